@@ -1,0 +1,1 @@
+"""Reminder policy, outbox delivery and channels (built by the reminders issue)."""

@@ -1,0 +1,1 @@
+"""The merzim engine: process definitions, deadlines, state machine, storage, services, CLI."""

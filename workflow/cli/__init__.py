@@ -1,0 +1,62 @@
+"""The `merzim` command line: typer commands over the service layer, rich or JSON output.
+
+Exit codes: 0 done, 2 usage error, 3 refused by the rules, 4 not found.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from calendars.errors import CalendarError
+from workflow.cli import calendar as calendar_cmd
+from workflow.cli.common import STATE
+from workflow.errors import MerzimError
+from workflow.i18n import Translator
+
+app = typer.Typer(
+    name="merzim",
+    help="merzim: deadlines of the internal analysis of corruption risks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(calendar_cmd.app, name="calendar")
+
+
+@app.callback()
+def root(lang: str = typer.Option(None, "--lang", help="Language of the output: kk, ru or en.")):
+    """merzim: deadlines of the internal analysis of corruption risks."""
+    if lang is not None:
+        if lang not in ("kk", "ru", "en"):
+            raise typer.BadParameter(f"--lang must be kk, ru or en, not {lang!r}")
+        STATE.language = lang
+
+
+def _fail(message: str, code: int) -> None:
+    sys.stderr.write(message.strip().splitlines()[0] if message.strip() else "error")
+    sys.stderr.write("\n")
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: runs the app and turns every error into one line and an exit code."""
+    try:
+        rv = app(args=argv, standalone_mode=False, prog_name="merzim")
+    except MerzimError as exc:
+        try:
+            t = STATE.t
+        except MerzimError:
+            t = Translator(STATE.language or "en")
+        _fail(exc.render(t), exc.exit_code)
+    except CalendarError as exc:
+        _fail(str(exc), 2)
+    except typer.Abort:
+        _fail("aborted", 1)
+    except Exception as exc:  # click's usage errors (typer vendors click; no public base class)
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            _fail(f"{exc.format_message()} (merzim --help)", exc.exit_code)
+        raise
+    if isinstance(rv, int) and rv:
+        sys.exit(rv)

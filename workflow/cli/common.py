@@ -1,0 +1,77 @@
+"""What every CLI command shares: settings, language, output in JSON or rich, input parsing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cached_property
+from typing import Any
+
+from rich.console import Console
+
+from calendars import KazakhstanCalendar
+from calendars.errors import CalendarError
+from workflow.config import Settings, load_settings
+from workflow.errors import ConfigError, UsageError
+from workflow.i18n import Translator
+
+
+@dataclass
+class State:
+    """Per-invocation state, built lazily so `--help` needs no configuration."""
+
+    language: str | None = None
+
+    @cached_property
+    def settings(self) -> Settings:
+        return load_settings()
+
+    @cached_property
+    def t(self) -> Translator:
+        return Translator(self.language or self.settings.language)
+
+    @cached_property
+    def calendar(self) -> KazakhstanCalendar:
+        try:
+            return KazakhstanCalendar(overrides=self.settings.calendar,
+                                      language=self.t.language)
+        except CalendarError as exc:
+            where = self.settings.path or "config.toml"
+            raise ConfigError(f"{where}: {exc}") from exc
+
+    @cached_property
+    def console(self) -> Console:
+        return Console(highlight=False, soft_wrap=True)
+
+
+STATE = State()
+
+
+def emit_json(payload: Any) -> None:
+    """Write one JSON document to stdout (dates as ISO strings)."""
+
+    def default(value: Any) -> Any:
+        if isinstance(value, date | datetime):
+            return value.isoformat()
+        raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=default) + "\n")
+
+
+def parse_date(text: str, what: str = "date") -> date:
+    """A strict ISO date from the command line, or a one-line usage error."""
+    try:
+        return date.fromisoformat(text.strip())
+    except (ValueError, AttributeError):
+        raise UsageError(f"{what}: {text!r} is not a date (YYYY-MM-DD)", key="error.bad_date",
+                         what=what, value=text) from None
+
+
+def parse_int(text: str, what: str) -> int:
+    try:
+        return int(text.strip())
+    except (ValueError, AttributeError):
+        raise UsageError(f"{what}: {text!r} is not a whole number", key="error.bad_int",
+                         what=what, value=text) from None
