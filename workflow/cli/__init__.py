@@ -11,6 +11,7 @@ import typer
 
 from calendars.errors import CalendarError
 from workflow.cli import calendar as calendar_cmd
+from workflow.cli import engine as engine_cmd
 from workflow.cli.common import STATE
 from workflow.errors import MerzimError
 from workflow.i18n import Translator
@@ -23,6 +24,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(calendar_cmd.app, name="calendar")
+engine_cmd.register(app)
 
 
 @app.callback()

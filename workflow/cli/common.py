@@ -75,3 +75,64 @@ def parse_int(text: str, what: str) -> int:
     except (ValueError, AttributeError):
         raise UsageError(f"{what}: {text!r} is not a whole number", key="error.bad_int",
                          what=what, value=text) from None
+
+
+# -- the engine's context ---------------------------------------------------------------------
+
+import os  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from datetime import datetime as _dt  # noqa: E402
+
+from sqlalchemy.exc import OperationalError  # noqa: E402
+
+
+def today_in_zone() -> date:
+    """Today in the configured time zone (MERZIM_TODAY pins it for training and tests)."""
+    pinned = os.environ.get("MERZIM_TODAY")
+    if pinned:
+        return parse_date(pinned, "MERZIM_TODAY")
+    return _dt.now(STATE.settings.tz).date()
+
+
+def engine():
+    """The database engine (created once per invocation)."""
+    if "_engine" not in STATE.__dict__:
+        from workflow.db import make_engine
+
+        STATE.__dict__["_engine"] = make_engine(STATE.settings.database_url)
+    return STATE.__dict__["_engine"]
+
+
+def context(as_of: date | None = None, actor: str = "cli"):
+    from workflow.definition import load_definition
+    from workflow.services import Context
+
+    if "_definition" not in STATE.__dict__:
+        STATE.__dict__["_definition"] = load_definition(STATE.settings.process,
+                                                        STATE.settings.interpretations)
+    actor = os.environ.get("MERZIM_ACTOR") or os.environ.get("USER") or actor
+    return Context(STATE.calendar, STATE.__dict__["_definition"], as_of or today_in_zone(),
+                   actor=f"cli:{actor}", language=STATE.t.language)
+
+
+@contextmanager
+def unit_of_work():
+    """A session whose work is committed when the block succeeds and rolled back otherwise."""
+    from workflow.db import is_initialised, session
+
+    eng = engine()
+    try:
+        ready = is_initialised(eng)
+    except OperationalError as exc:
+        raise ConfigError(f"cannot open the database: {exc.orig}") from None
+    if not ready:
+        raise UsageError("database not initialised", key="error.not_initialised")
+    s = session(eng)
+    try:
+        yield s
+        s.commit()
+    except BaseException:
+        s.rollback()
+        raise
+    finally:
+        s.close()

@@ -1,0 +1,463 @@
+"""Engine commands: init, organisations, users, planning, recording, status, due, overdue, audit."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from workflow import services as svc
+from workflow.cli.common import (
+    STATE,
+    context,
+    emit_json,
+    engine,
+    parse_date,
+    parse_int,
+    unit_of_work,
+)
+from workflow.errors import MerzimError, UsageError
+
+JSON = typer.Option(False, "--json", help="Print JSON.")
+AS_OF = typer.Option(None, "--as-of", metavar="DATE", help="See the picture on another day.")
+
+org_app = typer.Typer(help="Organisations (a tree).", no_args_is_help=True)
+user_app = typer.Typer(help="Users: officers, managers, admins.", no_args_is_help=True)
+analysis_app = typer.Typer(help="Plan and import analyses.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+external_app = typer.Typer(help="External analyses (the one-year rule).", no_args_is_help=True)
+programme_app = typer.Typer(help="Programmes: a subject's schedule for a year.",
+                            no_args_is_help=True)
+
+
+def _as_of(text: str | None) -> date | None:
+    return parse_date(text, "--as-of") if text else None
+
+
+def _print(message: str) -> None:
+    STATE.console.print(message)
+
+
+# -- init ------------------------------------------------------------------------------------------
+
+
+def init(demo: bool = typer.Option(False, "--demo", help="Load the demo organisations, users "
+                                   "and programme, dated relative to today."),
+         as_json: bool = JSON) -> None:
+    """Create or upgrade the database (and load the demo)."""
+    from workflow.db import upgrade
+
+    eng = engine()
+    upgrade(eng)
+    result: dict[str, Any] = {"database": STATE.settings.database_url.split("@")[-1],
+                              "upgraded": True}
+    if demo:
+        from workflow.demo import load_demo
+
+        with unit_of_work() as s:
+            result["demo"] = load_demo(s, context())
+    if as_json:
+        emit_json(result)
+        return
+    _print(STATE.t("init.done", database=result["database"]))
+    if demo:
+        d = result["demo"]
+        if d.get("already"):
+            _print(STATE.t("init.demo_already"))
+        else:
+            _print(STATE.t("init.demo_loaded", orgs=d["organisations"], analyses=d["analyses"],
+                           users=", ".join(d["users"])))
+
+
+# -- organisations ---------------------------------------------------------------------------------
+
+
+@org_app.command("add")
+def org_add(code: str = typer.Argument(..., help="Short unique code, e.g. MF-KGD."),
+            name: str = typer.Option(..., "--name"),
+            kind: str = typer.Option(..., "--kind", help="central_body, committee, "
+                                     "territorial_department, akimat, department, "
+                                     "district_akimat, quasi_state"),
+            parent: str = typer.Option(None, "--parent", help="Code of the parent."),
+            name_kk: str = typer.Option(None, "--name-kk"),
+            name_ru: str = typer.Option(None, "--name-ru"),
+            as_json: bool = JSON) -> None:
+    """Add an organisation under PARENT."""
+    with unit_of_work() as s:
+        org = svc.add_org(s, context(), code, name, kind, parent, name_kk, name_ru)
+        out = {"id": org.id, "code": org.code, "name": org.name, "kind": org.kind,
+               "parent": parent}
+    emit_json(out) if as_json else _print(STATE.t("org.added", code=out["code"]))
+
+
+@org_app.command("list")
+def org_list(under: str = typer.Option(None, "--under", help="Only this subtree."),
+             as_json: bool = JSON) -> None:
+    """List organisations as a tree."""
+    with unit_of_work() as s:
+        orgs = svc.list_orgs(s, under)
+        by_id = {o.id: o for o in svc.list_orgs(s)}
+        rows = [{"code": o.code, "name": o.name, "kind": o.kind,
+                 "parent": by_id[o.parent_id].code if o.parent_id else None,
+                 "depth": o.path.count("/") - 2} for o in orgs]
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table()
+    for col in ("org.col_code", "org.col_name", "org.col_kind"):
+        table.add_column(STATE.t(col))
+    for r in rows:
+        table.add_row(r["code"], "  " * r["depth"] + r["name"], r["kind"])
+    STATE.console.print(table)
+
+
+def _read_rows(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
+    """Rows of a CSV (UTF-8, comma or semicolon) or XLSX file, with the header checked."""
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file", key="error.no_file", path=str(path))
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            from openpyxl import load_workbook
+
+            ws = load_workbook(path, read_only=True, data_only=True).active
+            values = [["" if v is None else (v.date().isoformat() if hasattr(v, "date")
+                       and callable(v.date) else str(v)).strip() for v in row]
+                      for row in ws.iter_rows(values_only=True)]
+        else:
+            text = path.read_text(encoding="utf-8-sig")
+            dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;")
+            values = [[c.strip() for c in row] for row in csv.reader(text.splitlines(), dialect)]
+    except (UnicodeDecodeError, csv.Error, OSError, ValueError, KeyError) as exc:
+        raise UsageError(f"{path}: cannot read ({exc})", key="error.bad_file", path=str(path),
+                         detail=str(exc)) from None
+    values = [row for row in values if any(row)]
+    if not values:
+        raise UsageError(f"{path}: empty file", key="error.empty_file", path=str(path))
+    header = [h.strip().lower() for h in values[0]]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise UsageError(f"{path}: missing columns", key="error.missing_columns",
+                         path=str(path), columns=", ".join(missing))
+    return [dict(zip(header, row + [""] * (len(header) - len(row)), strict=False))
+            for row in values[1:]]
+
+
+@org_app.command("import")
+def org_import(file: Path = typer.Argument(..., help="CSV: code,name,kind,parent"),
+               as_json: bool = JSON) -> None:
+    """Add organisations from a CSV file; nothing is added if any row is wrong."""
+    rows = _read_rows(file, ("code", "name", "kind", "parent"))
+    with unit_of_work() as s:
+        added = [o.code for o in svc.import_orgs(s, context(), rows)]
+    emit_json({"added": added}) if as_json else _print(STATE.t("org.imported", n=len(added)))
+
+
+# -- users -------------------------------------------------------------------------------------------
+
+
+@user_app.command("add")
+def user_add(login: str = typer.Argument(...),
+             org: str = typer.Option(..., "--org"),
+             role: str = typer.Option("officer", "--role", help="officer, manager or admin"),
+             name: str = typer.Option(None, "--name"),
+             email: str = typer.Option(None, "--email"),
+             language: str = typer.Option("kk", "--language"),
+             as_json: bool = JSON) -> None:
+    """Add a user of an organisation."""
+    with unit_of_work() as s:
+        user = svc.add_user(s, context(), login, name or login, role, org, email, language)
+        out = {"id": user.id, "login": user.login, "role": user.role, "org": org,
+               "email": user.email, "language": user.language}
+    emit_json(out) if as_json else _print(STATE.t("user.added", login=login))
+
+
+@user_app.command("list")
+def user_list(as_json: bool = JSON) -> None:
+    """List users."""
+    from sqlmodel import select
+
+    from workflow.models import Organisation, User
+
+    with unit_of_work() as s:
+        rows = [{"login": u.login, "name": u.full_name, "role": u.role, "org": o.code,
+                 "email": u.email, "language": u.language, "active": u.active}
+                for u, o in s.exec(select(User, Organisation)
+                                   .join(Organisation, Organisation.id == User.organisation_id)
+                                   .order_by(User.login))]
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table()
+    for col in ("login", "name", "role", "org", "email", "language"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(*(str(r[c] or "") for c in ("login", "name", "role", "org", "email",
+                                                    "language")))
+    STATE.console.print(table)
+
+
+# -- planning -----------------------------------------------------------------------------------------
+
+
+def _render_view(view: dict[str, Any], warnings: list[dict[str, Any]] | None = None) -> None:
+    t = STATE.t
+    _print(t("analysis.header", id=view["id"], subject=view["subject_name"],
+             object=view["object_name"], start=view["planned_start"].isoformat(),
+             end=view["planned_end"].isoformat(), state=t(f"state.{view['state']}")))
+    table = Table()
+    for col in ("stage.col_stage", "stage.col_due", "stage.col_status", "stage.col_done",
+                "stage.col_left"):
+        table.add_column(t(col))
+    for st in view["stages"]:
+        due = st["due"].isoformat() if st["due"] else "—"
+        if st["projected"]:
+            due += " " + t("stage.projected")
+        left = st["working_days_left"]
+        left_text = "" if left is None else (t("stage.left", n=left) if left >= 0
+                                             else t("stage.overdue_by", n=-left))
+        status = t(f"status.{st['status']}")
+        if st["status"] == "overdue":
+            status = f"[bold red]{status}[/]"
+        table.add_row(st["name"], due, status,
+                      st["done_on"].isoformat() if st["done_on"] else "", left_text)
+    STATE.console.print(table)
+    for w in warnings or []:
+        _print("[yellow]" + t(f"warning.{w['code']}", **{k: (v.isoformat() if isinstance(
+            v, date) else v) for k, v in w.items() if k != "code"}) + "[/]")
+    if view.get("next_events"):
+        _print(t("analysis.next", events=", ".join(view["next_events"])))
+
+
+def _view_json(view: dict[str, Any], warnings=None) -> dict[str, Any]:
+    out = dict(view)
+    if warnings is not None:
+        out["warnings"] = warnings
+    return out
+
+
+@analysis_app.command("plan")
+def analysis_plan(subject: str = typer.Option(..., "--subject", help="Code of the subject."),
+                  object_: str = typer.Option(..., "--object", help="Code of the object."),
+                  start: str = typer.Option(..., "--start", metavar="DATE"),
+                  end: str = typer.Option(None, "--end", metavar="DATE",
+                                          help="Default: the 30th working day from the start."),
+                  override_reason: str = typer.Option(None, "--override-reason",
+                                                      help="Plan despite the one-year rule."),
+                  responsible: str = typer.Option(None, "--responsible", help="Officer login."),
+                  as_json: bool = JSON) -> None:
+    """Plan an analysis and print every stage's due date."""
+    s_date = parse_date(start, "--start")
+    e_date = parse_date(end, "--end") if end else None
+    ctx = context()
+    with unit_of_work() as s:
+        planned = svc.plan_analysis(s, ctx, subject, object_, s_date, e_date, override_reason,
+                                    responsible)
+        view = svc.analysis_view(s, ctx, planned.analysis)
+    if as_json:
+        emit_json(_view_json(view, planned.warnings))
+    else:
+        _render_view(view, planned.warnings)
+
+
+@analysis_app.command("import")
+def analysis_import(file: Path = typer.Argument(..., help="CSV or XLSX: subject, object, "
+                                                "start, end"),
+                    as_json: bool = JSON) -> None:
+    """Plan every analysis of a schedule file; nothing is stored if any row is refused."""
+    rows = _read_rows(file, ("subject", "object", "start", "end"))
+    ctx = context()
+    out = []
+    with unit_of_work() as s:
+        for n, row in enumerate(rows, start=2):
+            try:
+                start = parse_date(row["start"], "start")
+                end = parse_date(row["end"], "end") if row.get("end") else None
+                planned = svc.plan_analysis(s, ctx, row["subject"], row["object"], start, end,
+                                            row.get("override_reason") or None,
+                                            row.get("responsible") or None)
+            except MerzimError as exc:
+                raise type(exc)(key="error.row", row=n, detail=exc.render(STATE.t)) from None
+            out.append({"row": n, "id": planned.analysis.id, "warnings": planned.warnings})
+    if as_json:
+        emit_json({"planned": out})
+    else:
+        _print(STATE.t("analysis.imported", n=len(out)))
+        for item in out:
+            for w in item["warnings"]:
+                _print(f"row {item['row']} (#{item['id']}): " + STATE.t(
+                    f"warning.{w['code']}", **{k: (v.isoformat() if isinstance(v, date) else v)
+                                              for k, v in w.items() if k != "code"}))
+
+
+# -- recording and status --------------------------------------------------------------------------------
+
+
+def record(analysis: str = typer.Argument(..., help="Analysis id."),
+           event: str = typer.Argument(..., help="order, start_announcement, analysis_start, "
+                                       "discussion_announcement, public_discussion, analysis_end,"
+                                       " analytic_note, action_plan, publication, positions_list,"
+                                       " cancel"),
+           on: str = typer.Option(..., "--date", metavar="DATE"),
+           number: str = typer.Option(None, "--number", help="Document number."),
+           signed_by: str = typer.Option(None, "--signed-by"),
+           url: str = typer.Option(None, "--url", help="Link to the publication."),
+           note: str = typer.Option(None, "--note", help="Free text; the reason for cancel."),
+           as_json: bool = JSON) -> None:
+    """Record what happened, with its date and confirming document."""
+    day = parse_date(on, "--date")
+    ctx = context()
+    with unit_of_work() as s:
+        a = svc.record_event(s, ctx, analysis, event, day,
+                             {"number": number, "signed_by": signed_by, "url": url, "note": note})
+        view = svc.analysis_view(s, ctx, a)
+    if as_json:
+        emit_json(_view_json(view))
+    else:
+        _print(STATE.t("record.done", event=event, id=view["id"]))
+        _render_view(view)
+
+
+def status(analysis: str = typer.Argument(...), as_of: str = AS_OF, as_json: bool = JSON) -> None:
+    """The timeline of an analysis: each stage, due date, status, working days left."""
+    ctx = context(_as_of(as_of))
+    with unit_of_work() as s:
+        view = svc.analysis_view(s, ctx, svc.get_analysis(s, analysis))
+    emit_json(_view_json(view)) if as_json else _render_view(view)
+
+
+def _render_list(rows: list[dict[str, Any]], title_key: str, days_key: str) -> None:
+    t = STATE.t
+    if not rows:
+        _print(t(f"{title_key}_none"))
+        return
+    current = None
+    table = None
+    for r in rows:
+        if r["organisation"] != current:
+            if table is not None:
+                STATE.console.print(table)
+            current = r["organisation"]
+            count = sum(1 for x in rows if x["organisation"] == current)
+            table = Table(title=f"{r['organisation_name']} ({current}) — {count}",
+                          title_justify="left")
+            for col in ("list.col_analysis", "list.col_object", "stage.col_stage",
+                        "stage.col_due", f"list.col_{days_key}", "list.col_responsible"):
+                table.add_column(t(col))
+        due = r["due"].isoformat() + (" " + t("stage.projected") if r["projected"] else "")
+        table.add_row(str(r["analysis"]), r["object"], r["stage_name"], due, str(r[days_key]),
+                      r["responsible_name"] or "—")
+    STATE.console.print(table)
+    _print(t(f"{title_key}_total", n=len(rows)))
+
+
+def overdue(org: str = typer.Option(None, "--org", help="Organisation subtree."),
+            as_of: str = AS_OF, as_json: bool = JSON) -> None:
+    """Overdue stages in an organisation's subtree, grouped by organisation."""
+    ctx = context(_as_of(as_of))
+    with unit_of_work() as s:
+        rows = svc.overdue(s, ctx, org)
+    if as_json:
+        emit_json({"as_of": ctx.today, "org": org, "overdue": rows})
+    else:
+        _print(STATE.t("list.as_of", date=ctx.today.isoformat()))
+        _render_list(rows, "list.overdue", "working_days_overdue")
+
+
+def due(org: str = typer.Option(None, "--org", help="Organisation subtree."),
+        within: str = typer.Option("5", "--within", metavar="N", help="Working days ahead."),
+        as_of: str = AS_OF, as_json: bool = JSON) -> None:
+    """Open stages due within N working days."""
+    n = parse_int(within, "--within")
+    ctx = context(_as_of(as_of))
+    with unit_of_work() as s:
+        rows = svc.due_within(s, ctx, org, n)
+    if as_json:
+        emit_json({"as_of": ctx.today, "org": org, "within": n, "due": rows})
+    else:
+        _print(STATE.t("list.as_of", date=ctx.today.isoformat()))
+        _render_list(rows, "list.due", "working_days_left")
+
+
+def replan(as_json: bool = JSON) -> None:
+    """Re-plan every open deadline with the current calendar (after an override changes it)."""
+    ctx = context()
+    with unit_of_work() as s:
+        moved = svc.replan_all(s, ctx)
+    if as_json:
+        emit_json({"moved": moved})
+        return
+    _print(STATE.t("replan.done", n=len(moved)))
+    for m in moved:
+        _print(f"#{m['analysis']} {m['stage']}: {m['old']} → {m['new']}")
+
+
+# -- audit, external, programme ---------------------------------------------------------------------------
+
+
+@audit_app.command("verify")
+def audit_verify(as_json: bool = JSON) -> None:
+    """Check the hash chain of the audit log; name the first bad record."""
+    from workflow import audit
+
+    with unit_of_work() as s:
+        result = audit.verify(s)
+    if as_json:
+        emit_json({"ok": result.ok, "checked": result.checked,
+                   "first_bad_id": result.first_bad_id, "problem": result.problem})
+    elif result.ok:
+        _print(STATE.t("audit.ok", n=result.checked))
+    if not result.ok:
+        if not as_json:
+            _print(STATE.t("audit.bad", id=result.first_bad_id, problem=result.problem))
+        raise typer.Exit(3)
+
+
+@external_app.command("add")
+def external_add(subject: str = typer.Option(..., "--subject"),
+                 completed: str = typer.Option(..., "--completed", metavar="DATE"),
+                 reference: str = typer.Option(None, "--reference"),
+                 as_json: bool = JSON) -> None:
+    """Record an external analysis of a subject."""
+    day = parse_date(completed, "--completed")
+    with unit_of_work() as s:
+        ext = svc.add_external(s, context(), subject, day, reference)
+        out = {"id": ext.id, "subject": subject, "completed_on": day}
+    emit_json(out) if as_json else _print(STATE.t("external.added", subject=subject,
+                                                  date=day.isoformat()))
+
+
+@programme_app.command("schedule")
+def programme_schedule(subject: str = typer.Option(..., "--subject"),
+                       year: str = typer.Option(..., "--year"),
+                       on: str = typer.Option(..., "--date", metavar="DATE"),
+                       number: str = typer.Option(None, "--number"),
+                       signed_by: str = typer.Option(None, "--signed-by"),
+                       url: str = typer.Option(None, "--url"),
+                       as_json: bool = JSON) -> None:
+    """Record the approval of a subject's schedule for a year."""
+    y, day = parse_int(year, "--year"), parse_date(on, "--date")
+    with unit_of_work() as s:
+        svc.record_schedule(s, context(), subject, y, day,
+                            {"number": number, "signed_by": signed_by, "url": url})
+    out = {"subject": subject, "year": y, "schedule": "done", "on": day}
+    emit_json(out) if as_json else _print(STATE.t("programme.scheduled", subject=subject, year=y))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("record")(record)
+    app.command("status")(status)
+    app.command("due")(due)
+    app.command("overdue")(overdue)
+    app.command("replan")(replan)
+    app.add_typer(org_app, name="org")
+    app.add_typer(user_app, name="user")
+    app.add_typer(analysis_app, name="analysis")
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(external_app, name="external")
+    app.add_typer(programme_app, name="programme")

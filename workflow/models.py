@@ -1,0 +1,135 @@
+"""Tables (SQLModel): organisations, users, programmes, analyses, stages, events, audit log."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+ORG_KINDS = ("central_body", "committee", "territorial_department", "akimat", "department",
+             "district_akimat", "quasi_state")
+ROLES = ("officer", "manager", "admin")
+OPEN, DONE_ON_TIME, DONE_LATE = "open", "done_on_time", "done_late"
+NOT_APPLICABLE = "not_applicable"
+OVERDUE = "overdue"  # shown, not stored: an open stage whose due date has passed
+
+
+class Organisation(SQLModel, table=True):
+    """A body in the tree; `path` is '/root_id/.../own_id/' so a subtree is a prefix range."""
+
+    __tablename__ = "organisation"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=300)
+    name_kk: str | None = Field(default=None, max_length=300)
+    name_ru: str | None = Field(default=None, max_length=300)
+    kind: str = Field(max_length=32)
+    parent_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    path: str = Field(default="", max_length=400, index=True)
+
+
+class User(SQLModel, table=True):
+    """A person merzim knows: officer, manager or admin of one organisation."""
+
+    __tablename__ = "app_user"
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=100, unique=True, index=True)
+    full_name: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    email: str | None = Field(default=None, max_length=254)
+    language: str = Field(default="kk", max_length=2)
+    telegram_chat_id: str | None = Field(default=None, max_length=64)
+    active: bool = True
+
+
+class Programme(SQLModel, table=True):
+    """A subject's schedule of analyses for one year."""
+
+    __tablename__ = "programme"
+    __table_args__ = (UniqueConstraint("subject_id", "year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    subject_id: int = Field(foreign_key="organisation.id", index=True)
+    year: int
+
+
+class Analysis(SQLModel, table=True):
+    """One internal analysis: subject runs it on object between start and end."""
+
+    __tablename__ = "analysis"
+    id: int | None = Field(default=None, primary_key=True)
+    definition: str = Field(max_length=64)
+    programme_id: int | None = Field(default=None, foreign_key="programme.id", index=True)
+    subject_id: int = Field(foreign_key="organisation.id", index=True)
+    object_id: int = Field(foreign_key="organisation.id")
+    planned_start: date
+    planned_end: date
+    actual_start: date | None = None
+    actual_end: date | None = None
+    state: str = Field(max_length=32)
+    responsible_id: int | None = Field(default=None, foreign_key="app_user.id")
+    override_reason: str | None = Field(default=None, sa_column=Column(Text))
+    cancel_reason: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: str = Field(max_length=40)
+
+
+class Stage(SQLModel, table=True):
+    """One stage of an analysis (or of a programme): due date, status, completion, evidence."""
+
+    __tablename__ = "stage"
+    __table_args__ = (
+        UniqueConstraint("analysis_id", "programme_id", "key"),
+        Index("ix_stage_status_due", "status", "due_date"),
+        Index("ix_stage_path_status_due", "subject_path", "status", "due_date"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    analysis_id: int | None = Field(default=None, foreign_key="analysis.id", index=True)
+    programme_id: int | None = Field(default=None, foreign_key="programme.id", index=True)
+    key: str = Field(max_length=64)
+    subject_id: int = Field(foreign_key="organisation.id")
+    subject_path: str = Field(max_length=400)
+    due_date: date | None = None
+    projected: bool = False
+    status: str = Field(default=OPEN, max_length=16)
+    done_on: date | None = None
+    evidence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class EventRecord(SQLModel, table=True):
+    """An event recorded for an analysis: what happened, on which date, with which document."""
+
+    __tablename__ = "event_record"
+    id: int | None = Field(default=None, primary_key=True)
+    analysis_id: int = Field(foreign_key="analysis.id", index=True)
+    event: str = Field(max_length=64)
+    on: date
+    evidence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    actor: str = Field(max_length=100)
+    recorded_at: str = Field(max_length=40)
+
+
+class ExternalAnalysis(SQLModel, table=True):
+    """An external analysis of a subject; the internal one follows a year after it."""
+
+    __tablename__ = "external_analysis"
+    id: int | None = Field(default=None, primary_key=True)
+    subject_id: int = Field(foreign_key="organisation.id", index=True)
+    completed_on: date
+    reference: str | None = Field(default=None, max_length=500)
+
+
+class AuditRecord(SQLModel, table=True):
+    """Append-only, hash-chained log of everything that changes state."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: str = Field(max_length=40)
+    actor: str = Field(max_length=100)
+    action: str = Field(max_length=64)
+    entity: str = Field(max_length=32)
+    entity_id: str = Field(max_length=64)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)

@@ -1,0 +1,502 @@
+"""Use cases of the engine, one transaction each: plan, record, query, import.
+
+Every function takes an open Session and an `Engine` context (calendar, definition,
+today, actor); the caller commits. A refusal raises before anything is written,
+and the caller rolls back, so a refused action changes nothing.
+"""
+
+from __future__ import annotations
+
+import calendar as _months
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from calendars import KazakhstanCalendar
+from workflow import audit
+from workflow.deadlines import Facts, analysis_length, default_end, plan_stages
+from workflow.definition import Definition
+from workflow.errors import NotFound, RuleViolation, UsageError
+from workflow.machine import MAX_TEXT, AnalysisMachine, check_event
+from workflow.models import (
+    DONE_LATE,
+    DONE_ON_TIME,
+    NOT_APPLICABLE,
+    OPEN,
+    ORG_KINDS,
+    OVERDUE,
+    ROLES,
+    Analysis,
+    EventRecord,
+    ExternalAnalysis,
+    Organisation,
+    Programme,
+    Stage,
+    User,
+)
+
+PATH_END = "0"  # the character after "/": a subtree is path >= "/1/5/" and < "/1/5" + "0"
+
+
+@dataclass
+class Context:
+    """What a use case needs besides the session."""
+
+    calendar: KazakhstanCalendar
+    definition: Definition
+    today: date
+    actor: str = "cli"
+    language: str = "en"
+
+
+# -- organisations ---------------------------------------------------------------------------
+
+
+def get_org(s: Session, code: str) -> Organisation:
+    org = s.exec(select(Organisation).where(Organisation.code == code)).first()
+    if org is None:
+        raise NotFound(f"no organisation {code!r}", key="notfound.org", code=code)
+    return org
+
+
+def subtree_range(org: Organisation) -> tuple[str, str]:
+    return org.path, org.path[:-1] + PATH_END
+
+
+def add_org(s: Session, ctx: Context, code: str, name: str, kind: str,
+            parent_code: str | None = None, name_kk: str | None = None,
+            name_ru: str | None = None) -> Organisation:
+    code, name = (code or "").strip(), (name or "").strip()
+    if not code or len(code) > 64 or any(c.isspace() for c in code):
+        raise UsageError(f"bad organisation code {code!r}", key="error.bad_code", value=code)
+    if not name or len(name) > 300:
+        raise UsageError("organisation name must be 1-300 characters", key="error.bad_name")
+    if kind not in ORG_KINDS:
+        raise UsageError(f"unknown kind {kind!r}", key="error.bad_kind", value=kind,
+                         known=", ".join(ORG_KINDS))
+    if s.exec(select(Organisation).where(Organisation.code == code)).first():
+        raise RuleViolation(f"organisation {code} exists", key="rule.org_exists", code=code)
+    parent = get_org(s, parent_code) if parent_code else None
+    org = Organisation(code=code, name=name, kind=kind, name_kk=name_kk, name_ru=name_ru,
+                       parent_id=parent.id if parent else None)
+    s.add(org)
+    s.flush()
+    org.path = (parent.path if parent else "/") + f"{org.id}/"
+    s.add(org)
+    s.flush()
+    audit.append(s, ctx.actor, "org.add", "organisation", org.id,
+                 {"code": code, "name": name, "kind": kind, "parent": parent_code})
+    return org
+
+
+def list_orgs(s: Session, under: str | None = None) -> list[Organisation]:
+    query = select(Organisation)
+    if under:
+        lo, hi = subtree_range(get_org(s, under))
+        query = query.where(Organisation.path >= lo, Organisation.path < hi)
+    return list(s.exec(query.order_by(Organisation.path)))
+
+
+def import_orgs(s: Session, ctx: Context, rows: Iterable[dict[str, str]]) -> list[Organisation]:
+    """Add organisations from rows (code, name, kind, parent[, name_kk, name_ru]); all or none."""
+    added = []
+    for n, row in enumerate(rows, start=2):  # row 1 is the header
+        try:
+            added.append(add_org(s, ctx, row.get("code", ""), row.get("name", ""),
+                                 (row.get("kind") or "").strip(),
+                                 (row.get("parent") or "").strip() or None,
+                                 row.get("name_kk") or None, row.get("name_ru") or None))
+        except (UsageError, RuleViolation, NotFound) as exc:
+            raise type(exc)(f"row {n}: {exc.message}", key="error.row", row=n,
+                            detail=exc.message) from None
+    return added
+
+
+# -- users -------------------------------------------------------------------------------------
+
+
+def add_user(s: Session, ctx: Context, login: str, full_name: str, role: str, org_code: str,
+             email: str | None = None, language: str = "kk") -> User:
+    login = (login or "").strip()
+    if not login or len(login) > 100 or any(c.isspace() for c in login):
+        raise UsageError(f"bad login {login!r}", key="error.bad_login", value=login)
+    if role not in ROLES:
+        raise UsageError(f"unknown role {role!r}", key="error.bad_role", value=role,
+                         known=", ".join(ROLES))
+    if language not in ("kk", "ru", "en"):
+        raise UsageError(f"unknown language {language!r}", key="error.bad_language",
+                         value=language)
+    if email is not None and (email.count("@") != 1 or " " in email or len(email) > 254):
+        raise UsageError(f"bad email address {email!r}", key="error.bad_email", value=email)
+    if s.exec(select(User).where(User.login == login)).first():
+        raise RuleViolation(f"user {login} exists", key="rule.user_exists", login=login)
+    org = get_org(s, org_code)
+    user = User(login=login, full_name=full_name or login, role=role, organisation_id=org.id,
+                email=email, language=language)
+    s.add(user)
+    s.flush()
+    audit.append(s, ctx.actor, "user.add", "user", user.id,
+                 {"login": login, "role": role, "org": org_code, "email": email})
+    return user
+
+
+def get_user(s: Session, login: str) -> User:
+    user = s.exec(select(User).where(User.login == login)).first()
+    if user is None:
+        raise NotFound(f"no user {login!r}", key="notfound.user", login=login)
+    return user
+
+
+# -- external analyses and the one-year rule ---------------------------------------------------
+
+
+def add_years(day: date, years: int) -> date:
+    """The same day `years` later; 29 February becomes 28 February (Civil Code, art. 173)."""
+    year = day.year + years
+    return date(year, day.month, min(day.day, _months.monthrange(year, day.month)[1]))
+
+
+def add_external(s: Session, ctx: Context, subject_code: str, completed_on: date,
+                 reference: str | None = None) -> ExternalAnalysis:
+    subject = get_org(s, subject_code)
+    if completed_on > ctx.today:
+        raise RuleViolation(f"{completed_on} is in the future", key="rule.future_date",
+                            date=completed_on.isoformat(), today=ctx.today.isoformat())
+    ext = ExternalAnalysis(subject_id=subject.id, completed_on=completed_on, reference=reference)
+    s.add(ext)
+    s.flush()
+    audit.append(s, ctx.actor, "external.add", "external_analysis", ext.id,
+                 {"subject": subject_code, "completed_on": completed_on, "reference": reference})
+    return ext
+
+
+# -- planning -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Planned:
+    analysis: Analysis
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+
+def ensure_programme(s: Session, subject: Organisation, year: int) -> Programme:
+    prog = s.exec(select(Programme).where(Programme.subject_id == subject.id,
+                                          Programme.year == year)).first()
+    if prog is None:
+        prog = Programme(subject_id=subject.id, year=year)
+        s.add(prog)
+        s.flush()
+        for key in PROGRAMME_STAGES:
+            s.add(Stage(programme_id=prog.id, key=key, subject_id=subject.id,
+                        subject_path=subject.path, status=OPEN))
+        s.flush()
+    return prog
+
+
+PROGRAMME_STAGES = ("schedule",)
+
+
+def plan_analysis(s: Session, ctx: Context, subject_code: str, object_code: str, start: date,
+                  end: date | None = None, override_reason: str | None = None,
+                  responsible: str | None = None) -> Planned:
+    """Plan one analysis: check the rules, store it with every stage's due date."""
+    defn, cal = ctx.definition, ctx.calendar
+    interp = defn.interpretations
+    subject, obj = get_org(s, subject_code), get_org(s, object_code)
+    if end is None:
+        end = default_end(cal, start, int(interp.get("default_analysis_working_days", 30)))
+    if end < start:
+        raise RuleViolation(f"end {end} is before start {start}", key="rule.end_before_start",
+                            date=end.isoformat(), start=start.isoformat())
+    if override_reason is not None and (not override_reason.strip()
+                                        or len(override_reason) > MAX_TEXT):
+        raise UsageError("the override reason must be 1-500 characters",
+                         key="error.bad_reason", limit=MAX_TEXT)
+    warnings: list[dict[str, Any]] = []
+    limit = int(interp.get("max_analysis_working_days", 30))
+    length = analysis_length(cal, start, end)
+    if length > limit:
+        warnings.append({"code": "too_long", "working_days": length, "limit": limit})
+    if not cal.is_working_day(start):
+        warnings.append({"code": "start_not_working", "date": start, "reason": cal.reason(start)})
+    gap = int(interp.get("external_analysis_gap_years", 1))
+    last_ext = s.exec(select(ExternalAnalysis).where(ExternalAnalysis.subject_id == subject.id)
+                      .order_by(ExternalAnalysis.completed_on.desc()).limit(1)).first()
+    if last_ext is not None:
+        earliest = add_years(last_ext.completed_on, gap)
+        if start < earliest:
+            if not override_reason:
+                raise RuleViolation(
+                    "external analysis rule", key="rule.external_year", subject=subject.code,
+                    external=last_ext.completed_on.isoformat(), earliest=earliest.isoformat())
+            warnings.append({"code": "external_overridden", "earliest": earliest,
+                             "reason": override_reason})
+    owner = get_user(s, responsible) if responsible else s.exec(
+        select(User).where(User.organisation_id == subject.id, User.role == "officer",
+                           User.active).order_by(User.id)).first()
+    if owner is not None and owner.organisation_id != subject.id:
+        raise RuleViolation("responsible officer of another organisation",
+                            key="rule.responsible_elsewhere", login=owner.login,
+                            subject=subject.code)
+    prog = ensure_programme(s, subject, start.year)
+    analysis = Analysis(definition=defn.key, programme_id=prog.id, subject_id=subject.id,
+                        object_id=obj.id, planned_start=start, planned_end=end,
+                        state=defn.initial_state, responsible_id=owner.id if owner else None,
+                        override_reason=override_reason, created_at=audit.now_iso())
+    s.add(analysis)
+    s.flush()
+    for key in defn.stages:
+        s.add(Stage(analysis_id=analysis.id, key=key, subject_id=subject.id,
+                    subject_path=subject.path, status=OPEN))
+    s.flush()
+    replan(s, ctx, analysis)
+    audit.append(s, ctx.actor, "analysis.plan", "analysis", analysis.id,
+                 {"subject": subject.code, "object": obj.code, "start": start, "end": end,
+                  "override_reason": override_reason, "warnings": warnings})
+    return Planned(analysis, warnings)
+
+
+def facts_of(s: Session, analysis: Analysis) -> Facts:
+    events = {e.event: e.on for e in s.exec(
+        select(EventRecord).where(EventRecord.analysis_id == analysis.id))}
+    return Facts({"planned_start": analysis.planned_start, "planned_end": analysis.planned_end},
+                 events)
+
+
+def stages_of(s: Session, analysis: Analysis) -> dict[str, Stage]:
+    return {st.key: st for st in s.exec(select(Stage).where(Stage.analysis_id == analysis.id))}
+
+
+def replan(s: Session, ctx: Context, analysis: Analysis) -> list[tuple[str, date | None, date]]:
+    """Recompute the due dates of open stages; return (stage, old, new) for those that moved."""
+    dues = plan_stages(ctx.definition, ctx.calendar, facts_of(s, analysis))
+    moved = []
+    for key, stage in stages_of(s, analysis).items():
+        if stage.status != OPEN or key not in dues:
+            continue
+        due = dues[key]
+        if stage.due_date != due.date or stage.projected != due.projected:
+            if stage.due_date is not None and stage.due_date != due.date:
+                moved.append((key, stage.due_date, due.date))
+            stage.due_date, stage.projected = due.date, due.projected
+            s.add(stage)
+    s.flush()
+    return moved
+
+
+def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:
+    """Re-plan every open analysis (after a calendar change); report each deadline that moved."""
+    moved = []
+    active = s.exec(select(Analysis).where(Analysis.state.not_in(("cancelled", "published")))
+                    .order_by(Analysis.id))
+    for analysis in active:
+        for key, old, new in replan(s, ctx, analysis):
+            moved.append({"analysis": analysis.id, "stage": key, "old": old, "new": new,
+                          "responsible_id": analysis.responsible_id})
+    if moved:
+        audit.append(s, ctx.actor, "calendar.replan", "analysis", "*", {"moved": moved})
+    return moved
+
+
+def get_analysis(s: Session, analysis_id: int | str) -> Analysis:
+    try:
+        ident = int(analysis_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"no analysis {analysis_id!r}", key="notfound.analysis",
+                       id=analysis_id) from None
+    analysis = s.get(Analysis, ident)
+    if analysis is None:
+        raise NotFound(f"no analysis {analysis_id!r}", key="notfound.analysis", id=analysis_id)
+    return analysis
+
+
+# -- recording events ---------------------------------------------------------------------------
+
+
+def record_event(s: Session, ctx: Context, analysis_id: int | str, event: str, on: date,
+                 evidence: dict[str, str | None] | None = None) -> Analysis:
+    """Record what happened; refused (nothing stored) when the rules do not allow it."""
+    analysis = get_analysis(s, analysis_id)
+    defn = ctx.definition
+    evidence = {k: v.strip() for k, v in (evidence or {}).items() if v is not None and v.strip()}
+    machine = AnalysisMachine(defn, analysis.state)
+    facts = facts_of(s, analysis)
+    if event in facts.events and event in defn.events and defn.events[event].dest is None:
+        raise RuleViolation(f"{event} is already recorded", key="rule.already_recorded",
+                            event=event, date=facts.events[event].isoformat())
+    new_state = machine.fire(event)
+    check_event(defn, event, on, evidence, facts.events, ctx.today,
+                start=analysis.actual_start or analysis.planned_start)
+    s.add(EventRecord(analysis_id=analysis.id, event=event, on=on, evidence=evidence or None,
+                      actor=ctx.actor, recorded_at=audit.now_iso()))
+    spec = defn.events[event]
+    stages = stages_of(s, analysis)
+    if event == "analysis_start":
+        analysis.actual_start = on
+    elif event == "analysis_end":
+        analysis.actual_end = on
+    if event == "cancel":
+        analysis.cancel_reason = evidence.get("note")
+        for stage in stages.values():
+            if stage.status == OPEN:
+                stage.status = NOT_APPLICABLE
+                s.add(stage)
+    analysis.state = new_state
+    s.add(analysis)
+    s.flush()
+    moved = replan(s, ctx, analysis) if event != "cancel" else []
+    if spec.completes and spec.completes in stages:
+        stage = stages[spec.completes]
+        stage.done_on = on
+        stage.evidence = {"date": on.isoformat(), **evidence}
+        stage.status = DONE_ON_TIME if stage.due_date is None or on <= stage.due_date else DONE_LATE
+        stage.projected = False
+        s.add(stage)
+    s.flush()
+    audit.append(s, ctx.actor, f"event.{event}", "analysis", analysis.id,
+                 {"event": event, "on": on, "evidence": evidence, "state": new_state,
+                  "moved": moved})
+    return analysis
+
+
+def record_schedule(s: Session, ctx: Context, subject_code: str, year: int, on: date,
+                    evidence: dict[str, str | None]) -> Stage:
+    """Record the approval of a subject's schedule for a year (the programme's stage)."""
+    subject = get_org(s, subject_code)
+    if on > ctx.today:
+        raise RuleViolation(f"{on} is in the future", key="rule.future_date",
+                            date=on.isoformat(), today=ctx.today.isoformat())
+    evidence = {k: v.strip() for k, v in evidence.items() if v and v.strip()}
+    for fld in ctx.definition.programme_stages["schedule"].requires:
+        if not evidence.get(fld):
+            raise RuleViolation(f"schedule needs {fld}", key="rule.missing_evidence",
+                                event="schedule", field=fld)
+    prog = ensure_programme(s, subject, year)
+    stage = s.exec(select(Stage).where(Stage.programme_id == prog.id,
+                                       Stage.key == "schedule")).one()
+    if stage.status != OPEN:
+        raise RuleViolation("schedule already recorded", key="rule.already_recorded",
+                            event="schedule", date=str(stage.done_on))
+    stage.done_on, stage.status = on, DONE_ON_TIME
+    stage.evidence = {"date": on.isoformat(), **evidence}
+    s.add(stage)
+    s.flush()
+    audit.append(s, ctx.actor, "programme.schedule", "programme", prog.id,
+                 {"subject": subject_code, "year": year, "on": on, "evidence": evidence})
+    return stage
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+def shown_status(stage: Stage, today: date) -> str:
+    if stage.status == OPEN and stage.due_date is not None and stage.due_date < today:
+        return OVERDUE
+    return stage.status
+
+
+def working_days_left(cal: KazakhstanCalendar, due: date | None, today: date) -> int | None:
+    """Working days until `due` (negative when overdue by that many)."""
+    if due is None:
+        return None
+    n = cal.get_working_days_delta(today, due)
+    return n if due >= today else -n
+
+
+def analysis_view(s: Session, ctx: Context, analysis: Analysis) -> dict[str, Any]:
+    """The timeline of one analysis, as the CLI and the API show it."""
+    subject, obj = s.get(Organisation, analysis.subject_id), s.get(Organisation, analysis.object_id)
+    stages = stages_of(s, analysis)
+    owner = s.get(User, analysis.responsible_id) if analysis.responsible_id else None
+    rows = []
+    for key in ctx.definition.stages:
+        st = stages.get(key)
+        if st is None:
+            continue
+        rows.append({
+            "key": key,
+            "name": ctx.definition.stage_name(key, ctx.language),
+            "due": st.due_date,
+            "projected": st.projected,
+            "status": shown_status(st, ctx.today),
+            "done_on": st.done_on,
+            "working_days_left": (working_days_left(ctx.calendar, st.due_date, ctx.today)
+                                  if st.status == OPEN else None),
+            "evidence": st.evidence,
+        })
+    machine = AnalysisMachine(ctx.definition, analysis.state)
+    return {
+        "id": analysis.id,
+        "state": analysis.state,
+        "subject": subject.code,
+        "object": obj.code,
+        "subject_name": subject.name,
+        "object_name": obj.name,
+        "planned_start": analysis.planned_start,
+        "planned_end": analysis.planned_end,
+        "actual_start": analysis.actual_start,
+        "actual_end": analysis.actual_end,
+        "responsible": owner.login if owner else None,
+        "next_events": [e for e in machine.allowed() if e != "cancel"],
+        "stages": rows,
+    }
+
+
+def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions) -> list[dict]:
+    query = (select(Stage, Analysis, Organisation)
+             .join(Analysis, Stage.analysis_id == Analysis.id)
+             .join(Organisation, Organisation.id == Stage.subject_id)
+             .where(Stage.status == OPEN, *conditions))
+    if org_code:
+        lo, hi = subtree_range(get_org(s, org_code))
+        query = query.where(Stage.subject_path >= lo, Stage.subject_path < hi)
+    query = query.order_by(Organisation.path, Stage.due_date, Analysis.id)
+    objects: dict[int, Organisation] = {}
+    owners: dict[int, User | None] = {}
+    rows = []
+    for stage, analysis, subject in s.exec(query):
+        if analysis.object_id not in objects:
+            objects[analysis.object_id] = s.get(Organisation, analysis.object_id)
+        if analysis.responsible_id not in owners:
+            owners[analysis.responsible_id] = (s.get(User, analysis.responsible_id)
+                                               if analysis.responsible_id else None)
+        owner = owners[analysis.responsible_id]
+        rows.append({
+            "organisation": subject.code,
+            "organisation_name": subject.name,
+            "analysis": analysis.id,
+            "object": objects[analysis.object_id].code,
+            "stage": stage.key,
+            "stage_name": ctx.definition.stage_name(stage.key, ctx.language),
+            "due": stage.due_date,
+            "projected": stage.projected,
+            "working_days_left": working_days_left(ctx.calendar, stage.due_date, ctx.today),
+            "responsible": owner.login if owner else None,
+            "responsible_name": owner.full_name if owner else None,
+        })
+    return rows
+
+
+def overdue(s: Session, ctx: Context, org_code: str | None = None) -> list[dict[str, Any]]:
+    """Open stages past their due date in the organisation's subtree, by organisation."""
+    rows = _stage_rows(s, ctx, org_code, Stage.due_date < ctx.today)
+    for row in rows:
+        row["working_days_overdue"] = -row.pop("working_days_left")
+    return rows
+
+
+def due_within(s: Session, ctx: Context, org_code: str | None = None,
+               within: int = 5) -> list[dict[str, Any]]:
+    """Open stages due from today up to `within` working days ahead."""
+    if within < 0:
+        raise UsageError("--within must be 0 or more", key="error.bad_within")
+    horizon = ctx.calendar.add_working_days(ctx.today, within)
+    return _stage_rows(s, ctx, org_code, Stage.due_date >= ctx.today, Stage.due_date <= horizon)
+
+
+def count_stages(s: Session) -> int:
+    return s.exec(select(func.count()).select_from(Stage)).one()
