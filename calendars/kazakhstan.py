@@ -91,6 +91,12 @@ class KazakhstanCalendar(Calendar):
             return None
         return f"{year}: no transfer decree loaded; days follow the holiday and weekend-shift rules"
 
+    def is_ordinary(self, day: date) -> bool:
+        """True when no holiday, shift, transfer or override touches `day`."""
+        day = cleaned_date(day)
+        yd = self.year_days(day.year)
+        return day not in yd.worked and day not in yd.off
+
     def reason(self, day: date) -> str:
         """Why `day` is or is not a working day, in the calendar's language."""
         day = cleaned_date(day)

@@ -61,6 +61,10 @@ def apply_overrides(data: CalendarData, section: dict[str, Any] | None) -> Calen
         year = entry.get("year", day.year)
         if year != day.year:
             raise CalendarDataError(f"{where}: date {day} is not in year {year}")
+        if day.year > data.last_year + 1 or day.year < data.first_year:
+            raise CalendarDataError(
+                f"{where}: {day.year} would leave a gap: the data has Kurban Ait for "
+                f"{data.first_year}-{data.last_year}; add the years in between first")
         kurban[day.year] = KurbanAit(day.year, day, "announced", _reference(entry, where))
     base = dataclasses.replace(data, kurban_ait=kurban)
 

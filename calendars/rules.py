@@ -116,9 +116,9 @@ def transfer_day_off(t: Transfer) -> NonWorkingDay:
 
 def transfer_worked_day(t: Transfer) -> WorkedDay:
     reasons = {
-        "kk": f"Жұмыс күні ({spell(t.day_off, 'kk')} демалыс күнінің орнына)",
-        "ru": f"Рабочий день (вместо выходного {spell(t.day_off, 'ru')})",
-        "en": f"Working day (in exchange for the day off on {spell(t.day_off, 'en')})",
+        "kk": f"{spell(t.day_off, 'kk')} демалыс күнінің орнына жұмыс күні",
+        "ru": f"рабочий вместо выходного {spell(t.day_off, 'ru')}",
+        "en": f"worked in exchange for the day off on {spell(t.day_off, 'en')}",
     }
     return WorkedDay(t.worked, reasons, t.reference)
 

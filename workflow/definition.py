@@ -53,6 +53,7 @@ class Stage:
     requires: tuple[str, ...]
     responsible: str
     source: str = ""
+    remind_before: tuple[int, ...] | None = None  # overrides [reminders].before for this stage
 
 
 @dataclass(frozen=True)
@@ -147,8 +148,13 @@ def _stage(raw: dict[str, Any], where: str, anchors, defaults) -> Stage:
         raise ConfigError(f"{where}: missing key")
     where = f"{where} ({key})"
     due = _due(raw["due"], where, anchors, defaults) if "due" in raw else None
+    remind = (raw.get("reminders") or {}).get("before")
+    if remind is not None and (not isinstance(remind, list)
+                               or not all(isinstance(x, int) and x >= 0 for x in remind)):
+        raise ConfigError(f"{where}.reminders.before: must be a list of working days >= 0")
     return Stage(key, _names(raw.get("names"), where), due, _requires(raw.get("requires"), where),
-                 str(raw.get("responsible", "officer")), str(raw.get("source", "")))
+                 str(raw.get("responsible", "officer")), str(raw.get("source", "")),
+                 tuple(remind) if remind is not None else None)
 
 
 def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any] | None = None,

@@ -42,6 +42,7 @@ class User(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=254)
     language: str = Field(default="kk", max_length=2)
     telegram_chat_id: str | None = Field(default=None, max_length=64)
+    telegram_active: bool = True
     active: bool = True
 
 
@@ -133,3 +134,49 @@ class AuditRecord(SQLModel, table=True):
     payload: str = Field(sa_column=Column(Text, nullable=False))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to deliver, written once per (recipient, channel, local day, digest)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("recipient_id", "channel", "local_day", "digest"),
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    recipient_id: int = Field(foreign_key="app_user.id", index=True)
+    channel: str = Field(max_length=16)
+    local_day: date
+    digest: str = Field(max_length=64)
+    address: str = Field(max_length=254)
+    subject: str = Field(max_length=500)
+    body_text: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="pending", max_length=16)  # pending, sending, sent, failed
+    attempts: int = 0
+    next_attempt_at: float = 0.0  # epoch seconds
+    claim_token: str | None = Field(default=None, max_length=40)
+    claimed_at: float | None = None
+    sent_at: float | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: float = 0.0
+
+
+class TelegramLink(SQLModel, table=True):
+    """A one-time code that binds the Telegram chat sending '/start CODE' to a user."""
+
+    __tablename__ = "telegram_link"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    user_id: int = Field(foreign_key="app_user.id")
+    expires_at: float
+    used_at: float | None = None
+
+
+class WorkerState(SQLModel, table=True):
+    """Small key/value state of the worker (e.g. the Telegram update offset)."""
+
+    __tablename__ = "worker_state"
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=200)

@@ -76,12 +76,15 @@ def is_working(day: str = typer.Argument(..., metavar="DATE"), as_json: bool = J
     reason = cal.reason(d)
     if as_json:
         emit_json({"date": d, "working": working, "reason": reason})
+    elif cal.is_ordinary(d):  # an ordinary weekday or weekend: the reason would repeat the verdict
+        key = "calendar.plain_working" if working else "calendar.plain_weekend"
+        STATE.console.print(STATE.t(key, date=d.isoformat()))
     else:
         key = "calendar.is_working" if working else "calendar.is_not_working"
         STATE.console.print(STATE.t(key, date=d.isoformat(), reason=reason))
 
 
-@app.command("add")
+@app.command("add", context_settings={"ignore_unknown_options": True})
 def add(day: str = typer.Argument(..., metavar="DATE"),
         n: str = typer.Argument(..., metavar="N", help="Working days; negative counts back."),
         as_json: bool = JSON) -> None:

@@ -83,7 +83,18 @@ import os  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from datetime import datetime as _dt  # noqa: E402
 
-from sqlalchemy.exc import OperationalError  # noqa: E402
+
+
+class lazy:  # noqa: N801 - reads like a module
+    """A module imported on first use, so `merzim calendar ...` does not load the database stack."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        import importlib
+
+        return getattr(importlib.import_module(self._name), attr)
 
 
 def today_in_zone() -> date:
@@ -118,6 +129,8 @@ def context(as_of: date | None = None, actor: str = "cli"):
 @contextmanager
 def unit_of_work():
     """A session whose work is committed when the block succeeds and rolled back otherwise."""
+    from sqlalchemy.exc import OperationalError
+
     from workflow.db import is_initialised, session
 
     eng = engine()

@@ -10,7 +10,6 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from workflow import services as svc
 from workflow.cli.common import (
     STATE,
     context,
@@ -18,9 +17,12 @@ from workflow.cli.common import (
     engine,
     parse_date,
     parse_int,
+    lazy,
     unit_of_work,
 )
 from workflow.errors import MerzimError, UsageError
+
+svc = lazy("workflow.services")
 
 JSON = typer.Option(False, "--json", help="Print JSON.")
 AS_OF = typer.Option(None, "--as-of", metavar="DATE", help="See the picture on another day.")

@@ -1,0 +1,125 @@
+"""Reminder policy: who hears about which stage on a given day (a pure function of plain data).
+
+Before a due date the responsible officer is told at fixed working-day offsets (default
+5, 1 and 0); after it, every working day; managers of the organisation and of its
+parents (up to `escalate_levels` up) get the overdue items from the first working day
+overdue. Nothing is planned on a non-working day. Each recipient gets one digest a day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from calendars import KazakhstanCalendar
+
+DUE_SOON, DUE_TODAY, OVERDUE, ESCALATION = "due_soon", "due_today", "overdue", "escalation"
+KIND_ORDER = {OVERDUE: 0, ESCALATION: 1, DUE_TODAY: 2, DUE_SOON: 3}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A person who can be reminded; `org_path` is '/root/.../own/' of their organisation."""
+
+    id: int
+    name: str
+    role: str
+    language: str
+    org_path: str
+    email: str | None = None
+    telegram_chat_id: str | None = None
+
+
+@dataclass(frozen=True)
+class StageItem:
+    """An open stage with a due date, as the policy needs it."""
+
+    analysis_id: int
+    stage_key: str
+    stage_names: dict[str, str]
+    due: date
+    subject_code: str
+    subject_name: str
+    object_code: str
+    subject_path: str
+    responsible_id: int | None
+    projected: bool = False
+    before: tuple[int, ...] | None = None  # per-stage override of the settings' offsets
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    before: tuple[int, ...] = (5, 1, 0)
+    overdue_daily: bool = True
+    escalate_levels: int = 1
+    escalate_after: int = 1  # working days overdue before managers hear of it
+
+
+@dataclass(frozen=True)
+class Line:
+    """One item of a digest."""
+
+    kind: str
+    working_days: int  # left (due soon / today) or overdue (overdue / escalation)
+    item: StageItem
+
+
+@dataclass
+class Digest:
+    recipient: Recipient
+    day: date
+    lines: list[Line] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for line in self.lines:
+            out[line.kind] = out.get(line.kind, 0) + 1
+        return out
+
+
+def ancestors(path: str, levels: int) -> list[str]:
+    """The organisation path itself and up to `levels` parent paths."""
+    parts = [p for p in path.strip("/").split("/") if p]
+    out = []
+    for up in range(0, levels + 1):
+        if up >= len(parts):
+            break
+        out.append("/" + "/".join(parts[: len(parts) - up]) + "/")
+    return out
+
+
+def plan_digests(items: Iterable[StageItem], recipients: Iterable[Recipient], today: date,
+                 cal: KazakhstanCalendar, settings: ReminderSettings) -> list[Digest]:
+    """The digests to send on `today`, one per recipient with something to say."""
+    if not cal.is_working_day(today):
+        return []
+    people = {r.id: r for r in recipients}
+    managers_at: dict[str, list[Recipient]] = {}
+    for r in people.values():
+        if r.role == "manager":
+            managers_at.setdefault(r.org_path, []).append(r)
+    lines: dict[int, list[Line]] = {}
+    for item in items:
+        if item.due >= today:
+            left = cal.get_working_days_delta(today, item.due)
+            offsets = item.before if item.before is not None else settings.before
+            if left in offsets and item.responsible_id in people:
+                kind = DUE_TODAY if left == 0 else DUE_SOON
+                lines.setdefault(item.responsible_id, []).append(Line(kind, left, item))
+            continue
+        late = cal.get_working_days_delta(item.due, today)
+        if late < 1:
+            continue  # due on a day off just passed: not yet a working day overdue
+        if settings.overdue_daily and item.responsible_id in people:
+            lines.setdefault(item.responsible_id, []).append(Line(OVERDUE, late, item))
+        if late >= settings.escalate_after:
+            for path in ancestors(item.subject_path, settings.escalate_levels):
+                for manager in managers_at.get(path, []):
+                    lines.setdefault(manager.id, []).append(Line(ESCALATION, late, item))
+    digests = []
+    for rid in sorted(lines):
+        ordered = sorted(lines[rid], key=lambda ln: (KIND_ORDER[ln.kind], ln.item.due,
+                                                     ln.item.analysis_id, ln.item.stage_key))
+        digests.append(Digest(people[rid], today, ordered))
+    return digests

@@ -1,0 +1,183 @@
+"""Reminder commands: worker, reminders preview, outbox, user set and telegram-link."""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from workflow.cli.common import STATE, context, emit_json, engine, lazy, parse_date, today_in_zone, unit_of_work
+from workflow.errors import UsageError
+
+ob = lazy("workflow.outbox")
+rem = lazy("workflow.reminders")
+svc = lazy("workflow.services")
+
+JSON = typer.Option(False, "--json", help="Print JSON.")
+
+reminders_app = typer.Typer(help="Reminders: what would be sent.", no_args_is_help=True)
+outbox_app = typer.Typer(help="Messages waiting, sent or failed.", invoke_without_command=True)
+
+
+def notify_settings(require_secrets: bool = True):
+    from workflow.notify_config import load_notify_settings
+
+    return load_notify_settings(STATE.settings, require_secrets=require_secrets)
+
+
+def _digest_json(d) -> dict[str, Any]:
+    return {
+        "recipient": d.recipient.name, "recipient_id": d.recipient.id, "role": d.recipient.role,
+        "language": d.recipient.language, "email": d.recipient.email,
+        "telegram": d.recipient.telegram_chat_id,
+        "items": [{"kind": ln.kind, "working_days": ln.working_days,
+                   "analysis": ln.item.analysis_id, "stage": ln.item.stage_key,
+                   "due": ln.item.due, "subject": ln.item.subject_code,
+                   "object": ln.item.object_code} for ln in d.lines],
+    }
+
+
+@reminders_app.command("preview")
+def preview(as_of: str = typer.Option(None, "--as-of", metavar="DATE"), as_json: bool = JSON) -> None:
+    """Who would get what on a day (nothing is sent or written)."""
+    ns = notify_settings(require_secrets=False)
+    ctx = context(parse_date(as_of, "--as-of") if as_of else None)
+    with unit_of_work() as s:
+        digests = rem.preview(s, ctx, ns)
+    working = ctx.calendar.is_working_day(ctx.today)
+    if as_json:
+        emit_json({"as_of": ctx.today, "working_day": working,
+                   "digests": [_digest_json(d) for d in digests]})
+        return
+    t = STATE.t
+    if not working:
+        STATE.console.print(t("reminders.not_working", date=ctx.today.isoformat(),
+                              reason=ctx.calendar.reason(ctx.today)))
+        return
+    if not digests:
+        STATE.console.print(t("reminders.none", date=ctx.today.isoformat()))
+    from notifications.render import render_digest
+
+    for d in digests:
+        r = render_digest(d)
+        STATE.console.rule(f"{d.recipient.name} ({d.recipient.role}) — {r.subject}")
+        STATE.console.print(r.text, markup=False)
+
+
+def worker(once: bool = typer.Option(False, "--once", help="One planning and dispatch cycle, then exit."),
+           as_json: bool = JSON) -> None:
+    """Run the reminder worker (planning, dispatch, Telegram polling) until SIGTERM."""
+    from workflow.db import upgrade
+    from workflow.worker import Worker, build_channels
+
+    ns = notify_settings()
+    eng = engine()
+    upgrade(eng)
+    tz = STATE.settings.tz
+    pinned = bool(os.environ.get("MERZIM_TODAY"))
+
+    def now() -> datetime:
+        real = datetime.now(tz)
+        if pinned:
+            day = today_in_zone()
+            return real.replace(year=day.year, month=day.month, day=day.day)
+        return real
+
+    w = Worker(eng, ns, lambda day: context(day, actor="worker"), now, build_channels(ns), pinned)
+    if once:
+        result = w.cycle()
+        if as_json:
+            emit_json(result)
+        else:
+            STATE.console.print(STATE.t("worker.cycle", **{k: v for k, v in result.items()
+                                                           if k != "errors"}))
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    w.run_forever(STATE.settings.timezone)
+
+
+@outbox_app.callback()
+def outbox_list(ctx: typer.Context, show_all: bool = typer.Option(False, "--all",
+                                                                   help="Include sent messages."),
+                as_json: bool = JSON) -> None:
+    """Failed and pending messages (with the error); `merzim outbox retry` sends failed ones again."""
+    if ctx.invoked_subcommand is not None:
+        return
+    statuses = (ob.PENDING, ob.SENDING, ob.FAILED, ob.SENT) if show_all else (
+        ob.PENDING, ob.SENDING, ob.FAILED)
+    with unit_of_work() as s:
+        rows = [{"id": r.id, "status": r.status, "channel": r.channel, "recipient_id": r.recipient_id,
+                 "address": r.address, "day": r.local_day, "digest": r.digest,
+                 "attempts": r.attempts, "error": r.last_error, "subject": r.subject}
+                for r in ob.list_rows(s, statuses)]
+    if as_json:
+        emit_json({"messages": rows})
+        return
+    if not rows:
+        STATE.console.print(STATE.t("outbox.empty"))
+        return
+    table = Table()
+    for col in ("id", "status", "channel", "address", "day", "attempts", "error"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r["id"]), r["status"], r["channel"], r["address"], r["day"].isoformat(),
+                      str(r["attempts"]), r["error"] or "")
+    STATE.console.print(table)
+
+
+@outbox_app.command("retry")
+def outbox_retry(ids: list[str] = typer.Argument(None, help="Message ids; all failed when omitted."),
+                 as_json: bool = JSON) -> None:
+    """Queue failed messages again."""
+    numbers = []
+    for i in ids or []:
+        try:
+            numbers.append(int(i))
+        except ValueError:
+            raise UsageError(key="error.bad_int", what="ID", value=i) from None
+    with unit_of_work() as s:
+        n = ob.retry(s, numbers or None)
+    emit_json({"requeued": n}) if as_json else STATE.console.print(STATE.t("outbox.requeued", n=n))
+
+
+def user_set(login: str = typer.Argument(...),
+             name: str = typer.Option(None, "--name"),
+             role: str = typer.Option(None, "--role"),
+             org: str = typer.Option(None, "--org"),
+             email: str = typer.Option(None, "--email", help="Empty string removes it."),
+             language: str = typer.Option(None, "--language"),
+             telegram_chat: str = typer.Option(None, "--telegram-chat"),
+             active: bool = typer.Option(None, "--active/--inactive"),
+             as_json: bool = JSON) -> None:
+    """Change a user's details or channels."""
+    with unit_of_work() as s:
+        u = svc.update_user(s, context(), login, full_name=name, role=role, org=org, email=email,
+                            language=language, telegram_chat_id=telegram_chat, active=active)
+        out = {"login": u.login, "name": u.full_name, "role": u.role, "email": u.email,
+               "language": u.language, "telegram_chat_id": u.telegram_chat_id, "active": u.active}
+    emit_json(out) if as_json else STATE.console.print(STATE.t("user.updated", login=login))
+
+
+def telegram_link(login: str = typer.Argument(...), as_json: bool = JSON) -> None:
+    """Print a one-time code; the user sends '/start CODE' to the bot to link the chat."""
+    from workflow.telegram_link import create_link
+
+    with unit_of_work() as s:
+        user = svc.get_user(s, login)
+        code = create_link(s, user, context().actor)
+    if as_json:
+        emit_json({"login": login, "code": code, "command": f"/start {code}"})
+    else:
+        STATE.console.print(STATE.t("user.telegram_code", login=login, code=code))
+
+
+def register(app: typer.Typer, user_app: typer.Typer) -> None:
+    app.command("worker")(worker)
+    app.add_typer(reminders_app, name="reminders")
+    app.add_typer(outbox_app, name="outbox")
+    user_app.command("set")(user_set)
+    user_app.command("telegram-link")(telegram_link)

@@ -1,0 +1,115 @@
+"""Reminder planning: read open stages and recipients, apply the policy, write outbox rows."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from notifications.policy import Digest, Recipient, StageItem, plan_digests
+from notifications.render import render_blocked, render_digest
+from workflow.models import OPEN, Analysis, Organisation, OutboxMessage, Stage, User
+from workflow.notify_config import NotifySettings
+from workflow.services import Context
+
+PLANNER_LOCK = 7_243_002  # PostgreSQL advisory lock: one planner at a time
+DAILY = "daily"
+
+
+def recipients(s: Session) -> list[Recipient]:
+    rows = s.exec(select(User, Organisation).join(Organisation, Organisation.id == User.organisation_id)
+                  .where(User.active))
+    return [Recipient(u.id, u.full_name, u.role, u.language, o.path, u.email,
+                      u.telegram_chat_id if u.telegram_active else None) for u, o in rows]
+
+
+def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
+    """Open analysis stages due on or before `horizon` (everything overdue included)."""
+    defn = ctx.definition
+    query = (select(Stage, Analysis, Organisation)
+             .join(Analysis, Stage.analysis_id == Analysis.id)
+             .join(Organisation, Organisation.id == Stage.subject_id)
+             .where(Stage.status == OPEN, Stage.due_date.is_not(None), Stage.due_date <= horizon,
+                    Analysis.state != "cancelled"))
+    objects: dict[int, str] = {}
+    items = []
+    for stage, analysis, subject in s.exec(query):
+        if analysis.object_id not in objects:
+            objects[analysis.object_id] = s.get(Organisation, analysis.object_id).code
+        spec = defn.stages.get(stage.key)
+        items.append(StageItem(
+            analysis_id=analysis.id, stage_key=stage.key,
+            stage_names=spec.names if spec else {"en": stage.key},
+            due=stage.due_date, subject_code=subject.code, subject_name=subject.name,
+            object_code=objects[analysis.object_id], subject_path=subject.path,
+            responsible_id=analysis.responsible_id, projected=stage.projected,
+            before=spec.remind_before if spec else None))
+    return items
+
+
+def preview(s: Session, ctx: Context, ns: NotifySettings) -> list[Digest]:
+    """The digests of `ctx.today` (nothing is written)."""
+    per_stage = [x for st in ctx.definition.stages.values() for x in (st.remind_before or ())]
+    horizon = ctx.calendar.add_working_days(ctx.today, max([*ns.policy.before, *per_stage],
+                                                           default=0))
+    return plan_digests(open_items(s, ctx, horizon), recipients(s), ctx.today, ctx.calendar,
+                        ns.policy)
+
+
+def address_for(recipient: Recipient, channel: str) -> str | None:
+    return recipient.email if channel == "email" else recipient.telegram_chat_id
+
+
+def _exists(s: Session, recipient_id: int, channel: str, day: date, digest: str) -> bool:
+    return s.exec(select(OutboxMessage.id).where(
+        OutboxMessage.recipient_id == recipient_id, OutboxMessage.channel == channel,
+        OutboxMessage.local_day == day, OutboxMessage.digest == digest)).first() is not None
+
+
+def enqueue(s: Session, recipient_id: int, channel: str, day: date, digest: str, address: str,
+            subject: str, body_text: str, body_html: str) -> OutboxMessage | None:
+    """Write one outbox row unless its key is already there (written once)."""
+    if _exists(s, recipient_id, channel, day, digest):
+        return None
+    row = OutboxMessage(recipient_id=recipient_id, channel=channel, local_day=day, digest=digest,
+                        address=address, subject=subject[:500], body_text=body_text,
+                        body_html=body_html, status="pending", next_attempt_at=0.0,
+                        created_at=time.time())
+    s.add(row)
+    s.flush()
+    return row
+
+
+def plan_reminders(s: Session, ctx: Context, ns: NotifySettings) -> list[OutboxMessage]:
+    """Write today's digests to the outbox (idempotent; one planner at a time on PostgreSQL)."""
+    if s.get_bind().dialect.name == "postgresql":
+        got = s.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": PLANNER_LOCK}).scalar()
+        if not got:
+            return []
+    written = []
+    for digest in preview(s, ctx, ns):
+        rendered = None
+        for channel in ns.channels:
+            address = address_for(digest.recipient, channel)
+            if not address:
+                continue
+            rendered = rendered or render_digest(digest)
+            row = enqueue(s, digest.recipient.id, channel, ctx.today, DAILY, address,
+                          rendered.subject, rendered.text, rendered.html)
+            if row is not None:
+                written.append(row)
+    return written
+
+
+def tell_admins_blocked(s: Session, user: User, day: date) -> int:
+    """Queue an email to every admin that `user`'s Telegram chat blocked the bot."""
+    n = 0
+    admins = s.exec(select(User).where(User.role == "admin", User.active, User.email.is_not(None)))
+    for admin in admins:
+        r = render_blocked(admin.language, user.full_name, user.login)
+        if enqueue(s, admin.id, "email", day, f"blocked-{user.id}", admin.email, r.subject, r.text,
+                   r.html):
+            n += 1
+    return n
