@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -65,5 +64,5 @@ class EmailChannel:
             if 500 <= exc.smtp_code < 600 and exc.smtp_code not in (530, 535):
                 raise PermanentFailure(err) from None
             raise TemporaryFailure(err) from None
-        except (OSError, smtplib.SMTPException, socket.timeout) as exc:
+        except (TimeoutError, OSError, smtplib.SMTPException) as exc:
             raise TemporaryFailure(f"SMTP {type(exc).__name__}: {exc}") from None

@@ -84,7 +84,6 @@ from contextlib import contextmanager  # noqa: E402
 from datetime import datetime as _dt  # noqa: E402
 
 
-
 class lazy:  # noqa: N801 - reads like a module
     """A module imported on first use, so `merzim calendar ...` does not load the database stack."""
 

@@ -15,9 +15,9 @@ from workflow.cli.common import (
     context,
     emit_json,
     engine,
+    lazy,
     parse_date,
     parse_int,
-    lazy,
     unit_of_work,
 )
 from workflow.errors import MerzimError, UsageError

@@ -10,7 +10,16 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from workflow.cli.common import STATE, context, emit_json, engine, lazy, parse_date, today_in_zone, unit_of_work
+from workflow.cli.common import (
+    STATE,
+    context,
+    emit_json,
+    engine,
+    lazy,
+    parse_date,
+    today_in_zone,
+    unit_of_work,
+)
 from workflow.errors import UsageError
 
 ob = lazy("workflow.outbox")
