@@ -44,6 +44,9 @@ class User(SQLModel, table=True):
     telegram_chat_id: str | None = Field(default=None, max_length=64)
     telegram_active: bool = True
     active: bool = True
+    password_hash: str | None = Field(default=None, max_length=200)
+    failed_logins: int = 0
+    locked_until: float | None = None
 
 
 class Programme(SQLModel, table=True):
@@ -180,3 +183,40 @@ class WorkerState(SQLModel, table=True):
     __tablename__ = "worker_state"
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=200)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a random token, the table its SHA-256."""
+
+    __tablename__ = "web_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    csrf: str = Field(max_length=64)
+    created_at: float
+    expires_at: float
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal token for API clients (shown once; stored as SHA-256)."""
+
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    name: str = Field(max_length=100)
+    created_at: float
+    revoked_at: float | None = None
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A secret ICS feed URL of a user's deadlines or of an organisation's subtree; revocable."""
+
+    __tablename__ = "calendar_feed"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    owner_id: int = Field(foreign_key="app_user.id", index=True)
+    scope: str = Field(max_length=16)  # "user" or "organisation"
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    created_at: float
+    revoked_at: float | None = None

@@ -497,8 +497,11 @@ def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions) -> 
                                                if analysis.responsible_id else None)
         owner = owners[analysis.responsible_id]
         rows.append({
+            "stage_id": stage.id,
             "organisation": subject.code,
             "organisation_name": subject.name,
+            "subject_path": subject.path,
+            "year": analysis.planned_start.year,
             "analysis": analysis.id,
             "object": objects[analysis.object_id].code,
             "stage": stage.key,
@@ -531,3 +534,8 @@ def due_within(s: Session, ctx: Context, org_code: str | None = None,
 
 def count_stages(s: Session) -> int:
     return s.exec(select(func.count()).select_from(Stage)).one()
+
+
+def open_stages(s: Session, ctx: Context, org_code: str | None = None) -> list[dict[str, Any]]:
+    """Every open stage with a due date in the subtree (for calendar feeds)."""
+    return _stage_rows(s, ctx, org_code, Stage.due_date.is_not(None))

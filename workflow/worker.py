@@ -91,24 +91,32 @@ class Worker:
         return {"planned": planned, "linked": polled, "sent": stats.sent,
                 "retried": stats.retried, "failed": stats.failed, "errors": stats.errors}
 
-    def run_forever(self, timezone: str) -> None:
-        """Block until SIGTERM or SIGINT, then stop cleanly (running jobs finish)."""
-        from apscheduler.schedulers.blocking import BlockingScheduler
+    def add_jobs(self, sched, timezone: str) -> None:
+        """The planning (at the send time, plus a catch-up), dispatch and polling jobs."""
         from apscheduler.triggers.cron import CronTrigger
 
-        sched = BlockingScheduler(timezone=timezone,
-                                  job_defaults={"coalesce": True, "max_instances": 1,
-                                                "misfire_grace_time": 3600})
         t = self.ns.send_time
+        start = datetime.now().astimezone()
         sched.add_job(self._safe(self.plan_once), CronTrigger(hour=t.hour, minute=t.minute,
                                                               timezone=timezone), id="plan")
         sched.add_job(self._safe(self.plan_once), "interval", minutes=self.ns.catch_up_minutes,
-                      id="catch_up", next_run_time=datetime.now().astimezone())
+                      id="catch_up", next_run_time=start)
         sched.add_job(self._safe(self.dispatch_once), "interval", seconds=self.ns.dispatch_seconds,
-                      id="dispatch", next_run_time=datetime.now().astimezone())
+                      id="dispatch", next_run_time=start)
         if "telegram" in self.channels:
             sched.add_job(self._safe(self.poll_once), "interval",
                           seconds=self.ns.telegram_poll_seconds, id="telegram_poll")
+
+    @staticmethod
+    def _job_defaults() -> dict[str, Any]:
+        return {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+
+    def run_forever(self, timezone: str) -> None:
+        """Block until SIGTERM or SIGINT, then stop cleanly (running jobs finish)."""
+        from apscheduler.schedulers.blocking import BlockingScheduler
+
+        sched = BlockingScheduler(timezone=timezone, job_defaults=self._job_defaults())
+        self.add_jobs(sched, timezone)
 
         def stop(signum, _frame):
             log.info("signal %s: stopping the worker", signum)
@@ -119,6 +127,15 @@ class Worker:
         log.info("worker started")
         sched.start()
         log.info("worker stopped")
+
+    def start_background(self, timezone: str):
+        """Run the jobs in a background thread (the worker embedded in `merzim serve`)."""
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        sched = BackgroundScheduler(timezone=timezone, job_defaults=self._job_defaults())
+        self.add_jobs(sched, timezone)
+        sched.start()
+        return sched
 
     @staticmethod
     def _safe(job: Callable[[], Any]) -> Callable[[], None]:

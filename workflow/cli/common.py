@@ -23,6 +23,7 @@ class State:
     """Per-invocation state, built lazily so `--help` needs no configuration."""
 
     language: str | None = None
+    demo_accounts: object = None  # set by the web layer: gives demo users passwords
 
     @cached_property
     def settings(self) -> Settings:
@@ -43,7 +44,8 @@ class State:
 
     @cached_property
     def console(self) -> Console:
-        return Console(highlight=False, soft_wrap=True)
+        # markup off: organisation names and codes are data, and '[...]' in them must print as is
+        return Console(highlight=False, soft_wrap=True, markup=False)
 
 
 STATE = State()

@@ -9,7 +9,9 @@ from typing import Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
+from calendars.errors import CalendarError
 from workflow.cli.common import (
     STATE,
     context,
@@ -20,7 +22,7 @@ from workflow.cli.common import (
     parse_int,
     unit_of_work,
 )
-from workflow.errors import MerzimError, UsageError
+from workflow.errors import MerzimError, RuleViolation, UsageError
 
 svc = lazy("workflow.services")
 
@@ -62,6 +64,8 @@ def init(demo: bool = typer.Option(False, "--demo", help="Load the demo organisa
 
         with unit_of_work() as s:
             result["demo"] = load_demo(s, context())
+        if not result["demo"].get("already") and STATE.demo_accounts is not None:
+            result["demo"]["accounts"] = STATE.demo_accounts()
     if as_json:
         emit_json(result)
         return
@@ -73,6 +77,8 @@ def init(demo: bool = typer.Option(False, "--demo", help="Load the demo organisa
         else:
             _print(STATE.t("init.demo_loaded", orgs=d["organisations"], analyses=d["analyses"],
                            users=", ".join(d["users"])))
+            for login, password in (d.get("accounts") or {}).items():
+                _print(STATE.t("init.demo_account", login=login, password=password))
 
 
 # -- organisations ---------------------------------------------------------------------------------
@@ -224,13 +230,13 @@ def _render_view(view: dict[str, Any], warnings: list[dict[str, Any]] | None = N
                                              else t("stage.overdue_by", n=-left))
         status = t(f"status.{st['status']}")
         if st["status"] == "overdue":
-            status = f"[bold red]{status}[/]"
+            status = Text(status, style="bold red")
         table.add_row(st["name"], due, status,
                       st["done_on"].isoformat() if st["done_on"] else "", left_text)
     STATE.console.print(table)
     for w in warnings or []:
-        _print("[yellow]" + t(f"warning.{w['code']}", **{k: (v.isoformat() if isinstance(
-            v, date) else v) for k, v in w.items() if k != "code"}) + "[/]")
+        STATE.console.print(t(f"warning.{w['code']}", **{k: (v.isoformat() if isinstance(
+            v, date) else v) for k, v in w.items() if k != "code"}), style="yellow")
     if view.get("next_events"):
         _print(t("analysis.next", events=", ".join(view["next_events"])))
 
@@ -284,6 +290,8 @@ def analysis_import(file: Path = typer.Argument(..., help="CSV or XLSX: subject,
                                             row.get("responsible") or None)
             except MerzimError as exc:
                 raise type(exc)(key="error.row", row=n, detail=exc.render(STATE.t)) from None
+            except CalendarError as exc:  # e.g. a date outside the calendar's years
+                raise UsageError(key="error.row", row=n, detail=str(exc)) from None
             out.append({"row": n, "id": planned.analysis.id, "warnings": planned.warnings})
     if as_json:
         emit_json({"planned": out})
@@ -413,10 +421,9 @@ def audit_verify(as_json: bool = JSON) -> None:
                    "first_bad_id": result.first_bad_id, "problem": result.problem})
     elif result.ok:
         _print(STATE.t("audit.ok", n=result.checked))
-    if not result.ok:
-        if not as_json:
-            _print(STATE.t("audit.bad", id=result.first_bad_id, problem=result.problem))
-        raise typer.Exit(3)
+    if not result.ok:  # one line on stderr and exit 3, like every refusal
+        raise RuleViolation(f"audit log broken at record {result.first_bad_id}", key="audit.bad",
+                            id=result.first_bad_id, problem=result.problem)
 
 
 @external_app.command("add")

@@ -77,9 +77,8 @@ def preview(as_of: str = typer.Option(None, "--as-of", metavar="DATE"), as_json:
         STATE.console.print(r.text, markup=False)
 
 
-def worker(once: bool = typer.Option(False, "--once", help="One planning and dispatch cycle, then exit."),
-           as_json: bool = JSON) -> None:
-    """Run the reminder worker (planning, dispatch, Telegram polling) until SIGTERM."""
+def make_worker():
+    """A Worker over the configured database, channels and clock (checks the settings first)."""
     from workflow.db import upgrade
     from workflow.worker import Worker, build_channels
 
@@ -96,7 +95,13 @@ def worker(once: bool = typer.Option(False, "--once", help="One planning and dis
             return real.replace(year=day.year, month=day.month, day=day.day)
         return real
 
-    w = Worker(eng, ns, lambda day: context(day, actor="worker"), now, build_channels(ns), pinned)
+    return Worker(eng, ns, lambda day: context(day, actor="worker"), now, build_channels(ns), pinned)
+
+
+def worker(once: bool = typer.Option(False, "--once", help="One planning and dispatch cycle, then exit."),
+           as_json: bool = JSON) -> None:
+    """Run the reminder worker (planning, dispatch, Telegram polling) until SIGTERM."""
+    w = make_worker()
     if once:
         result = w.cycle()
         if as_json:

@@ -1,0 +1,1 @@
+"""The web face of merzim: managers' dashboard, officers' forms, REST API, calendar feeds."""

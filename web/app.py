@@ -1,0 +1,102 @@
+"""The FastAPI application: pages, exports, feeds and the REST API over the service layer."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
+
+from calendars import KazakhstanCalendar
+from web.deps import ApiAuthRequired, LoginRequired
+from workflow.config import Settings
+from workflow.definition import Definition
+from workflow.errors import MerzimError, NotFound, RuleViolation, UsageError
+from workflow.i18n import Translator
+
+HERE = Path(__file__).parent
+STATUS = {NotFound: 404, RuleViolation: 409, UsageError: 422}
+
+
+def status_of(exc: MerzimError) -> int:
+    for cls, code in STATUS.items():
+        if isinstance(exc, cls):
+            return code
+    return 400
+
+
+def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
+               definition: Definition) -> FastAPI:
+    app = FastAPI(title="merzim", version="0.1.0", docs_url="/api/docs", redoc_url=None,
+                  openapi_url="/openapi.json")
+    app.state.settings, app.state.engine = settings, engine
+    app.state.calendar, app.state.definition = calendar, definition
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals["today_iso"] = lambda: date.today().isoformat()
+    app.state.templates = templates
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    from web import api, pages
+
+    app.include_router(pages.router)
+    app.include_router(api.router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, _exc: LoginRequired):
+        nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={nxt}", status_code=303)
+
+    @app.exception_handler(ApiAuthRequired)
+    async def _api_auth(_request: Request, _exc: ApiAuthRequired):
+        return JSONResponse({"error": "unauthorised",
+                             "message": "a valid personal token is required (Authorization: "
+                                        "Bearer …)"}, status_code=401,
+                            headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(MerzimError)
+    async def _domain(request: Request, exc: MerzimError):
+        lang = request.cookies.get("merzim_lang") or settings.language
+        t = Translator(lang)
+        message = exc.render(t)
+        code = status_of(exc)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": exc.key, "message": message}, status_code=code)
+        return templates.TemplateResponse(request, "error.html",
+                                          {"t": t, "message": message, "code": code,
+                                           "viewer": None, "lang": t.language},
+                                          status_code=code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        parts = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+            parts.append(f"{where}: {err.get('msg')}")
+        message = "; ".join(parts) or "invalid input"
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "error.invalid", "message": message}, status_code=422)
+        t = Translator(request.cookies.get("merzim_lang") or settings.language)
+        return templates.TemplateResponse(request, "error.html",
+                                          {"t": t, "message": message, "code": 422,
+                                           "viewer": None, "lang": t.language}, status_code=422)
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if isinstance(response, HTMLResponse) or response.headers.get("content-type", "").startswith(
+                "text/html"):
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'")
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app

@@ -1,0 +1,85 @@
+"""What every request needs: the database session, the viewer, the language, the service context."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from fastapi import Request
+from sqlmodel import Session
+
+from web import auth
+from web.access import Viewer, viewer_for
+from workflow.i18n import LANGUAGES, Translator
+from workflow.services import Context
+
+SESSION_COOKIE = "merzim_session"
+LOGIN_CSRF_COOKIE = "merzim_login_csrf"
+LANG_COOKIE = "merzim_lang"
+
+
+class LoginRequired(Exception):
+    """A page was asked for without a session: send the browser to /login."""
+
+
+class ApiAuthRequired(Exception):
+    """An API call without a valid token: 401."""
+
+
+def db(request: Request) -> Iterator[Session]:
+    s = Session(request.app.state.engine, expire_on_commit=False)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def today(request: Request) -> date:
+    pinned = os.environ.get("MERZIM_TODAY")
+    if pinned:
+        return date.fromisoformat(pinned)
+    return datetime.now(request.app.state.settings.tz).date()
+
+
+def language(request: Request, viewer: Viewer | None = None) -> str:
+    lang = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    if lang in LANGUAGES:
+        return lang
+    if viewer is not None and viewer.user.language in LANGUAGES:
+        return viewer.user.language
+    return request.app.state.settings.language
+
+
+@dataclass
+class PageContext:
+    viewer: Viewer
+    session_row: auth.WebSession
+    s: Session
+    ctx: Context
+    t: Translator
+
+
+def page_viewer(request: Request, s: Session) -> tuple[Viewer, auth.WebSession]:
+    found = auth.session_user(s, request.cookies.get(SESSION_COOKIE))
+    if found is None:
+        raise LoginRequired()
+    user, row = found
+    return viewer_for(s, user), row
+
+
+def make_context(request: Request, viewer: Viewer | None, lang: str, as_of: date | None = None,
+                 ) -> Context:
+    st = request.app.state
+    actor = f"web:{viewer.login}" if viewer else "web"
+    return Context(st.calendar, st.definition, as_of or today(request), actor=actor, language=lang)
+
+
+def api_viewer(request: Request, s: Session) -> Viewer:
+    header = request.headers.get("authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else None
+    user = auth.api_user(s, token)
+    if user is None:
+        raise ApiAuthRequired()
+    return viewer_for(s, user)

@@ -1,0 +1,87 @@
+"""Exports: XLSX and CSV of lists and programmes, iCalendar feeds of due dates."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from icalendar import Calendar, Event
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+
+def table_xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append(row)
+    for col in ws.columns:
+        width = max(len(str(c.value or "")) for c in col)
+        ws.column_dimensions[col[0].column_letter].width = min(max(10, width + 2), 60)
+    ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def table_csv(header: list[str], rows: list[list[Any]]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else (v.isoformat() if isinstance(v, date) else v)
+                         for v in row])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 correctly
+
+
+def list_table(rows: list[dict[str, Any]], t, days_key: str) -> tuple[list[str], list[list[Any]]]:
+    header = [t("list.col_organisation"), t("list.col_analysis"), t("list.col_object"),
+              t("stage.col_stage"), t("stage.col_due"), t(f"list.col_{days_key}"),
+              t("list.col_responsible")]
+    body = [[r["organisation_name"], r["analysis"], r["object"], r["stage_name"], r["due"],
+             r[days_key], r["responsible_name"] or ""] for r in rows]
+    return header, body
+
+
+def programme_table(matrix: dict[str, Any], definition, lang: str, t) -> tuple[list[str], list]:
+    keys = matrix["stage_keys"]
+    header = [t("list.col_analysis"), t("list.col_object"), t("programme.col_start"),
+              t("programme.col_end"), t("stage.col_status")]
+    for k in keys:
+        header += [definition.stage_name(k, lang) + " — " + t("stage.col_due"),
+                   definition.stage_name(k, lang) + " — " + t("stage.col_status")]
+    body = []
+    for r in matrix["rows"]:
+        row = [r["id"], r["object_name"], r["start"], r["end"], t(f"state.{r['state']}")]
+        for k in keys:
+            st = r["stages"].get(k)
+            row += [st["due"] if st else None, t(f"status.{st['status']}") if st else ""]
+        body.append(row)
+    return header, body
+
+
+def ics_feed(name: str, items: list[dict[str, Any]], domain: str = "merzim") -> bytes:
+    """One all-day event per due date; UID per stage, so a moved deadline updates the event."""
+    cal = Calendar()
+    cal.add("prodid", "-//merzim//deadlines//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", name)
+    stamp = datetime.now(UTC)
+    for it in items:
+        ev = Event()
+        ev.add("uid", f"stage-{it['stage_id']}@{domain}")
+        ev.add("summary", f"{it['stage_name']} — {it['organisation_name']} (#{it['analysis']})")
+        ev.add("dtstart", it["due"])
+        ev.add("dtend", it["due"] + timedelta(days=1))
+        ev.add("dtstamp", stamp)
+        ev.add("description", f"{it['organisation']} → {it['object']}; "
+                              f"{'projected' if it['projected'] else 'fixed'}")
+        ev.add("transp", "TRANSPARENT")
+        cal.add_component(ev)
+    return cal.to_ical()

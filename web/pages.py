@@ -1,0 +1,422 @@
+"""Server-rendered pages: login, overdue, due soon, analysis, programme, calendar, outbox, feeds."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session, select
+
+from web import auth, exports, views
+from web.access import (
+    Viewer,
+    require_admin,
+    require_recorder,
+    visible_analysis,
+    visible_org,
+    visible_programme,
+)
+from web.deps import (
+    LANG_COOKIE,
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    PageContext,
+    db,
+    language,
+    make_context,
+    page_viewer,
+)
+from workflow import audit
+from workflow import outbox as ob
+from workflow import services as svc
+from workflow.errors import MerzimError, RuleViolation, UsageError
+from workflow.i18n import LANGUAGES, Translator
+from workflow.machine import AnalysisMachine
+from workflow.models import ApiToken, CalendarFeed, Organisation
+
+router = APIRouter(include_in_schema=False)
+MAX_FIELD = 500
+
+
+def secure(request: Request) -> bool:
+    """Secure cookies over HTTPS (directly or behind a proxy that says so)."""
+    return (request.url.scheme == "https"
+            or request.headers.get("x-forwarded-proto", "").lower() == "https")
+
+
+def page(request: Request, s: Session = Depends(db)) -> PageContext:
+    viewer, row = page_viewer(request, s)
+    lang = language(request, viewer)
+    as_of = request.query_params.get("as_of")
+    day = None
+    if as_of:
+        try:
+            day = date.fromisoformat(as_of)
+        except ValueError:
+            raise UsageError(key="error.bad_date", what="as_of", value=as_of) from None
+    return PageContext(viewer, row, s, make_context(request, viewer, lang, day), Translator(lang))
+
+
+def render(request: Request, pc: PageContext | None, name: str, status: int = 200,
+           **values: Any) -> HTMLResponse:
+    t = pc.t if pc else Translator(language(request))
+    base = {"t": t, "lang": t.language, "viewer": pc.viewer if pc else None,
+            "csrf": pc.session_row.csrf if pc else "", "today": pc.ctx.today if pc else None,
+            "path": request.url.path, "query": request.url.query, "languages": LANGUAGES}
+    return request.app.state.templates.TemplateResponse(request, name, {**base, **values},
+                                                        status_code=status)
+
+
+def check_csrf(pc: PageContext, token: str | None) -> None:
+    if not token or not secrets.compare_digest(token, pc.session_row.csrf):
+        audit.append(pc.s, f"web:{pc.viewer.login}", "refused.csrf", "user", pc.viewer.user.id, {})
+        pc.s.commit()
+        raise RuleViolation("CSRF token missing or wrong", key="error.csrf")
+
+
+def _int(value: str | None, what: str, default: int | None = None) -> int | None:
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise UsageError(key="error.bad_int", what=what, value=value) from None
+
+
+# -- accounts ---------------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/"):  # noqa: A002 - the query parameter's name
+    token = secrets.token_urlsafe(24)
+    resp = render(request, None, "login.html", csrf=token, next=_safe_next(next), error=None)
+    resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
+                    secure=secure(request), max_age=3600)
+    return resp
+
+
+def _safe_next(value: str | None) -> str:
+    return value if value and value.startswith("/") and not value.startswith("//") else "/"
+
+
+@router.post("/login")
+def login(request: Request, login: str = Form(""), password: str = Form(""),
+          csrf: str = Form(""), next: str = Form("/"),  # noqa: A002
+          s: Session = Depends(db)):
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    t = Translator(language(request))
+    if not cookie or not csrf or not secrets.compare_digest(cookie, csrf):
+        return render(request, None, "login.html", status=403, csrf=cookie, next=_safe_next(next),
+                      error=t("error.csrf"))
+    result = auth.authenticate(s, login[:100], password[:200])
+    if result.user is None:
+        s.commit()
+        message = t(result.error, minutes=result.minutes)
+        return render(request, None, "login.html", status=401, csrf=cookie,
+                      next=_safe_next(next), error=message)
+    token, _row = auth.open_session(s, result.user)
+    s.commit()
+    resp = RedirectResponse(_safe_next(next), status_code=303)
+    resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure(request),
+                    max_age=auth.SESSION_SECONDS)
+    resp.delete_cookie(LOGIN_CSRF_COOKIE)
+    return resp
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: str = Form(""), pc: PageContext = Depends(page)):
+    check_csrf(pc, csrf)
+    auth.close_session(pc.s, request.cookies.get(SESSION_COOKIE, ""))
+    pc.s.commit()
+    resp = RedirectResponse("/login", status_code=303)
+    resp.delete_cookie(SESSION_COOKIE)
+    return resp
+
+
+@router.get("/lang/{code}")
+def switch_language(request: Request, code: str, next: str = "/"):  # noqa: A002
+    if code not in LANGUAGES:
+        raise UsageError(key="error.bad_language", value=code)
+    resp = RedirectResponse(_safe_next(next), status_code=303)
+    resp.set_cookie(LANG_COOKIE, code, samesite="lax", secure=secure(request),
+                    max_age=365 * 86400)
+    return resp
+
+
+@router.get("/")
+def home(pc: PageContext = Depends(page)):
+    return RedirectResponse("/due" if pc.viewer.role == "officer" else "/overdue", status_code=303)
+
+
+# -- lists ---------------------------------------------------------------------------------------
+
+
+def _list_filters(request: Request) -> dict[str, Any]:
+    q = request.query_params
+    return {"org": q.get("org") or None, "stage": q.get("stage") or None,
+            "year": _int(q.get("year"), "year"), "sort": q.get("sort") or None,
+            "desc": q.get("dir") == "desc"}
+
+
+@router.get("/overdue", response_class=HTMLResponse)
+def overdue_page(request: Request, pc: PageContext = Depends(page)):
+    f = _list_filters(request)
+    rows = views.overdue_rows(pc.s, pc.ctx, pc.viewer, **f)
+    orgs = svc.list_orgs(pc.s, pc.viewer.org.code)
+    return render(request, pc, "overdue.html", groups=views.grouped(rows), rows=rows, filters=f,
+                  stages=pc.ctx.definition.stages, orgs=[o for o in orgs if pc.viewer.sees_org(o)])
+
+
+@router.get("/overdue.{fmt}")
+def overdue_export(request: Request, fmt: str, pc: PageContext = Depends(page)):
+    rows = views.overdue_rows(pc.s, pc.ctx, pc.viewer, **_list_filters(request))
+    header, body = exports.list_table(rows, pc.t, "working_days_overdue")
+    audit.append(pc.s, f"web:{pc.viewer.login}", "export.overdue", "organisation",
+                 pc.viewer.org.code, {"format": fmt, "rows": len(body)})
+    pc.s.commit()
+    return _export(fmt, f"overdue-{pc.ctx.today.isoformat()}", pc.t("nav.overdue"), header, body)
+
+
+def _export(fmt: str, stem: str, title: str, header: list[str], body: list[list[Any]]) -> Response:
+    if fmt == "xlsx":
+        data = exports.table_xlsx(title, header, body)
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "csv":
+        data, media = exports.table_csv(header, body), "text/csv; charset=utf-8"
+    else:
+        raise UsageError(key="error.bad_format", value=fmt)
+    return Response(data, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'})
+
+
+@router.get("/due", response_class=HTMLResponse)
+def due_page(request: Request, pc: PageContext = Depends(page)):
+    within = _int(request.query_params.get("within"), "within", 10)
+    if within < 0 or within > 250:
+        raise UsageError(key="error.bad_within")
+    rows = views.due_rows(pc.s, pc.ctx, pc.viewer, within, request.query_params.get("org") or None)
+    return render(request, pc, "due.html", groups=views.grouped(rows), rows=rows, within=within)
+
+
+# -- one analysis ----------------------------------------------------------------------------------
+
+
+def _analysis_page(request: Request, pc: PageContext, analysis_id: str, error: str | None = None,
+                   form: dict[str, str] | None = None, status: int = 200) -> HTMLResponse:
+    analysis = visible_analysis(pc.s, pc.viewer, analysis_id)
+    view = svc.analysis_view(pc.s, pc.ctx, analysis)
+    can_record = True
+    try:
+        require_recorder(pc.viewer, analysis)
+    except RuleViolation:
+        can_record = False
+    events = AnalysisMachine(pc.ctx.definition, analysis.state).allowed()
+    return render(request, pc, "analysis.html", status=status, view=view,
+                  chart=views.timeline_svg(view["stages"], pc.ctx.today), can_record=can_record,
+                  events=[pc.ctx.definition.events[e] for e in events], error=error,
+                  form=form or {}, definition=pc.ctx.definition)
+
+
+@router.get("/analyses/{analysis_id}", response_class=HTMLResponse)
+def analysis_page(request: Request, analysis_id: str, pc: PageContext = Depends(page)):
+    return _analysis_page(request, pc, analysis_id)
+
+
+@router.post("/analyses/{analysis_id}/events", response_class=HTMLResponse)
+def record_event(request: Request, analysis_id: str, event: str = Form(""),
+                 on: str = Form("", alias="date"), number: str = Form(""),
+                 signed_by: str = Form(""), url: str = Form(""), note: str = Form(""),
+                 csrf: str = Form(""), pc: PageContext = Depends(page)):
+    check_csrf(pc, csrf)
+    analysis = visible_analysis(pc.s, pc.viewer, analysis_id)
+    form = {"event": event, "date": on, "number": number, "signed_by": signed_by, "url": url,
+            "note": note}
+    try:
+        require_recorder(pc.viewer, analysis)
+        for name, value in form.items():
+            if len(value) > MAX_FIELD:
+                raise RuleViolation(key="rule.too_long", field=name, limit=MAX_FIELD)
+        try:
+            day = date.fromisoformat(on.strip())
+        except ValueError:
+            raise UsageError(key="error.bad_date", what=pc.t("form.date"), value=on) from None
+        svc.record_event(pc.s, pc.ctx, analysis.id, event, day,
+                         {"number": number, "signed_by": signed_by, "url": url, "note": note})
+        pc.s.commit()
+    except MerzimError as exc:
+        pc.s.rollback()
+        audit.append(pc.s, pc.ctx.actor, "refused.event", "analysis", analysis.id,
+                     {"event": event[:64], "key": exc.key})
+        pc.s.commit()
+        return _analysis_page(request, pc, analysis_id, error=exc.render(pc.t), form=form,
+                              status=409 if isinstance(exc, RuleViolation) else 422)
+    return RedirectResponse(f"/analyses/{analysis.id}?recorded={event}", status_code=303)
+
+
+# -- programmes -------------------------------------------------------------------------------------
+
+
+@router.get("/programmes", response_class=HTMLResponse)
+def programmes_page(request: Request, pc: PageContext = Depends(page)):
+    year = _int(request.query_params.get("year"), "year")
+    return render(request, pc, "programmes.html",
+                  programmes=views.visible_programmes(pc.s, pc.viewer, year), year=year)
+
+
+@router.get("/programmes/{programme_id}", response_class=HTMLResponse)
+def programme_page(request: Request, programme_id: str, pc: PageContext = Depends(page)):
+    if "." in programme_id:
+        ident, fmt = programme_id.split(".", 1)
+        return programme_export(ident, fmt, pc)
+    prog = visible_programme(pc.s, pc.viewer, programme_id)
+    return render(request, pc, "programme.html",
+                  matrix=views.programme_matrix(pc.s, pc.ctx, prog), definition=pc.ctx.definition)
+
+
+def programme_export(ident: str, fmt: str, pc: PageContext) -> Response:
+    prog = visible_programme(pc.s, pc.viewer, ident)
+    matrix = views.programme_matrix(pc.s, pc.ctx, prog)
+    header, body = exports.programme_table(matrix, pc.ctx.definition, pc.t.language, pc.t)
+    audit.append(pc.s, f"web:{pc.viewer.login}", "export.programme", "programme", prog.id,
+                 {"format": fmt, "rows": len(body)})
+    pc.s.commit()
+    return _export(fmt, f"programme-{matrix['subject']}-{matrix['year']}",
+                   f"{matrix['subject']} {matrix['year']}", header, body)
+
+
+# -- calendar --------------------------------------------------------------------------------------
+
+
+@router.get("/calendar", response_class=HTMLResponse)
+def calendar_now(pc: PageContext = Depends(page)):
+    return RedirectResponse(f"/calendar/{pc.ctx.today.year}", status_code=303)
+
+
+@router.get("/calendar/{year}", response_class=HTMLResponse)
+def calendar_page(request: Request, year: str, pc: PageContext = Depends(page)):
+    y = _int(year, "year")
+    cal = pc.ctx.calendar
+    if not cal.first_year <= y <= cal.last_year:
+        raise UsageError(key="error.year_outside", year=y, first=cal.first_year,
+                         last=cal.last_year)
+    return render(request, pc, "calendar.html", year=y, off=cal.non_working_weekdays(y),
+                  worked=cal.working_weekend_days(y), notice=cal.decree_notice(y),
+                  first=cal.first_year, last=cal.last_year)
+
+
+# -- outbox (admin) ---------------------------------------------------------------------------------
+
+
+@router.get("/outbox", response_class=HTMLResponse)
+def outbox_page(request: Request, pc: PageContext = Depends(page)):
+    require_admin(pc.viewer)
+    rows = ob.list_rows(pc.s)
+    return render(request, pc, "outbox.html", rows=rows)
+
+
+@router.post("/outbox/retry")
+def outbox_retry(request: Request, csrf: str = Form(""), message_id: str = Form(""),
+                 pc: PageContext = Depends(page)):
+    require_admin(pc.viewer)
+    check_csrf(pc, csrf)
+    ident = _int(message_id, "id")
+    n = ob.retry(pc.s, [ident] if ident else None)
+    audit.append(pc.s, f"web:{pc.viewer.login}", "outbox.retry", "outbox", ident or "*", {"n": n})
+    pc.s.commit()
+    return RedirectResponse("/outbox", status_code=303)
+
+
+# -- calendar feeds and API tokens ---------------------------------------------------------------------
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, pc: PageContext = Depends(page)):
+    return _account(request, pc)
+
+
+def _account(request: Request, pc: PageContext, new_feed: str | None = None,
+             new_token: str | None = None) -> HTMLResponse:
+    feeds = pc.s.exec(select(CalendarFeed).where(CalendarFeed.owner_id == pc.viewer.user.id,
+                                                 CalendarFeed.revoked_at.is_(None))).all()
+    tokens = pc.s.exec(select(ApiToken).where(ApiToken.user_id == pc.viewer.user.id,
+                                              ApiToken.revoked_at.is_(None))).all()
+    orgs = [o for o in svc.list_orgs(pc.s, pc.viewer.org.code) if pc.viewer.sees_org(o)]
+    base = str(request.base_url).rstrip("/")
+    return render(request, pc, "account.html", feeds=feeds, tokens=tokens, orgs=orgs,
+                  new_feed=f"{base}/ics/{new_feed}.ics" if new_feed else None,
+                  new_token=new_token,
+                  org_names={o.id: o.name for o in pc.s.exec(select(Organisation))})
+
+
+@router.post("/account/feeds", response_class=HTMLResponse)
+def create_feed(request: Request, csrf: str = Form(""), scope: str = Form("user"),
+                org: str = Form(""), pc: PageContext = Depends(page)):
+    check_csrf(pc, csrf)
+    if scope not in ("user", "organisation"):
+        raise UsageError(key="error.bad_scope", value=scope)
+    org_id = visible_org(pc.s, pc.viewer, org).id if scope == "organisation" else None
+    token = auth.create_feed(pc.s, pc.viewer.user, scope, org_id)
+    pc.s.commit()
+    return _account(request, pc, new_feed=token)
+
+
+@router.post("/account/feeds/{feed_id}/revoke")
+def revoke_feed(feed_id: str, csrf: str = Form(""), pc: PageContext = Depends(page)):
+    check_csrf(pc, csrf)
+    auth.revoke_feed(pc.s, pc.viewer.user, _int(feed_id, "id"))
+    pc.s.commit()
+    return RedirectResponse("/account", status_code=303)
+
+
+@router.post("/account/tokens", response_class=HTMLResponse)
+def create_token(request: Request, csrf: str = Form(""), name: str = Form(""),
+                 pc: PageContext = Depends(page)):
+    check_csrf(pc, csrf)
+    token = auth.create_api_token(pc.s, pc.viewer.user, name[:200])
+    pc.s.commit()
+    return _account(request, pc, new_token=token)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(token_id: str, csrf: str = Form(""), pc: PageContext = Depends(page)):
+    import time
+
+    check_csrf(pc, csrf)
+    row = pc.s.get(ApiToken, _int(token_id, "id"))
+    if row is not None and row.user_id == pc.viewer.user.id and row.revoked_at is None:
+        row.revoked_at = time.time()
+        pc.s.add(row)
+        audit.append(pc.s, f"web:{pc.viewer.login}", "token.revoke", "user", pc.viewer.user.id,
+                     {"token": row.id})
+        pc.s.commit()
+    return RedirectResponse("/account", status_code=303)
+
+
+@router.get("/ics/{token}.ics")
+def ics(request: Request, token: str, s: Session = Depends(db)):
+    feed = auth.feed_for(s, token)
+    if feed is None:
+        raise svc.NotFound(key="notfound.feed")
+    owner = s.get(svc.User, feed.owner_id)
+    if owner is None or not owner.active:
+        raise svc.NotFound(key="notfound.feed")
+    from web.access import viewer_for
+
+    viewer: Viewer = viewer_for(s, owner)
+    lang = owner.language
+    ctx = make_context(request, viewer, lang)
+    if feed.scope == "organisation":
+        org = s.get(Organisation, feed.organisation_id)
+        if not viewer.sees_org(org):  # the owner moved: the feed shows nothing outside
+            raise svc.NotFound(key="notfound.feed")
+        rows = [r for r in svc.open_stages(s, ctx, org.code) if viewer.sees_path(r["subject_path"])]
+        name = f"merzim — {org.name}"
+    else:
+        rows = [r for r in svc.open_stages(s, ctx, viewer.org.code)
+                if viewer.sees_path(r["subject_path"])
+                and (viewer.role != "officer" or r["responsible"] == owner.login)]
+        name = f"merzim — {owner.full_name}"
+    return Response(exports.ics_feed(name, rows), media_type="text/calendar; charset=utf-8")

@@ -1,0 +1,116 @@
+"""Read models for pages, API and exports: visible rows, filters, sorting, programme matrices."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, select
+
+from web.access import Viewer, visible_org
+from workflow import services as svc
+from workflow.models import Analysis, Organisation, Programme, Stage
+
+SORTS = {"due": lambda r: (r["due"], r["organisation"]),
+         "days": lambda r: (-r.get("working_days_overdue", -r.get("working_days_left", 0)),
+                            r["due"]),
+         "organisation": lambda r: (r["organisation_name"], r["due"]),
+         "stage": lambda r: (r["stage"], r["due"])}
+
+
+def scope_code(s: Session, viewer: Viewer, org: str | None) -> str:
+    """The organisation whose subtree a list covers: the filter if visible, else the viewer's."""
+    return visible_org(s, viewer, org).code if org else viewer.org.code
+
+
+def _filtered(rows: list[dict[str, Any]], viewer: Viewer, stage: str | None, year: int | None,
+              sort: str | None, desc: bool) -> list[dict[str, Any]]:
+    rows = [r for r in rows if viewer.sees_path(r["subject_path"])]
+    if stage:
+        rows = [r for r in rows if r["stage"] == stage]
+    if year:
+        rows = [r for r in rows if r["year"] == year]
+    if sort in SORTS:
+        rows.sort(key=SORTS[sort], reverse=desc)
+    return rows
+
+
+def overdue_rows(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None = None,
+                 stage: str | None = None, year: int | None = None, sort: str | None = None,
+                 desc: bool = False) -> list[dict[str, Any]]:
+    rows = svc.overdue(s, ctx, scope_code(s, viewer, org))
+    return _filtered(rows, viewer, stage, year, sort, desc)
+
+
+def due_rows(s: Session, ctx: svc.Context, viewer: Viewer, within: int, org: str | None = None,
+             stage: str | None = None) -> list[dict[str, Any]]:
+    rows = svc.due_within(s, ctx, scope_code(s, viewer, org), within)
+    return _filtered(rows, viewer, stage, None, None, False)
+
+
+def grouped(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Rows grouped by organisation, in the order they come."""
+    groups: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+    for r in rows:
+        key = r["organisation"]
+        if key not in groups:
+            groups[key] = ({"code": key, "name": r["organisation_name"]}, [])
+        groups[key][1].append(r)
+    return list(groups.values())
+
+
+def visible_programmes(s: Session, viewer: Viewer, year: int | None = None) -> list[dict[str, Any]]:
+    lo, hi = svc.subtree_range(viewer.org)
+    query = (select(Programme, Organisation).join(Organisation, Organisation.id == Programme.subject_id)
+             .where(Organisation.path >= lo, Organisation.path < hi))
+    if year:
+        query = query.where(Programme.year == year)
+    out = []
+    for prog, org in s.exec(query.order_by(Programme.year.desc(), Organisation.path)):
+        if not viewer.sees_org(org):
+            continue
+        n = len(list(s.exec(select(Analysis.id).where(Analysis.programme_id == prog.id))))
+        out.append({"id": prog.id, "year": prog.year, "subject": org.code, "subject_name": org.name,
+                    "analyses": n})
+    return out
+
+
+def programme_matrix(s: Session, ctx: svc.Context, prog: Programme) -> dict[str, Any]:
+    """Every object of a programme with its dates and the state of each stage."""
+    subject = s.get(Organisation, prog.subject_id)
+    schedule = s.exec(select(Stage).where(Stage.programme_id == prog.id,
+                                          Stage.key == "schedule")).first()
+    rows = []
+    for analysis in s.exec(select(Analysis).where(Analysis.programme_id == prog.id)
+                           .order_by(Analysis.planned_start, Analysis.id)):
+        view = svc.analysis_view(s, ctx, analysis)
+        rows.append({"id": analysis.id, "object": view["object"], "object_name": view["object_name"],
+                     "start": analysis.planned_start, "end": analysis.planned_end,
+                     "state": analysis.state,
+                     "stages": {st["key"]: st for st in view["stages"]}})
+    return {"id": prog.id, "year": prog.year, "subject": subject.code, "subject_name": subject.name,
+            "schedule": {"status": schedule.status if schedule else None,
+                         "done_on": schedule.done_on if schedule else None},
+            "stage_keys": list(ctx.definition.stages),
+            "rows": rows}
+
+
+def timeline_svg(stages: list[dict[str, Any]], today: date, width: int = 760) -> dict[str, Any]:
+    """Geometry of the timeline chart: one bar per stage from the earliest date to its due date."""
+    dates = [d for st in stages for d in (st["due"], st["done_on"]) if d] + [today]
+    lo, hi = min(dates), max(dates)
+    span = max((hi - lo).days, 1)
+    left, usable = 260, width - 280
+
+    def x(d: date) -> float:
+        return round(left + usable * (d - lo).days / span, 1)
+
+    bars = []
+    for i, st in enumerate(stages):
+        y = 14 + i * 26
+        bars.append({"y": y, "name": st["name"], "status": st["status"], "projected": st["projected"],
+                     "due_x": x(st["due"]) if st["due"] else None,
+                     "done_x": x(st["done_on"]) if st["done_on"] else None,
+                     "due": st["due"], "done_on": st["done_on"]})
+    return {"width": width, "height": 30 + 26 * len(stages), "left": left, "today_x": x(today),
+            "bars": bars, "lo": lo, "hi": hi}
