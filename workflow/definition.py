@@ -19,7 +19,7 @@ LANGUAGES = ("kk", "ru", "en")
 UNITS = ("working_days", "calendar_days", "weeks", "months")
 DIRECTIONS = ("before", "after")
 ROLLS = ("following", "preceding", "none")
-EVIDENCE = ("number", "signed_by", "url", "note")
+EVIDENCE = ("number", "signed_by", "url", "note", "period")
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ class Event:
     not_before: tuple[str, ...]
     requires: tuple[str, ...]
     names: dict[str, str]
+    repeatable: bool = False  # recorded once per period (monitoring), not once per analysis
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,19 @@ class Definition:
     programme_stages: dict[str, Stage]
     anchors: dict[str, Anchor]
     interpretations: dict[str, Any] = field(default_factory=dict)
+    dynamic_stages: dict[str, Stage] = field(default_factory=dict)
+
+    def stage_spec(self, key: str) -> Stage | None:
+        """The stage of a key; 'monitoring_report:2025Q4' is the dynamic stage 'monitoring_report'."""
+        base = key.split(":", 1)[0]
+        return self.stages.get(key) or self.programme_stages.get(key) or self.dynamic_stages.get(base)
 
     def stage_name(self, key: str, language: str) -> str:
-        stage = self.stages.get(key) or self.programme_stages.get(key)
-        return stage.names.get(language, stage.names["en"]) if stage else key
+        stage = self.stage_spec(key)
+        if stage is None:
+            return key
+        name = stage.names.get(language, stage.names["en"])
+        return f"{name} ({key.split(':', 1)[1]})" if ":" in key else name
 
     def event_for_stage(self, stage_key: str) -> Event | None:
         return next((e for e in self.events.values() if e.completes == stage_key), None)
@@ -193,6 +203,10 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
         if stage.key in stages:
             raise ConfigError(f"{source}: stage[{i}]: duplicate stage key {stage.key!r}")
         stages[stage.key] = stage
+    dynamic_stages = {}
+    for i, raw in enumerate(doc.get("dynamic_stage") or []):
+        stage = _stage(raw, f"{source}: dynamic_stage[{i}]", anchors, interpretations)
+        dynamic_stages[stage.key] = stage
     programme_stages = {}
     for i, raw in enumerate(doc.get("programme_stage") or []):
         stage = _stage(raw, f"{source}: programme_stage[{i}]", anchors, interpretations)
@@ -215,7 +229,7 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
             raise ConfigError(f"{where}: completes unknown stage {completes!r}")
         events[ekey] = Event(ekey, sources, raw.get("dest"), completes,
                              tuple(raw.get("not_before") or ()), _requires(raw.get("requires"), where),
-                             _names(raw.get("names"), where))
+                             _names(raw.get("names"), where), bool(raw.get("repeatable", False)))
     for e in events.values():
         for other in e.not_before:
             if other not in events:
@@ -229,7 +243,7 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
     _check_cycles(stages, anchors, source)
     return Definition(key, int(process.get("version", 1)), _names(process.get("names"),
                       f"{source}: [process]"), initial, states, events, stages, programme_stages,
-                      anchors, interpretations)
+                      anchors, interpretations, dynamic_stages)
 
 
 def _check_cycles(stages: dict[str, Stage], anchors: dict[str, Anchor], source: str) -> None:

@@ -122,6 +122,7 @@ class ExternalAnalysis(SQLModel, table=True):
     subject_id: int = Field(foreign_key="organisation.id", index=True)
     completed_on: date
     reference: str | None = Field(default=None, max_length=500)
+    closed_on: date | None = None  # monitoring result note of its plan
 
 
 class AuditRecord(SQLModel, table=True):
@@ -220,3 +221,76 @@ class CalendarFeed(SQLModel, table=True):
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
     created_at: float
     revoked_at: float | None = None
+
+
+class Subdivision(SQLModel, table=True):
+    """A structural subdivision of an organisation (responsible for plan measures, positions)."""
+
+    __tablename__ = "subdivision"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    name: str = Field(max_length=300)
+
+
+class Risk(SQLModel, table=True):
+    """A corruption risk identified by an internal (or external) analysis."""
+
+    __tablename__ = "risk"
+    id: int | None = Field(default=None, primary_key=True)
+    analysis_id: int | None = Field(default=None, foreign_key="analysis.id", index=True)
+    external_id: int | None = Field(default=None, foreign_key="external_analysis.id", index=True)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    process: str | None = Field(default=None, max_length=500)
+    subdivision: str | None = Field(default=None, max_length=300)
+
+
+class Recommendation(SQLModel, table=True):
+    """A recommendation against a risk; its status is set in each quarterly review."""
+
+    __tablename__ = "recommendation"
+    id: int | None = Field(default=None, primary_key=True)
+    risk_id: int = Field(foreign_key="risk.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="not_started", max_length=16)
+    status_on: date | None = None
+    evidence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class PlanItem(SQLModel, table=True):
+    """A measure of the action plan (Appendix 5 columns), linked to the recommendation it serves."""
+
+    __tablename__ = "plan_item"
+    id: int | None = Field(default=None, primary_key=True)
+    analysis_id: int | None = Field(default=None, foreign_key="analysis.id", index=True)
+    external_id: int | None = Field(default=None, foreign_key="external_analysis.id", index=True)
+    recommendation_id: int | None = Field(default=None, foreign_key="recommendation.id")
+    measure: str = Field(sa_column=Column(Text, nullable=False))
+    completion_form: str = Field(max_length=300)
+    deadline: date
+    subdivision: str = Field(max_length=300)
+    person: str | None = Field(default=None, max_length=200)
+
+
+class MonitoringReport(SQLModel, table=True):
+    """A quarter's report from the object's subdivisions and its review by the authorized person."""
+
+    __tablename__ = "monitoring_report"
+    __table_args__ = (UniqueConstraint("analysis_id", "external_id", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    analysis_id: int | None = Field(default=None, foreign_key="analysis.id", index=True)
+    external_id: int | None = Field(default=None, foreign_key="external_analysis.id", index=True)
+    period: str = Field(max_length=8)
+    received_on: date | None = None
+    reviewed_on: date | None = None
+
+
+class Position(SQLModel, table=True):
+    """A position exposed to corruption risk (the list drawn up by the analysis)."""
+
+    __tablename__ = "position"
+    id: int | None = Field(default=None, primary_key=True)
+    analysis_id: int = Field(foreign_key="analysis.id", index=True)
+    title: str = Field(max_length=300)
+    subdivision: str = Field(max_length=300)
+    risk: str = Field(sa_column=Column(Text, nullable=False))

@@ -322,8 +322,8 @@ def replan(s: Session, ctx: Context, analysis: Analysis) -> list[tuple[str, date
 def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:
     """Re-plan every open analysis (after a calendar change); report each deadline that moved."""
     moved = []
-    active = s.exec(select(Analysis).where(Analysis.state.not_in(("cancelled", "published")))
-                    .order_by(Analysis.id))
+    open_ids = select(Stage.analysis_id).where(Stage.status == OPEN)
+    active = s.exec(select(Analysis).where(Analysis.id.in_(open_ids)).order_by(Analysis.id))
     for analysis in active:
         for key, old, new in replan(s, ctx, analysis):
             moved.append({"analysis": analysis.id, "stage": key, "old": old, "new": new,
@@ -356,7 +356,8 @@ def record_event(s: Session, ctx: Context, analysis_id: int | str, event: str, o
     evidence = {k: v.strip() for k, v in (evidence or {}).items() if v is not None and v.strip()}
     machine = AnalysisMachine(defn, analysis.state)
     facts = facts_of(s, analysis)
-    if event in facts.events and event in defn.events and defn.events[event].dest is None:
+    if (event in facts.events and event in defn.events and defn.events[event].dest is None
+            and not defn.events[event].repeatable):
         raise RuleViolation(f"{event} is already recorded", key="rule.already_recorded",
                             event=event, date=facts.events[event].isoformat())
     new_state = machine.fire(event)
@@ -388,6 +389,9 @@ def record_event(s: Session, ctx: Context, analysis_id: int | str, event: str, o
         stage.projected = False
         s.add(stage)
     s.flush()
+    from workflow import monitoring_service
+
+    monitoring_service.after_event(s, ctx, analysis, event, on, evidence)
     audit.append(s, ctx.actor, f"event.{event}", "analysis", analysis.id,
                  {"event": event, "on": on, "evidence": evidence, "state": new_state,
                   "moved": moved})
@@ -444,7 +448,9 @@ def analysis_view(s: Session, ctx: Context, analysis: Analysis) -> dict[str, Any
     stages = stages_of(s, analysis)
     owner = s.get(User, analysis.responsible_id) if analysis.responsible_id else None
     rows = []
-    for key in ctx.definition.stages:
+    dynamic = sorted((k for k in stages if k not in ctx.definition.stages),
+                     key=lambda k: (stages[k].due_date or date.max, k))
+    for key in [*ctx.definition.stages, *dynamic]:
         st = stages.get(key)
         if st is None:
             continue
@@ -460,6 +466,7 @@ def analysis_view(s: Session, ctx: Context, analysis: Analysis) -> dict[str, Any
             "evidence": st.evidence,
         })
     machine = AnalysisMachine(ctx.definition, analysis.state)
+    recorded = facts_of(s, analysis).events
     return {
         "id": analysis.id,
         "state": analysis.state,
@@ -472,7 +479,9 @@ def analysis_view(s: Session, ctx: Context, analysis: Analysis) -> dict[str, Any
         "actual_start": analysis.actual_start,
         "actual_end": analysis.actual_end,
         "responsible": owner.login if owner else None,
-        "next_events": [e for e in machine.allowed() if e != "cancel"],
+        "next_events": [e for e in machine.allowed() if e != "cancel"
+                        and not (e in recorded and ctx.definition.events[e].dest is None
+                                 and not ctx.definition.events[e].repeatable)],
         "stages": rows,
     }
 

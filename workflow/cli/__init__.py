@@ -12,6 +12,7 @@ import typer
 from calendars.errors import CalendarError
 from workflow.cli import calendar as calendar_cmd
 from workflow.cli import engine as engine_cmd
+from workflow.cli import monitoring as monitoring_cmd
 from workflow.cli import reminders as reminders_cmd
 from workflow.cli.common import STATE
 from workflow.errors import MerzimError
@@ -27,6 +28,7 @@ app = typer.Typer(
 app.add_typer(calendar_cmd.app, name="calendar")
 engine_cmd.register(app)
 reminders_cmd.register(app, engine_cmd.user_app)
+monitoring_cmd.register(app, engine_cmd.org_app)
 
 
 @app.callback()

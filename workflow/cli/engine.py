@@ -317,13 +317,15 @@ def record(analysis: str = typer.Argument(..., help="Analysis id."),
            signed_by: str = typer.Option(None, "--signed-by"),
            url: str = typer.Option(None, "--url", help="Link to the publication."),
            note: str = typer.Option(None, "--note", help="Free text; the reason for cancel."),
+           period: str = typer.Option(None, "--period", help="Monitoring period, e.g. 2025Q4."),
            as_json: bool = JSON) -> None:
     """Record what happened, with its date and confirming document."""
     day = parse_date(on, "--date")
     ctx = context()
     with unit_of_work() as s:
         a = svc.record_event(s, ctx, analysis, event, day,
-                             {"number": number, "signed_by": signed_by, "url": url, "note": note})
+                             {"number": number, "signed_by": signed_by, "url": url, "note": note,
+                              "period": period})
         view = svc.analysis_view(s, ctx, a)
     if as_json:
         emit_json(_view_json(view))

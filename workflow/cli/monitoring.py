@@ -1,0 +1,222 @@
+"""Commands after the note: risks, recommendations, the action plan, monitoring, positions, score."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from workflow.cli.common import STATE, context, emit_json, lazy, parse_date, parse_int, unit_of_work
+from workflow.errors import UsageError
+
+ms = lazy("workflow.monitoring_service")
+JSON = typer.Option(False, "--json", help="Print JSON.")
+
+risk_app = typer.Typer(help="Corruption risks identified by an analysis.", no_args_is_help=True)
+rec_app = typer.Typer(help="Recommendations and their status.", no_args_is_help=True)
+plan_app = typer.Typer(help="The action plan (Appendix 5 columns).", no_args_is_help=True)
+monitoring_app = typer.Typer(help="Quarterly monitoring of the recommendations.",
+                             no_args_is_help=True)
+positions_app = typer.Typer(help="Positions exposed to corruption risk.", no_args_is_help=True)
+
+
+def _owner(analysis: str | None, external: str | None) -> dict[str, int | None]:
+    if (analysis is None) == (external is None):
+        raise UsageError(key="error.owner")
+    return {"analysis_id": parse_int(analysis, "ANALYSIS") if analysis else None,
+            "external_id": parse_int(external, "--external") if external else None}
+
+
+@risk_app.command("add")
+def risk_add(analysis: str = typer.Argument(None, help="Analysis id."),
+             external: str = typer.Option(None, "--external", help="External analysis id."),
+             description: str = typer.Option(..., "--description"),
+             process: str = typer.Option(None, "--process", help="Process or function."),
+             subdivision: str = typer.Option(None, "--subdivision"),
+             as_json: bool = JSON) -> None:
+    """Record a corruption risk found by an analysis."""
+    with unit_of_work() as s:
+        risk = ms.add_risk(s, context(), description, process, subdivision, **_owner(analysis, external))
+        out = {"id": risk.id, "description": risk.description}
+    emit_json(out) if as_json else STATE.console.print(STATE.t("risk.added", id=out["id"]))
+
+
+@rec_app.command("add")
+def rec_add(risk: str = typer.Argument(..., help="Risk id."), text: str = typer.Option(..., "--text"),
+            as_json: bool = JSON) -> None:
+    """Add a recommendation against a risk."""
+    with unit_of_work() as s:
+        rec = ms.add_recommendation(s, context(), parse_int(risk, "RISK"), text)
+        out = {"id": rec.id, "risk": rec.risk_id, "status": rec.status}
+    emit_json(out) if as_json else STATE.console.print(STATE.t("recommendation.added", id=out["id"]))
+
+
+@rec_app.command("status")
+def rec_status(rec: str = typer.Argument(..., help="Recommendation id."),
+               status: str = typer.Argument(..., help="not_started, in_progress, fulfilled, "
+                                                       "not_fulfilled"),
+               on: str = typer.Option(..., "--date", metavar="DATE"),
+               form: str = typer.Option(None, "--form", help="Completion form (needed for fulfilled)."),
+               number: str = typer.Option(None, "--number"), url: str = typer.Option(None, "--url"),
+               note: str = typer.Option(None, "--note"), as_json: bool = JSON) -> None:
+    """Set a recommendation's status in a review, with the confirming document."""
+    day = parse_date(on, "--date")
+    with unit_of_work() as s:
+        r = ms.set_status(s, context(), parse_int(rec, "ID"), status, day,
+                          {"form": form, "number": number, "url": url, "note": note})
+        out = {"id": r.id, "status": r.status, "on": r.status_on}
+    emit_json(out) if as_json else STATE.console.print(STATE.t("recommendation.status_set", **out))
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    from workflow.cli.engine import _read_rows
+
+    return _read_rows(path, ms.PLAN_COLUMNS)
+
+
+@plan_app.command("import")
+def plan_import(file: Path = typer.Argument(..., help="XLSX or CSV: measure, completion_form, "
+                                                      "deadline, responsible[, person, recommendation]"),
+                analysis: str = typer.Option(None, "--analysis"),
+                external: str = typer.Option(None, "--external"), as_json: bool = JSON) -> None:
+    """Import the action plan's measures; a file with any bad row is refused whole."""
+    rows = _read(file)
+    with unit_of_work() as s:
+        items = ms.import_plan(s, context(), rows, **_owner(analysis, external))
+        out = {"imported": len(items), "ids": [i.id for i in items]}
+    emit_json(out) if as_json else STATE.console.print(STATE.t("plan.imported", n=out["imported"]))
+
+
+@plan_app.command("export")
+def plan_export(file: Path = typer.Argument(..., help="Where to write (.xlsx or .csv)."),
+                analysis: str = typer.Option(None, "--analysis"),
+                external: str = typer.Option(None, "--external"), as_json: bool = JSON) -> None:
+    """Write the action plan in the columns of the plan form."""
+    from web.exports import table_csv, table_xlsx  # noqa: PLC0415 - shared writers
+
+    with unit_of_work() as s:
+        rows = ms.plan_rows(s, **_owner(analysis, external))
+    header = ["measure", "completion_form", "deadline", "responsible", "person", "recommendation"]
+    body = [[r[h] for h in header] for r in rows]
+    data = table_xlsx("plan", header, body) if file.suffix.lower() == ".xlsx" else table_csv(header, body)
+    file.write_bytes(data)
+    emit_json({"file": str(file), "rows": len(rows)}) if as_json else STATE.console.print(
+        STATE.t("plan.exported", n=len(rows), file=str(file)))
+
+
+@monitoring_app.command("periods")
+def monitoring_periods(analysis: str = typer.Argument(...), as_json: bool = JSON) -> None:
+    """Reporting periods of an analysis with their report and review deadlines."""
+    from sqlmodel import select
+
+    from workflow.models import MonitoringReport, Stage
+    from workflow.services import get_analysis
+
+    with unit_of_work() as s:
+        a = get_analysis(s, analysis)
+        stages = {st.key: st for st in s.exec(select(Stage).where(Stage.analysis_id == a.id))}
+        rows: list[dict[str, Any]] = []
+        for r in s.exec(select(MonitoringReport).where(MonitoringReport.analysis_id == a.id)
+                        .order_by(MonitoringReport.period)):
+            rep, rev = stages.get(f"monitoring_report:{r.period}"), stages.get(
+                f"monitoring_review:{r.period}")
+            rows.append({"period": r.period, "report_due": rep.due_date if rep else None,
+                         "received_on": r.received_on, "review_due": rev.due_date if rev else None,
+                         "reviewed_on": r.reviewed_on})
+    if as_json:
+        emit_json({"analysis": int(analysis), "periods": rows})
+        return
+    table = Table()
+    for col in ("period", "report_due", "received_on", "review_due", "reviewed_on"):
+        table.add_column(STATE.t(f"monitoring.col_{col}"))
+    for r in rows:
+        table.add_row(*(str(r[c]) if r[c] else "—" for c in ("period", "report_due", "received_on",
+                                                             "review_due", "reviewed_on")))
+    STATE.console.print(table)
+
+
+@positions_app.command("add")
+def positions_add(analysis: str = typer.Argument(...), position: str = typer.Option(..., "--position"),
+                  subdivision: str = typer.Option(..., "--subdivision"),
+                  risk: str = typer.Option(..., "--risk"), as_json: bool = JSON) -> None:
+    """Add a position exposed to corruption risk to an analysis's list."""
+    with unit_of_work() as s:
+        p = ms.add_position(s, context(), parse_int(analysis, "ANALYSIS"), position, subdivision, risk)
+        out = {"id": p.id, "position": p.title}
+    emit_json(out) if as_json else STATE.console.print(STATE.t("positions.added", id=out["id"]))
+
+
+@positions_app.command("export")
+def positions_export(org: str = typer.Argument(..., help="Region or central body (its subtree)."),
+                     file: Path = typer.Option(None, "--file", help="Write .xlsx or .csv."),
+                     as_json: bool = JSON) -> None:
+    """The consolidated list for the ethics commissioner."""
+    with unit_of_work() as s:
+        rows = ms.positions_under(s, org)
+    header = ["organisation_name", "analysis", "position", "subdivision", "risk", "approved_on"]
+    if file is not None:
+        from web.exports import table_csv, table_xlsx
+
+        body = [[r[h] for h in header] for r in rows]
+        file.write_bytes(table_xlsx("positions", header, body) if file.suffix.lower() == ".xlsx"
+                         else table_csv(header, body))
+    if as_json:
+        emit_json({"org": org, "positions": rows})
+        return
+    table = Table()
+    for h in header:
+        table.add_column(h)
+    for r in rows:
+        table.add_row(*(str(r[h] or "") for h in header))
+    STATE.console.print(table)
+
+
+def score(programme: str = typer.Argument(..., help="Programme id or SUBJECT:YEAR."),
+          as_json: bool = JSON) -> None:
+    """The evaluation scorecard of project No. 1 for a programme."""
+    from workflow.scorecard import ScoreSettings
+    from workflow.scorecard import score as compute
+
+    settings = ScoreSettings.from_config(STATE.settings.raw.get("scorecard"))
+    with unit_of_work() as s:
+        prog = ms.find_programme(s, programme)
+        result = compute(ms.programme_facts(s, prog, settings), settings)
+    if as_json:
+        emit_json(result)
+        return
+    t = STATE.t
+    STATE.console.print(t("score.header", subject=result["subject"], year=result["year"]))
+    if result["external_case"]:
+        STATE.console.print("[yellow]" + t("score.external") + "[/]")
+    table = Table()
+    for col in ("score.col_indicator", "score.col_inputs", "score.col_points", "score.col_max"):
+        table.add_column(t(col))
+    for ind in result["indicators"]:
+        inputs = ", ".join(f"{k}={v}" for k, v in ind["inputs"].items())
+        title = f"{ind['key']} {ind['title']}" + (f" — {ind['note']}" if ind["note"] else "")
+        table.add_row(title, inputs, f"{ind['points']:g}", "" if ind["maximum"] is None
+                      else f"{ind['maximum']:g}")
+    STATE.console.print(table)
+    STATE.console.print(t("score.total", awards=result["awards"], deductions=result["deductions"],
+                          total=result["total"]))
+
+
+def subdivision_add(org: str = typer.Argument(...), name: str = typer.Argument(...),
+                    as_json: bool = JSON) -> None:
+    """Register a structural subdivision of an organisation (responsible for plan measures)."""
+    with unit_of_work() as s:
+        sd = ms.add_subdivision(s, context(), org, name)
+        out = {"id": sd.id, "org": org, "name": sd.name}
+    emit_json(out) if as_json else STATE.console.print(STATE.t("org.subdivision_added", **out))
+
+
+def register(app: typer.Typer, org_app: typer.Typer) -> None:
+    app.add_typer(risk_app, name="risk")
+    app.add_typer(rec_app, name="recommendation")
+    app.add_typer(plan_app, name="plan")
+    app.add_typer(monitoring_app, name="monitoring")
+    app.add_typer(positions_app, name="positions")
+    app.command("score")(score)
+    org_app.command("subdivision")(subdivision_add)
