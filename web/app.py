@@ -41,8 +41,9 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    from web import api, pages
+    from web import api, pages, score_page
 
+    app.include_router(score_page.router)
     app.include_router(pages.router)
     app.include_router(api.router)
 

@@ -26,6 +26,9 @@ def scope_code(s: Session, viewer: Viewer, org: str | None) -> str:
 def _filtered(rows: list[dict[str, Any]], viewer: Viewer, stage: str | None, year: int | None,
               sort: str | None, desc: bool) -> list[dict[str, Any]]:
     rows = [r for r in rows if viewer.sees_path(r["subject_path"])]
+    # A total order (the stage id breaks ties), so that pages of a list neither repeat nor skip
+    # rows: the database leaves rows with the same organisation, due date and analysis unordered.
+    rows.sort(key=lambda r: (r["subject_path"], r["due"], r["analysis"], r["stage_id"]))
     if stage:
         rows = [r for r in rows if r["stage"] == stage]
     if year:
