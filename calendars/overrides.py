@@ -16,7 +16,7 @@ from calendars.errors import CalendarDataError
 from calendars.model import LANGUAGES, CalendarData, KurbanAit, OneOffDay
 from calendars.rules import compute_year, is_weekend, is_working
 
-KNOWN_KEYS = {"transfers", "days_off", "working_days", "kurban_ait"}
+KNOWN_KEYS = {"transfers", "days_off", "working_days", "kurban_ait", "decrees"}
 
 
 def _reference(entry: dict[str, Any], where: str) -> str:
@@ -55,17 +55,21 @@ def apply_overrides(data: CalendarData, section: dict[str, Any] | None) -> Calen
         )
 
     kurban = dict(data.kurban_ait)
+    given = []
     for i, entry in enumerate(_entries(section, "kurban_ait")):
         where = f"calendar.kurban_ait[{i}]"
         day = as_date(entry.get("date"), f"{where}.date")
         year = entry.get("year", day.year)
         if year != day.year:
             raise CalendarDataError(f"{where}: date {day} is not in year {year}")
-        if day.year > data.last_year + 1 or day.year < data.first_year:
+        given.append((day, where, _reference(entry, where)))
+    for day, where, ref in sorted(given):  # in year order, so consecutive new years are fine
+        first, last = min(kurban), max(kurban)
+        if day.year > last + 1 or day.year < data.first_year:
             raise CalendarDataError(
-                f"{where}: {day.year} would leave a gap: the data has Kurban Ait for "
-                f"{data.first_year}-{data.last_year}; add the years in between first")
-        kurban[day.year] = KurbanAit(day.year, day, "announced", _reference(entry, where))
+                f"{where}: {day.year} would leave a gap: Kurban Ait is known for "
+                f"{first}-{last}; add the years in between first")
+        kurban[day.year] = KurbanAit(day.year, day, "announced", ref)
     base = dataclasses.replace(data, kurban_ait=kurban)
 
     def by_rules(day, where):
@@ -110,6 +114,14 @@ def apply_overrides(data: CalendarData, section: dict[str, Any] | None) -> Calen
         working.append(OneOffDay(day, _names(entry, "Working day"), _reference(entry, where)))
 
     years = {t.day_off.year for t in transfers} | {t.worked.year for t in transfers}
+    for i, entry in enumerate(_entries(section, "decrees")):
+        # A year's decree read and found to move nothing: "decree loaded" without a transfer.
+        where = f"calendar.decrees[{i}]"
+        year = entry.get("year")
+        if not isinstance(year, int) or isinstance(year, bool):
+            raise CalendarDataError(f"{where}: 'year' must be a year such as 2027")
+        _reference(entry, where)
+        years.add(year)
     return dataclasses.replace(
         base,
         extra_transfers=tuple(transfers),
