@@ -118,6 +118,7 @@ def record(analysis_id: int, body: EventIn, a: ApiContext = Depends()) -> dict[s
         audit.append(a.s, a.ctx.actor, "refused.event", "analysis", an.id,
                      {"event": body.event, "key": exc.key})
         a.s.commit()
+        exc.audited = True
         raise
     return svc.analysis_view(a.s, a.ctx, an)
 

@@ -65,6 +65,8 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         t = Translator(lang)
         message = exc.render(t)
         code = status_of(exc)
+        if not getattr(exc, "audited", False):  # some routes audit their refusals in detail
+            audit_refusal(request, exc.key, code)
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": exc.key, "message": message}, status_code=code)
         return templates.TemplateResponse(request, "error.html",
@@ -79,6 +81,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
             where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
             parts.append(f"{where}: {err.get('msg')}")
         message = "; ".join(parts) or "invalid input"
+        audit_refusal(request, "error.invalid", 422)
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": "error.invalid", "message": message}, status_code=422)
         t = Translator(request.cookies.get("merzim_lang") or settings.language)
@@ -99,5 +102,25 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                 "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'")
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+    def audit_refusal(request: Request, key: str, code: int) -> None:
+        """Every refused request is in the audit log, with who asked (when known)."""
+        from sqlmodel import Session
+
+        from web import auth
+        from workflow import audit
+
+        with Session(engine) as s:
+            who = "anonymous"
+            found = auth.session_user(s, request.cookies.get("merzim_session"))
+            header = request.headers.get("authorization", "")
+            if found is not None:
+                who = found[0].login
+            elif header.lower().startswith("bearer "):
+                user = auth.api_user(s, header[7:].strip())
+                who = user.login if user else "bad-token"
+            audit.append(s, f"web:{who}", "refused", "request", request.method,
+                         {"path": request.url.path[:200], "key": key, "status": code})
+            s.commit()
 
     return app

@@ -109,7 +109,9 @@ def session_user(s: Session, token: str | None, now: float | None = None
 def close_session(s: Session, token: str) -> None:
     row = s.exec(select(WebSession).where(WebSession.token_hash == digest(token))).first()
     if row is not None:
-        audit.append(s, f"web:{row.user_id}", "logout", "user", row.user_id, {})
+        user = s.get(User, row.user_id)
+        audit.append(s, f"web:{user.login if user else row.user_id}", "logout", "user",
+                     row.user_id, {})
         s.delete(row)
 
 

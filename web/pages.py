@@ -74,7 +74,9 @@ def check_csrf(pc: PageContext, token: str | None) -> None:
     if not token or not secrets.compare_digest(token, pc.session_row.csrf):
         audit.append(pc.s, f"web:{pc.viewer.login}", "refused.csrf", "user", pc.viewer.user.id, {})
         pc.s.commit()
-        raise RuleViolation("CSRF token missing or wrong", key="error.csrf")
+        exc = RuleViolation("CSRF token missing or wrong", key="error.csrf")
+        exc.audited = True
+        raise exc
 
 
 def _int(value: str | None, what: str, default: int | None = None) -> int | None:
@@ -172,6 +174,8 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
 
 @router.get("/overdue.{fmt}")
 def overdue_export(request: Request, fmt: str, pc: PageContext = Depends(page)):
+    if fmt not in ("xlsx", "csv"):
+        raise UsageError(key="error.bad_format", value=fmt)
     rows = views.overdue_rows(pc.s, pc.ctx, pc.viewer, **_list_filters(request))
     header, body = exports.list_table(rows, pc.t, "working_days_overdue")
     audit.append(pc.s, f"web:{pc.viewer.login}", "export.overdue", "organisation",
@@ -277,6 +281,8 @@ def programme_page(request: Request, programme_id: str, pc: PageContext = Depend
 
 
 def programme_export(ident: str, fmt: str, pc: PageContext) -> Response:
+    if fmt not in ("xlsx", "csv"):
+        raise UsageError(key="error.bad_format", value=fmt)
     prog = visible_programme(pc.s, pc.viewer, ident)
     matrix = views.programme_matrix(pc.s, pc.ctx, prog)
     header, body = exports.programme_table(matrix, pc.ctx.definition, pc.t.language, pc.t)
@@ -313,8 +319,23 @@ def calendar_page(request: Request, year: str, pc: PageContext = Depends(page)):
 @router.get("/outbox", response_class=HTMLResponse)
 def outbox_page(request: Request, pc: PageContext = Depends(page)):
     require_admin(pc.viewer)
-    rows = ob.list_rows(pc.s)
-    return render(request, pc, "outbox.html", rows=rows)
+    return render(request, pc, "outbox.html", rows=_outbox_rows(pc))
+
+
+def _outbox_rows(pc: PageContext) -> list:
+    """Messages to recipients of the admin's subtree only."""
+    from workflow.models import User
+
+    paths = {}
+    rows = []
+    for row in ob.list_rows(pc.s):
+        if row.recipient_id not in paths:
+            user = pc.s.get(User, row.recipient_id)
+            org = pc.s.get(Organisation, user.organisation_id) if user else None
+            paths[row.recipient_id] = org.path if org else ""
+        if paths[row.recipient_id].startswith(pc.viewer.org.path):
+            rows.append(row)
+    return rows
 
 
 @router.post("/outbox/retry")
@@ -323,7 +344,10 @@ def outbox_retry(request: Request, csrf: str = Form(""), message_id: str = Form(
     require_admin(pc.viewer)
     check_csrf(pc, csrf)
     ident = _int(message_id, "id")
-    n = ob.retry(pc.s, [ident] if ident else None)
+    visible = [r.id for r in _outbox_rows(pc) if r.status == ob.FAILED]
+    if ident and ident not in visible:
+        raise svc.NotFound(key="notfound.generic")
+    n = ob.retry(pc.s, [ident] if ident else visible) if (ident or visible) else 0
     audit.append(pc.s, f"web:{pc.viewer.login}", "outbox.retry", "outbox", ident or "*", {"n": n})
     pc.s.commit()
     return RedirectResponse("/outbox", status_code=303)

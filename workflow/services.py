@@ -18,8 +18,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from calendars import KazakhstanCalendar
-from workflow import audit
-from workflow.deadlines import Facts, analysis_length, default_end, plan_stages
+from workflow import audit, monitoring
+from workflow.deadlines import Due, Facts, analysis_length, default_end, plan_stages
 from workflow.definition import Definition
 from workflow.errors import NotFound, RuleViolation, UsageError
 from workflow.machine import MAX_TEXT, AnalysisMachine, check_event
@@ -34,6 +34,7 @@ from workflow.models import (
     Analysis,
     EventRecord,
     ExternalAnalysis,
+    MonitoringReport,
     Organisation,
     Programme,
     Stage,
@@ -307,9 +308,14 @@ def replan(s: Session, ctx: Context, analysis: Analysis) -> list[tuple[str, date
     dues = plan_stages(ctx.definition, ctx.calendar, facts_of(s, analysis))
     moved = []
     for key, stage in stages_of(s, analysis).items():
-        if stage.status != OPEN or key not in dues:
+        if stage.status != OPEN:
             continue
-        due = dues[key]
+        if key in dues:
+            due = dues[key]
+        elif (day := _monitoring_due(s, ctx, analysis, key)) is not None:
+            due = Due(day, False)
+        else:
+            continue
         if stage.due_date != due.date or stage.projected != due.projected:
             if stage.due_date is not None and stage.due_date != due.date:
                 moved.append((key, stage.due_date, due.date))
@@ -317,6 +323,20 @@ def replan(s: Session, ctx: Context, analysis: Analysis) -> list[tuple[str, date
             s.add(stage)
     s.flush()
     return moved
+
+
+def _monitoring_due(s: Session, ctx: Context, analysis: Analysis, key: str) -> date | None:
+    """A monitoring stage's due date ('monitoring_report:2026Q3') with the current calendar."""
+    kind, _, period = key.partition(":")
+    if kind == "monitoring_report":
+        _, end = monitoring.quarter_bounds(int(period[:4]), int(period[-1]))
+        return monitoring.report_due(ctx.calendar, end,
+                                     how=ctx.definition.interpretations.get("roll", "following"))
+    if kind == "monitoring_review":
+        row = s.exec(select(MonitoringReport).where(MonitoringReport.analysis_id == analysis.id,
+                                                    MonitoringReport.period == period)).first()
+        return monitoring.review_due(ctx.calendar, row.received_on) if row and row.received_on else None
+    return None
 
 
 def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:
@@ -494,7 +514,7 @@ def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions) -> 
     if org_code:
         lo, hi = subtree_range(get_org(s, org_code))
         query = query.where(Stage.subject_path >= lo, Stage.subject_path < hi)
-    query = query.order_by(Organisation.path, Stage.due_date, Analysis.id)
+    query = query.order_by(Organisation.path, Stage.due_date, Analysis.id, Stage.id)
     objects: dict[int, Organisation] = {}
     owners: dict[int, User | None] = {}
     rows = []

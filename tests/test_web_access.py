@@ -1,0 +1,592 @@
+"""Accounts and access: the access matrix of every page, export, feed and API endpoint
+(officer, manager, admin x own subtree, other subtree, anonymous), logins, lock-out,
+session cookies and logout.
+
+Outside the viewer's subtree everything answers 404 with the same body as an id that does not
+exist; anonymous pages go to /login (303), the anonymous API answers 401.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import Session, select
+from starlette.routing import Mount
+
+from tests.web_helpers import (
+    AK_CODES,
+    MF_CODES,
+    MF_NAMES,
+    ORGS,
+    TODAY,
+    Web,
+    csrf_of,
+    en,
+    refusal_of,
+    world_fixture,  # noqa: F401 - the `world` fixture
+)
+from web.auth import digest
+from workflow.models import CalendarFeed, WebSession
+
+MISSING = 999999
+NO_ORG = "NO-SUCH-ORG"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def subtree(code: str) -> set[str]:
+    """The organisation and its descendants, from the demo's own list (not from merzim)."""
+    parents = {c: p for c, _k, p, *_names in ORGS}
+    out = set()
+    for c in parents:
+        x = c
+        while x is not None and x != code:
+            x = parents[x]
+        if x == code:
+            out.add(c)
+    return out
+
+
+NAMES = {c: en_name for c, _k, _p, en_name, _ru, _kk in ORGS}
+
+
+@dataclass(frozen=True)
+class Case:
+    login: str
+    role: str
+    home: str  # the user's organisation
+    own: str  # an analysis (key of Web.analyses) the user may see
+    other: str  # an analysis of the other tree
+    own_org: str  # the subject of `own`
+    other_org: str  # the subject of `other`
+
+    @property
+    def visible(self) -> set[str]:
+        return {self.home} if self.role == "officer" else subtree(self.home)
+
+
+CASES = [
+    Case("asel", "officer", "AK-ALM-EDU", "edu", "kgd", "AK-ALM-EDU", "MF-KGD-ALM"),
+    Case("aigerim", "officer", "MF-KGD-ALM", "kgd", "edu", "MF-KGD-ALM", "AK-ALM-EDU"),
+    Case("nurlan", "manager", "AK-ALM", "ile", "kgd", "AK-ALM-ILE", "MF-KGD-ALM"),
+    Case("gulnar", "manager", "MF", "kgd", "ile", "MF-KGD-ALM", "AK-ALM-ILE"),
+    Case("erlan", "admin", "AK-ALM", "edu", "kk", "AK-ALM-EDU", "MF-KK-ALM"),
+]
+IDS = [f"{c.role}-{c.login}" for c in CASES]
+
+# A legal event for each analysis the tests try to record on (so only access can refuse it).
+LEGAL = {
+    "edu": {"event": "analytic_note", "number": "12", "signed_by": "Head"},
+    "kgd": {"event": "order", "number": "1-ө", "signed_by": "Head"},
+    "ile": {"event": "start_announcement", "url": "https://example.kz/a"},
+    "kk": {"event": "discussion_announcement", "url": "https://example.kz/b"},
+}
+
+
+def legal(key: str) -> dict[str, str]:
+    return {**LEGAL[key], "date": TODAY.isoformat()}
+
+
+def same_404(hidden, missing, hidden_token: str, missing_token: str) -> None:
+    """The refusal of something hidden is the refusal of something that does not exist."""
+    assert hidden.status_code == 404, (hidden.status_code, hidden.text[:300])
+    assert missing.status_code == 404, (missing.status_code, missing.text[:300])
+    assert hidden.headers["content-type"] == missing.headers["content-type"]
+    assert hidden.text == missing.text.replace(missing_token, hidden_token)
+
+
+# -- every route is covered ------------------------------------------------------------------------
+
+ANON_GET = ["/", "/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/analyses/{edu}",
+            f"/analyses/{MISSING}", "/programmes", "/programmes/{p}", "/programmes/{p}.xlsx",
+            "/programmes/{p}.csv", "/programmes/{p}/score", "/calendar", "/calendar/2025",
+            "/outbox", "/account"]
+ANON_POST = ["/logout", "/analyses/{edu}/events", "/outbox/retry", "/account/feeds",
+             "/account/feeds/1/revoke", "/account/tokens", "/account/tokens/1/revoke"]
+API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p}",
+           "/api/v1/analyses", "/api/v1/analyses/{edu}", "/api/v1/overdue", "/api/v1/due"]
+API_POST = ["/api/v1/analyses/{edu}/events"]
+PUBLIC = {"/login", "/lang/{code}", "/ics/{token}.ics", "/openapi.json", "/api/docs",
+          "/docs/oauth2-redirect"}
+
+COVERED_TEMPLATES = {
+    "/", "/overdue", "/overdue.{fmt}", "/due", "/analyses/{analysis_id}",
+    "/analyses/{analysis_id}/events", "/programmes", "/programmes/{programme_id}",
+    "/programmes/{programme_id}/score", "/calendar",
+    "/calendar/{year}", "/outbox", "/outbox/retry", "/account", "/account/feeds",
+    "/account/feeds/{feed_id}/revoke", "/account/tokens", "/account/tokens/{token_id}/revoke",
+    "/logout", "/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{programme_id}",
+    "/api/v1/analyses", "/api/v1/analyses/{analysis_id}", "/api/v1/analyses/{analysis_id}/events",
+    "/api/v1/overdue", "/api/v1/due",
+}
+
+
+def fill(path: str, w: Web) -> str:
+    return path.format(edu=w.analyses["edu"], p=w.programmes["AK-ALM-EDU"])
+
+
+def route_paths(routes, prefix: str = ""):
+    """Every path the application answers (FastAPI may keep included routers as branches)."""
+    for r in routes:
+        inner = getattr(r, "original_router", None)
+        if inner is not None:
+            context = getattr(r, "include_context", None)
+            yield from route_paths(inner.routes, prefix + (getattr(context, "prefix", "") or ""))
+        elif isinstance(r, Mount):
+            assert r.name == "static", r.path
+        else:
+            yield prefix + r.path
+
+
+def test_every_route_is_in_the_access_matrix(world: Web):
+    """A new route must be added to the matrix below (or be one of the public ones)."""
+    paths = set(route_paths(world.app.routes))
+    assert paths - PUBLIC - COVERED_TEMPLATES == set()
+    assert paths >= COVERED_TEMPLATES
+
+
+# -- anonymous ----------------------------------------------------------------------------------------
+
+
+def test_anonymous_pages_go_to_login(world: Web):
+    c = world.client()
+    before = world.dump()
+    for path in ANON_GET:
+        url = fill(path, world)
+        r = c.get(url)
+        assert r.status_code == 303, url
+        assert r.headers["location"] == f"/login?next={url}", url
+    for path in ANON_POST:
+        url = fill(path, world)
+        r = c.post(url, data={"csrf": "x", "event": "order", "date": TODAY.isoformat()})
+        assert r.status_code == 303, url
+        assert r.headers["location"].startswith("/login?next="), url
+    assert world.dump() == before
+    assert c.get("/login").status_code == 200
+    assert c.get("/ics/not-a-feed.ics").status_code == 404
+
+
+def test_anonymous_api_is_401(world: Web):
+    browser = world.browser("nurlan")
+    before = world.dump()
+    for client in (world.api(None), _bearer(world, "mz_not-a-token"), _bearer(world, "")):
+        for path in API_GET:
+            r = client.get(fill(path, world))
+            assert r.status_code == 401, path
+            assert r.json()["error"] == "unauthorised"
+            assert r.headers["www-authenticate"] == "Bearer"
+        for path in API_POST:
+            r = client.post(fill(path, world), json=legal("edu"))
+            assert r.status_code == 401, path
+            assert r.json()["error"] == "unauthorised"
+    # a session cookie is not an API credential
+    assert browser.get("/api/v1/overdue").status_code == 401
+    assert world.dump() == before
+
+
+def _bearer(w: Web, token: str):
+    c = w.api(None)
+    c.headers["Authorization"] = f"Bearer {token}"
+    return c
+
+
+# -- own subtree --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_pages_of_own_subtree(world: Web, case: Case):
+    b = world.browser(case.login)
+    aid = world.analyses[case.own]
+    prog = world.programmes[case.own_org]
+
+    r = b.get("/")
+    assert r.status_code == 303
+    assert r.headers["location"] == ("/due" if case.role == "officer" else "/overdue")
+
+    r = b.get(f"/analyses/{aid}")
+    assert r.status_code == 200
+    assert f"#{aid}" in r.text
+    form = f'action="/analyses/{aid}/events"' in r.text
+    assert form is (case.role != "manager"), "only officers (and admins) get the form"
+
+    for url in (f"/programmes/{prog}", f"/programmes/{prog}/score", "/programmes", "/overdue",
+                f"/overdue?org={case.own_org}", "/due", f"/due?org={case.own_org}", "/calendar/2025",
+                "/account"):
+        r = b.get(url)
+        assert r.status_code == 200, url
+        assert r.headers["content-type"].startswith("text/html")
+    assert f'href="/programmes/{prog}"' in b.get("/programmes").text
+    assert b.get("/calendar").headers["location"] == f"/calendar/{TODAY.year}"
+
+    for url in (f"/programmes/{prog}.xlsx", f"/overdue.xlsx?org={case.own_org}", "/overdue.xlsx"):
+        r = b.get(url)
+        assert r.status_code == 200, url
+        assert r.headers["content-type"] == XLSX
+        assert "attachment" in r.headers["content-disposition"]
+    for url in (f"/programmes/{prog}.csv", f"/overdue.csv?org={case.own_org}", "/overdue.csv"):
+        r = b.get(url)
+        assert r.status_code == 200, url
+        assert r.content.startswith(b"\xef\xbb\xbf")
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_api_of_own_subtree(world: Web, case: Case):
+    api = world.api(case.login)
+    aid = world.analyses[case.own]
+    prog = world.programmes[case.own_org]
+    r = api.get(f"/api/v1/analyses/{aid}")
+    assert r.status_code == 200
+    assert r.json()["id"] == aid and r.json()["subject"] == case.own_org
+    r = api.get(f"/api/v1/programmes/{prog}")
+    assert r.status_code == 200
+    assert r.json()["subject"] == case.own_org
+    for url in ("/api/v1/organisations", "/api/v1/programmes", "/api/v1/analyses",
+                "/api/v1/overdue", "/api/v1/due", f"/api/v1/overdue?org={case.own_org}",
+                f"/api/v1/analyses?org={case.own_org}", f"/api/v1/due?org={case.own_org}"):
+        r = api.get(url)
+        assert r.status_code == 200, url
+        assert r.headers["content-type"] == "application/json"
+
+
+# -- other subtree: 404 as if it did not exist -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_pages_of_other_subtree_are_404(world: Web, case: Case):
+    b = world.browser(case.login)
+    aid = world.analyses[case.other]
+    prog = world.programmes[case.other_org]
+    before = world.dump()
+    pairs = [
+        (f"/analyses/{aid}", f"/analyses/{MISSING}", str(aid), str(MISSING)),
+        (f"/programmes/{prog}", f"/programmes/{MISSING}", str(prog), str(MISSING)),
+        (f"/programmes/{prog}.xlsx", f"/programmes/{MISSING}.xlsx", str(prog), str(MISSING)),
+        (f"/programmes/{prog}.csv", f"/programmes/{MISSING}.csv", str(prog), str(MISSING)),
+        (f"/programmes/{prog}/score", f"/programmes/{MISSING}/score", str(prog), str(MISSING)),
+    ]
+    for other_org in (case.other_org, "MF" if case.other_org in MF_CODES else "AK-ALM"):
+        for page in ("/overdue", "/overdue.xlsx", "/overdue.csv", "/due"):
+            pairs.append((f"{page}?org={other_org}", f"{page}?org={NO_ORG}", other_org, NO_ORG))
+    for hidden, missing, h_tok, m_tok in pairs:
+        same_404(b.get(hidden), b.get(missing), h_tok, m_tok)
+
+    csrf = world.csrf(b)
+    body = {**legal(case.other), "csrf": csrf}
+    same_404(b.post(f"/analyses/{aid}/events", data=body),
+             b.post(f"/analyses/{MISSING}/events", data=body), str(aid), str(MISSING))
+    same_404(b.post("/account/feeds", data={"csrf": csrf, "scope": "organisation",
+                                            "org": case.other_org}),
+             b.post("/account/feeds", data={"csrf": csrf, "scope": "organisation", "org": NO_ORG}),
+             case.other_org, NO_ORG)
+    assert world.dump() == before  # no feed, no event, nothing
+
+    assert f'href="/programmes/{prog}"' not in b.get("/programmes").text
+    assert f'href="/analyses/{aid}"' not in b.get("/overdue").text
+    assert f'href="/analyses/{aid}"' not in b.get("/due?within=250").text
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_api_of_other_subtree_is_404(world: Web, case: Case):
+    api = world.api(case.login)
+    aid = world.analyses[case.other]
+    prog = world.programmes[case.other_org]
+    before = world.dump()
+    pairs = [
+        (f"/api/v1/analyses/{aid}", f"/api/v1/analyses/{MISSING}", str(aid), str(MISSING)),
+        (f"/api/v1/programmes/{prog}", f"/api/v1/programmes/{MISSING}", str(prog), str(MISSING)),
+    ]
+    for ep in ("analyses", "overdue", "due"):
+        pairs.append((f"/api/v1/{ep}?org={case.other_org}", f"/api/v1/{ep}?org={NO_ORG}",
+                      case.other_org, NO_ORG))
+    for hidden, missing, h_tok, m_tok in pairs:
+        same_404(api.get(hidden), api.get(missing), h_tok, m_tok)
+    same_404(api.post(f"/api/v1/analyses/{aid}/events", json=legal(case.other)),
+             api.post(f"/api/v1/analyses/{MISSING}/events", json=legal(case.other)),
+             str(aid), str(MISSING))
+    assert world.dump() == before
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_lists_hold_only_the_visible_subtree(world: Web, case: Case):
+    """Every list (API and pages) holds rows of the viewer's subtree only, and is not empty."""
+    api = world.api(case.login)
+    visible = case.visible
+    orgs = api.get("/api/v1/organisations?limit=500").json()
+    assert {o["code"] for o in orgs["items"]} == visible
+    assert orgs["total"] == len(visible)
+    progs = api.get("/api/v1/programmes?limit=500").json()["items"]
+    assert progs and {p["subject"] for p in progs} <= visible
+    analyses = api.get("/api/v1/analyses?limit=500").json()["items"]
+    assert analyses and {a["subject"] for a in analyses} <= visible
+    assert world.analyses[case.own] in {a["id"] for a in analyses}
+    overdue = api.get("/api/v1/overdue?limit=500").json()["items"]
+    assert overdue and {r["organisation"] for r in overdue} <= visible
+    due = api.get("/api/v1/due?within=250&limit=500").json()["items"]
+    assert due and {r["organisation"] for r in due} <= visible
+    assert {r["analysis"] for r in overdue + due} <= {a["id"] for a in analyses}
+
+    b = world.browser(case.login)
+    import re
+
+    for url in ("/overdue", "/due?within=250"):
+        shown = set(re.findall(r'data-org="([^"]+)"', b.get(url).text))
+        assert shown and shown <= visible, url
+    rows = list(csv.reader(io.StringIO(b.get("/overdue.csv").content.decode("utf-8-sig"))))[1:]
+    assert rows and {r[0] for r in rows} <= {NAMES[c] for c in visible}
+
+
+# -- the akimat's manager and the ministry ------------------------------------------------------------
+
+
+def _text_of_xlsx(data: bytes) -> str:
+    ws = load_workbook(io.BytesIO(data)).active
+    return "\n".join(" | ".join("" if v is None else str(v) for v in row)
+                     for row in ws.iter_rows(values_only=True))
+
+
+def _assert_nothing_of_the_ministry(text: str, where: str) -> None:
+    for name in MF_NAMES:
+        assert name not in text, (where, name)
+    for code in MF_CODES - {"MF"}:
+        assert code not in text, (where, code)
+    assert 'data-org="MF' not in text, where
+
+
+def test_akimat_manager_sees_and_exports_nothing_of_the_ministry(world: Web):
+    b = world.browser("nurlan")
+    api = world.api("nurlan")
+    mf_analyses = [world.analyses[k] for k in ("mf_done", "kk", "kgd")]
+    mf_programmes = [world.programmes[c] for c in ("MF-KGD-ALM", "MF-KK-ALM")]
+
+    pages = {url: b.get(url) for url in ("/overdue", "/overdue?sort=days&dir=desc", "/due",
+                                         "/due?within=250", "/programmes", "/account",
+                                         "/overdue.csv", "/overdue.xlsx")}
+    for url, r in pages.items():
+        assert r.status_code == 200, url
+        text = _text_of_xlsx(r.content) if url.endswith("xlsx") else r.content.decode("utf-8-sig")
+        _assert_nothing_of_the_ministry(text, url)
+        for aid in mf_analyses:
+            assert f"/analyses/{aid}\"" not in text
+    for aid in mf_analyses:
+        assert b.get(f"/analyses/{aid}").status_code == 404
+    for pid in mf_programmes:
+        for suffix in ("", ".xlsx", ".csv", "/score"):
+            assert b.get(f"/programmes/{pid}{suffix}").status_code == 404
+
+    for url in ("/api/v1/organisations", "/api/v1/programmes", "/api/v1/analyses",
+                "/api/v1/overdue", "/api/v1/due?within=250"):
+        r = api.get(url + ("&" if "?" in url else "?") + "limit=500")
+        assert r.status_code == 200
+        _assert_nothing_of_the_ministry(r.text, url)
+        for item in r.json()["items"]:
+            assert not ({item.get("code"), item.get("subject"), item.get("organisation")}
+                        & MF_CODES), (url, item)
+
+    # an organisation feed of the ministry cannot be created
+    with Session(world.engine) as s:
+        feeds_before = len(s.exec(select(CalendarFeed)).all())
+    csrf = world.csrf(b)
+    for code in ("MF", "MF-KGD", "MF-KGD-ALM"):
+        r = b.post("/account/feeds", data={"csrf": csrf, "scope": "organisation", "org": code})
+        assert r.status_code == 404
+    with Session(world.engine) as s:
+        assert len(s.exec(select(CalendarFeed)).all()) == feeds_before
+
+    # the control: the ministry's manager does see the ministry's overdue rows
+    gulnar = world.api("gulnar").get("/api/v1/overdue?limit=500").json()["items"]
+    assert {r["organisation"] for r in gulnar} & MF_CODES
+    assert not {r["organisation"] for r in gulnar} & AK_CODES
+    assert world.analyses["kgd"] in {r["analysis"] for r in gulnar}
+
+
+# -- recording and admin pages ----------------------------------------------------------------------------
+
+
+def test_only_the_subjects_officers_record(world: Web):
+    """Officers cannot record for another organisation (404: they do not see it); managers
+    cannot record at all (409 rule.cannot_record), not even in their own subtree."""
+    a = world.analyses
+    before = world.dump()
+    since = world.last_audit()
+    for login, key in (("asel", "kgd"), ("asel", "ile"), ("aigerim", "edu"), ("gulnar", "edu"),
+                       ("nurlan", "kgd"), ("erlan", "kk")):
+        r = world.api(login).post(f"/api/v1/analyses/{a[key]}/events", json=legal(key))
+        assert r.status_code == 404, (login, key, r.text)
+    for login, key in (("nurlan", "ile"), ("nurlan", "edu"), ("gulnar", "kgd"), ("gulnar", "kk")):
+        r = world.api(login).post(f"/api/v1/analyses/{a[key]}/events", json=legal(key))
+        assert r.status_code == 409, (login, key, r.text)
+        assert r.json() == {"error": "rule.cannot_record", "message": en("rule.cannot_record")}
+    # the same through the form
+    b = world.browser("nurlan")
+    r = b.post(f"/analyses/{a['ile']}/events", data={**legal("ile"), "csrf": world.csrf(b)})
+    assert r.status_code == 409
+    assert refusal_of(r.text) == en("rule.cannot_record")
+    b = world.browser("asel")
+    r = b.post(f"/analyses/{a['kgd']}/events", data={**legal("kgd"), "csrf": world.csrf(b)})
+    assert r.status_code == 404
+    assert world.dump() == before
+    refused = [(actor, p["key"]) for actor, action, p in world.audit_since(since)
+               if action == "refused.event"]
+    assert ("web:nurlan", "rule.cannot_record") in refused
+    assert ("web:gulnar", "rule.cannot_record") in refused
+
+
+def test_outbox_is_admin_only(world: Web):
+    before = world.dump()
+    for login in ("asel", "aigerim", "nurlan", "gulnar"):
+        b = world.browser(login)
+        r = b.get("/outbox")
+        assert r.status_code == 404, login
+        assert refusal_of(r.text) == en("notfound.generic")
+        r = b.post("/outbox/retry", data={"csrf": world.csrf(b)})
+        assert r.status_code == 404, login
+        assert "/outbox" not in b.get("/overdue").text  # not even in the navigation
+    admin = world.browser("erlan")
+    r = admin.get("/outbox")
+    assert r.status_code == 200
+    assert en("outbox.empty") in r.text
+    assert 'href="/outbox"' in admin.get("/overdue").text
+    assert world.dump() == before
+
+
+# -- logins, lock-out, cookies, logout ---------------------------------------------------------------------
+
+
+# These run on the module's shared database, each with an account no other test signs in with.
+
+
+def test_wrong_password_is_refused_and_audited(world: Web):
+    world.ensure_password("dana")
+    before = world.dump()
+    since = world.last_audit()
+    c = world.client()
+    r = world.post_login(c, "dana", "not-the-password")
+    assert r.status_code == 401
+    assert en("login.failed") in r.text
+    assert "merzim_session" not in c.cookies
+    r = world.post_login(c, "nobody-such", "whatever-password")
+    assert r.status_code == 401
+    assert en("login.failed") in r.text
+    assert c.get("/overdue").status_code == 303
+    actions = [(actor, action) for actor, action, _p in world.audit_since(since)]
+    assert actions == [("web:dana", "login.failed"), ("web:nobody-such", "login.failed")]
+    after = world.dump()
+    assert after.pop("app_user") != before.pop("app_user")  # the failure is counted
+    assert after == before
+    assert world.user("dana").failed_logins == 1
+
+
+def test_five_failures_lock_the_account(world: Web):
+    world.ensure_password("marat")
+    since = world.last_audit()
+    c = world.client()
+    for _ in range(4):
+        r = world.post_login(c, "marat", "wrong-password-1")
+        assert r.status_code == 401
+        assert en("login.failed") in r.text
+    r = world.post_login(c, "marat", "wrong-password-1")
+    assert r.status_code == 401
+    assert en("login.locked", minutes=15) in r.text
+    # the right password does not open a locked account
+    r = world.post_login(c, "marat")
+    assert r.status_code == 401
+    assert en("login.locked", minutes=15) in r.text
+    assert "merzim_session" not in c.cookies
+    actions = [(actor, action) for actor, action, _p in world.audit_since(since)]
+    assert actions == [("web:marat", "login.failed")] * 4 + [("web:marat", "login.locked")] * 2
+    marat = world.user("marat")
+    assert marat.locked_until is not None
+    with Session(world.engine) as s:
+        assert s.exec(select(WebSession).where(WebSession.user_id == marat.id)).all() == []
+    # other accounts are not affected
+    assert world.post_login(world.client(), "timur").status_code == 303
+
+
+def test_login_csrf_is_required(world: Web):
+    password = world.ensure_password("saule")
+    before = world.dump()
+    since = world.last_audit()
+    c = world.client()
+    form = c.get("/login")
+    assert form.status_code == 200
+    for data in ({"login": "saule", "password": password},
+                 {"login": "saule", "password": password, "csrf": ""},
+                 {"login": "saule", "password": password, "csrf": "forged-token"}):
+        r = c.post("/login", data=data)
+        assert r.status_code == 403, data
+        assert refusal_of(r.text) == en("error.csrf")
+    # the right field without the cookie that goes with it
+    fresh = world.client()
+    r = fresh.post("/login", data={"login": "saule", "password": password,
+                                   "csrf": csrf_of(form.text)})
+    assert r.status_code == 403
+    assert "merzim_session" not in c.cookies and "merzim_session" not in fresh.cookies
+    assert world.dump() == before
+    assert not [a for _x, a, _p in world.audit_since(since) if a == "login.ok"]
+
+
+def _cookie(response, name: str) -> str:
+    for header in response.headers.get_list("set-cookie"):
+        if header.startswith(f"{name}="):
+            return header
+    raise AssertionError(f"no {name} cookie set")
+
+
+@pytest.mark.parametrize("https", [False, True], ids=["http", "https"])
+def test_session_cookie_flags(world: Web, https: bool):
+    c = world.client(https=https)
+    form = c.get("/login")
+    login_cookie = _cookie(form, "merzim_login_csrf").lower()
+    assert "httponly" in login_cookie and "samesite=strict" in login_cookie
+    r = world.post_login(c, "saule")
+    assert r.status_code == 303
+    session = _cookie(r, "merzim_session").lower()
+    assert "httponly" in session
+    assert "samesite=lax" in session
+    assert ("; secure" in session) is https
+    assert ("; secure" in login_cookie) is https
+    assert c.get("/due").status_code == 200
+
+
+def test_logout_invalidates_the_session(world: Web):
+    since = world.last_audit()
+    b = world.client()  # not the cached browser: this one signs out
+    assert world.post_login(b, "bolat").status_code == 303
+    token = b.cookies.get("merzim_session")
+    assert token
+    with Session(world.engine) as s:
+        assert s.exec(select(WebSession).where(WebSession.token_hash == digest(token))).one()
+    csrf = world.csrf(b)
+    r = b.post("/logout", data={"csrf": csrf})
+    assert r.status_code == 303
+    assert r.headers["location"] == "/login"
+    assert b.get("/due").status_code == 303
+    # the old cookie, replayed, opens nothing
+    replay = world.client()
+    replay.cookies.set("merzim_session", token)
+    r = replay.get("/due")
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    assert replay.post("/logout", data={"csrf": csrf}).status_code == 303
+    with Session(world.engine) as s:
+        assert s.exec(select(WebSession).where(WebSession.token_hash == digest(token))).all() == []
+    actions = [(actor, action) for actor, action, _p in world.audit_since(since)]
+    assert ("web:bolat", "login.ok") in actions
+    assert [a for _actor, a in actions].count("logout") == 1
+
+
+def test_login_and_language_redirects_stay_on_site(world: Web):
+    c = world.client()
+    for nxt, expected in (("/overdue", "/overdue"), ("//evil.example/x", "/"),
+                          ("https://evil.example/", "/")):
+        r = c.get(f"/lang/ru?next={nxt}")
+        assert r.status_code == 303
+        assert r.headers["location"] == expected, nxt
+    r = world.post_login(c, "nurlan", next_="//evil.example/")
+    assert r.status_code == 303
+    assert r.headers["location"] == "/"
+    r = world.post_login(world.client(), "nurlan", next_="/programmes")
+    assert r.headers["location"] == "/programmes"
+    assert c.get("/lang/xx").status_code == 422

@@ -1,0 +1,222 @@
+"""The officers' forms: recording an event through the analysis page, bad input answered with
+the rule's message and nothing stored, CSRF on every form, bad query values on the pages."""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+
+from sqlmodel import Session, select
+
+from tests.web_helpers import (
+    DEFINITION,
+    TODAY,
+    Web,
+    en,
+    refusal_of,
+    wd,
+    web_fixture,  # noqa: F401 - the `web` fixture
+    world_fixture,  # noqa: F401 - the `world` fixture
+)
+from workflow.machine import AnalysisMachine
+from workflow.models import ApiToken, CalendarFeed, OutboxMessage, User
+
+
+def stage_status(page: str, key: str) -> str:
+    found = re.search(rf'data-stage="{key}" data-status="([^"]+)"', page)
+    assert found, key
+    return found.group(1)
+
+
+def state_of(page: str) -> str:
+    return html.unescape(re.search(r'data-testid="state">([^<]*)<', page).group(1))
+
+
+def test_officer_records_through_the_form(web: Web):
+    edu = web.analyses["edu"]
+    b = web.browser("asel")
+    page = b.get(f"/analyses/{edu}")
+    assert page.status_code == 200
+    assert stage_status(page.text, "analytic_note") == "overdue"
+    assert state_of(page.text) == en("state.ended")
+    assert 'value="analytic_note"' in page.text
+    assert f'value="{TODAY.isoformat()}"' in page.text, "the date defaults to today"
+    csrf = re.search(r'action="/analyses/\d+/events">\s*<input type="hidden" name="csrf" '
+                     r'value="([^"]+)"', page.text).group(1)
+    since = web.last_audit()
+    r = b.post(f"/analyses/{edu}/events",
+               data={"csrf": csrf, "event": "analytic_note", "date": TODAY.isoformat(),
+                     "number": "21-ө", "signed_by": "Head of department", "url": "", "note": ""})
+    assert r.status_code == 303, r.text
+    assert r.headers["location"] == f"/analyses/{edu}?recorded=analytic_note"
+    assert [(a, x) for a, x, _p in web.audit_since(since)] == [("web:asel", "event.analytic_note")]
+    page = b.get(r.headers["location"])
+    assert stage_status(page.text, "analytic_note") == "done_late"
+    assert state_of(page.text) == en("state.note_signed")
+    assert "21-ө" in page.text
+    assert refusal_of(page.text) is None
+    view = web.api("nurlan").get(f"/api/v1/analyses/{edu}").json()
+    note = {st["key"]: st for st in view["stages"]}["analytic_note"]
+    assert note["status"] == "done_late" and note["done_on"] == TODAY.isoformat()
+    assert view["state"] == "note_signed"
+    # the manager's overdue page no longer lists it
+    overdue = web.api("nurlan").get("/api/v1/overdue?limit=500").json()["items"]
+    assert not [x for x in overdue if x["analysis"] == edu and x["stage"] == "analytic_note"]
+
+
+def test_bad_form_input_shows_the_message_and_stores_nothing(web: Web):
+    edu = web.analyses["edu"]
+    b = web.browser("asel")
+    csrf = web.csrf(b)
+    ok = {"event": "analytic_note", "date": TODAY.isoformat(), "number": "5", "signed_by": "Head",
+          "url": "", "note": ""}
+    tomorrow = wd(1).isoformat()
+    allowed = ", ".join(AnalysisMachine(DEFINITION, "ended").allowed())
+    cases = [
+        ("wrong date", {"date": "2025-13-45"}, 422,
+         "error.bad_date", en("error.bad_date", what=en("form.date"), value="2025-13-45")),
+        ("not a date", {"date": "abc"}, 422,
+         "error.bad_date", en("error.bad_date", what=en("form.date"), value="abc")),
+        ("no date", {"date": ""}, 422, "error.bad_date", None),
+        ("illegal event", {"event": "publication"}, 409, "rule.not_allowed",
+         en("rule.not_allowed", event="publication", state="ended", allowed=allowed)),
+        ("unknown event", {"event": "party"}, 409, "rule.unknown_event", None),
+        ("future date", {"date": tomorrow}, 409, "rule.future_date",
+         en("rule.future_date", date=tomorrow, today=TODAY.isoformat())),
+        ("missing evidence", {"number": ""}, 409, "rule.missing_evidence",
+         en("rule.missing_evidence", event="analytic_note", field="number")),
+        ("missing signer", {"signed_by": "  "}, 409, "rule.missing_evidence",
+         en("rule.missing_evidence", event="analytic_note", field="signed_by")),
+        ("oversized note", {"note": "ж" * 501}, 409, "rule.too_long",
+         en("rule.too_long", field="note", limit=500)),
+        ("oversized number", {"number": "1" * 501}, 409, "rule.too_long",
+         en("rule.too_long", field="number", limit=500)),
+        ("oversized event", {"event": "e" * 501}, 409, "rule.too_long",
+         en("rule.too_long", field="event", limit=500)),
+        ("not a link", {"url": "ftp://example.kz/x"}, 409, "rule.bad_url", None),
+        ("before the end", {"date": wd(-30).isoformat()}, 409, "rule.date_before", None),
+    ]
+    before = web.dump()
+    for what, change, status, key, message in cases:
+        since = web.last_audit()
+        r = b.post(f"/analyses/{edu}/events", data={**ok, **change, "csrf": csrf})
+        assert r.status_code == status, (what, r.status_code)
+        shown = refusal_of(r.text)
+        assert shown, what
+        if message is not None:
+            assert shown == message, what
+        else:
+            assert shown != key and "{" not in shown, (what, shown)
+        # the page keeps what was typed, with the form to try again
+        typed = {**ok, **change}
+        assert f'action="/analyses/{edu}/events"' in r.text
+        if typed["date"]:
+            assert f'name="date" type="date" required value="{typed["date"]}"' in r.text, what
+        if 0 < len(typed["number"]) <= 500:
+            assert f'name="number" maxlength="500" value="{typed["number"]}"' in r.text, what
+        assert web.dump() == before, what
+        audited = [(x, p.get("key")) for _a, x, p in web.audit_since(since)]
+        assert audited == [("refused.event", key)], (what, audited)
+    page = b.get(f"/analyses/{edu}").text
+    assert stage_status(page, "analytic_note") == "overdue"
+
+
+def test_csrf_is_checked_on_every_form(web: Web):
+    edu = web.analyses["edu"]
+    asel = web.browser("asel")
+    erlan = web.browser("erlan")
+    good = web.csrf(asel)
+    other_session = web.csrf(erlan)
+    # a feed and a token to try to revoke
+    r = asel.post("/account/feeds", data={"csrf": good, "scope": "user"})
+    assert r.status_code == 200
+    feed_url = re.search(r"<code>https?://testserver(/ics/[^<]+)</code>", r.text).group(1)
+    r = asel.post("/account/tokens", data={"csrf": good, "name": "script"})
+    assert r.status_code == 200
+    with Session(web.engine) as s:
+        feed_id = s.exec(select(CalendarFeed.id)).one()
+        token_id = s.exec(select(ApiToken.id).where(ApiToken.name == "script")).one()
+        asel_id = s.exec(select(User.id).where(User.login == "asel")).one()
+        s.add(OutboxMessage(recipient_id=asel_id, channel="email", local_day=TODAY,
+                            digest="d" * 64, address="asel@example.kz", subject="s", body_text="t",
+                            body_html="<p>t</p>", status="failed", attempts=5,
+                            last_error="550 mailbox unavailable", created_at=time.time()))
+        s.commit()
+        message_id = s.exec(select(OutboxMessage.id)).one()
+
+    forms = [
+        (asel, f"/analyses/{edu}/events", {"event": "analytic_note", "date": TODAY.isoformat(),
+                                           "number": "5", "signed_by": "Head"}),
+        (asel, "/account/feeds", {"scope": "user"}),
+        (asel, "/account/feeds", {"scope": "organisation", "org": "AK-ALM-EDU"}),
+        (asel, f"/account/feeds/{feed_id}/revoke", {}),
+        (asel, "/account/tokens", {"name": "another"}),
+        (asel, f"/account/tokens/{token_id}/revoke", {}),
+        (asel, "/logout", {}),
+        (erlan, "/outbox/retry", {}),
+        (erlan, "/outbox/retry", {"message_id": str(message_id)}),
+    ]
+    before = web.dump()
+    for browser, url, data in forms:
+        mine = good if browser is asel else other_session
+        theirs = other_session if browser is asel else good
+        for label, extra in (("missing", {}), ("empty", {"csrf": ""}),
+                             ("wrong", {"csrf": mine[:-2] + "xx"}),
+                             ("another session's", {"csrf": theirs})):
+            since = web.last_audit()
+            r = browser.post(url, data={**data, **extra})
+            assert r.status_code in (403, 409), (url, label, r.status_code)
+            assert refusal_of(r.text) == en("error.csrf"), (url, label)
+            assert web.dump() == before, (url, label)
+            assert [x for _a, x, _p in web.audit_since(since)] == ["refused.csrf"], (url, label)
+    # still signed in, the feed and the token still work, the message still failed
+    assert asel.get("/due").status_code == 200
+    assert web.client().get(feed_url).status_code == 200
+    with Session(web.engine) as s:
+        assert s.get(ApiToken, token_id).revoked_at is None
+        assert s.get(OutboxMessage, message_id).status == "failed"
+    # the control: with the right token the same forms work
+    r = erlan.post("/outbox/retry", data={"csrf": other_session, "message_id": str(message_id)})
+    assert r.status_code == 303 and r.headers["location"] == "/outbox"
+    with Session(web.engine) as s:
+        assert s.get(OutboxMessage, message_id).status == "pending"
+    r = erlan.post("/outbox/retry", data={"csrf": other_session, "message_id": "abc"})
+    assert r.status_code == 422
+    assert asel.post("/logout", data={"csrf": good}).status_code == 303
+    assert asel.get("/due").status_code == 303
+
+
+def test_bad_query_values_on_pages(world: Web):
+    b = world.browser("nurlan")
+    before = world.dump()
+    for url in ("/due?within=abc", "/due?within=-1", "/due?within=999", "/overdue?year=abc",
+                "/overdue.xlsx?year=abc", "/programmes?year=x", "/calendar/1999", "/calendar/abc",
+                "/calendar/2999", "/overdue?as_of=yesterday", "/lang/de"):
+        r = b.get(url)
+        assert r.status_code == 422, url
+        assert r.headers["content-type"].startswith("text/html")
+        assert refusal_of(r.text), url
+    for url in ("/analyses/abc", "/analyses/-1", "/programmes/abc", "/programmes/abc.xlsx",
+                "/overdue?org=NOPE"):
+        r = b.get(url)
+        assert r.status_code == 404, url
+        assert refusal_of(r.text), url
+    # a harmless as_of works (the day a manager looks back to)
+    r = b.get(f"/overdue?as_of={wd(-20).isoformat()}")
+    assert r.status_code == 200
+    assert world.dump() == before
+
+
+def test_pages_in_three_languages(world: Web):
+    b = world.browser("asel")
+    edu = world.analyses["edu"]
+    for lang in ("kk", "ru", "en"):
+        page = b.get(f"/analyses/{edu}?lang={lang}").text
+        assert f'<html lang="{lang}">' in page
+        assert DEFINITION.stage_name("analytic_note", lang) in html.unescape(page)
+    anonymous = world.client(lang=None)
+    r = anonymous.get("/lang/ru?next=/due")
+    assert r.status_code == 303 and r.headers["location"] == "/due"
+    assert "merzim_lang=ru" in r.headers["set-cookie"]
+    assert 'lang="ru"' in anonymous.get("/login").text
