@@ -26,7 +26,7 @@ def build_message(settings: SmtpSettings, msg: Outgoing) -> EmailMessage:
     email = EmailMessage()
     email["From"] = settings.sender
     email["To"] = msg.address
-    email["Subject"] = msg.subject
+    email["Subject"] = " ".join(msg.subject.split())  # a header is one line (names may hold \n)
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = msg.message_id
     email["Auto-Submitted"] = "auto-generated"

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from notifications.channels import ChatBlocked, DeliveryError, Outgoing, RetryAfter
+from notifications.channels import ChatBlocked, DeliveryError, Outgoing, RetryAfter, TemporaryFailure
 from workflow.models import OutboxMessage, User
 from workflow.notify_config import OutboxSettings
 
@@ -87,12 +87,14 @@ def backoff(settings: OutboxSettings, attempts: int) -> float:
 
 def dispatch(engine: Engine, settings: OutboxSettings, channels: dict[str, Any],
              sender: str = "merzim@localhost", clock: Callable[[], float] = time.time,
-             on_blocked: Callable[[int], None] | None = None, max_rounds: int = 1000
-             ) -> DispatchStats:
-    """Send everything that is due now; return what happened."""
+             on_blocked: Callable[[int], None] | None = None, max_rounds: int = 1000,
+             stop: Callable[[], bool] | None = None) -> DispatchStats:
+    """Send everything that is due now (until `stop()` says so); return what happened."""
     stats = DispatchStats()
     names = tuple(channels)
     for _ in range(max_rounds):
+        if stop is not None and stop():  # stopping: finish the batch claimed, claim no more
+            break
         token = uuid.uuid4().hex
         rows = claim(engine, settings, clock(), token, names)
         if not rows:
@@ -102,7 +104,12 @@ def dispatch(engine: Engine, settings: OutboxSettings, channels: dict[str, Any],
             out = Outgoing(message_id(row, sender), row.address, row.subject, row.body_text,
                            row.body_html)
             try:
-                channel.send(out)
+                try:
+                    channel.send(out)
+                except DeliveryError:
+                    raise
+                except Exception as exc:  # an unexpected channel error is retried, never stuck
+                    raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
             except RetryAfter as exc:
                 _finish(engine, row, token, status=PENDING, claim_token=None,
                         next_attempt_at=clock() + exc.seconds, last_error=str(exc))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import text
 from sqlmodel import Session, select
@@ -38,10 +38,10 @@ def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
     for stage, analysis, subject in s.exec(query):
         if analysis.object_id not in objects:
             objects[analysis.object_id] = s.get(Organisation, analysis.object_id).code
-        spec = defn.stages.get(stage.key)
+        spec = defn.stage_spec(stage.key)
         items.append(StageItem(
             analysis_id=analysis.id, stage_key=stage.key,
-            stage_names=spec.names if spec else {"en": stage.key},
+            stage_names={lang: defn.stage_name(stage.key, lang) for lang in ("kk", "ru", "en")},
             due=stage.due_date, subject_code=subject.code, subject_name=subject.name,
             object_code=objects[analysis.object_id], subject_path=subject.path,
             responsible_id=analysis.responsible_id, projected=stage.projected,
@@ -52,8 +52,10 @@ def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
 def preview(s: Session, ctx: Context, ns: NotifySettings) -> list[Digest]:
     """The digests of `ctx.today` (nothing is written)."""
     per_stage = [x for st in ctx.definition.stages.values() for x in (st.remind_before or ())]
-    horizon = ctx.calendar.add_working_days(ctx.today, max([*ns.policy.before, *per_stage],
-                                                           default=0))
+    most = max([*ns.policy.before, *per_stage], default=0)
+    # Every day up to the next working day after the furthest offset: a stage due on a day off
+    # (an end planned on a Saturday) is that many working days away too.
+    horizon = ctx.calendar.add_working_days(ctx.today, most + 1) - timedelta(days=1)
     return plan_digests(open_items(s, ctx, horizon), recipients(s), ctx.today, ctx.calendar,
                         ns.policy)
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from notifications.email import EmailChannel
@@ -42,6 +44,7 @@ class Worker:
     now: Callable[[], datetime]  # timezone-aware local now
     channels: dict[str, Any]
     pinned_day: bool = False  # MERZIM_TODAY set: treat the send time as reached
+    stopping: threading.Event = field(default_factory=threading.Event)  # set on SIGTERM
 
     def plan_once(self) -> int:
         """Write today's digests if today is a working day and the send time has come."""
@@ -51,9 +54,13 @@ class Worker:
             return 0
         if not self.pinned_day and now.time() < self.ns.send_time:
             return 0
-        with Session(self.engine) as s:
-            rows = reminders.plan_reminders(s, ctx, self.ns)
-            s.commit()
+        try:
+            with Session(self.engine) as s:
+                rows = reminders.plan_reminders(s, ctx, self.ns)
+                s.commit()
+        except IntegrityError:  # another planner wrote the same rows first (SQLite has no lock)
+            log.info("another planner already wrote today's digests")
+            return 0
         if rows:
             log.info("planned %d messages for %s", len(rows), ctx.today)
         return len(rows)
@@ -68,7 +75,7 @@ class Worker:
     def dispatch_once(self) -> outbox.DispatchStats:
         sender = self.ns.smtp.sender if self.ns.smtp else "merzim@localhost"
         stats = outbox.dispatch(self.engine, self.ns.outbox, self.channels, sender,
-                                on_blocked=self._blocked)
+                                on_blocked=self._blocked, stop=self.stopping.is_set)
         if stats.sent or stats.failed or stats.retried:
             log.info("dispatch: %d sent, %d retried, %d failed", stats.sent, stats.retried,
                      stats.failed)
@@ -120,6 +127,7 @@ class Worker:
 
         def stop(signum, _frame):
             log.info("signal %s: stopping the worker", signum)
+            self.stopping.set()  # a running dispatch sends what it claimed and claims no more
             sched.shutdown(wait=False)
 
         signal.signal(signal.SIGTERM, stop)
