@@ -132,6 +132,8 @@ def _due(raw: Any, where: str, anchors: dict[str, Anchor], defaults: dict[str, A
     if roll not in ROLLS:
         raise ConfigError(f"{where}.due: roll must be one of {', '.join(ROLLS)}")
     combine = raw.get("combine", "latest")
+    if combine not in ("latest", "earliest") and combine in defaults:  # names an interpretation
+        combine = defaults[combine]
     if combine not in ("latest", "earliest"):
         raise ConfigError(f"{where}.due: combine must be 'latest' or 'earliest'")
     offset = raw.get("offset", 0)

@@ -36,14 +36,26 @@ def add_years(day: date, years: int) -> date:
         return date(year, 2, 28)
 
 
-def quarter_of(day: date) -> tuple[int, int]:
-    return day.year, (day.month - 1) // 3 + 1
+def quarter_of(day: date, months: int = 3) -> tuple[int, int]:
+    return day.year, (day.month - 1) // months + 1
 
 
-def quarter_bounds(year: int, q: int) -> tuple[date, date]:
-    start = date(year, 3 * (q - 1) + 1, 1)
-    nxt = date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
+def quarter_bounds(year: int, q: int, months: int = 3) -> tuple[date, date]:
+    """The q-th period of `months` months of `year` (quarters by default)."""
+    start = date(year, months * (q - 1) + 1, 1)
+    last_q = 12 // months
+    nxt = date(year + (q == last_q), 1 if q == last_q else months * q + 1, 1)
     return start, nxt - timedelta(days=1)
+
+
+def label(year: int, q: int, months: int = 3) -> str:
+    return f"{year}Q{q}" if months == 3 else f"{year}H{q}" if months == 6 else f"{year}P{q}"
+
+
+def parse_label(text: str) -> tuple[int, int, int]:
+    """'2025Q4' -> (2025, 4, 3); '2026H1' -> (2026, 1, 6)."""
+    months = {"Q": 3, "H": 6, "P": 1}[text[4]]
+    return int(text[:4]), int(text[5:]), months
 
 
 def report_due(cal: KazakhstanCalendar, period_end: date, day: int = REPORT_DAY,
@@ -54,17 +66,20 @@ def report_due(cal: KazakhstanCalendar, period_end: date, day: int = REPORT_DAY,
 
 
 def periods(cal: KazakhstanCalendar, note_signed: date, years: int = 1, day: int = REPORT_DAY,
-            how: str = "following") -> list[Period]:
-    """The calendar quarters intersecting [note_signed, note_signed + years)."""
+            how: str = "following", months: int = 3) -> list[Period]:
+    """The calendar quarters (or periods of `months`) intersecting [note_signed, + years)."""
+    if months not in (1, 3, 6):
+        raise ValueError("monitoring_period_months must be 1, 3 or 6")
     stop = add_years(note_signed, years)  # exclusive
-    year, q = quarter_of(note_signed)
+    year, q = quarter_of(note_signed, months)
+    last_q = 12 // months
     out = []
     while True:
-        start, end = quarter_bounds(year, q)
+        start, end = quarter_bounds(year, q, months)
         if start >= stop:
             break
-        out.append(Period(f"{year}Q{q}", start, end, report_due(cal, end, day, how)))
-        year, q = (year + 1, 1) if q == 4 else (year, q + 1)
+        out.append(Period(label(year, q, months), start, end, report_due(cal, end, day, how)))
+        year, q = (year + 1, 1) if q == last_q else (year, q + 1)
     return out
 
 

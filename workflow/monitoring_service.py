@@ -84,10 +84,12 @@ def report(s: Session, analysis: Analysis, period: str) -> MonitoringReport:
 def after_event(s: Session, ctx: Context, analysis: Analysis, event: str, on: date,
                 evidence: dict[str, Any]) -> None:
     """The monitoring side of an event recorded by services.record_event."""
+    interp = ctx.definition.interpretations
     if event == "analytic_note":
-        years = int(ctx.definition.interpretations.get("monitoring_years", 1))
-        for p in mon.periods(ctx.calendar, on, years,
-                             how=ctx.definition.interpretations.get("roll", "following")):
+        for p in mon.periods(ctx.calendar, on, int(interp.get("monitoring_years", 1)),
+                             day=int(interp.get("monitoring_report_day", mon.REPORT_DAY)),
+                             how=interp.get("roll", "following"),
+                             months=int(interp.get("monitoring_period_months", 3))):
             s.add(MonitoringReport(analysis_id=analysis.id, period=p.label))
             _add_stage(s, analysis, f"monitoring_report:{p.label}", p.report_due)
     elif event == "monitoring_report":
@@ -96,14 +98,16 @@ def after_event(s: Session, ctx: Context, analysis: Analysis, event: str, on: da
             raise RuleViolation("already received", key="rule.already_recorded",
                                 event=f"monitoring_report {row.period}",
                                 date=row.received_on.isoformat())
-        start, _end = mon.quarter_bounds(int(row.period[:4]), int(row.period[-1]))
+        start, _end = mon.quarter_bounds(*mon.parse_label(row.period))
         if on < start:
             raise RuleViolation("report before its period", key="rule.report_too_early",
                                 period=row.period, date=on.isoformat(), start=start.isoformat())
         row.received_on = on
         s.add(row)
         _complete(_stage(s, analysis, f"monitoring_report:{row.period}"), on, evidence)
-        _add_stage(s, analysis, f"monitoring_review:{row.period}", mon.review_due(ctx.calendar, on))
+        _add_stage(s, analysis, f"monitoring_review:{row.period}", mon.review_due(
+            ctx.calendar, on, int(interp.get("monitoring_review_working_days",
+                                             mon.REVIEW_WORKING_DAYS))))
     elif event == "monitoring_review":
         row = report(s, analysis, evidence["period"])
         if row.received_on is None:

@@ -33,6 +33,13 @@ class ScoreSettings:
         for key in raw:
             if key not in known:
                 raise ConfigError(f"scorecard.{key}: unknown setting (known: {', '.join(sorted(known))})")
+            value, kind = raw[key], next(f.type for f in fields(cls) if f.name == key)
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            ok = {"bool": isinstance(value, bool), "str": isinstance(value, str),
+                  "int": number and isinstance(value, int), "float": number}.get(
+                kind, isinstance(value, list | tuple) and all(isinstance(v, str) for v in value))
+            if not ok:
+                raise ConfigError(f"scorecard.{key}: {value!r} is not a valid {kind}")
         values = dict(raw)
         if "positions_kinds" in values:
             values["positions_kinds"] = tuple(values["positions_kinds"])
