@@ -68,6 +68,18 @@ def _record(s: Session, ctx: svc.Context, aid: int, event: str, on: date, **evid
     svc.record_event(s, ctx, aid, event, on, evidence)
 
 
+def _monitor_until_today(s: Session, ctx: svc.Context, aid: int) -> None:
+    """Record every quarterly report already due, on time, and its review two days later."""
+    for key, stage in sorted(svc.stages_of(s, svc.get_analysis(s, aid)).items()):
+        if not key.startswith("monitoring_report:") or stage.due_date >= ctx.today:
+            continue
+        period = key.split(":", 1)[1]
+        _record(s, ctx, aid, "monitoring_report", stage.due_date, period=period)
+        review = ctx.calendar.add_working_days(stage.due_date, 2)
+        if review <= ctx.today:
+            _record(s, ctx, aid, "monitoring_review", review, period=period)
+
+
 def load_demo(s: Session, ctx: svc.Context) -> dict[str, Any]:
     """Load the demo once (a second call changes nothing)."""
     if s.exec(select(Organisation).where(Organisation.code == "MF")).first():
@@ -100,6 +112,7 @@ def load_demo(s: Session, ctx: svc.Context) -> dict[str, Any]:
     _record(s, ctx, a, "positions_list", cal.add_working_days(end, 8), **DOC)
     _record(s, ctx, a, "action_plan", cal.add_working_days(end, 15), **DOC)
     _record(s, ctx, a, "publication", cal.add_working_days(end, 17), url=LINK)
+    _monitor_until_today(s, ctx, a)
     ids.append(a)
 
     # 2. Overdue: the analysis ended 14 working days ago; the note is 4 working days late.
