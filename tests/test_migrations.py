@@ -38,3 +38,27 @@ def test_database_of_the_first_release_upgrades_with_its_data(tmp_path):
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() >= "0004"
     with Session(eng) as s:
         assert audit.verify(s).ok
+
+
+def test_the_head_revision_the_cli_expects_is_the_newest_migration():
+    from alembic.script import ScriptDirectory
+
+    from workflow.db import HEAD_REVISION, MIGRATIONS
+
+    assert ScriptDirectory(str(MIGRATIONS)).get_heads() == [HEAD_REVISION]
+
+
+def test_a_database_at_an_older_schema_is_refused_until_upgraded(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(make_engine(url)), "0002")
+    env = {"MERZIM_DATABASE_URL": url, "MERZIM_LANG": "en", "PATH": "/usr/bin:/bin"}
+    script = str(Path(sys.executable).parent / "merzim")
+    run = subprocess.run([script, "overdue"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 2 and "run 'merzim init' to upgrade" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert subprocess.run([script, "init"], env=env, capture_output=True, cwd=tmp_path).returncode == 0
+    assert subprocess.run([script, "overdue"], env=env, capture_output=True, cwd=tmp_path).returncode == 0

@@ -455,11 +455,17 @@ def shown_status(stage: Stage, today: date) -> str:
 
 
 def working_days_left(cal: KazakhstanCalendar, due: date | None, today: date) -> int | None:
-    """Working days until `due` (negative when overdue by that many)."""
+    """Working days until `due`; negative when overdue: by the working days since, at least 1
+    (a stage due on Friday is already a working day late on Saturday)."""
     if due is None:
         return None
     n = cal.get_working_days_delta(today, due)
-    return n if due >= today else -n
+    return n if due >= today else -max(1, n)
+
+
+def org_name(org: Organisation, language: str) -> str:
+    """The organisation's name in the reader's language, when one is stored."""
+    return {"kk": org.name_kk, "ru": org.name_ru}.get(language) or org.name
 
 
 def analysis_view(s: Session, ctx: Context, analysis: Analysis) -> dict[str, Any]:
@@ -492,8 +498,8 @@ def analysis_view(s: Session, ctx: Context, analysis: Analysis) -> dict[str, Any
         "state": analysis.state,
         "subject": subject.code,
         "object": obj.code,
-        "subject_name": subject.name,
-        "object_name": obj.name,
+        "subject_name": org_name(subject, ctx.language),
+        "object_name": org_name(obj, ctx.language),
         "planned_start": analysis.planned_start,
         "planned_end": analysis.planned_end,
         "actual_start": analysis.actual_start,
@@ -528,7 +534,7 @@ def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions) -> 
         rows.append({
             "stage_id": stage.id,
             "organisation": subject.code,
-            "organisation_name": subject.name,
+            "organisation_name": org_name(subject, ctx.language),
             "subject_path": subject.path,
             "year": analysis.planned_start.year,
             "analysis": analysis.id,

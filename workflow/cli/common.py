@@ -132,15 +132,18 @@ def unit_of_work():
     """A session whose work is committed when the block succeeds and rolled back otherwise."""
     from sqlalchemy.exc import OperationalError
 
-    from workflow.db import is_initialised, session
+    from workflow.db import HEAD_REVISION, revision, session
 
     eng = engine()
     try:
-        ready = is_initialised(eng)
+        current = revision(eng)
     except OperationalError as exc:
         raise ConfigError(f"cannot open the database: {exc.orig}") from None
-    if not ready:
+    if current is None:
         raise UsageError("database not initialised", key="error.not_initialised")
+    if current != HEAD_REVISION:
+        raise UsageError("database needs an upgrade", key="error.needs_upgrade",
+                         current=current, head=HEAD_REVISION)
     s = session(eng)
     try:
         yield s

@@ -143,7 +143,8 @@ def _read_rows(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
     except (UnicodeDecodeError, csv.Error, OSError, ValueError, KeyError) as exc:
         raise UsageError(f"{path}: cannot read ({exc})", key="error.bad_file", path=str(path),
                          detail=str(exc)) from None
-    values = [row for row in values if any(row)]
+    while values and not any(values[-1]):  # trailing empty rows (spreadsheets keep them)
+        values.pop()
     if not values:
         raise UsageError(f"{path}: empty file", key="error.empty_file", path=str(path))
     header = [h.strip().lower() for h in values[0]]
