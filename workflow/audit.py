@@ -36,7 +36,8 @@ def append(session: Session, actor: str, action: str, entity: str, entity_id: An
            payload: Any) -> AuditRecord:
     """Add one record at the end of the chain (in the caller's transaction)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_ID})
+        session.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
+                        {"k": LOCK_ID})  # per schema: tenants and test schemas do not queue
     last = session.exec(select(AuditRecord).order_by(AuditRecord.id.desc()).limit(1)).first()
     prev = last.hash if last else GENESIS
     at, body, eid = now_iso(), canonical(payload), str(entity_id)

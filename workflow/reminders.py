@@ -87,7 +87,8 @@ def enqueue(s: Session, recipient_id: int, channel: str, day: date, digest: str,
 def plan_reminders(s: Session, ctx: Context, ns: NotifySettings) -> list[OutboxMessage]:
     """Write today's digests to the outbox (idempotent; one planner at a time on PostgreSQL)."""
     if s.get_bind().dialect.name == "postgresql":
-        got = s.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": PLANNER_LOCK}).scalar()
+        got = s.execute(text("SELECT pg_try_advisory_xact_lock(:k, hashtext(current_schema()))"),
+                        {"k": PLANNER_LOCK}).scalar()
         if not got:
             return []
     written = []
