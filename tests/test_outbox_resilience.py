@@ -392,11 +392,12 @@ def test_a_planner_holding_the_lock_keeps_others_out(db, db_url, demo, make_ctx,
     demo()
     cfg = write_config(tmp_path, SmtpSink().port, outbox={"backoff_seconds": 600})
     with db.connect() as conn:
-        assert conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
+        assert conn.execute(text("SELECT pg_try_advisory_lock(:k, hashtext(current_schema()))"),
                             {"k": reminders.PLANNER_LOCK}).scalar()
         try:
             blocked = cli(db_url, "worker", "--once", "--json", config=cfg, cwd=tmp_path)
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": reminders.PLANNER_LOCK})
+            conn.execute(text("SELECT pg_advisory_unlock(:k, hashtext(current_schema()))"),
+                         {"k": reminders.PLANNER_LOCK})
     assert blocked["planned"] == 0 and rows_by_id(db) == {}
     assert len(plan(db, make_ctx, settings(cfg))) == len(rows_by_id(db)) > 0  # lock released
