@@ -146,8 +146,9 @@ def test_the_examples_documented_in_config_toml_are_all_accepted():
         if re.match(r"# (\[\[calendar\.\w+\]\]|\w+ = )", line)
     )
     section = overrides(uncommented)
-    assert set(section) == {"transfers", "days_off", "working_days", "kurban_ait"}
+    assert set(section) == {"transfers", "days_off", "working_days", "kurban_ait", "decrees"}
     cal = KazakhstanCalendar(overrides=section)
+    assert cal.decree_notice(2027) is None  # the documented "decree that moves nothing"
     assert not cal.is_working_day(date(2027, 1, 8))
     assert cal.is_working_day(date(2027, 1, 9))
     assert cal.is_working_day(date(2027, 1, 10))
