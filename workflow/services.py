@@ -328,14 +328,17 @@ def replan(s: Session, ctx: Context, analysis: Analysis) -> list[tuple[str, date
 def _monitoring_due(s: Session, ctx: Context, analysis: Analysis, key: str) -> date | None:
     """A monitoring stage's due date ('monitoring_report:2026Q3') with the current calendar."""
     kind, _, period = key.partition(":")
+    interp = ctx.definition.interpretations
     if kind == "monitoring_report":
-        _, end = monitoring.quarter_bounds(int(period[:4]), int(period[-1]))
+        _, end = monitoring.quarter_bounds(*monitoring.parse_label(period))
         return monitoring.report_due(ctx.calendar, end,
-                                     how=ctx.definition.interpretations.get("roll", "following"))
+                                     int(interp.get("monitoring_report_day", monitoring.REPORT_DAY)),
+                                     how=interp.get("roll", "following"))
     if kind == "monitoring_review":
         row = s.exec(select(MonitoringReport).where(MonitoringReport.analysis_id == analysis.id,
                                                     MonitoringReport.period == period)).first()
-        return monitoring.review_due(ctx.calendar, row.received_on) if row and row.received_on else None
+        days = int(interp.get("monitoring_review_working_days", monitoring.REVIEW_WORKING_DAYS))
+        return monitoring.review_due(ctx.calendar, row.received_on, days) if row and row.received_on else None
     return None
 
 

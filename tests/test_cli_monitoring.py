@@ -1,0 +1,420 @@
+"""The commands after the note, end to end: the installed `merzim` run as a subprocess on SQLite
+and PostgreSQL. `score` on the demo; the action plan's import (refused whole, row named) and
+export; the monitoring periods and reports; recommendation statuses; positions; external plans.
+
+Every refusal exits with its documented code (2 usage, 3 refused by the rules, 4 not found),
+writes one line on stderr and leaves the database as it was. Stories, not one command per test:
+each command costs a process start. The set-up before the commands under test goes through the
+service layer in-process, on the same database.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from tests.conftest import dump_tables
+from workflow import services as svc
+from workflow.db import make_engine
+from workflow.db import session as open_session
+
+KEYS = ["1.1.1", "1.1.2", "1.1.3", "1.2.1", "1.2.2", "1.2.3", "1.3.1", "1.3.2", "1.3.3",
+        "1.3.3-risks", "1.4.1", "1.5.1"]
+HEADER = ["measure", "completion_form", "deadline", "responsible", "person", "recommendation"]
+SUBDIVISION = "Pre-school education department"
+DOC = {"number": "15-ө", "signed_by": "Akim"}
+LINK = {"url": "https://gov.kz/memleket/entities/x/press/news/1"}
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "240")
+
+
+@pytest.fixture
+def engine(db_url):
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+def ok(result) -> str:
+    assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
+    assert result.stderr == "", result.stderr
+    return result.stdout
+
+
+def ok_json(result):
+    return json.loads(ok(result))
+
+
+def refused(result, code: int, *fragments: str) -> str:
+    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert result.stdout == "", result.stdout
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    return lines[0]
+
+
+def run_many(merzim_db: Callable, calls: list[tuple[tuple[str, ...], dict]]) -> list:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(lambda call: merzim_db(*call[0], **call[1]), calls))
+
+
+def write_xlsx(path: Path, rows: list[list]) -> str:
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(row)
+    wb.save(path)
+    return str(path)
+
+
+def read_xlsx(path: Path) -> list[tuple]:
+    return list(load_workbook(path, data_only=True).active.iter_rows(values_only=True))
+
+
+def flat(output: str) -> str:
+    return " ".join(output.split())
+
+
+@pytest.fixture
+def noted(engine, make_ctx):
+    """Akimat X with its department Y; an analysis of Y whose note was signed on 20 Nov 2025."""
+    ctx = make_ctx(date(2026, 1, 10))
+    with open_session(engine) as s:
+        svc.add_org(s, ctx, "X", "Akimat X", "akimat")
+        svc.add_org(s, ctx, "X-EDU", "Education department", "department", "X")
+        svc.add_org(s, ctx, "X-HLTH", "Health department", "department", "X")
+        svc.add_org(s, ctx, "M", "Ministry M", "central_body")
+        aid = svc.plan_analysis(s, ctx, "X", "X-EDU", date(2025, 10, 1), date(2025, 11, 10)
+                                ).analysis.id
+        other = svc.plan_analysis(s, ctx, "X", "X-HLTH", date(2025, 10, 1), date(2025, 11, 10)
+                                  ).analysis.id
+        for event, on, evidence in [("order", date(2025, 9, 15), DOC),
+                                    ("start_announcement", date(2025, 9, 16), LINK),
+                                    ("analysis_start", date(2025, 10, 1), {}),
+                                    ("discussion_announcement", date(2025, 10, 20), LINK),
+                                    ("public_discussion", date(2025, 10, 30), {"number": "3", **LINK}),
+                                    ("analysis_end", date(2025, 11, 10), {}),
+                                    ("analytic_note", date(2025, 11, 20), DOC)]:
+            svc.record_event(s, ctx, aid, event, on, dict(evidence))
+        s.commit()
+    return {"id": str(aid), "other": str(other)}
+
+
+# -- score -------------------------------------------------------------------------------------------
+
+
+def test_score_on_the_demo_prints_every_indicator_with_inputs_and_points(merzim_db, tmp_path):
+    today = "2026-06-01"
+    ok_json(merzim_db("init", "--demo", "--json", today=today))
+    year = ok_json(merzim_db("status", "2", "--json", today=today))["planned_start"][:4]
+    ref = f"AK-ALM-EDU:{year}"
+    bad_config = tmp_path / "bad.toml"
+    bad_config.write_text('[scorecard]\nsteps = "round"\n', encoding="utf-8")
+    as_json, shown, ministry, *refusals = run_many(merzim_db, [
+        (("score", ref, "--json"), {"today": today}),
+        (("score", ref), {"today": today}),
+        (("score", f"MF-KGD-ALM:{year}", "--json"), {"today": today}),
+        (("score", "9999"), {}),
+        (("score", "AK-ALM-EDU:1999"), {}),
+        (("score", "NOPE:2026"), {}),
+        (("score", ref), {"config": bad_config}),
+    ])
+    result = json.loads(ok(as_json))
+    assert (result["subject"], result["year"], result["external_case"]) == (
+        "AK-ALM-EDU", int(year), False)
+    assert [i["key"] for i in result["indicators"]] == KEYS
+    for ind in result["indicators"]:
+        assert set(ind) == {"key", "title", "source", "inputs", "points", "maximum", "kind", "note"}
+    points = {i["key"]: i["points"] for i in result["indicators"]}
+    # The demo's education department (a department: 1.4.1 not evaluated): schedule approved,
+    # order, start and discussion announced, discussed, ended; no note, plan, publication.
+    assert points == {"1.1.1": 0, "1.1.2": 0,
+                      "1.1.3": 3.0,   # 1 of 1 = 100 % -> 3.0
+                      "1.2.1": 3.0,   # 100 % -> 3.0
+                      "1.2.2": 5.0,   # 100 % -> 5.0
+                      "1.2.3": -5,    # no note
+                      "1.3.1": -5,    # no plan
+                      "1.3.2": 0, "1.3.3": 0, "1.3.3-risks": 0, "1.4.1": 0, "1.5.1": 0}
+    inputs = {i["key"]: i["inputs"] for i in result["indicators"]}
+    assert inputs["1.1.1"] == {"approved": True}
+    assert inputs["1.1.3"] == {"subdivisions": 1, "done": 1, "percent": 100.0}
+    assert inputs["1.2.3"] == {"analyses": 1, "signed": 0}
+    # awards 3 + 3 + 5 = 11; deductions -5 - 5 = -10; total 1
+    assert (result["awards"], result["deductions"], result["total"]) == (11.0, -10.0, 1.0)
+
+    text = flat(ok(shown))
+    assert f"Evaluation of project No. 1: AK-ALM-EDU, {year}" in text
+    for key in KEYS:
+        assert key in text, key
+    assert "subdivisions=1, done=1, percent=100.0" in text
+    assert "Awards 11.0, deductions -10.0, total 1.0." in text
+
+    # The ministry's territorial department: everything done on time but no schedule (-10);
+    # awards 3 + 3 + 5 + 3 + 30 = 44; total 34.
+    m = json.loads(ok(ministry))
+    assert {i["key"]: i["points"] for i in m["indicators"]}["1.1.1"] == -10
+    assert (m["awards"], m["deductions"], m["total"]) == (44.0, -10.0, 34.0)
+
+    refused(refusals[0], 4, "No programme 9999")
+    refused(refusals[1], 4, "AK-ALM-EDU:1999")
+    refused(refusals[2], 4, "NOPE")
+    refused(refusals[3], 2, "scorecard.steps")
+
+
+# -- the action plan ----------------------------------------------------------------------------------
+
+
+def test_plan_import_refuses_bad_files_whole_and_round_trips_a_good_one(merzim_db, engine, noted,
+                                                                        tmp_path):
+    aid, other = noted["id"], noted["other"]
+    day = {"today": "2026-05-01"}
+    ok(merzim_db("org", "subdivision", "X-EDU", SUBDIVISION, **day))
+    risk = ok_json(merzim_db("risk", "add", aid, "--description", "Manual allocation of places",
+                             "--process", "Queue", "--subdivision", SUBDIVISION, "--json", **day))
+    rec = ok_json(merzim_db("recommendation", "add", str(risk["id"]), "--text", "Use the e-queue",
+                            "--json", **day))
+    assert rec == {"id": rec["id"], "risk": risk["id"], "status": "not_started"}
+    foreign_risk = ok_json(merzim_db("risk", "add", other, "--description", "Other", "--json", **day))
+    foreign = ok_json(merzim_db("recommendation", "add", str(foreign_risk["id"]), "--text", "x",
+                                "--json", **day))["id"]
+
+    good = ["Move allocation to the e-queue", "Order of the head", datetime(2026, 3, 31),
+            SUBDIVISION, "A. Seitov", rec["id"]]
+    second = ["Train the staff", "Letter", "2026-06-30", "x-edu", None, None]
+    bad = {
+        "deadline": [HEADER, good, ["Train", "Letter", "31.12.2026", SUBDIVISION, None, None]],
+        "measure": [HEADER, good, second, [None, "Letter", "2026-06-30", SUBDIVISION, None, None]],
+        "subdivision": [HEADER, good, second, ["Train", "Letter", "2026-06-30", "Health department"]],
+        "foreign": [HEADER, ["Train", "Letter", "2026-06-30", SUBDIVISION, None, foreign]],
+        "columns": [["measure", "completion_form", "responsible"], ["Train", "Letter", SUBDIVISION]],
+    }
+    files = {k: write_xlsx(tmp_path / f"bad-{k}.xlsx", rows) for k, rows in bad.items()}
+    before = dump_tables(engine)
+    results = run_many(merzim_db, [(("plan", "import", files[k], "--analysis", aid), day)
+                                   for k in bad] + [
+        (("plan", "import", files["deadline"]), day),
+        (("plan", "import", str(tmp_path / "none.xlsx"), "--analysis", aid), day),
+        (("plan", "import", files["deadline"], "--analysis", "9999"), day)])
+    refused(results[0], 2, "Row 3:", "'31.12.2026' is not a date")
+    refused(results[1], 2, "Row 4:", "measure must not be empty")
+    refused(results[2], 3, "Row 4:", "'Health department' is not a subdivision of X-EDU")
+    refused(results[3], 4, "Row 2:", f"No recommendation {foreign}")
+    refused(results[4], 2, "missing columns deadline")
+    refused(results[5], 2)
+    refused(results[6], 2, "none.xlsx")
+    refused(results[7], 4, "9999")
+    assert dump_tables(engine) == before
+    empty = tmp_path / "empty.xlsx"
+    assert ok_json(merzim_db("plan", "export", str(empty), "--analysis", aid, "--json")) == {
+        "file": str(empty), "rows": 0}
+    assert read_xlsx(empty) == [tuple(HEADER)]
+
+    imported = ok_json(merzim_db("plan", "import", write_xlsx(tmp_path / "plan.xlsx",
+                                                              [HEADER, good, second]),
+                                 "--analysis", aid, "--json", **day))
+    assert imported["imported"] == 2
+    ids = imported["ids"]
+    out = tmp_path / "out.xlsx"
+    exported, as_csv, status = run_many(merzim_db, [
+        (("plan", "export", str(out), "--analysis", aid), {}),
+        (("plan", "export", str(tmp_path / "out.csv"), "--analysis", aid), {}),
+        (("status", aid, "--json"), day)])
+    assert f"2 plan measures written to {out}" in flat(ok(exported))
+    assert read_xlsx(out) == [
+        tuple(HEADER),
+        ("Move allocation to the e-queue", "Order of the head", datetime(2026, 3, 31), SUBDIVISION,
+         "A. Seitov", rec["id"]),
+        ("Train the staff", "Letter", datetime(2026, 6, 30), "X-EDU", None, None)]
+    ok(as_csv)
+    text = (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
+    assert list(csv.reader(io.StringIO(text))) == [
+        HEADER,
+        ["Move allocation to the e-queue", "Order of the head", "2026-03-31", SUBDIVISION,
+         "A. Seitov", str(rec["id"])],
+        ["Train the staff", "Letter", "2026-06-30", "X-EDU", "", ""]]
+    stages = {s["key"]: s for s in ok_json(status)["stages"]}
+    assert (stages[f"plan_item:{ids[0]}"]["due"], stages[f"plan_item:{ids[0]}"]["status"]) == (
+        "2026-03-31", "overdue")
+    assert (stages[f"plan_item:{ids[1]}"]["due"], stages[f"plan_item:{ids[1]}"]["status"]) == (
+        "2026-06-30", "open")
+    # the exported file imports again (here into the other analysis, without the recommendation)
+    rows = read_xlsx(out)
+    again = write_xlsx(tmp_path / "again.xlsx", [list(rows[0])] + [
+        list(r[:3]) + ["X-HLTH"] + list(r[4:5]) + [None] for r in rows[1:]])
+    assert ok_json(merzim_db("plan", "import", again, "--analysis", other, "--json",
+                             **day))["imported"] == 2
+
+    # the fulfilment rule on the command line
+    rid = str(rec["id"])
+    wrong, missing, future = run_many(merzim_db, [
+        (("recommendation", "status", rid, "fulfilled", "--date", "2026-04-08", "--form", "Letter",
+          "--number", "45"), day),
+        (("recommendation", "status", rid, "fulfilled", "--date", "2026-04-08", "--form",
+          "Order of the head"), day),
+        (("recommendation", "status", rid, "in_progress", "--date", "2026-05-02"), day)])
+    refused(wrong, 3, "Order of the head", "'Letter'")
+    refused(missing, 3, "number/url")
+    refused(future, 3, "future")
+    done = ok_json(merzim_db("recommendation", "status", rid, "fulfilled", "--date", "2026-04-08",
+                             "--form", "Order of the head", "--number", "45-ө", "--json", **day))
+    assert done == {"id": rec["id"], "status": "fulfilled", "on": "2026-04-08"}
+    shown = ok(merzim_db("recommendation", "status", rid, "not_fulfilled", "--date", "2026-04-09",
+                         **day))
+    assert f"Recommendation #{rid}: not_fulfilled on 2026-04-09" in flat(shown)
+
+
+# -- monitoring ------------------------------------------------------------------------------------------
+
+
+def test_monitoring_periods_reports_and_reviews(merzim_db, engine, noted):
+    aid = noted["id"]
+    periods = ok_json(merzim_db("monitoring", "periods", aid, "--json"))
+    # the acceptance case: note signed 20 Nov 2025; reports by the 5th, rolled
+    assert periods == {"analysis": int(aid), "periods": [
+        {"period": p, "report_due": due, "received_on": None, "review_due": None,
+         "reviewed_on": None}
+        for p, due in [("2025Q4", "2026-01-05"), ("2026Q1", "2026-04-06"), ("2026Q2", "2026-07-07"),
+                       ("2026Q3", "2026-10-05"), ("2026Q4", "2027-01-05")]]}
+
+    view = ok_json(merzim_db("record", aid, "monitoring_report", "--period", "2025Q4", "--date",
+                             "2026-01-05", "--json", today="2026-01-06"))
+    stages = {s["key"]: s for s in view["stages"]}
+    assert (stages["monitoring_report:2025Q4"]["status"],
+            stages["monitoring_report:2025Q4"]["done_on"]) == ("done_on_time", "2026-01-05")
+    # 6, (7 off) 8, 9, 12, 13 January
+    assert (stages["monitoring_review:2025Q4"]["due"],
+            stages["monitoring_review:2025Q4"]["status"]) == ("2026-01-13", "open")
+    ok(merzim_db("record", aid, "monitoring_report", "--period", "2026Q1", "--date", "2026-03-20",
+                 today="2026-03-20"))
+
+    before = dump_tables(engine)
+    day = {"today": "2026-04-02"}
+    results = run_many(merzim_db, [
+        (("record", aid, "monitoring_report", "--period", "2025Q3", "--date", "2026-01-05"), day),
+        (("record", aid, "monitoring_report", "--period", "2025Q4", "--date", "2026-01-06"), day),
+        (("record", aid, "monitoring_review", "--period", "2026Q2", "--date", "2026-04-01"), day),
+        (("record", aid, "monitoring_review", "--period", "2025Q4", "--date", "2026-01-02"), day),
+        (("record", aid, "monitoring_report", "--period", "2026Q2", "--date", "2026-04-03"), day),
+        (("record", aid, "monitoring_report", "--date", "2026-04-01"), day),
+        (("record", aid, "monitoring_report", "--period", "2026Q2", "--date", "2026-03-31"), day),
+        (("monitoring", "periods", "9999"), {}),
+    ])
+    refused(results[0], 3, "No reporting period 2025Q3", "2025Q4, 2026Q1, 2026Q2, 2026Q3, 2026Q4")
+    refused(results[1], 3, "already recorded")
+    refused(results[2], 3, "2026Q2", "not been received")
+    refused(results[3], 3, "2026-01-02", "2026-01-05")
+    refused(results[4], 3, "future")
+    refused(results[5], 3, "period")
+    refused(results[6], 3, "2026Q2", "before the period starts")
+    refused(results[7], 4, "9999")
+    assert dump_tables(engine) == before
+
+    ok(merzim_db("record", aid, "monitoring_review", "--period", "2025Q4", "--date", "2026-01-14",
+                 today="2026-01-14"))
+    periods, shown, overdue = run_many(merzim_db, [
+        (("monitoring", "periods", aid, "--json"), {}),
+        (("monitoring", "periods", aid), {}),
+        (("overdue", "--org", "X", "--json"), {"today": "2026-04-02"})])
+    rows = ok_json(periods)["periods"]
+    assert rows[0] == {"period": "2025Q4", "report_due": "2026-01-05", "received_on": "2026-01-05",
+                       "review_due": "2026-01-13", "reviewed_on": "2026-01-14"}
+    # received on Fri 20 March: (23-25 March Nauryz) 26, 27, 30, 31 March, 1 April
+    assert rows[1] == {"period": "2026Q1", "report_due": "2026-04-06", "received_on": "2026-03-20",
+                       "review_due": "2026-04-01", "reviewed_on": None}
+    assert rows[2]["received_on"] is None and rows[2]["review_due"] is None
+    text = flat(ok(shown).replace("│", " "))
+    for fragment in ("Period", "Report due", "Received", "Review due", "Reviewed",
+                     "2025Q4 2026-01-05 2026-01-05 2026-01-13 2026-01-14",
+                     "2026Q1 2026-04-06 2026-03-20 2026-04-01 —",
+                     "2026Q2 2026-07-07 — — —"):
+        assert fragment in text, fragment
+    late = [(r["analysis"], r["stage"], r["due"]) for r in ok_json(overdue)["overdue"]
+            if r["stage"].startswith("monitoring")]
+    assert late == [(int(aid), "monitoring_review:2026Q1", "2026-04-01")]
+
+
+# -- positions and external analyses ------------------------------------------------------------------
+
+
+def test_positions_export_and_an_external_plan(merzim_db, engine, noted, tmp_path):
+    aid, other = noted["id"], noted["other"]
+    day = {"today": "2026-01-10"}
+    first = ok_json(merzim_db("positions", "add", aid, "--position", "Chief specialist, admissions",
+                              "--subdivision", SUBDIVISION, "--risk", "Manual allocation",
+                              "--json", **day))
+    assert first["position"] == "Chief specialist, admissions"
+    assert "added to the list" in ok(merzim_db("positions", "add", other, "--position",
+                                               "Head of procurement", "--subdivision",
+                                               "Procurement", "--risk", "Collusion", **day))
+    ok(merzim_db("record", aid, "positions_list", "--date", "2025-11-24", "--number", "17-ө",
+                 "--signed-by", "Akim", **day))
+    xlsx = tmp_path / "positions.xlsx"
+    listed, in_m, written, missing, empty = run_many(merzim_db, [
+        (("positions", "export", "X", "--json"), {}),
+        (("positions", "export", "M", "--json"), {}),
+        (("positions", "export", "X", "--file", str(xlsx)), {}),
+        (("positions", "export", "NOPE"), {}),
+        (("positions", "add", aid, "--position", " ", "--subdivision", "S", "--risk", "R"), day)])
+    rows = ok_json(listed)
+    assert rows["org"] == "X"
+    assert [(r["organisation"], r["analysis"], r["position"], r["subdivision"], r["risk"],
+             r["approved_on"]) for r in rows["positions"]] == [
+        ("X", int(aid), "Chief specialist, admissions", SUBDIVISION, "Manual allocation",
+         "2025-11-24"),
+        ("X", int(other), "Head of procurement", "Procurement", "Collusion", None)]
+    assert ok_json(in_m) == {"org": "M", "positions": []}
+    assert "Head of procurement" in flat(ok(written))
+    assert read_xlsx(xlsx) == [
+        ("organisation_name", "analysis", "position", "subdivision", "risk", "approved_on"),
+        ("Akimat X", int(aid), "Chief specialist, admissions", SUBDIVISION, "Manual allocation",
+         datetime(2025, 11, 24)),
+        ("Akimat X", int(other), "Head of procurement", "Procurement", "Collusion", None)]
+    refused(missing, 4, "NOPE")
+    refused(empty, 2, "position")
+
+    # an external analysis of the ministry: its own risk, recommendation and plan
+    ext = ok_json(merzim_db("external", "add", "--subject", "M", "--completed", "2025-06-15",
+                            "--json", **day))["id"]
+    risk = ok_json(merzim_db("risk", "add", "--external", str(ext), "--description",
+                             "Discretion in refunds", "--json", **day))["id"]
+    rec = ok_json(merzim_db("recommendation", "add", str(risk), "--text", "Automate", "--json",
+                            **day))["id"]
+    plan = write_xlsx(tmp_path / "ext.xlsx", [HEADER, ["Automate refunds", "Order of the minister",
+                                                       "2025-12-31", "Ministry M", None, rec]])
+    both, neither = run_many(merzim_db, [
+        (("risk", "add", aid, "--external", str(ext), "--description", "x"), day),
+        (("plan", "import", plan), day)])
+    refused(both, 2)
+    refused(neither, 2)
+    assert ok_json(merzim_db("plan", "import", plan, "--external", str(ext), "--json",
+                             **day))["imported"] == 1
+    out = tmp_path / "ext-out.xlsx"
+    ok(merzim_db("plan", "export", str(out), "--external", str(ext)))
+    assert read_xlsx(out)[1] == ("Automate refunds", "Order of the minister", datetime(2025, 12, 31),
+                                 "Ministry M", None, rec)
+    ok(merzim_db("recommendation", "status", str(rec), "fulfilled", "--date", "2026-01-09",
+                 "--form", "Order of the minister", "--url", "https://adilet.zan.kz/1", **day))
+    # the ministry's 2026 scorecard evaluates that plan: 1 of 1 = 100 % x 0.3 = 30
+    ok(merzim_db("programme", "schedule", "--subject", "M", "--year", "2026", "--date",
+                 "2026-01-09", "--number", "1", "--signed-by", "Minister", **day))
+    result = ok_json(merzim_db("score", "M:2026", "--json"))
+    assert result["external_case"] is True
+    assert [(i["key"], i["points"]) for i in result["indicators"]] == [("external", 30.0)]
+    shown = flat(ok(merzim_db("score", "M:2026")))
+    assert "An external analysis was completed within a year" in shown
