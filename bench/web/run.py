@@ -1,0 +1,609 @@
+"""Benchmark of the web layer: the overdue page and API for the root of a national dataset.
+
+Run from the repository root:
+
+    /tmp/venv/bin/python bench/web/run.py [--backend sqlite|postgres|both] \
+        [--analyses 20000] [--concurrency 1,8,32] [--duration 30] [--json PATH] [--profile]
+
+1. The dataset (built once, then reused from --workdir): the national tree, the officers and
+   the 20,000 analyses of the engine benchmark (bench/engine/run.py: `national_tree`,
+   `plan_items`, the same seed, today = 2026-09-15), planned with `services.plan_analysis`
+   and their events recorded with `services.record_event` -- with one difference: a root
+   organisation KZ above every ministry and regional akimat, and a manager of that root
+   (manager.kz), so one viewer sees the whole country. The manager gets a web password and a
+   personal API token (web.auth). For PostgreSQL the SQLite dataset is copied row by row
+   into a schema of its own (dropped at the end).
+2. `merzim serve --no-worker` as a separate process on a free port, with MERZIM_TODAY pinned
+   to the dataset's today and MERZIM_DATABASE_URL pointing at the dataset.
+3. A load generator in this process (httpx, one client and thread per concurrent user):
+   GET /overdue with the root manager's session cookie (the whole HTML page) and
+   GET /api/v1/overdue with the Bearer token (first page, limit 50 -- the server still
+   builds the whole list to count it), at each concurrency for --duration seconds after a
+   warm-up; latency p50 / p95 / max, requests per second, errors, and the CPU the server
+   process and the load generator used.
+4. --profile: cProfile of one /overdue and one /api/v1/overdue request in-process (fastapi
+   TestClient over the same application), top functions by cumulative and own time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import random
+import re
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script from a checkout without installing
+    sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+from sqlalchemy import MetaData, create_engine, func, select, text  # noqa: E402
+
+from bench.engine import run as engine_bench  # noqa: E402
+from calendars import KazakhstanCalendar  # noqa: E402
+from workflow import services as svc  # noqa: E402
+from workflow.db import make_engine, session, upgrade  # noqa: E402
+from workflow.definition import load_definition  # noqa: E402
+from workflow.models import OPEN, Analysis, EventRecord, Organisation, Stage, User  # noqa: E402
+
+TODAY = engine_bench.TODAY  # 2026-09-15
+SEED = engine_bench.SEED
+ROOT_ORG = "KZ"
+ROOT_MANAGER = "manager.kz"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+MERZIM = Path(sys.executable).parent / "merzim"
+TOTAL = re.compile(r'data-testid="overdue-total">(\d+)<')
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# -- the dataset ------------------------------------------------------------------------------
+
+
+def build_dataset(path: Path, analyses: int, seed: int, batch: int) -> dict[str, Any]:
+    """The engine benchmark's national year under one root, in a fresh SQLite file."""
+    from web import auth
+
+    cal, defn = KazakhstanCalendar(), load_definition()
+    ctx = svc.Context(cal, defn, TODAY, actor="bench", language="en")
+    rng = random.Random(seed)
+    tmp = path.with_suffix(".building")
+    tmp.unlink(missing_ok=True)
+    eng = make_engine(f"sqlite:///{tmp}")
+    upgrade(eng)
+    info: dict[str, Any] = {"analyses_asked": analyses, "seed": seed, "today": TODAY.isoformat()}
+
+    t0 = time.perf_counter()
+    with session(eng) as s:
+        svc.add_org(s, ctx, ROOT_ORG, "Republic of Kazakhstan (all state bodies)", "central_body",
+                    name_kk="Қазақстан Республикасы", name_ru="Республика Казахстан")
+        svc.add_user(s, ctx, ROOT_MANAGER, "Manager of the whole country", "manager", ROOT_ORG,
+                     None, "en")
+        s.commit()
+    # The engine benchmark's tree, with the former roots (ministries, regional akimats) under
+    # KZ; the random draws are made in the same order as its build_tree, so the analyses
+    # below are the same.
+    specs = [replace(o, parent=o.parent or ROOT_ORG) for o in engine_bench.national_tree(rng)]
+    children: dict[str, list[str]] = {}
+    for i in range(0, len(specs), batch):
+        with session(eng) as s:
+            for o in specs[i:i + batch]:
+                svc.add_org(s, ctx, o.code, o.name, o.kind, o.parent,
+                            name_kk=f"{o.name} (kk)", name_ru=f"{o.name} (ru)")
+                svc.add_user(s, ctx, f"officer.{o.code.lower()}", f"Officer of {o.code}",
+                             "officer", o.code, f"officer.{o.code.lower()}@example.kz",
+                             rng.choice(("kk", "kk", "ru", "en")))
+                if o.parent == ROOT_ORG:
+                    svc.add_user(s, ctx, f"manager.{o.code.lower()}", f"Manager of {o.code}",
+                                 "manager", o.code, None, "ru")
+                if rng.random() < 0.05:
+                    svc.add_external(s, ctx, o.code, date(2024, rng.randint(1, 12), 10),
+                                     "External analysis, Anti-Corruption Agency")
+            s.commit()
+        for o in specs[i:i + batch]:
+            if o.parent != ROOT_ORG:
+                children.setdefault(o.parent, []).append(o.code)
+    info["tree_s"] = time.perf_counter() - t0
+    log(f"  tree: {len(specs) + 1} organisations in {info['tree_s']:.0f} s")
+
+    items = engine_bench.plan_items(rng, ctx, specs, children, analyses)
+    t0 = time.perf_counter()
+    ids: list[int] = []
+    for i in range(0, len(items), batch):
+        with session(eng) as s:
+            for it in items[i:i + batch]:
+                ids.append(svc.plan_analysis(s, ctx, it.subject, it.obj, it.start, it.end)
+                           .analysis.id)
+            s.commit()
+        if (i // batch) % 10 == 9:
+            log(f"  {i + batch} planned, {time.perf_counter() - t0:.0f} s")
+    info["planning_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    for i in range(0, len(items), batch):
+        with session(eng) as s:
+            for aid, it in zip(ids[i:i + batch], items[i:i + batch], strict=True):
+                for ev, on, evidence in it.events:
+                    svc.record_event(s, ctx, aid, ev, on, evidence)
+            s.commit()
+        if (i // batch) % 10 == 9:
+            log(f"  events of {i + batch} analyses, {time.perf_counter() - t0:.0f} s")
+    info["events_s"] = time.perf_counter() - t0
+
+    password = "bench-" + uuid.uuid4().hex[:16]
+    with session(eng) as s:
+        manager = svc.get_user(s, ROOT_MANAGER)
+        auth.set_password(s, manager, password, "bench")
+        token = auth.create_api_token(s, manager, "bench/web")
+        s.commit()
+    info.update(password=password, token=token)
+    with session(eng) as s:
+        info["rows"] = {name: s.execute(select(func.count()).select_from(model)).scalar_one()
+                        for name, model in (("organisations", Organisation), ("users", User),
+                                            ("analyses", Analysis), ("stages", Stage),
+                                            ("events", EventRecord))}
+        info["overdue_stages"] = s.execute(select(func.count()).select_from(Stage).where(
+            Stage.status == OPEN, Stage.due_date < TODAY)).scalar_one()
+    eng.dispose()
+    tmp.rename(path)
+    return info
+
+
+def ensure_dataset(workdir: Path, analyses: int, seed: int, batch: int,
+                   rebuild: bool) -> tuple[Path, dict[str, Any]]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    db = workdir / f"national-{analyses}-{seed}.db"
+    meta = db.with_suffix(".json")
+    if db.exists() and meta.exists() and not rebuild:
+        log(f"reusing the dataset {db}")
+        return db, json.loads(meta.read_text(encoding="utf-8"))
+    db.unlink(missing_ok=True)
+    log(f"building the dataset {db} ({analyses} analyses; this takes a while)")
+    info = build_dataset(db, analyses, seed, batch)
+    meta.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    return db, info
+
+
+def copy_to_postgres(sqlite_db: Path, pg_url: str) -> tuple[str, str]:
+    """A fresh schema with the SQLite dataset copied into it: (url, schema)."""
+    schema = f"merzim_bench_web_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(pg_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    sep = "&" if "?" in pg_url else "?"
+    url = f"{pg_url}{sep}options=-csearch_path%3D{schema}"
+    dst = make_engine(url)
+    upgrade(dst)
+    src = make_engine(f"sqlite:///{sqlite_db}")
+    src_meta, dst_meta = MetaData(), MetaData()
+    src_meta.reflect(bind=src)
+    dst_meta.reflect(bind=dst)
+    t0 = time.perf_counter()
+    with src.connect() as sconn, dst.begin() as dconn:
+        for table in dst_meta.sorted_tables:
+            if table.name == "alembic_version" or table.name not in src_meta.tables:
+                continue
+            rows = [dict(r._mapping) for r in sconn.execute(select(src_meta.tables[table.name]))]
+            for i in range(0, len(rows), 5000):
+                dconn.execute(table.insert(), rows[i:i + 5000])
+            pk = list(table.primary_key.columns)
+            if len(pk) == 1 and pk[0].autoincrement and rows:
+                dconn.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
+                    f"(SELECT max({pk[0].name}) FROM {table.name}))"))
+        dconn.execute(text("ANALYZE"))
+    log(f"  copied into PostgreSQL schema {schema} in {time.perf_counter() - t0:.0f} s")
+    src.dispose()
+    dst.dispose()
+    return url, schema
+
+
+def drop_schema(pg_url: str, schema: str) -> None:
+    admin = create_engine(pg_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+# -- the server ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+    env.update(MERZIM_DATABASE_URL=url, MERZIM_TODAY=TODAY.isoformat(), MERZIM_LANG="en")
+    return env
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    base: str
+    log: Path
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the server process so far."""
+        with open(f"/proc/{self.proc.pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def rss_mib(self) -> float:
+        with open(f"/proc/{self.proc.pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=15)
+
+
+def start_server(url: str, workdir: Path) -> Server:
+    port = free_port()
+    logfile = workdir / f"serve-{port}.log"
+    cmd = [str(MERZIM), "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)]
+    with open(logfile, "w", encoding="utf-8") as out:
+        proc = subprocess.Popen(cmd, cwd=workdir, env=server_env(url), stdout=out,
+                                stderr=subprocess.STDOUT)
+    srv = Server(proc, f"http://127.0.0.1:{port}", logfile)
+    deadline = time.monotonic() + 120
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"merzim serve exited: {logfile.read_text(encoding='utf-8')}")
+        try:
+            if httpx.get(f"{srv.base}/login", timeout=2).status_code == 200:
+                return srv
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            srv.stop()
+            raise RuntimeError("merzim serve did not answer in 120 s")
+        time.sleep(0.2)
+
+
+def log_in(base: str, login: str, password: str) -> str:
+    """The session cookie of a browser-like login (login form CSRF included)."""
+    with httpx.Client(base_url=base, timeout=60) as c:
+        form = c.get("/login")
+        csrf = c.cookies.get("merzim_login_csrf")
+        assert form.status_code == 200 and csrf, form.status_code
+        r = c.post("/login", data={"login": login, "password": password, "csrf": csrf,
+                                   "next": "/overdue"})
+        assert r.status_code == 303, (r.status_code, r.text[:300])
+        return c.cookies.get("merzim_session")
+
+
+# -- the load -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    name: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    cookies: dict[str, str] = field(default_factory=dict)
+
+
+def loadavg() -> float:
+    """The 1-minute load average of the machine (other processes compete for the 2 CPUs)."""
+    with open("/proc/loadavg", encoding="ascii") as fh:
+        return float(fh.read().split()[0])
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, int(round(q / 100 * len(ordered) + 0.5)) - 1))
+    return ordered[k]
+
+
+def load(srv: Server, target: Target, concurrency: int, duration: float,
+         min_per_client: int) -> dict[str, Any]:
+    """After one warm-up request, `concurrency` clients (own connection and thread each) send
+    requests back to back until `duration` has passed and each has sent `min_per_client`;
+    every request's latency."""
+    latencies: list[float] = []
+    statuses: Counter[str] = Counter()
+    sizes: list[int] = []
+    lock = threading.Lock()
+    start = threading.Barrier(concurrency + 1)
+
+    def client() -> None:
+        with httpx.Client(base_url=srv.base, headers=target.headers, cookies=target.cookies,
+                          timeout=600) as c:
+            start.wait()
+            n = 0
+            while n < min_per_client or time.perf_counter() < stop_at:
+                t0 = time.perf_counter()
+                try:
+                    r = c.get(target.path)
+                    outcome, size = str(r.status_code), len(r.content)
+                except httpx.HTTPError as exc:  # e.g. the server closed the connection
+                    outcome, size = type(exc).__name__, 0
+                dt = time.perf_counter() - t0
+                with lock:
+                    latencies.append(dt)
+                    statuses[outcome] += 1
+                    sizes.append(size)
+                n += 1
+
+    with httpx.Client(base_url=srv.base, headers=target.headers, cookies=target.cookies,
+                      timeout=600) as c:  # one warm-up request, not timed
+        assert c.get(target.path).status_code == 200
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    start.wait()
+    load0 = loadavg()
+    cpu0, gen0, t0 = srv.cpu_seconds(), time.process_time(), time.perf_counter()
+    stop_at = t0 + duration
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    server_cpu, gen_cpu = srv.cpu_seconds() - cpu0, time.process_time() - gen0
+    ms = [x * 1e3 for x in latencies]
+    return {"target": target.name, "concurrency": concurrency, "requests": len(ms),
+            "wall_s": wall, "rps": len(ms) / wall, "p50_ms": percentile(ms, 50),
+            "p95_ms": percentile(ms, 95), "max_ms": max(ms), "mean_ms": statistics.fmean(ms),
+            "statuses": dict(statuses), "bytes": statistics.median(sizes),
+            "server_cpu_cores": server_cpu / wall, "loadgen_cpu_cores": gen_cpu / wall,
+            "server_cpu_ms_per_request": server_cpu * 1e3 / len(ms),
+            "loadavg_before": load0, "loadavg_after": loadavg(),
+            "server_rss_mib": srv.rss_mib()}
+
+
+# -- profile --------------------------------------------------------------------------------------
+
+
+def profile_requests(url: str, token: str, repeats: int = 3) -> dict[str, Any]:
+    """Where a request's time goes, in-process over the same application and database.
+
+    The route functions are called directly in this thread (FastAPI would run them in its
+    thread pool, out of cProfile's sight): the /overdue page (session check, overdue rows,
+    the organisation filter's list, the template) and /api/v1/overdue (token check, overdue
+    rows, first page serialised to JSON). Returns the median time of each part over
+    `repeats` calls and the cProfile of one call of each route.
+    """
+    from fastapi.encoders import jsonable_encoder
+    from fastapi.responses import JSONResponse
+    from sqlmodel import Session
+    from starlette.requests import Request
+
+    from web import api, auth, pages, views
+    from web.app import create_app
+    from workflow.config import load_settings
+
+    env = server_env(url)
+    os.environ.update(env)
+    settings = load_settings(path=None, env=env)
+    eng = make_engine(url)
+    app = create_app(settings, eng, KazakhstanCalendar(overrides=settings.calendar),
+                     load_definition(settings.process, settings.interpretations))
+    with session(eng) as s:
+        cookie, _row = auth.open_session(s, svc.get_user(s, ROOT_MANAGER))
+        s.commit()
+
+    def request(path: str, headers: dict[str, str]) -> Request:
+        raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+        return Request({"type": "http", "app": app, "method": "GET", "path": path,
+                        "raw_path": path.encode(), "query_string": b"", "root_path": "",
+                        "headers": [(b"host", b"127.0.0.1"), *raw], "scheme": "http",
+                        "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1)})
+
+    page_req = request("/overdue", {"cookie": f"merzim_session={cookie}; merzim_lang=en"})
+    api_req = request("/api/v1/overdue", {"authorization": f"Bearer {token}"})
+    parts: dict[str, list[float]] = {}
+
+    def timed(name: str, fn):
+        t0 = time.perf_counter()
+        value = fn()
+        parts.setdefault(name, []).append(time.perf_counter() - t0)
+        return value
+
+    def page_call() -> int:
+        with Session(eng, expire_on_commit=False) as s:
+            pc = timed("page: session, viewer, context", lambda: pages.page(page_req, s))
+            f = pages._list_filters(page_req)
+            rows = timed("page: views.overdue_rows (services.overdue + filter)",
+                         lambda: views.overdue_rows(pc.s, pc.ctx, pc.viewer, **f))
+            orgs = timed("page: svc.list_orgs for the filter (+ sees_org)",
+                         lambda: [o for o in svc.list_orgs(pc.s, pc.viewer.org.code)
+                                  if pc.viewer.sees_org(o)])
+            resp = timed("page: group + render overdue.html",
+                         lambda: pages.render(page_req, pc, "overdue.html",
+                                              groups=views.grouped(rows), rows=rows, filters=f,
+                                              stages=pc.ctx.definition.stages, orgs=orgs))
+            return len(resp.body)
+
+    def api_call() -> int:
+        with Session(eng, expire_on_commit=False) as s:
+            a = timed("api: token, viewer, context", lambda: api.ApiContext(api_req, s))
+            result = timed("api: views.overdue_rows + paginate",
+                           lambda: api.overdue(None, None, None, None, 50, 0, a))
+            resp = timed("api: serialise the first page",
+                         lambda: JSONResponse(jsonable_encoder(result)))
+            return len(resp.body)
+
+    def whole(name: str, fn) -> int:
+        t0 = time.perf_counter()
+        size = fn()
+        parts.setdefault(name, []).append(time.perf_counter() - t0)
+        return size
+
+    sizes = {}
+    for _ in range(repeats + 1):  # the first call warms caches; it is dropped below
+        sizes["/overdue"] = whole("page: whole request (route code only)", page_call)
+        sizes["/api/v1/overdue"] = whole("api: whole request (route code only)", api_call)
+    medians = {k: statistics.median(v[1:]) * 1e3 for k, v in parts.items()}
+    profiles = {}
+    for name, fn in (("/overdue", page_call), ("/api/v1/overdue", api_call)):
+        prof = cProfile.Profile()
+        prof.enable()
+        fn()
+        prof.disable()
+        buf = io.StringIO()
+        stats = pstats.Stats(prof, stream=buf)
+        stats.sort_stats("cumulative").print_stats(30)
+        stats.sort_stats("tottime").print_stats(15)
+        profiles[name] = re.sub(r"/tmp/venv/lib/python3\.11/site-packages/|" + re.escape(str(ROOT))
+                                + "/", "", buf.getvalue())
+    eng.dispose()
+    return {"parts_ms": medians, "bytes": sizes, "profiles": profiles}
+
+
+# -- the run --------------------------------------------------------------------------------------
+
+
+def run_backend(backend: str, db: Path, info: dict[str, Any], a: argparse.Namespace
+                ) -> dict[str, Any]:
+    schema = None
+    if backend == "sqlite":
+        url = f"sqlite:///{db}"
+    else:
+        url, schema = copy_to_postgres(db, a.postgres_url)
+    res: dict[str, Any] = {"backend": backend}
+    try:
+        srv = start_server(url, a.workdir)
+        try:
+            cookie = log_in(srv.base, ROOT_MANAGER, info["password"])
+            page = Target("GET /overdue (HTML, session cookie)", "/overdue",
+                          cookies={"merzim_session": cookie, "merzim_lang": "en"})
+            api = Target("GET /api/v1/overdue (JSON, Bearer token, limit 50)", "/api/v1/overdue",
+                         headers={"Authorization": f"Bearer {info['token']}"})
+            first = httpx.get(srv.base + page.path, cookies=page.cookies, timeout=600)
+            total = TOTAL.search(first.text)
+            res["page_rows"] = int(total.group(1)) if total else None
+            res["page_bytes"] = len(first.content)
+            res["page_sections"] = first.text.count("data-org=")
+            body = httpx.get(srv.base + api.path, headers=api.headers, timeout=600).json()
+            res["api_total"], res["api_items"] = body["total"], len(body["items"])
+            log(f"[{backend}] overdue page: {res['page_rows']} rows in {res['page_sections']} "
+                f"organisations, {res['page_bytes']:,} bytes; API total {res['api_total']}")
+            res["runs"] = []
+            for target in (page, api):
+                for c in a.concurrency:
+                    r = load(srv, target, c, a.duration, a.min_per_client)
+                    log(f"[{backend}] {target.name} c={c}: {r['requests']} requests, "
+                        f"p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, "
+                        f"max {r['max_ms']:.0f} ms, {r['rps']:.2f} req/s, "
+                        f"server CPU {r['server_cpu_cores']:.2f} cores "
+                        f"({r['server_cpu_ms_per_request']:.0f} ms/request), "
+                        f"load average {r['loadavg_before']:.1f}, statuses {r['statuses']}")
+                    res["runs"].append(r)
+        finally:
+            srv.stop()
+        if a.profile:
+            res["profile"] = profile_requests(url, info["token"])
+    finally:
+        if schema:
+            drop_schema(a.postgres_url, schema)
+    return res
+
+
+def markdown(results: list[dict[str, Any]], info: dict[str, Any]) -> str:
+    names = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+    lines = [f"dataset: {info['rows']}; overdue stages on {info['today']}: "
+             f"{info['overdue_stages']:,}", ""]
+    for r in results:
+        lines += [f"### {names[r['backend']]}", "",
+                  f"overdue page: {r['page_rows']:,} rows in {r['page_sections']} organisation "
+                  f"sections, {r['page_bytes']:,} bytes; API: total {r['api_total']:,}, "
+                  f"{r['api_items']} items per page", "",
+                  "| target | concurrency | requests | p50 ms | p95 ms | max ms | req/s "
+                  "| server CPU (cores) | server CPU ms / request | load generator CPU (cores) "
+                  "| errors | load average before / after |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+        for x in r["runs"]:
+            errors = ", ".join(f"{n} × {code}" for code, n in sorted(x["statuses"].items())
+                               if code != "200") or "0"
+            lines.append(f"| {x['target']} | {x['concurrency']} | {x['requests']} "
+                         f"| {x['p50_ms']:.0f} | {x['p95_ms']:.0f} | {x['max_ms']:.0f} "
+                         f"| {x['rps']:.2f} | {x['server_cpu_cores']:.2f} "
+                         f"| {x['server_cpu_ms_per_request']:.0f} "
+                         f"| {x['loadgen_cpu_cores']:.2f} | {errors} "
+                         f"| {x['loadavg_before']:.1f} / {x['loadavg_after']:.1f} |")
+        lines.append("")
+        if "profile" in r:
+            lines += ["| where the time goes (median, ms) | |", "|---|---:|"]
+            lines += [f"| {k} | {v:.1f} |" for k, v in r["profile"]["parts_ms"].items()]
+            lines.append("")
+            for name, prof in r["profile"]["profiles"].items():
+                lines += [f"cProfile {name} ({names[r['backend']]}):", "", "```", prof.strip(),
+                          "```", ""]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    return (f"{platform.platform()}; {engine_bench.cpu_model()}; {os.cpu_count()} CPUs; "
+            f"CPython {platform.python_version()}; SQLite {sqlite3.sqlite_version}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="sqlite")
+    p.add_argument("--analyses", type=int, default=20_000)
+    p.add_argument("--seed", type=int, default=SEED)
+    p.add_argument("--batch", type=int, default=200, help="analyses per transaction (build)")
+    p.add_argument("--workdir", type=Path, default=Path("/tmp/merzim-bench-web"),
+                   help="where the dataset is built once and reused")
+    p.add_argument("--rebuild", action="store_true")
+    p.add_argument("--build-only", action="store_true")
+    p.add_argument("--concurrency", default="1,8,32",
+                   type=lambda v: [int(x) for x in v.split(",")])
+    p.add_argument("--duration", type=float, default=30.0, help="seconds per load level")
+    p.add_argument("--min-per-client", type=int, default=2,
+                   help="requests each client sends at least, even past --duration")
+    p.add_argument("--postgres-url",
+                   default=os.environ.get("MERZIM_BENCH_POSTGRES_URL", DEFAULT_PG))
+    p.add_argument("--profile", action="store_true")
+    p.add_argument("--json", metavar="PATH")
+    a = p.parse_args(argv)
+    db, info = ensure_dataset(a.workdir, a.analyses, a.seed, a.batch, a.rebuild)
+    log(f"dataset: {info['rows']}, overdue stages {info['overdue_stages']}")
+    if a.build_only:
+        return 0
+    backends = ["sqlite", "postgres"] if a.backend == "both" else [a.backend]
+    results = [run_backend(b, db, info, a) for b in backends]
+    print(f"machine: {machine()}\n")
+    print(markdown(results, info))
+    if a.json:
+        Path(a.json).write_text(json.dumps(
+            {"machine": machine(), "args": {k: str(v) for k, v in vars(a).items()},
+             "dataset": {k: v for k, v in info.items() if k not in ("password", "token")},
+             "results": results}, indent=2, default=str) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
