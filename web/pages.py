@@ -167,9 +167,13 @@ def _list_filters(request: Request) -> dict[str, Any]:
 def overdue_page(request: Request, pc: PageContext = Depends(page)):
     f = _list_filters(request)
     rows = views.overdue_rows(pc.s, pc.ctx, pc.viewer, **f)
-    orgs = svc.list_orgs(pc.s, pc.viewer.org.code)
-    return render(request, pc, "overdue.html", groups=views.grouped(rows), rows=rows, filters=f,
-                  stages=pc.ctx.definition.stages, orgs=[o for o in orgs if pc.viewer.sees_org(o)])
+    orgs = [o for o in svc.list_orgs(pc.s, pc.viewer.org.code) if pc.viewer.sees_org(o)]
+    scope = views.visible_org(pc.s, pc.viewer, f["org"]) if f["org"] else pc.viewer.org
+    shown, pager = views.paginate(rows, _int(request.query_params.get("page"), "page", 1),
+                                  request.url.query)
+    return render(request, pc, "overdue.html", groups=views.grouped(shown), rows=rows, filters=f,
+                  summary=views.by_child(rows, scope, orgs, pc.t.language), pager=pager,
+                  stages=pc.ctx.definition.stages, orgs=orgs)
 
 
 @router.get("/overdue.{fmt}")
@@ -202,7 +206,10 @@ def due_page(request: Request, pc: PageContext = Depends(page)):
     if within < 0 or within > 250:
         raise UsageError(key="error.bad_within")
     rows = views.due_rows(pc.s, pc.ctx, pc.viewer, within, request.query_params.get("org") or None)
-    return render(request, pc, "due.html", groups=views.grouped(rows), rows=rows, within=within)
+    shown, pager = views.paginate(rows, _int(request.query_params.get("page"), "page", 1),
+                                  request.url.query)
+    return render(request, pc, "due.html", groups=views.grouped(shown), rows=rows, within=within,
+                  pager=pager)
 
 
 # -- one analysis ----------------------------------------------------------------------------------

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from sqlmodel import Session, select
 
 from web.access import Viewer, visible_org
 from workflow import services as svc
+from workflow.errors import UsageError
 from workflow.models import Analysis, Organisation, Programme, Stage
 
 SORTS = {"due": lambda r: (r["due"], r["organisation"]),
@@ -60,6 +62,51 @@ def grouped(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[dict[
             groups[key] = ({"code": key, "name": r["organisation_name"]}, [])
         groups[key][1].append(r)
     return list(groups.values())
+
+
+PAGE_SIZE = 200
+
+
+def paginate(rows: list[dict[str, Any]], page: int | None, query: str,
+             size: int = PAGE_SIZE) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One page of a list and the links to the others (the query string kept, `page` replaced).
+    A page past the end shows the last one; below 1 is a usage error."""
+    if page is None or page < 1:
+        raise UsageError(key="error.bad_int", what="page", value=page)
+    pages = max(1, -(-len(rows) // size))
+    page = min(page, pages)
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "page"]
+
+    def link(n: int) -> str:
+        return "?" + urlencode([*kept, ("page", str(n))])
+
+    first = (page - 1) * size
+    return rows[first:first + size], {
+        "page": page, "pages": pages, "first": first + 1 if rows else 0,
+        "last": min(first + size, len(rows)), "total": len(rows),
+        "prev": link(page - 1) if page > 1 else None,
+        "next": link(page + 1) if page < pages else None,
+    }
+
+
+def by_child(rows: list[dict[str, Any]], scope: Organisation, orgs: list[Organisation],
+             language: str) -> list[dict[str, Any]]:
+    """Counts of the rows under each direct subordinate of `scope` (and `scope` itself), for the
+    at-a-glance table: a ministry sees its committees, a committee its departments."""
+    by_path = {o.path: o for o in orgs}
+    counts: dict[str, int] = {}
+    for r in rows:
+        p = r["subject_path"]
+        if p.startswith(scope.path) and p != scope.path:
+            p = p[:p.index("/", len(scope.path)) + 1]
+        counts[p] = counts.get(p, 0) + 1
+    out = []
+    for p, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        o = by_path.get(p)
+        if o is not None:
+            out.append({"code": o.code, "name": svc.org_name(o, language), "count": n,
+                        "own": p == scope.path})
+    return out
 
 
 def visible_programmes(s: Session, viewer: Viewer, year: int | None = None) -> list[dict[str, Any]]:

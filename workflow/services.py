@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from calendars import KazakhstanCalendar
@@ -515,40 +516,48 @@ def analysis_view(s: Session, ctx: Context, analysis: Analysis) -> dict[str, Any
     }
 
 
-def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions) -> list[dict]:
-    query = (select(Stage, Analysis, Organisation)
+def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
+                limit: int | None = None, offset: int = 0) -> list[dict]:
+    """Open stages matching `conditions` in the subtree, one SELECT with the subject,
+    the object and the responsible officer joined in SQL and only the columns shown."""
+    subject, obj = aliased(Organisation), aliased(Organisation)
+    query = (select(Stage.id, Stage.key, Stage.due_date, Stage.projected,
+                    subject.code, subject.name, subject.name_kk, subject.name_ru, subject.path,
+                    Analysis.id, Analysis.planned_start, obj.code, User.login, User.full_name)
              .join(Analysis, Stage.analysis_id == Analysis.id)
-             .join(Organisation, Organisation.id == Stage.subject_id)
+             .join(subject, subject.id == Stage.subject_id)
+             .join(obj, obj.id == Analysis.object_id)
+             .outerjoin(User, User.id == Analysis.responsible_id)
              .where(Stage.status == OPEN, *conditions))
     if org_code:
         lo, hi = subtree_range(get_org(s, org_code))
         query = query.where(Stage.subject_path >= lo, Stage.subject_path < hi)
-    query = query.order_by(Organisation.path, Stage.due_date, Analysis.id, Stage.id)
-    objects: dict[int, Organisation] = {}
-    owners: dict[int, User | None] = {}
+    query = query.order_by(subject.path, Stage.due_date, Analysis.id, Stage.id)
+    if offset:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    names: dict[str, str] = {}
     rows = []
-    for stage, analysis, subject in s.exec(query):
-        if analysis.object_id not in objects:
-            objects[analysis.object_id] = s.get(Organisation, analysis.object_id)
-        if analysis.responsible_id not in owners:
-            owners[analysis.responsible_id] = (s.get(User, analysis.responsible_id)
-                                               if analysis.responsible_id else None)
-        owner = owners[analysis.responsible_id]
+    for (stage_id, key, due, projected, code, name, name_kk, name_ru, path,
+         analysis_id, planned_start, object_code, login, full_name) in s.exec(query):
+        if key not in names:
+            names[key] = ctx.definition.stage_name(key, ctx.language)
         rows.append({
-            "stage_id": stage.id,
-            "organisation": subject.code,
-            "organisation_name": org_name(subject, ctx.language),
-            "subject_path": subject.path,
-            "year": analysis.planned_start.year,
-            "analysis": analysis.id,
-            "object": objects[analysis.object_id].code,
-            "stage": stage.key,
-            "stage_name": ctx.definition.stage_name(stage.key, ctx.language),
-            "due": stage.due_date,
-            "projected": stage.projected,
-            "working_days_left": working_days_left(ctx.calendar, stage.due_date, ctx.today),
-            "responsible": owner.login if owner else None,
-            "responsible_name": owner.full_name if owner else None,
+            "stage_id": stage_id,
+            "organisation": code,
+            "organisation_name": {"kk": name_kk, "ru": name_ru}.get(ctx.language) or name,
+            "subject_path": path,
+            "year": planned_start.year,
+            "analysis": analysis_id,
+            "object": object_code,
+            "stage": key,
+            "stage_name": names[key],
+            "due": due,
+            "projected": projected,
+            "working_days_left": working_days_left(ctx.calendar, due, ctx.today),
+            "responsible": login,
+            "responsible_name": full_name,
         })
     return rows
 

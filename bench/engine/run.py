@@ -915,8 +915,8 @@ def markdown(results: list[dict[str, Any]], a: argparse.Namespace, m: dict[str, 
         "",
         f"Machine: {m['platform']}; {m['cpu']}; {m['cpu_count']} CPUs; {m['memory']}; "
         f"{m['python']}; SQLite {m['sqlite']}; "
-        + "; ".join(f"PostgreSQL {r['server']}" for r in results if r["backend"] == "postgres")
-        + f"; SQLAlchemy {m['sqlalchemy']}, SQLModel {m['sqlmodel']}, psycopg {m['psycopg']}.",
+        + "".join(f"PostgreSQL {r['server']}; " for r in results if r["backend"] == "postgres")
+        + f"SQLAlchemy {m['sqlalchemy']}, SQLModel {m['sqlmodel']}, psycopg {m['psycopg']}.",
         "",
         f"Code: {m['code']}.",
         "",
