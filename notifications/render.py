@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -58,6 +59,25 @@ def render_digest(digest: Digest) -> Rendered:
     html_parts.append(f"<p><small>{html.escape(tpl['footer'])}</small></p>")
     return Rendered(subject, "\n".join(text_parts), "<html><body>" + "".join(html_parts)
                     + "</body></html>")
+
+
+def render_moved(language: str, name: str, day: date, lines: list[dict]) -> Rendered:
+    """One message to an owner listing the deadlines a calendar change moved.
+
+    `lines`: {"stage_names", "stage", "subject", "object", "analysis", "old", "new"}."""
+    tpl = template(language)["moved"]
+    subject = tpl["subject"].format(date=day.isoformat(), n=len(lines))
+    intro = tpl["intro"].format(name=name)
+    body = [tpl["line"].format(
+        stage=ln["stage_names"].get(language) or ln["stage_names"].get("en", ln["stage"]),
+        subject=ln["subject"], object=ln["object"], analysis=ln["analysis"],
+        old=ln["old"].isoformat(), new=ln["new"].isoformat()) for ln in lines]
+    footer = template(language)["footer"]
+    text = "\n".join([intro, "", *(f"• {b}" for b in body), "", footer])
+    items = "".join(f"<li>{html.escape(b)}</li>" for b in body)
+    page = (f"<html><body><p>{html.escape(intro)}</p><ul>{items}</ul>"
+            f"<p><small>{html.escape(footer)}</small></p></body></html>")
+    return Rendered(subject, text, page)
 
 
 def render_blocked(language: str, user: str, login: str) -> Rendered:

@@ -19,8 +19,8 @@ from tests.web_helpers import (  # noqa: F401 - fixtures registered by name
     DEFINITION,
     TODAY,
     Web,
-    web_fixture,
     wd,
+    web_fixture,
 )
 from web.views import PAGE_SIZE
 from workflow import services as svc

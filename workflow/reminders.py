@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from datetime import date, timedelta
 
@@ -9,7 +10,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from notifications.policy import Digest, Recipient, StageItem, plan_digests
-from notifications.render import render_blocked, render_digest
+from notifications.render import render_blocked, render_digest, render_moved
 from workflow.models import OPEN, Analysis, Organisation, OutboxMessage, Stage, User
 from workflow.notify_config import NotifySettings
 from workflow.services import Context
@@ -100,6 +101,58 @@ def plan_reminders(s: Session, ctx: Context, ns: NotifySettings) -> list[OutboxM
                 continue
             rendered = rendered or render_digest(digest)
             row = enqueue(s, digest.recipient.id, channel, ctx.today, DAILY, address,
+                          rendered.subject, rendered.text, rendered.html)
+            if row is not None:
+                written.append(row)
+    return written
+
+
+def notify_moved(s: Session, ctx: Context, ns: NotifySettings,
+                 moved: list[dict]) -> list[OutboxMessage]:
+    """Queue one message per owner and channel listing the deadlines a re-planning moved
+    (journey 5). The owner is the analysis's responsible officer, or, when none is named or
+    that account is inactive, every active officer of the subject organisation.
+
+    The outbox key holds a hash of the recipient's moves, so running `replan` again after the
+    same change writes nothing, while a later, different change is a new message."""
+    if not moved:
+        return []
+    defn = ctx.definition
+    ids = sorted({m["analysis"] for m in moved})
+    rows = s.exec(select(Analysis, Organisation).join(Organisation,
+                                                      Organisation.id == Analysis.subject_id)
+                  .where(Analysis.id.in_(ids)))
+    analyses = {a.id: (a, subject) for a, subject in rows}
+    objects = {o.id: o.code for o in s.exec(select(Organisation).where(
+        Organisation.id.in_({a.object_id for a, _subj in analyses.values()})))}
+    users = {u.id: u for u in s.exec(select(User).where(User.active))}
+    officers: dict[int, list[User]] = {}
+    for u in users.values():
+        if u.role == "officer":
+            officers.setdefault(u.organisation_id, []).append(u)
+    per_user: dict[int, list[dict]] = {}
+    for m in moved:
+        analysis, subject = analyses[m["analysis"]]
+        owner = users.get(analysis.responsible_id) if analysis.responsible_id else None
+        line = {"stage": m["stage"], "subject": subject.name, "object": objects[analysis.object_id],
+                "analysis": analysis.id, "old": m["old"], "new": m["new"],
+                "stage_names": {lang: defn.stage_name(m["stage"], lang) for lang in ("kk", "ru", "en")}}
+        for u in [owner] if owner else officers.get(subject.id, []):
+            per_user.setdefault(u.id, []).append(line)
+    written = []
+    for user_id, lines in sorted(per_user.items()):
+        user = users[user_id]
+        lines.sort(key=lambda ln: (ln["new"], ln["analysis"], ln["stage"]))
+        key = hashlib.sha256(repr([(ln["analysis"], ln["stage"], ln["old"].isoformat(),
+                                    ln["new"].isoformat()) for ln in lines]).encode()).hexdigest()
+        rendered = None
+        for channel in ns.channels:
+            address = user.email if channel == "email" else (
+                user.telegram_chat_id if user.telegram_active else None)
+            if not address:
+                continue
+            rendered = rendered or render_moved(user.language, user.full_name, ctx.today, lines)
+            row = enqueue(s, user.id, channel, ctx.today, f"moved-{key[:32]}", address,
                           rendered.subject, rendered.text, rendered.html)
             if row is not None:
                 written.append(row)

@@ -397,14 +397,22 @@ def due(org: str = typer.Option(None, "--org", help="Organisation subtree."),
 
 
 def replan(as_json: bool = JSON) -> None:
-    """Re-plan every open deadline with the current calendar (after an override changes it)."""
+    """Re-plan every open deadline with the current calendar (after an override changes it)
+    and queue a message to the owner of each deadline that moved (the worker sends it)."""
+    from workflow.notify_config import load_notify_settings
+    from workflow.reminders import notify_moved
+
     ctx = context()
+    ns = load_notify_settings(STATE.settings, require_secrets=False)  # a bad config changes nothing
     with unit_of_work() as s:
         moved = svc.replan_all(s, ctx)
+        queued = notify_moved(s, ctx, ns, moved)
     if as_json:
-        emit_json({"moved": moved})
+        emit_json({"moved": moved, "messages_queued": len(queued)})
         return
     _print(STATE.t("replan.done", n=len(moved)))
+    if queued:
+        _print(STATE.t("replan.notified", n=len(queued)))
     for m in moved:
         _print(f"#{m['analysis']} {m['stage']}: {m['old']} → {m['new']}")
 
