@@ -417,6 +417,11 @@ def test_schedule_import_from_csv_and_xlsx_plans_every_row_and_a_bad_row_stores_
                                                   "S;S-B;2026-03-02;\n")
     planned = ok_json(merzim_db("analysis", "import", semicolons, "--json", today="2026-02-01"))
     assert [p["row"] for p in planned["planned"]] == [2, 3]
+    # Blank rows (spreadsheets leave them) are skipped; rows keep their numbers in the file.
+    gaps = write(tmp_path / "gaps.csv", "subject,object,start,end\n\nS,S-A,2026-03-02,\n"
+                                        " ,, ,\n,,,\nS,S-B,2026-03-02,\n\n")
+    planned = ok_json(merzim_db("analysis", "import", gaps, "--json", today="2026-02-01"))
+    assert [p["row"] for p in planned["planned"]] == [3, 6]
     xlsx = write_xlsx(tmp_path / "schedule.xlsx", [
         ["Subject", "Object", "Start", "End"],
         ["S", "S-A", date(2026, 6, 1), date(2026, 7, 10)],     # date cells
@@ -430,6 +435,8 @@ def test_schedule_import_from_csv_and_xlsx_plans_every_row_and_a_bad_row_stores_
             "ON s.analysis_id = a.id AND s.key = 'analytic_note' ORDER BY a.id"))]
     assert stored == [("2026-03-02", "2026-04-10", "2026-04-24"),
                       ("2026-03-02", "2026-04-16", "2026-04-30"),
+                      ("2026-03-02", "2026-04-16", "2026-04-30"),  # the two rows of gaps.csv
+                      ("2026-03-02", "2026-04-16", "2026-04-30"),
                       ("2026-06-01", "2026-07-10", "2026-07-24"),
                       ("2026-09-01", "2026-10-12", "2026-10-27"),
                       ("2026-10-01", "2026-11-06", "2026-11-20")]
@@ -441,10 +448,14 @@ def test_schedule_import_from_csv_and_xlsx_plans_every_row_and_a_bad_row_stores_
         (header + "S,S-B,04.05.2026,\n" + fine, 2, "Row 2", "04.05.2026"),
         (header + fine + "S,S-B,2099-05-04,\n", 2, "Row 3", "2099"),
         ("subject,object,start\nS,S-A,2026-03-02\n", 2, "missing columns", "end"),
+        (header + "\n,,,\n" + fine + "S,NOPE,2026-05-04,\n", 4, "Row 5", "NOPE"),
+        (header + '"S\n",S-A,2026-03-02,\n' + "S,S-B,2026-05-04,2026-05-01\n", 3, "Row 4",
+         "2026-05-01"),
     ]
     bad_xlsx = write_xlsx(tmp_path / "bad-schedule.xlsx", [
         ["subject", "object", "start", "end"],
         ["S", "S-A", date(2026, 6, 1), date(2026, 7, 10)],
+        [None, None, None, None],
         ["S", "S-B", date(2026, 6, 1), date(2026, 5, 29)],
     ])
     before = dump_tables(engine)
@@ -453,7 +464,7 @@ def test_schedule_import_from_csv_and_xlsx_plans_every_row_and_a_bad_row_stores_
                                    for f in [*files, bad_xlsx]])
     for result, (_, code, *fragments) in zip(results, bad_files, strict=False):
         refused(result, code, *fragments)
-    refused(results[-1], 3, "Row 3", "2026-05-29")
+    refused(results[-1], 3, "Row 4", "2026-05-29")
     assert dump_tables(engine) == before
 
 

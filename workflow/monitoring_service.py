@@ -245,7 +245,8 @@ def import_plan(s: Session, ctx: Context, rows: list[dict[str, str]], analysis_i
     org = s.get(Organisation, analysis.object_id if analysis else ext.subject_id)
     names = known_subdivisions(s, org)
     items = []
-    for n, row in enumerate(rows, start=2):
+    for i, row in enumerate(rows, start=2):
+        n = row.get("_row", i)  # the row's number in the file, blank rows skipped
         try:
             measure = _text(row.get("measure"), "measure")
             form = _text(row.get("completion_form"), "completion_form", True, 300)

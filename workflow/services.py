@@ -108,7 +108,8 @@ def list_orgs(s: Session, under: str | None = None) -> list[Organisation]:
 def import_orgs(s: Session, ctx: Context, rows: Iterable[dict[str, str]]) -> list[Organisation]:
     """Add organisations from rows (code, name, kind, parent[, name_kk, name_ru]); all or none."""
     added = []
-    for n, row in enumerate(rows, start=2):  # row 1 is the header
+    for i, row in enumerate(rows, start=2):  # row 1 is the header
+        n = row.get("_row", i)  # the row's number in the file, blank rows skipped
         try:
             added.append(add_org(s, ctx, row.get("code", ""), row.get("name", ""),
                                  (row.get("kind") or "").strip(),

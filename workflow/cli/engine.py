@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -124,36 +125,45 @@ def org_list(under: str = typer.Option(None, "--under", help="Only this subtree.
 
 
 def _read_rows(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
-    """Rows of a CSV (UTF-8, comma or semicolon) or XLSX file, with the header checked."""
+    """Rows of a CSV (UTF-8, comma or semicolon) or XLSX file, with the header checked.
+
+    Blank rows (every cell empty, as spreadsheets leave them) are skipped; each row keeps its
+    number in the file under "_row" (the header is row 1), so a refusal names the row the
+    officer sees in the spreadsheet. A quoted CSV cell may span lines."""
     if not path.is_file():
         raise UsageError(f"{path}: no such file", key="error.no_file", path=str(path))
     suffix = path.suffix.lower()
+    numbered: list[tuple[int, list[str]]] = []
     try:
         if suffix == ".xlsx":
             from openpyxl import load_workbook
 
             ws = load_workbook(path, read_only=True, data_only=True).active
-            values = [["" if v is None else (v.date().isoformat() if hasattr(v, "date")
-                       and callable(v.date) else str(v)).strip() for v in row]
-                      for row in ws.iter_rows(values_only=True)]
+            for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
+                numbered.append((n, ["" if v is None else (
+                    v.date().isoformat() if hasattr(v, "date") and callable(v.date) else str(v)
+                ).strip() for v in row]))
         else:
             text = path.read_text(encoding="utf-8-sig")
             dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;")
-            values = [[c.strip() for c in row] for row in csv.reader(text.splitlines(), dialect)]
+            reader = csv.reader(io.StringIO(text, newline=""), dialect)
+            first = 1
+            for row in reader:
+                numbered.append((first, [c.strip() for c in row]))
+                first = reader.line_num + 1
     except (UnicodeDecodeError, csv.Error, OSError, ValueError, KeyError) as exc:
         raise UsageError(f"{path}: cannot read ({exc})", key="error.bad_file", path=str(path),
                          detail=str(exc)) from None
-    while values and not any(values[-1]):  # trailing empty rows (spreadsheets keep them)
-        values.pop()
-    if not values:
+    numbered = [(n, row) for n, row in numbered if any(row)]
+    if not numbered:
         raise UsageError(f"{path}: empty file", key="error.empty_file", path=str(path))
-    header = [h.strip().lower() for h in values[0]]
+    header = [h.strip().lower() for h in numbered[0][1]]
     missing = [c for c in required if c not in header]
     if missing:
         raise UsageError(f"{path}: missing columns", key="error.missing_columns",
                          path=str(path), columns=", ".join(missing))
-    return [dict(zip(header, row + [""] * (len(header) - len(row)), strict=False))
-            for row in values[1:]]
+    return [{**dict(zip(header, row + [""] * (len(header) - len(row)), strict=False)), "_row": n}
+            for n, row in numbered[1:]]
 
 
 @org_app.command("import")
@@ -282,7 +292,8 @@ def analysis_import(file: Path = typer.Argument(..., help="CSV or XLSX: subject,
     ctx = context()
     out = []
     with unit_of_work() as s:
-        for n, row in enumerate(rows, start=2):
+        for i, row in enumerate(rows, start=2):
+            n = row.get("_row", i)
             try:
                 start = parse_date(row["start"], "start")
                 end = parse_date(row["end"], "end") if row.get("end") else None
