@@ -408,8 +408,10 @@ def due(org: str = typer.Option(None, "--org", help="Organisation subtree."),
 
 
 def replan(as_json: bool = JSON) -> None:
-    """Re-plan every open deadline with the current calendar (after an override changes it)
-    and queue a message to the owner of each deadline that moved (the worker sends it)."""
+    """Re-plan every open deadline with the current calendar; tell the owners of those that moved.
+
+    Run it after a calendar override or an interpretation setting changes. Messages to the
+    owners go to the outbox; the worker sends them."""
     from workflow.notify_config import load_notify_settings
     from workflow.reminders import notify_moved
 
