@@ -15,6 +15,7 @@ from workflow.cli import engine as engine_cmd
 from workflow.cli import monitoring as monitoring_cmd
 from workflow.cli import reminders as reminders_cmd
 from workflow.cli.common import STATE
+from workflow.cli.help_i18n import localize
 from workflow.errors import MerzimError
 from workflow.i18n import Translator
 
@@ -46,10 +47,26 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+def _help_language(argv: list[str]) -> str:
+    """The language of the help texts: --lang, else MERZIM_LANG or config.toml, else English."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    try:
+        return STATE.t.language
+    except Exception:  # a broken config.toml: the command itself will say so
+        return "en"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: runs the app and turns every error into one line and an exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        rv = app(args=argv, standalone_mode=False, prog_name="merzim")
+        command = typer.main.get_command(app)
+        localize(command, _help_language(args))
+        rv = command.main(args=args, standalone_mode=False, prog_name="merzim")
     except MerzimError as exc:
         try:
             t = STATE.t

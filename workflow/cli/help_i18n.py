@@ -1,0 +1,78 @@
+"""Help texts of the command line in the reader's language.
+
+The English help lives in the code (docstrings and `help=` of the options), where typer reads
+it. Kazakh and Russian come from the catalogues `workflow/locales/cli_help/{kk,ru}.toml`:
+
+    [commands]
+    "" = "merzim: …"                       # the top level
+    "analysis plan" = "…"                  # a command by its path
+
+    [options]
+    "--json" = "…"                         # an option's help everywhere it has that name…
+    "analysis plan --start" = "…"          # …unless a command names its own
+    "analysis import FILE" = "…"           # an argument: the command path and its NAME
+
+Before the command line is parsed, `localize(command, language)` replaces the texts of the
+click command tree; anything missing from a catalogue keeps its English text (the tests in
+tests/test_cli_help.py keep both catalogues complete and free of stale keys).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+CATALOGUES = Path(__file__).resolve().parents[1] / "locales" / "cli_help"
+LANGUAGES = ("kk", "ru")
+
+
+@cache
+def catalogue(language: str) -> dict[str, dict[str, str]]:
+    path = CATALOGUES / f"{language}.toml"
+    if language not in LANGUAGES or not path.is_file():
+        return {"commands": {}, "options": {}}
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {"commands": data.get("commands", {}), "options": data.get("options", {})}
+
+
+def walk(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
+    """(path, command) for the command and every sub-command, depth first."""
+    yield " ".join(path), command
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        yield from walk(sub, (*path, name))
+
+
+def param_name(param: Any) -> str:
+    """'--start' for an option (its longest flag), 'FILE' for an argument."""
+    if param.param_type_name == "argument":
+        return (param.metavar or param.name).upper()
+    return max(param.opts, key=len)
+
+
+def texts(command: Any) -> Iterator[tuple[str, str, Any]]:
+    """('command' | 'option', key, object) for every text with help in the tree."""
+    for path, cmd in walk(command):
+        yield "command", path, cmd
+        for param in cmd.params:
+            if getattr(param, "help", None):
+                yield "option", f"{path} {param_name(param)}".strip(), param
+
+
+def localize(command: Any, language: str) -> None:
+    """Replace the help texts of the tree with those of `language` where the catalogue has them."""
+    cat = catalogue(language)
+    if not cat["commands"] and not cat["options"]:
+        return
+    for kind, key, obj in texts(command):
+        if kind == "command":
+            text = cat["commands"].get(key)
+            if text:
+                obj.help = text
+                obj.short_help = None
+        else:
+            text = cat["options"].get(key) or cat["options"].get(param_name(obj))
+            if text:
+                obj.help = text
