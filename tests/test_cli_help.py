@@ -1,0 +1,82 @@
+"""The command line's help in Kazakh and Russian (workflow/locales/cli_help/*.toml).
+
+Every command and every option or argument with an English help text has its Kazakh and
+Russian text (an option's text may be given once by its name, e.g. "--json", for every command
+that has it); no catalogue key names a command or option that does not exist; and
+`merzim --help` shows the reader's language, chosen by --lang, MERZIM_LANG or config.toml.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import typer
+
+from web.cli import app
+from workflow.cli.help_i18n import LANGUAGES, catalogue, param_name, texts
+
+CYRILLIC = re.compile(r"[А-Яа-яӘәҒғҚқҢңӨөҰұҮүҺһІі]")
+KAZAKH_ONLY = re.compile(r"[ӘәҒғҚқҢңӨөҰұҮүҺһІі]")
+
+
+def tree():
+    return list(texts(typer.main.get_command(app)))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_help_text_is_translated(language):
+    cat = catalogue(language)
+    missing = []
+    for kind, key, obj in tree():
+        if kind == "command":
+            if not cat["commands"].get(key):
+                missing.append(f"command {key!r}")
+        elif not (cat["options"].get(key) or cat["options"].get(param_name(obj))):
+            missing.append(f"option {key!r}")
+    assert missing == [], f"{language}: {len(missing)} help texts missing: {missing[:20]}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_stale_or_untranslated_entries(language):
+    cat = catalogue(language)
+    commands = {key for kind, key, _o in tree() if kind == "command"}
+    options = {key for kind, key, _o in tree() if kind == "option"}
+    names = {param_name(obj) for kind, _k, obj in tree() if kind == "option"}
+    assert set(cat["commands"]) - commands == set(), "catalogue names unknown commands"
+    assert {k for k in cat["options"] if " " in k or not k.startswith("-") and k.isupper()
+            } - options - names == set(), "catalogue names unknown options"
+    assert {k for k in cat["options"] if " " not in k} - names == set()
+    for key, text in [*cat["commands"].items(), *cat["options"].items()]:
+        assert CYRILLIC.search(text), f"{language}: {key!r} is not translated: {text!r}"
+    english = {(kind, key): (obj.help or "").strip() for kind, key, obj in tree()}
+    assert not any(cat["commands"].get(k) == v for (kind, k), v in english.items()
+                   if kind == "command")
+
+
+def test_kazakh_texts_are_kazakh_and_russian_are_not():
+    kk, ru = catalogue("kk"), catalogue("ru")
+    kk_all = " ".join([*kk["commands"].values(), *kk["options"].values()])
+    ru_all = " ".join([*ru["commands"].values(), *ru["options"].values()])
+    assert len(KAZAKH_ONLY.findall(kk_all)) > 100
+    assert len(KAZAKH_ONLY.findall(ru_all)) == 0
+
+
+def test_help_follows_the_language(merzim):
+    kk, ru = catalogue("kk"), catalogue("ru")
+    for args, lang, expected in [
+        (("--lang", "kk", "--help"), "en", kk["commands"][""]),
+        (("--lang", "ru", "analysis", "plan", "--help"), "en", ru["commands"]["analysis plan"]),
+        (("analysis", "plan", "--help"), "ru", ru["commands"]["analysis plan"]),
+        (("--lang=kk", "overdue", "--help"), "en", kk["commands"]["overdue"]),
+    ]:
+        result = merzim(*args, lang=lang)
+        assert result.returncode == 0, result.stderr
+        flat = " ".join(result.stdout.replace("│", " ").split())
+        assert " ".join(expected.split())[:40] in flat, (args, flat[:400])
+    english = merzim("--lang", "en", "analysis", "plan", "--help")
+    flat = " ".join(english.stdout.replace("│", " ").split())
+    assert "Plan an analysis" in flat and not CYRILLIC.search(flat)
+    option = ru["options"].get("analysis plan --start") or ru["options"]["--start"]
+    shown = merzim("--lang", "ru", "analysis", "plan", "--help")
+    assert " ".join(option.split())[:30] in " ".join(shown.stdout.replace("│", " ").split())
