@@ -162,3 +162,21 @@ def test_small_lists_have_no_pager(web: Web):
     page = web.browser("gulnar").get("/overdue").text
     assert 'data-testid="pager"' not in page
     assert TODAY  # the demo's own overdue rows fit one page
+
+
+def test_stage_and_year_filters_run_in_the_query(web: Web):
+    add_late_analyses(web, "MF-KGD-ABAI", 5)
+    rows = api_rows(web, "gulnar", "overdue")
+    for query, keep in [("&stage=order", lambda r: r["stage"] == "order"),
+                        (f"&year={TODAY.year}", lambda r: r["year"] == TODAY.year),
+                        (f"&year={TODAY.year + 1}", lambda r: r["year"] == TODAY.year + 1),
+                        ("&year=99999", lambda r: False),
+                        ("&year=0", lambda r: False),
+                        ("&stage=order&year=2025", lambda r: r["stage"] == "order"
+                         and r["year"] == 2025)]:
+        expected = [(r["stage"], r["analysis"]) for r in rows if keep(r)]
+        got = [(r["stage"], r["analysis"]) for r in api_rows(web, "gulnar", "overdue", query)]
+        assert got == expected, query
+    assert any(r["stage"] == "order" for r in rows)
+    page = web.browser("gulnar").get("/overdue?year=99999")
+    assert page.status_code == 200 and not ROW.search(page.text)

@@ -43,8 +43,8 @@ def _filtered(rows: list[dict[str, Any]], viewer: Viewer, stage: str | None, yea
 def overdue_rows(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None = None,
                  stage: str | None = None, year: int | None = None, sort: str | None = None,
                  desc: bool = False) -> list[dict[str, Any]]:
-    rows = svc.overdue(s, ctx, scope_code(s, viewer, org))
-    return _filtered(rows, viewer, stage, year, sort, desc)
+    rows = svc.overdue(s, ctx, scope_code(s, viewer, org), stage, year)
+    return _filtered(rows, viewer, None, None, sort, desc)
 
 
 def due_rows(s: Session, ctx: svc.Context, viewer: Viewer, within: int, org: str | None = None,

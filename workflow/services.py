@@ -563,9 +563,19 @@ def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
     return rows
 
 
-def overdue(s: Session, ctx: Context, org_code: str | None = None) -> list[dict[str, Any]]:
-    """Open stages past their due date in the organisation's subtree, by organisation."""
-    rows = _stage_rows(s, ctx, org_code, Stage.due_date < ctx.today)
+def overdue(s: Session, ctx: Context, org_code: str | None = None, stage: str | None = None,
+            year: int | None = None) -> list[dict[str, Any]]:
+    """Open stages past their due date in the organisation's subtree, by organisation
+    (optionally of one stage key, of analyses planned to start in one year)."""
+    extra = []
+    if year is not None and not 1 <= year <= 9999:
+        return []  # no analysis starts in such a year
+    if stage:
+        extra.append(Stage.key == stage)
+    if year:
+        extra += [Analysis.planned_start >= date(year, 1, 1),
+                  Analysis.planned_start <= date(year, 12, 31)]
+    rows = _stage_rows(s, ctx, org_code, Stage.due_date < ctx.today, *extra)
     for row in rows:
         row["working_days_overdue"] = -row.pop("working_days_left")
     return rows
