@@ -77,6 +77,6 @@ def test_help_follows_the_language(merzim):
     english = merzim("--lang", "en", "analysis", "plan", "--help")
     flat = " ".join(english.stdout.replace("│", " ").split())
     assert "Plan an analysis" in flat and not CYRILLIC.search(flat)
-    option = ru["options"].get("analysis plan --start") or ru["options"]["--start"]
+    option = ru["options"].get("analysis plan --end") or ru["options"]["--end"]
     shown = merzim("--lang", "ru", "analysis", "plan", "--help")
     assert " ".join(option.split())[:30] in " ".join(shown.stdout.replace("│", " ").split())
