@@ -35,7 +35,7 @@ from workflow import outbox, reminders
 from workflow import services as svc
 from workflow.config import load_settings
 from workflow.db import make_engine
-from workflow.models import OutboxMessage
+from workflow.models import AuditRecord, OutboxMessage
 from workflow.notify_config import load_notify_settings
 
 LOADED, WORKDAY = date(2025, 3, 19), date(2025, 3, 20)
@@ -228,6 +228,34 @@ def test_failed_rows_are_shown_and_retried_by_the_operator(db, db_url, demo, mak
         assert (run["planned"], run["sent"], run["failed"]) == (0, len(ids), 0)
         assert sink.counts() == Counter({mid: 1 for mid in expected_ids(db)})
     assert {r.status for r in rows_by_id(db).values()} == {"sent"}
+
+
+def test_retry_goes_to_the_corrected_address_and_is_audited(db, db_url, demo, make_ctx, tmp_path):
+    """The operator fixes a refused address with `merzim user set --email` and retries: the
+    message goes to the new address. A recipient left without an address stays failed."""
+    demo()
+    with SmtpSink(refuse=("asel@example.kz", "marat@example.kz")) as sink:
+        cfg = write_config(tmp_path, sink.port)
+        ns = settings(cfg)
+        plan(db, make_ctx, ns)
+        outbox.dispatch(db, ns.outbox, {"email": EmailChannel(ns.smtp)}, SENDER)
+        failed = {r.address: r.id for r in rows_by_id(db).values() if r.status == "failed"}
+        assert set(failed) == {"asel@example.kz", "marat@example.kz"}
+
+        cli(db_url, "user", "set", "asel", "--email", "asel.n@example.kz", "--json", cwd=tmp_path)
+        cli(db_url, "user", "set", "marat", "--email", "", "--json", cwd=tmp_path)
+        assert cli(db_url, "outbox", "retry", "--json", cwd=tmp_path) == {"requeued": 1}
+        rows = rows_by_id(db)
+        assert (rows[failed["asel@example.kz"]].status,
+                rows[failed["asel@example.kz"]].address) == ("pending", "asel.n@example.kz")
+        assert rows[failed["marat@example.kz"]].status == "failed"
+
+        run = cli(db_url, "worker", "--once", "--json", config=cfg, cwd=tmp_path)
+        assert (run["sent"], run["failed"]) == (1, 0)
+        assert sink.messages[-1].rcpt_tos == ("asel.n@example.kz",)
+    with Session(db) as s:
+        (record,) = s.exec(select(AuditRecord).where(AuditRecord.action == "outbox.retry")).all()
+        assert record.entity_id == "*" and json.loads(record.payload) == {"ids": [], "n": 1}
 
 
 # -- crashes -------------------------------------------------------------------------------------

@@ -147,12 +147,24 @@ def list_rows(s: Session, statuses: tuple[str, ...] = (PENDING, SENDING, FAILED)
 
 
 def retry(s: Session, ids: list[int] | None) -> int:
-    """Put failed rows (all, or those given) back in the queue for an immediate send."""
+    """Put failed rows (all, or those given) back in the queue for an immediate send.
+
+    Each goes to the recipient's address as it is now (an operator usually fixes a wrong email
+    or re-links Telegram before retrying); a row whose recipient is inactive or has no address
+    for the channel any more stays failed."""
     query = select(OutboxMessage).where(OutboxMessage.status == FAILED)
     if ids:
         query = query.where(OutboxMessage.id.in_(ids))
     n = 0
     for row in s.exec(query):
+        user = s.get(User, row.recipient_id)
+        current = None
+        if user is not None and user.active:
+            current = user.email if row.channel == "email" else (
+                user.telegram_chat_id if user.telegram_active else None)
+        if not current:
+            continue
+        row.address = current
         row.status, row.attempts, row.next_attempt_at, row.claim_token = PENDING, 0, 0.0, None
         s.add(row)
         n += 1

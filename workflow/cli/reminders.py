@@ -153,8 +153,12 @@ def outbox_retry(ids: list[str] = typer.Argument(None, help="Message ids; all fa
             numbers.append(int(i))
         except ValueError:
             raise UsageError(key="error.bad_int", what="ID", value=i) from None
+    from workflow import audit
+
     with unit_of_work() as s:
         n = ob.retry(s, numbers or None)
+        audit.append(s, context().actor, "outbox.retry", "outbox",
+                     str(numbers[0]) if len(numbers) == 1 else "*", {"ids": numbers, "n": n})
     emit_json({"requeued": n}) if as_json else STATE.console.print(STATE.t("outbox.requeued", n=n))
 
 
