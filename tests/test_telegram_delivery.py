@@ -311,3 +311,28 @@ def test_blocked_notice_for_a_name_with_a_line_break(db, demo, api, tmp_path, ma
         got = [m.message for m in sink.messages if m.rcpt_tos == ("erlan@example.kz",)]
         assert [m["Subject"] for m in got] == [
             "merzim: Telegram-чат пользователя Timur Akhmetov заблокирован"]
+
+
+def test_blocked_notice_goes_to_the_admins_over_the_user(db, demo, make_ctx):
+    """An admin hears of blocked chats in her own subtree only; a user no admin oversees is
+    reported to every admin, so that someone hears of it."""
+    ctx = make_ctx(LOADED)
+    with Session(db) as s:
+        svc.add_user(s, ctx, "mf-admin", "Mf Admin", "admin", "MF", "mf-admin@example.kz", "ru")
+        svc.add_org(s, ctx, "OTHER", "Another body", "central_body")
+        svc.add_user(s, ctx, "loner", "Lone Officer", "officer", "OTHER", "loner@example.kz", "en")
+        s.commit()
+
+    def told(login: str) -> list[str]:
+        with Session(db) as s:
+            target = s.exec(select(User).where(User.login == login)).one()
+            reminders.tell_admins_blocked(s, target, LOADED)
+            s.commit()
+            rows = s.exec(select(OutboxMessage).where(
+                OutboxMessage.digest == f"blocked-{target.id}"))
+            return sorted(r.address for r in rows)
+
+    assert told("timur") == ["erlan@example.kz"]          # QS-ZHETYSU, under the akimat
+    assert told("aigerim") == ["mf-admin@example.kz"]     # MF-KGD-ALM, under the ministry
+    assert told("loner") == ["erlan@example.kz", "mf-admin@example.kz"]
+    assert told("timur") == ["erlan@example.kz"]          # once per day and user

@@ -33,8 +33,8 @@ def build_app():
 
 
 @app.command("serve")
-def serve(host: str = typer.Option(None, "--host", help="Default: [web] host (127.0.0.1)."),
-          port: str = typer.Option(None, "--port", help="Default: [web] port (8000)."),
+def serve(host: str = typer.Option(None, "--host", help="Default: \\[web] host (127.0.0.1)."),
+          port: str = typer.Option(None, "--port", help="Default: \\[web] port (8000)."),
           no_worker: bool = typer.Option(False, "--no-worker",
                                          help="Do not embed the reminder worker."),
           ) -> None:

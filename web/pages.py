@@ -167,7 +167,7 @@ def _list_filters(request: Request) -> dict[str, Any]:
 def overdue_page(request: Request, pc: PageContext = Depends(page)):
     f = _list_filters(request)
     rows = views.overdue_rows(pc.s, pc.ctx, pc.viewer, **f)
-    orgs = [o for o in svc.list_orgs(pc.s, pc.viewer.org.code) if pc.viewer.sees_org(o)]
+    orgs = views.org_choices(pc.s, pc.viewer)
     scope = views.visible_org(pc.s, pc.viewer, f["org"]) if f["org"] else pc.viewer.org
     shown, pager = views.paginate(rows, _int(request.query_params.get("page"), "page", 1),
                                   request.url.query)

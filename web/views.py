@@ -64,6 +64,17 @@ def grouped(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[dict[
     return list(groups.values())
 
 
+def org_choices(s: Session, viewer: Viewer) -> list[Any]:
+    """The organisations the viewer may filter by (her subtree; an officer her own), as light
+    rows with code, names and path (a national subtree has thousands)."""
+    lo, hi = svc.subtree_range(viewer.org)
+    rows = s.exec(select(Organisation.code, Organisation.name, Organisation.name_kk,
+                         Organisation.name_ru, Organisation.path)
+                  .where(Organisation.path >= lo, Organisation.path < hi)
+                  .order_by(Organisation.path))
+    return [r for r in rows if viewer.sees_path(r.path)]
+
+
 PAGE_SIZE = 200
 
 

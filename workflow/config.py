@@ -84,7 +84,20 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"general.timezone: unknown time zone {timezone!r}") from exc
-    url = env.get("MERZIM_DATABASE_URL") or database.get("url") or ""
+    file_url = str(database.get("url") or "")
+    if file_url:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            has_password = make_url(file_url).password is not None
+        except ArgumentError as exc:
+            raise ConfigError(f"database.url: {exc}") from None
+        if has_password:
+            raise ConfigError("database.url: holds a password; secrets never go in the "
+                              "configuration file: set MERZIM_DATABASE_URL in the environment, "
+                              "or use PGPASSFILE / a .pgpass file")
+    url = env.get("MERZIM_DATABASE_URL") or file_url
     if not url:
         db_path = Path(str(database.get("path") or "merzim.db"))
         if not db_path.is_absolute() and path is not None:

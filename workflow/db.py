@@ -46,6 +46,13 @@ def upgrade(engine: Engine) -> None:
 HEAD_REVISION = "0004"  # the newest migration (a test checks it against workflow/migrations)
 
 
+def is_newer(rev: str) -> bool:
+    """Whether a schema revision is unknown to this code (written by a newer merzim)."""
+    known = {p.name.split("_", 1)[0] for p in (Path(__file__).parent / "migrations" / "versions")
+             .glob("*.py")}
+    return rev not in known
+
+
 def is_initialised(engine: Engine) -> bool:
     return inspect(engine).has_table("alembic_version")
 

@@ -160,10 +160,15 @@ def notify_moved(s: Session, ctx: Context, ns: NotifySettings,
 
 
 def tell_admins_blocked(s: Session, user: User, day: date) -> int:
-    """Queue an email to every admin that `user`'s Telegram chat blocked the bot."""
+    """Queue an email to the admins over `user`'s organisation (those whose subtree holds it;
+    every admin when none does) that `user`'s Telegram chat blocked the bot."""
     n = 0
-    admins = s.exec(select(User).where(User.role == "admin", User.active, User.email.is_not(None)))
-    for admin in admins:
+    org = s.get(Organisation, user.organisation_id)
+    admins = list(s.exec(select(User, Organisation)
+                         .join(Organisation, Organisation.id == User.organisation_id)
+                         .where(User.role == "admin", User.active, User.email.is_not(None))))
+    over = [a for a, a_org in admins if org is not None and org.path.startswith(a_org.path)]
+    for admin in over or [a for a, _o in admins]:
         r = render_blocked(admin.language, user.full_name, user.login)
         if enqueue(s, admin.id, "email", day, f"blocked-{user.id}", admin.email, r.subject, r.text,
                    r.html):

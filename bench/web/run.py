@@ -16,7 +16,8 @@ Run from the repository root:
 2. `merzim serve --no-worker` as a separate process on a free port, with MERZIM_TODAY pinned
    to the dataset's today and MERZIM_DATABASE_URL pointing at the dataset.
 3. A load generator in this process (httpx, one client and thread per concurrent user):
-   GET /overdue with the root manager's session cookie (the whole HTML page) and
+   GET /overdue with the root manager's session cookie (the HTML page: the summary by
+   subordinate organisation and the first page of 200 rows) and
    GET /api/v1/overdue with the Bearer token (first page, limit 50 -- the server still
    builds the whole list to count it), at each concurrency for --duration seconds after a
    warm-up; latency p50 / p95 / max, requests per second, errors, and the CPU the server
@@ -437,12 +438,16 @@ def profile_requests(url: str, token: str, repeats: int = 3) -> dict[str, Any]:
             f = pages._list_filters(page_req)
             rows = timed("page: views.overdue_rows (services.overdue + filter)",
                          lambda: views.overdue_rows(pc.s, pc.ctx, pc.viewer, **f))
-            orgs = timed("page: svc.list_orgs for the filter (+ sees_org)",
-                         lambda: [o for o in svc.list_orgs(pc.s, pc.viewer.org.code)
-                                  if pc.viewer.sees_org(o)])
-            resp = timed("page: group + render overdue.html",
+            orgs = timed("page: views.org_choices for the filter",
+                         lambda: views.org_choices(pc.s, pc.viewer))
+            (shown, pager), summary = timed(
+                "page: paginate + summary by subordinate",
+                lambda: (views.paginate(rows, 1, ""),
+                         views.by_child(rows, pc.viewer.org, orgs, pc.t.language)))
+            resp = timed("page: group + render overdue.html (one page)",
                          lambda: pages.render(page_req, pc, "overdue.html",
-                                              groups=views.grouped(rows), rows=rows, filters=f,
+                                              groups=views.grouped(shown), rows=rows, filters=f,
+                                              summary=summary, pager=pager,
                                               stages=pc.ctx.definition.stages, orgs=orgs))
             return len(resp.body)
 

@@ -127,12 +127,25 @@ def context(as_of: date | None = None, actor: str = "cli"):
                    actor=f"cli:{actor}", language=STATE.t.language)
 
 
+def check_revision(current: str | None) -> None:
+    """Refuse a database whose schema is not this merzim's: older (run init) or newer."""
+    from workflow.db import HEAD_REVISION, is_newer
+
+    if current is None or current == HEAD_REVISION:
+        return
+    if is_newer(current):
+        raise UsageError("database schema is newer than this merzim", key="error.newer_schema",
+                         current=current, head=HEAD_REVISION)
+    raise UsageError("database needs an upgrade", key="error.needs_upgrade",
+                     current=current, head=HEAD_REVISION)
+
+
 @contextmanager
 def unit_of_work():
     """A session whose work is committed when the block succeeds and rolled back otherwise."""
     from sqlalchemy.exc import OperationalError
 
-    from workflow.db import HEAD_REVISION, revision, session
+    from workflow.db import revision, session
 
     eng = engine()
     try:
@@ -141,9 +154,7 @@ def unit_of_work():
         raise ConfigError(f"cannot open the database: {exc.orig}") from None
     if current is None:
         raise UsageError("database not initialised", key="error.not_initialised")
-    if current != HEAD_REVISION:
-        raise UsageError("database needs an upgrade", key="error.needs_upgrade",
-                         current=current, head=HEAD_REVISION)
+    check_revision(current)
     s = session(eng)
     try:
         yield s

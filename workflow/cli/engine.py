@@ -23,7 +23,7 @@ from workflow.cli.common import (
     parse_int,
     unit_of_work,
 )
-from workflow.errors import MerzimError, RuleViolation, UsageError
+from workflow.errors import ConfigError, MerzimError, RuleViolation, UsageError
 
 svc = lazy("workflow.services")
 
@@ -54,10 +54,19 @@ def init(demo: bool = typer.Option(False, "--demo", help="Load the demo organisa
                                    "and programme, dated relative to today."),
          as_json: bool = JSON) -> None:
     """Create or upgrade the database (and load the demo)."""
-    from workflow.db import upgrade
+    from sqlalchemy.exc import OperationalError
+
+    from workflow.cli.common import check_revision
+    from workflow.db import is_newer, revision, upgrade
 
     eng = engine()
-    upgrade(eng)
+    try:
+        current = revision(eng)
+        if current is not None and is_newer(current):
+            check_revision(current)  # refused: a newer merzim wrote this schema
+        upgrade(eng)
+    except OperationalError as exc:
+        raise ConfigError(f"cannot open the database: {exc.orig}") from None
     result: dict[str, Any] = {"database": STATE.settings.database_url.split("@")[-1],
                               "upgraded": True}
     if demo:
