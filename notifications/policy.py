@@ -96,23 +96,37 @@ def plan_digests(items: Iterable[StageItem], recipients: Iterable[Recipient], to
         return []
     people = {r.id: r for r in recipients}
     managers_at: dict[str, list[Recipient]] = {}
+    officers_at: dict[str, list[int]] = {}
     for r in people.values():
         if r.role == "manager":
             managers_at.setdefault(r.org_path, []).append(r)
+        elif r.role == "officer":
+            officers_at.setdefault(r.org_path, []).append(r.id)
+
+    def owners(item: StageItem) -> list[int]:
+        # The responsible officer; when none is named or that account is inactive (not among
+        # the recipients), every active officer of the subject organisation, so that a stage
+        # never goes unreminded because its officer left.
+        if item.responsible_id in people:
+            return [item.responsible_id]
+        return officers_at.get(item.subject_path, [])
+
     lines: dict[int, list[Line]] = {}
     for item in items:
         if item.due >= today:
             left = cal.get_working_days_delta(today, item.due)
             offsets = item.before if item.before is not None else settings.before
-            if left in offsets and item.responsible_id in people:
+            if left in offsets:
                 kind = DUE_TODAY if left == 0 else DUE_SOON
-                lines.setdefault(item.responsible_id, []).append(Line(kind, left, item))
+                for owner in owners(item):
+                    lines.setdefault(owner, []).append(Line(kind, left, item))
             continue
         late = cal.get_working_days_delta(item.due, today)
         if late < 1:
             continue  # due on a day off just passed: not yet a working day overdue
-        if settings.overdue_daily and item.responsible_id in people:
-            lines.setdefault(item.responsible_id, []).append(Line(OVERDUE, late, item))
+        if settings.overdue_daily:
+            for owner in owners(item):
+                lines.setdefault(owner, []).append(Line(OVERDUE, late, item))
         if late >= settings.escalate_after:
             for path in ancestors(item.subject_path, settings.escalate_levels):
                 for manager in managers_at.get(path, []):

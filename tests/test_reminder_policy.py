@@ -227,10 +227,35 @@ def test_overdue_daily_off_keeps_the_escalation(calendar):
                    PARENT_MANAGER.id: [(ESCALATION, 1)]}
 
 
-def test_stage_without_a_responsible_officer_still_escalates(calendar):
-    got = _recipients(plan_digests([item(date(2025, 3, 20), responsible=None)], PEOPLE,
+@pytest.mark.parametrize("responsible", [None, 99], ids=["none named", "inactive"])
+def test_stage_without_an_active_responsible_goes_to_the_subjects_officers(calendar, responsible):
+    """No officer named, or hers is inactive (not among the recipients): every active officer
+    of the subject organisation is reminded instead, and the managers still hear of it. The
+    sibling department's officer is not."""
+    overdue = item(date(2025, 3, 20), responsible=responsible)
+    got = _recipients(plan_digests([overdue], PEOPLE, date(2025, 3, 26), calendar, DEFAULT))
+    assert got == {OFFICER.id: [(OVERDUE, 1)], OWN_MANAGER.id: [(ESCALATION, 1)],
+                   PARENT_MANAGER.id: [(ESCALATION, 1)]}
+    soon = item(date(2025, 3, 27), responsible=responsible)  # one working day ahead
+    got = _recipients(plan_digests([soon], PEOPLE, date(2025, 3, 26), calendar, DEFAULT))
+    assert got == {OFFICER.id: [(DUE_SOON, 1)]}
+    second = Recipient(8, "Second Officer", "officer", "kk", "/1/2/3/", "second@example.kz")
+    got = _recipients(plan_digests([soon], [*PEOPLE, second], date(2025, 3, 26), calendar,
+                                   DEFAULT))
+    assert got == {OFFICER.id: [(DUE_SOON, 1)], second.id: [(DUE_SOON, 1)]}
+
+
+def test_named_active_officer_alone_is_reminded(calendar):
+    second = Recipient(8, "Second Officer", "officer", "kk", "/1/2/3/", "second@example.kz")
+    got = _recipients(plan_digests([item(date(2025, 3, 27), responsible=8)], [*PEOPLE, second],
                                    date(2025, 3, 26), calendar, DEFAULT))
-    assert got == {OWN_MANAGER.id: [(ESCALATION, 1)], PARENT_MANAGER.id: [(ESCALATION, 1)]}
+    assert got == {second.id: [(DUE_SOON, 1)]}
+
+
+def test_subject_without_officers_only_escalates(calendar):
+    got = _recipients(plan_digests([item(date(2025, 3, 20), responsible=None, path="/1/2/7/")],
+                                   PEOPLE, date(2025, 3, 26), calendar, DEFAULT))
+    assert got == {PARENT_MANAGER.id: [(ESCALATION, 1)]}
 
 
 # -- one digest per recipient ---------------------------------------------------------------

@@ -358,6 +358,32 @@ def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:
     return moved
 
 
+def assign_responsible(s: Session, ctx: Context, analysis_id: int | str,
+                       login: str) -> Analysis:
+    """Hand an analysis over to another officer of its subject (an officer left or changed
+    duties): she is reminded of its stages from now on. Refused, nothing stored, for a
+    user of another organisation, an inactive account or one that is not an officer."""
+    analysis = get_analysis(s, analysis_id)
+    user = get_user(s, login)
+    subject = s.get(Organisation, analysis.subject_id)
+    if user.organisation_id != subject.id or user.role != "officer":
+        raise RuleViolation("responsible officer of another organisation",
+                            key="rule.responsible_elsewhere", login=user.login,
+                            subject=subject.code)
+    if not user.active:
+        raise RuleViolation("inactive account", key="rule.responsible_inactive",
+                            login=user.login)
+    previous = s.get(User, analysis.responsible_id) if analysis.responsible_id else None
+    if previous is not None and previous.id == user.id:
+        return analysis
+    analysis.responsible_id = user.id
+    s.add(analysis)
+    s.flush()
+    audit.append(s, ctx.actor, "analysis.assign", "analysis", analysis.id,
+                 {"from": previous.login if previous else None, "to": user.login})
+    return analysis
+
+
 def get_analysis(s: Session, analysis_id: int | str) -> Analysis:
     try:
         ident = int(analysis_id)

@@ -292,6 +292,23 @@ def analysis_plan(subject: str = typer.Option(..., "--subject", help="Code of th
         _render_view(view, planned.warnings)
 
 
+@analysis_app.command("assign")
+def analysis_assign(analysis: str = typer.Argument(..., help="Analysis id."),
+                    login: str = typer.Argument(..., help="Login of an active officer of the "
+                                                "analysis's subject."),
+                    as_json: bool = JSON) -> None:
+    """Hand an analysis over to another officer of its subject (reminders follow her)."""
+    ctx = context()
+    with unit_of_work() as s:
+        an = svc.assign_responsible(s, ctx, analysis, login)
+        view = svc.analysis_view(s, ctx, an)
+        user = svc.get_user(s, login)
+    if as_json:
+        emit_json(view)
+    else:
+        _print(STATE.t("analysis.assigned", id=an.id, name=user.full_name, login=user.login))
+
+
 @analysis_app.command("import")
 def analysis_import(file: Path = typer.Argument(..., help="CSV or XLSX: subject, object, "
                                                 "start, end"),
