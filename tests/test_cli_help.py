@@ -80,3 +80,10 @@ def test_help_follows_the_language(merzim):
     option = ru["options"].get("analysis plan --end") or ru["options"]["--end"]
     shown = merzim("--lang", "ru", "analysis", "plan", "--help")
     assert " ".join(option.split())[:30] in " ".join(shown.stdout.replace("│", " ").split())
+
+
+def test_version(merzim):
+    from importlib.metadata import version
+
+    result = merzim("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"merzim {version('merzim')}"

@@ -23,6 +23,9 @@ from workflow.services import Context
 from workflow.telegram_link import poll_updates
 
 log = logging.getLogger("merzim.worker")
+# APScheduler logs two INFO lines for every run of every job (dispatch runs every few
+# seconds); keep its warnings (missed runs) and errors, drop the chatter.
+logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
 
 
 def build_channels(ns: NotifySettings) -> dict[str, Any]:
@@ -105,14 +108,16 @@ class Worker:
         t = self.ns.send_time
         start = datetime.now().astimezone()
         sched.add_job(self._safe(self.plan_once), CronTrigger(hour=t.hour, minute=t.minute,
-                                                              timezone=timezone), id="plan")
+                                                              timezone=timezone), id="plan",
+                      name="plan reminders")
         sched.add_job(self._safe(self.plan_once), "interval", minutes=self.ns.catch_up_minutes,
-                      id="catch_up", next_run_time=start)
+                      id="catch_up", name="plan reminders (catch-up)", next_run_time=start)
         sched.add_job(self._safe(self.dispatch_once), "interval", seconds=self.ns.dispatch_seconds,
-                      id="dispatch", next_run_time=start)
+                      id="dispatch", name="dispatch the outbox", next_run_time=start)
         if "telegram" in self.channels:
             sched.add_job(self._safe(self.poll_once), "interval",
-                          seconds=self.ns.telegram_poll_seconds, id="telegram_poll")
+                          seconds=self.ns.telegram_poll_seconds, id="telegram_poll",
+                          name="poll Telegram for link codes")
 
     @staticmethod
     def _job_defaults() -> dict[str, Any]:

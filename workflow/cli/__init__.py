@@ -32,8 +32,21 @@ reminders_cmd.register(app, engine_cmd.user_app)
 monitoring_cmd.register(app, engine_cmd.org_app)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"merzim {version('merzim')}")
+        except PackageNotFoundError:  # run from a checkout without installing
+            typer.echo("merzim (not installed)")
+        raise typer.Exit()
+
+
 @app.callback()
-def root(lang: str = typer.Option(None, "--lang", help="Language of the output: kk, ru or en.")):
+def root(lang: str = typer.Option(None, "--lang", help="Language of the output: kk, ru or en."),
+         _version_flag: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
+                                            help="Print the version and exit.")):
     """merzim: deadlines of the internal analysis of corruption risks."""
     if lang is not None:
         if lang not in ("kk", "ru", "en"):
