@@ -42,7 +42,7 @@ def test_no_stale_or_untranslated_entries(language):
     cat = catalogue(language)
     commands = {key for kind, key, _o in tree() if kind == "command"}
     options = {key for kind, key, _o in tree() if kind == "option"}
-    names = {param_name(obj) for kind, _k, obj in tree() if kind == "option"}
+    names = {param_name(obj) for kind, _k, obj in tree() if kind == "option"} | {"--help"}
     assert set(cat["commands"]) - commands == set(), "catalogue names unknown commands"
     assert {k for k in cat["options"] if " " in k or not k.startswith("-") and k.isupper()
             } - options - names == set(), "catalogue names unknown options"
@@ -87,3 +87,18 @@ def test_version(merzim):
 
     result = merzim("--version")
     assert result.returncode == 0 and result.stdout.strip() == f"merzim {version('merzim')}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_help_option_and_panel_titles_are_translated(merzim, language):
+    cat = catalogue(language)
+    assert set(cat["panels"]) == {"arguments", "options", "commands"}
+    assert cat["options"].get("--help")
+    shown = merzim("--lang", language, "calendar", "add", "--help")
+    assert shown.returncode == 0, shown.stderr
+    flat = " ".join(shown.stdout.replace("│", " ").split())
+    for text in (cat["panels"]["arguments"], cat["panels"]["options"], cat["options"]["--help"]):
+        assert text in flat, (text, flat)
+    assert "Show this message" not in flat
+    english = merzim("--lang", "en", "calendar", "add", "--help").stdout
+    assert "Show this message and exit." in english and "Options" in english

@@ -11,6 +11,12 @@ it. Kazakh and Russian come from the catalogues `workflow/locales/cli_help/{kk,r
     "--json" = "…"                         # an option's help everywhere it has that name…
     "analysis plan --start" = "…"          # …unless a command names its own
     "analysis import FILE" = "…"           # an argument: the command path and its NAME
+    "--help" = "…"                         # click's own help option
+
+    [panels]                               # the titles of typer's help panels
+    arguments = "…"
+    options = "…"
+    commands = "…"
 
 Before the command line is parsed, `localize(command, language)` replaces the texts of the
 click command tree; anything missing from a catalogue keeps its English text (the tests in
@@ -33,9 +39,10 @@ LANGUAGES = ("kk", "ru")
 def catalogue(language: str) -> dict[str, dict[str, str]]:
     path = CATALOGUES / f"{language}.toml"
     if language not in LANGUAGES or not path.is_file():
-        return {"commands": {}, "options": {}}
+        return {"commands": {}, "options": {}, "panels": {}}
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return {"commands": data.get("commands", {}), "options": data.get("options", {})}
+    return {"commands": data.get("commands", {}), "options": data.get("options", {}),
+            "panels": data.get("panels", {})}
 
 
 def walk(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
@@ -66,13 +73,42 @@ def localize(command: Any, language: str) -> None:
     cat = catalogue(language)
     if not cat["commands"] and not cat["options"]:
         return
+    _panels(cat["panels"])
+    help_text = cat["options"].get("--help")
     for kind, key, obj in texts(command):
         if kind == "command":
             text = cat["commands"].get(key)
             if text:
                 obj.help = text
                 obj.short_help = None
+            if help_text:
+                _localize_help_option(obj, help_text)
         else:
             text = cat["options"].get(key) or cat["options"].get(param_name(obj))
             if text:
                 obj.help = text
+
+
+def _localize_help_option(command: Any, text: str) -> None:
+    """click builds the --help option on demand: give it the catalogue's text when it does."""
+    build = command.get_help_option
+
+    def get_help_option(ctx: Any) -> Any:
+        option = build(ctx)
+        if option is not None:
+            option.help = text
+        return option
+
+    command.get_help_option = get_help_option
+
+
+def _panels(titles: dict[str, str]) -> None:
+    """The titles of typer's help panels (module constants read when help is printed)."""
+    try:
+        from typer import rich_utils
+    except ImportError:  # typer without rich: plain help, no panels
+        return
+    for key, name in (("arguments", "ARGUMENTS_PANEL_TITLE"), ("options", "OPTIONS_PANEL_TITLE"),
+                      ("commands", "COMMANDS_PANEL_TITLE")):
+        if titles.get(key) and hasattr(rich_utils, name):
+            setattr(rich_utils, name, titles[key])
