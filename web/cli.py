@@ -32,11 +32,19 @@ def build_app():
     return create_app(STATE.settings, eng, STATE.calendar, definition)
 
 
+def app_factory():
+    """The application of one web process of `merzim serve --workers N` (uvicorn imports this
+    in each process; settings come from the same environment and config.toml)."""
+    return build_app()
+
+
 @app.command("serve")
 def serve(host: str = typer.Option(None, "--host", help="Default: \\[web] host (127.0.0.1)."),
           port: str = typer.Option(None, "--port", help="Default: \\[web] port (8000)."),
           no_worker: bool = typer.Option(False, "--no-worker",
                                          help="Do not embed the reminder worker."),
+          workers: str = typer.Option(None, "--workers",
+                                      help="Web processes. Default: \\[web] workers (1)."),
           ) -> None:
     """Run the dashboard, the REST API and the calendar feeds (with the worker embedded)."""
     import uvicorn
@@ -47,7 +55,13 @@ def serve(host: str = typer.Option(None, "--host", help="Default: \\[web] host (
         port_n = int(port or web_cfg.get("port", 8000))
     except ValueError:
         raise UsageError(key="error.bad_int", what="--port", value=port) from None
-    application = build_app()
+    try:
+        n_workers = int(workers or web_cfg.get("workers", 1))
+    except ValueError:
+        raise UsageError(key="error.bad_int", what="--workers", value=workers) from None
+    if not 1 <= n_workers <= 64:
+        raise UsageError(key="error.bad_workers", value=n_workers)
+    application = build_app()  # also upgrades the schema once, before any web process starts
     sched = None
     if not no_worker:
         from workflow.cli.reminders import make_worker
@@ -57,7 +71,12 @@ def serve(host: str = typer.Option(None, "--host", help="Default: \\[web] host (
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     typer.echo(STATE.t("serve.address", url=f"http://{shown}:{port_n}/"), err=False)
     try:
-        uvicorn.run(application, host=host, port=port_n, log_level="warning", proxy_headers=True)
+        if n_workers == 1:
+            uvicorn.run(application, host=host, port=port_n, log_level="warning",
+                        proxy_headers=True)
+        else:  # the reminder worker (if any) stays in this supervising process: one per server
+            uvicorn.run("web.cli:app_factory", factory=True, workers=n_workers, host=host,
+                        port=port_n, log_level="warning", proxy_headers=True)
     finally:
         if sched is not None:
             sched.shutdown(wait=False)
