@@ -128,6 +128,9 @@ def overdue(org: str | None = None, stage: str | None = None, year: int | None =
             sort: Literal["due", "days", "organisation", "stage"] | None = None,
             limit: int = LIMIT, offset: int = OFFSET, a: ApiContext = Depends()):
     """Overdue stages in the caller's subtree (or a visible organisation's)."""
+    if sort is None:  # the default order: counted and cut in SQL
+        total, items = views.overdue_page(a.s, a.ctx, a.viewer, org, stage, year, limit, offset)
+        return Page(items=items, total=total, limit=limit, offset=offset)
     return paginate(views.overdue_rows(a.s, a.ctx, a.viewer, org, stage, year, sort), limit, offset)
 
 
@@ -135,4 +138,5 @@ def overdue(org: str | None = None, stage: str | None = None, year: int | None =
 def due(within: int = Query(5, ge=0, le=250), org: str | None = None, limit: int = LIMIT,
         offset: int = OFFSET, a: ApiContext = Depends()):
     """Open stages due within N working days."""
-    return paginate(views.due_rows(a.s, a.ctx, a.viewer, within, org), limit, offset)
+    total, items = views.due_page(a.s, a.ctx, a.viewer, within, org, limit, offset)
+    return Page(items=items, total=total, limit=limit, offset=offset)

@@ -47,6 +47,27 @@ def overdue_rows(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None =
     return _filtered(rows, viewer, None, None, sort, desc)
 
 
+def only_path(viewer: Viewer) -> str | None:
+    """The one organisation path an officer's lists are limited to (managers: none)."""
+    return viewer.org.path if viewer.role == "officer" else None
+
+
+def overdue_page(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None, stage: str | None,
+                 year: int | None, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+    """One page of the overdue list in its default order, counted and cut in SQL."""
+    scope, path = scope_code(s, viewer, org), only_path(viewer)
+    total = svc.count_overdue(s, ctx, scope, stage, year, path)
+    rows = svc.overdue(s, ctx, scope, stage, year, path, limit=limit, offset=offset)
+    return total, rows
+
+
+def due_page(s: Session, ctx: svc.Context, viewer: Viewer, within: int, org: str | None,
+             limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+    scope, path = scope_code(s, viewer, org), only_path(viewer)
+    total = svc.count_due(s, ctx, scope, within, path)
+    return total, svc.due_within(s, ctx, scope, within, path, limit=limit, offset=offset)
+
+
 def due_rows(s: Session, ctx: svc.Context, viewer: Viewer, within: int, org: str | None = None,
              stage: str | None = None) -> list[dict[str, Any]]:
     rows = svc.due_within(s, ctx, scope_code(s, viewer, org), within)

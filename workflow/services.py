@@ -543,23 +543,43 @@ def analysis_view(s: Session, ctx: Context, analysis: Analysis) -> dict[str, Any
     }
 
 
-def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
-                limit: int | None = None, offset: int = 0) -> list[dict]:
-    """Open stages matching `conditions` in the subtree, one SELECT with the subject,
-    the object and the responsible officer joined in SQL and only the columns shown."""
-    subject, obj = aliased(Organisation), aliased(Organisation)
-    query = (select(Stage.id, Stage.key, Stage.due_date, Stage.projected,
-                    subject.code, subject.name, subject.name_kk, subject.name_ru, subject.path,
-                    Analysis.id, Analysis.planned_start, obj.code, User.login, User.full_name)
-             .join(Analysis, Stage.analysis_id == Analysis.id)
-             .join(subject, subject.id == Stage.subject_id)
-             .join(obj, obj.id == Analysis.object_id)
-             .outerjoin(User, User.id == Analysis.responsible_id)
-             .where(Stage.status == OPEN, *conditions))
+def _stage_query(s: Session, org_code: str | None, conditions: list, only_path: str | None,
+                 columns: tuple) -> Any:
+    """SELECT `columns` of the open stages matching `conditions` in the subtree of `org_code`
+    (or of exactly the organisation at `only_path`: an officer's view)."""
+    query = select(*columns).where(Stage.status == OPEN, *conditions)
     if org_code:
         lo, hi = subtree_range(get_org(s, org_code))
         query = query.where(Stage.subject_path >= lo, Stage.subject_path < hi)
-    query = query.order_by(subject.path, Stage.due_date, Analysis.id, Stage.id)
+    if only_path is not None:
+        query = query.where(Stage.subject_path == only_path)
+    return query
+
+
+def _count_rows(s: Session, org_code: str | None, conditions: list,
+                only_path: str | None = None) -> int:
+    query = (_stage_query(s, org_code, conditions, only_path, (func.count(Stage.id),))
+             .join(Analysis, Stage.analysis_id == Analysis.id))
+    return s.exec(query).one()
+
+
+def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
+                only_path: str | None = None, limit: int | None = None,
+                offset: int = 0) -> list[dict]:
+    """Open stages matching `conditions` in the subtree, one SELECT with the subject,
+    the object and the responsible officer joined in SQL and only the columns shown, in the
+    order organisation path, due date, analysis, stage (a total order, so that pages taken
+    with `limit`/`offset` neither repeat nor skip rows)."""
+    subject, obj = aliased(Organisation), aliased(Organisation)
+    query = (_stage_query(s, org_code, list(conditions), only_path, (
+                Stage.id, Stage.key, Stage.due_date, Stage.projected, subject.code,
+                subject.name, subject.name_kk, subject.name_ru, subject.path, Analysis.id,
+                Analysis.planned_start, obj.code, User.login, User.full_name))
+             .join(Analysis, Stage.analysis_id == Analysis.id)
+             .join(subject, subject.id == Stage.subject_id)
+             .join(obj, obj.id == Analysis.object_id)
+             .outerjoin(User, User.id == Analysis.responsible_id))
+    query = query.order_by(Stage.subject_path, Stage.due_date, Analysis.id, Stage.id)
     if offset:
         query = query.offset(offset)
     if limit is not None:
@@ -589,31 +609,59 @@ def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
     return rows
 
 
-def overdue(s: Session, ctx: Context, org_code: str | None = None, stage: str | None = None,
-            year: int | None = None) -> list[dict[str, Any]]:
-    """Open stages past their due date in the organisation's subtree, by organisation
-    (optionally of one stage key, of analyses planned to start in one year)."""
-    extra = []
+def _overdue_conditions(ctx: Context, stage: str | None, year: int | None) -> list | None:
+    """The WHERE of an overdue list; None when no row can match (a year no date has)."""
+    conditions: list = [Stage.due_date < ctx.today]
     if year is not None and not 1 <= year <= 9999:
-        return []  # no analysis starts in such a year
+        return None
     if stage:
-        extra.append(Stage.key == stage)
+        conditions.append(Stage.key == stage)
     if year:
-        extra += [Analysis.planned_start >= date(year, 1, 1),
-                  Analysis.planned_start <= date(year, 12, 31)]
-    rows = _stage_rows(s, ctx, org_code, Stage.due_date < ctx.today, *extra)
+        conditions += [Analysis.planned_start >= date(year, 1, 1),
+                       Analysis.planned_start <= date(year, 12, 31)]
+    return conditions
+
+
+def overdue(s: Session, ctx: Context, org_code: str | None = None, stage: str | None = None,
+            year: int | None = None, only_path: str | None = None, limit: int | None = None,
+            offset: int = 0) -> list[dict[str, Any]]:
+    """Open stages past their due date in the organisation's subtree, by organisation
+    (optionally of one stage key, of analyses planned to start in one year; one page)."""
+    conditions = _overdue_conditions(ctx, stage, year)
+    if conditions is None:
+        return []
+    rows = _stage_rows(s, ctx, org_code, *conditions, only_path=only_path, limit=limit,
+                       offset=offset)
     for row in rows:
         row["working_days_overdue"] = -row.pop("working_days_left")
     return rows
 
 
-def due_within(s: Session, ctx: Context, org_code: str | None = None,
-               within: int = 5) -> list[dict[str, Any]]:
-    """Open stages due from today up to `within` working days ahead."""
+def count_overdue(s: Session, ctx: Context, org_code: str | None = None,
+                  stage: str | None = None, year: int | None = None,
+                  only_path: str | None = None) -> int:
+    conditions = _overdue_conditions(ctx, stage, year)
+    return 0 if conditions is None else _count_rows(s, org_code, conditions, only_path)
+
+
+def _due_conditions(ctx: Context, within: int) -> list:
     if within < 0:
         raise UsageError("--within must be 0 or more", key="error.bad_within")
     horizon = ctx.calendar.add_working_days(ctx.today, within)
-    return _stage_rows(s, ctx, org_code, Stage.due_date >= ctx.today, Stage.due_date <= horizon)
+    return [Stage.due_date >= ctx.today, Stage.due_date <= horizon]
+
+
+def due_within(s: Session, ctx: Context, org_code: str | None = None, within: int = 5,
+               only_path: str | None = None, limit: int | None = None,
+               offset: int = 0) -> list[dict[str, Any]]:
+    """Open stages due from today up to `within` working days ahead."""
+    return _stage_rows(s, ctx, org_code, *_due_conditions(ctx, within), only_path=only_path,
+                       limit=limit, offset=offset)
+
+
+def count_due(s: Session, ctx: Context, org_code: str | None = None, within: int = 5,
+              only_path: str | None = None) -> int:
+    return _count_rows(s, org_code, _due_conditions(ctx, within), only_path)
 
 
 def count_stages(s: Session) -> int:
