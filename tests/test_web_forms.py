@@ -10,6 +10,7 @@ import time
 from sqlmodel import Session, select
 
 from tests.web_helpers import (
+    CALENDAR,
     DEFINITION,
     TODAY,
     Web,
@@ -220,3 +221,57 @@ def test_pages_in_three_languages(world: Web):
     assert r.status_code == 303 and r.headers["location"] == "/due"
     assert "merzim_lang=ru" in r.headers["set-cookie"]
     assert 'lang="ru"' in anonymous.get("/login").text
+
+
+def test_monitoring_report_and_review_from_the_form_and_the_api(web: Web):
+    """A report or review names its period (2025Q4): the form offers the field when such an
+    event is allowed, the API takes it in the body; without it the event is refused."""
+    done = web.analyses["mf_done"]  # published, monitoring the 2025Q4 period
+    b = web.browser("aigerim")
+    page = b.get(f"/analyses/{done}")
+    assert 'name="period"' in page.text
+    assert 'name="period"' not in web.browser("asel").get(f"/analyses/{web.analyses['edu']}").text
+    csrf = web.csrf(b)
+    report = {"csrf": csrf, "event": "monitoring_report", "date": TODAY.isoformat(),
+              "number": "R-4", "signed_by": "", "url": "", "note": ""}
+    before = web.dump()
+    r = b.post(f"/analyses/{done}/events", data={**report, "period": ""})
+    assert r.status_code == 409 and refusal_of(r.text)
+    assert web.dump() == before
+    r = b.post(f"/analyses/{done}/events", data={**report, "period": "2025Q4"})
+    assert r.status_code == 303, refusal_of(r.text)
+    assert web.stage(done, "monitoring_report:2025Q4").status == "done_on_time"
+    review = web.stage(done, "monitoring_review:2025Q4")
+    assert review.status == "open" and review.due_date == CALENDAR.add_working_days(TODAY, 5)
+
+    api = web.api("aigerim")
+    r = api.post(f"/api/v1/analyses/{done}/events",
+                 json={"event": "monitoring_review", "date": TODAY.isoformat(), "number": "V-1",
+                       "period": "2025Q4"})
+    assert r.status_code == 200, r.text
+    assert web.stage(done, "monitoring_review:2025Q4").status == "done_on_time"
+    r = api.post(f"/api/v1/analyses/{done}/events",
+                 json={"event": "monitoring_review", "date": TODAY.isoformat(),
+                       "period": "2031Q1"})
+    assert r.status_code == 409 and "2031Q1" in r.json()["message"]
+
+
+def test_as_of_cannot_move_today_for_recording(web: Web):
+    """?as_of= shows a page as on another day; it must not let a future date through."""
+    kgd = web.analyses["kgd"]
+    b = web.browser("aigerim")
+    assert b.get(f"/analyses/{kgd}?as_of={wd(30).isoformat()}").status_code == 200
+    csrf = web.csrf(b)
+    before = web.dump()
+    r = b.post(f"/analyses/{kgd}/events?as_of={wd(30).isoformat()}",
+               data={"csrf": csrf, "event": "order", "date": wd(10).isoformat(),
+                     "number": "1", "signed_by": "Head", "url": "", "note": ""})
+    assert r.status_code == 422
+    assert "as_of" in html.unescape(r.text)
+    assert web.dump() == before
+    # Without it the future date is refused by the rule, as always.
+    r = b.post(f"/analyses/{kgd}/events",
+               data={"csrf": csrf, "event": "order", "date": wd(10).isoformat(),
+                     "number": "1", "signed_by": "Head", "url": "", "note": ""})
+    assert r.status_code == 409
+    assert web.dump() == before

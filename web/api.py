@@ -44,6 +44,8 @@ class EventIn(BaseModel):
     signed_by: str | None = Field(default=None, max_length=500)
     url: str | None = Field(default=None, max_length=500)
     note: str | None = Field(default=None, max_length=500)
+    period: str | None = Field(default=None, max_length=16, examples=["2025Q4"],
+                               description="Monitoring period of a report or review event.")
 
 
 def paginate(items: list[dict[str, Any]], limit: int, offset: int) -> Page:
@@ -111,7 +113,7 @@ def record(analysis_id: int, body: EventIn, a: ApiContext = Depends()) -> dict[s
         require_recorder(a.viewer, an)
         svc.record_event(a.s, a.ctx, an.id, body.event, body.date,
                          {"number": body.number, "signed_by": body.signed_by, "url": body.url,
-                          "note": body.note})
+                          "note": body.note, "period": body.period})
         a.s.commit()
     except MerzimError as exc:
         a.s.rollback()

@@ -52,6 +52,10 @@ def page(request: Request, s: Session = Depends(db)) -> PageContext:
     lang = language(request, viewer)
     as_of = request.query_params.get("as_of")
     day = None
+    if as_of and request.method not in ("GET", "HEAD"):
+        # "As of" is for looking at another day; recording always happens today, or the
+        # rule "not in the future" could be turned off from the address bar.
+        raise UsageError(key="error.as_of_read_only")
     if as_of:
         try:
             day = date.fromisoformat(as_of)
@@ -240,11 +244,11 @@ def analysis_page(request: Request, analysis_id: str, pc: PageContext = Depends(
 def record_event(request: Request, analysis_id: str, event: str = Form(""),
                  on: str = Form("", alias="date"), number: str = Form(""),
                  signed_by: str = Form(""), url: str = Form(""), note: str = Form(""),
-                 csrf: str = Form(""), pc: PageContext = Depends(page)):
+                 period: str = Form(""), csrf: str = Form(""), pc: PageContext = Depends(page)):
     check_csrf(pc, csrf)
     analysis = visible_analysis(pc.s, pc.viewer, analysis_id)
     form = {"event": event, "date": on, "number": number, "signed_by": signed_by, "url": url,
-            "note": note}
+            "note": note, "period": period}
     try:
         require_recorder(pc.viewer, analysis)
         for name, value in form.items():
@@ -255,7 +259,8 @@ def record_event(request: Request, analysis_id: str, event: str = Form(""),
         except ValueError:
             raise UsageError(key="error.bad_date", what=pc.t("form.date"), value=on) from None
         svc.record_event(pc.s, pc.ctx, analysis.id, event, day,
-                         {"number": number, "signed_by": signed_by, "url": url, "note": note})
+                         {"number": number, "signed_by": signed_by, "url": url, "note": note,
+                          "period": period})
         pc.s.commit()
     except MerzimError as exc:
         pc.s.rollback()
