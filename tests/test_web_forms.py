@@ -53,6 +53,7 @@ def test_officer_records_through_the_form(web: Web):
     assert r.headers["location"] == f"/analyses/{edu}?recorded=analytic_note"
     assert [(a, x) for a, x, _p in web.audit_since(since)] == [("web:asel", "event.analytic_note")]
     page = b.get(r.headers["location"])
+    assert re.search(r'data-testid="recorded">Recorded: [^<]+\.<', page.text)
     assert stage_status(page.text, "analytic_note") == "done_late"
     assert state_of(page.text) == en("state.note_signed")
     assert "21-ө" in page.text

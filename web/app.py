@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -38,6 +39,10 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     app.state.calendar, app.state.definition = calendar, definition
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["today_iso"] = lambda: date.today().isoformat()
+    # An organisation's name in the page's language (kk/ru stored names, else the default).
+    templates.env.filters["local_name"] = lambda o, lang: (
+        {"kk": getattr(o, "name_kk", None), "ru": getattr(o, "name_ru", None)}.get(lang)
+        or o.name)
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -50,7 +55,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired):
         nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={nxt}", status_code=303)
+        return RedirectResponse(f"/login?next={quote(nxt, safe='/')}", status_code=303)
 
     @app.exception_handler(ApiAuthRequired)
     async def _api_auth(_request: Request, _exc: ApiAuthRequired):

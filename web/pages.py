@@ -83,6 +83,14 @@ def check_csrf(pc: PageContext, token: str | None) -> None:
         raise exc
 
 
+def _page_number(request: Request) -> int:
+    """The ?page= of a list (1 when absent); anything but 1, 2, … is a usage error."""
+    value = request.query_params.get("page") or "1"
+    if not value.isdigit() or int(value) < 1:
+        raise UsageError(key="error.bad_page", value=value)
+    return int(value)
+
+
 def _int(value: str | None, what: str, default: int | None = None) -> int | None:
     if value in (None, ""):
         return default
@@ -173,7 +181,7 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
     rows = views.overdue_rows(pc.s, pc.ctx, pc.viewer, **f)
     orgs = views.org_choices(pc.s, pc.viewer)
     scope = views.visible_org(pc.s, pc.viewer, f["org"]) if f["org"] else pc.viewer.org
-    shown, pager = views.paginate(rows, _int(request.query_params.get("page"), "page", 1),
+    shown, pager = views.paginate(rows, _page_number(request),
                                   request.url.query)
     return render(request, pc, "overdue.html", groups=views.grouped(shown), rows=rows, filters=f,
                   summary=views.by_child(rows, scope, orgs, pc.t.language), pager=pager,
@@ -210,7 +218,7 @@ def due_page(request: Request, pc: PageContext = Depends(page)):
     if within < 0 or within > 250:
         raise UsageError(key="error.bad_within")
     rows = views.due_rows(pc.s, pc.ctx, pc.viewer, within, request.query_params.get("org") or None)
-    shown, pager = views.paginate(rows, _int(request.query_params.get("page"), "page", 1),
+    shown, pager = views.paginate(rows, _page_number(request),
                                   request.url.query)
     return render(request, pc, "due.html", groups=views.grouped(shown), rows=rows, within=within,
                   pager=pager)
@@ -229,7 +237,11 @@ def _analysis_page(request: Request, pc: PageContext, analysis_id: str, error: s
     except RuleViolation:
         can_record = False
     events = AnalysisMachine(pc.ctx.definition, analysis.state).allowed()
-    return render(request, pc, "analysis.html", status=status, view=view,
+    recorded = request.query_params.get("recorded")
+    notice = None
+    if error is None and recorded in pc.ctx.definition.events:
+        notice = pc.t("web.recorded", event=pc.ctx.definition.events[recorded].names[pc.t.language])
+    return render(request, pc, "analysis.html", status=status, view=view, notice=notice,
                   chart=views.timeline_svg(view["stages"], pc.ctx.today), can_record=can_record,
                   events=[pc.ctx.definition.events[e] for e in events], error=error,
                   form=form or {}, definition=pc.ctx.definition)

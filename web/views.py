@@ -104,7 +104,7 @@ def paginate(rows: list[dict[str, Any]], page: int | None, query: str,
     """One page of a list and the links to the others (the query string kept, `page` replaced).
     A page past the end shows the last one; below 1 is a usage error."""
     if page is None or page < 1:
-        raise UsageError(key="error.bad_int", what="page", value=page)
+        raise UsageError(key="error.bad_page", value=page)
     pages = max(1, -(-len(rows) // size))
     page = min(page, pages)
     kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "page"]
