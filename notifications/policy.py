@@ -89,6 +89,25 @@ def ancestors(path: str, levels: int) -> list[str]:
     return out
 
 
+def officers_by_path(people: Iterable[Recipient]) -> dict[str, list[int]]:
+    """The ids of the officers of each organisation path."""
+    out: dict[str, list[int]] = {}
+    for r in people:
+        if r.role == "officer":
+            out.setdefault(r.org_path, []).append(r.id)
+    return out
+
+
+def owner_ids(responsible_id: int | None, subject_path: str, people: dict[int, Recipient],
+              officers_at: dict[str, list[int]]) -> list[int]:
+    """Who answers for an analysis's stage: its responsible officer; when none is named or
+    that account is inactive (not among `people`), every active officer of the subject
+    organisation, so that a stage never goes unreminded because its officer left."""
+    if responsible_id in people:
+        return [responsible_id]
+    return officers_at.get(subject_path, [])
+
+
 def plan_digests(items: Iterable[StageItem], recipients: Iterable[Recipient], today: date,
                  cal: KazakhstanCalendar, settings: ReminderSettings) -> list[Digest]:
     """The digests to send on `today`, one per recipient with something to say."""
@@ -96,20 +115,13 @@ def plan_digests(items: Iterable[StageItem], recipients: Iterable[Recipient], to
         return []
     people = {r.id: r for r in recipients}
     managers_at: dict[str, list[Recipient]] = {}
-    officers_at: dict[str, list[int]] = {}
     for r in people.values():
         if r.role == "manager":
             managers_at.setdefault(r.org_path, []).append(r)
-        elif r.role == "officer":
-            officers_at.setdefault(r.org_path, []).append(r.id)
+    officers_at = officers_by_path(people.values())
 
     def owners(item: StageItem) -> list[int]:
-        # The responsible officer; when none is named or that account is inactive (not among
-        # the recipients), every active officer of the subject organisation, so that a stage
-        # never goes unreminded because its officer left.
-        if item.responsible_id in people:
-            return [item.responsible_id]
-        return officers_at.get(item.subject_path, [])
+        return owner_ids(item.responsible_id, item.subject_path, people, officers_at)
 
     lines: dict[int, list[Line]] = {}
     for item in items:

@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -133,3 +134,22 @@ class SmtpSink:
                     return False
                 self._arrived.wait(left)
             return True
+
+
+def write_config(path: Path, port: int, channels: str = '["email"]', extra: str = "",
+                 sender: str = "merzim@example.kz") -> Path:
+    """A config.toml sending reminders through the loopback SMTP server on `port` (plain
+    SMTP, no login), with the `channels` given and any `extra` TOML sections appended."""
+    path.write_text(f"""
+[reminders]
+channels = {channels}
+
+[email]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+from = "{sender}"
+timeout = 5
+{extra}
+""", encoding="utf-8")
+    return path

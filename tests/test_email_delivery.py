@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from notifications.channels import Outgoing
 from notifications.email import EmailChannel
-from tests.smtp_server import SmtpSink
+from tests.smtp_server import SmtpSink, write_config
 from workflow.config import load_settings
 from workflow.definition import load_definition
 from workflow.demo import ORGS, USERS
@@ -68,24 +68,11 @@ def sink():
 
 
 def smtp_config(tmp_path: Path, port: int, extra: str = "") -> Path:
-    cfg = tmp_path / "merzim-smtp.toml"
-    cfg.write_text(f"""
-[reminders]
-channels = ["email"]
-
-[email]
-host = "127.0.0.1"
-port = {port}
-security = "none"
-from = "{SENDER}"
-timeout = 5
-
+    return write_config(tmp_path / "merzim-smtp.toml", port, sender=SENDER, extra=f"""
 [outbox]
 backoff_seconds = 0.2
 max_backoff_seconds = 2
-{extra}
-""", encoding="utf-8")
-    return cfg
+{extra}""")
 
 
 def ok_json(proc: subprocess.CompletedProcess) -> dict:

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from calendars import KazakhstanCalendar
 from tests.conftest import dump_tables
-from tests.smtp_server import SmtpSink
+from tests.smtp_server import SmtpSink, write_config
 from workflow import reminders
 from workflow import services as svc
 from workflow.config import load_settings
@@ -46,20 +46,8 @@ def sink():
 
 
 def config(tmp_path: Path, port: int, decree: bool, channels: str = '["email"]') -> Path:
-    cfg = tmp_path / ("decree.toml" if decree else "plain.toml")
-    cfg.write_text(f"""
-[reminders]
-channels = {channels}
-
-[email]
-host = "127.0.0.1"
-port = {port}
-security = "none"
-from = "{SENDER}"
-timeout = 5
-{DECREE if decree else ""}
-""", encoding="utf-8")
-    return cfg
+    return write_config(tmp_path / ("decree.toml" if decree else "plain.toml"), port, channels,
+                        DECREE if decree else "", sender=SENDER)
 
 
 @pytest.fixture

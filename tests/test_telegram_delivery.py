@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from notifications.channels import Outgoing, PermanentFailure
 from notifications.telegram import TelegramChannel, TelegramSettings
 from tests.fake_telegram import FakeBotApi
-from tests.smtp_server import SmtpSink
+from tests.smtp_server import SmtpSink, write_config
 from workflow import outbox, reminders
 from workflow import services as svc
 from workflow.config import load_settings
@@ -59,26 +59,13 @@ def demo(db, make_ctx):
 
 def tg_config(tmp_path: Path, api: FakeBotApi, channels: str = '["telegram"]',
               smtp_port: int = 1) -> Path:
-    cfg = tmp_path / "merzim-telegram.toml"
-    cfg.write_text(f"""
-[reminders]
-channels = {channels}
-
-[email]
-host = "127.0.0.1"
-port = {smtp_port}
-security = "none"
-from = "merzim@example.kz"
-timeout = 5
-
+    return write_config(tmp_path / "merzim-telegram.toml", smtp_port, channels, extra=f"""
 [telegram]
 base_url = "{api.base_url}"
 rate_per_second = 200
 
 [outbox]
-backoff_seconds = 0.2
-""", encoding="utf-8")
-    return cfg
+backoff_seconds = 0.2""")
 
 
 def notify(cfg: Path, token: str = TOKEN):

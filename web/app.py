@@ -19,6 +19,7 @@ from workflow.config import Settings
 from workflow.definition import Definition
 from workflow.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.i18n import Translator
+from workflow.services import org_name
 
 HERE = Path(__file__).parent
 STATUS = {NotFound: 404, RuleViolation: 409, UsageError: 422}
@@ -39,10 +40,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     app.state.calendar, app.state.definition = calendar, definition
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["today_iso"] = lambda: date.today().isoformat()
-    # An organisation's name in the page's language (kk/ru stored names, else the default).
-    templates.env.filters["local_name"] = lambda o, lang: (
-        {"kk": getattr(o, "name_kk", None), "ru": getattr(o, "name_ru", None)}.get(lang)
-        or o.name)
+    templates.env.filters["local_name"] = org_name  # {{ org | local_name(lang) }}
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 

@@ -9,7 +9,14 @@ from datetime import date, timedelta
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from notifications.policy import Digest, Recipient, StageItem, plan_digests
+from notifications.policy import (
+    Digest,
+    Recipient,
+    StageItem,
+    officers_by_path,
+    owner_ids,
+    plan_digests,
+)
 from notifications.render import render_blocked, render_digest, render_moved
 from workflow.models import OPEN, Analysis, Organisation, OutboxMessage, Stage, User
 from workflow.notify_config import NotifySettings
@@ -110,8 +117,7 @@ def plan_reminders(s: Session, ctx: Context, ns: NotifySettings) -> list[OutboxM
 def notify_moved(s: Session, ctx: Context, ns: NotifySettings,
                  moved: list[dict]) -> list[OutboxMessage]:
     """Queue one message per owner and channel listing the deadlines a re-planning moved
-    (journey 5). The owner is the analysis's responsible officer, or, when none is named or
-    that account is inactive, every active officer of the subject organisation.
+    (journey 5). The owners are those the reminders go to (`policy.owner_ids`).
 
     The outbox key holds a hash of the recipient's moves, so running `replan` again after the
     same change writes nothing, while a later, different change is a new message."""
@@ -125,34 +131,29 @@ def notify_moved(s: Session, ctx: Context, ns: NotifySettings,
     analyses = {a.id: (a, subject) for a, subject in rows}
     objects = {o.id: o.code for o in s.exec(select(Organisation).where(
         Organisation.id.in_({a.object_id for a, _subj in analyses.values()})))}
-    users = {u.id: u for u in s.exec(select(User).where(User.active))}
-    officers: dict[int, list[User]] = {}
-    for u in users.values():
-        if u.role == "officer":
-            officers.setdefault(u.organisation_id, []).append(u)
-    per_user: dict[int, list[dict]] = {}
+    people = {r.id: r for r in recipients(s)}
+    officers_at = officers_by_path(people.values())
+    per_person: dict[int, list[dict]] = {}
     for m in moved:
         analysis, subject = analyses[m["analysis"]]
-        owner = users.get(analysis.responsible_id) if analysis.responsible_id else None
         line = {"stage": m["stage"], "subject": subject.name, "object": objects[analysis.object_id],
                 "analysis": analysis.id, "old": m["old"], "new": m["new"],
                 "stage_names": {lang: defn.stage_name(m["stage"], lang) for lang in ("kk", "ru", "en")}}
-        for u in [owner] if owner else officers.get(subject.id, []):
-            per_user.setdefault(u.id, []).append(line)
+        for rid in owner_ids(analysis.responsible_id, subject.path, people, officers_at):
+            per_person.setdefault(rid, []).append(line)
     written = []
-    for user_id, lines in sorted(per_user.items()):
-        user = users[user_id]
+    for rid, lines in sorted(per_person.items()):
+        person = people[rid]
         lines.sort(key=lambda ln: (ln["new"], ln["analysis"], ln["stage"]))
         key = hashlib.sha256(repr([(ln["analysis"], ln["stage"], ln["old"].isoformat(),
                                     ln["new"].isoformat()) for ln in lines]).encode()).hexdigest()
         rendered = None
         for channel in ns.channels:
-            address = user.email if channel == "email" else (
-                user.telegram_chat_id if user.telegram_active else None)
+            address = address_for(person, channel)
             if not address:
                 continue
-            rendered = rendered or render_moved(user.language, user.full_name, ctx.today, lines)
-            row = enqueue(s, user.id, channel, ctx.today, f"moved-{key[:32]}", address,
+            rendered = rendered or render_moved(person.language, person.name, ctx.today, lines)
+            row = enqueue(s, rid, channel, ctx.today, f"moved-{key[:32]}", address,
                           rendered.subject, rendered.text, rendered.html)
             if row is not None:
                 written.append(row)

@@ -494,9 +494,15 @@ def working_days_left(cal: KazakhstanCalendar, due: date | None, today: date) ->
     return n if due >= today else -max(1, n)
 
 
-def org_name(org: Organisation, language: str) -> str:
-    """The organisation's name in the reader's language, when one is stored."""
-    return {"kk": org.name_kk, "ru": org.name_ru}.get(language) or org.name
+def local_name(name: str, name_kk: str | None, name_ru: str | None, language: str) -> str:
+    """A name in the reader's language when one is stored, else the default name."""
+    return {"kk": name_kk, "ru": name_ru}.get(language) or name
+
+
+def org_name(org: Any, language: str) -> str:
+    """The organisation's name in the reader's language (an Organisation, or a row with its
+    name columns)."""
+    return local_name(org.name, org.name_kk, org.name_ru, language)
 
 
 def analysis_view(s: Session, ctx: Context, analysis: Analysis) -> dict[str, Any]:
@@ -593,7 +599,7 @@ def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
         rows.append({
             "stage_id": stage_id,
             "organisation": code,
-            "organisation_name": {"kk": name_kk, "ru": name_ru}.get(ctx.language) or name,
+            "organisation_name": local_name(name, name_kk, name_ru, ctx.language),
             "subject_path": path,
             "year": planned_start.year,
             "analysis": analysis_id,
