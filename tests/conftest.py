@@ -58,7 +58,7 @@ def db_url(request, tmp_path: Path):
     """A fresh, migrated database URL: a SQLite file, or a PostgreSQL schema of its own."""
     from sqlalchemy import create_engine, text
 
-    from workflow.db import make_engine, upgrade
+    from workflow.storage.db import make_engine, upgrade
 
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'merzim-test.db'}"
@@ -88,7 +88,7 @@ def db_url(request, tmp_path: Path):
 @pytest.fixture
 def db(db_url):
     """An engine on the fresh database."""
-    from workflow.db import make_engine
+    from workflow.storage.db import make_engine
 
     eng = make_engine(db_url)
     yield eng
@@ -104,7 +104,7 @@ def calendar():
 
 @pytest.fixture(scope="session")
 def definition():
-    from workflow.definition import load_definition
+    from workflow.definitions import load_definition
 
     return load_definition()
 

@@ -15,12 +15,12 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.conftest import dump_tables
-from workflow import reminders
 from workflow import services as svc
-from workflow.config import load_settings
-from workflow.db import make_engine
-from workflow.models import AuditRecord
-from workflow.notify_config import load_notify_settings
+from workflow.reminders import planner as reminders
+from workflow.reminders.settings import load_notify_settings
+from workflow.settings import load_settings
+from workflow.storage.db import make_engine
+from workflow.storage.models import AuditRecord
 
 TODAY = date(2026, 2, 2)
 FIVE_BEFORE = date(2026, 2, 9)

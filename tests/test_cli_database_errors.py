@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from workflow.db import HEAD_REVISION
+from workflow.storage.db import HEAD_REVISION
 
 SCRIPT = Path(sys.executable).parent / "merzim"
 

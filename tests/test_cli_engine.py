@@ -22,7 +22,7 @@ from openpyxl import Workbook
 from sqlalchemy import MetaData, text
 
 from tests.conftest import dump_tables
-from workflow.db import make_engine
+from workflow.storage.db import make_engine
 
 CYRILLIC = re.compile("[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
 LINK = "https://www.gov.kz/memleket/entities/abai/press/news/details/1"

@@ -13,7 +13,7 @@ import re
 import pytest
 import typer
 
-from web.cli import app
+from workflow.cli import app
 from workflow.cli.help_i18n import LANGUAGES, catalogue, param_name, texts
 
 CYRILLIC = re.compile(r"[А-Яа-яӘәҒғҚқҢңӨөҰұҮүҺһІі]")

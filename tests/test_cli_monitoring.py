@@ -23,8 +23,8 @@ from openpyxl import Workbook, load_workbook
 
 from tests.conftest import dump_tables
 from workflow import services as svc
-from workflow.db import make_engine
-from workflow.db import session as open_session
+from workflow.storage.db import make_engine
+from workflow.storage.db import session as open_session
 
 KEYS = ["1.1.1", "1.1.2", "1.1.3", "1.2.1", "1.2.2", "1.2.3", "1.3.1", "1.3.2", "1.3.3",
         "1.3.3-risks", "1.4.1", "1.5.1"]

@@ -16,9 +16,9 @@ from datetime import date
 import pytest
 
 from calendars import KazakhstanCalendar
-from workflow.deadlines import Due, Facts, default_end, plan_stages
-from workflow.definition import Definition, parse_definition
-from workflow.errors import ConfigError
+from workflow.core.deadlines import Due, Facts, default_end, plan_stages
+from workflow.core.definition import Definition, parse_definition
+from workflow.core.errors import ConfigError
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def cal() -> KazakhstanCalendar:
 
 @pytest.fixture(scope="module")
 def iacr() -> Definition:
-    from workflow.definition import load_definition
+    from workflow.definitions import load_definition
 
     return load_definition()
 

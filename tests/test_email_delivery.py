@@ -21,12 +21,12 @@ from sqlmodel import Session, select
 from notifications.channels import Outgoing
 from notifications.email import EmailChannel
 from tests.smtp_server import SmtpSink, write_config
-from workflow.config import load_settings
-from workflow.definition import load_definition
-from workflow.demo import ORGS, USERS
-from workflow.models import OutboxMessage, User
-from workflow.notify_config import load_notify_settings
-from workflow.outbox import message_id
+from workflow.definitions import load_definition
+from workflow.reminders.outbox import message_id
+from workflow.reminders.settings import load_notify_settings
+from workflow.services.demo import ORGS, USERS
+from workflow.settings import load_settings
+from workflow.storage.models import OutboxMessage, User
 
 LOADED, WORKDAY, SATURDAY = "2025-03-19", "2025-03-20", "2025-03-22"
 SENDER = "merzim@example.kz"
@@ -52,7 +52,7 @@ KINDS = ("overdue", "escalation", "due_today", "due_soon")
 @pytest.fixture
 def demo(db, make_ctx):
     """The demo, loaded in-process on LOADED (as `merzim init --demo` would)."""
-    from workflow.demo import load_demo
+    from workflow.services.demo import load_demo
 
     with Session(db) as s:
         loaded = load_demo(s, make_ctx(date.fromisoformat(LOADED)))
@@ -88,7 +88,7 @@ def expected_subject(day: str, language: str, items: list[dict]) -> str:
 
 def _preview(engine, make_ctx, cfg: Path, day: str) -> dict[str, dict]:
     """In-process `reminders preview`: the digests of `day` by email address, as plain data."""
-    from workflow import reminders
+    from workflow.reminders import planner as reminders
 
     ns = load_notify_settings(load_settings(path=cfg, env={}), env={})
     with Session(engine) as s:

@@ -15,12 +15,12 @@ from sqlmodel import select
 
 from calendars import KazakhstanCalendar
 from tests.conftest import dump_tables
-from workflow import audit
 from workflow import services as svc
-from workflow.db import session as open_session
-from workflow.errors import NotFound, RuleViolation, UsageError
-from workflow.machine import AnalysisMachine
-from workflow.models import AuditRecord, EventRecord, Organisation
+from workflow.core.errors import NotFound, RuleViolation, UsageError
+from workflow.core.machine import AnalysisMachine
+from workflow.storage import audit
+from workflow.storage.db import session as open_session
+from workflow.storage.models import AuditRecord, EventRecord, Organisation
 
 TODAY = date(2026, 6, 1)
 START, END = date(2026, 3, 2), date(2026, 4, 10)

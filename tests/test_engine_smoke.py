@@ -6,9 +6,9 @@ import pytest
 from sqlmodel import Session
 
 from tests.conftest import dump_tables
-from workflow import audit
 from workflow import services as svc
-from workflow.errors import RuleViolation
+from workflow.core.errors import RuleViolation
+from workflow.storage import audit
 
 
 def test_officer_records_order_and_illegal_plan_approval_changes_nothing(db, make_ctx):

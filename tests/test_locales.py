@@ -6,7 +6,7 @@ import string
 
 import pytest
 
-from workflow.definition import load_definition
+from workflow.definitions import load_definition
 from workflow.i18n import LANGUAGES, Translator, catalogue
 
 TRANSLATIONS = [lang for lang in LANGUAGES if lang != "en"]

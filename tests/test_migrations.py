@@ -5,8 +5,8 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from tests.conftest import dump_tables
-from workflow import audit
-from workflow.db import alembic_config, make_engine, upgrade
+from workflow.storage import audit
+from workflow.storage.db import alembic_config, make_engine, upgrade
 
 
 def test_database_of_the_first_release_upgrades_with_its_data(tmp_path):
@@ -43,7 +43,7 @@ def test_database_of_the_first_release_upgrades_with_its_data(tmp_path):
 def test_the_head_revision_the_cli_expects_is_the_newest_migration():
     from alembic.script import ScriptDirectory
 
-    from workflow.db import HEAD_REVISION, MIGRATIONS
+    from workflow.storage.db import HEAD_REVISION, MIGRATIONS
 
     assert ScriptDirectory(str(MIGRATIONS)).get_heads() == [HEAD_REVISION]
 

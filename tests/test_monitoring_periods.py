@@ -20,7 +20,7 @@ from datetime import date
 
 import pytest
 
-from workflow import monitoring as mon
+from workflow.core import monitoring as mon
 
 
 def d(text: str) -> date:

@@ -14,12 +14,12 @@ import pytest
 from sqlmodel import select
 
 from tests.conftest import dump_tables
-from workflow import monitoring_service as ms
 from workflow import services as svc
-from workflow.db import session as open_session
-from workflow.errors import MerzimError, NotFound, RuleViolation, UsageError
+from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.i18n import Translator
-from workflow.models import MonitoringReport, PlanItem, Recommendation
+from workflow.services import monitoring as ms
+from workflow.storage.db import session as open_session
+from workflow.storage.models import MonitoringReport, PlanItem, Recommendation
 
 TODAY = date(2027, 3, 1)  # recording day: every date of the story lies before it
 NOTE = date(2025, 11, 20)
@@ -288,7 +288,7 @@ def test_monitoring_note_is_refused_while_a_period_is_open_then_closes_the_analy
 
 def half_years(calendar):
     """A context whose definition reports by half-year, by the 10th, reviewed within 3 WD."""
-    from workflow.definition import load_definition
+    from workflow.definitions import load_definition
 
     definition = load_definition(overrides={"monitoring_period_months": 6,
                                             "monitoring_report_day": 10,

@@ -31,12 +31,13 @@ from sqlmodel import Session, select
 
 from notifications.email import EmailChannel
 from tests.smtp_server import SmtpSink
-from workflow import outbox, reminders
 from workflow import services as svc
-from workflow.config import load_settings
-from workflow.db import make_engine
-from workflow.models import AuditRecord, OutboxMessage
-from workflow.notify_config import load_notify_settings
+from workflow.reminders import outbox
+from workflow.reminders import planner as reminders
+from workflow.reminders.settings import load_notify_settings
+from workflow.settings import load_settings
+from workflow.storage.db import make_engine
+from workflow.storage.models import AuditRecord, OutboxMessage
 
 LOADED, WORKDAY = date(2025, 3, 19), date(2025, 3, 20)
 SENDER = "merzim@example.kz"
@@ -49,7 +50,7 @@ SCRIPT = Path(sys.executable).parent / "merzim"
 @pytest.fixture
 def demo(db, make_ctx):
     """The demo plus `extra` managers of the Almaty region akimat (each gets a digest)."""
-    from workflow.demo import load_demo
+    from workflow.services.demo import load_demo
 
     def load(extra: int = 0) -> None:
         ctx = make_ctx(LOADED)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from workflow.config import load_settings
-from workflow.errors import ConfigError
-from workflow.notify_config import load_notify_settings
+from workflow.core.errors import ConfigError
+from workflow.reminders.settings import load_notify_settings
+from workflow.settings import load_settings
 
 VALID = """
 [reminders]

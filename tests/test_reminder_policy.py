@@ -33,14 +33,15 @@ from notifications.policy import (
     plan_digests,
 )
 from notifications.render import render_digest
-from workflow import reminders
 from workflow import services as svc
-from workflow.config import load_settings
-from workflow.definition import DEFINITIONS, parse_definition
-from workflow.models import OutboxMessage
-from workflow.notify_config import load_notify_settings
+from workflow.core.definition import parse_definition
+from workflow.definitions import DEFINITIONS
+from workflow.reminders import planner as reminders
+from workflow.reminders.settings import load_notify_settings
+from workflow.reminders.worker import Worker
 from workflow.services import Context
-from workflow.worker import Worker
+from workflow.settings import load_settings
+from workflow.storage.models import OutboxMessage
 
 ALMATY = ZoneInfo("Asia/Almaty")
 DEFAULT = ReminderSettings()  # before 5, 1, 0; overdue daily; escalate one level up from day 1
@@ -374,7 +375,7 @@ def test_definition_stage_offsets_through_preview(db, calendar, tmp_path):
 
 
 def _rows(engine) -> list[tuple[str, date, str]]:
-    from workflow.models import User
+    from workflow.storage.models import User
 
     with Session(engine) as s:
         return [(u.login, r.local_day, r.channel) for r, u in s.exec(
@@ -432,7 +433,7 @@ def test_stage_due_on_a_saturday_is_reminded_like_any_other(db, calendar, defini
     The officer hears of it 5 working days before (Friday 28 March: 31 March, 1-4 April and
     the Saturday itself count as 5), 1 before (Thursday 3 April), 'due today' on Friday
     4 April (no working day is left) and overdue from Monday 7 April — through
-    `workflow.reminders.preview` exactly as `plan_digests` decides over every open stage."""
+    `workflow.reminders.planner.preview` exactly as `plan_digests` decides over every open stage."""
     _world(db, calendar, definition)
     ctx = Context(calendar, definition, date(2025, 3, 3), actor="test")
     with Session(db) as s:

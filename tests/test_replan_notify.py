@@ -22,12 +22,12 @@ from sqlmodel import Session, select
 from calendars import KazakhstanCalendar
 from tests.conftest import dump_tables
 from tests.smtp_server import SmtpSink, write_config
-from workflow import reminders
 from workflow import services as svc
-from workflow.config import load_settings
-from workflow.definition import load_definition
-from workflow.models import OutboxMessage, Stage, User
-from workflow.notify_config import NotifySettings, load_notify_settings
+from workflow.definitions import load_definition
+from workflow.reminders import planner as reminders
+from workflow.reminders.settings import NotifySettings, load_notify_settings
+from workflow.settings import load_settings
+from workflow.storage.models import OutboxMessage, Stage, User
 
 TODAY = date(2026, 2, 2)  # a Monday
 SENDER = "merzim@example.kz"

@@ -15,12 +15,9 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from workflow import monitoring_service as ms
 from workflow import services as svc
-from workflow.db import session as open_session
-from workflow.errors import ConfigError, NotFound
-from workflow.models import Recommendation
-from workflow.scorecard import (
+from workflow.core.errors import ConfigError, NotFound
+from workflow.core.scorecard import (
     AnalysisFacts,
     ExternalFacts,
     ProgrammeFacts,
@@ -28,6 +25,9 @@ from workflow.scorecard import (
     ScoreSettings,
     score,
 )
+from workflow.services import monitoring as ms
+from workflow.storage.db import session as open_session
+from workflow.storage.models import Recommendation
 
 DEFAULT = ScoreSettings()
 STEPS = ("order", "start_announcement", "discussion_announcement", "public_discussion",

@@ -19,8 +19,8 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from web import auth
 from workflow import services as svc
+from workflow.services import accounts as auth
 
 SCRIPT = Path(sys.executable).parent / "merzim"
 CSRF = re.compile(r'name="csrf" value="([^"]*)"')
@@ -52,7 +52,7 @@ def env_for(db_url: str) -> dict[str, str]:
 
 
 def test_several_web_processes_share_sessions_and_stop_together(db_url, db, make_ctx, tmp_path):
-    from workflow.demo import load_demo
+    from workflow.services.demo import load_demo
 
     with Session(db) as s:
         load_demo(s, make_ctx(date(2026, 2, 4)))

@@ -24,12 +24,13 @@ from notifications.channels import Outgoing, PermanentFailure
 from notifications.telegram import TelegramChannel, TelegramSettings
 from tests.fake_telegram import FakeBotApi
 from tests.smtp_server import SmtpSink, write_config
-from workflow import outbox, reminders
 from workflow import services as svc
-from workflow.config import load_settings
-from workflow.models import OutboxMessage, User
-from workflow.notify_config import load_notify_settings
-from workflow.worker import Worker, build_channels
+from workflow.reminders import outbox
+from workflow.reminders import planner as reminders
+from workflow.reminders.settings import load_notify_settings
+from workflow.reminders.worker import Worker, build_channels
+from workflow.settings import load_settings
+from workflow.storage.models import OutboxMessage, User
 
 LOADED, WORKDAY = date(2025, 3, 19), date(2025, 3, 20)
 TOKEN = "4242:AAE-merzim-test-token"
@@ -50,7 +51,7 @@ def api():
 
 @pytest.fixture
 def demo(db, make_ctx):
-    from workflow.demo import load_demo
+    from workflow.services.demo import load_demo
 
     with Session(db) as s:
         load_demo(s, make_ctx(LOADED))
@@ -154,7 +155,7 @@ def test_worker_links_a_chat_and_delivers(cli, api, db, demo, tmp_path):
 
 
 def test_code_is_used_once(db, demo, api, tmp_path):
-    from workflow.telegram_link import create_link, poll_updates
+    from workflow.reminders.telegram_link import create_link, poll_updates
 
     with Session(db) as s:
         code = create_link(s, s.exec(select(User).where(User.login == "marat")).one(), "test")

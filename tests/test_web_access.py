@@ -30,8 +30,8 @@ from tests.web_helpers import (
     refusal_of,
     world_fixture,  # noqa: F401 - the `world` fixture
 )
-from web.auth import digest
-from workflow.models import CalendarFeed, WebSession
+from workflow.services.accounts import digest
+from workflow.storage.models import CalendarFeed, WebSession
 
 MISSING = 999999
 NO_ORG = "NO-SUCH-ORG"

@@ -18,8 +18,8 @@ from tests.web_helpers import (
     web_fixture,  # noqa: F401 - the `web` fixture
     world_fixture,  # noqa: F401 - the `world` fixture
 )
-from workflow.machine import AnalysisMachine
-from workflow.models import ApiToken, EventRecord
+from workflow.core.machine import AnalysisMachine
+from workflow.storage.models import ApiToken, EventRecord
 
 API_PATHS = {"/api/v1/organisations": "get", "/api/v1/programmes": "get",
              "/api/v1/programmes/{programme_id}": "get", "/api/v1/analyses": "get",

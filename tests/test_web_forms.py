@@ -20,8 +20,8 @@ from tests.web_helpers import (
     web_fixture,  # noqa: F401 - the `web` fixture
     world_fixture,  # noqa: F401 - the `world` fixture
 )
-from workflow.machine import AnalysisMachine
-from workflow.models import ApiToken, CalendarFeed, OutboxMessage, User
+from workflow.core.machine import AnalysisMachine
+from workflow.storage.models import ApiToken, CalendarFeed, OutboxMessage, User
 
 
 def stage_status(page: str, key: str) -> str:

@@ -33,15 +33,15 @@ from sqlmodel import Session, select
 
 from calendars import KazakhstanCalendar
 from tests.conftest import BACKENDS, POSTGRES_URL, dump_tables
-from web import auth
 from web.app import create_app
 from workflow import services as svc
-from workflow.config import load_settings
-from workflow.db import make_engine, upgrade
-from workflow.definition import load_definition
-from workflow.demo import ORGS, load_demo
+from workflow.definitions import load_definition
 from workflow.i18n import Translator
-from workflow.models import AuditRecord, Organisation, Programme, Stage, User
+from workflow.services import accounts as auth
+from workflow.services.demo import ORGS, load_demo
+from workflow.settings import load_settings
+from workflow.storage.db import make_engine, upgrade
+from workflow.storage.models import AuditRecord, Organisation, Programme, Stage, User
 
 TODAY = date(2025, 11, 19)  # a Wednesday, a working day
 CALENDAR = KazakhstanCalendar()
@@ -246,7 +246,7 @@ class Web:
                     responsible: str | None = None) -> dict[str, date]:
         """UID -> due date of every open stage with a due date of analyses of these subjects
         (read straight from the database, as the calendar feeds should show them)."""
-        from workflow.models import Analysis
+        from workflow.storage.models import Analysis
 
         with Session(self.engine) as s:
             owner = svc.get_user(s, responsible).id if responsible else None

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from workflow.errors import NotFound, RuleViolation
-from workflow.models import Analysis, Organisation, Programme, User
+from workflow.core.errors import NotFound, RuleViolation
+from workflow.storage.models import Analysis, Organisation, Programme, User
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from sqlmodel import Session, select
 from web import views
 from web.access import Viewer, require_recorder, visible_analysis, visible_programme
 from web.deps import api_viewer, db, make_context
-from workflow import audit
 from workflow import services as svc
-from workflow.errors import MerzimError
-from workflow.models import Analysis, Organisation
+from workflow.core.errors import MerzimError
+from workflow.storage import audit
+from workflow.storage.models import Analysis, Organisation
 
 router = APIRouter(prefix="/api/v1", tags=["merzim"])
 

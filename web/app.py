@@ -15,11 +15,11 @@ from sqlalchemy.engine import Engine
 
 from calendars import KazakhstanCalendar
 from web.deps import ApiAuthRequired, LoginRequired
-from workflow.config import Settings
-from workflow.definition import Definition
-from workflow.errors import MerzimError, NotFound, RuleViolation, UsageError
+from workflow.core.definition import Definition
+from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.i18n import Translator
 from workflow.services import org_name
+from workflow.settings import Settings
 
 HERE = Path(__file__).parent
 STATUS = {NotFound: 404, RuleViolation: 409, UsageError: 422}
@@ -110,8 +110,8 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         """Every refused request is in the audit log, with who asked (when known)."""
         from sqlmodel import Session
 
-        from web import auth
-        from workflow import audit
+        from workflow.services import accounts as auth
+        from workflow.storage import audit
 
         with Session(engine) as s:
             who = "anonymous"
@@ -127,3 +127,14 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
             s.commit()
 
     return app
+
+
+def app_factory() -> FastAPI:
+    """The application of one web process (`merzim serve` hands uvicorn this import string, so
+    every process builds its own from the same environment and config.toml)."""
+    from workflow.services import runtime
+    from workflow.settings import load_settings
+
+    settings = load_settings()
+    return create_app(settings, runtime.engine(settings), runtime.calendar(settings),
+                      runtime.definition(settings))

@@ -10,10 +10,10 @@ from datetime import date, datetime
 from fastapi import Request
 from sqlmodel import Session
 
-from web import auth
 from web.access import Viewer, viewer_for
 from workflow.i18n import LANGUAGES, Translator
 from workflow.services import Context
+from workflow.services import accounts as auth
 
 SESSION_COOKIE = "merzim_session"
 LOGIN_CSRF_COOKIE = "merzim_login_csrf"

@@ -2,42 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from icalendar import Calendar, Event
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
-
-def table_xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append(row)
-    for col in ws.columns:
-        width = max(len(str(c.value or "")) for c in col)
-        ws.column_dimensions[col[0].column_letter].width = min(max(10, width + 2), 60)
-    ws.freeze_panes = "A2"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def table_csv(header: list[str], rows: list[list[Any]]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else (v.isoformat() if isinstance(v, date) else v)
-                         for v in row])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 correctly
+from workflow.tabular import table_csv, table_xlsx  # noqa: F401  (the exports use them)
 
 
 def list_table(rows: list[dict[str, Any]], t, days_key: str) -> tuple[list[str], list[list[Any]]]:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
-from web import auth, exports, views
+from web import exports, views
 from web.access import (
     Viewer,
     require_admin,
@@ -29,13 +29,14 @@ from web.deps import (
     make_context,
     page_viewer,
 )
-from workflow import audit
-from workflow import outbox as ob
 from workflow import services as svc
-from workflow.errors import MerzimError, RuleViolation, UsageError
+from workflow.core.errors import MerzimError, RuleViolation, UsageError
+from workflow.core.machine import AnalysisMachine
 from workflow.i18n import LANGUAGES, Translator
-from workflow.machine import AnalysisMachine
-from workflow.models import ApiToken, CalendarFeed, Organisation
+from workflow.reminders import outbox as ob
+from workflow.services import accounts as auth
+from workflow.storage import audit
+from workflow.storage.models import ApiToken, CalendarFeed, Organisation
 
 router = APIRouter(include_in_schema=False)
 MAX_FIELD = 500
@@ -348,7 +349,7 @@ def outbox_page(request: Request, pc: PageContext = Depends(page)):
 
 def _outbox_rows(pc: PageContext) -> list:
     """Messages to recipients of the admin's subtree only."""
-    from workflow.models import User
+    from workflow.storage.models import User
 
     paths = {}
     rows = []

@@ -8,8 +8,8 @@ from fastapi.responses import HTMLResponse
 from web.access import visible_programme
 from web.deps import PageContext
 from web.pages import page, render
-from workflow import monitoring_service as ms
-from workflow.scorecard import ScoreSettings, score
+from workflow.core.scorecard import ScoreSettings, score
+from workflow.services import monitoring as ms
 
 router = APIRouter(include_in_schema=False)
 

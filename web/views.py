@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from web.access import Viewer, visible_org
 from workflow import services as svc
-from workflow.errors import UsageError
-from workflow.models import Analysis, Organisation, Programme, Stage
+from workflow.core.errors import UsageError
+from workflow.storage.models import Analysis, Organisation, Programme, Stage
 
 SORTS = {"due": lambda r: (r["due"], r["organisation"]),
          "days": lambda r: (-r.get("working_days_overdue", -r.get("working_days_left", 0)),

@@ -77,12 +77,12 @@ from sqlalchemy import create_engine, event, func, select, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
 from calendars import KazakhstanCalendar  # noqa: E402
-from workflow import monitoring as mon  # noqa: E402
 from workflow import services as svc  # noqa: E402
-from workflow.db import make_engine, session, upgrade  # noqa: E402
-from workflow.deadlines import Facts, default_end, plan_stages  # noqa: E402
-from workflow.definition import Definition, load_definition  # noqa: E402
-from workflow.models import (  # noqa: E402
+from workflow.core import monitoring as mon  # noqa: E402
+from workflow.core.deadlines import Facts, default_end, plan_stages  # noqa: E402
+from workflow.core.definition import Definition, load_definition  # noqa: E402
+from workflow.storage.db import make_engine, session, upgrade  # noqa: E402
+from workflow.storage.models import (  # noqa: E402
     DONE_LATE,
     DONE_ON_TIME,
     NOT_APPLICABLE,

@@ -11,7 +11,7 @@ Run from the repository root:
    and their events recorded with `services.record_event` -- with one difference: a root
    organisation KZ above every ministry and regional akimat, and a manager of that root
    (manager.kz), so one viewer sees the whole country. The manager gets a web password and a
-   personal API token (web.auth). For PostgreSQL the SQLite dataset is copied row by row
+   personal API token (workflow.services.accounts). For PostgreSQL the SQLite dataset is copied row by row
    into a schema of its own (dropped at the end).
 2. `merzim serve --no-worker` as a separate process on a free port, with MERZIM_TODAY pinned
    to the dataset's today and MERZIM_DATABASE_URL pointing at the dataset.
@@ -61,9 +61,9 @@ from sqlalchemy import MetaData, create_engine, func, select, text  # noqa: E402
 from bench.engine import run as engine_bench  # noqa: E402
 from calendars import KazakhstanCalendar  # noqa: E402
 from workflow import services as svc  # noqa: E402
-from workflow.db import make_engine, session, upgrade  # noqa: E402
-from workflow.definition import load_definition  # noqa: E402
-from workflow.models import OPEN, Analysis, EventRecord, Organisation, Stage, User  # noqa: E402
+from workflow.core.definition import load_definition  # noqa: E402
+from workflow.storage.db import make_engine, session, upgrade  # noqa: E402
+from workflow.storage.models import OPEN, Analysis, EventRecord, Organisation, Stage, User  # noqa: E402
 
 TODAY = engine_bench.TODAY  # 2026-09-15
 SEED = engine_bench.SEED
@@ -83,7 +83,7 @@ def log(msg: str) -> None:
 
 def build_dataset(path: Path, analyses: int, seed: int, batch: int) -> dict[str, Any]:
     """The engine benchmark's national year under one root, in a fresh SQLite file."""
-    from web import auth
+    from workflow.services import accounts as auth
 
     cal, defn = KazakhstanCalendar(), load_definition()
     ctx = svc.Context(cal, defn, TODAY, actor="bench", language="en")
@@ -401,9 +401,10 @@ def profile_requests(url: str, token: str, repeats: int = 3) -> dict[str, Any]:
     from sqlmodel import Session
     from starlette.requests import Request
 
-    from web import api, auth, pages, views
+    from web import api, pages, views
     from web.app import create_app
-    from workflow.config import load_settings
+    from workflow.services import accounts as auth
+    from workflow.settings import load_settings
 
     env = server_env(url)
     os.environ.update(env)

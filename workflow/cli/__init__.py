@@ -14,9 +14,10 @@ from workflow.cli import calendar as calendar_cmd
 from workflow.cli import engine as engine_cmd
 from workflow.cli import monitoring as monitoring_cmd
 from workflow.cli import reminders as reminders_cmd
+from workflow.cli import serve as serve_cmd
 from workflow.cli.common import STATE
 from workflow.cli.help_i18n import localize
-from workflow.errors import MerzimError
+from workflow.core.errors import MerzimError
 from workflow.i18n import Translator
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app.add_typer(calendar_cmd.app, name="calendar")
 engine_cmd.register(app)
 reminders_cmd.register(app, engine_cmd.user_app)
 monitoring_cmd.register(app, engine_cmd.org_app)
+serve_cmd.register(app, engine_cmd.user_app)
 
 
 def _version(value: bool) -> None:

@@ -7,7 +7,7 @@ from rich.table import Table
 
 from calendars.errors import CalendarRangeError
 from workflow.cli.common import STATE, emit_json, parse_date, parse_int
-from workflow.errors import UsageError
+from workflow.core.errors import UsageError
 
 app = typer.Typer(help="The Kazakh working-day calendar.", no_args_is_help=True)
 

@@ -12,10 +12,9 @@ from typing import Any
 from rich.console import Console
 
 from calendars import KazakhstanCalendar
-from calendars.errors import CalendarError
-from workflow.config import Settings, load_settings
-from workflow.errors import ConfigError, UsageError
+from workflow.core.errors import ConfigError, UsageError
 from workflow.i18n import Translator
+from workflow.settings import Settings, load_settings
 
 
 @dataclass
@@ -35,12 +34,9 @@ class State:
 
     @cached_property
     def calendar(self) -> KazakhstanCalendar:
-        try:
-            return KazakhstanCalendar(overrides=self.settings.calendar,
-                                      language=self.t.language)
-        except CalendarError as exc:
-            where = self.settings.path or "config.toml"
-            raise ConfigError(f"{where}: {exc}") from exc
+        from workflow.services import runtime
+
+        return runtime.calendar(self.settings, self.t.language)
 
     @cached_property
     def console(self) -> Console:
@@ -109,19 +105,17 @@ def today_in_zone() -> date:
 def engine():
     """The database engine (created once per invocation)."""
     if "_engine" not in STATE.__dict__:
-        from workflow.db import make_engine
+        from workflow.services import runtime
 
-        STATE.__dict__["_engine"] = make_engine(STATE.settings.database_url)
+        STATE.__dict__["_engine"] = runtime.engine(STATE.settings)
     return STATE.__dict__["_engine"]
 
 
 def context(as_of: date | None = None, actor: str = "cli"):
-    from workflow.definition import load_definition
-    from workflow.services import Context
+    from workflow.services import Context, runtime
 
     if "_definition" not in STATE.__dict__:
-        STATE.__dict__["_definition"] = load_definition(STATE.settings.process,
-                                                        STATE.settings.interpretations)
+        STATE.__dict__["_definition"] = runtime.definition(STATE.settings)
     actor = os.environ.get("MERZIM_ACTOR") or os.environ.get("USER") or actor
     return Context(STATE.calendar, STATE.__dict__["_definition"], as_of or today_in_zone(),
                    actor=f"cli:{actor}", language=STATE.t.language)
@@ -129,7 +123,7 @@ def context(as_of: date | None = None, actor: str = "cli"):
 
 def check_revision(current: str | None) -> None:
     """Refuse a database whose schema is not this merzim's: older (run init) or newer."""
-    from workflow.db import HEAD_REVISION, is_newer
+    from workflow.storage.db import HEAD_REVISION, is_newer
 
     if current is None or current == HEAD_REVISION:
         return
@@ -145,7 +139,7 @@ def unit_of_work():
     """A session whose work is committed when the block succeeds and rolled back otherwise."""
     from sqlalchemy.exc import OperationalError
 
-    from workflow.db import revision, session
+    from workflow.storage.db import revision, session
 
     eng = engine()
     try:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,8 @@ from workflow.cli.common import (
     parse_int,
     unit_of_work,
 )
-from workflow.errors import ConfigError, MerzimError, RuleViolation, UsageError
+from workflow.core.errors import ConfigError, MerzimError, RuleViolation, UsageError
+from workflow.tabular import read_rows
 
 svc = lazy("workflow.services")
 
@@ -57,7 +56,7 @@ def init(demo: bool = typer.Option(False, "--demo", help="Load the demo organisa
     from sqlalchemy.exc import OperationalError
 
     from workflow.cli.common import check_revision
-    from workflow.db import is_newer, revision, upgrade
+    from workflow.storage.db import is_newer, revision, upgrade
 
     eng = engine()
     try:
@@ -70,7 +69,7 @@ def init(demo: bool = typer.Option(False, "--demo", help="Load the demo organisa
     result: dict[str, Any] = {"database": STATE.settings.database_url.split("@")[-1],
                               "upgraded": True}
     if demo:
-        from workflow.demo import load_demo
+        from workflow.services.demo import load_demo
 
         with unit_of_work() as s:
             result["demo"] = load_demo(s, context())
@@ -133,53 +132,11 @@ def org_list(under: str = typer.Option(None, "--under", help="Only this subtree.
     STATE.console.print(table)
 
 
-def _read_rows(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
-    """Rows of a CSV (UTF-8, comma or semicolon) or XLSX file, with the header checked.
-
-    Blank rows (every cell empty, as spreadsheets leave them) are skipped; each row keeps its
-    number in the file under "_row" (the header is row 1), so a refusal names the row the
-    officer sees in the spreadsheet. A quoted CSV cell may span lines."""
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file", key="error.no_file", path=str(path))
-    suffix = path.suffix.lower()
-    numbered: list[tuple[int, list[str]]] = []
-    try:
-        if suffix == ".xlsx":
-            from openpyxl import load_workbook
-
-            ws = load_workbook(path, read_only=True, data_only=True).active
-            for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
-                numbered.append((n, ["" if v is None else (
-                    v.date().isoformat() if hasattr(v, "date") and callable(v.date) else str(v)
-                ).strip() for v in row]))
-        else:
-            text = path.read_text(encoding="utf-8-sig")
-            dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;")
-            reader = csv.reader(io.StringIO(text, newline=""), dialect)
-            first = 1
-            for row in reader:
-                numbered.append((first, [c.strip() for c in row]))
-                first = reader.line_num + 1
-    except (UnicodeDecodeError, csv.Error, OSError, ValueError, KeyError) as exc:
-        raise UsageError(f"{path}: cannot read ({exc})", key="error.bad_file", path=str(path),
-                         detail=str(exc)) from None
-    numbered = [(n, row) for n, row in numbered if any(row)]
-    if not numbered:
-        raise UsageError(f"{path}: empty file", key="error.empty_file", path=str(path))
-    header = [h.strip().lower() for h in numbered[0][1]]
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise UsageError(f"{path}: missing columns", key="error.missing_columns",
-                         path=str(path), columns=", ".join(missing))
-    return [{**dict(zip(header, row + [""] * (len(header) - len(row)), strict=False)), "_row": n}
-            for n, row in numbered[1:]]
-
-
 @org_app.command("import")
 def org_import(file: Path = typer.Argument(..., help="CSV: code,name,kind,parent"),
                as_json: bool = JSON) -> None:
     """Add organisations from a CSV file; nothing is added if any row is wrong."""
-    rows = _read_rows(file, ("code", "name", "kind", "parent"))
+    rows = read_rows(file, ("code", "name", "kind", "parent"))
     with unit_of_work() as s:
         added = [o.code for o in svc.import_orgs(s, context(), rows)]
     emit_json({"added": added}) if as_json else _print(STATE.t("org.imported", n=len(added)))
@@ -209,7 +166,7 @@ def user_list(as_json: bool = JSON) -> None:
     """List users."""
     from sqlmodel import select
 
-    from workflow.models import Organisation, User
+    from workflow.storage.models import Organisation, User
 
     with unit_of_work() as s:
         rows = [{"login": u.login, "name": u.full_name, "role": u.role, "org": o.code,
@@ -314,7 +271,7 @@ def analysis_import(file: Path = typer.Argument(..., help="CSV or XLSX: subject,
                                                 "start, end"),
                     as_json: bool = JSON) -> None:
     """Plan every analysis of a schedule file; nothing is stored if any row is refused."""
-    rows = _read_rows(file, ("subject", "object", "start", "end"))
+    rows = read_rows(file, ("subject", "object", "start", "end"))
     ctx = context()
     out = []
     with unit_of_work() as s:
@@ -438,8 +395,8 @@ def replan(as_json: bool = JSON) -> None:
 
     Run it after a calendar override or an interpretation setting changes. Messages to the
     owners go to the outbox; the worker sends them."""
-    from workflow.notify_config import load_notify_settings
-    from workflow.reminders import notify_moved
+    from workflow.reminders.planner import notify_moved
+    from workflow.reminders.settings import load_notify_settings
 
     ctx = context()
     ns = load_notify_settings(STATE.settings, require_secrets=False)  # a bad config changes nothing
@@ -462,7 +419,7 @@ def replan(as_json: bool = JSON) -> None:
 @audit_app.command("verify")
 def audit_verify(as_json: bool = JSON) -> None:
     """Check the hash chain of the audit log; name the first bad record."""
-    from workflow import audit
+    from workflow.storage import audit
 
     with unit_of_work() as s:
         result = audit.verify(s)

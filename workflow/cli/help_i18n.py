@@ -1,7 +1,7 @@
 """Help texts of the command line in the reader's language.
 
 The English help lives in the code (docstrings and `help=` of the options), where typer reads
-it. Kazakh and Russian come from the catalogues `workflow/locales/cli_help/{kk,ru}.toml`:
+it. Kazakh and Russian come from the catalogues `workflow/i18n/locales/cli_help/{kk,ru}.toml`:
 
     [commands]
     "" = "merzim: …"                       # the top level
@@ -31,7 +31,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-CATALOGUES = Path(__file__).resolve().parents[1] / "locales" / "cli_help"
+CATALOGUES = Path(__file__).resolve().parents[1] / "i18n" / "locales" / "cli_help"
 LANGUAGES = ("kk", "ru")
 
 

@@ -9,9 +9,9 @@ import typer
 from rich.table import Table
 
 from workflow.cli.common import STATE, context, emit_json, lazy, parse_date, parse_int, unit_of_work
-from workflow.errors import UsageError
+from workflow.core.errors import UsageError
 
-ms = lazy("workflow.monitoring_service")
+ms = lazy("workflow.services.monitoring")
 JSON = typer.Option(False, "--json", help="Print JSON.")
 
 risk_app = typer.Typer(help="Corruption risks identified by an analysis.", no_args_is_help=True)
@@ -71,9 +71,9 @@ def rec_status(rec: str = typer.Argument(..., help="Recommendation id."),
 
 
 def _read(path: Path) -> list[dict[str, str]]:
-    from workflow.cli.engine import _read_rows
+    from workflow.tabular import read_rows
 
-    return _read_rows(path, ms.PLAN_COLUMNS)
+    return read_rows(path, ms.PLAN_COLUMNS)
 
 
 @plan_app.command("import")
@@ -94,7 +94,7 @@ def plan_export(file: Path = typer.Argument(..., help="Where to write (.xlsx or 
                 analysis: str = typer.Option(None, "--analysis"),
                 external: str = typer.Option(None, "--external"), as_json: bool = JSON) -> None:
     """Write the action plan in the columns of the plan form."""
-    from web.exports import table_csv, table_xlsx  # noqa: PLC0415 - shared writers
+    from workflow.tabular import table_csv, table_xlsx
 
     with unit_of_work() as s:
         rows = ms.plan_rows(s, **_owner(analysis, external))
@@ -111,8 +111,8 @@ def monitoring_periods(analysis: str = typer.Argument(...), as_json: bool = JSON
     """Reporting periods of an analysis with their report and review deadlines."""
     from sqlmodel import select
 
-    from workflow.models import MonitoringReport, Stage
     from workflow.services import get_analysis
+    from workflow.storage.models import MonitoringReport, Stage
 
     with unit_of_work() as s:
         a = get_analysis(s, analysis)
@@ -157,7 +157,7 @@ def positions_export(org: str = typer.Argument(..., help="Region or central body
         rows = ms.positions_under(s, org)
     header = ["organisation_name", "analysis", "position", "subdivision", "risk", "approved_on"]
     if file is not None:
-        from web.exports import table_csv, table_xlsx
+        from workflow.tabular import table_csv, table_xlsx
 
         body = [[r[h] for h in header] for r in rows]
         file.write_bytes(table_xlsx("positions", header, body) if file.suffix.lower() == ".xlsx"
@@ -176,8 +176,8 @@ def positions_export(org: str = typer.Argument(..., help="Region or central body
 def score(programme: str = typer.Argument(..., help="Programme id or SUBJECT:YEAR."),
           as_json: bool = JSON) -> None:
     """The evaluation scorecard of project No. 1 for a programme."""
-    from workflow.scorecard import ScoreSettings
-    from workflow.scorecard import score as compute
+    from workflow.core.scorecard import ScoreSettings
+    from workflow.core.scorecard import score as compute
 
     settings = ScoreSettings.from_config(STATE.settings.raw.get("scorecard"))
     with unit_of_work() as s:

@@ -20,10 +20,10 @@ from workflow.cli.common import (
     today_in_zone,
     unit_of_work,
 )
-from workflow.errors import UsageError
+from workflow.core.errors import UsageError
 
-ob = lazy("workflow.outbox")
-rem = lazy("workflow.reminders")
+ob = lazy("workflow.reminders.outbox")
+rem = lazy("workflow.reminders.planner")
 svc = lazy("workflow.services")
 
 JSON = typer.Option(False, "--json", help="Print JSON.")
@@ -33,7 +33,7 @@ outbox_app = typer.Typer(help="Messages waiting, sent or failed.", invoke_withou
 
 
 def notify_settings(require_secrets: bool = True):
-    from workflow.notify_config import load_notify_settings
+    from workflow.reminders.settings import load_notify_settings
 
     return load_notify_settings(STATE.settings, require_secrets=require_secrets)
 
@@ -79,8 +79,8 @@ def preview(as_of: str = typer.Option(None, "--as-of", metavar="DATE"), as_json:
 
 def make_worker():
     """A Worker over the configured database, channels and clock (checks the settings first)."""
-    from workflow.db import upgrade
-    from workflow.worker import Worker, build_channels
+    from workflow.reminders.worker import Worker, build_channels
+    from workflow.storage.db import upgrade
 
     ns = notify_settings()
     eng = engine()
@@ -153,7 +153,7 @@ def outbox_retry(ids: list[str] = typer.Argument(None, help="Message ids; all fa
             numbers.append(int(i))
         except ValueError:
             raise UsageError(key="error.bad_int", what="ID", value=i) from None
-    from workflow import audit
+    from workflow.storage import audit
 
     with unit_of_work() as s:
         n = ob.retry(s, numbers or None)
@@ -182,7 +182,7 @@ def user_set(login: str = typer.Argument(...),
 
 def telegram_link(login: str = typer.Argument(...), as_json: bool = JSON) -> None:
     """Print a one-time code; the user sends '/start CODE' to the bot to link the chat."""
-    from workflow.telegram_link import create_link
+    from workflow.reminders.telegram_link import create_link
 
     with unit_of_work() as s:
         user = svc.get_user(s, login)

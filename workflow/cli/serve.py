@@ -1,0 +1,104 @@
+"""`merzim serve` (the dashboard, started by its import string: the CLI never imports the web
+adapter), `user password` and the demo accounts' passwords."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+import typer
+
+from workflow.cli.common import STATE, context, emit_json, engine, unit_of_work
+from workflow.core.errors import UsageError
+
+DEMO_LOGINS = ("nurlan", "aigerim", "asel", "erlan")
+
+
+APP_FACTORY = "web.app:app_factory"  # an import string: uvicorn imports it in each process
+
+
+def serve(host: str = typer.Option(None, "--host", help="Default: \\[web] host (127.0.0.1)."),
+          port: str = typer.Option(None, "--port", help="Default: \\[web] port (8000)."),
+          no_worker: bool = typer.Option(False, "--no-worker",
+                                         help="Do not embed the reminder worker."),
+          workers: str = typer.Option(None, "--workers",
+                                      help="Web processes. Default: \\[web] workers (1)."),
+          ) -> None:
+    """Run the dashboard, the REST API and the calendar feeds (with the worker embedded)."""
+    import uvicorn
+
+    web_cfg = STATE.settings.raw.get("web") or {}
+    host = host or str(web_cfg.get("host", "127.0.0.1"))
+    try:
+        port_n = int(port or web_cfg.get("port", 8000))
+    except ValueError:
+        raise UsageError(key="error.bad_int", what="--port", value=port) from None
+    try:
+        n_workers = int(workers or web_cfg.get("workers", 1))
+    except ValueError:
+        raise UsageError(key="error.bad_int", what="--workers", value=workers) from None
+    if not 1 <= n_workers <= 64:
+        raise UsageError(key="error.bad_workers", value=n_workers)
+    from workflow.services import runtime
+    from workflow.storage.db import upgrade
+
+    upgrade(engine())  # once, before any web process starts
+    runtime.definition(STATE.settings)  # a broken definition stops here, in one line
+    sched = None
+    if not no_worker:
+        from workflow.cli.reminders import make_worker
+
+        sched = make_worker().start_background(STATE.settings.timezone)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    typer.echo(STATE.t("serve.address", url=f"http://{shown}:{port_n}/"), err=False)
+    try:
+        # the reminder worker (if any) stays in this supervising process: one per server
+        uvicorn.run(APP_FACTORY, factory=True, workers=n_workers if n_workers > 1 else None,
+                    host=host, port=port_n, log_level="warning", proxy_headers=True)
+    finally:
+        if sched is not None:
+            sched.shutdown(wait=False)
+
+
+def user_password(login: str = typer.Argument(...),
+                  generate: bool = typer.Option(True, "--generate/--stdin",
+                                                help="Generate a password (default) or read one "
+                                                     "line from standard input."),
+                  as_json: bool = typer.Option(False, "--json")) -> None:
+    """Set a user's web password; a generated one is printed once."""
+    import sys
+
+    from workflow.services import accounts as auth
+    from workflow.services import get_user
+
+    password = secrets.token_urlsafe(12) if generate else sys.stdin.readline().rstrip("\n")
+    with unit_of_work() as s:
+        auth.set_password(s, get_user(s, login), password, context().actor)
+    if as_json:
+        emit_json({"login": login, "password": password if generate else None})
+    elif generate:
+        typer.echo(STATE.t("user.password_set", login=login, password=password))
+    else:
+        typer.echo(STATE.t("user.password_changed", login=login))
+
+
+def demo_passwords() -> dict[str, str]:
+    """Give the demo's main accounts fresh random passwords and return them."""
+    from workflow.services import accounts as auth
+    from workflow.services import get_user
+
+    out = {}
+    with unit_of_work() as s:
+        for login in DEMO_LOGINS:
+            password = secrets.token_urlsafe(9)
+            auth.set_password(s, get_user(s, login), password, "demo")
+            out[login] = password
+    return out
+
+
+def register(app: typer.Typer, user_app: typer.Typer) -> None:
+    """Add `serve` and `user password`; give `init --demo` its accounts' passwords."""
+    app.command("serve")(serve)
+    user_app.command("password")(user_password)
+    STATE.demo_accounts = demo_passwords

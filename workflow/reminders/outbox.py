@@ -1,0 +1,181 @@
+"""Outbox delivery: claim rows, send them through their channel, mark sent or retry with backoff.
+
+A row is claimed (status 'sending', a claim token, a lease) in its own short transaction,
+sent, then marked 'sent'. A worker killed after sending and before marking leaves the row
+'sending'; when the lease runs out another pass sends it again: a crash can repeat at most
+the message whose send was interrupted, and never loses one. PostgreSQL workers claim with
+FOR UPDATE SKIP LOCKED, so several can run at once without taking the same row.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from notifications.channels import ChatBlocked, DeliveryError, Outgoing, RetryAfter, TemporaryFailure
+from workflow.reminders.settings import OutboxSettings
+from workflow.storage.models import OutboxMessage, User
+
+log = logging.getLogger("merzim.outbox")
+
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+
+
+@dataclass
+class DispatchStats:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def message_id(row: OutboxMessage, sender: str = "merzim@localhost") -> str:
+    """Stable per row, so a repeated send is recognisable as the same message."""
+    domain = sender.rsplit("@", 1)[-1] or "localhost"
+    return f"<merzim.{row.id}.{row.local_day:%Y%m%d}.{row.channel}@{domain}>"
+
+
+def claim(engine: Engine, settings: OutboxSettings, now: float, token: str,
+          channels: tuple[str, ...] | None = None) -> list[OutboxMessage]:
+    """Take up to `batch` due rows (pending and due, or 'sending' with an expired lease)."""
+    stale = now - settings.lease_seconds
+    chan_filter = ""
+    params: dict[str, Any] = {"now": now, "stale": stale, "n": settings.batch, "tok": token}
+    if channels:
+        names = [f":c{i}" for i in range(len(channels))]
+        chan_filter = f" AND channel IN ({', '.join(names)})"
+        params.update({f"c{i}": c for i, c in enumerate(channels)})
+    lock = " FOR UPDATE SKIP LOCKED" if engine.dialect.name == "postgresql" else ""
+    inner = (f"SELECT id FROM outbox WHERE ((status = 'pending' AND next_attempt_at <= :now) "
+             f"OR (status = 'sending' AND claimed_at < :stale)){chan_filter} "
+             f"ORDER BY id LIMIT :n{lock}")
+    with Session(engine) as s:
+        s.execute(text(f"UPDATE outbox SET status = 'sending', claim_token = :tok, "
+                       f"claimed_at = :now WHERE id IN ({inner})"), params)
+        s.commit()
+        rows = list(s.exec(select(OutboxMessage).where(OutboxMessage.claim_token == token,
+                                                       OutboxMessage.status == SENDING)
+                           .order_by(OutboxMessage.id)))
+        for r in rows:
+            s.expunge(r)
+    return rows
+
+
+def _finish(engine: Engine, row: OutboxMessage, token: str, **values: Any) -> bool:
+    """Update the row only if our claim still holds it."""
+    sets = ", ".join(f"{k} = :{k}" for k in values)
+    with Session(engine) as s:
+        res = s.execute(text(f"UPDATE outbox SET {sets} WHERE id = :id AND claim_token = :tok"),
+                        {**values, "id": row.id, "tok": token})
+        s.commit()
+        return res.rowcount == 1
+
+
+def backoff(settings: OutboxSettings, attempts: int) -> float:
+    """Exponential: base, 2×base, 4×base … capped."""
+    return min(settings.backoff_seconds * (2 ** max(attempts - 1, 0)), settings.max_backoff_seconds)
+
+
+def dispatch(engine: Engine, settings: OutboxSettings, channels: dict[str, Any],
+             sender: str = "merzim@localhost", clock: Callable[[], float] = time.time,
+             on_blocked: Callable[[int], None] | None = None, max_rounds: int = 1000,
+             stop: Callable[[], bool] | None = None) -> DispatchStats:
+    """Send everything that is due now (until `stop()` says so); return what happened."""
+    stats = DispatchStats()
+    names = tuple(channels)
+    for _ in range(max_rounds):
+        if stop is not None and stop():  # stopping: finish the batch claimed, claim no more
+            break
+        token = uuid.uuid4().hex
+        rows = claim(engine, settings, clock(), token, names)
+        if not rows:
+            break
+        for row in rows:
+            channel = channels[row.channel]
+            out = Outgoing(message_id(row, sender), row.address, row.subject, row.body_text,
+                           row.body_html)
+            try:
+                try:
+                    channel.send(out)
+                except DeliveryError:
+                    raise
+                except Exception as exc:  # an unexpected channel error is retried, never stuck
+                    raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+            except RetryAfter as exc:
+                _finish(engine, row, token, status=PENDING, claim_token=None,
+                        next_attempt_at=clock() + exc.seconds, last_error=str(exc))
+                stats.retried += 1
+                continue
+            except DeliveryError as exc:
+                attempts = row.attempts + 1
+                if not exc.temporary or attempts >= settings.max_attempts:
+                    _finish(engine, row, token, status=FAILED, attempts=attempts,
+                            claim_token=None, last_error=str(exc))
+                    stats.failed += 1
+                    log.warning("outbox %s failed: %s", row.id, exc)
+                    if isinstance(exc, ChatBlocked) and on_blocked is not None:
+                        on_blocked(row.recipient_id)
+                else:
+                    _finish(engine, row, token, status=PENDING, attempts=attempts,
+                            claim_token=None, next_attempt_at=clock() + backoff(settings, attempts),
+                            last_error=str(exc))
+                    stats.retried += 1
+                stats.errors.append(f"{row.id}: {exc}")
+                continue
+            _finish(engine, row, token, status=SENT, attempts=row.attempts + 1, sent_at=clock(),
+                    claim_token=None, last_error=None)
+            stats.sent += 1
+        # rows waiting for a retry are not due yet; the next pass will see only new work
+    return stats
+
+
+def list_rows(s: Session, statuses: tuple[str, ...] = (PENDING, SENDING, FAILED),
+              day: date | None = None) -> list[OutboxMessage]:
+    query = select(OutboxMessage).where(OutboxMessage.status.in_(statuses))
+    if day is not None:
+        query = query.where(OutboxMessage.local_day == day)
+    return list(s.exec(query.order_by(OutboxMessage.id)))
+
+
+def retry(s: Session, ids: list[int] | None) -> int:
+    """Put failed rows (all, or those given) back in the queue for an immediate send.
+
+    Each goes to the recipient's address as it is now (an operator usually fixes a wrong email
+    or re-links Telegram before retrying); a row whose recipient is inactive or has no address
+    for the channel any more stays failed."""
+    query = select(OutboxMessage).where(OutboxMessage.status == FAILED)
+    if ids:
+        query = query.where(OutboxMessage.id.in_(ids))
+    n = 0
+    for row in s.exec(query):
+        user = s.get(User, row.recipient_id)
+        current = None
+        if user is not None and user.active:
+            current = user.email if row.channel == "email" else (
+                user.telegram_chat_id if user.telegram_active else None)
+        if not current:
+            continue
+        row.address = current
+        row.status, row.attempts, row.next_attempt_at, row.claim_token = PENDING, 0, 0.0, None
+        s.add(row)
+        n += 1
+    s.flush()
+    return n
+
+
+def mark_chat_blocked(s: Session, user_id: int) -> User | None:
+    user = s.get(User, user_id)
+    if user is not None and user.telegram_active:
+        user.telegram_active = False
+        s.add(user)
+        s.flush()
+    return user

@@ -1,0 +1,186 @@
+"""Reminder planning: read open stages and recipients, apply the policy, write outbox rows."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import date, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from notifications.policy import (
+    Digest,
+    Recipient,
+    StageItem,
+    officers_by_path,
+    owner_ids,
+    plan_digests,
+)
+from notifications.render import render_blocked, render_digest, render_moved
+from workflow.reminders.settings import NotifySettings
+from workflow.storage.models import OPEN, Analysis, Organisation, OutboxMessage, Stage, User
+
+PLANNER_LOCK = 7_243_002  # PostgreSQL advisory lock: one planner at a time
+DAILY = "daily"
+
+
+def recipients(s: Session) -> list[Recipient]:
+    rows = s.exec(select(User, Organisation).join(Organisation, Organisation.id == User.organisation_id)
+                  .where(User.active))
+    return [Recipient(u.id, u.full_name, u.role, u.language, o.path, u.email,
+                      u.telegram_chat_id if u.telegram_active else None) for u, o in rows]
+
+
+class Context(Protocol):
+    """What the planner needs of a use case's context (the service layer passes its own)."""
+
+    calendar: Any
+    definition: Any
+    today: date
+    language: str
+
+
+def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
+    """Open analysis stages due on or before `horizon` (everything overdue included)."""
+    defn = ctx.definition
+    query = (select(Stage, Analysis, Organisation)
+             .join(Analysis, Stage.analysis_id == Analysis.id)
+             .join(Organisation, Organisation.id == Stage.subject_id)
+             .where(Stage.status == OPEN, Stage.due_date.is_not(None), Stage.due_date <= horizon,
+                    Analysis.state != "cancelled"))
+    objects: dict[int, str] = {}
+    items = []
+    for stage, analysis, subject in s.exec(query):
+        if analysis.object_id not in objects:
+            objects[analysis.object_id] = s.get(Organisation, analysis.object_id).code
+        spec = defn.stage_spec(stage.key)
+        items.append(StageItem(
+            analysis_id=analysis.id, stage_key=stage.key,
+            stage_names={lang: defn.stage_name(stage.key, lang) for lang in ("kk", "ru", "en")},
+            due=stage.due_date, subject_code=subject.code, subject_name=subject.name,
+            object_code=objects[analysis.object_id], subject_path=subject.path,
+            responsible_id=analysis.responsible_id, projected=stage.projected,
+            before=spec.remind_before if spec else None))
+    return items
+
+
+def preview(s: Session, ctx: Context, ns: NotifySettings) -> list[Digest]:
+    """The digests of `ctx.today` (nothing is written)."""
+    per_stage = [x for st in ctx.definition.stages.values() for x in (st.remind_before or ())]
+    most = max([*ns.policy.before, *per_stage], default=0)
+    # Every day up to the next working day after the furthest offset: a stage due on a day off
+    # (an end planned on a Saturday) is that many working days away too.
+    horizon = ctx.calendar.add_working_days(ctx.today, most + 1) - timedelta(days=1)
+    return plan_digests(open_items(s, ctx, horizon), recipients(s), ctx.today, ctx.calendar,
+                        ns.policy)
+
+
+def address_for(recipient: Recipient, channel: str) -> str | None:
+    return recipient.email if channel == "email" else recipient.telegram_chat_id
+
+
+def _exists(s: Session, recipient_id: int, channel: str, day: date, digest: str) -> bool:
+    return s.exec(select(OutboxMessage.id).where(
+        OutboxMessage.recipient_id == recipient_id, OutboxMessage.channel == channel,
+        OutboxMessage.local_day == day, OutboxMessage.digest == digest)).first() is not None
+
+
+def enqueue(s: Session, recipient_id: int, channel: str, day: date, digest: str, address: str,
+            subject: str, body_text: str, body_html: str) -> OutboxMessage | None:
+    """Write one outbox row unless its key is already there (written once)."""
+    if _exists(s, recipient_id, channel, day, digest):
+        return None
+    row = OutboxMessage(recipient_id=recipient_id, channel=channel, local_day=day, digest=digest,
+                        address=address, subject=subject[:500], body_text=body_text,
+                        body_html=body_html, status="pending", next_attempt_at=0.0,
+                        created_at=time.time())
+    s.add(row)
+    s.flush()
+    return row
+
+
+def plan_reminders(s: Session, ctx: Context, ns: NotifySettings) -> list[OutboxMessage]:
+    """Write today's digests to the outbox (idempotent; one planner at a time on PostgreSQL)."""
+    if s.get_bind().dialect.name == "postgresql":
+        got = s.execute(text("SELECT pg_try_advisory_xact_lock(:k, hashtext(current_schema()))"),
+                        {"k": PLANNER_LOCK}).scalar()
+        if not got:
+            return []
+    written = []
+    for digest in preview(s, ctx, ns):
+        rendered = None
+        for channel in ns.channels:
+            address = address_for(digest.recipient, channel)
+            if not address:
+                continue
+            rendered = rendered or render_digest(digest)
+            row = enqueue(s, digest.recipient.id, channel, ctx.today, DAILY, address,
+                          rendered.subject, rendered.text, rendered.html)
+            if row is not None:
+                written.append(row)
+    return written
+
+
+def notify_moved(s: Session, ctx: Context, ns: NotifySettings,
+                 moved: list[dict]) -> list[OutboxMessage]:
+    """Queue one message per owner and channel listing the deadlines a re-planning moved
+    (journey 5). The owners are those the reminders go to (`policy.owner_ids`).
+
+    The outbox key holds a hash of the recipient's moves, so running `replan` again after the
+    same change writes nothing, while a later, different change is a new message."""
+    if not moved:
+        return []
+    defn = ctx.definition
+    ids = sorted({m["analysis"] for m in moved})
+    rows = s.exec(select(Analysis, Organisation).join(Organisation,
+                                                      Organisation.id == Analysis.subject_id)
+                  .where(Analysis.id.in_(ids)))
+    analyses = {a.id: (a, subject) for a, subject in rows}
+    objects = {o.id: o.code for o in s.exec(select(Organisation).where(
+        Organisation.id.in_({a.object_id for a, _subj in analyses.values()})))}
+    people = {r.id: r for r in recipients(s)}
+    officers_at = officers_by_path(people.values())
+    per_person: dict[int, list[dict]] = {}
+    for m in moved:
+        analysis, subject = analyses[m["analysis"]]
+        line = {"stage": m["stage"], "subject": subject.name, "object": objects[analysis.object_id],
+                "analysis": analysis.id, "old": m["old"], "new": m["new"],
+                "stage_names": {lang: defn.stage_name(m["stage"], lang) for lang in ("kk", "ru", "en")}}
+        for rid in owner_ids(analysis.responsible_id, subject.path, people, officers_at):
+            per_person.setdefault(rid, []).append(line)
+    written = []
+    for rid, lines in sorted(per_person.items()):
+        person = people[rid]
+        lines.sort(key=lambda ln: (ln["new"], ln["analysis"], ln["stage"]))
+        key = hashlib.sha256(repr([(ln["analysis"], ln["stage"], ln["old"].isoformat(),
+                                    ln["new"].isoformat()) for ln in lines]).encode()).hexdigest()
+        rendered = None
+        for channel in ns.channels:
+            address = address_for(person, channel)
+            if not address:
+                continue
+            rendered = rendered or render_moved(person.language, person.name, ctx.today, lines)
+            row = enqueue(s, rid, channel, ctx.today, f"moved-{key[:32]}", address,
+                          rendered.subject, rendered.text, rendered.html)
+            if row is not None:
+                written.append(row)
+    return written
+
+
+def tell_admins_blocked(s: Session, user: User, day: date) -> int:
+    """Queue an email to the admins over `user`'s organisation (those whose subtree holds it;
+    every admin when none does) that `user`'s Telegram chat blocked the bot."""
+    n = 0
+    org = s.get(Organisation, user.organisation_id)
+    admins = list(s.exec(select(User, Organisation)
+                         .join(Organisation, Organisation.id == User.organisation_id)
+                         .where(User.role == "admin", User.active, User.email.is_not(None))))
+    over = [a for a, a_org in admins if org is not None and org.path.startswith(a_org.path)]
+    for admin in over or [a for a, _o in admins]:
+        r = render_blocked(admin.language, user.full_name, user.login)
+        if enqueue(s, admin.id, "email", day, f"blocked-{user.id}", admin.email, r.subject, r.text,
+                   r.html):
+            n += 1
+    return n

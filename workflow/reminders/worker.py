@@ -1,0 +1,163 @@
+"""The worker: APScheduler is the clock for planning reminders, dispatching the outbox and
+polling Telegram; the database is the store of record."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from notifications.email import EmailChannel
+from notifications.telegram import TelegramChannel
+from workflow.reminders import outbox
+from workflow.reminders import planner as reminders
+from workflow.reminders.planner import Context
+from workflow.reminders.settings import NotifySettings
+from workflow.reminders.telegram_link import poll_updates
+
+log = logging.getLogger("merzim.worker")
+# APScheduler logs two INFO lines for every run of every job (dispatch runs every few
+# seconds); keep its warnings (missed runs) and errors, drop the chatter.
+logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+
+
+def build_channels(ns: NotifySettings) -> dict[str, Any]:
+    channels: dict[str, Any] = {}
+    if "email" in ns.channels and ns.smtp is not None:
+        channels["email"] = EmailChannel(ns.smtp)
+    if "telegram" in ns.channels and ns.telegram is not None:
+        channels["telegram"] = TelegramChannel(ns.telegram)
+    return channels
+
+
+@dataclass
+class Worker:
+    """One worker process: plan (once a day, idempotent), dispatch, poll."""
+
+    engine: Engine
+    ns: NotifySettings
+    make_context: Callable[[date], Context]
+    now: Callable[[], datetime]  # timezone-aware local now
+    channels: dict[str, Any]
+    pinned_day: bool = False  # MERZIM_TODAY set: treat the send time as reached
+    stopping: threading.Event = field(default_factory=threading.Event)  # set on SIGTERM
+
+    def plan_once(self) -> int:
+        """Write today's digests if today is a working day and the send time has come."""
+        now = self.now()
+        ctx = self.make_context(now.date())
+        if not ctx.calendar.is_working_day(ctx.today):
+            return 0
+        if not self.pinned_day and now.time() < self.ns.send_time:
+            return 0
+        try:
+            with Session(self.engine) as s:
+                rows = reminders.plan_reminders(s, ctx, self.ns)
+                s.commit()
+        except IntegrityError:  # another planner wrote the same rows first (SQLite has no lock)
+            log.info("another planner already wrote today's digests")
+            return 0
+        if rows:
+            log.info("planned %d messages for %s", len(rows), ctx.today)
+        return len(rows)
+
+    def _blocked(self, user_id: int) -> None:
+        with Session(self.engine) as s:
+            user = outbox.mark_chat_blocked(s, user_id)
+            if user is not None:
+                reminders.tell_admins_blocked(s, user, self.now().date())
+            s.commit()
+
+    def dispatch_once(self) -> outbox.DispatchStats:
+        sender = self.ns.smtp.sender if self.ns.smtp else "merzim@localhost"
+        stats = outbox.dispatch(self.engine, self.ns.outbox, self.channels, sender,
+                                on_blocked=self._blocked, stop=self.stopping.is_set)
+        if stats.sent or stats.failed or stats.retried:
+            log.info("dispatch: %d sent, %d retried, %d failed", stats.sent, stats.retried,
+                     stats.failed)
+        return stats
+
+    def poll_once(self) -> int:
+        tg = self.channels.get("telegram")
+        return poll_updates(self.engine, tg) if tg is not None else 0
+
+    def cycle(self) -> dict[str, Any]:
+        """One planning and dispatch cycle (merzim worker --once)."""
+        planned = self.plan_once()
+        polled = 0
+        if "telegram" in self.channels:
+            try:
+                polled = self.poll_once()
+            except Exception as exc:  # polling must not stop delivery
+                log.warning("telegram poll failed: %s", exc)
+        stats = self.dispatch_once()
+        return {"planned": planned, "linked": polled, "sent": stats.sent,
+                "retried": stats.retried, "failed": stats.failed, "errors": stats.errors}
+
+    def add_jobs(self, sched, timezone: str) -> None:
+        """The planning (at the send time, plus a catch-up), dispatch and polling jobs."""
+        from apscheduler.triggers.cron import CronTrigger
+
+        t = self.ns.send_time
+        start = datetime.now().astimezone()
+        sched.add_job(self._safe(self.plan_once), CronTrigger(hour=t.hour, minute=t.minute,
+                                                              timezone=timezone), id="plan",
+                      name="plan reminders")
+        sched.add_job(self._safe(self.plan_once), "interval", minutes=self.ns.catch_up_minutes,
+                      id="catch_up", name="plan reminders (catch-up)", next_run_time=start)
+        sched.add_job(self._safe(self.dispatch_once), "interval", seconds=self.ns.dispatch_seconds,
+                      id="dispatch", name="dispatch the outbox", next_run_time=start)
+        if "telegram" in self.channels:
+            sched.add_job(self._safe(self.poll_once), "interval",
+                          seconds=self.ns.telegram_poll_seconds, id="telegram_poll",
+                          name="poll Telegram for link codes")
+
+    @staticmethod
+    def _job_defaults() -> dict[str, Any]:
+        return {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+
+    def run_forever(self, timezone: str) -> None:
+        """Block until SIGTERM or SIGINT, then stop cleanly (running jobs finish)."""
+        from apscheduler.schedulers.blocking import BlockingScheduler
+
+        sched = BlockingScheduler(timezone=timezone, job_defaults=self._job_defaults())
+        self.add_jobs(sched, timezone)
+
+        def stop(signum, _frame):
+            log.info("signal %s: stopping the worker", signum)
+            self.stopping.set()  # a running dispatch sends what it claimed and claims no more
+            sched.shutdown(wait=False)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        log.info("worker started")
+        sched.start()
+        log.info("worker stopped")
+
+    def start_background(self, timezone: str):
+        """Run the jobs in a background thread (the worker embedded in `merzim serve`)."""
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        sched = BackgroundScheduler(timezone=timezone, job_defaults=self._job_defaults())
+        self.add_jobs(sched, timezone)
+        sched.start()
+        return sched
+
+    @staticmethod
+    def _safe(job: Callable[[], Any]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                job()
+            except Exception:  # a failing job is logged and tried again at its next run
+                log.exception("job %s failed", getattr(job, "__name__", job))
+
+        run.__name__ = getattr(job, "__name__", "job")
+        return run

@@ -1,0 +1,413 @@
+"""Use cases after the note: risks, recommendations, the action plan, quarterly monitoring,
+positions exposed to corruption risk. Each runs in the caller's transaction; a refusal raises
+before the caller commits, so nothing is stored."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, select
+
+from workflow.core import monitoring as mon
+from workflow.core.errors import NotFound, RuleViolation, UsageError
+from workflow.core.machine import MAX_TEXT
+from workflow.services.context import Context
+from workflow.services.lookup import get_analysis, get_org
+from workflow.storage import audit
+from workflow.storage.models import (
+    DONE_LATE,
+    DONE_ON_TIME,
+    OPEN,
+    Analysis,
+    ExternalAnalysis,
+    MonitoringReport,
+    Organisation,
+    PlanItem,
+    Position,
+    Recommendation,
+    Risk,
+    Stage,
+    Subdivision,
+)
+from workflow.storage.queries import subtree_range
+
+STATUSES = ("not_started", "in_progress", "fulfilled", "not_fulfilled")
+PLAN_COLUMNS = ("measure", "completion_form", "deadline", "responsible")
+
+
+def _text(value: str | None, field: str, required: bool = True, limit: int = MAX_TEXT) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise UsageError(f"{field} is empty", key="error.empty_field", field=field)
+        return None
+    if len(value) > limit:
+        raise RuleViolation(f"{field} too long", key="rule.too_long", field=field, limit=limit)
+    return value
+
+
+def _stage(s: Session, analysis: Analysis, key: str) -> Stage | None:
+    return s.exec(select(Stage).where(Stage.analysis_id == analysis.id, Stage.key == key)).first()
+
+
+def _add_stage(s: Session, analysis: Analysis, key: str, due: date) -> Stage:
+    subject = s.get(Organisation, analysis.subject_id)
+    st = Stage(analysis_id=analysis.id, key=key, subject_id=subject.id, subject_path=subject.path,
+               due_date=due, projected=False, status=OPEN)
+    s.add(st)
+    return st
+
+
+def _complete(st: Stage | None, on: date, evidence: dict[str, Any]) -> None:
+    if st is None:
+        return
+    st.done_on = on
+    st.status = DONE_ON_TIME if st.due_date is None or on <= st.due_date else DONE_LATE
+    st.evidence = {"date": on.isoformat(), **evidence}
+
+
+def note_date(s: Session, analysis: Analysis) -> date | None:
+    st = _stage(s, analysis, "analytic_note")
+    return st.done_on if st else None
+
+
+def report(s: Session, analysis: Analysis, period: str) -> MonitoringReport:
+    row = s.exec(select(MonitoringReport).where(MonitoringReport.analysis_id == analysis.id,
+                                                MonitoringReport.period == period)).first()
+    if row is None:
+        known = [r.period for r in s.exec(select(MonitoringReport).where(
+            MonitoringReport.analysis_id == analysis.id).order_by(MonitoringReport.period))]
+        raise RuleViolation("unknown period", key="rule.unknown_period", period=period,
+                            known=", ".join(known) or "-")
+    return row
+
+
+def after_event(s: Session, ctx: Context, analysis: Analysis, event: str, on: date,
+                evidence: dict[str, Any]) -> None:
+    """The monitoring side of an event recorded by services.record_event."""
+    interp = ctx.definition.interpretations
+    if event == "analytic_note":
+        for p in mon.periods(ctx.calendar, on, int(interp.get("monitoring_years", 1)),
+                             day=int(interp.get("monitoring_report_day", mon.REPORT_DAY)),
+                             how=interp.get("roll", "following"),
+                             months=int(interp.get("monitoring_period_months", 3))):
+            s.add(MonitoringReport(analysis_id=analysis.id, period=p.label))
+            _add_stage(s, analysis, f"monitoring_report:{p.label}", p.report_due)
+    elif event == "monitoring_report":
+        row = report(s, analysis, evidence["period"])
+        if row.received_on is not None:
+            raise RuleViolation("already received", key="rule.already_recorded",
+                                event=f"monitoring_report {row.period}",
+                                date=row.received_on.isoformat())
+        start, _end = mon.quarter_bounds(*mon.parse_label(row.period))
+        if on < start:
+            raise RuleViolation("report before its period", key="rule.report_too_early",
+                                period=row.period, date=on.isoformat(), start=start.isoformat())
+        row.received_on = on
+        s.add(row)
+        _complete(_stage(s, analysis, f"monitoring_report:{row.period}"), on, evidence)
+        _add_stage(s, analysis, f"monitoring_review:{row.period}", mon.review_due(
+            ctx.calendar, on, int(interp.get("monitoring_review_working_days",
+                                             mon.REVIEW_WORKING_DAYS))))
+    elif event == "monitoring_review":
+        row = report(s, analysis, evidence["period"])
+        if row.received_on is None:
+            raise RuleViolation("not received", key="rule.review_before_report", period=row.period)
+        if row.reviewed_on is not None:
+            raise RuleViolation("already reviewed", key="rule.already_recorded",
+                                event=f"monitoring_review {row.period}",
+                                date=row.reviewed_on.isoformat())
+        if on < row.received_on:
+            raise RuleViolation("review before receipt", key="rule.date_before",
+                                event="monitoring_review", date=on.isoformat(),
+                                other="monitoring_report", other_date=row.received_on.isoformat())
+        row.reviewed_on = on
+        s.add(row)
+        _complete(_stage(s, analysis, f"monitoring_review:{row.period}"), on, evidence)
+    elif event == "monitoring_note":
+        open_periods = [r.period for r in s.exec(select(MonitoringReport).where(
+            MonitoringReport.analysis_id == analysis.id, MonitoringReport.reviewed_on.is_(None)))]
+        if open_periods:
+            raise RuleViolation("periods not reviewed", key="rule.periods_open",
+                                periods=", ".join(sorted(open_periods)))
+    s.flush()
+
+
+# -- risks and recommendations ----------------------------------------------------------------
+
+
+def _owner(s: Session, analysis_id: int | None, external_id: int | None):
+    if (analysis_id is None) == (external_id is None):
+        raise UsageError("give an analysis or an external analysis", key="error.owner")
+    if analysis_id is not None:
+        return get_analysis(s, analysis_id), None
+    ext = s.get(ExternalAnalysis, external_id)
+    if ext is None:
+        raise NotFound(f"no external analysis {external_id}", key="notfound.external",
+                       id=external_id)
+    return None, ext
+
+
+def add_risk(s: Session, ctx: Context, description: str, process: str | None = None,
+             subdivision: str | None = None, analysis_id: int | None = None,
+             external_id: int | None = None) -> Risk:
+    analysis, ext = _owner(s, analysis_id, external_id)
+    risk = Risk(analysis_id=analysis.id if analysis else None, external_id=ext.id if ext else None,
+                description=_text(description, "description"),
+                process=_text(process, "process", False),
+                subdivision=_text(subdivision, "subdivision", False, 300))
+    s.add(risk)
+    s.flush()
+    audit.append(s, ctx.actor, "risk.add", "risk", risk.id,
+                 {"analysis": analysis_id, "external": external_id, "description": risk.description})
+    return risk
+
+
+def add_recommendation(s: Session, ctx: Context, risk_id: int, text: str) -> Recommendation:
+    risk = s.get(Risk, risk_id)
+    if risk is None:
+        raise NotFound(f"no risk {risk_id}", key="notfound.risk", id=risk_id)
+    rec = Recommendation(risk_id=risk.id, text=_text(text, "text"), status="not_started")
+    s.add(rec)
+    s.flush()
+    audit.append(s, ctx.actor, "recommendation.add", "recommendation", rec.id,
+                 {"risk": risk_id, "text": rec.text})
+    return rec
+
+
+def set_status(s: Session, ctx: Context, rec_id: int, status: str, on: date,
+               evidence: dict[str, str | None]) -> Recommendation:
+    """A review's verdict on one recommendation; 'fulfilled' needs the plan's completion form."""
+    rec = s.get(Recommendation, rec_id)
+    if rec is None:
+        raise NotFound(f"no recommendation {rec_id}", key="notfound.recommendation", id=rec_id)
+    if status not in STATUSES:
+        raise UsageError(f"unknown status {status!r}", key="error.bad_status", value=status,
+                         known=", ".join(STATUSES))
+    if on > ctx.today:
+        raise RuleViolation(f"{on} is in the future", key="rule.future_date",
+                            date=on.isoformat(), today=ctx.today.isoformat())
+    evidence = {k: v.strip() for k, v in evidence.items() if v and v.strip()}
+    for field, value in evidence.items():
+        if len(value) > MAX_TEXT:
+            raise RuleViolation("too long", key="rule.too_long", field=field, limit=MAX_TEXT)
+    if status == "fulfilled":
+        items = list(s.exec(select(PlanItem).where(PlanItem.recommendation_id == rec.id)))
+        if not items:
+            raise RuleViolation("no plan measure", key="rule.no_plan_measure", id=rec.id)
+        form = evidence.get("form", "")
+        wanted = {i.completion_form.strip().casefold() for i in items}
+        if form.casefold() not in wanted:
+            raise RuleViolation("wrong completion form", key="rule.wrong_form", id=rec.id,
+                                form=form or "-", wanted=" / ".join(i.completion_form for i in items))
+        if not (evidence.get("number") or evidence.get("url")):
+            raise RuleViolation("no confirming document", key="rule.missing_evidence",
+                                event="fulfilled", field="number/url")
+    rec.status, rec.status_on, rec.evidence = status, on, evidence or None
+    s.add(rec)
+    s.flush()
+    audit.append(s, ctx.actor, "recommendation.status", "recommendation", rec.id,
+                 {"status": status, "on": on, "evidence": evidence})
+    return rec
+
+
+# -- the action plan ---------------------------------------------------------------------------
+
+
+def known_subdivisions(s: Session, org: Organisation) -> dict[str, str]:
+    """Names (case-folded) of the object's registered subdivisions and of its subtree's bodies."""
+    names = {sd.name.casefold(): sd.name for sd in s.exec(
+        select(Subdivision).where(Subdivision.organisation_id == org.id))}
+    lo, hi = subtree_range(org)
+    for o in s.exec(select(Organisation).where(Organisation.path >= lo, Organisation.path < hi)):
+        for n in (o.name, o.name_kk, o.name_ru, o.code):
+            if n:
+                names[n.casefold()] = n
+    return names
+
+
+def add_subdivision(s: Session, ctx: Context, org_code: str, name: str) -> Subdivision:
+    org = get_org(s, org_code)
+    name = _text(name, "name", True, 300)
+    if s.exec(select(Subdivision).where(Subdivision.organisation_id == org.id,
+                                        Subdivision.name == name)).first():
+        raise RuleViolation("exists", key="rule.subdivision_exists", name=name, org=org.code)
+    sd = Subdivision(organisation_id=org.id, name=name)
+    s.add(sd)
+    s.flush()
+    audit.append(s, ctx.actor, "subdivision.add", "organisation", org.id, {"name": name})
+    return sd
+
+
+def import_plan(s: Session, ctx: Context, rows: list[dict[str, str]], analysis_id: int | None = None,
+                external_id: int | None = None) -> list[PlanItem]:
+    """Add the plan's measures (all or none); each bad row is refused naming its row number."""
+    analysis, ext = _owner(s, analysis_id, external_id)
+    org = s.get(Organisation, analysis.object_id if analysis else ext.subject_id)
+    names = known_subdivisions(s, org)
+    items = []
+    for i, row in enumerate(rows, start=2):
+        n = row.get("_row", i)  # the row's number in the file, blank rows skipped
+        try:
+            measure = _text(row.get("measure"), "measure")
+            form = _text(row.get("completion_form"), "completion_form", True, 300)
+            raw = (row.get("deadline") or "").strip()
+            try:
+                deadline = date.fromisoformat(raw[:10])
+            except ValueError:
+                raise UsageError(key="error.bad_date", what="deadline", value=raw) from None
+            responsible = _text(row.get("responsible"), "responsible", True, 300)
+            if responsible.casefold() not in names:
+                raise RuleViolation(key="rule.unknown_subdivision", name=responsible,
+                                    org=org.code)
+            rec_id = None
+            if (row.get("recommendation") or "").strip():
+                try:
+                    rec_id = int(row["recommendation"])
+                except ValueError:
+                    raise UsageError(key="error.bad_int", what="recommendation",
+                                     value=row["recommendation"]) from None
+                rec = s.get(Recommendation, rec_id)
+                risk = s.get(Risk, rec.risk_id) if rec else None
+                if risk is None or (risk.analysis_id, risk.external_id) != (analysis_id, external_id):
+                    raise NotFound(key="notfound.recommendation", id=rec_id)
+        except (UsageError, RuleViolation, NotFound) as exc:
+            raise type(exc)(key="error.row", row=n, detail=exc.render(_english)) from None
+        item = PlanItem(analysis_id=analysis_id, external_id=external_id, recommendation_id=rec_id,
+                        measure=measure, completion_form=form, deadline=deadline,
+                        subdivision=names[responsible.casefold()],
+                        person=_text(row.get("person"), "person", False, 200))
+        s.add(item)
+        s.flush()
+        if analysis is not None:
+            _add_stage(s, analysis, f"plan_item:{item.id}", deadline)
+        items.append(item)
+    audit.append(s, ctx.actor, "plan.import", "analysis" if analysis else "external_analysis",
+                 analysis_id or external_id, {"items": len(items)})
+    s.flush()
+    return items
+
+
+def _english(key: str, default=None, **params):
+    from workflow.i18n import Translator
+
+    return Translator("en")(key, default=default, **params)
+
+
+def plan_rows(s: Session, analysis_id: int | None = None, external_id: int | None = None
+              ) -> list[dict[str, Any]]:
+    query = select(PlanItem).where(PlanItem.analysis_id == analysis_id,
+                                   PlanItem.external_id == external_id).order_by(PlanItem.id)
+    return [{"measure": i.measure, "completion_form": i.completion_form, "deadline": i.deadline,
+             "responsible": i.subdivision, "person": i.person,
+             "recommendation": i.recommendation_id} for i in s.exec(query)]
+
+
+# -- positions ----------------------------------------------------------------------------------
+
+
+def add_position(s: Session, ctx: Context, analysis_id: int, title: str, subdivision: str,
+                 risk: str) -> Position:
+    analysis = get_analysis(s, analysis_id)
+    pos = Position(analysis_id=analysis.id, title=_text(title, "position", True, 300),
+                   subdivision=_text(subdivision, "subdivision", True, 300),
+                   risk=_text(risk, "risk"))
+    s.add(pos)
+    s.flush()
+    audit.append(s, ctx.actor, "position.add", "analysis", analysis.id,
+                 {"position": pos.title, "subdivision": pos.subdivision})
+    return pos
+
+
+def positions_under(s: Session, org_code: str) -> list[dict[str, Any]]:
+    """The consolidated list of positions for a region or central body (its subtree)."""
+    lo, hi = subtree_range(get_org(s, org_code))
+    query = (select(Position, Analysis, Organisation)
+             .join(Analysis, Analysis.id == Position.analysis_id)
+             .join(Organisation, Organisation.id == Analysis.subject_id)
+             .where(Organisation.path >= lo, Organisation.path < hi)
+             .order_by(Organisation.path, Position.id))
+    out = []
+    for pos, analysis, org in s.exec(query):
+        approved = _stage(s, analysis, "positions_list")
+        out.append({"organisation": org.code, "organisation_name": org.name,
+                    "analysis": analysis.id, "position": pos.title, "subdivision": pos.subdivision,
+                    "risk": pos.risk,
+                    "approved_on": approved.done_on if approved else None})
+    return out
+
+
+# -- the evaluation scorecard --------------------------------------------------------------------
+
+
+def find_programme(s: Session, ref: str):
+    """A programme by id, or by 'SUBJECT:YEAR'."""
+    from workflow.storage.models import Programme
+
+    prog = None
+    if ":" in ref:
+        code, _, year = ref.rpartition(":")
+        org = get_org(s, code)
+        try:
+            prog = s.exec(select(Programme).where(Programme.subject_id == org.id,
+                                                  Programme.year == int(year))).first()
+        except ValueError:
+            prog = None
+    else:
+        try:
+            prog = s.get(Programme, int(ref))
+        except ValueError:
+            prog = None
+    if prog is None:
+        raise NotFound(f"no programme {ref}", key="notfound.programme", id=ref)
+    return prog
+
+
+def programme_facts(s: Session, prog, settings) -> Any:
+    """What the scorecard needs, read from the recorded data."""
+    from workflow.core import scorecard as sc
+
+    subject = s.get(Organisation, prog.subject_id)
+    analyses = list(s.exec(select(Analysis).where(Analysis.programme_id == prog.id,
+                                                  Analysis.state != "cancelled")
+                           .order_by(Analysis.id)))
+    facts = []
+    for a in analyses:
+        done = {st.key for st in s.exec(select(Stage).where(Stage.analysis_id == a.id))
+                if st.status in (DONE_ON_TIME, DONE_LATE)}
+        obj = s.get(Organisation, a.object_id)
+        facts.append(sc.AnalysisFacts(
+            id=a.id, object=obj.code, order="order" in done,
+            start_announcement="start_announcement" in done,
+            discussion_announcement="discussion_announcement" in done,
+            public_discussion="public_discussion" in done, analytic_note="analytic_note" in done,
+            action_plan="action_plan" in done, publication="publication" in done,
+            positions_list="positions_list" in done, monitoring_closed=a.state == "closed"))
+    closed = {a.id for a in analyses if a.state == "closed"}
+    risks = []
+    ids = [a.id for a in analyses]
+    if ids:
+        for risk in s.exec(select(Risk).where(Risk.analysis_id.in_(ids)).order_by(Risk.id)):
+            recs = list(s.exec(select(Recommendation).where(Recommendation.risk_id == risk.id)))
+            eliminated = bool(recs) and all(r.status == "fulfilled" for r in recs)
+            risks.append(sc.RiskFacts(risk.id, eliminated, eliminated and risk.analysis_id in closed))
+    schedule = s.exec(select(Stage).where(Stage.programme_id == prog.id,
+                                          Stage.key == "schedule")).first()
+    external = None
+    window_start = date(prog.year - settings.external_years_back, 1, 1)
+    ext = s.exec(select(ExternalAnalysis).where(
+        ExternalAnalysis.subject_id == subject.id, ExternalAnalysis.completed_on >= window_start,
+        ExternalAnalysis.completed_on <= date(prog.year, 12, 31))
+        .order_by(ExternalAnalysis.completed_on.desc())).first()
+    if ext is not None:
+        items = list(s.exec(select(PlanItem).where(PlanItem.external_id == ext.id)))
+        fulfilled = 0
+        for item in items:
+            rec = s.get(Recommendation, item.recommendation_id) if item.recommendation_id else None
+            fulfilled += bool(rec and rec.status == "fulfilled")
+        external = sc.ExternalFacts(ext.completed_on, len(items), fulfilled)
+    return sc.ProgrammeFacts(
+        subject=subject.code, subject_kind=subject.kind, year=prog.year,
+        schedule_approved=bool(schedule and schedule.status in (DONE_ON_TIME, DONE_LATE)),
+        analyses=facts, risks=risks, external=external)

@@ -1,0 +1,31 @@
+"""The composition root: settings turned into a database engine, a calendar and the process
+definitions, once per process (the CLI and every web process build theirs here)."""
+
+from __future__ import annotations
+
+from calendars import KazakhstanCalendar
+from calendars.errors import CalendarError
+from workflow.core.definition import Definition
+from workflow.core.errors import ConfigError
+from workflow.definitions import load_definition
+from workflow.settings import Settings
+from workflow.storage.db import make_engine
+
+
+def engine(settings: Settings):
+    """The database engine of the configured URL."""
+    return make_engine(settings.database_url)
+
+
+def calendar(settings: Settings, language: str | None = None) -> KazakhstanCalendar:
+    """The Kazakh calendar with the operator's corrections from config.toml."""
+    try:
+        return KazakhstanCalendar(overrides=settings.calendar,
+                                  language=language or settings.language)
+    except CalendarError as exc:
+        raise ConfigError(f"{settings.path or 'config.toml'}: {exc}") from exc
+
+
+def definition(settings: Settings) -> Definition:
+    """The process definition with the configured interpretations."""
+    return load_definition(settings.process, settings.interpretations)

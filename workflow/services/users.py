@@ -1,0 +1,71 @@
+"""Users: add and change the people merzim knows (officers, managers, admins)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlmodel import Session, select
+
+from workflow.core.errors import RuleViolation, UsageError
+from workflow.services.context import Context
+from workflow.services.lookup import get_org, get_user
+from workflow.storage import audit
+from workflow.storage.models import ROLES, User
+
+EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+$")
+
+
+def add_user(s: Session, ctx: Context, login: str, full_name: str, role: str, org_code: str,
+             email: str | None = None, language: str = "kk") -> User:
+    login = (login or "").strip()
+    if not login or len(login) > 100 or any(c.isspace() for c in login):
+        raise UsageError(f"bad login {login!r}", key="error.bad_login", value=login)
+    _check_user_fields(role, email, language)
+    if s.exec(select(User).where(User.login == login)).first():
+        raise RuleViolation(f"user {login} exists", key="rule.user_exists", login=login)
+    org = get_org(s, org_code)
+    user = User(login=login, full_name=full_name or login, role=role, organisation_id=org.id,
+                email=email, language=language)
+    s.add(user)
+    s.flush()
+    audit.append(s, ctx.actor, "user.add", "user", user.id,
+                 {"login": login, "role": role, "org": org_code, "email": email})
+    return user
+
+
+def _check_user_fields(role: str | None, email: str | None, language: str | None) -> None:
+    if role is not None and role not in ROLES:
+        raise UsageError(f"unknown role {role!r}", key="error.bad_role", value=role,
+                         known=", ".join(ROLES))
+    if language is not None and language not in ("kk", "ru", "en"):
+        raise UsageError(f"unknown language {language!r}", key="error.bad_language",
+                         value=language)
+    if email is not None and not EMAIL.match(email):
+        raise UsageError(f"bad email address {email!r}", key="error.bad_email", value=email)
+
+
+def update_user(s: Session, ctx: Context, login: str, **changes: Any) -> User:
+    """Change a user's name, role, organisation, email, language, Telegram chat or activity."""
+    user = get_user(s, login)
+    _check_user_fields(changes.get("role"), changes.get("email") or None, changes.get("language"))
+    applied: dict[str, Any] = {}
+    if changes.get("org") is not None:
+        user.organisation_id = get_org(s, changes["org"]).id
+        applied["org"] = changes["org"]
+    for key in ("full_name", "role", "email", "language", "telegram_chat_id", "active"):
+        if changes.get(key) is not None:
+            value = changes[key]
+            if key in ("email", "telegram_chat_id") and value == "":
+                value = None
+            setattr(user, key, value)
+            applied[key] = value
+    if changes.get("telegram_chat_id"):
+        user.telegram_active = True
+    if not applied:
+        raise UsageError("nothing to change", key="error.nothing_to_change")
+    s.add(user)
+    s.flush()
+    audit.append(s, ctx.actor, "user.set", "user", user.id, {"login": login, **applied})
+    return user
+

@@ -1,0 +1,115 @@
+"""Settings: read config.toml (or the file MERZIM_CONFIG names) over documented defaults."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from workflow.core.errors import ConfigError
+
+LANGUAGES = ("kk", "ru", "en")
+
+DEFAULTS: dict[str, Any] = {
+    "general": {"timezone": "Asia/Almaty", "language": "kk"},
+    "database": {"path": "merzim.db", "url": ""},
+    "process": {"definition": "internal_risk_analysis"},
+    "calendar": {},
+    "interpretations": {},
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything merzim reads from its configuration file."""
+
+    path: Path | None
+    timezone: str
+    language: str
+    database_url: str
+    process: str
+    calendar: dict[str, Any] = field(default_factory=dict)
+    interpretations: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _merge(defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    merged = {k: (dict(v) if isinstance(v, dict) else v) for k, v in defaults.items()}
+    for key, value in given.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def config_path(env: dict[str, str] | None = None) -> Path | None:
+    """The config file in use: MERZIM_CONFIG, else ./config.toml when present, else none."""
+    env = os.environ if env is None else env
+    named = env.get("MERZIM_CONFIG")
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise ConfigError(f"MERZIM_CONFIG names {named}, which is not a file")
+        return path
+    local = Path("config.toml")
+    return local if local.is_file() else None
+
+
+def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Read settings; a malformed file or value is refused with a message naming it."""
+    env = os.environ if env is None else env
+    if path is None:
+        path = config_path(env)
+    given: dict[str, Any] = {}
+    if path is not None:
+        try:
+            given = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    data = _merge(DEFAULTS, given)
+    general, database = data["general"], data["database"]
+    language = env.get("MERZIM_LANG") or general.get("language", "kk")
+    if language not in LANGUAGES:
+        raise ConfigError(f"general.language: {language!r} is not one of kk, ru, en")
+    timezone = str(general.get("timezone"))
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"general.timezone: unknown time zone {timezone!r}") from exc
+    file_url = str(database.get("url") or "")
+    if file_url:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            has_password = make_url(file_url).password is not None
+        except ArgumentError as exc:
+            raise ConfigError(f"database.url: {exc}") from None
+        if has_password:
+            raise ConfigError("database.url: holds a password; secrets never go in the "
+                              "configuration file: set MERZIM_DATABASE_URL in the environment, "
+                              "or use PGPASSFILE / a .pgpass file")
+    url = env.get("MERZIM_DATABASE_URL") or file_url
+    if not url:
+        db_path = Path(str(database.get("path") or "merzim.db"))
+        if not db_path.is_absolute() and path is not None:
+            db_path = path.resolve().parent / db_path
+        url = f"sqlite:///{db_path}"
+    return Settings(
+        path=path,
+        timezone=timezone,
+        language=language,
+        database_url=url,
+        process=str(data["process"].get("definition", "internal_risk_analysis")),
+        calendar=data.get("calendar") or {},
+        interpretations=data.get("interpretations") or {},
+        raw=data,
+    )
