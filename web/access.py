@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from workflow.core.errors import NotFound, RuleViolation
-from workflow.storage.models import Analysis, Organisation, Programme, User
+from workflow.storage.models import Case, Organisation, Programme, User
 
 
 @dataclass(frozen=True)
@@ -55,14 +55,29 @@ def visible_org(s: Session, viewer: Viewer, code: str) -> Organisation:
     return org
 
 
-def visible_analysis(s: Session, viewer: Viewer, ident: int | str) -> Analysis:
+def visible_case(s: Session, viewer: Viewer, ident: int | str) -> Case:
     try:
-        analysis = s.get(Analysis, int(ident))
+        number = int(ident)
+        case = s.get(Case, number) if 0 < number < 2**63 else None
     except (TypeError, ValueError):
-        analysis = None
-    if analysis is None or not viewer.sees_org(s.get(Organisation, analysis.subject_id)):
+        case = None
+    if case is None or not viewer.sees_org(s.get(Organisation, case.subject_id)):
         raise hidden("analysis", ident)
-    return analysis
+    return case
+
+
+visible_analysis = visible_case
+
+
+def sees_person(viewer: Viewer, case: Case, visibility: str) -> bool:
+    """Who sees the person a case is about (procedures.md): the officers of the case's
+    organisation and admins; for a whistleblower ("responsible") only its responsible officer.
+    Managers above see the stages, dates and statuses with the person hidden."""
+    if visibility == "responsible":
+        return case.responsible_id == viewer.user.id
+    if viewer.role == "admin":
+        return True
+    return viewer.role == "officer" and case.subject_id == viewer.org.id
 
 
 def visible_programme(s: Session, viewer: Viewer, ident: int | str) -> Programme:
@@ -75,7 +90,7 @@ def visible_programme(s: Session, viewer: Viewer, ident: int | str) -> Programme
     return prog
 
 
-def require_recorder(viewer: Viewer, analysis: Analysis) -> None:
+def require_recorder(viewer: Viewer, analysis: Case) -> None:
     """Officers record events for analyses of their own organisation (admins may too)."""
     if viewer.role == "officer" and analysis.subject_id == viewer.org.id:
         return

@@ -7,15 +7,16 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from web import views
-from web.access import Viewer, require_recorder, visible_analysis, visible_programme
+from web.access import Viewer, require_recorder, visible_case, visible_programme
 from web.deps import api_viewer, db, make_context
 from workflow import services as svc
-from workflow.core.errors import MerzimError
+from workflow.core.errors import MerzimError, RuleViolation
+from workflow.definitions import DEFAULT_PROCESS
+from workflow.i18n.describe import describe
 from workflow.storage import audit
-from workflow.storage.models import Analysis, Organisation
 
 router = APIRouter(prefix="/api/v1", tags=["merzim"])
 
@@ -46,6 +47,35 @@ class EventIn(BaseModel):
     note: str | None = Field(default=None, max_length=500)
     period: str | None = Field(default=None, max_length=16, examples=["2025Q4"],
                                description="Monitoring period of a report or review event.")
+    evidence: dict[str, str] = Field(default_factory=dict,
+                                     description="Other evidence fields the definition declares.")
+
+
+class NotDoneIn(BaseModel):
+    """A stage closed as not done, with the reason."""
+
+    stage: str = Field(max_length=64)
+    note: str = Field(max_length=500)
+    date: date | None = None
+
+
+class VoidIn(BaseModel):
+    """A wrong record to void: its event key (or stage not done, or record number)."""
+
+    record: str = Field(max_length=64)
+    note: str = Field(max_length=500)
+
+
+class CaseIn(BaseModel):
+    """A case to open: the process, its parties, fields and named dates."""
+
+    process: str = Field(max_length=64, examples=["conflict_of_interest"])
+    subject: str = Field(max_length=64)
+    object: str | None = Field(default=None, max_length=64)
+    person: str | None = Field(default=None, max_length=200)
+    position: str | None = Field(default=None, max_length=300)
+    fields: dict[str, str] = Field(default_factory=dict)
+    dates: dict[str, date] = Field(default_factory=dict)
 
 
 def paginate(items: list[dict[str, Any]], limit: int, offset: int) -> Page:
@@ -78,67 +108,147 @@ def programme(programme_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
     return views.programme_matrix(a.s, a.ctx, prog)
 
 
+@router.get("/processes")
+def processes(a: ApiContext = Depends()) -> list[dict[str, Any]]:
+    """Every process definition: key, version, names."""
+    return [{"key": d.key, "version": d.version, "names": d.names,
+             "recurring": d.recurrence is not None} for d in a.ctx.registry.all()]
+
+
+@router.get("/processes/{key}")
+def process(key: str, a: ApiContext = Depends()) -> dict[str, Any]:
+    """One definition in words (stages, events, due rules, sources)."""
+    return describe(a.ctx.registry.get(key), a.ctx.language)
+
+
+def _cases(a: ApiContext, org: str | None, state: str | None, year: int | None,
+           process: str | None) -> list[dict[str, Any]]:
+    scope = views.scope_code(a.s, a.viewer, org)
+    items = []
+    for row in svc.list_cases(a.s, a.ctx, process, scope, state, limit=100000):
+        org_row = svc.get_org(a.s, row["subject"])
+        if not a.viewer.sees_org(org_row):
+            continue
+        if year and row["case_date"].year != year:
+            continue
+        items.append(row)
+    return sorted(items, key=lambda r: r["id"])
+
+
+@router.get("/cases", response_model=Page)
+def cases(org: str | None = None, state: str | None = None, year: int | None = None,
+          process: str | None = None, limit: int = LIMIT, offset: int = OFFSET,
+          a: ApiContext = Depends()):
+    """Cases whose organisation the caller may see (filters: subtree, process, state, year)."""
+    return paginate(_cases(a, org, state, year, process), limit, offset)
+
+
+@router.post("/cases")
+def open_case(body: CaseIn, a: ApiContext = Depends()) -> dict[str, Any]:
+    """Open a case of a process for the caller's organisation (officers) or any visible one
+    (admins); refused with the rule's message and nothing stored."""
+    subject = views.visible_org(a.s, a.viewer, body.subject)
+    if not (a.viewer.role == "admin" or (a.viewer.role == "officer"
+                                         and subject.id == a.viewer.org.id)):
+        raise RuleViolation(key="rule.cannot_record", role=a.viewer.role)
+    try:
+        case = svc.open_case(a.s, a.ctx, body.process, body.subject, body.object, body.person,
+                             body.position, body.fields, body.dates)
+        a.s.commit()
+    except MerzimError:
+        a.s.rollback()
+        raise
+    return views.case_for(a.s, a.ctx, a.viewer, case)
+
+
+@router.get("/cases/{case_id}")
+def case(case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
+    """One case with its dates, stages (due date, projected, status, completion) and records."""
+    return views.case_for(a.s, a.ctx, a.viewer, visible_case(a.s, a.viewer, case_id))
+
+
+def _write(a: ApiContext, case_id: int, action: str, detail: dict[str, Any], do) -> dict:
+    an = visible_case(a.s, a.viewer, case_id)
+    try:
+        require_recorder(a.viewer, an)
+        do(an)
+        a.s.commit()
+    except MerzimError as exc:
+        a.s.rollback()
+        audit.append(a.s, a.ctx.actor, f"refused.{action}", "case", an.id,
+                     {**detail, "key": exc.key})
+        a.s.commit()
+        exc.audited = True
+        raise
+    return views.case_for(a.s, a.ctx, a.viewer, an)
+
+
+@router.post("/cases/{case_id}/events")
+def record_case_event(case_id: int, body: EventIn, a: ApiContext = Depends()) -> dict[str, Any]:
+    """Record an event; refused with the rule's message (409) and nothing stored."""
+    evidence = {"number": body.number, "signed_by": body.signed_by, "url": body.url,
+                "note": body.note, "period": body.period, **body.evidence}
+    return _write(a, case_id, "event", {"event": body.event},
+                  lambda an: svc.record_event(a.s, a.ctx, an.id, body.event, body.date, evidence))
+
+
+@router.post("/cases/{case_id}/not-done")
+def not_done(case_id: int, body: NotDoneIn, a: ApiContext = Depends()) -> dict[str, Any]:
+    """Close an open stage as not done, with the reason."""
+    return _write(a, case_id, "not_done", {"stage": body.stage},
+                  lambda an: svc.record_not_done(a.s, a.ctx, an.id, body.stage, body.note,
+                                                 body.date))
+
+
+@router.post("/cases/{case_id}/void")
+def void(case_id: int, body: VoidIn, a: ApiContext = Depends()) -> dict[str, Any]:
+    """Void a wrong record (it stays in the audit chain); dates are re-planned."""
+    return _write(a, case_id, "void", {"record": body.record},
+                  lambda an: svc.void_record(a.s, a.ctx, an.id, body.record, body.note))
+
+
 @router.get("/analyses", response_model=Page)
 def analyses(org: str | None = None, state: str | None = None, year: int | None = None,
              limit: int = LIMIT, offset: int = OFFSET, a: ApiContext = Depends()):
-    """Analyses whose subject the caller may see (filters: organisation subtree, state, year)."""
-    scope = views.scope_code(a.s, a.viewer, org)
-    lo, hi = svc.subtree_range(svc.get_org(a.s, scope))
-    query = (select(Analysis, Organisation).join(Organisation, Organisation.id == Analysis.subject_id)
-             .where(Organisation.path >= lo, Organisation.path < hi))
-    if state:
-        query = query.where(Analysis.state == state)
+    """Internal analyses whose subject the caller may see (filters: subtree, state, year)."""
     items = []
-    for an, org_row in a.s.exec(query.order_by(Analysis.id)):
-        if not a.viewer.sees_org(org_row):
-            continue
-        if year and an.planned_start.year != year:
-            continue
-        items.append({"id": an.id, "state": an.state, "subject": org_row.code,
-                      "planned_start": an.planned_start, "planned_end": an.planned_end})
+    for row in _cases(a, org, state, year, DEFAULT_PROCESS):
+        view = svc.case_view(a.s, a.ctx, svc.get_case(a.s, row["id"]))
+        items.append({"id": row["id"], "state": row["state"], "subject": row["subject"],
+                      "planned_start": view.get("planned_start"),
+                      "planned_end": view.get("planned_end")})
     return paginate(items, limit, offset)
 
 
 @router.get("/analyses/{analysis_id}")
 def analysis(analysis_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
     """One analysis with its stages (due date, projected, status, completion)."""
-    return svc.analysis_view(a.s, a.ctx, visible_analysis(a.s, a.viewer, analysis_id))
+    return views.case_for(a.s, a.ctx, a.viewer, visible_case(a.s, a.viewer, analysis_id))
 
 
 @router.post("/analyses/{analysis_id}/events")
 def record(analysis_id: int, body: EventIn, a: ApiContext = Depends()) -> dict[str, Any]:
     """Record an event; refused with the rule's message (409) and nothing stored."""
-    an = visible_analysis(a.s, a.viewer, analysis_id)
-    try:
-        require_recorder(a.viewer, an)
-        svc.record_event(a.s, a.ctx, an.id, body.event, body.date,
-                         {"number": body.number, "signed_by": body.signed_by, "url": body.url,
-                          "note": body.note, "period": body.period})
-        a.s.commit()
-    except MerzimError as exc:
-        a.s.rollback()
-        audit.append(a.s, a.ctx.actor, "refused.event", "analysis", an.id,
-                     {"event": body.event, "key": exc.key})
-        a.s.commit()
-        exc.audited = True
-        raise
-    return svc.analysis_view(a.s, a.ctx, an)
+    return record_case_event(analysis_id, body, a)
 
 
 @router.get("/overdue", response_model=Page)
 def overdue(org: str | None = None, stage: str | None = None, year: int | None = None,
             sort: Literal["due", "days", "organisation", "stage"] | None = None,
-            limit: int = LIMIT, offset: int = OFFSET, a: ApiContext = Depends()):
+            process: str | None = None, limit: int = LIMIT, offset: int = OFFSET,
+            a: ApiContext = Depends()):
     """Overdue stages in the caller's subtree (or a visible organisation's)."""
     if sort is None:  # the default order: counted and cut in SQL
-        total, items = views.overdue_page(a.s, a.ctx, a.viewer, org, stage, year, limit, offset)
+        total, items = views.overdue_page(a.s, a.ctx, a.viewer, org, stage, year, limit, offset,
+                                          process)
         return Page(items=items, total=total, limit=limit, offset=offset)
-    return paginate(views.overdue_rows(a.s, a.ctx, a.viewer, org, stage, year, sort), limit, offset)
+    return paginate(views.overdue_rows(a.s, a.ctx, a.viewer, org, stage, year, sort,
+                                       process=process), limit, offset)
 
 
 @router.get("/due", response_model=Page)
-def due(within: int = Query(5, ge=0, le=250), org: str | None = None, limit: int = LIMIT,
-        offset: int = OFFSET, a: ApiContext = Depends()):
+def due(within: int = Query(5, ge=0, le=250), org: str | None = None, process: str | None = None,
+        limit: int = LIMIT, offset: int = OFFSET, a: ApiContext = Depends()):
     """Open stages due within N working days."""
-    total, items = views.due_page(a.s, a.ctx, a.viewer, within, org, limit, offset)
+    total, items = views.due_page(a.s, a.ctx, a.viewer, within, org, limit, offset, process)
     return Page(items=items, total=total, limit=limit, offset=offset)

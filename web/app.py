@@ -17,6 +17,7 @@ from calendars import KazakhstanCalendar
 from web.deps import ApiAuthRequired, LoginRequired
 from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
+from workflow.definitions import DEFAULT_PROCESS, Registry
 from workflow.i18n import Translator
 from workflow.services import org_name
 from workflow.settings import Settings
@@ -33,11 +34,15 @@ def status_of(exc: MerzimError) -> int:
 
 
 def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
-               definition: Definition) -> FastAPI:
+               processes: Registry | Definition) -> FastAPI:
     app = FastAPI(title="merzim", version="0.1.0", docs_url="/api/docs", redoc_url=None,
                   openapi_url="/openapi.json")
     app.state.settings, app.state.engine = settings, engine
-    app.state.calendar, app.state.definition = calendar, definition
+    if isinstance(processes, Definition):
+        processes = Registry.of(processes)
+    app.state.calendar, app.state.registry = calendar, processes
+    app.state.definition = processes.get(DEFAULT_PROCESS) if DEFAULT_PROCESS in processes.loaded \
+        else processes.all()[0]
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["today_iso"] = lambda: date.today().isoformat()
     templates.env.filters["local_name"] = org_name  # {{ org | local_name(lang) }}
@@ -137,4 +142,4 @@ def app_factory() -> FastAPI:
 
     settings = load_settings()
     return create_app(settings, runtime.engine(settings), runtime.calendar(settings),
-                      runtime.definition(settings))
+                      runtime.registry(settings))

@@ -73,7 +73,7 @@ def make_context(request: Request, viewer: Viewer | None, lang: str, as_of: date
                  ) -> Context:
     st = request.app.state
     actor = f"web:{viewer.login}" if viewer else "web"
-    return Context(st.calendar, st.definition, as_of or today(request), actor=actor, language=lang)
+    return Context(st.calendar, st.registry, as_of or today(request), actor=actor, language=lang)
 
 
 def api_viewer(request: Request, s: Session) -> Viewer:

@@ -28,7 +28,7 @@ def programme_table(matrix: dict[str, Any], definition, lang: str, t) -> tuple[l
                    definition.stage_name(k, lang) + " — " + t("stage.col_status")]
     body = []
     for r in matrix["rows"]:
-        row = [r["id"], r["object_name"], r["start"], r["end"], t(f"state.{r['state']}")]
+        row = [r["id"], r["object_name"], r["start"], r["end"], r["state_name"]]
         for k in keys:
             st = r["stages"].get(k)
             row += [st["due"] if st else None, t(f"status.{st['status']}") if st else ""]

@@ -9,13 +9,14 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
 
 from web import exports, views
 from web.access import (
     Viewer,
     require_admin,
     require_recorder,
-    visible_analysis,
+    visible_case,
     visible_org,
     visible_programme,
 )
@@ -31,7 +32,6 @@ from web.deps import (
 )
 from workflow import services as svc
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
-from workflow.core.machine import AnalysisMachine
 from workflow.i18n import LANGUAGES, Translator
 from workflow.reminders import outbox as ob
 from workflow.services import accounts as auth
@@ -173,7 +173,7 @@ def _list_filters(request: Request) -> dict[str, Any]:
     q = request.query_params
     return {"org": q.get("org") or None, "stage": q.get("stage") or None,
             "year": _int(q.get("year"), "year"), "sort": q.get("sort") or None,
-            "desc": q.get("dir") == "desc"}
+            "desc": q.get("dir") == "desc", "process": q.get("process") or None}
 
 
 @router.get("/overdue", response_class=HTMLResponse)
@@ -186,7 +186,7 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
                                   request.url.query)
     return render(request, pc, "overdue.html", groups=views.grouped(shown), rows=rows, filters=f,
                   summary=views.by_child(rows, scope, orgs, pc.t.language), pager=pager,
-                  stages=pc.ctx.definition.stages, orgs=orgs)
+                  stages=pc.ctx.definition.stages, orgs=orgs, processes=pc.ctx.registry.all())
 
 
 @router.get("/overdue.{fmt}")
@@ -218,71 +218,180 @@ def due_page(request: Request, pc: PageContext = Depends(page)):
     within = _int(request.query_params.get("within"), "within", 10)
     if within < 0 or within > 250:
         raise UsageError(key="error.bad_within")
-    rows = views.due_rows(pc.s, pc.ctx, pc.viewer, within, request.query_params.get("org") or None)
+    rows = views.due_rows(pc.s, pc.ctx, pc.viewer, within, request.query_params.get("org") or None,
+                          process=request.query_params.get("process") or None)
     shown, pager = views.paginate(rows, _page_number(request),
                                   request.url.query)
     return render(request, pc, "due.html", groups=views.grouped(shown), rows=rows, within=within,
-                  pager=pager)
+                  pager=pager, processes=pc.ctx.registry.all(),
+                  process=request.query_params.get("process") or None)
 
 
-# -- one analysis ----------------------------------------------------------------------------------
+# -- one case (an analysis or any other process) -----------------------------------------------
 
 
-def _analysis_page(request: Request, pc: PageContext, analysis_id: str, error: str | None = None,
-                   form: dict[str, str] | None = None, status: int = 200) -> HTMLResponse:
-    analysis = visible_analysis(pc.s, pc.viewer, analysis_id)
-    view = svc.analysis_view(pc.s, pc.ctx, analysis)
+def _case_page(request: Request, pc: PageContext, case_id: str, error: str | None = None,
+               form: dict[str, str] | None = None, status: int = 200) -> HTMLResponse:
+    case = visible_case(pc.s, pc.viewer, case_id)
+    defn = svc.definition_of(pc.s, pc.ctx, case)
+    view = views.case_for(pc.s, pc.ctx, pc.viewer, case)
     can_record = True
     try:
-        require_recorder(pc.viewer, analysis)
+        require_recorder(pc.viewer, case)
     except RuleViolation:
         can_record = False
-    events = AnalysisMachine(pc.ctx.definition, analysis.state).allowed()
     recorded = request.query_params.get("recorded")
     notice = None
-    if error is None and recorded in pc.ctx.definition.events:
-        notice = pc.t("web.recorded", event=pc.ctx.definition.events[recorded].names[pc.t.language])
+    if error is None and recorded:
+        if recorded in defn.events:
+            notice = pc.t("web.recorded", event=defn.events[recorded].names[pc.t.language])
+        elif recorded in ("not_done", "void"):
+            notice = pc.t(f"web.{recorded}_saved")
+    evidence = [k for k in defn.evidence if k != "period"]
+    open_stages = [st for st in view["stages"] if st["status"] in ("open", "overdue")
+                   and st["key"] in defn.stages]
+    voidable = [r for r in view["records"] if r["kind"] != "void" and not r["void"]]
     return render(request, pc, "analysis.html", status=status, view=view, notice=notice,
                   chart=views.timeline_svg(view["stages"], pc.ctx.today), can_record=can_record,
-                  events=[pc.ctx.definition.events[e] for e in events], error=error,
-                  form=form or {}, definition=pc.ctx.definition)
+                  events=[defn.events[e] for e in view["next_events"]], error=error,
+                  form=form or {}, definition=defn, evidence=evidence, open_stages=open_stages,
+                  voidable=voidable)
 
 
 @router.get("/analyses/{analysis_id}", response_class=HTMLResponse)
 def analysis_page(request: Request, analysis_id: str, pc: PageContext = Depends(page)):
-    return _analysis_page(request, pc, analysis_id)
+    return _case_page(request, pc, analysis_id)
 
 
-@router.post("/analyses/{analysis_id}/events", response_class=HTMLResponse)
-def record_event(request: Request, analysis_id: str, event: str = Form(""),
-                 on: str = Form("", alias="date"), number: str = Form(""),
-                 signed_by: str = Form(""), url: str = Form(""), note: str = Form(""),
-                 period: str = Form(""), csrf: str = Form(""), pc: PageContext = Depends(page)):
-    check_csrf(pc, csrf)
-    analysis = visible_analysis(pc.s, pc.viewer, analysis_id)
-    form = {"event": event, "date": on, "number": number, "signed_by": signed_by, "url": url,
-            "note": note, "period": period}
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(request: Request, case_id: str, pc: PageContext = Depends(page)):
+    return _case_page(request, pc, case_id)
+
+
+def _checked_write(request: Request, pc: PageContext, case_id: str, action: str,
+                   form: dict[str, str], do) -> Response:
+    """Run a recording action for the case; a refusal re-renders the page with the message in
+    the reader's language, nothing stored, the refusal audited."""
+    case = visible_case(pc.s, pc.viewer, case_id)
     try:
-        require_recorder(pc.viewer, analysis)
+        require_recorder(pc.viewer, case)
         for name, value in form.items():
             if len(value) > MAX_FIELD:
                 raise RuleViolation(key="rule.too_long", field=name, limit=MAX_FIELD)
-        try:
-            day = date.fromisoformat(on.strip())
-        except ValueError:
-            raise UsageError(key="error.bad_date", what=pc.t("form.date"), value=on) from None
-        svc.record_event(pc.s, pc.ctx, analysis.id, event, day,
-                         {"number": number, "signed_by": signed_by, "url": url, "note": note,
-                          "period": period})
+        done = do(case)
         pc.s.commit()
     except MerzimError as exc:
         pc.s.rollback()
-        audit.append(pc.s, pc.ctx.actor, "refused.event", "analysis", analysis.id,
-                     {"event": event[:64], "key": exc.key})
+        audit.append(pc.s, pc.ctx.actor, f"refused.{action}", "case", case.id,
+                     {k: v[:64] for k, v in form.items() if k in ("event", "stage", "record")}
+                     | {"key": exc.key})
         pc.s.commit()
-        return _analysis_page(request, pc, analysis_id, error=exc.render(pc.t), form=form,
-                              status=409 if isinstance(exc, RuleViolation) else 422)
-    return RedirectResponse(f"/analyses/{analysis.id}?recorded={event}", status_code=303)
+        return _case_page(request, pc, case_id, error=exc.render(pc.t), form=form,
+                          status=409 if isinstance(exc, RuleViolation) else 422)
+    return RedirectResponse(f"/cases/{case.id}?recorded={done}", status_code=303)
+
+
+def _day(pc: PageContext, text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(key="error.bad_date", what=pc.t("form.date"), value=text) from None
+
+
+@router.post("/analyses/{case_id}/events", response_class=HTMLResponse)
+@router.post("/cases/{case_id}/events", response_class=HTMLResponse)
+async def record_event(request: Request, case_id: str, pc: PageContext = Depends(page)):
+    data = await request.form()
+    await run_in_threadpool(check_csrf, pc, data.get("csrf"))
+    form = {k: str(v) for k, v in data.items() if k != "csrf" and isinstance(v, str)}
+    event = form.get("event", "")
+
+    def do(case):
+        evidence = {k[3:]: v for k, v in form.items() if k.startswith("ev_")}
+        for key in ("number", "signed_by", "url", "note", "period"):
+            if key in form:
+                evidence[key] = form[key]
+        svc.record_event(pc.s, pc.ctx, case.id, event, _day(pc, form.get("date", "")), evidence)
+        return event
+
+    return await run_in_threadpool(_checked_write, request, pc, case_id, "event", form, do)
+
+
+@router.post("/cases/{case_id}/not-done", response_class=HTMLResponse)
+def record_not_done(request: Request, case_id: str, stage: str = Form(""), note: str = Form(""),
+                    csrf: str = Form(""), pc: PageContext = Depends(page)):
+    check_csrf(pc, csrf)
+    form = {"stage": stage, "note": note}
+    return _checked_write(request, pc, case_id, "not_done", form, lambda case: (
+        svc.record_not_done(pc.s, pc.ctx, case.id, stage, note), "not_done")[1])
+
+
+@router.post("/cases/{case_id}/void", response_class=HTMLResponse)
+def void_record(request: Request, case_id: str, record: str = Form(""), note: str = Form(""),
+                csrf: str = Form(""), pc: PageContext = Depends(page)):
+    check_csrf(pc, csrf)
+    form = {"record": record, "void_note": note}
+    return _checked_write(request, pc, case_id, "void", form, lambda case: (
+        svc.void_record(pc.s, pc.ctx, case.id, record, note), "void")[1])
+
+
+# -- opening a case of any process ----------------------------------------------------------------
+
+
+@router.get("/cases", response_class=HTMLResponse)
+def cases_page(request: Request, pc: PageContext = Depends(page)):
+    q = request.query_params
+    process = q.get("process") or None
+    scope = views.scope_code(pc.s, pc.viewer, q.get("org") or None)
+    rows = [r for r in svc.list_cases(pc.s, pc.ctx, process, scope, q.get("state") or None)
+            if pc.viewer.sees_org(svc.get_org(pc.s, r["subject"]))]
+    return render(request, pc, "cases.html", rows=rows, process=process,
+                  processes=pc.ctx.registry.all())
+
+
+def _open_form(request: Request, pc: PageContext, process: str, error: str | None = None,
+               form: dict[str, str] | None = None, status: int = 200) -> HTMLResponse:
+    defn = pc.ctx.registry.get(process)
+    orgs = views.org_choices(pc.s, pc.viewer)
+    return render(request, pc, "case_new.html", status=status, definition=defn, error=error,
+                  form=form or {}, orgs=orgs,
+                  given=[(k, d) for k, d in defn.dates.items() if d.given != "none"])
+
+
+@router.get("/cases/new/{process}", response_class=HTMLResponse)
+def case_new(request: Request, process: str, pc: PageContext = Depends(page)):
+    return _open_form(request, pc, process)
+
+
+@router.post("/cases/new/{process}", response_class=HTMLResponse)
+async def case_create(request: Request, process: str, pc: PageContext = Depends(page)):
+    data = await request.form()
+    return await run_in_threadpool(_create_case, request, pc, process, data)
+
+
+def _create_case(request: Request, pc: PageContext, process: str, data) -> Response:
+    check_csrf(pc, data.get("csrf"))
+    form = {k: str(v) for k, v in data.items() if k != "csrf" and isinstance(v, str)}
+    defn = pc.ctx.registry.get(process)
+    subject = pc.viewer.org.code if pc.viewer.role == "officer" else form.get("subject", "")
+    try:
+        if pc.viewer.role not in ("officer", "admin"):
+            raise RuleViolation(key="rule.cannot_record", role=pc.viewer.role)
+        visible_org(pc.s, pc.viewer, subject)
+        for name, value in form.items():
+            if len(value) > MAX_FIELD:
+                raise RuleViolation(key="rule.too_long", field=name, limit=MAX_FIELD)
+        dates = {k[5:]: _day(pc, v) for k, v in form.items() if k.startswith("date_") and v}
+        fields = {k[6:]: v for k, v in form.items() if k.startswith("field_")}
+        case = svc.open_case(pc.s, pc.ctx, defn.key, subject, form.get("object") or None,
+                             form.get("person") or None, form.get("position") or None,
+                             fields, dates)
+        pc.s.commit()
+    except MerzimError as exc:
+        pc.s.rollback()
+        return _open_form(request, pc, process, error=exc.render(pc.t), form=form,
+                          status=409 if isinstance(exc, RuleViolation) else 422)
+    return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 
 # -- programmes -------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from web.access import Viewer, visible_org
 from workflow import services as svc
 from workflow.core.errors import UsageError
-from workflow.storage.models import Analysis, Organisation, Programme, Stage
+from workflow.storage.models import Case, Organisation, Programme, Stage
 
 SORTS = {"due": lambda r: (r["due"], r["organisation"]),
          "days": lambda r: (-r.get("working_days_overdue", -r.get("working_days_left", 0)),
@@ -42,8 +42,8 @@ def _filtered(rows: list[dict[str, Any]], viewer: Viewer, stage: str | None, yea
 
 def overdue_rows(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None = None,
                  stage: str | None = None, year: int | None = None, sort: str | None = None,
-                 desc: bool = False) -> list[dict[str, Any]]:
-    rows = svc.overdue(s, ctx, scope_code(s, viewer, org), stage, year)
+                 desc: bool = False, process: str | None = None) -> list[dict[str, Any]]:
+    rows = svc.overdue(s, ctx, scope_code(s, viewer, org), stage, year, process=process)
     return _filtered(rows, viewer, None, None, sort, desc)
 
 
@@ -53,24 +53,28 @@ def only_path(viewer: Viewer) -> str | None:
 
 
 def overdue_page(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None, stage: str | None,
-                 year: int | None, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+                 year: int | None, limit: int, offset: int, process: str | None = None,
+                 ) -> tuple[int, list[dict[str, Any]]]:
     """One page of the overdue list in its default order, counted and cut in SQL."""
     scope, path = scope_code(s, viewer, org), only_path(viewer)
-    total = svc.count_overdue(s, ctx, scope, stage, year, path)
-    rows = svc.overdue(s, ctx, scope, stage, year, path, limit=limit, offset=offset)
+    total = svc.count_overdue(s, ctx, scope, stage, year, path, process=process)
+    rows = svc.overdue(s, ctx, scope, stage, year, path, limit=limit, offset=offset,
+                       process=process)
     return total, rows
 
 
 def due_page(s: Session, ctx: svc.Context, viewer: Viewer, within: int, org: str | None,
-             limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+             limit: int, offset: int, process: str | None = None,
+             ) -> tuple[int, list[dict[str, Any]]]:
     scope, path = scope_code(s, viewer, org), only_path(viewer)
-    total = svc.count_due(s, ctx, scope, within, path)
-    return total, svc.due_within(s, ctx, scope, within, path, limit=limit, offset=offset)
+    total = svc.count_due(s, ctx, scope, within, path, process=process)
+    return total, svc.due_within(s, ctx, scope, within, path, limit=limit, offset=offset,
+                                 process=process)
 
 
 def due_rows(s: Session, ctx: svc.Context, viewer: Viewer, within: int, org: str | None = None,
-             stage: str | None = None) -> list[dict[str, Any]]:
-    rows = svc.due_within(s, ctx, scope_code(s, viewer, org), within)
+             stage: str | None = None, process: str | None = None) -> list[dict[str, Any]]:
+    rows = svc.due_within(s, ctx, scope_code(s, viewer, org), within, process=process)
     return _filtered(rows, viewer, stage, None, None, False)
 
 
@@ -151,7 +155,7 @@ def visible_programmes(s: Session, viewer: Viewer, year: int | None = None) -> l
     for prog, org in s.exec(query.order_by(Programme.year.desc(), Organisation.path)):
         if not viewer.sees_org(org):
             continue
-        n = len(list(s.exec(select(Analysis.id).where(Analysis.programme_id == prog.id))))
+        n = len(list(s.exec(select(Case.id).where(Case.programme_id == prog.id))))
         out.append({"id": prog.id, "year": prog.year, "subject": org.code, "subject_name": org.name,
                     "analyses": n})
     return out
@@ -161,14 +165,15 @@ def programme_matrix(s: Session, ctx: svc.Context, prog: Programme) -> dict[str,
     """Every object of a programme with its dates and the state of each stage."""
     subject = s.get(Organisation, prog.subject_id)
     schedule = s.exec(select(Stage).where(Stage.programme_id == prog.id,
-                                          Stage.key == "schedule")).first()
+                                          Stage.key.in_(list(ctx.definition.programme_stages)))
+                      ).first()
     rows = []
-    for analysis in s.exec(select(Analysis).where(Analysis.programme_id == prog.id)
-                           .order_by(Analysis.planned_start, Analysis.id)):
-        view = svc.analysis_view(s, ctx, analysis)
+    for analysis in s.exec(select(Case).where(Case.programme_id == prog.id)
+                           .order_by(Case.case_date, Case.id)):
+        view = svc.case_view(s, ctx, analysis)
         rows.append({"id": analysis.id, "object": view["object"], "object_name": view["object_name"],
-                     "start": analysis.planned_start, "end": analysis.planned_end,
-                     "state": analysis.state,
+                     "start": view.get("planned_start"), "end": view.get("planned_end"),
+                     "state": view["state"], "state_name": view["state_name"],
                      "stages": {st["key"]: st for st in view["stages"]}})
     return {"id": prog.id, "year": prog.year, "subject": subject.code, "subject_name": subject.name,
             "schedule": {"status": schedule.status if schedule else None,
@@ -196,3 +201,19 @@ def timeline_svg(stages: list[dict[str, Any]], today: date, width: int = 760) ->
                      "due": st["due"], "done_on": st["done_on"]})
     return {"width": width, "height": 30 + 26 * len(stages), "left": left, "today_x": x(today),
             "bars": bars, "lo": lo, "hi": hi}
+
+
+def case_for(s: Session, ctx: svc.Context, viewer: Viewer, case) -> dict[str, Any]:
+    """A case as this viewer may see it: the person shown only to those procedures.md names;
+    every view of a case about a person is audited."""
+    from web.access import sees_person
+    from workflow.storage import audit
+
+    defn = svc.definition_of(s, ctx, case)
+    shown = sees_person(viewer, case, defn.parties.person_visibility)
+    view = svc.case_view(s, ctx, case, show_person=shown)
+    if defn.parties.person != "none":
+        audit.append(s, f"web:{viewer.login}", "view.person_case", "case", case.id,
+                     {"person_shown": shown})
+        s.commit()
+    return view

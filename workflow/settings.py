@@ -16,7 +16,8 @@ LANGUAGES = ("kk", "ru", "en")
 DEFAULTS: dict[str, Any] = {
     "general": {"timezone": "Asia/Almaty", "language": "kk"},
     "database": {"path": "merzim.db", "url": ""},
-    "process": {"definition": "internal_risk_analysis"},
+    "processes": {"dirs": []},
+    "obligations": {},
     "calendar": {},
     "interpretations": {},
 }
@@ -30,7 +31,8 @@ class Settings:
     timezone: str
     language: str
     database_url: str
-    process: str
+    process_dirs: tuple[Path, ...] = ()
+    obligations: dict[str, Any] = field(default_factory=dict)
     calendar: dict[str, Any] = field(default_factory=dict)
     interpretations: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
@@ -108,8 +110,35 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
         timezone=timezone,
         language=language,
         database_url=url,
-        process=str(data["process"].get("definition", "internal_risk_analysis")),
+        process_dirs=_process_dirs(data.get("processes") or {}, path),
+        obligations=_obligations(data.get("obligations") or {}),
         calendar=data.get("calendar") or {},
         interpretations=data.get("interpretations") or {},
         raw=data,
     )
+
+
+def _process_dirs(raw: dict[str, Any], path: Path | None) -> tuple[Path, ...]:
+    """`[processes] dirs`: folders of more definitions, relative to the config file."""
+    dirs = raw.get("dirs", [])
+    if not isinstance(dirs, list) or not all(isinstance(d, str) and d for d in dirs):
+        raise ConfigError("processes.dirs: must be a list of directory paths")
+    base = path.resolve().parent if path is not None else Path.cwd()
+    out = []
+    for d in dirs:
+        folder = Path(d) if Path(d).is_absolute() else base / d
+        if not folder.is_dir():
+            raise ConfigError(f"processes.dirs: {d} is not a directory")
+        out.append(folder)
+    return tuple(out)
+
+
+def _obligations(raw: dict[str, Any]) -> dict[str, Any]:
+    """`[obligations.KEY]`: switch a recurring obligation on or off, change whom it applies to."""
+    for key, value in raw.items():
+        if not isinstance(value, dict):
+            raise ConfigError(f"obligations.{key}: must be a table (enabled, applies_to)")
+        unknown = set(value) - {"enabled", "applies_to"}
+        if unknown:
+            raise ConfigError(f"obligations.{key}: unknown setting {', '.join(sorted(unknown))}")
+    return raw

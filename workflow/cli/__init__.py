@@ -11,6 +11,7 @@ import typer
 
 from calendars.errors import CalendarError
 from workflow.cli import calendar as calendar_cmd
+from workflow.cli import cases as cases_cmd
 from workflow.cli import engine as engine_cmd
 from workflow.cli import monitoring as monitoring_cmd
 from workflow.cli import reminders as reminders_cmd
@@ -22,13 +23,14 @@ from workflow.i18n import Translator
 
 app = typer.Typer(
     name="merzim",
-    help="merzim: deadlines of the internal analysis of corruption risks.",
+    help="merzim: deadlines of anti-corruption procedures (the internal analysis, the standard's procedures, recurring obligations).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
 app.add_typer(calendar_cmd.app, name="calendar")
 engine_cmd.register(app)
+cases_cmd.register(app)
 reminders_cmd.register(app, engine_cmd.user_app)
 monitoring_cmd.register(app, engine_cmd.org_app)
 serve_cmd.register(app, engine_cmd.user_app)

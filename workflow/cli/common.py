@@ -67,6 +67,18 @@ def parse_date(text: str, what: str = "date") -> date:
                          what=what, value=text) from None
 
 
+def pairs(items: list[str] | None, option: str) -> dict[str, str]:
+    """KEY=VALUE options (repeatable) as a dict; a malformed one is a usage error."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"{option}: {item!r} is not KEY=VALUE", key="error.bad_pair",
+                             option=option, value=item)
+        out[key.strip()] = value
+    return out
+
+
 def parse_int(text: str, what: str) -> int:
     try:
         return int(text.strip())
@@ -114,10 +126,10 @@ def engine():
 def context(as_of: date | None = None, actor: str = "cli"):
     from workflow.services import Context, runtime
 
-    if "_definition" not in STATE.__dict__:
-        STATE.__dict__["_definition"] = runtime.definition(STATE.settings)
+    if "_registry" not in STATE.__dict__:
+        STATE.__dict__["_registry"] = runtime.registry(STATE.settings)
     actor = os.environ.get("MERZIM_ACTOR") or os.environ.get("USER") or actor
-    return Context(STATE.calendar, STATE.__dict__["_definition"], as_of or today_in_zone(),
+    return Context(STATE.calendar, STATE.__dict__["_registry"], as_of or today_in_zone(),
                    actor=f"cli:{actor}", language=STATE.t.language)
 
 
@@ -158,3 +170,12 @@ def unit_of_work():
         raise
     finally:
         s.close()
+
+
+def registry():
+    """The process definitions (loaded once per invocation)."""
+    from workflow.services import runtime
+
+    if "_registry" not in STATE.__dict__:
+        STATE.__dict__["_registry"] = runtime.registry(STATE.settings)
+    return STATE.__dict__["_registry"]

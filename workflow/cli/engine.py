@@ -18,6 +18,7 @@ from workflow.cli.common import (
     engine,
     lazy,
     parse_date,
+    pairs,
     parse_int,
     unit_of_work,
 )
@@ -28,6 +29,7 @@ svc = lazy("workflow.services")
 
 JSON = typer.Option(False, "--json", help="Print JSON.")
 AS_OF = typer.Option(None, "--as-of", metavar="DATE", help="See the picture on another day.")
+PROCESS = typer.Option(None, "--process", help="Only cases of this process (merzim process list).")
 
 org_app = typer.Typer(help="Organisations (a tree).", no_args_is_help=True)
 user_app = typer.Typer(help="Users: officers, managers, admins.", no_args_is_help=True)
@@ -191,9 +193,19 @@ def user_list(as_json: bool = JSON) -> None:
 
 def _render_view(view: dict[str, Any], warnings: list[dict[str, Any]] | None = None) -> None:
     t = STATE.t
-    _print(t("analysis.header", id=view["id"], subject=view["subject_name"],
-             object=view["object_name"], start=view["planned_start"].isoformat(),
-             end=view["planned_end"].isoformat(), state=t(f"state.{view['state']}")))
+    if view.get("planned_start") is not None:
+        _print(t("analysis.header", id=view["id"], subject=view["subject_name"],
+                 object=view["object_name"], start=view["planned_start"].isoformat(),
+                 end=view["planned_end"].isoformat(), state=view["state_name"]))
+    else:
+        _print(t("case.header", id=view["id"], process=view["process_name"],
+                 subject=view["subject_name"], state=view["state_name"]))
+        for name, d in view["dates"].items():
+            _print(f"  {d['name']}: {d['date'].isoformat()}"
+                   + (" " + t("stage.projected") if d["projected"] else ""))
+        if view.get("person"):
+            _print(t("case.person", name=view["person"]["name"],
+                     position=view["person"].get("position") or "—"))
     table = Table()
     for col in ("stage.col_stage", "stage.col_due", "stage.col_status", "stage.col_done",
                 "stage.col_left"):
@@ -302,30 +314,59 @@ def analysis_import(file: Path = typer.Argument(..., help="CSV or XLSX: subject,
 # -- recording and status --------------------------------------------------------------------------------
 
 
-def record(analysis: str = typer.Argument(..., help="Analysis id."),
-           event: str = typer.Argument(..., help="order, start_announcement, analysis_start, "
-                                       "discussion_announcement, public_discussion, analysis_end,"
-                                       " analytic_note, action_plan, publication, positions_list,"
-                                       " cancel"),
-           on: str = typer.Option(..., "--date", metavar="DATE"),
+def record(case: str = typer.Argument(..., help="Case (analysis) id."),
+           event: str = typer.Argument(..., help="The event (see `merzim status CASE` and "
+                                       "`merzim process show KEY`), or with --not-done the "
+                                       "stage."),
+           on: str = typer.Option(None, "--date", metavar="DATE",
+                                  help="When it happened (with --not-done: default today)."),
            number: str = typer.Option(None, "--number", help="Document number."),
            signed_by: str = typer.Option(None, "--signed-by"),
            url: str = typer.Option(None, "--url", help="Link to the publication."),
-           note: str = typer.Option(None, "--note", help="Free text; the reason for cancel."),
+           note: str = typer.Option(None, "--note", help="Free text; the reason for cancel or "
+                                    "for --not-done."),
            period: str = typer.Option(None, "--period", help="Monitoring period, e.g. 2025Q4."),
+           evidence: list[str] = typer.Option(None, "--evidence", metavar="KEY=VALUE",
+                                              help="Another evidence field of the definition."),
+           not_done: bool = typer.Option(False, "--not-done",
+                                         help="Close the stage as not done, with --note."),
            as_json: bool = JSON) -> None:
-    """Record what happened, with its date and confirming document."""
-    day = parse_date(on, "--date")
+    """Record what happened, with its date and confirming document (or a stage not done)."""
     ctx = context()
     with unit_of_work() as s:
-        a = svc.record_event(s, ctx, analysis, event, day,
-                             {"number": number, "signed_by": signed_by, "url": url, "note": note,
-                              "period": period})
-        view = svc.analysis_view(s, ctx, a)
+        if not_done:
+            day = parse_date(on, "--date") if on else None
+            a = svc.record_not_done(s, ctx, case, event, note or "", day)
+        else:
+            if not on:
+                raise UsageError(key="error.option_required", option="--date")
+            day = parse_date(on, "--date")
+            fields = {"number": number, "signed_by": signed_by, "url": url, "note": note,
+                      "period": period, **pairs(evidence, "--evidence")}
+            a = svc.record_event(s, ctx, case, event, day, fields)
+        view = svc.case_view(s, ctx, a)
     if as_json:
         emit_json(_view_json(view))
     else:
-        _print(STATE.t("record.done", event=event, id=view["id"]))
+        _print(STATE.t("record.not_done" if not_done else "record.done", event=event,
+                       id=view["id"]))
+        _render_view(view)
+
+
+def void(case: str = typer.Argument(..., help="Case (analysis) id."),
+         target: str = typer.Argument(..., help="The recorded event (or stage not done, or the "
+                                      "record number) to void."),
+         note: str = typer.Option(..., "--note", help="Why the record is wrong."),
+         as_json: bool = JSON) -> None:
+    """Void a wrong record: it stays in the audit chain, marked void; dates are re-planned."""
+    ctx = context()
+    with unit_of_work() as s:
+        a = svc.void_record(s, ctx, case, target, note)
+        view = svc.case_view(s, ctx, a)
+    if as_json:
+        emit_json(_view_json(view))
+    else:
+        _print(STATE.t("record.voided", event=target, id=view["id"]))
         _render_view(view)
 
 
@@ -333,7 +374,7 @@ def status(analysis: str = typer.Argument(...), as_of: str = AS_OF, as_json: boo
     """The timeline of an analysis: each stage, due date, status, working days left."""
     ctx = context(_as_of(as_of))
     with unit_of_work() as s:
-        view = svc.analysis_view(s, ctx, svc.get_analysis(s, analysis))
+        view = svc.case_view(s, ctx, svc.get_case(s, analysis))
     emit_json(_view_json(view)) if as_json else _render_view(view)
 
 
@@ -363,11 +404,11 @@ def _render_list(rows: list[dict[str, Any]], title_key: str, days_key: str) -> N
 
 
 def overdue(org: str = typer.Option(None, "--org", help="Organisation subtree."),
-            as_of: str = AS_OF, as_json: bool = JSON) -> None:
+            process: str = PROCESS, as_of: str = AS_OF, as_json: bool = JSON) -> None:
     """Overdue stages in an organisation's subtree, grouped by organisation."""
     ctx = context(_as_of(as_of))
     with unit_of_work() as s:
-        rows = svc.overdue(s, ctx, org)
+        rows = svc.overdue(s, ctx, org, process=process)
     if as_json:
         emit_json({"as_of": ctx.today, "org": org, "overdue": rows})
     else:
@@ -377,12 +418,12 @@ def overdue(org: str = typer.Option(None, "--org", help="Organisation subtree.")
 
 def due(org: str = typer.Option(None, "--org", help="Organisation subtree."),
         within: str = typer.Option("5", "--within", metavar="N", help="Working days ahead."),
-        as_of: str = AS_OF, as_json: bool = JSON) -> None:
+        process: str = PROCESS, as_of: str = AS_OF, as_json: bool = JSON) -> None:
     """Open stages due within N working days."""
     n = parse_int(within, "--within")
     ctx = context(_as_of(as_of))
     with unit_of_work() as s:
-        rows = svc.due_within(s, ctx, org, n)
+        rows = svc.due_within(s, ctx, org, n, process=process)
     if as_json:
         emit_json({"as_of": ctx.today, "org": org, "within": n, "due": rows})
     else:
@@ -467,6 +508,7 @@ def programme_schedule(subject: str = typer.Option(..., "--subject"),
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.command("record")(record)
+    app.command("void")(void)
     app.command("status")(status)
     app.command("due")(due)
     app.command("overdue")(overdue)

@@ -43,7 +43,7 @@ def serve(host: str = typer.Option(None, "--host", help="Default: \\[web] host (
     from workflow.storage.db import upgrade
 
     upgrade(engine())  # once, before any web process starts
-    runtime.definition(STATE.settings)  # a broken definition stops here, in one line
+    runtime.registry(STATE.settings)  # a broken definition stops here, in one line
     sched = None
     if not no_worker:
         from workflow.cli.reminders import make_worker

@@ -1,107 +1,179 @@
-"""Due dates: a definition's due rules evaluated with the Kazakh calendar (pure functions)."""
+"""Deadline planning (pure): a case's named dates and every stage's due date and status, from
+the definition, the calendar and what is known of the case.
+
+Recomputed from scratch on every change, so an actual date re-plans every stage counted from
+it, done stages included (I-12), and a voided record simply drops out of the facts.
+"""
 
 from __future__ import annotations
 
-import calendar as _months
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date
 
 from calendars import KazakhstanCalendar
-from workflow.core.definition import Anchor, Definition, DueRule
+from workflow.core.dates import apply_rule, working_days_inclusive
+from workflow.core.definition import ALL, Definition
+
+OPEN, DONE_ON_TIME, DONE_LATE = "open", "done_on_time", "done_late"
+NOT_APPLICABLE, NOT_DONE = "not_applicable", "not_done"
+DONE = (DONE_ON_TIME, DONE_LATE)
+CLOSED = (*DONE, NOT_APPLICABLE, NOT_DONE)
 
 
 @dataclass(frozen=True)
 class Due:
-    """A stage's due date; projected while it rests on a date not yet recorded."""
+    """A date; projected while it rests on a date not yet recorded."""
 
     date: date
     projected: bool
 
 
-def add_months(day: date, months: int) -> date:
-    """Same day `months` later (or earlier); the 31st becomes the month's last day (Civil Code)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    last = _months.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(day.day, last))
+@dataclass(frozen=True)
+class Record:
+    """One recorded event that stands (voided records are left out of the facts)."""
 
-
-def roll(cal: KazakhstanCalendar, day: date, how: str) -> date:
-    """Move a calendar-date deadline off a non-working day (I-1: 'following')."""
-    if how == "none":
-        return day
-    step = timedelta(days=1 if how == "following" else -1)
-    while not cal.is_working_day(day):
-        day += step
-    return day
-
-
-def apply_rule(cal: KazakhstanCalendar, anchor: date, rule: DueRule) -> date:
-    """Move `anchor` by the rule's offset in its unit and direction."""
-    sign = -1 if rule.direction == "before" else 1
-    n = sign * rule.offset
-    if rule.unit == "working_days":
-        return cal.add_working_days(anchor, n)
-    if rule.unit == "calendar_days":
-        moved = anchor + timedelta(days=n)
-    elif rule.unit == "weeks":
-        moved = anchor + timedelta(weeks=n)
-    else:  # months
-        moved = add_months(anchor, n)
-    return roll(cal, moved, rule.roll)
+    event: str
+    on: date
+    period: str | None = None
 
 
 @dataclass(frozen=True)
 class Facts:
-    """What is known of one analysis: its planned fields and the dates of recorded events."""
+    """What is known of one case: dates given at opening, records in the order they were
+    made, and stages closed as not done (stage -> date)."""
 
-    planned: dict[str, date]
-    events: dict[str, date]
+    given: dict[str, date]
+    records: tuple[Record, ...] = ()
+    not_done: dict[str, date] = field(default_factory=dict)
+
+    def recorded(self) -> dict[str, date]:
+        """The date of each recorded event (the first record of a repeatable one)."""
+        out: dict[str, date] = {}
+        for r in self.records:
+            out.setdefault(r.event, r.on)
+        return out
+
+
+@dataclass(frozen=True)
+class StagePlan:
+    key: str
+    due: date | None
+    projected: bool
+    status: str
+    done_on: date | None = None
+
+
+class Planner:
+    """Evaluates one case's dates and stages; memoised, so each date is computed once."""
+
+    def __init__(self, definition: Definition, cal: KazakhstanCalendar, facts: Facts):
+        self.d, self.cal, self.facts = definition, cal, facts
+        self._dates: dict[tuple[str, bool], Due | None] = {}
+        self._dues: dict[str, Due | None] = {}
+        self._actual: dict[str, date] = {}
+        for r in facts.records:  # the newest record of an event that sets a date wins
+            for name in definition.events[r.event].sets if r.event in definition.events else ():
+                self._actual[name] = r.on
+
+    def date(self, name: str, planned: bool = False) -> Due | None:
+        """A named date: recorded (actual), given, defaulted, a calendar date, or projected.
+        `planned` ignores what was recorded (the value the case was opened with)."""
+        key = (name, planned)
+        if key not in self._dates:
+            self._dates[key] = None  # a guard; definitions are checked for cycles
+            self._dates[key] = self._date(name, planned)
+        return self._dates[key]
+
+    def _date(self, name: str, planned: bool) -> Due | None:
+        spec = self.d.dates[name]
+        if not planned and name in self._actual:
+            return Due(self._actual[name], False)
+        if name in self.facts.given:
+            return Due(self.facts.given[name], False)
+        if spec.default is not None:
+            return self._apply(spec.default, planned)
+        if spec.month_day and spec.year_of:
+            base = self.date(spec.year_of, planned)
+            if base is None:
+                return None
+            month, day = (int(x) for x in spec.month_day.split("-"))
+            return Due(date(base.date.year, month, day), base.projected)
+        if spec.projected_from and not planned:
+            due = self.due(spec.projected_from)
+            return Due(due.date, True) if due else None
+        return None
+
+    def _apply(self, rule, planned: bool = False) -> Due | None:
+        values = []
+        for anchor in rule.anchors:
+            name, _, part = anchor.partition(".")
+            value = self.date(name, planned or part == "planned")
+            if value is None:
+                return None
+            values.append(value)
+        pick = max if rule.combine == "latest" else min
+        base = pick(v.date for v in values)
+        return Due(apply_rule(self.cal, base, rule), any(v.projected for v in values))
+
+    def due(self, stage: str) -> Due | None:
+        if stage not in self._dues:
+            rule = self.d.stages[stage].due
+            self._dues[stage] = self._apply(rule) if rule is not None else None
+        return self._dues[stage]
+
+    def dates(self) -> dict[str, Due]:
+        return {name: v for name in self.d.dates if (v := self.date(name)) is not None}
+
+    def stages(self) -> dict[str, StagePlan]:
+        """Every stage the case has now, with its due date and status."""
+        present = {k for k, st in self.d.stages.items() if st.initially == "open"}
+        done: dict[str, date] = {}
+        closed: set[str] = set()
+        for r in self.facts.records:
+            event = self.d.events.get(r.event)
+            if event is None:
+                continue
+            present.update(event.open)
+            if event.completes:
+                done.setdefault(event.completes, r.on)
+            targets = present if (ALL in event.close or event.terminal) else set(event.close)
+            closed.update(k for k in targets if k not in done)
+        out = {}
+        for key in self.d.stages:
+            if key not in present and key not in done:
+                continue
+            due = self.due(key)
+            if key in done:
+                late = due is not None and done[key] > due.date
+                status, done_on = (DONE_LATE if late else DONE_ON_TIME), done[key]
+            elif key in self.facts.not_done:
+                status, done_on = NOT_DONE, self.facts.not_done[key]
+            elif key in closed:
+                status, done_on = NOT_APPLICABLE, None
+            else:
+                status, done_on = OPEN, None
+            out[key] = StagePlan(key, due.date if due else None,
+                                 bool(due and due.projected and status == OPEN), status, done_on)
+        return out
+
+
+def plan_case(definition: Definition, cal: KazakhstanCalendar, facts: Facts
+              ) -> dict[str, StagePlan]:
+    """Every stage's due date and status (done stages re-evaluated against today's due date)."""
+    return Planner(definition, cal, facts).stages()
 
 
 def plan_stages(definition: Definition, cal: KazakhstanCalendar, facts: Facts) -> dict[str, Due]:
-    """Every stage's due date, from actual dates where recorded and planned/projected ones otherwise."""
-    memo: dict[str, Due | None] = {}
-
-    def anchor_value(anchor: Anchor) -> Due | None:
-        if anchor.event and anchor.event in facts.events:
-            return Due(facts.events[anchor.event], False)
-        if anchor.planned and facts.planned.get(anchor.planned):
-            return Due(facts.planned[anchor.planned], False)
-        if anchor.month_day:
-            base = facts.planned.get("planned_start")
-            if base is None:
-                return None
-            month, day = (int(x) for x in anchor.month_day.split("-"))
-            return Due(date(base.year, month, day), False)
-        if anchor.projected_from:
-            stage_due = due_of(anchor.projected_from)
-            return Due(stage_due.date, True) if stage_due else None
-        return None
-
-    def due_of(key: str) -> Due | None:
-        if key in memo:
-            return memo[key]
-        rule = definition.stages[key].due
-        result = None
-        if rule is not None:
-            values = [anchor_value(definition.anchors[a]) for a in rule.anchors]
-            if all(v is not None for v in values):
-                pick = max if rule.combine == "latest" else min
-                base = pick(v.date for v in values)
-                result = Due(apply_rule(cal, base, rule), any(v.projected for v in values))
-        memo[key] = result
-        return result
-
-    return {key: due for key in definition.stages if (due := due_of(key)) is not None}
+    """Every stage's due date, from actual dates where recorded and planned/projected ones."""
+    planner = Planner(definition, cal, facts)
+    return {key: due for key in definition.stages if (due := planner.due(key)) is not None}
 
 
-def default_end(cal: KazakhstanCalendar, start: date, working_days: int) -> date:
-    """I-4: the `working_days`-th working day counted from `start`, `start` included if working."""
-    first = start if cal.is_working_day(start) else cal.add_working_days(start, 1)
-    return cal.add_working_days(first, working_days - 1)
+def date_values(definition: Definition, cal: KazakhstanCalendar, facts: Facts) -> dict[str, Due]:
+    """Every named date that has a value."""
+    return Planner(definition, cal, facts).dates()
 
 
-def analysis_length(cal: KazakhstanCalendar, start: date, end: date) -> int:
+def case_length(cal: KazakhstanCalendar, start: date, end: date) -> int:
     """Working days from `start` to `end`, both included (I-4)."""
-    return cal.get_working_days_delta(start, end, include_start=True)
+    return working_days_inclusive(cal, start, end)

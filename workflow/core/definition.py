@@ -1,7 +1,10 @@
-"""Process definitions: load a TOML file into validated, immutable data.
+"""Process definitions: a parsed TOML document turned into validated, immutable data.
 
-A broken definition is refused with a message naming the entry (unknown anchor,
-a cycle of due rules, a missing name, an unknown state).
+A definition declares the case's parties and typed fields, its named dates, states, events
+(with their effects), stages (with their due rules), time-driven transitions and, for a
+recurring obligation, its recurrence. Nothing here reads a file: the registry
+(`workflow.definitions`) does, and hands the parsed document to `parse_definition`.
+A broken definition is refused with the entry and the reason.
 """
 
 from __future__ import annotations
@@ -13,15 +16,29 @@ from typing import Any
 from workflow.core.errors import ConfigError
 
 LANGUAGES = ("kk", "ru", "en")
-UNITS = ("working_days", "calendar_days", "weeks", "months")
+UNITS = ("working_days", "calendar_days", "weeks", "months", "years")
 DIRECTIONS = ("before", "after")
 ROLLS = ("following", "preceding", "none")
-EVIDENCE = ("number", "signed_by", "url", "note", "period")
+PARTY_MODES = ("none", "optional", "required")
+FIELD_TYPES = ("text", "integer", "date", "choice")
+PERIODS = ("month", "quarter", "half_year", "year")
+PERIOD_DUE_RULES = ("period_end", "month_after", "fixed")
+STAGE_INITIALLY = ("open", "dormant")
+PERSON_VISIBILITY = ("organisation", "responsible")
+# Evidence every definition may use without declaring it; a definition may declare more.
+BUILTIN_EVIDENCE = ("number", "signed_by", "url", "note", "period")
+EVIDENCE_TYPES = ("text", "url", "date", "period")
+ALL = "*"  # in an event's `close`: every stage still open
+# The dates a recurring definition's cases get from their period.
+PERIOD_DATES = ("period_start", "period_end", "period_due")
 
 
 @dataclass(frozen=True)
 class DueRule:
-    """Due = anchor (or the latest/earliest of several) moved by offset units in a direction."""
+    """Due = a named date (or the latest/earliest of several) moved by offset units.
+
+    An anchor is a named date ("end": the actual value when recorded, else the planned one)
+    or "NAME.planned" (the value given at opening, whatever was recorded since)."""
 
     anchors: tuple[str, ...]
     offset: int
@@ -29,17 +46,21 @@ class DueRule:
     direction: str
     combine: str = "latest"
     roll: str = "following"
+    inclusive: bool = False  # working days: the anchor day counts as the first (I-4)
 
 
 @dataclass(frozen=True)
-class Anchor:
-    """A named date: a planned field, replaced by an event's date, or projected from a stage."""
+class NamedDate:
+    """A date a due rule counts from: given at opening, set by an event, defaulted or projected."""
 
     key: str
-    planned: str | None = None
-    event: str | None = None
-    projected_from: str | None = None
-    month_day: str | None = None  # "MM-DD" in the year of the planned start: a calendar date
+    names: dict[str, str] | None
+    given: str = "none"  # none | optional | required: given when the case is opened
+    default: DueRule | None = None  # when not given: computed from other dates
+    projected_from: str | None = None  # until set: this stage's due date, marked projected
+    month_day: str | None = None  # "MM-DD" in the year of `year_of`: a calendar date
+    year_of: str | None = None
+    not_before: str | None = None  # a recorded value may not precede this date (end >= start)
 
 
 @dataclass(frozen=True)
@@ -47,22 +68,80 @@ class Stage:
     key: str
     names: dict[str, str]
     due: DueRule | None
-    requires: tuple[str, ...]
+    requires: tuple[str, ...]  # evidence its completing event must carry
     responsible: str
     source: str = ""
     remind_before: tuple[int, ...] | None = None  # overrides [reminders].before for this stage
+    initially: str = "open"  # "dormant": exists only once an event's `open` names it
+    prerequisites: tuple[str, ...] = ()  # events recorded before it can be completed
 
 
 @dataclass(frozen=True)
 class Event:
     key: str
-    source: tuple[str, ...]
+    source: tuple[str, ...]  # states that accept it (every state that is not final when empty)
     dest: str | None
     completes: str | None
-    not_before: tuple[str, ...]
-    requires: tuple[str, ...]
+    prerequisites: tuple[str, ...]  # events that must be recorded first (hard prerequisites)
+    requires: tuple[str, ...]  # evidence it must carry
     names: dict[str, str]
-    repeatable: bool = False  # recorded once per period (monitoring), not once per analysis
+    repeatable: bool = False  # recorded once per period (monitoring), not once per case
+    sets: tuple[str, ...] = ()  # named dates its date sets (an actual start, end, notice...)
+    close: tuple[str, ...] = ()  # stages it closes as not applicable ("*": every open one)
+    open: tuple[str, ...] = ()  # dormant stages it opens
+    terminal: bool = False  # closes the case: its open stages become not applicable
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A time-driven transition: the case enters `dest` on the named date, without a record."""
+
+    on: str
+    source: tuple[str, ...]
+    dest: str
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    type: str
+    names: dict[str, str]
+    required: bool = False
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EvidenceSpec:
+    key: str
+    type: str
+    names: dict[str, str] | None  # None: a built-in field named by the message catalogue
+
+
+@dataclass(frozen=True)
+class Parties:
+    object: str = "none"  # none | optional | required: an object organisation
+    person: str = "none"  # none | optional | required: a person (name and position)
+    person_visibility: str = "organisation"  # who sees the person: see procedures.md
+
+
+@dataclass(frozen=True)
+class PeriodDue:
+    """When a period's obligation is due, relative to the period."""
+
+    rule: str  # period_end | month_after | fixed
+    months: int = 1  # month_after: the month after the period's end counts as 1
+    day: int = 1  # month_after, fixed
+    month: int = 12  # fixed
+    year_offset: int = 0  # fixed: years after the period's (last) year
+    roll: str = "following"
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    period: str
+    applies_to: tuple[str, ...]
+    due: PeriodDue
+    enabled: bool = True
 
 
 @dataclass(frozen=True)
@@ -75,9 +154,17 @@ class Definition:
     events: dict[str, Event]
     stages: dict[str, Stage]
     programme_stages: dict[str, Stage]
-    anchors: dict[str, Anchor]
+    dates: dict[str, NamedDate]
     interpretations: dict[str, Any] = field(default_factory=dict)
     dynamic_stages: dict[str, Stage] = field(default_factory=dict)
+    final_states: tuple[str, ...] = ()
+    parties: Parties = field(default_factory=Parties)
+    fields: dict[str, FieldSpec] = field(default_factory=dict)
+    evidence: dict[str, EvidenceSpec] = field(default_factory=dict)
+    timers: tuple[Timer, ...] = ()
+    recurrence: Recurrence | None = None
+    sources: dict[str, str] = field(default_factory=dict)  # interpretation key -> source line
+    raw: dict[str, Any] = field(default_factory=dict)  # sections other layers read (scorecard…)
 
     def stage_spec(self, key: str) -> Stage | None:
         """The stage of a key; 'monitoring_report:2025Q4' is the dynamic stage 'monitoring_report'."""
@@ -99,6 +186,26 @@ class Definition:
         extra = self.stages[event.completes].requires if event.completes in self.stages else ()
         return tuple(dict.fromkeys(event.requires + extra))
 
+    def prerequisites(self, event: Event) -> tuple[str, ...]:
+        """Events that must be recorded before this one: its own and its stage's."""
+        extra = (self.stages[event.completes].prerequisites if event.completes in self.stages
+                 else ())
+        return tuple(dict.fromkeys(event.prerequisites + extra))
+
+    def sources_of(self, event: Event) -> tuple[str, ...]:
+        """The states that accept an event (every state that is not final when none is named)."""
+        return event.source or tuple(s for s in self.states if s not in self.final_states)
+
+    def name(self, language: str) -> str:
+        return self.names.get(language, self.names["en"])
+
+    @property
+    def recurring(self) -> bool:
+        return self.recurrence is not None
+
+
+# -- parsing ---------------------------------------------------------------------------------
+
 
 def _names(value: Any, where: str) -> dict[str, str]:
     if not isinstance(value, dict):
@@ -109,162 +216,341 @@ def _names(value: Any, where: str) -> dict[str, str]:
     return {lang: str(value[lang]) for lang in LANGUAGES}
 
 
-def _due(raw: Any, where: str, anchors: dict[str, Anchor], defaults: dict[str, Any]) -> DueRule:
+def _keys(raw: Any, where: str, what: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(x, str) and x for x in raw):
+        raise ConfigError(f"{where}: {what} must be a list of keys")
+    return tuple(raw)
+
+
+def _choice(raw: dict, name: str, allowed: tuple[str, ...], default: str, where: str) -> str:
+    value = raw.get(name, default)
+    if value not in allowed:
+        raise ConfigError(f"{where}: {name} must be one of {', '.join(allowed)} (not {value!r})")
+    return value
+
+
+def _number(value: Any, where: str, defaults: dict[str, Any], minimum: int = 0) -> int:
+    if isinstance(value, str):  # a named interpretation, e.g. "announcement_working_days_before"
+        if value not in defaults:
+            raise ConfigError(f"{where}: names unknown interpretation {value!r}")
+        value = defaults[value]
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ConfigError(f"{where}: must be a whole number >= {minimum}")
+    return value
+
+
+def _due(raw: Any, where: str, dates: dict[str, Any], defaults: dict[str, Any]) -> DueRule:
+    where = f"{where}.due"
     if not isinstance(raw, dict):
-        raise ConfigError(f"{where}.due: must be a table")
-    names = raw.get("anchor")
-    names = (names,) if isinstance(names, str) else tuple(names or ())
+        raise ConfigError(f"{where}: must be a table")
+    names = _keys(raw.get("anchor"), where, "anchor")
     if not names:
-        raise ConfigError(f"{where}.due: missing anchor")
+        raise ConfigError(f"{where}: missing anchor")
     for name in names:
-        if name not in anchors:
-            raise ConfigError(f"{where}.due: unknown anchor {name!r} (known: {', '.join(anchors)})")
-    unit = raw.get("unit", "working_days")
-    if unit not in UNITS:
-        raise ConfigError(f"{where}.due: unknown unit {unit!r} (known: {', '.join(UNITS)})")
-    direction = raw.get("direction", "after")
-    if direction not in DIRECTIONS:
-        raise ConfigError(f"{where}.due: direction must be 'before' or 'after'")
+        base, _, part = name.partition(".")
+        if base not in dates or part not in ("", "planned"):
+            raise ConfigError(f"{where}: unknown date {name!r} (known: {', '.join(dates)})")
+    unit = _choice(raw, "unit", UNITS, "working_days", where)
+    direction = _choice(raw, "direction", DIRECTIONS, "after", where)
     roll = raw.get("roll", defaults.get("roll", "following"))
     if roll not in ROLLS:
-        raise ConfigError(f"{where}.due: roll must be one of {', '.join(ROLLS)}")
+        raise ConfigError(f"{where}: roll must be one of {', '.join(ROLLS)}")
     combine = raw.get("combine", "latest")
     if combine not in ("latest", "earliest") and combine in defaults:  # names an interpretation
         combine = defaults[combine]
     if combine not in ("latest", "earliest"):
-        raise ConfigError(f"{where}.due: combine must be 'latest' or 'earliest'")
-    offset = raw.get("offset", 0)
-    if isinstance(offset, str):  # a named interpretation, e.g. "announcement_working_days_before"
-        if offset not in defaults:
-            raise ConfigError(f"{where}.due: offset names unknown interpretation {offset!r}")
-        offset = defaults[offset]
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise ConfigError(f"{where}.due: offset must be a whole number >= 0")
-    return DueRule(names, offset, unit, direction, combine, roll)
+        raise ConfigError(f"{where}: combine must be 'latest' or 'earliest'")
+    offset = _number(raw.get("offset", 0), f"{where}.offset", defaults)
+    inclusive = raw.get("inclusive", False)
+    if not isinstance(inclusive, bool) or (inclusive and (unit != "working_days" or offset < 1)):
+        raise ConfigError(f"{where}: inclusive applies to working days with an offset >= 1")
+    return DueRule(names, offset, unit, direction, combine, roll, inclusive)
 
 
-def _requires(raw: Any, where: str) -> tuple[str, ...]:
-    items = tuple(raw or ())
+def _month_day(value: Any, where: str, defaults: dict[str, Any]) -> str:
+    text = defaults.get(value, value) if isinstance(value, str) else value
+    try:
+        month, day = (int(x) for x in str(text).split("-"))
+        date(2000, month, day)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {text!r} is not a month and day (MM-DD)") from exc
+    return f"{month:02d}-{day:02d}"
+
+
+def _evidence_keys(raw: Any, where: str, evidence: dict[str, EvidenceSpec]) -> tuple[str, ...]:
+    items = _keys(raw, where, "evidence")
     for item in items:
-        if item not in EVIDENCE:
-            raise ConfigError(f"{where}: unknown evidence {item!r} (known: {', '.join(EVIDENCE)})")
+        if item not in evidence:
+            raise ConfigError(f"{where}: unknown evidence {item!r} (known: {', '.join(evidence)})")
     return items
 
 
-def _stage(raw: dict[str, Any], where: str, anchors, defaults) -> Stage:
+def _stage(raw: dict[str, Any], where: str, dates, defaults, evidence) -> Stage:
     key = raw.get("key")
-    if not key:
+    if not key or not isinstance(key, str):
         raise ConfigError(f"{where}: missing key")
     where = f"{where} ({key})"
-    due = _due(raw["due"], where, anchors, defaults) if "due" in raw else None
+    due = _due(raw["due"], where, dates, defaults) if "due" in raw else None
     remind = (raw.get("reminders") or {}).get("before")
     if remind is not None and (not isinstance(remind, list)
                                or not all(isinstance(x, int) and x >= 0 for x in remind)):
         raise ConfigError(f"{where}.reminders.before: must be a list of working days >= 0")
-    return Stage(key, _names(raw.get("names"), where), due, _requires(raw.get("requires"), where),
+    return Stage(key, _names(raw.get("names"), where), due,
+                 _evidence_keys(raw.get("evidence", raw.get("requires")), where, evidence),
                  str(raw.get("responsible", "officer")), str(raw.get("source", "")),
-                 tuple(remind) if remind is not None else None)
+                 tuple(remind) if remind is not None else None,
+                 _choice(raw, "initially", STAGE_INITIALLY, "open", where),
+                 _keys(raw.get("prerequisites"), where, "prerequisites"))
+
+
+def _stages(doc: dict, section: str, source: str, dates, defaults, evidence) -> dict[str, Stage]:
+    out: dict[str, Stage] = {}
+    for i, raw in enumerate(doc.get(section) or []):
+        stage = _stage(raw, f"{source}: {section}[{i}]", dates, defaults, evidence)
+        if stage.key in out:
+            raise ConfigError(f"{source}: {section}[{i}]: duplicate stage key {stage.key!r}")
+        out[stage.key] = stage
+    return out
+
+
+def _recurrence(raw: Any, source: str, defaults: dict[str, Any]) -> Recurrence | None:
+    if raw is None:
+        return None
+    where = f"{source}: [recurrence]"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: must be a table")
+    period = _choice(raw, "period", PERIODS, "", where)
+    applies_to = _keys(raw.get("applies_to"), where, "applies_to")
+    if not applies_to:
+        raise ConfigError(f"{where}: applies_to names no organisation kind")
+    due_raw = raw.get("due")
+    if not isinstance(due_raw, dict):
+        raise ConfigError(f"{where}.due: must be a table")
+    rule = _choice(due_raw, "rule", PERIOD_DUE_RULES, "", f"{where}.due")
+    roll = _choice(due_raw, "roll", ROLLS, "preceding" if rule == "period_end" else
+                   defaults.get("roll", "following"), f"{where}.due")
+    if rule == "fixed":
+        if "date" in due_raw:  # "MM-DD" or an interpretation naming one (P-5)
+            month, day = (int(x) for x in _month_day(due_raw["date"], f"{where}.due.date",
+                                                     defaults).split("-"))
+        else:
+            month = _number(due_raw.get("month", 12), f"{where}.due.month", defaults, 1)
+            day = _number(due_raw.get("day", 1), f"{where}.due.day", defaults, 1)
+            _month_day(f"{month}-{day}", f"{where}.due", {})
+        due = PeriodDue(rule, month=month, day=day, roll=roll,
+                        year_offset=_number(due_raw.get("year_offset", 0),
+                                            f"{where}.due.year_offset", defaults))
+    elif rule == "month_after":
+        due = PeriodDue(rule, months=_number(due_raw.get("months", 1), f"{where}.due.months",
+                                             defaults, 1),
+                        day=_number(due_raw.get("day", 1), f"{where}.due.day", defaults, 1),
+                        roll=roll)
+        if due.day > 31:
+            raise ConfigError(f"{where}.due.day: must be 1-31")
+    else:
+        due = PeriodDue(rule, roll=roll)
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"{where}: enabled must be true or false")
+    return Recurrence(period, applies_to, due, enabled)
 
 
 def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any] | None = None,
                      ) -> Definition:
-    """Validate a parsed TOML document and build the Definition."""
+    """Validate a parsed TOML document and build the Definition (`source` names the file)."""
     process = doc.get("process") or {}
     key = process.get("key")
-    if not key:
+    if not key or not isinstance(key, str):
         raise ConfigError(f"{source}: [process] needs a key")
+    version = process.get("version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ConfigError(f"{source}: [process] version must be a whole number >= 1")
     interpretations = {**(doc.get("interpretations") or {}), **(overrides or {})}
     states = {name: _names(v, f"{source}: states.{name}") for name, v in
               (doc.get("states") or {}).items()}
     initial = process.get("initial_state")
     if initial not in states:
         raise ConfigError(f"{source}: initial_state {initial!r} is not a state")
+    final_states = _keys(process.get("final_states"), f"{source}: [process]", "final_states")
+    for state in final_states:
+        if state not in states:
+            raise ConfigError(f"{source}: [process] final state {state!r} is not a state")
 
-    anchors: dict[str, Anchor] = {}
-    for name, raw in (doc.get("anchors") or {}).items():
-        if not any(raw.get(k) for k in ("planned", "event", "projected_from", "month_day")):
-            raise ConfigError(
-                f"{source}: anchors.{name}: needs planned, event, projected_from or month_day")
-        month_day = raw.get("month_day")
-        if month_day is not None:
-            try:
-                month, day = (int(x) for x in str(month_day).split("-"))
-                date(2000, month, day)
-            except ValueError as exc:
-                raise ConfigError(f"{source}: anchors.{name}: month_day {month_day!r} is not MM-DD"
-                                  ) from exc
-        anchors[name] = Anchor(name, raw.get("planned"), raw.get("event"), raw.get("projected_from"),
-                               month_day)
+    parties_raw = doc.get("parties") or {}
+    parties = Parties(
+        _choice(parties_raw, "object", PARTY_MODES, "none", f"{source}: [parties]"),
+        _choice(parties_raw, "person", PARTY_MODES, "none", f"{source}: [parties]"),
+        _choice(parties_raw, "person_visibility", PERSON_VISIBILITY, "organisation",
+                f"{source}: [parties]"))
 
-    stages: dict[str, Stage] = {}
-    for i, raw in enumerate(doc.get("stage") or []):
-        stage = _stage(raw, f"{source}: stage[{i}]", anchors, interpretations)
-        if stage.key in stages:
-            raise ConfigError(f"{source}: stage[{i}]: duplicate stage key {stage.key!r}")
-        stages[stage.key] = stage
-    dynamic_stages = {}
-    for i, raw in enumerate(doc.get("dynamic_stage") or []):
-        stage = _stage(raw, f"{source}: dynamic_stage[{i}]", anchors, interpretations)
-        dynamic_stages[stage.key] = stage
-    programme_stages = {}
-    for i, raw in enumerate(doc.get("programme_stage") or []):
-        stage = _stage(raw, f"{source}: programme_stage[{i}]", anchors, interpretations)
-        programme_stages[stage.key] = stage
+    fields: dict[str, FieldSpec] = {}
+    for i, raw in enumerate(doc.get("field") or []):
+        where = f"{source}: field[{i}]"
+        fkey = raw.get("key")
+        if not fkey or fkey in fields:
+            raise ConfigError(f"{where}: missing or duplicate key")
+        ftype = _choice(raw, "type", FIELD_TYPES, "text", where)
+        choices = _keys(raw.get("choices"), where, "choices")
+        if ftype == "choice" and not choices:
+            raise ConfigError(f"{where} ({fkey}): a choice field needs choices")
+        fields[fkey] = FieldSpec(fkey, ftype, _names(raw.get("names"), f"{where} ({fkey})"),
+                                 bool(raw.get("required", False)), choices)
+
+    evidence: dict[str, EvidenceSpec] = {k: EvidenceSpec(k, "url" if k == "url" else
+                                                         "period" if k == "period" else "text",
+                                                         None) for k in BUILTIN_EVIDENCE}
+    for ekey, raw in (doc.get("evidence") or {}).items():
+        where = f"{source}: evidence.{ekey}"
+        if ekey in BUILTIN_EVIDENCE:
+            raise ConfigError(f"{where}: {ekey!r} is built in; choose another key")
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where}: must be a table")
+        evidence[ekey] = EvidenceSpec(ekey, _choice(raw, "type", EVIDENCE_TYPES, "text", where),
+                                      _names(raw.get("names"), where))
+
+    recurrence = _recurrence(doc.get("recurrence"), source, interpretations)
+
+    # Named dates: declared first (rules may refer to any of them), then their rules parsed.
+    raw_dates = dict(doc.get("dates") or {})
+    if recurrence is not None:
+        for name in PERIOD_DATES:
+            if name in raw_dates:
+                raise ConfigError(f"{source}: dates.{name}: set by [recurrence]; do not declare it")
+            raw_dates[name] = {"given": "required"}
+    for name, raw in raw_dates.items():
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{source}: dates.{name}: must be a table")
+    dates: dict[str, NamedDate] = {}
+    for name, raw in raw_dates.items():
+        where = f"{source}: dates.{name}"
+        given = _choice(raw, "given", PARTY_MODES, "none", where)
+        default = _due(raw["default"], where, raw_dates, interpretations) if "default" in raw \
+            else None
+        month_day = _month_day(raw["month_day"], f"{where}.month_day", interpretations) \
+            if "month_day" in raw else None
+        year_of = raw.get("year_of")
+        if month_day and year_of not in raw_dates:
+            raise ConfigError(f"{where}: month_day needs year_of naming another date")
+        names = _names(raw["names"], where) if "names" in raw else None
+        not_before = raw.get("not_before")
+        if not_before is not None and not_before not in raw_dates:
+            raise ConfigError(f"{where}: not_before names unknown date {not_before!r}")
+        dates[name] = NamedDate(name, names, given, default, raw.get("projected_from"),
+                                month_day, year_of, not_before)
+
+    stages = _stages(doc, "stage", source, raw_dates, interpretations, evidence)
+    dynamic_stages = _stages(doc, "dynamic_stage", source, raw_dates, interpretations, evidence)
+    programme_stages = _stages(doc, "programme_stage", source, raw_dates, interpretations,
+                               evidence)
 
     events: dict[str, Event] = {}
     for i, raw in enumerate(doc.get("event") or []):
         ekey = raw.get("key")
-        where = f"{source}: event[{i}] ({ekey})"
         if not ekey:
             raise ConfigError(f"{source}: event[{i}]: missing key")
-        sources = tuple(raw.get("source") or ())
+        where = f"{source}: event[{i}] ({ekey})"
+        if ekey in events:
+            raise ConfigError(f"{where}: duplicate event key")
+        sources = _keys(raw.get("source"), where, "source")
         for state in (*sources, raw.get("dest")):
             if state is not None and state not in states:
                 raise ConfigError(f"{where}: unknown state {state!r}")
-        if not sources:
-            raise ConfigError(f"{where}: needs at least one source state")
         completes = raw.get("completes")
         if completes is not None and completes not in stages:
             raise ConfigError(f"{where}: completes unknown stage {completes!r}")
-        events[ekey] = Event(ekey, sources, raw.get("dest"), completes,
-                             tuple(raw.get("not_before") or ()), _requires(raw.get("requires"), where),
-                             _names(raw.get("names"), where), bool(raw.get("repeatable", False)))
+        sets = _keys(raw.get("sets"), where, "sets")
+        for name in sets:
+            if name not in dates:
+                raise ConfigError(f"{where}: sets unknown date {name!r}")
+        close = _keys(raw.get("close"), where, "close")
+        opens = _keys(raw.get("open"), where, "open")
+        for stage_key in (*close, *opens):
+            if stage_key != ALL and stage_key not in stages:
+                raise ConfigError(f"{where}: names unknown stage {stage_key!r}")
+        for stage_key in opens:
+            if stage_key == ALL or stages[stage_key].initially != "dormant":
+                raise ConfigError(f"{where}: open names {stage_key!r}, which is not dormant")
+        events[ekey] = Event(
+            ekey, sources, raw.get("dest"), completes,
+            _keys(raw.get("prerequisites"), where, "prerequisites"),
+            _evidence_keys(raw.get("evidence", raw.get("requires")), where, evidence),
+            _names(raw.get("names"), where), bool(raw.get("repeatable", False)), sets, close,
+            opens, bool(raw.get("terminal", False)))
     for e in events.values():
-        for other in e.not_before:
+        for other in e.prerequisites:
+            if other not in events or other == e.key:
+                raise ConfigError(f"{source}: event {e.key}: prerequisite {other!r} is not "
+                                  f"another event")
+    for st in stages.values():
+        for other in st.prerequisites:
             if other not in events:
-                raise ConfigError(f"{source}: event {e.key}: not_before names unknown event {other!r}")
-    for a in anchors.values():
-        if a.event and a.event not in events:
-            raise ConfigError(f"{source}: anchors.{a.key}: unknown event {a.event!r}")
-        if a.projected_from and a.projected_from not in stages:
-            raise ConfigError(f"{source}: anchors.{a.key}: unknown stage {a.projected_from!r}")
+                raise ConfigError(f"{source}: stage {st.key}: prerequisite {other!r} is not "
+                                  f"an event")
+    for d in dates.values():
+        if d.projected_from and d.projected_from not in stages:
+            raise ConfigError(f"{source}: dates.{d.key}: projected_from names unknown stage "
+                              f"{d.projected_from!r}")
+        if not (d.given != "none" or d.default or d.projected_from or d.month_day
+                or any(d.key in e.sets for e in events.values())):
+            raise ConfigError(f"{source}: dates.{d.key}: never has a value (give it at opening, "
+                              f"set it by an event, default it or project it)")
 
-    _check_cycles(stages, anchors, source)
-    return Definition(key, int(process.get("version", 1)), _names(process.get("names"),
-                      f"{source}: [process]"), initial, states, events, stages, programme_stages,
-                      anchors, interpretations, dynamic_stages)
+    timers = []
+    for i, raw in enumerate(doc.get("timer") or []):
+        where = f"{source}: timer[{i}]"
+        on, dest = raw.get("on"), raw.get("dest")
+        if on not in dates:
+            raise ConfigError(f"{where}: on names unknown date {on!r}")
+        src = _keys(raw.get("source"), where, "source")
+        for state in (*src, dest):
+            if state not in states:
+                raise ConfigError(f"{where}: unknown state {state!r}")
+        timers.append(Timer(on, src, dest))
+
+    _check_cycles(stages, dates, source)
+    return Definition(key, version, _names(process.get("names"), f"{source}: [process]"),
+                      initial, states, events, stages, programme_stages, dates, interpretations,
+                      dynamic_stages, final_states, parties, fields, evidence, tuple(timers),
+                      recurrence, dict(doc.get("interpretation_sources") or {}),
+                      {k: v for k, v in doc.items() if k in ("scorecard", "planning", "monitoring")})
 
 
-def _check_cycles(stages: dict[str, Stage], anchors: dict[str, Anchor], source: str) -> None:
-    """Refuse due rules that depend on themselves through projected anchors."""
+def _check_cycles(stages: dict[str, Stage], dates: dict[str, NamedDate], source: str) -> None:
+    """Refuse due rules that depend on themselves through projected or defaulted dates."""
 
-    def deps(stage_key: str) -> list[str]:
-        rule = stages[stage_key].due
-        if rule is None:
-            return []
-        return [anchors[a].projected_from for a in rule.anchors if anchors[a].projected_from]
+    def date_deps(name: str) -> list[str]:
+        d = dates[name.split(".")[0]]
+        out = [f"stage:{d.projected_from}"] if d.projected_from else []
+        if d.default:
+            out += [f"date:{a.split('.')[0]}" for a in d.default.anchors]
+        if d.year_of:
+            out.append(f"date:{d.year_of}")
+        return out
+
+    def deps(node: str) -> list[str]:
+        kind, _, key = node.partition(":")
+        if kind == "date":
+            return date_deps(key)
+        rule = stages[key].due
+        return [f"date:{a.split('.')[0]}" for a in rule.anchors] if rule else []
 
     done: set[str] = set()
 
-    def visit(key: str, path: list[str]) -> None:
-        if key in path:
-            cycle = " -> ".join([*path[path.index(key):], key])
-            raise ConfigError(f"{source}: stage {key}: due rules form a cycle ({cycle})")
-        if key in done:
+    def visit(node: str, path: list[str]) -> None:
+        if node in path:
+            cycle = " -> ".join(n.split(":")[1] for n in [*path[path.index(node):], node])
+            raise ConfigError(f"{source}: due rules form a cycle ({cycle})")
+        if node in done:
             return
-        for dep in deps(key):
-            visit(dep, [*path, key])
-        done.add(key)
+        for dep in deps(node):
+            visit(dep, [*path, node])
+        done.add(node)
 
     for key in stages:
-        visit(key, [])
+        visit(f"stage:{key}", [])
+    for key in dates:
+        visit(f"date:{key}", [])

@@ -1,20 +1,31 @@
-"""The state machine of one analysis, built with `transitions` from its process definition."""
+"""The state machine of a case, built with `transitions` from its definition, and the checks
+an event must pass before it is recorded (pure: dates and data in, a state or a refusal out).
+
+Recording follows real life (I-10): an event is refused only by its definition's hard
+prerequisites, by a state that does not accept it (a closed case), by a date in the future,
+or by missing evidence. The state is derived by replaying the records that stand, with the
+time-driven transitions entered on their dates (I-11), so a void simply replays without it.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 
 from transitions import Machine, MachineError
 
+from workflow.core.dates import not_in_future
+from workflow.core.deadlines import Due, Record
 from workflow.core.definition import Definition
 from workflow.core.errors import RuleViolation
 
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 MAX_TEXT = 500
+TIMER = "timer:"  # trigger names of time-driven transitions: "timer:<date name>"
 
 
-class AnalysisMachine:
+class CaseMachine:
     """Holds the current state; `fire(event)` moves it or raises RuleViolation."""
 
     def __init__(self, definition: Definition, state: str):
@@ -22,10 +33,13 @@ class AnalysisMachine:
         transitions = [
             {"trigger": e.key, "source": src, "dest": e.dest}
             for e in definition.events.values()
-            for src in e.source
+            for src in definition.sources_of(e)
         ]
+        transitions += [{"trigger": TIMER + t.on, "source": src, "dest": t.dest}
+                        for t in definition.timers for src in t.source]
         self.machine = Machine(model=self, states=list(definition.states), initial=state,
-                               transitions=transitions, auto_transitions=False)
+                               transitions=transitions, auto_transitions=False,
+                               ignore_invalid_triggers=False)
 
     def allowed(self) -> list[str]:
         """Events the current state accepts, in definition order."""
@@ -37,7 +51,7 @@ class AnalysisMachine:
             raise RuleViolation(f"unknown event {event!r}", key="rule.unknown_event", event=event,
                                 known=", ".join(self.definition.events))
         try:
-            getattr(self, event)()
+            self.trigger(event)
         except MachineError:
             raise RuleViolation(
                 f"{event} is not allowed in state {self.state}",
@@ -46,35 +60,81 @@ class AnalysisMachine:
             ) from None
         return self.state
 
+    def tick(self, date_name: str) -> None:
+        """A time-driven transition: taken when the current state is one it leaves."""
+        trigger = TIMER + date_name
+        if trigger in self.machine.get_triggers(self.state):
+            self.trigger(trigger)
+
+
+def derive_state(definition: Definition, records: Iterable[Record], dates: dict[str, Due],
+                 today: date) -> str:
+    """The state after the records that stand, in recording order, with each time-driven
+    transition taken on its date (before a record dated on or after it, or by today)."""
+    timers = sorted(((dates[t.on].date, t.on) for t in definition.timers
+                     if t.on in dates and not dates[t.on].projected), key=lambda x: x[0])
+    machine = CaseMachine(definition, definition.initial_state)
+    fired: set[str] = set()
+
+    def run_timers(until: date) -> None:
+        for day, name in timers:
+            if day <= until and name not in fired:
+                fired.add(name)
+                machine.tick(name)
+
+    for record in records:
+        run_timers(record.on)
+        event = definition.events.get(record.event)
+        if event is not None and record.event in machine.allowed():
+            machine.fire(record.event)
+    run_timers(today)
+    return machine.state
+
 
 def check_event(definition: Definition, event: str, on: date, evidence: dict[str, str | None],
-                recorded: dict[str, date], today: date, start: date | None = None) -> None:
-    """Refuse an event whose date or evidence breaks the rules (the state is checked by fire)."""
+                recorded: dict[str, date], today: date,
+                date_floor: dict[str, date] | None = None) -> None:
+    """Refuse an event whose date, prerequisites or evidence break the rules (its state is
+    checked by `CaseMachine.fire`). `date_floor` maps a date the event sets to the date it may
+    not precede (an end before the start)."""
     spec = definition.events.get(event)
     if spec is None:
         raise RuleViolation(f"unknown event {event!r}", key="rule.unknown_event", event=event,
                             known=", ".join(definition.events))
-    if on > today:
-        raise RuleViolation(f"{on} is in the future", key="rule.future_date", date=on.isoformat(),
-                            today=today.isoformat())
-    for before in spec.not_before:
-        if before in recorded and on < recorded[before]:
+    not_in_future(on, today)
+    for before in definition.prerequisites(spec):
+        if before not in recorded:
+            raise RuleViolation(f"{event} needs {before} first", key="rule.prerequisite",
+                                event=event, other=before)
+        if on < recorded[before]:
             raise RuleViolation(
                 f"{event} on {on} is before {before} on {recorded[before]}",
                 key="rule.date_before", event=event, date=on.isoformat(), other=before,
                 other_date=recorded[before].isoformat())
-    if event == "analysis_end" and start is not None and on < start:
-        raise RuleViolation(f"end {on} is before the start {start}", key="rule.end_before_start",
-                            date=on.isoformat(), start=start.isoformat())
+    for name, floor in (date_floor or {}).items():
+        if on < floor:
+            raise RuleViolation(f"{name} {on} is before {floor}", key="rule.date_floor",
+                                event=event, date=on.isoformat(), floor=floor.isoformat())
     for field in definition.requirements(spec):
-        value = (evidence.get(field) or "").strip()
-        if not value:
+        if not (evidence.get(field) or "").strip():
             raise RuleViolation(f"{event} needs {field}", key="rule.missing_evidence", event=event,
                                 field=field)
+    check_evidence(definition, evidence)
+
+
+def check_evidence(definition: Definition, evidence: dict[str, str | None]) -> None:
+    """Known fields only, each at most MAX_TEXT characters, links that are web links."""
     for field, value in evidence.items():
+        if field not in definition.evidence:
+            raise RuleViolation(f"unknown evidence {field!r}", key="rule.unknown_evidence",
+                                field=field, known=", ".join(definition.evidence))
         if value and len(value) > MAX_TEXT:
             raise RuleViolation(f"{field} is longer than {MAX_TEXT} characters",
                                 key="rule.too_long", field=field, limit=MAX_TEXT)
-    url = (evidence.get("url") or "").strip()
-    if url and not URL.match(url):
-        raise RuleViolation(f"{url!r} is not a web link", key="rule.bad_url", url=url)
+        if value and definition.evidence[field].type == "url" and not URL.match(value.strip()):
+            raise RuleViolation(f"{value!r} is not a web link", key="rule.bad_url", url=value)
+
+
+def clean_evidence(evidence: dict[str, str | None] | None) -> dict[str, str]:
+    """Evidence as recorded: blank values dropped, the rest stripped (one copy)."""
+    return {k: v.strip() for k, v in (evidence or {}).items() if v is not None and v.strip()}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from calendars import KazakhstanCalendar
-from workflow.core.deadlines import roll
+from workflow.core.dates import add_years, roll
 
 REPORT_DAY = 5
 REVIEW_WORKING_DAYS = 5
@@ -26,14 +26,6 @@ class Period:
     start: date
     end: date
     report_due: date
-
-
-def add_years(day: date, years: int) -> date:
-    year = day.year + years
-    try:
-        return day.replace(year=year)
-    except ValueError:  # 29 February
-        return date(year, 2, 28)
 
 
 def quarter_of(day: date, months: int = 3) -> tuple[int, int]:

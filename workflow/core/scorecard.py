@@ -59,15 +59,21 @@ class AnalysisFacts:
 
     id: int
     object: str
-    order: bool = False
-    start_announcement: bool = False
-    discussion_announcement: bool = False
-    public_discussion: bool = False
-    analytic_note: bool = False
-    action_plan: bool = False
-    publication: bool = False
-    positions_list: bool = False
+    ordered: bool = False
+    start_announced: bool = False
+    discussion_announced: bool = False
+    discussed: bool = False
+    note_signed: bool = False
+    plan_approved: bool = False
+    published: bool = False
+    positions_approved: bool = False
     monitoring_closed: bool = False
+
+
+# The steps of one analysis the indicators count; the definition's [scorecard.stages] names the
+# stage that completes each (the key words here are the methodology's, not a procedure's).
+STEP_ROLES = ("ordered", "start_announced", "discussion_announced", "discussed", "note_signed",
+              "plan_approved", "published", "positions_approved")
 
 
 @dataclass(frozen=True)
@@ -144,31 +150,31 @@ def score(f: ProgrammeFacts, st: ScoreSettings) -> dict[str, Any]:
                          {"approved": f.schedule_approved},
                          0 if f.schedule_approved else -10, None, "penalty"))
     out.append(Indicator("1.1.2", "order approved", "001:L37-45",
-                         {"analyses": n, "with_order": share("order")[0],
+                         {"analyses": n, "with_order": share("ordered")[0],
                           "rule": st.missing_document},
-                         -10 if n == 0 or missing("order") else 0, None, "penalty"))
-    for key, attr, title, src in (("1.1.3", "start_announcement", "start announced", "001:L49-67"),
-                                  ("1.2.1", "discussion_announcement", "discussion announced",
+                         -10 if n == 0 or missing("ordered") else 0, None, "penalty"))
+    for key, attr, title, src in (("1.1.3", "start_announced", "start announced", "001:L49-67"),
+                                  ("1.2.1", "discussion_announced", "discussion announced",
                                    "001:L75-91")):
         k, pct = share(attr)
         out.append(Indicator(key, title, src, {"subdivisions": n, "done": k, "percent": r2(pct)},
                              r2(min(3.0, 0.3 * tens(pct, st.steps))), 3, "award"))
-    k, pct = share("public_discussion")
+    k, pct = share("discussed")
     pts = 0.0 if pct < st.discussion_min_percent else min(5.0, 0.5 * tens(pct, st.steps))
     out.append(Indicator("1.2.2", "results discussed in public", "001:L92-106",
                          {"subdivisions": n, "done": k, "percent": r2(pct),
                           "threshold": st.discussion_min_percent}, r2(pts), 5, "award"))
     out.append(Indicator("1.2.3", "analytic note signed", "001:L110-118",
-                         {"analyses": n, "signed": share("analytic_note")[0]},
-                         -5 if n == 0 or missing("analytic_note") else 0, None, "penalty"))
+                         {"analyses": n, "signed": share("note_signed")[0]},
+                         -5 if n == 0 or missing("note_signed") else 0, None, "penalty"))
     out.append(Indicator("1.3.1", "action plan approved", "001:L124-138",
-                         {"analyses": n, "approved": share("action_plan")[0]},
-                         -5 if n == 0 or missing("action_plan") else 0, None, "penalty"))
-    k, pct = share("publication")
+                         {"analyses": n, "approved": share("plan_approved")[0]},
+                         -5 if n == 0 or missing("plan_approved") else 0, None, "penalty"))
+    k, pct = share("published")
     out.append(Indicator("1.3.2", "note and plan published", "001:L142-156",
                          {"subdivisions": n, "done": k, "percent": r2(pct)},
                          r2(min(3.0, 0.3 * tens(pct, st.steps))), 3, "award"))
-    k, pct = share("analytic_note")
+    k, pct = share("note_signed")
     out.append(Indicator("1.3.3", "subdivisions covered by the analysis", "001:L160-185",
                          {"subdivisions": n, "covered": k, "percent": r2(pct)},
                          r2(min(30.0, 0.3 * ones(pct, st.steps))), 30, "award"))
@@ -183,7 +189,7 @@ def score(f: ProgrammeFacts, st: ScoreSettings) -> dict[str, Any]:
                          {"identified": identified, "eliminated": eliminated, "completed": completed,
                           "cumulative": st.risk_points_cumulative}, risk_pts, None, "award"))
     if f.subject_kind in st.positions_kinds:
-        k, pct = share("positions_list")
+        k, pct = share("positions_approved")
         pts = min(5.0, 0.5 * tens(pct, st.steps))
         penalty = (k == 0) if st.positions_penalty == "none" else (k < n)
         out.append(Indicator("1.4.1", "positions lists drawn up", "001:L204-222",

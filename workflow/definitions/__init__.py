@@ -1,25 +1,157 @@
-"""The registry of process definitions: the TOML files shipped here, read and validated."""
+"""The registry of process definitions: every `*.toml` shipped in this folder and in the
+directories `config.toml` names (`[processes] dirs`), read and validated at start.
+
+A broken file is refused with the file, the entry and the reason. A case keeps the version
+of the definition it was opened with: the storage layer keeps each version's text, and the
+registry parses an older version from it when a case needs it (`Registry.version`).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from workflow.core.definition import Definition, parse_definition
-from workflow.core.errors import ConfigError
+from workflow.core.definition import Definition, Recurrence, parse_definition
+from workflow.core.errors import ConfigError, NotFound
 
 DEFINITIONS = Path(__file__).parent
+DEFAULT_PROCESS = "internal_risk_analysis"
 
 
-def load_definition(name: str = "internal_risk_analysis", overrides: dict[str, Any] | None = None,
-                    path: Path | None = None) -> Definition:
-    """Load workflow/definitions/NAME.toml (or PATH), applying config interpretations."""
-    path = path or DEFINITIONS / f"{name}.toml"
+@dataclass(frozen=True)
+class Loaded:
+    """One definition with the text it was parsed from (kept so its version survives edits)."""
+
+    definition: Definition
+    text: str
+    path: Path
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Registry:
+    """Definitions by key (the current file) and by (key, version) once parsed."""
+
+    loaded: dict[str, Loaded]
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _versions: dict[tuple[str, int], Definition] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, *definitions: Definition) -> Registry:
+        """A registry of definitions built in memory (their text is not kept)."""
+        return cls({d.key: Loaded(d, "", Path(f"{d.key}.toml")) for d in definitions})
+
+    def get(self, key: str) -> Definition:
+        if key not in self.loaded:
+            raise NotFound(f"no process {key!r}", key="notfound.process", process=key,
+                           known=", ".join(sorted(self.loaded)))
+        return self.loaded[key].definition
+
+    def keys(self) -> list[str]:
+        return sorted(self.loaded)
+
+    def all(self) -> list[Definition]:
+        return [self.loaded[k].definition for k in self.keys()]
+
+    def recurring(self) -> list[Definition]:
+        return [d for d in self.all() if d.recurrence is not None and d.recurrence.enabled]
+
+    def version(self, key: str, version: int, text: str | None = None) -> Definition:
+        """The definition a case was opened with: the current file when its version matches,
+        else parsed from the stored `text` of that version."""
+        current = self.get(key)
+        if current.version == version:
+            return current
+        cached = self._versions.get((key, version))
+        if cached is not None:
+            return cached
+        if text is None:
+            raise NotFound(f"process {key} version {version} is not stored",
+                           key="notfound.process_version", process=key, version=version)
+        definition = _parse(text, f"{key} v{version} (stored)", self.overrides.get(key), {})
+        self._versions[(key, version)] = definition
+        return definition
+
+
+def _parse(text: str, source: str, interpretations: dict[str, Any] | None,
+           obligation: dict[str, Any]) -> Definition:
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+    definition = parse_definition(doc, source, interpretations)
+    if definition.recurrence is not None and obligation:
+        definition = replace(definition, recurrence=_switch(definition.recurrence, obligation,
+                                                            source))
+    return definition
+
+
+def _switch(rec: Recurrence, cfg: dict[str, Any], source: str) -> Recurrence:
+    """Apply `[obligations.KEY] enabled / applies_to` from config.toml."""
+    enabled = cfg.get("enabled", rec.enabled)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"config.toml [obligations] {source}: enabled must be true or false")
+    applies_to = cfg.get("applies_to", list(rec.applies_to))
+    if not isinstance(applies_to, list) or not all(isinstance(x, str) for x in applies_to):
+        raise ConfigError(f"config.toml [obligations] {source}: applies_to must be a list")
+    return replace(rec, enabled=enabled, applies_to=tuple(applies_to))
+
+
+def read_file(path: Path, interpretations: dict[str, Any] | None = None,
+              obligation: dict[str, Any] | None = None) -> Loaded:
+    """Read and validate one definition file."""
+    try:
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ConfigError(f"process definition {path.name} not found") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path.name}: not valid TOML: {exc}") from exc
-    return parse_definition(doc, path.name, overrides)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    return Loaded(_parse(text, path.name, interpretations, obligation or {}), text, path)
+
+
+def load_registry(dirs: tuple[Path, ...] = (), interpretations: dict[str, Any] | None = None,
+                  obligations: dict[str, Any] | None = None) -> Registry:
+    """Every definition shipped here and in `dirs`; a key defined twice is refused.
+
+    `interpretations` are config.toml's: flat keys apply to the internal analysis, a table
+    named after a process key to that process. `obligations` switch recurring ones."""
+    interpretations = interpretations or {}
+    per_process = {k: v for k, v in interpretations.items() if isinstance(v, dict)}
+    per_process.setdefault(DEFAULT_PROCESS, {}).update(
+        {k: v for k, v in interpretations.items() if not isinstance(v, dict)})
+    obligations = obligations or {}
+    loaded: dict[str, Loaded] = {}
+    for folder in (DEFINITIONS, *dirs):
+        if not folder.is_dir():
+            raise ConfigError(f"[processes] dirs: {folder} is not a directory")
+        for path in sorted(folder.glob("*.toml")):
+            key = _peek_key(path)
+            item = read_file(path, per_process.get(key), obligations.get(key))
+            key = item.definition.key
+            if key in loaded:
+                raise ConfigError(f"{path}: process {key!r} is already defined in "
+                                  f"{loaded[key].path}")
+            loaded[key] = item
+    for key in obligations:
+        if key not in loaded or loaded[key].definition.recurrence is None:
+            raise ConfigError(f"config.toml [obligations.{key}]: no recurring process {key!r}")
+    return Registry(loaded, per_process)
+
+
+def _peek_key(path: Path) -> str | None:
+    try:
+        return (tomllib.loads(path.read_text(encoding="utf-8")).get("process") or {}).get("key")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None  # read_file reports it
+
+
+def load_definition(name: str = DEFAULT_PROCESS, overrides: dict[str, Any] | None = None,
+                    path: Path | None = None) -> Definition:
+    """One definition: workflow/definitions/NAME.toml (or PATH), with interpretations."""
+    return read_file(path or DEFINITIONS / f"{name}.toml", overrides).definition

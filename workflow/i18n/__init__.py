@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 LOCALES = Path(__file__).parent / "locales"
+PLURAL_SEPARATOR = "|"
 LANGUAGES = ("kk", "ru", "en")
 
 
@@ -44,3 +45,24 @@ class Translator:
             return text.format(**params)
         except (KeyError, IndexError):
             return text
+
+    def plural(self, key: str, n: int, **params: Any) -> str:
+        """The form of a word for the number `n`: catalogue entries hold the forms separated by
+        '|' (en: one|other; ru: one|few|many; kk: a single form, numerals take the singular)."""
+        text = self(key, n=n, **params) or key
+        forms = text.split(PLURAL_SEPARATOR)
+        return forms[min(plural_index(self.language, n), len(forms) - 1)]
+
+
+def plural_index(language: str, n: int) -> int:
+    """CLDR cardinal plural categories: ru one/few/many, en one/other, kk one form."""
+    n = abs(n)
+    if language == "ru":
+        if n % 10 == 1 and n % 100 != 11:
+            return 0
+        if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+            return 1
+        return 2
+    if language == "kk":
+        return 0
+    return 0 if n == 1 else 1

@@ -20,7 +20,7 @@ from notifications.policy import (
 )
 from notifications.render import render_blocked, render_digest, render_moved
 from workflow.reminders.settings import NotifySettings
-from workflow.storage.models import OPEN, Analysis, Organisation, OutboxMessage, Stage, User
+from workflow.storage.models import OPEN, Case, Organisation, OutboxMessage, Stage, User
 
 PLANNER_LOCK = 7_243_002  # PostgreSQL advisory lock: one planner at a time
 DAILY = "daily"
@@ -37,28 +37,34 @@ class Context(Protocol):
     """What the planner needs of a use case's context (the service layer passes its own)."""
 
     calendar: Any
-    definition: Any
+    registry: Any  # the process definitions, by key (stage names, per-stage reminder offsets)
     today: date
     language: str
 
 
+def _names(ctx: Context, process: str, key: str) -> dict[str, str]:
+    loaded = ctx.registry.loaded.get(process)
+    return {lang: loaded.definition.stage_name(key, lang) if loaded else key
+            for lang in ("kk", "ru", "en")}
+
+
 def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
-    """Open analysis stages due on or before `horizon` (everything overdue included)."""
-    defn = ctx.definition
-    query = (select(Stage, Analysis, Organisation)
-             .join(Analysis, Stage.analysis_id == Analysis.id)
+    """Open stages of every case due on or before `horizon` (everything overdue included);
+    a closed case has no open stage."""
+    query = (select(Stage, Case, Organisation)
+             .join(Case, Stage.case_id == Case.id)
              .join(Organisation, Organisation.id == Stage.subject_id)
-             .where(Stage.status == OPEN, Stage.due_date.is_not(None), Stage.due_date <= horizon,
-                    Analysis.state != "cancelled"))
-    objects: dict[int, str] = {}
+             .where(Stage.status == OPEN, Stage.due_date.is_not(None), Stage.due_date <= horizon))
+    objects: dict[int | None, str] = {None: ""}
     items = []
     for stage, analysis, subject in s.exec(query):
         if analysis.object_id not in objects:
             objects[analysis.object_id] = s.get(Organisation, analysis.object_id).code
-        spec = defn.stage_spec(stage.key)
+        loaded = ctx.registry.loaded.get(analysis.process)
+        spec = loaded.definition.stage_spec(stage.key) if loaded else None
         items.append(StageItem(
             analysis_id=analysis.id, stage_key=stage.key,
-            stage_names={lang: defn.stage_name(stage.key, lang) for lang in ("kk", "ru", "en")},
+            stage_names=_names(ctx, analysis.process, stage.key),
             due=stage.due_date, subject_code=subject.code, subject_name=subject.name,
             object_code=objects[analysis.object_id], subject_path=subject.path,
             responsible_id=analysis.responsible_id, projected=stage.projected,
@@ -68,7 +74,8 @@ def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
 
 def preview(s: Session, ctx: Context, ns: NotifySettings) -> list[Digest]:
     """The digests of `ctx.today` (nothing is written)."""
-    per_stage = [x for st in ctx.definition.stages.values() for x in (st.remind_before or ())]
+    per_stage = [x for d in ctx.registry.all() for st in d.stages.values()
+                 for x in (st.remind_before or ())]
     most = max([*ns.policy.before, *per_stage], default=0)
     # Every day up to the next working day after the furthest offset: a stage due on a day off
     # (an end planned on a Saturday) is that many working days away too.
@@ -132,14 +139,14 @@ def notify_moved(s: Session, ctx: Context, ns: NotifySettings,
     same change writes nothing, while a later, different change is a new message."""
     if not moved:
         return []
-    defn = ctx.definition
     ids = sorted({m["analysis"] for m in moved})
-    rows = s.exec(select(Analysis, Organisation).join(Organisation,
-                                                      Organisation.id == Analysis.subject_id)
-                  .where(Analysis.id.in_(ids)))
+    rows = s.exec(select(Case, Organisation).join(Organisation,
+                                                  Organisation.id == Case.subject_id)
+                  .where(Case.id.in_(ids)))
     analyses = {a.id: (a, subject) for a, subject in rows}
-    objects = {o.id: o.code for o in s.exec(select(Organisation).where(
+    objects: dict[int | None, str] = {o.id: o.code for o in s.exec(select(Organisation).where(
         Organisation.id.in_({a.object_id for a, _subj in analyses.values()})))}
+    objects[None] = ""
     people = {r.id: r for r in recipients(s)}
     officers_at = officers_by_path(people.values())
     per_person: dict[int, list[dict]] = {}
@@ -147,7 +154,7 @@ def notify_moved(s: Session, ctx: Context, ns: NotifySettings,
         analysis, subject = analyses[m["analysis"]]
         line = {"stage": m["stage"], "subject": subject.name, "object": objects[analysis.object_id],
                 "analysis": analysis.id, "old": m["old"], "new": m["new"],
-                "stage_names": {lang: defn.stage_name(m["stage"], lang) for lang in ("kk", "ru", "en")}}
+                "stage_names": _names(ctx, analysis.process, m["stage"])}
         for rid in owner_ids(analysis.responsible_id, subject.path, people, officers_at):
             per_person.setdefault(rid, []).append(line)
     written = []

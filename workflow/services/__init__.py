@@ -1,11 +1,48 @@
 """The service layer: use cases, one transaction each (the caller commits).
 
-Adapters (CLI, web) import this package; its modules are split by what they act on.
+Adapters (CLI, web) import this package; its modules are split by what they act on:
+cases of any process (`cases`), lists across cases (`lists`), the internal analysis's
+planning (`analyses`), obligations (`obligations`), organisations, users, monitoring.
 """
 
-from workflow.services.cases import *  # noqa: F403
+from workflow.services.analyses import (  # noqa: F401
+    Planned,
+    add_external,
+    ensure_programme,
+    plan_analysis,
+    record_schedule,
+)
+from workflow.services.cases import (  # noqa: F401
+    analysis_view,
+    assign_responsible,
+    case_view,
+    current_state,
+    definition_of,
+    facts_of,
+    list_cases,
+    next_events,
+    open_case,
+    record_event,
+    record_not_done,
+    records_of,
+    replan,
+    replan_all,
+    shown_status,
+    stages_of,
+    sync,
+    void_record,
+    working_days_left,
+)
 from workflow.services.context import Context  # noqa: F401
-from workflow.services.lookup import get_analysis, get_org, get_user  # noqa: F401
+from workflow.services.lists import (  # noqa: F401
+    count_due,
+    count_overdue,
+    count_stages,
+    due_within,
+    open_stages,
+    overdue,
+)
+from workflow.services.lookup import get_analysis, get_case, get_org, get_user  # noqa: F401
 from workflow.services.organisations import (  # noqa: F401
     add_org,
     import_orgs,

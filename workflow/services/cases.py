@@ -1,138 +1,229 @@
-"""Use cases of the engine, one transaction each: plan, record, query, import.
+"""Cases of any process definition, one transaction each: open, record an event, close a
+stage as not done, void a record, re-plan, hand over, and show one case.
 
-Every function takes an open Session and an `Engine` context (calendar, definition,
-today, actor); the caller commits. A refusal raises before anything is written,
-and the caller rolls back, so a refused action changes nothing.
+Every function takes an open Session and a `Context`; the caller commits. A refusal raises
+before anything is written and the caller rolls back, so a refused action changes nothing.
+After every change the case is re-planned from its facts (`sync`): each stage's due date and
+status, done stages included (I-12), and the state replayed from the records that stand.
 """
 
 from __future__ import annotations
 
-import calendar as _months
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from calendars import KazakhstanCalendar
-from workflow.core import monitoring as periods
-from workflow.core.deadlines import Due, Facts, analysis_length, default_end, plan_stages
+from workflow.core import deadlines
+from workflow.core.dates import not_in_future
+from workflow.core.deadlines import Facts, Planner, Record
+from workflow.core.definition import Definition
 from workflow.core.errors import RuleViolation, UsageError
-from workflow.core.machine import MAX_TEXT, AnalysisMachine, check_event
+from workflow.core.machine import (
+    MAX_TEXT,
+    CaseMachine,
+    check_event,
+    check_evidence,
+    clean_evidence,
+    derive_state,
+)
 from workflow.services import monitoring as monitoring_service
 from workflow.services.context import Context
-from workflow.services.lookup import get_analysis, get_org, get_user
-from workflow.services.organisations import local_name, org_name
+from workflow.services.lookup import get_case, get_org, get_user
+from workflow.services.organisations import org_name
+from workflow.services.processes import definition_of, keep_version
 from workflow.storage import audit
 from workflow.storage.models import (
-    DONE_LATE,
-    DONE_ON_TIME,
-    NOT_APPLICABLE,
+    EVENT,
+    NOT_DONE_RECORD,
     OPEN,
     OVERDUE,
-    Analysis,
+    VOID,
+    Case,
     EventRecord,
-    ExternalAnalysis,
-    MonitoringReport,
     Organisation,
-    Programme,
     Stage,
     User,
 )
-from workflow.storage.queries import subtree_range
 
-# -- organisations ---------------------------------------------------------------------------
-
-
-# -- users -------------------------------------------------------------------------------------
+PERSON_FIELDS = ("person_name", "person_position")
 
 
-# -- external analyses and the one-year rule ---------------------------------------------------
+# -- facts, planning, state ---------------------------------------------------------------------
 
 
-def add_years(day: date, years: int) -> date:
-    """The same day `years` later; 29 February becomes 28 February (Civil Code, art. 173)."""
-    year = day.year + years
-    return date(year, day.month, min(day.day, _months.monthrange(year, day.month)[1]))
+def records_of(s: Session, case: Case) -> list[EventRecord]:
+    return list(s.exec(select(EventRecord).where(EventRecord.case_id == case.id)
+                       .order_by(EventRecord.id)))
 
 
-def add_external(s: Session, ctx: Context, subject_code: str, completed_on: date,
-                 reference: str | None = None) -> ExternalAnalysis:
-    subject = get_org(s, subject_code)
-    if completed_on > ctx.today:
-        raise RuleViolation(f"{completed_on} is in the future", key="rule.future_date",
-                            date=completed_on.isoformat(), today=ctx.today.isoformat())
-    ext = ExternalAnalysis(subject_id=subject.id, completed_on=completed_on, reference=reference)
-    s.add(ext)
+def facts_of(s: Session, case: Case, rows: list[EventRecord] | None = None) -> Facts:
+    """The case's given dates, the records that stand (in order) and stages not done."""
+    rows = records_of(s, case) if rows is None else rows
+    standing = [r for r in rows if r.voided_by_id is None]
+    return Facts(case.given(),
+                 tuple(Record(r.event, r.on, (r.evidence or {}).get("period"))
+                       for r in standing if r.kind == EVENT),
+                 {r.event: r.on for r in standing if r.kind == NOT_DONE_RECORD})
+
+
+def stages_of(s: Session, case: Case) -> dict[str, Stage]:
+    return {st.key: st for st in s.exec(select(Stage).where(Stage.case_id == case.id))}
+
+
+def sync(s: Session, ctx: Context, case: Case, definition: Definition | None = None,
+         ) -> list[tuple[str, date | None, date]]:
+    """Re-plan the case from its facts: stage rows created, updated or retired, the state
+    replayed. Returns (stage, old due, new due) for the open stages whose deadline moved."""
+    defn = definition or definition_of(s, ctx, case)
+    rows = records_of(s, case)
+    facts = facts_of(s, case, rows)
+    planner = Planner(defn, ctx.calendar, facts)
+    plan = planner.stages()
+    completing: dict[str, EventRecord] = {}
+    notes: dict[str, EventRecord] = {}
+    for r in rows:
+        if r.voided_by_id is not None:
+            continue
+        if r.kind == EVENT and r.event in defn.events and defn.events[r.event].completes:
+            completing.setdefault(defn.events[r.event].completes, r)
+        elif r.kind == NOT_DONE_RECORD:
+            notes[r.event] = r
+    subject = s.get(Organisation, case.subject_id)
+    existing = stages_of(s, case)
+    moved = []
+    for key, sp in plan.items():
+        stage = existing.get(key) or Stage(case_id=case.id, key=key, subject_id=subject.id,
+                                           subject_path=subject.path, status=OPEN)
+        if (stage.status == OPEN and sp.status == OPEN and stage.due_date is not None
+                and sp.due is not None and stage.due_date != sp.due):
+            moved.append((key, stage.due_date, sp.due))
+        stage.due_date, stage.projected, stage.status = sp.due, sp.projected, sp.status
+        stage.done_on = sp.done_on
+        if key in completing and sp.status in deadlines.DONE:
+            rec = completing[key]
+            stage.evidence = {"date": rec.on.isoformat(), **(rec.evidence or {})}
+        elif key in notes and sp.status == deadlines.NOT_DONE:
+            stage.evidence = {"date": notes[key].on.isoformat(), "note": notes[key].note}
+        else:
+            stage.evidence = None
+        s.add(stage)
+    for key, stage in existing.items():
+        if key in plan or key in defn.stages or ":" in key:
+            continue  # dynamic stages (monitoring periods, plan measures) are kept by their owner
+        stage.status = deadlines.NOT_APPLICABLE
+        s.add(stage)
+    for key, stage in existing.items():  # a stage that is no longer planned (its opener voided)
+        if key in defn.stages and key not in plan and stage.status == OPEN:
+            stage.status = deadlines.NOT_APPLICABLE
+            s.add(stage)
+    moved += monitoring_service.replan_dynamic(s, ctx, case, defn, existing)
+    case.state = derive_state(defn, facts.records, planner.dates(), ctx.today)
+    s.add(case)
     s.flush()
-    audit.append(s, ctx.actor, "external.add", "external_analysis", ext.id,
-                 {"subject": subject_code, "completed_on": completed_on, "reference": reference})
-    return ext
+    return moved
 
 
-# -- planning -----------------------------------------------------------------------------------
+def current_state(s: Session, ctx: Context, case: Case, defn: Definition | None = None) -> str:
+    """The state as of today (time-driven transitions taken), without writing."""
+    defn = defn or definition_of(s, ctx, case)
+    facts = facts_of(s, case)
+    return derive_state(defn, facts.records, Planner(defn, ctx.calendar, facts).dates(),
+                        ctx.today)
 
 
-@dataclass
-class Planned:
-    analysis: Analysis
-    warnings: list[dict[str, Any]] = field(default_factory=list)
+# -- opening ------------------------------------------------------------------------------------
 
 
-def ensure_programme(s: Session, subject: Organisation, year: int) -> Programme:
-    prog = s.exec(select(Programme).where(Programme.subject_id == subject.id,
-                                          Programme.year == year)).first()
-    if prog is None:
-        prog = Programme(subject_id=subject.id, year=year)
-        s.add(prog)
-        s.flush()
-        for key in PROGRAMME_STAGES:
-            s.add(Stage(programme_id=prog.id, key=key, subject_id=subject.id,
-                        subject_path=subject.path, status=OPEN))
-        s.flush()
-    return prog
+def _text(value: str | None, what: str, limit: int = 300) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    if len(value) > limit or "\x00" in value:
+        raise UsageError(f"{what} must be at most {limit} characters", key="error.too_long",
+                         field=what, limit=limit)
+    return value
 
 
-PROGRAMME_STAGES = ("schedule",)
+def _fields(defn: Definition, given: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, raw in given.items():
+        spec = defn.fields.get(key)
+        if spec is None:
+            raise UsageError(f"unknown field {key!r}", key="error.unknown_field", field=key,
+                             known=", ".join(defn.fields) or "-")
+        value = (raw or "").strip()
+        if not value:
+            continue
+        if spec.type == "integer":
+            try:
+                out[key] = int(value)
+            except ValueError:
+                raise UsageError(key="error.bad_int", what=key, value=value) from None
+        elif spec.type == "date":
+            try:
+                out[key] = date.fromisoformat(value).isoformat()
+            except ValueError:
+                raise UsageError(key="error.bad_date", what=key, value=value) from None
+        elif spec.type == "choice" and value not in spec.choices:
+            raise UsageError(f"{key}: {value!r} is not one of {', '.join(spec.choices)}",
+                             key="error.bad_choice", field=key, value=value,
+                             known=", ".join(spec.choices))
+        else:
+            out[key] = _text(value, key, MAX_TEXT)
+    for key, spec in defn.fields.items():
+        if spec.required and key not in out:
+            raise UsageError(f"field {key} is required", key="error.field_required", field=key)
+    return out
 
 
-def plan_analysis(s: Session, ctx: Context, subject_code: str, object_code: str, start: date,
-                  end: date | None = None, override_reason: str | None = None,
-                  responsible: str | None = None) -> Planned:
-    """Plan one analysis: check the rules, store it with every stage's due date."""
-    defn, cal = ctx.definition, ctx.calendar
-    interp = defn.interpretations
-    subject, obj = get_org(s, subject_code), get_org(s, object_code)
-    if end is None:
-        end = default_end(cal, start, int(interp.get("default_analysis_working_days", 30)))
-    if end < start:
-        raise RuleViolation(f"end {end} is before start {start}", key="rule.end_before_start",
-                            date=end.isoformat(), start=start.isoformat())
-    if override_reason is not None and (not override_reason.strip()
-                                        or len(override_reason) > MAX_TEXT):
-        raise UsageError("the override reason must be 1-500 characters",
-                         key="error.bad_reason", limit=MAX_TEXT)
-    warnings: list[dict[str, Any]] = []
-    limit = int(interp.get("max_analysis_working_days", 30))
-    length = analysis_length(cal, start, end)
-    if length > limit:
-        warnings.append({"code": "too_long", "working_days": length, "limit": limit})
-    if not cal.is_working_day(start):
-        warnings.append({"code": "start_not_working", "date": start, "reason": cal.reason(start)})
-    gap = int(interp.get("external_analysis_gap_years", 1))
-    last_ext = s.exec(select(ExternalAnalysis).where(ExternalAnalysis.subject_id == subject.id)
-                      .order_by(ExternalAnalysis.completed_on.desc()).limit(1)).first()
-    if last_ext is not None:
-        earliest = add_years(last_ext.completed_on, gap)
-        if start < earliest:
-            if not override_reason:
-                raise RuleViolation(
-                    "external analysis rule", key="rule.external_year", subject=subject.code,
-                    external=last_ext.completed_on.isoformat(), earliest=earliest.isoformat())
-            warnings.append({"code": "external_overridden", "earliest": earliest,
-                             "reason": override_reason})
+def open_case(s: Session, ctx: Context, process: str, subject_code: str,
+              object_code: str | None = None, person: str | None = None,
+              position: str | None = None, fields: dict[str, str] | None = None,
+              dates: dict[str, date] | None = None, period: str | None = None,
+              responsible: str | None = None, programme_id: int | None = None,
+              override_reason: str | None = None, case_date: date | None = None,
+              audit_extra: dict[str, Any] | None = None) -> Case:
+    """Open a case of `process` for a subject organisation: parties, fields and named dates
+    checked against the definition, every stage planned, an audit record written."""
+    defn = ctx.registry.get(process)
+    subject = get_org(s, subject_code)
+    obj = get_org(s, object_code) if object_code else None
+    if obj is None and defn.parties.object == "required":
+        raise UsageError("this process needs an object organisation", key="error.object_required",
+                         process=process)
+    if obj is not None and defn.parties.object == "none":
+        raise UsageError("this process has no object organisation", key="error.no_object",
+                         process=process)
+    person, position = _text(person, "person"), _text(position, "position")
+    if person is None and defn.parties.person == "required":
+        raise UsageError("this process needs a person", key="error.person_required",
+                         process=process)
+    if (person or position) and defn.parties.person == "none":
+        raise UsageError("this process names no person", key="error.no_person", process=process)
+    values = _fields(defn, fields or {})
+    dates = dict(dates or {})
+    for name in dates:
+        if name not in defn.dates or defn.dates[name].given == "none":
+            known = [k for k, d in defn.dates.items() if d.given != "none"]
+            raise UsageError(f"unknown date {name!r}", key="error.unknown_date", name=name,
+                             known=", ".join(known) or "-")
+    for name, spec in defn.dates.items():
+        if spec.given == "required" and name not in dates:
+            raise UsageError(f"date {name} is required", key="error.date_required", name=name)
+    # defaults of the given dates are stored as given: the case keeps what it was opened with
+    planner = Planner(defn, ctx.calendar, Facts(dict(dates)))
+    for name, spec in defn.dates.items():
+        if spec.given != "none" and name not in dates and spec.default is not None:
+            value = planner.date(name)
+            if value is not None:
+                dates[name] = value.date
+    for name, spec in defn.dates.items():
+        floor = dates.get(spec.not_before) if spec.not_before else None
+        if name in dates and floor is not None and dates[name] < floor:
+            raise RuleViolation(f"{name} {dates[name]} is before {spec.not_before} {floor}",
+                                key="rule.date_floor", event=name, date=dates[name].isoformat(),
+                                floor=floor.isoformat())
     owner = get_user(s, responsible) if responsible else s.exec(
         select(User).where(User.organisation_id == subject.id, User.role == "officer",
                            User.active).order_by(User.id)).first()
@@ -140,96 +231,173 @@ def plan_analysis(s: Session, ctx: Context, subject_code: str, object_code: str,
         raise RuleViolation("responsible officer of another organisation",
                             key="rule.responsible_elsewhere", login=owner.login,
                             subject=subject.code)
-    prog = ensure_programme(s, subject, start.year)
-    analysis = Analysis(definition=defn.key, programme_id=prog.id, subject_id=subject.id,
-                        object_id=obj.id, planned_start=start, planned_end=end,
-                        state=defn.initial_state, responsible_id=owner.id if owner else None,
-                        override_reason=override_reason, created_at=audit.now_iso())
-    s.add(analysis)
+    keep_version(s, ctx, defn)
+    first = min(dates.values()) if dates else ctx.today
+    case = Case(process=defn.key, process_version=defn.version, programme_id=programme_id,
+                subject_id=subject.id, object_id=obj.id if obj else None, person_name=person,
+                person_position=position, fields=values or None,
+                dates={k: v.isoformat() for k, v in dates.items()}, period=period,
+                case_date=case_date or first, state=defn.initial_state,
+                responsible_id=owner.id if owner else None, override_reason=override_reason,
+                created_at=audit.now_iso())
+    s.add(case)
     s.flush()
-    for key in defn.stages:
-        s.add(Stage(analysis_id=analysis.id, key=key, subject_id=subject.id,
-                    subject_path=subject.path, status=OPEN))
+    sync(s, ctx, case, defn)
+    payload = {"process": defn.key, "version": defn.version, "subject": subject.code,
+               "object": obj.code if obj else None, "dates": dates, "period": period,
+               "fields": values, "person": bool(person), **(audit_extra or {})}
+    audit.append(s, ctx.actor, "case.open", "case", case.id, payload)
+    return case
+
+
+# -- recording ----------------------------------------------------------------------------------
+
+
+def _guard_open(defn: Definition, case: Case) -> None:
+    if case.state in defn.final_states:
+        raise RuleViolation(f"case {case.id} is {case.state}", key="rule.case_closed",
+                            id=case.id, state=defn.states[case.state].get("en", case.state))
+
+
+def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: date,
+                 evidence: dict[str, str | None] | None = None) -> Case:
+    """Record what happened; refused (nothing stored) only by the definition's hard
+    prerequisites, a state that does not accept it, a date in the future, or missing evidence."""
+    case = get_case(s, case_id)
+    defn = definition_of(s, ctx, case)
+    evidence = clean_evidence(evidence)
+    rows = records_of(s, case)
+    facts = facts_of(s, case, rows)
+    recorded = facts.recorded()
+    spec = defn.events.get(event)
+    if (spec is not None and event in recorded and not spec.repeatable):
+        raise RuleViolation(f"{event} is already recorded", key="rule.already_recorded",
+                            event=event, date=recorded[event].isoformat())
+    planner = Planner(defn, ctx.calendar, facts)
+    machine = CaseMachine(defn, derive_state(defn, facts.records, planner.dates(), ctx.today))
+    new_state = machine.fire(event)
+    floors = {}
+    for name in spec.sets:
+        floor_name = defn.dates[name].not_before
+        floor = planner.date(floor_name) if floor_name else None
+        if floor is not None and not floor.projected:
+            floors[name] = floor.date
+    check_event(defn, event, on, evidence, recorded, ctx.today, floors)
+    s.add(EventRecord(case_id=case.id, kind=EVENT, event=event, on=on,
+                      evidence=evidence or None, actor=ctx.actor, recorded_at=audit.now_iso()))
+    if spec.terminal:
+        case.cancel_reason = evidence.get("note")
     s.flush()
-    replan(s, ctx, analysis)
-    audit.append(s, ctx.actor, "analysis.plan", "analysis", analysis.id,
-                 {"subject": subject.code, "object": obj.code, "start": start, "end": end,
-                  "override_reason": override_reason, "warnings": warnings})
-    return Planned(analysis, warnings)
+    monitoring_service.after_event(s, ctx, case, event, on, evidence)
+    moved = sync(s, ctx, case, defn)
+    audit.append(s, ctx.actor, f"event.{event}", "case", case.id,
+                 {"event": event, "on": on, "evidence": evidence, "state": case.state or new_state,
+                  "moved": moved})
+    return case
 
 
-def facts_of(s: Session, analysis: Analysis) -> Facts:
-    events = {e.event: e.on for e in s.exec(
-        select(EventRecord).where(EventRecord.analysis_id == analysis.id))}
-    return Facts({"planned_start": analysis.planned_start, "planned_end": analysis.planned_end},
-                 events)
-
-
-def stages_of(s: Session, analysis: Analysis) -> dict[str, Stage]:
-    return {st.key: st for st in s.exec(select(Stage).where(Stage.analysis_id == analysis.id))}
-
-
-def replan(s: Session, ctx: Context, analysis: Analysis) -> list[tuple[str, date | None, date]]:
-    """Recompute the due dates of open stages; return (stage, old, new) for those that moved."""
-    dues = plan_stages(ctx.definition, ctx.calendar, facts_of(s, analysis))
-    moved = []
-    for key, stage in stages_of(s, analysis).items():
-        if stage.status != OPEN:
-            continue
-        if key in dues:
-            due = dues[key]
-        elif (day := _monitoring_due(s, ctx, analysis, key)) is not None:
-            due = Due(day, False)
-        else:
-            continue
-        if stage.due_date != due.date or stage.projected != due.projected:
-            if stage.due_date is not None and stage.due_date != due.date:
-                moved.append((key, stage.due_date, due.date))
-            stage.due_date, stage.projected = due.date, due.projected
-            s.add(stage)
+def record_not_done(s: Session, ctx: Context, case_id: int | str, stage: str, note: str,
+                    on: date | None = None) -> Case:
+    """Close an open stage as not done, with the reason (audited; the scorecard counts it)."""
+    case = get_case(s, case_id)
+    defn = definition_of(s, ctx, case)
+    _guard_open(defn, case)
+    note = _text(note, "note", MAX_TEXT)
+    if not note:
+        raise UsageError("a reason is required", key="error.reason_required")
+    on = on or ctx.today
+    not_in_future(on, ctx.today)
+    current = stages_of(s, case).get(stage)
+    if stage not in defn.stages or current is None:
+        raise RuleViolation(f"no stage {stage!r}", key="rule.unknown_stage", stage=stage,
+                            known=", ".join(k for k in stages_of(s, case) if ":" not in k))
+    if current.status != OPEN:
+        raise RuleViolation(f"{stage} is not open", key="rule.stage_not_open", stage=stage,
+                            status=current.status)
+    s.add(EventRecord(case_id=case.id, kind=NOT_DONE_RECORD, event=stage, on=on, note=note,
+                      actor=ctx.actor, recorded_at=audit.now_iso()))
     s.flush()
-    return moved
+    sync(s, ctx, case, defn)
+    audit.append(s, ctx.actor, "stage.not_done", "case", case.id,
+                 {"stage": stage, "on": on, "note": note})
+    return case
 
 
-def _monitoring_due(s: Session, ctx: Context, analysis: Analysis, key: str) -> date | None:
-    """A monitoring stage's due date ('monitoring_report:2026Q3') with the current calendar."""
-    kind, _, period = key.partition(":")
-    interp = ctx.definition.interpretations
-    if kind == "monitoring_report":
-        _, end = periods.quarter_bounds(*periods.parse_label(period))
-        return periods.report_due(ctx.calendar, end,
-                                     int(interp.get("monitoring_report_day", periods.REPORT_DAY)),
-                                     how=interp.get("roll", "following"))
-    if kind == "monitoring_review":
-        row = s.exec(select(MonitoringReport).where(MonitoringReport.analysis_id == analysis.id,
-                                                    MonitoringReport.period == period)).first()
-        days = int(interp.get("monitoring_review_working_days", periods.REVIEW_WORKING_DAYS))
-        return periods.review_due(ctx.calendar, row.received_on, days) if row and row.received_on else None
-    return None
+def void_record(s: Session, ctx: Context, case_id: int | str, target: str, note: str) -> Case:
+    """Void a wrong record (an event key, a stage closed as not done, or a record number):
+    it stays in the chain, marked void; the due dates and the state are re-planned."""
+    case = get_case(s, case_id)
+    defn = definition_of(s, ctx, case)
+    note = _text(note, "note", MAX_TEXT)
+    if not note:
+        raise UsageError("a reason is required", key="error.reason_required")
+    rows = [r for r in records_of(s, case) if r.kind != VOID and r.voided_by_id is None]
+    if target.isdigit():
+        matches = [r for r in rows if r.id == int(target)]
+    else:
+        matches = [r for r in rows if r.event == target]
+    if not matches:
+        raise RuleViolation(f"nothing recorded as {target!r}", key="rule.nothing_to_void",
+                            target=target, known=", ".join(dict.fromkeys(r.event for r in rows))
+                            or "-")
+    if len(matches) > 1:
+        raise RuleViolation(f"{target} is recorded more than once", key="rule.void_ambiguous",
+                            target=target, ids=", ".join(str(r.id) for r in matches))
+    victim = matches[-1]
+    if victim.kind == EVENT:
+        for later in rows:
+            spec = defn.events.get(later.event)
+            if later.kind == EVENT and later.id != victim.id and spec is not None \
+                    and victim.event in defn.prerequisites(spec):
+                raise RuleViolation(f"{later.event} needs {victim.event}",
+                                    key="rule.void_needed_by", event=victim.event,
+                                    other=later.event)
+        monitoring_service.before_void(s, ctx, case, victim)
+    void = EventRecord(case_id=case.id, kind=VOID, event=victim.event, on=ctx.today, note=note,
+                       voids_id=victim.id, actor=ctx.actor, recorded_at=audit.now_iso())
+    s.add(void)
+    s.flush()
+    victim.voided_by_id = void.id
+    s.add(victim)
+    if victim.kind == EVENT and defn.events.get(victim.event) and \
+            defn.events[victim.event].terminal:
+        case.cancel_reason = None
+    s.flush()
+    moved = sync(s, ctx, case, defn)
+    audit.append(s, ctx.actor, "record.void", "case", case.id,
+                 {"record": victim.id, "kind": victim.kind, "event": victim.event,
+                  "on": victim.on, "note": note, "moved": moved})
+    return case
+
+
+# -- re-planning and hand-over --------------------------------------------------------------------
+
+
+def replan(s: Session, ctx: Context, case: Case) -> list[tuple[str, date | None, date]]:
+    """Re-plan one case (the calendar or an interpretation changed)."""
+    return sync(s, ctx, case)
 
 
 def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:
-    """Re-plan every open analysis (after a calendar change); report each deadline that moved."""
+    """Re-plan every case with an open stage; report each deadline that moved."""
     moved = []
-    open_ids = select(Stage.analysis_id).where(Stage.status == OPEN)
-    active = s.exec(select(Analysis).where(Analysis.id.in_(open_ids)).order_by(Analysis.id))
-    for analysis in active:
-        for key, old, new in replan(s, ctx, analysis):
-            moved.append({"analysis": analysis.id, "stage": key, "old": old, "new": new,
-                          "responsible_id": analysis.responsible_id})
+    open_ids = select(Stage.case_id).where(Stage.status == OPEN)
+    for case in s.exec(select(Case).where(Case.id.in_(open_ids)).order_by(Case.id)):
+        for key, old, new in sync(s, ctx, case):
+            moved.append({"analysis": case.id, "case": case.id, "stage": key, "old": old,
+                          "new": new, "responsible_id": case.responsible_id})
     if moved:
-        audit.append(s, ctx.actor, "calendar.replan", "analysis", "*", {"moved": moved})
+        audit.append(s, ctx.actor, "calendar.replan", "case", "*", {"moved": moved})
     return moved
 
 
-def assign_responsible(s: Session, ctx: Context, analysis_id: int | str,
-                       login: str) -> Analysis:
-    """Hand an analysis over to another officer of its subject (an officer left or changed
+def assign_responsible(s: Session, ctx: Context, case_id: int | str, login: str) -> Case:
+    """Hand a case over to another officer of its subject (an officer left or changed
     duties): she is reminded of its stages from now on. Refused, nothing stored, for a
     user of another organisation, an inactive account or one that is not an officer."""
-    analysis = get_analysis(s, analysis_id)
+    case = get_case(s, case_id)
     user = get_user(s, login)
-    subject = s.get(Organisation, analysis.subject_id)
+    subject = s.get(Organisation, case.subject_id)
     if user.organisation_id != subject.id or user.role != "officer":
         raise RuleViolation("responsible officer of another organisation",
                             key="rule.responsible_elsewhere", login=user.login,
@@ -237,96 +405,18 @@ def assign_responsible(s: Session, ctx: Context, analysis_id: int | str,
     if not user.active:
         raise RuleViolation("inactive account", key="rule.responsible_inactive",
                             login=user.login)
-    previous = s.get(User, analysis.responsible_id) if analysis.responsible_id else None
+    previous = s.get(User, case.responsible_id) if case.responsible_id else None
     if previous is not None and previous.id == user.id:
-        return analysis
-    analysis.responsible_id = user.id
-    s.add(analysis)
+        return case
+    case.responsible_id = user.id
+    s.add(case)
     s.flush()
-    audit.append(s, ctx.actor, "analysis.assign", "analysis", analysis.id,
+    audit.append(s, ctx.actor, "analysis.assign", "case", case.id,
                  {"from": previous.login if previous else None, "to": user.login})
-    return analysis
+    return case
 
 
-# -- recording events ---------------------------------------------------------------------------
-
-
-def record_event(s: Session, ctx: Context, analysis_id: int | str, event: str, on: date,
-                 evidence: dict[str, str | None] | None = None) -> Analysis:
-    """Record what happened; refused (nothing stored) when the rules do not allow it."""
-    analysis = get_analysis(s, analysis_id)
-    defn = ctx.definition
-    evidence = {k: v.strip() for k, v in (evidence or {}).items() if v is not None and v.strip()}
-    machine = AnalysisMachine(defn, analysis.state)
-    facts = facts_of(s, analysis)
-    if (event in facts.events and event in defn.events and defn.events[event].dest is None
-            and not defn.events[event].repeatable):
-        raise RuleViolation(f"{event} is already recorded", key="rule.already_recorded",
-                            event=event, date=facts.events[event].isoformat())
-    new_state = machine.fire(event)
-    check_event(defn, event, on, evidence, facts.events, ctx.today,
-                start=analysis.actual_start or analysis.planned_start)
-    s.add(EventRecord(analysis_id=analysis.id, event=event, on=on, evidence=evidence or None,
-                      actor=ctx.actor, recorded_at=audit.now_iso()))
-    spec = defn.events[event]
-    stages = stages_of(s, analysis)
-    if event == "analysis_start":
-        analysis.actual_start = on
-    elif event == "analysis_end":
-        analysis.actual_end = on
-    if event == "cancel":
-        analysis.cancel_reason = evidence.get("note")
-        for stage in stages.values():
-            if stage.status == OPEN:
-                stage.status = NOT_APPLICABLE
-                s.add(stage)
-    analysis.state = new_state
-    s.add(analysis)
-    s.flush()
-    moved = replan(s, ctx, analysis) if event != "cancel" else []
-    if spec.completes and spec.completes in stages:
-        stage = stages[spec.completes]
-        stage.done_on = on
-        stage.evidence = {"date": on.isoformat(), **evidence}
-        stage.status = DONE_ON_TIME if stage.due_date is None or on <= stage.due_date else DONE_LATE
-        stage.projected = False
-        s.add(stage)
-    s.flush()
-    monitoring_service.after_event(s, ctx, analysis, event, on, evidence)
-    audit.append(s, ctx.actor, f"event.{event}", "analysis", analysis.id,
-                 {"event": event, "on": on, "evidence": evidence, "state": new_state,
-                  "moved": moved})
-    return analysis
-
-
-def record_schedule(s: Session, ctx: Context, subject_code: str, year: int, on: date,
-                    evidence: dict[str, str | None]) -> Stage:
-    """Record the approval of a subject's schedule for a year (the programme's stage)."""
-    subject = get_org(s, subject_code)
-    if on > ctx.today:
-        raise RuleViolation(f"{on} is in the future", key="rule.future_date",
-                            date=on.isoformat(), today=ctx.today.isoformat())
-    evidence = {k: v.strip() for k, v in evidence.items() if v and v.strip()}
-    for fld in ctx.definition.programme_stages["schedule"].requires:
-        if not evidence.get(fld):
-            raise RuleViolation(f"schedule needs {fld}", key="rule.missing_evidence",
-                                event="schedule", field=fld)
-    prog = ensure_programme(s, subject, year)
-    stage = s.exec(select(Stage).where(Stage.programme_id == prog.id,
-                                       Stage.key == "schedule")).one()
-    if stage.status != OPEN:
-        raise RuleViolation("schedule already recorded", key="rule.already_recorded",
-                            event="schedule", date=str(stage.done_on))
-    stage.done_on, stage.status = on, DONE_ON_TIME
-    stage.evidence = {"date": on.isoformat(), **evidence}
-    s.add(stage)
-    s.flush()
-    audit.append(s, ctx.actor, "programme.schedule", "programme", prog.id,
-                 {"subject": subject_code, "year": year, "on": on, "evidence": evidence})
-    return stage
-
-
-# -- reading ---------------------------------------------------------------------------------------
+# -- reading one case ---------------------------------------------------------------------------
 
 
 def shown_status(stage: Stage, today: date) -> str:
@@ -335,7 +425,7 @@ def shown_status(stage: Stage, today: date) -> str:
     return stage.status
 
 
-def working_days_left(cal: KazakhstanCalendar, due: date | None, today: date) -> int | None:
+def working_days_left(cal, due: date | None, today: date) -> int | None:
     """Working days until `due`; negative when overdue: by the working days since, at least 1
     (a stage due on Friday is already a working day late on Saturday)."""
     if due is None:
@@ -344,21 +434,37 @@ def working_days_left(cal: KazakhstanCalendar, due: date | None, today: date) ->
     return n if due >= today else -max(1, n)
 
 
-def analysis_view(s: Session, ctx: Context, analysis: Analysis) -> dict[str, Any]:
-    """The timeline of one analysis, as the CLI and the API show it."""
-    subject, obj = s.get(Organisation, analysis.subject_id), s.get(Organisation, analysis.object_id)
-    stages = stages_of(s, analysis)
-    owner = s.get(User, analysis.responsible_id) if analysis.responsible_id else None
+def next_events(defn: Definition, state: str, recorded: dict[str, date]) -> list[str]:
+    """What may be recorded next: the events the state accepts that are not yet recorded
+    (repeatable ones always), the case-closing ones last. The one rule the CLI, the web form
+    and the service share."""
+    machine = CaseMachine(defn, state)
+    allowed = [e for e in machine.allowed()
+               if defn.events[e].repeatable or e not in recorded]
+    return sorted(allowed, key=lambda e: defn.events[e].terminal)
+
+
+def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) -> dict[str, Any]:
+    """One case as the CLI, the API and the page show it."""
+    defn = definition_of(s, ctx, case)
+    subject = s.get(Organisation, case.subject_id)
+    obj = s.get(Organisation, case.object_id) if case.object_id else None
+    stages = stages_of(s, case)
+    owner = s.get(User, case.responsible_id) if case.responsible_id else None
+    rows_ = records_of(s, case)
+    facts = facts_of(s, case, rows_)
+    planner = Planner(defn, ctx.calendar, facts)
+    state = derive_state(defn, facts.records, planner.dates(), ctx.today)
     rows = []
-    dynamic = sorted((k for k in stages if k not in ctx.definition.stages),
+    dynamic = sorted((k for k in stages if k not in defn.stages),
                      key=lambda k: (stages[k].due_date or date.max, k))
-    for key in [*ctx.definition.stages, *dynamic]:
+    for key in [*defn.stages, *dynamic]:
         st = stages.get(key)
         if st is None:
             continue
         rows.append({
             "key": key,
-            "name": ctx.definition.stage_name(key, ctx.language),
+            "name": defn.stage_name(key, ctx.language),
             "due": st.due_date,
             "projected": st.projected,
             "status": shown_status(st, ctx.today),
@@ -367,152 +473,84 @@ def analysis_view(s: Session, ctx: Context, analysis: Analysis) -> dict[str, Any
                                   if st.status == OPEN else None),
             "evidence": st.evidence,
         })
-    machine = AnalysisMachine(ctx.definition, analysis.state)
-    recorded = facts_of(s, analysis).events
-    return {
-        "id": analysis.id,
-        "state": analysis.state,
+    dates = {}
+    for name, spec in defn.dates.items():
+        value, planned = planner.date(name), planner.date(name, planned=True)
+        if value is None:
+            continue
+        dates[name] = {"date": value.date, "projected": value.projected,
+                       "planned": planned.date if planned else None,
+                       "name": (spec.names or {}).get(ctx.language, name)}
+    recorded = facts.recorded()
+    out = {
+        "id": case.id,
+        "process": defn.key,
+        "process_version": defn.version,
+        "process_name": defn.name(ctx.language),
+        "state": state,
+        "state_name": defn.states[state].get(ctx.language, state),
         "subject": subject.code,
-        "object": obj.code,
         "subject_name": org_name(subject, ctx.language),
-        "object_name": org_name(obj, ctx.language),
-        "planned_start": analysis.planned_start,
-        "planned_end": analysis.planned_end,
-        "actual_start": analysis.actual_start,
-        "actual_end": analysis.actual_end,
+        "object": obj.code if obj else None,
+        "object_name": org_name(obj, ctx.language) if obj else None,
+        "period": case.period,
+        "fields": case.fields or {},
+        "dates": dates,
         "responsible": owner.login if owner else None,
-        "next_events": [e for e in machine.allowed() if e != "cancel"
-                        and not (e in recorded and ctx.definition.events[e].dest is None
-                                 and not ctx.definition.events[e].repeatable)],
+        "next_events": next_events(defn, state, recorded),
         "stages": rows,
+        "records": [{"id": r.id, "kind": r.kind, "event": r.event, "on": r.on,
+                     "note": r.note, "void": r.voided_by_id is not None,
+                     "voids": r.voids_id, "actor": r.actor} for r in rows_],
     }
+    if defn.parties.person != "none":
+        out["person"] = ({"name": case.person_name, "position": case.person_position}
+                         if show_person else None)
+    planning = defn.raw.get("planning") or {}
+    if planning:  # the internal analysis's own fields, as its commands and pages show them
+        start, end = planning.get("start"), planning.get("end")
+        out["planned_start"] = (dates.get(start) or {}).get("planned")
+        out["planned_end"] = (dates.get(end) or {}).get("planned")
+        actual = {r.event for r in facts.records}
+        out["actual_start"] = next((r.on for r in reversed(facts.records)
+                                    if start in defn.events[r.event].sets), None) \
+            if actual else None
+        out["actual_end"] = next((r.on for r in reversed(facts.records)
+                                  if end in defn.events[r.event].sets), None) \
+            if actual else None
+    return out
 
 
-def _stage_query(s: Session, org_code: str | None, conditions: list, only_path: str | None,
-                 columns: tuple) -> Any:
-    """SELECT `columns` of the open stages matching `conditions` in the subtree of `org_code`
-    (or of exactly the organisation at `only_path`: an officer's view)."""
-    query = select(*columns).where(Stage.status == OPEN, *conditions)
+def analysis_view(s: Session, ctx: Context, case: Case) -> dict[str, Any]:
+    """The timeline of one analysis (a case view)."""
+    return case_view(s, ctx, case)
+
+
+def list_cases(s: Session, ctx: Context, process: str | None = None, org_code: str | None = None,
+               state: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    """Cases of a process, in an organisation's subtree, in a state (today's), newest first."""
+    from workflow.storage.queries import subtree_range
+
+    query = select(Case, Organisation).join(Organisation, Organisation.id == Case.subject_id)
+    if process:
+        ctx.registry.get(process)
+        query = query.where(Case.process == process)
     if org_code:
         lo, hi = subtree_range(get_org(s, org_code))
-        query = query.where(Stage.subject_path >= lo, Stage.subject_path < hi)
-    if only_path is not None:
-        query = query.where(Stage.subject_path == only_path)
-    return query
+        query = query.where(Organisation.path >= lo, Organisation.path < hi)
+    out = []
+    for case, org in s.exec(query.order_by(Case.id.desc()).limit(limit)):
+        defn = definition_of(s, ctx, case)
+        now = current_state(s, ctx, case, defn)
+        if state and now != state:
+            continue
+        out.append({"id": case.id, "process": case.process, "subject": org.code,
+                    "subject_name": org_name(org, ctx.language), "period": case.period,
+                    "case_date": case.case_date, "state": now,
+                    "state_name": defn.states[now].get(ctx.language, now)})
+    return out
 
 
-def _count_rows(s: Session, org_code: str | None, conditions: list,
-                only_path: str | None = None) -> int:
-    query = (_stage_query(s, org_code, conditions, only_path, (func.count(Stage.id),))
-             .join(Analysis, Stage.analysis_id == Analysis.id))
-    return s.exec(query).one()
-
-
-def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
-                only_path: str | None = None, limit: int | None = None,
-                offset: int = 0) -> list[dict]:
-    """Open stages matching `conditions` in the subtree, one SELECT with the subject,
-    the object and the responsible officer joined in SQL and only the columns shown, in the
-    order organisation path, due date, analysis, stage (a total order, so that pages taken
-    with `limit`/`offset` neither repeat nor skip rows)."""
-    subject, obj = aliased(Organisation), aliased(Organisation)
-    query = (_stage_query(s, org_code, list(conditions), only_path, (
-                Stage.id, Stage.key, Stage.due_date, Stage.projected, subject.code,
-                subject.name, subject.name_kk, subject.name_ru, subject.path, Analysis.id,
-                Analysis.planned_start, obj.code, User.login, User.full_name))
-             .join(Analysis, Stage.analysis_id == Analysis.id)
-             .join(subject, subject.id == Stage.subject_id)
-             .join(obj, obj.id == Analysis.object_id)
-             .outerjoin(User, User.id == Analysis.responsible_id))
-    query = query.order_by(Stage.subject_path, Stage.due_date, Analysis.id, Stage.id)
-    if offset:
-        query = query.offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
-    names: dict[str, str] = {}
-    rows = []
-    for (stage_id, key, due, projected, code, name, name_kk, name_ru, path,
-         analysis_id, planned_start, object_code, login, full_name) in s.exec(query):
-        if key not in names:
-            names[key] = ctx.definition.stage_name(key, ctx.language)
-        rows.append({
-            "stage_id": stage_id,
-            "organisation": code,
-            "organisation_name": local_name(name, name_kk, name_ru, ctx.language),
-            "subject_path": path,
-            "year": planned_start.year,
-            "analysis": analysis_id,
-            "object": object_code,
-            "stage": key,
-            "stage_name": names[key],
-            "due": due,
-            "projected": projected,
-            "working_days_left": working_days_left(ctx.calendar, due, ctx.today),
-            "responsible": login,
-            "responsible_name": full_name,
-        })
-    return rows
-
-
-def _overdue_conditions(ctx: Context, stage: str | None, year: int | None) -> list | None:
-    """The WHERE of an overdue list; None when no row can match (a year no date has)."""
-    conditions: list = [Stage.due_date < ctx.today]
-    if year is not None and not 1 <= year <= 9999:
-        return None
-    if stage:
-        conditions.append(Stage.key == stage)
-    if year:
-        conditions += [Analysis.planned_start >= date(year, 1, 1),
-                       Analysis.planned_start <= date(year, 12, 31)]
-    return conditions
-
-
-def overdue(s: Session, ctx: Context, org_code: str | None = None, stage: str | None = None,
-            year: int | None = None, only_path: str | None = None, limit: int | None = None,
-            offset: int = 0) -> list[dict[str, Any]]:
-    """Open stages past their due date in the organisation's subtree, by organisation
-    (optionally of one stage key, of analyses planned to start in one year; one page)."""
-    conditions = _overdue_conditions(ctx, stage, year)
-    if conditions is None:
-        return []
-    rows = _stage_rows(s, ctx, org_code, *conditions, only_path=only_path, limit=limit,
-                       offset=offset)
-    for row in rows:
-        row["working_days_overdue"] = -row.pop("working_days_left")
-    return rows
-
-
-def count_overdue(s: Session, ctx: Context, org_code: str | None = None,
-                  stage: str | None = None, year: int | None = None,
-                  only_path: str | None = None) -> int:
-    conditions = _overdue_conditions(ctx, stage, year)
-    return 0 if conditions is None else _count_rows(s, org_code, conditions, only_path)
-
-
-def _due_conditions(ctx: Context, within: int) -> list:
-    if within < 0:
-        raise UsageError("--within must be 0 or more", key="error.bad_within")
-    horizon = ctx.calendar.add_working_days(ctx.today, within)
-    return [Stage.due_date >= ctx.today, Stage.due_date <= horizon]
-
-
-def due_within(s: Session, ctx: Context, org_code: str | None = None, within: int = 5,
-               only_path: str | None = None, limit: int | None = None,
-               offset: int = 0) -> list[dict[str, Any]]:
-    """Open stages due from today up to `within` working days ahead."""
-    return _stage_rows(s, ctx, org_code, *_due_conditions(ctx, within), only_path=only_path,
-                       limit=limit, offset=offset)
-
-
-def count_due(s: Session, ctx: Context, org_code: str | None = None, within: int = 5,
-              only_path: str | None = None) -> int:
-    return _count_rows(s, org_code, _due_conditions(ctx, within), only_path)
-
-
-def count_stages(s: Session) -> int:
-    return s.exec(select(func.count()).select_from(Stage)).one()
-
-
-def open_stages(s: Session, ctx: Context, org_code: str | None = None) -> list[dict[str, Any]]:
-    """Every open stage with a due date in the subtree (for calendar feeds)."""
-    return _stage_rows(s, ctx, org_code, Stage.due_date.is_not(None))
+def check_record_evidence(defn: Definition, evidence: dict[str, str | None]) -> None:
+    """Evidence fields are the definition's (for the web form's own checks)."""
+    check_evidence(defn, clean_evidence(evidence))

@@ -1,4 +1,4 @@
-"""The context every use case runs in: calendar, definition, today, actor and language."""
+"""The context every use case runs in: calendar, process definitions, today, actor, language."""
 
 from __future__ import annotations
 
@@ -7,15 +7,30 @@ from datetime import date
 
 from calendars import KazakhstanCalendar
 from workflow.core.definition import Definition
+from workflow.definitions import DEFAULT_PROCESS, Registry
 
 
 @dataclass
 class Context:
-    """What a use case needs besides the session."""
+    """What a use case needs besides the session. `processes` is the registry (a single
+    Definition is accepted and becomes a registry of one)."""
 
     calendar: KazakhstanCalendar
-    definition: Definition
+    processes: Registry | Definition
     today: date
     actor: str = "cli"
     language: str = "en"
 
+    def __post_init__(self) -> None:
+        if isinstance(self.processes, Definition):
+            self.processes = Registry.of(self.processes)
+
+    @property
+    def registry(self) -> Registry:
+        return self.processes  # type: ignore[return-value]
+
+    @property
+    def definition(self) -> Definition:
+        """The internal analysis's definition (what the `analysis` commands plan)."""
+        return self.registry.get(DEFAULT_PROCESS) if DEFAULT_PROCESS in self.registry.loaded \
+            else self.registry.all()[0]

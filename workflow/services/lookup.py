@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from workflow.core.errors import NotFound
-from workflow.storage.models import Analysis, Organisation, User
+from workflow.storage.models import Case, Organisation, User
 
 
 def get_org(s: Session, code: str) -> Organisation:
@@ -22,14 +22,15 @@ def get_user(s: Session, login: str) -> User:
     return user
 
 
-def get_analysis(s: Session, analysis_id: int | str) -> Analysis:
+def get_case(s: Session, case_id: int | str) -> Case:
     try:
-        ident = int(analysis_id)
+        ident = int(case_id)
     except (TypeError, ValueError):
-        raise NotFound(f"no analysis {analysis_id!r}", key="notfound.analysis",
-                       id=analysis_id) from None
-    analysis = s.get(Analysis, ident)
-    if analysis is None:
-        raise NotFound(f"no analysis {analysis_id!r}", key="notfound.analysis", id=analysis_id)
-    return analysis
+        raise NotFound(f"no case {case_id!r}", key="notfound.analysis", id=case_id) from None
+    case = s.get(Case, ident) if 0 < ident < 2**63 else None
+    if case is None:
+        raise NotFound(f"no case {case_id!r}", key="notfound.analysis", id=case_id)
+    return case
 
+
+get_analysis = get_case  # the internal analysis's commands say "analysis"

@@ -14,12 +14,13 @@ from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.core.machine import MAX_TEXT
 from workflow.services.context import Context
 from workflow.services.lookup import get_analysis, get_org
+from workflow.services.processes import definition_of
 from workflow.storage import audit
 from workflow.storage.models import (
     DONE_LATE,
     DONE_ON_TIME,
     OPEN,
-    Analysis,
+    Case,
     ExternalAnalysis,
     MonitoringReport,
     Organisation,
@@ -47,13 +48,13 @@ def _text(value: str | None, field: str, required: bool = True, limit: int = MAX
     return value
 
 
-def _stage(s: Session, analysis: Analysis, key: str) -> Stage | None:
-    return s.exec(select(Stage).where(Stage.analysis_id == analysis.id, Stage.key == key)).first()
+def _stage(s: Session, analysis: Case, key: str) -> Stage | None:
+    return s.exec(select(Stage).where(Stage.case_id == analysis.id, Stage.key == key)).first()
 
 
-def _add_stage(s: Session, analysis: Analysis, key: str, due: date) -> Stage:
+def _add_stage(s: Session, analysis: Case, key: str, due: date) -> Stage:
     subject = s.get(Organisation, analysis.subject_id)
-    st = Stage(analysis_id=analysis.id, key=key, subject_id=subject.id, subject_path=subject.path,
+    st = Stage(case_id=analysis.id, key=key, subject_id=subject.id, subject_path=subject.path,
                due_date=due, projected=False, status=OPEN)
     s.add(st)
     return st
@@ -67,12 +68,20 @@ def _complete(st: Stage | None, on: date, evidence: dict[str, Any]) -> None:
     st.evidence = {"date": on.isoformat(), **evidence}
 
 
-def note_date(s: Session, analysis: Analysis) -> date | None:
-    st = _stage(s, analysis, "analytic_note")
+def keys(definition) -> dict[str, str]:
+    """The events and stage keys of the definition's monitoring ([monitoring] table)."""
+    return definition.raw.get("monitoring") or {}
+
+
+def note_date(s: Session, ctx: Context, analysis: Case) -> date | None:
+    """The date of the record that starts the reporting periods (the signed note)."""
+    opened_by = keys(definition_of(s, ctx, analysis)).get("opened_by")
+    spec = definition_of(s, ctx, analysis).events.get(opened_by)
+    st = _stage(s, analysis, spec.completes) if spec and spec.completes else None
     return st.done_on if st else None
 
 
-def report(s: Session, analysis: Analysis, period: str) -> MonitoringReport:
+def report(s: Session, analysis: Case, period: str) -> MonitoringReport:
     row = s.exec(select(MonitoringReport).where(MonitoringReport.analysis_id == analysis.id,
                                                 MonitoringReport.period == period)).first()
     if row is None:
@@ -83,22 +92,31 @@ def report(s: Session, analysis: Analysis, period: str) -> MonitoringReport:
     return row
 
 
-def after_event(s: Session, ctx: Context, analysis: Analysis, event: str, on: date,
+def _periods(ctx: Context, definition, on: date) -> list:
+    interp = definition.interpretations
+    return mon.periods(ctx.calendar, on, int(interp.get("monitoring_years", 1)),
+                       day=int(interp.get("monitoring_report_day", mon.REPORT_DAY)),
+                       how=interp.get("roll", "following"),
+                       months=int(interp.get("monitoring_period_months", 3)))
+
+
+def after_event(s: Session, ctx: Context, analysis: Case, event: str, on: date,
                 evidence: dict[str, Any]) -> None:
-    """The monitoring side of an event recorded by services.record_event."""
-    interp = ctx.definition.interpretations
-    if event == "analytic_note":
-        for p in mon.periods(ctx.calendar, on, int(interp.get("monitoring_years", 1)),
-                             day=int(interp.get("monitoring_report_day", mon.REPORT_DAY)),
-                             how=interp.get("roll", "following"),
-                             months=int(interp.get("monitoring_period_months", 3))):
+    """The monitoring side of an event recorded by services.cases.record_event."""
+    defn = definition_of(s, ctx, analysis)
+    k = keys(defn)
+    if not k:
+        return
+    interp = defn.interpretations
+    if event == k.get("opened_by"):
+        for p in _periods(ctx, defn, on):
             s.add(MonitoringReport(analysis_id=analysis.id, period=p.label))
-            _add_stage(s, analysis, f"monitoring_report:{p.label}", p.report_due)
-    elif event == "monitoring_report":
+            _add_stage(s, analysis, f"{k['report_stage']}:{p.label}", p.report_due)
+    elif event == k.get("report_event"):
         row = report(s, analysis, evidence["period"])
         if row.received_on is not None:
             raise RuleViolation("already received", key="rule.already_recorded",
-                                event=f"monitoring_report {row.period}",
+                                event=f"{event} {row.period}",
                                 date=row.received_on.isoformat())
         start, _end = mon.quarter_bounds(*mon.parse_label(row.period))
         if on < start:
@@ -106,32 +124,107 @@ def after_event(s: Session, ctx: Context, analysis: Analysis, event: str, on: da
                                 period=row.period, date=on.isoformat(), start=start.isoformat())
         row.received_on = on
         s.add(row)
-        _complete(_stage(s, analysis, f"monitoring_report:{row.period}"), on, evidence)
-        _add_stage(s, analysis, f"monitoring_review:{row.period}", mon.review_due(
+        _complete(_stage(s, analysis, f"{k['report_stage']}:{row.period}"), on, evidence)
+        _add_stage(s, analysis, f"{k['review_stage']}:{row.period}", mon.review_due(
             ctx.calendar, on, int(interp.get("monitoring_review_working_days",
                                              mon.REVIEW_WORKING_DAYS))))
-    elif event == "monitoring_review":
+    elif event == k.get("review_event"):
         row = report(s, analysis, evidence["period"])
         if row.received_on is None:
             raise RuleViolation("not received", key="rule.review_before_report", period=row.period)
         if row.reviewed_on is not None:
             raise RuleViolation("already reviewed", key="rule.already_recorded",
-                                event=f"monitoring_review {row.period}",
+                                event=f"{event} {row.period}",
                                 date=row.reviewed_on.isoformat())
         if on < row.received_on:
             raise RuleViolation("review before receipt", key="rule.date_before",
-                                event="monitoring_review", date=on.isoformat(),
-                                other="monitoring_report", other_date=row.received_on.isoformat())
+                                event=event, date=on.isoformat(),
+                                other=k["report_event"], other_date=row.received_on.isoformat())
         row.reviewed_on = on
         s.add(row)
-        _complete(_stage(s, analysis, f"monitoring_review:{row.period}"), on, evidence)
-    elif event == "monitoring_note":
+        _complete(_stage(s, analysis, f"{k['review_stage']}:{row.period}"), on, evidence)
+    elif event == k.get("close_event"):
         open_periods = [r.period for r in s.exec(select(MonitoringReport).where(
             MonitoringReport.analysis_id == analysis.id, MonitoringReport.reviewed_on.is_(None)))]
         if open_periods:
             raise RuleViolation("periods not reviewed", key="rule.periods_open",
                                 periods=", ".join(sorted(open_periods)))
     s.flush()
+
+
+def before_void(s: Session, ctx: Context, analysis: Case, record) -> None:
+    """Undo the monitoring side of a record being voided: the periods its note opened (while
+    no report was received), a period's receipt or review (while not reviewed)."""
+    k = keys(definition_of(s, ctx, analysis))
+    if not k:
+        return
+    reports = list(s.exec(select(MonitoringReport).where(
+        MonitoringReport.analysis_id == analysis.id)))
+    period = (record.evidence or {}).get("period")
+    if record.event == k.get("opened_by"):
+        if any(r.received_on for r in reports):
+            raise RuleViolation("reports received", key="rule.void_needed_by",
+                                event=record.event, other=k["report_event"])
+        for r in reports:
+            st = _stage(s, analysis, f"{k['report_stage']}:{r.period}")
+            if st is not None:
+                s.delete(st)
+            s.delete(r)
+    elif record.event == k.get("report_event") and period:
+        row = report(s, analysis, period)
+        if row.reviewed_on is not None:
+            raise RuleViolation("report reviewed", key="rule.void_needed_by",
+                                event=record.event, other=k["review_event"])
+        row.received_on = None
+        s.add(row)
+        st = _stage(s, analysis, f"{k['report_stage']}:{period}")
+        if st is not None:
+            st.status, st.done_on, st.evidence = OPEN, None, None
+            s.add(st)
+        review = _stage(s, analysis, f"{k['review_stage']}:{period}")
+        if review is not None:
+            s.delete(review)
+    elif record.event == k.get("review_event") and period:
+        row = report(s, analysis, period)
+        row.reviewed_on = None
+        s.add(row)
+        st = _stage(s, analysis, f"{k['review_stage']}:{period}")
+        if st is not None:
+            st.status, st.done_on, st.evidence = OPEN, None, None
+            s.add(st)
+    s.flush()
+
+
+def replan_dynamic(s: Session, ctx: Context, analysis: Case, definition,
+                   stages: dict[str, Stage]) -> list[tuple[str, date | None, date]]:
+    """Re-plan the open per-period stages with the current calendar (a decree moved a day)."""
+    k = keys(definition)
+    moved = []
+    interp = definition.interpretations
+    for key, stage in stages.items():
+        kind, _, period = key.partition(":")
+        if not period or stage.status != OPEN:
+            continue
+        due = None
+        if kind == k.get("report_stage"):
+            _, end = mon.quarter_bounds(*mon.parse_label(period))
+            due = mon.report_due(ctx.calendar, end,
+                                 int(interp.get("monitoring_report_day", mon.REPORT_DAY)),
+                                 how=interp.get("roll", "following"))
+        elif kind == k.get("review_stage"):
+            row = s.exec(select(MonitoringReport).where(
+                MonitoringReport.analysis_id == analysis.id,
+                MonitoringReport.period == period)).first()
+            if row and row.received_on:
+                due = mon.review_due(ctx.calendar, row.received_on,
+                                     int(interp.get("monitoring_review_working_days",
+                                                    mon.REVIEW_WORKING_DAYS)))
+        if due is not None and stage.due_date != due:
+            if stage.due_date is not None:
+                moved.append((key, stage.due_date, due))
+            stage.due_date, stage.projected = due, False
+            s.add(stage)
+    return moved
 
 
 # -- risks and recommendations ----------------------------------------------------------------
@@ -281,7 +374,8 @@ def import_plan(s: Session, ctx: Context, rows: list[dict[str, str]], analysis_i
         s.add(item)
         s.flush()
         if analysis is not None:
-            _add_stage(s, analysis, f"plan_item:{item.id}", deadline)
+            _add_stage(s, analysis, f"{keys(ctx.definition)['plan_item_stage']}:{item.id}",
+                           deadline)
         items.append(item)
     audit.append(s, ctx.actor, "plan.import", "analysis" if analysis else "external_analysis",
                  analysis_id or external_id, {"items": len(items)})
@@ -323,14 +417,16 @@ def add_position(s: Session, ctx: Context, analysis_id: int, title: str, subdivi
 def positions_under(s: Session, org_code: str) -> list[dict[str, Any]]:
     """The consolidated list of positions for a region or central body (its subtree)."""
     lo, hi = subtree_range(get_org(s, org_code))
-    query = (select(Position, Analysis, Organisation)
-             .join(Analysis, Analysis.id == Position.analysis_id)
-             .join(Organisation, Organisation.id == Analysis.subject_id)
+    positions_stage = ((_default_definition().raw.get("scorecard") or {}).get("stages") or {}
+                       ).get("positions_approved")
+    query = (select(Position, Case, Organisation)
+             .join(Case, Case.id == Position.analysis_id)
+             .join(Organisation, Organisation.id == Case.subject_id)
              .where(Organisation.path >= lo, Organisation.path < hi)
              .order_by(Organisation.path, Position.id))
     out = []
     for pos, analysis, org in s.exec(query):
-        approved = _stage(s, analysis, "positions_list")
+        approved = _stage(s, analysis, positions_stage) if positions_stage else None
         out.append({"organisation": org.code, "organisation_name": org.name,
                     "analysis": analysis.id, "position": pos.title, "subdivision": pos.subdivision,
                     "risk": pos.risk,
@@ -364,27 +460,28 @@ def find_programme(s: Session, ref: str):
     return prog
 
 
-def programme_facts(s: Session, prog, settings) -> Any:
-    """What the scorecard needs, read from the recorded data."""
+def programme_facts(s: Session, prog, settings, definition=None) -> Any:
+    """What the scorecard needs, read from the recorded data; which stages and states count
+    comes from the definition's [scorecard] table."""
     from workflow.core import scorecard as sc
 
+    definition = definition or _default_definition()
+    table = definition.raw.get("scorecard") or {}
+    stage_of, states = table.get("stages") or {}, table.get("states") or {}
+    excluded = tuple(states.get("excluded") or ())
     subject = s.get(Organisation, prog.subject_id)
-    analyses = list(s.exec(select(Analysis).where(Analysis.programme_id == prog.id,
-                                                  Analysis.state != "cancelled")
-                           .order_by(Analysis.id)))
+    analyses = [a for a in s.exec(select(Case).where(Case.programme_id == prog.id)
+                                  .order_by(Case.id)) if a.state not in excluded]
     facts = []
     for a in analyses:
-        done = {st.key for st in s.exec(select(Stage).where(Stage.analysis_id == a.id))
+        done = {st.key for st in s.exec(select(Stage).where(Stage.case_id == a.id))
                 if st.status in (DONE_ON_TIME, DONE_LATE)}
-        obj = s.get(Organisation, a.object_id)
+        obj = s.get(Organisation, a.object_id) if a.object_id else None
         facts.append(sc.AnalysisFacts(
-            id=a.id, object=obj.code, order="order" in done,
-            start_announcement="start_announcement" in done,
-            discussion_announcement="discussion_announcement" in done,
-            public_discussion="public_discussion" in done, analytic_note="analytic_note" in done,
-            action_plan="action_plan" in done, publication="publication" in done,
-            positions_list="positions_list" in done, monitoring_closed=a.state == "closed"))
-    closed = {a.id for a in analyses if a.state == "closed"}
+            id=a.id, object=obj.code if obj else "",
+            **{role: stage_of.get(role) in done for role in sc.STEP_ROLES},
+            monitoring_closed=a.state == states.get("monitoring_closed")))
+    closed = {a.id for a in analyses if a.state == states.get("monitoring_closed")}
     risks = []
     ids = [a.id for a in analyses]
     if ids:
@@ -393,7 +490,7 @@ def programme_facts(s: Session, prog, settings) -> Any:
             eliminated = bool(recs) and all(r.status == "fulfilled" for r in recs)
             risks.append(sc.RiskFacts(risk.id, eliminated, eliminated and risk.analysis_id in closed))
     schedule = s.exec(select(Stage).where(Stage.programme_id == prog.id,
-                                          Stage.key == "schedule")).first()
+                                          Stage.key == stage_of.get("schedule"))).first()
     external = None
     window_start = date(prog.year - settings.external_years_back, 1, 1)
     ext = s.exec(select(ExternalAnalysis).where(
@@ -411,3 +508,9 @@ def programme_facts(s: Session, prog, settings) -> Any:
         subject=subject.code, subject_kind=subject.kind, year=prog.year,
         schedule_approved=bool(schedule and schedule.status in (DONE_ON_TIME, DONE_LATE)),
         analyses=facts, risks=risks, external=external)
+
+
+def _default_definition():
+    from workflow.definitions import load_definition
+
+    return load_definition()

@@ -7,7 +7,7 @@ from calendars import KazakhstanCalendar
 from calendars.errors import CalendarError
 from workflow.core.definition import Definition
 from workflow.core.errors import ConfigError
-from workflow.definitions import load_definition
+from workflow.definitions import DEFAULT_PROCESS, Registry, load_registry
 from workflow.settings import Settings
 from workflow.storage.db import make_engine
 
@@ -26,6 +26,12 @@ def calendar(settings: Settings, language: str | None = None) -> KazakhstanCalen
         raise ConfigError(f"{settings.path or 'config.toml'}: {exc}") from exc
 
 
+def registry(settings: Settings) -> Registry:
+    """Every process definition (shipped and configured), validated, with the interpretations
+    and obligation switches of config.toml."""
+    return load_registry(settings.process_dirs, settings.interpretations, settings.obligations)
+
+
 def definition(settings: Settings) -> Definition:
-    """The process definition with the configured interpretations."""
-    return load_definition(settings.process, settings.interpretations)
+    """The internal analysis's definition with the configured interpretations."""
+    return registry(settings).get(DEFAULT_PROCESS)

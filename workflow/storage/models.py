@@ -1,11 +1,11 @@
-"""Tables (SQLModel): organisations, users, programmes, analyses, stages, events, audit log."""
+"""Tables (SQLModel): organisations, users, programmes, cases, stages, records, audit log."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 ORG_KINDS = ("central_body", "committee", "territorial_department", "akimat", "department",
@@ -13,7 +13,9 @@ ORG_KINDS = ("central_body", "committee", "territorial_department", "akimat", "d
 ROLES = ("officer", "manager", "admin")
 OPEN, DONE_ON_TIME, DONE_LATE = "open", "done_on_time", "done_late"
 NOT_APPLICABLE = "not_applicable"
+NOT_DONE = "not_done"
 OVERDUE = "overdue"  # shown, not stored: an open stage whose due date has passed
+EVENT, NOT_DONE_RECORD, VOID = "event", "not_done", "void"  # kinds of EventRecord
 
 
 class Organisation(SQLModel, table=True):
@@ -59,37 +61,72 @@ class Programme(SQLModel, table=True):
     year: int
 
 
-class Analysis(SQLModel, table=True):
-    """One internal analysis: subject runs it on object between start and end."""
+class Case(SQLModel, table=True):
+    """One case of a process definition: a subject organisation (optionally an object
+    organisation, a person, typed fields), the named dates it was opened with, and its state.
+    An internal analysis is a case; so is a conflict-of-interest notice or a quarter's
+    obligation (`period` set: one case per definition, organisation and period)."""
 
-    __tablename__ = "analysis"
+    __tablename__ = "process_case"
+    __table_args__ = (
+        Index("uq_case_obligation_period", "process", "subject_id", "period", unique=True,
+              sqlite_where=text("period IS NOT NULL"),
+              postgresql_where=text("period IS NOT NULL")),
+        Index("ix_case_process_subject", "process", "subject_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
-    definition: str = Field(max_length=64)
+    process: str = Field(max_length=64)
+    process_version: int = 1
     programme_id: int | None = Field(default=None, foreign_key="programme.id", index=True)
     subject_id: int = Field(foreign_key="organisation.id", index=True)
-    object_id: int = Field(foreign_key="organisation.id")
-    planned_start: date
-    planned_end: date
-    actual_start: date | None = None
-    actual_end: date | None = None
+    object_id: int | None = Field(default=None, foreign_key="organisation.id")
+    person_name: str | None = Field(default=None, max_length=200)
+    person_position: str | None = Field(default=None, max_length=300)
+    fields: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    dates: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # given at opening
+    period: str | None = Field(default=None, max_length=16)
+    case_date: date  # the date lists and years count by: the start, the period's start, the notice
     state: str = Field(max_length=32)
     responsible_id: int | None = Field(default=None, foreign_key="app_user.id")
     override_reason: str | None = Field(default=None, sa_column=Column(Text))
     cancel_reason: str | None = Field(default=None, sa_column=Column(Text))
     created_at: str = Field(max_length=40)
 
+    def given(self) -> dict[str, date]:
+        """The named dates given when the case was opened."""
+        return {k: date.fromisoformat(v) for k, v in (self.dates or {}).items() if v}
+
+
+class ProcessDefinition(SQLModel, table=True):
+    """The text of each definition version a case was opened with (a case keeps its version
+    when the file changes; an edited file with the same version is refused)."""
+
+    __tablename__ = "process_definition"
+    key: str = Field(primary_key=True, max_length=64)
+    version: int = Field(primary_key=True)
+    sha256: str = Field(max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    stored_at: str = Field(max_length=40)
+
 
 class Stage(SQLModel, table=True):
-    """One stage of an analysis (or of a programme): due date, status, completion, evidence."""
+    """One stage of a case (or of a programme): due date, status, completion, evidence."""
 
     __tablename__ = "stage"
     __table_args__ = (
-        UniqueConstraint("analysis_id", "programme_id", "key"),
+        # A stage key once per case and once per programme. Two partial indexes: a unique
+        # constraint over a nullable column never fires (NULLs are distinct).
+        Index("uq_stage_case_key", "case_id", "key", unique=True,
+              sqlite_where=text("case_id IS NOT NULL"),
+              postgresql_where=text("case_id IS NOT NULL")),
+        Index("uq_stage_programme_key", "programme_id", "key", unique=True,
+              sqlite_where=text("programme_id IS NOT NULL"),
+              postgresql_where=text("programme_id IS NOT NULL")),
         Index("ix_stage_status_due", "status", "due_date"),
         Index("ix_stage_path_status_due", "subject_path", "status", "due_date"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    analysis_id: int | None = Field(default=None, foreign_key="analysis.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="process_case.id", index=True)
     programme_id: int | None = Field(default=None, foreign_key="programme.id", index=True)
     key: str = Field(max_length=64)
     subject_id: int = Field(foreign_key="organisation.id")
@@ -102,14 +139,20 @@ class Stage(SQLModel, table=True):
 
 
 class EventRecord(SQLModel, table=True):
-    """An event recorded for an analysis: what happened, on which date, with which document."""
+    """What was recorded for a case, in order: an event (with its date and document), a stage
+    closed as not done, or the void of an earlier record. Nothing is edited or deleted: a
+    voided record stays, marked with the void that voided it."""
 
     __tablename__ = "event_record"
     id: int | None = Field(default=None, primary_key=True)
-    analysis_id: int = Field(foreign_key="analysis.id", index=True)
-    event: str = Field(max_length=64)
+    case_id: int = Field(foreign_key="process_case.id", index=True)
+    kind: str = Field(default=EVENT, max_length=16)  # event | not_done | void
+    event: str = Field(max_length=64)  # the event; for not_done the stage; for void the event
     on: date
     evidence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    voids_id: int | None = Field(default=None, foreign_key="event_record.id")
+    voided_by_id: int | None = Field(default=None, foreign_key="event_record.id")
     actor: str = Field(max_length=100)
     recorded_at: str = Field(max_length=40)
 
@@ -238,7 +281,7 @@ class Risk(SQLModel, table=True):
 
     __tablename__ = "risk"
     id: int | None = Field(default=None, primary_key=True)
-    analysis_id: int | None = Field(default=None, foreign_key="analysis.id", index=True)
+    analysis_id: int | None = Field(default=None, foreign_key="process_case.id", index=True)
     external_id: int | None = Field(default=None, foreign_key="external_analysis.id", index=True)
     description: str = Field(sa_column=Column(Text, nullable=False))
     process: str | None = Field(default=None, max_length=500)
@@ -262,7 +305,7 @@ class PlanItem(SQLModel, table=True):
 
     __tablename__ = "plan_item"
     id: int | None = Field(default=None, primary_key=True)
-    analysis_id: int | None = Field(default=None, foreign_key="analysis.id", index=True)
+    analysis_id: int | None = Field(default=None, foreign_key="process_case.id", index=True)
     external_id: int | None = Field(default=None, foreign_key="external_analysis.id", index=True)
     recommendation_id: int | None = Field(default=None, foreign_key="recommendation.id")
     measure: str = Field(sa_column=Column(Text, nullable=False))
@@ -276,9 +319,16 @@ class MonitoringReport(SQLModel, table=True):
     """A quarter's report from the object's subdivisions and its review by the authorized person."""
 
     __tablename__ = "monitoring_report"
-    __table_args__ = (UniqueConstraint("analysis_id", "external_id", "period"),)
+    __table_args__ = (
+        Index("uq_monitoring_report_case", "analysis_id", "period", unique=True,
+              sqlite_where=text("analysis_id IS NOT NULL"),
+              postgresql_where=text("analysis_id IS NOT NULL")),
+        Index("uq_monitoring_report_external", "external_id", "period", unique=True,
+              sqlite_where=text("external_id IS NOT NULL"),
+              postgresql_where=text("external_id IS NOT NULL")),
+    )
     id: int | None = Field(default=None, primary_key=True)
-    analysis_id: int | None = Field(default=None, foreign_key="analysis.id", index=True)
+    analysis_id: int | None = Field(default=None, foreign_key="process_case.id", index=True)
     external_id: int | None = Field(default=None, foreign_key="external_analysis.id", index=True)
     period: str = Field(max_length=8)
     received_on: date | None = None
@@ -290,7 +340,7 @@ class Position(SQLModel, table=True):
 
     __tablename__ = "position"
     id: int | None = Field(default=None, primary_key=True)
-    analysis_id: int = Field(foreign_key="analysis.id", index=True)
+    analysis_id: int = Field(foreign_key="process_case.id", index=True)
     title: str = Field(max_length=300)
     subdivision: str = Field(max_length=300)
     risk: str = Field(sa_column=Column(Text, nullable=False))

@@ -1,0 +1,212 @@
+"""Process definitions, cases of any process and recurring obligations: `process list|show`,
+`case open|list`, `obligations sync|list`."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from workflow.cli.common import (
+    STATE,
+    context,
+    emit_json,
+    lazy,
+    pairs,
+    parse_date,
+    parse_int,
+    registry,
+    unit_of_work,
+)
+from workflow.core.errors import UsageError
+
+svc = lazy("workflow.services")
+obl = lazy("workflow.services.obligations")
+words = lazy("workflow.i18n.describe")
+
+JSON = typer.Option(False, "--json", help="Print JSON.")
+
+process_app = typer.Typer(help="Process definitions: what merzim can run.", no_args_is_help=True)
+case_app = typer.Typer(help="Cases of any process: open and list.", no_args_is_help=True)
+obligations_app = typer.Typer(help="Recurring obligations: open each period's cases, list a year.",
+                              no_args_is_help=True)
+
+
+def _print(message: str) -> None:
+    STATE.console.print(message)
+
+
+# -- process ----------------------------------------------------------------------------------
+
+
+@process_app.command("list")
+def process_list(as_json: bool = JSON) -> None:
+    """Every process definition loaded: key, version and names."""
+    defs = registry().all()
+    if as_json:
+        emit_json([{"key": d.key, "version": d.version, "names": d.names,
+                    "recurring": d.recurrence is not None} for d in defs])
+        return
+    lang = STATE.t.language
+    table = Table()
+    for col in ("process.col_key", "process.col_version", "process.col_name",
+                "process.col_recurrence"):
+        table.add_column(STATE.t(col))
+    for d in defs:
+        table.add_row(d.key, str(d.version), d.name(lang),
+                      STATE.t(f"period.{d.recurrence.period}") if d.recurrence else "")
+    STATE.console.print(table)
+
+
+@process_app.command("show")
+def process_show(key: str = typer.Argument(..., help="Process key (merzim process list)."),
+                 as_json: bool = JSON) -> None:
+    """A definition: parties, dates, states, events, stages with their due rules in words,
+    and the sources."""
+    described = words.describe(registry().get(key), STATE.t.language)
+    if as_json:
+        emit_json(described)
+        return
+    t = STATE.t
+    _print(f"{described['name']} ({described['key']}, v{described['version']})")
+    if described["recurrence"]:
+        _print(t("process.recurrence_line", text=described["recurrence"]["text"]))
+    for section, title in (("dates", "process.dates"), ("states", "process.states")):
+        _print(t(title))
+        for item in described[section]:
+            _print(f"  {item['key']}: {item['name']}" + (f" — {item['text']}"
+                                                         if item.get("text") else ""))
+    _print(t("process.events"))
+    for ev in described["events"]:
+        _print(f"  {ev['key']}: {ev['name']}" + (f" — {ev['text']}" if ev["text"] else ""))
+    table = Table(title=t("process.stages"), title_justify="left")
+    for col in ("stage.col_stage", "process.col_due_rule", "process.col_source"):
+        table.add_column(t(col))
+    for st in described["stages"]:
+        table.add_row(f"{st['name']} ({st['key']})", st["due_text"], st["source"])
+    STATE.console.print(table)
+
+
+# -- case -------------------------------------------------------------------------------------
+
+
+def _dates(items: list[str] | None) -> dict[str, date]:
+    return {k: parse_date(v, f"--date {k}") for k, v in pairs(items, "--date").items()}
+
+
+@case_app.command("open")
+def case_open(process: str = typer.Argument(..., help="Process key (merzim process list)."),
+              subject: str = typer.Option(..., "--subject", help="Code of the organisation."),
+              object_: str = typer.Option(None, "--object", help="Code of the object "
+                                          "organisation, when the process has one."),
+              person: str = typer.Option(None, "--person", help="The person the case is about."),
+              position: str = typer.Option(None, "--position", help="The person's position."),
+              field: list[str] = typer.Option(None, "--field", metavar="KEY=VALUE",
+                                              help="A field of the definition (repeatable)."),
+              dates: list[str] = typer.Option(None, "--date", metavar="NAME=DATE",
+                                              help="A named date (repeatable)."),
+              responsible: str = typer.Option(None, "--responsible", help="Officer login."),
+              as_json: bool = JSON) -> None:
+    """Open a case of a process and print every stage's due date."""
+    ctx = context()
+    with unit_of_work() as s:
+        case = svc.open_case(s, ctx, process, subject, object_, person, position,
+                             pairs(field, "--field"), _dates(dates), responsible=responsible)
+        view = svc.case_view(s, ctx, case)
+    if as_json:
+        emit_json(view)
+        return
+    from workflow.cli.engine import _render_view
+
+    _print(STATE.t("case.opened", id=view["id"], process=view["process_name"]))
+    _render_view(view)
+
+
+@case_app.command("list")
+def case_list(process: str = typer.Option(None, "--process", help="Only this process."),
+              org: str = typer.Option(None, "--org", help="Organisation subtree."),
+              state: str = typer.Option(None, "--state", help="Only cases in this state."),
+              as_json: bool = JSON) -> None:
+    """Cases, newest first, with their state today."""
+    ctx = context()
+    with unit_of_work() as s:
+        rows = svc.list_cases(s, ctx, process, org, state)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        _print(STATE.t("case.none"))
+        return
+    table = Table()
+    for col in ("case.col_id", "process.col_key", "list.col_organisation", "case.col_period",
+                "case.col_date", "stage.col_status"):
+        table.add_column(STATE.t(col))
+    for r in rows:
+        table.add_row(str(r["id"]), r["process"], r["subject_name"], r["period"] or "",
+                      r["case_date"].isoformat(), r["state_name"])
+    STATE.console.print(table)
+
+
+# -- obligations --------------------------------------------------------------------------------
+
+
+@obligations_app.command("sync")
+def obligations_sync(through: str = typer.Option(None, "--through", metavar="DATE",
+                                                 help="Also open periods starting by this date."),
+                     as_json: bool = JSON) -> None:
+    """Open the cases of every recurring obligation for the current and the next period
+    (and up to --through); running it again opens nothing twice."""
+    ctx = context()
+    until = parse_date(through, "--through") if through else None
+    with unit_of_work() as s:
+        opened = obl.sync(s, ctx, until)
+    if as_json:
+        emit_json({"as_of": ctx.today, "through": until, "opened": opened})
+        return
+    _print(STATE.t("obligations.synced", n=len(opened)))
+
+
+@obligations_app.command("list")
+def obligations_list(org: str = typer.Option(..., "--org", help="Organisation code."),
+                     year: str = typer.Option(..., "--year", help="Year."),
+                     file: Path = typer.Option(None, "--file", help="Write .xlsx or .csv."),
+                     as_json: bool = JSON) -> None:
+    """An organisation's obligations of a year, month by month, with their status."""
+    n = parse_int(year, "--year")
+    ctx = context()
+    with unit_of_work() as s:
+        rows = obl.year_of(s, ctx, org, n)
+    t = STATE.t
+    header = [t("obligations.col_month"), t("process.col_name"), t("case.col_period"),
+              t("stage.col_stage"), t("stage.col_due"), t("stage.col_status"),
+              t("stage.col_done")]
+    body = [[r["month"], r["process_name"], r["period"], r["stage_name"], r["due"],
+             t(f"status.{r['status']}"), r["done_on"]] for r in rows]
+    if file is not None:
+        from workflow.tabular import table_csv, table_xlsx
+
+        if file.suffix.lower() not in (".xlsx", ".csv"):
+            raise UsageError(key="error.export_suffix", path=str(file))
+        file.write_bytes(table_xlsx(f"{org} {n}", header, body)
+                         if file.suffix.lower() == ".xlsx" else table_csv(header, body))
+    if as_json:
+        emit_json({"org": org, "year": n, "obligations": rows})
+        return
+    if not rows:
+        _print(t("obligations.none", org=org, year=n))
+        return
+    table = Table(title=f"{rows[0]['organisation_name']} — {n}", title_justify="left")
+    for col in header:
+        table.add_column(col)
+    for row in body:
+        table.add_row(*("" if v is None else v.isoformat() if isinstance(v, date) else str(v)
+                        for v in row))
+    STATE.console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(process_app, name="process")
+    app.add_typer(case_app, name="case")
+    app.add_typer(obligations_app, name="obligations")

@@ -1,0 +1,68 @@
+"""Day arithmetic shared by every due rule (one copy): months, years, rolling off days off,
+and a due rule applied to a date (pure functions over the Kazakh calendar)."""
+
+from __future__ import annotations
+
+import calendar as _months
+from datetime import date, timedelta
+
+from calendars import KazakhstanCalendar
+from workflow.core.definition import DueRule
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day `months` later (or earlier); the 31st becomes the month's last day (Civil Code)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = _months.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def add_years(day: date, years: int) -> date:
+    """The same day `years` later; 29 February becomes 28 February (Civil Code, art. 173)."""
+    year = day.year + years
+    return date(year, day.month, min(day.day, _months.monthrange(year, day.month)[1]))
+
+
+def roll(cal: KazakhstanCalendar, day: date, how: str) -> date:
+    """Move a calendar-date deadline off a non-working day (I-1: 'following'; P-3: 'preceding')."""
+    if how == "none":
+        return day
+    step = timedelta(days=1 if how == "following" else -1)
+    while not cal.is_working_day(day):
+        day += step
+    return day
+
+
+def not_in_future(day: date, today: date) -> None:
+    """Refuse a date after today: what is recorded has happened (one copy of the rule)."""
+    from workflow.core.errors import RuleViolation
+
+    if day > today:
+        raise RuleViolation(f"{day} is in the future", key="rule.future_date",
+                            date=day.isoformat(), today=today.isoformat())
+
+
+def apply_rule(cal: KazakhstanCalendar, anchor: date, rule: DueRule) -> date:
+    """Move `anchor` by the rule's offset in its unit and direction."""
+    sign = -1 if rule.direction == "before" else 1
+    n = sign * rule.offset
+    if rule.unit == "working_days":
+        if rule.inclusive:  # I-4: the anchor day is the first when it is a working day
+            first = anchor if cal.is_working_day(anchor) else cal.add_working_days(anchor, sign)
+            return cal.add_working_days(first, n - sign)
+        return cal.add_working_days(anchor, n)
+    if rule.unit == "calendar_days":
+        moved = anchor + timedelta(days=n)
+    elif rule.unit == "weeks":
+        moved = anchor + timedelta(weeks=n)
+    elif rule.unit == "months":
+        moved = add_months(anchor, n)
+    else:  # years
+        moved = add_years(anchor, n)
+    return roll(cal, moved, rule.roll)
+
+
+def working_days_inclusive(cal: KazakhstanCalendar, start: date, end: date) -> int:
+    """Working days from `start` to `end`, both included (I-4)."""
+    return cal.get_working_days_delta(start, end, include_start=True)
