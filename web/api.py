@@ -54,9 +54,11 @@ class EventIn(BaseModel):
 class NotDoneIn(BaseModel):
     """A stage closed as not done, with the reason."""
 
+    model_config = {"populate_by_name": True}
+
     stage: str = Field(max_length=64)
     note: str = Field(max_length=500)
-    date: date | None = None
+    on: date | None = Field(default=None, alias="date")
 
 
 class VoidIn(BaseModel):
@@ -197,7 +199,7 @@ def not_done(case_id: int, body: NotDoneIn, a: ApiContext = Depends()) -> dict[s
     """Close an open stage as not done, with the reason."""
     return _write(a, case_id, "not_done", {"stage": body.stage},
                   lambda an: svc.record_not_done(a.s, a.ctx, an.id, body.stage, body.note,
-                                                 body.date))
+                                                 body.on))
 
 
 @router.post("/cases/{case_id}/void")

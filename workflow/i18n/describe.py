@@ -15,7 +15,7 @@ def _date_name(defn: Definition, anchor: str, t: Translator) -> str:
     spec = defn.dates.get(key)
     name = (spec.names or {}).get(t.language, key) if spec else key
     if key in ("period_start", "period_end", "period_due"):
-        name = t(f"describe.{key}")
+        name = t(f"describe.date_{key}")
     return t("describe.planned", name=name) if part == "planned" else name
 
 
@@ -80,13 +80,17 @@ def describe(defn: Definition, language: str) -> dict[str, Any]:
         setters = [e.key for e in defn.events.values() if key in e.sets]
         if setters:
             parts.append(t("describe.set_by", events=_names(defn, setters, "events", lang)))
+        if spec.month_day:
+            parts.append(t("describe.month_day", date=spec.month_day[3:] + "." + spec.month_day[:2],
+                           year=_date_name(defn, spec.year_of, t)))
         if spec.projected_from:
             parts.append(t("describe.projected_from",
                            stage=_names(defn, [spec.projected_from], "stages", lang)))
         dates.append({"key": key, "name": _date_name(defn, key, t), "text": "; ".join(parts)})
     events = []
     for e in defn.events.values():
-        parts = [t("describe.from", states=_names(defn, defn.sources_of(e), "states", lang))]
+        parts = [t("describe.from", states=_names(defn, e.source, "states", lang)
+                   if e.source else t("describe.any_state"))]
         if e.dest:
             parts.append(t("describe.to", state=_names(defn, [e.dest], "states", lang)))
         if e.completes:

@@ -253,10 +253,11 @@ def open_case(s: Session, ctx: Context, process: str, subject_code: str,
 # -- recording ----------------------------------------------------------------------------------
 
 
-def _guard_open(defn: Definition, case: Case) -> None:
-    if case.state in defn.final_states:
-        raise RuleViolation(f"case {case.id} is {case.state}", key="rule.case_closed",
-                            id=case.id, state=defn.states[case.state].get("en", case.state))
+def _guard_open(ctx: Context, defn: Definition, case: Case) -> None:
+    state = case.state
+    if state in defn.final_states:
+        raise RuleViolation(f"case {case.id} is {state}", key="rule.case_closed",
+                            id=case.id, state=defn.states[state].get(ctx.language, state))
 
 
 def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: date,
@@ -274,7 +275,11 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
         raise RuleViolation(f"{event} is already recorded", key="rule.already_recorded",
                             event=event, date=recorded[event].isoformat())
     planner = Planner(defn, ctx.calendar, facts)
-    machine = CaseMachine(defn, derive_state(defn, facts.records, planner.dates(), ctx.today))
+    state = derive_state(defn, facts.records, planner.dates(), ctx.today)
+    if state in defn.final_states:
+        raise RuleViolation(f"case {case.id} is {state}", key="rule.case_closed", id=case.id,
+                            state=defn.states[state].get(ctx.language, state))
+    machine = CaseMachine(defn, state)
     new_state = machine.fire(event)
     floors = {}
     for name in spec.sets:
@@ -301,7 +306,7 @@ def record_not_done(s: Session, ctx: Context, case_id: int | str, stage: str, no
     """Close an open stage as not done, with the reason (audited; the scorecard counts it)."""
     case = get_case(s, case_id)
     defn = definition_of(s, ctx, case)
-    _guard_open(defn, case)
+    _guard_open(ctx, defn, case)
     note = _text(note, "note", MAX_TEXT)
     if not note:
         raise UsageError("a reason is required", key="error.reason_required")
