@@ -291,8 +291,8 @@ def test_pages_of_other_subtree_are_404(world: Web, case: Case):
     assert world.dump() == before  # no feed, no event, nothing
 
     assert f'href="/programmes/{prog}"' not in b.get("/programmes").text
-    assert f'href="/analyses/{aid}"' not in b.get("/overdue").text
-    assert f'href="/analyses/{aid}"' not in b.get("/due?within=250").text
+    assert f'href="/cases/{aid}"' not in b.get("/overdue").text
+    assert f'href="/cases/{aid}"' not in b.get("/due?within=250").text
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)

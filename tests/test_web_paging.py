@@ -25,7 +25,7 @@ from tests.web_helpers import (  # noqa: F401 - fixtures registered by name
 from web.views import PAGE_SIZE
 from workflow import services as svc
 
-ROW = re.compile(r'<tr class="[^"]*" data-stage="([^"]+)">\s*<td><a href="/analyses/(\d+)">')
+ROW = re.compile(r'<tr class="[^"]*" data-stage="([^"]+)">\s*<td><a href="/cases/(\d+)">')
 SUMMARY = re.compile(r'<tr data-summary-org="([^"]+)"><td>.*?</td><td class="num">(\d+)</td></tr>')
 NEXT = re.compile(r'<a class="button" rel="next" href="([^"]+)">')
 

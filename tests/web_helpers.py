@@ -235,7 +235,7 @@ class Web:
 
     def stage(self, analysis: int, key: str) -> Stage:
         with Session(self.engine) as s:
-            return s.exec(select(Stage).where(Stage.analysis_id == analysis,
+            return s.exec(select(Stage).where(Stage.case_id == analysis,
                                               Stage.key == key)).one()
 
     def user(self, login: str) -> User:
@@ -246,12 +246,12 @@ class Web:
                     responsible: str | None = None) -> dict[str, date]:
         """UID -> due date of every open stage with a due date of analyses of these subjects
         (read straight from the database, as the calendar feeds should show them)."""
-        from workflow.storage.models import Analysis
+        from workflow.storage.models import Case
 
         with Session(self.engine) as s:
             owner = svc.get_user(s, responsible).id if responsible else None
-            rows = s.exec(select(Stage, Organisation, Analysis)
-                          .join(Analysis, Analysis.id == Stage.analysis_id)
+            rows = s.exec(select(Stage, Organisation, Case)
+                          .join(Case, Case.id == Stage.case_id)
                           .join(Organisation, Organisation.id == Stage.subject_id)
                           .where(Stage.status == "open", Stage.due_date.is_not(None)))
             return {f"stage-{st.id}@merzim": st.due_date for st, org, an in rows

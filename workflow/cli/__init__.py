@@ -23,7 +23,7 @@ from workflow.i18n import Translator
 
 app = typer.Typer(
     name="merzim",
-    help="merzim: deadlines of anti-corruption procedures (the internal analysis, the standard's procedures, recurring obligations).",
+    help="merzim: deadlines of anti-corruption procedures and obligations.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,

@@ -17,8 +17,8 @@ from workflow.cli.common import (
     emit_json,
     engine,
     lazy,
-    parse_date,
     pairs,
+    parse_date,
     parse_int,
     unit_of_work,
 )
@@ -200,7 +200,7 @@ def _render_view(view: dict[str, Any], warnings: list[dict[str, Any]] | None = N
     else:
         _print(t("case.header", id=view["id"], process=view["process_name"],
                  subject=view["subject_name"], state=view["state_name"]))
-        for name, d in view["dates"].items():
+        for d in view["dates"].values():
             _print(f"  {d['name']}: {d['date'].isoformat()}"
                    + (" " + t("stage.projected") if d["projected"] else ""))
         if view.get("person"):

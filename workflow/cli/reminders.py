@@ -95,7 +95,17 @@ def make_worker():
             return real.replace(year=day.year, month=day.month, day=day.day)
         return real
 
-    return Worker(eng, ns, lambda day: context(day, actor="worker"), now, build_channels(ns), pinned)
+    def open_obligations(day) -> int:
+        from workflow.services import obligations
+        from workflow.storage.db import session
+
+        with session(eng) as s:
+            opened = obligations.sync(s, context(day, actor="worker"))
+            s.commit()
+        return len(opened)
+
+    return Worker(eng, ns, lambda day: context(day, actor="worker"), now, build_channels(ns), pinned,
+                  daily=(open_obligations,))
 
 
 def worker(once: bool = typer.Option(False, "--once", help="One planning and dispatch cycle, then exit."),

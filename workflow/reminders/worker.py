@@ -49,6 +49,19 @@ class Worker:
     channels: dict[str, Any]
     pinned_day: bool = False  # MERZIM_TODAY set: treat the send time as reached
     stopping: threading.Event = field(default_factory=threading.Event)  # set on SIGTERM
+    # Jobs run once a day (and at start) with today's date, given by the composition root
+    # (the CLI): opening the recurring obligations' cases. Each returns how much it did.
+    daily: tuple[Callable[[date], int], ...] = ()
+
+    def daily_once(self) -> int:
+        """Run the daily jobs for today (idempotent: they may run again after a restart)."""
+        today = self.now().date()
+        done = 0
+        for job in self.daily:
+            done += job(today) or 0
+        if done:
+            log.info("daily jobs: %d done for %s", done, today)
+        return done
 
     def plan_once(self) -> int:
         """Write today's digests if today is a working day and the send time has come."""
@@ -91,6 +104,7 @@ class Worker:
 
     def cycle(self) -> dict[str, Any]:
         """One planning and dispatch cycle (merzim worker --once)."""
+        opened = self.daily_once()
         planned = self.plan_once()
         polled = 0
         if "telegram" in self.channels:
@@ -99,7 +113,7 @@ class Worker:
             except Exception as exc:  # polling must not stop delivery
                 log.warning("telegram poll failed: %s", exc)
         stats = self.dispatch_once()
-        return {"planned": planned, "linked": polled, "sent": stats.sent,
+        return {"opened": opened, "planned": planned, "linked": polled, "sent": stats.sent,
                 "retried": stats.retried, "failed": stats.failed, "errors": stats.errors}
 
     def add_jobs(self, sched, timezone: str) -> None:
@@ -108,6 +122,10 @@ class Worker:
 
         t = self.ns.send_time
         start = datetime.now().astimezone()
+        if self.daily:
+            sched.add_job(self._safe(self.daily_once), CronTrigger(hour=0, minute=5,
+                                                                   timezone=timezone),
+                          id="daily", name="daily jobs (obligations)", next_run_time=start)
         sched.add_job(self._safe(self.plan_once), CronTrigger(hour=t.hour, minute=t.minute,
                                                               timezone=timezone), id="plan",
                       name="plan reminders")
