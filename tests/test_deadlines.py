@@ -16,7 +16,9 @@ from datetime import date
 import pytest
 
 from calendars import KazakhstanCalendar
-from workflow.core.deadlines import Due, Facts, default_end, plan_stages
+from workflow.core.dates import apply_rule
+from workflow.core.deadlines import Due, Facts, Planner, Record, plan_stages
+from workflow.core.definition import DueRule
 from workflow.core.definition import Definition, parse_definition
 from workflow.core.errors import ConfigError
 
@@ -34,7 +36,14 @@ def iacr() -> Definition:
 
 
 def planned(start: date, end: date, **events: date) -> Facts:
-    return Facts({"planned_start": start, "planned_end": end}, dict(events))
+    """The named dates given when the analysis was planned, and the events recorded since."""
+    return Facts({"start": start, "end": end}, tuple(Record(k, v) for k, v in events.items()))
+
+
+def default_end(cal: KazakhstanCalendar, start: date, working_days: int) -> date:
+    """I-4 as the definition's default rule: the Nth working day counting the start."""
+    return apply_rule(cal, start, DueRule(("start",), working_days, "working_days", "after",
+                                          inclusive=True))
 
 
 def dates(plan: dict[str, Due]) -> dict[str, date]:
@@ -202,6 +211,11 @@ def test_one_day_analysis_ends_on_its_start(cal):
     assert default_end(cal, date(2026, 3, 26), 1) == date(2026, 3, 26)
 
 
+def test_the_definition_defaults_the_end_to_the_30th_working_day(iacr, cal):
+    planner = Planner(iacr, cal, Facts({"start": date(2026, 3, 2)}))
+    assert planner.date("end") == Due(date(2026, 4, 16), False)
+
+
 # -- other units, through a small definition ---------------------------------------------------
 
 NAMES = 'names = { kk = "Атауы", ru = "Название", en = "Name" }'
@@ -219,8 +233,8 @@ initial_state = "open"
 open = {{ kk = "Ашық", ru = "Открыт", en = "Open" }}
 {extra_states}
 
-[anchors.start]
-planned = "planned_start"
+[dates.start]
+given = "required"
 {anchors}
 {events}
 {stages}
@@ -236,7 +250,7 @@ def build(text: str) -> Definition:
 
 
 def due_of(defn: Definition, cal, start: date) -> dict[str, date]:
-    return dates(plan_stages(defn, cal, Facts({"planned_start": start}, {})))
+    return dates(plan_stages(defn, cal, Facts({"start": start})))
 
 
 def test_calendar_days_landing_on_nauryz_roll_to_the_next_working_day(cal):
@@ -317,7 +331,7 @@ def test_direction_before_counts_back_and_rolls_as_configured(cal):
 def test_calendar_date_deadline_on_a_sunday_rolls_to_monday(cal):
     defn = build(probe(
         stage("quarter_report", 'anchor = "q1_report", offset = 0, unit = "calendar_days"'),
-        anchors='[anchors.q1_report]\nmonth_day = "04-05"\n'))
+        anchors='[dates.q1_report]\nmonth_day = "04-05"\nyear_of = "start"\n'))
     # "by the 5th of the month after the quarter": Sunday 5 April 2026 -> Monday 6 April (I-1)
     assert due_of(defn, cal, date(2026, 1, 15)) == {"quarter_report": date(2026, 4, 6)}
     # 5 April 2025 is a Saturday -> Monday 7 April 2025
@@ -327,8 +341,8 @@ def test_calendar_date_deadline_on_a_sunday_rolls_to_monday(cal):
 def test_combine_earliest_counts_from_the_earlier_anchor(cal):
     defn = build(probe(
         stage("first", 'anchor = ["start", "other"], combine = "earliest", offset = 2'),
-        anchors='[anchors.other]\nplanned = "planned_other"\n'))
-    facts = Facts({"planned_start": date(2026, 3, 20), "planned_other": date(2026, 3, 18)}, {})
+        anchors='[dates.other]\ngiven = "optional"\n'))
+    facts = Facts({"start": date(2026, 3, 20), "other": date(2026, 3, 18)})
     # 18 March 2026 + 2 working days = 20 March
     assert dates(plan_stages(defn, cal, facts)) == {"first": date(2026, 3, 20)}
 
@@ -348,12 +362,12 @@ def test_due_rules_depending_on_each_other_through_projected_anchors_are_refused
     text = probe(
         stage("note", 'anchor = "plan_approved", offset = 10')
         + stage("plan", 'anchor = "note_signed", offset = 10'),
-        anchors=('[anchors.note_signed]\nprojected_from = "note"\n'
-                 '[anchors.plan_approved]\nprojected_from = "plan"\n'))
+        anchors=('[dates.note_signed]\nprojected_from = "note"\n'
+                 '[dates.plan_approved]\nprojected_from = "plan"\n'))
     with pytest.raises(ConfigError) as err:
         build(text)
     assert "cycle" in err.value.message
-    assert "note -> plan -> note" in err.value.message
+    assert "note -> plan_approved -> plan -> note_signed -> note" in err.value.message
 
 
 def test_stage_without_its_kazakh_name_is_refused():

@@ -17,7 +17,7 @@ from calendars import KazakhstanCalendar
 from tests.conftest import dump_tables
 from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation, UsageError
-from workflow.core.machine import AnalysisMachine
+from workflow.core.machine import CaseMachine as AnalysisMachine
 from workflow.storage import audit
 from workflow.storage.db import session as open_session
 from workflow.storage.models import AuditRecord, EventRecord, Organisation
@@ -312,7 +312,7 @@ def test_officer_records_every_stage_in_order_some_on_time_some_late(db, ctx):
         analysis = svc.get_analysis(s, aid)
         assert (analysis.actual_start, analysis.actual_end) == (date(2026, 3, 2), date(2026, 4, 9))
         recorded = [(e.event, e.on) for e in s.exec(
-            select(EventRecord).where(EventRecord.analysis_id == aid).order_by(EventRecord.id))]
+            select(EventRecord).where(EventRecord.case_id == aid).order_by(EventRecord.id))]
     assert recorded == [(event, on) for event, on, _, _ in story]
     assert [r.action for r in audit_rows(db, "event.publication")] == ["event.publication"]
 
@@ -631,7 +631,7 @@ def test_reloaded_analysis_has_the_stored_state_stages_and_evidence(db, ctx):
             "analysis_end": "done_on_time", "analytic_note": "open", "positions_list": "open",
             "action_plan": "open", "publication": "open", "monitoring": "open"}
         events = {e.event: (e.on, e.evidence, e.actor) for e in s.exec(
-            select(EventRecord).where(EventRecord.analysis_id == aid))}
+            select(EventRecord).where(EventRecord.case_id == aid))}
         assert events["order"] == (date(2026, 2, 10), EVIDENCE["order"], "test")
         assert events["analysis_start"] == (date(2026, 3, 2), None, "test")
         machine = AnalysisMachine(ctx.definition, analysis.state)

@@ -189,7 +189,7 @@ def test_every_channel_and_the_inactive_owner(db, world, make_ctx, sink, tmp_pat
     with Session(db) as s:
         row = s.exec(select(OutboxMessage).where(OutboxMessage.recipient_id == asel_id)).one()
         assert row.body_text.count(" → ") >= 2 and "Образования" not in row.body_text
-        assert s.exec(select(Stage).where(Stage.analysis_id == world["edu"],
+        assert s.exec(select(Stage).where(Stage.case_id == world["edu"],
                                           Stage.key == "public_discussion")).one().due_date == \
             date(2026, 4, 2)
 

@@ -30,8 +30,8 @@ from workflow.storage.db import session as open_session
 from workflow.storage.models import Recommendation
 
 DEFAULT = ScoreSettings()
-STEPS = ("order", "start_announcement", "discussion_announcement", "public_discussion",
-         "analytic_note", "action_plan", "publication", "positions_list", "monitoring_closed")
+STEPS = ("ordered", "start_announced", "discussion_announced", "discussed", "note_signed",
+         "plan_approved", "published", "positions_approved", "monitoring_closed")
 
 
 def subdivisions(n: int, **done: int) -> list[AnalysisFacts]:
@@ -98,7 +98,7 @@ def test_perfect_programme():
 
 
 def test_missing_schedule_and_one_missing_order_cost_20():
-    result = score(programme(10, schedule=False, risks=ELIMINATED_AND_COMPLETED, order=9), DEFAULT)
+    result = score(programme(10, schedule=False, risks=ELIMINATED_AND_COMPLETED, ordered=9), DEFAULT)
     assert points(result)["1.1.1"] == -10
     assert points(result)["1.1.2"] == -10  # missing_document = "any": 9 of 10 is missing
     assert indicator(result, "1.1.2")["inputs"] == {"analyses": 10, "with_order": 9, "rule": "any"}
@@ -107,7 +107,7 @@ def test_missing_schedule_and_one_missing_order_cost_20():
 
 
 def test_55_percent_announcing_the_start():
-    facts = programme(20, start_announcement=11)  # 11 of 20 = 55 %
+    facts = programme(20, start_announced=11)  # 11 of 20 = 55 %
     floor = score(facts, DEFAULT)
     assert indicator(floor, "1.1.3")["inputs"] == {"subdivisions": 20, "done": 11, "percent": 55.0}
     assert points(floor)["1.1.3"] == 1.5  # floor(55 / 10) = 5 steps x 0.3 = 1.5
@@ -119,26 +119,26 @@ def test_55_percent_announcing_the_start():
 
 
 def test_35_percent_discussing_in_public_gives_nothing_40_percent_gives_2():
-    below = score(programme(20, public_discussion=7), DEFAULT)  # 7 / 20 = 35 % < 40 %
+    below = score(programme(20, discussed=7), DEFAULT)  # 7 / 20 = 35 % < 40 %
     assert points(below)["1.2.2"] == 0
     assert indicator(below, "1.2.2")["inputs"] == {"subdivisions": 20, "done": 7, "percent": 35.0,
                                                    "threshold": 40}
     assert totals(below) == (44.0, 0, 44.0)  # 3 + 3 + 0 + 3 + 30 + 0 + 5
-    at = score(programme(20, public_discussion=8), DEFAULT)  # 8 / 20 = 40 %: 4 x 0.5 = 2.0
+    at = score(programme(20, discussed=8), DEFAULT)  # 8 / 20 = 40 %: 4 x 0.5 = 2.0
     assert points(at)["1.2.2"] == 2.0
     assert totals(at) == (46.0, 0, 46.0)  # 44 + 2
     # 9 / 20 = 45 %: floor 4 x 0.5 = 2.0, linear 4.5 x 0.5 = 2.25
-    assert points(score(programme(20, public_discussion=9), DEFAULT))["1.2.2"] == 2.0
-    assert points(score(programme(20, public_discussion=9), ScoreSettings(steps="linear")))[
+    assert points(score(programme(20, discussed=9), DEFAULT))["1.2.2"] == 2.0
+    assert points(score(programme(20, discussed=9), ScoreSettings(steps="linear")))[
         "1.2.2"] == 2.25
     # the threshold is a setting: at 30 %, 35 % gives floor(3.5) = 3 x 0.5 = 1.5
-    assert points(score(programme(20, public_discussion=7),
+    assert points(score(programme(20, discussed=7),
                         ScoreSettings(discussion_min_percent=30)))["1.2.2"] == 1.5
 
 
 def test_coverage_is_counted_per_1_percent():
     # 2 of 3 notes signed = 66.67 %: floor 66 x 0.3 = 19.8; linear 66.666... x 0.3 = 20.0
-    facts = programme(3, analytic_note=2)
+    facts = programme(3, note_signed=2)
     floor = score(facts, DEFAULT)
     assert points(floor)["1.3.3"] == 19.8
     assert indicator(floor, "1.3.3")["inputs"] == {"subdivisions": 3, "covered": 2, "percent": 66.67}
@@ -177,7 +177,7 @@ def test_external_analysis_case_evaluates_only_that_plan_and_says_so():
 
 
 def test_missing_document_any_or_all():
-    nine = programme(10, order=9, analytic_note=9, action_plan=9)
+    nine = programme(10, ordered=9, note_signed=9, plan_approved=9)
     # any: 9 of 10 -> -10 (order), -5 (note), -5 (plan)
     got = points(score(nine, DEFAULT))
     assert (got["1.1.2"], got["1.2.3"], got["1.3.1"]) == (-10, -5, -5)
@@ -185,7 +185,7 @@ def test_missing_document_any_or_all():
     settings = ScoreSettings(missing_document="all")
     got = points(score(nine, settings))
     assert (got["1.1.2"], got["1.2.3"], got["1.3.1"]) == (0, 0, 0)
-    none = programme(10, order=0, analytic_note=0, action_plan=0)
+    none = programme(10, ordered=0, note_signed=0, plan_approved=0)
     got = points(score(none, settings))
     assert (got["1.1.2"], got["1.2.3"], got["1.3.1"]) == (-10, -5, -5)
     # 9 of 10 notes under "all": coverage 90 % x 0.3 = 27, awards 3 + 3 + 5 + 3 + 27 + 5 = 46
@@ -202,10 +202,10 @@ def test_risk_points_cumulative_or_highest_only():
 
 
 def test_positions_penalty_and_who_is_evaluated():
-    nobody = programme(10, positions_list=0)
+    nobody = programme(10, positions_approved=0)
     got = points(score(nobody, DEFAULT))
     assert (got["1.4.1"], got["1.4.1-penalty"]) == (0, -5)  # none has its list
-    nine = programme(10, positions_list=9)
+    nine = programme(10, positions_approved=9)
     got = points(score(nine, DEFAULT))
     assert (got["1.4.1"], got["1.4.1-penalty"]) == (4.5, 0)  # 90 %: 9 x 0.5 = 4.5
     got = points(score(nine, ScoreSettings(positions_penalty="below_100")))
@@ -213,7 +213,7 @@ def test_positions_penalty_and_who_is_evaluated():
     # awards 3 + 3 + 5 + 3 + 30 + 0 + 4.5 = 48.5; -5; 43.5
     assert totals(score(nine, ScoreSettings(positions_penalty="below_100"))) == (48.5, -5, 43.5)
     # a department is not evaluated in 1.4.1: shown as information, no penalty indicator
-    dept = score(programme(10, kind="department", positions_list=0), DEFAULT)
+    dept = score(programme(10, kind="department", positions_approved=0), DEFAULT)
     assert indicator(dept, "1.4.1")["kind"] == "info"
     assert indicator(dept, "1.4.1")["inputs"] == {"subject_kind": "department"}
     assert "1.4.1-penalty" not in points(dept)
@@ -379,11 +379,11 @@ def test_programme_facts_read_from_the_recorded_data(db, recorded):
     r1, r2, r3, r4 = recorded["risks"]
     assert facts == ProgrammeFacts(
         subject="AK", subject_kind="akimat", year=2025, schedule_approved=True,
-        analyses=[AnalysisFacts(a1, "AK-EDU", order=True, start_announcement=True,
-                                discussion_announcement=True, public_discussion=True,
-                                analytic_note=True, action_plan=True, publication=True,
-                                positions_list=True, monitoring_closed=True),
-                  AnalysisFacts(a2, "AK-HLTH", order=True, start_announcement=True)],
+        analyses=[AnalysisFacts(a1, "AK-EDU", ordered=True, start_announced=True,
+                                discussion_announced=True, discussed=True,
+                                note_signed=True, plan_approved=True, published=True,
+                                positions_approved=True, monitoring_closed=True),
+                  AnalysisFacts(a2, "AK-HLTH", ordered=True, start_announced=True)],
         risks=[RiskFacts(r1, True, True), RiskFacts(r2, False, False), RiskFacts(r3, False, False),
                RiskFacts(r4, True, False)])
     result = score(facts, DEFAULT)

@@ -18,7 +18,7 @@ from tests.web_helpers import (
     web_fixture,  # noqa: F401 - the `web` fixture
     world_fixture,  # noqa: F401 - the `world` fixture
 )
-from workflow.core.machine import AnalysisMachine
+from workflow.core.machine import CaseMachine
 from workflow.storage.models import ApiToken, EventRecord
 
 API_PATHS = {"/api/v1/organisations": "get", "/api/v1/programmes": "get",
@@ -154,7 +154,7 @@ def test_analyses_filters_and_pages(world: Web):
     note = {st["key"]: st for st in one["stages"]}["analytic_note"]
     assert note["status"] == "overdue" and date.fromisoformat(note["due"]) < TODAY
     assert note["working_days_left"] < 0
-    assert one["next_events"] == [e for e in AnalysisMachine(DEFINITION, "ended").allowed()
+    assert one["next_events"] == [e for e in CaseMachine(DEFINITION, "ended").allowed()
                                   if e != "cancel"]
     kk = api.get(f"/api/v1/analyses/{a['edu']}?lang=kk").json()
     assert kk["stages"][0]["name"] == DEFINITION.stage_name(kk["stages"][0]["key"], "kk")
@@ -257,7 +257,7 @@ def test_officer_records_an_event(web: Web):
     overdue = api.get("/api/v1/overdue?limit=500").json()["items"]
     assert not [x for x in overdue if x["analysis"] == edu and x["stage"] == "analytic_note"]
     with Session(web.engine) as s:
-        rec = s.exec(select(EventRecord).where(EventRecord.analysis_id == edu,
+        rec = s.exec(select(EventRecord).where(EventRecord.case_id == edu,
                                                EventRecord.event == "analytic_note")).one()
     assert rec.actor == "web:asel" and rec.on == TODAY
     assert ("web:asel", "event.analytic_note") in [(a, x) for a, x, _p in web.audit_since(since)]
@@ -279,7 +279,7 @@ def _refusals(edu: int, today: date):
     """(description, path, request kwargs, status, error key or words in the message)."""
     ok = {"event": "analytic_note", "date": today.isoformat(), "number": "17", "signed_by": "Head"}
     long = "я" * 501
-    allowed = ", ".join(AnalysisMachine(DEFINITION, "ended").allowed())
+    allowed = ", ".join(CaseMachine(DEFINITION, "ended").allowed())
     ev = f"/api/v1/analyses/{edu}/events"
     return [
         ("illegal event", ev, {"json": {**ok, "event": "publication"}}, 409,

@@ -20,8 +20,8 @@ from tests.web_helpers import (
     web_fixture,  # noqa: F401 - the `web` fixture
     world_fixture,  # noqa: F401 - the `world` fixture
 )
-from workflow.core.machine import AnalysisMachine
-from workflow.storage.models import ApiToken, CalendarFeed, OutboxMessage, User
+from workflow.core.machine import CaseMachine
+from workflow.storage.models import ApiToken, CalendarFeed, EventRecord, OutboxMessage, User
 
 
 def stage_status(page: str, key: str) -> str:
@@ -34,28 +34,33 @@ def state_of(page: str) -> str:
     return html.unescape(re.search(r'data-testid="state">([^<]*)<', page).group(1))
 
 
+def state_name(state: str, lang: str = "en") -> str:
+    """A state's display name: the definition's (not the catalogue's)."""
+    return DEFINITION.states[state][lang]
+
+
 def test_officer_records_through_the_form(web: Web):
     edu = web.analyses["edu"]
     b = web.browser("asel")
     page = b.get(f"/analyses/{edu}")
     assert page.status_code == 200
     assert stage_status(page.text, "analytic_note") == "overdue"
-    assert state_of(page.text) == en("state.ended")
+    assert state_of(page.text) == state_name("ended")
     assert 'value="analytic_note"' in page.text
     assert f'value="{TODAY.isoformat()}"' in page.text, "the date defaults to today"
-    csrf = re.search(r'action="/analyses/\d+/events">\s*<input type="hidden" name="csrf" '
-                     r'value="([^"]+)"', page.text).group(1)
+    csrf = re.search(rf'action="/cases/{edu}/events" data-testid="record-form">\s*'
+                     r'<input type="hidden" name="csrf" value="([^"]+)"', page.text).group(1)
     since = web.last_audit()
-    r = b.post(f"/analyses/{edu}/events",
+    r = b.post(f"/cases/{edu}/events",
                data={"csrf": csrf, "event": "analytic_note", "date": TODAY.isoformat(),
                      "number": "21-ө", "signed_by": "Head of department", "url": "", "note": ""})
     assert r.status_code == 303, r.text
-    assert r.headers["location"] == f"/analyses/{edu}?recorded=analytic_note"
+    assert r.headers["location"] == f"/cases/{edu}?recorded=analytic_note"
     assert [(a, x) for a, x, _p in web.audit_since(since)] == [("web:asel", "event.analytic_note")]
     page = b.get(r.headers["location"])
     assert re.search(r'data-testid="recorded">Recorded: [^<]+\.<', page.text)
     assert stage_status(page.text, "analytic_note") == "done_late"
-    assert state_of(page.text) == en("state.note_signed")
+    assert state_of(page.text) == state_name("note_signed")
     assert "21-ө" in page.text
     assert refusal_of(page.text) is None
     view = web.api("nurlan").get(f"/api/v1/analyses/{edu}").json()
@@ -74,7 +79,7 @@ def test_bad_form_input_shows_the_message_and_stores_nothing(web: Web):
     ok = {"event": "analytic_note", "date": TODAY.isoformat(), "number": "5", "signed_by": "Head",
           "url": "", "note": ""}
     tomorrow = wd(1).isoformat()
-    allowed = ", ".join(AnalysisMachine(DEFINITION, "ended").allowed())
+    allowed = ", ".join(CaseMachine(DEFINITION, "ended").allowed())
     cases = [
         ("wrong date", {"date": "2025-13-45"}, 422,
          "error.bad_date", en("error.bad_date", what=en("form.date"), value="2025-13-45")),
@@ -97,12 +102,11 @@ def test_bad_form_input_shows_the_message_and_stores_nothing(web: Web):
         ("oversized event", {"event": "e" * 501}, 409, "rule.too_long",
          en("rule.too_long", field="event", limit=500)),
         ("not a link", {"url": "ftp://example.kz/x"}, 409, "rule.bad_url", None),
-        ("before the end", {"date": wd(-30).isoformat()}, 409, "rule.date_before", None),
     ]
     before = web.dump()
     for what, change, status, key, message in cases:
         since = web.last_audit()
-        r = b.post(f"/analyses/{edu}/events", data={**ok, **change, "csrf": csrf})
+        r = b.post(f"/cases/{edu}/events", data={**ok, **change, "csrf": csrf})
         assert r.status_code == status, (what, r.status_code)
         shown = refusal_of(r.text)
         assert shown, what
@@ -112,16 +116,44 @@ def test_bad_form_input_shows_the_message_and_stores_nothing(web: Web):
             assert shown != key and "{" not in shown, (what, shown)
         # the page keeps what was typed, with the form to try again
         typed = {**ok, **change}
-        assert f'action="/analyses/{edu}/events"' in r.text
+        assert f'action="/cases/{edu}/events"' in r.text
         if typed["date"]:
             assert f'name="date" type="date" required value="{typed["date"]}"' in r.text, what
         if 0 < len(typed["number"]) <= 500:
-            assert f'name="number" maxlength="500" value="{typed["number"]}"' in r.text, what
+            assert re.search(rf'name="number"\s+maxlength="500" value="{typed["number"]}"',
+                             r.text), what
         assert web.dump() == before, what
         audited = [(x, p.get("key")) for _a, x, p in web.audit_since(since)]
         assert audited == [("refused.event", key)], (what, audited)
-    page = b.get(f"/analyses/{edu}").text
+    page = b.get(f"/cases/{edu}").text
     assert stage_status(page, "analytic_note") == "overdue"
+
+    # Recording follows real life (I-10): a note signed before the recorded end of the
+    # analysis (wd(-14)) is no longer refused ("before the end"); it is stored as it happened.
+    early = wd(-30)
+    r = b.post(f"/cases/{edu}/events", data={**ok, "date": early.isoformat(), "csrf": csrf})
+    assert r.status_code == 303, refusal_of(r.text)
+    assert r.headers["location"] == f"/cases/{edu}?recorded=analytic_note"
+    note = web.stage(edu, "analytic_note")
+    assert (note.status, note.done_on) == ("done_on_time", early)
+    with Session(web.engine) as s:
+        rows = s.exec(select(EventRecord).where(EventRecord.case_id == edu,
+                                                EventRecord.event == "analytic_note")).all()
+    assert [(r.on, r.kind, r.actor) for r in rows] == [(early, "event", "web:asel")]
+    # What still refuses is a hard prerequisite: the action plan needs the note, and may not
+    # be dated before it.
+    before = web.dump()
+    since = web.last_audit()
+    plan_day = wd(-31)
+    r = b.post(f"/cases/{edu}/events", data={**ok, "event": "action_plan",
+                                             "date": plan_day.isoformat(), "csrf": csrf})
+    assert r.status_code == 409
+    assert refusal_of(r.text) == en("rule.date_before", event="action_plan",
+                                    date=plan_day.isoformat(), other="analytic_note",
+                                    other_date=early.isoformat())
+    assert web.dump() == before
+    assert [(x, p.get("key")) for _a, x, p in web.audit_since(since)] == [
+        ("refused.event", "rule.date_before")]
 
 
 def test_csrf_is_checked_on_every_form(web: Web):
@@ -147,9 +179,15 @@ def test_csrf_is_checked_on_every_form(web: Web):
         s.commit()
         message_id = s.exec(select(OutboxMessage.id)).one()
 
+    note = {"event": "analytic_note", "date": TODAY.isoformat(), "number": "5",
+            "signed_by": "Head"}
     forms = [
-        (asel, f"/analyses/{edu}/events", {"event": "analytic_note", "date": TODAY.isoformat(),
-                                           "number": "5", "signed_by": "Head"}),
+        (asel, f"/cases/{edu}/events", note),
+        (asel, f"/analyses/{edu}/events", note),  # the old address of the record form
+        (asel, f"/cases/{edu}/not-done", {"stage": "analytic_note", "note": "not needed"}),
+        (asel, f"/cases/{edu}/void", {"record": "analysis_end", "note": "wrong date"}),
+        (asel, "/cases/new/internal_risk_analysis", {"object": "AK-ALM-EDU",
+                                                     "date_start": wd(20).isoformat()}),
         (asel, "/account/feeds", {"scope": "user"}),
         (asel, "/account/feeds", {"scope": "organisation", "org": "AK-ALM-EDU"}),
         (asel, f"/account/feeds/{feed_id}/revoke", {}),
@@ -185,6 +223,10 @@ def test_csrf_is_checked_on_every_form(web: Web):
         assert s.get(OutboxMessage, message_id).status == "pending"
     r = erlan.post("/outbox/retry", data={"csrf": other_session, "message_id": "abc"})
     assert r.status_code == 422
+    r = asel.post(f"/cases/{edu}/not-done", data={"csrf": good, "stage": "analytic_note",
+                                                  "note": "not needed"})
+    assert r.status_code == 303 and r.headers["location"] == f"/cases/{edu}?recorded=not_done"
+    assert web.stage(edu, "analytic_note").status == "not_done"
     assert asel.post("/logout", data={"csrf": good}).status_code == 303
     assert asel.get("/due").status_code == 303
 
@@ -199,8 +241,11 @@ def test_bad_query_values_on_pages(world: Web):
         assert r.status_code == 422, url
         assert r.headers["content-type"].startswith("text/html")
         assert refusal_of(r.text), url
-    for url in ("/analyses/abc", "/analyses/-1", "/programmes/abc", "/programmes/abc.xlsx",
-                "/overdue?org=NOPE"):
+    for url in ("/analyses/abc", "/analyses/-1", "/cases/abc", "/cases/-1", "/cases/0",
+                "/programmes/abc", "/programmes/abc.xlsx", "/overdue?org=NOPE", "/cases?org=NOPE",
+                "/cases/new/no_such_process", "/cases?process=no_such_process",
+                "/overdue?process=no_such_process", "/due?process=no_such_process",
+                "/overdue.csv?process=no_such_process"):
         r = b.get(url)
         assert r.status_code == 404, url
         assert refusal_of(r.text), url
@@ -214,9 +259,11 @@ def test_pages_in_three_languages(world: Web):
     b = world.browser("asel")
     edu = world.analyses["edu"]
     for lang in ("kk", "ru", "en"):
-        page = b.get(f"/analyses/{edu}?lang={lang}").text
-        assert f'<html lang="{lang}">' in page
-        assert DEFINITION.stage_name("analytic_note", lang) in html.unescape(page)
+        for url in (f"/analyses/{edu}?lang={lang}", f"/cases/{edu}?lang={lang}"):
+            page = b.get(url).text
+            assert f'<html lang="{lang}">' in page
+            assert DEFINITION.stage_name("analytic_note", lang) in html.unescape(page)
+            assert state_of(page) == state_name("ended", lang), url
     anonymous = world.client(lang=None)
     r = anonymous.get("/lang/ru?next=/due")
     assert r.status_code == 303 and r.headers["location"] == "/due"
@@ -229,24 +276,24 @@ def test_monitoring_report_and_review_from_the_form_and_the_api(web: Web):
     event is allowed, the API takes it in the body; without it the event is refused."""
     done = web.analyses["mf_done"]  # published, monitoring the 2025Q4 period
     b = web.browser("aigerim")
-    page = b.get(f"/analyses/{done}")
+    page = b.get(f"/cases/{done}")
     assert 'name="period"' in page.text
-    assert 'name="period"' not in web.browser("asel").get(f"/analyses/{web.analyses['edu']}").text
+    assert 'name="period"' not in web.browser("asel").get(f"/cases/{web.analyses['edu']}").text
     csrf = web.csrf(b)
     report = {"csrf": csrf, "event": "monitoring_report", "date": TODAY.isoformat(),
               "number": "R-4", "signed_by": "", "url": "", "note": ""}
     before = web.dump()
-    r = b.post(f"/analyses/{done}/events", data={**report, "period": ""})
+    r = b.post(f"/cases/{done}/events", data={**report, "period": ""})
     assert r.status_code == 409 and refusal_of(r.text)
     assert web.dump() == before
-    r = b.post(f"/analyses/{done}/events", data={**report, "period": "2025Q4"})
+    r = b.post(f"/cases/{done}/events", data={**report, "period": "2025Q4"})
     assert r.status_code == 303, refusal_of(r.text)
     assert web.stage(done, "monitoring_report:2025Q4").status == "done_on_time"
     review = web.stage(done, "monitoring_review:2025Q4")
     assert review.status == "open" and review.due_date == CALENDAR.add_working_days(TODAY, 5)
 
     api = web.api("aigerim")
-    r = api.post(f"/api/v1/analyses/{done}/events",
+    r = api.post(f"/api/v1/cases/{done}/events",
                  json={"event": "monitoring_review", "date": TODAY.isoformat(), "number": "V-1",
                        "period": "2025Q4"})
     assert r.status_code == 200, r.text
@@ -261,17 +308,17 @@ def test_as_of_cannot_move_today_for_recording(web: Web):
     """?as_of= shows a page as on another day; it must not let a future date through."""
     kgd = web.analyses["kgd"]
     b = web.browser("aigerim")
-    assert b.get(f"/analyses/{kgd}?as_of={wd(30).isoformat()}").status_code == 200
+    assert b.get(f"/cases/{kgd}?as_of={wd(30).isoformat()}").status_code == 200
     csrf = web.csrf(b)
     before = web.dump()
-    r = b.post(f"/analyses/{kgd}/events?as_of={wd(30).isoformat()}",
+    r = b.post(f"/cases/{kgd}/events?as_of={wd(30).isoformat()}",
                data={"csrf": csrf, "event": "order", "date": wd(10).isoformat(),
                      "number": "1", "signed_by": "Head", "url": "", "note": ""})
     assert r.status_code == 422
     assert "as_of" in html.unescape(r.text)
     assert web.dump() == before
     # Without it the future date is refused by the rule, as always.
-    r = b.post(f"/analyses/{kgd}/events",
+    r = b.post(f"/cases/{kgd}/events",
                data={"csrf": csrf, "event": "order", "date": wd(10).isoformat(),
                      "number": "1", "signed_by": "Head", "url": "", "note": ""})
     assert r.status_code == 409

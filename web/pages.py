@@ -389,8 +389,12 @@ def _create_case(request: Request, pc: PageContext, process: str, data) -> Respo
         pc.s.commit()
     except MerzimError as exc:
         pc.s.rollback()
+        audit.append(pc.s, pc.ctx.actor, "refused.open", "process", defn.key,
+                     {"subject": subject[:64], "key": exc.key})
+        pc.s.commit()
         return _open_form(request, pc, process, error=exc.render(pc.t), form=form,
-                          status=409 if isinstance(exc, RuleViolation) else 422)
+                          status=404 if isinstance(exc, NotFound)
+                          else 409 if isinstance(exc, RuleViolation) else 422)
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 

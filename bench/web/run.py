@@ -61,9 +61,9 @@ from sqlalchemy import MetaData, create_engine, func, select, text  # noqa: E402
 from bench.engine import run as engine_bench  # noqa: E402
 from calendars import KazakhstanCalendar  # noqa: E402
 from workflow import services as svc  # noqa: E402
-from workflow.core.definition import load_definition  # noqa: E402
+from workflow.definitions import load_definition, load_registry  # noqa: E402
 from workflow.storage.db import make_engine, session, upgrade  # noqa: E402
-from workflow.storage.models import OPEN, Analysis, EventRecord, Organisation, Stage, User  # noqa: E402
+from workflow.storage.models import OPEN, Case, EventRecord, Organisation, Stage, User  # noqa: E402
 
 TODAY = engine_bench.TODAY  # 2026-09-15
 SEED = engine_bench.SEED
@@ -161,7 +161,7 @@ def build_dataset(path: Path, analyses: int, seed: int, batch: int) -> dict[str,
     with session(eng) as s:
         info["rows"] = {name: s.execute(select(func.count()).select_from(model)).scalar_one()
                         for name, model in (("organisations", Organisation), ("users", User),
-                                            ("analyses", Analysis), ("stages", Stage),
+                                            ("analyses", Case), ("stages", Stage),
                                             ("events", EventRecord))}
         info["overdue_stages"] = s.execute(select(func.count()).select_from(Stage).where(
             Stage.status == OPEN, Stage.due_date < TODAY)).scalar_one()
@@ -411,7 +411,7 @@ def profile_requests(url: str, token: str, repeats: int = 3) -> dict[str, Any]:
     settings = load_settings(path=None, env=env)
     eng = make_engine(url)
     app = create_app(settings, eng, KazakhstanCalendar(overrides=settings.calendar),
-                     load_definition(settings.process, settings.interpretations))
+                     load_registry(settings.process_dirs, settings.interpretations))
     with session(eng) as s:
         cookie, _row = auth.open_session(s, svc.get_user(s, ROOT_MANAGER))
         s.commit()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.table import Table
@@ -109,22 +108,8 @@ def plan_export(file: Path = typer.Argument(..., help="Where to write (.xlsx or 
 @monitoring_app.command("periods")
 def monitoring_periods(analysis: str = typer.Argument(...), as_json: bool = JSON) -> None:
     """Reporting periods of an analysis with their report and review deadlines."""
-    from sqlmodel import select
-
-    from workflow.services import get_analysis
-    from workflow.storage.models import MonitoringReport, Stage
-
     with unit_of_work() as s:
-        a = get_analysis(s, analysis)
-        stages = {st.key: st for st in s.exec(select(Stage).where(Stage.analysis_id == a.id))}
-        rows: list[dict[str, Any]] = []
-        for r in s.exec(select(MonitoringReport).where(MonitoringReport.analysis_id == a.id)
-                        .order_by(MonitoringReport.period)):
-            rep, rev = stages.get(f"monitoring_report:{r.period}"), stages.get(
-                f"monitoring_review:{r.period}")
-            rows.append({"period": r.period, "report_due": rep.due_date if rep else None,
-                         "received_on": r.received_on, "review_due": rev.due_date if rev else None,
-                         "reviewed_on": r.reviewed_on})
+        rows = ms.periods_of(s, context(), analysis)
     if as_json:
         emit_json({"analysis": int(analysis), "periods": rows})
         return

@@ -167,7 +167,7 @@ class Definition:
     raw: dict[str, Any] = field(default_factory=dict)  # sections other layers read (scorecard…)
 
     def stage_spec(self, key: str) -> Stage | None:
-        """The stage of a key; 'monitoring_report:2025Q4' is the dynamic stage 'monitoring_report'."""
+        """The stage of a key; 'report:2025Q4' is the dynamic stage 'report' (per period)."""
         base = key.split(":", 1)[0]
         return self.stages.get(key) or self.programme_stages.get(key) or self.dynamic_stages.get(base)
 

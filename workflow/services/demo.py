@@ -64,7 +64,7 @@ def load_demo(s: Session, ctx: svc.Context) -> dict[str, Any]:
         if item.get("monitor"):
             _monitor_until_today(s, ctx, case.id)
         ids.append(case.id)
-    sched = DEMO["schedule"]
+    sched = DEMO["programme_stage"]
     svc.record_schedule(s, ctx, sched["subject"], _day(ctx, {}, sched["year_of"]).year,
                         _day(ctx, {}, sched["on"]), dict(DEMO["doc"]))
     opened = obligations.sync(s, ctx)

@@ -152,6 +152,22 @@ def after_event(s: Session, ctx: Context, analysis: Case, event: str, on: date,
     s.flush()
 
 
+def periods_of(s: Session, ctx: Context, analysis_id: int | str) -> list[dict[str, Any]]:
+    """An analysis's reporting periods with their report and review deadlines and dates."""
+    analysis = get_analysis(s, analysis_id)
+    k = keys(definition_of(s, ctx, analysis))
+    stages = {st.key: st for st in s.exec(select(Stage).where(Stage.case_id == analysis.id))}
+    rows = []
+    for r in s.exec(select(MonitoringReport).where(MonitoringReport.analysis_id == analysis.id)
+                    .order_by(MonitoringReport.period)):
+        rep = stages.get(f"{k.get('report_stage')}:{r.period}")
+        rev = stages.get(f"{k.get('review_stage')}:{r.period}")
+        rows.append({"period": r.period, "report_due": rep.due_date if rep else None,
+                     "received_on": r.received_on, "review_due": rev.due_date if rev else None,
+                     "reviewed_on": r.reviewed_on})
+    return rows
+
+
 def before_void(s: Session, ctx: Context, analysis: Case, record) -> None:
     """Undo the monitoring side of a record being voided: the periods its note opened (while
     no report was received), a period's receipt or review (while not reviewed)."""
@@ -490,7 +506,7 @@ def programme_facts(s: Session, prog, settings, definition=None) -> Any:
             eliminated = bool(recs) and all(r.status == "fulfilled" for r in recs)
             risks.append(sc.RiskFacts(risk.id, eliminated, eliminated and risk.analysis_id in closed))
     schedule = s.exec(select(Stage).where(Stage.programme_id == prog.id,
-                                          Stage.key == stage_of.get("schedule"))).first()
+                                          Stage.key == stage_of.get("schedule_approved"))).first()
     external = None
     window_start = date(prog.year - settings.external_years_back, 1, 1)
     ext = s.exec(select(ExternalAnalysis).where(
