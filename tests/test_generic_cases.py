@@ -32,7 +32,7 @@ from workflow.services import accounts as auth
 from workflow.services import obligations
 from workflow.settings import load_settings
 from workflow.storage import audit
-from workflow.storage.models import Case, EventRecord, OutboxMessage
+from workflow.storage.models import AuditRecord, Case, EventRecord, Organisation, OutboxMessage
 
 CAL = KazakhstanCalendar()
 NAMES = 'names = {{ kk = "{0} kk", ru = "{0} ru", en = "{0}" }}'
@@ -518,7 +518,7 @@ def test_a_procedure_in_a_configured_folder_reminds_lists_and_answers_the_api(db
         for login in ("aliya", "nurlan"):
             auth.set_password(s, svc.get_user(s, login), "correct-horse-battery", "test")
         s.commit()
-    from tests.web_helpers import csrf_of
+    from tests.web_helpers import csrf_of, without_audit
 
     def browser(login):
         c = TestClient(app, follow_redirects=False)
@@ -555,6 +555,30 @@ def test_a_procedure_in_a_configured_folder_reminds_lists_and_answers_the_api(db
     assert listed["total"] == 0  # forwarded (late); the recommendation is due 14 April
     processes = {p["key"] for p in api.get("/api/v1/processes").json()}
     assert {"internal_risk_analysis", "conflict_of_interest"} <= processes
+    # an officer opens a case from the web form the definition gives; a manager cannot
+    form = officer.get("/cases/new/conflict_of_interest")
+    assert form.status_code == 200 and 'name="date_notified"' in form.text
+    r = officer.post("/cases/new/conflict_of_interest", data={
+        "csrf": csrf_of(form.text), "person": "Dana Bekova", "position": "Specialist",
+        "date_notified": "2026-03-31"})
+    assert r.status_code == 303, r.text
+    new_id = int(r.headers["location"].rsplit("/", 1)[1])
+    with Session(db) as s:
+        new = s.get(Case, new_id)
+        assert (new.process, new.person_name, s.get(Organisation, new.subject_id).code) == (
+            "conflict_of_interest", "Dana Bekova", "AK-EDU")
+        # 3 WD after Tue 31 March: 1, 2, 3 April
+        assert stages(s, new)["forward"][0] == date(2026, 4, 3)
+    m_form = manager.get("/cases/new/conflict_of_interest")
+    before = without_audit(db)
+    refused = manager.post("/cases/new/conflict_of_interest", data={
+        "csrf": csrf_of(m_form.text), "subject": "AK", "person": "X",
+        "date_notified": "2026-03-31"})
+    assert refused.status_code == 409 and "data-testid=\"refusal\"" in refused.text
+    assert without_audit(db) == before
+    with Session(db) as s:
+        last = s.exec(select(AuditRecord).order_by(AuditRecord.id.desc())).first()
+        assert (last.actor, last.action) == ("web:nurlan", "refused.open")
 
 
 # -- recurring obligations -------------------------------------------------------------------------

@@ -119,6 +119,15 @@ def sync(s: Session, ctx: Context, case: Case, definition: Definition | None = N
             s.add(stage)
     moved += monitoring_service.replan_dynamic(s, ctx, case, defn, existing)
     case.state = derive_state(defn, facts.records, planner.dates(), ctx.today)
+    if case.state in defn.final_states:
+        # a closed case accepts nothing more: what is still open can no longer be done; after
+        # a `terminal` event (cancel) it is not applicable instead
+        terminal = any(defn.events[r.event].terminal for r in facts.records
+                       if r.event in defn.events)
+        for stage in stages_of(s, case).values():
+            if stage.status == OPEN:
+                stage.status = deadlines.NOT_APPLICABLE if terminal else deadlines.NOT_DONE
+                s.add(stage)
     s.add(case)
     s.flush()
     return moved
