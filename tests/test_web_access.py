@@ -421,11 +421,14 @@ def test_lists_hold_only_the_visible_subtree(world: Web, case: Case):
     analyses = api.get("/api/v1/analyses?limit=500").json()["items"]
     assert analyses and {a["subject"] for a in analyses} <= visible
     assert world.analyses[case.own] in {a["id"] for a in analyses}
+    cases = api.get("/api/v1/cases?limit=500").json()["items"]
+    assert cases and {c["subject"] for c in cases} <= visible
+    assert {a["id"] for a in analyses} <= {c["id"] for c in cases}
     overdue = api.get("/api/v1/overdue?limit=500").json()["items"]
     assert overdue and {r["organisation"] for r in overdue} <= visible
     due = api.get("/api/v1/due?within=250&limit=500").json()["items"]
     assert due and {r["organisation"] for r in due} <= visible
-    assert {r["analysis"] for r in overdue + due} <= {a["id"] for a in analyses}
+    assert {r["analysis"] for r in overdue + due} <= {c["id"] for c in cases}
 
     b = world.browser(case.login)
     import re
@@ -435,6 +438,8 @@ def test_lists_hold_only_the_visible_subtree(world: Web, case: Case):
         assert shown and shown <= visible, url
     rows = list(csv.reader(io.StringIO(b.get("/overdue.csv").content.decode("utf-8-sig"))))[1:]
     assert rows and {r[0] for r in rows} <= {NAMES[c] for c in visible}
+    listed = {int(i) for i in re.findall(r'data-case="(\d+)"', b.get("/cases").text)}
+    assert listed == {c["id"] for c in cases}
 
 
 # -- the akimat's manager and the ministry ------------------------------------------------------------
@@ -462,21 +467,25 @@ def test_akimat_manager_sees_and_exports_nothing_of_the_ministry(world: Web):
 
     pages = {url: b.get(url) for url in ("/overdue", "/overdue?sort=days&dir=desc", "/due",
                                          "/due?within=250", "/programmes", "/account",
-                                         "/overdue.csv", "/overdue.xlsx")}
+                                         "/overdue.csv", "/overdue.xlsx", "/cases",
+                                         f"/cases?process={PROCESS}", f"/cases/new/{PROCESS}",
+                                         f"/overdue?process={PROCESS}")}
     for url, r in pages.items():
         assert r.status_code == 200, url
         text = _text_of_xlsx(r.content) if url.endswith("xlsx") else r.content.decode("utf-8-sig")
         _assert_nothing_of_the_ministry(text, url)
         for aid in mf_analyses:
-            assert f"/analyses/{aid}\"" not in text
+            assert f'href="/cases/{aid}"' not in text and f'data-case="{aid}"' not in text
     for aid in mf_analyses:
         assert b.get(f"/analyses/{aid}").status_code == 404
+        assert b.get(f"/cases/{aid}").status_code == 404
     for pid in mf_programmes:
         for suffix in ("", ".xlsx", ".csv", "/score"):
             assert b.get(f"/programmes/{pid}{suffix}").status_code == 404
 
     for url in ("/api/v1/organisations", "/api/v1/programmes", "/api/v1/analyses",
-                "/api/v1/overdue", "/api/v1/due?within=250"):
+                "/api/v1/cases", "/api/v1/overdue", "/api/v1/due?within=250",
+                f"/api/v1/overdue?process={PROCESS}"):
         r = api.get(url + ("&" if "?" in url else "?") + "limit=500")
         assert r.status_code == 200
         _assert_nothing_of_the_ministry(r.text, url)

@@ -375,9 +375,9 @@ def _create_case(request: Request, pc: PageContext, process: str, data) -> Respo
     defn = pc.ctx.registry.get(process)
     subject = pc.viewer.org.code if pc.viewer.role == "officer" else form.get("subject", "")
     try:
+        visible_org(pc.s, pc.viewer, subject)  # hidden first (404), as the API and the records
         if pc.viewer.role not in ("officer", "admin"):
             raise RuleViolation(key="rule.cannot_record", role=pc.viewer.role)
-        visible_org(pc.s, pc.viewer, subject)
         for name, value in form.items():
             if len(value) > MAX_FIELD:
                 raise RuleViolation(key="rule.too_long", field=name, limit=MAX_FIELD)

@@ -166,16 +166,8 @@ def user_add(login: str = typer.Argument(...),
 @user_app.command("list")
 def user_list(as_json: bool = JSON) -> None:
     """List users."""
-    from sqlmodel import select
-
-    from workflow.storage.models import Organisation, User
-
     with unit_of_work() as s:
-        rows = [{"login": u.login, "name": u.full_name, "role": u.role, "org": o.code,
-                 "email": u.email, "language": u.language, "active": u.active}
-                for u, o in s.exec(select(User, Organisation)
-                                   .join(Organisation, Organisation.id == User.organisation_id)
-                                   .order_by(User.login))]
+        rows = svc.list_users(s)
     if as_json:
         emit_json(rows)
         return

@@ -50,5 +50,5 @@ from workflow.services.organisations import (  # noqa: F401
     local_name,
     org_name,
 )
-from workflow.services.users import add_user, update_user  # noqa: F401
+from workflow.services.users import add_user, list_users, update_user  # noqa: F401
 from workflow.storage.queries import subtree_range  # noqa: F401

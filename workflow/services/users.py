@@ -11,7 +11,7 @@ from workflow.core.errors import RuleViolation, UsageError
 from workflow.services.context import Context
 from workflow.services.lookup import get_org, get_user
 from workflow.storage import audit
-from workflow.storage.models import ROLES, User
+from workflow.storage.models import ROLES, Organisation, User
 
 EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+$")
 
@@ -69,3 +69,12 @@ def update_user(s: Session, ctx: Context, login: str, **changes: Any) -> User:
     audit.append(s, ctx.actor, "user.set", "user", user.id, {"login": login, **applied})
     return user
 
+
+
+def list_users(s: Session) -> list[dict[str, Any]]:
+    """Every user with the code of their organisation, by login."""
+    return [{"login": u.login, "name": u.full_name, "role": u.role, "org": o.code,
+             "email": u.email, "language": u.language, "active": u.active}
+            for u, o in s.exec(select(User, Organisation)
+                               .join(Organisation, Organisation.id == User.organisation_id)
+                               .order_by(User.login))]
