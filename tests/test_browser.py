@@ -225,7 +225,7 @@ def _scenario(page, server: Server) -> None:
     mine = page.locator(f"section[data-org='{OFFICER_ORG}']")
     assert page.locator("section[data-org]").count() == 1, "an officer sees her organisation only"
     mine.locator("tr[data-stage='analytic_note'] a").first.click()
-    page.wait_for_url(re.compile(r"/analyses/\d+$"))
+    page.wait_for_url(re.compile(r"/cases/\d+$"))
     analysis_url = page.url
     assert _analytic_note(page).get_attribute("data-status") == "overdue"
     assert page.locator("[data-testid=refusal]").count() == 0
@@ -260,7 +260,7 @@ def _scenario(page, server: Server) -> None:
     page.goto(analysis_url)
     _fill_event(page, "analytic_note", TODAY, number="42-ө", signed_by="Head of apparatus")
     page.locator("section.record button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/analyses/\d+\?recorded=analytic_note$"))
+    page.wait_for_url(re.compile(r"/cases/\d+\?recorded=analytic_note$"))
     assert page.locator("[data-testid=refusal]").count() == 0
     note = _analytic_note(page)
     assert note.get_attribute("data-status") in ("done_on_time", "done_late"), \

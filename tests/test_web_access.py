@@ -514,32 +514,72 @@ def test_akimat_manager_sees_and_exports_nothing_of_the_ministry(world: Web):
 
 
 def test_only_the_subjects_officers_record(world: Web):
-    """Officers cannot record for another organisation (404: they do not see it); managers
-    cannot record at all (409 rule.cannot_record), not even in their own subtree."""
+    """Officers cannot record, close a stage, void or open a case for another organisation
+    (404: they do not see it); managers cannot write at all (409 rule.cannot_record), not even
+    in their own subtree. Every refusal stores nothing and is audited."""
     a = world.analyses
     before = world.dump()
     since = world.last_audit()
-    for login, key in (("asel", "kgd"), ("asel", "ile"), ("aigerim", "edu"), ("gulnar", "edu"),
-                       ("nurlan", "kgd"), ("erlan", "kk")):
-        r = world.api(login).post(f"/api/v1/analyses/{a[key]}/events", json=legal(key))
-        assert r.status_code == 404, (login, key, r.text)
-    for login, key in (("nurlan", "ile"), ("nurlan", "edu"), ("gulnar", "kgd"), ("gulnar", "kk")):
-        r = world.api(login).post(f"/api/v1/analyses/{a[key]}/events", json=legal(key))
-        assert r.status_code == 409, (login, key, r.text)
+    writes = (("analyses/{}/events", legal, "event"), ("cases/{}/events", legal, "event"),
+              ("cases/{}/not-done", legal_not_done, "not_done"),
+              ("cases/{}/void", legal_void, "void"))
+    for path, body, _action in writes:
+        for login, key in (("asel", "kgd"), ("asel", "ile"), ("aigerim", "edu"), ("gulnar", "edu"),
+                           ("nurlan", "kgd"), ("erlan", "kk")):
+            r = world.api(login).post("/api/v1/" + path.format(a[key]), json=body(key))
+            assert r.status_code == 404, (path, login, key, r.text)
+        for login, key in (("nurlan", "ile"), ("nurlan", "edu"), ("gulnar", "kgd"),
+                           ("gulnar", "kk")):
+            if path.endswith("void") and key not in VOID:
+                continue  # nothing to void there: not a legal request
+            r = world.api(login).post("/api/v1/" + path.format(a[key]), json=body(key))
+            assert r.status_code == 409, (path, login, key, r.text)
+            assert r.json() == {"error": "rule.cannot_record", "message": en("rule.cannot_record")}
+    # opening a case: an officer only for her own organisation, a manager never
+    for login, subject in (("asel", "AK-ALM-ILE"), ("asel", "MF-KGD-ALM"), ("nurlan", "MF-KGD-ALM"),
+                           ("erlan", "MF-KK-ALM")):
+        r = world.api(login).post("/api/v1/cases", json=legal_open(subject))
+        assert r.status_code == 404, (login, subject, r.text)
+    for login, subject in (("nurlan", "AK-ALM-EDU"), ("gulnar", "MF-KGD-ALM")):
+        r = world.api(login).post("/api/v1/cases", json=legal_open(subject))
+        assert r.status_code == 409, (login, subject, r.text)
         assert r.json() == {"error": "rule.cannot_record", "message": en("rule.cannot_record")}
-    # the same through the form
+    # the same through the forms
     b = world.browser("nurlan")
-    r = b.post(f"/analyses/{a['ile']}/events", data={**legal("ile"), "csrf": world.csrf(b)})
-    assert r.status_code == 409
-    assert refusal_of(r.text) == en("rule.cannot_record")
+    csrf = world.csrf(b)
+    for url, body in ((f"/analyses/{a['ile']}/events", legal("ile")),
+                      (f"/cases/{a['ile']}/events", legal("ile")),
+                      (f"/cases/{a['ile']}/not-done", legal_not_done("ile")),
+                      (f"/cases/{a['ile']}/void", legal_void("ile")),
+                      (f"/cases/new/{PROCESS}", legal_open_form("AK-ALM-ILE"))):
+        r = b.post(url, data={**body, "csrf": csrf})
+        assert r.status_code == 409, url
+        assert refusal_of(r.text) == en("rule.cannot_record"), url
     b = world.browser("asel")
-    r = b.post(f"/analyses/{a['kgd']}/events", data={**legal("kgd"), "csrf": world.csrf(b)})
-    assert r.status_code == 404
+    csrf = world.csrf(b)
+    for url, body in ((f"/analyses/{a['kgd']}/events", legal("kgd")),
+                      (f"/cases/{a['kgd']}/events", legal("kgd")),
+                      (f"/cases/{a['kgd']}/not-done", legal_not_done("kgd")),
+                      (f"/cases/{a['kgd']}/void", legal_void("kgd"))):
+        assert b.post(url, data={**body, "csrf": csrf}).status_code == 404, url
     assert world.dump() == before
-    refused = [(actor, p["key"]) for actor, action, p in world.audit_since(since)
-               if action == "refused.event"]
-    assert ("web:nurlan", "rule.cannot_record") in refused
-    assert ("web:gulnar", "rule.cannot_record") in refused
+    audited = world.audit_since(since)
+    for action in ("event", "not_done", "void"):
+        refused = [(actor, p["key"]) for actor, act, p in audited if act == f"refused.{action}"]
+        assert ("web:nurlan", "rule.cannot_record") in refused, action
+        assert ("web:gulnar", "rule.cannot_record") in refused, action
+    assert ("web:nurlan", "refused.open", "rule.cannot_record") in [
+        (actor, act, p.get("key")) for actor, act, p in audited]
+    # every refused opening through the API is in the log too (as a refused request)
+    opened = [(actor, p["status"]) for actor, act, p in audited
+              if act == "refused" and p.get("path") == "/api/v1/cases"]
+    assert sorted(opened) == sorted([("web:asel", 404), ("web:asel", 404), ("web:nurlan", 404),
+                                     ("web:erlan", 404), ("web:nurlan", 409),
+                                     ("web:gulnar", 409)])
+    # and the hidden ones are logged as refused requests, with who asked
+    hidden = {(actor, p["path"]) for actor, act, p in audited if act == "refused"}
+    assert ("web:asel", f"/cases/{a['kgd']}/not-done") in hidden
+    assert ("web:erlan", f"/api/v1/cases/{a['kk']}/void") in hidden
 
 
 def test_outbox_is_admin_only(world: Web):

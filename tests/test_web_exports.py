@@ -133,7 +133,7 @@ def _programme_rows(matrix: dict) -> list[list]:
     out = []
     for r in matrix["rows"]:
         row = [r["id"], r["object_name"], date.fromisoformat(r["start"]),
-               date.fromisoformat(r["end"]), en(f"state.{r['state']}")]
+               date.fromisoformat(r["end"]), DEFINITION.states[r["state"]]["en"]]
         for k in matrix["stage_keys"]:
             st = r["stages"].get(k)
             row += [date.fromisoformat(st["due"]) if st and st["due"] else None,
@@ -149,6 +149,9 @@ def test_programme_xlsx_and_csv_round_trip(world: Web):
         pid = world.programmes[code]
         matrix = api.get(f"/api/v1/programmes/{pid}?lang=en").json()
         assert matrix["rows"], code
+        # the state's name is the definition's (not the catalogue's)
+        assert [r["state_name"] for r in matrix["rows"]] == [
+            DEFINITION.states[r["state"]]["en"] for r in matrix["rows"]], code
         header = [en("list.col_analysis"), en("list.col_object"), en("programme.col_start"),
                   en("programme.col_end"), en("stage.col_status")]
         for k in matrix["stage_keys"]:
@@ -251,7 +254,7 @@ def test_ics_feeds_round_trip_and_follow_moved_deadlines(web: Web):
                  {"event": "discussion_announcement", "url": "https://example.kz/d"},
                  {"event": "public_discussion", "number": "2", "url": "https://example.kz/p"},
                  {"event": "analysis_end"}):
-        r = api.post(f"/api/v1/analyses/{ile}/events", json={**body, "date": TODAY.isoformat()})
+        r = api.post(f"/api/v1/cases/{ile}/events", json={**body, "date": TODAY.isoformat()})
         assert r.status_code == 200, r.text
     moved = web.stage(ile, "analytic_note").due_date
     assert moved < note.due_date

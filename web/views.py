@@ -12,6 +12,7 @@ from web.access import Viewer, visible_org
 from workflow import services as svc
 from workflow.core.errors import UsageError
 from workflow.storage.models import Case, Organisation, Programme, Stage
+from workflow.storage.queries import in_subtree
 
 SORTS = {"due": lambda r: (r["due"], r["organisation"]),
          "days": lambda r: (-r.get("working_days_overdue", -r.get("working_days_left", 0)),
@@ -92,10 +93,10 @@ def grouped(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[dict[
 def org_choices(s: Session, viewer: Viewer) -> list[Any]:
     """The organisations the viewer may filter by (her subtree; an officer her own), as light
     rows with code, names and path (a national subtree has thousands)."""
-    lo, hi = svc.subtree_range(viewer.org)
+    scope_org = viewer.org
     rows = s.exec(select(Organisation.code, Organisation.name, Organisation.name_kk,
                          Organisation.name_ru, Organisation.path)
-                  .where(Organisation.path >= lo, Organisation.path < hi)
+                  .where(in_subtree(Organisation.path, scope_org))
                   .order_by(Organisation.path))
     return [r for r in rows if viewer.sees_path(r.path)]
 
@@ -146,9 +147,9 @@ def by_child(rows: list[dict[str, Any]], scope: Organisation, orgs: list[Organis
 
 
 def visible_programmes(s: Session, viewer: Viewer, year: int | None = None) -> list[dict[str, Any]]:
-    lo, hi = svc.subtree_range(viewer.org)
+    scope_org = viewer.org
     query = (select(Programme, Organisation).join(Organisation, Organisation.id == Programme.subject_id)
-             .where(Organisation.path >= lo, Organisation.path < hi))
+             .where(in_subtree(Organisation.path, scope_org)))
     if year:
         query = query.where(Programme.year == year)
     out = []

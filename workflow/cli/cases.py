@@ -46,8 +46,7 @@ def process_list(as_json: bool = JSON) -> None:
     """Every process definition loaded: key, version and names."""
     defs = registry().all()
     if as_json:
-        emit_json([{"key": d.key, "version": d.version, "names": d.names,
-                    "recurring": d.recurrence is not None} for d in defs])
+        emit_json([{"key": d.key, "version": d.version, "names": d.names} for d in defs])
         return
     lang = STATE.t.language
     table = Table()

@@ -543,15 +543,15 @@ def analysis_view(s: Session, ctx: Context, case: Case) -> dict[str, Any]:
 def list_cases(s: Session, ctx: Context, process: str | None = None, org_code: str | None = None,
                state: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
     """Cases of a process, in an organisation's subtree, in a state (today's), newest first."""
-    from workflow.storage.queries import subtree_range
+    from workflow.storage.queries import in_subtree
 
     query = select(Case, Organisation).join(Organisation, Organisation.id == Case.subject_id)
     if process:
         ctx.registry.get(process)
         query = query.where(Case.process == process)
     if org_code:
-        lo, hi = subtree_range(get_org(s, org_code))
-        query = query.where(Organisation.path >= lo, Organisation.path < hi)
+        scope_org = get_org(s, org_code)
+        query = query.where(in_subtree(Organisation.path, scope_org))
     out = []
     for case, org in s.exec(query.order_by(Case.id.desc()).limit(limit)):
         defn = definition_of(s, ctx, case)

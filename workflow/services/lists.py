@@ -16,7 +16,7 @@ from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.services.organisations import local_name
 from workflow.storage.models import OPEN, Case, Organisation, Stage, User
-from workflow.storage.queries import subtree_range
+from workflow.storage.queries import in_subtree
 
 
 def _process(ctx: Context, process: str | None) -> list:
@@ -32,8 +32,7 @@ def _stage_query(s: Session, org_code: str | None, conditions: list, only_path: 
     (or of exactly the organisation at `only_path`: an officer's view)."""
     query = select(*columns).where(Stage.status == OPEN, *conditions)
     if org_code:
-        lo, hi = subtree_range(get_org(s, org_code))
-        query = query.where(Stage.subject_path >= lo, Stage.subject_path < hi)
+        query = query.where(in_subtree(Stage.subject_path, get_org(s, org_code)))
     if only_path is not None:
         query = query.where(Stage.subject_path == only_path)
     return query

@@ -10,8 +10,9 @@ from typing import Any
 from sqlmodel import Session, select
 
 from workflow.core import monitoring as mon
+from workflow.core.dates import not_in_future
 from workflow.core.errors import NotFound, RuleViolation, UsageError
-from workflow.core.machine import MAX_TEXT
+from workflow.core.machine import MAX_TEXT, clean_evidence
 from workflow.services.context import Context
 from workflow.services.lookup import get_analysis, get_org
 from workflow.services.processes import definition_of
@@ -31,7 +32,7 @@ from workflow.storage.models import (
     Stage,
     Subdivision,
 )
-from workflow.storage.queries import subtree_range
+from workflow.storage.queries import in_subtree
 
 STATUSES = ("not_started", "in_progress", "fulfilled", "not_fulfilled")
 PLAN_COLUMNS = ("measure", "completion_form", "deadline", "responsible")
@@ -294,10 +295,8 @@ def set_status(s: Session, ctx: Context, rec_id: int, status: str, on: date,
     if status not in STATUSES:
         raise UsageError(f"unknown status {status!r}", key="error.bad_status", value=status,
                          known=", ".join(STATUSES))
-    if on > ctx.today:
-        raise RuleViolation(f"{on} is in the future", key="rule.future_date",
-                            date=on.isoformat(), today=ctx.today.isoformat())
-    evidence = {k: v.strip() for k, v in evidence.items() if v and v.strip()}
+    not_in_future(on, ctx.today)
+    evidence = clean_evidence(evidence)
     for field, value in evidence.items():
         if len(value) > MAX_TEXT:
             raise RuleViolation("too long", key="rule.too_long", field=field, limit=MAX_TEXT)
@@ -328,8 +327,8 @@ def known_subdivisions(s: Session, org: Organisation) -> dict[str, str]:
     """Names (case-folded) of the object's registered subdivisions and of its subtree's bodies."""
     names = {sd.name.casefold(): sd.name for sd in s.exec(
         select(Subdivision).where(Subdivision.organisation_id == org.id))}
-    lo, hi = subtree_range(org)
-    for o in s.exec(select(Organisation).where(Organisation.path >= lo, Organisation.path < hi)):
+    scope_org = org
+    for o in s.exec(select(Organisation).where(in_subtree(Organisation.path, scope_org))):
         for n in (o.name, o.name_kk, o.name_ru, o.code):
             if n:
                 names[n.casefold()] = n
@@ -432,13 +431,13 @@ def add_position(s: Session, ctx: Context, analysis_id: int, title: str, subdivi
 
 def positions_under(s: Session, org_code: str) -> list[dict[str, Any]]:
     """The consolidated list of positions for a region or central body (its subtree)."""
-    lo, hi = subtree_range(get_org(s, org_code))
+    scope_org = get_org(s, org_code)
     positions_stage = ((_default_definition().raw.get("scorecard") or {}).get("stages") or {}
                        ).get("positions_approved")
     query = (select(Position, Case, Organisation)
              .join(Case, Case.id == Position.analysis_id)
              .join(Organisation, Organisation.id == Case.subject_id)
-             .where(Organisation.path >= lo, Organisation.path < hi)
+             .where(in_subtree(Organisation.path, scope_org))
              .order_by(Organisation.path, Position.id))
     out = []
     for pos, analysis, org in s.exec(query):

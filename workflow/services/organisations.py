@@ -12,7 +12,7 @@ from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.storage import audit
 from workflow.storage.models import ORG_KINDS, Organisation
-from workflow.storage.queries import subtree_range
+from workflow.storage.queries import in_subtree
 
 
 def add_org(s: Session, ctx: Context, code: str, name: str, kind: str,
@@ -44,8 +44,8 @@ def add_org(s: Session, ctx: Context, code: str, name: str, kind: str,
 def list_orgs(s: Session, under: str | None = None) -> list[Organisation]:
     query = select(Organisation)
     if under:
-        lo, hi = subtree_range(get_org(s, under))
-        query = query.where(Organisation.path >= lo, Organisation.path < hi)
+        scope_org = get_org(s, under)
+        query = query.where(in_subtree(Organisation.path, scope_org))
     return list(s.exec(query.order_by(Organisation.path)))
 
 

@@ -10,3 +10,9 @@ PATH_END = "0"  # the character after "/": a subtree is path >= "/1/5/" and < "/
 def subtree_range(org: Organisation) -> tuple[str, str]:
     return org.path, org.path[:-1] + PATH_END
 
+
+
+def in_subtree(path_column, org: Organisation):
+    """The SQL condition "this path lies in the organisation's subtree" (the one copy)."""
+    lo, hi = subtree_range(org)
+    return (path_column >= lo) & (path_column < hi)
