@@ -20,7 +20,7 @@ from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.core.machine import CaseMachine as AnalysisMachine
 from workflow.storage import audit
 from workflow.storage.db import session as open_session
-from workflow.storage.models import AuditRecord, EventRecord, Organisation
+from workflow.storage.models import AuditRecord, EventRecord, Organisation, User
 
 TODAY = date(2026, 6, 1)
 START, END = date(2026, 3, 2), date(2026, 4, 10)
@@ -46,31 +46,34 @@ EVENTS = ["order", "start_announcement", "analysis_start", "discussion_announcem
           "public_discussion", "analysis_end", "analytic_note", "action_plan", "publication",
           "positions_list", "monitoring_report", "monitoring_review", "monitoring_note", "cancel"]
 
-# What each state accepts, from the process definition (definition order).
+# What each state accepts, from the process definition v2 (definition order). Recording
+# follows real life (I-10): the order, the announcements, the discussion, the actual dates and
+# the positions list are accepted in any non-final state; only the hard prerequisites (the plan
+# needs the note, the publication the plan, monitoring the note) narrow the later states.
+ANY_TIME = ["order", "start_announcement", "analysis_start", "discussion_announcement",
+            "public_discussion", "analysis_end"]
 ALLOWED = {
-    "planned": ["order", "cancel"],
-    "ordered": ["start_announcement", "cancel"],
-    "announced": ["analysis_start", "cancel"],
-    "in_progress": ["discussion_announcement", "cancel"],
-    "discussion_announced": ["public_discussion", "cancel"],
-    "discussed": ["analysis_end", "cancel"],
-    "ended": ["analytic_note", "positions_list", "cancel"],
-    "note_signed": ["action_plan", "positions_list", "monitoring_report", "monitoring_review",
-                    "cancel"],
-    "plan_approved": ["publication", "positions_list", "monitoring_report", "monitoring_review",
-                      "cancel"],
-    "published": ["positions_list", "monitoring_report", "monitoring_review", "monitoring_note"],
+    "planned": [*ANY_TIME, "analytic_note", "positions_list", "cancel"],
+    "in_progress": [*ANY_TIME, "analytic_note", "positions_list", "cancel"],
+    "ended": [*ANY_TIME, "analytic_note", "positions_list", "cancel"],
+    "note_signed": [*ANY_TIME, "action_plan", "positions_list", "monitoring_report",
+                    "monitoring_review", "cancel"],
+    "plan_approved": [*ANY_TIME, "publication", "positions_list", "monitoring_report",
+                      "monitoring_review", "cancel"],
+    "published": [*ANY_TIME, "positions_list", "monitoring_report", "monitoring_review",
+                  "monitoring_note", "cancel"],
     "closed": [],
     "cancelled": [],
 }
 
-# Every stage done on time, for an analysis from 2 March to 10 April 2026.
+# Every stage done on time, for an analysis from 2 March to 10 April 2026, each recorded on its
+# day; the state is the one of that day (I-11: in progress from the start, ended on the end).
 ON_TIME = [
-    ("order", date(2026, 2, 10), "ordered"),
-    ("start_announcement", date(2026, 2, 12), "announced"),
+    ("order", date(2026, 2, 10), "planned"),
+    ("start_announcement", date(2026, 2, 12), "planned"),
     ("analysis_start", date(2026, 3, 2), "in_progress"),
-    ("discussion_announcement", date(2026, 3, 20), "discussion_announced"),
-    ("public_discussion", date(2026, 4, 1), "discussed"),
+    ("discussion_announcement", date(2026, 3, 20), "in_progress"),
+    ("public_discussion", date(2026, 4, 1), "in_progress"),
     ("analysis_end", date(2026, 4, 10), "ended"),
     ("analytic_note", date(2026, 4, 22), "note_signed"),
     ("positions_list", date(2026, 4, 22), "note_signed"),
@@ -114,12 +117,22 @@ def record(db, ctx, aid, event, on, evidence=None):
     return commit(db, lambda s: svc.record_event(s, ctx, aid, event, on, evidence))
 
 
+def on_day(ctx, day: date):
+    """The same officer's context on another day (records are made as things happen)."""
+    return svc.Context(ctx.calendar, ctx.definition, day, actor=ctx.actor, language="en")
+
+
 def record_upto(db, ctx, aid, last: str) -> None:
-    """Record the on-time story up to and including `last`."""
+    """Record the on-time story up to and including `last`, each event on its own day."""
     for event, on, _ in ON_TIME:
-        record(db, ctx, aid, event, on)
+        record(db, on_day(ctx, on), aid, event, on)
         if event == last:
             return
+
+
+def view(db, ctx, aid) -> dict:
+    with open_session(db) as s:
+        return svc.analysis_view(s, ctx, svc.get_analysis(s, aid))
 
 
 def stages(db, aid) -> dict:
@@ -172,13 +185,22 @@ def test_planned_analysis_stores_every_due_date_with_plan_and_publication_projec
     }
     with open_session(db) as s:
         analysis = svc.get_analysis(s, aid)
-        assert analysis.state == "planned"
-        assert s.get(svc.User, analysis.responsible_id).login == "aigerim"
+        # I-11: with nothing recorded, the state follows the calendar: planned before the
+        # start, in progress from 2 March, ended on the planned end 10 April; as of TODAY
+        # (1 June) the analysis has ended
+        assert analysis.state == "ended"
+        assert [svc.current_state(s, on_day(ctx, day), analysis) for day in (
+            date(2026, 2, 2), date(2026, 3, 1), date(2026, 3, 2), date(2026, 4, 9),
+            date(2026, 4, 10))] == ["planned", "planned", "in_progress", "in_progress", "ended"]
+        assert s.get(User, analysis.responsible_id).login == "aigerim"
+    assert (view(db, ctx, aid)["planned_start"], view(db, ctx, aid)["planned_end"]) == (START, END)
 
 
 def test_plan_without_an_end_ends_on_the_30th_working_day(db, ctx):
     planned = commit(db, lambda s: svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", START))
-    assert planned.analysis.planned_end == date(2026, 4, 16)
+    # the default end is stored with the case as given when it was opened
+    assert planned.analysis.given() == {"start": START, "end": date(2026, 4, 16)}
+    assert view(db, ctx, planned.analysis.id)["planned_end"] == date(2026, 4, 16)
     assert planned.warnings == []
 
 
@@ -201,7 +223,7 @@ def test_start_on_a_saturday_is_planned_with_a_warning_and_counts_from_tuesday(d
     assert planned.warnings == [{"code": "start_not_working", "date": date(2026, 3, 7),
                                  "reason": "Weekend"}]
     # Sunday 8 and Monday 9 March (Women's Day shift) are off: day 1 is Tuesday 10 March.
-    assert planned.analysis.planned_end == date(2026, 4, 23)
+    assert planned.analysis.given()["end"] == date(2026, 4, 23)
 
 
 def test_end_before_start_is_refused(db, ctx):
@@ -253,9 +275,10 @@ def test_overridden_one_year_rule_stores_the_reason_on_the_analysis_and_in_the_a
             "reason": reason} in planned.warnings
     with open_session(db) as s:
         assert svc.get_analysis(s, aid).override_reason == reason
-    (row,) = audit_rows(db, "analysis.plan")
+    (row,) = audit_rows(db, "case.open")  # planning an analysis opens a case of the process
     assert row.entity_id == str(aid)
     payload = json.loads(row.payload)
+    assert payload["process"] == "internal_risk_analysis"
     assert payload["override_reason"] == reason
     assert payload["start"] == "2026-05-01"
 
@@ -276,13 +299,15 @@ def test_external_analysis_of_the_parent_does_not_block_its_department(db, ctx):
 
 def test_officer_records_every_stage_in_order_some_on_time_some_late(db, ctx):
     aid = plan(db, ctx)
+    # each event recorded on its own day; the state is that day's (I-11: the analysis is in
+    # progress from its start and has ended on its actual end, with or without a record)
     story = [  # event, date, state after, stage status (None: completes no stage)
-        ("order", date(2026, 2, 10), "ordered", "done_on_time"),                  # due 16 Feb
-        ("start_announcement", date(2026, 2, 17), "announced", "done_late"),      # due 16 Feb
+        ("order", date(2026, 2, 10), "planned", "done_on_time"),                  # due 16 Feb
+        ("start_announcement", date(2026, 2, 17), "planned", "done_late"),        # due 16 Feb
         ("analysis_start", date(2026, 3, 2), "in_progress", None),
-        ("discussion_announcement", date(2026, 3, 27), "discussion_announced",
+        ("discussion_announcement", date(2026, 3, 27), "in_progress",
          "done_on_time"),                                                          # due 27 Mar
-        ("public_discussion", date(2026, 4, 6), "discussed", "done_late"),        # due 3 Apr
+        ("public_discussion", date(2026, 4, 6), "in_progress", "done_late"),      # due 3 Apr
         ("analysis_end", date(2026, 4, 9), "ended", "done_on_time"),              # due 10 Apr
         ("analytic_note", date(2026, 4, 24), "note_signed", "done_late"),         # due 23 Apr
         ("positions_list", date(2026, 4, 23), "note_signed", "done_on_time"),     # due 23 Apr
@@ -290,7 +315,7 @@ def test_officer_records_every_stage_in_order_some_on_time_some_late(db, ctx):
         ("publication", date(2026, 5, 19), "published", "done_late"),             # due 18 May
     ]
     for event, on, after, status in story:
-        record(db, ctx, aid, event, on)
+        record(db, on_day(ctx, on), aid, event, on)
         assert state(db, aid) == after, event
         if status is not None:
             st = stages(db, aid)[event]
@@ -308,9 +333,10 @@ def test_officer_records_every_stage_in_order_some_on_time_some_late(db, ctx):
         "publication": (date(2026, 5, 18), "done_late"),         # add_wd(13 May, 3)
         "monitoring": (None, "open"),
     }
+    shown = view(db, ctx, aid)
+    assert (shown["actual_start"], shown["actual_end"]) == (date(2026, 3, 2), date(2026, 4, 9))
+    assert (shown["planned_start"], shown["planned_end"]) == (START, END)
     with open_session(db) as s:
-        analysis = svc.get_analysis(s, aid)
-        assert (analysis.actual_start, analysis.actual_end) == (date(2026, 3, 2), date(2026, 4, 9))
         recorded = [(e.event, e.on) for e in s.exec(
             select(EventRecord).where(EventRecord.case_id == aid).order_by(EventRecord.id))]
     assert recorded == [(event, on) for event, on, _, _ in story]
@@ -388,19 +414,31 @@ def test_evidence_is_stored_on_the_stage_with_the_date(db, ctx):
 # -- refusals: the state machine -----------------------------------------------------------------
 
 
-def test_every_event_out_of_order_is_refused_and_changes_nothing(db, ctx):
-    aid = plan(db, ctx)
-    for event, on, after in [(None, None, "planned"), *ON_TIME]:
+def test_every_event_a_state_does_not_accept_or_already_has_is_refused_and_changes_nothing(
+        db, ctx):
+    aid = plan(db, on_day(ctx, date(2026, 2, 2)))
+    for event, on, after in [(None, date(2026, 2, 2), "planned"), *ON_TIME]:
+        day = on_day(ctx, on)
         if event is not None:
-            record(db, ctx, aid, event, on)
+            record(db, day, aid, event, on)
         assert state(db, aid) == after
         before = dump_tables(db)
+        recorded = [e for e, _, _ in ON_TIME[:[e for e, _, _ in ON_TIME].index(event) + 1]] \
+            if event else []
+        refusals = 0
         for illegal in EVENTS:
-            if illegal in ALLOWED[after]:
+            if illegal in recorded:  # not repeatable: refused whatever the state
+                key = "rule.already_recorded"
+            elif illegal not in ALLOWED[after]:  # a hard prerequisite missing (I-10)
+                key = "rule.not_allowed"
+            else:
                 continue
+            refusals += 1
             refused(db, lambda s, illegal=illegal: svc.record_event(
-                s, ctx, aid, illegal, date(2026, 5, 20), EVIDENCE[illegal]),
-                key="rule.not_allowed", before=before)
+                s, day, aid, illegal, on, EVIDENCE[illegal]), key=key, before=before)
+        # before the note: the plan, the publication and the monitoring events; after it,
+        # everything already recorded as well
+        assert refusals >= 5, after
 
 
 def test_machine_of_each_state_allows_exactly_the_next_events(definition):
@@ -415,7 +453,7 @@ def test_action_plan_before_the_note_is_signed_is_refused(db, ctx):
                                                  EVIDENCE["action_plan"]),
                   key="rule.not_allowed")
     assert err.params["state"] == "ended"
-    assert err.params["allowed"] == "analytic_note, positions_list, cancel"
+    assert err.params["allowed"] == ", ".join(ALLOWED["ended"])
 
 
 def test_publication_of_a_planned_analysis_is_refused(db, ctx):
@@ -428,9 +466,11 @@ def test_publication_of_a_planned_analysis_is_refused(db, ctx):
 def test_start_announced_twice_is_refused(db, ctx):
     aid = plan(db, ctx)
     record_upto(db, ctx, aid, "start_announcement")
-    refused(db, lambda s: svc.record_event(s, ctx, aid, "start_announcement", date(2026, 2, 13),
-                                           EVIDENCE["start_announcement"]),
-            key="rule.not_allowed")
+    err = refused(db, lambda s: svc.record_event(s, ctx, aid, "start_announcement",
+                                                 date(2026, 2, 13),
+                                                 EVIDENCE["start_announcement"]),
+                  key="rule.already_recorded")
+    assert err.params["date"] == "2026-02-12"
 
 
 def test_positions_list_recorded_twice_is_refused(db, ctx):
@@ -442,12 +482,45 @@ def test_positions_list_recorded_twice_is_refused(db, ctx):
     assert err.params["date"] == "2026-04-22"
 
 
-def test_positions_list_before_the_end_is_refused(db, ctx):
+def test_positions_list_before_the_end_is_accepted_on_time(db, ctx):
+    # I-6: positions are identified during the analysis, the list may be approved from S on;
+    # it is no longer refused before the end
     aid = plan(db, ctx)
     record_upto(db, ctx, aid, "public_discussion")
-    refused(db, lambda s: svc.record_event(s, ctx, aid, "positions_list", date(2026, 4, 2),
-                                           EVIDENCE["positions_list"]),
-            key="rule.not_allowed")
+    record(db, on_day(ctx, date(2026, 4, 2)), aid, "positions_list", date(2026, 4, 2))
+    st = stages(db, aid)["positions_list"]
+    assert (st.due_date, st.status, st.done_on) == (date(2026, 4, 24), "done_on_time",
+                                                    date(2026, 4, 2))
+    assert st.evidence == {"date": "2026-04-02", **EVIDENCE["positions_list"]}
+    assert state(db, aid) == "in_progress"  # the list moves no state
+
+
+def test_order_announcements_and_discussion_out_of_order_are_accepted_and_judged(db, ctx):
+    # I-10: nothing but the hard prerequisites refuses an event; each stage is judged on its
+    # own due date. Recorded as it happens, in reverse order, some late, some on time.
+    aid = plan(db, ctx)
+    for event, on in [("public_discussion", date(2026, 4, 3)),           # due 3 Apr
+                      ("discussion_announcement", date(2026, 3, 30)),    # due 27 Mar
+                      ("start_announcement", date(2026, 2, 16)),         # due 16 Feb
+                      ("order", date(2026, 2, 20))]:                     # due 16 Feb
+        record(db, ctx, aid, event, on)
+    got = {k: (st.due_date, st.status, st.done_on) for k, st in stages(db, aid).items()
+           if k in ("order", "start_announcement", "discussion_announcement",
+                    "public_discussion")}
+    assert got == {
+        "order": (date(2026, 2, 16), "done_late", date(2026, 2, 20)),
+        "start_announcement": (date(2026, 2, 16), "done_on_time", date(2026, 2, 16)),
+        "discussion_announcement": (date(2026, 3, 27), "done_late", date(2026, 3, 30)),
+        "public_discussion": (date(2026, 4, 3), "done_on_time", date(2026, 4, 3)),
+    }
+    with open_session(db) as s:
+        recorded = [(e.kind, e.event, e.on) for e in s.exec(
+            select(EventRecord).where(EventRecord.case_id == aid).order_by(EventRecord.id))]
+    assert recorded == [("event", "public_discussion", date(2026, 4, 3)),
+                        ("event", "discussion_announcement", date(2026, 3, 30)),
+                        ("event", "start_announcement", date(2026, 2, 16)),
+                        ("event", "order", date(2026, 2, 20))]
+    assert state(db, aid) == "ended"  # as of TODAY, 1 June: the planned end has passed
 
 
 def test_unknown_event_is_refused(db, ctx):
@@ -466,13 +539,24 @@ def test_nothing_can_be_recorded_after_cancel(db, ctx, cancelled_after):
     record(db, ctx, aid, "cancel", date(2026, 5, 15))
     assert state(db, aid) == "cancelled"
     before = dump_tables(db)
+    done = {"cancel"} | ({e for e, _, _ in ON_TIME[:[e for e, _, _ in ON_TIME].index(
+        cancelled_after) + 1]} if cancelled_after else set())
     for event in EVENTS:
-        # a positions list recorded before the cancel is refused as already recorded
-        key = ("rule.already_recorded" if cancelled_after == "action_plan"
-               and event == "positions_list" else "rule.not_allowed")
+        # an event recorded before the cancel (and the cancel itself) is refused as already
+        # recorded; every other one because the case is closed
+        key = "rule.already_recorded" if event in done else "rule.case_closed"
         refused(db, lambda s, event=event: svc.record_event(s, ctx, aid, event, date(2026, 5, 20),
                                                             EVIDENCE[event]),
                 key=key, before=before)
+    err = refused(db, lambda s: svc.record_event(s, ctx, aid, "positions_list",
+                                                 date(2026, 5, 20), EVIDENCE["positions_list"]),
+                  key="rule.case_closed" if cancelled_after != "action_plan"
+                  else "rule.already_recorded", before=before)
+    if cancelled_after != "action_plan":
+        assert err.params["state"] == "Cancelled"
+    # nor can a stage of a closed case be closed as not done
+    refused(db, lambda s: svc.record_not_done(s, ctx, aid, "monitoring", "no longer needed"),
+            key="rule.case_closed", before=before)
 
 
 def test_cancel_needs_a_note(db, ctx):
@@ -526,30 +610,63 @@ def test_order_dated_tomorrow_is_refused(db, make_ctx, ctx):
     record(db, today, aid, "order", date(2026, 2, 10))  # today itself is fine
 
 
-def test_announcement_dated_before_the_order_is_refused(db, ctx):
+def test_announcement_dated_before_the_order_is_accepted(db, ctx):
+    # 000:L275-277: the start is announced "for inclusion in the order", so the announcement
+    # may precede the order (I-2: neither must precede the other); no longer refused
     aid = plan(db, ctx)
     record(db, ctx, aid, "order", date(2026, 2, 10))
-    err = refused(db, lambda s: svc.record_event(s, ctx, aid, "start_announcement",
-                                                 date(2026, 2, 9),
-                                                 EVIDENCE["start_announcement"]),
-                  key="rule.date_before")
-    assert (err.params["other"], err.params["other_date"]) == ("order", "2026-02-10")
-    record(db, ctx, aid, "start_announcement", date(2026, 2, 10))  # the same day is fine
+    record(db, ctx, aid, "start_announcement", date(2026, 2, 9))
+    st = stages(db, aid)
+    assert (st["order"].status, st["start_announcement"].status) == ("done_on_time",
+                                                                     "done_on_time")
+    assert st["start_announcement"].evidence == {"date": "2026-02-09",
+                                                 **EVIDENCE["start_announcement"]}
 
 
-def test_end_dated_before_the_public_discussion_is_refused(db, ctx):
-    aid = plan(db, ctx)
-    record_upto(db, ctx, aid, "public_discussion")
-    refused(db, lambda s: svc.record_event(s, ctx, aid, "analysis_end", date(2026, 3, 31), {}),
-            key="rule.date_before")
-
-
-def test_action_plan_dated_before_the_note_is_refused(db, ctx):
+def test_action_plan_dated_before_the_note_is_refused_with_the_dates(db, ctx):
+    # a hard prerequisite still fixes the order of the dates
     aid = plan(db, ctx)
     record_upto(db, ctx, aid, "analytic_note")
-    refused(db, lambda s: svc.record_event(s, ctx, aid, "action_plan", date(2026, 4, 21),
-                                           EVIDENCE["action_plan"]),
-            key="rule.date_before")
+    err = refused(db, lambda s: svc.record_event(s, ctx, aid, "action_plan", date(2026, 4, 21),
+                                                 EVIDENCE["action_plan"]),
+                  key="rule.date_before")
+    assert (err.params["other"], err.params["other_date"]) == ("analytic_note", "2026-04-22")
+    record(db, ctx, aid, "action_plan", date(2026, 4, 22))  # the same day is fine
+
+
+def test_end_dated_before_the_public_discussion_is_accepted_and_makes_it_late(db, ctx):
+    # I-10, I-12: the actual end is no longer refused before the discussion; it re-plans the
+    # stages counted from the end, done ones included
+    aid = plan(db, ctx)
+    record_upto(db, ctx, aid, "public_discussion")
+    record(db, ctx, aid, "analysis_end", date(2026, 3, 31))
+    st = stages(db, aid)
+    # Tue 31 March: 5 WD before are 30, 27, 26, 20, 19 March (21-25 March off), 10 WD before
+    # reach 12 March; the discussion held 1 April and announced 20 March are now late
+    assert (st["public_discussion"].due_date, st["public_discussion"].status) == (
+        date(2026, 3, 19), "done_late")
+    assert (st["discussion_announcement"].due_date, st["discussion_announcement"].status) == (
+        date(2026, 3, 12), "done_late")
+    assert (st["analysis_end"].due_date, st["analysis_end"].status) == (END, "done_on_time")
+    # the note is counted from the actual end: 10 WD after 31 March is 14 April
+    assert st["analytic_note"].due_date == date(2026, 4, 14)
+
+
+def test_end_dated_before_the_start_is_refused(db, ctx):
+    aid = plan(db, ctx)
+    before = dump_tables(db)
+    # no actual start: the planned start 2 March is the floor (dates.end not_before = start)
+    err = refused(db, lambda s: svc.record_event(s, ctx, aid, "analysis_end", date(2026, 2, 27),
+                                                 {}),
+                  key="rule.date_floor", before=before)
+    assert (err.params["date"], err.params["floor"]) == ("2026-02-27", "2026-03-02")
+    # an actual start recorded later moves the floor with it
+    record(db, ctx, aid, "analysis_start", date(2026, 3, 4))
+    err = refused(db, lambda s: svc.record_event(s, ctx, aid, "analysis_end", date(2026, 3, 3),
+                                                 {}),
+                  key="rule.date_floor")
+    assert err.params["floor"] == "2026-03-04"
+    record(db, ctx, aid, "analysis_end", date(2026, 3, 4))  # the start day itself is fine
 
 
 def test_publication_dated_before_the_plan_is_refused(db, ctx):
@@ -617,9 +734,11 @@ def test_reloaded_analysis_has_the_stored_state_stages_and_evidence(db, ctx):
     record_upto(db, ctx, aid, "analysis_end")
     with open_session(db) as s:
         analysis = svc.get_analysis(s, str(aid))
-        assert (analysis.state, analysis.planned_start, analysis.planned_end) == (
+        shown = svc.analysis_view(s, ctx, analysis)
+        assert (analysis.state, shown["planned_start"], shown["planned_end"]) == (
             "ended", START, END)
-        assert (analysis.actual_start, analysis.actual_end) == (date(2026, 3, 2), END)
+        assert (shown["actual_start"], shown["actual_end"]) == (date(2026, 3, 2), END)
+        assert analysis.given() == {"start": START, "end": END}
         st = svc.stages_of(s, analysis)
         assert st["order"].evidence == {"date": "2026-02-10", **EVIDENCE["order"]}
         assert st["public_discussion"].evidence == {"date": "2026-04-01",
@@ -635,18 +754,19 @@ def test_reloaded_analysis_has_the_stored_state_stages_and_evidence(db, ctx):
         assert events["order"] == (date(2026, 2, 10), EVIDENCE["order"], "test")
         assert events["analysis_start"] == (date(2026, 3, 2), None, "test")
         machine = AnalysisMachine(ctx.definition, analysis.state)
-        assert machine.allowed() == ["analytic_note", "positions_list", "cancel"]
-        view = svc.analysis_view(s, ctx, analysis)
-        assert view["next_events"] == ["analytic_note", "positions_list"]
+        assert machine.allowed() == ALLOWED["ended"]
+        # what the state accepts minus what is recorded, the case-closing cancel last
+        assert shown["next_events"] == ["analytic_note", "positions_list", "cancel"]
 
 
 def test_recorded_positions_list_is_not_offered_again(db, ctx):
     aid = plan(db, ctx)
     record_upto(db, ctx, aid, "positions_list")
     with open_session(db) as s:
-        view = svc.analysis_view(s, ctx, svc.get_analysis(s, aid))
-    assert view["state"] == "note_signed"
-    assert view["next_events"] == ["action_plan", "monitoring_report", "monitoring_review"]
+        shown = svc.analysis_view(s, ctx, svc.get_analysis(s, aid))
+    assert shown["state"] == "note_signed"
+    assert shown["next_events"] == ["action_plan", "monitoring_report", "monitoring_review",
+                                    "cancel"]
 
 
 # -- overdue and due soon, for managers of a subtree ---------------------------------------------
@@ -844,10 +964,13 @@ def test_new_day_off_moves_exactly_the_open_deadlines_it_crosses(db, ctx, make_c
              for a in (aid, untouched, cancelled)}
     assert after[untouched] == before[untouched]
     assert after[cancelled] == before[cancelled]
-    for key in ("order", "start_announcement", "discussion_announcement", "public_discussion",
-                "analysis_end"):
+    for key in ("discussion_announcement", "public_discussion", "analysis_end"):
         assert after[aid][key] == before[aid][key], key
-    assert after[aid]["order"] == (date(2026, 2, 16), "done_on_time", date(2026, 2, 10))
+    # I-12: done stages are re-planned too (not reported as moved): 10 WD before 2 March is
+    # now 13 February; the order of 10 February and the announcement of 12 February stay on time
+    assert after[aid]["order"] == (date(2026, 2, 13), "done_on_time", date(2026, 2, 10))
+    assert after[aid]["start_announcement"] == (date(2026, 2, 13), "done_on_time",
+                                                date(2026, 2, 12))
     assert stages(db, aid)["action_plan"].projected
     (row,) = audit_rows(db, "calendar.replan")
     assert row.actor == "operator"
@@ -876,7 +999,10 @@ def test_new_day_off_moves_the_open_positions_list_of_a_published_analysis(db, c
     assert [(m["stage"], m["old"], m["new"]) for m in moved] == [
         ("positions_list", date(2026, 4, 24), date(2026, 4, 27))]
     assert stages(db, aid)["positions_list"].due_date == date(2026, 4, 27)
-    assert stages(db, aid)["publication"].due_date == date(2026, 4, 17)  # done: not re-planned
+    # done stages are re-planned too (I-12), without being reported as moved: 3 WD after the
+    # plan (14 April) were 15, 16, 17 April, now 15, 17, 20 April; published 15 April, on time
+    pub = stages(db, aid)["publication"]
+    assert (pub.due_date, pub.status) == (date(2026, 4, 20), "done_on_time")
 
 
 def test_signed_note_opens_a_report_deadline_for_each_quarter_of_the_following_year(db, ctx):

@@ -26,9 +26,10 @@ from tests.web_helpers import (
     TODAY,
     Web,
     csrf_of,
-    wd,
     en,
     refusal_of,
+    wd,
+    web_fixture,  # noqa: F401 - the `web` fixture
     world_fixture,  # noqa: F401 - the `world` fixture
 )
 from workflow.services.accounts import digest
@@ -738,3 +739,86 @@ def test_login_and_language_redirects_stay_on_site(world: Web):
     r = world.post_login(world.client(), "nurlan", next_="/programmes")
     assert r.headers["location"] == "/programmes"
     assert c.get("/lang/xx").status_code == 422
+
+
+# -- a case about a person ---------------------------------------------------------------------------
+
+
+def test_a_case_about_a_person_hides_the_person_and_audits_every_view(web_person: Web):
+    """Only the officers of the case's organisation and admins see the person a case is about;
+    the managers above see the stages with the person hidden; every view, shown or hidden, is
+    audited (view.person_case); outside the subtree it is 404 as if it did not exist, and no
+    view is logged."""
+    w = web_person
+    cid = w.analyses["person"]
+    person = "Arman Aliyev"
+    seen = {"asel": True, "erlan": True, "nurlan": False}
+    for login in (*seen, "marat", "aigerim", "gulnar"):  # signed in before the counting
+        w.browser(login), w.api(login)
+    for login, shown in seen.items():
+        since = w.last_audit()
+        page = w.browser(login).get(f"/cases/{cid}")
+        assert page.status_code == 200, login
+        assert (person in page.text) is shown, login
+        if not shown:
+            assert en("web.person_hidden") in page.text
+        got = w.api(login).get(f"/api/v1/cases/{cid}").json()
+        assert got["process"] == "conflict_of_interest"
+        assert got["person"] == ({"name": person, "position": "Specialist"} if shown else None)
+        assert [(actor, action, p) for actor, action, p in w.audit_since(since)] == [
+            (f"web:{login}", "view.person_case", {"person_shown": shown})] * 2, login
+        # the lists name no person, to anyone
+        for url in ("/cases", "/cases?process=conflict_of_interest",
+                    "/overdue?process=conflict_of_interest",
+                    "/due?process=conflict_of_interest&within=250"):
+            r = w.browser(login).get(url)
+            assert r.status_code == 200 and person not in r.text, (login, url)
+        assert f'href="/cases/{cid}"' in w.browser(login).get("/cases").text
+        r = w.api(login).get("/api/v1/cases?process=conflict_of_interest&limit=500")
+        assert cid in {c["id"] for c in r.json()["items"]} and person not in r.text
+    # outside: the same 404 as a case that does not exist, and no view is logged
+    for login in ("marat", "aigerim", "gulnar"):
+        since = w.last_audit()
+        same_404(w.browser(login).get(f"/cases/{cid}"),
+                 w.browser(login).get(f"/cases/{MISSING}"), str(cid), str(MISSING))
+        same_404(w.api(login).get(f"/api/v1/cases/{cid}"),
+                 w.api(login).get(f"/api/v1/cases/{MISSING}"), str(cid), str(MISSING))
+        assert "view.person_case" not in [a for _x, a, _p in w.audit_since(since)], login
+    # a refused write to it is audited and stores nothing, and names no person
+    before = w.dump()
+    r = w.api("nurlan").post(f"/api/v1/cases/{cid}/events",
+                             json={"event": "forwarded", "date": TODAY.isoformat()})
+    assert r.status_code == 409 and r.json()["error"] == "rule.cannot_record"
+    assert person not in r.text
+    assert w.dump() == before
+    # the control: an internal analysis names no person, and its views are not such views
+    since = w.last_audit()
+    assert w.browser("nurlan").get(f"/cases/{w.analyses['edu']}").status_code == 200
+    assert "person" not in w.api("nurlan").get(f"/api/v1/cases/{w.analyses['edu']}").json()
+    assert "view.person_case" not in [a for _x, a, _p in w.audit_since(since)]
+
+
+@pytest.fixture(name="web_person")
+def web_person_fixture(web: Web, tmp_path) -> Web:
+    """The demo with a second process about a person (the conflict-of-interest notice of
+    tests/test_generic_cases.py) and one such case in the akimat's education department."""
+    from sqlmodel import Session as DbSession
+
+    from tests.test_generic_cases import CONFLICT
+    from tests.web_helpers import CALENDAR, _settings
+    from web.app import create_app
+    from workflow import services as svc
+    from workflow.definitions import load_registry
+
+    folder = tmp_path / "procedures"
+    folder.mkdir()
+    (folder / "conflict_of_interest.toml").write_text(CONFLICT, encoding="utf-8")
+    registry = load_registry((folder,))
+    ctx = svc.Context(CALENDAR, registry, TODAY, actor="test-setup", language="en")
+    with DbSession(web.engine) as s:
+        case = svc.open_case(s, ctx, "conflict_of_interest", "AK-ALM-EDU", person="Arman Aliyev",
+                             position="Specialist", dates={"notified": wd(-5)})
+        s.commit()
+        cid = case.id
+    app = create_app(_settings(tmp_path, str(web.engine.url)), web.engine, CALENDAR, registry)
+    return Web(web.engine, app, {**web.analyses, "person": cid}, web.programmes, cache=True)

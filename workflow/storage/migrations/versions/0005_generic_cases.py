@@ -36,11 +36,14 @@ LEGACY_STATES = {"ordered": "planned", "announced": "planned",
 NAMING = {"uq": "uq_%(table_name)s_%(column_0_name)s"}
 
 
-def _drop_unnamed_unique(table: str, columns: list[str], pg_name: str) -> None:
-    """Drop an unnamed UNIQUE constraint: by its generated name on PostgreSQL, through a
-    naming convention in a batch rebuild on SQLite."""
-    if op.get_bind().dialect.name == "postgresql":
-        op.drop_constraint(pg_name, table, type_="unique")
+def _drop_unnamed_unique(table: str, columns: list[str]) -> None:
+    """Drop an unnamed UNIQUE constraint: by the name PostgreSQL generated (read from the
+    catalogue), through a naming convention in a batch rebuild on SQLite."""
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        for uc in sa.inspect(bind).get_unique_constraints(table):
+            if list(uc["column_names"]) == columns:
+                op.drop_constraint(uc["name"], table, type_="unique")
         return
     with op.batch_alter_table(table, naming_convention=NAMING, recreate="always") as batch:
         batch.drop_constraint(f"uq_{table}_{columns[0]}", type_="unique")
@@ -124,8 +127,7 @@ def upgrade() -> None:
 
     # -- stage ------------------------------------------------------------------------------
     _dedupe_stages(bind)
-    _drop_unnamed_unique('stage', ['analysis_id', 'programme_id', 'key'],
-                         'stage_analysis_id_programme_id_key')
+    _drop_unnamed_unique('stage', ['analysis_id', 'programme_id', 'key'])
     with op.batch_alter_table('stage') as batch:
         batch.drop_index('ix_stage_analysis_id')
         batch.alter_column('analysis_id', new_column_name='case_id',
@@ -156,8 +158,7 @@ def upgrade() -> None:
                                  ['id'])
 
     # -- monitoring_report ------------------------------------------------------------------
-    _drop_unnamed_unique('monitoring_report', ['analysis_id', 'external_id', 'period'],
-                         'monitoring_report_analysis_id_external_id_period_key')
+    _drop_unnamed_unique('monitoring_report', ['analysis_id', 'external_id', 'period'])
     with op.batch_alter_table('monitoring_report') as batch:
         batch.create_index('uq_monitoring_report_case', ['analysis_id', 'period'], unique=True,
                            sqlite_where=sa.text('analysis_id IS NOT NULL'),
