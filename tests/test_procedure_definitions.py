@@ -32,6 +32,8 @@ from workflow.core.deadlines import (
     plan_case,
 )
 from workflow.core.definition import LANGUAGES, Definition
+from workflow.core.errors import RuleViolation
+from workflow.core.machine import CaseMachine, check_event, derive_state
 from workflow.definitions import DEFINITIONS, load_registry, read_file
 
 FOLDER = DEFINITIONS / "procedures"
@@ -154,6 +156,67 @@ def test_recurring_periods_and_whom_they_apply_to():
         assert stage.due.anchors == ("period_due",) and stage.due.offset == 0, key
         completing = [e for e in d.events.values() if e.completes == stage.key]
         assert len(completing) == 1 and completing[0].dest in d.final_states, key
+
+
+# -- states and refusals --------------------------------------------------------------------
+
+
+def state_after(key: str, *records: tuple[str, date]) -> str:
+    return derive_state(defn(key), [Record(e, on) for e, on in records], {}, date(2027, 12, 31))
+
+
+@pytest.mark.parametrize("key", EVENT_DRIVEN + RECURRING)
+def test_the_state_machine_builds_and_the_initial_state_accepts_events(key):
+    d = defn(key)
+    assert CaseMachine(d, d.initial_state).allowed()
+    for final in d.final_states:
+        assert CaseMachine(d, final).allowed() == []
+
+
+@pytest.mark.parametrize(("key", "records", "state"), [
+    ("conflict_of_interest", (("forwarded", date(2026, 3, 26)),), "notified"),
+    ("conflict_of_interest", (("no_conflict", date(2026, 4, 2)),), "no_conflict"),
+    ("conflict_of_interest", (("recommended", date(2026, 4, 8)),
+                              ("measures_taken", date(2026, 4, 20))), "settled"),
+    ("conflict_of_interest", (("unsettled", date(2026, 4, 20)),), "unsettled"),
+    ("conflict_of_interest", (("unsettled", date(2026, 4, 20)),
+                              ("transferred", date(2026, 6, 1))), "settled"),
+    ("gift", (("handed_over", date(2026, 1, 8)),), "handed_over"),
+    ("gift", (("pay_service", date(2026, 1, 6)),), "paid"),
+    ("unknowing_funds", (("transferred_to_budget", date(2026, 5, 5)),), "transferred"),
+    ("trust_management", (("trust_agreement_concluded", date(2026, 1, 5)),), "transferred"),
+    ("foreign_account", (("notified", date(2025, 9, 2)),), "found"),
+    ("foreign_account", (("closure_proved", date(2026, 2, 1)),), "closed"),
+    ("foreign_account", (("not_closed", date(2026, 3, 3)),
+                         ("measures_taken", date(2026, 4, 1))), "measures_taken"),
+    ("whistleblower_protection", (("decided", date(2026, 12, 11)),), "decided"),
+    ("whistleblower_protection", (("decided", date(2026, 12, 11)),
+                                  ("protocol_sent", date(2026, 12, 14))), "closed"),
+    ("declaration_law_change", (("staff_notified", date(2026, 2, 2)),), "notified"),
+    ("contract_concentration", (("reported_to_head", date(2026, 3, 6)),), "reported"),
+    ("coi_quarterly_analysis", (("analysed", date(2026, 3, 20)),), "done"),
+])
+def test_state_after_records(key, records, state):
+    assert state_after(key, *records) == state
+
+
+def test_prerequisites_and_evidence_refuse_what_cannot_have_happened():
+    today = date(2027, 1, 1)
+    coi, wb, gift = defn("conflict_of_interest"), defn("whistleblower_protection"), defn("gift")
+    with pytest.raises(RuleViolation, match="needs unsettled"):
+        check_event(coi, "transferred", date(2026, 6, 1), {"number": "1"}, {}, today)
+    check_event(coi, "transferred", date(2026, 6, 1), {"number": "1"},
+                {"unsettled": date(2026, 4, 20)}, today)
+    with pytest.raises(RuleViolation, match="needs number"):
+        check_event(coi, "transferred", date(2026, 6, 1), {},
+                    {"unsettled": date(2026, 4, 20)}, today)
+    with pytest.raises(RuleViolation, match="needs decided"):
+        check_event(wb, "protocol_sent", date(2026, 12, 14), {"number": "1"}, {}, today)
+    with pytest.raises(RuleViolation, match="needs receipt_act"):
+        check_event(gift, "handed_over", date(2026, 1, 8), {}, {}, today)
+    check_event(gift, "pay_service", date(2026, 1, 6), {"payment_document": "PP-7"}, {}, today)
+    with pytest.raises(RuleViolation, match="needs not_closed"):
+        check_event(defn("foreign_account"), "measures_taken", date(2026, 4, 1), {}, {}, today)
 
 
 # -- conflict of interest (002:L137-148, P-1, P-2) -----------------------------------------
