@@ -183,7 +183,7 @@ def _analytic_note(page):
 
 def _fill_event(page, event: str, day: str, number: str = "15-ө",
                 signed_by: str = "Head of apparatus") -> None:
-    form = page.locator("section.record form")
+    form = page.locator("[data-testid=record-form]")
     form.locator("select[name=event]").select_option(event)
     form.locator("input[name=date]").fill(day)
     form.locator("input[name=number]").fill(number)
@@ -233,7 +233,7 @@ def _scenario(page, server: Server) -> None:
 
     # A date after today: refused with the rule's message, nothing stored.
     _fill_event(page, "analytic_note", "2026-12-31")
-    page.locator("section.record button[type=submit]").click()
+    page.locator("[data-testid=record-form] button[type=submit]").click()
     page.wait_for_load_state()
     refusal = page.locator("[data-testid=refusal]")
     assert refusal.is_visible()
@@ -245,10 +245,10 @@ def _scenario(page, server: Server) -> None:
     # An event the analysis does not allow now (the form offers only allowed ones, so the
     # option is added the way a stale page or a crafted request would send it).
     page.goto(analysis_url)
-    page.locator("section.record select[name=event]").evaluate(
+    page.locator("[data-testid=record-form] select[name=event]").evaluate(
         "s => s.add(new Option('Note and plan published', 'publication'))")
     _fill_event(page, "publication", TODAY)
-    page.locator("section.record button[type=submit]").click()
+    page.locator("[data-testid=record-form] button[type=submit]").click()
     page.wait_for_load_state()
     refusal = page.locator("[data-testid=refusal]")
     assert refusal.is_visible()
@@ -259,7 +259,7 @@ def _scenario(page, server: Server) -> None:
     # The analytic note, signed today (after its due date: done late).
     page.goto(analysis_url)
     _fill_event(page, "analytic_note", TODAY, number="42-ө", signed_by="Head of apparatus")
-    page.locator("section.record button[type=submit]").click()
+    page.locator("[data-testid=record-form] button[type=submit]").click()
     page.wait_for_url(re.compile(r"/cases/\d+\?recorded=analytic_note$"))
     assert page.locator("[data-testid=refusal]").count() == 0
     note = _analytic_note(page)

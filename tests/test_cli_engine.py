@@ -335,7 +335,10 @@ def test_plan_gives_exact_due_dates_the_default_end_and_replan_follows_a_decree(
     assert {"id", "state", "subject", "object", "stages"} <= view.keys()
     assert (view["state"], view["subject"], view["object"]) == ("planned", "X", "Y")
     assert (view["planned_start"], view["planned_end"]) == ("2026-03-02", "2026-04-10")
-    assert view["warnings"] == [] and view["next_events"] == ["order"]
+    # I-10: every event the state accepts and nothing recorded yet, the case-closing cancel last
+    assert view["warnings"] == [] and view["next_events"] == [
+        "order", "start_announcement", "analysis_start", "discussion_announcement",
+        "public_discussion", "analysis_end", "analytic_note", "positions_list", "cancel"]
     for stage in view["stages"]:
         assert {"key", "due", "projected", "status", "done_on"} <= stage.keys()
         assert (stage["status"], stage["done_on"]) == ("open", None)
@@ -429,10 +432,14 @@ def test_schedule_import_from_csv_and_xlsx_plans_every_row_and_a_bad_row_stores_
         ["S", "S", "2026-10-01", "2026-11-06"],                 # dates typed as text
     ])
     assert "3 analyses planned." in ok(merzim_db("analysis", "import", xlsx, today="2026-02-01"))
-    with engine.connect() as conn:
-        stored = [(str(r[0]), str(r[1]), str(r[2])) for r in conn.execute(text(
-            "SELECT a.planned_start, a.planned_end, s.due_date FROM analysis a JOIN stage s "
-            "ON s.analysis_id = a.id AND s.key = 'analytic_note' ORDER BY a.id"))]
+    with engine.connect() as conn:  # the planned dates are stored as the case's given dates
+        rows = conn.execute(text(
+            "SELECT c.process, c.case_date, c.dates, s.due_date FROM process_case c JOIN stage s "
+            "ON s.case_id = c.id AND s.key = 'analytic_note' ORDER BY c.id")).all()
+    assert {r[0] for r in rows} == {"internal_risk_analysis"}
+    given = [json.loads(r[2]) if isinstance(r[2], str) else r[2] for r in rows]
+    assert [str(r[1]) for r in rows] == [g["start"] for g in given]  # case_date: the start
+    stored = [(g["start"], g["end"], str(r[3])) for g, r in zip(given, rows, strict=True)]
     assert stored == [("2026-03-02", "2026-04-10", "2026-04-24"),
                       ("2026-03-02", "2026-04-16", "2026-04-30"),
                       ("2026-03-02", "2026-04-16", "2026-04-30"),  # the two rows of gaps.csv
@@ -510,17 +517,23 @@ def test_officer_records_the_whole_analysis_then_the_audit_log_catches_an_edit(
 
     doc = ("--number", "15-ө", "--signed-by", "Head of apparatus")
     steps = [  # event, date, evidence, state after, {stage: (status, due, projected)}
-        ("order", "2026-02-13", doc, "ordered", {"order": ("done_on_time", "2026-02-16", False)}),
-        ("start_announcement", "2026-02-17", ("--url", LINK), "announced",
+        # recorded on the day: the state is that day's (I-11: planned until the start, in
+        # progress from it, ended on the actual end)
+        ("order", "2026-02-13", doc, "planned", {"order": ("done_on_time", "2026-02-16", False)}),
+        ("start_announcement", "2026-02-17", ("--url", LINK), "planned",
          {"start_announcement": ("done_late", "2026-02-16", False)}),
         ("analysis_start", "2026-03-02", (), "in_progress", {}),
-        ("discussion_announcement", "2026-03-27", ("--url", LINK), "discussion_announced",
+        ("discussion_announcement", "2026-03-27", ("--url", LINK), "in_progress",
          {"discussion_announcement": ("done_on_time", "2026-03-27", False)}),
-        ("public_discussion", "2026-04-02", ("--number", "3", "--url", LINK), "discussed",
+        ("public_discussion", "2026-04-02", ("--number", "3", "--url", LINK), "in_progress",
          {"public_discussion": ("done_on_time", "2026-04-03", False)}),
-        # Ends a working day late: the note and the list are re-planned from the actual end.
+        # Ends a working day late: the note and the list are re-planned from the actual end,
+        # and so are the announcement (now due 30 March) and the discussion (6 April), both
+        # still on time (I-12).
         ("analysis_end", "2026-04-13", (), "ended",
          {"analysis_end": ("done_late", "2026-04-10", False),
+          "discussion_announcement": ("done_on_time", "2026-03-30", False),
+          "public_discussion": ("done_on_time", "2026-04-06", False),
           "analytic_note": ("open", "2026-04-27", False),
           "positions_list": ("open", "2026-04-27", False),
           "action_plan": ("open", "2026-05-14", True)}),
@@ -583,7 +596,7 @@ def test_officer_records_the_whole_analysis_then_the_audit_log_catches_an_edit(
 
     with engine.connect() as conn:
         count = conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one()
-        plan_id = conn.execute(text("SELECT id FROM audit_log WHERE action = 'analysis.plan'")
+        plan_id = conn.execute(text("SELECT id FROM audit_log WHERE action = 'case.open'")
                                ).scalar_one()
     assert f"{count} records checked" in ok(verified)
     assert ok_json(verified_json) == {"ok": True, "checked": count, "first_bad_id": None,
@@ -610,9 +623,10 @@ def test_refused_records_and_lookups_exit_with_their_code_and_change_nothing(
     before = dump_tables(engine)
     announce = ("record", aid, "start_announcement")
     cases = [
-        # an event that does not fit the state: plan approval before the note
+        # a hard prerequisite missing (I-10): plan approval before the note; the state (planned
+        # until the start) accepts the note, not the plan
         (("record", aid, "action_plan", "--date", "2026-02-09", "--number", "1",
-          "--signed-by", "Head"), {}, 3, ("action_plan", "ordered", "start_announcement")),
+          "--signed-by", "Head"), {}, 3, ("action_plan", "'planned'", "analytic_note")),
         (("record", "9999", "start_announcement", "--date", "2026-02-09", "--url", LINK), {}, 4,
          ("9999",)),
         ((*announce, "--date", "2026-02-30", "--url", LINK), {}, 2, ("2026-02-30",)),
@@ -620,7 +634,12 @@ def test_refused_records_and_lookups_exit_with_their_code_and_change_nothing(
         ((*announce, "--date", "2026-02-09", "--url", "www.gov.kz/news"), {}, 3,
          ("www.gov.kz/news",)),
         ((*announce, "--date", "2026-02-11", "--url", LINK), {}, 3, ("2026-02-11", "2026-02-10")),
-        ((*announce, "--date", "2026-02-05", "--url", LINK), {}, 3, ("2026-02-05", "2026-02-06")),
+        # recorded once only (an announcement before the order is accepted now, see below)
+        (("record", aid, "order", "--date", "2026-02-09", "--number", "16", "--signed-by",
+          "Head"), {}, 3, ("order", "already", "2026-02-06")),
+        # an actual end before the (planned) start
+        (("record", aid, "analysis_end", "--date", "2026-02-09"), {}, 3,
+         ("2026-02-09", "2026-03-02")),
         (("record", aid, "announce", "--date", "2026-02-09"), {}, 3, ("announce",)),
         (("record", aid, "cancel", "--date", "2026-02-09"), {}, 3, ("cancel", "note")),
         (("record", aid, "start_announcement", "--url", LINK), {}, 2, ("--date",)),
@@ -637,14 +656,58 @@ def test_refused_records_and_lookups_exit_with_their_code_and_change_nothing(
             assert CYRILLIC.search(line), line
     assert dump_tables(engine) == before
 
+    # 000:L275-277: the start may be announced before the order (I-10): accepted, on time
+    shown = ok_json(merzim_db(*announce, "--date", "2026-02-05", "--url", LINK, "--json",
+                              today="2026-02-10"))
+    assert (stages_by_key(shown)["start_announcement"]["status"],
+            stages_by_key(shown)["start_announcement"]["done_on"]) == ("done_on_time",
+                                                                       "2026-02-05")
+    assert shown["state"] == "planned" and "start_announcement" not in shown["next_events"]
+
+    # A missed stage is closed as not done, a wrong record is voided, each with its reason;
+    # refusals first (nothing changes)
+    before = dump_tables(engine)
+    day = {"today": "2026-02-10"}
+    results = run_many(merzim_db, [
+        (("record", aid, "discussion_announcement", "--not-done"), day),
+        (("record", aid, "order", "--not-done", "--note", "Signed late"), day),
+        (("void", aid, "publication", "--note", "Typed for the wrong analysis"), day),
+        (("void", aid, "order", "--note", "   "), day),
+    ])
+    for result, (code, *fragments) in zip(results, [
+            (2, "--note"), (3, "order", "not open"), (3, "publication"), (2, "--note")],
+            strict=True):
+        refused(result, code, *fragments)
+    assert dump_tables(engine) == before
+    closed = ok_json(merzim_db("record", aid, "discussion_announcement", "--not-done", "--note",
+                               "The results were not announced", "--json", **day))
+    assert stages_by_key(closed)["discussion_announcement"]["status"] == "not_done"
+    assert stages_by_key(closed)["discussion_announcement"]["evidence"] == {
+        "date": "2026-02-10", "note": "The results were not announced"}
+    shown = ok(merzim_db("void", aid, "start_announcement", "--note",
+                         "The link was of another analysis", **day))
+    assert f"Record start_announcement of case #{aid} voided." in shown
+    voided = ok_json(merzim_db("status", aid, "--json", **day))
+    assert stages_by_key(voided)["start_announcement"]["status"] == "open"  # due 16 February
+    assert [(r["kind"], r["event"], r["void"]) for r in voided["records"]] == [
+        ("event", "order", False), ("event", "start_announcement", True),
+        ("not_done", "discussion_announcement", False), ("void", "start_announcement", False)]
+    assert "start_announcement" in voided["next_events"]
+
     # Cancelling (with its reason) closes every open stage: nothing of it is overdue any more.
     cancelled = ok_json(merzim_db("record", aid, "cancel", "--date", "2026-02-10", "--note",
                                   "Object reorganised", "--json", today="2026-02-10"))
     assert cancelled["state"] == "cancelled" and cancelled["next_events"] == []
-    assert {s["status"] for s in cancelled["stages"]} == {"done_on_time", "not_applicable"}
+    assert {s["key"]: s["status"] for s in cancelled["stages"]
+            if s["key"] in ("order", "start_announcement", "discussion_announcement")} == {
+        "order": "done_on_time", "start_announcement": "not_applicable",
+        "discussion_announcement": "not_done"}  # closed as not done before the cancel
+    assert {s["status"] for s in cancelled["stages"]} == {"done_on_time", "not_applicable",
+                                                          "not_done"}
     after, again = run_many(merzim_db, [
         (("overdue", "--json"), {"today": "2026-03-31"}),
-        ((*announce, "--date", "2026-02-10", "--url", LINK), {"today": "2026-02-10"}),
+        (("record", aid, "discussion_announcement", "--date", "2026-02-10", "--url", LINK),
+         {"today": "2026-02-10"}),
     ])
     assert ok_json(after)["overdue"] == []
-    refused(again, 3, "cancelled")
+    refused(again, 3, "closed", "Cancelled")

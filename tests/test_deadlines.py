@@ -18,8 +18,7 @@ import pytest
 from calendars import KazakhstanCalendar
 from workflow.core.dates import apply_rule
 from workflow.core.deadlines import Due, Facts, Planner, Record, plan_stages
-from workflow.core.definition import DueRule
-from workflow.core.definition import Definition, parse_definition
+from workflow.core.definition import Definition, DueRule, parse_definition
 from workflow.core.errors import ConfigError
 
 

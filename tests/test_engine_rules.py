@@ -324,8 +324,11 @@ def test_officer_records_every_stage_in_order_some_on_time_some_late(db, ctx):
     assert final == {
         "order": (date(2026, 2, 16), "done_on_time"),
         "start_announcement": (date(2026, 2, 16), "done_late"),
-        "discussion_announcement": (date(2026, 3, 27), "done_on_time"),
-        "public_discussion": (date(2026, 4, 3), "done_late"),
+        # I-12: the actual end (Thu 9 April) re-plans the stages counted from it, done ones
+        # included: 10 WD before it is 26 March (23-25 March off), so the announcement of
+        # 27 March, on time when recorded, is now late; 5 WD before is 2 April
+        "discussion_announcement": (date(2026, 3, 26), "done_late"),
+        "public_discussion": (date(2026, 4, 2), "done_late"),
         "analysis_end": (date(2026, 4, 10), "done_on_time"),
         "analytic_note": (date(2026, 4, 23), "done_late"),       # counted from the actual end
         "positions_list": (date(2026, 4, 23), "done_on_time"),
@@ -434,7 +437,7 @@ def test_every_event_a_state_does_not_accept_or_already_has_is_refused_and_chang
             else:
                 continue
             refusals += 1
-            refused(db, lambda s, illegal=illegal: svc.record_event(
+            refused(db, lambda s, illegal=illegal, day=day, on=on: svc.record_event(
                 s, day, aid, illegal, on, EVIDENCE[illegal]), key=key, before=before)
         # before the note: the plan, the publication and the monitoring events; after it,
         # everything already recorded as well
@@ -979,7 +982,7 @@ def test_new_day_off_moves_exactly_the_open_deadlines_it_crosses(db, ctx, make_c
 
 def test_replanning_with_an_unchanged_calendar_moves_nothing_and_logs_nothing(db, ctx):
     aid = plan(db, ctx)
-    record_upto(db, ctx, aid, "order")
+    record(db, ctx, aid, "order", date(2026, 2, 10))  # recorded on TODAY: the state is today's
     before = dump_tables(db)
     assert commit(db, lambda s: svc.replan_all(s, ctx)) == []
     assert dump_tables(db) == before

@@ -398,7 +398,7 @@ def test_api_of_other_subtree_is_404(world: Web, case: Case):
                       case.other_org, NO_ORG))
     for hidden, missing, h_tok, m_tok in pairs:
         same_404(api.get(hidden), api.get(missing), h_tok, m_tok)
-    for path, body in ((f"analyses/{{}}/events", legal(case.other)),
+    for path, body in (("analyses/{}/events", legal(case.other)),
                        ("cases/{}/events", legal(case.other)),
                        ("cases/{}/not-done", legal_not_done(case.other)),
                        ("cases/{}/void", legal_void(case.other))):
@@ -800,19 +800,20 @@ def test_a_case_about_a_person_hides_the_person_and_audits_every_view(web_person
 
 @pytest.fixture(name="web_person")
 def web_person_fixture(web: Web, tmp_path) -> Web:
-    """The demo with a second process about a person (the conflict-of-interest notice of
-    tests/test_generic_cases.py) and one such case in the akimat's education department."""
+    """The demo with a second process about a person (the shipped conflict-of-interest
+    notice, workflow/definitions/procedures/, activated from a folder of its own as an
+    operator would) and one such case in the akimat's education department."""
     from sqlmodel import Session as DbSession
 
-    from tests.test_generic_cases import CONFLICT
     from tests.web_helpers import CALENDAR, _settings
     from web.app import create_app
     from workflow import services as svc
-    from workflow.definitions import load_registry
+    from workflow.definitions import DEFINITIONS, load_registry
 
     folder = tmp_path / "procedures"
     folder.mkdir()
-    (folder / "conflict_of_interest.toml").write_text(CONFLICT, encoding="utf-8")
+    shipped = DEFINITIONS / "procedures" / "conflict_of_interest.toml"
+    (folder / shipped.name).write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
     registry = load_registry((folder,))
     ctx = svc.Context(CALENDAR, registry, TODAY, actor="test-setup", language="en")
     with DbSession(web.engine) as s:

@@ -468,16 +468,15 @@ def _refusals(edu: int, today: date):
     """(description, path, request kwargs, status, error key or words in the message)."""
     ok = {"event": "analytic_note", "date": today.isoformat(), "number": "17", "signed_by": "Head"}
     long = "я" * 501
-    allowed = ", ".join(CaseMachine(DEFINITION, "ended").allowed())
     ev = f"/api/v1/analyses/{edu}/events"
     cev, nd, vd = (f"/api/v1/cases/{edu}/{x}" for x in ("events", "not-done", "void"))
     tomorrow = (today + timedelta(days=1)).isoformat()
     return [
         ("plan without the note", ev, {"json": {**ok, "event": "action_plan"}}, 409,
-         ("rule.not_allowed", en("rule.not_allowed", event="action_plan", state="ended",
-                                 allowed=allowed))),
-        ("illegal event (cases)", cev, {"json": {**ok, "event": "publication"}}, 409,
-         ("rule.not_allowed", None)),
+         ("rule.prerequisite", en("rule.prerequisite", event="action_plan",
+                                  other="analytic_note"))),
+        ("publication without the note (cases)", cev, {"json": {**ok, "event": "publication"}},
+         409, ("rule.prerequisite", None)),
         ("future date (cases)", cev, {"json": {**ok, "date": tomorrow}}, 409,
          ("rule.future_date", None)),
         ("already recorded", cev, {"json": {"event": "analysis_end", "date": ok["date"]}}, 409,
@@ -517,9 +516,9 @@ def _refusals(edu: int, today: date):
          {"json": {"record": "order", "note": "x"}}, 404,
          ("notfound.analysis", en("notfound.analysis", id=999999))),
         ("case id abc", "/api/v1/cases/abc/events", {"json": ok}, 422, ("case_id",)),
-        ("illegal event", ev, {"json": {**ok, "event": "publication"}}, 409,
-         ("rule.not_allowed", en("rule.not_allowed", event="publication", state="ended",
-                                 allowed=allowed))),
+        ("publication without the note", ev, {"json": {**ok, "event": "publication"}}, 409,
+         ("rule.prerequisite", en("rule.prerequisite", event="publication",
+                                  other="analytic_note"))),
         ("unknown event", ev, {"json": {**ok, "event": "party"}}, 409, ("rule.unknown_event", None)),
         ("future date", ev, {"json": {**ok, "date": (today + timedelta(days=1)).isoformat()}}, 409,
          ("rule.future_date", en("rule.future_date", date=(today + timedelta(days=1)).isoformat(),

@@ -20,7 +20,6 @@ from tests.web_helpers import (
     web_fixture,  # noqa: F401 - the `web` fixture
     world_fixture,  # noqa: F401 - the `world` fixture
 )
-from workflow.core.machine import CaseMachine
 from workflow.storage.models import ApiToken, CalendarFeed, EventRecord, OutboxMessage, User
 
 
@@ -79,15 +78,14 @@ def test_bad_form_input_shows_the_message_and_stores_nothing(web: Web):
     ok = {"event": "analytic_note", "date": TODAY.isoformat(), "number": "5", "signed_by": "Head",
           "url": "", "note": ""}
     tomorrow = wd(1).isoformat()
-    allowed = ", ".join(CaseMachine(DEFINITION, "ended").allowed())
     cases = [
         ("wrong date", {"date": "2025-13-45"}, 422,
          "error.bad_date", en("error.bad_date", what=en("form.date"), value="2025-13-45")),
         ("not a date", {"date": "abc"}, 422,
          "error.bad_date", en("error.bad_date", what=en("form.date"), value="abc")),
         ("no date", {"date": ""}, 422, "error.bad_date", None),
-        ("illegal event", {"event": "publication"}, 409, "rule.not_allowed",
-         en("rule.not_allowed", event="publication", state="ended", allowed=allowed)),
+        ("publication without the note", {"event": "publication"}, 409, "rule.prerequisite",
+         en("rule.prerequisite", event="publication", other="analytic_note")),
         ("unknown event", {"event": "party"}, 409, "rule.unknown_event", None),
         ("future date", {"date": tomorrow}, 409, "rule.future_date",
          en("rule.future_date", date=tomorrow, today=TODAY.isoformat())),
@@ -323,3 +321,78 @@ def test_as_of_cannot_move_today_for_recording(web: Web):
                      "number": "1", "signed_by": "Head", "url": "", "note": ""})
     assert r.status_code == 409
     assert web.dump() == before
+
+
+def test_not_done_void_and_open_through_the_forms(web: Web):
+    """The case page's other forms: close a stage as not done (with the reason), void a wrong
+    record, and open a new analysis; each refusal shows the message, stores nothing and is
+    audited."""
+    edu = web.analyses["edu"]
+    b = web.browser("asel")
+    csrf = web.csrf(b)
+    page = b.get(f"/cases/{edu}").text
+    assert 'data-testid="not-done-form"' in page and 'data-testid="void-form"' in page
+    # the stages offered are the open ones, the records offered those that stand
+    offered = re.search(r'data-testid="not-done-form">(.*?)</form>', page, re.S).group(1)
+    assert 'value="positions_list"' in offered and 'value="order"' not in offered
+
+    refusals = [
+        ("not-done", {"stage": "positions_list", "note": ""}, 422, "error.reason_required"),
+        ("not-done", {"stage": "order", "note": "done already"}, 409, "rule.stage_not_open"),
+        ("not-done", {"stage": "party", "note": "x"}, 409, "rule.unknown_stage"),
+        ("not-done", {"stage": "positions_list", "note": "ж" * 501}, 409, "rule.too_long"),
+        ("void", {"record": "publication", "note": "x"}, 409, "rule.nothing_to_void"),
+        ("void", {"record": "analysis_end", "note": "  "}, 422, "error.reason_required"),
+    ]
+    before = web.dump()
+    for action, data, status, key in refusals:
+        since = web.last_audit()
+        r = b.post(f"/cases/{edu}/{action}", data={**data, "csrf": csrf})
+        assert r.status_code == status, (action, data, r.status_code)
+        shown = refusal_of(r.text)
+        assert shown and shown != key and "{" not in shown, (action, data, shown)
+        assert web.dump() == before, (action, data)
+        audited = [(x, p.get("key")) for _a, x, p in web.audit_since(since)]
+        assert audited == [(f"refused.{action.replace('-', '_')}", key)], (action, audited)
+
+    r = b.post(f"/cases/{edu}/not-done", data={"stage": "positions_list",
+                                               "note": "no positions changed", "csrf": csrf})
+    assert r.status_code == 303 and r.headers["location"] == f"/cases/{edu}?recorded=not_done"
+    page = b.get(r.headers["location"]).text
+    assert stage_status(page, "positions_list") == "not_done"
+    assert en("web.not_done_saved") in html.unescape(page)
+    with Session(web.engine) as s:
+        row = s.exec(select(EventRecord).where(EventRecord.case_id == edu,
+                                               EventRecord.kind == "not_done")).one()
+    assert (row.event, row.note, row.on, row.actor) == ("positions_list", "no positions changed",
+                                                        TODAY, "web:asel")
+    # voided by its number: it stays in the chain, marked void; the stage is overdue again
+    r = b.post(f"/cases/{edu}/void", data={"record": str(row.id), "note": "closed by mistake",
+                                           "csrf": csrf})
+    assert r.status_code == 303 and r.headers["location"] == f"/cases/{edu}?recorded=void"
+    page = b.get(r.headers["location"]).text
+    assert stage_status(page, "positions_list") == "overdue"
+    with Session(web.engine) as s:
+        assert s.get(EventRecord, row.id).voided_by_id is not None
+
+    # opening an analysis from its form: the officer's own organisation, whatever is sent
+    form = b.get("/cases/new/internal_risk_analysis")
+    assert form.status_code == 200 and 'name="date_start"' in form.text
+    assert 'name="subject"' not in form.text  # an officer opens for her own organisation
+    before = web.dump()
+    since = web.last_audit()
+    r = b.post("/cases/new/internal_risk_analysis", data={"object": "AK-ALM-EDU", "csrf": csrf})
+    assert r.status_code == 422
+    assert refusal_of(r.text) == en("error.date_required", name="start")
+    assert web.dump() == before
+    assert [(x, p.get("key")) for _a, x, p in web.audit_since(since)] == [
+        ("refused.open", "error.date_required")]
+    r = b.post("/cases/new/internal_risk_analysis",
+               data={"object": "AK-ALM-EDU", "subject": "AK-ALM-HLTH",
+                     "date_start": wd(40).isoformat(), "csrf": csrf})
+    assert r.status_code == 303, refusal_of(r.text)
+    new_id = int(r.headers["location"].rsplit("/", 1)[1])
+    view = web.api("asel").get(f"/api/v1/cases/{new_id}").json()
+    assert (view["subject"], view["object"], view["planned_start"], view["state"]) == (
+        "AK-ALM-EDU", "AK-ALM-EDU", wd(40).isoformat(), "planned")
+    assert f'data-case="{new_id}"' in b.get("/cases").text

@@ -288,7 +288,17 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
     if state in defn.final_states:
         raise RuleViolation(f"case {case.id} is {state}", key="rule.case_closed", id=case.id,
                             state=defn.states[state].get(ctx.language, state))
+    if spec is not None:  # "X needs Y first" before "not now": the rule the officer can act on
+        for before in defn.prerequisites(spec):
+            if before not in recorded:
+                raise RuleViolation(f"{event} needs {before} first", key="rule.prerequisite",
+                                    event=event, other=before)
     machine = CaseMachine(defn, state)
+    if spec is not None and event not in machine.allowed():
+        raise RuleViolation(
+            f"{event} is not allowed in state {state}", key="rule.not_allowed", event=event,
+            state=defn.states[state].get(ctx.language, state),
+            allowed=", ".join(next_events(defn, state, recorded)) or "-")
     new_state = machine.fire(event)
     floors = {}
     for name in spec.sets:
