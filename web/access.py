@@ -6,11 +6,15 @@ Anything outside the viewer's subtree is answered as if it did not exist (404).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation
-from workflow.storage.models import Case, Organisation, Programme, User
+
+if TYPE_CHECKING:  # the tables, for annotations only: the adapter reads through services
+    from workflow.storage.models import Case, Organisation, Programme, User
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ class Viewer:
 
 
 def viewer_for(s: Session, user: User) -> Viewer:
-    return Viewer(user, s.get(Organisation, user.organisation_id))
+    return Viewer(user, svc.org_by_id(s, user.organisation_id))
 
 
 def hidden(what: str, ident: object) -> NotFound:
@@ -47,21 +51,15 @@ def hidden(what: str, ident: object) -> NotFound:
 
 
 def visible_org(s: Session, viewer: Viewer, code: str) -> Organisation:
-    from sqlmodel import select
-
-    org = s.exec(select(Organisation).where(Organisation.code == code)).first()
+    org = svc.find_org(s, code)
     if not viewer.sees_org(org):
         raise hidden("organisation", code)
     return org
 
 
 def visible_case(s: Session, viewer: Viewer, ident: int | str) -> Case:
-    try:
-        number = int(ident)
-        case = s.get(Case, number) if 0 < number < 2**63 else None
-    except (TypeError, ValueError):
-        case = None
-    if case is None or not viewer.sees_org(s.get(Organisation, case.subject_id)):
+    case = svc.find_case(s, ident)
+    if case is None or not viewer.sees_org(svc.org_by_id(s, case.subject_id)):
         raise hidden("analysis", ident)
     return case
 
@@ -81,11 +79,8 @@ def sees_person(viewer: Viewer, case: Case, visibility: str) -> bool:
 
 
 def visible_programme(s: Session, viewer: Viewer, ident: int | str) -> Programme:
-    try:
-        prog = s.get(Programme, int(ident))
-    except (TypeError, ValueError):
-        prog = None
-    if prog is None or not viewer.sees_org(s.get(Organisation, prog.subject_id)):
+    prog = svc.find_programme(s, ident)
+    if prog is None or not viewer.sees_org(svc.org_by_id(s, prog.subject_id)):
         raise hidden("programme", ident)
     return prog
 

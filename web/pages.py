@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from web import exports, views
@@ -36,7 +36,6 @@ from workflow.i18n import LANGUAGES, Translator
 from workflow.reminders import outbox as ob
 from workflow.services import accounts as auth
 from workflow.storage import audit
-from workflow.storage.models import ApiToken, CalendarFeed, Organisation, User
 
 router = APIRouter(include_in_schema=False)
 MAX_FIELD = 500
@@ -462,14 +461,12 @@ def outbox_page(request: Request, pc: PageContext = Depends(page)):
 
 def _outbox_rows(pc: PageContext) -> list:
     """Messages to recipients of the admin's subtree only."""
-    from workflow.storage.models import User
-
     paths = {}
     rows = []
     for row in ob.list_rows(pc.s):
         if row.recipient_id not in paths:
-            user = pc.s.get(User, row.recipient_id)
-            org = pc.s.get(Organisation, user.organisation_id) if user else None
+            user = svc.user_by_id(pc.s, row.recipient_id)
+            org = svc.org_by_id(pc.s, user.organisation_id) if user else None
             paths[row.recipient_id] = org.path if org else ""
         if paths[row.recipient_id].startswith(pc.viewer.org.path):
             rows.append(row)
@@ -501,16 +498,14 @@ def account_page(request: Request, pc: PageContext = Depends(page)):
 
 def _account(request: Request, pc: PageContext, new_feed: str | None = None,
              new_token: str | None = None) -> HTMLResponse:
-    feeds = pc.s.exec(select(CalendarFeed).where(CalendarFeed.owner_id == pc.viewer.user.id,
-                                                 CalendarFeed.revoked_at.is_(None))).all()
-    tokens = pc.s.exec(select(ApiToken).where(ApiToken.user_id == pc.viewer.user.id,
-                                              ApiToken.revoked_at.is_(None))).all()
+    feeds = auth.live_feeds(pc.s, pc.viewer.user)
+    tokens = auth.live_tokens(pc.s, pc.viewer.user)
     orgs = [o for o in svc.list_orgs(pc.s, pc.viewer.org.code) if pc.viewer.sees_org(o)]
     base = str(request.base_url).rstrip("/")
     return render(request, pc, "account.html", feeds=feeds, tokens=tokens, orgs=orgs,
                   new_feed=f"{base}/ics/{new_feed}.ics" if new_feed else None,
                   new_token=new_token,
-                  org_names={o.id: o.name for o in pc.s.exec(select(Organisation))})
+                  org_names=svc.org_names(pc.s))
 
 
 @router.post("/account/feeds", response_class=HTMLResponse)
@@ -544,15 +539,8 @@ def create_token(request: Request, csrf: str = Form(""), name: str = Form(""),
 
 @router.post("/account/tokens/{token_id}/revoke")
 def revoke_token(token_id: str, csrf: str = Form(""), pc: PageContext = Depends(page)):
-    import time
-
     check_csrf(pc, csrf)
-    row = pc.s.get(ApiToken, _int(token_id, "id"))
-    if row is not None and row.user_id == pc.viewer.user.id and row.revoked_at is None:
-        row.revoked_at = time.time()
-        pc.s.add(row)
-        audit.append(pc.s, f"web:{pc.viewer.login}", "token.revoke", "user", pc.viewer.user.id,
-                     {"token": row.id})
+    if auth.revoke_token(pc.s, pc.viewer.user, _int(token_id, "id"), f"web:{pc.viewer.login}"):
         pc.s.commit()
     return RedirectResponse("/account", status_code=303)
 
@@ -562,7 +550,7 @@ def ics(request: Request, token: str, s: Session = Depends(db)):
     feed = auth.feed_for(s, token)
     if feed is None:
         raise NotFound(key="notfound.feed")
-    owner = s.get(User, feed.owner_id)
+    owner = svc.user_by_id(s, feed.owner_id)
     if owner is None or not owner.active:
         raise NotFound(key="notfound.feed")
     from web.access import viewer_for
@@ -571,7 +559,7 @@ def ics(request: Request, token: str, s: Session = Depends(db)):
     lang = owner.language
     ctx = make_context(request, viewer, lang)
     if feed.scope == "organisation":
-        org = s.get(Organisation, feed.organisation_id)
+        org = svc.org_by_id(s, feed.organisation_id)
         if not viewer.sees_org(org):  # the owner moved: the feed shows nothing outside
             raise NotFound(key="notfound.feed")
         rows = [r for r in svc.open_stages(s, ctx, org.code) if viewer.sees_path(r["subject_path"])]

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from web.access import Viewer, visible_org
 from workflow import services as svc
 from workflow.core.errors import UsageError
-from workflow.storage.models import Case, Organisation, Programme, Stage
-from workflow.storage.queries import in_subtree
+
+if TYPE_CHECKING:
+    from workflow.storage.models import Organisation, Programme
 
 SORTS = {"due": lambda r: (r["due"], r["organisation"]),
          "days": lambda r: (-r.get("working_days_overdue", -r.get("working_days_left", 0)),
@@ -93,12 +94,7 @@ def grouped(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[dict[
 def org_choices(s: Session, viewer: Viewer) -> list[Any]:
     """The organisations the viewer may filter by (her subtree; an officer her own), as light
     rows with code, names and path (a national subtree has thousands)."""
-    scope_org = viewer.org
-    rows = s.exec(select(Organisation.code, Organisation.name, Organisation.name_kk,
-                         Organisation.name_ru, Organisation.path)
-                  .where(in_subtree(Organisation.path, scope_org))
-                  .order_by(Organisation.path))
-    return [r for r in rows if viewer.sees_path(r.path)]
+    return [r for r in svc.org_rows(s, viewer.org) if viewer.sees_path(r.path)]
 
 
 PAGE_SIZE = 200
@@ -147,30 +143,17 @@ def by_child(rows: list[dict[str, Any]], scope: Organisation, orgs: list[Organis
 
 
 def visible_programmes(s: Session, viewer: Viewer, year: int | None = None) -> list[dict[str, Any]]:
-    scope_org = viewer.org
-    query = (select(Programme, Organisation).join(Organisation, Organisation.id == Programme.subject_id)
-             .where(in_subtree(Organisation.path, scope_org)))
-    if year:
-        query = query.where(Programme.year == year)
-    out = []
-    for prog, org in s.exec(query.order_by(Programme.year.desc(), Organisation.path)):
-        if not viewer.sees_org(org):
-            continue
-        n = len(list(s.exec(select(Case.id).where(Case.programme_id == prog.id))))
-        out.append({"id": prog.id, "year": prog.year, "subject": org.code, "subject_name": org.name,
-                    "analyses": n})
-    return out
+    return [{"id": prog.id, "year": prog.year, "subject": org.code, "subject_name": org.name,
+             "analyses": n} for prog, org, n in svc.programmes_under(s, viewer.org, year)
+            if viewer.sees_org(org)]
 
 
 def programme_matrix(s: Session, ctx: svc.Context, prog: Programme) -> dict[str, Any]:
     """Every object of a programme with its dates and the state of each stage."""
-    subject = s.get(Organisation, prog.subject_id)
-    schedule = s.exec(select(Stage).where(Stage.programme_id == prog.id,
-                                          Stage.key.in_(list(ctx.definition.programme_stages)))
-                      ).first()
+    subject = svc.org_by_id(s, prog.subject_id)
+    schedule = svc.programme_stage(s, ctx, prog)
     rows = []
-    for analysis in s.exec(select(Case).where(Case.programme_id == prog.id)
-                           .order_by(Case.case_date, Case.id)):
+    for analysis in svc.programme_cases(s, prog):
         view = svc.case_view(s, ctx, analysis)
         rows.append({"id": analysis.id, "object": view["object"], "object_name": view["object_name"],
                      "start": view.get("planned_start"), "end": view.get("planned_end"),

@@ -10,6 +10,9 @@ from workflow.services.analyses import (  # noqa: F401
     add_external,
     ensure_programme,
     plan_analysis,
+    programme_cases,
+    programme_stage,
+    programmes_under,
     record_schedule,
 )
 from workflow.services.cases import (  # noqa: F401
@@ -42,13 +45,25 @@ from workflow.services.lists import (  # noqa: F401
     open_stages,
     overdue,
 )
-from workflow.services.lookup import get_analysis, get_case, get_org, get_user  # noqa: F401
+from workflow.services.lookup import (  # noqa: F401
+    find_case,
+    find_org,
+    find_programme,
+    get_analysis,
+    get_case,
+    get_org,
+    get_user,
+    org_by_id,
+    user_by_id,
+)
 from workflow.services.organisations import (  # noqa: F401
     add_org,
     import_orgs,
     list_orgs,
     local_name,
     org_name,
+    org_names,
+    org_rows,
 )
 from workflow.services.users import add_user, list_users, update_user  # noqa: F401
 from workflow.storage.queries import subtree_range  # noqa: F401

@@ -160,3 +160,26 @@ def revoke_feed(s: Session, owner: User, feed_id: int) -> bool:
     s.add(row)
     audit.append(s, f"web:{owner.login}", "feed.revoke", "user", owner.id, {"feed": feed_id})
     return True
+
+
+def live_feeds(s: Session, user: User) -> list[CalendarFeed]:
+    """The user's calendar feeds that are not revoked."""
+    return list(s.exec(select(CalendarFeed).where(CalendarFeed.owner_id == user.id,
+                                                  CalendarFeed.revoked_at.is_(None))))
+
+
+def live_tokens(s: Session, user: User) -> list[ApiToken]:
+    """The user's API tokens that are not revoked."""
+    return list(s.exec(select(ApiToken).where(ApiToken.user_id == user.id,
+                                              ApiToken.revoked_at.is_(None))))
+
+
+def revoke_token(s: Session, user: User, token_id: int | None, actor: str) -> bool:
+    """Revoke one of the user's own API tokens (audited); another's or an unknown one: no-op."""
+    row = s.get(ApiToken, token_id) if token_id is not None else None
+    if row is None or row.user_id != user.id or row.revoked_at is not None:
+        return False
+    row.revoked_at = time.time()
+    s.add(row)
+    audit.append(s, actor, "token.revoke", "user", user.id, {"token": row.id})
+    return True

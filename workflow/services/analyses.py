@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from workflow.core.dates import add_years, not_in_future, working_days_inclusive
@@ -22,6 +23,7 @@ from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.storage import audit
 from workflow.storage.models import OPEN, Case, ExternalAnalysis, Organisation, Programme, Stage
+from workflow.storage.queries import in_subtree
 
 
 @dataclass
@@ -143,3 +145,31 @@ def record_schedule(s: Session, ctx: Context, subject_code: str, year: int, on: 
     audit.append(s, ctx.actor, "programme.schedule", "programme", prog.id,
                  {"subject": subject_code, "year": year, "on": on, "evidence": evidence})
     return stage
+
+
+def programmes_under(s: Session, org: Organisation, year: int | None = None
+                     ) -> list[tuple[Programme, Organisation, int]]:
+    """The programmes of an organisation's subtree (newest year first) with their case counts."""
+    query = (select(Programme, Organisation)
+             .join(Organisation, Organisation.id == Programme.subject_id)
+             .where(in_subtree(Organisation.path, org)))
+    if year:
+        query = query.where(Programme.year == year)
+    out = []
+    for prog, subject in s.exec(query.order_by(Programme.year.desc(), Organisation.path)):
+        n = s.exec(select(func.count(Case.id)).where(Case.programme_id == prog.id)).one()
+        out.append((prog, subject, n))
+    return out
+
+
+def programme_cases(s: Session, prog: Programme) -> list[Case]:
+    """A programme's analyses, by start."""
+    return list(s.exec(select(Case).where(Case.programme_id == prog.id)
+                       .order_by(Case.case_date, Case.id)))
+
+
+def programme_stage(s: Session, ctx: Context, prog: Programme) -> Stage | None:
+    """The programme's own stage (the schedule's approval)."""
+    return s.exec(select(Stage).where(Stage.programme_id == prog.id,
+                                      Stage.key.in_(list(ctx.definition.programme_stages)))
+                  ).first()

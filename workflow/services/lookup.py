@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from workflow.core.errors import NotFound
-from workflow.storage.models import Case, Organisation, User
+from workflow.storage.models import Case, Organisation, Programme, User
 
 
 def get_org(s: Session, code: str) -> Organisation:
@@ -34,3 +34,34 @@ def get_case(s: Session, case_id: int | str) -> Case:
 
 
 get_analysis = get_case  # the internal analysis's commands say "analysis"
+
+
+def _number(ident: int | str | None) -> int | None:
+    try:
+        n = int(ident)
+    except (TypeError, ValueError):
+        return None
+    return n if 0 < n < 2**63 else None
+
+
+def org_by_id(s: Session, ident: int | None) -> Organisation | None:
+    return s.get(Organisation, ident) if ident is not None else None
+
+
+def find_org(s: Session, code: str | None) -> Organisation | None:
+    """The organisation of a code, or None (the web answers "hidden" for both)."""
+    return s.exec(select(Organisation).where(Organisation.code == code)).first() if code else None
+
+
+def find_case(s: Session, ident: int | str | None) -> Case | None:
+    n = _number(ident)
+    return s.get(Case, n) if n is not None else None
+
+
+def find_programme(s: Session, ident: int | str | None) -> Programme | None:
+    n = _number(ident)
+    return s.get(Programme, n) if n is not None else None
+
+
+def user_by_id(s: Session, ident: int | None) -> User | None:
+    return s.get(User, ident) if ident is not None else None

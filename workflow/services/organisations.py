@@ -75,3 +75,15 @@ def org_name(org: Any, language: str) -> str:
     name columns)."""
     return local_name(org.name, org.name_kk, org.name_ru, language)
 
+
+
+def org_rows(s: Session, org: Organisation) -> list[Any]:
+    """Light rows (code, names, path) of an organisation's subtree, by path (a national
+    subtree has thousands: no ORM objects)."""
+    return list(s.exec(select(Organisation.code, Organisation.name, Organisation.name_kk,
+                              Organisation.name_ru, Organisation.path)
+                       .where(in_subtree(Organisation.path, org)).order_by(Organisation.path)))
+
+
+def org_names(s: Session) -> dict[int, str]:
+    return {o.id: o.name for o in s.exec(select(Organisation))}
