@@ -53,10 +53,29 @@ def _postgres_schema_url(schema: str) -> str:
     return f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
 
 
+import contextlib  # noqa: E402
+
+
+@contextlib.contextmanager
+def postgres_schema(prefix: str = "merzim_t"):
+    """A PostgreSQL schema of its own (its URL yielded), dropped afterwards."""
+    from sqlalchemy import create_engine, text
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _postgres_schema_url(schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(request, tmp_path: Path):
     """A fresh, migrated database URL: a SQLite file, or a PostgreSQL schema of its own."""
-    from sqlalchemy import create_engine, text
 
     from workflow.storage.db import make_engine, upgrade
 
@@ -69,20 +88,11 @@ def db_url(request, tmp_path: Path):
         return
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL test skipped: MERZIM_TEST_POSTGRES_URL is not set")
-    schema = f"merzim_t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = _postgres_schema_url(schema)
-    eng = make_engine(url)
-    upgrade(eng)
-    eng.dispose()
-    try:
+    with postgres_schema() as url:
+        eng = make_engine(url)
+        upgrade(eng)
+        eng.dispose()
         yield url
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture

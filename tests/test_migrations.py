@@ -72,7 +72,7 @@ def test_a_database_at_an_older_schema_is_refused_until_upgraded(tmp_path, monke
 
 import pytest  # noqa: E402
 
-from tests.conftest import POSTGRES_URL, _postgres_schema_url  # noqa: E402
+from tests.conftest import POSTGRES_URL, postgres_schema  # noqa: E402
 
 OLD_ROWS = [
     "INSERT INTO organisation (id, code, name, kind, path) VALUES (1, 'AK', 'Akimat', 'akimat', '/1/')",
@@ -117,8 +117,6 @@ OLD_ROWS = [
 @pytest.fixture(params=["sqlite", "postgres"])
 def old_engine(request, tmp_path):
     """A database at revision 0004 (the previous head), SQLite or a PostgreSQL schema."""
-    from sqlalchemy import create_engine
-
     if request.param == "sqlite":
         eng = make_engine(f"sqlite:///{tmp_path / 'head-0004.db'}")
         command.upgrade(alembic_config(eng), "0004")
@@ -127,21 +125,13 @@ def old_engine(request, tmp_path):
         return
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL test skipped: MERZIM_TEST_POSTGRES_URL is not set")
-    import uuid
-
-    schema = f"merzim_m_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    eng = make_engine(_postgres_schema_url(schema))
-    command.upgrade(alembic_config(eng), "0004")
-    try:
-        yield eng
-    finally:
-        eng.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema("merzim_m") as url:
+        eng = make_engine(url)
+        try:
+            command.upgrade(alembic_config(eng), "0004")
+            yield eng
+        finally:
+            eng.dispose()
 
 
 def test_a_database_of_the_previous_head_upgrades_with_everything_intact(old_engine):

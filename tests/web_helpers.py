@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import html
 import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,12 +26,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy import MetaData
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from calendars import KazakhstanCalendar
-from tests.conftest import BACKENDS, POSTGRES_URL, dump_tables
+from tests.conftest import BACKENDS, POSTGRES_URL, dump_tables, postgres_schema
 from web.app import create_app
 from workflow import services as svc
 from workflow.definitions import load_definition
@@ -288,20 +287,13 @@ def _database(kind: str, tmp_dir: Path) -> Iterator[Any]:
         finally:
             eng.dispose()
         return
-    schema = f"merzim_w_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in POSTGRES_URL else "?"
-    eng = make_engine(f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}")
-    try:
-        upgrade(eng)
-        yield eng
-    finally:
-        eng.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema("merzim_w") as url:
+        eng = make_engine(url)
+        try:
+            upgrade(eng)
+            yield eng
+        finally:
+            eng.dispose()
 
 
 @pytest.fixture(name="world", scope="module", params=BACKENDS)
