@@ -52,6 +52,7 @@ CONFLICT = textwrap.dedent("""
 
     [dates.notified]
     given = "required"
+    past = true
     names = { kk = "Хабарлама алынған күн", ru = "Дата получения уведомления", en = "Notice received" }
 
     [dates.forwarded]
@@ -685,3 +686,62 @@ def test_a_case_keeps_its_definition_version_when_the_file_changes(db, tmp_path,
         assert old.process_version == 1
         svc.replan(s, ctx, old)
         assert stages(s, old)["forward"][0] == date(2026, 3, 30)  # still 3 WD
+
+
+# -- what still refuses, and closing a missed period ---------------------------------------------
+
+
+def test_a_notice_dated_tomorrow_cannot_open_a_case(db, registry):
+    world(db, registry, date(2026, 4, 8))
+    before = dump_tables(db)
+    with Session(db) as s, pytest.raises(RuleViolation) as err:
+        svc.open_case(s, ctx_for(registry, date(2026, 4, 8)), "conflict_of_interest", "AK",
+                      person="A", dates={"notified": date(2026, 4, 9)})
+    assert err.value.key == "rule.future_date"
+    assert dump_tables(db) == before
+
+
+def test_an_actual_start_after_the_actual_end_is_refused(db):
+    case_id = _org_world(db, date(2026, 2, 2))
+    ctx = svc.Context(CAL, load_definition(), date(2026, 4, 20), actor="test", language="en")
+    with Session(db) as s:
+        svc.record_event(s, ctx, case_id, "analysis_end", date(2026, 4, 3), {})
+        s.commit()
+    before = dump_tables(db)
+    with Session(db) as s, pytest.raises(RuleViolation) as err:
+        svc.record_event(s, ctx, case_id, "analysis_start", date(2026, 4, 15), {})
+    assert err.value.key == "rule.date_ceiling"
+    assert dump_tables(db) == before
+
+
+def test_a_missed_monitoring_report_is_closed_as_not_done_and_reopened_by_a_void(db):
+    case_id = _org_world(db, date(2026, 2, 2))
+    ctx = svc.Context(CAL, load_definition(), date(2026, 8, 10), actor="test", language="en")
+    with Session(db) as s:
+        svc.record_event(s, ctx, case_id, "analytic_note", date(2026, 4, 20),
+                         {"number": "1", "signed_by": "Head"})
+        key = "monitoring_report:2026Q2"
+        # the 2nd quarter's report is due by the 5th of July: Sun 5 July, Mon 6 July is a day
+        # off (Capital Day), so Tue 7 July (I-1)
+        assert stages(s, s.get(Case, case_id))[key][:2] == (date(2026, 7, 7), "open")
+        svc.record_not_done(s, ctx, case_id, key, "The subdivisions sent nothing")
+        s.commit()
+        assert stages(s, s.get(Case, case_id))[key][1] == "not_done"
+        svc.void_record(s, ctx, case_id, key, "It came after all")
+        s.commit()
+        assert stages(s, s.get(Case, case_id))[key][1] == "open"
+
+
+def test_config_mistakes_are_refused_with_their_place(tmp_path, procedures):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[processes]\ndirs = ["procedures"]\n\n[obligations.coi_quarterly_analysis]\n'
+                   'applies_to = ["ministry"]\n', encoding="utf-8")
+    settings = load_settings(bad, env={})  # the folder of the `procedures` fixture
+    with pytest.raises(ConfigError) as err:
+        load_registry(settings.process_dirs, obligations=settings.obligations)
+    assert "ministry" in err.value.message
+    old = tmp_path / "old.toml"
+    old.write_text('[process]\ndefinition = "internal_risk_analysis"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_settings(old, env={})
+    assert "[processes] dirs" in err.value.message

@@ -76,6 +76,10 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
             given = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    if "process" in given:
+        raise ConfigError(f"{path}: [process] definition is gone: every definition in "
+                          "workflow/definitions/ is loaded; more go in the folders of "
+                          "[processes] dirs")
     data = _merge(DEFAULTS, given)
     general, database = data["general"], data["database"]
     language = env.get("MERZIM_LANG") or general.get("language", "kk")

@@ -75,6 +75,10 @@ class Planner:
             for name in definition.events[r.event].sets if r.event in definition.events else ():
                 self._actual[name] = r.on
 
+    def actual(self, name: str) -> date | None:
+        """The date a standing record set for this named date, if any."""
+        return self._actual.get(name)
+
     def date(self, name: str, planned: bool = False) -> Due | None:
         """A named date: recorded (actual), given, defaulted, a calendar date, or projected.
         `planned` ignores what was recorded (the value the case was opened with)."""

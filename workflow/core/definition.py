@@ -16,6 +16,9 @@ from typing import Any
 from workflow.core.errors import ConfigError
 
 LANGUAGES = ("kk", "ru", "en")
+# Organisation kinds (the tree of 000:L92-108); recurring obligations name whom they apply to.
+ORG_KINDS = ("central_body", "committee", "territorial_department", "akimat", "department",
+             "district_akimat", "quasi_state")
 UNITS = ("working_days", "calendar_days", "weeks", "months", "years")
 DIRECTIONS = ("before", "after")
 ROLLS = ("following", "preceding", "none")
@@ -31,6 +34,11 @@ EVIDENCE_TYPES = ("text", "url", "date", "period")
 ALL = "*"  # in an event's `close`: every stage still open
 # The dates a recurring definition's cases get from their period.
 PERIOD_DATES = ("period_start", "period_end", "period_due")
+PERIOD_DATE_NAMES = {
+    "period_start": {"kk": "Кезеңнің басы", "ru": "Начало периода", "en": "Start of the period"},
+    "period_end": {"kk": "Кезеңнің соңы", "ru": "Конец периода", "en": "End of the period"},
+    "period_due": {"kk": "Кезеңнің мерзімі", "ru": "Срок периода", "en": "Due date of the period"},
+}
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,7 @@ class NamedDate:
     month_day: str | None = None  # "MM-DD" in the year of `year_of`: a calendar date
     year_of: str | None = None
     not_before: str | None = None  # a recorded value may not precede this date (end >= start)
+    past: bool = False  # given at opening, it may not lie in the future (a notice received)
 
 
 @dataclass(frozen=True)
@@ -317,6 +326,17 @@ def _stages(doc: dict, section: str, source: str, dates, defaults, evidence) -> 
     return out
 
 
+def check_kinds(kinds: tuple[str, ...], where: str) -> tuple[str, ...]:
+    """Organisation kinds a recurring obligation applies to: known ones, at least one."""
+    if not kinds:
+        raise ConfigError(f"{where}: applies_to names no organisation kind")
+    unknown = [k for k in kinds if k not in ORG_KINDS]
+    if unknown:
+        raise ConfigError(f"{where}: unknown organisation kind {', '.join(unknown)} "
+                          f"(known: {', '.join(ORG_KINDS)})")
+    return kinds
+
+
 def _recurrence(raw: Any, source: str, defaults: dict[str, Any]) -> Recurrence | None:
     if raw is None:
         return None
@@ -324,9 +344,7 @@ def _recurrence(raw: Any, source: str, defaults: dict[str, Any]) -> Recurrence |
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: must be a table")
     period = _choice(raw, "period", PERIODS, "", where)
-    applies_to = _keys(raw.get("applies_to"), where, "applies_to")
-    if not applies_to:
-        raise ConfigError(f"{where}: applies_to names no organisation kind")
+    applies_to = check_kinds(_keys(raw.get("applies_to"), where, "applies_to"), where)
     due_raw = raw.get("due")
     if not isinstance(due_raw, dict):
         raise ConfigError(f"{where}.due: must be a table")
@@ -420,7 +438,7 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
         for name in PERIOD_DATES:
             if name in raw_dates:
                 raise ConfigError(f"{source}: dates.{name}: set by [recurrence]; do not declare it")
-            raw_dates[name] = {"given": "required"}
+            raw_dates[name] = {"given": "required", "names": PERIOD_DATE_NAMES[name]}
     for name, raw in raw_dates.items():
         if not isinstance(raw, dict):
             raise ConfigError(f"{source}: dates.{name}: must be a table")
@@ -439,8 +457,11 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
         not_before = raw.get("not_before")
         if not_before is not None and not_before not in raw_dates:
             raise ConfigError(f"{where}: not_before names unknown date {not_before!r}")
+        past = raw.get("past", False)
+        if not isinstance(past, bool):
+            raise ConfigError(f"{where}: past must be true or false")
         dates[name] = NamedDate(name, names, given, default, raw.get("projected_from"),
-                                month_day, year_of, not_before)
+                                month_day, year_of, not_before, past)
 
     stages = _stages(doc, "stage", source, raw_dates, interpretations, evidence)
     dynamic_stages = _stages(doc, "dynamic_stage", source, raw_dates, interpretations, evidence)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from workflow.core.definition import Definition, Recurrence, parse_definition
+from workflow.core.definition import Definition, Recurrence, check_kinds, parse_definition
 from workflow.core.errors import ConfigError, NotFound
 
 DEFINITIONS = Path(__file__).parent
@@ -100,7 +100,8 @@ def _switch(rec: Recurrence, cfg: dict[str, Any], source: str) -> Recurrence:
     applies_to = cfg.get("applies_to", list(rec.applies_to))
     if not isinstance(applies_to, list) or not all(isinstance(x, str) for x in applies_to):
         raise ConfigError(f"config.toml [obligations] {source}: applies_to must be a list")
-    return replace(rec, enabled=enabled, applies_to=tuple(applies_to))
+    kinds = check_kinds(tuple(applies_to), f"config.toml [obligations] {source}")
+    return replace(rec, enabled=enabled, applies_to=kinds)
 
 
 def read_file(path: Path, interpretations: dict[str, Any] | None = None,

@@ -118,6 +118,16 @@ def sync(s: Session, ctx: Context, case: Case, definition: Definition | None = N
             stage.status = deadlines.NOT_APPLICABLE
             s.add(stage)
     moved += monitoring_service.replan_dynamic(s, ctx, case, defn, existing)
+    for key, stage in existing.items():  # per-period stages closed as not done (or voided so)
+        if key in defn.stages:
+            continue
+        if key in notes and stage.status == OPEN:
+            stage.status, stage.done_on = deadlines.NOT_DONE, notes[key].on
+            stage.evidence = {"date": notes[key].on.isoformat(), "note": notes[key].note}
+            s.add(stage)
+        elif key not in notes and stage.status == deadlines.NOT_DONE:
+            stage.status, stage.done_on, stage.evidence = OPEN, None, None
+            s.add(stage)
     case.state = derive_state(defn, facts.records, planner.dates(), ctx.today)
     if case.state in defn.final_states:
         # a closed case accepts nothing more: what is still open can no longer be done; after
@@ -220,6 +230,8 @@ def open_case(s: Session, ctx: Context, process: str, subject_code: str,
     for name, spec in defn.dates.items():
         if spec.given == "required" and name not in dates:
             raise UsageError(f"date {name} is required", key="error.date_required", name=name)
+        if spec.past and name in dates:
+            not_in_future(dates[name], ctx.today)
     # defaults of the given dates are stored as given: the case keeps what it was opened with
     planner = Planner(defn, ctx.calendar, Facts(dict(dates)))
     for name, spec in defn.dates.items():
@@ -306,6 +318,12 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
         floor = planner.date(floor_name) if floor_name else None
         if floor is not None and not floor.projected:
             floors[name] = floor.date
+        for later in (d for d in defn.dates.values() if d.not_before == name):
+            actual = planner.actual(later.key)
+            if actual is not None and on > actual:  # an actual start after the actual end
+                raise RuleViolation(f"{name} {on} is after {later.key} {actual}",
+                                    key="rule.date_ceiling", event=event, date=on.isoformat(),
+                                    ceiling=actual.isoformat())
     check_event(defn, event, on, evidence, recorded, ctx.today, floors)
     s.add(EventRecord(case_id=case.id, kind=EVENT, event=event, on=on,
                       evidence=evidence or None, actor=ctx.actor, recorded_at=audit.now_iso()))
@@ -332,7 +350,7 @@ def record_not_done(s: Session, ctx: Context, case_id: int | str, stage: str, no
     on = on or ctx.today
     not_in_future(on, ctx.today)
     current = stages_of(s, case).get(stage)
-    if stage not in defn.stages or current is None:
+    if defn.stage_spec(stage) is None or current is None or stage in defn.programme_stages:
         raise RuleViolation(f"no stage {stage!r}", key="rule.unknown_stage", stage=stage,
                             known=", ".join(k for k in stages_of(s, case) if ":" not in k))
     if current.status != OPEN:
@@ -458,13 +476,15 @@ def working_days_left(cal, due: date | None, today: date) -> int | None:
     return n if due >= today else -max(1, n)
 
 
-def next_events(defn: Definition, state: str, recorded: dict[str, date]) -> list[str]:
+def next_events(defn: Definition, state: str, recorded: dict[str, date],
+                closed: frozenset[str] = frozenset()) -> list[str]:
     """What may be recorded next: the events the state accepts that are not yet recorded
-    (repeatable ones always), the case-closing ones last. The one rule the CLI, the web form
-    and the service share."""
+    (repeatable ones always) and do not complete a stage already closed, the case-closing ones
+    last. The one rule the CLI, the web form and the service share."""
     machine = CaseMachine(defn, state)
     allowed = [e for e in machine.allowed()
-               if defn.events[e].repeatable or e not in recorded]
+               if (defn.events[e].repeatable or e not in recorded)
+               and defn.events[e].completes not in closed]
     return sorted(allowed, key=lambda e: defn.events[e].terminal)
 
 
@@ -521,7 +541,9 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
         "fields": case.fields or {},
         "dates": dates,
         "responsible": owner.login if owner else None,
-        "next_events": next_events(defn, state, recorded),
+        "next_events": next_events(defn, state, recorded, frozenset(
+            k for k, st in stages.items() if st.status in (deadlines.NOT_DONE,
+                                                          deadlines.NOT_APPLICABLE))),
         "stages": rows,
         "records": [{"id": r.id, "kind": r.kind, "event": r.event, "on": r.on,
                      "note": r.note, "void": r.voided_by_id is not None,

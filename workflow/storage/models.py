@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-ORG_KINDS = ("central_body", "committee", "territorial_department", "akimat", "department",
-             "district_akimat", "quasi_state")
+from workflow.core.definition import ORG_KINDS  # noqa: E402,F401  (one list of kinds)
+
 ROLES = ("officer", "manager", "admin")
 OPEN, DONE_ON_TIME, DONE_LATE = "open", "done_on_time", "done_late"
 NOT_APPLICABLE = "not_applicable"
