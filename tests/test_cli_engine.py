@@ -553,7 +553,7 @@ def test_officer_records_the_whole_analysis_then_the_audit_log_catches_an_edit(
         args = ("record", aid, event, "--date", on, *evidence)
         if event == "analysis_start":  # the human form once
             shown = ok(merzim_db(*args, today=on))
-            assert f"Recorded analysis_start for analysis #{aid}." in shown
+            assert f"Recorded analysis_start for case #{aid}." in shown
             assert "Next: discussion_announcement" in shown
             continue
         current = ok_json(merzim_db(*args, "--json", today=on))  # recorded on the day
@@ -626,7 +626,7 @@ def test_refused_records_and_lookups_exit_with_their_code_and_change_nothing(
         # a hard prerequisite missing (I-10): plan approval before the note; the state (planned
         # until the start) accepts the note, not the plan
         (("record", aid, "action_plan", "--date", "2026-02-09", "--number", "1",
-          "--signed-by", "Head"), {}, 3, ("action_plan", "'planned'", "analytic_note")),
+          "--signed-by", "Head"), {}, 3, ("action_plan", "analytic_note", "first")),
         (("record", "9999", "start_announcement", "--date", "2026-02-09", "--url", LINK), {}, 4,
          ("9999",)),
         ((*announce, "--date", "2026-02-30", "--url", LINK), {}, 2, ("2026-02-30",)),
@@ -675,7 +675,7 @@ def test_refused_records_and_lookups_exit_with_their_code_and_change_nothing(
         (("void", aid, "order", "--note", "   "), day),
     ])
     for result, (code, *fragments) in zip(results, [
-            (2, "--note"), (3, "order", "not open"), (3, "publication"), (2, "--note")],
+            (2, "reason"), (3, "order", "not open"), (3, "publication"), (2, "reason")],
             strict=True):
         refused(result, code, *fragments)
     assert dump_tables(engine) == before

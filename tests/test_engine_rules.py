@@ -430,9 +430,12 @@ def test_every_event_a_state_does_not_accept_or_already_has_is_refused_and_chang
             if event else []
         refusals = 0
         for illegal in EVENTS:
+            needs = ctx.definition.prerequisites(ctx.definition.events[illegal])
             if illegal in recorded:  # not repeatable: refused whatever the state
                 key = "rule.already_recorded"
-            elif illegal not in ALLOWED[after]:  # a hard prerequisite missing (I-10)
+            elif any(n not in recorded for n in needs):  # a hard prerequisite missing (I-10)
+                key = "rule.prerequisite"
+            elif illegal not in ALLOWED[after]:
                 key = "rule.not_allowed"
             else:
                 continue
@@ -454,16 +457,16 @@ def test_action_plan_before_the_note_is_signed_is_refused(db, ctx):
     record_upto(db, ctx, aid, "analysis_end")
     err = refused(db, lambda s: svc.record_event(s, ctx, aid, "action_plan", date(2026, 4, 20),
                                                  EVIDENCE["action_plan"]),
-                  key="rule.not_allowed")
-    assert err.params["state"] == "ended"
-    assert err.params["allowed"] == ", ".join(ALLOWED["ended"])
+                  key="rule.prerequisite")  # the hard prerequisite, named (I-10)
+    assert (err.params["event"], err.params["other"]) == ("action_plan", "analytic_note")
 
 
 def test_publication_of_a_planned_analysis_is_refused(db, ctx):
     aid = plan(db, ctx)
-    refused(db, lambda s: svc.record_event(s, ctx, aid, "publication", date(2026, 2, 1),
-                                           EVIDENCE["publication"]),
-            key="rule.not_allowed")
+    err = refused(db, lambda s: svc.record_event(s, ctx, aid, "publication", date(2026, 2, 1),
+                                                 EVIDENCE["publication"]),
+                  key="rule.prerequisite")
+    assert err.params["other"] == "analytic_note"  # the first of its prerequisites missing
 
 
 def test_start_announced_twice_is_refused(db, ctx):
@@ -542,21 +545,15 @@ def test_nothing_can_be_recorded_after_cancel(db, ctx, cancelled_after):
     record(db, ctx, aid, "cancel", date(2026, 5, 15))
     assert state(db, aid) == "cancelled"
     before = dump_tables(db)
-    done = {"cancel"} | ({e for e, _, _ in ON_TIME[:[e for e, _, _ in ON_TIME].index(
-        cancelled_after) + 1]} if cancelled_after else set())
     for event in EVENTS:
-        # an event recorded before the cancel (and the cancel itself) is refused as already
-        # recorded; every other one because the case is closed
-        key = "rule.already_recorded" if event in done else "rule.case_closed"
+        # every event, recorded before the cancel or not, is refused because the case is closed
         refused(db, lambda s, event=event: svc.record_event(s, ctx, aid, event, date(2026, 5, 20),
                                                             EVIDENCE[event]),
-                key=key, before=before)
+                key="rule.case_closed", before=before)
     err = refused(db, lambda s: svc.record_event(s, ctx, aid, "positions_list",
                                                  date(2026, 5, 20), EVIDENCE["positions_list"]),
-                  key="rule.case_closed" if cancelled_after != "action_plan"
-                  else "rule.already_recorded", before=before)
-    if cancelled_after != "action_plan":
-        assert err.params["state"] == "Cancelled"
+                  key="rule.case_closed", before=before)
+    assert err.params["state"] == "Cancelled"
     # nor can a stage of a closed case be closed as not done
     refused(db, lambda s: svc.record_not_done(s, ctx, aid, "monitoring", "no longer needed"),
             key="rule.case_closed", before=before)

@@ -166,8 +166,10 @@ def test_no_monitoring_stage_before_the_note(db, ctx):
     aid = plan(db, ctx)
     record_upto(db, ctx, aid, "analysis_end")
     assert monitoring_stages(db, aid) == {}
-    refused(db, lambda s: svc.record_event(s, ctx, aid, "monitoring_report", date(2026, 1, 5),
-                                           {"period": "2025Q4"}), key="rule.not_allowed")
+    err = refused(db, lambda s: svc.record_event(s, ctx, aid, "monitoring_report",
+                                                 date(2026, 1, 5), {"period": "2025Q4"}),
+                  key="rule.prerequisite")  # monitoring needs the note (I-10)
+    assert err.params["other"] == "analytic_note"
 
 
 def test_report_deadlines_appear_in_due_and_overdue(db, ctx, noted, make_ctx):

@@ -292,14 +292,14 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
     facts = facts_of(s, case, rows)
     recorded = facts.recorded()
     spec = defn.events.get(event)
-    if (spec is not None and event in recorded and not spec.repeatable):
-        raise RuleViolation(f"{event} is already recorded", key="rule.already_recorded",
-                            event=event, date=recorded[event].isoformat())
     planner = Planner(defn, ctx.calendar, facts)
     state = derive_state(defn, facts.records, planner.dates(), ctx.today)
     if state in defn.final_states:
         raise RuleViolation(f"case {case.id} is {state}", key="rule.case_closed", id=case.id,
                             state=defn.states[state].get(ctx.language, state))
+    if (spec is not None and event in recorded and not spec.repeatable):
+        raise RuleViolation(f"{event} is already recorded", key="rule.already_recorded",
+                            event=event, date=recorded[event].isoformat())
     if spec is not None:  # "X needs Y first" before "not now": the rule the officer can act on
         for before in defn.prerequisites(spec):
             if before not in recorded:
