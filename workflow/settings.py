@@ -19,6 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "process": {"definition": "internal_risk_analysis"},
     "calendar": {},
     "interpretations": {},
+    "audit": {"checkpoint": ""},
 }
 
 
@@ -34,6 +35,8 @@ class Settings:
     calendar: dict[str, Any] = field(default_factory=dict)
     interpretations: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    # the audit chain's head outside the database (None: next to a SQLite file, else none)
+    audit_checkpoint: Path | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -103,6 +106,12 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
         if not db_path.is_absolute() and path is not None:
             db_path = path.resolve().parent / db_path
         url = f"sqlite:///{db_path}"
+    checkpoint = str((data.get("audit") or {}).get("checkpoint") or "")
+    audit_checkpoint = None
+    if checkpoint:
+        audit_checkpoint = Path(checkpoint)
+        if not audit_checkpoint.is_absolute() and path is not None:
+            audit_checkpoint = path.resolve().parent / audit_checkpoint
     return Settings(
         path=path,
         timezone=timezone,
@@ -112,4 +121,5 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
         calendar=data.get("calendar") or {},
         interpretations=data.get("interpretations") or {},
         raw=data,
+        audit_checkpoint=audit_checkpoint,
     )

@@ -425,9 +425,12 @@ def audit_verify(as_json: bool = JSON) -> None:
         result = audit.verify(s)
     if as_json:
         emit_json({"ok": result.ok, "checked": result.checked,
-                   "first_bad_id": result.first_bad_id, "problem": result.problem})
+                   "first_bad_id": result.first_bad_id, "problem": result.problem,
+                   "checkpoint": result.checkpoint})
     elif result.ok:
         _print(STATE.t("audit.ok", n=result.checked))
+        _print(STATE.t("audit.checkpoint_ok", path=result.checkpoint) if result.checkpoint
+               else STATE.t("audit.no_checkpoint"))
     if not result.ok:  # one line on stderr and exit 3, like every refusal
         raise RuleViolation(f"audit log broken at record {result.first_bad_id}", key="audit.bad",
                             id=result.first_bad_id, problem=result.problem)

@@ -9,12 +9,16 @@ from workflow.core.definition import Definition
 from workflow.core.errors import ConfigError
 from workflow.definitions import load_definition
 from workflow.settings import Settings
+from workflow.storage import checkpoint
 from workflow.storage.db import make_engine
 
 
 def engine(settings: Settings):
-    """The database engine of the configured URL."""
-    return make_engine(settings.database_url)
+    """The database engine of the configured URL (with its audit checkpoint file, if set)."""
+    eng = make_engine(settings.database_url)
+    if settings.audit_checkpoint is not None:
+        checkpoint.configure(eng, settings.audit_checkpoint)
+    return eng
 
 
 def calendar(settings: Settings, language: str | None = None) -> KazakhstanCalendar:

@@ -43,7 +43,7 @@ def upgrade(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
-HEAD_REVISION = "0004"  # the newest migration (a test checks it against workflow/migrations)
+HEAD_REVISION = "0005"  # the newest migration (a test checks it against workflow/migrations)
 
 
 def is_newer(rev: str) -> bool:
@@ -63,6 +63,17 @@ def revision(engine: Engine) -> str | None:
         return None
     with engine.connect() as conn:
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+def begin_write(s: Session) -> None:
+    """On SQLite, take the database's write lock now (BEGIN IMMEDIATE), before reading what the
+    transaction's writes depend on; a transaction that has already written holds it. Other
+    backends lock rows or use advisory locks instead: nothing to do."""
+    conn = s.connection()
+    if conn.dialect.name != "sqlite":
+        return
+    if not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session(engine: Engine) -> Session:
