@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
@@ -23,6 +25,28 @@ from workflow.settings import Settings
 
 HERE = Path(__file__).parent
 STATUS = {NotFound: 404, RuleViolation: 409, UsageError: 422}
+FEED_TOKEN = re.compile(r"/ics/[^/?#]+")
+
+
+def redacted(path: str) -> str:
+    """A request path fit for logs: a calendar feed's secret token is left out."""
+    return FEED_TOKEN.sub("/ics/[token].ics", path)
+
+
+class _RedactFeedTokens(logging.Filter):
+    """Keep feed tokens out of the web server's access log (uvicorn logs the path)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) >= 3 \
+                and isinstance(record.args[2], str):
+            record.args = (*record.args[:2], redacted(record.args[2]), *record.args[3:])
+        return True
+
+
+def _redact_access_log() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _RedactFeedTokens) for f in access.filters):
+        access.addFilter(_RedactFeedTokens())
 
 
 def status_of(exc: MerzimError) -> int:
@@ -37,6 +61,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     app = FastAPI(title="merzim", version="0.1.0", docs_url="/api/docs", redoc_url=None,
                   openapi_url="/openapi.json")
     app.state.settings, app.state.engine = settings, engine
+    _redact_access_log()
     app.state.calendar, app.state.definition = calendar, definition
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["today_iso"] = lambda: date.today().isoformat()
@@ -123,7 +148,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                 user = auth.api_user(s, header[7:].strip())
                 who = user.login if user else "bad-token"
             audit.append(s, f"web:{who}", "refused", "request", request.method,
-                         {"path": request.url.path[:200], "key": key, "status": code})
+                         {"path": redacted(request.url.path)[:200], "key": key, "status": code})
             s.commit()
 
     return app

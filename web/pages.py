@@ -30,13 +30,13 @@ from web.deps import (
     page_viewer,
 )
 from workflow import services as svc
-from workflow.core.errors import MerzimError, RuleViolation, UsageError
+from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.core.machine import AnalysisMachine
 from workflow.i18n import LANGUAGES, Translator
 from workflow.reminders import outbox as ob
 from workflow.services import accounts as auth
 from workflow.storage import audit
-from workflow.storage.models import ApiToken, CalendarFeed, Organisation
+from workflow.storage.models import ApiToken, CalendarFeed, Organisation, User
 
 router = APIRouter(include_in_schema=False)
 MAX_FIELD = 500
@@ -126,7 +126,7 @@ def login(request: Request, login: str = Form(""), password: str = Form(""),
     if not cookie or not csrf or not secrets.compare_digest(cookie, csrf):
         return render(request, None, "login.html", status=403, csrf=cookie, next=_safe_next(next),
                       error=t("error.csrf"))
-    result = auth.authenticate(s, login[:100], password[:200])
+    result = auth.authenticate(s, login[:100], password)
     if result.user is None:
         s.commit()
         message = t(result.error, minutes=result.minutes)
@@ -371,7 +371,7 @@ def outbox_retry(request: Request, csrf: str = Form(""), message_id: str = Form(
     ident = _int(message_id, "id")
     visible = [r.id for r in _outbox_rows(pc) if r.status == ob.FAILED]
     if ident and ident not in visible:
-        raise svc.NotFound(key="notfound.generic")
+        raise NotFound(key="notfound.generic")
     n = ob.retry(pc.s, [ident] if ident else visible) if (ident or visible) else 0
     audit.append(pc.s, f"web:{pc.viewer.login}", "outbox.retry", "outbox", ident or "*", {"n": n})
     pc.s.commit()
@@ -448,10 +448,10 @@ def revoke_token(token_id: str, csrf: str = Form(""), pc: PageContext = Depends(
 def ics(request: Request, token: str, s: Session = Depends(db)):
     feed = auth.feed_for(s, token)
     if feed is None:
-        raise svc.NotFound(key="notfound.feed")
-    owner = s.get(svc.User, feed.owner_id)
+        raise NotFound(key="notfound.feed")
+    owner = s.get(User, feed.owner_id)
     if owner is None or not owner.active:
-        raise svc.NotFound(key="notfound.feed")
+        raise NotFound(key="notfound.feed")
     from web.access import viewer_for
 
     viewer: Viewer = viewer_for(s, owner)
@@ -460,7 +460,7 @@ def ics(request: Request, token: str, s: Session = Depends(db)):
     if feed.scope == "organisation":
         org = s.get(Organisation, feed.organisation_id)
         if not viewer.sees_org(org):  # the owner moved: the feed shows nothing outside
-            raise svc.NotFound(key="notfound.feed")
+            raise NotFound(key="notfound.feed")
         rows = [r for r in svc.open_stages(s, ctx, org.code) if viewer.sees_path(r["subject_path"])]
         name = f"merzim — {org.name}"
     else:
