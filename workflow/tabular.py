@@ -13,16 +13,29 @@ from openpyxl.styles import Font
 
 from workflow.core.errors import UsageError
 
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP: CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _illegal_free(text: str) -> str:
+    """Text without the control characters XLSX cannot hold (openpyxl refuses them)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
 
 def table_xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
+    """An XLSX sheet; every text cell is stored as text, never as a formula."""
     wb = Workbook()
     ws = wb.active
-    ws.title = title[:31]
-    ws.append(header)
+    ws.title = _illegal_free(title)[:31] or "Sheet"
+    for values in [header, *rows]:
+        ws.append([_illegal_free(v) if isinstance(v, str) else v for v in values])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # openpyxl took "=..." for a formula
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for row in rows:
-        ws.append(row)
     for col in ws.columns:
         width = max(len(str(c.value or "")) for c in col)
         ws.column_dimensions[col[0].column_letter].width = min(max(10, width + 2), 60)
@@ -32,15 +45,24 @@ def table_xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
     return buf.getvalue()
 
 
+def csv_cell(value: Any) -> Any:
+    """One CSV cell: dates in ISO form, text that a spreadsheet would run as a formula
+    neutralised with a leading apostrophe (OWASP's recommendation); numbers as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def table_csv(header: list[str], rows: list[list[Any]]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else (v.isoformat() if isinstance(v, date) else v)
-                         for v in row])
+    for row in [header, *rows]:
+        writer.writerow([csv_cell(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 correctly
-
 
 
 def read_rows(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
