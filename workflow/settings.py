@@ -20,6 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "calendar": {},
     "interpretations": {},
     "audit": {"checkpoint": ""},
+    "import": {"rows": 10_000, "megabytes": 50},
 }
 
 
@@ -37,6 +38,8 @@ class Settings:
     raw: dict[str, Any] = field(default_factory=dict)
     # the audit chain's head outside the database (None: next to a SQLite file, else none)
     audit_checkpoint: Path | None = None
+    import_rows: int = 10_000  # rows of an imported CSV/XLSX, blank rows not counted
+    import_megabytes: int = 50  # size of an imported file (an XLSX unpacked)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -112,6 +115,12 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
         audit_checkpoint = Path(checkpoint)
         if not audit_checkpoint.is_absolute() and path is not None:
             audit_checkpoint = path.resolve().parent / audit_checkpoint
+    limits = {}
+    for key in ("rows", "megabytes"):
+        value = (data.get("import") or {}).get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"import.{key}: {value!r} is not a whole number of 1 or more")
+        limits[key] = value
     return Settings(
         path=path,
         timezone=timezone,
@@ -122,4 +131,6 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
         interpretations=data.get("interpretations") or {},
         raw=data,
         audit_checkpoint=audit_checkpoint,
+        import_rows=limits["rows"],
+        import_megabytes=limits["megabytes"],
     )

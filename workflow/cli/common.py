@@ -67,6 +67,15 @@ def parse_date(text: str, what: str = "date") -> date:
                          what=what, value=text) from None
 
 
+def read_table(path, required: tuple[str, ...]) -> list[dict[str, str]]:
+    """The rows of an imported CSV/XLSX file, within the [import] limits of config.toml."""
+    from workflow.tabular import Limits, read_rows
+
+    settings = STATE.settings
+    return read_rows(path, required, Limits(rows=settings.import_rows,
+                                            megabytes=settings.import_megabytes))
+
+
 def parse_int(text: str, what: str) -> int:
     try:
         return int(text.strip())

@@ -19,10 +19,10 @@ from workflow.cli.common import (
     lazy,
     parse_date,
     parse_int,
+    read_table,
     unit_of_work,
 )
 from workflow.core.errors import ConfigError, MerzimError, RuleViolation, UsageError
-from workflow.tabular import read_rows
 
 svc = lazy("workflow.services")
 
@@ -136,7 +136,7 @@ def org_list(under: str = typer.Option(None, "--under", help="Only this subtree.
 def org_import(file: Path = typer.Argument(..., help="CSV: code,name,kind,parent"),
                as_json: bool = JSON) -> None:
     """Add organisations from a CSV file; nothing is added if any row is wrong."""
-    rows = read_rows(file, ("code", "name", "kind", "parent"))
+    rows = read_table(file, ("code", "name", "kind", "parent"))
     with unit_of_work() as s:
         added = [o.code for o in svc.import_orgs(s, context(), rows)]
     emit_json({"added": added}) if as_json else _print(STATE.t("org.imported", n=len(added)))
@@ -271,7 +271,7 @@ def analysis_import(file: Path = typer.Argument(..., help="CSV or XLSX: subject,
                                                 "start, end"),
                     as_json: bool = JSON) -> None:
     """Plan every analysis of a schedule file; nothing is stored if any row is refused."""
-    rows = read_rows(file, ("subject", "object", "start", "end"))
+    rows = read_table(file, ("subject", "object", "start", "end"))
     ctx = context()
     out = []
     with unit_of_work() as s:

@@ -71,9 +71,9 @@ def rec_status(rec: str = typer.Argument(..., help="Recommendation id."),
 
 
 def _read(path: Path) -> list[dict[str, str]]:
-    from workflow.tabular import read_rows
+    from workflow.cli.common import read_table
 
-    return read_rows(path, ms.PLAN_COLUMNS)
+    return read_table(path, ms.PLAN_COLUMNS)
 
 
 @plan_app.command("import")
