@@ -111,7 +111,7 @@ API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p
            "/api/v1/analyses", "/api/v1/analyses/{edu}", "/api/v1/overdue", "/api/v1/due"]
 API_POST = ["/api/v1/analyses/{edu}/events"]
 PUBLIC = {"/login", "/lang/{code}", "/ics/{token}.ics", "/openapi.json", "/api/docs",
-          "/docs/oauth2-redirect"}
+          "/api/docs/{asset}"}
 
 COVERED_TEMPLATES = {
     "/", "/overdue", "/overdue.{fmt}", "/due", "/analyses/{analysis_id}",

@@ -58,7 +58,7 @@ def status_of(exc: MerzimError) -> int:
 
 def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                definition: Definition) -> FastAPI:
-    app = FastAPI(title="merzim", version="0.1.0", docs_url="/api/docs", redoc_url=None,
+    app = FastAPI(title="merzim", version="0.1.0", docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json")
     app.state.settings, app.state.engine = settings, engine
     _redact_access_log()
@@ -69,7 +69,9 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    from web import api, pages, score_page
+    from web import api, api_docs, pages, score_page
+
+    app.include_router(api_docs.router)
 
     app.include_router(score_page.router)
     app.include_router(pages.router)
@@ -128,6 +130,8 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
             response.headers.setdefault(
                 "Content-Security-Policy",
                 "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'")
+        if not request.url.path.startswith(("/static/", "/api/docs/")):
+            # pages, exports, the API and feeds hold what a viewer may see: no cache keeps them
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
