@@ -10,12 +10,14 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError, OperationalError
 
 from calendars import KazakhstanCalendar
+from calendars.errors import CalendarError
 from web.deps import ApiAuthRequired, LoginRequired
 from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
@@ -103,6 +105,39 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                                           {"t": t, "message": message, "code": code,
                                            "viewer": None, "lang": t.language},
                                           status_code=code)
+
+    async def _usage(request: Request, key: str, **params) -> Response:
+        exc = UsageError(key=key, **params)
+        return await _domain(request, exc)
+
+    @app.exception_handler(CalendarError)
+    async def _calendar(request: Request, exc: CalendarError):
+        """A date outside the calendar's years (e.g. a page's as_of): 422, not 500."""
+        return await _usage(request, "error.date_outside", first=calendar.first_year,
+                            last=calendar.last_year, detail=str(exc))
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, _exc: Exception):
+        """A number no column holds (an id above 2^63): 422, not 500."""
+        return await _usage(request, "error.number_out_of_range")
+
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: OperationalError):
+        """SQLite busy past its timeout (a long import holds the write lock): 503 and
+        Retry-After, not 500. Any other database failure stays a 500."""
+        if "locked" not in str(exc.orig).lower() and "busy" not in str(exc.orig).lower():
+            raise exc
+        t = Translator(request.cookies.get("merzim_lang") or settings.language)
+        message = t("error.db_busy")
+        headers = {"Retry-After": "5", "Cache-Control": "no-store"}
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "error.db_busy", "message": message},
+                                status_code=503, headers=headers)
+        return templates.TemplateResponse(request, "error.html",
+                                          {"t": t, "message": message, "code": 503,
+                                           "viewer": None, "lang": t.language},
+                                          status_code=503, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):

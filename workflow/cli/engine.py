@@ -420,8 +420,12 @@ def replan(as_json: bool = JSON) -> None:
 def audit_verify(as_json: bool = JSON) -> None:
     """Check the hash chain of the audit log; name the first bad record."""
     from workflow.storage import audit
+    from workflow.storage.db import damage
 
     with unit_of_work() as s:
+        problem = damage(s)
+        if problem:
+            raise RuleViolation("database file damaged", key="audit.corrupt", detail=problem)
         result = audit.verify(s)
     if as_json:
         emit_json({"ok": result.ok, "checked": result.checked,

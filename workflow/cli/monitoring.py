@@ -8,7 +8,16 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from workflow.cli.common import STATE, context, emit_json, lazy, parse_date, parse_int, unit_of_work
+from workflow.cli.common import (
+    STATE,
+    context,
+    emit_json,
+    lazy,
+    parse_date,
+    parse_int,
+    unit_of_work,
+    write_file,
+)
 from workflow.core.errors import UsageError
 
 ms = lazy("workflow.services.monitoring")
@@ -101,7 +110,7 @@ def plan_export(file: Path = typer.Argument(..., help="Where to write (.xlsx or 
     header = ["measure", "completion_form", "deadline", "responsible", "person", "recommendation"]
     body = [[r[h] for h in header] for r in rows]
     data = table_xlsx("plan", header, body) if file.suffix.lower() == ".xlsx" else table_csv(header, body)
-    file.write_bytes(data)
+    write_file(file, data)
     emit_json({"file": str(file), "rows": len(rows)}) if as_json else STATE.console.print(
         STATE.t("plan.exported", n=len(rows), file=str(file)))
 
@@ -160,8 +169,8 @@ def positions_export(org: str = typer.Argument(..., help="Region or central body
         from workflow.tabular import table_csv, table_xlsx
 
         body = [[r[h] for h in header] for r in rows]
-        file.write_bytes(table_xlsx("positions", header, body) if file.suffix.lower() == ".xlsx"
-                         else table_csv(header, body))
+        write_file(file, table_xlsx("positions", header, body) if file.suffix.lower() == ".xlsx"
+                   else table_csv(header, body))
     if as_json:
         emit_json({"org": org, "positions": rows})
         return

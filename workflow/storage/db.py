@@ -11,10 +11,10 @@ from sqlmodel import Session, create_engine
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, busy_seconds: float = 30) -> Engine:
     """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": busy_seconds})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -74,6 +74,15 @@ def begin_write(s: Session) -> None:
         return
     if not conn.connection.dbapi_connection.in_transaction:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def damage(s: Session) -> str | None:
+    """What SQLite's `PRAGMA quick_check` finds wrong with the file (None: nothing; other
+    backends check their own pages)."""
+    if s.get_bind().dialect.name != "sqlite":
+        return None
+    rows = [r[0] for r in s.connection().exec_driver_sql("PRAGMA quick_check").fetchall()]
+    return None if rows == ["ok"] else "; ".join(rows[:3])
 
 
 def session(engine: Engine) -> Session:
