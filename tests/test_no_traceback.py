@@ -205,3 +205,20 @@ def test_a_full_disk_is_one_line(merzim, tmp_path):
         filler.unlink()
     finally:
         subprocess.run(["umount", "-l", str(disk)])
+
+
+def test_a_nul_character_in_input_is_refused_on_every_backend(web):
+    api = web.api("asel")
+    b = web.browser("asel")
+    csrf = web.csrf(b)
+    before = web.dump()
+    edu = web.analyses["edu"]
+    r = api.post(f"/api/v1/analyses/{edu}/events",
+                 json={"event": "order", "date": "2025-11-19", "number": "1\u00002"})
+    assert r.status_code == 422 and r.json()["error"] == "error.nul_in_input"
+    r = b.post(f"/analyses/{edu}/events", data={"csrf": csrf, "event": "order",
+                                                "date": "2025-11-19", "number": "1\x002"})
+    assert r.status_code == 422 and en("error.nul_in_input") in r.text
+    assert r.headers["cache-control"] == "no-store"
+    assert b.get("/overdue?org=%00").status_code == 422
+    assert web.dump() == before

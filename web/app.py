@@ -118,8 +118,11 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
 
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)
-    async def _out_of_range(request: Request, _exc: Exception):
-        """A number no column holds (an id above 2^63): 422, not 500."""
+    async def _out_of_range(request: Request, exc: Exception):
+        """A number no column holds (an id above 2^63), or text PostgreSQL cannot store (a NUL
+        character): 422, not 500."""
+        if "nul" in str(getattr(exc, "orig", exc)).lower():
+            return await _usage(request, "error.nul_in_input")
         return await _usage(request, "error.number_out_of_range")
 
     @app.exception_handler(OperationalError)
@@ -128,16 +131,34 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         Retry-After, not 500. Any other database failure stays a 500."""
         if "locked" not in str(exc.orig).lower() and "busy" not in str(exc.orig).lower():
             raise exc
+        return plain_refusal(request, "error.db_busy", 503,
+                             {"Retry-After": "5", "Cache-Control": "no-store"})
+
+    def plain_refusal(request: Request, key: str, code: int, headers: dict | None = None):
+        """A refusal answered without the database (it is busy, or the input cannot reach it)."""
         t = Translator(request.cookies.get("merzim_lang") or settings.language)
-        message = t("error.db_busy")
-        headers = {"Retry-After": "5", "Cache-Control": "no-store"}
+        message = t(key)
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": "error.db_busy", "message": message},
-                                status_code=503, headers=headers)
+            return JSONResponse({"error": key, "message": message}, status_code=code,
+                                headers=headers)
         return templates.TemplateResponse(request, "error.html",
-                                          {"t": t, "message": message, "code": 503,
+                                          {"t": t, "message": message, "code": code,
                                            "viewer": None, "lang": t.language},
-                                          status_code=503, headers=headers)
+                                          status_code=code, headers=headers)
+
+    @app.middleware("http")
+    async def _no_nul(request: Request, call_next):
+        """A NUL character in the address or a form/JSON body: 422 on every backend (PostgreSQL
+        cannot store one, SQLite would)."""
+        nul = "%00" in request.url.query or "\x00" in request.url.path
+        kind = request.headers.get("content-type", "")
+        if not nul and request.method in ("POST", "PUT", "PATCH") and kind.startswith(
+                ("application/x-www-form-urlencoded", "application/json")):
+            body = await request.body()
+            nul = b"%00" in body or b"\x00" in body or b"\\u0000" in body
+        if nul:
+            return plain_refusal(request, "error.nul_in_input", 422)
+        return await call_next(request)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):

@@ -86,6 +86,8 @@ def unexpected_error(exc: BaseException) -> MerzimError:
     detail = detail[0] if detail else type(exc).__name__
     low = detail.lower()
     if isinstance(exc, OverflowError | DataError):
+        if "nul" in low:
+            return UsageError(key="error.nul_in_input")
         return UsageError(key="error.number_out_of_range")
     if isinstance(exc, OperationalError) and ("locked" in low or "busy" in low):
         return MerzimError(key="error.db_busy_cli")
