@@ -144,3 +144,54 @@ def test_the_login_form_and_user_password_accept_the_same_longest_password(web):
     assert web.post_login(web.client(), "timur", longest).status_code == 303
     # longer: refused, not cut to the limit and let in
     assert web.post_login(web.client(), "timur", longest + "p").status_code == 401
+
+
+def test_forty_parallel_guesses_over_http_against_two_web_processes(db_url, make_ctx, tmp_path):
+    """The issue's measurement, end to end: `merzim serve --workers 2`, 40 parallel POST /login
+    with wrong passwords, then the right one; every answer is the same 401."""
+    import signal
+    import subprocess
+    import time
+
+    import httpx
+
+    from tests.test_serve_workers import CSRF, SCRIPT, env_for, free_port
+
+    uid = _account(db_url, make_ctx)
+    port = free_port()
+    proc = subprocess.Popen([str(SCRIPT), "serve", "--workers", "2", "--no-worker", "--port",
+                             str(port)], env=env_for(db_url), cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+
+    def attempt(password: str) -> tuple[int, str]:
+        with httpx.Client(base_url=base, follow_redirects=False, timeout=60) as c:
+            token = CSRF.search(c.get("/login").text).group(1)
+            r = c.post("/login", data={"login": "marat", "password": password, "csrf": token})
+            message = re.search(r'<p class="error" role="alert">([^<]*)</p>', r.text)
+            return r.status_code, message.group(1) if message else r.text[:100]
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/login", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the server did not come up"
+            time.sleep(0.3)
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            answers = list(pool.map(attempt, [f"wrong-guess-{i:02}" for i in range(40)]))
+        assert answers == [(401, en("login.failed"))] * 40
+        assert attempt(PASSWORD) == (401, en("login.failed"))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    user, actions = _outcome(db_url, uid)
+    assert user.locked_until is not None
+    assert actions.count("login.failed") == 4 and actions.count("login.locked") == 37
