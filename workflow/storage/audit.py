@@ -75,6 +75,7 @@ def _note_head(session: Session, rec: AuditRecord) -> None:
             session.info[_HEAD + ".listening"] = True
             event.listen(session, "after_commit", _after_commit)
             event.listen(session, "after_rollback", _after_rollback)
+            event.listen(session, "after_soft_rollback", _after_soft_rollback)
     pending["head"] = checkpoint.Head(rec.id, rec.hash)
 
 
@@ -102,6 +103,13 @@ def _after_commit(session: Session) -> None:
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(_HEAD, None)
+
+
+def _after_soft_rollback(session: Session, previous_transaction) -> None:
+    """A savepoint rolled back may have held the noted head: do not move the checkpoint."""
+    pending = session.info.get(_HEAD)
+    if pending is not None and previous_transaction.nested:
+        pending["ok"] = False
 
 
 @dataclass(frozen=True)
