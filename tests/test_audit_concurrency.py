@@ -139,3 +139,23 @@ def test_a_log_forked_before_the_upgrade_keeps_its_records_and_refuses_new_forks
         with pytest.raises(IntegrityError):
             s.commit()
     eng.dispose()
+
+
+def test_several_merzim_processes_writing_at_once_leave_audit_verify_intact(merzim_db, db_url):
+    """The acceptance check: concurrent writers from several processes (the CLI here), then
+    `merzim audit verify` passes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    assert merzim_db("init").returncode == 0
+    assert merzim_db("org", "add", "ROOT", "--name", "Root", "--kind", "akimat").returncode == 0
+
+    def add(i: int):
+        return merzim_db("org", "add", f"O{i}", "--name", f"Org {i}", "--kind", "department",
+                         "--parent", "ROOT")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        runs = list(pool.map(add, range(12)))
+    assert [r.returncode for r in runs] == [0] * 12, [r.stderr for r in runs if r.returncode]
+    run = merzim_db("audit", "verify")
+    assert run.returncode == 0, run.stderr
+    assert "13 records checked" in run.stdout  # init writes none; ROOT and the twelve
