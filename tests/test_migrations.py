@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from tests.conftest import dump_tables
 from workflow.storage import audit
-from workflow.storage.db import alembic_config, make_engine, upgrade
+from workflow.storage.db import HEAD_REVISION, alembic_config, make_engine, upgrade
 
 
 def test_database_of_the_first_release_upgrades_with_its_data(tmp_path):
@@ -166,7 +166,7 @@ def test_a_database_of_the_previous_head_upgrades_with_everything_intact(old_eng
         records = conn.execute(text(
             "SELECT id, case_id, kind, event, \"on\", voided_by_id FROM event_record ORDER BY id")
         ).all()
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD_REVISION
     norm = lambda v: v if isinstance(v, str) or v is None else v.isoformat()  # noqa: E731
     assert [(r[0], r[1], r[2], r[3], r[4], r[5], norm(r[6]), r[7]) for r in cases] == [
         (1, "internal_risk_analysis", 2, 1, 2, "in_progress", "2026-03-02", 1),

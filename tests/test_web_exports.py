@@ -76,8 +76,9 @@ def test_overdue_xlsx_has_the_rows_and_dates_of_the_api(world: Web):
             r = b.get(f"/overdue.xlsx?{query}")
             assert r.status_code == 200, (login, query)
             assert r.headers["content-type"] == XLSX
+            name = f"overdue-{TODAY.isoformat()}.xlsx"
             assert r.headers["content-disposition"] == (
-                f'attachment; filename="overdue-{TODAY.isoformat()}.xlsx"')
+                f'attachment; filename="{name}"; filename*=UTF-8\'\'{name}')
             title, rows = read_xlsx(r.content)
             assert title == en("nav.overdue")
             assert rows[0] == LIST_HEADER

@@ -202,6 +202,7 @@ class Web:
     def token(self, login: str, name: str = "tests") -> str:
         if self.cache and login in self._tokens:
             return self._tokens[login]
+        self.ensure_password(login)  # first: a new password revokes the user's tokens
         with Session(self.engine) as s:
             tok = auth.create_api_token(s, svc.get_user(s, login), name)
             s.commit()

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError, OperationalError
 
 from calendars import KazakhstanCalendar
+from calendars.errors import CalendarError
 from web.deps import ApiAuthRequired, LoginRequired
 from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
@@ -24,6 +28,28 @@ from workflow.settings import Settings
 
 HERE = Path(__file__).parent
 STATUS = {NotFound: 404, RuleViolation: 409, UsageError: 422}
+FEED_TOKEN = re.compile(r"/ics/[^/?#]+")
+
+
+def redacted(path: str) -> str:
+    """A request path fit for logs: a calendar feed's secret token is left out."""
+    return FEED_TOKEN.sub("/ics/[token].ics", path)
+
+
+class _RedactFeedTokens(logging.Filter):
+    """Keep feed tokens out of the web server's access log (uvicorn logs the path)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) >= 3 \
+                and isinstance(record.args[2], str):
+            record.args = (*record.args[:2], redacted(record.args[2]), *record.args[3:])
+        return True
+
+
+def _redact_access_log() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _RedactFeedTokens) for f in access.filters):
+        access.addFilter(_RedactFeedTokens())
 
 
 def status_of(exc: MerzimError) -> int:
@@ -35,9 +61,10 @@ def status_of(exc: MerzimError) -> int:
 
 def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                processes: Registry | Definition) -> FastAPI:
-    app = FastAPI(title="merzim", version="0.1.0", docs_url="/api/docs", redoc_url=None,
+    app = FastAPI(title="merzim", version="0.1.0", docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json")
     app.state.settings, app.state.engine = settings, engine
+    _redact_access_log()
     if isinstance(processes, Definition):
         processes = Registry.of(processes)
     app.state.calendar, app.state.registry = calendar, processes
@@ -49,7 +76,9 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    from web import api, pages, score_page
+    from web import api, api_docs, pages, score_page
+
+    app.include_router(api_docs.router)
 
     app.include_router(score_page.router)
     app.include_router(pages.router)
@@ -82,6 +111,60 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                                            "viewer": None, "lang": t.language},
                                           status_code=code)
 
+    async def _usage(request: Request, key: str, **params) -> Response:
+        exc = UsageError(key=key, **params)
+        return await _domain(request, exc)
+
+    @app.exception_handler(CalendarError)
+    async def _calendar(request: Request, exc: CalendarError):
+        """A date outside the calendar's years (e.g. a page's as_of): 422, not 500."""
+        return await _usage(request, "error.date_outside", first=calendar.first_year,
+                            last=calendar.last_year, detail=str(exc))
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, exc: Exception):
+        """A number no column holds (an id above 2^63), or text PostgreSQL cannot store (a NUL
+        character): 422, not 500."""
+        if "nul" in str(getattr(exc, "orig", exc)).lower():
+            return await _usage(request, "error.nul_in_input")
+        return await _usage(request, "error.number_out_of_range")
+
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: OperationalError):
+        """SQLite busy past its timeout (a long import holds the write lock): 503 and
+        Retry-After, not 500. Any other database failure stays a 500."""
+        if "locked" not in str(exc.orig).lower() and "busy" not in str(exc.orig).lower():
+            raise exc
+        return plain_refusal(request, "error.db_busy", 503,
+                             {"Retry-After": "5", "Cache-Control": "no-store"})
+
+    def plain_refusal(request: Request, key: str, code: int, headers: dict | None = None):
+        """A refusal answered without the database (it is busy, or the input cannot reach it)."""
+        t = Translator(request.cookies.get("merzim_lang") or settings.language)
+        message = t(key)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": key, "message": message}, status_code=code,
+                                headers=headers)
+        return templates.TemplateResponse(request, "error.html",
+                                          {"t": t, "message": message, "code": code,
+                                           "viewer": None, "lang": t.language},
+                                          status_code=code, headers=headers)
+
+    @app.middleware("http")
+    async def _no_nul(request: Request, call_next):
+        """A NUL character in the address or a form/JSON body: 422 on every backend (PostgreSQL
+        cannot store one, SQLite would)."""
+        nul = "%00" in request.url.query or "\x00" in request.url.path
+        kind = request.headers.get("content-type", "")
+        if not nul and request.method in ("POST", "PUT", "PATCH") and kind.startswith(
+                ("application/x-www-form-urlencoded", "application/json")):
+            body = await request.body()
+            nul = b"%00" in body or b"\x00" in body or b"\\u0000" in body
+        if nul:
+            return plain_refusal(request, "error.nul_in_input", 422)
+        return await call_next(request)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
         parts = []
@@ -108,6 +191,8 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
             response.headers.setdefault(
                 "Content-Security-Policy",
                 "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'")
+        if not request.url.path.startswith(("/static/", "/api/docs/")):
+            # pages, exports, the API and feeds hold what a viewer may see: no cache keeps them
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -128,7 +213,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                 user = auth.api_user(s, header[7:].strip())
                 who = user.login if user else "bad-token"
             audit.append(s, f"web:{who}", "refused", "request", request.method,
-                         {"path": request.url.path[:200], "key": key, "status": code})
+                         {"path": redacted(request.url.path)[:200], "key": key, "status": code})
             s.commit()
 
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date
 from typing import Any
@@ -61,6 +62,10 @@ def page(request: Request, s: Session = Depends(db)) -> PageContext:
             day = date.fromisoformat(as_of)
         except ValueError:
             raise UsageError(key="error.bad_date", what="as_of", value=as_of) from None
+        cal = request.app.state.calendar
+        if not cal.first_year <= day.year <= cal.last_year:
+            raise UsageError(key="error.year_outside", year=day.year, first=cal.first_year,
+                             last=cal.last_year)
     return PageContext(viewer, row, s, make_context(request, viewer, lang, day), Translator(lang))
 
 
@@ -91,13 +96,19 @@ def _page_number(request: Request) -> int:
     return int(value)
 
 
+MAX_INT = 2**63 - 1  # the largest number a database column holds
+
+
 def _int(value: str | None, what: str, default: int | None = None) -> int | None:
     if value in (None, ""):
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise UsageError(key="error.bad_int", what=what, value=value) from None
+    if abs(number) > MAX_INT:
+        raise UsageError(key="error.out_of_range", what=what, value=value)
+    return number
 
 
 # -- accounts ---------------------------------------------------------------------------------
@@ -125,7 +136,7 @@ def login(request: Request, login: str = Form(""), password: str = Form(""),
     if not cookie or not csrf or not secrets.compare_digest(cookie, csrf):
         return render(request, None, "login.html", status=403, csrf=cookie, next=_safe_next(next),
                       error=t("error.csrf"))
-    result = auth.authenticate(s, login[:100], password[:200])
+    result = auth.authenticate(s, login[:100], password)
     if result.user is None:
         s.commit()
         message = t(result.error, minutes=result.minutes)
@@ -209,7 +220,16 @@ def _export(fmt: str, stem: str, title: str, header: list[str], body: list[list[
     else:
         raise UsageError(key="error.bad_format", value=fmt)
     return Response(data, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'})
+                    headers={"Content-Disposition": attachment(f"{stem}.{fmt}")})
+
+
+def attachment(filename: str) -> str:
+    """Content-Disposition for a download: an ASCII name for old clients, the real one in
+    RFC 5987's filename* (organisation codes may hold Cyrillic letters or quotes)."""
+    from urllib.parse import quote
+
+    plain = re.sub(r"[^A-Za-z0-9._-]+", "_", filename)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @router.get("/due", response_class=HTMLResponse)

@@ -15,11 +15,13 @@ LANGUAGES = ("kk", "ru", "en")
 
 DEFAULTS: dict[str, Any] = {
     "general": {"timezone": "Asia/Almaty", "language": "kk"},
-    "database": {"path": "merzim.db", "url": ""},
+    "database": {"path": "merzim.db", "url": "", "busy_seconds": 30},
     "processes": {"dirs": []},
     "obligations": {},
     "calendar": {},
     "interpretations": {},
+    "audit": {"checkpoint": ""},
+    "import": {"rows": 10_000, "megabytes": 50},
 }
 
 
@@ -36,6 +38,11 @@ class Settings:
     calendar: dict[str, Any] = field(default_factory=dict)
     interpretations: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    # the audit chain's head outside the database (None: next to a SQLite file, else none)
+    audit_checkpoint: Path | None = None
+    busy_seconds: float = 30  # how long SQLite waits for another writer before "busy"
+    import_rows: int = 10_000  # rows of an imported CSV/XLSX, blank rows not counted
+    import_megabytes: int = 50  # size of an imported file (an XLSX unpacked)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -76,6 +83,10 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
             given = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path}: not a text file (UTF-8 TOML expected)") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if "process" in given:
         raise ConfigError(f"{path}: [process] definition is gone: every definition in "
                           "workflow/definitions/ is loaded; more go in the folders of "
@@ -109,6 +120,21 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
         if not db_path.is_absolute() and path is not None:
             db_path = path.resolve().parent / db_path
         url = f"sqlite:///{db_path}"
+    checkpoint = str((data.get("audit") or {}).get("checkpoint") or "")
+    audit_checkpoint = None
+    if checkpoint:
+        audit_checkpoint = Path(checkpoint)
+        if not audit_checkpoint.is_absolute() and path is not None:
+            audit_checkpoint = path.resolve().parent / audit_checkpoint
+    busy = database.get("busy_seconds", 30)
+    if isinstance(busy, bool) or not isinstance(busy, int | float) or not 0 < busy <= 3600:
+        raise ConfigError(f"database.busy_seconds: {busy!r} is not a number of seconds (1-3600)")
+    limits = {}
+    for key in ("rows", "megabytes"):
+        value = (data.get("import") or {}).get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"import.{key}: {value!r} is not a whole number of 1 or more")
+        limits[key] = value
     return Settings(
         path=path,
         timezone=timezone,
@@ -119,6 +145,10 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
         calendar=data.get("calendar") or {},
         interpretations=data.get("interpretations") or {},
         raw=data,
+        audit_checkpoint=audit_checkpoint,
+        busy_seconds=float(busy),
+        import_rows=limits["rows"],
+        import_megabytes=limits["megabytes"],
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,16 +15,29 @@ from openpyxl.styles import Font
 
 from workflow.core.errors import UsageError
 
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP: CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _illegal_free(text: str) -> str:
+    """Text without the control characters XLSX cannot hold (openpyxl refuses them)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
 
 def table_xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
+    """An XLSX sheet; every text cell is stored as text, never as a formula."""
     wb = Workbook()
     ws = wb.active
-    ws.title = title[:31]
-    ws.append(header)
+    ws.title = _illegal_free(title)[:31] or "Sheet"
+    for values in [header, *rows]:
+        ws.append([_illegal_free(v) if isinstance(v, str) else v for v in values])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # openpyxl took "=..." for a formula
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for row in rows:
-        ws.append(row)
     for col in ws.columns:
         width = max(len(str(c.value or "")) for c in col)
         ws.column_dimensions[col[0].column_letter].width = min(max(10, width + 2), 60)
@@ -32,47 +47,63 @@ def table_xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
     return buf.getvalue()
 
 
+def csv_cell(value: Any) -> Any:
+    """One CSV cell: dates in ISO form, text that a spreadsheet would run as a formula
+    neutralised with a leading apostrophe (OWASP's recommendation); numbers as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def table_csv(header: list[str], rows: list[list[Any]]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else (v.isoformat() if isinstance(v, date) else v)
-                         for v in row])
+    for row in [header, *rows]:
+        writer.writerow([csv_cell(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 correctly
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How much an imported file may hold ([import] in config.toml)."""
 
-def read_rows(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
+    rows: int = 10_000
+    megabytes: int = 50  # the file, and an XLSX once unpacked
+    columns: int = 100
+
+    @property
+    def bytes(self) -> int:
+        return self.megabytes * 1024 * 1024
+
+
+def read_rows(path: Path, required: tuple[str, ...], limits: Limits | None = None
+              ) -> list[dict[str, str]]:
     """Rows of a CSV (UTF-8, comma or semicolon) or XLSX file, with the header checked.
 
     Blank rows (every cell empty, as spreadsheets leave them) are skipped; each row keeps its
     number in the file under "_row" (the header is row 1), so a refusal names the row the
-    officer sees in the spreadsheet. A quoted CSV cell may span lines."""
+    officer sees in the spreadsheet. A quoted CSV cell may span lines.
+
+    A file over the limits, an XLSX that is no zip archive, unpacks past the size limit or
+    holds a DTD or entities, and a file with NUL bytes are refused in one line before
+    anything is parsed in full."""
+    limits = limits or Limits()
     if not path.is_file():
         raise UsageError(f"{path}: no such file", key="error.no_file", path=str(path))
     suffix = path.suffix.lower()
-    numbered: list[tuple[int, list[str]]] = []
     try:
-        if suffix == ".xlsx":
-            from openpyxl import load_workbook
-
-            ws = load_workbook(path, read_only=True, data_only=True).active
-            for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
-                numbered.append((n, ["" if v is None else (
-                    v.date().isoformat() if hasattr(v, "date") and callable(v.date) else str(v)
-                ).strip() for v in row]))
-        else:
-            text = path.read_text(encoding="utf-8-sig")
-            dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;")
-            reader = csv.reader(io.StringIO(text, newline=""), dialect)
-            first = 1
-            for row in reader:
-                numbered.append((first, [c.strip() for c in row]))
-                first = reader.line_num + 1
+        if path.stat().st_size > limits.bytes:
+            raise UsageError(key="error.file_too_big", path=str(path), limit=limits.megabytes)
+        read = _xlsx_rows if suffix == ".xlsx" else _csv_rows
+        numbered = read(path, limits)
     except (UnicodeDecodeError, csv.Error, OSError, ValueError, KeyError) as exc:
         raise UsageError(f"{path}: cannot read ({exc})", key="error.bad_file", path=str(path),
-                         detail=str(exc)) from None
+                         detail=str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                         ) from None
     numbered = [(n, row) for n, row in numbered if any(row)]
     if not numbered:
         raise UsageError(f"{path}: empty file", key="error.empty_file", path=str(path))
@@ -83,3 +114,84 @@ def read_rows(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
                          path=str(path), columns=", ".join(missing))
     return [{**dict(zip(header, row + [""] * (len(header) - len(row)), strict=False)), "_row": n}
             for n, row in numbered[1:]]
+
+
+def _too_many_rows(path: Path, limits: Limits) -> UsageError:
+    return UsageError(key="error.too_many_rows", path=str(path), limit=limits.rows)
+
+
+def _csv_rows(path: Path, limits: Limits) -> list[tuple[int, list[str]]]:
+    data = path.read_bytes()
+    if b"\x00" in data:
+        raise UsageError(key="error.nul_byte", path=str(path))
+    text = data.decode("utf-8-sig")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    numbered: list[tuple[int, list[str]]] = []
+    first = 1
+    for row in reader:
+        cells = [c.strip() for c in row]
+        if any(cells):  # blank rows are skipped, not counted
+            if len(numbered) > limits.rows:  # the header and `rows` rows
+                raise _too_many_rows(path, limits)
+            numbered.append((first, cells))
+        first = reader.line_num + 1
+    return numbered
+
+
+def _delimiter(text: str) -> str:
+    """Comma or semicolon: whichever the header line has more of outside quotes. Only the
+    delimiter is guessed; quoting is the standard one (a doubled quote is a quote)."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    bare = re.sub(r'"[^"]*"', "", first)
+    return ";" if bare.count(";") > bare.count(",") else ","
+
+
+def _xlsx_rows(path: Path, limits: Limits) -> list[tuple[int, list[str]]]:
+    import zipfile
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import iterparse
+    from openpyxl import load_workbook
+
+    if not zipfile.is_zipfile(path):
+        raise UsageError(key="error.not_xlsx", path=str(path))
+    with zipfile.ZipFile(path) as z:
+        members = z.infolist()
+        if sum(m.file_size for m in members) > limits.bytes or len(members) > 10_000:
+            raise UsageError(key="error.file_too_big", path=str(path), limit=limits.megabytes)
+        for m in members:  # every XML part, streamed: a DTD or an entity is refused
+            if m.filename.endswith((".xml", ".rels", ".vml")):
+                try:
+                    with z.open(m) as fh:
+                        for _event, elem in iterparse(fh, forbid_dtd=True):
+                            elem.clear()
+                except DefusedXmlException:
+                    raise UsageError(key="error.unsafe_xml", path=str(path)) from None
+                except Exception as exc:  # noqa: BLE001 - ParseError and friends: unreadable
+                    raise ValueError(f"{m.filename}: {exc}") from None
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except zipfile.BadZipFile as exc:
+        raise ValueError(str(exc)) from None
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:  # not a workbook inside
+        raise ValueError(f"not a workbook ({type(exc).__name__}: {exc})") from None
+    try:
+        ws = wb.active
+        if ws is None or not hasattr(ws, "iter_rows"):
+            raise ValueError("no worksheet")
+        ws.reset_dimensions()  # rows as long as their cells, not as the sheet claims
+        numbered: list[tuple[int, list[str]]] = []
+        for n, row in enumerate(ws.iter_rows(values_only=True, max_col=limits.columns), start=1):
+            cells = ["" if v is None else (
+                v.date().isoformat() if hasattr(v, "date") and callable(v.date) else str(v)
+            ).strip() for v in row]
+            if not any(cells):
+                continue
+            if len(numbered) > limits.rows:
+                raise _too_many_rows(path, limits)
+            if any("\x00" in c for c in cells):
+                raise UsageError(key="error.nul_byte", path=str(path))
+            numbered.append((n, cells))
+        return numbered
+    finally:
+        wb.close()

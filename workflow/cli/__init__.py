@@ -5,6 +5,7 @@ Exit codes: 0 done, 2 usage error, 3 refused by the rules, 4 not found.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -97,6 +98,15 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # click's usage errors (typer vendors click; no public base class)
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             _fail(f"{exc.format_message()} (merzim --help)", exc.exit_code)
-        raise
+        if os.environ.get("MERZIM_DEBUG"):
+            raise
+        from workflow.cli.common import unexpected_error
+
+        err = unexpected_error(exc)
+        try:
+            t = STATE.t
+        except Exception:  # noqa: BLE001 - the configuration itself may be what failed
+            t = Translator(STATE.language or "en")
+        _fail(err.render(t), err.exit_code)
     if isinstance(rv, int) and rv:
         sys.exit(rv)

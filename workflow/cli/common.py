@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 
 from calendars import KazakhstanCalendar
-from workflow.core.errors import ConfigError, UsageError
+from workflow.core.errors import ConfigError, MerzimError, UsageError
 from workflow.i18n import Translator
 from workflow.settings import Settings, load_settings
 
@@ -77,6 +77,52 @@ def pairs(items: list[str] | None, option: str) -> dict[str, str]:
                              option=option, value=item)
         out[key.strip()] = value
     return out
+
+
+def read_table(path, required: tuple[str, ...]) -> list[dict[str, str]]:
+    """The rows of an imported CSV/XLSX file, within the [import] limits of config.toml."""
+    from workflow.tabular import Limits, read_rows
+
+    settings = STATE.settings
+    return read_rows(path, required, Limits(rows=settings.import_rows,
+                                            megabytes=settings.import_megabytes))
+
+
+def unexpected_error(exc: BaseException) -> MerzimError:
+    """What the officer reads instead of a traceback: a busy, full or corrupt database, a
+    number no column holds, a file that cannot be written; anything else in one line
+    (MERZIM_DEBUG=1 shows the traceback)."""
+    from sqlalchemy.exc import DatabaseError, DataError, OperationalError
+
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    detail = detail[0] if detail else type(exc).__name__
+    low = detail.lower()
+    if isinstance(exc, OverflowError | DataError):
+        if "nul" in low:
+            return UsageError(key="error.nul_in_input")
+        return UsageError(key="error.number_out_of_range")
+    if isinstance(exc, OperationalError) and ("locked" in low or "busy" in low):
+        return MerzimError(key="error.db_busy_cli")
+    if "disk is full" in low or "no space left" in low:
+        return MerzimError(key="error.disk_full", detail=detail)
+    if isinstance(exc, DatabaseError) and ("not a database" in low or "malformed" in low
+                                           or "corrupt" in low):
+        return MerzimError(key="error.db_corrupt", detail=detail)
+    if isinstance(exc, DatabaseError):
+        return MerzimError(key="error.database", detail=detail)
+    if isinstance(exc, OSError):
+        return MerzimError(key="error.os", detail=f"{getattr(exc, 'filename', '') or ''} "
+                                                  f"{exc.strerror or detail}".strip())
+    return MerzimError(key="error.unexpected", kind=type(exc).__name__, detail=detail)
+
+
+def write_file(path, data: bytes) -> None:
+    """Write an export; a directory, a missing folder or a full disk is one line."""
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(key="error.cannot_write", path=str(path),
+                         detail=exc.strerror or str(exc)) from None
 
 
 def parse_int(text: str, what: str) -> int:

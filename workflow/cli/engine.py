@@ -20,10 +20,10 @@ from workflow.cli.common import (
     pairs,
     parse_date,
     parse_int,
+    read_table,
     unit_of_work,
 )
 from workflow.core.errors import ConfigError, MerzimError, RuleViolation, UsageError
-from workflow.tabular import read_rows
 
 svc = lazy("workflow.services")
 
@@ -138,7 +138,7 @@ def org_list(under: str = typer.Option(None, "--under", help="Only this subtree.
 def org_import(file: Path = typer.Argument(..., help="CSV: code,name,kind,parent"),
                as_json: bool = JSON) -> None:
     """Add organisations from a CSV file; nothing is added if any row is wrong."""
-    rows = read_rows(file, ("code", "name", "kind", "parent"))
+    rows = read_table(file, ("code", "name", "kind", "parent"))
     with unit_of_work() as s:
         added = [o.code for o in svc.import_orgs(s, context(), rows)]
     emit_json({"added": added}) if as_json else _print(STATE.t("org.imported", n=len(added)))
@@ -275,7 +275,7 @@ def analysis_import(file: Path = typer.Argument(..., help="CSV or XLSX: subject,
                                                 "start, end"),
                     as_json: bool = JSON) -> None:
     """Plan every analysis of a schedule file; nothing is stored if any row is refused."""
-    rows = read_rows(file, ("subject", "object", "start", "end"))
+    rows = read_table(file, ("subject", "object", "start", "end"))
     ctx = context()
     out = []
     with unit_of_work() as s:
@@ -453,14 +453,21 @@ def replan(as_json: bool = JSON) -> None:
 def audit_verify(as_json: bool = JSON) -> None:
     """Check the hash chain of the audit log; name the first bad record."""
     from workflow.storage import audit
+    from workflow.storage.db import damage
 
     with unit_of_work() as s:
+        problem = damage(s)
+        if problem:
+            raise RuleViolation("database file damaged", key="audit.corrupt", detail=problem)
         result = audit.verify(s)
     if as_json:
         emit_json({"ok": result.ok, "checked": result.checked,
-                   "first_bad_id": result.first_bad_id, "problem": result.problem})
+                   "first_bad_id": result.first_bad_id, "problem": result.problem,
+                   "checkpoint": result.checkpoint})
     elif result.ok:
         _print(STATE.t("audit.ok", n=result.checked))
+        _print(STATE.t("audit.checkpoint_ok", path=result.checkpoint) if result.checkpoint
+               else STATE.t("audit.no_checkpoint"))
     if not result.ok:  # one line on stderr and exit 3, like every refusal
         raise RuleViolation(f"audit log broken at record {result.first_bad_id}", key="audit.bad",
                             id=result.first_bad_id, problem=result.problem)

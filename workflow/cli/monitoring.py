@@ -7,7 +7,16 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from workflow.cli.common import STATE, context, emit_json, lazy, parse_date, parse_int, unit_of_work
+from workflow.cli.common import (
+    STATE,
+    context,
+    emit_json,
+    lazy,
+    parse_date,
+    parse_int,
+    unit_of_work,
+    write_file,
+)
 from workflow.core.errors import UsageError
 
 ms = lazy("workflow.services.monitoring")
@@ -70,9 +79,9 @@ def rec_status(rec: str = typer.Argument(..., help="Recommendation id."),
 
 
 def _read(path: Path) -> list[dict[str, str]]:
-    from workflow.tabular import read_rows
+    from workflow.cli.common import read_table
 
-    return read_rows(path, ms.PLAN_COLUMNS)
+    return read_table(path, ms.PLAN_COLUMNS)
 
 
 @plan_app.command("import")
@@ -100,7 +109,7 @@ def plan_export(file: Path = typer.Argument(..., help="Where to write (.xlsx or 
     header = ["measure", "completion_form", "deadline", "responsible", "person", "recommendation"]
     body = [[r[h] for h in header] for r in rows]
     data = table_xlsx("plan", header, body) if file.suffix.lower() == ".xlsx" else table_csv(header, body)
-    file.write_bytes(data)
+    write_file(file, data)
     emit_json({"file": str(file), "rows": len(rows)}) if as_json else STATE.console.print(
         STATE.t("plan.exported", n=len(rows), file=str(file)))
 
@@ -145,8 +154,8 @@ def positions_export(org: str = typer.Argument(..., help="Region or central body
         from workflow.tabular import table_csv, table_xlsx
 
         body = [[r[h] for h in header] for r in rows]
-        file.write_bytes(table_xlsx("positions", header, body) if file.suffix.lower() == ".xlsx"
-                         else table_csv(header, body))
+        write_file(file, table_xlsx("positions", header, body) if file.suffix.lower() == ".xlsx"
+                   else table_csv(header, body))
     if as_json:
         emit_json({"org": org, "positions": rows})
         return

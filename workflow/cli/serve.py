@@ -66,7 +66,8 @@ def user_password(login: str = typer.Argument(...),
                                                 help="Generate a password (default) or read one "
                                                      "line from standard input."),
                   as_json: bool = typer.Option(False, "--json")) -> None:
-    """Set a user's web password; a generated one is printed once."""
+    """Set a user's web password; a generated one is printed once. Her sessions, API tokens and
+    feeds end."""
     import sys
 
     from workflow.services import accounts as auth
@@ -81,6 +82,20 @@ def user_password(login: str = typer.Argument(...),
         typer.echo(STATE.t("user.password_set", login=login, password=password))
     else:
         typer.echo(STATE.t("user.password_changed", login=login))
+
+
+def user_revoke(login: str = typer.Argument(...),
+                as_json: bool = typer.Option(False, "--json")) -> None:
+    """End a user's web sessions and revoke her API tokens and calendar feeds."""
+    from workflow.services import accounts as auth
+    from workflow.services import get_user
+
+    with unit_of_work() as s:
+        counts = auth.revoke_all(s, get_user(s, login), context().actor)
+    if as_json:
+        emit_json({"login": login, **counts})
+    else:
+        typer.echo(STATE.t("user.revoked", login=login, **counts))
 
 
 def demo_passwords() -> dict[str, str]:
@@ -101,4 +116,5 @@ def register(app: typer.Typer, user_app: typer.Typer) -> None:
     """Add `serve` and `user password`; give `init --demo` its accounts' passwords."""
     app.command("serve")(serve)
     user_app.command("password")(user_password)
+    user_app.command("revoke")(user_revoke)
     STATE.demo_accounts = demo_passwords

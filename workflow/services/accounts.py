@@ -6,6 +6,7 @@ the database does not let anyone sign in.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import time
@@ -17,6 +18,7 @@ from sqlmodel import Session, select
 
 from workflow.core.errors import UsageError
 from workflow.storage import audit
+from workflow.storage.db import begin_write
 from workflow.storage.models import ApiToken, CalendarFeed, User, WebSession
 
 HASHER = PasswordHasher()
@@ -24,6 +26,7 @@ MAX_FAILURES = 5
 LOCK_SECONDS = 15 * 60
 SESSION_SECONDS = 12 * 3600
 MIN_PASSWORD = 10
+MAX_PASSWORD = 200  # the same limit for `user password` and the login form
 
 
 def digest(token: str) -> str:
@@ -31,39 +34,98 @@ def digest(token: str) -> str:
 
 
 def set_password(s: Session, user: User, password: str, actor: str) -> None:
+    """Set a web password; every session, API token and feed of the user ends with the old one."""
     if len(password) < MIN_PASSWORD:
         raise UsageError("password too short", key="error.short_password", n=MIN_PASSWORD)
+    if len(password) > MAX_PASSWORD:
+        raise UsageError("password too long", key="error.long_password", n=MAX_PASSWORD)
     user.password_hash = HASHER.hash(password)
     user.failed_logins, user.locked_until = 0, None
     s.add(user)
     s.flush()
     audit.append(s, actor, "user.password", "user", user.id, {"login": user.login})
+    revoke_all(s, user, actor)
+
+
+def revoke_all(s: Session, user: User, actor: str, now: float | None = None) -> dict[str, int]:
+    """End the user's browser sessions and revoke her API tokens and calendar feeds (audited).
+
+    Revoked tokens and feeds stay revoked: reactivating the user or a new password does not
+    revive them; she makes new ones."""
+    now = now or time.time()
+    sessions = s.exec(select(WebSession).where(WebSession.user_id == user.id)).all()
+    for row in sessions:
+        s.delete(row)
+    tokens = s.exec(select(ApiToken).where(ApiToken.user_id == user.id,
+                                           ApiToken.revoked_at.is_(None))).all()
+    feeds = s.exec(select(CalendarFeed).where(CalendarFeed.owner_id == user.id,
+                                              CalendarFeed.revoked_at.is_(None))).all()
+    for row in (*tokens, *feeds):
+        row.revoked_at = now
+        s.add(row)
+    s.flush()
+    counts = {"sessions": len(sessions), "tokens": len(tokens), "feeds": len(feeds)}
+    audit.append(s, actor, "user.revoke", "user", user.id, {"login": user.login, **counts})
+    return counts
 
 
 @dataclass
 class LoginResult:
-    """Outcome of a login attempt; the caller commits either way (failures are counted)."""
+    """Outcome of a login attempt; the caller commits either way (failures are counted).
+
+    A locked account answers like a wrong password (error "login.failed"), so the answer does
+    not tell which logins exist; `locked` is for the caller's logs and tests only."""
 
     user: User | None
-    error: str | None = None  # catalogue key: login.failed or login.locked
+    error: str | None = None  # catalogue key: login.failed
     minutes: int = 0
+    locked: bool = False
+
+
+@functools.cache
+def _stand_in_hash() -> str:
+    """A hash to check against when there is no account, so every attempt costs one verify."""
+    return HASHER.hash(secrets.token_urlsafe(16))
+
+
+def _password_matches(stored: str, password: str) -> bool:
+    try:
+        return HASHER.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _user_for_update(s: Session, user_id: int) -> User:
+    """The user's row, re-read under a lock: failures are counted one attempt at a time."""
+    begin_write(s)  # SQLite: the database's write lock; PostgreSQL: FOR UPDATE below
+    return s.exec(select(User).where(User.id == user_id).with_for_update()
+                  .execution_options(populate_existing=True)).one()
 
 
 def authenticate(s: Session, login: str, password: str, now: float | None = None) -> LoginResult:
-    """Check a password; after MAX_FAILURES wrong ones the account is locked for a while."""
+    """Check a password; after MAX_FAILURES wrong ones the account is locked for a while.
+
+    Every attempt runs one argon2 verify (against a stand-in hash when the account does not
+    exist, is inactive or has no password) and every refusal is the same "login.failed", so
+    neither the answer nor its time says whether a login exists or is locked. The failure
+    count and the lock are decided under a lock on the user's row, from the counted value, so
+    parallel guesses cannot get past MAX_FAILURES."""
     now = now or time.time()
     login = (login or "")[:100]
+    password = password or ""
     user = s.exec(select(User).where(User.login == login)).first()
-    if user is None or not user.active or not user.password_hash:
-        HASHER.hash("timing-equaliser")  # similar time for unknown users
-        audit.append(s, f"web:{login}", "login.failed", "user", "?", {"login": login})
+    usable = user is not None and user.active and bool(user.password_hash)
+    matches = _password_matches(user.password_hash if usable else _stand_in_hash(),
+                                password[:MAX_PASSWORD]) and len(password) <= MAX_PASSWORD
+    if not usable:
+        audit.append(s, f"web:{login}", "login.failed", "user", user.id if user else "?",
+                     {"login": login})
         return LoginResult(None, "login.failed")
+    user = _user_for_update(s, user.id)
     if user.locked_until and user.locked_until > now:
         audit.append(s, f"web:{login}", "login.locked", "user", user.id, {"login": login})
-        return LoginResult(None, "login.locked", int((user.locked_until - now) // 60) + 1)
-    try:
-        HASHER.verify(user.password_hash, password or "")
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return LoginResult(None, "login.failed", locked=True)
+    if not matches:
         user.failed_logins += 1
         locked = user.failed_logins >= MAX_FAILURES
         if locked:
@@ -71,9 +133,7 @@ def authenticate(s: Session, login: str, password: str, now: float | None = None
         s.add(user)
         audit.append(s, f"web:{login}", "login.locked" if locked else "login.failed", "user",
                      user.id, {"login": login})
-        if locked:
-            return LoginResult(None, "login.locked", LOCK_SECONDS // 60)
-        return LoginResult(None, "login.failed")
+        return LoginResult(None, "login.failed", locked=locked)
     user.failed_logins, user.locked_until = 0, None
     if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = HASHER.hash(password)

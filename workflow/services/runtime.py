@@ -9,12 +9,23 @@ from workflow.core.definition import Definition
 from workflow.core.errors import ConfigError
 from workflow.definitions import DEFAULT_PROCESS, Registry, load_registry
 from workflow.settings import Settings
+from workflow.storage import checkpoint
 from workflow.storage.db import make_engine
 
 
 def engine(settings: Settings):
-    """The database engine of the configured URL."""
-    return make_engine(settings.database_url)
+    """The database engine of the configured URL (with its audit checkpoint file, if set)."""
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        eng = make_engine(settings.database_url, settings.busy_seconds)
+    except ArgumentError:  # an unknown scheme or a malformed URL; never echo it (a password)
+        scheme = settings.database_url.split(":", 1)[0][:40]
+        raise ConfigError(f"database URL: {scheme!r} is not a database merzim knows: use "
+                          "sqlite:///PATH or postgresql+psycopg://...") from None
+    if settings.audit_checkpoint is not None:
+        checkpoint.configure(eng, settings.audit_checkpoint)
+    return eng
 
 
 def calendar(settings: Settings, language: str | None = None) -> KazakhstanCalendar:

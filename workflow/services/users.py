@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from workflow.core.errors import RuleViolation, UsageError
+from workflow.services.accounts import revoke_all
 from workflow.services.context import Context
 from workflow.services.lookup import get_org, get_user
 from workflow.storage import audit
@@ -46,7 +47,9 @@ def _check_user_fields(role: str | None, email: str | None, language: str | None
 
 
 def update_user(s: Session, ctx: Context, login: str, **changes: Any) -> User:
-    """Change a user's name, role, organisation, email, language, Telegram chat or activity."""
+    """Change a user's name, role, organisation, email, language, Telegram chat or activity.
+
+    Deactivating ends her sessions and revokes her API tokens and feeds for good."""
     user = get_user(s, login)
     _check_user_fields(changes.get("role"), changes.get("email") or None, changes.get("language"))
     applied: dict[str, Any] = {}
@@ -67,6 +70,8 @@ def update_user(s: Session, ctx: Context, login: str, **changes: Any) -> User:
     s.add(user)
     s.flush()
     audit.append(s, ctx.actor, "user.set", "user", user.id, {"login": login, **applied})
+    if applied.get("active") is False:  # a deactivated user is signed out everywhere
+        revoke_all(s, user, ctx.actor)
     return user
 
 

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel import Session, select
 
+from workflow.storage import checkpoint
+from workflow.storage.db import begin_write
 from workflow.storage.models import AuditRecord
 
 GENESIS = "0" * 64
+log = logging.getLogger(__name__)
 LOCK_ID = 7_243_001  # PostgreSQL advisory lock serialising appends to the chain
 
 
@@ -34,10 +38,16 @@ def now_iso() -> str:
 
 def append(session: Session, actor: str, action: str, entity: str, entity_id: Any,
            payload: Any) -> AuditRecord:
-    """Add one record at the end of the chain (in the caller's transaction)."""
+    """Add one record at the end of the chain (in the caller's transaction).
+
+    Appends are serialised before the tail is read: an advisory lock on PostgreSQL, the
+    database's write lock (BEGIN IMMEDIATE) on SQLite; a unique index on prev_hash refuses a
+    fork should anything slip past."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
                         {"k": LOCK_ID})  # per schema: tenants and test schemas do not queue
+    else:
+        begin_write(session)
     last = session.exec(select(AuditRecord).order_by(AuditRecord.id.desc()).limit(1)).first()
     prev = last.hash if last else GENESIS
     at, body, eid = now_iso(), canonical(payload), str(entity_id)
@@ -46,7 +56,60 @@ def append(session: Session, actor: str, action: str, entity: str, entity_id: An
                       hash=record_hash(prev, at, actor, action, entity, eid, body))
     session.add(rec)
     session.flush()
+    _note_head(session, rec)
     return rec
+
+
+_HEAD = "merzim.audit_head"
+
+
+def _note_head(session: Session, rec: AuditRecord) -> None:
+    """Remember the new head; it goes to the checkpoint file once the transaction commits."""
+    pending = session.info.get(_HEAD)
+    if pending is None:
+        path = checkpoint.path_for(session.get_bind())
+        if path is None:
+            return
+        pending = session.info[_HEAD] = {"path": path, "ok": _checkpoint_holds(session, path)}
+        if not session.info.get(_HEAD + ".listening"):
+            session.info[_HEAD + ".listening"] = True
+            event.listen(session, "after_commit", _after_commit)
+            event.listen(session, "after_rollback", _after_rollback)
+            event.listen(session, "after_soft_rollback", _after_soft_rollback)
+    pending["head"] = checkpoint.Head(rec.id, rec.hash)
+
+
+def _checkpoint_holds(session: Session, path) -> bool:
+    """Whether the chain still holds the checkpoint's record (read under the append lock)."""
+    try:
+        head = checkpoint.read(path)
+    except checkpoint.Unreadable:
+        return False
+    if head is None:
+        return True
+    found = session.exec(select(AuditRecord.hash).where(AuditRecord.id == head.id)).first()
+    if found != head.hash:
+        log.warning("audit checkpoint %s names record %s, which the log no longer holds: "
+                    "not moving it (run 'merzim audit verify')", path, head.id)
+        return False
+    return True
+
+
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop(_HEAD, None)
+    if pending and pending["ok"] and "head" in pending:
+        checkpoint.advance(pending["path"], pending["head"])
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_HEAD, None)
+
+
+def _after_soft_rollback(session: Session, previous_transaction) -> None:
+    """A savepoint rolled back may have held the noted head: do not move the checkpoint."""
+    pending = session.info.get(_HEAD)
+    if pending is not None and previous_transaction.nested:
+        pending["ok"] = False
 
 
 @dataclass(frozen=True)
@@ -55,12 +118,21 @@ class Verification:
     checked: int
     first_bad_id: int | None = None
     problem: str | None = None
+    checkpoint: str | None = None  # the file compared against, when there was one
 
 
 def verify(session: Session) -> Verification:
-    """Recompute the chain; name the first record whose hash or link does not hold."""
+    """Recompute the chain; name the first record whose hash or link does not hold, then check
+    that the chain still reaches the head recorded in the checkpoint file (when there is one)."""
     prev = GENESIS
     count = 0
+    path = checkpoint.path_for(session.get_bind())
+    try:
+        head = checkpoint.read(path) if path is not None else None
+    except checkpoint.Unreadable:
+        return Verification(False, 0, None, f"the checkpoint file {path} cannot be read",
+                            checkpoint=str(path))
+    reached = False
     for rec in session.exec(select(AuditRecord).order_by(AuditRecord.id)):
         count += 1
         if rec.prev_hash != prev:
@@ -69,5 +141,15 @@ def verify(session: Session) -> Verification:
                                rec.entity_id, rec.payload)
         if rec.hash != expected:
             return Verification(False, count, rec.id, "content does not match its hash")
+        if head is not None and rec.id == head.id:
+            if rec.hash != head.hash:
+                return Verification(False, count, rec.id, "the record differs from the one the "
+                                    "checkpoint file recorded: the end of the log was replaced",
+                                    checkpoint=str(path))
+            reached = True
         prev = rec.hash
-    return Verification(True, count)
+    if head is not None and not reached:
+        return Verification(False, count, head.id, f"the log ends before record {head.id}, "
+                            "which the checkpoint file recorded: records were removed from the end",
+                            checkpoint=str(path))
+    return Verification(True, count, checkpoint=str(path) if head is not None else None)

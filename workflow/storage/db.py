@@ -11,10 +11,10 @@ from sqlmodel import Session, create_engine
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, busy_seconds: float = 30) -> Engine:
     """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": busy_seconds})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -43,7 +43,7 @@ def upgrade(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
-HEAD_REVISION = "0005"  # the newest migration (a test checks it against workflow/migrations)
+HEAD_REVISION = "0006"  # the newest migration (a test checks it against workflow/migrations)
 
 
 def is_newer(rev: str) -> bool:
@@ -63,6 +63,26 @@ def revision(engine: Engine) -> str | None:
         return None
     with engine.connect() as conn:
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+def begin_write(s: Session) -> None:
+    """On SQLite, take the database's write lock now (BEGIN IMMEDIATE), before reading what the
+    transaction's writes depend on; a transaction that has already written holds it. Other
+    backends lock rows or use advisory locks instead: nothing to do."""
+    conn = s.connection()
+    if conn.dialect.name != "sqlite":
+        return
+    if not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def damage(s: Session) -> str | None:
+    """What SQLite's `PRAGMA quick_check` finds wrong with the file (None: nothing; other
+    backends check their own pages)."""
+    if s.get_bind().dialect.name != "sqlite":
+        return None
+    rows = [r[0] for r in s.connection().exec_driver_sql("PRAGMA quick_check").fetchall()]
+    return None if rows == ["ok"] else "; ".join(rows[:3])
 
 
 def session(engine: Engine) -> Session:

@@ -172,6 +172,8 @@ class AuditRecord(SQLModel, table=True):
     """Append-only, hash-chained log of everything that changes state."""
 
     __tablename__ = "audit_log"
+    # two records with one predecessor would be a fork (migration 0005)
+    __table_args__ = (Index("ux_audit_log_prev_hash", "prev_hash", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
     at: str = Field(max_length=40)
     actor: str = Field(max_length=100)
