@@ -27,7 +27,7 @@ def test_officer_records_order_and_illegal_plan_approval_changes_nothing(db, mak
     with Session(db) as s, pytest.raises(RuleViolation) as err:
         svc.record_event(s, ctx, aid, "action_plan", date(2026, 2, 11),
                          {"number": "1", "signed_by": "Head"})
-    assert err.value.key == "rule.not_allowed"
+    assert err.value.key == "rule.prerequisite"  # the plan needs the signed note (I-10)
     assert dump_tables(db) == before
     with Session(db) as s:
         assert audit.verify(s).ok

@@ -69,7 +69,8 @@ def test_user_revoke_ends_sessions_tokens_and_feeds(web, merzim_db):
     assert json.loads(run.stdout) == {"login": LOGIN, "sessions": 1, "tokens": 1, "feeds": 1}
     _all_revoked(web, browser, api, feed)
     with Session(web.engine) as s:
-        recs = s.exec(select(AuditRecord).where(AuditRecord.action == "user.revoke")).all()
+        recs = s.exec(select(AuditRecord).where(AuditRecord.action == "user.revoke")
+                       .order_by(AuditRecord.id)).all()
         assert json.loads(recs[-1].payload)["feeds"] == 1 and recs[-1].actor.startswith("cli:")
     # the user signs in again with her password: a new session, the old one stays dead
     assert web.post_login(web.client(), LOGIN).status_code == 303
