@@ -745,3 +745,31 @@ def test_config_mistakes_are_refused_with_their_place(tmp_path, procedures):
     with pytest.raises(ConfigError) as err:
         load_settings(old, env={})
     assert "[processes] dirs" in err.value.message
+
+
+def test_bad_input_to_the_new_commands_is_one_line_and_changes_nothing(merzim_db, procedures,
+                                                                      db):
+    run = lambda *a: merzim_db(*a, today="2026-11-22", config=procedures)  # noqa: E731
+    assert run("init").returncode == 0
+    assert run("org", "add", "AK", "--name", "Akimat", "--kind", "akimat").returncode == 0
+    before = dump_tables(db)
+    for args, code, words in (
+            (("process", "show", "no_such_process"), 4, "no_such_process"),
+            (("case", "open", "no_such_process", "--subject", "AK"), 4, "no_such_process"),
+            (("case", "open", "conflict_of_interest", "--subject", "AK", "--person", "A",
+              "--date", "notified"), 2, "KEY=VALUE"),
+            (("case", "open", "conflict_of_interest", "--subject", "AK", "--person", "A",
+              "--date", "notified=2026-13-01"), 2, "2026-13-01"),
+            (("case", "open", "conflict_of_interest", "--subject", "AK", "--person", "A",
+              "--date", "notified=2026-11-20", "--field", "x=1"), 2, "x"),
+            (("case", "list", "--process", "no_such_process"), 4, "no_such_process"),
+            (("obligations", "sync", "--through", "2026-01-01"), 2, "2026-01-01"),
+            (("obligations", "list", "--org", "AK", "--year", "abc"), 2, "abc"),
+            (("obligations", "list", "--org", "NOPE", "--year", "2026"), 4, "NOPE"),
+            (("void", "99", "order", "--note", "x"), 4, "99"),
+            (("record", "99", "order", "--not-done", "--note", "x"), 4, "99")):
+        r = run(*args)
+        assert r.returncode == code, (args, r.returncode, r.stderr)
+        assert words in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+    assert dump_tables(db) == before
