@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from workflow.core.errors import ConfigError
-from workflow.reminders.settings import load_notify_settings
+from workflow.settings import load_notify_settings
 from workflow.settings import load_settings
 
 VALID = """

@@ -37,7 +37,7 @@ from workflow import services as svc
 from workflow.core.definition import parse_definition
 from workflow.definitions import DEFINITIONS
 from workflow.reminders import planner as reminders
-from workflow.reminders.settings import load_notify_settings
+from workflow.settings import load_notify_settings
 from workflow.reminders.worker import Worker
 from workflow.services import Context
 from workflow.settings import load_settings

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from web.access import visible_programme
 from web.deps import PageContext
 from web.pages import page, render
-from workflow.core.scorecard import ScoreSettings, score
+from workflow.core.scorecard import score
 from workflow.services import monitoring as ms
 
 router = APIRouter(include_in_schema=False)
@@ -16,7 +16,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/programmes/{programme_id}/score", response_class=HTMLResponse)
 def score_page(request: Request, programme_id: str, pc: PageContext = Depends(page)):
-    settings = ScoreSettings.from_config(request.app.state.settings.raw.get("scorecard"))
+    settings = request.app.state.settings.score
     prog = visible_programme(pc.s, pc.viewer, programme_id)
     result = score(ms.programme_facts(pc.s, prog, settings), settings)
     return render(request, pc, "score.html", result=result, programme_id=prog.id)

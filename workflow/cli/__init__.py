@@ -78,6 +78,15 @@ def _help_language(argv: list[str]) -> str:
         return "en"
 
 
+def _fallback_language() -> str:
+    """The language of a message when the configuration itself could not be read: --lang, else
+    MERZIM_LANG, else English."""
+    from workflow.settings import LANGUAGES
+
+    env = os.environ.get("MERZIM_LANG", "")
+    return STATE.language or (env if env in LANGUAGES else "en")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: runs the app and turns every error into one line and an exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -89,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
         try:
             t = STATE.t
         except MerzimError:
-            t = Translator(STATE.language or "en")
+            t = Translator(_fallback_language())
         _fail(exc.render(t), exc.exit_code)
     except CalendarError as exc:
         _fail(str(exc), 2)
@@ -106,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
         try:
             t = STATE.t
         except Exception:  # noqa: BLE001 - the configuration itself may be what failed
-            t = Translator(STATE.language or "en")
+            t = Translator(_fallback_language())
         _fail(err.render(t), err.exit_code)
     if isinstance(rv, int) and rv:
         sys.exit(rv)

@@ -429,10 +429,8 @@ def replan(as_json: bool = JSON) -> None:
     Run it after a calendar override or an interpretation setting changes. Messages to the
     owners go to the outbox; the worker sends them."""
     from workflow.reminders.planner import notify_moved
-    from workflow.reminders.settings import load_notify_settings
-
     ctx = context()
-    ns = load_notify_settings(STATE.settings, require_secrets=False)  # a bad config changes nothing
+    ns = STATE.settings.notify
     with unit_of_work() as s:
         moved = svc.replan_all(s, ctx)
         queued = notify_moved(s, ctx, ns, moved)

@@ -170,10 +170,9 @@ def positions_export(org: str = typer.Argument(..., help="Region or central body
 def score(programme: str = typer.Argument(..., help="Programme id or SUBJECT:YEAR."),
           as_json: bool = JSON) -> None:
     """The evaluation scorecard of project No. 1 for a programme."""
-    from workflow.core.scorecard import ScoreSettings
     from workflow.core.scorecard import score as compute
 
-    settings = ScoreSettings.from_config(STATE.settings.raw.get("scorecard"))
+    settings = STATE.settings.score
     with unit_of_work() as s:
         prog = ms.find_programme(s, programme)
         result = compute(ms.programme_facts(s, prog, settings), settings)

@@ -33,9 +33,12 @@ outbox_app = typer.Typer(help="Messages waiting, sent or failed.", invoke_withou
 
 
 def notify_settings(require_secrets: bool = True):
-    from workflow.reminders.settings import load_notify_settings
+    """The reminder settings; sending needs the channels' secrets from the environment."""
+    from workflow.settings import load_notify_settings
 
-    return load_notify_settings(STATE.settings, require_secrets=require_secrets)
+    if not require_secrets:
+        return STATE.settings.notify
+    return load_notify_settings(STATE.settings, require_secrets=True)
 
 
 def _digest_json(d) -> dict[str, Any]:

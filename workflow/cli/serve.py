@@ -27,14 +27,14 @@ def serve(host: str = typer.Option(None, "--host", help="Default: \\[web] host (
     """Run the dashboard, the REST API and the calendar feeds (with the worker embedded)."""
     import uvicorn
 
-    web_cfg = STATE.settings.raw.get("web") or {}
-    host = host or str(web_cfg.get("host", "127.0.0.1"))
+    web_cfg = STATE.settings.web
+    host = host or web_cfg.host
     try:
-        port_n = int(port or web_cfg.get("port", 8000))
+        port_n = int(port or web_cfg.port)
     except ValueError:
         raise UsageError(key="error.bad_int", what="--port", value=port) from None
     try:
-        n_workers = int(workers or web_cfg.get("workers", 1))
+        n_workers = int(workers or web_cfg.workers)
     except ValueError:
         raise UsageError(key="error.bad_int", what="--workers", value=workers) from None
     if not 1 <= n_workers <= 64:

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from notifications.channels import ChatBlocked, DeliveryError, Outgoing, RetryAfter, TemporaryFailure
-from workflow.reminders.settings import OutboxSettings
+from workflow.settings import OutboxSettings
 from workflow.storage.models import OutboxMessage, User
 
 log = logging.getLogger("merzim.outbox")

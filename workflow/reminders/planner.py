@@ -19,7 +19,7 @@ from notifications.policy import (
     plan_digests,
 )
 from notifications.render import render_blocked, render_digest, render_moved
-from workflow.reminders.settings import NotifySettings
+from workflow.settings import NotifySettings
 from workflow.storage.models import OPEN, Case, Organisation, OutboxMessage, Stage, User
 
 PLANNER_LOCK = 7_243_002  # PostgreSQL advisory lock: one planner at a time

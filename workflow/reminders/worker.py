@@ -20,7 +20,7 @@ from notifications.telegram import TelegramChannel
 from workflow.reminders import outbox
 from workflow.reminders import planner as reminders
 from workflow.reminders.planner import Context
-from workflow.reminders.settings import NotifySettings
+from workflow.settings import NotifySettings
 from workflow.reminders.telegram_link import poll_updates
 
 log = logging.getLogger("merzim.worker")
