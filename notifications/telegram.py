@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 import time
@@ -68,11 +69,16 @@ class TelegramChannel:
             if exc.code in (400, 404):
                 raise PermanentFailure(f"Telegram {exc.code}: {desc}") from None
             raise TemporaryFailure(f"Telegram {exc.code}: {desc}") from None
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise TemporaryFailure(f"Telegram unreachable: {exc}") from None
+        except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
+            raise TemporaryFailure(f"Telegram unreachable: {self._secret_free(exc)}") from None
         if not body.get("ok", False):
             raise TemporaryFailure(f"Telegram error: {body.get('description', body)}")
         return body.get("result")
+
+    def _secret_free(self, exc: Exception) -> str:
+        """An error's text without the bot token (a URL error may quote the whole URL)."""
+        text = str(exc)
+        return text.replace(self.settings.token, "***") if self.settings.token else text
 
     def send(self, msg: Outgoing) -> None:
         text = f"{msg.subject}\n\n{msg.text}"

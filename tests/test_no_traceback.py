@@ -105,6 +105,37 @@ def test_a_busy_database_answers_503_with_retry_after(web, tmp_path):
     quick.dispose()
 
 
+def test_a_refusal_whose_audit_meets_a_busy_database_answers_503(web):
+    """A refused request is audited; when that append meets a busy SQLite, the answer is 503
+    with Retry-After (try again), never a 500 from inside the error handler."""
+    if web.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL does not lock the whole database")
+    from fastapi.testclient import TestClient
+
+    from tests.web_helpers import build
+
+    quick = make_engine(str(web.engine.url), busy_seconds=0.2)
+    app = build.__globals__["create_app"](web.app.state.settings, quick, web.app.state.calendar,
+                                          web.app.state.definition)
+    c = TestClient(app, follow_redirects=False, raise_server_exceptions=False)
+    c.cookies.set("merzim_lang", "en")
+    c.headers["Authorization"] = f"Bearer {web.token('nurlan')}"
+    before, last = web.dump(), web.last_audit()
+    holder = sqlite3.connect(str(web.engine.url.database), timeout=1)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        r = c.get("/ics/no-such-feed.ics")  # an unknown feed: refused (404) and audited
+    finally:
+        holder.rollback()
+        holder.close()
+    assert r.status_code == 503 and r.headers["retry-after"], (r.status_code, r.text[:200])
+    assert web.dump() == before and web.last_audit() == last
+    r = c.get("/ics/no-such-feed.ics")  # the lock gone: the refusal is answered and audited
+    assert r.status_code == 404
+    assert [action for _, action, _ in web.audit_since(last)] == ["refused"]
+    quick.dispose()
+
+
 # -- command line ---------------------------------------------------------------------------------
 
 

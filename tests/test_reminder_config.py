@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from workflow.core.errors import ConfigError
-from workflow.settings import load_notify_settings
-from workflow.settings import load_settings
+from workflow.settings import load_notify_settings, load_settings
 
 VALID = """
 [reminders]
@@ -142,3 +141,12 @@ def test_each_bad_value_is_named(tmp_path, body, message):
         load(tmp_path, body, env={"MERZIM_TELEGRAM_TOKEN": "1:abc"})
     assert message in refused.value.message
     assert "\n" not in refused.value.message
+
+
+@pytest.mark.parametrize("base", ["http://exa mple.kz", "http://", "http://[::1", "http://h:x",
+                                  "https:///bot", "http://h\t/"])
+def test_a_telegram_base_url_that_is_no_url_is_refused(tmp_path, base):
+    body = f'[reminders]\nchannels = ["telegram"]\n[telegram]\nbase_url = "{base}"\n'
+    body = body.replace("\t", "\\t")
+    with pytest.raises(ConfigError, match="telegram.base_url"):
+        load(tmp_path, body, require_secrets=False)

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from notifications.channels import Outgoing, PermanentFailure
+from notifications.channels import Outgoing, PermanentFailure, TemporaryFailure
 from notifications.telegram import TelegramChannel, TelegramSettings
 from tests.fake_telegram import FakeBotApi
 from tests.smtp_server import SmtpSink, write_config
@@ -324,3 +324,13 @@ def test_blocked_notice_goes_to_the_admins_over_the_user(db, demo, make_ctx):
     assert told("aigerim") == ["mf-admin@example.kz"]     # MF-KGD-ALM, under the ministry
     assert told("loner") == ["erlan@example.kz", "mf-admin@example.kz"]
     assert told("timur") == ["erlan@example.kz"]          # once per day and user
+
+
+def test_an_error_about_the_url_never_quotes_the_token():
+    """urllib quotes the whole URL (with /bot<token>/) when it refuses one: the error merzim
+    logs and stores is cleaned of the token."""
+    channel = TelegramChannel(TelegramSettings(token=TOKEN, base_url="http://127.0.0.1:9/a\tb",
+                                               rate_per_second=100))
+    with pytest.raises(TemporaryFailure) as err:
+        channel.send(Outgoing("<m>", "13", "s", "t", ""))
+    assert TOKEN not in str(err.value) and "***" in str(err.value)

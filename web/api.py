@@ -16,7 +16,7 @@ from workflow import services as svc
 from workflow.core.errors import MerzimError, RuleViolation
 from workflow.definitions import DEFAULT_PROCESS
 from workflow.i18n.describe import describe
-from workflow.storage import audit
+from workflow.services import transactions as tx
 
 router = APIRouter(prefix="/api/v1", tags=["merzim"])
 
@@ -39,7 +39,9 @@ class Page(BaseModel):
 class EventIn(BaseModel):
     """An event to record, with its date and confirming document."""
 
-    event: str = Field(max_length=64, examples=["order"])
+    event: str = Field(max_length=64, description="An event key of the case's process "
+                       "(GET /api/v1/processes/{key} lists them; the case's next_events says "
+                       "which may come now).")
     date: date
     number: str | None = Field(default=None, max_length=500)
     signed_by: str | None = Field(default=None, max_length=500)
@@ -153,13 +155,9 @@ def open_case(body: CaseIn, a: ApiContext = Depends()) -> dict[str, Any]:
     if not (a.viewer.role == "admin" or (a.viewer.role == "officer"
                                          and subject.id == a.viewer.org.id)):
         raise RuleViolation(key="rule.cannot_record", role=a.viewer.role)
-    try:
+    with tx.transaction(a.s):
         case = svc.open_case(a.s, a.ctx, body.process, body.subject, body.object, body.person,
                              body.position, body.fields, body.dates)
-        a.s.commit()
-    except MerzimError:
-        a.s.rollback()
-        raise
     return views.case_for(a.s, a.ctx, a.viewer, case)
 
 
@@ -173,13 +171,11 @@ def _write(a: ApiContext, case_id: int, action: str, detail: dict[str, Any], do)
     an = visible_case(a.s, a.viewer, case_id)
     try:
         require_recorder(a.viewer, an)
-        do(an)
-        a.s.commit()
+        with tx.transaction(a.s):
+            do(an)
     except MerzimError as exc:
-        a.s.rollback()
-        audit.append(a.s, a.ctx.actor, f"refused.{action}", "case", an.id,
-                     {**detail, "key": exc.key})
-        a.s.commit()
+        tx.refused(a.s, a.ctx.actor, f"refused.{action}", "case", an.id,
+                   {**detail, "key": exc.key})
         exc.audited = True
         raise
     return views.case_for(a.s, a.ctx, a.viewer, an)

@@ -201,7 +201,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         from sqlmodel import Session
 
         from workflow.services import accounts as auth
-        from workflow.storage import audit
+        from workflow.services import transactions as tx
 
         with Session(engine) as s:
             who = "anonymous"
@@ -212,9 +212,8 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
             elif header.lower().startswith("bearer "):
                 user = auth.api_user(s, header[7:].strip())
                 who = user.login if user else "bad-token"
-            audit.append(s, f"web:{who}", "refused", "request", request.method,
-                         {"path": redacted(request.url.path)[:200], "key": key, "status": code})
-            s.commit()
+            tx.audited(s, f"web:{who}", "refused", "request", request.method,
+                       {"path": redacted(request.url.path)[:200], "key": key, "status": code})
 
     return app
 

@@ -36,7 +36,7 @@ from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageErro
 from workflow.i18n import LANGUAGES, Translator
 from workflow.reminders import outbox as ob
 from workflow.services import accounts as auth
-from workflow.storage import audit
+from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
 MAX_FIELD = 500
@@ -81,8 +81,7 @@ def render(request: Request, pc: PageContext | None, name: str, status: int = 20
 
 def check_csrf(pc: PageContext, token: str | None) -> None:
     if not token or not secrets.compare_digest(token, pc.session_row.csrf):
-        audit.append(pc.s, f"web:{pc.viewer.login}", "refused.csrf", "user", pc.viewer.user.id, {})
-        pc.s.commit()
+        tx.refused(pc.s, f"web:{pc.viewer.login}", "refused.csrf", "user", pc.viewer.user.id, {})
         exc = RuleViolation("CSRF token missing or wrong", key="error.csrf")
         exc.audited = True
         raise exc
@@ -136,14 +135,14 @@ def login(request: Request, login: str = Form(""), password: str = Form(""),
     if not cookie or not csrf or not secrets.compare_digest(cookie, csrf):
         return render(request, None, "login.html", status=403, csrf=cookie, next=_safe_next(next),
                       error=t("error.csrf"))
-    result = auth.authenticate(s, login[:100], password)
+    with tx.transaction(s):  # a failure is counted (and stored) even though it is refused
+        result = auth.authenticate(s, login[:100], password)
     if result.user is None:
-        s.commit()
         message = t(result.error, minutes=result.minutes)
         return render(request, None, "login.html", status=401, csrf=cookie,
                       next=_safe_next(next), error=message)
-    token, _row = auth.open_session(s, result.user)
-    s.commit()
+    with tx.transaction(s):
+        token, _row = auth.open_session(s, result.user)
     resp = RedirectResponse(_safe_next(next), status_code=303)
     resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure(request),
                     max_age=auth.SESSION_SECONDS)
@@ -154,8 +153,8 @@ def login(request: Request, login: str = Form(""), password: str = Form(""),
 @router.post("/logout")
 def logout(request: Request, csrf: str = Form(""), pc: PageContext = Depends(page)):
     check_csrf(pc, csrf)
-    auth.close_session(pc.s, request.cookies.get(SESSION_COOKIE, ""))
-    pc.s.commit()
+    with tx.transaction(pc.s):
+        auth.close_session(pc.s, request.cookies.get(SESSION_COOKIE, ""))
     resp = RedirectResponse("/login", status_code=303)
     resp.delete_cookie(SESSION_COOKIE)
     return resp
@@ -205,9 +204,8 @@ def overdue_export(request: Request, fmt: str, pc: PageContext = Depends(page)):
         raise UsageError(key="error.bad_format", value=fmt)
     rows = views.overdue_rows(pc.s, pc.ctx, pc.viewer, **_list_filters(request))
     header, body = exports.list_table(rows, pc.t, "working_days_overdue")
-    audit.append(pc.s, f"web:{pc.viewer.login}", "export.overdue", "organisation",
-                 pc.viewer.org.code, {"format": fmt, "rows": len(body)})
-    pc.s.commit()
+    tx.audited(pc.s, f"web:{pc.viewer.login}", "export.overdue", "organisation",
+               pc.viewer.org.code, {"format": fmt, "rows": len(body)})
     return _export(fmt, f"overdue-{pc.ctx.today.isoformat()}", pc.t("nav.overdue"), header, body)
 
 
@@ -297,14 +295,12 @@ def _checked_write(request: Request, pc: PageContext, case_id: str, action: str,
         for name, value in form.items():
             if len(value) > MAX_FIELD:
                 raise RuleViolation(key="rule.too_long", field=name, limit=MAX_FIELD)
-        done = do(case)
-        pc.s.commit()
+        with tx.transaction(pc.s):
+            done = do(case)
     except MerzimError as exc:
-        pc.s.rollback()
-        audit.append(pc.s, pc.ctx.actor, f"refused.{action}", "case", case.id,
-                     {k: v[:64] for k, v in form.items() if k in ("event", "stage", "record")}
-                     | {"key": exc.key})
-        pc.s.commit()
+        tx.refused(pc.s, pc.ctx.actor, f"refused.{action}", "case", case.id,
+                   {k: v[:64] for k, v in form.items() if k in ("event", "stage", "record")}
+                   | {"key": exc.key})
         return _case_page(request, pc, case_id, error=exc.render(pc.t), form=form,
                           status=409 if isinstance(exc, RuleViolation) else 422)
     return RedirectResponse(f"/cases/{case.id}?recorded={done}", status_code=303)
@@ -402,15 +398,13 @@ def _create_case(request: Request, pc: PageContext, process: str, data) -> Respo
                 raise RuleViolation(key="rule.too_long", field=name, limit=MAX_FIELD)
         dates = {k[5:]: _day(pc, v) for k, v in form.items() if k.startswith("date_") and v}
         fields = {k[6:]: v for k, v in form.items() if k.startswith("field_")}
-        case = svc.open_case(pc.s, pc.ctx, defn.key, subject, form.get("object") or None,
-                             form.get("person") or None, form.get("position") or None,
-                             fields, dates)
-        pc.s.commit()
+        with tx.transaction(pc.s):
+            case = svc.open_case(pc.s, pc.ctx, defn.key, subject, form.get("object") or None,
+                                 form.get("person") or None, form.get("position") or None,
+                                 fields, dates)
     except MerzimError as exc:
-        pc.s.rollback()
-        audit.append(pc.s, pc.ctx.actor, "refused.open", "process", defn.key,
-                     {"subject": subject[:64], "key": exc.key})
-        pc.s.commit()
+        tx.refused(pc.s, pc.ctx.actor, "refused.open", "process", defn.key,
+                   {"subject": subject[:64], "key": exc.key})
         return _open_form(request, pc, process, error=exc.render(pc.t), form=form,
                           status=404 if isinstance(exc, NotFound)
                           else 409 if isinstance(exc, RuleViolation) else 422)
@@ -443,9 +437,8 @@ def programme_export(ident: str, fmt: str, pc: PageContext) -> Response:
     prog = visible_programme(pc.s, pc.viewer, ident)
     matrix = views.programme_matrix(pc.s, pc.ctx, prog)
     header, body = exports.programme_table(matrix, pc.ctx.definition, pc.t.language, pc.t)
-    audit.append(pc.s, f"web:{pc.viewer.login}", "export.programme", "programme", prog.id,
-                 {"format": fmt, "rows": len(body)})
-    pc.s.commit()
+    tx.audited(pc.s, f"web:{pc.viewer.login}", "export.programme", "programme", prog.id,
+               {"format": fmt, "rows": len(body)})
     return _export(fmt, f"programme-{matrix['subject']}-{matrix['year']}",
                    f"{matrix['subject']} {matrix['year']}", header, body)
 
@@ -502,9 +495,8 @@ def outbox_retry(request: Request, csrf: str = Form(""), message_id: str = Form(
     visible = [r.id for r in _outbox_rows(pc) if r.status == ob.FAILED]
     if ident and ident not in visible:
         raise NotFound(key="notfound.generic")
-    n = ob.retry(pc.s, [ident] if ident else visible) if (ident or visible) else 0
-    audit.append(pc.s, f"web:{pc.viewer.login}", "outbox.retry", "outbox", ident or "*", {"n": n})
-    pc.s.commit()
+    with tx.transaction(pc.s):
+        ob.retry(pc.s, [ident] if ident else visible, f"web:{pc.viewer.login}")
     return RedirectResponse("/outbox", status_code=303)
 
 
@@ -535,16 +527,16 @@ def create_feed(request: Request, csrf: str = Form(""), scope: str = Form("user"
     if scope not in ("user", "organisation"):
         raise UsageError(key="error.bad_scope", value=scope)
     org_id = visible_org(pc.s, pc.viewer, org).id if scope == "organisation" else None
-    token = auth.create_feed(pc.s, pc.viewer.user, scope, org_id)
-    pc.s.commit()
+    with tx.transaction(pc.s):
+        token = auth.create_feed(pc.s, pc.viewer.user, scope, org_id)
     return _account(request, pc, new_feed=token)
 
 
 @router.post("/account/feeds/{feed_id}/revoke")
 def revoke_feed(feed_id: str, csrf: str = Form(""), pc: PageContext = Depends(page)):
     check_csrf(pc, csrf)
-    auth.revoke_feed(pc.s, pc.viewer.user, _int(feed_id, "id"))
-    pc.s.commit()
+    with tx.transaction(pc.s):
+        auth.revoke_feed(pc.s, pc.viewer.user, _int(feed_id, "id"))
     return RedirectResponse("/account", status_code=303)
 
 
@@ -552,16 +544,16 @@ def revoke_feed(feed_id: str, csrf: str = Form(""), pc: PageContext = Depends(pa
 def create_token(request: Request, csrf: str = Form(""), name: str = Form(""),
                  pc: PageContext = Depends(page)):
     check_csrf(pc, csrf)
-    token = auth.create_api_token(pc.s, pc.viewer.user, name[:200])
-    pc.s.commit()
+    with tx.transaction(pc.s):
+        token = auth.create_api_token(pc.s, pc.viewer.user, name[:200])
     return _account(request, pc, new_token=token)
 
 
 @router.post("/account/tokens/{token_id}/revoke")
 def revoke_token(token_id: str, csrf: str = Form(""), pc: PageContext = Depends(page)):
     check_csrf(pc, csrf)
-    if auth.revoke_token(pc.s, pc.viewer.user, _int(token_id, "id"), f"web:{pc.viewer.login}"):
-        pc.s.commit()
+    with tx.transaction(pc.s):
+        auth.revoke_token(pc.s, pc.viewer.user, _int(token_id, "id"), f"web:{pc.viewer.login}")
     return RedirectResponse("/account", status_code=303)
 
 

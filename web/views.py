@@ -191,13 +191,12 @@ def case_for(s: Session, ctx: svc.Context, viewer: Viewer, case) -> dict[str, An
     """A case as this viewer may see it: the person shown only to those procedures.md names;
     every view of a case about a person is audited."""
     from web.access import sees_person
-    from workflow.storage import audit
+    from workflow.services import transactions as tx
 
     defn = svc.definition_of(s, ctx, case)
     shown = sees_person(viewer, case, defn.parties.person_visibility)
     view = svc.case_view(s, ctx, case, show_person=shown)
     if defn.parties.person != "none":
-        audit.append(s, f"web:{viewer.login}", "view.person_case", "case", case.id,
-                     {"person_shown": shown})
-        s.commit()
+        tx.audited(s, f"web:{viewer.login}", "view.person_case", "case", case.id,
+                   {"person_shown": shown})
     return view

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from notifications.email import SmtpSettings
@@ -331,7 +332,13 @@ def _notify(data: dict[str, Any], env: dict[str, str], require_secrets: bool) ->
         if require_secrets and not token:
             raise ConfigError("telegram: channel enabled but MERZIM_TELEGRAM_TOKEN is not set")
         base = str(tg["base_url"])
-        if not base.startswith(("http://", "https://")):
+        try:
+            parts = urlsplit(base) if base.isprintable() and " " not in base else None
+            port_ok = parts is not None and (parts.port or 1) > 0
+        except ValueError:  # e.g. "http://[::1" or a port that is not a number
+            parts, port_ok = None, False
+        if (parts is None or not port_ok or parts.scheme not in ("http", "https")
+                or not parts.hostname):
             raise ConfigError(f"telegram.base_url: {base!r} is not an http(s) URL")
         telegram = TelegramSettings(token=token, base_url=base,
                                     rate_per_second=float(_number("telegram", "rate_per_second",

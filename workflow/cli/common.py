@@ -179,43 +179,13 @@ def context(as_of: date | None = None, actor: str = "cli"):
                    actor=f"cli:{actor}", language=STATE.t.language)
 
 
-def check_revision(current: str | None) -> None:
-    """Refuse a database whose schema is not this merzim's: older (run init) or newer."""
-    from workflow.storage.db import HEAD_REVISION, is_newer
-
-    if current is None or current == HEAD_REVISION:
-        return
-    if is_newer(current):
-        raise UsageError("database schema is newer than this merzim", key="error.newer_schema",
-                         current=current, head=HEAD_REVISION)
-    raise UsageError("database needs an upgrade", key="error.needs_upgrade",
-                     current=current, head=HEAD_REVISION)
-
-
 @contextmanager
 def unit_of_work():
-    """A session whose work is committed when the block succeeds and rolled back otherwise."""
-    from sqlalchemy.exc import OperationalError
+    """One use case's transaction on the configured database (the services own it)."""
+    from workflow.services.transactions import unit_of_work as open_unit
 
-    from workflow.storage.db import revision, session
-
-    eng = engine()
-    try:
-        current = revision(eng)
-    except OperationalError as exc:
-        raise ConfigError(f"cannot open the database: {exc.orig}") from None
-    if current is None:
-        raise UsageError("database not initialised", key="error.not_initialised")
-    check_revision(current)
-    s = session(eng)
-    try:
+    with open_unit(engine()) as s:
         yield s
-        s.commit()
-    except BaseException:
-        s.rollback()
-        raise
-    finally:
-        s.close()
 
 
 def registry():

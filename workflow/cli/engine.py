@@ -55,19 +55,9 @@ def init(demo: bool = typer.Option(False, "--demo", help="Load the demo organisa
                                    "and programme, dated relative to today."),
          as_json: bool = JSON) -> None:
     """Create or upgrade the database (and load the demo)."""
-    from sqlalchemy.exc import OperationalError
+    from workflow.services.transactions import prepare
 
-    from workflow.cli.common import check_revision
-    from workflow.storage.db import is_newer, revision, upgrade
-
-    eng = engine()
-    try:
-        current = revision(eng)
-        if current is not None and is_newer(current):
-            check_revision(current)  # refused: a newer merzim wrote this schema
-        upgrade(eng)
-    except OperationalError as exc:
-        raise ConfigError(f"cannot open the database: {exc.orig}") from None
+    prepare(engine())  # a schema a newer merzim wrote is refused untouched
     result: dict[str, Any] = {"database": STATE.settings.database_url.split("@")[-1],
                               "upgraded": True}
     if demo:
@@ -450,14 +440,10 @@ def replan(as_json: bool = JSON) -> None:
 @audit_app.command("verify")
 def audit_verify(as_json: bool = JSON) -> None:
     """Check the hash chain of the audit log; name the first bad record."""
-    from workflow.storage import audit
-    from workflow.storage.db import damage
+    from workflow.services.transactions import verify_audit
 
     with unit_of_work() as s:
-        problem = damage(s)
-        if problem:
-            raise RuleViolation("database file damaged", key="audit.corrupt", detail=problem)
-        result = audit.verify(s)
+        result = verify_audit(s)
     if as_json:
         emit_json({"ok": result.ok, "checked": result.checked,
                    "first_bad_id": result.first_bad_id, "problem": result.problem,

@@ -83,11 +83,11 @@ def preview(as_of: str = typer.Option(None, "--as-of", metavar="DATE"), as_json:
 def make_worker():
     """A Worker over the configured database, channels and clock (checks the settings first)."""
     from workflow.reminders.worker import Worker, build_channels
-    from workflow.storage.db import upgrade
+    from workflow.services.transactions import prepare
 
     ns = notify_settings()
     eng = engine()
-    upgrade(eng)
+    prepare(eng)
     tz = STATE.settings.tz
     pinned = bool(os.environ.get("MERZIM_TODAY"))
 
@@ -100,11 +100,10 @@ def make_worker():
 
     def open_obligations(day) -> int:
         from workflow.services import obligations
-        from workflow.storage.db import session
+        from workflow.services.transactions import unit_of_work as open_unit
 
-        with session(eng) as s:
+        with open_unit(eng) as s:
             opened = obligations.sync(s, context(day, actor="worker"))
-            s.commit()
         return len(opened)
 
     return Worker(eng, ns, lambda day: context(day, actor="worker"), now, build_channels(ns), pinned,
@@ -166,12 +165,8 @@ def outbox_retry(ids: list[str] = typer.Argument(None, help="Message ids; all fa
             numbers.append(int(i))
         except ValueError:
             raise UsageError(key="error.bad_int", what="ID", value=i) from None
-    from workflow.storage import audit
-
     with unit_of_work() as s:
-        n = ob.retry(s, numbers or None)
-        audit.append(s, context().actor, "outbox.retry", "outbox",
-                     str(numbers[0]) if len(numbers) == 1 else "*", {"ids": numbers, "n": n})
+        n = ob.retry(s, numbers or None, context().actor)
     emit_json({"requeued": n}) if as_json else STATE.console.print(STATE.t("outbox.requeued", n=n))
 
 

@@ -40,9 +40,9 @@ def serve(host: str = typer.Option(None, "--host", help="Default: \\[web] host (
     if not 1 <= n_workers <= 64:
         raise UsageError(key="error.bad_workers", value=n_workers)
     from workflow.services import runtime
-    from workflow.storage.db import upgrade
+    from workflow.services.transactions import prepare
 
-    upgrade(engine())  # once, before any web process starts
+    prepare(engine())  # once, before any web process starts
     runtime.registry(STATE.settings)  # a broken definition stops here, in one line
     sched = None
     if not no_worker:

@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from notifications.channels import ChatBlocked, DeliveryError, Outgoing, RetryAfter, TemporaryFailure
 from workflow.settings import OutboxSettings
+from workflow.storage import audit
 from workflow.storage.models import OutboxMessage, User
 
 log = logging.getLogger("merzim.outbox")
@@ -146,8 +147,8 @@ def list_rows(s: Session, statuses: tuple[str, ...] = (PENDING, SENDING, FAILED)
     return list(s.exec(query.order_by(OutboxMessage.id)))
 
 
-def retry(s: Session, ids: list[int] | None) -> int:
-    """Put failed rows (all, or those given) back in the queue for an immediate send.
+def retry(s: Session, ids: list[int] | None, actor: str) -> int:
+    """Put failed rows (all, or those given) back in the queue for an immediate send; audited.
 
     Each goes to the recipient's address as it is now (an operator usually fixes a wrong email
     or re-links Telegram before retrying); a row whose recipient is inactive or has no address
@@ -169,6 +170,8 @@ def retry(s: Session, ids: list[int] | None) -> int:
         s.add(row)
         n += 1
     s.flush()
+    audit.append(s, actor, "outbox.retry", "outbox", str(ids[0]) if ids and len(ids) == 1 else "*",
+                 {"ids": list(ids or []), "n": n})
     return n
 
 

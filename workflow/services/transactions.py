@@ -1,0 +1,102 @@
+"""Transactions belong to the services: an adapter opens a unit of work (or wraps its use case in
+`transaction`) and never commits, rolls back or writes the audit log itself.
+
+* `unit_of_work(engine)`: a session on a database of this merzim's schema, committed when the
+  block succeeds and rolled back otherwise (the CLI: one per command).
+* `transaction(s)`: the same on a session the adapter already holds (the web: one per request,
+  opened by its dependency).
+* `audited(s, ...)`: an audit record of something read (an export, a view of a person's case),
+  committed at once.
+* `refused(s, ...)`: roll back what a refused use case did and keep the refusal in the audit log.
+* `prepare(engine)`: create or upgrade the schema (init, serve, worker); a newer schema is
+  refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from workflow.core.errors import ConfigError, RuleViolation, UsageError
+from workflow.storage import audit
+from workflow.storage import db
+
+
+def check_revision(current: str | None) -> None:
+    """Refuse a database whose schema is not this merzim's: older (run init) or newer."""
+    if current is None or current == db.HEAD_REVISION:
+        return
+    if db.is_newer(current):
+        raise UsageError("database schema is newer than this merzim", key="error.newer_schema",
+                         current=current, head=db.HEAD_REVISION)
+    raise UsageError("database needs an upgrade", key="error.needs_upgrade",
+                     current=current, head=db.HEAD_REVISION)
+
+
+def prepare(engine: Engine) -> None:
+    """Create the schema or upgrade it to this merzim's; a schema a newer merzim wrote is
+    refused untouched."""
+    try:
+        current = db.revision(engine)
+        if current is not None and db.is_newer(current):
+            check_revision(current)
+        db.upgrade(engine)
+    except OperationalError as exc:
+        raise ConfigError(f"cannot open the database: {exc.orig}") from None
+
+
+@contextmanager
+def unit_of_work(engine: Engine) -> Iterator[Session]:
+    """A session whose work is committed when the block succeeds and rolled back otherwise."""
+    try:
+        current = db.revision(engine)
+    except OperationalError as exc:
+        raise ConfigError(f"cannot open the database: {exc.orig}") from None
+    if current is None:
+        raise UsageError("database not initialised", key="error.not_initialised")
+    check_revision(current)
+    s = db.session(engine)
+    try:
+        with transaction(s):
+            yield s
+    finally:
+        s.close()
+
+
+@contextmanager
+def transaction(s: Session) -> Iterator[Session]:
+    """Commit what the block did on `s`, or roll it all back when it raises."""
+    try:
+        yield s
+        s.commit()
+    except BaseException:
+        s.rollback()
+        raise
+
+
+def audited(s: Session, actor: str, action: str, entity: str, entity_id: Any,
+            payload: Any) -> None:
+    """Append an audit record and commit it (with whatever else the session holds)."""
+    with transaction(s):
+        audit.append(s, actor, action, entity, entity_id, payload)
+
+
+def refused(s: Session, actor: str, action: str, entity: str, entity_id: Any,
+            payload: Any) -> None:
+    """Undo what a refused use case did and keep the refusal: nothing else is stored."""
+    s.rollback()
+    audited(s, actor, action, entity, entity_id, payload)
+
+
+def verify_audit(s: Session) -> audit.Verification:
+    """`audit verify`: the database file's integrity first (SQLite), then the hash chain and
+    its checkpoint."""
+    problem = db.damage(s)
+    if problem:
+        raise RuleViolation("database file damaged", key="audit.corrupt", detail=problem)
+    return audit.verify(s)
