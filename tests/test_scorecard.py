@@ -414,7 +414,7 @@ def test_positions_penalty_and_who_is_evaluated():
     dept = score(facts("D1", "department", [("D1", "department", None)],
                        [analysis(1, "D1", "D1")]), DEFAULT)
     assert indicator(dept, "1.4.1")["note"] == "positions_kind"
-    assert "1.4.1-penalty" not in points(dept)
+    assert indicator(dept, "1.4.1-penalty")["kind"] == "info"  # shown, not counted
 
 
 def test_cartogram_points_are_a_setting():
@@ -468,3 +468,141 @@ def test_settings_from_config_refuse_unknown_keys_and_bad_values(raw, fragment):
     with pytest.raises(ConfigError) as err:
         ScoreSettings.from_config(raw)
     assert fragment in err.value.message, err.value.message
+
+
+# -- end to end: the facts read from what was recorded (SQLite and PostgreSQL) --------------------
+
+TODAY = date(2026, 3, 2)  # every stage of 2025 is due
+DOC = {"number": "15-ө", "signed_by": "Minister"}
+LINK = {"url": "https://gov.kz/memleket/entities/mf/press/news/1"}
+STORY = [
+    ("order", date(2025, 9, 15), DOC),
+    ("start_announcement", date(2025, 9, 16), LINK),
+    ("discussion_announcement", date(2025, 10, 20), LINK),
+    ("public_discussion", date(2025, 10, 30), {"number": "3", **LINK}),
+    ("analytic_note", date(2025, 11, 20), DOC),
+    ("positions_list", date(2025, 11, 24), DOC),
+    ("action_plan", date(2025, 12, 2), DOC),
+    ("publication", date(2025, 12, 4), LINK),
+]
+RECORDED_TREE = [("MF", "Ministry", "central_body", None),
+                 ("MF-D1", "Budget department", "apparatus_department", "MF"),
+                 ("MF-D2", "Legal department", "apparatus_department", "MF"),
+                 ("MF-IA", "Internal audit directorate", "independent_directorate", "MF"),
+                 ("MF-K", "Revenue committee", "committee", "MF"),
+                 ("MF-K-T1", "Revenue department, Abai", "territorial_department", "MF-K"),
+                 ("MF-K-T2", "Revenue department, Ulytau", "territorial_department", "MF-K"),
+                 ("MF-QS", "Finance centre JSC", "quasi_state", "MF")]
+
+
+@pytest.fixture
+def ministry(db, make_ctx):
+    """6 subdivisions (D1 D2 IA K K-T1 K-T2): D1 analysed to the end, IA begun (then
+    cancelled by the test), K-T1 analysed by its committee up to the note and positions; D2, K
+    and K-T2 never analysed. A risk of D1 eliminated, one of IA's identified."""
+    from workflow import services as svc
+    from workflow.services import monitoring as ms
+    from workflow.storage.db import session as open_session
+
+    ctx = make_ctx(TODAY)
+    with open_session(db) as s:
+        for code, name, kind, parent in RECORDED_TREE:
+            svc.add_org(s, ctx, code, name, kind, parent, name_kk=f"{name} (kk)",
+                        name_ru=f"{name} (ru)")
+
+        def plan(subject, obj):
+            return svc.plan_analysis(s, ctx, subject, obj, date(2025, 10, 1),
+                                     date(2025, 11, 10)).analysis.id
+
+        a1, a2, a3 = plan("MF", "MF-D1"), plan("MF", "MF-IA"), plan("MF-K", "MF-K-T1")
+        for event, on, evidence in STORY:
+            svc.record_event(s, ctx, a1, event, on, dict(evidence))
+        for event, on, evidence in STORY[:2]:
+            svc.record_event(s, ctx, a2, event, on, dict(evidence))
+        for event, on, evidence in STORY[:6]:
+            svc.record_event(s, ctx, a3, event, on, dict(evidence))
+        risk = ms.add_risk(s, ctx, "Manual refunds", analysis_id=a1)
+        rec = ms.add_recommendation(s, ctx, risk.id, "Automate refunds")
+        ms.import_plan(s, ctx, [{"measure": "Automate", "completion_form": "Order",
+                                 "deadline": "2026-01-30", "responsible": "MF-D1",
+                                 "recommendation": str(rec.id)}], analysis_id=a1)
+        ms.set_status(s, ctx, rec.id, "fulfilled", date(2026, 2, 2), {"form": "Order", "number": "7"})
+        ms.add_risk(s, ctx, "Audit plan leaks", analysis_id=a2)
+        svc.record_schedule(s, ctx, "MF", 2025, date(2025, 2, 3), dict(DOC))
+        s.commit()
+    return {"ctx": ctx, "a2": a2}
+
+
+def _cards(db, ctx, org="MF", subtree=False, settings=DEFAULT):
+    from workflow import services as svc
+    from workflow.storage.db import session as open_session
+
+    with open_session(db) as s:
+        return svc.scorecards(s, ctx, org, 2025, settings, subtree)
+
+
+def test_recorded_ministry_where_subdivisions_were_never_analysed_and_one_is_cancelled(
+        db, ministry, make_ctx):
+    from workflow import services as svc
+    from workflow.storage.db import session as open_session
+
+    before = _cards(db, ministry["ctx"])[0]
+    # 6 subdivisions: start D1 IA K-T1 = 50 % -> 1.5; discussion announced D1 K-T1 = 33.33 % ->
+    # 0.9; discussed 33.33 % < 40 -> 0; published D1 16.67 % -> 0.3; notes D1 K-T1 -> 33 x 0.3 =
+    # 9.9; note and plan missing for IA (and the plan for K-T1): -5, -5; risks 2 identified + 1
+    # eliminated x 2 = 4; positions K-T1 of 4 bodies (K, K-T1, K-T2, QS) = 25 % -> 1.0
+    assert points(before) == {"1.1.1": 0, "1.1.2": 0, "1.1.3": 1.5, "1.2.1": 0.9, "1.2.2": 0,
+                              "1.2.3": -5, "1.3.1": -5, "1.3.2": 0.3, "1.3.3": 9.9,
+                              "1.3.3-risks": 4, "1.4.1": 1.0, "1.4.1-penalty": 0, "1.5.1": 0}
+    assert totals(before) == (17.6, -10, 7.6)  # 1.5 + 0.9 + 0.3 + 9.9 + 4 + 1.0
+    with open_session(db) as s:
+        svc.record_event(s, ministry["ctx"], ministry["a2"], "cancel", date(2026, 1, 12),
+                         {"note": "Directorate merged"})
+        s.commit()
+    after = _cards(db, ministry["ctx"])[0]
+    # IA did nothing: start 33.33 % -> 0.9; its order is missing too: -10; its risk is gone: 3
+    assert points(after) == {"1.1.1": 0, "1.1.2": -10, "1.1.3": 0.9, "1.2.1": 0.9, "1.2.2": 0,
+                             "1.2.3": -5, "1.3.1": -5, "1.3.2": 0.3, "1.3.3": 9.9,
+                             "1.3.3-risks": 3, "1.4.1": 1.0, "1.4.1-penalty": 0, "1.5.1": 0}
+    assert totals(after) == (16.0, -20, -4.0)
+    assert after["total"] < before["total"]
+    assert after["provisional_until"] is None
+    assert after["subject_name"] == "Ministry"
+
+
+def test_recorded_subtree_gives_one_scorecard_per_subject(db, ministry):
+    cards = _cards(db, ministry["ctx"], subtree=True)
+    # the apparatus's departments and directorate are subdivisions, not subjects
+    got = {c["subject"]: c["total"] for c in cards}
+    assert got == {
+        "MF": 7.6,
+        # the committee: K-T1 and K-T2; K-T1 50 %: 1.5 + 1.5 + 2.5 + 0 + 15 = 20.5; its plan
+        # missing -5; no schedule -10 (its analysis started on 1 October)
+        "MF-K": 5.5,
+        # K-T1 itself, analysed by its committee: 3 + 3 + 5 + 0 + 30 = 41; plan -5; schedule -10
+        "MF-K-T1": 26.0,
+        # never analysed, the year is over: schedule -10, order -10, note -5, plan -5
+        "MF-K-T2": -30.0,
+        "MF-QS": -30.0,
+    }
+    for card in cards:
+        assert len(card["indicators"]) == 13, card["subject"]
+
+
+def test_planning_after_an_external_analysis_binds_state_bodies_only(db, make_ctx):
+    from workflow import services as svc
+    from workflow.core.errors import RuleViolation
+    from workflow.storage.db import session as open_session
+
+    ctx = make_ctx(date(2025, 9, 1))
+    with open_session(db) as s:
+        svc.add_org(s, ctx, "AK", "Akimat", "akimat")
+        svc.add_org(s, ctx, "QS", "Corporation JSC", "quasi_state", "AK")
+        for code in ("AK", "QS"):
+            svc.add_external(s, ctx, code, date(2025, 6, 15))
+        with pytest.raises(RuleViolation) as refused:  # 000:L174-180: in a state body
+            svc.plan_analysis(s, ctx, "AK", "AK", date(2025, 10, 1))
+        assert refused.value.key == "rule.external_year"
+        planned = svc.plan_analysis(s, ctx, "QS", "QS", date(2025, 10, 1))
+        assert planned.warnings == []
+        s.commit()

@@ -384,13 +384,15 @@ def score(f: SubjectFacts, st: ScoreSettings) -> dict[str, Any]:
 def _positions(f: SubjectFacts, st: ScoreSettings, out: list[Indicator], share, tally) -> None:
     """1.4.1 over the subordinate bodies and supervised QSEs (001:L204-222)."""
     if f.subject_kind not in st.positions_kinds:
-        out.append(Indicator("1.4.1", "001:L210-212", {"subject_kind": f.subject_kind}, 0, None,
-                             "info", "positions_kind"))
+        for key in ("1.4.1", "1.4.1-penalty"):  # every scorecard has every indicator
+            out.append(Indicator(key, "001:L210-212", {"subject_kind": f.subject_kind}, 0, None,
+                                 "info", "positions_kind"))
         return
     bodies = subordinate_bodies(f.subject, f.tree, st)
     if not bodies:
-        out.append(Indicator("1.4.1", "001:L210-216", {"subject_kind": f.subject_kind}, 0, None,
-                             "info", "no_bodies"))
+        for key in ("1.4.1", "1.4.1-penalty"):
+            out.append(Indicator(key, "001:L210-216", {"subject_kind": f.subject_kind}, 0, None,
+                                 "info", "no_bodies"))
         return
     by_body = _by(f.analyses, "object")  # a body's list: drawn up by an analysis of it
     share("1.4.1", "positions_approved", "001:L204-222", 0.5, 5, over=bodies, by=by_body,
