@@ -495,17 +495,15 @@ RECORDED_TREE = [("MF", "Ministry", "central_body", None),
                  ("MF-QS", "Finance centre JSC", "quasi_state", "MF")]
 
 
-@pytest.fixture
-def ministry(db, make_ctx):
+def record_ministry(engine, ctx) -> dict:
     """6 subdivisions (D1 D2 IA K K-T1 K-T2): D1 analysed to the end, IA begun (then
-    cancelled by the test), K-T1 analysed by its committee up to the note and positions; D2, K
+    cancelled by a test), K-T1 analysed by its committee up to the note and positions; D2, K
     and K-T2 never analysed. A risk of D1 eliminated, one of IA's identified."""
     from workflow import services as svc
     from workflow.services import monitoring as ms
     from workflow.storage.db import session as open_session
 
-    ctx = make_ctx(TODAY)
-    with open_session(db) as s:
+    with open_session(engine) as s:
         for code, name, kind, parent in RECORDED_TREE:
             svc.add_org(s, ctx, code, name, kind, parent, name_kk=f"{name} (kk)",
                         name_ru=f"{name} (ru)")
@@ -531,6 +529,11 @@ def ministry(db, make_ctx):
         svc.record_schedule(s, ctx, "MF", 2025, date(2025, 2, 3), dict(DOC))
         s.commit()
     return {"ctx": ctx, "a2": a2}
+
+
+@pytest.fixture
+def ministry(db, make_ctx):
+    return record_ministry(db, make_ctx(TODAY))
 
 
 def _cards(db, ctx, org="MF", subtree=False, settings=DEFAULT):

@@ -72,8 +72,7 @@ def score_tree(request: Request, pc: PageContext = Depends(page)):
     cards = _cards(request, pc, code, year, subtree=True)
     if sort:
         cards = _sorted(cards, sort, descending)
-    header, _body = score_table(cards, pc.t)
-    keys = [h.split(" ", 1)[0] for h in header[3:-4]]  # the indicators' columns
+    keys = list(dict.fromkeys(i["key"] for card in cards for i in card["indicators"]))
     for card in cards:
         card["by_key"] = {i["key"]: i for i in card["indicators"]}
     return render(request, pc, "score_tree.html", cards=cards, org=code, year=year, sort=sort,

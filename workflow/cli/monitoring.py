@@ -224,7 +224,7 @@ def _print_card(card: dict, today) -> None:
                 "score.col_max"):
         table.add_column(t(col))
     for ind in card["indicators"]:
-        table.add_row(f"{ind['key']} {ind['title']} [{ind['footnote']}]", ind["rule"],
+        table.add_row(f"{ind['number']} {ind['title']} [{ind['footnote']}]", ind["rule"],
                       ind["text"], ind["points_text"], ind["maximum_text"])
     console.print(table)
     console.print(card["total_text"])

@@ -412,10 +412,12 @@ def _positions(f: SubjectFacts, st: ScoreSettings, out: list[Indicator], share, 
 def _cartogram(f: SubjectFacts, st: ScoreSettings, out: list[Indicator], tally) -> None:
     """1.5.1: points per department/district section updated (001:L228-248, I-7)."""
     if f.subject_kind not in st.cartogram_kinds:
-        out.append(Indicator("1.5.1", "001:L232", {}, 0, None, "info", "cartogram_kind"))
+        out.append(Indicator("1.5.1", "001:L232", {"per_unit": st.cartogram_points}, 0, None,
+                             "info", "cartogram_kind"))
         return
     if not f.cartogram_recorded:
-        out.append(Indicator("1.5.1", "001:L232", {}, 0, None, "info", "cartogram_unrecorded"))
+        out.append(Indicator("1.5.1", "001:L232", {"per_unit": st.cartogram_points}, 0, None,
+                             "info", "cartogram_unrecorded"))
         return
     sections = cartogram_sections(f.subject, f.tree, st)
     t = tally("cartogram_updated", sections, _by(f.analyses, "body"))

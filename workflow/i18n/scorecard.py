@@ -133,7 +133,8 @@ def in_words(result: dict[str, Any], t: Translator) -> dict[str, Any]:
     for ind in result["indicators"]:
         ref = source(ind["source"])
         number_ = notes.setdefault(ref, len(notes) + 1)
-        indicators.append({**ind, "title": t(f"score.title.{ind['key']}"), "rule": w.rule(ind),
+        indicators.append({**ind, "number": ind["key"].split("-")[0],  # 1.3.3-risks is 1.3.3's
+                           "title": t(f"score.title.{ind['key']}"), "rule": w.rule(ind),
                            "text": w.text(ind, result["year"]), "footnote": number_,
                            "points_text": w.n(ind["points"]),
                            "maximum_text": "" if ind["maximum"] is None else w.n(ind["maximum"])})
@@ -162,7 +163,7 @@ def score_table(cards: list[dict[str, Any]], t: Translator) -> tuple[list[str], 
         for ind in card["indicators"]:
             if ind["key"] not in titles:
                 keys.append(ind["key"])
-                titles[ind["key"]] = f"{ind['key']} {ind['title']}"
+                titles[ind["key"]] = f"{ind['number']} {ind['title']}"
     header = [t("score.organisation"), t("score.col_subject"), t("score.col_kind"),
               *(titles[k] for k in keys), t("score.col_awards"), t("score.col_deductions"),
               t("score.col_total"), t("score.col_status")]
