@@ -385,13 +385,15 @@ def _positions(f: SubjectFacts, st: ScoreSettings, out: list[Indicator], share, 
     """1.4.1 over the subordinate bodies and supervised QSEs (001:L204-222)."""
     if f.subject_kind not in st.positions_kinds:
         for key in ("1.4.1", "1.4.1-penalty"):  # every scorecard has every indicator
-            out.append(Indicator(key, "001:L210-212", {"subject_kind": f.subject_kind}, 0, None,
+            out.append(Indicator(key, "001:L210-212", {"subject_kind": f.subject_kind,
+                                                       "rule": st.positions_penalty}, 0, None,
                                  "info", "positions_kind"))
         return
     bodies = subordinate_bodies(f.subject, f.tree, st)
     if not bodies:
         for key in ("1.4.1", "1.4.1-penalty"):
-            out.append(Indicator(key, "001:L210-216", {"subject_kind": f.subject_kind}, 0, None,
+            out.append(Indicator(key, "001:L210-216", {"subject_kind": f.subject_kind,
+                                                       "rule": st.positions_penalty}, 0, None,
                                  "info", "no_bodies"))
         return
     by_body = _by(f.analyses, "object")  # a body's list: drawn up by an analysis of it
