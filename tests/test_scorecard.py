@@ -184,9 +184,9 @@ def test_twenty_subdivisions_one_analysed_scores_5_percent_coverage():
 def test_regional_akimat_with_departments_districts_and_qses():
     """Subdivisions: the akim's apparatus and 3 departments (FIN's analysis was cancelled);
     positions over 8 bodies; cartogram sections: 3 departments and 2 districts."""
-    start, disc_ann, disc, note, plan, pub, pos, cart = (
-        "start_announced", "discussion_announced", "discussed", "note_signed", "plan_approved",
-        "published", "positions_approved", "cartogram_updated")
+    start, disc_ann, note, plan, pos, cart = (
+        "start_announced", "discussion_announced", "note_signed", "plan_approved",
+        "positions_approved", "cartogram_updated")
     analyses = [
         analysis(1, "OBL-APP", "OBL"),
         analysis(2, "OBL-EDU", "OBL", done=(*ALL, cart)),
