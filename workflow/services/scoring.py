@@ -117,13 +117,10 @@ def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
     position = {o.id: i for i, o in enumerate(orgs)}
     out = []
     for org in subjects:
-        below = []  # orgs are in path order: a subtree is the run that starts at its root
-        for o in orgs[position[org.id]:]:
-            if not o.path.startswith(org.path):
-                break
-            below.append(o)
-        inside = {o.code for o in below}
-        own_tree = tuple(t for t in tree if t.code in inside)
+        start = end = position[org.id]  # orgs are in path order: a subtree is one run of them
+        while end < len(orgs) and orgs[end].path.startswith(org.path):
+            end += 1
+        below, own_tree = orgs[start:end], tuple(tree[start:end])
         mine = {a.id: a for o in below for a in by_code.get(o.code, [])}
         ids_mine = sorted(mine)
         out.append((org, sc.SubjectFacts(
