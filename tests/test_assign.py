@@ -17,8 +17,7 @@ from sqlmodel import Session, select
 from tests.conftest import dump_tables
 from workflow import services as svc
 from workflow.reminders import planner as reminders
-from workflow.settings import load_notify_settings
-from workflow.settings import load_settings
+from workflow.settings import load_notify_settings, load_settings
 from workflow.storage.db import make_engine
 from workflow.storage.models import AuditRecord
 

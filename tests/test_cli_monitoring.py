@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
@@ -27,7 +28,7 @@ from workflow.storage.db import make_engine
 from workflow.storage.db import session as open_session
 
 KEYS = ["1.1.1", "1.1.2", "1.1.3", "1.2.1", "1.2.2", "1.2.3", "1.3.1", "1.3.2", "1.3.3",
-        "1.3.3-risks", "1.4.1", "1.5.1"]
+        "1.3.3-risks", "1.4.1", "1.4.1-penalty", "1.5.1"]
 HEADER = ["measure", "completion_form", "deadline", "responsible", "person", "recommendation"]
 SUBDIVISION = "Pre-school education department"
 DOC = {"number": "15-ө", "signed_by": "Akim"}
@@ -119,62 +120,99 @@ def noted(engine, make_ctx):
 # -- score -------------------------------------------------------------------------------------------
 
 
-def test_score_on_the_demo_prints_every_indicator_with_inputs_and_points(merzim_db, tmp_path):
-    today = "2026-06-01"
-    ok_json(merzim_db("init", "--demo", "--json", today=today))
-    year = ok_json(merzim_db("status", "2", "--json", today=today))["planned_start"][:4]
-    ref = f"AK-ALM-EDU:{year}"
+def test_score_of_a_ministry_and_its_subtree_in_three_languages(merzim_db, engine, make_ctx,
+                                                                tmp_path):
+    """The recorded ministry of tests/test_scorecard.py (hand-computed there): 6 subdivisions,
+    3 analysed, 3 never; the subtree's subjects; words in kk, ru and en; the XLSX table."""
+    from tests.test_scorecard import RECORDED_TREE, TODAY, record_ministry
+
+    record_ministry(engine, make_ctx(TODAY))
+    day = {"today": TODAY.isoformat()}
+    xlsx = tmp_path / "score.xlsx"
     bad_config = tmp_path / "bad.toml"
     bad_config.write_text('[scorecard]\nsteps = "round"\n', encoding="utf-8")
-    as_json, shown, ministry, *refusals = run_many(merzim_db, [
-        (("score", ref, "--json"), {"today": today}),
-        (("score", ref), {"today": today}),
-        (("score", f"MF-KGD-ALM:{year}", "--json"), {"today": today}),
-        (("score", "9999"), {}),
-        (("score", "AK-ALM-EDU:1999"), {}),
-        (("score", "NOPE:2026"), {}),
-        (("score", ref), {"config": bad_config}),
+    one, ru_json, kk_json, tree, en, ru, kk, kk_tree, written, *refusals = run_many(merzim_db, [
+        (("score", "MF", "--year", "2025", "--json"), day),
+        (("score", "MF", "--year", "2025", "--json"), {**day, "lang": "ru"}),
+        (("score", "MF", "--year", "2025", "--json"), {**day, "lang": "kk"}),
+        (("score", "MF", "--year", "2025", "--subtree", "--json"), day),
+        (("score", "MF", "--year", "2025"), day),
+        (("score", "MF", "--year", "2025"), {**day, "lang": "ru"}),
+        (("score", "MF", "--year", "2025"), {**day, "lang": "kk"}),
+        (("score", "MF", "--year", "2025", "--subtree"), {**day, "lang": "kk"}),
+        (("score", "MF", "--year", "2025", "--subtree", "--file", str(xlsx)), day),
+        (("score", "NOPE", "--year", "2025"), day),
+        (("score", "MF", "--year", "abc"), day),
+        (("score", "MF", "--year", "2025", "--as-of", "2025-13-01"), day),
+        (("score", "MF", "--year", "2025"), {**day, "config": bad_config}),
     ])
-    result = json.loads(ok(as_json))
-    assert (result["subject"], result["year"], result["external_case"]) == (
-        "AK-ALM-EDU", int(year), False)
-    assert [i["key"] for i in result["indicators"]] == KEYS
-    for ind in result["indicators"]:
-        assert set(ind) == {"key", "title", "source", "inputs", "points", "maximum", "kind", "note"}
-    points = {i["key"]: i["points"] for i in result["indicators"]}
-    # The demo's education department (a department: 1.4.1 not evaluated): schedule approved,
-    # order, start and discussion announced, discussed, ended; no note, plan, publication.
-    assert points == {"1.1.1": 0, "1.1.2": 0,
-                      "1.1.3": 3.0,   # 1 of 1 = 100 % -> 3.0
-                      "1.2.1": 3.0,   # 100 % -> 3.0
-                      "1.2.2": 5.0,   # 100 % -> 5.0
-                      "1.2.3": -5,    # no note
-                      "1.3.1": -5,    # no plan
-                      "1.3.2": 0, "1.3.3": 0, "1.3.3-risks": 0, "1.4.1": 0, "1.5.1": 0}
-    inputs = {i["key"]: i["inputs"] for i in result["indicators"]}
-    assert inputs["1.1.1"] == {"approved": True}
-    assert inputs["1.1.3"] == {"subdivisions": 1, "done": 1, "percent": 100.0}
-    assert inputs["1.2.3"] == {"analyses": 1, "signed": 0}
-    # awards 3 + 3 + 5 = 11; deductions -5 - 5 = -10; total 1
-    assert (result["awards"], result["deductions"], result["total"]) == (11.0, -10.0, 1.0)
+    card = ok_json(one)
+    assert (card["subject"], card["year"], card["as_of"], card["total"]) == (
+        "MF", 2025, "2026-03-02", 7.6)
+    assert [i["key"] for i in card["indicators"]] == KEYS
+    start = next(i for i in card["indicators"] if i["key"] == "1.1.3")
+    assert start["inputs"]["units"] == 6 and start["inputs"]["done"] == 3
+    assert start["text"] == ("3 of 6 subdivisions announced the start (50 %) → 5 steps of 10 % → "
+                             "1.5 points")
 
-    text = flat(ok(shown))
-    assert f"Evaluation of project No. 1: AK-ALM-EDU, {year}" in text
-    for key in KEYS:
-        assert key in text, key
-    assert "subdivisions=1, done=1, percent=100.0" in text
-    assert "Awards 11.0, deductions -10.0, total 1.0." in text
+    subtree = ok_json(tree)
+    assert (subtree["org"], subtree["year"]) == ("MF", 2025)
+    # one entry per subject under MF (the apparatus's departments are subdivisions, not subjects)
+    assert {c["subject"]: c["total"] for c in subtree["subjects"]} == {
+        "MF": 7.6, "MF-K": 5.5, "MF-K-T1": 26.0, "MF-K-T2": -30.0, "MF-QS": -30.0}
+    for c in subtree["subjects"]:
+        assert [i["key"] for i in c["indicators"]] == KEYS, c["subject"]
+        assert all(i["title"] and i["text"] for i in c["indicators"])
 
-    # The ministry's territorial department: everything done on time but no schedule (-10);
-    # awards 3 + 3 + 5 + 3 + 30 = 44; total 34.
-    m = json.loads(ok(ministry))
-    assert {i["key"]: i["points"] for i in m["indicators"]}["1.1.1"] == -10
-    assert (m["awards"], m["deductions"], m["total"]) == (44.0, -10.0, 34.0)
+    english = flat(ok(en))
+    assert "Evaluation of project No. 1: Ministry, 2025" in english
+    assert ("3 of 6 subdivisions announced the start (50 %) → 5 steps of 10 % → 1.5 points"
+            in english)
+    assert "Awards 17.6, deductions −10, total 7.6." in english
+    assert "Sources: [1] 001:L27–33" in english
+    assert "=" not in english
 
-    refused(refusals[0], 4, "No programme 9999")
-    refused(refusals[1], 4, "AK-ALM-EDU:1999")
-    refused(refusals[2], 4, "NOPE")
+    names = [n for _c, n, _k, _p in RECORDED_TREE]
+    for lang, output, words, phrase in (
+            ("ru", ru, ru_json, "Объявили о начале анализа: 3 из 6 подразделений (50 %) → "
+                                "5 шагов по 10 % → 1,5 балла"),
+            ("kk", kk, kk_json, "Талдаудың басталғаны туралы хабарлағандар: 6 бөлімшеден 3 "
+                                "(50 %) → 10 %-дан 5 қадам → 1,5 балл")):
+        texts = {i["key"]: i["text"] for i in ok_json(words)["indicators"]}
+        assert texts["1.1.3"] == phrase
+        text = flat(ok(output))
+        # no English indicator text, no raw key=value: once the names, codes and source lines
+        # are taken out, not a Latin letter is left
+        rest = text
+        for name in sorted(names, key=len, reverse=True):
+            rest = rest.replace(f"{name} ({lang})", "")
+        rest = re.sub(r"MF[-A-Z0-9]*|\d{3}:L[\d–]+|I-7", "", rest)
+        assert not re.search(r"[A-Za-z=]", rest), (lang, re.findall(r"\S*[A-Za-z=]\S*", rest))
+    kk_table = flat(ok(kk_tree))
+    assert "аумақтық департамент" in kk_table and "2025-03-02" not in kk_table
+
+    ok(written)
+    rows = read_xlsx(xlsx)
+    assert len(rows) == 6  # the header and 5 subjects
+    assert rows[1][:3] == ("MF", "Ministry", "central state body")
+    assert rows[1][-4:] == (17.6, -10, 7.6, "final")
+    refused(refusals[0], 4, "NOPE")
+    refused(refusals[1], 2, "--year")
+    refused(refusals[2], 2, "--as-of")
     refused(refusals[3], 2, "scorecard.steps")
+
+
+def test_score_on_the_demo_counts_the_akimats_subdivisions(merzim_db):
+    today = "2026-06-01"
+    ok_json(merzim_db("init", "--demo", "--json", today=today))
+    result = ok_json(merzim_db("score", "AK-ALM", "--year", "2026", "--subtree", "--json",
+                               today=today))
+    subjects = [c["subject"] for c in result["subjects"]]
+    assert "AK-ALM" in subjects and "AK-ALM-APP" not in subjects  # the apparatus is a subdivision
+    akimat = next(c for c in result["subjects"] if c["subject"] == "AK-ALM")
+    start = next(i for i in akimat["indicators"] if i["key"] == "1.1.3")
+    assert start["inputs"]["units"] == 3  # the akim's apparatus, education and health (001:L181-185)
+    assert akimat["provisional_until"] is not None  # 2026 is not over
 
 
 # -- the action plan ----------------------------------------------------------------------------------

@@ -23,9 +23,8 @@ from notifications.email import EmailChannel
 from tests.smtp_server import SmtpSink, write_config
 from workflow.definitions import load_definition
 from workflow.reminders.outbox import message_id
-from workflow.settings import load_notify_settings
 from workflow.services.demo import ORGS, USERS
-from workflow.settings import load_settings
+from workflow.settings import load_notify_settings, load_settings
 from workflow.storage.models import OutboxMessage, User
 
 LOADED, WORKDAY, SATURDAY = "2025-03-19", "2025-03-20", "2025-03-22"

@@ -27,10 +27,9 @@ from workflow.core.definition import PeriodDue
 from workflow.core.errors import ConfigError, RuleViolation, UsageError
 from workflow.definitions import load_definition, load_registry
 from workflow.reminders.planner import plan_reminders
-from workflow.settings import load_notify_settings
 from workflow.services import accounts as auth
 from workflow.services import obligations
-from workflow.settings import load_settings
+from workflow.settings import load_notify_settings, load_settings
 from workflow.storage import audit
 from workflow.storage.models import AuditRecord, Case, EventRecord, Organisation, OutboxMessage
 

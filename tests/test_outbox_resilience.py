@@ -34,8 +34,7 @@ from tests.smtp_server import SmtpSink
 from workflow import services as svc
 from workflow.reminders import outbox
 from workflow.reminders import planner as reminders
-from workflow.settings import load_notify_settings
-from workflow.settings import load_settings
+from workflow.settings import load_notify_settings, load_settings
 from workflow.storage.db import make_engine
 from workflow.storage.models import AuditRecord, OutboxMessage
 

@@ -37,10 +37,9 @@ from workflow import services as svc
 from workflow.core.definition import parse_definition
 from workflow.definitions import DEFINITIONS
 from workflow.reminders import planner as reminders
-from workflow.settings import load_notify_settings
 from workflow.reminders.worker import Worker
 from workflow.services import Context
-from workflow.settings import load_settings
+from workflow.settings import load_notify_settings, load_settings
 from workflow.storage.models import OutboxMessage
 
 ALMATY = ZoneInfo("Asia/Almaty")

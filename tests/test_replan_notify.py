@@ -25,8 +25,7 @@ from tests.smtp_server import SmtpSink, write_config
 from workflow import services as svc
 from workflow.definitions import load_definition
 from workflow.reminders import planner as reminders
-from workflow.settings import NotifySettings, load_notify_settings
-from workflow.settings import load_settings
+from workflow.settings import NotifySettings, load_notify_settings, load_settings
 from workflow.storage.models import OutboxMessage, Stage, User
 
 TODAY = date(2026, 2, 2)  # a Monday

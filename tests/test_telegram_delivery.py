@@ -27,9 +27,8 @@ from tests.smtp_server import SmtpSink, write_config
 from workflow import services as svc
 from workflow.reminders import outbox
 from workflow.reminders import planner as reminders
-from workflow.settings import load_notify_settings
 from workflow.reminders.worker import Worker, build_channels
-from workflow.settings import load_settings
+from workflow.settings import load_notify_settings, load_settings
 from workflow.storage.models import OutboxMessage, User
 
 LOADED, WORKDAY = date(2025, 3, 19), date(2025, 3, 20)

@@ -134,8 +134,8 @@ ANON_GET = ["/", "/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/analyses
             f"/analyses/{MISSING}", "/cases/{edu}", f"/cases/{MISSING}", "/cases",
             f"/cases?process={PROCESS}", f"/cases/new/{PROCESS}", f"/overdue?process={PROCESS}",
             f"/due?process={PROCESS}", "/programmes", "/programmes/{p}", "/programmes/{p}.xlsx",
-            "/programmes/{p}.csv", "/programmes/{p}/score", "/calendar", "/calendar/2025",
-            "/outbox", "/account"]
+            "/programmes/{p}.csv", "/programmes/{p}/score", "/score", "/score.xlsx",
+            "/score/AK-ALM-EDU", "/calendar", "/calendar/2025", "/outbox", "/account"]
 ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases/{edu}/not-done",
              "/cases/{edu}/void", f"/cases/new/{PROCESS}", "/outbox/retry", "/account/feeds",
              "/account/feeds/1/revoke", "/account/tokens", "/account/tokens/1/revoke"]
@@ -160,6 +160,7 @@ COVERED_TEMPLATES = {
     "POST /cases/{case_id}/not-done", "POST /cases/{case_id}/void", "GET /cases",
     "GET /cases/new/{process}", "POST /cases/new/{process}", "GET /programmes",
     "GET /programmes/{programme_id}", "GET /programmes/{programme_id}/score", "GET /calendar",
+    "GET /score", "GET /score.{fmt}", "GET /score/{org}",
     "GET /calendar/{year}", "GET /outbox", "POST /outbox/retry", "GET /account",
     "POST /account/feeds", "POST /account/feeds/{feed_id}/revoke", "POST /account/tokens",
     "POST /account/tokens/{token_id}/revoke", "POST /logout", "GET /api/v1/organisations",
@@ -279,7 +280,8 @@ def test_pages_of_own_subtree(world: Web, case: Case):
     opening = f'href="/cases/new/{PROCESS}"' in r.text
     assert opening is (case.role != "manager"), "only officers (and admins) open cases"
 
-    for url in (f"/programmes/{prog}", f"/programmes/{prog}/score", "/programmes", "/overdue",
+    for url in (f"/programmes/{prog}", f"/programmes/{prog}/score", "/score",
+                f"/score?org={case.own_org}", f"/score/{case.own_org}", "/programmes", "/overdue",
                 f"/overdue?org={case.own_org}", "/due", f"/due?org={case.own_org}", "/calendar/2025",
                 "/account", f"/cases?process={PROCESS}", f"/cases?org={case.own_org}",
                 f"/cases/new/{PROCESS}", f"/overdue?process={PROCESS}",
@@ -290,12 +292,14 @@ def test_pages_of_own_subtree(world: Web, case: Case):
     assert f'href="/programmes/{prog}"' in b.get("/programmes").text
     assert b.get("/calendar").headers["location"] == f"/calendar/{TODAY.year}"
 
-    for url in (f"/programmes/{prog}.xlsx", f"/overdue.xlsx?org={case.own_org}", "/overdue.xlsx"):
+    for url in (f"/programmes/{prog}.xlsx", f"/overdue.xlsx?org={case.own_org}", "/overdue.xlsx",
+                "/score.xlsx"):
         r = b.get(url)
         assert r.status_code == 200, url
         assert r.headers["content-type"] == XLSX
         assert "attachment" in r.headers["content-disposition"]
-    for url in (f"/programmes/{prog}.csv", f"/overdue.csv?org={case.own_org}", "/overdue.csv"):
+    for url in (f"/programmes/{prog}.csv", f"/overdue.csv?org={case.own_org}", "/overdue.csv",
+                f"/score.csv?org={case.own_org}"):
         r = b.get(url)
         assert r.status_code == 200, url
         assert r.content.startswith(b"\xef\xbb\xbf")
@@ -346,7 +350,9 @@ def test_pages_of_other_subtree_are_404(world: Web, case: Case):
         (f"/programmes/{prog}/score", f"/programmes/{MISSING}/score", str(prog), str(MISSING)),
     ]
     for other_org in (case.other_org, "MF" if case.other_org in MF_CODES else "AK-ALM"):
-        for page in ("/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/cases",
+        pairs.append((f"/score/{other_org}", f"/score/{NO_ORG}", other_org, NO_ORG))
+        for page in ("/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/cases", "/score",
+                     "/score.xlsx", "/score.csv",
                      f"/cases?process={PROCESS}&", f"/overdue?process={PROCESS}&",
                      f"/due?process={PROCESS}&"):
             sep = "" if page.endswith("&") else "?"
@@ -468,6 +474,7 @@ def test_akimat_manager_sees_and_exports_nothing_of_the_ministry(world: Web):
 
     pages = {url: b.get(url) for url in ("/overdue", "/overdue?sort=days&dir=desc", "/due",
                                          "/due?within=250", "/programmes", "/account",
+                                         "/score", "/score.xlsx", "/score?sort=total",
                                          "/overdue.csv", "/overdue.xlsx", "/cases",
                                          f"/cases?process={PROCESS}", f"/cases/new/{PROCESS}",
                                          f"/overdue?process={PROCESS}")}

@@ -1,22 +1,104 @@
-"""The scorecard page of a programme (project No. 1's official evaluation)."""
+"""The evaluation of project No. 1 on the dashboard: every subject under an organisation as a
+sortable table (with its XLSX/CSV export), and one subject's scorecard in words with its sources
+as footnotes. A viewer sees what the other pages show them: officers their own organisation,
+managers and admins their subtree."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from typing import Any
 
-from web.access import visible_programme
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from web.access import visible_org, visible_programme
 from web.deps import PageContext
-from web.pages import page, render
-from workflow.core.scorecard import score
-from workflow.services import monitoring as ms
+from web.pages import _export, _int, page, render
+from workflow import services as svc
+from workflow.core.errors import UsageError
+from workflow.core.scorecard import ScoreSettings
+from workflow.i18n.scorecard import in_words, score_table
+from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
+SORTS = ("subject", "kind", "awards", "deductions", "total", "status")
+
+
+def _settings(request: Request) -> ScoreSettings:
+    return request.app.state.settings.score
+
+
+def _cards(request: Request, pc: PageContext, code: str, year: int, subtree: bool
+           ) -> list[dict[str, Any]]:
+    org = visible_org(pc.s, pc.viewer, code)
+    # an officer sees their own organisation only: no subtree below it
+    subtree = subtree and pc.viewer.role != "officer"
+    return [in_words(r, pc.t) for r in
+            svc.scorecards(pc.s, pc.ctx, org.code, year, _settings(request), subtree)]
+
+
+def _query(request: Request, pc: PageContext) -> tuple[str, int]:
+    code = request.query_params.get("org") or pc.viewer.org.code
+    year = _int(request.query_params.get("year"), "year", pc.ctx.today.year)
+    cal = request.app.state.calendar
+    if not cal.first_year <= year <= cal.last_year:
+        raise UsageError(key="error.year_outside", year=year, first=cal.first_year,
+                         last=cal.last_year)
+    return code, year
+
+
+def _sorted(cards: list[dict[str, Any]], sort: str, descending: bool) -> list[dict[str, Any]]:
+    def key(card: dict[str, Any]):
+        if sort in ("awards", "deductions", "total"):
+            return card[sort]
+        if sort == "status":
+            return card["provisional_until"].isoformat() if card["provisional_until"] else ""
+        if sort == "kind":
+            return card["kind_name"]
+        if sort == "subject":
+            return card["subject_name"].casefold()
+        points = {i["key"]: i["points"] for i in card["indicators"]}
+        return points.get(sort, float("-inf"))
+
+    return sorted(cards, key=key, reverse=descending)
+
+
+@router.get("/score", response_class=HTMLResponse)
+def score_tree(request: Request, pc: PageContext = Depends(page)):
+    code, year = _query(request, pc)
+    sort = request.query_params.get("sort") or ""
+    descending = request.query_params.get("dir", "desc" if sort else "asc") == "desc"
+    cards = _cards(request, pc, code, year, subtree=True)
+    if sort:
+        cards = _sorted(cards, sort, descending)
+    keys = list(dict.fromkeys(i["key"] for card in cards for i in card["indicators"]))
+    for card in cards:
+        card["by_key"] = {i["key"]: i for i in card["indicators"]}
+    return render(request, pc, "score_tree.html", cards=cards, org=code, year=year, sort=sort,
+                  descending=descending, keys=keys, sorts=SORTS)
+
+
+@router.get("/score.{fmt}")
+def score_export(request: Request, fmt: str, pc: PageContext = Depends(page)) -> Response:
+    if fmt not in ("xlsx", "csv"):
+        raise UsageError(key="error.bad_format", value=fmt)
+    code, year = _query(request, pc)
+    header, body = score_table(_cards(request, pc, code, year, subtree=True), pc.t)
+    tx.audited(pc.s, f"web:{pc.viewer.login}", "export.score", "organisation", code,
+               {"format": fmt, "year": year, "rows": len(body)})
+    return _export(fmt, f"score-{code}-{year}", pc.t("nav.scores"), header, body)
+
+
+@router.get("/score/{org}", response_class=HTMLResponse)
+def score_subject(request: Request, org: str, pc: PageContext = Depends(page)):
+    _code, year = _query(request, pc)
+    card = _cards(request, pc, org, year, subtree=False)[0]
+    return render(request, pc, "score.html", card=card, year=year)
 
 
 @router.get("/programmes/{programme_id}/score", response_class=HTMLResponse)
 def score_page(request: Request, programme_id: str, pc: PageContext = Depends(page)):
-    settings = request.app.state.settings.score
+    """A programme's scorecard: its subject's, of the programme's year."""
     prog = visible_programme(pc.s, pc.viewer, programme_id)
-    result = score(ms.programme_facts(pc.s, prog, settings), settings)
-    return render(request, pc, "score.html", result=result, programme_id=prog.id)
+    subject = svc.org_by_id(pc.s, prog.subject_id)
+    card = _cards(request, pc, subject.code, prog.year, subtree=False)[0]
+    return render(request, pc, "score.html", card=card, year=prog.year)

@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 
 from calendars import KazakhstanCalendar
-from workflow.core.errors import ConfigError, MerzimError, UsageError
+from workflow.core.errors import MerzimError, UsageError
 from workflow.i18n import Translator
 from workflow.settings import Settings, load_settings
 

@@ -23,7 +23,7 @@ from workflow.cli.common import (
     read_table,
     unit_of_work,
 )
-from workflow.core.errors import ConfigError, MerzimError, RuleViolation, UsageError
+from workflow.core.errors import MerzimError, RuleViolation, UsageError
 
 svc = lazy("workflow.services")
 
@@ -90,7 +90,8 @@ def org_add(code: str = typer.Argument(..., help="Short unique code, e.g. MF-KGD
             name: str = typer.Option(..., "--name"),
             kind: str = typer.Option(..., "--kind", help="central_body, committee, "
                                      "territorial_department, akimat, department, "
-                                     "district_akimat, quasi_state"),
+                                     "district_akimat, quasi_state, apparatus_department, "
+                                     "independent_directorate, akim_apparatus"),
             parent: str = typer.Option(None, "--parent", help="Code of the parent."),
             name_kk: str = typer.Option(None, "--name-kk"),
             name_ru: str = typer.Option(None, "--name-ru"),

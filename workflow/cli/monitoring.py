@@ -20,7 +20,9 @@ from workflow.cli.common import (
 from workflow.core.errors import UsageError
 
 ms = lazy("workflow.services.monitoring")
+svc = lazy("workflow.services")
 JSON = typer.Option(False, "--json", help="Print JSON.")
+
 
 risk_app = typer.Typer(help="Corruption risks identified by an analysis.", no_args_is_help=True)
 rec_app = typer.Typer(help="Recommendations and their status.", no_args_is_help=True)
@@ -167,33 +169,76 @@ def positions_export(org: str = typer.Argument(..., help="Region or central body
     STATE.console.print(table)
 
 
-def score(programme: str = typer.Argument(..., help="Programme id or SUBJECT:YEAR."),
+def score(org: str = typer.Argument(..., help="The subject's organisation code."),
+          year: str = typer.Option(None, "--year", metavar="YEAR",
+                                   help="The year evaluated (default: this year)."),
+          subtree: bool = typer.Option(False, "--subtree",
+                                       help="Every subject under ORG, one scorecard each."),
+          file: Path = typer.Option(None, "--file", help="Also write the table (.xlsx or .csv)."),
+          as_of: str = typer.Option(None, "--as-of", metavar="DATE",
+                                    help="See the picture on another day."),
           as_json: bool = JSON) -> None:
-    """The evaluation scorecard of project No. 1 for a programme."""
-    from workflow.core.scorecard import score as compute
+    """The evaluation of project No. 1 for a subject, or for every subject under it."""
+    from workflow.i18n.scorecard import in_words
 
-    settings = STATE.settings.score
+    ctx = context(parse_date(as_of, "--as-of") if as_of else None)
+    if year is None and ":" in org:  # SUBJECT:YEAR, as `merzim programme` shows them
+        org, _, year = org.rpartition(":")
+    year_n = parse_int(year, "--year") if year is not None else ctx.today.year
     with unit_of_work() as s:
-        prog = ms.find_programme(s, programme)
-        result = compute(ms.programme_facts(s, prog, settings), settings)
-    if as_json:
-        emit_json(result)
-        return
+        results = svc.scorecards(s, ctx, org, year_n, STATE.settings.score, subtree)
     t = STATE.t
-    STATE.console.print(t("score.header", subject=result["subject"], year=result["year"]))
-    if result["external_case"]:
-        STATE.console.print("[yellow]" + t("score.external") + "[/]")
+    cards = [in_words(r, t) for r in results]
+    if file is not None:
+        from workflow.i18n.scorecard import score_table
+        from workflow.tabular import table_csv, table_xlsx
+
+        header, body = score_table(cards, t)
+        write_file(file, table_xlsx(t("nav.scores"), header, body)
+                   if file.suffix.lower() == ".xlsx" else table_csv(header, body))
+    if as_json:
+        emit_json({"org": org, "year": year_n, "as_of": ctx.today, "subjects": cards}
+                  if subtree else cards[0])
+        return
+    if subtree:
+        _print_subtree(org, year_n, ctx.today, cards)
+        return
+    _print_card(cards[0], ctx.today)
+
+
+def _print_card(card: dict, today) -> None:
+    t, console = STATE.t, STATE.console
+    console.print(card["heading"] + " — " + card["kind_name"])
+    console.print(t("score.as_of", date=today.isoformat()))
+    if card["external_case"]:
+        console.print(t("score.external"))
     table = Table()
-    for col in ("score.col_indicator", "score.col_inputs", "score.col_points", "score.col_max"):
+    for col in ("score.col_indicator", "score.col_rule", "score.col_inputs", "score.col_points",
+                "score.col_max"):
         table.add_column(t(col))
-    for ind in result["indicators"]:
-        inputs = ", ".join(f"{k}={v}" for k, v in ind["inputs"].items())
-        title = f"{ind['key']} {ind['title']}" + (f" — {ind['note']}" if ind["note"] else "")
-        table.add_row(title, inputs, f"{ind['points']:g}", "" if ind["maximum"] is None
-                      else f"{ind['maximum']:g}")
-    STATE.console.print(table)
-    STATE.console.print(t("score.total", awards=result["awards"], deductions=result["deductions"],
-                          total=result["total"]))
+    for ind in card["indicators"]:
+        table.add_row(f"{ind['number']} {ind['title']} [{ind['footnote']}]", ind["rule"],
+                      ind["text"], ind["points_text"], ind["maximum_text"])
+    console.print(table)
+    console.print(card["total_text"])
+    if card["status_text"]:
+        console.print(card["status_text"])
+    console.print(t("score.sources") + ": " + "; ".join(
+        f"[{n['n']}] {n['source']}" for n in card["footnotes"]))
+
+
+def _print_subtree(org: str, year: int, today, cards: list[dict]) -> None:
+    t, console = STATE.t, STATE.console
+    console.print(t("score.subtree_header", org=org, year=year))
+    console.print(t("score.as_of", date=today.isoformat()))
+    table = Table()
+    for col in ("col_subject", "col_kind", "col_awards", "col_deductions", "col_total",
+                "col_status"):
+        table.add_column(t(f"score.{col}"))
+    for c in cards:
+        table.add_row(f"{c['subject_name']} ({c['subject']})", c["kind_name"],
+                      c["awards_text"], c["deductions_text"], c["total_text_short"], c["status"])
+    console.print(table)
 
 
 def subdivision_add(org: str = typer.Argument(...), name: str = typer.Argument(...),

@@ -1,17 +1,32 @@
 """The official evaluation of project No. 1 (seed 001), as a pure function of recorded facts.
 
-Every ambiguity the methodology leaves open is a documented setting (docs/scorecard.md);
-the defaults are in ScoreSettings and can be changed in config.toml [scorecard].
+Most indicators are shares of the subject's subdivisions, which the organisation tree gives
+(001:L176-185), not the analyses that happen to be planned: a subdivision with no analysis, or
+whose analysis was cancelled, counts as not done. A stage not yet due is neither awarded nor
+deducted: the indicator, and the score, are provisional until it is due. Every ambiguity the
+methodology leaves open is a documented setting (docs/scorecard.md, config.toml [scorecard]).
+The result holds keys, numbers and dates only; workflow/i18n/scorecard.py puts it in words.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
+from workflow.core.definition import NON_STATE_KINDS, ORG_KINDS
 from workflow.core.errors import ConfigError
+
+# The steps of one analysis the indicators count; the definition's [scorecard.stages] names the
+# stage that completes each (the key words here are the methodology's, not a procedure's).
+STEP_ROLES = ("ordered", "start_announced", "discussion_announced", "discussed", "note_signed",
+              "plan_approved", "published", "positions_approved", "cartogram_updated")
+SCHEDULE_ROLE = "schedule_approved"
+DONE, PENDING, MISSING = "done", "pending", "missing"
+
+_APPARATUS = ("apparatus_department", "independent_directorate", "akim_apparatus")
 
 
 @dataclass(frozen=True)
@@ -21,14 +36,30 @@ class ScoreSettings:
     missing_document: str = "any"         # -10/-5 when ANY analysis lacks it ("all": when none has it)
     risk_points_cumulative: bool = True   # 1.3.3: a risk eliminated to completion earns 1 + 2 + 5
     positions_kinds: tuple[str, ...] = ("akimat", "central_body")  # 1.4.1 evaluates only these subjects
-    positions_penalty: str = "none"       # 1.4.1: -5 when no analysis has its list ("below_100": unless all)
+    positions_penalty: str = "none"       # 1.4.1: -5 when no body has its list ("below_100": unless all)
+    # 1.4.1: the subordinate state bodies and supervised QSEs, anywhere below the subject
+    positions_bodies: tuple[str, ...] = ("committee", "territorial_department", "department",
+                                         "district_akimat", "quasi_state")
     cartogram_points: float = 2           # 1.5.1 per updated department/district section
+    cartogram_kinds: tuple[str, ...] = ("akimat",)  # 1.5.1 evaluates only these subjects
+    cartogram_sections: tuple[str, ...] = ("department", "district_akimat")  # direct subordinates
     external_years_back: int = 1          # l.7-13: external analysis in the programme year or 1 before
     external_points_per_percent: float = 0.3  # no scale in the source: the monitoring scale is used
+    # 001:L176-185: a subject kind -> the kinds below it that are its subdivisions (walked down
+    # through those kinds only); the subject itself when the tree holds none of them
+    subdivisions: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("central_body", ("apparatus_department", "independent_directorate", "committee",
+                          "territorial_department")),
+        ("akimat", ("akim_apparatus", "department")),
+    )
+    other_subdivisions: str = "children"  # other kinds: their direct subordinate state bodies
+    #                                       ("self": the subject alone); itself when it has none
+    # who is a subject of its own scorecard in `--subtree` (parts of an apparatus are not)
+    subject_kinds: tuple[str, ...] = tuple(k for k in ORG_KINDS if k not in _APPARATUS)
 
     @classmethod
     def from_config(cls, raw: dict[str, Any] | None) -> ScoreSettings:
-        raw = raw or {}
+        raw = dict(raw or {})
         known = {f.name for f in fields(cls)}
         for key in raw:
             if key not in known:
@@ -38,42 +69,72 @@ class ScoreSettings:
             ok = {"bool": isinstance(value, bool), "str": isinstance(value, str),
                   "int": number and isinstance(value, int), "float": number}.get(
                 kind, isinstance(value, list | tuple) and all(isinstance(v, str) for v in value))
+            if key == "subdivisions":
+                ok = isinstance(value, dict) and all(
+                    isinstance(v, list | tuple) and all(isinstance(x, str) for x in v)
+                    for v in value.values())
             if not ok:
                 raise ConfigError(f"scorecard.{key}: {value!r} is not a valid {kind}")
-        values = dict(raw)
-        if "positions_kinds" in values:
-            values["positions_kinds"] = tuple(values["positions_kinds"])
+        values: dict[str, Any] = dict(raw)
+        for key in ("positions_kinds", "positions_bodies", "cartogram_kinds", "cartogram_sections",
+                    "subject_kinds"):
+            if key in values:
+                values[key] = tuple(values[key])
+        if "subdivisions" in values:
+            values["subdivisions"] = tuple((k, tuple(v)) for k, v in values["subdivisions"].items())
         s = cls(**values)
-        if s.steps not in ("floor", "linear"):
-            raise ConfigError("scorecard.steps: must be 'floor' or 'linear'")
-        if s.missing_document not in ("any", "all"):
-            raise ConfigError("scorecard.missing_document: must be 'any' or 'all'")
-        if s.positions_penalty not in ("none", "below_100"):
-            raise ConfigError("scorecard.positions_penalty: must be 'none' or 'below_100'")
+        for key, allowed in (("steps", ("floor", "linear")), ("missing_document", ("any", "all")),
+                             ("positions_penalty", ("none", "below_100")),
+                             ("other_subdivisions", ("children", "self"))):
+            if getattr(s, key) not in allowed:
+                raise ConfigError(f"scorecard.{key}: must be " + " or ".join(f"'{a}'" for a in allowed))
+        named = [*s.positions_kinds, *s.positions_bodies, *s.cartogram_kinds,
+                 *s.cartogram_sections, *s.subject_kinds,
+                 *(k for kind, kinds in s.subdivisions for k in (kind, *kinds))]
+        unknown = sorted({k for k in named if k not in ORG_KINDS})
+        if unknown:
+            raise ConfigError(f"scorecard: unknown organisation kind {', '.join(unknown)} "
+                              f"(known: {', '.join(ORG_KINDS)})")
         return s
+
+
+# -- the facts ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Org:
+    """One organisation of the tree, as the scorecard needs it."""
+
+    code: str
+    kind: str
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stage of one analysis: done (on time or late), or still open (it may yet be done)
+    with its due date (None: no deadline); neither: closed as not done or not applicable."""
+
+    done: bool = False
+    open: bool = False
+    due: date | None = None
 
 
 @dataclass(frozen=True)
 class AnalysisFacts:
-    """What was recorded for one object (one 'subdivision' of the methodology)."""
+    """One analysis of the year: who ran it, of what, from when, and its steps. A cancelled
+    analysis did nothing (its steps count as not done) but still says its object was due one."""
 
     id: int
+    subject: str
     object: str
-    ordered: bool = False
-    start_announced: bool = False
-    discussion_announced: bool = False
-    discussed: bool = False
-    note_signed: bool = False
-    plan_approved: bool = False
-    published: bool = False
-    positions_approved: bool = False
+    start: date
+    steps: Mapping[str, Step] = field(default_factory=dict)  # role (STEP_ROLES) -> Step
     monitoring_closed: bool = False
+    cancelled: bool = False
 
-
-# The steps of one analysis the indicators count; the definition's [scorecard.stages] names the
-# stage that completes each (the key words here are the methodology's, not a procedure's).
-STEP_ROLES = ("ordered", "start_announced", "discussion_announced", "discussed", "note_signed",
-              "plan_approved", "published", "positions_approved")
+    def step(self, role: str) -> Step:
+        return Step() if self.cancelled else self.steps.get(role, Step())
 
 
 @dataclass(frozen=True)
@@ -81,6 +142,7 @@ class RiskFacts:
     id: int
     eliminated: bool  # every recommendation against it fulfilled
     completed: bool   # eliminated and its analysis's monitoring closed by the result note
+    analysis: int = 0  # the analysis that identified it
 
 
 @dataclass(frozen=True)
@@ -91,27 +153,76 @@ class ExternalFacts:
 
 
 @dataclass(frozen=True)
-class ProgrammeFacts:
+class SubjectFacts:
+    """What one subject's scorecard of one year is computed from (services/scoring.py reads it)."""
+
     subject: str
     subject_kind: str
     year: int
-    schedule_approved: bool
-    analyses: list[AnalysisFacts]
-    risks: list[RiskFacts] = field(default_factory=list)
+    today: date
+    tree: tuple[Org, ...]                 # the subject and everything below it
+    analyses: tuple[AnalysisFacts, ...]   # the year's analyses run by or of the tree
+    schedule_approved: bool = False
+    risks: tuple[RiskFacts, ...] = ()     # identified by those analyses
     external: ExternalFacts | None = None
-    cartogram_sections: int | None = None  # None: not recorded (I-7)
+    cartogram_recorded: bool = False      # the definition maps cartogram_updated to a stage (I-7)
 
 
-@dataclass
-class Indicator:
-    key: str
-    title: str
-    source: str
-    inputs: dict[str, Any]
-    points: float
-    maximum: float | None
-    kind: str  # award | penalty | info
-    note: str = ""
+# -- the organisation tree ----------------------------------------------------------------------------
+
+
+def _children(tree: Sequence[Org]) -> dict[str | None, list[Org]]:
+    out: dict[str | None, list[Org]] = {}
+    for o in tree:
+        out.setdefault(o.parent, []).append(o)
+    return out
+
+
+def subdivisions(subject: str, tree: Sequence[Org], st: ScoreSettings) -> tuple[str, ...]:
+    """The subject's subdivisions (001:L176-185): for a kind the setting names, the organisations
+    below it of the kinds it lists (walking down through those kinds only); for another kind its
+    direct subordinate state bodies ("children"); the subject itself when there are none."""
+    kids = _children(tree)
+    kind = next(o.kind for o in tree if o.code == subject)
+    rule = dict(st.subdivisions).get(kind)
+    found: list[str] = []
+    if rule is not None:
+        stack = list(reversed(kids.get(subject, [])))
+        while stack:
+            o = stack.pop()
+            if o.kind in rule:
+                found.append(o.code)
+                stack.extend(reversed(kids.get(o.code, [])))
+    elif st.other_subdivisions == "children":
+        found = [o.code for o in kids.get(subject, []) if o.kind not in NON_STATE_KINDS]
+    return tuple(found) or (subject,)
+
+
+def subordinate_bodies(subject: str, tree: Sequence[Org], st: ScoreSettings) -> tuple[str, ...]:
+    """1.4.1 (001:L212-216): the subordinate state bodies and supervised QSEs below the subject."""
+    kids = _children(tree)
+    found: list[str] = []
+    stack = list(reversed(kids.get(subject, [])))
+    while stack:
+        o = stack.pop()
+        if o.kind in st.positions_bodies:
+            found.append(o.code)
+        stack.extend(reversed(kids.get(o.code, [])))
+    return tuple(found)
+
+
+def cartogram_sections(subject: str, tree: Sequence[Org], st: ScoreSettings) -> tuple[str, ...]:
+    """1.5.1 (001:L232-242): the cartogram's sections, one per department and district."""
+    return tuple(o.code for o in _children(tree).get(subject, []) if o.kind in st.cartogram_sections)
+
+
+def subject_analyses(f: SubjectFacts, st: ScoreSettings) -> list[AnalysisFacts]:
+    """The analyses the subject answers for: those it ran and those of its subdivisions."""
+    units = set(subdivisions(f.subject, f.tree, st))
+    return [a for a in f.analyses if a.object in units or a.subject == f.subject]
+
+
+# -- arithmetic ------------------------------------------------------------------------------------
 
 
 def percent(n: int, d: int) -> float:
@@ -131,106 +242,213 @@ def r2(x: float) -> float:
     return round(x + 0.0, 2)
 
 
-def score(f: ProgrammeFacts, st: ScoreSettings) -> dict[str, Any]:
-    """Every indicator with its inputs and points, the deductions and the total."""
-    if f.external is not None:
+def step_status(steps: Iterable[Step], today: date, year_end: date) -> tuple[str, date | None]:
+    """One unit's status for one step over its analyses: done when any did it; pending (until
+    when) when one may still do it before its due date (no deadline: the year's end), or when
+    it has no analysis yet and the year is not over; else missing (cancelled, closed as not
+    done, overdue, or no analysis in a year that is over)."""
+    steps = list(steps)
+    if not steps:
+        return (PENDING, year_end) if today <= year_end else (MISSING, None)
+    if any(s.done for s in steps):
+        return DONE, None
+    until = [s.due or year_end for s in steps if s.open and (s.due or year_end) >= today]
+    return (PENDING, max(until)) if until else (MISSING, None)
+
+
+@dataclass
+class Indicator:
+    key: str
+    source: str
+    inputs: dict[str, Any]
+    points: float
+    maximum: float | None
+    kind: str  # award | penalty | info
+    note: str = ""  # why an indicator is information only (an i18n key under score.note)
+    pending_until: date | None = None  # provisional: a stage it counts is not yet due
+
+
+class _Tally:
+    """Done, pending and missing units for one step."""
+
+    def __init__(self, units: Sequence[str], by_unit: Mapping[str, list[AnalysisFacts]],
+                 role: str, today: date, year_end: date):
+        self.n = len(units)
+        statuses = [step_status((a.step(role) for a in by_unit.get(u, [])), today, year_end)
+                    for u in units]
+        self.done = sum(1 for s, _ in statuses if s == DONE)
+        self.pending = sum(1 for s, _ in statuses if s == PENDING)
+        self.missing = self.n - self.done - self.pending
+        self.until = max((d for s, d in statuses if s == PENDING), default=None)
+
+
+def _by(analyses: Iterable[AnalysisFacts], who: str) -> dict[str, list[AnalysisFacts]]:
+    """Analyses by object ('object'), or by object and by subject ('body': a district's
+    cartogram section is updated from an analysis of it or one it ran)."""
+    out: dict[str, list[AnalysisFacts]] = {}
+    for a in analyses:
+        out.setdefault(a.object, []).append(a)
+        if who == "body" and a.subject != a.object:
+            out.setdefault(a.subject, []).append(a)
+    return out
+
+
+# -- the score -------------------------------------------------------------------------------------
+
+
+def score(f: SubjectFacts, st: ScoreSettings) -> dict[str, Any]:
+    """Every indicator with its inputs and points, the deductions, the total, and the date
+    until which the score is provisional (None: every stage it counts is due)."""
+    if f.external is not None and f.subject_kind not in NON_STATE_KINDS:
         return _external(f, st)
-    n = len(f.analyses)
+    today, year_end = f.today, date(f.year, 12, 31)
+    units = subdivisions(f.subject, f.tree, st)
+    by_object = _by(f.analyses, "object")
+    own = subject_analyses(f, st)
+    by_own = _by(own, "object")
+    doc_units = tuple(dict.fromkeys(a.object for a in own))
     out: list[Indicator] = []
 
-    def share(attr: str) -> tuple[int, float]:
-        k = sum(1 for a in f.analyses if getattr(a, attr))
-        return k, percent(k, n)
+    def tally(role: str, over: Sequence[str] = units, by=by_object) -> _Tally:
+        return _Tally(over, by, role, today, year_end)
 
-    def missing(attr: str) -> bool:
-        k = sum(1 for a in f.analyses if getattr(a, attr))
-        return (k < n) if st.missing_document == "any" else (k == 0)
+    def share(key: str, role: str, source: str, per_step: float, maximum: float,
+              size: int = 10, threshold: float | None = None, over: Sequence[str] = units,
+              by=by_object, unit: str = "subdivision") -> None:
+        t = tally(role, over, by)
+        pct = percent(t.done, t.n)
+        steps = tens(pct, st.steps) if size == 10 else ones(pct, st.steps)
+        pts = min(maximum, per_step * steps)
+        inputs = {"unit": unit, "units": t.n, "done": t.done, "pending": t.pending,
+                  "percent": r2(pct), "step_percent": size, "steps": r2(steps),
+                  "per_step": per_step}
+        if threshold is not None:
+            inputs["threshold"] = threshold
+            if pct < threshold:
+                pts = 0.0
+        out.append(Indicator(key, source, inputs, r2(pts), maximum, "award",
+                             pending_until=t.until))
 
-    out.append(Indicator("1.1.1", "schedule approved", "001:L27-33",
-                         {"approved": f.schedule_approved},
-                         0 if f.schedule_approved else -10, None, "penalty"))
-    out.append(Indicator("1.1.2", "order approved", "001:L37-45",
-                         {"analyses": n, "with_order": share("ordered")[0],
-                          "rule": st.missing_document},
-                         -10 if n == 0 or missing("ordered") else 0, None, "penalty"))
-    for key, attr, title, src in (("1.1.3", "start_announced", "start announced", "001:L49-67"),
-                                  ("1.2.1", "discussion_announced", "discussion announced",
-                                   "001:L75-91")):
-        k, pct = share(attr)
-        out.append(Indicator(key, title, src, {"subdivisions": n, "done": k, "percent": r2(pct)},
-                             r2(min(3.0, 0.3 * tens(pct, st.steps))), 3, "award"))
-    k, pct = share("discussed")
-    pts = 0.0 if pct < st.discussion_min_percent else min(5.0, 0.5 * tens(pct, st.steps))
-    out.append(Indicator("1.2.2", "results discussed in public", "001:L92-106",
-                         {"subdivisions": n, "done": k, "percent": r2(pct),
-                          "threshold": st.discussion_min_percent}, r2(pts), 5, "award"))
-    out.append(Indicator("1.2.3", "analytic note signed", "001:L110-118",
-                         {"analyses": n, "signed": share("note_signed")[0]},
-                         -5 if n == 0 or missing("note_signed") else 0, None, "penalty"))
-    out.append(Indicator("1.3.1", "action plan approved", "001:L124-138",
-                         {"analyses": n, "approved": share("plan_approved")[0]},
-                         -5 if n == 0 or missing("plan_approved") else 0, None, "penalty"))
-    k, pct = share("published")
-    out.append(Indicator("1.3.2", "note and plan published", "001:L142-156",
-                         {"subdivisions": n, "done": k, "percent": r2(pct)},
-                         r2(min(3.0, 0.3 * tens(pct, st.steps))), 3, "award"))
-    k, pct = share("note_signed")
-    out.append(Indicator("1.3.3", "subdivisions covered by the analysis", "001:L160-185",
-                         {"subdivisions": n, "covered": k, "percent": r2(pct)},
-                         r2(min(30.0, 0.3 * ones(pct, st.steps))), 30, "award"))
-    identified = len(f.risks)
-    eliminated = sum(1 for r in f.risks if r.eliminated)
-    completed = sum(1 for r in f.risks if r.completed)
+    def document(key: str, role: str, source: str, penalty: float) -> None:
+        """-N when the analyses lack a document (setting missing_document), counted per object
+        analysed: a cancelled analysis lacks it, unless another analysis of its object has it."""
+        t = tally(role, doc_units, by_own)
+        if t.n == 0:  # no analysis in the year: missing once the year is over
+            missing, until = today > year_end, (year_end if today <= year_end else None)
+        elif st.missing_document == "any":
+            missing = t.missing > 0
+            until = None if missing else t.until
+        else:
+            missing = t.done == 0 and t.pending == 0
+            until = t.until if t.done == 0 else None
+        out.append(Indicator(key, source, {"analyses": t.n, "done": t.done, "pending": t.pending,
+                                           "missing": t.missing, "rule": st.missing_document},
+                             -penalty if missing else 0, None, "penalty", pending_until=until))
+
+    # 1.1.1 the schedule: due when the subject's first analysis of the year starts (the schedule
+    # fixes the analyses' periods, 000:L219-221; a cancelled one too), at the latest at the
+    # year's end
+    starts = [a.start for a in f.analyses if a.subject == f.subject]
+    schedule_due = min([*starts, year_end])
+    schedule_pending = not f.schedule_approved and today <= schedule_due
+    out.append(Indicator("1.1.1", "001:L27-33",
+                         {"approved": f.schedule_approved, "due": schedule_due},
+                         0 if f.schedule_approved or schedule_pending else -10, None, "penalty",
+                         pending_until=schedule_due if schedule_pending else None))
+    document("1.1.2", "ordered", "001:L37-45", 10)
+    share("1.1.3", "start_announced", "001:L49-67", 0.3, 3)
+    share("1.2.1", "discussion_announced", "001:L75-91", 0.3, 3)
+    share("1.2.2", "discussed", "001:L92-106", 0.5, 5, threshold=st.discussion_min_percent)
+    document("1.2.3", "note_signed", "001:L110-118", 5)
+    document("1.3.1", "plan_approved", "001:L124-138", 5)
+    share("1.3.2", "published", "001:L142-156", 0.3, 3)
+    share("1.3.3", "note_signed", "001:L160-185", 0.3, 30, size=1)
+    counted = {a.id for a in own if not a.cancelled}
+    risks = [r for r in f.risks if r.analysis in counted]
+    identified = len(risks)
+    eliminated = sum(1 for r in risks if r.eliminated)
+    completed = sum(1 for r in risks if r.completed)
     if st.risk_points_cumulative:
         risk_pts = identified + 2 * eliminated + 5 * completed
     else:  # only the highest applies to a risk
-        risk_pts = sum(5 if r.completed else 2 if r.eliminated else 1 for r in f.risks)
-    out.append(Indicator("1.3.3-risks", "risks identified, eliminated, completed", "001:L189-197",
-                         {"identified": identified, "eliminated": eliminated, "completed": completed,
-                          "cumulative": st.risk_points_cumulative}, risk_pts, None, "award"))
-    if f.subject_kind in st.positions_kinds:
-        k, pct = share("positions_approved")
-        pts = min(5.0, 0.5 * tens(pct, st.steps))
-        penalty = (k == 0) if st.positions_penalty == "none" else (k < n)
-        out.append(Indicator("1.4.1", "positions lists drawn up", "001:L204-222",
-                             {"subdivisions": n, "done": k, "percent": r2(pct),
-                              "penalty_rule": st.positions_penalty}, r2(pts), 5, "award"))
-        out.append(Indicator("1.4.1-penalty", "positions lists not ensured", "001:L220-222",
-                             {"done": k}, -5 if penalty else 0, None, "penalty"))
-    else:
-        out.append(Indicator("1.4.1", "positions lists drawn up", "001:L210-212",
-                             {"subject_kind": f.subject_kind}, 0, None, "info",
-                             "evaluated only for an oblast akim's apparatus or a central body"))
-    if f.subject_kind == "akimat" and f.cartogram_sections is not None:
-        out.append(Indicator("1.5.1", "cartogram sections updated", "001:L228-248",
-                             {"sections": f.cartogram_sections},
-                             r2(st.cartogram_points * f.cartogram_sections), None, "award"))
-    else:
-        out.append(Indicator("1.5.1", "cartogram sections updated", "001:L232", {}, 0, None, "info",
-                             "not evaluated: only oblast akimats, and I-7 keeps cartogram updates "
-                             "unrecorded unless enabled"))
+        risk_pts = sum(5 if r.completed else 2 if r.eliminated else 1 for r in risks)
+    out.append(Indicator("1.3.3-risks", "001:L189-197",
+                         {"identified": identified, "eliminated": eliminated,
+                          "completed": completed, "cumulative": st.risk_points_cumulative},
+                         risk_pts, None, "award"))
+    _positions(f, st, out, share, tally)
+    _cartogram(f, st, out, tally)
     return _result(f, out, external=False)
 
 
-def _external(f: ProgrammeFacts, st: ScoreSettings) -> dict[str, Any]:
+def _positions(f: SubjectFacts, st: ScoreSettings, out: list[Indicator], share, tally) -> None:
+    """1.4.1 over the subordinate bodies and supervised QSEs (001:L204-222)."""
+    if f.subject_kind not in st.positions_kinds:
+        for key in ("1.4.1", "1.4.1-penalty"):  # every scorecard has every indicator
+            out.append(Indicator(key, "001:L210-212", {"subject_kind": f.subject_kind,
+                                                       "rule": st.positions_penalty}, 0, None,
+                                 "info", "positions_kind"))
+        return
+    bodies = subordinate_bodies(f.subject, f.tree, st)
+    if not bodies:
+        for key in ("1.4.1", "1.4.1-penalty"):
+            out.append(Indicator(key, "001:L210-216", {"subject_kind": f.subject_kind,
+                                                       "rule": st.positions_penalty}, 0, None,
+                                 "info", "no_bodies"))
+        return
+    by_body = _by(f.analyses, "object")  # a body's list: drawn up by an analysis of it
+    share("1.4.1", "positions_approved", "001:L204-222", 0.5, 5, over=bodies, by=by_body,
+          unit="body")
+    t = tally("positions_approved", bodies, by_body)
+    if st.positions_penalty == "none":
+        penalty, pending = t.done == 0 and t.pending == 0, t.done == 0 and t.pending > 0
+    else:
+        penalty, pending = t.missing > 0, t.missing == 0 and t.pending > 0
+    out.append(Indicator("1.4.1-penalty", "001:L220-222",
+                         {"units": t.n, "done": t.done, "pending": t.pending,
+                          "rule": st.positions_penalty},
+                         -5 if penalty else 0, None, "penalty",
+                         pending_until=t.until if pending else None))
+
+
+def _cartogram(f: SubjectFacts, st: ScoreSettings, out: list[Indicator], tally) -> None:
+    """1.5.1: points per department/district section updated (001:L228-248, I-7)."""
+    if f.subject_kind not in st.cartogram_kinds:
+        out.append(Indicator("1.5.1", "001:L232", {"per_unit": st.cartogram_points}, 0, None,
+                             "info", "cartogram_kind"))
+        return
+    if not f.cartogram_recorded:
+        out.append(Indicator("1.5.1", "001:L232", {"per_unit": st.cartogram_points}, 0, None,
+                             "info", "cartogram_unrecorded"))
+        return
+    sections = cartogram_sections(f.subject, f.tree, st)
+    t = tally("cartogram_updated", sections, _by(f.analyses, "body"))
+    out.append(Indicator("1.5.1", "001:L228-248",
+                         {"unit": "section", "units": t.n, "done": t.done, "pending": t.pending,
+                          "per_unit": st.cartogram_points},
+                         r2(st.cartogram_points * t.done), None, "award", pending_until=t.until))
+
+
+def _external(f: SubjectFacts, st: ScoreSettings) -> dict[str, Any]:
     e = f.external
     pct = percent(e.items_fulfilled, e.items)
-    out = [Indicator("external", "execution of the external analysis's action plan", "001:L7-13",
-                     {"completed_on": e.completed_on.isoformat(), "items": e.items,
-                      "fulfilled": e.items_fulfilled, "percent": r2(pct)},
-                     r2(st.external_points_per_percent * ones(pct, st.steps)),
-                     r2(st.external_points_per_percent * 100), "award",
-                     "an external analysis was completed within a year: the internal analysis and "
-                     "its indicators are not evaluated; the source gives no scale, merzim uses "
-                     "the monitoring scale (setting external_points_per_percent)")]
+    steps = ones(pct, st.steps)
+    out = [Indicator("external", "001:L7-13",
+                     {"completed_on": e.completed_on, "items": e.items,
+                      "fulfilled": e.items_fulfilled, "percent": r2(pct), "steps": r2(steps),
+                      "per_step": st.external_points_per_percent},
+                     r2(st.external_points_per_percent * steps),
+                     r2(st.external_points_per_percent * 100), "award", "external")]
     return _result(f, out, external=True)
 
 
-def _result(f: ProgrammeFacts, out: list[Indicator], external: bool) -> dict[str, Any]:
+def _result(f: SubjectFacts, out: list[Indicator], external: bool) -> dict[str, Any]:
     awards = r2(sum(i.points for i in out if i.kind == "award"))
     deductions = r2(sum(i.points for i in out if i.kind == "penalty"))
+    until = max((i.pending_until for i in out if i.pending_until), default=None)
     return {
-        "subject": f.subject, "year": f.year, "external_case": external,
-        "indicators": [i.__dict__ for i in out],
+        "subject": f.subject, "subject_kind": f.subject_kind, "year": f.year, "as_of": f.today,
+        "external_case": external, "provisional_until": until,
+        "indicators": [dict(i.__dict__) for i in out],
         "awards": awards, "deductions": deductions, "total": r2(awards + deductions),
     }

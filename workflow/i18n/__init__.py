@@ -46,17 +46,21 @@ class Translator:
         except (KeyError, IndexError):
             return text
 
-    def plural(self, key: str, n: int, **params: Any) -> str:
+    def plural(self, key: str, n: int | float, **params: Any) -> str:
         """The form of a word for the number `n`: catalogue entries hold the forms separated by
-        '|' (en: one|other; ru: one|few|many; kk: a single form, numerals take the singular)."""
+        '|' (en: one|other; ru: one|few|many; kk: a single form, numerals take the singular).
+        A fraction takes ru's "few" form (1,5 балла) and en's plural (1.5 points)."""
         text = self(key, n=n, **params) or key
         forms = text.split(PLURAL_SEPARATOR)
         return forms[min(plural_index(self.language, n), len(forms) - 1)]
 
 
-def plural_index(language: str, n: int) -> int:
+def plural_index(language: str, n: int | float) -> int:
     """CLDR cardinal plural categories: ru one/few/many, en one/other, kk one form."""
     n = abs(n)
+    if n != int(n):
+        return 0 if language == "kk" else 1
+    n = int(n)
     if language == "ru":
         if n % 10 == 1 and n % 100 != 11:
             return 0

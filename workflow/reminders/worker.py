@@ -20,8 +20,8 @@ from notifications.telegram import TelegramChannel
 from workflow.reminders import outbox
 from workflow.reminders import planner as reminders
 from workflow.reminders.planner import Context
-from workflow.settings import NotifySettings
 from workflow.reminders.telegram_link import poll_updates
+from workflow.settings import NotifySettings
 
 log = logging.getLogger("merzim.worker")
 # APScheduler logs two INFO lines for every run of every job (dispatch runs every few

@@ -65,5 +65,6 @@ from workflow.services.organisations import (  # noqa: F401
     org_names,
     org_rows,
 )
+from workflow.services.scoring import scorecards  # noqa: F401
 from workflow.services.users import add_user, list_users, update_user  # noqa: F401
 from workflow.storage.queries import subtree_range  # noqa: F401

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from workflow.core.dates import add_years, not_in_future, working_days_inclusive
 from workflow.core.deadlines import DONE_ON_TIME, Facts, Planner
+from workflow.core.definition import NON_STATE_KINDS
 from workflow.core.errors import ConfigError, RuleViolation, UsageError
 from workflow.core.machine import MAX_TEXT, check_evidence, clean_evidence
 from workflow.services.cases import open_case
@@ -93,7 +94,8 @@ def plan_analysis(s: Session, ctx: Context, subject_code: str, object_code: str,
             warnings.append({"code": "too_long", "working_days": length, "limit": limit})
     if not cal.is_working_day(start):
         warnings.append({"code": "start_not_working", "date": start, "reason": cal.reason(start)})
-    if planning.get("external_gap"):
+    if planning.get("external_gap") and subject.kind not in NON_STATE_KINDS:
+        # the year after an external analysis binds a state body only (000:L174-180)
         gap = int(interp.get(planning["external_gap"], 1))
         last_ext = s.exec(select(ExternalAnalysis)
                           .where(ExternalAnalysis.subject_id == subject.id)

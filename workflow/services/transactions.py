@@ -23,8 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from workflow.core.errors import ConfigError, RuleViolation, UsageError
-from workflow.storage import audit
-from workflow.storage import db
+from workflow.storage import audit, db
 
 
 def check_revision(current: str | None) -> None:

@@ -1,0 +1,177 @@
+"""A scorecard (workflow/core/scorecard.py) in plain words of the reader's language: each
+indicator's title, how it is scored and what was counted ("7 of 12 subdivisions announced the
+start (58.33 %) → 5 steps of 10 % → 1.5 points"), with plural forms; the sources as footnotes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from workflow.i18n import Translator
+
+SHARES = ("1.1.3", "1.2.1", "1.2.2", "1.3.2", "1.3.3", "1.4.1")
+DOCUMENTS = ("1.1.2", "1.2.3", "1.3.1")
+ARROW = " → "
+MINUS = "−"
+
+
+def number(x: float | int, language: str) -> str:
+    """12, 1.5, −10 (a decimal comma in kk and ru)."""
+    x = float(x)
+    text = str(int(abs(x))) if x.is_integer() else f"{abs(x):.2f}".rstrip("0").rstrip(".")
+    if language in ("kk", "ru"):
+        text = text.replace(".", ",")
+    return (MINUS if x < 0 else "") + text
+
+
+def day(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def source(text: str) -> str:
+    """'001:L27-33' as a reference: '001:L27–33'."""
+    return text.replace("-", "–")
+
+
+class Words:
+    """Puts one scorecard's numbers into the translator's language."""
+
+    def __init__(self, t: Translator):
+        self.t = t
+        self.lang = t.language
+
+    def n(self, x: float | int) -> str:
+        return number(x, self.lang)
+
+    def points(self, x: float) -> str:
+        return self.t("score.text.points", points=self.n(x),
+                      word=self.t.plural("score.unit.point", x))
+
+    def share(self, key: str, i: dict[str, Any], until: Any) -> str:
+        t = self.t
+        text = t("score.text.share", done=i["done"], units=i["units"], percent=self.n(i["percent"]),
+                 unit=t.plural(f"score.unit.{i['unit']}", i["units"]), did=t(f"score.did.{key}"))
+        return text + self.pending(i, until)
+
+    def pending(self, i: dict[str, Any], until: Any) -> str:
+        if not i.get("pending") or until is None:
+            return ""
+        return "; " + self.t("score.text.pending", n=i["pending"], date=day(until))
+
+    def steps(self, i: dict[str, Any]) -> str:
+        return self.t("score.text.steps", steps=self.n(i["steps"]), size=i["step_percent"],
+                      step=self.t.plural("score.unit.step", i["steps"]))
+
+    def rule(self, ind: dict[str, Any]) -> str:
+        t, key, i = self.t, ind["key"], ind["inputs"]
+        params: dict[str, Any] = {"threshold": self.n(i.get("threshold", 0))}
+        if key in DOCUMENTS or key == "1.4.1-penalty":
+            params["which"] = t(f"score.which.{i.get('rule', 'any')}")
+        if key in ("1.5.1", "external"):
+            per = i.get("per_unit", i.get("per_step", 0))
+            params.update(per=self.n(per), points=t.plural("score.unit.point", per))
+        return t(f"score.rule.{key}", **params) or ""
+
+    def text(self, ind: dict[str, Any], year: int) -> str:
+        """What was counted, in words, ending with the points."""
+        t, key, i = self.t, ind["key"], ind["inputs"]
+        if ind["kind"] == "info":
+            return t(f"score.note.{ind['note']}")
+        if key == "external":
+            parts = [t("score.text.external", date=day(i["completed_on"]), fulfilled=i["fulfilled"],
+                       items=i["items"], percent=self.n(i["percent"])),
+                     self.t("score.text.steps", steps=self.n(i["steps"]), size=1,
+                            step=t.plural("score.unit.step", i["steps"]))]
+            return ARROW.join([*parts, self.points(ind["points"])])
+        if key == "1.1.1":
+            if i["approved"]:
+                what = t("score.text.schedule_done")
+            elif ind["pending_until"]:
+                what = t("score.text.schedule_pending", date=day(ind["pending_until"]))
+            else:
+                what = t("score.text.schedule_missing")
+            return what + ARROW + self.points(ind["points"])
+        if key in DOCUMENTS:
+            if i["analyses"] == 0:
+                what = t("score.text.no_analysis", year=year)
+            else:
+                what = t("score.text.document", what=t(f"score.doc.{key}"), done=i["done"],
+                         n=i["analyses"], analyses=t.plural("score.unit.analysis", i["analyses"]))
+                if i["missing"]:
+                    what += "; " + t("score.text.missing", n=i["missing"])
+                what += self.pending(i, ind["pending_until"])
+            return what + ARROW + self.points(ind["points"])
+        if key in SHARES:
+            parts = [self.share(key, i, ind["pending_until"]), self.steps(i)]
+            if "threshold" in i and i["percent"] < i["threshold"]:
+                parts[-1] = t("score.text.below", threshold=self.n(i["threshold"]))
+            return ARROW.join([*parts, self.points(ind["points"])])
+        if key == "1.3.3-risks":
+            which = "risks" if i["cumulative"] else "risks_highest"
+            return t(f"score.text.{which}", identified=i["identified"],
+                     eliminated=i["eliminated"], completed=i["completed"]) + ARROW + self.points(
+                ind["points"])
+        if key == "1.4.1-penalty":
+            text = t("score.text.share", done=i["done"], units=i["units"],
+                     percent=self.n(100 * i["done"] / i["units"] if i["units"] else 0),
+                     unit=t.plural("score.unit.body", i["units"]), did=t("score.did.1.4.1"))
+            return text + self.pending(i, ind["pending_until"]) + ARROW + self.points(ind["points"])
+        if key == "1.5.1":
+            text = t("score.text.cartogram", done=i["done"], units=i["units"],
+                     unit=t.plural(f"score.unit.{i['unit']}", i["units"]),
+                     did=t("score.did.1.5.1"), per=self.n(i["per_unit"]))
+            return text + self.pending(i, ind["pending_until"]) + ARROW + self.points(ind["points"])
+        return self.points(ind["points"])  # pragma: no cover - every key is handled above
+
+
+def in_words(result: dict[str, Any], t: Translator) -> dict[str, Any]:
+    """The scorecard with its heading, status and total in words, and each indicator's title,
+    rule, text and footnote number; `footnotes` lists the sources once each."""
+    w = Words(t)
+    notes: dict[str, int] = {}
+    indicators = []
+    for ind in result["indicators"]:
+        ref = source(ind["source"])
+        number_ = notes.setdefault(ref, len(notes) + 1)
+        indicators.append({**ind, "number": ind["key"].split("-")[0],  # 1.3.3-risks is 1.3.3's
+                           "title": t(f"score.title.{ind['key']}"), "rule": w.rule(ind),
+                           "text": w.text(ind, result["year"]), "footnote": number_,
+                           "points_text": w.n(ind["points"]),
+                           "maximum_text": "" if ind["maximum"] is None else w.n(ind["maximum"])})
+    until = result.get("provisional_until")
+    return {
+        **result, "indicators": indicators,
+        "heading": t("score.header", subject=result.get("subject_name") or result["subject"],
+                     year=result["year"]),
+        "kind_name": t(f"org_kind.{result['subject_kind']}"),
+        "status": t("score.provisional_short", date=day(until)) if until else t("score.final"),
+        "status_text": t("score.provisional", date=day(until)) if until else "",
+        "total_text": t("score.total", awards=w.n(result["awards"]),
+                        deductions=w.n(result["deductions"]), total=w.n(result["total"])),
+        "awards_text": w.n(result["awards"]), "deductions_text": w.n(result["deductions"]),
+        "total_text_short": w.n(result["total"]),
+        "footnotes": [{"n": n, "source": ref} for ref, n in notes.items()],
+    }
+
+
+def score_table(cards: list[dict[str, Any]], t: Translator) -> tuple[list[str], list[list[Any]]]:
+    """The scorecards (in words) as one table: a row per subject, a column per indicator's
+    points (empty where it is not evaluated), the totals and the status."""
+    keys: list[str] = []
+    titles: dict[str, str] = {}
+    for card in cards:
+        for ind in card["indicators"]:
+            if ind["key"] not in titles:
+                keys.append(ind["key"])
+                titles[ind["key"]] = f"{ind['number']} {ind['title']}"
+    header = [t("score.organisation"), t("score.col_subject"), t("score.col_kind"),
+              *(titles[k] for k in keys), t("score.col_awards"), t("score.col_deductions"),
+              t("score.col_total"), t("score.col_status")]
+    body = []
+    for card in cards:
+        got = {i["key"]: i for i in card["indicators"]}
+        cells = [None if k not in got or got[k]["kind"] == "info" else got[k]["points"]
+                 for k in keys]
+        body.append([card["subject"], card["subject_name"], card["kind_name"], *cells,
+                     card["awards"], card["deductions"], card["total"], card["status"]])
+    return header, body
