@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, text
 from sqlmodel import Session, select
 
 from calendars.errors import CalendarError
@@ -230,8 +230,6 @@ def write_analyses(s: Session, ctx: Context, checked: Checked) -> list[Planned]:
     audit.serialise(s)
     facts = _read_facts(s, ctx, checked.rows)
     ready = checked.ready if facts == checked.facts else _plan_rows(ctx, checked.rows, facts)
-    defn = ctx.definition
-    keep_version(s, ctx, defn)
     conn = s.connection()
     new: dict[tuple[int, int], Any] = {}
     for item in ready:
@@ -239,31 +237,30 @@ def write_analyses(s: Session, ctx: Context, checked: Checked) -> list[Planned]:
         if key not in facts.programmes and key not in new:
             new[key] = item.subject
     programmes = dict(facts.programmes)
-    if new:
-        ids = conn.execute(insert(Programme).returning(Programme.id, sort_by_parameter_order=True),
-                           [{"subject_id": sid, "year": year} for sid, year in new]).scalars()
-        stage_rows = []
-        for (key, subject), prog_id in zip(new.items(), ids, strict=True):
-            programmes[key] = prog_id
-            stage_rows += [_stage_row(st) for st in programme_stages(ctx, prog_id, subject)]
-        if stage_rows:
-            conn.execute(insert(Stage), stage_rows)
-    cases = []
-    for item in ready:
-        item.case.programme_id = programmes[(item.subject.id, item.row.start.year)]
-        cases.append(item.case.model_dump(exclude={"id"}))
-    if not cases:
-        return []
-    case_ids = list(conn.execute(insert(Case).returning(Case.id, sort_by_parameter_order=True),
-                                 cases).scalars())
+    programme_ids = _new_ids(s, Programme, len(new))
+    case_ids = _new_ids(s, Case, len(ready))
+    keep_version(s, ctx, ctx.definition)  # refused before anything is written, or stored first
     stage_rows = []
+    for (key, subject), prog_id in zip(new.items(), programme_ids, strict=True):
+        programmes[key] = prog_id
+        stage_rows += [st.model_dump(exclude={"id"})
+                       for st in programme_stages(ctx, prog_id, subject)]
+    if new:
+        conn.execute(insert(Programme), [{"id": prog_id, "subject_id": sid, "year": year}
+                                         for (sid, year), prog_id in zip(new, programme_ids,
+                                                                         strict=True)])
+    cases = []
     for item, case_id in zip(ready, case_ids, strict=True):
         item.case.id = case_id
+        item.case.programme_id = programmes[(item.subject.id, item.row.start.year)]
+        cases.append(item.case.model_dump())
         stage_rows += [{"case_id": case_id, "programme_id": None, "key": sp.key,
                         "subject_id": item.subject.id, "subject_path": item.subject.path,
                         "due_date": sp.due, "projected": sp.projected, "status": sp.status,
                         "done_on": sp.done_on, "evidence": None}
                        for sp in item.stages.values()]
+    if cases:
+        conn.execute(insert(Case), cases)
     if stage_rows:
         conn.execute(insert(Stage), stage_rows)
     audit.append_many(s, ctx.actor, [("case.open", "case", item.case.id, item.payload)
@@ -271,8 +268,20 @@ def write_analyses(s: Session, ctx: Context, checked: Checked) -> list[Planned]:
     return [Planned(item.case, item.warnings, item.row.row) for item in ready]
 
 
-def _stage_row(stage: Stage) -> dict[str, Any]:
-    return stage.model_dump(exclude={"id"})
+def _new_ids(s: Session, model, n: int) -> list[int]:
+    """`n` new ids of a table, taken before the inserts so that each is one statement (a
+    multi-row INSERT cannot return its ids in order on SQLite): the next ones after the
+    largest on SQLite, which holds the write lock; the table's sequence on PostgreSQL."""
+    if n == 0:
+        return []
+    table = model.__tablename__
+    conn = s.connection()
+    if conn.dialect.name == "postgresql":
+        return list(conn.execute(text(
+            "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table, "n": n}).scalars())
+    last = conn.execute(select(func.max(model.id))).scalar() or 0
+    return list(range(last + 1, last + n + 1))
 
 
 def plan_analyses(s: Session, ctx: Context, rows: list[AnalysisRow]) -> list[Planned]:
