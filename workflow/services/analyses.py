@@ -52,10 +52,12 @@ def add_external(s: Session, ctx: Context, subject_code: str, completed_on: date
     return ext
 
 
-def programme_stages(ctx: Context, programme_id: int, subject: Organisation) -> list[Stage]:
-    """The stages of a new programme (the schedule's approval), open."""
-    return [Stage(programme_id=programme_id, key=key, subject_id=subject.id,
-                  subject_path=subject.path, status=OPEN)
+def programme_stages(ctx: Context, programme_id: int, subject: Organisation
+                     ) -> list[dict[str, Any]]:
+    """The stage rows of a new programme (the schedule's approval), open."""
+    return [dict(case_id=None, programme_id=programme_id, key=key, subject_id=subject.id,
+                 subject_path=subject.path, due_date=None, projected=False, status=OPEN,
+                 done_on=None, evidence=None)
             for key in ctx.definition.programme_stages]
 
 
@@ -67,7 +69,7 @@ def ensure_programme(s: Session, ctx: Context, subject: Organisation, year: int)
         prog = Programme(subject_id=subject.id, year=year)
         s.add(prog)
         s.flush()
-        s.add_all(programme_stages(ctx, prog.id, subject))
+        s.add_all(Stage(**row) for row in programme_stages(ctx, prog.id, subject))
         s.flush()
     return prog
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, text
+from sqlalchemy import func, insert, literal_column, text
 from sqlmodel import Session, select
 
 from calendars.errors import CalendarError
@@ -37,10 +37,10 @@ from workflow.services.analyses import (
 )
 from workflow.services.cases import (
     Opening,
+    case_row,
     check_opening,
     check_responsible,
     closed_status,
-    new_case,
     opened_payload,
 )
 from workflow.services.context import Context
@@ -106,9 +106,9 @@ class _Ready:
 
     row: AnalysisRow
     subject: Any
-    case: Case
+    case: dict[str, Any]  # the case row's columns
     stages: dict[str, StagePlan]
-    payload: dict[str, Any]
+    payload: str  # the audit record's, as canonical JSON
     warnings: list[dict[str, Any]]
 
 
@@ -195,11 +195,12 @@ def _plan_rows(ctx: Context, rows: list[AnalysisRow], facts: Known) -> list[_Rea
         except (MerzimError, CalendarError) as exc:
             raise RowRefused(r.row, exc) from None
         stages, state = plans[key]
-        case = new_case(ctx, defn, opening, subject, obj, owner,
+        case = case_row(ctx, defn, opening, subject, obj, owner,
                         override_reason=r.override_reason, case_date=r.start)
-        case.state = state
-        payload = opened_payload(defn, opening, subject, obj, None,
-                                 plan_audit(ctx, dates, r.override_reason, warnings))
+        case["state"] = state
+        payload = audit.canonical(opened_payload(
+            defn, opening, subject, obj, None, plan_audit(ctx, dates, r.override_reason,
+                                                          warnings)))
         ready.append(_Ready(r, subject, case, stages, payload, warnings))
     return ready
 
@@ -243,29 +244,31 @@ def write_analyses(s: Session, ctx: Context, checked: Checked) -> list[Planned]:
     stage_rows = []
     for (key, subject), prog_id in zip(new.items(), programme_ids, strict=True):
         programmes[key] = prog_id
-        stage_rows += [st.model_dump(exclude={"id"})
-                       for st in programme_stages(ctx, prog_id, subject)]
+        stage_rows += [{k: v for k, v in row.items() if k != "evidence"}
+                       for row in programme_stages(ctx, prog_id, subject)]
     if new:
         conn.execute(insert(Programme), [{"id": prog_id, "subject_id": sid, "year": year}
                                          for (sid, year), prog_id in zip(new, programme_ids,
                                                                          strict=True)])
     cases = []
     for item, case_id in zip(ready, case_ids, strict=True):
-        item.case.id = case_id
-        item.case.programme_id = programmes[(item.subject.id, item.row.start.year)]
-        cases.append(item.case.model_dump())
+        item.case.update(id=case_id,
+                         programme_id=programmes[(item.subject.id, item.row.start.year)])
+        cases.append(item.case)
         stage_rows += [{"case_id": case_id, "programme_id": None, "key": sp.key,
                         "subject_id": item.subject.id, "subject_path": item.subject.path,
                         "due_date": sp.due, "projected": sp.projected, "status": sp.status,
-                        "done_on": sp.done_on, "evidence": None}
+                        "done_on": sp.done_on}
                        for sp in item.stages.values()]
     if cases:
         conn.execute(insert(Case), cases)
-    if stage_rows:
-        conn.execute(insert(Stage), stage_rows)
-    audit.append_many(s, ctx.actor, [("case.open", "case", item.case.id, item.payload)
+    if stage_rows:  # no evidence yet: JSON null, as the ORM stores None, written as a literal
+        conn.execute(insert(Stage).values(evidence=literal_column("'null'")), stage_rows)
+    audit.append_many(s, ctx.actor, [("case.open", "case", item.case["id"], item.payload)
                                      for item in ready])
-    return [Planned(item.case, item.warnings, item.row.row) for item in ready]
+    # the cases as they were stored, not attached to the session (read them with it to change)
+    return [Planned(Case.model_construct(**item.case), item.warnings, item.row.row)
+            for item in ready]
 
 
 def _new_ids(s: Session, model, n: int) -> list[int]:

@@ -276,21 +276,21 @@ def default_responsible(s: Session, subject: Organisation) -> User | None:
                                      User.active).order_by(User.id)).first()
 
 
-def new_case(ctx: Context, defn: Definition, opening: Opening, subject: Organisation,
+def case_row(ctx: Context, defn: Definition, opening: Opening, subject: Organisation,
              obj: Organisation | None, owner: User | None, period: str | None = None,
              programme_id: int | None = None, override_reason: str | None = None,
-             case_date: date | None = None) -> Case:
-    """The case row of a checked opening (not added to the session)."""
+             case_date: date | None = None) -> dict[str, Any]:
+    """The columns of the case row of a checked opening."""
     dates = opening.dates
     first = min(dates.values()) if dates else ctx.today
-    return Case(process=defn.key, process_version=defn.version, programme_id=programme_id,
+    return dict(process=defn.key, process_version=defn.version, programme_id=programme_id,
                 subject_id=subject.id, object_id=obj.id if obj else None,
                 person_name=opening.person, person_position=opening.position,
                 fields=opening.values or None,
                 dates={k: v.isoformat() for k, v in dates.items()}, period=period,
                 case_date=case_date or first, state=defn.initial_state,
                 responsible_id=owner.id if owner else None, override_reason=override_reason,
-                created_at=audit.now_iso())
+                cancel_reason=None, created_at=audit.now_iso())
 
 
 def opened_payload(defn: Definition, opening: Opening, subject: Organisation,
@@ -318,8 +318,8 @@ def open_case(s: Session, ctx: Context, process: str, subject_code: str,
     owner = get_user(s, responsible) if responsible else default_responsible(s, subject)
     check_responsible(owner, subject)
     keep_version(s, ctx, defn)
-    case = new_case(ctx, defn, opening, subject, obj, owner, period, programme_id,
-                    override_reason, case_date)
+    case = Case(**case_row(ctx, defn, opening, subject, obj, owner, period, programme_id,
+                           override_reason, case_date))
     s.add(case)
     s.flush()
     sync(s, ctx, case, defn)

@@ -71,15 +71,15 @@ def _tail(session: Session) -> str:
 
 
 def append_many(session: Session, actor: str,
-                items: list[tuple[str, str, Any, Any]]) -> int:
-    """Add records (action, entity, entity id, payload) at the end of the chain, in order, in
-    one lock and one bulk insert: the chain is the one `append` would build one by one."""
+                items: list[tuple[str, str, Any, str]]) -> int:
+    """Add records (action, entity, entity id, payload as `canonical` JSON) at the end of the
+    chain, in order, in one lock and one bulk insert: the chain `append` would build."""
     if not items:
         return 0
     prev = _tail(session)
     rows = []
-    for action, entity, entity_id, payload in items:
-        at, body, eid = now_iso(), canonical(payload), str(entity_id)
+    for action, entity, entity_id, body in items:
+        at, eid = now_iso(), str(entity_id)
         digest = record_hash(prev, at, actor, action, entity, eid, body)
         rows.append({"at": at, "actor": actor, "action": action, "entity": entity,
                      "entity_id": eid, "payload": body, "prev_hash": prev, "hash": digest})
