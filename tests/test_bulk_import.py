@@ -368,3 +368,9 @@ def test_cli_import_refuses_a_bad_row_in_one_line_and_plans_a_good_file(
     assert verify.returncode == 0 and json.loads(verify.stdout)["ok"], verify.stdout
     shown = merzim_db("analysis", "import", _schedule(tmp_path / "two.csv", rows[:2]), **env)
     assert shown.returncode == 0 and "2 analyses planned." in shown.stdout, shown
+
+
+def test_an_import_without_rows_stores_nothing(db, ctx, tree):
+    before = dump_tables(db)
+    assert commit(db, lambda s: svc.plan_analyses(s, ctx, [])) == []
+    assert dump_tables(db) == before

@@ -228,6 +228,8 @@ def check_analyses(s: Session, ctx: Context, rows: list[AnalysisRow]) -> Checked
 def write_analyses(s: Session, ctx: Context, checked: Checked) -> list[Planned]:
     """Phase 2: under the writers' lock, write every checked row with bulk inserts (planned
     again first if another writer changed what the rows depend on since phase 1)."""
+    if not checked.rows:
+        return []
     audit.serialise(s)
     facts = _read_facts(s, ctx, checked.rows)
     ready = checked.ready if facts == checked.facts else _plan_rows(ctx, checked.rows, facts)
