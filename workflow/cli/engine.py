@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from calendars.errors import CalendarError
 from workflow.cli.common import (
     STATE,
     context,
@@ -268,21 +267,26 @@ def analysis_import(file: Path = typer.Argument(..., help="CSV or XLSX: subject,
     """Plan every analysis of a schedule file; nothing is stored if any row is refused."""
     rows = read_table(file, ("subject", "object", "start", "end"))
     ctx = context()
-    out = []
     with unit_of_work() as s:
+        parsed, unreadable = [], None
         for i, row in enumerate(rows, start=2):
             n = row.get("_row", i)
             try:
                 start = parse_date(row["start"], "start")
                 end = parse_date(row["end"], "end") if row.get("end") else None
-                planned = svc.plan_analysis(s, ctx, row["subject"], row["object"], start, end,
-                                            row.get("override_reason") or None,
-                                            row.get("responsible") or None)
             except MerzimError as exc:
-                raise type(exc)(key="error.row", row=n, detail=exc.render(STATE.t)) from None
-            except CalendarError as exc:  # e.g. a date outside the calendar's years
-                raise UsageError(key="error.row", row=n, detail=str(exc)) from None
-            out.append({"row": n, "id": planned.analysis.id, "warnings": planned.warnings})
+                unreadable = svc.RowRefused(n, exc)
+                break
+            parsed.append(svc.AnalysisRow(n, row["subject"], row["object"], start, end,
+                                          row.get("override_reason") or None,
+                                          row.get("responsible") or None))
+        # every row is checked and planned before anything is written; a row refused before
+        # the first unreadable one is named first, as the file reads
+        checked = svc.check_analyses(s, ctx, parsed)
+        if unreadable is not None:
+            raise unreadable
+        planned = svc.write_analyses(s, ctx, checked)
+    out = [{"row": p.row, "id": p.analysis.id, "warnings": p.warnings} for p in planned]
     if as_json:
         emit_json({"planned": out})
     else:

@@ -15,6 +15,13 @@ from workflow.services.analyses import (  # noqa: F401
     programmes_under,
     record_schedule,
 )
+from workflow.services.bulk import (  # noqa: F401
+    AnalysisRow,
+    RowRefused,
+    check_analyses,
+    plan_analyses,
+    write_analyses,
+)
 from workflow.services.cases import (  # noqa: F401
     analysis_view,
     assign_responsible,

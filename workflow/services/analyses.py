@@ -31,6 +31,7 @@ from workflow.storage.queries import in_subtree
 class Planned:
     analysis: Case
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    row: int | None = None  # the row of an imported file
 
 
 def _planning(ctx: Context) -> dict[str, str]:
@@ -52,6 +53,15 @@ def add_external(s: Session, ctx: Context, subject_code: str, completed_on: date
     return ext
 
 
+def programme_stages(ctx: Context, programme_id: int, subject: Organisation
+                     ) -> list[dict[str, Any]]:
+    """The stage rows of a new programme (the schedule's approval), open."""
+    return [dict(case_id=None, programme_id=programme_id, key=key, subject_id=subject.id,
+                 subject_path=subject.path, due_date=None, projected=False, status=OPEN,
+                 done_on=None, evidence=None)
+            for key in ctx.definition.programme_stages]
+
+
 def ensure_programme(s: Session, ctx: Context, subject: Organisation, year: int) -> Programme:
     """The subject's programme of the year, with its programme stages (the schedule)."""
     prog = s.exec(select(Programme).where(Programme.subject_id == subject.id,
@@ -60,22 +70,27 @@ def ensure_programme(s: Session, ctx: Context, subject: Organisation, year: int)
         prog = Programme(subject_id=subject.id, year=year)
         s.add(prog)
         s.flush()
-        for key in ctx.definition.programme_stages:
-            s.add(Stage(programme_id=prog.id, key=key, subject_id=subject.id,
-                        subject_path=subject.path, status=OPEN))
+        s.add_all(Stage(**row) for row in programme_stages(ctx, prog.id, subject))
         s.flush()
     return prog
 
 
-def plan_analysis(s: Session, ctx: Context, subject_code: str, object_code: str, start: date,
-                  end: date | None = None, override_reason: str | None = None,
-                  responsible: str | None = None) -> Planned:
-    """Plan one analysis: check the planning rules, open its case with every stage planned."""
+def last_external(s: Session, subject: Organisation) -> date | None:
+    """When the subject's latest external analysis was completed (None: never)."""
+    return s.exec(select(ExternalAnalysis.completed_on)
+                  .where(ExternalAnalysis.subject_id == subject.id)
+                  .order_by(ExternalAnalysis.completed_on.desc()).limit(1)).first()
+
+
+def check_plan(ctx: Context, subject: Organisation, start: date, end: date | None,
+               override_reason: str | None, external: date | None
+               ) -> tuple[dict[str, date], list[dict[str, Any]]]:
+    """The planning rules of one analysis, without the database (`external`: the subject's
+    latest external analysis): its given dates (the end defaulted from the start) and its
+    warnings, or the refusal. `plan_analysis` and the bulk import share them."""
     defn, cal = ctx.definition, ctx.calendar
     planning, interp = _planning(ctx), defn.interpretations
     start_key, end_key = planning["start"], planning.get("end")
-    subject = get_org(s, subject_code)
-    get_org(s, object_code)
     if end is None and end_key:
         value = Planner(defn, cal, Facts({start_key: start})).date(end_key)
         end = value.date if value else None
@@ -94,30 +109,46 @@ def plan_analysis(s: Session, ctx: Context, subject_code: str, object_code: str,
             warnings.append({"code": "too_long", "working_days": length, "limit": limit})
     if not cal.is_working_day(start):
         warnings.append({"code": "start_not_working", "date": start, "reason": cal.reason(start)})
-    if planning.get("external_gap") and subject.kind not in NON_STATE_KINDS:
+    if (planning.get("external_gap") and external is not None
+            and subject.kind not in NON_STATE_KINDS):
         # the year after an external analysis binds a state body only (000:L174-180)
         gap = int(interp.get(planning["external_gap"], 1))
-        last_ext = s.exec(select(ExternalAnalysis)
-                          .where(ExternalAnalysis.subject_id == subject.id)
-                          .order_by(ExternalAnalysis.completed_on.desc()).limit(1)).first()
-        if last_ext is not None:
-            earliest = add_years(last_ext.completed_on, gap)
-            if start < earliest:
-                if not override_reason:
-                    raise RuleViolation(
-                        "external analysis rule", key="rule.external_year",
-                        subject=subject.code, external=last_ext.completed_on.isoformat(),
-                        earliest=earliest.isoformat())
-                warnings.append({"code": "external_overridden", "earliest": earliest,
-                                 "reason": override_reason})
+        earliest = add_years(external, gap)
+        if start < earliest:
+            if not override_reason:
+                raise RuleViolation(
+                    "external analysis rule", key="rule.external_year",
+                    subject=subject.code, external=external.isoformat(),
+                    earliest=earliest.isoformat())
+            warnings.append({"code": "external_overridden", "earliest": earliest,
+                             "reason": override_reason})
+    return {start_key: start, **({end_key: end} if end_key and end else {})}, warnings
+
+
+def plan_analysis(s: Session, ctx: Context, subject_code: str, object_code: str, start: date,
+                  end: date | None = None, override_reason: str | None = None,
+                  responsible: str | None = None) -> Planned:
+    """Plan one analysis: check the planning rules, open its case with every stage planned."""
+    defn = ctx.definition
+    subject = get_org(s, subject_code)
+    get_org(s, object_code)
+    external = last_external(s, subject) if _planning(ctx).get("external_gap") else None
+    dates, warnings = check_plan(ctx, subject, start, end, override_reason, external)
     prog = ensure_programme(s, ctx, subject, start.year)
-    dates = {start_key: start, **({end_key: end} if end_key and end else {})}
     case = open_case(s, ctx, defn.key, subject_code, object_code, dates=dates,
                      responsible=responsible, programme_id=prog.id,
                      override_reason=override_reason, case_date=start,
-                     audit_extra={"start": start, "end": end, "override_reason": override_reason,
-                                  "warnings": warnings})
+                     audit_extra=plan_audit(ctx, dates, override_reason, warnings))
     return Planned(case, warnings)
+
+
+def plan_audit(ctx: Context, dates: dict[str, date], override_reason: str | None,
+               warnings: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the audit record of a planned analysis adds to the opened case's."""
+    planning = _planning(ctx)
+    end_key = planning.get("end")
+    return {"start": dates[planning["start"]], "end": dates.get(end_key) if end_key else None,
+            "override_reason": override_reason, "warnings": warnings}
 
 
 def record_schedule(s: Session, ctx: Context, subject_code: str, year: int, on: date,

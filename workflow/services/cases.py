@@ -9,6 +9,7 @@ status, done stages included (I-12), and the state replayed from the records tha
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -129,18 +130,25 @@ def sync(s: Session, ctx: Context, case: Case, definition: Definition | None = N
             stage.status, stage.done_on, stage.evidence = OPEN, None, None
             s.add(stage)
     case.state = derive_state(defn, facts.records, planner.dates(), ctx.today)
-    if case.state in defn.final_states:
-        # a closed case accepts nothing more: what is still open can no longer be done; after
-        # a `terminal` event (cancel) it is not applicable instead
-        terminal = any(defn.events[r.event].terminal for r in facts.records
-                       if r.event in defn.events)
+    closing = closed_status(defn, facts.records, case.state)
+    if closing is not None:
         for stage in stages_of(s, case).values():
             if stage.status == OPEN:
-                stage.status = deadlines.NOT_APPLICABLE if terminal else deadlines.NOT_DONE
+                stage.status = closing
                 s.add(stage)
     s.add(case)
     s.flush()
     return moved
+
+
+def closed_status(defn: Definition, records: tuple[Record, ...], state: str) -> str | None:
+    """What a stage still open becomes in a case in `state` (None: it stays open). A closed
+    case accepts nothing more: what is still open can no longer be done; after a `terminal`
+    event (cancel) it is not applicable instead."""
+    if state not in defn.final_states:
+        return None
+    terminal = any(defn.events[r.event].terminal for r in records if r.event in defn.events)
+    return deadlines.NOT_APPLICABLE if terminal else deadlines.NOT_DONE
 
 
 def current_state(s: Session, ctx: Context, case: Case, defn: Definition | None = None) -> str:
@@ -196,18 +204,24 @@ def _fields(defn: Definition, given: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-def open_case(s: Session, ctx: Context, process: str, subject_code: str,
-              object_code: str | None = None, person: str | None = None,
-              position: str | None = None, fields: dict[str, str] | None = None,
-              dates: dict[str, date] | None = None, period: str | None = None,
-              responsible: str | None = None, programme_id: int | None = None,
-              override_reason: str | None = None, case_date: date | None = None,
-              audit_extra: dict[str, Any] | None = None) -> Case:
-    """Open a case of `process` for a subject organisation: parties, fields and named dates
-    checked against the definition, every stage planned, an audit record written."""
-    defn = ctx.registry.get(process)
-    subject = get_org(s, subject_code)
-    obj = get_org(s, object_code) if object_code else None
+@dataclass(frozen=True)
+class Opening:
+    """A case checked against its definition, not yet written: its parties, fields and named
+    dates (defaults of the given dates filled in)."""
+
+    person: str | None
+    position: str | None
+    values: dict[str, Any]
+    dates: dict[str, date]
+
+
+def check_opening(ctx: Context, defn: Definition, obj: Organisation | None,
+                  person: str | None = None, position: str | None = None,
+                  fields: dict[str, str] | None = None,
+                  dates: dict[str, date] | None = None) -> Opening:
+    """The definition's checks of a case to open (parties, fields, named dates), without the
+    database: `open_case` and the bulk import share them."""
+    process = defn.key
     if obj is None and defn.parties.object == "required":
         raise UsageError("this process needs an object organisation", key="error.object_required",
                          process=process)
@@ -245,29 +259,72 @@ def open_case(s: Session, ctx: Context, process: str, subject_code: str,
             raise RuleViolation(f"{name} {dates[name]} is before {spec.not_before} {floor}",
                                 key="rule.date_floor", event=name, date=dates[name].isoformat(),
                                 floor=floor.isoformat())
-    owner = get_user(s, responsible) if responsible else s.exec(
-        select(User).where(User.organisation_id == subject.id, User.role == "officer",
-                           User.active).order_by(User.id)).first()
+    return Opening(person, position, values, dates)
+
+
+def check_responsible(owner: User | None, subject: Organisation) -> None:
+    """The responsible officer belongs to the case's subject."""
     if owner is not None and owner.organisation_id != subject.id:
         raise RuleViolation("responsible officer of another organisation",
                             key="rule.responsible_elsewhere", login=owner.login,
                             subject=subject.code)
-    keep_version(s, ctx, defn)
+
+
+def default_responsible(s: Session, subject: Organisation) -> User | None:
+    """The subject's first active officer: responsible when none is named."""
+    return s.exec(select(User).where(User.organisation_id == subject.id, User.role == "officer",
+                                     User.active).order_by(User.id)).first()
+
+
+def case_row(ctx: Context, defn: Definition, opening: Opening, subject: Organisation,
+             obj: Organisation | None, owner: User | None, period: str | None = None,
+             programme_id: int | None = None, override_reason: str | None = None,
+             case_date: date | None = None) -> dict[str, Any]:
+    """The columns of the case row of a checked opening."""
+    dates = opening.dates
     first = min(dates.values()) if dates else ctx.today
-    case = Case(process=defn.key, process_version=defn.version, programme_id=programme_id,
-                subject_id=subject.id, object_id=obj.id if obj else None, person_name=person,
-                person_position=position, fields=values or None,
+    return dict(process=defn.key, process_version=defn.version, programme_id=programme_id,
+                subject_id=subject.id, object_id=obj.id if obj else None,
+                person_name=opening.person, person_position=opening.position,
+                fields=opening.values or None,
                 dates={k: v.isoformat() for k, v in dates.items()}, period=period,
                 case_date=case_date or first, state=defn.initial_state,
                 responsible_id=owner.id if owner else None, override_reason=override_reason,
-                created_at=audit.now_iso())
+                cancel_reason=None, created_at=audit.now_iso())
+
+
+def opened_payload(defn: Definition, opening: Opening, subject: Organisation,
+                   obj: Organisation | None, period: str | None,
+                   audit_extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the audit record of an opened case says."""
+    return {"process": defn.key, "version": defn.version, "subject": subject.code,
+            "object": obj.code if obj else None, "dates": opening.dates, "period": period,
+            "fields": opening.values, "person": bool(opening.person), **(audit_extra or {})}
+
+
+def open_case(s: Session, ctx: Context, process: str, subject_code: str,
+              object_code: str | None = None, person: str | None = None,
+              position: str | None = None, fields: dict[str, str] | None = None,
+              dates: dict[str, date] | None = None, period: str | None = None,
+              responsible: str | None = None, programme_id: int | None = None,
+              override_reason: str | None = None, case_date: date | None = None,
+              audit_extra: dict[str, Any] | None = None) -> Case:
+    """Open a case of `process` for a subject organisation: parties, fields and named dates
+    checked against the definition, every stage planned, an audit record written."""
+    defn = ctx.registry.get(process)
+    subject = get_org(s, subject_code)
+    obj = get_org(s, object_code) if object_code else None
+    opening = check_opening(ctx, defn, obj, person, position, fields, dates)
+    owner = get_user(s, responsible) if responsible else default_responsible(s, subject)
+    check_responsible(owner, subject)
+    keep_version(s, ctx, defn)
+    case = Case(**case_row(ctx, defn, opening, subject, obj, owner, period, programme_id,
+                           override_reason, case_date))
     s.add(case)
     s.flush()
     sync(s, ctx, case, defn)
-    payload = {"process": defn.key, "version": defn.version, "subject": subject.code,
-               "object": obj.code if obj else None, "dates": dates, "period": period,
-               "fields": values, "person": bool(person), **(audit_extra or {})}
-    audit.append(s, ctx.actor, "case.open", "case", case.id, payload)
+    audit.append(s, ctx.actor, "case.open", "case", case.id,
+                 opened_payload(defn, opening, subject, obj, period, audit_extra))
     return case
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, insert, text
 from sqlmodel import Session, select
 
 from workflow.storage import checkpoint
@@ -43,13 +43,7 @@ def append(session: Session, actor: str, action: str, entity: str, entity_id: An
     Appends are serialised before the tail is read: an advisory lock on PostgreSQL, the
     database's write lock (BEGIN IMMEDIATE) on SQLite; a unique index on prev_hash refuses a
     fork should anything slip past."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
-                        {"k": LOCK_ID})  # per schema: tenants and test schemas do not queue
-    else:
-        begin_write(session)
-    last = session.exec(select(AuditRecord).order_by(AuditRecord.id.desc()).limit(1)).first()
-    prev = last.hash if last else GENESIS
+    prev = _tail(session)
     at, body, eid = now_iso(), canonical(payload), str(entity_id)
     rec = AuditRecord(at=at, actor=actor, action=action, entity=entity, entity_id=eid,
                       payload=body, prev_hash=prev,
@@ -58,6 +52,42 @@ def append(session: Session, actor: str, action: str, entity: str, entity_id: An
     session.flush()
     _note_head(session, rec)
     return rec
+
+
+def serialise(session: Session) -> None:
+    """Take the lock that serialises appends (held until the transaction ends)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
+                        {"k": LOCK_ID})  # per schema: tenants and test schemas do not queue
+    else:
+        begin_write(session)
+
+
+def _tail(session: Session) -> str:
+    """The hash of the chain's last record, read under the lock."""
+    serialise(session)
+    last = session.exec(select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)).first()
+    return last if last else GENESIS
+
+
+def append_many(session: Session, actor: str,
+                items: list[tuple[str, str, Any, str]]) -> int:
+    """Add records (action, entity, entity id, payload as `canonical` JSON) at the end of the
+    chain, in order, in one lock and one bulk insert: the chain `append` would build."""
+    if not items:
+        return 0
+    prev = _tail(session)
+    rows = []
+    for action, entity, entity_id, body in items:
+        at, eid = now_iso(), str(entity_id)
+        digest = record_hash(prev, at, actor, action, entity, eid, body)
+        rows.append({"at": at, "actor": actor, "action": action, "entity": entity,
+                     "entity_id": eid, "payload": body, "prev_hash": prev, "hash": digest})
+        prev = digest
+    session.connection().execute(insert(AuditRecord), rows)
+    last_id = session.exec(select(AuditRecord.id).order_by(AuditRecord.id.desc()).limit(1)).one()
+    _note_head(session, AuditRecord(id=last_id, **rows[-1]))
+    return len(rows)
 
 
 _HEAD = "merzim.audit_head"

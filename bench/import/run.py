@@ -1,0 +1,304 @@
+"""Benchmark of the schedule import: the bulk path against planning one row at a time.
+
+Run from the repository root:
+
+    /tmp/venv/bin/python bench/import/run.py --backend sqlite|postgres|both \
+        [--sizes 2000,20000] [--single 2000] [--json PATH] [--no-cli]
+
+For each backend and size, in a fresh database (a SQLite file in a temporary directory; a
+PostgreSQL schema of its own, dropped at the end) with 20 akimats of 25 departments, one
+officer each, 5 % of them with an external analysis in 2025:
+
+* **bulk, services**: `check_analyses` (phase 1: reads, checks, plans) and `write_analyses`
+  plus the commit (phase 2: the write lock is held from its start to the commit's end);
+* **bulk, CLI**: `merzim analysis import FILE` on a CSV of the same rows, wall time of the
+  process (start-up and reading the file included), in another fresh database;
+* **one by one** (`--single` rows): `plan_analysis` per row in one transaction, as the import
+  did before; the write lock is held from the first INSERT to the commit's end.
+
+During each service run a probe thread writes a small row every 20 ms in its own
+transaction (as POST /login does); the table gives its slowest write: how long another
+writer waited for the import's lock.
+
+Rows (fixed seed): planned starts over every day of 2026 (weekends too, they get a warning),
+30 % with an explicit end up to 60 days later, the one-year rule overridden with a reason
+where it applies, 20 % naming the responsible officer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, func, select, text
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from calendars import KazakhstanCalendar  # noqa: E402
+from workflow import services as svc  # noqa: E402
+from workflow.definitions import load_definition  # noqa: E402
+from workflow.storage import audit  # noqa: E402
+from workflow.storage.db import make_engine, upgrade  # noqa: E402
+from workflow.storage.db import session as open_session  # noqa: E402
+from workflow.storage.models import Case, WorkerState  # noqa: E402
+
+TODAY = date(2026, 2, 1)
+SEED = 20261201
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+AKIMATS, DEPARTMENTS = 20, 25
+
+
+@contextlib.contextmanager
+def fresh_database(backend: str, pg_url: str) -> Iterator[str]:
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="merzim-import-") as tmp:
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+            eng = make_engine(url)
+            upgrade(eng)
+            eng.dispose()
+            yield url
+        return
+    schema = f"merzim_import_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(pg_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in pg_url else "?"
+    url = f"{pg_url}{sep}options=-csearch_path%3D{schema}"
+    try:
+        eng = make_engine(url)
+        upgrade(eng)
+        eng.dispose()
+        yield url
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def setup(eng, ctx) -> dict:
+    rng = random.Random(SEED)
+    tree: dict = {"subjects": [], "objects": {}, "officer": {}, "external": {}}
+    with open_session(eng) as s:
+        for a in range(AKIMATS):
+            akimat = f"AK{a:02d}"
+            svc.add_org(s, ctx, akimat, f"Akimat {a}", "akimat")
+            tree["objects"][akimat] = [akimat]
+            for d in range(DEPARTMENTS):
+                dept = f"{akimat}-D{d:02d}"
+                svc.add_org(s, ctx, dept, f"Department {a}.{d}", "department", akimat)
+                tree["objects"][akimat].append(dept)
+                tree["objects"][dept] = [dept]
+            for code in tree["objects"][akimat]:
+                tree["subjects"].append(code)
+                login = f"officer-{code}"
+                svc.add_user(s, ctx, login, f"Officer {code}", "officer", code)
+                tree["officer"][code] = login
+                if rng.random() < 0.05:
+                    done = date(2025, 1, 1) + timedelta(days=rng.randrange(365))
+                    svc.add_external(s, ctx, code, done, "Agency report")
+                    tree["external"][code] = done
+        s.commit()
+    return tree
+
+
+def rows_for(tree: dict, n: int) -> list:
+    rng = random.Random(SEED + n)
+    rows = []
+    for i in range(n):
+        subject = rng.choice(tree["subjects"])
+        start = date(2026, 1, 1) + timedelta(days=rng.randrange(365))
+        end = start + timedelta(days=rng.randrange(60)) if rng.random() < 0.3 else None
+        ext = tree["external"].get(subject)
+        reason = ("Follow-up asked by the agency"
+                  if ext is not None and start < ext.replace(year=ext.year + 1) else None)
+        who = tree["officer"][subject] if rng.random() < 0.2 else None
+        rows.append(svc.AnalysisRow(i + 2, subject, rng.choice(tree["objects"][subject]),
+                                    start, end, reason, who))
+    return rows
+
+
+class Probe:
+    """Another writer: a small committed write every 20 ms; its slowest one is recorded."""
+
+    def __init__(self, url: str):
+        self.eng, self.stop, self.worst, self.writes = make_engine(url), threading.Event(), 0.0, 0
+        with open_session(self.eng) as s:
+            s.add(WorkerState(key="probe", value="0"))
+            s.commit()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            t = time.perf_counter()
+            with self.eng.begin() as conn:
+                conn.execute(text("UPDATE worker_state SET value = :v WHERE key = 'probe'"),
+                             {"v": str(self.writes)})
+            self.worst = max(self.worst, time.perf_counter() - t)
+            self.writes += 1
+            time.sleep(0.02)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        self.eng.dispose()
+
+
+def bulk(url: str, ctx, tree: dict, n: int) -> dict:
+    eng = make_engine(url)
+    rows = rows_for(tree, n)
+    with Probe(url) as probe, open_session(eng) as s:
+        t0, c0 = time.perf_counter(), time.process_time()
+        checked = svc.check_analyses(s, ctx, rows)
+        t1, c1 = time.perf_counter(), time.process_time()
+        planned = svc.write_analyses(s, ctx, checked)
+        s.commit()
+        t2, c2 = time.perf_counter(), time.process_time()
+    with open_session(eng) as s:
+        assert s.execute(select(func.count()).select_from(Case)).scalar_one() == n
+        assert audit.verify(s).ok
+    eng.dispose()
+    return {"rows": n, "phase1_s": t1 - t0, "phase2_s": t2 - t1, "total_s": t2 - t0,
+            "lock_s": t2 - t1, "cpu1_s": c1 - c0, "cpu2_s": c2 - c1,
+            "warnings": sum(len(p.warnings) for p in planned),
+            "probe_worst_s": probe.worst, "probe_writes": probe.writes}
+
+
+def one_by_one(url: str, ctx, tree: dict, n: int) -> dict:
+    eng = make_engine(url)
+    rows = rows_for(tree, n)
+    first: list[float] = []
+
+    def on_write(conn, cursor, statement, *args):
+        if not first and statement.lstrip()[:6].upper() in ("INSERT", "UPDATE"):
+            first.append(time.perf_counter())
+
+    event.listen(eng, "before_cursor_execute", on_write)
+    with Probe(url) as probe, open_session(eng) as s:
+        t0, c0 = time.perf_counter(), time.process_time()
+        for r in rows:
+            svc.plan_analysis(s, ctx, r.subject, r.object, r.start, r.end, r.override_reason,
+                              r.responsible)
+        s.commit()
+        t2, c2 = time.perf_counter(), time.process_time()
+    eng.dispose()
+    return {"rows": n, "total_s": t2 - t0, "lock_s": t2 - first[0], "cpu_s": c2 - c0,
+            "probe_worst_s": probe.worst, "probe_writes": probe.writes}
+
+
+def cli(url: str, tree: dict, n: int) -> dict:
+    rows = rows_for(tree, n)
+    with tempfile.TemporaryDirectory(prefix="merzim-import-csv-") as tmp:
+        path = Path(tmp) / "schedule.csv"
+        with path.open("w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["subject", "object", "start", "end", "override_reason", "responsible"])
+            for r in rows:
+                w.writerow([r.subject, r.object, r.start, r.end or "", r.override_reason or "",
+                            r.responsible or ""])
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+        env.update(MERZIM_DATABASE_URL=url, MERZIM_TODAY=TODAY.isoformat(), MERZIM_LANG="en",
+                   PYTHONPATH=str(ROOT), MERZIM_CONFIG=str(Path(tmp) / "config.toml"))
+        (Path(tmp) / "config.toml").write_text(f"[import]\nrows = {n + 10}\nmegabytes = 50\n")
+        script = Path(sys.executable).parent / "merzim"
+        t0 = time.perf_counter()
+        run = subprocess.run([str(script), "analysis", "import", str(path)], env=env,
+                             capture_output=True, text=True, cwd=tmp)
+        wall = time.perf_counter() - t0
+    assert run.returncode == 0, run.stderr
+    assert f"{n} analyses planned" in run.stdout, run.stdout[:200]
+    return {"rows": n, "wall_s": wall}
+
+
+def run_backend(backend: str, a: argparse.Namespace, ctx) -> dict:
+    out: dict = {"backend": backend, "bulk": [], "cli": [], "single": None,
+                 "load_before": os.getloadavg()[0]}
+    for n in a.sizes:
+        with fresh_database(backend, a.postgres_url) as url:
+            tree = setup(make_engine(url), ctx)
+            out["bulk"].append(bulk(url, ctx, tree, n))
+        print(f"{backend} bulk {n}: {out['bulk'][-1]}", file=sys.stderr)
+        if a.cli:
+            with fresh_database(backend, a.postgres_url) as url:
+                tree = setup(make_engine(url), ctx)
+                out["cli"].append(cli(url, tree, n))
+            print(f"{backend} cli {n}: {out['cli'][-1]}", file=sys.stderr)
+    if a.single:
+        with fresh_database(backend, a.postgres_url) as url:
+            tree = setup(make_engine(url), ctx)
+            out["single"] = one_by_one(url, ctx, tree, a.single)
+        print(f"{backend} one by one {a.single}: {out['single']}", file=sys.stderr)
+    out["load_after"] = os.getloadavg()[0]
+    return out
+
+
+def markdown(results: list[dict]) -> str:
+    names = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+    lines = ["| backend | path | rows | phase 1 (check, plan) s | phase 2 (write, commit) s | "
+             "total s | ms/row | importer's CPU s | write lock held s | "
+             "other writer's slowest write ms |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        b = names[r["backend"]]
+        for x in r["bulk"]:
+            lines.append(f"| {b} | bulk (services) | {x['rows']:,} | {x['phase1_s']:.2f} | "
+                         f"{x['phase2_s']:.2f} | {x['total_s']:.2f} | "
+                         f"{1000 * x['total_s'] / x['rows']:.2f} | "
+                         f"{x['cpu1_s']:.2f} + {x['cpu2_s']:.2f} | {x['lock_s']:.2f} | "
+                         f"{1000 * x['probe_worst_s']:.0f} |")
+        for x in r["cli"]:
+            lines.append(f"| {b} | bulk (`merzim analysis import`, wall) | {x['rows']:,} | | | "
+                         f"{x['wall_s']:.2f} | {1000 * x['wall_s'] / x['rows']:.2f} | | | |")
+        if r["single"]:
+            x = r["single"]
+            lines.append(f"| {b} | one by one (`plan_analysis`) | {x['rows']:,} | | | "
+                         f"{x['total_s']:.2f} | {1000 * x['total_s'] / x['rows']:.2f} | "
+                         f"{x['cpu_s']:.2f} | {x['lock_s']:.2f} | "
+                         f"{1000 * x['probe_worst_s']:.0f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    p.add_argument("--sizes", default="2000,20000")
+    p.add_argument("--single", type=int, default=2000, help="rows one by one (0: skip)")
+    p.add_argument("--no-cli", dest="cli", action="store_false")
+    p.add_argument("--json", type=Path)
+    p.add_argument("--postgres-url",
+                   default=os.environ.get("MERZIM_BENCH_POSTGRES_URL", DEFAULT_PG))
+    a = p.parse_args(argv)
+    a.sizes = [int(x) for x in a.sizes.split(",") if x]
+    ctx = svc.Context(KazakhstanCalendar(), load_definition(), TODAY, actor="bench")
+    print(f"load average before: {os.getloadavg()[0]:.2f}", file=sys.stderr)
+    backends = ["sqlite", "postgres"] if a.backend == "both" else [a.backend]
+    results = [run_backend(b, a, ctx) for b in backends]
+    print(markdown(results))
+    if a.json:
+        a.json.write_text(json.dumps({"machine": {"platform": platform.platform(),
+                                                  "cpus": os.cpu_count(),
+                                                  "python": platform.python_version()},
+                                      "results": results}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,376 @@
+"""A schedule import plans thousands of analyses at once (issue 15.1) without holding the write
+lock while it checks them (issue 11.7), on SQLite and PostgreSQL.
+
+Every row is checked and planned first (phase 1: reads only), then everything is written in
+one short transaction (phase 2). The due dates are the one-by-one path's, because both run
+the same checks and the same planner; a refused row anywhere stores nothing; the audit chain
+gets one `case.open` record per case and still verifies.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import MetaData, event, select, text
+
+from calendars.errors import CalendarError
+from tests.conftest import dump_tables, postgres_schema
+from workflow import services as svc
+from workflow.core.errors import NotFound, RuleViolation, UsageError
+from workflow.storage import audit
+from workflow.storage.db import make_engine, upgrade
+from workflow.storage.db import session as open_session
+from workflow.storage.models import AuditRecord, Case
+
+TODAY = date(2026, 6, 1)
+SEED = 20261201
+N_RANDOM = 2000
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def commit(eng, work):
+    with open_session(eng) as s:
+        out = work(s)
+        s.commit()
+        return out
+
+
+@contextlib.contextmanager
+def another_database(db_url: str, tmp_path: Path):
+    """A second fresh database of the same backend as `db_url`."""
+    if db_url.startswith("sqlite"):
+        eng = make_engine(f"sqlite:///{tmp_path / 'one-by-one.db'}")
+        upgrade(eng)
+        yield eng
+        eng.dispose()
+        return
+    with postgres_schema() as url:
+        eng = make_engine(url)
+        upgrade(eng)
+        yield eng
+        eng.dispose()
+
+
+def national(s, ctx) -> dict:
+    """Five akimats with eight departments each; most departments have an officer (some two),
+    some none; a few subjects had an external analysis in 2025."""
+    tree: dict = {"subjects": [], "objects": {}, "officers": {}, "external": {}}
+    for a in range(5):
+        akimat = f"AK{a}"
+        svc.add_org(s, ctx, akimat, f"Akimat {a}", "akimat")
+        tree["subjects"].append(akimat)
+        tree["objects"][akimat] = [akimat]
+        for d in range(8):
+            dept = f"{akimat}-D{d}"
+            svc.add_org(s, ctx, dept, f"Department {a}.{d}", "department", akimat)
+            tree["subjects"].append(dept)
+            tree["objects"][dept] = [dept]
+            tree["objects"][akimat].append(dept)
+            if d % 4 != 3:
+                logins = [f"officer-{a}-{d}-{k}" for k in range(1 + d % 2)]
+                for login in logins:
+                    svc.add_user(s, ctx, login, f"Officer {login}", "officer", dept)
+                tree["officers"][dept] = logins
+            if d % 5 == 1:
+                completed = date(2025, 3 + d, 15)
+                svc.add_external(s, ctx, dept, completed, "Agency report")
+                tree["external"][dept] = completed
+    return tree
+
+
+def random_rows(tree: dict, n: int, seed: int = SEED) -> list[svc.AnalysisRow]:
+    """Valid rows: starts over 2025-2027 (weekends included), 40 % with an explicit end (some
+    longer than 30 working days), responsible officers named or not, the one-year rule
+    overridden with a reason where it would refuse the row."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        subject = rng.choice(tree["subjects"])
+        obj = rng.choice(tree["objects"][subject])
+        start = date(2025, 1, 1) + timedelta(days=rng.randrange(3 * 365))
+        end = start + timedelta(days=rng.randrange(0, 70)) if rng.random() < 0.4 else None
+        reason = None
+        ext = tree["external"].get(subject)
+        if ext is not None and start < ext.replace(year=ext.year + 1):
+            reason = "Follow-up asked by the agency"
+        elif rng.random() < 0.05:
+            reason = "Planned with the agency"
+        officers = tree["officers"].get(subject, [])
+        responsible = rng.choice(officers) if officers and rng.random() < 0.3 else None
+        rows.append(svc.AnalysisRow(i + 2, subject, obj, start, end, reason, responsible))
+    return rows
+
+
+def stored(eng) -> dict:
+    """What an import leaves behind, without the clock's timestamps: the case rows, every
+    stage (by case and key), the programmes and the audit payloads."""
+    meta = MetaData()
+    meta.reflect(bind=eng)
+    case, stage, prog, log = (meta.tables[t] for t in ("process_case", "stage", "programme",
+                                                      "audit_log"))
+
+    def plain(row):
+        return tuple(json.loads(v) if isinstance(v, str) and v[:1] in "{[" else v for v in row)
+
+    with eng.connect() as conn:
+        cases = [plain(r) for r in conn.execute(
+            select(*[c for c in case.c if c.name != "created_at"]).order_by(case.c.id))]
+        stages = sorted((plain(r) for r in conn.execute(
+            select(*[c for c in stage.c if c.name != "id"]))), key=repr)
+        programmes = [tuple(r) for r in conn.execute(select(prog).order_by(prog.c.id))]
+        payloads = [(r.action, r.entity, r.entity_id, json.loads(r.payload))
+                    for r in conn.execute(select(log).where(log.c.action == "case.open")
+                                          .order_by(log.c.id))]
+    return {"cases": cases, "stages": stages, "programmes": programmes, "audit": payloads}
+
+
+class Statements:
+    """The SQL statements an engine sends, by kind, in order (a `before_cursor_execute`
+    listener): SELECT, INSERT, UPDATE, DELETE or OTHER."""
+
+    def __init__(self, eng):
+        self.eng, self.kinds, self.texts = eng, [], []
+
+    def _seen(self, conn, cursor, statement, parameters, context, executemany):
+        word = statement.lstrip().split(None, 1)[0].upper()
+        self.kinds.append(word if word in ("SELECT", "INSERT", "UPDATE", "DELETE") else "OTHER")
+        self.texts.append(" ".join(statement.split()))
+
+    def __enter__(self):
+        event.listen(self.eng, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.eng, "before_cursor_execute", self._seen)
+
+    def writes(self) -> list[int]:
+        return [i for i, k in enumerate(self.kinds) if k in ("INSERT", "UPDATE", "DELETE")]
+
+
+@pytest.fixture
+def ctx(make_ctx):
+    return make_ctx(TODAY, actor="cli:planner")
+
+
+@pytest.fixture
+def tree(db, ctx):
+    return commit(db, lambda s: national(s, ctx))
+
+
+# -- the same plans as one by one ---------------------------------------------------------------
+
+
+def test_bulk_import_stores_exactly_what_planning_each_row_one_by_one_stores(
+        db, db_url, ctx, tree, tmp_path):
+    rows = random_rows(tree, N_RANDOM)
+    planned = commit(db, lambda s: svc.plan_analyses(s, ctx, rows))
+    with another_database(db_url, tmp_path) as other:
+        commit(other, lambda s: national(s, ctx))
+
+        def one_by_one(s):
+            return [svc.plan_analysis(s, ctx, r.subject, r.object, r.start, r.end,
+                                      r.override_reason, r.responsible) for r in rows]
+
+        singles = commit(other, one_by_one)
+        bulk, single = stored(db), stored(other)
+        views = {}
+        for eng, label in ((db, "bulk"), (other, "single")):
+            with open_session(eng) as s:  # the named dates as the case page shows them
+                views[label] = [svc.case_view(s, ctx, s.get(Case, p.analysis.id))
+                                for p in (planned if label == "bulk" else singles)[::20]]
+    assert [p.row for p in planned] == [r.row for r in rows]
+    assert [p.analysis.id for p in planned] == [p.analysis.id for p in singles]
+    assert [p.warnings for p in planned] == [p.warnings for p in singles]
+    codes = {w["code"] for p in planned for w in p.warnings}
+    assert codes == {"too_long", "start_not_working", "external_overridden"}  # all exercised
+    assert len(bulk["cases"]) == N_RANDOM and len(bulk["stages"]) > 9 * N_RANDOM
+    for part in ("cases", "stages", "programmes", "audit"):
+        assert bulk[part] == single[part], part
+    assert [(v["dates"], v["stages"], v["state"]) for v in views["bulk"]] == \
+        [(v["dates"], v["stages"], v["state"]) for v in views["single"]]
+    with db.connect() as conn:  # planned, in progress and ended cases alike
+        states = set(conn.execute(text("SELECT DISTINCT state FROM process_case")).scalars())
+    assert {"planned", "in_progress", "ended"} <= states, states
+
+
+def test_rows_of_a_subject_with_a_programme_reuse_it_and_new_years_get_one(db, ctx, tree):
+    first = svc.AnalysisRow(2, "AK0-D0", "AK0-D0", date(2026, 3, 2))
+    commit(db, lambda s: svc.plan_analyses(s, ctx, [first]))
+    again = [svc.AnalysisRow(2, "AK0-D0", "AK0-D0", date(2026, 9, 1)),
+             svc.AnalysisRow(3, "AK0-D0", "AK0-D0", date(2027, 3, 1)),
+             svc.AnalysisRow(4, "AK0-D0", "AK0-D0", date(2027, 9, 1))]
+    commit(db, lambda s: svc.plan_analyses(s, ctx, again))
+    with open_session(db) as s:
+        org = svc.get_org(s, "AK0-D0")
+        progs = svc.programmes_under(s, org)
+        assert [(p.year, n) for p, _, n in progs] == [(2027, 2), (2026, 2)]
+        for prog, _, _ in progs:  # each programme has its schedule stage, once
+            assert svc.programme_stage(s, ctx, prog) is not None
+
+
+# -- validate first, then write in one short transaction ----------------------------------------
+
+
+def test_every_write_comes_after_every_row_is_checked_and_the_writes_are_few(db, ctx, tree):
+    rows = random_rows(tree, 500, seed=SEED + 1)
+    with open_session(db) as s, Statements(db) as sent:
+        checked = svc.check_analyses(s, ctx, rows)
+        phase1 = len(sent.kinds)
+        svc.write_analyses(s, ctx, checked)
+        s.commit()
+    assert sent.writes(), sent.kinds
+    # phase 1 reads only, in a few queries whatever the number of rows
+    assert set(sent.kinds[:phase1]) == {"SELECT"} and phase1 <= 10, sent.kinds[:phase1]
+    # phase 2: the lock, the same few reads again, then bulk inserts (not one per row)
+    first_write = min(sent.writes())
+    assert first_write > phase1
+    assert len(sent.kinds) - phase1 < 40, collections.Counter(t[:60] for t in sent.texts)
+    assert all(k == "SELECT" or k == "OTHER" for k in sent.kinds[phase1:first_write])
+
+
+def test_the_whole_import_in_one_call_sends_no_write_before_its_last_check(db, ctx, tree):
+    """plan_analyses as one call: the statement stream is reads, then writes; after the first
+    write only the audit chain's tail is read (under the lock taken before the writes)."""
+    rows = random_rows(tree, 300, seed=SEED + 2)
+    with open_session(db) as s, Statements(db) as sent:
+        svc.plan_analyses(s, ctx, rows)
+        s.commit()
+    first = min(sent.writes())
+    later_reads = [t for k, t in zip(sent.kinds[first:], sent.texts[first:], strict=True)
+                   if k == "SELECT"]
+    assert all("FROM audit_log" in t or "pg_advisory_xact_lock" in t for t in later_reads), \
+        later_reads
+    tables = {t.split("INSERT INTO ", 1)[1].split()[0].strip('"') for k, t in
+              zip(sent.kinds, sent.texts, strict=True) if k == "INSERT"}
+    assert tables <= {"programme", "stage", "process_case", "audit_log", "process_definition"}
+
+
+@pytest.mark.parametrize("bad, error, fragment", [
+    (svc.AnalysisRow(0, "AK1-D2", "NOPE", date(2026, 3, 2)), NotFound, "NOPE"),
+    (svc.AnalysisRow(0, "AK1-D2", "AK1-D2", date(2026, 3, 2), date(2026, 2, 27)),
+     RuleViolation, "before start"),
+    (svc.AnalysisRow(0, "AK1-D1", "AK1-D1", date(2026, 3, 2)), RuleViolation,
+     "external analysis rule"),
+    (svc.AnalysisRow(0, "AK1-D2", "AK1-D2", date(2026, 3, 2), responsible="officer-0-0-0"),
+     RuleViolation, "another organisation"),
+    (svc.AnalysisRow(0, "AK1-D2", "AK1-D2", date(2026, 3, 2), responsible="nobody"),
+     NotFound, "nobody"),
+    (svc.AnalysisRow(0, "AK1-D2", "AK1-D2", date(2030, 12, 1)), CalendarError, "outside"),
+])
+def test_a_refused_last_row_stores_nothing_and_sends_no_write(db, ctx, tree, bad, error,
+                                                               fragment):
+    rows = random_rows(tree, 400, seed=SEED + 3)
+    bad = svc.AnalysisRow(len(rows) + 2, *[getattr(bad, f) for f in (
+        "subject", "object", "start", "end", "override_reason", "responsible")])
+    before = dump_tables(db)
+    with open_session(db) as s, Statements(db) as sent:
+        with pytest.raises(svc.RowRefused) as refused:
+            svc.plan_analyses(s, ctx, [*rows, bad])
+        s.rollback()
+    assert refused.value.row == bad.row and isinstance(refused.value.error, error)
+    assert refused.value.exit_code == getattr(error, "exit_code", UsageError.exit_code)
+    assert fragment in str(refused.value.error), refused.value.error
+    assert sent.writes() == [], sent.kinds
+    assert dump_tables(db) == before
+
+
+def test_what_another_writer_changed_between_the_phases_is_planned_with(db, ctx, tree):
+    """Phase 2 reads the facts again under the lock: an external analysis added meanwhile
+    refuses the row it concerns, and nothing is written."""
+    rows = [svc.AnalysisRow(2, "AK2-D0", "AK2-D0", date(2026, 9, 1)),
+            svc.AnalysisRow(3, "AK2-D2", "AK2-D2", date(2026, 9, 1))]
+    before = dump_tables(db)
+    with open_session(db) as s:
+        checked = svc.check_analyses(s, ctx, rows)
+        commit(db, lambda other: svc.add_external(other, ctx, "AK2-D2", date(2026, 2, 1)))
+        changed = dump_tables(db)
+        with pytest.raises(svc.RowRefused) as refused:
+            svc.write_analyses(s, ctx, checked)
+        s.rollback()
+    assert refused.value.row == 3 and refused.value.error.key == "rule.external_year"
+    assert changed != before and dump_tables(db) == changed
+
+
+# -- the audit chain ---------------------------------------------------------------------------
+
+
+def test_the_audit_chain_gets_one_case_open_record_per_case_in_row_order_and_verifies(
+        db, ctx, tree):
+    rows = random_rows(tree, 300, seed=SEED + 4)
+    planned = commit(db, lambda s: svc.plan_analyses(s, ctx, rows))
+    commit(db, lambda s: svc.plan_analysis(s, ctx, "AK3-D0", "AK3-D0", date(2026, 9, 1)))
+    with open_session(db) as s:
+        result = audit.verify(s)
+        opened = list(s.exec(select(AuditRecord).where(
+            AuditRecord.action == "case.open").order_by(AuditRecord.id)).scalars())
+    assert result.ok, result
+    assert [r.entity_id for r in opened[:-1]] == [str(p.analysis.id) for p in planned]
+    assert {r.actor for r in opened} == {"cli:planner"}
+    first = json.loads(opened[0].payload)
+    assert first["subject"] == rows[0].subject and first["start"] == rows[0].start.isoformat()
+    assert set(first) == {"process", "version", "subject", "object", "dates", "period",
+                          "fields", "person", "start", "end", "override_reason", "warnings"}
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+
+def _schedule(path: Path, rows: list[svc.AnalysisRow], extra: str = "") -> str:
+    lines = ["subject,object,start,end,override_reason,responsible"]
+    lines += [f"{r.subject},{r.object},{r.start},{r.end or ''},{r.override_reason or ''},"
+              f"{r.responsible or ''}" for r in rows]
+    path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
+    return str(path)
+
+
+def test_cli_import_refuses_a_bad_row_in_one_line_and_plans_a_good_file(
+        db, ctx, tree, merzim_db, tmp_path):
+    rows = random_rows(tree, 300, seed=SEED + 5)
+    before = dump_tables(db)
+    env = {"today": TODAY.isoformat()}
+    cases = [  # the file, its exit code, what the one line names
+        (_schedule(tmp_path / "nope.csv", rows, "AK0,NOPE,2026-03-02,,,\n"), 4,
+         ["Row 302", "NOPE"]),
+        (_schedule(tmp_path / "order.csv", rows[:5], "AK0,NOPE,2026-03-02,,,\n"
+                   "AK0,AK0,02.03.2026,,,\n"), 4, ["Row 7", "NOPE"]),
+        (_schedule(tmp_path / "date.csv", rows[:5], "AK0,AK0,02.03.2026,,,\n"
+                   "AK0,NOPE,2026-03-02,,,\n"), 2, ["Row 7", "02.03.2026"]),
+        (_schedule(tmp_path / "calendar.csv", rows[:5], "AK0,AK0,2031-03-03,,,\n"), 2,
+         ["Row 7", "2031"]),
+    ]
+    for path, code, fragments in cases:
+        run = merzim_db("analysis", "import", path, **env)
+        assert run.returncode == code, (run.returncode, run.stdout, run.stderr)
+        lines = run.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in run.stderr and run.stdout == "", run.stderr
+        for fragment in fragments:
+            assert fragment in lines[0], (fragment, lines[0])
+    assert dump_tables(db) == before
+
+    good = _schedule(tmp_path / "good.csv", rows)
+    run = merzim_db("analysis", "import", good, "--json", **env)
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    out = json.loads(run.stdout)
+    assert list(out) == ["planned"]
+    assert [p["row"] for p in out["planned"]] == list(range(2, 302))
+    assert all(set(p) == {"row", "id", "warnings"} for p in out["planned"])
+    with db.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM process_case")).scalar() == 300
+    verify = merzim_db("audit", "verify", "--json")
+    assert verify.returncode == 0 and json.loads(verify.stdout)["ok"], verify.stdout
+    shown = merzim_db("analysis", "import", _schedule(tmp_path / "two.csv", rows[:2]), **env)
+    assert shown.returncode == 0 and "2 analyses planned." in shown.stdout, shown
+
+
+def test_an_import_without_rows_stores_nothing(db, ctx, tree):
+    before = dump_tables(db)
+    assert commit(db, lambda s: svc.plan_analyses(s, ctx, [])) == []
+    assert dump_tables(db) == before

@@ -1,0 +1,294 @@
+"""Planning many analyses at once (a schedule import): check and plan every row first, then
+write them all in one short transaction.
+
+Phase 1 (`check_analyses`) reads what the rows depend on in a few queries (organisations,
+officers, programmes, external analyses) and runs, row by row and in file order, the checks
+and the deadline planner that `plan_analysis` runs: the first refused row raises
+`RowRefused` naming it, and nothing has been written. Phase 2 (`write_analyses`) takes the
+lock every writer takes (SQLite's write lock, PostgreSQL's audit lock), reads the same facts
+again and, if another writer changed them meanwhile, plans again from what is there now; then
+it inserts the programmes, cases, stages and audit records in bulk. So the write lock is held
+for the inserts only, not for the checks.
+
+Audit: one `case.open` record per case, with the payload `plan_analysis` writes, appended in
+row order as one piece of the hash chain (`audit.append_many`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, insert, literal_column, text
+from sqlmodel import Session, select
+
+from calendars.errors import CalendarError
+from workflow.core.deadlines import Facts, Planner, StagePlan
+from workflow.core.errors import MerzimError, NotFound, UsageError
+from workflow.core.machine import derive_state
+from workflow.services.analyses import (
+    Planned,
+    _planning,
+    check_plan,
+    plan_audit,
+    programme_stages,
+)
+from workflow.services.cases import (
+    Opening,
+    case_row,
+    check_opening,
+    check_responsible,
+    closed_status,
+    opened_payload,
+)
+from workflow.services.context import Context
+from workflow.services.processes import keep_version
+from workflow.storage import audit
+from workflow.storage.models import (
+    OPEN,
+    Case,
+    ExternalAnalysis,
+    Organisation,
+    Programme,
+    Stage,
+    User,
+)
+
+CHUNK = 500  # values per IN (...) list of a lookup query
+
+
+@dataclass(frozen=True)
+class AnalysisRow:
+    """One analysis to plan, as read from a row of a schedule file."""
+
+    row: int
+    subject: str
+    object: str
+    start: date
+    end: date | None = None
+    override_reason: str | None = None
+    responsible: str | None = None
+
+
+class RowRefused(MerzimError):
+    """A row of an import refused: "Row N: <why>"; nothing is stored. Its exit code is the
+    refusal's (2 usage, 3 rules, 4 not found)."""
+
+    def __init__(self, row: int, error: Exception):
+        detail = (error.message or error.key) if isinstance(error, MerzimError) else str(error)
+        super().__init__(f"row {row}: {detail}", key="error.row", row=row, detail=detail)
+        self.row, self.error = row, error
+        self.exit_code = (error.exit_code if isinstance(error, MerzimError)
+                          else UsageError.exit_code)  # a date outside the calendar's years
+
+    def render(self, translate) -> str:
+        error = self.error
+        detail = error.render(translate) if isinstance(error, MerzimError) else str(error)
+        return MerzimError(key="error.row", row=self.row, detail=detail).render(translate)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the rows depend on in the database, as plain rows (compared in phase 2)."""
+
+    orgs: dict[str, Any]  # code -> (id, code, path)
+    users: dict[str, Any]  # login -> (id, login, organisation_id)
+    officers: dict[int, Any]  # subject id -> its first active officer
+    externals: dict[int, date]  # subject id -> its latest external analysis
+    programmes: dict[tuple[int, int], int]  # (subject id, year) -> programme id
+
+
+@dataclass
+class _Ready:
+    """One row checked and planned, not yet written."""
+
+    row: AnalysisRow
+    subject: Any
+    case: dict[str, Any]  # the case row's columns
+    stages: dict[str, StagePlan]
+    payload: str  # the audit record's, as canonical JSON
+    warnings: list[dict[str, Any]]
+
+
+@dataclass
+class Checked:
+    """Every row of an import checked and planned (phase 1), ready to write."""
+
+    rows: list[AnalysisRow]
+    facts: Known
+    ready: list[_Ready]
+
+
+def _chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
+    values = list(values)
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
+def _read_facts(s: Session, ctx: Context, rows: list[AnalysisRow]) -> Known:
+    """The organisations, officers, programmes and external analyses the rows name: a few
+    queries, whatever the number of rows."""
+    codes = {r.subject for r in rows} | {r.object for r in rows}
+    orgs = {}
+    for part in _chunks(sorted(codes)):
+        for org in s.exec(select(Organisation.id, Organisation.code, Organisation.path)
+                          .where(Organisation.code.in_(part))):
+            orgs[org.code] = org
+    subject_ids = sorted({orgs[r.subject].id for r in rows if r.subject in orgs})
+    users = {}
+    for part in _chunks(sorted({r.responsible for r in rows if r.responsible})):
+        for user in s.exec(select(User.id, User.login, User.organisation_id)
+                           .where(User.login.in_(part))):
+            users[user.login] = user
+    officers: dict[int, Any] = {}
+    externals: dict[int, date] = {}
+    programmes: dict[tuple[int, int], int] = {}
+    check_external = bool(_planning(ctx).get("external_gap"))
+    for part in _chunks(subject_ids):
+        for user in s.exec(select(User.id, User.login, User.organisation_id)
+                           .where(User.organisation_id.in_(part), User.role == "officer",
+                                  User.active).order_by(User.id)):
+            officers.setdefault(user.organisation_id, user)
+        if check_external:
+            externals.update(s.exec(
+                select(ExternalAnalysis.subject_id, func.max(ExternalAnalysis.completed_on))
+                .where(ExternalAnalysis.subject_id.in_(part))
+                .group_by(ExternalAnalysis.subject_id)).all())
+        for prog in s.exec(select(Programme.id, Programme.subject_id, Programme.year)
+                           .where(Programme.subject_id.in_(part))):
+            programmes[(prog.subject_id, prog.year)] = prog.id
+    return Known(orgs, users, officers, externals, programmes)
+
+
+def _org(facts: Known, code: str):
+    org = facts.orgs.get(code)
+    if org is None:
+        raise NotFound(f"no organisation {code!r}", key="notfound.org", code=code)
+    return org
+
+
+def _plan_rows(ctx: Context, rows: list[AnalysisRow], facts: Known) -> list[_Ready]:
+    """Phase 1 without the database: each row through the checks of `plan_analysis` and
+    `open_case`, in the same order, and its stages through the same planner as `sync`."""
+    defn = ctx.definition
+    plans: dict[tuple, tuple[dict[str, StagePlan], str]] = {}  # the planner is pure: by dates
+    ready = []
+    for r in rows:
+        try:
+            subject, obj = _org(facts, r.subject), _org(facts, r.object)
+            dates, warnings = check_plan(ctx, subject, r.start, r.end, r.override_reason,
+                                         facts.externals.get(subject.id))
+            opening: Opening = check_opening(ctx, defn, obj, dates=dates)
+            if r.responsible:
+                owner = facts.users.get(r.responsible)
+                if owner is None:
+                    raise NotFound(f"no user {r.responsible!r}", key="notfound.user",
+                                   login=r.responsible)
+            else:
+                owner = facts.officers.get(subject.id)
+            check_responsible(owner, subject)
+            key = tuple(sorted(opening.dates.items()))
+            if key not in plans:
+                plans[key] = _first_plan(ctx, Facts(dict(opening.dates)))
+        except (MerzimError, CalendarError) as exc:
+            raise RowRefused(r.row, exc) from None
+        stages, state = plans[key]
+        case = case_row(ctx, defn, opening, subject, obj, owner,
+                        override_reason=r.override_reason, case_date=r.start)
+        case["state"] = state
+        payload = audit.canonical(opened_payload(
+            defn, opening, subject, obj, None, plan_audit(ctx, dates, r.override_reason,
+                                                          warnings)))
+        ready.append(_Ready(r, subject, case, stages, payload, warnings))
+    return ready
+
+
+def _first_plan(ctx: Context, facts: Facts) -> tuple[dict[str, StagePlan], str]:
+    """A new case's stages and state, as `sync` plans them (nothing recorded yet)."""
+    defn = ctx.definition
+    planner = Planner(defn, ctx.calendar, facts)
+    stages = planner.stages()
+    state = derive_state(defn, facts.records, planner.dates(), ctx.today)
+    closing = closed_status(defn, facts.records, state)
+    if closing is not None:
+        stages = {k: (StagePlan(sp.key, sp.due, sp.projected, closing, sp.done_on)
+                      if sp.status == OPEN else sp) for k, sp in stages.items()}
+    return stages, state
+
+
+def check_analyses(s: Session, ctx: Context, rows: list[AnalysisRow]) -> Checked:
+    """Phase 1: read, check and plan every row; the first refused row raises `RowRefused`.
+    Reads only."""
+    facts = _read_facts(s, ctx, rows)
+    return Checked(rows, facts, _plan_rows(ctx, rows, facts))
+
+
+def write_analyses(s: Session, ctx: Context, checked: Checked) -> list[Planned]:
+    """Phase 2: under the writers' lock, write every checked row with bulk inserts (planned
+    again first if another writer changed what the rows depend on since phase 1)."""
+    if not checked.rows:
+        return []
+    audit.serialise(s)
+    facts = _read_facts(s, ctx, checked.rows)
+    ready = checked.ready if facts == checked.facts else _plan_rows(ctx, checked.rows, facts)
+    conn = s.connection()
+    new: dict[tuple[int, int], Any] = {}
+    for item in ready:
+        key = (item.subject.id, item.row.start.year)
+        if key not in facts.programmes and key not in new:
+            new[key] = item.subject
+    programmes = dict(facts.programmes)
+    programme_ids = _new_ids(s, Programme, len(new))
+    case_ids = _new_ids(s, Case, len(ready))
+    keep_version(s, ctx, ctx.definition)  # refused before anything is written, or stored first
+    stage_rows = []
+    for (key, subject), prog_id in zip(new.items(), programme_ids, strict=True):
+        programmes[key] = prog_id
+        stage_rows += [{k: v for k, v in row.items() if k != "evidence"}
+                       for row in programme_stages(ctx, prog_id, subject)]
+    if new:
+        conn.execute(insert(Programme), [{"id": prog_id, "subject_id": sid, "year": year}
+                                         for (sid, year), prog_id in zip(new, programme_ids,
+                                                                         strict=True)])
+    cases = []
+    for item, case_id in zip(ready, case_ids, strict=True):
+        item.case.update(id=case_id,
+                         programme_id=programmes[(item.subject.id, item.row.start.year)])
+        cases.append(item.case)
+        stage_rows += [{"case_id": case_id, "programme_id": None, "key": sp.key,
+                        "subject_id": item.subject.id, "subject_path": item.subject.path,
+                        "due_date": sp.due, "projected": sp.projected, "status": sp.status,
+                        "done_on": sp.done_on}
+                       for sp in item.stages.values()]
+    if cases:
+        conn.execute(insert(Case), cases)
+    if stage_rows:  # no evidence yet: JSON null, as the ORM stores None, written as a literal
+        conn.execute(insert(Stage).values(evidence=literal_column("'null'")), stage_rows)
+    audit.append_many(s, ctx.actor, [("case.open", "case", item.case["id"], item.payload)
+                                     for item in ready])
+    # the cases as they were stored, not attached to the session (read them with it to change)
+    return [Planned(Case.model_construct(**item.case), item.warnings, item.row.row)
+            for item in ready]
+
+
+def _new_ids(s: Session, model, n: int) -> list[int]:
+    """`n` new ids of a table, taken before the inserts so that each is one statement (a
+    multi-row INSERT cannot return its ids in order on SQLite): the next ones after the
+    largest on SQLite, which holds the write lock; the table's sequence on PostgreSQL."""
+    if n == 0:
+        return []
+    table = model.__tablename__
+    conn = s.connection()
+    if conn.dialect.name == "postgresql":
+        return list(conn.execute(text(
+            "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table, "n": n}).scalars())
+    last = conn.execute(select(func.max(model.id))).scalar() or 0
+    return list(range(last + 1, last + n + 1))
+
+
+def plan_analyses(s: Session, ctx: Context, rows: list[AnalysisRow]) -> list[Planned]:
+    """Plan every row, all or nothing: checked and planned first, then written at once."""
+    return write_analyses(s, ctx, check_analyses(s, ctx, rows))
