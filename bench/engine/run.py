@@ -6,7 +6,9 @@ Run from the repository root:
         [--analyses 20000] [--stage-rows 1000000] [--json PATH] [--profile]
 
 For each backend, in a fresh database (a SQLite file in a temporary directory; a
-PostgreSQL schema of its own, dropped at the end):
+PostgreSQL schema of its own, dropped at the end), with the engine, calendar and process
+definitions built by the composition root (`workflow.services.runtime`, shipped defaults:
+no config.toml), the internal analysis being `ctx.definition`:
 
 1. A national tree of organisations, built with `services.add_org` (the real code
    path, audit records included): 20 central bodies (the ministries) with their
@@ -17,24 +19,33 @@ PostgreSQL schema of its own, dropped at the end):
    organisation gets one officer (`services.add_user`); 5 % of them an external
    analysis in 2024 (`services.add_external`), so the one-year rule finds a row.
 2. A national year: `--analyses` analyses planned with `services.plan_analysis`
-   (the real calendar and process definition), planned starts spread over the
-   working days of 2026 (fixed seed), 30 % with an explicit shorter end; then the
+   (cases of the internal analysis, table `process_case`), planned starts spread over
+   the working days of 2026 (fixed seed), 30 % with an explicit shorter end; then the
    events an officer would have recorded by "today" (2026-09-15) through
-   `services.record_event`: most on time, some late, some never (the stage stays
-   open and becomes overdue), a few analyses cancelled. Both passes commit every
-   `--batch` analyses.
+   `services.record_event`: most on time, some late, some never (the stage stays open
+   and becomes overdue), a few analyses cancelled, then the monitoring reports and
+   reviews of the periods that have come. Both passes commit every `--batch` analyses.
 3. `services.overdue` and `services.due_within(within=5)` for the whole country and
    for one regional akimat, each in a fresh session: one warm-up call, then the best
    and median of `--repeats` timed calls, with the rows returned and the SQL
    statements the call sent.
 4. History up to `--stage-rows` stage rows in all: earlier years' analyses (the same
-   subjects and objects, years 2025, 2024, ...) and their stages inserted with
-   SQLAlchemy core in batches — due dates from the real deadline rules, statuses
-   mostly done, a small backlog left open (overdue) and cancelled ones not
-   applicable; every stage row carries its analysis's id and its subject's path.
-   Then ANALYZE, the same queries again, and the plan of the region overdue query
-   (EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on PostgreSQL), both the SELECT
-   the service sends and the bare SELECT on the stage table.
+   subjects and objects, years 2025, 2024, ...) inserted with SQLAlchemy core in
+   batches: the case, its event records, its stages and its monitoring periods. Each
+   record's date is drawn around the due date the pure planner
+   (`workflow.core.deadlines.Planner`) gives from the records before it (mostly on
+   time, 15 % late; 1 % stopped part-way: the overdue backlog; 1.5 % cancelled); the
+   stages' due dates and statuses and the case's state are what `Planner` and the state
+   machine (`core.machine.derive_state`) make of those records, as `services.cases.sync`
+   stores them; the monitoring periods and their report and review due dates come from
+   `services.monitoring` / `core.monitoring` (the code `record_event` runs). Then
+   ANALYZE, the same queries again, and the plan of the region overdue query (EXPLAIN
+   QUERY PLAN on SQLite, EXPLAIN ANALYZE on PostgreSQL), both the SELECT the service
+   sends and the bare SELECT on the stage table.
+
+No stage or event key of the internal analysis is written here: they are read from its
+definition (the [planning] and [monitoring] tables, its events in the order they fall
+due, the scorecard's role names); see `keys_of`.
 
 `--profile` runs cProfile (timer: process CPU time) over the planning and the event
 passes (their timings are then inflated by the profiler) and prints the top functions.
