@@ -6,7 +6,9 @@ Run from the repository root:
         [--analyses 20000] [--stage-rows 1000000] [--json PATH] [--profile]
 
 For each backend, in a fresh database (a SQLite file in a temporary directory; a
-PostgreSQL schema of its own, dropped at the end):
+PostgreSQL schema of its own, dropped at the end), with the engine, calendar and process
+definitions built by the composition root (`workflow.services.runtime`, shipped defaults:
+no config.toml), the internal analysis being `ctx.definition`:
 
 1. A national tree of organisations, built with `services.add_org` (the real code
    path, audit records included): 20 central bodies (the ministries) with their
@@ -17,24 +19,33 @@ PostgreSQL schema of its own, dropped at the end):
    organisation gets one officer (`services.add_user`); 5 % of them an external
    analysis in 2024 (`services.add_external`), so the one-year rule finds a row.
 2. A national year: `--analyses` analyses planned with `services.plan_analysis`
-   (the real calendar and process definition), planned starts spread over the
-   working days of 2026 (fixed seed), 30 % with an explicit shorter end; then the
+   (cases of the internal analysis, table `process_case`), planned starts spread over
+   the working days of 2026 (fixed seed), 30 % with an explicit shorter end; then the
    events an officer would have recorded by "today" (2026-09-15) through
-   `services.record_event`: most on time, some late, some never (the stage stays
-   open and becomes overdue), a few analyses cancelled. Both passes commit every
-   `--batch` analyses.
+   `services.record_event`: most on time, some late, some never (the stage stays open
+   and becomes overdue), a few analyses cancelled, then the monitoring reports and
+   reviews of the periods that have come. Both passes commit every `--batch` analyses.
 3. `services.overdue` and `services.due_within(within=5)` for the whole country and
    for one regional akimat, each in a fresh session: one warm-up call, then the best
    and median of `--repeats` timed calls, with the rows returned and the SQL
    statements the call sent.
 4. History up to `--stage-rows` stage rows in all: earlier years' analyses (the same
-   subjects and objects, years 2025, 2024, ...) and their stages inserted with
-   SQLAlchemy core in batches — due dates from the real deadline rules, statuses
-   mostly done, a small backlog left open (overdue) and cancelled ones not
-   applicable; every stage row carries its analysis's id and its subject's path.
-   Then ANALYZE, the same queries again, and the plan of the region overdue query
-   (EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on PostgreSQL), both the SELECT
-   the service sends and the bare SELECT on the stage table.
+   subjects and objects, years 2025, 2024, ...) inserted with SQLAlchemy core in
+   batches: the case, its event records, its stages and its monitoring periods. Each
+   record's date is drawn around the due date the pure planner
+   (`workflow.core.deadlines.Planner`) gives from the records before it (mostly on
+   time, 15 % late; 1 % stopped part-way: the overdue backlog; 1.5 % cancelled); the
+   stages' due dates and statuses and the case's state are what `Planner` and the state
+   machine (`core.machine.derive_state`) make of those records, as `services.cases.sync`
+   stores them; the monitoring periods and their report and review due dates come from
+   `services.monitoring` / `core.monitoring` (the code `record_event` runs). Then
+   ANALYZE, the same queries again, and the plan of the region overdue query (EXPLAIN
+   QUERY PLAN on SQLite, EXPLAIN ANALYZE on PostgreSQL), both the SELECT the service
+   sends and the bare SELECT on the stage table.
+
+No stage or event key of the internal analysis is written here: they are read from its
+definition (the [planning] and [monitoring] tables, its events in the order they fall
+due, the scorecard's role names); see `keys_of`.
 
 `--profile` runs cProfile (timer: process CPU time) over the planning and the event
 passes (their timings are then inflated by the profiler) and prints the top functions.
@@ -73,22 +84,29 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, event, func, select, text  # noqa: E402
+from sqlalchemy import create_engine, event, func, or_, select, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
 from calendars import KazakhstanCalendar  # noqa: E402
 from workflow import services as svc  # noqa: E402
 from workflow.core import monitoring as mon  # noqa: E402
-from workflow.core.deadlines import Facts, default_end, plan_stages  # noqa: E402
-from workflow.core.definition import Definition, load_definition  # noqa: E402
-from workflow.storage.db import make_engine, session, upgrade  # noqa: E402
+from workflow.core.deadlines import Facts, Planner, Record  # noqa: E402
+from workflow.core.definition import Definition  # noqa: E402
+from workflow.core.machine import derive_state  # noqa: E402
+from workflow.definitions import Registry  # noqa: E402
+from workflow.services import monitoring as monitoring_service  # noqa: E402
+from workflow.services import runtime  # noqa: E402
+from workflow.settings import Settings  # noqa: E402
+from workflow.storage.db import session, upgrade  # noqa: E402
 from workflow.storage.models import (  # noqa: E402
     DONE_LATE,
     DONE_ON_TIME,
+    EVENT,
     NOT_APPLICABLE,
+    NOT_DONE,
     OPEN,
-    Analysis,
     AuditRecord,
+    Case,
     EventRecord,
     MonitoringReport,
     Organisation,
@@ -102,6 +120,7 @@ YEAR = 2026
 SEED = 20261122
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REGION = "AK-R04"  # the akimat of Almaty region
+MAIN_SELECT = "FROM stage JOIN process_case"  # how the list services' main SELECT is recognised
 DOC = {"number": "15-ө", "signed_by": "Head of apparatus", "note": "Reorganisation",
        "url": "https://www.gov.kz/memleket/entities/demo/press/news/details/1"}
 
@@ -178,17 +197,83 @@ def national_tree(rng: random.Random) -> list[OrgSpec]:
 
 
 # -- the simulated officers ------------------------------------------------------------------
+#
+# Every stage and event key below is read from the internal analysis's definition
+# (`ctx.definition`): its [planning] and [monitoring] tables, its events and stages, and the
+# role names of its [scorecard.stages] table. Every due date comes from the pure planner
+# (`workflow.core.deadlines.Planner`) or, for the per-period monitoring stages, from the code
+# the engine runs when it creates them (`services.monitoring`, `core.monitoring`).
 
-CHAIN = ["order", "start_announcement", "analysis_start", "discussion_announcement",
-         "public_discussion", "analysis_end", "analytic_note", "positions_list", "action_plan",
-         "publication"]
+
+@dataclass(frozen=True)
+class Keys:
+    """The keys of the internal analysis the simulation needs, read from its definition."""
+
+    start: str  # [planning] start: the named date `plan_analysis --start` gives
+    end: str | None  # [planning] end
+    chain: tuple[str, ...]  # the events an officer records once each, in the order they fall due
+    optional: frozenset[str]  # of those, the ones sometimes skipped without stopping the chain
+    cancel: str  # the terminal event
+    opened_by: str | None  # [monitoring]: the event whose date starts the reporting periods
+    report: str | None  # [monitoring] report_event
+    review: str | None  # [monitoring] review_event
+    close: str | None  # [monitoring] close_event
+    report_stage: str | None
+    review_stage: str | None
 
 
-STUCK_STATE = {  # the state of an analysis whose first open stage is the key
-    "order": "planned", "start_announcement": "ordered", "discussion_announcement": "in_progress",
-    "public_discussion": "discussion_announced", "analysis_end": "discussed",
-    "analytic_note": "ended", "action_plan": "note_signed", "publication": "plan_approved",
-    "positions_list": "published", "monitoring": "published"}
+def event_due(planner: Planner, defn: Definition, event: str) -> date | None:
+    """When an event falls due: the due date of the stage it completes, else (an event that
+    only sets a named date, like the actual start) the current value of that date."""
+    spec = defn.events[event]
+    due = planner.due(spec.completes) if spec.completes in defn.stages else None
+    if due is None and spec.sets:
+        due = planner.date(spec.sets[0])
+    return due.date if due else None
+
+
+def keys_of(ctx: svc.Context) -> Keys:
+    defn = ctx.definition
+    planning = defn.raw.get("planning") or {}
+    monitoring = monitoring_service.keys(defn)
+    side = {monitoring.get(k) for k in ("report_event", "review_event", "close_event")}
+    once = [e.key for e in defn.events.values()
+            if not (e.repeatable or e.terminal or e.key in side)]
+    sample = Planner(defn, ctx.calendar, Facts({planning["start"]: date(YEAR, 3, 2)}))
+    chain = sorted(once, key=lambda e: event_due(sample, defn, e) or date.max)  # stable
+    # The list of positions is approved alongside the chain; some subjects never approve one
+    # (the scorecard's role name, as services.monitoring.positions_under reads it).
+    roles = (defn.raw.get("scorecard") or {}).get("stages") or {}
+    positions = defn.event_for_stage(roles.get("positions_approved", ""))
+    return Keys(start=planning["start"], end=planning.get("end"), chain=tuple(chain),
+                optional=frozenset({positions.key} if positions else ()),
+                cancel=next(e.key for e in defn.events.values() if e.terminal),
+                opened_by=monitoring.get("opened_by"), report=monitoring.get("report_event"),
+                review=monitoring.get("review_event"), close=monitoring.get("close_event"),
+                report_stage=monitoring.get("report_stage"),
+                review_stage=monitoring.get("review_stage"))
+
+
+def given_dates(ctx: svc.Context, k: Keys, start: date, end: date | None = None) -> dict[str, date]:
+    """The named dates a case is opened with, as plan_analysis and open_case store them (the
+    end defaulted by the definition's rule when not given)."""
+    if end is None and k.end:
+        value = Planner(ctx.definition, ctx.calendar, Facts({k.start: start})).date(k.end)
+        end = value.date if value else None
+    return {k.start: start, **({k.end: end} if k.end and end else {})}
+
+
+def evidence_for(defn: Definition, event: str, period: str | None = None) -> dict[str, str]:
+    """The evidence the definition requires for an event, filled with sample values."""
+    return {f: (period if f == "period" else DOC[f]) for f in defn.requirements(defn.events[event])}
+
+
+def review_due(ctx: svc.Context, received: date) -> date:
+    """A period's review deadline as services.monitoring.after_event sets it: the core rule
+    with the definition's interpretation."""
+    interp = ctx.definition.interpretations
+    return mon.review_due(ctx.calendar, received, int(interp.get(
+        "monitoring_review_working_days", mon.REVIEW_WORKING_DAYS)))
 
 
 @dataclass
@@ -200,33 +285,30 @@ class PlanItem:
     events: list[tuple[str, date, dict[str, str]]] = field(default_factory=list)
 
 
-def simulate_events(rng: random.Random, defn: Definition, cal: KazakhstanCalendar, start: date,
-                    end: date) -> list[tuple[str, date, dict[str, str]]]:
+def simulate_events(rng: random.Random, ctx: svc.Context, k: Keys, given: dict[str, date]
+                    ) -> list[tuple[str, date, dict[str, str]]]:
     """What an officer records by TODAY: mostly on time, some late, some never.
 
-    The chain of the analysis first; then, once the note is signed, the quarterly
-    monitoring reports and their reviews whose dates have come.
+    The chain of the analysis first (each event's due date from the planner, given what was
+    recorded before it); then, once the note is signed, the monitoring reports and their
+    reviews whose dates have come.
     """
-    planned = {"planned_start": start, "planned_end": end}
-    recorded: dict[str, date] = {}
+    defn, cal = ctx.definition, ctx.calendar
+    records: list[Record] = []
     out: list[tuple[str, date, dict[str, str]]] = []
     diligence = rng.random()  # a few officers are habitually late or stop recording
     p_late = 0.08 if diligence > 0.2 else 0.35
     p_stop = 0.01 if diligence > 0.1 else 0.08
-    cancel_at = rng.randrange(len(CHAIN)) if rng.random() < 0.015 else None
+    cancel_at = rng.randrange(len(k.chain)) if rng.random() < 0.015 else None
     last = date.min
-    for i, ev in enumerate(CHAIN):
+    for i, ev in enumerate(k.chain):
         if i == cancel_at:
-            on = max(last, cal.add_working_days(start, -rng.randint(5, 15)))
+            on = max(last, cal.add_working_days(given[k.start], -rng.randint(5, 15)))
             if on <= TODAY:
-                out.append(("cancel", on, {"note": DOC["note"]}))
+                out.append((k.cancel, on, evidence_for(defn, k.cancel)))
             return out
-        if ev == "analysis_start":
-            due = start
-        else:
-            dues = plan_stages(defn, cal, Facts(planned, recorded))
-            due = dues[ev].date
-        optional = ev == "positions_list"
+        due = event_due(Planner(defn, cal, Facts(given, tuple(records))), defn, ev)
+        optional = ev in k.optional
         roll = rng.random()
         if roll < (0.10 if optional else p_stop):
             if optional:
@@ -241,17 +323,14 @@ def simulate_events(rng: random.Random, defn: Definition, cal: KazakhstanCalenda
             if optional:
                 continue
             break  # not yet
-        spec = defn.events[ev]
-        out.append((ev, on, {k: DOC[k] for k in defn.requirements(spec)}))
-        recorded[ev] = on
+        out.append((ev, on, evidence_for(defn, ev)))
+        records.append(Record(ev, on))
         if not optional:
             last = on
-    note = recorded.get("analytic_note")
-    if note is None or "monitoring_report" not in defn.events:
+    note = next((r.on for r in records if r.event == k.opened_by), None)
+    if note is None or k.report not in defn.events:
         return out
-    years = int(defn.interpretations.get("monitoring_years", 1))
-    how = defn.interpretations.get("roll", "following")
-    for period in mon.periods(cal, note, years, how=how):
+    for period in monitoring_service._periods(ctx, defn, note):
         if rng.random() < p_stop * 3:
             break  # the subdivisions' report never comes: overdue from here on
         received = (period.report_due + timedelta(days=rng.randint(1, 12))
@@ -259,11 +338,11 @@ def simulate_events(rng: random.Random, defn: Definition, cal: KazakhstanCalenda
         received = max(received, note, period.end + timedelta(days=1))
         if received > TODAY:
             break
-        out.append(("monitoring_report", received, {"period": period.label}))
+        out.append((k.report, received, evidence_for(defn, k.report, period.label)))
         reviewed = cal.add_working_days(received, rng.randint(1, 5) if rng.random() > p_late
                                         else rng.randint(6, 12))
         if reviewed <= TODAY and rng.random() > p_stop:
-            out.append(("monitoring_review", reviewed, {"period": period.label}))
+            out.append((k.review, reviewed, evidence_for(defn, k.review, period.label)))
     return out
 
 
@@ -318,7 +397,7 @@ def timed_calls(engine: Engine, counter: StatementCounter, fn: Callable[[Any], l
                 repeats: int) -> dict[str, Any]:
     """One warm-up call, then `repeats` timed calls, each in a fresh session.
 
-    The warm-up call also captures the main SELECT (stage JOIN analysis JOIN organisation);
+    The warm-up call also captures the main SELECT (stage JOIN process_case JOIN organisation);
     it is then timed alone, through the driver, rows fetched as tuples: what the database
     costs, as against the whole call (ORM objects, per-row lookups, Python rows).
     """
@@ -326,7 +405,7 @@ def timed_calls(engine: Engine, counter: StatementCounter, fn: Callable[[Any], l
     for i in range(repeats + 1):
         if i == 0:
             counter.captured.clear()
-            counter.capture_when = lambda sql: "FROM stage JOIN analysis" in sql
+            counter.capture_when = lambda sql: MAIN_SELECT in sql
         with session(engine) as s:
             s.connection()  # check a connection out first, so that its server process is known
             before, ticks = counter.n, counter.server_ticks()
@@ -380,13 +459,19 @@ def profiled(enabled: bool, sink: dict[str, str], name: str) -> Iterator[None]:
 # -- the run on one backend --------------------------------------------------------------------
 
 
+def settings_for(url: str) -> Settings:
+    """Settings as with no config.toml (no calendar corrections, no changed interpretations, no
+    extra process folders), for the composition root (`services.runtime`)."""
+    return Settings(path=None, timezone="Asia/Almaty", language="en", database_url=url)
+
+
 @contextmanager
 def fresh_database(backend: str, pg_url: str) -> Iterator[tuple[str, str]]:
     """(url, label) of a fresh, migrated database; removed afterwards."""
     if backend == "sqlite":
         with tempfile.TemporaryDirectory(prefix="merzim-bench-") as tmp:
             url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-            eng = make_engine(url)
+            eng = runtime.engine(settings_for(url))
             upgrade(eng)
             eng.dispose()
             yield url, str(Path(tmp) / "bench.db")
@@ -398,7 +483,7 @@ def fresh_database(backend: str, pg_url: str) -> Iterator[tuple[str, str]]:
     sep = "&" if "?" in pg_url else "?"
     url = f"{pg_url}{sep}options=-csearch_path%3D{schema}"
     try:
-        eng = make_engine(url)
+        eng = runtime.engine(settings_for(url))
         upgrade(eng)
         eng.dispose()
         yield url, schema
@@ -415,7 +500,7 @@ def count(s, model) -> int:
 def status_mix(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         rows = conn.execute(select(Stage.status, Stage.due_date, func.count())
-                            .where(Stage.analysis_id.is_not(None))
+                            .where(Stage.case_id.is_not(None))
                             .group_by(Stage.status, Stage.due_date)).all()
     mix: Counter[str] = Counter()
     for status, due, n in rows:
@@ -465,7 +550,8 @@ def build_tree(engine: Engine, ctx: svc.Context, rng: random.Random,
 
 def plan_items(rng: random.Random, ctx: svc.Context, specs: list[OrgSpec],
                children: dict[str, list[str]], n: int) -> list[PlanItem]:
-    cal, defn = ctx.calendar, ctx.definition
+    cal = ctx.calendar
+    k = keys_of(ctx)
     first, last = date(YEAR, 1, 12), date(YEAR, 12, 10)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     working = [d for d in days if cal.is_working_day(d)]
@@ -476,102 +562,139 @@ def plan_items(rng: random.Random, ctx: svc.Context, specs: list[OrgSpec],
         obj = rng.choice(kids) if kids and rng.random() < 0.3 else subject
         start = rng.choice(working)
         end = (cal.add_working_days(start, rng.randint(14, 28)) if rng.random() < 0.3 else None)
-        real_end = end or default_end(cal, start, 30)
         items.append(PlanItem(subject, obj, start, end,
-                              simulate_events(rng, defn, cal, start, real_end)))
+                              simulate_events(rng, ctx, k, given_dates(ctx, k, start, end))))
     return items
 
 
-def past_analysis(rng: random.Random, cal: KazakhstanCalendar, defn: Definition, keys: list[str],
-                  start: date, end: date, due: dict[str, date], backlog: float,
-                  ) -> tuple[str, list[tuple], list[tuple]]:
-    """An analysis of an earlier year: its state, stages (key, due, status, done_on) and reports.
+@dataclass
+class PastCase:
+    """An analysis of an earlier year as the engine would have stored it."""
 
-    1.5 % were cancelled (the rest of their stages not applicable) and 1 % stopped at some
-    stage (open from there: the overdue backlog); the others went through, 15 % of stages
-    late. After the note, quarterly monitoring: each report due by TODAY came in (but a
-    `backlog` share never did) and was reviewed; later ones are open, not yet due.
+    state: str
+    records: list[tuple[str, date, dict[str, str]]]  # in recording order
+    stages: list[tuple[str, date | None, bool, str, date | None, dict | None]]
+    reports: list[tuple[str, date | None, date | None]]  # period, received, reviewed
+
+
+def past_analysis(rng: random.Random, ctx: svc.Context, k: Keys, given: dict[str, date],
+                  backlog: float) -> PastCase:
+    """An analysis of an earlier year: its records, its stages and its monitoring periods.
+
+    1.5 % were cancelled and 1 % stopped at some event of the chain (open from there: the
+    overdue backlog); the others went through, 15 % of events late. Each event's date is
+    drawn around its due date as the planner gives it from what was recorded before. After
+    the note, monitoring: each report due by TODAY came in (but a `backlog` share never did)
+    and was reviewed; later ones are open, not yet due; when every period was reviewed, the
+    monitoring was closed. The stages (due dates and statuses) and the state are then what
+    the pure planner and the state machine make of the records, as `services.cases.sync`
+    stores them.
     """
+    defn, cal = ctx.definition, ctx.calendar
     fate = rng.random()
-    main = [k for k in keys if k in due]  # the stages with a due rule, in order
-    stuck_at = rng.randrange(len(main)) if fate < 0.025 else len(main)
-    stages: list[tuple] = []
-    done: dict[str, date] = {}
-    for i, key in enumerate(main):
-        d = due[key]
-        if i < stuck_at:
-            late = rng.random() < 0.15
-            on = d + timedelta(days=rng.randint(1, 10)) if late else d - timedelta(
-                days=rng.randint(0, 3))
-            stages.append((key, d, DONE_LATE if late else DONE_ON_TIME, on))
-            done[key] = on
-        else:
-            stages.append((key, d, NOT_APPLICABLE if fate < 0.015 else OPEN, None))
-    reports: list[tuple] = []
-    complete = stuck_at == len(main)
-    note = done.get("analytic_note")
-    if note is not None and fate >= 0.015 and "monitoring_report" in defn.events:
-        for period in mon.periods(cal, note, int(defn.interpretations.get("monitoring_years", 1)),
-                                  how=defn.interpretations.get("roll", "following")):
+    cancelled = fate < 0.015
+    stop_at = rng.randrange(len(k.chain)) if fate < 0.025 else len(k.chain)
+    records: list[tuple[str, date, dict[str, str]]] = []
+    facts: list[Record] = []
+    last = date.min
+    for ev in k.chain[:stop_at]:
+        due = event_due(Planner(defn, cal, Facts(given, tuple(facts))), defn, ev)
+        late = rng.random() < 0.15
+        on = due + timedelta(days=rng.randint(1, 10)) if late else due - timedelta(
+            days=rng.randint(0, 3))
+        on = max(on, last)
+        if on > TODAY:
+            break
+        records.append((ev, on, evidence_for(defn, ev)))
+        facts.append(Record(ev, on))
+        last = on
+    if cancelled:
+        on = max(last, cal.add_working_days(given[k.start], -rng.randint(5, 15)))
+        records.append((k.cancel, on, evidence_for(defn, k.cancel)))
+    dynamic: list[tuple[str, date | None, bool, str, date | None, dict | None]] = []
+    reports: list[tuple[str, date | None, date | None]] = []
+    note = next((on for ev, on, _e in records if ev == k.opened_by), None)
+    complete = stop_at == len(k.chain) and not cancelled
+    if note is not None and k.report in defn.events:
+        reviewed_last = note
+        for period in monitoring_service._periods(ctx, defn, note):  # as after_event opens them
+            rkey, vkey = f"{k.report_stage}:{period.label}", f"{k.review_stage}:{period.label}"
             rdue = period.report_due
-            if rdue >= TODAY or rng.random() < backlog:
-                stages.append((f"monitoring_report:{period.label}", rdue, OPEN, None))
+            if cancelled or rdue >= TODAY or rng.random() < backlog:
+                dynamic.append((rkey, rdue, False, OPEN, None, None))
                 reports.append((period.label, None, None))
                 complete = False
                 continue
             received = max(rdue - timedelta(days=rng.randint(0, 4)), period.end + timedelta(days=1))
-            stages.append((f"monitoring_report:{period.label}", rdue, DONE_ON_TIME, received))
-            rv_due = mon.review_due(cal, received)
+            ev = evidence_for(defn, k.report, period.label)
+            records.append((k.report, received, ev))
+            dynamic.append((rkey, rdue, False, DONE_ON_TIME if received <= rdue else DONE_LATE,
+                            received, {"date": received.isoformat(), **ev}))
+            vdue = review_due(ctx, received)
             reviewed = cal.add_working_days(received, rng.randint(1, 5))
             if reviewed < TODAY:
-                stages.append((f"monitoring_review:{period.label}", rv_due, DONE_ON_TIME,
-                               reviewed))
+                ev = evidence_for(defn, k.review, period.label)
+                records.append((k.review, reviewed, ev))
+                dynamic.append((vkey, vdue, False, DONE_ON_TIME if reviewed <= vdue else DONE_LATE,
+                                reviewed, {"date": reviewed.isoformat(), **ev}))
+                reviewed_last = max(reviewed_last, reviewed)
             else:
-                stages.append((f"monitoring_review:{period.label}", rv_due, OPEN, None))
+                dynamic.append((vkey, vdue, False, OPEN, None, None))
                 reviewed, complete = None, False
             reports.append((period.label, received, reviewed))
-    for key in keys:
-        if key not in due:  # the stage without a due date: monitoring, closed by its note
-            closed = complete and fate >= 0.015
-            stages.append((key, None, DONE_ON_TIME if closed else
-                           NOT_APPLICABLE if fate < 0.015 else OPEN,
-                           max(d for _k, d, _s, _o in stages if d) if closed else None))
-    if fate < 0.015:
-        state = "cancelled"
-    elif stuck_at < len(main):
-        state = STUCK_STATE.get(main[stuck_at], "published")
-    else:
-        state = "closed" if complete and "closed" in defn.states else "published"
-    return state, stages, reports
+        if complete and k.close in defn.events:
+            on = cal.add_working_days(reviewed_last, rng.randint(1, 10))
+            if on < TODAY:
+                records.append((k.close, on, evidence_for(defn, k.close)))
+    records.sort(key=lambda r: r[1])  # recorded as they happened (stable: the chain's order)
+    facts_ = Facts(given, tuple(Record(ev, on, e.get("period")) for ev, on, e in records))
+    planner = Planner(defn, cal, facts_)
+    completing: dict[str, tuple[date, dict[str, str]]] = {}
+    for ev, on, e in records:
+        spec = defn.events[ev]
+        if spec.completes:
+            completing.setdefault(spec.completes, (on, e))
+    stages = []
+    for key, sp in planner.stages().items():
+        evidence = ({"date": completing[key][0].isoformat(), **completing[key][1]}
+                    if key in completing and sp.done_on is not None else None)
+        stages.append((key, sp.due, sp.projected, sp.status, sp.done_on, evidence))
+    stages += dynamic
+    state = derive_state(defn, facts_.records, planner.dates(), TODAY)
+    if state in defn.final_states:  # as sync closes what is still open in a closed case
+        closed = NOT_APPLICABLE if cancelled else NOT_DONE
+        stages = [(key, due, proj, closed if status == OPEN else status, done, ev)
+                  for key, due, proj, status, done, ev in stages]
+    return PastCase(state, records, stages, reports)
 
 
 def history(engine: Engine, ctx: svc.Context, rng: random.Random, target: int,
             batch_rows: int) -> dict[str, Any]:
     """Insert earlier years' analyses and their stages until the stage table holds `target` rows."""
     cal, defn = ctx.calendar, ctx.definition
-    keys = list(defn.stages)
+    k = keys_of(ctx)
     with engine.connect() as conn:
         have = conn.execute(select(func.count()).select_from(Stage)).scalar_one()
-        templates = conn.execute(select(Analysis.subject_id, Analysis.object_id,
-                                        Analysis.responsible_id).order_by(Analysis.id)).all()
+        templates = conn.execute(select(Case.subject_id, Case.object_id, Case.responsible_id)
+                                 .where(Case.process == defn.key).order_by(Case.id)).all()
         paths = dict(conn.execute(select(Organisation.id, Organisation.path)).all())
-        next_analysis = conn.execute(select(func.max(Analysis.id))).scalar_one() + 1
+        next_case = conn.execute(select(func.max(Case.id))).scalar_one() + 1
         next_programme = conn.execute(select(func.max(Programme.id))).scalar_one() + 1
     need = target - have
     if need <= 0:
         return {"inserted": 0, "seconds": 0.0, "analyses": 0, "programmes": 0, "years": []}
 
     @cache
-    def dues(start: date) -> tuple[date, dict[str, date]]:
-        end = default_end(cal, start, 30)
-        return end, {k: d.date for k, d in plan_stages(
-            defn, cal, Facts({"planned_start": start, "planned_end": end}, {})).items()}
+    def given(start: date) -> dict[str, date]:
+        return given_dates(ctx, k, start)
 
     created = "2025-01-01T00:00:00.000000+00:00"
-    tables = {"programme": Programme.__table__, "analysis": Analysis.__table__,
-              "stage": Stage.__table__, "monitoring_report": MonitoringReport.__table__}
-    inserted = n_analyses = n_programmes = n_reports = 0
+    tables = {"programme": Programme.__table__, "process_case": Case.__table__,
+              "stage": Stage.__table__, "event_record": EventRecord.__table__,
+              "monitoring_report": MonitoringReport.__table__}
+    inserted = n_analyses = n_programmes = n_reports = n_records = 0
     rows: dict[str, list[dict]] = {name: [] for name in tables}
+    simulated = 0.0  # seconds in the pure planner and the state machine (no database)
 
     def flush() -> None:
         with engine.begin() as conn:
@@ -597,39 +720,49 @@ def history(engine: Engine, ctx: svc.Context, rng: random.Random, target: int,
                 programmes[subject_id] = next_programme
                 rows["programme"].append({"id": next_programme, "subject_id": subject_id,
                                           "year": year})
-                rows["stage"].append({"analysis_id": None, "programme_id": next_programme,
-                                      "key": "schedule", "subject_id": subject_id,
-                                      "subject_path": path, "due_date": None, "projected": False,
-                                      "status": DONE_ON_TIME, "done_on": date(year, 1, 10),
-                                      "evidence": {"number": "1-ө"}})
+                on = date(year, 1, 10)
+                for key, spec in defn.programme_stages.items():  # as record_schedule stores it
+                    rows["stage"].append({
+                        "case_id": None, "programme_id": next_programme, "key": key,
+                        "subject_id": subject_id, "subject_path": path, "due_date": None,
+                        "projected": False, "status": DONE_ON_TIME, "done_on": on,
+                        "evidence": {"date": on.isoformat(),
+                                     **{f: DOC[f] for f in spec.requires}}})
+                    inserted += 1
                 next_programme += 1
                 n_programmes += 1
-                inserted += 1
             start = rng.choice(working)
-            end, due = dues(start)
-            state, stages, reports = past_analysis(rng, cal, defn, keys, start, end, due,
-                                                   0.03 if year == YEAR - 1 else 0.01)
-            aid = next_analysis
-            next_analysis += 1
+            s0 = time.perf_counter()
+            past = past_analysis(rng, ctx, k, given(start), 0.03 if year == YEAR - 1 else 0.01)
+            simulated += time.perf_counter() - s0
+            cid = next_case
+            next_case += 1
             n_analyses += 1
-            rows["analysis"].append({
-                "id": aid, "definition": defn.key, "programme_id": programmes[subject_id],
-                "subject_id": subject_id, "object_id": object_id, "planned_start": start,
-                "planned_end": end, "actual_start": start,
-                "actual_end": end if state in ("published", "closed") else None, "state": state,
+            rows["process_case"].append({
+                "id": cid, "process": defn.key, "process_version": defn.version,
+                "programme_id": programmes[subject_id], "subject_id": subject_id,
+                "object_id": object_id, "person_name": None, "person_position": None,
+                "fields": None, "dates": {n: d.isoformat() for n, d in given(start).items()},
+                "period": None, "case_date": start, "state": past.state,
                 "responsible_id": responsible_id, "override_reason": None,
-                "cancel_reason": "Reorganisation" if state == "cancelled" else None,
+                "cancel_reason": next((e.get("note") for ev, _o, e in past.records
+                                       if ev == k.cancel), None),
                 "created_at": created})
-            for key, d, status, done_on in stages[:need - inserted]:
+            for ev, on, evidence in past.records:
+                rows["event_record"].append({
+                    "case_id": cid, "kind": EVENT, "event": ev, "on": on, "evidence": evidence,
+                    "note": None, "voids_id": None, "voided_by_id": None, "actor": "bench",
+                    "recorded_at": created})
+                n_records += 1
+            for key, due, projected, status, done_on, evidence in past.stages[:need - inserted]:
                 rows["stage"].append({
-                    "analysis_id": aid, "programme_id": None, "key": key,
-                    "subject_id": subject_id, "subject_path": path, "due_date": d,
-                    "projected": False, "status": status, "done_on": done_on,
-                    "evidence": {"date": done_on.isoformat(), "number": "15-ө"} if done_on
-                    else None})
+                    "case_id": cid, "programme_id": None, "key": key,
+                    "subject_id": subject_id, "subject_path": path, "due_date": due,
+                    "projected": projected, "status": status, "done_on": done_on,
+                    "evidence": evidence})
                 inserted += 1
-            for period, received, reviewed in reports:
-                rows["monitoring_report"].append({"analysis_id": aid, "external_id": None,
+            for period, received, reviewed in past.reports:
+                rows["monitoring_report"].append({"analysis_id": cid, "external_id": None,
                                                   "period": period, "received_on": received,
                                                   "reviewed_on": reviewed})
                 n_reports += 1
@@ -638,11 +771,12 @@ def history(engine: Engine, ctx: svc.Context, rng: random.Random, target: int,
         flush()
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            for table in ("analysis", "programme"):
+            for table in ("process_case", "programme"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                   f"(SELECT max(id) FROM {table}))"))
-    return {"inserted": inserted, "seconds": time.perf_counter() - t0, "analyses": n_analyses,
-            "programmes": n_programmes, "monitoring_reports": n_reports, "years": years}
+    return {"inserted": inserted, "seconds": time.perf_counter() - t0,
+            "simulated_s": simulated, "analyses": n_analyses, "programmes": n_programmes,
+            "event_records": n_records, "monitoring_reports": n_reports, "years": years}
 
 
 def analyze(engine: Engine) -> float:
@@ -651,8 +785,8 @@ def analyze(engine: Engine) -> float:
         if engine.dialect.name == "sqlite":
             conn.exec_driver_sql("ANALYZE")
         else:
-            for table in ("organisation", "app_user", "programme", "analysis", "stage",
-                          "event_record", "audit_log"):
+            for table in ("organisation", "app_user", "programme", "process_case", "stage",
+                          "event_record", "monitoring_report", "audit_log"):
                 conn.exec_driver_sql(f"ANALYZE {table}")
     return time.perf_counter() - t0
 
@@ -660,7 +794,7 @@ def analyze(engine: Engine) -> float:
 def plans(engine: Engine, counter: StatementCounter, ctx: svc.Context) -> dict[str, str]:
     """Plans: the SELECT `overdue(region)` sends, and the bare stage SELECTs (region, root)."""
     counter.captured.clear()
-    counter.capture_when = lambda sql: "FROM stage JOIN analysis" in sql
+    counter.capture_when = lambda sql: MAIN_SELECT in sql
     try:
         with session(engine) as s:
             svc.overdue(s, ctx, REGION)
@@ -736,14 +870,15 @@ def sizes(engine: Engine, label: str) -> dict[str, str]:
 
 
 def run_backend(backend: str, a: argparse.Namespace, cal: KazakhstanCalendar,
-                defn: Definition) -> dict[str, Any]:
+                registry: Registry) -> dict[str, Any]:
     rng = random.Random(a.seed)
-    ctx = svc.Context(cal, defn, TODAY, actor="bench", language="en")
+    ctx = svc.Context(cal, registry, TODAY, actor="bench", language="en")
+    k = keys_of(ctx)
     res: dict[str, Any] = {"backend": backend, "load_before": os.getloadavg()}
     profiles: dict[str, str] = {}
     started = time.perf_counter()
     with fresh_database(backend, a.postgres_url) as (url, label):
-        engine = make_engine(url)
+        engine = runtime.engine(settings_for(url))
         counter = StatementCounter(engine)
         with engine.connect() as conn:
             res["server"] = (f"SQLite {sqlite3.sqlite_version}" if backend == "sqlite" else
@@ -796,12 +931,14 @@ def run_backend(backend: str, a: argparse.Namespace, cal: KazakhstanCalendar,
         res["events_by_kind"] = dict(Counter(ev for it in items for ev, _o, _e in it.events))
         with engine.connect() as conn:
             res["monitoring_stages"] = conn.execute(
-                select(func.count()).select_from(Stage).where(Stage.key.like("monitoring_%"))
+                select(func.count()).select_from(Stage).where(or_(*(
+                    Stage.key.startswith(f"{key}:") for key in (k.report_stage, k.review_stage)
+                    if key)))
             ).scalar_one()
 
         with session(engine) as s:
             res["rows"] = {"organisations": count(s, Organisation), "users": count(s, User),
-                           "programmes": count(s, Programme), "analyses": count(s, Analysis),
+                           "programmes": count(s, Programme), "analyses": count(s, Case),
                            "stages": count(s, Stage), "events": count(s, EventRecord),
                            "audit records": count(s, AuditRecord)}
         res["status_mix"] = status_mix(engine)
@@ -813,7 +950,7 @@ def run_backend(backend: str, a: argparse.Namespace, cal: KazakhstanCalendar,
             res["history"] = history(engine, ctx, rng, a.stage_rows, a.bulk_batch)
             res["analyze_s"] = analyze(engine)
             with session(engine) as s:
-                res["rows_big"] = {"analyses": count(s, Analysis), "stages": count(s, Stage)}
+                res["rows_big"] = {"analyses": count(s, Case), "stages": count(s, Stage)}
             res["status_mix_big"] = status_mix(engine)
             log(f"[{backend}] queries at {res['rows_big']['stages']} stage rows")
             res["queries_big"] = queries(engine, counter, ctx, a.repeats)
@@ -990,9 +1127,13 @@ def markdown(results: list[dict[str, Any]], a: argparse.Namespace, m: dict[str, 
             ("history years", each(lambda r: ", ".join(map(str, r["history"]["years"])))),
             ("analyses inserted", each(lambda r: f"{r['history']['analyses']:,}")),
             ("stage rows inserted", each(lambda r: f"{r['history']['inserted']:,}")),
+            ("event records inserted", each(lambda r: f"{r['history']['event_records']:,}")),
             ("monitoring reports inserted", each(
                 lambda r: f"{r['history']['monitoring_reports']:,}")),
-            ("insert, s", each(lambda r: f"{r['history']['seconds']:.1f}")),
+            ("insert, s (of which planner and state machine, s)", each(
+                lambda r: f"{r['history']['seconds']:.1f}"
+                          + (f" ({r['history']['simulated_s']:.1f})"
+                             if "simulated_s" in r["history"] else ""))),
             ("ANALYZE, s", each(lambda r: f"{r['analyze_s']:.2f}")),
             ("stage rows now", each(lambda r: f"{r['rows_big']['stages']:,}")),
             ("overdue stage rows now", each(lambda r: f"{r['status_mix_big'].get('overdue', 0):,}")),
@@ -1065,14 +1206,14 @@ def main(argv: list[str] | None = None) -> int:
     # A terminated run still drops its PostgreSQL schema and temporary directory.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     backends = ["sqlite", "postgres"] if a.backend == "both" else [a.backend]
-    cal = KazakhstanCalendar()
-    defn = load_definition()
+    settings = settings_for("")  # the calendar and the definitions: the composition root's
+    cal, registry = runtime.calendar(settings), runtime.registry(settings)
     m = machine()
     m["code"] = code_version()
     m["date"] = date.today().isoformat()
     results = []
     for b in backends:
-        results.append(run_backend(b, a, cal, defn))
+        results.append(run_backend(b, a, cal, registry))
         if a.json:  # after each backend, so that a long run keeps what it measured
             Path(a.json).write_text(json.dumps({"machine": m, "args": vars(a), "results": results},
                                                indent=2, ensure_ascii=False, default=str) + "\n",
