@@ -133,7 +133,8 @@ def _read_facts(s: Session, ctx: Context, rows: list[AnalysisRow]) -> Known:
     codes = {r.subject for r in rows} | {r.object for r in rows}
     orgs = {}
     for part in _chunks(sorted(codes)):
-        for org in s.exec(select(Organisation.id, Organisation.code, Organisation.path)
+        for org in s.exec(select(Organisation.id, Organisation.code, Organisation.path,
+                                 Organisation.kind)
                           .where(Organisation.code.in_(part))):
             orgs[org.code] = org
     subject_ids = sorted({orgs[r.subject].id for r in rows if r.subject in orgs})
