@@ -526,6 +526,10 @@ def test_only_the_subjects_officers_record(world: Web):
     (404: they do not see it); managers cannot write at all (409 rule.cannot_record), not even
     in their own subtree. Every refusal stores nothing and is audited."""
     a = world.analyses
+    for login in ("nurlan", "asel"):  # signed in before the picture is taken, whatever ran first
+        world.browser(login)
+    for login in ("asel", "aigerim", "gulnar", "nurlan", "erlan"):
+        world.api(login)
     before = world.dump()
     since = world.last_audit()
     writes = (("analyses/{}/events", legal, "event"), ("cases/{}/events", legal, "event"),
