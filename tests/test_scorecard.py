@@ -609,3 +609,46 @@ def test_planning_after_an_external_analysis_binds_state_bodies_only(db, make_ct
         planned = svc.plan_analysis(s, ctx, "QS", "QS", date(2025, 10, 1))
         assert planned.warnings == []
         s.commit()
+
+
+def test_recorded_region_counts_positions_over_districts_and_qses(db, make_ctx):
+    """An akimat: subdivisions APP, EDU, HLT (HLT never analysed); positions over EDU, HLT, the
+    district D1, its department D1-EDU and the QSE; the cartogram is not recorded (I-7)."""
+    from workflow import services as svc
+    from workflow.storage.db import session as open_session
+
+    ctx = make_ctx(TODAY)
+    with open_session(db) as s:
+        for code, name, kind, parent in [
+                ("OBL", "Akimat", "akimat", None), ("OBL-APP", "Akim's apparatus", "akim_apparatus", "OBL"),
+                ("OBL-EDU", "Education", "department", "OBL"), ("OBL-HLT", "Health", "department", "OBL"),
+                ("OBL-D1", "District akimat", "district_akimat", "OBL"),
+                ("OBL-D1-EDU", "District education", "department", "OBL-D1"),
+                ("OBL-QS", "Corporation JSC", "quasi_state", "OBL")]:
+            svc.add_org(s, ctx, code, name, kind, parent)
+        for subject, obj, story in [("OBL", "OBL-APP", STORY), ("OBL", "OBL-EDU", STORY[:6]),
+                                    ("OBL-D1", "OBL-D1-EDU", STORY[:6]),
+                                    ("OBL-QS", "OBL-QS", [STORY[0], STORY[5]])]:
+            aid = svc.plan_analysis(s, ctx, subject, obj, date(2025, 10, 1),
+                                    date(2025, 11, 10)).analysis.id
+            for event, on, evidence in story:
+                svc.record_event(s, ctx, aid, event, on, dict(evidence))
+        svc.record_schedule(s, ctx, "OBL", 2025, date(2025, 2, 3), dict(DOC))
+        s.commit()
+    card = _cards(db, ctx, "OBL")[0]
+    assert points(card) == {
+        "1.1.1": 0, "1.1.2": 0,
+        "1.1.3": 1.8,        # APP EDU of 3 = 66.67 % -> 6 x 0.3
+        "1.2.1": 1.8,
+        "1.2.2": 3.0,        # 66.67 % -> 6 x 0.5
+        "1.2.3": 0,
+        "1.3.1": -5,         # EDU has no plan
+        "1.3.2": 0.9,        # APP: 33.33 % -> 3 x 0.3
+        "1.3.3": 19.8,       # 66 x 0.3
+        "1.3.3-risks": 0,
+        "1.4.1": 3.0,        # EDU, D1-EDU, QS of 5 bodies = 60 % -> 6 x 0.5
+        "1.4.1-penalty": 0,
+        "1.5.1": 0,          # not recorded by the definition (I-7)
+    }
+    assert totals(card) == (30.3, -5, 25.3)
+    assert indicator(card, "1.5.1")["note"] == "cartogram_unrecorded"
