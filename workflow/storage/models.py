@@ -320,12 +320,12 @@ class PlanItem(SQLModel, table=True):
 class MonitoringReport(SQLModel, table=True):
     """A quarter's report from the object's subdivisions and its review by the authorized person."""
 
-    __tablename__ = "monitoring_report"
+    __tablename__ = "monitoring_period"  # renamed from monitoring_report by migration 0007
     __table_args__ = (
-        Index("uq_monitoring_report_case", "analysis_id", "period", unique=True,
+        Index("uq_monitoring_period_case", "analysis_id", "period", unique=True,
               sqlite_where=text("analysis_id IS NOT NULL"),
               postgresql_where=text("analysis_id IS NOT NULL")),
-        Index("uq_monitoring_report_external", "external_id", "period", unique=True,
+        Index("uq_monitoring_period_external", "external_id", "period", unique=True,
               sqlite_where=text("external_id IS NOT NULL"),
               postgresql_where=text("external_id IS NOT NULL")),
     )
