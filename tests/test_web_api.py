@@ -30,8 +30,8 @@ API_PATHS = {"/api/v1/organisations": "get", "/api/v1/programmes": "get",
              "/api/v1/cases/{case_id}/events": "post", "/api/v1/cases/{case_id}/not-done": "post",
              "/api/v1/cases/{case_id}/void": "post"}
 PROCESS = "internal_risk_analysis"
-AK = {"AK-ALM", "AK-ALM-EDU", "AK-ALM-HLTH", "AK-ALM-ILE", "AK-ALM-ILE-EDU", "AK-ALM-TLG",
-      "QS-ZHETYSU"}
+AK = {"AK-ALM", "AK-ALM-APP", "AK-ALM-EDU", "AK-ALM-HLTH", "AK-ALM-ILE", "AK-ALM-ILE-EDU",
+      "AK-ALM-TLG", "QS-ZHETYSU"}  # AK-ALM-APP: the akim's apparatus (issue 12 demo)
 
 
 def invalid(r, *words: str) -> None:
