@@ -20,6 +20,8 @@ from datetime import date
 
 import pytest
 
+from workflow.core.errors import ConfigError
+
 from workflow.core import monitoring as mon
 
 
@@ -238,5 +240,7 @@ def test_period_labels_and_bad_lengths(calendar):
     assert mon.label(2026, 1, 6) == "2026H1" and mon.label(2026, 11, 1) == "2026P11"
     assert mon.quarter_bounds(*mon.parse_label("2026H2")) == (date(2026, 7, 1), date(2026, 12, 31))
     assert mon.quarter_bounds(*mon.parse_label("2026P2")) == (date(2026, 2, 1), date(2026, 2, 28))
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError, match="1, 3 or 6"):
         mon.periods(calendar, date(2025, 11, 20), months=4)
+    with pytest.raises(ConfigError, match="calendar, from_note"):
+        mon.periods(calendar, date(2025, 11, 20), counting="quarterly")

@@ -330,7 +330,7 @@ def simulate_events(rng: random.Random, ctx: svc.Context, k: Keys, given: dict[s
     note = next((r.on for r in records if r.event == k.opened_by), None)
     if note is None or k.report not in defn.events:
         return out
-    for period in monitoring_service._periods(ctx, defn, note):
+    for period in monitoring_service.periods_from(ctx, defn, note):
         if rng.random() < p_stop * 3:
             break  # the subdivisions' report never comes: overdue from here on
         received = (period.report_due + timedelta(days=rng.randint(1, 12))
@@ -617,7 +617,7 @@ def past_analysis(rng: random.Random, ctx: svc.Context, k: Keys, given: dict[str
     complete = stop_at == len(k.chain) and not cancelled
     if note is not None and k.report in defn.events:
         reviewed_last = note
-        for period in monitoring_service._periods(ctx, defn, note):  # as after_event opens them
+        for period in monitoring_service.periods_from(ctx, defn, note):  # as after_event opens them
             rkey, vkey = f"{k.report_stage}:{period.label}", f"{k.review_stage}:{period.label}"
             rdue = period.report_due
             if cancelled or rdue >= TODAY or rng.random() < backlog:

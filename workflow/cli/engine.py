@@ -205,17 +205,25 @@ def _render_view(view: dict[str, Any], warnings: list[dict[str, Any]] | None = N
         table.add_row(st["name"], due, status,
                       st["done_on"].isoformat() if st["done_on"] else "", left_text)
     STATE.console.print(table)
-    for w in warnings or []:
+    for w in _warnings(view, warnings):
         STATE.console.print(t(f"warning.{w['code']}", **{k: (v.isoformat() if isinstance(
             v, date) else v) for k, v in w.items() if k != "code"}), style="yellow")
     if view.get("next_events"):
         _print(t("analysis.next", events=", ".join(view["next_events"])))
 
 
+def _warnings(view: dict[str, Any], warnings: list[dict[str, Any]] | None
+              ) -> list[dict[str, Any]]:
+    """The planning warnings and the case's own (its length on the dates as they stand), each
+    code once."""
+    given = list(warnings or [])
+    codes = {w["code"] for w in given}
+    return given + [w for w in view.get("warnings") or [] if w["code"] not in codes]
+
+
 def _view_json(view: dict[str, Any], warnings=None) -> dict[str, Any]:
     out = dict(view)
-    if warnings is not None:
-        out["warnings"] = warnings
+    out["warnings"] = _warnings(view, warnings)
     return out
 
 

@@ -36,7 +36,8 @@ STAGE_INITIALLY = ("open", "dormant")
 PERSON_VISIBILITY = ("organisation", "responsible")
 # Evidence every definition may use without declaring it; a definition may declare more.
 BUILTIN_EVIDENCE = ("number", "signed_by", "url", "note", "period")
-EVIDENCE_TYPES = ("text", "url", "date", "period")
+# "organisation": the code of an organisation in the case subject's subtree (a cartogram section)
+EVIDENCE_TYPES = ("text", "url", "date", "period", "organisation")
 ALL = "*"  # in an event's `close`: every stage still open
 # The dates a recurring definition's cases get from their period.
 PERIOD_DATES = ("period_start", "period_end", "period_due")
@@ -89,6 +90,7 @@ class Stage:
     remind_before: tuple[int, ...] | None = None  # overrides [reminders].before for this stage
     initially: str = "open"  # "dormant": exists only once an event's `open` names it
     prerequisites: tuple[str, ...] = ()  # events recorded before it can be completed
+    evidence_any: tuple[tuple[str, ...], ...] = ()  # one of these groups, complete (I-13)
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,9 @@ class Event:
     close: tuple[str, ...] = ()  # stages it closes as not applicable ("*": every open one)
     open: tuple[str, ...] = ()  # dormant stages it opens
     terminal: bool = False  # closes the case: its open stages become not applicable
+    not_before: str | None = None  # its date may not precede this named date (I-6)
+    subject_kinds: tuple[str, ...] = ()  # only cases of subjects of these kinds (I-7); all: ()
+    evidence_any: tuple[tuple[str, ...], ...] = ()  # one of these groups, complete (I-13)
 
 
 @dataclass(frozen=True)
@@ -200,6 +205,15 @@ class Definition:
         """Evidence an event needs: its own plus that of the stage it completes."""
         extra = self.stages[event.completes].requires if event.completes in self.stages else ()
         return tuple(dict.fromkeys(event.requires + extra))
+
+    def evidence_groups(self, event: Event) -> tuple[tuple[str, ...], ...]:
+        """Alternative evidence an event needs (one group complete): its own or its stage's."""
+        stage = self.stages.get(event.completes) if event.completes else None
+        return event.evidence_any or (stage.evidence_any if stage else ())
+
+    def for_kind(self, event: Event, kind: str | None) -> bool:
+        """Whether a case whose subject is of `kind` accepts the event."""
+        return not event.subject_kinds or kind is None or kind in event.subject_kinds
 
     def prerequisites(self, event: Event) -> tuple[str, ...]:
         """Events that must be recorded before this one: its own and its stage's."""
@@ -304,6 +318,16 @@ def _evidence_keys(raw: Any, where: str, evidence: dict[str, EvidenceSpec]) -> t
     return items
 
 
+def _evidence_any(raw: Any, where: str, evidence: dict[str, EvidenceSpec]
+                  ) -> tuple[tuple[str, ...], ...]:
+    """`evidence_any = [["url"], ["number", "signed_by"]]`: one group must be complete."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw or not all(isinstance(g, list) and g for g in raw):
+        raise ConfigError(f"{where}: evidence_any must be a list of lists of evidence keys")
+    return tuple(_evidence_keys(group, f"{where}.evidence_any", evidence) for group in raw)
+
+
 def _stage(raw: dict[str, Any], where: str, dates, defaults, evidence) -> Stage:
     key = raw.get("key")
     if not key or not isinstance(key, str):
@@ -319,7 +343,8 @@ def _stage(raw: dict[str, Any], where: str, dates, defaults, evidence) -> Stage:
                  str(raw.get("responsible", "officer")), str(raw.get("source", "")),
                  tuple(remind) if remind is not None else None,
                  _choice(raw, "initially", STAGE_INITIALLY, "open", where),
-                 _keys(raw.get("prerequisites"), where, "prerequisites"))
+                 _keys(raw.get("prerequisites"), where, "prerequisites"),
+                 _evidence_any(raw.get("evidence_any"), where, evidence))
 
 
 def _stages(doc: dict, section: str, source: str, dates, defaults, evidence) -> dict[str, Stage]:
@@ -501,12 +526,19 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
         for stage_key in opens:
             if stage_key == ALL or stages[stage_key].initially != "dormant":
                 raise ConfigError(f"{where}: open names {stage_key!r}, which is not dormant")
+        not_before = raw.get("not_before")
+        if not_before is not None and not_before not in dates:
+            raise ConfigError(f"{where}: not_before names unknown date {not_before!r}")
+        kinds = _keys(raw.get("subject_kinds"), where, "subject_kinds")
+        if kinds:
+            check_kinds(kinds, f"{where}: subject_kinds")
         events[ekey] = Event(
             ekey, sources, raw.get("dest"), completes,
             _keys(raw.get("prerequisites"), where, "prerequisites"),
             _evidence_keys(raw.get("evidence", raw.get("requires")), where, evidence),
             _names(raw.get("names"), where), bool(raw.get("repeatable", False)), sets, close,
-            opens, bool(raw.get("terminal", False)))
+            opens, bool(raw.get("terminal", False)), not_before, kinds,
+            _evidence_any(raw.get("evidence_any"), where, evidence))
     for e in events.values():
         for other in e.prerequisites:
             if other not in events or other == e.key:

@@ -119,6 +119,10 @@ def check_event(definition: Definition, event: str, on: date, evidence: dict[str
         if not (evidence.get(field) or "").strip():
             raise RuleViolation(f"{event} needs {field}", key="rule.missing_evidence", event=event,
                                 field=field)
+    groups = definition.evidence_groups(spec)
+    if groups and not any(all((evidence.get(f) or "").strip() for f in g) for g in groups):
+        raise RuleViolation(f"{event} needs one of {groups}", key="rule.missing_evidence_any",
+                            event=event, groups=" | ".join(" + ".join(g) for g in groups))
     check_evidence(definition, evidence)
 
 

@@ -18,6 +18,9 @@ from workflow.core.definition import Definition, Recurrence, check_kinds, parse_
 from workflow.core.errors import ConfigError, NotFound
 
 DEFINITIONS = Path(__file__).parent
+# Earlier versions of shipped definitions (not loaded as current): cases migrated from before
+# each version's text was stored in the database keep theirs from here.
+VERSIONS = DEFINITIONS / "versions"
 DEFAULT_PROCESS = "internal_risk_analysis"
 
 
@@ -71,6 +74,9 @@ class Registry:
         cached = self._versions.get((key, version))
         if cached is not None:
             return cached
+        if text is None:  # a case migrated from before versions were stored: the shipped copy
+            shipped = VERSIONS / f"{key}.v{version}.toml"
+            text = shipped.read_text(encoding="utf-8") if shipped.is_file() else None
         if text is None:
             raise NotFound(f"process {key} version {version} is not stored",
                            key="notfound.process_version", process=key, version=version)

@@ -357,6 +357,11 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
     if (spec is not None and event in recorded and not spec.repeatable):
         raise RuleViolation(f"{event} is already recorded", key="rule.already_recorded",
                             event=event, date=recorded[event].isoformat())
+    subject = s.get(Organisation, case.subject_id)
+    if spec is not None and not defn.for_kind(spec, subject.kind):
+        raise RuleViolation(f"{event} is not for a subject of kind {subject.kind}",
+                            key="rule.not_for_kind", event=event, kind=subject.kind,
+                            kinds=", ".join(spec.subject_kinds))
     if spec is not None:  # "X needs Y first" before "not now": the rule the officer can act on
         for before in defn.prerequisites(spec):
             if before not in recorded:
@@ -367,7 +372,7 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
         raise RuleViolation(
             f"{event} is not allowed in state {state}", key="rule.not_allowed", event=event,
             state=defn.states[state].get(ctx.language, state),
-            allowed=", ".join(next_events(defn, state, recorded)) or "-")
+            allowed=", ".join(next_events(defn, state, recorded, kind=subject.kind)) or "-")
     new_state = machine.fire(event)
     floors = {}
     for name in spec.sets:
@@ -381,7 +386,12 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
                 raise RuleViolation(f"{name} {on} is after {later.key} {actual}",
                                     key="rule.date_ceiling", event=event, date=on.isoformat(),
                                     ceiling=actual.isoformat())
+    if spec.not_before:  # e.g. the positions list is approved after the start (I-6)
+        floor = planner.date(spec.not_before)
+        if floor is not None and not floor.projected:
+            floors[spec.not_before] = floor.date
     check_event(defn, event, on, evidence, recorded, ctx.today, floors)
+    _check_organisations(s, defn, subject, evidence)
     s.add(EventRecord(case_id=case.id, kind=EVENT, event=event, on=on,
                       evidence=evidence or None, actor=ctx.actor, recorded_at=audit.now_iso()))
     if spec.terminal:
@@ -393,6 +403,24 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
                  {"event": event, "on": on, "evidence": evidence, "state": case.state or new_state,
                   "moved": moved})
     return case
+
+
+def _check_organisations(s: Session, defn: Definition, subject: Organisation,
+                         evidence: dict[str, str]) -> None:
+    """Evidence of type organisation names an organisation of the subject's subtree (a
+    cartogram section is one of the akimat's departments or districts, I-7)."""
+    from workflow.storage.queries import in_subtree
+
+    for key, value in evidence.items():
+        spec = defn.evidence.get(key)
+        if spec is None or spec.type != "organisation":
+            continue
+        found = s.exec(select(Organisation).where(Organisation.code == value,
+                                                  in_subtree(Organisation.path, subject))).first()
+        if found is None or found.id == subject.id:
+            raise RuleViolation(f"{value} is not under {subject.code}", key="rule.not_below",
+                                code=value, subject=subject.code)
+        evidence[key] = found.code
 
 
 def record_not_done(s: Session, ctx: Context, case_id: int | str, stage: str, note: str,
@@ -534,13 +562,16 @@ def working_days_left(cal, due: date | None, today: date) -> int | None:
 
 
 def next_events(defn: Definition, state: str, recorded: dict[str, date],
-                closed: frozenset[str] = frozenset()) -> list[str]:
+                closed: frozenset[str] = frozenset(), kind: str | None = None) -> list[str]:
     """What may be recorded next: the events the state accepts that are not yet recorded
-    (repeatable ones always) and do not complete a stage already closed, the case-closing ones
-    last. The one rule the CLI, the web form and the service share."""
+    (repeatable ones always), whose prerequisites are recorded, that are for the subject's
+    kind and do not complete a stage already closed, the case-closing ones last. The one rule
+    the CLI, the web form and the service share."""
     machine = CaseMachine(defn, state)
     allowed = [e for e in machine.allowed()
                if (defn.events[e].repeatable or e not in recorded)
+               and all(p in recorded for p in defn.prerequisites(defn.events[e]))
+               and defn.for_kind(defn.events[e], kind)
                and defn.events[e].completes not in closed]
     return sorted(allowed, key=lambda e: defn.events[e].terminal)
 
@@ -600,7 +631,9 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
         "responsible": owner.login if owner else None,
         "next_events": next_events(defn, state, recorded, frozenset(
             k for k, st in stages.items() if st.status in (deadlines.NOT_DONE,
-                                                          deadlines.NOT_APPLICABLE))),
+                                                          deadlines.NOT_APPLICABLE)),
+            subject.kind),
+        "warnings": length_warnings(defn, ctx.calendar, planner),
         "stages": rows,
         "records": [{"id": r.id, "kind": r.kind, "event": r.event, "on": r.on,
                      "note": r.note, "void": r.voided_by_id is not None,
@@ -622,6 +655,24 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
                                   if end in defn.events[r.event].sets), None) \
             if actual else None
     return out
+
+
+def length_warnings(defn: Definition, cal, planner: Planner) -> list[dict[str, Any]]:
+    """The recommended length checked on the dates as they stand, actual ones included (I-4,
+    I-12): a warning, never a refusal."""
+    planning = defn.raw.get("planning") or {}
+    start, end = planning.get("start"), planning.get("end")
+    limit_key = planning.get("length_limit")
+    if not (start and end and limit_key):
+        return []
+    first, last = planner.date(start), planner.date(end)
+    if first is None or last is None:
+        return []
+    limit = int(defn.interpretations.get(limit_key, 30))
+    length = deadlines.case_length(cal, first.date, last.date)
+    if length <= limit:
+        return []
+    return [{"code": "too_long", "working_days": length, "limit": limit}]
 
 
 def analysis_view(s: Session, ctx: Context, case: Case) -> dict[str, Any]:

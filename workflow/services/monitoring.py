@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from workflow.core import monitoring as mon
-from workflow.core.dates import not_in_future
+from workflow.core.dates import add_years, not_in_future
 from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.core.machine import MAX_TEXT, clean_evidence
 from workflow.services.context import Context
@@ -93,12 +93,21 @@ def report(s: Session, analysis: Case, period: str) -> MonitoringReport:
     return row
 
 
-def _periods(ctx: Context, definition, on: date) -> list:
+def periods_from(ctx: Context, definition, on: date) -> list:
+    """The reporting periods of a note signed on `on`, per the definition's interpretations
+    (I-8: calendar quarters, or quarters counted from the note)."""
     interp = definition.interpretations
     return mon.periods(ctx.calendar, on, int(interp.get("monitoring_years", 1)),
                        day=int(interp.get("monitoring_report_day", mon.REPORT_DAY)),
                        how=interp.get("roll", "following"),
-                       months=int(interp.get("monitoring_period_months", 3)))
+                       months=int(interp.get("monitoring_period_months", 3)),
+                       counting=str(interp.get("monitoring_periods", "calendar")))
+
+
+def _bounds(s: Session, ctx: Context, analysis: Case, definition, period: str
+            ) -> tuple[date, date]:
+    months = int(definition.interpretations.get("monitoring_period_months", 3))
+    return mon.bounds(period, note_date(s, ctx, analysis), months)
 
 
 def after_event(s: Session, ctx: Context, analysis: Case, event: str, on: date,
@@ -110,7 +119,7 @@ def after_event(s: Session, ctx: Context, analysis: Case, event: str, on: date,
         return
     interp = defn.interpretations
     if event == k.get("opened_by"):
-        for p in _periods(ctx, defn, on):
+        for p in periods_from(ctx, defn, on):
             s.add(MonitoringReport(analysis_id=analysis.id, period=p.label))
             _add_stage(s, analysis, f"{k['report_stage']}:{p.label}", p.report_due)
     elif event == k.get("report_event"):
@@ -119,7 +128,7 @@ def after_event(s: Session, ctx: Context, analysis: Case, event: str, on: date,
             raise RuleViolation("already received", key="rule.already_recorded",
                                 event=f"{event} {row.period}",
                                 date=row.received_on.isoformat())
-        start, _end = mon.quarter_bounds(*mon.parse_label(row.period))
+        start, _end = _bounds(s, ctx, analysis, defn, row.period)
         if on < start:
             raise RuleViolation("report before its period", key="rule.report_too_early",
                                 period=row.period, date=on.isoformat(), start=start.isoformat())
@@ -145,11 +154,17 @@ def after_event(s: Session, ctx: Context, analysis: Case, event: str, on: date,
         s.add(row)
         _complete(_stage(s, analysis, f"{k['review_stage']}:{row.period}"), on, evidence)
     elif event == k.get("close_event"):
+        # I-8: after the monitoring year the note closes the analysis even when a period's
+        # report never came (its stages are closed as not done); before it, it waits for them
         open_periods = [r.period for r in s.exec(select(MonitoringReport).where(
             MonitoringReport.analysis_id == analysis.id, MonitoringReport.reviewed_on.is_(None)))]
-        if open_periods:
+        noted = note_date(s, ctx, analysis)
+        year_end = (add_years(noted, int(interp.get("monitoring_years", 1)))
+                    if noted else None)
+        if open_periods and (year_end is None or on < year_end):
             raise RuleViolation("periods not reviewed", key="rule.periods_open",
-                                periods=", ".join(sorted(open_periods)))
+                                periods=", ".join(sorted(open_periods)),
+                                until=year_end.isoformat() if year_end else "-")
     s.flush()
 
 
@@ -224,7 +239,7 @@ def replan_dynamic(s: Session, ctx: Context, analysis: Case, definition,
             continue
         due = None
         if kind == k.get("report_stage"):
-            _, end = mon.quarter_bounds(*mon.parse_label(period))
+            _, end = _bounds(s, ctx, analysis, definition, period)
             due = mon.report_due(ctx.calendar, end,
                                  int(interp.get("monitoring_report_day", mon.REPORT_DAY)),
                                  how=interp.get("roll", "following"))
