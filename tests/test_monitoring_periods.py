@@ -20,9 +20,8 @@ from datetime import date
 
 import pytest
 
-from workflow.core.errors import ConfigError
-
 from workflow.core import monitoring as mon
+from workflow.core.errors import ConfigError
 
 
 def d(text: str) -> date:

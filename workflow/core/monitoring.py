@@ -2,9 +2,10 @@
 
 From the note's signing N, the reporting periods are the calendar quarters that intersect
 [N, N + 1 year), or (setting `monitoring_periods = "from_note"`) the quarters counted from N
-itself: [N, N + 3 months), [N + 3 months, N + 6 months)... (I-8). For each, the object's subdivisions report by the 5th of the month
-after the quarter (a calendar date, rolled to the next working day per I-1), and the
-authorized person reviews within 5 working days of the report's receipt.
+itself: [N, N + 3 months), [N + 3 months, N + 6 months)... (I-8). For each, the object's
+subdivisions report by the 5th of the month after the period's last month (a calendar date,
+rolled to the next working day per I-1), and the authorized person reviews within 5 working
+days of the report's receipt.
 """
 
 from __future__ import annotations
