@@ -613,8 +613,10 @@ def test_planning_after_an_external_analysis_binds_state_bodies_only(db, make_ct
 
 def test_recorded_region_counts_positions_over_districts_and_qses(db, make_ctx):
     """An akimat: subdivisions APP, EDU, HLT (HLT never analysed); positions over EDU, HLT, the
-    district D1, its department D1-EDU and the QSE; the cartogram is not recorded (I-7)."""
+    district D1, its department D1-EDU and the QSE; cartogram sections EDU, HLT and D1, of which
+    EDU and D1 are updated (a third update, of HLT, is voided) (I-7)."""
     from workflow import services as svc
+    from workflow.core.errors import RuleViolation
     from workflow.storage.db import session as open_session
 
     ctx = make_ctx(TODAY)
@@ -626,13 +628,29 @@ def test_recorded_region_counts_positions_over_districts_and_qses(db, make_ctx):
                 ("OBL-D1-EDU", "District education", "department", "OBL-D1"),
                 ("OBL-QS", "Corporation JSC", "quasi_state", "OBL")]:
             svc.add_org(s, ctx, code, name, kind, parent)
+        ids = {}
         for subject, obj, story in [("OBL", "OBL-APP", STORY), ("OBL", "OBL-EDU", STORY[:6]),
                                     ("OBL-D1", "OBL-D1-EDU", STORY[:6]),
                                     ("OBL-QS", "OBL-QS", [STORY[0], STORY[5]])]:
             aid = svc.plan_analysis(s, ctx, subject, obj, date(2025, 10, 1),
                                     date(2025, 11, 10)).analysis.id
+            ids[obj] = aid
             for event, on, evidence in story:
                 svc.record_event(s, ctx, aid, event, on, dict(evidence))
+        update = "cartogram_update"
+        for section, aid in (("OBL-EDU", ids["OBL-EDU"]), ("OBL-D1", ids["OBL-APP"]),
+                             ("OBL-HLT", ids["OBL-APP"])):
+            svc.record_event(s, ctx, aid, update, date(2025, 12, 10),
+                             {"section": section, **LINK})
+        svc.void_record(s, ctx, ids["OBL-APP"], str(max(
+            r.id for r in svc.records_of(s, svc.get_case(s, ids["OBL-APP"])))), "wrong section")
+        for aid, section, key in ((ids["OBL-D1-EDU"], "OBL-D1-EDU", "rule.not_for_kind"),
+                                  (ids["OBL-EDU"], "MF", "rule.not_below"),
+                                  (ids["OBL-EDU"], "OBL", "rule.not_below")):
+            with pytest.raises(RuleViolation) as refused:  # only a regional akimat, its sections
+                svc.record_event(s, ctx, aid, update, date(2025, 12, 10),
+                                 {"section": section, **LINK})
+            assert refused.value.key == key
         svc.record_schedule(s, ctx, "OBL", 2025, date(2025, 2, 3), dict(DOC))
         s.commit()
     card = _cards(db, ctx, "OBL")[0]
@@ -648,7 +666,8 @@ def test_recorded_region_counts_positions_over_districts_and_qses(db, make_ctx):
         "1.3.3-risks": 0,
         "1.4.1": 3.0,        # EDU, D1-EDU, QS of 5 bodies = 60 % -> 6 x 0.5
         "1.4.1-penalty": 0,
-        "1.5.1": 0,          # not recorded by the definition (I-7)
+        "1.5.1": 4.0,        # EDU and D1 of 3 sections x 2 (HLT's update voided) (I-7)
     }
-    assert totals(card) == (30.3, -5, 25.3)
-    assert indicator(card, "1.5.1")["note"] == "cartogram_unrecorded"
+    assert totals(card) == (34.3, -5, 29.3)
+    assert indicator(card, "1.5.1")["inputs"] == {"unit": "section", "units": 3, "done": 2,
+                                                  "pending": 0, "per_unit": 2}

@@ -165,7 +165,11 @@ class SubjectFacts:
     schedule_approved: bool = False
     risks: tuple[RiskFacts, ...] = ()     # identified by those analyses
     external: ExternalFacts | None = None
-    cartogram_recorded: bool = False      # the definition maps cartogram_updated to a stage (I-7)
+    cartogram_recorded: bool = False      # the definition records cartogram updates (I-7)
+    # the sections (organisation codes) whose cartogram update was recorded with the year's
+    # analyses, when the definition records updates as events ([scorecard.events]); None: the
+    # analyses' `cartogram_updated` step counts instead (a definition mapping it to a stage)
+    cartogram_updates: tuple[str, ...] | None = None
 
 
 # -- the organisation tree ----------------------------------------------------------------------------
@@ -422,6 +426,14 @@ def _cartogram(f: SubjectFacts, st: ScoreSettings, out: list[Indicator], tally) 
                              "info", "cartogram_unrecorded"))
         return
     sections = cartogram_sections(f.subject, f.tree, st)
+    if f.cartogram_updates is not None:  # updates recorded per section, no deadline (I-7)
+        updated = set(f.cartogram_updates)
+        done = sum(1 for code in sections if code in updated)
+        out.append(Indicator("1.5.1", "001:L228-248",
+                             {"unit": "section", "units": len(sections), "done": done,
+                              "pending": 0, "per_unit": st.cartogram_points},
+                             r2(st.cartogram_points * done), None, "award"))
+        return
     t = tally("cartogram_updated", sections, _by(f.analyses, "body"))
     out.append(Indicator("1.5.1", "001:L228-248",
                          {"unit": "section", "units": t.n, "done": t.done, "pending": t.pending,

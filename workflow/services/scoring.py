@@ -24,8 +24,10 @@ from workflow.services.organisations import org_name
 from workflow.storage.models import (
     DONE_LATE,
     DONE_ON_TIME,
+    EVENT,
     OPEN,
     Case,
+    EventRecord,
     ExternalAnalysis,
     Organisation,
     PlanItem,
@@ -47,6 +49,23 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
 def _table(definition) -> tuple[dict[str, str], dict[str, Any]]:
     table = definition.raw.get("scorecard") or {}
     return table.get("stages") or {}, table.get("states") or {}
+
+
+def _sections(s: Session, definition, ids: list[int]) -> dict[int, list[str]] | None:
+    """The cartogram sections each analysis's standing update records name (I-7), when the
+    definition records the updates as events ([scorecard.events] cartogram_updated)."""
+    event = ((definition.raw.get("scorecard") or {}).get("events") or {}).get("cartogram_updated")
+    if event not in definition.events:
+        return None
+    out: dict[int, list[str]] = {}
+    for chunk in _chunks(ids):
+        for rec in s.exec(select(EventRecord).where(
+                EventRecord.case_id.in_(chunk), EventRecord.kind == EVENT,
+                EventRecord.event == event, EventRecord.voided_by_id.is_(None))):
+            section = (rec.evidence or {}).get("section")
+            if section:
+                out.setdefault(rec.case_id, []).append(section)
+    return out
 
 
 def _step(stage: Stage | None) -> sc.Step:
@@ -113,7 +132,8 @@ def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
         by_code.setdefault(a.subject, []).append(a)
         if a.object != a.subject:
             by_code.setdefault(a.object, []).append(a)
-    cartogram = stage_of.get("cartogram_updated") in definition.stages
+    sections = _sections(s, definition, ids)
+    cartogram = sections is not None or stage_of.get("cartogram_updated") in definition.stages
     position = {o.id: i for i, o in enumerate(orgs)}
     out = []
     for org in subjects:
@@ -128,7 +148,9 @@ def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
             analyses=tuple(mine[i] for i in ids_mine),
             risks=tuple(r for i in ids_mine for r in risks.get(i, [])),
             schedule_approved=org.id in schedules, external=externals.get(org.id),
-            cartogram_recorded=cartogram)))
+            cartogram_recorded=cartogram,
+            cartogram_updates=None if sections is None else tuple(
+                code for i in ids_mine for code in sections.get(i, ())))))
     return out
 
 
