@@ -59,7 +59,6 @@ def test_analysis_from_2_march_to_10_april_2026_has_every_due_date(iacr, cal):
         "start_announcement": date(2026, 2, 16),
         "discussion_announcement": date(2026, 3, 27),
         "public_discussion": date(2026, 4, 3),
-        "analysis_end": date(2026, 4, 10),
         "analytic_note": date(2026, 4, 24),
         "positions_list": date(2026, 4, 24),
         "action_plan": date(2026, 5, 13),           # skips 1, 7 and 11 May
@@ -128,7 +127,6 @@ def test_every_stage_due_date_follows_the_kazakh_calendar(iacr, cal, story):
         "start_announcement": announce,
         "discussion_announcement": discussion,
         "public_discussion": public,
-        "analysis_end": e,
         "analytic_note": note,
         "positions_list": note,
         "action_plan": plan,
@@ -144,7 +142,10 @@ def test_end_recorded_a_week_early_brings_note_and_positions_list_forward(iacr, 
                                           analysis_end=date(2026, 4, 3)))
     assert plan["analytic_note"] == Due(date(2026, 4, 17), False)
     assert plan["positions_list"] == Due(date(2026, 4, 17), False)
-    assert plan["analysis_end"] == Due(date(2026, 4, 10), False)  # still judged by the planned end
+    # the stages counted back from the end move with it too (I-12): 23-25 March skipped
+    assert plan["discussion_announcement"] == Due(date(2026, 3, 17), False)
+    assert plan["public_discussion"] == Due(date(2026, 3, 27), False)
+    assert "analysis_end" not in plan                # v3: no stage for the end itself (I-11)
 
 
 def test_end_recorded_a_week_late_pushes_note_plan_and_publication_past_may_holidays(iacr, cal):
