@@ -76,7 +76,7 @@ def bounds(text: str, note_signed: date | None, months: int = 3) -> tuple[date, 
 def report_due(cal: KazakhstanCalendar, period_end: date, day: int = REPORT_DAY,
                how: str = "following") -> date:
     """The `day`-th of the month after the period, moved off a non-working day (I-1)."""
-    nxt = period_end + timedelta(days=1)
+    nxt = add_months(period_end.replace(day=1), 1)  # the month after the period's last month
     return roll(cal, date(nxt.year, nxt.month, day), how)
 
 

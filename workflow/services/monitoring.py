@@ -4,13 +4,13 @@ before the caller commits, so nothing is stored."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import Session, select
 
 from workflow.core import monitoring as mon
-from workflow.core.dates import add_years, not_in_future
+from workflow.core.dates import not_in_future
 from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.core.machine import MAX_TEXT, clean_evidence
 from workflow.services.context import Context
@@ -154,17 +154,18 @@ def after_event(s: Session, ctx: Context, analysis: Case, event: str, on: date,
         s.add(row)
         _complete(_stage(s, analysis, f"{k['review_stage']}:{row.period}"), on, evidence)
     elif event == k.get("close_event"):
-        # I-8: after the monitoring year the note closes the analysis even when a period's
-        # report never came (its stages are closed as not done); before it, it waits for them
+        # I-8: after the monitoring year (once the last period's report is overdue) the note
+        # closes the analysis even when a period's report never came: what is still open is
+        # closed as not done. Before that, every period must be reviewed first.
         open_periods = [r.period for r in s.exec(select(MonitoringReport).where(
             MonitoringReport.analysis_id == analysis.id, MonitoringReport.reviewed_on.is_(None)))]
         noted = note_date(s, ctx, analysis)
-        year_end = (add_years(noted, int(interp.get("monitoring_years", 1)))
-                    if noted else None)
-        if open_periods and (year_end is None or on < year_end):
+        periods = periods_from(ctx, defn, noted) if noted else []
+        free = periods[-1].report_due + timedelta(days=1) if periods else None
+        if open_periods and (free is None or on < free):
             raise RuleViolation("periods not reviewed", key="rule.periods_open",
                                 periods=", ".join(sorted(open_periods)),
-                                until=year_end.isoformat() if year_end else "-")
+                                until=free.isoformat() if free else "-")
     s.flush()
 
 
