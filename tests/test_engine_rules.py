@@ -34,6 +34,8 @@ EVIDENCE = {
     "analysis_end": {},
     "analytic_note": {"number": "АН-7", "signed_by": "Басшы Н. Әбенов"},
     "positions_list": {"number": "ЛТ-2", "signed_by": "Басшы Н. Әбенов"},
+    "positions_sent": {"number": "01-17/45"},
+    "cartogram_update": {"section": "AK-EDU", "url": "https://abai.gov.kz/cartogram/edu"},
     "action_plan": {"number": "ЖС-4", "signed_by": "Басшы Н. Әбенов"},
     "publication": {"url": "https://gov.kz/memleket/entities/ak-edu/documents/4"},
     "monitoring_report": {"period": "2026Q2"},
@@ -44,30 +46,36 @@ EVIDENCE = {
 
 EVENTS = ["order", "start_announcement", "analysis_start", "discussion_announcement",
           "public_discussion", "analysis_end", "analytic_note", "action_plan", "publication",
-          "positions_list", "monitoring_report", "monitoring_review", "monitoring_note", "cancel"]
+          "positions_list", "positions_sent", "cartogram_update", "monitoring_report",
+          "monitoring_review", "monitoring_note", "cancel"]
 
-# What each state accepts, from the process definition v2 (definition order). Recording
-# follows real life (I-10): the order, the announcements, the discussion, the actual dates and
-# the positions list are accepted in any non-final state; only the hard prerequisites (the plan
-# needs the note, the publication the plan, monitoring the note) narrow the later states.
+# What each state accepts, from the process definition v3 (definition order). Recording
+# follows real life (I-10): the order, the announcements, the discussion, the actual dates,
+# the positions list, its sending and the cartogram updates are accepted in any non-final
+# state (the state machine does not look at prerequisites or the subject's kind: those are
+# refused by their own rules); only the hard prerequisites (the plan needs the note, the
+# publication the plan, monitoring the note) narrow the later states. v3: the monitoring note
+# is accepted from the signed note on (I-8: after the year it closes the analysis).
 ANY_TIME = ["order", "start_announcement", "analysis_start", "discussion_announcement",
             "public_discussion", "analysis_end"]
+POSITIONS_AND_CARTOGRAM = ["positions_list", "positions_sent", "cartogram_update"]
+MONITORING = ["monitoring_report", "monitoring_review", "monitoring_note"]
 ALLOWED = {
-    "planned": [*ANY_TIME, "analytic_note", "positions_list", "cancel"],
-    "in_progress": [*ANY_TIME, "analytic_note", "positions_list", "cancel"],
-    "ended": [*ANY_TIME, "analytic_note", "positions_list", "cancel"],
-    "note_signed": [*ANY_TIME, "action_plan", "positions_list", "monitoring_report",
-                    "monitoring_review", "cancel"],
-    "plan_approved": [*ANY_TIME, "publication", "positions_list", "monitoring_report",
-                      "monitoring_review", "cancel"],
-    "published": [*ANY_TIME, "positions_list", "monitoring_report", "monitoring_review",
-                  "monitoring_note", "cancel"],
+    "planned": [*ANY_TIME, "analytic_note", *POSITIONS_AND_CARTOGRAM, "cancel"],
+    "in_progress": [*ANY_TIME, "analytic_note", *POSITIONS_AND_CARTOGRAM, "cancel"],
+    "ended": [*ANY_TIME, "analytic_note", *POSITIONS_AND_CARTOGRAM, "cancel"],
+    "note_signed": [*ANY_TIME, "action_plan", *POSITIONS_AND_CARTOGRAM, *MONITORING, "cancel"],
+    "plan_approved": [*ANY_TIME, "publication", *POSITIONS_AND_CARTOGRAM, *MONITORING,
+                      "cancel"],
+    "published": [*ANY_TIME, *POSITIONS_AND_CARTOGRAM, *MONITORING, "cancel"],
     "closed": [],
     "cancelled": [],
 }
 
 # Every stage done on time, for an analysis from 2 March to 10 April 2026, each recorded on its
 # day; the state is the one of that day (I-11: in progress from the start, ended on the end).
+# The actual start and end are recorded on the planned days: v3 needs no record then (I-11),
+# but they stand as actual dates equal to the plan and re-plan nothing.
 ON_TIME = [
     ("order", date(2026, 2, 10), "planned"),
     ("start_announcement", date(2026, 2, 12), "planned"),
@@ -176,9 +184,9 @@ def test_planned_analysis_stores_every_due_date_with_plan_and_publication_projec
         "start_announcement": (date(2026, 2, 16), False, "open"),
         "discussion_announcement": (date(2026, 3, 27), False, "open"),
         "public_discussion": (date(2026, 4, 3), False, "open"),
-        "analysis_end": (date(2026, 4, 10), False, "open"),
         "analytic_note": (date(2026, 4, 24), False, "open"),
         "positions_list": (date(2026, 4, 24), False, "open"),
+        "positions_sent": (None, False, "open"),  # I-6: no deadline in the sources
         "action_plan": (date(2026, 5, 13), True, "open"),
         "publication": (date(2026, 5, 18), True, "open"),
         "monitoring": (None, False, "open"),  # closed by the monitoring result note, no due date
@@ -308,9 +316,10 @@ def test_officer_records_every_stage_in_order_some_on_time_some_late(db, ctx):
         ("discussion_announcement", date(2026, 3, 27), "in_progress",
          "done_on_time"),                                                          # due 27 Mar
         ("public_discussion", date(2026, 4, 6), "in_progress", "done_late"),      # due 3 Apr
-        ("analysis_end", date(2026, 4, 9), "ended", "done_on_time"),              # due 10 Apr
+        ("analysis_end", date(2026, 4, 9), "ended", None),        # actual end, a day early
         ("analytic_note", date(2026, 4, 24), "note_signed", "done_late"),         # due 23 Apr
         ("positions_list", date(2026, 4, 23), "note_signed", "done_on_time"),     # due 23 Apr
+        ("positions_sent", date(2026, 4, 27), "note_signed", "done_on_time"),     # no due date
         ("action_plan", date(2026, 5, 13), "plan_approved", "done_on_time"),      # due 13 May
         ("publication", date(2026, 5, 19), "published", "done_late"),             # due 18 May
     ]
@@ -329,9 +338,9 @@ def test_officer_records_every_stage_in_order_some_on_time_some_late(db, ctx):
         # 27 March, on time when recorded, is now late; 5 WD before is 2 April
         "discussion_announcement": (date(2026, 3, 26), "done_late"),
         "public_discussion": (date(2026, 4, 2), "done_late"),
-        "analysis_end": (date(2026, 4, 10), "done_on_time"),
         "analytic_note": (date(2026, 4, 23), "done_late"),       # counted from the actual end
         "positions_list": (date(2026, 4, 23), "done_on_time"),
+        "positions_sent": (None, "done_on_time"),
         "action_plan": (date(2026, 5, 13), "done_on_time"),      # add_wd(24 Apr, 10)
         "publication": (date(2026, 5, 18), "done_late"),         # add_wd(13 May, 3)
         "monitoring": (None, "open"),
@@ -366,12 +375,19 @@ def test_order_signed_after_the_tenth_working_day_before_the_start_is_done_late(
     assert stages(db, aid)["order"].status == "done_late"
 
 
-def test_end_recorded_late_moves_note_and_positions_list_and_is_itself_late(db, ctx):
+def test_end_recorded_late_moves_note_and_positions_list_and_warns_of_the_length(db, ctx):
     aid = plan(db, ctx)
     record_upto(db, ctx, aid, "public_discussion")
+    assert view(db, ctx, aid)["warnings"] == []  # 2 March - 10 April: 28 working days
     record(db, ctx, aid, "analysis_end", date(2026, 4, 17))
     st = stages(db, aid)
-    assert st["analysis_end"].status == "done_late"
+    assert "analysis_end" not in st  # v3: the end is a date, not a stage to record (I-11)
+    # I-12: the done discussion stages are re-planned from the actual end too, still on time:
+    # 10 WD before 17 April is 3 April, 5 WD before is 10 April
+    assert (st["discussion_announcement"].due_date, st["discussion_announcement"].status) == (
+        date(2026, 4, 3), "done_on_time")
+    assert (st["public_discussion"].due_date, st["public_discussion"].status) == (
+        date(2026, 4, 10), "done_on_time")
     assert st["analytic_note"].due_date == date(2026, 5, 4)     # 1 May skipped
     assert st["positions_list"].due_date == date(2026, 5, 4)
     assert (st["action_plan"].due_date, st["action_plan"].projected) == (date(2026, 5, 20), True)
@@ -384,6 +400,10 @@ def test_end_recorded_late_moves_note_and_positions_list_and_is_itself_late(db, 
         "action_plan": ("2026-05-13", "2026-05-20"),
         "publication": ("2026-05-18", "2026-05-25"),
     }
+    # 2 March - 17 April is 31 working days (the 30th is 16 April): over the recommended
+    # length on the dates as they stand, a warning (I-4, I-12)
+    assert view(db, ctx, aid)["warnings"] == [{"code": "too_long", "working_days": 31,
+                                               "limit": 30}]
 
 
 def test_signed_note_fixes_the_plan_and_approved_plan_fixes_the_publication(db, ctx):
@@ -433,6 +453,8 @@ def test_every_event_a_state_does_not_accept_or_already_has_is_refused_and_chang
             needs = ctx.definition.prerequisites(ctx.definition.events[illegal])
             if illegal in recorded:  # not repeatable: refused whatever the state
                 key = "rule.already_recorded"
+            elif illegal == "cartogram_update":  # regional akimats only (I-7); AK-EDU is not
+                key = "rule.not_for_kind"
             elif any(n not in recorded for n in needs):  # a hard prerequisite missing (I-10)
                 key = "rule.prerequisite"
             elif illegal not in ALLOWED[after]:
@@ -442,9 +464,10 @@ def test_every_event_a_state_does_not_accept_or_already_has_is_refused_and_chang
             refusals += 1
             refused(db, lambda s, illegal=illegal, day=day, on=on: svc.record_event(
                 s, day, aid, illegal, on, EVIDENCE[illegal]), key=key, before=before)
-        # before the note: the plan, the publication and the monitoring events; after it,
-        # everything already recorded as well
-        assert refusals >= 5, after
+        # before the note: the plan, the publication, the monitoring events, the sending of
+        # a positions list not yet approved and the cartogram; after it, everything already
+        # recorded as well
+        assert refusals >= 7, after
 
 
 def test_machine_of_each_state_allows_exactly_the_next_events(definition):
@@ -577,9 +600,9 @@ def test_cancel_marks_open_stages_not_applicable_and_keeps_done_ones(db, ctx):
         "start_announcement": "done_on_time",
         "discussion_announcement": "not_applicable",
         "public_discussion": "not_applicable",
-        "analysis_end": "not_applicable",
         "analytic_note": "not_applicable",
         "positions_list": "not_applicable",
+        "positions_sent": "not_applicable",
         "action_plan": "not_applicable",
         "publication": "not_applicable",
         "monitoring": "not_applicable",
@@ -647,7 +670,8 @@ def test_end_dated_before_the_public_discussion_is_accepted_and_makes_it_late(db
         date(2026, 3, 19), "done_late")
     assert (st["discussion_announcement"].due_date, st["discussion_announcement"].status) == (
         date(2026, 3, 12), "done_late")
-    assert (st["analysis_end"].due_date, st["analysis_end"].status) == (END, "done_on_time")
+    assert "analysis_end" not in st  # v3: an actual end completes no stage (I-11)
+    assert view(db, ctx, aid)["actual_end"] == date(2026, 3, 31)
     # the note is counted from the actual end: 10 WD after 31 March is 14 April
     assert st["analytic_note"].due_date == date(2026, 4, 14)
 
@@ -743,19 +767,21 @@ def test_reloaded_analysis_has_the_stored_state_stages_and_evidence(db, ctx):
         assert st["order"].evidence == {"date": "2026-02-10", **EVIDENCE["order"]}
         assert st["public_discussion"].evidence == {"date": "2026-04-01",
                                                     **EVIDENCE["public_discussion"]}
-        assert st["analysis_end"].evidence == {"date": "2026-04-10"}
         assert {k: s_.status for k, s_ in st.items()} == {
             "order": "done_on_time", "start_announcement": "done_on_time",
             "discussion_announcement": "done_on_time", "public_discussion": "done_on_time",
-            "analysis_end": "done_on_time", "analytic_note": "open", "positions_list": "open",
+            "analytic_note": "open", "positions_list": "open", "positions_sent": "open",
             "action_plan": "open", "publication": "open", "monitoring": "open"}
         events = {e.event: (e.on, e.evidence, e.actor) for e in s.exec(
             select(EventRecord).where(EventRecord.case_id == aid))}
         assert events["order"] == (date(2026, 2, 10), EVIDENCE["order"], "test")
         assert events["analysis_start"] == (date(2026, 3, 2), None, "test")
+        assert events["analysis_end"] == (END, None, "test")  # a record, no stage (v3)
         machine = AnalysisMachine(ctx.definition, analysis.state)
         assert machine.allowed() == ALLOWED["ended"]
-        # what the state accepts minus what is recorded, the case-closing cancel last
+        # what the state accepts minus what is recorded, the case-closing cancel last; v3
+        # hides the sending of a list not yet approved (its prerequisite) and the cartogram
+        # update, which is for regional akimats only (AK-EDU is a department)
         assert shown["next_events"] == ["analytic_note", "positions_list", "cancel"]
 
 
@@ -765,8 +791,10 @@ def test_recorded_positions_list_is_not_offered_again(db, ctx):
     with open_session(db) as s:
         shown = svc.analysis_view(s, ctx, svc.get_analysis(s, aid))
     assert shown["state"] == "note_signed"
-    assert shown["next_events"] == ["action_plan", "monitoring_report", "monitoring_review",
-                                    "cancel"]
+    # v3: the approved list may now be sent (its prerequisite is recorded) and the monitoring
+    # note is accepted from the signed note on (I-8); no cartogram for a department (I-7)
+    assert shown["next_events"] == ["action_plan", "positions_sent", "monitoring_report",
+                                    "monitoring_review", "monitoring_note", "cancel"]
 
 
 # -- overdue and due soon, for managers of a subtree ---------------------------------------------
@@ -964,7 +992,7 @@ def test_new_day_off_moves_exactly_the_open_deadlines_it_crosses(db, ctx, make_c
              for a in (aid, untouched, cancelled)}
     assert after[untouched] == before[untouched]
     assert after[cancelled] == before[cancelled]
-    for key in ("discussion_announcement", "public_discussion", "analysis_end"):
+    for key in ("discussion_announcement", "public_discussion", "positions_sent"):
         assert after[aid][key] == before[aid][key], key
     # I-12: done stages are re-planned too (not reported as moved): 10 WD before 2 March is
     # now 13 February; the order of 10 February and the announcement of 12 February stay on time
