@@ -390,7 +390,10 @@ def test_an_actual_end_earlier_than_planned_makes_a_discussion_announcement_late
         got = stages(s, case)
         assert got["discussion_announcement"][:2] == (date(2026, 3, 17), "done_late")
         assert got["analytic_note"][0] == date(2026, 4, 17)  # 10 WD after 3 April
-        assert got["analysis_end"][:2] == (date(2026, 4, 10), "done_on_time")
+        assert "analysis_end" not in got  # v3: the actual end is a date, not a stage (I-11)
+        view = svc.case_view(s, ctx, case)
+        assert (view["planned_end"], view["actual_end"]) == (date(2026, 4, 10),
+                                                             date(2026, 4, 3))
 
 
 def test_a_wrong_record_is_voided_and_everything_is_replanned(db):
@@ -401,6 +404,11 @@ def test_a_wrong_record_is_voided_and_everything_is_replanned(db):
         svc.record_event(s, ctx, case_id, "analytic_note", date(2026, 4, 6),
                          {"number": "1", "signed_by": "Head"})
         s.commit()
+        got = stages(s, s.get(Case, case_id))
+        # counted from the actual end Fri 3 April: the note 10 WD after, the announcement
+        # 10 WD before (21-25 March off)
+        assert got["analytic_note"][:2] == (date(2026, 4, 17), "done_on_time")
+        assert got["discussion_announcement"][0] == date(2026, 3, 17)
     before = dump_tables(db)
     with Session(db) as s, pytest.raises(UsageError):
         svc.void_record(s, ctx, case_id, "analysis_end", "")
@@ -413,8 +421,9 @@ def test_a_wrong_record_is_voided_and_everything_is_replanned(db):
         s.commit()
         case = s.get(Case, case_id)
         got = stages(s, case)
-        assert got["analysis_end"][1] == "open"                    # due the planned 10 April
+        assert svc.case_view(s, ctx, case)["actual_end"] is None  # back to the planned 10 April
         assert got["analytic_note"][:2] == (date(2026, 4, 24), "done_on_time")  # planned end
+        assert got["discussion_announcement"][0] == date(2026, 3, 27)
         rows = s.exec(select(EventRecord).where(EventRecord.case_id == case_id)
                       .order_by(EventRecord.id)).all()
         assert [(r.kind, r.event, r.voided_by_id is not None) for r in rows] == [
