@@ -266,26 +266,72 @@ def test_monitoring_refusals_store_nothing(db, ctx, noted, make_ctx):
     refused(db, rec("monitoring_review", date(2026, 1, 9), "2025Q4"), key="rule.already_recorded")
 
 
-def test_monitoring_note_is_refused_while_a_period_is_open_then_closes_the_analysis(db, ctx, noted):
+def note_on(ctx, aid, day):
+    """Recording the monitoring result note dated `day` (an action for commit/refused)."""
+    return lambda s: svc.record_event(s, ctx, aid, "monitoring_note", day,
+                                      EVIDENCE["monitoring_note"])
+
+
+# I-8: the monitoring year is free of open periods once the last period's report is overdue:
+# 2026Q4's report is due Tue 5 January 2027, so from Wednesday 6 January 2027.
+YEAR_OVER = date(2027, 1, 6)
+
+
+def test_monitoring_note_before_the_year_ends_is_refused_while_a_period_is_open(db, ctx, noted):
     record(db, ctx, noted, "action_plan", date(2025, 12, 2))
     record(db, ctx, noted, "publication", date(2025, 12, 4))
-    note = lambda s: svc.record_event(s, ctx, noted, "monitoring_note",  # noqa: E731
-                                      date(2027, 1, 20), EVIDENCE["monitoring_note"])
-    err = refused(db, note, key="rule.periods_open")
+    err = refused(db, note_on(ctx, noted, date(2026, 11, 19)), key="rule.periods_open")
     assert err.params["periods"] == "2025Q4, 2026Q1, 2026Q2, 2026Q3, 2026Q4"
+    assert err.params["until"] == "2027-01-06"
     for period, due in REPORT_DUE.items():
         report(db, ctx, noted, period, due)
         if period != "2026Q4":
             review(db, ctx, noted, period, due)
-    err = refused(db, note, key="rule.periods_open")
-    assert err.params["periods"] == "2026Q4"
-    review(db, ctx, noted, "2026Q4", date(2027, 1, 12))  # 6, (7 off) 8, 11, 12, 13 Jan: on time
+    # the last day before the year is over: still refused, naming the one period not reviewed
+    err = refused(db, note_on(ctx, noted, date(2027, 1, 5)), key="rule.periods_open")
+    assert (err.params["periods"], err.params["until"]) == ("2026Q4", "2027-01-06")
+    review(db, ctx, noted, "2026Q4", date(2027, 1, 5))  # the day of its receipt: on time
     assert stages(db, noted)["monitoring_review:2026Q4"].status == "done_on_time"
-    commit(db, note)
+    commit(db, note_on(ctx, noted, date(2027, 1, 5)))  # every period reviewed: it closes
     assert read(db, lambda s: svc.get_analysis(s, noted).state) == "closed"
     st = stages(db, noted)["monitoring"]
-    assert (st.status, st.done_on) == ("done_on_time", date(2027, 1, 20))
-    assert all(v[1] != "open" for v in monitoring_stages(db, noted).values())
+    assert (st.status, st.done_on) == ("done_on_time", date(2027, 1, 5))
+    assert {v[1] for v in monitoring_stages(db, noted).values()} == {"done_on_time"}
+
+
+def test_monitoring_note_after_the_year_closes_with_the_unreported_period_not_done(db, ctx,
+                                                                                   noted):
+    # v3: the note needs the analytic note only (a plan or publication never recorded stays
+    # not done), and after the year it closes whatever the periods (I-8)
+    for period, due in REPORT_DUE.items():
+        if period != "2026Q4":  # the last quarter's report never came
+            report(db, ctx, noted, period, due)
+            review(db, ctx, noted, period, due)
+    assert read(db, lambda s: svc.get_analysis(s, noted).state) == "note_signed"
+    err = refused(db, note_on(ctx, noted, date(2027, 1, 5)), key="rule.periods_open")
+    assert (err.params["periods"], err.params["until"]) == ("2026Q4", "2027-01-06")
+    commit(db, note_on(ctx, noted, YEAR_OVER))
+    assert read(db, lambda s: svc.get_analysis(s, noted).state) == "closed"
+    st = stages(db, noted)
+    assert (st["monitoring"].status, st["monitoring"].done_on) == ("done_on_time", YEAR_OVER)
+    assert monitoring_stages(db, noted) == {
+        **{f"monitoring_report:{p}": (due, "done_on_time", due)
+           for p, due in REPORT_DUE.items() if p != "2026Q4"},
+        # reviewed on the day of the receipt, due 5 WD after it
+        **{f"monitoring_review:{p}": (due, "done_on_time", REPORT_DUE[p]) for p, due in {
+            "2025Q4": date(2026, 1, 13),   # 5 WD after Mon 5 Jan 2026 (7 January off)
+            "2026Q1": date(2026, 4, 13),   # 5 WD after Mon 6 Apr
+            "2026Q2": date(2026, 7, 14),   # 5 WD after Tue 7 Jul
+            "2026Q3": date(2026, 10, 12),  # 5 WD after Mon 5 Oct
+        }.items()},
+        "monitoring_report:2026Q4": (date(2027, 1, 5), "not_done", None),
+    }
+    # every stage still open when the case closed can no longer be done
+    assert {k: st[k].status for k in ("action_plan", "publication", "positions_list",
+                                      "positions_sent")} == dict.fromkeys(
+        ("action_plan", "publication", "positions_list", "positions_sent"), "not_done")
+    shown = read(db, lambda s: svc.analysis_view(s, ctx, svc.get_analysis(s, noted)))
+    assert shown["next_events"] == []
 
 
 def half_years(calendar):
