@@ -633,10 +633,12 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
             k for k, st in stages.items() if st.status in (deadlines.NOT_DONE,
                                                           deadlines.NOT_APPLICABLE)),
             subject.kind),
-        "warnings": length_warnings(defn, ctx.calendar, planner),
+        "warnings": ([] if state in defn.final_states
+                     else length_warnings(defn, ctx.calendar, planner)),
         "stages": rows,
         "records": [{"id": r.id, "kind": r.kind, "event": r.event, "on": r.on,
                      "note": r.note, "void": r.voided_by_id is not None,
+                     "evidence": (r.evidence or None) if show_person else None,
                      "voids": r.voids_id, "actor": r.actor} for r in rows_],
     }
     if defn.parties.person != "none":
