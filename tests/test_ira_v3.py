@@ -147,13 +147,18 @@ def test_runs_from_plan_to_closed_without_any_start_or_end_record(world, make_ct
 
     aid = _plan(world, make_ctx(d("2025-01-10")), "AK", "AK-EDU", d("2025-03-03"))
     at = make_ctx
-    assert _view(world, at(d("2025-02-28")), aid)["state"] == "planned"
+    view = _view(world, at(d("2025-02-28")), aid)
+    assert view["state"] == "planned"
+    # before the start neither the note nor the positions list can be dated: not offered yet
+    assert "analytic_note" not in view["next_events"]
+    assert "positions_list" not in view["next_events"]
     _record(world, at(d("2025-02-12")), aid, "start_announcement", d("2025-02-12"), LINK)
     _record(world, at(d("2025-02-14")), aid, "order", d("2025-02-14"), DOC)  # after: I-2
     view = _view(world, at(d("2025-03-03")), aid)
     assert view["state"] == "in_progress"  # on the planned S, with no record (I-11)
     assert "analysis_start" in view["next_events"]  # only if it started on another day
     assert "action_plan" not in view["next_events"]  # needs the note (I-10)
+    assert {"analytic_note", "positions_list", "cancel"} <= set(view["next_events"])
     # positions identified during the analysis: the list approved before E, then sent (I-6)
     _record(world, at(d("2025-03-20")), aid, "positions_list", d("2025-03-20"), DOC)
     _record(world, at(d("2025-03-21")), aid, "positions_sent", d("2025-03-21"), {"number": "9"})

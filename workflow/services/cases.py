@@ -629,10 +629,10 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
         "fields": case.fields or {},
         "dates": dates,
         "responsible": owner.login if owner else None,
-        "next_events": next_events(defn, state, recorded, frozenset(
+        "next_events": [e for e in next_events(defn, state, recorded, frozenset(
             k for k, st in stages.items() if st.status in (deadlines.NOT_DONE,
                                                           deadlines.NOT_APPLICABLE)),
-            subject.kind),
+            subject.kind) if not _too_early(defn, planner, e, ctx.today)],
         "warnings": ([] if state in defn.final_states
                      else length_warnings(defn, ctx.calendar, planner)),
         "stages": rows,
@@ -657,6 +657,18 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
                                   if end in defn.events[r.event].sets), None) \
             if actual else None
     return out
+
+
+def _too_early(defn: Definition, planner: Planner, event: str, today: date) -> bool:
+    """Whether every date the event could have today is refused by its floor (a note or a
+    positions list before the start): such an event is not offered yet."""
+    spec = defn.events[event]
+    floors = [spec.not_before, *(defn.dates[n].not_before for n in spec.sets)]
+    for name in floors:
+        value = planner.date(name) if name else None
+        if value is not None and not value.projected and value.date > today:
+            return True
+    return False
 
 
 def length_warnings(defn: Definition, cal, planner: Planner) -> list[dict[str, Any]]:
