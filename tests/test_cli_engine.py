@@ -29,7 +29,7 @@ LINK = "https://www.gov.kz/memleket/entities/abai/press/news/details/1"
 # The stages of one analysis up to the positions list, in the order the timeline shows them
 # (monitoring stages follow them once the note is signed).
 STAGE_ORDER = ["order", "start_announcement", "discussion_announcement", "public_discussion",
-               "analysis_end", "analytic_note", "action_plan", "publication", "positions_list"]
+               "analytic_note", "action_plan", "publication", "positions_list", "positions_sent"]
 DEMO_TODAY = "2026-02-04"  # a Wednesday: "working days overdue" then reads as in the demo's notes
 XY = "code,name,kind,parent\nX,Akimat X,akimat,\nY,Department Y,department,X\n"
 
@@ -335,10 +335,13 @@ def test_plan_gives_exact_due_dates_the_default_end_and_replan_follows_a_decree(
     assert {"id", "state", "subject", "object", "stages"} <= view.keys()
     assert (view["state"], view["subject"], view["object"]) == ("planned", "X", "Y")
     assert (view["planned_start"], view["planned_end"]) == ("2026-03-02", "2026-04-10")
-    # I-10: every event the state accepts and nothing recorded yet, the case-closing cancel last
+    # I-10: every event the state accepts and nothing recorded yet, the case-closing cancel
+    # last; v3 hides the sending of the positions list until the list is approved, the end,
+    # the note and the list while every date they could have is before the start (2 March,
+    # today is 1 February), and offers the cartogram update because X is an akimat (I-7)
     assert view["warnings"] == [] and view["next_events"] == [
         "order", "start_announcement", "analysis_start", "discussion_announcement",
-        "public_discussion", "analysis_end", "analytic_note", "positions_list", "cancel"]
+        "public_discussion", "cartogram_update", "cancel"]
     for stage in view["stages"]:
         assert {"key", "due", "projected", "status", "done_on"} <= stage.keys()
         assert (stage["status"], stage["done_on"]) == ("open", None)
@@ -349,9 +352,9 @@ def test_plan_gives_exact_due_dates_the_default_end_and_replan_follows_a_decree(
         "start_announcement": ("2026-02-16", False),
         "discussion_announcement": ("2026-03-27", False),
         "public_discussion": ("2026-04-03", False),
-        "analysis_end": ("2026-04-10", False),
         "analytic_note": ("2026-04-24", False),
         "positions_list": ("2026-04-24", False),
+        "positions_sent": (None, False),  # I-6: no deadline in the sources
         "action_plan": ("2026-05-13", True),
         "publication": ("2026-05-18", True),
     }
@@ -366,8 +369,9 @@ def test_plan_gives_exact_due_dates_the_default_end_and_replan_follows_a_decree(
     # I-4: the 30th working day counted from the start (Nauryz takes 23-25 March).
     assert default["planned_end"] == "2026-04-16"
     dues = {k: s["due"] for k, s in stages_by_key(default).items()}
-    assert (dues["analysis_end"], dues["public_discussion"], dues["analytic_note"]) == (
-        "2026-04-16", "2026-04-09", "2026-04-30")
+    assert "analysis_end" not in dues  # v3: the end is a date, not a stage
+    assert (dues["discussion_announcement"], dues["public_discussion"],
+            dues["analytic_note"]) == ("2026-04-02", "2026-04-09", "2026-04-30")
     shown = ok(long_ru)  # longer than 30 working days: planned, with a warning
     assert CYRILLIC.search(shown) and "2026-06-01" in shown and "2026-08-31" in shown
 
@@ -531,8 +535,7 @@ def test_officer_records_the_whole_analysis_then_the_audit_log_catches_an_edit(
         # and so are the announcement (now due 30 March) and the discussion (6 April), both
         # still on time (I-12).
         ("analysis_end", "2026-04-13", (), "ended",
-         {"analysis_end": ("done_late", "2026-04-10", False),
-          "discussion_announcement": ("done_on_time", "2026-03-30", False),
+         {"discussion_announcement": ("done_on_time", "2026-03-30", False),
           "public_discussion": ("done_on_time", "2026-04-06", False),
           "analytic_note": ("open", "2026-04-27", False),
           "positions_list": ("open", "2026-04-27", False),
@@ -543,6 +546,8 @@ def test_officer_records_the_whole_analysis_then_the_audit_log_catches_an_edit(
           "publication": ("open", "2026-05-19", True)}),
         ("positions_list", "2026-04-30", doc, "note_signed",
          {"positions_list": ("done_late", "2026-04-27", False)}),
+        ("positions_sent", "2026-05-04", ("--number", "01-17/45"), "note_signed",
+         {"positions_sent": ("done_on_time", None, False)}),
         ("action_plan", "2026-05-14", doc, "plan_approved",
          {"action_plan": ("done_on_time", "2026-05-14", False),
           "publication": ("open", "2026-05-19", False)}),
@@ -554,7 +559,10 @@ def test_officer_records_the_whole_analysis_then_the_audit_log_catches_an_edit(
         if event == "analysis_start":  # the human form once
             shown = ok(merzim_db(*args, today=on))
             assert f"Recorded analysis_start for case #{aid}." in shown
-            assert "Next: discussion_announcement" in shown
+            # v3: what may be recorded next, prerequisites recorded, for an akimat's kind
+            assert ("Next: discussion_announcement, public_discussion, analysis_end, "
+                    "analytic_note, positions_list, cartogram_update, cancel") in flat(shown)
+            assert "Warning" not in shown  # 2 March - 10 April: 28 working days
             continue
         current = ok_json(merzim_db(*args, "--json", today=on))  # recorded on the day
         assert current["state"] == state, event
@@ -580,9 +588,9 @@ def test_officer_records_the_whole_analysis_then_the_audit_log_catches_an_edit(
         "start_announcement": ("done_late", "2026-02-17"),
         "discussion_announcement": ("done_on_time", "2026-03-27"),
         "public_discussion": ("done_on_time", "2026-04-02"),
-        "analysis_end": ("done_late", "2026-04-13"),
         "analytic_note": ("done_on_time", "2026-04-27"),
         "positions_list": ("done_late", "2026-04-30"),
+        "positions_sent": ("done_on_time", "2026-05-04"),
         "action_plan": ("done_on_time", "2026-05-14"),
         "publication": ("done_late", "2026-05-20"),
     }

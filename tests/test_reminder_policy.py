@@ -427,19 +427,28 @@ def test_worker_today_is_the_local_day(db, calendar, definition, tmp_path):
         (date(2025, 3, 20), "aliya"), (date(2025, 3, 26), "aliya")]
 
 
-def test_stage_due_on_a_saturday_is_reminded_like_any_other(db, calendar, definition, tmp_path):
-    """An analysis planned to end on Saturday 5 April 2025 has its end stage due that day.
-    The officer hears of it 5 working days before (Friday 28 March: 31 March, 1-4 April and
-    the Saturday itself count as 5), 1 before (Thursday 3 April), 'due today' on Friday
-    4 April (no working day is left) and overdue from Monday 7 April — through
-    `workflow.reminders.planner.preview` exactly as `plan_digests` decides over every open stage."""
+def test_stage_due_on_a_saturday_is_reminded_like_any_other(db, calendar, tmp_path):
+    """With `roll = "none"` (I-1 as a setting), the first quarter's monitoring report of an
+    analysis whose note was signed on 3 March 2025 is due on the 5th of April 2025, a Saturday
+    (v3 has no end-of-analysis stage due on the planned end any more, and every working-day
+    rule lands on a working day). The officer hears of it 5 working days before (Friday
+    28 March: 31 March, 1-4 April and the Saturday itself count as 5), 1 before (Thursday
+    3 April), 'due today' on Friday 4 April (no working day is left) and overdue from Monday
+    7 April — through `workflow.reminders.planner.preview` exactly as `plan_digests` decides
+    over every open stage."""
+    from workflow.definitions import load_definition
+
+    definition = load_definition(overrides={"roll": "none"})
     _world(db, calendar, definition)
     ctx = Context(calendar, definition, date(2025, 3, 3), actor="test")
+    report = "monitoring_report:2025Q1"
     with Session(db) as s:
         planned = svc.plan_analysis(s, ctx, "AK-D-EDU", "AK-D-EDU", date(2025, 3, 3),
                                     date(2025, 4, 5))
         aid = planned.analysis.id
-        assert svc.stages_of(s, planned.analysis)["analysis_end"].due_date == date(2025, 4, 5)
+        svc.record_event(s, ctx, aid, "analytic_note", date(2025, 3, 3),
+                         {"number": "АН-1", "signed_by": "Akim"})
+        assert svc.stages_of(s, planned.analysis)[report].due_date == date(2025, 4, 5)
         s.commit()
     ns = _settings(tmp_path)
     got, everything = {}, {}
@@ -452,7 +461,7 @@ def test_stage_due_on_a_saturday_is_reminded_like_any_other(db, calendar, defini
                                               ns.policy), everything)):
                 for digest in source:
                     lines = [(ln.kind, ln.working_days) for ln in digest.lines
-                             if ln.item.analysis_id == aid and ln.item.stage_key == "analysis_end"
+                             if ln.item.analysis_id == aid and ln.item.stage_key == report
                              and digest.recipient.name == "Aliya"]
                     if lines:
                         out[d] = lines
