@@ -262,8 +262,10 @@ def test_ics_feeds_round_trip_and_follow_moved_deadlines(web: Web):
     after, _raw = _events(web, org_url)
     assert after[uid] == moved, "the same event, on the new date"
     assert after == web.open_stages(AK_CODES)
-    assert web.stage(ile, "analysis_end").status.startswith("done")
-    assert f"stage-{web.stage(ile, 'analysis_end').id}@merzim" not in after
+    # a stage done today leaves the feed (v3: the actual end completes no stage of its own)
+    assert web.stage(ile, "discussion_announcement").status.startswith("done")
+    assert f"stage-{web.stage(ile, 'discussion_announcement').id}@merzim" in before
+    assert f"stage-{web.stage(ile, 'discussion_announcement').id}@merzim" not in after
     view = api.get(f"/api/v1/analyses/{ile}").json()
     assert {st["key"]: st["due"] for st in view["stages"]}["analytic_note"] == moved.isoformat()
 
