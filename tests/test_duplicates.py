@@ -179,8 +179,8 @@ def test_other_periods_objects_and_subjects_are_not_duplicates(db, ctx, ids):
 
 def test_a_cancelled_analysis_is_no_duplicate(db, ctx, ids):
     planned = commit(db, lambda s: svc.plan_analysis(s, ctx, "AK-HLTH", "AK-HLTH", START, END))
-    assert planned.warnings == [] or all(w["code"] != "duplicate_confirmed"
-                                         for w in planned.warnings)
+    assert all(w["code"] != "duplicate_confirmed" for w in planned.warnings)
+    assert "duplicate_of" not in opened_payloads(db)[-1]
     # ... but the analysis planned instead of it counts
     refused = refused_unchanged(db, lambda s: svc.plan_analysis(
         s, ctx, "AK-HLTH", "AK-HLTH", date(2026, 3, 9)))
