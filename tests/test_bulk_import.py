@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import json
 import random
 from datetime import date, timedelta
@@ -89,9 +90,13 @@ def national(s, ctx) -> dict:
 def random_rows(tree: dict, n: int, seed: int = SEED) -> list[svc.AnalysisRow]:
     """Valid rows: starts over 2025-2027 (weekends included), 40 % with an explicit end (some
     longer than 30 working days), responsible officers named or not, the one-year rule
-    overridden with a reason where it would refuse the row."""
+    overridden with a reason where it would refuse the row, and a second analysis of the same
+    subject and object confirmed with a reason where it may overlap an earlier row (a period
+    without an end counted as 60 days, longer than any 30 working days: a reason where there
+    is no duplicate is ignored)."""
     rng = random.Random(seed)
     rows = []
+    periods: dict[tuple[str, str], list[tuple[date, date]]] = {}
     for i in range(n):
         subject = rng.choice(tree["subjects"])
         obj = rng.choice(tree["objects"][subject])
@@ -105,7 +110,13 @@ def random_rows(tree: dict, n: int, seed: int = SEED) -> list[svc.AnalysisRow]:
             reason = "Planned with the agency"
         officers = tree["officers"].get(subject, [])
         responsible = rng.choice(officers) if officers and rng.random() < 0.3 else None
-        rows.append(svc.AnalysisRow(i + 2, subject, obj, start, end, reason, responsible))
+        last = end or start + timedelta(days=60)
+        earlier = periods.setdefault((subject, obj), [])
+        duplicate = ("Second analysis asked by the agency"
+                     if any(a <= last and start <= b for a, b in earlier) else None)
+        earlier.append((start, last))
+        rows.append(svc.AnalysisRow(i + 2, subject, obj, start, end, reason, responsible,
+                                    duplicate))
     return rows
 
 
@@ -177,7 +188,8 @@ def test_bulk_import_stores_exactly_what_planning_each_row_one_by_one_stores(
 
         def one_by_one(s):
             return [svc.plan_analysis(s, ctx, r.subject, r.object, r.start, r.end,
-                                      r.override_reason, r.responsible) for r in rows]
+                                      r.override_reason, r.responsible, r.duplicate_reason)
+                    for r in rows]
 
         singles = commit(other, one_by_one)
         bulk, single = stored(db), stored(other)
@@ -190,7 +202,8 @@ def test_bulk_import_stores_exactly_what_planning_each_row_one_by_one_stores(
     assert [p.analysis.id for p in planned] == [p.analysis.id for p in singles]
     assert [p.warnings for p in planned] == [p.warnings for p in singles]
     codes = {w["code"] for p in planned for w in p.warnings}
-    assert codes == {"too_long", "start_not_working", "external_overridden"}  # all exercised
+    assert codes == {"too_long", "start_not_working", "external_overridden",
+                     "duplicate_confirmed"}  # all exercised
     assert len(bulk["cases"]) == N_RANDOM and len(bulk["stages"]) > 9 * N_RANDOM
     for part in ("cases", "stages", "programmes", "audit"):
         assert bulk[part] == single[part], part
@@ -269,7 +282,8 @@ def test_a_refused_last_row_stores_nothing_and_sends_no_write(db, ctx, tree, bad
                                                                fragment):
     rows = random_rows(tree, 400, seed=SEED + 3)
     bad = svc.AnalysisRow(len(rows) + 2, *[getattr(bad, f) for f in (
-        "subject", "object", "start", "end", "override_reason", "responsible")])
+        "subject", "object", "start", "end", "override_reason", "responsible")],
+        duplicate_reason="A random row may overlap it")  # refused for its own fault only
     before = dump_tables(db)
     with open_session(db) as s, Statements(db) as sent:
         with pytest.raises(svc.RowRefused) as refused:
@@ -324,9 +338,9 @@ def test_the_audit_chain_gets_one_case_open_record_per_case_in_row_order_and_ver
 
 
 def _schedule(path: Path, rows: list[svc.AnalysisRow], extra: str = "") -> str:
-    lines = ["subject,object,start,end,override_reason,responsible"]
+    lines = ["subject,object,start,end,override_reason,responsible,duplicate_reason"]
     lines += [f"{r.subject},{r.object},{r.start},{r.end or ''},{r.override_reason or ''},"
-              f"{r.responsible or ''}" for r in rows]
+              f"{r.responsible or ''},{r.duplicate_reason or ''}" for r in rows]
     path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
     return str(path)
 
@@ -366,7 +380,8 @@ def test_cli_import_refuses_a_bad_row_in_one_line_and_plans_a_good_file(
         assert conn.execute(text("SELECT count(*) FROM process_case")).scalar() == 300
     verify = merzim_db("audit", "verify", "--json")
     assert verify.returncode == 0 and json.loads(verify.stdout)["ok"], verify.stdout
-    shown = merzim_db("analysis", "import", _schedule(tmp_path / "two.csv", rows[:2]), **env)
+    again = [dataclasses.replace(r, duplicate_reason="Planned again") for r in rows[:2]]
+    shown = merzim_db("analysis", "import", _schedule(tmp_path / "two.csv", again), **env)
     assert shown.returncode == 0 and "2 analyses planned." in shown.stdout, shown
 
 

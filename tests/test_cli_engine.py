@@ -418,15 +418,17 @@ def test_plan_gives_exact_due_dates_the_default_end_and_replan_follows_a_decree(
 def test_schedule_import_from_csv_and_xlsx_plans_every_row_and_a_bad_row_stores_nothing(
         merzim_db, engine, tmp_path):
     setup_orgs(merzim_db, tmp_path, "code,name,kind,parent\nS,Akimat S,akimat,\n"
-                                    "S-A,Department A,department,S\nS-B,Department B,department,S\n")
+                                    "S-A,Department A,department,S\nS-B,Department B,department,S\n"
+                                    "S-C,Department C,department,S\nS-D,Department D,department,S\n")
     semicolons = write(tmp_path / "schedule.csv", "\ufeffSubject;Object;Start;End\n"
                                                   "S;S-A;2026-03-02;2026-04-10\n"
                                                   "S;S-B;2026-03-02;\n")
     planned = ok_json(merzim_db("analysis", "import", semicolons, "--json", today="2026-02-01"))
     assert [p["row"] for p in planned["planned"]] == [2, 3]
     # Blank rows (spreadsheets leave them) are skipped; rows keep their numbers in the file.
-    gaps = write(tmp_path / "gaps.csv", "subject,object,start,end\n\nS,S-A,2026-03-02,\n"
-                                        " ,, ,\n,,,\nS,S-B,2026-03-02,\n\n")
+    # (Other objects: S-A's and S-B's analyses of the same period would be duplicates.)
+    gaps = write(tmp_path / "gaps.csv", "subject,object,start,end\n\nS,S-C,2026-03-02,\n"
+                                        " ,, ,\n,,,\nS,S-D,2026-03-02,\n\n")
     planned = ok_json(merzim_db("analysis", "import", gaps, "--json", today="2026-02-01"))
     assert [p["row"] for p in planned["planned"]] == [3, 6]
     xlsx = write_xlsx(tmp_path / "schedule.xlsx", [
@@ -452,7 +454,8 @@ def test_schedule_import_from_csv_and_xlsx_plans_every_row_and_a_bad_row_stores_
                       ("2026-09-01", "2026-10-12", "2026-10-27"),
                       ("2026-10-01", "2026-11-06", "2026-11-20")]
 
-    header, fine = "subject,object,start,end\n", "S,S-A,2026-03-02,2026-04-10\n"
+    # a fine row: no duplicate of what is planned above (S-A's analyses of 2026)
+    header, fine = "subject,object,start,end\n", "S,S-A,2027-03-01,2027-04-09\n"
     bad_files = [
         (header + fine + "S,NOPE,2026-05-04,\n", 4, "Row 3", "NOPE"),
         (header + fine + "S,S-B,2026-05-04,2026-05-01\n", 3, "Row 3", "2026-05-01"),
@@ -460,12 +463,12 @@ def test_schedule_import_from_csv_and_xlsx_plans_every_row_and_a_bad_row_stores_
         (header + fine + "S,S-B,2099-05-04,\n", 2, "Row 3", "2099"),
         ("subject,object,start\nS,S-A,2026-03-02\n", 2, "missing columns", "end"),
         (header + "\n,,,\n" + fine + "S,NOPE,2026-05-04,\n", 4, "Row 5", "NOPE"),
-        (header + '"S\n",S-A,2026-03-02,\n' + "S,S-B,2026-05-04,2026-05-01\n", 3, "Row 4",
+        (header + '"S\n",S-A,2027-03-01,\n' + "S,S-B,2026-05-04,2026-05-01\n", 3, "Row 4",
          "2026-05-01"),
     ]
     bad_xlsx = write_xlsx(tmp_path / "bad-schedule.xlsx", [
         ["subject", "object", "start", "end"],
-        ["S", "S-A", date(2026, 6, 1), date(2026, 7, 10)],
+        ["S", "S-A", date(2027, 6, 1), date(2027, 7, 9)],
         [None, None, None, None],
         ["S", "S-B", date(2026, 6, 1), date(2026, 5, 29)],
     ])

@@ -870,7 +870,8 @@ def test_overdue_as_of_a_later_day_groups_by_organisation_then_due_date(db, mini
 
 def test_overdue_within_one_organisation_is_sorted_by_due_date(db, ministry, make_ctx):
     ctx, ids = ministry
-    commit(db, lambda s: svc.plan_analysis(s, ctx, "MIN-C2", "MIN-C2", date(2026, 2, 16),
+    # another object: the same one's period overlaps (a duplicate)
+    commit(db, lambda s: svc.plan_analysis(s, ctx, "MIN-C2", "MIN", date(2026, 2, 16),
                                            date(2026, 3, 20)))
     with open_session(db) as s:
         rows = svc.overdue(s, make_ctx(date(2026, 3, 4)), "MIN-C2")
@@ -973,7 +974,7 @@ def test_new_day_off_moves_exactly_the_open_deadlines_it_crosses(db, ctx, make_c
     aid = plan(db, ctx)
     record_upto(db, ctx, aid, "analysis_start")
     untouched = plan(db, ctx, date(2026, 6, 1), date(2026, 7, 10))
-    cancelled = plan(db, ctx)
+    cancelled = plan(db, ctx, subject="AK")  # the akimat's: the same one's would duplicate it
     record(db, ctx, cancelled, "cancel", date(2026, 2, 1))
     before = {a: {k: (st.due_date, st.status, st.done_on) for k, st in stages(db, a).items()}
               for a in (aid, untouched, cancelled)}

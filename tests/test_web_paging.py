@@ -28,14 +28,17 @@ from workflow import services as svc
 ROW = re.compile(r'<tr class="[^"]*" data-stage="([^"]+)">\s*<td><a href="/cases/(\d+)">')
 SUMMARY = re.compile(r'<tr data-summary-org="([^"]+)"><td>.*?</td><td class="num">(\d+)</td></tr>')
 NEXT = re.compile(r'<a class="button" rel="next" href="([^"]+)">')
+DUPLICATES = "Many rows to page through: the same analysis planned again on purpose"
 
 
 def add_late_analyses(w: Web, subject: str, n: int, start_wd: int = -45) -> None:
-    """n analyses of `subject` that started `start_wd` working days ago with nothing recorded."""
+    """n analyses of `subject` that started `start_wd` working days ago with nothing recorded
+    (the same analysis n times: each a duplicate confirmed with a reason)."""
     ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test-setup", language="en")
     with Session(w.engine) as s:
         for _ in range(n):
-            svc.plan_analysis(s, ctx, subject, subject, wd(start_wd))
+            svc.plan_analysis(s, ctx, subject, subject, wd(start_wd),
+                              duplicate_reason=DUPLICATES)
         s.commit()
 
 
@@ -148,7 +151,8 @@ def test_due_page_is_paged_too(web: Web):
     ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test-setup", language="en")
     with Session(web.engine) as s:
         for _ in range(PAGE_SIZE + 20):
-            svc.plan_analysis(s, ctx, "MF-KGD-ABAI", "MF-KGD-ABAI", wd(12))
+            svc.plan_analysis(s, ctx, "MF-KGD-ABAI", "MF-KGD-ABAI", wd(12),
+                              duplicate_reason=DUPLICATES)
         s.commit()
     expected = [(r["stage"], r["analysis"]) for r in api_rows(web, "gulnar", "due", "&within=10")]
     assert len(expected) > PAGE_SIZE

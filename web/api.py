@@ -80,6 +80,10 @@ class CaseIn(BaseModel):
     position: str | None = Field(default=None, max_length=300)
     fields: dict[str, str] = Field(default_factory=dict)
     dates: dict[str, date] = Field(default_factory=dict)
+    duplicate_reason: str | None = Field(
+        default=None, max_length=500,
+        description="An analysis: the reason to open it although an analysis of the same "
+                    "subject and object overlaps its period (refused without it).")
 
 
 def paginate(items: list[dict[str, Any]], limit: int, offset: int) -> Page:
@@ -156,8 +160,9 @@ def open_case(body: CaseIn, a: ApiContext = Depends()) -> dict[str, Any]:
                                          and subject.id == a.viewer.org.id)):
         raise RuleViolation(key="rule.cannot_record", role=a.viewer.role)
     with tx.transaction(a.s):
-        case = svc.open_case(a.s, a.ctx, body.process, body.subject, body.object, body.person,
-                             body.position, body.fields, body.dates)
+        case = svc.open_checked(a.s, a.ctx, body.process, body.subject, body.object,
+                                body.person, body.position, body.fields, body.dates,
+                                duplicate_reason=body.duplicate_reason).analysis
     return views.case_for(a.s, a.ctx, a.viewer, case)
 
 

@@ -365,11 +365,14 @@ def cases_page(request: Request, pc: PageContext = Depends(page)):
 
 
 def _open_form(request: Request, pc: PageContext, process: str, error: str | None = None,
-               form: dict[str, str] | None = None, status: int = 200) -> HTMLResponse:
+               form: dict[str, str] | None = None, status: int = 200,
+               duplicate: int | None = None) -> HTMLResponse:
+    """The open-a-case form; `duplicate`: the analysis a refused one duplicates, linked, with
+    the confirmation (a reason) that plans it anyway."""
     defn = pc.ctx.registry.get(process)
     orgs = views.org_choices(pc.s, pc.viewer)
     return render(request, pc, "case_new.html", status=status, definition=defn, error=error,
-                  form=form or {}, orgs=orgs,
+                  form=form or {}, orgs=orgs, duplicate=duplicate,
                   given=[(k, d) for k, d in defn.dates.items() if d.given != "none"])
 
 
@@ -398,16 +401,19 @@ def _create_case(request: Request, pc: PageContext, process: str, data) -> Respo
                 raise RuleViolation(key="rule.too_long", field=name, limit=MAX_FIELD)
         dates = {k[5:]: _day(pc, v) for k, v in form.items() if k.startswith("date_") and v}
         fields = {k[6:]: v for k, v in form.items() if k.startswith("field_")}
+        reason = form.get("duplicate_reason", "").strip() or None  # the confirmation
         with tx.transaction(pc.s):
-            case = svc.open_case(pc.s, pc.ctx, defn.key, subject, form.get("object") or None,
-                                 form.get("person") or None, form.get("position") or None,
-                                 fields, dates)
+            case = svc.open_checked(pc.s, pc.ctx, defn.key, subject, form.get("object") or None,
+                                    form.get("person") or None, form.get("position") or None,
+                                    fields, dates, duplicate_reason=reason).analysis
     except MerzimError as exc:
         tx.refused(pc.s, pc.ctx.actor, "refused.open", "process", defn.key,
                    {"subject": subject[:64], "key": exc.key})
         return _open_form(request, pc, process, error=exc.render(pc.t), form=form,
                           status=404 if isinstance(exc, NotFound)
-                          else 409 if isinstance(exc, RuleViolation) else 422)
+                          else 409 if isinstance(exc, RuleViolation) else 422,
+                          duplicate=exc.params.get("id")
+                          if exc.key == "rule.duplicate_analysis" else None)
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 

@@ -283,6 +283,7 @@ class PlanItem:
     start: date
     end: date | None
     events: list[tuple[str, date, dict[str, str]]] = field(default_factory=list)
+    duplicate_reason: str | None = None  # it may overlap an earlier item of the same pair
 
 
 def simulate_events(rng: random.Random, ctx: svc.Context, k: Keys, given: dict[str, date]
@@ -556,14 +557,22 @@ def plan_items(rng: random.Random, ctx: svc.Context, specs: list[OrgSpec],
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     working = [d for d in days if cal.is_working_day(d)]
     items = []
+    periods: dict[tuple[str, str], list[tuple[date, date]]] = {}
     for _ in range(n):
         subject = rng.choice(specs).code
         kids = children.get(subject)
         obj = rng.choice(kids) if kids and rng.random() < 0.3 else subject
         start = rng.choice(working)
         end = (cal.add_working_days(start, rng.randint(14, 28)) if rng.random() < 0.3 else None)
+        # a second analysis of the pair that may overlap an earlier one is confirmed with a
+        # reason (no end: 60 days, more than the 30 working days of the default end)
+        last, earlier = end or start + timedelta(days=60), periods.setdefault((subject, obj), [])
+        duplicate = ("Planned again by the bench"
+                     if any(a <= last and start <= b for a, b in earlier) else None)
+        earlier.append((start, last))
         items.append(PlanItem(subject, obj, start, end,
-                              simulate_events(rng, ctx, k, given_dates(ctx, k, start, end))))
+                              simulate_events(rng, ctx, k, given_dates(ctx, k, start, end)),
+                              duplicate))
     return items
 
 
@@ -899,7 +908,8 @@ def run_backend(backend: str, a: argparse.Namespace, cal: KazakhstanCalendar,
             for i in range(0, len(items), a.batch):
                 with session(engine) as s:
                     for it in items[i:i + a.batch]:
-                        planned = svc.plan_analysis(s, ctx, it.subject, it.obj, it.start, it.end)
+                        planned = svc.plan_analysis(s, ctx, it.subject, it.obj, it.start, it.end,
+                                                    duplicate_reason=it.duplicate_reason)
                         ids.append(planned.analysis.id)
                         warnings.update(w["code"] for w in planned.warnings)
                     s.commit()

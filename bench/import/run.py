@@ -120,6 +120,7 @@ def setup(eng, ctx) -> dict:
 def rows_for(tree: dict, n: int) -> list:
     rng = random.Random(SEED + n)
     rows = []
+    periods: dict[tuple[str, str], list[tuple[date, date]]] = {}
     for i in range(n):
         subject = rng.choice(tree["subjects"])
         start = date(2026, 1, 1) + timedelta(days=rng.randrange(365))
@@ -128,8 +129,14 @@ def rows_for(tree: dict, n: int) -> list:
         reason = ("Follow-up asked by the agency"
                   if ext is not None and start < ext.replace(year=ext.year + 1) else None)
         who = tree["officer"][subject] if rng.random() < 0.2 else None
-        rows.append(svc.AnalysisRow(i + 2, subject, rng.choice(tree["objects"][subject]),
-                                    start, end, reason, who))
+        obj = rng.choice(tree["objects"][subject])
+        # a second analysis of the pair that may overlap an earlier one is confirmed with a
+        # reason (no end: 60 days, more than the 30 working days of the default end)
+        last, earlier = end or start + timedelta(days=60), periods.setdefault((subject, obj), [])
+        duplicate = ("Planned again by the bench"
+                     if any(a <= last and b >= start for a, b in earlier) else None)
+        earlier.append((start, last))
+        rows.append(svc.AnalysisRow(i + 2, subject, obj, start, end, reason, who, duplicate))
     return rows
 
 
@@ -204,7 +211,7 @@ def one_by_one(url: str, ctx, tree: dict, n: int) -> dict:
         t0, c0 = time.perf_counter(), time.process_time()
         for r in rows:
             svc.plan_analysis(s, ctx, r.subject, r.object, r.start, r.end, r.override_reason,
-                              r.responsible)
+                              r.responsible, r.duplicate_reason)
         s.commit()
         t2, c2 = time.perf_counter(), time.process_time()
     eng.dispose()
@@ -219,10 +226,11 @@ def cli(url: str, tree: dict, n: int) -> dict:
         path = Path(tmp) / "schedule.csv"
         with path.open("w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
-            w.writerow(["subject", "object", "start", "end", "override_reason", "responsible"])
+            w.writerow(["subject", "object", "start", "end", "override_reason", "responsible",
+                        "duplicate_reason"])
             for r in rows:
                 w.writerow([r.subject, r.object, r.start, r.end or "", r.override_reason or "",
-                            r.responsible or ""])
+                            r.responsible or "", r.duplicate_reason or ""])
         env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
         env.update(MERZIM_DATABASE_URL=url, MERZIM_TODAY=TODAY.isoformat(), MERZIM_LANG="en",
                    PYTHONPATH=str(ROOT), MERZIM_CONFIG=str(Path(tmp) / "config.toml"))

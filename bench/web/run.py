@@ -133,8 +133,8 @@ def build_dataset(path: Path, analyses: int, seed: int, batch: int) -> dict[str,
     for i in range(0, len(items), batch):
         with session(eng) as s:
             for it in items[i:i + batch]:
-                ids.append(svc.plan_analysis(s, ctx, it.subject, it.obj, it.start, it.end)
-                           .analysis.id)
+                ids.append(svc.plan_analysis(s, ctx, it.subject, it.obj, it.start, it.end,
+                                             duplicate_reason=it.duplicate_reason).analysis.id)
             s.commit()
         if (i // batch) % 10 == 9:
             log(f"  {i + batch} planned, {time.perf_counter() - t0:.0f} s")

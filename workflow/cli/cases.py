@@ -107,20 +107,25 @@ def case_open(process: str = typer.Argument(..., help="Process key (merzim proce
               dates: list[str] = typer.Option(None, "--date", metavar="NAME=DATE",
                                               help="A named date (repeatable)."),
               responsible: str = typer.Option(None, "--responsible", help="Officer login."),
+              duplicate_reason: str = typer.Option(
+                  None, "--duplicate-reason", metavar="TEXT",
+                  help="An analysis: open it although one of the same subject and object "
+                       "overlaps its period (the reason)."),
               as_json: bool = JSON) -> None:
     """Open a case of a process and print every stage's due date."""
     ctx = context()
     with unit_of_work() as s:
-        case = svc.open_case(s, ctx, process, subject, object_, person, position,
-                             pairs(field, "--field"), _dates(dates), responsible=responsible)
-        view = svc.case_view(s, ctx, case)
+        opened = svc.open_checked(s, ctx, process, subject, object_, person, position,
+                                  pairs(field, "--field"), _dates(dates), responsible,
+                                  duplicate_reason)
+        view = svc.case_view(s, ctx, opened.analysis)
     if as_json:
-        emit_json(view)
+        emit_json(view if not opened.warnings else {**view, "warnings": opened.warnings})
         return
     from workflow.cli.engine import _render_view
 
     _print(STATE.t("case.opened", id=view["id"], process=view["process_name"]))
-    _render_view(view)
+    _render_view(view, opened.warnings)
 
 
 @case_app.command("list")

@@ -206,8 +206,7 @@ def _render_view(view: dict[str, Any], warnings: list[dict[str, Any]] | None = N
                       st["done_on"].isoformat() if st["done_on"] else "", left_text)
     STATE.console.print(table)
     for w in _warnings(view, warnings):
-        STATE.console.print(t(f"warning.{w['code']}", **{k: (v.isoformat() if isinstance(
-            v, date) else v) for k, v in w.items() if k != "code"}), style="yellow")
+        STATE.console.print(warning_text(w), style="yellow")
     if view.get("next_events"):
         _print(t("analysis.next", events=", ".join(view["next_events"])))
 
@@ -219,6 +218,19 @@ def _warnings(view: dict[str, Any], warnings: list[dict[str, Any]] | None
     given = list(warnings or [])
     codes = {w["code"] for w in given}
     return given + [w for w in view.get("warnings") or [] if w["code"] not in codes]
+
+
+def warning_text(warning: dict[str, Any]) -> str:
+    """A planning warning in the reader's language (dates as ISO, lists of ids joined)."""
+    def shown(value: Any) -> Any:
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    return STATE.t(f"warning.{warning['code']}",
+                   **{k: shown(v) for k, v in warning.items() if k != "code"})
 
 
 def _view_json(view: dict[str, Any], warnings=None) -> dict[str, Any]:
@@ -236,6 +248,10 @@ def analysis_plan(subject: str = typer.Option(..., "--subject", help="Code of th
                   override_reason: str = typer.Option(None, "--override-reason",
                                                       help="Plan despite the one-year rule."),
                   responsible: str = typer.Option(None, "--responsible", help="Officer login."),
+                  duplicate_reason: str = typer.Option(
+                      None, "--duplicate-reason", metavar="TEXT",
+                      help="Plan although an analysis of the same subject and object overlaps "
+                           "the period (the reason)."),
                   as_json: bool = JSON) -> None:
     """Plan an analysis and print every stage's due date."""
     s_date = parse_date(start, "--start")
@@ -243,7 +259,7 @@ def analysis_plan(subject: str = typer.Option(..., "--subject", help="Code of th
     ctx = context()
     with unit_of_work() as s:
         planned = svc.plan_analysis(s, ctx, subject, object_, s_date, e_date, override_reason,
-                                    responsible)
+                                    responsible, duplicate_reason)
         view = svc.analysis_view(s, ctx, planned.analysis)
     if as_json:
         emit_json(_view_json(view, planned.warnings))
@@ -287,7 +303,8 @@ def analysis_import(file: Path = typer.Argument(..., help="CSV or XLSX: subject,
                 break
             parsed.append(svc.AnalysisRow(n, row["subject"], row["object"], start, end,
                                           row.get("override_reason") or None,
-                                          row.get("responsible") or None))
+                                          row.get("responsible") or None,
+                                          row.get("duplicate_reason") or None))
         # every row is checked and planned before anything is written; a row refused before
         # the first unreadable one is named first, as the file reads
         checked = svc.check_analyses(s, ctx, parsed)
@@ -301,9 +318,7 @@ def analysis_import(file: Path = typer.Argument(..., help="CSV or XLSX: subject,
         _print(STATE.t("analysis.imported", n=len(out)))
         for item in out:
             for w in item["warnings"]:
-                _print(f"row {item['row']} (#{item['id']}): " + STATE.t(
-                    f"warning.{w['code']}", **{k: (v.isoformat() if isinstance(v, date) else v)
-                                              for k, v in w.items() if k != "code"}))
+                _print(f"row {item['row']} (#{item['id']}): " + warning_text(w))
 
 
 # -- recording and status --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from workflow.services.analyses import (  # noqa: F401
     Planned,
     add_external,
     ensure_programme,
+    open_checked,
     plan_analysis,
     programme_cases,
     programme_stage,

@@ -3,10 +3,18 @@ with its planning rules, programmes and their schedule, external analyses.
 
 Which dates `--start` and `--end` fill, the length limit and the external-analysis gap come
 from the definition's `[planning]` table and interpretations, not from here.
+
+No duplicates: an analysis of the same subject and object as one that still counts, whose
+planned period (the `[planning]` start..end, both days included) overlaps it, is refused
+naming that analysis, unless the officer confirms it with a reason (stored in the audit
+record with the ids it duplicates, and returned as a `duplicate_confirmed` warning). An
+analysis withdrawn by a terminal event (cancelled) no longer counts. A reason given when there
+is no duplicate is checked (1-500 characters) but neither stored nor mentioned.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -19,7 +27,7 @@ from workflow.core.deadlines import DONE_ON_TIME, Facts, Planner
 from workflow.core.definition import NON_STATE_KINDS
 from workflow.core.errors import ConfigError, RuleViolation, UsageError
 from workflow.core.machine import MAX_TEXT, check_evidence, clean_evidence
-from workflow.services.cases import open_case
+from workflow.services.cases import check_opening, open_case
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.storage import audit
@@ -125,30 +133,171 @@ def check_plan(ctx: Context, subject: Organisation, start: date, end: date | Non
     return {start_key: start, **({end_key: end} if end_key and end else {})}, warnings
 
 
+# -- no duplicates ------------------------------------------------------------------------------
+
+DUPLICATE_CONFIRMED = "duplicate_confirmed"  # the code of the warning of a confirmed duplicate
+
+
+@dataclass(frozen=True)
+class Span:
+    """An analysis as the duplicate rule sees it: its planned period and its id, or, for an
+    earlier row of the same import (no id yet), its row and its position among the rows."""
+
+    id: int | None
+    start: date
+    end: date
+    row: int | None = None
+    index: int | None = None
+
+
+def period_of(ctx: Context, dates: dict[str, date]) -> tuple[date, date] | None:
+    """An analysis's planned period from its named dates: the `[planning]` start to its end (the
+    start alone when there is no end); None without a start."""
+    planning = _planning(ctx)
+    start = dates.get(planning["start"])
+    if start is None:
+        return None
+    end = dates.get(planning["end"]) if planning.get("end") else None
+    return start, max(start, end or start)
+
+
+def withdrawn_states(ctx: Context) -> tuple[str, ...]:
+    """The final states a terminal event leads to (cancelled): an analysis in one no longer
+    counts as a duplicate."""
+    defn = ctx.definition
+    return tuple(sorted({e.dest for e in defn.events.values()
+                         if e.terminal and e.dest and e.dest in defn.final_states}))
+
+
+def analyses_of(s: Session, ctx: Context, subject_ids: Iterable[int]
+                ) -> dict[tuple[int, int], tuple[Span, ...]]:
+    """The analyses of these subjects that still count, by (subject id, object id), by id."""
+    out: dict[tuple[int, int], list[Span]] = {}
+    ids = sorted(set(subject_ids))
+    if not ids:
+        return {}
+    query = (select(Case.id, Case.subject_id, Case.object_id, Case.dates)
+             .where(Case.process == ctx.definition.key, Case.subject_id.in_(ids),
+                    Case.object_id.is_not(None), Case.state.not_in(withdrawn_states(ctx)))
+             .order_by(Case.id))
+    for row in s.exec(query):
+        given = {k: date.fromisoformat(v) for k, v in (row.dates or {}).items() if v}
+        period = period_of(ctx, given)
+        if period is not None:
+            out.setdefault((row.subject_id, row.object_id), []).append(Span(row.id, *period))
+    return {pair: tuple(spans) for pair, spans in out.items()}
+
+
+def check_reason(reason: str | None) -> None:
+    """A duplicate's reason, when given, is 1-500 characters."""
+    if reason is not None and (not reason.strip() or len(reason) > MAX_TEXT):
+        raise UsageError("the duplicate reason must be 1-500 characters",
+                         key="error.bad_duplicate_reason", limit=MAX_TEXT)
+
+
+def check_duplicate(ctx: Context, subject: Organisation, obj: Organisation,
+                    dates: dict[str, date], reason: str | None, others: Sequence[Span]
+                    ) -> list[Span]:
+    """The duplicate rule, without the database (`others`: the analyses of the same subject and
+    object that still count, earliest first): the analyses the new one overlaps, or the
+    refusal naming the first of them when no reason confirms it."""
+    check_reason(reason)
+    period = period_of(ctx, dates)
+    if period is None:
+        return []
+    start, end = period
+    same = [o for o in others if o.start <= end and start <= o.end]
+    if same and not reason:
+        first = same[0]
+        where = dict(subject=subject.code, object=obj.code, start=first.start.isoformat(),
+                     end=first.end.isoformat())
+        if first.id is None:
+            raise RuleViolation(f"duplicates row {first.row} of the file",
+                                key="rule.duplicate_row", row=first.row, **where)
+        raise RuleViolation(f"duplicates analysis #{first.id}", key="rule.duplicate_analysis",
+                            id=first.id, **where)
+    return same
+
+
+def duplicate_warning(same: Sequence[Span], reason: str | None) -> list[dict[str, Any]]:
+    """The warning of a confirmed duplicate (none when there is no duplicate)."""
+    if not same:
+        return []
+    return [{"code": DUPLICATE_CONFIRMED, "duplicate_of": [o.id for o in same], "reason": reason}]
+
+
+def duplicate_audit(same: Sequence[Span], reason: str | None) -> dict[str, Any]:
+    """What the audit record of a confirmed duplicate adds (nothing when there is none)."""
+    if not same:
+        return {}
+    return {"duplicate_of": [o.id for o in same], "duplicate_reason": reason}
+
+
+def _duplicates(s: Session, ctx: Context, subject: Organisation, obj: Organisation,
+                dates: dict[str, date], reason: str | None) -> list[Span]:
+    """The duplicate rule against what is stored, read under the writers' lock (two officers
+    planning the same analysis at once cannot both pass it)."""
+    audit.serialise(s)
+    others = analyses_of(s, ctx, [subject.id]).get((subject.id, obj.id), ())
+    return check_duplicate(ctx, subject, obj, dates, reason, others)
+
+
+# -- planning -----------------------------------------------------------------------------------
+
+
 def plan_analysis(s: Session, ctx: Context, subject_code: str, object_code: str, start: date,
                   end: date | None = None, override_reason: str | None = None,
-                  responsible: str | None = None) -> Planned:
-    """Plan one analysis: check the planning rules, open its case with every stage planned."""
+                  responsible: str | None = None, duplicate_reason: str | None = None
+                  ) -> Planned:
+    """Plan one analysis: check the planning rules (no duplicate unless confirmed with
+    `duplicate_reason`), open its case with every stage planned."""
     defn = ctx.definition
     subject = get_org(s, subject_code)
-    get_org(s, object_code)
+    obj = get_org(s, object_code)
     external = last_external(s, subject) if _planning(ctx).get("external_gap") else None
     dates, warnings = check_plan(ctx, subject, start, end, override_reason, external)
+    same = _duplicates(s, ctx, subject, obj, dates, duplicate_reason)
+    warnings += duplicate_warning(same, duplicate_reason)
     prog = ensure_programme(s, ctx, subject, start.year)
     case = open_case(s, ctx, defn.key, subject_code, object_code, dates=dates,
                      responsible=responsible, programme_id=prog.id,
                      override_reason=override_reason, case_date=start,
-                     audit_extra=plan_audit(ctx, dates, override_reason, warnings))
+                     audit_extra=plan_audit(ctx, dates, override_reason, warnings,
+                                            same, duplicate_reason))
     return Planned(case, warnings)
 
 
 def plan_audit(ctx: Context, dates: dict[str, date], override_reason: str | None,
-               warnings: list[dict[str, Any]]) -> dict[str, Any]:
-    """What the audit record of a planned analysis adds to the opened case's."""
+               warnings: list[dict[str, Any]], duplicates: Sequence[Span] = (),
+               duplicate_reason: str | None = None) -> dict[str, Any]:
+    """What the audit record of a planned analysis adds to the opened case's (a confirmed
+    duplicate: the ids it duplicates and the reason)."""
     planning = _planning(ctx)
     end_key = planning.get("end")
     return {"start": dates[planning["start"]], "end": dates.get(end_key) if end_key else None,
-            "override_reason": override_reason, "warnings": warnings}
+            "override_reason": override_reason, "warnings": warnings,
+            **duplicate_audit(duplicates, duplicate_reason)}
+
+
+def open_checked(s: Session, ctx: Context, process: str, subject_code: str,
+                 object_code: str | None = None, person: str | None = None,
+                 position: str | None = None, fields: dict[str, str] | None = None,
+                 dates: dict[str, date] | None = None, responsible: str | None = None,
+                 duplicate_reason: str | None = None) -> Planned:
+    """Open a case from the generic forms (`merzim case open`, the web's, the API's): a case of
+    the planned process (an analysis) is held to the duplicate rule first, as `plan_analysis`
+    holds it; any other process opens as `open_case` opens it."""
+    defn = ctx.registry.get(process)
+    if defn.key != ctx.definition.key or not defn.raw.get("planning") or not object_code:
+        return Planned(open_case(s, ctx, process, subject_code, object_code, person, position,
+                                 fields, dates, responsible=responsible))
+    subject, obj = get_org(s, subject_code), get_org(s, object_code)
+    opening = check_opening(ctx, defn, obj, person, position, fields, dates)
+    same = _duplicates(s, ctx, subject, obj, opening.dates, duplicate_reason)
+    case = open_case(s, ctx, process, subject_code, object_code, person, position, fields,
+                     dates, responsible=responsible,
+                     audit_extra=duplicate_audit(same, duplicate_reason) or None)
+    return Planned(case, duplicate_warning(same, duplicate_reason))
 
 
 def record_schedule(s: Session, ctx: Context, subject_code: str, year: int, on: date,

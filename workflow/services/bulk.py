@@ -12,6 +12,11 @@ for the inserts only, not for the checks.
 
 Audit: one `case.open` record per case, with the payload `plan_analysis` writes, appended in
 row order as one piece of the hash chain (`audit.append_many`).
+
+Duplicates: a row is checked against the stored analyses of its subject and object and against
+the earlier rows of the file, in file order, as planning the rows one by one would check it.
+A row that duplicates an earlier row is refused naming that row (the analysis has no id yet);
+confirmed with a reason, the ids it duplicates are filled in once phase 2 has taken them.
 """
 
 from __future__ import annotations
@@ -29,9 +34,15 @@ from workflow.core.deadlines import Facts, Planner, StagePlan
 from workflow.core.errors import MerzimError, NotFound, UsageError
 from workflow.core.machine import derive_state
 from workflow.services.analyses import (
+    DUPLICATE_CONFIRMED,
     Planned,
+    Span,
     _planning,
+    analyses_of,
+    check_duplicate,
     check_plan,
+    duplicate_warning,
+    period_of,
     plan_audit,
     programme_stages,
 )
@@ -70,6 +81,7 @@ class AnalysisRow:
     end: date | None = None
     override_reason: str | None = None
     responsible: str | None = None
+    duplicate_reason: str | None = None  # confirms a duplicate (ignored when there is none)
 
 
 class RowRefused(MerzimError):
@@ -98,6 +110,7 @@ class Known:
     officers: dict[int, Any]  # subject id -> its first active officer
     externals: dict[int, date]  # subject id -> its latest external analysis
     programmes: dict[tuple[int, int], int]  # (subject id, year) -> programme id
+    analyses: dict[tuple[int, int], tuple[Span, ...]]  # (subject, object) -> analyses counting
 
 
 @dataclass
@@ -108,8 +121,10 @@ class _Ready:
     subject: Any
     case: dict[str, Any]  # the case row's columns
     stages: dict[str, StagePlan]
-    payload: str  # the audit record's, as canonical JSON
+    payload: str  # the audit record's, as canonical JSON ("" while `opened` is pending)
     warnings: list[dict[str, Any]]
+    duplicates: tuple[Span, ...] = ()  # what a confirmed duplicate duplicates
+    opened: dict[str, Any] | None = None  # the audit payload naming rows of the file (ids: phase 2)
 
 
 @dataclass
@@ -128,8 +143,8 @@ def _chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
 
 
 def _read_facts(s: Session, ctx: Context, rows: list[AnalysisRow]) -> Known:
-    """The organisations, officers, programmes and external analyses the rows name: a few
-    queries, whatever the number of rows."""
+    """The organisations, officers, programmes, external and other analyses the rows name: a
+    few queries, whatever the number of rows."""
     codes = {r.subject for r in rows} | {r.object for r in rows}
     orgs = {}
     for part in _chunks(sorted(codes)):
@@ -146,6 +161,9 @@ def _read_facts(s: Session, ctx: Context, rows: list[AnalysisRow]) -> Known:
     officers: dict[int, Any] = {}
     externals: dict[int, date] = {}
     programmes: dict[tuple[int, int], int] = {}
+    pairs = {(orgs[r.subject].id, orgs[r.object].id) for r in rows
+             if r.subject in orgs and r.object in orgs}
+    analyses: dict[tuple[int, int], tuple[Span, ...]] = {}
     check_external = bool(_planning(ctx).get("external_gap"))
     for part in _chunks(subject_ids):
         for user in s.exec(select(User.id, User.login, User.organisation_id)
@@ -160,7 +178,9 @@ def _read_facts(s: Session, ctx: Context, rows: list[AnalysisRow]) -> Known:
         for prog in s.exec(select(Programme.id, Programme.subject_id, Programme.year)
                            .where(Programme.subject_id.in_(part))):
             programmes[(prog.subject_id, prog.year)] = prog.id
-    return Known(orgs, users, officers, externals, programmes)
+        analyses.update((pair, spans) for pair, spans in analyses_of(s, ctx, part).items()
+                        if pair in pairs)
+    return Known(orgs, users, officers, externals, programmes, analyses)
 
 
 def _org(facts: Known, code: str):
@@ -175,12 +195,17 @@ def _plan_rows(ctx: Context, rows: list[AnalysisRow], facts: Known) -> list[_Rea
     `open_case`, in the same order, and its stages through the same planner as `sync`."""
     defn = ctx.definition
     plans: dict[tuple, tuple[dict[str, StagePlan], str]] = {}  # the planner is pure: by dates
-    ready = []
+    earlier: dict[tuple[int, int], list[Span]] = {}  # the rows planned so far, by pair
+    ready: list[_Ready] = []
     for r in rows:
         try:
             subject, obj = _org(facts, r.subject), _org(facts, r.object)
             dates, warnings = check_plan(ctx, subject, r.start, r.end, r.override_reason,
                                          facts.externals.get(subject.id))
+            pair = (subject.id, obj.id)
+            same = check_duplicate(ctx, subject, obj, dates, r.duplicate_reason,
+                                   [*facts.analyses.get(pair, ()), *earlier.get(pair, ())])
+            warnings += duplicate_warning(same, r.duplicate_reason)
             opening: Opening = check_opening(ctx, defn, obj, dates=dates)
             if r.responsible:
                 owner = facts.users.get(r.responsible)
@@ -199,11 +224,27 @@ def _plan_rows(ctx: Context, rows: list[AnalysisRow], facts: Known) -> list[_Rea
         case = case_row(ctx, defn, opening, subject, obj, owner,
                         override_reason=r.override_reason, case_date=r.start)
         case["state"] = state
-        payload = audit.canonical(opened_payload(
-            defn, opening, subject, obj, None, plan_audit(ctx, dates, r.override_reason,
-                                                          warnings)))
-        ready.append(_Ready(r, subject, case, stages, payload, warnings))
+        opened = opened_payload(defn, opening, subject, obj, None, plan_audit(
+            ctx, dates, r.override_reason, warnings, same, r.duplicate_reason))
+        pending = any(o.id is None for o in same)
+        ready.append(_Ready(r, subject, case, stages, "" if pending else audit.canonical(opened),
+                            warnings, tuple(same), opened if pending else None))
+        period = period_of(ctx, dates)
+        if period is not None:
+            earlier.setdefault(pair, []).append(Span(None, *period, row=r.row,
+                                                     index=len(ready) - 1))
     return ready
+
+
+def _named(item: _Ready, case_ids: list[int]) -> tuple[str, list[dict[str, Any]]]:
+    """The audit payload and warnings of a row, with the ids of the earlier rows of the file it
+    duplicates filled in (taken in phase 2)."""
+    if item.opened is None:
+        return item.payload, item.warnings
+    ids = [o.id if o.id is not None else case_ids[o.index] for o in item.duplicates]
+    warnings = [dict(w, duplicate_of=ids) if w["code"] == DUPLICATE_CONFIRMED else w
+                for w in item.warnings]
+    return audit.canonical({**item.opened, "duplicate_of": ids, "warnings": warnings}), warnings
 
 
 def _first_plan(ctx: Context, facts: Facts) -> tuple[dict[str, StagePlan], str]:
@@ -267,11 +308,12 @@ def write_analyses(s: Session, ctx: Context, checked: Checked) -> list[Planned]:
         conn.execute(insert(Case), cases)
     if stage_rows:  # no evidence yet: JSON null, as the ORM stores None, written as a literal
         conn.execute(insert(Stage).values(evidence=literal_column("'null'")), stage_rows)
-    audit.append_many(s, ctx.actor, [("case.open", "case", item.case["id"], item.payload)
-                                     for item in ready])
+    named = [_named(item, case_ids) for item in ready]
+    audit.append_many(s, ctx.actor, [("case.open", "case", item.case["id"], payload)
+                                     for item, (payload, _) in zip(ready, named, strict=True)])
     # the cases as they were stored, not attached to the session (read them with it to change)
-    return [Planned(Case.model_construct(**item.case), item.warnings, item.row.row)
-            for item in ready]
+    return [Planned(Case.model_construct(**item.case), warnings, item.row.row)
+            for item, (_, warnings) in zip(ready, named, strict=True)]
 
 
 def _new_ids(s: Session, model, n: int) -> list[int]:
