@@ -374,3 +374,24 @@ def test_a_case_migrated_at_version_2_keeps_the_shipped_version_2(calendar):
     assert current.version == 3 and "analysis_end" not in current.stages
     older = registry.version("internal_risk_analysis", 2)
     assert older.version == 2 and "analysis_end" in older.stages
+
+
+def test_an_analysis_opened_from_the_generic_form_is_planned_like_any_other(world, make_ctx):
+    """`merzim case open`, the web's form and the API plan an analysis as `analysis plan` does:
+    in the subject's programme of the year (so the scorecard counts it), with the planning
+    rules (the year after an external analysis)."""
+    from workflow import services as svc
+    from workflow.storage.db import session as open_session
+
+    ctx = make_ctx(d("2025-02-03"))
+    with open_session(world) as s:
+        planned = svc.open_checked(s, ctx, "internal_risk_analysis", "AK", "AK-EDU",
+                                   dates={"start": d("2025-03-03")})
+        s.commit()
+        assert planned.analysis.programme_id is not None
+        svc.add_external(s, ctx, "AK-D1", d("2025-01-15"))
+        s.commit()
+        with pytest.raises(RuleViolation) as refused:
+            svc.open_checked(s, ctx, "internal_risk_analysis", "AK-D1", "AK-D1-EDU",
+                             dates={"start": d("2025-03-03")})
+        assert refused.value.key == "rule.external_year"

@@ -285,19 +285,20 @@ def open_checked(s: Session, ctx: Context, process: str, subject_code: str,
                  dates: dict[str, date] | None = None, responsible: str | None = None,
                  duplicate_reason: str | None = None) -> Planned:
     """Open a case from the generic forms (`merzim case open`, the web's, the API's): a case of
-    the planned process (an analysis) is held to the duplicate rule first, as `plan_analysis`
-    holds it; any other process opens as `open_case` opens it."""
+    the planned process (an analysis) is planned as `plan_analysis` plans it (its programme of
+    the year, the duplicate and external-analysis rules, the warnings); any other process
+    opens as `open_case` opens it."""
     defn = ctx.registry.get(process)
-    if defn.key != ctx.definition.key or not defn.raw.get("planning") or not object_code:
+    planning = defn.raw.get("planning") or {}
+    dates = dict(dates or {})
+    if defn.key != ctx.definition.key or not planning or not object_code \
+            or planning.get("start") not in dates:
         return Planned(open_case(s, ctx, process, subject_code, object_code, person, position,
                                  fields, dates, responsible=responsible))
-    subject, obj = get_org(s, subject_code), get_org(s, object_code)
-    opening = check_opening(ctx, defn, obj, person, position, fields, dates)
-    same = _duplicates(s, ctx, subject, obj, opening.dates, duplicate_reason)
-    case = open_case(s, ctx, process, subject_code, object_code, person, position, fields,
-                     dates, responsible=responsible,
-                     audit_extra=duplicate_audit(same, duplicate_reason) or None)
-    return Planned(case, duplicate_warning(same, duplicate_reason))
+    check_opening(ctx, defn, get_org(s, object_code), person, position, fields, dates)
+    return plan_analysis(s, ctx, subject_code, object_code, dates[planning["start"]],
+                         dates.get(planning.get("end")), None, responsible,
+                         duplicate_reason=duplicate_reason)
 
 
 def record_schedule(s: Session, ctx: Context, subject_code: str, year: int, on: date,
