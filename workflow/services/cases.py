@@ -372,7 +372,8 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
         raise RuleViolation(
             f"{event} is not allowed in state {state}", key="rule.not_allowed", event=event,
             state=defn.states[state].get(ctx.language, state),
-            allowed=", ".join(next_events(defn, state, recorded, kind=subject.kind)) or "-")
+            allowed=", ".join(e for e in next_events(defn, state, recorded, kind=subject.kind)
+                              if not _too_early(defn, planner, e, ctx.today)) or "-")
     new_state = machine.fire(event)
     floors = {}
     for name in spec.sets:
