@@ -229,7 +229,8 @@ def _print_card(card: dict, today) -> None:
 
 def _print_subtree(org: str, year: int, today, cards: list[dict]) -> None:
     t, console = STATE.t, STATE.console
-    console.print(t("score.subtree_header", org=org, year=year))
+    name = next((f"{c['subject_name']} ({org})" for c in cards if c["subject"] == org), org)
+    console.print(t("score.subtree_header", org=name, year=year))
     console.print(t("score.as_of", date=today.isoformat()))
     table = Table()
     for col in ("col_subject", "col_kind", "col_awards", "col_deductions", "col_total",
