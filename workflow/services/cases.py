@@ -359,9 +359,14 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
                             event=event, date=recorded[event].isoformat())
     subject = s.get(Organisation, case.subject_id)
     if spec is not None and not defn.for_kind(spec, subject.kind):
+        from workflow.i18n import Translator
+
+        kind_name = Translator(ctx.language)  # the kinds in the reader's words
         raise RuleViolation(f"{event} is not for a subject of kind {subject.kind}",
-                            key="rule.not_for_kind", event=event, kind=subject.kind,
-                            kinds=", ".join(spec.subject_kinds))
+                            key="rule.not_for_kind", event=event,
+                            kind=kind_name(f"org_kind.{subject.kind}"),
+                            kinds=", ".join(kind_name(f"org_kind.{k}")
+                                            for k in spec.subject_kinds))
     if spec is not None:  # "X needs Y first" before "not now": the rule the officer can act on
         for before in defn.prerequisites(spec):
             if before not in recorded:
