@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
-from transitions import Machine, MachineError
+from transitions import Machine
 
 from workflow.core.dates import not_in_future
 from workflow.core.deadlines import Due, Record
@@ -26,45 +26,69 @@ TIMER = "timer:"  # trigger names of time-driven transitions: "timer:<date name>
 
 
 class CaseMachine:
-    """Holds the current state; `fire(event)` moves it or raises RuleViolation."""
+    """Holds the current state; `fire(event)` moves it or raises RuleViolation.
+
+    The definition's transitions are built into one `transitions.Machine` per definition (no
+    model of its own, kept for the definition's life): a case's machine only holds its state
+    and reads the shared event table, so replaying a case costs no machine construction."""
 
     def __init__(self, definition: Definition, state: str):
         self.definition = definition
-        transitions = [
-            {"trigger": e.key, "source": src, "dest": e.dest}
-            for e in definition.events.values()
-            for src in definition.sources_of(e)
-        ]
-        transitions += [{"trigger": TIMER + t.on, "source": src, "dest": t.dest}
-                        for t in definition.timers for src in t.source]
-        self.machine = Machine(model=self, states=list(definition.states), initial=state,
-                               transitions=transitions, auto_transitions=False,
-                               ignore_invalid_triggers=False)
+        self.machine = _machine(definition)
+        self.state = state
 
     def allowed(self) -> list[str]:
         """Events the current state accepts, in definition order."""
         triggers = set(self.machine.get_triggers(self.state))
         return [key for key in self.definition.events if key in triggers]
 
+    def _take(self, trigger: str) -> bool:
+        event = self.machine.events.get(trigger)
+        taken = event.transitions.get(self.state) if event is not None else None
+        if not taken:
+            return False
+        self.state = taken[0].dest or self.state  # no dest: the state stays
+        return True
+
     def fire(self, event: str) -> str:
         if event not in self.definition.events:
             raise RuleViolation(f"unknown event {event!r}", key="rule.unknown_event", event=event,
                                 known=", ".join(self.definition.events))
-        try:
-            self.trigger(event)
-        except MachineError:
+        if not self._take(event):
             raise RuleViolation(
                 f"{event} is not allowed in state {self.state}",
                 key="rule.not_allowed", event=event, state=self.state,
                 allowed=", ".join(self.allowed()) or "-",
-            ) from None
+            )
         return self.state
 
     def tick(self, date_name: str) -> None:
         """A time-driven transition: taken when the current state is one it leaves."""
-        trigger = TIMER + date_name
-        if trigger in self.machine.get_triggers(self.state):
-            self.trigger(trigger)
+        self._take(TIMER + date_name)
+
+
+_MACHINES: dict[int, tuple[Definition, Machine]] = {}
+
+
+def _machine(definition: Definition) -> Machine:
+    """The definition's state machine, built once (definitions are immutable)."""
+    cached = _MACHINES.get(id(definition))
+    if cached is not None and cached[0] is definition:
+        return cached[1]
+    transitions = [
+        {"trigger": e.key, "source": src, "dest": e.dest}
+        for e in definition.events.values()
+        for src in definition.sources_of(e)
+    ]
+    transitions += [{"trigger": TIMER + t.on, "source": src, "dest": t.dest}
+                    for t in definition.timers for src in t.source]
+    machine = Machine(model=None, states=list(definition.states),
+                      initial=definition.initial_state, transitions=transitions,
+                      auto_transitions=False, ignore_invalid_triggers=False)
+    if len(_MACHINES) > 256:  # definitions are few; a test building many starts afresh
+        _MACHINES.clear()
+    _MACHINES[id(definition)] = (definition, machine)
+    return machine
 
 
 def derive_state(definition: Definition, records: Iterable[Record], dates: dict[str, Due],
