@@ -22,12 +22,12 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from workflow.core.dates import add_years, not_in_future, working_days_inclusive
+from workflow.core.dates import add_years, not_in_future
 from workflow.core.deadlines import DONE_ON_TIME, Facts, Planner
 from workflow.core.definition import NON_STATE_KINDS
 from workflow.core.errors import ConfigError, RuleViolation, UsageError
 from workflow.core.machine import MAX_TEXT, check_evidence, clean_evidence
-from workflow.services.cases import check_opening, open_case
+from workflow.services.cases import check_opening, open_case, too_long
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.storage import audit
@@ -110,11 +110,8 @@ def check_plan(ctx: Context, subject: Organisation, start: date, end: date | Non
         raise UsageError("the override reason must be 1-500 characters",
                          key="error.bad_reason", limit=MAX_TEXT)
     warnings: list[dict[str, Any]] = []
-    if end is not None and planning.get("length_limit"):
-        limit = int(interp.get(planning["length_limit"], 30))
-        length = working_days_inclusive(cal, start, end)
-        if length > limit:
-            warnings.append({"code": "too_long", "working_days": length, "limit": limit})
+    if end is not None:
+        warnings += too_long(defn, cal, start, end)
     if not cal.is_working_day(start):
         warnings.append({"code": "start_not_working", "date": start, "reason": cal.reason(start)})
     if (planning.get("external_gap") and external is not None

@@ -677,22 +677,27 @@ def _too_early(defn: Definition, planner: Planner, event: str, today: date) -> b
     return False
 
 
-def length_warnings(defn: Definition, cal, planner: Planner) -> list[dict[str, Any]]:
-    """The recommended length checked on the dates as they stand, actual ones included (I-4,
-    I-12): a warning, never a refusal."""
-    planning = defn.raw.get("planning") or {}
-    start, end = planning.get("start"), planning.get("end")
-    limit_key = planning.get("length_limit")
-    if not (start and end and limit_key):
-        return []
-    first, last = planner.date(start), planner.date(end)
-    if first is None or last is None:
+def too_long(defn: Definition, cal, start: date, end: date) -> list[dict[str, Any]]:
+    """The recommended length (I-4) of an analysis from `start` to `end`: a warning, never a
+    refusal (the one copy: planning and the case view share it)."""
+    limit_key = (defn.raw.get("planning") or {}).get("length_limit")
+    if not limit_key:
         return []
     limit = int(defn.interpretations.get(limit_key, 30))
-    length = deadlines.case_length(cal, first.date, last.date)
-    if length <= limit:
+    length = deadlines.case_length(cal, start, end)
+    return ([{"code": "too_long", "working_days": length, "limit": limit}]
+            if length > limit else [])
+
+
+def length_warnings(defn: Definition, cal, planner: Planner) -> list[dict[str, Any]]:
+    """The recommended length checked on the dates as they stand, actual ones included (I-12)."""
+    planning = defn.raw.get("planning") or {}
+    start, end = planning.get("start"), planning.get("end")
+    first = planner.date(start) if start else None
+    last = planner.date(end) if end else None
+    if first is None or last is None:
         return []
-    return [{"code": "too_long", "working_days": length, "limit": limit}]
+    return too_long(defn, cal, first.date, last.date)
 
 
 def analysis_view(s: Session, ctx: Context, case: Case) -> dict[str, Any]:
