@@ -40,7 +40,7 @@ NAMES = 'names = {{ kk = "{0} kk", ru = "{0} ru", en = "{0}" }}'
 # docs/process-definitions.md, written as an operator would, in a folder of her own.
 CONFLICT = textwrap.dedent("""
     [process]
-    key = "conflict_of_interest"
+    key = "local_conflict"
     version = 1
     initial_state = "notified"
     final_states = ["settled", "no_conflict"]
@@ -133,7 +133,7 @@ CONFLICT = textwrap.dedent("""
 # "At least once a quarter" (002:L120, P-3): the last working day of the quarter.
 QUARTERLY = textwrap.dedent("""
     [process]
-    key = "coi_quarterly_analysis"
+    key = "local_coi_quarterly"
     version = 1
     initial_state = "open"
     final_states = ["done"]
@@ -164,7 +164,7 @@ QUARTERLY = textwrap.dedent("""
 # 15 April of the year after the reporting year (004:L3202-3204, I-1).
 YEARLY = textwrap.dedent("""
     [process]
-    key = "national_report_input"
+    key = "local_report_input"
     version = 1
     initial_state = "open"
     final_states = ["sent"]
@@ -198,18 +198,21 @@ def procedures(tmp_path: Path) -> Path:
     """A folder of definitions and the config.toml that names it."""
     folder = tmp_path / "procedures"
     folder.mkdir()
-    (folder / "conflict_of_interest.toml").write_text(CONFLICT, encoding="utf-8")
-    (folder / "coi_quarterly_analysis.toml").write_text(QUARTERLY, encoding="utf-8")
-    (folder / "national_report_input.toml").write_text(YEARLY, encoding="utf-8")
+    (folder / "local_conflict.toml").write_text(CONFLICT, encoding="utf-8")
+    (folder / "local_coi_quarterly.toml").write_text(QUARTERLY, encoding="utf-8")
+    (folder / "local_report_input.toml").write_text(YEARLY, encoding="utf-8")
     config = tmp_path / "config.toml"
-    config.write_text('[processes]\ndirs = ["procedures"]\n', encoding="utf-8")
+    # an operator who runs only her own obligations switches the shipped ones off
+    off = "".join(f"\n[obligations.{d.key}]\nenabled = false\n"
+                  for d in load_registry().all() if d.recurrence is not None)
+    config.write_text('[processes]\ndirs = ["procedures"]\n' + off, encoding="utf-8")
     return config
 
 
 @pytest.fixture
 def registry(procedures):
     settings = load_settings(procedures, env={})
-    return load_registry(settings.process_dirs)
+    return load_registry(settings.process_dirs, obligations=settings.obligations)
 
 
 def ctx_for(registry, today: date, actor: str = "test", language: str = "en"):
@@ -235,7 +238,7 @@ def stages(s, case) -> dict[str, tuple]:
 
 
 def test_conflict_of_interest_deadlines_from_the_notice(registry):
-    defn = registry.get("conflict_of_interest")
+    defn = registry.get("local_conflict")
     plan = plan_case(defn, CAL, Facts({"notified": date(2026, 3, 20)}))
     # Fri 20 March 2026; 21-25 March are Nauryz days off: 26, 27, 30 March
     assert plan["forward"].due == date(2026, 3, 30) and not plan["forward"].projected
@@ -247,7 +250,7 @@ def test_conflict_of_interest_deadlines_from_the_notice(registry):
 
 
 def test_recorded_forwarding_replaces_the_projection(registry):
-    defn = registry.get("conflict_of_interest")
+    defn = registry.get("local_conflict")
     plan = plan_case(defn, CAL, Facts({"notified": date(2026, 3, 20)},
                                       (Record("forwarded", date(2026, 3, 27)),)))
     assert plan["forward"].status == "done_on_time"
@@ -257,7 +260,7 @@ def test_recorded_forwarding_replaces_the_projection(registry):
 
 
 def test_no_conflict_closes_the_later_stages_and_unsettled_opens_the_transfer(registry):
-    defn = registry.get("conflict_of_interest")
+    defn = registry.get("local_conflict")
     notified = {"notified": date(2026, 3, 20)}
     closed = plan_case(defn, CAL, Facts(notified, (Record("forwarded", date(2026, 3, 26)),
                                                    Record("no_conflict", date(2026, 4, 2)))))
@@ -466,24 +469,24 @@ def test_a_procedure_in_a_configured_folder_runs_from_the_cli(merzim_db, procedu
                  ("user", "add", "aliya", "--org", "AK", "--email", "aliya@example.kz")):
         assert run(*args).returncode == 0, run(*args).stderr
     listed = json.loads(run("process", "list", "--json").stdout)
-    assert {"key": "conflict_of_interest", "version": 1,
+    assert {"key": "local_conflict", "version": 1,
             "names": {"kk": "Мүдделер қақтығысы туралы хабарлама",
                       "ru": "Уведомление о конфликте интересов",
                       "en": "Conflict of interest notice"}} in listed
     assert all(set(item) == {"key", "version", "names"} for item in listed)
-    shown = run("process", "show", "conflict_of_interest", "--json")
+    shown = run("process", "show", "local_conflict", "--json")
     assert json.loads(shown.stdout)["stages"][0]["due_text"] == "3 working days after Notice received"
-    opened = run("case", "open", "conflict_of_interest", "--subject", "AK", "--person",
+    opened = run("case", "open", "local_conflict", "--subject", "AK", "--person",
                  "Arman Aliyev", "--position", "Chief specialist", "--date",
                  "notified=2026-03-20", "--json")
     assert opened.returncode == 0, opened.stderr
     view = json.loads(opened.stdout)
     assert (view["process"], view["state"], view["person"]["name"]) == (
-        "conflict_of_interest", "notified", "Arman Aliyev")
+        "local_conflict", "notified", "Arman Aliyev")
     due = {st["key"]: st["due"] for st in view["stages"]}
     assert due == {"forward": "2026-03-30", "recommendation": "2026-04-13",
                    "measures": "2026-04-27"}
-    refused = run("case", "open", "conflict_of_interest", "--subject", "AK", "--date",
+    refused = run("case", "open", "local_conflict", "--subject", "AK", "--date",
                   "notified=2026-03-20")
     assert refused.returncode == 2 and "person" in refused.stderr
     cid = str(view["id"])
@@ -497,7 +500,7 @@ def test_a_procedure_in_a_configured_folder_runs_from_the_cli(merzim_db, procedu
         "measures": "not_applicable"}
     late = run("record", cid, "measures_taken", "--date", "2026-04-02", today="2026-04-02")
     assert late.returncode == 3 and "closed" in late.stderr.lower()
-    cases = json.loads(run("case", "list", "--process", "conflict_of_interest", "--json").stdout)
+    cases = json.loads(run("case", "list", "--process", "local_conflict", "--json").stdout)
     assert [(c["id"], c["state"]) for c in cases] == [(view["id"], "no_conflict")]
 
 
@@ -507,7 +510,7 @@ def test_a_procedure_in_a_configured_folder_reminds_lists_and_answers_the_api(db
     world(db, registry, date(2026, 3, 20))
     ctx = ctx_for(registry, date(2026, 3, 20), actor="aliya")
     with Session(db) as s:
-        case = svc.open_case(s, ctx, "conflict_of_interest", "AK-EDU", person="Arman Aliyev",
+        case = svc.open_case(s, ctx, "local_conflict", "AK-EDU", person="Arman Aliyev",
                              dates={"notified": date(2026, 3, 20)})
         s.commit()
         case_id = case.id
@@ -539,7 +542,7 @@ def test_a_procedure_in_a_configured_folder_reminds_lists_and_answers_the_api(db
         return c
 
     officer, manager = browser("aliya"), browser("nurlan")
-    page = officer.get("/overdue?process=conflict_of_interest")
+    page = officer.get("/overdue?process=local_conflict")
     assert page.status_code == 200 and "Forward the notice" in page.text
     assert f'href="/cases/{case_id}"' in page.text
     assert "Arman Aliyev" in officer.get(f"/cases/{case_id}").text
@@ -558,16 +561,16 @@ def test_a_procedure_in_a_configured_folder_reminds_lists_and_answers_the_api(db
     api = TestClient(app)
     api.headers["Authorization"] = f"Bearer {token}"
     got = api.get(f"/api/v1/cases/{case_id}").json()
-    assert got["process"] == "conflict_of_interest" and got["person"] is None
+    assert got["process"] == "local_conflict" and got["person"] is None
     assert {st["key"]: st["due"] for st in got["stages"]}["recommendation"] == "2026-04-14"
-    listed = api.get("/api/v1/overdue", params={"process": "conflict_of_interest"}).json()
+    listed = api.get("/api/v1/overdue", params={"process": "local_conflict"}).json()
     assert listed["total"] == 0  # forwarded (late); the recommendation is due 14 April
     processes = {p["key"] for p in api.get("/api/v1/processes").json()}
-    assert {"internal_risk_analysis", "conflict_of_interest"} <= processes
+    assert {"internal_risk_analysis", "local_conflict"} <= processes
     # an officer opens a case from the web form the definition gives; a manager cannot
-    form = officer.get("/cases/new/conflict_of_interest")
+    form = officer.get("/cases/new/local_conflict")
     assert form.status_code == 200 and 'name="date_notified"' in form.text
-    r = officer.post("/cases/new/conflict_of_interest", data={
+    r = officer.post("/cases/new/local_conflict", data={
         "csrf": csrf_of(form.text), "person": "Dana Bekova", "position": "Specialist",
         "date_notified": "2026-03-31"})
     assert r.status_code == 303, r.text
@@ -575,12 +578,12 @@ def test_a_procedure_in_a_configured_folder_reminds_lists_and_answers_the_api(db
     with Session(db) as s:
         new = s.get(Case, new_id)
         assert (new.process, new.person_name, s.get(Organisation, new.subject_id).code) == (
-            "conflict_of_interest", "Dana Bekova", "AK-EDU")
+            "local_conflict", "Dana Bekova", "AK-EDU")
         # 3 WD after Tue 31 March: 1, 2, 3 April
         assert stages(s, new)["forward"][0] == date(2026, 4, 3)
-    m_form = manager.get("/cases/new/conflict_of_interest")
+    m_form = manager.get("/cases/new/local_conflict")
     before = without_audit(db)
-    refused = manager.post("/cases/new/conflict_of_interest", data={
+    refused = manager.post("/cases/new/local_conflict", data={
         "csrf": csrf_of(m_form.text), "subject": "AK", "person": "X",
         "date_notified": "2026-03-31"})
     assert refused.status_code == 409 and "data-testid=\"refusal\"" in refused.text
@@ -605,20 +608,20 @@ def test_obligations_sync_twice_opens_each_period_once_with_exact_dates(db, regi
     got = sorted((o["process"], o["org"], o["period"], o["due"]) for o in first)
     assert got == [
         # Q4 2026 ends Thu 31 December; Q1 2027 ends Wed 31 March 2027
-        ("coi_quarterly_analysis", "AK", "2026Q4", date(2026, 12, 31)),
-        ("coi_quarterly_analysis", "AK", "2027Q1", date(2027, 3, 31)),
-        ("coi_quarterly_analysis", "AK-EDU", "2026Q4", date(2026, 12, 31)),
-        ("coi_quarterly_analysis", "AK-EDU", "2027Q1", date(2027, 3, 31)),
+        ("local_coi_quarterly", "AK", "2026Q4", date(2026, 12, 31)),
+        ("local_coi_quarterly", "AK", "2027Q1", date(2027, 3, 31)),
+        ("local_coi_quarterly", "AK-EDU", "2026Q4", date(2026, 12, 31)),
+        ("local_coi_quarterly", "AK-EDU", "2027Q1", date(2027, 3, 31)),
         # the reporting year 2026: Thu 15 April 2027; 2027: Sat 15 April 2028 -> Mon 17 April
-        ("national_report_input", "AK", "2026", date(2027, 4, 15)),
-        ("national_report_input", "AK", "2027", date(2028, 4, 17)),
-        ("national_report_input", "QS", "2026", date(2027, 4, 15)),
-        ("national_report_input", "QS", "2027", date(2028, 4, 17)),
+        ("local_report_input", "AK", "2026", date(2027, 4, 15)),
+        ("local_report_input", "AK", "2027", date(2028, 4, 17)),
+        ("local_report_input", "QS", "2026", date(2027, 4, 15)),
+        ("local_report_input", "QS", "2027", date(2028, 4, 17)),
     ]
     with Session(db) as s:
         rows = obligations.year_of(s, ctx, "AK-EDU", 2026)
     assert [(r["process"], r["period"], r["due"], r["status"]) for r in rows] == [
-        ("coi_quarterly_analysis", "2026Q4", date(2026, 12, 31), "open")]
+        ("local_coi_quarterly", "2026Q4", date(2026, 12, 31), "open")]
     with Session(db) as s:  # --through opens the periods up to that date, once
         more = obligations.sync(s, ctx, through=date(2027, 7, 1))
         s.commit()
@@ -628,8 +631,8 @@ def test_obligations_sync_twice_opens_each_period_once_with_exact_dates(db, regi
 
 
 def test_an_obligation_switched_off_in_config_is_not_opened(db, tmp_path, procedures):
-    config = procedures.read_text() + ("\n[obligations.national_report_input]\nenabled = false\n"
-                                       "\n[obligations.coi_quarterly_analysis]\n"
+    config = procedures.read_text() + ("\n[obligations.local_report_input]\nenabled = false\n"
+                                       "\n[obligations.local_coi_quarterly]\n"
                                        'applies_to = ["quasi_state"]\n')
     procedures.write_text(config, encoding="utf-8")
     settings = load_settings(procedures, env={})
@@ -638,7 +641,7 @@ def test_an_obligation_switched_off_in_config_is_not_opened(db, tmp_path, proced
     with Session(db) as s:
         opened = obligations.sync(s, ctx_for(reg, date(2026, 11, 22)))
     assert sorted((o["process"], o["org"], o["period"]) for o in opened) == [
-        ("coi_quarterly_analysis", "QS", "2026Q4"), ("coi_quarterly_analysis", "QS", "2027Q1")]
+        ("local_coi_quarterly", "QS", "2026Q4"), ("local_coi_quarterly", "QS", "2027Q1")]
 
 
 def test_obligations_sync_from_the_cli_twice(merzim_db, procedures):
@@ -648,16 +651,16 @@ def test_obligations_sync_from_the_cli_twice(merzim_db, procedures):
     first = json.loads(run("obligations", "sync", "--json").stdout)["opened"]
     again = json.loads(run("obligations", "sync", "--json").stdout)["opened"]
     assert sorted((o["process"], o["period"], o["due"]) for o in first) == [
-        ("coi_quarterly_analysis", "2026Q4", "2026-12-31"),
-        ("coi_quarterly_analysis", "2027Q1", "2027-03-31"),
-        ("national_report_input", "2026", "2027-04-15"),
-        ("national_report_input", "2027", "2028-04-17")]
+        ("local_coi_quarterly", "2026Q4", "2026-12-31"),
+        ("local_coi_quarterly", "2027Q1", "2027-03-31"),
+        ("local_report_input", "2026", "2027-04-15"),
+        ("local_report_input", "2027", "2028-04-17")]
     assert again == []
     listed = json.loads(run("obligations", "list", "--org", "MF", "--year", "2026", "--json")
                         .stdout)["obligations"]
     # the reporting year 2026 is among 2026's obligations, due in April 2027
     assert [(r["process"], r["due"]) for r in listed] == [
-        ("coi_quarterly_analysis", "2026-12-31"), ("national_report_input", "2027-04-15")]
+        ("local_coi_quarterly", "2026-12-31"), ("local_report_input", "2027-04-15")]
 
 
 def test_a_case_keeps_its_definition_version_when_the_file_changes(db, tmp_path, procedures):
@@ -665,18 +668,18 @@ def test_a_case_keeps_its_definition_version_when_the_file_changes(db, tmp_path,
     reg = load_registry(settings.process_dirs)
     world(db, reg, date(2026, 3, 20))
     with Session(db) as s:
-        old = svc.open_case(s, ctx_for(reg, date(2026, 3, 20)), "conflict_of_interest", "AK",
+        old = svc.open_case(s, ctx_for(reg, date(2026, 3, 20)), "local_conflict", "AK",
                             person="A", dates={"notified": date(2026, 3, 20)})
         s.commit()
         old_id = old.id
-    path = settings.process_dirs[0] / "conflict_of_interest.toml"
+    path = settings.process_dirs[0] / "local_conflict.toml"
     # the same version with other rules: refused when the next case is opened
     path.write_text(CONFLICT.replace("offset = 3, unit = \"working_days\"",
                                      "offset = 5, unit = \"working_days\""), encoding="utf-8")
     edited = load_registry(settings.process_dirs)
     before = dump_tables(db)
     with Session(db) as s, pytest.raises(ConfigError):
-        svc.open_case(s, ctx_for(edited, date(2026, 3, 20)), "conflict_of_interest", "AK",
+        svc.open_case(s, ctx_for(edited, date(2026, 3, 20)), "local_conflict", "AK",
                       person="B", dates={"notified": date(2026, 3, 20)})
     assert dump_tables(db) == before
     # a new version: new cases follow it, the old case keeps version 1
@@ -686,7 +689,7 @@ def test_a_case_keeps_its_definition_version_when_the_file_changes(db, tmp_path,
     v2 = load_registry(settings.process_dirs)
     ctx = ctx_for(v2, date(2026, 3, 20))
     with Session(db) as s:
-        new = svc.open_case(s, ctx, "conflict_of_interest", "AK", person="C",
+        new = svc.open_case(s, ctx, "local_conflict", "AK", person="C",
                             dates={"notified": date(2026, 3, 20)})
         s.commit()
         assert stages(s, new)["forward"][0] == date(2026, 4, 1)   # 5 WD: 26, 27, 30, 31, 1
@@ -703,7 +706,7 @@ def test_a_notice_dated_tomorrow_cannot_open_a_case(db, registry):
     world(db, registry, date(2026, 4, 8))
     before = dump_tables(db)
     with Session(db) as s, pytest.raises(RuleViolation) as err:
-        svc.open_case(s, ctx_for(registry, date(2026, 4, 8)), "conflict_of_interest", "AK",
+        svc.open_case(s, ctx_for(registry, date(2026, 4, 8)), "local_conflict", "AK",
                       person="A", dates={"notified": date(2026, 4, 9)})
     assert err.value.key == "rule.future_date"
     assert dump_tables(db) == before
@@ -742,7 +745,7 @@ def test_a_missed_monitoring_report_is_closed_as_not_done_and_reopened_by_a_void
 
 def test_config_mistakes_are_refused_with_their_place(tmp_path, procedures):
     bad = tmp_path / "bad.toml"
-    bad.write_text('[processes]\ndirs = ["procedures"]\n\n[obligations.coi_quarterly_analysis]\n'
+    bad.write_text('[processes]\ndirs = ["procedures"]\n\n[obligations.local_coi_quarterly]\n'
                    'applies_to = ["ministry"]\n', encoding="utf-8")
     settings = load_settings(bad, env={})  # the folder of the `procedures` fixture
     with pytest.raises(ConfigError) as err:
@@ -764,11 +767,11 @@ def test_bad_input_to_the_new_commands_is_one_line_and_changes_nothing(merzim_db
     for args, code, words in (
             (("process", "show", "no_such_process"), 4, "no_such_process"),
             (("case", "open", "no_such_process", "--subject", "AK"), 4, "no_such_process"),
-            (("case", "open", "conflict_of_interest", "--subject", "AK", "--person", "A",
+            (("case", "open", "local_conflict", "--subject", "AK", "--person", "A",
               "--date", "notified"), 2, "KEY=VALUE"),
-            (("case", "open", "conflict_of_interest", "--subject", "AK", "--person", "A",
+            (("case", "open", "local_conflict", "--subject", "AK", "--person", "A",
               "--date", "notified=2026-13-01"), 2, "2026-13-01"),
-            (("case", "open", "conflict_of_interest", "--subject", "AK", "--person", "A",
+            (("case", "open", "local_conflict", "--subject", "AK", "--person", "A",
               "--date", "notified=2026-11-20", "--field", "x=1"), 2, "x"),
             (("case", "list", "--process", "no_such_process"), 4, "no_such_process"),
             (("obligations", "sync", "--through", "2026-01-01"), 2, "2026-01-01"),

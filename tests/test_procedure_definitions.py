@@ -32,7 +32,7 @@ from workflow.core.deadlines import (
     plan_case,
 )
 from workflow.core.definition import LANGUAGES, Definition
-from workflow.core.errors import RuleViolation
+from workflow.core.errors import ConfigError, RuleViolation
 from workflow.core.machine import CaseMachine, check_event, derive_state
 from workflow.definitions import DEFINITIONS, load_registry, read_file
 
@@ -109,11 +109,13 @@ def test_file_is_valid_named_and_every_stage_has_a_source(key):
     assert (d.recurrence is not None) == (key in RECURRING)
 
 
-def test_they_load_in_the_registry_next_to_the_shipped_ones():
-    # As a configured directory ([processes] dirs): no key collides with a shipped one.
-    registry = load_registry((FOLDER,))
-    assert set(EVENT_DRIVEN + RECURRING) <= set(registry.keys())
-    assert {d.key for d in registry.recurring()} >= set(RECURRING)
+def test_they_are_loaded_by_default_next_to_the_internal_analysis():
+    registry = load_registry()
+    assert set(registry.keys()) == {"internal_risk_analysis", *EVENT_DRIVEN, *RECURRING}
+    assert {d.key for d in registry.recurring()} == set(RECURRING)
+    # the folder once more as an operator's directory: every key is already defined
+    with pytest.raises(ConfigError, match="already defined"):
+        load_registry((FOLDER,))
 
 
 def test_parties_person_on_the_procedures_about_an_employee():

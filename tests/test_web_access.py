@@ -811,21 +811,16 @@ def test_a_case_about_a_person_hides_the_person_and_audits_every_view(web_person
 
 @pytest.fixture(name="web_person")
 def web_person_fixture(web: Web, tmp_path) -> Web:
-    """The demo with a second process about a person (the shipped conflict-of-interest
-    notice, workflow/definitions/procedures/, activated from a folder of its own as an
-    operator would) and one such case in the akimat's education department."""
+    """The demo with a case about a person (the shipped conflict-of-interest notice,
+    workflow/definitions/procedures/) in the akimat's education department."""
     from sqlmodel import Session as DbSession
 
     from tests.web_helpers import CALENDAR, _settings
     from web.app import create_app
     from workflow import services as svc
-    from workflow.definitions import DEFINITIONS, load_registry
+    from workflow.definitions import load_registry
 
-    folder = tmp_path / "procedures"
-    folder.mkdir()
-    shipped = DEFINITIONS / "procedures" / "conflict_of_interest.toml"
-    (folder / shipped.name).write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
-    registry = load_registry((folder,))
+    registry = load_registry()
     ctx = svc.Context(CALENDAR, registry, TODAY, actor="test-setup", language="en")
     with DbSession(web.engine) as s:
         case = svc.open_case(s, ctx, "conflict_of_interest", "AK-ALM-EDU", person="Arman Aliyev",

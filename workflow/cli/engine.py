@@ -385,6 +385,7 @@ def status(analysis: str = typer.Argument(...), as_of: str = AS_OF, as_json: boo
     ctx = context(_as_of(as_of))
     with unit_of_work() as s:
         view = svc.case_view(s, ctx, svc.get_case(s, analysis))
+        svc.audit_person_view(s, ctx, view)
     emit_json(_view_json(view)) if as_json else _render_view(view)
 
 

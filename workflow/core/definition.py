@@ -110,6 +110,9 @@ class Event:
     not_before: str | None = None  # its date may not precede this named date (I-6)
     subject_kinds: tuple[str, ...] = ()  # only cases of subjects of these kinds (I-7); all: ()
     evidence_any: tuple[tuple[str, ...], ...] = ()  # one of these groups, complete (I-13)
+    # recording it opens a case of another process for the same subject, the event's date
+    # being that process's named date: (process key, date name) (procedures.md, P002-25)
+    opens_case: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -532,13 +535,20 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
         kinds = _keys(raw.get("subject_kinds"), where, "subject_kinds")
         if kinds:
             check_kinds(kinds, f"{where}: subject_kinds")
+        opens_case = raw.get("opens_case")
+        if opens_case is not None:
+            if (not isinstance(opens_case, dict) or set(opens_case) != {"process", "date"}
+                    or not all(isinstance(v, str) and v for v in opens_case.values())):
+                raise ConfigError(f"{where}: opens_case must be {{ process = \"KEY\", "
+                                  f"date = \"NAME\" }}")
+            opens_case = (opens_case["process"], opens_case["date"])
         events[ekey] = Event(
             ekey, sources, raw.get("dest"), completes,
             _keys(raw.get("prerequisites"), where, "prerequisites"),
             _evidence_keys(raw.get("evidence", raw.get("requires")), where, evidence),
             _names(raw.get("names"), where), bool(raw.get("repeatable", False)), sets, close,
             opens, bool(raw.get("terminal", False)), not_before, kinds,
-            _evidence_any(raw.get("evidence_any"), where, evidence))
+            _evidence_any(raw.get("evidence_any"), where, evidence), opens_case)
     for e in events.values():
         for other in e.prerequisites:
             if other not in events or other == e.key:

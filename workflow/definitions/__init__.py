@@ -21,6 +21,8 @@ DEFINITIONS = Path(__file__).parent
 # Earlier versions of shipped definitions (not loaded as current): cases migrated from before
 # each version's text was stored in the database keep theirs from here.
 VERSIONS = DEFINITIONS / "versions"
+# The ministry standard's procedures and the recurring obligations (shared/domain/procedures.md).
+PROCEDURES = DEFINITIONS / "procedures"
 DEFAULT_PROCESS = "internal_risk_analysis"
 
 
@@ -124,7 +126,8 @@ def read_file(path: Path, interpretations: dict[str, Any] | None = None,
 
 def load_registry(dirs: tuple[Path, ...] = (), interpretations: dict[str, Any] | None = None,
                   obligations: dict[str, Any] | None = None) -> Registry:
-    """Every definition shipped here and in `dirs`; a key defined twice is refused.
+    """Every definition shipped here (the internal analysis, and the procedures and obligations
+    in `procedures/`) and in `dirs`; a key defined twice is refused.
 
     `interpretations` are config.toml's: flat keys apply to the internal analysis, a table
     named after a process key to that process. `obligations` switch recurring ones."""
@@ -134,7 +137,7 @@ def load_registry(dirs: tuple[Path, ...] = (), interpretations: dict[str, Any] |
         {k: v for k, v in interpretations.items() if not isinstance(v, dict)})
     obligations = obligations or {}
     loaded: dict[str, Loaded] = {}
-    for folder in (DEFINITIONS, *dirs):
+    for folder in (DEFINITIONS, PROCEDURES, *dirs):
         if not folder.is_dir():
             raise ConfigError(f"[processes] dirs: {folder} is not a directory")
         for path in sorted(folder.glob("*.toml")):
@@ -148,7 +151,31 @@ def load_registry(dirs: tuple[Path, ...] = (), interpretations: dict[str, Any] |
     for key in obligations:
         if key not in loaded or loaded[key].definition.recurrence is None:
             raise ConfigError(f"config.toml [obligations.{key}]: no recurring process {key!r}")
+    _check_links(loaded)
     return Registry(loaded, per_process)
+
+
+def _check_links(loaded: dict[str, Loaded]) -> None:
+    """An event that opens a case of another process names a loaded process and a date that
+    process is opened with."""
+    for item in loaded.values():
+        for event in item.definition.events.values():
+            if event.opens_case is None:
+                continue
+            process, name = event.opens_case
+            where = f"{item.path.name}: event {event.key}: opens_case"
+            if process not in loaded:
+                raise ConfigError(f"{where}: no process {process!r}")
+            other = loaded[process].definition
+            spec = other.dates.get(name)
+            if spec is None or spec.given == "none":
+                raise ConfigError(f"{where}: {process} is not opened with a date {name!r}")
+            missing = [d.key for d in other.dates.values()
+                       if d.given == "required" and d.key != name]
+            if (missing or other.parties.person == "required" or other.parties.object == "required"
+                    or any(f.required for f in other.fields.values())):
+                raise ConfigError(f"{where}: {process} needs more than the date {name!r} "
+                                  f"to be opened")
 
 
 def _peek_key(path: Path) -> str | None:

@@ -26,6 +26,7 @@ from workflow.services.bulk import (  # noqa: F401
 from workflow.services.cases import (  # noqa: F401
     analysis_view,
     assign_responsible,
+    audit_person_view,
     case_view,
     current_state,
     definition_of,

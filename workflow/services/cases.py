@@ -405,10 +405,31 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
     s.flush()
     monitoring_service.after_event(s, ctx, case, event, on, evidence)
     moved = sync(s, ctx, case, defn)
+    follow_up = _open_follow_up(s, ctx, case, subject, spec, on)
     audit.append(s, ctx.actor, f"event.{event}", "case", case.id,
                  {"event": event, "on": on, "evidence": evidence, "state": case.state or new_state,
-                  "moved": moved})
+                  "moved": moved, **({"opened_case": follow_up.id} if follow_up else {})})
     return case
+
+
+def _open_follow_up(s: Session, ctx: Context, case: Case, subject: Organisation, spec,
+                    on: date) -> Case | None:
+    """An event that opens a case of another process (the yearly contract-concentration
+    analysis opens its report to the first head, procedures.md): same subject and responsible
+    officer, the event's date as the named date. A voided and re-recorded event does not open
+    a second one while one opened with the same date is still open."""
+    if spec.opens_case is None:
+        return None
+    process, name = spec.opens_case
+    final = ctx.registry.get(process).final_states
+    for other in s.exec(select(Case).where(Case.process == process,
+                                           Case.subject_id == subject.id)):
+        if (other.dates or {}).get(name) == on.isoformat() and other.state not in final:
+            return None
+    owner = s.get(User, case.responsible_id) if case.responsible_id else None
+    return open_case(s, ctx, process, subject.code, dates={name: on},
+                     responsible=owner.login if owner and owner.active else None,
+                     audit_extra={"opened_by": {"case": case.id, "event": spec.key}})
 
 
 def _check_organisations(s: Session, defn: Definition, subject: Organisation,
@@ -583,7 +604,9 @@ def next_events(defn: Definition, state: str, recorded: dict[str, date],
 
 
 def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) -> dict[str, Any]:
-    """One case as the CLI, the API and the page show it."""
+    """One case as the CLI, the API and the page show it. `show_person` False: a case about a
+    person seen by someone procedures.md does not name — its person, evidence and notes are
+    left out (stages, due dates and statuses stay)."""
     defn = definition_of(s, ctx, case)
     subject = s.get(Organisation, case.subject_id)
     obj = s.get(Organisation, case.object_id) if case.object_id else None
@@ -609,7 +632,7 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
             "done_on": st.done_on,
             "working_days_left": (working_days_left(ctx.calendar, st.due_date, ctx.today)
                                   if st.status == OPEN else None),
-            "evidence": st.evidence,
+            "evidence": st.evidence if show_person else None,
         })
     dates = {}
     for name, spec in defn.dates.items():
@@ -643,7 +666,8 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
                      else length_warnings(defn, ctx.calendar, planner)),
         "stages": rows,
         "records": [{"id": r.id, "kind": r.kind, "event": r.event, "on": r.on,
-                     "note": r.note, "void": r.voided_by_id is not None,
+                     "note": r.note if show_person else None,
+                     "void": r.voided_by_id is not None,
                      "evidence": (r.evidence or None) if show_person else None,
                      "voids": r.voids_id, "actor": r.actor} for r in rows_],
     }
@@ -663,6 +687,13 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
                                   if end in defn.events[r.event].sets), None) \
             if actual else None
     return out
+
+
+def audit_person_view(s: Session, ctx: Context, view: dict[str, Any]) -> None:
+    """Every view of a case about a person is audited (procedures.md, last section)."""
+    if "person" in view:
+        audit.append(s, ctx.actor, "view.person_case", "case", view["id"],
+                     {"person_shown": view["person"] is not None})
 
 
 def _too_early(defn: Definition, planner: Planner, event: str, today: date) -> bool:
