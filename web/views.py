@@ -194,7 +194,8 @@ def case_for(s: Session, ctx: svc.Context, viewer: Viewer, case) -> dict[str, An
     from workflow.services import transactions as tx
 
     defn = svc.definition_of(s, ctx, case)
-    shown = sees_person(viewer, case, defn.parties.person_visibility)
+    shown = (defn.parties.person == "none"
+             or sees_person(viewer, case, defn.parties.person_visibility))
     view = svc.case_view(s, ctx, case, show_person=shown)
     if defn.parties.person != "none":
         tx.audited(s, f"web:{viewer.login}", "view.person_case", "case", case.id,
