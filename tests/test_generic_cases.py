@@ -658,9 +658,13 @@ def test_obligations_sync_from_the_cli_twice(merzim_db, procedures):
     assert again == []
     listed = json.loads(run("obligations", "list", "--org", "MF", "--year", "2026", "--json")
                         .stdout)["obligations"]
-    # the reporting year 2026 is among 2026's obligations, due in April 2027
-    assert [(r["process"], r["due"]) for r in listed] == [
-        ("local_coi_quarterly", "2026-12-31"), ("local_report_input", "2027-04-15")]
+    assert [(r["process"], r["due"]) for r in listed] == [("local_coi_quarterly", "2026-12-31")]
+    # the reporting year 2026 is among 2027's obligations: it is due on 15 April 2027
+    listed = json.loads(run("obligations", "list", "--org", "MF", "--year", "2027", "--json")
+                        .stdout)["obligations"]
+    assert [(r["process"], r["period"], r["due"]) for r in listed] == [
+        ("local_coi_quarterly", "2027Q1", "2027-03-31"),
+        ("local_report_input", "2026", "2027-04-15")]
 
 
 def test_a_case_keeps_its_definition_version_when_the_file_changes(db, tmp_path, procedures):

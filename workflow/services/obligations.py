@@ -77,15 +77,16 @@ def sync(s: Session, ctx: Context, through: date | None = None) -> list[dict[str
 
 
 def year_of(s: Session, ctx: Context, org_code: str, year: int) -> list[dict[str, Any]]:
-    """An organisation's obligations of a year, month by month: every case of a recurring
-    definition whose period starts in the year, with its stages' due dates and statuses."""
+    """An organisation's obligations of a year, month by month: every stage of a recurring
+    obligation due in the year (the national report input of the reporting year 2026 is among
+    2027's, due 15 April 2027), with its status."""
     if not 1 <= year <= 9999:
         raise UsageError(key="error.bad_int", what="--year", value=year)
     org = get_org(s, org_code)
     recurring = {d.key: d for d in ctx.registry.all() if d.recurrence is not None}
     rows = []
     query = (select(Case).where(Case.subject_id == org.id, Case.period.is_not(None),
-                                Case.case_date >= date(year, 1, 1),
+                                Case.case_date >= date(max(year - 1, 1), 1, 1),  # due next year
                                 Case.case_date <= date(year, 12, 31))
              .order_by(Case.case_date, Case.process))
     for case in s.exec(query):
@@ -94,6 +95,8 @@ def year_of(s: Session, ctx: Context, org_code: str, year: int) -> list[dict[str
             continue
         state = current_state(s, ctx, case, definition)
         for key, stage in stages_of(s, case).items():
+            if (stage.due_date or case.case_date).year != year:
+                continue
             shown = ("overdue" if stage.status == "open" and stage.due_date is not None
                      and stage.due_date < ctx.today else stage.status)
             rows.append({"case": case.id, "process": case.process,
