@@ -1,0 +1,233 @@
+"""Issue 13's acceptance, end to end: the shipped procedures and obligations are loaded by
+default and run from the command line and the service layer with the due dates their rules
+give, for random dates of 2025-2027 (holidays, transfers and year ends included).
+
+Expected dates are computed here independently of the planner: working days are counted one
+day at a time with `is_working_day`, months are added by hand (31 Aug + 6 months = 28/29 Feb)
+and a calendar-day deadline on a day off rolls to the next working day (I-1). The two worked
+examples of the issue are written out as literal dates.
+"""
+
+from __future__ import annotations
+
+import calendar as month_calendar
+import json
+import random
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import Session
+
+from calendars import KazakhstanCalendar
+from workflow import services as svc
+from workflow.definitions import load_registry
+
+CAL = KazakhstanCalendar()
+REGISTRY = load_registry()
+
+# procedures.md: every process key (the yearly contract-concentration analysis is shipped as
+# contract_concentration_analysis, the report it opens keeps contract_concentration)
+SPEC_KEYS = {
+    "internal_risk_analysis",
+    "conflict_of_interest", "gift", "unknowing_funds", "trust_management", "foreign_account",
+    "whistleblower_protection", "declaration_law_change", "contract_concentration",
+    "coi_quarterly_analysis", "whistleblower_awareness", "coi_training", "culture_events",
+    "procurement_training", "foreign_accounts_request", "declaration_publication",
+    "publication_explanatory_event", "declaration_reminder", "contract_concentration_analysis",
+    "national_report_input", "akim_commission_meeting", "ethics_explanatory_event",
+    "civil_servant_training", "qse_training_events",
+}
+
+
+def add_wd(day: date, n: int) -> date:
+    """n working days after `day`, never counting `day` itself."""
+    while n:
+        day += timedelta(days=1)
+        if CAL.is_working_day(day):
+            n -= 1
+    return day
+
+
+def rolled(day: date) -> date:
+    while not CAL.is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def add_months(day: date, months: int) -> date:
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    return date(year, month, min(day.day, month_calendar.monthrange(year, month)[1]))
+
+
+def last_working_day(year: int, month: int) -> date:
+    day = date(year, month, month_calendar.monthrange(year, month)[1])
+    while not CAL.is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def random_days(seed: int, n: int) -> list[date]:
+    rnd = random.Random(seed)
+    first, last = date(2025, 1, 1), date(2027, 12, 31)
+    return [first + timedelta(days=rnd.randrange((last - first).days + 1)) for _ in range(n)]
+
+
+def dues(view: dict) -> dict[str, str]:
+    return {st["key"]: st["due"] for st in view["stages"]}
+
+
+def test_the_expected_dates_here_agree_with_the_issue_examples():
+    # a gift received on Saturday 1 March 2025: the 7th day, 8 March, is a holiday, 9 March a
+    # Sunday and 10 March the day off moved from 8 March => Tuesday 11 March 2025
+    assert rolled(date(2025, 3, 1) + timedelta(days=7)) == date(2025, 3, 11)
+    # a notice received on Thursday 19 March 2026: 20 March, then 21-22 March weekend,
+    # 23-25 March Nauryz days off, 26, 27 March => forwarded by Friday 27 March 2026
+    assert add_wd(date(2026, 3, 19), 3) == date(2026, 3, 27)
+    assert add_months(date(2025, 8, 31), 6) == date(2026, 2, 28)
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(merzim_db):
+    def run(*args: str, today: str = "2027-12-31") -> dict | list:
+        result = merzim_db(*args, "--json", today=today)
+        assert result.returncode == 0 and not result.stderr, (args, result.stderr)
+        return json.loads(result.stdout)
+    assert merzim_db("init").returncode == 0
+    assert merzim_db("org", "add", "MF", "--name", "Ministry", "--kind",
+                     "central_body").returncode == 0
+    return run
+
+
+def test_process_list_names_the_internal_analysis_and_every_procedure(cli):
+    listed = cli("process", "list")
+    assert {p["key"] for p in listed} == SPEC_KEYS
+    assert all(set(p["names"]) == {"kk", "ru", "en"} for p in listed)
+
+
+def test_conflict_gift_and_foreign_account_from_the_cli_on_random_dates(cli):
+    # the issue's examples first, then random days of 2025-2027
+    for i, notified in enumerate([date(2026, 3, 19), *random_days(13, 3)]):
+        opened = cli("case", "open", "conflict_of_interest", "--subject", "MF", "--person",
+                     f"Employee {i}", "--date", f"notified={notified}")
+        assert dues(opened)["forward"] == add_wd(notified, 3).isoformat(), notified
+        forwarded = min(add_wd(notified, i + 1), date(2027, 12, 31))
+        after = cli("record", str(opened["id"]), "forwarded", "--date", forwarded.isoformat())
+        assert dues(after)["recommendation"] == add_wd(forwarded, 10).isoformat(), forwarded
+    for received in [date(2025, 3, 1), *random_days(17, 3)]:
+        opened = cli("case", "open", "gift", "--subject", "MF", "--person", "Recipient",
+                     "--date", f"received={received}")
+        assert dues(opened)["hand_over"] == rolled(received + timedelta(days=7)).isoformat()
+    assert dues(cli("case", "open", "gift", "--subject", "MF", "--person", "R", "--date",
+                    "received=2025-03-01"))["hand_over"] == "2025-03-11"
+    for found in random_days(19, 3):
+        opened = cli("case", "open", "foreign_account", "--subject", "MF", "--person", "Holder",
+                     "--date", f"found={found}")
+        assert dues(opened)["notify"] == add_wd(found, 2).isoformat(), found
+        assert dues(opened)["closure_proof"] == rolled(add_months(found, 6)).isoformat(), found
+
+
+def test_obligations_through_2027_are_due_on_the_last_working_day_of_each_quarter(cli):
+    synced = cli("obligations", "sync", "--through", "2027-12-31", today="2026-11-22")
+    assert synced["opened"]
+    again = cli("obligations", "sync", "--through", "2027-12-31", today="2026-11-22")
+    assert again["opened"] == []
+    rows = cli("obligations", "list", "--org", "MF", "--year", "2027",
+               today="2026-11-22")["obligations"]
+    quarter_ends = [last_working_day(2027, m).isoformat() for m in (3, 6, 9, 12)]
+    assert quarter_ends == ["2027-03-31", "2027-06-30", "2027-09-30", "2027-12-31"]
+    for key in ("coi_quarterly_analysis", "whistleblower_awareness"):
+        assert [(r["period"], r["due"]) for r in rows if r["process"] == key] == list(zip(
+            ("2027Q1", "2027Q2", "2027Q3", "2027Q4"), quarter_ends)), key
+    # the reporting year 2026 is due on Thursday 15 April 2027, a working day
+    assert [(r["period"], r["due"]) for r in rows if r["process"] == "national_report_input"] \
+        == [("2026", "2027-04-15")]
+    # the ethics commissioner's events: the last working day of every month of 2027
+    assert [r["due"] for r in rows if r["process"] == "ethics_explanatory_event"] == [
+        last_working_day(2027, m).isoformat() for m in range(1, 13)]
+    # an akimat's meeting and a quasi-state entity's training are not a ministry's
+    assert not {r["process"] for r in rows} & {"akim_commission_meeting", "qse_training_events"}
+
+
+# -- the service layer: many random dates, both backends -------------------------------------------
+
+
+@pytest.fixture
+def world(db):
+    ctx = svc.Context(CAL, REGISTRY, date(2027, 12, 31), actor="test", language="en")
+    with Session(db) as s:
+        svc.add_org(s, ctx, "MF", "Ministry", "central_body", None)
+        s.commit()
+    return db, ctx
+
+
+def test_every_procedure_on_random_dates_gives_its_rule(world):
+    db, ctx = world
+    view = lambda s, case: {st["key"]: st["due"] for st in  # noqa: E731
+                            svc.case_view(s, ctx, case)["stages"]}
+    with Session(db) as s:
+        for day in random_days(23, 40):
+            got = view(s, svc.open_case(s, ctx, "conflict_of_interest", "MF", person="P",
+                                        dates={"notified": day}))
+            # P-1: the recommendation counts from the projected forwarding
+            assert got["forward"] == add_wd(day, 3)
+            assert got["recommendation"] == add_wd(add_wd(day, 3), 10)
+            assert got["measures"] == add_wd(add_wd(add_wd(day, 3), 10), 10)
+            got = view(s, svc.open_case(s, ctx, "unknowing_funds", "MF", person="P",
+                                        dates={"discovered": day}))
+            assert got["transfer_to_budget"] == rolled(day + timedelta(weeks=2)), day
+            got = view(s, svc.open_case(s, ctx, "trust_management", "MF", person="P",
+                                        dates={"appointed": day}))
+            assert got["trust_agreement"] == rolled(day + timedelta(days=30)), day
+            got = view(s, svc.open_case(s, ctx, "whistleblower_protection", "MF", person="P",
+                                        dates={"application_received": day}))
+            decision = rolled(day + timedelta(days=30))
+            assert (got["decision"], got["protocol_to_agency"]) == (decision,
+                                                                    add_wd(decision, 3)), day
+            got = view(s, svc.open_case(s, ctx, "declaration_law_change", "MF",
+                                        dates={"entry_into_force": day}))
+            assert got["staff_notice"] == add_wd(day, 30), day
+            got = view(s, svc.open_case(s, ctx, "contract_concentration", "MF",
+                                        dates={"completed": day}))
+            assert got["report_to_head"] == rolled(day + timedelta(days=3)), day
+        s.rollback()
+
+
+def test_whistleblower_protection_window_is_three_years_from_the_report(world):
+    db, ctx = world
+    with Session(db) as s:
+        case = svc.open_case(s, ctx, "whistleblower_protection", "MF", person="P",
+                             dates={"application_received": date(2025, 3, 3),
+                                    "reported": date(2025, 2, 28)})
+        dates = svc.case_view(s, ctx, case)["dates"]
+        # Fri 28 Feb 2025 + 3 years = Mon 28 Feb 2028, a working day
+        assert dates["protected_until"]["date"] == date(2028, 2, 28)
+
+
+def test_recording_the_yearly_contract_analysis_opens_its_report_case(world):
+    db, ctx = world
+    with Session(db) as s:
+        svc.add_user(s, ctx, "asel", "Asel", "officer", "MF", "asel@example.kz", "en")
+        yearly = svc.open_case(s, ctx, "contract_concentration_analysis", "MF",
+                               dates={"period_start": date(2026, 1, 1),
+                                      "period_end": date(2026, 12, 31),
+                                      "period_due": date(2026, 12, 31)}, period="2026")
+        s.commit()
+        # Fri 11 Dec 2026 + 3 calendar days = Mon 14 Dec 2026 (P-4)
+        svc.record_event(s, ctx, yearly.id, "analysed", date(2026, 12, 11))
+        s.commit()
+        reports = svc.list_cases(s, ctx, "contract_concentration", "MF")
+        assert len(reports) == 1
+        report = svc.get_case(s, reports[0]["id"])
+        view = svc.case_view(s, ctx, report)
+        assert view["dates"]["completed"]["date"] == date(2026, 12, 11)
+        assert dues({"stages": view["stages"]}) == {"report_to_head": date(2026, 12, 14)}
+        assert view["responsible"] == "asel"
+        # voided and recorded again on the same day: the open report is not opened twice
+        svc.void_record(s, ctx, yearly.id, "analysed", "wrong record")
+        svc.record_event(s, ctx, yearly.id, "analysed", date(2026, 12, 11))
+        s.commit()
+        assert len(svc.list_cases(s, ctx, "contract_concentration", "MF")) == 1
