@@ -135,7 +135,8 @@ ANON_GET = ["/", "/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/analyses
             f"/cases?process={PROCESS}", f"/cases/new/{PROCESS}", f"/overdue?process={PROCESS}",
             f"/due?process={PROCESS}", "/programmes", "/programmes/{p}", "/programmes/{p}.xlsx",
             "/programmes/{p}.csv", "/programmes/{p}/score", "/score", "/score.xlsx",
-            "/score/AK-ALM-EDU", "/calendar", "/calendar/2025", "/outbox", "/account"]
+            "/score/AK-ALM-EDU", "/calendar", "/calendar/2025", "/outbox", "/account",
+            "/obligations", "/obligations.xlsx", "/obligations.csv"]
 ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases/{edu}/not-done",
              "/cases/{edu}/void", f"/cases/new/{PROCESS}", "/outbox/retry", "/account/feeds",
              "/account/feeds/1/revoke", "/account/tokens", "/account/tokens/1/revoke"]
@@ -160,7 +161,8 @@ COVERED_TEMPLATES = {
     "POST /cases/{case_id}/not-done", "POST /cases/{case_id}/void", "GET /cases",
     "GET /cases/new/{process}", "POST /cases/new/{process}", "GET /programmes",
     "GET /programmes/{programme_id}", "GET /programmes/{programme_id}/score", "GET /calendar",
-    "GET /score", "GET /score.{fmt}", "GET /score/{org}",
+    "GET /score", "GET /score.{fmt}", "GET /score/{org}", "GET /obligations",
+    "GET /obligations.{fmt}",
     "GET /calendar/{year}", "GET /outbox", "POST /outbox/retry", "GET /account",
     "POST /account/feeds", "POST /account/feeds/{feed_id}/revoke", "POST /account/tokens",
     "POST /account/tokens/{token_id}/revoke", "POST /logout", "GET /api/v1/organisations",
@@ -285,7 +287,8 @@ def test_pages_of_own_subtree(world: Web, case: Case):
                 f"/overdue?org={case.own_org}", "/due", f"/due?org={case.own_org}", "/calendar/2025",
                 "/account", f"/cases?process={PROCESS}", f"/cases?org={case.own_org}",
                 f"/cases/new/{PROCESS}", f"/overdue?process={PROCESS}",
-                f"/due?process={PROCESS}&within=250"):
+                f"/due?process={PROCESS}&within=250", "/obligations",
+                f"/obligations?org={case.own_org}"):
         r = b.get(url)
         assert r.status_code == 200, url
         assert r.headers["content-type"].startswith("text/html")
@@ -293,13 +296,13 @@ def test_pages_of_own_subtree(world: Web, case: Case):
     assert b.get("/calendar").headers["location"] == f"/calendar/{TODAY.year}"
 
     for url in (f"/programmes/{prog}.xlsx", f"/overdue.xlsx?org={case.own_org}", "/overdue.xlsx",
-                "/score.xlsx"):
+                "/score.xlsx", f"/obligations.xlsx?org={case.own_org}"):
         r = b.get(url)
         assert r.status_code == 200, url
         assert r.headers["content-type"] == XLSX
         assert "attachment" in r.headers["content-disposition"]
     for url in (f"/programmes/{prog}.csv", f"/overdue.csv?org={case.own_org}", "/overdue.csv",
-                f"/score.csv?org={case.own_org}"):
+                f"/score.csv?org={case.own_org}", f"/obligations.csv?org={case.own_org}"):
         r = b.get(url)
         assert r.status_code == 200, url
         assert r.content.startswith(b"\xef\xbb\xbf")
@@ -352,7 +355,8 @@ def test_pages_of_other_subtree_are_404(world: Web, case: Case):
     for other_org in (case.other_org, "MF" if case.other_org in MF_CODES else "AK-ALM"):
         pairs.append((f"/score/{other_org}", f"/score/{NO_ORG}", other_org, NO_ORG))
         for page in ("/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/cases", "/score",
-                     "/score.xlsx", "/score.csv",
+                     "/score.xlsx", "/score.csv", "/obligations", "/obligations.xlsx",
+                     "/obligations.csv",
                      f"/cases?process={PROCESS}&", f"/overdue?process={PROCESS}&",
                      f"/due?process={PROCESS}&"):
             sep = "" if page.endswith("&") else "?"

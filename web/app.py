@@ -76,11 +76,12 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    from web import api, api_docs, pages, score_page
+    from web import api, api_docs, obligations_page, pages, score_page
 
     app.include_router(api_docs.router)
 
     app.include_router(score_page.router)
+    app.include_router(obligations_page.router)
     app.include_router(pages.router)
     app.include_router(api.router)
 
