@@ -141,7 +141,7 @@ def test_obligations_through_2027_are_due_on_the_last_working_day_of_each_quarte
     assert quarter_ends == ["2027-03-31", "2027-06-30", "2027-09-30", "2027-12-31"]
     for key in ("coi_quarterly_analysis", "whistleblower_awareness"):
         assert [(r["period"], r["due"]) for r in rows if r["process"] == key] == list(zip(
-            ("2027Q1", "2027Q2", "2027Q3", "2027Q4"), quarter_ends)), key
+            ("2027Q1", "2027Q2", "2027Q3", "2027Q4"), quarter_ends, strict=True)), key
     # the reporting year 2026 is due on Thursday 15 April 2027, a working day
     assert [(r["period"], r["due"]) for r in rows if r["process"] == "national_report_input"] \
         == [("2026", "2027-04-15")]
@@ -231,3 +231,49 @@ def test_recording_the_yearly_contract_analysis_opens_its_report_case(world):
         svc.record_event(s, ctx, yearly.id, "analysed", date(2026, 12, 11))
         s.commit()
         assert len(svc.list_cases(s, ctx, "contract_concentration", "MF")) == 1
+
+
+def test_in_february_the_previous_reporting_year_is_opened_too(world):
+    db, ctx = world
+    from workflow.services import obligations
+
+    february = svc.Context(CAL, REGISTRY, date(2026, 2, 10), actor="test", language="en")
+    with Session(db) as s:
+        opened = obligations.sync(s, february)
+        s.commit()
+    # the reporting year 2025 is due on Wed 15 April 2026, still ahead on 10 February 2026
+    assert sorted((o["period"], o["due"]) for o in opened
+                  if o["process"] == "national_report_input") == [
+        ("2025", date(2026, 4, 15)), ("2026", date(2027, 4, 15)), ("2027", date(2028, 4, 17))]
+    # a quarter already ended is not opened (its due date has passed)
+    assert sorted(o["period"] for o in opened if o["process"] == "coi_quarterly_analysis") == [
+        "2026Q1", "2026Q2"]
+
+
+def test_a_decree_moves_an_open_obligation_when_it_is_re_planned(world):
+    from workflow.services import obligations
+
+    db, ctx = world
+    today = svc.Context(CAL, REGISTRY, date(2027, 1, 11), actor="test", language="en")
+    with Session(db) as s:
+        obligations.sync(s, today)
+        s.commit()
+    # a decree makes Wednesday 31 March 2027 a day off: the first quarter's last working day
+    # becomes Tuesday 30 March 2027
+    decreed = KazakhstanCalendar(overrides={"days_off": [
+        {"date": date(2027, 3, 31), "reference": "Government resolution (test)"}]})
+    after = svc.Context(decreed, REGISTRY, date(2027, 1, 11), actor="operator", language="en")
+    with Session(db) as s:
+        moved = svc.replan_all(s, after)
+        s.commit()
+        rows = obligations.year_of(s, after, "MF", 2027)
+    first_quarter = {r["process"]: r["due"] for r in rows if r["period"] == "2027Q1"}
+    assert first_quarter["coi_quarterly_analysis"] == date(2027, 3, 30)
+    assert first_quarter["whistleblower_awareness"] == date(2027, 3, 30)
+    assert {(m["stage"], m["old"], m["new"]) for m in moved} >= {
+        ("analysis", date(2027, 3, 31), date(2027, 3, 30))}
+    # opened later, March's monthly event is due on the new last working day too
+    with Session(db) as s:
+        march = svc.Context(decreed, REGISTRY, date(2027, 2, 15), actor="worker", language="en")
+        opened = obligations.sync(s, march)
+    assert [o["due"] for o in opened if o["period"] == "2027M03"] == [date(2027, 3, 30)]

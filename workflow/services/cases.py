@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from workflow.core import deadlines
+from workflow.core import deadlines, periods
 from workflow.core.dates import not_in_future
 from workflow.core.deadlines import Facts, Planner, Record
-from workflow.core.definition import Definition
+from workflow.core.definition import PERIOD_DATES, Definition
 from workflow.core.errors import RuleViolation, UsageError
 from workflow.core.machine import (
     MAX_TEXT,
@@ -68,6 +68,30 @@ def facts_of(s: Session, case: Case, rows: list[EventRecord] | None = None) -> F
                  {r.event: r.on for r in standing if r.kind == NOT_DONE_RECORD})
 
 
+def period_dates(ctx: Context, definition: Definition, period: periods.Period
+                 ) -> dict[str, date]:
+    """The named dates a recurring obligation's case has: its period's bounds and due date."""
+    start_key, end_key, due_key = PERIOD_DATES
+    return {start_key: period.start, end_key: period.end,
+            due_key: periods.due_date(ctx.calendar, period, definition.recurrence.due)}
+
+
+def _refresh_period_dates(s: Session, ctx: Context, defn: Definition, case: Case) -> None:
+    """A recurring obligation's due date follows the calendar and the settings as they stand
+    (a decree moves a day off onto a period's last day, the operator changes the declaration
+    deadline): its period dates are computed again whenever the case is re-planned."""
+    if not case.period or defn.recurrence is None:
+        return
+    try:
+        period = periods.parse(case.period)
+    except UsageError:
+        return
+    fresh = {k: v.isoformat() for k, v in period_dates(ctx, defn, period).items()}
+    if any((case.dates or {}).get(k) != v for k, v in fresh.items()):
+        case.dates = {**(case.dates or {}), **fresh}
+        s.add(case)
+
+
 def stages_of(s: Session, case: Case) -> dict[str, Stage]:
     return {st.key: st for st in s.exec(select(Stage).where(Stage.case_id == case.id))}
 
@@ -77,6 +101,7 @@ def sync(s: Session, ctx: Context, case: Case, definition: Definition | None = N
     """Re-plan the case from its facts: stage rows created, updated or retired, the state
     replayed. Returns (stage, old due, new due) for the open stages whose deadline moved."""
     defn = definition or definition_of(s, ctx, case)
+    _refresh_period_dates(s, ctx, defn, case)
     rows = records_of(s, case)
     facts = facts_of(s, case, rows)
     planner = Planner(defn, ctx.calendar, facts)

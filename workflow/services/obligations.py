@@ -7,7 +7,7 @@ so running `sync` twice, or from two workers at once, opens each period's case o
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from workflow.core import periods
 from workflow.core.definition import PERIOD_DATES, Definition
 from workflow.core.errors import UsageError
-from workflow.services.cases import current_state, open_case, stages_of
+from workflow.services.cases import current_state, open_case, period_dates, stages_of
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.services.organisations import org_name
@@ -24,22 +24,24 @@ from workflow.storage import audit
 from workflow.storage.models import Case, Organisation
 
 
-def periods_to_open(definition: Definition, today: date, through: date | None = None
-                    ) -> list[periods.Period]:
-    """The current period, the next one, and every later one that starts by `through`."""
+def periods_to_open(definition: Definition, today: date, through: date | None = None,
+                    cal=None) -> list[periods.Period]:
+    """The current period, the next one, and every later one that starts by `through`; and,
+    given the calendar, the earlier ones not yet due (in January-April the previous reporting
+    year's national report input is still to be sent)."""
     kind = definition.recurrence.period
     current = periods.period_of(today, kind)
-    out = [current, periods.next_period(current)]
+    earlier: list[periods.Period] = []
+    if cal is not None:
+        before = periods.period_of(current.start - timedelta(days=1), kind)
+        while (len(earlier) < 12
+               and periods.due_date(cal, before, definition.recurrence.due) >= today):
+            earlier.insert(0, before)
+            before = periods.period_of(before.start - timedelta(days=1), kind)
+    out = [*earlier, current, periods.next_period(current)]
     while through is not None and periods.next_period(out[-1]).start <= through:
         out.append(periods.next_period(out[-1]))
     return out
-
-
-def period_dates(ctx: Context, definition: Definition, period: periods.Period) -> dict[str, date]:
-    """The named dates a period's case is opened with: its bounds and its due date."""
-    start_key, end_key, due_key = PERIOD_DATES
-    return {start_key: period.start, end_key: period.end,
-            due_key: periods.due_date(ctx.calendar, period, definition.recurrence.due)}
 
 
 def sync(s: Session, ctx: Context, through: date | None = None) -> list[dict[str, Any]]:
@@ -54,7 +56,7 @@ def sync(s: Session, ctx: Context, through: date | None = None) -> list[dict[str
         targets = [o for o in orgs if o.kind in kinds]
         if not targets:
             continue
-        for period in periods_to_open(definition, ctx.today, through):
+        for period in periods_to_open(definition, ctx.today, through, ctx.calendar):
             have = set(s.exec(select(Case.subject_id).where(
                 Case.process == definition.key, Case.period == period.label)))
             for org in targets:
