@@ -31,7 +31,14 @@ from workflow.services import accounts as auth
 from workflow.services import obligations
 from workflow.settings import load_notify_settings, load_settings
 from workflow.storage import audit
-from workflow.storage.models import AuditRecord, Case, EventRecord, Organisation, OutboxMessage
+from workflow.storage.models import (
+    AuditRecord,
+    Case,
+    EventRecord,
+    Organisation,
+    OutboxMessage,
+    User,
+)
 
 CAL = KazakhstanCalendar()
 NAMES = 'names = {{ kk = "{0} kk", ru = "{0} ru", en = "{0}" }}'
@@ -579,6 +586,8 @@ def test_a_procedure_in_a_configured_folder_reminds_lists_and_answers_the_api(db
         new = s.get(Case, new_id)
         assert (new.process, new.person_name, s.get(Organisation, new.subject_id).code) == (
             "local_conflict", "Dana Bekova", "AK-EDU")
+        # the officer who opened it answers for it
+        assert s.get(User, new.responsible_id).login == "aliya"
         # 3 WD after Tue 31 March: 1, 2, 3 April
         assert stages(s, new)["forward"][0] == date(2026, 4, 3)
     m_form = manager.get("/cases/new/local_conflict")

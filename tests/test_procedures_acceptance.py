@@ -277,3 +277,20 @@ def test_a_decree_moves_an_open_obligation_when_it_is_re_planned(world):
         march = svc.Context(decreed, REGISTRY, date(2027, 2, 15), actor="worker", language="en")
         opened = obligations.sync(s, march)
     assert [o["due"] for o in opened if o["period"] == "2027M03"] == [date(2027, 3, 30)]
+
+
+def test_next_offers_no_second_way_to_complete_a_stage_already_done(world):
+    db, ctx = world
+    with Session(db) as s:
+        case = svc.open_case(s, ctx, "conflict_of_interest", "MF", person="P",
+                             dates={"notified": date(2027, 3, 1)})
+        assert svc.case_view(s, ctx, case)["next_events"][:1] == ["forwarded"]
+        svc.record_event(s, ctx, case.id, "forwarded", date(2027, 3, 2))
+        assert {"recommended", "no_conflict"} <= set(svc.case_view(s, ctx, case)["next_events"])
+        svc.record_event(s, ctx, case.id, "recommended", date(2027, 3, 10))
+        # the recommendation is done: "no conflict" completes it too, so it is not offered
+        assert set(svc.case_view(s, ctx, case)["next_events"]) == {"measures_taken",
+                                                                   "unsettled"}
+        svc.record_event(s, ctx, case.id, "unsettled", date(2027, 3, 20))
+        # the measures are done by "unsettled": only the transfer is left
+        assert svc.case_view(s, ctx, case)["next_events"] == ["transferred"]

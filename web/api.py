@@ -80,6 +80,10 @@ class CaseIn(BaseModel):
     position: str | None = Field(default=None, max_length=300)
     fields: dict[str, str] = Field(default_factory=dict)
     dates: dict[str, date] = Field(default_factory=dict)
+    responsible: str | None = Field(
+        default=None, max_length=64,
+        description="Login of the responsible officer (an officer of the subject); by default "
+                    "the officer who opens it, or the subject's first officer.")
     duplicate_reason: str | None = Field(
         default=None, max_length=500,
         description="An analysis: the reason to open it although an analysis of the same "
@@ -162,6 +166,8 @@ def open_case(body: CaseIn, a: ApiContext = Depends()) -> dict[str, Any]:
     with tx.transaction(a.s):
         case = svc.open_checked(a.s, a.ctx, body.process, body.subject, body.object,
                                 body.person, body.position, body.fields, body.dates,
+                                body.responsible or (a.viewer.login if a.viewer.role == "officer"
+                                                     else None),
                                 duplicate_reason=body.duplicate_reason).analysis
     return views.case_for(a.s, a.ctx, a.viewer, case)
 

@@ -405,7 +405,12 @@ def _create_case(request: Request, pc: PageContext, process: str, data) -> Respo
         with tx.transaction(pc.s):
             case = svc.open_checked(pc.s, pc.ctx, defn.key, subject, form.get("object") or None,
                                     form.get("person") or None, form.get("position") or None,
-                                    fields, dates, duplicate_reason=reason).analysis
+                                    fields, dates,
+                                    # the officer who opens it answers for it (a whistleblower's
+                                    # case shows the person to its responsible officer only)
+                                    responsible=(pc.viewer.login if pc.viewer.role == "officer"
+                                                 else None),
+                                    duplicate_reason=reason).analysis
     except MerzimError as exc:
         tx.refused(pc.s, pc.ctx.actor, "refused.open", "process", defn.key,
                    {"subject": subject[:64], "key": exc.key})

@@ -119,6 +119,7 @@ def case_open(process: str = typer.Argument(..., help="Process key (merzim proce
                                   pairs(field, "--field"), _dates(dates), responsible,
                                   duplicate_reason)
         view = svc.case_view(s, ctx, opened.analysis)
+        svc.audit_person_view(s, ctx, view)
     if as_json:
         emit_json(view if not opened.warnings else {**view, "warnings": opened.warnings})
         return

@@ -355,6 +355,7 @@ def record(case: str = typer.Argument(..., help="Case (analysis) id."),
                       "period": period, **pairs(evidence, "--evidence")}
             a = svc.record_event(s, ctx, case, event, day, fields)
         view = svc.case_view(s, ctx, a)
+        svc.audit_person_view(s, ctx, view)
     if as_json:
         emit_json(_view_json(view))
     else:
@@ -373,6 +374,7 @@ def void(case: str = typer.Argument(..., help="Case (analysis) id."),
     with unit_of_work() as s:
         a = svc.void_record(s, ctx, case, target, note)
         view = svc.case_view(s, ctx, a)
+        svc.audit_person_view(s, ctx, view)
     if as_json:
         emit_json(_view_json(view))
     else:

@@ -617,7 +617,9 @@ def next_events(defn: Definition, state: str, recorded: dict[str, date],
                 closed: frozenset[str] = frozenset(), kind: str | None = None) -> list[str]:
     """What may be recorded next: the events the state accepts that are not yet recorded
     (repeatable ones always), whose prerequisites are recorded, that are for the subject's
-    kind and do not complete a stage already closed, the case-closing ones last. The one rule
+    kind and do not complete a stage already closed (the caller's `closed`: done, not done or
+    not applicable — "no conflict" is not offered once the recommendation is recorded), the
+    case-closing ones last. The one rule
     the CLI, the web form and the service share."""
     machine = CaseMachine(defn, state)
     allowed = [e for e in machine.allowed()
@@ -685,7 +687,8 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
         "responsible": owner.login if owner else None,
         "next_events": [e for e in next_events(defn, state, recorded, frozenset(
             k for k, st in stages.items() if st.status in (deadlines.NOT_DONE,
-                                                          deadlines.NOT_APPLICABLE)),
+                                                          deadlines.NOT_APPLICABLE,
+                                                          *deadlines.DONE)),
             subject.kind) if not _too_early(defn, planner, e, ctx.today)],
         "warnings": ([] if state in defn.final_states
                      else length_warnings(defn, ctx.calendar, planner)),
