@@ -294,3 +294,26 @@ def test_next_offers_no_second_way_to_complete_a_stage_already_done(world):
         svc.record_event(s, ctx, case.id, "unsettled", date(2027, 3, 20))
         # the measures are done by "unsettled": only the transfer is left
         assert svc.case_view(s, ctx, case)["next_events"] == ["transferred"]
+
+
+def test_the_declaration_reminder_shows_when_its_deadline_was_last_confirmed(world, tmp_path):
+    db, ctx = world
+    period = {"period_start": date(2027, 1, 1), "period_end": date(2027, 12, 31),
+              "period_due": date(2027, 8, 13)}
+    with Session(db) as s:
+        case = svc.open_case(s, ctx, "declaration_reminder", "MF", dates=period, period="2027")
+        shown = svc.case_view(s, ctx, case)
+        ru = svc.case_view(s, svc.Context(CAL, REGISTRY, ctx.today, language="ru"), case)
+        s.rollback()
+    assert shown["settings"] == [{"key": "declaration_deadline_confirmed",
+                                  "name": "Deadline last confirmed", "value": "not confirmed"}]
+    assert ru["settings"][0]["value"] == "не подтверждён"
+    assert shown["dates"]["declaration_deadline"]["date"] == date(2027, 9, 15)
+    confirmed = load_registry(interpretations={"declaration_reminder": {
+        "declaration_deadline_confirmed": "2026-01-15"}})
+    with Session(db) as s:
+        case = svc.open_case(s, svc.Context(CAL, confirmed, ctx.today), "declaration_reminder",
+                             "MF", dates=period, period="2027")
+        view = svc.case_view(s, svc.Context(CAL, confirmed, ctx.today), case)
+        s.rollback()
+    assert view["settings"][0]["value"] == "2026-01-15"

@@ -185,6 +185,8 @@ def _render_view(view: dict[str, Any], warnings: list[dict[str, Any]] | None = N
         for d in view["dates"].values():
             _print(f"  {d['name']}: {d['date'].isoformat()}"
                    + (" " + t("stage.projected") if d["projected"] else ""))
+        for setting in view.get("settings") or ():
+            _print(f"  {setting['name']}: {setting['value']}")
         if view.get("person"):
             _print(t("case.person", name=view["person"]["name"],
                      position=view["person"].get("position") or "—"))

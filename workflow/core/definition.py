@@ -580,12 +580,16 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
                 raise ConfigError(f"{where}: unknown state {state!r}")
         timers.append(Timer(on, src, dest))
 
+    for skey, spec in (doc.get("shown") or {}).items():  # settings a case shows (P-5)
+        if skey not in interpretations:
+            raise ConfigError(f"{source}: [shown.{skey}]: not an interpretation of this process")
+        _names((spec or {}).get("names"), f"{source}: [shown.{skey}]")
     _check_cycles(stages, dates, source)
     return Definition(key, version, _names(process.get("names"), f"{source}: [process]"),
                       initial, states, events, stages, programme_stages, dates, interpretations,
                       dynamic_stages, final_states, parties, fields, evidence, tuple(timers),
                       recurrence, dict(doc.get("interpretation_sources") or {}),
-                      {k: v for k, v in doc.items() if k in ("scorecard", "planning", "monitoring")})
+                      {k: v for k, v in doc.items() if k in ("scorecard", "planning", "monitoring", "shown")})
 
 
 def _check_cycles(stages: dict[str, Stage], dates: dict[str, NamedDate], source: str) -> None:

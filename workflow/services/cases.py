@@ -690,6 +690,10 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
                                                           deadlines.NOT_APPLICABLE,
                                                           *deadlines.DONE)),
             subject.kind) if not _too_early(defn, planner, e, ctx.today)],
+        "settings": [{"key": k, "name": v["names"].get(ctx.language, k),
+                      "value": (str(defn.interpretations.get(k, "")).strip()
+                                or _translator(ctx.language)("case.setting_unset"))}
+                     for k, v in (defn.raw.get("shown") or {}).items()],
         "warnings": ([] if state in defn.final_states
                      else length_warnings(defn, ctx.calendar, planner)),
         "stages": rows,
@@ -715,6 +719,12 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
                                   if end in defn.events[r.event].sets), None) \
             if actual else None
     return out
+
+
+def _translator(language: str):
+    from workflow.i18n import Translator
+
+    return Translator(language)
 
 
 def audit_person_view(s: Session, ctx: Context, view: dict[str, Any]) -> None:
