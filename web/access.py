@@ -70,12 +70,13 @@ visible_analysis = visible_case
 def sees_person(viewer: Viewer, case: Case, visibility: str) -> bool:
     """Who sees the person a case is about (procedures.md): the officers of the case's
     organisation and admins; for a whistleblower ("responsible") only its responsible officer.
-    Managers above see the stages, dates and statuses with the person hidden."""
+    Managers above see the stages, dates and statuses with the person hidden. The responsible
+    officer is one while she is an officer of the case's organisation (promoted or moved, the
+    same account is a manager or an admin like any other)."""
+    officer_here = viewer.role == "officer" and case.subject_id == viewer.org.id
     if visibility == "responsible":
-        return case.responsible_id == viewer.user.id
-    if viewer.role == "admin":
-        return True
-    return viewer.role == "officer" and case.subject_id == viewer.org.id
+        return officer_here and case.responsible_id == viewer.user.id
+    return viewer.role == "admin" or officer_here
 
 
 def visible_programme(s: Session, viewer: Viewer, ident: int | str) -> Programme:
