@@ -508,6 +508,7 @@ def test_calendar_feeds_name_no_person(pw: Web, role: Role):
         assert r.status_code == 200, label
         body = unfolded(r.content)
         assert leaks(body) == [], label
+        assert "→ None" not in body and "→ ;" not in body, label  # a case with no object
         uids = set(re.findall(r"UID:(stage-\d+@merzim)", body))
         expected = {f"stage-{sid}@merzim" for key, _c, _k, _d, sid in rows
                     if role.visible and (scope == "organisation" or not role.officer

@@ -50,8 +50,8 @@ def ics_feed(name: str, items: list[dict[str, Any]], domain: str = "merzim") -> 
         ev.add("dtstart", it["due"])
         ev.add("dtend", it["due"] + timedelta(days=1))
         ev.add("dtstamp", stamp)
-        ev.add("description", f"{it['organisation']} → {it['object']}; "
-                              f"{'projected' if it['projected'] else 'fixed'}")
+        target = f"{it['organisation']} → {it['object']}" if it["object"] else it["organisation"]
+        ev.add("description", f"{target}; {'projected' if it['projected'] else 'fixed'}")
         ev.add("transp", "TRANSPARENT")
         cal.add_component(ev)
     return cal.to_ical()
