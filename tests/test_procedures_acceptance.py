@@ -106,6 +106,9 @@ def test_process_list_names_the_internal_analysis_and_every_procedure(cli):
     listed = cli("process", "list")
     assert {p["key"] for p in listed} == SPEC_KEYS
     assert all(set(p["names"]) == {"kk", "ru", "en"} for p in listed)
+    recurs = {p["key"]: (p.get("recurrence"), p.get("enabled")) for p in listed}
+    assert recurs["coi_training"] == ("half_year", True)
+    assert recurs["gift"] == (None, None)
 
 
 def test_conflict_gift_and_foreign_account_from_the_cli_on_random_dates(cli):

@@ -46,7 +46,9 @@ def process_list(as_json: bool = JSON) -> None:
     """Every process definition loaded: key, version and names."""
     defs = registry().all()
     if as_json:
-        emit_json([{"key": d.key, "version": d.version, "names": d.names} for d in defs])
+        emit_json([{"key": d.key, "version": d.version, "names": d.names,
+                    **({"recurrence": d.recurrence.period, "enabled": d.recurrence.enabled}
+                       if d.recurrence else {})} for d in defs])
         return
     lang = STATE.t.language
     table = Table()
@@ -54,8 +56,10 @@ def process_list(as_json: bool = JSON) -> None:
                 "process.col_recurrence"):
         table.add_column(STATE.t(col))
     for d in defs:
-        table.add_row(d.key, str(d.version), d.name(lang),
-                      STATE.t(f"period.{d.recurrence.period}") if d.recurrence else "")
+        recurs = STATE.t(f"period.{d.recurrence.period}") if d.recurrence else ""
+        if d.recurrence and not d.recurrence.enabled:
+            recurs += f" ({STATE.t('process.switched_off')})"
+        table.add_row(d.key, str(d.version), d.name(lang), recurs)
     STATE.console.print(table)
 
 
@@ -71,7 +75,9 @@ def process_show(key: str = typer.Argument(..., help="Process key (merzim proces
     t = STATE.t
     _print(f"{described['name']} ({described['key']}, v{described['version']})")
     if described["recurrence"]:
-        _print(t("process.recurrence_line", text=described["recurrence"]["text"]))
+        _print(t("process.recurrence_line", text=described["recurrence"]["text"])
+               + ("" if described["recurrence"]["enabled"]
+                  else f" ({t('process.switched_off')})"))
     for section, title in (("dates", "process.dates"), ("states", "process.states")):
         _print(t(title))
         for item in described[section]:
