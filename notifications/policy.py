@@ -33,7 +33,8 @@ class Recipient:
 
 @dataclass(frozen=True)
 class StageItem:
-    """An open stage with a due date, as the policy needs it."""
+    """An open stage with a due date, as the policy needs it (`analysis_id` is its case's id,
+    whatever the process). A case about a person carries no name of the person."""
 
     analysis_id: int
     stage_key: str
@@ -46,6 +47,11 @@ class StageItem:
     responsible_id: int | None
     projected: bool = False
     before: tuple[int, ...] | None = None  # per-stage override of the settings' offsets
+    process: str = ""  # the key of the case's process definition
+    process_names: dict[str, str] = field(default_factory=dict)  # its name in kk, ru, en
+    period: str | None = None  # a recurring obligation's period ("2026Q4")
+    internal_analysis: bool = True  # an internal analysis (else a procedure's or an
+    #                                 obligation's case): listed first, named "analysis #N"
 
 
 @dataclass(frozen=True)

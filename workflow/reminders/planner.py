@@ -19,6 +19,7 @@ from notifications.policy import (
     plan_digests,
 )
 from notifications.render import render_blocked, render_digest, render_moved
+from workflow.definitions import DEFAULT_PROCESS
 from workflow.settings import NotifySettings
 from workflow.storage.models import OPEN, Case, Organisation, OutboxMessage, Stage, User
 
@@ -48,18 +49,28 @@ def _names(ctx: Context, process: str, key: str) -> dict[str, str]:
             for lang in ("kk", "ru", "en")}
 
 
+def _process_names(ctx: Context, process: str) -> dict[str, str]:
+    loaded = ctx.registry.loaded.get(process)
+    return {lang: loaded.definition.name(lang) for lang in ("kk", "ru", "en")} if loaded else {}
+
+
 def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
     """Open stages of every case due on or before `horizon` (everything overdue included);
-    a closed case has no open stage."""
+    a closed case has no open stage. Every process's cases: the internal analysis, the
+    procedures and the recurring obligations (each item names its process, for the digest's
+    grouping, and an obligation's period); never the person a case is about."""
     query = (select(Stage, Case, Organisation)
              .join(Case, Stage.case_id == Case.id)
              .join(Organisation, Organisation.id == Stage.subject_id)
              .where(Stage.status == OPEN, Stage.due_date.is_not(None), Stage.due_date <= horizon))
     objects: dict[int | None, str] = {None: ""}
+    process_names: dict[str, dict[str, str]] = {}
     items = []
     for stage, analysis, subject in s.exec(query):
         if analysis.object_id not in objects:
             objects[analysis.object_id] = s.get(Organisation, analysis.object_id).code
+        if analysis.process not in process_names:
+            process_names[analysis.process] = _process_names(ctx, analysis.process)
         loaded = ctx.registry.loaded.get(analysis.process)
         spec = loaded.definition.stage_spec(stage.key) if loaded else None
         items.append(StageItem(
@@ -68,7 +79,9 @@ def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
             due=stage.due_date, subject_code=subject.code, subject_name=subject.name,
             object_code=objects[analysis.object_id], subject_path=subject.path,
             responsible_id=analysis.responsible_id, projected=stage.projected,
-            before=spec.remind_before if spec else None))
+            before=spec.remind_before if spec else None, process=analysis.process,
+            process_names=process_names[analysis.process],
+            period=analysis.period, internal_analysis=analysis.process == DEFAULT_PROCESS))
     return items
 
 
@@ -154,7 +167,9 @@ def notify_moved(s: Session, ctx: Context, ns: NotifySettings,
         analysis, subject = analyses[m["analysis"]]
         line = {"stage": m["stage"], "subject": subject.name, "object": objects[analysis.object_id],
                 "analysis": analysis.id, "old": m["old"], "new": m["new"],
-                "stage_names": _names(ctx, analysis.process, m["stage"])}
+                "stage_names": _names(ctx, analysis.process, m["stage"]),
+                "internal_analysis": analysis.process == DEFAULT_PROCESS,
+                "period": analysis.period}
         for rid in owner_ids(analysis.responsible_id, subject.path, people, officers_at):
             per_person.setdefault(rid, []).append(line)
     written = []
