@@ -127,7 +127,7 @@ def test_procedures_and_obligations_reach_the_digest_grouped_by_process(db, regi
         "    • Analyse conflicts of interest — Education, 2026Q4, "
         f"case #{ids['quarter']}: due 2026-12-31, 5 working days left",
         "",
-        "merzim — deadlines of the internal analysis of corruption risks. Working days are "
+        "merzim — deadlines of anti-corruption procedures and obligations. Working days are "
         "counted by the calendar of the Republic of Kazakhstan.",
     ])
     # Telegram sends the subject and the same grouped text (notifications/telegram.py).
