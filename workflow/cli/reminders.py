@@ -47,7 +47,9 @@ def _digest_json(d) -> dict[str, Any]:
         "language": d.recipient.language, "email": d.recipient.email,
         "telegram": d.recipient.telegram_chat_id,
         "items": [{"kind": ln.kind, "working_days": ln.working_days,
-                   "analysis": ln.item.analysis_id, "stage": ln.item.stage_key,
+                   "analysis": ln.item.analysis_id, "case": ln.item.analysis_id,
+                   "process": ln.item.process, "period": ln.item.period,
+                   "stage": ln.item.stage_key,
                    "due": ln.item.due, "subject": ln.item.subject_code,
                    "object": ln.item.object_code} for ln in d.lines],
     }
