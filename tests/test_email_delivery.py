@@ -170,6 +170,9 @@ def test_preview_matches_the_stages_due_dates(merzim_db, demo):
     got = {(d["recipient"], i["kind"], i["analysis"], i["stage"], i["due"], i["working_days"])
            for d in preview["digests"] for i in d["items"]}
     assert sum(len(d["items"]) for d in preview["digests"]) == len(got)  # no line twice
+    processes = {r["analysis"]: r["process"] for r in [*overdue, *due]}
+    assert all(i["case"] == i["analysis"] and i["process"] == processes[i["analysis"]]
+               for d in preview["digests"] for i in d["items"])
 
     expected = set()
     for r in due:
