@@ -200,6 +200,10 @@ YEARLY = textwrap.dedent("""
 """)
 
 
+RECURRING_KEYS = {d.key for d in load_registry().all() if d.recurrence is not None} | {
+    "local_coi_quarterly", "local_report_input"}
+
+
 @pytest.fixture
 def procedures(tmp_path: Path) -> Path:
     """A folder of definitions and the config.toml that names it."""
@@ -480,7 +484,13 @@ def test_a_procedure_in_a_configured_folder_runs_from_the_cli(merzim_db, procedu
             "names": {"kk": "Мүдделер қақтығысы туралы хабарлама",
                       "ru": "Уведомление о конфликте интересов",
                       "en": "Conflict of interest notice"}} in listed
-    assert all(set(item) == {"key", "version", "names"} for item in listed)
+    assert all(set(item) == ({"key", "version", "names", "recurrence", "enabled"}
+                             if item["key"] in RECURRING_KEYS else {"key", "version", "names"})
+               for item in listed)
+    # the fixture's config switched the shipped obligations off; its own stay on
+    assert {i["key"]: i["enabled"] for i in listed if "enabled" in i} == {
+        **dict.fromkeys(RECURRING_KEYS - {"local_coi_quarterly", "local_report_input"}, False),
+        "local_coi_quarterly": True, "local_report_input": True}
     shown = run("process", "show", "local_conflict", "--json")
     assert json.loads(shown.stdout)["stages"][0]["due_text"] == "3 working days after Notice received"
     opened = run("case", "open", "local_conflict", "--subject", "AK", "--person",

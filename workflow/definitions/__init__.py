@@ -95,20 +95,20 @@ def _parse(text: str, source: str, interpretations: dict[str, Any] | None,
         raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
     definition = parse_definition(doc, source, interpretations)
     if definition.recurrence is not None and obligation:
-        definition = replace(definition, recurrence=_switch(definition.recurrence, obligation,
-                                                            source))
+        definition = replace(definition, recurrence=_switch(
+            definition.recurrence, obligation, f"config.toml [obligations.{definition.key}]"))
     return definition
 
 
-def _switch(rec: Recurrence, cfg: dict[str, Any], source: str) -> Recurrence:
+def _switch(rec: Recurrence, cfg: dict[str, Any], where: str) -> Recurrence:
     """Apply `[obligations.KEY] enabled / applies_to` from config.toml."""
     enabled = cfg.get("enabled", rec.enabled)
     if not isinstance(enabled, bool):
-        raise ConfigError(f"config.toml [obligations] {source}: enabled must be true or false")
+        raise ConfigError(f"{where}: enabled must be true or false")
     applies_to = cfg.get("applies_to", list(rec.applies_to))
     if not isinstance(applies_to, list) or not all(isinstance(x, str) for x in applies_to):
-        raise ConfigError(f"config.toml [obligations] {source}: applies_to must be a list")
-    kinds = check_kinds(tuple(applies_to), f"config.toml [obligations] {source}")
+        raise ConfigError(f"{where}: applies_to must be a list")
+    kinds = check_kinds(tuple(applies_to), where)
     return replace(rec, enabled=enabled, applies_to=kinds)
 
 
