@@ -320,3 +320,33 @@ def test_the_declaration_reminder_shows_when_its_deadline_was_last_confirmed(wor
         view = svc.case_view(s, svc.Context(CAL, confirmed, ctx.today), case)
         s.rollback()
     assert view["settings"][0]["value"] == "2026-01-15"
+
+
+def test_definition_mistakes_in_opens_case_and_shown_are_refused_at_load(tmp_path):
+    from workflow.core.errors import ConfigError
+    from workflow.definitions import PROCEDURES
+
+    text = (PROCEDURES / "contract_concentration_analysis.toml").read_text(encoding="utf-8")
+    for old, new, message in (
+            ('opens_case = { process = "contract_concentration", date = "completed" }',
+             'opens_case = { process = "no_such", date = "completed" }', "no process 'no_such'"),
+            ('date = "completed" }', 'date = "reported" }',
+             "is not opened with a date 'reported'"),
+            ('opens_case = { process = "contract_concentration", date = "completed" }',
+             'opens_case = "contract_concentration"', "opens_case must be")):
+        folder = tmp_path / message.split()[0].strip("'")
+        folder.mkdir()
+        (folder / "mine.toml").write_text(
+            text.replace('key = "contract_concentration_analysis"', 'key = "mine"')
+            .replace(old, new), encoding="utf-8")
+        with pytest.raises(ConfigError, match=message):
+            load_registry((folder,))
+    reminder = (PROCEDURES / "declaration_reminder.toml").read_text(encoding="utf-8")
+    folder = tmp_path / "shown"
+    folder.mkdir()
+    (folder / "mine.toml").write_text(
+        reminder.replace('key = "declaration_reminder"', 'key = "mine"')
+        .replace("[shown.declaration_deadline_confirmed]", "[shown.no_such_setting]"),
+        encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[shown.no_such_setting\]: not an interpretation"):
+        load_registry((folder,))
