@@ -5,6 +5,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from dataclasses import dataclass
+from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -22,8 +23,14 @@ class SmtpSettings:
     timeout: float = 30.0
 
 
+# Headers are not folded: Python's folding of a long non-ASCII Subject splits it into encoded
+# words with the space between them outside, and readers drop it ("перенесёниз-за"). One
+# line up to SMTP's 998 characters reads right everywhere.
+POLICY = email_policy.SMTP.clone(max_line_length=998)
+
+
 def build_message(settings: SmtpSettings, msg: Outgoing) -> EmailMessage:
-    email = EmailMessage()
+    email = EmailMessage(policy=POLICY)
     email["From"] = settings.sender
     email["To"] = msg.address
     email["Subject"] = " ".join(msg.subject.split())  # a header is one line (names may hold \n)

@@ -1,25 +1,71 @@
-"""Digest text in the recipient's language: subject, plain text and HTML (kk, ru, en templates)."""
+"""Digest text in the recipient's language: subject, plain text and HTML.
+
+The texts are the gettext catalogues `notifications/locales/{kk,ru,en}/LC_MESSAGES/digest.po`
+(msgid = the key below; counts are plural entries, one form per the language's Plural-Forms).
+notifications may not import workflow, so it reads its own domain here."""
 
 from __future__ import annotations
 
 import html
-import tomllib
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from notifications.policy import DUE_SOON, DUE_TODAY, ESCALATION, OVERDUE, Digest, Line, StageItem
 
-TEMPLATES = Path(__file__).parent / "templates"
+LOCALES = Path(__file__).parent / "locales"
 SECTIONS = (OVERDUE, ESCALATION, DUE_TODAY, DUE_SOON)
 
 
+class Texts:
+    """One language's digest texts: `tpl("line.overdue", n=3, …)` formats a message (a count
+    in the form for `n`); English fills any gap."""
+
+    def __init__(self, language: str, texts: dict[str, str],
+                 plurals: dict[str, tuple[str, ...]], english: Texts | None = None):
+        self.language, self.texts, self.plurals, self.english = language, texts, plurals, english
+
+    def raw(self, key: str, n: int = 1) -> str:
+        if key in self.texts:
+            return self.texts[key]
+        if key in self.plurals:
+            forms = self.plurals[key]
+            return forms[min(_plural_index(self.language, n), len(forms) - 1)]
+        if self.english is not None:
+            return self.english.raw(key, n)
+        raise KeyError(key)
+
+    def __call__(self, key: str, **params: Any) -> str:
+        return self.raw(key, params.get("n", 1)).format(**params)
+
+
+def _plural_index(language: str, n: int) -> int:
+    """The catalogues' Plural-Forms: ru one/few/many, en one/other, kk a single form."""
+    if language == "ru":
+        if n % 10 == 1 and n % 100 != 11:
+            return 0
+        return 1 if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14 else 2
+    return 0 if language == "kk" or n == 1 else 1
+
+
 @cache
-def template(language: str) -> dict:
+def template(language: str) -> Texts:
+    from babel.messages.pofile import read_po
+
     lang = language if language in ("kk", "ru", "en") else "en"
-    with (TEMPLATES / f"{lang}.toml").open("rb") as fh:
-        return tomllib.load(fh)
+    texts: dict[str, str] = {}
+    plurals: dict[str, tuple[str, ...]] = {}
+    with (LOCALES / lang / "LC_MESSAGES" / "digest.po").open("rb") as fh:
+        for message in read_po(fh, domain="digest"):
+            if not message.id or message.fuzzy:
+                continue
+            if message.pluralizable:
+                plurals[message.id[0]] = tuple(message.string)
+            elif message.string:
+                texts[message.id] = message.string
+    return Texts(lang, texts, plurals, None if lang == "en" else template("en"))
 
 
 @dataclass(frozen=True)
@@ -29,20 +75,20 @@ class Rendered:
     html: str
 
 
-def case_label(tpl: dict, internal_analysis: bool, case_id: int, subject: str, obj: str = "",
+def case_label(tpl: Texts, internal_analysis: bool, case_id: int, subject: str, obj: str = "",
                period: str | None = None) -> str:
     """How a line names its case: subject → object, the period of an obligation, and
     "analysis #N" for an internal analysis, "case #N" for any other process."""
     parties = subject + (f" → {obj}" if obj else "") + (f", {period}" if period else "")
-    return tpl["case"]["analysis" if internal_analysis else "other"].format(parties=parties,
-                                                                           id=case_id)
+    return tpl("case.analysis" if internal_analysis else "case.other", parties=parties,
+               id=case_id)
 
 
-def process_name(tpl: dict, item: StageItem, language: str) -> str:
+def process_name(tpl: Texts, item: StageItem, language: str) -> str:
     names = item.process_names
     if names.get(language) or names.get("en"):
         return names.get(language) or names["en"]
-    return tpl["analysis_process"] if item.internal_analysis else item.process
+    return tpl("analysis_process") if item.internal_analysis else item.process
 
 
 def by_process(lines: list[Line], language: str) -> list[tuple[str, list[Line]]]:
@@ -65,23 +111,23 @@ def render_digest(digest: Digest) -> Rendered:
     lang = digest.recipient.language
     tpl = template(lang)
     counts = digest.counts()
-    summary = ", ".join(tpl["summary"][k].format(n=counts[k]) for k in SECTIONS if k in counts)
-    subject = tpl["subject"].format(date=digest.day.isoformat(), summary=summary)
-    text_parts = [tpl["greeting"].format(name=digest.recipient.name), ""]
-    html_parts = [f"<p>{html.escape(tpl['greeting'].format(name=digest.recipient.name))}</p>"]
+    summary = ", ".join(tpl(f"summary.{k}", n=counts[k]) for k in SECTIONS if k in counts)
+    subject = tpl("subject", date=digest.day.isoformat(), summary=summary)
+    text_parts = [tpl("greeting", name=digest.recipient.name), ""]
+    html_parts = [f"<p>{html.escape(tpl('greeting', name=digest.recipient.name))}</p>"]
     for kind in SECTIONS:
         lines = [ln for ln in digest.lines if ln.kind == kind]
         if not lines:
             continue
-        text_parts.append(tpl["section"][kind] + ":")
-        html_parts.append(f"<h3>{html.escape(tpl['section'][kind])}</h3>")
+        text_parts.append(tpl(f"section.{kind}") + ":")
+        html_parts.append(f"<h3>{html.escape(tpl(f'section.{kind}'))}</h3>")
         for name, group in by_process(lines, lang):
             text_parts.append(f"  {name}")
             html_parts.append(f"<h4>{html.escape(name)}</h4><ul>")
             for ln in group:
                 it = ln.item
-                due = it.due.isoformat() + (f" ({tpl['projected']})" if it.projected else "")
-                body = tpl["line"][kind].format(
+                due = it.due.isoformat() + (f" ({tpl('projected')})" if it.projected else "")
+                body = tpl(f"line.{kind}",
                     stage=it.stage_names.get(lang) or it.stage_names.get("en", it.stage_key),
                     case=case_label(tpl, it.internal_analysis, it.analysis_id, it.subject_name,
                                     it.object_code, it.period),
@@ -90,8 +136,8 @@ def render_digest(digest: Digest) -> Rendered:
                 html_parts.append(f"<li>{html.escape(body)}</li>")
             html_parts.append("</ul>")
         text_parts.append("")
-    text_parts.append(tpl["footer"])
-    html_parts.append(f"<p><small>{html.escape(tpl['footer'])}</small></p>")
+    text_parts.append(tpl("footer"))
+    html_parts.append(f"<p><small>{html.escape(tpl('footer'))}</small></p>")
     return Rendered(subject, "\n".join(text_parts), "<html><body>" + "".join(html_parts)
                     + "</body></html>")
 
@@ -101,16 +147,15 @@ def render_moved(language: str, name: str, day: date, lines: list[dict]) -> Rend
 
     `lines`: {"stage_names", "stage", "subject", "object", "analysis", "old", "new"} and,
     optionally, "internal_analysis" (default true) and "period" (see `case_label`)."""
-    full = template(language)
-    tpl = full["moved"]
-    subject = tpl["subject"].format(date=day.isoformat(), n=len(lines))
-    intro = tpl["intro"].format(name=name)
-    body = [tpl["line"].format(
+    tpl = template(language)
+    subject = tpl("moved.subject", date=day.isoformat(), n=len(lines))
+    intro = tpl("moved.intro", name=name)
+    body = [tpl("moved.line",
         stage=ln["stage_names"].get(language) or ln["stage_names"].get("en", ln["stage"]),
-        case=case_label(full, ln.get("internal_analysis", True), ln["analysis"], ln["subject"],
+        case=case_label(tpl, ln.get("internal_analysis", True), ln["analysis"], ln["subject"],
                         ln["object"], ln.get("period")),
         old=ln["old"].isoformat(), new=ln["new"].isoformat()) for ln in lines]
-    footer = template(language)["footer"]
+    footer = tpl("footer")
     text = "\n".join([intro, "", *(f"• {b}" for b in body), "", footer])
     items = "".join(f"<li>{html.escape(b)}</li>" for b in body)
     page = (f"<html><body><p>{html.escape(intro)}</p><ul>{items}</ul>"
@@ -119,11 +164,11 @@ def render_moved(language: str, name: str, day: date, lines: list[dict]) -> Rend
 
 
 def render_blocked(language: str, user: str, login: str) -> Rendered:
-    tpl = template(language)["blocked"]
-    subject = tpl["subject"].format(user=user, login=login)
-    body = tpl["body"].format(user=user, login=login)
+    tpl = template(language)
+    subject = tpl("blocked.subject", user=user, login=login)
+    body = tpl("blocked.body", user=user, login=login)
     return Rendered(subject, body, f"<html><body><p>{html.escape(body)}</p></body></html>")
 
 
 def link_reply(language: str, key: str, name: str = "") -> str:
-    return template(language)["link"][key].format(name=name)
+    return template(language)(f"link.{key}", name=name)

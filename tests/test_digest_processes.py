@@ -155,7 +155,7 @@ def test_procedures_and_obligations_reach_the_digest_grouped_by_process(db, regi
     notice_at = text.index("  Уведомление о конфликте интересов\n")
     assert text.index("Просрочено в курируемых организациях:") < gift_at < notice_at
     assert (f"    • Передать подарок органу управления госимуществом (оплатить услугу в бюджет)"
-            f" — Education, дело №{ids['gift']}: срок 2026-12-17, просрочено на 5 раб. дн."
+            f" — Education, дело №{ids['gift']}: срок 2026-12-17, просрочено на 5 рабочих дней"
             in text)
     assert "анализ №" not in text
 

@@ -30,7 +30,7 @@ from workflow.storage.models import OutboxMessage, User
 LOADED, WORKDAY, SATURDAY = "2025-03-19", "2025-03-20", "2025-03-22"
 SENDER = "merzim@example.kz"
 
-# The summary line of the subject in each language (notifications/templates/*.toml).
+# The summary line of the subject in each language (notifications/locales/*/LC_MESSAGES/digest.po).
 SUMMARY = {
     "en": {"overdue": "{n} overdue", "escalation": "{n} overdue in your organisations",
            "due_today": "{n} due today", "due_soon": "{n} due soon"},

@@ -12,12 +12,12 @@ import os
 import subprocess
 import sys
 import time
-import tomllib
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.messages.pofile import read_po
 from sqlmodel import Session, select
 
 from notifications.channels import Outgoing, PermanentFailure, TemporaryFailure
@@ -33,12 +33,13 @@ from workflow.storage.models import OutboxMessage, User
 
 LOADED, WORKDAY = date(2025, 3, 19), date(2025, 3, 20)
 TOKEN = "4242:AAE-merzim-test-token"
-TEMPLATES = Path(__file__).resolve().parent.parent / "notifications" / "templates"
+LOCALES = Path(__file__).resolve().parent.parent / "notifications" / "locales"
 
 
-def template(language: str) -> dict:
-    with (TEMPLATES / f"{language}.toml").open("rb") as fh:
-        return tomllib.load(fh)
+def template(language: str, key: str) -> str:
+    """A digest text as the catalogue (notifications/locales/LANG/LC_MESSAGES/digest.po) has it."""
+    with (LOCALES / language / "LC_MESSAGES" / "digest.po").open("rb") as fh:
+        return read_po(fh)[key].string
 
 
 @pytest.fixture
@@ -134,8 +135,8 @@ def test_worker_links_a_chat_and_delivers(cli, api, db, demo, tmp_path):
     assert "Good morning, Timur Akhmetov." in row.body_text  # in English, Timur's language
     assert "Publish the note and the plan" in row.body_text
     assert [m["text"] for m in api.sent_to(999)] == [
-        template("kk")["link"]["done"].format(name="Asel Nurpeisova")]
-    assert [m["text"] for m in api.sent_to(555)] == [template("kk")["link"]["unknown"]]
+        template("kk", "link.done").format(name="Asel Nurpeisova")]
+    assert [m["text"] for m in api.sent_to(555)] == [template("kk", "link.unknown")]
     assert api.sent_to(777) == []
     asel = user(db, "asel")
     assert (asel.telegram_chat_id, asel.telegram_active) == ("999", True)
@@ -165,8 +166,8 @@ def test_code_is_used_once(db, demo, api, tmp_path):
     api.queue_update(32, f"/start {code}")  # another chat tries the same code
     assert poll_updates(db, channel) == 0
     assert user(db, "marat").telegram_chat_id == "31"
-    assert api.sent_to(32)[0]["text"] == template("kk")["link"]["unknown"]
-    assert api.sent_to(31)[0]["text"] == template("ru")["link"]["done"].format(name="Marat Ospanov")
+    assert api.sent_to(32)[0]["text"] == template("kk", "link.unknown")
+    assert api.sent_to(31)[0]["text"] == template("ru", "link.done").format(name="Marat Ospanov")
     assert poll_updates(db, channel) == 0 and len(api.calls_of("sendMessage")) == 2
 
 

@@ -1,22 +1,16 @@
 """Help texts of the command line in the reader's language.
 
 The English help lives in the code (docstrings and `help=` of the options), where typer reads
-it. Kazakh and Russian come from the catalogues `workflow/i18n/locales/cli_help/{kk,ru}.toml`:
+it. Kazakh and Russian come from the gettext catalogues (domain `cli`)
+`workflow/i18n/locales/{kk,ru}/LC_MESSAGES/cli.po`, whose msgids are:
 
-    [commands]
-    "" = "merzim: …"                       # the top level
-    "analysis plan" = "…"                  # a command by its path
-
-    [options]
-    "--json" = "…"                         # an option's help everywhere it has that name…
-    "analysis plan --start" = "…"          # …unless a command names its own
-    "analysis import FILE" = "…"           # an argument: the command path and its NAME
-    "--help" = "…"                         # click's own help option
-
-    [panels]                               # the titles of typer's help panels
-    arguments = "…"
-    options = "…"
-    commands = "…"
+    command:                               # the top level
+    command:analysis plan                  # a command by its path
+    option:--json                          # an option's help everywhere it has that name…
+    option:analysis plan --start           # …unless a command names its own
+    option:analysis import FILE            # an argument: the command path and its NAME
+    option:--help                          # click's own help option
+    panel:arguments / panel:options / panel:commands   # the titles of typer's help panels
 
 Before the command line is parsed, `localize(command, language)` replaces the texts of the
 click command tree; anything missing from a catalogue keeps its English text (the tests in
@@ -25,24 +19,27 @@ tests/test_cli_help.py keep both catalogues complete and free of stale keys).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterator
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-CATALOGUES = Path(__file__).resolve().parents[1] / "i18n" / "locales" / "cli_help"
+from workflow.i18n import load
+
 LANGUAGES = ("kk", "ru")
+SECTIONS = {"command:": "commands", "option:": "options", "panel:": "panels"}
 
 
 @cache
 def catalogue(language: str) -> dict[str, dict[str, str]]:
-    path = CATALOGUES / f"{language}.toml"
-    if language not in LANGUAGES or not path.is_file():
-        return {"commands": {}, "options": {}, "panels": {}}
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return {"commands": data.get("commands", {}), "options": data.get("options", {}),
-            "panels": data.get("panels", {})}
+    """{'commands': {path: text}, 'options': {key: text}, 'panels': {name: text}}."""
+    tables: dict[str, dict[str, str]] = {"commands": {}, "options": {}, "panels": {}}
+    if language not in LANGUAGES:
+        return tables
+    for msgid, text in load(language, "cli").texts.items():
+        for prefix, section in SECTIONS.items():
+            if msgid.startswith(prefix):
+                tables[section][msgid[len(prefix):]] = text
+    return tables
 
 
 def walk(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:

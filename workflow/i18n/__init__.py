@@ -1,62 +1,124 @@
-"""Message catalogues in Kazakh, Russian and English (workflow/locales/*.toml)."""
+"""Messages in Kazakh, Russian and English: gettext catalogues (PO files, read with Babel).
+
+`workflow/i18n/locales/{lang}/LC_MESSAGES/merzim.po` holds every message the code shows; its
+msgid is the message key the code names (`t("rule.not_allowed", event=…)`), its msgstr the
+text with `{placeholders}` (str.format). A count is a plural entry (msgid_plural, one msgstr
+per form of the language's Plural-Forms: en 2, ru 3, kk 1). The web templates reach the same
+catalogue through Jinja2's i18n extension (`_`, `gettext`, `ngettext`); the CLI's help texts
+are the domain `cli` (workflow/cli/help_i18n.py); digests have their own domain in
+notifications/locales (notifications may not import workflow).
+"""
 
 from __future__ import annotations
 
-import tomllib
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 LOCALES = Path(__file__).parent / "locales"
-PLURAL_SEPARATOR = "|"
 LANGUAGES = ("kk", "ru", "en")
+DOMAIN = "merzim"
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """One language's messages: key -> text, and key -> plural forms for counts."""
+
+    language: str
+    texts: dict[str, str]
+    plurals: dict[str, tuple[str, ...]]
+    num_plurals: int
+
+
+def po_path(language: str, domain: str = DOMAIN) -> Path:
+    return LOCALES / language / "LC_MESSAGES" / f"{domain}.po"
 
 
 @cache
+def load(language: str, domain: str = DOMAIN) -> Catalogue:
+    """Read one PO file (missing file: an empty catalogue, so English falls back)."""
+    from babel.messages.pofile import read_po
+
+    texts: dict[str, str] = {}
+    plurals: dict[str, tuple[str, ...]] = {}
+    path = po_path(language, domain)
+    if not path.is_file():
+        return Catalogue(language, texts, plurals, 2)
+    with path.open("rb") as fh:
+        po = read_po(fh, locale=None, domain=domain)
+    for message in po:
+        if not message.id or message.fuzzy:
+            continue
+        if message.pluralizable:
+            forms = tuple(str(s) for s in message.string)
+            if any(forms):
+                plurals[message.id[0]] = forms
+        elif message.string:
+            texts[message.id] = str(message.string)
+    return Catalogue(language, texts, plurals, po.num_plurals)
+
+
 def catalogue(language: str) -> dict[str, str]:
-    """The flat key -> text table of one language."""
-    with (LOCALES / f"{language}.toml").open("rb") as fh:
-        tree = tomllib.load(fh)
-    flat: dict[str, str] = {}
-
-    def walk(prefix: str, node: dict[str, Any]) -> None:
-        for key, value in node.items():
-            name = f"{prefix}.{key}" if prefix else key
-            if isinstance(value, dict):
-                walk(name, value)
-            else:
-                flat[name] = str(value)
-
-    walk("", tree)
-    return flat
+    """A flat key -> text view of one language for checks: a count's forms joined by '|'."""
+    cat = load(language)
+    return {**cat.texts, **{k: "|".join(v) for k, v in cat.plurals.items()}}
 
 
 class Translator:
-    """Looks keys up in one language, falling back to English, formatting {params}."""
+    """Looks keys up in one language, falling back to English, formatting {params}.
+
+    `t(key, **params)` a message; `t.n(key, n, **params)` a count's message in the form for n
+    (n is passed to the text too); `t.plural(key, n)` only the word (a unit: "дня")."""
 
     def __init__(self, language: str = "en"):
         self.language = language if language in LANGUAGES else "en"
 
     def __call__(self, key: str, default: str | None = "", **params: Any) -> str | None:
-        text = catalogue(self.language).get(key) or catalogue("en").get(key)
+        text = self._text(key, params.get("n", 1))
         if text is None:
             return key if default == "" else default
-        try:
-            return text.format(**params)
-        except (KeyError, IndexError):
-            return text
+        return _format(text, params)
+
+    def _text(self, key: str, n: int | float) -> str | None:
+        for language in (self.language, "en"):
+            cat = load(language)
+            if key in cat.texts:
+                return cat.texts[key]
+            if key in cat.plurals:
+                forms = cat.plurals[key]
+                return forms[min(plural_index(language, n), len(forms) - 1)]
+        return None
+
+    def n(self, key: str, n: int | float, **params: Any) -> str:
+        """A count's message: the plural form for `n`, with {n} and params formatted."""
+        text = self._text(key, n)
+        return key if text is None else _format(text, {"n": n, **params})
 
     def plural(self, key: str, n: int | float, **params: Any) -> str:
-        """The form of a word for the number `n`: catalogue entries hold the forms separated by
-        '|' (en: one|other; ru: one|few|many; kk: a single form, numerals take the singular).
-        A fraction takes ru's "few" form (1,5 балла) and en's plural (1.5 points)."""
-        text = self(key, n=n, **params) or key
-        forms = text.split(PLURAL_SEPARATOR)
-        return forms[min(plural_index(self.language, n), len(forms) - 1)]
+        """The form of a word for the number `n` (en: one|other; ru: one|few|many; kk: a
+        single form, numerals take the singular). A fraction takes ru's "few" form (1,5 балла)
+        and en's plural (1.5 points)."""
+        return self.n(key, n, **params)
+
+    # gettext's names, for Jinja2's i18n extension ({% trans %} and the `_` of templates)
+    def gettext(self, key: str) -> str:
+        return self._text(key, 1) or key
+
+    def ngettext(self, key: str, plural_key: str, n: int | float) -> str:
+        return self._text(key, n) or (key if n == 1 else plural_key)
+
+
+def _format(text: str, params: dict[str, Any]) -> str:
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return text
 
 
 def plural_index(language: str, n: int | float) -> int:
-    """CLDR cardinal plural categories: ru one/few/many, en one/other, kk one form."""
+    """CLDR cardinal plural categories: ru one/few/many, en one/other, kk one form. These are
+    the catalogues' Plural-Forms, extended to fractions (which gettext's formulas do not take)."""
     n = abs(n)
     if n != int(n):
         return 0 if language == "kk" else 1
