@@ -18,6 +18,7 @@ from workflow.services import accounts as auth
 SESSION_COOKIE = "merzim_session"
 LOGIN_CSRF_COOKIE = "merzim_login_csrf"
 LANG_COOKIE = "merzim_lang"
+CASES_COOKIE = "merzim_cases"  # the cases list's filters, remembered (web/cases_page.py)
 
 
 class LoginRequired(Exception):
@@ -44,12 +45,37 @@ def today(request: Request) -> date:
 
 
 def language(request: Request, viewer: Viewer | None = None) -> str:
+    """The reader's language: ?lang=, else the language cookie (the links kk/ru/en), else the
+    viewer's own, else the browser's Accept-Language, else the server's default."""
     lang = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
     if lang in LANGUAGES:
         return lang
     if viewer is not None and viewer.user.language in LANGUAGES:
         return viewer.user.language
-    return request.app.state.settings.language
+    default = request.app.state.settings.language
+    return accepted_language(request.headers.get("accept-language", ""), default) or default
+
+
+def accepted_language(header: str, default: str) -> str | None:
+    """The best of kk, ru, en by an Accept-Language header (RFC 9110: q-values, a region
+    ignored, "*" any, i.e. `default`; the first listed wins a tie); None when it accepts none
+    of them."""
+    best, best_q = None, 0.0
+    for part in header.split(",")[:50]:
+        tag, _sep, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _eq, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        base = tag.strip().lower().split("-")[0]
+        code = default if base == "*" else base
+        if code in LANGUAGES and 0 < q <= 1 and q > best_q:
+            best, best_q = code, q
+    return best
 
 
 @dataclass

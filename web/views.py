@@ -201,3 +201,19 @@ def case_for(s: Session, ctx: svc.Context, viewer: Viewer, case) -> dict[str, An
         tx.audited(s, f"web:{viewer.login}", "view.person_case", "case", case.id,
                    {"person_shown": shown})
     return view
+
+
+def menu_counts(s: Session, ctx: svc.Context, viewer: Viewer) -> dict[str, int]:
+    """The overdue counts of the menu, one COUNT each (never a list built): the stages the
+    viewer's overdue list shows (an officer's organisation, a manager's or an admin's subtree)
+    and those of her own work (the cases she answers for)."""
+    path = only_path(viewer)
+    return {"overdue": svc.count_overdue(s, ctx, viewer.org.code, only_path=path),
+            "mine": svc.count_my_overdue(s, ctx, viewer.user.id, unassigned_of(viewer),
+                                         viewer.org.code, path)}
+
+
+def unassigned_of(viewer: Viewer) -> int | None:
+    """An officer answers too for the cases of her organisation that nobody is responsible
+    for; managers and admins only for their own."""
+    return viewer.org.id if viewer.role == "officer" else None

@@ -48,9 +48,11 @@ from workflow.services.cases import (  # noqa: F401
 from workflow.services.context import Context  # noqa: F401
 from workflow.services.lists import (  # noqa: F401
     count_due,
+    count_my_overdue,
     count_overdue,
     count_stages,
     due_within,
+    my_work,
     open_stages,
     overdue,
 )

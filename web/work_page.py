@@ -1,0 +1,48 @@
+""""My work": the stages of the cases the viewer answers for, across every process — overdue,
+due soon, done lately — each with the way to record it. An officer's first page; managers and
+admins see the cases they themselves are responsible for (their home is their subtree's list)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from web import views
+from web.deps import PageContext
+from web.pages import _int, page, render
+from workflow import services as svc
+from workflow.core.errors import UsageError
+
+router = APIRouter(include_in_schema=False)
+DUE_WITHIN = 10  # working days ahead, as the "due soon" list
+DONE_DAYS = 30  # calendar days back
+
+
+def _decorated(pc: PageContext, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows the viewer may see, with their process's name and the event that records them."""
+    lang = pc.t.language
+    out = []
+    for r in rows:
+        if not pc.viewer.sees_path(r["subject_path"]):
+            continue  # a case she answered for in an organisation she has left
+        loaded = pc.ctx.registry.loaded.get(r["process"])
+        defn = loaded.definition if loaded else None
+        event = defn.event_for_stage(r["stage"].split(":", 1)[0]) if defn else None
+        r["process_name"] = defn.name(lang) if defn else r["process"]
+        r["record"] = f"/cases/{r['case']}" + (f"?event={event.key}" if event else "") + "#record"
+        out.append(r)
+    return out
+
+
+@router.get("/work", response_class=HTMLResponse)
+def work_page(request: Request, pc: PageContext = Depends(page)):
+    within = _int(request.query_params.get("within"), "within", DUE_WITHIN)
+    if within < 0 or within > 250:
+        raise UsageError(key="error.bad_within")
+    work = svc.my_work(pc.s, pc.ctx, pc.viewer.user.id, views.unassigned_of(pc.viewer),
+                       within, DONE_DAYS)
+    sections = [(key, _decorated(pc, work[key])) for key in ("overdue", "due", "done")]
+    return render(request, pc, "work.html", sections=sections, within=within,
+                  done_days=DONE_DAYS, can_record=pc.viewer.role in ("officer", "admin"))

@@ -1,0 +1,190 @@
+"""The cases list's search: cases found by number, process, subject, object, person, state,
+overdue stages and words, newest first.
+
+The structural filters are SQL; the words and the person are matched in Python (case-folded
+the same on SQLite and PostgreSQL, in Kazakh and Russian too), and a person is matched only
+where the caller may see it (`sees_person`), so that a search never tells, even by a count,
+that a case is about someone its reader may not see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import exists, func
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from workflow.core.definition import Definition
+from workflow.services.cases import current_state
+from workflow.services.context import Context
+from workflow.services.lookup import get_org
+from workflow.services.organisations import local_name
+from workflow.services.processes import definition_of
+from workflow.storage.models import OPEN, Case, Organisation, Stage
+from workflow.storage.queries import in_subtree
+
+MAX_TERM = 200  # characters of a searched word or name
+
+
+@dataclass
+class CaseQuery:
+    """What the cases list is asked for (every filter optional)."""
+
+    number: int | None = None
+    process: str | None = None
+    subject: str | None = None  # an organisation code: its subtree
+    object: str | None = None  # an organisation code: exactly that object
+    person: str | None = None
+    state: str | None = None
+    overdue: bool = False
+    words: str | None = None
+
+
+@dataclass
+class Found:
+    """One case found: what the list shows, and what the visibility rule reads (`subject_id`,
+    `responsible_id`, as on a Case)."""
+
+    id: int
+    process: str
+    process_version: int
+    subject_id: int
+    responsible_id: int | None
+    subject: str
+    subject_names: tuple[str, ...]
+    subject_path: str
+    object: str | None
+    object_names: tuple[str, ...]
+    period: str | None
+    case_date: date
+    state: str
+    person_name: str | None = field(default=None, repr=False)
+    person_position: str | None = field(default=None, repr=False)
+
+    def name_of(self, names: tuple[str, ...], language: str) -> str:
+        en, kk, ru = names
+        return local_name(en, kk, ru, language)
+
+
+def _words(text: str | None) -> list[str]:
+    return [w.casefold() for w in (text or "").split()]
+
+
+def _timer_sources(defn: Definition) -> tuple[str, ...]:
+    """The states a time-driven transition may leave (a stored state there may be stale)."""
+    return tuple({src for t in defn.timers for src in t.source})
+
+
+def _state_condition(ctx: Context, state: str, process: str | None) -> Any:
+    """Cases whose stored state is `state`, or may have become it by a date since stored."""
+    condition = Case.state == state
+    for defn in ctx.registry.all():
+        if process and defn.key != process:
+            continue
+        sources = _timer_sources(defn)
+        if sources:
+            condition = condition | ((Case.process == defn.key) & Case.state.in_(sources))
+    return condition
+
+
+def find_cases(s: Session, ctx: Context, scope_code: str, query: CaseQuery,
+               sees_person: Callable[[Found, str], bool], only_path: str | None = None,
+               ) -> list[Found]:
+    """Every case of the subtree of `scope_code` (or exactly the organisation at `only_path`)
+    that matches `query`, newest first. `sees_person(found, visibility)`: whether the caller
+    may see the person of a case (a person is searched, by name or by words, only there)."""
+    if query.process:
+        ctx.registry.get(query.process)  # an unknown process is refused, not an empty list
+    subject, obj = aliased(Organisation), aliased(Organisation)
+    sql = (select(Case.id, Case.process, Case.process_version, Case.subject_id,
+                  Case.responsible_id, subject.code, subject.name, subject.name_kk,
+                  subject.name_ru, subject.path, obj.code, obj.name, obj.name_kk, obj.name_ru,
+                  Case.period, Case.case_date, Case.state, Case.person_name,
+                  Case.person_position)
+           .join(subject, subject.id == Case.subject_id)
+           .outerjoin(obj, obj.id == Case.object_id)
+           .where(in_subtree(subject.path, get_org(s, scope_code))))
+    if only_path is not None:
+        sql = sql.where(subject.path == only_path)
+    if query.number is not None:
+        sql = sql.where(Case.id == query.number)
+    if query.process:
+        sql = sql.where(Case.process == query.process)
+    if query.subject:
+        sql = sql.where(in_subtree(subject.path, get_org(s, query.subject)))
+    if query.object:
+        sql = sql.where(Case.object_id == get_org(s, query.object).id)
+    if query.person:
+        sql = sql.where(Case.person_name.is_not(None))
+    if query.state:
+        sql = sql.where(_state_condition(ctx, query.state, query.process))
+    if query.overdue:
+        sql = sql.where(exists().where(Stage.case_id == Case.id, Stage.status == OPEN,
+                                       Stage.due_date < ctx.today))
+    person, words = _words(query.person), _words(query.words)
+    found: list[Found] = []
+    visibility: dict[tuple[str, int], str] = {}
+    for row in s.exec(sql.order_by(Case.id.desc())):
+        (ident, process, version, subject_id, responsible_id, code, name, name_kk, name_ru,
+         path, obj_code, obj_name, obj_kk, obj_ru, period, case_date, state, person_name,
+         position) = row
+        item = Found(ident, process, version, subject_id, responsible_id, code,
+                     (name, name_kk, name_ru), path, obj_code, (obj_name, obj_kk, obj_ru),
+                     period, case_date, state, person_name, position)
+        shown = False
+        if person_name:
+            if (process, version) not in visibility:
+                defn = definition_of(s, ctx, item)  # reads .process, .process_version
+                visibility[(process, version)] = (defn.parties.person_visibility
+                                                  if defn.parties.person != "none" else "")
+            shown = bool(visibility[(process, version)]) and sees_person(
+                item, visibility[(process, version)])
+        if person and not (shown and _all_in(person, [person_name, position])):
+            continue
+        if words and not _all_in(words, _haystack(ctx, item, shown)):
+            continue
+        found.append(item)
+    if query.state:
+        found = [f for f in found if state_of(s, ctx, f) == query.state]
+    return found
+
+
+def _all_in(words: list[str], haystack: list[str | None]) -> bool:
+    """Every word is part of one of the texts (case-folded)."""
+    texts = [h.casefold() for h in haystack if h]
+    return all(any(w in t for t in texts) for w in words)
+
+
+def _haystack(ctx: Context, item: Found, person_shown: bool) -> list[str | None]:
+    """What the words of the search box are looked for in: the number, the process's names,
+    the subject's and the object's codes and names, the period; the person only when shown."""
+    defn = ctx.registry.loaded.get(item.process)
+    names = list(defn.definition.names.values()) if defn else []
+    return [str(item.id), f"#{item.id}", item.process, *names, item.subject,
+            *item.subject_names, item.object, *item.object_names, item.period,
+            *((item.person_name, item.person_position) if person_shown else ())]
+
+
+def state_of(s: Session, ctx: Context, item: Found) -> str:
+    """Today's state of a case found: the stored one, unless a time-driven transition may have
+    moved it since (then replayed, without writing)."""
+    defn = definition_of(s, ctx, item)
+    if item.state not in _timer_sources(defn):
+        return item.state
+    case = s.get(Case, item.id)
+    return current_state(s, ctx, case, defn)
+
+
+def overdue_counts(s: Session, ctx: Context, ids: list[int]) -> dict[int, int]:
+    """How many stages of each case are overdue today (one grouped COUNT)."""
+    if not ids:
+        return {}
+    rows = s.exec(select(Stage.case_id, func.count(Stage.id))
+                  .where(Stage.case_id.in_(ids), Stage.status == OPEN,
+                         Stage.due_date < ctx.today)
+                  .group_by(Stage.case_id))
+    return dict(rows.all())
