@@ -17,7 +17,7 @@ from transitions import Machine
 
 from workflow.core.dates import not_in_future
 from workflow.core.deadlines import Due, Record
-from workflow.core.definition import Definition
+from workflow.core.definition import Definition, Event
 from workflow.core.errors import RuleViolation
 
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -139,28 +139,52 @@ def check_event(definition: Definition, event: str, on: date, evidence: dict[str
         if on < floor:
             raise RuleViolation(f"{name} {on} is before {floor}", key="rule.date_floor",
                                 event=event, date=on.isoformat(), floor=floor.isoformat())
-    for field in definition.requirements(spec):
-        if not (evidence.get(field) or "").strip():
-            raise RuleViolation(f"{event} needs {field}", key="rule.missing_evidence", event=event,
-                                field=field)
+    problems = evidence_problems(definition, spec, evidence)
+    if problems:
+        raise problems[0]
+
+
+def evidence_problems(definition: Definition, spec: Event,
+                      evidence: dict[str, str | None]) -> list[RuleViolation]:
+    """Every problem of an event's evidence at once (a form reports them all): required fields
+    missing, no alternative group complete, then each field's own problems. Each refusal's
+    `field` parameter names the field it is about (None: a group)."""
+    event = spec.key
+    problems = [RuleViolation(f"{event} needs {field}", key="rule.missing_evidence", event=event,
+                              field=field)
+                for field in definition.requirements(spec)
+                if not (evidence.get(field) or "").strip()]
     groups = definition.evidence_groups(spec)
     if groups and not any(all((evidence.get(f) or "").strip() for f in g) for g in groups):
-        raise RuleViolation(f"{event} needs one of {groups}", key="rule.missing_evidence_any",
-                            event=event, groups=" | ".join(" + ".join(g) for g in groups))
-    check_evidence(definition, evidence)
+        problems.append(RuleViolation(f"{event} needs one of {groups}",
+                                      key="rule.missing_evidence_any", event=event,
+                                      groups=" | ".join(" + ".join(g) for g in groups)))
+    return problems + field_problems(definition, evidence)
 
 
 def check_evidence(definition: Definition, evidence: dict[str, str | None]) -> None:
     """Known fields only, each at most MAX_TEXT characters, links that are web links."""
+    problems = field_problems(definition, evidence)
+    if problems:
+        raise problems[0]
+
+
+def field_problems(definition: Definition,
+                   evidence: dict[str, str | None]) -> list[RuleViolation]:
+    """The problems of each evidence field: unknown, longer than MAX_TEXT, not a web link."""
+    problems = []
     for field, value in evidence.items():
         if field not in definition.evidence:
-            raise RuleViolation(f"unknown evidence {field!r}", key="rule.unknown_evidence",
-                                field=field, known=", ".join(definition.evidence))
-        if value and len(value) > MAX_TEXT:
-            raise RuleViolation(f"{field} is longer than {MAX_TEXT} characters",
-                                key="rule.too_long", field=field, limit=MAX_TEXT)
-        if value and definition.evidence[field].type == "url" and not URL.match(value.strip()):
-            raise RuleViolation(f"{value!r} is not a web link", key="rule.bad_url", url=value)
+            problems.append(RuleViolation(f"unknown evidence {field!r}",
+                                          key="rule.unknown_evidence", field=field,
+                                          known=", ".join(definition.evidence)))
+        elif value and len(value) > MAX_TEXT:
+            problems.append(RuleViolation(f"{field} is longer than {MAX_TEXT} characters",
+                                          key="rule.too_long", field=field, limit=MAX_TEXT))
+        elif value and definition.evidence[field].type == "url" and not URL.match(value.strip()):
+            problems.append(RuleViolation(f"{value!r} is not a web link", key="rule.bad_url",
+                                          url=value, field=field))
+    return problems
 
 
 def clean_evidence(evidence: dict[str, str | None] | None) -> dict[str, str]:

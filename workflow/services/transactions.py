@@ -5,6 +5,7 @@
   block succeeds and rolled back otherwise (the CLI: one per command).
 * `transaction(s)`: the same on a session the adapter already holds (the web: one per request,
   opened by its dependency).
+* `trial(s)`: run a use case and roll it back whatever happens (a confirmation step).
 * `audited(s, ...)`: an audit record of something read (an export, a view of a person's case),
   committed at once.
 * `refused(s, ...)`: roll back what a refused use case did and keep the refusal in the audit log.
@@ -76,6 +77,17 @@ def transaction(s: Session) -> Iterator[Session]:
     except BaseException:
         s.rollback()
         raise
+
+
+@contextmanager
+def trial(s: Session) -> Iterator[Session]:
+    """Run a use case on `s` to see whether the rules accept it, then undo all it did (a
+    confirmation step asks "are you sure?" only about what saving would accept). A refusal
+    raised inside comes out as it is; nothing is stored either way."""
+    try:
+        yield s
+    finally:
+        s.rollback()
 
 
 def audited(s: Session, actor: str, action: str, entity: str, entity_id: Any,
