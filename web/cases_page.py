@@ -1,7 +1,7 @@
 """The cases list and its search: by number, process, subject, object, person (only where the
 viewer may see the person), state, overdue stages and words; paged like the other lists; the
 filters remembered for the signed-in user across pages and language switches (a cookie,
-restored when she comes back to /cases without a query, cleared by "clear filters" and at
+applied when she comes back to /cases without a query, cleared by "clear filters" and at
 logout)."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import QueryParams
 
 from web import views
 from web.access import sees_person, visible_org
@@ -59,10 +60,10 @@ def state_choices(pc: PageContext, process: str | None) -> list[tuple[str, str]]
     return [(key, " / ".join(n)) for key, n in names.items()]
 
 
-def case_query(request: Request, pc: PageContext) -> search.CaseQuery:
-    """The filters of the address, checked: a hidden organisation is the 404 of an unknown one,
-    an unknown process or state a usage error."""
-    q = request.query_params
+def case_query(params: Any, pc: PageContext) -> search.CaseQuery:
+    """The filters asked for, checked: a hidden organisation is the 404 of an unknown one, an
+    unknown process or state a usage error."""
+    q = params
     process = q.get("process") or None
     if process:
         pc.ctx.registry.get(process)
@@ -93,14 +94,14 @@ def _saved(request: Request, pc: PageContext) -> str | None:
     return urlencode(kept) or None
 
 
-def _remember(resp: Response, request: Request, pc: PageContext) -> None:
-    kept = [(k, v) for k, v in parse_qsl(request.url.query) if k in FILTERS and v]
+def _remember(resp: Response, query_string: str, pc: PageContext, https: bool) -> None:
+    kept = [(k, v) for k, v in parse_qsl(query_string) if k in FILTERS and v]
     if not kept:
         resp.delete_cookie(CASES_COOKIE, path="/cases")
         return
     # a session cookie, for /cases only, never read by scripts; tied to the user
     resp.set_cookie(CASES_COOKIE, quote(f"{pc.viewer.user.id}:{urlencode(kept)}", safe=""),
-                    path="/cases", httponly=True, samesite="lax", secure=secure(request))
+                    path="/cases", httponly=True, samesite="lax", secure=https)
 
 
 def _rows(pc: PageContext, shown: list[search.Found]) -> list[dict[str, Any]]:
@@ -122,16 +123,15 @@ def _rows(pc: PageContext, shown: list[search.Found]) -> list[dict[str, Any]]:
 
 @router.get("/cases", response_class=HTMLResponse)
 def cases_page(request: Request, pc: PageContext = Depends(page)):
-    params = request.query_params
-    if "clear" in params:
+    if "clear" in request.query_params:
         resp = RedirectResponse("/cases", status_code=303)
         resp.delete_cookie(CASES_COOKIE, path="/cases")
         return resp
-    if not request.url.query:
-        saved = _saved(request, pc)
-        if saved:
-            return RedirectResponse(f"/cases?{saved}", status_code=303)
-    query = case_query(request, pc)
+    # /cases with no query at all (the menu, a language switch, back from a case) shows the
+    # filters last applied; any query (even an empty form, or a page link) is what is asked
+    query_string = request.url.query or _saved(request, pc) or ""
+    params = QueryParams(query_string)
+    query = case_query(params, pc)
     viewer = pc.viewer
     found = search.find_cases(pc.s, pc.ctx, viewer.org.code, query,
                               lambda f, visibility: sees_person(viewer, f, visibility),
@@ -139,12 +139,13 @@ def cases_page(request: Request, pc: PageContext = Depends(page)):
     page_no = params.get("page") or "1"
     if not page_no.isdigit() or int(page_no) < 1:
         raise UsageError(key="error.bad_page", value=page_no)
-    shown, pager = views.paginate(found, int(page_no), request.url.query, size=PAGE_SIZE)
+    shown, pager = views.paginate(found, int(page_no), query_string, size=PAGE_SIZE)
     filtered = any(params.get(k) for k in FILTERS)
     resp = render(request, pc, "cases.html", rows=_rows(pc, shown), pager=pager, query=query,
                   filters={k: params.get(k, "") for k in FILTERS}, filtered=filtered,
                   processes=pc.ctx.registry.all(), states=state_choices(pc, query.process),
                   orgs=views.org_choices(pc.s, viewer),
                   person_search=viewer.role in ("officer", "admin"))
-    _remember(resp, request, pc)
+    if request.url.query:
+        _remember(resp, query_string, pc, secure(request))
     return resp
