@@ -52,6 +52,8 @@ class StageItem:
     period: str | None = None  # a recurring obligation's period ("2026Q4")
     internal_analysis: bool = True  # an internal analysis (else a procedure's or an
     #                                 obligation's case): listed first, named "analysis #N"
+    subject_names: dict[str, str] = field(default_factory=dict)  # the subject in kk, ru, en
+    object_names: dict[str, str] = field(default_factory=dict)  # the object in kk, ru, en
 
 
 @dataclass(frozen=True)

@@ -77,9 +77,11 @@ class Rendered:
 
 def case_label(tpl: Texts, internal_analysis: bool, case_id: int, subject: str, obj: str = "",
                period: str | None = None) -> str:
-    """How a line names its case: subject → object, the period of an obligation, and
+    """How a line names its case: subject → object (an analysis of the subject itself: the
+    subject alone), in the reader's language, the period of an obligation, and
     "analysis #N" for an internal analysis, "case #N" for any other process."""
-    parties = subject + (f" → {obj}" if obj else "") + (f", {period}" if period else "")
+    parties = subject + (f" → {obj}" if obj and obj != subject else "") \
+        + (f", {period}" if period else "")
     return tpl("case.analysis" if internal_analysis else "case.other", parties=parties,
                id=case_id)
 
@@ -129,8 +131,9 @@ def render_digest(digest: Digest) -> Rendered:
                 due = it.due.isoformat() + (f" ({tpl('projected')})" if it.projected else "")
                 body = tpl(f"line.{kind}",
                     stage=it.stage_names.get(lang) or it.stage_names.get("en", it.stage_key),
-                    case=case_label(tpl, it.internal_analysis, it.analysis_id, it.subject_name,
-                                    it.object_code, it.period),
+                    case=case_label(tpl, it.internal_analysis, it.analysis_id,
+                                    it.subject_names.get(lang) or it.subject_name,
+                                    it.object_names.get(lang) or it.object_code, it.period),
                     due=due, n=ln.working_days)
                 text_parts.append(f"    • {body}")
                 html_parts.append(f"<li>{html.escape(body)}</li>")
@@ -146,14 +149,17 @@ def render_moved(language: str, name: str, day: date, lines: list[dict]) -> Rend
     """One message to an owner listing the deadlines a calendar change moved.
 
     `lines`: {"stage_names", "stage", "subject", "object", "analysis", "old", "new"} and,
-    optionally, "internal_analysis" (default true) and "period" (see `case_label`)."""
+    optionally, "internal_analysis" (default true), "period" (see `case_label`) and
+    "subject_names"/"object_names" (kk, ru, en: the organisations in the reader's language)."""
     tpl = template(language)
     subject = tpl("moved.subject", date=day.isoformat(), n=len(lines))
     intro = tpl("moved.intro", name=name)
     body = [tpl("moved.line",
         stage=ln["stage_names"].get(language) or ln["stage_names"].get("en", ln["stage"]),
-        case=case_label(tpl, ln.get("internal_analysis", True), ln["analysis"], ln["subject"],
-                        ln["object"], ln.get("period")),
+        case=case_label(tpl, ln.get("internal_analysis", True), ln["analysis"],
+                        ln.get("subject_names", {}).get(language) or ln["subject"],
+                        ln.get("object_names", {}).get(language) or ln["object"],
+                        ln.get("period")),
         old=ln["old"].isoformat(), new=ln["new"].isoformat()) for ln in lines]
     footer = tpl("footer")
     text = "\n".join([intro, "", *(f"• {b}" for b in body), "", footer])

@@ -129,11 +129,11 @@ def test_replan_tells_each_owner_once_and_the_worker_delivers(merzim_db, db, wor
     text = mail["aigerim@example.kz"].get_body(("plain",)).get_content()
     for key, old, new in (("discussion_announcement", "2026-03-27", "2026-03-26"),
                           ("public_discussion", "2026-04-03", "2026-04-02")):
-        assert f"{definition.stage_name(key, 'kk')} — Education department → AK-EDU, " \
+        assert f"{definition.stage_name(key, 'kk')} — Education department, " \
                f"№{world['edu']} талдау: {old} → {new}" in text
     text = mail["dina@example.kz"].get_body(("plain",)).get_content()
-    assert (f"{definition.stage_name('discussion_announcement', 'en')} — Health department → "
-            f"AK-HLTH, analysis #{world['hlth']}: 2026-04-02 → 2026-04-01") in text
+    assert (f"{definition.stage_name('discussion_announcement', 'en')} — Health department, "
+            f"analysis #{world['hlth']}: 2026-04-02 → 2026-04-01") in text
     assert all(r.status == "sent" for r, _u in moved_rows(db))
 
     # The decree withdrawn: the deadlines move back and the owners are told again.

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from workflow.core.errors import ConfigError
+from workflow.core.errors import ConfigError, KeyList
 
 LANGUAGES = ("kk", "ru", "en")
 # Organisation kinds (the tree of 000:L92-108); recurring obligations name whom they apply to.
@@ -231,12 +231,57 @@ class Definition:
     def name(self, language: str) -> str:
         return self.names.get(language, self.names["en"])
 
+    def key_names(self, key: str) -> dict[str, str] | str | None:
+        """How a key of this definition reads in each language: an event's, a stage's, a
+        state's or a field's names ({lang: text}), a catalogue key for a built-in evidence
+        field ("evidence.number"), None for a key it does not know."""
+        if key in self.events:
+            return self.events[key].names
+        stage = self.stage_spec(key)
+        if stage is not None:
+            return stage.names
+        if key in self.states:
+            return self.states[key]
+        if key in self.evidence:
+            return self.evidence[key].names or f"evidence.{key}"
+        if key in self.fields:
+            return self.fields[key].names
+        if key in self.dates and self.dates[key].names:
+            return self.dates[key].names
+        return None
+
+    def name_keys(self, error: Any) -> Any:
+        """Label the parameters of a refusal that hold keys of this definition (an event, a
+        stage, a state, a field, or a list of them) so that it reads in the reader's language
+        (MerzimError.render); returns the error."""
+        status = error.params.get("status")
+        if isinstance(status, str) and status in STAGE_STATUSES and "status" not in error.labels:
+            error.labels["status"] = f"status.{status}"
+        for param, value in error.params.items():
+            if param not in KEY_PARAMS or not isinstance(value, str) or param in error.labels:
+                continue
+            keys = [k.strip() for k in value.replace("|", ",").replace("+", ",").split(",")]
+            named = [self.key_names(k) for k in keys if k]
+            if not named or any(n is None for n in named):
+                continue
+            if len(named) == 1:
+                error.labels[param] = named[0]
+            else:  # a list: each key named, the value's separators kept ("a + b | c")
+                error.labels[param] = KeyList(value, dict(zip(keys, named, strict=True)))
+        return error
+
     @property
     def recurring(self) -> bool:
         return self.recurrence is not None
 
 
 # -- parsing ---------------------------------------------------------------------------------
+
+
+# Refusal parameters that may hold keys of a definition (Definition.name_keys).
+KEY_PARAMS = frozenset({"event", "other", "target", "state", "stage", "field", "allowed",
+                        "known", "groups"})
+STAGE_STATUSES = ("open", "overdue", "done_on_time", "done_late", "not_applicable", "not_done")
 
 
 def _names(value: Any, where: str) -> dict[str, str]:

@@ -63,12 +63,13 @@ def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
              .join(Case, Stage.case_id == Case.id)
              .join(Organisation, Organisation.id == Stage.subject_id)
              .where(Stage.status == OPEN, Stage.due_date.is_not(None), Stage.due_date <= horizon))
-    objects: dict[int | None, str] = {None: ""}
+    objects: dict[int | None, Organisation | None] = {None: None}
     process_names: dict[str, dict[str, str]] = {}
     items = []
     for stage, analysis, subject in s.exec(query):
         if analysis.object_id not in objects:
-            objects[analysis.object_id] = s.get(Organisation, analysis.object_id).code
+            objects[analysis.object_id] = s.get(Organisation, analysis.object_id)
+        obj = objects[analysis.object_id]
         if analysis.process not in process_names:
             process_names[analysis.process] = _process_names(ctx, analysis.process)
         loaded = ctx.registry.loaded.get(analysis.process)
@@ -77,12 +78,18 @@ def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
             analysis_id=analysis.id, stage_key=stage.key,
             stage_names=_names(ctx, analysis.process, stage.key),
             due=stage.due_date, subject_code=subject.code, subject_name=subject.name,
-            object_code=objects[analysis.object_id], subject_path=subject.path,
+            object_code=obj.code if obj else "", subject_path=subject.path,
+            subject_names=org_names(subject), object_names=org_names(obj) if obj else {},
             responsible_id=analysis.responsible_id, projected=stage.projected,
             before=spec.remind_before if spec else None, process=analysis.process,
             process_names=process_names[analysis.process],
             period=analysis.period, internal_analysis=analysis.process == DEFAULT_PROCESS))
     return items
+
+
+def org_names(org: Organisation) -> dict[str, str]:
+    """An organisation's name in kk, ru and en (English where a language has none)."""
+    return {"en": org.name, "kk": org.name_kk or org.name, "ru": org.name_ru or org.name}
 
 
 def preview(s: Session, ctx: Context, ns: NotifySettings) -> list[Digest]:
@@ -157,15 +164,18 @@ def notify_moved(s: Session, ctx: Context, ns: NotifySettings,
                                                   Organisation.id == Case.subject_id)
                   .where(Case.id.in_(ids)))
     analyses = {a.id: (a, subject) for a, subject in rows}
-    objects: dict[int | None, str] = {o.id: o.code for o in s.exec(select(Organisation).where(
-        Organisation.id.in_({a.object_id for a, _subj in analyses.values()})))}
-    objects[None] = ""
+    objects: dict[int | None, Organisation | None] = {o.id: o for o in s.exec(
+        select(Organisation).where(
+            Organisation.id.in_({a.object_id for a, _subj in analyses.values()})))}
+    objects[None] = None
     people = {r.id: r for r in recipients(s)}
     officers_at = officers_by_path(people.values())
     per_person: dict[int, list[dict]] = {}
     for m in moved:
         analysis, subject = analyses[m["analysis"]]
-        line = {"stage": m["stage"], "subject": subject.name, "object": objects[analysis.object_id],
+        obj = objects[analysis.object_id]
+        line = {"stage": m["stage"], "subject": subject.name, "object": obj.code if obj else "",
+                "subject_names": org_names(subject), "object_names": org_names(obj) if obj else {},
                 "analysis": analysis.id, "old": m["old"], "new": m["new"],
                 "stage_names": _names(ctx, analysis.process, m["stage"]),
                 "internal_analysis": analysis.process == DEFAULT_PROCESS,

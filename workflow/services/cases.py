@@ -9,6 +9,7 @@ status, done stages included (I-12), and the state replayed from the records tha
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,7 +20,7 @@ from workflow.core import deadlines, periods
 from workflow.core.dates import not_in_future
 from workflow.core.deadlines import Facts, Planner, Record
 from workflow.core.definition import PERIOD_DATES, Definition
-from workflow.core.errors import RuleViolation, UsageError
+from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.core.machine import (
     MAX_TEXT,
     CaseMachine,
@@ -363,6 +364,24 @@ def _guard_open(ctx: Context, defn: Definition, case: Case) -> None:
                             id=case.id, state=defn.states[state].get(ctx.language, state))
 
 
+def _named_refusals(action):
+    """A refusal of `action` names the events, stages, states and fields it is about by their
+    names in the reader's language (the case's definition labels them), never by key."""
+    @functools.wraps(action)
+    def wrapper(s: Session, ctx: Context, case_id: int | str, *args, **kwargs):
+        try:
+            return action(s, ctx, case_id, *args, **kwargs)
+        except MerzimError as exc:
+            try:
+                defn = definition_of(s, ctx, get_case(s, case_id))
+            except MerzimError:
+                raise exc from None
+            raise defn.name_keys(exc)  # noqa: B904 - the same error, labelled
+
+    return wrapper
+
+
+@_named_refusals
 def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: date,
                  evidence: dict[str, str | None] | None = None) -> Case:
     """Record what happened; refused (nothing stored) only by the definition's hard
@@ -475,6 +494,7 @@ def _check_organisations(s: Session, defn: Definition, subject: Organisation,
         evidence[key] = found.code
 
 
+@_named_refusals
 def record_not_done(s: Session, ctx: Context, case_id: int | str, stage: str, note: str,
                     on: date | None = None) -> Case:
     """Close an open stage as not done, with the reason (audited; the scorecard counts it)."""
@@ -502,6 +522,7 @@ def record_not_done(s: Session, ctx: Context, case_id: int | str, stage: str, no
     return case
 
 
+@_named_refusals
 def void_record(s: Session, ctx: Context, case_id: int | str, target: str, note: str) -> Case:
     """Void a wrong record (an event key, a stage closed as not done, or a record number):
     it stays in the chain, marked void; the due dates and the state are re-planned."""
