@@ -321,6 +321,8 @@ def test_whistleblower_person_is_shown_to_its_responsible_officer_only(pw: Web):
 
 def _list_urls() -> list[str]:
     urls = ["/cases", "/overdue", "/due", "/due?within=250", "/overdue.csv", "/overdue.xlsx",
+            "/work", "/work?within=250", "/cases?q=Secret", "/cases?person=Secret",
+            "/cases?overdue=1",
             "/api/v1/cases?limit=500", "/api/v1/overdue?limit=500",
             "/api/v1/due?within=250&limit=500"]
     for process in sorted(set(PROCESS.values())):
@@ -415,7 +417,9 @@ OTHER_PAGES = ["/", "/programmes", "/programmes/{p}", "/programmes/{p}/score", "
                f"/score?org={DEPT}", "/calendar", "/calendar/2025", "/account", "/outbox",
                "/cases/new/{coi}", "/cases/new/{wb}", "/obligations", f"/obligations?org={DEPT}",
                f"/obligations.csv?org={DEPT}", f"/obligations.xlsx?org={DEPT}",
-               f"/obligations?org={DEPT}&year=2026", "/login", "/openapi.json", "/api/docs"]
+               f"/obligations?org={DEPT}&year=2026", "/login", "/openapi.json", "/api/docs",
+               "/api/redoc", "/overview", f"/overview?org={DEPT}",
+               f"/overview?org={DEPT}&month=2025-12&day=2025-12-03"]
 OTHER_API = ["/api/v1/organisations?limit=500", "/api/v1/programmes", "/api/v1/programmes/{p}",
              "/api/v1/analyses?limit=500", "/api/v1/processes", "/api/v1/processes/{wb}",
              "/api/v1/processes/{coi}"]
@@ -425,7 +429,7 @@ COVERED_GET = {
     "GET /cases/{case_id}", "GET /analyses/{analysis_id}", "GET /api/v1/cases/{case_id}",
     "GET /api/v1/analyses/{analysis_id}",  # test_case_page_and_api_...
     "GET /cases", "GET /overdue", "GET /overdue.{fmt}", "GET /due", "GET /api/v1/cases",
-    "GET /api/v1/overdue", "GET /api/v1/due",  # test_lists_exports_and_api_lists_...
+    "GET /api/v1/overdue", "GET /api/v1/due", "GET /work",  # test_lists_exports_and_api_lists_...
     "GET /ics/{token}.ics",  # test_calendar_feeds_...
     "GET /", "GET /programmes", "GET /programmes/{programme_id}",
     "GET /programmes/{programme_id}/score", "GET /score", "GET /score.{fmt}", "GET /score/{org}",
@@ -435,6 +439,8 @@ COVERED_GET = {
     "GET /api/v1/programmes/{programme_id}", "GET /api/v1/analyses", "GET /api/v1/processes",
     "GET /api/v1/processes/{key}",  # test_every_other_page_...
     "GET /lang/{code}", "GET /api/docs/{asset}",  # a redirect and static files: no case data
+    "GET /api/redoc",  # the API's documentation: a static page
+    "GET /overview",  # test_every_other_page_... (counts and organisations, no person)
 }
 
 

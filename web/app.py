@@ -15,10 +15,13 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from calendars import KazakhstanCalendar
 from calendars.errors import CalendarError
+from web import charts
 from web.deps import ApiAuthRequired, LoginRequired
+from web.error_pages import error_page, wants_json, web_message
 from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.definitions import DEFAULT_PROCESS, Registry
@@ -71,17 +74,27 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     app.state.definition = processes.get(DEFAULT_PROCESS) if DEFAULT_PROCESS in processes.loaded \
         else processes.all()[0]
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    # Jinja2's i18n extension: {% trans %} blocks and `_` read the reader's catalogue, which
+    # each render passes as `_`/`gettext`/`ngettext` (workflow.i18n.Translator); these globals
+    # are only the English fallback for a template rendered without them.
+    templates.env.add_extension("jinja2.ext.i18n")
+    english = Translator("en")
+    templates.env.install_gettext_callables(english.gettext, english.ngettext, newstyle=False)
     templates.env.globals["today_iso"] = lambda: date.today().isoformat()
     templates.env.filters["local_name"] = org_name  # {{ org | local_name(lang) }}
+    templates.env.globals["gantt"] = charts.gantt  # a case's Gantt (_gantt.html)
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    from web import api, api_docs, obligations_page, pages, score_page
+    from web import api, api_docs, cases_page, obligations_page, overview_page, pages, score_page, work_page
 
     app.include_router(api_docs.router)
 
     app.include_router(score_page.router)
     app.include_router(obligations_page.router)
+    app.include_router(overview_page.router)
+    app.include_router(work_page.router)
+    app.include_router(cases_page.router)
     app.include_router(pages.router)
     app.include_router(api.router)
 
@@ -99,18 +112,16 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
 
     @app.exception_handler(MerzimError)
     async def _domain(request: Request, exc: MerzimError):
-        lang = request.cookies.get("merzim_lang") or settings.language
-        t = Translator(lang)
-        message = exc.render(t)
         code = status_of(exc)
         if not getattr(exc, "audited", False):  # some routes audit their refusals in detail
             audit_refusal(request, exc.key, code)
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": exc.key, "message": message}, status_code=code)
-        return templates.TemplateResponse(request, "error.html",
-                                          {"t": t, "message": message, "code": code,
-                                           "viewer": None, "lang": t.language},
-                                          status_code=code)
+        return error_page(request, code, exc.key, lambda t: web_message(exc, t))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        """No such address (or method): an HTML page for a browser, JSON for the API."""
+        key = {404: "notfound.page", 405: "error.method"}.get(exc.status_code, "error.invalid")
+        return error_page(request, exc.status_code, key, headers=getattr(exc, "headers", None))
 
     async def _usage(request: Request, key: str, **params) -> Response:
         exc = UsageError(key=key, **params)
@@ -142,15 +153,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
 
     def plain_refusal(request: Request, key: str, code: int, headers: dict | None = None):
         """A refusal answered without the database (it is busy, or the input cannot reach it)."""
-        t = Translator(request.cookies.get("merzim_lang") or settings.language)
-        message = t(key)
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": key, "message": message}, status_code=code,
-                                headers=headers)
-        return templates.TemplateResponse(request, "error.html",
-                                          {"t": t, "message": message, "code": code,
-                                           "viewer": None, "lang": t.language},
-                                          status_code=code, headers=headers)
+        return error_page(request, code, key, headers=headers, database=False)
 
     @app.middleware("http")
     async def _no_nul(request: Request, call_next):
@@ -172,14 +175,12 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         for err in exc.errors():
             where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
             parts.append(f"{where}: {err.get('msg')}")
-        message = "; ".join(parts) or "invalid input"
         audit_refusal(request, "error.invalid", 422)
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": "error.invalid", "message": message}, status_code=422)
-        t = Translator(request.cookies.get("merzim_lang") or settings.language)
-        return templates.TemplateResponse(request, "error.html",
-                                          {"t": t, "message": message, "code": 422,
-                                           "viewer": None, "lang": t.language}, status_code=422)
+        if wants_json(request):  # the API's clients get pydantic's details
+            return JSONResponse({"error": "error.invalid",
+                                 "message": "; ".join(parts) or "invalid input"},
+                                status_code=422)
+        return error_page(request, 422, "error.invalid")
 
     @app.middleware("http")
     async def _headers(request: Request, call_next):
