@@ -257,3 +257,36 @@ def test_a_message_names_organisations_in_the_readers_language():
     ru = render_moved("ru", "Алия", date(2026, 12, 1), lines).text
     assert "Приказ — Управление образования → Школа №5, анализ №3" in ru
     assert "AK-SCH5" not in kk + ru and "Education" not in kk + ru
+
+
+@pytest.mark.parametrize(("args", "kk", "ru"), [
+    (["status"], "'ANALYSIS' аргументі көрсетілмеген.", "Не указан аргумент 'ANALYSIS'."),
+    (["nosuchcommand"], "'nosuchcommand' деген команда жоқ.", "Команды 'nosuchcommand' нет."),
+    (["overdue", "--bogus"], "--bogus деген параметр жоқ.", "Параметра --bogus нет."),
+], ids=["missing-argument", "no-such-command", "no-such-option"])
+def test_the_command_lines_own_errors_speak_the_readers_language(capsys, args, kk, ru):
+    """click's usage errors (typer vendors click with English f-strings) in kk and ru, exit 2,
+    with where to find help; English stays click's wording."""
+    from workflow.cli import main
+
+    for language, expected, help_hint in (("kk", kk, "(анықтама: merzim --help)"),
+                                          ("ru", ru, "(справка: merzim --help)")):
+        with pytest.raises(SystemExit) as stop:
+            main(["--lang", language, *args])
+        assert stop.value.code == 2
+        err = capsys.readouterr().err.strip()
+        assert err == f"{expected} {help_hint}", err
+    with pytest.raises(SystemExit) as stop:
+        main(["--lang", "en", *args])
+    assert stop.value.code == 2 and capsys.readouterr().err.strip().endswith("(merzim --help)")
+
+
+def test_help_pages_say_usage_in_the_readers_language(capsys):
+    from workflow.cli import main
+
+    for language, word in (("ru", "Использование:"), ("kk", "Қолданылуы:"), ("en", "Usage:")):
+        try:
+            main(["--lang", language, "status", "--help"])
+        except SystemExit as stop:
+            assert stop.code in (0, None)
+        assert word in capsys.readouterr().out

@@ -19,6 +19,8 @@ tests/test_cli_help.py keep both catalogues complete and free of stale keys).
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -109,3 +111,86 @@ def _panels(titles: dict[str, str]) -> None:
                       ("commands", "COMMANDS_PANEL_TITLE")):
         if titles.get(key) and hasattr(rich_utils, name):
             setattr(rich_utils, name, titles[key])
+
+
+# -- click's own texts ---------------------------------------------------------------------------
+# typer vendors click with its messages as English f-strings (no gettext), so a usage error is
+# re-worded here from the exception's own attributes; anything not recognised stays English.
+
+_CLICK_PATTERNS = (  # (regular expression of click's English message, catalogue key)
+    (re.compile(r"^No such command '(?P<name>[^']+)'\.(?: Did you mean (?P<hint>.+)\?)?$"),
+     "cli.no_such_command"),
+    (re.compile(r"^No such option: (?P<name>\S+)(?: Did you mean (?P<hint>.+)\?)?$"),
+     "cli.no_such_option"),
+    (re.compile(r"^Got unexpected extra arguments? \((?P<name>.+)\)$"), "cli.extra_arguments"),
+    (re.compile(r"^Option '(?P<name>.+)' requires an argument\.$"), "cli.option_needs_value"),
+    (re.compile(r"^Option '(?P<name>.+)' requires (?P<n>\d+) arguments\.$"),
+     "cli.option_needs_value"),
+    (re.compile(r"^Missing command\.$"), "cli.missing_command"),
+    (re.compile(r"^Option '(?P<name>.+)' does not take a value\.$"), "cli.option_takes_no_value"),
+)
+_VALUE_PATTERNS = (  # the reason of an "Invalid value for X: …"
+    (re.compile(r"^'(?P<value>.*)' is not a valid integer( range)?\.$"), "cli.not_integer"),
+    (re.compile(r"^'(?P<value>.*)' is not a valid float( range)?\.$"), "cli.not_number"),
+    (re.compile(r"^'(?P<value>.*)' is not a valid boolean\.$"), "cli.not_boolean"),
+    (re.compile(r"^'(?P<value>.*)' is not one of (?P<choices>.+)\.$"), "cli.not_a_choice"),
+    (re.compile(r"^(?P<value>.+) is not in the range (?P<range>.+)\.$"), "cli.out_of_range"),
+    (re.compile(r"^'(?P<value>.*)' does not match the format (?P<choices>.+)\.$"),
+     "cli.bad_format"),
+)
+
+
+def usage_message(exc: Any, t: Any) -> str:
+    """A click usage error in the reader's language, with where to find help."""
+    cls = type(exc).__name__
+    text = None
+    param = getattr(exc, "param", None)
+    if cls in ("MissingParameter", "BadParameter"):
+        hint = getattr(exc, "param_hint", None)
+        if hint is None and param is not None:
+            try:
+                hint = param.get_error_hint()
+            except TypeError:  # click's own signature takes the context
+                hint = param.get_error_hint(getattr(exc, "ctx", None))
+        if isinstance(hint, list | tuple):
+            hint = " / ".join(hint)
+        name = str(hint or "")
+        if cls == "MissingParameter":
+            kind = exc.param_type or (param.param_type_name if param is not None else "parameter")
+            text = t(f"cli.missing_{kind if kind in ('argument', 'option') else 'parameter'}",
+                     name=name)
+        else:
+            reason = str(exc.message)
+            for pattern, key in _VALUE_PATTERNS:
+                match = pattern.match(reason)
+                if match:
+                    reason = t(key, **match.groupdict())
+                    break
+            text = t("cli.invalid_value", name=name, reason=reason)
+    else:
+        message = str(getattr(exc, "message", "") or exc.format_message())
+        for pattern, key in _CLICK_PATTERNS:
+            match = pattern.match(message)
+            if match:
+                text = t(key, **{k: v or "" for k, v in match.groupdict().items()})
+                if match.groupdict().get("hint"):
+                    text += " " + t("cli.did_you_mean", hint=match.group("hint"))
+                break
+    return f"{text or exc.format_message()} {t('cli.try_help')}"
+
+
+def localize_usage(language: str, t: Any) -> None:
+    """'Usage:' of the help pages in the reader's language."""
+    from typer._click import formatting
+
+    original = getattr(formatting.HelpFormatter.write_usage, "__wrapped__",
+                       formatting.HelpFormatter.write_usage)
+    if language not in LANGUAGES:  # English: click's own (undo an earlier call's wording)
+        formatting.HelpFormatter.write_usage = original
+        return
+
+    @functools.wraps(original)
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        original(self, prog, args, f"{t('cli.usage')} " if prefix is None else prefix)
+
+    formatting.HelpFormatter.write_usage = write_usage
