@@ -67,7 +67,7 @@ def months_stacked(months: list[Any], t: Translator, buckets: tuple[str, ...],
                     + [sum(m.overdue.values()) for m in months] + [1])
     ticks = nice_ticks(top_value, 4)
     top = ticks[-1]
-    plot_x, plot_top, plot_h = 44, 16, 200
+    plot_x, plot_top, plot_h = 84, 16, 200  # room on the left for the first month's name
     base_y = plot_top + plot_h
     slot = (width - plot_x - 8) / len(months)
     bar_w = min(22.0, (slot - 10) / 2)
