@@ -19,6 +19,7 @@ from web.access import visible_org
 from web.deps import PageContext
 from web.pages import page, render
 from workflow.core.errors import UsageError
+from workflow.services import lists
 from workflow.services import overview as ov
 
 router = APIRouter(include_in_schema=False)
@@ -130,7 +131,7 @@ def overview_page(request: Request, pc: PageContext = Depends(page)):
                if pc.viewer.sees_path(f.path)]
     trend = ov.late_by_month(pc.s, pc.ctx, scope.code, only)
     counts = ov.due_by_day(pc.s, pc.ctx, scope.code, first, only)
-    day_rows = ([r for r in ov.due_on(pc.s, pc.ctx, scope.code, day, only)
+    day_rows = ([r for r in lists.due_on(pc.s, pc.ctx, scope.code, day, only)
                  if pc.viewer.sees_path(r["subject_path"])] if day else [])
     day_key = "working_days_overdue" if day and day < pc.ctx.today else "working_days_left"
     for r in day_rows:

@@ -167,6 +167,12 @@ def count_due(s: Session, ctx: Context, org_code: str | None = None, within: int
     return _count_rows(s, org_code, _due_conditions(ctx, within, process), only_path)
 
 
+def due_on(s: Session, ctx: Context, org_code: str | None, day: date,
+           only_path: str | None = None) -> list[dict[str, Any]]:
+    """The open stages due on one day in the subtree (the overview calendar's day)."""
+    return _stage_rows(s, ctx, org_code, Stage.due_date == day, only_path=only_path)
+
+
 def count_stages(s: Session) -> int:
     return s.exec(select(func.count()).select_from(Stage)).one()
 

@@ -1,19 +1,17 @@
 """A manager's overview of a subtree, counted in SQL: overdue stages and the on-time rate per
 organisation (folded to the scope's direct subordinates), the last twelve months of late stages
-by lateness, and the open deadlines of a month, day by day."""
+by lateness, and the open deadlines of a month, day by day (a day's stages: lists.due_on)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from workflow.services.cases import working_days_left
 from workflow.services.context import Context
-from workflow.services.lists import _stage_rows
 from workflow.services.lookup import get_org
 from workflow.services.organisations import local_name
 from workflow.storage.models import DONE_LATE, DONE_ON_TIME, OPEN, Case, Organisation, Stage
@@ -168,9 +166,3 @@ def due_by_day(s: Session, ctx: Context, org_code: str, first: date,
                   .group_by(Stage.due_date)).all()
     return dict(rows)
 
-
-def due_on(s: Session, ctx: Context, org_code: str, day: date,
-           only_path: str | None = None) -> list[dict[str, Any]]:
-    """The open stages due on one day in the subtree (the calendar's drill-down), as the lists
-    show them."""
-    return _stage_rows(s, ctx, org_code, Stage.due_date == day, only_path=only_path)
