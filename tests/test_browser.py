@@ -202,7 +202,8 @@ def test_manager_sees_overdue_officer_records_the_note(page, server: Server) -> 
 def _scenario(page, server: Server) -> None:
     # -- the manager: the overdue picture of his subtree, grouped by organisation ----------
     _log_in(page, server, MANAGER)
-    assert page.url.rstrip("/").endswith("/overdue"), page.url
+    assert page.url.rstrip("/").endswith("/overview"), page.url  # the managers' landing page
+    page.goto(f"{server.base}/overdue")
     assert "Nurlan Iskakov" in page.locator("[data-testid=current-user]").inner_text()
     sections = page.locator("section[data-org]")
     assert sections.count() >= 1, "no organisation section on the overdue page"
