@@ -290,3 +290,45 @@ def test_help_pages_say_usage_in_the_readers_language(capsys):
         except SystemExit as stop:
             assert stop.code in (0, None)
         assert word in capsys.readouterr().out
+
+
+# -- the command line in kk and ru ------------------------------------------------------------
+
+COMMAND = re.compile(r"\((?:[^()]*\bmerzim\b[^()]*|\s*[a-z][a-z0-9_]*\s*)\)")
+
+
+def cli_raw_keys(text: str) -> list[str]:
+    """Raw keys in CLI output, leaving out command syntax the operator types: "(merzim record
+    8 meeting_held)" and a key in parentheses after its name ("«Бұйрық» (order)")."""
+    return raw_keys(COMMAND.sub(" ", text))
+
+
+def test_the_cli_scan_leaves_commands_alone():
+    assert cli_raw_keys("«Бұйрық» (merzim record 8 order); «Хабарландыру» (start_announcement)") \
+        == []
+    assert cli_raw_keys("Келесі әрекеттер: order") == ["order"]
+
+
+def test_no_cli_message_shows_a_raw_key_in_kazakh_or_russian(merzim_db, db_url):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the wording does not depend on the backend: SQLite only")
+    today = "2026-11-23"
+    init = merzim_db("init", "--demo", today=today)
+    assert init.returncode == 0, init.stderr
+    commands = [["status", str(n)] for n in (1, 2, 8, 12)] + [
+        ["overdue"], ["due"], ["org", "list"], ["user", "list"],
+        ["obligations", "list", "--org", "AK-ILI", "--year", "2026"],
+        ["record", "2", "analytic_note", "--date", "2026-11-20"],  # evidence missing
+        ["record", "2", "order", "--date", "2026-11-20"],  # already recorded
+        ["record", "3", "publication", "--date", "2026-11-20"],  # not now
+        ["void", "2", "nosuch", "--note", "x"],  # nothing to void: lists what is
+    ]
+    found = {}
+    for language in ("kk", "ru"):
+        for args in commands:
+            run = merzim_db(*args, today=today, lang=language)
+            assert "Traceback" not in run.stderr, (args, run.stderr)
+            keys = cli_raw_keys(run.stdout + "\n" + run.stderr)
+            if keys:
+                found[f"{language} {' '.join(args)}"] = keys
+    assert not found, found

@@ -111,7 +111,7 @@ def organisations(limit: int = LIMIT, offset: int = OFFSET, a: ApiContext = Depe
 @router.get("/programmes", response_model=Page)
 def programmes(year: int | None = None, limit: int = LIMIT, offset: int = OFFSET,
                a: ApiContext = Depends()):
-    return paginate(views.visible_programmes(a.s, a.viewer, year), limit, offset)
+    return paginate(views.visible_programmes(a.s, a.viewer, year, a.ctx.language), limit, offset)
 
 
 @router.get("/programmes/{programme_id}")

@@ -142,8 +142,10 @@ def by_child(rows: list[dict[str, Any]], scope: Organisation, orgs: list[Organis
     return out
 
 
-def visible_programmes(s: Session, viewer: Viewer, year: int | None = None) -> list[dict[str, Any]]:
-    return [{"id": prog.id, "year": prog.year, "subject": org.code, "subject_name": org.name,
+def visible_programmes(s: Session, viewer: Viewer, year: int | None = None,
+                       language: str = "en") -> list[dict[str, Any]]:
+    return [{"id": prog.id, "year": prog.year, "subject": org.code,
+             "subject_name": svc.org_name(org, language),
              "analyses": n} for prog, org, n in svc.programmes_under(s, viewer.org, year)
             if viewer.sees_org(org)]
 
@@ -159,7 +161,8 @@ def programme_matrix(s: Session, ctx: svc.Context, prog: Programme) -> dict[str,
                      "start": view.get("planned_start"), "end": view.get("planned_end"),
                      "state": view["state"], "state_name": view["state_name"],
                      "stages": {st["key"]: st for st in view["stages"]}})
-    return {"id": prog.id, "year": prog.year, "subject": subject.code, "subject_name": subject.name,
+    return {"id": prog.id, "year": prog.year, "subject": subject.code,
+            "subject_name": svc.org_name(subject, ctx.language),
             "schedule": {"status": schedule.status if schedule else None,
                          "done_on": schedule.done_on if schedule else None},
             "stage_keys": list(ctx.definition.stages),

@@ -15,6 +15,7 @@ from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.core.machine import MAX_TEXT, clean_evidence
 from workflow.services.context import Context
 from workflow.services.lookup import get_analysis, get_org
+from workflow.services.organisations import local_name
 from workflow.services.processes import definition_of
 from workflow.storage import audit
 from workflow.storage.models import (
@@ -445,7 +446,7 @@ def add_position(s: Session, ctx: Context, analysis_id: int, title: str, subdivi
     return pos
 
 
-def positions_under(s: Session, org_code: str) -> list[dict[str, Any]]:
+def positions_under(s: Session, org_code: str, language: str = "en") -> list[dict[str, Any]]:
     """The consolidated list of positions for a region or central body (its subtree)."""
     scope_org = get_org(s, org_code)
     positions_stage = ((_default_definition().raw.get("scorecard") or {}).get("stages") or {}
@@ -458,7 +459,8 @@ def positions_under(s: Session, org_code: str) -> list[dict[str, Any]]:
     out = []
     for pos, analysis, org in s.exec(query):
         approved = _stage(s, analysis, positions_stage) if positions_stage else None
-        out.append({"organisation": org.code, "organisation_name": org.name,
+        out.append({"organisation": org.code,
+                    "organisation_name": local_name(org.name, org.name_kk, org.name_ru, language),
                     "analysis": analysis.id, "position": pos.title, "subdivision": pos.subdivision,
                     "risk": pos.risk,
                     "approved_on": approved.done_on if approved else None})
