@@ -8,13 +8,16 @@ that has it); no catalogue key names a command or option that does not exist; an
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 import typer
 
 from workflow.cli import app
-from workflow.cli.help_i18n import LANGUAGES, catalogue, param_name, texts
+from workflow.cli.help_i18n import LANGUAGES, catalogue, param_name, texts, walk
 
 CYRILLIC = re.compile(r"[А-Яа-яӘәҒғҚқҢңӨөҰұҮүҺһІі]")
 KAZAKH_ONLY = re.compile(r"[ӘәҒғҚқҢңӨөҰұҮүҺһІі]")
@@ -102,3 +105,58 @@ def test_help_option_and_panel_titles_are_translated(merzim, language):
     assert "Show this message" not in flat
     english = merzim("--lang", "en", "calendar", "add", "--help").stdout
     assert "Show this message and exit." in english and "Options" in english
+
+
+# -- every option says what it is and what to type ------------------------------------------------
+
+
+def test_every_option_and_argument_has_help_in_english():
+    missing = [f"{path} {param_name(param)}".strip()
+               for path, cmd in walk(typer.main.get_command(app)) for param in cmd.params
+               if not getattr(param, "hidden", False) and not (param.help or "").strip()]
+    assert missing == []
+
+
+def test_every_option_that_takes_a_value_names_it():
+    """`--date DATE`, `--org CODE`: a metavar in the code, in capitals, for every option that is
+    not a flag (else typer shows the Python type)."""
+    unnamed = [f"{path} {param_name(param)}"
+               for path, cmd in walk(typer.main.get_command(app)) for param in cmd.params
+               if param.param_type_name == "option" and not param.is_flag
+               and not (param.metavar and param.metavar.isupper())]
+    assert unnamed == []
+
+
+HELP_PAGES = """
+import sys
+import typer
+from workflow.cli import app, main
+from workflow.cli.help_i18n import walk
+for path, _cmd in walk(typer.main.get_command(app)):
+    print("=== merzim " + path, flush=True)
+    main(["--lang", sys.argv[1], *path.split(), "--help"])
+    sys.stdout.flush()
+"""
+TYPE_PLACEHOLDER = re.compile(r"<(?:bool|str|int|float|path|text|file|dir|list\[\w+\])>"
+                              r"|\{[a-z_]+\}")
+
+
+@pytest.mark.parametrize("language", ("en", *LANGUAGES))
+def test_no_help_page_shows_a_python_type(tmp_path, language):
+    """Every help page of every command, in each language: named placeholders (FILE, DATE,
+    LOGIN), never typer's <str>, <bool>, <path> or a lower-case {file}."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+    env["COLUMNS"] = "200"
+    result = subprocess.run([sys.executable, "-c", HELP_PAGES, language], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, encoding="utf-8", timeout=300)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    pages = {page.split("\n", 1)[0]: page for page in result.stdout.split("=== ")[1:]}
+    assert len(pages) == len(list(walk(typer.main.get_command(app))))
+    shown = {title: TYPE_PLACEHOLDER.findall(page) for title, page in pages.items()}
+    assert {title: found for title, found in shown.items() if found} == {}
+    record = " ".join(pages["merzim record"].replace("│", " ").split())
+    for option in ("--date DATE", "--period PERIOD", "--evidence KEY=VALUE", "--number NUMBER"):
+        assert option in record, (option, record)
+    assert "{ID} [FILE]" in pages["merzim plan export"]
+    assert "{ORG} [FILE]" in pages["merzim positions export"]
+    assert "--analysis" not in pages["merzim plan export"]

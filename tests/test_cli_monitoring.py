@@ -244,11 +244,11 @@ def test_plan_import_refuses_bad_files_whole_and_round_trips_a_good_one(merzim_d
     }
     files = {k: write_xlsx(tmp_path / f"bad-{k}.xlsx", rows) for k, rows in bad.items()}
     before = dump_tables(engine)
-    results = run_many(merzim_db, [(("plan", "import", files[k], "--analysis", aid), day)
+    results = run_many(merzim_db, [(("plan", "import", aid, files[k]), day)
                                    for k in bad] + [
         (("plan", "import", files["deadline"]), day),
-        (("plan", "import", str(tmp_path / "none.xlsx"), "--analysis", aid), day),
-        (("plan", "import", files["deadline"], "--analysis", "9999"), day)])
+        (("plan", "import", aid, str(tmp_path / "none.xlsx")), day),
+        (("plan", "import", "9999", files["deadline"]), day)])
     refused(results[0], 2, "Row 3:", "'31.12.2026' is not a date")
     refused(results[1], 2, "Row 4:", "measure must not be empty")
     refused(results[2], 3, "Row 4:", "'Health department' is not a subdivision of X-EDU")
@@ -259,19 +259,19 @@ def test_plan_import_refuses_bad_files_whole_and_round_trips_a_good_one(merzim_d
     refused(results[7], 4, "9999")
     assert dump_tables(engine) == before
     empty = tmp_path / "empty.xlsx"
-    assert ok_json(merzim_db("plan", "export", str(empty), "--analysis", aid, "--json")) == {
+    assert ok_json(merzim_db("plan", "export", aid, str(empty), "--json")) == {
         "file": str(empty), "rows": 0}
     assert read_xlsx(empty) == [tuple(HEADER)]
 
-    imported = ok_json(merzim_db("plan", "import", write_xlsx(tmp_path / "plan.xlsx",
-                                                              [HEADER, good, second]),
-                                 "--analysis", aid, "--json", **day))
+    imported = ok_json(merzim_db("plan", "import", aid,
+                                 write_xlsx(tmp_path / "plan.xlsx", [HEADER, good, second]),
+                                 "--json", **day))
     assert imported["imported"] == 2
     ids = imported["ids"]
     out = tmp_path / "out.xlsx"
     exported, as_csv, status = run_many(merzim_db, [
-        (("plan", "export", str(out), "--analysis", aid), {}),
-        (("plan", "export", str(tmp_path / "out.csv"), "--analysis", aid), {}),
+        (("plan", "export", aid, str(out)), {}),
+        (("plan", "export", aid, str(tmp_path / "out.csv")), {}),
         (("status", aid, "--json"), day)])
     assert f"2 plan measures written to {out}" in flat(ok(exported))
     assert read_xlsx(out) == [
@@ -295,7 +295,7 @@ def test_plan_import_refuses_bad_files_whole_and_round_trips_a_good_one(merzim_d
     rows = read_xlsx(out)
     again = write_xlsx(tmp_path / "again.xlsx", [list(rows[0])] + [
         list(r[:3]) + ["X-HLTH"] + list(r[4:5]) + [None] for r in rows[1:]])
-    assert ok_json(merzim_db("plan", "import", again, "--analysis", other, "--json",
+    assert ok_json(merzim_db("plan", "import", other, again, "--json",
                              **day))["imported"] == 2
 
     # the fulfilment rule on the command line
@@ -406,7 +406,7 @@ def test_positions_export_and_an_external_plan(merzim_db, engine, noted, tmp_pat
     listed, in_m, written, missing, empty = run_many(merzim_db, [
         (("positions", "export", "X", "--json"), {}),
         (("positions", "export", "M", "--json"), {}),
-        (("positions", "export", "X", "--file", str(xlsx)), {}),
+        (("positions", "export", "X", str(xlsx)), {}),
         (("positions", "export", "NOPE"), {}),
         (("positions", "add", aid, "--position", " ", "--subdivision", "S", "--risk", "R"), day)])
     rows = ok_json(listed)

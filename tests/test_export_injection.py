@@ -87,7 +87,7 @@ def test_cli_exports_write_text_as_text(merzim_db, tmp_path):
     assert run.returncode == 0, run.stderr
     out_csv, out_xlsx = tmp_path / "p.csv", tmp_path / "p.xlsx"
     for f in (out_csv, out_xlsx):
-        assert merzim_db("positions", "export", "MF", "--file", str(f)).returncode == 0
+        assert merzim_db("positions", "export", "MF", str(f)).returncode == 0
     row = _csv_cells(out_csv.read_bytes())[1]
     assert row[2:5] == ["'" + DANGEROUS[0], "'+sub", "'@risk"]
     xrow = _xlsx_cells(out_xlsx.read_bytes())[1]

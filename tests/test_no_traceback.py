@@ -154,7 +154,7 @@ def test_huge_ids_on_the_command_line(merzim_db, db_url):
 
 def test_plan_export_to_a_directory_is_one_line(merzim_db, tmp_path):
     assert merzim_db("init", "--demo").returncode == 0
-    line = one_line(merzim_db("plan", "export", str(tmp_path), "--analysis", "1"), 2)
+    line = one_line(merzim_db("plan", "export", "1", str(tmp_path)), 2)
     assert str(tmp_path) in line and "cannot be written" in line
 
 
@@ -223,7 +223,7 @@ def test_a_full_disk_is_one_line(merzim, tmp_path):
                     fh.flush()
             except OSError:
                 pass
-        line = one_line(merzim("plan", "export", str(disk / "plan.xlsx"), "--analysis", "1",
+        line = one_line(merzim("plan", "export", "1", str(disk / "plan.xlsx"),
                                config=cfg))
         # SQLite may already fail to open its WAL: either way, one line that says so
         assert any(w in line for w in ("No space left", "cannot be written", "disk")), line

@@ -18,7 +18,8 @@ from workflow.cli import monitoring as monitoring_cmd
 from workflow.cli import reminders as reminders_cmd
 from workflow.cli import serve as serve_cmd
 from workflow.cli.common import STATE
-from workflow.cli.help_i18n import localize
+from workflow.cli.help_i18n import localize, localize_usage, usage_message
+from workflow.cli.placeholders import name_placeholders
 from workflow.core.errors import MerzimError
 from workflow.i18n import Translator
 
@@ -49,7 +50,8 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def root(lang: str = typer.Option(None, "--lang", help="Language of the output: kk, ru or en."),
+def root(lang: str = typer.Option(None, "--lang", metavar="LANG",
+                                  help="Language of the output: kk, ru or en."),
          _version_flag: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
                                             help="Print the version and exit.")):
     """merzim: deadlines of the internal analysis of corruption risks."""
@@ -93,6 +95,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         command = typer.main.get_command(app)
         localize(command, _help_language(args))
+        localize_usage(_help_language(args), Translator(_help_language(args)))
+        name_placeholders(command)
         rv = command.main(args=args, standalone_mode=False, prog_name="merzim")
     except MerzimError as exc:
         try:
@@ -106,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
         _fail("aborted", 1)
     except Exception as exc:  # click's usage errors (typer vendors click; no public base class)
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
-            _fail(f"{exc.format_message()} (merzim --help)", exc.exit_code)
+            _fail(usage_message(exc, Translator(_help_language(args))), exc.exit_code)
         if os.environ.get("MERZIM_DEBUG"):
             raise
         from workflow.cli.common import unexpected_error

@@ -33,7 +33,8 @@ def _checked(call):
 
 
 @app.command("show")
-def show(year: str = typer.Argument(..., metavar="YEAR"), as_json: bool = JSON) -> None:
+def show(year: str = typer.Argument(..., metavar="YEAR", help="The year, e.g. 2026."),
+         as_json: bool = JSON) -> None:
     """The year's non-working weekdays and worked weekend days."""
     y = _year(year)
     cal, t = STATE.calendar, STATE.t
@@ -68,7 +69,8 @@ def show(year: str = typer.Argument(..., metavar="YEAR"), as_json: bool = JSON) 
 
 
 @app.command("is-working")
-def is_working(day: str = typer.Argument(..., metavar="DATE"), as_json: bool = JSON) -> None:
+def is_working(day: str = typer.Argument(..., metavar="DATE", help="The day (YYYY-MM-DD)."),
+               as_json: bool = JSON) -> None:
     """Whether DATE is a working day, and why."""
     d = parse_date(day, "DATE")
     cal = STATE.calendar
@@ -85,7 +87,8 @@ def is_working(day: str = typer.Argument(..., metavar="DATE"), as_json: bool = J
 
 
 @app.command("add", context_settings={"ignore_unknown_options": True})
-def add(day: str = typer.Argument(..., metavar="DATE"),
+def add(day: str = typer.Argument(..., metavar="DATE",
+                              help="The day counted from (YYYY-MM-DD)."),
         n: str = typer.Argument(..., metavar="N", help="Working days; negative counts back."),
         as_json: bool = JSON) -> None:
     """The N-th working day after DATE (before it when N is negative); DATE is not counted."""
@@ -99,8 +102,9 @@ def add(day: str = typer.Argument(..., metavar="DATE"),
 
 
 @app.command("between")
-def between(first: str = typer.Argument(..., metavar="DATE1"),
-            second: str = typer.Argument(..., metavar="DATE2"),
+def between(first: str = typer.Argument(..., metavar="DATE1", help="The first day (not counted)."),
+            second: str = typer.Argument(..., metavar="DATE2",
+                                         help="The last day (counted)."),
             as_json: bool = JSON) -> None:
     """Working days after DATE1 up to and including DATE2 (workalendar's delta)."""
     d1, d2 = parse_date(first, "DATE1"), parse_date(second, "DATE2")

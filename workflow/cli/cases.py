@@ -103,16 +103,21 @@ def _dates(items: list[str] | None) -> dict[str, date]:
 
 @case_app.command("open")
 def case_open(process: str = typer.Argument(..., help="Process key (merzim process list)."),
-              subject: str = typer.Option(..., "--subject", help="Code of the organisation."),
-              object_: str = typer.Option(None, "--object", help="Code of the object "
-                                          "organisation, when the process has one."),
-              person: str = typer.Option(None, "--person", help="The person the case is about."),
-              position: str = typer.Option(None, "--position", help="The person's position."),
+              subject: str = typer.Option(..., "--subject", metavar="CODE",
+                                          help="Code of the organisation."),
+              object_: str = typer.Option(None, "--object", metavar="CODE",
+                                          help="Code of the object organisation, when the "
+                                               "process has one."),
+              person: str = typer.Option(None, "--person", metavar="NAME",
+                                         help="The person the case is about."),
+              position: str = typer.Option(None, "--position", metavar="TITLE",
+                                           help="The person's position."),
               field: list[str] = typer.Option(None, "--field", metavar="KEY=VALUE",
                                               help="A field of the definition (repeatable)."),
               dates: list[str] = typer.Option(None, "--date", metavar="NAME=DATE",
                                               help="A named date (repeatable)."),
-              responsible: str = typer.Option(None, "--responsible", help="Officer login."),
+              responsible: str = typer.Option(None, "--responsible", metavar="LOGIN",
+                                              help="Officer login."),
               duplicate_reason: str = typer.Option(
                   None, "--duplicate-reason", metavar="TEXT",
                   help="An analysis: open it although one of the same subject and object "
@@ -136,9 +141,12 @@ def case_open(process: str = typer.Argument(..., help="Process key (merzim proce
 
 
 @case_app.command("list")
-def case_list(process: str = typer.Option(None, "--process", help="Only this process."),
-              org: str = typer.Option(None, "--org", help="Organisation subtree."),
-              state: str = typer.Option(None, "--state", help="Only cases in this state."),
+def case_list(process: str = typer.Option(None, "--process", metavar="KEY",
+                                          help="Only this process."),
+              org: str = typer.Option(None, "--org", metavar="CODE",
+                                      help="Organisation subtree."),
+              state: str = typer.Option(None, "--state", metavar="STATE",
+                                        help="Only cases in this state."),
               as_json: bool = JSON) -> None:
     """Cases, newest first, with their state today."""
     ctx = context()
@@ -180,9 +188,11 @@ def obligations_sync(through: str = typer.Option(None, "--through", metavar="DAT
 
 
 @obligations_app.command("list")
-def obligations_list(org: str = typer.Option(..., "--org", help="Organisation code."),
-                     year: str = typer.Option(..., "--year", help="Year."),
-                     file: Path = typer.Option(None, "--file", help="Write .xlsx or .csv."),
+def obligations_list(org: str = typer.Option(..., "--org", metavar="CODE",
+                                             help="Organisation code."),
+                     year: str = typer.Option(..., "--year", metavar="YEAR", help="Year."),
+                     file: Path = typer.Option(None, "--file", metavar="FILE",
+                                               help="Write .xlsx or .csv."),
                      as_json: bool = JSON) -> None:
     """An organisation's obligations of a year, month by month, with their status."""
     n = parse_int(year, "--year")

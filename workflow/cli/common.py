@@ -125,6 +125,17 @@ def write_file(path, data: bytes) -> None:
                          detail=exc.strerror or str(exc)) from None
 
 
+def deprecated(old: str, new: str) -> None:
+    """One line on stderr: the older shape of a command still works, the new one is preferred."""
+    sys.stderr.write(STATE.t("cli.deprecated_shape", old=f"merzim {old}", new=f"merzim {new}")
+                     + "\n")
+
+
+def period_label(text: str) -> str:
+    """A period as typed ('2026q2', ' 2026Q2 ') in the form the rules use ('2026Q2')."""
+    return text.strip().upper()
+
+
 def parse_int(text: str, what: str) -> int:
     try:
         return int(text.strip())
@@ -169,14 +180,44 @@ def engine():
     return STATE.__dict__["_engine"]
 
 
+def os_user() -> str:
+    """The operating-system account running merzim, from the process's user id (not $USER or
+    $LOGNAME, which anyone can set)."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except ImportError:  # Windows: no user ids; the login name is the best there is
+        import getpass
+
+        return getpass.getuser()
+    except KeyError:  # a user id with no account (a bare container user)
+        return f"uid{os.geteuid()}"
+
+
+BEHALF_LENGTH = 40
+
+
+def audit_actor(kind: str = "cli") -> str:
+    """The audit log's actor of this process: `cli:` (or `worker:`) and the operating-system
+    user, always. MERZIM_ACTOR cannot replace it: it only adds on whose behalf the operator
+    acts, shown as such (`cli:erlan (for aigerim)`)."""
+    actor = f"{kind}:{os_user()}"
+    behalf = "".join(c for c in os.environ.get("MERZIM_ACTOR", "") if c.isprintable()).strip()
+    if behalf and behalf != os_user():
+        actor += f" (for {behalf[:BEHALF_LENGTH]})"
+    return actor[:100]
+
+
 def context(as_of: date | None = None, actor: str = "cli"):
+    """The services' context: calendar, definitions, today (or `as_of`), the reader's language,
+    and the audit actor (`actor` is its kind: "cli" or "worker")."""
     from workflow.services import Context, runtime
 
     if "_registry" not in STATE.__dict__:
         STATE.__dict__["_registry"] = runtime.registry(STATE.settings)
-    actor = os.environ.get("MERZIM_ACTOR") or os.environ.get("USER") or actor
     return Context(STATE.calendar, STATE.__dict__["_registry"], as_of or today_in_zone(),
-                   actor=f"cli:{actor}", language=STATE.t.language)
+                   actor=audit_actor(actor), language=STATE.t.language)
 
 
 @contextmanager

@@ -19,7 +19,9 @@ from workflow.cli.common import (
     pairs,
     parse_date,
     parse_int,
+    period_label,
     read_table,
+    registry,
     unit_of_work,
 )
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
@@ -28,7 +30,9 @@ svc = lazy("workflow.services")
 
 JSON = typer.Option(False, "--json", help="Print JSON.")
 AS_OF = typer.Option(None, "--as-of", metavar="DATE", help="See the picture on another day.")
-PROCESS = typer.Option(None, "--process", help="Only cases of this process (merzim process list).")
+PROCESS = typer.Option(None, "--process", metavar="KEY",
+                       help="Only cases of this process (merzim process list).")
+ORG = typer.Option(None, "--org", metavar="CODE", help="Organisation subtree.")
 
 org_app = typer.Typer(help="Organisations (a tree).", no_args_is_help=True)
 user_app = typer.Typer(help="Users: officers, managers, admins.", no_args_is_help=True)
@@ -86,14 +90,19 @@ def init(demo: bool = typer.Option(False, "--demo", help="Load the demo organisa
 
 @org_app.command("add")
 def org_add(code: str = typer.Argument(..., help="Short unique code, e.g. MF-KGD."),
-            name: str = typer.Option(..., "--name"),
-            kind: str = typer.Option(..., "--kind", help="central_body, committee, "
+            name: str = typer.Option(..., "--name", metavar="NAME",
+                                     help="The organisation's name (in English, or the only "
+                                          "name it has)."),
+            kind: str = typer.Option(..., "--kind", metavar="KIND", help="central_body, committee, "
                                      "territorial_department, akimat, department, "
                                      "district_akimat, quasi_state, apparatus_department, "
                                      "independent_directorate, akim_apparatus"),
-            parent: str = typer.Option(None, "--parent", help="Code of the parent."),
-            name_kk: str = typer.Option(None, "--name-kk"),
-            name_ru: str = typer.Option(None, "--name-ru"),
+            parent: str = typer.Option(None, "--parent", metavar="CODE",
+                                       help="Code of the parent."),
+            name_kk: str = typer.Option(None, "--name-kk", metavar="NAME",
+                                        help="Its name in Kazakh."),
+            name_ru: str = typer.Option(None, "--name-ru", metavar="NAME",
+                                        help="Its name in Russian."),
             as_json: bool = JSON) -> None:
     """Add an organisation under PARENT."""
     with unit_of_work() as s:
@@ -104,7 +113,8 @@ def org_add(code: str = typer.Argument(..., help="Short unique code, e.g. MF-KGD
 
 
 @org_app.command("list")
-def org_list(under: str = typer.Option(None, "--under", help="Only this subtree."),
+def org_list(under: str = typer.Option(None, "--under", metavar="CODE",
+                                      help="Only this subtree."),
              as_json: bool = JSON) -> None:
     """List organisations as a tree."""
     with unit_of_work() as s:
@@ -119,8 +129,10 @@ def org_list(under: str = typer.Option(None, "--under", help="Only this subtree.
     table = Table()
     for col in ("org.col_code", "org.col_name", "org.col_kind"):
         table.add_column(STATE.t(col))
-    for r in rows:
-        table.add_row(r["code"], "  " * r["depth"] + r["name"], r["kind"])
+    t = STATE.t  # names and kinds in the reader's language (the JSON keeps the data)
+    for r, o in zip(rows, orgs, strict=True):
+        table.add_row(r["code"], "  " * r["depth"] + svc.org_name(o, t.language),
+                      t(f"org_kind.{r['kind']}", default=r["kind"]))
     STATE.console.print(table)
 
 
@@ -138,12 +150,17 @@ def org_import(file: Path = typer.Argument(..., help="CSV: code,name,kind,parent
 
 
 @user_app.command("add")
-def user_add(login: str = typer.Argument(...),
-             org: str = typer.Option(..., "--org"),
-             role: str = typer.Option("officer", "--role", help="officer, manager or admin"),
-             name: str = typer.Option(None, "--name"),
-             email: str = typer.Option(None, "--email"),
-             language: str = typer.Option("kk", "--language"),
+def user_add(login: str = typer.Argument(..., help="Her sign-in name (unique)."),
+             org: str = typer.Option(..., "--org", metavar="CODE",
+                                     help="Code of her organisation."),
+             role: str = typer.Option("officer", "--role", metavar="ROLE",
+                                      help="officer, manager or admin"),
+             name: str = typer.Option(None, "--name", metavar="NAME",
+                                      help="Her full name (default: the login)."),
+             email: str = typer.Option(None, "--email", metavar="ADDRESS",
+                                       help="Her email address, for reminders."),
+             language: str = typer.Option("kk", "--language", metavar="LANG",
+                                          help="Language of her reminders: kk, ru or en."),
              as_json: bool = JSON) -> None:
     """Add a user of an organisation."""
     with unit_of_work() as s:
@@ -161,12 +178,15 @@ def user_list(as_json: bool = JSON) -> None:
     if as_json:
         emit_json(rows)
         return
+    t = STATE.t
     table = Table()
     for col in ("login", "name", "role", "org", "email", "language"):
-        table.add_column(col)
+        table.add_column(t(f"user.col_{col}"))
     for r in rows:
-        table.add_row(*(str(r[c] or "") for c in ("login", "name", "role", "org", "email",
-                                                    "language")))
+        shown = {**r, "role": t(f"role.{r['role']}", default=r["role"]),
+                 "language": t(f"language.{r['language']}", default=r["language"])}
+        table.add_row(*(str(shown[c] or "") for c in ("login", "name", "role", "org", "email",
+                                                        "language")))
     STATE.console.print(table)
 
 
@@ -209,8 +229,12 @@ def _render_view(view: dict[str, Any], warnings: list[dict[str, Any]] | None = N
     STATE.console.print(table)
     for w in _warnings(view, warnings):
         STATE.console.print(warning_text(w), style="yellow")
-    if view.get("next_events"):
-        _print(t("analysis.next", events=", ".join(view["next_events"])))
+    if view.get("next_events"):  # by name, each with the command that records it
+        loaded = registry().loaded.get(view.get("process") or "")
+        names = loaded.definition.events if loaded else {}
+        _print(t("analysis.next", events="; ".join(
+            f"«{names[e].names.get(t.language, e) if e in names else e}» "
+            f"(merzim record {view['id']} {e})" for e in view["next_events"])))
 
 
 def _warnings(view: dict[str, Any], warnings: list[dict[str, Any]] | None
@@ -242,14 +266,18 @@ def _view_json(view: dict[str, Any], warnings=None) -> dict[str, Any]:
 
 
 @analysis_app.command("plan")
-def analysis_plan(subject: str = typer.Option(..., "--subject", help="Code of the subject."),
-                  object_: str = typer.Option(..., "--object", help="Code of the object."),
-                  start: str = typer.Option(..., "--start", metavar="DATE"),
+def analysis_plan(subject: str = typer.Option(..., "--subject", metavar="CODE",
+                                              help="Code of the subject."),
+                  object_: str = typer.Option(..., "--object", metavar="CODE",
+                                              help="Code of the object."),
+                  start: str = typer.Option(..., "--start", metavar="DATE",
+                                            help="The analysis's first day."),
                   end: str = typer.Option(None, "--end", metavar="DATE",
                                           help="Default: the 30th working day from the start."),
-                  override_reason: str = typer.Option(None, "--override-reason",
+                  override_reason: str = typer.Option(None, "--override-reason", metavar="TEXT",
                                                       help="Plan despite the one-year rule."),
-                  responsible: str = typer.Option(None, "--responsible", help="Officer login."),
+                  responsible: str = typer.Option(None, "--responsible", metavar="LOGIN",
+                                                  help="Officer login."),
                   duplicate_reason: str = typer.Option(
                       None, "--duplicate-reason", metavar="TEXT",
                       help="Plan although an analysis of the same subject and object overlaps "
@@ -332,12 +360,16 @@ def record(case: str = typer.Argument(..., help="Case (analysis) id."),
                                        "stage."),
            on: str = typer.Option(None, "--date", metavar="DATE",
                                   help="When it happened (with --not-done: default today)."),
-           number: str = typer.Option(None, "--number", help="Document number."),
-           signed_by: str = typer.Option(None, "--signed-by"),
-           url: str = typer.Option(None, "--url", help="Link to the publication."),
-           note: str = typer.Option(None, "--note", help="Free text; the reason for cancel or "
-                                    "for --not-done."),
-           period: str = typer.Option(None, "--period", help="Monitoring period, e.g. 2025Q4."),
+           number: str = typer.Option(None, "--number", metavar="NUMBER",
+                                      help="Document number."),
+           signed_by: str = typer.Option(None, "--signed-by", metavar="NAME",
+                                         help="Who signed the document."),
+           url: str = typer.Option(None, "--url", metavar="URL",
+                                   help="Link to the publication."),
+           note: str = typer.Option(None, "--note", metavar="TEXT",
+                                    help="Free text; the reason for cancel or for --not-done."),
+           period: str = typer.Option(None, "--period", metavar="PERIOD",
+                                      help="Monitoring period, e.g. 2025Q4 (or 2025q4)."),
            evidence: list[str] = typer.Option(None, "--evidence", metavar="KEY=VALUE",
                                               help="Another evidence field of the definition."),
            not_done: bool = typer.Option(False, "--not-done",
@@ -355,6 +387,9 @@ def record(case: str = typer.Argument(..., help="Case (analysis) id."),
             day = parse_date(on, "--date")
             fields = {"number": number, "signed_by": signed_by, "url": url, "note": note,
                       "period": period, **pairs(evidence, "--evidence")}
+            if fields["period"]:
+                fields["period"] = period_label(fields["period"])
+            known_event(s, ctx, case, event)
             a = svc.record_event(s, ctx, case, event, day, fields)
         view = svc.case_view(s, ctx, a)
         svc.audit_person_view(s, ctx, view)
@@ -366,10 +401,24 @@ def record(case: str = typer.Argument(..., help="Case (analysis) id."),
         _render_view(view)
 
 
+def known_event(s, ctx, case_id: str, event: str) -> None:
+    """An event the case's process does not have is a usage error (exit 2) that lists the
+    events it has, each with its name in the reader's language."""
+    defn = svc.definition_of(s, ctx, svc.get_case(s, case_id))
+    if event in defn.events:
+        return
+    lang = ctx.language
+    known = "; ".join(f"«{spec.names.get(lang) or spec.names['en']}» ({key})"
+                      for key, spec in defn.events.items())
+    raise UsageError(f"unknown event {event!r}", key="rule.unknown_event", event=event,
+                     known=known)
+
+
 def void(case: str = typer.Argument(..., help="Case (analysis) id."),
          target: str = typer.Argument(..., help="The recorded event (or stage not done, or the "
                                       "record number) to void."),
-         note: str = typer.Option(..., "--note", help="Why the record is wrong."),
+         note: str = typer.Option(..., "--note", metavar="TEXT",
+                                  help="Why the record is wrong."),
          as_json: bool = JSON) -> None:
     """Void a wrong record: it stays in the audit chain, marked void; dates are re-planned."""
     ctx = context()
@@ -384,7 +433,8 @@ def void(case: str = typer.Argument(..., help="Case (analysis) id."),
         _render_view(view)
 
 
-def status(analysis: str = typer.Argument(...), as_of: str = AS_OF, as_json: bool = JSON) -> None:
+def status(analysis: str = typer.Argument(..., help="Case (analysis) id."), as_of: str = AS_OF,
+           as_json: bool = JSON) -> None:
     """The timeline of an analysis: each stage, due date, status, working days left."""
     ctx = context(_as_of(as_of))
     with unit_of_work() as s:
@@ -418,7 +468,7 @@ def _render_list(rows: list[dict[str, Any]], title_key: str, days_key: str) -> N
     _print(t(f"{title_key}_total", n=len(rows)))
 
 
-def overdue(org: str = typer.Option(None, "--org", help="Organisation subtree."),
+def overdue(org: str = ORG,
             process: str = PROCESS, as_of: str = AS_OF, as_json: bool = JSON) -> None:
     """Overdue stages in an organisation's subtree, grouped by organisation."""
     ctx = context(_as_of(as_of))
@@ -431,7 +481,7 @@ def overdue(org: str = typer.Option(None, "--org", help="Organisation subtree.")
         _render_list(rows, "list.overdue", "working_days_overdue")
 
 
-def due(org: str = typer.Option(None, "--org", help="Organisation subtree."),
+def due(org: str = ORG,
         within: str = typer.Option("5", "--within", metavar="N", help="Working days ahead."),
         process: str = PROCESS, as_of: str = AS_OF, as_json: bool = JSON) -> None:
     """Open stages due within N working days."""
@@ -491,9 +541,12 @@ def audit_verify(as_json: bool = JSON) -> None:
 
 
 @external_app.command("add")
-def external_add(subject: str = typer.Option(..., "--subject"),
-                 completed: str = typer.Option(..., "--completed", metavar="DATE"),
-                 reference: str = typer.Option(None, "--reference"),
+def external_add(subject: str = typer.Option(..., "--subject", metavar="CODE",
+                                             help="Code of the subject analysed."),
+                 completed: str = typer.Option(..., "--completed", metavar="DATE",
+                                               help="When the external analysis was completed."),
+                 reference: str = typer.Option(None, "--reference", metavar="TEXT",
+                                               help="Its document: number, date, who made it."),
                  as_json: bool = JSON) -> None:
     """Record an external analysis of a subject."""
     day = parse_date(completed, "--completed")
@@ -505,12 +558,18 @@ def external_add(subject: str = typer.Option(..., "--subject"),
 
 
 @programme_app.command("schedule")
-def programme_schedule(subject: str = typer.Option(..., "--subject"),
-                       year: str = typer.Option(..., "--year"),
-                       on: str = typer.Option(..., "--date", metavar="DATE"),
-                       number: str = typer.Option(None, "--number"),
-                       signed_by: str = typer.Option(None, "--signed-by"),
-                       url: str = typer.Option(None, "--url"),
+def programme_schedule(subject: str = typer.Option(..., "--subject", metavar="CODE",
+                                                   help="Code of the subject."),
+                       year: str = typer.Option(..., "--year", metavar="YEAR",
+                                                help="The year the schedule plans."),
+                       on: str = typer.Option(..., "--date", metavar="DATE",
+                                              help="When the schedule was approved."),
+                       number: str = typer.Option(None, "--number", metavar="NUMBER",
+                                                  help="Document number."),
+                       signed_by: str = typer.Option(None, "--signed-by", metavar="NAME",
+                                                     help="Who signed the document."),
+                       url: str = typer.Option(None, "--url", metavar="URL",
+                                               help="Link to the publication."),
                        as_json: bool = JSON) -> None:
     """Record the approval of a subject's schedule for a year."""
     y, day = parse_int(year, "--year"), parse_date(on, "--date")

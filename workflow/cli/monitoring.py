@@ -10,6 +10,7 @@ from rich.table import Table
 from workflow.cli.common import (
     STATE,
     context,
+    deprecated,
     emit_json,
     lazy,
     parse_date,
@@ -41,10 +42,14 @@ def _owner(analysis: str | None, external: str | None) -> dict[str, int | None]:
 
 @risk_app.command("add")
 def risk_add(analysis: str = typer.Argument(None, help="Analysis id."),
-             external: str = typer.Option(None, "--external", help="External analysis id."),
-             description: str = typer.Option(..., "--description"),
-             process: str = typer.Option(None, "--process", help="Process or function."),
-             subdivision: str = typer.Option(None, "--subdivision"),
+             external: str = typer.Option(None, "--external", metavar="ID",
+                                          help="External analysis id."),
+             description: str = typer.Option(..., "--description", metavar="TEXT",
+                                             help="What the risk is."),
+             process: str = typer.Option(None, "--process", metavar="TEXT",
+                                         help="Process or function."),
+             subdivision: str = typer.Option(None, "--subdivision", metavar="NAME",
+                                             help="The subdivision where it lies."),
              as_json: bool = JSON) -> None:
     """Record a corruption risk found by an analysis."""
     with unit_of_work() as s:
@@ -54,7 +59,9 @@ def risk_add(analysis: str = typer.Argument(None, help="Analysis id."),
 
 
 @rec_app.command("add")
-def rec_add(risk: str = typer.Argument(..., help="Risk id."), text: str = typer.Option(..., "--text"),
+def rec_add(risk: str = typer.Argument(..., help="Risk id."),
+            text: str = typer.Option(..., "--text", metavar="TEXT",
+                                     help="The recommendation's text."),
             as_json: bool = JSON) -> None:
     """Add a recommendation against a risk."""
     with unit_of_work() as s:
@@ -67,10 +74,16 @@ def rec_add(risk: str = typer.Argument(..., help="Risk id."), text: str = typer.
 def rec_status(rec: str = typer.Argument(..., help="Recommendation id."),
                status: str = typer.Argument(..., help="not_started, in_progress, fulfilled, "
                                                        "not_fulfilled"),
-               on: str = typer.Option(..., "--date", metavar="DATE"),
-               form: str = typer.Option(None, "--form", help="Completion form (needed for fulfilled)."),
-               number: str = typer.Option(None, "--number"), url: str = typer.Option(None, "--url"),
-               note: str = typer.Option(None, "--note"), as_json: bool = JSON) -> None:
+               on: str = typer.Option(..., "--date", metavar="DATE",
+                                      help="The day of the review."),
+               form: str = typer.Option(None, "--form", metavar="TEXT",
+                                        help="Completion form (needed for fulfilled)."),
+               number: str = typer.Option(None, "--number", metavar="NUMBER",
+                                          help="Document number."),
+               url: str = typer.Option(None, "--url", metavar="URL",
+                                       help="Link to the document."),
+               note: str = typer.Option(None, "--note", metavar="TEXT", help="Free text."),
+               as_json: bool = JSON) -> None:
     """Set a recommendation's status in a review, with the confirming document."""
     day = parse_date(on, "--date")
     with unit_of_work() as s:
@@ -86,28 +99,58 @@ def _read(path: Path) -> list[dict[str, str]]:
     return read_table(path, ms.PLAN_COLUMNS)
 
 
+def _plan_shape(command: str, first: str, second: Path | None, analysis: str | None,
+                external: str | None) -> tuple[dict[str, int | None], Path]:
+    """`plan import|export ID FILE`, or `--external ID FILE`; the older `FILE --analysis ID`
+    still works, with a note on stderr."""
+    if second is None:  # one argument: the file, its owner named by an option
+        if analysis is not None:
+            deprecated(f"plan {command} FILE --analysis ID", f"plan {command} ID FILE")
+        elif external is None:  # `plan export 12`: the id is there, the file is not
+            raise UsageError(key="error.option_required", option="FILE") if first.isdigit() \
+                else UsageError(key="error.owner")
+        return _owner(analysis, external), Path(first)
+    if analysis is not None:
+        raise UsageError(key="error.owner")
+    return _owner(first, external), second
+
+
+PLAN_ID = typer.Argument(..., metavar="ID",
+                         help="Analysis id (with --external: leave it out).")
+PLAN_EXTERNAL = typer.Option(None, "--external", metavar="ID",
+                             help="The plan of this external analysis instead.")
+# the older shapes, kept working (hidden from the help; a note on stderr when used)
+OLD_ANALYSIS = typer.Option(None, "--analysis", metavar="ID", hidden=True)
+
+
 @plan_app.command("import")
-def plan_import(file: Path = typer.Argument(..., help="XLSX or CSV: measure, completion_form, "
-                                                      "deadline, responsible[, person, recommendation]"),
-                analysis: str = typer.Option(None, "--analysis"),
-                external: str = typer.Option(None, "--external"), as_json: bool = JSON) -> None:
+def plan_import(analysis: str = PLAN_ID,
+                file: Path = typer.Argument(None, metavar="FILE",
+                                            help="XLSX or CSV: measure, completion_form, deadline, "
+                                                 "responsible[, person, recommendation]"),
+                external: str = PLAN_EXTERNAL, old_analysis: str = OLD_ANALYSIS,
+                as_json: bool = JSON) -> None:
     """Import the action plan's measures; a file with any bad row is refused whole."""
+    owner, file = _plan_shape("import", analysis, file, old_analysis, external)
     rows = _read(file)
     with unit_of_work() as s:
-        items = ms.import_plan(s, context(), rows, **_owner(analysis, external))
+        items = ms.import_plan(s, context(), rows, **owner)
         out = {"imported": len(items), "ids": [i.id for i in items]}
     emit_json(out) if as_json else STATE.console.print(STATE.t("plan.imported", n=out["imported"]))
 
 
 @plan_app.command("export")
-def plan_export(file: Path = typer.Argument(..., help="Where to write (.xlsx or .csv)."),
-                analysis: str = typer.Option(None, "--analysis"),
-                external: str = typer.Option(None, "--external"), as_json: bool = JSON) -> None:
+def plan_export(analysis: str = PLAN_ID,
+                file: Path = typer.Argument(None, metavar="FILE",
+                                            help="Where to write (.xlsx or .csv)."),
+                external: str = PLAN_EXTERNAL, old_analysis: str = OLD_ANALYSIS,
+                as_json: bool = JSON) -> None:
     """Write the action plan in the columns of the plan form."""
     from workflow.tabular import table_csv, table_xlsx
 
+    owner, file = _plan_shape("export", analysis, file, old_analysis, external)
     with unit_of_work() as s:
-        rows = ms.plan_rows(s, **_owner(analysis, external))
+        rows = ms.plan_rows(s, **owner)
     header = ["measure", "completion_form", "deadline", "responsible", "person", "recommendation"]
     body = [[r[h] for h in header] for r in rows]
     data = table_xlsx("plan", header, body) if file.suffix.lower() == ".xlsx" else table_csv(header, body)
@@ -117,7 +160,8 @@ def plan_export(file: Path = typer.Argument(..., help="Where to write (.xlsx or 
 
 
 @monitoring_app.command("periods")
-def monitoring_periods(analysis: str = typer.Argument(...), as_json: bool = JSON) -> None:
+def monitoring_periods(analysis: str = typer.Argument(..., help="Analysis id."),
+                       as_json: bool = JSON) -> None:
     """Reporting periods of an analysis with their report and review deadlines."""
     with unit_of_work() as s:
         rows = ms.periods_of(s, context(), analysis)
@@ -134,9 +178,14 @@ def monitoring_periods(analysis: str = typer.Argument(...), as_json: bool = JSON
 
 
 @positions_app.command("add")
-def positions_add(analysis: str = typer.Argument(...), position: str = typer.Option(..., "--position"),
-                  subdivision: str = typer.Option(..., "--subdivision"),
-                  risk: str = typer.Option(..., "--risk"), as_json: bool = JSON) -> None:
+def positions_add(analysis: str = typer.Argument(..., help="Analysis id."),
+                  position: str = typer.Option(..., "--position", metavar="TITLE",
+                                               help="The position's title."),
+                  subdivision: str = typer.Option(..., "--subdivision", metavar="NAME",
+                                                  help="Its subdivision."),
+                  risk: str = typer.Option(..., "--risk", metavar="TEXT",
+                                           help="The corruption risk it is exposed to."),
+                  as_json: bool = JSON) -> None:
     """Add a position exposed to corruption risk to an analysis's list."""
     with unit_of_work() as s:
         p = ms.add_position(s, context(), parse_int(analysis, "ANALYSIS"), position, subdivision, risk)
@@ -146,11 +195,16 @@ def positions_add(analysis: str = typer.Argument(...), position: str = typer.Opt
 
 @positions_app.command("export")
 def positions_export(org: str = typer.Argument(..., help="Region or central body (its subtree)."),
-                     file: Path = typer.Option(None, "--file", help="Write .xlsx or .csv."),
+                     file: Path = typer.Argument(None, metavar="FILE",
+                                                 help="Also write it (.xlsx or .csv)."),
+                     old_file: Path = typer.Option(None, "--file", metavar="FILE", hidden=True),
                      as_json: bool = JSON) -> None:
     """The consolidated list for the ethics commissioner."""
+    if old_file is not None:
+        deprecated("positions export ORG --file FILE", "positions export ORG FILE")
+        file = file or old_file
     with unit_of_work() as s:
-        rows = ms.positions_under(s, org)
+        rows = ms.positions_under(s, org, STATE.t.language)
     header = ["organisation_name", "analysis", "position", "subdivision", "risk", "approved_on"]
     if file is not None:
         from workflow.tabular import table_csv, table_xlsx
@@ -174,7 +228,8 @@ def score(org: str = typer.Argument(..., help="The subject's organisation code."
                                    help="The year evaluated (default: this year)."),
           subtree: bool = typer.Option(False, "--subtree",
                                        help="Every subject under ORG, one scorecard each."),
-          file: Path = typer.Option(None, "--file", help="Also write the table (.xlsx or .csv)."),
+          file: Path = typer.Option(None, "--file", metavar="FILE",
+                                    help="Also write the table (.xlsx or .csv)."),
           as_of: str = typer.Option(None, "--as-of", metavar="DATE",
                                     help="See the picture on another day."),
           as_json: bool = JSON) -> None:
@@ -242,7 +297,8 @@ def _print_subtree(org: str, year: int, today, cards: list[dict]) -> None:
     console.print(table)
 
 
-def subdivision_add(org: str = typer.Argument(...), name: str = typer.Argument(...),
+def subdivision_add(org: str = typer.Argument(..., help="Code of the organisation."),
+                    name: str = typer.Argument(..., help="The subdivision's name."),
                     as_json: bool = JSON) -> None:
     """Register a structural subdivision of an organisation (responsible for plan measures)."""
     with unit_of_work() as s:

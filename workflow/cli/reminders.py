@@ -56,7 +56,9 @@ def _digest_json(d) -> dict[str, Any]:
 
 
 @reminders_app.command("preview")
-def preview(as_of: str = typer.Option(None, "--as-of", metavar="DATE"), as_json: bool = JSON) -> None:
+def preview(as_of: str = typer.Option(None, "--as-of", metavar="DATE",
+                                      help="See the picture on another day."),
+            as_json: bool = JSON) -> None:
     """Who would get what on a day (nothing is sent or written)."""
     ns = notify_settings(require_secrets=False)
     ctx = context(parse_date(as_of, "--as-of") if as_of else None)
@@ -172,14 +174,21 @@ def outbox_retry(ids: list[str] = typer.Argument(None, help="Message ids; all fa
     emit_json({"requeued": n}) if as_json else STATE.console.print(STATE.t("outbox.requeued", n=n))
 
 
-def user_set(login: str = typer.Argument(...),
-             name: str = typer.Option(None, "--name"),
-             role: str = typer.Option(None, "--role"),
-             org: str = typer.Option(None, "--org"),
-             email: str = typer.Option(None, "--email", help="Empty string removes it."),
-             language: str = typer.Option(None, "--language"),
-             telegram_chat: str = typer.Option(None, "--telegram-chat"),
-             active: bool = typer.Option(None, "--active/--inactive"),
+def user_set(login: str = typer.Argument(..., help="The user's login."),
+             name: str = typer.Option(None, "--name", metavar="NAME", help="Her full name."),
+             role: str = typer.Option(None, "--role", metavar="ROLE",
+                                      help="officer, manager or admin"),
+             org: str = typer.Option(None, "--org", metavar="CODE",
+                                     help="Code of her organisation."),
+             email: str = typer.Option(None, "--email", metavar="ADDRESS",
+                                       help="Empty string removes it."),
+             language: str = typer.Option(None, "--language", metavar="LANG",
+                                          help="Language of her reminders: kk, ru or en."),
+             telegram_chat: str = typer.Option(None, "--telegram-chat", metavar="CHAT",
+                                               help="Her Telegram chat id (empty string "
+                                                    "removes it)."),
+             active: bool = typer.Option(None, "--active/--inactive",
+                                         help="Let her sign in and get reminders, or not."),
              as_json: bool = JSON) -> None:
     """Change a user's details or channels."""
     with unit_of_work() as s:
@@ -190,7 +199,8 @@ def user_set(login: str = typer.Argument(...),
     emit_json(out) if as_json else STATE.console.print(STATE.t("user.updated", login=login))
 
 
-def telegram_link(login: str = typer.Argument(...), as_json: bool = JSON) -> None:
+def telegram_link(login: str = typer.Argument(..., help="The user's login."),
+                  as_json: bool = JSON) -> None:
     """Print a one-time code; the user sends '/start CODE' to the bot to link the chat."""
     from workflow.reminders.telegram_link import create_link
 

@@ -1,0 +1,190 @@
+"""The command line as the operator's tool (issue 14, point 10): the audit names the operating-
+system user whatever the environment claims, an unknown event is a usage error that lists the
+events by name, a period may be typed in lower case, and exports take `ID FILE` / `ORG FILE`.
+
+The installed `merzim` runs as a subprocess on SQLite and PostgreSQL, on the demo data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import text
+
+from tests.conftest import dump_tables
+from workflow.storage.db import make_engine
+
+TODAY = "2026-11-20"
+OS_USER = pwd.getpwuid(os.geteuid()).pw_name
+
+
+@pytest.fixture
+def engine(db_url):
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def run(tmp_path: Path, db_url):
+    """`run(*args, lang="en", **env)`: merzim on the test database, today pinned, with extra
+    environment variables (USER, MERZIM_ACTOR…)."""
+    script = Path(sys.executable).parent / "merzim"
+    workdir = tmp_path / "cwd-operator"
+    workdir.mkdir(exist_ok=True)
+
+    def call(*args: str, lang: str = "en", **extra: str):
+        import subprocess
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+        env.update(MERZIM_LANG=lang, MERZIM_DATABASE_URL=db_url, MERZIM_TODAY=TODAY,
+                   COLUMNS="200", **extra)
+        return subprocess.run([str(script), *args], cwd=workdir, env=env, capture_output=True,
+                              text=True, encoding="utf-8", timeout=120)
+
+    return call
+
+
+@pytest.fixture
+def demo(run):
+    result = run("init", "--demo")
+    assert result.returncode == 0, result.stderr
+
+
+def ok(result) -> str:
+    assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
+    assert result.stderr == "", result.stderr
+    return result.stdout
+
+
+def one_line(result, code: int) -> str:
+    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def last_actor(engine) -> tuple[str, str]:
+    with engine.connect() as conn:
+        return tuple(conn.execute(text(
+            "SELECT actor, action FROM audit_log ORDER BY id DESC LIMIT 1")).one())
+
+
+# -- the audit's actor ------------------------------------------------------------------------
+
+
+def test_the_audit_names_the_operating_system_user_whatever_the_environment_claims(
+        run, demo, engine):
+    ok(run("external", "add", "--subject", "AK-ALM", "--completed", "2025-01-10",
+           USER="mallory", LOGNAME="mallory"))
+    assert last_actor(engine) == (f"cli:{OS_USER}", "external.add")
+    # MERZIM_ACTOR only says on whose behalf; the operating-system user stays the actor
+    ok(run("external", "add", "--subject", "AK-ALM", "--completed", "2025-02-10",
+           MERZIM_ACTOR="aigerim", USER="aigerim"))
+    assert last_actor(engine) == (f"cli:{OS_USER} (for aigerim)", "external.add")
+    ok(run("user", "revoke", "asel", MERZIM_ACTOR="x\x1b[2Jy" + "z" * 200))
+    actor, action = last_actor(engine)
+    assert action == "user.revoke" and actor.startswith(f"cli:{OS_USER} (for x[2Jyzzz")
+    assert actor.isprintable() and actor.endswith("z)") and len(actor) <= 100
+    ok(run("user", "revoke", "asel", MERZIM_ACTOR=OS_USER))
+    assert last_actor(engine) == (f"cli:{OS_USER}", "user.revoke")
+
+
+# -- unknown events, periods ------------------------------------------------------------------
+
+
+def test_an_unknown_event_exits_2_naming_the_events_in_the_readers_language(run, demo, engine):
+    before = dump_tables(engine)
+    line = one_line(run("record", "1", "party", "--date", "2026-11-02"), 2)
+    assert "party" in line and "«Order approved» (order)" in line
+    assert "«Analytic note signed» (analytic_note)" in line
+    ru = one_line(run("record", "1", "party", "--date", "2026-11-02", lang="ru"), 2)
+    assert "Неизвестное событие party" in ru and "Приказ утверждён" in ru
+    kk = one_line(run("record", "1", "party", "--date", "2026-11-02", lang="kk"), 2)
+    assert "party" in kk and "» (order)" in kk and "Order approved" not in kk
+    # a case that does not exist is still "not found", before any event is looked at
+    assert "9999" in one_line(run("record", "9999", "party", "--date", "2026-11-02"), 4)
+    assert dump_tables(engine) == before
+
+
+def test_a_period_is_accepted_in_lower_case(run, demo):
+    periods = json.loads(ok(run("monitoring", "periods", "1", "--json")))["periods"]
+    pending = next(p["period"] for p in periods if p["received_on"] is None)
+    assert pending == "2026Q4"
+    ok(run("record", "1", "monitoring_report", "--date", "2026-11-19", "--period", "2026q4",
+           "--number", "12"))
+    ok(run("record", "1", "monitoring_review", "--date", "2026-11-20", "--number", "13",
+           "--evidence", "period= 2026q4 "))
+    after = {p["period"]: p for p in json.loads(ok(run("monitoring", "periods", "1",
+                                                       "--json")))["periods"]}
+    assert (after["2026Q4"]["received_on"], after["2026Q4"]["reviewed_on"]) == (
+        "2026-11-19", "2026-11-20")
+    line = one_line(run("record", "1", "monitoring_report", "--date", "2026-11-20",
+                        "--period", "2026q9", "--number", "1"), 3)
+    assert "2026Q9" in line
+
+
+# -- argument shapes --------------------------------------------------------------------------
+
+
+def test_plan_export_and_import_take_the_id_then_the_file(run, demo, tmp_path):
+    out = tmp_path / "plan.csv"
+    ok(run("plan", "export", "1", str(out)))
+    header = out.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header == "measure,completion_form,deadline,responsible,person,recommendation"
+    # the exported file imports again, into another analysis
+    again = tmp_path / "again.csv"
+    again.write_text(header + "\nTrain the staff,Letter,2026-12-30,Legal unit,,\n",
+                     encoding="utf-8")
+    ok(run("org", "subdivision", "AK-ALM-EDU", "Legal unit"))  # the object of analysis 2
+    ok(run("org", "subdivision", "AK-ALM", "Legal unit"))
+    assert json.loads(ok(run("plan", "import", "2", str(again), "--json")))["imported"] == 1
+    ok(run("plan", "export", "2", str(out)))
+    assert "Train the staff,Letter,2026-12-30,Legal unit" in out.read_text(encoding="utf-8-sig")
+    # an external analysis's plan: --external ID FILE
+    ext = json.loads(ok(run("external", "add", "--subject", "AK-ALM", "--completed",
+                            "2025-06-15", "--json")))["id"]
+    ok(run("plan", "import", "--external", str(ext), str(again)))
+    ext_out = tmp_path / "ext.xlsx"
+    ok(run("plan", "export", "--external", str(ext), str(ext_out)))
+    assert [c.value for c in next(load_workbook(ext_out).active.iter_rows(min_row=2))][:2] == [
+        "Train the staff", "Letter"]
+    # mistakes of shape are usage errors
+    assert "FILE" in one_line(run("plan", "export", "1"), 2)
+    assert "--external" in one_line(run("plan", "export", str(out)), 2)
+    assert "--external" in one_line(run("plan", "export", "1", str(out), "--analysis", "1"), 2)
+
+
+def test_the_older_shapes_still_work_with_a_note(run, demo, tmp_path):
+    out = tmp_path / "old.csv"
+    result = run("plan", "export", str(out), "--analysis", "1")
+    assert result.returncode == 0 and out.exists()
+    assert result.stderr.splitlines() == [
+        "merzim plan export FILE --analysis ID is deprecated: use merzim plan export ID FILE."]
+    xlsx = tmp_path / "positions.xlsx"
+    result = run("positions", "export", "AK-ALM", "--file", str(xlsx))
+    assert result.returncode == 0 and xlsx.exists()
+    assert "merzim positions export ORG FILE" in result.stderr
+    ru = run("plan", "export", str(out), "--analysis", "1", lang="ru")
+    assert ru.returncode == 0 and "merzim plan export ID FILE" in ru.stderr
+    assert "deprecated" not in ru.stderr
+
+
+def test_positions_export_takes_the_organisation_then_the_file(run, demo, tmp_path):
+    ok(run("positions", "add", "2", "--position", "Chief specialist", "--subdivision",
+           "Procurement", "--risk", "Collusion"))
+    xlsx = tmp_path / "positions.xlsx"
+    shown = ok(run("positions", "export", "AK-ALM", str(xlsx)))
+    rows = list(load_workbook(xlsx).active.iter_rows(values_only=True))
+    assert rows[0] == ("organisation_name", "analysis", "position", "subdivision", "risk",
+                       "approved_on")
+    assert [r[1:5] for r in rows[1:]] == [(2, "Chief specialist", "Procurement", "Collusion")]
+    assert "Chief specialist" in shown
+    assert json.loads(ok(run("positions", "export", "AK-ALM", "--json")))["org"] == "AK-ALM"
