@@ -181,10 +181,17 @@ def _analytic_note(page):
     return page.locator("tr[data-stage='analytic_note']")
 
 
+def _event_form(page, event: str):
+    """One event's form on the case page (a <details> of its own), opened."""
+    block = page.locator(f"details#record-{event}")
+    if block.get_attribute("open") is None:
+        block.locator("summary").click()
+    return block
+
+
 def _fill_event(page, event: str, day: str, number: str = "15-ө",
                 signed_by: str = "Head of apparatus") -> None:
-    form = page.locator("[data-testid=record-form]")
-    form.locator("select[name=event]").select_option(event)
+    form = _event_form(page, event)
     form.locator("input[name=date]").fill(day)
     form.locator("input[name=number]").fill(number)
     form.locator("input[name=signed_by]").fill(signed_by)
@@ -234,7 +241,7 @@ def _scenario(page, server: Server) -> None:
 
     # A date after today: refused with the rule's message, nothing stored.
     _fill_event(page, "analytic_note", "2026-12-31")
-    page.locator("[data-testid=record-form] button[type=submit]").click()
+    _event_form(page, "analytic_note").locator("button[type=submit]").click()
     page.wait_for_load_state()
     refusal = page.locator("[data-testid=refusal]")
     assert refusal.is_visible()
@@ -243,25 +250,27 @@ def _scenario(page, server: Server) -> None:
     assert _analytic_note(page).get_attribute("data-status") == "overdue"
     assert page.locator("[data-testid=state]").inner_text() == state_before
 
-    # An event the analysis does not allow now (the form offers only allowed ones, so the
-    # option is added the way a stale page or a crafted request would send it).
+    # An event the analysis does not allow now (the page offers forms of allowed ones only, so
+    # the event is changed the way a stale page or a crafted request would send it).
     page.goto(analysis_url)
-    page.locator("[data-testid=record-form] select[name=event]").evaluate(
-        "s => s.add(new Option('Note and plan published', 'publication'))")
-    _fill_event(page, "publication", TODAY)
-    page.locator("[data-testid=record-form] button[type=submit]").click()
+    _fill_event(page, "analytic_note", TODAY)
+    form = _event_form(page, "analytic_note")
+    form.locator("input[name=event]").evaluate("e => { e.value = 'publication'; }")
+    form.locator("button[type=submit]").click()
     page.wait_for_load_state()
     refusal = page.locator("[data-testid=refusal]")
     assert refusal.is_visible()
-    assert "needs analytic_note to be recorded first" in refusal.inner_text(), refusal.inner_text()
+    assert "needs Analytic note signed to be recorded first" in refusal.inner_text(), \
+        refusal.inner_text()
     assert _analytic_note(page).get_attribute("data-status") == "overdue"
     assert page.locator("[data-testid=state]").inner_text() == state_before
 
     # The analytic note, signed today (after its due date: done late).
     page.goto(analysis_url)
     _fill_event(page, "analytic_note", TODAY, number="42-ө", signed_by="Head of apparatus")
-    page.locator("[data-testid=record-form] button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/cases/\d+\?recorded=analytic_note$"))
+    _event_form(page, "analytic_note").locator("button[type=submit]").click()
+    page.wait_for_url(analysis_url)  # Post/Redirect/Get: the case, its confirmation on top
+    assert page.locator("[data-testid=recorded]").is_visible()
     assert page.locator("[data-testid=refusal]").count() == 0
     note = _analytic_note(page)
     assert note.get_attribute("data-status") in ("done_on_time", "done_late"), \

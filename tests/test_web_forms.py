@@ -12,9 +12,11 @@ from sqlmodel import Session, select
 from tests.web_helpers import (
     CALENDAR,
     DEFINITION,
+    EN,
     TODAY,
     Web,
     en,
+    form_block,
     refusal_of,
     wd,
     web_fixture,  # noqa: F401 - the `web` fixture
@@ -38,6 +40,10 @@ def state_name(state: str, lang: str = "en") -> str:
     return DEFINITION.states[state][lang]
 
 
+def event_name(key: str, lang: str = "en") -> str:
+    return DEFINITION.events[key].names[lang]
+
+
 def test_officer_records_through_the_form(web: Web):
     edu = web.analyses["edu"]
     b = web.browser("asel")
@@ -45,16 +51,16 @@ def test_officer_records_through_the_form(web: Web):
     assert page.status_code == 200
     assert stage_status(page.text, "analytic_note") == "overdue"
     assert state_of(page.text) == state_name("ended")
-    assert 'value="analytic_note"' in page.text
+    assert 'name="event" value="analytic_note"' in page.text
     assert f'value="{TODAY.isoformat()}"' in page.text, "the date defaults to today"
-    csrf = re.search(rf'action="/cases/{edu}/events" data-testid="record-form">\s*'
+    csrf = re.search(rf'action="/cases/{edu}/events" data-testid="record-form" novalidate>\s*'
                      r'<input type="hidden" name="csrf" value="([^"]+)"', page.text).group(1)
     since = web.last_audit()
     r = b.post(f"/cases/{edu}/events",
                data={"csrf": csrf, "event": "analytic_note", "date": TODAY.isoformat(),
                      "number": "21-ө", "signed_by": "Head of department", "url": "", "note": ""})
     assert r.status_code == 303, r.text
-    assert r.headers["location"] == f"/cases/{edu}?recorded=analytic_note"
+    assert r.headers["location"] == f"/cases/{edu}"
     assert [(a, x) for a, x, _p in web.audit_since(since)] == [("web:asel", "event.analytic_note")]
     page = b.get(r.headers["location"])
     assert re.search(r'data-testid="recorded">Recorded: [^<]+\.<', page.text)
@@ -83,20 +89,22 @@ def test_bad_form_input_shows_the_message_and_stores_nothing(web: Web):
          "error.bad_date", en("error.bad_date", what=en("form.date"), value="2025-13-45")),
         ("not a date", {"date": "abc"}, 422,
          "error.bad_date", en("error.bad_date", what=en("form.date"), value="abc")),
-        ("no date", {"date": ""}, 422, "error.bad_date", None),
+        ("no date", {"date": ""}, 422, "error.bad_date",
+         en("record.required", field=en("form.date"))),
         ("publication without the note", {"event": "publication"}, 409, "rule.prerequisite",
-         en("rule.prerequisite", event="publication", other="analytic_note")),
+         en("rule.prerequisite", event=event_name("publication"),
+            other=event_name("analytic_note"))),
         ("unknown event", {"event": "party"}, 409, "rule.unknown_event", None),
         ("future date", {"date": tomorrow}, 409, "rule.future_date",
          en("rule.future_date", date=tomorrow, today=TODAY.isoformat())),
         ("missing evidence", {"number": ""}, 409, "rule.missing_evidence",
-         en("rule.missing_evidence", event="analytic_note", field="number")),
+         en("record.required", field=en("form.number"))),
         ("missing signer", {"signed_by": "  "}, 409, "rule.missing_evidence",
-         en("rule.missing_evidence", event="analytic_note", field="signed_by")),
+         en("record.required", field=en("form.signed_by"))),
         ("oversized note", {"note": "ж" * 501}, 409, "rule.too_long",
-         en("rule.too_long", field="note", limit=500)),
+         EN.n("record.too_long", 500, field=en("form.note"))),
         ("oversized number", {"number": "1" * 501}, 409, "rule.too_long",
-         en("rule.too_long", field="number", limit=500)),
+         EN.n("record.too_long", 500, field=en("form.number"))),
         ("oversized event", {"event": "e" * 501}, 409, "rule.too_long",
          en("rule.too_long", field="event", limit=500)),
         ("not a link", {"url": "ftp://example.kz/x"}, 409, "rule.bad_url", None),
@@ -112,14 +120,15 @@ def test_bad_form_input_shows_the_message_and_stores_nothing(web: Web):
             assert shown == message, what
         else:
             assert shown != key and "{" not in shown, (what, shown)
-        # the page keeps what was typed, with the form to try again
+        # the page keeps what was typed, the event's form open to try again
         typed = {**ok, **change}
         assert f'action="/cases/{edu}/events"' in r.text
-        if typed["date"]:
-            assert f'name="date" type="date" required value="{typed["date"]}"' in r.text, what
-        if 0 < len(typed["number"]) <= 500:
-            assert re.search(rf'name="number"\s+maxlength="500" value="{typed["number"]}"',
-                             r.text), what
+        form = form_block(r.text, f"record-{typed['event']}")
+        if typed["event"] == "analytic_note":
+            assert form.open, what
+            assert form.values == {k: typed[k] for k in ("date", "number", "signed_by", "note")}
+        else:  # a crafted event the page does not offer: no form of it to open
+            assert form is None, what
         assert web.dump() == before, what
         audited = [(x, p.get("key")) for _a, x, p in web.audit_since(since)]
         assert audited == [("refused.event", key)], (what, audited)
@@ -131,7 +140,7 @@ def test_bad_form_input_shows_the_message_and_stores_nothing(web: Web):
     early = wd(-30)
     r = b.post(f"/cases/{edu}/events", data={**ok, "date": early.isoformat(), "csrf": csrf})
     assert r.status_code == 303, refusal_of(r.text)
-    assert r.headers["location"] == f"/cases/{edu}?recorded=analytic_note"
+    assert r.headers["location"] == f"/cases/{edu}"
     note = web.stage(edu, "analytic_note")
     assert (note.status, note.done_on) == ("done_on_time", early)
     with Session(web.engine) as s:
@@ -146,8 +155,8 @@ def test_bad_form_input_shows_the_message_and_stores_nothing(web: Web):
     r = b.post(f"/cases/{edu}/events", data={**ok, "event": "action_plan",
                                              "date": plan_day.isoformat(), "csrf": csrf})
     assert r.status_code == 409
-    assert refusal_of(r.text) == en("rule.date_before", event="action_plan",
-                                    date=plan_day.isoformat(), other="analytic_note",
+    assert refusal_of(r.text) == en("rule.date_before", event=event_name("action_plan"),
+                                    date=plan_day.isoformat(), other=event_name("analytic_note"),
                                     other_date=early.isoformat())
     assert web.dump() == before
     assert [(x, p.get("key")) for _a, x, p in web.audit_since(since)] == [
@@ -222,8 +231,8 @@ def test_csrf_is_checked_on_every_form(web: Web):
     r = erlan.post("/outbox/retry", data={"csrf": other_session, "message_id": "abc"})
     assert r.status_code == 422
     r = asel.post(f"/cases/{edu}/not-done", data={"csrf": good, "stage": "analytic_note",
-                                                  "note": "not needed"})
-    assert r.status_code == 303 and r.headers["location"] == f"/cases/{edu}?recorded=not_done"
+                                                  "note": "not needed", "confirm": "yes"})
+    assert r.status_code == 303 and r.headers["location"] == f"/cases/{edu}"
     assert web.stage(edu, "analytic_note").status == "not_done"
     assert asel.post("/logout", data={"csrf": good}).status_code == 303
     assert asel.get("/due").status_code == 303
@@ -333,7 +342,8 @@ def test_not_done_void_and_open_through_the_forms(web: Web):
     page = b.get(f"/cases/{edu}").text
     assert 'data-testid="not-done-form"' in page and 'data-testid="void-form"' in page
     # the stages offered are the open ones, the records offered those that stand
-    offered = re.search(r'data-testid="not-done-form">(.*?)</form>', page, re.S).group(1)
+    offered = re.search(r'data-testid="not-done-form" novalidate>(.*?)</form>', page,
+                        re.S).group(1)
     assert 'value="positions_list"' in offered and 'value="order"' not in offered
 
     refusals = [
@@ -356,11 +366,13 @@ def test_not_done_void_and_open_through_the_forms(web: Web):
         assert audited == [(f"refused.{action.replace('-', '_')}", key)], (action, audited)
 
     r = b.post(f"/cases/{edu}/not-done", data={"stage": "positions_list",
-                                               "note": "no positions changed", "csrf": csrf})
-    assert r.status_code == 303 and r.headers["location"] == f"/cases/{edu}?recorded=not_done"
+                                               "note": "no positions changed", "csrf": csrf,
+                                               "confirm": "yes"})
+    assert r.status_code == 303 and r.headers["location"] == f"/cases/{edu}"
     page = b.get(r.headers["location"]).text
     assert stage_status(page, "positions_list") == "not_done"
-    assert en("web.not_done_saved") in html.unescape(page)
+    assert en("record.not_done_saved", stage=DEFINITION.stage_name("positions_list", "en")) \
+        in html.unescape(page)
     with Session(web.engine) as s:
         row = s.exec(select(EventRecord).where(EventRecord.case_id == edu,
                                                EventRecord.kind == "not_done")).one()
@@ -368,8 +380,8 @@ def test_not_done_void_and_open_through_the_forms(web: Web):
                                                         TODAY, "web:asel")
     # voided by its number: it stays in the chain, marked void; the stage is overdue again
     r = b.post(f"/cases/{edu}/void", data={"record": str(row.id), "note": "closed by mistake",
-                                           "csrf": csrf})
-    assert r.status_code == 303 and r.headers["location"] == f"/cases/{edu}?recorded=void"
+                                           "csrf": csrf, "confirm": "yes"})
+    assert r.status_code == 303 and r.headers["location"] == f"/cases/{edu}"
     page = b.get(r.headers["location"]).text
     assert stage_status(page, "positions_list") == "overdue"
     with Session(web.engine) as s:

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -308,3 +309,59 @@ def world_fixture(request, tmp_path_factory) -> Iterator[Web]:
         mp.setenv("MERZIM_TODAY", TODAY.isoformat())
         with _database(request.param, tmp_dir) as eng:
             yield build(eng, tmp_dir, cache=True)
+
+
+class _Form(HTMLParser):
+    """The inputs of one <details> of the case page (the form of one event, not done, void):
+    name -> value as the browser would send it, and whether the block is open."""
+
+    def __init__(self, block_id: str):
+        super().__init__()
+        self.block_id, self.depth, self.found, self.open = block_id, 0, False, False
+        self.values: dict[str, str] = {}
+        self.required: set[str] = set()
+        self._text: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "details" and a.get("id") == self.block_id:
+            self.depth, self.found, self.open = 1, True, "open" in a
+            return
+        if not self.depth:
+            return
+        if tag == "details":
+            self.depth += 1
+        name = a.get("name")
+        if name and ("required" in a or a.get("aria-required") == "true"):
+            self.required.add(name)
+        if tag == "input" and name and a.get("type") != "hidden":
+            self.values[name] = a.get("value") or ""
+        elif tag == "textarea" and name:
+            self._text, self.values[name] = name, ""
+        elif tag == "select" and name:
+            self._select, self.values[name] = name, ""
+        elif tag == "option" and self._select and "selected" in a:
+            self.values[self._select] = a.get("value", "")
+
+    def handle_endtag(self, tag):
+        if not self.depth:
+            return
+        if tag == "details":
+            self.depth -= 1
+        elif tag == "textarea":
+            self._text = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self.depth and self._text:
+            self.values[self._text] += data
+
+
+def form_block(page: str, block_id: str) -> _Form | None:
+    """The <details id=block_id> of a case page: its inputs' values, required ones, open or
+    not (None: no such block)."""
+    parser = _Form(block_id)
+    parser.feed(page)
+    return parser if parser.found else None

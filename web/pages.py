@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from web import exports, views
+from web import exports, recording, views
 from web.access import (
     Viewer,
     require_admin,
@@ -72,9 +72,12 @@ def page(request: Request, s: Session = Depends(db)) -> PageContext:
 def render(request: Request, pc: PageContext | None, name: str, status: int = 200,
            **values: Any) -> HTMLResponse:
     t = pc.t if pc else Translator(language(request))
-    base = {"t": t, "lang": t.language, "viewer": pc.viewer if pc else None,
+    base = {"t": t, "_": t, "gettext": t.gettext, "ngettext": t.ngettext, "lang": t.language,
+            "viewer": pc.viewer if pc else None,
             "csrf": pc.session_row.csrf if pc else "", "today": pc.ctx.today if pc else None,
-            "path": request.url.path, "query": request.url.query, "languages": LANGUAGES}
+            "path": request.url.path, "query": request.url.query, "languages": LANGUAGES,
+            # the menu's overdue counts: computed here once for every page (two COUNTs)
+            "menu_counts": views.menu_counts(pc.s, pc.ctx, pc.viewer) if pc else None}
     return request.app.state.templates.TemplateResponse(request, name, {**base, **values},
                                                         status_code=status)
 
@@ -247,8 +250,11 @@ def due_page(request: Request, pc: PageContext = Depends(page)):
 # -- one case (an analysis or any other process) -----------------------------------------------
 
 
-def _case_page(request: Request, pc: PageContext, case_id: str, error: str | None = None,
-               form: dict[str, str] | None = None, status: int = 200) -> HTMLResponse:
+def _case_page(request: Request, pc: PageContext, case_id: str,
+               problems: list[recording.Problem] | None = None, form: dict[str, str] | None = None,
+               status: int = 200, opened: str | None = None) -> HTMLResponse:
+    """The case page; after a refusal, `problems` at the top, the form `opened` ("event:KEY",
+    "not_done", "void") open with what was typed in `form`."""
     case = visible_case(pc.s, pc.viewer, case_id)
     defn = svc.definition_of(pc.s, pc.ctx, case)
     view = views.case_for(pc.s, pc.ctx, pc.viewer, case)
@@ -257,22 +263,34 @@ def _case_page(request: Request, pc: PageContext, case_id: str, error: str | Non
         require_recorder(pc.viewer, case)
     except RuleViolation:
         can_record = False
-    recorded = request.query_params.get("recorded")
-    notice = None
-    if error is None and recorded:
-        if recorded in defn.events:
-            notice = pc.t("web.recorded", event=defn.events[recorded].names[pc.t.language])
-        elif recorded in ("not_done", "void"):
-            notice = pc.t(f"web.{recorded}_saved")
-    evidence = [k for k in defn.evidence if k != "period"]
+    flash = None if problems else recording.take_flash(request, pc.session_row.csrf, case.id)
+    notice = recording.flash_message(flash, defn, view, pc.t) if flash else None
+    if opened is None:  # a link to one event's form: ?event=KEY, or the stage it completes
+        q = request.query_params
+        wanted = defn.event_for_stage(q["stage"]) if q.get("stage") else None
+        opened = f"event:{q.get('event') or (wanted.key if wanted else '')}"
+    events = [defn.events[e] for e in view["next_events"]]
+    organisations: list[tuple[str, str]] = []
+    if any(defn.evidence[k].type == "organisation" for e in events
+           for k in defn.requirements(e) + tuple(f for g in defn.evidence_groups(e) for f in g)
+           if k in defn.evidence):
+        organisations = [(o.code, svc.org_name(o, pc.t.language))
+                         for o in svc.list_orgs(pc.s, view["subject"]) if o.code != view["subject"]]
     open_stages = [st for st in view["stages"] if st["status"] in ("open", "overdue")
                    and st["key"] in defn.stages]
-    voidable = [r for r in view["records"] if r["kind"] != "void" and not r["void"]]
-    return render(request, pc, "analysis.html", status=status, view=view, notice=notice,
-                  chart=views.timeline_svg(view["stages"], pc.ctx.today), can_record=can_record,
-                  events=[defn.events[e] for e in view["next_events"]], error=error,
-                  form=form or {}, definition=defn, evidence=evidence, open_stages=open_stages,
+    voidable = [{**r, "name": recording.record_name(defn, r, pc.t.language)}
+                for r in view["records"] if r["kind"] != "void" and not r["void"]]
+    problems = problems or []
+    resp = render(request, pc, "analysis.html", status=status, view=view, notice=notice,
+                  can_record=can_record,  # (the Gantt: _gantt.html, web/charts.py)
+                  event_forms=[recording.event_form(defn, e, pc.t, organisations) for e in events],
+                  problems=problems, field_errors={p.field: p.message for p in problems
+                                                   if p.field},
+                  form=form or {}, opened=opened, definition=defn, open_stages=open_stages,
                   voidable=voidable)
+    if request.cookies.get(recording.FLASH_COOKIE) and not problems:
+        recording.drop_flash(resp, case.id)  # shown once (or not this session's): gone
+    return resp
 
 
 @router.get("/analyses/{analysis_id}", response_class=HTMLResponse)
@@ -285,25 +303,63 @@ def case_page(request: Request, case_id: str, pc: PageContext = Depends(page)):
     return _case_page(request, pc, case_id)
 
 
-def _checked_write(request: Request, pc: PageContext, case_id: str, action: str,
-                   form: dict[str, str], do) -> Response:
-    """Run a recording action for the case; a refusal re-renders the page with the message in
-    the reader's language, nothing stored, the refusal audited."""
+# A refused form is answered with the case page itself (409/422), the problems at its top and
+# the form open with what was typed, rather than redirected: the input stays on the server
+# side (it may hold a document number or a person's note, which has no place in a cookie, and
+# up to 500 characters a field would not fit one), and there is nothing to show twice — only a
+# success is redirected (303) to the page that shows its confirmation once.
+
+
+def _write(request: Request, pc: PageContext, case_id: str, action: str, form: dict[str, str],
+           do, opened: str, confirm: str | None = None) -> Response:
+    """Run a recording action for the case: refused, the page again with every problem and
+    nothing stored (the refusal audited); `confirm` (a template), the use case only tried and
+    rolled back, and the confirmation step shown; else saved, and 303 to the case page with
+    the one-time confirmation `do` returned."""
     case = visible_case(pc.s, pc.viewer, case_id)
     try:
         require_recorder(pc.viewer, case)
         for name, value in form.items():
-            if len(value) > MAX_FIELD:
+            if len(value) > MAX_FIELD and not (action == "event" and recording.is_evidence(name)):
+                # (an event's evidence: every problem at once, by recording.check_form)
                 raise RuleViolation(key="rule.too_long", field=name, limit=MAX_FIELD)
+        if confirm:
+            with tx.trial(pc.s):
+                do(case)
+            return _confirm_page(request, pc, case, confirm, form)
         with tx.transaction(pc.s):
-            done = do(case)
+            flash = do(case)
     except MerzimError as exc:
+        problems = recording.problems_of(exc, pc.t)
         tx.refused(pc.s, pc.ctx.actor, f"refused.{action}", "case", case.id,
                    {k: v[:64] for k, v in form.items() if k in ("event", "stage", "record")}
-                   | {"key": exc.key})
-        return _case_page(request, pc, case_id, error=exc.render(pc.t), form=form,
-                          status=409 if isinstance(exc, RuleViolation) else 422)
-    return RedirectResponse(f"/cases/{case.id}?recorded={done}", status_code=303)
+                   | {"key": exc.key}
+                   | ({"keys": [p.key for p in problems]} if len(problems) > 1 else {}))
+        status = exc.status if isinstance(exc, recording.FormProblems) \
+            else 409 if isinstance(exc, RuleViolation) else 422
+        return _case_page(request, pc, case_id, problems=problems, form=form, status=status,
+                          opened=opened)
+    resp = RedirectResponse(f"/cases/{case.id}", status_code=303)
+    recording.set_flash(resp, secure(request), pc.session_row.csrf, case.id, **flash)
+    return resp
+
+
+def _confirm_page(request: Request, pc: PageContext, case, action: str,
+                  form: dict[str, str]) -> HTMLResponse:
+    """The step before closing a stage as not done or voiding a record: what will happen, the
+    reason, Confirm (the same form again, confirmed) or Cancel (back to the case)."""
+    defn = svc.definition_of(pc.s, pc.ctx, case)
+    view = svc.case_view(pc.s, pc.ctx, case, show_person=False)  # the title only
+    if action == "not_done":
+        what = defn.stage_name(form["stage"], pc.t.language)
+    else:
+        target = form["record"]
+        record = next(r for r in reversed(view["records"]) if r["kind"] != "void"
+                      and not r["void"] and (str(r["id"]) == target or r["event"] == target))
+        what = f"#{record['id']} {recording.record_name(defn, record, pc.t.language)} " \
+               f"({record['on'].isoformat()})"
+    return render(request, pc, "record_confirm.html", view=view, action=action, what=what,
+                  form=form)
 
 
 def _day(pc: PageContext, text: str) -> date:
@@ -322,46 +378,46 @@ async def record_event(request: Request, case_id: str, pc: PageContext = Depends
     event = form.get("event", "")
 
     def do(case):
-        evidence = {k[3:]: v for k, v in form.items() if k.startswith("ev_")}
-        for key in ("number", "signed_by", "url", "note", "period"):
-            if key in form:
-                evidence[key] = form[key]
-        svc.record_event(pc.s, pc.ctx, case.id, event, _day(pc, form.get("date", "")), evidence)
-        return event
+        defn = svc.definition_of(pc.s, pc.ctx, case)
+        on, evidence = recording.check_form(defn, form, pc.ctx.today, pc.t)
+        svc.record_event(pc.s, pc.ctx, case.id, event, on, evidence)
+        return {"kind": "event", "what": event, "on": on.isoformat()}
 
-    return await run_in_threadpool(_checked_write, request, pc, case_id, "event", form, do)
+    return await run_in_threadpool(_write, request, pc, case_id, "event", form, do,
+                                   f"event:{event}")
 
 
 @router.post("/cases/{case_id}/not-done", response_class=HTMLResponse)
 def record_not_done(request: Request, case_id: str, stage: str = Form(""), note: str = Form(""),
-                    csrf: str = Form(""), pc: PageContext = Depends(page)):
+                    confirm: str = Form(""), csrf: str = Form(""),
+                    pc: PageContext = Depends(page)):
     check_csrf(pc, csrf)
-    form = {"stage": stage, "note": note}
-    return _checked_write(request, pc, case_id, "not_done", form, lambda case: (
-        svc.record_not_done(pc.s, pc.ctx, case.id, stage, note), "not_done")[1])
+
+    def do(case):
+        svc.record_not_done(pc.s, pc.ctx, case.id, stage, note)
+        return {"kind": "not_done", "what": stage}
+
+    return _write(request, pc, case_id, "not_done", {"stage": stage, "note": note}, do,
+                  "not_done", confirm=None if confirm == "yes" else "not_done")
 
 
 @router.post("/cases/{case_id}/void", response_class=HTMLResponse)
 def void_record(request: Request, case_id: str, record: str = Form(""), note: str = Form(""),
-                csrf: str = Form(""), pc: PageContext = Depends(page)):
+                confirm: str = Form(""), csrf: str = Form(""), pc: PageContext = Depends(page)):
     check_csrf(pc, csrf)
-    form = {"record": record, "void_note": note}
-    return _checked_write(request, pc, case_id, "void", form, lambda case: (
-        svc.void_record(pc.s, pc.ctx, case.id, record, note), "void")[1])
+
+    def do(case):
+        svc.void_record(pc.s, pc.ctx, case.id, record, note)
+        return {"kind": "void", "what": record}
+
+    return _write(request, pc, case_id, "void", {"record": record, "void_note": note}, do,
+                  "void", confirm=None if confirm == "yes" else "void")
 
 
 # -- opening a case of any process ----------------------------------------------------------------
 
 
-@router.get("/cases", response_class=HTMLResponse)
-def cases_page(request: Request, pc: PageContext = Depends(page)):
-    q = request.query_params
-    process = q.get("process") or None
-    scope = views.scope_code(pc.s, pc.viewer, q.get("org") or None)
-    rows = [r for r in svc.list_cases(pc.s, pc.ctx, process, scope, q.get("state") or None)
-            if pc.viewer.sees_org(svc.get_org(pc.s, r["subject"]))]
-    return render(request, pc, "cases.html", rows=rows, process=process,
-                  processes=pc.ctx.registry.all())
+# GET /cases, the list and its search: web/cases_page.py
 
 
 def _open_form(request: Request, pc: PageContext, process: str, error: str | None = None,

@@ -1,0 +1,239 @@
+"""The case page's recording forms: the fields each event needs (from its definition), every
+problem of a submitted form at once, and the one-time confirmation shown after the redirect."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from fastapi import Request, Response
+
+from workflow.core.definition import BUILTIN_EVIDENCE, Definition, Event
+from workflow.core.errors import MerzimError, RuleViolation, UsageError
+from workflow.core.machine import MAX_TEXT, clean_evidence, evidence_problems
+from workflow.i18n import Translator
+
+FLASH_COOKIE = "merzim_flash"
+FLASH_SECONDS = 120  # time enough for the redirect; consumed by the first page that shows it
+INPUT_TYPES = {"url": "url", "date": "date"}
+
+
+@dataclass
+class Field:
+    """One input of an event's form."""
+
+    key: str  # the evidence key
+    name: str  # the input's name: the key for built-in evidence, ev_<key> for a declared one
+    label: str
+    type: str  # text | url | date | period | organisation
+    required: bool
+    grouped: bool = False  # one of an alternative group: neither required nor optional alone
+    choices: list[tuple[str, str]] = field(default_factory=list)  # (code, name) of organisations
+
+    @property
+    def input_type(self) -> str:
+        return INPUT_TYPES.get(self.type, "text")
+
+
+@dataclass
+class EventForm:
+    key: str
+    name: str
+    fields: list[Field]
+    one_of: str | None  # "Link, or Document number and Signed by": alternative evidence
+
+
+@dataclass
+class Problem:
+    """One reason a form is refused, for the summary at the top and next to its field."""
+
+    message: str
+    key: str  # the message key (audited)
+    field: str | None = None  # the input's name, when it is about one
+    usage: bool = False  # malformed input (422) rather than the rules' refusal (409)
+
+
+class FormProblems(MerzimError):
+    """A submitted form with one or more problems: all are shown at once, nothing is stored."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems[0].message, key=problems[0].key)
+        self.problems = problems
+
+    @property
+    def status(self) -> int:
+        return 422 if any(p.usage for p in self.problems) else 409
+
+
+def input_name(key: str) -> str:
+    return key if key in BUILTIN_EVIDENCE else f"ev_{key}"
+
+
+def label(defn: Definition, key: str, t: Translator) -> str:
+    """An evidence field's name in the reader's language: the definition's, or the catalogue's
+    for the built-in ones."""
+    spec = defn.evidence.get(key)
+    if spec is not None and spec.names:
+        return spec.names.get(t.language, spec.names["en"])
+    return t(f"form.{key}")
+
+
+def event_form(defn: Definition, spec: Event, t: Translator,
+               organisations: list[tuple[str, str]]) -> EventForm:
+    """The inputs an event needs, as its definition says: the evidence it (or the stage it
+    completes) requires, each alternative group's fields, and an optional note."""
+    required = defn.requirements(spec)
+    groups = defn.evidence_groups(spec)
+    grouped = {k for g in groups for k in g}
+    keys = list(dict.fromkeys([*required, *(k for g in groups for k in g), "note"]))
+    fields = []
+    for key in keys:
+        kind = defn.evidence[key].type if key in defn.evidence else "text"
+        fields.append(Field(key, input_name(key), label(defn, key, t), kind, key in required,
+                            key in grouped and key not in required,
+                            organisations if kind == "organisation" else []))
+    return EventForm(spec.key, spec.names.get(t.language, spec.names["en"]), fields,
+                     groups_text(defn, groups, t) if groups else None)
+
+
+def groups_text(defn: Definition, groups: tuple[tuple[str, ...], ...], t: Translator) -> str:
+    """Alternative evidence in words: "Link, or Document number and Signed by"."""
+    return t("record.or").join(t("record.and").join(label(defn, k, t) for k in g)
+                               for g in groups)
+
+
+def is_evidence(name: str) -> bool:
+    """Whether a form input carries evidence."""
+    return name in BUILTIN_EVIDENCE or name.startswith("ev_")
+
+
+def evidence_of(form: dict[str, str]) -> dict[str, str]:
+    """The evidence a submitted form carries: built-in fields by name, declared ones as ev_*."""
+    evidence = {k[3:]: v for k, v in form.items() if k.startswith("ev_")}
+    evidence.update({k: form[k] for k in BUILTIN_EVIDENCE if k in form})
+    return evidence
+
+
+def check_form(defn: Definition, form: dict[str, str], today: date,
+               t: Translator) -> tuple[date | None, dict[str, str]]:
+    """The date and evidence of a submitted event form, or FormProblems with every problem of
+    its date and evidence at once (the service then applies the rest of the rules)."""
+    from workflow.core.dates import not_in_future
+
+    problems: list[Problem] = []
+    text = form.get("date", "").strip()
+    on = None
+    what = t("form.date")
+    if not text:
+        problems.append(Problem(t("record.required", field=what), "error.bad_date", "date", True))
+    else:
+        try:
+            on = date.fromisoformat(text)
+            not_in_future(on, today)
+        except ValueError:
+            problems.append(Problem(t("error.bad_date", what=what, value=text), "error.bad_date",
+                                    "date", True))
+        except RuleViolation as exc:
+            problems.append(Problem(exc.render(t), exc.key, "date"))
+    evidence = evidence_of(form)
+    spec = defn.events.get(form.get("event", ""))
+    if spec is not None:  # an unknown event is the service's refusal
+        problems += [_problem(defn, exc, t)
+                     for exc in evidence_problems(defn, spec, clean_evidence(evidence))]
+    if problems:
+        raise FormProblems(problems)
+    return on, evidence
+
+
+def _problem(defn: Definition, exc: RuleViolation, t: Translator) -> Problem:
+    """A core evidence refusal in the reader's words, naming the field by its label."""
+    key = exc.params.get("field")
+    name = label(defn, key, t) if key else ""
+    where = input_name(key) if key else None
+    if exc.key == "rule.missing_evidence":
+        return Problem(t("record.required", field=name), exc.key, where)
+    if exc.key == "rule.missing_evidence_any":
+        spec = defn.events[exc.params["event"]]
+        return Problem(t("record.one_of", groups=groups_text(defn, defn.evidence_groups(spec), t)),
+                       exc.key)
+    if exc.key == "rule.too_long":
+        return Problem(t.n("record.too_long", MAX_TEXT, field=name), exc.key, where)
+    if exc.key == "rule.bad_url":
+        return Problem(t("record.bad_url", field=name), exc.key, where)
+    return Problem(exc.render(t), exc.key, where, isinstance(exc, UsageError))
+
+
+def problems_of(exc: MerzimError, t: Translator) -> list[Problem]:
+    """Any refusal as the list of problems a page shows."""
+    if isinstance(exc, FormProblems):
+        return exc.problems
+    return [Problem(exc.render(t), exc.key, None, isinstance(exc, UsageError))]
+
+
+# -- the one-time confirmation ------------------------------------------------------------------
+#
+# After a successful POST the browser is redirected (303) to the case page, which shows what was
+# saved once. What to show travels in a cookie limited to that case's pages, signed with the
+# session's own secret (its CSRF token) so that no other session or site can plant one, and
+# deleted by the page that shows it: reloading or coming back later shows nothing.
+
+
+def _sign(secret: str, payload: str) -> str:
+    return hmac.new(secret.encode(), f"flash:{payload}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def set_flash(response: Response, secure: bool, secret: str, case_id: int,
+              **what: Any) -> None:
+    payload = base64.urlsafe_b64encode(json.dumps({"case": case_id, **what}).encode()).decode()
+    payload = payload.rstrip("=")  # a cookie value without quotes
+    response.set_cookie(FLASH_COOKIE, f"{payload}.{_sign(secret, payload)}",
+                        max_age=FLASH_SECONDS, path=f"/cases/{case_id}", httponly=True,
+                        samesite="lax", secure=secure)
+
+
+def take_flash(request: Request, secret: str, case_id: int) -> dict[str, Any] | None:
+    """The confirmation waiting for this case's page (None: none, or not this session's)."""
+    value = request.cookies.get(FLASH_COOKIE, "")
+    payload, _, sig = value.partition(".")
+    if not payload or not hmac.compare_digest(sig, _sign(secret, payload)):
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and data.get("case") == case_id else None
+
+
+def drop_flash(response: Response, case_id: int) -> None:
+    response.delete_cookie(FLASH_COOKIE, path=f"/cases/{case_id}")
+
+
+def record_name(defn: Definition, record: dict[str, Any], lang: str) -> str:
+    """What a record is, in the reader's words: its event's name, or the stage it closed."""
+    key = record["event"]
+    if key in defn.events:
+        return defn.events[key].names.get(lang, defn.events[key].names["en"])
+    return defn.stage_name(key, lang)
+
+
+def flash_message(flash: dict[str, Any], defn: Definition, view: dict[str, Any],
+                  t: Translator) -> str | None:
+    """The confirmation's text in the reader's language, naming the event, stage or record."""
+    kind, what = flash.get("kind"), str(flash.get("what", ""))
+    if kind == "event" and what in defn.events:
+        return t("record.saved", event=defn.events[what].names.get(t.language, what),
+                 date=flash.get("on", ""))
+    if kind == "not_done":
+        return t("record.not_done_saved", stage=defn.stage_name(what, t.language))
+    if kind == "void":
+        found = next((r for r in reversed(view["records"]) if r["kind"] != "void" and r["void"]
+                      and (str(r["id"]) == what or r["event"] == what)), None)
+        if found is not None:
+            return t("record.void_saved", record=what,
+                     event=record_name(defn, found, t.language), date=found["on"].isoformat())
+    return None
