@@ -43,7 +43,7 @@ def _in_first_screen(pg, selector: str) -> dict:
     }""", selector)
     assert state["scrollY"] == 0, state
     assert state["height"] == HEIGHT, state
-    assert 0 <= state["top"] and state["bottom"] <= HEIGHT, (selector, state)
+    assert state["top"] >= 0 and state["bottom"] <= HEIGHT, (selector, state)
     assert state["onTop"], (selector, state)
     return state
 

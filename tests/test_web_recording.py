@@ -359,6 +359,10 @@ def test_void_is_confirmed_before_it_is_saved(web: Web):
     assert what.startswith(en("record.confirm_void", what="#")[:30])
     assert f"#{rid} {name('public_discussion')} (" in what
     assert web.dump() == before and web.last_audit() == since
+    # the record's number as the service takes it (a leading zero too): the same record
+    again = b.post(f"/cases/{edu}/void", data={"record": f"0{rid}", "note": "wrong date",
+                                               "csrf": csrf})
+    assert again.status_code == 200 and f"#{rid} {name('public_discussion')} (" in again.text
     r = b.post(f"/cases/{edu}/void", data={**_confirm_form(r.text), "confirm": "yes"})
     assert r.status_code == 303
     page = b.get(f"/cases/{edu}").text
@@ -410,3 +414,50 @@ def test_the_confirmation_step_of_a_persons_case_hides_the_person(web: Web, tmp_
     assert r.status_code == 303
     page = b.get(f"/cases/{wb}").text
     assert notice_of(page) and leaks(page, NOT_WB) == []
+
+
+def test_an_organisation_evidence_is_chosen_from_the_subjects_subtree(web: Web):
+    """The cartogram's update (a regional akimat's, I-7) names its section: a choice of the
+    organisations under the akimat, in the reader's language, and a link."""
+    from sqlmodel import Session
+
+    from tests.web_helpers import CALENDAR
+    from workflow import services as svc
+    from workflow.services.demo import ORGS
+
+    ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test-setup", language="en")
+    with Session(web.engine) as s:
+        aid = svc.plan_analysis(s, ctx, "AK-ALM", "AK-ALM-EDU", wd(-20)).analysis.id
+        s.commit()
+    b = web.browser("erlan")
+    b.cookies.set("merzim_lang", "ru")
+    page = b.get(f"/cases/{aid}").text
+    block = form_block(page, "record-cartogram_update")
+    assert block is not None and block.required == {"date", "ev_section", "url"}
+    options = re.search(r'name="ev_section"[^>]*>(.*?)</select>', page, re.S).group(1)
+    codes = re.findall(r'<option value="([^"]*)"', options)
+    under = [code for code, _kind, parent, *_names in ORGS
+             if code != "AK-ALM" and code.startswith("AK-ALM") or parent == "AK-ALM"]
+    assert codes[0] == "" and sorted(codes[1:]) == sorted(under)
+    ru_names = {code: names[1] for code, _kind, _parent, *names in ORGS}
+    assert f'<option value="AK-ALM-EDU" >{ru_names["AK-ALM-EDU"]}</option>' in options
+
+    csrf = web.csrf(b)
+    before = web.dump()
+    ru = Translator("ru")
+    section = DEFINITION.evidence["section"].names["ru"]
+    r = b.post(f"/cases/{aid}/events", data={"event": "cartogram_update",
+                                             "date": TODAY.isoformat(), "ev_section": "",
+                                             "url": "not a link", "csrf": csrf})
+    assert r.status_code == 409
+    assert problems_of(r.text) == [ru("record.required", field=section),
+                                   ru("record.bad_url", field=ru("form.url"))]
+    assert form_block(r.text, "record-cartogram_update").values["url"] == "not a link"
+    assert web.dump() == before
+    r = b.post(f"/cases/{aid}/events", data={"event": "cartogram_update",
+                                             "date": TODAY.isoformat(), "ev_section": "AK-ALM-ILE",
+                                             "url": "https://almaty.gov.kz/c/1", "csrf": csrf})
+    assert r.status_code == 303
+    view = web.api("erlan").get(f"/api/v1/cases/{aid}").json()
+    updates = [r for r in view["records"] if r["event"] == "cartogram_update"]
+    assert [u["evidence"]["section"] for u in updates] == ["AK-ALM-ILE"]

@@ -353,11 +353,9 @@ def _confirm_page(request: Request, pc: PageContext, case, action: str,
     if action == "not_done":
         what = defn.stage_name(form["stage"], pc.t.language)
     else:
-        target = form["record"]
-        record = next(r for r in reversed(view["records"]) if r["kind"] != "void"
-                      and not r["void"] and (str(r["id"]) == target or r["event"] == target))
+        record = recording.standing_record(view["records"], form["record"])
         what = f"#{record['id']} {recording.record_name(defn, record, pc.t.language)} " \
-               f"({record['on'].isoformat()})"
+               f"({record['on'].isoformat()})" if record else form["record"]
     return render(request, pc, "record_confirm.html", view=view, action=action, what=what,
                   form=form)
 

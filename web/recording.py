@@ -221,6 +221,18 @@ def record_name(defn: Definition, record: dict[str, Any], lang: str) -> str:
     return defn.stage_name(key, lang)
 
 
+def _names_record(record: dict[str, Any], target: str) -> bool:
+    """Whether a void's target (a record number or an event key, as the service takes it)
+    names this record."""
+    return record["id"] == int(target) if target.isdigit() else record["event"] == target
+
+
+def standing_record(records: list[dict[str, Any]], target: str) -> dict[str, Any] | None:
+    """The record a void's target names among those that stand (the last, as the service)."""
+    return next((r for r in reversed(records) if r["kind"] != "void" and not r["void"]
+                 and _names_record(r, target)), None)
+
+
 def flash_message(flash: dict[str, Any], defn: Definition, view: dict[str, Any],
                   t: Translator) -> str | None:
     """The confirmation's text in the reader's language, naming the event, stage or record."""
@@ -232,7 +244,7 @@ def flash_message(flash: dict[str, Any], defn: Definition, view: dict[str, Any],
         return t("record.not_done_saved", stage=defn.stage_name(what, t.language))
     if kind == "void":
         found = next((r for r in reversed(view["records"]) if r["kind"] != "void" and r["void"]
-                      and (str(r["id"]) == what or r["event"] == what)), None)
+                      and _names_record(r, what)), None)
         if found is not None:
             return t("record.void_saved", record=what,
                      event=record_name(defn, found, t.language), date=found["on"].isoformat())
