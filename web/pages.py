@@ -182,10 +182,24 @@ def home(pc: PageContext = Depends(page)):
 
 
 def _list_filters(request: Request) -> dict[str, Any]:
+    """The overdue list's filters and order from the address. No `sort`: the organisation
+    tree. `dir` absent: each order's natural direction (working days: most overdue first)."""
     q = request.query_params
+    sort, direction = _order(request)
+    # views.SORTS orders "days" most overdue first: descending in days overdue
+    reverse = (direction == "asc") if sort == "days" else (direction == "desc")
     return {"org": q.get("org") or None, "stage": q.get("stage") or None,
-            "year": _int(q.get("year"), "year"), "sort": q.get("sort") or None,
-            "desc": q.get("dir") == "desc", "process": q.get("process") or None}
+            "year": _int(q.get("year"), "year"), "sort": sort, "desc": reverse,
+            "process": q.get("process") or None}
+
+
+def _order(request: Request) -> tuple[str | None, str]:
+    """The order the overdue list is in: (sort or None for the tree, "asc" or "desc")."""
+    q = request.query_params
+    sort = q.get("sort") if q.get("sort") in views.SORTS else None
+    direction = q.get("dir") if q.get("dir") in ("asc", "desc") else (
+        "desc" if sort == "days" else "asc")
+    return sort, direction
 
 
 @router.get("/overdue", response_class=HTMLResponse)
@@ -196,9 +210,13 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
     scope = views.visible_org(pc.s, pc.viewer, f["org"]) if f["org"] else pc.viewer.org
     shown, pager = views.paginate(rows, _page_number(request),
                                   request.url.query)
-    return render(request, pc, "overdue.html", groups=views.grouped(shown), rows=rows, filters=f,
+    sort, direction = _order(request)
+    # in the tree's order rows are grouped by organisation; sorted otherwise, one table
+    groups = views.grouped(shown) if sort is None else [(None, shown)] if shown else []
+    return render(request, pc, "overdue.html", groups=groups, rows=rows, filters=f,
                   summary=views.by_child(rows, scope, orgs, pc.t.language), pager=pager,
-                  stages=pc.ctx.definition.stages, orgs=orgs, processes=pc.ctx.registry.all())
+                  stages=pc.ctx.definition.stages, orgs=orgs, processes=pc.ctx.registry.all(),
+                  sort=sort, direction=direction)
 
 
 @router.get("/overdue.{fmt}")
@@ -237,7 +255,7 @@ def attachment(filename: str) -> str:
 def due_page(request: Request, pc: PageContext = Depends(page)):
     within = _int(request.query_params.get("within"), "within", 10)
     if within < 0 or within > 250:
-        raise UsageError(key="error.bad_within")
+        raise UsageError(key="error.bad_within", value=within)
     rows = views.due_rows(pc.s, pc.ctx, pc.viewer, within, request.query_params.get("org") or None,
                           process=request.query_params.get("process") or None)
     shown, pager = views.paginate(rows, _page_number(request),

@@ -23,9 +23,22 @@ def serve(host: str = typer.Option(None, "--host", help="Default: \\[web] host (
                                          help="Do not embed the reminder worker."),
           workers: str = typer.Option(None, "--workers",
                                       help="Web processes. Default: \\[web] workers (1)."),
+          lang: str = typer.Option(None, "--lang", metavar="LANG",
+                                   help="The dashboard's default language (kk, ru or en) for a "
+                                        "browser that asks for none of them. Default: merzim's "
+                                        "--lang, else \\[general] language."),
           ) -> None:
     """Run the dashboard, the REST API and the calendar feeds (with the worker embedded)."""
+    import os
+
     import uvicorn
+
+    from workflow.i18n import LANGUAGES
+
+    if lang is not None and lang not in LANGUAGES:
+        raise UsageError(key="error.bad_language", value=lang)
+    # Each web process builds its app from the environment (APP_FACTORY): hand it the language.
+    os.environ["MERZIM_LANG"] = lang or STATE.language or STATE.settings.language
 
     web_cfg = STATE.settings.web
     host = host or web_cfg.host

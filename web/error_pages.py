@@ -1,0 +1,86 @@
+"""Refusals and errors as the reader meets them: JSON under /api, else a page inside the layout
+(menu, languages) in the reader's language, with the web's wording of the message."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+
+from web.deps import SESSION_COOKIE, language
+from workflow.core.errors import MerzimError
+from workflow.i18n import LANGUAGES, Translator
+
+log = logging.getLogger(__name__)
+# A heading per status a page may answer with (anything else: the generic one).
+HEADINGS = {400, 401, 403, 404, 405, 409, 422, 500, 503}
+
+
+def wants_json(request: Request) -> bool:
+    """The API's addresses, and a client that does not ask for HTML (curl, a script)."""
+    if request.url.path.startswith("/api/") or request.url.path in ("/api", "/openapi.json"):
+        return True
+    accept = request.headers.get("accept", "")
+    return bool(accept) and "text/html" not in accept and "*/*" not in accept
+
+
+def web_message(exc: MerzimError, t: Translator) -> str:
+    """The message of a domain error in a page's words: a `web.<key>` text where the shared one
+    speaks of the command line (`--within …`), else the shared one."""
+    params = dict(exc.params)
+    if isinstance(params.get("what"), str):  # the name of a field: in the reader's words
+        params["what"] = t(f"web.what.{params['what']}", default=params["what"])
+    text = t(f"web.{exc.key}", default=None, **params)
+    return text if text is not None else exc.render(t)
+
+
+def error_page(request: Request, code: int, key: str,
+               message: Callable[[Translator], str] | None = None,
+               headers: dict[str, str] | None = None, params: dict[str, Any] | None = None,
+               database: bool = True) -> Response:
+    """The refusal `key` as JSON for the API, or as the error page, in the reader's language:
+    `message(t)` renders it (default: the catalogue's `web.<key>` or `<key>` with `params`).
+    `database=False` when the database cannot be asked who is reading (it is busy): the page
+    then shows no menu."""
+    if database and request.cookies.get(SESSION_COOKIE):
+        from sqlmodel import Session
+
+        try:
+            with Session(request.app.state.engine) as s:
+                return _answer(request, code, key, message, headers, params, s)
+        except Exception:  # noqa: BLE001 - the error page must show even when this fails
+            log.warning("error page: the session could not be read", exc_info=True)
+    return _answer(request, code, key, message, headers, params, None)
+
+
+def _answer(request: Request, code: int, key: str,
+            message: Callable[[Translator], str] | None,
+            headers: dict[str, str] | None, params: dict[str, Any] | None, s) -> Response:
+    viewer, csrf = _viewer(request, s) if s is not None else (None, "")
+    t = Translator(language(request, viewer))
+    text = (message or (lambda tr: web_message(MerzimError(key=key, **(params or {})), tr)))(t)
+    if wants_json(request):
+        return JSONResponse({"error": key, "message": text}, status_code=code,
+                            headers=headers)
+    heading = t(f"web.error_heading_{code if code in HEADINGS else 'other'}")
+    values = {"t": t, "_": t, "gettext": t.gettext, "ngettext": t.ngettext,
+              "lang": t.language, "viewer": viewer, "csrf": csrf, "today": None,
+              "path": request.url.path, "query": "", "languages": LANGUAGES,
+              "message": text, "code": code, "heading": heading}
+    return request.app.state.templates.TemplateResponse(request, "error.html", values,
+                                                        status_code=code, headers=headers)
+
+
+def _viewer(request: Request, s):
+    """Who is reading (for the menu), when the session cookie is a live session."""
+    from web.access import viewer_for
+    from workflow.services import accounts as auth
+
+    found = auth.session_user(s, request.cookies.get(SESSION_COOKIE))
+    if found is None:
+        return None, ""
+    user, row = found
+    return viewer_for(s, user), row.csrf
