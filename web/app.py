@@ -25,6 +25,7 @@ from web.error_pages import error_page, wants_json, web_message
 from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.definitions import DEFAULT_PROCESS, Registry
+from workflow.i18n import Translator
 from workflow.services import org_name
 from workflow.settings import Settings
 
@@ -73,6 +74,12 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     app.state.definition = processes.get(DEFAULT_PROCESS) if DEFAULT_PROCESS in processes.loaded \
         else processes.all()[0]
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    # Jinja2's i18n extension: {% trans %} blocks and `_` read the reader's catalogue, which
+    # each render passes as `_`/`gettext`/`ngettext` (workflow.i18n.Translator); these globals
+    # are only the English fallback for a template rendered without them.
+    templates.env.add_extension("jinja2.ext.i18n")
+    english = Translator("en")
+    templates.env.install_gettext_callables(english.gettext, english.ngettext, newstyle=False)
     templates.env.globals["today_iso"] = lambda: date.today().isoformat()
     templates.env.filters["local_name"] = org_name  # {{ org | local_name(lang) }}
     templates.env.globals["gantt"] = charts.gantt  # a case's Gantt (_gantt.html)
