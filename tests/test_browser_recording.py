@@ -6,7 +6,8 @@ The officer asel opens her overdue analysis and records its analytic note: first
 document's details, refused with every problem at the top of the page, inside the first screen
 and without scrolling; then complete, saved, and the confirmation at the top of the page, inside
 the first screen. Reloading or coming back does not show it again. She closes a stage as not
-done through its confirmation step. First, with JavaScript switched off, she records the
+done through its confirmation step. axe-core finds no serious or critical violation in the
+refused, saved and confirmation states. First, with JavaScript switched off, she records the
 positions list: the forms need no script.
 
 Screenshots (the first screen as the officer sees it) go to test-artifacts/:
@@ -58,6 +59,19 @@ def _case_of_overdue_note(pg, server) -> str:
 
 def _note_form(pg):
     return pg.locator("details#record-analytic_note")
+
+
+def _axe(pg) -> None:
+    """axe-core on the page as it is now (a form open, its problems shown, a confirmation
+    step): no serious or critical violation."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:  # tests/test_browser_a11y.py requires it; here it is a bonus
+        return
+    found = Axe().run(pg).response["violations"]
+    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in found
+           if v.get("impact") in ("serious", "critical")]
+    assert not bad, bad
 
 
 def _shot(pg, name: str) -> None:
@@ -143,6 +157,7 @@ def _scenario(pg, server) -> None:
     assert form.locator("input[name=number]").get_attribute("aria-invalid") == "true"
     assert pg.locator("tr[data-stage='analytic_note']").get_attribute("data-status") == "overdue"
     _shot(pg, "recording-refused.png")
+    _axe(pg)
 
     # Complete: saved, and the confirmation at the top of the case.
     form.locator("input[name=number]").fill("42-ө")
@@ -157,6 +172,7 @@ def _scenario(pg, server) -> None:
     assert pg.locator("tr[data-stage='analytic_note']").get_attribute("data-status") in (
         "done_on_time", "done_late")
     _shot(pg, "recording-saved.png")
+    _axe(pg)
 
     # Once: not after a reload, nor coming back to the case.
     pg.reload()
@@ -180,6 +196,7 @@ def _scenario(pg, server) -> None:
     assert "No positions changed this year" in pg.locator("[data-testid=confirm-reason]"
                                                           ).inner_text()
     _shot(pg, "recording-confirm-not-done.png")
+    _axe(pg)
     pg.locator("[data-testid=cancel]").click()
     pg.wait_for_url(case_url)
     assert pg.locator(row).get_attribute("data-status") in ("open", "overdue")
