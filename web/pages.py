@@ -22,6 +22,7 @@ from web.access import (
     visible_programme,
 )
 from web.deps import (
+    CASES_COOKIE,
     LANG_COOKIE,
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -160,6 +161,7 @@ def logout(request: Request, csrf: str = Form(""), pc: PageContext = Depends(pag
         auth.close_session(pc.s, request.cookies.get(SESSION_COOKIE, ""))
     resp = RedirectResponse("/login", status_code=303)
     resp.delete_cookie(SESSION_COOKIE)
+    resp.delete_cookie(CASES_COOKIE, path="/cases")  # the filters she searched with
     return resp
 
 
@@ -175,7 +177,10 @@ def switch_language(request: Request, code: str, next: str = "/"):  # noqa: A002
 
 @router.get("/")
 def home(pc: PageContext = Depends(page)):
-    return RedirectResponse("/due" if pc.viewer.role == "officer" else "/overdue", status_code=303)
+    # An officer's first page is her own work (web/work_page.py); managers and admins land on
+    # their subtree's overview (web/overview_page.py; their own work is one click away).
+    return RedirectResponse("/work" if pc.viewer.role == "officer" else "/overview",
+                            status_code=303)
 
 
 # -- lists ---------------------------------------------------------------------------------------
@@ -501,7 +506,7 @@ def _create_case(request: Request, pc: PageContext, process: str, data) -> Respo
 def programmes_page(request: Request, pc: PageContext = Depends(page)):
     year = _int(request.query_params.get("year"), "year")
     return render(request, pc, "programmes.html",
-                  programmes=views.visible_programmes(pc.s, pc.viewer, year), year=year)
+                  programmes=views.visible_programmes(pc.s, pc.viewer, year, pc.t.language), year=year)
 
 
 @router.get("/programmes/{programme_id}", response_class=HTMLResponse)
