@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -167,27 +166,6 @@ def programme_matrix(s: Session, ctx: svc.Context, prog: Programme) -> dict[str,
                          "done_on": schedule.done_on if schedule else None},
             "stage_keys": list(ctx.definition.stages),
             "rows": rows}
-
-
-def timeline_svg(stages: list[dict[str, Any]], today: date, width: int = 760) -> dict[str, Any]:
-    """Geometry of the timeline chart: one bar per stage from the earliest date to its due date."""
-    dates = [d for st in stages for d in (st["due"], st["done_on"]) if d] + [today]
-    lo, hi = min(dates), max(dates)
-    span = max((hi - lo).days, 1)
-    left, usable = 260, width - 280
-
-    def x(d: date) -> float:
-        return round(left + usable * (d - lo).days / span, 1)
-
-    bars = []
-    for i, st in enumerate(stages):
-        y = 14 + i * 26
-        bars.append({"y": y, "name": st["name"], "status": st["status"], "projected": st["projected"],
-                     "due_x": x(st["due"]) if st["due"] else None,
-                     "done_x": x(st["done_on"]) if st["done_on"] else None,
-                     "due": st["due"], "done_on": st["done_on"]})
-    return {"width": width, "height": 30 + 26 * len(stages), "left": left, "today_x": x(today),
-            "bars": bars, "lo": lo, "hi": hi}
 
 
 def case_for(s: Session, ctx: svc.Context, viewer: Viewer, case) -> dict[str, Any]:
