@@ -238,3 +238,122 @@ def test_api_docs_show_the_operations_offline(browser, server: Server) -> None:
         # ReDoc's sidebar always asks for the Redocly logo from its CDN: the CSP stops it
         # before the network, and ReDoc drops the image; nothing else may be refused
         assert not [e for e in errors if "cdn.redoc.ly" not in e], errors
+
+
+# -- axe-core on every page ----------------------------------------------------------------------
+
+
+def _axe(visit: Visit, label: str) -> list[str]:
+    """The serious and critical violations axe-core finds on the page shown, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(visit.page)
+    found = []
+    for v in results.response["violations"]:
+        if v.get("impact") in SERIOUS:
+            targets = [" ".join(map(str, n.get("target", []))) for n in v["nodes"][:3]]
+            found.append(f"{label}: {v['id']} ({v['impact']}): {v['help']} — {targets}")
+    return found
+
+
+def _every_page(visit: Visit, login: str) -> list[str]:
+    """The lists, and one of each other page the role reaches (a case, a programme, a scorecard,
+    the account, an error page)."""
+    pages = _list_pages(visit, login)
+    visit.go("/overdue")
+    case = visit.page.locator("main a[href^='/cases/']").first.get_attribute("href")
+    programme = _places(visit)["programme"]
+    pages += [case, f"{programme}/score", "/account", "/calendar/2027",
+              "/cases/999999999", "/due?within=251"]
+    if login in (OFFICER, ADMIN):
+        visit.go("/cases")
+        opening = visit.page.locator("main a[href^='/cases/new/']")
+        if opening.count():
+            pages.append(opening.first.get_attribute("href"))
+    return pages
+
+
+@pytest.mark.parametrize("login", ROLES)
+def test_axe_finds_nothing_serious_on_any_page(browser, server: Server, login: str) -> None:
+    problems: list[str] = []
+    with Visit(browser, server, login, DESKTOP) as v:
+        for url in _every_page(v, login):
+            v.go(url)
+            problems += _axe(v, url)
+        _shot(v, f"axe-{login}-last")
+    assert problems == [], "\n".join(problems)
+
+
+def test_axe_on_the_login_page_and_the_keyboard_way_in(browser, server: Server) -> None:
+    with Visit(browser, server, None, DESKTOP) as v:
+        v.go("/login")
+        # the login field has the focus: type at once
+        assert v.page.evaluate("document.activeElement.name") == "login"
+        problems = _axe(v, "/login")
+        v.go("/no-such-page")
+        problems += _axe(v, "/no-such-page")
+        assert problems == [], "\n".join(problems)
+        # axe does see a serious fault where there is one (an unlabelled field, an image
+        # without a text): the checks above could fail
+        v.page.evaluate("""() => { const m = document.querySelector('main');
+            m.insertAdjacentHTML('beforeend', '<input name=x><img src="data:,">'); }""")
+        planted = _axe(v, "planted")
+        assert any(": label (" in p for p in planted), planted
+        assert any(": image-alt (" in p for p in planted), planted
+    with Visit(browser, server, OFFICER, DESKTOP) as v:
+        v.go("/overdue")
+        # the first Tab stop skips the menu; Enter puts the focus on the content
+        v.page.keyboard.press("Tab")
+        first = v.page.evaluate("[document.activeElement.className, "
+                                "document.activeElement.getAttribute('href')]")
+        assert first == ["skip", "#main"], first
+        assert v.page.locator("a.skip").is_visible()  # shown while it has the focus
+        v.page.keyboard.press("Enter")
+        assert v.page.evaluate("document.activeElement.id") == "main"
+        v.page.keyboard.press("Tab")
+        inside = v.page.evaluate("document.activeElement.closest('main') !== null")
+        assert inside, "the next Tab stop is inside the content"
+        _shot(v, "skip-link")
+
+
+# -- language and exports ---------------------------------------------------------------------------
+
+
+def test_first_visit_follows_the_browser_then_serve_lang(browser, server: Server) -> None:
+    for locale, expected in (("kk-KZ", "kk"), ("en-US", "en"), ("ru-RU", "ru")):
+        with Visit(browser, server, None, DESKTOP, lang=None, locale=locale) as v:
+            v.go("/login")
+            assert v.page.get_attribute("html", "lang") == expected, locale
+    with Visit(browser, server, None, DESKTOP, lang=None, locale="de-DE") as v:
+        v.go("/login")  # none of ours: `serve --lang ru` (the environment says en)
+        assert v.page.get_attribute("html", "lang") == "ru"
+        _shot(v, "login-default-language")
+    with urllib.request.urlopen(f"{server.base}/login", timeout=5) as resp:  # no header at all
+        assert '<html lang="ru">' in resp.read().decode("utf-8")
+
+
+def test_export_buttons_send_what_is_on_screen(browser, server: Server) -> None:
+    import csv
+    import io
+
+    with Visit(browser, server, MANAGER, DESKTOP) as v:
+        v.go("/overdue")
+        total = int(v.page.locator("[data-testid=overdue-total]").inner_text())
+        stages = v.page.locator("section[data-org] tbody tr").evaluate_all(
+            "rows => rows.map(r => r.dataset.stage)")
+        offered = set(v.page.locator("select[name=stage] option").evaluate_all(
+            "os => os.map(o => o.value)"))
+        stage = max(set(stages) & offered, key=stages.count)
+        assert 0 < stages.count(stage) < total, stages  # filtering changes the rows
+        # choose a stage and an order, do not press "Show": the export takes them all the same
+        v.page.select_option("select[name=stage]", stage)
+        v.page.select_option("select[name=sort]", "days")
+        v.page.select_option("select[name=dir]", "asc")
+        with v.page.expect_download() as download:
+            v.page.click("[data-testid=export-csv]")
+        text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text)))[1:]
+        assert len(rows) == stages.count(stage), (len(rows), stages.count(stage))
+        days = [int(r[5]) for r in rows]
+        assert days == sorted(days)
+        assert v.page.url.endswith("/overdue")  # the page itself did not change
