@@ -201,8 +201,10 @@ def unfolded(ics: bytes) -> str:
     return ics.decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "")
 
 
-ROW = re.compile(r'data-stage="([^"]+)">\s*<td><a href="/cases/(\d+)">#\d+</a></td>\s*'
-                 r'<td>[^<]*</td>\s*<td>[^<]*</td>\s*<td>(\d{4}-\d{2}-\d{2})')
+# A list row: its stage, its case's link, and the first date in it (the due date), whatever
+# attributes the cells carry (data-label on phones).
+ROW = re.compile(r'<tr[^>]*\bdata-stage="([^"]+)"[^>]*>(?:(?!</tr>).)*?href="/cases/(\d+)"'
+                 r'(?:(?!</tr>).)*?<td[^>]*>(\d{4}-\d{2}-\d{2})', re.DOTALL)
 
 
 def html_rows(page: str) -> set[tuple[int, str, date]]:
