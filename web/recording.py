@@ -165,7 +165,7 @@ def _problem(defn: Definition, exc: RuleViolation, t: Translator) -> Problem:
         return Problem(t.n("record.too_long", MAX_TEXT, field=name), exc.key, where)
     if exc.key == "rule.bad_url":
         return Problem(t("record.bad_url", field=name), exc.key, where)
-    return Problem(exc.render(t), exc.key, where, isinstance(exc, UsageError))
+    return Problem(defn.name_keys(exc).render(t), exc.key, where, isinstance(exc, UsageError))
 
 
 def problems_of(exc: MerzimError, t: Translator) -> list[Problem]:
