@@ -228,7 +228,7 @@ def _scenario(page, server: Server) -> None:
 
     # -- the officer: from the overdue list to her analysis --------------------------------
     _log_in(page, server, OFFICER)
-    assert page.url.rstrip("/").endswith("/due"), page.url  # the officers' landing page
+    assert page.url.rstrip("/").endswith("/work"), page.url  # the officers' landing page
     page.goto(f"{server.base}/overdue")
     mine = page.locator(f"section[data-org='{OFFICER_ORG}']")
     assert page.locator("section[data-org]").count() == 1, "an officer sees her organisation only"
