@@ -117,6 +117,12 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
             audit_refusal(request, exc.key, code)
         return error_page(request, code, exc.key, lambda t: web_message(exc, t))
 
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        """A failure no handler knows (a bug, a database gone): the error page in the layout, no
+        traceback; the server's log keeps the details (Starlette logs the exception after)."""
+        return error_page(request, 500, "error.unexpected_web")
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         """No such address (or method): an HTML page for a browser, JSON for the API."""
