@@ -18,8 +18,9 @@ class KazakhstanCalendar(Calendar):
     """Working days of the Republic of Kazakhstan (rules 1-4 of docs/calendar.md).
 
     Behaves as workalendar documents its `Calendar` (a step never counts its start
-    day); `add_working_days`, `sub_working_days` and `get_working_days_delta` look
-    up a precomputed index of working days instead of walking day by day.
+    day); `is_working_day`, `add_working_days`, `sub_working_days` and
+    `get_working_days_delta` look up flat tables built once per calendar (and rebuilt
+    when its `data` is replaced) instead of walking day by day.
     """
 
     WEEKEND_DAYS = (SAT, SUN)
@@ -28,44 +29,66 @@ class KazakhstanCalendar(Calendar):
     def __init__(self, overrides: dict[str, Any] | None = None, language: str = "en",
                  data: CalendarData | None = None):
         super().__init__()
-        self.data = apply_overrides(data or shipped_data(), overrides)
         self.language = language
-        self.first_year, self.last_year = self.data.first_year, self.data.last_year
-        self._years = {y: compute_year(self.data, y)
+        self.data = apply_overrides(data or shipped_data(), overrides)
+
+    @property
+    def data(self) -> CalendarData:
+        """What the calendar is computed from; assigning new data rebuilds the tables."""
+        return self._data
+
+    @data.setter
+    def data(self, value: CalendarData) -> None:
+        self._data = value
+        self.first_year, self.last_year = value.first_year, value.last_year
+        self._years = {y: compute_year(value, y)
                        for y in range(self.first_year, self.last_year + 1)}
-        self._build_index()
+        self._build_tables()
 
-    # -- the index ---------------------------------------------------------------
+    # -- the tables ----------------------------------------------------------------
 
-    def _build_index(self) -> None:
-        first = date(self.first_year, 1, 1)
+    def _build_tables(self) -> None:
+        """Flat lookup tables over every day of the calendar's years, keyed by the date.
+
+        `_dates[k]` is the k-th working day (0-based); for each covered day, `_upto[day]`
+        is the index in `_dates` of the last working day on or before it (-1 before the
+        first one) and `_before[day]` the number of working days strictly before it;
+        `_is_working[day]` says whether it is one. Every hot query is then one or two
+        dictionary lookups and a list index, whatever the step; a day outside the
+        calendar's years is missing from the dictionaries, which sends the call to the
+        checked path that raises `CalendarRangeError`.
+        """
+        day = date(self.first_year, 1, 1)
         last = date(self.last_year, 12, 31)
-        self._base = first.toordinal()
-        size = last.toordinal() - self._base + 1
-        working = bytearray(size)
-        ordinals: list[int] = []
-        cumulative: list[int] = [0] * size  # working days in [first, day]
-        count = 0
-        for i in range(size):
-            day = date.fromordinal(self._base + i)
+        one = timedelta(days=1)
+        dates: list[date] = []
+        upto: dict[date, int] = {}
+        before: dict[date, int] = {}
+        is_working: dict[date, bool] = {}
+        while day <= last:
             yd = self._years[day.year]
-            if day in yd.worked or (not is_weekend(day) and day not in yd.off):
-                working[i] = 1
-                ordinals.append(self._base + i)
-                count += 1
-            cumulative[i] = count
-        self._working = bytes(working)
-        self._ordinals = ordinals
-        self._cumulative = cumulative
+            working = day in yd.worked or (not is_weekend(day) and day not in yd.off)
+            before[day] = len(dates)
+            if working:
+                dates.append(day)
+            upto[day] = len(dates) - 1
+            is_working[day] = working
+            day += one
+        self._dates = dates
+        self._upto = upto
+        self._before = before
+        self._is_working = is_working
 
-    def _offset(self, day: date) -> int:
-        i = day.toordinal() - self._base
-        if not 0 <= i < len(self._working):
+    def _check(self, day: date) -> date:
+        """`day` as a plain date inside the calendar's years, or `CalendarRangeError`."""
+        day = cleaned_date(day)
+        day = date(day.year, day.month, day.day)  # a subclass of date is looked up as a date
+        if day not in self._is_working:
             raise CalendarRangeError(
                 f"{day.isoformat()} is outside the calendar's years "
                 f"{self.first_year}-{self.last_year}"
             )
-        return i
+        return day
 
     # -- what the data says about a year -------------------------------------------
 
@@ -115,12 +138,17 @@ class KazakhstanCalendar(Calendar):
         return [(d, nw.name(self.language)) for d, nw in self.year_days(year).off.items()]
 
     def is_working_day(self, day, extra_working_days=None, extra_holidays=None) -> bool:
+        if not extra_working_days and not extra_holidays:
+            try:  # the fast path: a plain date inside the calendar's years
+                return self._is_working[day]
+            except (KeyError, TypeError):  # a datetime, a day outside the years, not a date
+                pass
         day = cleaned_date(day)
         if extra_working_days and day in tuple(map(cleaned_date, extra_working_days)):
             return True
         if extra_holidays and day in tuple(map(cleaned_date, extra_holidays)):
             return False
-        return bool(self._working[self._offset(day)])
+        return self._is_working[self._check(day)]
 
     def is_holiday(self, day, extra_holidays=None) -> bool:
         day = cleaned_date(day)
@@ -130,30 +158,48 @@ class KazakhstanCalendar(Calendar):
 
     def add_working_days(self, day, delta, extra_working_days=None, extra_holidays=None,
                          keep_datetime=False):
-        if extra_working_days or extra_holidays:
+        if not extra_working_days and not extra_holidays:
+            try:  # the fast path: a plain date inside the calendar's years, an int step
+                if delta > 0:
+                    return self._dates[self._upto[day] + delta]
+                if delta < 0:
+                    k = self._before[day] + delta
+                    if k >= 0:
+                        return self._dates[k]
+                elif day in self._is_working:
+                    return day
+            except (KeyError, IndexError, TypeError):
+                pass  # the checked path below answers, or raises the error that says why
+        else:
             return super().add_working_days(day, delta, extra_working_days, extra_holidays,
                                             keep_datetime)
-        start = cleaned_date(day)
-        i = self._offset(start)
+        start = self._check(day)
         if delta == 0:
             result = start
         else:
-            if delta > 0:
-                k = self._cumulative[i] + delta - 1
-            else:
-                k = self._cumulative[i] - self._working[i] + delta
-            if not 0 <= k < len(self._ordinals):
+            k = self._upto[start] + delta if delta > 0 else self._before[start] + delta
+            if not 0 <= k < len(self._dates):
                 raise CalendarRangeError(
                     f"{start.isoformat()} {delta:+d} working days is outside the calendar's "
                     f"years {self.first_year}-{self.last_year}"
                 )
-            result = date.fromordinal(self._ordinals[k])
+            result = self._dates[k]
         if keep_datetime and isinstance(day, datetime):
             return day + timedelta(days=(result - start).days)
         return result
 
     def sub_working_days(self, day, delta, extra_working_days=None, extra_holidays=None,
                          keep_datetime=False):
+        if not extra_working_days and not extra_holidays:
+            try:  # the fast path, as in add_working_days with -abs(delta)
+                if delta:
+                    k = self._before[day] - (delta if delta > 0 else -delta)
+                    if k >= 0:
+                        return self._dates[k]
+                elif day in self._is_working:
+                    return day
+            except (KeyError, TypeError):
+                pass
         return self.add_working_days(day, -abs(delta), extra_working_days, extra_holidays,
                                      keep_datetime)
 
@@ -162,16 +208,26 @@ class KazakhstanCalendar(Calendar):
         if extra_working_days or extra_holidays:
             return super().get_working_days_delta(start, end, include_start, extra_working_days,
                                                   extra_holidays)
+        try:  # the fast path: two plain dates inside the calendar's years
+            if start < end:
+                if include_start:
+                    return self._upto[end] + 1 - self._before[start]
+                return self._upto[end] - self._upto[start]
+            if end < start:
+                if include_start:
+                    return self._upto[start] + 1 - self._before[end]
+                return self._upto[start] - self._upto[end]
+        except (KeyError, TypeError):
+            pass
         start, end = cleaned_date(start), cleaned_date(end)
         if start == end:
             return 0
         if start > end:
             start, end = end, start
-        i, j = self._offset(start), self._offset(end)
-        count = self._cumulative[j] - self._cumulative[i]
+        start, end = self._check(start), self._check(end)
         if include_start:
-            count += self._working[i]
-        return count
+            return self._upto[end] + 1 - self._before[start]
+        return self._upto[end] - self._upto[start]
 
     # -- the definitional walk, for tests and benchmarks -------------------------------
 
