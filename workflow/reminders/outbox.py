@@ -5,6 +5,10 @@ sent, then marked 'sent'. A worker killed after sending and before marking leave
 'sending'; when the lease runs out another pass sends it again: a crash can repeat at most
 the message whose send was interrupted, and never loses one. PostgreSQL workers claim with
 FOR UPDATE SKIP LOCKED, so several can run at once without taking the same row.
+
+Reusing a connection does not change this: each row is still marked 'sent' right after its
+own send, before the next row goes out on the same connection. (The email channel may also
+repeat the one message in flight when its SMTP session drops; see notifications/email.py.)
 """
 
 from __future__ import annotations
@@ -90,7 +94,27 @@ def dispatch(engine: Engine, settings: OutboxSettings, channels: dict[str, Any],
              sender: str = "merzim@localhost", clock: Callable[[], float] = time.time,
              on_blocked: Callable[[int], None] | None = None, max_rounds: int = 1000,
              stop: Callable[[], bool] | None = None) -> DispatchStats:
-    """Send everything that is due now (until `stop()` says so); return what happened."""
+    """Send everything that is due now (until `stop()` says so); return what happened.
+
+    A channel may keep a connection open across the run's messages (email reuses one SMTP
+    session); its `close()`, if it has one, is called when the run ends, however it ends.
+    """
+    try:
+        return _dispatch(engine, settings, channels, sender, clock, on_blocked, max_rounds, stop)
+    finally:
+        for channel in channels.values():
+            close = getattr(channel, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception as exc:  # closing must not hide the run's own outcome
+                    log.warning("closing the %s channel failed: %s", getattr(
+                        channel, "name", "?"), exc)
+
+
+def _dispatch(engine: Engine, settings: OutboxSettings, channels: dict[str, Any], sender: str,
+              clock: Callable[[], float], on_blocked: Callable[[int], None] | None,
+              max_rounds: int, stop: Callable[[], bool] | None) -> DispatchStats:
     stats = DispatchStats()
     names = tuple(channels)
     for _ in range(max_rounds):
