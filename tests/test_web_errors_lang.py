@@ -26,8 +26,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.web_helpers import Web, web_fixture, world_fixture  # noqa: F401  (pytest fixtures)
+from tests.web_helpers import Web, csrf_of, web_fixture, world_fixture  # noqa: F401  (pytest fixtures)
 from web.deps import accepted_language
+from workflow.definitions import load_definition
 from workflow.i18n import LANGUAGES, Translator, load
 
 CLI_FLAG = re.compile(r"(?<![\w-])--[a-z]")
@@ -348,3 +349,33 @@ def test_an_unexpected_failure_is_a_page_in_the_layout_without_a_traceback(web: 
     r = api.get("/api/v1/overdue", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 500 and r.json()["error"] == "error.unexpected_web"
     assert "stage_gone" not in r.text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_opening_a_case_without_what_it_needs_is_told_in_web_words(world: Web, lang: str):
+    """The opening form's refusals quote no command-line flag (--date, --person): the web's
+    wording, in the reader's language; nothing is opened."""
+    b = world.browser("asel")
+    before = world.dump()
+    with _reading(b, lang):
+        form = b.get(f"/cases/new/{PROCESS.key}")
+        assert form.status_code == 200
+        r = b.post(f"/cases/new/{PROCESS.key}", data={"csrf": csrf_of(form.text)})
+    assert r.status_code == 422, r.text[:500]
+    message = _text(r.text, "refusal")
+    assert message and not CLI_FLAG.search(message), message
+    t = Translator(lang)
+    shared = {t(k, process=PROCESS.names[lang], name=n) for k in WEB_REACHABLE
+              for n in _date_names(lang)}
+    webbed = {t(f"web.{k}", process=PROCESS.names[lang], name=n) for k in WEB_REACHABLE
+              for n in _date_names(lang)}
+    assert message in webbed and message not in shared, message
+    assert world.dump() == before
+
+
+PROCESS = load_definition()  # the world's one process: the internal analysis
+
+
+def _date_names(lang: str) -> set[str]:
+    return {n for key, d in PROCESS.dates.items()
+            for n in (key, (d.names or {}).get(lang, key), f"«{(d.names or {}).get(lang, key)}»")}

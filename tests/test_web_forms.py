@@ -395,7 +395,8 @@ def test_not_done_void_and_open_through_the_forms(web: Web):
     since = web.last_audit()
     r = b.post("/cases/new/internal_risk_analysis", data={"object": "AK-ALM-EDU", "csrf": csrf})
     assert r.status_code == 422
-    assert refusal_of(r.text) == en("error.date_required", name="start")
+    # the web words it without the command line's flag, the date by its name
+    assert refusal_of(r.text) == en("web.error.date_required", name="Start of the analysis")
     assert web.dump() == before
     assert [(x, p.get("key")) for _a, x, p in web.audit_since(since)] == [
         ("refused.open", "error.date_required")]

@@ -29,12 +29,19 @@ def wants_json(request: Request) -> bool:
 
 def web_message(exc: MerzimError, t: Translator) -> str:
     """The message of a domain error in a page's words: a `web.<key>` text where the shared one
-    speaks of the command line (`--within …`), else the shared one."""
-    params = dict(exc.params)
-    if isinstance(params.get("what"), str):  # the name of a field: in the reader's words
-        params["what"] = t(f"web.what.{params['what']}", default=params["what"])
-    text = t(f"web.{exc.key}", default=None, **params)
-    return text if text is not None else exc.render(t)
+    speaks of the command line (`--within …`), else the shared one; a field named by `what`
+    ("year", "within") in the reader's words; keys a definition labelled, by their names."""
+    what = exc.params.get("what")
+    if isinstance(what, str) and "what" not in exc.labels:
+        exc.labels["what"] = f"web.what.{what}"  # (no such entry: the name as given)
+    key = exc.key
+    if t(f"web.{key}", default=None) is None:
+        return exc.render(t)
+    exc.key = f"web.{key}"
+    try:
+        return exc.render(t)
+    finally:
+        exc.key = key
 
 
 def error_page(request: Request, code: int, key: str,

@@ -32,6 +32,7 @@ from web.deps import (
     make_context,
     page_viewer,
 )
+from web.error_pages import web_message
 from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.i18n import LANGUAGES, Translator
@@ -491,7 +492,13 @@ def _create_case(request: Request, pc: PageContext, process: str, data) -> Respo
     except MerzimError as exc:
         tx.refused(pc.s, pc.ctx.actor, "refused.open", "process", defn.key,
                    {"subject": subject[:64], "key": exc.key})
-        return _open_form(request, pc, process, error=exc.render(pc.t), form=form,
+        if exc.params.get("process") == defn.key and "process" not in exc.labels:
+            exc.labels["process"] = dict(defn.names)  # the process by its name, not its key
+        date = exc.params.get("name")
+        if exc.key == "error.date_required" and date in defn.dates and defn.dates[date].names:
+            exc.labels["name"] = dict(defn.dates[date].names)  # the date by its name
+        return _open_form(request, pc, process, error=web_message(defn.name_keys(exc), pc.t),
+                          form=form,
                           status=404 if isinstance(exc, NotFound)
                           else 409 if isinstance(exc, RuleViolation) else 422,
                           duplicate=exc.params.get("id")
