@@ -52,6 +52,22 @@ DESKTOP = {"width": 1280, "height": 900}
 LISTS = ["/overdue", "/due", "/cases", "/obligations", "/programmes", "{programme}", "/score",
          "{score_org}", "/calendar", "/outbox", "/work", "/overview"]
 SERIOUS = ("serious", "critical")
+# (name, contrast of its border against what is behind it) of every visible field of the page
+CONTRASTS = """() => {
+  const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = c => { const [r, g, b] = rgb(c).map(v => { v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const behind = el => { for (let e = el.parentElement; e; e = e.parentElement) {
+      const c = getComputedStyle(e).backgroundColor;
+      if (!c.startsWith('rgba(0, 0, 0, 0)') && c !== 'transparent') return c; }
+    return 'rgb(255, 255, 255)'; };
+  const fields = 'input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea';
+  return [...document.querySelectorAll(fields)]
+    .filter(el => el.offsetParent !== null)
+    .map(el => { const a = lum(getComputedStyle(el).borderTopColor), b = lum(behind(el));
+      return [el.name, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)]; });
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -302,6 +318,9 @@ def test_axe_on_the_login_page_and_the_keyboard_way_in(browser, server: Server) 
         assert any(": image-alt (" in p for p in planted), planted
     with Visit(browser, server, OFFICER, DESKTOP) as v:
         v.go("/overdue")
+        # every field's border stands out from the page: at least 3:1 (WCAG 2.1, 1.4.11)
+        ratios = v.page.evaluate(CONTRASTS)
+        assert ratios and min(r for _name, r in ratios) >= 3, ratios
         # the first Tab stop skips the menu; Enter puts the focus on the content
         v.page.keyboard.press("Tab")
         first = v.page.evaluate("[document.activeElement.className, "
