@@ -379,3 +379,14 @@ PROCESS = load_definition()  # the world's one process: the internal analysis
 def _date_names(lang: str) -> set[str]:
     return {n for key, d in PROCESS.dates.items()
             for n in (key, (d.names or {}).get(lang, key), f"«{(d.names or {}).get(lang, key)}»")}
+
+
+def test_switching_language_keeps_the_filters_on_screen(world: Web):
+    b = world.browser("nurlan")
+    page = b.get("/overdue?sort=days&dir=asc&stage=order").text
+    link = html.unescape(re.search(r'href="(/lang/ru\?next=[^"]+)"', page).group(1))
+    with _reading(b, "en"):  # (the world's browsers are shared: English again after)
+        r = b.get(link)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/overdue?sort=days&dir=asc&stage=order"
+    assert "merzim_lang=ru" in r.headers["set-cookie"]
