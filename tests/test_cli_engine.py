@@ -561,10 +561,15 @@ def test_officer_records_the_whole_analysis_then_the_audit_log_catches_an_edit(
         args = ("record", aid, event, "--date", on, *evidence)
         if event == "analysis_start":  # the human form once
             shown = ok(merzim_db(*args, today=on))
-            assert f"Recorded analysis_start for case #{aid}." in shown
+            assert f"Recorded «Analysis started» (analysis_start) for case #{aid}." in shown
             # v3: what may be recorded next, prerequisites recorded, for an akimat's kind
-            assert ("Next: discussion_announcement, public_discussion, analysis_end, "
-                    "analytic_note, positions_list, cartogram_update, cancel") in flat(shown)
+            # by name, each with the command that records it
+            nexts = ("discussion_announcement", "public_discussion", "analysis_end",
+                     "analytic_note", "positions_list", "cartogram_update", "cancel")
+            assert "Next: «Discussion date announced» (merzim record " in flat(shown)
+            assert flat(shown).split("Next: ")[1].count("(merzim record") == len(nexts)
+            for key in nexts:
+                assert f"(merzim record {aid} {key})" in flat(shown), key
             assert "Warning" not in shown  # 2 March - 10 April: 28 working days
             continue
         current = ok_json(merzim_db(*args, "--json", today=on))  # recorded on the day
@@ -603,7 +608,7 @@ def test_officer_records_the_whole_analysis_then_the_audit_log_catches_an_edit(
     assert evidence["publication"] == {"date": "2026-05-20", "url": LINK}
     assert CYRILLIC.search(ok(kk))
     assert [r for r in ok_json(overdue)["overdue"] if r["stage"] in STAGE_ORDER] == []
-    refused(twice, 3, "positions_list", "2026-04-30")
+    refused(twice, 3, "Positions list approved", "2026-04-30")
 
     with engine.connect() as conn:
         count = conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one()
@@ -639,26 +644,28 @@ def test_refused_records_and_lookups_exit_with_their_code_and_change_nothing(
         # a hard prerequisite missing (I-10): plan approval before the note; the state (planned
         # until the start) accepts the note, not the plan
         (("record", aid, "action_plan", "--date", "2026-02-09", "--number", "1",
-          "--signed-by", "Head"), {}, 3, ("action_plan", "analytic_note", "first")),
+          "--signed-by", "Head"), {}, 3, ("Action plan approved", "Analytic note signed", "first")),
         (("record", "9999", "start_announcement", "--date", "2026-02-09", "--url", LINK), {}, 4,
          ("9999",)),
         ((*announce, "--date", "2026-02-30", "--url", LINK), {}, 2, ("2026-02-30",)),
-        ((*announce, "--date", "2026-02-09"), {}, 3, ("start_announcement", "url")),
+        ((*announce, "--date", "2026-02-09"), {}, 3, ("Start announced", "link")),
         ((*announce, "--date", "2026-02-09", "--url", "www.gov.kz/news"), {}, 3,
          ("www.gov.kz/news",)),
         ((*announce, "--date", "2026-02-11", "--url", LINK), {}, 3, ("2026-02-11", "2026-02-10")),
         # recorded once only (an announcement before the order is accepted now, see below)
         (("record", aid, "order", "--date", "2026-02-09", "--number", "16", "--signed-by",
-          "Head"), {}, 3, ("order", "already", "2026-02-06")),
+          "Head"), {}, 3, ("Order approved", "already", "2026-02-06")),
         # an actual end before the (planned) start
         (("record", aid, "analysis_end", "--date", "2026-02-09"), {}, 3,
          ("2026-02-09", "2026-03-02")),
-        (("record", aid, "announce", "--date", "2026-02-09"), {}, 3, ("announce",)),
-        (("record", aid, "cancel", "--date", "2026-02-09"), {}, 3, ("cancel", "note")),
+        # an event the process does not have: a usage error naming the events it has
+        (("record", aid, "announce", "--date", "2026-02-09"), {}, 2,
+         ("announce", "«Order approved» (order)", "«Start announced» (start_announcement)")),
+        (("record", aid, "cancel", "--date", "2026-02-09"), {}, 3, ("Analysis cancelled", "note")),
         (("record", aid, "start_announcement", "--url", LINK), {}, 2, ("--date",)),
         (("--lang", "de", "status", aid), {}, 2, ("kk, ru or en",)),
         (("record", aid, "action_plan", "--date", "2026-02-09", "--number", "1",
-          "--signed-by", "Head"), {"lang": "ru"}, 3, ("action_plan",)),
+          "--signed-by", "Head"), {"lang": "ru"}, 3, ("План мероприятий утверждён",)),
         (("status", "9999"), {"lang": "kk"}, 4, ("9999",)),
     ]
     results = run_many(merzim_db, [(args, {"today": "2026-02-10", **kw})
@@ -688,7 +695,8 @@ def test_refused_records_and_lookups_exit_with_their_code_and_change_nothing(
         (("void", aid, "order", "--note", "   "), day),
     ])
     for result, (code, *fragments) in zip(results, [
-            (2, "reason"), (3, "order", "not open"), (3, "publication"), (2, "reason")],
+            (2, "reason"), (3, "Order approved", "not open"), (3, "Note and plan published"),
+            (2, "reason")],
             strict=True):
         refused(result, code, *fragments)
     assert dump_tables(engine) == before
@@ -699,7 +707,7 @@ def test_refused_records_and_lookups_exit_with_their_code_and_change_nothing(
         "date": "2026-02-10", "note": "The results were not announced"}
     shown = ok(merzim_db("void", aid, "start_announcement", "--note",
                          "The link was of another analysis", **day))
-    assert f"Record start_announcement of case #{aid} voided." in shown
+    assert f"Record «Start announced» (start_announcement) of case #{aid} voided." in shown
     voided = ok_json(merzim_db("status", aid, "--json", **day))
     assert stages_by_key(voided)["start_announcement"]["status"] == "open"  # due 16 February
     assert [(r["kind"], r["event"], r["void"]) for r in voided["records"]] == [

@@ -396,9 +396,23 @@ def record(case: str = typer.Argument(..., help="Case (analysis) id."),
     if as_json:
         emit_json(_view_json(view))
     else:
-        _print(STATE.t("record.not_done" if not_done else "record.done", event=event,
-                       id=view["id"]))
+        _print(STATE.t("record.not_done" if not_done else "record.done",
+                       event=named(view, event, stage_first=not_done), id=view["id"]))
         _render_view(view)
+
+
+def named(view: dict[str, Any], key: str, stage_first: bool = False) -> str:
+    """An event or stage of the case as «its name» (key), in the reader's language; anything
+    else (a record's number) as given."""
+    loaded = registry().loaded.get(view.get("process") or "")
+    events = {} if stage_first or not loaded else loaded.definition.events
+    if key in events:
+        names = events[key].names
+        return f"«{names.get(STATE.t.language) or names['en']}» ({key})"
+    stage = next((st for st in view.get("stages") or () if st["key"] == key), None)
+    if stage is None and stage_first:
+        return named(view, key)
+    return f"«{stage['name']}» ({key})" if stage else key
 
 
 def known_event(s, ctx, case_id: str, event: str) -> None:
@@ -429,7 +443,7 @@ def void(case: str = typer.Argument(..., help="Case (analysis) id."),
     if as_json:
         emit_json(_view_json(view))
     else:
-        _print(STATE.t("record.voided", event=target, id=view["id"]))
+        _print(STATE.t("record.voided", event=named(view, target), id=view["id"]))
         _render_view(view)
 
 

@@ -17,11 +17,13 @@ DEMO_LOGINS = ("nurlan", "aigerim", "asel", "erlan")
 APP_FACTORY = "web.app:app_factory"  # an import string: uvicorn imports it in each process
 
 
-def serve(host: str = typer.Option(None, "--host", help="Default: \\[web] host (127.0.0.1)."),
-          port: str = typer.Option(None, "--port", help="Default: \\[web] port (8000)."),
+def serve(host: str = typer.Option(None, "--host", metavar="HOST",
+                                   help="Default: \\[web] host (127.0.0.1)."),
+          port: str = typer.Option(None, "--port", metavar="PORT",
+                                   help="Default: \\[web] port (8000)."),
           no_worker: bool = typer.Option(False, "--no-worker",
                                          help="Do not embed the reminder worker."),
-          workers: str = typer.Option(None, "--workers",
+          workers: str = typer.Option(None, "--workers", metavar="N",
                                       help="Web processes. Default: \\[web] workers (1)."),
           lang: str = typer.Option(None, "--lang", metavar="LANG",
                                    help="The dashboard's default language (kk, ru or en) for a "
@@ -74,11 +76,11 @@ def serve(host: str = typer.Option(None, "--host", help="Default: \\[web] host (
             sched.shutdown(wait=False)
 
 
-def user_password(login: str = typer.Argument(...),
+def user_password(login: str = typer.Argument(..., help="The user's login."),
                   generate: bool = typer.Option(True, "--generate/--stdin",
                                                 help="Generate a password (default) or read one "
                                                      "line from standard input."),
-                  as_json: bool = typer.Option(False, "--json")) -> None:
+                  as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Set a user's web password; a generated one is printed once. Her sessions, API tokens and
     feeds end."""
     import sys
@@ -97,8 +99,8 @@ def user_password(login: str = typer.Argument(...),
         typer.echo(STATE.t("user.password_changed", login=login))
 
 
-def user_revoke(login: str = typer.Argument(...),
-                as_json: bool = typer.Option(False, "--json")) -> None:
+def user_revoke(login: str = typer.Argument(..., help="The user's login."),
+                as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """End a user's web sessions and revoke her API tokens and calendar feeds."""
     from workflow.services import accounts as auth
     from workflow.services import get_user
