@@ -21,6 +21,12 @@ from tests.web_helpers import (
 from workflow.core.machine import CaseMachine
 from workflow.storage.models import ApiToken, EventRecord
 
+
+def named(event: str) -> str:
+    """An event as an English refusal names it (by its name, not its key)."""
+    return DEFINITION.events[event].names["en"]
+
+
 API_PATHS = {"/api/v1/organisations": "get", "/api/v1/programmes": "get",
              "/api/v1/programmes/{programme_id}": "get", "/api/v1/analyses": "get",
              "/api/v1/analyses/{analysis_id}": "get",
@@ -346,8 +352,8 @@ def test_officer_records_an_event(web: Web):
                  json={"event": "action_plan", "date": day, "number": "8", "signed_by": "Head"})
     assert r.status_code == 409
     assert r.json() == {"error": "rule.date_before",
-                        "message": en("rule.date_before", event="action_plan", date=day,
-                                      other="analytic_note", other_date=TODAY.isoformat())}
+                        "message": en("rule.date_before", event=named("action_plan"), date=day,
+                                      other=named("analytic_note"), other_date=TODAY.isoformat())}
     assert web.dump() == before
 
 
@@ -425,8 +431,8 @@ def test_not_done_void_cancel_and_open_through_the_api(web: Web):
                                                           "note": "wrong"})
     assert r.status_code == 409
     assert r.json() == {"error": "rule.void_needed_by",
-                        "message": en("rule.void_needed_by", event="analytic_note",
-                                      other="action_plan")}
+                        "message": en("rule.void_needed_by", event=named("analytic_note"),
+                                      other=named("action_plan"))}
     assert web.dump() == before
     # a cancelled analysis is closed: nothing more is recorded on it
     r = timur.post(f"/api/v1/cases/{a['qs']}/events",
@@ -477,8 +483,8 @@ def _refusals(edu: int, today: date):
     tomorrow = (today + timedelta(days=1)).isoformat()
     return [
         ("plan without the note", ev, {"json": {**ok, "event": "action_plan"}}, 409,
-         ("rule.prerequisite", en("rule.prerequisite", event="action_plan",
-                                  other="analytic_note"))),
+         ("rule.prerequisite", en("rule.prerequisite", event=named("action_plan"),
+                                  other=named("analytic_note")))),
         ("publication without the note (cases)", cev, {"json": {**ok, "event": "publication"}},
          409, ("rule.prerequisite", None)),
         ("future date (cases)", cev, {"json": {**ok, "date": tomorrow}}, 409,
@@ -521,16 +527,16 @@ def _refusals(edu: int, today: date):
          ("notfound.analysis", en("notfound.analysis", id=999999))),
         ("case id abc", "/api/v1/cases/abc/events", {"json": ok}, 422, ("case_id",)),
         ("publication without the note", ev, {"json": {**ok, "event": "publication"}}, 409,
-         ("rule.prerequisite", en("rule.prerequisite", event="publication",
-                                  other="analytic_note"))),
+         ("rule.prerequisite", en("rule.prerequisite", event=named("publication"),
+                                  other=named("analytic_note")))),
         ("unknown event", ev, {"json": {**ok, "event": "party"}}, 409, ("rule.unknown_event", None)),
         ("future date", ev, {"json": {**ok, "date": (today + timedelta(days=1)).isoformat()}}, 409,
          ("rule.future_date", en("rule.future_date", date=(today + timedelta(days=1)).isoformat(),
                                  today=today.isoformat()))),
         ("far future", ev, {"json": {**ok, "date": "2099-01-01"}}, 409, ("rule.future_date", None)),
         ("missing evidence", ev, {"json": {k: v for k, v in ok.items() if k != "number"}}, 409,
-         ("rule.missing_evidence", en("rule.missing_evidence", event="analytic_note",
-                                      field="number"))),
+         ("rule.missing_evidence", en("rule.missing_evidence", event=named("analytic_note"),
+                                      field=en("evidence.number")))),
         ("blank evidence", ev, {"json": {**ok, "signed_by": "   "}}, 409,
          ("rule.missing_evidence", None)),
         ("not a link", ev, {"json": {**ok, "url": "javascript:alert(1)"}}, 409,
