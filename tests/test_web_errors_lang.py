@@ -390,3 +390,11 @@ def test_switching_language_keeps_the_filters_on_screen(world: Web):
     assert r.status_code == 303
     assert r.headers["location"] == "/overdue?sort=days&dir=asc&stage=order"
     assert "merzim_lang=ru" in r.headers["set-cookie"]
+
+
+def test_the_api_without_a_token_answers_in_the_readers_language(world: Web):
+    for lang in LANGUAGES:
+        r = world.api(None).get("/api/v1/overdue", headers={"Accept-Language": lang})
+        assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+        assert r.json() == {"error": "unauthorised",
+                            "message": Translator(lang)("web.unauthorised")}

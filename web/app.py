@@ -104,11 +104,9 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         return RedirectResponse(f"/login?next={quote(nxt, safe='/')}", status_code=303)
 
     @app.exception_handler(ApiAuthRequired)
-    async def _api_auth(_request: Request, _exc: ApiAuthRequired):
-        return JSONResponse({"error": "unauthorised",
-                             "message": "a valid personal token is required (Authorization: "
-                                        "Bearer …)"}, status_code=401,
-                            headers={"WWW-Authenticate": "Bearer"})
+    async def _api_auth(request: Request, _exc: ApiAuthRequired):
+        return error_page(request, 401, "unauthorised", headers={"WWW-Authenticate": "Bearer"},
+                          database=False)
 
     @app.exception_handler(MerzimError)
     async def _domain(request: Request, exc: MerzimError):
