@@ -308,6 +308,7 @@ def test_axe_on_the_login_page_and_the_keyboard_way_in(browser, server: Server) 
         problems = _axe(v, "/login")
         v.go("/no-such-page")
         problems += _axe(v, "/no-such-page")
+        _shot(v, "error-404")
         assert problems == [], "\n".join(problems)
         # axe does see a serious fault where there is one (an unlabelled field, an image
         # without a text): the checks above could fail
@@ -333,6 +334,10 @@ def test_axe_on_the_login_page_and_the_keyboard_way_in(browser, server: Server) 
         inside = v.page.evaluate("document.activeElement.closest('main') !== null")
         assert inside, "the next Tab stop is inside the content"
         _shot(v, "skip-link")
+        v.go("/due?within=251")  # an error page keeps the menu
+        assert v.page.locator("[data-testid=current-user]").count() == 1
+        assert v.page.locator("[data-testid=error-heading]").inner_text() != "422"
+        _shot(v, "error-422")
 
 
 # -- language and exports ---------------------------------------------------------------------------
