@@ -102,13 +102,15 @@ def _localize_help_option(command: Any, text: str) -> None:
 
 
 def _panels(titles: dict[str, str]) -> None:
-    """The titles of typer's help panels (module constants read when help is printed)."""
+    """The titles of typer's help panels and its "[required]", "[default: …]" marks (module
+    constants read when help is printed)."""
     try:
         from typer import rich_utils
     except ImportError:  # typer without rich: plain help, no panels
         return
     for key, name in (("arguments", "ARGUMENTS_PANEL_TITLE"), ("options", "OPTIONS_PANEL_TITLE"),
-                      ("commands", "COMMANDS_PANEL_TITLE")):
+                      ("commands", "COMMANDS_PANEL_TITLE"), ("required", "REQUIRED_LONG_STRING"),
+                      ("default", "DEFAULT_STRING"), ("envvar", "ENVVAR_STRING")):
         if titles.get(key) and hasattr(rich_utils, name):
             setattr(rich_utils, name, titles[key])
 
