@@ -95,13 +95,16 @@ def test_version(merzim):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_help_option_and_panel_titles_are_translated(merzim, language):
     cat = catalogue(language)
-    assert set(cat["panels"]) == {"arguments", "options", "commands"}
+    assert set(cat["panels"]) == {"arguments", "options", "commands", "required", "default",
+                                  "envvar"}
     assert cat["options"].get("--help")
     shown = merzim("--lang", language, "calendar", "add", "--help")
     assert shown.returncode == 0, shown.stderr
     flat = " ".join(shown.stdout.replace("│", " ").split())
-    for text in (cat["panels"]["arguments"], cat["panels"]["options"], cat["options"]["--help"]):
+    for text in (cat["panels"]["arguments"], cat["panels"]["options"], cat["options"]["--help"],
+                 cat["panels"]["required"]):
         assert text in flat, (text, flat)
+    assert "[required]" not in flat
     assert "Show this message" not in flat
     english = merzim("--lang", "en", "calendar", "add", "--help").stdout
     assert "Show this message and exit." in english and "Options" in english
