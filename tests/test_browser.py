@@ -260,7 +260,7 @@ def _scenario(page, server: Server) -> None:
     page.wait_for_load_state()
     refusal = page.locator("[data-testid=refusal]")
     assert refusal.is_visible()
-    assert "needs Analytic note signed to be recorded first" in refusal.inner_text(), \
+    assert "needs “Analytic note signed” to be recorded first" in refusal.inner_text(), \
         refusal.inner_text()
     assert _analytic_note(page).get_attribute("data-status") == "overdue"
     assert page.locator("[data-testid=state]").inner_text() == state_before

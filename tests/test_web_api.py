@@ -24,7 +24,7 @@ from workflow.storage.models import ApiToken, EventRecord
 
 def named(event: str) -> str:
     """An event as an English refusal names it (by its name, not its key)."""
-    return DEFINITION.events[event].names["en"]
+    return f"“{DEFINITION.events[event].names['en']}”"
 
 
 API_PATHS = {"/api/v1/organisations": "get", "/api/v1/programmes": "get",

@@ -22,6 +22,7 @@ from tests.web_helpers import (
     web_fixture,  # noqa: F401 - the `web` fixture
     world_fixture,  # noqa: F401 - the `world` fixture
 )
+from workflow.core.errors import quoted
 from workflow.storage.models import ApiToken, CalendarFeed, EventRecord, OutboxMessage, User
 
 
@@ -92,8 +93,8 @@ def test_bad_form_input_shows_the_message_and_stores_nothing(web: Web):
         ("no date", {"date": ""}, 422, "error.bad_date",
          en("record.required", field=en("form.date"))),
         ("publication without the note", {"event": "publication"}, 409, "rule.prerequisite",
-         en("rule.prerequisite", event=event_name("publication"),
-            other=event_name("analytic_note"))),
+         en("rule.prerequisite", event=quoted(event_name("publication"), "en"),
+            other=quoted(event_name("analytic_note"), "en"))),
         ("unknown event", {"event": "party"}, 409, "rule.unknown_event", None),
         ("future date", {"date": tomorrow}, 409, "rule.future_date",
          en("rule.future_date", date=tomorrow, today=TODAY.isoformat())),
@@ -155,8 +156,10 @@ def test_bad_form_input_shows_the_message_and_stores_nothing(web: Web):
     r = b.post(f"/cases/{edu}/events", data={**ok, "event": "action_plan",
                                              "date": plan_day.isoformat(), "csrf": csrf})
     assert r.status_code == 409
-    assert refusal_of(r.text) == en("rule.date_before", event=event_name("action_plan"),
-                                    date=plan_day.isoformat(), other=event_name("analytic_note"),
+    assert refusal_of(r.text) == en("rule.date_before",
+                                    event=quoted(event_name("action_plan"), "en"),
+                                    date=plan_day.isoformat(),
+                                    other=quoted(event_name("analytic_note"), "en"),
                                     other_date=early.isoformat())
     assert web.dump() == before
     assert [(x, p.get("key")) for _a, x, p in web.audit_since(since)] == [

@@ -26,6 +26,7 @@ from tests.web_helpers import (
     wd,
     web_fixture,  # noqa: F401 - the `web` fixture
 )
+from workflow.core.errors import quoted
 from workflow.i18n import Translator
 
 FLASH = "merzim_flash"
@@ -211,8 +212,8 @@ def test_a_rule_of_the_process_refuses_with_the_form_kept(web: Web):
     state = state_of(b.get(f"/cases/{edu}").text)
     r = b.post(f"/cases/{edu}/events", data={**NOTE, "event": "action_plan", "csrf": csrf})
     assert r.status_code == 409
-    assert refusal_of(r.text) == en("rule.prerequisite", event=name("action_plan"),
-                                    other=name("analytic_note"))
+    assert refusal_of(r.text) == en("rule.prerequisite", event=quoted(name("action_plan"), "en"),
+                                    other=quoted(name("analytic_note"), "en"))
     assert state_of(r.text) == state
     assert web.dump() == before
 

@@ -30,15 +30,31 @@ class MerzimError(Exception):
         keys its parameters carry named in that language where a definition labelled them."""
         language = getattr(translate, "language", "en")
         params = dict(self.params)
+        raw = getattr(translate, "gettext", None)  # the text before formatting, if available
+        template = raw(self.key) if raw is not None and self.labels else ""
         for name, label in self.labels.items():
             if isinstance(label, KeyList):
                 params[name] = label.render(language, translate)
-            elif isinstance(label, str):
-                params[name] = translate(label, default=None) or params.get(name)
+                continue
+            if isinstance(label, str):
+                text = translate(label, default=None)
             else:
-                params[name] = label.get(language) or label.get("en") or params.get(name)
+                text = label.get(language) or label.get("en")
+            if text and name in QUOTED and not re.search(  # a name reads quoted, once
+                    r"[«“\"']\{" + re.escape(name) + r"[}!:]", template):
+                text = quoted(text, language)
+            params[name] = text or params.get(name)
         text = translate(self.key, default=None, **params)
         return text if text is not None else (self.message or self.key)
+
+
+# The parameters that name an event, a stage or a state: quoted inside a sentence.
+QUOTED = frozenset({"event", "other", "target", "stage", "state"})
+
+
+def quoted(text: str, language: str) -> str:
+    """A name inside a sentence: «…» in Kazakh and Russian, “…” in English."""
+    return f"“{text}”" if language == "en" else f"«{text}»"
 
 
 @dataclass(frozen=True)
@@ -56,7 +72,7 @@ class KeyList:
                 return match.group(0)
             text = (translate(names, default=None) if isinstance(names, str)
                     else names.get(language) or names.get("en"))
-            return f"«{text or match.group(0)}»"
+            return quoted(text or match.group(0), language)
 
         return re.sub(r"[\w:]+", name, self.value)
 
