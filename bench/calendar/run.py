@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    /tmp/venv/bin/python bench/calendar/run.py [--json PATH] [--quick]
+    .venv/bin/python bench/calendar/run.py [--json PATH] [--quick]
 
 One run, the same inputs for every implementation:
 

@@ -1,7 +1,7 @@
 """Micro-benchmark: replaying one analysis's state (`derive_state`) and listing what it accepts
 (`CaseMachine.allowed`), the two calls every record, view and import makes per case.
 
-Run from the repository root: `/tmp/venv/bin/python bench/engine/machine.py [--calls N]`.
+Run from the repository root: `.venv/bin/python bench/engine/machine.py [--calls N]`.
 Each figure is the best of 5 repeats of N calls (time.perf_counter), in microseconds a call.
 """
 

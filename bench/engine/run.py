@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    /tmp/venv/bin/python bench/engine/run.py --backend sqlite|postgres|both \
+    .venv/bin/python bench/engine/run.py --backend sqlite|postgres|both \
         [--analyses 20000] [--stage-rows 1000000] [--json PATH] [--profile]
 
 For each backend, in a fresh database (a SQLite file in a temporary directory; a

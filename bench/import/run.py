@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    /tmp/venv/bin/python bench/import/run.py --backend sqlite|postgres|both \
+    .venv/bin/python bench/import/run.py --backend sqlite|postgres|both \
         [--sizes 2000,20000] [--single 2000] [--json PATH] [--no-cli]
 
 For each backend and size, in a fresh database (a SQLite file in a temporary directory; a

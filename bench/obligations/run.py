@@ -3,7 +3,7 @@ organisations, as the worker does every day (and as `init --demo` does for the d
 
 Run from the repository root:
 
-    /tmp/venv/bin/python bench/obligations/run.py --backend sqlite|postgres|both \
+    .venv/bin/python bench/obligations/run.py --backend sqlite|postgres|both \
         [--akimats 4] [--departments 25] [--json PATH]
 
 For each backend, in a fresh database (bench/import/run.py's `fresh_database`: a SQLite file

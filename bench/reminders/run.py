@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    /tmp/venv/bin/python bench/reminders/run.py [--backend sqlite|postgresql|both]
+    .venv/bin/python bench/reminders/run.py [--backend sqlite|postgresql|both]
         [--n 50000] [--previous-n 5000] [--security starttls|none] [--json PATH]
 
 For each backend and each email channel, in a fresh migrated database:

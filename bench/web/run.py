@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    /tmp/venv/bin/python bench/web/run.py [--backend sqlite|postgres|both] \
+    .venv/bin/python bench/web/run.py [--backend sqlite|postgres|both] \
         [--analyses 20000] [--concurrency 1,8,32] [--duration 30] [--json PATH] [--profile]
 
 1. The dataset (built once, then reused from --workdir): the national tree, the officers and
