@@ -16,6 +16,7 @@ unless MERZIM_REQUIRE_BROWSER=1, which CI sets: then a missing browser is a fail
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -93,27 +94,17 @@ def _password(workdir: Path, login: str, shown: dict[str, str]) -> str:
     return json.loads(_merzim(workdir, "user", "password", login, "--json").stdout)["password"]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[Server]:
-    if not CHROMIUM.exists():
-        _browser_missing(f"{CHROMIUM} is not installed")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _browser_missing("the playwright Python package is not installed")
-
-    workdir = tmp_path_factory.mktemp("browser")
-    init = _merzim(workdir, "init", "--demo")
-    shown = dict(DEMO_LINE.findall(init.stdout))
-    passwords = {login: _password(workdir, login, shown) for login in (MANAGER, OFFICER)}
-
+@contextlib.contextmanager
+def running_server(workdir: Path, passwords: dict[str, str], *options: str) -> Iterator[Server]:
+    """`merzim serve --no-worker [options]` on a free port of 127.0.0.1 in `workdir`, once it
+    answers /login (at most 60 s); stopped on leaving."""
     port = _free_port()
     log = workdir / "serve.log"
     script = Path(sys.executable).parent / "merzim"
     with open(log, "w", encoding="utf-8") as out:
-        proc = subprocess.Popen([str(script), "serve", "--no-worker", "--host", "127.0.0.1",
-                                 "--port", str(port)], cwd=workdir, env=_env(), stdout=out,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([str(script), "serve", *options, "--no-worker", "--host",
+                                 "127.0.0.1", "--port", str(port)], cwd=workdir, env=_env(),
+                                stdout=out, stderr=subprocess.STDOUT)
     srv = Server(f"http://127.0.0.1:{port}", passwords, log)
     try:
         deadline = time.monotonic() + 60
@@ -138,6 +129,24 @@ def server(tmp_path_factory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:
+    if not CHROMIUM.exists():
+        _browser_missing(f"{CHROMIUM} is not installed")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _browser_missing("the playwright Python package is not installed")
+
+    workdir = tmp_path_factory.mktemp("browser")
+    init = _merzim(workdir, "init", "--demo")
+    shown = dict(DEMO_LINE.findall(init.stdout))
+    passwords = {login: _password(workdir, login, shown) for login in (MANAGER, OFFICER)}
+
+    with running_server(workdir, passwords) as srv:
+        yield srv
 
 
 @pytest.fixture

@@ -19,9 +19,6 @@ Screenshots go to test-artifacts/ (phone-*.png, axe-*.png, api-docs.png, api-red
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -38,10 +35,9 @@ from tests.test_browser import (
     TIMEOUT_MS,
     Server,
     _browser_missing,
-    _env,
-    _free_port,
     _merzim,
     _password,
+    running_server,
 )
 
 MANAGER, OFFICER, ADMIN = "nurlan", "asel", "erlan"
@@ -84,36 +80,8 @@ def server(tmp_path_factory) -> Iterator[Server]:
     init = _merzim(workdir, "init", "--demo")
     shown = dict(DEMO_LINE.findall(init.stdout))
     passwords = {login: _password(workdir, login, shown) for login in ROLES}
-    port = _free_port()
-    log = workdir / "serve.log"
-    script = Path(sys.executable).parent / "merzim"
-    with open(log, "w", encoding="utf-8") as out:
-        proc = subprocess.Popen([str(script), "serve", "--lang", "ru", "--no-worker", "--host",
-                                 "127.0.0.1", "--port", str(port)], cwd=workdir, env=_env(),
-                                stdout=out, stderr=subprocess.STDOUT)
-    srv = Server(f"http://127.0.0.1:{port}", passwords, log)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"merzim serve exited with {proc.returncode}:\n{srv.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{srv.base}/login", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"merzim serve did not answer in 60 s:\n{srv.log_tail()}")
-            time.sleep(0.2)
+    with running_server(workdir, passwords, "--lang", "ru") as srv:
         yield srv
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
