@@ -309,6 +309,8 @@ def simulate_events(rng: random.Random, ctx: svc.Context, k: Keys, given: dict[s
                 out.append((k.cancel, on, evidence_for(defn, k.cancel)))
             return out
         due = event_due(Planner(defn, cal, Facts(given, tuple(records))), defn, ev)
+        if due is None:  # not due yet (definition v3: positions sent once the list exists)
+            continue
         optional = ev in k.optional
         roll = rng.random()
         if roll < (0.10 if optional else p_stop):
@@ -608,6 +610,8 @@ def past_analysis(rng: random.Random, ctx: svc.Context, k: Keys, given: dict[str
     last = date.min
     for ev in k.chain[:stop_at]:
         due = event_due(Planner(defn, cal, Facts(given, tuple(facts))), defn, ev)
+        if due is None:  # not due yet (definition v3: positions sent once the list exists)
+            continue
         late = rng.random() < 0.15
         on = due + timedelta(days=rng.randint(1, 10)) if late else due - timedelta(
             days=rng.randint(0, 3))
