@@ -38,7 +38,6 @@ from workflow.services.cases import (  # noqa: F401
     record_not_done,
     records_of,
     replan,
-    replan_all,
     shown_status,
     stages_of,
     sync,
@@ -76,6 +75,7 @@ from workflow.services.organisations import (  # noqa: F401
     org_names,
     org_rows,
 )
+from workflow.services.replanning import replan_all  # noqa: F401
 from workflow.services.scoring import scorecards  # noqa: F401
 from workflow.services.users import add_user, list_users, update_user  # noqa: F401
 from workflow.storage.queries import subtree_range  # noqa: F401

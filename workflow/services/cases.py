@@ -578,19 +578,6 @@ def replan(s: Session, ctx: Context, case: Case) -> list[tuple[str, date | None,
     return sync(s, ctx, case)
 
 
-def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:
-    """Re-plan every case with an open stage; report each deadline that moved."""
-    moved = []
-    open_ids = select(Stage.case_id).where(Stage.status == OPEN)
-    for case in s.exec(select(Case).where(Case.id.in_(open_ids)).order_by(Case.id)):
-        for key, old, new in sync(s, ctx, case):
-            moved.append({"analysis": case.id, "case": case.id, "stage": key, "old": old,
-                          "new": new, "responsible_id": case.responsible_id})
-    if moved:
-        audit.append(s, ctx.actor, "calendar.replan", "case", "*", {"moved": moved})
-    return moved
-
-
 def assign_responsible(s: Session, ctx: Context, case_id: int | str, login: str) -> Case:
     """Hand a case over to another officer of its subject (an officer left or changed
     duties): she is reminded of its stages from now on. Refused, nothing stored, for a

@@ -229,30 +229,49 @@ def before_void(s: Session, ctx: Context, analysis: Case, record) -> None:
     s.flush()
 
 
+def dynamic_due(ctx: Context, definition, key: str, note: date | None = None,
+                received_on: date | None = None) -> date | None:
+    """The due date a per-period stage (`report:2026Q1`, `review:2026Q1`) has with the current
+    calendar: a report's from its period (counted from the note signed on `note`), a review's
+    from the report's receipt. None: a stage whose due date the calendar does not give (a
+    review whose report has not come, a plan measure). The one rule `replan_dynamic` and the
+    bulk re-plan (services.replanning) share."""
+    k = keys(definition)
+    interp = definition.interpretations
+    kind, _, period = key.partition(":")
+    if not period:
+        return None
+    if kind == k.get("report_stage"):
+        months = int(interp.get("monitoring_period_months", 3))
+        _, end = mon.bounds(period, note, months)
+        return mon.report_due(ctx.calendar, end,
+                              int(interp.get("monitoring_report_day", mon.REPORT_DAY)),
+                              how=interp.get("roll", "following"))
+    if kind == k.get("review_stage") and received_on is not None:
+        return mon.review_due(ctx.calendar, received_on,
+                              int(interp.get("monitoring_review_working_days",
+                                             mon.REVIEW_WORKING_DAYS)))
+    return None
+
+
 def replan_dynamic(s: Session, ctx: Context, analysis: Case, definition,
                    stages: dict[str, Stage]) -> list[tuple[str, date | None, date]]:
     """Re-plan the open per-period stages with the current calendar (a decree moved a day)."""
     k = keys(definition)
     moved = []
-    interp = definition.interpretations
     for key, stage in stages.items():
         kind, _, period = key.partition(":")
         if not period or stage.status != OPEN:
             continue
         due = None
         if kind == k.get("report_stage"):
-            _, end = _bounds(s, ctx, analysis, definition, period)
-            due = mon.report_due(ctx.calendar, end,
-                                 int(interp.get("monitoring_report_day", mon.REPORT_DAY)),
-                                 how=interp.get("roll", "following"))
+            due = dynamic_due(ctx, definition, key, note=note_date(s, ctx, analysis))
         elif kind == k.get("review_stage"):
             row = s.exec(select(MonitoringReport).where(
                 MonitoringReport.analysis_id == analysis.id,
                 MonitoringReport.period == period)).first()
             if row and row.received_on:
-                due = mon.review_due(ctx.calendar, row.received_on,
-                                     int(interp.get("monitoring_review_working_days",
-                                                    mon.REVIEW_WORKING_DAYS)))
+                due = dynamic_due(ctx, definition, key, received_on=row.received_on)
         if due is not None and stage.due_date != due:
             if stage.due_date is not None:
                 moved.append((key, stage.due_date, due))
