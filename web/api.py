@@ -247,12 +247,10 @@ def overdue(org: str | None = None, stage: str | None = None, year: int | None =
             process: str | None = None, limit: int = LIMIT, offset: int = OFFSET,
             a: ApiContext = Depends()):
     """Overdue stages in the caller's subtree (or a visible organisation's)."""
-    if sort is None:  # the default order: counted and cut in SQL
-        total, items = views.overdue_page(a.s, a.ctx, a.viewer, org, stage, year, limit, offset,
-                                          process)
-        return Page(items=items, total=total, limit=limit, offset=offset)
-    return paginate(views.overdue_rows(a.s, a.ctx, a.viewer, org, stage, year, sort,
-                                       process=process), limit, offset)
+    # counted and cut in SQL, in any order (ORDER BY … LIMIT … OFFSET)
+    total, items = views.overdue_page(a.s, a.ctx, a.viewer, org, stage, year, limit, offset,
+                                      process, sort=sort)
+    return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/due", response_model=Page)

@@ -211,16 +211,16 @@ def _order(request: Request) -> tuple[str | None, str]:
 @router.get("/overdue", response_class=HTMLResponse)
 def overdue_page(request: Request, pc: PageContext = Depends(page)):
     f = _list_filters(request)
-    rows = views.overdue_rows(pc.s, pc.ctx, pc.viewer, **f)
+    # the summary, the count and the page's rows in SQL (GROUP BY, ORDER BY … LIMIT)
+    shown, pager, counts = views.overdue_list(pc.s, pc.ctx, pc.viewer, _page_number(request),
+                                              request.url.query, **f)
     orgs = views.org_choices(pc.s, pc.viewer)
     scope = views.visible_org(pc.s, pc.viewer, f["org"]) if f["org"] else pc.viewer.org
-    shown, pager = views.paginate(rows, _page_number(request),
-                                  request.url.query)
     sort, direction = _order(request)
     # in the tree's order rows are grouped by organisation; sorted otherwise, one table
     groups = views.grouped(shown) if sort is None else [(None, shown)] if shown else []
-    return render(request, pc, "overdue.html", groups=groups, rows=rows, filters=f,
-                  summary=views.by_child(rows, scope, orgs, pc.t.language), pager=pager,
+    return render(request, pc, "overdue.html", groups=groups, total=pager["total"], filters=f,
+                  summary=views.child_counts(counts, scope, orgs, pc.t.language), pager=pager,
                   stages=pc.ctx.definition.stages, orgs=orgs, processes=pc.ctx.registry.all(),
                   sort=sort, direction=direction)
 
@@ -262,12 +262,12 @@ def due_page(request: Request, pc: PageContext = Depends(page)):
     within = _int(request.query_params.get("within"), "within", 10)
     if within < 0 or within > 250:
         raise UsageError(key="error.bad_within", value=within)
-    rows = views.due_rows(pc.s, pc.ctx, pc.viewer, within, request.query_params.get("org") or None,
-                          process=request.query_params.get("process") or None)
-    shown, pager = views.paginate(rows, _page_number(request),
-                                  request.url.query)
-    return render(request, pc, "due.html", groups=views.grouped(shown), rows=rows, within=within,
-                  pager=pager, processes=pc.ctx.registry.all(),
+    # counted with COUNT, the page's rows with ORDER BY … LIMIT (never the whole list)
+    shown, pager = views.due_list(pc.s, pc.ctx, pc.viewer, within, _page_number(request),
+                                  request.url.query, request.query_params.get("org") or None,
+                                  process=request.query_params.get("process") or None)
+    return render(request, pc, "due.html", groups=views.grouped(shown), total=pager["total"],
+                  within=within, pager=pager, processes=pc.ctx.registry.all(),
                   process=request.query_params.get("process") or None)
 
 

@@ -10,9 +10,12 @@ from sqlmodel import Session
 from web.access import Viewer, visible_org
 from workflow import services as svc
 from workflow.core.errors import UsageError
+from workflow.services.lists import count_overdue_by_path
 
 if TYPE_CHECKING:
     from workflow.storage.models import Organisation, Programme
+
+PAGE_SIZE = 200  # rows on a page of a list
 
 SORTS = {"due": lambda r: (r["due"], r["organisation"]),
          "days": lambda r: (-r.get("working_days_overdue", -r.get("working_days_left", 0)),
@@ -55,13 +58,44 @@ def only_path(viewer: Viewer) -> str | None:
 
 def overdue_page(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None, stage: str | None,
                  year: int | None, limit: int, offset: int, process: str | None = None,
+                 sort: str | None = None, desc: bool = False,
                  ) -> tuple[int, list[dict[str, Any]]]:
-    """One page of the overdue list in its default order, counted and cut in SQL."""
+    """One page of the overdue list (the tree's order, or `sort`), counted and cut in SQL:
+    the same rows, in the same order, as `overdue_rows` cut at `offset`."""
     scope, path = scope_code(s, viewer, org), only_path(viewer)
     total = svc.count_overdue(s, ctx, scope, stage, year, path, process=process)
     rows = svc.overdue(s, ctx, scope, stage, year, path, limit=limit, offset=offset,
-                       process=process)
+                       process=process, sort=sort, desc=desc)
     return total, rows
+
+
+def overdue_list(s: Session, ctx: svc.Context, viewer: Viewer, page: int, query: str,
+                 org: str | None = None, stage: str | None = None, year: int | None = None,
+                 sort: str | None = None, desc: bool = False, process: str | None = None,
+                 size: int = PAGE_SIZE) -> tuple[list[dict[str, Any]], dict[str, Any],
+                                                 dict[str, int]]:
+    """The overdue page's rows, pager and counts by organisation path, in SQL (never the whole
+    list): the counts in one GROUP BY (their sum is the list's length), then one page in the
+    list's order with ORDER BY … LIMIT. Same rows as `paginate(overdue_rows(…))`."""
+    scope, path = scope_code(s, viewer, org), only_path(viewer)
+    counts = count_overdue_by_path(s, ctx, scope, stage, year, path, process=process)
+    first, pager = pages(sum(counts.values()), page, query, size)
+    rows = svc.overdue(s, ctx, scope, stage, year, path, limit=size, offset=first,
+                       process=process, sort=sort, desc=desc) if counts else []
+    return rows, pager, counts
+
+
+def due_list(s: Session, ctx: svc.Context, viewer: Viewer, within: int, page: int, query: str,
+             org: str | None = None, process: str | None = None,
+             size: int = PAGE_SIZE) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The due page's rows and pager: counted with COUNT, one page with ORDER BY … LIMIT.
+    Same rows as `paginate(due_rows(…))`."""
+    scope, path = scope_code(s, viewer, org), only_path(viewer)
+    first, pager = pages(svc.count_due(s, ctx, scope, within, path, process=process), page,
+                         query, size)
+    rows = svc.due_within(s, ctx, scope, within, path, limit=size, offset=first,
+                          process=process) if pager["total"] else []
+    return rows, pager
 
 
 def due_page(s: Session, ctx: svc.Context, viewer: Viewer, within: int, org: str | None,
@@ -96,44 +130,59 @@ def org_choices(s: Session, viewer: Viewer) -> list[Any]:
     return [r for r in svc.org_rows(s, viewer.org) if viewer.sees_path(r.path)]
 
 
-PAGE_SIZE = 200
-
-
-def paginate(rows: list[dict[str, Any]], page: int | None, query: str,
-             size: int = PAGE_SIZE) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """One page of a list and the links to the others (the query string kept, `page` replaced).
-    A page past the end shows the last one; below 1 is a usage error."""
+def pages(total: int, page: int | None, query: str,
+          size: int = PAGE_SIZE) -> tuple[int, dict[str, Any]]:
+    """Where a page of a list of `total` rows starts (0-based) and the links to the others
+    (the query string kept, `page` replaced). A page past the end shows the last one; below 1
+    is a usage error."""
     if page is None or page < 1:
         raise UsageError(key="error.bad_page", value=page)
-    pages = max(1, -(-len(rows) // size))
-    page = min(page, pages)
+    count = max(1, -(-total // size))
+    page = min(page, count)
     kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "page"]
 
     def link(n: int) -> str:
         return "?" + urlencode([*kept, ("page", str(n))])
 
     first = (page - 1) * size
-    return rows[first:first + size], {
-        "page": page, "pages": pages, "first": first + 1 if rows else 0,
-        "last": min(first + size, len(rows)), "total": len(rows),
+    return first, {
+        "page": page, "pages": count, "first": first + 1 if total else 0,
+        "last": min(first + size, total), "total": total,
         "prev": link(page - 1) if page > 1 else None,
-        "next": link(page + 1) if page < pages else None,
+        "next": link(page + 1) if page < count else None,
     }
+
+
+def paginate(rows: list[dict[str, Any]], page: int | None, query: str,
+             size: int = PAGE_SIZE) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One page of a list built whole, and the links to the others (`pages`)."""
+    first, pager = pages(len(rows), page, query, size)
+    return rows[first:first + size], pager
 
 
 def by_child(rows: list[dict[str, Any]], scope: Organisation, orgs: list[Organisation],
              language: str) -> list[dict[str, Any]]:
-    """Counts of the rows under each direct subordinate of `scope` (and `scope` itself), for the
-    at-a-glance table: a ministry sees its committees, a committee its departments."""
-    by_path = {o.path: o for o in orgs}
+    """`child_counts` of a list built whole (an export's rows)."""
     counts: dict[str, int] = {}
     for r in rows:
-        p = r["subject_path"]
+        counts[r["subject_path"]] = counts.get(r["subject_path"], 0) + 1
+    return child_counts(counts, scope, orgs, language)
+
+
+def child_counts(counts: dict[str, int], scope: Organisation, orgs: list[Any],
+                 language: str) -> list[dict[str, Any]]:
+    """Counts of the rows under each direct subordinate of `scope` (and `scope` itself), for
+    the at-a-glance table: a ministry sees its committees, a committee its departments; from
+    the counts by organisation path (SQL's GROUP BY: one entry per organisation at most),
+    most rows first."""
+    by_path = {o.path: o for o in orgs}
+    totals: dict[str, int] = {}
+    for p, n in counts.items():
         if p.startswith(scope.path) and p != scope.path:
             p = p[:p.index("/", len(scope.path)) + 1]
-        counts[p] = counts.get(p, 0) + 1
+        totals[p] = totals.get(p, 0) + n
     out = []
-    for p, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+    for p, n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])):
         o = by_path.get(p)
         if o is not None:
             out.append({"code": o.code, "name": svc.org_name(o, language), "count": n,

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import visitors
 from sqlmodel import Session, select
 
 from workflow.core.errors import UsageError
@@ -49,20 +50,76 @@ def _stage_query(s: Session, org_code: str | None, conditions: list, only_path: 
     return query
 
 
+def _on_cases(query: Any, conditions: list) -> Any:
+    """The stages of cases only (not of programmes): joined with the case table when a
+    condition reads it (process, year, who answers), else its key alone (no join: a count or
+    a summary reads the stage table's index only)."""
+    if any(getattr(e, "table", None) is Case.__table__
+           for c in conditions for e in visitors.iterate(c)):
+        return query.join(Case, Stage.case_id == Case.id)
+    return query.where(Stage.case_id.is_not(None))
+
+
 def _count_rows(s: Session, org_code: str | None, conditions: list,
                 only_path: str | None = None) -> int:
-    query = (_stage_query(s, org_code, conditions, only_path, (func.count(Stage.id),))
-             .join(Case, Stage.case_id == Case.id))
+    query = _on_cases(_stage_query(s, org_code, conditions, only_path, (func.count(Stage.id),)),
+                      conditions)
     return s.exec(query).one()
+
+
+def _count_by_path(s: Session, org_code: str | None, conditions: list,
+                   only_path: str | None = None) -> dict[str, int]:
+    """How many stages match, by organisation path: one SELECT … GROUP BY (a few thousand
+    rows at most, one per organisation, whatever the number of stages)."""
+    query = _on_cases(_stage_query(s, org_code, conditions, only_path,
+                                   (Stage.subject_path, func.count(Stage.id))), conditions)
+    return dict(s.exec(query.group_by(Stage.subject_path)).all())
+
+
+SORTS = ("due", "days", "organisation", "stage")
+
+
+def _order_by(s: Session, ctx: Context, subject: Any, sort: str | None, desc: bool) -> list:
+    """ORDER BY of a list: the tree's order (organisation path, due date, case, stage: a total
+    order, so that pages neither repeat nor skip rows), after the keys of `sort` when one is
+    given, in their direction (`desc`) -- as a stable sort by those keys of the list in the
+    tree's order would put them:
+    * due: the due date, then the organisation's code;
+    * days: the working days overdue (or left), which the due date orders alone (a later due
+      date is never more working days overdue), most overdue (least left) first;
+    * organisation: the organisation's name in the reader's language, then the due date;
+    * stage: the stage key, then the due date.
+    Texts compare by code point (as Python does): COLLATE "C" on PostgreSQL for names and
+    codes; paths are compared as the database does (in_subtree relies on a byte order)."""
+    base = [Stage.subject_path, Stage.due_date, Case.id, Stage.id]
+    if sort is None:
+        return base
+    if sort not in SORTS:
+        raise ValueError(f"unknown order {sort!r}")  # the pages and the API offer SORTS only
+
+    def text_key(column: Any) -> Any:
+        return column.collate("C") if s.get_bind().dialect.name == "postgresql" else column
+
+    name = subject.name
+    localised = {"kk": subject.name_kk, "ru": subject.name_ru}.get(ctx.language)
+    if localised is not None:  # local_name: the reader's language when stored, else the name
+        name = func.coalesce(func.nullif(localised, ""), subject.name)
+    keys = {"due": [Stage.due_date, text_key(subject.code)],
+            "days": [Stage.due_date],
+            "organisation": [text_key(name), Stage.due_date],
+            "stage": [text_key(Stage.key), Stage.due_date]}[sort]
+    return [k.desc() if desc else k.asc() for k in keys] + base
 
 
 def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
                 only_path: str | None = None, limit: int | None = None,
-                offset: int = 0, statuses: tuple[str, ...] = (OPEN,)) -> list[dict]:
+                offset: int = 0, statuses: tuple[str, ...] = (OPEN,),
+                sort: str | None = None, desc: bool = False) -> list[dict]:
     """Stages (open unless `statuses` says otherwise) matching `conditions` in the subtree,
     one SELECT with the subject, the object and the responsible officer joined in SQL and only
     the columns shown, in the order organisation path, due date, analysis, stage (a total
-    order, so that pages taken with `limit`/`offset` neither repeat nor skip rows)."""
+    order, so that pages taken with `limit`/`offset` neither repeat nor skip rows), or by
+    `sort` first (`_order_by`)."""
     subject, obj = aliased(Organisation), aliased(Organisation)
     query = (_stage_query(s, org_code, list(conditions), only_path, (
                 Stage.id, Stage.key, Stage.due_date, Stage.projected, subject.code,
@@ -73,7 +130,7 @@ def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
              .join(subject, subject.id == Stage.subject_id)
              .outerjoin(obj, obj.id == Case.object_id)
              .outerjoin(User, User.id == Case.responsible_id))
-    query = query.order_by(Stage.subject_path, Stage.due_date, Case.id, Stage.id)
+    query = query.order_by(*_order_by(s, ctx, subject, sort, desc))
     if offset:
         query = query.offset(offset)
     if limit is not None:
@@ -126,14 +183,16 @@ def _overdue_conditions(ctx: Context, stage: str | None, year: int | None,
 
 def overdue(s: Session, ctx: Context, org_code: str | None = None, stage: str | None = None,
             year: int | None = None, only_path: str | None = None, limit: int | None = None,
-            offset: int = 0, process: str | None = None) -> list[dict[str, Any]]:
-    """Open stages past their due date in the organisation's subtree, by organisation
-    (optionally of one stage key, of analyses planned to start in one year; one page)."""
+            offset: int = 0, process: str | None = None, sort: str | None = None,
+            desc: bool = False) -> list[dict[str, Any]]:
+    """Open stages past their due date in the organisation's subtree, by organisation or in
+    the order `sort` names (`_order_by`), optionally of one stage key, of analyses planned to
+    start in one year; one page (`limit`, `offset`) or all."""
     conditions = _overdue_conditions(ctx, stage, year, process)
     if conditions is None:
         return []
     rows = _stage_rows(s, ctx, org_code, *conditions, only_path=only_path, limit=limit,
-                       offset=offset)
+                       offset=offset, sort=sort, desc=desc)
     for row in rows:
         row["working_days_overdue"] = -row.pop("working_days_left")
     return rows
@@ -144,6 +203,16 @@ def count_overdue(s: Session, ctx: Context, org_code: str | None = None,
                   only_path: str | None = None, process: str | None = None) -> int:
     conditions = _overdue_conditions(ctx, stage, year, process)
     return 0 if conditions is None else _count_rows(s, org_code, conditions, only_path)
+
+
+def count_overdue_by_path(s: Session, ctx: Context, org_code: str | None = None,
+                          stage: str | None = None, year: int | None = None,
+                          only_path: str | None = None,
+                          process: str | None = None) -> dict[str, int]:
+    """The overdue list's stages counted by organisation path (GROUP BY in SQL): the
+    summary by subordinate organisation and, summed, the list's length."""
+    conditions = _overdue_conditions(ctx, stage, year, process)
+    return {} if conditions is None else _count_by_path(s, org_code, conditions, only_path)
 
 
 def _due_conditions(ctx: Context, within: int, process: str | None = None) -> list:
