@@ -5,37 +5,31 @@ Exit codes: 0 done, 2 usage error, 3 refused by the rules, 4 not found.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
 import typer
 
-from calendars.errors import CalendarError
-from workflow.cli import calendar as calendar_cmd
-from workflow.cli import cases as cases_cmd
-from workflow.cli import engine as engine_cmd
-from workflow.cli import monitoring as monitoring_cmd
-from workflow.cli import reminders as reminders_cmd
-from workflow.cli import serve as serve_cmd
 from workflow.cli.common import STATE
-from workflow.cli.help_i18n import localize, localize_usage, usage_message
-from workflow.cli.placeholders import name_placeholders
 from workflow.core.errors import MerzimError
-from workflow.i18n import Translator
 
-app = typer.Typer(
-    name="merzim",
-    help="merzim: deadlines of anti-corruption procedures and obligations.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-app.add_typer(calendar_cmd.app, name="calendar")
-engine_cmd.register(app)
-cases_cmd.register(app)
-reminders_cmd.register(app, engine_cmd.user_app)
-monitoring_cmd.register(app, engine_cmd.org_app)
-serve_cmd.register(app, engine_cmd.user_app)
+# The modules of the commands, in the order they join the app (the order of `merzim --help`),
+# and which of them each top-level name needs: a command imports its own module and no other
+# (`merzim calendar add` loads neither the database nor the web stack). tests/test_cli_lazy.py
+# checks this table against the tree the modules build.
+MODULES = ("calendar", "engine", "cases", "reminders", "monitoring", "serve")
+COMMANDS: dict[str, str] = {
+    "calendar": "calendar",
+    **dict.fromkeys(("init", "record", "void", "status", "due", "overdue", "replan", "org",
+                     "user", "analysis", "audit", "external", "programme"), "engine"),
+    **dict.fromkeys(("process", "case", "obligations"), "cases"),
+    **dict.fromkeys(("worker", "reminders", "outbox"), "reminders"),
+    **dict.fromkeys(("risk", "recommendation", "plan", "monitoring", "positions", "score"),
+                    "monitoring"),
+    "serve": "serve",
+}
+ROOT_OPTIONS = {"--lang": True, "--version": False, "--help": False}  # option: takes a value
 
 
 def _version(value: bool) -> None:
@@ -49,7 +43,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(lang: str = typer.Option(None, "--lang", metavar="LANG",
                                   help="Language of the output: kk, ru or en."),
          _version_flag: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
@@ -59,6 +52,49 @@ def root(lang: str = typer.Option(None, "--lang", metavar="LANG",
         if lang not in ("kk", "ru", "en"):
             raise typer.BadParameter(f"--lang must be kk, ru or en, not {lang!r}")
         STATE.language = lang
+
+
+def build_app(modules: tuple[str, ...] = MODULES) -> typer.Typer:
+    """A fresh `merzim` app with the commands of `modules` (all of them by default)."""
+    app = typer.Typer(
+        name="merzim",
+        help="merzim: deadlines of anti-corruption procedures and obligations.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+    app.callback()(root)
+    for name in MODULES:
+        if name not in modules:
+            continue
+        module = importlib.import_module(f"workflow.cli.{name}")
+        if name == "calendar":
+            app.add_typer(module.app, name="calendar")
+        else:
+            module.register(app)
+    return app
+
+
+def modules_for(argv: list[str]) -> tuple[str, ...]:
+    """The modules a command line needs: its command's; none for `--version` alone; every one
+    for the top-level help, a bare `merzim` or a name no module has (click suggests another)."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if not arg.startswith("-") or arg == "-":
+            return (COMMANDS[arg],) if arg in COMMANDS else MODULES
+        name = arg.split("=", 1)[0]
+        if name not in ROOT_OPTIONS or name == "--help":
+            return MODULES  # click says what is wrong with it, or lists every command
+        i += 2 if ROOT_OPTIONS[name] and "=" not in arg else 1
+    return () if "--version" in argv else MODULES
+
+
+def __getattr__(name: str):
+    """`workflow.cli.app`: the whole app (the help tests walk it); main() builds its own."""
+    if name == "app":
+        return build_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _fail(message: str, code: int) -> None:
@@ -90,12 +126,21 @@ def _fallback_language() -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: runs the app and turns every error into one line and an exit code."""
+    """Console entry point: runs the app and turns every error into one line and an exit code.
+
+    Callable many times in one process (`argv`, the environment and the working directory are
+    read afresh at each call: nothing of a previous call is kept)."""
+    from workflow.cli.help_i18n import localize, localize_usage, usage_message
+    from workflow.cli.placeholders import name_placeholders
+    from workflow.i18n import Translator
+
     args = list(sys.argv[1:] if argv is None else argv)
+    STATE.reset()
     try:
-        command = typer.main.get_command(app)
-        localize(command, _help_language(args))
-        localize_usage(_help_language(args), Translator(_help_language(args)))
+        command = typer.main.get_command(build_app(modules_for(args)))
+        language = _help_language(args)
+        localize(command, language)
+        localize_usage(language, Translator(language))
         name_placeholders(command)
         rv = command.main(args=args, standalone_mode=False, prog_name="merzim")
     except MerzimError as exc:
@@ -104,11 +149,12 @@ def main(argv: list[str] | None = None) -> None:
         except MerzimError:
             t = Translator(_fallback_language())
         _fail(exc.render(t), exc.exit_code)
-    except CalendarError as exc:
-        _fail(str(exc), 2)
     except typer.Abort:
         _fail("aborted", 1)
     except Exception as exc:  # click's usage errors (typer vendors click; no public base class)
+        calendar_errors = sys.modules.get("calendars.errors")  # imported if the calendar was
+        if calendar_errors is not None and isinstance(exc, calendar_errors.CalendarError):
+            _fail(str(exc), 2)
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             _fail(usage_message(exc, Translator(_help_language(args))), exc.exit_code)
         if os.environ.get("MERZIM_DEBUG"):

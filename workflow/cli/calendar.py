@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from calendars.errors import CalendarRangeError
 from workflow.cli.common import STATE, emit_json, parse_date, parse_int
 from workflow.core.errors import UsageError
 
@@ -24,6 +22,8 @@ def _year(text: str) -> int:
 
 
 def _checked(call):
+    from calendars.errors import CalendarRangeError
+
     try:
         return call()
     except CalendarRangeError as exc:
@@ -53,6 +53,8 @@ def show(year: str = typer.Argument(..., metavar="YEAR", help="The year, e.g. 20
             "notice": notice,
         })
         return
+    from rich.table import Table
+
     table = Table(title=t("calendar.title", year=y))
     for col in ("calendar.col_date", "calendar.col_weekday", "calendar.col_name",
                 "calendar.col_kind"):

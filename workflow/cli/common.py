@@ -7,39 +7,57 @@ import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
-from calendars import KazakhstanCalendar
 from workflow.core.errors import MerzimError, UsageError
-from workflow.i18n import Translator
-from workflow.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # imported when first used: `merzim calendar add` loads no more than it needs
+    from rich.console import Console
+
+    from calendars import KazakhstanCalendar
+    from workflow.i18n import Translator
+    from workflow.settings import Settings
 
 
 @dataclass
 class State:
-    """Per-invocation state, built lazily so `--help` needs no configuration."""
+    """Per-invocation state, built lazily so `--help` needs no configuration; `main()` resets
+    it at the start of every call (one process may run many commands: the tests do)."""
 
     language: str | None = None
-    demo_accounts: object = None  # set by the web layer: gives demo users passwords
+
+    def reset(self) -> None:
+        """Forget the previous invocation: settings, language, calendar, engine (disposed)."""
+        engine = self.__dict__.get("_engine")
+        if engine is not None:
+            engine.dispose()
+        self.__dict__.clear()
+        self.language = None
 
     @cached_property
     def settings(self) -> Settings:
+        from workflow.settings import load_settings
+
         return load_settings()
 
     @cached_property
     def t(self) -> Translator:
+        from workflow.i18n import Translator
+
         return Translator(self.language or self.settings.language)
 
     @cached_property
     def calendar(self) -> KazakhstanCalendar:
-        from workflow.services import runtime
+        # from the calendar's data and config.toml's corrections: not through workflow.services,
+        # whose package brings the database stack
+        from workflow.settings import load_calendar
 
-        return runtime.calendar(self.settings, self.t.language)
+        return load_calendar(self.settings, self.t.language)
 
     @cached_property
     def console(self) -> Console:
+        from rich.console import Console
+
         # markup off: organisation names and codes are data, and '[...]' in them must print as is
         return Console(highlight=False, soft_wrap=True, markup=False)
 

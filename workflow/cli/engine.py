@@ -68,8 +68,10 @@ def init(demo: bool = typer.Option(False, "--demo", help="Load the demo organisa
 
         with unit_of_work() as s:
             result["demo"] = load_demo(s, context())
-        if not result["demo"].get("already") and STATE.demo_accounts is not None:
-            result["demo"]["accounts"] = STATE.demo_accounts()
+        if not result["demo"].get("already"):
+            from workflow.cli.serve import demo_passwords
+
+            result["demo"]["accounts"] = demo_passwords()
     if as_json:
         emit_json(result)
         return
@@ -608,3 +610,15 @@ def register(app: typer.Typer) -> None:
     app.add_typer(audit_app, name="audit")
     app.add_typer(external_app, name="external")
     app.add_typer(programme_app, name="programme")
+
+
+# The user and org groups also hold commands written next to what they touch (reminder settings
+# and Telegram in reminders.py, web passwords in serve.py, subdivisions in monitoring.py): they
+# join here, once, in the order `merzim user --help` lists them.
+from workflow.cli import monitoring, reminders, serve  # noqa: E402
+
+user_app.command("set")(reminders.user_set)
+user_app.command("telegram-link")(reminders.telegram_link)
+user_app.command("password")(serve.user_password)
+user_app.command("revoke")(serve.user_revoke)
+org_app.command("subdivision")(monitoring.subdivision_add)

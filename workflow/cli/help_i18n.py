@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -69,10 +70,11 @@ def texts(command: Any) -> Iterator[tuple[str, str, Any]]:
 
 def localize(command: Any, language: str) -> None:
     """Replace the help texts of the tree with those of `language` where the catalogue has them."""
+    if "typer.rich_utils" in sys.modules:  # a help page of an earlier call in this process
+        _panels({})  # typer's English titles again, until this call's page is written
     cat = catalogue(language)
     if not cat["commands"] and not cat["options"]:
         return
-    _panels(cat["panels"])
     help_text = cat["options"].get("--help")
     for kind, key, obj in texts(command):
         if kind == "command":
@@ -82,6 +84,7 @@ def localize(command: Any, language: str) -> None:
                 obj.short_help = None
             if help_text:
                 _localize_help_option(obj, help_text)
+            _panels_when_shown(obj, cat["panels"])
         else:
             text = cat["options"].get(key) or cat["options"].get(param_name(obj))
             if text:
@@ -101,6 +104,18 @@ def _localize_help_option(command: Any, text: str) -> None:
     command.get_help_option = get_help_option
 
 
+def _panels_when_shown(command: Any, titles: dict[str, str]) -> None:
+    """Give typer's help panels their titles when a help page is written, not before: typer's
+    rich help module is only imported for a help page."""
+    write = command.format_help
+
+    def format_help(ctx: Any, formatter: Any) -> Any:
+        _panels(titles)
+        return write(ctx, formatter)
+
+    command.format_help = format_help
+
+
 def _panels(titles: dict[str, str]) -> None:
     """The titles of typer's help panels and its "[required]", "[default: …]" marks (module
     constants read when help is printed)."""
@@ -111,8 +126,12 @@ def _panels(titles: dict[str, str]) -> None:
     for key, name in (("arguments", "ARGUMENTS_PANEL_TITLE"), ("options", "OPTIONS_PANEL_TITLE"),
                       ("commands", "COMMANDS_PANEL_TITLE"), ("required", "REQUIRED_LONG_STRING"),
                       ("default", "DEFAULT_STRING"), ("envvar", "ENVVAR_STRING")):
-        if titles.get(key) and hasattr(rich_utils, name):
-            setattr(rich_utils, name, titles[key])
+        if hasattr(rich_utils, name):
+            english = _ENGLISH_PANELS.setdefault(name, getattr(rich_utils, name))
+            setattr(rich_utils, name, titles.get(key) or english)
+
+
+_ENGLISH_PANELS: dict[str, str] = {}  # typer's own titles, kept when first replaced
 
 
 # -- click's own texts ---------------------------------------------------------------------------

@@ -307,11 +307,12 @@ def subdivision_add(org: str = typer.Argument(..., help="Code of the organisatio
     emit_json(out) if as_json else STATE.console.print(STATE.t("org.subdivision_added", **out))
 
 
-def register(app: typer.Typer, org_app: typer.Typer) -> None:
+def register(app: typer.Typer) -> None:
+    """Add risks, recommendations, plans, monitoring, positions and `score` (`org subdivision`
+    joins the org group in engine.py)."""
     app.add_typer(risk_app, name="risk")
     app.add_typer(rec_app, name="recommendation")
     app.add_typer(plan_app, name="plan")
     app.add_typer(monitoring_app, name="monitoring")
     app.add_typer(positions_app, name="positions")
     app.command("score")(score)
-    org_app.command("subdivision")(subdivision_add)

@@ -24,6 +24,7 @@ def _flag(option: Any) -> bool:
 
 
 def _plain(param: Any) -> None:
+    _typed_as_given(param)
     if param.param_type_name == "argument":
         if param.metavar is None:
             param.metavar = param.name.upper()
@@ -54,3 +55,29 @@ def name_placeholders(command: Any) -> None:
         if not getattr(cmd, "_merzim_plain_help", False):
             _plain_help_option(cmd)
             cmd._merzim_plain_help = True
+
+
+
+def _typed_as_given(param: Any) -> None:
+    """A text parameter or a flag taken as click gives it, without typer's pydantic coercion.
+
+    typer (0.29) builds a pydantic TypeAdapter for each parameter it converts; for a `str` the
+    adapter returns the text unchanged (argv holds text) and a flag's value is already a bool
+    or none, but importing pydantic costs a quick command (`merzim calendar add`) a third of
+    its time. Such a parameter gets typer's own pass-through converter instead, which accepts
+    a value of its type and refuses anything else; a list, a path or a number keeps typer's.
+    With a typer without this machinery, nothing changes."""
+    descriptor = getattr(param, "type_descriptor", None)
+    if (descriptor is None or getattr(param, "_runtime_param", False) is not None
+            or descriptor.file_annotation is not None
+            or getattr(descriptor.parameter_info, "parser", None) is not None
+            or param.multiple or param.nargs != 1
+            or not (descriptor.annotation is str
+                    or (descriptor.annotation is bool and getattr(param, "is_flag", False)))):
+        return
+    try:
+        from typer._coercion import PassThroughRuntimeParam
+    except ImportError:  # another typer: its own conversion
+        return
+    param._runtime_param = PassThroughRuntimeParam(annotation=descriptor.annotation,
+                                                   parameter_info=descriptor.parameter_info)

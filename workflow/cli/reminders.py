@@ -213,9 +213,9 @@ def telegram_link(login: str = typer.Argument(..., help="The user's login."),
         STATE.console.print(STATE.t("user.telegram_code", login=login, code=code))
 
 
-def register(app: typer.Typer, user_app: typer.Typer) -> None:
+def register(app: typer.Typer) -> None:
+    """Add `worker`, `reminders`, `outbox` (`user set` and `user telegram-link` join the user
+    group in engine.py)."""
     app.command("worker")(worker)
     app.add_typer(reminders_app, name="reminders")
     app.add_typer(outbox_app, name="outbox")
-    user_app.command("set")(user_set)
-    user_app.command("telegram-link")(telegram_link)

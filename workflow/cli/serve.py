@@ -127,9 +127,6 @@ def demo_passwords() -> dict[str, str]:
     return out
 
 
-def register(app: typer.Typer, user_app: typer.Typer) -> None:
-    """Add `serve` and `user password`; give `init --demo` its accounts' passwords."""
+def register(app: typer.Typer) -> None:
+    """Add `serve` (`user password` and `user revoke` join the user group in engine.py)."""
     app.command("serve")(serve)
-    user_app.command("password")(user_password)
-    user_app.command("revoke")(user_revoke)
-    STATE.demo_accounts = demo_passwords

@@ -4,11 +4,10 @@ definitions, once per process (the CLI and every web process build theirs here).
 from __future__ import annotations
 
 from calendars import KazakhstanCalendar
-from calendars.errors import CalendarError
 from workflow.core.definition import Definition
 from workflow.core.errors import ConfigError
 from workflow.definitions import DEFAULT_PROCESS, Registry, load_registry
-from workflow.settings import Settings
+from workflow.settings import Settings, load_calendar
 from workflow.storage import checkpoint
 from workflow.storage.db import make_engine
 
@@ -29,12 +28,9 @@ def engine(settings: Settings):
 
 
 def calendar(settings: Settings, language: str | None = None) -> KazakhstanCalendar:
-    """The Kazakh calendar with the operator's corrections from config.toml."""
-    try:
-        return KazakhstanCalendar(overrides=settings.calendar,
-                                  language=language or settings.language)
-    except CalendarError as exc:
-        raise ConfigError(f"{settings.path or 'config.toml'}: {exc}") from exc
+    """The Kazakh calendar with the operator's corrections from config.toml (built by
+    workflow.settings, which the CLI reaches without importing this package)."""
+    return load_calendar(settings, language)
 
 
 def registry(settings: Settings) -> Registry:
