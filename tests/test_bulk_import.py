@@ -145,13 +145,16 @@ def stored(eng) -> dict:
 
 class Statements:
     """The SQL statements an engine sends, by kind, in order (a `before_cursor_execute`
-    listener): SELECT, INSERT, UPDATE, DELETE or OTHER."""
+    listener): SELECT, INSERT, UPDATE, DELETE or OTHER; a PostgreSQL `COPY ... FROM STDIN`
+    (how the bulk path inserts there) counts as an INSERT."""
 
     def __init__(self, eng):
         self.eng, self.kinds, self.texts = eng, [], []
 
     def _seen(self, conn, cursor, statement, parameters, context, executemany):
         word = statement.lstrip().split(None, 1)[0].upper()
+        if word == "COPY" and "FROM STDIN" in statement.upper():
+            word, statement = "INSERT", "INSERT INTO " + statement.split(None, 1)[1]
         self.kinds.append(word if word in ("SELECT", "INSERT", "UPDATE", "DELETE") else "OTHER")
         self.texts.append(" ".join(statement.split()))
 

@@ -24,9 +24,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, insert, literal_column, text
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from calendars.errors import CalendarError
@@ -57,6 +58,7 @@ from workflow.services.cases import (
 from workflow.services.context import Context
 from workflow.services.processes import keep_version
 from workflow.storage import audit
+from workflow.storage.bulkinsert import insert_rows
 from workflow.storage.models import (
     OPEN,
     Case,
@@ -282,41 +284,56 @@ def write_analyses(s: Session, ctx: Context, checked: Checked) -> list[Planned]:
         if key not in facts.programmes and key not in new:
             new[key] = item.subject
     programmes = dict(facts.programmes)
-    programme_ids = _new_ids(s, Programme, len(new))
-    case_ids = _new_ids(s, Case, len(ready))
+    programme_ids = new_ids(s, Programme, len(new))
+    case_ids = new_ids(s, Case, len(ready))
     keep_version(s, ctx, ctx.definition)  # refused before anything is written, or stored first
     stage_rows = []
     for (key, subject), prog_id in zip(new.items(), programme_ids, strict=True):
         programmes[key] = prog_id
-        stage_rows += [{k: v for k, v in row.items() if k != "evidence"}
+        stage_rows += [tuple(row[k] for k in STAGE_COLUMNS)
                        for row in programme_stages(ctx, prog_id, subject)]
     if new:
-        conn.execute(insert(Programme), [{"id": prog_id, "subject_id": sid, "year": year}
-                                         for (sid, year), prog_id in zip(new, programme_ids,
-                                                                         strict=True)])
-    cases = []
+        insert_rows(conn, Programme.__table__, ("id", "subject_id", "year"),
+                    [(prog_id, sid, year) for (sid, year), prog_id
+                     in zip(new, programme_ids, strict=True)])
     for item, case_id in zip(ready, case_ids, strict=True):
         item.case.update(id=case_id,
                          programme_id=programmes[(item.subject.id, item.row.start.year)])
-        cases.append(item.case)
-        stage_rows += [{"case_id": case_id, "programme_id": None, "key": sp.key,
-                        "subject_id": item.subject.id, "subject_path": item.subject.path,
-                        "due_date": sp.due, "projected": sp.projected, "status": sp.status,
-                        "done_on": sp.done_on}
-                       for sp in item.stages.values()]
-    if cases:
-        conn.execute(insert(Case), cases)
-    if stage_rows:  # no evidence yet: JSON null, as the ORM stores None, written as a literal
-        conn.execute(insert(Stage).values(evidence=literal_column("'null'")), stage_rows)
+        stage_rows += stage_tuples(case_id, item.subject, item.stages.values())
+    write_cases(conn, [item.case for item in ready], stage_rows)
     named = [_named(item, case_ids) for item in ready]
     audit.append_many(s, ctx.actor, [("case.open", "case", item.case["id"], payload)
                                      for item, (payload, _) in zip(ready, named, strict=True)])
-    # the cases as they were stored, not attached to the session (read them with it to change)
-    return [Planned(Case.model_construct(**item.case), warnings, item.row.row)
+    # the cases as they were stored, their columns as attributes: not ORM objects (read them
+    # with the session to change them)
+    return [Planned(SimpleNamespace(**item.case), warnings, item.row.row)
             for item, (_, warnings) in zip(ready, named, strict=True)]
 
 
-def _new_ids(s: Session, model, n: int) -> list[int]:
+CASE_COLUMNS = ("id", "process", "process_version", "programme_id", "subject_id", "object_id",
+                "person_name", "person_position", "fields", "dates", "period", "case_date",
+                "state", "responsible_id", "override_reason", "cancel_reason", "created_at")
+STAGE_COLUMNS = ("case_id", "programme_id", "key", "subject_id", "subject_path", "due_date",
+                 "projected", "status", "done_on", "evidence")
+
+
+def stage_tuples(case_id: int, subject, plans: Iterable[StagePlan]) -> list[tuple]:
+    """The stage rows of a new case (in `STAGE_COLUMNS` order) from its planned stages: no
+    evidence yet (JSON null, as the ORM stores None)."""
+    return [(case_id, None, sp.key, subject.id, subject.path, sp.due, sp.projected, sp.status,
+             sp.done_on, None) for sp in plans]
+
+
+def write_cases(conn, cases: list[dict[str, Any]], stages: list[tuple]) -> None:
+    """Insert new case rows (dicts of `case_row`'s columns and their id, taken by `new_ids`)
+    and stage rows (tuples in `STAGE_COLUMNS` order): a few statements whatever their
+    number."""
+    insert_rows(conn, Case.__table__, CASE_COLUMNS,
+                [tuple(c[k] for k in CASE_COLUMNS) for c in cases])
+    insert_rows(conn, Stage.__table__, STAGE_COLUMNS, stages)
+
+
+def new_ids(s: Session, model, n: int) -> list[int]:
     """`n` new ids of a table, taken before the inserts so that each is one statement (a
     multi-row INSERT cannot return its ids in order on SQLite): the next ones after the
     largest on SQLite, which holds the write lock; the table's sequence on PostgreSQL."""

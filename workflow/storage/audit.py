@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import event, text
 from sqlmodel import Session, select
 
 from workflow.storage import checkpoint
+from workflow.storage.bulkinsert import insert_rows
 from workflow.storage.db import begin_write
 from workflow.storage.models import AuditRecord
 
@@ -81,15 +82,15 @@ def append_many(session: Session, actor: str,
     for action, entity, entity_id, body in items:
         at, eid = now_iso(), str(entity_id)
         digest = record_hash(prev, at, actor, action, entity, eid, body)
-        rows.append({"at": at, "actor": actor, "action": action, "entity": entity,
-                     "entity_id": eid, "payload": body, "prev_hash": prev, "hash": digest})
+        rows.append((at, actor, action, entity, eid, body, prev, digest))
         prev = digest
-    session.connection().execute(insert(AuditRecord), rows)
+    insert_rows(session.connection(), AuditRecord.__table__, _COLUMNS, rows)
     last_id = session.exec(select(AuditRecord.id).order_by(AuditRecord.id.desc()).limit(1)).one()
-    _note_head(session, AuditRecord(id=last_id, **rows[-1]))
+    _note_head(session, AuditRecord(id=last_id, **dict(zip(_COLUMNS, rows[-1], strict=True))))
     return len(rows)
 
 
+_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "payload", "prev_hash", "hash")
 _HEAD = "merzim.audit_head"
 
 
