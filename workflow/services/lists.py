@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import String, func, literal_column
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import visitors
 from sqlmodel import Session, select
@@ -36,15 +36,28 @@ def _process(ctx: Context, process: str | None) -> list:
     return [Case.process == process]
 
 
+def _path(s: Session, by_due: bool) -> Any:
+    """The stage's organisation path for a subtree condition. `by_due`: the list bounds the
+    due dates (overdue, due soon), so few open stages match nationwide and the (status, due
+    date, path, case) index finds them and their paths without reading the table; SQLite's
+    planner, which has no histograms, would walk the path index over a whole national
+    subtree instead (a million entries at the root), so there the path is written `+path`,
+    SQLite's documented way to keep a term off an index. PostgreSQL plans from its
+    statistics and gets the column."""
+    if by_due and s.get_bind().dialect.name == "sqlite":
+        return literal_column(f"+{Stage.__tablename__}.subject_path", String)
+    return Stage.subject_path
+
+
 def _stage_query(s: Session, org_code: str | None, conditions: list, only_path: str | None,
-                 columns: tuple, statuses: tuple[str, ...] = (OPEN,)) -> Any:
+                 columns: tuple, statuses: tuple[str, ...] = (OPEN,), by_due: bool = False) -> Any:
     """SELECT `columns` of the stages (open unless `statuses` says otherwise) matching
     `conditions` in the subtree of `org_code` (or of exactly the organisation at `only_path`:
-    an officer's view)."""
+    an officer's view); `by_due`: see `_path`."""
     query = select(*columns).where(Stage.status.in_(statuses) if len(statuses) > 1
                                    else Stage.status == statuses[0], *conditions)
     if org_code:
-        query = query.where(in_subtree(Stage.subject_path, get_org(s, org_code)))
+        query = query.where(in_subtree(_path(s, by_due), get_org(s, org_code)))
     if only_path is not None:
         query = query.where(Stage.subject_path == only_path)
     return query
@@ -62,8 +75,9 @@ def _on_cases(query: Any, conditions: list) -> Any:
 
 def _count_rows(s: Session, org_code: str | None, conditions: list,
                 only_path: str | None = None) -> int:
-    query = _on_cases(_stage_query(s, org_code, conditions, only_path, (func.count(Stage.id),)),
-                      conditions)
+    """COUNT of the stages of a list whose due dates are bounded (overdue, due soon)."""
+    query = _on_cases(_stage_query(s, org_code, conditions, only_path, (func.count(Stage.id),),
+                                   by_due=True), conditions)
     return s.exec(query).one()
 
 
@@ -71,9 +85,10 @@ def _count_by_path(s: Session, org_code: str | None, conditions: list,
                    only_path: str | None = None) -> dict[str, int]:
     """How many stages match, by organisation path: one SELECT … GROUP BY (a few thousand
     rows at most, one per organisation, whatever the number of stages)."""
+    path = _path(s, by_due=True)  # (grouped by `+path` too: sorted after the index scan)
     query = _on_cases(_stage_query(s, org_code, conditions, only_path,
-                                   (Stage.subject_path, func.count(Stage.id))), conditions)
-    return dict(s.exec(query.group_by(Stage.subject_path)).all())
+                                   (path, func.count(Stage.id)), by_due=True), conditions)
+    return dict(s.exec(query.group_by(path)).all())
 
 
 SORTS = ("due", "days", "organisation", "stage")
@@ -91,7 +106,7 @@ def _order_by(s: Session, ctx: Context, subject: Any, sort: str | None, desc: bo
     * stage: the stage key, then the due date.
     Texts compare by code point (as Python does): COLLATE "C" on PostgreSQL for names and
     codes; paths are compared as the database does (in_subtree relies on a byte order)."""
-    base = [Stage.subject_path, Stage.due_date, Case.id, Stage.id]
+    base = [Stage.subject_path, Stage.due_date, Stage.case_id, Stage.id]  # (case_id: Case.id)
     if sort is None:
         return base
     if sort not in SORTS:
@@ -114,27 +129,34 @@ def _order_by(s: Session, ctx: Context, subject: Any, sort: str | None, desc: bo
 def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
                 only_path: str | None = None, limit: int | None = None,
                 offset: int = 0, statuses: tuple[str, ...] = (OPEN,),
-                sort: str | None = None, desc: bool = False) -> list[dict]:
+                sort: str | None = None, desc: bool = False, by_due: bool = False,
+                ) -> list[dict]:
     """Stages (open unless `statuses` says otherwise) matching `conditions` in the subtree,
     one SELECT with the subject, the object and the responsible officer joined in SQL and only
     the columns shown, in the order organisation path, due date, analysis, stage (a total
     order, so that pages taken with `limit`/`offset` neither repeat nor skip rows), or by
-    `sort` first (`_order_by`)."""
+    `sort` first (`_order_by`). One page (`limit`) in an order of the stage's own columns
+    (the tree's, days, stage): the page's stage ids are chosen first, from the stage table's
+    index alone, and only those rows are joined. `by_due`: see `_path`."""
     subject, obj = aliased(Organisation), aliased(Organisation)
-    query = (_stage_query(s, org_code, list(conditions), only_path, (
+    conditions = list(conditions)
+    order = _order_by(s, ctx, subject, sort, desc)
+    query = (_stage_query(s, org_code, conditions, only_path, (
                 Stage.id, Stage.key, Stage.due_date, Stage.projected, subject.code,
                 subject.name, subject.name_kk, subject.name_ru, subject.path, Case.id,
                 Case.case_date, Case.process, obj.code, User.login, User.full_name,
-                Stage.status, Stage.done_on), statuses)
+                Stage.status, Stage.done_on), statuses, by_due)
              .join(Case, Stage.case_id == Case.id)
              .join(subject, subject.id == Stage.subject_id)
              .outerjoin(obj, obj.id == Case.object_id)
              .outerjoin(User, User.id == Case.responsible_id))
-    query = query.order_by(*_order_by(s, ctx, subject, sort, desc))
-    if offset:
-        query = query.offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
+    query = query.order_by(*order)
+    if limit is not None and sort in (None, "days", "stage"):
+        ids = _on_cases(_stage_query(s, org_code, conditions, only_path, (Stage.id,), statuses,
+                                     by_due), conditions).order_by(*order)
+        query = query.where(Stage.id.in_(ids.offset(offset or None).limit(limit)))
+    else:
+        query = query.offset(offset or None).limit(limit)
     names: dict[str, str] = {}
     rows = []
     for (stage_id, key, due, projected, code, name, name_kk, name_ru, path,
@@ -192,7 +214,7 @@ def overdue(s: Session, ctx: Context, org_code: str | None = None, stage: str | 
     if conditions is None:
         return []
     rows = _stage_rows(s, ctx, org_code, *conditions, only_path=only_path, limit=limit,
-                       offset=offset, sort=sort, desc=desc)
+                       offset=offset, sort=sort, desc=desc, by_due=True)
     for row in rows:
         row["working_days_overdue"] = -row.pop("working_days_left")
     return rows
@@ -227,8 +249,7 @@ def due_within(s: Session, ctx: Context, org_code: str | None = None, within: in
                offset: int = 0, process: str | None = None) -> list[dict[str, Any]]:
     """Open stages due from today up to `within` working days ahead."""
     return _stage_rows(s, ctx, org_code, *_due_conditions(ctx, within, process),
-                       only_path=only_path,
-                       limit=limit, offset=offset)
+                       only_path=only_path, limit=limit, offset=offset, by_due=True)
 
 
 def count_due(s: Session, ctx: Context, org_code: str | None = None, within: int = 5,
@@ -239,7 +260,8 @@ def count_due(s: Session, ctx: Context, org_code: str | None = None, within: int
 def due_on(s: Session, ctx: Context, org_code: str | None, day: date,
            only_path: str | None = None) -> list[dict[str, Any]]:
     """The open stages due on one day in the subtree (the overview calendar's day)."""
-    return _stage_rows(s, ctx, org_code, Stage.due_date == day, only_path=only_path)
+    return _stage_rows(s, ctx, org_code, Stage.due_date == day, only_path=only_path,
+                       by_due=True)
 
 
 def count_stages(s: Session) -> int:

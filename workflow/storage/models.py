@@ -122,8 +122,9 @@ class Stage(SQLModel, table=True):
         Index("uq_stage_programme_key", "programme_id", "key", unique=True,
               sqlite_where=text("programme_id IS NOT NULL"),
               postgresql_where=text("programme_id IS NOT NULL")),
-        Index("ix_stage_status_due", "status", "due_date"),
-        Index("ix_stage_path_status_due", "subject_path", "status", "due_date"),
+        # the overdue and due lists' counts and summaries read these indexes only (0008)
+        Index("ix_stage_status_due", "status", "due_date", "subject_path", "case_id"),
+        Index("ix_stage_path_status_due", "subject_path", "status", "due_date", "case_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int | None = Field(default=None, foreign_key="process_case.id", index=True)
