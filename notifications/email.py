@@ -8,27 +8,12 @@ import smtplib
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formatdate
 
 from notifications.channels import Outgoing, PermanentFailure, TemporaryFailure
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str = "localhost"
-    port: int = 25
-    security: str = "starttls"  # starttls | tls | none
-    sender: str = "merzim@localhost"
-    user: str | None = None  # from the environment (MERZIM_SMTP_USER)
-    password: str | None = None  # from the environment (MERZIM_SMTP_PASSWORD)
-    timeout: float = 30.0
-    # A session is reused for the messages of a dispatch run; one older than this is
-    # replaced (as Postfix's smtp_connection_reuse_time_limit); None: no age limit.
-    reuse_seconds: float | None = 300.0
-
+from notifications.settings import SmtpSettings
 
 # Headers are not folded: Python's folding of a long non-ASCII Subject splits it into encoded
 # words with the space between them outside, and readers drop it ("перенесёниз-за"). One

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from calendars import KazakhstanCalendar
+from notifications.settings import ReminderSettings
 
 DUE_SOON, DUE_TODAY, OVERDUE, ESCALATION = "due_soon", "due_today", "overdue", "escalation"
 KIND_ORDER = {OVERDUE: 0, ESCALATION: 1, DUE_TODAY: 2, DUE_SOON: 3}
@@ -54,14 +55,6 @@ class StageItem:
     #                                 obligation's case): listed first, named "analysis #N"
     subject_names: dict[str, str] = field(default_factory=dict)  # the subject in kk, ru, en
     object_names: dict[str, str] = field(default_factory=dict)  # the object in kk, ru, en
-
-
-@dataclass(frozen=True)
-class ReminderSettings:
-    before: tuple[int, ...] = (5, 1, 0)
-    overdue_daily: bool = True
-    escalate_levels: int = 1
-    escalate_after: int = 1  # working days overdue before managers hear of it
 
 
 @dataclass(frozen=True)

@@ -8,20 +8,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from typing import Any
 
 from notifications.channels import ChatBlocked, Outgoing, PermanentFailure, RetryAfter, TemporaryFailure
+from notifications.settings import TelegramSettings
 
 MAX_TEXT = 4096
-
-
-@dataclass(frozen=True)
-class TelegramSettings:
-    token: str
-    base_url: str = "https://api.telegram.org"
-    rate_per_second: float = 25.0  # the Bot API allows about 30 messages a second across chats
-    timeout: float = 30.0
 
 
 class RateLimiter:

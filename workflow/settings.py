@@ -18,14 +18,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+# the channels' and the policy's settings from their own module: no SMTP, HTTP or calendar code
+from notifications.settings import ReminderSettings, SmtpSettings, TelegramSettings
 from workflow.core.errors import ConfigError
+from workflow.core.scorecard import ScoreSettings
 
-if TYPE_CHECKING:  # imported where used: reading the settings loads no mail, HTTP or scoring code
+if TYPE_CHECKING:
     from calendars import KazakhstanCalendar
-    from notifications.email import SmtpSettings
-    from notifications.policy import ReminderSettings
-    from notifications.telegram import TelegramSettings
-    from workflow.core.scorecard import ScoreSettings
 
 LANGUAGES = ("kk", "ru", "en")
 
@@ -106,7 +105,7 @@ class Settings:
     import_rows: int = 10_000  # rows of an imported CSV/XLSX, blank rows not counted
     import_megabytes: int = 50  # size of an imported file (an XLSX unpacked)
     notify: NotifySettings | None = None  # reminders and channels; secrets not required here
-    score: ScoreSettings = field(default_factory=lambda: _score_settings({}))
+    score: ScoreSettings = field(default_factory=ScoreSettings)
     web: WebSettings = field(default_factory=WebSettings)
 
     @property
@@ -215,7 +214,7 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
         import_rows=limits["rows"],
         import_megabytes=limits["megabytes"],
         notify=_notify(data, env, require_secrets=False),
-        score=_score_settings(_table(data, "scorecard")),
+        score=ScoreSettings.from_config(_table(data, "scorecard")),
         web=_web(_table(data, "web")),
     )
 
@@ -231,12 +230,6 @@ def load_calendar(settings: Settings, language: str | None = None) -> Kazakhstan
                                   language=language or settings.language)
     except CalendarError as exc:
         raise ConfigError(f"{settings.path or 'config.toml'}: {exc}") from exc
-
-
-def _score_settings(raw: dict[str, Any]) -> ScoreSettings:
-    from workflow.core.scorecard import ScoreSettings
-
-    return ScoreSettings.from_config(raw)
 
 
 def _table(data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -308,10 +301,6 @@ def load_notify_settings(settings: Settings, env: dict[str, str] | None = None,
 
 def _notify(data: dict[str, Any], env: dict[str, str], require_secrets: bool) -> NotifySettings:
     """Parse and check; a wrong value stops merzim with a message naming it."""
-    from notifications.email import SmtpSettings
-    from notifications.policy import ReminderSettings
-    from notifications.telegram import TelegramSettings
-
     rem = _section(data, "reminders")
     channels = rem["channels"]
     if not isinstance(channels, list):

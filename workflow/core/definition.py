@@ -14,17 +14,9 @@ from datetime import date
 from typing import Any
 
 from workflow.core.errors import ConfigError, KeyList
+from workflow.core.kinds import NON_STATE_KINDS, ORG_KINDS  # noqa: F401  (named here too)
 
 LANGUAGES = ("kk", "ru", "en")
-# Organisation kinds (the tree of 000:L92-108); recurring obligations name whom they apply to.
-# The last three are parts of a body's apparatus, the "subdivisions" of 001:L176-185: a central
-# body's apparatus departments and independent directorates, an akim's apparatus.
-ORG_KINDS = ("central_body", "committee", "territorial_department", "akimat", "department",
-             "district_akimat", "quasi_state", "apparatus_department", "independent_directorate",
-             "akim_apparatus")
-# Kinds that are not state bodies: the external-analysis rules (000:L174-180, 001:L7-13) speak
-# of a state body ("мемлекеттік органда") only.
-NON_STATE_KINDS = ("quasi_state",)
 UNITS = ("working_days", "calendar_days", "weeks", "months", "years")
 DIRECTIONS = ("before", "after")
 ROLLS = ("following", "preceding", "none")

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
-from workflow.core.definition import NON_STATE_KINDS, ORG_KINDS
 from workflow.core.errors import ConfigError
+from workflow.core.kinds import NON_STATE_KINDS, ORG_KINDS
 
 # The steps of one analysis the indicators count; the definition's [scorecard.stages] names the
 # stage that completes each (the key words here are the methodology's, not a procedure's).

@@ -1,4 +1,5 @@
-"""Messages in Kazakh, Russian and English: gettext catalogues (PO files, read with Babel).
+"""Messages in Kazakh, Russian and English: gettext catalogues (PO files, read as Babel reads
+them by workflow/i18n/po.py; Babel writes and checks them).
 
 `workflow/i18n/locales/{lang}/LC_MESSAGES/merzim.po` holds every message the code shows; its
 msgid is the message key the code names (`t("rule.not_allowed", event=…)`), its msgstr the
@@ -37,17 +38,17 @@ def po_path(language: str, domain: str = DOMAIN) -> Path:
 
 @cache
 def load(language: str, domain: str = DOMAIN) -> Catalogue:
-    """Read one PO file (missing file: an empty catalogue, so English falls back)."""
-    from babel.messages.pofile import read_po
+    """Read one PO file, once per process (missing file: an empty catalogue, so English falls
+    back)."""
+    from workflow.i18n.po import read_po
 
     texts: dict[str, str] = {}
     plurals: dict[str, tuple[str, ...]] = {}
     path = po_path(language, domain)
     if not path.is_file():
         return Catalogue(language, texts, plurals, 2)
-    with path.open("rb") as fh:
-        po = read_po(fh, locale=None, domain=domain)
-    for message in po:
+    messages, num_plurals = read_po(path.read_text(encoding="utf-8"))
+    for message in messages:
         if not message.id or message.fuzzy:
             continue
         if message.pluralizable:
@@ -56,7 +57,7 @@ def load(language: str, domain: str = DOMAIN) -> Catalogue:
                 plurals[message.id[0]] = forms
         elif message.string:
             texts[message.id] = str(message.string)
-    return Catalogue(language, texts, plurals, po.num_plurals)
+    return Catalogue(language, texts, plurals, num_plurals)
 
 
 def catalogue(language: str) -> dict[str, str]:
