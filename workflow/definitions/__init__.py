@@ -88,11 +88,13 @@ class Registry:
 
 
 def _parse(text: str, source: str, interpretations: dict[str, Any] | None,
-           obligation: dict[str, Any]) -> Definition:
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+           obligation: dict[str, Any], doc: dict[str, Any] | None = None) -> Definition:
+    """The definition of a file's `text` (`doc`: the text already read as TOML)."""
+    if doc is None:
+        try:
+            doc = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
     definition = parse_definition(doc, source, interpretations)
     if definition.recurrence is not None and obligation:
         definition = replace(definition, recurrence=_switch(
@@ -115,13 +117,17 @@ def _switch(rec: Recurrence, cfg: dict[str, Any], where: str) -> Recurrence:
 def read_file(path: Path, interpretations: dict[str, Any] | None = None,
               obligation: dict[str, Any] | None = None) -> Loaded:
     """Read and validate one definition file."""
+    text = _read_text(path)
+    return Loaded(_parse(text, path.name, interpretations, obligation or {}), text, path)
+
+
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ConfigError(f"process definition {path.name} not found") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
-    return Loaded(_parse(text, path.name, interpretations, obligation or {}), text, path)
 
 
 def load_registry(dirs: tuple[Path, ...] = (), interpretations: dict[str, Any] | None = None,
@@ -141,8 +147,14 @@ def load_registry(dirs: tuple[Path, ...] = (), interpretations: dict[str, Any] |
         if not folder.is_dir():
             raise ConfigError(f"[processes] dirs: {folder} is not a directory")
         for path in sorted(folder.glob("*.toml")):
-            key = _peek_key(path)
-            item = read_file(path, per_process.get(key), obligations.get(key))
+            text = _read_text(path)  # read and parsed once: the key says which settings apply
+            try:
+                doc = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(f"{path.name}: not valid TOML: {exc}") from exc
+            key = (doc.get("process") or {}).get("key")
+            item = Loaded(_parse(text, path.name, per_process.get(key), obligations.get(key) or {},
+                                 doc), text, path)
             key = item.definition.key
             if key in loaded:
                 raise ConfigError(f"{path}: process {key!r} is already defined in "
@@ -176,13 +188,6 @@ def _check_links(loaded: dict[str, Loaded]) -> None:
                     or any(f.required for f in other.fields.values())):
                 raise ConfigError(f"{where}: {process} needs more than the date {name!r} "
                                   f"to be opened")
-
-
-def _peek_key(path: Path) -> str | None:
-    try:
-        return (tomllib.loads(path.read_text(encoding="utf-8")).get("process") or {}).get("key")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None  # read_file reports it
 
 
 def load_definition(name: str = DEFAULT_PROCESS, overrides: dict[str, Any] | None = None,
