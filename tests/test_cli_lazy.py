@@ -1,0 +1,158 @@
+"""A command imports what it needs when it needs it (issue 15, point 5): the modules a fresh
+process holds after `merzim ...` are checked, not the time it took; and the table that says
+which module holds which command agrees with the commands the modules define."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import typer
+
+from workflow.cli import COMMANDS, MODULES, build_app, main, modules_for
+from workflow.cli.help_i18n import walk
+
+# Loaded by a command that needs a database, a web server, a spreadsheet or the scheduler only.
+HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "fastapi", "starlette", "jinja2", "openpyxl",
+         "babel", "pydantic", "psycopg", "uvicorn", "apscheduler", "argon2", "smtplib",
+         "workflow.services", "workflow.storage", "workflow.reminders", "web")
+# Not even the calendar, the command modules or rich for the version.
+NOT_FOR_THE_VERSION = (*HEAVY, "calendars", "workalendar", "rich", "workflow.cli.calendar",
+                       "workflow.cli.engine")
+
+PROBE = """
+import json, sys
+from workflow.cli import main
+code = 0
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code or 0
+sys.stdout.flush()
+print("\\n@@" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def run(args: list[str], cwd, lang: str | None = None) -> tuple[int, str, set[str]]:
+    """`merzim ARGS` in a fresh interpreter: (exit code, output, the modules it imported)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+    env["COLUMNS"] = "120"
+    if lang:
+        env["MERZIM_LANG"] = lang
+    result = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=cwd, env=env,
+                            capture_output=True, text=True, encoding="utf-8", timeout=120)
+    out, _, tail = result.stdout.rpartition("\n@@")
+    assert tail, (result.stdout, result.stderr)
+    found = json.loads(tail)
+    return found["code"], out + result.stderr, set(found["modules"])
+
+
+def imported(modules: set[str], packages: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == p or m.startswith(p + ".") for p in packages))
+
+
+@pytest.mark.parametrize(("args", "lang", "code", "shown"), [
+    (["calendar", "add", "2026-03-20", "3"], "kk", 0, "2026-03-30"),
+    (["calendar", "add", "2026-03-20", "3"], "en", 0, "2026-03-30"),
+    (["--lang", "ru", "calendar", "add", "--help"], None, 0, "Использование:"),
+    (["calendar", "add", "--help"], "en", 0, "Usage:"),
+    (["calendar", "is-working", "2026-03-23", "--json"], "en", 0, '"working": false'),
+    (["calendar", "add", "2026-03-20", "many"], "kk", 2, "N"),
+    (["calendar", "add", "1900-01-01", "1"], "en", 2, "2002"),
+], ids=["add-kk", "add-en", "add-help-ru", "add-help-en", "is-working", "bad-number",
+        "outside-the-calendar"])
+def test_a_calendar_command_loads_no_database_web_or_pydantic(tmp_path, args, lang, code, shown):
+    got, out, modules = run(args, tmp_path, lang)
+    assert (got, shown in out) == (code, True), out
+    assert imported(modules, HEAVY) == []
+    assert "workflow.cli.calendar" in modules and "workflow.cli.engine" not in modules
+
+
+@pytest.mark.parametrize("lang", ["kk", "en"])
+def test_the_version_loads_neither_the_calendar_nor_a_command(tmp_path, lang):
+    code, out, modules = run(["--version"], tmp_path, lang)
+    assert code == 0 and out.startswith("merzim ")
+    assert imported(modules, NOT_FOR_THE_VERSION) == []
+
+
+def test_the_top_level_help_lists_every_command_without_loading_a_database(tmp_path):
+    code, out, modules = run(["--help"], tmp_path, "en")
+    assert code == 0
+    for name in COMMANDS:
+        assert f" {name} " in out, name
+    assert imported(modules, HEAVY) == []
+
+
+def test_status_loads_the_database_but_no_web_spreadsheet_scheduler_or_babel(tmp_path):
+    code, out, _ = run(["init"], tmp_path, "en")
+    assert code == 0, out
+    code, out, modules = run(["status", "1"], tmp_path, "en")
+    assert code == 4, out  # no analysis 1 yet: found out through the database
+    assert "sqlalchemy" in modules and "workflow.services" in modules
+    assert imported(modules, ("alembic", "fastapi", "starlette", "jinja2", "openpyxl", "babel",
+                              "uvicorn", "apscheduler", "web")) == []
+
+
+# -- the table of modules and commands -------------------------------------------------------
+
+
+def tree(app: typer.Typer, top: str | None = None) -> list[tuple]:
+    """Every command under `top` (all when None): its path, help and parameters."""
+    return [(path, cmd.help, [(p.name, p.opts, p.help) for p in cmd.params])
+            for path, cmd in walk(typer.main.get_command(app))
+            if path and (top is None or path.split()[0] == top)]
+
+
+def test_every_top_level_command_is_in_the_table_and_its_module_builds_it_whole():
+    full = typer.main.get_command(build_app())
+    assert sorted(full.commands) == sorted(COMMANDS)
+    assert set(COMMANDS.values()) == set(MODULES)
+    whole = tree(build_app())
+    for name, module in COMMANDS.items():
+        alone = tree(build_app((module,)), name)
+        assert alone == [entry for entry in whole if entry[0].split()[0] == name], name
+
+
+@pytest.mark.parametrize(("argv", "modules"), [
+    (["calendar", "add", "2026-01-05", "3"], ("calendar",)),
+    (["--lang", "kk", "calendar"], ("calendar",)),
+    (["--lang=ru", "status", "1"], ("engine",)),
+    (["user", "set", "aigerim"], ("engine",)),
+    (["org", "subdivision", "MF", "X"], ("engine",)),
+    (["plan", "export", "1"], ("monitoring",)),
+    (["--version"], ()),
+    (["--lang", "kk", "--version"], ()),
+    ([], MODULES),
+    (["--help"], MODULES),
+    (["--help", "calendar"], MODULES),
+    (["--lang"], MODULES),
+    (["nosuchcommand"], MODULES),
+    (["--bogus", "calendar"], MODULES),
+    (["--lang", "calendar"], MODULES),  # "calendar" is the language here: click refuses it
+])
+def test_a_command_line_names_the_modules_it_needs(argv, modules):
+    assert modules_for(argv) == modules
+
+
+def test_main_called_again_keeps_nothing_of_the_previous_call(capsys, monkeypatch, tmp_path):
+    """In one process (the tests run many commands so): a --lang, the settings and the help
+    panels' titles of one call do not reach the next."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MERZIM_LANG", "en")
+    monkeypatch.setenv("COLUMNS", "120")
+    for argv, expected in ((["--lang", "ru", "calendar", "add", "--help"], "Аргументы"),
+                           (["calendar", "add", "--help"], "Arguments"),
+                           (["--lang", "kk", "status"], "'ANALYSIS' аргументі көрсетілмеген."),
+                           (["status"], "Missing argument 'ANALYSIS'.")):
+        with contextlib.suppress(SystemExit):
+            main(argv)
+        out = capsys.readouterr()
+        assert expected in out.out + out.err, (argv, out)
+    monkeypatch.setenv("MERZIM_LANG", "ru")
+    with pytest.raises(SystemExit):
+        main(["status"])
+    assert "Не указан аргумент 'ANALYSIS'." in capsys.readouterr().err
