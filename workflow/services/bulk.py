@@ -32,6 +32,7 @@ from sqlmodel import Session, select
 
 from calendars.errors import CalendarError
 from workflow.core.deadlines import Facts, Planner, StagePlan
+from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound, UsageError
 from workflow.core.machine import derive_state
 from workflow.services.analyses import (
@@ -219,7 +220,7 @@ def _plan_rows(ctx: Context, rows: list[AnalysisRow], facts: Known) -> list[_Rea
             check_responsible(owner, subject)
             key = tuple(sorted(opening.dates.items()))
             if key not in plans:
-                plans[key] = _first_plan(ctx, Facts(dict(opening.dates)))
+                plans[key] = first_plan(ctx, defn, Facts(dict(opening.dates)))
         except (MerzimError, CalendarError) as exc:
             raise RowRefused(r.row, exc) from None
         stages, state = plans[key]
@@ -249,9 +250,11 @@ def _named(item: _Ready, case_ids: list[int]) -> tuple[str, list[dict[str, Any]]
     return audit.canonical({**item.opened, "duplicate_of": ids, "warnings": warnings}), warnings
 
 
-def _first_plan(ctx: Context, facts: Facts) -> tuple[dict[str, StagePlan], str]:
-    """A new case's stages and state, as `sync` plans them (nothing recorded yet)."""
-    defn = ctx.definition
+def first_plan(ctx: Context, defn: Definition, facts: Facts
+               ) -> tuple[dict[str, StagePlan], str]:
+    """A new case's stages and state, as `cases.sync` plans them when `open_case` opens it
+    (nothing recorded yet): the same planner, state machine and closing rule. Pure: the bulk
+    paths share it between cases with the same named dates."""
     planner = Planner(defn, ctx.calendar, facts)
     stages = planner.stages()
     state = derive_state(defn, facts.records, planner.dates(), ctx.today)

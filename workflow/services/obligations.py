@@ -7,6 +7,7 @@ so running `sync` twice, or from two workers at once, opens each period's case o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,14 +15,26 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from workflow.core import periods
+from workflow.core.deadlines import Facts
 from workflow.core.definition import PERIOD_DATES, Definition
 from workflow.core.errors import UsageError
-from workflow.services.cases import current_state, open_case, period_dates, stages_of
+from workflow.services import bulk
+from workflow.services.cases import (
+    case_row,
+    check_opening,
+    check_responsible,
+    current_state,
+    open_case,
+    opened_payload,
+    period_dates,
+    stages_of,
+)
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.services.organisations import org_name
+from workflow.services.processes import keep_version
 from workflow.storage import audit
-from workflow.storage.models import Case, Organisation
+from workflow.storage.models import Case, Organisation, User
 
 
 def periods_to_open(definition: Definition, today: date, through: date | None = None,
@@ -44,38 +57,129 @@ def periods_to_open(definition: Definition, today: date, through: date | None = 
     return out
 
 
-def sync(s: Session, ctx: Context, through: date | None = None) -> list[dict[str, Any]]:
-    """Open the missing cases of every enabled recurring obligation; returns those opened."""
-    if through is not None and through < ctx.today:
-        raise UsageError("--through is before today", key="error.through_past",
-                         through=through.isoformat(), today=ctx.today.isoformat())
-    opened = []
+@dataclass(frozen=True)
+class _Target:
+    """One case to open: a recurring obligation, one of its periods, an organisation."""
+
+    definition: Definition
+    period: periods.Period
+    org: Organisation
+
+
+def _targets(s: Session, ctx: Context, through: date | None) -> list[_Target]:
+    """The cases missing, in the order they are opened (obligation, period, organisation by
+    path): three queries whatever their number."""
+    recurring = ctx.registry.recurring()
+    if not recurring:
+        return []
     orgs = list(s.exec(select(Organisation).order_by(Organisation.path)))
-    for definition in ctx.registry.recurring():
+    have = set(s.exec(select(Case.process, Case.period, Case.subject_id).where(
+        Case.period.is_not(None), Case.process.in_([d.key for d in recurring]))).all())
+    out = []
+    for definition in recurring:
         kinds = set(definition.recurrence.applies_to)
         targets = [o for o in orgs if o.kind in kinds]
         if not targets:
             continue
         for period in periods_to_open(definition, ctx.today, through, ctx.calendar):
-            have = set(s.exec(select(Case.subject_id).where(
-                Case.process == definition.key, Case.period == period.label)))
-            for org in targets:
-                if org.id in have:
-                    continue
-                try:
-                    with s.begin_nested():  # a concurrent sync may have opened it meanwhile
-                        case = open_case(s, ctx, definition.key, org.code,
-                                         dates=period_dates(ctx, definition, period),
-                                         period=period.label, case_date=period.start)
-                except IntegrityError:
-                    continue
-                opened.append({"id": case.id, "process": definition.key, "org": org.code,
-                               "period": period.label,
-                               "due": period_dates(ctx, definition, period)[PERIOD_DATES[2]]})
+            out += [_Target(definition, period, org) for org in targets
+                    if (definition.key, period.label, org.id) not in have]
+    return out
+
+
+def _opened(ctx: Context, target: _Target, case_id: int) -> dict[str, Any]:
+    return {"id": case_id, "process": target.definition.key, "org": target.org.code,
+            "period": target.period.label,
+            "due": period_dates(ctx, target.definition, target.period)[PERIOD_DATES[2]]}
+
+
+def sync(s: Session, ctx: Context, through: date | None = None, one_by_one: bool = False
+         ) -> list[dict[str, Any]]:
+    """Open the missing cases of every enabled recurring obligation; returns those opened.
+
+    In bulk (issue 15.1): under the writers' lock, the organisations, their officers and the
+    cases already open are read in a few queries; each (obligation, period) is checked and
+    planned once, by `open_case`'s checks and the planner `sync` uses (`bulk.first_plan`),
+    since every organisation's case of it has the same named dates; the cases, their stages
+    and one `case.open` audit record per case (`open_case`'s payload) are written in a few
+    statements. `one_by_one` opens each case through `open_case` instead (the path it
+    replaces, kept as the reference the equivalence test compares with, and the fallback
+    should a case appear meanwhile that the lock does not cover)."""
+    if through is not None and through < ctx.today:
+        raise UsageError("--through is before today", key="error.through_past",
+                         through=through.isoformat(), today=ctx.today.isoformat())
+    audit.serialise(s)  # a concurrent sync waits here, then reads the cases this one opened
+    targets = _targets(s, ctx, through)
+    if one_by_one:
+        opened = _open_each(s, ctx, targets)
+    else:
+        try:
+            with s.begin_nested():
+                opened = _open_in_bulk(s, ctx, targets)
+        except IntegrityError:  # a case opened meanwhile by a writer that did not queue
+            opened = _open_each(s, ctx, _targets(s, ctx, through))
     if opened:
         audit.append(s, ctx.actor, "obligations.sync", "case", "*",
                      {"opened": len(opened), "through": through})
     return opened
+
+
+def _open_each(s: Session, ctx: Context, targets: list[_Target]) -> list[dict[str, Any]]:
+    """Each case through `open_case`, one at a time (a case opened meanwhile is skipped)."""
+    opened = []
+    for t in targets:
+        try:
+            with s.begin_nested():  # a concurrent sync may have opened it meanwhile
+                case = open_case(s, ctx, t.definition.key, t.org.code,
+                                 dates=period_dates(ctx, t.definition, t.period),
+                                 period=t.period.label, case_date=t.period.start)
+        except IntegrityError:
+            continue
+        opened.append(_opened(ctx, t, case.id))
+    return opened
+
+
+def _open_in_bulk(s: Session, ctx: Context, targets: list[_Target]) -> list[dict[str, Any]]:
+    """Every case at once: checked and planned per (obligation, period), written in bulk."""
+    if not targets:
+        return []
+    officers = first_officers(s, {t.org.id for t in targets})
+    case_ids = iter(bulk.new_ids(s, Case, len(targets)))
+    plans: dict[tuple[str, str], tuple] = {}
+    cases, stages, records, opened = [], [], [], []
+    for t in targets:
+        defn, label = t.definition, t.period.label
+        if (defn.key, label) not in plans:
+            opening = check_opening(ctx, defn, None, dates=period_dates(ctx, defn, t.period))
+            keep_version(s, ctx, defn)
+            plans[(defn.key, label)] = (opening, *bulk.first_plan(ctx, defn, Facts(
+                dict(opening.dates))))
+        opening, planned, state = plans[(defn.key, label)]
+        owner = officers.get(t.org.id)
+        check_responsible(owner, t.org)
+        row = case_row(ctx, defn, opening, t.org, None, owner, label, case_date=t.period.start)
+        row.update(id=next(case_ids), state=state)
+        cases.append(row)
+        stages += bulk.stage_tuples(row["id"], t.org, planned.values())
+        records.append(("case.open", "case", row["id"], audit.canonical(
+            opened_payload(defn, opening, t.org, None, label))))
+        opened.append(_opened(ctx, t, row["id"]))
+    bulk.write_cases(s.connection(), cases, stages)
+    audit.append_many(s, ctx.actor, records)
+    return opened
+
+
+def first_officers(s: Session, org_ids: set[int]) -> dict[int, User]:
+    """Each organisation's first active officer (`open_case`'s default responsible), in
+    chunks of ids: a query per 500 organisations."""
+    out: dict[int, User] = {}
+    ids = sorted(org_ids)
+    for i in range(0, len(ids), bulk.CHUNK):
+        for user in s.exec(select(User).where(User.organisation_id.in_(ids[i:i + bulk.CHUNK]),
+                                              User.role == "officer", User.active)
+                           .order_by(User.id)):
+            out.setdefault(user.organisation_id, user)
+    return out
 
 
 def year_of(s: Session, ctx: Context, org_code: str, year: int) -> list[dict[str, Any]]:
