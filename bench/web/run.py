@@ -37,6 +37,7 @@ import platform
 import pstats
 import random
 import re
+import shutil
 import socket
 import sqlite3
 import statistics
@@ -47,7 +48,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,13 +57,14 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout without install
     sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+from alembic import command  # noqa: E402
 from sqlalchemy import MetaData, create_engine, func, select, text  # noqa: E402
 
 from bench.engine import run as engine_bench  # noqa: E402
 from calendars import KazakhstanCalendar  # noqa: E402
 from workflow import services as svc  # noqa: E402
 from workflow.definitions import load_definition, load_registry  # noqa: E402
-from workflow.storage.db import make_engine, session, upgrade  # noqa: E402
+from workflow.storage.db import alembic_config, make_engine, revision, session, upgrade  # noqa: E402
 from workflow.storage.models import OPEN, Case, EventRecord, Organisation, Stage, User  # noqa: E402
 
 TODAY = engine_bench.TODAY  # 2026-09-15
@@ -81,18 +83,25 @@ def log(msg: str) -> None:
 # -- the dataset ------------------------------------------------------------------------------
 
 
-def build_dataset(path: Path, analyses: int, seed: int, batch: int) -> dict[str, Any]:
-    """The engine benchmark's national year under one root, in a fresh SQLite file."""
+def build_dataset(path: Path, analyses: int, seed: int, batch: int,
+                  stage_rows: int) -> dict[str, Any]:
+    """The engine benchmark's national year under one root, with history up to `stage_rows`
+    stage rows, in a fresh SQLite file -- in bulk: the cases and their stages are computed by
+    the pure planner and the state machine (`bench.engine.run.past_analysis`, as the engine
+    benchmark's history) and inserted with executemany; the tree and the accounts go through
+    the services (audit records included)."""
     from workflow.services import accounts as auth
 
     cal, defn = KazakhstanCalendar(), load_definition()
     ctx = svc.Context(cal, defn, TODAY, actor="bench", language="en")
     rng = random.Random(seed)
     tmp = path.with_suffix(".building")
-    tmp.unlink(missing_ok=True)
+    for leftover in (tmp, tmp.with_name(tmp.name + ".audit-head")):  # of an interrupted build
+        leftover.unlink(missing_ok=True)
     eng = make_engine(f"sqlite:///{tmp}")
     upgrade(eng)
-    info: dict[str, Any] = {"analyses_asked": analyses, "seed": seed, "today": TODAY.isoformat()}
+    info: dict[str, Any] = {"analyses_asked": analyses, "seed": seed, "today": TODAY.isoformat(),
+                            "stage_rows_asked": stage_rows}
 
     t0 = time.perf_counter()
     with session(eng) as s:
@@ -127,29 +136,16 @@ def build_dataset(path: Path, analyses: int, seed: int, batch: int) -> dict[str,
     info["tree_s"] = time.perf_counter() - t0
     log(f"  tree: {len(specs) + 1} organisations in {info['tree_s']:.0f} s")
 
-    items = engine_bench.plan_items(rng, ctx, specs, children, analyses)
+    items = year_items(rng, ctx, specs, children, analyses)
     t0 = time.perf_counter()
-    ids: list[int] = []
-    for i in range(0, len(items), batch):
-        with session(eng) as s:
-            for it in items[i:i + batch]:
-                ids.append(svc.plan_analysis(s, ctx, it.subject, it.obj, it.start, it.end,
-                                             duplicate_reason=it.duplicate_reason).analysis.id)
-            s.commit()
-        if (i // batch) % 10 == 9:
-            log(f"  {i + batch} planned, {time.perf_counter() - t0:.0f} s")
-    info["planning_s"] = time.perf_counter() - t0
-
+    info["current_year"] = current_year(eng, ctx, rng, items)
+    info["current_year_s"] = time.perf_counter() - t0
+    log(f"  {analyses} analyses of {engine_bench.YEAR} in {info['current_year_s']:.0f} s")
     t0 = time.perf_counter()
-    for i in range(0, len(items), batch):
-        with session(eng) as s:
-            for aid, it in zip(ids[i:i + batch], items[i:i + batch], strict=True):
-                for ev, on, evidence in it.events:
-                    svc.record_event(s, ctx, aid, ev, on, evidence)
-            s.commit()
-        if (i // batch) % 10 == 9:
-            log(f"  events of {i + batch} analyses, {time.perf_counter() - t0:.0f} s")
-    info["events_s"] = time.perf_counter() - t0
+    info["history"] = engine_bench.history(eng, ctx, rng, stage_rows, 20_000)
+    info["history_s"] = time.perf_counter() - t0
+    log(f"  history to {stage_rows} stage rows in {info['history_s']:.0f} s")
+    engine_bench.analyze(eng)
 
     password = "bench-" + uuid.uuid4().hex[:16]
     with session(eng) as s:
@@ -170,23 +166,128 @@ def build_dataset(path: Path, analyses: int, seed: int, batch: int) -> dict[str,
     return info
 
 
-def ensure_dataset(workdir: Path, analyses: int, seed: int, batch: int,
+def year_items(rng: random.Random, ctx: svc.Context, specs: list, children: dict[str, list[str]],
+               n: int) -> list[tuple[str, str, date, date | None]]:
+    """The year's analyses as `bench.engine.run.plan_items` draws them (subject, object,
+    planned start, 30 % an explicit end), without its event simulation: the records come from
+    `past_analysis` in `current_year`."""
+    cal = ctx.calendar
+    first, last = date(engine_bench.YEAR, 1, 12), date(engine_bench.YEAR, 12, 10)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    working = [d for d in days if cal.is_working_day(d)]
+    items = []
+    for _ in range(n):
+        subject = rng.choice(specs).code
+        kids = children.get(subject)
+        obj = rng.choice(kids) if kids and rng.random() < 0.3 else subject
+        start = rng.choice(working)
+        end = cal.add_working_days(start, rng.randint(14, 28)) if rng.random() < 0.3 else None
+        items.append((subject, obj, start, end))
+    return items
+
+
+def current_year(eng, ctx: svc.Context, rng: random.Random,
+                 items: list[tuple[str, str, date, date | None]]) -> dict[str, int]:
+    """The national year's analyses (subjects, objects, planned periods of `plan_items`), each
+    with its programme, records, stages and monitoring periods as the pure planner and the
+    state machine make them by TODAY (`past_analysis`: mostly on time, some late, a few
+    stopped or cancelled), inserted in bulk; the responsible officer is the subject's."""
+    from workflow.storage.models import EVENT, MonitoringReport, Programme
+
+    defn = ctx.definition
+    k = engine_bench.keys_of(ctx)
+    with eng.connect() as conn:
+        orgs = {code: (oid, path) for oid, code, path in conn.execute(
+            select(Organisation.id, Organisation.code, Organisation.path))}
+        officers = {org_id: uid for uid, org_id in conn.execute(
+            select(User.id, User.organisation_id).where(User.role == "officer")
+            .order_by(User.id.desc()))}
+        next_case = (conn.execute(select(func.max(Case.id))).scalar_one() or 0) + 1
+        next_programme = (conn.execute(select(func.max(Programme.id))).scalar_one() or 0) + 1
+    tables = {"programme": Programme.__table__, "process_case": Case.__table__,
+              "stage": Stage.__table__, "event_record": EventRecord.__table__,
+              "monitoring_report": MonitoringReport.__table__}
+    rows: dict[str, list[dict]] = {name: [] for name in tables}
+    counts = dict.fromkeys(tables, 0)
+    created = f"{engine_bench.YEAR}-01-05T00:00:00.000000+00:00"
+    programmes: dict[int, int] = {}
+
+    def flush() -> None:
+        with eng.begin() as conn:
+            for name, table in tables.items():  # parents first
+                if rows[name]:
+                    conn.execute(table.insert(), rows[name])
+                    counts[name] += len(rows[name])
+                    rows[name].clear()
+
+    for subject, obj, start, end in items:
+        subject_id, path = orgs[subject]
+        if subject_id not in programmes:
+            programmes[subject_id] = next_programme
+            rows["programme"].append({"id": next_programme, "subject_id": subject_id,
+                                      "year": engine_bench.YEAR})
+            on = date(engine_bench.YEAR, 1, 10)
+            for key, spec in defn.programme_stages.items():  # as record_schedule stores it
+                rows["stage"].append({
+                    "case_id": None, "programme_id": next_programme, "key": key,
+                    "subject_id": subject_id, "subject_path": path, "due_date": None,
+                    "projected": False, "status": engine_bench.DONE_ON_TIME, "done_on": on,
+                    "evidence": {"date": on.isoformat(),
+                                 **{f: engine_bench.DOC[f] for f in spec.requires}}})
+            next_programme += 1
+        given = engine_bench.given_dates(ctx, k, start, end)
+        past = engine_bench.past_analysis(rng, ctx, k, given, 0.03)
+        cid = next_case
+        next_case += 1
+        rows["process_case"].append({
+            "id": cid, "process": defn.key, "process_version": defn.version,
+            "programme_id": programmes[subject_id], "subject_id": subject_id,
+            "object_id": orgs[obj][0], "person_name": None, "person_position": None,
+            "fields": None, "dates": {n: d.isoformat() for n, d in given.items()},
+            "period": None, "case_date": start, "state": past.state,
+            "responsible_id": officers.get(subject_id),
+            "override_reason": None,
+            "cancel_reason": next((e.get("note") for ev, _o, e in past.records
+                                   if ev == k.cancel), None),
+            "created_at": created})
+        for ev, on, evidence in past.records:
+            rows["event_record"].append({
+                "case_id": cid, "kind": EVENT, "event": ev, "on": on, "evidence": evidence,
+                "note": None, "voids_id": None, "voided_by_id": None, "actor": "bench",
+                "recorded_at": created})
+        for key, due, projected, status, done_on, evidence in past.stages:
+            rows["stage"].append({
+                "case_id": cid, "programme_id": None, "key": key, "subject_id": subject_id,
+                "subject_path": path, "due_date": due, "projected": projected,
+                "status": status, "done_on": done_on, "evidence": evidence})
+        for period, received, reviewed in past.reports:
+            rows["monitoring_report"].append({"analysis_id": cid, "external_id": None,
+                                              "period": period, "received_on": received,
+                                              "reviewed_on": reviewed})
+        if len(rows["stage"]) >= 20_000:
+            flush()
+    flush()
+    return counts
+
+
+def ensure_dataset(workdir: Path, analyses: int, seed: int, batch: int, stage_rows: int,
                    rebuild: bool) -> tuple[Path, dict[str, Any]]:
     workdir.mkdir(parents=True, exist_ok=True)
-    db = workdir / f"national-{analyses}-{seed}.db"
+    db = workdir / f"national-{analyses}-{stage_rows}-{seed}.db"
     meta = db.with_suffix(".json")
     if db.exists() and meta.exists() and not rebuild:
         log(f"reusing the dataset {db}")
         return db, json.loads(meta.read_text(encoding="utf-8"))
     db.unlink(missing_ok=True)
     log(f"building the dataset {db} ({analyses} analyses; this takes a while)")
-    info = build_dataset(db, analyses, seed, batch)
+    info = build_dataset(db, analyses, seed, batch, stage_rows)
     meta.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     return db, info
 
 
-def copy_to_postgres(sqlite_db: Path, pg_url: str) -> tuple[str, str]:
-    """A fresh schema with the SQLite dataset copied into it: (url, schema)."""
+def copy_to_postgres(sqlite_db: Path, pg_url: str, rev: str = "head") -> tuple[str, str]:
+    """A fresh schema at revision `rev` with the SQLite dataset (of that revision) copied into
+    it: (url, schema)."""
     schema = f"merzim_bench_web_{uuid.uuid4().hex[:8]}"
     admin = create_engine(pg_url)
     with admin.begin() as conn:
@@ -195,7 +296,7 @@ def copy_to_postgres(sqlite_db: Path, pg_url: str) -> tuple[str, str]:
     sep = "&" if "?" in pg_url else "?"
     url = f"{pg_url}{sep}options=-csearch_path%3D{schema}"
     dst = make_engine(url)
-    upgrade(dst)
+    command.upgrade(alembic_config(dst), rev)
     src = make_engine(f"sqlite:///{sqlite_db}")
     src_meta, dst_meta = MetaData(), MetaData()
     src_meta.reflect(bind=src)
@@ -270,12 +371,21 @@ class Server:
             self.proc.wait(timeout=15)
 
 
-def start_server(url: str, workdir: Path) -> Server:
+def start_server(url: str, workdir: Path, code: Path | None = None) -> Server:
+    """`merzim serve --no-worker` on a free port: this checkout's, or (`code`) the merzim of
+    another checkout (the previous head's worktree) put first on the import path."""
     port = free_port()
     logfile = workdir / f"serve-{port}.log"
-    cmd = [str(MERZIM), "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)]
+    serve = ["serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)]
+    env = server_env(url)
+    if code is None:
+        cmd = [str(MERZIM), *serve]
+    else:
+        cmd = [sys.executable, "-c", "import sys; from workflow.cli import main; "
+               "sys.argv[0] = 'merzim'; sys.exit(main())", *serve]
+        env["PYTHONPATH"] = str(code)
     with open(logfile, "w", encoding="utf-8") as out:
-        proc = subprocess.Popen(cmd, cwd=workdir, env=server_env(url), stdout=out,
+        proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=out,
                                 stderr=subprocess.STDOUT)
     srv = Server(proc, f"http://127.0.0.1:{port}", logfile)
     deadline = time.monotonic() + 120
@@ -424,6 +534,7 @@ def profile_requests(url: str, token: str, repeats: int = 3) -> dict[str, Any]:
                         "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1)})
 
     page_req = request("/overdue", {"cookie": f"merzim_session={cookie}; merzim_lang=en"})
+    due_req = request("/due", {"cookie": f"merzim_session={cookie}; merzim_lang=en"})
     api_req = request("/api/v1/overdue", {"authorization": f"Bearer {token}"})
     parts: dict[str, list[float]] = {}
 
@@ -437,26 +548,38 @@ def profile_requests(url: str, token: str, repeats: int = 3) -> dict[str, Any]:
         with Session(eng, expire_on_commit=False) as s:
             pc = timed("page: session, viewer, context", lambda: pages.page(page_req, s))
             f = pages._list_filters(page_req)
-            rows = timed("page: views.overdue_rows (services.overdue + filter)",
-                         lambda: views.overdue_rows(pc.s, pc.ctx, pc.viewer, **f))
+            shown, pager, counts = timed(
+                "page: views.overdue_list (GROUP BY counts, one page ORDER BY … LIMIT)",
+                lambda: views.overdue_list(pc.s, pc.ctx, pc.viewer, 1, "", **f))
             orgs = timed("page: views.org_choices for the filter",
                          lambda: views.org_choices(pc.s, pc.viewer))
-            (shown, pager), summary = timed(
-                "page: paginate + summary by subordinate",
-                lambda: (views.paginate(rows, 1, ""),
-                         views.by_child(rows, pc.viewer.org, orgs, pc.t.language)))
-            resp = timed("page: group + render overdue.html (one page)",
+            summary = timed("page: summary by subordinate (from the counts)",
+                            lambda: views.child_counts(counts, pc.viewer.org, orgs,
+                                                       pc.t.language))
+            menu = timed("page: menu counts (two COUNTs)",
+                         lambda: views.menu_counts(pc.s, pc.ctx, pc.viewer))
+            resp = timed("page: group + render overdue.html (one page, menu counts again)",
                          lambda: pages.render(page_req, pc, "overdue.html",
-                                              groups=views.grouped(shown), rows=rows, filters=f,
-                                              summary=summary, pager=pager,
-                                              stages=pc.ctx.definition.stages, orgs=orgs))
+                                              groups=views.grouped(shown), total=pager["total"],
+                                              filters=f, summary=summary, pager=pager,
+                                              stages=pc.ctx.definition.stages, orgs=orgs,
+                                              processes=pc.ctx.registry.all(), sort=None,
+                                              direction="asc"))
+            assert menu is not None
             return len(resp.body)
+
+    def due_call() -> int:
+        with Session(eng, expire_on_commit=False) as s:
+            pc = pages.page(due_req, s)
+            shown, pager = timed("due: views.due_list (COUNT, one page ORDER BY … LIMIT)",
+                                 lambda: views.due_list(pc.s, pc.ctx, pc.viewer, 10, 1, ""))
+            return len(shown)
 
     def api_call() -> int:
         with Session(eng, expire_on_commit=False) as s:
             a = timed("api: token, viewer, context", lambda: api.ApiContext(api_req, s))
-            result = timed("api: views.overdue_rows + paginate",
-                           lambda: api.overdue(None, None, None, None, 50, 0, a))
+            result = timed("api: views.overdue_page (COUNT, one page ORDER BY … LIMIT)",
+                           lambda: api.overdue(None, None, None, None, None, 50, 0, a=a))
             resp = timed("api: serialise the first page",
                          lambda: JSONResponse(jsonable_encoder(result)))
             return len(resp.body)
@@ -471,6 +594,7 @@ def profile_requests(url: str, token: str, repeats: int = 3) -> dict[str, Any]:
     for _ in range(repeats + 1):  # the first call warms caches; it is dropped below
         sizes["/overdue"] = whole("page: whole request (route code only)", page_call)
         sizes["/api/v1/overdue"] = whole("api: whole request (route code only)", api_call)
+        due_call()
     medians = {k: statistics.median(v[1:]) * 1e3 for k, v in parts.items()}
     profiles = {}
     for name, fn in (("/overdue", page_call), ("/api/v1/overdue", api_call)):
@@ -491,50 +615,116 @@ def profile_requests(url: str, token: str, repeats: int = 3) -> dict[str, Any]:
 # -- the run --------------------------------------------------------------------------------------
 
 
+def previous_checkout(ref: str, workdir: Path) -> Path:
+    """A git worktree of the previous head (`ref`), made once under the workdir."""
+    path = workdir / f"previous-{ref}"
+    if not (path / "workflow" / "__init__.py").exists():
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(path), ref],
+                       check=True, stdout=subprocess.DEVNULL)
+    return path
+
+
+def targets(cookie: str, token: str) -> list[Target]:
+    page = {"merzim_session": cookie, "merzim_lang": "en"}
+    api = {"Authorization": f"Bearer {token}"}
+    return [Target("GET /overdue (HTML, session cookie)", "/overdue", cookies=page),
+            Target("GET /due (HTML, session cookie)", "/due", cookies=page),
+            Target("GET /api/v1/overdue (JSON, Bearer token, limit 50)", "/api/v1/overdue",
+                   headers=api),
+            Target("GET /api/v1/due (JSON, Bearer token, limit 50)", "/api/v1/due",
+                   headers=api)]
+
+
+def serve_and_load(label: str, url: str, info: dict[str, Any], a: argparse.Namespace,
+                   code: Path | None) -> dict[str, Any]:
+    """One server (this code, or the previous head's `code`) over the dataset: what its pages
+    show, then the load at each concurrency."""
+    res: dict[str, Any] = {"code": label}
+    srv = start_server(url, a.workdir, code)
+    try:
+        cookie = log_in(srv.base, ROOT_MANAGER, info["password"])
+        ts = targets(cookie, info["token"])
+        first = httpx.get(srv.base + ts[0].path, cookies=ts[0].cookies, timeout=600)
+        total = TOTAL.search(first.text)
+        res["page_rows"] = int(total.group(1)) if total else None
+        res["page_bytes"] = len(first.content)
+        res["page_summary_rows"] = first.text.count("data-summary-org=")
+        res["page_summary"] = re.findall(r'data-summary-org="([^"]+)">.*?class="num"[^>]*>(\d+)<',
+                                         first.text)
+        res["page_stages"] = re.findall(r'data-stage="([^"]+)"[^>]*>\s*<td[^>]*><a href="/cases/'
+                                        r'(\d+)"', first.text)
+        body = httpx.get(srv.base + ts[2].path, headers=ts[2].headers, timeout=600).json()
+        res["api_total"], res["api_items"] = body["total"], len(body["items"])
+        res["api_first_page"] = [i["stage_id"] for i in body["items"]]
+        due = httpx.get(srv.base + ts[3].path, headers=ts[3].headers, timeout=600).json()
+        res["api_due_total"] = due["total"]
+        res["api_due_first_page"] = [i["stage_id"] for i in due["items"]]
+        log(f"[{label}] overdue page: {res['page_rows']} rows, {res['page_summary_rows']} "
+            f"summary rows, {res['page_bytes']:,} bytes; API total {res['api_total']}, "
+            f"due total {res['api_due_total']}")
+        res["runs"] = []
+        for target in ts:
+            for c in a.concurrency:
+                r = load(srv, target, c, a.duration, a.min_per_client)
+                log(f"[{label}] {target.name} c={c}: {r['requests']} requests, "
+                    f"p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, "
+                    f"max {r['max_ms']:.0f} ms, {r['rps']:.2f} req/s, "
+                    f"server CPU {r['server_cpu_cores']:.2f} cores "
+                    f"({r['server_cpu_ms_per_request']:.0f} ms/request), "
+                    f"load average {r['loadavg_before']:.1f}, statuses {r['statuses']}")
+                res["runs"].append(r)
+    finally:
+        srv.stop()
+    return res
+
+
 def run_backend(backend: str, db: Path, info: dict[str, Any], a: argparse.Namespace
                 ) -> dict[str, Any]:
+    """The previous head (if asked) then this code, over the same copy of the dataset: the
+    previous head at the dataset's schema revision; then the copy upgraded (this code's
+    migrations, timed) and this code's server."""
     schema = None
+    built_at = revision(make_engine(f"sqlite:///{db}"))
     if backend == "sqlite":
-        url = f"sqlite:///{db}"
+        copy = a.workdir / f"run-{db.name}"
+        for leftover in a.workdir.glob(f"run-{db.name}*"):
+            leftover.unlink()
+        shutil.copyfile(db, copy)
+        url = f"sqlite:///{copy}"
     else:
-        url, schema = copy_to_postgres(db, a.postgres_url)
-    res: dict[str, Any] = {"backend": backend}
+        url, schema = copy_to_postgres(db, a.postgres_url, built_at)
+    res: dict[str, Any] = {"backend": backend, "dataset_revision": built_at}
     try:
-        srv = start_server(url, a.workdir)
-        try:
-            cookie = log_in(srv.base, ROOT_MANAGER, info["password"])
-            page = Target("GET /overdue (HTML, session cookie)", "/overdue",
-                          cookies={"merzim_session": cookie, "merzim_lang": "en"})
-            api = Target("GET /api/v1/overdue (JSON, Bearer token, limit 50)", "/api/v1/overdue",
-                         headers={"Authorization": f"Bearer {info['token']}"})
-            first = httpx.get(srv.base + page.path, cookies=page.cookies, timeout=600)
-            total = TOTAL.search(first.text)
-            res["page_rows"] = int(total.group(1)) if total else None
-            res["page_bytes"] = len(first.content)
-            res["page_sections"] = first.text.count("data-org=")
-            body = httpx.get(srv.base + api.path, headers=api.headers, timeout=600).json()
-            res["api_total"], res["api_items"] = body["total"], len(body["items"])
-            log(f"[{backend}] overdue page: {res['page_rows']} rows in {res['page_sections']} "
-                f"organisations, {res['page_bytes']:,} bytes; API total {res['api_total']}")
-            res["runs"] = []
-            for target in (page, api):
-                for c in a.concurrency:
-                    r = load(srv, target, c, a.duration, a.min_per_client)
-                    log(f"[{backend}] {target.name} c={c}: {r['requests']} requests, "
-                        f"p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, "
-                        f"max {r['max_ms']:.0f} ms, {r['rps']:.2f} req/s, "
-                        f"server CPU {r['server_cpu_cores']:.2f} cores "
-                        f"({r['server_cpu_ms_per_request']:.0f} ms/request), "
-                        f"load average {r['loadavg_before']:.1f}, statuses {r['statuses']}")
-                    res["runs"].append(r)
-        finally:
-            srv.stop()
+        if a.previous:
+            res["previous"] = serve_and_load(f"{backend} previous {a.previous}", url, info, a,
+                                             previous_checkout(a.previous, a.workdir))
+        eng = make_engine(url)
+        t0 = time.perf_counter()
+        upgrade(eng)
+        res["upgrade_s"], res["revision"] = time.perf_counter() - t0, revision(eng)
+        eng.dispose()
+        log(f"[{backend}] upgraded {built_at} -> {res['revision']} in {res['upgrade_s']:.0f} s")
+        res.update(serve_and_load(f"{backend} current", url, info, a, None))
+        if "previous" in res:
+            prev = res["previous"]
+            res["same_as_previous"] = {k: prev[k] == res[k] for k in (
+                "page_rows", "page_summary", "page_stages", "api_total", "api_first_page",
+                "api_due_total", "api_due_first_page")}
+            log(f"[{backend}] same as the previous head: {res['same_as_previous']}")
         if a.profile:
             res["profile"] = profile_requests(url, info["token"])
     finally:
         if schema:
             drop_schema(a.postgres_url, schema)
+        if backend == "sqlite":
+            for leftover in a.workdir.glob(f"run-{db.name}*"):
+                leftover.unlink()
     return res
+
+
+def _errors(x: dict[str, Any]) -> str:
+    return ", ".join(f"{n} × {code}" for code, n in sorted(x["statuses"].items())
+                     if code != "200") or "0"
 
 
 def markdown(results: list[dict[str, Any]], info: dict[str, Any]) -> str:
@@ -542,23 +732,33 @@ def markdown(results: list[dict[str, Any]], info: dict[str, Any]) -> str:
     lines = [f"dataset: {info['rows']}; overdue stages on {info['today']}: "
              f"{info['overdue_stages']:,}", ""]
     for r in results:
+        prev = r.get("previous")
         lines += [f"### {names[r['backend']]}", "",
-                  f"overdue page: {r['page_rows']:,} rows in {r['page_sections']} organisation "
-                  f"sections, {r['page_bytes']:,} bytes; API: total {r['api_total']:,}, "
-                  f"{r['api_items']} items per page", "",
-                  "| target | concurrency | requests | p50 ms | p95 ms | max ms | req/s "
-                  "| server CPU (cores) | server CPU ms / request | load generator CPU (cores) "
-                  "| errors | load average before / after |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+                  f"overdue page: {r['page_rows']:,} rows, {r['page_summary_rows']} summary "
+                  f"rows, {r['page_bytes']:,} bytes; API: overdue total {r['api_total']:,}, "
+                  f"due total {r['api_due_total']:,}, {r['api_items']} items per page; "
+                  f"schema {r['dataset_revision']} upgraded to {r['revision']} in "
+                  f"{r['upgrade_s']:.0f} s", ""]
+        if prev:
+            lines += [f"previous head: overdue page {prev['page_bytes']:,} bytes; the same "
+                      f"count, summary, first page rows and API first pages as this code: "
+                      f"{r['same_as_previous']}", ""]
+        lines += ["| target | code | concurrency | requests | p50 ms | p95 ms | max ms | req/s "
+                  "| server CPU ms / request | errors | previous / this p50 | load average "
+                  "before / after |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+        before = {(x["target"], x["concurrency"]): x for x in prev["runs"]} if prev else {}
         for x in r["runs"]:
-            errors = ", ".join(f"{n} × {code}" for code, n in sorted(x["statuses"].items())
-                               if code != "200") or "0"
-            lines.append(f"| {x['target']} | {x['concurrency']} | {x['requests']} "
-                         f"| {x['p50_ms']:.0f} | {x['p95_ms']:.0f} | {x['max_ms']:.0f} "
-                         f"| {x['rps']:.2f} | {x['server_cpu_cores']:.2f} "
-                         f"| {x['server_cpu_ms_per_request']:.0f} "
-                         f"| {x['loadgen_cpu_cores']:.2f} | {errors} "
-                         f"| {x['loadavg_before']:.1f} / {x['loadavg_after']:.1f} |")
+            key = (x["target"], x["concurrency"])
+            rows = [("this", x)] + ([("previous", before[key])] if key in before else [])
+            for code, y in rows:
+                ratio = (f"{before[key]['p50_ms'] / x['p50_ms']:.1f}×"
+                         if code == "this" and key in before else "")
+                lines.append(f"| {y['target']} | {code} | {y['concurrency']} | {y['requests']} "
+                             f"| {y['p50_ms']:.0f} | {y['p95_ms']:.0f} | {y['max_ms']:.0f} "
+                             f"| {y['rps']:.2f} | {y['server_cpu_ms_per_request']:.0f} "
+                             f"| {_errors(y)} | {ratio} "
+                             f"| {y['loadavg_before']:.1f} / {y['loadavg_after']:.1f} |")
         lines.append("")
         if "profile" in r:
             lines += ["| where the time goes (median, ms) | |", "|---|---:|"]
@@ -579,6 +779,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="sqlite")
     p.add_argument("--analyses", type=int, default=20_000)
+    p.add_argument("--stage-rows", type=int, default=1_000_000,
+                   help="stage rows in all: the year's analyses, then earlier years' (bulk)")
     p.add_argument("--seed", type=int, default=SEED)
     p.add_argument("--batch", type=int, default=200, help="analyses per transaction (build)")
     p.add_argument("--workdir", type=Path, default=Path("/tmp/merzim-bench-web"),
@@ -593,9 +795,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--postgres-url",
                    default=os.environ.get("MERZIM_BENCH_POSTGRES_URL", DEFAULT_PG))
     p.add_argument("--profile", action="store_true")
+    p.add_argument("--previous", metavar="REF", default=None,
+                   help="also serve this commit (a git worktree under --workdir) over the same "
+                        "data first, for the ratio (e.g. f0d45c2)")
     p.add_argument("--json", metavar="PATH")
     a = p.parse_args(argv)
-    db, info = ensure_dataset(a.workdir, a.analyses, a.seed, a.batch, a.rebuild)
+    db, info = ensure_dataset(a.workdir, a.analyses, a.seed, a.batch, a.stage_rows, a.rebuild)
     log(f"dataset: {info['rows']}, overdue stages {info['overdue_stages']}")
     if a.build_only:
         return 0
