@@ -15,9 +15,9 @@ from workflow.cli.common import STATE
 from workflow.core.errors import MerzimError
 
 # The modules of the commands, in the order they join the app (the order of `merzim --help`),
-# and which of them each top-level name needs: a command imports its own module and no other
-# (`merzim calendar add` loads neither the database nor the web stack). tests/test_cli_lazy.py
-# checks this table against the tree the modules build.
+# and the module of each top-level name: a command imports its own module and no other, and
+# typer builds that command alone (`merzim calendar add` loads neither the database nor the
+# web stack). tests/test_cli_lazy.py checks this table against the tree the modules build.
 MODULES = ("calendar", "engine", "cases", "reminders", "monitoring", "serve")
 COMMANDS: dict[str, str] = {
     "calendar": "calendar",
@@ -54,8 +54,10 @@ def root(lang: str = typer.Option(None, "--lang", metavar="LANG",
         STATE.language = lang
 
 
-def build_app(modules: tuple[str, ...] = MODULES) -> typer.Typer:
-    """A fresh `merzim` app with the commands of `modules` (all of them by default)."""
+def build_app(commands: tuple[str, ...] | None = None) -> typer.Typer:
+    """A fresh `merzim` app with the top-level `commands` (all of them by default): only their
+    modules are imported, and only their typer commands are built."""
+    wanted = tuple(COMMANDS) if commands is None else commands
     app = typer.Typer(
         name="merzim",
         help="merzim: deadlines of anti-corruption procedures and obligations.",
@@ -65,29 +67,33 @@ def build_app(modules: tuple[str, ...] = MODULES) -> typer.Typer:
     )
     app.callback()(root)
     for name in MODULES:
-        if name not in modules:
+        if not any(COMMANDS[command] == name for command in wanted):
             continue
         module = importlib.import_module(f"workflow.cli.{name}")
         if name == "calendar":
             app.add_typer(module.app, name="calendar")
         else:
             module.register(app)
+    if commands is not None:  # the others of their modules are not built
+        app.registered_commands = [c for c in app.registered_commands if c.name in wanted]
+        app.registered_groups = [g for g in app.registered_groups if g.name in wanted]
     return app
 
 
-def modules_for(argv: list[str]) -> tuple[str, ...]:
-    """The modules a command line needs: its command's; none for `--version` alone; every one
-    for the top-level help, a bare `merzim` or a name no module has (click suggests another)."""
+def commands_for(argv: list[str]) -> tuple[str, ...] | None:
+    """The top-level commands a command line needs: its command; none for `--version` alone;
+    every one (None) for the top-level help, a bare `merzim` or a name no module has (click
+    suggests another)."""
     i = 0
     while i < len(argv):
         arg = argv[i]
         if not arg.startswith("-") or arg == "-":
-            return (COMMANDS[arg],) if arg in COMMANDS else MODULES
+            return (arg,) if arg in COMMANDS else None
         name = arg.split("=", 1)[0]
         if name not in ROOT_OPTIONS or name == "--help":
-            return MODULES  # click says what is wrong with it, or lists every command
+            return None  # click says what is wrong with it, or lists every command
         i += 2 if ROOT_OPTIONS[name] and "=" not in arg else 1
-    return () if "--version" in argv else MODULES
+    return () if "--version" in argv else None
 
 
 def __getattr__(name: str):
@@ -137,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     STATE.reset()
     try:
-        command = typer.main.get_command(build_app(modules_for(args)))
+        command = typer.main.get_command(build_app(commands_for(args)))
         language = _help_language(args)
         localize(command, language)
         localize_usage(language, Translator(language))
