@@ -13,7 +13,7 @@ code of the previous head (f0d45c2, web/views.py `by_child`) copied verbatim.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, namedtuple
 from datetime import date
 from typing import Any
 
@@ -160,3 +160,23 @@ def test_the_overdue_page_shows_the_sql_summary_and_count(web: Web):
         assert int(TOTAL.search(page.text).group(1)) == len(full) > 0, (login, query)
         assert [(c, int(n)) for c, n in SUMMARY.findall(page.text)] == [
             (w["code"], w["count"]) for w in want], (login, query)
+
+
+def test_the_organisation_filter_options_are_the_markup_of_the_template_loop(web: Web):
+    """`views.org_options` joins the <option>s in Python; the markup is the Jinja loop's it
+    replaced, for every language, with and without a selected organisation (names with
+    characters to escape included)."""
+    loop = web.app.state.templates.env.from_string(
+        "{% for o in orgs %}<option value=\"{{ o.code }}\" {{ 'selected' if selected == o.code }}>"
+        "{{ o | local_name(lang) }}</option>{% endfor %}")
+    with Session(web.engine) as s:
+        viewer = viewer_for(s, svc.get_user(s, "erlan"))
+        orgs = views.org_choices(s, viewer)
+    odd = namedtuple("Row", "code name name_kk name_ru path")  # a code and names to escape
+    orgs = [*orgs, odd("X<&\"'", "A & B <i>", "", None, orgs[0].path),
+            odd("Y", "Y", "Ы & <б>", "Ы \"р\"", orgs[0].path)]
+    assert len(orgs) > 4
+    for lang in ("en", "kk", "ru"):
+        for selected in (None, orgs[1].code, "X<&\"'"):
+            assert str(views.org_options(orgs, selected, lang)) == loop.render(
+                orgs=orgs, selected=selected, lang=lang)

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from calendars import KazakhstanCalendar
 from calendars.errors import CalendarError
-from web import charts
+from web import charts, views
 from web.deps import ApiAuthRequired, LoginRequired
 from web.error_pages import error_page, wants_json, web_message
 from workflow.core.definition import Definition
@@ -83,6 +83,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     templates.env.globals["today_iso"] = lambda: date.today().isoformat()
     templates.env.filters["local_name"] = org_name  # {{ org | local_name(lang) }}
     templates.env.globals["gantt"] = charts.gantt  # a case's Gantt (_gantt.html)
+    templates.env.globals["org_options"] = views.org_options  # a national filter's <option>s
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 

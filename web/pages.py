@@ -78,8 +78,10 @@ def render(request: Request, pc: PageContext | None, name: str, status: int = 20
             "viewer": pc.viewer if pc else None,
             "csrf": pc.session_row.csrf if pc else "", "today": pc.ctx.today if pc else None,
             "path": request.url.path, "query": request.url.query, "languages": LANGUAGES,
-            # the menu's overdue counts: computed here once for every page (two COUNTs)
-            "menu_counts": views.menu_counts(pc.s, pc.ctx, pc.viewer) if pc else None}
+            # the menu's overdue counts: computed here once for every page (two COUNTs; one
+            # when the page has counted the viewer's overdue stages: `menu_overdue`)
+            "menu_counts": views.menu_counts(pc.s, pc.ctx, pc.viewer,
+                                             values.pop("menu_overdue", None)) if pc else None}
     return request.app.state.templates.TemplateResponse(request, name, {**base, **values},
                                                         status_code=status)
 
@@ -219,7 +221,9 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
     sort, direction = _order(request)
     # in the tree's order rows are grouped by organisation; sorted otherwise, one table
     groups = views.grouped(shown) if sort is None else [(None, shown)] if shown else []
+    unfiltered = all(f[k] is None for k in ("org", "stage", "year", "process"))
     return render(request, pc, "overdue.html", groups=groups, total=pager["total"], filters=f,
+                  menu_overdue=pager["total"] if unfiltered else None,
                   summary=views.child_counts(counts, scope, orgs, pc.t.language), pager=pager,
                   stages=pc.ctx.definition.stages, orgs=orgs, processes=pc.ctx.registry.all(),
                   sort=sort, direction=direction)

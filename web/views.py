@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
+from markupsafe import Markup, escape
 from sqlmodel import Session
 
 from web.access import Viewer, visible_org
@@ -124,6 +125,16 @@ def grouped(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[dict[
     return list(groups.values())
 
 
+def org_options(orgs: list[Any], selected: str | None, language: str) -> Markup:
+    """The <option>s of an organisation filter, joined in Python: a national manager's holds
+    thousands (2,697 in bench/web), which a Jinja loop took ~30 ms to render, more than the
+    rest of the page. The same markup as the loop it replaces
+    (`<option value="{{ o.code }}" {{ 'selected' if selected == o.code }}>{{ name }}</option>`)."""
+    return Markup("".join(
+        f'<option value="{escape(o.code)}" {"selected" if o.code == selected else ""}>'
+        f'{escape(svc.org_name(o, language))}</option>' for o in orgs))
+
+
 def org_choices(s: Session, viewer: Viewer) -> list[Any]:
     """The organisations the viewer may filter by (her subtree; an officer her own), as light
     rows with code, names and path (a national subtree has thousands)."""
@@ -233,12 +244,15 @@ def case_for(s: Session, ctx: svc.Context, viewer: Viewer, case) -> dict[str, An
     return view
 
 
-def menu_counts(s: Session, ctx: svc.Context, viewer: Viewer) -> dict[str, int]:
+def menu_counts(s: Session, ctx: svc.Context, viewer: Viewer,
+                overdue: int | None = None) -> dict[str, int]:
     """The overdue counts of the menu, one COUNT each (never a list built): the stages the
-    viewer's overdue list shows (an officer's organisation, a manager's or an admin's subtree)
-    and those of her own work (the cases she answers for)."""
+    viewer's overdue list shows (an officer's organisation, a manager's or an admin's subtree;
+    `overdue`: already counted, by the unfiltered overdue page) and those of her own work (the
+    cases she answers for)."""
     path = only_path(viewer)
-    return {"overdue": svc.count_overdue(s, ctx, viewer.org.code, only_path=path),
+    return {"overdue": overdue if overdue is not None
+            else svc.count_overdue(s, ctx, viewer.org.code, only_path=path),
             "mine": svc.count_my_overdue(s, ctx, viewer.user.id, unassigned_of(viewer),
                                          viewer.org.code, path)}
 
