@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -331,8 +332,7 @@ def write_cases(conn, cases: list[dict[str, Any]], stages: list[tuple]) -> None:
     """Insert new case rows (dicts of `case_row`'s columns and their id, taken by `new_ids`)
     and stage rows (tuples in `STAGE_COLUMNS` order): a few statements whatever their
     number."""
-    insert_rows(conn, Case.__table__, CASE_COLUMNS,
-                [tuple(c[k] for k in CASE_COLUMNS) for c in cases])
+    insert_rows(conn, Case.__table__, CASE_COLUMNS, map(itemgetter(*CASE_COLUMNS), cases))
     insert_rows(conn, Stage.__table__, STAGE_COLUMNS, stages)
 
 

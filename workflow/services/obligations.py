@@ -7,8 +7,10 @@ so running `sync` twice, or from two workers at once, opens each period's case o
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -63,7 +65,7 @@ class _Target:
 
     definition: Definition
     period: periods.Period
-    org: Organisation
+    org: Any  # the organisation's id, code, path and kind
 
 
 def _targets(s: Session, ctx: Context, through: date | None) -> list[_Target]:
@@ -72,7 +74,8 @@ def _targets(s: Session, ctx: Context, through: date | None) -> list[_Target]:
     recurring = ctx.registry.recurring()
     if not recurring:
         return []
-    orgs = list(s.exec(select(Organisation).order_by(Organisation.path)))
+    orgs = list(s.exec(select(Organisation.id, Organisation.code, Organisation.path,
+                              Organisation.kind).order_by(Organisation.path)))
     have = set(s.exec(select(Case.process, Case.period, Case.subject_id).where(
         Case.period.is_not(None), Case.process.in_([d.key for d in recurring]))).all())
     out = []
@@ -87,10 +90,12 @@ def _targets(s: Session, ctx: Context, through: date | None) -> list[_Target]:
     return out
 
 
-def _opened(ctx: Context, target: _Target, case_id: int) -> dict[str, Any]:
+def _opened(ctx: Context, target: _Target, case_id: int, due: date | None = None
+            ) -> dict[str, Any]:
+    if due is None:
+        due = period_dates(ctx, target.definition, target.period)[PERIOD_DATES[2]]
     return {"id": case_id, "process": target.definition.key, "org": target.org.code,
-            "period": target.period.label,
-            "due": period_dates(ctx, target.definition, target.period)[PERIOD_DATES[2]]}
+            "period": target.period.label, "due": due}
 
 
 def sync(s: Session, ctx: Context, through: date | None = None, one_by_one: bool = False
@@ -139,6 +144,11 @@ def _open_each(s: Session, ctx: Context, targets: list[_Target]) -> list[dict[st
     return opened
 
 
+# the subject in the canonical audit payload shared by an (obligation, period)'s cases
+_ANY_SUBJECT = SimpleNamespace(code="\x00subject\x00")
+_ANY_SUBJECT_JSON = json.dumps(_ANY_SUBJECT.code, ensure_ascii=False)
+
+
 def _open_in_bulk(s: Session, ctx: Context, targets: list[_Target]) -> list[dict[str, Any]]:
     """Every case at once: checked and planned per (obligation, period), written in bulk."""
     if not targets:
@@ -150,20 +160,23 @@ def _open_in_bulk(s: Session, ctx: Context, targets: list[_Target]) -> list[dict
     for t in targets:
         defn, label = t.definition, t.period.label
         if (defn.key, label) not in plans:
-            opening = check_opening(ctx, defn, None, dates=period_dates(ctx, defn, t.period))
+            dates = period_dates(ctx, defn, t.period)
+            opening = check_opening(ctx, defn, None, dates=dates)
             keep_version(s, ctx, defn)
             plans[(defn.key, label)] = (opening, *bulk.first_plan(ctx, defn, Facts(
-                dict(opening.dates))))
-        opening, planned, state = plans[(defn.key, label)]
+                dict(opening.dates))), dates[PERIOD_DATES[2]], audit.canonical(
+                opened_payload(defn, opening, _ANY_SUBJECT, None, label)))
+        opening, planned, state, due, payload = plans[(defn.key, label)]
         owner = officers.get(t.org.id)
         check_responsible(owner, t.org)
         row = case_row(ctx, defn, opening, t.org, None, owner, label, case_date=t.period.start)
         row.update(id=next(case_ids), state=state)
         cases.append(row)
         stages += bulk.stage_tuples(row["id"], t.org, planned.values())
-        records.append(("case.open", "case", row["id"], audit.canonical(
-            opened_payload(defn, opening, t.org, None, label))))
-        opened.append(_opened(ctx, t, row["id"]))
+        # `open_case`'s payload, as canonical JSON: the (obligation, period)'s with the subject
+        records.append(("case.open", "case", row["id"], payload.replace(
+            _ANY_SUBJECT_JSON, json.dumps(t.org.code, ensure_ascii=False), 1)))
+        opened.append(_opened(ctx, t, row["id"], due))
     bulk.write_cases(s.connection(), cases, stages)
     audit.append_many(s, ctx.actor, records)
     return opened

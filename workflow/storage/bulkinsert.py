@@ -63,15 +63,23 @@ def _copy(conn: Connection, statement: str, values: list[tuple]) -> int:
 
 
 def _memoised(processor):
-    """A column's type processor that converts each distinct plain value once (dates, None,
-    flags and strings repeat across thousands of rows); dicts and lists are converted every
-    time."""
+    """A column's type processor that converts each distinct value once (dates, None, flags,
+    strings and the named dates of a JSON column repeat across thousands of rows); a value
+    that is not plain (a list, a dict holding one) is converted every time."""
     seen: dict[Any, Any] = {}
 
     def convert(value):
-        if isinstance(value, (dict, list)):
+        if isinstance(value, dict):
+            try:
+                # in insertion order (part of the JSON), with each value's type (1 is not true)
+                key = (dict, tuple((k, v.__class__, v) for k, v in value.items()))
+                hash(key)
+            except TypeError:
+                return processor(value)
+        elif isinstance(value, list):
             return processor(value)
-        key = (value.__class__, value)
+        else:
+            key = (value.__class__, value)
         try:
             return seen[key]
         except KeyError:
