@@ -2,8 +2,14 @@
 
 Run from the repository root:
 
+    git worktree add /tmp/merzim-f0d45c2 f0d45c2       # the previous head, once
     .venv/bin/python bench/import/run.py --backend sqlite|postgres|both \
-        [--sizes 2000,20000] [--single 2000] [--json PATH] [--no-cli]
+        [--sizes 20000] [--single 2000] [--json PATH] [--no-cli] \
+        [--previous /tmp/merzim-f0d45c2]
+
+`--previous DIR` also times the bulk path of the checkout in DIR (the previous head) on the
+same rows in fresh databases, in the same run (this script run again with
+MERZIM_BENCH_CODE=DIR, which makes it import `workflow` from DIR), and gives the ratio.
 
 For each backend and size, in a fresh database (a SQLite file in a temporary directory; a
 PostgreSQL schema of its own, dropped at the end) with 20 akimats of 25 departments, one
@@ -48,7 +54,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, event, func, select, text
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+CODE = Path(os.environ.get("MERZIM_BENCH_CODE") or ROOT)  # whose `workflow` is timed
+sys.path.insert(0, str(CODE))
 
 from calendars import KazakhstanCalendar  # noqa: E402
 from workflow import services as svc  # noqa: E402
@@ -245,9 +252,21 @@ def cli(url: str, tree: dict, n: int) -> dict:
     return {"rows": n, "wall_s": wall}
 
 
+def previous(backend: str, a: argparse.Namespace) -> list[dict]:
+    """The bulk path of the checkout in `a.previous`, same sizes, rows and databases."""
+    with tempfile.TemporaryDirectory(prefix="merzim-import-prev-") as tmp:
+        out = Path(tmp) / "previous.json"
+        env = {**os.environ, "MERZIM_BENCH_CODE": str(a.previous)}
+        subprocess.run([sys.executable, str(Path(__file__).resolve()), "--backend", backend,
+                        "--sizes", ",".join(map(str, a.sizes)), "--single", "0", "--no-cli",
+                        "--json", str(out), "--postgres-url", a.postgres_url],
+                       env=env, check=True, stdout=subprocess.DEVNULL)
+        return json.loads(out.read_text())["results"][0]["bulk"]
+
+
 def run_backend(backend: str, a: argparse.Namespace, ctx) -> dict:
     out: dict = {"backend": backend, "bulk": [], "cli": [], "single": None,
-                 "load_before": os.getloadavg()[0]}
+                 "previous": [], "load_before": os.getloadavg()[0]}
     for n in a.sizes:
         with fresh_database(backend, a.postgres_url) as url:
             tree = setup(make_engine(url), ctx)
@@ -258,6 +277,10 @@ def run_backend(backend: str, a: argparse.Namespace, ctx) -> dict:
                 tree = setup(make_engine(url), ctx)
                 out["cli"].append(cli(url, tree, n))
             print(f"{backend} cli {n}: {out['cli'][-1]}", file=sys.stderr)
+    if a.previous:
+        out["load_previous"] = os.getloadavg()[0]
+        out["previous"] = previous(backend, a)
+        print(f"{backend} previous head bulk: {out['previous']}", file=sys.stderr)
     if a.single:
         with fresh_database(backend, a.postgres_url) as url:
             tree = setup(make_engine(url), ctx)
@@ -281,6 +304,18 @@ def markdown(results: list[dict]) -> str:
                          f"{1000 * x['total_s'] / x['rows']:.2f} | "
                          f"{x['cpu1_s']:.2f} + {x['cpu2_s']:.2f} | {x['lock_s']:.2f} | "
                          f"{1000 * x['probe_worst_s']:.0f} ({x.get('probe_failed', 0)}) |")
+        for x, new in zip(r.get("previous", []), r["bulk"], strict=False):
+            lines.append(f"| {b} | bulk, previous head (`--previous`) | "
+                         f"{x['rows']:,} | {x['phase1_s']:.2f} | {x['phase2_s']:.2f} | "
+                         f"{x['total_s']:.2f} | {1000 * x['total_s'] / x['rows']:.2f} | "
+                         f"{x['cpu1_s']:.2f} + {x['cpu2_s']:.2f} | {x['lock_s']:.2f} | "
+                         f"{1000 * x['probe_worst_s']:.0f} ({x.get('probe_failed', 0)}) |")
+            lines.append(f"| {b} | **previous / now** | {x['rows']:,} | "
+                         f"{x['phase1_s'] / new['phase1_s']:.2f}× | "
+                         f"{x['phase2_s'] / new['phase2_s']:.2f}× | "
+                         f"**{x['total_s'] / new['total_s']:.2f}×** | | "
+                         f"{(x['cpu1_s'] + x['cpu2_s']) / (new['cpu1_s'] + new['cpu2_s']):.2f}× "
+                         "| | |")
         for x in r["cli"]:
             lines.append(f"| {b} | bulk (`merzim analysis import`, wall) | {x['rows']:,} | | | "
                          f"{x['wall_s']:.2f} | {1000 * x['wall_s'] / x['rows']:.2f} | | | |")
@@ -296,8 +331,10 @@ def markdown(results: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
-    p.add_argument("--sizes", default="2000,20000")
-    p.add_argument("--single", type=int, default=2000, help="rows one by one (0: skip)")
+    p.add_argument("--sizes", default="20000")
+    p.add_argument("--single", type=int, default=0, help="rows one by one (0: skip)")
+    p.add_argument("--previous", type=Path,
+                   help="a checkout of the previous head: its bulk path timed in the same run")
     p.add_argument("--no-cli", dest="cli", action="store_false")
     p.add_argument("--json", type=Path)
     p.add_argument("--postgres-url",
@@ -305,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     a.sizes = [int(x) for x in a.sizes.split(",") if x]
     ctx = svc.Context(KazakhstanCalendar(), load_definition(), TODAY, actor="bench")
-    print(f"load average before: {os.getloadavg()[0]:.2f}", file=sys.stderr)
+    print(f"load average before: {os.getloadavg()[0]:.2f}; timing {CODE}", file=sys.stderr)
     backends = ["sqlite", "postgres"] if a.backend == "both" else [a.backend]
     results = [run_backend(b, a, ctx) for b in backends]
     print(markdown(results))
@@ -313,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         a.json.write_text(json.dumps({"machine": {"platform": platform.platform(),
                                                   "cpus": os.cpu_count(),
                                                   "python": platform.python_version()},
+                                      "code": str(CODE), "previous": str(a.previous or ""),
                                       "results": results}, indent=2))
     return 0
 

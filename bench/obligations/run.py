@@ -3,23 +3,28 @@ organisations, as the worker does every day (and as `init --demo` does for the d
 
 Run from the repository root:
 
+    git worktree add /tmp/merzim-f0d45c2 f0d45c2       # the previous head, once
     .venv/bin/python bench/obligations/run.py --backend sqlite|postgres|both \
-        [--akimats 4] [--departments 25] [--json PATH]
+        [--sizes 4x25,50x99] [--previous /tmp/merzim-f0d45c2 [--previous-sizes 4x25]] \
+        [--json PATH]
 
-For each backend, in a fresh database (bench/import/run.py's `fresh_database`: a SQLite file
-in a temporary directory, or a PostgreSQL schema of its own dropped at the end) with
-`--akimats` akimats of `--departments` departments each (all 15 shipped obligations apply to
-both kinds, except the district akimats' and the quasi-state entities'), on 22 November 2026:
+For each backend and size (`AxD`: A akimats of D departments each, A x (D + 1)
+organisations; 50x99 is a country of 5,000), in a fresh database (bench/import/run.py's
+`fresh_database`: a SQLite file in a temporary directory, or a PostgreSQL schema of its own
+dropped at the end), on 22 November 2026 (all 15 shipped obligations apply to both kinds,
+except the district akimats' and the quasi-state entities'):
 
 * **first sync**: every case opened (the current and the next period of each obligation, and
-  earlier ones not yet due), one transaction, the commit included;
+  earlier ones not yet due), one transaction, the commit included; wall and CPU seconds of
+  the syncing process;
 * **second sync**: nothing to open (what the worker does on most days).
 
-The table gives the cases opened, the seconds, the milliseconds per case, and the time a
-country of 5,000 organisations would take at that rate (issue 15, point 1, asks `obligations
-sync` to plan in bulk; this is the one-by-one baseline it is measured against).
+`--previous DIR` also times the checkout in DIR (the previous head, which opened each case
+through `open_case`) at `--previous-sizes` in the same run (this script run again with
+MERZIM_BENCH_CODE=DIR, which makes it import `workflow` from DIR); at the country's size it
+would take about 18 minutes, so its figure is per case at the smaller size, compared with
+this code's at the same size.
 """
-
 from __future__ import annotations
 
 import argparse
@@ -27,13 +32,16 @@ import importlib.util
 import json
 import os
 import platform
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+CODE = Path(os.environ.get("MERZIM_BENCH_CODE") or ROOT)  # whose `workflow` is timed
+sys.path.insert(0, str(CODE))
 
 from calendars import KazakhstanCalendar  # noqa: E402
 from workflow import services as svc  # noqa: E402
@@ -62,52 +70,87 @@ def setup(eng, ctx, akimats: int, departments: int) -> int:
     return akimats * (departments + 1)
 
 
-def timed_sync(eng, ctx) -> tuple[int, float]:
-    started = time.perf_counter()
+def timed_sync(eng, ctx) -> tuple[int, float, float]:
+    started, cpu = time.perf_counter(), time.process_time()
     with open_session(eng) as s:
         opened = obligations.sync(s, ctx)
         s.commit()
-    return len(opened), time.perf_counter() - started
+    return len(opened), time.perf_counter() - started, time.process_time() - cpu
 
 
-def run_backend(backend: str, a: argparse.Namespace) -> dict:
+def sizes(text: str) -> list[tuple[int, int]]:
+    return [tuple(int(x) for x in part.split("x")) for part in text.split(",") if part]
+
+
+def run_size(backend: str, a: argparse.Namespace, akimats: int, departments: int) -> dict:
     ctx = svc.Context(KazakhstanCalendar(), load_registry(), TODAY, actor="bench")
-    out = {"backend": backend, "load_before": os.getloadavg()[0]}
+    out = {"backend": backend, "size": f"{akimats}x{departments}",
+           "load_before": os.getloadavg()[0]}
     with bench_import.fresh_database(backend, a.pg_url) as url:
         eng = make_engine(url)
-        out["organisations"] = setup(eng, ctx, a.akimats, a.departments)
-        out["cases"], out["first_s"] = timed_sync(eng, ctx)
-        out["again"], out["second_s"] = timed_sync(eng, ctx)
+        out["organisations"] = setup(eng, ctx, akimats, departments)
+        out["load_sync"] = os.getloadavg()[0]
+        out["cases"], out["first_s"], out["first_cpu_s"] = timed_sync(eng, ctx)
+        out["again"], out["second_s"], _ = timed_sync(eng, ctx)
         eng.dispose()
     out["ms_per_case"] = 1000 * out["first_s"] / max(out["cases"], 1)
     out["country_s"] = out["first_s"] * COUNTRY / out["organisations"]
     out["load_after"] = os.getloadavg()[0]
+    print(f"{CODE}: {out}", file=sys.stderr)
     return out
+
+
+def previous(backend: str, a: argparse.Namespace) -> list[dict]:
+    """The checkout in `a.previous` at `a.previous_sizes`, same databases and day."""
+    with tempfile.TemporaryDirectory(prefix="merzim-obligations-prev-") as tmp:
+        out = Path(tmp) / "previous.json"
+        env = {**os.environ, "MERZIM_BENCH_CODE": str(a.previous)}
+        subprocess.run([sys.executable, str(Path(__file__).resolve()), "--backend", backend,
+                        "--sizes", a.previous_sizes, "--json", str(out), "--pg-url", a.pg_url],
+                       env=env, check=True, stdout=subprocess.DEVNULL)
+        return json.loads(out.read_text())["results"]
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="sqlite")
-    p.add_argument("--akimats", type=int, default=4)
-    p.add_argument("--departments", type=int, default=25)
-    p.add_argument("--pg-url", default=os.environ.get("MERZIM_TEST_POSTGRES_URL",
+    p.add_argument("--sizes", default="4x25,50x99", help="AxD,...: akimats x departments")
+    p.add_argument("--previous", type=Path, help="a checkout of the previous head")
+    p.add_argument("--previous-sizes", default="4x25")
+    p.add_argument("--pg-url", default=os.environ.get("MERZIM_BENCH_POSTGRES_URL",
                                                       bench_import.DEFAULT_PG))
     p.add_argument("--json", type=Path)
     a = p.parse_args(argv)
-    print(f"load average before: {os.getloadavg()[0]:.2f}", file=sys.stderr)
+    print(f"load average before: {os.getloadavg()[0]:.2f}; timing {CODE}", file=sys.stderr)
     backends = ("sqlite", "postgres") if a.backend == "both" else (a.backend,)
-    results = [run_backend(b, a) for b in backends]
-    print("| backend | organisations | cases opened | first sync s | ms/case | "
-          f"{COUNTRY:,} organisations s | second sync s (opened) | load before/after |")
-    print("|---|---|---|---|---|---|---|---|")
-    for r in results:
-        print(f"| {r['backend']} | {r['organisations']} | {r['cases']} | {r['first_s']:.1f} | "
-              f"{r['ms_per_case']:.1f} | {r['country_s']:.0f} | {r['second_s']:.2f} "
-              f"({r['again']}) | {r['load_before']:.2f}/{r['load_after']:.2f} |")
+    results, earlier = [], []
+    for b in backends:
+        results += [run_size(b, a, *size) for size in sizes(a.sizes)]
+        if a.previous:
+            earlier += previous(b, a)
+    print("| backend | code | organisations | cases opened | first sync s (CPU s) | ms/case | "
+          f"{COUNTRY:,} organisations s | second sync s (opened) | load before/during/after |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+    for label, rows in (("now", results), ("previous head", earlier)):
+        for r in rows:
+            print(f"| {r['backend']} | {label} | {r['organisations']:,} | {r['cases']:,} | "
+                  f"{r['first_s']:.2f} ({r['first_cpu_s']:.2f}) | {r['ms_per_case']:.3f} | "
+                  f"{r['country_s']:.0f} | {r['second_s']:.2f} ({r['again']}) | "
+                  f"{r['load_before']:.2f}/{r['load_sync']:.2f}/{r['load_after']:.2f} |")
+    for old in earlier:
+        new = next((r for r in results if (r["backend"], r["size"]) == (old["backend"],
+                                                                        old["size"])), None)
+        if new is not None:
+            print(f"\n{old['backend']} {old['size']}: previous head / now = "
+                  f"{old['ms_per_case'] / new['ms_per_case']:.1f}x per case (wall), "
+                  f"{old['first_cpu_s'] / new['first_cpu_s']:.1f}x CPU")
     if a.json:
         a.json.write_text(json.dumps({"date": TODAY.isoformat(), "machine": platform.node(),
-                                      "python": platform.python_version(),
-                                      "results": results}, indent=2), encoding="utf-8")
+                                      "platform": platform.platform(),
+                                      "python": platform.python_version(), "code": str(CODE),
+                                      "previous": str(a.previous or ""), "results": results,
+                                      "previous_results": earlier}, indent=2),
+                          encoding="utf-8")
     return 0
 
 
