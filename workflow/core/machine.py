@@ -108,9 +108,8 @@ def derive_state(definition: Definition, records: Iterable[Record], dates: dict[
 
     for record in records:
         run_timers(record.on)
-        event = definition.events.get(record.event)
-        if event is not None and record.event in machine.allowed():
-            machine.fire(record.event)
+        if record.event in definition.events:
+            machine._take(record.event)  # taken when the state allows it, else ignored
     run_timers(today)
     return machine.state
 

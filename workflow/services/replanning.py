@@ -19,12 +19,13 @@ included, that the rows and states are exactly those `cases.replan` gives one ca
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Text, bindparam, insert, select, type_coerce, update
 from sqlmodel import Session
 
 from workflow.core import deadlines, periods
@@ -51,20 +52,59 @@ STAGE_FIELDS = ("due_date", "projected", "status", "done_on", "evidence")
 
 
 class _Row:
-    """One stage row in memory: its columns as read, then as re-planned."""
+    """One stage row in memory: its columns as read (evidence as its stored JSON text, decoded
+    only when it must be compared), then as re-planned."""
 
-    __slots__ = ("id", "key", *STAGE_FIELDS, "was")
+    __slots__ = ("id", "key", *STAGE_FIELDS, "was", "was_evidence")
 
     def __init__(self, id: int | None, key: str, due_date: date | None = None,
                  projected: bool = False, status: str = OPEN, done_on: date | None = None,
-                 evidence: dict[str, Any] | None = None):
+                 evidence: Any = None):
         self.id, self.key = id, key
-        self.due_date, self.projected, self.status = due_date, projected, status
-        self.done_on, self.evidence = done_on, evidence
-        self.was = self.values() if id is not None else None
+        self.due_date, self.projected, self.status = due_date, bool(projected), status
+        self.done_on = done_on
+        self.evidence = evidence  # replaced by the planned value before it is compared
+        self.was = (due_date, self.projected, status, done_on) if id is not None else None
+        self.was_evidence = evidence
 
     def values(self) -> tuple:
-        return (self.due_date, bool(self.projected), self.status, self.done_on, self.evidence)
+        evidence = self.evidence
+        if evidence is self.was_evidence:  # as read: still its stored text
+            evidence = _json(evidence)
+        return (self.due_date, self.projected, self.status, self.done_on, evidence)
+
+    def changed(self) -> bool:
+        if (self.due_date, bool(self.projected), self.status, self.done_on) != self.was:
+            return True
+        new, old = self.evidence, self.was_evidence
+        if new is old:
+            return False
+        if new is None or old is None:
+            return (new is None) != (old is None or _json(old) is None)
+        return new != _json(old)
+
+
+def _json(value: Any) -> Any:
+    """A JSON column read as stored: text on SQLite (decoded here), already decoded by the
+    driver on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _date(value: Any) -> date | None:
+    """A DATE column read without SQLAlchemy's per-row processing: ISO text on SQLite, a
+    date from the driver on PostgreSQL."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+class _Record:
+    """One event record as the planner's facts need it."""
+
+    __slots__ = ("id", "kind", "event", "on", "evidence", "note", "voided_by_id")
+
+    def __init__(self, row):
+        self.id, self.kind, self.event = row[1], row[2], row[3]
+        self.on, self.evidence = _date(row[4]), _json(row[5])
+        self.note, self.voided_by_id = row[6], row[7]
 
 
 @dataclass
@@ -184,20 +224,26 @@ def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:
                          .where(cs.c.id.in_(open_ids)).order_by(cs.c.id)).all()
     if not cases:
         return []
+    raw = {c: type_coerce(c, Text) for c in (er.c.on, er.c.evidence, st.c.due_date,
+                                              st.c.done_on, st.c.evidence, mr.c.received_on)}
     records: dict[int, list] = defaultdict(list)
-    for r in conn.execute(select(er.c.case_id, er.c.id, er.c.kind, er.c.event, er.c.on,
-                                 er.c.evidence, er.c.note, er.c.voided_by_id)
-                          .where(er.c.case_id.in_(open_ids)).order_by(er.c.case_id, er.c.id)):
-        records[r.case_id].append(r)
+    for r in conn.execute(select(er.c.case_id, er.c.id, er.c.kind, er.c.event, raw[er.c.on],
+                                 raw[er.c.evidence], er.c.note, er.c.voided_by_id)
+                          .where(er.c.case_id.in_(open_ids))
+                          .order_by(er.c.case_id, er.c.id)):
+        records[r[0]].append(_Record(r))
     stages: dict[int, dict[str, _Row]] = defaultdict(dict)
-    for r in conn.execute(select(st.c.case_id, st.c.id, st.c.key, *(st.c[f] for f in STAGE_FIELDS))
-                          .where(st.c.case_id.in_(open_ids)).order_by(st.c.case_id, st.c.id)):
-        stages[r.case_id][r.key] = _Row(r.id, r.key, r.due_date, r.projected, r.status,
-                                        r.done_on, r.evidence)
+    for case_id, id_, key, due, projected, status, done_on, evidence in conn.execute(
+            select(st.c.case_id, st.c.id, st.c.key, raw[st.c.due_date], st.c.projected,
+                   st.c.status, raw[st.c.done_on], raw[st.c.evidence])
+            .where(st.c.case_id.in_(open_ids)).order_by(st.c.case_id, st.c.id)):
+        stages[case_id][key] = _Row(id_, key, _date(due), projected, status, _date(done_on),
+                                    evidence)
     reports: dict[int, dict[str, date | None]] = defaultdict(dict)
-    for r in conn.execute(select(mr.c.analysis_id, mr.c.period, mr.c.received_on)
-                          .where(mr.c.analysis_id.in_(open_ids)).order_by(mr.c.id)):
-        reports[r.analysis_id].setdefault(r.period, r.received_on)
+    for case_id, period, received in conn.execute(
+            select(mr.c.analysis_id, mr.c.period, raw[mr.c.received_on])
+            .where(mr.c.analysis_id.in_(open_ids)).order_by(mr.c.id)):
+        reports[case_id].setdefault(period, _date(received))
 
     definitions: dict[tuple[str, int], Any] = {}
     moved: list[dict[str, Any]] = []
@@ -218,9 +264,9 @@ def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:
             moved.append({"analysis": c.id, "case": c.id, "stage": key, "old": old,
                           "new": new_due, "responsible_id": c.responsible_id})
         for row in existing.values():
-            values = row.values()
-            if values != row.was:
-                stage_updates.append({"b_id": row.id, **dict(zip(STAGE_FIELDS, values, strict=True))})
+            if row.changed():
+                stage_updates.append({"b_id": row.id,
+                                      **dict(zip(STAGE_FIELDS, row.values(), strict=True))})
         inserts.extend((c.id, c.subject_id, row) for row in new)
         if state != c.state or dates is not given:
             case_updates.append({"b_id": c.id, "state": state,
