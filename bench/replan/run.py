@@ -10,7 +10,8 @@ schema of its own, dropped at the end):
 
 1. The national tree of organisations and their officers, through `services.add_org` and
    `services.add_user` (bench/engine's tree).
-2. `--open` analyses of 2026 (today 2026-09-15) and history analyses of 2025, 2024, ... up to
+2. History analyses of 2025, 2024, ... and analyses of 2026 (today 2026-09-15): `--open` open
+   cases in all (the earlier years' still open, mostly in monitoring, then 2026's) among
    `--stage-rows` stage rows, written in bulk with executemany: cases, event records, stages
    and monitoring periods. Each case's records, stage rows (due dates, statuses), state and
    monitoring periods are bench/engine's `past_analysis`: the pure planner
@@ -165,21 +166,32 @@ def build(engine, ctx: svc.Context, rng: random.Random, a: argparse.Namespace) -
             flush()
         return len(past.stages)
 
+    # `--open` open cases in all: the earlier years' analyses still open (monitoring periods
+    # not yet due, the backlog) count among them; the year 2026 makes up the rest
     current = templates(YEAR)
-    for _ in range(a.open):
-        given, past = rng.choice(current)
-        add(given, past, rng.choice(orgs), rng.choice(orgs)[0])
-    counts["current_analyses"] = a.open
+    per_current = sum(len(p.stages) for _g, p in current) / len(current)
+    history_open = 0
     year = YEAR
-    while counts["stage"] < a.stage_rows:
+    while True:
         year -= 1
         past_year = templates(year)
+        full = False
         for _ in range(len(orgs) * 3):
-            if counts["stage"] >= a.stage_rows:
+            room = a.stage_rows - (a.open - history_open) * per_current
+            if counts["stage"] >= room:
+                full = True
                 break
             given, past = rng.choice(past_year)
             add(given, past, rng.choice(orgs), rng.choice(orgs)[0])
             counts["history_analyses"] += 1
+            history_open += any(st[3] == OPEN for st in past.stages)
+        if full:
+            break
+    counts["history_open"] = history_open
+    for _ in range(max(0, a.open - history_open)):
+        given, past = rng.choice(current)
+        add(given, past, rng.choice(orgs), rng.choice(orgs)[0])
+        counts["current_analyses"] += 1
     flush()
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
@@ -305,8 +317,9 @@ def markdown(results: list[dict[str, Any]]) -> str:
         lines.append(f"| {name} | " + " | ".join(str(fn(r)) for r in results) + " |")
 
     row("stage rows", lambda r: f"{r['dataset']['stage_rows']:,}")
-    row("open cases re-planned (of them 2026 analyses)",
-        lambda r: f"{r['new']['cases']:,} ({r['dataset']['current_analyses']:,})")
+    row("open cases re-planned (2026 analyses / earlier years' still open)",
+        lambda r: f"{r['new']['cases']:,} ({r['dataset']['current_analyses']:,} / "
+                  f"{r['dataset']['history_open']:,})")
     row("deadlines moved / cases / messages queued",
         lambda r: f"{r['new']['moved']:,} / {r['new']['moved_cases']:,} / {r['new']['queued']:,}")
     row("**new: re-plan + notify + commit, wall / CPU s**",
@@ -334,7 +347,8 @@ def markdown(results: list[dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="sqlite")
-    p.add_argument("--open", type=int, default=20000, help="2026 analyses (open cases)")
+    p.add_argument("--open", type=int, default=20000,
+                   help="open cases in all (earlier years' open ones, then 2026 analyses)")
     p.add_argument("--stage-rows", type=int, default=1_000_000)
     p.add_argument("--templates", type=int, default=400, help="simulated cases per year")
     p.add_argument("--days-off", type=int, default=3)

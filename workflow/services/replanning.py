@@ -230,19 +230,19 @@ def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:
     for r in conn.execute(select(er.c.case_id, er.c.id, er.c.kind, er.c.event, raw[er.c.on],
                                  raw[er.c.evidence], er.c.note, er.c.voided_by_id)
                           .where(er.c.case_id.in_(open_ids))
-                          .order_by(er.c.case_id, er.c.id)):
+                          .order_by(er.c.case_id, er.c.id)).all():
         records[r[0]].append(_Record(r))
     stages: dict[int, dict[str, _Row]] = defaultdict(dict)
     for case_id, id_, key, due, projected, status, done_on, evidence in conn.execute(
             select(st.c.case_id, st.c.id, st.c.key, raw[st.c.due_date], st.c.projected,
                    st.c.status, raw[st.c.done_on], raw[st.c.evidence])
-            .where(st.c.case_id.in_(open_ids)).order_by(st.c.case_id, st.c.id)):
+            .where(st.c.case_id.in_(open_ids)).order_by(st.c.case_id, st.c.id)).all():
         stages[case_id][key] = _Row(id_, key, _date(due), projected, status, _date(done_on),
                                     evidence)
     reports: dict[int, dict[str, date | None]] = defaultdict(dict)
     for case_id, period, received in conn.execute(
             select(mr.c.analysis_id, mr.c.period, raw[mr.c.received_on])
-            .where(mr.c.analysis_id.in_(open_ids)).order_by(mr.c.id)):
+            .where(mr.c.analysis_id.in_(open_ids)).order_by(mr.c.id)).all():
         reports[case_id].setdefault(period, _date(received))
 
     definitions: dict[tuple[str, int], Any] = {}
