@@ -280,3 +280,35 @@ def test_obligations_sync_in_bulk_opens_what_opening_each_case_opens(db, db_url,
     # a second sync on the last day opens nothing, on either side
     with open_session(db) as s:
         assert obligations.sync(s, ctx(days[-1][0]), days[-1][1]) == []
+
+
+def test_two_syncs_at_once_open_each_case_once(db, calendar):
+    """Two workers syncing at the same moment: the second waits for the first's lock, then
+    finds its cases open; neither fails, every case is opened once, the chain verifies."""
+    import threading
+
+    registry = load_registry()
+    today = date(2026, 11, 22)
+    ctx = svc.Context(calendar, registry, today, actor="worker", language="en")
+    commit(db, lambda s: obligation_world(s, ctx))
+    start, results, errors = threading.Barrier(2), [], []
+
+    def worker():
+        try:
+            with open_session(db) as s:
+                start.wait()
+                results.append(obligations.sync(s, ctx))
+                s.commit()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(len(r) for r in results)[0] == 0 and sum(len(r) for r in results) > 100
+    data = stored(db)
+    keys = [(c["process"], c["subject_id"], c["period"]) for c in data["cases"]]
+    assert len(keys) == len(set(keys)) == sum(len(r) for r in results)
