@@ -25,8 +25,8 @@ schema of its own, dropped at the end):
 4. Timed, with the decree's calendar, in one transaction each, as `merzim replan` runs them
    (`services.replan_all` then `reminders.planner.notify_moved`, then commit):
    * the previous head's path (bench/replan/previous.py: `replan_all` of f0d45c2 verbatim,
-     one case at a time through `sync`) over the first `--previous` open cases (all: 0),
-     rolled back;
+     one case at a time through `sync`; with `--previous N` its loop over the last N open
+     cases, the year 2026's, where the decree moves deadlines), rolled back;
    * the new path (`services.replan_all`, in bulk), committed; its moved deadlines are
      checked against the previous path's on the cases both re-planned;
    * the new path again with the same calendar: nothing moves, nobody is told;
@@ -40,6 +40,7 @@ import importlib.util
 import json
 import os
 import random
+import shutil
 import sys
 import time
 from collections import Counter
@@ -244,8 +245,18 @@ def run_backend(backend: str, a: argparse.Namespace) -> dict[str, Any]:
         cal = KazakhstanCalendar()
         ctx = svc.Context(cal, runtime.registry(settings), TODAY, actor="bench", language="en")
         rng = random.Random(a.seed)
-        log(f"{backend}: building the dataset")
-        result["dataset"] = build(engine, ctx, rng, a)
+        if backend == "sqlite" and a.sqlite_cache and a.sqlite_cache.is_file():
+            log(f"{backend}: the dataset copied from {a.sqlite_cache}")
+            engine.dispose()
+            shutil.copyfile(a.sqlite_cache, label)
+            result["dataset"] = json.loads(a.sqlite_cache.with_suffix(".json").read_text())
+        else:
+            log(f"{backend}: building the dataset")
+            result["dataset"] = build(engine, ctx, rng, a)
+            if backend == "sqlite" and a.sqlite_cache:
+                engine.dispose()
+                shutil.copyfile(label, a.sqlite_cache)
+                a.sqlite_cache.with_suffix(".json").write_text(json.dumps(result["dataset"]))
         log(f"{backend}: {result['dataset']}")
         new_cal, days = decree(a, cal)
         result["days_off"] = [d.isoformat() for d in days]
@@ -263,11 +274,11 @@ def run_backend(backend: str, a: argparse.Namespace) -> dict[str, Any]:
         limit = a.previous or len(open_ids)
 
         def replan_previous(s):
-            if limit < len(open_ids):  # the first `limit` open cases, as the old loop takes them
+            if limit < len(open_ids):  # the last `limit` open cases (2026's), in the old loop
                 sub = select(Stage.case_id).where(Stage.status == OPEN,
-                                                  Stage.case_id <= open_ids[limit - 1])
+                                                  Stage.case_id >= open_ids[-limit])
                 moved = []
-                for case in s.exec(select(Case).where(Case.id.in_(sub)).order_by(Case.id)):
+                for case in s.scalars(select(Case).where(Case.id.in_(sub)).order_by(Case.id)):
                     for key, old, new in svc.sync(s, after, case):
                         moved.append({"analysis": case.id, "case": case.id, "stage": key,
                                       "old": old, "new": new,
@@ -290,8 +301,8 @@ def run_backend(backend: str, a: argparse.Namespace) -> dict[str, Any]:
                          "moved_cases": len({m["case"] for m in moved}),
                          "ms_per_case": round(wall * 1000 / len(open_ids), 3)}
         log(f"{backend}: new {result['new']}")
-        cut = open_ids[limit - 1]
-        same = [m for m in moved if m["case"] <= cut] == old_moved
+        cut = open_ids[-limit]
+        same = [m for m in moved if m["case"] >= cut] == old_moved
         result["same_moves_as_previous"] = same
         ratio_cases = result["previous"]["ms_per_case"] / result["new"]["ms_per_case"]
         result["speedup_per_case"] = round(ratio_cases, 1)
@@ -353,12 +364,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--templates", type=int, default=400, help="simulated cases per year")
     p.add_argument("--days-off", type=int, default=3)
     p.add_argument("--previous", type=int, default=0,
-                   help="open cases the previous path re-plans (0: all)")
+                   help="the previous path re-plans the last N open cases (0: all)")
     p.add_argument("--batch", type=int, default=50000)
     p.add_argument("--seed", type=int, default=20261123)
     p.add_argument("--pg-url", default=os.environ.get(
         "MERZIM_BENCH_POSTGRES_URL", engine_bench.DEFAULT_PG))
     p.add_argument("--json", type=Path)
+    p.add_argument("--sqlite-cache", type=Path,
+                   help="SQLite: keep the built database here and start from it next time "
+                        "(same arguments)")
     a = p.parse_args(argv)
     backends = ["sqlite", "postgres"] if a.backend == "both" else [a.backend]
     results = [run_backend(b, a) for b in backends]

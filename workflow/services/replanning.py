@@ -29,11 +29,11 @@ from sqlalchemy import Text, bindparam, insert, select, type_coerce, update
 from sqlmodel import Session
 
 from workflow.core import deadlines, periods
-from workflow.core.deadlines import Planner
+from workflow.core.deadlines import Facts, Planner, Record
 from workflow.core.errors import UsageError
 from workflow.core.machine import derive_state
 from workflow.services import monitoring as monitoring_service
-from workflow.services.cases import closed_status, facts_of, period_dates
+from workflow.services.cases import closed_status, period_dates
 from workflow.services.context import Context
 from workflow.services.processes import definition_of
 from workflow.storage import audit
@@ -71,6 +71,8 @@ class _Row:
         evidence = self.evidence
         if evidence is self.was_evidence:  # as read: still its stored text
             evidence = _json(evidence)
+        elif isinstance(evidence, _Done):
+            evidence = evidence.value()
         return (self.due_date, self.projected, self.status, self.done_on, evidence)
 
     def changed(self) -> bool:
@@ -79,6 +81,10 @@ class _Row:
         new, old = self.evidence, self.was_evidence
         if new is old:
             return False
+        if isinstance(new, _Done):
+            if new.same_text(old):
+                return False
+            new = new.value()
         if new is None or old is None:
             return (new is None) != (old is None or _json(old) is None)
         return new != _json(old)
@@ -97,14 +103,62 @@ def _date(value: Any) -> date | None:
 
 
 class _Record:
-    """One event record as the planner's facts need it."""
+    """One event record as the planner's facts need it. Its evidence is decoded when it is
+    needed (a done stage's evidence that changed, a monitoring period): most never are."""
 
-    __slots__ = ("id", "kind", "event", "on", "evidence", "note", "voided_by_id")
+    __slots__ = ("id", "kind", "event", "on", "raw", "_evidence", "note", "voided_by_id")
 
     def __init__(self, row):
         self.id, self.kind, self.event = row[1], row[2], row[3]
-        self.on, self.evidence = _date(row[4]), _json(row[5])
+        self.on, self.raw, self._evidence = _date(row[4]), row[5], _UNREAD
         self.note, self.voided_by_id = row[6], row[7]
+
+    @property
+    def evidence(self) -> dict[str, Any] | None:
+        if self._evidence is _UNREAD:
+            self._evidence = _json(self.raw)
+        return self._evidence
+
+    @property
+    def period(self) -> str | None:
+        """`evidence["period"]`: stored JSON that names no period (no "period" in its text,
+        no escape that could spell one) is not decoded."""
+        raw = self.raw
+        if raw is None or (isinstance(raw, str) and '"period"' not in raw and "\\" not in raw):
+            return None
+        return (self.evidence or {}).get("period")
+
+    def done_evidence(self) -> _Done:
+        return _Done(self)
+
+
+class _Done:
+    """A done stage's evidence: the completing record's date and evidence (as cases.sync
+    stores it), compared with the stored text before anything is decoded."""
+
+    __slots__ = ("record",)
+
+    def __init__(self, record: _Record):
+        self.record = record
+
+    def value(self) -> dict[str, Any]:
+        rec = self.record
+        return {"date": rec.on.isoformat(), **(rec.evidence or {})}
+
+    def same_text(self, stored: Any) -> bool:
+        """Whether `stored` is, as text, what json.dumps writes for `value()` (a False here
+        only means: decode and compare)."""
+        rec = self.record
+        if not isinstance(stored, str) or not (rec.raw is None or isinstance(rec.raw, str)):
+            return False
+        head = '{"date": "' + rec.on.isoformat() + '"'
+        raw = rec.raw
+        if raw is None or raw in ("null", "{}"):
+            return stored == head + "}"
+        return raw[:1] == "{" and stored == head + ", " + raw[1:]
+
+
+_UNREAD = object()
 
 
 @dataclass
@@ -137,7 +191,11 @@ def _replan_case(ctx: Context, defn, dates: dict[str, Any], records: list,
     """One case re-planned in memory, row for row as `cases.sync` does it: the new state, the
     stage rows to insert, and (stage, old due, new due) of each open deadline that moved. The
     rows of `existing` are changed in place."""
-    facts = facts_of(None, _Dates(dates), records)  # type: ignore[arg-type]
+    # as cases.facts_of, reading a record's period without decoding what names none
+    standing = [r for r in records if r.voided_by_id is None]
+    facts = Facts(_Dates(dates).given(),
+                  tuple(Record(r.event, r.on, r.period) for r in standing if r.kind == EVENT),
+                  {r.event: r.on for r in standing if r.kind == NOT_DONE_RECORD})
     planner = Planner(defn, ctx.calendar, facts)
     plan = planner.stages()
     completing: dict[str, Any] = {}
@@ -161,8 +219,7 @@ def _replan_case(ctx: Context, defn, dates: dict[str, Any], records: list,
         stage.due_date, stage.projected, stage.status = sp.due, sp.projected, sp.status
         stage.done_on = sp.done_on
         if key in completing and sp.status in deadlines.DONE:
-            rec = completing[key]
-            stage.evidence = {"date": rec.on.isoformat(), **(rec.evidence or {})}
+            stage.evidence = completing[key].done_evidence()
         elif key in notes and sp.status == deadlines.NOT_DONE:
             stage.evidence = {"date": notes[key].on.isoformat(), "note": notes[key].note}
         else:
