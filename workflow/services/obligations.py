@@ -70,23 +70,25 @@ class _Target:
 
 def _targets(s: Session, ctx: Context, through: date | None) -> list[_Target]:
     """The cases missing, in the order they are opened (obligation, period, organisation by
-    path): three queries whatever their number."""
+    path): the organisations, then per obligation the cases of the periods to open (not the
+    earlier ones, which accumulate over the years)."""
     recurring = ctx.registry.recurring()
     if not recurring:
         return []
     orgs = list(s.exec(select(Organisation.id, Organisation.code, Organisation.path,
                               Organisation.kind).order_by(Organisation.path)))
-    have = set(s.exec(select(Case.process, Case.period, Case.subject_id).where(
-        Case.period.is_not(None), Case.process.in_([d.key for d in recurring]))).all())
     out = []
     for definition in recurring:
         kinds = set(definition.recurrence.applies_to)
         targets = [o for o in orgs if o.kind in kinds]
         if not targets:
             continue
-        for period in periods_to_open(definition, ctx.today, through, ctx.calendar):
+        wanted = periods_to_open(definition, ctx.today, through, ctx.calendar)
+        have = set(s.exec(select(Case.period, Case.subject_id).where(
+            Case.process == definition.key, Case.period.in_([p.label for p in wanted]))).all())
+        for period in wanted:
             out += [_Target(definition, period, org) for org in targets
-                    if (definition.key, period.label, org.id) not in have]
+                    if (period.label, org.id) not in have]
     return out
 
 
