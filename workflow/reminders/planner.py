@@ -119,13 +119,19 @@ def enqueue(s: Session, recipient_id: int, channel: str, day: date, digest: str,
     """Write one outbox row unless its key is already there (written once)."""
     if _exists(s, recipient_id, channel, day, digest):
         return None
-    row = OutboxMessage(recipient_id=recipient_id, channel=channel, local_day=day, digest=digest,
-                        address=address, subject=subject[:500], body_text=body_text,
-                        body_html=body_html, status="pending", next_attempt_at=0.0,
-                        created_at=time.time())
+    row = _outbox_row(recipient_id, channel, day, digest, address, subject, body_text,
+                      body_html)
     s.add(row)
     s.flush()
     return row
+
+
+def _outbox_row(recipient_id: int, channel: str, day: date, digest: str, address: str,
+                subject: str, body_text: str, body_html: str) -> OutboxMessage:
+    return OutboxMessage(recipient_id=recipient_id, channel=channel, local_day=day,
+                         digest=digest, address=address, subject=subject[:500],
+                         body_text=body_text, body_html=body_html, status="pending",
+                         next_attempt_at=0.0, created_at=time.time())
 
 
 def plan_reminders(s: Session, ctx: Context, ns: NotifySettings) -> list[OutboxMessage]:
@@ -183,21 +189,29 @@ def notify_moved(s: Session, ctx: Context, ns: NotifySettings,
         for rid in owner_ids(analysis.responsible_id, subject.path, people, officers_at):
             per_person.setdefault(rid, []).append(line)
     written = []
+    # the keys already queued today, read once (a re-plan at national scale tells thousands)
+    queued = set(s.exec(select(OutboxMessage.recipient_id, OutboxMessage.channel,
+                               OutboxMessage.digest)
+                        .where(OutboxMessage.local_day == ctx.today,
+                               OutboxMessage.digest.like("moved-%"))).all())
     for rid, lines in sorted(per_person.items()):
         person = people[rid]
         lines.sort(key=lambda ln: (ln["new"], ln["analysis"], ln["stage"]))
         key = hashlib.sha256(repr([(ln["analysis"], ln["stage"], ln["old"].isoformat(),
                                     ln["new"].isoformat()) for ln in lines]).encode()).hexdigest()
+        digest = f"moved-{key[:32]}"
         rendered = None
         for channel in ns.channels:
             address = address_for(person, channel)
-            if not address:
+            if not address or (rid, channel, digest) in queued:
                 continue
             rendered = rendered or render_moved(person.language, person.name, ctx.today, lines)
-            row = enqueue(s, rid, channel, ctx.today, f"moved-{key[:32]}", address,
-                          rendered.subject, rendered.text, rendered.html)
-            if row is not None:
-                written.append(row)
+            row = _outbox_row(rid, channel, ctx.today, digest, address, rendered.subject,
+                              rendered.text, rendered.html)
+            s.add(row)
+            queued.add((rid, channel, digest))
+            written.append(row)
+    s.flush()
     return written
 
 
