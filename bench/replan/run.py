@@ -263,9 +263,17 @@ def run_backend(backend: str, a: argparse.Namespace) -> dict[str, Any]:
         after = svc.Context(new_cal, ctx.processes, TODAY, actor="operator", language="en")
         ns = load_notify_settings(settings, env={}, require_secrets=False)
 
+        split: dict[str, float] = {}
+
         def replan_new(s):
+            w0, c0 = time.perf_counter(), time.process_time()
             moved = svc.replan_all(s, after)
-            return moved, notify_moved(s, after, ns, moved)
+            w1, c1 = time.perf_counter(), time.process_time()
+            queued = notify_moved(s, after, ns, moved)
+            split.update(replan_wall_s=round(w1 - w0, 2), replan_cpu_s=round(c1 - c0, 2),
+                         notify_wall_s=round(time.perf_counter() - w1, 2),
+                         notify_cpu_s=round(time.process_time() - c1, 2))
+            return moved, queued
 
         with engine.connect() as conn:
             open_ids = [r[0] for r in conn.execute(
@@ -299,7 +307,7 @@ def run_backend(backend: str, a: argparse.Namespace) -> dict[str, Any]:
         result["new"] = {"cases": len(open_ids), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
                          "moved": len(moved), "queued": len(queued),
                          "moved_cases": len({m["case"] for m in moved}),
-                         "ms_per_case": round(wall * 1000 / len(open_ids), 3)}
+                         "ms_per_case": round(wall * 1000 / len(open_ids), 3), **split}
         log(f"{backend}: new {result['new']}")
         cut = open_ids[-limit]
         same = [m for m in moved if m["case"] >= cut] == old_moved
@@ -335,6 +343,10 @@ def markdown(results: list[dict[str, Any]]) -> str:
         lambda r: f"{r['new']['moved']:,} / {r['new']['moved_cases']:,} / {r['new']['queued']:,}")
     row("**new: re-plan + notify + commit, wall / CPU s**",
         lambda r: f"**{r['new']['wall_s']}** / {r['new']['cpu_s']}")
+    row("of which replan_all wall / CPU s",
+        lambda r: f"{r['new'].get('replan_wall_s')} / {r['new'].get('replan_cpu_s')}")
+    row("of which notify_moved wall / CPU s",
+        lambda r: f"{r['new'].get('notify_wall_s')} / {r['new'].get('notify_cpu_s')}")
     row("previous head (one case at a time), cases timed",
         lambda r: f"{r['previous']['cases']:,}")
     row("previous: wall / CPU s", lambda r: f"{r['previous']['wall_s']} / {r['previous']['cpu_s']}")
