@@ -65,6 +65,8 @@ NOT_A_STAGE = {
     ("workflow/services/monitoring.py", "monitoring"): "the definition's [monitoring] table",
     ("workflow/services/demo.py", "monitoring"): "the definition's [monitoring] table",
     ("workflow/cli/monitoring.py", "monitoring"): "the `merzim monitoring` command group",
+    ("workflow/cli/__init__.py", "monitoring"): "the `merzim monitoring` command group and the "
+                                                "module of the command line that holds it",
 }
 
 
