@@ -347,10 +347,10 @@ def analysis_import(file: Path = typer.Argument(..., help="CSV or XLSX: subject,
     if as_json:
         emit_json({"planned": out})
     else:
-        _print(STATE.t("analysis.imported", n=len(out)))
-        for item in out:
-            for w in item["warnings"]:
-                _print(f"row {item['row']} (#{item['id']}): " + warning_text(w))
+        # one print for every warning: rich renders thousands of lines faster in one call
+        _print("\n".join([STATE.t("analysis.imported", n=len(out)),
+                          *(f"row {item['row']} (#{item['id']}): " + warning_text(w)
+                            for item in out for w in item["warnings"])]))
 
 
 # -- recording and status --------------------------------------------------------------------------------
