@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,14 +15,14 @@ import pytest
 
 @pytest.fixture
 def merzim(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run the installed `merzim` console script in an empty directory, in English by default.
+    """Run `merzim` (its real entry point, in this process: tests/cli_runner.py) in an empty
+    directory, in English by default.
 
     `merzim("calendar", "show", "2025", config=path)` sets MERZIM_CONFIG to `path`;
     without `config` no configuration file is in use.
     """
-    script = Path(sys.executable).parent / "merzim"
-    if not script.exists():
-        pytest.fail(f"the console script {script} is not installed (pip install -e .)")
+    from tests.cli_runner import run_merzim
+
     workdir = tmp_path / "cwd"
     workdir.mkdir()
 
@@ -31,16 +31,27 @@ def merzim(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
         env["MERZIM_LANG"] = lang
         if config is not None:
             env["MERZIM_CONFIG"] = str(config)
-        return subprocess.run(
-            [str(script), *args], cwd=workdir, env=env, capture_output=True, text=True,
-            encoding="utf-8", timeout=60,
-        )
+        return run_merzim(args, env=env, cwd=workdir)
 
     return run
 
 
 # engine: databases (SQLite always; PostgreSQL when MERZIM_TEST_POSTGRES_URL is set)
+#
+# Migrating a database takes ~0.5 s on SQLite and ~1 s on PostgreSQL, and most tests need a fresh
+# one. So each test process (each pytest-xdist worker) migrates one *template* per backend (and
+# per recipe, e.g. "migrated and the demo loaded") once, and every test gets a copy of it:
+# * SQLite: the template file copied with SQLite's backup API;
+# * PostgreSQL: a schema of its own into which every statement the template's build sent to the
+#   server (the Alembic upgrade's DDL and the recipe's writes, in order, with their parameters)
+#   is replayed in one transaction — the same statements, so the same tables, indexes,
+#   sequences and rows; tests/test_templates.py compares a copy with a freshly migrated schema.
+# tests/test_migrations.py still runs the real upgrades, from every old revision.
 
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import sqlite3  # noqa: E402
+import tempfile  # noqa: E402
 import uuid  # noqa: E402
 from datetime import date  # noqa: E402
 
@@ -73,26 +84,141 @@ def postgres_schema(prefix: str = "merzim_t"):
         admin.dispose()
 
 
-@pytest.fixture(params=BACKENDS)
-def db_url(request, tmp_path: Path):
-    """A fresh, migrated database URL: a SQLite file, or a PostgreSQL schema of its own."""
+def _migrate(engine) -> None:
+    from workflow.storage.db import upgrade
 
-    from workflow.storage.db import make_engine, upgrade
+    upgrade(engine)
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'merzim-test.db'}"
-        eng = make_engine(url)
-        upgrade(eng)
-        eng.dispose()
-        yield url
+
+class _Templates:
+    """This process's templates: (backend, recipe name) -> a SQLite file, or the statements that
+    built a PostgreSQL schema; plus what the recipe returned (e.g. the demo's ids)."""
+
+    def __init__(self):
+        self.files: dict[tuple[str, str], Path] = {}
+        self.statements: dict[tuple[str, str], list[tuple[str, Any, bool]]] = {}
+        self.values: dict[tuple[str, str], Any] = {}
+        self._dir: Path | None = None
+
+    def directory(self) -> Path:
+        if self._dir is None:
+            self._dir = Path(tempfile.mkdtemp(prefix="merzim-templates-"))
+            atexit.register(shutil.rmtree, self._dir, True)
+        return self._dir
+
+    def sqlite(self, name: str, recipe) -> Path:
+        key = ("sqlite", name)
+        if key not in self.files:
+            from workflow.storage.db import make_engine
+
+            path = self.directory() / f"{name}.db"
+            eng = make_engine(f"sqlite:///{path}")
+            try:
+                self.values[key] = recipe(eng)
+            finally:
+                eng.dispose()
+            self.files[key] = path
+        return self.files[key]
+
+    def postgres(self, name: str, recipe) -> list[tuple[str, Any, bool]]:
+        key = ("postgres", name)
+        if key not in self.statements:
+            from sqlalchemy import event
+
+            from workflow.storage.db import make_engine
+
+            sent: list[tuple[str, Any, bool]] = []
+
+            def record(_conn, _cursor, statement, parameters, context, executemany):
+                if isinstance(parameters, Mapping):
+                    # one statement (SQLAlchemy's "insertmanyvalues" batches come here too,
+                    # flagged executemany but sent with cursor.execute and one mapping)
+                    executemany = False
+                    parameters = None if getattr(context, "no_parameters", False) \
+                        else dict(parameters)
+                elif executemany:
+                    parameters = [dict(p) if isinstance(p, Mapping) else p for p in parameters]
+                elif getattr(context, "no_parameters", False):
+                    parameters = None  # sent without parameters: '%' is not a placeholder
+                sent.append((statement, parameters, executemany))
+
+            with postgres_schema("merzim_tpl") as url:
+                schema = url.rsplit("%3D", 1)[1]
+                eng = make_engine(url)
+                event.listen(eng, "before_cursor_execute", record)
+                try:
+                    self.values[key] = recipe(eng)
+                finally:
+                    eng.dispose()
+            named = [s for s, *_ in sent if schema in s]
+            assert not named, f"a template statement names its schema: {named[0][:200]}"
+            self.statements[key] = sent
+        return self.statements[key]
+
+
+TEMPLATES = _Templates()
+
+
+@contextlib.contextmanager
+def database_from_template(kind: str, tmp_dir: Path, name: str = "merzim-test.db",
+                           recipe=_migrate, recipe_name: str = "migrated"):
+    """A fresh database built as `recipe(engine)` builds one (default: migrated to the head),
+    copied from this process's template: yields (url, what the recipe returned)."""
+    if kind == "sqlite":
+        template = TEMPLATES.sqlite(recipe_name, recipe)
+        target = tmp_dir / name
+        with contextlib.closing(sqlite3.connect(template)) as src, \
+                contextlib.closing(sqlite3.connect(target)) as dst:
+            src.backup(dst)
+        yield f"sqlite:///{target}", TEMPLATES.values[("sqlite", recipe_name)]
         return
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL test skipped: MERZIM_TEST_POSTGRES_URL is not set")
+    statements = TEMPLATES.postgres(recipe_name, recipe)
     with postgres_schema() as url:
-        eng = make_engine(url)
-        upgrade(eng)
-        eng.dispose()
-        yield url
+        import psycopg
+
+        conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        with psycopg.connect(conninfo) as conn, conn.cursor() as cur:
+            for statement, parameters, many in statements:
+                if many:
+                    cur.executemany(statement, parameters)
+                else:
+                    cur.execute(statement, parameters)
+        yield url, TEMPLATES.values[("postgres", recipe_name)]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    """'sqlite' or 'postgres' (skipped when MERZIM_TEST_POSTGRES_URL is not set)."""
+    if request.param == "postgres" and not POSTGRES_URL:
+        pytest.skip("PostgreSQL test skipped: MERZIM_TEST_POSTGRES_URL is not set")
+    return request.param
+
+
+def _recipe_for(request) -> tuple[str, Any]:
+    """How the test's database is built: migrated; for a test that uses the web tests' `web`
+    fixture, migrated with the demo loaded (tests/web_helpers.py), so that its CLI calls, its
+    engine and its web application share one database."""
+    if "web" in request.fixturenames:
+        from tests.web_helpers import migrated_demo
+
+        return "web-demo", migrated_demo
+    return "migrated", _migrate
+
+
+@pytest.fixture
+def db_built(backend: str, tmp_path: Path, request):
+    """(URL of a fresh database, what its recipe returned), copied from the template."""
+    name, recipe = _recipe_for(request)
+    with database_from_template(backend, tmp_path, recipe=recipe, recipe_name=name) as built:
+        yield built
+
+
+@pytest.fixture
+def db_url(db_built) -> str:
+    """A fresh, migrated database URL: a SQLite file, or a PostgreSQL schema of its own."""
+    return db_built[0]
 
 
 @pytest.fixture
@@ -147,11 +273,12 @@ def dump_tables(engine) -> dict[str, list[tuple]]:
 
 @pytest.fixture
 def merzim_db(tmp_path: Path, db_url):
-    """Run the `merzim` console script against the test database, with today pinned.
+    """Run `merzim` (in-process, tests/cli_runner.py) against the test database, today pinned.
 
     `merzim_db("overdue", "--json", today="2026-11-20")`.
     """
-    script = Path(sys.executable).parent / "merzim"
+    from tests.cli_runner import run_merzim
+
     workdir = tmp_path / "cwd-db"
     workdir.mkdir(exist_ok=True)
 
@@ -162,7 +289,6 @@ def merzim_db(tmp_path: Path, db_url):
             env["MERZIM_TODAY"] = today
         if config is not None:
             env["MERZIM_CONFIG"] = str(config)
-        return subprocess.run([str(script), *args], cwd=workdir, env=env, capture_output=True,
-                              text=True, encoding="utf-8", timeout=120)
+        return run_merzim(args, env=env, cwd=workdir)
 
     return run

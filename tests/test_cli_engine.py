@@ -13,7 +13,6 @@ import itertools
 import json
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
 
@@ -81,9 +80,8 @@ def flat(output: str) -> str:
 
 
 def run_many(merzim_db: Callable, calls: list[tuple[tuple[str, ...], dict]]) -> list:
-    """Run commands that change nothing (refusals, reads) side by side; results in order."""
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        return list(pool.map(lambda call: merzim_db(*call[0], **call[1]), calls))
+    """Run commands one after the other (in-process: tests/cli_runner.py); results in order."""
+    return [merzim_db(*args, **kw) for args, kw in calls]
 
 
 def write(path: Path, content: str) -> str:

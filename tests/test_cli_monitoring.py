@@ -15,7 +15,6 @@ import io
 import json
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
 
@@ -72,8 +71,8 @@ def refused(result, code: int, *fragments: str) -> str:
 
 
 def run_many(merzim_db: Callable, calls: list[tuple[tuple[str, ...], dict]]) -> list:
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        return list(pool.map(lambda call: merzim_db(*call[0], **call[1]), calls))
+    """Run commands one after the other (in-process: tests/cli_runner.py); results in order."""
+    return [merzim_db(*args, **kw) for args, kw in calls]
 
 
 def write_xlsx(path: Path, rows: list[list]) -> str:

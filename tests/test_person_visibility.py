@@ -37,10 +37,9 @@ from tests.web_helpers import (
     CALENDAR,
     TODAY,
     Web,
-    _database,
     _settings,
+    demo_database,
     en,
-    populate,
     wd,
     web_fixture,  # noqa: F401 - the `web` fixture
 )
@@ -170,8 +169,7 @@ def person_world_fixture(request, tmp_path_factory) -> Iterator[Web]:
     tmp_dir = tmp_path_factory.mktemp("person-world")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MERZIM_TODAY", TODAY.isoformat())
-        with _database(request.param, tmp_dir) as eng:
-            ids = populate(eng)
+        with demo_database(request.param, tmp_dir) as (eng, ids):
             yield person_web(eng, tmp_dir, ids["analyses"], ids["programmes"], cache=True)
 
 

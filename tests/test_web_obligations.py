@@ -23,10 +23,9 @@ from tests.web_helpers import (
     CALENDAR,
     TODAY,
     Web,
-    _database,
     _settings,
+    demo_database,
     en,
-    populate,
     refusal_of,
 )
 from web.app import create_app
@@ -56,8 +55,7 @@ def year_fixture(request, tmp_path_factory) -> Iterator[Web]:
     tmp_dir = tmp_path_factory.mktemp("web-obligations")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MERZIM_TODAY", TODAY.isoformat())
-        with _database(request.param, tmp_dir) as eng:
-            ids = populate(eng)
+        with demo_database(request.param, tmp_dir) as (eng, ids):
             registry = load_registry()
             ctx = svc.Context(CALENDAR, registry, TODAY, actor="test-setup", language="en")
             with Session(eng) as s:

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from tests.conftest import BACKENDS, POSTGRES_URL
 from tests.test_person_visibility import add_person_cases
-from tests.web_helpers import CALENDAR, TODAY, Web, _database, _settings, populate, wd
+from tests.web_helpers import CALENDAR, TODAY, Web, _settings, demo_database, wd
 from web.app import create_app
 from workflow import services as svc
 from workflow.definitions import load_registry
@@ -43,8 +43,7 @@ def work_world(request, tmp_path_factory) -> Iterator[Web]:
     tmp_dir = tmp_path_factory.mktemp("web-work")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MERZIM_TODAY", TODAY.isoformat())
-        with _database(request.param, tmp_dir) as eng:
-            ids = populate(eng)
+        with demo_database(request.param, tmp_dir) as (eng, ids):
             person = add_person_cases(eng)
             registry = load_registry()
             ctx = svc.Context(CALENDAR, registry, TODAY, actor="test-setup", language="en")

@@ -32,7 +32,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from calendars import KazakhstanCalendar
-from tests.conftest import BACKENDS, POSTGRES_URL, dump_tables, postgres_schema
+from tests.conftest import BACKENDS, POSTGRES_URL, database_from_template, dump_tables
 from web.app import create_app
 from workflow import services as svc
 from workflow.definitions import load_definition
@@ -265,35 +265,38 @@ def _settings(tmp_dir: Path, url: str):
     return load_settings(empty, env={"MERZIM_LANG": "en", "MERZIM_DATABASE_URL": url})
 
 
-def build(engine, tmp_dir: Path, cache: bool = False) -> Web:
-    ids = populate(engine)
+def migrated_demo(engine) -> dict[str, Any]:
+    """The `web` fixture's database: migrated, then `populate`d (built once per test process
+    as a template, copied for each test: conftest.database_from_template)."""
+    upgrade(engine)
+    return populate(engine)
+
+
+def build(engine, tmp_dir: Path, cache: bool = False, ids: dict[str, Any] | None = None) -> Web:
+    """The application over `engine`; `ids`: what `populate` returned when it loaded the demo
+    there (None: load it now)."""
+    if ids is None:
+        ids = populate(engine)
     app = create_app(_settings(tmp_dir, str(engine.url)), engine, CALENDAR, DEFINITION)
     return Web(engine, app, ids["analyses"], ids["programmes"], cache=cache)
 
 
 @pytest.fixture(name="web")
-def web_fixture(db, tmp_path, monkeypatch) -> Web:
-    """The application on a fresh database (both backends) with the demo for TODAY."""
+def web_fixture(db, db_built, tmp_path, monkeypatch) -> Web:
+    """The application on a fresh database (both backends) with the demo for TODAY: a copy of
+    this test process's demo database (conftest's db_url builds it with `migrated_demo`)."""
     monkeypatch.setenv("MERZIM_TODAY", TODAY.isoformat())
-    return build(db, tmp_path)
+    return build(db, tmp_path, ids=db_built[1])
 
 
 @contextlib.contextmanager
-def _database(kind: str, tmp_dir: Path) -> Iterator[Any]:
-    """A migrated engine: a SQLite file or a PostgreSQL schema of its own."""
-    if kind == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_dir / 'merzim-web.db'}")
-        upgrade(eng)
-        try:
-            yield eng
-        finally:
-            eng.dispose()
-        return
-    with postgres_schema("merzim_w") as url:
+def demo_database(kind: str, tmp_dir: Path) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """(engine, what `populate` returned): a copy of this test process's demo database."""
+    with database_from_template(kind, tmp_dir, "merzim-web.db", recipe=migrated_demo,
+                                recipe_name="web-demo") as (url, ids):
         eng = make_engine(url)
         try:
-            upgrade(eng)
-            yield eng
+            yield eng, ids
         finally:
             eng.dispose()
 
@@ -307,8 +310,8 @@ def world_fixture(request, tmp_path_factory) -> Iterator[Web]:
     tmp_dir = tmp_path_factory.mktemp("web-world")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MERZIM_TODAY", TODAY.isoformat())
-        with _database(request.param, tmp_dir) as eng:
-            yield build(eng, tmp_dir, cache=True)
+        with demo_database(request.param, tmp_dir) as (eng, ids):
+            yield build(eng, tmp_dir, cache=True, ids=ids)
 
 
 class _Form(HTMLParser):

@@ -1,0 +1,115 @@
+"""Run the `merzim` command line in this test process, through its real entry point.
+
+`run_merzim(args, env=..., cwd=...)` does what `subprocess.run([merzim, *args], env=env,
+cwd=cwd, capture_output=True, text=True)` does — the same `workflow.cli:main` the console
+script calls, the same environment, working directory, stdout/stderr and exit code — without
+paying ~1 s of interpreter start and imports per call. Between calls it resets what one
+invocation keeps (the CLI's per-invocation state and its database engine, the root logger's
+handlers, signal handlers), so each call starts as a new process would.
+
+The console script itself is still run as a process by a few smoke tests
+(tests/test_cli_database_errors.py, the browser tests, the worker and server tests).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+SCRIPT = Path(sys.executable).parent / "merzim"
+
+
+class _Stream(io.TextIOWrapper):
+    """A text stream over bytes, like a pipe's: has .buffer and an encoding, is not a tty."""
+
+    def __init__(self):
+        super().__init__(io.BytesIO(), encoding="utf-8", errors="backslashreplace",
+                         newline=None, write_through=True)
+
+    def close(self) -> None:  # a command closing stdout must not lose what it wrote
+        self.flush()
+
+    def text(self) -> str:
+        self.flush()
+        return self.buffer.getvalue().decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+@contextlib.contextmanager
+def _environment(env: Mapping[str, str], cwd: Path | None) -> Iterator[None]:
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    os.environ.clear()
+    os.environ.update(env)
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        os.chdir(saved_cwd)
+
+
+def _reset_cli_state() -> None:
+    """Forget what the previous invocation built (settings, language, engine, console)."""
+    from workflow.cli.common import STATE
+
+    for value in list(STATE.__dict__.values()):
+        dispose = getattr(value, "dispose", None)
+        if callable(dispose):
+            dispose()
+    STATE.__dict__.clear()
+    STATE.__init__()
+
+
+def run_merzim(args: list[str] | tuple[str, ...], env: Mapping[str, str],
+               cwd: Path | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """Run `merzim ARGS` in-process; the result as subprocess.run would give it.
+
+    Called from another thread (tests of concurrent writers), it runs the console script as a
+    process: one process's environment, working directory and stdout cannot serve two calls.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return subprocess.run([str(SCRIPT), *args], cwd=cwd, env=dict(env), input=stdin,
+                              capture_output=True, text=True, encoding="utf-8", timeout=120)
+    from workflow.cli import main
+
+    out, err = _Stream(), _Stream()
+    inp = io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8")), encoding="utf-8")
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    signals = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    code: int = 0
+    _reset_cli_state()
+    try:
+        with _environment(env, cwd), contextlib.redirect_stdout(out), \
+                contextlib.redirect_stderr(err):
+            saved_in, sys.stdin = sys.stdin, inp
+            try:
+                main(list(args))
+            except SystemExit as exc:
+                if exc.code is None:
+                    code = 0
+                elif isinstance(exc.code, int):
+                    code = exc.code
+                else:  # sys.exit("message"): the message on stderr, exit status 1
+                    err.write(f"{exc.code}\n")
+                    code = 1
+            finally:
+                sys.stdin = saved_in
+    finally:
+        _reset_cli_state()
+        for handler in root.handlers[:]:
+            if handler not in handlers:
+                root.removeHandler(handler)
+        root.setLevel(level)
+        for sig, handler in signals.items():
+            signal.signal(sig, handler)
+    return subprocess.CompletedProcess([str(SCRIPT), *args], code, out.text(), err.text())

@@ -1,0 +1,104 @@
+"""The test databases are copies of a template built once per test process
+(conftest.database_from_template): the copy must be the database the recipe builds — same
+tables, columns, indexes, constraints, rows and (PostgreSQL) sequence positions."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from sqlalchemy import inspect, text
+
+from tests.conftest import POSTGRES_URL, database_from_template, dump_tables, postgres_schema
+from tests.web_helpers import migrated_demo
+from workflow.storage.db import make_engine, upgrade
+
+
+def shape(engine) -> dict:
+    """Every table's columns (name, type, nullable, default), primary key, foreign keys, unique
+    constraints, check constraints and indexes, as reflected."""
+    insp = inspect(engine)
+    out = {}
+    for name in sorted(insp.get_table_names()):
+        out[name] = {
+            "columns": [(c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
+                        for c in insp.get_columns(name)],
+            "pk": insp.get_pk_constraint(name)["constrained_columns"],
+            "fks": sorted((tuple(f["constrained_columns"]), f["referred_table"],
+                           tuple(f["referred_columns"]), str(f.get("options")))
+                          for f in insp.get_foreign_keys(name)),
+            "unique": sorted((u["name"], tuple(u["column_names"]))
+                             for u in insp.get_unique_constraints(name)),
+            "checks": sorted((c["name"], c["sqltext"]) for c in insp.get_check_constraints(name)),
+            "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                              for i in insp.get_indexes(name)),
+        }
+    return out
+
+
+def sequences(engine) -> dict[str, int | None]:
+    """PostgreSQL: where each sequence of the schema stands (the next id a table hands out)."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    with engine.connect() as conn:
+        names = conn.execute(text("SELECT sequencename, last_value FROM pg_sequences "
+                                  "WHERE schemaname = current_schema()")).all()
+    return dict(names)
+
+
+@contextlib.contextmanager
+def built_directly(kind: str, tmp_path, recipe):
+    """The database the recipe builds, without any template."""
+    if kind == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'direct.db'}")
+        try:
+            yield eng, recipe(eng)
+        finally:
+            eng.dispose()
+        return
+    with postgres_schema("merzim_direct") as url:
+        eng = make_engine(url)
+        try:
+            yield eng, recipe(eng)
+        finally:
+            eng.dispose()
+
+
+KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.skipif(
+    not POSTGRES_URL, reason="PostgreSQL test skipped: MERZIM_TEST_POSTGRES_URL is not set"))]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_copy_of_the_migrated_template_is_a_migrated_database(kind, tmp_path):
+    with built_directly(kind, tmp_path, upgrade) as (direct, _), \
+            database_from_template(kind, tmp_path, "copy.db") as (url, _nothing):
+        copy = make_engine(url)
+        try:
+            assert shape(copy) == shape(direct)
+            assert dump_tables(copy) == dump_tables(direct)
+            assert sequences(copy) == sequences(direct)
+        finally:
+            copy.dispose()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_copy_of_the_demo_template_holds_the_demo_and_hands_out_the_next_ids(kind, tmp_path):
+    """Same shape, the same rows in every table (the audit log's times and hashes aside, and
+    anything stamped with the time of building), the same ids, and the sequences where the
+    direct build left them: the next row a test inserts gets the id it would get there."""
+    with built_directly(kind, tmp_path, migrated_demo) as (direct, direct_ids), \
+            database_from_template(kind, tmp_path, "copy.db", recipe=migrated_demo,
+                                   recipe_name="web-demo") as (url, ids):
+        copy = make_engine(url)
+        try:
+            assert ids == direct_ids
+            assert shape(copy) == shape(direct)
+            mine, theirs = dump_tables(copy), dump_tables(direct)
+            assert {k: len(v) for k, v in mine.items()} == {k: len(v) for k, v in theirs.items()}
+            for table in ("organisation", "app_user", "case", "stage", "event_record"):
+                if table in mine:
+                    assert [r[0] for r in mine[table]] == [r[0] for r in theirs[table]], table
+            assert sequences(copy) == sequences(direct)
+            assert mine["audit_log"], "the demo's audit records were copied"
+        finally:
+            copy.dispose()
