@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import pwd
-import sys
 from pathlib import Path
 
 import pytest
@@ -35,18 +34,16 @@ def engine(db_url):
 def run(tmp_path: Path, db_url):
     """`run(*args, lang="en", **env)`: merzim on the test database, today pinned, with extra
     environment variables (USER, MERZIM_ACTOR…)."""
-    script = Path(sys.executable).parent / "merzim"
+    from tests.cli_runner import run_merzim
+
     workdir = tmp_path / "cwd-operator"
     workdir.mkdir(exist_ok=True)
 
     def call(*args: str, lang: str = "en", **extra: str):
-        import subprocess
-
         env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
         env.update(MERZIM_LANG=lang, MERZIM_DATABASE_URL=db_url, MERZIM_TODAY=TODAY,
                    COLUMNS="200", **extra)
-        return subprocess.run([str(script), *args], cwd=workdir, env=env, capture_output=True,
-                              text=True, encoding="utf-8", timeout=120)
+        return run_merzim(args, env=env, cwd=workdir)
 
     return call
 

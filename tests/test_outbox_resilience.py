@@ -115,8 +115,9 @@ def cli_env(db_url: str, config: Path | None, today: date | None = WORKDAY) -> d
 
 
 def cli(db_url: str, *args: str, config: Path | None = None, cwd: Path) -> dict:
-    proc = subprocess.run([str(SCRIPT), *args], cwd=cwd, env=cli_env(db_url, config),
-                          capture_output=True, text=True, encoding="utf-8", timeout=120)
+    from tests.cli_runner import run_merzim
+
+    proc = run_merzim(args, env=cli_env(db_url, config), cwd=cwd)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 

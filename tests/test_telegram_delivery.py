@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -88,7 +86,8 @@ def set_chat(engine, make_ctx, login: str, chat: str) -> None:
 @pytest.fixture
 def cli(tmp_path: Path, db_url: str):
     """Run the console script like conftest's merzim_db, with extra environment variables."""
-    script = Path(sys.executable).parent / "merzim"
+    from tests.cli_runner import run_merzim
+
     workdir = tmp_path / "cwd-tg"
     workdir.mkdir(exist_ok=True)
 
@@ -100,8 +99,7 @@ def cli(tmp_path: Path, db_url: str):
             full["MERZIM_TODAY"] = today.isoformat()
         if config:
             full["MERZIM_CONFIG"] = str(config)
-        proc = subprocess.run([str(script), *args], cwd=workdir, env=full, capture_output=True,
-                              text=True, encoding="utf-8", timeout=120)
+        proc = run_merzim(args, env=full, cwd=workdir)
         assert proc.returncode == 0, proc.stderr
         return json.loads(proc.stdout)
 
