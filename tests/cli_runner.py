@@ -58,15 +58,10 @@ def _environment(env: Mapping[str, str], cwd: Path | None) -> Iterator[None]:
 
 
 def _reset_cli_state() -> None:
-    """Forget what the previous invocation built (settings, language, engine, console)."""
+    """Forget what the previous invocation built (settings, language, engine: disposed)."""
     from workflow.cli.common import STATE
 
-    for value in list(STATE.__dict__.values()):
-        dispose = getattr(value, "dispose", None)
-        if callable(dispose):
-            dispose()
-    STATE.__dict__.clear()
-    STATE.__init__()
+    STATE.reset()
 
 
 def run_merzim(args: list[str] | tuple[str, ...], env: Mapping[str, str],
