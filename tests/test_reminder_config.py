@@ -104,6 +104,12 @@ def test_defaults_match_config_toml(tmp_path):
     assert ns.channels == ("email",) and ns.send_time == time(9, 0) and ns.telegram is None
     assert (ns.outbox.max_attempts, ns.outbox.backoff_seconds, ns.outbox.lease_seconds) == (
         8, 60, 300)
+    assert ns.smtp.reuse_seconds == 300
+
+
+def test_smtp_session_age_limit(tmp_path):
+    assert load(tmp_path, "[email]\nreuse_seconds = 45\n").smtp.reuse_seconds == 45
+    assert load(tmp_path, "[email]\nreuse_seconds = 0\n").smtp.reuse_seconds is None  # no limit
 
 
 def test_preview_needs_no_secrets(tmp_path):
@@ -126,6 +132,8 @@ def test_preview_needs_no_secrets(tmp_path):
     ('[email]\nuser = "bot"\n', "email: the SMTP user and password come from the environment"),
     ('[email]\nport = 0\n', "email.port"),
     ('[email]\nport = "25"\n', "email.port"),
+    ('[email]\nreuse_seconds = -1\n', "email.reuse_seconds"),
+    ('[email]\nreuse_seconds = "5m"\n', "email.reuse_seconds"),
     ('[reminders]\nchannels = ["telegram"]\n[telegram]\ntoken = "1:abc"\n',
      "telegram.token: the bot token comes from the environment"),
     ('[reminders]\nchannels = ["telegram"]\n[telegram]\nbase_url = "ftp://x"\n',

@@ -40,7 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "reminders": {"channels": ["email"], "send_time": "09:00", "before": [5, 1, 0],
                   "overdue_daily": True, "escalate_levels": 1, "escalate_after": 1},
     "email": {"host": "localhost", "port": 25, "security": "starttls",
-              "from": "merzim@localhost", "timeout": 30},
+              "from": "merzim@localhost", "timeout": 30, "reuse_seconds": 300},
     "telegram": {"base_url": "https://api.telegram.org", "rate_per_second": 25,
                  "poll_seconds": 5},
     "outbox": {"max_attempts": 8, "backoff_seconds": 60, "max_backoff_seconds": 3600,
@@ -336,7 +336,9 @@ def _notify(data: dict[str, Any], env: dict[str, str], require_secrets: bool) ->
                             security=em["security"], sender=em["from"],
                             user=env.get("MERZIM_SMTP_USER") or None,
                             password=env.get("MERZIM_SMTP_PASSWORD") or None,
-                            timeout=float(_number("email", "timeout", em["timeout"], 1)))
+                            timeout=float(_number("email", "timeout", em["timeout"], 1)),
+                            reuse_seconds=float(_number("email", "reuse_seconds",
+                                                        em["reuse_seconds"], 0)) or None)
     telegram = None
     tg = _section(data, "telegram")
     if "telegram" in channels:
