@@ -20,22 +20,19 @@ periods (monthly to yearly, the earlier ones not yet due) are opened.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import random
 from collections import Counter
 from datetime import date, timedelta
-from pathlib import Path
 
 from sqlalchemy import MetaData, select
 
 from calendars import KazakhstanCalendar
-from tests.conftest import postgres_schema
+from tests.test_bulk_import import another_database, commit
 from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.services import obligations
 from workflow.storage import audit
-from workflow.storage.db import make_engine, upgrade
 from workflow.storage.db import session as open_session
 
 SEED = 20261123
@@ -45,29 +42,6 @@ YEARS = range(2023, 2029)
 
 
 # -- helpers ------------------------------------------------------------------------------------
-
-
-def commit(eng, work):
-    with open_session(eng) as s:
-        out = work(s)
-        s.commit()
-        return out
-
-
-@contextlib.contextmanager
-def twin(db_url: str, tmp_path: Path):
-    """A second fresh database of the same backend as `db_url`."""
-    if db_url.startswith("sqlite"):
-        eng = make_engine(f"sqlite:///{tmp_path / 'one-by-one.db'}")
-        upgrade(eng)
-        yield eng
-        eng.dispose()
-        return
-    with postgres_schema("merzim_eq") as url:
-        eng = make_engine(url)
-        upgrade(eng)
-        yield eng
-        eng.dispose()
 
 
 def special_days(cal: KazakhstanCalendar) -> dict[date, str]:
@@ -194,7 +168,7 @@ def test_analysis_import_plans_every_stage_as_planning_each_row_does(db, db_url,
     assert {"holiday", "transfer", "worked_weekend"} <= set(starts), starts
     assert min(starts[k] for k in ("holiday", "transfer", "worked_weekend")) >= 20, starts
     planned = commit(db, lambda s: svc.plan_analyses(s, ctx, rows))
-    with twin(db_url, tmp_path) as other:
+    with another_database(db_url, tmp_path) as other:
         commit(other, lambda s: analysis_world(s, ctx))
 
         def one_by_one(s):
@@ -260,7 +234,7 @@ def test_obligations_sync_in_bulk_opens_what_opening_each_case_opens(db, db_url,
         return svc.Context(calendar, registry, today, actor="worker", language="en")
 
     commit(db, lambda s: obligation_world(s, ctx(days[0][0])))
-    with twin(db_url, tmp_path) as other:
+    with another_database(db_url, tmp_path) as other:
         commit(other, lambda s: obligation_world(s, ctx(days[0][0])))
         opened = {"bulk": [], "single": []}
         for today, through in days:

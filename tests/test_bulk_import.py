@@ -21,11 +21,11 @@ import pytest
 from sqlalchemy import MetaData, event, select, text
 
 from calendars.errors import CalendarError
-from tests.conftest import dump_tables, postgres_schema
+from tests.conftest import database_from_template, dump_tables
 from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.storage import audit
-from workflow.storage.db import make_engine, upgrade
+from workflow.storage.db import make_engine
 from workflow.storage.db import session as open_session
 from workflow.storage.models import AuditRecord, Case
 
@@ -46,18 +46,15 @@ def commit(eng, work):
 
 @contextlib.contextmanager
 def another_database(db_url: str, tmp_path: Path):
-    """A second fresh database of the same backend as `db_url`."""
-    if db_url.startswith("sqlite"):
-        eng = make_engine(f"sqlite:///{tmp_path / 'one-by-one.db'}")
-        upgrade(eng)
-        yield eng
-        eng.dispose()
-        return
-    with postgres_schema() as url:
+    """A second fresh, migrated database of the same backend as `db_url` (a copy of the
+    template: conftest.database_from_template)."""
+    kind = "sqlite" if db_url.startswith("sqlite") else "postgres"
+    with database_from_template(kind, tmp_path, "one-by-one.db") as (url, _nothing):
         eng = make_engine(url)
-        upgrade(eng)
-        yield eng
-        eng.dispose()
+        try:
+            yield eng
+        finally:
+            eng.dispose()
 
 
 def national(s, ctx) -> dict:
