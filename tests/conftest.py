@@ -152,6 +152,9 @@ class _Templates:
                     eng.dispose()
             named = [s for s, *_ in sent if schema in s]
             assert not named, f"a template statement names its schema: {named[0][:200]}"
+            # COPY's rows go to the server outside the statement's parameters: not recorded
+            copied = [s for s, *_ in sent if s.lstrip()[:4].upper() == "COPY"]
+            assert not copied, f"a template build may not COPY (rows not replayable): {copied[0]}"
             self.statements[key] = sent
         return self.statements[key]
 
