@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from workflow.core.definition import ORG_KINDS  # noqa: E402,F401  (one list of kinds)
@@ -30,6 +30,8 @@ class Organisation(SQLModel, table=True):
     kind: str = Field(max_length=32)
     parent_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     path: str = Field(default="", max_length=400, index=True)
+    # the admin's switch for the public page; None: as `[public] organisations` says (0009)
+    public_page: bool | None = None
 
 
 class User(SQLModel, table=True):
@@ -156,6 +158,26 @@ class EventRecord(SQLModel, table=True):
     voided_by_id: int | None = Field(default=None, foreign_key="event_record.id")
     actor: str = Field(max_length=100)
     recorded_at: str = Field(max_length=40)
+
+
+class EvidenceFile(SQLModel, table=True):
+    """A file confirming a case's record: the content is in the file store under its SHA-256;
+    never deleted -- a void marks it (who, when, why) and keeps it (migration 0009)."""
+
+    __tablename__ = "evidence_file"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="process_case.id", index=True)
+    record_id: int | None = Field(default=None, foreign_key="event_record.id", index=True)
+    sha256: str = Field(max_length=64, index=True)
+    name: str = Field(max_length=255)
+    media_type: str = Field(max_length=100)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    public: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    uploaded_by: str = Field(max_length=100)
+    uploaded_at: str = Field(max_length=40)
+    voided_at: str | None = Field(default=None, max_length=40)
+    voided_by: str | None = Field(default=None, max_length=100)
+    void_reason: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class ExternalAnalysis(SQLModel, table=True):
