@@ -3,7 +3,7 @@ below, plus the environment. Every section is read and checked here, once, at st
 value stops merzim with one line naming it.
 
 Secrets come from the environment only: MERZIM_DATABASE_URL, MERZIM_SMTP_USER,
-MERZIM_SMTP_PASSWORD, MERZIM_TELEGRAM_TOKEN.
+MERZIM_SMTP_PASSWORD, MERZIM_TELEGRAM_TOKEN. MERZIM_FILES_DIR overrides [files] directory.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ DEFAULTS: dict[str, Any] = {
     "worker": {"catch_up_minutes": 5, "dispatch_seconds": 15},
     "web": {"host": "127.0.0.1", "port": 8000, "workers": 1},
     "scorecard": {},  # the defaults are ScoreSettings' (workflow/core/scorecard.py)
+    "files": {"directory": "", "max_bytes": 20 * 1024 * 1024,
+              "types": ["pdf", "docx", "xlsx", "jpeg", "png"]},
 }
 CHANNELS = ("email", "telegram")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$|^[^@\s<>]+@localhost$")
@@ -86,6 +88,18 @@ class WebSettings:
     workers: int = 1
 
 
+FILE_TYPES = ("pdf", "docx", "xlsx", "jpeg", "png")  # the types workflow.services.files knows
+
+
+@dataclass(frozen=True)
+class FilesSettings:
+    """[files]: where evidence files are stored and which are accepted (issue 16)."""
+
+    directory: Path | None = None  # None: beside a SQLite file (workflow.storage.filestore)
+    max_bytes: int = 20 * 1024 * 1024
+    types: tuple[str, ...] = FILE_TYPES
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything merzim reads from its configuration file."""
@@ -107,6 +121,7 @@ class Settings:
     notify: NotifySettings | None = None  # reminders and channels; secrets not required here
     score: ScoreSettings = field(default_factory=ScoreSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    files: FilesSettings = field(default_factory=FilesSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -216,6 +231,7 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
         notify=_notify(data, env, require_secrets=False),
         score=ScoreSettings.from_config(_table(data, "scorecard")),
         web=_web(_table(data, "web")),
+        files=_files(_table(data, "files"), env, path),
     )
 
 
@@ -250,6 +266,34 @@ def _web(raw: dict[str, Any]) -> WebSettings:
             raise ConfigError(f"web.{key}: {value!r} is not a whole number from 1 to {top}")
         values[key] = value
     return WebSettings(host=host, **values)
+
+
+def _files(raw: dict[str, Any], env: dict[str, str], path: Path | None) -> FilesSettings:
+    """[files]: the directory (MERZIM_FILES_DIR overrides; relative to the config file), the
+    size limit in bytes and the accepted types."""
+    raw = {**DEFAULTS["files"], **raw}
+    unknown = set(raw) - set(DEFAULTS["files"])
+    if unknown:
+        raise ConfigError(f"files: unknown setting {', '.join(sorted(unknown))}")
+    directory = raw.get("directory") or ""
+    if not isinstance(directory, str):
+        raise ConfigError(f"files.directory: {directory!r} is not a directory path")
+    folder = None
+    if env.get("MERZIM_FILES_DIR"):  # relative to the current directory, as a shell reads it
+        folder = Path(env["MERZIM_FILES_DIR"]).absolute()
+    elif directory:
+        folder = Path(directory)
+        if not folder.is_absolute():
+            folder = (path.resolve().parent if path is not None else Path.cwd()) / folder
+    size = raw.get("max_bytes")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ConfigError(f"files.max_bytes: {size!r} is not a whole number of bytes of 1 or more")
+    types = raw.get("types")
+    if (not isinstance(types, list) or not types
+            or not all(isinstance(t, str) and t in FILE_TYPES for t in types)):
+        raise ConfigError(f"files.types: {types!r} must be a list of some of "
+                          f"{', '.join(FILE_TYPES)}")
+    return FilesSettings(directory=folder, max_bytes=size, types=tuple(dict.fromkeys(types)))
 
 
 def _process_dirs(raw: dict[str, Any], path: Path | None) -> tuple[Path, ...]:
