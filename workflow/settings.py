@@ -50,6 +50,8 @@ DEFAULTS: dict[str, Any] = {
     "scorecard": {},  # the defaults are ScoreSettings' (workflow/core/scorecard.py)
     "files": {"directory": "", "max_bytes": 20 * 1024 * 1024,
               "types": ["pdf", "docx", "xlsx", "jpeg", "png"]},
+    "public": {"organisations": [], "cache_seconds": 60, "requests_per_minute": 60,
+               "frame_ancestors": ["*"]},
 }
 CHANNELS = ("email", "telegram")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$|^[^@\s<>]+@localhost$")
@@ -101,6 +103,16 @@ class FilesSettings:
 
 
 @dataclass(frozen=True)
+class PublicSettings:
+    """[public]: the organisations' public pages (issue 16; docs/operator-guide.md)."""
+
+    organisations: tuple[str, ...] = ()  # codes switched on unless an admin switched one off
+    cache_seconds: int = 60  # a page, feed or fragment is built at most once per this time
+    requests_per_minute: int = 60  # per client address; more is answered 429 (0: no limit)
+    frame_ancestors: tuple[str, ...] = ("*",)  # who may frame the embeddable fragment
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything merzim reads from its configuration file."""
 
@@ -122,6 +134,7 @@ class Settings:
     score: ScoreSettings = field(default_factory=ScoreSettings)
     web: WebSettings = field(default_factory=WebSettings)
     files: FilesSettings = field(default_factory=FilesSettings)
+    public: PublicSettings = field(default_factory=PublicSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -232,6 +245,7 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
         score=ScoreSettings.from_config(_table(data, "scorecard")),
         web=_web(_table(data, "web")),
         files=_files(_table(data, "files"), env, path),
+        public=_public(_table(data, "public")),
     )
 
 
@@ -294,6 +308,34 @@ def _files(raw: dict[str, Any], env: dict[str, str], path: Path | None) -> Files
         raise ConfigError(f"files.types: {types!r} must be a list of some of "
                           f"{', '.join(FILE_TYPES)}")
     return FilesSettings(directory=folder, max_bytes=size, types=tuple(dict.fromkeys(types)))
+
+
+FRAME_SOURCE = re.compile(r"^(\*|'self'|'none'|https?://[A-Za-z0-9.*-]+(:\d{1,5})?)$")
+
+
+def _public(raw: dict[str, Any]) -> PublicSettings:
+    """[public]: the organisations whose public page is on, the cache's lifetime, the rate
+    limit per client address and the sites that may frame the embeddable fragment."""
+    raw = {**DEFAULTS["public"], **raw}
+    unknown = set(raw) - set(DEFAULTS["public"])
+    if unknown:
+        raise ConfigError(f"public: unknown setting {', '.join(sorted(unknown))}")
+    orgs = raw.get("organisations")
+    if not isinstance(orgs, list) or not all(isinstance(c, str) and c.strip() for c in orgs):
+        raise ConfigError(f"public.organisations: {orgs!r} must be a list of organisation codes")
+    numbers = {}
+    for key, top in (("cache_seconds", 86_400), ("requests_per_minute", 100_000)):
+        value = raw.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
+            raise ConfigError(f"public.{key}: {value!r} is not a whole number from 0 to {top}")
+        numbers[key] = value
+    frames = raw.get("frame_ancestors")
+    if (not isinstance(frames, list)
+            or not all(isinstance(f, str) and FRAME_SOURCE.match(f) for f in frames)):
+        raise ConfigError(f"public.frame_ancestors: {frames!r} must be a list of sites "
+                          "(\"https://example.kz\"), \"*\" or \"'none'\"")
+    return PublicSettings(organisations=tuple(dict.fromkeys(c.strip() for c in orgs)),
+                          frame_ancestors=tuple(frames) or ("'none'",), **numbers)
 
 
 def _process_dirs(raw: dict[str, Any], path: Path | None) -> tuple[Path, ...]:
