@@ -162,7 +162,8 @@ def _problem(defn: Definition, exc: RuleViolation, t: Translator) -> Problem:
         return Problem(t("record.one_of", groups=groups_text(defn, defn.evidence_groups(spec), t)),
                        exc.key)
     if exc.key == "rule.too_long":
-        return Problem(t.n("record.too_long", MAX_TEXT, field=name), exc.key, where)
+        return Problem(t.n("record.too_long", exc.params.get("limit", MAX_TEXT), field=name),
+                       exc.key, where)
     if exc.key == "rule.bad_url":
         return Problem(t("record.bad_url", field=name), exc.key, where)
     return Problem(defn.name_keys(exc).render(t), exc.key, where, isinstance(exc, UsageError))

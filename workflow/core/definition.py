@@ -9,6 +9,7 @@ A broken definition is refused with the entry and the reason.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -28,8 +29,9 @@ STAGE_INITIALLY = ("open", "dormant")
 PERSON_VISIBILITY = ("organisation", "responsible")
 # Evidence every definition may use without declaring it; a definition may declare more.
 BUILTIN_EVIDENCE = ("number", "signed_by", "url", "note", "period")
-# "organisation": the code of an organisation in the case subject's subtree (a cartogram section)
-EVIDENCE_TYPES = ("text", "url", "date", "period", "organisation")
+# "organisation": the code of an organisation in the case subject's subtree (a cartogram section);
+# "draft": the published text of an announcement, kept with its record (issue 16, [drafts])
+EVIDENCE_TYPES = ("text", "url", "date", "period", "organisation", "draft")
 ALL = "*"  # in an event's `close`: every stage still open
 # The dates a recurring definition's cases get from their period.
 PERIOD_DATES = ("period_start", "period_end", "period_due")
@@ -133,6 +135,20 @@ class EvidenceSpec:
 
 
 @dataclass(frozen=True)
+class Draft:
+    """An announcement merzim writes for a stage (issue 16): the template it is written from,
+    the event whose record confirms the publication, the evidence field of that record that
+    keeps the published text, and the evidence fields the officer gives the draft before that
+    record exists (the discussion's date and place)."""
+
+    stage: str
+    template: str  # LANG/<template>.txt.j2 among the operator's or the shipped templates
+    event: str
+    stored_as: str
+    asks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Parties:
     object: str = "none"  # none | optional | required: an object organisation
     person: str = "none"  # none | optional | required: a person (name and position)
@@ -180,6 +196,7 @@ class Definition:
     recurrence: Recurrence | None = None
     sources: dict[str, str] = field(default_factory=dict)  # interpretation key -> source line
     raw: dict[str, Any] = field(default_factory=dict)  # sections other layers read (scorecard…)
+    drafts: dict[str, Draft] = field(default_factory=dict)  # by stage key (issue 16)
 
     def stage_spec(self, key: str) -> Stage | None:
         """The stage of a key; 'report:2025Q4' is the dynamic stage 'report' (per period)."""
@@ -622,11 +639,46 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
             raise ConfigError(f"{source}: [shown.{skey}]: not an interpretation of this process")
         _names((spec or {}).get("names"), f"{source}: [shown.{skey}]")
     _check_cycles(stages, dates, source)
+    drafts = _drafts(doc.get("drafts"), source, stages, events, evidence)
     return Definition(key, version, _names(process.get("names"), f"{source}: [process]"),
                       initial, states, events, stages, programme_stages, dates, interpretations,
                       dynamic_stages, final_states, parties, fields, evidence, tuple(timers),
                       recurrence, dict(doc.get("interpretation_sources") or {}),
-                      {k: v for k, v in doc.items() if k in ("scorecard", "planning", "monitoring", "shown")})
+                      {k: v for k, v in doc.items() if k in ("scorecard", "planning", "monitoring", "shown")},
+                      drafts)
+
+
+TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
+
+
+def _drafts(raw: Any, source: str, stages: dict[str, Stage], events: dict[str, Event],
+            evidence: dict[str, EvidenceSpec]) -> dict[str, Draft]:
+    """`[drafts.STAGE]`: template, the event that records the publication (default: the one
+    completing the stage), `stored_as` (an evidence field of type "draft") and `asks`."""
+    out: dict[str, Draft] = {}
+    for stage, spec in (raw or {}).items():
+        where = f"{source}: [drafts.{stage}]"
+        if stage not in stages:
+            raise ConfigError(f"{where}: unknown stage {stage!r}")
+        if not isinstance(spec, dict):
+            raise ConfigError(f"{where}: must be a table")
+        template = spec.get("template", stage)
+        if not isinstance(template, str) or not TEMPLATE_NAME.match(template):
+            raise ConfigError(f"{where}: template must be a name of lower-case letters, digits "
+                              f"and _ (the file LANG/NAME.txt.j2)")
+        event = spec.get("event") or next((e.key for e in events.values()
+                                           if e.completes == stage), None)
+        if event not in events:
+            raise ConfigError(f"{where}: event {event!r} is not an event of this process")
+        stored_as = spec.get("stored_as")
+        if stored_as not in evidence or evidence[stored_as].type != "draft":
+            raise ConfigError(f"{where}: stored_as must name an evidence field of type "
+                              f"\"draft\" (not {stored_as!r})")
+        asks = _evidence_keys(spec.get("asks"), f"{where}.asks", evidence)
+        if any(evidence[k].type == "draft" for k in asks):
+            raise ConfigError(f"{where}: asks names a draft field")
+        out[stage] = Draft(stage, template, event, stored_as, asks)
+    return out
 
 
 def _check_cycles(stages: dict[str, Stage], dates: dict[str, NamedDate], source: str) -> None:

@@ -22,6 +22,7 @@ from workflow.core.errors import RuleViolation
 
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 MAX_TEXT = 500
+MAX_DRAFT = 20_000  # an evidence field of type "draft": an announcement's published text
 TIMER = "timer:"  # trigger names of time-driven transitions: "timer:<date name>"
 
 
@@ -177,13 +178,25 @@ def field_problems(definition: Definition,
             problems.append(RuleViolation(f"unknown evidence {field!r}",
                                           key="rule.unknown_evidence", field=field,
                                           known=", ".join(definition.evidence)))
-        elif value and len(value) > MAX_TEXT:
-            problems.append(RuleViolation(f"{field} is longer than {MAX_TEXT} characters",
-                                          key="rule.too_long", field=field, limit=MAX_TEXT))
+        elif value and len(value) > (limit := MAX_DRAFT if definition.evidence[field].type
+                                     == "draft" else MAX_TEXT):
+            problems.append(RuleViolation(f"{field} is longer than {limit} characters",
+                                          key="rule.too_long", field=field, limit=limit))
+        elif value and definition.evidence[field].type == "date" and not _is_date(value):
+            problems.append(RuleViolation(f"{value!r} is not a date", key="rule.bad_evidence_date",
+                                          field=field, value=value))
         elif value and definition.evidence[field].type == "url" and not URL.match(value.strip()):
             problems.append(RuleViolation(f"{value!r} is not a web link", key="rule.bad_url",
                                           url=value, field=field))
     return problems
+
+
+def _is_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def clean_evidence(evidence: dict[str, str | None] | None) -> dict[str, str]:
