@@ -28,7 +28,8 @@ PERIOD_DUE_RULES = ("period_end", "month_after", "fixed")
 STAGE_INITIALLY = ("open", "dormant")
 PERSON_VISIBILITY = ("organisation", "responsible")
 # Evidence every definition may use without declaring it; a definition may declare more.
-BUILTIN_EVIDENCE = ("number", "signed_by", "url", "note", "period")
+# `approver_role`: who approved the document, one of APPROVER_ROLES (the cross-platform's check).
+BUILTIN_EVIDENCE = ("number", "signed_by", "url", "note", "period", "approver_role")
 # "organisation": the code of an organisation in the case subject's subtree (a cartogram section);
 # "draft": the published text of an announcement, kept with its record (issue 16, [drafts])
 EVIDENCE_TYPES = ("text", "url", "date", "period", "organisation", "draft")
@@ -507,7 +508,8 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
                                  bool(raw.get("required", False)), choices)
 
     evidence: dict[str, EvidenceSpec] = {k: EvidenceSpec(k, "url" if k == "url" else
-                                                         "period" if k == "period" else "text",
+                                                         "period" if k == "period" else
+                                                         "role" if k == "approver_role" else "text",
                                                          None) for k in BUILTIN_EVIDENCE}
     for ekey, raw in (doc.get("evidence") or {}).items():
         where = f"{source}: evidence.{ekey}"

@@ -10,3 +10,7 @@ ORG_KINDS = ("central_body", "committee", "territorial_department", "akimat", "d
 # Kinds that are not state bodies: the external-analysis rules (000:L174-180, 001:L7-13) speak
 # of a state body ("мемлекеттік органда") only.
 NON_STATE_KINDS = ("quasi_state",)
+# Who signs or approves a confirming document for the cross-platform (000:L45-47, L59-69): the
+# evidence field `approver_role` takes one of these; which a kind of organisation allows is the
+# implementation map's data (workflow/definitions/platform/). "other": anyone else.
+APPROVER_ROLES = ("first_head", "deputy_head", "head_of_apparatus", "district_akim", "other")

@@ -19,6 +19,7 @@ from workflow.core.dates import not_in_future
 from workflow.core.deadlines import Due, Record
 from workflow.core.definition import Definition, Event
 from workflow.core.errors import RuleViolation
+from workflow.core.kinds import APPROVER_ROLES
 
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 MAX_TEXT = 500
@@ -185,6 +186,11 @@ def field_problems(definition: Definition,
         elif value and definition.evidence[field].type == "date" and not _is_date(value):
             problems.append(RuleViolation(f"{value!r} is not a date", key="rule.bad_evidence_date",
                                           field=field, value=value))
+        elif (value and definition.evidence[field].type == "role"
+              and value.strip() not in APPROVER_ROLES):
+            problems.append(RuleViolation(f"{value!r} is not an approver's role",
+                                          key="rule.bad_approver_role", field=field, value=value,
+                                          known=", ".join(APPROVER_ROLES)))
         elif value and definition.evidence[field].type == "url" and not URL.match(value.strip()):
             problems.append(RuleViolation(f"{value!r} is not a web link", key="rule.bad_url",
                                           url=value, field=field))
