@@ -52,6 +52,7 @@ DEFAULTS: dict[str, Any] = {
               "types": ["pdf", "docx", "xlsx", "jpeg", "png"]},
     "public": {"organisations": [], "cache_seconds": 60, "requests_per_minute": 60,
                "frame_ancestors": ["*"]},
+    "package": {"map": ""},
 }
 CHANNELS = ("email", "telegram")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$|^[^@\s<>]+@localhost$")
@@ -135,6 +136,8 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     files: FilesSettings = field(default_factory=FilesSettings)
     public: PublicSettings = field(default_factory=PublicSettings)
+    # [package] map: the operator's implementation map (None: the shipped one)
+    package_map: Path | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -246,6 +249,7 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
         web=_web(_table(data, "web")),
         files=_files(_table(data, "files"), env, path),
         public=_public(_table(data, "public")),
+        package_map=_package_map(_table(data, "package"), path),
     )
 
 
@@ -464,3 +468,22 @@ def _notify(data: dict[str, Any], env: dict[str, str], require_secrets: bool) ->
         catch_up_minutes=float(_number("worker", "catch_up_minutes", wk["catch_up_minutes"], 0.01)),
         dispatch_seconds=float(_number("worker", "dispatch_seconds", wk["dispatch_seconds"], 0.1)),
     )
+
+
+def _package_map(raw: dict[str, Any], path: Path | None) -> Path | None:
+    """[package] map: the operator's implementation map of the cross-platform (relative to the
+    config file); empty: the shipped one (workflow/definitions/platform/, issue 16)."""
+    unknown = set(raw) - set(DEFAULTS["package"])
+    if unknown:
+        raise ConfigError(f"package: unknown setting {', '.join(sorted(unknown))}")
+    name = raw.get("map", "")
+    if not isinstance(name, str):
+        raise ConfigError(f"package.map: {name!r} is not a file path")
+    if not name:
+        return None
+    found = Path(name)
+    if not found.is_absolute():
+        found = (path.resolve().parent if path is not None else Path.cwd()) / found
+    if not found.is_file():
+        raise ConfigError(f"package.map: {name} is not a file")
+    return found
