@@ -150,6 +150,23 @@ class Draft:
 
 
 @dataclass(frozen=True)
+class Public:
+    """What an organisation's public page shows of this process's cases (issue 16): a case is
+    listed while a record of `announced_by` stands; it shows the named dates of `period`, and
+    for each standing record of `events` its date and the evidence `fields` marked public."""
+
+    announced_by: str
+    period: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+
+
+# Evidence never shown on a public page whatever a definition says: a free note, a signer (a
+# person's name), an announcement's kept text (it may name the contact person).
+PRIVATE_EVIDENCE = ("note", "signed_by")
+
+
+@dataclass(frozen=True)
 class Parties:
     object: str = "none"  # none | optional | required: an object organisation
     person: str = "none"  # none | optional | required: a person (name and position)
@@ -198,6 +215,7 @@ class Definition:
     sources: dict[str, str] = field(default_factory=dict)  # interpretation key -> source line
     raw: dict[str, Any] = field(default_factory=dict)  # sections other layers read (scorecard…)
     drafts: dict[str, Draft] = field(default_factory=dict)  # by stage key (issue 16)
+    public: Public | None = None  # the [public] table: shown on the public page (issue 16)
 
     def stage_spec(self, key: str) -> Stage | None:
         """The stage of a key; 'report:2025Q4' is the dynamic stage 'report' (per period)."""
@@ -647,7 +665,8 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
                       dynamic_stages, final_states, parties, fields, evidence, tuple(timers),
                       recurrence, dict(doc.get("interpretation_sources") or {}),
                       {k: v for k, v in doc.items() if k in ("scorecard", "planning", "monitoring", "shown")},
-                      drafts)
+                      drafts, _public(doc.get("public"), source, parties, dates, events,
+                                      evidence))
 
 
 TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
@@ -718,3 +737,35 @@ def _check_cycles(stages: dict[str, Stage], dates: dict[str, NamedDate], source:
         visit(f"stage:{key}", [])
     for key in dates:
         visit(f"date:{key}", [])
+
+
+def _public(raw: Any, source: str, parties: Parties, dates: dict[str, NamedDate],
+            events: dict[str, Event], evidence: dict[str, EvidenceSpec]) -> Public | None:
+    """`[public]`: announced_by (an event), period (named dates), events, fields (evidence
+    shown); refused for a process about a person and for evidence that may name one."""
+    if raw is None:
+        return None
+    where = f"{source}: [public]"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: must be a table")
+    unknown = set(raw) - {"announced_by", "period", "events", "fields"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {', '.join(sorted(unknown))}")
+    if parties.person != "none":
+        raise ConfigError(f"{where}: a process about a person is never shown on a public page")
+    announced = raw.get("announced_by")
+    if announced not in events:
+        raise ConfigError(f"{where}: announced_by must name an event, not {announced!r}")
+    period = _keys(raw.get("period"), where, "period")
+    for name in period:
+        if name not in dates:
+            raise ConfigError(f"{where}: period names unknown date {name!r}")
+    shown = _keys(raw.get("events"), where, "events")
+    for key in shown:
+        if key not in events:
+            raise ConfigError(f"{where}: events names unknown event {key!r}")
+    fields = _evidence_keys(raw.get("fields"), f"{where}.fields", evidence)
+    for key in fields:
+        if key in PRIVATE_EVIDENCE or evidence[key].type == "draft":
+            raise ConfigError(f"{where}: fields may not show {key!r} (it may name a person)")
+    return Public(announced, period, shown, fields)
