@@ -323,6 +323,7 @@ class _Form(HTMLParser):
         self.block_id, self.depth, self.found, self.open = block_id, 0, False, False
         self.values: dict[str, str] = {}
         self.required: set[str] = set()
+        self.files: set[str] = set()  # the names of its file inputs
         self._text: str | None = None
         self._select: str | None = None
 
@@ -338,7 +339,9 @@ class _Form(HTMLParser):
         name = a.get("name")
         if name and ("required" in a or a.get("aria-required") == "true"):
             self.required.add(name)
-        if tag == "input" and name and a.get("type") != "hidden":
+        if tag == "input" and name and a.get("type") == "file":
+            self.files.add(name)  # a file input has no value to keep (issue 16: evidence files)
+        elif tag == "input" and name and a.get("type") != "hidden":
             self.values[name] = a.get("value") or ""
         elif tag == "textarea" and name:
             self._text, self.values[name] = name, ""

@@ -98,3 +98,11 @@ def require_recorder(viewer: Viewer, analysis: Case) -> None:
 def require_admin(viewer: Viewer) -> None:
     if viewer.role != "admin":
         raise hidden("page", "admin")
+
+
+def sees_files(viewer: Viewer, case: Case, defn) -> bool:
+    """Who sees a case's files (a case the viewer may see): everyone who sees the case, but a
+    case about a person keeps its files as private as its person (`sees_person`), since a
+    signed order or a declaration names the person."""
+    return defn.parties.person == "none" or sees_person(viewer, case,
+                                                         defn.parties.person_visibility)

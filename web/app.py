@@ -98,6 +98,10 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     app.include_router(cases_page.router)
     app.include_router(pages.router)
     app.include_router(api.router)
+    from web import files_page  # a case's evidence files: pages and API (issue 16)
+
+    app.include_router(files_page.router)
+    app.include_router(files_page.api_router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired):

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from web import exports, recording, views
+from web import exports, recording, uploads, views
 from web.access import (
     Viewer,
     require_admin,
@@ -315,7 +315,8 @@ def _case_page(request: Request, pc: PageContext, case_id: str,
                   problems=problems, field_errors={p.field: p.message for p in problems
                                                    if p.field},
                   form=form or {}, opened=opened, definition=defn, open_stages=open_stages,
-                  voidable=voidable)
+                  voidable=voidable,
+                  files=uploads.files_by_record(request, pc.s, pc.ctx, pc.viewer, case, view))
     if request.cookies.get(recording.FLASH_COOKIE) and not problems:
         recording.drop_flash(resp, case.id)  # shown once (or not this session's): gone
     return resp
@@ -398,15 +399,17 @@ def _day(pc: PageContext, text: str) -> date:
 @router.post("/analyses/{case_id}/events", response_class=HTMLResponse)
 @router.post("/cases/{case_id}/events", response_class=HTMLResponse)
 async def record_event(request: Request, case_id: str, pc: PageContext = Depends(page)):
-    data = await request.form()
+    uploads.check_length(request)  # the files confirming the record (issue 16)
+    data = await request.form(max_files=uploads.MAX_PARTS)
     await run_in_threadpool(check_csrf, pc, data.get("csrf"))
     form = {k: str(v) for k, v in data.items() if k != "csrf" and isinstance(v, str)}
     event = form.get("event", "")
+    files = uploads.uploads_of(data.getlist("files"))
 
     def do(case):
         defn = svc.definition_of(pc.s, pc.ctx, case)
         on, evidence = recording.check_form(defn, form, pc.ctx.today, pc.t)
-        svc.record_event(pc.s, pc.ctx, case.id, event, on, evidence)
+        uploads.record_with_files(request, pc, case, event, on, evidence, files)
         return {"kind": "event", "what": event, "on": on.isoformat()}
 
     return await run_in_threadpool(_write, request, pc, case_id, "event", form, do,

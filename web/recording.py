@@ -249,4 +249,7 @@ def flash_message(flash: dict[str, Any], defn: Definition, view: dict[str, Any],
         if found is not None:
             return t("record.void_saved", record=what,
                      event=record_name(defn, found, t.language), date=found["on"].isoformat())
+    if kind in ("files", "file_public", "file_private", "file_void"):  # web/files_page.py
+        return (t.n("files.attached", int(what)) if kind == "files" and what.isdigit()
+                else t(f"files.{kind}_saved", name=what))
     return None

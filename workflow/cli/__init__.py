@@ -18,7 +18,8 @@ from workflow.core.errors import MerzimError
 # and the module of each top-level name: a command imports its own module and no other, and
 # typer builds that command alone (`merzim calendar add` loads neither the database nor the
 # web stack). tests/test_cli_lazy.py checks this table against the tree the modules build.
-MODULES = ("calendar", "engine", "cases", "reminders", "monitoring", "serve", "package")
+MODULES = ("calendar", "engine", "cases", "reminders", "monitoring", "serve", "files",
+           "drafts", "package")
 COMMANDS: dict[str, str] = {
     "calendar": "calendar",
     **dict.fromkeys(("init", "record", "void", "status", "due", "overdue", "replan", "org",
@@ -28,6 +29,8 @@ COMMANDS: dict[str, str] = {
     **dict.fromkeys(("risk", "recommendation", "plan", "monitoring", "positions", "score"),
                     "monitoring"),
     "serve": "serve",
+    "files": "files",
+    "draft": "drafts",
     **dict.fromkeys(("package", "uploaded"), "package"),
 }
 ROOT_OPTIONS = {"--lang": True, "--version": False, "--help": False}  # option: takes a value

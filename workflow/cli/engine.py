@@ -376,13 +376,23 @@ def record(case: str = typer.Argument(..., help="Case (analysis) id."),
                                               help="Another evidence field of the definition."),
            not_done: bool = typer.Option(False, "--not-done",
                                          help="Close the stage as not done, with --note."),
+           files: list[Path] = typer.Option(None, "--file", metavar="PATH",
+                                            help="A file confirming the record (PDF, DOCX, "
+                                            "XLSX, JPEG, PNG); repeat for more. A refused file "
+                                            "refuses the record: nothing is stored."),
            as_json: bool = JSON) -> None:
     """Record what happened, with its date and confirming document (or a stage not done)."""
+    from workflow.cli.files import opened_uploads
+
     ctx = context()
-    with unit_of_work() as s:
+    with opened_uploads(files) as uploads, unit_of_work() as s:
         if not_done:
             day = parse_date(on, "--date") if on else None
             a = svc.record_not_done(s, ctx, case, event, note or "", day)
+            if uploads:
+                from workflow.cli.files import attach_to_last_record
+
+                attach_to_last_record(s, ctx, a, uploads)
         else:
             if not on:
                 raise UsageError(key="error.option_required", option="--date")
@@ -392,7 +402,14 @@ def record(case: str = typer.Argument(..., help="Case (analysis) id."),
             if fields["period"]:
                 fields["period"] = period_label(fields["period"])
             known_event(s, ctx, case, event)
-            a = svc.record_event(s, ctx, case, event, day, fields)
+            if uploads:
+                from workflow.cli.files import limits, store
+                from workflow.services.attachments import record_with_files
+
+                a = record_with_files(s, ctx, store(), limits(), case, event, day, fields,
+                                      uploads)
+            else:
+                a = svc.record_event(s, ctx, case, event, day, fields)
         view = svc.case_view(s, ctx, a)
         svc.audit_person_view(s, ctx, view)
     if as_json:
@@ -539,21 +556,36 @@ def replan(as_json: bool = JSON) -> None:
 @audit_app.command("verify")
 def audit_verify(as_json: bool = JSON) -> None:
     """Check the hash chain of the audit log; name the first bad record."""
+    from workflow.cli.files import verify_files
     from workflow.services.transactions import verify_audit
 
     with unit_of_work() as s:
         result = verify_audit(s)
+        files_checked, file_problems = verify_files(s)
     if as_json:
-        emit_json({"ok": result.ok, "checked": result.checked,
+        emit_json({"ok": result.ok and not file_problems, "checked": result.checked,
                    "first_bad_id": result.first_bad_id, "problem": result.problem,
-                   "checkpoint": result.checkpoint})
+                   "checkpoint": result.checkpoint,
+                   "files": {"checked": files_checked,
+                             "problems": [p.__dict__ for p in file_problems]}})
     elif result.ok:
         _print(STATE.t("audit.ok", n=result.checked))
         _print(STATE.t("audit.checkpoint_ok", path=result.checkpoint) if result.checkpoint
                else STATE.t("audit.no_checkpoint"))
+        if not file_problems:
+            _print(STATE.t.n("files.verify_ok", files_checked))
     if not result.ok:  # one line on stderr and exit 3, like every refusal
         raise RuleViolation(f"audit log broken at record {result.first_bad_id}", key="audit.bad",
                             id=result.first_bad_id, problem=result.problem)
+    if file_problems:  # each file named (stdout), then the one line of the refusal
+        from workflow.cli.files import problem_line
+
+        if not as_json:
+            for p in file_problems:
+                _print(problem_line(p))
+        raise RuleViolation(f"{len(file_problems)} files changed or missing",
+                            key="files.verify_bad", n=len(file_problems),
+                            first=problem_line(file_problems[0]))
 
 
 @external_app.command("add")

@@ -29,6 +29,7 @@ from workflow.core.machine import (
     clean_evidence,
     derive_state,
 )
+from workflow.services import files as files_service
 from workflow.services import monitoring as monitoring_service
 from workflow.services.context import Context
 from workflow.services.lookup import get_case, get_org, get_user
@@ -383,9 +384,12 @@ def _named_refusals(action):
 
 @_named_refusals
 def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: date,
-                 evidence: dict[str, str | None] | None = None) -> Case:
+                 evidence: dict[str, str | None] | None = None,
+                 audit_extra: dict[str, Any] | None = None) -> Case:
     """Record what happened; refused (nothing stored) only by the definition's hard
-    prerequisites, a state that does not accept it, a date in the future, or missing evidence."""
+    prerequisites, a state that does not accept it, a date in the future, or missing evidence.
+    `audit_extra`: more for the record's audit entry (the files attached with it, their
+    SHA-256: workflow.services.files)."""
     case = get_case(s, case_id)
     defn = definition_of(s, ctx, case)
     evidence = clean_evidence(evidence)
@@ -452,7 +456,8 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
     follow_up = _open_follow_up(s, ctx, case, subject, spec, on)
     audit.append(s, ctx.actor, f"event.{event}", "case", case.id,
                  {"event": event, "on": on, "evidence": evidence, "state": case.state or new_state,
-                  "moved": moved, **({"opened_case": follow_up.id} if follow_up else {})})
+                  "moved": moved, **({"opened_case": follow_up.id} if follow_up else {}),
+                  **(audit_extra or {})})
     return case
 
 
@@ -567,6 +572,7 @@ def void_record(s: Session, ctx: Context, case_id: int | str, target: str, note:
     audit.append(s, ctx.actor, "record.void", "case", case.id,
                  {"record": victim.id, "kind": victim.kind, "event": victim.event,
                   "on": victim.on, "note": note, "moved": moved})
+    files_service.void_with_record(s, ctx, case, victim.id, note)  # kept, marked void, audited
     return case
 
 

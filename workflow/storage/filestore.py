@@ -136,6 +136,7 @@ class FileStore:
         os.close(fd)
         try:
             os.replace(staged.path, tmp)
+            os.chmod(tmp, 0o444)  # read-only: a blob is never written again
             if target.is_file():  # another process stored the same content meanwhile
                 os.unlink(tmp)
                 return target

@@ -1,0 +1,207 @@
+"""A case's evidence files on the web and in the API: attach to a record that stands (or to
+the case), download, make public or private, void (a record's files are saved with it:
+web/uploads.py). Same access as the case: a file of a case the viewer may not see, or of a
+person's case whose person she may not see, is answered as if it did not exist (404)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from web import pages
+from web.access import Viewer, require_recorder, sees_files, visible_case
+from web.api import ApiContext
+from web.pages import PageContext, check_csrf, page
+from web.uploads import (
+    MAX_PARTS,
+    as_form_problem,
+    check_length,
+    limits_of,
+    store_of,
+    uploads_of,
+)
+from workflow import services as svc
+from workflow.core.errors import MerzimError, NotFound, UsageError
+from workflow.services import files as files_service
+from workflow.services import transactions as tx
+
+router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api/v1", tags=["merzim"])
+
+
+def may_see_files(s, ctx, viewer: Viewer, case) -> bool:
+    return sees_files(viewer, case, svc.definition_of(s, ctx, case))
+
+
+def visible_file(s, ctx, viewer: Viewer, case_id: str | int, file_id: str | int):
+    """(case, file) the viewer may see; NotFound for a file she may not (or that is not)."""
+    case = visible_case(s, viewer, case_id)
+    if not may_see_files(s, ctx, viewer, case):
+        raise NotFound(f"no file {file_id}", key="files.not_found", id=file_id)
+    return case, files_service.get_file(s, case, file_id)
+
+
+def download(s, ctx, viewer: Viewer, store, case, row) -> Response:
+    """The file itself: its type, as an attachment, never sniffed; checked against its hash
+    first. A download of a person's case's file is audited, as a view of the case is."""
+    files_service.open_blob(store, row).close()  # a changed or missing blob: refused (409)
+    if svc.definition_of(s, ctx, case).parties.person != "none":
+        tx.audited(s, ctx.actor, "file.download", "case", case.id,
+                   {"file": row.id, "sha256": row.sha256})
+    return FileResponse(store.path(row.sha256), media_type=row.media_type,
+                        headers={"Content-Disposition": pages.attachment(row.name),
+                                 "X-Content-Type-Options": "nosniff",
+                                 "Cache-Control": "no-store"})
+
+
+# -- pages ------------------------------------------------------------------------------------
+
+
+@router.get("/cases/{case_id}/files/{file_id}")
+def file_download(request: Request, case_id: str, file_id: str, pc: PageContext = Depends(page)):
+    case, row = visible_file(pc.s, pc.ctx, pc.viewer, case_id, file_id)
+    return download(pc.s, pc.ctx, pc.viewer, store_of(request), case, row)
+
+
+def _act(request: Request, pc: PageContext, case_id: str, action: str, form: dict[str, str],
+         do) -> Response:
+    """An action on a case's files, as the case's other forms: refused, the case page with the
+    problem and nothing stored; done, back to the case page with its confirmation."""
+    case = visible_case(pc.s, pc.viewer, case_id)
+    if not may_see_files(pc.s, pc.ctx, pc.viewer, case):
+        raise NotFound(f"no file {form.get('file')}", key="files.not_found",
+                       id=form.get("file", ""))
+    return pages._write(request, pc, case_id, action, form, do, action)
+
+
+@router.post("/cases/{case_id}/files")
+async def file_attach(request: Request, case_id: str, pc: PageContext = Depends(page)):
+    """Attach files to a record of the case that stands (or to the case)."""
+    check_length(request)
+    data = await request.form(max_files=MAX_PARTS)
+    await run_in_threadpool(check_csrf, pc, data.get("csrf"))
+    record = str(data.get("record") or "")
+    uploads = uploads_of(data.getlist("files"))
+
+    def do(case):
+        try:
+            files_service.attach_files(pc.s, pc.ctx, store_of(request), limits_of(request),
+                                       case.id, uploads, record or None)
+        except files_service.FileRefused as exc:
+            raise as_form_problem(exc, pc) from None
+        return {"kind": "files", "what": str(len(uploads))}
+
+    return await run_in_threadpool(_act, request, pc, case_id, "attach", {"record": record}, do)
+
+
+@router.post("/cases/{case_id}/files/{file_id}/public")
+async def file_public(request: Request, case_id: str, file_id: str,
+                      pc: PageContext = Depends(page)):
+    data = await request.form()
+    await run_in_threadpool(check_csrf, pc, data.get("csrf"))
+    public = data.get("public") == "yes"
+
+    def do(case):
+        row = files_service.set_public(pc.s, pc.ctx, case, file_id, public)
+        return {"kind": "file_public" if public else "file_private", "what": row.name}
+
+    return await run_in_threadpool(_act, request, pc, case_id, "file_public",
+                                   {"file": file_id}, do)
+
+
+@router.post("/cases/{case_id}/files/{file_id}/void")
+async def file_void(request: Request, case_id: str, file_id: str,
+                    pc: PageContext = Depends(page)):
+    data = await request.form()
+    await run_in_threadpool(check_csrf, pc, data.get("csrf"))
+    note = str(data.get("note") or "")
+
+    def do(case):
+        row = files_service.void_file(pc.s, pc.ctx, case, file_id, note)
+        return {"kind": "file_void", "what": row.name}
+
+    return await run_in_threadpool(_act, request, pc, case_id, "file_void",
+                                   {"file": file_id, "file_note": note}, do)
+
+
+# -- API --------------------------------------------------------------------------------------
+
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"multipart/form-data": {"schema": {
+            "type": "object",
+            "required": ["files"],
+            "properties": {
+                "files": {"type": "array", "items": {"type": "string", "format": "binary"},
+                          "description": "One or more files (PDF, DOCX, XLSX, JPEG, PNG as "
+                                         "[files] types allows), at most [files] max_bytes "
+                                         "each; the type is read from the content."},
+                "record": {"type": "integer", "description": "The record they confirm (a "
+                           "record of the case that stands); none: the case itself."},
+            }}}},
+    },
+}
+
+
+def _api_case(a: ApiContext, case_id: int):
+    case = visible_case(a.s, a.viewer, case_id)
+    if not may_see_files(a.s, a.ctx, a.viewer, case):
+        raise NotFound(f"files of case {case_id} are private", key="files.case_private",
+                       id=case_id)
+    return case
+
+
+@api_router.get("/cases/{case_id}/files")
+def api_list(case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
+    """The case's files (void ones marked). 404 for a case the caller may not see, and for a
+    case about a person whose person the caller may not see."""
+    case = _api_case(a, case_id)
+    items = files_service.list_files(a.s, case)
+    for item in items:
+        item["url"] = f"/api/v1{item['url']}"
+    return {"items": items, "total": len(items)}
+
+
+@api_router.post("/cases/{case_id}/files", status_code=201, openapi_extra=UPLOAD_BODY)
+async def api_attach(request: Request, case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
+    """Attach files to the case (to one of its records with `record`); refused (409/422)
+    with nothing stored when one file is empty, too large or not an accepted type."""
+    check_length(request)
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise UsageError("multipart/form-data expected", key="files.multipart")
+    data = await request.form(max_files=MAX_PARTS)
+    uploads = uploads_of(data.getlist("files"))
+    record = str(data.get("record") or "")
+    return await run_in_threadpool(_api_attach, request, a, case_id, uploads, record)
+
+
+def _api_attach(request: Request, a: ApiContext, case_id: int, uploads, record: str):
+    case = visible_case(a.s, a.viewer, case_id)
+    try:
+        require_recorder(a.viewer, case)
+        with tx.transaction(a.s):
+            rows = files_service.attach_files(a.s, a.ctx, store_of(request), limits_of(request),
+                                              case.id, uploads, record or None)
+    except MerzimError as exc:
+        tx.refused(a.s, a.ctx.actor, "refused.attach", "case", case.id,
+                   {"record": record[:64], "key": exc.key})
+        exc.audited = True
+        raise
+    items = [files_service.file_view(r) for r in rows]
+    for item in items:
+        item["url"] = f"/api/v1{item['url']}"
+    return {"items": items, "total": len(items)}
+
+
+@api_router.get("/cases/{case_id}/files/{file_id}",
+                responses={200: {"description": "The file's content, as an attachment.",
+                                 "content": {"application/octet-stream": {}}}})
+def api_download(request: Request, case_id: int, file_id: int, a: ApiContext = Depends()):
+    """One file's content (its media type; Content-Disposition: attachment). 404 for a file
+    the caller may not see, as for one that does not exist."""
+    case, row = visible_file(a.s, a.ctx, a.viewer, case_id, file_id)
+    return download(a.s, a.ctx, a.viewer, store_of(request), case, row)

@@ -1,0 +1,96 @@
+"""What the case page needs of evidence files: the upload's size check before its body is
+read, the file parts of a form, saving a record with its files, and the files the page lists
+(the routes of the files themselves: web/files_page.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request
+from starlette.datastructures import UploadFile
+
+from web.access import Viewer, sees_files
+from web.deps import PageContext
+from web.recording import FormProblems, Problem, record_name
+from workflow import services as svc
+from workflow.core.errors import MerzimError, UsageError
+from workflow.services import attachments
+from workflow.services import files as files_service
+
+SLACK = 1024 * 1024  # a multipart body's own bytes (boundaries, headers, the other fields)
+MAX_PARTS = files_service.MAX_FILES + 1  # more file parts than that: refused by the parser
+
+
+def store_of(request: Request):
+    return files_service.store(request.app.state.settings)
+
+
+def limits_of(request: Request):
+    return request.app.state.settings.files
+
+
+def check_length(request: Request) -> None:
+    """Refuse a body larger than the files it may carry before reading it (the parts are
+    spooled to disk, never held in memory; this keeps the disk from filling too)."""
+    limits = limits_of(request)
+    top = limits.max_bytes * files_service.MAX_FILES + SLACK
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > top:
+        raise UsageError("request too large", key="files.request_too_large",
+                         limit=files_service.size_text(limits.max_bytes),
+                         n=files_service.MAX_FILES)
+
+
+def uploads_of(values: list[Any]) -> list[files_service.Upload]:
+    """The file parts of a form that carry a file (a form with none chosen sends an empty
+    part with no name)."""
+    return [files_service.Upload(v.filename or "", v.file) for v in values
+            if isinstance(v, UploadFile) and (v.filename or v.size)]
+
+
+def as_form_problem(exc: MerzimError, pc: PageContext) -> FormProblems:
+    """A refused upload shown next to the form's file input."""
+    return FormProblems([Problem(exc.render(pc.t), exc.key, "files", True)])
+
+
+def record_with_files(request: Request, pc: PageContext, case, event: str, on, evidence,
+                      uploads: list[files_service.Upload]) -> None:
+    """The event form's save: the record and its files together (web/pages.py)."""
+    if not uploads:
+        svc.record_event(pc.s, pc.ctx, case.id, event, on, evidence)
+        return
+    try:
+        attachments.record_with_files(pc.s, pc.ctx, store_of(request), limits_of(request),
+                                      case.id, event, on, evidence, uploads)
+    except files_service.FileRefused as exc:
+        raise as_form_problem(exc, pc) from None
+
+
+def files_by_record(request: Request, s, ctx, viewer: Viewer, case,
+                    view: dict[str, Any]) -> dict[str, Any]:
+    """What the case page shows of files: the upload limits (the record forms' file input),
+    and the files with the record each confirms (`rows` None: the viewer may not see them)."""
+    limits = limits_of(request)
+    accept = ",".join(ext for kind in limits.types
+                      for ext in (*files_service.TYPES[kind][1], files_service.TYPES[kind][0]))
+    out: dict[str, Any] = {"types": ", ".join(k.upper() for k in limits.types),
+                           "limit": files_service.size_text(limits.max_bytes),
+                           "accept": accept, "rows": None}
+    defn = svc.definition_of(s, ctx, case)
+    if not sees_files(viewer, case, defn):
+        return out
+    records = {r["id"]: r for r in view["records"]}
+    tz = request.app.state.settings.tz
+    rows = files_service.list_files(s, case)
+    for row in rows:
+        rec = records.get(row["record"])
+        row["record_label"] = (f"#{rec['id']} {record_name(defn, rec, ctx.language)} "
+                               f"({rec['on'].isoformat()})" if rec else None)
+        try:
+            row["uploaded_local"] = datetime.fromisoformat(row["uploaded_at"]).astimezone(
+                tz).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            row["uploaded_local"] = row["uploaded_at"]
+    out.update(rows=rows, person_case=defn.parties.person != "none")
+    return out

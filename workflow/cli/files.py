@@ -1,0 +1,139 @@
+"""Evidence files from the command line: `record … --file PATH` attaches them (engine.py),
+`merzim files CASE` lists a case's files, `merzim files get FILE --out PATH` copies one out,
+and `audit verify` checks every file's content against its hash (engine.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import typer
+
+from workflow.cli.common import STATE, emit_json, lazy, unit_of_work
+from workflow.core.errors import ConfigError, UsageError
+
+files_service = lazy("workflow.services.files")
+
+JSON = typer.Option(False, "--json", help="Print JSON.")
+
+
+def store():
+    return files_service.store(STATE.settings)
+
+
+def limits():
+    return STATE.settings.files
+
+
+@contextlib.contextmanager
+def opened_uploads(paths: list[Path] | None) -> Iterator[list]:
+    """The files of `--file PATH` opened for reading (all of them, before anything is written:
+    one that cannot be read refuses the command), closed afterwards."""
+    from workflow.services.files import Upload
+
+    with contextlib.ExitStack() as stack:
+        uploads = []
+        for path in paths or []:
+            try:
+                uploads.append(Upload(path.name, stack.enter_context(open(path, "rb"))))
+            except OSError as exc:
+                raise UsageError(f"cannot read {path}", key="files.cannot_read", path=str(path),
+                                 detail=exc.strerror or type(exc).__name__) from None
+        yield uploads
+
+
+def attach_to_last_record(s, ctx, case, uploads) -> None:
+    """Files given with `record --not-done`: attached to the record just written."""
+    from workflow.services.cases import records_of
+
+    record = records_of(s, case)[-1]
+    files_service.attach_files(s, ctx, store(), limits(), case.id, uploads, record.id)
+
+
+def verify_files(s):
+    """`audit verify`'s file check: (files checked, problems). The store is needed only when
+    there is a file to check (a PostgreSQL database without files needs no directory)."""
+    try:
+        found = store()
+    except ConfigError:
+        found = None
+    return files_service.verify_files(s, found)
+
+
+def problem_line(p) -> str:
+    """One changed or missing file, named by case, record and file name, translated."""
+    t = STATE.t
+    record = t("files.verify_record", id=p.record) if p.record else t("files.verify_no_record")
+    return t("files.verify_problem", id=p.id, name=p.name, case=p.case, record=record,
+             problem=t(f"files.problem.{p.problem}"))
+
+
+def files(target: str = typer.Argument(..., metavar="CASE",
+                                       help="Case id whose files to list; or `get` to copy one "
+                                       "file out (then FILE and --out)."),
+          file_id: str = typer.Argument(None, metavar="FILE",
+                                        help="With `get`: the file's number (from the list)."),
+          out: Path = typer.Option(None, "--out", metavar="PATH",
+                                   help="With `get`: where to write the file."),
+          as_json: bool = JSON) -> None:
+    """A case's evidence files (number, record, name, type, size, uploaded by/at, public, void);
+    `merzim files get FILE --out PATH` copies one out, checked against its hash."""
+    if target == "get":
+        _get(file_id, out, as_json)
+        return
+    if file_id is not None or out is not None:
+        raise UsageError(key="files.usage")
+    from workflow.services.lookup import get_case
+
+    with unit_of_work() as s:
+        case = get_case(s, target)
+        rows = files_service.list_files(s, case)
+    if as_json:
+        emit_json({"case": case.id, "files": rows})
+        return
+    if not rows:
+        STATE.console.print(STATE.t("files.none_listed", id=case.id))
+        return
+    from rich.table import Table
+
+    t = STATE.t
+    table = Table(title=t("files.title", id=case.id))
+    for key in ("files.col.id", "files.col.record", "files.col.name", "files.col.type",
+                "files.col.size", "files.col.uploaded", "files.col.mark"):
+        table.add_column(t(key))
+    for r in rows:
+        marks = [t("files.void_mark", reason=r["void_reason"])] if r["void"] else []
+        if r["public"]:
+            marks.append(t("files.public_mark"))
+        table.add_row(str(r["id"]), str(r["record"] or "-"), r["name"], r["type"],
+                      r["size_text"], f"{r['uploaded_by']} {r['uploaded_at'][:16]}",
+                      "; ".join(marks) or "-")
+    STATE.console.print(table)
+
+
+def _get(file_id: str | None, out: Path | None, as_json: bool) -> None:
+    if not file_id:
+        raise UsageError(key="error.option_required", option="FILE")
+    if out is None:
+        raise UsageError(key="error.option_required", option="--out")
+    with unit_of_work() as s:
+        row = files_service.file_by_id(s, file_id)
+        with files_service.open_blob(store(), row) as blob:
+            target = out / row.name if out.is_dir() else out
+            try:
+                with open(target, "wb") as fh:
+                    shutil.copyfileobj(blob, fh)
+            except OSError as exc:
+                raise UsageError(key="error.cannot_write", path=str(target),
+                                 detail=exc.strerror or str(exc)) from None
+    if as_json:
+        emit_json({"file": row.id, "name": row.name, "sha256": row.sha256, "size": row.size,
+                   "written": str(target)})
+    else:
+        STATE.console.print(STATE.t("files.written", name=row.name, path=str(target)))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("files")(files)

@@ -1,0 +1,37 @@
+"""Recording an event together with the files that confirm it, all or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlmodel import Session, select
+
+from workflow.services.cases import record_event
+from workflow.services.context import Context
+from workflow.services.files import Upload, attach, discard, prepare, summary
+from workflow.settings import FilesSettings
+from workflow.storage.filestore import FileStore
+from workflow.storage.models import Case, EventRecord
+
+
+def record_with_files(s: Session, ctx: Context, store: FileStore, limits: FilesSettings,
+                      case_id: int | str, event: str, on: date,
+                      evidence: dict[str, str | None] | None,
+                      uploads: Iterable[Upload]) -> Case:
+    """Record an event with the files that confirm it, all or nothing: a refused file refuses
+    the record, a refused record stores no file. The record's audit entry names the files'
+    SHA-256 too."""
+    prepared = prepare(store, limits, uploads)
+    if not prepared:
+        return record_event(s, ctx, case_id, event, on, evidence)
+    try:
+        case = record_event(s, ctx, case_id, event, on, evidence,
+                            audit_extra={"files": [summary(p) for p in prepared]})
+        record = s.exec(select(EventRecord).where(EventRecord.case_id == case.id)
+                        .order_by(EventRecord.id.desc())).first()
+        attach(s, ctx, store, case, record.id, prepared)
+    except BaseException:
+        discard(store, prepared)
+        raise
+    return case
