@@ -52,6 +52,7 @@ DEFAULTS: dict[str, Any] = {
               "types": ["pdf", "docx", "xlsx", "jpeg", "png"]},
     "public": {"organisations": [], "cache_seconds": 60, "requests_per_minute": 60,
                "frame_ancestors": ["*"]},
+    "drafts": {"templates": ""},
     "package": {"map": ""},
 }
 CHANNELS = ("email", "telegram")
@@ -138,6 +139,8 @@ class Settings:
     public: PublicSettings = field(default_factory=PublicSettings)
     # [package] map: the operator's implementation map (None: the shipped one)
     package_map: Path | None = None
+    # [drafts] templates: the operator's announcement templates (None: the shipped ones only)
+    drafts_templates: Path | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -250,6 +253,7 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
         files=_files(_table(data, "files"), env, path),
         public=_public(_table(data, "public")),
         package_map=_package_map(_table(data, "package"), path),
+        drafts_templates=_drafts(_table(data, "drafts"), path),
     )
 
 
@@ -468,6 +472,25 @@ def _notify(data: dict[str, Any], env: dict[str, str], require_secrets: bool) ->
         catch_up_minutes=float(_number("worker", "catch_up_minutes", wk["catch_up_minutes"], 0.01)),
         dispatch_seconds=float(_number("worker", "dispatch_seconds", wk["dispatch_seconds"], 0.1)),
     )
+
+
+def _drafts(raw: dict[str, Any], path: Path | None) -> Path | None:
+    """[drafts] templates: a folder of LANG/NAME.txt.j2 announcement templates (relative to
+    the config file) that take precedence over the shipped ones (issue 16)."""
+    unknown = set(raw) - set(DEFAULTS["drafts"])
+    if unknown:
+        raise ConfigError(f"drafts: unknown setting {', '.join(sorted(unknown))}")
+    folder = raw.get("templates", "")
+    if not isinstance(folder, str):
+        raise ConfigError(f"drafts.templates: {folder!r} is not a directory path")
+    if not folder:
+        return None
+    found = Path(folder)
+    if not found.is_absolute():
+        found = (path.resolve().parent if path is not None else Path.cwd()) / found
+    if not found.is_dir():
+        raise ConfigError(f"drafts.templates: {folder} is not a directory")
+    return found
 
 
 def _package_map(raw: dict[str, Any], path: Path | None) -> Path | None:

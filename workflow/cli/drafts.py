@@ -1,0 +1,47 @@
+"""`merzim draft CASE STAGE`: an announcement's draft printed, or written as a DOCX (issue 16)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from workflow.cli.common import STATE, context, emit_json, lazy, pairs, unit_of_work, write_file
+
+drafts = lazy("workflow.services.drafts")
+
+
+def draft(case: str = typer.Argument(..., help="Case number."),
+          stage: str = typer.Argument(..., help="The stage whose announcement to write (any "
+                                      "other is refused with the stages that have one)."),
+          lang: str = typer.Option(None, "--lang", metavar="LANG",
+                                   help="Language of the draft: kk, ru or en (default: the "
+                                   "command line's)."),
+          docx: Path = typer.Option(None, "--docx", metavar="FILE",
+                                    help="Write the draft to this Word file instead of "
+                                    "printing it."),
+          values: list[str] = typer.Option(None, "--evidence", metavar="KEY=VALUE",
+                                           help="What the draft asks for before its record "
+                                           "exists, e.g. discussion_place=..."),
+          as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Write the announcement of a stage from the case: subject, object, period, dates, contact."""
+    ctx = context()
+    settings = STATE.settings
+    with unit_of_work() as s:
+        written = drafts.write_draft(s, ctx, case, stage, lang, pairs(values, "--evidence"),
+                                     settings.drafts_templates)
+    if docx is not None:
+        write_file(docx, drafts.draft_docx(written))
+        if as_json:
+            emit_json({**written.as_json(), "docx": str(docx)})
+        else:
+            STATE.console.print(STATE.t("draft.docx_written", path=str(docx)))
+        return
+    if as_json:
+        emit_json(written.as_json())
+        return
+    typer.echo(written.text, nl=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("draft")(draft)
