@@ -431,6 +431,10 @@ COVERED_GET = {
     "GET /cases", "GET /overdue", "GET /overdue.{fmt}", "GET /due", "GET /api/v1/cases",
     "GET /api/v1/overdue", "GET /api/v1/due", "GET /work",  # test_lists_exports_and_api_lists_...
     "GET /ics/{token}.ics",  # test_calendar_feeds_...
+    # the public pages (no person ever, whoever asks: tests/test_public_page.py), and the
+    # admin's switch of them (organisations only)
+    "GET /public/{code}", "GET /public/{code}.atom", "GET /public/{code}/embed",
+    "GET /public/{code}/files/{file_id}", "GET /admin/public",
     "GET /", "GET /programmes", "GET /programmes/{programme_id}",
     "GET /programmes/{programme_id}/score", "GET /score", "GET /score.{fmt}", "GET /score/{org}",
     "GET /calendar", "GET /calendar/{year}", "GET /account", "GET /outbox",

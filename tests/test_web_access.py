@@ -137,10 +137,12 @@ ANON_GET = ["/", "/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/analyses
             "/programmes/{p}.csv", "/programmes/{p}/score", "/score", "/score.xlsx",
             "/score/AK-ALM-EDU", "/calendar", "/calendar/2025", "/outbox", "/account",
             "/obligations", "/obligations.xlsx", "/obligations.csv", "/work", "/work?within=20",
-            "/overview", "/overview?month=2025-12&day=2025-12-03"]
+            "/overview", "/overview?month=2025-12&day=2025-12-03",
+            "/admin/public"]  # (issue 16: the public pages' switch, tests/test_public_page.py)
 ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases/{edu}/not-done",
              "/cases/{edu}/void", f"/cases/new/{PROCESS}", "/outbox/retry", "/account/feeds",
-             "/account/feeds/1/revoke", "/account/tokens", "/account/tokens/1/revoke"]
+             "/account/feeds/1/revoke", "/account/tokens", "/account/tokens/1/revoke",
+             "/admin/public"]
 API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p}",
            "/api/v1/analyses", "/api/v1/analyses/{edu}", "/api/v1/cases",
            f"/api/v1/cases?process={PROCESS}", "/api/v1/cases/{edu}", "/api/v1/processes",
@@ -152,7 +154,10 @@ API_POST = {"/api/v1/analyses/{edu}/events": lambda: legal("edu"),
             "/api/v1/cases/{edu}/not-done": lambda: legal_not_done("edu"),
             "/api/v1/cases/{edu}/void": lambda: legal_void("edu"),
             "/api/v1/cases": lambda: legal_open("AK-ALM-EDU")}
-PUBLIC = {"GET /login", "POST /login", "GET /lang/{code}", "GET /ics/{token}.ics",
+# the organisations' public pages are for everyone: their own matrix, tests/test_public_page.py
+PUBLIC_PAGES = {"GET /public/{code}", "GET /public/{code}.atom", "GET /public/{code}/embed",
+                "GET /public/{code}/files/{file_id}"}
+PUBLIC = PUBLIC_PAGES | {"GET /login", "POST /login", "GET /lang/{code}", "GET /ics/{token}.ics",
           "GET /openapi.json", "GET /api/docs", "GET /api/docs/{asset}", "GET /api/redoc"}
 
 # Every route, with its method, and where the tests below check it.
@@ -173,6 +178,7 @@ COVERED_TEMPLATES = {
     "POST /api/v1/cases/{case_id}/events", "POST /api/v1/cases/{case_id}/not-done",
     "POST /api/v1/cases/{case_id}/void", "GET /api/v1/processes", "GET /api/v1/processes/{key}",
     "GET /api/v1/overdue", "GET /api/v1/due",
+    "GET /admin/public", "POST /admin/public",  # anonymous above; the rest tests/test_public_page.py
 }
 
 

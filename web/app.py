@@ -90,6 +90,10 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     from web import api, api_docs, cases_page, obligations_page, overview_page, pages, score_page, work_page
 
     app.include_router(api_docs.router)
+    from web import public_admin, public_page
+
+    app.include_router(public_page.router)  # unauthenticated: /public/CODE, .atom, /embed
+    app.include_router(public_admin.router)
 
     app.include_router(score_page.router)
     app.include_router(obligations_page.router)
@@ -129,7 +133,8 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         """No such address (or method): an HTML page for a browser, JSON for the API."""
-        key = {404: "notfound.page", 405: "error.method"}.get(exc.status_code, "error.invalid")
+        key = {404: "notfound.page", 405: "error.method",
+               429: "error.rate_limited"}.get(exc.status_code, "error.invalid")
         return error_page(request, exc.status_code, key, headers=getattr(exc, "headers", None))
 
     async def _usage(request: Request, key: str, **params) -> Response:
@@ -195,7 +200,9 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     async def _headers(request: Request, call_next):
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if "frame-ancestors" not in response.headers.get("content-security-policy", ""):
+            # (only a page that says who may frame it is framed: /public/CODE/embed)
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if isinstance(response, HTMLResponse) or response.headers.get("content-type", "").startswith(
                 "text/html"):

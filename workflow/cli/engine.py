@@ -654,3 +654,6 @@ user_app.command("telegram-link")(reminders.telegram_link)
 user_app.command("password")(serve.user_password)
 user_app.command("revoke")(serve.user_revoke)
 org_app.command("subdivision")(monitoring.subdivision_add)
+from workflow.cli import public  # noqa: E402  (issue 16: the public pages' switch)
+
+org_app.command("public")(public.org_public)
