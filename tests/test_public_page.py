@@ -490,6 +490,7 @@ def test_admin_switches_a_page_on_and_off_in_the_web(fresh: World):
     row = re.search(r'<tr id="org-PRIV-D"[^>]*data-on="(\w+)"', page.text)
     assert row and row.group(1) == "off"
     assert 'data-code="OTHER"' not in page.text  # not her subtree
+    assert 'data-testid="nav-public"' in page.text  # the menu's link, for admins only
     since = last_audit_id(w.engine)
     r = admin.post("/admin/public", data={"code": "PRIV-D", "value": "on",
                                           "csrf": csrf_of(page.text)})
@@ -530,6 +531,7 @@ def test_switch_refusals_change_nothing(fresh: World):
         assert r.status_code == status, (who, data, r.status_code)
         if who in ("root.manager", "aliya.officer"):  # the page is the admins'
             assert b.get("/admin/public").status_code == 404, who
+            assert 'data-testid="nav-public"' not in b.get("/account").text, who
         after = dump_tables(w.engine)
         after.pop("audit_log")
         assert after == before, (who, data)
