@@ -597,3 +597,40 @@ def test_the_cache_keeps_a_page_until_it_expires_but_a_switch_is_at_once(fresh: 
         s.commit()
     assert cached.get("/public/PUB-A").status_code == 404
     assert cached.get("/public/PUB-A.atom").status_code == 404
+
+
+def test_odd_addresses_answer_404_not_500(world: World):
+    c = world.client()
+    for path in ("/public/" + "X" * 300, "/public/%D0%90%D0%BB%D1%8C%D1%84%D0%B0",
+                 "/public/PUB-A%27%22%3C", "/public/.atom", "/public/PUB-A/embed/extra",
+                 "/public/PUB-A/files/", "/public/PUB-A/files/1.5"):
+        r = c.get(path)
+        assert r.status_code == 404, (path, r.status_code)
+        assert "Traceback" not in r.text
+    assert c.get("/public/PUB-A%00").status_code == 422  # a NUL, as everywhere
+    r = c.get("/public/PUB-A", params={"lang": "xx"})  # an unknown language: the reader's
+    assert r.status_code == 200 and '<html lang="en">' in r.text
+
+
+@pytest.mark.parametrize("text, message", [
+    ("organisations = 'PUB-A'", "public.organisations"),
+    ("organisations = ['']", "public.organisations"),
+    ("cache_seconds = -1", "public.cache_seconds"),
+    ("requests_per_minute = true", "public.requests_per_minute"),
+    ("frame_ancestors = ['javascript:x']", "public.frame_ancestors"),
+    ("frame_ancestors = 'https://a.kz'", "public.frame_ancestors"),
+    ("per_minute = 5", "unknown setting per_minute"),
+])
+def test_public_settings_are_checked(tmp_path: Path, text: str, message: str):
+    from workflow.core.errors import ConfigError
+
+    path = tmp_path / "config.toml"
+    path.write_text(f"[public]\n{text}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings(path, env={})
+    path.write_text("[public]\norganisations = ['A', 'B', 'A']\nframe_ancestors = "
+                    "['https://alatau.gov.kz', \"'self'\"]\n", encoding="utf-8")
+    public = load_settings(path, env={}).public
+    assert public.organisations == ("A", "B")
+    assert public.frame_ancestors == ("https://alatau.gov.kz", "'self'")
+    assert (public.cache_seconds, public.requests_per_minute) == (60, 60)
