@@ -138,16 +138,19 @@ ANON_GET = ["/", "/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/analyses
             "/score/AK-ALM-EDU", "/calendar", "/calendar/2025", "/outbox", "/account",
             "/obligations", "/obligations.xlsx", "/obligations.csv", "/work", "/work?within=20",
             "/overview", "/overview?month=2025-12&day=2025-12-03",
-            "/admin/public"]  # (issue 16: the public pages' switch, tests/test_public_page.py)
+            "/admin/public",  # (issue 16: the public pages' switch, tests/test_public_page.py)
+            "/cases/{edu}/drafts/publication", "/cases/{edu}/drafts/publication/docx"]
 ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases/{edu}/not-done",
              "/cases/{edu}/void", f"/cases/new/{PROCESS}", "/outbox/retry", "/account/feeds",
              "/account/feeds/1/revoke", "/account/tokens", "/account/tokens/1/revoke",
-             "/admin/public"]
+             "/admin/public", "/cases/{edu}/drafts/publication",
+             "/cases/{edu}/drafts/publication/docx"]
 API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p}",
            "/api/v1/analyses", "/api/v1/analyses/{edu}", "/api/v1/cases",
            f"/api/v1/cases?process={PROCESS}", "/api/v1/cases/{edu}", "/api/v1/processes",
            f"/api/v1/processes/{PROCESS}", "/api/v1/overdue", f"/api/v1/overdue?process={PROCESS}",
-           "/api/v1/due", f"/api/v1/due?process={PROCESS}"]
+           "/api/v1/due", f"/api/v1/due?process={PROCESS}", "/api/v1/cases/{edu}/drafts",
+           "/api/v1/cases/{edu}/drafts/publication"]
 # each write of the API with a body that would be legal for the akimat's education department
 API_POST = {"/api/v1/analyses/{edu}/events": lambda: legal("edu"),
             "/api/v1/cases/{edu}/events": lambda: legal("edu"),
@@ -179,6 +182,10 @@ COVERED_TEMPLATES = {
     "POST /api/v1/cases/{case_id}/void", "GET /api/v1/processes", "GET /api/v1/processes/{key}",
     "GET /api/v1/overdue", "GET /api/v1/due",
     "GET /admin/public", "POST /admin/public",  # anonymous above; the rest tests/test_public_page.py
+    # announcement drafts (issue 16): anonymous above; the rest tests/test_drafts.py
+    "GET /cases/{case_id}/drafts/{stage}", "POST /cases/{case_id}/drafts/{stage}",
+    "GET /cases/{case_id}/drafts/{stage}/docx", "POST /cases/{case_id}/drafts/{stage}/docx",
+    "GET /api/v1/cases/{case_id}/drafts", "GET /api/v1/cases/{case_id}/drafts/{stage}",
 }
 
 

@@ -102,6 +102,10 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     app.include_router(cases_page.router)
     app.include_router(pages.router)
     app.include_router(api.router)
+    from web import drafts_page  # announcement drafts: the page and the API (issue 16)
+
+    app.include_router(drafts_page.router)
+    app.include_router(drafts_page.api_router)
     from web import files_page  # a case's evidence files: pages and API (issue 16)
 
     app.include_router(files_page.router)

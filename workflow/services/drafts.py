@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 from calendars.rules import spell
 from workflow.core.definition import Definition, Draft
 from workflow.core.errors import KeyList, NotFound, UsageError
-from workflow.core.machine import field_problems
+from workflow.core.machine import MAX_DRAFT, field_problems  # noqa: F401 (the adapters' limit)
 from workflow.i18n import LANGUAGES
 from workflow.i18n import drafts as texts
 from workflow.services.cases import case_view
