@@ -131,7 +131,7 @@ def _values(request: Request, org, lang: str, absolute: bool) -> dict[str, Any]:
     home = f"{base}/public/{quote(org.code, safe='')}"
     return {"t": t, "_": t, "gettext": t.gettext, "ngettext": t.ngettext, "lang": lang,
             "languages": LANGUAGES, "org_title": org_name(org, lang), "home": home,
-            "base": base, "embed": absolute}
+            "base": base, "embed": absolute, "level": 3 if absolute else 2}
 
 
 def _render(request: Request, name: str, values: dict[str, Any]) -> bytes:
