@@ -1,0 +1,519 @@
+"""Files confirming a record (issue 16, point 1), on both backends: the store, the type read
+from the content, the CLI (`record --file`, `files`, `files get`, `audit verify`), the web
+form and the API by HTTP, and who may see them.
+
+The story: the officer attaches the signed analytic note's PDF when she records it; it is
+listed on the case page and downloads as it was, for those who may see the case and for no one
+else (a case about a person: for those who may see its person). A renamed executable, an empty
+file, one over the limit or of another type is refused and nothing is stored: no row, no blob.
+A file changed or removed on disk is named by `merzim audit verify`. A void keeps the file.
+(The browser's round trip: tests/test_browser_files.py.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from tests.conftest import dump_tables
+from tests.test_person_visibility import CASE_KEYS, ROLES, add_person_cases
+from tests.web_helpers import (
+    CALENDAR,
+    TODAY,
+    Web,
+    en,
+    web_fixture,  # noqa: F401 - the `web` fixture
+)
+from web.app import create_app
+from workflow.definitions import load_registry
+from workflow.services import files as files_service
+from workflow.settings import FilesSettings, load_settings
+from workflow.storage.filestore import FileStore, files_directory
+from workflow.storage.models import AuditRecord, EvidenceFile
+
+# -- files of each kind, made here (the type is read from these bytes, never from the name) --
+
+PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
+ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 64
+GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,"
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def _xlsx() -> bytes:
+    from openpyxl import Workbook
+
+    buf = io.BytesIO()
+    book = Workbook()
+    book.active["A1"] = "plan"
+    book.save(buf)
+    return buf.getvalue()
+
+
+DOCX = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})
+XLSX = _xlsx()
+ZIP = _zip({"readme.txt": b"not an office document"})
+LIMITS = FilesSettings(max_bytes=64 * 1024)
+
+
+def files_on_disk(root: Path) -> dict[str, str]:
+    """Every file under the store's directory (staging included): path -> SHA-256."""
+    if not root.exists():
+        return {}
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+# -- the store and the type check (no database) ---------------------------------------------------
+
+
+def test_a_blob_is_stored_by_its_hash_atomically_and_never_overwritten(tmp_path):
+    store = FileStore(tmp_path / "files")
+    sha, size = store.put(PDF)
+    assert (sha, size) == (hashlib.sha256(PDF).hexdigest(), len(PDF))
+    path = store.path(sha)
+    assert path == tmp_path / "files" / sha[:2] / sha[2:4] / sha
+    assert store.read(sha) == PDF and store.exists(sha) and store.matches(sha)
+    before = path.stat()
+    assert store.put(PDF) == (sha, size), "the same content: the same blob"
+    assert path.stat().st_ino == before.st_ino and path.stat().st_mtime_ns == before.st_mtime_ns
+    # nothing left beside it: no temporary file, no staged copy
+    assert list(files_on_disk(tmp_path / "files")) == [f"{sha[:2]}/{sha[2:4]}/{sha}"]
+    path.chmod(0o644)
+    path.write_bytes(PDF + b"tampered")
+    assert store.exists(sha) and not store.matches(sha)
+    path.unlink()
+    assert not store.exists(sha) and not store.matches(sha)
+
+
+@pytest.mark.parametrize(("data", "kind"), [(PDF, "pdf"), (DOCX, "docx"), (XLSX, "xlsx"),
+                                            (JPEG, "jpeg"), (PNG, "png")])
+def test_each_accepted_type_is_read_from_its_content(tmp_path, data, kind):
+    store = FileStore(tmp_path)
+    [item] = files_service.prepare(store, LIMITS, [files_service.Upload("scan.bin", io.BytesIO(data))])
+    assert item.kind == kind
+    assert item.media_type == files_service.TYPES[kind][0]
+    assert item.name == "scan.bin" + files_service.TYPES[kind][1][0], "named as its type"
+    files_service.discard(store, [item])
+
+
+@pytest.mark.parametrize(("name", "data", "found"), [
+    ("order.pdf", EXE, "EXE"), ("order.pdf", ELF, "ELF"), ("plan.docx", ZIP, "ZIP"),
+    ("photo.png", GIF, "GIF"), ("note.pdf", b"just text, not a PDF", "?")])
+def test_a_file_of_another_type_is_refused_whatever_its_name(tmp_path, name, data, found):
+    store = FileStore(tmp_path)
+    with pytest.raises(files_service.FileRefused) as caught:
+        files_service.prepare(store, LIMITS, [files_service.Upload(name, io.BytesIO(data))])
+    assert caught.value.key == "files.wrong_type"
+    assert caught.value.params["name"] == name and caught.value.params["found"] == found
+    assert files_on_disk(tmp_path) == {}
+
+
+class Endless(io.RawIOBase):
+    """A stream that never ends, counting what was read of it."""
+
+    def __init__(self):
+        self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        buffer[:] = b"%" * len(buffer)
+        self.read_bytes += len(buffer)
+        return len(buffer)
+
+
+def test_an_oversized_file_is_refused_while_it_is_read_not_after(tmp_path):
+    store = FileStore(tmp_path)
+    stream = Endless()
+    with pytest.raises(files_service.FileRefused) as caught:
+        files_service.prepare(store, LIMITS, [files_service.Upload("big.pdf", stream)])
+    assert caught.value.key == "files.too_large"
+    assert stream.read_bytes <= LIMITS.max_bytes + 2 * 65536, "read up to the limit, not on"
+    assert files_on_disk(tmp_path) == {}
+
+
+def test_one_refused_file_drops_the_others_staged_with_it(tmp_path):
+    store = FileStore(tmp_path)
+    with pytest.raises(files_service.FileRefused) as caught:
+        files_service.prepare(store, LIMITS, [files_service.Upload("a.pdf", io.BytesIO(PDF)),
+                                              files_service.Upload("b.pdf", io.BytesIO(b""))])
+    assert caught.value.key == "files.empty" and caught.value.params["name"] == "b.pdf"
+    assert files_on_disk(tmp_path) == {}
+
+
+def test_the_directory_is_beside_a_sqlite_file_and_must_be_named_for_postgresql(tmp_path):
+    from workflow.core.errors import ConfigError
+
+    config = tmp_path / "config.toml"
+    config.write_text("", encoding="utf-8")
+    db = tmp_path / "data" / "merzim.db"
+    beside = load_settings(config, env={"MERZIM_DATABASE_URL": f"sqlite:///{db}"})
+    assert files_directory(beside) == tmp_path / "data" / "merzim-files"
+    pg = load_settings(config, env={"MERZIM_DATABASE_URL": "postgresql+psycopg://m@db/m"})
+    with pytest.raises(ConfigError, match="MERZIM_FILES_DIR"):
+        files_directory(pg)
+    named = load_settings(config, env={"MERZIM_DATABASE_URL": "postgresql+psycopg://m@db/m",
+                                       "MERZIM_FILES_DIR": str(tmp_path / "store")})
+    assert files_directory(named) == tmp_path / "store"
+    config.write_text('[files]\ndirectory = "evidence"\nmax_bytes = 1000\ntypes = ["pdf"]\n',
+                      encoding="utf-8")
+    given = load_settings(config, env={})
+    assert files_directory(given) == tmp_path / "evidence"
+    assert given.files == FilesSettings(tmp_path / "evidence", 1000, ("pdf",))
+    for bad in ('types = ["exe"]', "max_bytes = 0", 'colour = "red"'):
+        config.write_text(f"[files]\n{bad}\n", encoding="utf-8")
+        with pytest.raises(ConfigError):
+            load_settings(config, env={})
+
+
+# -- the command line -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(merzim_db, db, tmp_path):
+    """`merzim` on the test database with a files directory of its own and a 64 KiB limit;
+    an organisation, an officer and an analysis to record on."""
+    store_dir = tmp_path / "evidence"
+    config = tmp_path / "files.toml"
+    config.write_text(f'[files]\ndirectory = "{store_dir.as_posix()}"\nmax_bytes = 65536\n',
+                      encoding="utf-8")
+
+    def run(*args: str, lang: str = "en"):
+        return merzim_db(*args, today="2026-03-02", lang=lang, config=config)
+
+    for args in (("init",), ("org", "add", "AK", "--name", "Akimat", "--kind", "akimat"),
+                 ("user", "add", "asel", "--name", "Asel", "--role", "officer", "--org", "AK",
+                  "--email", "asel@example.kz"),
+                 ("analysis", "plan", "--subject", "AK", "--object", "AK",
+                  "--start", "2026-03-02")):
+        r = run(*args)
+        assert r.returncode == 0, (args, r.stdout, r.stderr)
+    run.store = store_dir
+    run.engine = db
+    run.tmp = tmp_path
+    return run
+
+
+def _write(tmp: Path, name: str, data: bytes) -> Path:
+    path = tmp / name
+    path.write_bytes(data)
+    return path
+
+
+def test_record_with_a_file_stores_it_and_audits_its_hash(cli):
+    pdf = _write(cli.tmp, "order 12.pdf", PDF)
+    png = _write(cli.tmp, "scan", PNG)
+    r = cli("record", "1", "order", "--date", "2026-03-02", "--number", "12",
+            "--signed-by", "Akim", "--file", str(pdf), "--file", str(png))
+    assert r.returncode == 0, r.stderr
+    listed = json.loads(cli("files", "1", "--json").stdout)["files"]
+    sha = hashlib.sha256(PDF).hexdigest()
+    assert [(f["name"], f["type"], f["size"], f["sha256"]) for f in listed] == [
+        ("order 12.pdf", "PDF", len(PDF), sha),
+        ("scan.png", "PNG", len(PNG), hashlib.sha256(PNG).hexdigest())]
+    assert all(f["record"] == listed[0]["record"] and not f["void"] for f in listed)
+    assert (cli.store / sha[:2] / sha[2:4] / sha).read_bytes() == PDF
+    with Session(cli.engine) as s:
+        audit = [(a.action, json.loads(a.payload)) for a in s.exec(
+            select(AuditRecord).order_by(AuditRecord.id))]
+    event = next(p for action, p in audit if action == "event.order")
+    assert [f["sha256"] for f in event["files"]] == [sha, hashlib.sha256(PNG).hexdigest()]
+    attached = [p for action, p in audit if action == "file.attach"]
+    assert [(p["file"], p["record"], p["sha256"]) for p in attached] == [
+        (f["id"], f["record"], f["sha256"]) for f in listed]
+    ok = cli("audit", "verify")
+    assert ok.returncode == 0 and "2 files checked" in ok.stdout
+    out = cli.tmp / "copy.pdf"
+    got = cli("files", "get", str(listed[0]["id"]), "--out", str(out))
+    assert got.returncode == 0 and out.read_bytes() == PDF
+
+
+@pytest.mark.parametrize(("name", "data", "key"), [
+    ("order.pdf", EXE, "files.wrong_type"), ("order.pdf", b"", "files.empty"),
+    ("order.pdf", PDF + b"\0" * 70000, "files.too_large"), ("order.gif", GIF, "files.wrong_type"),
+    (None, None, "files.cannot_read")])
+def test_a_refused_file_refuses_the_record_and_stores_nothing(cli, name, data, key):
+    good = _write(cli.tmp, "good.pdf", PDF)
+    bad = _write(cli.tmp, name, data) if name else cli.tmp / "missing.pdf"
+    tables, disk = dump_tables(cli.engine), files_on_disk(cli.store)
+    r = cli("record", "1", "order", "--date", "2026-03-02", "--number", "12",
+            "--signed-by", "Akim", "--file", str(good), "--file", str(bad))
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    message = r.stderr.strip()
+    assert "\n" not in message and "Traceback" not in message
+    assert bad.name in message and "nothing was stored" in message.lower()
+    assert dump_tables(cli.engine) == tables, "no record, no row, no audit entry"
+    assert files_on_disk(cli.store) == disk == {}, "no blob, nothing staged left behind"
+    assert key  # (each refusal's key is checked through the service above)
+
+
+def test_audit_verify_names_the_file_changed_or_removed_on_disk(cli):
+    pdf = _write(cli.tmp, "note.pdf", PDF)
+    assert cli("record", "1", "order", "--date", "2026-03-02", "--number", "12",
+               "--signed-by", "Akim", "--file", str(pdf)).returncode == 0
+    [f] = json.loads(cli("files", "1", "--json").stdout)["files"]
+    blob = cli.store / f["sha256"][:2] / f["sha256"][2:4] / f["sha256"]
+    blob.chmod(0o644)
+    blob.write_bytes(PDF.replace(b"Catalog", b"Katalog"))
+    r = cli("audit", "verify")
+    assert r.returncode == 3
+    line = f"Case 1, record #{f['record']}, file {f['id']} «note.pdf»: changed on disk"
+    assert line in r.stdout and line in r.stderr
+    kk = cli("audit", "verify", lang="kk")
+    assert kk.returncode == 3 and f"№{f['record']} жазба" in kk.stdout and "өзгертілген" in kk.stdout
+    # a changed file is not served as the evidence either
+    got = cli("files", "get", str(f["id"]), "--out", str(cli.tmp / "out.pdf"))
+    assert got.returncode == 3 and "changed or missing" in got.stderr
+    blob.unlink()
+    r = cli("audit", "verify", "--json")
+    assert r.returncode == 3
+    assert json.loads(r.stdout)["files"]["problems"] == [
+        {"id": f["id"], "case": 1, "record": f["record"], "name": "note.pdf",
+         "problem": "missing"}]
+    ru = cli("audit", "verify", lang="ru")
+    assert "отсутствует на диске" in ru.stdout and "«note.pdf»" in ru.stdout
+
+
+def test_a_row_changed_to_match_a_replaced_blob_is_found_by_the_audit_log(cli):
+    pdf = _write(cli.tmp, "note.pdf", PDF)
+    assert cli("record", "1", "order", "--date", "2026-03-02", "--number", "12",
+               "--signed-by", "Akim", "--file", str(pdf)).returncode == 0
+    other = FileStore(cli.store).put(PDF + b"% forged\n")[0]
+    with Session(cli.engine) as s:
+        row = s.exec(select(EvidenceFile)).one()
+        row.sha256 = other
+        s.add(row)
+        s.commit()
+    r = cli("audit", "verify")
+    assert r.returncode == 3 and "differs from the one the audit log recorded" in r.stdout
+
+
+def test_voiding_a_record_keeps_its_files_marked_void(cli):
+    pdf = _write(cli.tmp, "order.pdf", PDF)
+    assert cli("record", "1", "order", "--date", "2026-03-02", "--number", "12",
+               "--signed-by", "Akim", "--file", str(pdf)).returncode == 0
+    assert cli("void", "1", "order", "--note", "wrong order attached").returncode == 0
+    [f] = json.loads(cli("files", "1", "--json").stdout)["files"]
+    assert f["void"] and f["void_reason"] == "wrong order attached" and not f["public"]
+    assert FileStore(cli.store).matches(f["sha256"]), "kept"
+    listing = cli("files", "1").stdout
+    assert "void:" in listing and "order attached" in listing  # (the table wraps at 80)
+    with Session(cli.engine) as s:
+        voids = [json.loads(a.payload) for a in s.exec(
+            select(AuditRecord).where(AuditRecord.action == "file.void"))]
+    assert voids == [{"file": f["id"], "sha256": f["sha256"], "name": "order.pdf",
+                      "reason": "wrong order attached", "with_record": f["record"]}]
+    assert cli("audit", "verify").returncode == 0
+
+
+# -- the web and the API by HTTP --------------------------------------------------------------------
+
+
+@pytest.fixture
+def fw(web: Web, tmp_path) -> Web:
+    """The web tests' demo with every process definition and a files directory of its own."""
+    empty = tmp_path / "files-web.toml"
+    empty.write_text("[files]\nmax_bytes = 65536\n", encoding="utf-8")
+    settings = load_settings(empty, env={"MERZIM_LANG": "en",
+                                         "MERZIM_DATABASE_URL": str(web.engine.url),
+                                         "MERZIM_FILES_DIR": str(tmp_path / "evidence")})
+    app = create_app(settings, web.engine, CALENDAR, load_registry())
+    out = replace(web, app=app, _browsers={}, _tokens={})
+    out.store = tmp_path / "evidence"
+    return out
+
+
+NOTE = {"event": "analytic_note", "date": TODAY.isoformat(), "number": "21-ө",
+        "signed_by": "Head of department", "note": ""}
+FILE_LINK = re.compile(r'href="(/cases/(\d+)/files/(\d+))"')
+
+
+def _record_note(w: Web, files: list[tuple[str, bytes, str]], signed_in=None):
+    """asel records the analytic note with `files` (`signed_in`: her browser and its CSRF
+    token, when the test signed her in before a snapshot)."""
+    b, csrf = signed_in or (w.browser("asel"), None)
+    edu = w.analyses["edu"]
+    return b, b.post(f"/cases/{edu}/events", data={**NOTE, "csrf": csrf or w.csrf(b)},
+                     files=[("files", f) for f in files])
+
+
+def test_the_officer_attaches_a_pdf_with_the_record_and_downloads_it(fw: Web):
+    b, r = _record_note(fw, [("signed note.pdf", PDF, "application/pdf")])
+    assert r.status_code == 303, r.text
+    page = b.get(r.headers["location"]).text
+    assert "data-testid=\"recorded\"" in page
+    [(url, case, _fid)] = FILE_LINK.findall(page)
+    assert int(case) == fw.analyses["edu"]
+    assert "signed note.pdf" in page and "PDF" in page
+    got = b.get(url)
+    assert got.status_code == 200 and got.content == PDF
+    assert got.headers["content-type"] == "application/pdf"
+    assert got.headers["content-disposition"].startswith("attachment;")
+    assert "signed%20note.pdf" in got.headers["content-disposition"]
+    assert got.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize(("name", "data", "key"), [
+    ("note.pdf", EXE, "files.wrong_type"), ("note.pdf", b"", "files.empty"),
+    ("note.pdf", PDF + b"\0" * 70000, "files.too_large"), ("note.gif", GIF, "files.wrong_type")])
+def test_a_refused_upload_refuses_the_record_changes_nothing_and_says_why(fw: Web, name, data,
+                                                                           key):
+    b = fw.browser("asel")  # signed in before the snapshot
+    signed_in = (b, fw.csrf(b))
+    before, disk = fw.dump(), files_on_disk(fw.store)
+    _b, r = _record_note(fw, [("fine.pdf", PDF, "application/pdf"),
+                              (name, data, "application/pdf")], signed_in)
+    assert r.status_code == 422
+    text = r.text.replace("&#34;", '"').replace("&#39;", "'")
+    assert f"«{name}»" in text.replace("&laquo;", "«").replace("&raquo;", "»")
+    assert 'id="analytic_note-files-error"' in r.text, "beside the file input"
+    assert fw.dump() == before and files_on_disk(fw.store) == disk == {}
+
+
+def test_the_api_uploads_lists_and_downloads_files(fw: Web):
+    api = fw.api("asel")
+    edu = fw.analyses["edu"]
+    r = api.post(f"/api/v1/cases/{edu}/files", files=[("files", ("plan.xlsx", XLSX, "x/y")),
+                                                      ("files", ("scan.jpg", JPEG, "image/jpeg"))])
+    assert r.status_code == 201, r.text
+    items = r.json()["items"]
+    assert [(i["name"], i["type"], i["record"]) for i in items] == [
+        ("plan.xlsx", "XLSX", None), ("scan.jpg", "JPEG", None)]
+    listed = api.get(f"/api/v1/cases/{edu}/files").json()
+    assert [i["id"] for i in listed["items"]] == [i["id"] for i in items]
+    got = api.get(items[0]["url"])
+    assert got.status_code == 200 and got.content == XLSX
+    assert got.headers["content-type"] == files_service.TYPES["xlsx"][0]
+    # with a record of the case: its files; a record of another case is not found
+    record = api.post(f"/api/v1/cases/{edu}/events", json={
+        "event": "analytic_note", "date": TODAY.isoformat(), "number": "1",
+        "signed_by": "Head"}).json()["records"][-1]["id"]
+    r = api.post(f"/api/v1/cases/{edu}/files", data={"record": str(record)},
+                 files=[("files", ("note.docx", DOCX, "application/octet-stream"))])
+    assert r.status_code == 201 and r.json()["items"][0]["record"] == record
+    before = fw.dump()
+    r = api.post(f"/api/v1/cases/{fw.analyses['hlth']}/files", data={"record": str(record)},
+                 files=[("files", ("note.pdf", PDF, "application/pdf"))])
+    assert r.status_code in (404, 409) and fw.dump() == before
+    r = api.post(f"/api/v1/cases/{edu}/files", files=[("files", ("x.pdf", EXE, "x/y"))])
+    assert r.status_code == 422 and r.json()["error"] == "files.wrong_type"
+    assert fw.dump() == before
+    spec = fw.client().get("/openapi.json").json()["paths"]
+    assert {"get", "post"} <= set(spec["/api/v1/cases/{case_id}/files"])
+    assert "multipart/form-data" in spec["/api/v1/cases/{case_id}/files"]["post"][
+        "requestBody"]["content"]
+    assert "get" in spec["/api/v1/cases/{case_id}/files/{file_id}"]
+
+
+def test_files_are_made_public_private_and_void_by_the_cases_officer(fw: Web):
+    b, r = _record_note(fw, [("note.pdf", PDF, "application/pdf")])
+    edu = fw.analyses["edu"]
+    [(url, _c, fid)] = FILE_LINK.findall(b.get(f"/cases/{edu}").text)
+    csrf = fw.csrf(b)
+    r = b.post(f"/cases/{edu}/files/{fid}/public", data={"csrf": csrf, "public": "yes"})
+    assert r.status_code == 303
+    assert 'data-public="yes"' in b.get(f"/cases/{edu}").text
+    # a manager above sees the file but may not change it
+    nurlan = fw.browser("nurlan")
+    before = fw.dump()
+    r = nurlan.post(f"/cases/{edu}/files/{fid}/void", data={"csrf": fw.csrf(nurlan),
+                                                            "note": "no"})
+    assert r.status_code == 409 and fw.dump() == before
+    r = b.post(f"/cases/{edu}/files/{fid}/void", data={"csrf": csrf, "note": ""})
+    assert r.status_code == 422 and fw.dump() == before, "a reason is required"
+    r = b.post(f"/cases/{edu}/files/{fid}/void", data={"csrf": csrf, "note": "unsigned copy"})
+    assert r.status_code == 303
+    page = b.get(f"/cases/{edu}").text
+    assert 'data-void="yes" data-public="no"' in page
+    assert en("files.void_mark", reason="unsigned copy") in page
+    assert b.get(url).content == PDF, "kept, still downloadable as what was voided"
+    r = b.post(f"/cases/{edu}/files/{fid}/public", data={"csrf": csrf, "public": "yes"})
+    assert r.status_code == 409
+
+
+# -- who may see them ----------------------------------------------------------------------------
+
+
+def test_a_cases_files_exist_only_for_those_who_may_see_the_case(fw: Web):
+    _b, r = _record_note(fw, [("note.pdf", PDF, "application/pdf")])
+    assert r.status_code == 303
+    edu = fw.analyses["edu"]
+    with Session(fw.engine) as s:
+        fid = s.exec(select(EvidenceFile.id)).one()
+    url = f"/cases/{edu}/files/{fid}"
+    # inside: the case's officer, the manager above, the admin of the tree
+    for login in ("asel", "nurlan", "erlan"):
+        assert fw.browser(login).get(url).content == PDF, login
+        assert fw.api(login).get(f"/api/v1{url}").content == PDF, login
+        listed = fw.api(login).get(f"/api/v1/cases/{edu}/files").json()["items"]
+        assert [i["id"] for i in listed] == [fid], login
+    # outside: an officer of a sibling department, a manager and an officer of the other tree
+    for login in ("marat", "gulnar", "aigerim"):
+        page = fw.browser(login).get(url)
+        assert page.status_code == 404 and "PDF" not in page.text, login
+        for path in (f"/api/v1{url}", f"/api/v1/cases/{edu}/files"):
+            got = fw.api(login).get(path)
+            assert got.status_code == 404 and "note.pdf" not in got.text, (login, path)
+    # another case's number with this file's: not found, for everyone
+    assert fw.browser("asel").get(f"/cases/{fw.analyses['hlth']}/files/{fid}").status_code == 404
+    assert fw.browser("asel").get(f"/cases/{edu}/files/{fid + 1}").status_code == 404
+    assert fw.client().get(url).status_code == 303, "to the login page"
+    assert fw.api(None).get(f"/api/v1{url}").status_code == 401
+
+
+def test_a_person_cases_files_are_as_private_as_its_person(fw: Web):
+    ids = add_person_cases(fw.engine)
+    ctx_store = files_service.store(fw.app.state.settings)
+    from workflow import services as svc
+
+    registry = load_registry()
+    fids = {}
+    with Session(fw.engine) as s:
+        ctx = svc.Context(CALENDAR, registry, TODAY, actor="test-setup", language="en")
+        for key in CASE_KEYS:
+            [row] = files_service.attach_files(
+                s, ctx, ctx_store, fw.app.state.settings.files, ids[key],
+                [files_service.Upload(f"{key}-declaration.pdf", io.BytesIO(PDF + key.encode()))])
+            fids[key] = row.id
+        s.commit()
+    for role in ROLES:
+        page_client, api = fw.browser(role.login), fw.api(role.login)
+        for key in CASE_KEYS:
+            case = ids[key]
+            url = f"/cases/{case}/files/{fids[key]}"
+            sees = key in role.sees
+            got = page_client.get(url)
+            assert (got.status_code == 200) is sees, (str(role), key, got.status_code)
+            if sees:
+                assert got.content == PDF + key.encode()
+            else:
+                assert got.status_code == 404 and f"{key}-declaration" not in got.text
+            listed = api.get(f"/api/v1/cases/{case}/files")
+            assert (listed.status_code == 200) is sees, (str(role), key)
+            case_page = page_client.get(f"/cases/{case}")
+            assert (f"{key}-declaration.pdf" in case_page.text) is sees, (str(role), key)
+    # and none of them can be made public, by anyone
+    asel = fw.browser("asel")
+    before = fw.dump()
+    r = asel.post(f"/cases/{ids['coi']}/files/{fids['coi']}/public",
+                  data={"csrf": fw.csrf(asel), "public": "yes"})
+    assert r.status_code == 409 and fw.dump() == before
