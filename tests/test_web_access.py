@@ -134,7 +134,8 @@ ANON_GET = ["/", "/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/analyses
             f"/analyses/{MISSING}", "/cases/{edu}", f"/cases/{MISSING}", "/cases",
             f"/cases?process={PROCESS}", f"/cases/new/{PROCESS}", f"/overdue?process={PROCESS}",
             f"/due?process={PROCESS}", "/programmes", "/programmes/{p}", "/programmes/{p}.xlsx",
-            "/programmes/{p}.csv", "/programmes/{p}/score", "/score", "/score.xlsx",
+            "/programmes/{p}.csv", "/programmes/{p}/score", "/programmes/{p}/package.zip",
+            "/score", "/score.xlsx",
             "/score/AK-ALM-EDU", "/calendar", "/calendar/2025", "/outbox", "/account",
             "/obligations", "/obligations.xlsx", "/obligations.csv", "/work", "/work?within=20",
             "/overview", "/overview?month=2025-12&day=2025-12-03",
@@ -170,6 +171,7 @@ COVERED_TEMPLATES = {
     "POST /cases/{case_id}/not-done", "POST /cases/{case_id}/void", "GET /cases",
     "GET /cases/new/{process}", "POST /cases/new/{process}", "GET /programmes",
     "GET /programmes/{programme_id}", "GET /programmes/{programme_id}/score", "GET /calendar",
+    "GET /programmes/{programme_id}/package.zip",
     "GET /score", "GET /score.{fmt}", "GET /score/{org}", "GET /obligations",
     "GET /obligations.{fmt}", "GET /work", "GET /overview",
     "GET /calendar/{year}", "GET /outbox", "POST /outbox/retry", "GET /account",
@@ -316,6 +318,8 @@ def test_pages_of_own_subtree(world: Web, case: Case):
         assert r.status_code == 200, url
         assert r.headers["content-type"] == XLSX
         assert "attachment" in r.headers["content-disposition"]
+    r = b.get(f"/programmes/{prog}/package.zip")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
     for url in (f"/programmes/{prog}.csv", f"/overdue.csv?org={case.own_org}", "/overdue.csv",
                 f"/score.csv?org={case.own_org}", f"/obligations.csv?org={case.own_org}"):
         r = b.get(url)
@@ -366,6 +370,8 @@ def test_pages_of_other_subtree_are_404(world: Web, case: Case):
         (f"/programmes/{prog}.xlsx", f"/programmes/{MISSING}.xlsx", str(prog), str(MISSING)),
         (f"/programmes/{prog}.csv", f"/programmes/{MISSING}.csv", str(prog), str(MISSING)),
         (f"/programmes/{prog}/score", f"/programmes/{MISSING}/score", str(prog), str(MISSING)),
+        (f"/programmes/{prog}/package.zip", f"/programmes/{MISSING}/package.zip", str(prog),
+         str(MISSING)),
     ]
     for other_org in (case.other_org, "MF" if case.other_org in MF_CODES else "AK-ALM"):
         pairs.append((f"/score/{other_org}", f"/score/{NO_ORG}", other_org, NO_ORG))

@@ -106,6 +106,9 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
 
     app.include_router(drafts_page.router)
     app.include_router(drafts_page.api_router)
+    from web import package_page  # the programme's cross-platform package (issue 16)
+
+    app.include_router(package_page.router)
     from web import files_page  # a case's evidence files: pages and API (issue 16)
 
     app.include_router(files_page.router)

@@ -530,7 +530,8 @@ def programme_page(request: Request, programme_id: str, pc: PageContext = Depend
         return programme_export(ident, fmt, pc)
     prog = visible_programme(pc.s, pc.viewer, programme_id)
     return render(request, pc, "programme.html",
-                  matrix=views.programme_matrix(pc.s, pc.ctx, prog), definition=pc.ctx.definition)
+                  matrix=views.programme_matrix(pc.s, pc.ctx, prog), definition=pc.ctx.definition,
+                  platform=views.platform_view(pc.s, pc.ctx, views.platform_map(request), prog))
 
 
 def programme_export(ident: str, fmt: str, pc: PageContext) -> Response:

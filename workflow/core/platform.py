@@ -197,9 +197,9 @@ def safe_name(text: str, limit: int = NAME_BYTES) -> str:
     no dot or space at the end, a device name (CON, NUL…) followed by "_", and at most `limit`
     bytes of UTF-8 -- a longer name cut at a word and ended with "…". Everything else, «» and
     № included, is kept as written."""
-    text = unicodedata.normalize("NFC", text)
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", text))
     text = "".join(REPLACE.get(c, c) for c in text if unicodedata.category(c)[0] != "C")
-    text = re.sub(r"\s+", " ", text).strip().rstrip(". ")
+    text = re.sub(r" +", " ", text).strip().rstrip(". ")
     if text.split(".")[0].upper() in WINDOWS_DEVICES:
         text += "_"
     if len(text.encode("utf-8")) > limit:

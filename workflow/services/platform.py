@@ -141,8 +141,13 @@ class Package:
         return [p for p in self.parts if p.rows]
 
 
-def platform_map(settings: Settings, registry: Registry) -> PlatformMap:
-    """The implementation map: the operator's (`[package] map`) or the shipped one."""
+def platform_map(settings: Settings, registry: Registry | None = None) -> PlatformMap:
+    """The implementation map: the operator's (`[package] map`) or the shipped one, checked
+    against the definitions these settings load (or `registry`, when it is that)."""
+    if registry is None:
+        from workflow.services.runtime import registry as configured
+
+        registry = configured(settings)
     return load_map(registry, settings.package_map)
 
 
@@ -207,7 +212,7 @@ def build(s: Session, ctx: Context, pmap: PlatformMap, prog: Programme,
             part.rows += _programme_rows(s, ctx, pmap, prog, subject, doc, sub.key, t) \
                 if case_id is None else []
             for case in cases:
-                if case.process != doc.process:
+                if case.process != doc.process or case.process not in ctx.registry.loaded:
                     continue
                 defn = definition_of(s, ctx, case)
                 events = ({doc.event} if doc.event else
