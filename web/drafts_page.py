@@ -79,6 +79,7 @@ def _draft_page(request: Request, pc: PageContext, case_id: str, stage: str,
                          for o in svc.list_orgs(pc.s, view["subject"]) if o.code != view["subject"]]
     problems = problems or []
     return render(request, pc, "draft.html", status=status, view=view, draft=draft,
+                  stage_title=defn.stage_name(stage, pc.t.language),  # the draft's: draft.title
                   text=(form or {}).get(recording.input_name(draft.stored_as), draft.text),
                   text_name=recording.input_name(draft.stored_as),
                   values={a.key: a.value for a in draft.asks}, draft_languages=LANGUAGES,
@@ -109,6 +110,9 @@ def _record(request: Request, pc: PageContext, case_id: str, stage: str,
     case, defn = draft_case(pc.s, pc.ctx, pc.viewer, case_id)
     spec = drafts.draft_spec(defn, stage)
     form["event"] = spec.event
+    name = recording.input_name(spec.stored_as)
+    if name in form:  # a browser sends a text box's lines ended by CR LF
+        form[name] = lines(form[name])
     try:
         require_recorder(pc.viewer, case)
         with tx.transaction(pc.s):
@@ -127,6 +131,11 @@ def _record(request: Request, pc: PageContext, case_id: str, stage: str,
     recording.set_flash(resp, secure(request), pc.session_row.csrf, case.id, kind="event",
                         what=spec.event, on=on.isoformat())
     return resp
+
+
+def lines(text: str) -> str:
+    """A text box's content with its lines ended by LF, as the drafts write them."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _docx(draft: drafts.DraftText, text: str | None) -> Response:
@@ -161,6 +170,7 @@ async def edited_docx(request: Request, case_id: str, stage: str,
                                    form.get("draft_lang") or pc.t.language, None,
                                    _templates(request))
         text = form.get(recording.input_name(spec.stored_as))
+        text = lines(text) if text is not None else None
         if text is not None and len(text) > drafts.MAX_DRAFT:
             raise UsageError(key="rule.too_long", field=defn.evidence[spec.stored_as].names
                              .get(pc.t.language, spec.stored_as), limit=drafts.MAX_DRAFT)

@@ -93,7 +93,7 @@ def docx(title: str, text: str, language: str) -> bytes:
         rpr.append(lang)
     lang.set(qn("w:val"), document.core_properties.language)
     document.add_heading(title, level=1)
-    for line in text.rstrip("\n").split("\n"):
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").split("\n"):
         document.add_paragraph(line)
     out = io.BytesIO()
     document.save(out)
