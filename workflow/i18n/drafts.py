@@ -31,7 +31,7 @@ def _environment(folder: Path | None, language: str):
         [FileSystemLoader(SHIPPED / language)]
     return SandboxedEnvironment(loader=ChoiceLoader(loaders), undefined=ChainableUndefined,
                                 autoescape=False, trim_blocks=True, lstrip_blocks=True,
-                                keep_trailing_newline=False, auto_reload=True)
+                                keep_trailing_newline=False, cache_size=0)  # read each time
 
 
 def template_file(template: str, language: str, folder: Path | None = None) -> Path | None:
