@@ -97,6 +97,32 @@ def test_status_loads_the_database_but_no_web_spreadsheet_scheduler_or_babel(tmp
                               "uvicorn", "apscheduler", "web")) == []
 
 
+# The service modules that showing one case does not use (the package imports a use case's
+# module when the use case is first asked for), and argon2, which only accounts need.
+NOT_FOR_STATUS = ("workflow.services.analyses", "workflow.services.bulk",
+                  "workflow.services.lists", "workflow.services.replanning",
+                  "workflow.services.scoring", "workflow.services.accounts",
+                  "workflow.services.users", "workflow.services.obligations",
+                  "workflow.services.overview", "workflow.services.search",
+                  "workflow.reminders", "argon2", "alembic", "fastapi", "starlette", "jinja2",
+                  "openpyxl", "babel", "uvicorn", "apscheduler", "web")
+
+
+def test_status_of_a_case_loads_only_the_services_that_show_it(tmp_path):
+    from tests.cli_runner import run_merzim
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+    env.update(MERZIM_LANG="en", MERZIM_TODAY="2026-11-23")
+    built = run_merzim(["init", "--demo"], env=env, cwd=tmp_path)  # in this process: quicker
+    assert built.returncode == 0, built.stderr
+    code, out, modules = run(["status", "1"], tmp_path, "en")  # a fresh interpreter
+    assert code == 0, out
+    assert out.startswith("Analysis #1: State Revenue Department, Almaty region"), out
+    assert "Approve the order to conduct the analysis" in out
+    assert "workflow.services.cases" in modules and "sqlalchemy" in modules
+    assert imported(modules, NOT_FOR_STATUS) == []
+
+
 # -- the table of modules and commands -------------------------------------------------------
 
 

@@ -3,79 +3,52 @@
 Adapters (CLI, web) import this package; its modules are split by what they act on:
 cases of any process (`cases`), lists across cases (`lists`), the internal analysis's
 planning (`analyses`), obligations (`obligations`), organisations, users, monitoring.
+
+The names below are imported from their module when first asked for (PEP 562), so a command
+that reads one case (`merzim status`) does not import the bulk import, the lists, scoring or
+re-planning; `tests/test_cli_lazy.py` checks it.
 """
 
-from workflow.services.analyses import (  # noqa: F401
-    Planned,
-    add_external,
-    ensure_programme,
-    open_checked,
-    plan_analysis,
-    programme_cases,
-    programme_stage,
-    programmes_under,
-    record_schedule,
-)
-from workflow.services.bulk import (  # noqa: F401
-    AnalysisRow,
-    RowRefused,
-    check_analyses,
-    plan_analyses,
-    write_analyses,
-)
-from workflow.services.cases import (  # noqa: F401
-    analysis_view,
-    assign_responsible,
-    audit_person_view,
-    case_view,
-    current_state,
-    definition_of,
-    facts_of,
-    list_cases,
-    next_events,
-    open_case,
-    record_event,
-    record_not_done,
-    records_of,
-    replan,
-    shown_status,
-    stages_of,
-    sync,
-    void_record,
-    working_days_left,
-)
-from workflow.services.context import Context  # noqa: F401
-from workflow.services.lists import (  # noqa: F401
-    count_due,
-    count_my_overdue,
-    count_overdue,
-    count_stages,
-    due_within,
-    my_work,
-    open_stages,
-    overdue,
-)
-from workflow.services.lookup import (  # noqa: F401
-    find_case,
-    find_org,
-    find_programme,
-    get_analysis,
-    get_case,
-    get_org,
-    get_user,
-    org_by_id,
-    user_by_id,
-)
-from workflow.services.organisations import (  # noqa: F401
-    add_org,
-    import_orgs,
-    list_orgs,
-    local_name,
-    org_name,
-    org_names,
-    org_rows,
-)
-from workflow.services.replanning import replan_all  # noqa: F401
-from workflow.services.scoring import scorecards  # noqa: F401
-from workflow.services.users import add_user, list_users, update_user  # noqa: F401
-from workflow.storage.queries import subtree_range  # noqa: F401
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the names it gives here
+    "services.analyses": ("Planned", "add_external", "ensure_programme", "open_checked",
+                          "plan_analysis", "programme_cases", "programme_stage",
+                          "programmes_under", "record_schedule"),
+    "services.bulk": ("AnalysisRow", "RowRefused", "check_analyses", "plan_analyses",
+                      "write_analyses"),
+    "services.cases": ("analysis_view", "assign_responsible", "audit_person_view", "case_view",
+                       "current_state", "definition_of", "facts_of", "list_cases",
+                       "next_events", "open_case", "record_event", "record_not_done",
+                       "records_of", "replan", "shown_status", "stages_of", "sync",
+                       "void_record", "working_days_left"),
+    "services.context": ("Context",),
+    "services.lists": ("count_due", "count_my_overdue", "count_overdue", "count_stages",
+                       "due_within", "my_work", "open_stages", "overdue"),
+    "services.lookup": ("find_case", "find_org", "find_programme", "get_analysis", "get_case",
+                        "get_org", "get_user", "org_by_id", "user_by_id"),
+    "services.organisations": ("add_org", "import_orgs", "list_orgs", "local_name", "org_name",
+                               "org_names", "org_rows"),
+    "services.replanning": ("replan_all",),
+    "services.scoring": ("scorecards",),
+    "services.users": ("add_user", "list_users", "update_user"),
+    "storage.queries": ("subtree_range",),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    """A use case by its name, from its module (imported now if it was not yet)."""
+    module = _MODULE_OF.get(name)
+    if module is None:  # a submodule not imported yet: the import system imports it
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"workflow.{module}"), name)
+    globals()[name] = value  # asked once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
