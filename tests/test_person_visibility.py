@@ -445,6 +445,10 @@ COVERED_GET = {
     "GET /lang/{code}", "GET /api/docs/{asset}",  # a redirect and static files: no case data
     "GET /api/redoc",  # the API's documentation: a static page
     "GET /overview",  # test_every_other_page_... (counts and organisations, no person)
+    # a case's files, as private as its person (issue 16): tests/test_files.py,
+    # test_a_person_cases_files_are_as_private_as_its_person (this module's roles and cases)
+    "GET /cases/{case_id}/files/{file_id}", "GET /api/v1/cases/{case_id}/files",
+    "GET /api/v1/cases/{case_id}/files/{file_id}",
 }
 
 

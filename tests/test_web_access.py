@@ -140,18 +140,21 @@ ANON_GET = ["/", "/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/analyses
             "/obligations", "/obligations.xlsx", "/obligations.csv", "/work", "/work?within=20",
             "/overview", "/overview?month=2025-12&day=2025-12-03",
             "/admin/public",  # (issue 16: the public pages' switch, tests/test_public_page.py)
-            "/cases/{edu}/drafts/publication", "/cases/{edu}/drafts/publication/docx"]
+            "/cases/{edu}/drafts/publication", "/cases/{edu}/drafts/publication/docx",
+            "/cases/{edu}/files/1"]
 ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases/{edu}/not-done",
              "/cases/{edu}/void", f"/cases/new/{PROCESS}", "/outbox/retry", "/account/feeds",
              "/account/feeds/1/revoke", "/account/tokens", "/account/tokens/1/revoke",
              "/admin/public", "/cases/{edu}/drafts/publication",
-             "/cases/{edu}/drafts/publication/docx"]
+             "/cases/{edu}/drafts/publication/docx", "/cases/{edu}/files",
+             "/cases/{edu}/files/1/public", "/cases/{edu}/files/1/void"]
 API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p}",
            "/api/v1/analyses", "/api/v1/analyses/{edu}", "/api/v1/cases",
            f"/api/v1/cases?process={PROCESS}", "/api/v1/cases/{edu}", "/api/v1/processes",
            f"/api/v1/processes/{PROCESS}", "/api/v1/overdue", f"/api/v1/overdue?process={PROCESS}",
            "/api/v1/due", f"/api/v1/due?process={PROCESS}", "/api/v1/cases/{edu}/drafts",
-           "/api/v1/cases/{edu}/drafts/publication"]
+           "/api/v1/cases/{edu}/drafts/publication", "/api/v1/cases/{edu}/files",
+           "/api/v1/cases/{edu}/files/1"]
 # each write of the API with a body that would be legal for the akimat's education department
 API_POST = {"/api/v1/analyses/{edu}/events": lambda: legal("edu"),
             "/api/v1/cases/{edu}/events": lambda: legal("edu"),
@@ -188,6 +191,11 @@ COVERED_TEMPLATES = {
     "GET /cases/{case_id}/drafts/{stage}", "POST /cases/{case_id}/drafts/{stage}",
     "GET /cases/{case_id}/drafts/{stage}/docx", "POST /cases/{case_id}/drafts/{stage}/docx",
     "GET /api/v1/cases/{case_id}/drafts", "GET /api/v1/cases/{case_id}/drafts/{stage}",
+    # a case's evidence files (issue 16): anonymous above; the rest tests/test_files.py
+    "GET /cases/{case_id}/files/{file_id}", "POST /cases/{case_id}/files",
+    "POST /cases/{case_id}/files/{file_id}/public", "POST /cases/{case_id}/files/{file_id}/void",
+    "GET /api/v1/cases/{case_id}/files", "POST /api/v1/cases/{case_id}/files",
+    "GET /api/v1/cases/{case_id}/files/{file_id}",
 }
 
 

@@ -170,17 +170,17 @@ def api_list(case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
 async def api_attach(request: Request, case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
     """Attach files to the case (to one of its records with `record`); refused (409/422)
     with nothing stored when one file is empty, too large or not an accepted type."""
+    case = await run_in_threadpool(_api_case, a, case_id)  # 404 before the body is read
     check_length(request)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise UsageError("multipart/form-data expected", key="files.multipart")
     data = await request.form(max_files=MAX_PARTS)
     uploads = uploads_of(data.getlist("files"))
     record = str(data.get("record") or "")
-    return await run_in_threadpool(_api_attach, request, a, case_id, uploads, record)
+    return await run_in_threadpool(_api_attach, request, a, case, uploads, record)
 
 
-def _api_attach(request: Request, a: ApiContext, case_id: int, uploads, record: str):
-    case = visible_case(a.s, a.viewer, case_id)
+def _api_attach(request: Request, a: ApiContext, case, uploads, record: str):
     try:
         require_recorder(a.viewer, case)
         with tx.transaction(a.s):
