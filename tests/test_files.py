@@ -424,6 +424,16 @@ def test_the_api_uploads_lists_and_downloads_files(fw: Web):
     assert "get" in spec["/api/v1/cases/{case_id}/files/{file_id}"]
 
 
+def test_an_upload_larger_than_its_files_may_be_is_refused_before_it_is_read(fw: Web):
+    api = fw.api("asel")
+    before, disk = fw.dump(), files_on_disk(fw.store)
+    big = PDF + b"\0" * (65536 * 20 + 1024 * 1024)  # more than 20 files of the limit
+    r = api.post(f"/api/v1/cases/{fw.analyses['edu']}/files",
+                 files=[("files", ("big.pdf", big, "application/pdf"))])
+    assert r.status_code == 422 and r.json()["error"] == "files.request_too_large"
+    assert fw.dump() == before and files_on_disk(fw.store) == disk == {}
+
+
 def test_files_are_made_public_private_and_void_by_the_cases_officer(fw: Web):
     b, r = _record_note(fw, [("note.pdf", PDF, "application/pdf")])
     edu = fw.analyses["edu"]
@@ -495,7 +505,9 @@ def test_a_person_cases_files_are_as_private_as_its_person(fw: Web):
                 [files_service.Upload(f"{key}-declaration.pdf", io.BytesIO(PDF + key.encode()))])
             fids[key] = row.id
         s.commit()
-    for role in ROLES:
+    # every role of tests/test_person_visibility.py but the other tree's two (each sign-in is
+    # a real argon2 hash; the other tree is the test above's)
+    for role in [r for r in ROLES if r.login not in ("gulnar", "askar")]:
         page_client, api = fw.browser(role.login), fw.api(role.login)
         for key in CASE_KEYS:
             case = ids[key]
@@ -509,8 +521,9 @@ def test_a_person_cases_files_are_as_private_as_its_person(fw: Web):
                 assert got.status_code == 404 and f"{key}-declaration" not in got.text
             listed = api.get(f"/api/v1/cases/{case}/files")
             assert (listed.status_code == 200) is sees, (str(role), key)
-            case_page = page_client.get(f"/cases/{case}")
-            assert (f"{key}-declaration.pdf" in case_page.text) is sees, (str(role), key)
+            if key in ("coi", "wb"):  # the page too (the two visibility rules; pages are slow)
+                case_page = page_client.get(f"/cases/{case}")
+                assert (f"{key}-declaration.pdf" in case_page.text) is sees, (str(role), key)
     # and none of them can be made public, by anyone
     asel = fw.browser("asel")
     before = fw.dump()
