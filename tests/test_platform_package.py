@@ -357,6 +357,27 @@ def test_the_download_button_gives_the_zip_to_those_who_see_the_programme(story:
     assert anon.status_code == 303 and anon.headers["location"].startswith("/login?next=")
 
 
+def test_the_web_form_asks_who_approved_a_signed_document_and_the_case_page_names_it(
+        story: Story, tmp_path: Path):
+    w = _app_web(story, tmp_path)
+    b = w.browser("saule")
+    page = b.get(f"/cases/{story.case}").text
+    form = page.split('id="record-action_plan"')[1].split("</form>")[0]
+    assert '<select id="action_plan-approver_role" name="approver_role"' in form
+    assert '<option value="district_akim" >District akim</option>' in form
+    assert 'name="approver_role"' not in page.split('id="record-discussion_announcement"')[1] \
+        .split("</form>")[0]  # a link needs no approver
+    before = w.dump()
+    bad = {"csrf": w.csrf(b), "event": "action_plan", "date": "2024-05-06", "number": "P-1",
+           "signed_by": "Е. Ахмет", "approver_role": "boss"}
+    assert b.post(f"/cases/{story.case}/events", data=bad).status_code == 409
+    assert w.dump() == before
+    r = b.post(f"/cases/{story.case}/events", data={**bad, "approver_role": "district_akim"})
+    assert r.status_code == 303
+    assert w.stage(story.case, "action_plan").evidence["approver_role"] == "district_akim"
+    assert '<span class="approver">District akim</span>' in b.get(f"/cases/{story.case}").text
+
+
 # -- the map and the names ------------------------------------------------------------------------
 
 

@@ -167,7 +167,8 @@ def test_every_problem_at_once_beside_its_field_input_kept_nothing_stored(web: W
                          rf'aria-describedby="{ident}-error"', r.text, re.S), field
         assert f'id="{ident}-error">{html.escape(message, quote=False)}</span>' in r.text, field
     form = form_block(r.text, "record-analytic_note")
-    assert form.open and form.values == {k: v for k, v in typed.items() if k != "event"}
+    assert form.open and form.values == {**{k: v for k, v in typed.items() if k != "event"},
+                                         "approver_role": ""}
     assert not form_block(r.text, "record-positions_list").open, "only the event's own form"
     assert web.dump() == before
     audited = [(x, p.get("key"), p.get("keys")) for _a, x, p in web.audit_since(since)]
@@ -225,10 +226,11 @@ def test_each_event_asks_only_for_what_its_definition_needs(web: Web):
     edu, done = web.analyses["edu"], web.analyses["mf_done"]
     page = web.browser("asel").get(f"/cases/{edu}").text
     note = form_block(page, "record-analytic_note")
-    assert set(note.values) == {"date", "number", "signed_by", "note"}
+    # a signed document also asks who approved it (optional; the cross-platform's check)
+    assert set(note.values) == {"date", "number", "signed_by", "approver_role", "note"}
     assert note.required == {"date", "number", "signed_by"}
     positions = form_block(page, "record-positions_list")
-    assert set(positions.values) == {"date", "number", "signed_by", "note"}
+    assert set(positions.values) == {"date", "number", "signed_by", "approver_role", "note"}
     end = form_block(page, "record-analysis_end")  # sets a date: nothing but the date and a note
     assert set(end.values) == {"date", "note"} and end.required == {"date"}
     cancel = form_block(page, "record-cancel")  # a cancellation gives its reason
@@ -255,7 +257,8 @@ def test_each_event_asks_only_for_what_its_definition_needs(web: Web):
                       data={**NOTE, "event": event, "csrf": csrf}).status_code == 303
     page = b.get(f"/cases/{edu}").text
     publication = form_block(page, "record-publication")
-    assert set(publication.values) == {"date", "url", "number", "signed_by", "note"}
+    assert set(publication.values) == {"date", "url", "number", "signed_by", "approver_role",
+                                       "note"}
     assert publication.required == {"date"}
     one_of = en("record.one_of", groups=en("form.url") + en("record.or") + en("form.number")
                 + en("record.and") + en("form.signed_by"))

@@ -15,12 +15,14 @@ from fastapi import Request, Response
 
 from workflow.core.definition import BUILTIN_EVIDENCE, Definition, Event
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
+from workflow.core.kinds import APPROVER_ROLES
 from workflow.core.machine import MAX_TEXT, clean_evidence, evidence_problems
 from workflow.i18n import Translator
 
 FLASH_COOKIE = "merzim_flash"
 FLASH_SECONDS = 120  # time enough for the redirect; consumed by the first page that shows it
 INPUT_TYPES = {"url": "url", "date": "date"}
+APPROVED_BY = "approver_role"  # the built-in evidence of who approved a document
 
 
 @dataclass
@@ -30,10 +32,10 @@ class Field:
     key: str  # the evidence key
     name: str  # the input's name: the key for built-in evidence, ev_<key> for a declared one
     label: str
-    type: str  # text | url | date | period | organisation
+    type: str  # text | url | date | period | organisation | role
     required: bool
     grouped: bool = False  # one of an alternative group: neither required nor optional alone
-    choices: list[tuple[str, str]] = field(default_factory=list)  # (code, name) of organisations
+    choices: list[tuple[str, str]] = field(default_factory=list)  # (code, name): a select's
 
     @property
     def input_type(self) -> str:
@@ -91,12 +93,18 @@ def event_form(defn: Definition, spec: Event, t: Translator,
     groups = defn.evidence_groups(spec)
     grouped = {k for g in groups for k in g}
     keys = list(dict.fromkeys([*required, *(k for g in groups for k in g), "note"]))
+    if APPROVED_BY in defn.evidence and ({"number", "signed_by"} & set(keys)):
+        # a signed document: who approved it, for the cross-platform's check (000:L59-69)
+        keys.insert(max(keys.index(k) for k in ("number", "signed_by") if k in keys) + 1,
+                    APPROVED_BY)
+    roles = [(r, t(f"approver.{r}")) for r in APPROVER_ROLES]
     fields = []
-    for key in keys:
+    for key in dict.fromkeys(keys):
         kind = defn.evidence[key].type if key in defn.evidence else "text"
         fields.append(Field(key, input_name(key), label(defn, key, t), kind, key in required,
                             key in grouped and key not in required,
-                            organisations if kind == "organisation" else []))
+                            organisations if kind == "organisation" else
+                            roles if kind == "role" else []))
     return EventForm(spec.key, spec.names.get(t.language, spec.names["en"]), fields,
                      groups_text(defn, groups, t) if groups else None)
 
