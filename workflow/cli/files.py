@@ -56,10 +56,13 @@ def verify_files(s):
     """`audit verify`'s file check: (files checked, problems). The store is needed only when
     there is a file to check (a PostgreSQL database without files needs no directory)."""
     try:
-        found = store()
-    except ConfigError:
-        found = None
-    return files_service.verify_files(s, found)
+        found, missing = store(), None
+    except ConfigError as exc:
+        found, missing = None, exc
+    checked, problems = files_service.verify_files(s, found)
+    if checked and missing is not None:  # files to check, and no directory to find them in
+        raise missing
+    return checked, problems
 
 
 def problem_line(p) -> str:
