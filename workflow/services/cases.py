@@ -10,6 +10,7 @@ status, done stages included (I-12), and the state replayed from the records tha
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -108,54 +109,18 @@ def sync(s: Session, ctx: Context, case: Case, definition: Definition | None = N
     facts = facts_of(s, case, rows)
     planner = Planner(defn, ctx.calendar, facts)
     plan = planner.stages()
-    completing: dict[str, EventRecord] = {}
-    notes: dict[str, EventRecord] = {}
-    for r in rows:
-        if r.voided_by_id is not None:
-            continue
-        if r.kind == EVENT and r.event in defn.events and defn.events[r.event].completes:
-            completing.setdefault(defn.events[r.event].completes, r)
-        elif r.kind == NOT_DONE_RECORD:
-            notes[r.event] = r
+    completing, notes = standing_records(defn, rows)
     subject = s.get(Organisation, case.subject_id)
     existing = stages_of(s, case)
-    moved = []
-    for key, sp in plan.items():
-        stage = existing.get(key) or Stage(case_id=case.id, key=key, subject_id=subject.id,
-                                           subject_path=subject.path, status=OPEN)
-        if (stage.status == OPEN and sp.status == OPEN and stage.due_date is not None
-                and sp.due is not None and stage.due_date != sp.due):
-            moved.append((key, stage.due_date, sp.due))
-        stage.due_date, stage.projected, stage.status = sp.due, sp.projected, sp.status
-        stage.done_on = sp.done_on
-        if key in completing and sp.status in deadlines.DONE:
-            rec = completing[key]
-            stage.evidence = {"date": rec.on.isoformat(), **(rec.evidence or {})}
-        elif key in notes and sp.status == deadlines.NOT_DONE:
-            stage.evidence = {"date": notes[key].on.isoformat(), "note": notes[key].note}
-        else:
-            stage.evidence = None
-        s.add(stage)
-    for key, stage in existing.items():
-        if key in plan or key in defn.stages or ":" in key:
-            continue  # dynamic stages (monitoring periods, plan measures) are kept by their owner
-        stage.status = deadlines.NOT_APPLICABLE
-        s.add(stage)
-    for key, stage in existing.items():  # a stage that is no longer planned (its opener voided)
-        if key in defn.stages and key not in plan and stage.status == OPEN:
-            stage.status = deadlines.NOT_APPLICABLE
-            s.add(stage)
+
+    def new_stage(key: str) -> Stage:
+        return Stage(case_id=case.id, key=key, subject_id=subject.id,
+                     subject_path=subject.path, status=OPEN)
+
+    new, moved = apply_plan(defn, plan, existing, completing, notes, new_stage, done_evidence)
+    s.add_all(new.values())  # (the rows of `existing` are the session's: their changes are)
     moved += monitoring_service.replan_dynamic(s, ctx, case, defn, existing)
-    for key, stage in existing.items():  # per-period stages closed as not done (or voided so)
-        if key in defn.stages:
-            continue
-        if key in notes and stage.status == OPEN:
-            stage.status, stage.done_on = deadlines.NOT_DONE, notes[key].on
-            stage.evidence = {"date": notes[key].on.isoformat(), "note": notes[key].note}
-            s.add(stage)
-        elif key not in notes and stage.status == deadlines.NOT_DONE:
-            stage.status, stage.done_on, stage.evidence = OPEN, None, None
-            s.add(stage)
+    close_period_stages(defn, existing, notes)
     case.state = derive_state(defn, facts.records, planner.dates(), ctx.today)
     closing = closed_status(defn, facts.records, case.state)
     if closing is not None:
@@ -166,6 +131,79 @@ def sync(s: Session, ctx: Context, case: Case, definition: Definition | None = N
     s.add(case)
     s.flush()
     return moved
+
+
+def standing_records(defn: Definition, records: Iterable[Any]) -> tuple[dict[str, Any],
+                                                                         dict[str, Any]]:
+    """Of a case's records in order, those that stand (not voided): for each stage, the first
+    record of an event that completes it, and the last not-done record naming it."""
+    completing: dict[str, Any] = {}
+    notes: dict[str, Any] = {}
+    for r in records:
+        if r.voided_by_id is not None:
+            continue
+        if r.kind == EVENT and r.event in defn.events and defn.events[r.event].completes:
+            completing.setdefault(defn.events[r.event].completes, r)
+        elif r.kind == NOT_DONE_RECORD:
+            notes[r.event] = r
+    return completing, notes
+
+
+def done_evidence(record: Any) -> dict[str, Any]:
+    """What a done stage keeps as its evidence: the completing record's date and evidence."""
+    return {"date": record.on.isoformat(), **(record.evidence or {})}
+
+
+def apply_plan(defn: Definition, plan: dict[str, Any], rows: dict[str, Any],
+               completing: dict[str, Any], notes: dict[str, Any],
+               new_row: Callable[[str], Any], evidence_of: Callable[[Any], Any],
+               ) -> tuple[dict[str, Any], list[tuple[str, date | None, date]]]:
+    """A case's plan (`Planner.stages()`) written onto its stage rows, by key: due date,
+    projected, status, done date and evidence (`evidence_of` the completing record for a done
+    stage, the note for one not done); a stage of the definition no longer planned and open,
+    or a stage the definition no longer has, becomes not applicable (the per-period stages,
+    keys with ":", are their owner's). `rows` are changed in place; a planned stage with no
+    row gets one from `new_row(key)`. Returns those new rows and (stage, old due, new due) of
+    each open deadline that moved. One rule for `sync` (ORM rows) and `replan_all` (rows in
+    memory)."""
+    moved: list[tuple[str, date | None, date]] = []
+    new: dict[str, Any] = {}
+    for key, sp in plan.items():
+        stage = rows.get(key)
+        if stage is None:
+            stage = new[key] = new_row(key)
+        if (stage.status == OPEN and sp.status == OPEN and stage.due_date is not None
+                and sp.due is not None and stage.due_date != sp.due):
+            moved.append((key, stage.due_date, sp.due))
+        stage.due_date, stage.projected, stage.status = sp.due, sp.projected, sp.status
+        stage.done_on = sp.done_on
+        if key in completing and sp.status in deadlines.DONE:
+            stage.evidence = evidence_of(completing[key])
+        elif key in notes and sp.status == deadlines.NOT_DONE:
+            stage.evidence = {"date": notes[key].on.isoformat(), "note": notes[key].note}
+        else:
+            stage.evidence = None
+    for key, stage in rows.items():
+        if key in plan or key in defn.stages or ":" in key:
+            continue  # dynamic stages (monitoring periods, plan measures) are kept by their owner
+        stage.status = deadlines.NOT_APPLICABLE
+    for key, stage in rows.items():  # a stage that is no longer planned (its opener voided)
+        if key in defn.stages and key not in plan and stage.status == OPEN:
+            stage.status = deadlines.NOT_APPLICABLE
+    return new, moved
+
+
+def close_period_stages(defn: Definition, rows: dict[str, Any], notes: dict[str, Any]) -> None:
+    """The per-period stages (keys the definition does not name) closed as not done by a
+    standing note, or open again when their note was voided; `rows` changed in place."""
+    for key, stage in rows.items():
+        if key in defn.stages:
+            continue
+        if key in notes and stage.status == OPEN:
+            stage.status, stage.done_on = deadlines.NOT_DONE, notes[key].on
+            stage.evidence = {"date": notes[key].on.isoformat(), "note": notes[key].note}
+        elif key not in notes and stage.status == deadlines.NOT_DONE:
+            stage.status, stage.done_on, stage.evidence = OPEN, None, None
 
 
 def closed_status(defn: Definition, records: tuple[Record, ...], state: str) -> str | None:

@@ -28,12 +28,19 @@ from typing import Any
 from sqlalchemy import Text, bindparam, insert, select, type_coerce, update
 from sqlmodel import Session
 
-from workflow.core import deadlines, periods
+from workflow.core import periods
 from workflow.core.deadlines import Facts, Planner, Record
 from workflow.core.errors import UsageError
 from workflow.core.machine import derive_state
 from workflow.services import monitoring as monitoring_service
-from workflow.services.cases import closed_status, period_dates
+from workflow.services.cases import (
+    apply_plan,
+    close_period_stages,
+    closed_status,
+    done_evidence,
+    period_dates,
+    standing_records,
+)
 from workflow.services.context import Context
 from workflow.services.processes import definition_of
 from workflow.storage import audit
@@ -128,13 +135,10 @@ class _Record:
             return None
         return (self.evidence or {}).get("period")
 
-    def done_evidence(self) -> _Done:
-        return _Done(self)
-
 
 class _Done:
-    """A done stage's evidence: the completing record's date and evidence (as cases.sync
-    stores it), compared with the stored text before anything is decoded."""
+    """A done stage's evidence: the completing record's date and evidence (its `value()` is
+    cases.done_evidence), compared with the stored text before anything is decoded."""
 
     __slots__ = ("record",)
 
@@ -142,8 +146,7 @@ class _Done:
         self.record = record
 
     def value(self) -> dict[str, Any]:
-        rec = self.record
-        return {"date": rec.on.isoformat(), **(rec.evidence or {})}
+        return done_evidence(self.record)
 
     def same_text(self, stored: Any) -> bool:
         """Whether `stored` is, as text, what json.dumps writes for `value()` (a False here
@@ -185,6 +188,11 @@ def _fresh_dates(ctx: Context, defn, period: str | None, dates: dict[str, Any]
     return dates
 
 
+def _new_row(key: str) -> _Row:
+    """A row for a planned stage the case has none for yet (inserted after re-planning)."""
+    return _Row(None, key)
+
+
 def _replan_case(ctx: Context, defn, dates: dict[str, Any], records: list,
                  existing: dict[str, _Row], reports: dict[str, date | None]
                  ) -> tuple[str, list[_Row], list[tuple[str, date | None, date]]]:
@@ -198,39 +206,8 @@ def _replan_case(ctx: Context, defn, dates: dict[str, Any], records: list,
                   {r.event: r.on for r in standing if r.kind == NOT_DONE_RECORD})
     planner = Planner(defn, ctx.calendar, facts)
     plan = planner.stages()
-    completing: dict[str, Any] = {}
-    notes: dict[str, Any] = {}
-    for r in records:
-        if r.voided_by_id is not None:
-            continue
-        if r.kind == EVENT and r.event in defn.events and defn.events[r.event].completes:
-            completing.setdefault(defn.events[r.event].completes, r)
-        elif r.kind == NOT_DONE_RECORD:
-            notes[r.event] = r
-    moved: list[tuple[str, date | None, date]] = []
-    new: dict[str, _Row] = {}
-    for key, sp in plan.items():
-        stage = existing.get(key)
-        if stage is None:
-            stage = new[key] = _Row(None, key)
-        if (stage.status == OPEN and sp.status == OPEN and stage.due_date is not None
-                and sp.due is not None and stage.due_date != sp.due):
-            moved.append((key, stage.due_date, sp.due))
-        stage.due_date, stage.projected, stage.status = sp.due, sp.projected, sp.status
-        stage.done_on = sp.done_on
-        if key in completing and sp.status in deadlines.DONE:
-            stage.evidence = completing[key].done_evidence()
-        elif key in notes and sp.status == deadlines.NOT_DONE:
-            stage.evidence = {"date": notes[key].on.isoformat(), "note": notes[key].note}
-        else:
-            stage.evidence = None
-    for key, stage in existing.items():
-        if key in plan or key in defn.stages or ":" in key:
-            continue  # dynamic stages (monitoring periods, plan measures) are kept by their owner
-        stage.status = deadlines.NOT_APPLICABLE
-    for key, stage in existing.items():  # a stage that is no longer planned (its opener voided)
-        if key in defn.stages and key not in plan and stage.status == OPEN:
-            stage.status = deadlines.NOT_APPLICABLE
+    completing, notes = standing_records(defn, records)
+    new, moved = apply_plan(defn, plan, existing, completing, notes, _new_row, _Done)
     # the per-period stages (monitoring.replan_dynamic): the note's date as just planned
     k = monitoring_service.keys(defn)
     spec = defn.events.get(k.get("opened_by"))
@@ -250,14 +227,7 @@ def _replan_case(ctx: Context, defn, dates: dict[str, Any], records: list,
             if stage.due_date is not None:
                 moved.append((key, stage.due_date, due))
             stage.due_date, stage.projected = due, False
-    for key, stage in existing.items():  # per-period stages closed as not done (or voided so)
-        if key in defn.stages:
-            continue
-        if key in notes and stage.status == OPEN:
-            stage.status, stage.done_on = deadlines.NOT_DONE, notes[key].on
-            stage.evidence = {"date": notes[key].on.isoformat(), "note": notes[key].note}
-        elif key not in notes and stage.status == deadlines.NOT_DONE:
-            stage.status, stage.done_on, stage.evidence = OPEN, None, None
+    close_period_stages(defn, existing, notes)
     state = derive_state(defn, facts.records, planner.dates(), ctx.today)
     closing = closed_status(defn, facts.records, state)
     if closing is not None:
