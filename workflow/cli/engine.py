@@ -618,12 +618,17 @@ def programme_schedule(subject: str = typer.Option(..., "--subject", metavar="CO
                                                      help="Who signed the document."),
                        url: str = typer.Option(None, "--url", metavar="URL",
                                                help="Link to the publication."),
+                       approver_role: str = typer.Option(
+                           None, "--approver-role", metavar="ROLE",
+                           help="Who approved it: first_head, deputy_head, head_of_apparatus, "
+                                "district_akim or other (the cross-platform package checks it)."),
                        as_json: bool = JSON) -> None:
     """Record the approval of a subject's schedule for a year."""
     y, day = parse_int(year, "--year"), parse_date(on, "--date")
     with unit_of_work() as s:
         svc.record_schedule(s, context(), subject, y, day,
-                            {"number": number, "signed_by": signed_by, "url": url})
+                            {"number": number, "signed_by": signed_by, "url": url,
+                             "approver_role": approver_role})
     out = {"subject": subject, "year": y, "schedule": "done", "on": day}
     emit_json(out) if as_json else _print(STATE.t("programme.scheduled", subject=subject, year=y))
 
