@@ -89,7 +89,7 @@ class Case(SQLModel, table=True):
     period: str | None = Field(default=None, max_length=16)
     case_date: date  # the date lists and years count by: the start, the period's start, the notice
     state: str = Field(max_length=32)
-    responsible_id: int | None = Field(default=None, foreign_key="app_user.id")
+    responsible_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)  # 0010
     override_reason: str | None = Field(default=None, sa_column=Column(Text))
     cancel_reason: str | None = Field(default=None, sa_column=Column(Text))
     created_at: str = Field(max_length=40)
