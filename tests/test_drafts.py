@@ -21,6 +21,7 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.conftest import dump_tables
+from tests.test_person_visibility import person_world_fixture  # noqa: F401 - the `pw` fixture
 from tests.web_helpers import (
     ORGS,
     TODAY,
@@ -505,3 +506,104 @@ def test_shipped_templates_exist_for_every_draft_and_language():
             for lang in ("kk", "ru", "en"):
                 assert template_file(spec.template, lang) is not None, (defn.key, spec, lang)
     assert Path(template_file("start_announcement", "kk")).read_text(encoding="utf-8")
+
+
+# -- a case about a person ----------------------------------------------------------------------
+
+PERSON_NOTICE = """
+[process]
+key = "person_notice"
+initial_state = "open"
+final_states = ["announced"]
+names = { kk = "Хабарлама", ru = "Уведомление", en = "Notice" }
+
+[parties]
+person = "required"
+
+[evidence.text]
+type = "draft"
+names = { kk = "Мәтін", ru = "Текст", en = "Text" }
+
+[dates.noticed]
+given = "required"
+names = { kk = "Күні", ru = "Дата", en = "Noticed" }
+
+[states]
+open = { kk = "Ашық", ru = "Открыто", en = "Open" }
+announced = { kk = "Жарияланды", ru = "Объявлено", en = "Announced" }
+
+[[event]]
+key = "announced"
+completes = "announce"
+dest = "announced"
+names = { kk = "Жарияланды", ru = "Объявлено", en = "Announced" }
+
+[[stage]]
+key = "announce"
+responsible = "officer"
+due = { anchor = "noticed", offset = 5, unit = "working_days", direction = "after" }
+names = { kk = "Жариялау", ru = "Объявить", en = "Announce" }
+
+[drafts.announce]
+template = "person_notice"
+stored_as = "text"
+"""
+
+
+def test_a_draft_of_a_case_about_a_person_is_as_private_as_its_person(web: Web, tmp_path):
+    """A definition of one's own may give a case about a person an announcement: its draft is
+    read only by those who may see the person (procedures.md), for everyone else the case does
+    not exist -- whatever the template would print of the records."""
+    from tests.web_helpers import CALENDAR
+    from web.access import viewer_for
+    from web.drafts_page import draft_case
+    from workflow import services as svc
+    from workflow.core.errors import NotFound
+    from workflow.definitions import load_registry
+    from workflow.services.drafts import write_draft
+
+    (tmp_path / "defs").mkdir()
+    (tmp_path / "defs" / "person_notice.toml").write_text(PERSON_NOTICE, encoding="utf-8")
+    (tmp_path / "tpl" / "en").mkdir(parents=True)
+    (tmp_path / "tpl" / "en" / "person_notice.txt.j2").write_text(
+        "Notice of {{ subject }} since {{ dates.noticed }}", encoding="utf-8")
+    ctx = svc.Context(CALENDAR, load_registry((tmp_path / "defs",)), TODAY, actor="test",
+                      language="en")
+    with Session(web.engine) as s:
+        case = svc.open_case(s, ctx, "person_notice", "AK-ALM-EDU", person="Secret Person",
+                             position="Secret position", dates={"noticed": TODAY})
+        s.commit()
+        for login, sees in [("asel", True), ("erlan", True), ("nurlan", False),
+                            ("dana", False), ("marat", False), ("gulnar", False)]:
+            viewer = viewer_for(s, svc.get_user(s, login))
+            if sees:
+                assert draft_case(s, ctx, viewer, case.id)[0].id == case.id
+                text = write_draft(s, ctx, case.id, "announce", "en",
+                                   templates=tmp_path / "tpl").text
+                assert text == f"Notice of Education Department since {written(TODAY, 'en')}\n"
+                assert "Secret" not in text  # (the facts hold no person)
+            else:
+                with pytest.raises(NotFound) as refused:
+                    draft_case(s, ctx, viewer, case.id)
+                assert refused.value.key == "notfound.analysis", login
+
+
+def test_the_shipped_cases_about_a_person_have_no_draft_and_show_nothing(pw: Web):
+    """Every role of tests/test_person_visibility.py asks for drafts of the four cases about a
+    person: none has one; the answer names no person, evidence or note."""
+    from tests.test_person_visibility import CASE_KEYS, ROLES, leaks
+
+    for role in ROLES:
+        b, api = pw.browser(role.login), pw.api(role.login)
+        for key in CASE_KEYS:
+            case = pw.analyses[key]
+            for r in (b.get(f"/cases/{case}/drafts/start_announcement"),
+                      b.get(f"/cases/{case}/drafts/start_announcement/docx"),
+                      api.get(f"/api/v1/cases/{case}/drafts/start_announcement")):
+                assert r.status_code == 404, (str(role), key, r.status_code)
+                assert leaks(r.text) == [], (str(role), key)
+            listed = api.get(f"/api/v1/cases/{case}/drafts")
+            assert (listed.status_code == 200) is (key in role.sees), (str(role), key)
+            assert leaks(listed.text) == [], (str(role), key)
+            if listed.status_code == 200:
+                assert listed.json()["stages"] == []

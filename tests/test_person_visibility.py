@@ -449,6 +449,11 @@ COVERED_GET = {
     # test_a_person_cases_files_are_as_private_as_its_person (this module's roles and cases)
     "GET /cases/{case_id}/files/{file_id}", "GET /api/v1/cases/{case_id}/files",
     "GET /api/v1/cases/{case_id}/files/{file_id}",
+    # announcement drafts (issue 16), as private as the case's person: tests/test_drafts.py,
+    # test_the_shipped_cases_about_a_person_have_no_draft_and_show_nothing (this module's
+    # roles and cases) and test_a_draft_of_a_case_about_a_person_is_as_private_as_its_person
+    "GET /cases/{case_id}/drafts/{stage}", "GET /cases/{case_id}/drafts/{stage}/docx",
+    "GET /api/v1/cases/{case_id}/drafts", "GET /api/v1/cases/{case_id}/drafts/{stage}",
 }
 
 
