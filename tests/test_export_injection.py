@@ -44,8 +44,9 @@ def test_the_writers_neutralise_csv_and_store_xlsx_text_as_text():
     xcells = _xlsx_cells(table_xlsx("=sheet", header, rows + [["bell\x07 and nul\x00", 1]]))
     assert [c.value for c in xcells[0]] == header
     for value, row in zip(DANGEROUS, xcells[1:], strict=False):
-        # (XML turns a carriage return into a line feed when it is read back)
-        assert row[0].value == value.replace("\r", "\n") and row[0].data_type == "s"
+        # (a carriage return written raw comes back as a line feed, as XML reads it; written
+        # as a character reference, as newer et_xmlfile writes it, it comes back as it was)
+        assert row[0].value in (value, value.replace("\r", "\n")) and row[0].data_type == "s"
         assert row[1].value == -3 and row[1].data_type == "n"
     assert xcells[-1][0].value == "bell and nul"  # control characters XLSX cannot hold
 
