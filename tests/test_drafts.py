@@ -268,7 +268,7 @@ def test_merzim_draft_refusals_are_one_translated_line_and_change_nothing(web: W
 
 def test_the_case_page_links_each_stage_with_a_draft(world: Web):
     page = world.browser("saule").get(f"/cases/{world.analyses['ile']}").text
-    links = re.findall(r'href="/cases/\d+/drafts/([a-z_]+)" data-testid="draft-link"', page)
+    links = re.findall(r'href="/cases/\d+/drafts/([a-z_]+)" class="draft-link"', page)
     assert links == ["start_announcement", "discussion_announcement", "public_discussion",
                      "publication"]
 
