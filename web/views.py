@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
+from cachetools import TTLCache
 from markupsafe import Markup, escape
 from sqlmodel import Session
 
@@ -130,16 +133,72 @@ def org_options(orgs: list[Any], selected: str | None, language: str) -> Markup:
     """The <option>s of an organisation filter, joined in Python: a national manager's holds
     thousands (2,697 in bench/web), which a Jinja loop took ~30 ms to render, more than the
     rest of the page. The same markup as the loop it replaces
-    (`<option value="{{ o.code }}" {{ 'selected' if selected == o.code }}>{{ name }}</option>`)."""
-    return Markup("".join(
+    (`<option value="{{ o.code }}" {{ 'selected' if selected == o.code }}>{{ name }}</option>`).
+    For the cached list of `org_choices`, joined once per language and kept with it; the
+    selected option is marked in a copy."""
+    if isinstance(orgs, OrgChoices):
+        markup = orgs.options(language)
+        if selected:  # codes are unique: at most one option has this value
+            option = f'<option value="{escape(selected)}" '
+            markup = markup.replace(option + ">", option + "selected>", 1)
+        return Markup(markup)
+    return Markup(_options(orgs, selected, language))
+
+
+def _options(orgs: list[Any], selected: str | None, language: str) -> str:
+    return "".join(
         f'<option value="{escape(o.code)}" {"selected" if o.code == selected else ""}>'
-        f'{escape(svc.org_name(o, language))}</option>' for o in orgs))
+        f'{escape(svc.org_name(o, language))}</option>' for o in orgs)
 
 
-def org_choices(s: Session, viewer: Viewer) -> list[Any]:
+class OrgChoices(list):
+    """The organisations a viewer may filter by, as `org_choices` gives them (read-only: the
+    same list serves every request of every viewer with the same subtree and role), with what
+    is derived from them kept beside: the filter's <option>s per language, rows by path."""
+
+    def __init__(self, rows: list[Any]):
+        super().__init__(rows)
+        self._options: dict[str, str] = {}
+        self.by_path = {r.path: r for r in rows}
+
+    def options(self, language: str) -> str:
+        """Every option, none selected (a dict's item set is atomic: two threads at worst join
+        the same string twice)."""
+        markup = self._options.get(language)
+        if markup is None:
+            markup = self._options[language] = _options(self, None, language)
+        return markup
+
+
+# The filter's organisations, per database (engine) and by (organisations' version, viewer's
+# organisation, officer or not): a national manager's list is 2,697 rows, read, checked and
+# turned into options on every page that has the filter (a third of the root overdue page's
+# time). A new organisation changes the version (services.orgs_version), so the next request
+# of every process reads the list afresh; the time limit is a backstop, not what keeps the list
+# right. At most ORG_CACHE_ROWS rows are kept per database (least recently used go first).
+ORG_CACHE_ROWS, ORG_CACHE_SECONDS = 20_000, 600
+_ORG_CHOICES: weakref.WeakKeyDictionary[Any, TTLCache] = weakref.WeakKeyDictionary()
+_ORG_CHOICES_LOCK = threading.Lock()
+
+
+def org_choices(s: Session, viewer: Viewer) -> OrgChoices:
     """The organisations the viewer may filter by (her subtree; an officer her own), as light
-    rows with code, names and path (a national subtree has thousands)."""
-    return [r for r in svc.org_rows(s, viewer.org) if viewer.sees_path(r.path)]
+    rows with code, names and path (a national subtree has thousands); cached until an
+    organisation is added."""
+    key = (svc.orgs_version(s), viewer.org.id, viewer.role == "officer")
+    bind = s.get_bind()
+    with _ORG_CHOICES_LOCK:
+        cache = _ORG_CHOICES.get(bind)
+        if cache is None:
+            cache = _ORG_CHOICES[bind] = TTLCache(ORG_CACHE_ROWS, ORG_CACHE_SECONDS,
+                                                  getsizeof=lambda rows: max(1, len(rows)))
+        found = cache.get(key)
+    if found is None:
+        found = OrgChoices([r for r in svc.org_rows(s, viewer.org) if viewer.sees_path(r.path)])
+        if len(found) <= ORG_CACHE_ROWS:
+            with _ORG_CHOICES_LOCK:
+                cache[key] = found
+    return found
 
 
 def pages(total: int, page: int | None, query: str,
@@ -187,7 +246,7 @@ def child_counts(counts: dict[str, int], scope: Organisation, orgs: list[Any],
     the at-a-glance table: a ministry sees its committees, a committee its departments; from
     the counts by organisation path (SQL's GROUP BY: one entry per organisation at most),
     most rows first."""
-    by_path = {o.path: o for o in orgs}
+    by_path = orgs.by_path if isinstance(orgs, OrgChoices) else {o.path: o for o in orgs}
     totals: dict[str, int] = {}
     for p, n in counts.items():
         if p.startswith(scope.path) and p != scope.path:

@@ -30,7 +30,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
     "services.lookup": ("find_case", "find_org", "find_programme", "get_analysis", "get_case",
                         "get_org", "get_user", "org_by_id", "user_by_id"),
     "services.organisations": ("add_org", "import_orgs", "list_orgs", "local_name", "org_name",
-                               "org_names", "org_rows"),
+                               "org_names", "org_rows", "orgs_version"),
     "services.replanning": ("replan_all",),
     "services.scoring": ("scorecards",),
     "services.users": ("add_user", "list_users", "update_user"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from workflow.core.errors import NotFound, RuleViolation, UsageError
@@ -83,6 +84,15 @@ def org_rows(s: Session, org: Organisation) -> list[Any]:
     return list(s.exec(select(Organisation.code, Organisation.name, Organisation.name_kk,
                               Organisation.name_ru, Organisation.path)
                        .where(in_subtree(Organisation.path, org)).order_by(Organisation.path)))
+
+
+def orgs_version(s: Session) -> tuple[int, int]:
+    """What changes whenever the organisations change, for caches of their lists: how many
+    there are and the newest id. Organisations are only ever added (`add_org`); their codes,
+    names and places in the tree never change after, and none is removed, so a new one changes
+    both. Cheap: the primary key's index."""
+    count, newest = s.exec(select(func.count(), func.max(Organisation.id))).one()
+    return count, newest or 0
 
 
 def org_names(s: Session) -> dict[int, str]:
