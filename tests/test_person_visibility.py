@@ -338,9 +338,26 @@ def _list_urls() -> list[str]:
     return urls
 
 
+def _zip_text(data: bytes) -> str:
+    """Every name and every member of a ZIP (and of the ZIPs inside it), as text: the
+    cross-platform package is a ZIP of one ZIP per sub-task, with manifests and files."""
+    import zipfile
+
+    parts = []
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for name in z.namelist():
+            member = z.read(name)
+            parts.append(name)
+            parts.append(_zip_text(member) if name.endswith(".zip")
+                         else member.decode("utf-8", "replace"))
+    return "\n".join(parts)
+
+
 def _body(r) -> str:
     if r.headers.get("content-type", "").startswith("application/vnd.openxml"):
         return xlsx_text(r.content)
+    if r.headers.get("content-type", "").startswith("application/zip"):
+        return _zip_text(r.content)
     return r.content.decode("utf-8-sig")
 
 
@@ -413,6 +430,7 @@ def test_lists_write_no_person_view(pw: Web):
 
 
 OTHER_PAGES = ["/", "/programmes", "/programmes/{p}", "/programmes/{p}/score", "/programmes/{p}.csv",
+               "/programmes/{p}/package.zip",  # the cross-platform package, unpacked (_body)
                "/programmes/{p}.xlsx", "/score", "/score.xlsx", "/score.csv", f"/score/{DEPT}",
                f"/score?org={DEPT}", "/calendar", "/calendar/2025", "/account", "/outbox",
                "/cases/new/{coi}", "/cases/new/{wb}", "/obligations", f"/obligations?org={DEPT}",
@@ -436,7 +454,8 @@ COVERED_GET = {
     "GET /public/{code}", "GET /public/{code}.atom", "GET /public/{code}/embed",
     "GET /public/{code}/files/{file_id}", "GET /admin/public",
     "GET /", "GET /programmes", "GET /programmes/{programme_id}",
-    "GET /programmes/{programme_id}/score", "GET /score", "GET /score.{fmt}", "GET /score/{org}",
+    "GET /programmes/{programme_id}/package.zip", "GET /programmes/{programme_id}/score",
+    "GET /score", "GET /score.{fmt}", "GET /score/{org}",
     "GET /calendar", "GET /calendar/{year}", "GET /account", "GET /outbox",
     "GET /cases/new/{process}", "GET /obligations", "GET /obligations.{fmt}", "GET /login",
     "GET /openapi.json", "GET /api/docs", "GET /api/v1/organisations", "GET /api/v1/programmes",
