@@ -10,6 +10,15 @@ from typing import Any
 
 import pytest
 
+from tests.envs import clean_env
+from workflow.settings import ARGON2_PROFILE_ENV
+
+# Passwords are hashed at argon2's cheapest cost in this suite: ~0.2 s of CPU a hash at the
+# real cost, hundreds of sign-ins per backend (tests/envs.py passes it on to every merzim a test
+# starts; tests/test_password_cost.py checks the real default). To run the whole suite at the
+# real cost: MERZIM_ARGON2_PROFILE=rfc9106-low-memory.
+os.environ.setdefault(ARGON2_PROFILE_ENV, "cheapest")
+
 # calendar
 
 
@@ -27,7 +36,7 @@ def merzim(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     workdir.mkdir()
 
     def run(*args: str, config: Path | None = None, lang: str = "en"):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+        env = clean_env()
         env["MERZIM_LANG"] = lang
         if config is not None:
             env["MERZIM_CONFIG"] = str(config)
@@ -340,7 +349,7 @@ def merzim_db(tmp_path: Path, db_url):
     workdir.mkdir(exist_ok=True)
 
     def run(*args: str, today: str | None = None, lang: str = "en", config: Path | None = None):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+        env = clean_env()
         env.update(MERZIM_LANG=lang, MERZIM_DATABASE_URL=db_url)
         if today:
             env["MERZIM_TODAY"] = today

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.envs import clean_env
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -70,7 +72,7 @@ class Server:
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+    env = clean_env()
     env.update(MERZIM_LANG="en", MERZIM_TODAY=TODAY)
     return env
 

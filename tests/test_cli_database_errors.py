@@ -4,13 +4,13 @@ database (where there is one) is left as it was."""
 
 from __future__ import annotations
 
-import os
 import socket
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.envs import clean_env
 from workflow.storage.db import HEAD_REVISION
 
 SCRIPT = Path(sys.executable).parent / "merzim"
@@ -18,7 +18,7 @@ SCRIPT = Path(sys.executable).parent / "merzim"
 
 def run(*args: str, url: str | None = None, config: Path | None = None,
         cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+    env = clean_env()
     env["MERZIM_LANG"] = "en"
     if url:
         env["MERZIM_DATABASE_URL"] = url

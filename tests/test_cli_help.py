@@ -8,7 +8,6 @@ that has it); no catalogue key names a command or option that does not exist; an
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import sys
 import pytest
 import typer
 
+from tests.envs import clean_env
 from workflow.cli import app
 from workflow.cli.help_i18n import LANGUAGES, catalogue, param_name, texts, walk
 
@@ -148,7 +148,7 @@ TYPE_PLACEHOLDER = re.compile(r"<(?:bool|str|int|float|path|text|file|dir|list\[
 def test_no_help_page_shows_a_python_type(tmp_path, language):
     """Every help page of every command, in each language: named placeholders (FILE, DATE,
     LOGIN), never typer's <str>, <bool>, <path> or a lower-case {file}."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+    env = clean_env()
     env["COLUMNS"] = "200"
     result = subprocess.run([sys.executable, "-c", HELP_PAGES, language], cwd=tmp_path, env=env,
                             capture_output=True, text=True, encoding="utf-8", timeout=300)

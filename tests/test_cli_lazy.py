@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import subprocess
 import sys
 
 import pytest
 import typer
 
+from tests.envs import clean_env
 from workflow.cli import COMMANDS, MODULES, build_app, commands_for, main
 from workflow.cli.help_i18n import walk
 
@@ -39,7 +39,7 @@ print("\\n@@" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
 
 def run(args: list[str], cwd, lang: str | None = None) -> tuple[int, str, set[str]]:
     """`merzim ARGS` in a fresh interpreter: (exit code, output, the modules it imported)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+    env = clean_env()
     env["COLUMNS"] = "120"
     if lang:
         env["MERZIM_LANG"] = lang
@@ -111,7 +111,7 @@ NOT_FOR_STATUS = ("workflow.services.analyses", "workflow.services.bulk",
 def test_status_of_a_case_loads_only_the_services_that_show_it(tmp_path):
     from tests.cli_runner import run_merzim
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+    env = clean_env()
     env.update(MERZIM_LANG="en", MERZIM_TODAY="2026-11-23")
     built = run_merzim(["init", "--demo"], env=env, cwd=tmp_path)  # in this process: quicker
     assert built.returncode == 0, built.stderr

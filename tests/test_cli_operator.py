@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from tests.conftest import dump_tables
+from tests.envs import clean_env
 from workflow.storage.db import make_engine
 
 TODAY = "2026-11-20"
@@ -40,7 +41,7 @@ def run(tmp_path: Path, db_url):
     workdir.mkdir(exist_ok=True)
 
     def call(*args: str, lang: str = "en", **extra: str):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+        env = clean_env()
         env.update(MERZIM_LANG=lang, MERZIM_DATABASE_URL=db_url, MERZIM_TODAY=TODAY,
                    COLUMNS="200", **extra)
         return run_merzim(args, env=env, cwd=workdir)

@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from tests.conftest import dump_tables
+from tests.envs import KEPT
 from tests.test_bulk_import import another_database, commit, stored
 from tests.web_helpers import (
     DEFINITION,
@@ -324,7 +325,7 @@ def cli(db, db_url, tmp_path, monkeypatch, capsys):
             STATE.__dict__["_engine"].dispose()
         STATE.__dict__.clear()
 
-    for name in [k for k in os.environ if k.startswith("MERZIM_")]:
+    for name in [k for k in os.environ if k.startswith("MERZIM_") and k not in KEPT]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("MERZIM_DATABASE_URL", db_url)
     monkeypatch.setenv("MERZIM_TODAY", TODAY.isoformat())

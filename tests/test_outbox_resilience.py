@@ -15,7 +15,6 @@ The demo is loaded on 19 March 2025; the messages are the digests of Thursday 20
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from notifications.email import EmailChannel
+from tests.envs import clean_env
 from tests.smtp_server import SmtpSink
 from workflow import services as svc
 from workflow.reminders import outbox
@@ -105,7 +105,7 @@ def expected_ids(engine) -> set[str]:
 
 
 def cli_env(db_url: str, config: Path | None, today: date | None = WORKDAY) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+    env = clean_env()
     env.update(MERZIM_LANG="en", MERZIM_DATABASE_URL=db_url)
     if today:
         env["MERZIM_TODAY"] = today.isoformat()

@@ -13,7 +13,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from sqlmodel import Session, select
 
 from tests.cli_runner import run_merzim
 from tests.conftest import dump_tables
+from tests.envs import clean_env
 from tests.web_helpers import (
     CALENDAR,
     DEFINITION,
@@ -94,7 +94,7 @@ def story(web: Web, tmp_path: Path) -> Story:
         (work / name).write_bytes(data)
 
     def run(*args: str, lang: str = "en", config: Path | None = None):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+        env = clean_env()
         env.update(MERZIM_LANG=lang, MERZIM_DATABASE_URL=_url(web.engine),
                    MERZIM_TODAY=TODAY.isoformat(), MERZIM_FILES_DIR=str(files_dir))
         if config is not None:

@@ -5,7 +5,6 @@ others (sessions live in the database), SIGTERM stops them all, and a bad --work
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import socket
@@ -19,6 +18,7 @@ import httpx
 import pytest
 from sqlmodel import Session
 
+from tests.envs import clean_env
 from workflow import services as svc
 from workflow.services import accounts as auth
 
@@ -46,7 +46,7 @@ def children(pid: int) -> set[int]:
 
 
 def env_for(db_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+    env = clean_env()
     env.update(MERZIM_DATABASE_URL=db_url, MERZIM_LANG="en", MERZIM_TODAY="2026-02-04")
     return env
 

@@ -8,7 +8,6 @@ day): Timur (English) has two overdue stages, Asel (Kazakh) two, Erlan is the ad
 from __future__ import annotations
 
 import json
-import os
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from sqlmodel import Session, select
 
 from notifications.channels import Outgoing, PermanentFailure, TemporaryFailure
 from notifications.telegram import TelegramChannel, TelegramSettings
+from tests.envs import clean_env
 from tests.fake_telegram import FakeBotApi
 from tests.smtp_server import SmtpSink, write_config
 from workflow import services as svc
@@ -93,7 +93,7 @@ def cli(tmp_path: Path, db_url: str):
 
     def run(*args: str, today: date | None = None, config: Path | None = None,
             env: dict[str, str] | None = None) -> dict:
-        full = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+        full = clean_env()
         full.update(MERZIM_LANG="en", MERZIM_DATABASE_URL=db_url, **(env or {}))
         if today:
             full["MERZIM_TODAY"] = today.isoformat()

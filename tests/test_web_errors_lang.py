@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.envs import clean_env
 from tests.web_helpers import Web, csrf_of, web_fixture, world_fixture  # noqa: F401  (pytest fixtures)
 from web.deps import accepted_language
 from workflow.definitions import load_definition
@@ -100,11 +101,10 @@ def test_serve_lang_refuses_an_unknown_language(merzim):
 def test_serve_lang_sets_the_default_language(tmp_path: Path):
     """`merzim serve --lang kk` (MERZIM_LANG=en in the environment): a browser asking for none
     of kk/ru/en is greeted in Kazakh, one asking for Russian in Russian."""
-    import os
     import socket
 
     script = Path(sys.executable).parent / "merzim"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+    env = clean_env()
     env.update(MERZIM_LANG="en", MERZIM_DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}")
     init = subprocess.run([str(script), "init"], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=120)

@@ -8,12 +8,12 @@ an option selected and not, in kk, ru and en."""
 
 from __future__ import annotations
 
-import os
 import re
 
 from sqlmodel import Session
 
 from tests.cli_runner import run_merzim
+from tests.envs import clean_env
 from tests.web_helpers import (  # noqa: F401 - fixtures registered by name
     CALENDAR,
     DEFINITION,
@@ -56,7 +56,7 @@ def fresh_options(w: Web, login: str, language: str, chosen: str | None = None) 
 
 def add_org_by_cli(w: Web, code: str, parent: str, cwd) -> None:
     """`merzim org add`: another process's write, as far as the web application knows."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+    env = clean_env()
     env.update(MERZIM_LANG="en",
                MERZIM_DATABASE_URL=w.engine.url.render_as_string(hide_password=False))
     done = run_merzim(["org", "add", code, "--name", f"New {code}", "--kind", "department",

@@ -4,6 +4,7 @@ value stops merzim with one line naming it.
 
 Secrets come from the environment only: MERZIM_DATABASE_URL, MERZIM_SMTP_USER,
 MERZIM_SMTP_PASSWORD, MERZIM_TELEGRAM_TOKEN. MERZIM_FILES_DIR overrides [files] directory.
+MERZIM_ARGON2_PROFILE names the password hashing cost (see `argon2_profile`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,21 @@ if TYPE_CHECKING:
     from calendars import KazakhstanCalendar
 
 LANGUAGES = ("kk", "ru", "en")
+
+# Password hashing cost: argon2-cffi's parameter sets (workflow.services.accounts maps them).
+# The default is RFC 9106's low-memory set (argon2id, 3 passes over 64 MiB); "cheapest" is for
+# test suites only (the tests' conftest sets it; one test checks the default's parameters).
+ARGON2_PROFILE_ENV = "MERZIM_ARGON2_PROFILE"
+ARGON2_PROFILES = ("rfc9106-low-memory", "cheapest")
+
+
+def argon2_profile(env: Any) -> str:
+    """The profile MERZIM_ARGON2_PROFILE names (empty or unset: the default); refused if unknown."""
+    name = (env.get(ARGON2_PROFILE_ENV) or ARGON2_PROFILES[0]).strip()
+    if name not in ARGON2_PROFILES:
+        raise ConfigError(f"{ARGON2_PROFILE_ENV}: {name!r} is not one of "
+                          + ", ".join(ARGON2_PROFILES))
+    return name
 
 DEFAULTS: dict[str, Any] = {
     "general": {"timezone": "Asia/Almaty", "language": "kk"},
@@ -190,6 +206,7 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
                           "workflow/definitions/ is loaded; more go in the folders of "
                           "[processes] dirs")
     data = _merge(DEFAULTS, given)
+    argon2_profile(env)  # a wrong value stops merzim at start, not at the first sign-in
     general, database = data["general"], data["database"]
     language = env.get("MERZIM_LANG") or general.get("language", "kk")
     if language not in LANGUAGES:

@@ -315,6 +315,11 @@ def copy_to_postgres(sqlite_db: Path, pg_url: str, rev: str = "head") -> tuple[s
                     f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
                     f"(SELECT max({pk[0].name}) FROM {table.name}))"))
         dconn.execute(text("ANALYZE"))
+    # VACUUM as autovacuum does after a load (a database in service has been vacuumed): the
+    # visibility map lets the counts read the stage index alone (index-only scans)
+    with dst.connect().execution_options(isolation_level="AUTOCOMMIT") as vconn:
+        for table in dst_meta.sorted_tables:
+            vconn.execute(text(f'VACUUM ANALYZE "{table.name}"'))
     log(f"  copied into PostgreSQL schema {schema} in {time.perf_counter() - t0:.0f} s")
     src.dispose()
     dst.dispose()
@@ -624,6 +629,12 @@ def previous_checkout(ref: str, workdir: Path) -> Path:
     return path
 
 
+def newest_revision(code: Path) -> str:
+    """The newest migration a checkout knows (revisions are numbered "0001", "0002", ...)."""
+    versions = code / "workflow" / "storage" / "migrations" / "versions"
+    return max(p.name[:4] for p in versions.glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
 def targets(cookie: str, token: str) -> list[Target]:
     page = {"merzim_session": cookie, "merzim_lang": "en"}
     api = {"Authorization": f"Bearer {token}"}
@@ -696,8 +707,16 @@ def run_backend(backend: str, db: Path, info: dict[str, Any], a: argparse.Namesp
     res: dict[str, Any] = {"backend": backend, "dataset_revision": built_at}
     try:
         if a.previous:
+            code = previous_checkout(a.previous, a.workdir)
+            known = newest_revision(code)
+            if known < built_at:  # a dataset built by newer code: the copy taken back first
+                eng = make_engine(url)
+                command.downgrade(alembic_config(eng), known)
+                eng.dispose()
+                log(f"[{backend}] downgraded {built_at} -> {known} for {a.previous}")
+                res["previous_revision"] = known
             res["previous"] = serve_and_load(f"{backend} previous {a.previous}", url, info, a,
-                                             previous_checkout(a.previous, a.workdir))
+                                             code)
         eng = make_engine(url)
         t0 = time.perf_counter()
         upgrade(eng)

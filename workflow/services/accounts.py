@@ -8,20 +8,26 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
+import os
 import secrets
 import time
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlmodel import Session, select
 
 from workflow.core.errors import UsageError
+from workflow.settings import ARGON2_PROFILE_ENV, ARGON2_PROFILES, argon2_profile
 from workflow.storage import audit
 from workflow.storage.db import begin_write
 from workflow.storage.models import ApiToken, CalendarFeed, User, WebSession
 
-HASHER = PasswordHasher()
+# argon2-cffi's parameter sets by the names MERZIM_ARGON2_PROFILE takes (workflow.settings)
+_PROFILES = {"rfc9106-low-memory": profiles.RFC_9106_LOW_MEMORY,
+             "cheapest": profiles.CHEAPEST}
+assert tuple(_PROFILES) == ARGON2_PROFILES
 MAX_FAILURES = 5
 LOCK_SECONDS = 15 * 60
 SESSION_SECONDS = 12 * 3600
@@ -33,13 +39,30 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+@functools.cache
+def _hasher_of(profile: str) -> PasswordHasher:
+    if profile == "cheapest":
+        logging.getLogger("merzim.accounts").warning(
+            "%s=cheapest: passwords are hashed at the lowest argon2 cost (test suites only)",
+            ARGON2_PROFILE_ENV)
+    return PasswordHasher.from_parameters(_PROFILES[profile])
+
+
+def hasher() -> PasswordHasher:
+    """The password hasher of the profile the environment names (default: RFC 9106 low memory).
+
+    A hash carries its own parameters, so a password set under one profile is still checked
+    under another, and re-hashed with the current one at its next sign-in."""
+    return _hasher_of(argon2_profile(os.environ))
+
+
 def set_password(s: Session, user: User, password: str, actor: str) -> None:
     """Set a web password; every session, API token and feed of the user ends with the old one."""
     if len(password) < MIN_PASSWORD:
         raise UsageError("password too short", key="error.short_password", n=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
         raise UsageError("password too long", key="error.long_password", n=MAX_PASSWORD)
-    user.password_hash = HASHER.hash(password)
+    user.password_hash = hasher().hash(password)
     user.failed_logins, user.locked_until = 0, None
     s.add(user)
     s.flush()
@@ -83,14 +106,14 @@ class LoginResult:
 
 
 @functools.cache
-def _stand_in_hash() -> str:
+def _stand_in_hash(profile: str) -> str:
     """A hash to check against when there is no account, so every attempt costs one verify."""
-    return HASHER.hash(secrets.token_urlsafe(16))
+    return _hasher_of(profile).hash(secrets.token_urlsafe(16))
 
 
 def _password_matches(stored: str, password: str) -> bool:
     try:
-        return HASHER.verify(stored, password)
+        return hasher().verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -115,7 +138,7 @@ def authenticate(s: Session, login: str, password: str, now: float | None = None
     password = password or ""
     user = s.exec(select(User).where(User.login == login)).first()
     usable = user is not None and user.active and bool(user.password_hash)
-    matches = _password_matches(user.password_hash if usable else _stand_in_hash(),
+    matches = _password_matches(user.password_hash if usable else _stand_in_hash(argon2_profile(os.environ)),
                                 password[:MAX_PASSWORD]) and len(password) <= MAX_PASSWORD
     if not usable:
         audit.append(s, f"web:{login}", "login.failed", "user", user.id if user else "?",
@@ -135,8 +158,8 @@ def authenticate(s: Session, login: str, password: str, now: float | None = None
                      user.id, {"login": login})
         return LoginResult(None, "login.failed", locked=locked)
     user.failed_logins, user.locked_until = 0, None
-    if HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = HASHER.hash(password)
+    if hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = hasher().hash(password)
     s.add(user)
     audit.append(s, f"web:{login}", "login.ok", "user", user.id, {"login": login})
     return LoginResult(user)

@@ -54,8 +54,11 @@ def _stage_query(s: Session, org_code: str | None, conditions: list, only_path: 
     """SELECT `columns` of the stages (open unless `statuses` says otherwise) matching
     `conditions` in the subtree of `org_code` (or of exactly the organisation at `only_path`:
     an officer's view); `by_due`: see `_path`."""
-    query = select(*columns).where(Stage.status.in_(statuses) if len(statuses) > 1
-                                   else Stage.status == statuses[0], *conditions)
+    status = (Stage.status.in_(statuses) if len(statuses) > 1
+              else Stage.status == statuses[0])
+    # FROM stage named: a COUNT(*) names no column (counting rows, not ids, lets PostgreSQL
+    # answer from the (status, due date, path, case) index alone, as SQLite does)
+    query = select(*columns).select_from(Stage).where(status, *conditions)
     if org_code:
         query = query.where(in_subtree(_path(s, by_due), get_org(s, org_code)))
     if only_path is not None:
@@ -76,7 +79,7 @@ def _on_cases(query: Any, conditions: list) -> Any:
 def _count_rows(s: Session, org_code: str | None, conditions: list,
                 only_path: str | None = None) -> int:
     """COUNT of the stages of a list whose due dates are bounded (overdue, due soon)."""
-    query = _on_cases(_stage_query(s, org_code, conditions, only_path, (func.count(Stage.id),),
+    query = _on_cases(_stage_query(s, org_code, conditions, only_path, (func.count(),),
                                    by_due=True), conditions)
     return s.exec(query).one()
 
@@ -87,7 +90,7 @@ def _count_by_path(s: Session, org_code: str | None, conditions: list,
     rows at most, one per organisation, whatever the number of stages)."""
     path = _path(s, by_due=True)  # (grouped by `+path` too: sorted after the index scan)
     query = _on_cases(_stage_query(s, org_code, conditions, only_path,
-                                   (path, func.count(Stage.id)), by_due=True), conditions)
+                                   (path, func.count()), by_due=True), conditions)
     return dict(s.exec(query.group_by(path)).all())
 
 

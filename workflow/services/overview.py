@@ -100,11 +100,11 @@ def by_organisation(s: Session, ctx: Context, org_code: str,
     organisation (its own stages as one more row), grouped in SQL by organisation; only the
     organisations with something to show, in path order."""
     scope, where = _scope(s, org_code, only_path)
-    overdue = s.exec(select(Stage.subject_path, func.count(Stage.id)).select_from(Stage)
+    overdue = s.exec(select(Stage.subject_path, func.count()).select_from(Stage)
                      .join(Case, Stage.case_id == Case.id)
                      .where(*where, Stage.status == OPEN, Stage.due_date < ctx.today)
                      .group_by(Stage.subject_path)).all()
-    done = s.exec(select(Stage.subject_path, Stage.status, func.count(Stage.id))
+    done = s.exec(select(Stage.subject_path, Stage.status, func.count())
                   .select_from(Stage).join(Case, Stage.case_id == Case.id)
                   .where(*where, Stage.status.in_((DONE_ON_TIME, DONE_LATE)),
                          Stage.done_on >= window_start(ctx.today), Stage.done_on <= ctx.today)
@@ -136,7 +136,7 @@ def late_by_month(s: Session, ctx: Context, org_code: str,
     date and completion date; the working days are the calendar's."""
     _scope_org, where = _scope(s, org_code, only_path)
     first = window_start(ctx.today)
-    rows = s.exec(select(Stage.due_date, Stage.done_on, Stage.status, func.count(Stage.id))
+    rows = s.exec(select(Stage.due_date, Stage.done_on, Stage.status, func.count())
                   .select_from(Stage).join(Case, Stage.case_id == Case.id)
                   .where(*where, Stage.due_date >= first, Stage.due_date < ctx.today,
                          Stage.status.in_((OPEN, DONE_LATE)))
@@ -159,7 +159,7 @@ def due_by_day(s: Session, ctx: Context, org_code: str, first: date,
     """Open stages due on each day of the month that starts on `first`, counted in SQL."""
     _scope_org, where = _scope(s, org_code, only_path)
     last = next_month(first) - timedelta(days=1)
-    rows = s.exec(select(Stage.due_date, func.count(Stage.id)).select_from(Stage)
+    rows = s.exec(select(Stage.due_date, func.count()).select_from(Stage)
                   .join(Case, Stage.case_id == Case.id)
                   .where(*where, Stage.status == OPEN, Stage.due_date >= first,
                          Stage.due_date <= last)

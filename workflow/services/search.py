@@ -183,7 +183,7 @@ def overdue_counts(s: Session, ctx: Context, ids: list[int]) -> dict[int, int]:
     """How many stages of each case are overdue today (one grouped COUNT)."""
     if not ids:
         return {}
-    rows = s.exec(select(Stage.case_id, func.count(Stage.id))
+    rows = s.exec(select(Stage.case_id, func.count())
                   .where(Stage.case_id.in_(ids), Stage.status == OPEN,
                          Stage.due_date < ctx.today)
                   .group_by(Stage.case_id))
