@@ -1,5 +1,7 @@
 """An existing database is upgraded in place: data made at the first schema survives every migration."""
 
+import re
+
 from alembic import command
 from sqlalchemy import text
 from sqlmodel import Session
@@ -196,3 +198,33 @@ def test_a_database_of_the_previous_head_upgrades_with_everything_intact(old_eng
         assert (view["planned_start"], view["planned_end"], view["actual_start"]) == (
             date(2026, 3, 2), date(2026, 4, 10), date(2026, 3, 2))
         assert {st["key"]: st["status"] for st in view["stages"]}["order"] == DONE_ON_TIME
+
+
+def _normal(sql: str) -> str:
+    """An index's SQL as words: no brackets, commas, quotes, schema or `USING btree`."""
+    words = re.sub(r"[()\",]", " ", sql).lower().split()
+    return " ".join(w.rsplit(".", 1)[-1] for w in words if w not in ("using", "btree"))
+
+
+def test_the_models_partial_indexes_are_those_the_migrations_create(db):
+    """The models name each partial unique index's condition in `info["where"]` (not as a
+    dialect option, which would load that dialect in every command); the migrated database,
+    on each backend, has those indexes: unique, on those columns, with that condition."""
+    from sqlmodel import SQLModel
+
+    partial = [(table.name, index) for table in SQLModel.metadata.sorted_tables
+               for index in table.indexes if "where" in index.info]
+    assert len(partial) == 5
+    with db.connect() as conn:
+        for table, index in partial:
+            if db.dialect.name == "sqlite":
+                sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE type = 'index' "
+                                        "AND name = :n"), {"n": index.name}).scalar_one()
+            else:
+                sql = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = :n "
+                                        "AND schemaname = current_schema()"),
+                                   {"n": index.name}).scalar_one()
+            columns = " ".join(c.name for c in index.columns)
+            assert index.unique
+            assert _normal(sql) == _normal(f"CREATE UNIQUE INDEX {index.name} ON {table} "
+                                           f"({columns}) WHERE {index.info['where']}"), sql

@@ -722,7 +722,8 @@ def run_backend(backend: str, db: Path, info: dict[str, Any], a: argparse.Namesp
         upgrade(eng)
         res["upgrade_s"], res["revision"] = time.perf_counter() - t0, revision(eng)
         eng.dispose()
-        log(f"[{backend}] upgraded {built_at} -> {res['revision']} in {res['upgrade_s']:.0f} s")
+        log(f"[{backend}] upgraded {res.get('previous_revision', built_at)} -> "
+            f"{res['revision']} in {res['upgrade_s']:.0f} s")
         res.update(serve_and_load(f"{backend} current", url, info, a, None))
         if "previous" in res:
             prev = res["previous"]
@@ -756,7 +757,8 @@ def markdown(results: list[dict[str, Any]], info: dict[str, Any]) -> str:
                   f"overdue page: {r['page_rows']:,} rows, {r['page_summary_rows']} summary "
                   f"rows, {r['page_bytes']:,} bytes; API: overdue total {r['api_total']:,}, "
                   f"due total {r['api_due_total']:,}, {r['api_items']} items per page; "
-                  f"schema {r['dataset_revision']} upgraded to {r['revision']} in "
+                  f"schema {r.get('previous_revision', r['dataset_revision'])} upgraded to "
+                  f"{r['revision']} in "
                   f"{r['upgrade_s']:.0f} s", ""]
         if prev:
             lines += [f"previous head: overdue page {prev['page_bytes']:,} bytes; the same "
