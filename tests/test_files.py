@@ -434,6 +434,35 @@ def test_an_upload_larger_than_its_files_may_be_is_refused_before_it_is_read(fw:
     assert fw.dump() == before and files_on_disk(fw.store) == disk == {}
 
 
+def _multipart(name: str, data: bytes, boundary: str = "merzim-chunked-test"):
+    """A multipart body in chunks of 64 KiB, as a generator: httpx sends it chunked, with no
+    Content-Length for the server to check before reading."""
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; "
+            f"filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n").encode()
+    body = head + data + f"\r\n--{boundary}--\r\n".encode()
+
+    def chunks():
+        for i in range(0, len(body), 65536):
+            yield body[i:i + 65536]
+    return chunks(), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+def test_a_chunked_upload_with_no_length_is_refused_once_it_passes_the_cap(fw: Web):
+    api = fw.api("asel")
+    edu = fw.analyses["edu"]
+    before, disk = fw.dump(), files_on_disk(fw.store)
+    content, headers = _multipart("big.pdf", PDF + b"\0" * (65536 * 20 + 2 * 1024 * 1024))
+    r = api.post(f"/api/v1/cases/{edu}/files", content=content, headers=headers)
+    assert "content-length" not in {k.lower() for k in r.request.headers}
+    assert r.status_code == 422 and r.json()["error"] == "files.request_too_large"
+    assert fw.dump() == before and files_on_disk(fw.store) == disk == {}
+    # a chunked upload within the cap is read as any other
+    content, headers = _multipart("small.pdf", PDF + b"\0" * 1000)
+    r = api.post(f"/api/v1/cases/{edu}/files", content=content, headers=headers)
+    assert r.status_code == 201, r.text
+    assert [f["name"] for f in r.json()["items"]] == ["small.pdf"]
+
+
 def test_files_are_made_public_private_and_void_by_the_cases_officer(fw: Web):
     b, r = _record_note(fw, [("note.pdf", PDF, "application/pdf")])
     edu = fw.analyses["edu"]

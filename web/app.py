@@ -113,6 +113,9 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
 
     app.include_router(files_page.router)
     app.include_router(files_page.api_router)
+    from web.uploads import BodyCap  # no request body longer than an upload may be
+
+    app.add_middleware(BodyCap, max_bytes=settings.files.max_bytes)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired):

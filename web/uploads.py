@@ -42,6 +42,39 @@ def check_length(request: Request) -> None:
                          n=files_service.MAX_FILES)
 
 
+class BodyCap:
+    """ASGI middleware: a request body longer than the most an upload may carry (20 files of
+    `[files] max_bytes` and the form around them, as `check_length`) is refused while it
+    arrives, whether or not it declared its length. `check_length` refuses a declared
+    Content-Length before reading; a chunked body declares none, and its parts would be
+    spooled to disk without end. The error is raised from `receive`, inside the route that
+    reads the body, so it is answered like the declared case: `files.request_too_large`, in the
+    reader's language, nothing stored."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app, self.top = app, max_bytes * files_service.MAX_FILES + SLACK
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        seen = 0
+
+        async def capped():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.top:
+                    raise UsageError("request too large", key="files.request_too_large",
+                                     limit=files_service.size_text(self.max_bytes),
+                                     n=files_service.MAX_FILES)
+            return message
+
+        await self.app(scope, capped, send)
+
+
 def uploads_of(values: list[Any]) -> list[files_service.Upload]:
     """The file parts of a form that carry a file (a form with none chosen sends an empty
     part with no name)."""
