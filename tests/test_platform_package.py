@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -324,6 +327,96 @@ def test_the_upload_date_is_recorded_audited_and_shown_in_the_programme_matrix(s
     assert uploaded["1.1.2"] == "2024-03-12" and uploaded["1.1.3"] is None
     assert [p["on"] for _actor, a, p in w.audit_since(since)
             if a == "platform.uploaded"] == ["2024-03-01", "2024-03-12"]
+
+
+def _problem(page: str) -> str | None:
+    found = re.search(r'<p class="problem" role="alert" id="upload-problem">([^<]*)</p>', page)
+    return html.unescape(found.group(1)) if found else None
+
+
+def test_the_programme_page_records_an_upload_for_its_officers_and_refuses_clearly(
+        story: Story, tmp_path: Path):
+    w = _app_web(story, tmp_path)
+    url = f"/programmes/{story.programme}"
+    b = w.browser("saule")  # the district's officer: the programme's subject
+    page = b.get(url).text
+    assert f'<form method="post" action="{url}/uploads" class="upload-form"' in page
+    form = page.split('data-testid="upload-form"')[1].split("</form>")[0]
+    assert '<option value="1.1.2"' in form
+    assert f'max="{TODAY.isoformat()}"' in form
+    csrf = w.csrf(b)
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    for data, status, shown in [
+            ({"subtask": "1.1.2", "on": "2024-02-30"}, 422,
+             "'2024-02-30' is not a date (write YYYY-MM-DD)"),
+            ({"subtask": "9.9.9", "on": "2024-03-01"}, 422, "9.9.9"),
+            ({"subtask": "1.1.2", "on": tomorrow}, 409, f"The date {tomorrow} is in the future"),
+            ({"subtask": "1.1.2", "on": "2024-03-01", "url": "javascript:alert(1)"}, 422,
+             "javascript:alert(1)"),
+            ({"subtask": "1.1.2", "on": "2024-03-01", "url": "x" * 2001}, 422, "2000")]:
+        before, since = w.dump(), w.last_audit()
+        r = b.post(f"{url}/uploads", data={"csrf": csrf, **data})
+        assert r.status_code == status, (data, r.status_code)
+        problem = _problem(r.text)
+        assert problem and shown in problem, (data, problem)
+        assert w.dump() == before  # nothing stored; the refusal audited
+        assert [a for _actor, a, _p in w.audit_since(since)] == ["refused.platform_upload"]
+        # the form keeps what was typed
+        kept = r.text.split('data-testid="upload-form"')[1]
+        assert f'value="{data["on"]}"' in kept
+    # without the page's CSRF token: refused, nothing stored
+    before = w.dump()
+    r = b.post(f"{url}/uploads", data={"subtask": "1.1.2", "on": "2024-03-01"})
+    assert r.status_code == 409 and w.dump() == before
+    # saved: back to the programme, the date in the sub-task's row, audited as the officer
+    since = w.last_audit()
+    r = b.post(f"{url}/uploads", data={"csrf": csrf, "subtask": "1.1.2", "on": "2024-03-01",
+                                       "url": "https://kz2050.gov.kz/projects/4/1.1.2"})
+    assert r.status_code == 303 and r.headers["location"] == f"{url}#package-title"
+    assert [(actor, a, p["subtask"], p["on"]) for actor, a, p in w.audit_since(since)] == [
+        ("web:saule", "platform.uploaded", "1.1.2", "2024-03-01")]
+    listed = b.get(url).text.split('data-subtask="1.1.2"')[1].split("</tr>")[0]
+    assert 'href="https://kz2050.gov.kz/projects/4/1.1.2"' in listed and "2024-03-01" in listed
+    # the akimat's manager sees the programme, not the form, and may not record; the
+    # ministry's officer does not see the programme at all; the admin may record
+    manager = w.browser("nurlan")
+    assert 'data-testid="upload-form"' not in manager.get(url).text
+    token = w.csrf(manager)
+    before = w.dump()
+    r = manager.post(f"{url}/uploads", data={"csrf": token, "subtask": "1.1.3",
+                                             "on": "2024-03-01"})
+    assert r.status_code == 409 and w.dump() == before
+    outsider = w.browser("aigerim")
+    token = w.csrf(outsider)
+    before = w.dump()  # (after her sign-in)
+    r = outsider.post(f"{url}/uploads", data={"csrf": token, "subtask": "1.1.3",
+                                              "on": "2024-03-01"})
+    missing = outsider.post("/programmes/99999/uploads", data={
+        "csrf": token, "subtask": "1.1.3", "on": "2024-03-01"})
+    assert r.status_code == missing.status_code == 404 and w.dump() == before
+    assert r.text == missing.text.replace("99999", str(story.programme))
+    admin = w.browser("erlan")
+    assert 'data-testid="upload-form"' in admin.get(url).text
+    r = admin.post(f"{url}/uploads", data={"csrf": w.csrf(admin), "subtask": "1.1.3",
+                                           "on": "2024-03-02"})
+    assert r.status_code == 303
+
+
+def test_the_upload_form_speaks_the_readers_language(story: Story, tmp_path: Path):
+    w = _app_web(story, tmp_path)
+    b = w.browser("saule")
+    url = f"/programmes/{story.programme}"
+    csrf = w.csrf(b)
+    for lang, title, problem in [
+            ("kk", "Кросс-платформаға жүктелгенін белгілеу", "9.9.9"),
+            ("ru", "Отметить загрузку на кросс-платформу", "9.9.9")]:
+        b.cookies.set("merzim_lang", lang)
+        assert title in b.get(url).text
+        r = b.post(f"{url}/uploads", data={"csrf": csrf, "subtask": "9.9.9", "on": "2024-03-01"})
+        shown = _problem(r.text)
+        assert shown and problem in shown and not re.search(r"[A-Za-z]{6,}", shown.replace(
+            "9.9.9", "")), (lang, shown)
+    b.cookies.set("merzim_lang", "en")
 
 
 def test_the_download_button_gives_the_zip_to_those_who_see_the_programme(story: Story,

@@ -86,6 +86,13 @@ def visible_programme(s: Session, viewer: Viewer, ident: int | str) -> Programme
     return prog
 
 
+def records_programme(viewer: Viewer, prog: Programme) -> bool:
+    """Who records a programme's upload dates: as for its cases, the officers of its subject
+    organisation, and admins."""
+    return (viewer.role == "officer" and prog.subject_id == viewer.org.id) \
+        or viewer.role == "admin"
+
+
 def require_recorder(viewer: Viewer, analysis: Case) -> None:
     """Officers record events for analyses of their own organisation (admins may too)."""
     if viewer.role == "officer" and analysis.subject_id == viewer.org.id:

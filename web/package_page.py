@@ -1,19 +1,24 @@
-"""The programme page's "Download package" button: the cross-platform package of a programme as
-one ZIP of its sub-tasks' ZIPs (workflow.services.platform), for whoever may see the programme
-page (web/access.py visible_programme), audited as an export."""
+"""The programme page's cross-platform part: the "Download package" button (the package of a
+programme as one ZIP of its sub-tasks' ZIPs, workflow.services.platform, for whoever may see the
+programme page, web/access.py visible_programme, audited as an export) and the form recording
+the day a sub-task was uploaded (its officers and admins)."""
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from datetime import date
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
-from web.access import visible_programme
+from web import views
+from web.access import records_programme, visible_programme
 from web.deps import PageContext
-from web.pages import attachment, page
+from web.pages import attachment, check_csrf, page, render
 from web.views import platform_map
+from workflow import services as svc
+from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.services import platform
 from workflow.services import transactions as tx
 
@@ -42,3 +47,44 @@ def package_zip(request: Request, programme_id: str, pc: PageContext = Depends(p
     return StreamingResponse(chunks(), media_type="application/zip", headers={
         "Content-Disposition": attachment(f"package-{pkg.subject}-{pkg.year}.zip"),
         "Content-Length": str(size)})
+
+
+def programme_view(request: Request, pc: PageContext, prog, status: int = 200,
+                   **values) -> HTMLResponse:
+    """The programme page (web/pages.py programme_page) with `values` for its forms."""
+    return render(request, pc, "programme.html", status=status,
+                  matrix=views.programme_matrix(pc.s, pc.ctx, prog), definition=pc.ctx.definition,
+                  platform=views.platform_view(pc.s, pc.ctx, platform_map(request), prog),
+                  records_uploads=records_programme(pc.viewer, prog), **values)
+
+
+@router.post("/programmes/{programme_id}/uploads", response_class=HTMLResponse)
+def record_upload(request: Request, programme_id: str, subtask: str = Form(""),
+                  on: str = Form(""), url: str = Form(""), csrf: str = Form(""),
+                  pc: PageContext = Depends(page)):
+    """The day a sub-task's documents were uploaded to the cross-platform (as `merzim
+    uploaded`): refused with the reason beside the form and nothing stored, or saved (audited
+    `platform.uploaded`) and back to the programme page."""
+    check_csrf(pc, csrf)
+    prog = visible_programme(pc.s, pc.viewer, programme_id)
+    form = {"subtask": subtask[:64], "on": on[:32], "url": url[:2000]}
+    try:
+        if not records_programme(pc.viewer, prog):
+            raise RuleViolation("not allowed to record", key="rule.cannot_record",
+                                role=pc.viewer.role)
+        if len(url) > 2000:
+            raise UsageError(key="rule.too_long", field="url", limit=2000)
+        try:
+            day = date.fromisoformat(on.strip())
+        except ValueError:
+            raise UsageError(key="error.bad_date", what=pc.t("form.date"), value=on) from None
+        subject = svc.org_by_id(pc.s, prog.subject_id)
+        with tx.transaction(pc.s):
+            platform.record_upload(pc.s, pc.ctx, platform_map(request), subject.code, prog.year,
+                                   subtask, day, url)
+    except MerzimError as exc:
+        tx.refused(pc.s, pc.ctx.actor, "refused.platform_upload", "programme", prog.id,
+                   {"subtask": form["subtask"], "key": exc.key})
+        return programme_view(request, pc, prog, status=409 if isinstance(
+            exc, RuleViolation) else 422, upload_problem=exc.render(pc.t), upload_form=form)
+    return RedirectResponse(f"/programmes/{prog.id}#package-title", status_code=303)

@@ -529,9 +529,9 @@ def programme_page(request: Request, programme_id: str, pc: PageContext = Depend
         ident, fmt = programme_id.split(".", 1)
         return programme_export(ident, fmt, pc)
     prog = visible_programme(pc.s, pc.viewer, programme_id)
-    return render(request, pc, "programme.html",
-                  matrix=views.programme_matrix(pc.s, pc.ctx, prog), definition=pc.ctx.definition,
-                  platform=views.platform_view(pc.s, pc.ctx, views.platform_map(request), prog))
+    from web.package_page import programme_view  # (it imports this module)
+
+    return programme_view(request, pc, prog)
 
 
 def programme_export(ident: str, fmt: str, pc: PageContext) -> Response:
