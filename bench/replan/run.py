@@ -316,6 +316,15 @@ def run_backend(backend: str, a: argparse.Namespace) -> dict[str, Any]:
         result["speedup_per_case"] = round(ratio_cases, 1)
         result["previous_all_extrapolated_s"] = round(
             result["previous"]["ms_per_case"] * len(open_ids) / 1000, 1)
+        if a.profile:  # the same calendar again, under cProfile (not timed: its overhead)
+            import cProfile
+
+            prof = cProfile.Profile()
+            prof.enable()
+            timed(engine, replan_new, commit=False)
+            prof.disable()
+            prof.dump_stats(str(a.profile))
+            log(f"{backend}: profile of the path again in {a.profile}")
         wall, cpu, (again, again_q) = timed(engine, replan_new, commit=True)
         result["again"] = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
                            "moved": len(again), "queued": len(again_q)}
@@ -382,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pg-url", default=os.environ.get(
         "MERZIM_BENCH_POSTGRES_URL", engine_bench.DEFAULT_PG))
     p.add_argument("--json", type=Path)
+    p.add_argument("--profile", type=Path,
+                   help="also run the new path again under cProfile; its stats here")
     p.add_argument("--sqlite-cache", type=Path,
                    help="SQLite: keep the built database here and start from it next time "
                         "(same arguments)")
