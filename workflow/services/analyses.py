@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func
@@ -37,7 +38,11 @@ from workflow.storage.queries import in_subtree
 
 @dataclass
 class Planned:
-    analysis: Case
+    """A planned analysis: its case (the ORM row when planned one at a time; from a bulk
+    import, the stored columns as attributes — read the row with a session to change it), the
+    warnings, and the row of an imported file."""
+
+    analysis: Case | SimpleNamespace
     warnings: list[dict[str, Any]] = field(default_factory=list)
     row: int | None = None  # the row of an imported file
 
