@@ -17,6 +17,7 @@ from tests.web_helpers import (
     TODAY,
     Web,
     en,
+    wd,
     web_fixture,  # noqa: F401 - the `web` fixture
     world_fixture,  # noqa: F401 - the `world` fixture
 )
@@ -115,6 +116,27 @@ def test_overdue_csv_parses_with_the_rows_of_the_api(world: Web):
         count = int(re.search(r'class="count"[^>]*>(\d+)<', section).group(1))
         assert count == sum(1 for r in items if r["organisation"] == code)
         assert section.count("<tr class=\"late\"") == count
+
+
+def test_a_list_looked_at_as_of_another_day_keeps_the_day_in_its_filters_and_exports(
+        world: Web):
+    b = world.browser("nurlan")
+    day = wd(30).isoformat()
+    hidden = f'<input type="hidden" name="as_of" value="{day}">'
+    later = b.get(f"/overdue?as_of={day}").text
+    assert hidden in later.split('data-testid="filters"')[1].split("</form>")[0]
+    today = b.get("/overdue").text
+    assert 'name="as_of"' not in today
+    total = {name: int(re.search(r'data-testid="overdue-total">(\d+)<', text).group(1))
+             for name, text in (("later", later), ("today", today))}
+    assert total["later"] > total["today"]
+    # the export buttons submit that form, so the file is the list as of that day
+    r = b.get(f"/overdue.xlsx?as_of={day}")
+    assert f"overdue-{day}.xlsx" in r.headers["content-disposition"]
+    _title, rows = read_xlsx(r.content)
+    assert len(rows) - 1 == total["later"]
+    for page in ("/due", "/obligations", "/overview", "/score", "/cases"):
+        assert hidden in b.get(f"{page}?as_of={day}").text, page
 
 
 def test_bad_export_format_is_refused(world: Web):
