@@ -225,8 +225,11 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
     return render(request, pc, "overdue.html", groups=groups, total=pager["total"], filters=f,
                   menu_overdue=pager["total"] if unfiltered else None,
                   summary=views.child_counts(counts, scope, orgs, pc.t.language), pager=pager,
-                  stages=pc.ctx.definition.stages, orgs=orgs, processes=pc.ctx.registry.all(),
-                  sort=sort, direction=direction)
+                  # the Stage filter offers the chosen procedure's stages (none chosen: the
+                  # internal analysis's)
+                  stages=(pc.ctx.registry.get(f["process"]) if f["process"]
+                          else pc.ctx.definition).stages,
+                  orgs=orgs, processes=pc.ctx.registry.all(), sort=sort, direction=direction)
 
 
 @router.get("/overdue.{fmt}")
