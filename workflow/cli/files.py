@@ -1,5 +1,6 @@
 """Evidence files from the command line: `record … --file PATH` attaches them (engine.py),
 `merzim files CASE` lists a case's files, `merzim files get FILE --out PATH` copies one out,
+`merzim files public|private FILE` marks one, `merzim files void FILE --note TEXT` voids one,
 and `audit verify` checks every file's content against its hash (engine.py)."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from workflow.cli.common import STATE, emit_json, lazy, unit_of_work
+from workflow.cli.common import STATE, context, emit_json, lazy, unit_of_work
 from workflow.core.errors import ConfigError, UsageError
 
 files_service = lazy("workflow.services.files")
@@ -73,20 +74,34 @@ def problem_line(p) -> str:
              problem=t(f"files.problem.{p.problem}"))
 
 
+ACTIONS = ("get", "public", "private", "void")  # `merzim files ACTION FILE`; else CASE
+
+
 def files(target: str = typer.Argument(..., metavar="CASE",
                                        help="Case id whose files to list; or `get` to copy one "
-                                       "file out (then FILE and --out)."),
+                                       "file out (then FILE and --out), `public` or `private` "
+                                       "to mark one, `void` to void one (then FILE and --note)."),
           file_id: str = typer.Argument(None, metavar="FILE",
-                                        help="With `get`: the file's number (from the list)."),
+                                        help="With `get`, `public`, `private` or `void`: the "
+                                        "file's number (from the list)."),
           out: Path = typer.Option(None, "--out", metavar="PATH",
                                    help="With `get`: where to write the file."),
+          note: str = typer.Option(None, "--note", metavar="TEXT",
+                                   help="With `void`: why the file is wrong (required)."),
           as_json: bool = JSON) -> None:
     """A case's evidence files (number, record, name, type, size, uploaded by/at, public, void);
-    `merzim files get FILE --out PATH` copies one out, checked against its hash."""
-    if target == "get":
-        _get(file_id, out, as_json)
+    `merzim files get FILE --out PATH` copies one out, checked against its hash;
+    `merzim files public FILE` / `private FILE` marks one for the organisation's public page
+    or takes it off; `merzim files void FILE --note TEXT` voids a wrong one (kept, marked)."""
+    if target in ACTIONS:
+        if (out is not None and target != "get") or (note is not None and target != "void"):
+            raise UsageError(key="files.usage")
+        if target == "get":
+            _get(file_id, out, as_json)
+        else:
+            _change(target, file_id, note, as_json)
         return
-    if file_id is not None or out is not None:
+    if file_id is not None or out is not None or note is not None:
         raise UsageError(key="files.usage")
     from workflow.services.lookup import get_case
 
@@ -114,6 +129,30 @@ def files(target: str = typer.Argument(..., metavar="CASE",
                       r["size_text"], f"{r['uploaded_by']} {r['uploaded_at'][:16]}",
                       "; ".join(marks) or "-")
     STATE.console.print(table)
+
+
+def _change(action: str, file_id: str | None, note: str | None, as_json: bool) -> None:
+    """`public`, `private` or `void` of one file, by the same use cases as the case page's
+    buttons (the same rules and messages, audited with the command line's actor)."""
+    if not file_id:
+        raise UsageError(key="error.option_required", option="FILE")
+    from workflow.services.lookup import get_case
+
+    ctx = context()
+    with unit_of_work() as s:
+        found = files_service.file_by_id(s, file_id)
+        case = get_case(s, found.case_id)
+        if action == "void":
+            row = files_service.void_file(s, ctx, case, found.id, note or "")
+        else:
+            row = files_service.set_public(s, ctx, case, found.id, action == "public")
+        view = files_service.file_view(row)
+    if as_json:
+        emit_json(view)
+    else:
+        key = {"public": "files.file_public_saved", "private": "files.file_private_saved",
+               "void": "files.file_void_saved"}[action]
+        STATE.console.print(STATE.t(key, name=view["name"]))
 
 
 def _get(file_id: str | None, out: Path | None, as_json: bool) -> None:
