@@ -12,6 +12,7 @@ nothing recorded, its officer saule); `kgd` the ministry's State Revenue Departm
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -102,6 +103,30 @@ def test_a_stage_names_its_draft_in_the_definition():
                         ({"s": {"stored_as": "text", "asks": ["nope"]}}, "unknown evidence")]:
         with pytest.raises(ConfigError, match=re.escape(reason)):
             parse_definition(_doc(**bad), "t")
+
+
+def test_process_show_names_the_drafts_and_the_public_page(merzim):
+    shown = json.loads(merzim("process", "show", "internal_risk_analysis", "--json").stdout)
+    assert [(d["stage"], d["template"], d["event"], d["stored_as"]) for d in shown["drafts"]] \
+        == [("start_announcement", "start_announcement", "start_announcement", "published_text"),
+            ("discussion_announcement", "discussion_announcement", "discussion_announcement",
+             "published_text"),
+            ("public_discussion", "discussion_results", "public_discussion", "published_text"),
+            ("publication", "publication", "publication", "published_text")]
+    assert shown["public"]["announced_by"] == "start_announcement"
+    text = merzim("process", "show", "internal_risk_analysis").stdout
+    assert "Announcement drafts:" in text
+    assert ("Announce the start of the analysis (start_announcement): written from the template "
+            "start_announcement; the published text is kept with the record of Start announced "
+            "(field published_text)") in " ".join(text.split())
+    assert "Public page: a case is listed once Start announced is recorded" in " ".join(
+        text.split())
+    ru = " ".join(merzim("process", "show", "internal_risk_analysis", lang="ru").stdout.split())
+    assert "Проекты объявлений:" in ru and "Публичная страница: дело показывается" in ru
+    # a procedure with neither says nothing of them
+    gift = merzim("process", "show", "gift")
+    assert "drafts" not in gift.stdout and "Public page" not in gift.stdout
+    assert json.loads(merzim("process", "show", "gift", "--json").stdout)["drafts"] == []
 
 
 # -- what a draft says ------------------------------------------------------------------------------

@@ -92,6 +92,17 @@ def process_show(key: str = typer.Argument(..., help="Process key (merzim proces
     for st in described["stages"]:
         table.add_row(f"{st['name']} ({st['key']})", st["due_text"], st["source"])
     STATE.console.print(table)
+    if described["drafts"]:
+        _print(t("process.drafts"))
+        for d in described["drafts"]:
+            _print("  " + t("process.draft_line", stage=f"{d['stage_name']} ({d['stage']})",
+                            template=d["template"], event=d["event_name"], field=d["stored_as"]))
+    public = described["public"]
+    if public:
+        _print(t("process.public_line", event=public["announced_by_name"],
+                 dates=", ".join(public["period_names"]) or "—",
+                 events=public["event_names"] or "—",
+                 fields=", ".join(public["fields"]) or "—"))
 
 
 # -- case -------------------------------------------------------------------------------------

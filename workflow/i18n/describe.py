@@ -143,4 +143,19 @@ def describe(defn: Definition, language: str) -> dict[str, Any]:
         "events": events, "stages": stages, "recurrence": recurrence,
         "timers": [{"on": tm.on, "from": list(tm.source), "to": tm.dest} for tm in defn.timers],
         "interpretations": dict(defn.interpretations),
+        # the announcements merzim drafts, and what the public page shows (issue 16)
+        "drafts": [{"stage": d.stage, "stage_name": _names(defn, [d.stage], "stages", lang),
+                    "template": d.template, "event": d.event,
+                    "event_name": _names(defn, [d.event], "events", lang),
+                    "stored_as": d.stored_as, "asks": list(d.asks)}
+                   for d in defn.drafts.values()],
+        "public": None if defn.public is None else {
+            "announced_by": defn.public.announced_by,
+            "announced_by_name": _names(defn, [defn.public.announced_by], "events", lang),
+            "period": list(defn.public.period),
+            "period_names": [_date_name(defn, k, t) for k in defn.public.period],
+            "events": list(defn.public.events),
+            "event_names": _names(defn, list(defn.public.events), "events", lang)
+            if defn.public.events else "",
+            "fields": list(defn.public.fields)},
     }
