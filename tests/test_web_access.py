@@ -160,7 +160,9 @@ API_POST = {"/api/v1/analyses/{edu}/events": lambda: legal("edu"),
             "/api/v1/cases/{edu}/events": lambda: legal("edu"),
             "/api/v1/cases/{edu}/not-done": lambda: legal_not_done("edu"),
             "/api/v1/cases/{edu}/void": lambda: legal_void("edu"),
-            "/api/v1/cases": lambda: legal_open("AK-ALM-EDU")}
+            "/api/v1/cases": lambda: legal_open("AK-ALM-EDU"),
+            "/api/v1/cases/{edu}/files/1/public": lambda: {"public": True},
+            "/api/v1/cases/{edu}/files/1/void": lambda: {"note": "unsigned copy"}}
 # the organisations' public pages are for everyone: their own matrix, tests/test_public_page.py
 PUBLIC_PAGES = {"GET /public/{code}", "GET /public/{code}.atom", "GET /public/{code}/embed",
                 "GET /public/{code}/files/{file_id}"}
@@ -196,6 +198,8 @@ COVERED_TEMPLATES = {
     "POST /cases/{case_id}/files/{file_id}/public", "POST /cases/{case_id}/files/{file_id}/void",
     "GET /api/v1/cases/{case_id}/files", "POST /api/v1/cases/{case_id}/files",
     "GET /api/v1/cases/{case_id}/files/{file_id}",
+    "POST /api/v1/cases/{case_id}/files/{file_id}/public",
+    "POST /api/v1/cases/{case_id}/files/{file_id}/void",
     # the cross-platform upload date: anonymous above; the rest tests/test_platform_package.py
     "POST /programmes/{programme_id}/uploads",
 }
@@ -442,7 +446,9 @@ def test_api_of_other_subtree_is_404(world: Web, case: Case):
     for path, body in (("analyses/{}/events", legal(case.other)),
                        ("cases/{}/events", legal(case.other)),
                        ("cases/{}/not-done", legal_not_done(case.other)),
-                       ("cases/{}/void", legal_void(case.other))):
+                       ("cases/{}/void", legal_void(case.other)),
+                       ("cases/{}/files/1/public", {"public": True}),
+                       ("cases/{}/files/1/void", {"note": "unsigned copy"})):
         same_404(api.post("/api/v1/" + path.format(aid), json=body),
                  api.post("/api/v1/" + path.format(MISSING), json=body), str(aid), str(MISSING))
     same_404(api.post("/api/v1/cases", json=legal_open(case.other_org)),

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from web import pages
@@ -147,6 +148,19 @@ UPLOAD_BODY = {
 }
 
 
+class PublicIn(BaseModel):
+    """A file made public (shown on the organisation's public page) or private again."""
+
+    public: bool = Field(description="true: public; false: private again.")
+
+
+class FileVoidIn(BaseModel):
+    """A wrong file to void, with the reason (as a record's void: `note`)."""
+
+    note: str = Field(default="", max_length=500,
+                      description="Why the file is wrong (required: refused without it).")
+
+
 def _api_case(a: ApiContext, case_id: int):
     case = visible_case(a.s, a.viewer, case_id)
     if not may_see_files(a.s, a.ctx, a.viewer, case):
@@ -155,14 +169,33 @@ def _api_case(a: ApiContext, case_id: int):
     return case
 
 
+def _api_item(row) -> dict[str, Any]:
+    """A file as the API lists it: its download address under /api/v1."""
+    item = files_service.file_view(row)
+    item["url"] = f"/api/v1{item['url']}"
+    return item
+
+
+def _api_write(a: ApiContext, case, action: str, detail: dict[str, Any], do):
+    """A change to the case's files by its recorders, as the API's other writes: refused, the
+    refusal audited (`refused.<action>`) and nothing stored; done, what `do` returned."""
+    try:
+        require_recorder(a.viewer, case)
+        with tx.transaction(a.s):
+            return do(case)
+    except MerzimError as exc:
+        tx.refused(a.s, a.ctx.actor, f"refused.{action}", "case", case.id,
+                   {**detail, "key": exc.key})
+        exc.audited = True
+        raise
+
+
 @api_router.get("/cases/{case_id}/files")
 def api_list(case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
     """The case's files (void ones marked). 404 for a case the caller may not see, and for a
     case about a person whose person the caller may not see."""
     case = _api_case(a, case_id)
-    items = files_service.list_files(a.s, case)
-    for item in items:
-        item["url"] = f"/api/v1{item['url']}"
+    items = [_api_item(row) for row in files_service.case_files(a.s, case)]
     return {"items": items, "total": len(items)}
 
 
@@ -181,19 +214,11 @@ async def api_attach(request: Request, case_id: int, a: ApiContext = Depends()) 
 
 
 def _api_attach(request: Request, a: ApiContext, case, uploads, record: str):
-    try:
-        require_recorder(a.viewer, case)
-        with tx.transaction(a.s):
-            rows = files_service.attach_files(a.s, a.ctx, store_of(request), limits_of(request),
-                                              case.id, uploads, record or None)
-    except MerzimError as exc:
-        tx.refused(a.s, a.ctx.actor, "refused.attach", "case", case.id,
-                   {"record": record[:64], "key": exc.key})
-        exc.audited = True
-        raise
-    items = [files_service.file_view(r) for r in rows]
-    for item in items:
-        item["url"] = f"/api/v1{item['url']}"
+    rows = _api_write(a, case, "attach", {"record": record[:64]},
+                      lambda c: files_service.attach_files(a.s, a.ctx, store_of(request),
+                                                           limits_of(request), c.id, uploads,
+                                                           record or None))
+    items = [_api_item(r) for r in rows]
     return {"items": items, "total": len(items)}
 
 
@@ -205,3 +230,26 @@ def api_download(request: Request, case_id: int, file_id: int, a: ApiContext = D
     the caller may not see, as for one that does not exist."""
     case, row = visible_file(a.s, a.ctx, a.viewer, case_id, file_id)
     return download(a.s, a.ctx, a.viewer, store_of(request), case, row)
+
+
+@api_router.post("/cases/{case_id}/files/{file_id}/public")
+def api_public(case_id: int, file_id: int, body: PublicIn,
+               a: ApiContext = Depends()) -> dict[str, Any]:
+    """Make a file public (the organisation's public page may show it) or private again, as
+    the case page's button: the case's officers and admins; refused (409) for a void file and
+    for any file of a case about a person, with nothing stored. Returns the file as listed."""
+    case = _api_case(a, case_id)
+    row = _api_write(a, case, "file_public", {"file": file_id},
+                     lambda c: files_service.set_public(a.s, a.ctx, c, file_id, body.public))
+    return _api_item(row)
+
+
+@api_router.post("/cases/{case_id}/files/{file_id}/void")
+def api_void(case_id: int, file_id: int, body: FileVoidIn,
+             a: ApiContext = Depends()) -> dict[str, Any]:
+    """Void a wrong file with the reason (`note`, required: 422 without it): kept, marked void
+    with who, when and why, no longer public. Returns the file as listed."""
+    case = _api_case(a, case_id)
+    row = _api_write(a, case, "file_void", {"file": file_id},
+                     lambda c: files_service.void_file(a.s, a.ctx, c, file_id, body.note))
+    return _api_item(row)
