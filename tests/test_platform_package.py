@@ -31,10 +31,12 @@ from tests.web_helpers import (
     DEFINITION,
     TODAY,
     Web,
+    en,
     web_fixture,  # noqa: F401  (the `web` fixture)
 )
 from web.app import create_app
-from workflow.core.errors import ConfigError
+from web.error_pages import web_message
+from workflow.core.errors import ConfigError, RuleViolation
 from workflow.core.platform import (
     MISSING,
     NOT_ALLOWED,
@@ -46,6 +48,7 @@ from workflow.core.platform import (
 )
 from workflow.definitions import load_registry
 from workflow.definitions.platform import SHIPPED_MAP, load_map
+from workflow.i18n import Translator
 from workflow.settings import load_settings
 from workflow.storage.models import Organisation, Programme
 
@@ -417,6 +420,167 @@ def test_the_upload_form_speaks_the_readers_language(story: Story, tmp_path: Pat
         assert shown and problem in shown and not re.search(r"[A-Za-z]{6,}", shown.replace(
             "9.9.9", "")), (lang, shown)
     b.cookies.set("merzim_lang", "en")
+
+
+# -- the API: the sub-tasks in the programme, and recording an upload ---------------------------------
+
+SUBTASK_KEYS = [st.key for _p, _t, st in load_map(load_registry()).subtasks()]
+UPLOAD_LINK = "https://kz2050.gov.kz/projects/4/1.1.2"
+PERSON = "Ерғали Құпиясов"  # a conflict of interest at the district akimat: never in a package
+
+
+def _subtasks(api, programme: int, query: str = "") -> dict[str, dict]:
+    r = api.get(f"/api/v1/programmes/{programme}{query}")
+    assert r.status_code == 200, r.text
+    return {st["subtask"]: st for st in r.json()["platform"]["subtasks"]}
+
+
+def test_the_api_gives_the_sub_tasks_and_records_the_upload_day_as_the_page_does(
+        story: Story, tmp_path: Path):
+    w = _app_web(story, tmp_path)
+    saule, nurlan, erlan = w.api("saule"), w.api("nurlan"), w.api("erlan")
+    url = f"/api/v1/programmes/{story.programme}"
+    r = story.run("case", "open", "conflict_of_interest", "--subject", SUBJECT, "--person",
+                  PERSON, "--position", "Маман", "--date", "notified=2024-05-06")
+    assert r.returncode == 0, r.stderr
+    m = saule.get(url).json()
+    # the matrix as before (clients depend on it), and the cross-platform part beside it
+    assert set(m) == {"id", "year", "subject", "subject_name", "schedule", "stage_keys", "rows",
+                      "platform"}
+    assert (m["id"], m["subject"], m["year"]) == (story.programme, SUBJECT, YEAR)
+    assert [row["id"] for row in m["rows"]] == [story.case]
+    subtasks = m["platform"]["subtasks"]
+    assert [st["subtask"] for st in subtasks] == SUBTASK_KEYS  # every sub-task of the map
+    got = {st["subtask"]: st for st in subtasks}
+    assert got["1.1.2"] == {"subtask": "1.1.2", "name": ORDER + ".", "name_kk": ORDER + ".",
+                            "documents": 1, "files": 1, "warnings": 0, "uploaded_on": None,
+                            "uploaded_url": None}  # saule reads Kazakh
+    # as the package table of the programme page shows them: the schedule without an
+    # approver's role, the note approved by one a district akimat's rule does not name
+    assert {k: (st["documents"], st["files"], st["warnings"]) for k, st in got.items()
+            if st["documents"]} == {"1.1.1": (1, 0, 1), "1.1.2": (1, 1, 0), "1.1.3": (1, 0, 0),
+                                    "1.2.3": (1, 2, 1)}
+    assert _subtasks(saule, story.programme, "?lang=ru")["1.1.2"]["name"] == (
+        "Подзадача 2. Утверждение приказа о проведении внутреннего анализа")
+
+    since = w.last_audit()
+    r = saule.post(f"{url}/uploads", json={"subtask": "1.1.2", "date": "2024-03-01",
+                                           "url": UPLOAD_LINK})
+    assert r.status_code == 201, r.text
+    assert r.json() == {**got["1.1.2"], "uploaded_on": "2024-03-01", "uploaded_url": UPLOAD_LINK}
+    assert [(actor, a, p["subtask"], p["on"], p["url"]) for actor, a, p in w.audit_since(since)
+            ] == [("web:saule", "platform.uploaded", "1.1.2", "2024-03-01", UPLOAD_LINK)]
+    assert _subtasks(saule, story.programme)["1.1.2"] == r.json()
+    # the manager who sees the programme reads the day; the page and the command show it too
+    assert _subtasks(nurlan, story.programme)["1.1.2"]["uploaded_on"] == "2024-03-01"
+    listed = w.browser("saule").get(f"/programmes/{story.programme}").text.split(
+        'data-subtask="1.1.2"')[1].split("</tr>")[0]
+    assert f'href="{UPLOAD_LINK}"' in listed and "2024-03-01" in listed
+    package = json.loads(story.run("package", f"{SUBJECT}:{YEAR}", "--json").stdout)
+    assert {s["subtask"]: s["uploaded_on"] for s in package["subtasks"]}["1.1.2"] == "2024-03-01"
+    # uploaded again after a correction (the admin, without a link): the newest day counts
+    r = erlan.post(f"{url}/uploads", json={"subtask": "1.1.2", "date": "2024-03-12"})
+    assert r.status_code == 201, r.text
+    assert (r.json()["uploaded_on"], r.json()["uploaded_url"]) == ("2024-03-12", None)
+    again = _subtasks(saule, story.programme)
+    assert (again["1.1.2"]["uploaded_on"], again["1.1.3"]["uploaded_on"]) == ("2024-03-12", None)
+    # a case about a person is never in the package: nothing of it, whoever asks
+    for api in (saule, nurlan, erlan):
+        text = api.get(url).text
+        assert PERSON not in text and "Құпиясов" not in text and "Маман" not in text
+
+
+def test_the_api_refuses_an_upload_clearly_and_stores_nothing(story: Story, tmp_path: Path):
+    w = _app_web(story, tmp_path)
+    api = w.api("saule")
+    url = f"/api/v1/programmes/{story.programme}/uploads"
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    ok = {"subtask": "1.1.2", "date": "2024-03-01"}
+    for body, status, key, shown in [
+            ({**ok, "date": "2024-02-30"}, 422, "error.invalid", "date"),
+            ({**ok, "date": "first of March"}, 422, "error.invalid", "date"),
+            ({"subtask": "1.1.2"}, 422, "error.invalid", "date"),
+            ({**ok, "date": tomorrow}, 409, "rule.future_date",
+             en("rule.future_date", date=tomorrow, today=TODAY.isoformat())),
+            ({**ok, "subtask": "9.9.9"}, 422, "package.unknown_subtask", "9.9.9"),
+            ({**ok, "subtask": ""}, 422, "package.unknown_subtask", "1.1.2"),  # the known ones
+            ({**ok, "url": "javascript:alert(1)"}, 422, "rule.bad_url", "javascript:alert(1)"),
+            ({**ok, "url": "https://kz2050.gov.kz/" + "x" * 2000}, 422, "error.invalid", "url"),
+            ({**ok, "subtask": "1" * 65}, 422, "error.invalid", "subtask"),
+            ([ok], 422, "error.invalid", "")]:
+        before, since = w.dump(), w.last_audit()
+        r = api.post(url, json=body)
+        assert (r.status_code, r.headers["content-type"]) == (status, "application/json"), (
+            body, r.text)
+        answer = r.json()
+        assert set(answer) == {"error", "message"} and answer["error"] == key, (body, answer)
+        assert shown in answer["message"] and answer["message"] != key, (body, answer)
+        assert w.dump() == before, body  # nothing stored; the refusal audited
+        audited = [(actor, a, p.get("key")) for actor, a, p in w.audit_since(since)]
+        if key == "error.invalid":  # refused before it reaches the route, as the API's others
+            assert audited == [("web:saule", "refused", "error.invalid")], (body, audited)
+        else:
+            assert audited == [("web:saule", "refused.platform_upload", key)], (body, audited)
+    assert not _subtasks(api, story.programme)["1.1.2"]["uploaded_on"]
+    # the body as the API's documentation describes it
+    schema = w.client().get("/openapi.json").json()
+    post = schema["paths"]["/api/v1/programmes/{programme_id}/uploads"]["post"]
+    assert "201" in post["responses"]
+    upload_in = schema["components"]["schemas"]["UploadIn"]
+    assert set(upload_in["required"]) == {"subtask", "date"}
+    assert upload_in["properties"]["date"]["format"] == "date"
+
+
+def test_the_api_records_uploads_for_the_programmes_officers_and_admins_only(story: Story,
+                                                                             tmp_path: Path):
+    w = _app_web(story, tmp_path)
+    apis = {login: w.api(login) for login in ("nurlan", "aigerim", "erlan")}
+    url = f"/api/v1/programmes/{story.programme}"
+    body = {"subtask": "1.1.3", "date": "2024-03-01"}
+    # the akimat's manager sees the programme and its sub-tasks, and may not record
+    assert "1.1.3" in _subtasks(apis["nurlan"], story.programme)
+    before, since = w.dump(), w.last_audit()
+    r = apis["nurlan"].post(f"{url}/uploads", json=body)
+    assert r.status_code == 409
+    assert r.json() == {"error": "rule.cannot_record", "message": en("rule.cannot_record")}
+    assert w.dump() == before
+    assert [(actor, a, p["key"]) for actor, a, p in w.audit_since(since)] == [
+        ("web:nurlan", "refused.platform_upload", "rule.cannot_record")]
+    # the ministry's officer: as if the programme did not exist, reading or writing
+    outsider = apis["aigerim"]
+    for hidden, missing in ((outsider.get(url), outsider.get("/api/v1/programmes/99999")),
+                            (outsider.post(f"{url}/uploads", json=body),
+                             outsider.post("/api/v1/programmes/99999/uploads", json=body))):
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.json()["error"] == "notfound.programme"
+        assert hidden.text == missing.text.replace("99999", str(story.programme))
+    assert w.dump() == before
+    # without a token: 401; the admin records
+    r = w.api(None).post(f"{url}/uploads", json=body)
+    assert r.status_code == 401 and w.dump() == before
+    r = apis["erlan"].post(f"{url}/uploads", json=body)
+    assert r.status_code == 201 and r.json()["uploaded_on"] == "2024-03-01"
+
+
+def test_the_api_answers_an_upload_in_the_readers_language(story: Story, tmp_path: Path):
+    w = _app_web(story, tmp_path)
+    api = w.api("saule")
+    url = f"/api/v1/programmes/{story.programme}/uploads"
+    before = w.dump()
+    r = api.post(url, json={"subtask": "9.9.9", "date": "2024-03-01"},
+                 headers={"Accept-Language": "kk"})
+    assert r.status_code == 422 and r.json()["error"] == "package.unknown_subtask"
+    shown = r.json()["message"]
+    assert "9.9.9" in shown and not re.search(r"[A-Za-z]{6,}", shown), shown
+    assert shown != api.post(url, json={"subtask": "9.9.9", "date": "2024-03-01"}).json()[
+        "message"]  # (English without the header: the server's language)
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    r = api.post(f"{url}?lang=ru", json={"subtask": "1.1.2", "date": tomorrow})
+    assert r.status_code == 409
+    assert r.json()["message"] == web_message(RuleViolation(
+        key="rule.future_date", date=tomorrow, today=TODAY.isoformat()), Translator("ru"))
+    assert "ещё не наступила" in r.json()["message"]
+    assert w.dump() == before
 
 
 def test_the_download_button_gives_the_zip_to_those_who_see_the_programme(story: Story,

@@ -116,6 +116,11 @@ def legal_open(subject: str) -> dict:
             "dates": {"start": wd(40).isoformat()}}
 
 
+def legal_upload() -> dict[str, str]:
+    """A sub-task's upload day the programme's officer may record (the API's body)."""
+    return {"subtask": "1.1.2", "date": TODAY.isoformat()}
+
+
 def legal_open_form(subject: str) -> dict[str, str]:
     return {"subject": subject, "object": subject, "date_start": wd(40).isoformat()}
 
@@ -162,7 +167,8 @@ API_POST = {"/api/v1/analyses/{edu}/events": lambda: legal("edu"),
             "/api/v1/cases/{edu}/void": lambda: legal_void("edu"),
             "/api/v1/cases": lambda: legal_open("AK-ALM-EDU"),
             "/api/v1/cases/{edu}/files/1/public": lambda: {"public": True},
-            "/api/v1/cases/{edu}/files/1/void": lambda: {"note": "unsigned copy"}}
+            "/api/v1/cases/{edu}/files/1/void": lambda: {"note": "unsigned copy"},
+            "/api/v1/programmes/{p}/uploads": lambda: legal_upload()}
 # the organisations' public pages are for everyone: their own matrix, tests/test_public_page.py
 PUBLIC_PAGES = {"GET /public/{code}", "GET /public/{code}.atom", "GET /public/{code}/embed",
                 "GET /public/{code}/files/{file_id}"}
@@ -200,8 +206,9 @@ COVERED_TEMPLATES = {
     "GET /api/v1/cases/{case_id}/files/{file_id}",
     "POST /api/v1/cases/{case_id}/files/{file_id}/public",
     "POST /api/v1/cases/{case_id}/files/{file_id}/void",
-    # the cross-platform upload date: anonymous above; the rest tests/test_platform_package.py
-    "POST /programmes/{programme_id}/uploads",
+    # the cross-platform upload date: anonymous above, the API's refusals below; the rest (and
+    # the sub-tasks in GET /api/v1/programmes/{programme_id}) tests/test_platform_package.py
+    "POST /programmes/{programme_id}/uploads", "POST /api/v1/programmes/{programme_id}/uploads",
 }
 
 
@@ -453,6 +460,9 @@ def test_api_of_other_subtree_is_404(world: Web, case: Case):
                  api.post("/api/v1/" + path.format(MISSING), json=body), str(aid), str(MISSING))
     same_404(api.post("/api/v1/cases", json=legal_open(case.other_org)),
              api.post("/api/v1/cases", json=legal_open(NO_ORG)), case.other_org, NO_ORG)
+    same_404(api.post(f"/api/v1/programmes/{prog}/uploads", json=legal_upload()),
+             api.post(f"/api/v1/programmes/{MISSING}/uploads", json=legal_upload()), str(prog),
+             str(MISSING))
     assert world.dump() == before
 
 
@@ -599,6 +609,18 @@ def test_only_the_subjects_officers_record(world: Web):
         r = world.api(login).post("/api/v1/cases", json=legal_open(subject))
         assert r.status_code == 409, (login, subject, r.text)
         assert r.json() == {"error": "rule.cannot_record", "message": en("rule.cannot_record")}
+    # a programme's upload day: its officers and admins; a manager is refused in her subtree
+    for login, subject in (("asel", "AK-ALM-ILE"), ("aigerim", "AK-ALM-EDU"),
+                           ("nurlan", "MF-KGD-ALM"), ("erlan", "MF-KK-ALM")):
+        r = world.api(login).post(f"/api/v1/programmes/{world.programmes[subject]}/uploads",
+                                  json=legal_upload())
+        assert r.status_code == 404, (login, subject, r.text)
+    for login, subject in (("nurlan", "AK-ALM-ILE"), ("nurlan", "AK-ALM-EDU"),
+                           ("gulnar", "MF-KGD-ALM")):
+        r = world.api(login).post(f"/api/v1/programmes/{world.programmes[subject]}/uploads",
+                                  json=legal_upload())
+        assert r.status_code == 409, (login, subject, r.text)
+        assert r.json() == {"error": "rule.cannot_record", "message": en("rule.cannot_record")}
     # the same through the forms
     b = world.browser("nurlan")
     csrf = world.csrf(b)
@@ -623,8 +645,11 @@ def test_only_the_subjects_officers_record(world: Web):
         refused = [(actor, p["key"]) for actor, act, p in audited if act == f"refused.{action}"]
         assert ("web:nurlan", "rule.cannot_record") in refused, action
         assert ("web:gulnar", "rule.cannot_record") in refused, action
-    assert ("web:nurlan", "refused.open", "rule.cannot_record") in [
-        (actor, act, p.get("key")) for actor, act, p in audited]
+    for actor, action in (("web:nurlan", "refused.open"),
+                          ("web:nurlan", "refused.platform_upload"),
+                          ("web:gulnar", "refused.platform_upload")):
+        assert (actor, action, "rule.cannot_record") in [
+            (who, act, p.get("key")) for who, act, p in audited], (actor, action)
     # every refused opening through the API is in the log too (as a refused request)
     opened = [(actor, p["status"]) for actor, act, p in audited
               if act == "refused" and p.get("path") == "/api/v1/cases"]

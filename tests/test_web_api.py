@@ -28,7 +28,8 @@ def named(event: str) -> str:
 
 
 API_PATHS = {"/api/v1/organisations": "get", "/api/v1/programmes": "get",
-             "/api/v1/programmes/{programme_id}": "get", "/api/v1/analyses": "get",
+             "/api/v1/programmes/{programme_id}": "get",
+             "/api/v1/programmes/{programme_id}/uploads": "post", "/api/v1/analyses": "get",
              "/api/v1/analyses/{analysis_id}": "get",
              "/api/v1/analyses/{analysis_id}/events": "post", "/api/v1/overdue": "get",
              "/api/v1/due": "get", "/api/v1/processes": "get", "/api/v1/processes/{key}": "get",

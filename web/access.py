@@ -93,6 +93,12 @@ def records_programme(viewer: Viewer, prog: Programme) -> bool:
         or viewer.role == "admin"
 
 
+def require_programme_recorder(viewer: Viewer, prog: Programme) -> None:
+    """`records_programme`, or the refusal the programme page's form and the API answer."""
+    if not records_programme(viewer, prog):
+        raise RuleViolation("not allowed to record", key="rule.cannot_record", role=viewer.role)
+
+
 def require_recorder(viewer: Viewer, analysis: Case) -> None:
     """Officers record events for analyses of their own organisation (admins may too)."""
     if viewer.role == "officer" and analysis.subject_id == viewer.org.id:

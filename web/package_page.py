@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
 from web import views
-from web.access import records_programme, visible_programme
+from web.access import records_programme, require_programme_recorder, visible_programme
 from web.deps import PageContext
 from web.pages import attachment, check_csrf, page, render
 from web.views import platform_map
@@ -69,9 +69,7 @@ def record_upload(request: Request, programme_id: str, subtask: str = Form(""),
     prog = visible_programme(pc.s, pc.viewer, programme_id)
     form = {"subtask": subtask[:64], "on": on[:32], "url": url[:2000]}
     try:
-        if not records_programme(pc.viewer, prog):
-            raise RuleViolation("not allowed to record", key="rule.cannot_record",
-                                role=pc.viewer.role)
+        require_programme_recorder(pc.viewer, prog)
         if len(url) > 2000:
             raise UsageError(key="rule.too_long", field="url", limit=2000)
         try:
