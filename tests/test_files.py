@@ -325,6 +325,127 @@ def test_voiding_a_record_keeps_its_files_marked_void(cli):
     assert cli("audit", "verify").returncode == 0
 
 
+ORDER = ("order", "--date", "2026-03-02", "--number", "12", "--signed-by", "Akim")
+START = ("start_announcement", "--date", "2026-03-02", "--url", "https://akimat.example.kz/start")
+
+
+def _attach_with(cli, record: tuple[str, ...], name: str, data: bytes = PDF) -> dict:
+    """`record` of case 1 recorded with a PDF; its file as `files 1 --json` lists it."""
+    r = cli("record", "1", *record, "--file", str(_write(cli.tmp, name, data)))
+    assert r.returncode == 0, r.stderr
+    return json.loads(cli("files", "1", "--json").stdout)["files"][-1]
+
+
+def _file_audit(engine, since: int = 0) -> list[tuple[str, str, dict]]:
+    """(actor, action, payload) of the file marks and voids after audit record `since`."""
+    with Session(engine) as s:
+        rows = s.exec(select(AuditRecord).where(AuditRecord.id > since,
+                                                AuditRecord.action.in_(
+                                                    ("file.public", "file.private", "file.void")))
+                      .order_by(AuditRecord.id))
+        return [(a.actor, a.action, json.loads(a.payload)) for a in rows]
+
+
+def _public_page_files(cli, code: str = "AK") -> list[int]:
+    """The file numbers the organisation's public page links: the real page over the CLI's
+    database."""
+    from fastapi.testclient import TestClient
+
+    settings = load_settings(cli.tmp / "files.toml",
+                             env={"MERZIM_DATABASE_URL": str(cli.engine.url), "MERZIM_LANG": "en"})
+    app = create_app(settings, cli.engine, CALENDAR, load_registry())
+    page = TestClient(app).get(f"/public/{code}")
+    assert page.status_code == 200, page.text[:300]
+    return [int(i) for i in re.findall(rf'href="/public/{code}/files/(\d+)"', page.text)]
+
+
+def test_the_operator_marks_a_file_public_then_private_then_voids_it(cli):
+    f = _attach_with(cli, ORDER, "order.pdf")
+    # the start announced and the organisation's public page on: it may show public files
+    assert cli("record", "1", *START).returncode == 0
+    assert cli("org", "public", "AK", "on").returncode == 0
+    assert _public_page_files(cli) == []
+    fid = str(f["id"])
+    made = cli("files", "public", fid)
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.strip() == en("files.file_public_saved", name="order.pdf")
+    [listed] = json.loads(cli("files", "1", "--json").stdout)["files"]
+    assert listed["public"] and not listed["void"]
+    assert _public_page_files(cli) == [f["id"]]
+    assert "public" in cli("files", "1").stdout
+    private = cli("files", "private", fid, "--json")
+    assert private.returncode == 0, private.stderr
+    shown = json.loads(private.stdout)
+    assert shown == json.loads(cli("files", "1", "--json").stdout)["files"][0], "as listed"
+    assert not shown["public"] and _public_page_files(cli) == []
+    assert cli("files", "public", fid).returncode == 0
+    voided = cli("files", "void", fid, "--note", "unsigned copy", "--json")
+    assert voided.returncode == 0, voided.stderr
+    shown = json.loads(voided.stdout)
+    assert (shown["void"], shown["public"], shown["void_reason"]) == (True, False, "unsigned copy")
+    assert shown["voided_by"].startswith("cli:")
+    assert _public_page_files(cli) == [], "a void file is no longer public"
+    assert FileStore(cli.store).matches(f["sha256"]), "kept"
+    listing = cli("files", "1").stdout
+    assert "void:" in listing and "unsigned" in listing  # (the table wraps at 80)
+    audit = _file_audit(cli.engine)
+    mark = {"file": f["id"], "sha256": f["sha256"], "name": "order.pdf"}
+    assert [(action, payload) for _actor, action, payload in audit] == [
+        ("file.public", mark), ("file.private", mark), ("file.public", mark),
+        ("file.void", {**mark, "reason": "unsigned copy"})]
+    assert all(actor.startswith("cli:") for actor, _a, _p in audit)
+    assert cli("audit", "verify").returncode == 0
+
+
+def test_every_refused_mark_or_void_on_the_command_line_changes_nothing(cli):
+    f = _attach_with(cli, ORDER, "order.pdf")
+    fid = str(f["id"])
+    wrong = _attach_with(cli, START, "draft.pdf", PDF + b"% draft\n")
+    assert cli("files", "void", str(wrong["id"]), "--note", "a draft").returncode == 0
+    # a case about a person, with its notice's file
+    assert cli("case", "open", "conflict_of_interest", "--subject", "AK", "--person",
+               "Arman Secretov", "--position", "Chief specialist",
+               "--date", "notified=2026-02-27").returncode == 0
+    notice = _write(cli.tmp, "notice.pdf", PDF + b"% notice\n")
+    assert cli("record", "2", "forwarded", "--date", "2026-03-02",
+               "--file", str(notice)).returncode == 0
+    [person_file] = json.loads(cli("files", "2", "--json").stdout)["files"]
+    tables, disk = dump_tables(cli.engine), files_on_disk(cli.store)
+    for args, lang, code, message in [
+        (("files", "public", "999"), "en", 4, "No file 999."),
+        (("files", "void", "abc", "--note", "wrong"), "en", 4, "No file abc."),
+        (("files", "private", "99999999999999999999999"), "en", 4,
+         "No file 99999999999999999999999."),
+        (("files", "public", str(person_file["id"])), "en", 3,
+         "«notice.pdf» belongs to a case about a person: its files stay private."),
+        (("files", "public", str(person_file["id"])), "ru", 3,
+         "«notice.pdf» относится к делу о человеке: его файлы остаются закрытыми."),
+        (("files", "void", fid), "en", 2, "Give the reason."),
+        (("files", "void", fid, "--note", "   "), "ru", 2, "Укажите причину."),
+        (("files", "void", fid, "--note", "x" * 501), "en", 2,
+         "note is longer than 500 characters."),
+        (("files", "public", str(wrong["id"])), "en", 3,
+         "«draft.pdf» is void and cannot be made public."),
+        (("files", "public", str(wrong["id"])), "kk", 3,
+         "«draft.pdf» файлының күші жойылған, оны жария ету мүмкін емес."),
+        (("files", "void", str(wrong["id"]), "--note", "again"), "en", 3,
+         "«draft.pdf» is already void."),
+        (("files", "public"), "en", 2, "FILE is required."),
+        (("files", "public", fid, "--out", "x.pdf"), "en", 2, "merzim files void FILE"),
+        (("files", "void", fid, "--json", "--out", "x.pdf", "--note", "n"), "en", 2,
+         "merzim files public FILE"),
+        (("files", "get", fid, "--out", "x.pdf", "--note", "n"), "en", 2, "Use 'merzim files"),
+        (("files", "1", "--note", "n"), "en", 2, "Use 'merzim files"),
+    ]:
+        r = cli(*args, lang=lang)
+        assert r.returncode == code, (args, r.stdout, r.stderr)
+        err = r.stderr.strip()
+        assert message in err and "\n" not in err and "Traceback" not in err, (args, err)
+        assert r.stdout == "", args
+        assert dump_tables(cli.engine) == tables, ("nothing stored, not even audited", args)
+        assert files_on_disk(cli.store) == disk, args
+
+
 # -- the web and the API by HTTP --------------------------------------------------------------------
 
 
@@ -487,6 +608,160 @@ def test_files_are_made_public_private_and_void_by_the_cases_officer(fw: Web):
     assert b.get(url).content == PDF, "kept, still downloadable as what was voided"
     r = b.post(f"/cases/{edu}/files/{fid}/public", data={"csrf": csrf, "public": "yes"})
     assert r.status_code == 409
+
+
+def _public_page_on(w: Web, code: str) -> None:
+    """An admin's switch of the organisation's public page, as setup (the switch itself:
+    tests/test_public_page.py)."""
+    from workflow import services as svc
+    from workflow.services import public as pub
+
+    with Session(w.engine) as s:
+        ctx = svc.Context(CALENDAR, load_registry(), TODAY, actor="test-setup", language="en")
+        pub.set_public_page(s, ctx, code, True)
+        s.commit()
+
+
+def _public_links(w: Web, code: str) -> list[int]:
+    """The file numbers the organisation's public page links, as a new server process shows
+    it (a running one keeps the page for [public] cache_seconds)."""
+    from fastapi.testclient import TestClient
+
+    app = create_app(w.app.state.settings, w.engine, CALENDAR, load_registry())
+    page = TestClient(app).get(f"/public/{code}")
+    assert page.status_code == 200, page.text[:300]
+    return [int(i) for i in re.findall(rf'href="/public/{code}/files/(\d+)"', page.text)]
+
+
+def test_the_api_makes_a_file_public_then_private_then_voids_it(fw: Web):
+    _public_page_on(fw, "AK-ALM-EDU")  # the demo's edu analysis has its start announced
+    api = fw.api("asel")
+    edu = fw.analyses["edu"]
+    r = api.post(f"/api/v1/cases/{edu}/files",
+                 files=[("files", ("plan.pdf", PDF, "application/pdf"))])
+    assert r.status_code == 201, r.text
+    [item] = r.json()["items"]
+    url = f"/api/v1/cases/{edu}/files/{item['id']}"
+    assert _public_links(fw, "AK-ALM-EDU") == []
+    since = fw.last_audit()
+    r = api.post(f"{url}/public", json={"public": True})
+    assert r.status_code == 200, r.text
+    assert r.json() == api.get(f"/api/v1/cases/{edu}/files").json()["items"][0], "as listed"
+    assert r.json()["public"] and r.json()["url"] == url
+    assert _public_links(fw, "AK-ALM-EDU") == [item["id"]]
+    assert fw.client().get(f"/public/AK-ALM-EDU/files/{item['id']}").content == PDF
+    r = api.post(f"{url}/public", json={"public": False})
+    assert r.status_code == 200 and not r.json()["public"]
+    assert _public_links(fw, "AK-ALM-EDU") == []
+    assert api.post(f"{url}/public", json={"public": True}).json()["public"]
+    r = api.post(f"{url}/void", json={"note": "unsigned copy"})
+    assert r.status_code == 200, r.text
+    shown = r.json()
+    assert (shown["void"], shown["public"], shown["void_reason"], shown["voided_by"]) == (
+        True, False, "unsigned copy", "web:asel")
+    assert [shown] == api.get(f"/api/v1/cases/{edu}/files").json()["items"]
+    assert _public_links(fw, "AK-ALM-EDU") == [], "a void file is no longer public"
+    assert api.get(url).content == PDF, "kept, still downloadable as what was voided"
+    mark = {"file": item["id"], "sha256": item["sha256"], "name": "plan.pdf"}
+    assert [(actor, action, payload) for actor, action, payload in fw.audit_since(since)
+            if action.startswith("file.")] == [
+        ("web:asel", "file.public", mark), ("web:asel", "file.private", mark),
+        ("web:asel", "file.public", mark),
+        ("web:asel", "file.void", {**mark, "reason": "unsigned copy"})]
+    spec = fw.client().get("/openapi.json").json()
+    for action, field in (("public", "public"), ("void", "note")):
+        post = spec["paths"][f"/api/v1/cases/{{case_id}}/files/{{file_id}}/{action}"]["post"]
+        ref = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        assert field in spec["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
+
+
+def test_every_refused_mark_or_void_through_the_api_changes_nothing(fw: Web):
+    ids = add_person_cases(fw.engine)
+    edu, hlth = fw.analyses["edu"], fw.analyses["hlth"]
+    asel, nurlan, marat, aigerim = (fw.api(login) for login in
+                                    ("asel", "nurlan", "marat", "aigerim"))
+    files = f"/api/v1/cases/{edu}/files"
+    fine, wrong = (i["id"] for i in asel.post(files, files=[
+        ("files", ("fine.pdf", PDF, "application/pdf")),
+        ("files", ("draft.pdf", PDF + b"% draft\n", "application/pdf"))]).json()["items"])
+    assert asel.post(f"{files}/{wrong}/void", json={"note": "a draft"}).status_code == 200
+    [other] = marat.post(f"/api/v1/cases/{hlth}/files", files=[
+        ("files", ("health.pdf", PDF + b"% health\n", "application/pdf"))]).json()["items"]
+    person_files = f"/api/v1/cases/{ids['coi']}/files"
+    [person] = asel.post(person_files, files=[
+        ("files", ("notice.pdf", PDF + b"% notice\n", "application/pdf"))]).json()["items"]
+    before, disk, since = fw.dump(), files_on_disk(fw.store), fw.last_audit()
+    missing = 999999
+    refusals = [  # (client, path, body, lang, status, key, message)
+        (asel, f"{files}/{missing}/public", {"public": True}, "en", 404, "files.not_found",
+         f"No file {missing}."),
+        (asel, f"{files}/{other['id']}/public", {"public": True}, "en", 404, "files.not_found",
+         f"No file {other['id']}."),  # another case's file: as if it did not exist
+        (asel, f"{files}/{other['id']}/void", {"note": "not ours"}, "ru", 404,
+         "files.not_found", f"Файл {other['id']} не найден."),
+        (asel, f"{person_files}/{person['id']}/public", {"public": True}, "en", 409,
+         "files.person_private",
+         "«notice.pdf» belongs to a case about a person: its files stay private."),
+        (asel, f"{person_files}/{person['id']}/public", {"public": True}, "ru", 409,
+         "files.person_private",
+         "«notice.pdf» относится к делу о человеке: его файлы остаются закрытыми."),
+        (asel, f"{files}/{fine}/void", {"note": ""}, "en", 422, "error.reason_required",
+         "Give the reason."),
+        (asel, f"{files}/{fine}/void", {}, "ru", 422, "error.reason_required",
+         "Укажите причину."),
+        (asel, f"{files}/{fine}/void", {"note": "   "}, "kk", 422, "error.reason_required",
+         "Себебін көрсетіңіз."),
+        (asel, f"{files}/{wrong}/public", {"public": True}, "kk", 409, "files.void_not_public",
+         "«draft.pdf» файлының күші жойылған, оны жария ету мүмкін емес."),
+        (asel, f"{files}/{wrong}/void", {"note": "again"}, "en", 409, "files.already_void",
+         "«draft.pdf» is already void."),
+        (nurlan, f"{files}/{fine}/public", {"public": True}, "en", 409, "rule.cannot_record",
+         None),  # a manager above sees the files, may not change them
+        (nurlan, f"{files}/{fine}/void", {"note": "no"}, "en", 409, "rule.cannot_record", None),
+        (nurlan, f"{person_files}/{person['id']}/void", {"note": "no"}, "en", 404,
+         "files.case_private", None),  # a person he may not see: its files do not exist
+        (asel, f"{files}/{fine}/public", {"public": "maybe"}, "en", 422, "error.invalid", None),
+        (asel, f"{files}/{fine}/void", {"note": "x" * 501}, "en", 422, "error.invalid", None),
+    ]
+    for client, path, body, lang, status, key, message in refusals:
+        r = client.post(path, params={"lang": lang}, json=body)
+        assert (r.status_code, r.json()["error"]) == (status, key), (path, body, r.text)
+        if message:
+            assert r.json()["message"] == message, (path, lang)
+        assert fw.dump() == before and files_on_disk(fw.store) == disk, (path, body)
+    # another organisation's case (a sibling department, the other tree): the same 404 as a
+    # case that does not exist
+    for client in (marat, aigerim):
+        for action, body in (("public", {"public": True}), ("void", {"note": "no"})):
+            hidden = client.post(f"{files}/{fine}/{action}", json=body)
+            absent = client.post(f"/api/v1/cases/{missing}/files/{fine}/{action}", json=body)
+            assert hidden.status_code == absent.status_code == 404
+            assert hidden.json()["error"] == "notfound.analysis"
+            assert hidden.text == absent.text.replace(str(missing), str(edu))
+    assert fw.dump() == before and files_on_disk(fw.store) == disk
+    # every refusal is in the audit log: the recorders' with the file and the key
+    audit = fw.audit_since(since)
+    assert [(actor, action, payload) for actor, action, payload in audit
+            if action.startswith("refused.file_")] == [
+        (f"web:{login}", f"refused.file_{action}", {"file": file_id, "key": key})
+        for login, action, file_id, key in (
+            ("asel", "public", missing, "files.not_found"),
+            ("asel", "public", other["id"], "files.not_found"),
+            ("asel", "void", other["id"], "files.not_found"),
+            ("asel", "public", person["id"], "files.person_private"),
+            ("asel", "public", person["id"], "files.person_private"),
+            ("asel", "void", fine, "error.reason_required"),
+            ("asel", "void", fine, "error.reason_required"),
+            ("asel", "void", fine, "error.reason_required"),
+            ("asel", "public", wrong, "files.void_not_public"),
+            ("asel", "void", wrong, "files.already_void"),
+            ("nurlan", "public", fine, "rule.cannot_record"),
+            ("nurlan", "void", fine, "rule.cannot_record"))]
+    others = [(actor, payload["key"]) for actor, action, payload in audit if action == "refused"]
+    assert others == [("web:nurlan", "files.case_private"), ("web:asel", "error.invalid"),
+                      ("web:asel", "error.invalid"),
+                      *[(f"web:{login}", "notfound.analysis")
+                        for login in ("marat",) * 4 + ("aigerim",) * 4]]
 
 
 # -- who may see them ----------------------------------------------------------------------------
