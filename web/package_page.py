@@ -12,10 +12,9 @@ from datetime import date
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
-from web import views
-from web.access import records_programme, require_programme_recorder, visible_programme
+from web.access import require_programme_recorder, visible_programme
 from web.deps import PageContext
-from web.pages import attachment, check_csrf, page, render
+from web.pages import attachment, check_csrf, page, programme_view
 from web.views import platform_map
 from workflow import services as svc
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
@@ -47,15 +46,6 @@ def package_zip(request: Request, programme_id: str, pc: PageContext = Depends(p
     return StreamingResponse(chunks(), media_type="application/zip", headers={
         "Content-Disposition": attachment(f"package-{pkg.subject}-{pkg.year}.zip"),
         "Content-Length": str(size)})
-
-
-def programme_view(request: Request, pc: PageContext, prog, status: int = 200,
-                   **values) -> HTMLResponse:
-    """The programme page (web/pages.py programme_page) with `values` for its forms."""
-    return render(request, pc, "programme.html", status=status,
-                  matrix=views.programme_matrix(pc.s, pc.ctx, prog), definition=pc.ctx.definition,
-                  platform=views.platform_view(pc.s, pc.ctx, platform_map(request), prog),
-                  records_uploads=records_programme(pc.viewer, prog), **values)
 
 
 @router.post("/programmes/{programme_id}/uploads", response_class=HTMLResponse)

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from web import exports, recording, uploads, views
 from web.access import (
     Viewer,
+    records_programme,
     require_admin,
     require_recorder,
     visible_case,
@@ -531,10 +532,17 @@ def programme_page(request: Request, programme_id: str, pc: PageContext = Depend
     if "." in programme_id:
         ident, fmt = programme_id.split(".", 1)
         return programme_export(ident, fmt, pc)
-    prog = visible_programme(pc.s, pc.viewer, programme_id)
-    from web.package_page import programme_view  # (it imports this module)
+    return programme_view(request, pc, visible_programme(pc.s, pc.viewer, programme_id))
 
-    return programme_view(request, pc, prog)
+
+def programme_view(request: Request, pc: PageContext, prog, status: int = 200,
+                   **values) -> HTMLResponse:
+    """The programme page with `values` for its forms (web/package_page.py's upload form
+    answers with it too)."""
+    return render(request, pc, "programme.html", status=status,
+                  matrix=views.programme_matrix(pc.s, pc.ctx, prog), definition=pc.ctx.definition,
+                  platform=views.platform_view(pc.s, pc.ctx, views.platform_map(request), prog),
+                  records_uploads=records_programme(pc.viewer, prog), **values)
 
 
 def programme_export(ident: str, fmt: str, pc: PageContext) -> Response:
