@@ -1,6 +1,7 @@
 """Files confirming a record (issue 16, point 1), on both backends: the store, the type read
-from the content, the CLI (`record --file`, `files`, `files get`, `audit verify`), the web
-form and the API by HTTP, and who may see them.
+from the content, the CLI (`record --file`, `files`, `files get`, `files public|private|void`,
+`audit verify`), the web form and the API by HTTP (attach, list, download, public, private,
+void), and who may see them.
 
 The story: the officer attaches the signed analytic note's PDF when she records it; it is
 listed on the case page and downloads as it was, for those who may see the case and for no one
