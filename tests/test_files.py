@@ -835,3 +835,66 @@ def test_a_person_cases_files_are_as_private_as_its_person(fw: Web):
     r = asel.post(f"/cases/{ids['coi']}/files/{fids['coi']}/public",
                   data={"csrf": fw.csrf(asel), "public": "yes"})
     assert r.status_code == 409 and fw.dump() == before
+
+
+def test_a_person_cases_files_listed_or_copied_are_audited_as_a_view_of_it(fw: Web, merzim_db,
+                                                                          tmp_path):
+    """procedures.md: every view of a case about a person is audited. A list of its files (the
+    API, `merzim files CASE`) and a copy of one (a download, `merzim files get`) are views;
+    a case about no person's are not audited."""
+    from workflow import services as svc
+
+    ids = add_person_cases(fw.engine)
+    settings = fw.app.state.settings
+    with Session(fw.engine) as s:
+        ctx = svc.Context(CALENDAR, load_registry(), TODAY, actor="test-setup", language="en")
+        [person_file] = files_service.attach_files(
+            s, ctx, files_service.store(settings), settings.files, ids["coi"],
+            [files_service.Upload("coi-declaration.pdf", io.BytesIO(PDF + b"coi"))])
+        [plain_file] = files_service.attach_files(
+            s, ctx, files_service.store(settings), settings.files, fw.analyses["edu"],
+            [files_service.Upload("order.pdf", io.BytesIO(PDF + b"order"))])
+        s.commit()
+        person_id, plain_id = person_file.id, plain_file.id
+    config = tmp_path / "cli-files.toml"
+    config.write_text(f'[files]\ndirectory = "{fw.store.as_posix()}"\nmax_bytes = 65536\n',
+                      encoding="utf-8")
+    since = fw.last_audit()
+    assert merzim_db("files", str(ids["coi"]), "--json", config=config).returncode == 0
+    got = merzim_db("files", "get", str(person_id), "--out", str(tmp_path / "copy.pdf"),
+                    config=config)
+    assert got.returncode == 0, got.stderr
+    assert (tmp_path / "copy.pdf").read_bytes() == PDF + b"coi"
+    cli = [(actor.split(":")[0], action, entity, payload)
+           for actor, action, payload, entity in _audit_with_entity(fw, since)]
+    assert cli == [
+        ("cli", "view.person_case", ids["coi"], {"person_shown": False, "files": 1}),
+        ("cli", "file.download", ids["coi"], {"file": person_id,
+                                              "sha256": person_file_sha(fw, person_id)})]
+    # the API's list, by the officer who may see the person
+    since = fw.last_audit()
+    api = fw.api("asel")
+    since = fw.last_audit()  # (after the token was made)
+    assert api.get(f"/api/v1/cases/{ids['coi']}/files").status_code == 200
+    assert [(actor, action, payload) for actor, action, payload, _e
+            in _audit_with_entity(fw, since)] == [
+        ("web:asel", "view.person_case", {"person_shown": False, "files": 1})]
+    # a case about no person: listed and copied, nothing audited
+    since = fw.last_audit()
+    assert merzim_db("files", str(fw.analyses["edu"]), config=config).returncode == 0
+    assert merzim_db("files", "get", str(plain_id), "--out", str(tmp_path / "o.pdf"),
+                     config=config).returncode == 0
+    assert api.get(f"/api/v1/cases/{fw.analyses['edu']}/files").status_code == 200
+    assert _audit_with_entity(fw, since) == []
+
+
+def _audit_with_entity(w: Web, since: int) -> list[tuple[str, str, dict, int]]:
+    with Session(w.engine) as s:
+        rows = s.exec(select(AuditRecord).where(AuditRecord.id > since)
+                      .order_by(AuditRecord.id)).all()
+        return [(r.actor, r.action, json.loads(r.payload), int(r.entity_id)) for r in rows]
+
+
+def person_file_sha(w: Web, file_id: int) -> str:
+    with Session(w.engine) as s:
+        return s.get(EvidenceFile, file_id).sha256

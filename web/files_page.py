@@ -49,9 +49,9 @@ def download(s, ctx, viewer: Viewer, store, case, row) -> Response:
     """The file itself: its type, as an attachment, never sniffed; checked against its hash
     first. A download of a person's case's file is audited, as a view of the case is."""
     files_service.open_blob(store, row).close()  # a changed or missing blob: refused (409)
-    if svc.definition_of(s, ctx, case).parties.person != "none":
-        tx.audited(s, ctx.actor, "file.download", "case", case.id,
-                   {"file": row.id, "sha256": row.sha256})
+    with tx.transaction(s):
+        files_service.audit_person_case_access(s, ctx, case, "file.download",
+                                               {"file": row.id, "sha256": row.sha256})
     return FileResponse(store.path(row.sha256), media_type=row.media_type,
                         headers={"Content-Disposition": pages.attachment(row.name),
                                  "X-Content-Type-Options": "nosniff",
@@ -196,6 +196,9 @@ def api_list(case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
     case about a person whose person the caller may not see."""
     case = _api_case(a, case_id)
     items = [_api_item(row) for row in files_service.case_files(a.s, case)]
+    with tx.transaction(a.s):  # a person's case's files listed: a view of the case, audited
+        files_service.audit_person_case_access(a.s, a.ctx, case, "view.person_case",
+                                               {"person_shown": False, "files": len(items)})
     return {"items": items, "total": len(items)}
 
 

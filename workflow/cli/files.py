@@ -105,9 +105,12 @@ def files(target: str = typer.Argument(..., metavar="CASE",
         raise UsageError(key="files.usage")
     from workflow.services.lookup import get_case
 
+    ctx = context()
     with unit_of_work() as s:
         case = get_case(s, target)
         rows = files_service.list_files(s, case)
+        files_service.audit_person_case_access(s, ctx, case, "view.person_case",
+                                               {"person_shown": False, "files": len(rows)})
     if as_json:
         emit_json({"case": case.id, "files": rows})
         return
@@ -160,8 +163,14 @@ def _get(file_id: str | None, out: Path | None, as_json: bool) -> None:
         raise UsageError(key="error.option_required", option="FILE")
     if out is None:
         raise UsageError(key="error.option_required", option="--out")
+    from workflow.services.lookup import get_case
+
+    ctx = context()
     with unit_of_work() as s:
         row = files_service.file_by_id(s, file_id)
+        files_service.audit_person_case_access(s, ctx, get_case(s, row.case_id),
+                                               "file.download",
+                                               {"file": row.id, "sha256": row.sha256})
         with files_service.open_blob(store(), row) as blob:
             target = out / row.name if out.is_dir() else out
             try:

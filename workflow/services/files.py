@@ -285,6 +285,17 @@ def list_files(s: Session, case: Case) -> list[dict[str, Any]]:
     return [file_view(row) for row in case_files(s, case)]
 
 
+def audit_person_case_access(s: Session, ctx: Context, case: Case, action: str,
+                             payload: dict[str, Any]) -> None:
+    """A list or a copy of a person's case's files is a view of that case: audited, as every
+    view of one is (procedures.md, last section) — `view.person_case` for a list,
+    `file.download` for a file; nothing for a case about no person. The caller commits."""
+    from workflow.services.processes import definition_of
+
+    if definition_of(s, ctx, case).parties.person != "none":
+        audit.append(s, ctx.actor, action, "case", case.id, payload)
+
+
 def get_file(s: Session, case: Case, file_id: int | str) -> EvidenceFile:
     """One file of the case; NotFound for another case's file or none (the same answer)."""
     try:
