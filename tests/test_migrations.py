@@ -228,3 +228,15 @@ def test_the_models_partial_indexes_are_those_the_migrations_create(db):
             assert index.unique
             assert _normal(sql) == _normal(f"CREATE UNIQUE INDEX {index.name} ON {table} "
                                            f"({columns}) WHERE {index.info['where']}"), sql
+
+
+def test_the_models_and_the_migrated_schema_agree(db):
+    """What Alembic's autogenerate would write for the models against a migrated database:
+    nothing (tables, columns, types, keys, indexes), on both backends. A model changed
+    without its migration, or a migration the models do not follow, shows here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with db.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
