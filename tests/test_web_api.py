@@ -51,6 +51,22 @@ def invalid(r, *words: str) -> None:
         assert w in body["message"], (w, body)
 
 
+def test_an_invalid_request_is_named_in_the_readers_language_with_the_details_apart(
+        world: Web):
+    api = world.api("asel")
+    url = f"/api/v1/cases/{world.analyses['edu']}/events"
+    for lang, text in [("en", "Invalid input: date."),
+                       ("ru", "Некорректные входные данные: date."),
+                       ("kk", "Енгізілген деректер дұрыс емес: date.")]:
+        r = api.post(f"{url}?lang={lang}", json={"event": "order", "date": "2025-02-30"})
+        assert r.status_code == 422 and r.json()["message"] == text, (lang, r.json())
+        assert r.json()["error"] == "error.invalid"
+        assert any(d.startswith("date: ") for d in r.json()["details"]), r.json()
+    # no field to name (the body is not an object): the plain refusal, in the language asked
+    r = api.post(url, json=["x"], headers={"Accept-Language": "ru"})
+    assert r.json()["message"] == "Некорректные входные данные." and r.json()["details"]
+
+
 def pages_of(api, url: str, limit: int) -> list[dict]:
     """Walk a list page by page; check the paging fields on the way."""
     items, offset, total = [], 0, None
@@ -576,7 +592,9 @@ def test_refusals_store_nothing(web: Web):
         assert r.status_code == status, (what, r.status_code, r.text)
         assert r.headers["content-type"] == "application/json", what
         body = r.json()
-        assert set(body) == {"error", "message"} and body["message"], what
+        # (a request the API's schema refuses also gives pydantic's "details")
+        assert set(body) - {"details"} == {"error", "message"} and body["message"], what
+        assert ("details" in body) is (body["error"] == "error.invalid"), what
         action = {"events": "event", "not-done": "not_done", "void": "void"}[path.rsplit("/", 1)[1]]
         if status == 422 and expect and expect[0].startswith("error."):  # the service's refusal
             assert body["error"] == expect[0], (what, body)

@@ -195,15 +195,23 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
-        parts = []
+        parts, fields = [], []
         for err in exc.errors():
             where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
             parts.append(f"{where}: {err.get('msg')}")
+            if where:
+                fields.append(where)
         audit_refusal(request, "error.invalid", 422)
-        if wants_json(request):  # the API's clients get pydantic's details
-            return JSONResponse({"error": "error.invalid",
-                                 "message": "; ".join(parts) or "invalid input"},
-                                status_code=422)
+        if wants_json(request):
+            # the message names the fields in the reader's language; pydantic's own words (in
+            # English) are the details, for the client's developer
+            from web.deps import language
+
+            t = Translator(language(request))
+            text = t("error.invalid_fields", fields=", ".join(dict.fromkeys(fields))) \
+                if fields else t("error.invalid")
+            return JSONResponse({"error": "error.invalid", "message": text,
+                                 "details": parts or ["invalid input"]}, status_code=422)
         return error_page(request, 422, "error.invalid")
 
     @app.middleware("http")
