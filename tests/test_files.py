@@ -104,6 +104,29 @@ def test_a_blob_is_stored_by_its_hash_atomically_and_never_overwritten(tmp_path)
     assert not store.exists(sha) and not store.matches(sha)
 
 
+def test_staged_uploads_left_by_a_crash_are_swept_after_a_day_blobs_never(tmp_path):
+    """A process stopped between staging an upload and storing it leaves the staged file in
+    .incoming; `merzim serve` sweeps those older than a day at start (services.files
+    .sweep_staged), never a blob and never an upload in progress."""
+    import os
+    import time
+
+    from workflow.services.files import STALE_UPLOAD_SECONDS
+
+    store = FileStore(tmp_path / "files")
+    sha, _size = store.put(PDF)
+    old, fresh = store.stage_bytes(b"old upload"), store.stage_bytes(b"fresh upload")
+    now = time.time()
+    os.utime(old.path, (now - STALE_UPLOAD_SECONDS - 60, now - STALE_UPLOAD_SECONDS - 60))
+    os.utime(store.path(sha), (now - 10 * STALE_UPLOAD_SECONDS,) * 2)  # an old blob: kept
+    (tmp_path / "files" / ".incoming" / "notes.txt").write_text("not ours")
+    assert store.sweep_incoming(STALE_UPLOAD_SECONDS, now=now) == (1, len(b"old upload"))
+    assert not old.path.exists() and fresh.path.exists() and store.matches(sha)
+    assert (tmp_path / "files" / ".incoming" / "notes.txt").exists()
+    assert store.sweep_incoming(STALE_UPLOAD_SECONDS, now=now) == (0, 0)
+    assert FileStore(tmp_path / "none").sweep_incoming(0) == (0, 0)  # no directory yet
+
+
 @pytest.mark.parametrize(("data", "kind"), [(PDF, "pdf"), (DOCX, "docx"), (XLSX, "xlsx"),
                                             (JPEG, "jpeg"), (PNG, "png")])
 def test_each_accepted_type_is_read_from_its_content(tmp_path, data, kind):

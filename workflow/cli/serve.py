@@ -65,6 +65,13 @@ def serve(host: str = typer.Option(None, "--host", metavar="HOST",
 
         sched = make_worker().start_background(STATE.settings.timezone)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from workflow.services.files import sweep_staged
+
+    swept, swept_bytes = sweep_staged(STATE.settings)  # leftovers of an earlier crash
+    if swept:
+        logging.getLogger("merzim.files").info(
+            "removed %d staged upload(s) older than a day (%d bytes): leftovers of a stop "
+            "between receiving and storing", swept, swept_bytes)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     typer.echo(STATE.t("serve.address", url=f"http://{shown}:{port_n}/"), err=False)
     try:

@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 from sqlmodel import Session, select
 
-from workflow.core.errors import NotFound, RuleViolation, UsageError
+from workflow.core.errors import ConfigError, NotFound, RuleViolation, UsageError
 from workflow.services.context import Context
 from workflow.settings import FilesSettings
 from workflow.storage import audit
@@ -90,6 +90,19 @@ class Prepared:
 def store(settings) -> FileStore:
     """The file store of these settings (`[files] directory`, or beside a SQLite file)."""
     return file_store(settings)
+
+
+STALE_UPLOAD_SECONDS = 24 * 3600
+
+
+def sweep_staged(settings, older_than: float = STALE_UPLOAD_SECONDS) -> tuple[int, int]:
+    """The store's staged uploads older than a day removed (`merzim serve` at start): (files,
+    bytes). Nothing to do where no files directory is configured (PostgreSQL without one)."""
+    try:
+        found = file_store(settings)
+    except ConfigError:
+        return 0, 0
+    return found.sweep_incoming(older_than)
 
 
 # -- checking an upload ---------------------------------------------------------------------------

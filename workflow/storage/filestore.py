@@ -18,6 +18,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,6 +152,25 @@ class FileStore:
     def discard(self, staged: Staged) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(staged.path)
+
+    def sweep_incoming(self, older_than: float, now: float | None = None) -> tuple[int, int]:
+        """Remove staged uploads last written more than `older_than` seconds ago: leftovers of
+        a process stopped between staging and storing (an upload in progress writes its file
+        as it reads, and is never a day old). Blobs are never touched. (files, bytes) removed."""
+        incoming = self.root / TEMP_DIR
+        if not incoming.is_dir():
+            return 0, 0
+        cutoff = (time.time() if now is None else now) - older_than
+        count = size = 0
+        for entry in os.scandir(incoming):
+            if not entry.name.startswith("upload-") or not entry.is_file(follow_symlinks=False):
+                continue
+            info = entry.stat(follow_symlinks=False)
+            if info.st_mtime < cutoff:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+                    count, size = count + 1, size + info.st_size
+        return count, size
 
 
 def _fsync_dir(folder: Path) -> None:
