@@ -202,6 +202,10 @@ def test_unknown_addresses_html_for_browsers_json_for_the_api(world: Web):
         assert _lang_of(r.text) == "ru"
         assert 'data-testid="current-user"' in r.text, path  # inside the layout
         assert _text(r.text, "error-heading") == Translator("ru")("web.error_heading_404")
+    # the menu of an error page counts the overdue stages as every other page's does
+    count = re.compile(r'data-testid="nav-overdue-count">(\d+)<')
+    home, missing = b.get("/due").text, b.get("/no-such-page").text
+    assert count.search(home) and count.search(missing).group(1) == count.search(home).group(1)
     # unknown under /api: JSON, whatever the client accepts
     api = world.api("nurlan")
     for path in ("/api/v1/no-such-thing", "/api/nothing"):

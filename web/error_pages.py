@@ -76,9 +76,25 @@ def _answer(request: Request, code: int, key: str,
     values = {"t": t, "_": t, "gettext": t.gettext, "ngettext": t.ngettext,
               "lang": t.language, "viewer": viewer, "csrf": csrf, "today": None,
               "path": request.url.path, "query": "", "languages": LANGUAGES,
-              "message": text, "code": code, "heading": heading}
+              "message": text, "code": code, "heading": heading,
+              "menu_counts": _menu_counts(request, s, viewer, t.language)}
     return request.app.state.templates.TemplateResponse(request, "error.html", values,
                                                         status_code=code, headers=headers)
+
+
+def _menu_counts(request: Request, s, viewer, lang: str) -> dict[str, int] | None:
+    """The menu's overdue counts, as on every page, for a signed-in reader; none when they
+    cannot be counted (the error may be the database's, or the address's `as_of`)."""
+    if viewer is None:
+        return None
+    from web import views
+    from web.deps import make_context
+
+    try:
+        return views.menu_counts(s, make_context(request, viewer, lang), viewer)
+    except Exception:  # noqa: BLE001 - the error page must show even when this fails
+        log.info("error page: the menu's counts could not be read", exc_info=True)
+        return None
 
 
 def _viewer(request: Request, s):
