@@ -322,12 +322,35 @@ def make_ctx(calendar, definition):
     return make
 
 
+_REFLECTED: dict[tuple, Any] = {}
+
+
+def _reflected(engine):
+    """The database's tables as reflected MetaData, reflected once per schema: every test
+    database migrated to one revision has the same tables (reflecting them took ~80 ms on
+    PostgreSQL and ~20 ms on SQLite, for each of the suite's thousands of dumps). The key is the
+    dialect, the Alembic revision and the table names (read each time), so an older schema, a
+    renamed table or one added is reflected again."""
+    from sqlalchemy import MetaData, inspect, text
+
+    names = tuple(sorted(inspect(engine).get_table_names()))
+    revision = None
+    if "alembic_version" in names:
+        with engine.connect() as conn:
+            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    key = (engine.dialect.name, revision, names)
+    if key not in _REFLECTED:
+        meta = MetaData()
+        meta.reflect(bind=engine)
+        _REFLECTED[key] = meta
+    return _REFLECTED[key]
+
+
 def dump_tables(engine) -> dict[str, list[tuple]]:
     """Every row of every table, for 'nothing changed' assertions."""
-    from sqlalchemy import MetaData, select
+    from sqlalchemy import select
 
-    meta = MetaData()
-    meta.reflect(bind=engine)
+    meta = _reflected(engine)
     out = {}
     with engine.connect() as conn:
         for name, table in sorted(meta.tables.items()):
