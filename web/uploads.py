@@ -30,16 +30,23 @@ def limits_of(request: Request):
     return request.app.state.settings.files
 
 
+def largest_body(max_bytes: int) -> int:
+    """The most a request may carry: MAX_FILES files of `max_bytes` and the form around them."""
+    return max_bytes * files_service.MAX_FILES + SLACK
+
+
+def too_large(max_bytes: int) -> UsageError:
+    return UsageError("request too large", key="files.request_too_large",
+                      limit=files_service.size_text(max_bytes), n=files_service.MAX_FILES)
+
+
 def check_length(request: Request) -> None:
     """Refuse a body larger than the files it may carry before reading it (the parts are
     spooled to disk, never held in memory; this keeps the disk from filling too)."""
-    limits = limits_of(request)
-    top = limits.max_bytes * files_service.MAX_FILES + SLACK
+    max_bytes = limits_of(request).max_bytes
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > top:
-        raise UsageError("request too large", key="files.request_too_large",
-                         limit=files_service.size_text(limits.max_bytes),
-                         n=files_service.MAX_FILES)
+    if length.isdigit() and int(length) > largest_body(max_bytes):
+        raise too_large(max_bytes)
 
 
 class BodyCap:
@@ -52,8 +59,7 @@ class BodyCap:
     reader's language, nothing stored."""
 
     def __init__(self, app, max_bytes: int):
-        self.app, self.top = app, max_bytes * files_service.MAX_FILES + SLACK
-        self.max_bytes = max_bytes
+        self.app, self.top, self.max_bytes = app, largest_body(max_bytes), max_bytes
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -67,9 +73,7 @@ class BodyCap:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.top:
-                    raise UsageError("request too large", key="files.request_too_large",
-                                     limit=files_service.size_text(self.max_bytes),
-                                     n=files_service.MAX_FILES)
+                    raise too_large(self.max_bytes)
             return message
 
         await self.app(scope, capped, send)
