@@ -167,10 +167,9 @@ def record_upload(request: Request, programme_id: int, body: UploadIn,
     prog = visible_programme(a.s, a.viewer, programme_id)
     try:
         require_programme_recorder(a.viewer, prog)
-        subject = svc.org_by_id(a.s, prog.subject_id)
         with tx.transaction(a.s):
-            platform.record_upload(a.s, a.ctx, views.platform_map(request), subject.code,
-                                   prog.year, body.subtask, body.on, body.url)
+            platform.record_upload_of(a.s, a.ctx, views.platform_map(request), prog,
+                                      body.subtask, body.on, body.url)
     except MerzimError as exc:
         tx.refused(a.s, a.ctx.actor, "refused.platform_upload", "programme", prog.id,
                    {"subtask": body.subtask, "key": exc.key})

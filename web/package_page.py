@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from datetime import date
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
 from web.access import require_programme_recorder, visible_programme
 from web.deps import PageContext
-from web.pages import attachment, check_csrf, page, programme_view
+from web.pages import attachment, check_csrf, form_day, page, programme_view
 from web.views import platform_map
-from workflow import services as svc
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.services import platform
 from workflow.services import transactions as tx
@@ -62,14 +60,10 @@ def record_upload(request: Request, programme_id: str, subtask: str = Form(""),
         require_programme_recorder(pc.viewer, prog)
         if len(url) > 2000:
             raise UsageError(key="rule.too_long", field="url", limit=2000)
-        try:
-            day = date.fromisoformat(on.strip())
-        except ValueError:
-            raise UsageError(key="error.bad_date", what=pc.t("form.date"), value=on) from None
-        subject = svc.org_by_id(pc.s, prog.subject_id)
+        day = form_day(pc, on)
         with tx.transaction(pc.s):
-            platform.record_upload(pc.s, pc.ctx, platform_map(request), subject.code, prog.year,
-                                   subtask, day, url)
+            platform.record_upload_of(pc.s, pc.ctx, platform_map(request), prog,
+                                      subtask, day, url)
     except MerzimError as exc:
         tx.refused(pc.s, pc.ctx.actor, "refused.platform_upload", "programme", prog.id,
                    {"subtask": form["subtask"], "key": exc.key})

@@ -393,7 +393,8 @@ def _confirm_page(request: Request, pc: PageContext, case, action: str,
                   form=form)
 
 
-def _day(pc: PageContext, text: str) -> date:
+def form_day(pc: PageContext, text: str) -> date:
+    """A date typed in a form (YYYY-MM-DD), or the form's refusal naming it."""
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
@@ -488,7 +489,7 @@ def _create_case(request: Request, pc: PageContext, process: str, data) -> Respo
         for name, value in form.items():
             if len(value) > MAX_FIELD:
                 raise RuleViolation(key="rule.too_long", field=name, limit=MAX_FIELD)
-        dates = {k[5:]: _day(pc, v) for k, v in form.items() if k.startswith("date_") and v}
+        dates = {k[5:]: form_day(pc, v) for k, v in form.items() if k.startswith("date_") and v}
         fields = {k[6:]: v for k, v in form.items() if k.startswith("field_")}
         reason = form.get("duplicate_reason", "").strip() or None  # the confirmation
         with tx.transaction(pc.s):

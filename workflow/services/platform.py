@@ -308,8 +308,17 @@ def uploads_of(s: Session, prog: Programme) -> dict[str, tuple[date, str | None]
 
 def record_upload(s: Session, ctx: Context, pmap: PlatformMap, subject_code: str, year: int,
                   subtask: str, on: date, url: str | None = None) -> Stage:
-    """The day a sub-task's documents were uploaded to the cross-platform (the newest counts)."""
-    prog, subject = programme_of(s, subject_code, year)
+    """The day a sub-task's documents were uploaded to the cross-platform (the newest counts),
+    for the subject's programme of the year (`merzim uploaded`)."""
+    prog, _subject = programme_of(s, subject_code, year)
+    return record_upload_of(s, ctx, pmap, prog, subtask, on, url)
+
+
+def record_upload_of(s: Session, ctx: Context, pmap: PlatformMap, prog: Programme,
+                     subtask: str, on: date, url: str | None = None) -> Stage:
+    """`record_upload` for a programme already found (the page's form, the API)."""
+    subject = s.get(Organisation, prog.subject_id)  # (already in the session: no query)
+    subject_code, year = subject.code, prog.year
     if pmap.find(subtask) is None:
         raise NotFound(f"no sub-task {subtask!r} in the implementation map",
                        key="package.unknown_subtask", subtask=subtask,
