@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from calendars import KazakhstanCalendar
 from calendars.errors import CalendarError
 from web import charts, views
-from web.deps import ApiAuthRequired, LoginRequired
+from web.deps import ApiAuthRequired, LoginRequired, language
 from web.error_pages import error_page, wants_json, web_message
 from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
@@ -205,8 +205,6 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         if wants_json(request):
             # the message names the fields in the reader's language; pydantic's own words (in
             # English) are the details, for the client's developer
-            from web.deps import language
-
             t = Translator(language(request))
             text = t("error.invalid_fields", fields=", ".join(dict.fromkeys(fields))) \
                 if fields else t("error.invalid")

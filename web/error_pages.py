@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
-from web.deps import SESSION_COOKIE, language
+from web.deps import SESSION_COOKIE, language, make_context
 from workflow.core.errors import MerzimError
 from workflow.i18n import LANGUAGES, Translator
 
@@ -88,7 +88,6 @@ def _menu_counts(request: Request, s, viewer, lang: str) -> dict[str, int] | Non
     if viewer is None:
         return None
     from web import views
-    from web.deps import make_context
 
     try:
         return views.menu_counts(s, make_context(request, viewer, lang), viewer)
