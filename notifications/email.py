@@ -89,6 +89,7 @@ class EmailChannel:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
+        client: smtplib.SMTP
         if s.security == "tls":
             client = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout,
                                       context=ssl.create_default_context())

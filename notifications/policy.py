@@ -109,7 +109,7 @@ def owner_ids(responsible_id: int | None, subject_path: str, people: dict[int, R
     return officers_at.get(subject_path, [])
 
 
-def plan_digests(items: Iterable[StageItem], recipients: Iterable[Recipient], today: date,
+def plan_digests(items: Iterable[StageItem], recipients: Iterable[Recipient], today: date,  # noqa: C901
                  cal: KazakhstanCalendar, settings: ReminderSettings) -> list[Digest]:
     """The digests to send on `today`, one per recipient with something to say."""
     if not cal.is_working_day(today):

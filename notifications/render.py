@@ -61,10 +61,11 @@ def template(language: str) -> Texts:
         for message in read_po(fh, domain="digest"):
             if not message.id or message.fuzzy:
                 continue
-            if message.pluralizable:
-                plurals[message.id[0]] = tuple(message.string)
-            elif message.string:
-                texts[message.id] = message.string
+            if isinstance(message.id, str):  # (else a plural entry: singular and plural ids)
+                if message.string:
+                    texts[message.id] = str(message.string)
+            else:
+                plurals[message.id[0]] = tuple(message.string or ())
     return Texts(lang, texts, plurals, None if lang == "en" else template("en"))
 
 

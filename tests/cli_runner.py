@@ -8,7 +8,14 @@ invocation keeps (the CLI's per-invocation state and its database engine, the ro
 handlers, signal handlers), so each call starts as a new process would.
 
 The console script itself is still run as a process by a few smoke tests
-(tests/test_cli_database_errors.py, the browser tests, the worker and server tests).
+(tests/test_cli_database_errors.py, the browser tests, the worker and server tests):
+`run_merzim(..., process=True)`.
+
+This is the suite's one way to run the command line: `merzim_env(...)` builds a call's
+environment (tests/envs.clean_env plus the language, database, pinned day, configuration file
+and any extra variables) and `Merzim(cwd, ...)` binds a working directory and defaults, so
+that a test module's own helper is `Merzim(...)` or a thin wrapper around it (conftest's
+`merzim` and `merzim_db` fixtures are two).
 """
 
 from __future__ import annotations
@@ -22,7 +29,11 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
+
+from tests.envs import clean_env
 
 SCRIPT = Path(sys.executable).parent / "merzim"
 
@@ -65,15 +76,19 @@ def _reset_cli_state() -> None:
 
 
 def run_merzim(args: list[str] | tuple[str, ...], env: Mapping[str, str],
-               cwd: Path | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:
+               cwd: Path | None = None, stdin: str = "", process: bool = False,
+               timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run `merzim ARGS` in-process; the result as subprocess.run would give it.
 
-    Called from another thread (tests of concurrent writers), it runs the console script as a
-    process: one process's environment, working directory and stdout cannot serve two calls.
+    With `process=True` it runs the console script as a process (`timeout` seconds at most),
+    for the tests whose point is the installed script in a fresh interpreter. Called from
+    another thread (tests of concurrent writers), it does so too: one process's environment,
+    working directory and stdout cannot serve two calls.
     """
-    if threading.current_thread() is not threading.main_thread():
+    if process or threading.current_thread() is not threading.main_thread():
         return subprocess.run([str(SCRIPT), *args], cwd=cwd, env=dict(env), input=stdin,
-                              capture_output=True, text=True, encoding="utf-8", timeout=120)
+                              capture_output=True, text=True, encoding="utf-8",
+                              timeout=timeout)
     from workflow.cli import main
 
     out, err = _Stream(), _Stream()
@@ -108,3 +123,48 @@ def run_merzim(args: list[str] | tuple[str, ...], env: Mapping[str, str],
         for sig, handler in signals.items():
             signal.signal(sig, handler)
     return subprocess.CompletedProcess([str(SCRIPT), *args], code, out.text(), err.text())
+
+
+def merzim_env(*, lang: str | None = "en", db_url: str | None = None,
+               today: str | date | None = None, config: Path | str | None = None,
+               extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of one call: tests/envs.clean_env (no MERZIM_* of the developer's shell)
+    with MERZIM_LANG, MERZIM_DATABASE_URL, MERZIM_TODAY and MERZIM_CONFIG set when given
+    (None: not set), then `extra` (COLUMNS, MERZIM_FILES_DIR, MERZIM_TELEGRAM_TOKEN...)."""
+    env = clean_env()
+    if lang:
+        env["MERZIM_LANG"] = lang
+    if db_url:
+        env["MERZIM_DATABASE_URL"] = db_url
+    if today:
+        env["MERZIM_TODAY"] = today.isoformat() if isinstance(today, date) else today
+    if config is not None:
+        env["MERZIM_CONFIG"] = str(config)
+    env.update(extra or {})
+    return env
+
+
+@dataclass
+class Merzim:
+    """`merzim` in the working directory `cwd` with default settings (`merzim_env`'s), called
+    as `merzim("overdue", "--json", today="2026-11-20", lang="ru", config=path,
+    env={"COLUMNS": "200"}, stdin="...")`: a call's own settings replace the defaults (its
+    `env` is added to the default `env`); the result is `run_merzim`'s."""
+
+    cwd: Path
+    db_url: str | None = None
+    today: str | date | None = None
+    lang: str = "en"
+    config: Path | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    process: bool = False
+
+    def __call__(self, *args: str, lang: str | None = None, today: str | date | None = None,
+                 config: Path | None = None, env: Mapping[str, str] | None = None,
+                 stdin: str = "") -> subprocess.CompletedProcess[str]:
+        environment = merzim_env(lang=lang or self.lang, db_url=self.db_url,
+                                 today=today or self.today,
+                                 config=config if config is not None else self.config,
+                                 extra={**self.env, **(env or {})})
+        return run_merzim(args, env=environment, cwd=self.cwd, stdin=stdin,
+                          process=self.process)

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from tests.envs import clean_env
 from workflow.settings import ARGON2_PROFILE_ENV
 
 # Passwords are hashed at argon2's cheapest cost in this suite: ~0.2 s of CPU a hash at the
@@ -30,19 +29,11 @@ def merzim(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     `merzim("calendar", "show", "2025", config=path)` sets MERZIM_CONFIG to `path`;
     without `config` no configuration file is in use.
     """
-    from tests.cli_runner import run_merzim
+    from tests.cli_runner import Merzim
 
     workdir = tmp_path / "cwd"
     workdir.mkdir()
-
-    def run(*args: str, config: Path | None = None, lang: str = "en"):
-        env = clean_env()
-        env["MERZIM_LANG"] = lang
-        if config is not None:
-            env["MERZIM_CONFIG"] = str(config)
-        return run_merzim(args, env=env, cwd=workdir)
-
-    return run
+    return Merzim(workdir)
 
 
 # engine: databases (SQLite always; PostgreSQL when MERZIM_TEST_POSTGRES_URL is set)
@@ -366,18 +357,8 @@ def merzim_db(tmp_path: Path, db_url):
 
     `merzim_db("overdue", "--json", today="2026-11-20")`.
     """
-    from tests.cli_runner import run_merzim
+    from tests.cli_runner import Merzim
 
     workdir = tmp_path / "cwd-db"
     workdir.mkdir(exist_ok=True)
-
-    def run(*args: str, today: str | None = None, lang: str = "en", config: Path | None = None):
-        env = clean_env()
-        env.update(MERZIM_LANG=lang, MERZIM_DATABASE_URL=db_url)
-        if today:
-            env["MERZIM_TODAY"] = today
-        if config is not None:
-            env["MERZIM_CONFIG"] = str(config)
-        return run_merzim(args, env=env, cwd=workdir)
-
-    return run
+    return Merzim(workdir, db_url=db_url)

@@ -3,8 +3,11 @@ contracts in .importlinter, which `.ci/run` checks with `lint-imports`):
 
 * the adapters (web, CLI) never commit, roll back or open a database session of their own:
   transactions belong to the services (workflow/services/transactions.py);
-* no stage key of the internal analysis is written in the Python
-  of workflow/, web/ or notifications/: they come from the definitions.
+* no key of a shipped definition (a stage, event, state or named date of any file under
+  workflow/definitions/) is written in the Python of workflow/, web/ or notifications/: they
+  come from the definitions (a word the code uses for something else is a listed exception,
+  with what it is there);
+* no test module imports another: what tests share lives in helper modules (docs/testing.md).
 """
 
 from __future__ import annotations
@@ -46,14 +49,30 @@ def test_the_check_sees_a_commit(tmp_path):
     assert _calls(sample, {"commit", "rollback"}) == ["handler.py:2 .commit()"]
 
 
-def _stage_keys() -> dict[str, set[str]]:
-    """The internal analysis's stage keys (the standard's procedures use plain words such as
-    "analysis" or "report" as keys, which the code rightly uses for other things)."""
+def _definition_keys() -> dict[str, set[str]]:
+    """Every key of every shipped definition (each file under workflow/definitions/ with a
+    [process] table: the internal analysis, its versions kept for older cases, the procedures;
+    the platform's implementation map only names keys of these): its stages, events and states
+    and its named dates -> where each is defined ("stage of internal_risk_analysis.toml"). The
+    procedures use plain words such as "analysis", "open" or "done" as keys, which the code also
+    uses for other things: those uses are the exceptions below, each with what the word is there."""
     keys: dict[str, set[str]] = {}
-    for path in [ROOT / "workflow" / "definitions" / "internal_risk_analysis.toml"]:
+    folder = ROOT / "workflow" / "definitions"
+    for path in sorted(folder.rglob("*.toml")):
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
-        for stage in doc.get("stage", []):
-            keys.setdefault(stage["key"], set()).add(path.name)
+        if "process" not in doc:
+            continue
+        name = path.relative_to(folder).as_posix()
+        process = doc["process"]
+        named = [*((f"stage of {name}", st["key"]) for st in doc.get("stage", [])),
+                 *((f"event of {name}", ev["key"]) for ev in doc.get("event", [])),
+                 *((f"state of {name}", key) for key in doc.get("states", {})),
+                 *((f"state of {name}", key) for key in [process.get("initial_state"),
+                                                          *process.get("final_states", [])]
+                   if key),
+                 *((f"date of {name}", key) for key in doc.get("dates", {}))]
+        for what, key in named:
+            keys.setdefault(key, set()).add(what)
     return keys
 
 
@@ -62,11 +81,95 @@ def _stage_keys() -> dict[str, set[str]]:
 # group. Each exception names the file and what the word is there.
 NOT_A_STAGE = {
     ("workflow/core/definition.py", "monitoring"): "the definition format's [monitoring] table",
-    ("workflow/services/monitoring.py", "monitoring"): "the definition's [monitoring] table",
+    ("workflow/monitoring/service.py", "monitoring"): "the definition's [monitoring] table",
     ("workflow/services/demo.py", "monitoring"): "the definition's [monitoring] table",
-    ("workflow/cli/monitoring.py", "monitoring"): "the `merzim monitoring` command group",
+    ("workflow/monitoring/cli.py", "monitoring"): "the `merzim monitoring` command group",
     ("workflow/cli/__init__.py", "monitoring"): "the `merzim monitoring` command group and the "
                                                 "module of the command line that holds it",
+    ("workflow/definitions/schema.py", "monitoring"): "the definition format's [monitoring] table",
+    ("workflow/definitions/features.py", "monitoring"): "the definition's [monitoring] table "
+                                                        "and the feature that reads it",
+}
+
+
+def _homonym(word: str, reason: str, *files: str) -> dict[tuple[str, str], str]:
+    return {(rel, word): reason for rel in files}
+
+
+# The keys of the procedures and of the internal analysis's states and dates that are also words
+# the definition format, the command line or the code's own vocabulary use for something else
+# (the same format as NOT_A_STAGE: each exception names the file and what the word is there).
+NOT_A_KEY = {
+    **_homonym("analysis", "the internal analysis as the code names it: the `merzim analysis` "
+               "command group, an analysis's id in rows, messages, exports, audit payloads and "
+               "not-found answers, the demo's analyses; not the `analysis` stage of the "
+               "procedures",
+               "notifications/render.py", "web/kit/access.py", "web/kit/exports.py",
+               "web/kit/views.py", "workflow/cli/__init__.py", "workflow/cli/engine.py",
+               "workflow/cli/reminders.py", "workflow/drafts/web.py", "workflow/monitoring/cli.py",
+               "workflow/monitoring/service.py", "workflow/reminders/planner.py",
+               "workflow/services/demo.py", "workflow/services/lists.py",
+               "workflow/services/replanning.py"),
+    **_homonym("completed", "the scorecard's count of completed risks (docs/scorecard.md); not "
+               "contract_concentration's date or state",
+               "workflow/scorecard/rules.py", "workflow/scorecard/words.py"),
+    **_homonym("done", "what is done: the work lists' done section, the overview's and the "
+               "scorecard's done counts, a schedule's status in `merzim` JSON, the Telegram "
+               "link's reply; not the procedures' final state",
+               "web/overview_page.py", "web/work_page.py", "workflow/cli/engine.py",
+               "workflow/reminders/telegram_link.py", "workflow/scorecard/rules.py",
+               "workflow/scorecard/words.py", "workflow/services/lists.py",
+               "workflow/services/overview.py"),
+    **_homonym("start", "the definition format's [planning] `start` (which names the date "
+               "--start gives), the schedule file's column, a period's start in views, charts, "
+               "exports and the demo's file; not the named date itself",
+               "web/kit/charts.py", "web/kit/exports.py", "web/kit/views.py",
+               "workflow/cli/engine.py", "workflow/definitions/schema.py",
+               "workflow/services/analyses.py", "workflow/services/cases.py",
+               "workflow/services/demo.py"),
+    **_homonym("end", "the definition format's [planning] `end` (which names the date --end "
+               "gives), the schedule file's column, a period's end in views and exports; not the "
+               "named date itself",
+               "web/kit/exports.py", "web/kit/views.py", "workflow/cli/engine.py",
+               "workflow/definitions/schema.py", "workflow/services/analyses.py",
+               "workflow/services/cases.py"),
+    **_homonym("found", "the label of what a file's content was found to be (a refused upload); "
+               "not foreign_account's date or state",
+               "workflow/services/files.py"),
+    **_homonym("in_progress", "a recommendation's status (the monitoring's not_started, "
+               "in_progress, fulfilled, not_fulfilled); not the internal analysis's state",
+               "workflow/monitoring/service.py"),
+    **_homonym("note_signed", "a scorecard role, the left-hand side of a definition's "
+               "[scorecard.stages] (docs/scorecard.md), which maps it to a stage key",
+               "workflow/definitions/schema.py", "workflow/scorecard/rules.py"),
+    **_homonym("plan_approved", "a scorecard role, the left-hand side of a definition's "
+               "[scorecard.stages] (docs/scorecard.md), which maps it to a stage key",
+               "workflow/definitions/schema.py", "workflow/scorecard/rules.py"),
+    **_homonym("published", "a scorecard role, the left-hand side of a definition's "
+               "[scorecard.stages] (docs/scorecard.md), which maps it to a stage key",
+               "workflow/definitions/schema.py", "workflow/scorecard/rules.py"),
+    **_homonym("published", "a draft's fact: the day its text was published",
+               "workflow/drafts/service.py"),
+    **_homonym("published", "the Atom feed's <published> element",
+               "workflow/public/web.py"),
+    **_homonym("open", "a stage's status (`open`), the definition format's `initially = "
+               "\"open\"` and an event's `open` field, `merzim case open`; not the procedures' "
+               "state",
+               "web/kit/charts.py", "web/obligations_page.py", "web/pages.py",
+               "workflow/cli/cases.py", "workflow/core/deadlines.py", "workflow/core/definition.py",
+               "workflow/definitions/schema.py", "workflow/services/obligations.py",
+               "workflow/storage/models.py"),
+    **_homonym("planned", "a named date's planned value (the definition format's "
+               "\"NAME.planned\" anchor, the views' planned start and end) and the count of what "
+               "`merzim analysis import` and the worker planned; not the internal analysis's state",
+               "web/kit/charts.py", "workflow/cli/engine.py", "workflow/core/deadlines.py",
+               "workflow/core/definition.py", "workflow/i18n/describe.py",
+               "workflow/reminders/worker.py", "workflow/services/cases.py"),
+    **_homonym("recommendation", "the monitoring's recommendations: the `merzim recommendation` "
+               "command group, their table, audit entity and the plan file's column; not "
+               "conflict_of_interest's stage",
+               "workflow/cli/__init__.py", "workflow/monitoring/cli.py",
+               "workflow/monitoring/service.py", "workflow/storage/models.py"),
 }
 
 
@@ -82,19 +185,77 @@ def _string_literals(path: Path) -> list[tuple[int, str]]:
             and id(n) not in docstrings]
 
 
-def test_no_stage_key_of_the_internal_analysis_in_python():
-    keys = _stage_keys()
-    assert {"order", "publication", "monitoring"} <= set(keys)  # the check reads the real keys
+def test_no_key_of_a_shipped_definition_in_python():
+    keys = _definition_keys()
+    # the check reads the real keys: stages, events, states and named dates, of every file
+    assert {"order", "publication", "monitoring", "hand_over"} <= set(keys)
+    assert {"stage of procedures/gift.toml", "event of procedures/gift.toml",
+            "state of procedures/gift.toml", "date of procedures/gift.toml",
+            "stage of versions/internal_risk_analysis.v2.toml"} <= set().union(*keys.values())
+    allowed = NOT_A_STAGE | NOT_A_KEY
     found = []
     for path in _python(CODE):
         rel = path.relative_to(ROOT).as_posix()
         for line, value in _string_literals(path):
-            if value in keys and (rel, value) not in NOT_A_STAGE:
-                found.append(f"{rel}:{line} {value!r} (a stage of {sorted(keys[value])})")
+            if value in keys and (rel, value) not in allowed:
+                found.append(f"{rel}:{line} {value!r} (a {', a '.join(sorted(keys[value]))})")
     assert found == []
 
 
-@pytest.mark.parametrize("exception", sorted(NOT_A_STAGE))
+@pytest.mark.parametrize("exception", sorted(NOT_A_STAGE | NOT_A_KEY))
 def test_each_exception_is_still_needed(exception):
     rel, word = exception
+    assert (ROOT / rel).exists(), f"{rel} moved or removed: update its exception"
     assert any(value == word for _, value in _string_literals(ROOT / rel)), exception
+
+
+# -- the tests: no test module imports another ------------------------------------------------
+# What several test modules share lives in modules that are not test modules (tests/conftest.py,
+# tests/cli_runner.py, tests/web_helpers.py, tests/browser_helpers.py, tests/person_helpers.py...;
+# docs/testing.md, "Shared fixtures and helpers"): importing a test module runs its collection-time
+# code, registers its fixtures and tests a second time and ties two files' edits together.
+
+TESTS = ROOT / "tests"
+
+
+def _test_modules_imported(path: Path) -> list[str]:
+    """The test modules (tests/test_*.py) the Python file at `path` imports, as
+    "file:line module"."""
+    where = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from the tests package (the suite has no subpackage)
+                base = f"tests.{base}" if base else "tests"
+            names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if len(parts) >= 2 and parts[0] == "tests" and parts[1].startswith("test_"):
+                found.append(f"{where}:{node.lineno} {'.'.join(parts[:2])}")
+                break
+    return found
+
+
+def test_no_test_module_imports_another():
+    files = sorted(TESTS.rglob("*.py"))
+    assert len(files) > 50 and TESTS / "conftest.py" in files  # the check reads the real suite
+    found = [hit for path in files for hit in _test_modules_imported(path)]
+    assert found == []
+
+
+def test_the_check_sees_a_test_module_imported(tmp_path):
+    sample = tmp_path / "test_sample.py"
+    sample.write_text("from tests.test_browser import page\n"
+                      "from tests import test_bulk_import as bulk, web_helpers\n"
+                      "import tests.test_scorecard\n"
+                      "from .test_web_work import work_world\n"
+                      "from tests.web_helpers import web_fixture\n"
+                      "from tests import browser_helpers\n", encoding="utf-8")
+    assert _test_modules_imported(sample) == [
+        "test_sample.py:1 tests.test_browser", "test_sample.py:2 tests.test_bulk_import",
+        "test_sample.py:3 tests.test_scorecard", "test_sample.py:4 tests.test_web_work"]

@@ -64,6 +64,7 @@ def test_threads_appending_at_once_keep_one_chain(db_url):
     _chain_is_whole(db_url, THREADS * EACH)
 
 
+@pytest.mark.slow
 def test_processes_appending_at_once_keep_one_chain(db_url):
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_append_many, args=(db_url, f"cli:p{k}", EACH))
@@ -115,6 +116,7 @@ def test_a_fork_cannot_be_stored(db):
             s.commit()
 
 
+@pytest.mark.slow
 def test_a_log_forked_before_the_upgrade_keeps_its_records_and_refuses_new_forks(tmp_path):
     from alembic import command
 
@@ -141,6 +143,7 @@ def test_a_log_forked_before_the_upgrade_keeps_its_records_and_refuses_new_forks
     eng.dispose()
 
 
+@pytest.mark.slow
 def test_several_merzim_processes_writing_at_once_leave_audit_verify_intact(merzim_db, db_url):
     """The acceptance check: concurrent writers from several processes (the CLI here), then
     `merzim audit verify` passes."""

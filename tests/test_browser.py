@@ -16,176 +16,27 @@ unless MERZIM_REQUIRE_BROWSER=1, which CI sets: then a missing browser is a fail
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from tests.envs import clean_env
+from tests import browser_helpers
+from tests.browser_helpers import (
+    ARTIFACTS,
+    MANAGER,
+    OFFICER,
+    OFFICER_ORG,
+    TODAY,
+    Server,
+    log_in,
+    log_out,
+)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-TODAY = "2026-11-23"  # a Monday, a working day: the demo is dated relative to it
-DEMO_LINE = re.compile(r"^Demo account: (\S+) / (\S+)\s*$", re.MULTILINE)
-MANAGER, OFFICER = "nurlan", "asel"
-OFFICER_ORG = "AK-ALM-EDU"  # the demo's analysis of asel's department: its note is overdue
-TIMEOUT_MS = 20_000
-
-
-def _browser_missing(reason: str) -> None:
-    if os.environ.get("MERZIM_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"MERZIM_REQUIRE_BROWSER=1 but {reason}")
-    pytest.skip(f"browser test skipped: {reason} (install Debian's chromium: "
-                "apt-get install -y chromium; set MERZIM_REQUIRE_BROWSER=1 to make this a failure)")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Server:
-    base: str
-    passwords: dict[str, str]
-    log: Path
-
-    def log_tail(self, n: int = 40) -> str:
-        try:
-            return "\n".join(self.log.read_text(encoding="utf-8", errors="replace")
-                             .splitlines()[-n:])
-        except OSError:
-            return "(no server log)"
-
-
-def _env() -> dict[str, str]:
-    env = clean_env()
-    env.update(MERZIM_LANG="en", MERZIM_TODAY=TODAY)
-    return env
-
-
-def _merzim(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    script = Path(sys.executable).parent / "merzim"
-    if not script.exists():
-        pytest.fail(f"the console script {script} is not installed (pip install -e .)")
-    result = subprocess.run([str(script), *args], cwd=workdir, env=_env(), capture_output=True,
-                            text=True, encoding="utf-8", timeout=120)
-    assert result.returncode == 0, (args, result.returncode, result.stdout, result.stderr)
-    return result
-
-
-def _password(workdir: Path, login: str, shown: dict[str, str]) -> str:
-    """The password init printed, or a fresh one set with `merzim user password --json`."""
-    if login in shown:
-        return shown[login]
-    import json
-
-    return json.loads(_merzim(workdir, "user", "password", login, "--json").stdout)["password"]
-
-
-@contextlib.contextmanager
-def running_server(workdir: Path, passwords: dict[str, str], *options: str) -> Iterator[Server]:
-    """`merzim serve --no-worker [options]` on a free port of 127.0.0.1 in `workdir`, once it
-    answers /login (at most 60 s); stopped on leaving."""
-    port = _free_port()
-    log = workdir / "serve.log"
-    script = Path(sys.executable).parent / "merzim"
-    with open(log, "w", encoding="utf-8") as out:
-        proc = subprocess.Popen([str(script), "serve", *options, "--no-worker", "--host",
-                                 "127.0.0.1", "--port", str(port)], cwd=workdir, env=_env(),
-                                stdout=out, stderr=subprocess.STDOUT)
-    srv = Server(f"http://127.0.0.1:{port}", passwords, log)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"merzim serve exited with {proc.returncode}:\n{srv.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{srv.base}/login", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"merzim serve did not answer on port {port} in 60 s:\n"
-                            f"{srv.log_tail()}")
-            time.sleep(0.2)
-        yield srv
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[Server]:
-    if not CHROMIUM.exists():
-        _browser_missing(f"{CHROMIUM} is not installed")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _browser_missing("the playwright Python package is not installed")
-
-    workdir = tmp_path_factory.mktemp("browser")
-    init = _merzim(workdir, "init", "--demo")
-    shown = dict(DEMO_LINE.findall(init.stdout))
-    passwords = {login: _password(workdir, login, shown) for login in (MANAGER, OFFICER)}
-
-    with running_server(workdir, passwords) as srv:
-        yield srv
-
-
-@pytest.fixture
-def page(server: Server):
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                    args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                          locale="en-GB")
-            # Pages in English whatever the demo users' own language (nurlan and asel: kk).
-            context.add_cookies([{"name": "merzim_lang", "value": "en", "url": server.base}])
-            pg = context.new_page()
-            pg.set_default_timeout(TIMEOUT_MS)
-            yield pg
-            context.close()
-        finally:
-            browser.close()
-
-
-def _log_in(page, server: Server, login: str) -> None:
-    page.goto(f"{server.base}/")
-    assert "/login" in page.url, page.url
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", server.passwords[login])
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_load_state()
-    assert "/login" not in page.url, (login, page.url, page.content()[:2000])
-
-
-def _log_out(page) -> None:
-    page.click("form[action='/logout'] button[type=submit]")
-    page.wait_for_url(re.compile(r"/login"))
-    assert page.locator("[data-testid=current-user]").count() == 0
+pytestmark = pytest.mark.browser
+# The fixtures (tests/browser_helpers.py): the demo served for the module, a browser page.
+server = browser_helpers.server
+page = browser_helpers.page
 
 
 def _analytic_note(page):
@@ -219,7 +70,7 @@ def test_manager_sees_overdue_officer_records_the_note(page, server: Server) -> 
 
 def _scenario(page, server: Server) -> None:
     # -- the manager: the overdue picture of his subtree, grouped by organisation ----------
-    _log_in(page, server, MANAGER)
+    log_in(page, server, MANAGER)
     assert page.url.rstrip("/").endswith("/overview"), page.url  # the managers' landing page
     page.goto(f"{server.base}/overdue")
     assert "Nurlan Iskakov" in page.locator("[data-testid=current-user]").inner_text()
@@ -235,10 +86,10 @@ def _scenario(page, server: Server) -> None:
     edu = page.locator(f"section[data-org='{OFFICER_ORG}']")
     assert edu.locator("tr[data-stage='analytic_note']").count() == 1
     page.screenshot(path=str(ARTIFACTS / "overdue.png"), full_page=True)
-    _log_out(page)
+    log_out(page)
 
     # -- the officer: from the overdue list to her analysis --------------------------------
-    _log_in(page, server, OFFICER)
+    log_in(page, server, OFFICER)
     assert page.url.rstrip("/").endswith("/work"), page.url  # the officers' landing page
     page.goto(f"{server.base}/overdue")
     mine = page.locator(f"section[data-org='{OFFICER_ORG}']")

@@ -1,5 +1,5 @@
 """The dashboard on a phone, for a keyboard and a screen reader, and its API docs offline, in a
-real browser (Debian's headless Chromium driven by Playwright; see tests/test_browser.py).
+real browser (Debian's headless Chromium driven by Playwright; see tests/browser_helpers.py).
 
 One `merzim serve --lang ru` (MERZIM_LANG=en in its environment: the option wins) and one
 browser serve the whole module. As the manager nurlan, the officer asel and the admin erlan:
@@ -27,18 +27,20 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.test_browser import (
+from tests.browser_helpers import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
     DEMO_LINE,
     TIMEOUT_MS,
     Server,
-    _browser_missing,
-    _merzim,
-    _password,
+    browser_missing,
+    demo_password,
+    merzim_process,
     running_server,
 )
+
+pytestmark = pytest.mark.browser
 
 MANAGER, OFFICER, ADMIN = "nurlan", "asel", "erlan"
 ROLES = (MANAGER, OFFICER, ADMIN)
@@ -69,17 +71,17 @@ CONTRASTS = """() => {
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[Server]:
     if not CHROMIUM.exists():
-        _browser_missing(f"{CHROMIUM} is not installed")
+        browser_missing(f"{CHROMIUM} is not installed")
     try:
         import axe_playwright_python  # noqa: F401
         import playwright.sync_api  # noqa: F401
     except ImportError as exc:
-        _browser_missing(f"a Python package is not installed ({exc.name})")
+        browser_missing(f"a Python package is not installed ({exc.name})")
 
     workdir = tmp_path_factory.mktemp("browser-a11y")
-    init = _merzim(workdir, "init", "--demo")
+    init = merzim_process(workdir, "init", "--demo")
     shown = dict(DEMO_LINE.findall(init.stdout))
-    passwords = {login: _password(workdir, login, shown) for login in ROLES}
+    passwords = {login: demo_password(workdir, login, shown) for login in ROLES}
     with running_server(workdir, passwords, "--lang", "ru") as srv:
         yield srv
 

@@ -1,5 +1,5 @@
 """An announcement draft in a real browser (issue 16, point 2): Debian's headless Chromium on
-the demo served by `merzim serve` (the helpers of tests/test_browser.py).
+the demo served by `merzim serve` (the helpers of tests/browser_helpers.py).
 
 The Ile district akimat's officer saule opens her planned analysis, follows the start
 announcement's "Draft" link, reads the draft in Russian, copies it (the clipboard holds the
@@ -15,7 +15,9 @@ from collections.abc import Iterator
 import docx
 import pytest
 
-from tests import test_browser as tb
+from tests import browser_helpers as tb
+
+pytestmark = pytest.mark.browser
 
 OFFICER = "saule"  # the Ile district akimat's officer: her analysis is planned, nothing recorded
 ORG = "AK-ALM-ILE"
@@ -24,28 +26,16 @@ ORG = "AK-ALM-ILE"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[tb.Server]:
     if not tb.CHROMIUM.exists():
-        tb._browser_missing(f"{tb.CHROMIUM} is not installed")
+        tb.browser_missing(f"{tb.CHROMIUM} is not installed")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        tb._browser_missing("the playwright Python package is not installed")
+        tb.browser_missing("the playwright Python package is not installed")
     workdir = tmp_path_factory.mktemp("browser-drafts")
-    init = tb._merzim(workdir, "init", "--demo")
+    init = tb.merzim_process(workdir, "init", "--demo")
     shown = dict(tb.DEMO_LINE.findall(init.stdout))
-    with tb.running_server(workdir, {OFFICER: tb._password(workdir, OFFICER, shown)}) as srv:
+    with tb.running_server(workdir, {OFFICER: tb.demo_password(workdir, OFFICER, shown)}) as srv:
         yield srv
-
-
-def _axe(pg) -> None:
-    """axe-core on the draft page: no serious or critical violation (as the recording tests)."""
-    try:
-        from axe_playwright_python.sync_playwright import Axe
-    except ImportError:  # tests/test_browser_a11y.py requires it; here it is a bonus
-        return
-    found = Axe().run(pg).response["violations"]
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in found
-           if v.get("impact") in ("serious", "critical")]
-    assert not bad, bad
 
 
 def test_the_officer_copies_downloads_and_publishes_a_draft(server, tmp_path) -> None:
@@ -64,7 +54,7 @@ def test_the_officer_copies_downloads_and_publishes_a_draft(server, tmp_path) ->
             pg = context.new_page()
             pg.set_default_timeout(tb.TIMEOUT_MS)
             try:
-                tb._log_in(pg, server, OFFICER)
+                tb.log_in(pg, server, OFFICER)
                 pg.goto(f"{server.base}/cases?org={ORG}&process=internal_risk_analysis")
                 pg.locator("a[href^='/cases/']").filter(has_text=re.compile(r"^#?\d+$")).first \
                     .click()
@@ -78,7 +68,7 @@ def test_the_officer_copies_downloads_and_publishes_a_draft(server, tmp_path) ->
                 assert box.input_value().startswith("ОБЪЯВЛЕНИЕ\n")
                 assert "Отдел образования Илийского района" in box.input_value()
                 pg.screenshot(path=str(tb.ARTIFACTS / "draft-page.png"))
-                _axe(pg)
+                tb.axe_check(pg)
 
                 box.fill(box.input_value().replace("ОБЪЯВЛЕНИЕ", "ОБЪЯВЛЕНИЕ ДЛЯ САЙТА"))
                 copy = pg.locator("[data-testid=draft-copy]")

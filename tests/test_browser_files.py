@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from tests import test_browser as tb
-from tests import test_browser_recording as tbr
+from tests import browser_helpers as tb
+
+pytestmark = pytest.mark.browser
 
 PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
@@ -32,11 +33,11 @@ OUTSIDER = "gulnar"  # a manager of the ministry's tree: asel's case does not ex
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     if not tb.CHROMIUM.exists():
-        tb._browser_missing(f"{tb.CHROMIUM} is not installed")
+        tb.browser_missing(f"{tb.CHROMIUM} is not installed")
     workdir = tmp_path_factory.mktemp("browser-files")
-    init = tb._merzim(workdir, "init", "--demo")
+    init = tb.merzim_process(workdir, "init", "--demo")
     shown = dict(tb.DEMO_LINE.findall(init.stdout))
-    passwords = {login: tb._password(workdir, login, shown) for login in (tb.OFFICER, OUTSIDER)}
+    passwords = {login: tb.demo_password(workdir, login, shown) for login in (tb.OFFICER, OUTSIDER)}
     with tb.running_server(workdir, passwords) as srv:
         srv.workdir = workdir
         yield srv
@@ -65,8 +66,8 @@ def _note_form(pg):
 
 def _scenario(pg, server) -> None:
     store = Path(server.workdir) / "merzim-files"
-    tb._log_in(pg, server, tb.OFFICER)
-    case_url = tbr._case_of_overdue_note(pg, server)
+    tb.log_in(pg, server, tb.OFFICER)
+    case_url = tb.case_of_overdue_note(pg, server)
     case_id = int(case_url.rsplit("/", 1)[1])
 
     # a renamed executable: refused beside the file input, nothing stored
@@ -91,7 +92,7 @@ def _scenario(pg, server) -> None:
     text = row.inner_text()
     assert "signed-note.pdf" in text and "PDF" in text and f"{len(PDF)} B" in text
     assert tb.OFFICER in text and "Analytic note" in text
-    tbr._axe(pg)
+    tb.axe_check(pg)
     pg.screenshot(path=str(tb.ARTIFACTS / "files-listed.png"))
     link = row.locator("a[data-testid=file-link]")
     with pg.expect_download() as caught:
@@ -131,8 +132,8 @@ def _scenario(pg, server) -> None:
     assert pg.locator("table[data-testid=files] tr[data-file]").count() == 2
 
     # another tree's manager: the file does not exist for her
-    tb._log_out(pg)
-    tb._log_in(pg, server, OUTSIDER)
+    tb.log_out(pg)
+    tb.log_in(pg, server, OUTSIDER)
     response = pg.goto(f"{server.base}{file_url}")
     assert response.status == 404
     assert "signed-note" not in pg.content()

@@ -1,5 +1,5 @@
 """The manager's overview and a case's Gantt in a real browser (Debian's headless Chromium driven
-by Playwright; the server, the demo and the pinned day of tests/test_browser.py).
+by Playwright; the server, the demo and the pinned day of tests/browser_helpers.py).
 
 The manager nurlan logs in and lands on his overview: the overdue-by-organisation chart is there
 with its text alternative (title, description, data table) and its bars add up to the overdue
@@ -17,18 +17,24 @@ from __future__ import annotations
 import re
 import sys
 
-from tests.test_browser import (  # noqa: F401  (fixtures: the server and a browser page)
+import pytest
+
+from tests import browser_helpers
+from tests.browser_helpers import (
     ARTIFACTS,
     MANAGER,
     OFFICER,
     OFFICER_ORG,
     TODAY,
     Server,
-    _log_in,
-    _log_out,
-    page,
-    server,
+    log_in,
+    log_out,
 )
+
+pytestmark = pytest.mark.browser
+# The fixtures (tests/browser_helpers.py): the demo served for the module, a browser page.
+server = browser_helpers.server
+page = browser_helpers.page
 
 RAW_KEY = re.compile(r"\b(?:overview|gantt)\.[a-z_]+\b")
 
@@ -38,7 +44,7 @@ def _svg_text(locator) -> str:
     return " ".join(locator.locator("tspan").all_text_contents()) or locator.text_content()
 
 
-def test_manager_overview_and_case_gantt(page, server: Server) -> None:  # noqa: F811
+def test_manager_overview_and_case_gantt(page, server: Server) -> None:
     try:
         _scenario(page, server)
     except Exception:
@@ -47,10 +53,10 @@ def test_manager_overview_and_case_gantt(page, server: Server) -> None:  # noqa:
         raise
 
 
-def _scenario(page, server: Server) -> None:  # noqa: F811  (the fixtures, passed on)
+def _scenario(page, server: Server) -> None:
     base = server.base
     # -- the manager lands on the overview of his subtree ------------------------------------
-    _log_in(page, server, MANAGER)
+    log_in(page, server, MANAGER)
     assert page.url.rstrip("/").endswith("/overview"), page.url
     chart = page.locator("svg[data-testid=overdue-chart]")
     assert chart.is_visible(), "no overdue-by-organisation chart on the manager's overview"
@@ -142,10 +148,10 @@ def _scenario(page, server: Server) -> None:  # noqa: F811  (the fixtures, passe
     assert width <= 390, width
     page.set_viewport_size({"width": 1280, "height": 900})
     page.context.add_cookies([{"name": "merzim_lang", "value": "en", "url": base}])
-    _log_out(page)
+    log_out(page)
 
     # -- the officer's analysis: its Gantt ------------------------------------------------------
-    _log_in(page, server, OFFICER)
+    log_in(page, server, OFFICER)
     page.goto(f"{base}/overdue")
     page.locator(f"section[data-org='{OFFICER_ORG}'] tr[data-stage='analytic_note'] a").first \
         .click()
@@ -174,6 +180,6 @@ def _scenario(page, server: Server) -> None:  # noqa: F811  (the fixtures, passe
     page.screenshot(path=str(ARTIFACTS / "gantt.png"), full_page=True)
 
 
-def _total(page) -> int:  # noqa: F811
+def _total(page) -> int:
     return int(page.locator("[data-testid=overdue-by-org-total]").inner_text().strip())
 

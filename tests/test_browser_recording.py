@@ -1,6 +1,6 @@
 """Recording in a real browser (issue 14, points 1 and 11): Debian's headless Chromium at
 1280x900, on the demo served by `merzim serve` (the server and browser fixtures of
-tests/test_browser.py).
+tests/browser_helpers.py).
 
 The officer asel opens her overdue analysis and records its analytic note: first without the
 document's details, refused with every problem at the top of the page, inside the first screen
@@ -17,14 +17,15 @@ recording-not-done.png, recording-no-js.png; recording-failure.png when a step f
 
 from __future__ import annotations
 
-import re
 import sys
 
 import pytest
 
-from tests import test_browser as tb
+from tests import browser_helpers as tb
 
-# The fixtures of the browser test: its server (merzim init --demo; merzim serve) and page.
+pytestmark = pytest.mark.browser
+
+# The fixtures (tests/browser_helpers.py): its server (merzim init --demo; merzim serve), a page.
 server = tb.server
 page = tb.page
 WIDTH, HEIGHT = 1280, 900
@@ -49,29 +50,8 @@ def _in_first_screen(pg, selector: str) -> dict:
     return state
 
 
-def _case_of_overdue_note(pg, server) -> str:
-    pg.goto(f"{server.base}/overdue")
-    mine = pg.locator(f"section[data-org='{tb.OFFICER_ORG}']")
-    mine.locator("tr[data-stage='analytic_note'] a").first.click()
-    pg.wait_for_url(re.compile(r"/cases/\d+$"))
-    return pg.url
-
-
 def _note_form(pg):
     return pg.locator("details#record-analytic_note")
-
-
-def _axe(pg) -> None:
-    """axe-core on the page as it is now (a form open, its problems shown, a confirmation
-    step): no serious or critical violation."""
-    try:
-        from axe_playwright_python.sync_playwright import Axe
-    except ImportError:  # tests/test_browser_a11y.py requires it; here it is a bonus
-        return
-    found = Axe().run(pg).response["violations"]
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in found
-           if v.get("impact") in ("serious", "critical")]
-    assert not bad, bad
 
 
 def _shot(pg, name: str) -> None:
@@ -93,8 +73,8 @@ def test_recording_works_without_javascript(server) -> None:
             pg = context.new_page()
             pg.set_default_timeout(tb.TIMEOUT_MS)
             try:
-                tb._log_in(pg, server, tb.OFFICER)
-                case_url = _case_of_overdue_note(pg, server)
+                tb.log_in(pg, server, tb.OFFICER)
+                case_url = tb.case_of_overdue_note(pg, server)
                 block = pg.locator("details#record-positions_list")
                 if block.count() == 0:
                     pytest.fail("no form for the positions list on the case")
@@ -128,8 +108,8 @@ def test_record_and_see_the_result_without_scrolling(page, server) -> None:
 
 def _scenario(pg, server) -> None:
     assert pg.viewport_size == {"width": WIDTH, "height": HEIGHT}
-    tb._log_in(pg, server, tb.OFFICER)
-    case_url = _case_of_overdue_note(pg, server)
+    tb.log_in(pg, server, tb.OFFICER)
+    case_url = tb.case_of_overdue_note(pg, server)
     assert pg.locator("tr[data-stage='analytic_note']").get_attribute("data-status") == "overdue"
     assert pg.locator("[data-testid=recorded]").count() == 0
 
@@ -157,7 +137,7 @@ def _scenario(pg, server) -> None:
     assert form.locator("input[name=number]").get_attribute("aria-invalid") == "true"
     assert pg.locator("tr[data-stage='analytic_note']").get_attribute("data-status") == "overdue"
     _shot(pg, "recording-refused.png")
-    _axe(pg)
+    tb.axe_check(pg)
 
     # Complete: saved, and the confirmation at the top of the case.
     form.locator("input[name=number]").fill("42-ө")
@@ -172,7 +152,7 @@ def _scenario(pg, server) -> None:
     assert pg.locator("tr[data-stage='analytic_note']").get_attribute("data-status") in (
         "done_on_time", "done_late")
     _shot(pg, "recording-saved.png")
-    _axe(pg)
+    tb.axe_check(pg)
 
     # Once: not after a reload, nor coming back to the case.
     pg.reload()
@@ -196,7 +176,7 @@ def _scenario(pg, server) -> None:
     assert "No positions changed this year" in pg.locator("[data-testid=confirm-reason]"
                                                           ).inner_text()
     _shot(pg, "recording-confirm-not-done.png")
-    _axe(pg)
+    tb.axe_check(pg)
     pg.locator("[data-testid=cancel]").click()
     pg.wait_for_url(case_url)
     assert pg.locator(row).get_attribute("data-status") in ("open", "overdue")

@@ -1,5 +1,5 @@
 """"My work" and the cases search in a real browser (Debian's headless Chromium driven by
-Playwright; the server, the demo and the pinned day of tests/test_browser.py).
+Playwright; the server, the demo and the pinned day of tests/browser_helpers.py).
 
 The officer asel logs in and her first page is her own work: it lists her overdue stages —
 the same stages the organisation's overdue list shows with her as responsible — each with its
@@ -16,19 +16,20 @@ from __future__ import annotations
 import re
 import sys
 
-from tests.test_browser import (  # noqa: F401  (fixtures: the server and a browser page)
-    ARTIFACTS,
-    OFFICER,
-    Server,
-    _log_in,
-    page,
-    server,
-)
+import pytest
+
+from tests import browser_helpers
+from tests.browser_helpers import ARTIFACTS, OFFICER, Server, log_in
+
+pytestmark = pytest.mark.browser
+# The fixtures (tests/browser_helpers.py): the demo served for the module, a browser page.
+server = browser_helpers.server
+page = browser_helpers.page
 
 OFFICER_NAME = "Asel Nurpeisova"
 
 
-def test_officer_first_page_lists_her_overdue_stages(page, server: Server) -> None:  # noqa: F811
+def test_officer_first_page_lists_her_overdue_stages(page, server: Server) -> None:
     try:
         _scenario(page, server)
     except Exception:
@@ -43,9 +44,9 @@ def _rows(pg, selector: str) -> list[tuple[str, str]]:
              row.get_attribute("data-stage")) for row in pg.locator(selector).all()]
 
 
-def _scenario(page, server: Server) -> None:  # noqa: F811  (the fixtures, passed on)
+def _scenario(page, server: Server) -> None:
     base = server.base
-    _log_in(page, server, OFFICER)
+    log_in(page, server, OFFICER)
     # -- the first page after login is her work, her overdue stages first ---------------------
     assert page.url.rstrip("/").endswith("/work"), page.url
     overdue = page.locator("section[data-section=overdue]")

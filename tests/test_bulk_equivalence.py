@@ -25,15 +25,18 @@ import random
 from collections import Counter
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import MetaData, select
 
 from calendars import KazakhstanCalendar
-from tests.test_bulk_import import another_database, commit
+from tests.bulk_helpers import another_database, commit
 from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.services import obligations
 from workflow.storage import audit
 from workflow.storage.db import session as open_session
+
+pytestmark = pytest.mark.slow  # thousands of random rows planned twice and compared
 
 SEED = 20261123
 N_ANALYSES = 1200

@@ -10,7 +10,6 @@ gets one `case.open` record per case and still verifies.
 from __future__ import annotations
 
 import collections
-import contextlib
 import dataclasses
 import json
 import random
@@ -18,14 +17,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import MetaData, event, select, text
+from sqlalchemy import event, select, text
 
 from calendars.errors import CalendarError
-from tests.conftest import database_from_template, dump_tables
+from tests.bulk_helpers import another_database, commit, stored
+from tests.conftest import dump_tables
 from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.storage import audit
-from workflow.storage.db import make_engine
 from workflow.storage.db import session as open_session
 from workflow.storage.models import AuditRecord, Case
 
@@ -35,26 +34,6 @@ N_RANDOM = 2000
 
 
 # -- helpers ------------------------------------------------------------------------------------
-
-
-def commit(eng, work):
-    with open_session(eng) as s:
-        out = work(s)
-        s.commit()
-        return out
-
-
-@contextlib.contextmanager
-def another_database(db_url: str, tmp_path: Path):
-    """A second fresh, migrated database of the same backend as `db_url` (a copy of the
-    template: conftest.database_from_template)."""
-    kind = "sqlite" if db_url.startswith("sqlite") else "postgres"
-    with database_from_template(kind, tmp_path, "one-by-one.db") as (url, _nothing):
-        eng = make_engine(url)
-        try:
-            yield eng
-        finally:
-            eng.dispose()
 
 
 def national(s, ctx) -> dict:
@@ -117,29 +96,6 @@ def random_rows(tree: dict, n: int, seed: int = SEED) -> list[svc.AnalysisRow]:
     return rows
 
 
-def stored(eng) -> dict:
-    """What an import leaves behind, without the clock's timestamps: the case rows, every
-    stage (by case and key), the programmes and the audit payloads."""
-    meta = MetaData()
-    meta.reflect(bind=eng)
-    case, stage, prog, log = (meta.tables[t] for t in ("process_case", "stage", "programme",
-                                                      "audit_log"))
-
-    def plain(row):
-        return tuple(json.loads(v) if isinstance(v, str) and v[:1] in "{[" else v for v in row)
-
-    with eng.connect() as conn:
-        cases = [plain(r) for r in conn.execute(
-            select(*[c for c in case.c if c.name != "created_at"]).order_by(case.c.id))]
-        stages = sorted((plain(r) for r in conn.execute(
-            select(*[c for c in stage.c if c.name != "id"]))), key=repr)
-        programmes = [tuple(r) for r in conn.execute(select(prog).order_by(prog.c.id))]
-        payloads = [(r.action, r.entity, r.entity_id, json.loads(r.payload))
-                    for r in conn.execute(select(log).where(log.c.action == "case.open")
-                                          .order_by(log.c.id))]
-    return {"cases": cases, "stages": stages, "programmes": programmes, "audit": payloads}
-
-
 class Statements:
     """The SQL statements an engine sends, by kind, in order (a `before_cursor_execute`
     listener): SELECT, INSERT, UPDATE, DELETE or OTHER; a PostgreSQL `COPY ... FROM STDIN`
@@ -179,6 +135,7 @@ def tree(db, ctx):
 # -- the same plans as one by one ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_bulk_import_stores_exactly_what_planning_each_row_one_by_one_stores(
         db, db_url, ctx, tree, tmp_path):
     rows = random_rows(tree, N_RANDOM)

@@ -20,6 +20,8 @@ from workalendar.core import UnsupportedDateType
 from calendars import CalendarRangeError, KazakhstanCalendar
 from calendars.rules import compute_year, is_working
 
+pytestmark = pytest.mark.slow  # every day of the calendar's range against the plain walk
+
 ONE = timedelta(days=1)
 
 

@@ -7,25 +7,21 @@ from __future__ import annotations
 import socket
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.envs import clean_env
+import pytest
+
+from tests.cli_runner import merzim_env, run_merzim
 from workflow.storage.db import HEAD_REVISION
 
-SCRIPT = Path(sys.executable).parent / "merzim"
+pytestmark = pytest.mark.slow  # the console script as a process, an unreachable server's timeout
 
 
 def run(*args: str, url: str | None = None, config: Path | None = None,
         cwd: Path) -> subprocess.CompletedProcess:
-    env = clean_env()
-    env["MERZIM_LANG"] = "en"
-    if url:
-        env["MERZIM_DATABASE_URL"] = url
-    if config:
-        env["MERZIM_CONFIG"] = str(config)
-    return subprocess.run([str(SCRIPT), *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=60)
+    """The console script as a process (the point of this file: what the operator meets)."""
+    return run_merzim(args, env=merzim_env(db_url=url, config=config), cwd=cwd, process=True,
+                      timeout=60)
 
 
 def one_line(result: subprocess.CompletedProcess, code: int, *fragments: str) -> str:

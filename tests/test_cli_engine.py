@@ -511,6 +511,7 @@ def test_one_year_after_an_external_analysis_is_enforced_unless_overridden_with_
 # -- recording, the audit log ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_officer_records_the_whole_analysis_then_the_audit_log_catches_an_edit(
         merzim_db, engine, tmp_path):
     setup_orgs(merzim_db, tmp_path)

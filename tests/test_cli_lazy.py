@@ -12,9 +12,11 @@ import sys
 import pytest
 import typer
 
-from tests.envs import clean_env
+from tests.cli_runner import merzim_env, run_merzim
 from workflow.cli import COMMANDS, MODULES, build_app, commands_for, main
 from workflow.cli.help_i18n import walk
+
+pytestmark = pytest.mark.slow  # each command in a fresh interpreter
 
 # Loaded by a command that needs a database, a web server, a spreadsheet or the scheduler only.
 HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "fastapi", "starlette", "jinja2", "openpyxl",
@@ -39,10 +41,7 @@ print("\\n@@" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
 
 def run(args: list[str], cwd, lang: str | None = None) -> tuple[int, str, set[str]]:
     """`merzim ARGS` in a fresh interpreter: (exit code, output, the modules it imported)."""
-    env = clean_env()
-    env["COLUMNS"] = "120"
-    if lang:
-        env["MERZIM_LANG"] = lang
+    env = merzim_env(lang=lang, extra={"COLUMNS": "120"})
     result = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=cwd, env=env,
                             capture_output=True, text=True, encoding="utf-8", timeout=120)
     out, _, tail = result.stdout.rpartition("\n@@")
@@ -87,6 +86,12 @@ def test_the_top_level_help_lists_every_command_without_loading_a_database(tmp_p
     assert imported(modules, HEAVY) == []
 
 
+def test_the_definition_schema_loads_no_database_and_reads_no_definition(tmp_path):
+    code, out, modules = run(["process", "schema"], tmp_path, "en")
+    assert code == 0 and '"$schema"' in out, out
+    assert imported(modules, (*HEAVY, "workflow.i18n.describe")) == []
+
+
 def test_status_loads_the_database_but_no_web_spreadsheet_scheduler_or_babel(tmp_path):
     code, out, _ = run(["init"], tmp_path, "en")
     assert code == 0, out
@@ -102,7 +107,7 @@ def test_status_loads_the_database_but_no_web_spreadsheet_scheduler_or_babel(tmp
 # SQLite the PostgreSQL dialect (the models name no dialect option: storage/models._partial).
 NOT_FOR_STATUS = ("workflow.services.analyses", "workflow.services.bulk",
                   "workflow.services.lists", "workflow.services.replanning",
-                  "workflow.services.scoring", "workflow.services.accounts",
+                  "workflow.scorecard.service", "workflow.services.accounts",
                   "workflow.services.users", "workflow.services.obligations",
                   "workflow.services.overview", "workflow.services.search",
                   "workflow.reminders", "argon2", "alembic", "fastapi", "starlette", "jinja2",
@@ -111,10 +116,7 @@ NOT_FOR_STATUS = ("workflow.services.analyses", "workflow.services.bulk",
 
 
 def test_status_of_a_case_loads_only_the_services_that_show_it(tmp_path):
-    from tests.cli_runner import run_merzim
-
-    env = clean_env()
-    env.update(MERZIM_LANG="en", MERZIM_TODAY="2026-11-23")
+    env = merzim_env(today="2026-11-23")
     built = run_merzim(["init", "--demo"], env=env, cwd=tmp_path)  # in this process: quicker
     assert built.returncode == 0, built.stderr
     code, out, modules = run(["status", "1"], tmp_path, "en")  # a fresh interpreter
@@ -138,7 +140,7 @@ def tree(app: typer.Typer, top: str | None = None) -> list[tuple]:
 def test_every_top_level_command_is_in_the_table_and_built_alone_it_is_whole():
     full = typer.main.get_command(build_app())
     assert sorted(full.commands) == sorted(COMMANDS)
-    assert set(COMMANDS.values()) == set(MODULES)
+    assert {module for modules in COMMANDS.values() for module in modules} == set(MODULES)
     whole = tree(build_app())
     for name in COMMANDS:
         alone = build_app((name,))

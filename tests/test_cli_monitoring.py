@@ -121,9 +121,10 @@ def noted(engine, make_ctx):
 
 def test_score_of_a_ministry_and_its_subtree_in_three_languages(merzim_db, engine, make_ctx,
                                                                 tmp_path):
-    """The recorded ministry of tests/test_scorecard.py (hand-computed there): 6 subdivisions,
-    3 analysed, 3 never; the subtree's subjects; words in kk, ru and en; the XLSX table."""
-    from tests.test_scorecard import RECORDED_TREE, TODAY, record_ministry
+    """The recorded ministry of tests/score_helpers.py (hand-computed in tests/test_scorecard.py):
+    6 subdivisions, 3 analysed, 3 never; the subtree's subjects; words in kk, ru and en; the XLSX
+    table."""
+    from tests.score_helpers import RECORDED_TREE, TODAY, record_ministry
 
     record_ministry(engine, make_ctx(TODAY))
     day = {"today": TODAY.isoformat()}

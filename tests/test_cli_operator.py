@@ -17,7 +17,6 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from tests.conftest import dump_tables
-from tests.envs import clean_env
 from workflow.storage.db import make_engine
 
 TODAY = "2026-11-20"
@@ -35,16 +34,14 @@ def engine(db_url):
 def run(tmp_path: Path, db_url):
     """`run(*args, lang="en", **env)`: merzim on the test database, today pinned, with extra
     environment variables (USER, MERZIM_ACTOR…)."""
-    from tests.cli_runner import run_merzim
+    from tests.cli_runner import Merzim
 
     workdir = tmp_path / "cwd-operator"
     workdir.mkdir(exist_ok=True)
+    merzim = Merzim(workdir, db_url=db_url, today=TODAY, env={"COLUMNS": "200"})
 
     def call(*args: str, lang: str = "en", **extra: str):
-        env = clean_env()
-        env.update(MERZIM_LANG=lang, MERZIM_DATABASE_URL=db_url, MERZIM_TODAY=TODAY,
-                   COLUMNS="200", **extra)
-        return run_merzim(args, env=env, cwd=workdir)
+        return merzim(*args, lang=lang, env=extra)
 
     return call
 

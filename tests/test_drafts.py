@@ -22,7 +22,7 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.conftest import dump_tables
-from tests.test_person_visibility import person_world_fixture  # noqa: F401 - the `pw` fixture
+from tests.person_helpers import person_world_fixture  # noqa: F401 - the `pw` fixture
 from tests.web_helpers import (
     ORGS,
     TODAY,
@@ -231,7 +231,7 @@ def test_an_operator_template_replaces_the_shipped_one(web: Web, merzim_db, tmp_
 def test_an_operator_template_cannot_reach_beyond_its_facts(web: Web, tmp_path):
     """The templates run in Jinja2's sandbox: an operator's file reads the case's facts only."""
     from workflow.core.errors import ConfigError as Refused
-    from workflow.i18n.drafts import render
+    from workflow.drafts.texts import render
 
     (tmp_path / "en").mkdir()
     (tmp_path / "en" / "x.txt.j2").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}",
@@ -524,7 +524,7 @@ def test_a_published_text_is_long_but_bounded(web: Web):
 
 def test_shipped_templates_exist_for_every_draft_and_language():
     from workflow.definitions import load_registry
-    from workflow.i18n.drafts import template_file
+    from workflow.drafts.texts import template_file
 
     for defn in load_registry().all():
         for spec in defn.drafts.values():
@@ -580,12 +580,12 @@ def test_a_draft_of_a_case_about_a_person_is_as_private_as_its_person(web: Web, 
     read only by those who may see the person (procedures.md), for everyone else the case does
     not exist -- whatever the template would print of the records."""
     from tests.web_helpers import CALENDAR
-    from web.access import viewer_for
-    from web.drafts_page import draft_case
+    from web.kit.access import viewer_for
     from workflow import services as svc
     from workflow.core.errors import NotFound
     from workflow.definitions import load_registry
-    from workflow.services.drafts import write_draft
+    from workflow.drafts.service import write_draft
+    from workflow.drafts.web import draft_case
 
     (tmp_path / "defs").mkdir()
     (tmp_path / "defs" / "person_notice.toml").write_text(PERSON_NOTICE, encoding="utf-8")
@@ -613,10 +613,11 @@ def test_a_draft_of_a_case_about_a_person_is_as_private_as_its_person(web: Web, 
                 assert refused.value.key == "notfound.analysis", login
 
 
+@pytest.mark.slow
 def test_the_shipped_cases_about_a_person_have_no_draft_and_show_nothing(pw: Web):
     """Every role of tests/test_person_visibility.py asks for drafts of the four cases about a
     person: none has one; the answer names no person, evidence or note."""
-    from tests.test_person_visibility import CASE_KEYS, ROLES, leaks
+    from tests.person_helpers import CASE_KEYS, ROLES, leaks
 
     for role in ROLES:
         b, api = pw.browser(role.login), pw.api(role.login)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 from datetime import date
 
@@ -20,9 +19,9 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from tests.bulk_helpers import another_database, commit, stored
+from tests.cli_runner import Merzim
 from tests.conftest import dump_tables
-from tests.envs import KEPT
-from tests.test_bulk_import import another_database, commit, stored
 from tests.web_helpers import (
     DEFINITION,
     Web,
@@ -197,6 +196,7 @@ def test_a_reason_without_a_duplicate_is_neither_stored_nor_mentioned(db, ctx, i
     assert REASON not in json.dumps(opened, ensure_ascii=False)
 
 
+@pytest.mark.slow
 def test_the_generic_open_holds_an_analysis_to_the_rule_and_other_processes_not(
         db, ctx, ids):
     """`merzim case open`, the web's and the API's form open any process: an analysis opened
@@ -314,39 +314,16 @@ def test_an_analysis_planned_meanwhile_refuses_the_row_it_duplicates(db, ctx, id
 
 
 @pytest.fixture
-def cli(db, db_url, tmp_path, monkeypatch, capsys):
-    """Run `merzim ...` in this process (workflow.cli.main) on the test database, today pinned:
-    (exit code, stdout, stderr)."""
-    from workflow.cli import main
-    from workflow.cli.common import STATE
-
-    def reset():
-        if "_engine" in STATE.__dict__:
-            STATE.__dict__["_engine"].dispose()
-        STATE.__dict__.clear()
-
-    for name in [k for k in os.environ if k.startswith("MERZIM_") and k not in KEPT]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("MERZIM_DATABASE_URL", db_url)
-    monkeypatch.setenv("MERZIM_TODAY", TODAY.isoformat())
-    monkeypatch.setenv("COLUMNS", "240")
-    monkeypatch.chdir(tmp_path)
+def cli(db, db_url, tmp_path):
+    """Run `merzim ...` in this process (tests/cli_runner.py) on the test database, today
+    pinned: (exit code, stdout, stderr)."""
+    merzim = Merzim(tmp_path, db_url=db_url, today=TODAY, env={"COLUMNS": "240"})
 
     def run(*args: str, lang: str = "en") -> tuple[int, str, str]:
-        monkeypatch.setenv("MERZIM_LANG", lang)
-        reset()
-        code = 0
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = exc.code or 0
-        finally:
-            reset()
-        out = capsys.readouterr()
-        return code, out.out, out.err
+        result = merzim(*args, lang=lang)
+        return result.returncode, result.stdout, result.stderr
 
-    yield run
-    reset()
+    return run
 
 
 def test_cli_plan_refuses_a_duplicate_in_one_line_and_plans_it_with_a_reason(db, ids, cli):
@@ -483,6 +460,7 @@ def test_web_an_admin_picking_the_subject_is_refused_with_the_link_too(web: Web)
     assert "AK-ALM-HLTH" in page or "Health" in page
 
 
+@pytest.mark.slow
 def test_api_refuses_a_duplicate_with_the_message_and_opens_it_with_a_reason(web: Web):
     hlth = web.analyses["hlth"]
     api = web.api("marat")

@@ -25,7 +25,7 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.conftest import dump_tables
-from tests.test_person_visibility import CASE_KEYS, ROLES, add_person_cases
+from tests.person_helpers import CASE_KEYS, ROLES, add_person_cases
 from tests.web_helpers import (
     CALENDAR,
     TODAY,
@@ -421,6 +421,7 @@ def test_the_operator_marks_a_file_public_then_private_then_voids_it(cli):
     assert cli("audit", "verify").returncode == 0
 
 
+@pytest.mark.slow
 def test_every_refused_mark_or_void_on_the_command_line_changes_nothing(cli):
     f = _attach_with(cli, ORDER, "order.pdf")
     fid = str(f["id"])
@@ -638,7 +639,7 @@ def _public_page_on(w: Web, code: str) -> None:
     """An admin's switch of the organisation's public page, as setup (the switch itself:
     tests/test_public_page.py)."""
     from workflow import services as svc
-    from workflow.services import public as pub
+    from workflow.public import service as pub
 
     with Session(w.engine) as s:
         ctx = svc.Context(CALENDAR, load_registry(), TODAY, actor="test-setup", language="en")
@@ -818,6 +819,7 @@ def test_a_cases_files_exist_only_for_those_who_may_see_the_case(fw: Web):
     assert fw.api(None).get(f"/api/v1{url}").status_code == 401
 
 
+@pytest.mark.slow
 def test_a_person_cases_files_are_as_private_as_its_person(fw: Web):
     ids = add_person_cases(fw.engine)
     ctx_store = files_service.store(fw.app.state.settings)

@@ -215,6 +215,7 @@ def _pages(w) -> list[str]:
 
 
 @pytest.mark.parametrize("language", ["kk", "ru"])
+@pytest.mark.slow
 def test_no_page_shows_a_raw_key_in_kazakh_or_russian(world, language):
     w = world
     found: dict[str, list[str]] = {}
@@ -309,6 +310,7 @@ def test_the_cli_scan_leaves_commands_alone():
     assert cli_raw_keys("Келесі әрекеттер: order") == ["order"]
 
 
+@pytest.mark.slow
 def test_no_cli_message_shows_a_raw_key_in_kazakh_or_russian(merzim_db, db_url):
     if not db_url.startswith("sqlite"):
         pytest.skip("the wording does not depend on the backend: SQLite only")

@@ -142,7 +142,7 @@ def test_runs_from_plan_to_closed_without_any_start_or_end_record(world, make_ct
     of positions approved during the analysis and sent on (I-6); publication by a justification
     note signed by the head of apparatus (I-13); the monitoring note after the year closes the
     analysis with the unreported period not done (I-8)."""
-    from workflow.services import monitoring as ms
+    from workflow.monitoring import service as ms
     from workflow.storage.db import session as open_session
 
     aid = _plan(world, make_ctx(d("2025-01-10")), "AK", "AK-EDU", d("2025-03-03"))
@@ -217,8 +217,8 @@ def test_runs_from_plan_to_closed_without_any_start_or_end_record(world, make_ct
 def test_a_note_without_a_discussion_is_recorded_and_scored_not_done(world, make_ctx):
     """Acceptance: the note of an analysis whose discussion never happened can be recorded; the
     scorecard counts that discussion as not done (1.2.2: 0 of 1 subdivision)."""
-    from workflow import services as svc
-    from workflow.core.scorecard import ScoreSettings
+    from workflow.scorecard import service as scoring
+    from workflow.scorecard.rules import ScoreSettings
     from workflow.storage.db import session as open_session
 
     aid = _plan(world, make_ctx(d("2025-01-10")), "AK", "AK-EDU", d("2025-03-03"))
@@ -228,7 +228,7 @@ def test_a_note_without_a_discussion_is_recorded_and_scored_not_done(world, make
     assert view["state"] == "note_signed"
     assert _status(view)["public_discussion"] == "overdue"
     with open_session(world) as s:
-        card = svc.scorecards(s, ctx, "AK", 2025, ScoreSettings())[0]
+        card = scoring.scorecards(s, ctx, "AK", 2025, ScoreSettings())[0]
     discussed = next(i for i in card["indicators"] if i["key"] == "1.2.2")
     # the akimat's subdivisions are its departments (the district is not one): AK-EDU only
     assert discussed["inputs"]["done"] == 0 and discussed["inputs"]["units"] == 1
@@ -329,8 +329,8 @@ def test_monitoring_periods_counted_from_the_note(db, calendar):
     2026. With calendar quarters the same note has five periods (2025Q4 ... 2026Q4)."""
     from workflow import services as svc
     from workflow.definitions import load_definition
+    from workflow.monitoring import service as ms
     from workflow.services import Context
-    from workflow.services import monitoring as ms
     from workflow.storage.db import session as open_session
 
     definition = load_definition(overrides={"monitoring_periods": "from_note"})
@@ -359,8 +359,8 @@ def test_monitoring_periods_counted_from_the_note(db, calendar):
 
 
 def test_an_unknown_monitoring_setting_is_refused(calendar):
-    from workflow.core import monitoring as mon
     from workflow.core.errors import ConfigError
+    from workflow.monitoring import rules as mon
 
     with pytest.raises(ConfigError, match="monitoring_periods"):
         mon.periods(calendar, d("2025-11-20"), counting="weekly")

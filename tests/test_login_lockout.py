@@ -10,6 +10,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
+import pytest
 from argon2 import PasswordHasher
 from sqlmodel import Session, select
 
@@ -65,6 +66,7 @@ def _outcome(url: str, uid: int) -> tuple[User, list[str]]:
     return user, actions
 
 
+@pytest.mark.slow
 def test_forty_parallel_wrong_passwords_lock_the_account_after_five(db_url, make_ctx):
     uid = _account(db_url, make_ctx)
     results = _attempts_in_threads(db_url, [f"wrong-guess-{i:02}" for i in range(40)])
@@ -82,6 +84,7 @@ def _process(url: str, passwords: list[str], out) -> None:
     out.put(_attempts_in_threads(url, passwords))
 
 
+@pytest.mark.slow
 def test_parallel_guesses_from_several_processes_lock_the_account(db_url, make_ctx):
     """Like several web processes (`serve --workers`): 4 processes x 10 guesses, one right."""
     uid = _account(db_url, make_ctx)
@@ -146,6 +149,7 @@ def test_the_login_form_and_user_password_accept_the_same_longest_password(web):
     assert web.post_login(web.client(), "timur", longest + "p").status_code == 401
 
 
+@pytest.mark.slow
 def test_forty_parallel_guesses_over_http_against_two_web_processes(db_url, make_ctx, tmp_path):
     """The issue's measurement, end to end: `merzim serve --workers 2`, 40 parallel POST /login
     with wrong passwords, then the right one; every answer is the same 401."""
@@ -155,7 +159,7 @@ def test_forty_parallel_guesses_over_http_against_two_web_processes(db_url, make
 
     import httpx
 
-    from tests.test_serve_workers import CSRF, SCRIPT, env_for, free_port
+    from tests.processes import CSRF, SCRIPT, env_for, free_port
 
     uid = _account(db_url, make_ctx)
     port = free_port()

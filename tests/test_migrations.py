@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from alembic import command
 from sqlalchemy import text
 from sqlmodel import Session
@@ -54,6 +55,7 @@ def test_the_head_revision_the_cli_expects_is_the_newest_migration():
     assert ScriptDirectory(str(MIGRATIONS)).get_heads() == [HEAD_REVISION]
 
 
+@pytest.mark.slow
 def test_a_database_at_an_older_schema_is_refused_until_upgraded(tmp_path, monkeypatch):
     import subprocess
     import sys
@@ -71,8 +73,6 @@ def test_a_database_at_an_older_schema_is_refused_until_upgraded(tmp_path, monke
 
 
 # -- 0004 -> 0005: analyses become cases, with everything intact ---------------------------------
-
-import pytest  # noqa: E402
 
 from tests.conftest import POSTGRES_URL, postgres_schema  # noqa: E402
 
@@ -230,6 +230,7 @@ def test_the_models_partial_indexes_are_those_the_migrations_create(db):
                                            f"({columns}) WHERE {index.info['where']}"), sql
 
 
+@pytest.mark.slow
 def test_the_models_and_the_migrated_schema_agree(db):
     """What Alembic's autogenerate would write for the models against a migrated database:
     nothing (tables, columns, types, keys, indexes), on both backends. A model changed

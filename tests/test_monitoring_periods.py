@@ -20,8 +20,8 @@ from datetime import date
 
 import pytest
 
-from workflow.core import monitoring as mon
 from workflow.core.errors import ConfigError
+from workflow.monitoring import rules as mon
 
 
 def d(text: str) -> date:

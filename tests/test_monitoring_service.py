@@ -17,7 +17,7 @@ from tests.conftest import dump_tables
 from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.i18n import Translator
-from workflow.services import monitoring as ms
+from workflow.monitoring import service as ms
 from workflow.storage.db import session as open_session
 from workflow.storage.models import MonitoringReport, PlanItem, Recommendation
 

@@ -139,6 +139,7 @@ def test_a_refusal_whose_audit_meets_a_busy_database_answers_503(web):
 # -- command line ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_huge_ids_on_the_command_line(merzim_db, db_url):
     assert merzim_db("init", "--demo").returncode == 0
     eng = make_engine(db_url)
@@ -176,6 +177,7 @@ def _sqlite(tmp_path: Path, merzim) -> tuple[Path, Path]:
     return db, cfg
 
 
+@pytest.mark.slow
 def test_a_database_busy_past_the_timeout_is_one_line(merzim, tmp_path):
     db, cfg = _sqlite(tmp_path, merzim)
     holder = sqlite3.connect(db, timeout=1)

@@ -29,7 +29,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from notifications.email import EmailChannel
-from tests.envs import clean_env
+from tests.cli_runner import merzim_env, run_merzim
 from tests.smtp_server import SmtpSink
 from workflow import services as svc
 from workflow.reminders import outbox
@@ -105,18 +105,10 @@ def expected_ids(engine) -> set[str]:
 
 
 def cli_env(db_url: str, config: Path | None, today: date | None = WORKDAY) -> dict[str, str]:
-    env = clean_env()
-    env.update(MERZIM_LANG="en", MERZIM_DATABASE_URL=db_url)
-    if today:
-        env["MERZIM_TODAY"] = today.isoformat()
-    if config:
-        env["MERZIM_CONFIG"] = str(config)
-    return env
+    return merzim_env(db_url=db_url, today=today, config=config)
 
 
 def cli(db_url: str, *args: str, config: Path | None = None, cwd: Path) -> dict:
-    from tests.cli_runner import run_merzim
-
     proc = run_merzim(args, env=cli_env(db_url, config), cwd=cwd)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
@@ -262,6 +254,7 @@ def test_retry_goes_to_the_corrected_address_and_is_audited(db, db_url, demo, ma
 # -- crashes -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sigkill_mid_dispatch_then_restart(db, db_url, demo, make_ctx, tmp_path):
     """`merzim worker` (APScheduler, batch 1, lease 2 s) against a server that takes 0.3 s per
     message is killed with SIGKILL after a few messages; restarted, it sends the rest. Every
@@ -302,6 +295,7 @@ def test_sigkill_mid_dispatch_then_restart(db, db_url, demo, make_ctx, tmp_path)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the SIGKILL test covers both
+@pytest.mark.slow
 def test_sigterm_mid_dispatch_stops_cleanly(db, db_url, demo, make_ctx, tmp_path):
     """SIGTERM while a backlog is being sent: the worker finishes the message in hand, claims
     no more and exits 0 within seconds, leaving no row half-sent; `worker --once` then sends

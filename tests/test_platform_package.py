@@ -23,9 +23,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from tests.cli_runner import run_merzim
+from tests.cli_runner import Merzim
 from tests.conftest import dump_tables
-from tests.envs import clean_env
 from tests.web_helpers import (
     CALENDAR,
     DEFINITION,
@@ -35,7 +34,7 @@ from tests.web_helpers import (
     web_fixture,  # noqa: F401  (the `web` fixture)
 )
 from web.app import create_app
-from web.error_pages import web_message
+from web.kit.error_pages import web_message
 from workflow.core.errors import ConfigError, RuleViolation
 from workflow.core.platform import (
     MISSING,
@@ -99,13 +98,11 @@ def story(web: Web, tmp_path: Path) -> Story:
     for name, data in docs.items():
         (work / name).write_bytes(data)
 
+    merzim = Merzim(work, db_url=_url(web.engine), today=TODAY,
+                    env={"MERZIM_FILES_DIR": str(files_dir)})
+
     def run(*args: str, lang: str = "en", config: Path | None = None):
-        env = clean_env()
-        env.update(MERZIM_LANG=lang, MERZIM_DATABASE_URL=_url(web.engine),
-                   MERZIM_TODAY=TODAY.isoformat(), MERZIM_FILES_DIR=str(files_dir))
-        if config is not None:
-            env["MERZIM_CONFIG"] = str(config)
-        return run_merzim(args, env=env, cwd=work)
+        return merzim(*args, lang=lang, config=config)
 
     def ok(*args: str):
         r = run(*args)

@@ -111,6 +111,7 @@ def test_process_list_names_the_internal_analysis_and_every_procedure(cli):
     assert recurs["gift"] == (None, None)
 
 
+@pytest.mark.slow
 def test_conflict_gift_and_foreign_account_from_the_cli_on_random_dates(cli):
     # the examples first, then random days of 2025-2027
     for i, notified in enumerate([date(2026, 3, 19), *random_days(13, 3)]):

@@ -35,9 +35,9 @@ from tests.web_helpers import audit_actions, csrf_of, last_audit_id
 from web.app import create_app
 from workflow import services as svc
 from workflow.definitions import load_registry
+from workflow.public import service as pub
 from workflow.services import accounts as auth
 from workflow.services import files as fsvc
-from workflow.services import public as pub
 from workflow.settings import load_settings
 from workflow.storage.db import make_engine, upgrade
 from workflow.storage.filestore import FileStore
@@ -540,14 +540,11 @@ def test_switch_refusals_change_nothing(fresh: World):
 
 
 def test_cli_shows_and_switches_a_page(fresh: World, tmp_path: Path):
-    from tests.cli_runner import run_merzim
+    from tests.cli_runner import Merzim
 
     w = fresh
     config = _config(tmp_path)
-    env = {"MERZIM_LANG": "en", "MERZIM_DATABASE_URL": w.url, "MERZIM_CONFIG": str(config)}
-
-    def merzim(*args):
-        return run_merzim(list(args), env=env, cwd=tmp_path)
+    merzim = Merzim(tmp_path, db_url=w.url, config=config)
 
     import json
 

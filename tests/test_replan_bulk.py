@@ -25,12 +25,14 @@ from tests.smtp_server import write_config
 from workflow import services as svc
 from workflow.core.errors import MerzimError
 from workflow.definitions import load_registry
+from workflow.monitoring import service as monitoring_service
 from workflow.reminders.planner import notify_moved
-from workflow.services import monitoring as monitoring_service
 from workflow.services import obligations
 from workflow.settings import load_notify_settings, load_settings
 from workflow.storage import audit
 from workflow.storage.models import AuditRecord, Case, MonitoringReport, OutboxMessage, Stage
+
+pytestmark = pytest.mark.slow  # random cases re-planned in bulk and one by one, compared
 
 CAL = KazakhstanCalendar()
 REGISTRY = load_registry()

@@ -45,6 +45,7 @@ def _all_revoked(web, browser, api, feed) -> None:
                                                 .where(CalendarFeed.owner_id == uid)))
 
 
+@pytest.mark.slow
 def test_a_new_password_ends_sessions_tokens_and_feeds(web, merzim_db):
     browser, api, feed = _signed_in_everywhere(web)
     run = merzim_db("user", "password", LOGIN, "--json")

@@ -17,8 +17,9 @@ from datetime import date
 
 import pytest
 
+from tests.score_helpers import DOC, LINK, STORY, TODAY, record_ministry
 from workflow.core.errors import ConfigError
-from workflow.core.scorecard import (
+from workflow.scorecard.rules import (
     STEP_ROLES,
     AnalysisFacts,
     ExternalFacts,
@@ -472,63 +473,7 @@ def test_settings_from_config_refuse_unknown_keys_and_bad_values(raw, fragment):
 
 # -- end to end: the facts read from what was recorded (SQLite and PostgreSQL) --------------------
 
-TODAY = date(2026, 3, 2)  # every stage of 2025 is due
-DOC = {"number": "15-ө", "signed_by": "Minister"}
-LINK = {"url": "https://gov.kz/memleket/entities/mf/press/news/1"}
-STORY = [
-    ("order", date(2025, 9, 15), DOC),
-    ("start_announcement", date(2025, 9, 16), LINK),
-    ("discussion_announcement", date(2025, 10, 20), LINK),
-    ("public_discussion", date(2025, 10, 30), {"number": "3", **LINK}),
-    ("analytic_note", date(2025, 11, 20), DOC),
-    ("positions_list", date(2025, 11, 24), DOC),
-    ("action_plan", date(2025, 12, 2), DOC),
-    ("publication", date(2025, 12, 4), LINK),
-]
-RECORDED_TREE = [("MF", "Ministry", "central_body", None),
-                 ("MF-D1", "Budget department", "apparatus_department", "MF"),
-                 ("MF-D2", "Legal department", "apparatus_department", "MF"),
-                 ("MF-IA", "Internal audit directorate", "independent_directorate", "MF"),
-                 ("MF-K", "Revenue committee", "committee", "MF"),
-                 ("MF-K-T1", "Revenue department, Abai", "territorial_department", "MF-K"),
-                 ("MF-K-T2", "Revenue department, Ulytau", "territorial_department", "MF-K"),
-                 ("MF-QS", "Finance centre JSC", "quasi_state", "MF")]
-
-
-def record_ministry(engine, ctx) -> dict:
-    """6 subdivisions (D1 D2 IA K K-T1 K-T2): D1 analysed to the end, IA begun (then
-    cancelled by a test), K-T1 analysed by its committee up to the note and positions; D2, K
-    and K-T2 never analysed. A risk of D1 eliminated, one of IA's identified."""
-    from workflow import services as svc
-    from workflow.services import monitoring as ms
-    from workflow.storage.db import session as open_session
-
-    with open_session(engine) as s:
-        for code, name, kind, parent in RECORDED_TREE:
-            svc.add_org(s, ctx, code, name, kind, parent, name_kk=f"{name} (kk)",
-                        name_ru=f"{name} (ru)")
-
-        def plan(subject, obj):
-            return svc.plan_analysis(s, ctx, subject, obj, date(2025, 10, 1),
-                                     date(2025, 11, 10)).analysis.id
-
-        a1, a2, a3 = plan("MF", "MF-D1"), plan("MF", "MF-IA"), plan("MF-K", "MF-K-T1")
-        for event, on, evidence in STORY:
-            svc.record_event(s, ctx, a1, event, on, dict(evidence))
-        for event, on, evidence in STORY[:2]:
-            svc.record_event(s, ctx, a2, event, on, dict(evidence))
-        for event, on, evidence in STORY[:6]:
-            svc.record_event(s, ctx, a3, event, on, dict(evidence))
-        risk = ms.add_risk(s, ctx, "Manual refunds", analysis_id=a1)
-        rec = ms.add_recommendation(s, ctx, risk.id, "Automate refunds")
-        ms.import_plan(s, ctx, [{"measure": "Automate", "completion_form": "Order",
-                                 "deadline": "2026-01-30", "responsible": "MF-D1",
-                                 "recommendation": str(rec.id)}], analysis_id=a1)
-        ms.set_status(s, ctx, rec.id, "fulfilled", date(2026, 2, 2), {"form": "Order", "number": "7"})
-        ms.add_risk(s, ctx, "Audit plan leaks", analysis_id=a2)
-        svc.record_schedule(s, ctx, "MF", 2025, date(2025, 2, 3), dict(DOC))
-        s.commit()
-    return {"ctx": ctx, "a2": a2}
+# The recorded ministry (TODAY, STORY, RECORDED_TREE, record_ministry): tests/score_helpers.py.
 
 
 @pytest.fixture
@@ -537,11 +482,11 @@ def ministry(db, make_ctx):
 
 
 def _cards(db, ctx, org="MF", subtree=False, settings=DEFAULT):
-    from workflow import services as svc
+    from workflow.scorecard import service as scoring
     from workflow.storage.db import session as open_session
 
     with open_session(db) as s:
-        return svc.scorecards(s, ctx, org, 2025, settings, subtree)
+        return scoring.scorecards(s, ctx, org, 2025, settings, subtree)
 
 
 def test_recorded_ministry_where_subdivisions_were_never_analysed_and_one_is_cancelled(
@@ -573,6 +518,7 @@ def test_recorded_ministry_where_subdivisions_were_never_analysed_and_one_is_can
     assert after["subject_name"] == "Ministry"
 
 
+@pytest.mark.slow
 def test_recorded_subtree_gives_one_scorecard_per_subject(db, ministry):
     cards = _cards(db, ministry["ctx"], subtree=True)
     # the apparatus's departments and directorate are subdivisions, not subjects

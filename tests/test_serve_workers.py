@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import re
 import signal
-import socket
 import subprocess
-import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -18,18 +16,11 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from tests.envs import clean_env
+from tests.processes import CSRF, SCRIPT, env_for, free_port
 from workflow import services as svc
 from workflow.services import accounts as auth
 
-SCRIPT = Path(sys.executable).parent / "merzim"
-CSRF = re.compile(r'name="csrf" value="([^"]*)"')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = pytest.mark.slow  # merzim serve --workers as processes
 
 
 def children(pid: int) -> set[int]:
@@ -43,12 +34,6 @@ def children(pid: int) -> set[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 out.add(int(entry.name))
     return out
-
-
-def env_for(db_url: str) -> dict[str, str]:
-    env = clean_env()
-    env.update(MERZIM_DATABASE_URL=db_url, MERZIM_LANG="en", MERZIM_TODAY="2026-02-04")
-    return env
 
 
 def test_several_web_processes_share_sessions_and_stop_together(db_url, db, make_ctx, tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from workflow.core.errors import ConfigError
-from workflow.core.scorecard import ScoreSettings
+from workflow.scorecard.rules import ScoreSettings
 from workflow.settings import DEFAULTS, WebSettings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

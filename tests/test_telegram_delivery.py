@@ -19,7 +19,6 @@ from sqlmodel import Session, select
 
 from notifications.channels import Outgoing, PermanentFailure, TemporaryFailure
 from notifications.telegram import TelegramChannel, TelegramSettings
-from tests.envs import clean_env
 from tests.fake_telegram import FakeBotApi
 from tests.smtp_server import SmtpSink, write_config
 from workflow import services as svc
@@ -86,20 +85,15 @@ def set_chat(engine, make_ctx, login: str, chat: str) -> None:
 @pytest.fixture
 def cli(tmp_path: Path, db_url: str):
     """Run the console script like conftest's merzim_db, with extra environment variables."""
-    from tests.cli_runner import run_merzim
+    from tests.cli_runner import Merzim
 
     workdir = tmp_path / "cwd-tg"
     workdir.mkdir(exist_ok=True)
+    merzim = Merzim(workdir, db_url=db_url)
 
     def run(*args: str, today: date | None = None, config: Path | None = None,
             env: dict[str, str] | None = None) -> dict:
-        full = clean_env()
-        full.update(MERZIM_LANG="en", MERZIM_DATABASE_URL=db_url, **(env or {}))
-        if today:
-            full["MERZIM_TODAY"] = today.isoformat()
-        if config:
-            full["MERZIM_CONFIG"] = str(config)
-        proc = run_merzim(args, env=full, cwd=workdir)
+        proc = merzim(*args, today=today, config=config, env=env)
         assert proc.returncode == 0, proc.stderr
         return json.loads(proc.stdout)
 

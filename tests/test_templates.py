@@ -13,6 +13,8 @@ from tests.conftest import POSTGRES_URL, database_from_template, dump_tables, po
 from tests.web_helpers import migrated_demo
 from workflow.storage.db import make_engine, upgrade
 
+pytestmark = pytest.mark.slow  # each template compared with a database built directly
+
 
 def shape(engine) -> dict:
     """Every table's columns (name, type, nullable, default), primary key, foreign keys, unique

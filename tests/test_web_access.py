@@ -16,7 +16,6 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, select
-from starlette.routing import Mount
 
 from tests.web_helpers import (
     AK_CODES,
@@ -28,6 +27,7 @@ from tests.web_helpers import (
     csrf_of,
     en,
     refusal_of,
+    route_paths,
     wd,
     web_fixture,  # noqa: F401 - the `web` fixture
     world_fixture,  # noqa: F401 - the `world` fixture
@@ -214,23 +214,6 @@ COVERED_TEMPLATES = {
 
 def fill(path: str, w: Web) -> str:
     return path.format(edu=w.analyses["edu"], p=w.programmes["AK-ALM-EDU"])
-
-
-def route_paths(routes, prefix: str = ""):
-    """Every "METHOD path" the application answers (FastAPI may keep included routers as
-    branches); HEAD goes with GET."""
-    for r in routes:
-        inner = getattr(r, "original_router", None)
-        if inner is not None:
-            context = getattr(r, "include_context", None)
-            yield from route_paths(inner.routes, prefix + (getattr(context, "prefix", "") or ""))
-        elif isinstance(r, Mount):
-            assert r.name == "static", r.path
-        else:
-            methods = set(getattr(r, "methods", None) or {"GET"}) - {"HEAD"}
-            assert methods, r.path
-            for m in methods:
-                yield f"{m} {prefix}{r.path}"
 
 
 def test_every_route_is_in_the_access_matrix(world: Web):

@@ -582,6 +582,7 @@ def _refusals(edu: int, today: date):
     ]
 
 
+@pytest.mark.slow
 def test_refusals_store_nothing(web: Web):
     edu = web.analyses["edu"]
     api = web.api("asel")

@@ -2,7 +2,7 @@
 person (only where the viewer may see the person: never revealed, not even by a count), state,
 overdue stages and words; paged; the filters remembered across other pages, language switches
 and coming back, until cleared or logout. Through the real application on both backends; the
-expected cases are read straight from the database (the world of tests/test_web_work.py: the
+expected cases are read straight from the database (the world of tests/person_helpers.py: the
 demo, the four cases about a person, the obligations, an unassigned gift case)."""
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ import re
 import pytest
 from sqlmodel import Session, select
 
-from tests.test_person_visibility import PERSON
-from tests.test_web_work import work_world  # noqa: F401 - the `ww` fixture
+from tests.person_helpers import (
+    PERSON,
+    work_world,  # noqa: F401 - the `ww` fixture
+)
 from tests.web_helpers import CALENDAR, TODAY, Web, csrf_of
 from workflow import services as svc
 from workflow.i18n import Translator

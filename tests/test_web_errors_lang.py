@@ -28,7 +28,7 @@ import pytest
 
 from tests.envs import clean_env
 from tests.web_helpers import Web, csrf_of, web_fixture, world_fixture  # noqa: F401  (pytest fixtures)
-from web.deps import accepted_language
+from web.kit.deps import accepted_language
 from workflow.definitions import load_definition
 from workflow.i18n import LANGUAGES, Translator, load
 
@@ -98,6 +98,7 @@ def test_serve_lang_refuses_an_unknown_language(merzim):
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
+@pytest.mark.slow
 def test_serve_lang_sets_the_default_language(tmp_path: Path):
     """`merzim serve --lang kk` (MERZIM_LANG=en in the environment): a browser asking for none
     of kk/ru/en is greeted in Kazakh, one asking for Russian in Russian."""

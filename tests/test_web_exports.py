@@ -8,6 +8,7 @@ import io
 import re
 from datetime import date, datetime, timedelta
 
+import pytest
 from icalendar import Calendar
 from openpyxl import load_workbook
 
@@ -236,6 +237,7 @@ def _events(w: Web, url: str) -> tuple[dict[str, date], bytes]:
     return events, r.content
 
 
+@pytest.mark.slow
 def test_ics_feeds_round_trip_and_follow_moved_deadlines(web: Web):
     ile = web.analyses["ile"]
     # an officer's own feed: the stages she is responsible for

@@ -7,6 +7,7 @@ import html
 import re
 import time
 
+import pytest
 from sqlmodel import Session, select
 
 from tests.web_helpers import (
@@ -167,6 +168,7 @@ def test_bad_form_input_shows_the_message_and_stores_nothing(web: Web):
         ("refused.event", "rule.date_before")]
 
 
+@pytest.mark.slow
 def test_csrf_is_checked_on_every_form(web: Web):
     edu = web.analyses["edu"]
     asel = web.browser("asel")
@@ -242,6 +244,7 @@ def test_csrf_is_checked_on_every_form(web: Web):
     assert asel.get("/due").status_code == 303
 
 
+@pytest.mark.slow
 def test_bad_query_values_on_pages(world: Web):
     b = world.browser("nurlan")
     before = world.dump()

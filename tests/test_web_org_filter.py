@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlmodel import Session
 
-from tests.cli_runner import run_merzim
-from tests.envs import clean_env
+from tests.cli_runner import merzim_env, run_merzim
 from tests.web_helpers import (  # noqa: F401 - fixtures registered by name
     CALENDAR,
     DEFINITION,
@@ -23,8 +23,8 @@ from tests.web_helpers import (  # noqa: F401 - fixtures registered by name
     demo_database,
     web_fixture,
 )
-from web import views
-from web.access import viewer_for
+from web.kit import views
+from web.kit.access import viewer_for
 from workflow import services as svc
 
 SELECT = re.compile(r'<select name="org"><option value="">—</option>\s*(.*?)\s*</select>', re.S)
@@ -56,14 +56,13 @@ def fresh_options(w: Web, login: str, language: str, chosen: str | None = None) 
 
 def add_org_by_cli(w: Web, code: str, parent: str, cwd) -> None:
     """`merzim org add`: another process's write, as far as the web application knows."""
-    env = clean_env()
-    env.update(MERZIM_LANG="en",
-               MERZIM_DATABASE_URL=w.engine.url.render_as_string(hide_password=False))
+    env = merzim_env(db_url=w.engine.url.render_as_string(hide_password=False))
     done = run_merzim(["org", "add", code, "--name", f"New {code}", "--kind", "department",
                        "--parent", parent], env=env, cwd=cwd)
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.slow
 def test_an_organisation_added_by_the_cli_is_in_the_filters_at_once(web: Web, tmp_path):
     b = web.browser("nurlan")  # AK-ALM's manager
     before = codes(b.get("/overdue").text)

@@ -13,6 +13,7 @@ import html
 import re
 from collections import Counter
 
+import pytest
 from sqlmodel import Session
 
 from tests.web_helpers import (  # noqa: F401 - fixtures registered by name
@@ -23,7 +24,7 @@ from tests.web_helpers import (  # noqa: F401 - fixtures registered by name
     wd,
     web_fixture,
 )
-from web.views import PAGE_SIZE
+from web.kit.views import PAGE_SIZE
 from workflow import services as svc
 
 ROW = re.compile(r'<tr class="[^"]*" data-stage="([^"]+)"[^>]*>\s*<td[^>]*><a href="/cases/(\d+)">')
@@ -148,6 +149,7 @@ def test_bad_page_numbers(web: Web):
     assert web.dump() == before, "reading pages changes nothing"
 
 
+@pytest.mark.slow
 def test_due_page_is_paged_too(web: Web):
     # Analyses starting in 12 working days: start announcements fall due within the horizon.
     ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test-setup", language="en")
@@ -192,8 +194,8 @@ def test_api_pages_cut_in_sql_match_the_whole_list(web: Web):
     """The API counts and cuts its default-order pages in SQL; walking them with an odd page
     size gives exactly the list the pages and exports build in full, for a manager and for an
     officer (who sees her own organisation only, not its subordinates)."""
-    from web.access import viewer_for
-    from web.views import due_rows, overdue_rows
+    from web.kit.access import viewer_for
+    from web.kit.views import due_rows, overdue_rows
 
     add_late_analyses(web, "MF-KGD-ABAI", 20)
     add_late_analyses(web, "MF-KGD-ALM", 6)

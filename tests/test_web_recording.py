@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.web_helpers import (
@@ -289,6 +290,7 @@ def _confirm_form(page: str) -> dict[str, str]:
             re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)}
 
 
+@pytest.mark.slow
 def test_not_done_is_confirmed_before_it_is_saved(web: Web):
     edu = web.analyses["edu"]
     b = web.browser("asel")
@@ -400,7 +402,7 @@ def test_the_confirmation_step_keeps_access_and_csrf(web: Web):
 
 
 def test_the_confirmation_step_of_a_persons_case_hides_the_person(web: Web, tmp_path):
-    from tests.test_person_visibility import NOT_WB, leaks, person_web
+    from tests.person_helpers import NOT_WB, leaks, person_web
 
     w = person_web(web.engine, tmp_path, web.analyses, web.programmes, cache=True)
     wb = w.analyses["wb"]

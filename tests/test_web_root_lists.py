@@ -7,7 +7,7 @@ the same pager, the same counts and the same summary rows.
 
 The references are the whole lists the exports still build (`views.overdue_rows`,
 `views.due_rows`: every row, filtered and sorted in Python) and `old_by_child`, the summary
-code of the previous head (f0d45c2, web/views.py `by_child`) copied verbatim.
+code of the previous head (f0d45c2, web/kit/views.py `by_child`) copied verbatim.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections import Counter, namedtuple
 from datetime import date
 from typing import Any
 
+import pytest
 from sqlmodel import Session
 
 from tests.web_helpers import (  # noqa: F401 - fixtures registered by name
@@ -27,8 +28,8 @@ from tests.web_helpers import (  # noqa: F401 - fixtures registered by name
     wd,
     web_fixture,
 )
-from web import views
-from web.access import viewer_for
+from web.kit import views
+from web.kit.access import viewer_for
 from workflow import services as svc
 
 AGAIN = "Planned again on purpose: a varied list for the SQL summaries"
@@ -81,6 +82,7 @@ def _ids(rows: list[dict[str, Any]]) -> list[int]:
 VIEWERS = ("gulnar", "erlan", "nurlan", "aigerim")  # managers, an admin, an officer
 
 
+@pytest.mark.slow
 def test_sql_pages_counts_and_summaries_equal_the_whole_list_computed_in_python(web: Web):
     vary(web)
     filters = [{}, {"stage": "order"}, {"year": TODAY.year}, {"year": TODAY.year - 1},

@@ -5,7 +5,7 @@ officer's; and the menu shows an overdue count for every role. Through the real 
 on both backends; the expected rows are read straight from the database.
 
 The world: the demo for TODAY, the four cases about a person of the education department
-(tests/test_person_visibility.py: asel answers for three, kairat for the whistleblower's), the
+(tests/person_helpers.py: asel answers for three, kairat for the whistleblower's), the
 obligations opened as the demo does, and one gift case of the department nobody is
 responsible for (every officer of the department answers for it)."""
 
@@ -13,20 +13,15 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
 
-from tests.conftest import BACKENDS, POSTGRES_URL
-from tests.test_person_visibility import add_person_cases
-from tests.web_helpers import CALENDAR, TODAY, Web, _settings, demo_database, wd
-from web.app import create_app
+from tests.person_helpers import work_world  # noqa: F401 - the `ww` fixture
+from tests.web_helpers import CALENDAR, TODAY, Web
 from workflow import services as svc
-from workflow.definitions import load_registry
 from workflow.i18n import Translator
-from workflow.services import obligations
 from workflow.storage.models import Case, Stage
 
 DEPT = "AK-ALM-EDU"
@@ -34,29 +29,6 @@ DONE = ("done_on_time", "done_late")
 SECTION = re.compile(r'<section class="work" data-section="(\w+)"[^>]*>(.*?)</section>', re.S)
 ROW = re.compile(r'<tr class="(\w+)" data-case="(\d+)" data-stage="([^"]+)">(.*?)</tr>', re.S)
 RECORD = re.compile(r'<a class="button" href="([^"]+)" data-testid="record">')
-
-
-@pytest.fixture(name="ww", scope="module", params=BACKENDS)
-def work_world(request, tmp_path_factory) -> Iterator[Web]:
-    if request.param == "postgres" and not POSTGRES_URL:
-        pytest.skip("PostgreSQL test skipped: MERZIM_TEST_POSTGRES_URL is not set")
-    tmp_dir = tmp_path_factory.mktemp("web-work")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MERZIM_TODAY", TODAY.isoformat())
-        with demo_database(request.param, tmp_dir) as (eng, ids):
-            person = add_person_cases(eng)
-            registry = load_registry()
-            ctx = svc.Context(CALENDAR, registry, TODAY, actor="test-setup", language="en")
-            with Session(eng) as s:
-                assert obligations.sync(s, ctx)
-                gift = svc.open_case(s, ctx, "gift", DEPT, person="Nobody Responsible",
-                                     position="Clerk", dates={"received": wd(-10)})
-                gift.responsible_id = None  # opened before the department had an officer
-                s.add(gift)
-                s.commit()
-                person["unassigned"] = gift.id
-            app = create_app(_settings(tmp_dir, str(eng.url)), eng, CALENDAR, registry)
-            yield Web(eng, app, {**ids["analyses"], **person}, ids["programmes"], cache=True)
 
 
 def expected(w: Web, login: str, section: str, within: int = 10) -> set[tuple[int, str]]:

@@ -30,6 +30,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import MetaData
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
+from starlette.routing import Mount
 
 from calendars import KazakhstanCalendar
 from tests.conftest import BACKENDS, POSTGRES_URL, database_from_template, dump_tables
@@ -381,3 +382,20 @@ def form_block(page: str, block_id: str) -> _Form | None:
     parser = _Form(block_id)
     parser.feed(page)
     return parser if parser.found else None
+
+
+def route_paths(routes, prefix: str = ""):
+    """Every "METHOD path" the application answers (FastAPI may keep included routers as
+    branches); HEAD goes with GET."""
+    for r in routes:
+        inner = getattr(r, "original_router", None)
+        if inner is not None:
+            context = getattr(r, "include_context", None)
+            yield from route_paths(inner.routes, prefix + (getattr(context, "prefix", "") or ""))
+        elif isinstance(r, Mount):
+            assert r.name == "static", r.path
+        else:
+            methods = set(getattr(r, "methods", None) or {"GET"}) - {"HEAD"}
+            assert methods, r.path
+            for m in methods:
+                yield f"{m} {prefix}{r.path}"

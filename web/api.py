@@ -7,17 +7,15 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
-from web import views
-from web.access import (
-    Viewer,
+from web.kit import views
+from web.kit.access import (
     require_programme_recorder,
     require_recorder,
     visible_case,
     visible_programme,
 )
-from web.deps import api_viewer, db, make_context
+from web.kit.api import LIMIT, OFFSET, ApiContext, Page, paginate
 from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.definitions import DEFAULT_PROCESS
@@ -26,21 +24,6 @@ from workflow.services import platform
 from workflow.services import transactions as tx
 
 router = APIRouter(prefix="/api/v1", tags=["merzim"])
-
-
-class ApiContext:
-    def __init__(self, request: Request, s: Session = Depends(db)):
-        self.s = s
-        self.viewer: Viewer = api_viewer(request, s)
-        lang = request.query_params.get("lang") or self.viewer.user.language
-        self.ctx = make_context(request, self.viewer, lang if lang in ("kk", "ru", "en") else "en")
-
-
-class Page(BaseModel):
-    items: list[dict[str, Any]]
-    total: int
-    limit: int
-    offset: int
 
 
 class EventIn(BaseModel):
@@ -109,14 +92,6 @@ class UploadIn(BaseModel):
     on: date = Field(alias="date", description="The day it was uploaded (not after today).")
     url: str | None = Field(default=None, max_length=2000,
                             description="The sub-task's page on the platform (http or https).")
-
-
-def paginate(items: list[dict[str, Any]], limit: int, offset: int) -> Page:
-    return Page(items=items[offset:offset + limit], total=len(items), limit=limit, offset=offset)
-
-
-LIMIT = Query(50, ge=1, le=500)
-OFFSET = Query(0, ge=0)
 
 
 @router.get("/organisations", response_model=Page)

@@ -19,9 +19,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from calendars import KazakhstanCalendar
 from calendars.errors import CalendarError
-from web import charts, views
-from web.deps import ApiAuthRequired, LoginRequired, language
-from web.error_pages import error_page, wants_json, web_message
+from web.kit import charts, views
+from web.kit.deps import ApiAuthRequired, LoginRequired, language
+from web.kit.error_pages import error_page, wants_json, web_message
 from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.definitions import DEFAULT_PROCESS, Registry
@@ -73,7 +73,29 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     app.state.calendar, app.state.registry = calendar, processes
     app.state.definition = processes.get(DEFAULT_PROCESS) if DEFAULT_PROCESS in processes.loaded \
         else processes.all()[0]
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    from web import (
+        api,
+        api_docs,
+        cases_page,
+        files_page,
+        obligations_page,
+        overview_page,
+        package_page,
+        pages,
+        work_page,
+    )
+    from workflow.drafts import web as drafts_web
+    from workflow.public import web as public_web
+    from workflow.public import web_admin as public_admin
+    from workflow.scorecard import web as score_web
+
+    # The features' pages (workflow/<feature>/web.py) bring their templates in their own
+    # folder (workflow/<feature>/templates/), found after web/templates (the page kit's).
+    features = (public_web, public_admin, score_web, drafts_web)
+    folders = [HERE / "templates", *dict.fromkeys(
+        Path(m.__file__).parent / "templates" for m in features
+        if (Path(m.__file__).parent / "templates").is_dir())]
+    templates = Jinja2Templates(directory=[str(f) for f in folders])
     # Jinja2's i18n extension: {% trans %} blocks and `_` read the reader's catalogue, which
     # each render passes as `_`/`gettext`/`ngettext` (workflow.i18n.Translator); these globals
     # are only the English fallback for a template rendered without them.
@@ -87,33 +109,17 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    from web import api, api_docs, cases_page, obligations_page, overview_page, pages, score_page, work_page
-
-    app.include_router(api_docs.router)
-    from web import public_admin, public_page
-
-    app.include_router(public_page.router)  # unauthenticated: /public/CODE, .atom, /embed
-    app.include_router(public_admin.router)
-
-    app.include_router(score_page.router)
-    app.include_router(obligations_page.router)
-    app.include_router(overview_page.router)
-    app.include_router(work_page.router)
-    app.include_router(cases_page.router)
-    app.include_router(pages.router)
-    app.include_router(api.router)
-    from web import drafts_page  # announcement drafts: the page and the API (issue 16)
-
-    app.include_router(drafts_page.router)
-    app.include_router(drafts_page.api_router)
-    from web import package_page  # the programme's cross-platform package (issue 16)
-
-    app.include_router(package_page.router)
-    from web import files_page  # a case's evidence files: pages and API (issue 16)
-
-    app.include_router(files_page.router)
-    app.include_router(files_page.api_router)
-    from web.uploads import BodyCap  # no request body longer than an upload may be
+    # in the order they are tried (the first route that matches a request answers it)
+    for router in (api_docs.router,
+                   public_web.router,  # unauthenticated: /public/CODE, .atom, /embed
+                   public_admin.router, score_web.router, obligations_page.router,
+                   overview_page.router, work_page.router, cases_page.router, pages.router,
+                   api.router,
+                   drafts_web.router, drafts_web.api_router,  # announcement drafts (issue 16)
+                   package_page.router,  # the programme's cross-platform package (issue 16)
+                   files_page.router, files_page.api_router):  # a case's evidence files
+        app.include_router(router)
+    from web.kit.uploads import BodyCap  # no request body longer than an upload may be
 
     app.add_middleware(BodyCap, max_bytes=settings.files.max_bytes)
 

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import QueryParams
 
-from web import views
-from web.access import sees_person, visible_org
-from web.deps import CASES_COOKIE, PageContext
-from web.pages import MAX_INT, page, render, secure
+from web.kit import views
+from web.kit.access import sees_person, visible_org
+from web.kit.deps import CASES_COOKIE, PageContext
+from web.kit.page import MAX_INT, page, render, secure
 from workflow import services as svc
 from workflow.core.errors import UsageError
 from workflow.services import search

@@ -1,6 +1,6 @@
 """A case's evidence files on the web and in the API: attach to a record that stands (or to
 the case), download, make public or private, void (a record's files are saved with it:
-web/uploads.py). Same access as the case: a file of a case the viewer may not see, or of a
+web/kit/uploads.py). Same access as the case: a file of a case the viewer may not see, or of a
 person's case whose person she may not see, is answered as if it did not exist (404)."""
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from web import pages
-from web.access import Viewer, require_recorder, sees_files, visible_case
-from web.api import ApiContext
-from web.pages import PageContext, check_csrf, page
-from web.uploads import (
+from web.kit.access import Viewer, require_recorder, sees_files, visible_case
+from web.kit.api import ApiContext
+from web.kit.deps import PageContext
+from web.kit.page import attachment, check_csrf, page
+from web.kit.uploads import (
     MAX_PARTS,
     as_form_problem,
     check_length,
@@ -53,7 +54,7 @@ def download(s, ctx, viewer: Viewer, store, case, row) -> Response:
         files_service.audit_person_case_access(s, ctx, case, "file.download",
                                                {"file": row.id, "sha256": row.sha256})
     return FileResponse(store.path(row.sha256), media_type=row.media_type,
-                        headers={"Content-Disposition": pages.attachment(row.name),
+                        headers={"Content-Disposition": attachment(row.name),
                                  "X-Content-Type-Options": "nosniff",
                                  "Cache-Control": "no-store"})
 

@@ -12,10 +12,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from web import views
-from web.access import visible_org
-from web.deps import PageContext
-from web.pages import _export, _int, page, render
+from web.kit import views
+from web.kit.access import visible_org
+from web.kit.deps import PageContext
+from web.kit.page import export, int_param, page, render
 from workflow.core import periods
 from workflow.core.errors import UsageError
 from workflow.i18n import Translator
@@ -31,7 +31,7 @@ def _query(request: Request, pc: PageContext) -> tuple[str, int]:
     """The organisation (default: the viewer's) and the year (default: today's) asked for; a
     year outside the calendar's data is a usage error (422), as on the other pages."""
     code = request.query_params.get("org") or pc.viewer.org.code
-    year = _int(request.query_params.get("year"), "year", pc.ctx.today.year)
+    year = int_param(request.query_params.get("year"), "year", pc.ctx.today.year)
     cal = pc.ctx.calendar
     if not cal.first_year <= year <= cal.last_year:
         raise UsageError(key="error.year_outside", year=year, first=cal.first_year,
@@ -97,11 +97,11 @@ def obligations_page(request: Request, pc: PageContext = Depends(page)):
 
 
 @router.get("/obligations.{fmt}")
-def obligations_export(request: Request, fmt: str, pc: PageContext = Depends(page)) -> Response:
+def obligationsexport(request: Request, fmt: str, pc: PageContext = Depends(page)) -> Response:
     if fmt not in ("xlsx", "csv"):
         raise UsageError(key="error.bad_format", value=fmt)
     org, year, rows = _rows(request, pc)
     header, body = year_table(rows, pc.t)
     tx.audited(pc.s, f"web:{pc.viewer.login}", "export.obligations", "organisation", org.code,
                {"format": fmt, "year": year, "rows": len(body)})
-    return _export(fmt, f"obligations-{org.code}-{year}", f"{org.code} {year}", header, body)
+    return export(fmt, f"obligations-{org.code}-{year}", f"{org.code} {year}", header, body)

@@ -14,10 +14,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from web import charts, views
-from web.access import visible_org
-from web.deps import PageContext
-from web.pages import page, render
+from web.kit import charts, views
+from web.kit.access import visible_org
+from web.kit.deps import PageContext
+from web.kit.page import page, render
 from workflow.core.errors import UsageError
 from workflow.services import lists
 from workflow.services import overview as ov

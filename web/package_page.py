@@ -1,6 +1,6 @@
 """The programme page's cross-platform part: the "Download package" button (the package of a
 programme as one ZIP of its sub-tasks' ZIPs, workflow.services.platform, for whoever may see the
-programme page, web/access.py visible_programme, audited as an export) and the form recording
+programme page, web/kit/access.py visible_programme, audited as an export) and the form recording
 the day a sub-task was uploaded (its officers and admins)."""
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
-from web.access import require_programme_recorder, visible_programme
-from web.deps import PageContext
-from web.pages import attachment, check_csrf, form_day, page, programme_view
-from web.views import platform_map
+from web.kit.access import require_programme_recorder, visible_programme
+from web.kit.deps import PageContext
+from web.kit.page import attachment, check_csrf, form_day, page
+from web.kit.views import platform_map
+from web.pages import programme_view
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.services import platform
 from workflow.services import transactions as tx

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 import secrets
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -12,8 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from web import exports, recording, uploads, views
-from web.access import (
+from web.kit import exports, recording, uploads, views
+from web.kit.access import (
     Viewer,
     records_programme,
     require_admin,
@@ -22,7 +20,7 @@ from web.access import (
     visible_org,
     visible_programme,
 )
-from web.deps import (
+from web.kit.deps import (
     CASES_COOKIE,
     LANG_COOKIE,
     LOGIN_CSRF_COOKIE,
@@ -31,9 +29,18 @@ from web.deps import (
     db,
     language,
     make_context,
-    page_viewer,
 )
-from web.error_pages import web_message
+from web.kit.error_pages import web_message
+from web.kit.page import (
+    check_csrf,
+    export,
+    form_day,
+    int_param,
+    page,
+    page_number,
+    render,
+    secure,
+)
 from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.i18n import LANGUAGES, Translator
@@ -43,79 +50,6 @@ from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
 MAX_FIELD = 500
-
-
-def secure(request: Request) -> bool:
-    """Secure cookies over HTTPS (directly or behind a proxy that says so)."""
-    return (request.url.scheme == "https"
-            or request.headers.get("x-forwarded-proto", "").lower() == "https")
-
-
-def page(request: Request, s: Session = Depends(db)) -> PageContext:
-    viewer, row = page_viewer(request, s)
-    lang = language(request, viewer)
-    as_of = request.query_params.get("as_of")
-    day = None
-    if as_of and request.method not in ("GET", "HEAD"):
-        # "As of" is for looking at another day; recording always happens today, or the
-        # rule "not in the future" could be turned off from the address bar.
-        raise UsageError(key="error.as_of_read_only")
-    if as_of:
-        try:
-            day = date.fromisoformat(as_of)
-        except ValueError:
-            raise UsageError(key="error.bad_date", what="as_of", value=as_of) from None
-        cal = request.app.state.calendar
-        if not cal.first_year <= day.year <= cal.last_year:
-            raise UsageError(key="error.year_outside", year=day.year, first=cal.first_year,
-                             last=cal.last_year)
-    return PageContext(viewer, row, s, make_context(request, viewer, lang, day), Translator(lang))
-
-
-def render(request: Request, pc: PageContext | None, name: str, status: int = 200,
-           **values: Any) -> HTMLResponse:
-    t = pc.t if pc else Translator(language(request))
-    base = {"t": t, "_": t, "gettext": t.gettext, "ngettext": t.ngettext, "lang": t.language,
-            "viewer": pc.viewer if pc else None,
-            "csrf": pc.session_row.csrf if pc else "", "today": pc.ctx.today if pc else None,
-            "path": request.url.path, "query": request.url.query, "languages": LANGUAGES,
-            # the menu's overdue counts: computed here once for every page (two COUNTs; one
-            # when the page has counted the viewer's overdue stages: `menu_overdue`)
-            "menu_counts": views.menu_counts(pc.s, pc.ctx, pc.viewer,
-                                             values.pop("menu_overdue", None)) if pc else None}
-    return request.app.state.templates.TemplateResponse(request, name, {**base, **values},
-                                                        status_code=status)
-
-
-def check_csrf(pc: PageContext, token: str | None) -> None:
-    if not token or not secrets.compare_digest(token, pc.session_row.csrf):
-        tx.refused(pc.s, f"web:{pc.viewer.login}", "refused.csrf", "user", pc.viewer.user.id, {})
-        exc = RuleViolation("CSRF token missing or wrong", key="error.csrf")
-        exc.audited = True
-        raise exc
-
-
-def _page_number(request: Request) -> int:
-    """The ?page= of a list (1 when absent); anything but 1, 2, … is a usage error."""
-    value = request.query_params.get("page") or "1"
-    if not value.isdigit() or int(value) < 1:
-        raise UsageError(key="error.bad_page", value=value)
-    return int(value)
-
-
-MAX_INT = 2**63 - 1  # the largest number a database column holds
-
-
-def _int(value: str | None, what: str, default: int | None = None) -> int | None:
-    if value in (None, ""):
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise UsageError(key="error.bad_int", what=what, value=value) from None
-    if abs(number) > MAX_INT:
-        raise UsageError(key="error.out_of_range", what=what, value=value)
-    return number
 
 
 # -- accounts ---------------------------------------------------------------------------------
@@ -198,7 +132,7 @@ def _list_filters(request: Request) -> dict[str, Any]:
     # views.SORTS orders "days" most overdue first: descending in days overdue
     reverse = (direction == "asc") if sort == "days" else (direction == "desc")
     return {"org": q.get("org") or None, "stage": q.get("stage") or None,
-            "year": _int(q.get("year"), "year"), "sort": sort, "desc": reverse,
+            "year": int_param(q.get("year"), "year"), "sort": sort, "desc": reverse,
             "process": q.get("process") or None}
 
 
@@ -215,7 +149,7 @@ def _order(request: Request) -> tuple[str | None, str]:
 def overdue_page(request: Request, pc: PageContext = Depends(page)):
     f = _list_filters(request)
     # the summary, the count and the page's rows in SQL (GROUP BY, ORDER BY … LIMIT)
-    shown, pager, counts = views.overdue_list(pc.s, pc.ctx, pc.viewer, _page_number(request),
+    shown, pager, counts = views.overdue_list(pc.s, pc.ctx, pc.viewer, page_number(request),
                                               request.url.query, **f)
     orgs = views.org_choices(pc.s, pc.viewer)
     scope = views.visible_org(pc.s, pc.viewer, f["org"]) if f["org"] else pc.viewer.org
@@ -234,44 +168,23 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
 
 
 @router.get("/overdue.{fmt}")
-def overdue_export(request: Request, fmt: str, pc: PageContext = Depends(page)):
+def overdueexport(request: Request, fmt: str, pc: PageContext = Depends(page)):
     if fmt not in ("xlsx", "csv"):
         raise UsageError(key="error.bad_format", value=fmt)
     rows = views.overdue_rows(pc.s, pc.ctx, pc.viewer, **_list_filters(request))
     header, body = exports.list_table(rows, pc.t, "working_days_overdue")
     tx.audited(pc.s, f"web:{pc.viewer.login}", "export.overdue", "organisation",
                pc.viewer.org.code, {"format": fmt, "rows": len(body)})
-    return _export(fmt, f"overdue-{pc.ctx.today.isoformat()}", pc.t("nav.overdue"), header, body)
-
-
-def _export(fmt: str, stem: str, title: str, header: list[str], body: list[list[Any]]) -> Response:
-    if fmt == "xlsx":
-        data = exports.table_xlsx(title, header, body)
-        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    elif fmt == "csv":
-        data, media = exports.table_csv(header, body), "text/csv; charset=utf-8"
-    else:
-        raise UsageError(key="error.bad_format", value=fmt)
-    return Response(data, media_type=media,
-                    headers={"Content-Disposition": attachment(f"{stem}.{fmt}")})
-
-
-def attachment(filename: str) -> str:
-    """Content-Disposition for a download: an ASCII name for old clients, the real one in
-    RFC 5987's filename* (organisation codes may hold Cyrillic letters or quotes)."""
-    from urllib.parse import quote
-
-    plain = re.sub(r"[^A-Za-z0-9._-]+", "_", filename)
-    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    return export(fmt, f"overdue-{pc.ctx.today.isoformat()}", pc.t("nav.overdue"), header, body)
 
 
 @router.get("/due", response_class=HTMLResponse)
 def due_page(request: Request, pc: PageContext = Depends(page)):
-    within = _int(request.query_params.get("within"), "within", 10)
+    within = int_param(request.query_params.get("within"), "within", 10)
     if within < 0 or within > 250:
         raise UsageError(key="error.bad_within", value=within)
     # counted with COUNT, the page's rows with ORDER BY … LIMIT (never the whole list)
-    shown, pager = views.due_list(pc.s, pc.ctx, pc.viewer, within, _page_number(request),
+    shown, pager = views.due_list(pc.s, pc.ctx, pc.viewer, within, page_number(request),
                                   request.url.query, request.query_params.get("org") or None,
                                   process=request.query_params.get("process") or None)
     return render(request, pc, "due.html", groups=views.grouped(shown), total=pager["total"],
@@ -314,7 +227,7 @@ def _case_page(request: Request, pc: PageContext, case_id: str,
                 for r in view["records"] if r["kind"] != "void" and not r["void"]]
     problems = problems or []
     resp = render(request, pc, "analysis.html", status=status, view=view, notice=notice,
-                  can_record=can_record,  # (the Gantt: _gantt.html, web/charts.py)
+                  can_record=can_record,  # (the Gantt: _gantt.html, web/kit/charts.py)
                   event_forms=[recording.event_form(defn, e, pc.t, organisations) for e in events],
                   problems=problems, field_errors={p.field: p.message for p in problems
                                                    if p.field},
@@ -391,14 +304,6 @@ def _confirm_page(request: Request, pc: PageContext, case, action: str,
                f"({record['on'].isoformat()})" if record else form["record"]
     return render(request, pc, "record_confirm.html", view=view, action=action, what=what,
                   form=form)
-
-
-def form_day(pc: PageContext, text: str) -> date:
-    """A date typed in a form (YYYY-MM-DD), or the form's refusal naming it."""
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(key="error.bad_date", what=pc.t("form.date"), value=text) from None
 
 
 @router.post("/analyses/{case_id}/events", response_class=HTMLResponse)
@@ -523,7 +428,7 @@ def _create_case(request: Request, pc: PageContext, process: str, data) -> Respo
 
 @router.get("/programmes", response_class=HTMLResponse)
 def programmes_page(request: Request, pc: PageContext = Depends(page)):
-    year = _int(request.query_params.get("year"), "year")
+    year = int_param(request.query_params.get("year"), "year")
     return render(request, pc, "programmes.html",
                   programmes=views.visible_programmes(pc.s, pc.viewer, year, pc.t.language), year=year)
 
@@ -532,7 +437,7 @@ def programmes_page(request: Request, pc: PageContext = Depends(page)):
 def programme_page(request: Request, programme_id: str, pc: PageContext = Depends(page)):
     if "." in programme_id:
         ident, fmt = programme_id.split(".", 1)
-        return programme_export(ident, fmt, pc)
+        return programmeexport(ident, fmt, pc)
     return programme_view(request, pc, visible_programme(pc.s, pc.viewer, programme_id))
 
 
@@ -546,7 +451,7 @@ def programme_view(request: Request, pc: PageContext, prog, status: int = 200,
                   records_uploads=records_programme(pc.viewer, prog), **values)
 
 
-def programme_export(ident: str, fmt: str, pc: PageContext) -> Response:
+def programmeexport(ident: str, fmt: str, pc: PageContext) -> Response:
     if fmt not in ("xlsx", "csv"):
         raise UsageError(key="error.bad_format", value=fmt)
     prog = visible_programme(pc.s, pc.viewer, ident)
@@ -554,7 +459,7 @@ def programme_export(ident: str, fmt: str, pc: PageContext) -> Response:
     header, body = exports.programme_table(matrix, pc.ctx.definition, pc.t.language, pc.t)
     tx.audited(pc.s, f"web:{pc.viewer.login}", "export.programme", "programme", prog.id,
                {"format": fmt, "rows": len(body)})
-    return _export(fmt, f"programme-{matrix['subject']}-{matrix['year']}",
+    return export(fmt, f"programme-{matrix['subject']}-{matrix['year']}",
                    f"{matrix['subject']} {matrix['year']}", header, body)
 
 
@@ -568,7 +473,7 @@ def calendar_now(pc: PageContext = Depends(page)):
 
 @router.get("/calendar/{year}", response_class=HTMLResponse)
 def calendar_page(request: Request, year: str, pc: PageContext = Depends(page)):
-    y = _int(year, "year")
+    y = int_param(year, "year")
     cal = pc.ctx.calendar
     if not cal.first_year <= y <= cal.last_year:
         raise UsageError(key="error.year_outside", year=y, first=cal.first_year,
@@ -606,7 +511,7 @@ def outbox_retry(request: Request, csrf: str = Form(""), message_id: str = Form(
                  pc: PageContext = Depends(page)):
     require_admin(pc.viewer)
     check_csrf(pc, csrf)
-    ident = _int(message_id, "id")
+    ident = int_param(message_id, "id")
     visible = [r.id for r in _outbox_rows(pc) if r.status == ob.FAILED]
     if ident and ident not in visible:
         raise NotFound(key="notfound.generic")
@@ -651,7 +556,7 @@ def create_feed(request: Request, csrf: str = Form(""), scope: str = Form("user"
 def revoke_feed(feed_id: str, csrf: str = Form(""), pc: PageContext = Depends(page)):
     check_csrf(pc, csrf)
     with tx.transaction(pc.s):
-        auth.revoke_feed(pc.s, pc.viewer.user, _int(feed_id, "id"))
+        auth.revoke_feed(pc.s, pc.viewer.user, int_param(feed_id, "id"))
     return RedirectResponse("/account", status_code=303)
 
 
@@ -668,7 +573,7 @@ def create_token(request: Request, csrf: str = Form(""), name: str = Form(""),
 def revoke_token(token_id: str, csrf: str = Form(""), pc: PageContext = Depends(page)):
     check_csrf(pc, csrf)
     with tx.transaction(pc.s):
-        auth.revoke_token(pc.s, pc.viewer.user, _int(token_id, "id"), f"web:{pc.viewer.login}")
+        auth.revoke_token(pc.s, pc.viewer.user, int_param(token_id, "id"), f"web:{pc.viewer.login}")
     return RedirectResponse("/account", status_code=303)
 
 
@@ -680,7 +585,7 @@ def ics(request: Request, token: str, s: Session = Depends(db)):
     owner = svc.user_by_id(s, feed.owner_id)
     if owner is None or not owner.active:
         raise NotFound(key="notfound.feed")
-    from web.access import viewer_for
+    from web.kit.access import viewer_for
 
     viewer: Viewer = viewer_for(s, owner)
     lang = owner.language

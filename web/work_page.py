@@ -9,9 +9,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from web import views
-from web.deps import PageContext
-from web.pages import _int, page, render
+from web.kit import views
+from web.kit.deps import PageContext
+from web.kit.page import int_param, page, render
 from workflow import services as svc
 from workflow.core.errors import UsageError
 
@@ -38,7 +38,7 @@ def _decorated(pc: PageContext, rows: list[dict[str, Any]]) -> list[dict[str, An
 
 @router.get("/work", response_class=HTMLResponse)
 def work_page(request: Request, pc: PageContext = Depends(page)):
-    within = _int(request.query_params.get("within"), "within", DUE_WITHIN)
+    within = int_param(request.query_params.get("within"), "within", DUE_WITHIN)
     if within < 0 or within > 250:
         raise UsageError(key="error.bad_within")
     work = svc.my_work(pc.s, pc.ctx, pc.viewer.user.id, views.unassigned_of(pc.viewer),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
@@ -22,10 +23,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 # the channels' and the policy's settings from their own module: no SMTP, HTTP or calendar code
 from notifications.settings import ReminderSettings, SmtpSettings, TelegramSettings
 from workflow.core.errors import ConfigError
-from workflow.core.scorecard import ScoreSettings
 
 if TYPE_CHECKING:
     from calendars import KazakhstanCalendar
+    from workflow.scorecard.rules import ScoreSettings
 
 LANGUAGES = ("kk", "ru", "en")
 
@@ -63,7 +64,7 @@ DEFAULTS: dict[str, Any] = {
                "lease_seconds": 300, "batch": 20},
     "worker": {"catch_up_minutes": 5, "dispatch_seconds": 15},
     "web": {"host": "127.0.0.1", "port": 8000, "workers": 1},
-    "scorecard": {},  # the defaults are ScoreSettings' (workflow/core/scorecard.py)
+    "scorecard": {},  # the defaults are ScoreSettings' (workflow/scorecard/rules.py)
     "files": {"directory": "", "max_bytes": 20 * 1024 * 1024,
               "types": ["pdf", "docx", "xlsx", "jpeg", "png"]},
     "public": {"organisations": [], "cache_seconds": 60, "requests_per_minute": 60,
@@ -149,7 +150,7 @@ class Settings:
     import_rows: int = 10_000  # rows of an imported CSV/XLSX, blank rows not counted
     import_megabytes: int = 50  # size of an imported file (an XLSX unpacked)
     notify: NotifySettings | None = None  # reminders and channels; secrets not required here
-    score: ScoreSettings = field(default_factory=ScoreSettings)
+    score: ScoreSettings = field(default_factory=lambda: _score_settings({}))
     web: WebSettings = field(default_factory=WebSettings)
     files: FilesSettings = field(default_factory=FilesSettings)
     public: PublicSettings = field(default_factory=PublicSettings)
@@ -173,7 +174,7 @@ def _merge(defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def config_path(env: dict[str, str] | None = None) -> Path | None:
+def config_path(env: Mapping[str, str] | None = None) -> Path | None:
     """The config file in use: MERZIM_CONFIG, else ./config.toml when present, else none."""
     env = os.environ if env is None else env
     named = env.get("MERZIM_CONFIG")
@@ -186,7 +187,16 @@ def config_path(env: dict[str, str] | None = None) -> Path | None:
     return local if local.is_file() else None
 
 
-def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -> Settings:
+def _score_settings(table: dict[str, Any]) -> ScoreSettings:
+    """The `[scorecard]` table, read and checked by the scorecard feature's own settings class
+    (a feature reads its own table: docs/architecture.md; named here as data, not imported)."""
+    import importlib
+
+    rules = importlib.import_module("workflow.scorecard.rules")
+    return rules.ScoreSettings.from_config(table)
+
+
+def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:  # noqa: C901
     """Read settings; a malformed file or value is refused with a message naming it."""
     env = os.environ if env is None else env
     if path is None:
@@ -265,7 +275,7 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
         import_rows=limits["rows"],
         import_megabytes=limits["megabytes"],
         notify=_notify(data, env, require_secrets=False),
-        score=ScoreSettings.from_config(_table(data, "scorecard")),
+        score=_score_settings(_table(data, "scorecard")),
         web=_web(_table(data, "web")),
         files=_files(_table(data, "files"), env, path),
         public=_public(_table(data, "public")),
@@ -307,7 +317,7 @@ def _web(raw: dict[str, Any]) -> WebSettings:
     return WebSettings(host=host, **values)
 
 
-def _files(raw: dict[str, Any], env: dict[str, str], path: Path | None) -> FilesSettings:
+def _files(raw: dict[str, Any], env: Mapping[str, str], path: Path | None) -> FilesSettings:
     """[files]: the directory (MERZIM_FILES_DIR overrides; relative to the config file), the
     size limit in bytes and the accepted types."""
     raw = {**DEFAULTS["files"], **raw}
@@ -402,7 +412,7 @@ def _number(section: str, key: str, value: Any, minimum: float = 0) -> float:
     return value
 
 
-def load_notify_settings(settings: Settings, env: dict[str, str] | None = None,
+def load_notify_settings(settings: Settings, env: Mapping[str, str] | None = None,
                          require_secrets: bool = True) -> NotifySettings:
     """The reminder settings with the secrets of `env` (default: the process environment);
     `require_secrets`: a channel switched on without its secret is refused (the worker, `send`).
@@ -410,7 +420,7 @@ def load_notify_settings(settings: Settings, env: dict[str, str] | None = None,
     return _notify(settings.raw, os.environ if env is None else env, require_secrets)
 
 
-def _notify(data: dict[str, Any], env: dict[str, str], require_secrets: bool) -> NotifySettings:
+def _notify(data: dict[str, Any], env: Mapping[str, str], require_secrets: bool) -> NotifySettings:
     """Parse and check; a wrong value stops merzim with a message naming it."""
     rem = _section(data, "reminders")
     channels = rem["channels"]

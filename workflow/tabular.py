@@ -81,7 +81,7 @@ class Limits:
 
 
 def read_rows(path: Path, required: tuple[str, ...], limits: Limits | None = None
-              ) -> list[dict[str, str]]:
+              ) -> list[dict[str, Any]]:
     """Rows of a CSV (UTF-8, comma or semicolon) or XLSX file, with the header checked.
 
     Blank rows (every cell empty, as spreadsheets leave them) are skipped; each row keeps its

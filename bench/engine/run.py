@@ -89,12 +89,12 @@ from sqlalchemy.engine import Engine  # noqa: E402
 
 from calendars import KazakhstanCalendar  # noqa: E402
 from workflow import services as svc  # noqa: E402
-from workflow.core import monitoring as mon  # noqa: E402
 from workflow.core.deadlines import Facts, Planner, Record  # noqa: E402
 from workflow.core.definition import Definition  # noqa: E402
 from workflow.core.machine import derive_state  # noqa: E402
 from workflow.definitions import Registry  # noqa: E402
-from workflow.services import monitoring as monitoring_service  # noqa: E402
+from workflow.monitoring import rules as mon  # noqa: E402
+from workflow.monitoring import service as monitoring_service  # noqa: E402
 from workflow.services import runtime  # noqa: E402
 from workflow.settings import Settings  # noqa: E402
 from workflow.storage.db import session, upgrade  # noqa: E402

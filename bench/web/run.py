@@ -516,8 +516,9 @@ def profile_requests(url: str, token: str, repeats: int = 3) -> dict[str, Any]:
     from sqlmodel import Session
     from starlette.requests import Request
 
-    from web import api, pages, views
+    from web import api, pages
     from web.app import create_app
+    from web.kit import views
     from workflow.services import accounts as auth
     from workflow.settings import load_settings
 

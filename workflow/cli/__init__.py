@@ -15,23 +15,29 @@ from workflow.cli.common import STATE
 from workflow.core.errors import MerzimError
 
 # The modules of the commands, in the order they join the app (the order of `merzim --help`),
-# and the module of each top-level name: a command imports its own module and no other, and
+# and the modules of each top-level name: a command imports its own modules and no other, and
 # typer builds that command alone (`merzim calendar add` loads neither the database nor the
-# web stack). tests/test_cli_lazy.py checks this table against the tree the modules build.
-MODULES = ("calendar", "engine", "cases", "reminders", "monitoring", "serve", "files",
-           "drafts", "package")
-COMMANDS: dict[str, str] = {
-    "calendar": "calendar",
-    **dict.fromkeys(("init", "record", "void", "status", "due", "overdue", "replan", "org",
-                     "user", "analysis", "audit", "external", "programme"), "engine"),
-    **dict.fromkeys(("process", "case", "obligations"), "cases"),
-    **dict.fromkeys(("worker", "reminders", "outbox"), "reminders"),
-    **dict.fromkeys(("risk", "recommendation", "plan", "monitoring", "positions", "score"),
-                    "monitoring"),
-    "serve": "serve",
-    "files": "files",
-    "draft": "drafts",
-    **dict.fromkeys(("package", "uploaded"), "package"),
+# web stack). The first module of a name defines it (`register(app)`); the others add their
+# commands to its group (`extend(groups)`): a feature's commands live in its own package
+# (docs/architecture.md). tests/test_cli_lazy.py checks this table against the tree.
+ENGINE, CASES, REMINDERS = "workflow.cli.engine", "workflow.cli.cases", "workflow.cli.reminders"
+MONITORING, PUBLIC = "workflow.monitoring.cli", "workflow.public.cli"
+MODULES = ("workflow.cli.calendar", ENGINE, CASES, REMINDERS, MONITORING,
+           "workflow.scorecard.cli", "workflow.cli.serve", "workflow.cli.files",
+           "workflow.drafts.cli", "workflow.cli.package", PUBLIC)
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "calendar": ("workflow.cli.calendar",),
+    **dict.fromkeys(("init", "record", "void", "status", "due", "overdue", "replan", "user",
+                     "analysis", "audit", "external", "programme"), (ENGINE,)),
+    "org": (ENGINE, MONITORING, PUBLIC),
+    **dict.fromkeys(("process", "case", "obligations"), (CASES,)),
+    **dict.fromkeys(("worker", "reminders", "outbox"), (REMINDERS,)),
+    **dict.fromkeys(("risk", "recommendation", "plan", "monitoring", "positions"), (MONITORING,)),
+    "score": ("workflow.scorecard.cli",),
+    "serve": ("workflow.cli.serve",),
+    "files": ("workflow.cli.files",),
+    "draft": ("workflow.drafts.cli",),
+    **dict.fromkeys(("package", "uploaded"), ("workflow.cli.package",)),
 }
 ROOT_OPTIONS = {"--lang": True, "--version": False, "--help": False}  # option: takes a value
 
@@ -70,14 +76,17 @@ def build_app(commands: tuple[str, ...] | None = None) -> typer.Typer:
         add_completion=False,
     )
     app.callback()(root)
-    for name in MODULES:
-        if not any(COMMANDS[command] == name for command in wanted):
-            continue
-        module = importlib.import_module(f"workflow.cli.{name}")
-        if name == "calendar":
-            app.add_typer(module.app, name="calendar")
-        else:
+    needed = {module for command in wanted for module in COMMANDS[command]}
+    loaded = [importlib.import_module(name) for name in MODULES if name in needed]
+    for module in loaded:
+        if hasattr(module, "register"):
             module.register(app)
+        elif hasattr(module, "app"):  # a module that is one group (`calendar`)
+            app.add_typer(module.app, name=module.__name__.rpartition(".")[2])
+    groups = {g.name: g.typer_instance for g in app.registered_groups}
+    for module in loaded:
+        if hasattr(module, "extend"):
+            module.extend(groups)
     if commands is not None:  # the others of their modules are not built
         app.registered_commands = [c for c in app.registered_commands if c.name in wanted]
         app.registered_groups = [g for g in app.registered_groups if g.name in wanted]

@@ -1,8 +1,9 @@
-"""Process definitions, cases of any process and recurring obligations: `process list|show`,
-`case open|list`, `obligations sync|list`."""
+"""Process definitions, cases of any process and recurring obligations: `process
+list|show|schema`, `case open|list`, `obligations sync|list`."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -19,12 +20,14 @@ from workflow.cli.common import (
     parse_int,
     registry,
     unit_of_work,
+    write_file,
 )
 from workflow.core.errors import UsageError
 
 svc = lazy("workflow.services")
 obl = lazy("workflow.services.obligations")
 words = lazy("workflow.i18n.describe")
+schema = lazy("workflow.definitions.schema")
 
 JSON = typer.Option(False, "--json", help="Print JSON.")
 
@@ -103,6 +106,20 @@ def process_show(key: str = typer.Argument(..., help="Process key (merzim proces
                  dates=", ".join(public["period_names"]) or "—",
                  events=public["event_names"] or "—",
                  fields=", ".join(public["fields"]) or "—"))
+
+
+@process_app.command("schema")
+def process_schema(output: str = typer.Option(None, "--output", metavar="FILE",
+                                              help="Write the schema to this file instead of "
+                                              "printing it.")) -> None:
+    """The format of a definition file as a JSON Schema, for an editor to check a file with
+    (taplo, VS Code): docs/process-definitions.md."""
+    document = schema.definition_schema()  # a text option, not a Path: no pydantic to load
+    if output is None:
+        emit_json(document)
+        return
+    write_file(Path(output), (json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+                              ).encode("utf-8"))
 
 
 # -- case -------------------------------------------------------------------------------------

@@ -649,16 +649,13 @@ def register(app: typer.Typer) -> None:
     app.add_typer(programme_app, name="programme")
 
 
-# The user and org groups also hold commands written next to what they touch (reminder settings
-# and Telegram in reminders.py, web passwords in serve.py, subdivisions in monitoring.py): they
-# join here, once, in the order `merzim user --help` lists them.
-from workflow.cli import monitoring, reminders, serve  # noqa: E402
+# The user group also holds commands written next to what they touch (reminder settings and
+# Telegram in reminders.py, web passwords in serve.py): they join here, once, in the order
+# `merzim user --help` lists them. Features add their own to a group with `extend` (the `org`
+# group's `subdivision` and `public`: workflow/cli/__init__.py, COMMANDS).
+from workflow.cli import reminders, serve  # noqa: E402
 
 user_app.command("set")(reminders.user_set)
 user_app.command("telegram-link")(reminders.telegram_link)
 user_app.command("password")(serve.user_password)
 user_app.command("revoke")(serve.user_revoke)
-org_app.command("subdivision")(monitoring.subdivision_add)
-from workflow.cli import public  # noqa: E402  (issue 16: the public pages' switch)
-
-org_app.command("public")(public.org_public)

@@ -15,6 +15,7 @@ class MerzimError(Exception):
 
     exit_code = 1
     key = "error.generic"
+    audited = False  # set by an adapter that has written the refusal to the audit log itself
 
     def __init__(self, message: str = "", *, key: str | None = None, **params: Any):
         self.key = key or self.key

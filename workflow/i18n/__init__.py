@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 LOCALES = Path(__file__).parent / "locales"
 LANGUAGES = ("kk", "ru", "en")
@@ -51,12 +51,13 @@ def load(language: str, domain: str = DOMAIN) -> Catalogue:
     for message in messages:
         if not message.id or message.fuzzy:
             continue
-        if message.pluralizable:
+        if isinstance(message.id, str):  # (else a plural entry: its singular and plural ids)
+            if message.string:
+                texts[message.id] = str(message.string)
+        else:
             forms = tuple(str(s) for s in message.string)
             if any(forms):
                 plurals[message.id[0]] = forms
-        elif message.string:
-            texts[message.id] = str(message.string)
     return Catalogue(language, texts, plurals, num_plurals)
 
 
@@ -75,7 +76,15 @@ class Translator:
     def __init__(self, language: str = "en"):
         self.language = language if language in LANGUAGES else "en"
 
+    @overload
+    def __call__(self, key: str, default: str = "", **params: Any) -> str: ...
+
+    @overload
+    def __call__(self, key: str, default: None, **params: Any) -> str | None: ...
+
     def __call__(self, key: str, default: str | None = "", **params: Any) -> str | None:
+        """The message `key` in the reader's language (else English), its {params} formatted;
+        an unknown key: `default`, or the key itself when `default` is ""."""
         text = self._text(key, params.get("n", 1))
         if text is None:
             return key if default == "" else default

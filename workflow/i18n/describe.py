@@ -66,7 +66,7 @@ def _names(defn: Definition, keys, table: str, language: str) -> str:
     return ", ".join(out)
 
 
-def describe(defn: Definition, language: str) -> dict[str, Any]:
+def describe(defn: Definition, language: str) -> dict[str, Any]:  # noqa: C901
     """Everything `process show` prints, as data (its --json)."""
     t = Translator(language)
     lang = t.language
@@ -80,7 +80,7 @@ def describe(defn: Definition, language: str) -> dict[str, Any]:
         setters = [e.key for e in defn.events.values() if key in e.sets]
         if setters:
             parts.append(t("describe.set_by", events=_names(defn, setters, "events", lang)))
-        if spec.month_day:
+        if spec.month_day and spec.year_of:  # (a month_day always names its year_of)
             parts.append(t("describe.month_day", date=spec.month_day[3:] + "." + spec.month_day[:2],
                            year=_date_name(defn, spec.year_of, t)))
         if spec.projected_from:

@@ -46,7 +46,7 @@ def _text(parts: list[str]) -> str:
     return "".join(_unescape(p) for p in parts)
 
 
-def read_po(text: str) -> tuple[list[Message], int]:
+def read_po(text: str) -> tuple[list[Message], int]:  # noqa: C901
     """The messages of a PO file (not its header) and its number of plural forms."""
     messages: dict[object, Message] = {}
     num_plurals = 2

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from notifications.channels import ChatBlocked, DeliveryError, Outgoing, RetryAfter, TemporaryFailure
 from workflow.settings import OutboxSettings
@@ -69,7 +69,7 @@ def claim(engine: Engine, settings: OutboxSettings, now: float, token: str,
         s.commit()
         rows = list(s.exec(select(OutboxMessage).where(OutboxMessage.claim_token == token,
                                                        OutboxMessage.status == SENDING)
-                           .order_by(OutboxMessage.id)))
+                           .order_by(col(OutboxMessage.id))))
         for r in rows:
             s.expunge(r)
     return rows
@@ -79,8 +79,9 @@ def _finish(engine: Engine, row: OutboxMessage, token: str, **values: Any) -> bo
     """Update the row only if our claim still holds it."""
     sets = ", ".join(f"{k} = :{k}" for k in values)
     with Session(engine) as s:
-        res = s.execute(text(f"UPDATE outbox SET {sets} WHERE id = :id AND claim_token = :tok"),
-                        {**values, "id": row.id, "tok": token})
+        res = s.connection().execute(
+            text(f"UPDATE outbox SET {sets} WHERE id = :id AND claim_token = :tok"),
+            {**values, "id": row.id, "tok": token})
         s.commit()
         return res.rowcount == 1
 
@@ -165,10 +166,10 @@ def _dispatch(engine: Engine, settings: OutboxSettings, channels: dict[str, Any]
 
 def list_rows(s: Session, statuses: tuple[str, ...] = (PENDING, SENDING, FAILED),
               day: date | None = None) -> list[OutboxMessage]:
-    query = select(OutboxMessage).where(OutboxMessage.status.in_(statuses))
+    query = select(OutboxMessage).where(col(OutboxMessage.status).in_(statuses))
     if day is not None:
         query = query.where(OutboxMessage.local_day == day)
-    return list(s.exec(query.order_by(OutboxMessage.id)))
+    return list(s.exec(query.order_by(col(OutboxMessage.id))))
 
 
 def retry(s: Session, ids: list[int] | None, actor: str) -> int:
@@ -179,7 +180,7 @@ def retry(s: Session, ids: list[int] | None, actor: str) -> int:
     for the channel any more stays failed."""
     query = select(OutboxMessage).where(OutboxMessage.status == FAILED)
     if ids:
-        query = query.where(OutboxMessage.id.in_(ids))
+        query = query.where(col(OutboxMessage.id).in_(ids))
     n = 0
     for row in s.exec(query):
         user = s.get(User, row.recipient_id)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from notifications.policy import (
     Digest,
@@ -21,16 +21,17 @@ from notifications.policy import (
 from notifications.render import render_blocked, render_digest, render_moved
 from workflow.definitions import DEFAULT_PROCESS
 from workflow.settings import NotifySettings
-from workflow.storage.models import OPEN, Case, Organisation, OutboxMessage, Stage, User
+from workflow.storage.models import OPEN, Case, Organisation, OutboxMessage, Stage, User, saved_id
 
 PLANNER_LOCK = 7_243_002  # PostgreSQL advisory lock: one planner at a time
 DAILY = "daily"
 
 
 def recipients(s: Session) -> list[Recipient]:
-    rows = s.exec(select(User, Organisation).join(Organisation, Organisation.id == User.organisation_id)
+    rows = s.exec(select(User, Organisation)
+                  .join(Organisation, col(Organisation.id) == User.organisation_id)
                   .where(User.active))
-    return [Recipient(u.id, u.full_name, u.role, u.language, o.path, u.email,
+    return [Recipient(saved_id(u), u.full_name, u.role, u.language, o.path, u.email,
                       u.telegram_chat_id if u.telegram_active else None) for u, o in rows]
 
 
@@ -60,13 +61,16 @@ def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
     procedures and the recurring obligations (each item names its process, for the digest's
     grouping, and an obligation's period); never the person a case is about."""
     query = (select(Stage, Case, Organisation)
-             .join(Case, Stage.case_id == Case.id)
-             .join(Organisation, Organisation.id == Stage.subject_id)
-             .where(Stage.status == OPEN, Stage.due_date.is_not(None), Stage.due_date <= horizon))
+             .join(Case, col(Stage.case_id) == Case.id)
+             .join(Organisation, col(Organisation.id) == Stage.subject_id)
+             .where(Stage.status == OPEN, col(Stage.due_date).is_not(None),
+                    col(Stage.due_date) <= horizon))
     objects: dict[int | None, Organisation | None] = {None: None}
     process_names: dict[str, dict[str, str]] = {}
     items = []
     for stage, analysis, subject in s.exec(query):
+        if stage.due_date is None:  # (none: the WHERE reads stages with a due date)
+            continue
         if analysis.object_id not in objects:
             objects[analysis.object_id] = s.get(Organisation, analysis.object_id)
         obj = objects[analysis.object_id]
@@ -75,7 +79,7 @@ def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
         loaded = ctx.registry.loaded.get(analysis.process)
         spec = loaded.definition.stage_spec(stage.key) if loaded else None
         items.append(StageItem(
-            analysis_id=analysis.id, stage_key=stage.key,
+            analysis_id=saved_id(analysis), stage_key=stage.key,
             stage_names=_names(ctx, analysis.process, stage.key),
             due=stage.due_date, subject_code=subject.code, subject_name=subject.name,
             object_code=obj.code if obj else "", subject_path=subject.path,
@@ -167,12 +171,12 @@ def notify_moved(s: Session, ctx: Context, ns: NotifySettings,
         return []
     ids = sorted({m["analysis"] for m in moved})
     rows = s.exec(select(Case, Organisation).join(Organisation,
-                                                  Organisation.id == Case.subject_id)
-                  .where(Case.id.in_(ids)))
+                                                  col(Organisation.id) == Case.subject_id)
+                  .where(col(Case.id).in_(ids)))
     analyses = {a.id: (a, subject) for a, subject in rows}
     objects: dict[int | None, Organisation | None] = {o.id: o for o in s.exec(
         select(Organisation).where(
-            Organisation.id.in_({a.object_id for a, _subj in analyses.values()})))}
+            col(Organisation.id).in_({a.object_id for a, _subj in analyses.values()})))}
     objects[None] = None
     people = {r.id: r for r in recipients(s)}
     officers_at = officers_by_path(people.values())
@@ -193,7 +197,7 @@ def notify_moved(s: Session, ctx: Context, ns: NotifySettings,
     queued = set(s.exec(select(OutboxMessage.recipient_id, OutboxMessage.channel,
                                OutboxMessage.digest)
                         .where(OutboxMessage.local_day == ctx.today,
-                               OutboxMessage.digest.like("moved-%"))).all())
+                               col(OutboxMessage.digest).like("moved-%"))).all())
     for rid, lines in sorted(per_person.items()):
         person = people[rid]
         lines.sort(key=lambda ln: (ln["new"], ln["analysis"], ln["stage"]))
@@ -221,12 +225,13 @@ def tell_admins_blocked(s: Session, user: User, day: date) -> int:
     n = 0
     org = s.get(Organisation, user.organisation_id)
     admins = list(s.exec(select(User, Organisation)
-                         .join(Organisation, Organisation.id == User.organisation_id)
-                         .where(User.role == "admin", User.active, User.email.is_not(None))))
+                         .join(Organisation, col(Organisation.id) == User.organisation_id)
+                         .where(User.role == "admin", User.active, col(User.email).is_not(None))))
     over = [a for a, a_org in admins if org is not None and org.path.startswith(a_org.path)]
     for admin in over or [a for a, _o in admins]:
         r = render_blocked(admin.language, user.full_name, user.login)
-        if enqueue(s, admin.id, "email", day, f"blocked-{user.id}", admin.email, r.subject, r.text,
-                   r.html):
+        if admin.email is not None and enqueue(  # (not None: the WHERE)
+                s, saved_id(admin), "email", day, f"blocked-{user.id}", admin.email, r.subject,
+                r.text, r.html):
             n += 1
     return n

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from notifications.render import link_reply
 from workflow.storage import audit
-from workflow.storage.models import TelegramLink, User, WorkerState
+from workflow.storage.models import TelegramLink, User, WorkerState, saved_id
 
 log = logging.getLogger("merzim.telegram")
 OFFSET_KEY = "telegram_offset"
@@ -21,7 +21,7 @@ ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 def create_link(s: Session, user: User, actor: str, ttl_seconds: float = 86400) -> str:
     """A fresh one-time code for `user`, valid for `ttl_seconds`."""
     code = "".join(secrets.choice(ALPHABET) for _ in range(8))
-    s.add(TelegramLink(code=code, user_id=user.id, expires_at=time.time() + ttl_seconds))
+    s.add(TelegramLink(code=code, user_id=saved_id(user), expires_at=time.time() + ttl_seconds))
     s.flush()
     audit.append(s, actor, "user.telegram_link", "user", user.id, {"login": user.login})
     return code
@@ -55,7 +55,7 @@ def poll_updates(engine: Engine, channel, now: float | None = None) -> int:
             if link is None or link.used_at is not None or link.expires_at < t:
                 reply = link_reply("kk", "unknown")
             else:
-                user = s.get(User, link.user_id)
+                user = s.get_one(User, link.user_id)
                 user.telegram_chat_id, user.telegram_active = str(chat), True
                 link.used_at = t
                 s.add(user)

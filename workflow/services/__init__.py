@@ -32,7 +32,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
     "services.organisations": ("add_org", "import_orgs", "list_orgs", "local_name", "org_name",
                                "org_names", "org_rows", "orgs_version"),
     "services.replanning": ("replan_all",),
-    "services.scoring": ("scorecards",),
     "services.users": ("add_user", "list_users", "update_user"),
     "storage.queries": ("subtree_range",),
 }

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workflow.core.errors import UsageError
 from workflow.settings import ARGON2_PROFILE_ENV, ARGON2_PROFILES, argon2_profile
 from workflow.storage import audit
 from workflow.storage.db import begin_write
-from workflow.storage.models import ApiToken, CalendarFeed, User, WebSession
+from workflow.storage.models import ApiToken, CalendarFeed, User, WebSession, saved_id
 
 # argon2-cffi's parameter sets by the names MERZIM_ARGON2_PROFILE takes (workflow.settings)
 _PROFILES = {"rfc9106-low-memory": profiles.RFC_9106_LOW_MEMORY,
@@ -80,12 +80,13 @@ def revoke_all(s: Session, user: User, actor: str, now: float | None = None) -> 
     for row in sessions:
         s.delete(row)
     tokens = s.exec(select(ApiToken).where(ApiToken.user_id == user.id,
-                                           ApiToken.revoked_at.is_(None))).all()
+                                           col(ApiToken.revoked_at).is_(None))).all()
     feeds = s.exec(select(CalendarFeed).where(CalendarFeed.owner_id == user.id,
-                                              CalendarFeed.revoked_at.is_(None))).all()
-    for row in (*tokens, *feeds):
-        row.revoked_at = now
-        s.add(row)
+                                              col(CalendarFeed.revoked_at).is_(None))).all()
+    revocable: list[ApiToken | CalendarFeed] = [*tokens, *feeds]
+    for held in revocable:
+        held.revoked_at = now
+        s.add(held)
     s.flush()
     counts = {"sessions": len(sessions), "tokens": len(tokens), "feeds": len(feeds)}
     audit.append(s, actor, "user.revoke", "user", user.id, {"login": user.login, **counts})
@@ -137,14 +138,14 @@ def authenticate(s: Session, login: str, password: str, now: float | None = None
     login = (login or "")[:100]
     password = password or ""
     user = s.exec(select(User).where(User.login == login)).first()
-    usable = user is not None and user.active and bool(user.password_hash)
-    matches = _password_matches(user.password_hash if usable else _stand_in_hash(argon2_profile(os.environ)),
+    stored = user.password_hash if user is not None and user.active else None  # falsy: unusable
+    matches = _password_matches(stored or _stand_in_hash(argon2_profile(os.environ)),
                                 password[:MAX_PASSWORD]) and len(password) <= MAX_PASSWORD
-    if not usable:
+    if user is None or not stored:
         audit.append(s, f"web:{login}", "login.failed", "user", user.id if user else "?",
                      {"login": login})
         return LoginResult(None, "login.failed")
-    user = _user_for_update(s, user.id)
+    user = _user_for_update(s, saved_id(user))
     if user.locked_until and user.locked_until > now:
         audit.append(s, f"web:{login}", "login.locked", "user", user.id, {"login": login})
         return LoginResult(None, "login.failed", locked=True)
@@ -158,7 +159,7 @@ def authenticate(s: Session, login: str, password: str, now: float | None = None
                      user.id, {"login": login})
         return LoginResult(None, "login.failed", locked=locked)
     user.failed_logins, user.locked_until = 0, None
-    if hasher().check_needs_rehash(user.password_hash):
+    if user.password_hash is not None and hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hasher().hash(password)
     s.add(user)
     audit.append(s, f"web:{login}", "login.ok", "user", user.id, {"login": login})
@@ -168,7 +169,7 @@ def authenticate(s: Session, login: str, password: str, now: float | None = None
 def open_session(s: Session, user: User, now: float | None = None) -> tuple[str, WebSession]:
     now = now or time.time()
     token = secrets.token_urlsafe(32)
-    row = WebSession(token_hash=digest(token), user_id=user.id, csrf=secrets.token_urlsafe(24),
+    row = WebSession(token_hash=digest(token), user_id=saved_id(user), csrf=secrets.token_urlsafe(24),
                      created_at=now, expires_at=now + SESSION_SECONDS)
     s.add(row)
     s.flush()
@@ -203,7 +204,7 @@ def create_api_token(s: Session, user: User, name: str) -> str:
     if not name or len(name) > 100:
         raise UsageError("token name must be 1-100 characters", key="error.bad_token_name")
     token = "mz_" + secrets.token_urlsafe(32)
-    s.add(ApiToken(token_hash=digest(token), user_id=user.id, name=name, created_at=time.time()))
+    s.add(ApiToken(token_hash=digest(token), user_id=saved_id(user), name=name, created_at=time.time()))
     s.flush()
     audit.append(s, f"web:{user.login}", "token.create", "user", user.id, {"name": name})
     return token
@@ -213,7 +214,7 @@ def api_user(s: Session, token: str | None) -> User | None:
     if not token:
         return None
     row = s.exec(select(ApiToken).where(ApiToken.token_hash == digest(token),
-                                        ApiToken.revoked_at.is_(None))).first()
+                                        col(ApiToken.revoked_at).is_(None))).first()
     if row is None:
         return None
     user = s.get(User, row.user_id)
@@ -222,7 +223,7 @@ def api_user(s: Session, token: str | None) -> User | None:
 
 def create_feed(s: Session, owner: User, scope: str, organisation_id: int | None) -> str:
     token = secrets.token_urlsafe(32)
-    s.add(CalendarFeed(token_hash=digest(token), owner_id=owner.id, scope=scope,
+    s.add(CalendarFeed(token_hash=digest(token), owner_id=saved_id(owner), scope=scope,
                        organisation_id=organisation_id, created_at=time.time()))
     s.flush()
     audit.append(s, f"web:{owner.login}", "feed.create", "user", owner.id,
@@ -232,7 +233,7 @@ def create_feed(s: Session, owner: User, scope: str, organisation_id: int | None
 
 def feed_for(s: Session, token: str) -> CalendarFeed | None:
     return s.exec(select(CalendarFeed).where(CalendarFeed.token_hash == digest(token),
-                                             CalendarFeed.revoked_at.is_(None))).first()
+                                             col(CalendarFeed.revoked_at).is_(None))).first()
 
 
 def revoke_feed(s: Session, owner: User, feed_id: int) -> bool:
@@ -248,13 +249,13 @@ def revoke_feed(s: Session, owner: User, feed_id: int) -> bool:
 def live_feeds(s: Session, user: User) -> list[CalendarFeed]:
     """The user's calendar feeds that are not revoked."""
     return list(s.exec(select(CalendarFeed).where(CalendarFeed.owner_id == user.id,
-                                                  CalendarFeed.revoked_at.is_(None))))
+                                                  col(CalendarFeed.revoked_at).is_(None))))
 
 
 def live_tokens(s: Session, user: User) -> list[ApiToken]:
     """The user's API tokens that are not revoked."""
     return list(s.exec(select(ApiToken).where(ApiToken.user_id == user.id,
-                                              ApiToken.revoked_at.is_(None))))
+                                              col(ApiToken.revoked_at).is_(None))))
 
 
 def revoke_token(s: Session, user: User, token_id: int | None, actor: str) -> bool:

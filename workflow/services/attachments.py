@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workflow.services.cases import record_event
 from workflow.services.context import Context
@@ -29,7 +29,7 @@ def record_with_files(s: Session, ctx: Context, store: FileStore, limits: FilesS
         case = record_event(s, ctx, case_id, event, on, evidence,
                             audit_extra={"files": [summary(p) for p in prepared]})
         record = s.exec(select(EventRecord).where(EventRecord.case_id == case.id)
-                        .order_by(EventRecord.id.desc())).first()
+                        .order_by(col(EventRecord.id).desc()).limit(1)).one()
         attach(s, ctx, store, case, record.id, prepared)
     except BaseException:
         discard(store, prepared)

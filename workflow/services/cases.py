@@ -31,7 +31,7 @@ from workflow.core.machine import (
     derive_state,
 )
 from workflow.services import files as files_service
-from workflow.services import monitoring as monitoring_service
+from workflow.services import hooks
 from workflow.services.context import Context
 from workflow.services.lookup import get_case, get_org, get_user
 from workflow.services.organisations import org_name
@@ -119,7 +119,7 @@ def sync(s: Session, ctx: Context, case: Case, definition: Definition | None = N
 
     new, moved = apply_plan(defn, plan, existing, completing, notes, new_stage, done_evidence)
     s.add_all(new.values())  # (the rows of `existing` are the session's: their changes are)
-    moved += monitoring_service.replan_dynamic(s, ctx, case, defn, existing)
+    moved += hooks.replanned(s, ctx, case, defn, existing, new)  # the features' own stages
     close_period_stages(defn, existing, notes)
     case.state = derive_state(defn, facts.records, planner.dates(), ctx.today)
     closing = closed_status(defn, facts.records, case.state)
@@ -484,12 +484,13 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
             floors[spec.not_before] = floor.date
     check_event(defn, event, on, evidence, recorded, ctx.today, floors)
     _check_organisations(s, defn, subject, evidence)
-    s.add(EventRecord(case_id=case.id, kind=EVENT, event=event, on=on,
-                      evidence=evidence or None, actor=ctx.actor, recorded_at=audit.now_iso()))
+    record = EventRecord(case_id=case.id, kind=EVENT, event=event, on=on,
+                         evidence=evidence or None, actor=ctx.actor, recorded_at=audit.now_iso())
+    s.add(record)
     if spec.terminal:
         case.cancel_reason = evidence.get("note")
     s.flush()
-    monitoring_service.after_event(s, ctx, case, event, on, evidence)
+    hooks.recorded(s, ctx, case, defn, record)
     moved = sync(s, ctx, case, defn)
     follow_up = _open_follow_up(s, ctx, case, subject, spec, on)
     audit.append(s, ctx.actor, f"event.{event}", "case", case.id,
@@ -595,7 +596,7 @@ def void_record(s: Session, ctx: Context, case_id: int | str, target: str, note:
                 raise RuleViolation(f"{later.event} needs {victim.event}",
                                     key="rule.void_needed_by", event=victim.event,
                                     other=later.event)
-        monitoring_service.before_void(s, ctx, case, victim)
+        hooks.voiding(s, ctx, case, defn, victim)
     void = EventRecord(case_id=case.id, kind=VOID, event=victim.event, on=ctx.today, note=note,
                        voids_id=victim.id, actor=ctx.actor, recorded_at=audit.now_iso())
     s.add(void)

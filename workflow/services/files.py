@@ -1,7 +1,7 @@
 """Files confirming a case's records: attached (checked by their content, stored by SHA-256,
 audited), listed, read, made public or private, voided; and checked against the store.
 
-Who may do what is the adapter's to decide (web/access.py: the case's own rules, a person's
+Who may do what is the adapter's to decide (web/kit/access.py: the case's own rules, a person's
 case keeps its files as private as its person); these use cases act on a case the caller may
 act on. Every change appends to the audit log with the file's SHA-256, so `audit verify`
 notices a blob changed or removed on disk (`verify_files`).
@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workflow.core.errors import ConfigError, NotFound, RuleViolation, UsageError
 from workflow.services.context import Context
@@ -38,6 +38,7 @@ from workflow.storage.models import (
     Case,
     EventRecord,
     EvidenceFile,
+    saved_id,
 )
 
 # type -> (media type, the name's usual extensions: the first is added to a name without one)
@@ -242,7 +243,7 @@ def attach(s: Session, ctx: Context, store: FileStore, case: Case, record_id: in
     SHA-256; the blobs moved to their address. In the caller's transaction."""
     rows = []
     for item in prepared:
-        row = EvidenceFile(case_id=case.id, record_id=record_id, sha256=item.sha256,
+        row = EvidenceFile(case_id=saved_id(case), record_id=record_id, sha256=item.sha256,
                            name=item.name, media_type=item.media_type, size=item.size,
                            public=False, uploaded_by=ctx.actor, uploaded_at=audit.now_iso())
         s.add(row)
@@ -290,7 +291,7 @@ def file_view(row: EvidenceFile) -> dict[str, Any]:
 
 def case_files(s: Session, case: Case) -> list[EvidenceFile]:
     return list(s.exec(select(EvidenceFile).where(EvidenceFile.case_id == case.id)
-                       .order_by(EvidenceFile.id)))
+                       .order_by(col(EvidenceFile.id))))
 
 
 def list_files(s: Session, case: Case) -> list[dict[str, Any]]:
@@ -431,8 +432,8 @@ def verify_files(s: Session, store: FileStore | None) -> tuple[int, list[FilePro
     a replaced blob is found too). A void file is not checked: it is no longer evidence, and an
     operator may have to remove its content (a secret document attached by mistake).
     Returns (files checked, problems)."""
-    rows = list(s.exec(select(EvidenceFile).where(EvidenceFile.voided_at.is_(None))
-                       .order_by(EvidenceFile.id)))
+    rows = list(s.exec(select(EvidenceFile).where(col(EvidenceFile.voided_at).is_(None))
+                       .order_by(col(EvidenceFile.id))))
     if not rows:
         return 0, []
     attached: dict[int, str] = {}
@@ -442,7 +443,7 @@ def verify_files(s: Session, store: FileStore | None) -> tuple[int, list[FilePro
             attached[int(data["file"])] = str(data["sha256"])
     problems = []
     for row in rows:
-        if attached.get(row.id) != row.sha256:
+        if attached.get(saved_id(row)) != row.sha256:
             problem = "unaudited"
         elif store is None or not store.exists(row.sha256):
             problem = "missing"
@@ -450,5 +451,5 @@ def verify_files(s: Session, store: FileStore | None) -> tuple[int, list[FilePro
             problem = "changed"
         else:
             continue
-        problems.append(FileProblem(row.id, row.case_id, row.record_id, row.name, problem))
+        problems.append(FileProblem(saved_id(row), row.case_id, row.record_id, row.name, problem))
     return len(rows), problems

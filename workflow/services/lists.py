@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import String, func, literal_column
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import visitors
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workflow.core.errors import UsageError
 from workflow.services.cases import working_days_left
@@ -25,6 +25,7 @@ from workflow.storage.models import (
     Organisation,
     Stage,
     User,
+    table_of,
 )
 from workflow.storage.queries import in_subtree
 
@@ -54,7 +55,7 @@ def _stage_query(s: Session, org_code: str | None, conditions: list, only_path: 
     """SELECT `columns` of the stages (open unless `statuses` says otherwise) matching
     `conditions` in the subtree of `org_code` (or of exactly the organisation at `only_path`:
     an officer's view); `by_due`: see `_path`."""
-    status = (Stage.status.in_(statuses) if len(statuses) > 1
+    status = (col(Stage.status).in_(statuses) if len(statuses) > 1
               else Stage.status == statuses[0])
     # FROM stage named: a COUNT(*) names no column (counting rows, not ids, lets PostgreSQL
     # answer from the (status, due date, path, case) index alone, as SQLite does)
@@ -70,10 +71,10 @@ def _on_cases(query: Any, conditions: list) -> Any:
     """The stages of cases only (not of programmes): joined with the case table when a
     condition reads it (process, year, who answers), else its key alone (no join: a count or
     a summary reads the stage table's index only)."""
-    if any(getattr(e, "table", None) is Case.__table__
+    if any(getattr(e, "table", None) is table_of(Case)
            for c in conditions for e in visitors.iterate(c)):
         return query.join(Case, Stage.case_id == Case.id)
-    return query.where(Stage.case_id.is_not(None))
+    return query.where(col(Stage.case_id).is_not(None))
 
 
 def _count_rows(s: Session, org_code: str | None, conditions: list,
@@ -142,9 +143,9 @@ def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
     (the tree's, days, stage): the page's stage ids are chosen first, from the stage table's
     index alone, and only those rows are joined. `by_due`: see `_path`."""
     subject, obj = aliased(Organisation), aliased(Organisation)
-    conditions = list(conditions)
+    where = list(conditions)
     order = _order_by(s, ctx, subject, sort, desc)
-    query = (_stage_query(s, org_code, conditions, only_path, (
+    query = (_stage_query(s, org_code, where, only_path, (
                 Stage.id, Stage.key, Stage.due_date, Stage.projected, subject.code,
                 subject.name, subject.name_kk, subject.name_ru, subject.path, Case.id,
                 Case.case_date, Case.process, obj.code, User.login, User.full_name,
@@ -155,12 +156,12 @@ def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
              .outerjoin(User, User.id == Case.responsible_id))
     query = query.order_by(*order)
     if limit is not None and sort in (None, "days", "stage"):
-        ids = _on_cases(_stage_query(s, org_code, conditions, only_path, (Stage.id,), statuses,
-                                     by_due), conditions).order_by(*order)
-        query = query.where(Stage.id.in_(ids.offset(offset or None).limit(limit)))
+        ids = _on_cases(_stage_query(s, org_code, where, only_path, (Stage.id,), statuses,
+                                     by_due), where).order_by(*order)
+        query = query.where(col(Stage.id).in_(ids.offset(offset or None).limit(limit)))
     else:
         query = query.offset(offset or None).limit(limit)
-    names: dict[str, str] = {}
+    names: dict[tuple[str, str], str] = {}
     rows = []
     for (stage_id, key, due, projected, code, name, name_kk, name_ru, path,
          analysis_id, case_date, process, object_code, login, full_name, status,
@@ -192,10 +193,15 @@ def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
     return rows
 
 
+def _past_due(ctx: Context, process: str | None = None) -> list:
+    """The WHERE of every overdue stage (of one process's cases when `process` is given)."""
+    return [col(Stage.due_date) < ctx.today, *_process(ctx, process)]
+
+
 def _overdue_conditions(ctx: Context, stage: str | None, year: int | None,
                         process: str | None = None) -> list | None:
     """The WHERE of an overdue list; None when no row can match (a year no date has)."""
-    conditions: list = [Stage.due_date < ctx.today, *_process(ctx, process)]
+    conditions = _past_due(ctx, process)
     if year is not None and not 1 <= year <= 9999:
         return None
     if stage:
@@ -244,7 +250,8 @@ def _due_conditions(ctx: Context, within: int, process: str | None = None) -> li
     if within < 0:
         raise UsageError("--within must be 0 or more", key="error.bad_within")
     horizon = ctx.calendar.add_working_days(ctx.today, within)
-    return [Stage.due_date >= ctx.today, Stage.due_date <= horizon, *_process(ctx, process)]
+    return [col(Stage.due_date) >= ctx.today, col(Stage.due_date) <= horizon,
+            *_process(ctx, process)]
 
 
 def due_within(s: Session, ctx: Context, org_code: str | None = None, within: int = 5,
@@ -273,7 +280,7 @@ def count_stages(s: Session) -> int:
 
 def open_stages(s: Session, ctx: Context, org_code: str | None = None) -> list[dict[str, Any]]:
     """Every open stage with a due date in the subtree (for calendar feeds)."""
-    return _stage_rows(s, ctx, org_code, Stage.due_date.is_not(None))
+    return _stage_rows(s, ctx, org_code, col(Stage.due_date).is_not(None))
 
 
 # -- one person's own work -------------------------------------------------------------------
@@ -282,9 +289,9 @@ def open_stages(s: Session, ctx: Context, org_code: str | None = None) -> list[d
 def _answered_by(user_id: int, unassigned_of: int | None) -> Any:
     """The cases a person answers for: those she is responsible for, and (`unassigned_of`: an
     officer's organisation) the cases of her organisation nobody is responsible for."""
-    mine = Case.responsible_id == user_id
+    mine = col(Case.responsible_id) == user_id
     if unassigned_of is not None:
-        mine = mine | (Case.responsible_id.is_(None) & (Case.subject_id == unassigned_of))
+        mine = mine | (col(Case.responsible_id).is_(None) & (Case.subject_id == unassigned_of))
     return mine
 
 
@@ -294,12 +301,13 @@ def my_work(s: Session, ctx: Context, user_id: int, unassigned_of: int | None = 
     overdue first), due within `within` working days (soonest first) and done in the last
     `done_days` days (latest first)."""
     mine = _answered_by(user_id, unassigned_of)
-    overdue_rows = _stage_rows(s, ctx, None, *_overdue_conditions(ctx, None, None), mine)
+    overdue_rows = _stage_rows(s, ctx, None, *_past_due(ctx), mine)
     for row in overdue_rows:
         row["working_days_overdue"] = -row.pop("working_days_left")
     due_rows = _stage_rows(s, ctx, None, *_due_conditions(ctx, within), mine)
-    done_rows = _stage_rows(s, ctx, None, Stage.done_on >= ctx.today - timedelta(days=done_days),
-                            Stage.done_on <= ctx.today, mine,
+    done_rows = _stage_rows(s, ctx, None,
+                            col(Stage.done_on) >= ctx.today - timedelta(days=done_days),
+                            col(Stage.done_on) <= ctx.today, mine,
                             statuses=(DONE_ON_TIME, DONE_LATE))
     overdue_rows.sort(key=lambda r: (r["due"], r["case"], r["stage_id"]))
     due_rows.sort(key=lambda r: (r["due"], r["case"], r["stage_id"]))
@@ -311,5 +319,5 @@ def count_my_overdue(s: Session, ctx: Context, user_id: int, unassigned_of: int 
                      org_code: str | None = None, only_path: str | None = None) -> int:
     """How many stages of the cases a person answers for are overdue, in the subtree of
     `org_code` (or exactly the organisation at `only_path`): one COUNT."""
-    return _count_rows(s, org_code, [*_overdue_conditions(ctx, None, None),
+    return _count_rows(s, org_code, [*_past_due(ctx),
                                      _answered_by(user_id, unassigned_of)], only_path)

@@ -37,6 +37,8 @@ get_analysis = get_case  # the internal analysis's commands say "analysis"
 
 
 def _number(ident: int | str | None) -> int | None:
+    if ident is None:
+        return None
     try:
         n = int(ident)
     except (TypeError, ValueError):

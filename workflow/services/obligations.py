@@ -14,11 +14,11 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workflow.core import periods
 from workflow.core.deadlines import Facts
-from workflow.core.definition import PERIOD_DATES, Definition
+from workflow.core.definition import PERIOD_DATES, Definition, Recurrence
 from workflow.core.errors import UsageError
 from workflow.services import bulk
 from workflow.services.cases import (
@@ -36,7 +36,13 @@ from workflow.services.lookup import get_org
 from workflow.services.organisations import org_name
 from workflow.services.processes import keep_version
 from workflow.storage import audit
-from workflow.storage.models import Case, Organisation, User
+from workflow.storage.models import Case, Organisation, User, saved_id
+
+
+def _recurrence(definition: Definition) -> Recurrence:
+    if definition.recurrence is None:
+        raise ValueError(f"{definition.key} is not a recurring obligation")
+    return definition.recurrence
 
 
 def periods_to_open(definition: Definition, today: date, through: date | None = None,
@@ -44,13 +50,14 @@ def periods_to_open(definition: Definition, today: date, through: date | None = 
     """The current period, the next one, and every later one that starts by `through`; and,
     given the calendar, the earlier ones not yet due (in January-April the previous reporting
     year's national report input is still to be sent)."""
-    kind = definition.recurrence.period
+    recurrence = _recurrence(definition)
+    kind = recurrence.period
     current = periods.period_of(today, kind)
     earlier: list[periods.Period] = []
     if cal is not None:
         before = periods.period_of(current.start - timedelta(days=1), kind)
         while (len(earlier) < 12
-               and periods.due_date(cal, before, definition.recurrence.due) >= today):
+               and periods.due_date(cal, before, recurrence.due) >= today):
             earlier.insert(0, before)
             before = periods.period_of(before.start - timedelta(days=1), kind)
     out = [*earlier, current, periods.next_period(current)]
@@ -75,17 +82,17 @@ def _targets(s: Session, ctx: Context, through: date | None) -> list[_Target]:
     recurring = ctx.registry.recurring()
     if not recurring:
         return []
-    orgs = list(s.exec(select(Organisation.id, Organisation.code, Organisation.path,
-                              Organisation.kind).order_by(Organisation.path)))
+    orgs: list[Any] = list(s.exec(select(Organisation.id, Organisation.code, Organisation.path,
+                                         Organisation.kind).order_by(Organisation.path)))  # Rows
     out = []
     for definition in recurring:
-        kinds = set(definition.recurrence.applies_to)
+        kinds = set(_recurrence(definition).applies_to)
         targets = [o for o in orgs if o.kind in kinds]
         if not targets:
             continue
         wanted = periods_to_open(definition, ctx.today, through, ctx.calendar)
         have = set(s.exec(select(Case.period, Case.subject_id).where(
-            Case.process == definition.key, Case.period.in_([p.label for p in wanted]))).all())
+            Case.process == definition.key, col(Case.period).in_([p.label for p in wanted]))).all())
         for period in wanted:
             out += [_Target(definition, period, org) for org in targets
                     if (period.label, org.id) not in have]
@@ -142,7 +149,7 @@ def _open_each(s: Session, ctx: Context, targets: list[_Target]) -> list[dict[st
                                  period=t.period.label, case_date=t.period.start)
         except IntegrityError:
             continue
-        opened.append(_opened(ctx, t, case.id))
+        opened.append(_opened(ctx, t, saved_id(case)))
     return opened
 
 
@@ -190,9 +197,9 @@ def first_officers(s: Session, org_ids: set[int]) -> dict[int, User]:
     out: dict[int, User] = {}
     ids = sorted(org_ids)
     for i in range(0, len(ids), bulk.CHUNK):
-        for user in s.exec(select(User).where(User.organisation_id.in_(ids[i:i + bulk.CHUNK]),
+        for user in s.exec(select(User).where(col(User.organisation_id).in_(ids[i:i + bulk.CHUNK]),
                                               User.role == "officer", User.active)
-                           .order_by(User.id)):
+                           .order_by(col(User.id))):
             out.setdefault(user.organisation_id, user)
     return out
 
@@ -206,10 +213,10 @@ def year_of(s: Session, ctx: Context, org_code: str, year: int) -> list[dict[str
     org = get_org(s, org_code)
     recurring = {d.key: d for d in ctx.registry.all() if d.recurrence is not None}
     rows = []
-    query = (select(Case).where(Case.subject_id == org.id, Case.period.is_not(None),
+    query = (select(Case).where(Case.subject_id == org.id, col(Case.period).is_not(None),
                                 Case.case_date >= date(max(year - 1, 1), 1, 1),  # due next year
                                 Case.case_date <= date(year, 12, 31))
-             .order_by(Case.case_date, Case.process))
+             .order_by(col(Case.case_date), col(Case.process)))
     for case in s.exec(query):
         definition = recurring.get(case.process)
         if definition is None:

@@ -12,8 +12,8 @@ from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.storage import audit
-from workflow.storage.models import ORG_KINDS, Organisation
-from workflow.storage.queries import in_subtree
+from workflow.storage.models import ORG_KINDS, Organisation, saved_id
+from workflow.storage.queries import in_subtree, select_columns
 
 
 def add_org(s: Session, ctx: Context, code: str, name: str, kind: str,
@@ -81,8 +81,8 @@ def org_name(org: Any, language: str) -> str:
 def org_rows(s: Session, org: Organisation) -> list[Any]:
     """Light rows (code, names, path) of an organisation's subtree, by path (a national
     subtree has thousands: no ORM objects)."""
-    return list(s.exec(select(Organisation.code, Organisation.name, Organisation.name_kk,
-                              Organisation.name_ru, Organisation.path)
+    return list(s.exec(select_columns(Organisation.code, Organisation.name, Organisation.name_kk,
+                                      Organisation.name_ru, Organisation.path)
                        .where(in_subtree(Organisation.path, org)).order_by(Organisation.path)))
 
 
@@ -96,4 +96,4 @@ def orgs_version(s: Session) -> tuple[int, int]:
 
 
 def org_names(s: Session) -> dict[int, str]:
-    return {o.id: o.name for o in s.exec(select(Organisation))}
+    return {saved_id(o): o.name for o in s.exec(select(Organisation))}

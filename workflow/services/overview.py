@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workflow.services.cases import working_days_left
 from workflow.services.context import Context
@@ -101,13 +101,14 @@ def by_organisation(s: Session, ctx: Context, org_code: str,
     organisations with something to show, in path order."""
     scope, where = _scope(s, org_code, only_path)
     overdue = s.exec(select(Stage.subject_path, func.count()).select_from(Stage)
-                     .join(Case, Stage.case_id == Case.id)
-                     .where(*where, Stage.status == OPEN, Stage.due_date < ctx.today)
+                     .join(Case, col(Stage.case_id) == Case.id)
+                     .where(*where, Stage.status == OPEN, col(Stage.due_date) < ctx.today)
                      .group_by(Stage.subject_path)).all()
     done = s.exec(select(Stage.subject_path, Stage.status, func.count())
-                  .select_from(Stage).join(Case, Stage.case_id == Case.id)
-                  .where(*where, Stage.status.in_((DONE_ON_TIME, DONE_LATE)),
-                         Stage.done_on >= window_start(ctx.today), Stage.done_on <= ctx.today)
+                  .select_from(Stage).join(Case, col(Stage.case_id) == Case.id)
+                  .where(*where, col(Stage.status).in_((DONE_ON_TIME, DONE_LATE)),
+                         col(Stage.done_on) >= window_start(ctx.today),
+                         col(Stage.done_on) <= ctx.today)
                   .group_by(Stage.subject_path, Stage.status)).all()
     figures: dict[str, dict[str, int]] = {}
     for path, n in overdue:
@@ -120,9 +121,9 @@ def by_organisation(s: Session, ctx: Context, org_code: str,
             row["on_time"] = row.get("on_time", 0) + n
     if not figures:
         return []
-    orgs = s.exec(select(Organisation).where(Organisation.path.in_(list(figures)))).all()
+    orgs = s.exec(select(Organisation).where(col(Organisation.path).in_(list(figures)))).all()
     parents = set(s.exec(select(Organisation.parent_id).where(
-        Organisation.parent_id.in_([o.id for o in orgs])).distinct()).all())
+        col(Organisation.parent_id).in_([o.id for o in orgs])).distinct()).all())
     out = [OrgFigures(o.code, local_name(o.name, o.name_kk, o.name_ru, ctx.language), o.path,
                       own=o.path == scope.path, leaf=o.id not in parents, **figures[o.path])
            for o in orgs]
@@ -136,20 +137,23 @@ def late_by_month(s: Session, ctx: Context, org_code: str,
     date and completion date; the working days are the calendar's."""
     _scope_org, where = _scope(s, org_code, only_path)
     first = window_start(ctx.today)
-    rows = s.exec(select(Stage.due_date, Stage.done_on, Stage.status, func.count())
-                  .select_from(Stage).join(Case, Stage.case_id == Case.id)
-                  .where(*where, Stage.due_date >= first, Stage.due_date < ctx.today,
-                         Stage.status.in_((OPEN, DONE_LATE)))
-                  .group_by(Stage.due_date, Stage.done_on, Stage.status)).all()
+    rows = s.exec(select(col(Stage.due_date), col(Stage.done_on), Stage.status, func.count())
+                  .select_from(Stage).join(Case, col(Stage.case_id) == Case.id)
+                  .where(*where, col(Stage.due_date) >= first, col(Stage.due_date) < ctx.today,
+                         col(Stage.status).in_((OPEN, DONE_LATE)))
+                  .group_by(col(Stage.due_date), col(Stage.done_on), Stage.status)).all()
     months = {month_start(ctx.today, back): MonthLate(month_start(ctx.today, back))
               for back in range(MONTHS - 1, -1, -1)}
     for due, done_on, status, n in rows:
+        if due is None:  # (none: the WHERE bounds the due date)
+            continue
         month = months[month_start(due)]
+        # (working_days_left is None for no due date only)
         if status == OPEN:
-            late = -working_days_left(ctx.calendar, due, ctx.today)
+            late = -(working_days_left(ctx.calendar, due, ctx.today) or 0)
             month.overdue[bucket(late)] += n
         elif done_on is not None and done_on > due:
-            late = -working_days_left(ctx.calendar, due, done_on)
+            late = -(working_days_left(ctx.calendar, due, done_on) or 0)
             month.done_late[bucket(late)] += n
     return list(months.values())
 
@@ -159,10 +163,10 @@ def due_by_day(s: Session, ctx: Context, org_code: str, first: date,
     """Open stages due on each day of the month that starts on `first`, counted in SQL."""
     _scope_org, where = _scope(s, org_code, only_path)
     last = next_month(first) - timedelta(days=1)
-    rows = s.exec(select(Stage.due_date, func.count()).select_from(Stage)
-                  .join(Case, Stage.case_id == Case.id)
-                  .where(*where, Stage.status == OPEN, Stage.due_date >= first,
-                         Stage.due_date <= last)
-                  .group_by(Stage.due_date)).all()
-    return dict(rows)
+    rows = s.exec(select(col(Stage.due_date), func.count()).select_from(Stage)
+                  .join(Case, col(Stage.case_id) == Case.id)
+                  .where(*where, Stage.status == OPEN, col(Stage.due_date) >= first,
+                         col(Stage.due_date) <= last)
+                  .group_by(col(Stage.due_date))).all()
+    return {day: n for day, n in rows if day is not None}  # (all: the WHERE bounds the day)
 

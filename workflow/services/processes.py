@@ -3,16 +3,28 @@ and the stored text of each version (so a case keeps its version when the file c
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlmodel import Session
 
 from workflow.core.definition import Definition
 from workflow.core.errors import ConfigError
 from workflow.services.context import Context
 from workflow.storage import audit
-from workflow.storage.models import Case, ProcessDefinition
+from workflow.storage.models import ProcessDefinition
 
 
-def definition_of(s: Session, ctx: Context, case: Case) -> Definition:
+class Versioned(Protocol):
+    """What names the definition version of a case: a Case, or a case's row in a list."""
+
+    @property
+    def process(self) -> str: ...
+
+    @property
+    def process_version(self) -> int: ...
+
+
+def definition_of(s: Session, ctx: Context, case: Versioned) -> Definition:
     """The definition version the case was opened with."""
     current = ctx.registry.get(case.process)
     if current.version == case.process_version:

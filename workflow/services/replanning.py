@@ -8,10 +8,11 @@ case — a second copy of the planner. Re-planning them all costs a few SELECTs 
 planner in memory, which is cheap; what was slow was one case at a time through the ORM (about
 ten statements a case).
 
-How: the open cases, their records, stages and monitoring periods are read in five SELECTs;
-each case is re-planned in memory with the same pure `Planner`, the same state replay
-(`derive_state`), the same per-period rule (`monitoring.dynamic_due`) and the same row rules as
-`cases.sync`; only the rows that changed are written, with executemany, in the caller's
+How: the open cases, their records and stages are read in four SELECTs, and what each feature
+the definitions switch on keeps of them in one more each (services.hooks: the monitoring's
+reports); each case is re-planned in memory with the same pure `Planner`, the same state
+replay (`derive_state`), the same features' re-planning (`Listener.replan`) and the same row
+rules as `cases.sync`; only the rows that changed are written, with executemany, in the caller's
 transaction, and one audit record names every deadline that moved, as before. The caller
 commits (all or nothing). tests/test_replan_bulk.py proves on random cases, history
 included, that the rows and states are exactly those `cases.replan` gives one case at a time.
@@ -33,7 +34,7 @@ from workflow.core import periods
 from workflow.core.deadlines import Facts, Planner, Record
 from workflow.core.errors import UsageError
 from workflow.core.machine import derive_state
-from workflow.services import monitoring as monitoring_service
+from workflow.services import hooks
 from workflow.services.cases import (
     apply_plan,
     close_period_stages,
@@ -51,7 +52,6 @@ from workflow.storage.models import (
     OPEN,
     Case,
     EventRecord,
-    MonitoringReport,
     Organisation,
     Stage,
 )
@@ -212,11 +212,12 @@ def _new_row(key: str) -> _Row:
 
 
 def _replan_case(ctx: Context, defn, dates: dict[str, Any], records: list,
-                 existing: dict[str, _Row], reports: dict[str, date | None]
+                 existing: dict[str, _Row], features: list[tuple[hooks.Listener, Any]]
                  ) -> tuple[str, list[_Row], list[tuple[str, date | None, date]]]:
     """One case re-planned in memory, row for row as `cases.sync` does it: the new state, the
     stage rows to insert, and (stage, old due, new due) of each open deadline that moved. The
-    rows of `existing` are changed in place."""
+    rows of `existing` are changed in place; `features` are the listeners of the features the
+    definition switches on, each with its facts of this case (services.hooks)."""
     # as cases.facts_of, reading a record's period without decoding what names none
     standing = [r for r in records if r.voided_by_id is None]
     facts = Facts(_Dates(dates).given(),
@@ -226,25 +227,8 @@ def _replan_case(ctx: Context, defn, dates: dict[str, Any], records: list,
     plan = planner.stages()
     completing, notes = standing_records(defn, records)
     new, moved = apply_plan(defn, plan, existing, completing, notes, _new_row, _Done)
-    # the per-period stages (monitoring.replan_dynamic): the note's date as just planned
-    k = monitoring_service.keys(defn)
-    spec = defn.events.get(k.get("opened_by"))
-    signed = (new.get(spec.completes) or existing.get(spec.completes)) \
-        if spec is not None and spec.completes else None
-    for key, stage in existing.items():
-        kind, _, period = key.partition(":")
-        if not period or stage.status != OPEN:
-            continue
-        due = None
-        if kind == k.get("report_stage"):
-            due = monitoring_service.dynamic_due(ctx, defn, key,
-                                                 note=signed.done_on if signed else None)
-        elif kind == k.get("review_stage") and reports.get(period):
-            due = monitoring_service.dynamic_due(ctx, defn, key, received_on=reports[period])
-        if due is not None and stage.due_date != due:
-            if stage.due_date is not None:
-                moved.append((key, stage.due_date, due))
-            stage.due_date, stage.projected = due, False
+    for listener, feature_facts in features:  # the features' own stages, as cases.sync
+        moved += listener.replan(ctx, defn, existing, new, feature_facts)
     close_period_stages(defn, existing, notes)
     state = derive_state(defn, facts.records, planner.dates(), ctx.today)
     closing = closed_status(defn, facts.records, state)
@@ -261,8 +245,7 @@ def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:
     (`cases.replan`) does. Writes only what changed; the caller commits."""
     s.flush()
     conn = s.connection()
-    st, cs, er, mr = (Stage.__table__, Case.__table__, EventRecord.__table__,
-                      MonitoringReport.__table__)
+    st, cs, er = Stage.__table__, Case.__table__, EventRecord.__table__
     open_ids = select(st.c.case_id).where(st.c.status == OPEN, st.c.case_id.is_not(None))
     cases = conn.execute(select(cs.c.id, cs.c.process, cs.c.process_version, cs.c.dates,
                                 cs.c.period, cs.c.state, cs.c.responsible_id, cs.c.subject_id)
@@ -270,7 +253,7 @@ def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:
     if not cases:
         return []
     raw = {c: type_coerce(c, Text) for c in (er.c.on, er.c.evidence, st.c.due_date,
-                                              st.c.done_on, st.c.evidence, mr.c.received_on)}
+                                              st.c.done_on, st.c.evidence)}
     records: dict[int, list] = defaultdict(list)
     for r in _fetch(conn, select(er.c.case_id, er.c.id, er.c.kind, er.c.event, raw[er.c.on],
                                  raw[er.c.evidence], er.c.note, er.c.voided_by_id)
@@ -283,27 +266,29 @@ def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:
             .where(st.c.case_id.in_(open_ids)).order_by(st.c.case_id, st.c.id)):
         stages[case_id][key] = _Row(id_, key, _date(due), projected, status, _date(done_on),
                                     evidence)
-    reports: dict[int, dict[str, date | None]] = defaultdict(dict)
-    for case_id, period, received in _fetch(conn,
-            select(mr.c.analysis_id, mr.c.period, raw[mr.c.received_on])
-            .where(mr.c.analysis_id.in_(open_ids)).order_by(mr.c.id)):
-        reports[case_id].setdefault(period, _date(received))
-
     definitions: dict[tuple[str, int], Any] = {}
+    for c in cases:
+        version = (c.process, c.process_version)
+        if version not in definitions:
+            definitions[version] = definition_of(s, ctx, c)  # type: ignore[arg-type]
+    # what each feature keeps of the cases of the definitions that switch it on, read at once
+    listening: dict[int, list[hooks.Listener]] = {
+        c.id: hooks.listeners(definitions[(c.process, c.process_version)]) for c in cases}
+    feature_facts: dict[int, Any] = {}
+    for listener in {id(x): x for xs in listening.values() for x in xs}.values():
+        feature_facts[id(listener)] = listener.facts(
+            s, [case_id for case_id, xs in listening.items() if listener in xs])
     moved: list[dict[str, Any]] = []
     stage_updates: list[dict[str, Any]] = []
     case_updates: list[dict[str, Any]] = []
     inserts: list[tuple[int, int, _Row]] = []
     for c in cases:
-        version = (c.process, c.process_version)
-        if version not in definitions:
-            definitions[version] = definition_of(s, ctx, c)  # type: ignore[arg-type]
-        defn = definitions[version]
+        defn = definitions[(c.process, c.process_version)]
         given = c.dates or {}
         dates = _fresh_dates(ctx, defn, c.period, given)
         existing = stages[c.id]
-        state, new, case_moved = _replan_case(ctx, defn, dates, records[c.id], existing,
-                                              reports[c.id])
+        features = [(x, feature_facts[id(x)].get(c.id)) for x in listening[c.id]]
+        state, new, case_moved = _replan_case(ctx, defn, dates, records[c.id], existing, features)
         for key, old, new_due in case_moved:
             moved.append({"analysis": c.id, "case": c.id, "stage": key, "old": old,
                           "new": new_due, "responsible_id": c.responsible_id})

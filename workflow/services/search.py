@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import exists, func
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workflow.core.definition import Definition
 from workflow.services.cases import current_state
@@ -25,7 +25,7 @@ from workflow.services.lookup import get_org
 from workflow.services.organisations import local_name
 from workflow.services.processes import definition_of
 from workflow.storage.models import OPEN, Case, Organisation, Stage
-from workflow.storage.queries import in_subtree
+from workflow.storage.queries import in_subtree, select_columns
 
 MAX_TERM = 200  # characters of a searched word or name
 
@@ -81,17 +81,17 @@ def _timer_sources(defn: Definition) -> tuple[str, ...]:
 
 def _state_condition(ctx: Context, state: str, process: str | None) -> Any:
     """Cases whose stored state is `state`, or may have become it by a date since stored."""
-    condition = Case.state == state
+    condition = col(Case.state) == state
     for defn in ctx.registry.all():
         if process and defn.key != process:
             continue
         sources = _timer_sources(defn)
         if sources:
-            condition = condition | ((Case.process == defn.key) & Case.state.in_(sources))
+            condition = condition | ((col(Case.process) == defn.key) & col(Case.state).in_(sources))
     return condition
 
 
-def find_cases(s: Session, ctx: Context, scope_code: str, query: CaseQuery,
+def find_cases(s: Session, ctx: Context, scope_code: str, query: CaseQuery,  # noqa: C901
                sees_person: Callable[[Found, str], bool], only_path: str | None = None,
                ) -> list[Found]:
     """Every case of the subtree of `scope_code` (or exactly the organisation at `only_path`)
@@ -100,13 +100,13 @@ def find_cases(s: Session, ctx: Context, scope_code: str, query: CaseQuery,
     if query.process:
         ctx.registry.get(query.process)  # an unknown process is refused, not an empty list
     subject, obj = aliased(Organisation), aliased(Organisation)
-    sql = (select(Case.id, Case.process, Case.process_version, Case.subject_id,
-                  Case.responsible_id, subject.code, subject.name, subject.name_kk,
-                  subject.name_ru, subject.path, obj.code, obj.name, obj.name_kk, obj.name_ru,
-                  Case.period, Case.case_date, Case.state, Case.person_name,
-                  Case.person_position)
-           .join(subject, subject.id == Case.subject_id)
-           .outerjoin(obj, obj.id == Case.object_id)
+    sql = (select_columns(Case.id, Case.process, Case.process_version, Case.subject_id,
+                          Case.responsible_id, subject.code, subject.name, subject.name_kk,
+                          subject.name_ru, subject.path, obj.code, obj.name, obj.name_kk,
+                          obj.name_ru, Case.period, Case.case_date, Case.state,
+                          Case.person_name, Case.person_position)
+           .join(subject, col(subject.id) == Case.subject_id)
+           .outerjoin(obj, col(obj.id) == Case.object_id)
            .where(in_subtree(subject.path, get_org(s, scope_code))))
     if only_path is not None:
         sql = sql.where(subject.path == only_path)
@@ -119,16 +119,16 @@ def find_cases(s: Session, ctx: Context, scope_code: str, query: CaseQuery,
     if query.object:
         sql = sql.where(Case.object_id == get_org(s, query.object).id)
     if query.person:
-        sql = sql.where(Case.person_name.is_not(None))
+        sql = sql.where(col(Case.person_name).is_not(None))
     if query.state:
         sql = sql.where(_state_condition(ctx, query.state, query.process))
     if query.overdue:
-        sql = sql.where(exists().where(Stage.case_id == Case.id, Stage.status == OPEN,
-                                       Stage.due_date < ctx.today))
+        sql = sql.where(exists().where(col(Stage.case_id) == Case.id, col(Stage.status) == OPEN,
+                                       col(Stage.due_date) < ctx.today))
     person, words = _words(query.person), _words(query.words)
     found: list[Found] = []
     visibility: dict[tuple[str, int], str] = {}
-    for row in s.exec(sql.order_by(Case.id.desc())):
+    for row in s.exec(sql.order_by(col(Case.id).desc())):
         (ident, process, version, subject_id, responsible_id, code, name, name_kk, name_ru,
          path, obj_code, obj_name, obj_kk, obj_ru, period, case_date, state, person_name,
          position) = row
@@ -175,7 +175,7 @@ def state_of(s: Session, ctx: Context, item: Found) -> str:
     defn = definition_of(s, ctx, item)
     if item.state not in _timer_sources(defn):
         return item.state
-    case = s.get(Case, item.id)
+    case = s.get_one(Case, item.id)
     return current_state(s, ctx, case, defn)
 
 
@@ -183,8 +183,8 @@ def overdue_counts(s: Session, ctx: Context, ids: list[int]) -> dict[int, int]:
     """How many stages of each case are overdue today (one grouped COUNT)."""
     if not ids:
         return {}
-    rows = s.exec(select(Stage.case_id, func.count())
-                  .where(Stage.case_id.in_(ids), Stage.status == OPEN,
-                         Stage.due_date < ctx.today)
-                  .group_by(Stage.case_id))
-    return dict(rows.all())
+    rows = s.exec(select(col(Stage.case_id), func.count())
+                  .where(col(Stage.case_id).in_(ids), Stage.status == OPEN,
+                         col(Stage.due_date) < ctx.today)
+                  .group_by(col(Stage.case_id)))
+    return {case_id: n for case_id, n in rows.all() if case_id is not None}  # (all: WHERE IN)

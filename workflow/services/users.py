@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workflow.core.errors import RuleViolation, UsageError
 from workflow.services.accounts import revoke_all
 from workflow.services.context import Context
 from workflow.services.lookup import get_org, get_user
 from workflow.storage import audit
-from workflow.storage.models import ROLES, Organisation, User
+from workflow.storage.models import ROLES, Organisation, User, saved_id
 
 EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+$")
 
@@ -26,7 +26,7 @@ def add_user(s: Session, ctx: Context, login: str, full_name: str, role: str, or
     if s.exec(select(User).where(User.login == login)).first():
         raise RuleViolation(f"user {login} exists", key="rule.user_exists", login=login)
     org = get_org(s, org_code)
-    user = User(login=login, full_name=full_name or login, role=role, organisation_id=org.id,
+    user = User(login=login, full_name=full_name or login, role=role, organisation_id=saved_id(org),
                 email=email, language=language)
     s.add(user)
     s.flush()
@@ -54,7 +54,7 @@ def update_user(s: Session, ctx: Context, login: str, **changes: Any) -> User:
     _check_user_fields(changes.get("role"), changes.get("email") or None, changes.get("language"))
     applied: dict[str, Any] = {}
     if changes.get("org") is not None:
-        user.organisation_id = get_org(s, changes["org"]).id
+        user.organisation_id = saved_id(get_org(s, changes["org"]))
         applied["org"] = changes["org"]
     for key in ("full_name", "role", "email", "language", "telegram_chat_id", "active"):
         if changes.get(key) is not None:
@@ -81,5 +81,5 @@ def list_users(s: Session) -> list[dict[str, Any]]:
     return [{"login": u.login, "name": u.full_name, "role": u.role, "org": o.code,
              "email": u.email, "language": u.language, "active": u.active}
             for u, o in s.exec(select(User, Organisation)
-                               .join(Organisation, Organisation.id == User.organisation_id)
+                               .join(Organisation, col(Organisation.id) == User.organisation_id)
                                .order_by(User.login))]

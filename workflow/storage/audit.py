@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workflow.storage import checkpoint
 from workflow.storage.bulkinsert import insert_rows
 from workflow.storage.db import begin_write
-from workflow.storage.models import AuditRecord
+from workflow.storage.models import AuditRecord, saved_id, table_of
 
 GENESIS = "0" * 64
 log = logging.getLogger(__name__)
@@ -67,7 +67,8 @@ def serialise(session: Session) -> None:
 def _tail(session: Session) -> str:
     """The hash of the chain's last record, read under the lock."""
     serialise(session)
-    last = session.exec(select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)).first()
+    last = session.exec(select(AuditRecord.hash).order_by(col(AuditRecord.id).desc())
+                        .limit(1)).first()
     return last if last else GENESIS
 
 
@@ -84,8 +85,9 @@ def append_many(session: Session, actor: str,
         digest = record_hash(prev, at, actor, action, entity, eid, body)
         rows.append((at, actor, action, entity, eid, body, prev, digest))
         prev = digest
-    insert_rows(session.connection(), AuditRecord.__table__, _COLUMNS, rows)
-    last_id = session.exec(select(AuditRecord.id).order_by(AuditRecord.id.desc()).limit(1)).one()
+    insert_rows(session.connection(), table_of(AuditRecord), _COLUMNS, rows)
+    last_id = session.exec(select(AuditRecord.id).order_by(col(AuditRecord.id).desc())
+                           .limit(1)).one()
     _note_head(session, AuditRecord(id=last_id, **dict(zip(_COLUMNS, rows[-1], strict=True))))
     return len(rows)
 
@@ -98,7 +100,7 @@ def _note_head(session: Session, rec: AuditRecord) -> None:
     """Remember the new head; it goes to the checkpoint file once the transaction commits."""
     pending = session.info.get(_HEAD)
     if pending is None:
-        path = checkpoint.path_for(session.get_bind())
+        path = checkpoint.path_for(session.get_bind().engine)
         if path is None:
             return
         pending = session.info[_HEAD] = {"path": path, "ok": _checkpoint_holds(session, path)}
@@ -107,7 +109,7 @@ def _note_head(session: Session, rec: AuditRecord) -> None:
             event.listen(session, "after_commit", _after_commit)
             event.listen(session, "after_rollback", _after_rollback)
             event.listen(session, "after_soft_rollback", _after_soft_rollback)
-    pending["head"] = checkpoint.Head(rec.id, rec.hash)
+    pending["head"] = checkpoint.Head(saved_id(rec), rec.hash)
 
 
 def _checkpoint_holds(session: Session, path) -> bool:
@@ -157,14 +159,14 @@ def verify(session: Session) -> Verification:
     that the chain still reaches the head recorded in the checkpoint file (when there is one)."""
     prev = GENESIS
     count = 0
-    path = checkpoint.path_for(session.get_bind())
+    path = checkpoint.path_for(session.get_bind().engine)
     try:
         head = checkpoint.read(path) if path is not None else None
     except checkpoint.Unreadable:
         return Verification(False, 0, None, f"the checkpoint file {path} cannot be read",
                             checkpoint=str(path))
     reached = False
-    for rec in session.exec(select(AuditRecord).order_by(AuditRecord.id)):
+    for rec in session.exec(select(AuditRecord).order_by(col(AuditRecord.id))):
         count += 1
         if rec.prev_hash != prev:
             return Verification(False, count, rec.id, "link to the previous record is broken")

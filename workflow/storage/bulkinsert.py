@@ -20,6 +20,8 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
+from workflow.storage.db import driver_connection
+
 
 def insert_rows(conn: Connection, table: Table, columns: Sequence[str],
                 rows: Iterable[Sequence[Any]]) -> int:
@@ -63,7 +65,7 @@ def _page_cache(conn: Connection, rows: int):
         yield
         return
     before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    if before is not None and (before < 0 and -before >= CACHE_KIB):
+    if before is None or (before < 0 and -before >= CACHE_KIB):
         yield
         return
     conn.exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
@@ -76,7 +78,7 @@ def _page_cache(conn: Connection, rows: int):
 def _copy(conn: Connection, statement: str, values: list[tuple]) -> int:
     """PostgreSQL: the rows through COPY ... FROM STDIN on the session's own connection (in its
     transaction), announced to the engine's statement listeners as any statement is."""
-    cursor = conn.connection.dbapi_connection.cursor()
+    cursor = driver_connection(conn).cursor()
     try:
         conn.dispatch.before_cursor_execute(conn, cursor, statement, (), None, True)
         with cursor.copy(statement) as copy:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import event, inspect
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -65,6 +66,14 @@ def revision(engine: Engine) -> str | None:
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
+def driver_connection(conn: Connection) -> DBAPIConnection:
+    """The driver's own connection under `conn` (a connection in use always holds one)."""
+    dbapi = conn.connection.dbapi_connection
+    if dbapi is None:
+        raise RuntimeError("the database connection was closed or invalidated")
+    return dbapi
+
+
 def begin_write(s: Session) -> None:
     """On SQLite, take the database's write lock now (BEGIN IMMEDIATE), before reading what the
     transaction's writes depend on; a transaction that has already written holds it. Other
@@ -72,7 +81,7 @@ def begin_write(s: Session) -> None:
     conn = s.connection()
     if conn.dialect.name != "sqlite":
         return
-    if not conn.connection.dbapi_connection.in_transaction:
+    if not driver_connection(conn).in_transaction:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 

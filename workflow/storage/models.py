@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, false
+from sqlalchemy import JSON, BigInteger, Column, Index, Table, Text, UniqueConstraint, false, inspect
 from sqlmodel import Field, SQLModel
 
 from workflow.core.definition import ORG_KINDS  # noqa: E402,F401  (one list of kinds)
@@ -26,6 +26,26 @@ def _partial(name: str, *columns: str, where: str) -> Index:
     SQLite for PostgreSQL's. The migrations own the schema (nothing calls create_all);
     tests/test_migrations.py checks each such index of the migrated database against `where`."""
     return Index(name, *columns, unique=True, info={"where": where})
+
+
+class _Saved(Protocol):
+    id: int | None
+
+
+def saved_id(row: _Saved) -> int:
+    """The primary key of a row read from the database or flushed: every such row has one
+    (`id` is typed `int | None` only because a new row has none until it is flushed)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id: it was never flushed")
+    return row.id
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core table: what SQLModel sets as `__table__`, typed for mypy."""
+    table = inspect(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table
 
 
 class Organisation(SQLModel, table=True):

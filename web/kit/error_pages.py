@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
-from web.deps import SESSION_COOKIE, language, make_context
+from web.kit.deps import SESSION_COOKIE, language, make_context
 from workflow.core.errors import MerzimError
 from workflow.i18n import LANGUAGES, Translator
 
@@ -87,7 +87,7 @@ def _menu_counts(request: Request, s, viewer, lang: str) -> dict[str, int] | Non
     cannot be counted (the error may be the database's, or the address's `as_of`)."""
     if viewer is None:
         return None
-    from web import views
+    from web.kit import views
 
     try:
         return views.menu_counts(s, make_context(request, viewer, lang), viewer)
@@ -98,7 +98,7 @@ def _menu_counts(request: Request, s, viewer, lang: str) -> dict[str, int] | Non
 
 def _viewer(request: Request, s):
     """Who is reading (for the menu), when the session cookie is a live session."""
-    from web.access import viewer_for
+    from web.kit.access import viewer_for
     from workflow.services import accounts as auth
 
     found = auth.session_user(s, request.cookies.get(SESSION_COOKIE))

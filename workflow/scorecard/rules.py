@@ -5,7 +5,7 @@ Most indicators are shares of the subject's subdivisions, which the organisation
 whose analysis was cancelled, counts as not done. A stage not yet due is neither awarded nor
 deducted: the indicator, and the score, are provisional until it is due. Every ambiguity the
 methodology leaves open is a documented setting (docs/scorecard.md, config.toml [scorecard]).
-The result holds keys, numbers and dates only; workflow/i18n/scorecard.py puts it in words.
+The result holds keys, numbers and dates only; workflow/scorecard/words.py puts it in words.
 """
 
 from __future__ import annotations

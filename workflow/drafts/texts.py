@@ -1,5 +1,5 @@
 """Announcement drafts in words: a draft's Jinja2 template, the operator's (config.toml
-[drafts] templates) or the shipped one (workflow/i18n/draft_templates/LANG/NAME.txt.j2),
+[drafts] templates) or the shipped one (workflow/drafts/draft_templates/LANG/NAME.txt.j2),
 rendered in one language from the facts of a case, and the text laid out as a DOCX document.
 
 The facts come from the service layer as plain data whose dates are already written as a

@@ -10,13 +10,14 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from web.access import visible_org, visible_programme
-from web.deps import PageContext
-from web.pages import _export, _int, page, render
+from web.kit.access import visible_org, visible_programme
+from web.kit.deps import PageContext
+from web.kit.page import export, int_param, page, render
 from workflow import services as svc
 from workflow.core.errors import UsageError
-from workflow.core.scorecard import ScoreSettings
-from workflow.i18n.scorecard import in_words, score_table
+from workflow.scorecard import service as scoring
+from workflow.scorecard.rules import ScoreSettings
+from workflow.scorecard.words import in_words, score_table
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
@@ -33,12 +34,12 @@ def _cards(request: Request, pc: PageContext, code: str, year: int, subtree: boo
     # an officer sees their own organisation only: no subtree below it
     subtree = subtree and pc.viewer.role != "officer"
     return [in_words(r, pc.t) for r in
-            svc.scorecards(pc.s, pc.ctx, org.code, year, _settings(request), subtree)]
+            scoring.scorecards(pc.s, pc.ctx, org.code, year, _settings(request), subtree)]
 
 
 def _query(request: Request, pc: PageContext) -> tuple[str, int]:
     code = request.query_params.get("org") or pc.viewer.org.code
-    year = _int(request.query_params.get("year"), "year", pc.ctx.today.year)
+    year = int_param(request.query_params.get("year"), "year", pc.ctx.today.year)
     cal = request.app.state.calendar
     if not cal.first_year <= year <= cal.last_year:
         raise UsageError(key="error.year_outside", year=year, first=cal.first_year,
@@ -78,14 +79,14 @@ def score_tree(request: Request, pc: PageContext = Depends(page)):
 
 
 @router.get("/score.{fmt}")
-def score_export(request: Request, fmt: str, pc: PageContext = Depends(page)) -> Response:
+def scoreexport(request: Request, fmt: str, pc: PageContext = Depends(page)) -> Response:
     if fmt not in ("xlsx", "csv"):
         raise UsageError(key="error.bad_format", value=fmt)
     code, year = _query(request, pc)
     header, body = score_table(_cards(request, pc, code, year, subtree=True), pc.t)
     tx.audited(pc.s, f"web:{pc.viewer.login}", "export.score", "organisation", code,
                {"format": fmt, "year": year, "rows": len(body)})
-    return _export(fmt, f"score-{code}-{year}", pc.t("nav.scores"), header, body)
+    return export(fmt, f"score-{code}-{year}", pc.t("nav.scores"), header, body)
 
 
 @router.get("/score/{org}", response_class=HTMLResponse)

@@ -9,7 +9,7 @@ from rich.table import Table
 from workflow.cli.common import STATE, context, emit_json, lazy, unit_of_work
 
 svc = lazy("workflow.services")
-pub = lazy("workflow.services.public")
+pub = lazy("workflow.public.service")
 
 
 def org_public(code: str = typer.Argument(None, metavar="CODE",
@@ -48,3 +48,9 @@ def org_public(code: str = typer.Argument(None, metavar="CODE",
                       t(f"public.switch.{r['admin']}"),
                       t("public.page_on" if r["on"] else "public.page_off"))
     STATE.console.print(table)
+
+
+def extend(groups: dict[str, typer.Typer]) -> None:
+    """`merzim org public`: an organisation's public page switched on or off."""
+    if "org" in groups:  # built when the command line asks for it
+        groups["org"].command("public")(org_public)

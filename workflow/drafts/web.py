@@ -15,15 +15,15 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from web import recording
-from web.access import Viewer, hidden, require_recorder, sees_person, visible_case
-from web.api import ApiContext
-from web.deps import PageContext
-from web.pages import attachment, check_csrf, page, render, secure
+from web.kit import recording
+from web.kit.access import Viewer, hidden, require_recorder, sees_person, visible_case
+from web.kit.api import ApiContext
+from web.kit.deps import PageContext
+from web.kit.page import attachment, check_csrf, page, render, secure
 from workflow import services as svc
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
+from workflow.drafts import service as drafts
 from workflow.i18n import LANGUAGES
-from workflow.services import drafts
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)

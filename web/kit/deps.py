@@ -10,7 +10,7 @@ from datetime import date, datetime
 from fastapi import Request
 from sqlmodel import Session
 
-from web.access import Viewer, viewer_for
+from web.kit.access import Viewer, viewer_for
 from workflow.i18n import LANGUAGES, Translator
 from workflow.services import Context
 from workflow.services import accounts as auth

@@ -10,9 +10,9 @@ from typing import Any
 from fastapi import Request
 from starlette.datastructures import UploadFile
 
-from web.access import Viewer, sees_files
-from web.deps import PageContext
-from web.recording import FormProblems, Problem, record_name
+from web.kit.access import Viewer, sees_files
+from web.kit.deps import PageContext
+from web.kit.recording import FormProblems, Problem, record_name
 from workflow import services as svc
 from workflow.core.errors import MerzimError, UsageError
 from workflow.services import attachments

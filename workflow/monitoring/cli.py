@@ -1,4 +1,4 @@
-"""Commands after the note: risks, recommendations, the action plan, monitoring, positions, score."""
+"""Commands after the note: risks, recommendations, the action plan, monitoring, positions."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from workflow.cli.common import (
 )
 from workflow.core.errors import UsageError
 
-ms = lazy("workflow.services.monitoring")
+ms = lazy("workflow.monitoring.service")
 svc = lazy("workflow.services")
 JSON = typer.Option(False, "--json", help="Print JSON.")
 
@@ -223,80 +223,6 @@ def positions_export(org: str = typer.Argument(..., help="Region or central body
     STATE.console.print(table)
 
 
-def score(org: str = typer.Argument(..., help="The subject's organisation code."),
-          year: str = typer.Option(None, "--year", metavar="YEAR",
-                                   help="The year evaluated (default: this year)."),
-          subtree: bool = typer.Option(False, "--subtree",
-                                       help="Every subject under ORG, one scorecard each."),
-          file: Path = typer.Option(None, "--file", metavar="FILE",
-                                    help="Also write the table (.xlsx or .csv)."),
-          as_of: str = typer.Option(None, "--as-of", metavar="DATE",
-                                    help="See the picture on another day."),
-          as_json: bool = JSON) -> None:
-    """The evaluation of project No. 1 for a subject, or for every subject under it."""
-    from workflow.i18n.scorecard import in_words
-
-    ctx = context(parse_date(as_of, "--as-of") if as_of else None)
-    if year is None and ":" in org:  # SUBJECT:YEAR, as `merzim programme` shows them
-        org, _, year = org.rpartition(":")
-    year_n = parse_int(year, "--year") if year is not None else ctx.today.year
-    with unit_of_work() as s:
-        results = svc.scorecards(s, ctx, org, year_n, STATE.settings.score, subtree)
-    t = STATE.t
-    cards = [in_words(r, t) for r in results]
-    if file is not None:
-        from workflow.i18n.scorecard import score_table
-        from workflow.tabular import table_csv, table_xlsx
-
-        header, body = score_table(cards, t)
-        write_file(file, table_xlsx(t("nav.scores"), header, body)
-                   if file.suffix.lower() == ".xlsx" else table_csv(header, body))
-    if as_json:
-        emit_json({"org": org, "year": year_n, "as_of": ctx.today, "subjects": cards}
-                  if subtree else cards[0])
-        return
-    if subtree:
-        _print_subtree(org, year_n, ctx.today, cards)
-        return
-    _print_card(cards[0], ctx.today)
-
-
-def _print_card(card: dict, today) -> None:
-    t, console = STATE.t, STATE.console
-    console.print(card["heading"] + " — " + card["kind_name"])
-    console.print(t("score.as_of", date=today.isoformat()))
-    if card["external_case"]:
-        console.print(t("score.external"))
-    table = Table()
-    for col in ("score.col_indicator", "score.col_rule", "score.col_inputs", "score.col_points",
-                "score.col_max"):
-        table.add_column(t(col))
-    for ind in card["indicators"]:
-        table.add_row(f"{ind['number']} {ind['title']} [{ind['footnote']}]", ind["rule"],
-                      ind["text"], ind["points_text"], ind["maximum_text"])
-    console.print(table)
-    console.print(card["total_text"])
-    if card["status_text"]:
-        console.print(card["status_text"])
-    console.print(t("score.sources") + ": " + "; ".join(
-        f"[{n['n']}] {n['source']}" for n in card["footnotes"]))
-
-
-def _print_subtree(org: str, year: int, today, cards: list[dict]) -> None:
-    t, console = STATE.t, STATE.console
-    name = next((f"{c['subject_name']} ({org})" for c in cards if c["subject"] == org), org)
-    console.print(t("score.subtree_header", org=name, year=year))
-    console.print(t("score.as_of", date=today.isoformat()))
-    table = Table()
-    for col in ("col_subject", "col_kind", "col_awards", "col_deductions", "col_total",
-                "col_status"):
-        table.add_column(t(f"score.{col}"))
-    for c in cards:
-        table.add_row(f"{c['subject_name']} ({c['subject']})", c["kind_name"],
-                      c["awards_text"], c["deductions_text"], c["total_text_short"], c["status"])
-    console.print(table)
-
-
 def subdivision_add(org: str = typer.Argument(..., help="Code of the organisation."),
                     name: str = typer.Argument(..., help="The subdivision's name."),
                     as_json: bool = JSON) -> None:
@@ -308,11 +234,15 @@ def subdivision_add(org: str = typer.Argument(..., help="Code of the organisatio
 
 
 def register(app: typer.Typer) -> None:
-    """Add risks, recommendations, plans, monitoring, positions and `score` (`org subdivision`
-    joins the org group in engine.py)."""
+    """Add risks, recommendations, plans, monitoring and positions."""
     app.add_typer(risk_app, name="risk")
     app.add_typer(rec_app, name="recommendation")
     app.add_typer(plan_app, name="plan")
     app.add_typer(monitoring_app, name="monitoring")
     app.add_typer(positions_app, name="positions")
-    app.command("score")(score)
+
+
+def extend(groups: dict[str, typer.Typer]) -> None:
+    """`merzim org subdivision`: the subdivisions responsible for plan measures."""
+    if "org" in groups:  # built when the command line asks for it
+        groups["org"].command("subdivision")(subdivision_add)

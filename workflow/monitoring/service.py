@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from workflow.core import monitoring as mon
 from workflow.core.dates import not_in_future
 from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.core.machine import MAX_TEXT, clean_evidence
+from workflow.monitoring import rules as mon
 from workflow.services.context import Context
 from workflow.services.lookup import get_analysis, get_org
 from workflow.services.organisations import local_name
@@ -234,8 +234,8 @@ def dynamic_due(ctx: Context, definition, key: str, note: date | None = None,
     """The due date a per-period stage (`report:2026Q1`, `review:2026Q1`) has with the current
     calendar: a report's from its period (counted from the note signed on `note`), a review's
     from the report's receipt. None: a stage whose due date the calendar does not give (a
-    review whose report has not come, a plan measure). The one rule `replan_dynamic` and the
-    bulk re-plan (services.replanning) share."""
+    review whose report has not come, a plan measure). The one rule the re-planning of one case
+    and the bulk re-plan share (workflow/monitoring/listener.py)."""
     k = keys(definition)
     interp = definition.interpretations
     kind, _, period = key.partition(":")
@@ -252,32 +252,6 @@ def dynamic_due(ctx: Context, definition, key: str, note: date | None = None,
                               int(interp.get("monitoring_review_working_days",
                                              mon.REVIEW_WORKING_DAYS)))
     return None
-
-
-def replan_dynamic(s: Session, ctx: Context, analysis: Case, definition,
-                   stages: dict[str, Stage]) -> list[tuple[str, date | None, date]]:
-    """Re-plan the open per-period stages with the current calendar (a decree moved a day)."""
-    k = keys(definition)
-    moved = []
-    for key, stage in stages.items():
-        kind, _, period = key.partition(":")
-        if not period or stage.status != OPEN:
-            continue
-        due = None
-        if kind == k.get("report_stage"):
-            due = dynamic_due(ctx, definition, key, note=note_date(s, ctx, analysis))
-        elif kind == k.get("review_stage"):
-            row = s.exec(select(MonitoringReport).where(
-                MonitoringReport.analysis_id == analysis.id,
-                MonitoringReport.period == period)).first()
-            if row and row.received_on:
-                due = dynamic_due(ctx, definition, key, received_on=row.received_on)
-        if due is not None and stage.due_date != due:
-            if stage.due_date is not None:
-                moved.append((key, stage.due_date, due))
-            stage.due_date, stage.projected = due, False
-            s.add(stage)
-    return moved
 
 
 # -- risks and recommendations ----------------------------------------------------------------

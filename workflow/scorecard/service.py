@@ -1,6 +1,6 @@
 """The facts of project No. 1's evaluation, read from what was recorded, for one subject or for
 every subject of a subtree (a ministry with its committees and departments, a region with its
-departments and districts), and their scorecards (workflow/core/scorecard.py).
+departments and districts), and their scorecards (workflow/scorecard/rules.py).
 
 Which stages and states count comes from the definition's [scorecard] table; the tree, the
 year's analyses, their stages, risks and external analyses are read in a few queries for the
@@ -17,7 +17,7 @@ from sqlalchemy import or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from workflow.core import scorecard as sc
+from workflow.scorecard import rules as sc
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.services.organisations import org_name

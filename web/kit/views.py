@@ -11,7 +11,7 @@ from cachetools import TTLCache
 from markupsafe import Markup, escape
 from sqlmodel import Session
 
-from web.access import Viewer, visible_org
+from web.kit.access import Viewer, visible_org
 from workflow import services as svc
 from workflow.core.errors import UsageError
 from workflow.services.lists import count_overdue_by_path
@@ -318,7 +318,7 @@ def platform_view(s: Session, ctx: svc.Context, pmap: PlatformMap, prog: Program
 def case_for(s: Session, ctx: svc.Context, viewer: Viewer, case) -> dict[str, Any]:
     """A case as this viewer may see it: the person shown only to those procedures.md names;
     every view of a case about a person is audited."""
-    from web.access import sees_person
+    from web.kit.access import sees_person
     from workflow.services import transactions as tx
 
     defn = svc.definition_of(s, ctx, case)

@@ -1,4 +1,4 @@
-"""A scorecard (workflow/core/scorecard.py) in plain words of the reader's language: each
+"""A scorecard (workflow/scorecard/rules.py) in plain words of the reader's language: each
 indicator's title, how it is scored and what was counted ("7 of 12 subdivisions announced the
 start (58.33 %) → 5 steps of 10 % → 1.5 points"), with plural forms; the sources as footnotes."""
 

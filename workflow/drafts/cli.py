@@ -8,7 +8,7 @@ import typer
 
 from workflow.cli.common import STATE, context, emit_json, lazy, pairs, unit_of_work, write_file
 
-drafts = lazy("workflow.services.drafts")
+drafts = lazy("workflow.drafts.service")
 
 
 def draft(case: str = typer.Argument(..., help="Case number."),

@@ -7,12 +7,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from web.access import require_admin, visible_org
-from web.deps import PageContext
-from web.pages import check_csrf, page, render
-from web.public_page import guard
+from web.kit.access import require_admin, visible_org
+from web.kit.deps import PageContext
+from web.kit.page import check_csrf, page, render
 from workflow import services as svc
-from workflow.services import public as pub
+from workflow.public import service as pub
+from workflow.public.web import guard
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)

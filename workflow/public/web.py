@@ -27,11 +27,11 @@ from limits.strategies import MovingWindowRateLimiter
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from web.deps import db, language, make_context
+from web.kit.deps import db, language, make_context
 from workflow.core.errors import NotFound
 from workflow.i18n import LANGUAGES, Translator
+from workflow.public import service as pub
 from workflow.services import org_name
-from workflow.services import public as pub
 
 router = APIRouter(include_in_schema=False)
 _GUARD_LOCK = threading.Lock()
@@ -175,7 +175,7 @@ def public_embed(request: Request, code: str, s: Session = Depends(db)):
 @router.get("/public/{code}/files/{file_id}", dependencies=[Depends(rate_limited)])
 def public_download(request: Request, code: str, file_id: str, s: Session = Depends(db)):
     """A file the page links to (public, not void, of a listed case); anything else: 404."""
-    from web.pages import attachment
+    from web.kit.page import attachment
 
     org = _org(request, s, code)
     ctx = make_context(request, None, language(request))

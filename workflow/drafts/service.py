@@ -3,7 +3,7 @@ confirming record is a publication, from the case's facts, in the reader's langu
 
 Which stage has a draft, its template, the record that confirms the publication and the
 evidence field that keeps the published text are the definition's `[drafts]` (data); the
-templates are the operator's or the shipped ones (`workflow.i18n.drafts`). A draft is only
+templates are the operator's or the shipped ones (`workflow.drafts.texts`). A draft is only
 read: nothing here writes. The published text is stored by recording the draft's event with
 the text in its `stored_as` evidence field (`cases.record_event`, audited like any record).
 """
@@ -23,8 +23,8 @@ from calendars.rules import spell
 from workflow.core.definition import Definition, Draft
 from workflow.core.errors import KeyList, NotFound, UsageError
 from workflow.core.machine import MAX_DRAFT, field_problems  # noqa: F401 (the adapters' limit)
+from workflow.drafts import texts
 from workflow.i18n import LANGUAGES
-from workflow.i18n import drafts as texts
 from workflow.services.cases import case_view
 from workflow.services.context import Context
 from workflow.services.lookup import get_case

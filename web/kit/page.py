@@ -1,0 +1,121 @@
+"""The page kit every router uses: the page's context (who, language, "as of"), rendering a
+template with the menu, the CSRF check, numbers and dates typed in a query or a form, and
+downloads (an export's table, a file's name). Routers live beside it (web/*.py) and in the
+features (workflow/<feature>/web.py); this module serves them all and imports none of them."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import date
+from typing import Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
+
+from web.kit import exports, views
+from web.kit.deps import PageContext, db, language, make_context, page_viewer
+from workflow.core.errors import RuleViolation, UsageError
+from workflow.i18n import LANGUAGES, Translator
+from workflow.services import transactions as tx
+
+
+def secure(request: Request) -> bool:
+    """Secure cookies over HTTPS (directly or behind a proxy that says so)."""
+    return (request.url.scheme == "https"
+            or request.headers.get("x-forwarded-proto", "").lower() == "https")
+
+
+def page(request: Request, s: Session = Depends(db)) -> PageContext:
+    viewer, row = page_viewer(request, s)
+    lang = language(request, viewer)
+    as_of = request.query_params.get("as_of")
+    day = None
+    if as_of and request.method not in ("GET", "HEAD"):
+        # "As of" is for looking at another day; recording always happens today, or the
+        # rule "not in the future" could be turned off from the address bar.
+        raise UsageError(key="error.as_of_read_only")
+    if as_of:
+        try:
+            day = date.fromisoformat(as_of)
+        except ValueError:
+            raise UsageError(key="error.bad_date", what="as_of", value=as_of) from None
+        cal = request.app.state.calendar
+        if not cal.first_year <= day.year <= cal.last_year:
+            raise UsageError(key="error.year_outside", year=day.year, first=cal.first_year,
+                             last=cal.last_year)
+    return PageContext(viewer, row, s, make_context(request, viewer, lang, day), Translator(lang))
+
+
+def render(request: Request, pc: PageContext | None, name: str, status: int = 200,
+           **values: Any) -> HTMLResponse:
+    t = pc.t if pc else Translator(language(request))
+    base = {"t": t, "_": t, "gettext": t.gettext, "ngettext": t.ngettext, "lang": t.language,
+            "viewer": pc.viewer if pc else None,
+            "csrf": pc.session_row.csrf if pc else "", "today": pc.ctx.today if pc else None,
+            "path": request.url.path, "query": request.url.query, "languages": LANGUAGES,
+            # the menu's overdue counts: computed here once for every page (two COUNTs; one
+            # when the page has counted the viewer's overdue stages: `menu_overdue`)
+            "menu_counts": views.menu_counts(pc.s, pc.ctx, pc.viewer,
+                                             values.pop("menu_overdue", None)) if pc else None}
+    return request.app.state.templates.TemplateResponse(request, name, {**base, **values},
+                                                        status_code=status)
+
+
+def check_csrf(pc: PageContext, token: str | None) -> None:
+    if not token or not secrets.compare_digest(token, pc.session_row.csrf):
+        tx.refused(pc.s, f"web:{pc.viewer.login}", "refused.csrf", "user", pc.viewer.user.id, {})
+        exc = RuleViolation("CSRF token missing or wrong", key="error.csrf")
+        exc.audited = True
+        raise exc
+
+
+def page_number(request: Request) -> int:
+    """The ?page= of a list (1 when absent); anything but 1, 2, … is a usage error."""
+    value = request.query_params.get("page") or "1"
+    if not value.isdigit() or int(value) < 1:
+        raise UsageError(key="error.bad_page", value=value)
+    return int(value)
+
+
+MAX_INT = 2**63 - 1  # the largest number a database column holds
+
+
+def int_param(value: str | None, what: str, default: int | None = None) -> int | None:
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise UsageError(key="error.bad_int", what=what, value=value) from None
+    if abs(number) > MAX_INT:
+        raise UsageError(key="error.out_of_range", what=what, value=value)
+    return number
+
+def export(fmt: str, stem: str, title: str, header: list[str], body: list[list[Any]]) -> Response:
+    if fmt == "xlsx":
+        data = exports.table_xlsx(title, header, body)
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "csv":
+        data, media = exports.table_csv(header, body), "text/csv; charset=utf-8"
+    else:
+        raise UsageError(key="error.bad_format", value=fmt)
+    return Response(data, media_type=media,
+                    headers={"Content-Disposition": attachment(f"{stem}.{fmt}")})
+
+
+def attachment(filename: str) -> str:
+    """Content-Disposition for a download: an ASCII name for old clients, the real one in
+    RFC 5987's filename* (organisation codes may hold Cyrillic letters or quotes)."""
+    from urllib.parse import quote
+
+    plain = re.sub(r"[^A-Za-z0-9._-]+", "_", filename)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+def form_day(pc: PageContext, text: str) -> date:
+    """A date typed in a form (YYYY-MM-DD), or the form's refusal naming it."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(key="error.bad_date", what=pc.t("form.date"), value=text) from None

@@ -1,0 +1,102 @@
+"""What the generic record path announces, and the features that listen.
+
+`services.cases` records, voids and re-plans a case of any definition; a feature that a
+definition switches on with its table (workflow/definitions/features.py) may need to act
+then — the monitoring opens its reporting periods when the note is signed, refuses to void
+a note whose reports came, and re-plans its per-period stages after a decree. The generic
+code announces each of these moments here; it imports no feature. A feature answers with a
+`Listener` in its own `listener.py` (module attribute `LISTENER`), imported the first time a
+case of a definition with its table is touched.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any, Protocol
+
+from sqlmodel import Session
+
+from workflow.core.definition import Definition
+from workflow.definitions.features import FEATURES
+from workflow.services.context import Context
+from workflow.storage.models import Case, EventRecord
+
+Moved = tuple[str, date | None, date]  # (stage key, old due date, new due date)
+
+
+class StageRow(Protocol):
+    """A stage row as the re-planning sees it: a table row, or the bulk re-plan's own."""
+
+    key: str
+    status: str
+    due_date: date | None
+    projected: bool
+    done_on: date | None
+
+
+class Listener(Protocol):
+    """A feature's answers to what happened to a case. Each is called inside the caller's
+    transaction; a refusal (a MerzimError) undoes the whole unit of work."""
+
+    def recorded(self, s: Session, ctx: Context, case: Case, definition: Definition,
+                 record: EventRecord) -> None:
+        """An event was just recorded (the record is flushed; the stages not yet re-planned)."""
+
+    def voiding(self, s: Session, ctx: Context, case: Case, definition: Definition,
+                record: EventRecord) -> None:
+        """A record is about to be voided: undo the feature's side of it, or refuse."""
+
+    def facts(self, s: Session, case_ids: Iterable[int]) -> Mapping[int, Any]:
+        """What the feature keeps of these cases that its re-planning needs, read at once
+        (the bulk re-plan asks for every open case in one call)."""
+
+    def replan(self, ctx: Context, definition: Definition, stages: Mapping[str, StageRow],
+               planned: Mapping[str, StageRow], facts: Any) -> list[Moved]:
+        """Re-plan the feature's own stages among `stages` (changed in place) once the
+        definition's stages are planned (`planned`: the rows just added); pure, no database."""
+
+
+_LOADED: dict[str, Listener | None] = {}
+
+
+def _listener(table: str) -> Listener | None:
+    if table not in _LOADED:
+        try:
+            module = importlib.import_module(f"{FEATURES[table]}.listener")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{FEATURES[table]}.listener":
+                raise
+            module = None
+        _LOADED[table] = getattr(module, "LISTENER", None)
+    return _LOADED[table]
+
+
+def listeners(definition: Definition) -> list[Listener]:
+    """The listeners of the features this definition switches on, in FEATURES order."""
+    found = (_listener(table) for table in FEATURES if definition.raw.get(table))
+    return [listener for listener in found if listener is not None]
+
+
+def recorded(s: Session, ctx: Context, case: Case, definition: Definition,
+             record: EventRecord) -> None:
+    for listener in listeners(definition):
+        listener.recorded(s, ctx, case, definition, record)
+
+
+def voiding(s: Session, ctx: Context, case: Case, definition: Definition,
+            record: EventRecord) -> None:
+    for listener in listeners(definition):
+        listener.voiding(s, ctx, case, definition, record)
+
+
+def replanned(s: Session, ctx: Context, case: Case, definition: Definition,
+              stages: Mapping[str, StageRow], planned: Mapping[str, StageRow]) -> list[Moved]:
+    """One case's feature stages re-planned (services.cases.sync), with the features' facts
+    of that case read now."""
+    moved: list[Moved] = []
+    for listener in listeners(definition):
+        facts = listener.facts(s, [case.id]).get(case.id)
+        moved += listener.replan(ctx, definition, stages, planned, facts)
+    return moved
