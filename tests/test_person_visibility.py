@@ -60,6 +60,8 @@ from workflow.services import accounts as auth
 from workflow.settings import load_notify_settings
 from workflow.storage.models import OPEN, OutboxMessage, Stage
 
+pytestmark = pytest.mark.slow  # the person matrix: every surface for every role
+
 MISSING = 999999
 # What the case page shows to those who see the person: the person and the evidence of the
 # stages (the number and the signatory; the notes and reasons are kept for the API).

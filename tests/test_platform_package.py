@@ -36,7 +36,10 @@ from tests.web_helpers import (
 from web.app import create_app
 from web.kit.error_pages import web_message
 from workflow.core.errors import ConfigError, RuleViolation
-from workflow.core.platform import (
+from workflow.definitions import load_registry
+from workflow.i18n import Translator
+from workflow.platform.map import SHIPPED_MAP, load_map
+from workflow.platform.rules import (
     MISSING,
     NOT_ALLOWED,
     NOT_NEEDED,
@@ -45,9 +48,6 @@ from workflow.core.platform import (
     safe_file_name,
     safe_name,
 )
-from workflow.definitions import load_registry
-from workflow.definitions.platform import SHIPPED_MAP, load_map
-from workflow.i18n import Translator
 from workflow.settings import load_settings
 from workflow.storage.models import Organisation, Programme
 
@@ -402,6 +402,7 @@ def test_the_programme_page_records_an_upload_for_its_officers_and_refuses_clear
     assert r.status_code == 303
 
 
+@pytest.mark.slow
 def test_the_upload_form_speaks_the_readers_language(story: Story, tmp_path: Path):
     w = _app_web(story, tmp_path)
     b = w.browser("saule")
@@ -432,6 +433,7 @@ def _subtasks(api, programme: int, query: str = "") -> dict[str, dict]:
     return {st["subtask"]: st for st in r.json()["platform"]["subtasks"]}
 
 
+@pytest.mark.slow
 def test_the_api_gives_the_sub_tasks_and_records_the_upload_day_as_the_page_does(
         story: Story, tmp_path: Path):
     w = _app_web(story, tmp_path)
@@ -487,6 +489,7 @@ def test_the_api_gives_the_sub_tasks_and_records_the_upload_day_as_the_page_does
         assert PERSON not in text and "Құпиясов" not in text and "Маман" not in text
 
 
+@pytest.mark.slow
 def test_the_api_refuses_an_upload_clearly_and_stores_nothing(story: Story, tmp_path: Path):
     w = _app_web(story, tmp_path)
     api = w.api("saule")
@@ -560,6 +563,7 @@ def test_the_api_records_uploads_for_the_programmes_officers_and_admins_only(sto
     assert r.status_code == 201 and r.json()["uploaded_on"] == "2024-03-01"
 
 
+@pytest.mark.slow
 def test_the_api_answers_an_upload_in_the_readers_language(story: Story, tmp_path: Path):
     w = _app_web(story, tmp_path)
     api = w.api("saule")
@@ -612,6 +616,7 @@ def test_the_download_button_gives_the_zip_to_those_who_see_the_programme(story:
     assert anon.status_code == 303 and anon.headers["location"].startswith("/login?next=")
 
 
+@pytest.mark.slow
 def test_the_web_form_asks_who_approved_a_signed_document_and_the_case_page_names_it(
         story: Story, tmp_path: Path):
     w = _app_web(story, tmp_path)

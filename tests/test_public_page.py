@@ -291,6 +291,7 @@ def _text_of(view: str, body: str) -> str:
 
 
 @pytest.mark.parametrize("view", sorted(VIEWS))
+@pytest.mark.slow
 def test_each_organisation_shows_exactly_its_announced_analyses(world: World, view: str):
     c = world.client()
     before = dump_tables(world.engine)
@@ -480,6 +481,7 @@ def test_a_definition_shows_only_what_its_public_table_marks():
 # -- the switch: web (admins of the subtree), CLI; audited; refusals change nothing ------------
 
 
+@pytest.mark.slow
 def test_admin_switches_a_page_on_and_off_in_the_web(fresh: World):
     w = fresh
     anonymous = w.client()

@@ -35,6 +35,8 @@ from tests.web_helpers import (
 from workflow.services.accounts import digest
 from workflow.storage.models import CalendarFeed, WebSession
 
+pytestmark = pytest.mark.slow  # the access matrix: every route for every role, both trees
+
 MISSING = 999999
 NO_ORG = "NO-SUCH-ORG"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -666,3 +666,29 @@ def test_malformed_authorization_is_401(world: Web, header: str):
     c = world.client()
     c.headers["Authorization"] = header.format(t=world.token("gulnar"))
     assert c.get("/api/v1/overdue").status_code == 401
+
+
+def test_every_api_route_documents_its_refusals_in_the_shape_they_come(tmp_path):
+    """One way to declare an /api/v1 route (web/kit/api.py `api_routes`): each documents 401,
+    404, 409 and 422 with the body the app answers them with (error, message, details)."""
+    from web.app import create_app
+    from workflow.definitions import load_registry
+    from workflow.services import runtime
+    from workflow.settings import load_settings
+    from workflow.storage.db import make_engine
+
+    settings = load_settings(None, env={"MERZIM_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    app = create_app(settings, make_engine(settings.database_url), runtime.calendar(settings),
+                     load_registry())
+    spec = app.openapi()
+    operations = [(path, method, op) for path, item in spec["paths"].items()
+                  if path.startswith("/api/v1/") for method, op in item.items()]
+    assert len(operations) >= 15
+    for path, method, op in operations:
+        for status in ("401", "404", "409", "422"):
+            assert status in op["responses"], (method, path, status)
+            schema = op["responses"][status]["content"]["application/json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/ApiError"}, (method, path, status)
+    error = spec["components"]["schemas"]["ApiError"]
+    assert set(error["properties"]) == {"error", "message", "details"}
+    assert set(error["required"]) == {"error", "message"}

@@ -5,25 +5,24 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from web.kit import views
 from web.kit.access import (
-    require_programme_recorder,
     require_recorder,
     visible_case,
     visible_programme,
 )
-from web.kit.api import LIMIT, OFFSET, ApiContext, Page, paginate
+from web.kit.api import LIMIT, OFFSET, ApiContext, Page, api_routes, paginate
+from web.kit.programme import api_parts
 from workflow import services as svc
-from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
+from workflow.core.errors import MerzimError, RuleViolation
 from workflow.definitions import DEFAULT_PROCESS
 from workflow.i18n.describe import describe
-from workflow.services import platform
 from workflow.services import transactions as tx
 
-router = APIRouter(prefix="/api/v1", tags=["merzim"])
+router = api_routes()
 
 
 class EventIn(BaseModel):
@@ -80,20 +79,6 @@ class CaseIn(BaseModel):
                     "subject and object overlaps its period (refused without it).")
 
 
-class UploadIn(BaseModel):
-    """The day a sub-task's documents were uploaded to the cross-platform, and its link there."""
-
-    model_config = {"populate_by_name": True}
-
-    subtask: str = Field(max_length=64, examples=["1.1.2"],
-                         description="A sub-task key of the implementation map "
-                                     "(GET /api/v1/programmes/{id} lists them under "
-                                     "platform.subtasks).")
-    on: date = Field(alias="date", description="The day it was uploaded (not after today).")
-    url: str | None = Field(default=None, max_length=2000,
-                            description="The sub-task's page on the platform (http or https).")
-
-
 @router.get("/organisations", response_model=Page)
 def organisations(limit: int = LIMIT, offset: int = OFFSET, a: ApiContext = Depends()):
     """Organisations the caller may see."""
@@ -110,18 +95,6 @@ def programmes(year: int | None = None, limit: int = LIMIT, offset: int = OFFSET
     return paginate(views.visible_programmes(a.s, a.viewer, year, a.ctx.language), limit, offset)
 
 
-# a sub-task of the cross-platform package as the API gives it (views.platform_view's summary)
-SUBTASK_FIELDS = ("subtask", "name", "name_kk", "documents", "files", "warnings", "uploaded_on",
-                  "uploaded_url")
-
-
-def _subtasks(request: Request, a: ApiContext, prog) -> list[dict[str, Any]]:
-    """Each sub-task of the implementation map as the programme page's package table shows it
-    (the package is built: the programme's cases' records and files, no case about a person)."""
-    view = views.platform_view(a.s, a.ctx, views.platform_map(request), prog)
-    return [{k: st[k] for k in SUBTASK_FIELDS} for st in view["subtasks"]]
-
-
 @router.get("/programmes/{programme_id}")
 def programme(request: Request, programme_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
     """One programme's matrix (each analysis with its stages), and its cross-platform part:
@@ -129,30 +102,7 @@ def programme(request: Request, programme_id: int, a: ApiContext = Depends()) ->
     (and link) it was uploaded."""
     prog = visible_programme(a.s, a.viewer, programme_id)
     return {**views.programme_matrix(a.s, a.ctx, prog),
-            "platform": {"subtasks": _subtasks(request, a, prog)}}
-
-
-@router.post("/programmes/{programme_id}/uploads", status_code=201)
-def record_upload(request: Request, programme_id: int, body: UploadIn,
-                  a: ApiContext = Depends()) -> dict[str, Any]:
-    """Record the day a sub-task was uploaded to the cross-platform, as the programme page's
-    form and `merzim uploaded` do (the newest day counts); returns the sub-task as the
-    programme lists it. Refused with nothing stored: 409 (not the programme's officer or an
-    admin, a day in the future), 422 (an unknown sub-task, a link that is not a web address)."""
-    prog = visible_programme(a.s, a.viewer, programme_id)
-    try:
-        require_programme_recorder(a.viewer, prog)
-        with tx.transaction(a.s):
-            platform.record_upload_of(a.s, a.ctx, views.platform_map(request), prog,
-                                      body.subtask, body.on, body.url)
-    except MerzimError as exc:
-        tx.refused(a.s, a.ctx.actor, "refused.platform_upload", "programme", prog.id,
-                   {"subtask": body.subtask, "key": exc.key})
-        if isinstance(exc, NotFound):  # an unknown sub-task is bad input here, as on the page
-            exc = UsageError(exc.message, key=exc.key, **exc.params)
-        exc.audited = True
-        raise exc from None
-    return next(st for st in _subtasks(request, a, prog) if st["subtask"] == body.subtask)
+            **api_parts(request, a.s, a.ctx, prog)}
 
 
 @router.get("/processes")

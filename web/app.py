@@ -80,18 +80,18 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         files_page,
         obligations_page,
         overview_page,
-        package_page,
         pages,
         work_page,
     )
     from workflow.drafts import web as drafts_web
+    from workflow.platform import web as platform_web
     from workflow.public import web as public_web
     from workflow.public import web_admin as public_admin
     from workflow.scorecard import web as score_web
 
     # The features' pages (workflow/<feature>/web.py) bring their templates in their own
     # folder (workflow/<feature>/templates/), found after web/templates (the page kit's).
-    features = (public_web, public_admin, score_web, drafts_web)
+    features = (public_web, public_admin, score_web, drafts_web, platform_web)
     folders = [HERE / "templates", *dict.fromkeys(
         Path(m.__file__).parent / "templates" for m in features
         if (Path(m.__file__).parent / "templates").is_dir())]
@@ -116,9 +116,10 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                    overview_page.router, work_page.router, cases_page.router, pages.router,
                    api.router,
                    drafts_web.router, drafts_web.api_router,  # announcement drafts (issue 16)
-                   package_page.router,  # the programme's cross-platform package (issue 16)
+                   platform_web.router, platform_web.api_router,  # the programme's package
                    files_page.router, files_page.api_router):  # a case's evidence files
         app.include_router(router)
+    app.state.programme_parts = [platform_web.PROGRAMME_PART]  # web/kit/programme.py
     from web.kit.uploads import BodyCap  # no request body longer than an upload may be
 
     app.add_middleware(BodyCap, max_bytes=settings.files.max_bytes)

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from web import pages
 from web.kit.access import Viewer, require_recorder, sees_files, visible_case
-from web.kit.api import ApiContext
+from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import attachment, check_csrf, page
 from web.kit.uploads import (
@@ -31,7 +31,7 @@ from workflow.services import files as files_service
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
-api_router = APIRouter(prefix="/api/v1", tags=["merzim"])
+api_router = api_routes()
 
 
 def may_see_files(s, ctx, viewer: Viewer, case) -> bool:

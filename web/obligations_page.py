@@ -97,7 +97,7 @@ def obligations_page(request: Request, pc: PageContext = Depends(page)):
 
 
 @router.get("/obligations.{fmt}")
-def obligationsexport(request: Request, fmt: str, pc: PageContext = Depends(page)) -> Response:
+def obligations_export(request: Request, fmt: str, pc: PageContext = Depends(page)) -> Response:
     if fmt not in ("xlsx", "csv"):
         raise UsageError(key="error.bad_format", value=fmt)
     org, year, rows = _rows(request, pc)

@@ -13,7 +13,6 @@ from starlette.concurrency import run_in_threadpool
 from web.kit import exports, recording, uploads, views
 from web.kit.access import (
     Viewer,
-    records_programme,
     require_admin,
     require_recorder,
     visible_case,
@@ -41,6 +40,7 @@ from web.kit.page import (
     render,
     secure,
 )
+from web.kit.programme import programme_view
 from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.i18n import LANGUAGES, Translator
@@ -168,7 +168,7 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
 
 
 @router.get("/overdue.{fmt}")
-def overdueexport(request: Request, fmt: str, pc: PageContext = Depends(page)):
+def overdue_export(request: Request, fmt: str, pc: PageContext = Depends(page)):
     if fmt not in ("xlsx", "csv"):
         raise UsageError(key="error.bad_format", value=fmt)
     rows = views.overdue_rows(pc.s, pc.ctx, pc.viewer, **_list_filters(request))
@@ -437,21 +437,11 @@ def programmes_page(request: Request, pc: PageContext = Depends(page)):
 def programme_page(request: Request, programme_id: str, pc: PageContext = Depends(page)):
     if "." in programme_id:
         ident, fmt = programme_id.split(".", 1)
-        return programmeexport(ident, fmt, pc)
+        return programme_export(ident, fmt, pc)
     return programme_view(request, pc, visible_programme(pc.s, pc.viewer, programme_id))
 
 
-def programme_view(request: Request, pc: PageContext, prog, status: int = 200,
-                   **values) -> HTMLResponse:
-    """The programme page with `values` for its forms (web/package_page.py's upload form
-    answers with it too)."""
-    return render(request, pc, "programme.html", status=status,
-                  matrix=views.programme_matrix(pc.s, pc.ctx, prog), definition=pc.ctx.definition,
-                  platform=views.platform_view(pc.s, pc.ctx, views.platform_map(request), prog),
-                  records_uploads=records_programme(pc.viewer, prog), **values)
-
-
-def programmeexport(ident: str, fmt: str, pc: PageContext) -> Response:
+def programme_export(ident: str, fmt: str, pc: PageContext) -> Response:
     if fmt not in ("xlsx", "csv"):
         raise UsageError(key="error.bad_format", value=fmt)
     prog = visible_programme(pc.s, pc.viewer, ident)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Depends, Query, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from web.kit.access import Viewer
@@ -35,3 +35,35 @@ def paginate(items: list[dict[str, Any]], limit: int, offset: int) -> Page:
 
 LIMIT = Query(50, ge=1, le=500)
 OFFSET = Query(0, ge=0)
+
+
+class ApiError(BaseModel):
+    """Every refusal of the API (web/app.py answers them all in this shape)."""
+
+    error: str = Field(description="The message's key (stable: a client may branch on it), "
+                                   "e.g. rule.prerequisite, notfound.case, error.invalid.")
+    message: str = Field(description="The refusal in the reader's language (?lang= or the "
+                                     "token owner's), one line.")
+    details: list[str] | None = Field(default=None, description="For 422 from the schema: "
+                                      "each field and what is wrong with it (English).")
+
+
+# The refusals every /api/v1 route may give, documented once. A role that may not do
+# something is refused as a rule (409: the officer's own cases only) or the case is hidden
+# (404: the same answer as none); the API has no 403.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ApiError, "description": "No token, or a revoked, expired or unknown one."},
+    404: {"model": ApiError, "description": "No such resource, or not one the caller may "
+                                            "see (the same answer)."},
+    409: {"model": ApiError, "description": "Refused by a rule (a prerequisite, the state, a "
+                                            "date in the future, not the caller's to record): "
+                                            "nothing stored."},
+    422: {"model": ApiError, "description": "Bad input: a field the schema refuses, an "
+                                            "unknown key, a malformed date: nothing stored."},
+}
+
+
+def api_routes() -> APIRouter:
+    """An /api/v1 router, the one way routes of the API are declared: its prefix, its tag and
+    its documented refusals."""
+    return APIRouter(prefix="/api/v1", tags=["merzim"], responses=ERRORS)

@@ -17,7 +17,6 @@ from workflow.core.errors import UsageError
 from workflow.services.lists import count_overdue_by_path
 
 if TYPE_CHECKING:
-    from workflow.core.platform import PlatformMap
     from workflow.storage.models import Organisation, Programme
 
 PAGE_SIZE = 200  # rows on a page of a list
@@ -286,33 +285,6 @@ def programme_matrix(s: Session, ctx: svc.Context, prog: Programme) -> dict[str,
                          "done_on": schedule.done_on if schedule else None},
             "stage_keys": list(ctx.definition.stages),
             "rows": rows}
-
-
-def platform_map(request) -> PlatformMap:
-    """The implementation map of the cross-platform, read once per application."""
-    from workflow.services import platform
-
-    st = request.app.state
-    if getattr(st, "platform_map", None) is None:
-        st.platform_map = platform.platform_map(st.settings)  # every definition configured
-    return st.platform_map
-
-
-def platform_view(s: Session, ctx: svc.Context, pmap: PlatformMap, prog: Programme
-                  ) -> dict[str, Any]:
-    """The programme page's cross-platform part: each sub-task's documents, warnings and upload
-    date, and the upload date under each stage column whose records a sub-task packages."""
-    from workflow.services import platform
-
-    pkg = platform.build(s, ctx, pmap, prog)
-    columns: dict[str, Any] = {}
-    for _, _, sub in pmap.subtasks():
-        for doc in sub.documents:
-            if doc.process == ctx.definition.key and doc.stage:
-                columns[doc.stage] = next((p.uploaded_on for p in pkg.parts if p.key == sub.key),
-                                          None)
-    return {"subtasks": platform.summary(pkg), "columns": columns,
-            "warnings": len(pkg.warnings), "documents": sum(len(p.rows) for p in pkg.parts)}
 
 
 def case_for(s: Session, ctx: svc.Context, viewer: Viewer, case) -> dict[str, Any]:

@@ -24,7 +24,7 @@ ENGINE, CASES, REMINDERS = "workflow.cli.engine", "workflow.cli.cases", "workflo
 MONITORING, PUBLIC = "workflow.monitoring.cli", "workflow.public.cli"
 MODULES = ("workflow.cli.calendar", ENGINE, CASES, REMINDERS, MONITORING,
            "workflow.scorecard.cli", "workflow.cli.serve", "workflow.cli.files",
-           "workflow.drafts.cli", "workflow.cli.package", PUBLIC)
+           "workflow.drafts.cli", "workflow.platform.cli", PUBLIC)
 COMMANDS: dict[str, tuple[str, ...]] = {
     "calendar": ("workflow.cli.calendar",),
     **dict.fromkeys(("init", "record", "void", "status", "due", "overdue", "replan", "user",
@@ -37,7 +37,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "serve": ("workflow.cli.serve",),
     "files": ("workflow.cli.files",),
     "draft": ("workflow.drafts.cli",),
-    **dict.fromkeys(("package", "uploaded"), ("workflow.cli.package",)),
+    **dict.fromkeys(("package", "uploaded"), ("workflow.platform.cli",)),
 }
 ROOT_OPTIONS = {"--lang": True, "--version": False, "--help": False}  # option: takes a value
 

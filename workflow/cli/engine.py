@@ -406,10 +406,11 @@ def record(case: str = typer.Argument(..., help="Case (analysis) id."),
                 from workflow.cli.files import limits, store
                 from workflow.services.attachments import record_with_files
 
-                a = record_with_files(s, ctx, store(), limits(), case, event, day, fields,
-                                      uploads)
+                rec = record_with_files(s, ctx, store(), limits(), case, event, day, fields,
+                                        uploads)
             else:
-                a = svc.record_event(s, ctx, case, event, day, fields)
+                rec = svc.record_event(s, ctx, case, event, day, fields)
+            a = svc.get_case(s, rec.case_id)
         view = svc.case_view(s, ctx, a)
         svc.audit_person_view(s, ctx, view)
     if as_json:

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from web.kit import recording
 from web.kit.access import Viewer, hidden, require_recorder, sees_person, visible_case
-from web.kit.api import ApiContext
+from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import attachment, check_csrf, page, render, secure
 from workflow import services as svc
@@ -27,7 +27,7 @@ from workflow.i18n import LANGUAGES
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
-api_router = APIRouter(prefix="/api/v1", tags=["merzim"])
+api_router = api_routes()
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # query parameters of the page that are not values for the draft
 PAGE_PARAMS = ("draft_lang", "lang", "as_of")

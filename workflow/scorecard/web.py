@@ -79,7 +79,7 @@ def score_tree(request: Request, pc: PageContext = Depends(page)):
 
 
 @router.get("/score.{fmt}")
-def scoreexport(request: Request, fmt: str, pc: PageContext = Depends(page)) -> Response:
+def score_export(request: Request, fmt: str, pc: PageContext = Depends(page)) -> Response:
     if fmt not in ("xlsx", "csv"):
         raise UsageError(key="error.bad_format", value=fmt)
     code, year = _query(request, pc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from workflow.services.cases import record_event
 from workflow.services.context import Context
@@ -18,20 +18,20 @@ from workflow.storage.models import Case, EventRecord
 def record_with_files(s: Session, ctx: Context, store: FileStore, limits: FilesSettings,
                       case_id: int | str, event: str, on: date,
                       evidence: dict[str, str | None] | None,
-                      uploads: Iterable[Upload]) -> Case:
+                      uploads: Iterable[Upload]) -> EventRecord:
     """Record an event with the files that confirm it, all or nothing: a refused file refuses
     the record, a refused record stores no file. The record's audit entry names the files'
-    SHA-256 too."""
+    SHA-256 too. Returns the record."""
     prepared = prepare(store, limits, uploads)
     if not prepared:
         return record_event(s, ctx, case_id, event, on, evidence)
     try:
-        case = record_event(s, ctx, case_id, event, on, evidence,
-                            audit_extra={"files": [summary(p) for p in prepared]})
-        record = s.exec(select(EventRecord).where(EventRecord.case_id == case.id)
-                        .order_by(col(EventRecord.id).desc()).limit(1)).one()
+        record = record_event(s, ctx, case_id, event, on, evidence,
+                              audit_extra={"files": [summary(p) for p in prepared]})
+        case = s.get(Case, record.case_id)  # the session's own: no query
+        assert case is not None
         attach(s, ctx, store, case, record.id, prepared)
     except BaseException:
         discard(store, prepared)
         raise
-    return case
+    return record

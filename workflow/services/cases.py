@@ -423,9 +423,10 @@ def _named_refusals(action):
 @_named_refusals
 def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: date,
                  evidence: dict[str, str | None] | None = None,
-                 audit_extra: dict[str, Any] | None = None) -> Case:
-    """Record what happened; refused (nothing stored) only by the definition's hard
-    prerequisites, a state that does not accept it, a date in the future, or missing evidence.
+                 audit_extra: dict[str, Any] | None = None) -> EventRecord:
+    """Record what happened and return the record; refused (nothing stored) only by the
+    definition's hard prerequisites, a state that does not accept it, a date in the future, or
+    missing evidence.
     `audit_extra`: more for the record's audit entry (the files attached with it, their
     SHA-256: workflow.services.files)."""
     case = get_case(s, case_id)
@@ -497,7 +498,7 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
                  {"event": event, "on": on, "evidence": evidence, "state": case.state or new_state,
                   "moved": moved, **({"opened_case": follow_up.id} if follow_up else {}),
                   **(audit_extra or {})})
-    return case
+    return record
 
 
 def _open_follow_up(s: Session, ctx: Context, case: Case, subject: Organisation, spec,

@@ -17,7 +17,7 @@ from workflow.cli.common import (
     unit_of_work,
 )
 
-svc = lazy("workflow.services.platform")
+svc = lazy("workflow.platform.service")
 JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 
 

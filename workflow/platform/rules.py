@@ -3,7 +3,7 @@ sub-tasks with their names and the stages or events whose records confirm each s
 may approve a confirming document by the kind of organisation (000:L45-47, L59-69), and the
 rule that turns a name into a folder or file name safe in a ZIP and on Windows.
 
-Nothing here reads a file: `workflow.definitions.platform` does, and hands the parsed document
+Nothing here reads a file: `workflow.platform.map` does, and hands the parsed document
 to `parse_map` with the loaded definitions to check it against.
 """
 

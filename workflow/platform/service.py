@@ -39,7 +39,10 @@ from sqlmodel import Session, select
 from workflow.core.dates import not_in_future
 from workflow.core.errors import NotFound, UsageError
 from workflow.core.machine import URL
-from workflow.core.platform import (
+from workflow.definitions import Registry
+from workflow.i18n import Translator
+from workflow.platform.map import load_map
+from workflow.platform.rules import (
     MISSING,
     NOT_ALLOWED,
     Document,
@@ -47,9 +50,6 @@ from workflow.core.platform import (
     safe_file_name,
     safe_name,
 )
-from workflow.definitions import Registry
-from workflow.definitions.platform import load_map
-from workflow.i18n import Translator
 from workflow.services.analyses import programme_cases
 from workflow.services.cases import definition_of
 from workflow.services.context import Context

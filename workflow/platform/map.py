@@ -8,10 +8,10 @@ import tomllib
 from pathlib import Path
 
 from workflow.core.errors import ConfigError
-from workflow.core.platform import PlatformMap, parse_map
-from workflow.definitions import DEFINITIONS, Registry
+from workflow.definitions import Registry
+from workflow.platform.rules import PlatformMap, parse_map
 
-SHIPPED_MAP = DEFINITIONS / "platform" / "implementation_map.toml"
+SHIPPED_MAP = Path(__file__).parent / "implementation_map.toml"
 
 
 def load_map(registry: Registry, path: Path | None = None) -> PlatformMap:
