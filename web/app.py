@@ -62,7 +62,7 @@ def status_of(exc: MerzimError) -> int:
     return 400
 
 
-def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
+def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,  # noqa: C901
                processes: Registry | Definition) -> FastAPI:
     app = FastAPI(title="merzim", version="0.1.0", docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json")

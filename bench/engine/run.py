@@ -286,7 +286,7 @@ class PlanItem:
     duplicate_reason: str | None = None  # it may overlap an earlier item of the same pair
 
 
-def simulate_events(rng: random.Random, ctx: svc.Context, k: Keys, given: dict[str, date]
+def simulate_events(rng: random.Random, ctx: svc.Context, k: Keys, given: dict[str, date]  # noqa: C901
                     ) -> list[tuple[str, date, dict[str, str]]]:
     """What an officer records by TODAY: mostly on time, some late, some never.
 
@@ -681,7 +681,7 @@ def past_analysis(rng: random.Random, ctx: svc.Context, k: Keys, given: dict[str
     return PastCase(state, records, stages, reports)
 
 
-def history(engine: Engine, ctx: svc.Context, rng: random.Random, target: int,
+def history(engine: Engine, ctx: svc.Context, rng: random.Random, target: int,  # noqa: C901
             batch_rows: int) -> dict[str, Any]:
     """Insert earlier years' analyses and their stages until the stage table holds `target` rows."""
     cal, defn = ctx.calendar, ctx.definition
@@ -1038,7 +1038,7 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def markdown(results: list[dict[str, Any]], a: argparse.Namespace, m: dict[str, Any]) -> str:
+def markdown(results: list[dict[str, Any]], a: argparse.Namespace, m: dict[str, Any]) -> str:  # noqa: C901
     names = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
     heads = [names[r["backend"]] for r in results]
 

@@ -484,7 +484,7 @@ def _recurrence(raw: Any, source: str, defaults: dict[str, Any]) -> Recurrence |
     return Recurrence(period, applies_to, due, enabled)
 
 
-def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any] | None = None,
+def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any] | None = None,  # noqa: C901
                      ) -> Definition:
     """Validate a parsed TOML document and build the Definition (`source` names the file)."""
     process = doc.get("process") or {}
@@ -498,7 +498,7 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
     states = {name: _names(v, f"{source}: states.{name}") for name, v in
               (doc.get("states") or {}).items()}
     initial = process.get("initial_state")
-    if initial not in states:
+    if not isinstance(initial, str) or initial not in states:
         raise ConfigError(f"{source}: initial_state {initial!r} is not a state")
     final_states = _keys(process.get("final_states"), f"{source}: [process]", "final_states")
     for state in final_states:

@@ -173,7 +173,7 @@ def _document(raw: dict[str, Any], where: str, definitions: dict[str, Definition
         raise ConfigError(f"{where}: {process} has no stage {stage!r}")
     if event is not None and event not in defn.events:
         raise ConfigError(f"{where}: {process} has no event {event!r}")
-    return Document(process, stage, event)
+    return Document(defn.key, stage, event)
 
 
 def _approvers(raw: Any, where: str) -> dict[str, tuple[str, ...]]:

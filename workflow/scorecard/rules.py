@@ -64,7 +64,7 @@ class ScoreSettings:
         for key in raw:
             if key not in known:
                 raise ConfigError(f"scorecard.{key}: unknown setting (known: {', '.join(sorted(known))})")
-            value, kind = raw[key], next(f.type for f in fields(cls) if f.name == key)
+            value, kind = raw[key], str(next(f.type for f in fields(cls) if f.name == key))
             number = isinstance(value, int | float) and not isinstance(value, bool)
             ok = {"bool": isinstance(value, bool), "str": isinstance(value, str),
                   "int": number and isinstance(value, int), "float": number}.get(
@@ -283,7 +283,7 @@ class _Tally:
         self.done = sum(1 for s, _ in statuses if s == DONE)
         self.pending = sum(1 for s, _ in statuses if s == PENDING)
         self.missing = self.n - self.done - self.pending
-        self.until = max((d for s, d in statuses if s == PENDING), default=None)
+        self.until = max((d for s, d in statuses if s == PENDING and d is not None), default=None)
 
 
 def _by(analyses: Iterable[AnalysisFacts], who: str) -> dict[str, list[AnalysisFacts]]:
@@ -304,7 +304,7 @@ def score(f: SubjectFacts, st: ScoreSettings) -> dict[str, Any]:
     """Every indicator with its inputs and points, the deductions, the total, and the date
     until which the score is provisional (None: every stage it counts is due)."""
     if f.external is not None and f.subject_kind not in NON_STATE_KINDS:
-        return _external(f, st)
+        return _external(f, f.external, st)
     today, year_end = f.today, date(f.year, 12, 31)
     units = subdivisions(f.subject, f.tree, st)
     by_object = _by(f.analyses, "object")
@@ -441,8 +441,7 @@ def _cartogram(f: SubjectFacts, st: ScoreSettings, out: list[Indicator], tally) 
                          r2(st.cartogram_points * t.done), None, "award", pending_until=t.until))
 
 
-def _external(f: SubjectFacts, st: ScoreSettings) -> dict[str, Any]:
-    e = f.external
+def _external(f: SubjectFacts, e: ExternalFacts, st: ScoreSettings) -> dict[str, Any]:
     pct = percent(e.items_fulfilled, e.items)
     steps = ones(pct, st.steps)
     out = [Indicator("external", "001:L7-13",

@@ -239,7 +239,7 @@ def _replan_case(ctx: Context, defn, dates: dict[str, Any], records: list,
     return state, list(new.values()), moved
 
 
-def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:
+def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:  # noqa: C901
     """Re-plan every case with an open stage (the calendar or an interpretation changed);
     report each deadline that moved, in case order, as re-planning one case at a time
     (`cases.replan`) does. Writes only what changed; the caller commits."""
