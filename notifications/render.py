@@ -87,11 +87,15 @@ def case_label(tpl: Texts, internal_analysis: bool, case_id: int, subject: str, 
                id=case_id)
 
 
+def name_in(names: dict[str, str], language: str, fallback: str = "") -> str:
+    """The name in the reader's language, else the English one, else `fallback` (the rule of
+    workflow.core.names, which notifications may not import: its one copy here)."""
+    return names.get(language) or names.get("en") or fallback
+
+
 def process_name(tpl: Texts, item: StageItem, language: str) -> str:
-    names = item.process_names
-    if names.get(language) or names.get("en"):
-        return names.get(language) or names["en"]
-    return tpl("analysis_process") if item.internal_analysis else item.process
+    return (name_in(item.process_names, language)
+            or (tpl("analysis_process") if item.internal_analysis else item.process))
 
 
 def by_process(lines: list[Line], language: str) -> list[tuple[str, list[Line]]]:
@@ -131,10 +135,10 @@ def render_digest(digest: Digest) -> Rendered:
                 it = ln.item
                 due = it.due.isoformat() + (f" ({tpl('projected')})" if it.projected else "")
                 body = tpl(f"line.{kind}",
-                    stage=it.stage_names.get(lang) or it.stage_names.get("en", it.stage_key),
+                    stage=name_in(it.stage_names, lang, it.stage_key),
                     case=case_label(tpl, it.internal_analysis, it.analysis_id,
-                                    it.subject_names.get(lang) or it.subject_name,
-                                    it.object_names.get(lang) or it.object_code, it.period),
+                                    name_in(it.subject_names, lang, it.subject_name),
+                                    name_in(it.object_names, lang, it.object_code), it.period),
                     due=due, n=ln.working_days)
                 text_parts.append(f"    • {body}")
                 html_parts.append(f"<li>{html.escape(body)}</li>")
@@ -156,10 +160,10 @@ def render_moved(language: str, name: str, day: date, lines: list[dict]) -> Rend
     subject = tpl("moved.subject", date=day.isoformat(), n=len(lines))
     intro = tpl("moved.intro", name=name)
     body = [tpl("moved.line",
-        stage=ln["stage_names"].get(language) or ln["stage_names"].get("en", ln["stage"]),
+        stage=name_in(ln["stage_names"], language, ln["stage"]),
         case=case_label(tpl, ln.get("internal_analysis", True), ln["analysis"],
-                        ln.get("subject_names", {}).get(language) or ln["subject"],
-                        ln.get("object_names", {}).get(language) or ln["object"],
+                        name_in(ln.get("subject_names", {}), language, ln["subject"]),
+                        name_in(ln.get("object_names", {}), language, ln["object"]),
                         ln.get("period")),
         old=ln["old"].isoformat(), new=ln["new"].isoformat()) for ln in lines]
     footer = tpl("footer")

@@ -18,6 +18,7 @@ from web.kit.api import LIMIT, OFFSET, ApiContext, Page, api_routes, paginate
 from web.kit.programme import api_parts
 from workflow import services as svc
 from workflow.core.errors import MerzimError, RuleViolation
+from workflow.core.machine import builtin_evidence
 from workflow.definitions import DEFAULT_PROCESS
 from workflow.i18n.describe import describe
 from workflow.services import transactions as tx
@@ -180,8 +181,7 @@ def _write(a: ApiContext, case_id: int, action: str, detail: dict[str, Any], do)
 @router.post("/cases/{case_id}/events")
 def record_case_event(case_id: int, body: EventIn, a: ApiContext = Depends()) -> dict[str, Any]:
     """Record an event; refused with the rule's message (409) and nothing stored."""
-    evidence = {"number": body.number, "signed_by": body.signed_by, "url": body.url,
-                "note": body.note, "period": body.period, **body.evidence}
+    evidence = {**builtin_evidence(dict(body)), **body.evidence}
     return _write(a, case_id, "event", {"event": body.event},
                   lambda an: svc.record_event(a.s, a.ctx, an.id, body.event, body.date, evidence))
 

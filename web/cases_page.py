@@ -19,6 +19,7 @@ from web.kit.deps import CASES_COOKIE, PageContext
 from web.kit.page import MAX_INT, page, render, secure
 from workflow import services as svc
 from workflow.core.errors import UsageError
+from workflow.core.names import name_in
 from workflow.services import search
 
 router = APIRouter(include_in_schema=False)
@@ -54,7 +55,7 @@ def state_choices(pc: PageContext, process: str | None) -> list[tuple[str, str]]
         if process and defn.key != process:
             continue
         for key, texts in defn.states.items():
-            name = texts.get(lang) or texts.get("en") or key
+            name = name_in(texts, lang, key)
             if name not in names.setdefault(key, []):
                 names[key].append(name)
     return [(key, " / ".join(n)) for key, n in names.items()]
@@ -116,7 +117,7 @@ def _rows(pc: PageContext, shown: list[search.Found]) -> list[dict[str, Any]]:
                      "object": f.object,
                      "object_name": f.name_of(f.object_names, lang) if f.object else None,
                      "period": f.period, "case_date": f.case_date, "state": state,
-                     "state_name": defn.states.get(state, {}).get(lang, state),
+                     "state_name": name_in(defn.states.get(state), lang, state),
                      "overdue": late.get(f.id, 0)})
     return rows
 

@@ -18,6 +18,7 @@ from web.kit import charts, views
 from web.kit.access import visible_org
 from web.kit.deps import PageContext
 from web.kit.page import page, render
+from workflow.core.dates import parse_day
 from workflow.core.errors import UsageError
 from workflow.services import lists
 from workflow.services import overview as ov
@@ -45,10 +46,7 @@ def _day(pc: PageContext, value: str | None, first: date) -> date | None:
     """The ?day= whose stages are listed: a date of the month shown."""
     if not value:
         return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(key="error.bad_date", what=pc.t("overview.day"), value=value) from None
+    day = parse_day(value, pc.t("overview.day"), strip=False)
     if (day.year, day.month) != (first.year, first.month):
         raise UsageError(key="overview.day_outside_month", value=value,
                          month=charts.month_label(first, pc.t))

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from web.kit import exports, views
 from web.kit.deps import PageContext, db, language, make_context, page_viewer
+from workflow.core.dates import parse_day
 from workflow.core.errors import RuleViolation, UsageError
 from workflow.i18n import LANGUAGES, Translator
 from workflow.services import transactions as tx
@@ -37,10 +38,7 @@ def page(request: Request, s: Session = Depends(db)) -> PageContext:
         # rule "not in the future" could be turned off from the address bar.
         raise UsageError(key="error.as_of_read_only")
     if as_of:
-        try:
-            day = date.fromisoformat(as_of)
-        except ValueError:
-            raise UsageError(key="error.bad_date", what="as_of", value=as_of) from None
+        day = parse_day(as_of, "as_of", strip=False)
         cal = request.app.state.calendar
         if not cal.first_year <= day.year <= cal.last_year:
             raise UsageError(key="error.year_outside", year=day.year, first=cal.first_year,
@@ -115,7 +113,4 @@ def attachment(filename: str) -> str:
 
 def form_day(pc: PageContext, text: str) -> date:
     """A date typed in a form (YYYY-MM-DD), or the form's refusal naming it."""
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(key="error.bad_date", what=pc.t("form.date"), value=text) from None
+    return parse_day(text, pc.t("form.date"))

@@ -16,7 +16,8 @@ from fastapi import Request, Response
 from workflow.core.definition import BUILTIN_EVIDENCE, Definition, Event
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.core.kinds import APPROVER_ROLES
-from workflow.core.machine import MAX_TEXT, clean_evidence, evidence_problems
+from workflow.core.machine import MAX_TEXT, builtin_evidence, clean_evidence, evidence_problems
+from workflow.core.names import name_in
 from workflow.i18n import Translator
 
 FLASH_COOKIE = "merzim_flash"
@@ -81,7 +82,7 @@ def label(defn: Definition, key: str, t: Translator) -> str:
     for the built-in ones."""
     spec = defn.evidence.get(key)
     if spec is not None and spec.names:
-        return spec.names.get(t.language, spec.names["en"])
+        return name_in(spec.names, t.language)
     return t(f"form.{key}")
 
 
@@ -105,7 +106,7 @@ def event_form(defn: Definition, spec: Event, t: Translator,
                             key in grouped and key not in required,
                             organisations if kind == "organisation" else
                             roles if kind == "role" else []))
-    return EventForm(spec.key, spec.names.get(t.language, spec.names["en"]), fields,
+    return EventForm(spec.key, name_in(spec.names, t.language), fields,
                      groups_text(defn, groups, t) if groups else None)
 
 
@@ -123,7 +124,7 @@ def is_evidence(name: str) -> bool:
 def evidence_of(form: dict[str, str]) -> dict[str, str]:
     """The evidence a submitted form carries: built-in fields by name, declared ones as ev_*."""
     evidence = {k[3:]: v for k, v in form.items() if k.startswith("ev_")}
-    evidence.update({k: form[k] for k in BUILTIN_EVIDENCE if k in form})
+    evidence.update(builtin_evidence(form))
     return evidence
 
 
@@ -131,7 +132,7 @@ def check_form(defn: Definition, form: dict[str, str], today: date,
                t: Translator) -> tuple[date | None, dict[str, str]]:
     """The date and evidence of a submitted event form, or FormProblems with every problem of
     its date and evidence at once (the service then applies the rest of the rules)."""
-    from workflow.core.dates import not_in_future
+    from workflow.core.dates import not_in_future, parse_day
 
     problems: list[Problem] = []
     text = form.get("date", "").strip()
@@ -141,11 +142,10 @@ def check_form(defn: Definition, form: dict[str, str], today: date,
         problems.append(Problem(t("record.required", field=what), "error.bad_date", "date", True))
     else:
         try:
-            on = date.fromisoformat(text)
+            on = parse_day(text, what)
             not_in_future(on, today)
-        except ValueError:
-            problems.append(Problem(t("error.bad_date", what=what, value=text), "error.bad_date",
-                                    "date", True))
+        except UsageError as exc:
+            problems.append(Problem(exc.render(t), exc.key, "date", True))
         except RuleViolation as exc:
             problems.append(Problem(exc.render(t), exc.key, "date"))
     evidence = evidence_of(form)
@@ -226,7 +226,7 @@ def record_name(defn: Definition, record: dict[str, Any], lang: str) -> str:
     """What a record is, in the reader's words: its event's name, or the stage it closed."""
     key = record["event"]
     if key in defn.events:
-        return defn.events[key].names.get(lang, defn.events[key].names["en"])
+        return name_in(defn.events[key].names, lang)
     return defn.stage_name(key, lang)
 
 
@@ -247,7 +247,7 @@ def flash_message(flash: dict[str, Any], defn: Definition, view: dict[str, Any],
     """The confirmation's text in the reader's language, naming the event, stage or record."""
     kind, what = flash.get("kind"), str(flash.get("what", ""))
     if kind == "event" and what in defn.events:
-        return t("record.saved", event=defn.events[what].names.get(t.language, what),
+        return t("record.saved", event=name_in(defn.events[what].names, t.language, what),
                  date=flash.get("on", ""))
     if kind == "not_done":
         return t("record.not_done_saved", stage=defn.stage_name(what, t.language))

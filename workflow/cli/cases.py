@@ -11,6 +11,9 @@ import typer
 from rich.table import Table
 
 from workflow.cli.common import (
+    JSON,
+    ORG,
+    RESPONSIBLE,
     STATE,
     context,
     emit_json,
@@ -29,7 +32,7 @@ obl = lazy("workflow.services.obligations")
 words = lazy("workflow.i18n.describe")
 schema = lazy("workflow.definitions.schema")
 
-JSON = typer.Option(False, "--json", help="Print JSON.")
+PROCESS_KEY = typer.Argument(..., help="Process key (merzim process list).")
 
 process_app = typer.Typer(help="Process definitions: what merzim can run.", no_args_is_help=True)
 case_app = typer.Typer(help="Cases of any process: open and list.", no_args_is_help=True)
@@ -67,7 +70,7 @@ def process_list(as_json: bool = JSON) -> None:
 
 
 @process_app.command("show")
-def process_show(key: str = typer.Argument(..., help="Process key (merzim process list)."),
+def process_show(key: str = PROCESS_KEY,
                  as_json: bool = JSON) -> None:
     """A definition: parties, dates, states, events, stages with their due rules in words,
     and the sources."""
@@ -130,7 +133,7 @@ def _dates(items: list[str] | None) -> dict[str, date]:
 
 
 @case_app.command("open")
-def case_open(process: str = typer.Argument(..., help="Process key (merzim process list)."),
+def case_open(process: str = PROCESS_KEY,
               subject: str = typer.Option(..., "--subject", metavar="CODE",
                                           help="Code of the organisation."),
               object_: str = typer.Option(None, "--object", metavar="CODE",
@@ -144,8 +147,7 @@ def case_open(process: str = typer.Argument(..., help="Process key (merzim proce
                                               help="A field of the definition (repeatable)."),
               dates: list[str] = typer.Option(None, "--date", metavar="NAME=DATE",
                                               help="A named date (repeatable)."),
-              responsible: str = typer.Option(None, "--responsible", metavar="LOGIN",
-                                              help="Officer login."),
+              responsible: str = RESPONSIBLE,
               duplicate_reason: str = typer.Option(
                   None, "--duplicate-reason", metavar="TEXT",
                   help="An analysis: open it although one of the same subject and object "
@@ -171,8 +173,7 @@ def case_open(process: str = typer.Argument(..., help="Process key (merzim proce
 @case_app.command("list")
 def case_list(process: str = typer.Option(None, "--process", metavar="KEY",
                                           help="Only this process."),
-              org: str = typer.Option(None, "--org", metavar="CODE",
-                                      help="Organisation subtree."),
+              org: str = ORG,
               state: str = typer.Option(None, "--state", metavar="STATE",
                                         help="Only cases in this state."),
               as_json: bool = JSON) -> None:

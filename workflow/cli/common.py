@@ -9,6 +9,9 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+import typer
+
+from workflow.core.dates import parse_day
 from workflow.core.errors import MerzimError, UsageError
 
 if TYPE_CHECKING:  # imported when first used: `merzim calendar add` loads no more than it needs
@@ -65,6 +68,27 @@ class State:
 STATE = State()
 
 
+# -- the options and arguments several commands take, declared once --------------------------
+# Their help texts are the keys of the kk/ru help catalogue (workflow/i18n/locales/*/cli.po):
+# a command that words one differently declares its own.
+
+JSON = typer.Option(False, "--json", help="Print JSON.")
+JSON_TABLE = typer.Option(False, "--json", help="Print JSON instead of a table.")
+AS_OF = typer.Option(None, "--as-of", metavar="DATE", help="See the picture on another day.")
+ORG = typer.Option(None, "--org", metavar="CODE", help="Organisation subtree.")
+PROCESS = typer.Option(None, "--process", metavar="KEY",
+                       help="Only cases of this process (merzim process list).")
+SUBJECT = typer.Option(..., "--subject", metavar="CODE", help="Code of the subject.")
+RESPONSIBLE = typer.Option(None, "--responsible", metavar="LOGIN", help="Officer login.")
+# a document confirming a record (the built-in evidence of the same names)
+NUMBER = typer.Option(None, "--number", metavar="NUMBER", help="Document number.")
+SIGNED_BY = typer.Option(None, "--signed-by", metavar="NAME", help="Who signed the document.")
+URL = typer.Option(None, "--url", metavar="URL", help="Link to the publication.")
+CASE_ID = typer.Argument(..., help="Case (analysis) id.")
+ANALYSIS_ID = typer.Argument(..., help="Analysis id.")
+LOGIN = typer.Argument(..., help="The user's login.")
+
+
 def emit_json(payload: Any) -> None:
     """Write one JSON document to stdout (dates as ISO strings)."""
 
@@ -77,12 +101,9 @@ def emit_json(payload: Any) -> None:
 
 
 def parse_date(text: str, what: str = "date") -> date:
-    """A strict ISO date from the command line, or a one-line usage error."""
-    try:
-        return date.fromisoformat(text.strip())
-    except (ValueError, AttributeError):
-        raise UsageError(f"{what}: {text!r} is not a date (YYYY-MM-DD)", key="error.bad_date",
-                         what=what, value=text) from None
+    """A strict ISO date from the command line (the option's value), or a one-line usage
+    error naming the option: the core's one reading of a typed date."""
+    return parse_day(text, what)
 
 
 def pairs(items: list[str] | None, option: str) -> dict[str, str]:

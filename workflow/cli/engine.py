@@ -11,7 +11,18 @@ from rich.table import Table
 from rich.text import Text
 
 from workflow.cli.common import (
+    ANALYSIS_ID,
+    AS_OF,
+    CASE_ID,
+    JSON,
+    NUMBER,
+    ORG,
+    PROCESS,
+    RESPONSIBLE,
+    SIGNED_BY,
     STATE,
+    SUBJECT,
+    URL,
     context,
     emit_json,
     engine,
@@ -25,14 +36,9 @@ from workflow.cli.common import (
     unit_of_work,
 )
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
+from workflow.core.names import name_in
 
 svc = lazy("workflow.services")
-
-JSON = typer.Option(False, "--json", help="Print JSON.")
-AS_OF = typer.Option(None, "--as-of", metavar="DATE", help="See the picture on another day.")
-PROCESS = typer.Option(None, "--process", metavar="KEY",
-                       help="Only cases of this process (merzim process list).")
-ORG = typer.Option(None, "--org", metavar="CODE", help="Organisation subtree.")
 
 org_app = typer.Typer(help="Organisations (a tree).", no_args_is_help=True)
 user_app = typer.Typer(help="Users: officers, managers, admins.", no_args_is_help=True)
@@ -235,7 +241,7 @@ def _render_view(view: dict[str, Any], warnings: list[dict[str, Any]] | None = N
         loaded = registry().loaded.get(view.get("process") or "")
         names = loaded.definition.events if loaded else {}
         _print(t("analysis.next", events="; ".join(
-            f"«{names[e].names.get(t.language, e) if e in names else e}» "
+            f"«{name_in(names[e].names, t.language, e) if e in names else e}» "
             f"(merzim record {view['id']} {e})" for e in view["next_events"])))
 
 
@@ -268,8 +274,7 @@ def _view_json(view: dict[str, Any], warnings=None) -> dict[str, Any]:
 
 
 @analysis_app.command("plan")
-def analysis_plan(subject: str = typer.Option(..., "--subject", metavar="CODE",
-                                              help="Code of the subject."),
+def analysis_plan(subject: str = SUBJECT,
                   object_: str = typer.Option(..., "--object", metavar="CODE",
                                               help="Code of the object."),
                   start: str = typer.Option(..., "--start", metavar="DATE",
@@ -278,8 +283,7 @@ def analysis_plan(subject: str = typer.Option(..., "--subject", metavar="CODE",
                                           help="Default: the 30th working day from the start."),
                   override_reason: str = typer.Option(None, "--override-reason", metavar="TEXT",
                                                       help="Plan despite the one-year rule."),
-                  responsible: str = typer.Option(None, "--responsible", metavar="LOGIN",
-                                                  help="Officer login."),
+                  responsible: str = RESPONSIBLE,
                   duplicate_reason: str = typer.Option(
                       None, "--duplicate-reason", metavar="TEXT",
                       help="Plan although an analysis of the same subject and object overlaps "
@@ -300,7 +304,7 @@ def analysis_plan(subject: str = typer.Option(..., "--subject", metavar="CODE",
 
 
 @analysis_app.command("assign")
-def analysis_assign(analysis: str = typer.Argument(..., help="Analysis id."),
+def analysis_assign(analysis: str = ANALYSIS_ID,
                     login: str = typer.Argument(..., help="Login of an active officer of the "
                                                 "analysis's subject."),
                     as_json: bool = JSON) -> None:
@@ -356,18 +360,16 @@ def analysis_import(file: Path = typer.Argument(..., help="CSV or XLSX: subject,
 # -- recording and status --------------------------------------------------------------------------------
 
 
-def record(case: str = typer.Argument(..., help="Case (analysis) id."),
+def record(command: typer.Context,
+           case: str = CASE_ID,
            event: str = typer.Argument(..., help="The event (see `merzim status CASE` and "
                                        "`merzim process show KEY`), or with --not-done the "
                                        "stage."),
            on: str = typer.Option(None, "--date", metavar="DATE",
                                   help="When it happened (with --not-done: default today)."),
-           number: str = typer.Option(None, "--number", metavar="NUMBER",
-                                      help="Document number."),
-           signed_by: str = typer.Option(None, "--signed-by", metavar="NAME",
-                                         help="Who signed the document."),
-           url: str = typer.Option(None, "--url", metavar="URL",
-                                   help="Link to the publication."),
+           number: str = NUMBER,
+           signed_by: str = SIGNED_BY,
+           url: str = URL,
            note: str = typer.Option(None, "--note", metavar="TEXT",
                                     help="Free text; the reason for cancel or for --not-done."),
            period: str = typer.Option(None, "--period", metavar="PERIOD",
@@ -383,6 +385,7 @@ def record(case: str = typer.Argument(..., help="Case (analysis) id."),
            as_json: bool = JSON) -> None:
     """Record what happened, with its date and confirming document (or a stage not done)."""
     from workflow.cli.files import opened_uploads
+    from workflow.core.machine import builtin_evidence
 
     ctx = context()
     with opened_uploads(files) as uploads, unit_of_work() as s:
@@ -397,8 +400,9 @@ def record(case: str = typer.Argument(..., help="Case (analysis) id."),
             if not on:
                 raise UsageError(key="error.option_required", option="--date")
             day = parse_date(on, "--date")
-            fields = {"number": number, "signed_by": signed_by, "url": url, "note": note,
-                      "period": period, **pairs(evidence, "--evidence")}
+            # the built-in evidence among the options (--number, --signed-by, --url, --note,
+            # --period), then the definition's own
+            fields = {**builtin_evidence(command.params), **pairs(evidence, "--evidence")}
             if fields["period"]:
                 fields["period"] = period_label(fields["period"])
             known_event(s, ctx, case, event)
@@ -427,8 +431,7 @@ def named(view: dict[str, Any], key: str, stage_first: bool = False) -> str:
     loaded = registry().loaded.get(view.get("process") or "")
     events = {} if stage_first or not loaded else loaded.definition.events
     if key in events:
-        names = events[key].names
-        return f"«{names.get(STATE.t.language) or names['en']}» ({key})"
+        return f"«{name_in(events[key].names, STATE.t.language)}» ({key})"
     stage = next((st for st in view.get("stages") or () if st["key"] == key), None)
     if stage is None and stage_first:
         return named(view, key)
@@ -442,13 +445,13 @@ def known_event(s, ctx, case_id: str, event: str) -> None:
     if event in defn.events:
         return
     lang = ctx.language
-    known = "; ".join(f"«{spec.names.get(lang) or spec.names['en']}» ({key})"
+    known = "; ".join(f"«{name_in(spec.names, lang)}» ({key})"
                       for key, spec in defn.events.items())
     raise UsageError(f"unknown event {event!r}", key="rule.unknown_event", event=event,
                      known=known)
 
 
-def void(case: str = typer.Argument(..., help="Case (analysis) id."),
+def void(case: str = CASE_ID,
          target: str = typer.Argument(..., help="The recorded event (or stage not done, or the "
                                       "record number) to void."),
          note: str = typer.Option(..., "--note", metavar="TEXT",
@@ -467,7 +470,7 @@ def void(case: str = typer.Argument(..., help="Case (analysis) id."),
         _render_view(view)
 
 
-def status(analysis: str = typer.Argument(..., help="Case (analysis) id."), as_of: str = AS_OF,
+def status(analysis: str = CASE_ID, as_of: str = AS_OF,
            as_json: bool = JSON) -> None:
     """The timeline of an analysis: each stage, due date, status, working days left."""
     ctx = context(_as_of(as_of))
@@ -607,29 +610,27 @@ def external_add(subject: str = typer.Option(..., "--subject", metavar="CODE",
 
 
 @programme_app.command("schedule")
-def programme_schedule(subject: str = typer.Option(..., "--subject", metavar="CODE",
-                                                   help="Code of the subject."),
+def programme_schedule(command: typer.Context,
+                       subject: str = SUBJECT,
                        year: str = typer.Option(..., "--year", metavar="YEAR",
                                                 help="The year the schedule plans."),
                        on: str = typer.Option(..., "--date", metavar="DATE",
                                               help="When the schedule was approved."),
-                       number: str = typer.Option(None, "--number", metavar="NUMBER",
-                                                  help="Document number."),
-                       signed_by: str = typer.Option(None, "--signed-by", metavar="NAME",
-                                                     help="Who signed the document."),
-                       url: str = typer.Option(None, "--url", metavar="URL",
-                                               help="Link to the publication."),
+                       number: str = NUMBER,
+                       signed_by: str = SIGNED_BY,
+                       url: str = URL,
                        approver_role: str = typer.Option(
                            None, "--approver-role", metavar="ROLE",
                            help="Who approved it: first_head, deputy_head, head_of_apparatus, "
                                 "district_akim or other (the cross-platform package checks it)."),
                        as_json: bool = JSON) -> None:
     """Record the approval of a subject's schedule for a year."""
+    from workflow.core.machine import builtin_evidence
+
     y, day = parse_int(year, "--year"), parse_date(on, "--date")
     with unit_of_work() as s:
-        svc.record_schedule(s, context(), subject, y, day,
-                            {"number": number, "signed_by": signed_by, "url": url,
-                             "approver_role": approver_role})
+        # its document: --number, --signed-by, --url, --approver-role (the built-in evidence)
+        svc.record_schedule(s, context(), subject, y, day, builtin_evidence(command.params))
     out = {"subject": subject, "year": y, "schedule": "done", "on": day}
     emit_json(out) if as_json else _print(STATE.t("programme.scheduled", subject=subject, year=y))
 

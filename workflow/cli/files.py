@@ -12,12 +12,10 @@ from pathlib import Path
 
 import typer
 
-from workflow.cli.common import STATE, context, emit_json, lazy, unit_of_work
+from workflow.cli.common import JSON, STATE, context, emit_json, lazy, unit_of_work
 from workflow.core.errors import ConfigError, UsageError
 
 files_service = lazy("workflow.services.files")
-
-JSON = typer.Option(False, "--json", help="Print JSON.")
 
 
 def store():

@@ -11,6 +11,9 @@ import typer
 from rich.table import Table
 
 from workflow.cli.common import (
+    AS_OF,
+    JSON,
+    LOGIN,
     STATE,
     context,
     emit_json,
@@ -25,8 +28,6 @@ from workflow.core.errors import UsageError
 ob = lazy("workflow.reminders.outbox")
 rem = lazy("workflow.reminders.planner")
 svc = lazy("workflow.services")
-
-JSON = typer.Option(False, "--json", help="Print JSON.")
 
 reminders_app = typer.Typer(help="Reminders: what would be sent.", no_args_is_help=True)
 outbox_app = typer.Typer(help="Messages waiting, sent or failed.", invoke_without_command=True)
@@ -56,9 +57,7 @@ def _digest_json(d) -> dict[str, Any]:
 
 
 @reminders_app.command("preview")
-def preview(as_of: str = typer.Option(None, "--as-of", metavar="DATE",
-                                      help="See the picture on another day."),
-            as_json: bool = JSON) -> None:
+def preview(as_of: str = AS_OF, as_json: bool = JSON) -> None:
     """Who would get what on a day (nothing is sent or written)."""
     ns = notify_settings(require_secrets=False)
     ctx = context(parse_date(as_of, "--as-of") if as_of else None)
@@ -174,7 +173,7 @@ def outbox_retry(ids: list[str] = typer.Argument(None, help="Message ids; all fa
     emit_json({"requeued": n}) if as_json else STATE.console.print(STATE.t("outbox.requeued", n=n))
 
 
-def user_set(login: str = typer.Argument(..., help="The user's login."),
+def user_set(login: str = LOGIN,
              name: str = typer.Option(None, "--name", metavar="NAME", help="Her full name."),
              role: str = typer.Option(None, "--role", metavar="ROLE",
                                       help="officer, manager or admin"),
@@ -199,7 +198,7 @@ def user_set(login: str = typer.Argument(..., help="The user's login."),
     emit_json(out) if as_json else STATE.console.print(STATE.t("user.updated", login=login))
 
 
-def telegram_link(login: str = typer.Argument(..., help="The user's login."),
+def telegram_link(login: str = LOGIN,
                   as_json: bool = JSON) -> None:
     """Print a one-time code; the user sends '/start CODE' to the bot to link the chat."""
     from workflow.reminders.telegram_link import create_link

@@ -8,7 +8,7 @@ import secrets
 
 import typer
 
-from workflow.cli.common import STATE, context, emit_json, engine, unit_of_work
+from workflow.cli.common import JSON, LOGIN, STATE, context, emit_json, engine, unit_of_work
 from workflow.core.errors import UsageError
 
 DEMO_LOGINS = ("nurlan", "aigerim", "asel", "erlan")
@@ -83,11 +83,11 @@ def serve(host: str = typer.Option(None, "--host", metavar="HOST",
             sched.shutdown(wait=False)
 
 
-def user_password(login: str = typer.Argument(..., help="The user's login."),
+def user_password(login: str = LOGIN,
                   generate: bool = typer.Option(True, "--generate/--stdin",
                                                 help="Generate a password (default) or read one "
                                                      "line from standard input."),
-                  as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+                  as_json: bool = JSON) -> None:
     """Set a user's web password; a generated one is printed once. Her sessions, API tokens and
     feeds end."""
     import sys
@@ -106,8 +106,7 @@ def user_password(login: str = typer.Argument(..., help="The user's login."),
         typer.echo(STATE.t("user.password_changed", login=login))
 
 
-def user_revoke(login: str = typer.Argument(..., help="The user's login."),
-                as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def user_revoke(login: str = LOGIN, as_json: bool = JSON) -> None:
     """End a user's web sessions and revoke her API tokens and calendar feeds."""
     from workflow.services import accounts as auth
     from workflow.services import get_user

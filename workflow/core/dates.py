@@ -1,13 +1,32 @@
 """Day arithmetic shared by every due rule (one copy): months, years, rolling off days off,
-and a due rule applied to a date (pure functions over the Kazakh calendar)."""
+and a due rule applied to a date (pure functions over the Kazakh calendar); and a date as
+someone typed it, read (one copy for the command line and the pages).
+
+The calendar and the due rule are annotations only: the command line reads a date without
+loading the calendar (`merzim --version` loads neither)."""
 
 from __future__ import annotations
 
 import calendar as _months
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-from calendars import KazakhstanCalendar
-from workflow.core.definition import DueRule
+from workflow.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from calendars import KazakhstanCalendar
+    from workflow.core.definition import DueRule
+
+
+def parse_day(text: str, what: str, *, strip: bool = True) -> date:
+    """A date typed as YYYY-MM-DD (blanks around it ignored; `strip=False`: taken as is, for
+    a value of the address), or the usage error `error.bad_date` naming `what` (the option or
+    the field) and the text as typed."""
+    try:
+        return date.fromisoformat(text.strip() if strip else text)
+    except (ValueError, AttributeError):
+        raise UsageError(f"{what}: {text!r} is not a date (YYYY-MM-DD)", key="error.bad_date",
+                         what=what, value=text) from None
 
 
 def add_months(day: date, months: int) -> date:

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from workflow.core.names import name_in
+
 
 class MerzimError(Exception):
     """Base of the errors an officer or operator sees."""
@@ -37,10 +39,8 @@ class MerzimError(Exception):
             if isinstance(label, KeyList):
                 params[name] = label.render(language, translate)
                 continue
-            if isinstance(label, str):
-                text = translate(label, default=None)
-            else:
-                text = label.get(language) or label.get("en")
+            text = (translate(label, default=None) if isinstance(label, str)
+                    else name_in(label, language))
             if text and name in QUOTED and not re.search(  # a name reads quoted, once
                     r"[«“\"']\{" + re.escape(name) + r"[}!:]", template):
                 text = quoted(text, language)
@@ -72,7 +72,7 @@ class KeyList:
             if names is None:
                 return match.group(0)
             text = (translate(names, default=None) if isinstance(names, str)
-                    else names.get(language) or names.get("en"))
+                    else name_in(names, language))
             return quoted(text or match.group(0), language)
 
         return re.sub(r"[\w:]+", name, self.value)

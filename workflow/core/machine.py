@@ -10,14 +10,15 @@ time-driven transitions entered on their dates (I-11), so a void simply replays 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any
 
 from transitions import Machine
 
 from workflow.core.dates import not_in_future
 from workflow.core.deadlines import Due, Record
-from workflow.core.definition import Definition, Event
+from workflow.core.definition import BUILTIN_EVIDENCE, Definition, Event
 from workflow.core.errors import RuleViolation
 from workflow.core.kinds import APPROVER_ROLES
 
@@ -203,6 +204,14 @@ def _is_date(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def builtin_evidence(given: Mapping[str, Any]) -> dict[str, Any]:
+    """The built-in evidence (BUILTIN_EVIDENCE: number, signed_by, url, …) among the values an
+    adapter received by name — a command's options, an API body's fields, a form's inputs —
+    in that order (one list of them: the definition's); a definition's own fields come
+    separately (`--evidence`, the body's `evidence`, the form's `ev_*`)."""
+    return {key: given[key] for key in BUILTIN_EVIDENCE if key in given}
 
 
 def clean_evidence(evidence: dict[str, str | None] | None) -> dict[str, str]:

@@ -23,6 +23,7 @@ from calendars.rules import spell
 from workflow.core.definition import Definition, Draft
 from workflow.core.errors import KeyList, NotFound, UsageError
 from workflow.core.machine import MAX_DRAFT, field_problems  # noqa: F401 (the adapters' limit)
+from workflow.core.names import name_in
 from workflow.drafts import texts
 from workflow.i18n import LANGUAGES
 from workflow.services.cases import case_view
@@ -124,7 +125,7 @@ def write_draft(s: Session, ctx: Context, case_id: int | str, stage: str,
     return DraftText(
         case.id, stage, stage_name, language, stage_name,
         texts.render(spec.template, language, facts, templates),
-        spec.event, event.names.get(language, event.names["en"]), spec.stored_as,
+        spec.event, name_in(event.names, language), spec.stored_as,
         tuple(Asked(k, _label(defn, k, language), defn.evidence[k].type, asked[k])
               for k in spec.asks),
         recorded.get(spec.stored_as), record["on"] if record else None,
@@ -213,8 +214,7 @@ def _spelled(defn: Definition, key: str, value: Any, language: str) -> str:
 
 
 def _label(defn: Definition, key: str, language: str) -> str:
-    names = defn.evidence[key].names or {}
-    return names.get(language) or names.get("en") or key
+    return name_in(defn.evidence[key].names, language, key)
 
 
 def _overridden(template: str, language: str, folder: Path | None) -> bool:

@@ -22,6 +22,7 @@ from web.kit.deps import PageContext
 from web.kit.page import attachment, check_csrf, page, render, secure
 from workflow import services as svc
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
+from workflow.core.names import name_in
 from workflow.drafts import service as drafts
 from workflow.i18n import LANGUAGES
 from workflow.services import transactions as tx
@@ -172,8 +173,9 @@ async def edited_docx(request: Request, case_id: str, stage: str,
         text = form.get(recording.input_name(spec.stored_as))
         text = lines(text) if text is not None else None
         if text is not None and len(text) > drafts.MAX_DRAFT:
-            raise UsageError(key="rule.too_long", field=defn.evidence[spec.stored_as].names
-                             .get(pc.t.language, spec.stored_as), limit=drafts.MAX_DRAFT)
+            raise UsageError(key="rule.too_long", field=name_in(
+                defn.evidence[spec.stored_as].names, pc.t.language, spec.stored_as),
+                limit=drafts.MAX_DRAFT)
         return _docx(draft, text)
 
     return await run_in_threadpool(build)

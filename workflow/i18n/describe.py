@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from workflow.core.definition import ALL, Definition, DueRule, PeriodDue
+from workflow.core.names import name_in
 from workflow.i18n import Translator
 
 
 def _date_name(defn: Definition, anchor: str, t: Translator) -> str:
     key, _, part = anchor.partition(".")
     spec = defn.dates.get(key)
-    name = (spec.names or {}).get(t.language, key) if spec else key
+    name = name_in(spec.names if spec else None, t.language, key)
     if key in ("period_start", "period_end", "period_due"):
         name = t(f"describe.date_{key}")
     return t("describe.planned", name=name) if part == "planned" else name
@@ -61,8 +62,8 @@ def _names(defn: Definition, keys, table: str, language: str) -> str:
             out.append("*")
             continue
         item = {"states": defn.states, "stages": {k: v.names for k, v in defn.stages.items()},
-                "events": {k: v.names for k, v in defn.events.items()}}[table].get(key, {})
-        out.append(item.get(language, key) if isinstance(item, dict) else key)
+                "events": {k: v.names for k, v in defn.events.items()}}[table].get(key)
+        out.append(name_in(item, language, key))
     return ", ".join(out)
 
 
@@ -110,9 +111,9 @@ def describe(defn: Definition, language: str) -> dict[str, Any]:  # noqa: C901
             parts.append(t("describe.terminal"))
         if e.repeatable:
             parts.append(t("describe.repeatable"))
-        events.append({"key": e.key, "name": e.names.get(lang, e.key), "text": "; ".join(parts),
-                       "evidence": list(defn.requirements(e))})
-    stages = [{"key": st.key, "name": st.names.get(lang, st.key),
+        events.append({"key": e.key, "name": name_in(e.names, lang, e.key),
+                       "text": "; ".join(parts), "evidence": list(defn.requirements(e))})
+    stages = [{"key": st.key, "name": name_in(st.names, lang, st.key),
                "due_text": due_text(defn, st.due, t)
                + ("; " + t("describe.dormant") if st.initially == "dormant" else ""),
                "due": None if st.due is None else {
@@ -134,11 +135,11 @@ def describe(defn: Definition, language: str) -> dict[str, Any]:  # noqa: C901
         "key": defn.key, "version": defn.version, "names": defn.names, "name": defn.name(lang),
         "parties": {"object": defn.parties.object, "person": defn.parties.person,
                     "person_visibility": defn.parties.person_visibility},
-        "fields": [{"key": f.key, "type": f.type, "name": f.names.get(lang, f.key),
+        "fields": [{"key": f.key, "type": f.type, "name": name_in(f.names, lang, f.key),
                     "required": f.required, "choices": list(f.choices)}
                    for f in defn.fields.values()],
         "dates": dates,
-        "states": [{"key": k, "name": v.get(lang, k), "final": k in defn.final_states}
+        "states": [{"key": k, "name": name_in(v, lang, k), "final": k in defn.final_states}
                    for k, v in defn.states.items()],
         "events": events, "stages": stages, "recurrence": recurrence,
         "timers": [{"on": tm.on, "from": list(tm.source), "to": tm.dest} for tm in defn.timers],

@@ -8,6 +8,9 @@ import typer
 from rich.table import Table
 
 from workflow.cli.common import (
+    ANALYSIS_ID,
+    JSON,
+    NUMBER,
     STATE,
     context,
     deprecated,
@@ -22,7 +25,6 @@ from workflow.core.errors import UsageError
 
 ms = lazy("workflow.monitoring.service")
 svc = lazy("workflow.services")
-JSON = typer.Option(False, "--json", help="Print JSON.")
 
 
 risk_app = typer.Typer(help="Corruption risks identified by an analysis.", no_args_is_help=True)
@@ -78,8 +80,7 @@ def rec_status(rec: str = typer.Argument(..., help="Recommendation id."),
                                       help="The day of the review."),
                form: str = typer.Option(None, "--form", metavar="TEXT",
                                         help="Completion form (needed for fulfilled)."),
-               number: str = typer.Option(None, "--number", metavar="NUMBER",
-                                          help="Document number."),
+               number: str = NUMBER,
                url: str = typer.Option(None, "--url", metavar="URL",
                                        help="Link to the document."),
                note: str = typer.Option(None, "--note", metavar="TEXT", help="Free text."),
@@ -160,7 +161,7 @@ def plan_export(analysis: str = PLAN_ID,
 
 
 @monitoring_app.command("periods")
-def monitoring_periods(analysis: str = typer.Argument(..., help="Analysis id."),
+def monitoring_periods(analysis: str = ANALYSIS_ID,
                        as_json: bool = JSON) -> None:
     """Reporting periods of an analysis with their report and review deadlines."""
     with unit_of_work() as s:
@@ -178,7 +179,7 @@ def monitoring_periods(analysis: str = typer.Argument(..., help="Analysis id."),
 
 
 @positions_app.command("add")
-def positions_add(analysis: str = typer.Argument(..., help="Analysis id."),
+def positions_add(analysis: str = ANALYSIS_ID,
                   position: str = typer.Option(..., "--position", metavar="TITLE",
                                                help="The position's title."),
                   subdivision: str = typer.Option(..., "--subdivision", metavar="NAME",

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from workflow.cli.common import (
+    JSON_TABLE,
     STATE,
     context,
     emit_json,
@@ -18,22 +19,21 @@ from workflow.cli.common import (
 )
 
 svc = lazy("workflow.platform.service")
-JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
+SUBJECT_YEAR = typer.Argument(..., metavar="SUBJECT:YEAR",
+                              help="The subject's code and the programme's year, e.g. AK-ALM:2026.")
 
 
 def _map(ctx):
     return svc.platform_map(STATE.settings, ctx.registry)
 
 
-def package(subject_year: str = typer.Argument(..., metavar="SUBJECT:YEAR",
-                                               help="The subject's code and the programme's "
-                                                    "year, e.g. AK-ALM:2026."),
+def package(subject_year: str = SUBJECT_YEAR,
             out: Path = typer.Option(None, "--out", metavar="DIR",
                                      help="Write one ZIP per sub-task here (made if missing); "
                                           "without it, only the summary is shown."),
             case: str = typer.Option(None, "--case", metavar="ID",
                                      help="Only this case of the programme."),
-            as_json: bool = JSON) -> None:
+            as_json: bool = JSON_TABLE) -> None:
     """The cross-platform package of a programme: one ZIP per sub-task of the implementation
     map, with its files and a manifest (CSV, JSON), and the documents whose approver is missing
     or not allowed."""
@@ -84,9 +84,7 @@ def _print(pkg, rows, warnings, written, out) -> None:
         console.print(t.n("package.written", len(written), folder=str(out)))
 
 
-def uploaded(subject_year: str = typer.Argument(..., metavar="SUBJECT:YEAR",
-                                                help="The subject's code and the programme's "
-                                                     "year, e.g. AK-ALM:2026."),
+def uploaded(subject_year: str = SUBJECT_YEAR,
              subtask: str = typer.Argument(..., metavar="SUBTASK",
                                            help="The sub-task's key in the implementation "
                                                 "map, e.g. 1.1.2 (see `merzim package`)."),
@@ -94,7 +92,7 @@ def uploaded(subject_year: str = typer.Argument(..., metavar="SUBJECT:YEAR",
                                     help="When its documents were uploaded."),
              url: str = typer.Option(None, "--url", metavar="URL",
                                      help="Link to the sub-task on the cross-platform."),
-             as_json: bool = JSON) -> None:
+             as_json: bool = JSON_TABLE) -> None:
     """Record the day a sub-task's documents were uploaded to the cross-platform."""
     code, year = svc.parse_subject_year(subject_year)
     day = parse_date(on, "--date")

@@ -39,6 +39,7 @@ from sqlmodel import Session, select
 from workflow.core.dates import not_in_future
 from workflow.core.errors import NotFound, UsageError
 from workflow.core.machine import URL
+from workflow.core.names import name_in
 from workflow.definitions import Registry
 from workflow.i18n import Translator
 from workflow.platform.map import load_map
@@ -223,7 +224,7 @@ def build(s: Session, ctx: Context, pmap: PlatformMap, prog: Programme,
                         continue
                     ev = rec.evidence or {}
                     rec_files = files.get(rec.id, [])
-                    base = Row(sub.key, defn.events[rec.event].names.get(lang, rec.event)
+                    base = Row(sub.key, name_in(defn.events[rec.event].names, lang, rec.event)
                                if rec.event in defn.events else rec.event, case.id, obj.code,
                                ev.get("number", ""), rec.on, ev.get("signed_by", ""),
                                ev.get("approver_role", ""),
@@ -270,7 +271,7 @@ def _programme_rows(s: Session, ctx: Context, pmap: PlatformMap, prog: Programme
         return []
     ev = stage.evidence or {}
     spec = ctx.definition.programme_stages[doc.stage]
-    return [Row(key, spec.names.get(t.language, doc.stage), None, subject.code,
+    return [Row(key, name_in(spec.names, t.language, doc.stage), None, subject.code,
                 ev.get("number", ""), stage.done_on, ev.get("signed_by", ""),
                 ev.get("approver_role", ""), pmap.approver_check(subject.kind, ev, 0),
                 ev.get("url", ""))]
@@ -462,7 +463,7 @@ def summary(package: Package) -> list[dict[str, Any]]:
     """Each sub-task: key, names, documents, files, warnings, upload date (for lists)."""
     out = []
     for p in package.parts:
-        out.append({"subtask": p.key, "name": p.subtask.get(package.language),
+        out.append({"subtask": p.key, "name": name_in(p.subtask, package.language),
                     "name_kk": p.subtask["kk"], "folder": p.folder, "zip": p.zip_name,
                     "documents": len({(r.case, r.date, r.document, r.number) for r in p.rows}),
                     "files": len(p.files),

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from workflow.core.deadlines import Planner
 from workflow.core.definition import Definition
 from workflow.core.errors import NotFound, UsageError
+from workflow.core.names import name_in
 from workflow.services.cases import definition_of, facts_of
 from workflow.services.context import Context
 from workflow.services.lookup import find_org, get_org
@@ -176,8 +177,7 @@ def _public_case(s: Session, ctx: Context, current: Definition, case: Case,
     for name in spec.period:
         value = planner.date(name) if name in defn.dates else None
         if value is not None:
-            names = current.dates[name].names or {}
-            period.append((names.get(lang, names.get("en", name)), value.date))
+            period.append((name_in(current.dates[name].names, lang, name), value.date))
     shown = []
     standing_ids = set()
     for r in standing:
@@ -185,7 +185,7 @@ def _public_case(s: Session, ctx: Context, current: Definition, case: Case,
         if r.event not in spec.events or r.event not in current.events:
             continue
         evidence = r.evidence or {}
-        record = PublicRecord(r.event, current.events[r.event].names.get(lang, r.event), r.on)
+        record = PublicRecord(r.event, name_in(current.events[r.event].names, lang, r.event), r.on)
         for key in spec.fields:
             value = str(evidence.get(key) or "").strip()
             if not value or key not in current.evidence:
@@ -208,7 +208,7 @@ def _public_case(s: Session, ctx: Context, current: Definition, case: Case,
 def _label(defn: Definition, key: str, lang: str) -> str:
     names = defn.evidence[key].names
     if names:
-        return names.get(lang, names.get("en", key))
+        return name_in(names, lang, key)
     from workflow.i18n import Translator
 
     return Translator(lang)(f"form.{key}", default=key)

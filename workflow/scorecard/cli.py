@@ -9,6 +9,8 @@ import typer
 from rich.table import Table
 
 from workflow.cli.common import (
+    AS_OF,
+    JSON,
     STATE,
     context,
     emit_json,
@@ -20,7 +22,6 @@ from workflow.cli.common import (
 )
 
 scoring = lazy("workflow.scorecard.service")
-JSON = typer.Option(False, "--json", help="Print JSON.")
 
 
 def score(org: str = typer.Argument(..., help="The subject's organisation code."),
@@ -30,8 +31,7 @@ def score(org: str = typer.Argument(..., help="The subject's organisation code."
                                        help="Every subject under ORG, one scorecard each."),
           file: Path = typer.Option(None, "--file", metavar="FILE",
                                     help="Also write the table (.xlsx or .csv)."),
-          as_of: str = typer.Option(None, "--as-of", metavar="DATE",
-                                    help="See the picture on another day."),
+          as_of: str = AS_OF,
           as_json: bool = JSON) -> None:
     """The evaluation of project No. 1 for a subject, or for every subject under it."""
     from workflow.scorecard.words import in_words

@@ -30,6 +30,7 @@ from workflow.core.machine import (
     clean_evidence,
     derive_state,
 )
+from workflow.core.names import name_in
 from workflow.services import files as files_service
 from workflow.services import hooks
 from workflow.services.context import Context
@@ -400,7 +401,7 @@ def _guard_open(ctx: Context, defn: Definition, case: Case) -> None:
     state = case.state
     if state in defn.final_states:
         raise RuleViolation(f"case {case.id} is {state}", key="rule.case_closed",
-                            id=case.id, state=defn.states[state].get(ctx.language, state))
+                            id=case.id, state=name_in(defn.states[state], ctx.language, state))
 
 
 def _named_refusals(action):
@@ -440,7 +441,7 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
     state = derive_state(defn, facts.records, planner.dates(), ctx.today)
     if state in defn.final_states:
         raise RuleViolation(f"case {case.id} is {state}", key="rule.case_closed", id=case.id,
-                            state=defn.states[state].get(ctx.language, state))
+                            state=name_in(defn.states[state], ctx.language, state))
     if (spec is not None and event in recorded and not spec.repeatable):
         raise RuleViolation(f"{event} is already recorded", key="rule.already_recorded",
                             event=event, date=recorded[event].isoformat())
@@ -463,7 +464,7 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
     if spec is not None and event not in machine.allowed():
         raise RuleViolation(
             f"{event} is not allowed in state {state}", key="rule.not_allowed", event=event,
-            state=defn.states[state].get(ctx.language, state),
+            state=name_in(defn.states[state], ctx.language, state),
             allowed=", ".join(e for e in next_events(defn, state, recorded, kind=subject.kind)
                               if not _too_early(defn, planner, e, ctx.today)) or "-")
     new_state = machine.fire(event)
@@ -722,7 +723,7 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
             continue
         dates[name] = {"date": value.date, "projected": value.projected,
                        "planned": planned.date if planned else None,
-                       "name": (spec.names or {}).get(ctx.language, name)}
+                       "name": name_in(spec.names, ctx.language, name)}
     recorded = facts.recorded()
     out = {
         "id": case.id,
@@ -730,7 +731,7 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
         "process_version": defn.version,
         "process_name": defn.name(ctx.language),
         "state": state,
-        "state_name": defn.states[state].get(ctx.language, state),
+        "state_name": name_in(defn.states[state], ctx.language, state),
         "subject": subject.code,
         "subject_name": org_name(subject, ctx.language),
         "object": obj.code if obj else None,
@@ -744,7 +745,7 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
                                                           deadlines.NOT_APPLICABLE,
                                                           *deadlines.DONE)),
             subject.kind) if not _too_early(defn, planner, e, ctx.today)],
-        "settings": [{"key": k, "name": v["names"].get(ctx.language, k),
+        "settings": [{"key": k, "name": name_in(v["names"], ctx.language, k),
                       "value": (str(defn.interpretations.get(k, "")).strip()
                                 or _translator(ctx.language)("case.setting_unset"))}
                      for k, v in (defn.raw.get("shown") or {}).items()],
@@ -849,7 +850,7 @@ def list_cases(s: Session, ctx: Context, process: str | None = None, org_code: s
         out.append({"id": case.id, "process": case.process, "subject": org.code,
                     "subject_name": org_name(org, ctx.language), "period": case.period,
                     "case_date": case.case_date, "state": now,
-                    "state_name": defn.states[now].get(ctx.language, now)})
+                    "state_name": name_in(defn.states[now], ctx.language, now)})
     return out
 
 

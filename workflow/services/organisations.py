@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from workflow.core.errors import NotFound, RuleViolation, UsageError
+from workflow.core.names import name_in
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.storage import audit
@@ -68,7 +69,7 @@ def import_orgs(s: Session, ctx: Context, rows: Iterable[dict[str, str]]) -> lis
 
 def local_name(name: str, name_kk: str | None, name_ru: str | None, language: str) -> str:
     """A name in the reader's language when one is stored, else the default name."""
-    return {"kk": name_kk, "ru": name_ru}.get(language) or name
+    return name_in({"kk": name_kk, "ru": name_ru}, language, name)
 
 
 def org_name(org: Any, language: str) -> str:
