@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -29,7 +28,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from notifications.email import EmailChannel
-from tests.cli_runner import merzim_env, run_merzim
+from tests.cli_runner import SCRIPT, merzim_env, run_merzim
 from tests.smtp_server import SmtpSink
 from workflow import services as svc
 from workflow.reminders import outbox
@@ -40,7 +39,6 @@ from workflow.storage.models import AuditRecord, OutboxMessage
 
 LOADED, WORKDAY = date(2025, 3, 19), date(2025, 3, 20)
 SENDER = "merzim@example.kz"
-SCRIPT = Path(sys.executable).parent / "merzim"
 
 
 # -- fixtures and helpers ---------------------------------------------------------------------

@@ -16,6 +16,9 @@ and the notes are shown only on a case's own page and API answer, only to the of
 department and the admin (the whistleblower's: only to its responsible officer); the managers
 see the same stages, due dates and statuses with the person hidden; outside, the cases do not
 exist. Every case view is audited (view.person_case, person_shown); refused views are not.
+
+The world, the roles and `leaks` are in tests/person_helpers.py (drafts, files, "my work" and the
+cases search use them too).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlmodel import Session
 
+from tests.cli_runner import run_merzim
 from tests.processes import CSRF, SCRIPT, env_for, free_port
 from workflow import services as svc
 from workflow.services import accounts as auth
@@ -96,8 +97,7 @@ def test_several_web_processes_share_sessions_and_stop_together(db_url, db, make
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_bad_workers_exits_2(db_url, tmp_path):
     for value in ("0", "65", "many"):
-        r = subprocess.run([str(SCRIPT), "serve", "--workers", value, "--port", "1"],
-                           env=env_for(db_url), cwd=tmp_path, capture_output=True, text=True,
-                           timeout=60)
+        r = run_merzim(["serve", "--workers", value, "--port", "1"], env=env_for(db_url),
+                       cwd=tmp_path, process=True, timeout=60)
         assert r.returncode == 2, (value, r.stdout, r.stderr)
         assert "--workers" in r.stderr and "Traceback" not in r.stderr

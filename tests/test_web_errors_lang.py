@@ -19,14 +19,13 @@ import html
 import io
 import re
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.envs import clean_env
+from tests.cli_runner import SCRIPT, merzim_env, run_merzim
 from tests.web_helpers import Web, csrf_of, web_fixture, world_fixture  # noqa: F401  (pytest fixtures)
 from web.kit.deps import accepted_language
 from workflow.definitions import load_definition
@@ -104,11 +103,9 @@ def test_serve_lang_sets_the_default_language(tmp_path: Path):
     of kk/ru/en is greeted in Kazakh, one asking for Russian in Russian."""
     import socket
 
-    script = Path(sys.executable).parent / "merzim"
-    env = clean_env()
-    env.update(MERZIM_LANG="en", MERZIM_DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}")
-    init = subprocess.run([str(script), "init"], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=120)
+    script = SCRIPT
+    env = merzim_env(db_url=f"sqlite:///{tmp_path / 'serve.db'}")
+    init = run_merzim(["init"], env=env, cwd=tmp_path, process=True)
     assert init.returncode == 0, init.stderr
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
