@@ -259,3 +259,25 @@ def test_the_check_sees_a_test_module_imported(tmp_path):
     assert _test_modules_imported(sample) == [
         "test_sample.py:1 tests.test_browser", "test_sample.py:2 tests.test_bulk_import",
         "test_sample.py:3 tests.test_scorecard", "test_sample.py:4 tests.test_web_work"]
+
+
+def test_every_feature_is_named_once_and_its_table_has_a_schema():
+    """The features a definition's tables switch on (workflow/definitions/features.py) are the
+    packages under workflow/ that hold a feature, each table has its fragment of the published
+    definition schema, and a feature that listens to the record path has its listener where
+    services.hooks looks for it."""
+    import importlib
+
+    from workflow.definitions import load_registry
+    from workflow.definitions.features import FEATURES
+    from workflow.definitions.schema import FEATURE_TABLES
+    from workflow.services import hooks
+
+    for table, package in FEATURES.items():
+        assert (ROOT / package.replace(".", "/") / "__init__.py").is_file(), (table, package)
+        assert table in FEATURE_TABLES, f"[{table}] has no fragment in the definition schema"
+        listener = ROOT / package.replace(".", "/") / "listener.py"
+        if listener.is_file():
+            assert importlib.import_module(f"{package}.listener").LISTENER is hooks._listener(table)
+    ira = [d for d in load_registry().all() if d.raw.get("monitoring")]
+    assert ira and all(hooks.listeners(d) for d in ira)  # the analysis's monitoring listens
