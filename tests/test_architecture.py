@@ -80,7 +80,6 @@ def _definition_keys() -> dict[str, set[str]]:
 # else: `monitoring` is the definition's [monitoring] table and the `merzim monitoring` command
 # group. Each exception names the file and what the word is there.
 NOT_A_STAGE = {
-    ("workflow/core/definition.py", "monitoring"): "the definition format's [monitoring] table",
     ("workflow/monitoring/service.py", "monitoring"): "the definition's [monitoring] table",
     ("workflow/services/demo.py", "monitoring"): "the definition's [monitoring] table",
     ("workflow/monitoring/cli.py", "monitoring"): "the `merzim monitoring` command group",

@@ -81,7 +81,7 @@ def _scenario(page, server: Server) -> None:
     page.goto(f"{base}/cases")
     form = page.locator("[data-testid=case-search]")
     form.locator("input[name=number]").fill("#" + case_link.rsplit("/", 1)[1])
-    form.locator("button[type=submit]").click()
+    form.locator("button[type=submit]:not([formaction])").click()
     page.wait_for_load_state()
     assert page.locator("table[data-testid=cases] tbody tr").count() == 1
     page.screenshot(path=str(ARTIFACTS / "cases-search.png"), full_page=True)

@@ -23,15 +23,15 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from tests.cli_runner import merzim_env, run_merzim
-from workflow.core.definition import parse_definition
 from workflow.core.errors import ConfigError
-from workflow.definitions import DEFINITIONS, PROCEDURES, VERSIONS
+from workflow.definitions import DEFINITIONS, PROCEDURES, REGISTERS, VERSIONS
+from workflow.definitions import parse_document as parse_definition
 from workflow.definitions.schema import FEATURE_TABLES, definition_schema, generic_schema
 
 SCHEMA = definition_schema()
 VALIDATOR = Draft202012Validator(SCHEMA)
 SHIPPED = [*sorted(DEFINITIONS.glob("*.toml")), *sorted(VERSIONS.glob("*.toml")),
-           *sorted(PROCEDURES.glob("*.toml"))]
+           *sorted(PROCEDURES.glob("*.toml")), *sorted(REGISTERS.glob("*.toml"))]
 
 
 def _id(path: Path) -> str:

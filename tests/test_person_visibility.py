@@ -35,6 +35,7 @@ from sqlmodel import Session, select
 from tests.person_helpers import (
     CASE_KEYS,
     DEPT,
+    HELD,
     IDS,
     NOT_WB,
     PERSON,
@@ -335,13 +336,15 @@ OTHER_PAGES = ["/", "/programmes", "/programmes/{p}", "/programmes/{p}/score", "
                f"/overview?org={DEPT}&month=2025-12&day=2025-12-03"]
 OTHER_API = ["/api/v1/organisations?limit=500", "/api/v1/programmes", "/api/v1/programmes/{p}",
              "/api/v1/analyses?limit=500", "/api/v1/processes", "/api/v1/processes/{wb}",
-             "/api/v1/processes/{coi}"]
+             "/api/v1/processes/{coi}", "/api/v1/scores?subtree=true&limit=500"]
 # Every GET route of the application, and the test above or below that covers it: a new page,
 # export, feed or API answer must be added here (and to a sweep) before it can show a case.
 COVERED_GET = {
     "GET /cases/{case_id}", "GET /analyses/{analysis_id}", "GET /api/v1/cases/{case_id}",
     "GET /api/v1/analyses/{analysis_id}",  # test_case_page_and_api_...
     "GET /cases", "GET /overdue", "GET /overdue.{fmt}", "GET /due", "GET /api/v1/cases",
+    "GET /cases.{fmt}",  # test_a_registers_export_names_the_person_only_to_those_who_see_her
+    "GET /forms/{n}.xlsx",  # tests/test_forms.py: persons hidden from managers above
     "GET /api/v1/overdue", "GET /api/v1/due", "GET /work",  # test_lists_exports_and_api_lists_...
     "GET /ics/{token}.ics",  # test_calendar_feeds_...
     # the public pages (no person ever, whoever asks: tests/test_public_page.py), and the
@@ -355,7 +358,7 @@ COVERED_GET = {
     "GET /cases/new/{process}", "GET /obligations", "GET /obligations.{fmt}", "GET /login",
     "GET /openapi.json", "GET /api/docs", "GET /api/v1/organisations", "GET /api/v1/programmes",
     "GET /api/v1/programmes/{programme_id}", "GET /api/v1/analyses", "GET /api/v1/processes",
-    "GET /api/v1/processes/{key}",  # test_every_other_page_...
+    "GET /api/v1/processes/{key}", "GET /api/v1/scores",  # test_every_other_page_...
     "GET /lang/{code}", "GET /api/docs/{asset}",  # a redirect and static files: no case data
     "GET /api/redoc",  # the API's documentation: a static page
     "GET /overview",  # test_every_other_page_... (counts and organisations, no person)
@@ -553,3 +556,22 @@ def test_a_whistleblowers_responsible_who_is_no_longer_its_officer_sees_no_perso
             assert leaks(page.text, NOT_WB) == [] and leaks(got.text, NOT_WB) == [], label
         assert [(a, p) for _x, a, p in w.audit_since(since) if a == "view.person_case"] == [
             ("view.person_case", {"person_shown": shown})] * 2, label
+
+
+@pytest.mark.parametrize("role", ROLES, ids=IDS)
+def test_a_registers_export_names_the_person_only_to_those_who_see_her(pw: Web, role: Role):
+    """/cases.{xlsx,csv} filtered by a process about a person (a register) has the person's
+    columns: filled for the cases whose person the role sees, "hidden" otherwise; never the
+    evidence or notes; outside the tree nothing of the cases."""
+    b = pw.browser(role.login)
+    for process in sorted(set(PROCESS.values())):
+        for fmt in ("xlsx", "csv"):
+            r = b.get(f"/cases.{fmt}?process={process}")
+            label = f"{role} {process} {fmt}"
+            assert r.status_code == 200, (label, r.text[:300])
+            body = _body(r)
+            allowed = frozenset(k for k in role.sees if PROCESS[k] == process)
+            assert leaks(body, allowed) == [], label
+            for key in allowed:  # only the person and position; no evidence, no note
+                assert PERSON[key][0] in body, label
+                assert not [x for x in HELD[key] if x in body], label

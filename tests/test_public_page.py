@@ -453,12 +453,13 @@ def test_a_definition_shows_only_what_its_public_table_marks():
     a signer or an unknown event is refused when the definition loads."""
     import tomllib
 
-    from workflow.core.definition import parse_definition
     from workflow.core.errors import ConfigError
     from workflow.definitions import DEFINITIONS, PROCEDURES
+    from workflow.definitions import parse_document as parse_definition
+    from workflow.public.rules import public_of
 
     ira = tomllib.loads((DEFINITIONS / "internal_risk_analysis.toml").read_text("utf-8"))
-    spec = parse_definition(ira, "ira").public
+    spec = public_of(parse_definition(ira, "ira"))
     assert spec.announced_by == "start_announcement"
     assert "note" not in spec.fields and "signed_by" not in spec.fields
     for bad, message in ((dict(ira["public"], fields=["url", "note"]), "may not show 'note'"),
@@ -475,7 +476,7 @@ def test_a_definition_shows_only_what_its_public_table_marks():
     with pytest.raises(ConfigError, match="about a person"):
         parse_definition({**coi, "public": {"announced_by": event}}, "coi")
     # no shipped definition about a person has a [public] table
-    assert all(d.public is None for d in REGISTRY.all() if d.parties.person != "none")
+    assert all(public_of(d) is None for d in REGISTRY.all() if d.parties.person != "none")
 
 
 # -- the switch: web (admins of the subtree), CLI; audited; refusals change nothing ------------

@@ -482,11 +482,12 @@ def ministry(db, make_ctx):
 
 
 def _cards(db, ctx, org="MF", subtree=False, settings=DEFAULT):
+    """Project No. 1's evaluation as recorded (the whole evaluation: test_score_projects_2_4)."""
     from workflow.scorecard import service as scoring
     from workflow.storage.db import session as open_session
 
     with open_session(db) as s:
-        return scoring.scorecards(s, ctx, org, 2025, settings, subtree)
+        return scoring.scorecards(s, ctx, org, 2025, settings, subtree, whole=False)
 
 
 def test_recorded_ministry_where_subdivisions_were_never_analysed_and_one_is_cancelled(

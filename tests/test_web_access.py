@@ -148,7 +148,8 @@ ANON_GET = ["/", "/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/analyses
             "/overview", "/overview?month=2025-12&day=2025-12-03",
             "/admin/public",  # (issue 16: the public pages' switch, tests/test_public_page.py)
             "/cases/{edu}/drafts/publication", "/cases/{edu}/drafts/publication/docx",
-            "/cases/{edu}/files/1"]
+            "/cases/{edu}/files/1", "/cases.xlsx", f"/cases.csv?process={PROCESS}",
+            "/forms/2.xlsx?org=AK-ALM-EDU&year=2025"]
 ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases/{edu}/not-done",
              "/cases/{edu}/void", f"/cases/new/{PROCESS}", "/outbox/retry", "/account/feeds",
              "/account/feeds/1/revoke", "/account/tokens", "/account/tokens/1/revoke",
@@ -161,7 +162,7 @@ API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p
            f"/api/v1/processes/{PROCESS}", "/api/v1/overdue", f"/api/v1/overdue?process={PROCESS}",
            "/api/v1/due", f"/api/v1/due?process={PROCESS}", "/api/v1/cases/{edu}/drafts",
            "/api/v1/cases/{edu}/drafts/publication", "/api/v1/cases/{edu}/files",
-           "/api/v1/cases/{edu}/files/1"]
+           "/api/v1/cases/{edu}/files/1", "/api/v1/scores"]
 # each write of the API with a body that would be legal for the akimat's education department
 API_POST = {"/api/v1/analyses/{edu}/events": lambda: legal("edu"),
             "/api/v1/cases/{edu}/events": lambda: legal("edu"),
@@ -186,6 +187,10 @@ COVERED_TEMPLATES = {
     "GET /programmes/{programme_id}", "GET /programmes/{programme_id}/score", "GET /calendar",
     "GET /programmes/{programme_id}/package.zip",
     "GET /score", "GET /score.{fmt}", "GET /score/{org}", "GET /obligations",
+    # a register's export and the report forms (issue 27): anonymous above; the persons in
+    # them tests/test_person_visibility.py and tests/test_forms.py
+    "GET /cases.{fmt}", "GET /forms/{n}.xlsx",
+    "GET /api/v1/scores",  # anonymous above; who sees what: tests/test_web_score.py
     "GET /obligations.{fmt}", "GET /work", "GET /overview",
     "GET /calendar/{year}", "GET /outbox", "POST /outbox/retry", "GET /account",
     "POST /account/feeds", "POST /account/feeds/{feed_id}/revoke", "POST /account/tokens",

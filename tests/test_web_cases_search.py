@@ -245,3 +245,41 @@ def test_a_hidden_organisation_is_an_unknown_one(ww: Web, field: str):
     missing = b.get(f"/cases?{field}=NO-SUCH-ORG")
     assert hidden.status_code == missing.status_code == 404
     assert hidden.text == missing.text.replace("NO-SUCH-ORG", "MF-KGD-ALM")
+
+
+# -- a register's export -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("login, seen", [("asel", True), ("nurlan", False)])
+def test_a_registers_export_has_its_columns_and_hides_the_person_from_managers_above(
+        ww: Web, login: str, seen: bool):
+    """/cases.xlsx with the filters of the list: every case found (not a page); filtered by one
+    process, that process's person, position and given dates — the person only for those who
+    may see her (an officer of the organisation), "hidden" for a manager above, each export of
+    a person audited."""
+    import io
+
+    import openpyxl
+
+    b = fresh(ww, login)
+    since = ww.last_audit()
+    r = b.get("/cases.xlsx?process=gift")
+    assert r.status_code == 200, r.text[:300]
+    assert "attachment" in r.headers["content-disposition"]
+    ws = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    header = rows[1] if rows[0][0] != "Case" else rows[0]
+    assert header[:7] == ["Case", "Procedure", "Code", "Organisation", "Period", "Status",
+                         "Overdue"]
+    assert header[7:] == ["Person", "Position", "Received (or learned of)"]
+    body = rows[rows.index(header) + 1:]
+    listed = ids_of(b, "/cases?process=gift")
+    assert listed and sorted(line[0] for line in body) == sorted(listed)
+    line = next(x for x in body if x[0] == ww.analyses["gift"])
+    assert (line[7] == PERSON["gift"][0]) is seen
+    assert (line[7] == "hidden") is not seen
+    audited = [(x, a) for x, a, _p in ww.audit_since(since) if a == "view.person_case"]
+    assert len(audited) == len(body)
+    # another format, and one the list does not have
+    assert b.get("/cases.csv?process=gift").content.startswith("\ufeff".encode())
+    assert b.get("/cases.pdf?process=gift").status_code == 422

@@ -84,3 +84,53 @@ def test_an_officer_sees_only_her_organisation(world: Web):
     assert b.get(f"/score/AK-ALM?year={YEAR}").status_code == 404
     assert b.get(f"/score/AK-ALM-EDU?year={YEAR}").status_code == 200
     assert b.get("/score?year=abc").status_code == 422  # a usage error, as on the other pages
+
+
+def test_the_scores_api_gives_projects_1_to_4_to_whom_may_see_them(world: Web):
+    """GET /api/v1/scores: one subject (default the caller's organisation) or, with
+    subtree=true, every subject under it; each with its indicators of projects 1-4, the
+    projects' subtotals and the total, as the dashboard's table has them; an officer sees her
+    own organisation only; another tree's organisation does not exist; a year outside the
+    calendar is refused."""
+    api = world.api("nurlan")  # manager of the akimat
+    r = api.get(f"/api/v1/scores?year={YEAR}&subtree=true&limit=500")
+    assert r.status_code == 200, r.text
+    page = r.json()
+    codes = [c["subject"] for c in page["items"]]
+    assert codes == subjects(world.browser("nurlan").get(f"/score?year={YEAR}").text)
+    assert page["total"] == len(codes)
+    akimat = page["items"][0]
+    assert [p["project"] for p in akimat["projects"]] == [1, 2, 3, 4]
+    assert akimat["total"] == round(sum(p["subtotal"] for p in akimat["projects"]), 2)
+    keys = {i["key"] for i in akimat["indicators"]}
+    assert {"1.1.1", "2.1.1", "2.2.1", "3.3.1", "4.1.1", "4.3.1"} <= keys
+    assert all({"points", "inputs", "text", "title"} <= set(i) for i in akimat["indicators"])
+    # the same in Russian words: the numbers are the same
+    ru = api.get(f"/api/v1/scores?year={YEAR}&lang=ru").json()["items"][0]
+    assert ru["total"] == akimat["total"] and ru["heading"] != akimat["heading"]
+    # paged
+    assert [c["subject"] for c in api.get(
+        f"/api/v1/scores?year={YEAR}&subtree=true&limit=2&offset=1").json()["items"]] \
+        == codes[1:3]
+    # an officer: her own organisation, subtree or not
+    officer = world.api("asel").get(f"/api/v1/scores?year={YEAR}&subtree=true").json()
+    assert [c["subject"] for c in officer["items"]] == ["AK-ALM-EDU"]
+    # another tree: not found; a year outside the calendar: refused
+    assert api.get(f"/api/v1/scores?org=MF&year={YEAR}").status_code == 404
+    bad = api.get("/api/v1/scores?year=1900")
+    assert bad.status_code == 422 and bad.json()["error"] == "error.year_outside"
+    assert world.client().get("/api/v1/scores").status_code == 401
+
+
+def test_a_subjects_page_has_its_projects_subtotals_and_its_report_forms(world: Web):
+    b = world.browser("asel")  # the officer of the education department
+    r = b.get(f"/score/AK-ALM-EDU?year={YEAR}")
+    assert r.status_code == 200
+    assert r.text.count('<li data-project="') == 4
+    links = re.findall(r'href="(/forms/\d\.xlsx\?[^"]+)"', r.text)
+    assert len(links) == 12  # appendices 1-6, each in kk and ru
+    form = b.get(links[2].replace("&amp;", "&"))  # appendix 2 in Kazakh
+    assert form.status_code == 200 and form.headers["content-type"] == XLSX
+    cells = [c for row in load_workbook(io.BytesIO(form.content)).active.iter_rows(
+        values_only=True) for c in row if c]
+    assert any("№2 қосымша" in str(c) for c in cells)

@@ -84,6 +84,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         work_page,
     )
     from workflow.drafts import web as drafts_web
+    from workflow.forms import web as forms_web
     from workflow.platform import web as platform_web
     from workflow.public import web as public_web
     from workflow.public import web_admin as public_admin
@@ -112,11 +113,13 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     # in the order they are tried (the first route that matches a request answers it)
     for router in (api_docs.router,
                    public_web.router,  # unauthenticated: /public/CODE, .atom, /embed
-                   public_admin.router, score_web.router, obligations_page.router,
+                   public_admin.router, score_web.router, score_web.api_router,
+                   obligations_page.router,
                    overview_page.router, work_page.router, cases_page.router, pages.router,
                    api.router,
                    drafts_web.router, drafts_web.api_router,  # announcement drafts (issue 16)
                    platform_web.router, platform_web.api_router,  # the programme's package
+                   forms_web.router,  # the report forms, appendices 1-6 (XLSX)
                    files_page.router, files_page.api_router):  # a case's evidence files
         app.include_router(router)
     app.state.programme_parts = [platform_web.PROGRAMME_PART]  # web/kit/programme.py

@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import Request, Response
 
-from workflow.core.definition import BUILTIN_EVIDENCE, Definition, Event
+from workflow.core.definition import BUILTIN_EVIDENCE, Definition, Event, EvidenceSpec, FieldSpec
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.core.kinds import APPROVER_ROLES
 from workflow.core.machine import MAX_TEXT, builtin_evidence, clean_evidence, evidence_problems
@@ -22,7 +22,7 @@ from workflow.i18n import Translator
 
 FLASH_COOKIE = "merzim_flash"
 FLASH_SECONDS = 120  # time enough for the redirect; consumed by the first page that shows it
-INPUT_TYPES = {"url": "url", "date": "date"}
+INPUT_TYPES = {"url": "url", "date": "date", "integer": "number"}
 APPROVED_BY = "approver_role"  # the built-in evidence of who approved a document
 
 
@@ -33,7 +33,7 @@ class Field:
     key: str  # the evidence key
     name: str  # the input's name: the key for built-in evidence, ev_<key> for a declared one
     label: str
-    type: str  # text | url | date | period | organisation | role
+    type: str  # text | url | date | period | organisation | role | integer | choice
     required: bool
     grouped: bool = False  # one of an alternative group: neither required nor optional alone
     choices: list[tuple[str, str]] = field(default_factory=list)  # (code, name): a select's
@@ -93,7 +93,8 @@ def event_form(defn: Definition, spec: Event, t: Translator,
     required = defn.requirements(spec)
     groups = defn.evidence_groups(spec)
     grouped = {k for g in groups for k in g}
-    keys = list(dict.fromkeys([*required, *(k for g in groups for k in g), "note"]))
+    keys = list(dict.fromkeys([*required, *(k for g in groups for k in g), *spec.optional,
+                               "note"]))
     if APPROVED_BY in defn.evidence and ({"number", "signed_by"} & set(keys)):
         # a signed document: who approved it, for the cross-platform's check (000:L59-69)
         keys.insert(max(keys.index(k) for k in ("number", "signed_by") if k in keys) + 1,
@@ -105,9 +106,17 @@ def event_form(defn: Definition, spec: Event, t: Translator,
         fields.append(Field(key, input_name(key), label(defn, key, t), kind, key in required,
                             key in grouped and key not in required,
                             organisations if kind == "organisation" else
-                            roles if kind == "role" else []))
+                            roles if kind == "role" else
+                            choice_list(defn.evidence[key], t) if kind == "choice" else []))
     return EventForm(spec.key, name_in(spec.names, t.language), fields,
                      groups_text(defn, groups, t) if groups else None)
+
+
+def choice_list(spec: EvidenceSpec | FieldSpec, t: Translator) -> list[tuple[str, str]]:
+    """A choice field's values with their names in the reader's language (the value itself
+    when the definition names none)."""
+    return [(c, name_in(spec.choice_names[c], t.language) if c in spec.choice_names else c)
+            for c in spec.choices]
 
 
 def groups_text(defn: Definition, groups: tuple[tuple[str, ...], ...], t: Translator) -> str:

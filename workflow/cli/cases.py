@@ -21,6 +21,7 @@ from workflow.cli.common import (
     pairs,
     parse_date,
     parse_int,
+    read_table,
     registry,
     unit_of_work,
     write_file,
@@ -168,6 +169,28 @@ def case_open(process: str = PROCESS_KEY,
 
     _print(STATE.t("case.opened", id=view["id"], process=view["process_name"]))
     _render_view(view, opened.warnings)
+
+
+@case_app.command("import")
+def case_import(process: str = PROCESS_KEY,
+                file: Path = typer.Argument(..., help="CSV or XLSX: subject, then the "
+                                            "definition's fields, given dates, person, "
+                                            "position; optionally event, on and evidence."),
+                as_json: bool = JSON) -> None:
+    """Open a case for every row of a register file; nothing is stored if any row is refused."""
+    from workflow.services import registers
+
+    rows = read_table(file, ("subject",))
+    ctx = context()
+    with unit_of_work() as s:
+        done = registers.import_cases(s, ctx, process, rows)
+        out = [{"row": d.row, "id": d.case.id, "recorded": d.recorded, "warnings": d.warnings}
+               for d in done]
+    if as_json:
+        emit_json({"opened": out})
+        return
+    _print("\n".join([STATE.t("case.imported", n=len(out)),
+                       *(STATE.t("case.imported_row", row=o["row"], id=o["id"]) for o in out)]))
 
 
 @case_app.command("list")

@@ -9,7 +9,6 @@ A broken definition is refused with the entry and the reason.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -27,12 +26,16 @@ PERIODS = ("month", "quarter", "half_year", "year")
 PERIOD_DUE_RULES = ("period_end", "month_after", "fixed")
 STAGE_INITIALLY = ("open", "dormant")
 PERSON_VISIBILITY = ("organisation", "responsible")
+# The tables the engine parses; every other table of a file is a feature's (raw, below).
+GENERIC_TABLES = ("process", "parties", "field", "evidence", "dates", "states", "timer",
+                  "event", "stage", "dynamic_stage", "programme_stage", "recurrence",
+                  "interpretations", "interpretation_sources")
 # Evidence every definition may use without declaring it; a definition may declare more.
 # `approver_role`: who approved the document, one of APPROVER_ROLES (the cross-platform's check).
 BUILTIN_EVIDENCE = ("number", "signed_by", "url", "note", "period", "approver_role")
 # "organisation": the code of an organisation in the case subject's subtree (a cartogram section);
 # "draft": the published text of an announcement, kept with its record (issue 16, [drafts])
-EVIDENCE_TYPES = ("text", "url", "date", "period", "organisation", "draft")
+EVIDENCE_TYPES = ("text", "url", "date", "period", "organisation", "draft", "integer", "choice")
 ALL = "*"  # in an event's `close`: every stage still open
 # The dates a recurring definition's cases get from their period.
 PERIOD_DATES = ("period_start", "period_end", "period_due")
@@ -108,6 +111,7 @@ class Event:
     # recording it opens a case of another process for the same subject, the event's date
     # being that process's named date: (process key, date name) (procedures.md, P002-25)
     opens_case: tuple[str, str] | None = None
+    optional: tuple[str, ...] = ()  # evidence it may carry (shown in its form), not required
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,9 @@ class FieldSpec:
     names: dict[str, str]
     required: bool = False
     choices: tuple[str, ...] = ()
+    choice_names: dict[str, dict[str, str]] = field(default_factory=dict)  # choice -> kk/ru/en
+    # it may name a person (a giver, who checked): shown only to those who see the person
+    personal: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,37 +140,8 @@ class EvidenceSpec:
     key: str
     type: str
     names: dict[str, str] | None  # None: a built-in field named by the message catalogue
-
-
-@dataclass(frozen=True)
-class Draft:
-    """An announcement merzim writes for a stage (issue 16): the template it is written from,
-    the event whose record confirms the publication, the evidence field of that record that
-    keeps the published text, and the evidence fields the officer gives the draft before that
-    record exists (the discussion's date and place)."""
-
-    stage: str
-    template: str  # LANG/<template>.txt.j2 among the operator's or the shipped templates
-    event: str
-    stored_as: str
-    asks: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Public:
-    """What an organisation's public page shows of this process's cases (issue 16): a case is
-    listed while a record of `announced_by` stands; it shows the named dates of `period`, and
-    for each standing record of `events` its date and the evidence `fields` marked public."""
-
-    announced_by: str
-    period: tuple[str, ...] = ()
-    events: tuple[str, ...] = ()
-    fields: tuple[str, ...] = ()
-
-
-# Evidence never shown on a public page whatever a definition says: a free note, a signer (a
-# person's name), an announcement's kept text (it may name the contact person).
-PRIVATE_EVIDENCE = ("note", "signed_by")
+    choices: tuple[str, ...] = ()  # type "choice": the allowed values
+    choice_names: dict[str, dict[str, str]] = field(default_factory=dict)  # choice -> kk/ru/en
 
 
 @dataclass(frozen=True)
@@ -213,9 +191,11 @@ class Definition:
     timers: tuple[Timer, ...] = ()
     recurrence: Recurrence | None = None
     sources: dict[str, str] = field(default_factory=dict)  # interpretation key -> source line
-    raw: dict[str, Any] = field(default_factory=dict)  # sections other layers read (scorecard…)
-    drafts: dict[str, Draft] = field(default_factory=dict)  # by stage key (issue 16)
-    public: Public | None = None  # the [public] table: shown on the public page (issue 16)
+    # the tables a feature reads ([scorecard], [monitoring], [drafts], [public], [form] …) and
+    # the [planning] and [shown] tables, as written: the features parse their own (parsed below)
+    raw: dict[str, Any] = field(default_factory=dict)
+    # each feature's table as its parser returned it, by table (workflow.definitions.parse_document)
+    features: dict[str, Any] = field(default_factory=dict)
 
     def stage_spec(self, key: str) -> Stage | None:
         """The stage of a key; 'report:2025Q4' is the dynamic stage 'report' (per period)."""
@@ -404,6 +384,24 @@ def _evidence_any(raw: Any, where: str, evidence: dict[str, EvidenceSpec]
     return tuple(_evidence_keys(group, f"{where}.evidence_any", evidence) for group in raw)
 
 
+def _choices(raw: dict[str, Any], kind: str, where: str
+             ) -> tuple[tuple[str, ...], dict[str, dict[str, str]]]:
+    """A choice field's allowed values and, when given, each value's name in kk/ru/en
+    (`choice_names = { criminal = { kk = "…", ru = "…", en = "…" } }`)."""
+    choices = _keys(raw.get("choices"), where, "choices")
+    if kind == "choice" and not choices:
+        raise ConfigError(f"{where}: a choice field needs choices")
+    if kind != "choice" and choices:
+        raise ConfigError(f"{where}: choices are for type = \"choice\"")
+    named = raw.get("choice_names") or {}
+    if not isinstance(named, dict):
+        raise ConfigError(f"{where}: choice_names must be a table")
+    unknown = [k for k in named if k not in choices]
+    if unknown:
+        raise ConfigError(f"{where}: choice_names names {', '.join(unknown)}, not a choice")
+    return choices, {k: _names(v, f"{where}.choice_names.{k}") for k, v in named.items()}
+
+
 def _stage(raw: dict[str, Any], where: str, dates, defaults, evidence) -> Stage:
     key = raw.get("key")
     if not key or not isinstance(key, str):
@@ -519,11 +517,10 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
         if not fkey or fkey in fields:
             raise ConfigError(f"{where}: missing or duplicate key")
         ftype = _choice(raw, "type", FIELD_TYPES, "text", where)
-        choices = _keys(raw.get("choices"), where, "choices")
-        if ftype == "choice" and not choices:
-            raise ConfigError(f"{where} ({fkey}): a choice field needs choices")
+        choices, choice_names = _choices(raw, ftype, f"{where} ({fkey})")
         fields[fkey] = FieldSpec(fkey, ftype, _names(raw.get("names"), f"{where} ({fkey})"),
-                                 bool(raw.get("required", False)), choices)
+                                 bool(raw.get("required", False)), choices, choice_names,
+                                 bool(raw.get("personal", False)))
 
     evidence: dict[str, EvidenceSpec] = {k: EvidenceSpec(k, "url" if k == "url" else
                                                          "period" if k == "period" else
@@ -535,8 +532,10 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
             raise ConfigError(f"{where}: {ekey!r} is built in; choose another key")
         if not isinstance(raw, dict):
             raise ConfigError(f"{where}: must be a table")
-        evidence[ekey] = EvidenceSpec(ekey, _choice(raw, "type", EVIDENCE_TYPES, "text", where),
-                                      _names(raw.get("names"), where))
+        etype = _choice(raw, "type", EVIDENCE_TYPES, "text", where)
+        choices, choice_names = _choices(raw, etype, where)
+        evidence[ekey] = EvidenceSpec(ekey, etype, _names(raw.get("names"), where), choices,
+                                      choice_names)
 
     recurrence = _recurrence(doc.get("recurrence"), source, interpretations)
 
@@ -622,7 +621,8 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
             _evidence_keys(raw.get("evidence", raw.get("requires")), where, evidence),
             _names(raw.get("names"), where), bool(raw.get("repeatable", False)), sets, close,
             opens, bool(raw.get("terminal", False)), not_before, kinds,
-            _evidence_any(raw.get("evidence_any"), where, evidence), opens_case)
+            _evidence_any(raw.get("evidence_any"), where, evidence), opens_case,
+            _evidence_keys(raw.get("optional"), where, evidence))
     for e in events.values():
         for other in e.prerequisites:
             if other not in events or other == e.key:
@@ -659,47 +659,11 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
             raise ConfigError(f"{source}: [shown.{skey}]: not an interpretation of this process")
         _names((spec or {}).get("names"), f"{source}: [shown.{skey}]")
     _check_cycles(stages, dates, source)
-    drafts = _drafts(doc.get("drafts"), source, stages, events, evidence)
     return Definition(key, version, _names(process.get("names"), f"{source}: [process]"),
                       initial, states, events, stages, programme_stages, dates, interpretations,
                       dynamic_stages, final_states, parties, fields, evidence, tuple(timers),
                       recurrence, dict(doc.get("interpretation_sources") or {}),
-                      {k: v for k, v in doc.items() if k in ("scorecard", "planning", "monitoring", "shown")},
-                      drafts, _public(doc.get("public"), source, parties, dates, events,
-                                      evidence))
-
-
-TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
-
-
-def _drafts(raw: Any, source: str, stages: dict[str, Stage], events: dict[str, Event],
-            evidence: dict[str, EvidenceSpec]) -> dict[str, Draft]:
-    """`[drafts.STAGE]`: template, the event that records the publication (default: the one
-    completing the stage), `stored_as` (an evidence field of type "draft") and `asks`."""
-    out: dict[str, Draft] = {}
-    for stage, spec in (raw or {}).items():
-        where = f"{source}: [drafts.{stage}]"
-        if stage not in stages:
-            raise ConfigError(f"{where}: unknown stage {stage!r}")
-        if not isinstance(spec, dict):
-            raise ConfigError(f"{where}: must be a table")
-        template = spec.get("template", stage)
-        if not isinstance(template, str) or not TEMPLATE_NAME.match(template):
-            raise ConfigError(f"{where}: template must be a name of lower-case letters, digits "
-                              f"and _ (the file LANG/NAME.txt.j2)")
-        event = spec.get("event") or next((e.key for e in events.values()
-                                           if e.completes == stage), None)
-        if event not in events:
-            raise ConfigError(f"{where}: event {event!r} is not an event of this process")
-        stored_as = spec.get("stored_as")
-        if stored_as not in evidence or evidence[stored_as].type != "draft":
-            raise ConfigError(f"{where}: stored_as must name an evidence field of type "
-                              f"\"draft\" (not {stored_as!r})")
-        asks = _evidence_keys(spec.get("asks"), f"{where}.asks", evidence)
-        if any(evidence[k].type == "draft" for k in asks):
-            raise ConfigError(f"{where}: asks names a draft field")
-        out[stage] = Draft(stage, template, event, stored_as, asks)
-    return out
+                      {k: v for k, v in doc.items() if k not in GENERIC_TABLES})
 
 
 def _check_cycles(stages: dict[str, Stage], dates: dict[str, NamedDate], source: str) -> None:
@@ -739,33 +703,12 @@ def _check_cycles(stages: dict[str, Stage], dates: dict[str, NamedDate], source:
         visit(f"date:{key}", [])
 
 
-def _public(raw: Any, source: str, parties: Parties, dates: dict[str, NamedDate],
-            events: dict[str, Event], evidence: dict[str, EvidenceSpec]) -> Public | None:
-    """`[public]`: announced_by (an event), period (named dates), events, fields (evidence
-    shown); refused for a process about a person and for evidence that may name one."""
-    if raw is None:
-        return None
-    where = f"{source}: [public]"
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: must be a table")
-    unknown = set(raw) - {"announced_by", "period", "events", "fields"}
-    if unknown:
-        raise ConfigError(f"{where}: unknown key {', '.join(sorted(unknown))}")
-    if parties.person != "none":
-        raise ConfigError(f"{where}: a process about a person is never shown on a public page")
-    announced = raw.get("announced_by")
-    if announced not in events:
-        raise ConfigError(f"{where}: announced_by must name an event, not {announced!r}")
-    period = _keys(raw.get("period"), where, "period")
-    for name in period:
-        if name not in dates:
-            raise ConfigError(f"{where}: period names unknown date {name!r}")
-    shown = _keys(raw.get("events"), where, "events")
-    for key in shown:
-        if key not in events:
-            raise ConfigError(f"{where}: events names unknown event {key!r}")
-    fields = _evidence_keys(raw.get("fields"), f"{where}.fields", evidence)
-    for key in fields:
-        if key in PRIVATE_EVIDENCE or evidence[key].type == "draft":
-            raise ConfigError(f"{where}: fields may not show {key!r} (it may name a person)")
-    return Public(announced, period, shown, fields)
+def table_keys(raw: Any, where: str, what: str) -> tuple[str, ...]:
+    """A feature table's list of keys (a single key is a list of one), as the engine reads its
+    own: for the features' parsers (workflow/<feature>/rules.py parse_table)."""
+    return _keys(raw, where, what)
+
+
+def table_evidence_keys(raw: Any, where: str, definition: Definition) -> tuple[str, ...]:
+    """A feature table's list of the definition's evidence keys (unknown ones refused)."""
+    return _evidence_keys(raw, where, definition.evidence)

@@ -192,6 +192,16 @@ def field_problems(definition: Definition,
             problems.append(RuleViolation(f"{value!r} is not an approver's role",
                                           key="rule.bad_approver_role", field=field, value=value,
                                           known=", ".join(APPROVER_ROLES)))
+        elif (value and definition.evidence[field].type == "integer"
+              and not (value.strip().isascii() and value.strip().isdigit())):
+            problems.append(RuleViolation(f"{value!r} is not a whole number",
+                                          key="rule.bad_evidence_integer", field=field,
+                                          value=value))
+        elif (value and definition.evidence[field].type == "choice"
+              and value.strip() not in definition.evidence[field].choices):
+            problems.append(RuleViolation(f"{value!r} is not one of the allowed values",
+                                          key="rule.bad_evidence_choice", field=field, value=value,
+                                          known=", ".join(definition.evidence[field].choices)))
         elif value and definition.evidence[field].type == "url" and not URL.match(value.strip()):
             problems.append(RuleViolation(f"{value!r} is not a web link", key="rule.bad_url",
                                           url=value, field=field))

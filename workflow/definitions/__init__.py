@@ -9,13 +9,17 @@ registry parses an older version from it when a case needs it (`Registry.version
 from __future__ import annotations
 
 import hashlib
+import importlib
+import importlib.util
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from workflow.core.definition import Definition, Recurrence, check_kinds, parse_definition
 from workflow.core.errors import ConfigError, NotFound
+from workflow.definitions.features import FEATURES, tables_of
 
 DEFINITIONS = Path(__file__).parent
 # Earlier versions of shipped definitions (not loaded as current): cases migrated from before
@@ -23,6 +27,8 @@ DEFINITIONS = Path(__file__).parent
 VERSIONS = DEFINITIONS / "versions"
 # The ministry standard's procedures and the recurring obligations (shared/domain/procedures.md).
 PROCEDURES = DEFINITIONS / "procedures"
+# The registers of projects No. 2-4 (shared/domain/projects-2-4.md): an entry is a case.
+REGISTERS = DEFINITIONS / "registers"
 DEFAULT_PROCESS = "internal_risk_analysis"
 
 
@@ -95,11 +101,35 @@ def _parse(text: str, source: str, interpretations: dict[str, Any] | None,
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
-    definition = parse_definition(doc, source, interpretations)
+    definition = parse_document(doc, source, interpretations)
     if definition.recurrence is not None and obligation:
         definition = replace(definition, recurrence=_switch(
             definition.recurrence, obligation, f"config.toml [obligations.{definition.key}]"))
     return definition
+
+
+def parse_document(doc: dict[str, Any], source: str,
+                   interpretations: dict[str, Any] | None = None) -> Definition:
+    """A definition from its parsed TOML document: the engine's tables (the core's
+    `parse_definition`), then each feature table it carries parsed by its feature
+    (`<feature package>.rules.parse_table(table, definition, source)`, when the feature has
+    one), kept in `Definition.features`. A broken table is refused like the rest of the file."""
+    definition = parse_definition(doc, source, interpretations)
+    parsed: dict[str, Any] = {}
+    for table in tables_of(doc):
+        parse = _table_parser(FEATURES[table])
+        if parse is not None:
+            parsed[table] = parse(doc[table], definition, source)
+    return replace(definition, features=parsed) if parsed else definition
+
+
+def _table_parser(package: str) -> Callable[[Any, Definition, str], Any] | None:
+    """A feature's parser of its table: `parse_table` in its pure rules, looked up by name
+    (the features sit above this layer: the engine names them only in features.py)."""
+    name = f"{package}.rules"
+    if importlib.util.find_spec(name) is None:
+        return None
+    return getattr(importlib.import_module(name), "parse_table", None)
 
 
 def _switch(rec: Recurrence, cfg: dict[str, Any], where: str) -> Recurrence:
@@ -132,8 +162,9 @@ def _read_text(path: Path) -> str:
 
 def load_registry(dirs: tuple[Path, ...] = (), interpretations: dict[str, Any] | None = None,
                   obligations: dict[str, Any] | None = None) -> Registry:
-    """Every definition shipped here (the internal analysis, and the procedures and obligations
-    in `procedures/`) and in `dirs`; a key defined twice is refused.
+    """Every definition shipped here (the internal analysis, the procedures and obligations in
+    `procedures/`, the registers of projects No. 2-4 in `registers/`) and in `dirs`; a key
+    defined twice is refused.
 
     `interpretations` are config.toml's: flat keys apply to the internal analysis, a table
     named after a process key to that process. `obligations` switch recurring ones."""
@@ -143,7 +174,7 @@ def load_registry(dirs: tuple[Path, ...] = (), interpretations: dict[str, Any] |
         {k: v for k, v in interpretations.items() if not isinstance(v, dict)})
     obligations = obligations or {}
     loaded: dict[str, Loaded] = {}
-    for folder in (DEFINITIONS, PROCEDURES, *dirs):
+    for folder in (DEFINITIONS, PROCEDURES, REGISTERS, *dirs):
         if not folder.is_dir():
             raise ConfigError(f"[processes] dirs: {folder} is not a directory")
         for path in sorted(folder.glob("*.toml")):

@@ -16,6 +16,7 @@ FEATURES: dict[str, str] = {
     "scorecard": "workflow.scorecard",
     "drafts": "workflow.drafts",
     "public": "workflow.public",
+    "form": "workflow.forms",
 }
 
 

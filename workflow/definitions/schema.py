@@ -217,6 +217,11 @@ def _field() -> dict[str, Any]:
                 "required": {"type": "boolean", "description": "Must be given when the case is "
                                                               "opened (default false)."},
                 "choices": _keys("The allowed values of a choice field."),
+                "choice_names": _choice_names(),
+                "personal": {"type": "boolean",
+                             "description": "It may name a person (a giver, who checked): shown "
+                                            "only to those who see the case's person (default "
+                                            "false)."},
                 "names": _ref("names", "The field's label in kk, ru and en."),
             },
             "required": ["key", "names"],
@@ -238,13 +243,25 @@ def _evidence() -> dict[str, Any]:
             "properties": {
                 "type": {"enum": list(EVIDENCE_TYPES),
                          "description": "text, url, date (YYYY-MM-DD), period, organisation (an "
-                                        "organisation under the case's subject) or draft (an "
-                                        "announcement's published text); default text."},
+                                        "organisation under the case's subject), draft (an "
+                                        "announcement's published text), integer (a whole "
+                                        "number, 0 or more) or choice (one of `choices`); "
+                                        "default text."},
+                "choices": _keys("The allowed values of a choice field."),
+                "choice_names": _choice_names(),
                 "names": _ref("names", "The field's label in kk, ru and en."),
             },
             "required": ["names"],
+            "if": {"properties": {"type": {"const": "choice"}}, "required": ["type"]},
+            "then": {"properties": {"choices": {"type": "array", "minItems": 1}},
+                     "required": ["choices"]},
         },
     }
+
+
+def _choice_names() -> dict[str, Any]:
+    return {"type": "object", "description": "Each choice's name in kk, ru and en, by choice.",
+            "additionalProperties": _ref("names", "The choice's name in kk, ru and en.")}
 
 
 def _dates() -> dict[str, Any]:
@@ -324,6 +341,8 @@ def _event() -> dict[str, Any]:
                 "evidence": _keys("Evidence keys it must carry (besides those of the stage it "
                                   "completes)."),
                 "requires": {**_keys("The former name of `evidence`."), "deprecated": True},
+                "optional": _keys("Evidence keys it may carry (shown in its form), not "
+                                  "required."),
                 "evidence_any": _ref("evidence_any", "Alternative sets of evidence, one of "
                                                      "which must be complete (overrides its "
                                                      "stage's)."),
@@ -526,6 +545,20 @@ _SCORE_STEPS = {
     "schedule_approved": "The schedule of analyses approved (a programme stage).",
 }
 
+# The values a register's indicator reads, by role (the key words are the methodology's).
+_SCORE_FIELDS = {
+    "category": "A choice: administrative, criminal or discrediting (2.1.1, 2.2.1).",
+    "independent": "A choice: yes when the fact was detected independently (2.3-2.5: +3).",
+    "kind": "A choice naming the sub-task of a restriction breach (2.5.1-2.5.5).",
+    "numerator": "An integer: those who did it (servants trained, employees who completed).",
+    "denominator": "An integer: all of them (the actual staff, the employees).",
+    "count": "An integer summed per month (servants worked with, 4.2.4).",
+    "views": "An integer: an event's views (4.3.1: 1,000 or more).",
+    "online": "A choice: yes when the event was published online (4.3.1).",
+    "unit": "An organisation: the unit a record covers (4.1.2).",
+    "document": "The document a record confirms (3.2.9: one of the eight).",
+}
+
 SCORECARD: dict[str, Any] = {
     "type": "object",
     "description": "What the evaluation of project No. 1 counts (docs/scorecard.md).",
@@ -545,6 +578,32 @@ SCORECARD: dict[str, Any] = {
                                                             "the sections updated (1.5.1)."},
             },
         },
+        "indicator": {"type": "string", "pattern": "^[1-4]\\.[1-9]\\.[1-9]$",
+                      "description": "A register of projects No. 2-4: the indicator of seed 001 "
+                                     "its entries feed (\"2.1.1\"; docs/scorecard.md)."},
+        "year_of": {**_KEY, "description": "The named date whose year an entry counts in "
+                                           "(absent: a recurring case's period, else the day "
+                                           "the case was opened)."},
+        "counted": {**_KEY, "description": "The stage an entry must have done (on time or late) "
+                                           "to count; absent: every entry not excluded."},
+        "records": {**_KEY, "description": "Count the standing records of this event (one per "
+                                           "fact, event or unit) rather than the cases."},
+        "fields": {
+            "type": "object",
+            "description": "The field or evidence key holding each value the indicator reads.",
+            "properties": {role: {**_KEY, "description": text}
+                           for role, text in _SCORE_FIELDS.items()},
+            "additionalProperties": False,
+        },
+        "dates": {
+            "type": "object",
+            "description": "Named dates bounding an entry's validity (a certificate).",
+            "properties": {
+                "valid_from": {**_KEY, "description": "The first day it is valid."},
+                "valid_until": {**_KEY, "description": "The last day it is valid."},
+            },
+            "additionalProperties": False,
+        },
         "states": {
             "type": "object",
             "description": "States the evaluation reads.",
@@ -557,6 +616,26 @@ SCORECARD: dict[str, Any] = {
             },
         },
     },
+}
+
+FORM: dict[str, Any] = {
+    "type": "object",
+    "description": "The report form (appendix 1-6 of seed 000) this process's entries fill "
+                   "(docs/projects-2-4.md).",
+    "properties": {
+        "appendix": {"type": "integer", "minimum": 1, "maximum": 6,
+                     "description": "The appendix number."},
+        "row": {"type": "integer", "minimum": 1, "maximum": 9,
+                "description": "The row of the appendix its entries fill (appendices 2 and 5)."},
+        "records": {**_KEY, "description": "Each standing record of this event is a line of "
+                                           "the form (absent: each case)."},
+        "group_by": {**_KEY, "description": "A choice field or evidence grouping the lines "
+                                            "(appendix 3: the category)."},
+        "columns": {**_KEYS, "description": "Field, evidence or named-date keys written in the "
+                                            "line, in this order (absent: every one given)."},
+    },
+    "required": ["appendix"],
+    "additionalProperties": False,
 }
 
 PUBLIC: dict[str, Any] = {
@@ -615,6 +694,7 @@ FEATURE_TABLES: dict[str, dict[str, Any]] = {
     "planning": PLANNING,
     "monitoring": MONITORING,
     "scorecard": SCORECARD,
+    "form": FORM,
     "public": PUBLIC,
     "drafts": DRAFTS,
     "shown": SHOWN,

@@ -20,11 +20,12 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from calendars.rules import spell
-from workflow.core.definition import Definition, Draft
+from workflow.core.definition import Definition
 from workflow.core.errors import KeyList, NotFound, UsageError
 from workflow.core.machine import MAX_DRAFT, field_problems  # noqa: F401 (the adapters' limit)
 from workflow.core.names import name_in
 from workflow.drafts import texts
+from workflow.drafts.rules import Draft, drafts_of
 from workflow.i18n import LANGUAGES
 from workflow.services.cases import case_view
 from workflow.services.context import Context
@@ -74,12 +75,12 @@ class DraftText:
 
 def draft_stages(defn: Definition) -> list[str]:
     """The stages of a definition that have a draft, in the definition's order."""
-    return [key for key in defn.stages if key in defn.drafts]
+    return [key for key in defn.stages if key in drafts_of(defn)]
 
 
 def draft_spec(defn: Definition, stage: str) -> Draft:
     """The draft of a stage, or the refusal naming the stages that have one."""
-    spec = defn.drafts.get(stage)
+    spec = drafts_of(defn).get(stage)
     if spec is None:
         known = draft_stages(defn)
         exc = NotFound(f"stage {stage!r} has no draft", key="draft.none", stage=stage,

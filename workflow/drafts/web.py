@@ -24,6 +24,7 @@ from workflow import services as svc
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.core.names import name_in
 from workflow.drafts import service as drafts
+from workflow.drafts.rules import drafts_of
 from workflow.i18n import LANGUAGES
 from workflow.services import transactions as tx
 
@@ -186,8 +187,8 @@ def api_drafts(case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
     """The stages of a case that have an announcement draft."""
     case, defn = draft_case(a.s, a.ctx, a.viewer, case_id)
     return {"case": case.id, "stages": [{"stage": k, "name": defn.stage_name(k, a.ctx.language),
-                                         "event": defn.drafts[k].event,
-                                         "asks": list(defn.drafts[k].asks)}
+                                         "event": drafts_of(defn)[k].event,
+                                         "asks": list(drafts_of(defn)[k].asks)}
                                         for k in drafts.draft_stages(defn)]}
 
 

@@ -144,19 +144,27 @@ def describe(defn: Definition, language: str) -> dict[str, Any]:  # noqa: C901
         "events": events, "stages": stages, "recurrence": recurrence,
         "timers": [{"on": tm.on, "from": list(tm.source), "to": tm.dest} for tm in defn.timers],
         "interpretations": dict(defn.interpretations),
-        # the announcements merzim drafts, and what the public page shows (issue 16)
+        # the announcements merzim drafts, and what the public page shows (issue 16): each
+        # feature's table as the feature parsed it when the definition was loaded
         "drafts": [{"stage": d.stage, "stage_name": _names(defn, [d.stage], "stages", lang),
                     "template": d.template, "event": d.event,
                     "event_name": _names(defn, [d.event], "events", lang),
                     "stored_as": d.stored_as, "asks": list(d.asks)}
-                   for d in defn.drafts.values()],
-        "public": None if defn.public is None else {
-            "announced_by": defn.public.announced_by,
-            "announced_by_name": _names(defn, [defn.public.announced_by], "events", lang),
-            "period": list(defn.public.period),
-            "period_names": [_date_name(defn, k, t) for k in defn.public.period],
-            "events": list(defn.public.events),
-            "event_names": _names(defn, list(defn.public.events), "events", lang)
-            if defn.public.events else "",
-            "fields": list(defn.public.fields)},
+                   for d in (defn.features.get("drafts") or {}).values()],
+        "public": _public(defn, t),
     }
+
+
+def _public(defn: Definition, t: Translator) -> dict[str, Any] | None:
+    """What the public page shows of the process's cases ([public], parsed by its feature)."""
+    spec = defn.features.get("public")
+    if spec is None:
+        return None
+    lang = t.language
+    return {"announced_by": spec.announced_by,
+            "announced_by_name": _names(defn, [spec.announced_by], "events", lang),
+            "period": list(spec.period),
+            "period_names": [_date_name(defn, k, t) for k in spec.period],
+            "events": list(spec.events),
+            "event_names": _names(defn, list(spec.events), "events", lang) if spec.events else "",
+            "fields": list(spec.fields)}

@@ -1,10 +1,11 @@
 """An organisation's public page: whether it is on, the admin's switch, and what it lists.
 
-What a case shows there comes from its definition's `[public]` table (`Definition.public`):
-a case is listed while a record of the table's `announced_by` event stands; it shows the
-period's named dates and, for each event the table names, the standing records' dates and the
-evidence fields the table marks public (links, the discussion's date and place) -- plus the
-files marked public. Nothing of a definition with a person, no person's name, note, document
+What a case shows there comes from its definition's `[public]` table (parsed when the
+definition is loaded, workflow/public/rules.py): a case is listed while a record of the
+table's `announced_by` event stands; it shows the period's named dates and, for each event
+the table names, the standing records' dates and the evidence fields the table marks public
+(links, the discussion's date and place) -- plus the files marked public. Nothing of a
+definition with a person, no person's name, note, document
 number, signer, user or another organisation's case is ever read into it.
 """
 
@@ -21,6 +22,7 @@ from workflow.core.deadlines import Planner
 from workflow.core.definition import Definition
 from workflow.core.errors import NotFound, UsageError
 from workflow.core.names import name_in
+from workflow.public.rules import public_of
 from workflow.services.cases import definition_of, facts_of
 from workflow.services.context import Context
 from workflow.services.lookup import find_org, get_org
@@ -123,7 +125,7 @@ class PublicCase:
 def public_processes(ctx: Context) -> dict[str, Definition]:
     """The current definitions with a `[public]` table (never one with a person)."""
     return {d.key: d for d in ctx.registry.all()
-            if d.public is not None and d.parties.person == "none"}
+            if public_of(d) is not None and d.parties.person == "none"}
 
 
 def listing(s: Session, ctx: Context, org: Organisation) -> list[PublicCase]:
@@ -165,7 +167,7 @@ def listing(s: Session, ctx: Context, org: Organisation) -> list[PublicCase]:
 def _public_case(s: Session, ctx: Context, current: Definition, case: Case,
                  rows: list[EventRecord], files: list[EvidenceFile],
                  obj: Organisation | None) -> PublicCase | None:
-    spec = current.public
+    spec = public_of(current)
     lang = ctx.language
     standing = [r for r in rows if r.kind == EVENT and r.voided_by_id is None]
     announcements = [r for r in standing if r.event == spec.announced_by]

@@ -1,4 +1,4 @@
-"""`merzim score`: the evaluation of project No. 1 for a subject or a subtree, in words,
+"""`merzim score`: the evaluation of projects No. 1-4 for a subject or a subtree, in words,
 as a table or JSON."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def score(org: str = typer.Argument(..., help="The subject's organisation code."
                                     help="Also write the table (.xlsx or .csv)."),
           as_of: str = AS_OF,
           as_json: bool = JSON) -> None:
-    """The evaluation of project No. 1 for a subject, or for every subject under it."""
+    """The evaluation of projects No. 1-4 for a subject, or for every subject under it."""
     from workflow.scorecard.words import in_words
 
     ctx = context(parse_date(as_of, "--as-of") if as_of else None)
@@ -75,6 +75,8 @@ def _print_card(card: dict, today) -> None:
         table.add_row(f"{ind['number']} {ind['title']} [{ind['footnote']}]", ind["rule"],
                       ind["text"], ind["points_text"], ind["maximum_text"])
     console.print(table)
+    for project in card.get("projects", ()):  # the whole evaluation: each project's subtotal
+        console.print(project["summary"])
     console.print(card["total_text"])
     if card["status_text"]:
         console.print(card["status_text"])

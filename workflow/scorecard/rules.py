@@ -27,6 +27,10 @@ SCHEDULE_ROLE = "schedule_approved"
 DONE, PENDING, MISSING = "done", "pending", "missing"
 
 _APPARATUS = ("apparatus_department", "independent_directorate", "akim_apparatus")
+# The categories of a corruption offence in the registers of project No. 2 (the methodology's
+# words, 001:L264-318): notices are administrative or criminal, the reconciliation act lists
+# offences discrediting the civil service too.
+OFFENCE_CATEGORIES = ("administrative", "criminal", "discrediting")
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,17 @@ class ScoreSettings:
     #                                       ("self": the subject alone); itself when it has none
     # who is a subject of its own scorecard in `--subtree` (parts of an apparatus are not)
     subject_kinds: tuple[str, ...] = tuple(k for k in ORG_KINDS if k not in _APPARATUS)
+    # projects No. 2-4 (workflow/scorecard/evaluation.py; shared/domain/projects-2-4.md B-n)
+    reconciliation_counted: tuple[str, ...] = ("administrative", "criminal")  # B-2: 2.2.1's facts
+    law_report_late: str = "penalty"      # B-4: 2.5.4's -5 also when submitted late ("accepted")
+    qse_scope: str = "below"              # B-5: project 3's QSEs anywhere below ("children": direct)
+    qse_min_percent: float = 0            # B-8: S2 below this share gives 0 (0: linear to 0 %)
+    published_documents: int = 8          # B-7: 3.2.9 needs this many of the 8 documents published
+    commission_kinds: tuple[str, ...] = ("akimat",)    # 4.1.1 evaluates only these subjects
+    social_order_kinds: tuple[str, ...] = ("akimat",)  # 4.1.2 evaluates only these subjects
+    social_order_units: tuple[str, ...] = ("department", "district_akimat")  # 4.1.2's units
+    social_order_scope: str = "children"  # 4.1.2: the units directly under the subject ("below")
+    outreach_cumulative: bool = True      # B-12: 4.3.1's +5 and +10 add up (False: the higher)
 
     @classmethod
     def from_config(cls, raw: dict[str, Any] | None) -> ScoreSettings:
@@ -77,7 +92,8 @@ class ScoreSettings:
                 raise ConfigError(f"scorecard.{key}: {value!r} is not a valid {kind}")
         values: dict[str, Any] = dict(raw)
         for key in ("positions_kinds", "positions_bodies", "cartogram_kinds", "cartogram_sections",
-                    "subject_kinds"):
+                    "subject_kinds", "reconciliation_counted", "commission_kinds",
+                    "social_order_kinds", "social_order_units"):
             if key in values:
                 values[key] = tuple(values[key])
         if "subdivisions" in values:
@@ -85,17 +101,34 @@ class ScoreSettings:
         s = cls(**values)
         for key, allowed in (("steps", ("floor", "linear")), ("missing_document", ("any", "all")),
                              ("positions_penalty", ("none", "below_100")),
-                             ("other_subdivisions", ("children", "self"))):
+                             ("other_subdivisions", ("children", "self")),
+                             ("law_report_late", ("penalty", "accepted")),
+                             ("qse_scope", ("below", "children")),
+                             ("social_order_scope", ("children", "below"))):
             if getattr(s, key) not in allowed:
                 raise ConfigError(f"scorecard.{key}: must be " + " or ".join(f"'{a}'" for a in allowed))
+        _check_projects_2_4(s)
         named = [*s.positions_kinds, *s.positions_bodies, *s.cartogram_kinds,
-                 *s.cartogram_sections, *s.subject_kinds,
+                 *s.cartogram_sections, *s.subject_kinds, *s.commission_kinds,
+                 *s.social_order_kinds, *s.social_order_units,
                  *(k for kind, kinds in s.subdivisions for k in (kind, *kinds))]
         unknown = sorted({k for k in named if k not in ORG_KINDS})
         if unknown:
             raise ConfigError(f"scorecard: unknown organisation kind {', '.join(unknown)} "
                               f"(known: {', '.join(ORG_KINDS)})")
         return s
+
+
+def _check_projects_2_4(s: ScoreSettings) -> None:
+    """The settings of projects No. 2-4 whose values have bounds."""
+    wrong = [c for c in s.reconciliation_counted if c not in OFFENCE_CATEGORIES]
+    if wrong:
+        raise ConfigError(f"scorecard.reconciliation_counted: unknown category {', '.join(wrong)} "
+                          f"(known: {', '.join(OFFENCE_CATEGORIES)})")
+    if not 1 <= s.published_documents <= 8:
+        raise ConfigError("scorecard.published_documents: must be 1 to 8")
+    if not 0 <= s.qse_min_percent <= 100:
+        raise ConfigError("scorecard.qse_min_percent: must be 0 to 100")
 
 
 # -- the facts ------------------------------------------------------------------------------------

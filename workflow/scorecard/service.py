@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy import or_
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from workflow.scorecard import evaluation as ev
 from workflow.scorecard import rules as sc
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
@@ -202,13 +203,125 @@ def _externals(s: Session, subject_ids: list[int], year: int, settings: sc.Score
 
 
 def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.ScoreSettings,
-               subtree: bool = False) -> list[dict[str, Any]]:
-    """The scorecard of one subject, or of every subject under it, each with the subject's
-    name in the context's language."""
+               subtree: bool = False, whole: bool = True) -> list[dict[str, Any]]:
+    """The evaluation of one subject, or of every subject under it, each with the subject's
+    name in the context's language: projects No. 1-4 with a subtotal each and the total
+    (`whole`), or project No. 1 alone. The registers of the whole subtree are read once."""
     root = get_org(s, org_code)
+    cases: list[ev.RegisterCase] = []
+    if whole:
+        orgs = list(s.exec(select(Organisation).where(in_subtree(Organisation.path, root))))
+        cases = register_cases(s, ctx, orgs, year)
     out = []
     for org, facts in subject_facts(s, ctx, root, year, settings, subtree):
         result = sc.score(facts, settings)
+        if whole:
+            codes = {o.code for o in facts.tree}
+            result = ev.whole(result, ev.evaluate(
+                facts.subject, facts.subject_kind, facts.tree, year, ctx.today,
+                [c for c in cases if c.org in codes], settings))
         result["subject_name"] = org_name(org, ctx.language)
         out.append(result)
+    return out
+
+
+# -- the registers of projects No. 2-4 --------------------------------------------------------------
+
+
+def _status(stage: Stage | None) -> tuple[str, date | None]:
+    """A counted stage's status for the evaluation: done, open (pending until its due date,
+    or the year's end without one) or missing (closed as not done or not applicable)."""
+    if stage is None:
+        return sc.MISSING, None
+    if stage.status in (DONE_ON_TIME, DONE_LATE):
+        return sc.DONE, None
+    if stage.status == OPEN:
+        return sc.PENDING, stage.due_date
+    return sc.MISSING, None
+
+
+def _period_year(period: str | None) -> int | None:
+    """The year of a recurring case's period label (2026, 2026Q3, 2026H1, 2026-05)."""
+    return int(period[:4]) if period and period[:4].isdigit() else None
+
+
+def register_cases(s: Session, ctx: Context, orgs: list[Organisation], year: int
+                   ) -> list[ev.RegisterCase]:
+    """Every entry of a register (a definition whose [scorecard] names an indicator) of the
+    organisations `orgs` that may count in `year`: each case with the status of its counted
+    stage, the values its [scorecard.fields] roles name (from the case's fields, else the
+    evidence of its standing records, the newest first), the standing records of its
+    `records` event (their values by role), and its validity dates ([scorecard.dates]).
+    A case in an excluded state (cancelled, opened by mistake) does not count."""
+    code_of = {o.id: o.code for o in orgs if o.id is not None}
+    ids = list(code_of)
+    out: list[ev.RegisterCase] = []
+    for defn in ctx.registry.all():
+        table = defn.raw.get("scorecard") or {}
+        indicator = table.get("indicator")
+        if not indicator:
+            continue
+        roles: dict[str, str] = dict(table.get("fields") or {})
+        excluded = tuple((table.get("states") or {}).get("excluded") or ())
+        counted, records_of, year_of = table.get("counted"), table.get("records"), \
+            table.get("year_of")
+        valid = table.get("dates") or {}
+        # a case counts in the year of its named date, its period or its opening: read the
+        # cases opened up to the year's end (a certificate of earlier years may still be valid)
+        floor = date(year - 1, 1, 1) if not valid else date(1900, 1, 1)
+        cases: list[Case] = []
+        for chunk in _chunks(ids):
+            cases += s.exec(select(Case).where(
+                col(Case.process) == defn.key, col(Case.subject_id).in_(chunk),
+                col(Case.case_date) <= date(year, 12, 31), col(Case.case_date) >= floor)
+                .order_by(col(Case.id))).all()
+        cases = [c for c in cases if c.state not in excluded]
+        case_ids = [c.id for c in cases if c.id is not None]
+        cases = [c for c in cases if c.id is not None]
+        stages: dict[int, Stage] = {}
+        records: dict[int, list[EventRecord]] = {}
+        for chunk in _chunks(case_ids):
+            if counted:
+                for st in s.exec(select(Stage).where(col(Stage.case_id).in_(chunk),
+                                                     col(Stage.key) == counted)):
+                    if st.case_id is not None:
+                        stages[st.case_id] = st
+            for rec in s.exec(select(EventRecord).where(
+                    col(EventRecord.case_id).in_(chunk), col(EventRecord.kind) == EVENT,
+                    col(EventRecord.voided_by_id).is_(None)).order_by(col(EventRecord.on),
+                                                                      col(EventRecord.id))):
+                records.setdefault(rec.case_id, []).append(rec)
+        setters = {e.key for e in defn.events.values() if year_of and year_of in e.sets}
+        for c in cases:
+            cid = c.id or 0
+            mine = records.get(cid, [])
+            stage = stages.get(cid)
+            status, due = _status(stage) if counted else (sc.DONE, None)
+            values: dict[str, str] = {}
+            for role, key in roles.items():
+                value = (c.fields or {}).get(key)
+                if value is None:
+                    value = next(((r.evidence or {}).get(key) for r in reversed(mine)
+                                  if (r.evidence or {}).get(key) is not None
+                                  and (records_of is None or r.event != records_of)), None)
+                if value is not None:
+                    values[role] = str(value)
+            day = None
+            if year_of:
+                set_by = [r.on for r in mine if r.event in setters]
+                given = c.given().get(year_of)
+                day = set_by[-1] if set_by else given
+            when = (day.year if day else _period_year(c.period) if c.period
+                    else c.case_date.year)
+            rows = tuple(ev.Record(r.on, {role: str((r.evidence or {})[key])
+                                          for role, key in roles.items()
+                                          if (r.evidence or {}).get(key) is not None})
+                         for r in mine if records_of and r.event == records_of)
+            given_dates = c.given()
+            out.append(ev.RegisterCase(
+                indicator=indicator, org=code_of[c.subject_id], year=when, period=c.period,
+                counted=status, due=due, values=values, records=rows,
+                valid_from=given_dates.get(valid.get("valid_from", "")),
+                valid_until=given_dates.get(valid.get("valid_until", "")),
+                late=stage is not None and stage.status == DONE_LATE))
     return out

@@ -1,6 +1,7 @@
-"""A scorecard (workflow/scorecard/rules.py) in plain words of the reader's language: each
-indicator's title, how it is scored and what was counted ("7 of 12 subdivisions announced the
-start (58.33 %) → 5 steps of 10 % → 1.5 points"), with plural forms; the sources as footnotes."""
+"""A scorecard (workflow/scorecard/rules.py; projects No. 2-4: workflow/scorecard/evaluation.py)
+in plain words of the reader's language: each indicator's title, how it is scored and what was
+counted ("7 of 12 subdivisions announced the start (58.33 %) → 5 steps of 10 % → 1.5 points"),
+with plural forms; the sources as footnotes; a whole evaluation's projects with their subtotals."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ from datetime import date
 from typing import Any
 
 from workflow.i18n import Translator
+from workflow.scorecard import evaluation as ev
+from workflow.scorecard.rules import DONE, PENDING
 
 SHARES = ("1.1.3", "1.2.1", "1.2.2", "1.3.2", "1.3.3", "1.4.1")
+SHARES_2_4 = (*ev.SHARE_KEYS, "4.1.2")
+MONTHLY_UNITS = {"4.2.3": "score.unit.event", "4.2.4": "score.unit.servant"}
 DOCUMENTS = ("1.1.2", "1.2.3", "1.3.1")
 ARROW = " → "
 MINUS = "−"
@@ -47,10 +52,11 @@ class Words:
         return self.t("score.text.points", points=self.n(x),
                       word=self.t.plural("score.unit.point", x))
 
-    def share(self, key: str, i: dict[str, Any], until: Any) -> str:
+    def share(self, key: str, i: dict[str, Any], until: Any, **did: Any) -> str:
         t = self.t
         text = t("score.text.share", done=i["done"], units=i["units"], percent=self.n(i["percent"]),
-                 unit=t.plural(f"score.unit.{i['unit']}", i["units"]), did=t(f"score.did.{key}"))
+                 unit=t.plural(f"score.unit.{i['unit']}", i["units"]),
+                 did=t(f"score.did.{key}", **did))
         return text + self.pending(i, until)
 
     def pending(self, i: dict[str, Any], until: Any) -> str:
@@ -64,6 +70,8 @@ class Words:
 
     def rule(self, ind: dict[str, Any]) -> str:
         t, key, i = self.t, ind["key"], ind["inputs"]
+        if key in ev.KEYS:
+            return self.rule_2_4(key, i)
         params: dict[str, Any] = {"threshold": self.n(i.get("threshold", 0))}
         if key in DOCUMENTS or key == "1.4.1-penalty":
             params["which"] = t(f"score.which.{i.get('rule', 'any')}")
@@ -77,6 +85,8 @@ class Words:
         t, key, i = self.t, ind["key"], ind["inputs"]
         if ind["kind"] == "info":
             return t(f"score.note.{ind['note']}")
+        if key in ev.KEYS:
+            return self.text_2_4(ind, year)
         if key == "external":
             parts = [t("score.text.external", date=day(i["completed_on"]), fulfilled=i["fulfilled"],
                        items=i["items"], percent=self.n(i["percent"])),
@@ -123,6 +133,105 @@ class Words:
             return text + self.pending(i, ind["pending_until"]) + ARROW + self.points(ind["points"])
         return self.points(ind["points"])  # pragma: no cover - every key is handled above
 
+    # projects No. 2-4 (workflow/scorecard/evaluation.py)
+
+    def rule_2_4(self, key: str, i: dict[str, Any]) -> str:
+        t = self.t
+        params: dict[str, Any] = {"n": i.get("required", 8)}
+        if key == "2.2.1":
+            params["counted"] = ", ".join(t(f"score.category.{c}") for c in i.get("counted", ()))
+        if key == "4.3.1" and not i.get("cumulative", True):
+            key = "4.3.1-highest"
+        text = t(f"score.rule.{key}", **params)
+        if i.get("threshold"):
+            text += t("score.rule.min_percent", threshold=self.n(i["threshold"]))
+        return text
+
+    def text_2_4(self, ind: dict[str, Any], year: int) -> str:
+        """What was counted for an indicator of projects No. 2-4, ending with the points."""
+        key, i, until = ind["key"], ind["inputs"], ind["pending_until"]
+        if key in SHARES_2_4:
+            parts = [self.share(key, i, until, n=i.get("required", 8)), self.steps(i)]
+            if "threshold" in i and i["percent"] < i["threshold"]:
+                parts[-1] = self.t("score.text.below", threshold=self.n(i["threshold"]))
+        elif key in ev.FACT_KEYS:
+            parts = [self.t("score.text.facts", year=year, facts=i["facts"],
+                            independent=i["independent"], per=i["per_fact"])
+                     + self.pending(i, until)]
+        elif key in MONTHLY_UNITS:
+            parts = [self.months(i, MONTHLY_UNITS[key], year)]
+        else:
+            parts = {"2.1.1": self.notices, "2.2.1": self.reconciliation,
+                     ev.LAW_REPORT: self.law_report, "3.3.1": self.certificates,
+                     "4.1.1": self.commission, "4.2.1": self.ratio, "4.2.2": self.ratio,
+                     "4.3.1": self.outreach}[key](ind, year)
+        return ARROW.join([*parts, self.points(ind["points"])])
+
+    def notices(self, ind: dict[str, Any], year: int) -> list[str]:
+        i = ind["inputs"]
+        return [self.t("score.text.notices", year=year, administrative=i["administrative"],
+                       criminal=i["criminal"]) + self.pending(i, ind["pending_until"])]
+
+    def reconciliation(self, ind: dict[str, Any], year: int) -> list[str]:
+        t, i = self.t, ind["inputs"]
+        if i["filed"] == DONE:
+            return [t("score.text.act", administrative=i["administrative"], criminal=i["criminal"],
+                      discrediting=i["discrediting"], facts=i["facts"]),
+                    t("score.text.band", band=i["band"])]
+        if i["filed"] == PENDING:
+            return [t("score.text.act_pending", year=year, date=day(ind["pending_until"]))]
+        return [t("score.text.act_missing", year=year)]
+
+    def law_report(self, ind: dict[str, Any], year: int) -> list[str]:
+        i = ind["inputs"]
+        which = "score.text.law_report_late" if i["late"] else f"score.text.law_report_{i['filed']}"
+        return [self.t(which, year=year, date=day(i["due"]))]
+
+    def certificates(self, ind: dict[str, Any], year: int) -> list[str]:
+        t, i = self.t, ind["inputs"]
+        return [t("score.text.cartogram", done=i["done"], units=i["units"],
+                  unit=t.plural(f"score.unit.{i['unit']}", i["units"]), did=t("score.did.3.3.1"),
+                  per=self.n(i["per_unit"]))]
+
+    def commission(self, ind: dict[str, Any], year: int) -> list[str]:
+        t, i = self.t, ind["inputs"]
+        text = t("score.text.commission", held=i["held"], base=self.n(i["base"]))
+        if i["units"]:
+            text += "; " + t("score.text.commission_districts", missed=i["missed"],
+                             units=i["units"], percent=self.n(i["percent"]),
+                             steps=self.n(i["steps"]),
+                             step=t.plural("score.unit.step", i["steps"]),
+                             reduction=self.n(-i["reduction"]))
+        return [text + self.pending(i, ind["pending_until"])]
+
+    def ratio(self, ind: dict[str, Any], year: int) -> list[str]:
+        t, i = self.t, ind["inputs"]
+        if i["filed"] != DONE:
+            if ind["pending_until"]:
+                return [t("score.text.no_figures_pending", year=year,
+                          date=day(ind["pending_until"]))]
+            return [t("score.text.no_figures", year=year)]
+        return [t(f"score.text.{ind['key']}", numerator=self.n(i["numerator"]),
+                  denominator=self.n(i["denominator"]), percent=self.n(i["percent"])),
+                t("score.text.steps", steps=self.n(i["steps"]), size=self.n(i["step_percent"]),
+                  step=t.plural("score.unit.step", i["steps"]))]
+
+    def months(self, i: dict[str, Any], unit: str, year: int) -> str:
+        t = self.t
+        if not i["months"]:
+            return t("score.text.no_records", year=year)
+        return "; ".join(t("score.text.month", month=t(f"score.month.{m}"), n=self.n(x),
+                           unit=t.plural(unit, x), points=self.n(p))
+                         for m, x, p in i["months"])
+
+    def outreach(self, ind: dict[str, Any], year: int) -> list[str]:
+        t, i = self.t, ind["inputs"]
+        filed = t(f"score.filed.{i['filed']}", date=day(ind["pending_until"]))
+        parts = i["parts"] if i["cumulative"] else [i["parts"][0], max(i["parts"][1:])]
+        return [t("score.text.outreach", filed=filed, events=i["events"], online=i["online"],
+                  views=self.n(i["views"])),
+                " + ".join(self.n(x) for x in parts)]
+
 
 def in_words(result: dict[str, Any], t: Translator) -> dict[str, Any]:
     """The scorecard with its heading, status and total in words, and each indicator's title,
@@ -134,14 +243,26 @@ def in_words(result: dict[str, Any], t: Translator) -> dict[str, Any]:
         ref = source(ind["source"])
         number_ = notes.setdefault(ref, len(notes) + 1)
         indicators.append({**ind, "number": ind["key"].split("-")[0],  # 1.3.3-risks is 1.3.3's
+                           "project": ev.project_of(ind["key"]),
                            "title": t(f"score.title.{ind['key']}"), "rule": w.rule(ind),
                            "text": w.text(ind, result["year"]), "footnote": number_,
                            "points_text": w.n(ind["points"]),
                            "maximum_text": "" if ind["maximum"] is None else w.n(ind["maximum"])})
     until = result.get("provisional_until")
+    extra: dict[str, Any] = {}
+    if "projects" in result:  # a whole evaluation (evaluation.whole): its projects' subtotals
+        extra["projects"] = [{
+            **p, "title": t(f"score.project.{p['project']}"),
+            "indicators": [i for i in indicators if i["project"] == p["project"]],
+            "awards_text": w.n(p["awards"]), "deductions_text": w.n(p["deductions"]),
+            "subtotal_text": w.n(p["subtotal"]),
+            "summary": t("score.subtotal", n=p["project"], awards=w.n(p["awards"]),
+                         deductions=w.n(p["deductions"]), subtotal=w.n(p["subtotal"]))}
+            for p in result["projects"]]
+    header = "score.header_all" if "projects" in result else "score.header"
     return {
-        **result, "indicators": indicators,
-        "heading": t("score.header", subject=result.get("subject_name") or result["subject"],
+        **result, "indicators": indicators, **extra,
+        "heading": t(header, subject=result.get("subject_name") or result["subject"],
                      year=result["year"]),
         "kind_name": t(f"org_kind.{result['subject_kind']}"),
         "status": t("score.provisional_short", date=day(until)) if until else t("score.final"),
@@ -164,14 +285,18 @@ def score_table(cards: list[dict[str, Any]], t: Translator) -> tuple[list[str], 
             if ind["key"] not in titles:
                 keys.append(ind["key"])
                 titles[ind["key"]] = f"{ind['number']} {ind['title']}"
+    projects = sorted({p["project"] for card in cards for p in card.get("projects", ())})
     header = [t("score.organisation"), t("score.col_subject"), t("score.col_kind"),
-              *(titles[k] for k in keys), t("score.col_awards"), t("score.col_deductions"),
-              t("score.col_total"), t("score.col_status")]
+              *(titles[k] for k in keys), *(t("score.col_project", n=n) for n in projects),
+              t("score.col_awards"), t("score.col_deductions"), t("score.col_total"),
+              t("score.col_status")]
     body = []
     for card in cards:
         got = {i["key"]: i for i in card["indicators"]}
         cells = [None if k not in got or got[k]["kind"] == "info" else got[k]["points"]
                  for k in keys]
+        subtotals = {p["project"]: p["subtotal"] for p in card.get("projects", ())}
         body.append([card["subject"], card["subject_name"], card["kind_name"], *cells,
+                     *(subtotals.get(n) for n in projects),
                      card["awards"], card["deductions"], card["total"], card["status"]])
     return header, body

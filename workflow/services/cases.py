@@ -673,7 +673,8 @@ def next_events(defn: Definition, state: str, recorded: dict[str, date],
     """What may be recorded next: the events the state accepts that are not yet recorded
     (repeatable ones always), whose prerequisites are recorded, that are for the subject's
     kind and do not complete a stage already closed (the caller's `closed`: done, not done or
-    not applicable — "no conflict" is not offered once the recommendation is recorded), the
+    not applicable — "no conflict" is not offered once the recommendation is recorded; a
+    repeatable one is: the month's second explanatory event after the first did the stage), the
     case-closing ones last. The one rule
     the CLI, the web form and the service share."""
     machine = CaseMachine(defn, state)
@@ -681,7 +682,7 @@ def next_events(defn: Definition, state: str, recorded: dict[str, date],
                if (defn.events[e].repeatable or e not in recorded)
                and all(p in recorded for p in defn.prerequisites(defn.events[e]))
                and defn.for_kind(defn.events[e], kind)
-               and defn.events[e].completes not in closed]
+               and (defn.events[e].repeatable or defn.events[e].completes not in closed)]
     return sorted(allowed, key=lambda e: defn.events[e].terminal)
 
 
@@ -737,7 +738,9 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
         "object": obj.code if obj else None,
         "object_name": org_name(obj, ctx.language) if obj else None,
         "period": case.period,
-        "fields": case.fields or {},
+        # a field that may name a person is hidden with the person (procedures.md)
+        "fields": {k: v for k, v in (case.fields or {}).items()
+                   if show_person or not (k in defn.fields and defn.fields[k].personal)},
         "dates": dates,
         "responsible": owner.login if owner else None,
         "next_events": [e for e in next_events(defn, state, recorded, frozenset(

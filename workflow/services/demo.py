@@ -1,19 +1,31 @@
 """Demo data (`demo.toml`): a realistic organisation tree, users and a programme dated
 relative to today, loaded through the service layer so the demo obeys the same rules as an
-officer. The recurring obligations of the demo's organisations are opened too."""
+officer. The recurring obligations of the demo's organisations are opened too, and the registers
+of projects No. 2-4 get a year of entries (`[[entry]]`: a case opened by `open_checked`;
+`[[obligation_record]]`: records on a recurring case of a period of this year), so every
+indicator of projects No. 2-4 and every report form has something to show.
+
+Dates of the registers are relative to today and kept in the current year and not after today,
+so the demo loads on any day: a past day before 1 January is moved to 1 January (clamped, not
+skipped: the order of an entry's dates is kept, and an entry never fails); a record on a
+recurring case is moved into its period, and a period that is not of this year (early in the
+year, the previous quarters or months) is skipped. On 1 January the year's entries are therefore
+all dated that day and the earlier periods' cases are not there."""
 
 from __future__ import annotations
 
 import tomllib
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, select
 
 from workflow import services as svc
+from workflow.core import periods
 from workflow.services import obligations
-from workflow.storage.models import Organisation
+from workflow.services.cases import period_dates
+from workflow.storage.models import Case, Organisation
 
 DEMO = tomllib.loads((Path(__file__).parent / "demo.toml").read_text(encoding="utf-8"))
 # code, kind, parent, en, ru, kk (the tests read the tree)
@@ -25,6 +37,80 @@ def _day(ctx: svc.Context, stages: dict, spec: dict[str, Any]) -> date:
     """{ wd = N }: N working days from today; { due = STAGE[, wd = N] }: after a due date."""
     base = stages[spec["due"]].due_date if "due" in spec else ctx.today
     return ctx.calendar.add_working_days(base, int(spec.get("wd", 0)))
+
+
+def _when(ctx: svc.Context, spec: dict[str, Any]) -> date:
+    """{ days = N } calendar days or { wd = N } working days from today; a past day is moved no
+    earlier than 1 January of this year (the registers' entries are this year's)."""
+    if "days" in spec:
+        day = ctx.today + timedelta(days=int(spec["days"]))
+    else:
+        day = ctx.calendar.add_working_days(ctx.today, int(spec.get("wd", 0)))
+    return max(day, date(ctx.today.year, 1, 1)) if day <= ctx.today else day
+
+
+def _evidence(spec: Any) -> dict[str, str]:
+    """A record's evidence: a table of the file by its name ("doc", "link") or inline."""
+    raw = DEMO[spec] if isinstance(spec, str) else (spec or {})
+    return {k: str(v) for k, v in raw.items()}
+
+
+def _record(s: Session, ctx: svc.Context, case_id: int, records: list[dict[str, Any]],
+            first: date, last: date) -> None:
+    """Record each event on its day, moved into [first, last] (the case's year or period, up
+    to today)."""
+    for rec in records:
+        day = min(max(_when(ctx, rec["on"]), first), last)
+        svc.record_event(s, ctx, case_id, rec["event"], day, _evidence(rec.get("evidence")))
+
+
+def _entries(s: Session, ctx: svc.Context) -> int:
+    """Open each register entry (`[[entry]]`) as an officer would, and record what happened."""
+    first = date(ctx.today.year, 1, 1)
+    items = [i for i in DEMO.get("entry", []) if i["process"] in ctx.registry.loaded]
+    for item in items:  # a register not loaded (a narrower registry) is left out
+        dates = {k: _when(ctx, v) for k, v in item.get("dates", {}).items()}
+        fields = {k: str(v) for k, v in item.get("fields", {}).items()}
+        case = svc.open_checked(s, ctx, item["process"], item["subject"], item.get("object"),
+                                item.get("person"), item.get("position"), fields, dates,
+                                item.get("responsible")).analysis
+        _record(s, ctx, case.id, item.get("records", []), first, ctx.today)
+    return len(items)
+
+
+def _period_case(s: Session, ctx: svc.Context, process: str, subject: str,
+                 period: periods.Period) -> Case:
+    """The recurring case of a period (`obligations.sync` opens the current and the next
+    ones; an earlier period's is opened as sync opens one)."""
+    org = svc.get_org(s, subject)
+    case = s.exec(select(Case).where(Case.process == process, Case.subject_id == org.id,
+                                     Case.period == period.label)).first()
+    if case is not None:
+        return case
+    defn = ctx.registry.get(process)
+    return svc.open_case(s, ctx, process, subject, dates=period_dates(ctx, defn, period),
+                         period=period.label, case_date=period.start)
+
+
+def _obligation_records(s: Session, ctx: svc.Context) -> int:
+    """Records on recurring cases (`[[obligation_record]]`): `period` 0 is the current period,
+    -1 the one before; a period of another year is skipped."""
+    done = 0
+    for item in DEMO.get("obligation_record", []):
+        if item["process"] not in ctx.registry.loaded:
+            continue
+        kind = ctx.registry.get(item["process"]).recurrence.period
+        period = periods.period_of(ctx.today, kind)
+        for _ in range(-int(item.get("period", 0))):
+            period = periods.period_of(period.start - timedelta(days=1), kind)
+        if period.start.year != ctx.today.year or period.start > ctx.today:
+            continue
+        case = _period_case(s, ctx, item["process"], item["subject"], period)
+        assert case.id is not None  # a stored case
+        _record(s, ctx, case.id, item.get("records", []), period.start,
+                min(period.end, ctx.today))
+        done += 1
+    return done
 
 
 def _monitor_until_today(s: Session, ctx: svc.Context, aid: int) -> None:
@@ -68,5 +154,7 @@ def load_demo(s: Session, ctx: svc.Context) -> dict[str, Any]:
     svc.record_schedule(s, ctx, sched["subject"], _day(ctx, {}, sched["year_of"]).year,
                         _day(ctx, {}, sched["on"]), dict(DEMO["doc"]))
     opened = obligations.sync(s, ctx)
+    entries = _entries(s, ctx)
+    recorded = _obligation_records(s, ctx)
     return {"organisations": len(ORGS), "users": [u[0] for u in USERS], "analyses": ids,
-            "obligations": len(opened)}
+            "obligations": len(opened), "entries": entries, "obligation_records": recorded}

@@ -188,3 +188,14 @@ def overdue_counts(s: Session, ctx: Context, ids: list[int]) -> dict[int, int]:
                          col(Stage.due_date) < ctx.today)
                   .group_by(col(Stage.case_id)))
     return {case_id: n for case_id, n in rows.all() if case_id is not None}  # (all: WHERE IN)
+
+
+def entries_of(s: Session, ids: list[int]) -> dict[int, tuple[dict[str, Any], dict[str, Any]]]:
+    """Each case's typed fields and the named dates it was opened with, by id (a register's
+    columns in its export), read in chunks."""
+    out: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+    for i in range(0, len(ids), 500):
+        for case_id, fields, dates in s.exec(select_columns(Case.id, Case.fields, Case.dates)
+                                             .where(col(Case.id).in_(ids[i:i + 500]))):
+            out[case_id] = (fields or {}, dates or {})
+    return out

@@ -1,0 +1,634 @@
+"""The report forms (appendices 1-6 of seed 000, L1762-2143): produced for a subject and a year
+from its registers, through `merzim form` and `GET /forms/{n}.xlsx`, and read back cell by cell.
+
+The world, recorded through the command line (one database per backend for the module): a
+state body GOV with two akimats under it, AK (the subject, with its education department
+AK-EDU) and OTHER. AK's registers hold entries of 2026 (the forms' year), entries of 2025 and a
+cancelled entry that no form of 2026 may show, and OTHER holds an entry of 2026 that AK's forms
+may not show. The person of an offence notice is named "=cmd": a cell holding it is text, never
+a formula. The seed's Kazakh texts are written out here as the seed gives them (000:L…), so a
+change to workflow/forms/layouts.toml that strays from the seed fails; the names of the
+registers' fields come from the definitions.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import Session, select
+
+from tests.cli_runner import Merzim
+from tests.conftest import BACKENDS, POSTGRES_URL, database_from_template
+from tests.web_helpers import CALENDAR, Web, _settings
+from web.app import create_app
+from workflow.definitions import load_registry
+from workflow.forms import rules
+from workflow.forms.texts import layouts
+from workflow.storage.db import make_engine
+from workflow.storage.models import AuditRecord
+
+YEAR = 2026
+D2025, D2026 = "2025-12-15", "2026-12-15"  # the days the entries are recorded on
+REG = load_registry()
+HEADER_KK = ("«Сыбайлас жемқорлықтың алдын-алу және қарсы іс-қимыл» №4 Үлгілік базалық "
+             "бағытының жобаларын орындау жөніндегі Нұсқаулыққа №{n} қосымша")  # 000:L1762-1768
+HEADER_RU = ("Приложение №{n} к Инструкции по исполнению проектов Типового базового "
+             "направления №4 «Предупреждение и противодействие коррупции»")
+AK_KK, AK_RU = "Алматы облысының әкімдігі", "Акимат Алматинской области"
+HEAD_KK = ["Аппарат басшысы", "_______________________(Т.А.Ә)", "(қолы, мөр)",
+           "20___ жылғы «     »______________"]  # 000:L1822-1828
+HEAD_RU = ["Руководитель аппарата", "_______________________(Ф.И.О.)", "(подпись, печать)",
+           "«     »______________ 20___ г."]
+ETHICS_KK = ["Әдеп жөніндегі уәкіл", "________________________(Т.А.Ә)", "________________________",
+             "(қолы)", "20___ жылғы «     »____________________"]  # 000:L2055-2067
+# 000:L1840-1931: appendix 2's nine rows, with their sub-task numbers
+ROWS_2_KK = [
+    "2.1.1 Сыбайлас жемқорлық құқық бұзушылықтар туралы хабарлама (әкімшілік және қылмыстық)",
+    "2.3.1 Бағыныстылардың сыбайлас жемқорлық қылмыстары үшін басшыларды тәртіптік "
+    "жауапкершілікке тарту мониторингі",
+    "2.3.2 Бағыныстылардың сыбайлас жемқорлығы үшін басшылардың жауапкершілігін басқа "
+    "лауазымға тағайындалуына байланысты қарастырмау фактілерін анықтау",
+    "2.4.1 Бұрын сыбайлас жемқорлық құқық бұзушылық жасаған адамдарды жұмысқа қабылдау "
+    "фактілерін анықтау",
+    "2.5.1 Мемлекеттік функцияларды орындаумен сыйыспайтын қызметті жүзеге асыратын "
+    "тұлғаларды анықтау",
+    "2.5.2 Мүдделер қақтығысы бар жағдайда лауазымдық міндеттерді жүзеге асыру фактілерін "
+    "анықтау",
+    "2.5.3 Мүліктік және мүліктік емес игіліктер мен артықшылықтарды алу мақсатында ресми "
+    "таратылуға жатпайтын қызметтік және өзге де ақпаратты пайдалану фактілерін анықтау",
+    "2.5.4 Егер мұндай іс-әрекеттер қызметтік өкілеттікке кіретін болса, тұлғалардың пайдасына "
+    "іс-әрекеттер (әрекетсіздік) ету үшін материалдық сыйақы, сыйлықтар немесе қызметтер "
+    "қабылдау фактілерін анықтау",
+    "2.5.5 Қазақстан Республикасынан тыс жерлерде орналасқан шетелдік банктерде шоттарды "
+    "(салымдарды) ашу, иелену, қолма-қол ақша мен құндылықтарды сақтау фактілерін анықтау",
+]
+
+
+# -- the names the registers give their fields --------------------------------------------------
+
+
+def name(process: str, key: str, lang: str) -> str:
+    defn = REG.get(process)
+    spec = defn.fields.get(key) or defn.evidence.get(key)
+    names = spec.names if spec is not None else defn.dates[key].names
+    assert names is not None
+    return names[lang]
+
+
+def choice(process: str, key: str, value: str, lang: str) -> str:
+    defn = REG.get(process)
+    spec = defn.fields.get(key) or defn.evidence.get(key)
+    assert spec is not None
+    return spec.choice_names[value][lang]
+
+
+def fact(process: str, lang: str, person: str | None, values: dict[str, str]) -> str:
+    """A line as appendix 2 writes it: the person, then "name: value" in the [form] columns'
+    order (those the entry has)."""
+    columns = REG.get(process).raw["form"]["columns"]
+    parts = [person] if person else []
+    parts += [f"{name(process, k, lang)}: {values[k]}" for k in columns if k in values]
+    return "; ".join(parts)
+
+
+# -- the world ------------------------------------------------------------------------------------
+
+
+def _ok(result) -> Any:
+    assert result.returncode == 0, (result.args, result.stdout, result.stderr)
+    return json.loads(result.stdout) if result.stdout.lstrip().startswith(("{", "[")) else None
+
+
+def _record(m: Merzim, case: int, event: str, on: str, today: str, url: str | None = None,
+            **evidence: str) -> None:
+    args = ["record", str(case), event, "--date", on]
+    for k, v in evidence.items():
+        args += ["--evidence", f"{k}={v}"]
+    if url:
+        args += ["--url", url]
+    _ok(m(*args, today=today))
+
+
+def _open(m: Merzim, process: str, subject: str, today: str, person: str | None = None,
+          position: str | None = None, fields: dict[str, str] | None = None,
+          dates: dict[str, str] | None = None) -> int:
+    args = ["case", "open", process, "--subject", subject, "--json"]
+    if person:
+        args += ["--person", person, "--position", position or ""]
+    for k, v in (fields or {}).items():
+        args += ["--field", f"{k}={v}"]
+    for k, v in (dates or {}).items():
+        args += ["--date", f"{k}={v}"]
+    return _ok(m(*args, today=today))["id"]
+
+
+def _period_case(m: Merzim, process: str, org: str, period: str) -> int:
+    rows = _ok(m("case", "list", "--process", process, "--org", org, "--json", today=D2026))
+    return next(r["id"] for r in rows if r["subject"] == org and r["period"] == period)
+
+
+def build_world(m: Merzim) -> dict[str, int]:
+    for code, parent, kind, en, kk, ru in [
+            ("GOV", None, "central_body", "Agency", "Агенттік", "Агентство"),
+            ("AK", "GOV", "akimat", "Almaty region akimat", AK_KK, AK_RU),
+            ("AK-EDU", "AK", "department", "Education department", "Білім басқармасы",
+             "Управление образования"),
+            ("OTHER", "GOV", "akimat", "Other akimat", "Басқа әкімдік", "Другой акимат")]:
+        _ok(m("org", "add", code, "--name", en, "--name-kk", kk, "--name-ru", ru, "--kind", kind,
+              *(["--parent", parent] if parent else []), today=D2025))
+    for login, role, org in [("aida", "officer", "AK"), ("bolat", "manager", "GOV"),
+                             ("ruslan", "officer", "OTHER")]:
+        _ok(m("user", "add", login, "--org", org, "--role", role, today=D2025))
+    _ok(m("obligations", "sync", today="2025-12-01"))  # 2025's and 2026's periods
+    _ok(m("obligations", "sync", today="2026-12-01"))  # 2026's and 2027's
+    ids: dict[str, int] = {}
+    # project 2: offence notices (one of 2025, one of OTHER, one cancelled), a supervisor's
+    # liability, two breaches of restrictions (rows 2.5.4 and 2.5.1)
+    ids["notice"] = n = _open(m, "offence_notice", "AK", D2026, "=cmd", "Chief specialist",
+                              {"category": "criminal", "place": "Konaev", "damage": "250000"},
+                              {"detected": "2026-03-10"})
+    _record(m, n, "notice_sent", "2026-03-12", D2026, letter="12-34/567")
+    n = _open(m, "offence_notice", "AK", D2025, "Old Offender 2025", "Clerk",
+              {"category": "administrative"}, {"detected": "2025-11-01"})
+    _record(m, n, "notice_sent", "2025-11-05", D2025, letter="OLD-2025")
+    n = _open(m, "offence_notice", "OTHER", D2026, "Other Org Offender", "Clerk",
+              {"category": "criminal"}, {"detected": "2026-04-01"})
+    _record(m, n, "notice_sent", "2026-04-02", D2026, letter="OTHER-2026")
+    n = _open(m, "offence_notice", "AK", D2026, "Mistaken Entry", "Clerk",
+              {"category": "criminal"}, {"detected": "2026-05-01"})
+    _ok(m("record", str(n), "cancel", "--date", "2026-05-02", "--note", "entered by mistake",
+          today=D2026))
+    _open(m, "manager_liability", "AK", D2026, "Supervisor Bekov", "Head of department",
+          {"erdr_number": "261234", "court": "Almaty city court", "supervisor_political": "no",
+           "three_months": "yes", "detected_independently": "yes"},
+          {"court_act": "2026-04-01", "in_force": "2026-04-20"})
+    _open(m, "restriction_breach", "AK", D2026, "Gift Taker", "Head",
+          {"kind": "reward_or_gift", "detected_independently": "yes"}, {"detected": "2026-06-01"})
+    _open(m, "restriction_breach", "AK", D2026, "Side Worker", "Specialist",
+          {"kind": "incompatible_activity", "detected_independently": "no"},
+          {"detected": "2026-07-01"})
+    # appendix 3: the act of 2026 (two administrative offences, one discrediting); 2025's
+    r25 = _period_case(m, "offence_reconciliation", "AK", "2025")
+    _record(m, r25, "offence_row", "2025-12-10", D2025, category="criminal",
+            plot="OLD-2025 plot", status="in force")
+    r26 = _period_case(m, "offence_reconciliation", "AK", "2026")
+    for day, category, plot, status in [("2026-12-01", "administrative", "Plot A1", "Fined"),
+                                        ("2026-12-02", "discrediting", "Plot D1", "Reprimand"),
+                                        ("2026-12-03", "administrative", "=Plot A2", "Fined")]:
+        _record(m, r26, "offence_row", day, D2026, category=category, plot=plot, status=status)
+    # appendix 4: the social order of 2026 (totals, one unit) and 2027's totals; 2025's
+    s25 = _period_case(m, "social_order", "AK", "2025")
+    _record(m, s25, "totals", "2025-02-01", D2025, total_allocated="111", anticorruption_allocated="22")
+    s26 = _period_case(m, "social_order", "AK", "2026")
+    _record(m, s26, "totals", "2026-02-01", D2026, total_allocated="5000000",
+            anticorruption_allocated="1200000")
+    _record(m, s26, "unit_order", "2026-03-01", D2026, url="https://goszakup.example/1",
+            unit="AK-EDU", amount="700000")
+    s27 = _period_case(m, "social_order", "AK", "2027")
+    _record(m, s27, "totals", "2026-12-10", D2026, total_allocated="6000000",
+            anticorruption_allocated="1500000")
+    # appendix 5: December's explanatory event and preventive work; December 2025's event
+    e25 = _period_case(m, "ethics_explanatory_event", "AK", "2025M12")
+    _record(m, e25, "event_held", "2025-12-10", D2025, topic="OLD-2025 topic", audience="10",
+            commissioner="Old Commissioner")
+    e26 = _period_case(m, "ethics_explanatory_event", "AK", "2026M12")
+    _record(m, e26, "event_held", "2026-12-10", D2026, topic="Gifts and conflicts",
+            audience="25", commissioner="A. Commissioner")
+    p26 = _period_case(m, "preventive_work", "AK", "2026M12")
+    _record(m, p26, "work_done", "2026-12-11", D2026, servants="12",
+            positions_list="Register 2026")
+    # appendix 6: two outreach events of 2026, one of 2025
+    l25 = _period_case(m, "legal_outreach", "AK", "2025")
+    _record(m, l25, "outreach_event", "2025-05-05", D2025, url="https://t.me/old",
+            explained="OLD-2025 law", held_at="05.05.2025 10:00", online="no")
+    l26 = _period_case(m, "legal_outreach", "AK", "2026")
+    _record(m, l26, "outreach_event", "2026-05-05", D2026, url="https://t.me/x/1",
+            explained="Law on X", held_at="05.05.2026 10:00", online="yes")
+    _record(m, l26, "outreach_event", "2026-10-01", D2026, url="https://t.me/x/2",
+            explained="Life situation: a pension", held_at="01.10.2026 15:30", online="no")
+    # appendix 1: the internal analysis of the akimat's education department, its cartogram
+    analysis = _ok(m("analysis", "plan", "--subject", "AK", "--object", "AK-EDU", "--start",
+                     "2026-09-01", "--json", today=D2026))["id"]
+    _record(m, analysis, "cartogram_update", "2026-11-20", D2026, url="https://gov.kz/carto/1",
+            section="AK-EDU")
+    return ids
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def world(request, tmp_path_factory) -> Iterator[dict[str, Any]]:
+    if request.param == "postgres" and not POSTGRES_URL:
+        pytest.skip("PostgreSQL test skipped: MERZIM_TEST_POSTGRES_URL is not set")
+    tmp = tmp_path_factory.mktemp("forms")
+    (tmp / "cwd").mkdir()
+    with database_from_template(request.param, tmp) as (url, _):
+        m = Merzim(tmp / "cwd", db_url=url, today=D2026)
+        ids = build_world(m)
+        yield {"m": m, "url": url, "tmp": tmp, "ids": ids}
+
+
+def produce(world: dict[str, Any], n: int, lang: str, org: str = "AK", year: int = YEAR
+            ) -> Path:
+    path = world["tmp"] / f"form-{n}-{org}-{year}-{lang}.xlsx"
+    result = world["m"]("form", str(n), org, "--year", str(year), "--lang", lang,
+                        "--output", str(path))
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def cells(content: bytes | Path) -> dict[str, Any]:
+    """Every non-empty cell by its address, as openpyxl reads the file back; and no cell of the
+    file is a formula."""
+    data = content.read_bytes() if isinstance(content, Path) else content
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for member in z.namelist():
+            if member.startswith("xl/worksheets/"):
+                xml = z.read(member)
+                assert b"<f>" not in xml and b"<f " not in xml, member
+    ws = load_workbook(io.BytesIO(data)).active
+    out = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value not in (None, ""):
+                assert cell.data_type in ("s", "n"), (cell.coordinate, cell.data_type)
+                out[cell.coordinate] = cell.value
+    return out
+
+
+def merged(path: Path) -> set[str]:
+    return {str(r) for r in load_workbook(path).active.merged_cells.ranges}
+
+
+def top(n: int, lang: str, sign: list[str], title: list[str], name: str | None = None
+        ) -> dict[str, Any]:
+    """The header line, the organisation's name, the approval block and the title, from A1."""
+    out = {"A1": (HEADER_KK if lang == "kk" else HEADER_RU).format(n=n),
+           "A3": name or (AK_KK if lang == "kk" else AK_RU)}
+    row = 5
+    for text in sign:
+        out[f"A{row}"] = text
+        row += 1
+    row += 1 if sign else 0
+    for text in title:
+        out[f"A{row}"] = text
+        row += 1
+    return out
+
+
+# -- the forms, cell by cell ------------------------------------------------------------------------
+
+
+def test_appendix_2_in_kazakh_has_the_nine_rows_of_the_subject_and_year(world):
+    path = produce(world, 2, "kk")
+    got = cells(path)
+    nothing = "Анықталған жоқ"
+    notice = fact("offence_notice", "kk", "=cmd, Chief specialist", {
+        "category": choice("offence_notice", "category", "criminal", "kk"),
+        "detected": "10.03.2026", "place": "Konaev", "damage": "250\u00a0000",
+        "notified": "12.03.2026", "letter": "12-34/567"})
+    liability = fact("manager_liability", "kk", "Supervisor Bekov, Head of department", {
+        "erdr_number": "261234", "court": "Almaty city court", "court_act": "01.04.2026",
+        "in_force": "20.04.2026",
+        "supervisor_political": choice("manager_liability", "supervisor_political", "no", "kk"),
+        "three_months": choice("manager_liability", "three_months", "yes", "kk")})
+    gift = fact("restriction_breach", "kk", "Gift Taker, Head", {
+        "kind": choice("restriction_breach", "kind", "reward_or_gift", "kk"),
+        "detected": "01.06.2026"})
+    side = fact("restriction_breach", "kk", "Side Worker, Specialist", {
+        "kind": choice("restriction_breach", "kind", "incompatible_activity", "kk"),
+        "detected": "01.07.2026"})
+    body = [notice, liability, nothing, nothing, side, nothing, nothing, gift, nothing]
+    expected = {
+        **top(2, "kk", HEAD_KK, ["ЕСЕП (Анықтама)",
+                                 "Сыбайлас жемқорлыққа қарсы заңнама нормаларын сақтау"]),
+        "A13": "Қосалқы тапсырма №",  # 000:L1838
+        "B13": "Анықталған фактінің сипаттамасы, қабылданған шаралар",
+        **{f"A{14 + i}": row for i, row in enumerate(ROWS_2_KK)},
+        **{f"B{14 + i}": text for i, text in enumerate(body)},
+    }
+    assert got == expected
+    assert {"A1:B1", "A3:B3", "A10:B10", "A11:B11"} <= merged(path)
+    # another year's, another organisation's and a cancelled entry are not there
+    text = "\n".join(map(str, got.values()))
+    for absent in ("Old Offender 2025", "OLD-2025", "Other Org Offender", "OTHER-2026",
+                   "Mistaken Entry"):
+        assert absent not in text
+
+
+def test_appendix_2_in_russian(world):
+    got = cells(produce(world, 2, "ru"))
+    assert {k: got[k] for k in ("A1", "A3", "A5", "A6", "A7", "A8", "A10", "A11", "A13", "B13")} \
+        == {**top(2, "ru", HEAD_RU, ["ОТЧЁТ (Справка)",
+                                     "Соблюдение норм антикоррупционного законодательства"]),
+            "A13": "№ подзадачи", "B13": "Описание выявленного факта, принятые меры"}
+    assert got["A14"] == ("2.1.1 Сообщение о коррупционных правонарушениях (административных и "
+                          "уголовных)")
+    assert got["B14"].startswith("=cmd, Chief specialist; ")
+    assert f"{name('offence_notice', 'category', 'ru')}: " \
+        f"{choice('offence_notice', 'category', 'criminal', 'ru')}" in got["B14"]
+    assert got["B16"] == "Не выявлено"
+    assert sorted(k for k in got if k[0] == "A" and int(k[1:]) >= 14) == \
+        sorted(f"A{r}" for r in range(14, 23))  # nine rows
+
+
+def test_appendix_3_groups_the_act_in_its_three_categories(world):
+    path = produce(world, 3, "kk")
+    got = cells(path)
+    expected = {
+        **top(3, "kk", HEAD_KK, [
+            "Әкімшілік және қылмыстық сыбайлас жемқорлық құқық бұзушылықтарды және Мемлекеттік "
+            "қызметтің беделін түсіретін құқық бұзушылықтарды", "САЛЫСТЫРУ АКТІСІ"]),
+        "A13": "№", "B13": "Санат", "C13": "Құқық бұзушылық фабуласы", "D13": "Мәртебесі",
+        "A14": "1.", "B14": "Әкімшілік құқық бұзушылық", "C14": "Plot A1", "D14": "Fined",
+        "A15": "2.", "C15": "=Plot A2", "D15": "Fined",
+        "A16": "1.", "B16": "Қылмыстық құқық бұзушылық",  # none this year: the seed's blank row
+        "A17": "1.", "B17": "Мемлекеттік қызметтің беделін түсіретін құқық бұзушылық",
+        "C17": "Plot D1", "D17": "Reprimand",
+        "A19": "*Салыстырып тексеруде заңды күшіне енген үкімдер мен қаулылар бойынша "
+               "мәліметтер көрсетіледі.",  # 000:L1988
+    }
+    assert got == expected
+    assert {"B14:B15", "A19:D19"} <= merged(path)
+    ru = cells(produce(world, 3, "ru"))
+    assert (ru["A10"], ru["B13"], ru["B14"], ru["B16"], ru["B17"]) == (
+        "АКТ СВЕРКИ", "Категория", "Административное правонарушение", "Уголовное правонарушение",
+        "Правонарушение, дискредитирующее государственную службу")
+    assert ru["A19"].startswith("*В сверке указываются сведения")
+
+
+def test_appendix_1_the_cartogram_sections_updated(world):
+    got = cells(produce(world, 1, "kk"))
+    update = ("Сыбайлас жемқорлық картограммасы өзектендірілді: 20.11.2026; "
+              f"{REG.get('internal_risk_analysis').evidence['section'].names['kk']}: "
+              "Білім басқармасы; сілтеме: https://gov.kz/carto/1")
+    expected = {
+        **top(1, "kk", ["Аппарат басшысы", "____________________________(Т.А.Ә)",
+                        "_______________________", "(қолы, мөр)",
+                        "«     »________________20___ ж."],  # 000:L1772-1778
+              ["Жергілікті атқарушы органының ресми интернет-ресурсында Сыбайлас жемқорлық "
+               "картограммасын өзектендіру жөнінде", "ЕСЕП"]),
+        "A14": "№", "B14": "Сыбайлас жемқорлық картограммасының бөлімі",
+        "C14": "Бөлімді өзектендіру жөнінде ақпарат",  # 000:L1805
+        "A15": 1, "B15": "Сыбайлас жемқорлық тәуекелдеріне ұшырайтын лауазымдар", "C15": update,
+        "A16": 2, "B16": "Сыбайлас жемқорлық тәуекелдерінің тізбесі", "C16": update,
+    }
+    assert got == expected
+    empty = cells(produce(world, 1, "ru", year=2025))  # nothing updated in 2025
+    assert (empty["A1"], empty["A11"], empty["B15"], empty["B16"]) == (
+        HEADER_RU.format(n=1), "ОТЧЁТ", "Должности, подверженные коррупционным рискам",
+        "Перечень коррупционных рисков")
+    assert "C15" not in empty and "C16" not in empty
+
+
+def test_appendix_4_the_social_order_figures_and_breakdown(world):
+    got = cells(produce(world, 4, "kk"))
+    expected = {
+        **top(4, "kk", [], ["Өңірдегі сыбайлас жемқорлыққа қарсы тақырыптағы МӘТ үйлестіру"]),
+        "A7": "Өңірде МӘТ барлығы бөлінді", "B7": "5\u00a0000\u00a0000 тңг.",
+        "A8": "Сыбайлас жемқорлыққа қарсы тақырыпқа МӘТ бөлінді", "B8": "1\u00a0200\u00a0000 тңг.",
+        "C8": "* сонымен қатар, техникалық ерекшеліктерді бөлек папкаға қосу керек",
+        "A10": "Сыбайлас жемқорлыққа қарсы тақырыпқа МӘТ соммасы бөлінісінде:",
+        "C10": "*конкурсқа сілтеме",
+        "A11": "Білім басқармасы", "B11": "700\u00a0000 тңг.", "C11": "https://goszakup.example/1",
+        "A13": "Өңірде 2026 жылға МӘТ барлығы бөлінді.", "B13": "5\u00a0000\u00a0000 тңг.",
+        "A14": "2026 жылға сыбайлас жемқорлыққа қарсы тақырыпқа МӘТ бөлінді.",
+        "B14": "1\u00a0200\u00a0000 тңг.",
+        "A15": "Өңірде 2027 жылға МӘТ барлығы бөлінді.", "B15": "6\u00a0000\u00a0000 тңг.",
+        "A16": "2027 жылға сыбайлас жемқорлыққа қарсы тақырыпқа МӘТ бөлінді.",
+        "B16": "1\u00a0500\u00a0000 тңг.",
+    }
+    assert got == expected  # no approval block (000:L1989-2044)
+    ru = cells(produce(world, 4, "ru"))
+    assert (ru["A5"], ru["A7"], ru["B7"], ru["A11"], ru["A15"]) == (
+        "Координация ГСЗ на антикоррупционную тематику в регионе", "Всего выделено ГСЗ в регионе",
+        "5\u00a0000\u00a0000 тг.", "Управление образования",
+        "Всего выделено ГСЗ в регионе на 2027 год.")
+
+
+def test_appendix_5_the_ethics_commissioners_two_rows(world):
+    got = cells(produce(world, 5, "kk"))
+    event = "ethics_explanatory_event"
+    expected = {
+        **top(5, "kk", ETHICS_KK, [
+            "Әдеп жөніндегі уәкілдердің мемлекетік қызметшілерімен, сонымен бергі сыбайлас "
+            "жемқорлық тәуекелдеріне ұшыраған лауазымдарды атқаратын мемлекеттік қызметшілермен "
+            "жүйелі профилактикалық жұмысты ұйымдастыруы бойынша", "ЕСЕП"]),  # 000:L2071-2077
+        "A14": "№", "B14": "Мемлекеттік қызметкердің Т.А.Ә., лауазымы",
+        "C14": "Атқарылған жұмыс жөнінде ақпарат",  # 000:L2081
+        "A15": 1, "B15": "Мемлекеттік қызметшілер үшін сыбайлас жемқорлыққа қарсы іс-қимыл "
+                         "мәселелері бойынша ай сайынғы түсіндіру және оқыту іс-шараларын өткізу",
+        "A16": "1.1", "B16": f"{name(event, 'commissioner', 'kk')}: A. Commissioner",
+        "C16": f"{name(event, 'topic', 'kk')}: Gifts and conflicts; "
+               f"{name(event, 'audience', 'kk')}: 25",
+        "A17": 2, "B17": "Сыбайлас жемқорлық тәуекелдеріне шалдыққан лауазымдарды атқаратын "
+                         "мемлекеттік қызметшілермен жүйелі алдын алу жұмыстарын ұйымдастыруы",
+        "A18": "2.1", "B18": f"{name('preventive_work', 'servants', 'kk')}: 12",
+        "C18": f"{name('preventive_work', 'positions_list', 'kk')}: Register 2026",
+    }
+    assert got == expected
+    assert "Old Commissioner" not in "\n".join(map(str, got.values()))
+    ru = cells(produce(world, 5, "ru"))
+    assert (ru["A5"], ru["A8"], ru["A11"], ru["B14"]) == (
+        "Уполномоченный по этике", "(подпись)", "ОТЧЁТ",
+        "Ф.И.О., должность государственного служащего")
+
+
+def test_appendix_6_the_legal_outreach_events(world):
+    got = cells(produce(world, 6, "kk"))
+    p = "legal_outreach"
+    expected = {
+        **top(6, "kk", ETHICS_KK, [
+            "ҚР Әділет министрлігінің әдістемелік ұсынымдарына сәйкес құқықтық насихаттау "
+            "бойынша іс-шаралары жөнінде", "ЕСЕП"]),  # 000:L2122-2124
+        "A14": "№",
+        "B14": "Өткізілген іс-шара жөнінде ақпарат (мемлекеттік орган қабылдған НҚА түсіндіру, "
+               "белгілі бір өмірлік жағдайында әрекет тәртібін түсіндіру), өткізу күні мен уақыты",
+        "C14": "Кросс-платформадағы растайтын құжаты бар парақшасына сілтеме (басқа "
+               "интернет-ресурсында жарияланған болса, оған сілтеме)",  # 000:L2131-2143
+        "A15": 1, "B15": f"{name(p, 'explained', 'kk')}: Law on X; "
+                         f"{name(p, 'held_at', 'kk')}: 05.05.2026 10:00",
+        "C15": "https://t.me/x/1",
+        "A16": 2, "B16": f"{name(p, 'explained', 'kk')}: Life situation: a pension; "
+                         f"{name(p, 'held_at', 'kk')}: 01.10.2026 15:30",
+        "C16": "https://t.me/x/2",
+    }
+    assert got == expected
+    ru = cells(produce(world, 6, "ru"))
+    assert ru["A1"] == HEADER_RU.format(n=6) and ru["B15"].startswith(
+        f"{name(p, 'explained', 'ru')}: Law on X")
+
+
+def test_the_person_named_like_a_formula_stays_text(world):
+    path = produce(world, 2, "ru")
+    ws = load_workbook(path).active
+    assert ws["B14"].value.startswith("=cmd") and ws["B14"].data_type == "s"
+    ws3 = load_workbook(produce(world, 3, "ru")).active
+    assert ws3["C15"].value == "=Plot A2" and ws3["C15"].data_type == "s"
+
+
+def test_another_organisations_form_holds_only_its_own(world):
+    got = cells(produce(world, 2, "kk", org="OTHER"))
+    assert got["A3"] == "Басқа әкімдік"
+    assert got["B14"].startswith("Other Org Offender, Clerk; ")
+    assert all(got[f"B{r}"] == "Анықталған жоқ" for r in range(15, 23))
+
+
+# -- the command line -------------------------------------------------------------------------------
+
+
+def test_the_default_file_name_and_json(world):
+    m = world["m"]
+    result = m("form", "2", "AK", "--year", str(YEAR))
+    assert result.returncode == 0, result.stderr
+    path = m.cwd / "appendix-2-AK-2026-kk.xlsx"  # an English reader: the form in Kazakh
+    assert str(path.name) in result.stdout and path.is_file()
+    assert cells(path)["A1"] == HEADER_KK.format(n=2)
+    kk = m("form", "3", "AK", "--year", str(YEAR), lang="kk")
+    assert kk.returncode == 0 and "қосымша-3-AK-2026-kk.xlsx" in kk.stdout
+    ru = m("form", "6", "AK", "--year", str(YEAR), "--json", lang="ru")
+    out = json.loads(ru.stdout)
+    assert out == {"appendix": 6, "org": "AK", "year": 2026, "lang": "ru",
+                   "file": "приложение-6-AK-2026-ru.xlsx", "lines": 2}
+    assert cells(m.cwd / out["file"])["A1"] == HEADER_RU.format(n=6)
+
+
+@pytest.mark.parametrize(("args", "code", "en", "kk"), [
+    (["7", "AK"], 2, "There is no appendix 7: the report forms are appendices 1–6.",
+     "7 қосымшасы жоқ: есеп нысандары — 1–6 қосымшалар."),
+    (["0", "AK"], 2, "There is no appendix 0", "0 қосымшасы жоқ"),
+    (["two", "AK"], 2, "There is no appendix two", "two қосымшасы жоқ"),
+    (["2", "NOPE"], 4, "No organisation with code NOPE.", "NOPE"),
+    (["2", "AK", "--year", "abc"], 2, "--year: 'abc' is not a whole number", "abc"),
+    (["2", "AK", "--year", "1800"], 2, "1800 is outside the calendar data", "1800"),
+    (["2", "AK", "--lang", "en"], 2,
+     "A report form is written in Kazakh or Russian (kk or ru), not “en”.", "«en» емес"),
+])
+def test_refusals_in_the_readers_language(world, args, code, en, kk):
+    m = world["m"]
+    for lang, text in (("en", en), ("kk", kk)):
+        result = m("form", *args, lang=lang)
+        assert result.returncode == code, (args, result.stdout, result.stderr)
+        assert text in result.stderr, (lang, result.stderr)
+        assert "Traceback" not in result.stderr and not result.stdout
+
+
+# -- the web: who may have a form, and whom it names -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def web(world) -> Iterator[Web]:
+    engine = make_engine(world["url"])
+    app = create_app(_settings(world["tmp"], world["url"]), engine, CALENDAR, REG)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MERZIM_TODAY", D2026)
+        yield Web(engine, app, {}, {}, cache=True)
+    engine.dispose()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_the_subjects_officer_downloads_the_form_with_the_names(web):
+    r = web.browser("aida").get(f"/forms/2.xlsx?org=AK&year={YEAR}&lang=ru")
+    assert r.status_code == 200, r.text[:300]
+    assert r.headers["content-type"] == XLSX
+    assert r.headers["content-disposition"].startswith("attachment;")
+    # ?lang= is the page's language too: the file is named in Russian
+    named = r.headers["content-disposition"].split("filename*=UTF-8''", 1)[1]
+    assert unquote(named) == "приложение-2-AK-2026-ru.xlsx"
+    got = cells(r.content)
+    assert got["A1"] == HEADER_RU.format(n=2)
+    assert got["B14"].startswith("=cmd, Chief specialist; ")
+    assert got["B21"].startswith("Gift Taker, Head; ")
+
+
+def test_a_manager_above_sees_the_facts_not_the_offenders(web):
+    since = web.last_audit()
+    r = web.browser("bolat").get(f"/forms/2.xlsx?org=AK&year={YEAR}&lang=kk")
+    assert r.status_code == 200, r.text[:300]
+    got = cells(r.content)
+    text = "\n".join(map(str, got.values()))
+    for person in ("=cmd", "Chief specialist", "Supervisor Bekov", "Gift Taker", "Side Worker"):
+        assert person not in text
+    assert "12-34/567" not in text  # the case's evidence is left out too, as on the case page
+    category = choice("offence_notice", "category", "criminal", "kk")
+    assert got["B14"] == "; ".join([
+        "(жасырылған)", f"{name('offence_notice', 'category', 'kk')}: {category}",
+        f"{name('offence_notice', 'detected', 'kk')}: 10.03.2026",
+        f"{name('offence_notice', 'place', 'kk')}: Konaev",
+        f"{name('offence_notice', 'damage', 'kk')}: 250\u00a0000",
+        f"{name('offence_notice', 'notified', 'kk')}: 12.03.2026"])
+    assert got["B21"].startswith("(жасырылған); ")
+    audit = web.audit_since(since)
+    assert ("web:bolat", "export.form", {"appendix": 2, "year": 2026, "lang": "kk",
+                                         "lines": 4, "persons_shown": 0,
+                                         "persons_hidden": 4}) in audit
+
+
+def test_an_officer_elsewhere_gets_nothing(web):
+    b = web.browser("ruslan")
+    hidden = b.get(f"/forms/2.xlsx?org=AK&year={YEAR}")
+    missing = b.get(f"/forms/2.xlsx?org=NOPE&year={YEAR}")
+    assert hidden.status_code == missing.status_code == 404
+    assert "=cmd" not in hidden.text
+    own = b.get(f"/forms/2.xlsx?year={YEAR}")  # her own organisation by default
+    assert own.status_code == 200 and cells(own.content)["B14"].startswith("Other Org Offender")
+
+
+def test_web_refusals(web):
+    b = web.browser("aida")
+    assert b.get("/forms/7.xlsx?org=AK").status_code == 422
+    assert b.get("/forms/2.xlsx?org=AK&lang=en").status_code == 422
+    assert b.get("/forms/2.xlsx?org=AK&year=abc").status_code == 422
+    assert web.client().get("/forms/2.xlsx?org=AK").status_code == 303  # to the login page
+
+
+# -- the sheet model, without openpyxl ---------------------------------------------------------------
+
+
+def test_the_sheet_model_places_lines_by_row_and_hides_persons():
+    value = rules.Value("k", "Name", "=x")
+    link = rules.Value("u", "Link", "https://x", url=True)
+    data = rules.FormData(5, "ru", 2026, "Org", (
+        rules.Line((value, link), "Ivan, clerk", hidden=True, row=1),
+        rules.Line((value,), None, row=2)))
+    sheet = rules.lay_out(layouts(), data)
+    assert sheet.value(16, 1) == "1.1" and sheet.value(16, 2) == "(скрыто)"
+    assert sheet.value(16, 3) == "Name: =x; Link: https://x"
+    assert sheet.value(18, 2) == "Name: =x"  # a process about no one: its first value
+    assert rules.row_of(5, "reward_or_gift", ("incompatible_activity", "conflict_of_interest",
+                                              "insider_information", "reward_or_gift",
+                                              "foreign_account")) == 8
+    assert rules.row_of(1, None, ()) == 1
+    with pytest.raises(Exception, match="appendix"):
+        rules.parse_layouts({"texts": {}}, "x.toml")
+
+
+def test_the_layouts_cite_the_seed_and_cover_every_appendix():
+    found = layouts()
+    assert sorted(found.appendices) == [1, 2, 3, 4, 5, 6]
+    assert [len(found.appendices[n].rows) for n in (1, 2, 5)] == [2, 9, 2]
+    assert [g.code for g in found.appendices[3].groups] == ["administrative", "criminal",
+                                                            "discrediting"]
+    assert not found.appendices[4].approval  # 000:L1989-2044: no approval block
+    for layout in found.appendices.values():
+        assert layout.line.startswith("000:L")
+        assert all(c.name.line.startswith("000:L") for c in layout.columns)
+
+
+def test_the_command_line_audits_each_form(world):
+    produce(world, 5, "kk")
+    engine = make_engine(world["url"])
+    with Session(engine) as s:
+        last = s.exec(select(AuditRecord).order_by(AuditRecord.id.desc())).first()
+    engine.dispose()
+    assert last is not None and last.action == "export.form" and last.entity_id == "AK"
+    assert json.loads(last.payload) == {"appendix": 5, "year": 2026, "lang": "kk", "lines": 2,
+                                        "persons_shown": 0, "persons_hidden": 0}

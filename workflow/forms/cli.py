@@ -1,0 +1,47 @@
+"""`merzim form N ORG --year Y`: appendix N of the Instruction (seed 000, 1-6) for a subject and
+a year, written as an XLSX in Kazakh or Russian; prints the file's path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from workflow.cli.common import JSON, STATE, context, emit_json, lazy, parse_int, unit_of_work, write_file
+
+forms = lazy("workflow.forms.service")
+
+
+def form(n: str = typer.Argument(..., help="The appendix of the Instruction: 1-6."),
+         org: str = typer.Argument(..., help="The subject's organisation code."),
+         year: str = typer.Option(None, "--year", metavar="YEAR",
+                                  help="The year of the form (default: this year)."),
+         lang: str = typer.Option(None, "--lang", metavar="LANG",
+                                  help="Language of the form: kk or ru (default: the command "
+                                  "line's when it is one of them, else kk)."),
+         output: Path = typer.Option(None, "--output", metavar="FILE",
+                                     help="Write the form to this file (default: "
+                                     "appendix-N-ORG-YEAR-LANG.xlsx in this folder)."),
+         as_json: bool = JSON) -> None:
+    """Write a report form (appendix 1-6) of a subject and a year from its registers, as XLSX."""
+    number = forms.appendix_number(n)
+    t = STATE.t
+    language = forms.form_language(lang, t.language)
+    ctx = context()
+    year_n = parse_int(year, "--year") if year is not None else ctx.today.year
+    forms.check_year(ctx, year_n)
+    with unit_of_work() as s:
+        produced = forms.produce(s, ctx, number, org, year_n, language)
+        forms.record_export(s, ctx.actor, org, produced)
+    path = output if output is not None else Path(forms.file_name(t, number, org, year_n,
+                                                                  language))
+    write_file(path, produced.content)
+    if as_json:
+        emit_json({"appendix": number, "org": org, "year": year_n, "lang": language,
+                   "file": str(path), "lines": len(produced.data.lines)})
+        return
+    STATE.console.print(t("forms.written", path=str(path)))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("form")(form)

@@ -1,0 +1,105 @@
+"""A register imported from a spreadsheet: a case of one process opened for every row, and
+its first record when the row names one; all or nothing (issue 27).
+
+The columns are the definition's, by key: `subject` (required), `object`, `person`,
+`position`, `responsible`, one per field (`[[field]]`), one per named date given at opening,
+and, to record what already happened, `event` with `on` (its date) and one column per evidence
+key of the definition (`number`, `url`, `receipt_act`, …). A column the definition does not
+know is refused before any row is read, naming the columns it knows; a refused row is named
+("Row 7: …") and nothing of the file is stored. Every row goes through the same checks as
+`merzim case open` and `merzim record` (open_checked, record_event): one code path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from workflow.core.dates import parse_day
+from workflow.core.definition import BUILTIN_EVIDENCE, Definition
+from workflow.core.errors import MerzimError, UsageError
+from workflow.services.analyses import open_checked
+from workflow.services.bulk import RowRefused
+from workflow.services.cases import record_event
+from workflow.services.context import Context
+from workflow.storage.models import Case
+
+PARTIES = ("subject", "object", "person", "position", "responsible")
+RECORD = ("event", "on")
+
+
+@dataclass(frozen=True)
+class Imported:
+    row: int
+    case: Case | Any  # the opened case (open_checked's)
+    warnings: list[dict[str, Any]]
+    recorded: str | None = None  # the event recorded with it
+
+
+def columns(defn: Definition) -> tuple[str, ...]:
+    """Every column a register file of this definition may have, in the order a template
+    lists them."""
+    given = [k for k, d in defn.dates.items() if d.given != "none"]
+    return tuple(dict.fromkeys([*PARTIES, *defn.fields, *given, *RECORD,
+                                *BUILTIN_EVIDENCE, *defn.evidence]))
+
+
+def check_columns(defn: Definition, header: list[str]) -> None:
+    """Refuse a file with a column the definition does not know (a misspelt field would
+    silently be dropped)."""
+    known = columns(defn)
+    unknown = [h for h in header if h and h != "_row" and h not in known]
+    if unknown:
+        raise UsageError(f"unknown columns {', '.join(unknown)}", key="error.unknown_columns",
+                         columns=", ".join(unknown), known=", ".join(known))
+
+
+def import_cases(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]]
+                 ) -> list[Imported]:
+    """Open a case for every row (and record its event when it names one). The caller's unit
+    of work stores all of them or, when a row is refused, none."""
+    defn = ctx.registry.get(process)
+    if rows:
+        check_columns(defn, list(rows[0]))
+    given = [k for k, d in defn.dates.items() if d.given != "none"]
+    evidence_keys = list(dict.fromkeys((*BUILTIN_EVIDENCE, *defn.evidence)))
+    out = []
+    for i, row in enumerate(rows, start=2):
+        n = int(row.get("_row", i))
+        try:
+            out.append(_one(s, ctx, defn, row, n, given, evidence_keys))
+        except MerzimError as exc:
+            raise RowRefused(n, exc) from None
+        except ValueError as exc:  # a date outside the calendar's years
+            raise RowRefused(n, exc) from None
+    return out
+
+
+def _one(s: Session, ctx: Context, defn: Definition, row: dict[str, Any], n: int,
+         given: list[str], evidence_keys: list[str]) -> Imported:
+    def cell(key: str) -> str | None:
+        value = row.get(key)
+        text = "" if value is None else str(value).strip()
+        return text or None
+
+    subject = cell("subject")
+    if subject is None:
+        raise UsageError("subject is empty", key="error.row_subject_empty")
+    fields = {k: v for k in defn.fields if (v := cell(k)) is not None}
+    dates = {k: parse_day(v, k) for k in given if (v := cell(k)) is not None}
+    planned = open_checked(s, ctx, defn.key, subject, cell("object"), cell("person"),
+                           cell("position"), fields, dates, cell("responsible"))
+    case = planned.analysis
+    event = cell("event")
+    evidence = {k: v for k in evidence_keys if (v := cell(k)) is not None}
+    if event is None:
+        if evidence or cell("on"):
+            raise UsageError("evidence without an event", key="error.row_evidence_no_event")
+        return Imported(n, case, planned.warnings)
+    on = cell("on")
+    if on is None:
+        raise UsageError("event without a date", key="error.row_event_no_date", event=event)
+    record_event(s, ctx, case.id or 0, event, parse_day(on, "on"), evidence)
+    return Imported(n, case, planned.warnings, event)
