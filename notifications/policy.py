@@ -55,6 +55,8 @@ class StageItem:
     #                                 obligation's case): listed first, named "analysis #N"
     subject_names: dict[str, str] = field(default_factory=dict)  # the subject in kk, ru, en
     object_names: dict[str, str] = field(default_factory=dict)  # the object in kk, ru, en
+    # who set the due date when the sources give none: "I-2", "merzim" (I-17); "": the sources
+    due_basis: str = ""
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,9 @@ def render_digest(digest: Digest) -> Rendered:
             for ln in group:
                 it = ln.item
                 due = it.due.isoformat() + (f" ({tpl('projected')})" if it.projected else "")
+                if it.due_basis:  # a deadline merzim sets, the sources giving none (I-17)
+                    due += " (" + (tpl("own_deadline_merzim") if it.due_basis == "merzim"
+                                   else tpl("own_deadline", basis=it.due_basis)) + ")"
                 body = tpl(f"line.{kind}",
                     stage=name_in(it.stage_names, lang, it.stage_key),
                     case=case_label(tpl, it.internal_analysis, it.analysis_id,

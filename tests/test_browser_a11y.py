@@ -348,6 +348,6 @@ def test_export_buttons_send_what_is_on_screen(browser, server: Server) -> None:
         text = Path(download.value.path()).read_text(encoding="utf-8-sig")
         rows = list(csv.reader(io.StringIO(text)))[1:]
         assert len(rows) == stages.count(stage), (len(rows), stages.count(stage))
-        days = [int(r[5]) for r in rows]
+        days = [int(r[6]) for r in rows]
         assert days == sorted(days)
         assert v.page.url.endswith("/overdue")  # the page itself did not change

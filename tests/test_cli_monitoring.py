@@ -334,68 +334,71 @@ def test_plan_import_refuses_bad_files_whole_and_round_trips_a_good_one(merzim_d
 def test_monitoring_periods_reports_and_reviews(merzim_db, engine, noted):
     aid = noted["id"]
     periods = ok_json(merzim_db("monitoring", "periods", aid, "--json"))
-    # the acceptance case: note signed 20 Nov 2025; reports by the 5th, rolled
+    # the acceptance case (issue 28, I-8 from version 5): note signed Thu 20 Nov 2025; quarters
+    # counted from it, [20 Nov, 19 Feb], [20 Feb, 19 May], [20 May, 19 Aug], [20 Aug, 19 Nov 2026];
+    # reports by the 5th of the month after: Thu 5 Mar, Fri 5 Jun, Sat 5 Sep -> Mon 7 Sep,
+    # Sat 5 Dec -> Mon 7 Dec 2026
     assert periods == {"analysis": int(aid), "periods": [
         {"period": p, "report_due": due, "received_on": None, "review_due": None,
          "reviewed_on": None}
-        for p, due in [("2025Q4", "2026-01-05"), ("2026Q1", "2026-04-06"), ("2026Q2", "2026-07-07"),
-                       ("2026Q3", "2026-10-05"), ("2026Q4", "2027-01-05")]]}
+        for p, due in [("2025N1", "2026-03-05"), ("2025N2", "2026-06-05"), ("2025N3", "2026-09-07"),
+                       ("2025N4", "2026-12-07")]]}
 
-    view = ok_json(merzim_db("record", aid, "monitoring_report", "--period", "2025Q4", "--date",
+    view = ok_json(merzim_db("record", aid, "monitoring_report", "--period", "2025N1", "--date",
                              "2026-01-05", "--json", today="2026-01-06"))
     stages = {s["key"]: s for s in view["stages"]}
-    assert (stages["monitoring_report:2025Q4"]["status"],
-            stages["monitoring_report:2025Q4"]["done_on"]) == ("done_on_time", "2026-01-05")
+    assert (stages["monitoring_report:2025N1"]["status"],
+            stages["monitoring_report:2025N1"]["done_on"]) == ("done_on_time", "2026-01-05")
     # 6, (7 off) 8, 9, 12, 13 January
-    assert (stages["monitoring_review:2025Q4"]["due"],
-            stages["monitoring_review:2025Q4"]["status"]) == ("2026-01-13", "open")
-    ok(merzim_db("record", aid, "monitoring_report", "--period", "2026Q1", "--date", "2026-03-20",
+    assert (stages["monitoring_review:2025N1"]["due"],
+            stages["monitoring_review:2025N1"]["status"]) == ("2026-01-13", "open")
+    ok(merzim_db("record", aid, "monitoring_report", "--period", "2025N2", "--date", "2026-03-20",
                  today="2026-03-20"))
 
     before = dump_tables(engine)
     day = {"today": "2026-04-02"}
     results = run_many(merzim_db, [
         (("record", aid, "monitoring_report", "--period", "2025Q3", "--date", "2026-01-05"), day),
-        (("record", aid, "monitoring_report", "--period", "2025Q4", "--date", "2026-01-06"), day),
-        (("record", aid, "monitoring_review", "--period", "2026Q2", "--date", "2026-04-01"), day),
-        (("record", aid, "monitoring_review", "--period", "2025Q4", "--date", "2026-01-02"), day),
-        (("record", aid, "monitoring_report", "--period", "2026Q2", "--date", "2026-04-03"), day),
+        (("record", aid, "monitoring_report", "--period", "2025N1", "--date", "2026-01-06"), day),
+        (("record", aid, "monitoring_review", "--period", "2025N3", "--date", "2026-04-01"), day),
+        (("record", aid, "monitoring_review", "--period", "2025N1", "--date", "2026-01-02"), day),
+        (("record", aid, "monitoring_report", "--period", "2025N3", "--date", "2026-04-03"), day),
         (("record", aid, "monitoring_report", "--date", "2026-04-01"), day),
-        (("record", aid, "monitoring_report", "--period", "2026Q2", "--date", "2026-03-31"), day),
+        (("record", aid, "monitoring_report", "--period", "2025N3", "--date", "2026-03-31"), day),
         (("monitoring", "periods", "9999"), {}),
     ])
-    refused(results[0], 3, "No reporting period 2025Q3", "2025Q4, 2026Q1, 2026Q2, 2026Q3, 2026Q4")
+    refused(results[0], 3, "No reporting period 2025Q3", "2025N1, 2025N2, 2025N3, 2025N4")
     refused(results[1], 3, "already recorded")
-    refused(results[2], 3, "2026Q2", "not been received")
+    refused(results[2], 3, "2025N3", "not been received")
     refused(results[3], 3, "2026-01-02", "2026-01-05")
     refused(results[4], 3, "future")
     refused(results[5], 3, "period")
-    refused(results[6], 3, "2026Q2", "before the period starts")
+    refused(results[6], 3, "2025N3", "before the period starts")
     refused(results[7], 4, "9999")
     assert dump_tables(engine) == before
 
-    ok(merzim_db("record", aid, "monitoring_review", "--period", "2025Q4", "--date", "2026-01-14",
+    ok(merzim_db("record", aid, "monitoring_review", "--period", "2025N1", "--date", "2026-01-14",
                  today="2026-01-14"))
     periods, shown, overdue = run_many(merzim_db, [
         (("monitoring", "periods", aid, "--json"), {}),
         (("monitoring", "periods", aid), {}),
         (("overdue", "--org", "X", "--json"), {"today": "2026-04-02"})])
     rows = ok_json(periods)["periods"]
-    assert rows[0] == {"period": "2025Q4", "report_due": "2026-01-05", "received_on": "2026-01-05",
+    assert rows[0] == {"period": "2025N1", "report_due": "2026-03-05", "received_on": "2026-01-05",
                        "review_due": "2026-01-13", "reviewed_on": "2026-01-14"}
     # received on Fri 20 March: (23-25 March Nauryz) 26, 27, 30, 31 March, 1 April
-    assert rows[1] == {"period": "2026Q1", "report_due": "2026-04-06", "received_on": "2026-03-20",
+    assert rows[1] == {"period": "2025N2", "report_due": "2026-06-05", "received_on": "2026-03-20",
                        "review_due": "2026-04-01", "reviewed_on": None}
     assert rows[2]["received_on"] is None and rows[2]["review_due"] is None
     text = flat(ok(shown).replace("│", " "))
     for fragment in ("Period", "Report due", "Received", "Review due", "Reviewed",
-                     "2025Q4 2026-01-05 2026-01-05 2026-01-13 2026-01-14",
-                     "2026Q1 2026-04-06 2026-03-20 2026-04-01 —",
-                     "2026Q2 2026-07-07 — — —"):
+                     "2025N1 2026-03-05 2026-01-05 2026-01-13 2026-01-14",
+                     "2025N2 2026-06-05 2026-03-20 2026-04-01 —",
+                     "2025N3 2026-09-07 — — —"):
         assert fragment in text, fragment
     late = [(r["analysis"], r["stage"], r["due"]) for r in ok_json(overdue)["overdue"]
             if r["stage"].startswith("monitoring")]
-    assert late == [(int(aid), "monitoring_review:2026Q1", "2026-04-01")]
+    assert late == [(int(aid), "monitoring_review:2025N2", "2026-04-01")]
 
 
 # -- positions and external analyses ------------------------------------------------------------------

@@ -112,14 +112,14 @@ def test_an_unknown_event_exits_2_naming_the_events_in_the_readers_language(run,
 def test_a_period_is_accepted_in_lower_case(run, demo):
     periods = json.loads(ok(run("monitoring", "periods", "1", "--json")))["periods"]
     pending = next(p["period"] for p in periods if p["received_on"] is None)
-    assert pending == "2026Q4"
-    ok(run("record", "1", "monitoring_report", "--date", "2026-11-19", "--period", "2026q4",
+    assert pending == "2026N1"
+    ok(run("record", "1", "monitoring_report", "--date", "2026-11-19", "--period", "2026n1",
            "--number", "12"))
     ok(run("record", "1", "monitoring_review", "--date", "2026-11-20", "--number", "13",
-           "--evidence", "period= 2026q4 "))
+           "--evidence", "period= 2026n1 "))
     after = {p["period"]: p for p in json.loads(ok(run("monitoring", "periods", "1",
                                                        "--json")))["periods"]}
-    assert (after["2026Q4"]["received_on"], after["2026Q4"]["reviewed_on"]) == (
+    assert (after["2026N1"]["received_on"], after["2026N1"]["reviewed_on"]) == (
         "2026-11-19", "2026-11-20")
     line = one_line(run("record", "1", "monitoring_report", "--date", "2026-11-20",
                         "--period", "2026q9", "--number", "1"), 3)

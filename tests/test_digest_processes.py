@@ -120,7 +120,8 @@ def test_procedures_and_obligations_reach_the_digest_grouped_by_process(db, regi
         "Due soon:",
         "  Internal analysis of corruption risks",
         "    • Approve the order to conduct the analysis — Education, "
-        f"analysis #{ids['analysis']}: due 2026-12-31, 5 working days left",
+        f"analysis #{ids['analysis']}: due 2026-12-31 (deadline set by merzim, I-2), "
+        "5 working days left",
         "    • Announce the start of the analysis — Education, "
         f"analysis #{ids['analysis']}: due 2026-12-31, 5 working days left",
         "  Quarterly conflict-of-interest analysis",

@@ -89,7 +89,8 @@ def test_a_stage_names_its_draft_in_the_definition():
     assert {k: (d.template, d.event, d.stored_as, d.asks) for k, d in drafts_of(defn).items()} == {
         "start_announcement": ("start_announcement", "start_announcement", "published_text", ()),
         "discussion_announcement": ("discussion_announcement", "discussion_announcement",
-                                    "published_text", ("discussion_date", "discussion_place")),
+                                    "published_text", ("discussion_date", "discussion_place",
+                                                       "public_council")),
         "public_discussion": ("discussion_results", "public_discussion", "published_text", ()),
         "publication": ("publication", "publication", "published_text", ()),
     }
@@ -176,7 +177,8 @@ def test_each_announcement_says_what_its_source_requires(world: Web):
     assert "Дата обсуждения: 20 октября 2025 года" in text
     assert "Место проведения: актовый зал, ул. Абая 1" in text
     assert r.json()["asks"] == {"discussion_date": "2025-10-20",
-                                "discussion_place": "актовый зал, ул. Абая 1"}
+                                "discussion_place": "актовый зал, ул. Абая 1",
+                                "public_council": ""}
     # nothing given: the latest day the discussion may take place, and a place to fill in
     ile = world.analyses["ile"]
     due = world.stage(ile, "public_discussion").due_date
@@ -491,7 +493,7 @@ def test_the_api_lists_a_cases_drafts_and_refuses_in_json(world: Web):
     got = api.get(f"/api/v1/cases/{ile}/drafts", params={"lang": "ru"}).json()
     assert [d["stage"] for d in got["stages"]] == ["start_announcement", "discussion_announcement",
                                                     "public_discussion", "publication"]
-    assert got["stages"][1]["asks"] == ["discussion_date", "discussion_place"]
+    assert got["stages"][1]["asks"] == ["discussion_date", "discussion_place", "public_council"]
     assert got["stages"][0]["name"] == "Объявление о начале внутреннего анализа"
     r = api.get(f"/api/v1/cases/{ile}/drafts/order", params={"lang": "ru"})
     assert r.status_code == 404 and "нет проекта объявления" in r.json()["message"]

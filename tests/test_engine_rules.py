@@ -38,8 +38,8 @@ EVIDENCE = {
     "cartogram_update": {"section": "AK-EDU", "url": "https://abai.gov.kz/cartogram/edu"},
     "action_plan": {"number": "ЖС-4", "signed_by": "Басшы Н. Әбенов"},
     "publication": {"url": "https://gov.kz/memleket/entities/ak-edu/documents/4"},
-    "monitoring_report": {"period": "2026Q2"},
-    "monitoring_review": {"period": "2026Q2"},
+    "monitoring_report": {"period": "2026N1"},
+    "monitoring_review": {"period": "2026N1"},
     "monitoring_note": {"number": "МН-1", "signed_by": "Басшы Н. Әбенов"},
     "cancel": {"note": "Object reorganised by the akim's decision No. 112"},
 }
@@ -706,13 +706,20 @@ def test_publication_dated_before_the_plan_is_refused(db, ctx):
     ("order", {"number": "15-ө"}, "signed_by"),
     ("order", {"number": "   ", "signed_by": "Head"}, "number"),
     ("order", {}, "number"),
-    ("start_announcement", {}, "url"),
-    ("start_announcement", {"url": ""}, "url"),
+    ("start_announcement", {}, "links | url"),
+    ("start_announcement", {"url": ""}, "links | url"),
+    ("start_announcement", {"url": "", "links": "  "}, "links | url"),
 ])
 def test_step_without_its_confirming_document_is_refused(db, ctx, event, evidence, field):
+    """A single required field is named; an announcement (version 5) takes several links or
+    one url, and the refusal names both ways (issue 28, every channel)."""
     aid = plan(db, ctx)
     if event == "start_announcement":
         record(db, ctx, aid, "order", date(2026, 2, 10))
+        err = refused(db, lambda s: svc.record_event(s, ctx, aid, event, date(2026, 2, 12),
+                                                     evidence), key="rule.missing_evidence_any")
+        assert (err.params["event"], err.params["groups"]) == (event, field)
+        return
     err = refused(db, lambda s: svc.record_event(s, ctx, aid, event, date(2026, 2, 12), evidence),
                   key="rule.missing_evidence")
     assert (err.params["event"], err.params["field"]) == (event, field)
@@ -1036,16 +1043,16 @@ def test_new_day_off_moves_the_open_positions_list_of_a_published_analysis(db, c
 
 def test_signed_note_opens_a_report_deadline_for_each_quarter_of_the_following_year(db, ctx):
     aid = plan(db, ctx)
-    record_upto(db, ctx, aid, "analytic_note")  # signed 22 April 2026
+    record_upto(db, ctx, aid, "analytic_note")  # signed Wed 22 April 2026
     reports = {k: (st.due_date, st.status) for k, st in stages(db, aid).items()
                if k.startswith("monitoring_report:")}
-    # by the 5th of the month after each quarter intersecting [22 Apr 2026, 22 Apr 2027)
+    # I-8 (version 5): quarters counted from the note, [22 Apr, 21 Jul 2026], [22 Jul, 21 Oct],
+    # [22 Oct, 21 Jan 2027], [22 Jan, 21 Apr 2027]; by the 5th of the month after each
     assert reports == {
-        "monitoring_report:2026Q2": (date(2026, 7, 7), "open"),   # Sun 5 Jul; Mon 6 Jul Astana Day
-        "monitoring_report:2026Q3": (date(2026, 10, 5), "open"),
-        "monitoring_report:2026Q4": (date(2027, 1, 5), "open"),
-        "monitoring_report:2027Q1": (date(2027, 4, 5), "open"),
-        "monitoring_report:2027Q2": (date(2027, 7, 5), "open"),
+        "monitoring_report:2026N1": (date(2026, 8, 5), "open"),   # Wed
+        "monitoring_report:2026N2": (date(2026, 11, 5), "open"),  # Thu
+        "monitoring_report:2026N3": (date(2027, 2, 5), "open"),   # Fri
+        "monitoring_report:2026N4": (date(2027, 5, 5), "open"),   # Wed
     }
 
 
@@ -1053,23 +1060,23 @@ def test_new_day_off_moves_monitoring_report_and_review_deadlines(db, ctx, make_
     aid = plan(db, ctx)
     record_upto(db, ctx, aid, "analytic_note")
     july = make_ctx(date(2026, 7, 2))
-    record(db, july, aid, "monitoring_report", date(2026, 7, 1))
+    record(db, july, aid, "monitoring_report", date(2026, 7, 1), {"period": "2026N1"})
     st = stages(db, aid)
-    assert st["monitoring_report:2026Q2"].status == "done_on_time"
+    assert st["monitoring_report:2026N1"].status == "done_on_time"
     # review within 5 working days of receipt (1 July): 2, 3, 7, 8, 9 July (6 July off)
-    assert st["monitoring_review:2026Q2"].due_date == date(2026, 7, 9)
+    assert st["monitoring_review:2026N1"].due_date == date(2026, 7, 9)
 
-    # Wednesday 8 July and Monday 5 October 2026 become days off
+    # Wednesday 8 July and Thursday 5 November 2026 become days off
     moved = commit(db, lambda s: svc.replan_all(s, override_ctx(make_ctx, "2026-07-08",
-                                                                "2026-10-05")))
+                                                                "2026-11-05")))
 
     assert sorted((m["stage"], m["old"], m["new"]) for m in moved) == [
-        ("monitoring_report:2026Q3", date(2026, 10, 5), date(2026, 10, 6)),
-        ("monitoring_review:2026Q2", date(2026, 7, 9), date(2026, 7, 10)),
+        ("monitoring_report:2026N2", date(2026, 11, 5), date(2026, 11, 6)),
+        ("monitoring_review:2026N1", date(2026, 7, 9), date(2026, 7, 10)),
     ]
     st = stages(db, aid)
-    assert st["monitoring_report:2026Q2"].due_date == date(2026, 7, 7)  # done: not re-planned
-    assert st["monitoring_report:2026Q4"].due_date == date(2027, 1, 5)
+    assert st["monitoring_report:2026N1"].due_date == date(2026, 8, 5)  # done: not re-planned
+    assert st["monitoring_report:2026N3"].due_date == date(2027, 2, 5)
 
 
 # -- the audit chain -----------------------------------------------------------------------------

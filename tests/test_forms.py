@@ -217,8 +217,9 @@ def build_world(m: Merzim) -> dict[str, int]:
     # appendix 1: the internal analysis of the akimat's education department, its cartogram
     analysis = _ok(m("analysis", "plan", "--subject", "AK", "--object", "AK-EDU", "--start",
                      "2026-09-01", "--json", today=D2026))["id"]
-    _record(m, analysis, "cartogram_update", "2026-11-20", D2026, url="https://gov.kz/carto/1",
-            section="AK-EDU")
+    for part in ("positions", "risks"):  # version 5: each part of the section on its own
+        _record(m, analysis, "cartogram_update", "2026-11-20", D2026,
+                url="https://gov.kz/carto/1", section="AK-EDU", cartogram_part=part)
     return ids
 
 

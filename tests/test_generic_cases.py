@@ -758,7 +758,9 @@ def test_an_actual_start_after_the_actual_end_is_refused(db):
 
 def test_a_missed_monitoring_report_is_closed_as_not_done_and_reopened_by_a_void(db):
     case_id = _org_world(db, date(2026, 2, 2))
-    ctx = svc.Context(CAL, load_definition(), date(2026, 8, 10), actor="test", language="en")
+    # calendar quarters (the I-8 setting): the 2nd quarter's report is a period of its own
+    ctx = svc.Context(CAL, load_definition(overrides={"monitoring_periods": "calendar"}),
+                      date(2026, 8, 10), actor="test", language="en")
     with Session(db) as s:
         svc.record_event(s, ctx, case_id, "analytic_note", date(2026, 4, 20),
                          {"number": "1", "signed_by": "Head"})

@@ -172,40 +172,41 @@ def test_runs_from_plan_to_closed_without_any_start_or_end_record(world, make_ct
     ctx = at(d("2025-05-08"))
     err = _refused(world, ctx, aid, "publication", d("2025-05-08"), {"number": "4"},
                    "rule.missing_evidence_any")
-    assert err.params["groups"] == "url | number + signed_by"
-    _record(world, ctx, aid, "publication", d("2025-05-08"), DOC)
+    assert err.params["groups"] == "links | url | number + signed_by"
+    # ... signed by the head of apparatus (I-16, tests/test_justification_signer.py)
+    _record(world, ctx, aid, "publication", d("2025-05-08"),
+            {**DOC, "approver_role": "head_of_apparatus"})
     view = _view(world, ctx, aid)
     # A = Tue 6 May 2025 is after N: 3 WD after it = Tue 13 May (8, 12, 13; 7 and 9 May off)
     assert _dues(view)["publication"] == d("2025-05-13")
     assert _status(view)["publication"] == "done_on_time"
-    # N = Mon 28 Apr 2025: calendar quarters intersecting [28 Apr 2025, 28 Apr 2026): 2025Q2,
-    # Q3, Q4, 2026Q1, Q2; reports by the 5th of the next month: Mon 7 Jul 2025 is Capital Day
-    # -> Tue 8 Jul; Sun 5 Oct -> Mon 6 Oct; Mon 5 Jan 2026; Sun 5 Apr -> Mon 6 Apr; Sun 5 Jul
-    # 2026, Mon 6 Jul Capital Day -> Tue 7 Jul 2026
+    # N = Mon 28 Apr 2025 (I-8, version 5: quarters counted from the note): [28 Apr, 27 Jul],
+    # [28 Jul, 27 Oct], [28 Oct 2025, 27 Jan 2026], [28 Jan, 27 Apr 2026]; reports by the 5th
+    # of the month after each: Tue 5 Aug, Wed 5 Nov 2025, Thu 5 Feb, Tue 5 May 2026
     with open_session(world) as s:
         periods = ms.periods_of(s, ctx, aid)
     assert [(p["period"], p["report_due"]) for p in periods] == [
-        ("2025Q2", d("2025-07-08")), ("2025Q3", d("2025-10-06")), ("2025Q4", d("2026-01-05")),
-        ("2026Q1", d("2026-04-06")), ("2026Q2", d("2026-07-07"))]
-    for period, received in (("2025Q2", "2025-07-04"), ("2025Q3", "2025-10-03"),
-                             ("2025Q4", "2026-01-05"), ("2026Q1", "2026-04-03")):
+        ("2025N1", d("2025-08-05")), ("2025N2", d("2025-11-05")), ("2025N3", d("2026-02-05")),
+        ("2025N4", d("2026-05-05"))]
+    for period, received in (("2025N1", "2025-08-04"), ("2025N2", "2025-11-04"),
+                             ("2025N3", "2026-02-04")):
         _record(world, at(d(received)), aid, "monitoring_report", d(received),
                 {"period": period})
         _record(world, at(d(received)), aid, "monitoring_review", d(received),
                 {"period": period})
-    # 2026Q2's report never came: until its due date passes the note waits (refused) ...
-    ctx = at(d("2026-07-07"))
-    err = _refused(world, ctx, aid, "monitoring_note", d("2026-07-07"), DOC, "rule.periods_open")
-    assert err.params["until"] == "2026-07-08" and err.params["periods"] == "2026Q2"
+    # 2025N4's report never came: until its due date passes the note waits (refused) ...
+    ctx = at(d("2026-05-05"))
+    err = _refused(world, ctx, aid, "monitoring_note", d("2026-05-05"), DOC, "rule.periods_open")
+    assert err.params["until"] == "2026-05-06" and err.params["periods"] == "2025N4"
     # ... then it closes the analysis; the unreported period is not done (I-8)
-    ctx = at(d("2026-07-08"))
-    _record(world, ctx, aid, "monitoring_note", d("2026-07-08"), DOC)
+    ctx = at(d("2026-05-06"))
+    _record(world, ctx, aid, "monitoring_note", d("2026-05-06"), DOC)
     view = _view(world, ctx, aid)
     assert view["state"] == "closed"
     status = _status(view)
-    assert status["monitoring_report:2026Q2"] == "not_done"
+    assert status["monitoring_report:2025N4"] == "not_done"
     assert status["monitoring"] == "done_on_time"
-    assert status["monitoring_review:2026Q1"] == "done_on_time"
+    assert status["monitoring_review:2025N3"] == "done_on_time"
     assert {k: v for k, v in status.items() if ":" not in k} == {
         "order": "done_on_time", "start_announcement": "done_on_time",
         "discussion_announcement": "done_on_time", "public_discussion": "done_on_time",
@@ -310,10 +311,10 @@ def test_cartogram_sections_are_updated_by_a_regional_akimat_only(world, make_ct
     _refused(world, ctx, regional, "cartogram_update", d("2025-06-02"), {"section": "AK-D1"},
              "rule.missing_evidence")
     _refused(world, ctx, regional, "cartogram_update", d("2025-06-02"),
-             {"section": "NOWHERE", **LINK}, "rule.not_below")
-    for section in ("AK-EDU", "AK-D1"):  # repeatable: one record per section
+             {"section": "NOWHERE", "cartogram_part": "positions", **LINK}, "rule.not_below")
+    for section in ("AK-EDU", "AK-D1"):  # repeatable: one record per section and part
         _record(world, ctx, regional, "cartogram_update", d("2025-06-02"),
-                {"section": section, **LINK})
+                {"section": section, "cartogram_part": "positions", **LINK})
     records = [r for r in _view(world, ctx, regional)["records"] if r["event"] ==
                "cartogram_update"]
     assert sorted(r["evidence"]["section"] for r in records) == ["AK-D1", "AK-EDU"]

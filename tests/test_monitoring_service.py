@@ -4,6 +4,9 @@ plan's import, positions, external analyses.
 
 Due dates are literals counted by hand on the Kazakh calendar (see test_monitoring_periods.py).
 Every refusal is checked to leave every table unchanged.
+
+The story runs with the setting `monitoring_periods = "calendar"` (calendar quarters, I-8): the
+default since version 5 counts the quarters from the note (tests/test_monitoring_from_note.py).
 """
 
 from __future__ import annotations
@@ -58,6 +61,16 @@ SUBDIVISION = "Pre-school education department"
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+CALENDAR_QUARTERS = {"monitoring_periods": "calendar"}
+
+
+@pytest.fixture(scope="module")
+def definition():
+    """The shipped definition with calendar quarters (the setting this story is written for)."""
+    from workflow.definitions import load_definition
+
+    return load_definition(overrides=CALENDAR_QUARTERS)
 
 
 def commit(db, action):
@@ -338,7 +351,7 @@ def half_years(calendar):
     """A context whose definition reports by half-year, by the 10th, reviewed within 3 WD."""
     from workflow.definitions import load_definition
 
-    definition = load_definition(overrides={"monitoring_period_months": 6,
+    definition = load_definition(overrides={**CALENDAR_QUARTERS, "monitoring_period_months": 6,
                                             "monitoring_report_day": 10,
                                             "monitoring_review_working_days": 3})
     return svc.Context(calendar, definition, TODAY, actor="test", language="en")

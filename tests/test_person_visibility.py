@@ -333,10 +333,12 @@ OTHER_PAGES = ["/", "/programmes", "/programmes/{p}", "/programmes/{p}/score", "
                f"/obligations.csv?org={DEPT}", f"/obligations.xlsx?org={DEPT}",
                f"/obligations?org={DEPT}&year=2026", "/login", "/openapi.json", "/api/docs",
                "/api/redoc", "/overview", f"/overview?org={DEPT}",
-               f"/overview?org={DEPT}&month=2025-12&day=2025-12-03"]
+               f"/overview?org={DEPT}&month=2025-12&day=2025-12-03", "/coverage",
+               f"/coverage?org={DEPT}"]
 OTHER_API = ["/api/v1/organisations?limit=500", "/api/v1/programmes", "/api/v1/programmes/{p}",
              "/api/v1/analyses?limit=500", "/api/v1/processes", "/api/v1/processes/{wb}",
-             "/api/v1/processes/{coi}", "/api/v1/scores?subtree=true&limit=500"]
+             "/api/v1/processes/{coi}", "/api/v1/scores?subtree=true&limit=500",
+             "/api/v1/coverage"]
 # Every GET route of the application, and the test above or below that covers it: a new page,
 # export, feed or API answer must be added here (and to a sweep) before it can show a case.
 COVERED_GET = {
@@ -361,7 +363,11 @@ COVERED_GET = {
     "GET /api/v1/processes/{key}", "GET /api/v1/scores",  # test_every_other_page_...
     "GET /lang/{code}", "GET /api/docs/{asset}",  # a redirect and static files: no case data
     "GET /api/redoc",  # the API's documentation: a static page
+    # health and metrics (issue 30): counts and checks, never a case or a person
+    # (tests/test_health_metrics.py)
+    "GET /healthz", "GET /readyz", "GET /metrics",
     "GET /overview",  # test_every_other_page_... (counts and organisations, no person)
+    "GET /coverage", "GET /api/v1/coverage",  # test_every_other_page_... (organisations only)
     # a case's files, as private as its person (issue 16): tests/test_files.py,
     # test_a_person_cases_files_are_as_private_as_its_person (this module's roles and cases)
     "GET /cases/{case_id}/files/{file_id}", "GET /api/v1/cases/{case_id}/files",

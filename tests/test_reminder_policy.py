@@ -438,7 +438,8 @@ def test_stage_due_on_a_saturday_is_reminded_like_any_other(db, calendar, tmp_pa
     over every open stage."""
     from workflow.definitions import load_definition
 
-    definition = load_definition(overrides={"roll": "none"})
+    # calendar quarters (the I-8 setting): the 2025Q1 report is due on Saturday 5 April
+    definition = load_definition(overrides={"roll": "none", "monitoring_periods": "calendar"})
     _world(db, calendar, definition)
     ctx = Context(calendar, definition, date(2025, 3, 3), actor="test")
     report = "monitoring_report:2025Q1"

@@ -585,10 +585,13 @@ def test_recorded_region_counts_positions_over_districts_and_qses(db, make_ctx):
             for event, on, evidence in story:
                 svc.record_event(s, ctx, aid, event, on, dict(evidence))
         update = "cartogram_update"
-        for section, aid in (("OBL-EDU", ids["OBL-EDU"]), ("OBL-D1", ids["OBL-APP"]),
-                             ("OBL-HLT", ids["OBL-APP"])):
+        # version 5: each part of a section on its own (positions; the list of risks)
+        for section, part, aid in (("OBL-EDU", "positions", ids["OBL-EDU"]),
+                                   ("OBL-EDU", "risks", ids["OBL-EDU"]),
+                                   ("OBL-D1", "risks", ids["OBL-APP"]),
+                                   ("OBL-HLT", "positions", ids["OBL-APP"])):
             svc.record_event(s, ctx, aid, update, date(2025, 12, 10),
-                             {"section": section, **LINK})
+                             {"section": section, "cartogram_part": part, **LINK})
         svc.void_record(s, ctx, ids["OBL-APP"], str(max(
             r.id for r in svc.records_of(s, svc.get_case(s, ids["OBL-APP"])))), "wrong section")
         for aid, section, key in ((ids["OBL-D1-EDU"], "OBL-D1-EDU", "rule.not_for_kind"),
@@ -596,7 +599,7 @@ def test_recorded_region_counts_positions_over_districts_and_qses(db, make_ctx):
                                   (ids["OBL-EDU"], "OBL", "rule.not_below")):
             with pytest.raises(RuleViolation) as refused:  # only a regional akimat, its sections
                 svc.record_event(s, ctx, aid, update, date(2025, 12, 10),
-                                 {"section": section, **LINK})
+                                 {"section": section, "cartogram_part": "risks", **LINK})
             assert refused.value.key == key
         svc.record_schedule(s, ctx, "OBL", 2025, date(2025, 2, 3), dict(DOC))
         s.commit()
@@ -613,8 +616,11 @@ def test_recorded_region_counts_positions_over_districts_and_qses(db, make_ctx):
         "1.3.3-risks": 0,
         "1.4.1": 3.0,        # EDU, D1-EDU, QS of 5 bodies = 60 % -> 6 x 0.5
         "1.4.1-penalty": 0,
-        "1.5.1": 4.0,        # EDU and D1 of 3 sections x 2 (HLT's update voided) (I-7)
+        # EDU's two parts and D1's list of risks of 3 sections x 2 parts, 2 points each
+        # (HLT's update voided) (I-7; 001:L232-248)
+        "1.5.1": 6.0,
     }
-    assert totals(card) == (34.3, -5, 29.3)
-    assert indicator(card, "1.5.1")["inputs"] == {"unit": "section", "units": 3, "done": 2,
-                                                  "pending": 0, "per_unit": 2}
+    assert totals(card) == (36.3, -5, 31.3)
+    assert indicator(card, "1.5.1")["inputs"] == {"unit": "section", "units": 6, "done": 3,
+                                                  "pending": 0, "per_unit": 2, "sections": 3,
+                                                  "parts": 2}

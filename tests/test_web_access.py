@@ -149,20 +149,21 @@ ANON_GET = ["/", "/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/analyses
             "/admin/public",  # (issue 16: the public pages' switch, tests/test_public_page.py)
             "/cases/{edu}/drafts/publication", "/cases/{edu}/drafts/publication/docx",
             "/cases/{edu}/files/1", "/cases.xlsx", f"/cases.csv?process={PROCESS}",
-            "/forms/2.xlsx?org=AK-ALM-EDU&year=2025"]
+            "/forms/2.xlsx?org=AK-ALM-EDU&year=2025", "/coverage", "/coverage?org=AK-ALM-EDU"]
 ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases/{edu}/not-done",
              "/cases/{edu}/void", f"/cases/new/{PROCESS}", "/outbox/retry", "/account/feeds",
              "/account/feeds/1/revoke", "/account/tokens", "/account/tokens/1/revoke",
              "/admin/public", "/cases/{edu}/drafts/publication",
              "/cases/{edu}/drafts/publication/docx", "/cases/{edu}/files",
-             "/cases/{edu}/files/1/public", "/cases/{edu}/files/1/void", "/programmes/{p}/uploads"]
+             "/cases/{edu}/files/1/public", "/cases/{edu}/files/1/void", "/programmes/{p}/uploads",
+             "/cases/{edu}/withdraw"]
 API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p}",
            "/api/v1/analyses", "/api/v1/analyses/{edu}", "/api/v1/cases",
            f"/api/v1/cases?process={PROCESS}", "/api/v1/cases/{edu}", "/api/v1/processes",
            f"/api/v1/processes/{PROCESS}", "/api/v1/overdue", f"/api/v1/overdue?process={PROCESS}",
            "/api/v1/due", f"/api/v1/due?process={PROCESS}", "/api/v1/cases/{edu}/drafts",
            "/api/v1/cases/{edu}/drafts/publication", "/api/v1/cases/{edu}/files",
-           "/api/v1/cases/{edu}/files/1", "/api/v1/scores"]
+           "/api/v1/cases/{edu}/files/1", "/api/v1/scores", "/api/v1/coverage"]
 # each write of the API with a body that would be legal for the akimat's education department
 API_POST = {"/api/v1/analyses/{edu}/events": lambda: legal("edu"),
             "/api/v1/cases/{edu}/events": lambda: legal("edu"),
@@ -171,12 +172,16 @@ API_POST = {"/api/v1/analyses/{edu}/events": lambda: legal("edu"),
             "/api/v1/cases": lambda: legal_open("AK-ALM-EDU"),
             "/api/v1/cases/{edu}/files/1/public": lambda: {"public": True},
             "/api/v1/cases/{edu}/files/1/void": lambda: {"note": "unsigned copy"},
-            "/api/v1/programmes/{p}/uploads": lambda: legal_upload()}
+            "/api/v1/programmes/{p}/uploads": lambda: legal_upload(),
+            "/api/v1/cases/{edu}/withdraw": lambda: {"reason": "opened by mistake"}}
 # the organisations' public pages are for everyone: their own matrix, tests/test_public_page.py
 PUBLIC_PAGES = {"GET /public/{code}", "GET /public/{code}.atom", "GET /public/{code}/embed",
                 "GET /public/{code}/files/{file_id}"}
 PUBLIC = PUBLIC_PAGES | {"GET /login", "POST /login", "GET /lang/{code}", "GET /ics/{token}.ics",
-          "GET /openapi.json", "GET /api/docs", "GET /api/docs/{asset}", "GET /api/redoc"}
+          "GET /openapi.json", "GET /api/docs", "GET /api/docs/{asset}", "GET /api/redoc",
+          # health and metrics (issue 30): no session, no case; /metrics closed unless its
+          # token is configured (tests/test_health_metrics.py)
+          "GET /healthz", "GET /readyz", "GET /metrics"}
 
 # Every route, with its method, and where the tests below check it.
 COVERED_TEMPLATES = {
@@ -191,6 +196,7 @@ COVERED_TEMPLATES = {
     # them tests/test_person_visibility.py and tests/test_forms.py
     "GET /cases.{fmt}", "GET /forms/{n}.xlsx",
     "GET /api/v1/scores",  # anonymous above; who sees what: tests/test_web_score.py
+    "GET /coverage", "GET /api/v1/coverage",  # anonymous above; who sees what: test_coverage.py
     "GET /obligations.{fmt}", "GET /work", "GET /overview",
     "GET /calendar/{year}", "GET /outbox", "POST /outbox/retry", "GET /account",
     "POST /account/feeds", "POST /account/feeds/{feed_id}/revoke", "POST /account/tokens",
@@ -216,6 +222,8 @@ COVERED_TEMPLATES = {
     # the cross-platform upload date: anonymous above, the API's refusals below; the rest (and
     # the sub-tasks in GET /api/v1/programmes/{programme_id}) tests/test_platform_package.py
     "POST /programmes/{programme_id}/uploads", "POST /api/v1/programmes/{programme_id}/uploads",
+    # a case withdrawn (issue 29): anonymous above; the rest tests/test_withdraw.py
+    "POST /cases/{case_id}/withdraw", "POST /api/v1/cases/{case_id}/withdraw",
 }
 
 

@@ -26,8 +26,8 @@ from workflow import services as svc
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIST_HEADER = [en("list.col_organisation"), en("list.col_analysis"), en("list.col_object"),
-               en("stage.col_stage"), en("stage.col_due"), en("list.col_working_days_overdue"),
-               en("list.col_responsible")]
+               en("stage.col_stage"), en("stage.col_due"), en("stage.col_basis"),
+               en("list.col_working_days_overdue"), en("list.col_responsible")]
 
 
 def read_xlsx(data: bytes) -> tuple[str, list[list]]:
@@ -63,8 +63,16 @@ def api_overdue(w: Web, login: str, query: str = "") -> list[dict]:
 
 def expected_list_rows(items: list[dict]) -> list[list]:
     return [[r["organisation_name"], r["analysis"], r["object"], r["stage_name"],
-             date.fromisoformat(r["due"]), r["working_days_overdue"], r["responsible_name"] or ""]
-            for r in items]
+             date.fromisoformat(r["due"]), own_mark(r["due_basis"]), r["working_days_overdue"],
+             r["responsible_name"] or ""] for r in items]
+
+
+def own_mark(basis: str) -> str:
+    """The export's mark of a deadline merzim sets (I-17), in English."""
+    if not basis:
+        return ""
+    return (en("stage.own_deadline_merzim") if basis == "merzim"
+            else en("stage.own_deadline", basis=basis))
 
 
 # -- the overdue list ----------------------------------------------------------------------------------
@@ -84,7 +92,8 @@ def test_overdue_xlsx_has_the_rows_and_dates_of_the_api(world: Web):
             title, rows = read_xlsx(r.content)
             assert title == en("nav.overdue")
             assert rows[0] == LIST_HEADER
-            got = [[*row[:4], as_date(row[4]), row[5], row[6] or ""] for row in rows[1:]]
+            got = [[*row[:4], as_date(row[4]), row[5] or "", row[6], row[7] or ""]
+                   for row in rows[1:]]
             items = api_overdue(world, login, query)
             assert got == expected_list_rows(items), (login, query)
             if not query:

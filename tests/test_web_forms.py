@@ -286,9 +286,9 @@ def test_pages_in_three_languages(world: Web):
 
 
 def test_monitoring_report_and_review_from_the_form_and_the_api(web: Web):
-    """A report or review names its period (2025Q4): the form offers the field when such an
+    """A report or review names its period (2025N1): the form offers the field when such an
     event is allowed, the API takes it in the body; without it the event is refused."""
-    done = web.analyses["mf_done"]  # published, monitoring the 2025Q4 period
+    done = web.analyses["mf_done"]  # published, monitoring the 2025N1 period
     b = web.browser("aigerim")
     page = b.get(f"/cases/{done}")
     assert 'name="period"' in page.text
@@ -300,18 +300,18 @@ def test_monitoring_report_and_review_from_the_form_and_the_api(web: Web):
     r = b.post(f"/cases/{done}/events", data={**report, "period": ""})
     assert r.status_code == 409 and refusal_of(r.text)
     assert web.dump() == before
-    r = b.post(f"/cases/{done}/events", data={**report, "period": "2025Q4"})
+    r = b.post(f"/cases/{done}/events", data={**report, "period": "2025N1"})
     assert r.status_code == 303, refusal_of(r.text)
-    assert web.stage(done, "monitoring_report:2025Q4").status == "done_on_time"
-    review = web.stage(done, "monitoring_review:2025Q4")
+    assert web.stage(done, "monitoring_report:2025N1").status == "done_on_time"
+    review = web.stage(done, "monitoring_review:2025N1")
     assert review.status == "open" and review.due_date == CALENDAR.add_working_days(TODAY, 5)
 
     api = web.api("aigerim")
     r = api.post(f"/api/v1/cases/{done}/events",
                  json={"event": "monitoring_review", "date": TODAY.isoformat(), "number": "V-1",
-                       "period": "2025Q4"})
+                       "period": "2025N1"})
     assert r.status_code == 200, r.text
-    assert web.stage(done, "monitoring_review:2025Q4").status == "done_on_time"
+    assert web.stage(done, "monitoring_review:2025N1").status == "done_on_time"
     r = api.post(f"/api/v1/analyses/{done}/events",
                  json={"event": "monitoring_review", "date": TODAY.isoformat(),
                        "period": "2031Q1"})

@@ -18,12 +18,22 @@ from web.kit.api import LIMIT, OFFSET, ApiContext, Page, api_routes, paginate
 from web.kit.programme import api_parts
 from workflow import services as svc
 from workflow.core.errors import MerzimError, RuleViolation
+from workflow.core.links import links_evidence
 from workflow.core.machine import builtin_evidence
 from workflow.definitions import DEFAULT_PROCESS
 from workflow.i18n.describe import describe
 from workflow.services import transactions as tx
 
 router = api_routes()
+
+
+class LinkIn(BaseModel):
+    """A link to a publication with its channel (issue 28, I-15)."""
+
+    channel: str = Field(max_length=64, examples=["site"],
+                         description="One of the channels of the definition's links field "
+                         "(the internal analysis: site, media, social).")
+    url: str = Field(max_length=500)
 
 
 class EventIn(BaseModel):
@@ -41,6 +51,9 @@ class EventIn(BaseModel):
                                description="Monitoring period of a report or review event.")
     evidence: dict[str, str] = Field(default_factory=dict,
                                      description="Other evidence fields the definition declares.")
+    links: list[LinkIn] = Field(default_factory=list, max_length=10,
+                                description="Links to the publication, each with its channel: "
+                                "the definition's field of type links.")
 
 
 class NotDoneIn(BaseModel):
@@ -60,6 +73,12 @@ class VoidIn(BaseModel):
     note: str = Field(max_length=500)
 
 
+class WithdrawIn(BaseModel):
+    """A case opened by mistake, withdrawn: the reason (required)."""
+
+    reason: str = Field(max_length=500)
+
+
 class CaseIn(BaseModel):
     """A case to open: the process, its parties, fields and named dates."""
 
@@ -76,8 +95,10 @@ class CaseIn(BaseModel):
                     "the officer who opens it, or the subject's first officer.")
     duplicate_reason: str | None = Field(
         default=None, max_length=500,
-        description="An analysis: the reason to open it although an analysis of the same "
-                    "subject and object overlaps its period (refused without it).")
+        description="The reason to open it although a case repeats it: an analysis of the "
+                    "same subject and object overlapping its period, or a case of the same "
+                    "process, subject, object, person and dates (refused without it, 409 "
+                    "rule.duplicate_analysis / rule.duplicate_case naming the first).")
 
 
 @router.get("/organisations", response_model=Page)
@@ -182,8 +203,13 @@ def _write(a: ApiContext, case_id: int, action: str, detail: dict[str, Any], do)
 def record_case_event(case_id: int, body: EventIn, a: ApiContext = Depends()) -> dict[str, Any]:
     """Record an event; refused with the rule's message (409) and nothing stored."""
     evidence = {**builtin_evidence(dict(body)), **body.evidence}
-    return _write(a, case_id, "event", {"event": body.event},
-                  lambda an: svc.record_event(a.s, a.ctx, an.id, body.event, body.date, evidence))
+
+    def do(an):
+        links = links_evidence(svc.definition_of(a.s, a.ctx, an),
+                               [(link.channel, link.url) for link in body.links], "links")
+        svc.record_event(a.s, a.ctx, an.id, body.event, body.date, {**evidence, **links})
+
+    return _write(a, case_id, "event", {"event": body.event}, do)
 
 
 @router.post("/cases/{case_id}/not-done")
@@ -199,6 +225,14 @@ def void(case_id: int, body: VoidIn, a: ApiContext = Depends()) -> dict[str, Any
     """Void a wrong record (it stays in the audit chain); dates are re-planned."""
     return _write(a, case_id, "void", {"record": body.record},
                   lambda an: svc.void_record(a.s, a.ctx, an.id, body.record, body.note))
+
+
+@router.post("/cases/{case_id}/withdraw")
+def withdraw(case_id: int, body: WithdrawIn, a: ApiContext = Depends()) -> dict[str, Any]:
+    """Withdraw a case opened by mistake, with the reason (who may record on it): it leaves
+    every list, reminder and score and stays in the history (`withdrawn`, `history`)."""
+    return _write(a, case_id, "withdraw", {},
+                  lambda an: svc.withdraw_case(a.s, a.ctx, an.id, body.reason))
 
 
 @router.get("/analyses", response_model=Page)

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from calendars import KazakhstanCalendar
 from calendars.errors import CalendarError
-from web.kit import charts, views
+from web.kit import charts, limits, views
 from web.kit.deps import ApiAuthRequired, LoginRequired, language
 from web.kit.error_pages import error_page, wants_json, web_message
 from workflow.core.definition import Definition
@@ -83,6 +83,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         pages,
         work_page,
     )
+    from workflow.coverage import web as coverage_web
     from workflow.drafts import web as drafts_web
     from workflow.forms import web as forms_web
     from workflow.platform import web as platform_web
@@ -92,7 +93,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
 
     # The features' pages (workflow/<feature>/web.py) bring their templates in their own
     # folder (workflow/<feature>/templates/), found after web/templates (the page kit's).
-    features = (public_web, public_admin, score_web, drafts_web, platform_web)
+    features = (public_web, public_admin, score_web, drafts_web, platform_web, coverage_web)
     folders = [HERE / "templates", *dict.fromkeys(
         Path(m.__file__).parent / "templates" for m in features
         if (Path(m.__file__).parent / "templates").is_dir())]
@@ -111,7 +112,9 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     # in the order they are tried (the first route that matches a request answers it)
-    for router in (api_docs.router,
+    from web.kit import health  # /healthz, /readyz, /metrics (issue 30)
+
+    for router in (health.router, api_docs.router,
                    public_web.router,  # unauthenticated: /public/CODE, .atom, /embed
                    public_admin.router, score_web.router, score_web.api_router,
                    obligations_page.router,
@@ -120,12 +123,11 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                    drafts_web.router, drafts_web.api_router,  # announcement drafts (issue 16)
                    platform_web.router, platform_web.api_router,  # the programme's package
                    forms_web.router,  # the report forms, appendices 1-6 (XLSX)
+                   coverage_web.router, coverage_web.api_router,  # 1.3.3's coverage (issue 28)
                    files_page.router, files_page.api_router):  # a case's evidence files
         app.include_router(router)
     app.state.programme_parts = [platform_web.PROGRAMME_PART]  # web/kit/programme.py
-    from web.kit.uploads import BodyCap  # no request body longer than an upload may be
-
-    app.add_middleware(BodyCap, max_bytes=settings.files.max_bytes)
+    app.state.overview_parts = [coverage_web.OVERVIEW_PART]  # web/overview_page.py
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired):
@@ -179,11 +181,19 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     @app.exception_handler(OperationalError)
     async def _busy(request: Request, exc: OperationalError):
         """SQLite busy past its timeout (a long import holds the write lock): 503 and
-        Retry-After, not 500. Any other database failure stays a 500."""
-        if "locked" not in str(exc.orig).lower() and "busy" not in str(exc.orig).lower():
+        Retry-After, not 500. A connection lost (PostgreSQL restarted, its backend terminated)
+        or refused: 503 and Retry-After, a read tried once more first (web/kit/limits.py).
+        Any other database failure stays a 500."""
+        said = str(exc.orig).lower()
+        if "locked" in said or "busy" in said:
+            return plain_refusal(request, "error.db_busy", 503,
+                                 {"Retry-After": "5", "Cache-Control": "no-store"})
+        if not exc.connection_invalidated and engine.dialect.name != "postgresql":
             raise exc
-        return plain_refusal(request, "error.db_busy", 503,
-                             {"Retry-After": "5", "Cache-Control": "no-store"})
+        headers = {"Retry-After": "5", "Cache-Control": "no-store"}
+        if request.method in ("GET", "HEAD"):
+            headers[limits.RETRY_HEADER.decode()] = "1"
+        return plain_refusal(request, "error.db_unavailable", 503, headers)
 
     def plain_refusal(request: Request, key: str, code: int, headers: dict | None = None):
         """A refusal answered without the database (it is busy, or the input cannot reach it)."""
@@ -222,6 +232,10 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                                  "details": parts or ["invalid input"]}, status_code=422)
         return error_page(request, 422, "error.invalid")
 
+    # no body passes its route's cap, not even into _no_nul above (web/kit/limits.py); a
+    # refusal still gets the headers below
+    app.add_middleware(limits.BodyLimit, max_bytes=settings.files.max_bytes)
+
     @app.middleware("http")
     async def _headers(request: Request, call_next):
         response = await call_next(request)
@@ -239,6 +253,11 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
             # pages, exports, the API and feeds hold what a viewer may see: no cache keeps them
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+    # outermost first: the request counts see every answer; a read that lost its database
+    # connection is tried once more (web/kit/limits.py)
+    app.add_middleware(limits.RetryLostConnection)
+    app.add_middleware(health.RequestMetrics)
 
     def audit_refusal(request: Request, key: str, code: int) -> None:
         """Every refused request is in the audit log, with who asked (when known)."""

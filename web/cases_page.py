@@ -2,10 +2,18 @@
 viewer may see the person), state, overdue stages and words; paged like the other lists; the
 filters remembered for the signed-in user across pages and language switches (a cookie,
 applied when she comes back to /cases without a query, cleared by "clear filters" and at
-logout)."""
+logout).
+
+With one process chosen the list is that register, filtered by its own fields and the dates
+given at opening too (`f.KEY` for a choice, as a select, or a text, "contains"; `f.KEY.from`,
+`f.KEY.to` for a whole number or a date field; `d.KEY.from`, `d.KEY.to` for a given date), the
+exports honouring the same filters. A personal field (one that may name a person) is offered to
+those who may search by person (officers, admins) and matches only the cases whose person they
+see; asked for by anyone else, it is refused."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
@@ -26,7 +34,14 @@ from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
 FILTERS = ("number", "q", "process", "org", "object", "person", "state", "overdue")
+REGISTER = ("f.", "d.")  # the prefixes of a register's own filters (with a process chosen)
+RANGE = ("from", "to")
 PAGE_SIZE = 50
+
+
+def _kept(key: str) -> bool:
+    """A query key the cases list remembers: a filter, or a register's own."""
+    return key in FILTERS or key.startswith(REGISTER)
 
 
 def _number(pc: PageContext, value: str | None) -> int | None:
@@ -63,13 +78,80 @@ def state_choices(pc: PageContext, process: str | None) -> list[tuple[str, str]]
     return [(key, " / ".join(n)) for key, n in names.items()]
 
 
+def _bound(pc: PageContext, kind: str, raw: str | None, label: str) -> Any:
+    """One end of a range as typed: a whole number or a date (YYYY-MM-DD), or None."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if kind == "integer":
+        digits = text[1:] if text.startswith("-") else text
+        if not digits.isdigit():
+            raise UsageError(key="error.bad_int", what=label, value=text)
+        if abs(int(text)) > MAX_INT:
+            raise UsageError(key="error.out_of_range", what=label, value=text)
+        return int(text)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(key="error.bad_date", what=label, value=text) from None
+
+
+def register_filters(pc: PageContext, defn: Definition, params: Any
+                     ) -> tuple[list[dict[str, Any]], tuple[search.FieldFilter, ...]]:
+    """A register's own filters: what the form offers (each field, then each date given at
+    opening, in the definition's order, with the values asked for) and the filters asked for,
+    checked (a choice must be one of the field's, a number a whole number, a date a date)."""
+    lang = pc.t.language
+    persons = pc.viewer.role in ("officer", "admin")
+    offered: list[dict[str, Any]] = []
+    asked: list[search.FieldFilter] = []
+    items: list[tuple[str, str, str, Any, bool, Any, tuple[str, ...]]] = [
+        ("field", k, f.type, f.names, f.personal, f.choice_names, f.choices)
+        for k, f in defn.fields.items()]
+    items += [("date", k, "date", d.names, False, {}, ()) for k, d in defn.dates.items()
+              if d.given != "none"]
+    for source, key, kind, names, personal, choice_names, choices in items:
+        label = name_in(names, lang, key) if names else key
+        name = f"{'f' if source == 'field' else 'd'}.{key}"
+        values = {"": params.get(name)} if kind in ("text", "choice") else {
+            end: params.get(f"{name}.{end}") for end in RANGE}
+        wanted = any((v or "").strip() for v in values.values())
+        if personal and not persons:
+            if wanted:  # a field that may name a person: not for those who cannot search by one
+                raise UsageError(key="cases.personal_filter", field=label)
+            continue
+        item: dict[str, Any] = {"name": name, "label": label, "type": kind,
+                "values": {k: (v or "").strip() for k, v in values.items()},
+                "choices": [(c, name_in(choice_names.get(c), lang, c)) for c in choices]}
+        offered.append(item)
+        if not wanted:
+            continue
+        if kind == "choice":
+            value = item["values"][""]
+            if value not in choices:
+                raise UsageError(key="cases.bad_choice", field=label, value=value,
+                                 choices=", ".join(choices))
+            asked.append(search.FieldFilter(source, key, kind, value=value, personal=personal))
+        elif kind == "text":
+            if len(item["values"][""]) > search.MAX_TERM:
+                raise UsageError(key="error.too_long", field=label, limit=search.MAX_TERM)
+            asked.append(search.FieldFilter(source, key, kind, value=item["values"][""],
+                                            personal=personal))
+        else:
+            low, high = (_bound(pc, kind, item["values"][end], label) for end in RANGE)
+            asked.append(search.FieldFilter(source, key, kind, low=low, high=high,
+                                            personal=personal))
+    return offered, tuple(asked)
+
+
 def case_query(params: Any, pc: PageContext) -> search.CaseQuery:
     """The filters asked for, checked: a hidden organisation is the 404 of an unknown one, an
-    unknown process or state a usage error."""
+    unknown process or state a usage error; a register's own filters with its process only."""
     q = params
     process = q.get("process") or None
+    fields: tuple[search.FieldFilter, ...] = ()
     if process:
-        pc.ctx.registry.get(process)
+        _offered, fields = register_filters(pc, pc.ctx.registry.get(process), q)
     state = q.get("state") or None
     if state and state not in dict(state_choices(pc, process)):
         raise UsageError(key="cases.bad_state", value=state)
@@ -82,7 +164,7 @@ def case_query(params: Any, pc: PageContext) -> search.CaseQuery:
     return search.CaseQuery(number=_number(pc, q.get("number")), process=process, subject=org,
                             object=obj, person=_text(pc, q.get("person"), "cases.person"),
                             state=state, overdue=q.get("overdue") in ("1", "on", "true"),
-                            words=_text(pc, q.get("q"), "cases.words"))
+                            words=_text(pc, q.get("q"), "cases.words"), fields=fields)
 
 
 def _saved(request: Request, pc: PageContext) -> str | None:
@@ -93,12 +175,12 @@ def _saved(request: Request, pc: PageContext) -> str | None:
     owner, _sep, query = unquote(raw).partition(":")
     if owner != str(pc.viewer.user.id):
         return None
-    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=False) if k in FILTERS]
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=False) if _kept(k)]
     return urlencode(kept) or None
 
 
 def _remember(resp: Response, query_string: str, pc: PageContext, https: bool) -> None:
-    kept = [(k, v) for k, v in parse_qsl(query_string) if k in FILTERS and v]
+    kept = [(k, v) for k, v in parse_qsl(query_string) if _kept(k) and v]
     if not kept:
         resp.delete_cookie(CASES_COOKIE, path="/cases")
         return
@@ -143,8 +225,11 @@ def cases_page(request: Request, pc: PageContext = Depends(page)):
     if not page_no.isdigit() or int(page_no) < 1:
         raise UsageError(key="error.bad_page", value=page_no)
     shown, pager = views.paginate(found, int(page_no), query_string, size=PAGE_SIZE)
-    filtered = any(params.get(k) for k in FILTERS)
+    filtered = any(v for k, v in params.multi_items() if _kept(k))
+    offered = (register_filters(pc, pc.ctx.registry.get(query.process), params)[0]
+               if query.process else [])
     resp = render(request, pc, "cases.html", rows=_rows(pc, shown), pager=pager, query=query,
+                  register_filters=offered,
                   filters={k: params.get(k, "") for k in FILTERS}, filtered=filtered,
                   processes=pc.ctx.registry.all(), states=state_choices(pc, query.process),
                   orgs=views.org_choices(pc.s, viewer),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -53,10 +53,19 @@ def download(s, ctx, viewer: Viewer, store, case, row) -> Response:
     with tx.transaction(s):
         files_service.audit_person_case_access(s, ctx, case, "file.download",
                                                {"file": row.id, "sha256": row.sha256})
-    return FileResponse(store.path(row.sha256), media_type=row.media_type,
-                        headers={"Content-Disposition": attachment(row.name),
-                                 "X-Content-Type-Options": "nosniff",
-                                 "Cache-Control": "no-store"})
+    headers = {"Content-Disposition": attachment(row.name), "X-Content-Type-Options": "nosniff",
+               "Cache-Control": "no-store"}
+    path = store.local_path(row.sha256)
+    if path is not None:
+        return FileResponse(path, media_type=row.media_type, headers=headers)
+    blob = store.open(row.sha256)  # the database's store: streamed a chunk at a time
+
+    def chunks():
+        with blob:
+            yield from iter(lambda: blob.read(1 << 16), b"")
+
+    return StreamingResponse(chunks(), media_type=row.media_type,
+                             headers={**headers, "Content-Length": str(row.size)})
 
 
 # -- pages ------------------------------------------------------------------------------------

@@ -144,7 +144,10 @@ def overview_page(request: Request, pc: PageContext = Depends(page)):
         "this": _link("/overview", org=q.get("org")),
     }
     buckets = tuple(b[0] for b in ov.BUCKETS)
-    return render(request, pc, "overview.html", scope=scope, figures=figures,
+    parts: dict[str, Any] = {}  # what features add (app.state.overview_parts: the coverage)
+    for part in getattr(request.app.state, "overview_parts", ()):
+        parts.update(part.page(request, pc, scope))
+    return render(request, pc, "overview.html", scope=scope, figures=figures, **parts,
                   overdue_chart=_overdue_chart(figures, pc), rate_chart=_rate_chart(figures, pc),
                   trend=trend, trend_chart=charts.months_stacked(trend, pc.t, buckets),
                   buckets=ov.BUCKETS, colours=charts.LATENESS, bucket_names=_bucket_names(pc),

@@ -203,7 +203,7 @@ def _case_page(request: Request, pc: PageContext, case_id: str,
     case = visible_case(pc.s, pc.viewer, case_id)
     defn = svc.definition_of(pc.s, pc.ctx, case)
     view = views.case_for(pc.s, pc.ctx, pc.viewer, case)
-    can_record = True
+    can_record = view["withdrawn"] is None  # a withdrawn case accepts nothing more
     try:
         require_recorder(pc.viewer, case)
     except RuleViolation:
@@ -232,11 +232,26 @@ def _case_page(request: Request, pc: PageContext, case_id: str,
                   problems=problems, field_errors={p.field: p.message for p in problems
                                                    if p.field},
                   form=form or {}, opened=opened, definition=defn, open_stages=open_stages,
-                  voidable=voidable,
+                  voidable=voidable, history=_local_times(request, view.get("history") or []),
                   files=uploads.files_by_record(request, pc.s, pc.ctx, pc.viewer, case, view))
     if request.cookies.get(recording.FLASH_COOKIE) and not problems:
         recording.drop_flash(resp, case.id)  # shown once (or not this session's): gone
     return resp
+
+
+def _local_times(request: Request, history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The history's moments in the server's time zone, to the minute (as the files')."""
+    from datetime import datetime
+
+    tz = request.app.state.settings.tz
+    out = []
+    for entry in history:
+        try:
+            local = datetime.fromisoformat(entry["at"]).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        except (TypeError, ValueError):
+            local = entry["at"] or ""
+        out.append({**entry, "at_local": local})
+    return out
 
 
 @router.get("/analyses/{analysis_id}", response_class=HTMLResponse)
@@ -298,6 +313,8 @@ def _confirm_page(request: Request, pc: PageContext, case, action: str,
     view = svc.case_view(pc.s, pc.ctx, case, show_person=False)  # the title only
     if action == "not_done":
         what = defn.stage_name(form["stage"], pc.t.language)
+    elif action == "withdraw":
+        what = f"#{view['id']} {view['process_name']}"
     else:
         record = recording.standing_record(view["records"], form["record"])
         what = f"#{record['id']} {recording.record_name(defn, record, pc.t.language)} " \
@@ -353,6 +370,22 @@ def void_record(request: Request, case_id: str, record: str = Form(""), note: st
                   "void", confirm=None if confirm == "yes" else "void")
 
 
+@router.post("/cases/{case_id}/withdraw", response_class=HTMLResponse)
+def withdraw_case(request: Request, case_id: str, reason: str = Form(""),
+                  confirm: str = Form(""), csrf: str = Form(""),
+                  pc: PageContext = Depends(page)):
+    """Withdraw a case opened by mistake (issue 29): who may record on it, with a reason,
+    confirmed on a page of its own; it leaves every list and stays in the history."""
+    check_csrf(pc, csrf)
+
+    def do(case):
+        svc.withdraw_case(pc.s, pc.ctx, case.id, reason)
+        return {"kind": "withdraw", "what": str(case.id)}
+
+    return _write(request, pc, case_id, "withdraw", {"withdraw_note": reason}, do, "withdraw",
+                  confirm=None if confirm == "yes" else "withdraw")
+
+
 # -- opening a case of any process ----------------------------------------------------------------
 
 
@@ -361,13 +394,14 @@ def void_record(request: Request, case_id: str, record: str = Form(""), note: st
 
 def _open_form(request: Request, pc: PageContext, process: str, error: str | None = None,
                form: dict[str, str] | None = None, status: int = 200,
-               duplicate: int | None = None) -> HTMLResponse:
-    """The open-a-case form; `duplicate`: the analysis a refused one duplicates, linked, with
-    the confirmation (a reason) that plans it anyway."""
+               duplicate: int | None = None, duplicate_case: bool = False) -> HTMLResponse:
+    """The open-a-case form; `duplicate`: the analysis (`duplicate_case`: the case of the same
+    person and dates, issue 29) a refused one duplicates, linked, with the confirmation (a
+    reason) that opens it anyway."""
     defn = pc.ctx.registry.get(process)
     orgs = views.org_choices(pc.s, pc.viewer)
     return render(request, pc, "case_new.html", status=status, definition=defn, error=error,
-                  form=form or {}, orgs=orgs, duplicate=duplicate,
+                  form=form or {}, orgs=orgs, duplicate=duplicate, duplicate_case=duplicate_case,
                   given=[(k, d) for k, d in defn.dates.items() if d.given != "none"])
 
 
@@ -419,7 +453,8 @@ def _create_case(request: Request, pc: PageContext, process: str, data) -> Respo
                           status=404 if isinstance(exc, NotFound)
                           else 409 if isinstance(exc, RuleViolation) else 422,
                           duplicate=exc.params.get("id")
-                          if exc.key == "rule.duplicate_analysis" else None)
+                          if exc.key in ("rule.duplicate_analysis", "rule.duplicate_case")
+                          else None, duplicate_case=exc.key == "rule.duplicate_case")
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 

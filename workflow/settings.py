@@ -26,6 +26,7 @@ from workflow.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from calendars import KazakhstanCalendar
+    from workflow.coverage.rules import CoverageSettings
     from workflow.scorecard.rules import ScoreSettings
 
 LANGUAGES = ("kk", "ru", "en")
@@ -62,15 +63,18 @@ DEFAULTS: dict[str, Any] = {
                  "poll_seconds": 5},
     "outbox": {"max_attempts": 8, "backoff_seconds": 60, "max_backoff_seconds": 3600,
                "lease_seconds": 300, "batch": 20},
-    "worker": {"catch_up_minutes": 5, "dispatch_seconds": 15},
-    "web": {"host": "127.0.0.1", "port": 8000, "workers": 1},
+    "worker": {"catch_up_minutes": 5, "dispatch_seconds": 15, "heartbeat_seconds": 30},
+    "web": {"host": "127.0.0.1", "port": 8000, "workers": 1, "trusted_proxies": [],
+            "metrics_token_sha256": ""},
     "scorecard": {},  # the defaults are ScoreSettings' (workflow/scorecard/rules.py)
+    "coverage": {},  # the defaults are CoverageSettings' (workflow/coverage/rules.py)
     "files": {"directory": "", "max_bytes": 20 * 1024 * 1024,
               "types": ["pdf", "docx", "xlsx", "jpeg", "png"]},
     "public": {"organisations": [], "cache_seconds": 60, "requests_per_minute": 60,
                "frame_ancestors": ["*"]},
     "drafts": {"templates": ""},
     "package": {"map": ""},
+    "deadlines": {"own_off": []},  # I-17: organisations without merzim's own deadlines
 }
 CHANNELS = ("email", "telegram")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$|^[^@\s<>]+@localhost$")
@@ -98,15 +102,23 @@ class NotifySettings:
     outbox: OutboxSettings
     catch_up_minutes: float
     dispatch_seconds: float
+    # a worker writes its heartbeat this often; /readyz wants one younger than 3 times this
+    heartbeat_seconds: float = 30
 
 
 @dataclass(frozen=True)
 class WebSettings:
-    """[web]: where `merzim serve` listens and with how many processes."""
+    """[web]: where `merzim serve` listens and with how many processes; whose X-Forwarded-For
+    it believes; the credential that opens /metrics (issue 30)."""
 
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    # addresses or networks of the proxies whose X-Forwarded-For/-Proto name the client
+    # (none: the peer is the client, whatever a header says)
+    trusted_proxies: tuple[str, ...] = ()
+    # the SHA-256 (hex) of the bearer token /metrics accepts ("": /metrics is closed)
+    metrics_token_sha256: str = ""
 
 
 FILE_TYPES = ("pdf", "docx", "xlsx", "jpeg", "png")  # the types workflow.services.files knows
@@ -151,6 +163,8 @@ class Settings:
     import_megabytes: int = 50  # size of an imported file (an XLSX unpacked)
     notify: NotifySettings | None = None  # reminders and channels; secrets not required here
     score: ScoreSettings = field(default_factory=lambda: _score_settings({}))
+    # [coverage]: when the coverage reminders start (B-14) and how often
+    coverage: CoverageSettings = field(default_factory=lambda: _coverage_settings({}))
     web: WebSettings = field(default_factory=WebSettings)
     files: FilesSettings = field(default_factory=FilesSettings)
     public: PublicSettings = field(default_factory=PublicSettings)
@@ -158,6 +172,9 @@ class Settings:
     package_map: Path | None = None
     # [drafts] templates: the operator's announcement templates (None: the shipped ones only)
     drafts_templates: Path | None = None
+    # [deadlines] own_off: the organisations (codes; "*": every one) whose stages have no due
+    # date where merzim sets it and the sources give none (I-17, a stage's `due_basis`)
+    own_deadlines_off: tuple[str, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -194,6 +211,14 @@ def _score_settings(table: dict[str, Any]) -> ScoreSettings:
 
     rules = importlib.import_module("workflow.scorecard.rules")
     return rules.ScoreSettings.from_config(table)
+
+
+def _coverage_settings(table: dict[str, Any]) -> CoverageSettings:
+    """The `[coverage]` table, read and checked by the coverage feature's own settings class."""
+    import importlib
+
+    rules = importlib.import_module("workflow.coverage.rules")
+    return rules.CoverageSettings.from_config(table)
 
 
 def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:  # noqa: C901
@@ -276,12 +301,27 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         import_megabytes=limits["megabytes"],
         notify=_notify(data, env, require_secrets=False),
         score=_score_settings(_table(data, "scorecard")),
+        coverage=_coverage_settings(_table(data, "coverage")),
         web=_web(_table(data, "web")),
         files=_files(_table(data, "files"), env, path),
         public=_public(_table(data, "public")),
         package_map=_package_map(_table(data, "package"), path),
         drafts_templates=_drafts(_table(data, "drafts"), path),
+        own_deadlines_off=_own_off(_table(data, "deadlines")),
     )
+
+
+def _own_off(raw: dict[str, Any]) -> tuple[str, ...]:
+    """[deadlines]: `own_off`, the organisation codes ("*": all) whose deadlines set by
+    merzim (I-17) are switched off; any other key is refused."""
+    unknown = set(raw) - {"own_off"}
+    if unknown:
+        raise ConfigError(f"deadlines: unknown setting {', '.join(sorted(unknown))}")
+    codes = raw.get("own_off", [])
+    if not isinstance(codes, list) or not all(isinstance(c, str) and c.strip() for c in codes):
+        raise ConfigError(f"deadlines.own_off: {codes!r} must be a list of organisation codes "
+                          "(or \"*\" for every organisation)")
+    return tuple(dict.fromkeys(c.strip() for c in codes))
 
 
 def load_calendar(settings: Settings, language: str | None = None) -> KazakhstanCalendar:
@@ -314,7 +354,24 @@ def _web(raw: dict[str, Any]) -> WebSettings:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
             raise ConfigError(f"web.{key}: {value!r} is not a whole number from 1 to {top}")
         values[key] = value
-    return WebSettings(host=host, **values)
+    proxies = raw.get("trusted_proxies", [])
+    if not isinstance(proxies, list) or not all(isinstance(p, str) for p in proxies):
+        raise ConfigError("web.trusted_proxies: must be a list of addresses or networks such "
+                          "as [\"127.0.0.1\", \"10.0.0.0/24\"]")
+    import ipaddress
+
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy.strip(), strict=False)
+        except ValueError:
+            raise ConfigError(f"web.trusted_proxies: {proxy!r} is not an IP address or "
+                              "network") from None
+    token = raw.get("metrics_token_sha256", "")
+    if not isinstance(token, str) or (token and not re.fullmatch(r"[0-9a-fA-F]{64}", token)):
+        raise ConfigError("web.metrics_token_sha256: must be the SHA-256 of the token as 64 "
+                          "hexadecimal digits (printf %s TOKEN | sha256sum), or \"\"")
+    return WebSettings(host=host, trusted_proxies=tuple(p.strip() for p in proxies),
+                       metrics_token_sha256=token.lower(), **values)
 
 
 def _files(raw: dict[str, Any], env: Mapping[str, str], path: Path | None) -> FilesSettings:
@@ -498,6 +555,8 @@ def _notify(data: dict[str, Any], env: Mapping[str, str], require_secrets: bool)
         outbox=outbox,
         catch_up_minutes=float(_number("worker", "catch_up_minutes", wk["catch_up_minutes"], 0.01)),
         dispatch_seconds=float(_number("worker", "dispatch_seconds", wk["dispatch_seconds"], 0.1)),
+        heartbeat_seconds=float(_number("worker", "heartbeat_seconds", wk["heartbeat_seconds"],
+                                        1)),
     )
 
 

@@ -99,7 +99,8 @@ def make_context(request: Request, viewer: Viewer | None, lang: str, as_of: date
                  ) -> Context:
     st = request.app.state
     actor = f"web:{viewer.login}" if viewer else "web"
-    return Context(st.calendar, st.registry, as_of or today(request), actor=actor, language=lang)
+    return Context(st.calendar, st.registry, as_of or today(request), actor=actor, language=lang,
+                   own_off=st.settings.own_deadlines_off)
 
 
 def api_viewer(request: Request, s: Session) -> Viewer:

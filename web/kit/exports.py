@@ -10,12 +10,22 @@ from icalendar import Calendar, Event
 from workflow.tabular import table_csv, table_xlsx  # noqa: F401  (the exports use them)
 
 
+def own_mark(t, basis: str) -> str:
+    """A deadline merzim sets, the sources giving none (I-17): "deadline set by merzim, I-2";
+    "" for a due date from the sources."""
+    if not basis:
+        return ""
+    return t("stage.own_deadline_merzim") if basis == "merzim" else t("stage.own_deadline",
+                                                                        basis=basis)
+
+
 def list_table(rows: list[dict[str, Any]], t, days_key: str) -> tuple[list[str], list[list[Any]]]:
     header = [t("list.col_organisation"), t("list.col_analysis"), t("list.col_object"),
-              t("stage.col_stage"), t("stage.col_due"), t(f"list.col_{days_key}"),
-              t("list.col_responsible")]
+              t("stage.col_stage"), t("stage.col_due"), t("stage.col_basis"),
+              t(f"list.col_{days_key}"), t("list.col_responsible")]
     body = [[r["organisation_name"], r["analysis"], r["object"], r["stage_name"], r["due"],
-             r[days_key], r["responsible_name"] or ""] for r in rows]
+             own_mark(t, r["due_basis"]), r[days_key], r["responsible_name"] or ""]
+            for r in rows]
     return header, body
 
 

@@ -16,6 +16,7 @@ from fastapi import Request, Response
 from workflow.core.definition import BUILTIN_EVIDENCE, Definition, Event, EvidenceSpec, FieldSpec
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.core.kinds import APPROVER_ROLES
+from workflow.core.links import format_links
 from workflow.core.machine import MAX_TEXT, builtin_evidence, clean_evidence, evidence_problems
 from workflow.core.names import name_in
 from workflow.i18n import Translator
@@ -23,6 +24,7 @@ from workflow.i18n import Translator
 FLASH_COOKIE = "merzim_flash"
 FLASH_SECONDS = 120  # time enough for the redirect; consumed by the first page that shows it
 INPUT_TYPES = {"url": "url", "date": "date", "integer": "number"}
+LINK_ROWS = 5  # a links field's rows in a form (up to MAX_LINKS: the CLI and the API)
 APPROVED_BY = "approver_role"  # the built-in evidence of who approved a document
 
 
@@ -37,6 +39,8 @@ class Field:
     required: bool
     grouped: bool = False  # one of an alternative group: neither required nor optional alone
     choices: list[tuple[str, str]] = field(default_factory=list)  # (code, name): a select's
+    # type "links": one row per link, (channel input, URL input, channel preselected)
+    rows: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def input_type(self) -> str:
@@ -107,7 +111,8 @@ def event_form(defn: Definition, spec: Event, t: Translator,
                             key in grouped and key not in required,
                             organisations if kind == "organisation" else
                             roles if kind == "role" else
-                            choice_list(defn.evidence[key], t) if kind == "choice" else []))
+                            choice_list(defn.evidence[key], t) if kind in ("choice", "links")
+                            else [], link_rows(defn.evidence[key]) if kind == "links" else []))
     return EventForm(spec.key, name_in(spec.names, t.language), fields,
                      groups_text(defn, groups, t) if groups else None)
 
@@ -125,14 +130,33 @@ def groups_text(defn: Definition, groups: tuple[tuple[str, ...], ...], t: Transl
                                for g in groups)
 
 
+def link_rows(spec: EvidenceSpec) -> list[tuple[str, str, str]]:
+    """A links field's rows in a form (issue 28, I-15): one per channel, that channel chosen,
+    and two more to choose; a row left without its URL is no link. Inputs lc_KEY_N (the
+    channel) and lk_KEY_N (the URL): plain HTML, no script."""
+    preset = [*spec.choices, "", ""]
+    return [(f"lc_{spec.key}_{n}", f"lk_{spec.key}_{n}", channel)
+            for n, channel in enumerate(preset[:LINK_ROWS])]
+
+
 def is_evidence(name: str) -> bool:
     """Whether a form input carries evidence."""
-    return name in BUILTIN_EVIDENCE or name.startswith("ev_")
+    return name in BUILTIN_EVIDENCE or name.startswith(("ev_", "lc_", "lk_"))
 
 
 def evidence_of(form: dict[str, str]) -> dict[str, str]:
-    """The evidence a submitted form carries: built-in fields by name, declared ones as ev_*."""
+    """The evidence a submitted form carries: built-in fields by name, declared ones as ev_*,
+    a links field's rows (lc_KEY_N, lk_KEY_N) as its text, "CHANNEL URL" a line."""
     evidence = {k[3:]: v for k, v in form.items() if k.startswith("ev_")}
+    rows: dict[str, dict[int, tuple[str, str]]] = {}
+    for name, url in form.items():
+        key, _, n = name[3:].rpartition("_")
+        if name.startswith("lk_") and key and n.isdigit():
+            rows.setdefault(key, {})[int(n)] = (form.get(f"lc_{key}_{n}", ""), url)
+    for key, given in rows.items():
+        text = format_links(given[n] for n in sorted(given))
+        if text:
+            evidence[key] = text
     evidence.update(builtin_evidence(form))
     return evidence
 
@@ -232,8 +256,12 @@ def drop_flash(response: Response, case_id: int) -> None:
 
 
 def record_name(defn: Definition, record: dict[str, Any], lang: str) -> str:
-    """What a record is, in the reader's words: its event's name, or the stage it closed."""
+    """What a record is, in the reader's words: its event's name, or the stage it closed as
+    not done, said so (a stage key may also be an event's: "not done" is never offered as
+    done, issue 29)."""
     key = record["event"]
+    if record.get("kind") == "not_done":
+        return Translator(lang)("history.not_done_label", stage=defn.stage_name(key, lang))
     if key in defn.events:
         return name_in(defn.events[key].names, lang)
     return defn.stage_name(key, lang)
@@ -266,6 +294,8 @@ def flash_message(flash: dict[str, Any], defn: Definition, view: dict[str, Any],
         if found is not None:
             return t("record.void_saved", record=what,
                      event=record_name(defn, found, t.language), date=found["on"].isoformat())
+    if kind == "withdraw":
+        return t("withdraw.saved", id=what)
     if kind in ("files", "file_public", "file_private", "file_void"):  # web/files_page.py
         return (t.n("files.attached", int(what)) if kind == "files" and what.isdigit()
                 else t(f"files.{kind}_saved", name=what))

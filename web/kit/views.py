@@ -297,6 +297,8 @@ def case_for(s: Session, ctx: svc.Context, viewer: Viewer, case) -> dict[str, An
     shown = (defn.parties.person == "none"
              or sees_person(viewer, case, defn.parties.person_visibility))
     view = svc.case_view(s, ctx, case, show_person=shown)
+    # the whole history (issue 29): notes and file names only where the person is seen
+    view["history"] = svc.case_history(s, ctx, case, show_person=shown, show_files=shown)
     if defn.parties.person != "none":
         tx.audited(s, f"web:{viewer.login}", "view.person_case", "case", case.id,
                    {"person_shown": shown})

@@ -24,7 +24,8 @@ ENGINE, CASES, REMINDERS = "workflow.cli.engine", "workflow.cli.cases", "workflo
 MONITORING, PUBLIC = "workflow.monitoring.cli", "workflow.public.cli"
 MODULES = ("workflow.cli.calendar", ENGINE, CASES, REMINDERS, MONITORING,
            "workflow.scorecard.cli", "workflow.cli.serve", "workflow.cli.files",
-           "workflow.drafts.cli", "workflow.platform.cli", PUBLIC, "workflow.forms.cli")
+           "workflow.drafts.cli", "workflow.platform.cli", PUBLIC, "workflow.forms.cli",
+           "workflow.coverage.cli")
 COMMANDS: dict[str, tuple[str, ...]] = {
     "calendar": ("workflow.cli.calendar",),
     **dict.fromkeys(("init", "record", "void", "status", "due", "overdue", "replan", "user",
@@ -39,6 +40,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "draft": ("workflow.drafts.cli",),
     **dict.fromkeys(("package", "uploaded"), ("workflow.platform.cli",)),
     "form": ("workflow.forms.cli",),
+    "coverage": ("workflow.coverage.cli",),
 }
 ROOT_OPTIONS = {"--lang": True, "--version": False, "--help": False}  # option: takes a value
 

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from workflow.cli.common import (
+    CASE_ID,
     JSON,
     ORG,
     RESPONSIBLE,
@@ -36,7 +37,8 @@ schema = lazy("workflow.definitions.schema")
 PROCESS_KEY = typer.Argument(..., help="Process key (merzim process list).")
 
 process_app = typer.Typer(help="Process definitions: what merzim can run.", no_args_is_help=True)
-case_app = typer.Typer(help="Cases of any process: open and list.", no_args_is_help=True)
+case_app = typer.Typer(help="Cases of any process: open, list, withdraw, history.",
+                       no_args_is_help=True)
 obligations_app = typer.Typer(help="Recurring obligations: open each period's cases, list a year.",
                               no_args_is_help=True)
 
@@ -151,8 +153,9 @@ def case_open(process: str = PROCESS_KEY,
               responsible: str = RESPONSIBLE,
               duplicate_reason: str = typer.Option(
                   None, "--duplicate-reason", metavar="TEXT",
-                  help="An analysis: open it although one of the same subject and object "
-                       "overlaps its period (the reason)."),
+                  help="Open it although a case repeats it (the reason): an analysis of the "
+                       "same subject and object overlapping its period, or a case of the same "
+                       "process, subject, person and dates."),
               as_json: bool = JSON) -> None:
     """Open a case of a process and print every stage's due date."""
     ctx = context()
@@ -217,6 +220,75 @@ def case_list(process: str = typer.Option(None, "--process", metavar="KEY",
     for r in rows:
         table.add_row(str(r["id"]), r["process"], r["subject_name"], r["period"] or "",
                       r["case_date"].isoformat(), r["state_name"])
+    STATE.console.print(table)
+
+
+@case_app.command("withdraw")
+def case_withdraw(case_id: str = CASE_ID,
+                  reason: str = typer.Option(..., "--reason", metavar="TEXT",
+                                             help="Why the case is withdrawn (required)."),
+                  as_json: bool = JSON) -> None:
+    """Withdraw a case opened by mistake: it leaves every list, reminder and score and stays
+    in its history and the audit log."""
+    ctx = context()
+    with unit_of_work() as s:
+        case = svc.withdraw_case(s, ctx, case_id, reason)
+        out = {"id": case.id, "withdrawn_at": case.withdrawn_at, "by": case.withdrawn_by,
+               "reason": case.withdrawn_reason}
+    if as_json:
+        emit_json(out)
+        return
+    _print(STATE.t("withdraw.saved", id=out["id"]))
+
+
+def _history_line(h: dict, t) -> str:
+    """One entry of a case's history in words (the case page's, as text)."""
+    kind = h["kind"]
+    if kind == "opened":
+        text = t("history.opened", date=h["on"].isoformat())
+    elif kind in ("event", "not_done"):
+        text = t(f"history.{kind}", record=h["record"], name=h["name"], date=h["on"].isoformat())
+    elif kind == "void":
+        text = t("history.void", record=h["record"], target=h.get("voids"), name=h["name"],
+                 date=h["voids_on"].isoformat() if h.get("voids_on") else "—")
+    elif kind in ("file", "file_void"):
+        text = t(f"history.{kind}", file=h.get("file_name") or f"#{h['file']}")
+    elif kind == "assigned":
+        text = t("history.assigned", before=h.get("from") or "—", after=h.get("to") or "—")
+    else:
+        text = t("history.withdrawn")
+    if h.get("void") and kind in ("event", "not_done", "file"):
+        text += " — " + (t("history.voided_by", record=h["voided_by"]) if h.get("voided_by")
+                         else t("history.voided"))
+    if h.get("note"):
+        text += " — " + t("history.reason", reason=h["note"])
+    return text
+
+
+@case_app.command("history")
+def case_history(case_id: str = CASE_ID, as_json: bool = JSON) -> None:
+    """Everything that happened to a case, oldest first, with who and when: records, not
+    done, voids, files, assignments, the withdrawal."""
+    ctx = context()
+    with unit_of_work() as s:
+        case = svc.get_case(s, case_id)
+        history = svc.case_history(s, ctx, case)
+        svc.audit_person_view(s, ctx, svc.case_view(s, ctx, case))
+    if as_json:
+        emit_json(history)
+        return
+    from datetime import datetime
+
+    t, tz = STATE.t, STATE.settings.tz
+    table = Table()
+    for col in ("history.col_when", "history.col_who", "history.col_what"):
+        table.add_column(t(col))
+    for h in history:
+        try:  # in the configured time zone, to the minute (as the case page)
+            when = datetime.fromisoformat(h["at"]).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        except (TypeError, ValueError):
+            when = h["at"] or ""
+        table.add_row(when, h.get("actor") or "—", _history_line(h, t))
     STATE.console.print(table)
 
 

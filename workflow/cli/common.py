@@ -256,7 +256,8 @@ def context(as_of: date | None = None, actor: str = "cli"):
     if "_registry" not in STATE.__dict__:
         STATE.__dict__["_registry"] = runtime.registry(STATE.settings)
     return Context(STATE.calendar, STATE.__dict__["_registry"], as_of or today_in_zone(),
-                   actor=audit_actor(actor), language=STATE.t.language)
+                   actor=audit_actor(actor), language=STATE.t.language,
+                   own_off=STATE.settings.own_deadlines_off)
 
 
 @contextmanager

@@ -218,6 +218,12 @@ def _render_view(view: dict[str, Any], warnings: list[dict[str, Any]] | None = N
         if view.get("person"):
             _print(t("case.person", name=view["person"]["name"],
                      position=view["person"].get("position") or "—"))
+    withdrawn = view.get("withdrawn")
+    if withdrawn:  # (issue 29) in no list, reminder or score; its history: `case history`
+        STATE.console.print(t("withdraw.banner", at=withdrawn["at"][:10], by=withdrawn["by"])
+                            + (" " + t("history.reason", reason=withdrawn["reason"])
+                               if withdrawn.get("reason") else ""), style="yellow",
+                            markup=False)
     table = Table()
     for col in ("stage.col_stage", "stage.col_due", "stage.col_status", "stage.col_done",
                 "stage.col_left"):
@@ -376,6 +382,9 @@ def record(command: typer.Context,
                                       help="Monitoring period, e.g. 2025Q4 (or 2025q4)."),
            evidence: list[str] = typer.Option(None, "--evidence", metavar="KEY=VALUE",
                                               help="Another evidence field of the definition."),
+           link: list[str] = typer.Option(None, "--link", metavar="CHANNEL=URL",
+                                          help="A link to the publication with its channel "
+                                          "(site, media, social); repeat for each."),
            not_done: bool = typer.Option(False, "--not-done",
                                          help="Close the stage as not done, with --note."),
            files: list[Path] = typer.Option(None, "--file", metavar="PATH",
@@ -406,6 +415,18 @@ def record(command: typer.Context,
             if fields["period"]:
                 fields["period"] = period_label(fields["period"])
             known_event(s, ctx, case, event)
+            if link:  # --link CHANNEL=URL, repeated: the definition's links field (I-15)
+                from workflow.core.links import links_evidence
+
+                given = []
+                for item in link:
+                    channel, sep, address = item.partition("=")
+                    if not sep or not channel.strip() or not address.strip():
+                        raise UsageError(f"--link: {item!r} is not CHANNEL=URL",
+                                         key="error.bad_link_option", value=item)
+                    given.append((channel.strip(), address.strip()))
+                fields.update(links_evidence(svc.definition_of(s, ctx, svc.get_case(s, case)),
+                                             given, "--link"))
             if uploads:
                 from workflow.cli.files import limits, store
                 from workflow.services.attachments import record_with_files

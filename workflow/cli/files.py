@@ -73,6 +73,7 @@ def problem_line(p) -> str:
 
 
 ACTIONS = ("get", "public", "private", "void")  # `merzim files ACTION FILE`; else CASE
+MOVE = "move-to-database"  # `merzim files move-to-database`: the directory's files into PostgreSQL
 
 
 def files(target: str = typer.Argument(..., metavar="CASE",
@@ -91,6 +92,11 @@ def files(target: str = typer.Argument(..., metavar="CASE",
     `merzim files get FILE --out PATH` copies one out, checked against its hash;
     `merzim files public FILE` / `private FILE` marks one for the organisation's public page
     or takes it off; `merzim files void FILE --note TEXT` voids a wrong one (kept, marked)."""
+    if target == MOVE:
+        if file_id is not None or out is not None or note is not None:
+            raise UsageError(key="files.usage")
+        _move(as_json)
+        return
     if target in ACTIONS:
         if (out is not None and target != "get") or (note is not None and target != "void"):
             raise UsageError(key="files.usage")
@@ -154,6 +160,35 @@ def _change(action: str, file_id: str | None, note: str | None, as_json: bool) -
         key = {"public": "files.file_public_saved", "private": "files.file_private_saved",
                "void": "files.file_void_saved"}[action]
         STATE.console.print(STATE.t(key, name=view["name"]))
+
+
+def _move(as_json: bool) -> None:
+    """`merzim files move-to-database`: every file of `[files] directory` copied into the
+    database, each checked against its hash; the ones that could not be named, exit 3."""
+    from workflow.core.errors import RuleViolation
+
+    mover = lazy("workflow.services.file_moving")
+    mover.check_move(STATE.settings)
+    with unit_of_work() as s:
+        names = mover.stored_names(s)
+    done = mover.move_files(STATE.settings, names)
+    problems = done.problems or []
+    t = STATE.t
+    lines = [t("files.move_problem", sha256=sha, problem=t(f"files.problem.{problem}"))
+             for sha, problem in problems]
+    if as_json:
+        emit_json({"moved": done.moved, "bytes": done.size, "present": done.present,
+                   "problems": [{"sha256": sha, "problem": problem} for sha, problem in problems]})
+    else:
+        for line in lines:
+            STATE.console.print(line, markup=False, highlight=False)
+        STATE.console.print(t("files.move_done", moved=done.moved, present=done.present,
+                              size=files_service.size_text(done.size)))
+        if not problems:
+            STATE.console.print(t("files.move_next"))
+    if problems:
+        raise RuleViolation(f"{len(problems)} files not moved", key="files.move_bad",
+                            n=len(problems), first=lines[0])
 
 
 def _get(file_id: str | None, out: Path | None, as_json: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 from datetime import datetime
@@ -28,6 +29,10 @@ from workflow.core.errors import UsageError
 ob = lazy("workflow.reminders.outbox")
 rem = lazy("workflow.reminders.planner")
 svc = lazy("workflow.services")
+
+# The features that send reminders of their own (a module with `remind(s, ctx, settings, ns)`
+# returning the outbox rows it wrote), named as data: the worker plans them with the digests.
+FEATURE_REMINDERS = ("workflow.coverage.service",)
 
 reminders_app = typer.Typer(help="Reminders: what would be sent.", no_args_is_help=True)
 outbox_app = typer.Typer(help="Messages waiting, sent or failed.", invoke_without_command=True)
@@ -109,8 +114,16 @@ def make_worker():
             opened = obligations.sync(s, context(day, actor="worker"))
         return len(opened)
 
+    def feature_planner(module: str):
+        def plan(s, ctx):  # a feature's reminders, named as data (FEATURE_REMINDERS)
+            return importlib.import_module(module).remind(s, ctx, STATE.settings, ns)
+
+        plan.__name__ = module
+        return plan
+
     return Worker(eng, ns, lambda day: context(day, actor="worker"), now, build_channels(ns), pinned,
-                  daily=(open_obligations,))
+                  daily=(open_obligations,),
+                  planners=tuple(feature_planner(m) for m in FEATURE_REMINDERS))
 
 
 def worker(once: bool = typer.Option(False, "--once", help="One planning and dispatch cycle, then exit."),

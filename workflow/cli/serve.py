@@ -33,8 +33,6 @@ def serve(host: str = typer.Option(None, "--host", metavar="HOST",
     """Run the dashboard, the REST API and the calendar feeds (with the worker embedded)."""
     import os
 
-    import uvicorn
-
     from workflow.i18n import LANGUAGES
 
     if lang is not None and lang not in LANGUAGES:
@@ -48,22 +46,38 @@ def serve(host: str = typer.Option(None, "--host", metavar="HOST",
         port_n = int(port or web_cfg.port)
     except ValueError:
         raise UsageError(key="error.bad_int", what="--port", value=port) from None
+    if not 1 <= port_n <= 65535:
+        raise UsageError(key="error.bad_port", value=port_n)
     try:
         n_workers = int(workers or web_cfg.workers)
     except ValueError:
         raise UsageError(key="error.bad_int", what="--workers", value=workers) from None
     if not 1 <= n_workers <= 64:
         raise UsageError(key="error.bad_workers", value=n_workers)
+    # The address is taken before anything is written: a port in use (or not ours to take)
+    # stops here in one line, with the database as it was (issue 30).
+    sock = listen(host, port_n)
     from workflow.services import runtime
     from workflow.services.transactions import prepare
 
-    prepare(engine())  # once, before any web process starts
-    runtime.registry(STATE.settings)  # a broken definition stops here, in one line
-    sched = None
+    try:
+        prepare(engine())  # once, before any web process starts
+        runtime.registry(STATE.settings)  # a broken definition stops here, in one line
+    except BaseException:
+        sock.close()
+        raise
+    metrics_dir = None
+    if n_workers > 1:  # /metrics adds up the request counts of every web process
+        import tempfile
+
+        metrics_dir = tempfile.mkdtemp(prefix="merzim-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    background = None
     if not no_worker:
         from workflow.cli.reminders import make_worker
 
-        sched = make_worker().start_background(STATE.settings.timezone)
+        background = make_worker()
+        sched = background.start_background(STATE.settings.timezone)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     from workflow.services.files import sweep_staged
 
@@ -76,11 +90,76 @@ def serve(host: str = typer.Option(None, "--host", metavar="HOST",
     typer.echo(STATE.t("serve.address", url=f"http://{shown}:{port_n}/"), err=False)
     try:
         # the reminder worker (if any) stays in this supervising process: one per server
-        uvicorn.run(APP_FACTORY, factory=True, workers=n_workers if n_workers > 1 else None,
-                    host=host, port=port_n, log_level="warning", proxy_headers=True)
+        run_web(sock, host, port_n, n_workers, web_cfg.trusted_proxies)
     finally:
-        if sched is not None:
-            sched.shutdown(wait=False)
+        if background is not None:
+            # SIGTERM: uvicorn has answered the requests under way; the worker finishes the
+            # messages it claimed, claims no more, and the scheduler waits for it
+            background.stopping.set()
+            sched.shutdown(wait=True)
+        if metrics_dir is not None:
+            import shutil
+
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+GRACE_SECONDS = 30  # SIGTERM: how long requests under way may still take
+
+
+def listen(host: str, port: int):
+    """A socket bound to the address (before the worker or the schema upgrade writes anything);
+    refused in one line when the address cannot be taken."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UsageError(key="error.cannot_listen", host=host, port=port,
+                         reason=getattr(exc, "strerror", None) or str(exc)) from None
+    family, kind, proto, _name, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise UsageError(key="error.cannot_listen", host=host, port=port,
+                         reason=exc.strerror or str(exc)) from None
+    sock.set_inheritable(True)  # the web processes of --workers N share it
+    return sock
+
+
+def run_web(sock, host: str, port: int, n_workers: int, trusted: tuple[str, ...]) -> None:
+    """uvicorn on the bound socket: one process, or a supervisor of `n_workers`. The client's
+    address is read from X-Forwarded-For only when the peer is one of the trusted proxies."""
+    import signal
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(APP_FACTORY, factory=True, host=host, port=port, workers=n_workers,
+                            log_level="warning", proxy_headers=bool(trusted),
+                            forwarded_allow_ips=list(trusted) or None,
+                            timeout_graceful_shutdown=GRACE_SECONDS)
+    def stop(_signum, _frame):
+        raise SystemExit(0)
+
+    # uvicorn answers SIGTERM by draining, then raises the signal again to the handler it
+    # found: this one, so that the embedded worker then drains too (serve's finally) and
+    # the process ends with 0 rather than killed by the signal
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        if n_workers > 1:
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            server = uvicorn.Server(config)
+            server.run(sockets=[sock])
+            if not server.started:  # the application could not be built (logged above)
+                raise SystemExit(3)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
 
 
 def user_password(login: str = LOGIN,

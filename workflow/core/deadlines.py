@@ -7,7 +7,8 @@ it, done stages included (I-12), and a voided record simply drops out of the fac
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime as _dt
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from calendars import KazakhstanCalendar
@@ -107,7 +108,7 @@ class Planner:
             return Due(due.date, True) if due else None
         return None
 
-    def _apply(self, rule, planned: bool = False) -> Due | None:
+    def _apply(self, rule, planned: bool = False, rolled: bool = True) -> Due | None:
         values = []
         for anchor in rule.anchors:
             name, _, part = anchor.partition(".")
@@ -117,6 +118,8 @@ class Planner:
             values.append(value)
         pick = max if rule.combine == "latest" else min
         base = pick(v.date for v in values)
+        if not rolled:  # the date the rule gives before it is moved off a day off
+            rule = replace(rule, roll="none")
         return Due(apply_rule(self.cal, base, rule), any(v.projected for v in values))
 
     def due(self, stage: str) -> Due | None:
@@ -124,6 +127,16 @@ class Planner:
             rule = self.d.stages[stage].due
             self._dues[stage] = self._apply(rule) if rule is not None else None
         return self._dues[stage]
+
+    def unrolled(self, stage: str) -> _dt.date | None:
+        """The date a stage's calendar-date rule gives before it is moved off a non-working
+        day (I-1 following, P-3 preceding), when the move changed it; else None."""
+        rule = self.d.stages[stage].due
+        due = self.due(stage)
+        if rule is None or due is None or rule.unit == "working_days" or rule.roll == "none":
+            return None
+        nominal = self._apply(rule, rolled=False)
+        return nominal.date if nominal is not None and nominal.date != due.date else None
 
     def dates(self) -> dict[str, Due]:
         return {name: v for name in self.d.dates if (v := self.date(name)) is not None}
@@ -159,6 +172,25 @@ class Planner:
             out[key] = StagePlan(key, due.date if due else None,
                                  bool(due and due.projected and status == OPEN), status, done_on)
         return out
+
+
+def own_keys(definition: Definition) -> frozenset[str]:
+    """The stages whose due date merzim sets, the sources giving none (`due_basis`, I-17)."""
+    return frozenset(k for k, st in definition.stages.items() if st.own_deadline)
+
+
+def without_dues(plan: dict[str, StagePlan], keys: frozenset[str]) -> dict[str, StagePlan]:
+    """The plan with no due date for the stages of `keys` (an organisation switched off the
+    deadlines merzim sets, I-17): such a stage is never overdue, and done is done on time."""
+    if not keys:
+        return plan
+    out = {}
+    for key, sp in plan.items():
+        if key in keys and sp.due is not None:
+            status = DONE_ON_TIME if sp.status == DONE_LATE else sp.status
+            sp = StagePlan(sp.key, None, False, status, sp.done_on)
+        out[key] = sp
+    return out
 
 
 def plan_case(definition: Definition, cal: KazakhstanCalendar, facts: Facts

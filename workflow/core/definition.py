@@ -9,6 +9,7 @@ A broken definition is refused with the entry and the reason.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -35,7 +36,9 @@ GENERIC_TABLES = ("process", "parties", "field", "evidence", "dates", "states", 
 BUILTIN_EVIDENCE = ("number", "signed_by", "url", "note", "period", "approver_role")
 # "organisation": the code of an organisation in the case subject's subtree (a cartogram section);
 # "draft": the published text of an announcement, kept with its record (issue 16, [drafts])
-EVIDENCE_TYPES = ("text", "url", "date", "period", "organisation", "draft", "integer", "choice")
+# "links": several links, each with its channel, one of `choices` (issue 28, core/links.py)
+EVIDENCE_TYPES = ("text", "url", "date", "period", "organisation", "draft", "integer", "choice",
+                  "links")
 ALL = "*"  # in an event's `close`: every stage still open
 # The dates a recurring definition's cases get from their period.
 PERIOD_DATES = ("period_start", "period_end", "period_due")
@@ -89,6 +92,15 @@ class Stage:
     initially: str = "open"  # "dormant": exists only once an event's `open` names it
     prerequisites: tuple[str, ...] = ()  # events recorded before it can be completed
     evidence_any: tuple[tuple[str, ...], ...] = ()  # one of these groups, complete (I-13)
+    # who sets its due date (I-17): "" the sources (its `source` line); "I-2", "B-1"…: the
+    # interpretation by which merzim sets a deadline the sources do not give; "merzim": one
+    # merzim sets with no numbered interpretation
+    due_basis: str = ""
+
+    @property
+    def own_deadline(self) -> bool:
+        """Whether its due date is merzim's own (the sources give none: I-17)."""
+        return bool(self.due_basis) and self.due is not None
 
 
 @dataclass(frozen=True)
@@ -389,10 +401,10 @@ def _choices(raw: dict[str, Any], kind: str, where: str
     """A choice field's allowed values and, when given, each value's name in kk/ru/en
     (`choice_names = { criminal = { kk = "…", ru = "…", en = "…" } }`)."""
     choices = _keys(raw.get("choices"), where, "choices")
-    if kind == "choice" and not choices:
-        raise ConfigError(f"{where}: a choice field needs choices")
-    if kind != "choice" and choices:
-        raise ConfigError(f"{where}: choices are for type = \"choice\"")
+    if kind in ("choice", "links") and not choices:
+        raise ConfigError(f"{where}: a {kind} field needs choices")
+    if kind not in ("choice", "links") and choices:
+        raise ConfigError(f"{where}: choices are for type = \"choice\" or \"links\"")
     named = raw.get("choice_names") or {}
     if not isinstance(named, dict):
         raise ConfigError(f"{where}: choice_names must be a table")
@@ -418,7 +430,25 @@ def _stage(raw: dict[str, Any], where: str, dates, defaults, evidence) -> Stage:
                  tuple(remind) if remind is not None else None,
                  _choice(raw, "initially", STAGE_INITIALLY, "open", where),
                  _keys(raw.get("prerequisites"), where, "prerequisites"),
-                 _evidence_any(raw.get("evidence_any"), where, evidence))
+                 _evidence_any(raw.get("evidence_any"), where, evidence),
+                 _due_basis(raw, where))
+
+
+DUE_BASIS = re.compile(r"^([A-Z]-[0-9]+|merzim)$")
+
+
+def _due_basis(raw: dict[str, Any], where: str) -> str:
+    """`due_basis`: the interpretation ("I-2") or "merzim" that sets a due date the sources do
+    not give (I-17); it needs a due rule to qualify."""
+    value = raw.get("due_basis", "")
+    if value == "":
+        return ""
+    if not isinstance(value, str) or not DUE_BASIS.match(value):
+        raise ConfigError(f"{where}: due_basis must name an interpretation (\"I-2\") or be "
+                          f"\"merzim\", not {value!r}")
+    if "due" not in raw:
+        raise ConfigError(f"{where}: due_basis names who sets a due date; the stage has none")
+    return value
 
 
 def _stages(doc: dict, section: str, source: str, dates, defaults, evidence) -> dict[str, Stage]:

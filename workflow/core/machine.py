@@ -21,6 +21,7 @@ from workflow.core.deadlines import Due, Record
 from workflow.core.definition import BUILTIN_EVIDENCE, Definition, Event
 from workflow.core.errors import RuleViolation
 from workflow.core.kinds import APPROVER_ROLES
+from workflow.core.links import MAX_LINKS
 
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 MAX_TEXT = 500
@@ -180,6 +181,8 @@ def field_problems(definition: Definition,
             problems.append(RuleViolation(f"unknown evidence {field!r}",
                                           key="rule.unknown_evidence", field=field,
                                           known=", ".join(definition.evidence)))
+        elif value and definition.evidence[field].type == "links":
+            problems += _link_problems(definition, field, value)
         elif value and len(value) > (limit := MAX_DRAFT if definition.evidence[field].type
                                      == "draft" else MAX_TEXT):
             problems.append(RuleViolation(f"{field} is longer than {limit} characters",
@@ -205,6 +208,31 @@ def field_problems(definition: Definition,
         elif value and definition.evidence[field].type == "url" and not URL.match(value.strip()):
             problems.append(RuleViolation(f"{value!r} is not a web link", key="rule.bad_url",
                                           url=value, field=field))
+    return problems
+
+
+def _link_problems(definition: Definition, field: str, value: str) -> list[RuleViolation]:
+    """A links field (core/links.py): "CHANNEL URL" a line, a known channel, a web link of at
+    most MAX_TEXT characters, at most MAX_LINKS links."""
+    spec = definition.evidence[field]
+    lines = [line.strip() for line in value.splitlines() if line.strip()]
+    if len(lines) > MAX_LINKS:
+        return [RuleViolation(f"{field}: more than {MAX_LINKS} links", key="rule.too_many_links",
+                              field=field, limit=MAX_LINKS)]
+    problems = []
+    for line in lines:
+        channel, _, url = line.partition(" ")
+        url = url.strip()
+        if not url or channel not in spec.choices:
+            problems.append(RuleViolation(f"{line!r} is not CHANNEL URL", key="rule.bad_link",
+                                          field=field, value=line[:80],
+                                          known=", ".join(spec.choices)))
+        elif len(url) > MAX_TEXT:
+            problems.append(RuleViolation(f"{field} is longer than {MAX_TEXT} characters",
+                                          key="rule.too_long", field=field, limit=MAX_TEXT))
+        elif not URL.match(url):
+            problems.append(RuleViolation(f"{url!r} is not a web link", key="rule.bad_url",
+                                          url=url, field=field))
     return problems
 
 

@@ -144,6 +144,13 @@ def _defs() -> dict[str, Any]:
                             "examples": ["officer", "manager"]},
             "source": {"type": "string", "description": "The source line the stage comes from "
                                                         "(\"002:L137-148; P-1\")."},
+            "due_basis": {"type": "string", "pattern": r"^([A-Z]-[0-9]+|merzim)$",
+                          "description": "Who sets the due date when the sources give none "
+                                         "(I-17): the interpretation (\"I-2\") or \"merzim\"; "
+                                         "shown as the deadline's mark, and switched off per "
+                                         "organisation by config.toml [deadlines] own_off. "
+                                         "Absent: the due date comes from `source`.",
+                          "examples": ["I-2", "I-6", "B-1", "merzim"]},
             "reminders": {"type": "object",
                           "description": "Reminders of this stage (overrides config.toml "
                                          "[reminders]).",
@@ -245,14 +252,16 @@ def _evidence() -> dict[str, Any]:
                          "description": "text, url, date (YYYY-MM-DD), period, organisation (an "
                                         "organisation under the case's subject), draft (an "
                                         "announcement's published text), integer (a whole "
-                                        "number, 0 or more) or choice (one of `choices`); "
-                                        "default text."},
-                "choices": _keys("The allowed values of a choice field."),
+                                        "number, 0 or more), choice (one of `choices`) or "
+                                        "links (several links, one a line \"CHANNEL URL\", "
+                                        "the channels being `choices`); default text."},
+                "choices": _keys("The allowed values of a choice field; the channels of a "
+                                 "links field."),
                 "choice_names": _choice_names(),
                 "names": _ref("names", "The field's label in kk, ru and en."),
             },
             "required": ["names"],
-            "if": {"properties": {"type": {"const": "choice"}}, "required": ["type"]},
+            "if": {"properties": {"type": {"enum": ["choice", "links"]}}, "required": ["type"]},
             "then": {"properties": {"choices": {"type": "array", "minItems": 1}},
                      "required": ["choices"]},
         },
@@ -526,6 +535,13 @@ MONITORING: dict[str, Any] = {
         "review_stage": {**_KEY, "description": "The dynamic stage of a report's review."},
         "plan_item_stage": {**_KEY, "description": "The dynamic stage of an action-plan "
                                                    "measure (\"KEY:7\")."},
+        "justified_by": {**_KEY, "description": "The event that may carry a justification "
+                                                "note (number and signer) checked for its "
+                                                "signer (I-16)."},
+        "justification_signer": {"type": "string", "description": "The approver role that "
+                                 "signs the justification note (an APPROVER_ROLES value)."},
+        "acting_reason": {**_KEY, "description": "The evidence field whose reason confirms "
+                                                 "another signer (an acting head)."},
     },
     "required": ["opened_by", "report_event", "review_event", "close_event", "report_stage",
                  "review_stage", "plan_item_stage"],
@@ -557,6 +573,8 @@ _SCORE_FIELDS = {
     "online": "A choice: yes when the event was published online (4.3.1).",
     "unit": "An organisation: the unit a record covers (4.1.2).",
     "document": "The document a record confirms (3.2.9: one of the eight).",
+    "part": "A choice: the part of a cartogram section an update names (1.5.1: positions, "
+            "the list of risks; each scored on its own).",
 }
 
 SCORECARD: dict[str, Any] = {

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from calendars.rules import spell
 from workflow.core.definition import Definition
 from workflow.core.errors import KeyList, NotFound, UsageError
+from workflow.core.links import links_of
 from workflow.core.machine import MAX_DRAFT, field_problems  # noqa: F401 (the adapters' limit)
 from workflow.core.names import name_in
 from workflow.drafts import texts
@@ -192,7 +193,8 @@ def _facts(s: Session, defn: Definition, case: Case, view: dict[str, Any],
         "dates": {k: day(d["date"]) for k, d in view["dates"].items()},
         "stages": {st["key"]: {"name": st["name"], "due": day(st["due"]),
                                "done_on": day(st["done_on"])} for st in view["stages"]},
-        "records": {k: {**evidence(r.get("evidence") or {}), "date": day(r["on"])}
+        "records": {k: {**evidence(r.get("evidence") or {}), "date": day(r["on"]),
+                        "links": _links(defn, r.get("evidence") or {}, language)}
                     for k, r in standing.items()},
         "values": evidence(asked),
         "contact": {"name": owner.full_name if owner and owner.active else "",
@@ -202,6 +204,16 @@ def _facts(s: Session, defn: Definition, case: Case, view: dict[str, Any],
         "recommendations": recommendations,
         "today": day(today),
     }
+
+
+def _links(defn: Definition, evidence: dict[str, Any], language: str) -> list[dict[str, str]]:
+    """A record's links (I-15) for a template: each {"url", "channel"} (the channel's name in
+    the language; empty for a plain link)."""
+    names = {c: n for spec in defn.evidence.values() if spec.type == "links"
+             for c, n in spec.choice_names.items()}
+    return [{"url": link.url,
+             "channel": name_in(names[link.channel], language) if link.channel in names else ""}
+            for link in links_of(defn, evidence)]
 
 
 def _spelled(defn: Definition, key: str, value: Any, language: str) -> str:

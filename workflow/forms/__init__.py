@@ -8,7 +8,8 @@ the seed writes it and in ru, with its seed line) · `rules` (pure: the layouts 
 lines, the sheet model — cells and merged ranges — built from them, `lay_out`) · `texts`
 (reads layouts.toml) · `service` (the subject's cases and records of the year turned into
 lines; the sheet written with openpyxl, every text as text, never a formula; the export
-audited) · `cli` (`merzim form N ORG --year Y [--lang kk|ru] [--output FILE]`) · `web`
+audited; `package_form`, a form as the cross-platform package carries it under its
+sub-task, workflow/platform) · `cli` (`merzim form N ORG --year Y [--lang kk|ru] [--output FILE]`) · `web`
 (`GET /forms/{n}.xlsx?org=CODE&year=Y&lang=kk|ru`, a download).
 
 Which entries fill a form is the definitions' `[form]` table (registers/README.md): `appendix`;
@@ -18,9 +19,10 @@ the row moves down by the choice's index: restriction_breach 5 + its kind, 2.5.1
 (appendix 3's category); `columns` (the fields, named dates and evidence written, in order;
 absent: every one the entry has). Appendix 1 (project 1's cartogram report) is also filled by
 the internal analysis: the records of the event its `[scorecard.events] cartogram_updated`
-names, with their `section` (a department or district): an update of a department's or
-district's cartogram updates both sections of the seed (positions; list of risks,
-000:L1807-1809, I-7), so it is written in both rows. The year of an entry: its
+names, with their `section` (a department or district) and, from version 5, the part of it
+they updated (`[scorecard.fields] part`: positions or the list of risks, 000:L1807-1809,
+001:L232-248), written in that part's row; an update naming no part (version 4) is written in
+both rows. The year of an entry: its
 `[scorecard] year_of` date when it has one, else its period's or its date's; its state not one
 of `[scorecard.states] excluded`.
 

@@ -115,7 +115,11 @@ def sources(ctx: Context, n: int) -> list[Source]:
         if isinstance(table, dict) and table.get("appendix") == n:
             out.append(Source(definition, table))
         elif n == 1 and not table and (event := _cartogram_event(definition)):
-            out.append(Source(definition, {"appendix": 1, "records": event}))
+            # each update in the row of the part it names (version 5: positions, the list of
+            # risks, 000:L1807-1809); one naming none (version 4) in both
+            part = ((_scorecard(definition).get("fields") or {}).get("part"))
+            out.append(Source(definition, {"appendix": 1, "records": event,
+                                           **({"group_by": part} if part else {})}))
     return out
 
 
@@ -341,8 +345,13 @@ def _lines_of(source: Source, layout: rules.Layout, reader: _Reader, version: De
             group = choice
         elif layout.rows:
             base = table.get("row")
-            rows = ([rules.row_of(base, choice, choices)] if isinstance(base, int)
-                    else list(range(1, len(layout.rows) + 1)))  # appendix 1: both sections
+            if isinstance(base, int):
+                rows = [rules.row_of(base, choice, choices)]
+            elif choice is not None and choice in choices:  # appendix 1: the part it updated
+                rows = [1 + choices.index(choice)]
+                values = [v for v in values if v.key != group_key]  # the row says it
+            else:  # appendix 1: an update naming no part (version 4) updated both sections
+                rows = list(range(1, len(layout.rows) + 1))
         for row in rows:
             line = rules.Line(tuple(values), person if about_person else None, hidden, row, group)
             out.lines.append(((row or 0, day, case.id, record.id if record else 0), line))
@@ -385,7 +394,8 @@ def form_data(s: Session, ctx: Context, n: int, org_code: str, year: int, langua
     found = sources(ctx, n)
     by_key = {src.definition.key: src for src in found}
     cases = list(s.exec(select(Case).where(Case.subject_id == org.id,
-                                           col(Case.process).in_(sorted(by_key) or [""]))
+                                           col(Case.process).in_(sorted(by_key) or [""]),
+                                           col(Case.withdrawn_at).is_(None))  # (issue 29)
                         .order_by(col(Case.id))))
     records = _records(s, [c.id for c in cases if c.id is not None])
     codes = {str(v) for src in found for spec in src.definition.evidence.values()
@@ -422,6 +432,20 @@ def produce(s: Session, ctx: Context, n: int, org_code: str, year: int, language
     data, shown, hidden = form_data(s, ctx, n, org_code, year, language, sees_person)
     sheet = rules.lay_out(layouts(), data)
     return Produced(data, sheet, write_xlsx(sheet), shown, hidden)
+
+
+def package_form(s: Session, ctx: Context, n: int, org_code: str, year: int, language: str,
+                 sees_person: SeesPerson | None = None) -> tuple[str, bytes, int, int, int]:
+    """Appendix `n` as the cross-platform package carries it (workflow/platform, `forms` of a
+    sub-task): its file name in the reader's words, its XLSX, how many lines (and appendix 4's
+    figures) it holds, and the persons it names and hides. The package's export is audited by
+    its caller, once."""
+    from workflow.i18n import Translator
+
+    produced = produce(s, ctx, n, org_code, year, language, sees_person)
+    entries = len(produced.data.lines) + len(produced.data.figures)
+    return (file_name(Translator(ctx.language), n, org_code, year, language), produced.content,
+            entries, produced.persons_shown, produced.persons_hidden)
 
 
 def record_export(s: Session, actor: str, org_code: str, produced: Produced) -> None:

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from workflow.core.dates import not_in_future
 from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.core.machine import MAX_TEXT, clean_evidence
+from workflow.core.signers import ROLE_FIELD, justification_signed
 from workflow.monitoring import rules as mon
 from workflow.services.context import Context
 from workflow.services.lookup import get_analysis, get_org
@@ -119,6 +120,8 @@ def after_event(s: Session, ctx: Context, analysis: Case, event: str, on: date,
     if not k:
         return
     interp = defn.interpretations
+    if event == k.get("justified_by"):
+        check_justification(ctx, k, evidence)
     if event == k.get("opened_by"):
         for p in periods_from(ctx, defn, on):
             s.add(MonitoringReport(analysis_id=analysis.id, period=p.label))
@@ -168,6 +171,21 @@ def after_event(s: Session, ctx: Context, analysis: Case, event: str, on: date,
                                 periods=", ".join(sorted(open_periods)),
                                 until=free.isoformat() if free else "-")
     s.flush()
+
+
+def check_justification(ctx: Context, k: dict[str, str], evidence: dict[str, Any]) -> None:
+    """Refuse a justification note signed by anyone but the head of apparatus unless a reason
+    confirms an acting head (I-16); the package's approver warnings stay as they are."""
+    if justification_signed(k, evidence) is False:
+        from workflow.i18n import Translator
+
+        t = Translator(ctx.language)  # the roles in the reader's words
+        given = str(evidence.get(ROLE_FIELD) or "").strip()
+        raise RuleViolation("justification note not signed by the head of apparatus",
+                            key="rule.justification_signer",
+                            role=t(f"approver.{k['justification_signer']}"),
+                            given=t(f"approver.{given}") if given else "-",
+                            field=k.get("acting_reason", ""))
 
 
 def periods_of(s: Session, ctx: Context, analysis_id: int | str) -> list[dict[str, Any]]:

@@ -35,18 +35,19 @@ def package(subject_year: str = SUBJECT_YEAR,
                                      help="Only this case of the programme."),
             as_json: bool = JSON_TABLE) -> None:
     """The cross-platform package of a programme: one ZIP per sub-task of the implementation
-    map, with its files and a manifest (CSV, JSON), and the documents whose approver is missing
-    or not allowed."""
+    map, with its files, its report forms (kk, ru) and a manifest (CSV, JSON), and the documents
+    whose approver is missing or not allowed."""
     code, year = svc.parse_subject_year(subject_year)
     ctx = context()
     pmap = _map(ctx)
     case_id = parse_int(case, "--case") if case is not None else None
+    written = []
     with unit_of_work() as s:
         prog, _ = svc.programme_of(s, code, year)
-        pkg = svc.build(s, ctx, pmap, prog, case_id)
-    written = []
-    if out is not None:
-        written = svc.write_package(pkg, svc.store_for(pkg, STATE.settings), out)
+        pkg = svc.build(s, ctx, pmap, prog, case_id, forms=svc.form_writer())
+        if out is not None:  # the export audited with what it holds, or nothing if not written
+            written = svc.write_package(pkg, svc.store_for(pkg, STATE.settings), out)
+            svc.record_export(s, ctx.actor, pkg)
     rows, warnings = svc.summary(pkg), list(svc.warnings_of(pkg))
     if as_json:
         emit_json({"subject": pkg.subject, "year": pkg.year, "subtasks": rows,

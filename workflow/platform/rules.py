@@ -18,8 +18,12 @@ from workflow.core.definition import LANGUAGES, Definition
 from workflow.core.errors import ConfigError
 from workflow.core.kinds import APPROVER_ROLES, ORG_KINDS
 
-# The approver check of one document, as the manifests name it.
+# The approver check of one document, as the manifests name it; a report form merzim writes is
+# one to sign (TO_SIGN: its approval block is blank until the approver signs the printout).
 OK, MISSING, NOT_ALLOWED, NOT_NEEDED = "ok", "missing", "not_allowed", "not_needed"
+TO_SIGN = "to_sign"
+# The report forms of the Instruction (000:L1762-2143: appendices 1-6), as a sub-task names them.
+APPENDICES = range(1, 7)
 # A document needs an approver when it is one (a number, a signer or a file), not a link only.
 DOCUMENT_FIELDS = ("number", "signed_by")
 
@@ -50,6 +54,7 @@ class SubTask:
     names: dict[str, str]
     source: str
     documents: tuple[Document, ...]
+    forms: tuple[int, ...] = ()  # the report forms (appendix numbers) that confirm it
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,10 @@ class PlatformMap:
 
     def processes(self) -> set[str]:
         return {d.process for _, _, st in self.subtasks() for d in st.documents}
+
+    def forms(self) -> set[int]:
+        """Every report form some sub-task carries."""
+        return {n for _, _, st in self.subtasks() for n in st.forms}
 
     def approver_check(self, kind: str, evidence: dict[str, Any], files: int) -> str:
         """Whether a record's approver may approve it for an organisation of `kind`: a link
@@ -116,7 +125,8 @@ def parse_map(doc: dict[str, Any], source: str, definitions: dict[str, Definitio
                              for n, d in enumerate(_list(sraw.get("documents"),
                                                          f"{swhere}.documents")))
                 subtasks.append(SubTask(f"{pcode}.{tcode}.{scode}", scode,
-                                        _names(sraw, swhere), str(sraw.get("source", "")), docs))
+                                        _names(sraw, swhere), str(sraw.get("source", "")), docs,
+                                        _forms(sraw.get("forms"), f"{swhere}.forms")))
             _unique([s.code for s in subtasks], f"{twhere}.subtask")
             tasks.append(Task(tcode, _names(traw, twhere), str(traw.get("source", "")),
                               tuple(subtasks)))
@@ -174,6 +184,20 @@ def _document(raw: dict[str, Any], where: str, definitions: dict[str, Definition
     if event is not None and event not in defn.events:
         raise ConfigError(f"{where}: {process} has no event {event!r}")
     return Document(defn.key, stage, event)
+
+
+def _forms(raw: Any, where: str) -> tuple[int, ...]:
+    """`forms = [2, 3]`: appendices of the Instruction, each once."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or any(isinstance(n, bool) or n not in APPENDICES
+                                        for n in raw):
+        raise ConfigError(f"{where}: must be a list of appendix numbers "
+                          f"{APPENDICES.start}-{APPENDICES.stop - 1}")
+    twice = [n for i, n in enumerate(raw) if n in raw[:i]]
+    if twice:
+        raise ConfigError(f"{where}: appendix {twice[0]} is named twice")
+    return tuple(raw)
 
 
 def _approvers(raw: Any, where: str) -> dict[str, tuple[str, ...]]:

@@ -17,6 +17,12 @@ uploaded to the platform.
   Audited (`platform.uploaded`).
 * The ZIP of a sub-task holds the folders project/task/sub-task named by the map's kk names
   (`safe_name`), the files (`<date> <object> <name>`), `manifest.csv` and `manifest.json`.
+* Report forms: a sub-task's `forms` (appendices of 000) are written for the subject and the
+  year, in Kazakh and in Russian, by the forms feature (`form_writer`), into the sub-task's
+  folder as `<date> <subject> <file name>` with the other files, one manifest row each (check
+  `to_sign`: the printout is signed before upload). A form goes in when it has a line, or when
+  its sub-task has other documents (a nil report beside the act it reports on). Its persons
+  follow the form's own rule (`sees_person`: None, every one, as `merzim form` writes them).
 """
 
 from __future__ import annotations
@@ -32,12 +38,14 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from sqlmodel import Session, select
 
 from workflow.core.dates import not_in_future
+from workflow.core.definition import Definition
 from workflow.core.errors import NotFound, UsageError
+from workflow.core.links import links_of
 from workflow.core.machine import URL
 from workflow.core.names import name_in
 from workflow.definitions import Registry
@@ -46,6 +54,7 @@ from workflow.platform.map import load_map
 from workflow.platform.rules import (
     MISSING,
     NOT_ALLOWED,
+    TO_SIGN,
     Document,
     PlatformMap,
     safe_file_name,
@@ -73,6 +82,39 @@ from workflow.storage.models import (
 UPLOAD = "platform_upload"  # programme stage rows "platform_upload:1.2.3": a sub-task uploaded
 MANIFEST_COLUMNS = ("subtask", "document", "case", "object", "number", "date", "signer",
                     "approver_role", "approver_check", "link", "file", "sha256")
+
+
+FORM_LANGUAGES = ("kk", "ru")  # the languages of the Instruction's forms (000, its kk and ru texts)
+
+
+class FormWriter(Protocol):
+    """Writes a report form of a subject and a year: (file name, XLSX content, lines it holds,
+    persons it names, persons it hides) -- `workflow.forms.service.package_form`."""
+
+    def __call__(self, s: Session, ctx: Context, n: int, org_code: str, year: int,
+                 language: str, sees_person: Any = None) -> tuple[str, bytes, int, int, int]: ...
+
+
+def form_writer() -> FormWriter | None:
+    """The report forms' writer: the feature that reads a definition's `[form]` table
+    (workflow/definitions/features.py names it as data), its `service.package_form`, imported
+    when a package first needs a form -- as the record path finds a feature's listener
+    (services/hooks.py): the platform never imports another feature by name. None when no such
+    feature is installed (the package then holds the records alone)."""
+    import importlib
+
+    from workflow.definitions.features import FEATURES
+
+    package = FEATURES.get("form")
+    if package is None:
+        return None
+    try:
+        module = importlib.import_module(f"{package}.service")
+    except ModuleNotFoundError as exc:
+        if exc.name not in (package, f"{package}.service"):
+            raise
+        return None
+    return getattr(module, "package_form", None)
 
 
 class PackageError(UsageError):
@@ -126,6 +168,8 @@ class Package:
     language: str
     parts: list[Part]
     problems: list[dict[str, Any]] = field(default_factory=list)  # found while writing
+    written: dict[str, bytes] = field(default_factory=dict)  # the forms' content, by SHA-256
+    persons: tuple[int, int] = (0, 0)  # persons the forms name, and hide
 
     @property
     def warnings(self) -> list[Row]:
@@ -175,8 +219,10 @@ def parse_subject_year(text: str) -> tuple[str, int]:
 # -- what the package holds ---------------------------------------------------------------------
 
 def build(s: Session, ctx: Context, pmap: PlatformMap, prog: Programme,
-          case_id: int | None = None) -> Package:
-    """Every sub-task of the map with its documents for the programme (or one of its cases)."""
+          case_id: int | None = None, forms: FormWriter | None = None,
+          sees_person: Any = None) -> Package:
+    """Every sub-task of the map with its documents for the programme (or one of its cases);
+    with `forms`, the sub-tasks' report forms too (not for one case: a form is the year's)."""
     subject = s.get(Organisation, prog.subject_id)
     t, lang = Translator(ctx.language), ctx.language
     cases = _cases(s, ctx, pmap, prog, subject)
@@ -229,7 +275,7 @@ def build(s: Session, ctx: Context, pmap: PlatformMap, prog: Programme,
                                ev.get("number", ""), rec.on, ev.get("signed_by", ""),
                                ev.get("approver_role", ""),
                                pmap.approver_check(subject.kind, ev, len(rec_files)),
-                               ev.get("url", ""))
+                               link_text(defn, ev, lang))
                     if not rec_files:
                         part.rows.append(base)
                     for f in rec_files:
@@ -237,10 +283,51 @@ def build(s: Session, ctx: Context, pmap: PlatformMap, prog: Programme,
                                                 "size": f.size,
                                                 "file": f"{rec.on.isoformat()} {obj.code} "
                                                         f"{f.name}"}))
+        parts.append(part)
+    package = Package(subject.code, org_name(subject, lang), prog.year, prog.id, lang, parts)
+    if forms is not None and case_id is None:
+        _add_forms(s, ctx, pmap, package, forms, sees_person)
+    _settle(parts)
+    return package
+
+
+def _settle(parts: list[Part]) -> None:
+    """Each sub-task's files named distinctly, its rows in date order."""
+    for part in parts:
         _unique_files(part)
         part.rows.sort(key=lambda r: (r.date, r.case or 0, r.file))
-        parts.append(part)
-    return Package(subject.code, org_name(subject, lang), prog.year, prog.id, lang, parts)
+
+
+def _add_forms(s: Session, ctx: Context, pmap: PlatformMap, package: Package,
+               forms: FormWriter, sees_person: Any) -> None:
+    """Each sub-task's report forms, kk and ru, written once each (appendix 2 confirms ten
+    sub-tasks): in when the form has a line or its sub-task other documents; dated the last day
+    of the year, or today while the year runs."""
+    on = min(ctx.today, date(package.year, 12, 31))
+    t = Translator(ctx.language)
+    made: dict[tuple[int, str], tuple[str, bytes, int]] = {}
+    shown = hidden = 0
+    for _, _, sub in pmap.subtasks():
+        part = next(p for p in package.parts if p.key == sub.key)
+        for n in sub.forms:
+            for language in FORM_LANGUAGES:
+                if (n, language) not in made:
+                    name, content, lines, named, hid = forms(s, ctx, n, package.subject,
+                                                              package.year, language,
+                                                              sees_person)
+                    made[(n, language)] = (name, content, lines)
+                    shown, hidden = shown + named, hidden + hid
+                name, content, lines = made[(n, language)]
+                if not lines and not part.rows:
+                    continue
+                sha = hashlib.sha256(content).hexdigest()
+                package.written[sha] = content
+                part.rows.append(Row(sub.key, t("package.form", n=n, lang=language), None,
+                                     package.subject,
+                                     "", on, "", "", TO_SIGN, "",
+                                     name, sha,
+                                     len(content)))
+    package.persons = (shown, hidden)  # summed over the forms written (kk and ru each)
 
 
 def _cases(s: Session, ctx: Context, pmap: PlatformMap, prog: Programme,
@@ -275,6 +362,18 @@ def _programme_rows(s: Session, ctx: Context, pmap: PlatformMap, prog: Programme
                 ev.get("number", ""), stage.done_on, ev.get("signed_by", ""),
                 ev.get("approver_role", ""), pmap.approver_check(subject.kind, ev, 0),
                 ev.get("url", ""))]
+
+
+def link_text(defn: Definition, evidence: dict[str, Any], lang: str) -> str:
+    """A record's links as a manifest lists them (I-15): one a line, each "URL (channel)", a
+    plain link (version 4's `url`) as its URL alone."""
+    lines = []
+    for link in links_of(defn, evidence):
+        spec = next((e for e in defn.evidence.values()
+                     if e.type == "links" and link.channel in e.choice_names), None)
+        lines.append(f"{link.url} ({name_in(spec.choice_names[link.channel], lang)})"
+                     if spec is not None and link.channel else link.url)
+    return "\n".join(lines)
 
 
 def role_text(role: str | None, t: Translator) -> str:
@@ -380,6 +479,9 @@ def write_part(package: Package, part: Part, store: FileStore | None, out: IO[by
             info = zipfile.ZipInfo(f"{part.folder}/{row.file}",
                                    (row.date.year, row.date.month, row.date.day, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
+            if row.sha256 in package.written:  # a report form written for the package
+                zf.writestr(info, package.written[row.sha256])
+                continue
             problem = _copy_blob(store, row.sha256, zf, info)
             if problem:
                 package.problems.append({"subtask": part.key, "file": row.file,
@@ -415,7 +517,8 @@ def _copy_blob(store: FileStore | None, sha256: str, zf: zipfile.ZipFile,
 def store_for(package: Package, settings: Settings) -> FileStore | None:
     """The file store, when the package has files to copy from it (a PostgreSQL deployment
     without `[files] directory` can still package records without files)."""
-    return file_store(settings) if any(p.files for p in package.parts) else None
+    stored = (r for p in package.parts for r in p.files if r.sha256 not in package.written)
+    return file_store(settings) if any(stored) else None
 
 
 def write_package(package: Package, store: FileStore | None, out_dir: Path) -> list[Path]:
@@ -457,6 +560,25 @@ def write_bundle(package: Package, store: FileStore | None, out: IO[bytes]) -> N
             write_part(package, part, store, inner, t)
             zf.writestr(zipfile.ZipInfo(part.zip_name, (package.year, 1, 1, 0, 0, 0)),
                         inner.getvalue())
+
+
+def export_details(package: Package) -> dict[str, Any]:
+    """What an export of the package holds, for the audit log: the sub-tasks written, the files,
+    the report forms and the persons they name and hide, the problems found."""
+    return {"subject": package.subject, "year": package.year,
+            "subtasks": [p.key for p in package.with_documents()],
+            "files": sum(len(p.files) for p in package.parts),
+            "forms": sum(1 for p in package.parts for r in p.files
+                         if r.sha256 in package.written),
+            "persons_shown": package.persons[0], "persons_hidden": package.persons[1],
+            "problems": package.problems}
+
+
+def record_export(s: Session, actor: str, package: Package) -> None:
+    """The package written by the command line, in the audit log (its forms may name persons),
+    in the caller's transaction."""
+    audit.append(s, actor, "export.package", "programme", package.programme_id,
+                 export_details(package))
 
 
 def summary(package: Package) -> list[dict[str, Any]]:

@@ -1,6 +1,7 @@
 """The programme page's cross-platform part: the "Download package" button (the package of a
-programme as one ZIP of its sub-tasks' ZIPs, workflow.platform.service, for whoever may see the
-programme page, web/kit/access.py visible_programme, audited as an export) and the form recording
+programme as one ZIP of its sub-tasks' ZIPs with their report forms, workflow.platform.service,
+for whoever may see the programme page, web/kit/access.py visible_programme, audited as an
+export; a form names a case's person only to whom the case page shows it) and the form recording
 the day a sub-task was uploaded (its officers and admins); the programme's page and API show
 each sub-task (`PROGRAMME_PART`, composed by web/app.py)."""
 
@@ -16,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from web.kit.access import require_programme_recorder, visible_programme
+from web.kit.access import require_programme_recorder, sees_person, visible_programme
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import attachment, check_csrf, form_day, page
@@ -39,13 +40,15 @@ CHUNK = 1 << 16
 @router.get("/programmes/{programme_id}/package.zip")
 def package_zip(request: Request, programme_id: str, pc: PageContext = Depends(page)):
     prog = visible_programme(pc.s, pc.viewer, programme_id)
-    pkg = platform.build(pc.s, pc.ctx, platform_map(request), prog)
+    viewer = pc.viewer
+    pkg = platform.build(pc.s, pc.ctx, platform_map(request), prog,
+                         forms=platform.form_writer(),
+                         sees_person=lambda case, visibility: sees_person(viewer, case,
+                                                                          visibility))
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL)  # noqa: SIM115 - streamed, then closed
     platform.write_bundle(pkg, platform.store_for(pkg, request.app.state.settings), out)
     tx.audited(pc.s, f"web:{pc.viewer.login}", "export.package", "programme", prog.id,
-               {"subject": pkg.subject, "year": pkg.year,
-                "subtasks": [p.key for p in pkg.with_documents()],
-                "files": sum(len(p.files) for p in pkg.parts), "problems": pkg.problems})
+               platform.export_details(pkg))
     size = out.tell()
     out.seek(0)
 

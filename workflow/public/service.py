@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, BinaryIO
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workflow.core.deadlines import Planner
 from workflow.core.definition import Definition
 from workflow.core.errors import NotFound, UsageError
+from workflow.core.links import parse_links
 from workflow.core.names import name_in
 from workflow.public.rules import public_of
 from workflow.services.cases import definition_of, facts_of
@@ -68,6 +69,7 @@ def set_public_page(s: Session, ctx: Context, code: str, value: bool | None) -> 
     s.flush()
     audit.append(s, ctx.actor, "org.public_page", "organisation", org.id,
                  {"code": org.code, "from": _word(before), "to": _word(value)})
+    forget_answers(s, org.code)  # every node's cached page of it: gone with the switch
     return org
 
 
@@ -96,6 +98,7 @@ class PublicRecord:
     on: date
     links: list[str] = field(default_factory=list)
     values: list[tuple[str, str]] = field(default_factory=list)  # (label, value)
+    channels: dict[str, str] = field(default_factory=dict)  # link -> its channel's name (I-15)
 
 
 @dataclass
@@ -136,7 +139,8 @@ def listing(s: Session, ctx: Context, org: Organisation) -> list[PublicCase]:
     cases = list(s.exec(select(Case).where(Case.subject_id == org.id,
                                            Case.process.in_(sorted(processes)),
                                            Case.person_name.is_(None),
-                                           Case.person_position.is_(None))
+                                           Case.person_position.is_(None),
+                                           col(Case.withdrawn_at).is_(None))  # (issue 29)
                         .order_by(Case.id)))
     if not cases:
         return []
@@ -193,7 +197,16 @@ def _public_case(s: Session, ctx: Context, current: Definition, case: Case,
             if not value or key not in current.evidence:
                 continue
             if current.evidence[key].type == "url":
-                record.links.append(value)
+                if value not in record.links:
+                    record.links.append(value)
+            elif current.evidence[key].type == "links":  # every channel (I-15)
+                channels = current.evidence[key].choice_names
+                for link in parse_links(str(value)):
+                    if link.url not in record.links:
+                        record.links.append(link.url)
+                    if link.channel in channels:
+                        record.channels[link.url] = name_in(channels[link.channel], lang,
+                                                            link.channel)
             else:
                 record.values.append((_label(current, key, lang), value))
         shown.append(record)
@@ -240,3 +253,135 @@ def public_file_content(s: Session, ctx: Context, settings: Any, org: Organisati
 
     row = public_file(s, ctx, org, file_id)
     return row, open_blob(file_store(settings), row)
+
+
+# -- the rate limit and the cache, the same for every node (issue 30) -----------------------------
+#
+# Several `merzim serve` nodes (and the processes of `--workers N`) answer the public pages: a
+# limit or a cache kept in each process would let a client N times the limit through, and would
+# keep serving a page an admin switched off on another node. Both live in the database: the
+# rate limit as one row per request let through in the last minute (`public_hit`, a moving
+# window, rows older than a minute removed as requests are counted: the table holds at most a
+# minute of accepted requests), the cache as one row per built answer (`public_cache`, expired
+# rows removed and at most CACHE_ROWS kept: the oldest go first). Time is each node's clock
+# (kept by NTP, as the sessions' expiry already assumes).
+
+HIT_WINDOW = 60.0  # seconds: the rate limit's moving window
+CACHE_ROWS = 2048  # built answers kept at most (as the per-process cache held)
+_SWEEP = 500  # old rows removed at most per request (the rest by the next ones)
+
+
+def _now(now: float | None) -> float:
+    import time
+
+    return time.time() if now is None else now
+
+
+def _sweep_sql(s: Session, table: str, column: str, key: str, before: float) -> None:
+    """Remove up to _SWEEP rows of `table` older than `before`; on PostgreSQL rows another
+    transaction is removing are skipped (never waited for: no two requests deadlock)."""
+    from sqlalchemy import text
+
+    lock = " FOR UPDATE SKIP LOCKED" if s.get_bind().dialect.name == "postgresql" else ""
+    s.execute(text(f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {table} "  # noqa: S608
+                   f"WHERE {column} <= :before LIMIT {_SWEEP}{lock})"), {"before": before})
+
+
+def count_hit(s: Session, client: str, per_minute: int, now: float | None = None) -> int:
+    """Count a public request of `client` (its address) against the moving window of the last
+    minute, across every node: 0 when it is let through (and counted), else the seconds until
+    the oldest request of the window leaves it (Retry-After). In the caller's transaction; the
+    requests of one client are counted one at a time (PostgreSQL: an advisory lock on the
+    address; SQLite: the write lock)."""
+    from sqlalchemy import text
+
+    from workflow.storage.db import begin_write
+    from workflow.storage.models import PublicHit
+
+    t, client = _now(now), (client or "unknown")[:100]
+    begin_write(s)
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:c))"), {"c": f"public:{client}"})
+    _sweep_sql(s, "public_hit", "at", "id", t - HIT_WINDOW)
+    times = list(s.exec(select(PublicHit.at).where(PublicHit.client == client,
+                                                   col(PublicHit.at) > t - HIT_WINDOW)
+                        .order_by(col(PublicHit.at))))
+    if len(times) >= per_minute:
+        import math
+
+        return max(1, math.ceil(times[len(times) - per_minute] + HIT_WINDOW - t))
+    s.add(PublicHit(client=client, at=t))
+    s.flush()
+    return 0
+
+
+def cache_key(*parts: str) -> str:
+    """The cache row's key: a SHA-256 of what the answer depends on."""
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def cached_answer(s: Session, key: str, max_age: float, now: float | None = None,
+                  ) -> tuple[bytes, str] | None:
+    """A built answer younger than `max_age` seconds, built by any node; None."""
+    from workflow.storage.models import PublicCache
+
+    row = s.get(PublicCache, key)
+    if row is None or row.built_at <= _now(now) - max_age:
+        return None
+    return bytes(row.body), row.media
+
+
+def keep_answer(s: Session, key: str, code: str, answer: tuple[bytes, str], max_age: float,
+                now: float | None = None) -> None:
+    """Keep a built answer for every node (replacing an older one of the same key); expired
+    rows are removed, and the oldest past CACHE_ROWS. In the caller's transaction."""
+    from sqlalchemy import func
+
+    from workflow.storage.models import PublicCache
+
+    t = _now(now)
+    values = {"key": key, "code": code[:100], "body": answer[0], "media": answer[1][:100],
+              "built_at": t}
+    if s.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = pg_insert(PublicCache).values(**values)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(PublicCache).values(**values)  # type: ignore[assignment]
+    s.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={
+        "code": stmt.excluded.code, "body": stmt.excluded.body, "media": stmt.excluded.media,
+        "built_at": stmt.excluded.built_at}))
+    _sweep_sql(s, "public_cache", "built_at", "key", t - max_age)
+    rows = s.exec(select(func.count()).select_from(PublicCache)).one()
+    if rows > CACHE_ROWS:
+        oldest = s.exec(select(PublicCache.built_at).order_by(col(PublicCache.built_at))
+                        .offset(rows - CACHE_ROWS - 1).limit(1)).first()
+        if oldest is not None:
+            _sweep_sql(s, "public_cache", "built_at", "key", oldest)
+
+
+def forget_answers(s: Session, code: str | None = None) -> None:
+    """Forget what was built, for one organisation or all (after an admin's switch): for every
+    node at once. In the caller's transaction."""
+    from sqlalchemy import delete
+
+    from workflow.storage.models import PublicCache
+
+    stmt = delete(PublicCache)
+    if code is not None:
+        stmt = stmt.where(col(PublicCache.code) == code)
+    s.execute(stmt)
+
+
+def write_stamp(s: Session) -> str:
+    """What the cache's keys carry so that no node serves a page linking a file that is no
+    longer public (made private or void on any node): the set of public files, as their
+    count and the sum of their numbers. A new record still shows after `cache_seconds`, as
+    before; a switch of the page empties the cache itself (`set_public_page`)."""
+    from sqlalchemy import func
+
+    count, total = s.exec(select(func.count(), func.coalesce(func.sum(EvidenceFile.id), 0))
+                          .where(col(EvidenceFile.public).is_(True))).one()
+    return f"{count}:{total}"

@@ -11,19 +11,14 @@ by browsers and proxies for `cache_seconds` (`Cache-Control: public`), varying b
 
 from __future__ import annotations
 
-import math
 import threading
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 from urllib.parse import quote
 
-from cachetools import TTLCache
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
-from limits import RateLimitItemPerMinute
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -32,6 +27,7 @@ from workflow.core.errors import NotFound
 from workflow.i18n import LANGUAGES, Translator
 from workflow.public import service as pub
 from workflow.services import org_name
+from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
 _GUARD_LOCK = threading.Lock()
@@ -39,21 +35,20 @@ _GUARD_LOCK = threading.Lock()
 
 @dataclass
 class Guard:
-    """One web process's cache of built answers and its rate limiter (each `merzim serve`
-    worker counts its own clients: documented)."""
+    """The public pages' cache and rate limit, both in the database (workflow/public/service.py):
+    the same for every process and node."""
 
-    cache: TTLCache | None
-    lock: threading.Lock
-    limiter: MovingWindowRateLimiter | None
-    limit: RateLimitItemPerMinute | None
+    engine: Any
+    cache_seconds: int
+    per_minute: int
 
     def clear(self, code: str | None = None) -> None:
-        """Forget what was built (for one organisation, or all): after an admin's switch."""
-        if self.cache is None:
+        """Forget what was built (for one organisation, or all): after an admin's switch, on
+        every node at once."""
+        if not self.cache_seconds:
             return
-        with self.lock:
-            for key in [k for k in self.cache if code is None or k[1] == code]:
-                self.cache.pop(key, None)
+        with Session(self.engine) as s, tx.transaction(s):
+            pub.forget_answers(s, code)
 
 
 def guard(app: Any) -> Guard:
@@ -65,28 +60,23 @@ def guard(app: Any) -> Guard:
         found = getattr(app.state, "public_guard", None)
         if found is None:
             settings = app.state.settings.public
-            per_minute = settings.requests_per_minute
-            found = Guard(TTLCache(maxsize=2048, ttl=settings.cache_seconds)
-                          if settings.cache_seconds else None, threading.Lock(),
-                          MovingWindowRateLimiter(MemoryStorage()) if per_minute else None,
-                          RateLimitItemPerMinute(per_minute) if per_minute else None)
+            found = Guard(app.state.engine, settings.cache_seconds, settings.requests_per_minute)
             app.state.public_guard = found
     return found
 
 
 def rate_limited(request: Request) -> None:
-    """Count the request against its client's address; over the limit: 429 and Retry-After
-    (the seconds until the oldest request of the window leaves it)."""
+    """Count the request against its client's address, across every node; over the limit: 429
+    and Retry-After (the seconds until the oldest request of the window leaves it)."""
     g = guard(request.app)
-    if g.limiter is None:
+    if not g.per_minute:
         return
     client = request.client.host if request.client else "unknown"
-    if g.limiter.hit(g.limit, "public", client):
-        return
-    reset = g.limiter.get_window_stats(g.limit, "public", client).reset_time
-    wait = max(1, math.ceil(reset - datetime.now().timestamp()))
-    raise StarletteHTTPException(429, headers={"Retry-After": str(wait),
-                                               "Cache-Control": "no-store"})
+    with Session(g.engine) as s, tx.transaction(s):
+        wait = pub.count_hit(s, client, g.per_minute)
+    if wait:
+        raise StarletteHTTPException(429, headers={"Retry-After": str(wait),
+                                                   "Cache-Control": "no-store"})
 
 
 def _org(request: Request, s: Session, code: str):
@@ -98,18 +88,18 @@ def _org(request: Request, s: Session, code: str):
 
 def _cached(request: Request, kind: str, code: str, lang: str, build) -> tuple[bytes, str]:
     """The answer of `build()` for (kind, organisation, language, address), from the cache
-    while it is younger than `cache_seconds`."""
+    every node shares while it is younger than `cache_seconds`."""
     g = guard(request.app)
-    key = (kind, code, lang, str(request.base_url))
-    if g.cache is not None:
-        with g.lock:
-            hit = g.cache.get(key)
-        if hit is not None:
-            return hit
+    if not g.cache_seconds:
+        return build()
+    with Session(g.engine) as s:
+        key = pub.cache_key(kind, code, lang, str(request.base_url), pub.write_stamp(s))
+        hit = pub.cached_answer(s, key, g.cache_seconds)
+    if hit is not None:
+        return hit
     built = build()
-    if g.cache is not None:
-        with g.lock:
-            g.cache[key] = built
+    with Session(g.engine) as s, tx.transaction(s):
+        pub.keep_answer(s, key, code, built, g.cache_seconds)
     return built
 
 

@@ -64,7 +64,8 @@ def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
              .join(Case, col(Stage.case_id) == Case.id)
              .join(Organisation, col(Organisation.id) == Stage.subject_id)
              .where(Stage.status == OPEN, col(Stage.due_date).is_not(None),
-                    col(Stage.due_date) <= horizon))
+                    col(Stage.due_date) <= horizon,
+                    col(Case.withdrawn_at).is_(None)))  # (a withdrawn case: none open)
     objects: dict[int | None, Organisation | None] = {None: None}
     process_names: dict[str, dict[str, str]] = {}
     items = []
@@ -87,7 +88,8 @@ def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
             responsible_id=analysis.responsible_id, projected=stage.projected,
             before=spec.remind_before if spec else None, process=analysis.process,
             process_names=process_names[analysis.process],
-            period=analysis.period, internal_analysis=analysis.process == DEFAULT_PROCESS))
+            period=analysis.period, internal_analysis=analysis.process == DEFAULT_PROCESS,
+            due_basis=spec.due_basis if spec is not None and spec.own_deadline else ""))
     return items
 
 

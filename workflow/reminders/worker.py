@@ -17,10 +17,10 @@ from sqlmodel import Session
 
 from notifications.email import EmailChannel
 from notifications.telegram import TelegramChannel
-from workflow.reminders import outbox
+from workflow.reminders import heartbeat, outbox
 from workflow.reminders import planner as reminders
 from workflow.reminders.planner import Context
-from workflow.reminders.telegram_link import poll_updates
+from workflow.reminders.telegram_link import holder_name, poll_updates, release_lease
 from workflow.settings import NotifySettings
 
 log = logging.getLogger("merzim.worker")
@@ -52,6 +52,23 @@ class Worker:
     # Jobs run once a day (and at start) with today's date, given by the composition root
     # (the CLI): opening the recurring obligations' cases. Each returns how much it did.
     daily: tuple[Callable[[date], int], ...] = ()
+    # The features' own reminders (coverage, B-14), planned with the digests (a working day, at
+    # the send time), each in a transaction of its own and once a day per process (a failure
+    # is tried again at the next planning): each writes its outbox rows and returns them.
+    planners: tuple[Callable[[Session, Context], list], ...] = ()
+    _planners_day: date | None = field(default=None, init=False)
+    # what this process has done, written by `heartbeat_once` (workflow/reminders/heartbeat.py)
+    beat: heartbeat.Beat = field(default_factory=lambda: heartbeat.Beat(heartbeat.worker_name()))
+
+    def heartbeat_once(self) -> None:
+        """Say this worker is alive (and what it did) in the database: /readyz and /metrics."""
+        import time
+
+        now = time.time()
+        if not self.beat.started:
+            self.beat.started = now
+        self.beat.at = now
+        heartbeat.write(self.engine, self.beat)
 
     def daily_once(self) -> int:
         """Run the daily jobs for today (idempotent: they may run again after a restart)."""
@@ -71,16 +88,38 @@ class Worker:
             return 0
         if not self.pinned_day and now.time() < self.ns.send_time:
             return 0
+        planned = 0
         try:
             with Session(self.engine) as s:
-                rows = reminders.plan_reminders(s, ctx, self.ns)
+                planned = len(reminders.plan_reminders(s, ctx, self.ns))
                 s.commit()
         except IntegrityError:  # another planner wrote the same rows first (SQLite has no lock)
             log.info("another planner already wrote today's digests")
+        planned += self._plan_features(ctx)
+        import time
+
+        self.beat.plan_runs += 1
+        self.beat.plan_last = time.time()
+        self.beat.planned += planned
+        if planned:
+            log.info("planned %d messages for %s", planned, ctx.today)
+        return planned
+
+    def _plan_features(self, ctx: Context) -> int:
+        if not self.planners or self._planners_day == ctx.today:
             return 0
-        if rows:
-            log.info("planned %d messages for %s", len(rows), ctx.today)
-        return len(rows)
+        written = 0
+        for plan in self.planners:
+            try:
+                with Session(self.engine) as s:
+                    written += len(plan(s, ctx))
+                    s.commit()
+            except IntegrityError:  # another planner wrote them first: read again next time
+                log.info("another planner already wrote today's %s",
+                         getattr(plan, "__name__", "reminders"))
+                return written
+        self._planners_day = ctx.today
+        return written
 
     def _blocked(self, user_id: int) -> None:
         with Session(self.engine) as s:
@@ -93,14 +132,24 @@ class Worker:
         sender = self.ns.smtp.sender if self.ns.smtp else "merzim@localhost"
         stats = outbox.dispatch(self.engine, self.ns.outbox, self.channels, sender,
                                 on_blocked=self._blocked, stop=self.stopping.is_set)
+        self.beat.sent += stats.sent
+        self.beat.retried += stats.retried
+        self.beat.failed += stats.failed
         if stats.sent or stats.failed or stats.retried:
             log.info("dispatch: %d sent, %d retried, %d failed", stats.sent, stats.retried,
                      stats.failed)
         return stats
 
     def poll_once(self) -> int:
+        """Poll Telegram if this process holds the poller's lease (one poller at a time across
+        nodes; held for three poll intervals, at least 10 s, renewed at each poll)."""
         tg = self.channels.get("telegram")
-        return poll_updates(self.engine, tg) if tg is not None else 0
+        if tg is None:
+            return 0
+        if not hasattr(self, "_holder"):
+            self._holder = holder_name()
+        seconds = max(10.0, 3 * self.ns.telegram_poll_seconds)
+        return poll_updates(self.engine, tg, holder=self._holder, lease_seconds=seconds)
 
     def cycle(self) -> dict[str, Any]:
         """One planning and dispatch cycle (merzim worker --once)."""
@@ -110,6 +159,7 @@ class Worker:
         if "telegram" in self.channels:
             try:
                 polled = self.poll_once()
+                release_lease(self.engine, self._holder)  # one cycle: the next may poll at once
             except Exception as exc:  # polling must not stop delivery
                 log.warning("telegram poll failed: %s", exc)
         stats = self.dispatch_once()
@@ -122,6 +172,9 @@ class Worker:
 
         t = self.ns.send_time
         start = datetime.now().astimezone()
+        sched.add_job(self._safe(self.heartbeat_once), "interval",
+                      seconds=self.ns.heartbeat_seconds, id="heartbeat",
+                      name="worker heartbeat", next_run_time=start)
         if self.daily:
             sched.add_job(self._safe(self.daily_once), CronTrigger(hour=0, minute=5,
                                                                    timezone=timezone),
@@ -158,6 +211,11 @@ class Worker:
         signal.signal(signal.SIGINT, stop)
         log.info("worker started")
         sched.start()
+        if hasattr(self, "_holder"):  # the next poller need not wait for the lease to expire
+            try:
+                release_lease(self.engine, self._holder)
+            except Exception as exc:  # the lease then expires by itself
+                log.warning("telegram lease not released: %s", exc)
         log.info("worker stopped")
 
     def start_background(self, timezone: str):

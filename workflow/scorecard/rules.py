@@ -24,6 +24,9 @@ from workflow.core.kinds import NON_STATE_KINDS, ORG_KINDS
 STEP_ROLES = ("ordered", "start_announced", "discussion_announced", "discussed", "note_signed",
               "plan_approved", "published", "positions_approved", "cartogram_updated")
 SCHEDULE_ROLE = "schedule_approved"
+# 1.3.2 scores publication on an internet resource (001:L148-150): the step whose done record
+# must carry a link; one done by a justification note alone leaves the share (B-15)
+PUBLISHED_ROLE = "published"
 DONE, PENDING, MISSING = "done", "pending", "missing"
 
 _APPARATUS = ("apparatus_department", "independent_directorate", "akim_apparatus")
@@ -151,6 +154,9 @@ class Step:
     done: bool = False
     open: bool = False
     due: date | None = None
+    # done without a link on an internet resource (the publication by a justification note
+    # alone, I-13): it leaves 1.3.2's share, neither awarded nor deducted (B-15)
+    unlinked: bool = False
 
 
 @dataclass(frozen=True)
@@ -200,9 +206,13 @@ class SubjectFacts:
     external: ExternalFacts | None = None
     cartogram_recorded: bool = False      # the definition records cartogram updates (I-7)
     # the sections (organisation codes) whose cartogram update was recorded with the year's
-    # analyses, when the definition records updates as events ([scorecard.events]); None: the
-    # analyses' `cartogram_updated` step counts instead (a definition mapping it to a stage)
-    cartogram_updates: tuple[str, ...] | None = None
+    # analyses, each with the part it names (None: no part, version 4's record: both), when
+    # the definition records updates as events ([scorecard.events]); None: the analyses'
+    # `cartogram_updated` step counts instead (a definition mapping it to a stage)
+    cartogram_updates: tuple[tuple[str, str | None], ...] | None = None
+    # the parts of each section scored on their own (positions, the list of risks:
+    # 000:L1807-1809, 001:L232-248); empty: one per section
+    cartogram_parts: tuple[str, ...] = ()
 
 
 # -- the organisation tree ----------------------------------------------------------------------------
@@ -319,6 +329,13 @@ class _Tally:
         self.until = max((d for s, d in statuses if s == PENDING and d is not None), default=None)
 
 
+def _unlinked_only(analyses: Iterable[AnalysisFacts], role: str) -> bool:
+    """Whether a unit's step was done only without a link (B-15): done by some analysis, and
+    by none with a link."""
+    done = [a.step(role) for a in analyses if a.step(role).done]
+    return bool(done) and all(s.unlinked for s in done)
+
+
 def _by(analyses: Iterable[AnalysisFacts], who: str) -> dict[str, list[AnalysisFacts]]:
     """Analyses by object ('object'), or by object and by subject ('body': a district's
     cartogram section is updated from an analysis of it or one it ran)."""
@@ -351,14 +368,17 @@ def score(f: SubjectFacts, st: ScoreSettings) -> dict[str, Any]:
 
     def share(key: str, role: str, source: str, per_step: float, maximum: float,
               size: int = 10, threshold: float | None = None, over: Sequence[str] = units,
-              by=by_object, unit: str = "subdivision") -> None:
-        t = tally(role, over, by)
+              by=by_object, unit: str = "subdivision", linked: bool = False) -> None:
+        left = [u for u in over if _unlinked_only(by.get(u, []), role)] if linked else []
+        t = tally(role, [u for u in over if u not in left], by)
         pct = percent(t.done, t.n)
         steps = tens(pct, st.steps) if size == 10 else ones(pct, st.steps)
         pts = min(maximum, per_step * steps)
         inputs = {"unit": unit, "units": t.n, "done": t.done, "pending": t.pending,
                   "percent": r2(pct), "step_percent": size, "steps": r2(steps),
                   "per_step": per_step}
+        if linked:
+            inputs["unlinked"] = len(left)
         if threshold is not None:
             inputs["threshold"] = threshold
             if pct < threshold:
@@ -398,7 +418,7 @@ def score(f: SubjectFacts, st: ScoreSettings) -> dict[str, Any]:
     share("1.2.2", "discussed", "001:L92-106", 0.5, 5, threshold=st.discussion_min_percent)
     document("1.2.3", "note_signed", "001:L110-118", 5)
     document("1.3.1", "plan_approved", "001:L124-138", 5)
-    share("1.3.2", "published", "001:L142-156", 0.3, 3)
+    share("1.3.2", PUBLISHED_ROLE, "001:L142-156", 0.3, 3, linked=True)
     share("1.3.3", "note_signed", "001:L160-185", 0.3, 30, size=1)
     counted = {a.id for a in own if not a.cancelled}
     risks = [r for r in f.risks if r.analysis in counted]
@@ -460,11 +480,17 @@ def _cartogram(f: SubjectFacts, st: ScoreSettings, out: list[Indicator], tally) 
         return
     sections = cartogram_sections(f.subject, f.tree, st)
     if f.cartogram_updates is not None:  # updates recorded per section, no deadline (I-7)
+        # each part of a section (positions; the list of risks) scores on its own; an update
+        # naming no part (version 4) updated the section's both parts
+        parts: tuple[str | None, ...] = f.cartogram_parts or (None,)
         updated = set(f.cartogram_updates)
-        done = sum(1 for code in sections if code in updated)
-        out.append(Indicator("1.5.1", "001:L228-248",
-                             {"unit": "section", "units": len(sections), "done": done,
-                              "pending": 0, "per_unit": st.cartogram_points},
+        done = sum(1 for code in sections for part in parts
+                   if (code, part) in updated or (code, None) in updated)
+        inputs: dict[str, Any] = {"unit": "section", "units": len(sections) * len(parts),
+                                  "done": done, "pending": 0, "per_unit": st.cartogram_points}
+        if f.cartogram_parts:
+            inputs["sections"], inputs["parts"] = len(sections), len(parts)
+        out.append(Indicator("1.5.1", "001:L228-248", inputs,
                              r2(st.cartogram_points * done), None, "award"))
         return
     t = tally("cartogram_updated", sections, _by(f.analyses, "body"))

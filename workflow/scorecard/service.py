@@ -17,6 +17,8 @@ from sqlalchemy import or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from workflow.core.links import links_of
+from workflow.core.signers import justification_signed, justification_table
 from workflow.scorecard import evaluation as ev
 from workflow.scorecard import rules as sc
 from workflow.services.context import Context
@@ -52,28 +54,53 @@ def _table(definition) -> tuple[dict[str, str], dict[str, Any]]:
     return table.get("stages") or {}, table.get("states") or {}
 
 
-def _sections(s: Session, definition, ids: list[int]) -> dict[int, list[str]] | None:
-    """The cartogram sections each analysis's standing update records name (I-7), when the
-    definition records the updates as events ([scorecard.events] cartogram_updated)."""
-    event = ((definition.raw.get("scorecard") or {}).get("events") or {}).get("cartogram_updated")
+def _sections(s: Session, definition, ids: list[int]
+              ) -> dict[int, list[tuple[str, str | None]]] | None:
+    """The cartogram sections each analysis's standing update records name (I-7), with the
+    part of the section each names ([scorecard.fields] part, version 5: positions or the list
+    of risks; None: a record naming no part, version 4's), when the definition records the
+    updates as events ([scorecard.events] cartogram_updated)."""
+    table = definition.raw.get("scorecard") or {}
+    event = (table.get("events") or {}).get("cartogram_updated")
     if event not in definition.events:
         return None
-    out: dict[int, list[str]] = {}
+    part_key = (table.get("fields") or {}).get("part")
+    out: dict[int, list[tuple[str, str | None]]] = {}
     for chunk in _chunks(ids):
         for rec in s.exec(select(EventRecord).where(
                 EventRecord.case_id.in_(chunk), EventRecord.kind == EVENT,
                 EventRecord.event == event, EventRecord.voided_by_id.is_(None))):
-            section = (rec.evidence or {}).get("section")
+            evidence = rec.evidence or {}
+            section = evidence.get("section")
             if section:
-                out.setdefault(rec.case_id, []).append(section)
+                part = evidence.get(part_key) if part_key else None
+                out.setdefault(rec.case_id, []).append((section, part or None))
     return out
 
 
-def _step(stage: Stage | None) -> sc.Step:
+def _parts(definition) -> tuple[str, ...]:
+    """The parts of a cartogram section the definition records (the choices of its
+    [scorecard.fields] part): each scored on its own in 1.5.1; none: one per section."""
+    key = ((definition.raw.get("scorecard") or {}).get("fields") or {}).get("part")
+    spec = definition.evidence.get(key) if key else None
+    return tuple(spec.choices) if spec is not None else ()
+
+
+def _step(stage: Stage | None, definition=None) -> sc.Step:
+    """A stage as a step; with the definition, whether it was done without a link (the
+    evidence of its completing record: a link of any channel, or a plain one, I-15)."""
     if stage is None:
         return sc.Step()
-    return sc.Step(done=stage.status in (DONE_ON_TIME, DONE_LATE), open=stage.status == OPEN,
-                   due=stage.due_date)
+    done = stage.status in (DONE_ON_TIME, DONE_LATE)
+    if (done and definition is not None and not links_of(definition, stage.evidence)
+            and justification_signed(justification_table(definition.raw),
+                                     stage.evidence) is False):
+        # a justification note alone, not signed by the head of apparatus nor confirmed as
+        # signed by an acting head (a version-4 record): not a publication (I-16)
+        done = False
+    return sc.Step(done=done, open=stage.status == OPEN, due=stage.due_date,
+                   unlinked=done and definition is not None
+                   and not links_of(definition, stage.evidence))
 
 
 def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
@@ -97,6 +124,7 @@ def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
                   .join(subj, subj.id == Case.subject_id)
                   .outerjoin(obj, obj.id == Case.object_id)
                   .where(Programme.year == year, Case.process == definition.key,
+                         col(Case.withdrawn_at).is_(None),  # withdrawn: never scored (issue 29)
                          or_(in_subtree(subj.path, root), in_subtree(obj.path, root)))
                   .order_by(Case.id)).all()
     cases = [(c, subject_code, object_code or subject_code) for c, subject_code, object_code in rows]
@@ -109,7 +137,9 @@ def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
     closed_state = states.get("monitoring_closed")
     analyses = [sc.AnalysisFacts(
         id=c.id, subject=subject_code, object=object_code, start=c.case_date,
-        steps={role: _step(stages.get(c.id, {}).get(stage_of.get(role))) for role in sc.STEP_ROLES},
+        steps={role: _step(stages.get(c.id, {}).get(stage_of.get(role)),
+                           definition if role == sc.PUBLISHED_ROLE else None)
+               for role in sc.STEP_ROLES},
         monitoring_closed=c.state == closed_state, cancelled=c.state in excluded)
         for c, subject_code, object_code in cases]
     closed = {a.id for a in analyses if a.monitoring_closed}
@@ -149,9 +179,9 @@ def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
             analyses=tuple(mine[i] for i in ids_mine),
             risks=tuple(r for i in ids_mine for r in risks.get(i, [])),
             schedule_approved=org.id in schedules, external=externals.get(org.id),
-            cartogram_recorded=cartogram,
+            cartogram_recorded=cartogram, cartogram_parts=_parts(definition),
             cartogram_updates=None if sections is None else tuple(
-                code for i in ids_mine for code in sections.get(i, ())))))
+                update for i in ids_mine for update in sections.get(i, ())))))
     return out
 
 
@@ -273,7 +303,8 @@ def register_cases(s: Session, ctx: Context, orgs: list[Organisation], year: int
         for chunk in _chunks(ids):
             cases += s.exec(select(Case).where(
                 col(Case.process) == defn.key, col(Case.subject_id).in_(chunk),
-                col(Case.case_date) <= date(year, 12, 31), col(Case.case_date) >= floor)
+                col(Case.case_date) <= date(year, 12, 31), col(Case.case_date) >= floor,
+                col(Case.withdrawn_at).is_(None))  # withdrawn: never scored (issue 29)
                 .order_by(col(Case.id))).all()
         cases = [c for c in cases if c.state not in excluded]
         case_ids = [c.id for c in cases if c.id is not None]

@@ -57,6 +57,8 @@ class Words:
         text = t("score.text.share", done=i["done"], units=i["units"], percent=self.n(i["percent"]),
                  unit=t.plural(f"score.unit.{i['unit']}", i["units"]),
                  did=t(f"score.did.{key}", **did))
+        if i.get("unlinked"):  # 1.3.2: published by a justification note alone (B-15)
+            text += "; " + t.n("score.text.unlinked", i["unlinked"])
         return text + self.pending(i, until)
 
     def pending(self, i: dict[str, Any], until: Any) -> str:

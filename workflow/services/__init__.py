@@ -20,7 +20,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
     "services.bulk": ("AnalysisRow", "RowRefused", "check_analyses", "plan_analyses",
                       "write_analyses"),
     "services.cases": ("analysis_view", "assign_responsible", "audit_person_view", "case_view",
-                       "current_state", "definition_of", "facts_of", "list_cases",
+                       "current_state", "definition_of", "duplicate_cases", "facts_of",
+                       "list_cases",
                        "next_events", "open_case", "record_event", "record_not_done",
                        "records_of", "replan", "shown_status", "stages_of", "sync",
                        "void_record", "working_days_left"),
@@ -33,6 +34,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
                                "org_names", "org_rows", "orgs_version"),
     "services.replanning": ("replan_all",),
     "services.users": ("add_user", "list_users", "update_user"),
+    "services.withdrawal": ("case_history", "withdraw_case"),
     "storage.queries": ("subtree_range",),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}

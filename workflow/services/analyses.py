@@ -21,14 +21,14 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workflow.core.dates import add_years, not_in_future
 from workflow.core.deadlines import DONE_ON_TIME, Facts, Planner
 from workflow.core.definition import NON_STATE_KINDS
 from workflow.core.errors import ConfigError, RuleViolation, UsageError
 from workflow.core.machine import MAX_TEXT, check_evidence, clean_evidence
-from workflow.services.cases import check_opening, open_case, too_long
+from workflow.services.cases import check_opening, duplicate_cases, open_case, too_long
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.storage import audit
@@ -180,7 +180,8 @@ def analyses_of(s: Session, ctx: Context, subject_ids: Iterable[int]
         return {}
     query = (select(Case.id, Case.subject_id, Case.object_id, Case.dates)
              .where(Case.process == ctx.definition.key, Case.subject_id.in_(ids),
-                    Case.object_id.is_not(None), Case.state.not_in(withdrawn_states(ctx)))
+                    Case.object_id.is_not(None), Case.state.not_in(withdrawn_states(ctx)),
+                    col(Case.withdrawn_at).is_(None))  # a withdrawn analysis (issue 29) counts not
              .order_by(Case.id))
     for row in s.exec(query):
         given = {k: date.fromisoformat(v) for k, v in (row.dates or {}).items() if v}
@@ -295,8 +296,17 @@ def open_checked(s: Session, ctx: Context, process: str, subject_code: str,
     dates = dict(dates or {})
     if defn.key != ctx.definition.key or not planning or not object_code \
             or planning.get("start") not in dates:
+        # a second case of the same process, subject, person and dates: confirmed with a
+        # reason (issue 29), as a second analysis of the same period is
+        same = duplicate_cases(s, ctx, process, subject_code, object_code, person, position,
+                               fields, dates, duplicate_reason)
         return Planned(open_case(s, ctx, process, subject_code, object_code, person, position,
-                                 fields, dates, responsible=responsible))
+                                 fields, dates, responsible=responsible,
+                                 audit_extra=({"duplicate_of": same,
+                                               "duplicate_reason": duplicate_reason}
+                                              if same else None)),
+                       [{"code": "duplicate_case_confirmed", "duplicate_of": same,
+                         "reason": duplicate_reason}] if same else [])
     check_opening(ctx, defn, get_org(s, object_code), person, position, fields, dates)
     return plan_analysis(s, ctx, subject_code, object_code, dates[planning["start"]],
                          dates.get(planning.get("end")), None, responsible,
@@ -349,7 +359,8 @@ def programmes_under(s: Session, org: Organisation, year: int | None = None
 
 def programme_cases(s: Session, prog: Programme) -> list[Case]:
     """A programme's analyses, by start."""
-    return list(s.exec(select(Case).where(Case.programme_id == prog.id)
+    return list(s.exec(select(Case).where(Case.programme_id == prog.id,
+                                          col(Case.withdrawn_at).is_(None))  # (issue 29)
                        .order_by(Case.case_date, Case.id)))
 
 

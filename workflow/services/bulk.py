@@ -32,7 +32,7 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from calendars.errors import CalendarError
-from workflow.core.deadlines import Facts, Planner, StagePlan
+from workflow.core.deadlines import Facts, Planner, StagePlan, without_dues
 from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound, UsageError
 from workflow.core.machine import derive_state
@@ -56,6 +56,7 @@ from workflow.services.cases import (
     check_responsible,
     closed_status,
     opened_payload,
+    switched_off,
 )
 from workflow.services.context import Context
 from workflow.services.processes import keep_version
@@ -225,6 +226,7 @@ def _plan_rows(ctx: Context, rows: list[AnalysisRow], facts: Known) -> list[_Rea
         except (MerzimError, CalendarError) as exc:
             raise RowRefused(r.row, exc) from None
         stages, state = plans[key]
+        stages = without_dues(stages, switched_off(ctx, defn, subject.code))  # I-17
         case = case_row(ctx, defn, opening, subject, obj, owner,
                         override_reason=r.override_reason, case_date=r.start)
         case["state"] = state

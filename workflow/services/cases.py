@@ -9,13 +9,14 @@ status, done stages included (I-12), and the state replayed from the records tha
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workflow.core import deadlines, periods
 from workflow.core.dates import not_in_future
@@ -103,7 +104,10 @@ def stages_of(s: Session, case: Case) -> dict[str, Stage]:
 def sync(s: Session, ctx: Context, case: Case, definition: Definition | None = None,
          ) -> list[tuple[str, date | None, date]]:
     """Re-plan the case from its facts: stage rows created, updated or retired, the state
-    replayed. Returns (stage, old due, new due) for the open stages whose deadline moved."""
+    replayed. Returns (stage, old due, new due) for the open stages whose deadline moved.
+    A withdrawn case is not re-planned: its stages stay as the withdrawal left them."""
+    if case.withdrawn_at is not None:
+        return []
     defn = definition or definition_of(s, ctx, case)
     _refresh_period_dates(s, ctx, defn, case)
     rows = records_of(s, case)
@@ -112,6 +116,7 @@ def sync(s: Session, ctx: Context, case: Case, definition: Definition | None = N
     plan = planner.stages()
     completing, notes = standing_records(defn, rows)
     subject = s.get(Organisation, case.subject_id)
+    plan = deadlines.without_dues(plan, switched_off(ctx, defn, subject.code if subject else None))
     existing = stages_of(s, case)
 
     def new_stage(key: str) -> Stage:
@@ -132,6 +137,28 @@ def sync(s: Session, ctx: Context, case: Case, definition: Definition | None = N
     s.add(case)
     s.flush()
     return moved
+
+
+def switched_off(ctx: Context, defn: Definition, org_code: str | None) -> frozenset[str]:
+    """The stages of a case of `org_code` with no due date because its organisation switched
+    off the deadlines merzim sets (config.toml [deadlines] own_off, I-17): those its
+    definition marks, and those the current version marks (a case opened under an earlier
+    version follows the mark too)."""
+    if not ctx.own_deadlines_off(org_code):
+        return frozenset()
+    keys = deadlines.own_keys(defn)
+    latest = ctx.registry.loaded.get(defn.key)
+    if latest is not None:
+        keys |= deadlines.own_keys(latest.definition) & defn.stages.keys()
+    return keys
+
+
+def due_basis(ctx: Context, process: str, key: str) -> str:
+    """Who sets a stage's due date: "" the sources, else the interpretation ("I-2") or
+    "merzim" (I-17), as the process's current definition marks it."""
+    loaded = ctx.registry.loaded.get(process)
+    spec = loaded.definition.stage_spec(key) if loaded is not None else None
+    return spec.due_basis if spec is not None and spec.own_deadline else ""
 
 
 def standing_records(defn: Definition, records: Iterable[Any]) -> tuple[dict[str, Any],
@@ -394,10 +421,67 @@ def open_case(s: Session, ctx: Context, process: str, subject_code: str,
     return case
 
 
+# -- a second case of the same ------------------------------------------------------------------
+
+
+def _same_person(name: str | None) -> str:
+    return " ".join((name or "").split()).casefold()
+
+
+def duplicate_cases(s: Session, ctx: Context, process: str, subject_code: str,
+                    object_code: str | None = None, person: str | None = None,
+                    position: str | None = None, fields: dict[str, str] | None = None,
+                    dates: dict[str, date] | None = None, reason: str | None = None,
+                    ) -> list[int]:
+    """The cases a new one would repeat (issue 29): of the same process, subject and object,
+    about the same person (spaces and letter case aside), with the same named dates and the
+    same fields (two gifts of one person on one day, one reported by the person and one
+    found, are two cases); a case with no named date is never a repeat; neither withdrawn
+    nor cancelled. Some: refused naming the first
+    (`rule.duplicate_case`, with its number for a link) unless `reason` confirms it; the
+    caller adds the ids and the reason to the audit record of the opened case. Read under
+    the writers' lock (two officers opening the same notice at once cannot both pass it)."""
+    if reason is not None and (not reason.strip() or len(reason) > MAX_TEXT
+                               or "\x00" in reason):
+        raise UsageError("the duplicate reason must be 1-500 characters",
+                         key="error.bad_duplicate_reason", limit=MAX_TEXT)
+    defn = ctx.registry.get(process)
+    subject = get_org(s, subject_code)
+    obj = get_org(s, object_code) if object_code else None
+    opening = check_opening(ctx, defn, obj, person, position, fields, dates)
+    given = {k: v.isoformat() for k, v in opening.dates.items()}
+    if not given:  # no date to compare (a register's entry without one): never a repeat
+        return []
+    cancelled = {e.dest for e in defn.events.values() if e.terminal and e.dest}
+    audit.serialise(s)
+    query = select(Case).where(Case.process == defn.key, Case.subject_id == subject.id,
+                               col(Case.withdrawn_at).is_(None)).order_by(col(Case.id))
+    query = query.where(col(Case.object_id).is_(None) if obj is None
+                        else Case.object_id == obj.id)
+    same = [c.id for c in s.exec(query)
+            if c.id is not None and c.state not in cancelled
+            and {k: v for k, v in (c.dates or {}).items() if v} == given
+            and _same_person(c.person_name) == _same_person(opening.person)
+            and (c.fields or {}) == (opening.values or {})]
+    if same and not reason:
+        raise RuleViolation(f"repeats case #{same[0]}", key="rule.duplicate_case", id=same[0],
+                            process=defn.key, subject=subject.code)
+    return same
+
+
 # -- recording ----------------------------------------------------------------------------------
 
 
+def guard_standing(case: Case) -> None:
+    """A withdrawn case accepts nothing more (issue 29): no record, not-done, void, file or
+    second withdrawal."""
+    if case.withdrawn_at is not None:
+        raise RuleViolation(f"case {case.id} is withdrawn", key="rule.case_withdrawn",
+                            id=case.id, on=case.withdrawn_at[:10])
+
+
 def _guard_open(ctx: Context, defn: Definition, case: Case) -> None:
+    guard_standing(case)
     state = case.state
     if state in defn.final_states:
         raise RuleViolation(f"case {case.id} is {state}", key="rule.case_closed",
@@ -431,6 +515,7 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
     `audit_extra`: more for the record's audit entry (the files attached with it, their
     SHA-256: workflow.services.files)."""
     case = get_case(s, case_id)
+    guard_standing(case)
     defn = definition_of(s, ctx, case)
     evidence = clean_evidence(evidence)
     rows = records_of(s, case)
@@ -513,7 +598,8 @@ def _open_follow_up(s: Session, ctx: Context, case: Case, subject: Organisation,
     process, name = spec.opens_case
     final = ctx.registry.get(process).final_states
     for other in s.exec(select(Case).where(Case.process == process,
-                                           Case.subject_id == subject.id)):
+                                           Case.subject_id == subject.id,
+                                           col(Case.withdrawn_at).is_(None))):
         if (other.dates or {}).get(name) == on.isoformat() and other.state not in final:
             return None
     owner = s.get(User, case.responsible_id) if case.responsible_id else None
@@ -573,6 +659,7 @@ def void_record(s: Session, ctx: Context, case_id: int | str, target: str, note:
     """Void a wrong record (an event key, a stage closed as not done, or a record number):
     it stays in the chain, marked void; the due dates and the state are re-planned."""
     case = get_case(s, case_id)
+    guard_standing(case)
     defn = definition_of(s, ctx, case)
     note = _text(note, "note", MAX_TEXT)
     if not note:
@@ -686,6 +773,53 @@ def next_events(defn: Definition, state: str, recorded: dict[str, date],
     return sorted(allowed, key=lambda e: defn.events[e].terminal)
 
 
+def _moved_from(ctx: Context, defn: Definition, case: Case, planner: Planner,
+                key: str) -> date | None:
+    """The date a stage's rule gave before its due date moved off a non-working day (I-1: to
+    the next working day; P-3: back to the last one), or None when it did not move: its own
+    calendar-date rule, or (a recurring obligation's stage due on its period's due date) the
+    period's rule."""
+    spec = defn.stages.get(key)
+    if spec is None or spec.due is None:
+        return None
+    moved = planner.unrolled(key)
+    if moved is not None or defn.recurrence is None or not case.period:
+        return moved
+    rule = spec.due
+    if rule.anchors != (PERIOD_DATES[2],) or rule.offset != 0 or defn.recurrence.due.roll == "none":
+        return None
+    try:
+        period = periods.parse(case.period)
+    except UsageError:
+        return None
+    nominal = periods.due_date(ctx.calendar, period,
+                               dataclasses.replace(defn.recurrence.due, roll="none"))
+    due = planner.due(key)
+    return nominal if due is not None and nominal != due.date else None
+
+
+def long_date(t: Callable[..., str], day: date, year: bool = True) -> str:
+    """A date in words in the reader's language ("15 April 2028", "15 апреля 2028 г.")."""
+    return t("deadline.date" if year else "deadline.day_month", day=day.day, year=day.year,
+             month=t(f"deadline.month.{day.month}"))
+
+
+def moved_note(ctx: Context, nominal: date, due: date) -> str:
+    """Why a due date is not the date its rule gave: "15 April 2028 is a Saturday: due Monday
+    17 April — the next working day" (I-1; P-3: the last working day before it)."""
+    t = _translator(ctx.language)
+    off = ctx.calendar.year_days(nominal.year).off.get(nominal)
+    if off is not None:
+        why = t("deadline.off_holiday", name=off.name(ctx.language))
+    elif nominal.weekday() >= 5:
+        why = t(f"deadline.off_weekend.{nominal.weekday()}")
+    else:
+        why = t("deadline.off_holiday", name=ctx.calendar.reason(nominal))
+    key = "deadline.moved_following" if due > nominal else "deadline.moved_preceding"
+    return t(key, day=long_date(t, nominal), why=why, weekday=t(f"deadline.weekday.{due.weekday()}"),
+             due=long_date(t, due, year=due.year != nominal.year))
+
+
 def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) -> dict[str, Any]:
     """One case as the CLI, the API and the page show it. `show_person` False: a case about a
     person seen by someone procedures.md does not name — its person, evidence and notes are
@@ -716,7 +850,17 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
             "working_days_left": (working_days_left(ctx.calendar, st.due_date, ctx.today)
                                   if st.status == OPEN else None),
             "evidence": st.evidence if show_person else None,
+            # where the due date comes from (I-17): "" the sources (`source`), else who sets it
+            "due_basis": due_basis(ctx, defn.key, key) if st.due_date else "",
+            "source": sspec.source if (sspec := defn.stage_spec(key)) is not None else "",
+            # the date the rule gave before the due date moved off a non-working day
+            "moved_from": (_moved_from(ctx, defn, case, planner, key)
+                           if st.due_date and st.status == OPEN else None),
         })
+    for row in rows:
+        nominal, due = row["moved_from"], row["due"]
+        row["moved_note"] = (moved_note(ctx, nominal, due)
+                             if isinstance(nominal, date) and isinstance(due, date) else None)
     dates = {}
     for name, spec in defn.dates.items():
         value, planned = planner.date(name), planner.date(name, planned=True)
@@ -755,6 +899,9 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
         "warnings": ([] if state in defn.final_states
                      else length_warnings(defn, ctx.calendar, planner)),
         "stages": rows,
+        "withdrawn": ({"at": case.withdrawn_at, "by": case.withdrawn_by,
+                       "reason": case.withdrawn_reason if show_person else None}
+                      if case.withdrawn_at is not None else None),
         "records": [{"id": r.id, "kind": r.kind, "event": r.event, "on": r.on,
                      "note": r.note if show_person else None,
                      "void": r.voided_by_id is not None,
@@ -837,7 +984,8 @@ def list_cases(s: Session, ctx: Context, process: str | None = None, org_code: s
     """Cases of a process, in an organisation's subtree, in a state (today's), newest first."""
     from workflow.storage.queries import in_subtree
 
-    query = select(Case, Organisation).join(Organisation, Organisation.id == Case.subject_id)
+    query = (select(Case, Organisation).join(Organisation, Organisation.id == Case.subject_id)
+             .where(col(Case.withdrawn_at).is_(None)))  # a withdrawn case is in no list
     if process:
         ctx.registry.get(process)
         query = query.where(Case.process == process)

@@ -20,10 +20,16 @@ class Context:
     today: date
     actor: str = "cli"
     language: str = "en"
+    # config.toml [deadlines] own_off: organisations whose deadlines set by merzim are off (I-17)
+    own_off: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.processes, Definition):
             self.processes = Registry.of(self.processes)
+
+    def own_deadlines_off(self, org_code: str | None) -> bool:
+        """Whether the organisation switched off the deadlines merzim sets (I-17)."""
+        return bool(self.own_off) and ("*" in self.own_off or org_code in self.own_off)
 
     @property
     def registry(self) -> Registry:

@@ -13,7 +13,7 @@ from sqlalchemy.sql import visitors
 from sqlmodel import Session, col, select
 
 from workflow.core.errors import UsageError
-from workflow.services.cases import working_days_left
+from workflow.services.cases import due_basis, working_days_left
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.services.organisations import local_name
@@ -162,6 +162,7 @@ def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
     else:
         query = query.offset(offset or None).limit(limit)
     names: dict[tuple[str, str], str] = {}
+    bases: dict[tuple[str, str], str] = {}
     rows = []
     for (stage_id, key, due, projected, code, name, name_kk, name_ru, path,
          analysis_id, case_date, process, object_code, login, full_name, status,
@@ -170,6 +171,7 @@ def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
             defn = ctx.registry.loaded.get(process)
             names[(process, key)] = (defn.definition.stage_name(key, ctx.language) if defn
                                      else key)
+            bases[(process, key)] = due_basis(ctx, process, key)
         rows.append({
             "stage_id": stage_id,
             "organisation": code,
@@ -184,6 +186,8 @@ def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
             "stage_name": names[(process, key)],
             "due": due,
             "projected": projected,
+            # "" the sources set the due date, else who does: "I-2", "merzim" (I-17)
+            "due_basis": bases[(process, key)],
             "working_days_left": working_days_left(ctx.calendar, due, ctx.today),
             "responsible": login,
             "responsible_name": full_name,
@@ -308,6 +312,7 @@ def my_work(s: Session, ctx: Context, user_id: int, unassigned_of: int | None = 
     done_rows = _stage_rows(s, ctx, None,
                             col(Stage.done_on) >= ctx.today - timedelta(days=done_days),
                             col(Stage.done_on) <= ctx.today, mine,
+                            col(Case.withdrawn_at).is_(None),  # (issue 29)
                             statuses=(DONE_ON_TIME, DONE_LATE))
     overdue_rows.sort(key=lambda r: (r["due"], r["case"], r["stage_id"]))
     due_rows.sort(key=lambda r: (r["due"], r["case"], r["stage_id"]))

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from workflow.core import periods
-from workflow.core.deadlines import Facts
+from workflow.core.deadlines import Facts, without_dues
 from workflow.core.definition import PERIOD_DATES, Definition, Recurrence
 from workflow.core.errors import UsageError
 from workflow.services import bulk
@@ -30,6 +30,7 @@ from workflow.services.cases import (
     opened_payload,
     period_dates,
     stages_of,
+    switched_off,
 )
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
@@ -181,7 +182,8 @@ def _open_in_bulk(s: Session, ctx: Context, targets: list[_Target]) -> list[dict
         row = case_row(ctx, defn, opening, t.org, None, owner, label, case_date=t.period.start)
         row.update(id=next(case_ids), state=state)
         cases.append(row)
-        stages += bulk.stage_tuples(row["id"], t.org, planned.values())
+        stages += bulk.stage_tuples(row["id"], t.org, without_dues(  # I-17
+            planned, switched_off(ctx, defn, t.org.code)).values())
         # `open_case`'s payload, as canonical JSON: the (obligation, period)'s with the subject
         records.append(("case.open", "case", row["id"], payload.replace(
             _ANY_SUBJECT_JSON, json.dumps(t.org.code, ensure_ascii=False), 1)))
@@ -214,6 +216,7 @@ def year_of(s: Session, ctx: Context, org_code: str, year: int) -> list[dict[str
     recurring = {d.key: d for d in ctx.registry.all() if d.recurrence is not None}
     rows = []
     query = (select(Case).where(Case.subject_id == org.id, col(Case.period).is_not(None),
+                                col(Case.withdrawn_at).is_(None),  # (issue 29)
                                 Case.case_date >= date(max(year - 1, 1), 1, 1),  # due next year
                                 Case.case_date <= date(year, 12, 31))
              .order_by(col(Case.case_date), col(Case.process)))

@@ -81,7 +81,8 @@ def bucket(days_late: int) -> str:
 def _scope(s: Session, org_code: str, only_path: str | None) -> tuple[Organisation, list]:
     """The scope organisation and the WHERE of its stages (an officer: her own organisation)."""
     org = get_org(s, org_code)
-    conditions = [in_subtree(Stage.subject_path, org)]
+    # (every query joins the case: a withdrawn case's done stages count nowhere, issue 29)
+    conditions = [in_subtree(Stage.subject_path, org), col(Case.withdrawn_at).is_(None)]
     if only_path is not None:
         conditions.append(Stage.subject_path == only_path)
     return org, conditions

@@ -31,7 +31,7 @@ from sqlalchemy import Text, bindparam, insert, select, type_coerce, update
 from sqlmodel import Session
 
 from workflow.core import periods
-from workflow.core.deadlines import Facts, Planner, Record
+from workflow.core.deadlines import Facts, Planner, Record, without_dues
 from workflow.core.errors import UsageError
 from workflow.core.machine import derive_state
 from workflow.services import hooks
@@ -42,6 +42,7 @@ from workflow.services.cases import (
     done_evidence,
     period_dates,
     standing_records,
+    switched_off,
 )
 from workflow.services.context import Context
 from workflow.services.processes import definition_of
@@ -54,6 +55,7 @@ from workflow.storage.models import (
     EventRecord,
     Organisation,
     Stage,
+    table_of,
 )
 
 STAGE_FIELDS = ("due_date", "projected", "status", "done_on", "evidence")
@@ -212,19 +214,21 @@ def _new_row(key: str) -> _Row:
 
 
 def _replan_case(ctx: Context, defn, dates: dict[str, Any], records: list,
-                 existing: dict[str, _Row], features: list[tuple[hooks.Listener, Any]]
+                 existing: dict[str, _Row], features: list[tuple[hooks.Listener, Any]],
+                 off: frozenset[str] = frozenset(),
                  ) -> tuple[str, list[_Row], list[tuple[str, date | None, date]]]:
     """One case re-planned in memory, row for row as `cases.sync` does it: the new state, the
     stage rows to insert, and (stage, old due, new due) of each open deadline that moved. The
     rows of `existing` are changed in place; `features` are the listeners of the features the
-    definition switches on, each with its facts of this case (services.hooks)."""
+    definition switches on, each with its facts of this case (services.hooks); `off`: the
+    stages with no due date, their organisation having switched off merzim's own (I-17)."""
     # as cases.facts_of, reading a record's period without decoding what names none
     standing = [r for r in records if r.voided_by_id is None]
     facts = Facts(_Dates(dates).given(),
                   tuple(Record(r.event, r.on, r.period) for r in standing if r.kind == EVENT),
                   {r.event: r.on for r in standing if r.kind == NOT_DONE_RECORD})
     planner = Planner(defn, ctx.calendar, facts)
-    plan = planner.stages()
+    plan = without_dues(planner.stages(), off)
     completing, notes = standing_records(defn, records)
     new, moved = apply_plan(defn, plan, existing, completing, notes, _new_row, _Done)
     for listener, feature_facts in features:  # the features' own stages, as cases.sync
@@ -278,6 +282,11 @@ def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:  # noqa: C901
     for listener in {id(x): x for xs in listening.values() for x in xs}.values():
         feature_facts[id(listener)] = listener.facts(
             s, [case_id for case_id, xs in listening.items() if listener in xs])
+    codes: dict[int, str] = {}  # the subjects' codes, when an organisation switched off (I-17)
+    if ctx.own_off:
+        org = table_of(Organisation)
+        codes = dict(conn.execute(select(org.c.id, org.c.code).where(
+            org.c.id.in_({c.subject_id for c in cases}))).all())
     moved: list[dict[str, Any]] = []
     stage_updates: list[dict[str, Any]] = []
     case_updates: list[dict[str, Any]] = []
@@ -288,7 +297,9 @@ def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:  # noqa: C901
         dates = _fresh_dates(ctx, defn, c.period, given)
         existing = stages[c.id]
         features = [(x, feature_facts[id(x)].get(c.id)) for x in listening[c.id]]
-        state, new, case_moved = _replan_case(ctx, defn, dates, records[c.id], existing, features)
+        off = switched_off(ctx, defn, codes.get(c.subject_id))
+        state, new, case_moved = _replan_case(ctx, defn, dates, records[c.id], existing, features,
+                                              off)
         for key, old, new_due in case_moved:
             moved.append({"analysis": c.id, "case": c.id, "stage": key, "old": old,
                           "new": new_due, "responsible_id": c.responsible_id})

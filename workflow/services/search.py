@@ -1,10 +1,13 @@
 """The cases list's search: cases found by number, process, subject, object, person, state,
-overdue stages and words, newest first.
+overdue stages and words, newest first; with one process chosen (a register), by its own fields
+and given dates too (`FieldFilter`).
 
 The structural filters are SQL; the words and the person are matched in Python (case-folded
 the same on SQLite and PostgreSQL, in Kazakh and Russian too), and a person is matched only
 where the caller may see it (`sees_person`), so that a search never tells, even by a count,
-that a case is about someone its reader may not see.
+that a case is about someone its reader may not see. A register's fields and dates are matched
+in Python as well (stored as JSON); a filter on a *personal* field (one that may name a person)
+matches only the cases whose person the caller sees, by the same rule.
 """
 
 from __future__ import annotations
@@ -30,9 +33,43 @@ from workflow.storage.queries import in_subtree, select_columns
 MAX_TERM = 200  # characters of a searched word or name
 
 
+@dataclass(frozen=True)
+class FieldFilter:
+    """A filter on a register's own field (`source` "field") or date given at opening ("date"):
+    a choice is that key (`value`), a text contains `value` (case-folded), a whole number or a
+    date lies between `low` and `high` (each end optional, both included). A case without the
+    value never matches."""
+
+    source: str  # "field" | "date"
+    key: str
+    type: str  # text | choice | integer | date
+    value: str | None = None
+    low: Any = None
+    high: Any = None
+    personal: bool = False  # matched only where the caller sees the case's person
+
+    def matches(self, fields: dict[str, Any], dates: dict[str, Any], person_shown: bool) -> bool:
+        if self.personal and not person_shown:
+            return False
+        raw = (fields if self.source == "field" else dates).get(self.key)
+        if raw is None or raw == "":
+            return False
+        if self.type == "choice":
+            return str(raw) == self.value
+        if self.type == "text":
+            return (self.value or "").casefold() in str(raw).casefold()
+        try:
+            value: Any = (int(raw) if self.type == "integer" else
+                          raw if isinstance(raw, date) else date.fromisoformat(str(raw)))
+        except (TypeError, ValueError):
+            return False
+        return ((self.low is None or value >= self.low)
+                and (self.high is None or value <= self.high))
+
+
 @dataclass
 class CaseQuery:
-    """What the cases list is asked for (every filter optional)."""
+    """What the cases list is asked for (every filter optional; `fields` only with `process`)."""
 
     number: int | None = None
     process: str | None = None
@@ -42,6 +79,7 @@ class CaseQuery:
     state: str | None = None
     overdue: bool = False
     words: str | None = None
+    fields: tuple[FieldFilter, ...] = ()
 
 
 @dataclass
@@ -107,7 +145,8 @@ def find_cases(s: Session, ctx: Context, scope_code: str, query: CaseQuery,  # n
                           Case.person_name, Case.person_position)
            .join(subject, col(subject.id) == Case.subject_id)
            .outerjoin(obj, col(obj.id) == Case.object_id)
-           .where(in_subtree(subject.path, get_org(s, scope_code))))
+           .where(in_subtree(subject.path, get_org(s, scope_code)),
+                  col(Case.withdrawn_at).is_(None)))  # a withdrawn case is found no more
     if only_path is not None:
         sql = sql.where(subject.path == only_path)
     if query.number is not None:
@@ -127,6 +166,7 @@ def find_cases(s: Session, ctx: Context, scope_code: str, query: CaseQuery,  # n
                                        col(Stage.due_date) < ctx.today))
     person, words = _words(query.person), _words(query.words)
     found: list[Found] = []
+    person_shown: dict[int, bool] = {}
     visibility: dict[tuple[str, int], str] = {}
     for row in s.exec(sql.order_by(col(Case.id).desc())):
         (ident, process, version, subject_id, responsible_id, code, name, name_kk, name_ru,
@@ -148,6 +188,12 @@ def find_cases(s: Session, ctx: Context, scope_code: str, query: CaseQuery,  # n
         if words and not _all_in(words, _haystack(ctx, item, shown)):
             continue
         found.append(item)
+        person_shown[ident] = shown
+    if query.fields and query.process:
+        entries = entries_of(s, [f.id for f in found])
+        found = [f for f in found if all(
+            flt.matches(*entries.get(f.id, ({}, {})), person_shown[f.id])
+            for flt in query.fields)]
     if query.state:
         found = [f for f in found if state_of(s, ctx, f) == query.state]
     return found

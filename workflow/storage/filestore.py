@@ -14,7 +14,9 @@ knows nothing of them.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import io
 import os
 import re
 import tempfile
@@ -23,6 +25,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from workflow.core.errors import ConfigError, UsageError
 from workflow.settings import Settings
@@ -64,6 +70,11 @@ class FileStore:
         if not HEX.match(sha256 or ""):
             raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
         return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def local_path(self, sha256: str) -> Path | None:
+        """The blob's file on this machine, for sending it as a file; None for a store that
+        keeps its blobs elsewhere (the database)."""
+        return self.path(sha256)
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
@@ -187,6 +198,213 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+DB_CHUNK = 1 << 20  # a blob's chunk in the database: 1 MiB (one row, one round trip)
+
+
+class DatabaseFileStore(FileStore):
+    """Blobs in the database itself (`file_blob` and its `file_chunk`s), so every node of a
+    PostgreSQL deployment reaches every file; the PostgreSQL default (`file_store`).
+
+    The same interface as the directory's: an upload is staged on this machine's disk (under
+    `staging`, with the size limit, hashed as it arrives), then `commit` writes the blob row and
+    its chunks in ONE transaction of its own connection (a reader sees a whole blob or none);
+    the same content stored already, or stored meanwhile by another node, is kept as it is.
+    Reading streams one chunk at a time over one connection (never the whole file in memory);
+    `matches` hashes the chunks as `audit verify` and every download do. Like the directory, a
+    blob whose row was never committed is harmless and nothing is ever deleted. The engine has
+    no pool of its own (each store operation opens and closes one connection)."""
+
+    def __init__(self, url: str, staging: Path):
+        super().__init__(staging)
+        self.url = url
+
+    @property
+    def engine(self) -> Engine:
+        return _engine_for(self.url)
+
+    def local_path(self, sha256: str) -> Path | None:
+        return None
+
+    def path(self, sha256: str) -> Path:
+        raise ValueError("the blobs of this store are in the database, not in a directory")
+
+    def exists(self, sha256: str) -> bool:
+        if not HEX.match(sha256 or ""):
+            return False
+        with self.engine.connect() as conn:
+            return conn.execute(_BLOB_EXISTS, {"sha": sha256}).first() is not None
+
+    def read(self, sha256: str) -> bytes:
+        with self.open(sha256) as fh:
+            return fh.read()
+
+    def open(self, sha256: str) -> BinaryIO:
+        if not HEX.match(sha256 or ""):
+            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+        conn = self.engine.connect()
+        try:
+            found = conn.execute(_BLOB_CHUNKS, {"sha": sha256}).first()
+        except BaseException:
+            conn.close()
+            raise
+        if found is None:
+            conn.close()
+            raise FileNotFoundError(sha256)
+        raw = _ChunkReader(conn, sha256, int(found[0]))
+        return io.BufferedReader(raw, buffer_size=DB_CHUNK)
+
+    def commit(self, staged: Staged) -> Path:
+        with open(staged.path, "rb") as fh:
+            self.store_stream(staged.sha256, fh)
+        self.discard(staged)
+        return staged.path
+
+    def store_stream(self, sha256: str, fh: BinaryIO) -> bool:
+        """Write the content of `fh` as the blob `sha256`, hashing it as it is read: all its
+        chunks in one transaction, refused (nothing written) when the content does not hash to
+        its name. False when the blob was there already (nothing written)."""
+        if not HEX.match(sha256 or ""):
+            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+        try:
+            with self.engine.begin() as conn:
+                if conn.execute(_BLOB_EXISTS, {"sha": sha256}).first() is not None:
+                    return False
+                # the blob's row first: a second node storing the same content waits on its key
+                conn.execute(_BLOB_INSERT, {"sha": sha256, "size": 0, "chunks": 0,
+                                            "at": _now_iso()})
+                digest, size, seq = hashlib.sha256(), 0, 0
+                for chunk in iter(lambda: fh.read(DB_CHUNK), b""):
+                    digest.update(chunk)
+                    conn.execute(_CHUNK_INSERT, {"sha": sha256, "seq": seq, "data": chunk})
+                    size, seq = size + len(chunk), seq + 1
+                if digest.hexdigest() != sha256:
+                    raise BlobChanged(sha256)
+                conn.execute(_BLOB_DONE, {"sha": sha256, "size": size, "chunks": seq})
+        except IntegrityError:  # stored by another process meanwhile: the same content
+            return False
+        return True
+
+    def matches(self, sha256: str) -> bool:
+        try:
+            with self.open(sha256) as fh:
+                digest = hashlib.sha256()
+                for chunk in iter(lambda: fh.read(DB_CHUNK), b""):
+                    digest.update(chunk)
+        except (FileNotFoundError, ValueError):
+            return False
+        return digest.hexdigest() == sha256
+
+
+class BlobChanged(Exception):
+    """A blob's content does not hash to its name (not stored)."""
+
+
+class _ChunkReader(io.RawIOBase):
+    """A stored blob read a chunk at a time over one connection, closed with the reader."""
+
+    def __init__(self, conn: Connection, sha256: str, chunks: int):
+        self.conn, self.sha256, self.chunks = conn, sha256, chunks
+        self.seq, self.buf = 0, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while not self.buf:
+            if self.seq >= self.chunks:
+                return 0
+            row = self.conn.execute(_CHUNK_SELECT, {"sha": self.sha256, "seq": self.seq}).first()
+            self.conn.rollback()  # no transaction left open between two reads
+            self.seq += 1
+            if row is None:  # a chunk missing: the content ends short (matches() says so)
+                self.seq = self.chunks
+                return 0
+            self.buf = bytes(row[0])
+        n = min(len(b), len(self.buf))
+        b[:n] = self.buf[:n]
+        self.buf = self.buf[n:]
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            with contextlib.suppress(Exception):
+                self.conn.close()
+        super().close()
+
+
+_BLOB_EXISTS = text("SELECT 1 FROM file_blob WHERE sha256 = :sha AND chunks >= 0")
+_BLOB_CHUNKS = text("SELECT chunks FROM file_blob WHERE sha256 = :sha")
+_BLOB_INSERT = text("INSERT INTO file_blob (sha256, size, chunks, stored_at) "
+                    "VALUES (:sha, :size, :chunks, :at)")
+_BLOB_DONE = text("UPDATE file_blob SET size = :size, chunks = :chunks WHERE sha256 = :sha")
+_CHUNK_INSERT = text("INSERT INTO file_chunk (sha256, seq, data) VALUES (:sha, :seq, :data)")
+_CHUNK_SELECT = text("SELECT data FROM file_chunk WHERE sha256 = :sha AND seq = :seq")
+
+
+@functools.lru_cache(maxsize=16)
+def _engine_for(url: str) -> Engine:
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    return create_engine(url, poolclass=NullPool)
+
+
+def _now_iso() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def staging_directory() -> Path:
+    """Where a node stages uploads for the database store: its own temporary directory."""
+    return Path(tempfile.gettempdir()) / "merzim-staging"
+
+
+@dataclass
+class Moved:
+    """What `move_to_database` did: blobs written, their bytes, blobs already there, and the
+    ones not moved with why (missing | changed)."""
+
+    moved: int = 0
+    size: int = 0
+    present: int = 0
+    problems: list[tuple[str, str]] | None = None
+
+
+def move_to_database(source: FileStore, target: DatabaseFileStore,
+                     names: Iterator[str]) -> Moved:
+    """Copy every blob of `names` from the directory `source` into the database: one
+    transaction per blob, its content hashed as it is copied (a blob that no longer hashes to
+    its name is refused and named, not copied), then read back from the database and hashed
+    again. Blobs already there are counted, not copied: run again after a stop, it goes on
+    where it stopped. The directory is left as it was (merzim never deletes a file)."""
+    done = Moved(problems=[])
+    assert done.problems is not None
+    for sha256 in names:
+        if target.exists(sha256):
+            done.present += 1
+            continue
+        try:
+            fh = source.open(sha256)
+        except (FileNotFoundError, IsADirectoryError, PermissionError, ValueError):
+            done.problems.append((sha256, "missing"))
+            continue
+        try:
+            with fh:
+                wrote = target.store_stream(sha256, fh)
+        except BlobChanged:
+            done.problems.append((sha256, "changed"))
+            continue
+        if not wrote:
+            done.present += 1
+        elif not target.matches(sha256):  # pragma: no cover - the database lost what it took
+            done.problems.append((sha256, "changed"))
+        else:
+            done.moved += 1
+            done.size += source.path(sha256).stat().st_size
+    return done
+
+
 def files_directory(settings: Settings) -> Path:
     """The configured directory of the file store: `[files] directory` (or MERZIM_FILES_DIR,
     resolved by the settings); empty, beside a SQLite database file (`merzim.db` ->
@@ -206,5 +424,10 @@ def files_directory(settings: Settings) -> Path:
 
 
 def file_store(settings: Settings) -> FileStore:
-    """The file store of these settings (the directory is created on the first write)."""
+    """The file store of these settings: `[files] directory` when it is set (any database;
+    created on the first write); else beside a SQLite file; else -- PostgreSQL with no
+    directory -- the database itself, which every node of a deployment reaches."""
+    url = settings.database_url
+    if settings.files.directory is None and not url.startswith("sqlite"):
+        return DatabaseFileStore(url, staging_directory())
     return FileStore(files_directory(settings))

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Table, Text, UniqueConstraint, false, inspect
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    LargeBinary,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    inspect,
+)
 from sqlmodel import Field, SQLModel
 
 from workflow.core.definition import ORG_KINDS  # noqa: E402,F401  (one list of kinds)
@@ -122,6 +133,11 @@ class Case(SQLModel, table=True):
     override_reason: str | None = Field(default=None, sa_column=Column(Text))
     cancel_reason: str | None = Field(default=None, sa_column=Column(Text))
     created_at: str = Field(max_length=40)
+    # withdrawn (opened by mistake, issue 29): when, by whom, why; the case leaves every list,
+    # reminder and score and stays in the history and the audit log (0011)
+    withdrawn_at: str | None = Field(default=None, max_length=40)
+    withdrawn_by: str | None = Field(default=None, max_length=100)
+    withdrawn_reason: str | None = Field(default=None, sa_column=Column(Text))
 
     def given(self) -> dict[str, date]:
         """The named dates given when the case was opened."""
@@ -204,6 +220,59 @@ class EvidenceFile(SQLModel, table=True):
     voided_at: str | None = Field(default=None, max_length=40)
     voided_by: str | None = Field(default=None, max_length=100)
     void_reason: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class FileBlob(SQLModel, table=True):
+    """An evidence file's content stored in the database (PostgreSQL: every node reaches it),
+    by its SHA-256; written with all its chunks in one transaction, never changed (0012)."""
+
+    __tablename__ = "file_blob"
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    chunks: int
+    stored_at: str = Field(max_length=40)
+
+
+class FileChunk(SQLModel, table=True):
+    """One piece of a stored blob, in order (`seq` from 0): a blob is read and written a chunk
+    at a time, never whole in memory."""
+
+    __tablename__ = "file_chunk"
+    sha256: str = Field(primary_key=True, max_length=64, foreign_key="file_blob.sha256")
+    seq: int = Field(primary_key=True)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Lease(SQLModel, table=True):
+    """A job only one process may run at a time across nodes (the Telegram poller): held by
+    `holder` until `expires_at` (seconds since the epoch), renewed while it runs (0012)."""
+
+    __tablename__ = "lease"
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=200)
+    expires_at: float
+
+
+class PublicHit(SQLModel, table=True):
+    """One request to a public page let through, per client address: the rate limit's moving
+    window of the last minute, shared by every node; older rows are removed as it counts."""
+
+    __tablename__ = "public_hit"
+    id: int | None = Field(default=None, primary_key=True)
+    client: str = Field(max_length=100, index=True)
+    at: float = Field(index=True)
+
+
+class PublicCache(SQLModel, table=True):
+    """A built public page, feed or fragment, shared by every node for `cache_seconds`;
+    bounded (the oldest removed past a fixed number of rows)."""
+
+    __tablename__ = "public_cache"
+    key: str = Field(primary_key=True, max_length=64)
+    code: str = Field(max_length=100, index=True)
+    media: str = Field(max_length=100)
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    built_at: float = Field(index=True)
 
 
 class ExternalAnalysis(SQLModel, table=True):

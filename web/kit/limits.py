@@ -1,0 +1,193 @@
+"""What keeps one request from hurting the web process (issue 30): the body cap per route, and
+one retry of a read whose database connection was lost.
+
+* **Body cap**: a request body may carry 1 MiB (`BODY_BYTES`: a sign-in, a form, a JSON
+  record), except a multipart body sent to an upload route (a route that checks its upload's
+  length, `web.kit.uploads.check_length`: a record with its files, files attached), which may
+  carry as much as `uploads.largest_body` (20 files of `[files] max_bytes` and the form). A
+  declared Content-Length above the cap is refused before a byte of the body is read; a body
+  that declares none (chunked) is counted as it arrives and refused as soon as it passes the
+  cap (whoever reads further hears that the client left; what the application then says is
+  dropped): no layer below ever holds more than the cap. Refused with 413 and `error.body_too_large`
+  in the reader's language (JSON for the API), without asking the database (nothing stored,
+  nothing audited: a flood must not fill the audit log). An upload route keeps its own words
+  (`files.request_too_large`, 422, shown next to the form's file input), as before.
+* **A lost database connection**: a GET or HEAD whose connection dropped (PostgreSQL restarted,
+  a backend terminated) is answered 503 by the app's handler (`error.db_unavailable`,
+  Retry-After) and tried once more here, on a new connection, before anything was sent; the
+  second answer, whatever it is, goes to the client. A write is never repeated: its 503 goes
+  to the client, who may send it again (nothing of it was committed).
+"""
+
+from __future__ import annotations
+
+import re
+
+from starlette.routing import compile_path
+
+from web.kit.uploads import largest_body, too_large
+
+BODY_BYTES = 1024 * 1024  # every body but an upload's
+RETRY_HEADER = b"x-merzim-retry"  # set by the app's handler on a lost connection; never sent
+WITH_BODY = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def is_upload_route(route) -> bool:
+    """A route whose handler checks the length of the upload it reads."""
+    code = getattr(getattr(route, "endpoint", None), "__code__", None)
+    return code is not None and "check_length" in code.co_names
+
+
+def upload_routes(routes, prefix: str = "") -> list[tuple[set[str], re.Pattern]]:
+    """(methods, the path's pattern) of every upload route (FastAPI may keep an included
+    router as a branch: walked into, with its prefix)."""
+    found = []
+    for r in routes:
+        inner = getattr(r, "original_router", None)
+        if inner is not None:
+            context = getattr(r, "include_context", None)
+            found += upload_routes(inner.routes, prefix + (getattr(context, "prefix", "") or ""))
+        elif is_upload_route(r):
+            found.append((set(r.methods or ()), compile_path(prefix + r.path)[0]))
+    return found
+
+
+class BodyLimit:
+    """ASGI middleware, outermost of the application's own: the body cap per route."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+        self.upload_cap = largest_body(max_bytes)
+        self.uploads: list[tuple[set[str], re.Pattern]] | None = None  # found at first need
+
+    def cap_of(self, scope) -> tuple[int, bool]:
+        """The route's cap and whether it is an upload's (looked up only past 1 MiB)."""
+        kind = dict(scope.get("headers") or ()).get(b"content-type", b"")
+        if kind.startswith(b"multipart/form-data"):
+            if self.uploads is None:
+                app = scope.get("app")
+                self.uploads = upload_routes(getattr(getattr(app, "router", None), "routes", ()))
+            path, method = scope.get("path", ""), scope["method"]
+            if any(method in methods and pattern.match(path)
+                   for methods, pattern in self.uploads):
+                return self.upload_cap, True
+        return BODY_BYTES, False
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] not in WITH_BODY:
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
+        cap, upload = BODY_BYTES, False
+        resolved = declared.isdigit() and int(declared) > BODY_BYTES
+        if resolved:
+            cap, upload = self.cap_of(scope)
+            if int(declared) > cap and not upload:  # an upload route says it in its words
+                await refuse(scope, send, cap)
+                return
+        seen, started, over = 0, False, False
+
+        async def capped():
+            # past the cap the body ends here: whoever reads it (a route, a middleware's
+            # listener) hears that the client left, and nothing more is read
+            nonlocal seen, cap, upload, resolved, over
+            if over:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > cap and not resolved:
+                    cap, upload = self.cap_of(scope)
+                    resolved = True
+                if seen > cap:
+                    over = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def watched(message):
+            nonlocal started
+            if over:  # what the application says after the body was cut: not sent
+                return
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, capped, watched)
+        except Exception:
+            if not over or started:
+                raise
+        if over and not started:
+            await self.answer(scope, send, cap, upload)
+
+    async def answer(self, scope, send, cap: int, upload: bool) -> None:
+        """413; an upload route's refusal in its own words (422, as its length check says)."""
+        if not upload:
+            await refuse(scope, send, cap)
+            return
+        from fastapi import Request
+
+        from web.kit.error_pages import error_page, web_message
+
+        exc = too_large(self.max_bytes)
+        response = error_page(Request(scope), 422, exc.key, lambda t: web_message(exc, t),
+                              headers={"Connection": "close"}, database=False)
+        await response(scope, _disconnected, send)
+
+
+async def _disconnected():
+    return {"type": "http.disconnect"}
+
+
+async def refused(request, limit: int):
+    """413 in the reader's language, without the database; the connection is then closed (the
+    rest of the body is never read)."""
+    from web.kit.error_pages import error_page
+    from workflow.services.files import size_text
+
+    return error_page(request, 413, "error.body_too_large", database=False,
+                      params={"limit": size_text(limit)},
+                      headers={"Connection": "close", "Cache-Control": "no-store"})
+
+
+async def refuse(scope, send, limit: int) -> None:
+    """`refused`, answered here (the body is refused before any route reads it)."""
+    from fastapi import Request
+
+    response = await refused(Request(scope), limit)
+    await response(scope, _disconnected, send)
+
+
+class RetryLostConnection:
+    """ASGI middleware: a GET/HEAD answered 503 because its database connection was lost is
+    run once more (the pool has dropped the dead connections by then), before anything of the
+    first answer is sent."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        lost = False
+
+        async def first(message):
+            nonlocal lost
+            if message["type"] == "http.response.start" and any(
+                    k == RETRY_HEADER for k, _v in message.get("headers", ())):
+                lost = True
+            if not lost:
+                await send(message)
+
+        await self.app(scope, receive, first)
+        if not lost:
+            return
+
+        async def second(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [(k, v) for k, v in message.get("headers", ())
+                                                  if k != RETRY_HEADER]}
+            await send(message)
+
+        await self.app(scope, receive, second)

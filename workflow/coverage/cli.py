@@ -1,0 +1,56 @@
+"""`merzim coverage ORG --year Y`: the subject's subdivisions without an analysis whose note is
+signed, with the points of 1.3.3 each would add, as a table or JSON."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from workflow.cli.common import (
+    AS_OF,
+    JSON,
+    STATE,
+    context,
+    emit_json,
+    lazy,
+    parse_date,
+    parse_int,
+    unit_of_work,
+)
+
+service = lazy("workflow.coverage.service")
+
+
+def coverage(org: str = typer.Argument(..., help="The subject's organisation code."),
+             year: str = typer.Option(None, "--year", metavar="YEAR",
+                                      help="The programme year (default: this year)."),
+             as_of: str = AS_OF,
+             as_json: bool = JSON) -> None:
+    """The subdivisions without an analysis whose note is signed, and the points each would add."""
+    ctx = context(parse_date(as_of, "--as-of") if as_of else None)
+    year_n = parse_int(year, "--year") if year is not None else ctx.today.year
+    with unit_of_work() as s:
+        result = service.coverage(s, ctx, org, year_n, STATE.settings.score)
+    t = STATE.t
+    if as_json:
+        emit_json(service.as_json(result))
+        return
+    console = STATE.console
+    console.print(t("coverage.heading", org=f"{result['subject_name']} ({result['subject']})",
+                    year=result["year"]))
+    console.print(t("score.as_of", date=ctx.today.isoformat()))
+    console.print(result["summary"])
+    console.print(result["points_text"])
+    if not result["uncovered"]:
+        console.print(t("coverage.all_covered"))
+        return
+    table = Table()
+    for key in ("col_code", "col_name", "col_state", "col_points"):
+        table.add_column(t(f"coverage.{key}"))
+    for r in result["uncovered"]:
+        table.add_row(r["code"], r["name"], r["state_text"], r["points_text"])
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("coverage")(coverage)

@@ -1,0 +1,60 @@
+"""Coverage on the dashboard: /coverage (a subject's subdivisions without an analysis whose note
+is signed, with the points each would add; the organisation picker of the other pages), its
+figure on the overview (`OVERVIEW_PART`, composed by web/app.py) and `GET /api/v1/coverage`.
+A viewer sees the subjects the other pages show them (officers their own organisation, managers
+and admins their subtree); any other is the 404 of an unknown organisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from web.kit import views
+from web.kit.access import visible_org
+from web.kit.api import ApiContext, api_routes
+from web.kit.deps import PageContext
+from web.kit.page import int_param, page, render
+from workflow.coverage import service
+
+router = APIRouter(include_in_schema=False)
+api_router = api_routes()
+
+
+@router.get("/coverage", response_class=HTMLResponse)
+def coverage_page(request: Request, pc: PageContext = Depends(page)):
+    q = request.query_params
+    org = visible_org(pc.s, pc.viewer, q["org"]) if q.get("org") else pc.viewer.org
+    year = int_param(q.get("year"), "year", pc.ctx.today.year) \
+        or pc.ctx.today.year
+    result = service.coverage(pc.s, pc.ctx, org.code, year, request.app.state.settings.score)
+    return render(request, pc, "coverage.html", result=result, year=year, scope=org,
+                  orgs=views.org_choices(pc.s, pc.viewer), org_filter=q.get("org") or "")
+
+
+@api_router.get("/coverage")
+def api_coverage(request: Request, org: str | None = None, year: int | None = None,
+                 a: ApiContext = Depends()) -> dict[str, Any]:
+    """Coverage (1.3.3, 001:L160-185): the subdivisions of a subject (`org`, default the
+    caller's organisation) without an analysis whose note is signed in a year (default this
+    year), each with its state and the points it would add; the names in ?lang= (kk, ru, en)."""
+    subject = visible_org(a.s, a.viewer, org or a.viewer.org.code)
+    year_n = year if year is not None else a.ctx.today.year
+    return service.as_json(service.coverage(a.s, a.ctx, subject.code, year_n,
+                                    request.app.state.settings.score))
+
+
+class OverviewPart:
+    """The overview's coverage figure for its organisation, when it is a subject of the
+    scorecard (not a part of an apparatus): covered of all, the points and a link."""
+
+    def page(self, request: Request, pc: PageContext, scope: Any) -> dict[str, Any]:
+        settings = request.app.state.settings.score
+        if scope.kind not in settings.subject_kinds:
+            return {}
+        result = service.coverage(pc.s, pc.ctx, scope.code, pc.ctx.today.year, settings)
+        return {"coverage": result}
+
+
+OVERVIEW_PART = OverviewPart()
