@@ -261,7 +261,8 @@ def test_each_event_asks_only_for_what_its_definition_needs(web: Web):
     publication = form_block(page, "record-publication")
     # version 5: a row per link with its channel (I-15), five rows, or one plain link
     assert set(publication.values) == {"date", "url", "number", "signed_by", "approver_role",
-                                       "ev_acting_reason", "note", *(f"l{x}_links_{n}" for x in "ck" for n in range(5))}
+                                       "ev_acting_reason", "note",
+                                       *(f"l{x}_links_{n}" for x in "ck" for n in range(5))}
     assert publication.required == {"date"}
     one_of = en("record.one_of", groups=DEFINITION.evidence["links"].names["en"] + en("record.or")
                 + en("form.url") + en("record.or") + en("form.number")
