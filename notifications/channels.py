@@ -14,6 +14,8 @@ class Outgoing:
     subject: str
     text: str
     html: str
+    # Telegram: inline buttons under the message, (label, callback data) (the snooze buttons)
+    buttons: tuple[tuple[str, str], ...] = ()
 
 
 class DeliveryError(Exception):

@@ -30,6 +30,17 @@ class Recipient:
     org_path: str
     email: str | None = None
     telegram_chat_id: str | None = None
+    # her preferences (issue 29, item 5); None: the organisation's settings
+    channels: tuple[str, ...] | None = None
+    before: tuple[int, ...] | None = None  # working days before a due date
+    digest_hour: int | None = None
+    muted: frozenset[int] = frozenset()  # cases she hears nothing of
+    snoozed: frozenset[tuple[int, str]] = frozenset()  # (case, stage) held today
+
+    def hears(self, item: StageItem) -> bool:
+        """Whether she is told of this item at all (a muted case, a snoozed stage: no)."""
+        return item.analysis_id not in self.muted and \
+            (item.analysis_id, item.stage_key) not in self.snoozed
 
 
 @dataclass(frozen=True)
@@ -130,10 +141,13 @@ def plan_digests(items: Iterable[StageItem], recipients: Iterable[Recipient], to
     for item in items:
         if item.due >= today:
             left = cal.get_working_days_delta(today, item.due)
-            offsets = item.before if item.before is not None else settings.before
-            if left in offsets:
-                kind = DUE_TODAY if left == 0 else DUE_SOON
-                for owner in owners(item):
+            for owner in owners(item):
+                person = people[owner]
+                # her own days win over the stage's and the organisation's (issue 29, item 5)
+                offsets = person.before if person.before is not None else \
+                    item.before if item.before is not None else settings.before
+                if left in offsets and person.hears(item):
+                    kind = DUE_TODAY if left == 0 else DUE_SOON
                     lines.setdefault(owner, []).append(Line(kind, left, item))
             continue
         late = cal.get_working_days_delta(item.due, today)
@@ -141,11 +155,13 @@ def plan_digests(items: Iterable[StageItem], recipients: Iterable[Recipient], to
             continue  # due on a day off just passed: not yet a working day overdue
         if settings.overdue_daily:
             for owner in owners(item):
-                lines.setdefault(owner, []).append(Line(OVERDUE, late, item))
+                if people[owner].hears(item):
+                    lines.setdefault(owner, []).append(Line(OVERDUE, late, item))
         if late >= settings.escalate_after:
             for path in ancestors(item.subject_path, settings.escalate_levels):
                 for manager in managers_at.get(path, []):
-                    lines.setdefault(manager.id, []).append(Line(ESCALATION, late, item))
+                    if manager.hears(item):
+                        lines.setdefault(manager.id, []).append(Line(ESCALATION, late, item))
     digests = []
     for rid in sorted(lines):
         ordered = sorted(lines[rid], key=lambda ln: (KIND_ORDER[ln.kind], ln.item.due,

@@ -112,9 +112,20 @@ def by_process(lines: list[Line], language: str) -> list[tuple[str, list[Line]]]
     return [(name, group) for name, _key, group in named]
 
 
-def render_digest(digest: Digest) -> Rendered:
+def case_url(base_url: str, case_id: int) -> str:
+    """The case page's address under the public URL ("" without one: no link)."""
+    return f"{base_url.rstrip('/')}/cases/{case_id}" if base_url else ""
+
+
+def _html_line(body: str, url: str) -> str:
+    text = html.escape(body)
+    return f'<a href="{html.escape(url)}">{text}</a>' if url else text
+
+
+def render_digest(digest: Digest, base_url: str = "") -> Rendered:
     """One message listing everything the recipient has to know today: a section per kind
-    (overdue, …), and in each a sub-heading per process with its lines."""
+    (overdue, …), and in each a sub-heading per process with its lines; each line with the
+    link to its case's page under `base_url` ([web] public_url; "": none)."""
     lang = digest.recipient.language
     tpl = template(lang)
     counts = digest.counts()
@@ -143,8 +154,9 @@ def render_digest(digest: Digest) -> Rendered:
                                     name_in(it.subject_names, lang, it.subject_name),
                                     name_in(it.object_names, lang, it.object_code), it.period),
                     due=due, n=ln.working_days)
-                text_parts.append(f"    • {body}")
-                html_parts.append(f"<li>{html.escape(body)}</li>")
+                url = case_url(base_url, it.analysis_id)
+                text_parts.append(f"    • {body}" + (f"\n      {url}" if url else ""))
+                html_parts.append(f"<li>{_html_line(body, url)}</li>")
             html_parts.append("</ul>")
         text_parts.append("")
     text_parts.append(tpl("footer"))
@@ -153,7 +165,8 @@ def render_digest(digest: Digest) -> Rendered:
                     + "</body></html>")
 
 
-def render_moved(language: str, name: str, day: date, lines: list[dict]) -> Rendered:
+def render_moved(language: str, name: str, day: date, lines: list[dict],
+                 base_url: str = "") -> Rendered:
     """One message to an owner listing the deadlines a calendar change moved.
 
     `lines`: {"stage_names", "stage", "subject", "object", "analysis", "old", "new"} and,
@@ -169,9 +182,11 @@ def render_moved(language: str, name: str, day: date, lines: list[dict]) -> Rend
                         name_in(ln.get("object_names", {}), language, ln["object"]),
                         ln.get("period")),
         old=ln["old"].isoformat(), new=ln["new"].isoformat()) for ln in lines]
+    urls = [case_url(base_url, ln["analysis"]) for ln in lines]
     footer = tpl("footer")
-    text = "\n".join([intro, "", *(f"• {b}" for b in body), "", footer])
-    items = "".join(f"<li>{html.escape(b)}</li>" for b in body)
+    text = "\n".join([intro, "", *(f"• {b}" + (f"\n  {u}" if u else "")
+                                    for b, u in zip(body, urls, strict=True)), "", footer])
+    items = "".join(f"<li>{_html_line(b, u)}</li>" for b, u in zip(body, urls, strict=True))
     page = (f"<html><body><p>{html.escape(intro)}</p><ul>{items}</ul>"
             f"<p><small>{html.escape(footer)}</small></p></body></html>")
     return Rendered(subject, text, page)
@@ -186,3 +201,18 @@ def render_blocked(language: str, user: str, login: str) -> Rendered:
 
 def link_reply(language: str, key: str, name: str = "") -> str:
     return template(language)(f"link.{key}", name=name)
+
+
+SNOOZE_DAYS = (1, 7)  # the buttons of a Telegram reminder: until tomorrow, until next week
+
+
+def snooze_buttons(language: str, outbox_id: int) -> tuple[tuple[str, str], ...]:
+    """A Telegram reminder's buttons: (label, callback data "snooze:ROW:DAYS")."""
+    tpl = template(language)
+    return tuple((tpl(f"bot.snooze_{days}"), f"snooze:{outbox_id}:{days}")
+                 for days in SNOOZE_DAYS)
+
+
+def bot_text(language: str, key: str, **params: Any) -> str:
+    """A reply of the bot in the reader's language (the catalogue's "bot." entries)."""
+    return template(language)(f"bot.{key}", **params)

@@ -76,16 +76,29 @@ class TelegramChannel:
         text = f"{msg.subject}\n\n{msg.text}"
         if len(text) > MAX_TEXT:
             text = text[: MAX_TEXT - 1] + "…"
+        payload: dict[str, Any] = {"chat_id": msg.address, "text": text,
+                                   "disable_web_page_preview": True}
+        if msg.buttons:
+            payload["reply_markup"] = {"inline_keyboard": [
+                [{"text": label, "callback_data": data} for label, data in msg.buttons]]}
         self.limiter.wait()
-        self._call("sendMessage", {"chat_id": msg.address, "text": text,
-                                   "disable_web_page_preview": True})
+        self._call("sendMessage", payload)
 
     def reply(self, chat_id: str, text: str) -> None:
+        if len(text) > MAX_TEXT:
+            text = text[: MAX_TEXT - 1] + "…"
         self.limiter.wait()
-        self._call("sendMessage", {"chat_id": chat_id, "text": text})
+        self._call("sendMessage", {"chat_id": chat_id, "text": text,
+                                   "disable_web_page_preview": True})
+
+    def answer_callback(self, callback_id: str, text: str) -> None:
+        """Acknowledge a button press (the client stops its spinner and shows `text`)."""
+        self.limiter.wait()
+        self._call("answerCallbackQuery", {"callback_query_id": callback_id, "text": text[:200]})
 
     def get_updates(self, offset: int | None, timeout: int = 0) -> list[dict[str, Any]]:
-        payload: dict[str, Any] = {"timeout": timeout, "allowed_updates": ["message"]}
+        payload: dict[str, Any] = {"timeout": timeout,
+                                   "allowed_updates": ["message", "callback_query"]}
         if offset is not None:
             payload["offset"] = offset
         return self._call("getUpdates", payload, timeout=timeout + self.settings.timeout) or []

@@ -5,10 +5,11 @@
     api.fail_chat("123", 403)          # 403 "bot was blocked by the user" for chat 123
     api.fail_first(1, 429, retry_after=7)  # the next sendMessage call gets 429 retry_after 7
     api.queue_update(999, "/start CODE")   # what getUpdates returns next
+    api.queue_callback(999, "snooze:7:1")  # a button pressed (answerCallbackQuery: api.answered)
     api.sent                           # accepted sendMessage payloads
     api.stop()
 
-Only POST /bot<TOKEN>/sendMessage and POST /bot<TOKEN>/getUpdates are played, with JSON
+Only POST /bot<TOKEN>/sendMessage, getUpdates and answerCallbackQuery are played, with JSON
 bodies and answers shaped like the real API's ({"ok": true, "result": ...} or
 {"ok": false, "error_code": N, "description": ...}). getUpdates honours `offset` as the
 real API does: updates with a smaller id are confirmed and never returned again.
@@ -61,6 +62,7 @@ class FakeBotApi:
         self.calls: list[Call] = []
         self.sent: list[dict[str, Any]] = []  # accepted sendMessage payloads
         self.offsets: list[int | None] = []  # the offset of every getUpdates call
+        self.answered: list[dict[str, Any]] = []  # answerCallbackQuery payloads
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = 500_001
         self._next_message_id = 1
@@ -148,6 +150,21 @@ class FakeBotApi:
             })
             return uid
 
+    def queue_callback(self, chat_id: int, data: str, message_id: int = 1) -> int:
+        """A button of a sent message pressed in a private chat (a callback_query); its
+        update_id."""
+        with self._lock:
+            uid = self._next_update_id
+            self._next_update_id += 1
+            self._updates.append({
+                "update_id": uid,
+                "callback_query": {"id": f"cb{uid}", "data": data, "chat_instance": "1",
+                                   "from": {"id": chat_id, "is_bot": False, "first_name": "T"},
+                                   "message": {"message_id": message_id,
+                                               "chat": {"id": chat_id, "type": "private"}}},
+            })
+            return uid
+
     # -- what was seen ---------------------------------------------------------------------------
 
     def sent_to(self, chat_id: int | str) -> list[dict[str, Any]]:
@@ -176,6 +193,9 @@ class FakeBotApi:
                 status, body = self._send_message(payload)
             elif method == "getUpdates":
                 status, body = self._get_updates(payload)
+            elif method == "answerCallbackQuery":
+                self.answered.append(dict(payload))
+                status, body = 200, {"ok": True, "result": True}
             else:
                 status, body = 404, {"ok": False, "error_code": 404, "description": "Not Found"}
             self.calls.append(Call(method, payload, status))

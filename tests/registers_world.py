@@ -1,6 +1,6 @@
 """A subject with a year of entries in the registers that fill the report forms, shared by
-tests/test_package_forms.py and tests/test_register_list.py (the same world as
-tests/test_forms.py builds; a test module imports no other, tests/test_architecture.py): the
+tests/test_forms.py, tests/test_package_forms.py and tests/test_register_list.py (a test module
+imports no other test module, tests/test_architecture.py: hence this helper module): the
 agency GOV with the akimats AK (its education department AK-EDU) and OTHER, their officers aida
 and ruslan and the manager bolat, AK's offence notices, a supervisor's liability, two breaches,
 the reconciliation act, the social order, the ethics commissioner's work, legal outreach and
@@ -144,10 +144,13 @@ def build_world(m: Merzim) -> dict[str, int]:
             explained="Law on X", held_at="05.05.2026 10:00", online="yes")
     _record(m, l26, "outreach_event", "2026-10-01", D2026, url="https://t.me/x/2",
             explained="Life situation: a pension", held_at="01.10.2026 15:30", online="no")
-    # the internal analysis of the akimat's education department: AK's programme of 2026 (the
-    # cross-platform package is a programme's); its cartogram is tests/test_forms.py's business
-    _ok(m("analysis", "plan", "--subject", "AK", "--object", "AK-EDU", "--start", "2026-09-01",
-          "--json", today=D2026))
+    # appendix 1 and AK's programme of 2026 (the cross-platform package is a programme's): the
+    # internal analysis of the akimat's education department and its cartogram
+    analysis = _ok(m("analysis", "plan", "--subject", "AK", "--object", "AK-EDU", "--start",
+                     "2026-09-01", "--json", today=D2026))["id"]
+    for part in ("positions", "risks"):  # version 5: each part of the section on its own
+        _record(m, analysis, "cartogram_update", "2026-11-20", D2026,
+                url="https://gov.kz/carto/1", section="AK-EDU", cartogram_part=part)
     return ids
 
 

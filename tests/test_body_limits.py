@@ -41,7 +41,8 @@ def test_the_upload_routes_are_exactly_those_that_check_their_upload(web: Web):
                if any(p.split()[0] in methods and pattern.match(p.split()[1])
                       for methods, pattern in found)}
     assert uploads == {"POST /cases/{case_id}/events", "POST /analyses/{case_id}/events",
-                       "POST /cases/{case_id}/files", "POST /api/v1/cases/{case_id}/files"}
+                       "POST /cases/{case_id}/files", "POST /api/v1/cases/{case_id}/files",
+                       "POST /bulk"}  # one confirming file recorded on every selected stage
 
 
 @pytest.mark.parametrize("lang,word", [("en", "too large"), ("ru", "слишком большой"),

@@ -561,14 +561,19 @@ def test_a_procedure_in_a_configured_folder_reminds_lists_and_answers_the_api(db
     officer, manager = browser("aliya"), browser("nurlan")
     page = officer.get("/overdue?process=local_conflict")
     assert page.status_code == 200 and "Forward the notice" in page.text
-    # the Stage filter offers the chosen procedure's stages, not the internal analysis's
+    # the Stage filter offers the chosen procedure's stages ("process:stage"), not the internal
+    # analysis's; with no procedure chosen, every procedure's, grouped
     stage_filter = page.text.split('<select name="stage">')[1].split("</select>")[0]
-    assert '<option value="forward" ' in stage_filter
-    assert 'value="order"' not in stage_filter
-    assert 'value="order"' in officer.get("/overdue").text.split(
-        '<select name="stage">')[1].split("</select>")[0]
+    assert '<option value="local_conflict:forward" ' in stage_filter
+    assert 'value="internal_risk_analysis:order"' not in stage_filter
+    every = officer.get("/overdue").text.split('<select name="stage">')[1].split("</select>")[0]
+    assert 'value="internal_risk_analysis:order"' in every
+    assert 'value="local_conflict:forward"' in every
     filtered = officer.get("/overdue?process=local_conflict&stage=forward").text
-    assert '<option value="forward" selected>' in filtered and f'href="/cases/{case_id}"' in filtered
+    assert '<option value="local_conflict:forward" selected>' in filtered
+    assert f'href="/cases/{case_id}"' in filtered
+    both = officer.get("/overdue?stage=local_conflict:forward").text  # as the select sends it
+    assert f'href="/cases/{case_id}"' in both
     assert f'href="/cases/{case_id}"' in page.text
     assert "Arman Aliyev" in officer.get(f"/cases/{case_id}").text
     hidden = manager.get(f"/cases/{case_id}")

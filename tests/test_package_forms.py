@@ -31,8 +31,9 @@ from workflow.storage.models import AuditRecord
 
 PMAP = load_map(load_registry())
 # Which forms confirm which sub-task (the map's `forms`, as 000 says): AK has lines in every
-# form but appendix 1's, whose sub-task (1.5.1) names no form.
+# form, appendix 1 (its education department's cartogram, 000:L643-645) under 1.5.1.
 EXPECTED = {
+    "1.5.1": (1,),
     **{key: (2,) for key in ("2.1.1", "2.3.1", "2.3.2", "2.4.1", "2.5.1", "2.5.2", "2.5.3",
                              "2.5.4", "2.5.5")},
     "2.2.1": (2, 3),
@@ -132,11 +133,11 @@ def test_the_export_is_audited_with_its_forms_and_persons(world):
         engine.dispose()
     assert len(found) == before + 1
     details = json.loads(found[-1].payload)
-    # 14 sub-tasks written: ten of project 2, four of project 4;
-    # 26 forms (appendix 2 ten times and 3 once, 4, 5 twice, 6: kk and ru each); appendix 2
+    # 15 sub-tasks written: 1.5.1, ten of project 2, four of project 4;
+    # 32 forms (appendix 1, 2 ten times and 3 once, 4, 5 twice, 6: kk and ru each); appendix 2
     # names its four persons in kk and in ru (the operator sees every case)
     assert (len(details["subtasks"]), details["forms"], details["persons_shown"],
-            details["persons_hidden"]) == (14, 2 * (10 + 1 + 1 + 2 + 1), 8, 0)
+            details["persons_hidden"]) == (15, 2 * (1 + 10 + 1 + 1 + 2 + 1), 8, 0)
 
 
 def test_a_package_of_a_year_without_entries_holds_no_form(world):

@@ -96,9 +96,9 @@ def unfolded(ics: bytes) -> str:
 
 
 # A list row: its stage, its case's link, and the first date in it (the due date), whatever
-# attributes the cells carry (data-label on phones).
+# attributes the cells carry (data-label on phones) and whether the date is a <time>.
 ROW = re.compile(r'<tr[^>]*\bdata-stage="([^"]+)"[^>]*>(?:(?!</tr>).)*?href="/cases/(\d+)"'
-                 r'(?:(?!</tr>).)*?<td[^>]*>(\d{4}-\d{2}-\d{2})', re.DOTALL)
+                 r'(?:(?!</tr>).)*?<td[^>]*>(?:<time[^>]*>)?(\d{4}-\d{2}-\d{2})', re.DOTALL)
 
 
 def html_rows(page: str) -> set[tuple[int, str, date]]:
@@ -334,11 +334,11 @@ OTHER_PAGES = ["/", "/programmes", "/programmes/{p}", "/programmes/{p}/score", "
                f"/obligations?org={DEPT}&year=2026", "/login", "/openapi.json", "/api/docs",
                "/api/redoc", "/overview", f"/overview?org={DEPT}",
                f"/overview?org={DEPT}&month=2025-12&day=2025-12-03", "/coverage",
-               f"/coverage?org={DEPT}"]
+               f"/coverage?org={DEPT}", "/notifications", "/account/reminders"]
 OTHER_API = ["/api/v1/organisations?limit=500", "/api/v1/programmes", "/api/v1/programmes/{p}",
              "/api/v1/analyses?limit=500", "/api/v1/processes", "/api/v1/processes/{wb}",
              "/api/v1/processes/{coi}", "/api/v1/scores?subtree=true&limit=500",
-             "/api/v1/coverage"]
+             "/api/v1/coverage", "/api/v1/notifications?limit=500"]
 # Every GET route of the application, and the test above or below that covers it: a new page,
 # export, feed or API answer must be added here (and to a sweep) before it can show a case.
 COVERED_GET = {
@@ -368,6 +368,9 @@ COVERED_GET = {
     "GET /healthz", "GET /readyz", "GET /metrics",
     "GET /overview",  # test_every_other_page_... (counts and organisations, no person)
     "GET /coverage", "GET /api/v1/coverage",  # test_every_other_page_... (organisations only)
+    # the notification centre (issue 29): a person's own items, never the person a case is
+    # about (test_every_other_page_...; tests/test_notifications.py)
+    "GET /notifications", "GET /account/reminders", "GET /api/v1/notifications",
     # a case's files, as private as its person (issue 16): tests/test_files.py,
     # test_a_person_cases_files_are_as_private_as_its_person (this module's roles and cases)
     "GET /cases/{case_id}/files/{file_id}", "GET /api/v1/cases/{case_id}/files",

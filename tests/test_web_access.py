@@ -149,21 +149,25 @@ ANON_GET = ["/", "/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/analyses
             "/admin/public",  # (issue 16: the public pages' switch, tests/test_public_page.py)
             "/cases/{edu}/drafts/publication", "/cases/{edu}/drafts/publication/docx",
             "/cases/{edu}/files/1", "/cases.xlsx", f"/cases.csv?process={PROCESS}",
-            "/forms/2.xlsx?org=AK-ALM-EDU&year=2025", "/coverage", "/coverage?org=AK-ALM-EDU"]
+            "/forms/2.xlsx?org=AK-ALM-EDU&year=2025", "/coverage", "/coverage?org=AK-ALM-EDU",
+            "/notifications", "/account/reminders"]
 ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases/{edu}/not-done",
              "/cases/{edu}/void", f"/cases/new/{PROCESS}", "/outbox/retry", "/account/feeds",
              "/account/feeds/1/revoke", "/account/tokens", "/account/tokens/1/revoke",
              "/admin/public", "/cases/{edu}/drafts/publication",
              "/cases/{edu}/drafts/publication/docx", "/cases/{edu}/files",
              "/cases/{edu}/files/1/public", "/cases/{edu}/files/1/void", "/programmes/{p}/uploads",
-             "/cases/{edu}/withdraw"]
+             "/cases/{edu}/withdraw", "/notifications/read", "/account/reminders",
+             "/account/reminders/mute", "/account/reminders/snooze",
+             "/account/reminders/holds/1/release", "/bulk"]
 API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p}",
            "/api/v1/analyses", "/api/v1/analyses/{edu}", "/api/v1/cases",
            f"/api/v1/cases?process={PROCESS}", "/api/v1/cases/{edu}", "/api/v1/processes",
            f"/api/v1/processes/{PROCESS}", "/api/v1/overdue", f"/api/v1/overdue?process={PROCESS}",
            "/api/v1/due", f"/api/v1/due?process={PROCESS}", "/api/v1/cases/{edu}/drafts",
            "/api/v1/cases/{edu}/drafts/publication", "/api/v1/cases/{edu}/files",
-           "/api/v1/cases/{edu}/files/1", "/api/v1/scores", "/api/v1/coverage"]
+           "/api/v1/cases/{edu}/files/1", "/api/v1/scores", "/api/v1/coverage",
+           "/api/v1/notifications"]
 # each write of the API with a body that would be legal for the akimat's education department
 API_POST = {"/api/v1/analyses/{edu}/events": lambda: legal("edu"),
             "/api/v1/cases/{edu}/events": lambda: legal("edu"),
@@ -173,7 +177,12 @@ API_POST = {"/api/v1/analyses/{edu}/events": lambda: legal("edu"),
             "/api/v1/cases/{edu}/files/1/public": lambda: {"public": True},
             "/api/v1/cases/{edu}/files/1/void": lambda: {"note": "unsigned copy"},
             "/api/v1/programmes/{p}/uploads": lambda: legal_upload(),
-            "/api/v1/cases/{edu}/withdraw": lambda: {"reason": "opened by mistake"}}
+            "/api/v1/cases/{edu}/withdraw": lambda: {"reason": "opened by mistake"},
+            "/api/v1/notifications/read": lambda: {},
+            "/api/v1/bulk/record": lambda: {"items": [{"case": 1, "stage": "order"}],
+                                            "date": "2025-11-19", "number": "1",
+                                            "signed_by": "Akim"},
+            "/api/v1/bulk/assign": lambda: {"items": [{"case": 1}], "login": "asel"}}
 # the organisations' public pages are for everyone: their own matrix, tests/test_public_page.py
 PUBLIC_PAGES = {"GET /public/{code}", "GET /public/{code}.atom", "GET /public/{code}/embed",
                 "GET /public/{code}/files/{file_id}"}
@@ -224,6 +233,15 @@ COVERED_TEMPLATES = {
     "POST /programmes/{programme_id}/uploads", "POST /api/v1/programmes/{programme_id}/uploads",
     # a case withdrawn (issue 29): anonymous above; the rest tests/test_withdraw.py
     "POST /cases/{case_id}/withdraw", "POST /api/v1/cases/{case_id}/withdraw",
+    # the notification centre (issue 29): anonymous above; only her own items, preferences
+    # and refusals: tests/test_notifications.py
+    "GET /notifications", "POST /notifications/read", "GET /account/reminders",
+    "POST /account/reminders", "POST /account/reminders/mute", "POST /account/reminders/snooze",
+    "POST /account/reminders/holds/{hold_id}/release", "GET /api/v1/notifications",
+    "POST /api/v1/notifications/read",
+    # work in bulk (issue 29): anonymous above; who may act on which item, every refusal
+    # named and nothing stored: tests/test_bulk_actions.py
+    "POST /bulk", "POST /api/v1/bulk/record", "POST /api/v1/bulk/assign",
 }
 
 

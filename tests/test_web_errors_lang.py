@@ -274,7 +274,7 @@ def test_the_sort_box_tells_the_order_in_use(world: Web):
 
     page = b.get("/overdue?sort=due&dir=desc").text
     assert _text(page, "order") == t("web.order_due_desc")
-    dues = re.findall(r'data-label="[^"]*">(\d{4}-\d\d-\d\d)', page)
+    dues = re.findall(r'data-label="[^"]*"><time datetime="(\d{4}-\d\d-\d\d)"', page)
     assert dues and dues == sorted(dues, reverse=True)
     assert 'data-testid="sorted"' in page  # one table, each row naming its organisation
 

@@ -23,11 +23,18 @@ from tests.web_helpers import (
     world_fixture,  # noqa: F401 - the `world` fixture
 )
 from workflow import services as svc
+from workflow.definitions import load_registry
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-LIST_HEADER = [en("list.col_organisation"), en("list.col_analysis"), en("list.col_object"),
+LIST_HEADER = [en("list.col_organisation"), en("list.col_case"), en("list.col_object"),
                en("stage.col_stage"), en("stage.col_due"), en("stage.col_basis"),
-               en("list.col_working_days_overdue"), en("list.col_responsible")]
+               en("list.col_working_days_overdue"), en("list.col_responsible"),
+               en("list.col_procedure")]
+
+
+def procedure(key: str) -> str:
+    """A procedure's name in English, as the exports' last column gives it."""
+    return load_registry().get(key).name("en")
 
 
 def read_xlsx(data: bytes) -> tuple[str, list[list]]:
@@ -96,6 +103,8 @@ def test_overdue_xlsx_has_the_rows_and_dates_of_the_api(world: Web):
                    for row in rows[1:]]
             items = api_overdue(world, login, query)
             assert got == expected_list_rows(items), (login, query)
+            # the last column names each row's procedure (issue 29)
+            assert [row[8] for row in rows[1:]] == [procedure(i["process"]) for i in items]
             if not query:
                 assert items, f"{login} has overdue stages in the demo"
                 # the due dates are real dates in the sheet, and in the past
@@ -112,8 +121,10 @@ def test_overdue_csv_parses_with_the_rows_of_the_api(world: Web):
             assert r.headers["content-type"] == "text/csv; charset=utf-8"
             rows = read_csv(r.content)
             assert rows[0] == LIST_HEADER
+            items = api_overdue(world, login, query)
             expected = [[str(v) if not isinstance(v, date) else v.isoformat() for v in row]
-                        for row in expected_list_rows(api_overdue(world, login, query))]
+                        + [procedure(item["process"])]
+                        for row, item in zip(expected_list_rows(items), items, strict=True)]
             assert rows[1:] == expected, (login, query)
     # the page shows the same rows, with the same counts per organisation
     b = world.browser("nurlan")

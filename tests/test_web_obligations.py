@@ -84,7 +84,8 @@ def rows_of(page: str) -> list[dict]:
     out = []
     for month, section in SECTION.findall(page):
         for status, case, process, period, cells in ROW.findall(section):
-            name, period_name, stage, due, status_text, done, link = [
+            # (the first cell: the row's checkbox of the bulk bar, issue 29)
+            _select, name, period_name, stage, due, status_text, done, link = [
                 text_of(c) for c in CELL.findall(cells)]
             out.append({"month": int(month), "status": status, "case": int(case),
                         "process": process, "period": period, "name": name,

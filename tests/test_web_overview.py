@@ -387,7 +387,7 @@ def test_case_gantt_has_axis_legend_today_and_full_names(world: Web, lang: str):
     finally:
         b.cookies.set("merzim_lang", "en")
     svg = part(page, "gantt-chart", "</svg>")
-    names = dict(re.findall(r'<tr data-stage="([^"]+)"[^>]*>\s*<td>([^<]*)</td>', page))
+    names = dict(re.findall(r'<tr data-stage="([^"]+)"[^>]*>\s*<td[^>]*>([^<]*)</td>', page))
     assert len(names) >= 8
     for key, name in names.items():
         group = svg[svg.index(f'<g data-stage="{key}"'):]

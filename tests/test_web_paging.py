@@ -27,7 +27,9 @@ from tests.web_helpers import (  # noqa: F401 - fixtures registered by name
 from web.kit.views import PAGE_SIZE
 from workflow import services as svc
 
-ROW = re.compile(r'<tr class="[^"]*" data-stage="([^"]+)"[^>]*>\s*<td[^>]*><a href="/cases/(\d+)">')
+# a row: its stage and its case's link, after the bulk-selection cell when there is one
+ROW = re.compile(r'<tr class="[^"]*" data-stage="([^"]+)"[^>]*>(?:(?!</tr>).)*?'
+                 r'<td[^>]*><a href="/cases/(\d+)">', re.DOTALL)
 SUMMARY = re.compile(r'<tr data-summary-org="([^"]+)"><td[^>]*>.*?</td><td class="num"[^>]*>(\d+)</td>'
                      r'</tr>')
 NEXT = re.compile(r'<a class="button" rel="next" href="([^"]+)">')

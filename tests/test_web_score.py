@@ -20,13 +20,21 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YEAR = TODAY.year
 
 
-def subjects(html: str) -> list[str]:
-    return re.findall(r'<tr data-subject="([^"]+)"', html)
+def table(html: str, testid: str) -> str:
+    return html.split(f'data-testid="{testid}"', 1)[1].split("</table>", 1)[0]
+
+
+def subjects(html: str, testid: str = "score-summary") -> list[str]:
+    """The subjects' codes in the order of the summary (or of another table of the page)."""
+    return re.findall(r'<tr data-subject="([^"]+)"', table(html, testid))
 
 
 def totals(html: str) -> list[float]:
-    return [float(x.replace("−", "-").replace(",", "."))
-            for x in re.findall(r'<td class="num"><strong>([^<]+)</strong>', html)]
+    """The summary's totals, as shown (a decimal comma, a minus sign in kk and ru)."""
+    found = re.findall(r'data-total="[^"]*"><strong>([^<]+)</strong>', table(html,
+                                                                              "score-summary"))
+    assert found, "no total in the summary"
+    return [float(x.replace("−", "-").replace(",", ".")) for x in found]
 
 
 def test_manager_sees_the_subtree_sorted_and_exported(world: Web):
@@ -126,7 +134,15 @@ def test_a_subjects_page_has_its_projects_subtotals_and_its_report_forms(world: 
     b = world.browser("asel")  # the officer of the education department
     r = b.get(f"/score/AK-ALM-EDU?year={YEAR}")
     assert r.status_code == 200
-    assert r.text.count('<li data-project="') == 4
+    # the four projects' subtotals, then each project's indicators in its own <details>,
+    # all closed until ?project=N opens one
+    assert r.text.count('<tr data-project="') == 4
+    details = re.findall(r'<details class="score-project" id="project-(\d)" data-project="\d" '
+                         r'(open)?>', r.text)
+    assert details == [("1", ""), ("2", ""), ("3", ""), ("4", "")]
+    opened = b.get(f"/score/AK-ALM-EDU?year={YEAR}&project=3").text
+    assert re.findall(r'id="project-(\d)" data-project="\d" open>', opened) == ["3"]
+    assert 'data-indicator="3.3.1"' in opened.split('id="project-3"', 1)[1].split("</details>")[0]
     links = re.findall(r'href="(/forms/\d\.xlsx\?[^"]+)"', r.text)
     assert len(links) == 12  # appendices 1-6, each in kk and ru
     form = b.get(links[2].replace("&amp;", "&"))  # appendix 2 in Kazakh
@@ -134,3 +150,61 @@ def test_a_subjects_page_has_its_projects_subtotals_and_its_report_forms(world: 
     cells = [c for row in load_workbook(io.BytesIO(form.content)).active.iter_rows(
         values_only=True) for c in row if c]
     assert any("№2 қосымша" in str(c) for c in cells)
+
+
+def test_the_projects_chosen_the_columns_never_share_a_header_and_the_export_follows(world: Web):
+    """?project=N (or all, the default): the indicator table and the export hold that project's
+    indicators and subtotal only; the summary keeps every project; each column of a table has
+    a heading of its own (1.3.3 and 1.3.3 risks, 1.4.1 and 1.4.1 deduction); the organisation
+    is picked from a list of those the viewer may see."""
+    b = world.browser("nurlan")  # manager of the akimat
+    b.cookies.set("merzim_lang", "en")  # (the module's browser: another test chose kk)
+    page = b.get(f"/score?year={YEAR}").text
+    for testid in ("score-summary", "score-tree"):
+        heads = re.findall(r'data-sort="[^"]+">([^<]+)</a>', table(page, testid))
+        assert len(heads) == len(set(heads)), (testid, heads)
+    grid = re.findall(r'data-sort="([^"]+)">([^<]+)</a>', table(page, "score-tree"))
+    assert ("1.3.3", "1.3.3") in grid and ("1.3.3-risks", "1.3.3 risks") in grid
+    assert ("1.4.1-penalty", "1.4.1 deduction") in grid and ("4.3.1", "4.3.1") in grid
+    assert [k for k, _label in grid if k.startswith("p")] == ["p1", "p2", "p3", "p4"]
+    assert subjects(page, "score-tree") == subjects(page)
+    assert re.findall(r'data-sort="(p\d)"', table(page, "score-summary")) == ["p1", "p2", "p3",
+                                                                             "p4"]
+    # the organisation picker: a <select> of the subtree, the chosen one selected
+    picker = page.split('<select name="org"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="AK-ALM" selected>' in picker and 'value="AK-ALM-EDU"' in picker
+    assert 'value="MF"' not in picker and '<input name="org"' not in page
+
+    two = b.get(f"/score?year={YEAR}&project=2").text
+    keys = [k for k, _label in re.findall(r'data-sort="([^"]+)">([^<]+)</a>',
+                                          table(two, "score-tree"))]
+    assert keys[0] == "subject" and keys[-1] == "p2"
+    assert keys[1:-1] and all(k.startswith("2.") for k in keys[1:-1]), keys
+    assert re.findall(r'data-sort="(p\d)"', table(two, "score-summary")) == ["p1", "p2", "p3",
+                                                                            "p4"]
+    x = b.get(f"/score.xlsx?year={YEAR}&project=2&sort=total&dir=asc")
+    assert x.status_code == 200
+    sheet = [list(row) for row in load_workbook(io.BytesIO(x.content)).active.iter_rows(
+        values_only=True)]
+    head = sheet[0]
+    assert head[:3] == ["Organisation", "Subject", "Kind"]
+    assert [h.split(" ")[0] for h in head[3:-5]] == [k.split("-")[0] for k in keys[1:-1]]
+    assert head[-5:] == ["Project No. 2", "Awards", "Deductions", "Total", "Status"]
+    assert [row[-2] for row in sheet[1:]] == sorted(row[-2] for row in sheet[1:])
+    c = b.get(f"/score.csv?year={YEAR}&project=2&sort=total&dir=asc")
+    assert c.status_code == 200 and c.text.splitlines()[0].split(",")[-5] == "Project No. 2"
+
+
+def test_an_unknown_project_is_refused_in_the_readers_language(world: Web):
+    b = world.browser("nurlan")
+    b.cookies.set("merzim_lang", "en")
+    before = world.dump()
+    for url in (f"/score?year={YEAR}&project=5", f"/score.xlsx?year={YEAR}&project=x",
+                f"/score/AK-ALM?year={YEAR}&project=0"):
+        r = b.get(url)
+        assert r.status_code == 422, (url, r.status_code)
+        assert "Traceback" not in r.text
+    b.cookies.set("merzim_lang", "ru")
+    ru = b.get(f"/score?year={YEAR}&project=5")
+    assert ru.status_code == 422 and "не входит в список 1, 2, 3, 4, all" in ru.text
+    assert world.dump() == before

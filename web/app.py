@@ -76,6 +76,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     from web import (
         api,
         api_docs,
+        bulk_page,
         cases_page,
         files_page,
         obligations_page,
@@ -86,6 +87,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     from workflow.coverage import web as coverage_web
     from workflow.drafts import web as drafts_web
     from workflow.forms import web as forms_web
+    from workflow.notices import web as notices_web
     from workflow.platform import web as platform_web
     from workflow.public import web as public_web
     from workflow.public import web_admin as public_admin
@@ -93,7 +95,8 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
 
     # The features' pages (workflow/<feature>/web.py) bring their templates in their own
     # folder (workflow/<feature>/templates/), found after web/templates (the page kit's).
-    features = (public_web, public_admin, score_web, drafts_web, platform_web, coverage_web)
+    features = (public_web, public_admin, score_web, drafts_web, platform_web, coverage_web,
+                notices_web)
     folders = [HERE / "templates", *dict.fromkeys(
         Path(m.__file__).parent / "templates" for m in features
         if (Path(m.__file__).parent / "templates").is_dir())]
@@ -124,10 +127,13 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                    platform_web.router, platform_web.api_router,  # the programme's package
                    forms_web.router,  # the report forms, appendices 1-6 (XLSX)
                    coverage_web.router, coverage_web.api_router,  # 1.3.3's coverage (issue 28)
-                   files_page.router, files_page.api_router):  # a case's evidence files
+                   notices_web.router, notices_web.api_router,  # the notification centre
+                   files_page.router, files_page.api_router,  # a case's evidence files
+                   bulk_page.router, bulk_page.api_router):  # work in bulk (issue 29)
         app.include_router(router)
     app.state.programme_parts = [platform_web.PROGRAMME_PART]  # web/kit/programme.py
     app.state.overview_parts = [coverage_web.OVERVIEW_PART]  # web/overview_page.py
+    app.state.menu_parts = [notices_web.MENU_PART]  # the bell's unread count (web/kit/page.py)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired):

@@ -31,6 +31,7 @@ from workflow.core.errors import UsageError
 from workflow.core.names import name_in
 from workflow.services import search
 from workflow.services import transactions as tx
+from workflow.services.bulk_actions import MAX_ITEMS
 
 router = APIRouter(include_in_schema=False)
 FILTERS = ("number", "q", "process", "org", "object", "person", "state", "overdue")
@@ -233,7 +234,12 @@ def cases_page(request: Request, pc: PageContext = Depends(page)):
                   filters={k: params.get(k, "") for k in FILTERS}, filtered=filtered,
                   processes=pc.ctx.registry.all(), states=state_choices(pc, query.process),
                   orgs=views.org_choices(pc.s, viewer),
-                  person_search=viewer.role in ("officer", "admin"))
+                  person_search=viewer.role in ("officer", "admin"),
+                  # the bulk bar records one event on the cases selected: the events of the
+                  # procedure filtered on (none filtered: the bar hands over and exports only)
+                  bulk_events=[(e.key, name_in(e.names, pc.t.language, e.key)) for e in
+                               pc.ctx.registry.get(query.process).events.values()]
+                  if query.process else None, bulk_limit=MAX_ITEMS)
     if request.url.query:
         _remember(resp, query_string, pc, secure(request))
     return resp

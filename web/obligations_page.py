@@ -21,6 +21,7 @@ from workflow.core.errors import UsageError
 from workflow.i18n import Translator
 from workflow.services import obligations
 from workflow.services import transactions as tx
+from workflow.services.bulk_actions import MAX_ITEMS
 
 router = APIRouter(include_in_schema=False)
 # the order of the summary line: what needs attention first
@@ -93,7 +94,8 @@ def obligations_page(request: Request, pc: PageContext = Depends(page)):
     query = urlencode({"org": org.code, "year": year})
     return render(request, pc, "obligations.html", org=org, year=year, rows=rows, months=months,
                   summary=summary(rows, pc.t), orgs=views.org_choices(pc.s, pc.viewer),
-                  years=range(cal.first_year, cal.last_year + 1), export_query=query)
+                  years=range(cal.first_year, cal.last_year + 1), export_query=query,
+                  bulk_limit=MAX_ITEMS)
 
 
 @router.get("/obligations.{fmt}")

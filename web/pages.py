@@ -43,10 +43,12 @@ from web.kit.page import (
 from web.kit.programme import programme_view
 from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
+from workflow.core.names import name_in
 from workflow.i18n import LANGUAGES, Translator
 from workflow.reminders import outbox as ob
 from workflow.services import accounts as auth
 from workflow.services import transactions as tx
+from workflow.services.bulk_actions import MAX_ITEMS
 
 router = APIRouter(include_in_schema=False)
 MAX_FIELD = 500
@@ -131,9 +133,17 @@ def _list_filters(request: Request) -> dict[str, Any]:
     sort, direction = _order(request)
     # views.SORTS orders "days" most overdue first: descending in days overdue
     reverse = (direction == "asc") if sort == "days" else (direction == "desc")
-    return {"org": q.get("org") or None, "stage": q.get("stage") or None,
+    # the Stage filter lists every procedure's stages, each as "procedure:stage" (a stage key
+    # alone, as before, is the stage of that key in any procedure)
+    process, stage = q.get("process") or None, q.get("stage") or None
+    if stage and ":" in stage:
+        chosen, stage = stage.split(":", 1)
+        process = process or chosen
+        if chosen != process:  # a stage of another procedure than the one chosen: no row
+            stage = f"{chosen}:{stage}"
+    return {"org": q.get("org") or None, "stage": stage,
             "year": int_param(q.get("year"), "year"), "sort": sort, "desc": reverse,
-            "process": q.get("process") or None}
+            "process": process}
 
 
 def _order(request: Request) -> tuple[str | None, str]:
@@ -160,11 +170,20 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
     return render(request, pc, "overdue.html", groups=groups, total=pager["total"], filters=f,
                   menu_overdue=pager["total"] if unfiltered else None,
                   summary=views.child_counts(counts, scope, orgs, pc.t.language), pager=pager,
-                  # the Stage filter offers the chosen procedure's stages (none chosen: the
-                  # internal analysis's)
-                  stages=(pc.ctx.registry.get(f["process"]) if f["process"]
-                          else pc.ctx.definition).stages,
-                  orgs=orgs, processes=pc.ctx.registry.all(), sort=sort, direction=direction)
+                  # the Stage filter offers the chosen procedure's stages (none chosen: every
+                  # procedure's, grouped by procedure)
+                  stage_groups=[(d, [(f"{d.key}:{k}", name_in(st.names, pc.t.language, k))
+                                     for k, st in d.stages.items()])
+                                for d in ([pc.ctx.registry.get(f["process"])] if f["process"]
+                                          else pc.ctx.registry.all())],
+                  orgs=orgs, processes=pc.ctx.registry.all(), sort=sort, direction=direction,
+                  bulk_limit=MAX_ITEMS)
+
+
+def _procedure_name(pc: PageContext, key: str) -> str:
+    """A procedure's name in the reader's language (its key should it be no longer loaded)."""
+    loaded = pc.ctx.registry.loaded.get(key)
+    return loaded.definition.name(pc.t.language) if loaded else key
 
 
 @router.get("/overdue.{fmt}")
@@ -172,7 +191,8 @@ def overdue_export(request: Request, fmt: str, pc: PageContext = Depends(page)):
     if fmt not in ("xlsx", "csv"):
         raise UsageError(key="error.bad_format", value=fmt)
     rows = views.overdue_rows(pc.s, pc.ctx, pc.viewer, **_list_filters(request))
-    header, body = exports.list_table(rows, pc.t, "working_days_overdue")
+    header, body = exports.list_table(rows, pc.t, "working_days_overdue",
+                                      lambda key: _procedure_name(pc, key))
     tx.audited(pc.s, f"web:{pc.viewer.login}", "export.overdue", "organisation",
                pc.viewer.org.code, {"format": fmt, "rows": len(body)})
     return export(fmt, f"overdue-{pc.ctx.today.isoformat()}", pc.t("nav.overdue"), header, body)
@@ -626,4 +646,20 @@ def ics(request: Request, token: str, s: Session = Depends(db)):
                 if viewer.sees_path(r["subject_path"])
                 and (viewer.role != "officer" or r["responsible"] == owner.login)]
         name = f"merzim — {owner.full_name}"
-    return Response(exports.ics_feed(name, rows), media_type="text/calendar; charset=utf-8")
+    # issue 29: names and words in the owner's language, the case link, an alarm per her
+    # reminder days at the reminders' send time
+    from workflow.reminders.planner import reminder_days
+    from workflow.settings import load_notify_settings
+
+    objects = {code: svc.org_name(svc.find_org(s, code), lang)
+               for code in {r["object"] for r in rows if r["object"]}}
+    for r in rows:  # the object by its name, not its code; none when it is the subject
+        r["object_name"] = objects[r["object"]] if r["object"] and \
+            r["object"] != r["organisation"] else ""
+    ns = load_notify_settings(request.app.state.settings, env={}, require_secrets=False)
+    base = ns.public_url or str(request.base_url).rstrip("/")
+    days = reminder_days(s, owner.id, ns.policy.before)
+    return Response(exports.ics_feed(name, rows, t=Translator(lang), base_url=base,
+                                     alarm_days=days, calendar=ctx.calendar,
+                                     alarm_time=ns.send_time),
+                    media_type="text/calendar; charset=utf-8")

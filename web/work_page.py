@@ -14,6 +14,7 @@ from web.kit.deps import PageContext
 from web.kit.page import int_param, page, render
 from workflow import services as svc
 from workflow.core.errors import UsageError
+from workflow.services.bulk_actions import MAX_ITEMS
 
 router = APIRouter(include_in_schema=False)
 DUE_WITHIN = 10  # working days ahead, as the "due soon" list
@@ -45,4 +46,5 @@ def work_page(request: Request, pc: PageContext = Depends(page)):
                        within, DONE_DAYS)
     sections = [(key, _decorated(pc, work[key])) for key in ("overdue", "due", "done")]
     return render(request, pc, "work.html", sections=sections, within=within,
-                  done_days=DONE_DAYS, can_record=pc.viewer.role in ("officer", "admin"))
+                  done_days=DONE_DAYS, can_record=pc.viewer.role in ("officer", "admin"),
+                  bulk_limit=MAX_ITEMS)

@@ -65,7 +65,7 @@ DEFAULTS: dict[str, Any] = {
                "lease_seconds": 300, "batch": 20},
     "worker": {"catch_up_minutes": 5, "dispatch_seconds": 15, "heartbeat_seconds": 30},
     "web": {"host": "127.0.0.1", "port": 8000, "workers": 1, "trusted_proxies": [],
-            "metrics_token_sha256": ""},
+            "metrics_token_sha256": "", "public_url": ""},
     "scorecard": {},  # the defaults are ScoreSettings' (workflow/scorecard/rules.py)
     "coverage": {},  # the defaults are CoverageSettings' (workflow/coverage/rules.py)
     "files": {"directory": "", "max_bytes": 20 * 1024 * 1024,
@@ -104,6 +104,9 @@ class NotifySettings:
     dispatch_seconds: float
     # a worker writes its heartbeat this often; /readyz wants one younger than 3 times this
     heartbeat_seconds: float = 30
+    # [web] public_url: where people reach the web pages (the case links of reminders and the
+    # calendar feeds; "": messages carry no link)
+    public_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,27 @@ class WebSettings:
     trusted_proxies: tuple[str, ...] = ()
     # the SHA-256 (hex) of the bearer token /metrics accepts ("": /metrics is closed)
     metrics_token_sha256: str = ""
+    # the address people reach the pages at, as a proxy publishes them ("https://merzim.gov.kz"):
+    # the links of reminders and calendar feeds ("": reminders carry none, feeds use the request's)
+    public_url: str = ""
+
+
+def _public_url(raw: dict[str, Any]) -> str:
+    """[web] public_url, checked: an http(s) URL without a trailing slash, or ""."""
+    url = raw.get("public_url", "") if isinstance(raw, dict) else ""
+    if not isinstance(url, str):
+        raise ConfigError(f"web.public_url: {url!r} is not an http(s) URL")
+    url = url.strip().rstrip("/")
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url) if url.isprintable() and " " not in url else None
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname \
+            or parts.query or parts.fragment:
+        raise ConfigError(f"web.public_url: {url!r} is not an http(s) URL")
+    return url
 
 
 FILE_TYPES = ("pdf", "docx", "xlsx", "jpeg", "png")  # the types workflow.services.files knows
@@ -371,7 +395,8 @@ def _web(raw: dict[str, Any]) -> WebSettings:
         raise ConfigError("web.metrics_token_sha256: must be the SHA-256 of the token as 64 "
                           "hexadecimal digits (printf %s TOKEN | sha256sum), or \"\"")
     return WebSettings(host=host, trusted_proxies=tuple(p.strip() for p in proxies),
-                       metrics_token_sha256=token.lower(), **values)
+                       metrics_token_sha256=token.lower(), public_url=_public_url(raw),
+                       **values)
 
 
 def _files(raw: dict[str, Any], env: Mapping[str, str], path: Path | None) -> FilesSettings:
@@ -557,6 +582,7 @@ def _notify(data: dict[str, Any], env: Mapping[str, str], require_secrets: bool)
         dispatch_seconds=float(_number("worker", "dispatch_seconds", wk["dispatch_seconds"], 0.1)),
         heartbeat_seconds=float(_number("worker", "heartbeat_seconds", wk["heartbeat_seconds"],
                                         1)),
+        public_url=_public_url(_table(data, "web")),
     )
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 
 from workflow.tabular import table_csv, table_xlsx  # noqa: F401  (the exports use them)
 
@@ -19,13 +20,22 @@ def own_mark(t, basis: str) -> str:
                                                                         basis=basis)
 
 
-def list_table(rows: list[dict[str, Any]], t, days_key: str) -> tuple[list[str], list[list[Any]]]:
-    header = [t("list.col_organisation"), t("list.col_analysis"), t("list.col_object"),
+def list_table(rows: list[dict[str, Any]], t, days_key: str,
+               procedure: Callable[[str], str] | None = None,
+               ) -> tuple[list[str], list[list[Any]]]:
+    """An overdue or due list's export. The case column holds every kind of case ("Case",
+    issue 29); `procedure` names each row's procedure in the reader's language (the last
+    column: the columns before it keep their places for the files users already process)."""
+    header = [t("list.col_organisation"), t("list.col_case"), t("list.col_object"),
               t("stage.col_stage"), t("stage.col_due"), t("stage.col_basis"),
               t(f"list.col_{days_key}"), t("list.col_responsible")]
     body = [[r["organisation_name"], r["analysis"], r["object"], r["stage_name"], r["due"],
              own_mark(t, r["due_basis"]), r[days_key], r["responsible_name"] or ""]
             for r in rows]
+    if procedure is not None:
+        header.append(t("list.col_procedure"))
+        for row, r in zip(body, rows, strict=True):
+            row.append(procedure(r["process"]))
     return header, body
 
 
@@ -46,8 +56,15 @@ def programme_table(matrix: dict[str, Any], definition, lang: str, t) -> tuple[l
     return header, body
 
 
-def ics_feed(name: str, items: list[dict[str, Any]], domain: str = "merzim") -> bytes:
-    """One all-day event per due date; UID per stage, so a moved deadline updates the event."""
+def ics_feed(name: str, items: list[dict[str, Any]], domain: str = "merzim", t=None,
+             base_url: str = "", alarm_days: tuple[int, ...] = (), calendar=None,
+             alarm_time: time = time(9, 0)) -> bytes:
+    """One all-day event per due date; UID per stage, so a moved deadline updates the event.
+    With `t` (the feed owner's translator), the description names the organisations and says
+    in words whether the date is fixed or projected and who sets it; `base_url`: the case
+    page's link (DESCRIPTION and URL); `alarm_days`: a display alarm (VALARM) for each of the
+    owner's reminder days (working days before the due date, by `calendar`), at `alarm_time`
+    of that day (the reminders' send time), as an offset from the start of the due day."""
     cal = Calendar()
     cal.add("prodid", "-//merzim//deadlines//EN")
     cal.add("version", "2.0")
@@ -60,8 +77,31 @@ def ics_feed(name: str, items: list[dict[str, Any]], domain: str = "merzim") -> 
         ev.add("dtstart", it["due"])
         ev.add("dtend", it["due"] + timedelta(days=1))
         ev.add("dtstamp", stamp)
-        target = f"{it['organisation']} → {it['object']}" if it["object"] else it["organisation"]
-        ev.add("description", f"{target}; {'projected' if it['projected'] else 'fixed'}")
+        link = f"{base_url.rstrip('/')}/cases/{it['analysis']}" if base_url else ""
+        if t is None:
+            target = f"{it['organisation']} → {it['object']}" if it["object"] else it["organisation"]
+            ev.add("description", f"{target}; {'projected' if it['projected'] else 'fixed'}")
+        else:
+            target = it["organisation_name"] + (f" → {it['object_name']}"
+                                                if it.get("object_name") else "")
+            words = t("ics.projected" if it["projected"] else "ics.fixed")
+            if it.get("due_basis"):
+                words += "; " + own_mark(t, it["due_basis"])
+            ev.add("description", "\n".join(x for x in (
+                t("ics.description", case=it["analysis"], parties=target, due=words), link)
+                if x))
+        if link:
+            ev.add("url", link)
+        for days in alarm_days if calendar is not None else ():
+            on = calendar.add_working_days(it["due"], -days) if days else it["due"]
+            offset = (on - it["due"]) + timedelta(hours=alarm_time.hour,
+                                                  minutes=alarm_time.minute)
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", it["stage_name"] if t is None
+                      else t.n("ics.alarm", days, stage=it["stage_name"]))
+            alarm.add("trigger", offset)
+            ev.add_component(alarm)
         ev.add("transp", "TRANSPARENT")
         cal.add_component(ev)
     return cal.to_ical()

@@ -57,6 +57,11 @@ def render(request: Request, pc: PageContext | None, name: str, status: int = 20
             # when the page has counted the viewer's overdue stages: `menu_overdue`)
             "menu_counts": views.menu_counts(pc.s, pc.ctx, pc.viewer,
                                              values.pop("menu_overdue", None)) if pc else None}
+    extra = values.pop("menu_extra", None)  # the features' menu counts, when the page has them
+    counts = base["menu_counts"]
+    if pc is not None and isinstance(counts, dict):  # the features' (the bell: web/app.py)
+        for part in getattr(request.app.state, "menu_parts", ()):
+            counts.update(extra if extra is not None else part.counts(request, pc))
     return request.app.state.templates.TemplateResponse(request, name, {**base, **values},
                                                         status_code=status)
 

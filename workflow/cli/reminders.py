@@ -121,9 +121,14 @@ def make_worker():
         plan.__name__ = module
         return plan
 
+    def answer(s, user, text, day):  # a linked person's /due, /overdue, /case N (issue 29)
+        from web.kit import bot
+
+        return bot.answer(s, context(day, actor="worker"), user, text, ns.public_url)
+
     return Worker(eng, ns, lambda day: context(day, actor="worker"), now, build_channels(ns), pinned,
                   daily=(open_obligations,),
-                  planners=tuple(feature_planner(m) for m in FEATURE_REMINDERS))
+                  planners=tuple(feature_planner(m) for m in FEATURE_REMINDERS), answer=answer)
 
 
 def worker(once: bool = typer.Option(False, "--once", help="One planning and dispatch cycle, then exit."),

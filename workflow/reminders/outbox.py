@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from notifications.channels import ChatBlocked, DeliveryError, Outgoing, RetryAfter, TemporaryFailure
+from notifications.render import snooze_buttons
 from workflow.settings import OutboxSettings
 from workflow.storage import audit
 from workflow.storage.models import OutboxMessage, User
@@ -128,7 +129,7 @@ def _dispatch(engine: Engine, settings: OutboxSettings, channels: dict[str, Any]
         for row in rows:
             channel = channels[row.channel]
             out = Outgoing(message_id(row, sender), row.address, row.subject, row.body_text,
-                           row.body_html)
+                           row.body_html, _buttons(engine, row))
             try:
                 try:
                     channel.send(out)
@@ -162,6 +163,15 @@ def _dispatch(engine: Engine, settings: OutboxSettings, channels: dict[str, Any]
             stats.sent += 1
         # rows waiting for a retry are not due yet; the next pass will see only new work
     return stats
+
+
+def _buttons(engine: Engine, row: OutboxMessage) -> tuple[tuple[str, str], ...]:
+    """A Telegram digest's snooze buttons, in its recipient's language (issue 29, item 7)."""
+    if row.channel != "telegram" or not row.stages or row.stages == "[]" or row.id is None:
+        return ()
+    with Session(engine) as s:
+        user = s.get(User, row.recipient_id)
+    return snooze_buttons(user.language if user is not None else "kk", row.id)
 
 
 def list_rows(s: Session, statuses: tuple[str, ...] = (PENDING, SENDING, FAILED),

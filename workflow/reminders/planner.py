@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import time
-from datetime import date, timedelta
+import json
+import time as clock
+from datetime import date, time, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import text
@@ -21,18 +22,52 @@ from notifications.policy import (
 from notifications.render import render_blocked, render_digest, render_moved
 from workflow.definitions import DEFAULT_PROCESS
 from workflow.settings import NotifySettings
-from workflow.storage.models import OPEN, Case, Organisation, OutboxMessage, Stage, User, saved_id
+from workflow.storage.models import (
+    OPEN,
+    Case,
+    Organisation,
+    OutboxMessage,
+    ReminderHold,
+    ReminderPreference,
+    Stage,
+    User,
+    saved_id,
+)
 
 PLANNER_LOCK = 7_243_002  # PostgreSQL advisory lock: one planner at a time
 DAILY = "daily"
 
 
-def recipients(s: Session) -> list[Recipient]:
+def recipients(s: Session, today: date | None = None) -> list[Recipient]:
+    """The active users with their reminder preferences (issue 29, item 5: channels, days
+    before a due date, digest hour) and, given `today`, the cases they muted and the stages
+    they snoozed past it."""
     rows = s.exec(select(User, Organisation)
                   .join(Organisation, col(Organisation.id) == User.organisation_id)
                   .where(User.active))
-    return [Recipient(saved_id(u), u.full_name, u.role, u.language, o.path, u.email,
-                      u.telegram_chat_id if u.telegram_active else None) for u, o in rows]
+    prefs = {p.user_id: p for p in s.exec(select(ReminderPreference))}
+    muted: dict[int, set[int]] = {}
+    snoozed: dict[int, set[tuple[int, str]]] = {}
+    if today is not None:
+        for h in s.exec(select(ReminderHold)):
+            if h.stage_key is None:
+                muted.setdefault(h.user_id, set()).add(h.case_id)
+            elif h.until is not None and h.until > today:
+                snoozed.setdefault(h.user_id, set()).add((h.case_id, h.stage_key))
+    out = []
+    for u, o in rows:
+        uid = saved_id(u)
+        p = prefs.get(uid)
+        out.append(Recipient(
+            uid, u.full_name, u.role, u.language, o.path, u.email,
+            u.telegram_chat_id if u.telegram_active else None,
+            channels=tuple(c for c in p.channels.split(",") if c)
+            if p is not None and p.channels is not None else None,
+            before=tuple(int(x) for x in p.before.split(",") if x)
+            if p is not None and p.before is not None else None,
+            digest_hour=p.digest_hour if p is not None else None,
+            muted=frozenset(muted.get(uid, ())), snoozed=frozenset(snoozed.get(uid, ()))))
+    return out
 
 
 class Context(Protocol):
@@ -100,18 +135,49 @@ def org_names(org: Organisation) -> dict[str, str]:
 
 def preview(s: Session, ctx: Context, ns: NotifySettings) -> list[Digest]:
     """The digests of `ctx.today` (nothing is written)."""
+    people = recipients(s, ctx.today)
     per_stage = [x for d in ctx.registry.all() for st in d.stages.values()
                  for x in (st.remind_before or ())]
-    most = max([*ns.policy.before, *per_stage], default=0)
+    per_person = [x for r in people for x in (r.before or ())]
+    most = max([*ns.policy.before, *per_stage, *per_person], default=0)
     # Every day up to the next working day after the furthest offset: a stage due on a day off
     # (an end planned on a Saturday) is that many working days away too.
     horizon = ctx.calendar.add_working_days(ctx.today, most + 1) - timedelta(days=1)
-    return plan_digests(open_items(s, ctx, horizon), recipients(s), ctx.today, ctx.calendar,
+    return plan_digests(open_items(s, ctx, horizon), people, ctx.today, ctx.calendar,
                         ns.policy)
 
 
 def address_for(recipient: Recipient, channel: str) -> str | None:
+    """Where a channel reaches her; None when it does not, or she chose other channels."""
+    if recipient.channels is not None and channel not in recipient.channels:
+        return None
     return recipient.email if channel == "email" else recipient.telegram_chat_id
+
+
+def digest_due(recipient: Recipient, now: time | None, send_time: time) -> bool:
+    """Whether her digest of today may be planned at `now` (None: the send time has come for
+    everyone, as with a pinned day or `merzim remind`): from her digest hour when she chose
+    one, else from the organisation's send time."""
+    if now is None:
+        return True
+    if recipient.digest_hour is not None:
+        return now.hour >= recipient.digest_hour
+    return now >= send_time
+
+
+def early_hours(s: Session) -> list[int]:
+    """The digest hours people chose (the worker plans before the send time only for them)."""
+    return sorted(set(s.exec(select(ReminderPreference.digest_hour).where(
+        col(ReminderPreference.digest_hour).is_not(None))).all()) - {None})  # type: ignore[arg-type]
+
+
+def reminder_days(s: Session, user_id: int, default: tuple[int, ...]) -> tuple[int, ...]:
+    """The working days before a due date a person is reminded: her own (issue 29, item 5),
+    else the organisation's `default` (the calendar feed's alarms, issue 29, item 8)."""
+    pref = s.get(ReminderPreference, user_id)
+    if pref is None or pref.before is None:
+        return default
+    return tuple(int(x) for x in pref.before.split(",") if x)
 
 
 def _exists(s: Session, recipient_id: int, channel: str, day: date, digest: str) -> bool:
@@ -137,11 +203,13 @@ def _outbox_row(recipient_id: int, channel: str, day: date, digest: str, address
     return OutboxMessage(recipient_id=recipient_id, channel=channel, local_day=day,
                          digest=digest, address=address, subject=subject[:500],
                          body_text=body_text, body_html=body_html, status="pending",
-                         next_attempt_at=0.0, created_at=time.time())
+                         next_attempt_at=0.0, created_at=clock.time())
 
 
-def plan_reminders(s: Session, ctx: Context, ns: NotifySettings) -> list[OutboxMessage]:
-    """Write today's digests to the outbox (idempotent; one planner at a time on PostgreSQL)."""
+def plan_reminders(s: Session, ctx: Context, ns: NotifySettings,
+                   now: time | None = None) -> list[OutboxMessage]:
+    """Write today's digests to the outbox (idempotent; one planner at a time on PostgreSQL);
+    given the local time `now`, only of those whose digest hour (or the send time) has come."""
     if s.get_bind().dialect.name == "postgresql":
         got = s.execute(text("SELECT pg_try_advisory_xact_lock(:k, hashtext(current_schema()))"),
                         {"k": PLANNER_LOCK}).scalar()
@@ -149,17 +217,28 @@ def plan_reminders(s: Session, ctx: Context, ns: NotifySettings) -> list[OutboxM
             return []
     written = []
     for digest in preview(s, ctx, ns):
+        if not digest_due(digest.recipient, now, ns.send_time):
+            continue
         rendered = None
         for channel in ns.channels:
             address = address_for(digest.recipient, channel)
             if not address:
                 continue
-            rendered = rendered or render_digest(digest)
+            rendered = rendered or render_digest(digest, ns.public_url)
             row = enqueue(s, digest.recipient.id, channel, ctx.today, DAILY, address,
                           rendered.subject, rendered.text, rendered.html)
             if row is not None:
+                row.stages = digest_stages(digest)  # what its snooze buttons snooze (0014)
                 written.append(row)
     return written
+
+
+def digest_stages(digest: Digest) -> str:
+    """The stages a digest lists, JSON [[case id, stage key], …] in its order, each once."""
+    seen: dict[tuple[int, str], None] = {}
+    for ln in digest.lines:
+        seen.setdefault((ln.item.analysis_id, ln.item.stage_key), None)
+    return json.dumps([list(k) for k in seen])
 
 
 def notify_moved(s: Session, ctx: Context, ns: NotifySettings,
@@ -180,7 +259,7 @@ def notify_moved(s: Session, ctx: Context, ns: NotifySettings,
         select(Organisation).where(
             col(Organisation.id).in_({a.object_id for a, _subj in analyses.values()})))}
     objects[None] = None
-    people = {r.id: r for r in recipients(s)}
+    people = {r.id: r for r in recipients(s, ctx.today)}
     officers_at = officers_by_path(people.values())
     per_person: dict[int, list[dict]] = {}
     for m in moved:
@@ -193,7 +272,8 @@ def notify_moved(s: Session, ctx: Context, ns: NotifySettings,
                 "internal_analysis": analysis.process == DEFAULT_PROCESS,
                 "period": analysis.period}
         for rid in owner_ids(analysis.responsible_id, subject.path, people, officers_at):
-            per_person.setdefault(rid, []).append(line)
+            if analysis.id not in people[rid].muted:  # a case she muted: not even its moves
+                per_person.setdefault(rid, []).append(line)
     written = []
     # the keys already queued today, read once (a re-plan at national scale tells thousands)
     queued = set(s.exec(select(OutboxMessage.recipient_id, OutboxMessage.channel,
@@ -211,7 +291,8 @@ def notify_moved(s: Session, ctx: Context, ns: NotifySettings,
             address = address_for(person, channel)
             if not address or (rid, channel, digest) in queued:
                 continue
-            rendered = rendered or render_moved(person.language, person.name, ctx.today, lines)
+            rendered = rendered or render_moved(person.language, person.name, ctx.today, lines,
+                                                 ns.public_url)
             row = _outbox_row(rid, channel, ctx.today, digest, address, rendered.subject,
                               rendered.text, rendered.html)
             s.add(row)

@@ -20,7 +20,7 @@ from notifications.telegram import TelegramChannel
 from workflow.reminders import heartbeat, outbox
 from workflow.reminders import planner as reminders
 from workflow.reminders.planner import Context
-from workflow.reminders.telegram_link import holder_name, poll_updates, release_lease
+from workflow.reminders.telegram_link import Answer, holder_name, poll_updates, release_lease
 from workflow.settings import NotifySettings
 
 log = logging.getLogger("merzim.worker")
@@ -57,6 +57,9 @@ class Worker:
     # is tried again at the next planning): each writes its outbox rows and returns them.
     planners: tuple[Callable[[Session, Context], list], ...] = ()
     _planners_day: date | None = field(default=None, init=False)
+    # a linked person's Telegram commands answered (/due, /overdue, /case N), given by the
+    # composition root (the CLI's worker command); None: commands get no answer
+    answer: Answer | None = None
     # what this process has done, written by `heartbeat_once` (workflow/reminders/heartbeat.py)
     beat: heartbeat.Beat = field(default_factory=lambda: heartbeat.Beat(heartbeat.worker_name()))
 
@@ -86,16 +89,20 @@ class Worker:
         ctx = self.make_context(now.date())
         if not ctx.calendar.is_working_day(ctx.today):
             return 0
-        if not self.pinned_day and now.time() < self.ns.send_time:
+        early = not self.pinned_day and now.time() < self.ns.send_time
+        if early and not self._early_digest(now.hour):
             return 0
         planned = 0
         try:
             with Session(self.engine) as s:
-                planned = len(reminders.plan_reminders(s, ctx, self.ns))
+                # each person's digest from her digest hour, else the send time (issue 29)
+                planned = len(reminders.plan_reminders(
+                    s, ctx, self.ns, None if self.pinned_day else now.time()))
                 s.commit()
         except IntegrityError:  # another planner wrote the same rows first (SQLite has no lock)
             log.info("another planner already wrote today's digests")
-        planned += self._plan_features(ctx)
+        if not early:
+            planned += self._plan_features(ctx)
         import time
 
         self.beat.plan_runs += 1
@@ -104,6 +111,11 @@ class Worker:
         if planned:
             log.info("planned %d messages for %s", planned, ctx.today)
         return planned
+
+    def _early_digest(self, hour: int) -> bool:
+        """Whether someone chose a digest hour that has come before the send time."""
+        with Session(self.engine) as s:
+            return any(h <= hour for h in reminders.early_hours(s))
 
     def _plan_features(self, ctx: Context) -> int:
         if not self.planners or self._planners_day == ctx.today:
@@ -149,7 +161,8 @@ class Worker:
         if not hasattr(self, "_holder"):
             self._holder = holder_name()
         seconds = max(10.0, 3 * self.ns.telegram_poll_seconds)
-        return poll_updates(self.engine, tg, holder=self._holder, lease_seconds=seconds)
+        return poll_updates(self.engine, tg, holder=self._holder, lease_seconds=seconds,
+                            answer=self.answer, today=self.now().date())
 
     def cycle(self) -> dict[str, Any]:
         """One planning and dispatch cycle (merzim worker --once)."""
@@ -189,7 +202,7 @@ class Worker:
         if "telegram" in self.channels:
             sched.add_job(self._safe(self.poll_once), "interval",
                           seconds=self.ns.telegram_poll_seconds, id="telegram_poll",
-                          name="poll Telegram for link codes")
+                          name="poll Telegram (links, commands, snoozes)")
 
     @staticmethod
     def _job_defaults() -> dict[str, Any]:

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import Select, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -42,6 +43,19 @@ from workflow.storage.models import (
 from workflow.storage.queries import in_subtree
 
 CHUNK = 500  # ids per IN (...) list
+
+
+def select_columns(*columns: Any) -> Select:
+    """A SELECT of some columns, read as rows (attribute access by column name), not as ORM
+    objects: a country's evaluation reads hundreds of thousands of them."""
+    return sa_select(*columns)
+
+
+def _rows(s: Session) -> Any:
+    """Rows of a `select_columns` query, in the session's transaction (its earlier ORM query
+    has flushed what is pending)."""
+    conn = s.connection()
+    return lambda query: conn.execute(query).all()
 
 
 def _chunks(ids: list[int]) -> Iterable[list[int]]:
@@ -86,8 +100,9 @@ def _parts(definition) -> tuple[str, ...]:
     return tuple(spec.choices) if spec is not None else ()
 
 
-def _step(stage: Stage | None, definition=None) -> sc.Step:
-    """A stage as a step; with the definition, whether it was done without a link (the
+def _step(stage: Any, definition=None) -> sc.Step:
+    """A stage (a row of its case_id, key, status, due_date and, with the definition, evidence
+    columns) as a step; with the definition, whether it was done without a link (the
     evidence of its completing record: a link of any channel, or a plain one, I-15)."""
     if stage is None:
         return sc.Step()
@@ -130,9 +145,19 @@ def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
     cases = [(c, subject_code, object_code or subject_code) for c, subject_code, object_code in rows]
     ids = [c.id for c, _, _ in cases if c.state not in excluded]
     wanted = {v for k, v in stage_of.items() if k in sc.STEP_ROLES}
-    stages: dict[int, dict[str, Stage]] = {}
+    read = _rows(s)
+    published = stage_of.get(sc.PUBLISHED_ROLE)
+    stages: dict[int, dict[str, Any]] = {}
     for chunk in _chunks(ids):
-        for st in s.exec(select(Stage).where(Stage.case_id.in_(chunk), Stage.key.in_(wanted))):
+        # the columns a step reads, as rows (not ORM objects: 180,000 stages of a country);
+        # the evidence (JSON) of the published stage only, the one whose links count
+        for st in read(select_columns(Stage.case_id, Stage.key, Stage.status, Stage.due_date,
+                                      Stage.evidence)
+                       .where(col(Stage.case_id).in_(chunk), col(Stage.key) == published)):
+            stages.setdefault(st.case_id, {})[st.key] = st
+        for st in read(select_columns(Stage.case_id, Stage.key, Stage.status, Stage.due_date)
+                       .where(col(Stage.case_id).in_(chunk),
+                              col(Stage.key).in_(wanted - {published}))):
             stages.setdefault(st.case_id, {})[st.key] = st
     closed_state = states.get("monitoring_closed")
     analyses = [sc.AnalysisFacts(
@@ -220,15 +245,25 @@ def _externals(s: Session, subject_ids: list[int], year: int, settings: sc.Score
                 ExternalAnalysis.completed_on <= window[1])
                 .order_by(ExternalAnalysis.completed_on, ExternalAnalysis.id)):
             latest[ext.subject_id] = ext
+    # the plans' measures and their recommendations' statuses, a query per 500 of each (not
+    # two queries per state body)
+    items: dict[int, list[PlanItem]] = {}
+    for chunk in _chunks(sorted(ext.id for ext in latest.values() if ext.id is not None)):
+        for item in s.exec(select(PlanItem).where(col(PlanItem.external_id).in_(chunk))
+                           .order_by(col(PlanItem.id))):
+            items.setdefault(item.external_id, []).append(item)
+    rec_ids = sorted({i.recommendation_id for found in items.values() for i in found
+                      if i.recommendation_id})
+    fulfilled_recs: set[int | None] = set()
+    for chunk in _chunks(rec_ids):
+        fulfilled_recs |= {r.id for r in s.exec(select(Recommendation).where(
+            col(Recommendation.id).in_(chunk))) if r.status == "fulfilled"}
     out = {}
     for subject_id, ext in latest.items():
-        items = list(s.exec(select(PlanItem).where(PlanItem.external_id == ext.id)))
-        rec_ids = [i.recommendation_id for i in items if i.recommendation_id]
-        fulfilled_recs = {r.id for r in s.exec(select(Recommendation).where(
-            Recommendation.id.in_(rec_ids or [-1]))) if r.status == "fulfilled"}
+        mine = items.get(ext.id or 0, [])
         out[subject_id] = sc.ExternalFacts(
-            ext.completed_on, len(items),
-            sum(1 for i in items if i.recommendation_id in fulfilled_recs))
+            ext.completed_on, len(mine),
+            sum(1 for i in mine if i.recommendation_id in fulfilled_recs))
     return out
 
 
@@ -242,14 +277,19 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
     if whole:
         orgs = list(s.exec(select(Organisation).where(in_subtree(Organisation.path, root))))
         cases = register_cases(s, ctx, orgs, year)
+    at: dict[str, list[int]] = {}  # each organisation's register cases, by their place
+    for i, c in enumerate(cases):
+        at.setdefault(c.org, []).append(i)
     out = []
     for org, facts in subject_facts(s, ctx, root, year, settings, subtree):
         result = sc.score(facts, settings)
         if whole:
-            codes = {o.code for o in facts.tree}
+            # the cases of the subject's tree, in the order read (not a pass over every case
+            # of the root's tree per subject: 5,000 subjects made that quadratic)
+            places = sorted(i for o in facts.tree for i in at.get(o.code, ()))
             result = ev.whole(result, ev.evaluate(
                 facts.subject, facts.subject_kind, facts.tree, year, ctx.today,
-                [c for c in cases if c.org in codes], settings))
+                [cases[i] for i in places], settings))
         result["subject_name"] = org_name(org, ctx.language)
         out.append(result)
     return out
@@ -258,7 +298,12 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
 # -- the registers of projects No. 2-4 --------------------------------------------------------------
 
 
-def _status(stage: Stage | None) -> tuple[str, date | None]:
+def _given(dates: dict[str, Any] | None) -> dict[str, date]:
+    """The named dates given when a case was opened (`Case.given` of a row of columns)."""
+    return {k: date.fromisoformat(v) for k, v in (dates or {}).items() if v}
+
+
+def _status(stage: Any) -> tuple[str, date | None]:
     """A counted stage's status for the evaluation: done, open (pending until its due date,
     or the year's end without one) or missing (closed as not done or not applicable)."""
     if stage is None:
@@ -284,44 +329,64 @@ def register_cases(s: Session, ctx: Context, orgs: list[Organisation], year: int
     `records` event (their values by role), and its validity dates ([scorecard.dates]).
     A case in an excluded state (cancelled, opened by mistake) does not count."""
     code_of = {o.id: o.code for o in orgs if o.id is not None}
+    read = _rows(s)
     ids = list(code_of)
-    out: list[ev.RegisterCase] = []
-    for defn in ctx.registry.all():
-        table = defn.raw.get("scorecard") or {}
-        indicator = table.get("indicator")
-        if not indicator:
-            continue
-        roles: dict[str, str] = dict(table.get("fields") or {})
-        excluded = tuple((table.get("states") or {}).get("excluded") or ())
-        counted, records_of, year_of = table.get("counted"), table.get("records"), \
-            table.get("year_of")
-        valid = table.get("dates") or {}
+    registers = [d for d in ctx.registry.all()
+                 if ((d.raw.get("scorecard") or {}).get("indicator"))]
+
+    def floor_of(defn) -> date:
         # a case counts in the year of its named date, its period or its opening: read the
         # cases opened up to the year's end (a certificate of earlier years may still be valid)
-        floor = date(year - 1, 1, 1) if not valid else date(1900, 1, 1)
-        cases: list[Case] = []
-        for chunk in _chunks(ids):
-            cases += s.exec(select(Case).where(
-                col(Case.process) == defn.key, col(Case.subject_id).in_(chunk),
-                col(Case.case_date) <= date(year, 12, 31), col(Case.case_date) >= floor,
-                col(Case.withdrawn_at).is_(None))  # withdrawn: never scored (issue 29)
-                .order_by(col(Case.id))).all()
-        cases = [c for c in cases if c.state not in excluded]
-        case_ids = [c.id for c in cases if c.id is not None]
-        cases = [c for c in cases if c.id is not None]
-        stages: dict[int, Stage] = {}
-        records: dict[int, list[EventRecord]] = {}
-        for chunk in _chunks(case_ids):
-            if counted:
-                for st in s.exec(select(Stage).where(col(Stage.case_id).in_(chunk),
-                                                     col(Stage.key) == counted)):
-                    if st.case_id is not None:
-                        stages[st.case_id] = st
-            for rec in s.exec(select(EventRecord).where(
-                    col(EventRecord.case_id).in_(chunk), col(EventRecord.kind) == EVENT,
-                    col(EventRecord.voided_by_id).is_(None)).order_by(col(EventRecord.on),
-                                                                      col(EventRecord.id))):
-                records.setdefault(rec.case_id, []).append(rec)
+        return date(year - 1, 1, 1) if not defn.raw["scorecard"].get("dates") else date(1900, 1, 1)
+
+    # every register's cases, their counted stages and records: a few queries per 500
+    # organisations and per 500 cases (not a set of them per register)
+    found: dict[str, list[tuple[int, Any]]] = {}
+    if registers:
+        for n, chunk in enumerate(_chunks(ids)):
+            for c in read(select_columns(
+                    Case.id, Case.process, Case.subject_id, Case.state, Case.fields, Case.dates,
+                    Case.period, Case.case_date).where(
+                    col(Case.process).in_([d.key for d in registers]),
+                    col(Case.subject_id).in_(chunk), col(Case.case_date) <= date(year, 12, 31),
+                    col(Case.case_date) >= min(floor_of(d) for d in registers),
+                    col(Case.withdrawn_at).is_(None))):  # withdrawn: never scored (issue 29)
+                found.setdefault(c.process, []).append((n, c))
+    counted_of = {d.key: (d.raw["scorecard"].get("counted"),
+                          tuple((d.raw["scorecard"].get("states") or {}).get("excluded") or ()))
+                  for d in registers}
+    wanted = [c for key, rows in found.items() for _, c in rows
+              if c.id is not None and c.state not in counted_of[key][1]]
+    all_stages: dict[int, Any] = {}
+    all_records: dict[int, list[Any]] = {}
+    counted_keys = {k for k, _ in counted_of.values() if k}
+    for chunk in _chunks(sorted(c.id for c in wanted)):
+        if counted_keys:
+            for st in read(select_columns(Stage.case_id, Stage.key, Stage.status, Stage.due_date)
+                           .where(col(Stage.case_id).in_(chunk),
+                                  col(Stage.key).in_(counted_keys))):
+                all_stages.setdefault(st.case_id, {})[st.key] = st
+        for rec in read(select_columns(EventRecord.case_id, EventRecord.event,
+                                       EventRecord.on, EventRecord.evidence).where(
+                col(EventRecord.case_id).in_(chunk), col(EventRecord.kind) == EVENT,
+                col(EventRecord.voided_by_id).is_(None)).order_by(col(EventRecord.on),
+                                                                  col(EventRecord.id))):
+            all_records.setdefault(rec.case_id, []).append(rec)
+    out: list[ev.RegisterCase] = []
+    for defn in registers:
+        table = defn.raw.get("scorecard") or {}
+        indicator = table.get("indicator")
+        roles: dict[str, str] = dict(table.get("fields") or {})
+        counted, excluded = counted_of[defn.key]
+        records_of, year_of = table.get("records"), table.get("year_of")
+        valid = table.get("dates") or {}
+        floor = floor_of(defn)
+        # in the order read before: by the organisations' chunk, then by id
+        cases = [c for _, c in sorted(found.get(defn.key, []), key=lambda x: (x[0], x[1].id))
+                 if c.case_date >= floor and c.state not in excluded and c.id is not None]
+        stages = {c.id: all_stages[c.id][counted] for c in cases
+                  if counted and counted in all_stages.get(c.id, {})}
+        records = all_records
         setters = {e.key for e in defn.events.values() if year_of and year_of in e.sets}
         for c in cases:
             cid = c.id or 0
@@ -340,7 +405,7 @@ def register_cases(s: Session, ctx: Context, orgs: list[Organisation], year: int
             day = None
             if year_of:
                 set_by = [r.on for r in mine if r.event in setters]
-                given = c.given().get(year_of)
+                given = _given(c.dates).get(year_of)
                 day = set_by[-1] if set_by else given
             when = (day.year if day else _period_year(c.period) if c.period
                     else c.case_date.year)
@@ -348,7 +413,7 @@ def register_cases(s: Session, ctx: Context, orgs: list[Organisation], year: int
                                           for role, key in roles.items()
                                           if (r.evidence or {}).get(key) is not None})
                          for r in mine if records_of and r.event == records_of)
-            given_dates = c.given()
+            given_dates = _given(c.dates)
             out.append(ev.RegisterCase(
                 indicator=indicator, org=code_of[c.subject_id], year=when, period=c.period,
                 counted=status, due=due, values=values, records=rows,

@@ -1,7 +1,8 @@
-"""The evaluation of project No. 1 on the dashboard: every subject under an organisation as a
-sortable table (with its XLSX/CSV export), and one subject's scorecard in words with its sources
-as footnotes. A viewer sees what the other pages show them: officers their own organisation,
-managers and admins their subtree."""
+"""The evaluation of projects No. 1-4 on the dashboard: every subject under an organisation as a
+sortable summary and a table of the chosen projects' indicators (with its XLSX/CSV export),
+and one subject's scorecard in words, a project at a time, with its sources as footnotes. A
+viewer sees what the other pages show them: officers their own organisation, managers and
+admins their subtree."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from web.kit import views
 from web.kit.access import visible_org, visible_programme
 from web.kit.api import LIMIT, OFFSET, ApiContext, Page, api_routes, paginate
 from web.kit.deps import PageContext
@@ -19,12 +21,13 @@ from workflow.core.errors import UsageError
 from workflow.i18n import Translator
 from workflow.scorecard import service as scoring
 from workflow.scorecard.rules import ScoreSettings
-from workflow.scorecard.words import in_words, score_table
+from workflow.scorecard.words import column_label, in_words, score_table
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
 api_router = api_routes()
 SORTS = ("subject", "kind", "awards", "deductions", "total", "status")
+PROJECTS = (1, 2, 3, 4)
 
 
 def _settings(request: Request) -> ScoreSettings:
@@ -68,46 +71,80 @@ def _sorted(cards: list[dict[str, Any]], sort: str, descending: bool) -> list[di
     return sorted(cards, key=key, reverse=descending)
 
 
-@router.get("/score", response_class=HTMLResponse)
-def score_tree(request: Request, pc: PageContext = Depends(page)):
-    code, year = _query(request, pc)
+def _projects(request: Request) -> tuple[str, tuple[int, ...]]:
+    """?project=1…4 or all (the default): which projects' indicators the subtree's table and
+    the export show; the summary always has every project's subtotal."""
+    value = request.query_params.get("project") or "all"
+    if value == "all":
+        return value, PROJECTS
+    if value not in {str(n) for n in PROJECTS}:
+        raise UsageError(key="error.bad_choice", field="project", value=value,
+                         known="1, 2, 3, 4, all")
+    return value, (int(value),)
+
+
+def _ordered(request: Request, cards: list[dict[str, Any]]) -> tuple[str, bool,
+                                                                   list[dict[str, Any]]]:
     sort = request.query_params.get("sort") or ""
     descending = request.query_params.get("dir", "desc" if sort else "asc") == "desc"
-    # one project's indicators at a time (projects 2-4 hold dozens): ?project=N; the table
-    # always has each project's subtotal
-    project = request.query_params.get("project") or "1"
-    if project not in ("1", "2", "3", "4"):
-        raise UsageError(key="error.bad_page", value=project)
-    cards = _cards(request, pc, code, year, subtree=True)
     for card in cards:
         card["by_key"] = {i["key"]: i for i in card["indicators"]}
         card["subtotals"] = {f"p{p['project']}": p for p in card.get("projects", ())}
-    if sort:
-        cards = _sorted(cards, sort, descending)
-    keys = list(dict.fromkeys(i["key"] for card in cards for i in card["indicators"]
-                              if str(i.get("project", 1)) == project))
+    return sort, descending, _sorted(cards, sort, descending) if sort else cards
+
+
+@router.get("/score", response_class=HTMLResponse)
+def score_tree(request: Request, pc: PageContext = Depends(page)):
+    """The subtree's subjects: a summary (every project's subtotal, the total, provisional or
+    final) that fits a laptop's screen, then the chosen projects' indicators (one or all) in a
+    table that scrolls sideways in its own box with the subject column kept in view."""
+    code, year = _query(request, pc)
+    project, chosen = _projects(request)
+    org = visible_org(pc.s, pc.viewer, code)
+    cards = _cards(request, pc, code, year, subtree=True)
+    seen: dict[str, dict[str, Any]] = {}  # the indicators in the order they come, not sorted
+    for card in cards:
+        for i in card["indicators"]:
+            if i["project"] in chosen:
+                seen.setdefault(i["key"], i)
+    columns = [{"key": k, "label": column_label(k, pc.t), "title": i["title"]}
+               for k, i in seen.items()]
+    sort, descending, cards = _ordered(request, cards)
     projects = sorted({p for card in cards for p in card["subtotals"]})
-    return render(request, pc, "score_tree.html", cards=cards, org=code, year=year, sort=sort,
-                  descending=descending, keys=keys, sorts=SORTS, project=project,
-                  projects=projects)
+    cal = request.app.state.calendar
+    return render(request, pc, "score_tree.html", cards=cards, org=code,
+                  org_name=svc.org_name(org, pc.t.language), year=year,
+                  sort=sort, descending=descending, columns=columns, sorts=SORTS,
+                  project=project, projects=projects,
+                  grid_projects=[p for p in projects if int(p[1:]) in chosen],
+                  orgs=views.org_choices(pc.s, pc.viewer),
+                  years=range(cal.first_year, cal.last_year + 1))
 
 
 @router.get("/score.{fmt}")
 def score_export(request: Request, fmt: str, pc: PageContext = Depends(page)) -> Response:
+    """The page's table as XLSX or CSV, with the page's selection: organisation, year, the
+    projects whose indicators are columns, and the order."""
     if fmt not in ("xlsx", "csv"):
         raise UsageError(key="error.bad_format", value=fmt)
     code, year = _query(request, pc)
-    header, body = score_table(_cards(request, pc, code, year, subtree=True), pc.t)
+    project, chosen = _projects(request)
+    _sort, _descending, cards = _ordered(request, _cards(request, pc, code, year, subtree=True))
+    header, body = score_table(cards, pc.t, chosen)
     tx.audited(pc.s, f"web:{pc.viewer.login}", "export.score", "organisation", code,
-               {"format": fmt, "year": year, "rows": len(body)})
+               {"format": fmt, "year": year, "rows": len(body), "project": project})
     return export(fmt, f"score-{code}-{year}", pc.t("nav.scores"), header, body)
 
 
 @router.get("/score/{org}", response_class=HTMLResponse)
 def score_subject(request: Request, org: str, pc: PageContext = Depends(page)):
+    """One subject in words: a project's indicators, with what was counted, in a <details>
+    that ?project=N opens (the others closed under their subtotals)."""
     _code, year = _query(request, pc)
+    project, _chosen = _projects(request)
     card = _cards(request, pc, org, year, subtree=False)[0]
-    return render(request, pc, "score.html", card=card, year=year)
+    return render(request, pc, "score.html", card=card, year=year,
+                  open_project=0 if project == "all" else int(project))
 
 
 @router.get("/programmes/{programme_id}/score", response_class=HTMLResponse)
@@ -116,7 +153,8 @@ def score_page(request: Request, programme_id: str, pc: PageContext = Depends(pa
     prog = visible_programme(pc.s, pc.viewer, programme_id)
     subject = svc.org_by_id(pc.s, prog.subject_id)
     card = _cards(request, pc, subject.code, prog.year, subtree=False)[0]
-    return render(request, pc, "score.html", card=card, year=prog.year)
+    # an internal analysis is project No. 1's: its indicators open
+    return render(request, pc, "score.html", card=card, year=prog.year, open_project=1)
 
 
 @api_router.get("/scores")

@@ -277,17 +277,30 @@ def in_words(result: dict[str, Any], t: Translator) -> dict[str, Any]:
     }
 
 
-def score_table(cards: list[dict[str, Any]], t: Translator) -> tuple[list[str], list[list[Any]]]:
+def column_label(key: str, t: Translator) -> str:
+    """An indicator's column heading, never shared by two columns: its number ("1.3.3"), with
+    a word for a second part of the same number ("1.3.3 risks", "1.4.1 deduction") or in place
+    of a number ("external analysis")."""
+    number_, _, part = key.partition("-")
+    if not number_[:1].isdigit():
+        return t(f"score.part.{number_}")
+    return f"{number_} {t(f'score.part.{part}')}" if part else number_
+
+
+def score_table(cards: list[dict[str, Any]], t: Translator,
+                chosen: tuple[int, ...] = (1, 2, 3, 4)) -> tuple[list[str], list[list[Any]]]:
     """The scorecards (in words) as one table: a row per subject, a column per indicator's
-    points (empty where it is not evaluated), the totals and the status."""
+    points of the `chosen` projects (empty where it is not evaluated), their subtotals, the
+    totals and the status."""
     keys: list[str] = []
     titles: dict[str, str] = {}
     for card in cards:
         for ind in card["indicators"]:
-            if ind["key"] not in titles:
+            if ind["key"] not in titles and ind["project"] in chosen:
                 keys.append(ind["key"])
                 titles[ind["key"]] = f"{ind['number']} {ind['title']}"
-    projects = sorted({p["project"] for card in cards for p in card.get("projects", ())})
+    projects = sorted({p["project"] for card in cards for p in card.get("projects", ())
+                       if p["project"] in chosen})
     header = [t("score.organisation"), t("score.col_subject"), t("score.col_kind"),
               *(titles[k] for k in keys), *(t("score.col_project", n=n) for n in projects),
               t("score.col_awards"), t("score.col_deductions"), t("score.col_total"),

@@ -165,6 +165,13 @@ def find_cases(s: Session, ctx: Context, scope_code: str, query: CaseQuery,  # n
         sql = sql.where(exists().where(col(Stage.case_id) == Case.id, col(Stage.status) == OPEN,
                                        col(Stage.due_date) < ctx.today))
     person, words = _words(query.person), _words(query.words)
+    # "#12" in the search box is case 12 exactly (not every number that holds a 12)
+    numbers = {int(w[1:]) for w in words if w[:1] == "#" and w[1:].isdigit()}
+    words = [w for w in words if not (w[:1] == "#" and w[1:].isdigit())]
+    if len(numbers) > 1 or any(n >= 2**63 for n in numbers):
+        return []
+    if numbers:
+        sql = sql.where(Case.id == numbers.pop())
     found: list[Found] = []
     person_shown: dict[int, bool] = {}
     visibility: dict[tuple[str, int], str] = {}
@@ -206,10 +213,14 @@ def _all_in(words: list[str], haystack: list[str | None]) -> bool:
 
 
 def _haystack(ctx: Context, item: Found, person_shown: bool) -> list[str | None]:
-    """What the words of the search box are looked for in: the number, the process's names,
-    the subject's and the object's codes and names, the period; the person only when shown."""
+    """What the words of the search box are looked for in: the number, the process's names
+    and its stages' names (in every language: "publication" finds the cases that have that
+    stage; with "overdue only", those late on it), the subject's and the object's codes and
+    names, the period; the person only when shown."""
     defn = ctx.registry.loaded.get(item.process)
-    names = list(defn.definition.names.values()) if defn else []
+    names = [*defn.definition.names.values(),
+             *(n for st in defn.definition.stages.values() for n in st.names.values())] \
+        if defn else []
     return [str(item.id), f"#{item.id}", item.process, *names, item.subject,
             *item.subject_names, item.object, *item.object_names, item.period,
             *((item.person_name, item.person_position) if person_shown else ())]

@@ -328,6 +328,9 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: float | None = None
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: float = 0.0
+    # the stages a digest lists, JSON [[case id, stage key], …] (0014): what its Telegram
+    # message's "snooze" buttons snooze (a reminder_hold each); None for other messages
+    stages: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class TelegramLink(SQLModel, table=True):
@@ -462,3 +465,35 @@ class Position(SQLModel, table=True):
     title: str = Field(max_length=300)
     subdivision: str = Field(max_length=300)
     risk: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class ReminderPreference(SQLModel, table=True):
+    """A person's reminder preferences (issue 29, item 5): None in a column is the
+    organisation's setting ([reminders] and [worker] of config.toml)."""
+
+    __tablename__ = "reminder_preference"
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    channels: str | None = Field(default=None, max_length=64)  # "email,telegram"; "": none
+    before: str | None = Field(default=None, max_length=64)  # working days before: "5,1,0"
+    digest_hour: int | None = None  # the local hour her daily digest is planned from
+
+
+class ReminderHold(SQLModel, table=True):
+    """A case muted (stage_key and until None) or a stage snoozed until a day, for one person."""
+
+    __tablename__ = "reminder_hold"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    case_id: int = Field(foreign_key="process_case.id")
+    stage_key: str | None = Field(default=None, max_length=64)
+    until: date | None = None
+    created_at: str = Field(max_length=40)
+
+
+class NoticeRead(SQLModel, table=True):
+    """One item of a person's notification centre marked read (its key names it)."""
+
+    __tablename__ = "notice_read"
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    item: str = Field(max_length=120, primary_key=True)
+    read_at: str = Field(max_length=40)

@@ -1,0 +1,109 @@
+"""The Telegram bot's answers to a linked person (issue 29, item 7): /due, /overdue, /case N and
+/help, in her language, with only what she may see — the same lists and the same rules of
+visibility as the pages (web.kit.access): an officer's own work ("My work"), a manager's or an
+admin's subtree; a case about a person names the person only to those the pages name it to.
+
+The worker's poller (workflow/reminders/telegram_link.py) calls `answer` inside the update's
+transaction; the composition root (the `worker` command) hands it over."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session
+
+from notifications.render import bot_text, case_url
+from web.kit.access import viewer_for, visible_case
+from web.kit.views import case_for, unassigned_of
+from workflow import services as svc
+from workflow.core.errors import NotFound
+from workflow.i18n import Translator
+
+if TYPE_CHECKING:
+    from workflow.storage.models import User
+
+MAX_LINES = 20  # a reply lists at most this many stages, then says how many more
+DUE_WITHIN = 5  # /due: working days ahead (the `due` command's and the digests' default)
+
+
+def answer(s: Session, ctx: svc.Context, user: User, text: str, base_url: str = "") -> str:
+    """The reply to one command of `user` (a linked, active person)."""
+    ctx = dataclasses.replace(ctx, language=user.language, actor=f"telegram:{user.login}")
+    words = text.split()
+    command = words[0].split("@", 1)[0].lower() if words else ""
+    viewer = viewer_for(s, user)
+    lang = user.language
+    if command == "/overdue":
+        return _stages(lang, "overdue", _overdue(s, ctx, viewer), base_url)
+    if command == "/due":
+        return _stages(lang, "due", _due(s, ctx, viewer), base_url)
+    if command == "/case":
+        ident = words[1].lstrip("#") if len(words) > 1 else ""
+        if not ident.isdigit():
+            return bot_text(lang, "case_usage")
+        return _case(s, ctx, viewer, int(ident), base_url)
+    return bot_text(lang, "help")
+
+
+def _overdue(s: Session, ctx: svc.Context, viewer) -> list[dict[str, Any]]:
+    if viewer.role == "officer":
+        return svc.my_work(s, ctx, viewer.user.id, unassigned_of(viewer), DUE_WITHIN,
+                           0)["overdue"]
+    rows = svc.overdue(s, ctx, viewer.org.code)
+    return sorted(rows, key=lambda r: (r["due"], r["case"], r["stage_id"]))
+
+
+def _due(s: Session, ctx: svc.Context, viewer) -> list[dict[str, Any]]:
+    if viewer.role == "officer":
+        return svc.my_work(s, ctx, viewer.user.id, unassigned_of(viewer), DUE_WITHIN, 0)["due"]
+    rows = svc.due_within(s, ctx, viewer.org.code, DUE_WITHIN)
+    return sorted(rows, key=lambda r: (r["due"], r["case"], r["stage_id"]))
+
+
+def _stages(lang: str, kind: str, rows: list[dict[str, Any]], base_url: str) -> str:
+    """A list of stages: a heading with the count, a line per stage (no person's name: the
+    lists never carry one), at most MAX_LINES."""
+    if not rows:
+        return bot_text(lang, f"{kind}_none")
+    lines = [bot_text(lang, f"{kind}_title", n=len(rows))]
+    for row in rows[:MAX_LINES]:
+        days = row.get("working_days_overdue", row.get("working_days_left", 0))
+        lines.append("• " + bot_text(lang, f"{kind}_line", stage=row["stage_name"],
+                                     org=row["organisation_name"], case=row["case"],
+                                     due=_day(row["due"]), n=days))
+        url = case_url(base_url, row["case"])
+        if url:
+            lines.append(f"  {url}")
+    if len(rows) > MAX_LINES:
+        lines.append(bot_text(lang, "more", n=len(rows) - MAX_LINES))
+    return "\n".join(lines)
+
+
+def _case(s: Session, ctx: svc.Context, viewer, ident: int, base_url: str) -> str:
+    lang = viewer.user.language
+    try:
+        case = visible_case(s, viewer, ident)
+    except NotFound:  # (outside her subtree: as if it did not exist, as on the pages)
+        return bot_text(lang, "case_unknown", id=ident)
+    view = case_for(s, ctx, viewer, case)
+    lines = [bot_text(lang, "case_title", id=ident, process=view["process_name"],
+                      org=view["subject_name"], state=view["state_name"])]
+    person = view.get("person")
+    if person and person.get("name"):
+        lines.append(bot_text(lang, "case_person", name=person["name"]))
+    for row in view["stages"]:
+        if row["working_days_left"] is None:  # (set for the open stages only)
+            continue
+        lines.append("• " + bot_text(lang, "case_stage", stage=row["name"],
+                                     due=_day(row["due"]),
+                                     status=Translator(lang).gettext(f"status.{row['status']}")))
+    url = case_url(base_url, ident)
+    if url:
+        lines.append(url)
+    return "\n".join(lines)
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else "—"

@@ -1,0 +1,280 @@
+"""A person's notification centre and reminder preferences (issue 29, item 5).
+
+The items are derived, never written: her cases' open stages due soon and overdue (the stage
+rows), records and withdrawals by others on her cases (event records, the case's withdrawal
+columns) and the cases handed to her (the audit log's `analysis.assign`), the last three for
+RECENT_DAYS days. "Her cases" are those the reminders go to: the cases she is responsible for,
+and for an officer those of her organisation that nobody is responsible for. What is stored
+is only what she chose: read marks, preferences, mutes and snoozes. Reads are bounded (each
+query limited, MAX_ITEMS items in all)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, or_
+from sqlmodel import Session, col, select
+
+from workflow.core.errors import NotFound
+from workflow.core.names import name_in
+from workflow.notices import rules
+from workflow.notices.rules import Item
+from workflow.services.context import Context
+from workflow.services.lookup import get_case
+from workflow.storage import audit
+from workflow.storage.models import (
+    OPEN,
+    AuditRecord,
+    Case,
+    EventRecord,
+    NoticeRead,
+    Organisation,
+    ReminderHold,
+    ReminderPreference,
+    Stage,
+    User,
+    saved_id,
+)
+
+ASSIGN_ACTION = "analysis.assign"  # the audit log's action of a hand-over (services/cases.py)
+
+
+def own(actor: str, login: str) -> bool:
+    """Whether an audit actor ("web:anna", "telegram:anna") is the person herself."""
+    return actor.split(":", 1)[-1] == login
+
+
+def mine(user: User) -> Any:
+    """The cases a person answers for (those her reminders are about)."""
+    clause = col(Case.responsible_id) == user.id
+    if user.role == "officer":
+        clause = or_(clause, and_(col(Case.responsible_id).is_(None),
+                                  col(Case.subject_id) == user.organisation_id))
+    return clause
+
+
+def preference(s: Session, user: User) -> ReminderPreference:
+    return s.get(ReminderPreference, saved_id(user)) or ReminderPreference(user_id=saved_id(user))
+
+
+def holds(s: Session, user: User) -> list[ReminderHold]:
+    return list(s.exec(select(ReminderHold).where(ReminderHold.user_id == user.id)
+                       .order_by(col(ReminderHold.id)).limit(rules.MAX_ITEMS)))
+
+
+def _held(hs: list[ReminderHold], today: date) -> tuple[set[int], set[tuple[int, str]]]:
+    muted = {h.case_id for h in hs if h.stage_key is None}
+    snoozed = {(h.case_id, h.stage_key) for h in hs
+               if h.stage_key is not None and h.until is not None and h.until > today}
+    return muted, snoozed
+
+
+def _stage_items(s: Session, ctx: Context, user: User, before: tuple[int, ...]) -> list[Item]:
+    most = max(before, default=0)
+    horizon = ctx.calendar.add_working_days(ctx.today, most + 1) - timedelta(days=1)
+    rows = s.exec(select(col(Stage.case_id), col(Stage.key), col(Stage.due_date)).join(
+        Case, col(Stage.case_id) == Case.id).where(
+        mine(user), col(Case.withdrawn_at).is_(None), Stage.status == OPEN,
+        col(Stage.due_date).is_not(None), col(Stage.due_date) <= horizon)
+        .order_by(col(Stage.due_date), col(Stage.case_id), col(Stage.key))
+        .limit(rules.MAX_ITEMS))
+    out = []
+    for case_id, key, due in rows:
+        if case_id is None or due is None:
+            continue
+        if due < ctx.today:
+            late = ctx.calendar.get_working_days_delta(due, ctx.today)
+            out.append(Item(rules.OVERDUE, case_id, due.isoformat(), key, due, late))
+        else:
+            left = ctx.calendar.get_working_days_delta(ctx.today, due)
+            if left <= most:
+                out.append(Item(rules.DUE_SOON, case_id, due.isoformat(), key, due, left))
+    return out
+
+
+def _others_items(s: Session, ctx: Context, user: User) -> list[Item]:
+    since = (ctx.today - timedelta(days=rules.RECENT_DAYS)).isoformat()
+    out = []
+    records = s.exec(select(EventRecord).join(Case, col(EventRecord.case_id) == Case.id).where(
+        mine(user), col(EventRecord.recorded_at) >= since)
+        .order_by(col(EventRecord.id).desc()).limit(rules.MAX_ITEMS))
+    for r in records:
+        if not own(r.actor, user.login):
+            out.append(Item(rules.RECORDED, r.case_id, r.recorded_at, r.event, r.on,
+                            actor=r.actor, record=r.id))
+    withdrawn = s.exec(select(Case).where(mine(user), col(Case.withdrawn_at) >= since)
+                       .order_by(col(Case.id).desc()).limit(rules.MAX_ITEMS))
+    for c in withdrawn:
+        if c.withdrawn_at and not own(c.withdrawn_by or "", user.login):
+            out.append(Item(rules.WITHDRAWN, saved_id(c), c.withdrawn_at,
+                            actor=c.withdrawn_by or ""))
+    assigned = s.exec(select(AuditRecord).where(
+        AuditRecord.action == ASSIGN_ACTION, col(AuditRecord.at) >= since,
+        col(AuditRecord.payload).contains(json.dumps(user.login)))
+        .order_by(col(AuditRecord.id).desc()).limit(rules.MAX_ITEMS))
+    for a in assigned:
+        payload = json.loads(a.payload)
+        if payload.get("to") == user.login and not own(a.actor, user.login) \
+                and a.entity_id.isdigit():
+            out.append(Item(rules.ASSIGNED, int(a.entity_id), a.at, actor=a.actor))
+    return out
+
+
+def items(s: Session, ctx: Context, user: User, before: tuple[int, ...]) -> list[Item]:
+    """A person's items, in the centre's order, without those of a muted case or a snoozed
+    stage. `before`: the organisation's working days before a due date (hers win)."""
+    pref = preference(s, user)
+    days = rules.before_days(pref.before)
+    found = _stage_items(s, ctx, user, days if days is not None else before)
+    found += _others_items(s, ctx, user)
+    muted, snoozed = _held(holds(s, user), ctx.today)
+    found = [i for i in found if i.case not in muted and (i.case, i.stage) not in snoozed]
+    return rules.ordered(found)
+
+
+def read_keys(s: Session, user: User) -> set[str]:
+    return set(s.exec(select(NoticeRead.item).where(NoticeRead.user_id == user.id)))
+
+
+@dataclass
+class Centre:
+    items: list[Item]
+    unread: set[str]
+
+    @property
+    def unread_count(self) -> int:
+        return len(self.unread)
+
+
+def centre(s: Session, ctx: Context, user: User, before: tuple[int, ...]) -> Centre:
+    listed = items(s, ctx, user, before)
+    read = read_keys(s, user)
+    return Centre(listed, {i.key for i in listed if i.key not in read})
+
+
+def unread_count(s: Session, ctx: Context, user: User, before: tuple[int, ...]) -> int:
+    return centre(s, ctx, user, before).unread_count
+
+
+def mark_read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
+              keys: list[str] | None) -> int:
+    """Mark items read (None: every item listed); an item not in her centre is refused,
+    nothing stored. Marking all also forgets the marks of items no longer listed."""
+    current = centre(s, ctx, user, before)
+    listed = {i.key for i in current.items}
+    if keys is None:
+        s.exec(delete(NoticeRead).where(col(NoticeRead.user_id) == user.id,
+                                        col(NoticeRead.item).not_in(listed)))
+        wanted = set(current.unread)
+    else:
+        for k in keys:
+            if k not in listed:
+                raise NotFound(f"no item {k!r}", key="notices.error_item", value=k[:120])
+        wanted = {k for k in keys if k in current.unread}
+    now = audit.now_iso()
+    for k in sorted(wanted):
+        s.add(NoticeRead(user_id=saved_id(user), item=k, read_at=now))
+    s.flush()
+    return len(wanted)
+
+
+def save_preferences(s: Session, user: User, channels: list[str], before: str,
+                     hour: str) -> ReminderPreference:
+    """Store her preferences (checked first: a bad value stores nothing)."""
+    chosen = rules.parse_channels(channels)
+    days = rules.parse_before(before)
+    digest_hour = rules.parse_hour(hour)
+    pref = preference(s, user)
+    pref.channels, pref.before, pref.digest_hour = chosen, days, digest_hour
+    s.add(pref)
+    s.flush()
+    return pref
+
+
+def _own_case(s: Session, user: User, case_id: int | str) -> Case:
+    """One of her cases, else the 404 of an unknown case (nothing said of others' cases)."""
+    case = get_case(s, case_id)
+    if s.exec(select(Case.id).where(Case.id == case.id, mine(user))).first() is None:
+        raise NotFound(f"case {case_id} not found", key="notfound.analysis", id=case_id)
+    return case
+
+
+def mute(s: Session, user: User, case_id: int | str) -> ReminderHold:
+    """No reminder and no item of this case for her (until she unmutes it)."""
+    case = _own_case(s, user, case_id)
+    found = s.exec(select(ReminderHold).where(
+        ReminderHold.user_id == user.id, ReminderHold.case_id == case.id,
+        col(ReminderHold.stage_key).is_(None))).first()
+    if found is not None:
+        return found
+    hold = ReminderHold(user_id=saved_id(user), case_id=saved_id(case),
+                        created_at=audit.now_iso())
+    s.add(hold)
+    s.flush()
+    return hold
+
+
+def snooze(s: Session, ctx: Context, user: User, case_id: int | str, stage_key: str,
+           until: date) -> ReminderHold:
+    """No reminder and no item of one open stage of her case until `until` (after today)."""
+    rules.check_snooze(until, ctx.today)
+    case = _own_case(s, user, case_id)
+    stage = s.exec(select(Stage).where(Stage.case_id == case.id, Stage.key == stage_key,
+                                       Stage.status == OPEN)).first()
+    if stage is None:
+        raise NotFound(f"no open stage {stage_key!r}", key="notices.error_stage",
+                       value=stage_key[:64])
+    found = s.exec(select(ReminderHold).where(
+        ReminderHold.user_id == user.id, ReminderHold.case_id == case.id,
+        ReminderHold.stage_key == stage_key)).first()
+    hold = found or ReminderHold(user_id=saved_id(user), case_id=saved_id(case),
+                                 stage_key=stage_key, created_at=audit.now_iso())
+    hold.until = until
+    s.add(hold)
+    s.flush()
+    return hold
+
+
+def release(s: Session, user: User, hold_id: int) -> None:
+    """Unmute a case or end a snooze (only her own)."""
+    hold = s.get(ReminderHold, hold_id)
+    if hold is None or hold.user_id != user.id:
+        raise NotFound(f"no hold {hold_id}", key="notfound.generic")
+    s.delete(hold)
+    s.flush()
+
+
+# -- in words ------------------------------------------------------------------------------------
+
+
+def described(s: Session, ctx: Context, listed: list[Item], unread: set[str],
+              lang: str) -> list[dict[str, Any]]:
+    """The items as the page and the API show them: the case's process and subject, the
+    stage's or event's name in `lang`; never the name of a person a case is about."""
+    ids = sorted({i.case for i in listed})
+    cases = {c.id: (c, o) for c, o in s.exec(
+        select(Case, Organisation).join(Organisation, col(Organisation.id) == Case.subject_id)
+        .where(col(Case.id).in_(ids)))} if ids else {}
+    out = []
+    for i in listed:
+        case, subject = cases[i.case]
+        loaded = ctx.registry.loaded.get(case.process)
+        defn = loaded.definition if loaded else None
+        names = defn.key_names(i.stage) if defn is not None and i.stage else None
+        out.append({
+            "key": i.key, "kind": i.kind, "case": i.case, "unread": i.key in unread,
+            "at": i.at, "stage": i.stage or None,
+            "stage_name": (name_in(names, lang, i.stage) if isinstance(names, dict)
+                           else i.stage) or None,
+            "due": i.due.isoformat() if i.due else None, "days": i.days,
+            "actor": i.actor or None,
+            "process": case.process,
+            "process_name": defn.name(lang) if defn is not None else case.process,
+            "subject": subject.code,
+            "subject_name": {"kk": subject.name_kk, "ru": subject.name_ru}.get(lang)
+            or subject.name,
+            "period": case.period})
+    return out

@@ -1,0 +1,138 @@
+"""The notification centre's pages and API (issue 29, item 5): /notifications (read and
+unread, mark one, mark all), /account/reminders (channels, days before a due date, digest hour,
+mutes and snoozes), `GET /api/v1/notifications` and `POST /api/v1/notifications/read`, and the
+bell's unread count in the menu of every page (`MENU_PART`, composed by web/app.py). Everyone
+sees only her own items; a case she does not answer for is the 404 of an unknown case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel, Field
+
+from web.kit.api import LIMIT, OFFSET, ApiContext, api_routes, paginate
+from web.kit.deps import PageContext
+from web.kit.page import check_csrf, form_day, int_param, page, page_number, render
+from workflow.notices import rules, service
+from workflow.services import transactions as tx
+
+router = APIRouter(include_in_schema=False)
+api_router = api_routes()
+
+
+def org_before(request: Request) -> tuple[int, ...]:
+    """The organisation's working days before a due date ([reminders] before)."""
+    notify = request.app.state.settings.notify
+    return notify.policy.before if notify is not None else (5, 1, 0)
+
+
+@router.get("/notifications", response_class=HTMLResponse)
+def notifications_page(request: Request, pc: PageContext = Depends(page)):
+    number = page_number(request)
+    c = service.centre(pc.s, pc.ctx, pc.viewer.user, org_before(request))
+    first = (number - 1) * rules.PAGE
+    shown = service.described(pc.s, pc.ctx, c.items[first:first + rules.PAGE], c.unread,
+                              pc.t.language)
+    pages = max(1, -(-len(c.items) // rules.PAGE))
+    return render(request, pc, "notifications.html", items=shown, unread=c.unread_count,
+                  total=len(c.items), page=number, pages=pages,
+                  menu_extra={"unread": c.unread_count})
+
+
+@router.post("/notifications/read")
+def mark_read(request: Request, csrf: str = Form(""), item: str = Form(""),
+              pc: PageContext = Depends(page)):
+    """One item (`item`: its key) or, without one, every item listed."""
+    check_csrf(pc, csrf)
+    with tx.transaction(pc.s):
+        service.mark_read(pc.s, pc.ctx, pc.viewer.user, org_before(request),
+                          [item] if item else None)
+    return RedirectResponse("/notifications", status_code=303)
+
+
+@router.get("/account/reminders", response_class=HTMLResponse)
+def reminders_page(request: Request, pc: PageContext = Depends(page)):
+    user = pc.viewer.user
+    pref = service.preference(pc.s, user)
+    chosen = pref.channels.split(",") if pref.channels is not None else None
+    return render(request, pc, "reminder_preferences.html", pref=pref, channels=rules.CHANNELS,
+                  chosen=chosen, org_before=", ".join(str(d) for d in org_before(request)),
+                  holds=service.holds(pc.s, user), max_offset=rules.MAX_OFFSET)
+
+
+@router.post("/account/reminders")
+def save_preferences(csrf: str = Form(""), channel: list[str] = Form([]),
+                     before: str = Form(""), digest_hour: str = Form(""),
+                     pc: PageContext = Depends(page)):
+    check_csrf(pc, csrf)
+    with tx.transaction(pc.s):
+        service.save_preferences(pc.s, pc.viewer.user, channel, before, digest_hour)
+    return RedirectResponse("/account/reminders", status_code=303)
+
+
+@router.post("/account/reminders/mute")
+def mute_case(csrf: str = Form(""), case: str = Form(""), pc: PageContext = Depends(page)):
+    check_csrf(pc, csrf)
+    with tx.transaction(pc.s):
+        service.mute(pc.s, pc.viewer.user, case.strip())
+    return RedirectResponse("/account/reminders", status_code=303)
+
+
+@router.post("/account/reminders/snooze")
+def snooze_stage(csrf: str = Form(""), case: str = Form(""), stage: str = Form(""),
+                 until: str = Form(""), pc: PageContext = Depends(page)):
+    check_csrf(pc, csrf)
+    day = form_day(pc, until)
+    with tx.transaction(pc.s):
+        service.snooze(pc.s, pc.ctx, pc.viewer.user, case.strip(), stage.strip(), day)
+    return RedirectResponse("/notifications", status_code=303)
+
+
+@router.post("/account/reminders/holds/{hold_id}/release")
+def release_hold(hold_id: str, csrf: str = Form(""), pc: PageContext = Depends(page)):
+    check_csrf(pc, csrf)
+    with tx.transaction(pc.s):
+        service.release(pc.s, pc.viewer.user, int_param(hold_id, "id") or 0)
+    return RedirectResponse("/account/reminders", status_code=303)
+
+
+@api_router.get("/notifications")
+def api_notifications(request: Request, limit: int = LIMIT, offset: int = OFFSET,
+                      a: ApiContext = Depends()) -> dict[str, Any]:
+    """The caller's notification centre: her cases' stages overdue and due soon, records and
+    withdrawals by others on them and the cases handed to her (the last 30 days), overdue
+    first, each with `unread`; `unread` counts them all. Names in ?lang= (kk, ru, en); never
+    the name of a person a case is about."""
+    c = service.centre(a.s, a.ctx, a.viewer.user, org_before(request))
+    listed = service.described(a.s, a.ctx, c.items[offset:offset + limit], c.unread,
+                               a.ctx.language)
+    result = paginate(listed, limit, 0).model_dump()
+    result.update(total=len(c.items), offset=offset, unread=c.unread_count)
+    return result
+
+
+class ReadIn(BaseModel):
+    items: list[str] | None = Field(default=None, max_length=rules.MAX_ITEMS,
+                                    description="The keys of the items to mark read; absent: "
+                                                "every item listed.")
+
+
+@api_router.post("/notifications/read")
+def api_mark_read(request: Request, body: ReadIn, a: ApiContext = Depends()) -> dict[str, int]:
+    """Mark items of the caller's centre read (an item not in it: 404, nothing stored)."""
+    with tx.transaction(a.s):
+        marked = service.mark_read(a.s, a.ctx, a.viewer.user, org_before(request), body.items)
+    return {"marked": marked}
+
+
+class MenuPart:
+    """The bell's unread count, for the menu of every page (web/kit/page.py)."""
+
+    def counts(self, request: Request, pc: PageContext) -> dict[str, int]:
+        return {"unread": service.unread_count(pc.s, pc.ctx, pc.viewer.user,
+                                               org_before(request))}
+
+
+MENU_PART = MenuPart()
