@@ -35,6 +35,7 @@ def record_ministry(engine, ctx) -> dict:
     and K-T2 never analysed. A risk of D1 eliminated, one of IA's identified."""
     from workflow import services as svc
     from workflow.monitoring import service as ms
+    from workflow.planning import service as planning_svc
     from workflow.storage.db import session as open_session
 
     with open_session(engine) as s:
@@ -43,7 +44,7 @@ def record_ministry(engine, ctx) -> dict:
                         name_ru=f"{name} (ru)")
 
         def plan(subject, obj):
-            return svc.plan_analysis(s, ctx, subject, obj, date(2025, 10, 1),
+            return planning_svc.plan_analysis(s, ctx, subject, obj, date(2025, 10, 1),
                                      date(2025, 11, 10)).analysis.id
 
         a1, a2, a3 = plan("MF", "MF-D1"), plan("MF", "MF-IA"), plan("MF-K", "MF-K-T1")
@@ -60,6 +61,6 @@ def record_ministry(engine, ctx) -> dict:
                                  "recommendation": str(rec.id)}], analysis_id=a1)
         ms.set_status(s, ctx, rec.id, "fulfilled", date(2026, 2, 2), {"form": "Order", "number": "7"})
         ms.add_risk(s, ctx, "Audit plan leaks", analysis_id=a2)
-        svc.record_schedule(s, ctx, "MF", 2025, date(2025, 2, 3), dict(DOC))
+        planning_svc.record_schedule(s, ctx, "MF", 2025, date(2025, 2, 3), dict(DOC))
         s.commit()
     return {"ctx": ctx, "a2": a2}

@@ -103,11 +103,12 @@ NOT_A_KEY = {
                "command group, an analysis's id in rows, messages, exports, audit payloads and "
                "not-found answers, the demo's analyses; not the `analysis` stage of the "
                "procedures",
-               "notifications/render.py", "web/kit/access.py", "web/kit/exports.py",
-               "web/kit/views.py", "workflow/cli/__init__.py", "workflow/cli/engine.py",
-               "workflow/cli/reminders.py", "workflow/drafts/web.py", "workflow/monitoring/cli.py",
+               "notifications/render.py", "web/kit/access.py",
+               "workflow/cli/__init__.py", "workflow/cli/engine.py",
+               "workflow/planning/cli.py", "workflow/cli/reminders.py", "workflow/drafts/web.py",
+               "workflow/monitoring/cli.py",
                "workflow/monitoring/service.py", "workflow/reminders/planner.py",
-               "workflow/services/demo.py", "workflow/services/lists.py",
+               "workflow/services/demo.py",
                "workflow/services/replanning.py"),
     **_homonym("completed", "the scorecard's count of completed risks (docs/scorecard.md); not "
                "contract_concentration's date or state",
@@ -115,22 +116,22 @@ NOT_A_KEY = {
     **_homonym("done", "what is done: the work lists' done section, the overview's and the "
                "scorecard's done counts, a schedule's status in `merzim` JSON, the Telegram "
                "link's reply; not the procedures' final state",
-               "web/overview_page.py", "web/work_page.py", "workflow/cli/engine.py",
+               "web/overview_page.py", "web/work_page.py", "workflow/planning/cli.py",
                "workflow/reminders/telegram_link.py", "workflow/scorecard/rules.py",
-               "workflow/scorecard/words.py", "workflow/services/lists.py",
+               "workflow/scorecard/words.py",
                "workflow/services/overview.py"),
     **_homonym("start", "the definition format's [planning] `start` (which names the date "
                "--start gives), the schedule file's column, a period's start in views, charts, "
                "exports and the demo's file; not the named date itself",
                "web/kit/charts.py", "web/kit/exports.py", "web/kit/views.py",
-               "workflow/cli/engine.py", "workflow/definitions/schema.py",
-               "workflow/services/analyses.py", "workflow/services/cases.py",
+               "workflow/planning/cli.py", "workflow/definitions/schema.py",
+               "workflow/planning/service.py", "workflow/services/cases.py",
                "workflow/services/demo.py"),
     **_homonym("end", "the definition format's [planning] `end` (which names the date --end "
                "gives), the schedule file's column, a period's end in views and exports; not the "
                "named date itself",
-               "web/kit/exports.py", "web/kit/views.py", "workflow/cli/engine.py",
-               "workflow/definitions/schema.py", "workflow/services/analyses.py",
+               "web/kit/exports.py", "web/kit/views.py", "workflow/planning/cli.py",
+               "workflow/definitions/schema.py", "workflow/planning/service.py",
                "workflow/services/cases.py"),
     **_homonym("found", "the label of what a file's content was found to be (a refused upload); "
                "not foreign_account's date or state",
@@ -162,9 +163,9 @@ NOT_A_KEY = {
     **_homonym("planned", "a named date's planned value (the definition format's "
                "\"NAME.planned\" anchor, the views' planned start and end) and the count of what "
                "`merzim analysis import` and the worker planned; not the internal analysis's state",
-               "web/kit/charts.py", "workflow/cli/engine.py", "workflow/core/deadlines.py",
+               "web/kit/charts.py", "workflow/planning/cli.py", "workflow/core/deadlines.py",
                "workflow/core/definition.py", "workflow/i18n/describe.py",
-               "workflow/reminders/worker.py", "workflow/services/cases.py"),
+               "workflow/reminders/worker.py"),
     **_homonym("recommendation", "the monitoring's recommendations: the `merzim recommendation` "
                "command group, their table, audit entity and the plan file's column; not "
                "conflict_of_interest's stage",

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from tests.conftest import dump_tables
 from workflow import services as svc
+from workflow.planning import service as planning_svc
 from workflow.reminders import planner as reminders
 from workflow.settings import load_notify_settings, load_settings
 from workflow.storage.db import make_engine
@@ -43,7 +44,7 @@ def world(engine, make_ctx):
         svc.add_user(s, ctx, "dana", "Dana Bekova", "officer", "AK-EDU", "dana@example.kz", "ru")
         svc.add_user(s, ctx, "marat", "Marat Ospanov", "officer", "AK-HLTH", "marat@example.kz")
         svc.add_user(s, ctx, "nurlan", "Nurlan Iskakov", "manager", "AK", "nurlan@example.kz")
-        aid = svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", date(2026, 3, 2),
+        aid = planning_svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", date(2026, 3, 2),
                                 date(2026, 4, 10), responsible="asel").analysis.id
         s.commit()
     return aid

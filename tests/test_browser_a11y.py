@@ -249,7 +249,7 @@ def _every_page(visit: Visit, login: str) -> list[str]:
     visit.go("/overdue")
     case = visit.page.locator("main a[href^='/cases/']").first.get_attribute("href")
     programme = _places(visit)["programme"]
-    pages += [case, f"{programme}/score", "/account", "/calendar/2027",
+    pages += [case, f"{programme}/score", "/account", "/account/reminders", "/calendar/2027",
               "/cases/999999999", "/due?within=251"]
     if login in (OFFICER, ADMIN):
         visit.go("/cases")

@@ -32,6 +32,8 @@ from calendars import KazakhstanCalendar
 from tests.bulk_helpers import another_database, commit
 from workflow import services as svc
 from workflow.definitions import load_registry
+from workflow.planning import bulk as planning_bulk
+from workflow.planning import service as planning_svc
 from workflow.services import obligations
 from workflow.storage import audit
 from workflow.storage.db import session as open_session
@@ -121,7 +123,7 @@ def analysis_world(s, ctx) -> dict:
         if rng.random() < 0.25:
             completed = date(2023, 1, 1) + timedelta(days=rng.randrange(4 * 365))
             completed = min(completed, TODAY - timedelta(days=1))
-            svc.add_external(s, ctx, code, completed, "Agency report")
+            planning_svc.add_external(s, ctx, code, completed, "Agency report")
             tree["external"][code] = completed
 
     for a in range(4):
@@ -132,7 +134,7 @@ def analysis_world(s, ctx) -> dict:
     return tree
 
 
-def analysis_rows(tree: dict, special: dict[date, str], n: int) -> list[svc.AnalysisRow]:
+def analysis_rows(tree: dict, special: dict[date, str], n: int) -> list[planning_bulk.AnalysisRow]:
     rng = random.Random(SEED + 1)
     rows, periods = [], {}
     for i in range(n):
@@ -155,7 +157,7 @@ def analysis_rows(tree: dict, special: dict[date, str], n: int) -> list[svc.Anal
         duplicate = ("Second analysis asked by the agency"
                      if any(a <= last and start <= b for a, b in earlier) else None)
         earlier.append((start, last))
-        rows.append(svc.AnalysisRow(i + 2, subject, obj, start, end, reason, responsible,
+        rows.append(planning_bulk.AnalysisRow(i + 2, subject, obj, start, end, reason, responsible,
                                     duplicate))
     return rows
 
@@ -170,12 +172,12 @@ def test_analysis_import_plans_every_stage_as_planning_each_row_does(db, db_url,
     # the draw reaches every kind of special day: holidays, weekend shifts, decree transfers
     assert {"holiday", "transfer", "worked_weekend"} <= set(starts), starts
     assert min(starts[k] for k in ("holiday", "transfer", "worked_weekend")) >= 20, starts
-    planned = commit(db, lambda s: svc.plan_analyses(s, ctx, rows))
+    planned = commit(db, lambda s: planning_bulk.plan_analyses(s, ctx, rows))
     with another_database(db_url, tmp_path) as other:
         commit(other, lambda s: analysis_world(s, ctx))
 
         def one_by_one(s):
-            return [svc.plan_analysis(s, ctx, r.subject, r.object, r.start, r.end,
+            return [planning_svc.plan_analysis(s, ctx, r.subject, r.object, r.start, r.end,
                                       r.override_reason, r.responsible, r.duplicate_reason)
                     for r in rows]
 

@@ -24,6 +24,8 @@ from tests.bulk_helpers import another_database, commit, stored
 from tests.conftest import dump_tables
 from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation, UsageError
+from workflow.planning import bulk as planning_bulk
+from workflow.planning import service as planning_svc
 from workflow.storage import audit
 from workflow.storage.db import session as open_session
 from workflow.storage.models import AuditRecord, Case
@@ -58,12 +60,12 @@ def national(s, ctx) -> dict:
                 tree["officers"][dept] = logins
             if d % 5 == 1:
                 completed = date(2025, 3 + d, 15)
-                svc.add_external(s, ctx, dept, completed, "Agency report")
+                planning_svc.add_external(s, ctx, dept, completed, "Agency report")
                 tree["external"][dept] = completed
     return tree
 
 
-def random_rows(tree: dict, n: int, seed: int = SEED) -> list[svc.AnalysisRow]:
+def random_rows(tree: dict, n: int, seed: int = SEED) -> list[planning_bulk.AnalysisRow]:
     """Valid rows: starts over 2025-2027 (weekends included), 40 % with an explicit end (some
     longer than 30 working days), responsible officers named or not, the one-year rule
     overridden with a reason where it would refuse the row, and a second analysis of the same
@@ -91,7 +93,7 @@ def random_rows(tree: dict, n: int, seed: int = SEED) -> list[svc.AnalysisRow]:
         duplicate = ("Second analysis asked by the agency"
                      if any(a <= last and start <= b for a, b in earlier) else None)
         earlier.append((start, last))
-        rows.append(svc.AnalysisRow(i + 2, subject, obj, start, end, reason, responsible,
+        rows.append(planning_bulk.AnalysisRow(i + 2, subject, obj, start, end, reason, responsible,
                                     duplicate))
     return rows
 
@@ -139,12 +141,12 @@ def tree(db, ctx):
 def test_bulk_import_stores_exactly_what_planning_each_row_one_by_one_stores(
         db, db_url, ctx, tree, tmp_path):
     rows = random_rows(tree, N_RANDOM)
-    planned = commit(db, lambda s: svc.plan_analyses(s, ctx, rows))
+    planned = commit(db, lambda s: planning_bulk.plan_analyses(s, ctx, rows))
     with another_database(db_url, tmp_path) as other:
         commit(other, lambda s: national(s, ctx))
 
         def one_by_one(s):
-            return [svc.plan_analysis(s, ctx, r.subject, r.object, r.start, r.end,
+            return [planning_svc.plan_analysis(s, ctx, r.subject, r.object, r.start, r.end,
                                       r.override_reason, r.responsible, r.duplicate_reason)
                     for r in rows]
 
@@ -164,20 +166,20 @@ def test_bulk_import_stores_exactly_what_planning_each_row_one_by_one_stores(
     assert len(bulk["cases"]) == N_RANDOM and len(bulk["stages"]) > 9 * N_RANDOM
     for part in ("cases", "stages", "programmes", "audit"):
         assert bulk[part] == single[part], part
-    assert [(v["dates"], v["stages"], v["state"]) for v in views["bulk"]] == \
-        [(v["dates"], v["stages"], v["state"]) for v in views["single"]]
+    assert [(v.dates, v.stages, v.state) for v in views["bulk"]] == \
+        [(v.dates, v.stages, v.state) for v in views["single"]]
     with db.connect() as conn:  # planned, in progress and ended cases alike
         states = set(conn.execute(text("SELECT DISTINCT state FROM process_case")).scalars())
     assert {"planned", "in_progress", "ended"} <= states, states
 
 
 def test_rows_of_a_subject_with_a_programme_reuse_it_and_new_years_get_one(db, ctx, tree):
-    first = svc.AnalysisRow(2, "AK0-D0", "AK0-D0", date(2026, 3, 2))
-    commit(db, lambda s: svc.plan_analyses(s, ctx, [first]))
-    again = [svc.AnalysisRow(2, "AK0-D0", "AK0-D0", date(2026, 9, 1)),
-             svc.AnalysisRow(3, "AK0-D0", "AK0-D0", date(2027, 3, 1)),
-             svc.AnalysisRow(4, "AK0-D0", "AK0-D0", date(2027, 9, 1))]
-    commit(db, lambda s: svc.plan_analyses(s, ctx, again))
+    first = planning_bulk.AnalysisRow(2, "AK0-D0", "AK0-D0", date(2026, 3, 2))
+    commit(db, lambda s: planning_bulk.plan_analyses(s, ctx, [first]))
+    again = [planning_bulk.AnalysisRow(2, "AK0-D0", "AK0-D0", date(2026, 9, 1)),
+             planning_bulk.AnalysisRow(3, "AK0-D0", "AK0-D0", date(2027, 3, 1)),
+             planning_bulk.AnalysisRow(4, "AK0-D0", "AK0-D0", date(2027, 9, 1))]
+    commit(db, lambda s: planning_bulk.plan_analyses(s, ctx, again))
     with open_session(db) as s:
         org = svc.get_org(s, "AK0-D0")
         progs = svc.programmes_under(s, org)
@@ -192,9 +194,9 @@ def test_rows_of_a_subject_with_a_programme_reuse_it_and_new_years_get_one(db, c
 def test_every_write_comes_after_every_row_is_checked_and_the_writes_are_few(db, ctx, tree):
     rows = random_rows(tree, 500, seed=SEED + 1)
     with open_session(db) as s, Statements(db) as sent:
-        checked = svc.check_analyses(s, ctx, rows)
+        checked = planning_bulk.check_analyses(s, ctx, rows)
         phase1 = len(sent.kinds)
-        svc.write_analyses(s, ctx, checked)
+        planning_bulk.write_analyses(s, ctx, checked)
         s.commit()
     assert sent.writes(), sent.kinds
     # phase 1 reads only, in a few queries whatever the number of rows
@@ -211,7 +213,7 @@ def test_the_whole_import_in_one_call_sends_no_write_before_its_last_check(db, c
     write only the audit chain's tail is read (under the lock taken before the writes)."""
     rows = random_rows(tree, 300, seed=SEED + 2)
     with open_session(db) as s, Statements(db) as sent:
-        svc.plan_analyses(s, ctx, rows)
+        planning_bulk.plan_analyses(s, ctx, rows)
         s.commit()
     first = min(sent.writes())
     later_reads = [t for k, t in zip(sent.kinds[first:], sent.texts[first:], strict=True)
@@ -224,27 +226,27 @@ def test_the_whole_import_in_one_call_sends_no_write_before_its_last_check(db, c
 
 
 @pytest.mark.parametrize("bad, error, fragment", [
-    (svc.AnalysisRow(0, "AK1-D2", "NOPE", date(2026, 3, 2)), NotFound, "NOPE"),
-    (svc.AnalysisRow(0, "AK1-D2", "AK1-D2", date(2026, 3, 2), date(2026, 2, 27)),
+    (planning_bulk.AnalysisRow(0, "AK1-D2", "NOPE", date(2026, 3, 2)), NotFound, "NOPE"),
+    (planning_bulk.AnalysisRow(0, "AK1-D2", "AK1-D2", date(2026, 3, 2), date(2026, 2, 27)),
      RuleViolation, "before start"),
-    (svc.AnalysisRow(0, "AK1-D1", "AK1-D1", date(2026, 3, 2)), RuleViolation,
+    (planning_bulk.AnalysisRow(0, "AK1-D1", "AK1-D1", date(2026, 3, 2)), RuleViolation,
      "external analysis rule"),
-    (svc.AnalysisRow(0, "AK1-D2", "AK1-D2", date(2026, 3, 2), responsible="officer-0-0-0"),
+    (planning_bulk.AnalysisRow(0, "AK1-D2", "AK1-D2", date(2026, 3, 2), responsible="officer-0-0-0"),
      RuleViolation, "another organisation"),
-    (svc.AnalysisRow(0, "AK1-D2", "AK1-D2", date(2026, 3, 2), responsible="nobody"),
+    (planning_bulk.AnalysisRow(0, "AK1-D2", "AK1-D2", date(2026, 3, 2), responsible="nobody"),
      NotFound, "nobody"),
-    (svc.AnalysisRow(0, "AK1-D2", "AK1-D2", date(2030, 12, 1)), CalendarError, "outside"),
+    (planning_bulk.AnalysisRow(0, "AK1-D2", "AK1-D2", date(2030, 12, 1)), CalendarError, "outside"),
 ])
 def test_a_refused_last_row_stores_nothing_and_sends_no_write(db, ctx, tree, bad, error,
                                                                fragment):
     rows = random_rows(tree, 400, seed=SEED + 3)
-    bad = svc.AnalysisRow(len(rows) + 2, *[getattr(bad, f) for f in (
+    bad = planning_bulk.AnalysisRow(len(rows) + 2, *[getattr(bad, f) for f in (
         "subject", "object", "start", "end", "override_reason", "responsible")],
         duplicate_reason="A random row may overlap it")  # refused for its own fault only
     before = dump_tables(db)
     with open_session(db) as s, Statements(db) as sent:
         with pytest.raises(svc.RowRefused) as refused:
-            svc.plan_analyses(s, ctx, [*rows, bad])
+            planning_bulk.plan_analyses(s, ctx, [*rows, bad])
         s.rollback()
     assert refused.value.row == bad.row and isinstance(refused.value.error, error)
     assert refused.value.exit_code == getattr(error, "exit_code", UsageError.exit_code)
@@ -256,15 +258,15 @@ def test_a_refused_last_row_stores_nothing_and_sends_no_write(db, ctx, tree, bad
 def test_what_another_writer_changed_between_the_phases_is_planned_with(db, ctx, tree):
     """Phase 2 reads the facts again under the lock: an external analysis added meanwhile
     refuses the row it concerns, and nothing is written."""
-    rows = [svc.AnalysisRow(2, "AK2-D0", "AK2-D0", date(2026, 9, 1)),
-            svc.AnalysisRow(3, "AK2-D2", "AK2-D2", date(2026, 9, 1))]
+    rows = [planning_bulk.AnalysisRow(2, "AK2-D0", "AK2-D0", date(2026, 9, 1)),
+            planning_bulk.AnalysisRow(3, "AK2-D2", "AK2-D2", date(2026, 9, 1))]
     before = dump_tables(db)
     with open_session(db) as s:
-        checked = svc.check_analyses(s, ctx, rows)
-        commit(db, lambda other: svc.add_external(other, ctx, "AK2-D2", date(2026, 2, 1)))
+        checked = planning_bulk.check_analyses(s, ctx, rows)
+        commit(db, lambda other: planning_svc.add_external(other, ctx, "AK2-D2", date(2026, 2, 1)))
         changed = dump_tables(db)
         with pytest.raises(svc.RowRefused) as refused:
-            svc.write_analyses(s, ctx, checked)
+            planning_bulk.write_analyses(s, ctx, checked)
         s.rollback()
     assert refused.value.row == 3 and refused.value.error.key == "rule.external_year"
     assert changed != before and dump_tables(db) == changed
@@ -276,8 +278,8 @@ def test_what_another_writer_changed_between_the_phases_is_planned_with(db, ctx,
 def test_the_audit_chain_gets_one_case_open_record_per_case_in_row_order_and_verifies(
         db, ctx, tree):
     rows = random_rows(tree, 300, seed=SEED + 4)
-    planned = commit(db, lambda s: svc.plan_analyses(s, ctx, rows))
-    commit(db, lambda s: svc.plan_analysis(s, ctx, "AK3-D0", "AK3-D0", date(2026, 9, 1)))
+    planned = commit(db, lambda s: planning_bulk.plan_analyses(s, ctx, rows))
+    commit(db, lambda s: planning_svc.plan_analysis(s, ctx, "AK3-D0", "AK3-D0", date(2026, 9, 1)))
     with open_session(db) as s:
         result = audit.verify(s)
         opened = list(s.exec(select(AuditRecord).where(
@@ -294,7 +296,7 @@ def test_the_audit_chain_gets_one_case_open_record_per_case_in_row_order_and_ver
 # -- the command line ---------------------------------------------------------------------------
 
 
-def _schedule(path: Path, rows: list[svc.AnalysisRow], extra: str = "") -> str:
+def _schedule(path: Path, rows: list[planning_bulk.AnalysisRow], extra: str = "") -> str:
     lines = ["subject,object,start,end,override_reason,responsible,duplicate_reason"]
     lines += [f"{r.subject},{r.object},{r.start},{r.end or ''},{r.override_reason or ''},"
               f"{r.responsible or ''},{r.duplicate_reason or ''}" for r in rows]
@@ -344,5 +346,5 @@ def test_cli_import_refuses_a_bad_row_in_one_line_and_plans_a_good_file(
 
 def test_an_import_without_rows_stores_nothing(db, ctx, tree):
     before = dump_tables(db)
-    assert commit(db, lambda s: svc.plan_analyses(s, ctx, [])) == []
+    assert commit(db, lambda s: planning_bulk.plan_analyses(s, ctx, [])) == []
     assert dump_tables(db) == before

@@ -59,3 +59,43 @@ def test_bulk_rows_store_what_the_orm_stores(db):
     # the JSON text itself, as stored (JSON null for None; the same serialisation)
     assert sorted((k[1:], v) for k, v in raw if k.startswith("b")) == \
         sorted((k[1:], v) for k, v in raw if k.startswith("k"))
+
+
+def test_rows_from_a_generator_go_in_blocks_and_a_failure_midway_stores_none(db):
+    """Rows made as the insert asks for them (on PostgreSQL a COPY block at a time, the next
+    block made while the server writes the one before) are all stored, counted, in order,
+    whatever the block boundaries; an error raised by the generator midway (after whole blocks
+    were sent) stores none of them and leaves the session usable."""
+    from workflow.storage import bulkinsert
+
+    with open_session(db) as s:
+        org = Organisation(code="ORG", name="Org", kind="akimat", path="/ORG/")
+        s.add(org)
+        s.commit()
+        org_id = org.id
+        n = 2 * bulkinsert.COPY_BLOCK + 7  # two whole blocks and a part of one
+
+        def rows(fail_at: int | None = None):
+            for i in range(n):
+                if i == fail_at:
+                    raise ValueError("no officer")
+                yield (None, None, f"g{i:06d}", org_id, "/ORG/", date(2026, 1, 1 + i % 28),
+                       False, "open", None, None)
+
+        try:
+            with s.begin_nested():
+                insert_rows(s.connection(), Stage.__table__, COLUMNS,
+                            rows(fail_at=bulkinsert.COPY_BLOCK + 5))
+        except ValueError:
+            pass
+        else:
+            raise AssertionError("the generator's error did not reach the caller")
+        assert s.exec(select(Stage.key).where(Stage.key.like("g%"))).all() == []
+        assert insert_rows(s.connection(), Stage.__table__, COLUMNS, rows()) == n
+        assert insert_rows(s.connection(), Stage.__table__, COLUMNS, iter(())) == 0
+        s.commit()
+    with open_session(db) as s:
+        stored = s.exec(select(Stage.key, Stage.due_date).where(Stage.key.like("g%"))
+                        .order_by(Stage.id)).all()
+    assert [k for k, _ in stored] == [f"g{i:06d}" for i in range(n)]
+    assert [d for _, d in stored] == [date(2026, 1, 1 + i % 28) for i in range(n)]

@@ -20,6 +20,7 @@ from workflow import services as svc
 from workflow.core.errors import RuleViolation
 from workflow.definitions import DEFINITIONS, Loaded, Registry, load_definition
 from workflow.forms import service as forms
+from workflow.planning import service as planning_svc
 from workflow.scorecard import service as scoring
 from workflow.scorecard.rules import ScoreSettings
 from workflow.storage.db import session as open_session
@@ -43,7 +44,7 @@ def _world(db, ctx) -> None:
 
 def _plan(db, ctx, obj: str) -> int:
     with open_session(db) as s:
-        aid = svc.plan_analysis(s, ctx, "AK", obj, d("2026-03-02")).analysis.id
+        aid = planning_svc.plan_analysis(s, ctx, "AK", obj, d("2026-03-02")).analysis.id
         s.commit()
     return aid
 

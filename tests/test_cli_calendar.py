@@ -180,7 +180,7 @@ def test_bad_input_with_json_is_still_one_line_on_stderr(merzim):
 
 def test_an_unknown_language_is_refused(merzim):
     line = refused(merzim("--lang", "de", "calendar", "show", "2025"))
-    assert "--lang must be kk, ru or en" in line
+    assert "--lang: “de” is not a language of merzim; choose kk, ru or en." in line
 
 
 # -- languages -------------------------------------------------------------------------------

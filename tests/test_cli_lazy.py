@@ -35,19 +35,29 @@ try:
 except SystemExit as exc:
     code = exc.code or 0
 sys.stdout.flush()
-print("\\n@@" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
+common = sys.modules.get("workflow.cli.common")  # the definitions the command parsed, if any
+registry = common.STATE.__dict__.get("_registry") if common else None
+print("\\n@@" + json.dumps({"code": code, "modules": sorted(sys.modules),
+                            "parsed": None if registry is None else registry.parsed()}))
 """
 
 
-def run(args: list[str], cwd, lang: str | None = None) -> tuple[int, str, set[str]]:
-    """`merzim ARGS` in a fresh interpreter: (exit code, output, the modules it imported)."""
+def probe(args: list[str], cwd, lang: str | None = None) -> tuple[int, str, dict]:
+    """`merzim ARGS` in a fresh interpreter: (exit code, output, what it imported and the
+    keys of the definitions it parsed)."""
     env = merzim_env(lang=lang, extra={"COLUMNS": "120"})
     result = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=cwd, env=env,
                             capture_output=True, text=True, encoding="utf-8", timeout=120)
     out, _, tail = result.stdout.rpartition("\n@@")
     assert tail, (result.stdout, result.stderr)
     found = json.loads(tail)
-    return found["code"], out + result.stderr, set(found["modules"])
+    return found["code"], out + result.stderr, found
+
+
+def run(args: list[str], cwd, lang: str | None = None) -> tuple[int, str, set[str]]:
+    """`merzim ARGS` in a fresh interpreter: (exit code, output, the modules it imported)."""
+    code, out, found = probe(args, cwd, lang)
+    return code, out, set(found["modules"])
 
 
 def imported(modules: set[str], packages: tuple[str, ...]) -> list[str]:
@@ -105,7 +115,7 @@ def test_status_loads_the_database_but_no_web_spreadsheet_scheduler_or_babel(tmp
 # The service modules that showing one case does not use (the package imports a use case's
 # module when the use case is first asked for), argon2, which only accounts need, and on
 # SQLite the PostgreSQL dialect (the models name no dialect option: storage/models._partial).
-NOT_FOR_STATUS = ("workflow.services.analyses", "workflow.services.bulk",
+NOT_FOR_STATUS = ("workflow.planning.service", "workflow.planning.bulk", "workflow.services.bulk",
                   "workflow.services.lists", "workflow.services.replanning",
                   "workflow.scorecard.service", "workflow.services.accounts",
                   "workflow.services.users", "workflow.services.obligations",
@@ -119,12 +129,18 @@ def test_status_of_a_case_loads_only_the_services_that_show_it(tmp_path):
     env = merzim_env(today="2026-11-23")
     built = run_merzim(["init", "--demo"], env=env, cwd=tmp_path)  # in this process: quicker
     assert built.returncode == 0, built.stderr
-    code, out, modules = run(["status", "1"], tmp_path, "en")  # a fresh interpreter
+    code, out, found = probe(["status", "1"], tmp_path, "en")  # a fresh interpreter
+    modules = set(found["modules"])
     assert code == 0, out
     assert out.startswith("Analysis #1: State Revenue Department, Almaty region"), out
     assert "Approve the order to conduct the analysis" in out
     assert "workflow.services.cases" in modules and "sqlalchemy" in modules
     assert imported(modules, NOT_FOR_STATUS) == []
+    # of the ~50 definitions, only the case's own is parsed (the others are indexed by key)
+    assert found["parsed"] == ["internal_risk_analysis"]
+    code, out, found = probe(["process", "list"], tmp_path, "en")  # every one, checked
+    assert code == 0 and "gift" in out, out
+    assert len(found["parsed"]) > 40 and "gift" in found["parsed"]
 
 
 # -- the table of modules and commands -------------------------------------------------------

@@ -23,6 +23,7 @@ from openpyxl import Workbook, load_workbook
 
 from tests.conftest import dump_tables
 from workflow import services as svc
+from workflow.planning import service as planning_svc
 from workflow.storage.db import make_engine
 from workflow.storage.db import session as open_session
 
@@ -100,9 +101,9 @@ def noted(engine, make_ctx):
         svc.add_org(s, ctx, "X-EDU", "Education department", "department", "X")
         svc.add_org(s, ctx, "X-HLTH", "Health department", "department", "X")
         svc.add_org(s, ctx, "M", "Ministry M", "central_body")
-        aid = svc.plan_analysis(s, ctx, "X", "X-EDU", date(2025, 10, 1), date(2025, 11, 10)
+        aid = planning_svc.plan_analysis(s, ctx, "X", "X-EDU", date(2025, 10, 1), date(2025, 11, 10)
                                 ).analysis.id
-        other = svc.plan_analysis(s, ctx, "X", "X-HLTH", date(2025, 10, 1), date(2025, 11, 10)
+        other = planning_svc.plan_analysis(s, ctx, "X", "X-HLTH", date(2025, 10, 1), date(2025, 11, 10)
                                   ).analysis.id
         for event, on, evidence in [("order", date(2025, 9, 15), DOC),
                                     ("start_announcement", date(2025, 9, 16), LINK),

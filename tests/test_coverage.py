@@ -41,13 +41,14 @@ PLANS = {"OBL-APP": (date(2025, 10, 1), date(2025, 11, 10), STORY[:5]),
 
 def build_region(engine, ctx, plans=PLANS, users=()) -> None:
     from workflow import services as svc
+    from workflow.planning import service as planning_svc
 
     with Session(engine) as s:
         for code, name, kind, parent in TREE:
             svc.add_org(s, ctx, code, name, kind, parent, name_kk=f"{name} (kk)",
                         name_ru=f"{name} (ru)")
         for obj, (start, end, story) in plans.items():
-            aid = svc.plan_analysis(s, ctx, "OBL", obj, start, end).analysis.id
+            aid = planning_svc.plan_analysis(s, ctx, "OBL", obj, start, end).analysis.id
             for event, on, evidence in story:
                 svc.record_event(s, ctx, aid, event, on, dict(evidence))
         for login, name, role, org, email, language in users:

@@ -118,11 +118,11 @@ def test_without_dues_is_pure_and_exact():
 
 
 def _plan(db, ctx, subject, obj):
-    from workflow import services as svc
+    from workflow.planning import service as planning_svc
     from workflow.storage.db import session as open_session
 
     with open_session(db) as s:
-        aid = svc.plan_analysis(s, ctx, subject, obj, date(2026, 3, 2)).analysis.id
+        aid = planning_svc.plan_analysis(s, ctx, subject, obj, date(2026, 3, 2)).analysis.id
         s.commit()
     return aid
 
@@ -138,22 +138,22 @@ def test_overdue_rows_carry_the_mark_and_the_setting_switches_it_off(orgs, ctx_o
     ctx = ctx_of(date(2026, 2, 17), own_off=("AK2",))
     with open_session(orgs) as s:
         rows = lists.overdue(s, ctx, "AK")
-        assert [(r["case"], r["stage"], r["due"], r["due_basis"], r["working_days_overdue"])
+        assert [(r.case, r.stage, r.due, r.due_basis, r.working_days_overdue)
                 for r in rows] == [(on, ORDER, date(2026, 2, 16), "I-2", 1),
                                    (on, "start_announcement", date(2026, 2, 16), "", 1)]
         # switched off: the order is never overdue (the start announcement's is the sources')
-        assert [(r["stage"], r["due_basis"]) for r in lists.overdue(s, ctx, "AK2")] == [
+        assert [(r.stage, r.due_basis) for r in lists.overdue(s, ctx, "AK2")] == [
             ("start_announcement", "")]
         view = svc.case_view(s, ctx, svc.get_case(s, off))
-        stages = {st["key"]: st for st in view["stages"]}
-        assert (stages[ORDER]["due"], stages[ORDER]["due_basis"]) == (None, "")
-        assert (stages[POSITIONS]["due"], stages[POSITIONS]["due_basis"]) == (None, "")
+        stages = {st.key: st for st in view.stages}
+        assert (stages[ORDER].due, stages[ORDER].due_basis) == (None, "")
+        assert (stages[POSITIONS].due, stages[POSITIONS].due_basis) == (None, "")
         view = svc.case_view(s, ctx, svc.get_case(s, on))
-        stages = {st["key"]: st for st in view["stages"]}
-        assert (stages[ORDER]["due"], stages[ORDER]["due_basis"],
-                stages[ORDER]["source"]) == (date(2026, 2, 16), "I-2", "000:L239-261; I-2")
-        assert stages[POSITIONS]["due_basis"] == "I-6"
-        assert (stages["analytic_note"]["due_basis"], stages["analytic_note"]["source"]) == (
+        stages = {st.key: st for st in view.stages}
+        assert (stages[ORDER].due, stages[ORDER].due_basis,
+                stages[ORDER].source) == (date(2026, 2, 16), "I-2", "000:L239-261; I-2")
+        assert stages[POSITIONS].due_basis == "I-6"
+        assert (stages["analytic_note"].due_basis, stages["analytic_note"].source) == (
             "", "000:L356-387")
     # the switch follows a re-plan of every case (merzim replan after a change of config.toml)
     from workflow.services import transactions as tx
@@ -161,7 +161,7 @@ def test_overdue_rows_carry_the_mark_and_the_setting_switches_it_off(orgs, ctx_o
     with open_session(orgs) as s, tx.transaction(s):
         svc.replan_all(s, ctx_of(date(2026, 2, 17), own_off=("*",)))
     with open_session(orgs) as s:
-        assert [r["stage"] for r in lists.overdue(s, ctx, "AK")] == ["start_announcement"]
+        assert [r.stage for r in lists.overdue(s, ctx, "AK")] == ["start_announcement"]
         assert svc.stages_of(s, svc.get_case(s, on))[ORDER].due_date is None
     with open_session(orgs) as s, tx.transaction(s):
         svc.replan_all(s, ctx_of(date(2026, 2, 17)))
@@ -192,8 +192,8 @@ def test_a_due_date_moved_off_a_saturday_says_why(orgs, ctx_of, language, note):
         case = _open_period(s, ctx_of(date(2028, 1, 10)), "national_report_input", "2027")
         s.commit()
         view = svc.case_view(s, ctx_of(date(2028, 1, 10), language=language), case)
-    (stage,) = view["stages"]
-    assert (stage["due"], stage["moved_from"], stage["moved_note"], stage["due_basis"]) == (
+    (stage,) = view.stages
+    assert (stage.due, stage.moved_from, stage.moved_note, stage.due_basis) == (
         date(2028, 4, 17), date(2028, 4, 15), note, "")
 
 
@@ -204,8 +204,8 @@ def test_a_due_date_moved_back_says_so_and_is_merzims_own(orgs, ctx_of):
     with open_session(orgs) as s:
         case = _open_period(s, ctx_of(date(2022, 12, 1)), "offence_reconciliation", "2022")
         s.commit()
-        (stage,) = svc.case_view(s, ctx_of(date(2022, 12, 1)), case)["stages"]
-    assert (stage["due"], stage["due_basis"], stage["moved_note"]) == (
+        (stage,) = svc.case_view(s, ctx_of(date(2022, 12, 1)), case).stages
+    assert (stage.due, stage.due_basis, stage.moved_note) == (
         date(2022, 12, 30), "B-1",
         "31 December 2022 is a Saturday: due Friday 30 December — the last working day before it")
 

@@ -31,6 +31,7 @@ from notifications.policy import DUE_SOON, ESCALATION, OVERDUE
 from notifications.render import render_digest
 from workflow import services as svc
 from workflow.definitions import load_registry
+from workflow.planning import service as planning_svc
 from workflow.reminders import planner as reminders
 from workflow.services import obligations
 from workflow.settings import load_notify_settings, load_settings
@@ -59,7 +60,7 @@ def world(db, registry) -> dict[str, int]:
         svc.add_user(s, ctx, "aliya", "Aliya", "officer", "AK-EDU", "aliya@example.kz", "en")
         svc.update_user(s, ctx, "aliya", telegram_chat_id="4242")
         svc.add_user(s, ctx, "nurlan", "Nurlan", "manager", "AK", "nurlan@example.kz", "ru")
-        analysis = svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", date(2027, 1, 19)).analysis
+        analysis = planning_svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", date(2027, 1, 19)).analysis
         conflict = svc.open_case(s, ctx, "conflict_of_interest", "AK-EDU", person=PEOPLE[0],
                                  position="Chief specialist",
                                  dates={"notified": date(2026, 12, 15)})

@@ -33,6 +33,8 @@ from tests.web_helpers import (
 from workflow import services as svc
 from workflow.core.errors import RuleViolation, UsageError
 from workflow.i18n import LANGUAGES, Translator
+from workflow.planning import bulk as planning_bulk
+from workflow.planning import service as planning_svc
 from workflow.storage import audit
 from workflow.storage.db import session as open_session
 from workflow.storage.models import AuditRecord, Case
@@ -59,9 +61,9 @@ def setup(s, ctx) -> dict[str, int]:
     svc.add_org(s, ctx, "AK-HLTH", "Health Department", "department", "AK")
     svc.add_user(s, ctx, "asel", "Asel", "officer", "AK-EDU")
     svc.add_user(s, ctx, "marat", "Marat", "officer", "AK-HLTH")
-    edu = svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", START, END).analysis.id
-    hlth = svc.plan_analysis(s, ctx, "AK-HLTH", "AK-HLTH", START, END).analysis.id
-    cancel = next(e.key for e in ctx.definition.events.values() if e.terminal)
+    edu = planning_svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", START, END).analysis.id
+    hlth = planning_svc.plan_analysis(s, ctx, "AK-HLTH", "AK-HLTH", START, END).analysis.id
+    cancel = next(e.key for e in planning_svc.planned_definition(ctx).events.values() if e.terminal)
     svc.record_event(s, ctx, hlth, cancel, TODAY, {"note": "Object reorganised"})
     return {"edu": edu, "hlth": hlth}
 
@@ -109,7 +111,7 @@ OVERLAPPING = [  # (start, end) of the new analysis; None: the default end (30 w
 def test_an_overlapping_analysis_of_the_same_subject_and_object_is_refused_naming_it(
         db, ctx, ids):
     for start, end in OVERLAPPING:
-        refused = refused_unchanged(db, lambda s, start=start, end=end: svc.plan_analysis(
+        refused = refused_unchanged(db, lambda s, start=start, end=end: planning_svc.plan_analysis(
             s, ctx, "AK-EDU", "AK-EDU", start, end))
         assert refused.key == "rule.duplicate_analysis", (start, end)
         assert refused.params == {"id": ids["edu"], "subject": "AK-EDU", "object": "AK-EDU",
@@ -119,7 +121,7 @@ def test_an_overlapping_analysis_of_the_same_subject_and_object_is_refused_namin
 
 
 def test_the_refusal_names_the_analysis_in_kazakh_russian_and_english(db, ctx, ids):
-    refused = refused_unchanged(db, lambda s: svc.plan_analysis(
+    refused = refused_unchanged(db, lambda s: planning_svc.plan_analysis(
         s, ctx, "AK-EDU", "AK-EDU", date(2026, 3, 16)))
     texts = {lang: refused.render(Translator(lang)) for lang in LANGUAGES}
     for lang, shown in texts.items():
@@ -132,7 +134,7 @@ def test_the_refusal_names_the_analysis_in_kazakh_russian_and_english(db, ctx, i
 
 
 def test_confirmed_with_a_reason_it_is_planned_with_a_warning_and_audited(db, ctx, ids):
-    planned = commit(db, lambda s: svc.plan_analysis(
+    planned = commit(db, lambda s: planning_svc.plan_analysis(
         s, ctx, "AK-EDU", "AK-EDU", date(2026, 3, 16), date(2026, 3, 27),
         duplicate_reason=REASON))
     warning = {"code": "duplicate_confirmed", "duplicate_of": [ids["edu"]], "reason": REASON}
@@ -141,10 +143,10 @@ def test_confirmed_with_a_reason_it_is_planned_with_a_warning_and_audited(db, ct
     assert (opened["duplicate_of"], opened["duplicate_reason"]) == ([ids["edu"]], REASON)
     assert warning in opened["warnings"]
     # a third one overlapping both names both; refused without the reason, naming the first
-    refused = refused_unchanged(db, lambda s: svc.plan_analysis(
+    refused = refused_unchanged(db, lambda s: planning_svc.plan_analysis(
         s, ctx, "AK-EDU", "AK-EDU", date(2026, 3, 20), date(2026, 3, 25)))
     assert refused.params["id"] == ids["edu"]
-    third = commit(db, lambda s: svc.plan_analysis(
+    third = commit(db, lambda s: planning_svc.plan_analysis(
         s, ctx, "AK-EDU", "AK-EDU", date(2026, 3, 20), date(2026, 3, 25),
         duplicate_reason="Third"))
     assert {"code": "duplicate_confirmed", "duplicate_of": [ids["edu"], planned.analysis.id],
@@ -155,11 +157,11 @@ def test_confirmed_with_a_reason_it_is_planned_with_a_warning_and_audited(db, ct
 
 def test_a_reason_must_be_1_to_500_characters(db, ctx, ids):
     for reason in ("", "   ", "ж" * 501):
-        refused = refused_unchanged(db, lambda s, reason=reason: svc.plan_analysis(
+        refused = refused_unchanged(db, lambda s, reason=reason: planning_svc.plan_analysis(
             s, ctx, "AK-EDU", "AK-EDU", START, END, duplicate_reason=reason), UsageError)
         assert refused.key == "error.bad_duplicate_reason" and refused.exit_code == 2
         assert "500" in refused.render(Translator("en"))
-    planned = commit(db, lambda s: svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", START, END,
+    planned = commit(db, lambda s: planning_svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", START, END,
                                                      duplicate_reason="ж" * 500))
     assert planned.warnings[-1]["code"] == "duplicate_confirmed"
 
@@ -170,7 +172,7 @@ def test_other_periods_objects_and_subjects_are_not_duplicates(db, ctx, ids):
             ("AK-EDU", "AK-EDU-SCH", START, END),  # another object
             ("AK", "AK-EDU", START, END)]  # another subject
     for subject, obj, start, end in rows:
-        planned = commit(db, lambda s, a=(subject, obj, start, end): svc.plan_analysis(
+        planned = commit(db, lambda s, a=(subject, obj, start, end): planning_svc.plan_analysis(
             s, ctx, *a))
         assert not [w for w in planned.warnings if w["code"] == "duplicate_confirmed"]
         assert "duplicate_of" not in opened_payloads(db)[-1]
@@ -178,17 +180,17 @@ def test_other_periods_objects_and_subjects_are_not_duplicates(db, ctx, ids):
 
 
 def test_a_cancelled_analysis_is_no_duplicate(db, ctx, ids):
-    planned = commit(db, lambda s: svc.plan_analysis(s, ctx, "AK-HLTH", "AK-HLTH", START, END))
+    planned = commit(db, lambda s: planning_svc.plan_analysis(s, ctx, "AK-HLTH", "AK-HLTH", START, END))
     assert all(w["code"] != "duplicate_confirmed" for w in planned.warnings)
     assert "duplicate_of" not in opened_payloads(db)[-1]
     # ... but the analysis planned instead of it counts
-    refused = refused_unchanged(db, lambda s: svc.plan_analysis(
+    refused = refused_unchanged(db, lambda s: planning_svc.plan_analysis(
         s, ctx, "AK-HLTH", "AK-HLTH", date(2026, 3, 9)))
     assert refused.params["id"] == planned.analysis.id
 
 
 def test_a_reason_without_a_duplicate_is_neither_stored_nor_mentioned(db, ctx, ids):
-    planned = commit(db, lambda s: svc.plan_analysis(
+    planned = commit(db, lambda s: planning_svc.plan_analysis(
         s, ctx, "AK-EDU", "AK-EDU-SCH", START, END, duplicate_reason=REASON))
     assert all(w["code"] != "duplicate_confirmed" for w in planned.warnings)
     opened = opened_payloads(db)[-1]
@@ -201,8 +203,9 @@ def test_the_generic_open_holds_an_analysis_to_the_rule_and_other_processes_not(
         db, ctx, ids):
     """`merzim case open`, the web's and the API's form open any process: an analysis opened
     that way is held to the same rule."""
-    process, (start_key, end_key) = ctx.definition.key, (
-        ctx.definition.raw["planning"]["start"], ctx.definition.raw["planning"]["end"])
+    defn = planning_svc.planned_definition(ctx)
+    process, (start_key, end_key) = defn.key, (
+        defn.raw["planning"]["start"], defn.raw["planning"]["end"])
     refused = refused_unchanged(db, lambda s: svc.open_checked(
         s, ctx, process, "AK-EDU", "AK-EDU", dates={start_key: date(2026, 3, 16)}))
     assert refused.key == "rule.duplicate_analysis" and refused.params["id"] == ids["edu"]
@@ -219,13 +222,13 @@ def test_the_generic_open_holds_an_analysis_to_the_rule_and_other_processes_not(
 
 
 def row(n, subject, obj, start, end=None, reason=None):
-    return svc.AnalysisRow(n, subject, obj, start, end, duplicate_reason=reason)
+    return planning_bulk.AnalysisRow(n, subject, obj, start, end, duplicate_reason=reason)
 
 
 def test_an_import_row_duplicating_a_stored_analysis_is_refused_and_nothing_stored(
         db, ctx, ids):
     rows = [row(2, "AK-EDU", "AK-EDU-SCH", START), row(3, "AK-EDU", "AK-EDU", END)]
-    refused = refused_unchanged(db, lambda s: svc.plan_analyses(s, ctx, rows), svc.RowRefused)
+    refused = refused_unchanged(db, lambda s: planning_bulk.plan_analyses(s, ctx, rows), svc.RowRefused)
     assert refused.row == 3 and refused.error.key == "rule.duplicate_analysis"
     assert refused.error.params["id"] == ids["edu"] and refused.exit_code == 3
     shown = refused.render(Translator("en"))
@@ -236,7 +239,7 @@ def test_two_overlapping_rows_of_one_file_refuse_the_later_one(db, ctx, ids):
     rows = [row(2, "AK-EDU", "AK-EDU-SCH", date(2026, 5, 4), date(2026, 5, 29)),
             row(3, "AK-EDU", "AK-EDU", date(2026, 9, 1)),
             row(4, "AK-EDU", "AK-EDU-SCH", date(2026, 5, 29), date(2026, 6, 12))]
-    refused = refused_unchanged(db, lambda s: svc.plan_analyses(s, ctx, rows), svc.RowRefused)
+    refused = refused_unchanged(db, lambda s: planning_bulk.plan_analyses(s, ctx, rows), svc.RowRefused)
     assert refused.row == 4 and refused.error.key == "rule.duplicate_row"
     assert refused.error.params == {"row": 2, "subject": "AK-EDU", "object": "AK-EDU-SCH",
                                     "start": "2026-05-04", "end": "2026-05-29"}
@@ -249,7 +252,7 @@ def test_rows_confirmed_in_the_duplicate_reason_column_are_planned_with_the_ids(
     rows = [row(2, "AK-EDU", "AK-EDU", date(2026, 4, 13)),
             row(3, "AK-EDU", "AK-EDU", date(2026, 4, 20), date(2026, 4, 24), "Second"),
             row(4, "AK-EDU", "AK-EDU", date(2026, 4, 1), date(2026, 4, 22), "Third")]
-    planned = commit(db, lambda s: svc.plan_analyses(s, ctx, rows))
+    planned = commit(db, lambda s: planning_bulk.plan_analyses(s, ctx, rows))
     first, second, third = (p.analysis.id for p in planned)
     dup = {p.row: [w for w in p.warnings if w["code"] == "duplicate_confirmed"] for p in planned}
     assert dup == {2: [], 3: [{"code": "duplicate_confirmed", "duplicate_of": [first],
@@ -275,10 +278,10 @@ def test_an_import_stores_exactly_what_planning_its_rows_one_by_one_stores(
             row(7, "AK-HLTH", "AK-HLTH", START),  # the cancelled one does not count
             row(8, "AK-HLTH", "AK-HLTH", date(2026, 3, 10), None, "R8"),
             row(9, "AK-EDU", "AK-EDU", date(2026, 9, 1), None, "no duplicate")]
-    planned = commit(db, lambda s: svc.plan_analyses(s, ctx, rows))
+    planned = commit(db, lambda s: planning_bulk.plan_analyses(s, ctx, rows))
     with another_database(db_url, tmp_path) as other:
         assert commit(other, lambda s: setup(s, ctx)) == ids
-        singles = commit(other, lambda s: [svc.plan_analysis(
+        singles = commit(other, lambda s: [planning_svc.plan_analysis(
             s, ctx, r.subject, r.object, r.start, r.end, duplicate_reason=r.duplicate_reason)
             for r in rows])
         bulk, single = stored(db), stored(other)
@@ -298,12 +301,12 @@ def test_an_analysis_planned_meanwhile_refuses_the_row_it_duplicates(db, ctx, id
     the phases refuses the row it duplicates, and nothing of the import is written."""
     rows = [row(2, "AK-EDU", "AK-EDU", date(2026, 9, 1))]
     with open_session(db) as s:
-        checked = svc.check_analyses(s, ctx, rows)
-        other = commit(db, lambda o: svc.plan_analysis(o, ctx, "AK-EDU", "AK-EDU",
+        checked = planning_bulk.check_analyses(s, ctx, rows)
+        other = commit(db, lambda o: planning_svc.plan_analysis(o, ctx, "AK-EDU", "AK-EDU",
                                                        date(2026, 9, 7)).analysis.id)
         changed = dump_tables(db)
         with pytest.raises(svc.RowRefused) as refused:
-            svc.write_analyses(s, ctx, checked)
+            planning_bulk.write_analyses(s, ctx, checked)
         s.rollback()
     assert refused.value.error.key == "rule.duplicate_analysis"
     assert refused.value.error.params["id"] == other
@@ -353,7 +356,8 @@ def test_cli_plan_refuses_a_duplicate_in_one_line_and_plans_it_with_a_reason(db,
 
 
 def test_cli_case_open_of_an_analysis_is_held_to_the_rule(db, ctx, ids, cli):
-    key, start = ctx.definition.key, ctx.definition.raw["planning"]["start"]
+    defn = planning_svc.planned_definition(ctx)
+    key, start = defn.key, defn.raw["planning"]["start"]
     opening = ("case", "open", key, "--subject", "AK-EDU", "--object", "AK-EDU", "--date",
                f"{start}=2026-03-16")
     before = dump_tables(db)

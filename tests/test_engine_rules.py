@@ -18,6 +18,7 @@ from tests.conftest import dump_tables
 from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.core.machine import CaseMachine as AnalysisMachine
+from workflow.planning import service as planning_svc
 from workflow.storage import audit
 from workflow.storage.db import session as open_session
 from workflow.storage.models import AuditRecord, EventRecord, Organisation, User
@@ -116,7 +117,7 @@ def refused(db, action, error=RuleViolation, key: str | None = None, before=None
 
 
 def plan(db, ctx, start=START, end=END, subject="AK-EDU", **kw) -> int:
-    return commit(db, lambda s: svc.plan_analysis(s, ctx, subject, subject, start, end, **kw)
+    return commit(db, lambda s: planning_svc.plan_analysis(s, ctx, subject, subject, start, end, **kw)
                   ).analysis.id
 
 
@@ -127,7 +128,8 @@ def record(db, ctx, aid, event, on, evidence=None):
 
 def on_day(ctx, day: date):
     """The same officer's context on another day (records are made as things happen)."""
-    return svc.Context(ctx.calendar, ctx.definition, day, actor=ctx.actor, language="en")
+    return svc.Context(ctx.calendar, planning_svc.planned_definition(ctx), day, actor=ctx.actor,
+                       language="en")
 
 
 def record_upto(db, ctx, aid, last: str) -> None:
@@ -201,32 +203,32 @@ def test_planned_analysis_stores_every_due_date_with_plan_and_publication_projec
             date(2026, 2, 2), date(2026, 3, 1), date(2026, 3, 2), date(2026, 4, 9),
             date(2026, 4, 10))] == ["planned", "planned", "in_progress", "in_progress", "ended"]
         assert s.get(User, analysis.responsible_id).login == "aigerim"
-    assert (view(db, ctx, aid)["planned_start"], view(db, ctx, aid)["planned_end"]) == (START, END)
+    assert (view(db, ctx, aid).planned_start, view(db, ctx, aid).planned_end) == (START, END)
 
 
 def test_plan_without_an_end_ends_on_the_30th_working_day(db, ctx):
-    planned = commit(db, lambda s: svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", START))
+    planned = commit(db, lambda s: planning_svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", START))
     # the default end is stored with the case as given when it was opened
     assert planned.analysis.given() == {"start": START, "end": date(2026, 4, 16)}
-    assert view(db, ctx, planned.analysis.id)["planned_end"] == date(2026, 4, 16)
+    assert view(db, ctx, planned.analysis.id).planned_end == date(2026, 4, 16)
     assert planned.warnings == []
 
 
 def test_analysis_of_31_working_days_is_planned_with_a_too_long_warning(db, ctx):
-    planned = commit(db, lambda s: svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", START,
+    planned = commit(db, lambda s: planning_svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", START,
                                                      date(2026, 4, 17)))
     assert planned.warnings == [{"code": "too_long", "working_days": 31, "limit": 30}]
     assert planned.analysis.id is not None
 
 
 def test_analysis_of_exactly_30_working_days_has_no_warning(db, ctx):
-    planned = commit(db, lambda s: svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", START,
+    planned = commit(db, lambda s: planning_svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", START,
                                                      date(2026, 4, 16)))
     assert planned.warnings == []
 
 
 def test_start_on_a_saturday_is_planned_with_a_warning_and_counts_from_tuesday(db, ctx):
-    planned = commit(db, lambda s: svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU",
+    planned = commit(db, lambda s: planning_svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU",
                                                      date(2026, 3, 7)))
     assert planned.warnings == [{"code": "start_not_working", "date": date(2026, 3, 7),
                                  "reason": "Weekend"}]
@@ -235,12 +237,12 @@ def test_start_on_a_saturday_is_planned_with_a_warning_and_counts_from_tuesday(d
 
 
 def test_end_before_start_is_refused(db, ctx):
-    refused(db, lambda s: svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", START, date(2026, 3, 1)),
+    refused(db, lambda s: planning_svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", START, date(2026, 3, 1)),
             key="rule.end_before_start")
 
 
 def test_plan_for_an_unknown_subject_is_not_found(db, ctx):
-    refused(db, lambda s: svc.plan_analysis(s, ctx, "AK-HEALTH", "AK-HEALTH", START, END),
+    refused(db, lambda s: planning_svc.plan_analysis(s, ctx, "AK-HEALTH", "AK-HEALTH", START, END),
             error=NotFound, key="notfound.org")
 
 
@@ -249,13 +251,13 @@ def test_plan_for_an_unknown_subject_is_not_found(db, ctx):
 
 @pytest.fixture
 def external(db, ctx):
-    commit(db, lambda s: svc.add_external(s, ctx, "AK-EDU", date(2025, 6, 10),
+    commit(db, lambda s: planning_svc.add_external(s, ctx, "AK-EDU", date(2025, 6, 10),
                                           "Agency's external analysis No. 41"))
     return ctx
 
 
 def test_start_within_a_year_of_an_external_analysis_is_refused(db, external):
-    err = refused(db, lambda s: svc.plan_analysis(s, external, "AK-EDU", "AK-EDU",
+    err = refused(db, lambda s: planning_svc.plan_analysis(s, external, "AK-EDU", "AK-EDU",
                                                   date(2026, 5, 1)),
                   key="rule.external_year")
     assert err.params["external"] == "2025-06-10"
@@ -263,12 +265,12 @@ def test_start_within_a_year_of_an_external_analysis_is_refused(db, external):
 
 
 def test_start_the_day_before_the_anniversary_is_still_refused(db, external):
-    refused(db, lambda s: svc.plan_analysis(s, external, "AK-EDU", "AK-EDU", date(2026, 6, 9)),
+    refused(db, lambda s: planning_svc.plan_analysis(s, external, "AK-EDU", "AK-EDU", date(2026, 6, 9)),
             key="rule.external_year")
 
 
 def test_start_on_the_anniversary_of_the_external_analysis_is_allowed(db, external):
-    planned = commit(db, lambda s: svc.plan_analysis(s, external, "AK-EDU", "AK-EDU",
+    planned = commit(db, lambda s: planning_svc.plan_analysis(s, external, "AK-EDU", "AK-EDU",
                                                      date(2026, 6, 10)))
     assert planned.warnings == []
     assert planned.analysis.override_reason is None
@@ -276,7 +278,7 @@ def test_start_on_the_anniversary_of_the_external_analysis_is_allowed(db, extern
 
 def test_overridden_one_year_rule_stores_the_reason_on_the_analysis_and_in_the_audit(db, external):
     reason = "The Agency asked for an early internal analysis (letter No. 5-12/301)"
-    planned = commit(db, lambda s: svc.plan_analysis(s, external, "AK-EDU", "AK-EDU",
+    planned = commit(db, lambda s: planning_svc.plan_analysis(s, external, "AK-EDU", "AK-EDU",
                                                      date(2026, 5, 1), override_reason=reason))
     aid = planned.analysis.id
     assert {"code": "external_overridden", "earliest": date(2026, 6, 10),
@@ -292,13 +294,13 @@ def test_overridden_one_year_rule_stores_the_reason_on_the_analysis_and_in_the_a
 
 
 def test_blank_override_reason_does_not_lift_the_one_year_rule(db, external):
-    refused(db, lambda s: svc.plan_analysis(s, external, "AK-EDU", "AK-EDU", date(2026, 5, 1),
+    refused(db, lambda s: planning_svc.plan_analysis(s, external, "AK-EDU", "AK-EDU", date(2026, 5, 1),
                                             override_reason="   "),
             error=UsageError, key="error.bad_reason")
 
 
 def test_external_analysis_of_the_parent_does_not_block_its_department(db, ctx):
-    commit(db, lambda s: svc.add_external(s, ctx, "AK", date(2025, 6, 10)))
+    commit(db, lambda s: planning_svc.add_external(s, ctx, "AK", date(2025, 6, 10)))
     assert plan(db, ctx, date(2026, 5, 4), None) is not None
 
 
@@ -346,8 +348,8 @@ def test_officer_records_every_stage_in_order_some_on_time_some_late(db, ctx):
         "monitoring": (None, "open"),
     }
     shown = view(db, ctx, aid)
-    assert (shown["actual_start"], shown["actual_end"]) == (date(2026, 3, 2), date(2026, 4, 9))
-    assert (shown["planned_start"], shown["planned_end"]) == (START, END)
+    assert (shown.actual_start, shown.actual_end) == (date(2026, 3, 2), date(2026, 4, 9))
+    assert (shown.planned_start, shown.planned_end) == (START, END)
     with open_session(db) as s:
         recorded = [(e.event, e.on) for e in s.exec(
             select(EventRecord).where(EventRecord.case_id == aid).order_by(EventRecord.id))]
@@ -378,7 +380,7 @@ def test_order_signed_after_the_tenth_working_day_before_the_start_is_done_late(
 def test_end_recorded_late_moves_note_and_positions_list_and_warns_of_the_length(db, ctx):
     aid = plan(db, ctx)
     record_upto(db, ctx, aid, "public_discussion")
-    assert view(db, ctx, aid)["warnings"] == []  # 2 March - 10 April: 28 working days
+    assert view(db, ctx, aid).warnings == []  # 2 March - 10 April: 28 working days
     record(db, ctx, aid, "analysis_end", date(2026, 4, 17))
     st = stages(db, aid)
     assert "analysis_end" not in st  # v3: the end is a date, not a stage to record (I-11)
@@ -402,7 +404,7 @@ def test_end_recorded_late_moves_note_and_positions_list_and_warns_of_the_length
     }
     # 2 March - 17 April is 31 working days (the 30th is 16 April): over the recommended
     # length on the dates as they stand, a warning (I-4, I-12)
-    assert view(db, ctx, aid)["warnings"] == [{"code": "too_long", "working_days": 31,
+    assert view(db, ctx, aid).warnings == [{"code": "too_long", "working_days": 31,
                                                "limit": 30}]
 
 
@@ -450,7 +452,8 @@ def test_every_event_a_state_does_not_accept_or_already_has_is_refused_and_chang
             if event else []
         refusals = 0
         for illegal in EVENTS:
-            needs = ctx.definition.prerequisites(ctx.definition.events[illegal])
+            defn = planning_svc.planned_definition(ctx)
+            needs = defn.prerequisites(defn.events[illegal])
             if illegal in recorded:  # not repeatable: refused whatever the state
                 key = "rule.already_recorded"
             elif illegal == "cartogram_update":  # regional akimats only (I-7); AK-EDU is not
@@ -671,7 +674,7 @@ def test_end_dated_before_the_public_discussion_is_accepted_and_makes_it_late(db
     assert (st["discussion_announcement"].due_date, st["discussion_announcement"].status) == (
         date(2026, 3, 12), "done_late")
     assert "analysis_end" not in st  # v3: an actual end completes no stage (I-11)
-    assert view(db, ctx, aid)["actual_end"] == date(2026, 3, 31)
+    assert view(db, ctx, aid).actual_end == date(2026, 3, 31)
     # the note is counted from the actual end: 10 WD after 31 March is 14 April
     assert st["analytic_note"].due_date == date(2026, 4, 14)
 
@@ -766,9 +769,9 @@ def test_reloaded_analysis_has_the_stored_state_stages_and_evidence(db, ctx):
     with open_session(db) as s:
         analysis = svc.get_analysis(s, str(aid))
         shown = svc.analysis_view(s, ctx, analysis)
-        assert (analysis.state, shown["planned_start"], shown["planned_end"]) == (
+        assert (analysis.state, shown.planned_start, shown.planned_end) == (
             "ended", START, END)
-        assert (shown["actual_start"], shown["actual_end"]) == (date(2026, 3, 2), END)
+        assert (shown.actual_start, shown.actual_end) == (date(2026, 3, 2), END)
         assert analysis.given() == {"start": START, "end": END}
         st = svc.stages_of(s, analysis)
         assert st["order"].evidence == {"date": "2026-02-10", **EVIDENCE["order"]}
@@ -784,12 +787,12 @@ def test_reloaded_analysis_has_the_stored_state_stages_and_evidence(db, ctx):
         assert events["order"] == (date(2026, 2, 10), EVIDENCE["order"], "test")
         assert events["analysis_start"] == (date(2026, 3, 2), None, "test")
         assert events["analysis_end"] == (END, None, "test")  # a record, no stage (v3)
-        machine = AnalysisMachine(ctx.definition, analysis.state)
+        machine = AnalysisMachine(planning_svc.planned_definition(ctx), analysis.state)
         assert machine.allowed() == ALLOWED["ended"]
         # what the state accepts minus what is recorded, the case-closing cancel last; v3
         # hides the sending of a list not yet approved (its prerequisite) and the cartogram
         # update, which is for regional akimats only (AK-EDU is a department)
-        assert shown["next_events"] == ["analytic_note", "positions_list", "cancel"]
+        assert shown.next_events == ["analytic_note", "positions_list", "cancel"]
 
 
 def test_recorded_positions_list_is_not_offered_again(db, ctx):
@@ -797,10 +800,10 @@ def test_recorded_positions_list_is_not_offered_again(db, ctx):
     record_upto(db, ctx, aid, "positions_list")
     with open_session(db) as s:
         shown = svc.analysis_view(s, ctx, svc.get_analysis(s, aid))
-    assert shown["state"] == "note_signed"
+    assert shown.state == "note_signed"
     # v3: the approved list may now be sent (its prerequisite is recorded) and the monitoring
     # note is accepted from the signed note on (I-8); no cartogram for a department (I-7)
-    assert shown["next_events"] == ["action_plan", "positions_sent", "monitoring_report",
+    assert shown.next_events == ["action_plan", "positions_sent", "monitoring_report",
                                     "monitoring_review", "monitoring_note", "cancel"]
 
 
@@ -824,19 +827,19 @@ def ministry(db, make_ctx):
         svc.add_user(s, ctx, "c2.officer", "Officer of C2", "officer", "MIN-C2")
         ids = {}
         # order and start announcement due 16 February 2026
-        ids["c1"] = svc.plan_analysis(s, ctx, "MIN-C1", "MIN-C1", START, END).analysis.id
+        ids["c1"] = planning_svc.plan_analysis(s, ctx, "MIN-C1", "MIN-C1", START, END).analysis.id
         # due 27 February 2026 (10th working day before 16 March, 9 March skipped)
-        ids["t1"] = svc.plan_analysis(s, ctx, "MIN-C1-T1", "MIN-C1-T1", date(2026, 3, 16),
+        ids["t1"] = planning_svc.plan_analysis(s, ctx, "MIN-C1-T1", "MIN-C1-T1", date(2026, 3, 16),
                                       date(2026, 4, 24)).analysis.id
-        ids["c2"] = svc.plan_analysis(s, ctx, "MIN-C2", "MIN-C2", START, END).analysis.id
-        ids["ak"] = svc.plan_analysis(s, ctx, "AK", "AK", START, END).analysis.id
+        ids["c2"] = planning_svc.plan_analysis(s, ctx, "MIN-C2", "MIN-C2", START, END).analysis.id
+        ids["ak"] = planning_svc.plan_analysis(s, ctx, "AK", "AK", START, END).analysis.id
         return ids
 
     return ctx, commit(db, setup)
 
 
 def rows_of(rows, value="working_days_overdue"):
-    return [(r["organisation"], r["analysis"], r["stage"], r["due"], r[value]) for r in rows]
+    return [(r.organisation, r.analysis, r.stage, r.due, getattr(r, value)) for r in rows]
 
 
 def test_manager_of_a_committee_sees_only_its_own_overdue_stages(db, ministry):
@@ -850,8 +853,8 @@ def test_manager_of_a_committee_sees_only_its_own_overdue_stages(db, ministry):
         ("MIN-C1", ids["c1"], "order", date(2026, 2, 16), 4),
         ("MIN-C1", ids["c1"], "start_announcement", date(2026, 2, 16), 4),
     ]
-    assert rows[0]["responsible"] == "c1.officer"
-    assert rows[0]["object"] == "MIN-C1"
+    assert rows[0].responsible == "c1.officer"
+    assert rows[0].object == "MIN-C1"
 
 
 def test_overdue_as_of_a_later_day_groups_by_organisation_then_due_date(db, ministry, make_ctx):
@@ -860,7 +863,7 @@ def test_overdue_as_of_a_later_day_groups_by_organisation_then_due_date(db, mini
     with open_session(db) as s:
         rows = svc.overdue(s, later, "MIN")
     # grouped by organisation in tree order: C1, its department T1, then C2; AK is elsewhere
-    assert [r["organisation"] for r in rows] == ["MIN-C1"] * 2 + ["MIN-C1-T1"] * 2 + ["MIN-C2"] * 2
+    assert [r.organisation for r in rows] == ["MIN-C1"] * 2 + ["MIN-C1-T1"] * 2 + ["MIN-C2"] * 2
     # 16 Feb -> 4 Mar: 12 working days; 27 Feb -> 4 Mar: 2, 3, 4 March
     assert sorted(rows_of(rows)) == sorted([
         ("MIN-C1", ids["c1"], "order", date(2026, 2, 16), 12),
@@ -872,19 +875,19 @@ def test_overdue_as_of_a_later_day_groups_by_organisation_then_due_date(db, mini
     ])
     with open_session(db) as s:
         everything = svc.overdue(s, later)
-    assert {r["organisation"] for r in everything} == {"MIN-C1", "MIN-C1-T1", "MIN-C2", "AK"}
+    assert {r.organisation for r in everything} == {"MIN-C1", "MIN-C1-T1", "MIN-C2", "AK"}
 
 
 def test_overdue_within_one_organisation_is_sorted_by_due_date(db, ministry, make_ctx):
     ctx, ids = ministry
     # another object: the same one's period overlaps (a duplicate)
-    commit(db, lambda s: svc.plan_analysis(s, ctx, "MIN-C2", "MIN", date(2026, 2, 16),
+    commit(db, lambda s: planning_svc.plan_analysis(s, ctx, "MIN-C2", "MIN", date(2026, 2, 16),
                                            date(2026, 3, 20)))
     with open_session(db) as s:
         rows = svc.overdue(s, make_ctx(date(2026, 3, 4)), "MIN-C2")
     # the second analysis's order was due 2 February (10 working days before 16 February)
-    assert [r["due"] for r in rows] == [date(2026, 2, 2)] * 2 + [date(2026, 2, 16)] * 2
-    assert rows[-1]["analysis"] == ids["c2"]
+    assert [r.due for r in rows] == [date(2026, 2, 2)] * 2 + [date(2026, 2, 16)] * 2
+    assert rows[-1].analysis == ids["c2"]
 
 
 def test_a_stage_is_not_overdue_on_its_due_date_and_is_one_day_overdue_the_next(db, ministry,
@@ -892,14 +895,14 @@ def test_a_stage_is_not_overdue_on_its_due_date_and_is_one_day_overdue_the_next(
     with open_session(db) as s:
         assert svc.overdue(s, make_ctx(date(2026, 2, 16)), "MIN-C1") == []
         rows = svc.overdue(s, make_ctx(date(2026, 2, 17)), "MIN-C1")
-    assert {r["working_days_overdue"] for r in rows} == {1}
+    assert {r.working_days_overdue for r in rows} == {1}
 
 
 def test_overdue_counts_only_working_days(db, ministry, make_ctx):
     # due 16 February; as of Tuesday 10 March: 17-20 Feb, 23-27 Feb, 2-6 March, 10 March (9 off)
     with open_session(db) as s:
         rows = svc.overdue(s, make_ctx(date(2026, 3, 10)), "MIN-C2")
-    assert {r["working_days_overdue"] for r in rows} == {15}
+    assert {r.working_days_overdue for r in rows} == {15}
 
 
 def test_recorded_order_leaves_only_the_announcement_overdue(db, ministry):
@@ -907,7 +910,7 @@ def test_recorded_order_leaves_only_the_announcement_overdue(db, ministry):
     record(db, ctx, ids["c1"], "order", date(2026, 2, 18))
     with open_session(db) as s:
         rows = svc.overdue(s, ctx, "MIN-C1")
-    assert [r["stage"] for r in rows] == ["start_announcement"]
+    assert [r.stage for r in rows] == ["start_announcement"]
 
 
 def test_branch_filter_does_not_catch_an_organisation_whose_id_starts_alike(db, ministry):
@@ -924,10 +927,10 @@ def test_branch_filter_does_not_catch_an_organisation_whose_id_starts_alike(db, 
                 return org.code
 
     alike = commit(db, add_until_alike)
-    commit(db, lambda s: svc.plan_analysis(s, ctx, alike, alike, START, END))
+    commit(db, lambda s: planning_svc.plan_analysis(s, ctx, alike, alike, START, END))
     with open_session(db) as s:
-        assert {r["organisation"] for r in svc.overdue(s, ctx, "MIN-C1")} == {"MIN-C1"}
-        assert alike in {r["organisation"] for r in svc.overdue(s, ctx, "MIN")}
+        assert {r.organisation for r in svc.overdue(s, ctx, "MIN-C1")} == {"MIN-C1"}
+        assert alike in {r.organisation for r in svc.overdue(s, ctx, "MIN")}
 
 
 def test_overdue_for_an_unknown_branch_is_not_found(db, ministry):
@@ -949,7 +952,7 @@ def test_due_within_five_working_days_shows_the_order_due_next_monday(db, minist
         assert len(svc.due_within(s, make_ctx(date(2026, 2, 10)), "MIN-C1", within=4)) == 2
         # on the due date itself, with no look-ahead
         today = svc.due_within(s, make_ctx(date(2026, 2, 16)), "MIN-C1", within=0)
-        assert {r["working_days_left"] for r in today} == {0}
+        assert {r.working_days_left for r in today} == {0}
         assert len(today) == 2
         # the day after, it is overdue, not due
         assert svc.due_within(s, make_ctx(date(2026, 2, 17)), "MIN-C1", within=5) == []
@@ -962,8 +965,8 @@ def test_due_within_for_a_manager_of_the_ministry_covers_its_committees_only(db,
     with open_session(db) as s:
         rows = svc.due_within(s, make_ctx(date(2026, 2, 23)), "MIN", within=5)
     # 23 Feb + 5 working days = 2 March: only T1's order and announcement (27 February)
-    assert [(r["organisation"], r["stage"], r["working_days_left"]) for r in
-            sorted(rows, key=lambda r: r["stage"])] == [
+    assert [(r.organisation, r.stage, r.working_days_left) for r in
+            sorted(rows, key=lambda r: r.stage)] == [
         ("MIN-C1-T1", "order", 4), ("MIN-C1-T1", "start_announcement", 4)]
 
 
@@ -974,7 +977,8 @@ def override_ctx(make_ctx, *days_off: str):
     base = make_ctx(TODAY)
     cal = KazakhstanCalendar(overrides={"days_off": [{"date": d, "reference": "test decree"}
                                                      for d in days_off]})
-    return svc.Context(cal, base.definition, base.today, actor="operator", language="en")
+    return svc.Context(cal, planning_svc.planned_definition(base), base.today, actor="operator",
+                       language="en")
 
 
 def test_new_day_off_moves_exactly_the_open_deadlines_it_crosses(db, ctx, make_ctx):
@@ -1018,7 +1022,13 @@ def test_replanning_with_an_unchanged_calendar_moves_nothing_and_logs_nothing(db
     record(db, ctx, aid, "order", date(2026, 2, 10))  # recorded on TODAY: the state is today's
     before = dump_tables(db)
     assert commit(db, lambda s: svc.replan_all(s, ctx)) == []
-    assert dump_tables(db) == before
+    after = dump_tables(db)
+    # the one row that changes is the run counter of /metrics (issue 30): a run, 0 moved
+    runs = [row for row in after.pop("worker_state") if row[0] == "runs:replan"]
+    assert len(runs) == 1 and '"n":1' in runs[0][1] and '"m":0' in runs[0][1]
+    before["worker_state"] = [row for row in before["worker_state"] if row[0] != "runs:replan"]
+    assert after == {k: v for k, v in before.items() if k != "worker_state"}
+    assert before["worker_state"] == []
 
 
 def test_new_day_off_moves_the_open_positions_list_of_a_published_analysis(db, ctx, make_ctx):

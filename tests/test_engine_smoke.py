@@ -8,6 +8,7 @@ from sqlmodel import Session
 from tests.conftest import dump_tables
 from workflow import services as svc
 from workflow.core.errors import RuleViolation
+from workflow.planning import service as planning_svc
 from workflow.storage import audit
 
 
@@ -16,7 +17,7 @@ def test_officer_records_order_and_illegal_plan_approval_changes_nothing(db, mak
     with Session(db) as s:
         svc.add_org(s, ctx, "AK", "Akimat", "akimat")
         svc.add_org(s, ctx, "AK-EDU", "Education", "department", "AK")
-        a = svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", date(2026, 3, 2), date(2026, 4, 10))
+        a = planning_svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", date(2026, 3, 2), date(2026, 4, 10))
         s.commit()
         aid = a.analysis.id
     with Session(db) as s:

@@ -26,6 +26,7 @@ from workflow.core.deadlines import Facts, Record, plan_case
 from workflow.core.definition import PeriodDue
 from workflow.core.errors import ConfigError, RuleViolation, UsageError
 from workflow.definitions import load_definition, load_registry
+from workflow.planning import service as planning_svc
 from workflow.reminders.planner import plan_reminders
 from workflow.services import accounts as auth
 from workflow.services import obligations
@@ -347,7 +348,7 @@ def _org_world(engine, today):
         svc.add_org(s, ctx, "AK", "Akimat", "akimat")
         svc.add_org(s, ctx, "AK-EDU", "Education", "department", "AK")
         svc.add_user(s, ctx, "aliya", "Aliya", "officer", "AK", "aliya@example.kz", "en")
-        case = svc.plan_analysis(s, ctx, "AK", "AK-EDU", date(2026, 3, 2), date(2026, 4, 10))
+        case = planning_svc.plan_analysis(s, ctx, "AK", "AK-EDU", date(2026, 3, 2), date(2026, 4, 10))
         s.commit()
         return case.analysis.id
 
@@ -363,12 +364,12 @@ def test_without_a_public_discussion_the_note_plan_and_publication_are_accepted(
             svc.record_event(s, ctx, case_id, event, on, evidence)
         s.commit()
         view = svc.case_view(s, ctx, s.get(Case, case_id))
-    status = {st["key"]: st["status"] for st in view["stages"]}
+    status = {st.key: st.status for st in view.stages}
     assert status["analytic_note"] == "done_on_time"       # due 24 April
     assert status["action_plan"] == "done_on_time"         # due 10 WD after 20 April: 5 May
     assert status["publication"] == "done_on_time"
     assert status["public_discussion"] == "overdue"        # due 3 April, never held
-    assert view["state"] == "published"
+    assert view.state == "published"
     before = dump_tables(db)
     with Session(db) as s, pytest.raises(UsageError):
         svc.record_not_done(s, ctx, case_id, "public_discussion", "   ")
@@ -406,7 +407,7 @@ def test_an_actual_end_earlier_than_planned_makes_a_discussion_announcement_late
         assert got["analytic_note"][0] == date(2026, 4, 17)  # 10 WD after 3 April
         assert "analysis_end" not in got  # v3: the actual end is a date, not a stage (I-11)
         view = svc.case_view(s, ctx, case)
-        assert (view["planned_end"], view["actual_end"]) == (date(2026, 4, 10),
+        assert (view.planned_end, view.actual_end) == (date(2026, 4, 10),
                                                              date(2026, 4, 3))
 
 
@@ -435,7 +436,7 @@ def test_a_wrong_record_is_voided_and_everything_is_replanned(db):
         s.commit()
         case = s.get(Case, case_id)
         got = stages(s, case)
-        assert svc.case_view(s, ctx, case)["actual_end"] is None  # back to the planned 10 April
+        assert svc.case_view(s, ctx, case).actual_end is None  # back to the planned 10 April
         assert got["analytic_note"][:2] == (date(2026, 4, 24), "done_on_time")  # planned end
         assert got["discussion_announcement"][0] == date(2026, 3, 27)
         rows = s.exec(select(EventRecord).where(EventRecord.case_id == case_id)

@@ -45,11 +45,11 @@ def world(db, make_ctx):
 
 
 def _plan(db, ctx, obj) -> int:
-    from workflow import services as svc
+    from workflow.planning import service as planning_svc
     from workflow.storage.db import session as open_session
 
     with open_session(db) as s:
-        aid = svc.plan_analysis(s, ctx, "AK", obj, d("2025-03-03"), None).analysis.id
+        aid = planning_svc.plan_analysis(s, ctx, "AK", obj, d("2025-03-03"), None).analysis.id
         s.commit()
     return aid
 

@@ -44,11 +44,11 @@ def world(db, make_ctx):
 
 
 def _plan(db, ctx, subject, obj, start, end=None) -> int:
-    from workflow import services as svc
+    from workflow.planning import service as planning_svc
     from workflow.storage.db import session as open_session
 
     with open_session(db) as s:
-        aid = svc.plan_analysis(s, ctx, subject, obj, start, end).analysis.id
+        aid = planning_svc.plan_analysis(s, ctx, subject, obj, start, end).analysis.id
         s.commit()
     return aid
 
@@ -96,11 +96,11 @@ def _refused(db, ctx, aid, event, on, evidence, key):
 
 
 def _dues(view) -> dict[str, date | None]:
-    return {st["key"]: st["due"] for st in view["stages"] if ":" not in st["key"]}
+    return {st.key: st.due for st in view.stages if ":" not in st.key}
 
 
 def _status(view) -> dict[str, str]:
-    return {st["key"]: st["status"] for st in view["stages"]}
+    return {st.key: st.status for st in view.stages}
 
 
 # -- the dates of one analysis across Nauryz 2025 ------------------------------------------------
@@ -116,7 +116,7 @@ def test_every_due_date_of_an_analysis_across_nauryz_2025(world, make_ctx):
     ctx = make_ctx(d("2025-01-10"))
     aid = _plan(world, ctx, "AK", "AK-EDU", d("2025-03-03"))
     view = _view(world, ctx, aid)
-    assert view["planned_end"] == d("2025-04-17")
+    assert view.planned_end == d("2025-04-17")
     assert _dues(view) == {
         "order": d("2025-02-17"), "start_announcement": d("2025-02-17"),
         "discussion_announcement": d("2025-04-03"), "public_discussion": d("2025-04-10"),
@@ -128,7 +128,7 @@ def test_every_due_date_of_an_analysis_across_nauryz_2025(world, make_ctx):
     _record(world, make_ctx(d("2025-05-02")), aid, "analytic_note", d("2025-05-02"), DOC)
     view = _view(world, make_ctx(d("2025-05-02")), aid)
     assert _dues(view)["action_plan"] == d("2025-05-20")
-    assert not {st["key"]: st["projected"] for st in view["stages"]}["action_plan"]
+    assert not {st.key: st.projected for st in view.stages}["action_plan"]
     _record(world, make_ctx(d("2025-05-20")), aid, "action_plan", d("2025-05-20"), DOC)
     assert _dues(_view(world, make_ctx(d("2025-05-20")), aid))["publication"] == d("2025-05-23")
 
@@ -148,24 +148,24 @@ def test_runs_from_plan_to_closed_without_any_start_or_end_record(world, make_ct
     aid = _plan(world, make_ctx(d("2025-01-10")), "AK", "AK-EDU", d("2025-03-03"))
     at = make_ctx
     view = _view(world, at(d("2025-02-28")), aid)
-    assert view["state"] == "planned"
+    assert view.state == "planned"
     # before the start neither the note nor the positions list can be dated: not offered yet
-    assert "analytic_note" not in view["next_events"]
-    assert "positions_list" not in view["next_events"]
+    assert "analytic_note" not in view.next_events
+    assert "positions_list" not in view.next_events
     _record(world, at(d("2025-02-12")), aid, "start_announcement", d("2025-02-12"), LINK)
     _record(world, at(d("2025-02-14")), aid, "order", d("2025-02-14"), DOC)  # after: I-2
     view = _view(world, at(d("2025-03-03")), aid)
-    assert view["state"] == "in_progress"  # on the planned S, with no record (I-11)
-    assert "analysis_start" in view["next_events"]  # only if it started on another day
-    assert "action_plan" not in view["next_events"]  # needs the note (I-10)
-    assert {"analytic_note", "positions_list", "cancel"} <= set(view["next_events"])
+    assert view.state == "in_progress"  # on the planned S, with no record (I-11)
+    assert "analysis_start" in view.next_events  # only if it started on another day
+    assert "action_plan" not in view.next_events  # needs the note (I-10)
+    assert {"analytic_note", "positions_list", "cancel"} <= set(view.next_events)
     # positions identified during the analysis: the list approved before E, then sent (I-6)
     _record(world, at(d("2025-03-20")), aid, "positions_list", d("2025-03-20"), DOC)
     _record(world, at(d("2025-03-21")), aid, "positions_sent", d("2025-03-21"), {"number": "9"})
     _record(world, at(d("2025-04-01")), aid, "discussion_announcement", d("2025-04-01"), LINK)
     _record(world, at(d("2025-04-09")), aid, "public_discussion", d("2025-04-09"),
             {"number": "3", **LINK})
-    assert _view(world, at(d("2025-04-18")), aid)["state"] == "ended"  # the day after E
+    assert _view(world, at(d("2025-04-18")), aid).state == "ended"  # the day after E
     _record(world, at(d("2025-04-28")), aid, "analytic_note", d("2025-04-28"), DOC)
     _record(world, at(d("2025-05-06")), aid, "action_plan", d("2025-05-06"), DOC)
     # publication: a link or a justification note signed by the head of apparatus (I-13)
@@ -202,7 +202,7 @@ def test_runs_from_plan_to_closed_without_any_start_or_end_record(world, make_ct
     ctx = at(d("2026-05-06"))
     _record(world, ctx, aid, "monitoring_note", d("2026-05-06"), DOC)
     view = _view(world, ctx, aid)
-    assert view["state"] == "closed"
+    assert view.state == "closed"
     status = _status(view)
     assert status["monitoring_report:2025N4"] == "not_done"
     assert status["monitoring"] == "done_on_time"
@@ -226,7 +226,7 @@ def test_a_note_without_a_discussion_is_recorded_and_scored_not_done(world, make
     _record(world, make_ctx(d("2025-04-28")), aid, "analytic_note", d("2025-04-28"), DOC)
     ctx = make_ctx(d("2026-02-02"))
     view = _view(world, ctx, aid)
-    assert view["state"] == "note_signed"
+    assert view.state == "note_signed"
     assert _status(view)["public_discussion"] == "overdue"
     with open_session(world) as s:
         card = scoring.scorecards(s, ctx, "AK", 2025, ScoreSettings())[0]
@@ -251,7 +251,7 @@ def test_an_actual_end_across_new_year_2027_replans_and_warns_on_the_length(worl
     ctx = make_ctx(d("2026-11-02"))
     aid = _plan(world, ctx, "AK", "AK-EDU", d("2026-12-01"))
     view = _view(world, ctx, aid)
-    assert view["planned_end"] == d("2027-01-15") and view["warnings"] == []
+    assert view.planned_end == d("2027-01-15") and view.warnings == []
     dues = _dues(view)
     assert (dues["order"], dues["discussion_announcement"], dues["public_discussion"],
             dues["analytic_note"]) == (d("2026-11-17"), d("2026-12-29"), d("2027-01-08"),
@@ -266,12 +266,12 @@ def test_an_actual_end_across_new_year_2027_replans_and_warns_on_the_length(worl
     assert (dues["discussion_announcement"], dues["public_discussion"],
             dues["analytic_note"], dues["positions_list"]) == (
         d("2027-01-08"), d("2027-01-15"), d("2027-02-05"), d("2027-02-05"))
-    assert view["actual_end"] == d("2027-01-22") and view["planned_end"] == d("2027-01-15")
-    assert view["warnings"] == [{"code": "too_long", "working_days": 35, "limit": 30}]
+    assert view.actual_end == d("2027-01-22") and view.planned_end == d("2027-01-15")
+    assert view.warnings == [{"code": "too_long", "working_days": 35, "limit": 30}]
     # done stages are re-checked against the actual end too: 29 Dec is before 8 Jan, on time
     assert _status(view)["discussion_announcement"] == "done_on_time"
     _record(world, ctx, aid, "cancel", d("2027-01-25"), {"note": "merged with another"})
-    assert _view(world, ctx, aid)["warnings"] == []  # a cancelled analysis warns of nothing
+    assert _view(world, ctx, aid).warnings == []  # a cancelled analysis warns of nothing
 
 
 def test_positions_are_approved_from_the_actual_start_on(world, make_ctx):
@@ -282,13 +282,13 @@ def test_positions_are_approved_from_the_actual_start_on(world, make_ctx):
     err = _refused(world, ctx, aid, "positions_sent", d("2026-12-02"), {"number": "1"},
                    "rule.prerequisite")
     assert err.params["other"] == "positions_list"
-    assert "positions_sent" not in _view(world, ctx, aid)["next_events"]
+    assert "positions_sent" not in _view(world, ctx, aid).next_events
     _refused(world, ctx, aid, "positions_list", d("2026-11-30"), DOC, "rule.date_floor")
     _record(world, ctx, aid, "analysis_start", d("2026-12-03"))  # started two days late
     err = _refused(world, ctx, aid, "positions_list", d("2026-12-02"), DOC, "rule.date_floor")
     assert err.params["floor"] == "2026-12-03"
     _record(world, ctx, aid, "positions_list", d("2026-12-03"), DOC)
-    assert "positions_sent" in _view(world, ctx, aid)["next_events"]
+    assert "positions_sent" in _view(world, ctx, aid).next_events
 
 
 # -- the cartogram (I-7) ------------------------------------------------------------------------
@@ -298,8 +298,8 @@ def test_cartogram_sections_are_updated_by_a_regional_akimat_only(world, make_ct
     ctx = make_ctx(d("2025-06-02"))
     regional = _plan(world, make_ctx(d("2025-01-10")), "AK", "AK-EDU", d("2025-03-03"))
     district = _plan(world, make_ctx(d("2025-01-10")), "AK-D1", "AK-D1-EDU", d("2025-03-03"))
-    assert "cartogram_update" in _view(world, ctx, regional)["next_events"]
-    assert "cartogram_update" not in _view(world, ctx, district)["next_events"]
+    assert "cartogram_update" in _view(world, ctx, regional).next_events
+    assert "cartogram_update" not in _view(world, ctx, district).next_events
     err = _refused(world, ctx, district, "cartogram_update", d("2025-06-02"),
                    {"section": "AK-D1-EDU", **LINK}, "rule.not_for_kind")
     assert (err.params["kinds"], err.params["kind"]) == ("regional akimat", "district akimat")
@@ -315,9 +315,9 @@ def test_cartogram_sections_are_updated_by_a_regional_akimat_only(world, make_ct
     for section in ("AK-EDU", "AK-D1"):  # repeatable: one record per section and part
         _record(world, ctx, regional, "cartogram_update", d("2025-06-02"),
                 {"section": section, "cartogram_part": "positions", **LINK})
-    records = [r for r in _view(world, ctx, regional)["records"] if r["event"] ==
+    records = [r for r in _view(world, ctx, regional).records if r.event ==
                "cartogram_update"]
-    assert sorted(r["evidence"]["section"] for r in records) == ["AK-D1", "AK-EDU"]
+    assert sorted(r.evidence["section"] for r in records) == ["AK-D1", "AK-EDU"]
 
 
 # -- monitoring periods counted from the note (I-8 setting) ---------------------------------------
@@ -331,6 +331,7 @@ def test_monitoring_periods_counted_from_the_note(db, calendar):
     from workflow import services as svc
     from workflow.definitions import load_definition
     from workflow.monitoring import service as ms
+    from workflow.planning import service as planning_svc
     from workflow.services import Context
     from workflow.storage.db import session as open_session
 
@@ -338,7 +339,7 @@ def test_monitoring_periods_counted_from_the_note(db, calendar):
     ctx = Context(calendar, definition, d("2025-11-20"), actor="test")
     with open_session(db) as s:
         svc.add_org(s, ctx, "AK", "Akimat", "akimat")
-        aid = svc.plan_analysis(s, ctx, "AK", "AK", d("2025-09-01")).analysis.id
+        aid = planning_svc.plan_analysis(s, ctx, "AK", "AK", d("2025-09-01")).analysis.id
         svc.record_event(s, ctx, aid, "analytic_note", d("2025-11-20"), dict(DOC))
         s.commit()
         periods = ms.periods_of(s, ctx, aid)
@@ -354,8 +355,8 @@ def test_monitoring_periods_counted_from_the_note(db, calendar):
     with open_session(db) as s:
         svc.record_event(s, ctx, aid, "monitoring_report", d("2026-02-20"), {"period": "2025N2"})
         s.commit()
-        review = {st["key"]: st["due"] for st in svc.case_view(s, ctx, svc.get_case(s, aid))[
-            "stages"]}["monitoring_review:2025N2"]
+        review = {st.key: st.due for st in svc.case_view(s, ctx, svc.get_case(s, aid))
+                  .stages}["monitoring_review:2025N2"]
     assert review == d("2026-02-27")  # 5 WD after Fri 20 Feb: 23-27 Feb
 
 
@@ -387,6 +388,7 @@ def test_an_analysis_opened_from_the_generic_form_is_planned_like_any_other(worl
     in the subject's programme of the year (so the scorecard counts it), with the planning
     rules (the year after an external analysis)."""
     from workflow import services as svc
+    from workflow.planning import service as planning_svc
     from workflow.storage.db import session as open_session
 
     ctx = make_ctx(d("2025-02-03"))
@@ -395,7 +397,7 @@ def test_an_analysis_opened_from_the_generic_form_is_planned_like_any_other(worl
                                    dates={"start": d("2025-03-03")})
         s.commit()
         assert planned.analysis.programme_id is not None
-        svc.add_external(s, ctx, "AK-D1", d("2025-01-15"))
+        planning_svc.add_external(s, ctx, "AK-D1", d("2025-01-15"))
         s.commit()
         with pytest.raises(RuleViolation) as refused:
             svc.open_checked(s, ctx, "internal_risk_analysis", "AK-D1", "AK-D1-EDU",

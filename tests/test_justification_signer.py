@@ -26,6 +26,7 @@ from workflow import services as svc
 from workflow.core.errors import RuleViolation
 from workflow.definitions import DEFINITIONS, Loaded, Registry, load_definition, load_registry
 from workflow.i18n import Translator
+from workflow.planning import service as planning_svc
 from workflow.storage.db import session as open_session
 
 DOC = {"number": "АН-1", "signed_by": "Akim"}
@@ -46,7 +47,7 @@ def _approved(db, make_ctx, registry=None) -> int:
     with open_session(db) as s:
         svc.add_org(s, ctx, "AK", "Akimat", "akimat")
         svc.add_org(s, ctx, "AK-EDU", "Education department", "department", "AK")
-        aid = svc.plan_analysis(s, ctx, "AK", "AK-EDU", d("2026-03-02")).analysis.id
+        aid = planning_svc.plan_analysis(s, ctx, "AK", "AK-EDU", d("2026-03-02")).analysis.id
         s.commit()
     now = make_ctx(d("2026-05-06"))
     for event, on in (("analytic_note", "2026-04-27"), ("action_plan", "2026-05-05")):
@@ -104,9 +105,9 @@ def test_an_acting_head_is_accepted_with_the_reason_kept(db, make_ctx):
     assert (kept["approver_role"], kept["acting_reason"]) == ("other", ACTING)
     with open_session(db) as s:
         view = svc.case_view(s, ctx, svc.get_case(s, aid))
-    assert view["state"] == "published"
-    assert [r["evidence"].get("acting_reason") for r in view["records"]
-            if r["event"] == "publication"] == [ACTING]
+    assert view.state == "published"
+    assert [r.evidence.get("acting_reason") for r in view.records
+            if r.event == "publication"] == [ACTING]
 
 
 def test_a_link_alone_and_version_4_are_not_checked(db, make_ctx):
@@ -191,7 +192,7 @@ def test_the_scorecard_does_not_count_an_unsigned_justification_note(db, make_ct
         ids = {}
         for code in ("AK-EDU", "AK-HLT", "AK-AGR"):
             svc.add_org(s, then, code, code, "department", "AK")
-            ids[code] = svc.plan_analysis(s, then, "AK", code, d("2026-03-02")).analysis.id
+            ids[code] = planning_svc.plan_analysis(s, then, "AK", code, d("2026-03-02")).analysis.id
         s.commit()
     now = make_ctx(d("2026-05-06"))
     published = {"AK-EDU": NOTE, "AK-HLT": {**NOTE, "approver_role": "head_of_apparatus"},

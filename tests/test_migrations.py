@@ -196,9 +196,9 @@ def test_a_database_of_the_previous_head_upgrades_with_everything_intact(old_eng
         ctx = Context(__import__("calendars").KazakhstanCalendar(), load_definition(),
                       date(2026, 3, 10), actor="test", language="en")
         view = case_view(s, ctx, get_case(s, 1))
-        assert (view["planned_start"], view["planned_end"], view["actual_start"]) == (
+        assert (view.planned_start, view.planned_end, view.actual_start) == (
             date(2026, 3, 2), date(2026, 4, 10), date(2026, 3, 2))
-        assert {st["key"]: st["status"] for st in view["stages"]}["order"] == DONE_ON_TIME
+        assert {st.key: st.status for st in view.stages}["order"] == DONE_ON_TIME
 
 
 def _normal(sql: str) -> str:

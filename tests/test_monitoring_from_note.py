@@ -25,6 +25,7 @@ from workflow import services as svc
 from workflow.core.errors import RuleViolation
 from workflow.definitions import DEFINITIONS, load_definition
 from workflow.monitoring import service as ms
+from workflow.planning import service as planning_svc
 from workflow.storage.db import session as open_session
 
 DOC = {"number": "АН-1", "signed_by": "Akim"}
@@ -43,7 +44,7 @@ def _world(db, ctx) -> None:
 
 def _noted(db, ctx, note: date, start: date) -> int:
     with open_session(db) as s:
-        aid = svc.plan_analysis(s, ctx, "AK", "AK-EDU", start).analysis.id
+        aid = planning_svc.plan_analysis(s, ctx, "AK", "AK-EDU", start).analysis.id
         svc.record_event(s, ctx, aid, "analytic_note", note, dict(DOC))
         s.commit()
     return aid
@@ -74,8 +75,8 @@ def _close_after_the_year(db, make_ctx, aid, last_due: date, free: date, periods
     _record(db, ctx, aid, "monitoring_note", free, DOC)
     with open_session(db) as s:
         view = svc.case_view(s, ctx, svc.get_case(s, aid))
-    assert view["state"] == "closed"
-    status = {st["key"]: st["status"] for st in view["stages"]}
+    assert view.state == "closed"
+    status = {st.key: st.status for st in view.stages}
     for period in periods.split(", "):
         assert status[f"monitoring_report:{period}"] == "not_done"
 
@@ -161,7 +162,7 @@ def test_an_analysis_opened_under_version_4_keeps_calendar_quarters(db, calendar
     then = svc.Context(calendar, old, d("2026-05-04"), actor="test", language="en")
     _world(db, then)
     with open_session(db) as s:
-        aid = svc.plan_analysis(s, then, "AK", "AK-EDU", d("2026-05-04")).analysis.id
+        aid = planning_svc.plan_analysis(s, then, "AK", "AK-EDU", d("2026-05-04")).analysis.id
         s.commit()
     now = svc.Context(calendar, load_registry(), d("2026-07-08"), actor="test", language="en")
     _record(db, now, aid, "analytic_note", d("2026-07-08"), DOC)

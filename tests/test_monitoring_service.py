@@ -21,6 +21,7 @@ from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.i18n import Translator
 from workflow.monitoring import service as ms
+from workflow.planning import service as planning_svc
 from workflow.storage.db import session as open_session
 from workflow.storage.models import MonitoringReport, PlanItem, Recommendation
 
@@ -114,7 +115,7 @@ def record_upto(db, ctx, aid, last: str) -> None:
 
 
 def plan(db, ctx, subject="AK", obj="AK-EDU", start=date(2025, 10, 1), end=date(2025, 11, 10)):
-    return commit(db, lambda s: svc.plan_analysis(s, ctx, subject, obj, start, end)).analysis.id
+    return commit(db, lambda s: planning_svc.plan_analysis(s, ctx, subject, obj, start, end)).analysis.id
 
 
 def stages(db, aid) -> dict:
@@ -171,7 +172,7 @@ def test_signed_note_creates_a_report_stage_per_period_with_its_deadline(db, ctx
         (p, None, None) for p in REPORT_DUE]
     # the timeline shows them after the stages of the definition, by due date
     view = read(db, lambda s: svc.analysis_view(s, ctx, svc.get_analysis(s, noted)))
-    shown = [r["key"] for r in view["stages"] if r["key"].startswith("monitoring_report:")]
+    shown = [r.key for r in view.stages if r.key.startswith("monitoring_report:")]
     assert shown == [f"monitoring_report:{p}" for p in REPORT_DUE]
 
 
@@ -187,8 +188,8 @@ def test_no_monitoring_stage_before_the_note(db, ctx):
 
 def test_report_deadlines_appear_in_due_and_overdue(db, ctx, noted, make_ctx):
     def mine(rows):
-        return [(r["stage"], r["due"], r.get("working_days_left", r.get("working_days_overdue")))
-                for r in rows if r["analysis"] == noted and r["stage"].startswith("monitoring")]
+        return [(r.stage, r.due, r.as_dict().get("working_days_left", r.working_days_overdue))
+                for r in rows if r.analysis == noted and r.stage.startswith("monitoring")]
 
     # Mon 29 Dec 2025: 5 working days ahead is Thu 8 Jan (30, 31 Dec, 5, 6, 8 Jan);
     # 5 Jan is 3 working days away (30, 31 Dec, 5 Jan).
@@ -230,12 +231,12 @@ def test_receipt_completes_the_report_and_opens_the_review_due_5_working_days_la
 
     # the review deadline is in due/overdue like any stage
     jan = make_ctx(date(2026, 1, 12))
-    due = [(r["stage"], r["due"]) for r in read(db, lambda s: svc.due_within(s, jan, "AK", 1))
-           if r["analysis"] == noted]
+    due = [(r.stage, r.due) for r in read(db, lambda s: svc.due_within(s, jan, "AK", 1))
+           if r.analysis == noted]
     assert due == [("monitoring_review:2025Q4", date(2026, 1, 13))]
     jan14 = make_ctx(date(2026, 1, 14))
-    late = [(r["stage"], r["working_days_overdue"]) for r in read(
-        db, lambda s: svc.overdue(s, jan14, "AK")) if r["stage"].startswith("monitoring")]
+    late = [(r.stage, r.working_days_overdue) for r in read(
+        db, lambda s: svc.overdue(s, jan14, "AK")) if r.stage.startswith("monitoring")]
     assert ("monitoring_review:2025Q4", 1) in late
 
     review(db, ctx, noted, "2025Q4", date(2026, 1, 14))      # a day late
@@ -344,7 +345,7 @@ def test_monitoring_note_after_the_year_closes_with_the_unreported_period_not_do
                                       "positions_sent")} == dict.fromkeys(
         ("action_plan", "publication", "positions_list", "positions_sent"), "not_done")
     shown = read(db, lambda s: svc.analysis_view(s, ctx, svc.get_analysis(s, noted)))
-    assert shown["next_events"] == []
+    assert shown.next_events == []
 
 
 def half_years(calendar):
@@ -526,11 +527,11 @@ def test_good_plan_import_creates_a_deadline_stage_per_measure(db, ctx, noted, m
     }
     # the measures' deadlines show in overdue and due like every stage
     april = make_ctx(date(2026, 4, 1))
-    assert [r["stage"] for r in read(db, lambda s: svc.overdue(s, april, "AK"))
-            if r["stage"].startswith("plan_item:")] == [f"plan_item:{ids[0]}"]
+    assert [r.stage for r in read(db, lambda s: svc.overdue(s, april, "AK"))
+            if r.stage.startswith("plan_item:")] == [f"plan_item:{ids[0]}"]
     june = make_ctx(date(2026, 6, 26))  # Fri; 29, 30 Jun
-    assert [r["stage"] for r in read(db, lambda s: svc.due_within(s, june, "AK", 2))
-            if r["stage"].startswith("plan_item:")] == [f"plan_item:{ids[1]}"]
+    assert [r.stage for r in read(db, lambda s: svc.due_within(s, june, "AK", 2))
+            if r.stage.startswith("plan_item:")] == [f"plan_item:{ids[1]}"]
     # a second import adds to the plan
     commit(db, lambda s: ms.import_plan(s, ctx, [dict(GOOD, measure="More")], analysis_id=noted))
     assert len(read(db, lambda s: ms.plan_rows(s, analysis_id=noted))) == 4
@@ -589,7 +590,7 @@ def test_positions_are_consolidated_per_subtree(db, ctx, noted):
 
 
 def test_external_analysis_keeps_its_own_risks_and_plan(db, ctx, noted):
-    ext = commit(db, lambda s: svc.add_external(s, ctx, "MF", date(2025, 6, 15), "ACA report 7")).id
+    ext = commit(db, lambda s: planning_svc.add_external(s, ctx, "MF", date(2025, 6, 15), "ACA report 7")).id
     risk = commit(db, lambda s: ms.add_risk(s, ctx, "Discretion in refunds", "VAT refunds",
                                             "MF-KGD", external_id=ext))
     assert (risk.analysis_id, risk.external_id) == (None, ext)

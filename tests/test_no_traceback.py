@@ -83,7 +83,7 @@ def test_a_busy_database_answers_503_with_retry_after(web, tmp_path):
 
     quick = make_engine(str(web.engine.url), busy_seconds=0.2)
     app = build.__globals__["create_app"](web.app.state.settings, quick, web.app.state.calendar,
-                                          web.app.state.definition)
+                                          web.app.state.registry)
     from fastapi.testclient import TestClient
 
     c = TestClient(app, follow_redirects=False)
@@ -116,7 +116,7 @@ def test_a_refusal_whose_audit_meets_a_busy_database_answers_503(web):
 
     quick = make_engine(str(web.engine.url), busy_seconds=0.2)
     app = build.__globals__["create_app"](web.app.state.settings, quick, web.app.state.calendar,
-                                          web.app.state.definition)
+                                          web.app.state.registry)
     c = TestClient(app, follow_redirects=False, raise_server_exceptions=False)
     c.cookies.set("merzim_lang", "en")
     c.headers["Authorization"] = f"Bearer {web.token('nurlan')}"

@@ -171,8 +171,8 @@ def world(db):
 
 def test_every_procedure_on_random_dates_gives_its_rule(world):
     db, ctx = world
-    view = lambda s, case: {st["key"]: st["due"] for st in  # noqa: E731
-                            svc.case_view(s, ctx, case)["stages"]}
+    view = lambda s, case: {st.key: st.due for st in  # noqa: E731
+                            svc.case_view(s, ctx, case).stages}
     with Session(db) as s:
         for day in random_days(23, 40):
             got = view(s, svc.open_case(s, ctx, "conflict_of_interest", "MF", person="P",
@@ -207,9 +207,9 @@ def test_whistleblower_protection_window_is_three_years_from_the_report(world):
         case = svc.open_case(s, ctx, "whistleblower_protection", "MF", person="P",
                              dates={"application_received": date(2025, 3, 3),
                                     "reported": date(2025, 2, 28)})
-        dates = svc.case_view(s, ctx, case)["dates"]
+        dates = svc.case_view(s, ctx, case).dates
         # Fri 28 Feb 2025 + 3 years = Mon 28 Feb 2028, a working day
-        assert dates["protected_until"]["date"] == date(2028, 2, 28)
+        assert dates["protected_until"].date == date(2028, 2, 28)
 
 
 def test_recording_the_yearly_contract_analysis_opens_its_report_case(world):
@@ -226,11 +226,11 @@ def test_recording_the_yearly_contract_analysis_opens_its_report_case(world):
         s.commit()
         reports = svc.list_cases(s, ctx, "contract_concentration", "MF")
         assert len(reports) == 1
-        report = svc.get_case(s, reports[0]["id"])
+        report = svc.get_case(s, reports[0].id)
         view = svc.case_view(s, ctx, report)
-        assert view["dates"]["completed"]["date"] == date(2026, 12, 11)
-        assert dues({"stages": view["stages"]}) == {"report_to_head": date(2026, 12, 14)}
-        assert view["responsible"] == "asel"
+        assert view.dates["completed"].date == date(2026, 12, 11)
+        assert dues(view.as_dict()) == {"report_to_head": date(2026, 12, 14)}
+        assert view.responsible == "asel"
         # voided and recorded again on the same day: the open report is not opened twice
         svc.void_record(s, ctx, yearly.id, "analysed", "wrong record")
         svc.record_event(s, ctx, yearly.id, "analysed", date(2026, 12, 11))
@@ -290,16 +290,16 @@ def test_next_offers_no_second_way_to_complete_a_stage_already_done(world):
     with Session(db) as s:
         case = svc.open_case(s, ctx, "conflict_of_interest", "MF", person="P",
                              dates={"notified": date(2027, 3, 1)})
-        assert svc.case_view(s, ctx, case)["next_events"][:1] == ["forwarded"]
+        assert svc.case_view(s, ctx, case).next_events[:1] == ["forwarded"]
         svc.record_event(s, ctx, case.id, "forwarded", date(2027, 3, 2))
-        assert {"recommended", "no_conflict"} <= set(svc.case_view(s, ctx, case)["next_events"])
+        assert {"recommended", "no_conflict"} <= set(svc.case_view(s, ctx, case).next_events)
         svc.record_event(s, ctx, case.id, "recommended", date(2027, 3, 10))
         # the recommendation is done: "no conflict" completes it too, so it is not offered
-        assert set(svc.case_view(s, ctx, case)["next_events"]) == {"measures_taken",
+        assert set(svc.case_view(s, ctx, case).next_events) == {"measures_taken",
                                                                    "unsettled"}
         svc.record_event(s, ctx, case.id, "unsettled", date(2027, 3, 20))
         # the measures are done by "unsettled": only the transfer is left
-        assert svc.case_view(s, ctx, case)["next_events"] == ["transferred"]
+        assert svc.case_view(s, ctx, case).next_events == ["transferred"]
 
 
 def test_the_declaration_reminder_shows_when_its_deadline_was_last_confirmed(world, tmp_path):
@@ -311,10 +311,10 @@ def test_the_declaration_reminder_shows_when_its_deadline_was_last_confirmed(wor
         shown = svc.case_view(s, ctx, case)
         ru = svc.case_view(s, svc.Context(CAL, REGISTRY, ctx.today, language="ru"), case)
         s.rollback()
-    assert shown["settings"] == [{"key": "declaration_deadline_confirmed",
+    assert [st.as_dict() for st in shown.settings] == [{"key": "declaration_deadline_confirmed",
                                   "name": "Deadline last confirmed", "value": "not confirmed"}]
-    assert ru["settings"][0]["value"] == "не подтверждён"
-    assert shown["dates"]["declaration_deadline"]["date"] == date(2027, 9, 15)
+    assert ru.settings[0].value == "не подтверждён"
+    assert shown.dates["declaration_deadline"].date == date(2027, 9, 15)
     confirmed = load_registry(interpretations={"declaration_reminder": {
         "declaration_deadline_confirmed": "2026-01-15"}})
     with Session(db) as s:
@@ -322,7 +322,7 @@ def test_the_declaration_reminder_shows_when_its_deadline_was_last_confirmed(wor
                              "MF", dates=period, period="2027")
         view = svc.case_view(s, svc.Context(CAL, confirmed, ctx.today), case)
         s.rollback()
-    assert view["settings"][0]["value"] == "2026-01-15"
+    assert view.settings[0].value == "2026-01-15"
 
 
 def test_definition_mistakes_in_opens_case_and_shown_are_refused_at_load(tmp_path):

@@ -35,6 +35,7 @@ from tests.web_helpers import audit_actions, csrf_of, last_audit_id
 from web.app import create_app
 from workflow import services as svc
 from workflow.definitions import load_registry
+from workflow.planning import service as planning_svc
 from workflow.public import service as pub
 from workflow.services import accounts as auth
 from workflow.services import files as fsvc
@@ -138,7 +139,7 @@ def populate(engine) -> dict[str, Any]:
             svc.add_user(s, ctx, login, name, role, org, f"{login}@alpha.example.kz", "en")
 
         def plan(key, subject, obj, start, responsible=None):
-            ids[key] = svc.plan_analysis(s, ctx, subject, obj, start, None, None,
+            ids[key] = planning_svc.plan_analysis(s, ctx, subject, obj, start, None, None,
                                          responsible).analysis.id
             return ids[key]
 

@@ -36,6 +36,7 @@ from notifications.render import render_digest
 from workflow import services as svc
 from workflow.core.definition import parse_definition
 from workflow.definitions import DEFINITIONS
+from workflow.planning import service as planning_svc
 from workflow.reminders import planner as reminders
 from workflow.reminders.worker import Worker
 from workflow.services import Context
@@ -327,7 +328,7 @@ def _world(engine, calendar, definition, today: date = date(2025, 3, 3)) -> None
         svc.add_user(s, ctx, "bolat", "Bolat", "manager", "AK-D-EDU", "bolat@example.kz", "ru")
         svc.add_user(s, ctx, "dana", "Dana", "manager", "AK-D", "dana@example.kz", "kk")
         svc.add_user(s, ctx, "erlan", "Erlan", "manager", "AK", "erlan@example.kz", "en")
-        planned = svc.plan_analysis(s, ctx, "AK-D-EDU", "AK-D-EDU", date(2025, 4, 9))
+        planned = planning_svc.plan_analysis(s, ctx, "AK-D-EDU", "AK-D-EDU", date(2025, 4, 9))
         due = {k: st.due_date for k, st in svc.stages_of(s, planned.analysis).items()}
         assert due["order"] == due["start_announcement"] == ORDER_DUE
         s.commit()
@@ -444,7 +445,7 @@ def test_stage_due_on_a_saturday_is_reminded_like_any_other(db, calendar, tmp_pa
     ctx = Context(calendar, definition, date(2025, 3, 3), actor="test")
     report = "monitoring_report:2025Q1"
     with Session(db) as s:
-        planned = svc.plan_analysis(s, ctx, "AK-D-EDU", "AK-D-EDU", date(2025, 3, 3),
+        planned = planning_svc.plan_analysis(s, ctx, "AK-D-EDU", "AK-D-EDU", date(2025, 3, 3),
                                     date(2025, 4, 5))
         aid = planned.analysis.id
         svc.record_event(s, ctx, aid, "analytic_note", date(2025, 3, 3),

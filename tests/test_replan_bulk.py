@@ -26,6 +26,7 @@ from workflow import services as svc
 from workflow.core.errors import MerzimError
 from workflow.definitions import load_registry
 from workflow.monitoring import service as monitoring_service
+from workflow.planning import service as planning_svc
 from workflow.reminders.planner import notify_moved
 from workflow.services import obligations
 from workflow.settings import load_notify_settings, load_settings
@@ -70,7 +71,7 @@ def random_history(s: Session, rng: random.Random, case_id: int, start: date) ->
     """What officers might have recorded: allowed events at random dates from the start, now
     and then a stage closed as not done or a record voided."""
     ctx = ctx_for(TODAY)
-    defn = ctx.definition
+    defn = planning_svc.planned_definition(ctx)
     k = monitoring_service.keys(defn)
     on = start - timedelta(days=rng.randint(0, 10))
     for _ in range(rng.randint(0, 40)):
@@ -78,7 +79,7 @@ def random_history(s: Session, rng: random.Random, case_id: int, start: date) ->
         view = svc.case_view(s, ctx, svc.get_case(s, case_id))
         roll = rng.random()
         if roll < 0.08:
-            open_stages = [st["key"] for st in view["stages"] if st["status"] in ("open",
+            open_stages = [st.key for st in view.stages if st.status in ("open",
                                                                                    "overdue")]
             if open_stages:
                 stage = rng.choice(open_stages)
@@ -86,12 +87,12 @@ def random_history(s: Session, rng: random.Random, case_id: int, start: date) ->
                     s, ctx, case_id, st, "not done (test)", d))
             continue
         if roll < 0.14:
-            standing = [r for r in view["records"] if not r["void"] and r["kind"] != "void"]
+            standing = [r for r in view.records if not r.void and r.kind != "void"]
             if standing:
-                target = str(rng.choice(standing)["id"])
+                target = str(rng.choice(standing).id)
                 attempt(s, lambda t=target: svc.void_record(s, ctx, case_id, t, "wrong (test)"))
             continue
-        events = view["next_events"]
+        events = view.next_events
         if not events:
             break
         event = rng.choice(events)
@@ -134,7 +135,7 @@ def world(db):
             end = CAL.add_working_days(start, rng.randint(15, 28)) if rng.random() < 0.3 \
                 else None
             owner = rng.choice((None, f"{code.lower()}-1", f"{code.lower()}-2"))
-            planned = svc.plan_analysis(s, ctx_for(date(2026, 1, 5)), code, code, start, end,
+            planned = planning_svc.plan_analysis(s, ctx_for(date(2026, 1, 5)), code, code, start, end,
                                         responsible=owner,
                                         duplicate_reason=f"test {i}")
             random_history(s, rng, planned.analysis.id, start)

@@ -24,6 +24,7 @@ from tests.conftest import dump_tables
 from tests.smtp_server import SmtpSink, write_config
 from workflow import services as svc
 from workflow.definitions import load_definition
+from workflow.planning import service as planning_svc
 from workflow.reminders import planner as reminders
 from workflow.settings import NotifySettings, load_notify_settings, load_settings
 from workflow.storage.models import OutboxMessage, Stage, User
@@ -63,15 +64,15 @@ def world(db, make_ctx):
         svc.add_user(s, ctx, "asel", "Asel Bekova", "officer", "AK-EDU", "asel@example.kz", "ru")
         svc.add_user(s, ctx, "nurlan", "Nurlan Iskakov", "manager", "AK", "nurlan@example.kz",
                      "kk")
-        edu = svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", date(2026, 3, 2), date(2026, 4, 10),
+        edu = planning_svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", date(2026, 3, 2), date(2026, 4, 10),
                                 responsible="aigerim").analysis.id
         # Planned before the department had officers: no owner is named.
-        hlth = svc.plan_analysis(s, ctx, "AK-HLTH", "AK-HLTH", date(2026, 3, 2)).analysis.id
+        hlth = planning_svc.plan_analysis(s, ctx, "AK-HLTH", "AK-HLTH", date(2026, 3, 2)).analysis.id
         svc.add_user(s, ctx, "marat", "Marat Ospanov", "officer", "AK-HLTH", "marat@example.kz",
                      "ru")
         svc.add_user(s, ctx, "dina", "Dina Karimova", "officer", "AK-HLTH", "dina@example.kz",
                      "en")
-        later = svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", date(2026, 6, 1), date(2026, 7, 10),
+        later = planning_svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", date(2026, 6, 1), date(2026, 7, 10),
                                   responsible="asel").analysis.id
         s.commit()
     return {"edu": edu, "hlth": hlth, "later": later}

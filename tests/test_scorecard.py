@@ -542,6 +542,7 @@ def test_recorded_subtree_gives_one_scorecard_per_subject(db, ministry):
 def test_planning_after_an_external_analysis_binds_state_bodies_only(db, make_ctx):
     from workflow import services as svc
     from workflow.core.errors import RuleViolation
+    from workflow.planning import service as planning_svc
     from workflow.storage.db import session as open_session
 
     ctx = make_ctx(date(2025, 9, 1))
@@ -549,11 +550,11 @@ def test_planning_after_an_external_analysis_binds_state_bodies_only(db, make_ct
         svc.add_org(s, ctx, "AK", "Akimat", "akimat")
         svc.add_org(s, ctx, "QS", "Corporation JSC", "quasi_state", "AK")
         for code in ("AK", "QS"):
-            svc.add_external(s, ctx, code, date(2025, 6, 15))
+            planning_svc.add_external(s, ctx, code, date(2025, 6, 15))
         with pytest.raises(RuleViolation) as refused:  # 000:L174-180: in a state body
-            svc.plan_analysis(s, ctx, "AK", "AK", date(2025, 10, 1))
+            planning_svc.plan_analysis(s, ctx, "AK", "AK", date(2025, 10, 1))
         assert refused.value.key == "rule.external_year"
-        planned = svc.plan_analysis(s, ctx, "QS", "QS", date(2025, 10, 1))
+        planned = planning_svc.plan_analysis(s, ctx, "QS", "QS", date(2025, 10, 1))
         assert planned.warnings == []
         s.commit()
 
@@ -564,6 +565,7 @@ def test_recorded_region_counts_positions_over_districts_and_qses(db, make_ctx):
     EDU and D1 are updated (a third update, of HLT, is voided) (I-7)."""
     from workflow import services as svc
     from workflow.core.errors import RuleViolation
+    from workflow.planning import service as planning_svc
     from workflow.storage.db import session as open_session
 
     ctx = make_ctx(TODAY)
@@ -579,7 +581,7 @@ def test_recorded_region_counts_positions_over_districts_and_qses(db, make_ctx):
         for subject, obj, story in [("OBL", "OBL-APP", STORY), ("OBL", "OBL-EDU", STORY[:6]),
                                     ("OBL-D1", "OBL-D1-EDU", STORY[:6]),
                                     ("OBL-QS", "OBL-QS", [STORY[0], STORY[5]])]:
-            aid = svc.plan_analysis(s, ctx, subject, obj, date(2025, 10, 1),
+            aid = planning_svc.plan_analysis(s, ctx, subject, obj, date(2025, 10, 1),
                                     date(2025, 11, 10)).analysis.id
             ids[obj] = aid
             for event, on, evidence in story:
@@ -601,7 +603,7 @@ def test_recorded_region_counts_positions_over_districts_and_qses(db, make_ctx):
                 svc.record_event(s, ctx, aid, update, date(2025, 12, 10),
                                  {"section": section, "cartogram_part": "risks", **LINK})
             assert refused.value.key == key
-        svc.record_schedule(s, ctx, "OBL", 2025, date(2025, 2, 3), dict(DOC))
+        planning_svc.record_schedule(s, ctx, "OBL", 2025, date(2025, 2, 3), dict(DOC))
         s.commit()
     card = _cards(db, ctx, "OBL")[0]
     assert points(card) == {

@@ -110,6 +110,9 @@ def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(db_url, db, make_
                            headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code
                  for i in range(5)]
         assert codes == [200, 200, 200, 429, 429]
+        # nor does a header claiming HTTPS: the cookies of a plain-HTTP answer are not Secure
+        login = httpx.get(f"{base}/login", timeout=10, headers={"X-Forwarded-Proto": "https"})
+        assert login.headers["set-cookie"] and "secure" not in login.headers["set-cookie"].lower()
     # behind a trusted proxy on loopback: each client its own limit, named by the header
     with serving(db_url, tmp_path, config=PUBLIC + '\n[web]\ntrusted_proxies = ["127.0.0.1"]\n'
                  ) as (base, _proc):
@@ -121,6 +124,9 @@ def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(db_url, db, make_
                           headers={"X-Forwarded-For": "198.51.100.77"}).status_code
                 for _ in range(4)]
         assert same == [200, 200, 200, 429]
+        # the trusted proxy's X-Forwarded-Proto is believed: the cookies are Secure
+        login = httpx.get(f"{base}/login", timeout=10, headers={"X-Forwarded-Proto": "https"})
+        assert "secure" in login.headers["set-cookie"].lower()
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

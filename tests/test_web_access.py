@@ -159,7 +159,7 @@ ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases
              "/cases/{edu}/files/1/public", "/cases/{edu}/files/1/void", "/programmes/{p}/uploads",
              "/cases/{edu}/withdraw", "/notifications/read", "/account/reminders",
              "/account/reminders/mute", "/account/reminders/snooze",
-             "/account/reminders/holds/1/release", "/bulk"]
+             "/account/reminders/holds/1/release", "/bulk", "/account/language"]
 API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p}",
            "/api/v1/analyses", "/api/v1/analyses/{edu}", "/api/v1/cases",
            f"/api/v1/cases?process={PROCESS}", "/api/v1/cases/{edu}", "/api/v1/processes",
@@ -242,6 +242,9 @@ COVERED_TEMPLATES = {
     # work in bulk (issue 29): anonymous above; who may act on which item, every refusal
     # named and nothing stored: tests/test_bulk_actions.py
     "POST /bulk", "POST /api/v1/bulk/record", "POST /api/v1/bulk/assign",
+    # the sign-in page's language saved as the profile's (issue 29): anonymous above; her own
+    # profile only, CSRF, audited: tests/test_browser_round3.py
+    "POST /account/language",
 }
 
 

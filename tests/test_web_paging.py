@@ -26,6 +26,7 @@ from tests.web_helpers import (  # noqa: F401 - fixtures registered by name
 )
 from web.kit.views import PAGE_SIZE
 from workflow import services as svc
+from workflow.planning import service as planning_svc
 
 # a row: its stage and its case's link, after the bulk-selection cell when there is one
 ROW = re.compile(r'<tr class="[^"]*" data-stage="([^"]+)"[^>]*>(?:(?!</tr>).)*?'
@@ -42,7 +43,7 @@ def add_late_analyses(w: Web, subject: str, n: int, start_wd: int = -45) -> None
     ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test-setup", language="en")
     with Session(w.engine) as s:
         for _ in range(n):
-            svc.plan_analysis(s, ctx, subject, subject, wd(start_wd),
+            planning_svc.plan_analysis(s, ctx, subject, subject, wd(start_wd),
                               duplicate_reason=DUPLICATES)
         s.commit()
 
@@ -157,7 +158,7 @@ def test_due_page_is_paged_too(web: Web):
     ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test-setup", language="en")
     with Session(web.engine) as s:
         for _ in range(PAGE_SIZE + 20):
-            svc.plan_analysis(s, ctx, "MF-KGD-ABAI", "MF-KGD-ABAI", wd(12),
+            planning_svc.plan_analysis(s, ctx, "MF-KGD-ABAI", "MF-KGD-ABAI", wd(12),
                               duplicate_reason=DUPLICATES)
         s.commit()
     expected = [(r["stage"], r["analysis"]) for r in api_rows(web, "gulnar", "due", "&within=10")]
@@ -227,4 +228,4 @@ def test_api_pages_cut_in_sql_match_the_whole_list(web: Web):
             if offset >= total:
                 break
         assert full and total == len(full), (login, kind, params)
-        assert [g["stage_id"] for g in got] == [f["stage_id"] for f in full], (login, params)
+        assert [g["stage_id"] for g in got] == [f.stage_id for f in full], (login, params)

@@ -433,11 +433,12 @@ def test_an_organisation_evidence_is_chosen_from_the_subjects_subtree(web: Web):
 
     from tests.web_helpers import CALENDAR
     from workflow import services as svc
+    from workflow.planning import service as planning_svc
     from workflow.services.demo import ORGS
 
     ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test-setup", language="en")
     with Session(web.engine) as s:
-        aid = svc.plan_analysis(s, ctx, "AK-ALM", "AK-ALM-EDU", wd(-20)).analysis.id
+        aid = planning_svc.plan_analysis(s, ctx, "AK-ALM", "AK-ALM-EDU", wd(-20)).analysis.id
         s.commit()
     b = web.browser("erlan")
     b.cookies.set("merzim_lang", "ru")

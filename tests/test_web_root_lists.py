@@ -31,6 +31,7 @@ from tests.web_helpers import (  # noqa: F401 - fixtures registered by name
 from web.kit import views
 from web.kit.access import viewer_for
 from workflow import services as svc
+from workflow.planning import service as planning_svc
 
 AGAIN = "Planned again on purpose: a varied list for the SQL summaries"
 SUMMARY = re.compile(r'<tr data-summary-org="([^"]+)"><td[^>]*>.*?</td><td class="num"[^>]*>(\d+)'
@@ -38,12 +39,12 @@ SUMMARY = re.compile(r'<tr data-summary-org="([^"]+)"><td[^>]*>.*?</td><td class
 TOTAL = re.compile(r'data-testid="overdue-total">(\d+)<')
 
 
-def old_by_child(rows: list[dict[str, Any]], scope, orgs, language: str) -> list[dict[str, Any]]:
+def old_by_child(rows: list[Any], scope, orgs, language: str) -> list[dict[str, Any]]:
     """The summary as the previous head computed it from the whole list (verbatim)."""
     by_path = {o.path: o for o in orgs}
     counts: dict[str, int] = {}
     for r in rows:
-        p = r["subject_path"]
+        p = r.subject_path
         if p.startswith(scope.path) and p != scope.path:
             p = p[:p.index("/", len(scope.path)) + 1]
         counts[p] = counts.get(p, 0) + 1
@@ -68,15 +69,15 @@ def vary(w: Web) -> None:
     with Session(w.engine) as s:
         for code, start, n in plan:
             for _ in range(n):
-                svc.plan_analysis(s, ctx, code, code, wd(start), duplicate_reason=AGAIN)
+                planning_svc.plan_analysis(s, ctx, code, code, wd(start), duplicate_reason=AGAIN)
         for code in ("MF-KGD-ALM", "AK-ALM-ILE"):  # last year's, never recorded
-            svc.plan_analysis(s, ctx, code, code, date(TODAY.year - 1, 11, 2),
+            planning_svc.plan_analysis(s, ctx, code, code, date(TODAY.year - 1, 11, 2),
                               duplicate_reason=AGAIN)
         s.commit()
 
 
-def _ids(rows: list[dict[str, Any]]) -> list[int]:
-    return [r["stage_id"] for r in rows]
+def _ids(rows: list[Any]) -> list[int]:
+    return [r.stage_id for r in rows]
 
 
 VIEWERS = ("gulnar", "erlan", "nurlan", "aigerim")  # managers, an admin, an officer
@@ -114,7 +115,7 @@ def test_sql_pages_counts_and_summaries_equal_the_whole_list_computed_in_python(
                             assert pager == want_pager
                             checked += 1
                         # the counts: one GROUP BY, per organisation path; summed, the total
-                        assert counts == Counter(r["subject_path"] for r in full), (login, f)
+                        assert counts == Counter(r.subject_path for r in full), (login, f)
                         assert sum(counts.values()) == len(full)
                         scope = (views.visible_org(s, viewer, f["org"]) if f.get("org")
                                  else viewer.org)

@@ -33,6 +33,7 @@ from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.definitions import load_registry
 from workflow.i18n import LANGUAGES, Translator
+from workflow.planning import service as planning_svc
 from workflow.reminders import planner
 from workflow.storage import audit
 from workflow.storage.db import session as open_session
@@ -78,7 +79,7 @@ def refused_unchanged(db, work, error=RuleViolation):
 
 def overdue_cases(db) -> set[int]:
     with open_session(db) as s:
-        return {r["case"] for r in svc.overdue(s, ctx_of(), "AK")}
+        return {r.case for r in svc.overdue(s, ctx_of(), "AK")}
 
 
 # -- the service ---------------------------------------------------------------------------------
@@ -100,16 +101,17 @@ def test_a_withdrawn_case_leaves_every_list_and_keeps_its_history(db, ids):
                           "measures": "not_applicable"}  # (the transfer: dormant, no row)
         assert {i.analysis_id for i in planner.open_items(s, ctx, date(2026, 12, 31))} \
             == {ids["other"]}
-        assert [c["id"] for c in svc.list_cases(s, ctx, COI)] == [ids["other"]]
+        assert [c.id for c in svc.list_cases(s, ctx, COI)] == [ids["other"]]
         # the other notice's forwarding and (projected from it) recommendation
         assert svc.count_overdue(s, ctx, "AK") == len(svc.overdue(s, ctx, "AK")) == 2
         user = svc.get_user(s, "asel")
         work = svc.my_work(s, ctx, user.id, unassigned_of=user.organisation_id)
-        assert {r["case"] for r in work["overdue"]} == {ids["other"]}
+        assert {r.case for r in work.overdue} == {ids["other"]}
         # still there, marked, with its history and the audit record
         view = svc.case_view(s, ctx, case)
-        assert view["withdrawn"] == {"at": case.withdrawn_at, "by": "cli:operator",
-                                     "reason": REASON}
+        assert view.withdrawn is not None
+        assert view.withdrawn.as_dict() == {"at": case.withdrawn_at, "by": "cli:operator",
+                                            "reason": REASON}
         history = svc.case_history(s, ctx, case)
         assert [h["kind"] for h in history] == ["opened", "withdrawn"]
         assert history[-1] | {"at": None} == {"kind": "withdrawn", "at": None,
@@ -167,7 +169,7 @@ def test_a_withdrawn_analysis_leaves_the_score(db):
     def build(s):
         svc.add_org(s, ctx, "AK", "Akimat", "akimat")
         svc.add_org(s, ctx, "AK-EDU", "Education Department", "department", "AK")
-        return svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", date(2026, 3, 2)).analysis.id
+        return planning_svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", date(2026, 3, 2)).analysis.id
 
     analysis = commit(db, build)
 

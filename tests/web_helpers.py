@@ -34,10 +34,12 @@ from starlette.routing import Mount
 
 from calendars import KazakhstanCalendar
 from tests.conftest import BACKENDS, POSTGRES_URL, database_from_template, dump_tables
+from tests.conftest import _reflected as reflected_tables
 from web.app import create_app
 from workflow import services as svc
 from workflow.definitions import load_definition
 from workflow.i18n import Translator
+from workflow.planning import service as planning_svc
 from workflow.services import accounts as auth
 from workflow.services.demo import ORGS, load_demo
 from workflow.settings import load_settings
@@ -129,7 +131,7 @@ def populate(engine) -> dict[str, Any]:
     ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test-setup", language="en")
     with Session(engine) as s:
         demo = load_demo(s, ctx)
-        kgd = svc.plan_analysis(s, ctx, "MF-KGD-ALM", "MF-KGD-ALM", wd(5), None, None,
+        kgd = planning_svc.plan_analysis(s, ctx, "MF-KGD-ALM", "MF-KGD-ALM", wd(5), None, None,
                                 "aigerim").analysis.id
         s.commit()
         done, edu, hlth, ile, kk, qs = demo["analyses"]
@@ -224,8 +226,8 @@ class Web:
     def dump(self) -> dict[str, list[tuple]]:
         """Every row of every table but the audit log."""
         if self._meta is None:
-            self._meta = MetaData()
-            self._meta.reflect(bind=self.engine)
+            # reflected once per schema and process (conftest._reflected), not once per test
+            self._meta = reflected_tables(self.engine)
             assert without_audit(self.engine) == without_audit(self.engine, self._meta)
         return without_audit(self.engine, self._meta)
 

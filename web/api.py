@@ -5,24 +5,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 
 from web.kit import views
 from web.kit.access import (
     require_recorder,
     visible_case,
-    visible_programme,
 )
 from web.kit.api import LIMIT, OFFSET, ApiContext, Page, api_routes, paginate
-from web.kit.programme import api_parts
 from workflow import services as svc
 from workflow.core.errors import MerzimError, RuleViolation
 from workflow.core.links import links_evidence
 from workflow.core.machine import builtin_evidence
-from workflow.definitions import DEFAULT_PROCESS
 from workflow.i18n.describe import describe
 from workflow.services import transactions as tx
+from workflow.services.views import CaseRow, as_dicts
 
 router = api_routes()
 
@@ -111,22 +109,6 @@ def organisations(limit: int = LIMIT, offset: int = OFFSET, a: ApiContext = Depe
     return paginate(items, limit, offset)
 
 
-@router.get("/programmes", response_model=Page)
-def programmes(year: int | None = None, limit: int = LIMIT, offset: int = OFFSET,
-               a: ApiContext = Depends()):
-    return paginate(views.visible_programmes(a.s, a.viewer, year, a.ctx.language), limit, offset)
-
-
-@router.get("/programmes/{programme_id}")
-def programme(request: Request, programme_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
-    """One programme's matrix (each analysis with its stages), and its cross-platform part:
-    each sub-task of the implementation map with its documents, files, warnings and the day
-    (and link) it was uploaded."""
-    prog = visible_programme(a.s, a.viewer, programme_id)
-    return {**views.programme_matrix(a.s, a.ctx, prog),
-            **api_parts(request, a.s, a.ctx, prog)}
-
-
 @router.get("/processes")
 def processes(a: ApiContext = Depends()) -> list[dict[str, Any]]:
     """Every process definition: key, version, names."""
@@ -141,17 +123,17 @@ def process(key: str, a: ApiContext = Depends()) -> dict[str, Any]:
 
 
 def _cases(a: ApiContext, org: str | None, state: str | None, year: int | None,
-           process: str | None) -> list[dict[str, Any]]:
+           process: str | None) -> list[CaseRow]:
     scope = views.scope_code(a.s, a.viewer, org)
     items = []
     for row in svc.list_cases(a.s, a.ctx, process, scope, state, limit=100000):
-        org_row = svc.get_org(a.s, row["subject"])
+        org_row = svc.get_org(a.s, row.subject)
         if not a.viewer.sees_org(org_row):
             continue
-        if year and row["case_date"].year != year:
+        if year and row.case_date.year != year:
             continue
         items.append(row)
-    return sorted(items, key=lambda r: r["id"])
+    return sorted(items, key=lambda r: r.id)
 
 
 @router.get("/cases", response_model=Page)
@@ -159,7 +141,7 @@ def cases(org: str | None = None, state: str | None = None, year: int | None = N
           process: str | None = None, limit: int = LIMIT, offset: int = OFFSET,
           a: ApiContext = Depends()):
     """Cases whose organisation the caller may see (filters: subtree, process, state, year)."""
-    return paginate(_cases(a, org, state, year, process), limit, offset)
+    return paginate(as_dicts(_cases(a, org, state, year, process)), limit, offset)
 
 
 @router.post("/cases")
@@ -176,13 +158,13 @@ def open_case(body: CaseIn, a: ApiContext = Depends()) -> dict[str, Any]:
                                 body.responsible or (a.viewer.login if a.viewer.role == "officer"
                                                      else None),
                                 duplicate_reason=body.duplicate_reason).analysis
-    return views.case_for(a.s, a.ctx, a.viewer, case)
+    return views.case_for(a.s, a.ctx, a.viewer, case).as_dict()
 
 
 @router.get("/cases/{case_id}")
 def case(case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
     """One case with its dates, stages (due date, projected, status, completion) and records."""
-    return views.case_for(a.s, a.ctx, a.viewer, visible_case(a.s, a.viewer, case_id))
+    return views.case_for(a.s, a.ctx, a.viewer, visible_case(a.s, a.viewer, case_id)).as_dict()
 
 
 def _write(a: ApiContext, case_id: int, action: str, detail: dict[str, Any], do) -> dict:
@@ -196,7 +178,7 @@ def _write(a: ApiContext, case_id: int, action: str, detail: dict[str, Any], do)
                    {**detail, "key": exc.key})
         exc.audited = True
         raise
-    return views.case_for(a.s, a.ctx, a.viewer, an)
+    return views.case_for(a.s, a.ctx, a.viewer, an).as_dict()
 
 
 @router.post("/cases/{case_id}/events")
@@ -235,23 +217,11 @@ def withdraw(case_id: int, body: WithdrawIn, a: ApiContext = Depends()) -> dict[
                   lambda an: svc.withdraw_case(a.s, a.ctx, an.id, body.reason))
 
 
-@router.get("/analyses", response_model=Page)
-def analyses(org: str | None = None, state: str | None = None, year: int | None = None,
-             limit: int = LIMIT, offset: int = OFFSET, a: ApiContext = Depends()):
-    """Internal analyses whose subject the caller may see (filters: subtree, state, year)."""
-    items = []
-    for row in _cases(a, org, state, year, DEFAULT_PROCESS):
-        view = svc.case_view(a.s, a.ctx, svc.get_case(a.s, row["id"]))
-        items.append({"id": row["id"], "state": row["state"], "subject": row["subject"],
-                      "planned_start": view.get("planned_start"),
-                      "planned_end": view.get("planned_end")})
-    return paginate(items, limit, offset)
-
-
 @router.get("/analyses/{analysis_id}")
 def analysis(analysis_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
     """One analysis with its stages (due date, projected, status, completion)."""
-    return views.case_for(a.s, a.ctx, a.viewer, visible_case(a.s, a.viewer, analysis_id))
+    return views.case_for(a.s, a.ctx, a.viewer,
+                          visible_case(a.s, a.viewer, analysis_id)).as_dict()
 
 
 @router.post("/analyses/{analysis_id}/events")
@@ -269,7 +239,7 @@ def overdue(org: str | None = None, stage: str | None = None, year: int | None =
     # counted and cut in SQL, in any order (ORDER BY … LIMIT … OFFSET)
     total, items = views.overdue_page(a.s, a.ctx, a.viewer, org, stage, year, limit, offset,
                                       process, sort=sort)
-    return Page(items=items, total=total, limit=limit, offset=offset)
+    return Page(items=as_dicts(items), total=total, limit=limit, offset=offset)
 
 
 @router.get("/due", response_model=Page)
@@ -277,4 +247,4 @@ def due(within: int = Query(5, ge=0, le=250), org: str | None = None, process: s
         limit: int = LIMIT, offset: int = OFFSET, a: ApiContext = Depends()):
     """Open stages due within N working days."""
     total, items = views.due_page(a.s, a.ctx, a.viewer, within, org, limit, offset, process)
-    return Page(items=items, total=total, limit=limit, offset=offset)
+    return Page(items=as_dicts(items), total=total, limit=limit, offset=offset)

@@ -24,7 +24,7 @@ from web.kit.deps import ApiAuthRequired, LoginRequired, language
 from web.kit.error_pages import error_page, wants_json, web_message
 from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
-from workflow.definitions import DEFAULT_PROCESS, Registry
+from workflow.definitions import Registry
 from workflow.i18n import Translator
 from workflow.services import org_name
 from workflow.settings import Settings
@@ -71,8 +71,6 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     if isinstance(processes, Definition):
         processes = Registry.of(processes)
     app.state.calendar, app.state.registry = calendar, processes
-    app.state.definition = processes.get(DEFAULT_PROCESS) if DEFAULT_PROCESS in processes.loaded \
-        else processes.all()[0]
     from web import (
         api,
         api_docs,
@@ -88,6 +86,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     from workflow.drafts import web as drafts_web
     from workflow.forms import web as forms_web
     from workflow.notices import web as notices_web
+    from workflow.planning import web as planning_web
     from workflow.platform import web as platform_web
     from workflow.public import web as public_web
     from workflow.public import web_admin as public_admin
@@ -123,6 +122,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                    obligations_page.router,
                    overview_page.router, work_page.router, cases_page.router, pages.router,
                    api.router,
+                   planning_web.router, planning_web.api_router,  # programmes, analyses (API)
                    drafts_web.router, drafts_web.api_router,  # announcement drafts (issue 16)
                    platform_web.router, platform_web.api_router,  # the programme's package
                    forms_web.router,  # the report forms, appendices 1-6 (XLSX)

@@ -298,8 +298,7 @@ def _register_columns(pc: PageContext, defn: Definition, found: list[search.Foun
             shown = sees_person(viewer, f, defn.parties.person_visibility)  # type: ignore[arg-type]
             line += ([f.person_name, f.person_position] if shown
                      else [t("web.person_hidden")] * 2)
-            svc.audit_person_view(pc.s, pc.ctx, {"id": f.id,
-                                                 "person": f.person_name if shown else None})
+            svc.audit_person_seen(pc.s, pc.ctx, f.id, f.person_name is not None and shown)
         for key, spec in defn.fields.items():
             value = fields.get(key)
             if spec.personal and not (person and shown):

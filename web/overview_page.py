@@ -130,10 +130,8 @@ def overview_page(request: Request, pc: PageContext = Depends(page)):
     trend = ov.late_by_month(pc.s, pc.ctx, scope.code, only)
     counts = ov.due_by_day(pc.s, pc.ctx, scope.code, first, only)
     day_rows = ([r for r in lists.due_on(pc.s, pc.ctx, scope.code, day, only)
-                 if pc.viewer.sees_path(r["subject_path"])] if day else [])
+                 if pc.viewer.sees_path(r.subject_path)] if day else [])
     day_key = "working_days_overdue" if day and day < pc.ctx.today else "working_days_left"
-    for r in day_rows:
-        r["working_days_overdue"] = -r["working_days_left"]
     cal = pc.ctx.calendar
     prev_month, next_month = ov.month_start(first, 1), ov.next_month(first)
     month_link = {

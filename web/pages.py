@@ -17,11 +17,11 @@ from web.kit.access import (
     require_recorder,
     visible_case,
     visible_org,
-    visible_programme,
 )
 from web.kit.deps import (
     CASES_COOKIE,
     LANG_COOKIE,
+    LANG_OFFER_COOKIE,
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     PageContext,
@@ -40,7 +40,6 @@ from web.kit.page import (
     render,
     secure,
 )
-from web.kit.programme import programme_view
 from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.core.names import name_in
@@ -60,10 +59,20 @@ MAX_FIELD = 500
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/"):  # noqa: A002 - the query parameter's name
     token = secrets.token_urlsafe(24)
-    resp = render(request, None, "login.html", csrf=token, next=_safe_next(next), error=None)
+    resp = render(request, None, "login.html", csrf=token, next=_safe_next(next), error=None,
+                  chosen=_chosen_language(request))
     resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
                     secure=secure(request), max_age=3600)
     return resp
+
+
+def _chosen_language(request: Request, form_value: str = "") -> str | None:
+    """The language the reader chose on the sign-in page (its ?lang=, the form's copy of it, or
+    the language switch's cookie); None when she chose none (the browser's or the server's)."""
+    for lang in (form_value, request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if lang in LANGUAGES:
+            return lang
+    return None
 
 
 def _safe_next(value: str | None) -> str:
@@ -73,24 +82,57 @@ def _safe_next(value: str | None) -> str:
 @router.post("/login")
 def login(request: Request, login: str = Form(""), password: str = Form(""),
           csrf: str = Form(""), next: str = Form("/"),  # noqa: A002
-          s: Session = Depends(db)):
+          lang: str = Form(""), s: Session = Depends(db)):
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    t = Translator(language(request))
+    chosen = _chosen_language(request, lang)
+    t = Translator(chosen or language(request))
     if not cookie or not csrf or not secrets.compare_digest(cookie, csrf):
         return render(request, None, "login.html", status=403, csrf=cookie, next=_safe_next(next),
-                      error=t("error.csrf"))
+                      error=t("error.csrf"), chosen=chosen, t=t, _=t, lang=t.language)
     with tx.transaction(s):  # a failure is counted (and stored) even though it is refused
         result = auth.authenticate(s, login[:100], password)
     if result.user is None:
         message = t(result.error, minutes=result.minutes)
         return render(request, None, "login.html", status=401, csrf=cookie,
-                      next=_safe_next(next), error=message)
+                      next=_safe_next(next), error=message, chosen=chosen, t=t, _=t,
+                      lang=t.language)
     with tx.transaction(s):
         token, _row = auth.open_session(s, result.user)
     resp = RedirectResponse(_safe_next(next), status_code=303)
     resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure(request),
                     max_age=auth.SESSION_SECONDS)
     resp.delete_cookie(LOGIN_CSRF_COOKIE)
+    # issue 29: the page's chosen language wins over the profile's; the pages offer to save it
+    if (chosen and chosen != result.user.language
+            and request.cookies.get(LANG_OFFER_COOKIE) != f"kept:{chosen}"):
+        if request.cookies.get(LANG_COOKIE) != chosen:  # chosen by ?lang= on the sign-in page
+            resp.set_cookie(LANG_COOKIE, chosen, samesite="lax", secure=secure(request),
+                            max_age=365 * 86400)
+        resp.set_cookie(LANG_OFFER_COOKIE, chosen, httponly=True, samesite="lax",
+                        secure=secure(request), max_age=auth.SESSION_SECONDS)
+    elif chosen == result.user.language:
+        resp.delete_cookie(LANG_OFFER_COOKIE)
+    return resp
+
+
+@router.post("/account/language")
+def save_language(request: Request, csrf: str = Form(""), lang: str = Form(""),
+                  answer: str = Form(""), next: str = Form("/"),  # noqa: A002
+                  pc: PageContext = Depends(page)):
+    """The answer to the offer made after signing in: save the page's language as her profile's
+    (audited as any change of a user), or keep the profile as it is; the offer goes either way."""
+    check_csrf(pc, csrf)
+    if lang not in LANGUAGES:
+        raise UsageError(key="error.bad_language", value=lang)
+    if answer == "save" and lang != pc.viewer.user.language:
+        with tx.transaction(pc.s):
+            svc.update_user(pc.s, pc.ctx, pc.viewer.login, language=lang)
+    resp = RedirectResponse(_safe_next(next), status_code=303)
+    if answer == "save":
+        resp.delete_cookie(LANG_OFFER_COOKIE)
+    else:  # kept: not offered again at the next sign-in in this language
+        resp.set_cookie(LANG_OFFER_COOKIE, f"kept:{lang}", httponly=True, samesite="lax",
+                        secure=secure(request), max_age=365 * 86400)
     return resp
 
 
@@ -223,7 +265,7 @@ def _case_page(request: Request, pc: PageContext, case_id: str,
     case = visible_case(pc.s, pc.viewer, case_id)
     defn = svc.definition_of(pc.s, pc.ctx, case)
     view = views.case_for(pc.s, pc.ctx, pc.viewer, case)
-    can_record = view["withdrawn"] is None  # a withdrawn case accepts nothing more
+    can_record = view.withdrawn is None  # a withdrawn case accepts nothing more
     try:
         require_recorder(pc.viewer, case)
     except RuleViolation:
@@ -234,17 +276,16 @@ def _case_page(request: Request, pc: PageContext, case_id: str,
         q = request.query_params
         wanted = defn.event_for_stage(q["stage"]) if q.get("stage") else None
         opened = f"event:{q.get('event') or (wanted.key if wanted else '')}"
-    events = [defn.events[e] for e in view["next_events"]]
+    events = [defn.events[e] for e in view.next_events]
     organisations: list[tuple[str, str]] = []
     if any(defn.evidence[k].type == "organisation" for e in events
            for k in defn.requirements(e) + tuple(f for g in defn.evidence_groups(e) for f in g)
            if k in defn.evidence):
         organisations = [(o.code, svc.org_name(o, pc.t.language))
-                         for o in svc.list_orgs(pc.s, view["subject"]) if o.code != view["subject"]]
-    open_stages = [st for st in view["stages"] if st["status"] in ("open", "overdue")
-                   and st["key"] in defn.stages]
-    voidable = [{**r, "name": recording.record_name(defn, r, pc.t.language)}
-                for r in view["records"] if r["kind"] != "void" and not r["void"]]
+                         for o in svc.list_orgs(pc.s, view.subject) if o.code != view.subject]
+    open_stages = [st for st in view.stages if st.status in ("open", "overdue")
+                   and st.key in defn.stages]
+    voidable = recording.voidable(defn, view.records, pc.t.language)
     problems = problems or []
     resp = render(request, pc, "analysis.html", status=status, view=view, notice=notice,
                   can_record=can_record,  # (the Gantt: _gantt.html, web/kit/charts.py)
@@ -252,7 +293,7 @@ def _case_page(request: Request, pc: PageContext, case_id: str,
                   problems=problems, field_errors={p.field: p.message for p in problems
                                                    if p.field},
                   form=form or {}, opened=opened, definition=defn, open_stages=open_stages,
-                  voidable=voidable, history=_local_times(request, view.get("history") or []),
+                  voidable=voidable, history=_local_times(request, view.history or []),
                   files=uploads.files_by_record(request, pc.s, pc.ctx, pc.viewer, case, view))
     if request.cookies.get(recording.FLASH_COOKIE) and not problems:
         recording.drop_flash(resp, case.id)  # shown once (or not this session's): gone
@@ -334,11 +375,11 @@ def _confirm_page(request: Request, pc: PageContext, case, action: str,
     if action == "not_done":
         what = defn.stage_name(form["stage"], pc.t.language)
     elif action == "withdraw":
-        what = f"#{view['id']} {view['process_name']}"
+        what = f"#{view.id} {view.process_name}"
     else:
-        record = recording.standing_record(view["records"], form["record"])
-        what = f"#{record['id']} {recording.record_name(defn, record, pc.t.language)} " \
-               f"({record['on'].isoformat()})" if record else form["record"]
+        record = recording.standing_record(view.records, form["record"])
+        what = f"#{record.id} {recording.record_name(defn, record, pc.t.language)} " \
+               f"({record.on.isoformat()})" if record else form["record"]
     return render(request, pc, "record_confirm.html", view=view, action=action, what=what,
                   form=form)
 
@@ -412,17 +453,57 @@ def withdraw_case(request: Request, case_id: str, reason: str = Form(""),
 # GET /cases, the list and its search: web/cases_page.py
 
 
-def _open_form(request: Request, pc: PageContext, process: str, error: str | None = None,
+def _open_form(request: Request, pc: PageContext, process: str,
+               problems: list[recording.Problem] | None = None,
                form: dict[str, str] | None = None, status: int = 200,
                duplicate: int | None = None, duplicate_case: bool = False) -> HTMLResponse:
-    """The open-a-case form; `duplicate`: the analysis (`duplicate_case`: the case of the same
-    person and dates, issue 29) a refused one duplicates, linked, with the confirmation (a
-    reason) that opens it anyway."""
+    """The open-a-case form, like the recording forms (issue 29): required fields marked, every
+    problem at once at the top and next to its field; `duplicate`: the analysis
+    (`duplicate_case`: the case of the same person and dates) a refused one duplicates, linked,
+    with the confirmation (a reason) that opens it anyway."""
     defn = pc.ctx.registry.get(process)
     orgs = views.org_choices(pc.s, pc.viewer)
-    return render(request, pc, "case_new.html", status=status, definition=defn, error=error,
+    problems = problems or []
+    return render(request, pc, "case_new.html", status=status, definition=defn,
+                  problems=problems, field_errors={p.field: p.message for p in problems
+                                                   if p.field},
                   form=form or {}, orgs=orgs, duplicate=duplicate, duplicate_case=duplicate_case,
                   given=[(k, d) for k, d in defn.dates.items() if d.given != "none"])
+
+
+def _open_message(defn: Any, exc: MerzimError, t: Translator) -> str:
+    """A refusal of the open-a-case form in the page's words: the procedure and its dates by
+    their names."""
+    if exc.params.get("process") == defn.key and "process" not in exc.labels:
+        exc.labels["process"] = dict(defn.names)  # the process by its name, not its key
+    date = exc.params.get("name")
+    if exc.key == "error.date_required" and date in defn.dates and defn.dates[date].names:
+        exc.labels["name"] = dict(defn.dates[date].names)  # the date by its name
+    return web_message(defn.name_keys(exc), t)
+
+
+def _open_problems(pc: PageContext, defn: Any, form: dict[str, str]) -> list[recording.Problem]:
+    """Every empty required input and malformed date of the open-a-case form at once, in the
+    service's own words (it checks them again, one at a time)."""
+    found: list[tuple[str, MerzimError]] = []
+    if defn.parties.object == "required" and not form.get("object", "").strip():
+        found.append(("object", UsageError(key="error.object_required", process=defn.key)))
+    if defn.parties.person == "required" and not form.get("person", "").strip():
+        found.append(("person", UsageError(key="error.person_required", process=defn.key)))
+    for key, spec in defn.dates.items():
+        text = form.get(f"date_{key}", "").strip()
+        if spec.given == "required" and not text:
+            found.append((f"date_{key}", UsageError(key="error.date_required", name=key)))
+        elif text and spec.given != "none":
+            try:
+                form_day(pc, text)
+            except UsageError as exc:
+                found.append((f"date_{key}", exc))
+    for key, spec in defn.fields.items():
+        if spec.required and not form.get(f"field_{key}", "").strip():
+            found.append((f"field_{key}", UsageError(key="error.field_required", field=key)))
+    return [recording.Problem(_open_message(defn, exc, pc.t), exc.key, name, True)
+            for name, exc in found]
 
 
 @router.get("/cases/new/{process}", response_class=HTMLResponse)
@@ -448,6 +529,9 @@ def _create_case(request: Request, pc: PageContext, process: str, data) -> Respo
         for name, value in form.items():
             if len(value) > MAX_FIELD:
                 raise RuleViolation(key="rule.too_long", field=name, limit=MAX_FIELD)
+        problems = _open_problems(pc, defn, form)
+        if problems:
+            raise recording.FormProblems(problems)
         dates = {k[5:]: form_day(pc, v) for k, v in form.items() if k.startswith("date_") and v}
         fields = {k[6:]: v for k, v in form.items() if k.startswith("field_")}
         reason = form.get("duplicate_reason", "").strip() or None  # the confirmation
@@ -463,49 +547,16 @@ def _create_case(request: Request, pc: PageContext, process: str, data) -> Respo
     except MerzimError as exc:
         tx.refused(pc.s, pc.ctx.actor, "refused.open", "process", defn.key,
                    {"subject": subject[:64], "key": exc.key})
-        if exc.params.get("process") == defn.key and "process" not in exc.labels:
-            exc.labels["process"] = dict(defn.names)  # the process by its name, not its key
-        date = exc.params.get("name")
-        if exc.key == "error.date_required" and date in defn.dates and defn.dates[date].names:
-            exc.labels["name"] = dict(defn.dates[date].names)  # the date by its name
-        return _open_form(request, pc, process, error=web_message(defn.name_keys(exc), pc.t),
-                          form=form,
-                          status=404 if isinstance(exc, NotFound)
+        problems = (exc.problems if isinstance(exc, recording.FormProblems)
+                    else [recording.Problem(_open_message(defn, exc, pc.t), exc.key)])
+        return _open_form(request, pc, process, problems=problems, form=form,
+                          status=exc.status if isinstance(exc, recording.FormProblems)
+                          else 404 if isinstance(exc, NotFound)
                           else 409 if isinstance(exc, RuleViolation) else 422,
                           duplicate=exc.params.get("id")
                           if exc.key in ("rule.duplicate_analysis", "rule.duplicate_case")
                           else None, duplicate_case=exc.key == "rule.duplicate_case")
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
-
-
-# -- programmes -------------------------------------------------------------------------------------
-
-
-@router.get("/programmes", response_class=HTMLResponse)
-def programmes_page(request: Request, pc: PageContext = Depends(page)):
-    year = int_param(request.query_params.get("year"), "year")
-    return render(request, pc, "programmes.html",
-                  programmes=views.visible_programmes(pc.s, pc.viewer, year, pc.t.language), year=year)
-
-
-@router.get("/programmes/{programme_id}", response_class=HTMLResponse)
-def programme_page(request: Request, programme_id: str, pc: PageContext = Depends(page)):
-    if "." in programme_id:
-        ident, fmt = programme_id.split(".", 1)
-        return programme_export(ident, fmt, pc)
-    return programme_view(request, pc, visible_programme(pc.s, pc.viewer, programme_id))
-
-
-def programme_export(ident: str, fmt: str, pc: PageContext) -> Response:
-    if fmt not in ("xlsx", "csv"):
-        raise UsageError(key="error.bad_format", value=fmt)
-    prog = visible_programme(pc.s, pc.viewer, ident)
-    matrix = views.programme_matrix(pc.s, pc.ctx, prog)
-    header, body = exports.programme_table(matrix, pc.ctx.definition, pc.t.language, pc.t)
-    tx.audited(pc.s, f"web:{pc.viewer.login}", "export.programme", "programme", prog.id,
-               {"format": fmt, "rows": len(body)})
-    return export(fmt, f"programme-{matrix['subject']}-{matrix['year']}",
-                   f"{matrix['subject']} {matrix['year']}", header, body)
 
 
 # -- calendar --------------------------------------------------------------------------------------
@@ -639,27 +690,26 @@ def ics(request: Request, token: str, s: Session = Depends(db)):
         org = svc.org_by_id(s, feed.organisation_id)
         if not viewer.sees_org(org):  # the owner moved: the feed shows nothing outside
             raise NotFound(key="notfound.feed")
-        rows = [r for r in svc.open_stages(s, ctx, org.code) if viewer.sees_path(r["subject_path"])]
+        rows = [r for r in svc.open_stages(s, ctx, org.code) if viewer.sees_path(r.subject_path)]
         name = f"merzim — {org.name}"
     else:
         rows = [r for r in svc.open_stages(s, ctx, viewer.org.code)
-                if viewer.sees_path(r["subject_path"])
-                and (viewer.role != "officer" or r["responsible"] == owner.login)]
+                if viewer.sees_path(r.subject_path)
+                and (viewer.role != "officer" or r.responsible == owner.login)]
         name = f"merzim — {owner.full_name}"
     # issue 29: names and words in the owner's language, the case link, an alarm per her
     # reminder days at the reminders' send time
     from workflow.reminders.planner import reminder_days
     from workflow.settings import load_notify_settings
 
+    # the object by its name, not its code (none when it is the subject: ics_feed)
     objects = {code: svc.org_name(svc.find_org(s, code), lang)
-               for code in {r["object"] for r in rows if r["object"]}}
-    for r in rows:  # the object by its name, not its code; none when it is the subject
-        r["object_name"] = objects[r["object"]] if r["object"] and \
-            r["object"] != r["organisation"] else ""
+               for code in {r.object for r in rows if r.object}}
     ns = load_notify_settings(request.app.state.settings, env={}, require_secrets=False)
     base = ns.public_url or str(request.base_url).rstrip("/")
     days = reminder_days(s, owner.id, ns.policy.before)
     return Response(exports.ics_feed(name, rows, t=Translator(lang), base_url=base,
+                                     object_names=objects,
                                      alarm_days=days, calendar=ctx.calendar,
                                      alarm_time=ns.send_time),
                     media_type="text/calendar; charset=utf-8")

@@ -4,6 +4,8 @@ admins see the cases they themselves are responsible for (their home is their su
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -15,25 +17,41 @@ from web.kit.page import int_param, page, render
 from workflow import services as svc
 from workflow.core.errors import UsageError
 from workflow.services.bulk_actions import MAX_ITEMS
+from workflow.services.views import StageRow
 
 router = APIRouter(include_in_schema=False)
 DUE_WITHIN = 10  # working days ahead, as the "due soon" list
 DONE_DAYS = 30  # calendar days back
 
 
-def _decorated(pc: PageContext, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """A row of My work: the list's row (its fields read through: `item.case`, `item.due`),
+    its process's name and the link that records it."""
+
+    row: StageRow
+    process_name: str
+    record: str
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "row":  # (not set yet: no recursion)
+            raise AttributeError(name)
+        return getattr(self.row, name)
+
+
+def _decorated(pc: PageContext, rows: Sequence[StageRow]) -> list[WorkItem]:
     """Rows the viewer may see, with their process's name and the event that records them."""
     lang = pc.t.language
     out = []
     for r in rows:
-        if not pc.viewer.sees_path(r["subject_path"]):
+        if not pc.viewer.sees_path(r.subject_path):
             continue  # a case she answered for in an organisation she has left
-        loaded = pc.ctx.registry.loaded.get(r["process"])
+        loaded = pc.ctx.registry.loaded.get(r.process)
         defn = loaded.definition if loaded else None
-        event = defn.event_for_stage(r["stage"].split(":", 1)[0]) if defn else None
-        r["process_name"] = defn.name(lang) if defn else r["process"]
-        r["record"] = f"/cases/{r['case']}" + (f"?event={event.key}" if event else "") + "#record"
-        out.append(r)
+        event = defn.event_for_stage(r.stage.split(":", 1)[0]) if defn else None
+        out.append(WorkItem(r, defn.name(lang) if defn else r.process,
+                            f"/cases/{r.case}" + (f"?event={event.key}" if event else "")
+                            + "#record"))
     return out
 
 
@@ -44,7 +62,8 @@ def work_page(request: Request, pc: PageContext = Depends(page)):
         raise UsageError(key="error.bad_within")
     work = svc.my_work(pc.s, pc.ctx, pc.viewer.user.id, views.unassigned_of(pc.viewer),
                        within, DONE_DAYS)
-    sections = [(key, _decorated(pc, work[key])) for key in ("overdue", "due", "done")]
+    sections = [("overdue", _decorated(pc, work.overdue)), ("due", _decorated(pc, work.due)),
+                ("done", _decorated(pc, work.done))]
     return render(request, pc, "work.html", sections=sections, within=within,
                   done_days=DONE_DAYS, can_record=pc.viewer.role in ("officer", "admin"),
                   bulk_limit=MAX_ITEMS)

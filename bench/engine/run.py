@@ -8,7 +8,7 @@ Run from the repository root:
 For each backend, in a fresh database (a SQLite file in a temporary directory; a
 PostgreSQL schema of its own, dropped at the end), with the engine, calendar and process
 definitions built by the composition root (`workflow.services.runtime`, shipped defaults:
-no config.toml), the internal analysis being `ctx.definition`:
+no config.toml), the internal analysis being `planned_definition(ctx)` (workflow/planning):
 
 1. A national tree of organisations, built with `services.add_org` (the real code
    path, audit records included): 20 central bodies (the ministries) with their
@@ -95,6 +95,7 @@ from workflow.core.machine import derive_state  # noqa: E402
 from workflow.definitions import Registry  # noqa: E402
 from workflow.monitoring import rules as mon  # noqa: E402
 from workflow.monitoring import service as monitoring_service  # noqa: E402
+from workflow.planning import service as planning_svc  # noqa: E402
 from workflow.services import runtime  # noqa: E402
 from workflow.settings import Settings  # noqa: E402
 from workflow.storage.db import session, upgrade  # noqa: E402
@@ -199,7 +200,7 @@ def national_tree(rng: random.Random) -> list[OrgSpec]:
 # -- the simulated officers ------------------------------------------------------------------
 #
 # Every stage and event key below is read from the internal analysis's definition
-# (`ctx.definition`): its [planning] and [monitoring] tables, its events and stages, and the
+# (`planned_definition(ctx)`): its [planning] and [monitoring] tables, its events and stages, and the
 # role names of its [scorecard.stages] table. Every due date comes from the pure planner
 # (`workflow.core.deadlines.Planner`) or, for the per-period monitoring stages, from the code
 # the engine runs when it creates them (`services.monitoring`, `core.monitoring`).
@@ -233,7 +234,7 @@ def event_due(planner: Planner, defn: Definition, event: str) -> date | None:
 
 
 def keys_of(ctx: svc.Context) -> Keys:
-    defn = ctx.definition
+    defn = planning_svc.planned_definition(ctx)
     planning = defn.raw.get("planning") or {}
     monitoring = monitoring_service.keys(defn)
     side = {monitoring.get(k) for k in ("report_event", "review_event", "close_event")}
@@ -258,7 +259,8 @@ def given_dates(ctx: svc.Context, k: Keys, start: date, end: date | None = None)
     """The named dates a case is opened with, as plan_analysis and open_case store them (the
     end defaulted by the definition's rule when not given)."""
     if end is None and k.end:
-        value = Planner(ctx.definition, ctx.calendar, Facts({k.start: start})).date(k.end)
+        value = Planner(planning_svc.planned_definition(ctx), ctx.calendar,
+                        Facts({k.start: start})).date(k.end)
         end = value.date if value else None
     return {k.start: start, **({k.end: end} if k.end and end else {})}
 
@@ -271,7 +273,7 @@ def evidence_for(defn: Definition, event: str, period: str | None = None) -> dic
 def review_due(ctx: svc.Context, received: date) -> date:
     """A period's review deadline as services.monitoring.after_event sets it: the core rule
     with the definition's interpretation."""
-    interp = ctx.definition.interpretations
+    interp = planning_svc.planned_definition(ctx).interpretations
     return mon.review_due(ctx.calendar, received, int(interp.get(
         "monitoring_review_working_days", mon.REVIEW_WORKING_DAYS)))
 
@@ -294,7 +296,7 @@ def simulate_events(rng: random.Random, ctx: svc.Context, k: Keys, given: dict[s
     recorded before it); then, once the note is signed, the monitoring reports and their
     reviews whose dates have come.
     """
-    defn, cal = ctx.definition, ctx.calendar
+    defn, cal = planning_svc.planned_definition(ctx), ctx.calendar
     records: list[Record] = []
     out: list[tuple[str, date, dict[str, str]]] = []
     diligence = rng.random()  # a few officers are habitually late or stop recording
@@ -542,7 +544,7 @@ def build_tree(engine: Engine, ctx: svc.Context, rng: random.Random,
                     svc.add_user(s, ctx, f"manager.{o.code.lower()}", f"Manager of {o.code}",
                                  "manager", o.code, None, "ru")
                 if rng.random() < 0.05:
-                    svc.add_external(s, ctx, o.code, date(2024, rng.randint(1, 12), 10),
+                    planning_svc.add_external(s, ctx, o.code, date(2024, rng.randint(1, 12), 10),
                                      "External analysis, Anti-Corruption Agency")
             s.commit()
         for o in specs[i:i + batch]:
@@ -601,7 +603,7 @@ def past_analysis(rng: random.Random, ctx: svc.Context, k: Keys, given: dict[str
     the pure planner and the state machine make of the records, as `services.cases.sync`
     stores them.
     """
-    defn, cal = ctx.definition, ctx.calendar
+    defn, cal = planning_svc.planned_definition(ctx), ctx.calendar
     fate = rng.random()
     cancelled = fate < 0.015
     stop_at = rng.randrange(len(k.chain)) if fate < 0.025 else len(k.chain)
@@ -684,7 +686,7 @@ def past_analysis(rng: random.Random, ctx: svc.Context, k: Keys, given: dict[str
 def history(engine: Engine, ctx: svc.Context, rng: random.Random, target: int,  # noqa: C901
             batch_rows: int) -> dict[str, Any]:
     """Insert earlier years' analyses and their stages until the stage table holds `target` rows."""
-    cal, defn = ctx.calendar, ctx.definition
+    cal, defn = ctx.calendar, planning_svc.planned_definition(ctx)
     k = keys_of(ctx)
     with engine.connect() as conn:
         have = conn.execute(select(func.count()).select_from(Stage)).scalar_one()
@@ -912,7 +914,7 @@ def run_backend(backend: str, a: argparse.Namespace, cal: KazakhstanCalendar,
             for i in range(0, len(items), a.batch):
                 with session(engine) as s:
                     for it in items[i:i + a.batch]:
-                        planned = svc.plan_analysis(s, ctx, it.subject, it.obj, it.start, it.end,
+                        planned = planning_svc.plan_analysis(s, ctx, it.subject, it.obj, it.start, it.end,
                                                     duplicate_reason=it.duplicate_reason)
                         ids.append(planned.analysis.id)
                         warnings.update(w["code"] for w in planned.warnings)

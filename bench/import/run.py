@@ -60,6 +60,8 @@ sys.path.insert(0, str(CODE))
 from calendars import KazakhstanCalendar  # noqa: E402
 from workflow import services as svc  # noqa: E402
 from workflow.definitions import load_definition  # noqa: E402
+from workflow.planning import bulk as planning_bulk  # noqa: E402
+from workflow.planning import service as planning_svc  # noqa: E402
 from workflow.storage import audit  # noqa: E402
 from workflow.storage.db import make_engine, upgrade  # noqa: E402
 from workflow.storage.db import session as open_session  # noqa: E402
@@ -118,7 +120,7 @@ def setup(eng, ctx) -> dict:
                 tree["officer"][code] = login
                 if rng.random() < 0.05:
                     done = date(2025, 1, 1) + timedelta(days=rng.randrange(365))
-                    svc.add_external(s, ctx, code, done, "Agency report")
+                    planning_svc.add_external(s, ctx, code, done, "Agency report")
                     tree["external"][code] = done
         s.commit()
     return tree
@@ -143,7 +145,7 @@ def rows_for(tree: dict, n: int) -> list:
         duplicate = ("Planned again by the bench"
                      if any(a <= last and b >= start for a, b in earlier) else None)
         earlier.append((start, last))
-        rows.append(svc.AnalysisRow(i + 2, subject, obj, start, end, reason, who, duplicate))
+        rows.append(planning_bulk.AnalysisRow(i + 2, subject, obj, start, end, reason, who, duplicate))
     return rows
 
 
@@ -188,9 +190,9 @@ def bulk(url: str, ctx, tree: dict, n: int) -> dict:
     rows = rows_for(tree, n)
     with Probe(url) as probe, open_session(eng) as s:
         t0, c0 = time.perf_counter(), time.process_time()
-        checked = svc.check_analyses(s, ctx, rows)
+        checked = planning_bulk.check_analyses(s, ctx, rows)
         t1, c1 = time.perf_counter(), time.process_time()
-        planned = svc.write_analyses(s, ctx, checked)
+        planned = planning_bulk.write_analyses(s, ctx, checked)
         s.commit()
         t2, c2 = time.perf_counter(), time.process_time()
     with open_session(eng) as s:
@@ -217,7 +219,7 @@ def one_by_one(url: str, ctx, tree: dict, n: int) -> dict:
     with Probe(url) as probe, open_session(eng) as s:
         t0, c0 = time.perf_counter(), time.process_time()
         for r in rows:
-            svc.plan_analysis(s, ctx, r.subject, r.object, r.start, r.end, r.override_reason,
+            planning_svc.plan_analysis(s, ctx, r.subject, r.object, r.start, r.end, r.override_reason,
                               r.responsible, r.duplicate_reason)
         s.commit()
         t2, c2 = time.perf_counter(), time.process_time()

@@ -31,6 +31,8 @@ import importlib.util
 import json
 import os
 import platform
+import smtplib
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -48,7 +50,8 @@ from sqlmodel import Session, select  # noqa: E402
 
 from bench.reminders.previous import PreviousEmailChannel  # noqa: E402
 from calendars import KazakhstanCalendar  # noqa: E402
-from notifications.email import EmailChannel  # noqa: E402
+from notifications.channels import Outgoing  # noqa: E402
+from notifications.email import EmailChannel, build_message  # noqa: E402
 from tests.smtp_server import free_port  # noqa: E402
 from workflow import services as svc  # noqa: E402
 from workflow.definitions import load_registry  # noqa: E402
@@ -173,12 +176,52 @@ class Server:
 # -- one measurement ------------------------------------------------------------------------------
 
 
+def bare(rows: list[OutboxMessage], tmp: Path, security: str,
+         tls: tuple[Path, Path] | None) -> dict[str, Any]:
+    """The floor: a bare smtplib client sends the same messages (the outbox's rows, read
+    beforehand; each built as the channel builds it: notifications/email.py's build_message)
+    over one session to a server of its own, with no database between two messages."""
+    server = Server(tmp, tls)
+    smtp = notify_settings(tmp, server.port, security).smtp
+    load_before = load1()
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    try:
+        client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
+        if security == "starttls":
+            client.starttls(context=ssl.create_default_context())
+        for r in rows:
+            client.send_message(build_message(smtp, Outgoing(
+                message_id(r, SENDER), r.address, r.subject, r.body_text, r.body_html)))
+        client.quit()
+        wall = time.perf_counter() - t0
+        cpu = time.process_time() - cpu0
+    finally:
+        counts = server.stop()
+    n = len(rows)
+    return {"channel": "bare smtplib", "n": n, "security": security, "seconds": wall,
+            "ms_per_message": wall / n * 1e3, "messages_per_second": n / wall,
+            "worker_cpu_seconds": cpu, "server": counts,
+            "every_message_once": counts["distinct"] == n and counts["repeated"] == 0,
+            "load_before": load_before, "load_after": load1()}
+
+
 def measure(backend: str, pg_url: str, impl: str, n: int, digest: dict[str, str], tmp: Path,
-            security: str, tls: tuple[Path, Path] | None) -> dict[str, Any]:
+            security: str, tls: tuple[Path, Path] | None, with_bare: bool = False
+            ) -> list[dict[str, Any]]:
+    """The worker's run (and, `with_bare`, first the bare client's on the same rows)."""
+    out = []
     with bench_import.fresh_database(backend, pg_url) as url:
         t0 = time.perf_counter()
         fill(url, n, digest)
         fill_s = time.perf_counter() - t0
+        if with_bare:
+            eng = make_engine(url)
+            with Session(eng) as s:
+                rows = list(s.exec(select(OutboxMessage).order_by(OutboxMessage.id)))
+            eng.dispose()
+            out.append({"backend": backend, **bare(rows, tmp, security, tls)})
+            print(json.dumps(out[-1]), flush=True)
+            del rows
         server = Server(tmp, tls)
         ns = notify_settings(tmp, server.port, security)
         channel = EmailChannel(ns.smtp) if impl == "current" else PreviousEmailChannel(ns.smtp)
@@ -206,14 +249,14 @@ def measure(backend: str, pg_url: str, impl: str, n: int, digest: dict[str, str]
             ids = {message_id(r, SENDER) for r in s.exec(select(OutboxMessage))}
         eng.dispose()
     ok = (statuses == {"sent": n} and counts["distinct"] == n and len(ids) == n)
-    return {
+    return [*out, {
         "backend": backend, "channel": impl, "n": n, "security": security,
         "seconds": wall, "ms_per_message": wall / n * 1e3, "messages_per_second": n / wall,
         "worker_cpu_seconds": cpu, "dispatch_runs": runs, "sent": sent, "retried": retried,
         "failed": failed, "server": counts, "outbox_statuses": statuses,
         "every_message_once": ok and counts["repeated"] == 0,
         "load_before": load_before, "load_after": load1(), "fill_seconds": fill_s,
-    }
+    }]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -224,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="digests for the previous head's one-session-per-message channel")
     p.add_argument("--security", choices=("starttls", "none"), default="starttls")
     p.add_argument("--pg-url", default=os.environ.get("MERZIM_TEST_POSTGRES_URL", DEFAULT_PG))
+    p.add_argument("--no-bare", dest="bare", action="store_false",
+                   help="skip the bare smtplib client (the floor the worker is compared with)")
     p.add_argument("--json", type=Path)
     a = p.parse_args(argv)
     backends = ("sqlite", "postgresql") if a.backend == "both" else (a.backend,)
@@ -241,9 +286,10 @@ def main(argv: list[str] | None = None) -> int:
             for impl, n in (("previous", a.previous_n), ("current", a.n)):
                 if n <= 0:
                     continue
-                r = measure(backend, a.pg_url, impl, n, digest, tmp, a.security, tls)
-                results.append(r)
-                print(json.dumps(r), flush=True)
+                got = measure(backend, a.pg_url, impl, n, digest, tmp, a.security, tls,
+                              with_bare=impl == "current" and a.bare)
+                results.extend(got)
+                print(json.dumps(got[-1]), flush=True)
     machine = {"platform": platform.platform(), "cpus": os.cpu_count(),
                "python": platform.python_version()}
     print()
@@ -257,6 +303,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['load_before']}/{r['load_after']} |")
     for backend in backends:
         by = {r["channel"]: r for r in results if r["backend"] == backend}
+        if "bare smtplib" in by and "current" in by:
+            over = by["current"]["seconds"] / by["bare smtplib"]["seconds"]
+            print(f"\n{backend}: the worker took {over:.2f}× the bare smtplib client's time "
+                  f"on the same {by['current']['n']:,} messages (goal ≤ 1.5×)")
         if "previous" in by and "current" in by:
             ratio = by["previous"]["ms_per_message"] / by["current"]["ms_per_message"]
             fifty = by["current"]["ms_per_message"] * 50_000 / 1e3

@@ -57,6 +57,7 @@ from sqlmodel import Session  # noqa: E402
 
 from calendars import KazakhstanCalendar  # noqa: E402
 from workflow import services as svc  # noqa: E402
+from workflow.planning import service as planning_svc  # noqa: E402
 from workflow.reminders.planner import notify_moved  # noqa: E402
 from workflow.services import runtime  # noqa: E402
 from workflow.settings import load_notify_settings  # noqa: E402
@@ -98,7 +99,7 @@ def build(engine, ctx: svc.Context, rng: random.Random, a: argparse.Namespace) -
     t0 = time.perf_counter()
     engine_bench.build_tree(engine, ctx, rng, 200)
     tree_s = time.perf_counter() - t0
-    defn, cal = ctx.definition, ctx.calendar
+    defn, cal = planning_svc.planned_definition(ctx), ctx.calendar
     k = engine_bench.keys_of(ctx)
     with engine.connect() as conn:
         orgs = conn.execute(select(Organisation.id, Organisation.path)).all()

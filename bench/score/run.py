@@ -54,6 +54,8 @@ from calendars import KazakhstanCalendar  # noqa: E402
 from workflow import services as svc  # noqa: E402
 from workflow.core.errors import RuleViolation, UsageError  # noqa: E402
 from workflow.definitions import load_registry  # noqa: E402
+from workflow.planning import bulk as planning_bulk  # noqa: E402
+from workflow.planning import service as planning_svc  # noqa: E402
 from workflow.services import demo, obligations  # noqa: E402
 from workflow.storage.db import make_engine, upgrade  # noqa: E402
 from workflow.storage.db import session as open_session  # noqa: E402
@@ -99,12 +101,12 @@ def build(url: str, a: argparse.Namespace) -> dict:
             tree["officer"][code] = f"officer-{code}"
             if rng.random() < 0.05:
                 done = date(2025, 1, 1) + timedelta(days=rng.randrange(365))
-                svc.add_external(s, ctx, code, done, "Agency report")
+                planning_svc.add_external(s, ctx, code, done, "Agency report")
                 tree["external"][code] = done
         s.commit()
     log(f"{len(codes)} organisations in {time.perf_counter() - started:.1f} s")
     with open_session(eng) as s:
-        svc.plan_analyses(s, ctx, bench_import.rows_for(tree, a.analyses))  # starts in 2026
+        planning_bulk.plan_analyses(s, ctx, bench_import.rows_for(tree, a.analyses))  # starts in 2026
         s.commit()
     log(f"{a.analyses} analyses at {time.perf_counter() - started:.1f} s")
     with open_session(eng) as s:

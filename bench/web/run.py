@@ -64,6 +64,7 @@ from bench.engine import run as engine_bench  # noqa: E402
 from calendars import KazakhstanCalendar  # noqa: E402
 from workflow import services as svc  # noqa: E402
 from workflow.definitions import load_definition, load_registry  # noqa: E402
+from workflow.planning import service as planning_svc  # noqa: E402
 from workflow.storage.db import alembic_config, make_engine, revision, session, upgrade  # noqa: E402
 from workflow.storage.models import OPEN, Case, EventRecord, Organisation, Stage, User  # noqa: E402
 
@@ -127,7 +128,7 @@ def build_dataset(path: Path, analyses: int, seed: int, batch: int,
                     svc.add_user(s, ctx, f"manager.{o.code.lower()}", f"Manager of {o.code}",
                                  "manager", o.code, None, "ru")
                 if rng.random() < 0.05:
-                    svc.add_external(s, ctx, o.code, date(2024, rng.randint(1, 12), 10),
+                    planning_svc.add_external(s, ctx, o.code, date(2024, rng.randint(1, 12), 10),
                                      "External analysis, Anti-Corruption Agency")
             s.commit()
         for o in specs[i:i + batch]:
@@ -194,7 +195,7 @@ def current_year(eng, ctx: svc.Context, rng: random.Random,
     stopped or cancelled), inserted in bulk; the responsible officer is the subject's."""
     from workflow.storage.models import EVENT, MonitoringReport, Programme
 
-    defn = ctx.definition
+    defn = planning_svc.planned_definition(ctx)
     k = engine_bench.keys_of(ctx)
     with eng.connect() as conn:
         orgs = {code: (oid, path) for oid, code, path in conn.execute(
@@ -568,7 +569,8 @@ def profile_requests(url: str, token: str, repeats: int = 3) -> dict[str, Any]:
                          lambda: pages.render(page_req, pc, "overdue.html",
                                               groups=views.grouped(shown), total=pager["total"],
                                               filters=f, summary=summary, pager=pager,
-                                              stages=pc.ctx.definition.stages, orgs=orgs,
+                                              stages=planning_svc.planned_definition(
+                                                  pc.ctx).stages, orgs=orgs,
                                               processes=pc.ctx.registry.all(), sort=None,
                                               direction="asc"))
             assert menu is not None

@@ -9,8 +9,9 @@ transaction; the composition root (the `worker` command) hands it over."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
@@ -20,6 +21,7 @@ from web.kit.views import case_for, unassigned_of
 from workflow import services as svc
 from workflow.core.errors import NotFound
 from workflow.i18n import Translator
+from workflow.services.views import OverdueRow, StageRow
 
 if TYPE_CHECKING:
     from workflow.storage.models import User
@@ -47,33 +49,34 @@ def answer(s: Session, ctx: svc.Context, user: User, text: str, base_url: str = 
     return bot_text(lang, "help")
 
 
-def _overdue(s: Session, ctx: svc.Context, viewer) -> list[dict[str, Any]]:
+def _overdue(s: Session, ctx: svc.Context, viewer) -> list[OverdueRow]:
     if viewer.role == "officer":
         return svc.my_work(s, ctx, viewer.user.id, unassigned_of(viewer), DUE_WITHIN,
-                           0)["overdue"]
+                           0).overdue
     rows = svc.overdue(s, ctx, viewer.org.code)
-    return sorted(rows, key=lambda r: (r["due"], r["case"], r["stage_id"]))
+    return sorted(rows, key=lambda r: (r.due, r.case, r.stage_id))
 
 
-def _due(s: Session, ctx: svc.Context, viewer) -> list[dict[str, Any]]:
+def _due(s: Session, ctx: svc.Context, viewer) -> list[StageRow]:
     if viewer.role == "officer":
-        return svc.my_work(s, ctx, viewer.user.id, unassigned_of(viewer), DUE_WITHIN, 0)["due"]
+        return svc.my_work(s, ctx, viewer.user.id, unassigned_of(viewer), DUE_WITHIN, 0).due
     rows = svc.due_within(s, ctx, viewer.org.code, DUE_WITHIN)
-    return sorted(rows, key=lambda r: (r["due"], r["case"], r["stage_id"]))
+    return sorted(rows, key=lambda r: (r.due, r.case, r.stage_id))
 
 
-def _stages(lang: str, kind: str, rows: list[dict[str, Any]], base_url: str) -> str:
+def _stages(lang: str, kind: str, rows: Sequence[StageRow], base_url: str) -> str:
     """A list of stages: a heading with the count, a line per stage (no person's name: the
     lists never carry one), at most MAX_LINES."""
     if not rows:
         return bot_text(lang, f"{kind}_none")
     lines = [bot_text(lang, f"{kind}_title", n=len(rows))]
     for row in rows[:MAX_LINES]:
-        days = row.get("working_days_overdue", row.get("working_days_left", 0))
-        lines.append("• " + bot_text(lang, f"{kind}_line", stage=row["stage_name"],
-                                     org=row["organisation_name"], case=row["case"],
-                                     due=_day(row["due"]), n=days))
-        url = case_url(base_url, row["case"])
+        days = (row.working_days_overdue if isinstance(row, OverdueRow)
+                else row.working_days_left or 0)
+        lines.append("• " + bot_text(lang, f"{kind}_line", stage=row.stage_name,
+                                     org=row.organisation_name, case=row.case,
+                                     due=_day(row.due), n=days))
+        url = case_url(base_url, row.case)
         if url:
             lines.append(f"  {url}")
     if len(rows) > MAX_LINES:
@@ -88,17 +91,17 @@ def _case(s: Session, ctx: svc.Context, viewer, ident: int, base_url: str) -> st
     except NotFound:  # (outside her subtree: as if it did not exist, as on the pages)
         return bot_text(lang, "case_unknown", id=ident)
     view = case_for(s, ctx, viewer, case)
-    lines = [bot_text(lang, "case_title", id=ident, process=view["process_name"],
-                      org=view["subject_name"], state=view["state_name"])]
-    person = view.get("person")
-    if person and person.get("name"):
-        lines.append(bot_text(lang, "case_person", name=person["name"]))
-    for row in view["stages"]:
-        if row["working_days_left"] is None:  # (set for the open stages only)
+    lines = [bot_text(lang, "case_title", id=ident, process=view.process_name,
+                      org=view.subject_name, state=view.state_name)]
+    person = view.person
+    if person and person.name:
+        lines.append(bot_text(lang, "case_person", name=person.name))
+    for row in view.stages:
+        if row.working_days_left is None:  # (set for the open stages only)
             continue
-        lines.append("• " + bot_text(lang, "case_stage", stage=row["name"],
-                                     due=_day(row["due"]),
-                                     status=Translator(lang).gettext(f"status.{row['status']}")))
+        lines.append("• " + bot_text(lang, "case_stage", stage=row.name,
+                                     due=_day(row.due),
+                                     status=Translator(lang).gettext(f"status.{row.status}")))
     url = case_url(base_url, ident)
     if url:
         lines.append(url)

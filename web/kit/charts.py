@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from workflow.i18n import Translator
+from workflow.services.views import CaseDate, CaseView
 
 # Colours on white with WCAG 2.1 AA contrast for graphics (≥ 3:1); text in INK (≥ 4.5:1).
 INK, MUTED, GRID = "#1d2733", "#5b6775", "#d9dee5"
@@ -103,7 +105,7 @@ def month_label(first: date, t: Translator) -> str:
 # -- the Gantt of a case ------------------------------------------------------------------------
 
 
-def _anchor_date(rule: Any, dates: dict[str, Any]) -> date | None:
+def _anchor_date(rule: Any, dates: Mapping[str, CaseDate]) -> date | None:
     """The date a stage's due rule counts forward from (None: it counts backward, or a date it
     needs is not known yet)."""
     if rule is None or rule.direction != "after":
@@ -111,8 +113,8 @@ def _anchor_date(rule: Any, dates: dict[str, Any]) -> date | None:
     found = []
     for anchor in rule.anchors:
         name, _, part = anchor.partition(".")
-        info = dates.get(name) or {}
-        value = info.get("planned") if part == "planned" else info.get("date")
+        info = dates.get(name)
+        value = None if info is None else info.planned if part == "planned" else info.date
         if value is None:
             return None
         found.append(value)
@@ -127,21 +129,21 @@ def _months_between(lo: date, hi: date) -> list[date]:
     return out
 
 
-def gantt(view: dict[str, Any], definition: Any, today: date, t: Translator,
+def gantt(view: CaseView, definition: Any, today: date, t: Translator,
           width: int = 1040) -> dict[str, Any]:
     """A case's stages as a Gantt: for each stage the window it is counted over (from the date
     its due rule counts forward from) up to its due date, the lateness after it (done late, or
     overdue until today), the due date and the completion marked; month axis and a labelled
     today line. Names are wrapped at word boundaries, never cut."""
-    stages = view["stages"]
+    stages = view.stages
     rule_of = {k: st.due for k, st in definition.stages.items()}
     rows_in = []
     for st in stages:
-        start = _anchor_date(rule_of.get(st["key"]), view.get("dates") or {})
-        if start is not None and st["due"] is not None and start >= st["due"]:
+        start = _anchor_date(rule_of.get(st.key), view.dates)
+        if start is not None and st.due is not None and start >= st.due:
             start = None
         rows_in.append((st, start))
-    days = [d for st, start in rows_in for d in (start, st["due"], st["done_on"]) if d] + [today]
+    days = [d for st, start in rows_in for d in (start, st.due, st.done_on) if d] + [today]
     first_month = date(min(days).year, min(days).month, 1)
     last = max(days)
     end = date(last.year + last.month // 12, last.month % 12 + 1, 1)
@@ -153,29 +155,31 @@ def gantt(view: dict[str, Any], definition: Any, today: date, t: Translator,
     def x(d: date) -> float:
         return round(left + plot_w * (d - first_month).days / span, 1)
 
-    rows, y = [], 52
+    rows: list[dict[str, Any]] = []
+    y = 52
     for st, start in rows_in:
-        lines = wrap(st["name"], label_chars)
+        lines = wrap(st.name, label_chars)
         h = max(30, 15 * len(lines) + 14)
         mid = y + h / 2
-        status = st["status"]
-        row = {"key": st["key"], "name": st["name"], "lines": lines, "y": y, "h": h, "mid": mid,
-               "label_y": mid - 7.5 * (len(lines) - 1) + 4, "status": status,
-               "status_text": t(f"status.{status}"), "colour": STATUS.get(status, MUTED),
-               "projected": st["projected"], "due": st["due"], "done_on": st["done_on"],
-               "start": start, "band": len(rows) % 2 == 1}
-        if st["due"] is not None:
-            row["due_x"] = x(st["due"])
+        status = st.status
+        row: dict[str, Any] = {
+            "key": st.key, "name": st.name, "lines": lines, "y": y, "h": h, "mid": mid,
+            "label_y": mid - 7.5 * (len(lines) - 1) + 4, "status": status,
+            "status_text": t(f"status.{status}"), "colour": STATUS.get(status, MUTED),
+            "projected": st.projected, "due": st.due, "done_on": st.done_on,
+            "start": start, "band": len(rows) % 2 == 1}
+        if st.due is not None:
+            row["due_x"] = x(st.due)
             if start is not None:
                 row["bar"] = {"x": x(start), "w": max(row["due_x"] - x(start), 2.0)}
-            late_to = (st["done_on"] if st["done_on"] and st["done_on"] > st["due"]
+            late_to = (st.done_on if st.done_on and st.done_on > st.due
                        else today if status == "overdue" else None)
             if late_to is not None:
                 row["late"] = {"x": row["due_x"], "w": max(x(late_to) - row["due_x"], 2.0),
                                "colour": STATUS["overdue" if status == "overdue"
                                                 else "done_late"]}
-        if st["done_on"] is not None:
-            row["done_x"] = x(st["done_on"])
+        if st.done_on is not None:
+            row["done_x"] = x(st.done_on)
         rows.append(row)
         y += h
     months = _months_between(first_month, end)
@@ -187,7 +191,7 @@ def gantt(view: dict[str, Any], definition: Any, today: date, t: Translator,
             name = t(f"obligations_page.month_{m.month}")
             tick["label"] = name if (m.month != 1 and i > 0) else f"{name} {m.year}"
         ticks.append(tick)
-    overdue = sum(1 for st in stages if st["status"] == "overdue")
+    overdue = sum(1 for st in stages if st.status == "overdue")
     return {"width": width, "height": y + 10, "left": left, "right": left + plot_w,
             "top": 44, "bottom": y, "rows": rows, "ticks": ticks, "today_x": x(today),
             "today": today, "first": first_month, "last": last,

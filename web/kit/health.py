@@ -7,7 +7,7 @@
 * `GET /metrics`: the Prometheus text format — requests and their latency by route (of every
   web process of this `merzim serve`), the outbox (depth and the age of the oldest unsent
   message by channel, messages sent, retried and failed by channel), every worker's heartbeat
-  and what it did (planner runs, messages planned, sent, failed). Closed (404) unless
+  and what it did (planner runs, messages planned, sent, failed), the re-plan runs. Closed (404) unless
   `[web] metrics_token_sha256` is set; then only with `Authorization: Bearer TOKEN` (401).
 
 None of them needs a session or writes anything; none is audited."""
@@ -174,6 +174,13 @@ class _Database:
                                ("failed", b.failed)):
                 done.add_metric((b.worker, outcome), n)
         yield from (at, runs, last, done)
+        r = f.replans  # `merzim replan`, by any process: counted in the database
+        yield CounterMetricFamily("merzim_replan_runs", "Re-plan runs (merzim replan)",
+                                  value=r.runs)
+        yield GaugeMetricFamily("merzim_replan_last_run_timestamp_seconds",
+                                "When the last re-plan ran (Unix time; 0: not yet)", value=r.last)
+        yield CounterMetricFamily("merzim_replan_moved_deadlines",
+                                  "Deadlines the re-plan runs moved", value=r.moved)
 
 
 def _database_text(figures: health.Figures) -> bytes:

@@ -15,7 +15,14 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from web.kit import exports, views
-from web.kit.deps import PageContext, db, language, make_context, page_viewer
+from web.kit.deps import (
+    LANG_OFFER_COOKIE,
+    PageContext,
+    db,
+    language,
+    make_context,
+    page_viewer,
+)
 from workflow.core.dates import parse_day
 from workflow.core.errors import RuleViolation, UsageError
 from workflow.i18n import LANGUAGES, Translator
@@ -23,9 +30,10 @@ from workflow.services import transactions as tx
 
 
 def secure(request: Request) -> bool:
-    """Secure cookies over HTTPS (directly or behind a proxy that says so)."""
-    return (request.url.scheme == "https"
-            or request.headers.get("x-forwarded-proto", "").lower() == "https")
+    """Secure cookies over HTTPS: directly, or behind a proxy listed in `[web] trusted_proxies`
+    (uvicorn takes the scheme from its `X-Forwarded-Proto` then, and only then: a client cannot
+    claim HTTPS by sending the header itself)."""
+    return request.url.scheme == "https"
 
 
 def page(request: Request, s: Session = Depends(db)) -> PageContext:
@@ -57,6 +65,10 @@ def render(request: Request, pc: PageContext | None, name: str, status: int = 20
             # when the page has counted the viewer's overdue stages: `menu_overdue`)
             "menu_counts": views.menu_counts(pc.s, pc.ctx, pc.viewer,
                                              values.pop("menu_overdue", None)) if pc else None}
+    # the language chosen on the sign-in page, offered to save as the profile's (web/pages.py)
+    offer = request.cookies.get(LANG_OFFER_COOKIE) if pc else None
+    base["lang_offer"] = (offer if offer == t.language and offer != pc.viewer.user.language
+                          else None) if pc else None
     extra = values.pop("menu_extra", None)  # the features' menu counts, when the page has them
     counts = base["menu_counts"]
     if pc is not None and isinstance(counts, dict):  # the features' (the bell: web/app.py)

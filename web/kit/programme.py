@@ -44,5 +44,6 @@ def programme_view(request: Request, pc: PageContext, prog, status: int = 200,
     for part in request.app.state.programme_parts:
         parts.update(part.page(request, pc.s, pc.ctx, prog))
     return render(request, pc, "programme.html", status=status,
-                  matrix=views.programme_matrix(pc.s, pc.ctx, prog), definition=pc.ctx.definition,
+                  matrix=views.programme_matrix(pc.s, pc.ctx, prog),
+                  definition=svc.programme_definition(pc.s, pc.ctx, prog),
                   records_uploads=records_programme(pc.viewer, prog), **parts, **values)

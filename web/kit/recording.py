@@ -20,6 +20,7 @@ from workflow.core.links import format_links
 from workflow.core.machine import MAX_TEXT, builtin_evidence, clean_evidence, evidence_problems
 from workflow.core.names import name_in
 from workflow.i18n import Translator
+from workflow.services.views import CaseRecord, CaseView
 
 FLASH_COOKIE = "merzim_flash"
 FLASH_SECONDS = 120  # time enough for the redirect; consumed by the first page that shows it
@@ -255,31 +256,46 @@ def drop_flash(response: Response, case_id: int) -> None:
     response.delete_cookie(FLASH_COOKIE, path=f"/cases/{case_id}")
 
 
-def record_name(defn: Definition, record: dict[str, Any], lang: str) -> str:
+def record_name(defn: Definition, record: CaseRecord, lang: str) -> str:
     """What a record is, in the reader's words: its event's name, or the stage it closed as
     not done, said so (a stage key may also be an event's: "not done" is never offered as
     done, issue 29)."""
-    key = record["event"]
-    if record.get("kind") == "not_done":
+    key = record.event
+    if record.kind == "not_done":
         return Translator(lang)("history.not_done_label", stage=defn.stage_name(key, lang))
     if key in defn.events:
         return name_in(defn.events[key].names, lang)
     return defn.stage_name(key, lang)
 
 
-def _names_record(record: dict[str, Any], target: str) -> bool:
+def _names_record(record: CaseRecord, target: str) -> bool:
     """Whether a void's target (a record number or an event key, as the service takes it)
     names this record."""
-    return record["id"] == int(target) if target.isdigit() else record["event"] == target
+    return record.id == int(target) if target.isdigit() else record.event == target
 
 
-def standing_record(records: list[dict[str, Any]], target: str) -> dict[str, Any] | None:
+def standing_record(records: list[CaseRecord], target: str) -> CaseRecord | None:
     """The record a void's target names among those that stand (the last, as the service)."""
-    return next((r for r in reversed(records) if r["kind"] != "void" and not r["void"]
+    return next((r for r in reversed(records) if r.kind != "void" and not r.void
                  and _names_record(r, target)), None)
 
 
-def flash_message(flash: dict[str, Any], defn: Definition, view: dict[str, Any],
+@dataclass(frozen=True, slots=True)
+class Voidable:
+    """A record that stands, as the void form offers it: its number, name and date."""
+
+    id: int
+    name: str
+    on: date
+
+
+def voidable(defn: Definition, records: list[CaseRecord], lang: str) -> list[Voidable]:
+    """The records the void form offers: every one that stands, named in the reader's words."""
+    return [Voidable(r.id, record_name(defn, r, lang), r.on) for r in records
+            if r.kind != "void" and not r.void]
+
+
+def flash_message(flash: dict[str, Any], defn: Definition, view: CaseView,
                   t: Translator) -> str | None:
     """The confirmation's text in the reader's language, naming the event, stage or record."""
     kind, what = flash.get("kind"), str(flash.get("what", ""))
@@ -289,11 +305,11 @@ def flash_message(flash: dict[str, Any], defn: Definition, view: dict[str, Any],
     if kind == "not_done":
         return t("record.not_done_saved", stage=defn.stage_name(what, t.language))
     if kind == "void":
-        found = next((r for r in reversed(view["records"]) if r["kind"] != "void" and r["void"]
+        found = next((r for r in reversed(view.records) if r.kind != "void" and r.void
                       and _names_record(r, what)), None)
         if found is not None:
             return t("record.void_saved", record=what,
-                     event=record_name(defn, found, t.language), date=found["on"].isoformat())
+                     event=record_name(defn, found, t.language), date=found.on.isoformat())
     if kind == "withdraw":
         return t("withdraw.saved", id=what)
     if kind in ("files", "file_public", "file_private", "file_void"):  # web/files_page.py

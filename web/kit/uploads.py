@@ -17,6 +17,7 @@ from workflow import services as svc
 from workflow.core.errors import MerzimError, UsageError
 from workflow.services import attachments
 from workflow.services import files as files_service
+from workflow.services.views import CaseView
 
 SLACK = 1024 * 1024  # a multipart body's own bytes (boundaries, headers, the other fields)
 MAX_PARTS = files_service.MAX_FILES + 1  # more file parts than that: refused by the parser
@@ -49,36 +50,6 @@ def check_length(request: Request) -> None:
         raise too_large(max_bytes)
 
 
-class BodyCap:
-    """ASGI middleware: a request body longer than the most an upload may carry (20 files of
-    `[files] max_bytes` and the form around them, as `check_length`) is refused while it
-    arrives, whether or not it declared its length. `check_length` refuses a declared
-    Content-Length before reading; a chunked body declares none, and its parts would be
-    spooled to disk without end. The error is raised from `receive`, inside the route that
-    reads the body, so it is answered like the declared case: `files.request_too_large`, in the
-    reader's language, nothing stored."""
-
-    def __init__(self, app, max_bytes: int):
-        self.app, self.top, self.max_bytes = app, largest_body(max_bytes), max_bytes
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        seen = 0
-
-        async def capped():
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.top:
-                    raise too_large(self.max_bytes)
-            return message
-
-        await self.app(scope, capped, send)
-
-
 def uploads_of(values: list[Any]) -> list[files_service.Upload]:
     """The file parts of a form that carry a file (a form with none chosen sends an empty
     part with no name)."""
@@ -105,7 +76,7 @@ def record_with_files(request: Request, pc: PageContext, case, event: str, on, e
 
 
 def files_by_record(request: Request, s, ctx, viewer: Viewer, case,
-                    view: dict[str, Any]) -> dict[str, Any]:
+                    view: CaseView) -> dict[str, Any]:
     """What the case page shows of files: the upload limits (the record forms' file input),
     and the files with the record each confirms (`rows` None: the viewer may not see them)."""
     limits = limits_of(request)
@@ -117,13 +88,13 @@ def files_by_record(request: Request, s, ctx, viewer: Viewer, case,
     defn = svc.definition_of(s, ctx, case)
     if not sees_files(viewer, case, defn):
         return out
-    records = {r["id"]: r for r in view["records"]}
+    records = {r.id: r for r in view.records}
     tz = request.app.state.settings.tz
     rows = files_service.list_files(s, case)
     for row in rows:
         rec = records.get(row["record"])
-        row["record_label"] = (f"#{rec['id']} {record_name(defn, rec, ctx.language)} "
-                               f"({rec['on'].isoformat()})" if rec else None)
+        row["record_label"] = (f"#{rec.id} {record_name(defn, rec, ctx.language)} "
+                               f"({rec.on.isoformat()})" if rec else None)
         try:
             row["uploaded_local"] = datetime.fromisoformat(row["uploaded_at"]).astimezone(
                 tz).strftime("%Y-%m-%d %H:%M")

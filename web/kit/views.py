@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import weakref
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from cachetools import TTLCache
@@ -15,17 +17,20 @@ from web.kit.access import Viewer, visible_org
 from workflow import services as svc
 from workflow.core.errors import UsageError
 from workflow.services.lists import count_overdue_by_path
+from workflow.services.views import CaseView, OverdueRow, StageRow
 
 if TYPE_CHECKING:
     from workflow.storage.models import Organisation, Programme
 
 PAGE_SIZE = 200  # rows on a page of a list
+T = TypeVar("T")
+R = TypeVar("R", bound=StageRow)
 
-SORTS = {"due": lambda r: (r["due"], r["organisation"]),
-         "days": lambda r: (-r.get("working_days_overdue", -r.get("working_days_left", 0)),
-                            r["due"]),
-         "organisation": lambda r: (r["organisation_name"], r["due"]),
-         "stage": lambda r: (r["stage"], r["due"])}
+SORTS: dict[str, Callable[[StageRow], tuple[Any, ...]]] = {
+    "due": lambda r: (r.due, r.organisation),
+    "days": lambda r: (r.working_days_left or 0, r.due),
+    "organisation": lambda r: (r.organisation_name, r.due),
+    "stage": lambda r: (r.stage, r.due)}
 
 
 def scope_code(s: Session, viewer: Viewer, org: str | None) -> str:
@@ -33,16 +38,16 @@ def scope_code(s: Session, viewer: Viewer, org: str | None) -> str:
     return visible_org(s, viewer, org).code if org else viewer.org.code
 
 
-def _filtered(rows: list[dict[str, Any]], viewer: Viewer, stage: str | None, year: int | None,
-              sort: str | None, desc: bool) -> list[dict[str, Any]]:
-    rows = [r for r in rows if viewer.sees_path(r["subject_path"])]
+def _filtered(rows: Sequence[R], viewer: Viewer, stage: str | None, year: int | None,
+              sort: str | None, desc: bool) -> list[R]:
+    rows = [r for r in rows if viewer.sees_path(r.subject_path)]
     # A total order (the stage id breaks ties), so that pages of a list neither repeat nor skip
     # rows: the database leaves rows with the same organisation, due date and analysis unordered.
-    rows.sort(key=lambda r: (r["subject_path"], r["due"], r["analysis"], r["stage_id"]))
+    rows.sort(key=lambda r: (r.subject_path, r.due, r.analysis, r.stage_id))
     if stage:
-        rows = [r for r in rows if r["stage"] == stage]
+        rows = [r for r in rows if r.stage == stage]
     if year:
-        rows = [r for r in rows if r["year"] == year]
+        rows = [r for r in rows if r.year == year]
     if sort in SORTS:
         rows.sort(key=SORTS[sort], reverse=desc)
     return rows
@@ -50,7 +55,7 @@ def _filtered(rows: list[dict[str, Any]], viewer: Viewer, stage: str | None, yea
 
 def overdue_rows(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None = None,
                  stage: str | None = None, year: int | None = None, sort: str | None = None,
-                 desc: bool = False, process: str | None = None) -> list[dict[str, Any]]:
+                 desc: bool = False, process: str | None = None) -> list[OverdueRow]:
     rows = svc.overdue(s, ctx, scope_code(s, viewer, org), stage, year, process=process)
     return _filtered(rows, viewer, None, None, sort, desc)
 
@@ -63,7 +68,7 @@ def only_path(viewer: Viewer) -> str | None:
 def overdue_page(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None, stage: str | None,
                  year: int | None, limit: int, offset: int, process: str | None = None,
                  sort: str | None = None, desc: bool = False,
-                 ) -> tuple[int, list[dict[str, Any]]]:
+                 ) -> tuple[int, list[OverdueRow]]:
     """One page of the overdue list (the tree's order, or `sort`), counted and cut in SQL:
     the same rows, in the same order, as `overdue_rows` cut at `offset`."""
     scope, path = scope_code(s, viewer, org), only_path(viewer)
@@ -76,7 +81,7 @@ def overdue_page(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None, 
 def overdue_list(s: Session, ctx: svc.Context, viewer: Viewer, page: int, query: str,
                  org: str | None = None, stage: str | None = None, year: int | None = None,
                  sort: str | None = None, desc: bool = False, process: str | None = None,
-                 size: int = PAGE_SIZE) -> tuple[list[dict[str, Any]], dict[str, Any],
+                 size: int = PAGE_SIZE) -> tuple[list[OverdueRow], dict[str, Any],
                                                  dict[str, int]]:
     """The overdue page's rows, pager and counts by organisation path, in SQL (never the whole
     list): the counts in one GROUP BY (their sum is the list's length), then one page in the
@@ -91,7 +96,7 @@ def overdue_list(s: Session, ctx: svc.Context, viewer: Viewer, page: int, query:
 
 def due_list(s: Session, ctx: svc.Context, viewer: Viewer, within: int, page: int, query: str,
              org: str | None = None, process: str | None = None,
-             size: int = PAGE_SIZE) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+             size: int = PAGE_SIZE) -> tuple[list[StageRow], dict[str, Any]]:
     """The due page's rows and pager: counted with COUNT, one page with ORDER BY … LIMIT.
     Same rows as `paginate(due_rows(…))`."""
     scope, path = scope_code(s, viewer, org), only_path(viewer)
@@ -104,7 +109,7 @@ def due_list(s: Session, ctx: svc.Context, viewer: Viewer, within: int, page: in
 
 def due_page(s: Session, ctx: svc.Context, viewer: Viewer, within: int, org: str | None,
              limit: int, offset: int, process: str | None = None,
-             ) -> tuple[int, list[dict[str, Any]]]:
+             ) -> tuple[int, list[StageRow]]:
     scope, path = scope_code(s, viewer, org), only_path(viewer)
     total = svc.count_due(s, ctx, scope, within, path, process=process)
     return total, svc.due_within(s, ctx, scope, within, path, limit=limit, offset=offset,
@@ -112,18 +117,18 @@ def due_page(s: Session, ctx: svc.Context, viewer: Viewer, within: int, org: str
 
 
 def due_rows(s: Session, ctx: svc.Context, viewer: Viewer, within: int, org: str | None = None,
-             stage: str | None = None, process: str | None = None) -> list[dict[str, Any]]:
+             stage: str | None = None, process: str | None = None) -> list[StageRow]:
     rows = svc.due_within(s, ctx, scope_code(s, viewer, org), within, process=process)
     return _filtered(rows, viewer, stage, None, None, False)
 
 
-def grouped(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+def grouped(rows: Sequence[R]) -> list[tuple[dict[str, Any], list[R]]]:
     """Rows grouped by organisation, in the order they come."""
-    groups: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+    groups: dict[str, tuple[dict[str, Any], list[R]]] = {}
     for r in rows:
-        key = r["organisation"]
+        key = r.organisation
         if key not in groups:
-            groups[key] = ({"code": key, "name": r["organisation_name"]}, [])
+            groups[key] = ({"code": key, "name": r.organisation_name}, [])
         groups[key][1].append(r)
     return list(groups.values())
 
@@ -223,19 +228,19 @@ def pages(total: int, page: int | None, query: str,
     }
 
 
-def paginate(rows: list[dict[str, Any]], page: int | None, query: str,
-             size: int = PAGE_SIZE) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def paginate(rows: Sequence[T], page: int | None, query: str,
+             size: int = PAGE_SIZE) -> tuple[list[T], dict[str, Any]]:
     """One page of a list built whole, and the links to the others (`pages`)."""
     first, pager = pages(len(rows), page, query, size)
-    return rows[first:first + size], pager
+    return list(rows[first:first + size]), pager
 
 
-def by_child(rows: list[dict[str, Any]], scope: Organisation, orgs: list[Organisation],
+def by_child(rows: Sequence[StageRow], scope: Organisation, orgs: list[Organisation],
              language: str) -> list[dict[str, Any]]:
     """`child_counts` of a list built whole (an export's rows)."""
     counts: dict[str, int] = {}
     for r in rows:
-        counts[r["subject_path"]] = counts.get(r["subject_path"], 0) + 1
+        counts[r.subject_path] = counts.get(r.subject_path, 0) + 1
     return child_counts(counts, scope, orgs, language)
 
 
@@ -275,19 +280,19 @@ def programme_matrix(s: Session, ctx: svc.Context, prog: Programme) -> dict[str,
     rows = []
     for analysis in svc.programme_cases(s, prog):
         view = svc.case_view(s, ctx, analysis)
-        rows.append({"id": analysis.id, "object": view["object"], "object_name": view["object_name"],
-                     "start": view.get("planned_start"), "end": view.get("planned_end"),
-                     "state": view["state"], "state_name": view["state_name"],
-                     "stages": {st["key"]: st for st in view["stages"]}})
+        rows.append({"id": analysis.id, "object": view.object, "object_name": view.object_name,
+                     "start": view.planned_start, "end": view.planned_end,
+                     "state": view.state, "state_name": view.state_name,
+                     "stages": {st.key: st for st in view.stages}})
     return {"id": prog.id, "year": prog.year, "subject": subject.code,
             "subject_name": svc.org_name(subject, ctx.language),
             "schedule": {"status": schedule.status if schedule else None,
                          "done_on": schedule.done_on if schedule else None},
-            "stage_keys": list(ctx.definition.stages),
+            "stage_keys": list(svc.programme_definition(s, ctx, prog).stages),
             "rows": rows}
 
 
-def case_for(s: Session, ctx: svc.Context, viewer: Viewer, case) -> dict[str, Any]:
+def case_for(s: Session, ctx: svc.Context, viewer: Viewer, case) -> CaseView:
     """A case as this viewer may see it: the person shown only to those procedures.md names;
     every view of a case about a person is audited."""
     from web.kit.access import sees_person
@@ -296,9 +301,10 @@ def case_for(s: Session, ctx: svc.Context, viewer: Viewer, case) -> dict[str, An
     defn = svc.definition_of(s, ctx, case)
     shown = (defn.parties.person == "none"
              or sees_person(viewer, case, defn.parties.person_visibility))
-    view = svc.case_view(s, ctx, case, show_person=shown)
     # the whole history (issue 29): notes and file names only where the person is seen
-    view["history"] = svc.case_history(s, ctx, case, show_person=shown, show_files=shown)
+    view = dataclasses.replace(
+        svc.case_view(s, ctx, case, show_person=shown),
+        history=svc.case_history(s, ctx, case, show_person=shown, show_files=shown))
     if defn.parties.person != "none":
         tx.audited(s, f"web:{viewer.login}", "view.person_case", "case", case.id,
                    {"person_shown": shown})

@@ -12,7 +12,7 @@ import sys
 import typer
 
 from workflow.cli.common import STATE
-from workflow.core.errors import MerzimError
+from workflow.core.errors import MerzimError, UsageError
 
 # The modules of the commands, in the order they join the app (the order of `merzim --help`),
 # and the modules of each top-level name: a command imports its own modules and no other, and
@@ -22,14 +22,16 @@ from workflow.core.errors import MerzimError
 # (docs/architecture.md). tests/test_cli_lazy.py checks this table against the tree.
 ENGINE, CASES, REMINDERS = "workflow.cli.engine", "workflow.cli.cases", "workflow.cli.reminders"
 MONITORING, PUBLIC = "workflow.monitoring.cli", "workflow.public.cli"
-MODULES = ("workflow.cli.calendar", ENGINE, CASES, REMINDERS, MONITORING,
+PLANNING = "workflow.planning.cli"
+MODULES = ("workflow.cli.calendar", ENGINE, PLANNING, CASES, REMINDERS, MONITORING,
            "workflow.scorecard.cli", "workflow.cli.serve", "workflow.cli.files",
            "workflow.drafts.cli", "workflow.platform.cli", PUBLIC, "workflow.forms.cli",
-           "workflow.coverage.cli")
+           "workflow.coverage.cli", "workflow.cli.bulk", "workflow.notices.cli")
 COMMANDS: dict[str, tuple[str, ...]] = {
     "calendar": ("workflow.cli.calendar",),
     **dict.fromkeys(("init", "record", "void", "status", "due", "overdue", "replan", "user",
-                     "analysis", "audit", "external", "programme"), (ENGINE,)),
+                     "audit"), (ENGINE,)),
+    **dict.fromkeys(("analysis", "external", "programme"), (PLANNING,)),
     "org": (ENGINE, MONITORING, PUBLIC),
     **dict.fromkeys(("process", "case", "obligations"), (CASES,)),
     **dict.fromkeys(("worker", "reminders", "outbox"), (REMINDERS,)),
@@ -41,6 +43,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("package", "uploaded"), ("workflow.platform.cli",)),
     "form": ("workflow.forms.cli",),
     "coverage": ("workflow.coverage.cli",),
+    "bulk": ("workflow.cli.bulk",),
+    "preferences": ("workflow.notices.cli",),
 }
 ROOT_OPTIONS = {"--lang": True, "--version": False, "--help": False}  # option: takes a value
 
@@ -62,8 +66,9 @@ def root(lang: str = typer.Option(None, "--lang", metavar="LANG",
                                             help="Print the version and exit.")):
     """merzim: deadlines of the internal analysis of corruption risks."""
     if lang is not None:
-        if lang not in ("kk", "ru", "en"):
-            raise typer.BadParameter(f"--lang must be kk, ru or en, not {lang!r}")
+        if lang not in ("kk", "ru", "en"):  # said in MERZIM_LANG's or config.toml's language
+            raise UsageError(f"--lang must be kk, ru or en, not {lang!r}", key="cli.bad_lang",
+                             value=lang[:20])
         STATE.language = lang
 
 

@@ -166,11 +166,12 @@ def case_open(process: str = PROCESS_KEY,
         view = svc.case_view(s, ctx, opened.analysis)
         svc.audit_person_view(s, ctx, view)
     if as_json:
-        emit_json(view if not opened.warnings else {**view, "warnings": opened.warnings})
+        emit_json(view if not opened.warnings
+                  else {**view.as_dict(), "warnings": opened.warnings})
         return
-    from workflow.cli.engine import _render_view
+    from workflow.cli.rendering import render_view as _render_view
 
-    _print(STATE.t("case.opened", id=view["id"], process=view["process_name"]))
+    _print(STATE.t("case.opened", id=view.id, process=view.process_name))
     _render_view(view, opened.warnings)
 
 
@@ -218,8 +219,8 @@ def case_list(process: str = typer.Option(None, "--process", metavar="KEY",
                 "case.col_date", "stage.col_status"):
         table.add_column(STATE.t(col))
     for r in rows:
-        table.add_row(str(r["id"]), r["process"], r["subject_name"], r["period"] or "",
-                      r["case_date"].isoformat(), r["state_name"])
+        table.add_row(str(r.id), r.process, r.subject_name, r.period or "",
+                      r.case_date.isoformat(), r.state_name)
     STATE.console.print(table)
 
 

@@ -90,11 +90,14 @@ LOGIN = typer.Argument(..., help="The user's login.")
 
 
 def emit_json(payload: Any) -> None:
-    """Write one JSON document to stdout (dates as ISO strings)."""
+    """Write one JSON document to stdout (dates as ISO strings, a service's view as its
+    `as_dict()`: workflow/services/views.py)."""
 
     def default(value: Any) -> Any:
         if isinstance(value, date | datetime):
             return value.isoformat()
+        if hasattr(value, "as_dict"):
+            return value.as_dict()
         raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=default) + "\n")
@@ -254,7 +257,7 @@ def context(as_of: date | None = None, actor: str = "cli"):
     from workflow.services import Context, runtime
 
     if "_registry" not in STATE.__dict__:
-        STATE.__dict__["_registry"] = runtime.registry(STATE.settings)
+        STATE.__dict__["_registry"] = runtime.registry(STATE.settings, lazy=True)
     return Context(STATE.calendar, STATE.__dict__["_registry"], as_of or today_in_zone(),
                    actor=audit_actor(actor), language=STATE.t.language,
                    own_off=STATE.settings.own_deadlines_off)
@@ -270,9 +273,10 @@ def unit_of_work():
 
 
 def registry():
-    """The process definitions (loaded once per invocation)."""
+    """The process definitions (loaded once per invocation, each parsed when first asked for:
+    `registry().check()` or `all()` parse and check them all)."""
     from workflow.services import runtime
 
     if "_registry" not in STATE.__dict__:
-        STATE.__dict__["_registry"] = runtime.registry(STATE.settings)
+        STATE.__dict__["_registry"] = runtime.registry(STATE.settings, lazy=True)
     return STATE.__dict__["_registry"]

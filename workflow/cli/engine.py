@@ -1,27 +1,24 @@
-"""Engine commands: init, organisations, users, planning, recording, status, due, overdue, audit."""
+"""Engine commands: init, organisations, users, recording, status, due, overdue, audit."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
 from workflow.cli.common import (
-    ANALYSIS_ID,
     AS_OF,
     CASE_ID,
     JSON,
     NUMBER,
     ORG,
     PROCESS,
-    RESPONSIBLE,
     SIGNED_BY,
     STATE,
-    SUBJECT,
     URL,
     context,
     emit_json,
@@ -35,18 +32,19 @@ from workflow.cli.common import (
     registry,
     unit_of_work,
 )
-from workflow.core.errors import MerzimError, RuleViolation, UsageError
+from workflow.cli.rendering import render_view as _render_view
+from workflow.cli.rendering import view_json as _view_json
+from workflow.core.errors import RuleViolation, UsageError
 from workflow.core.names import name_in
+
+if TYPE_CHECKING:
+    from workflow.services.views import CaseView, StageRow
 
 svc = lazy("workflow.services")
 
 org_app = typer.Typer(help="Organisations (a tree).", no_args_is_help=True)
 user_app = typer.Typer(help="Users: officers, managers, admins.", no_args_is_help=True)
-analysis_app = typer.Typer(help="Plan and import analyses.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
-external_app = typer.Typer(help="External analyses (the one-year rule).", no_args_is_help=True)
-programme_app = typer.Typer(help="Programmes: a subject's schedule for a year.",
-                            no_args_is_help=True)
 
 
 def _as_of(text: str | None) -> date | None:
@@ -67,6 +65,7 @@ def init(demo: bool = typer.Option(False, "--demo", help="Load the demo organisa
     from workflow.services.transactions import prepare
 
     prepare(engine())  # a schema a newer merzim wrote is refused untouched
+    registry().check()  # every definition parsed and checked: a broken one is reported here
     result: dict[str, Any] = {"database": STATE.settings.database_url.split("@")[-1],
                               "upgraded": True}
     if demo:
@@ -198,171 +197,6 @@ def user_list(as_json: bool = JSON) -> None:
     STATE.console.print(table)
 
 
-# -- planning -----------------------------------------------------------------------------------------
-
-
-def _render_view(view: dict[str, Any], warnings: list[dict[str, Any]] | None = None) -> None:
-    t = STATE.t
-    if view.get("planned_start") is not None:
-        _print(t("analysis.header", id=view["id"], subject=view["subject_name"],
-                 object=view["object_name"], start=view["planned_start"].isoformat(),
-                 end=view["planned_end"].isoformat(), state=view["state_name"]))
-    else:
-        _print(t("case.header", id=view["id"], process=view["process_name"],
-                 subject=view["subject_name"], state=view["state_name"]))
-        for d in view["dates"].values():
-            _print(f"  {d['name']}: {d['date'].isoformat()}"
-                   + (" " + t("stage.projected") if d["projected"] else ""))
-        for setting in view.get("settings") or ():
-            _print(f"  {setting['name']}: {setting['value']}")
-        if view.get("person"):
-            _print(t("case.person", name=view["person"]["name"],
-                     position=view["person"].get("position") or "—"))
-    withdrawn = view.get("withdrawn")
-    if withdrawn:  # (issue 29) in no list, reminder or score; its history: `case history`
-        STATE.console.print(t("withdraw.banner", at=withdrawn["at"][:10], by=withdrawn["by"])
-                            + (" " + t("history.reason", reason=withdrawn["reason"])
-                               if withdrawn.get("reason") else ""), style="yellow",
-                            markup=False)
-    table = Table()
-    for col in ("stage.col_stage", "stage.col_due", "stage.col_status", "stage.col_done",
-                "stage.col_left"):
-        table.add_column(t(col))
-    for st in view["stages"]:
-        due = st["due"].isoformat() if st["due"] else "—"
-        if st["projected"]:
-            due += " " + t("stage.projected")
-        left = st["working_days_left"]
-        left_text = "" if left is None else (t("stage.left", n=left) if left >= 0
-                                             else t("stage.overdue_by", n=-left))
-        status = t(f"status.{st['status']}")
-        if st["status"] == "overdue":
-            status = Text(status, style="bold red")
-        table.add_row(st["name"], due, status,
-                      st["done_on"].isoformat() if st["done_on"] else "", left_text)
-    STATE.console.print(table)
-    for w in _warnings(view, warnings):
-        STATE.console.print(warning_text(w), style="yellow")
-    if view.get("next_events"):  # by name, each with the command that records it
-        loaded = registry().loaded.get(view.get("process") or "")
-        names = loaded.definition.events if loaded else {}
-        _print(t("analysis.next", events="; ".join(
-            f"«{name_in(names[e].names, t.language, e) if e in names else e}» "
-            f"(merzim record {view['id']} {e})" for e in view["next_events"])))
-
-
-def _warnings(view: dict[str, Any], warnings: list[dict[str, Any]] | None
-              ) -> list[dict[str, Any]]:
-    """The planning warnings and the case's own (its length on the dates as they stand), each
-    code once."""
-    given = list(warnings or [])
-    codes = {w["code"] for w in given}
-    return given + [w for w in view.get("warnings") or [] if w["code"] not in codes]
-
-
-def warning_text(warning: dict[str, Any]) -> str:
-    """A planning warning in the reader's language (dates as ISO, lists of ids joined)."""
-    def shown(value: Any) -> Any:
-        if isinstance(value, date):
-            return value.isoformat()
-        if isinstance(value, list):
-            return ", ".join(str(v) for v in value)
-        return value
-
-    return STATE.t(f"warning.{warning['code']}",
-                   **{k: shown(v) for k, v in warning.items() if k != "code"})
-
-
-def _view_json(view: dict[str, Any], warnings=None) -> dict[str, Any]:
-    out = dict(view)
-    out["warnings"] = _warnings(view, warnings)
-    return out
-
-
-@analysis_app.command("plan")
-def analysis_plan(subject: str = SUBJECT,
-                  object_: str = typer.Option(..., "--object", metavar="CODE",
-                                              help="Code of the object."),
-                  start: str = typer.Option(..., "--start", metavar="DATE",
-                                            help="The analysis's first day."),
-                  end: str = typer.Option(None, "--end", metavar="DATE",
-                                          help="Default: the 30th working day from the start."),
-                  override_reason: str = typer.Option(None, "--override-reason", metavar="TEXT",
-                                                      help="Plan despite the one-year rule."),
-                  responsible: str = RESPONSIBLE,
-                  duplicate_reason: str = typer.Option(
-                      None, "--duplicate-reason", metavar="TEXT",
-                      help="Plan although an analysis of the same subject and object overlaps "
-                           "the period (the reason)."),
-                  as_json: bool = JSON) -> None:
-    """Plan an analysis and print every stage's due date."""
-    s_date = parse_date(start, "--start")
-    e_date = parse_date(end, "--end") if end else None
-    ctx = context()
-    with unit_of_work() as s:
-        planned = svc.plan_analysis(s, ctx, subject, object_, s_date, e_date, override_reason,
-                                    responsible, duplicate_reason)
-        view = svc.analysis_view(s, ctx, planned.analysis)
-    if as_json:
-        emit_json(_view_json(view, planned.warnings))
-    else:
-        _render_view(view, planned.warnings)
-
-
-@analysis_app.command("assign")
-def analysis_assign(analysis: str = ANALYSIS_ID,
-                    login: str = typer.Argument(..., help="Login of an active officer of the "
-                                                "analysis's subject."),
-                    as_json: bool = JSON) -> None:
-    """Hand an analysis over to another officer of its subject (reminders follow her)."""
-    ctx = context()
-    with unit_of_work() as s:
-        an = svc.assign_responsible(s, ctx, analysis, login)
-        view = svc.analysis_view(s, ctx, an)
-        user = svc.get_user(s, login)
-    if as_json:
-        emit_json(view)
-    else:
-        _print(STATE.t("analysis.assigned", id=an.id, name=user.full_name, login=user.login))
-
-
-@analysis_app.command("import")
-def analysis_import(file: Path = typer.Argument(..., help="CSV or XLSX: subject, object, "
-                                                "start, end"),
-                    as_json: bool = JSON) -> None:
-    """Plan every analysis of a schedule file; nothing is stored if any row is refused."""
-    rows = read_table(file, ("subject", "object", "start", "end"))
-    ctx = context()
-    with unit_of_work() as s:
-        parsed, unreadable = [], None
-        for i, row in enumerate(rows, start=2):
-            n = row.get("_row", i)
-            try:
-                start = parse_date(row["start"], "start")
-                end = parse_date(row["end"], "end") if row.get("end") else None
-            except MerzimError as exc:
-                unreadable = svc.RowRefused(n, exc)
-                break
-            parsed.append(svc.AnalysisRow(n, row["subject"], row["object"], start, end,
-                                          row.get("override_reason") or None,
-                                          row.get("responsible") or None,
-                                          row.get("duplicate_reason") or None))
-        # every row is checked and planned before anything is written; a row refused before
-        # the first unreadable one is named first, as the file reads
-        checked = svc.check_analyses(s, ctx, parsed)
-        if unreadable is not None:
-            raise unreadable
-        planned = svc.write_analyses(s, ctx, checked)
-    out = [{"row": p.row, "id": p.analysis.id, "warnings": p.warnings} for p in planned]
-    if as_json:
-        emit_json({"planned": out})
-    else:
-        # one print for every warning: rich renders thousands of lines faster in one call
-        _print("\n".join([STATE.t("analysis.imported", n=len(out)),
-                          *(f"row {item['row']} (#{item['id']}): " + warning_text(w)
-                            for item in out for w in item["warnings"])]))
-
-
 # -- recording and status --------------------------------------------------------------------------------
 
 
@@ -442,21 +276,21 @@ def record(command: typer.Context,
         emit_json(_view_json(view))
     else:
         _print(STATE.t("record.not_done" if not_done else "record.done",
-                       event=named(view, event, stage_first=not_done), id=view["id"]))
+                       event=named(view, event, stage_first=not_done), id=view.id))
         _render_view(view)
 
 
-def named(view: dict[str, Any], key: str, stage_first: bool = False) -> str:
+def named(view: CaseView, key: str, stage_first: bool = False) -> str:
     """An event or stage of the case as «its name» (key), in the reader's language; anything
     else (a record's number) as given."""
-    loaded = registry().loaded.get(view.get("process") or "")
+    loaded = registry().loaded.get(view.process)
     events = {} if stage_first or not loaded else loaded.definition.events
     if key in events:
         return f"«{name_in(events[key].names, STATE.t.language)}» ({key})"
-    stage = next((st for st in view.get("stages") or () if st["key"] == key), None)
+    stage = view.stage(key)
     if stage is None and stage_first:
         return named(view, key)
-    return f"«{stage['name']}» ({key})" if stage else key
+    return f"«{stage.name}» ({key})" if stage else key
 
 
 def known_event(s, ctx, case_id: str, event: str) -> None:
@@ -487,7 +321,7 @@ def void(case: str = CASE_ID,
     if as_json:
         emit_json(_view_json(view))
     else:
-        _print(STATE.t("record.voided", event=named(view, target), id=view["id"]))
+        _print(STATE.t("record.voided", event=named(view, target), id=view.id))
         _render_view(view)
 
 
@@ -501,7 +335,7 @@ def status(analysis: str = CASE_ID, as_of: str = AS_OF,
     emit_json(_view_json(view)) if as_json else _render_view(view)
 
 
-def _render_list(rows: list[dict[str, Any]], title_key: str, days_key: str) -> None:
+def _render_list(rows: Sequence[StageRow], title_key: str, days_key: str) -> None:
     t = STATE.t
     if not rows:
         _print(t(f"{title_key}_none"))
@@ -509,19 +343,20 @@ def _render_list(rows: list[dict[str, Any]], title_key: str, days_key: str) -> N
     current = None
     table = None
     for r in rows:
-        if r["organisation"] != current:
+        if r.organisation != current:
             if table is not None:
                 STATE.console.print(table)
-            current = r["organisation"]
-            count = sum(1 for x in rows if x["organisation"] == current)
-            table = Table(title=f"{r['organisation_name']} ({current}) — {count}",
+            current = r.organisation
+            count = sum(1 for x in rows if x.organisation == current)
+            table = Table(title=f"{r.organisation_name} ({current}) — {count}",
                           title_justify="left")
             for col in ("list.col_analysis", "list.col_object", "stage.col_stage",
                         "stage.col_due", f"list.col_{days_key}", "list.col_responsible"):
                 table.add_column(t(col))
-        due = r["due"].isoformat() + (" " + t("stage.projected") if r["projected"] else "")
-        table.add_row(str(r["analysis"]), r["object"], r["stage_name"], due, str(r[days_key]),
-                      r["responsible_name"] or "—")
+        due = r.due.isoformat() + (" " + t("stage.projected") if r.projected else "")
+        assert table is not None
+        table.add_row(str(r.analysis), r.object, r.stage_name, due, str(getattr(r, days_key)),
+                      r.responsible_name or "—")
     STATE.console.print(table)
     _print(t(f"{title_key}_total", n=len(rows)))
 
@@ -586,19 +421,24 @@ def audit_verify(as_json: bool = JSON) -> None:
 
     with unit_of_work() as s:
         result = verify_audit(s)
-        files_checked, file_problems = verify_files(s)
+        files = verify_files(s)  # every stored file, void ones too
+    file_problems = files.problems
     if as_json:
         emit_json({"ok": result.ok and not file_problems, "checked": result.checked,
                    "first_bad_id": result.first_bad_id, "problem": result.problem,
                    "checkpoint": result.checkpoint,
-                   "files": {"checked": files_checked,
+                   "files": {"checked": files.checked, "voided": files.voided,
+                             "void_content_removed": files.removed,
                              "problems": [p.__dict__ for p in file_problems]}})
     elif result.ok:
         _print(STATE.t("audit.ok", n=result.checked))
         _print(STATE.t("audit.checkpoint_ok", path=result.checkpoint) if result.checkpoint
                else STATE.t("audit.no_checkpoint"))
         if not file_problems:
-            _print(STATE.t.n("files.verify_ok", files_checked))
+            _print(STATE.t.n("files.verify_ok_voided", files.checked, voided=files.voided)
+                   if files.voided else STATE.t.n("files.verify_ok", files.checked))
+            if files.removed:
+                _print(STATE.t.n("files.verify_removed", files.removed))
     if not result.ok:  # one line on stderr and exit 3, like every refusal
         raise RuleViolation(f"audit log broken at record {result.first_bad_id}", key="audit.bad",
                             id=result.first_bad_id, problem=result.problem)
@@ -613,49 +453,6 @@ def audit_verify(as_json: bool = JSON) -> None:
                             first=problem_line(file_problems[0]))
 
 
-@external_app.command("add")
-def external_add(subject: str = typer.Option(..., "--subject", metavar="CODE",
-                                             help="Code of the subject analysed."),
-                 completed: str = typer.Option(..., "--completed", metavar="DATE",
-                                               help="When the external analysis was completed."),
-                 reference: str = typer.Option(None, "--reference", metavar="TEXT",
-                                               help="Its document: number, date, who made it."),
-                 as_json: bool = JSON) -> None:
-    """Record an external analysis of a subject."""
-    day = parse_date(completed, "--completed")
-    with unit_of_work() as s:
-        ext = svc.add_external(s, context(), subject, day, reference)
-        out = {"id": ext.id, "subject": subject, "completed_on": day}
-    emit_json(out) if as_json else _print(STATE.t("external.added", subject=subject,
-                                                  date=day.isoformat()))
-
-
-@programme_app.command("schedule")
-def programme_schedule(command: typer.Context,
-                       subject: str = SUBJECT,
-                       year: str = typer.Option(..., "--year", metavar="YEAR",
-                                                help="The year the schedule plans."),
-                       on: str = typer.Option(..., "--date", metavar="DATE",
-                                              help="When the schedule was approved."),
-                       number: str = NUMBER,
-                       signed_by: str = SIGNED_BY,
-                       url: str = URL,
-                       approver_role: str = typer.Option(
-                           None, "--approver-role", metavar="ROLE",
-                           help="Who approved it: first_head, deputy_head, head_of_apparatus, "
-                                "district_akim or other (the cross-platform package checks it)."),
-                       as_json: bool = JSON) -> None:
-    """Record the approval of a subject's schedule for a year."""
-    from workflow.core.machine import builtin_evidence
-
-    y, day = parse_int(year, "--year"), parse_date(on, "--date")
-    with unit_of_work() as s:
-        # its document: --number, --signed-by, --url, --approver-role (the built-in evidence)
-        svc.record_schedule(s, context(), subject, y, day, builtin_evidence(command.params))
-    out = {"subject": subject, "year": y, "schedule": "done", "on": day}
-    emit_json(out) if as_json else _print(STATE.t("programme.scheduled", subject=subject, year=y))
-
-
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.command("record")(record)
@@ -666,10 +463,7 @@ def register(app: typer.Typer) -> None:
     app.command("replan")(replan)
     app.add_typer(org_app, name="org")
     app.add_typer(user_app, name="user")
-    app.add_typer(analysis_app, name="analysis")
     app.add_typer(audit_app, name="audit")
-    app.add_typer(external_app, name="external")
-    app.add_typer(programme_app, name="programme")
 
 
 # The user group also holds commands written next to what they touch (reminder settings and

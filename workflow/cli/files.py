@@ -52,16 +52,17 @@ def attach_to_last_record(s, ctx, case, uploads) -> None:
 
 
 def verify_files(s):
-    """`audit verify`'s file check: (files checked, problems). The store is needed only when
-    there is a file to check (a PostgreSQL database without files needs no directory)."""
+    """`audit verify`'s file check (services.files.FileCheck: every stored file, void ones
+    too). The store is needed only when there is a file to check (a PostgreSQL database
+    without files needs no directory)."""
     try:
         found, missing = store(), None
     except ConfigError as exc:
         found, missing = None, exc
-    checked, problems = files_service.verify_files(s, found)
-    if checked and missing is not None:  # files to check, and no directory to find them in
+    result = files_service.check_files(s, found)
+    if result.checked and missing is not None:  # files to check, and no directory to find them
         raise missing
-    return checked, problems
+    return result
 
 
 def problem_line(p) -> str:

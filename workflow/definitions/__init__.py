@@ -1,5 +1,8 @@
 """The registry of process definitions: every `*.toml` shipped in this folder and in the
-directories `config.toml` names (`[processes] dirs`), read and validated at start.
+directories `config.toml` names (`[processes] dirs`), read and validated at start — or, for a
+command that shows one case (`load_registry(lazy=True)`), indexed by key at start and each
+parsed when first asked for (`Definitions`); `Registry.check()`, `all()` and the eager load run
+every check.
 
 A broken file is refused with the file, the entry and the reason. A case keeps the version
 of the definition it was opened with: the storage layer keeps each version's text, and the
@@ -11,8 +14,9 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
+import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -45,11 +49,56 @@ class Loaded:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
 
+class Definitions(Mapping[str, Loaded]):
+    """The definitions of a registry by key, each file parsed when first asked for: listing
+    or testing the keys parses nothing (they come from `index`, read without parsing the
+    TOML); `complete()` parses the rest and checks the links between them."""
+
+    def __init__(self, index: dict[str, tuple[Path, str]],
+                 parse: Callable[[str, Path, str], Loaded],
+                 parsed: dict[str, Loaded] | None = None) -> None:
+        self._index = index  # key -> (file, text), in the order the files are read
+        self._parse = parse
+        self._parsed: dict[str, Loaded] = dict(parsed or {})
+        self.checked = False
+
+    def __getitem__(self, key: str) -> Loaded:
+        item = self._parsed.get(key)
+        if item is None:
+            path, text = self._index[key]  # KeyError: no such process
+            item = self._parsed[key] = self._parse(key, path, text)
+        return item
+
+    def get(self, key: str, default: Any = None) -> Any:  # a parse error is not "missing"
+        return self[key] if key in self._index else default
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def parsed(self) -> list[str]:
+        """The keys parsed so far."""
+        return sorted(self._parsed)
+
+    def complete(self) -> None:
+        """Parse every file not parsed yet, then check the links between definitions."""
+        if not self.checked:
+            for key in self._index:
+                self[key]
+            _check_links(self)
+            self.checked = True
+
+
 @dataclass
 class Registry:
     """Definitions by key (the current file) and by (key, version) once parsed."""
 
-    loaded: dict[str, Loaded]
+    loaded: Mapping[str, Loaded]
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     _versions: dict[tuple[str, int], Definition] = field(default_factory=dict)
 
@@ -68,7 +117,19 @@ class Registry:
         return sorted(self.loaded)
 
     def all(self) -> list[Definition]:
+        self.check()
         return [self.loaded[k].definition for k in self.keys()]
+
+    def check(self) -> None:
+        """Every definition parsed and checked, as the eager load does (a lazy registry's
+        first call parses what is left: a broken file is refused here)."""
+        if isinstance(self.loaded, Definitions):
+            self.loaded.complete()
+
+    def parsed(self) -> list[str]:
+        """The keys whose definition has been parsed (all of them unless the registry is
+        lazy): what a command needed."""
+        return self.loaded.parsed() if isinstance(self.loaded, Definitions) else self.keys()
 
     def recurring(self) -> list[Definition]:
         return [d for d in self.all() if d.recurrence is not None and d.recurrence.enabled]
@@ -160,45 +221,82 @@ def _read_text(path: Path) -> str:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
 
 
+# The `[process]` table of a definition's text and its `key = "..."` line: the index of a lazy
+# registry, read without parsing the TOML (a file where they are not found so is parsed).
+_PROCESS_TABLE = re.compile(r"^\[process\][ \t]*(?:#[^\n]*)?\n(.*?)(?=^[ \t]*\[|\Z)", re.M | re.S)
+_KEY_LINE = re.compile(r"^key[ \t]*=[ \t]*\"([A-Za-z0-9_]+)\"[ \t]*(?:#[^\n]*)?$", re.M)
+
+
+def _indexed_key(text: str) -> str | None:
+    """The process key a definition's text names in its one `[process]` table's one plain
+    `key = "..."` line, or None (then the file is parsed to know it)."""
+    tables = _PROCESS_TABLE.findall(text)
+    if len(tables) != 1:
+        return None
+    keys = _KEY_LINE.findall(tables[0])
+    return keys[0] if len(keys) == 1 else None
+
+
 def load_registry(dirs: tuple[Path, ...] = (), interpretations: dict[str, Any] | None = None,
-                  obligations: dict[str, Any] | None = None) -> Registry:
+                  obligations: dict[str, Any] | None = None, lazy: bool = False) -> Registry:
     """Every definition shipped here (the internal analysis, the procedures and obligations in
     `procedures/`, the registers of projects No. 2-4 in `registers/`) and in `dirs`; a key
     defined twice is refused.
 
     `interpretations` are config.toml's: flat keys apply to the internal analysis, a table
-    named after a process key to that process. `obligations` switch recurring ones."""
+    named after a process key to that process. `obligations` switch recurring ones.
+
+    `lazy`: each file is read and indexed by its key, and parsed when first asked for (a
+    broken one is refused then, or by `Registry.check()`/`all()`); else all are parsed and
+    checked here."""
     interpretations = interpretations or {}
     per_process = {k: v for k, v in interpretations.items() if isinstance(v, dict)}
     per_process.setdefault(DEFAULT_PROCESS, {}).update(
         {k: v for k, v in interpretations.items() if not isinstance(v, dict)})
-    obligations = obligations or {}
-    loaded: dict[str, Loaded] = {}
+    switches: dict[str, Any] = obligations or {}
+
+    def parse(key: str, path: Path, text: str) -> Loaded:
+        item = Loaded(_parse(text, path.name, per_process.get(key), switches.get(key) or {}),
+                      text, path)
+        if item.definition.key != key:  # the index read another key than the TOML says
+            raise ConfigError(f"{path.name}: [process] key {item.definition.key!r} is not "
+                              f"the {key!r} it seems to name")
+        return item
+
+    index: dict[str, tuple[Path, str]] = {}
+    parsed: dict[str, Loaded] = {}
     for folder in (DEFINITIONS, PROCEDURES, REGISTERS, *dirs):
         if not folder.is_dir():
             raise ConfigError(f"[processes] dirs: {folder} is not a directory")
         for path in sorted(folder.glob("*.toml")):
-            text = _read_text(path)  # read and parsed once: the key says which settings apply
-            try:
-                doc = tomllib.loads(text)
-            except tomllib.TOMLDecodeError as exc:
-                raise ConfigError(f"{path.name}: not valid TOML: {exc}") from exc
-            key = (doc.get("process") or {}).get("key")
-            item = Loaded(_parse(text, path.name, per_process.get(key), obligations.get(key) or {},
-                                 doc), text, path)
-            key = item.definition.key
-            if key in loaded:
+            text = _read_text(path)
+            key = _indexed_key(text) if lazy else None
+            if key is None:  # read and parsed once: the key says which settings apply
+                try:
+                    doc = tomllib.loads(text)
+                except tomllib.TOMLDecodeError as exc:
+                    raise ConfigError(f"{path.name}: not valid TOML: {exc}") from exc
+                named = (doc.get("process") or {}).get("key") or ""
+                item = Loaded(_parse(text, path.name, per_process.get(named),
+                                     switches.get(named) or {}, doc), text, path)
+                key = item.definition.key
+                if key not in index:
+                    parsed[key] = item
+            if key in index:
                 raise ConfigError(f"{path}: process {key!r} is already defined in "
-                                  f"{loaded[key].path}")
-            loaded[key] = item
-    for key in obligations:
+                                  f"{index[key][0]}")
+            index[key] = (path, text)
+    loaded = Definitions(index, parse, parsed)
+    for key in switches:
         if key not in loaded or loaded[key].definition.recurrence is None:
             raise ConfigError(f"config.toml [obligations.{key}]: no recurring process {key!r}")
-    _check_links(loaded)
-    return Registry(loaded, per_process)
+    registry = Registry(loaded, per_process)
+    if not lazy:
+        registry.check()
+    return registry
 
 
-def _check_links(loaded: dict[str, Loaded]) -> None:
+def _check_links(loaded: Mapping[str, Loaded]) -> None:
     """An event that opens a case of another process names a loaded process and a date that
     process is opened with."""
     for item in loaded.values():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 # table of a definition file → the package of the feature that reads it
 FEATURES: dict[str, str] = {
+    "planning": "workflow.planning",
     "monitoring": "workflow.monitoring",
     "scorecard": "workflow.scorecard",
     "drafts": "workflow.drafts",

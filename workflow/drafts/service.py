@@ -33,6 +33,7 @@ from workflow.services.context import Context
 from workflow.services.lookup import get_case
 from workflow.services.organisations import org_name
 from workflow.services.processes import definition_of
+from workflow.services.views import CaseRecord, CaseView
 from workflow.storage.models import EVENT, Case, Organisation, Recommendation, Risk, User
 
 
@@ -119,7 +120,7 @@ def write_draft(s: Session, ctx: Context, case_id: int | str, stage: str,
     view = case_view(s, dataclasses.replace(ctx, language=language), case)
     standing = _standing(view)
     record = standing.get(spec.event)
-    recorded = (record or {}).get("evidence") or {}
+    recorded = (record.evidence if record else None) or {}
     asked = {k: given.get(k) or recorded.get(k) or "" for k in spec.asks}
     facts = _facts(s, defn, case, view, standing, asked, language, ctx.today)
     stage_name = defn.stage_name(stage, language)
@@ -130,7 +131,7 @@ def write_draft(s: Session, ctx: Context, case_id: int | str, stage: str,
         spec.event, name_in(event.names, language), spec.stored_as,
         tuple(Asked(k, _label(defn, k, language), defn.evidence[k].type, asked[k])
               for k in spec.asks),
-        recorded.get(spec.stored_as), record["on"] if record else None,
+        recorded.get(spec.stored_as), record.on if record else None,
         _overridden(spec.template, language, templates))
 
 
@@ -156,17 +157,17 @@ def _given(defn: Definition, spec: Draft, values: dict[str, str]) -> dict[str, s
     return cleaned
 
 
-def _standing(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _standing(view: CaseView) -> dict[str, CaseRecord]:
     """The last record of each event that stands (not voided)."""
-    out: dict[str, dict[str, Any]] = {}
-    for r in view["records"]:
-        if r["kind"] == EVENT and not r["void"]:
-            out[r["event"]] = r
+    out: dict[str, CaseRecord] = {}
+    for r in view.records:
+        if r.kind == EVENT and not r.void:
+            out[r.event] = r
     return out
 
 
-def _facts(s: Session, defn: Definition, case: Case, view: dict[str, Any],
-           standing: dict[str, dict[str, Any]], asked: dict[str, str], language: str,
+def _facts(s: Session, defn: Definition, case: Case, view: CaseView,
+           standing: dict[str, CaseRecord], asked: dict[str, str], language: str,
            today: date) -> dict[str, Any]:
     """What a template may use (docs/operator-guide.md, "Announcement templates"): every date
     written as a reader of `language` writes it."""
@@ -187,14 +188,14 @@ def _facts(s: Session, defn: Definition, case: Case, view: dict[str, Any],
     return {
         "language": language,
         "case_id": case.id,
-        "process": view["process_name"],
-        "subject": view["subject_name"],
-        "object": view["object_name"] or "",
-        "dates": {k: day(d["date"]) for k, d in view["dates"].items()},
-        "stages": {st["key"]: {"name": st["name"], "due": day(st["due"]),
-                               "done_on": day(st["done_on"])} for st in view["stages"]},
-        "records": {k: {**evidence(r.get("evidence") or {}), "date": day(r["on"]),
-                        "links": _links(defn, r.get("evidence") or {}, language)}
+        "process": view.process_name,
+        "subject": view.subject_name,
+        "object": view.object_name or "",
+        "dates": {k: day(d.date) for k, d in view.dates.items()},
+        "stages": {st.key: {"name": st.name, "due": day(st.due),
+                            "done_on": day(st.done_on)} for st in view.stages},
+        "records": {k: {**evidence(r.evidence or {}), "date": day(r.on),
+                        "links": _links(defn, r.evidence or {}, language)}
                     for k, r in standing.items()},
         "values": evidence(asked),
         "contact": {"name": owner.full_name if owner and owner.active else "",

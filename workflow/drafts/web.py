@@ -73,12 +73,12 @@ def _draft_page(request: Request, pc: PageContext, case_id: str, stage: str,
     except RuleViolation:
         can_record = False
     event = defn.events[draft.event]
-    recordable = can_record and draft.event in view["next_events"]
+    recordable = can_record and draft.event in view.next_events
     organisations: list[tuple[str, str]] = []
     if any(defn.evidence[k].type == "organisation" for k in defn.requirements(event)
            if k in defn.evidence):
         organisations = [(o.code, svc.org_name(o, pc.t.language))
-                         for o in svc.list_orgs(pc.s, view["subject"]) if o.code != view["subject"]]
+                         for o in svc.list_orgs(pc.s, view.subject) if o.code != view.subject]
     problems = problems or []
     return render(request, pc, "draft.html", status=status, view=view, draft=draft,
                   stage_title=defn.stage_name(stage, pc.t.language),  # the draft's: draft.title

@@ -417,7 +417,7 @@ def import_plan(s: Session, ctx: Context, rows: list[dict[str, str]], analysis_i
         s.add(item)
         s.flush()
         if analysis is not None:
-            _add_stage(s, analysis, f"{keys(ctx.definition)['plan_item_stage']}:{item.id}",
+            _add_stage(s, analysis, f"{keys(definition_of(s, ctx, analysis))['plan_item_stage']}:{item.id}",
                            deadline)
         items.append(item)
     audit.append(s, ctx.actor, "plan.import", "analysis" if analysis else "external_analysis",

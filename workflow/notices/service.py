@@ -181,10 +181,11 @@ def mark_read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
     return len(wanted)
 
 
-def save_preferences(s: Session, user: User, channels: list[str], before: str,
+def save_preferences(s: Session, user: User, channels: list[str] | None, before: str,
                      hour: str) -> ReminderPreference:
-    """Store her preferences (checked first: a bad value stores nothing)."""
-    chosen = rules.parse_channels(channels)
+    """Store her preferences (checked first: a bad value stores nothing). `channels` None:
+    every channel the organisation sends by (the default)."""
+    chosen = rules.parse_channels(channels) if channels is not None else None
     days = rules.parse_before(before)
     digest_hour = rules.parse_hour(hour)
     pref = preference(s, user)
@@ -278,3 +279,66 @@ def described(s: Session, ctx: Context, listed: list[Item], unread: set[str],
             or subject.name,
             "period": case.period})
     return out
+
+
+@dataclass
+class Choice:
+    """A stage or a hold on the preference page, in words: the case, the stage by its name."""
+
+    case: int
+    stage: str | None
+    stage_name: str | None
+    due: date | None = None
+    until: date | None = None
+    hold: int | None = None
+
+
+def _stage_name(ctx: Context, process: str, key: str | None, lang: str) -> str | None:
+    loaded = ctx.registry.loaded.get(process)
+    if key is None:
+        return None
+    return loaded.definition.stage_name(key, lang) if loaded else key
+
+
+def _process_name(ctx: Context, process: str, lang: str) -> str:
+    loaded = ctx.registry.loaded.get(process)
+    return loaded.definition.name(lang) if loaded else process
+
+
+def _grouped(ctx: Context, found: list[tuple[str, Choice]],
+             lang: str) -> list[tuple[str, list[Choice]]]:
+    groups: dict[str, list[Choice]] = {}
+    for process, choice in found:
+        groups.setdefault(process, []).append(choice)
+    return sorted(((_process_name(ctx, p, lang), items) for p, items in groups.items()),
+                  key=lambda g: g[0].casefold())
+
+
+def snoozable(s: Session, ctx: Context, user: User,
+              lang: str) -> list[tuple[str, list[Choice]]]:
+    """The open stages of her cases (those a reminder may be about), by their names in `lang`,
+    grouped by procedure (the groups by name, each stage by its due date)."""
+    rows = s.exec(select(col(Case.process), col(Stage.case_id), col(Stage.key),
+                         col(Stage.due_date)).join(Case, col(Stage.case_id) == Case.id).where(
+        mine(user), col(Case.withdrawn_at).is_(None), Stage.status == OPEN,
+        col(Stage.due_date).is_not(None))
+        .order_by(col(Stage.due_date), col(Stage.case_id), col(Stage.key))
+        .limit(rules.MAX_ITEMS))
+    return _grouped(ctx, [(process, Choice(case_id, key, _stage_name(ctx, process, key, lang),
+                                           due=due))
+                          for process, case_id, key, due in rows if case_id is not None], lang)
+
+
+def described_holds(s: Session, ctx: Context, hs: list[ReminderHold],
+                    lang: str) -> list[tuple[str, list[Choice]]]:
+    """Her mutes and snoozes in words, grouped by the procedure of their case."""
+    ids = sorted({h.case_id for h in hs})
+    process: dict[int | None, str] = {
+        case_id: key for case_id, key in s.exec(
+            select(col(Case.id), col(Case.process)).where(col(Case.id).in_(ids))).all()
+    } if ids else {}
+    return _grouped(ctx, [(process.get(h.case_id, ""),
+                           Choice(h.case_id, h.stage_key,
+                                  _stage_name(ctx, process.get(h.case_id, ""), h.stage_key,
+                                              lang), until=h.until, hold=h.id))
+                          for h in hs], lang)

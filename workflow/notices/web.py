@@ -59,7 +59,10 @@ def reminders_page(request: Request, pc: PageContext = Depends(page)):
     chosen = pref.channels.split(",") if pref.channels is not None else None
     return render(request, pc, "reminder_preferences.html", pref=pref, channels=rules.CHANNELS,
                   chosen=chosen, org_before=", ".join(str(d) for d in org_before(request)),
-                  holds=service.holds(pc.s, user), max_offset=rules.MAX_OFFSET)
+                  holds=service.described_holds(pc.s, pc.ctx, service.holds(pc.s, user),
+                                                pc.t.language),
+                  stages=service.snoozable(pc.s, pc.ctx, user, pc.t.language),
+                  max_offset=rules.MAX_OFFSET)
 
 
 @router.post("/account/reminders")
@@ -82,12 +85,16 @@ def mute_case(csrf: str = Form(""), case: str = Form(""), pc: PageContext = Depe
 
 @router.post("/account/reminders/snooze")
 def snooze_stage(csrf: str = Form(""), case: str = Form(""), stage: str = Form(""),
-                 until: str = Form(""), pc: PageContext = Depends(page)):
+                 until: str = Form(""), item: str = Form(""), pc: PageContext = Depends(page)):
+    """A stage of a notification (`case`, `stage`), or one chosen on the preference page
+    (`item`: "CASE:STAGE"), snoozed until a date; back to the page it was chosen on."""
     check_csrf(pc, csrf)
+    if item:
+        case, _sep, stage = item.partition(":")
     day = form_day(pc, until)
     with tx.transaction(pc.s):
         service.snooze(pc.s, pc.ctx, pc.viewer.user, case.strip(), stage.strip(), day)
-    return RedirectResponse("/notifications", status_code=303)
+    return RedirectResponse("/account/reminders" if item else "/notifications", status_code=303)
 
 
 @router.post("/account/reminders/holds/{hold_id}/release")

@@ -60,11 +60,11 @@ from workflow.platform.rules import (
     safe_file_name,
     safe_name,
 )
-from workflow.services.analyses import programme_cases
 from workflow.services.cases import definition_of
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.services.organisations import org_name
+from workflow.services.programmes import programme_cases, programme_definition
 from workflow.settings import Settings
 from workflow.storage import audit
 from workflow.storage.filestore import CHUNK, FileStore, file_store
@@ -335,7 +335,7 @@ def _cases(s: Session, ctx: Context, pmap: PlatformMap, prog: Programme,
     """The programme's analyses and the subject's cases of the map's other processes in the
     year; none about a person."""
     cases = [c for c in programme_cases(s, prog) if c.process in pmap.processes()]
-    others = pmap.processes() - {c.process for c in cases} - {ctx.definition.key}
+    others = pmap.processes() - {c.process for c in cases} - {programme_definition(s, ctx, prog).key}
     if others:
         cases += s.exec(select(Case).where(Case.process.in_(sorted(others)),
                                            Case.subject_id == subject.id,
@@ -349,15 +349,15 @@ def _cases(s: Session, ctx: Context, pmap: PlatformMap, prog: Programme,
 def _programme_rows(s: Session, ctx: Context, pmap: PlatformMap, prog: Programme,
                     subject: Organisation, doc: Document, key: str, t: Translator) -> list[Row]:
     """A programme's own stage (the schedule) named by the map, once done: its evidence."""
-    if doc.stage is None or doc.process != ctx.definition.key \
-            or doc.stage not in ctx.definition.programme_stages:
+    defn = programme_definition(s, ctx, prog)
+    if doc.stage is None or doc.process != defn.key or doc.stage not in defn.programme_stages:
         return []
     stage = s.exec(select(Stage).where(Stage.programme_id == prog.id,
                                        Stage.key == doc.stage)).first()
     if stage is None or stage.done_on is None:
         return []
     ev = stage.evidence or {}
-    spec = ctx.definition.programme_stages[doc.stage]
+    spec = defn.programme_stages[doc.stage]
     return [Row(key, name_in(spec.names, t.language, doc.stage), None, subject.code,
                 ev.get("number", ""), stage.done_on, ev.get("signed_by", ""),
                 ev.get("approver_role", ""), pmap.approver_check(subject.kind, ev, 0),

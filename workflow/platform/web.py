@@ -101,9 +101,10 @@ def platform_view(s: Session, ctx: svc.Context, pmap: PlatformMap, prog: Program
     date, and the upload date under each stage column whose records a sub-task packages."""
     pkg = platform.build(s, ctx, pmap, prog)
     columns: dict[str, Any] = {}
+    planned = svc.programme_definition(s, ctx, prog).key
     for _, _, sub in pmap.subtasks():
         for doc in sub.documents:
-            if doc.process == ctx.definition.key and doc.stage:
+            if doc.process == planned and doc.stage:
                 columns[doc.stage] = next((p.uploaded_on for p in pkg.parts if p.key == sub.key),
                                           None)
     return {"subtasks": platform.summary(pkg), "columns": columns,

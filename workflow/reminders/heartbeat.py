@@ -2,7 +2,11 @@
 row of `worker_state` keyed by its host and process id, holding the time and what it has done
 since it started (planner runs, messages planned, sent, retried and failed by channel).
 `/readyz` wants one younger than three heartbeats; `/metrics` shows them all (issue 30).
-A row older than a day (a worker gone) is removed by the next heartbeat of any worker."""
+A row older than a day (a worker gone) is removed by the next heartbeat of any worker.
+
+Re-plan runs (`merzim replan`, by whichever process) are counted in one row, `runs:replan`,
+in the transaction of the re-plan itself (`count_replan`): how many, the last one's time and
+the deadlines they moved; `/metrics` shows them with the workers' planner runs."""
 
 from __future__ import annotations
 
@@ -77,6 +81,50 @@ def _rows(conn: Any) -> list[tuple[str, Beat | None]]:
     rows = conn.execute(select(STATE.c.key, STATE.c.value)
                         .where(STATE.c.key.startswith(PREFIX, autoescape=True))).all()
     return [(k, Beat.read(k[len(PREFIX):], v)) for k, v in rows]
+
+
+REPLAN_KEY = "runs:replan"
+
+
+@dataclass
+class Runs:
+    """A count of runs of a job done by any process (the re-plan): how many, the last one's
+    time, and what they did (deadlines moved)."""
+
+    runs: int = 0
+    last: float = 0.0
+    moved: int = 0
+
+    def value(self) -> str:
+        return json.dumps({"n": self.runs, "l": round(self.last, 1), "m": self.moved},
+                          separators=(",", ":"))
+
+    @classmethod
+    def read(cls, value: str | None) -> Runs:
+        try:
+            data = json.loads(value or "{}")
+            return cls(int(data.get("n", 0)), float(data.get("l", 0)), int(data.get("m", 0)))
+        except (ValueError, TypeError, AttributeError):
+            return cls()
+
+
+def count_replan(conn: Any, moved: int, at: float) -> None:
+    """One more re-plan run, in the caller's transaction (the row locked while it is counted,
+    so two re-plans at once both count)."""
+    found = conn.execute(select(STATE.c.value).where(STATE.c.key == REPLAN_KEY)
+                         .with_for_update()).first()
+    runs = Runs.read(found[0] if found else None)
+    runs = Runs(runs.runs + 1, at, runs.moved + moved)
+    if found:
+        conn.execute(update(STATE).where(STATE.c.key == REPLAN_KEY).values(value=runs.value()))
+    else:
+        conn.execute(insert(STATE).values(key=REPLAN_KEY, value=runs.value()))
+
+
+def replans(conn: Any) -> Runs:
+    """The re-plan runs counted so far."""
+    return Runs.read(conn.execute(select(STATE.c.value)
+                                  .where(STATE.c.key == REPLAN_KEY)).scalar())
 
 
 def beats(conn: Any) -> list[Beat]:

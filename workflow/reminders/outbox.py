@@ -6,9 +6,12 @@ sent, then marked 'sent'. A worker killed after sending and before marking leave
 the message whose send was interrupted, and never loses one. PostgreSQL workers claim with
 FOR UPDATE SKIP LOCKED, so several can run at once without taking the same row.
 
-Reusing a connection does not change this: each row is still marked 'sent' right after its
-own send, before the next row goes out on the same connection. (The email channel may also
-repeat the one message in flight when its SMTP session drops; see notifications/email.py.)
+The marks go over one connection per run, each committed on its own without waiting for the
+disk (`Marks`: a database crash, not a worker's, may repeat its last fraction of a second of
+messages). Reusing an SMTP connection does not change this either: each row is still marked
+'sent' right after its own send, before the next row goes out on the same connection. (The email
+channel may also repeat the one message in flight when its SMTP session drops; see
+notifications/email.py.)
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from notifications.channels import ChatBlocked, DeliveryError, Outgoing, RetryAfter, TemporaryFailure
@@ -51,14 +55,16 @@ def message_id(row: OutboxMessage, sender: str = "merzim@localhost") -> str:
 
 
 def claim(engine: Engine, settings: OutboxSettings, now: float, token: str,
-          channels: tuple[str, ...] | None = None) -> list[OutboxMessage]:
-    """Take up to `batch` due rows (pending and due, or 'sending' with an expired lease)."""
+          channels: tuple[str, ...] | None = None, after: int = 0) -> list[OutboxMessage]:
+    """Take up to `batch` due rows (pending and due, or 'sending' with an expired lease), the
+    oldest first; `after`: only rows after that id (a run going on from its last claim)."""
     stale = now - settings.lease_seconds
-    chan_filter = ""
-    params: dict[str, Any] = {"now": now, "stale": stale, "n": settings.batch, "tok": token}
+    chan_filter = " AND id > :after" if after else ""
+    params: dict[str, Any] = {"now": now, "stale": stale, "n": settings.batch, "tok": token,
+                              "after": after}
     if channels:
         names = [f":c{i}" for i in range(len(channels))]
-        chan_filter = f" AND channel IN ({', '.join(names)})"
+        chan_filter += f" AND channel IN ({', '.join(names)})"
         params.update({f"c{i}": c for i, c in enumerate(channels)})
     lock = " FOR UPDATE SKIP LOCKED" if engine.dialect.name == "postgresql" else ""
     inner = (f"SELECT id FROM outbox WHERE ((status = 'pending' AND next_attempt_at <= :now) "
@@ -76,15 +82,76 @@ def claim(engine: Engine, settings: OutboxSettings, now: float, token: str,
     return rows
 
 
-def _finish(engine: Engine, row: OutboxMessage, token: str, **values: Any) -> bool:
+class Marks:
+    """The connection a dispatch run marks its rows on (sent, retried, failed): one for the
+    run, each mark a statement committed on its own (autocommit), right after its send.
+
+    Before, each mark checked a connection out of the pool (a ping), began, updated and
+    committed: four round trips and a flush of the log to disk between two messages. Now one
+    round trip, and the commit does not wait for that flush: PostgreSQL's
+    `synchronous_commit = off`, SQLite's `synchronous = NORMAL` (in WAL mode), on this
+    connection only, restored before it goes back to the pool. What that changes: nothing
+    when the worker dies (the database has the mark); if the database server itself crashes
+    (or the machine loses power) the marks of its last fraction of a second can be lost,
+    and those messages are sent once more when their lease runs out — a repeat with the same
+    Message-ID, never a lost message. Claims stay fully synchronous.
+
+    A connection found broken is replaced once (the mark is idempotent: it applies only while
+    our claim token holds the row)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.conn: Any = None
+        self._restore: str | None = None
+
+    def _open(self) -> Any:
+        conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            if self.engine.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET synchronous_commit = off")
+                self._restore = "RESET synchronous_commit"
+            elif self.engine.dialect.name == "sqlite":
+                was = conn.exec_driver_sql("PRAGMA synchronous").scalar()
+                if conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal":
+                    conn.exec_driver_sql("PRAGMA synchronous = NORMAL")
+                    self._restore = f"PRAGMA synchronous = {int(was or 2)}"  # 2: FULL
+        except BaseException:
+            conn.invalidate()
+            conn.close()
+            raise
+        return conn
+
+    def update(self, statement: str, params: dict[str, Any]) -> int:
+        if self.conn is None:
+            self.conn = self._open()
+        try:
+            return int(self.conn.execute(text(statement), params).rowcount)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        self.close()  # the connection died under us: once more on a new one
+        self.conn = self._open()
+        return int(self.conn.execute(text(statement), params).rowcount)
+
+    def close(self) -> None:
+        conn, self.conn = self.conn, None
+        restore, self._restore = self._restore, None
+        if conn is None:
+            return
+        try:
+            if restore and not conn.invalidated:
+                conn.exec_driver_sql(restore)
+        except Exception:  # never back to the pool with the setting: dropped instead
+            conn.invalidate()
+        finally:
+            conn.close()
+
+
+def _finish(marks: Marks, row: OutboxMessage, token: str, **values: Any) -> bool:
     """Update the row only if our claim still holds it."""
     sets = ", ".join(f"{k} = :{k}" for k in values)
-    with Session(engine) as s:
-        res = s.connection().execute(
-            text(f"UPDATE outbox SET {sets} WHERE id = :id AND claim_token = :tok"),
-            {**values, "id": row.id, "tok": token})
-        s.commit()
-        return res.rowcount == 1
+    return marks.update(f"UPDATE outbox SET {sets} WHERE id = :id AND claim_token = :tok",
+                        {**values, "id": row.id, "tok": token}) == 1
 
 
 def backoff(settings: OutboxSettings, attempts: int) -> float:
@@ -101,9 +168,12 @@ def dispatch(engine: Engine, settings: OutboxSettings, channels: dict[str, Any],
     A channel may keep a connection open across the run's messages (email reuses one SMTP
     session); its `close()`, if it has one, is called when the run ends, however it ends.
     """
+    marks = Marks(engine)
     try:
-        return _dispatch(engine, settings, channels, sender, clock, on_blocked, max_rounds, stop)
+        return _dispatch(engine, marks, settings, channels, sender, clock, on_blocked,
+                         max_rounds, stop)
     finally:
+        marks.close()
         for channel in channels.values():
             close = getattr(channel, "close", None)
             if close is not None:
@@ -114,18 +184,28 @@ def dispatch(engine: Engine, settings: OutboxSettings, channels: dict[str, Any],
                         channel, "name", "?"), exc)
 
 
-def _dispatch(engine: Engine, settings: OutboxSettings, channels: dict[str, Any], sender: str,
+def _dispatch(engine: Engine, marks: Marks, settings: OutboxSettings, channels: dict[str, Any], sender: str,
               clock: Callable[[], float], on_blocked: Callable[[int], None] | None,
               max_rounds: int, stop: Callable[[], bool] | None) -> DispatchStats:
     stats = DispatchStats()
     names = tuple(channels)
+    # Each claim goes on after the run's last claimed id: the database reads the next rows of
+    # the primary key instead of sorting every due row again (50,000 pending digests: each
+    # claim of 20 sorted them all, ~30 ms under load). When nothing is left after it, one
+    # claim from the start takes what an earlier id still holds (a lease run out, a retry
+    # now due).
+    after = 0
     for _ in range(max_rounds):
         if stop is not None and stop():  # stopping: finish the batch claimed, claim no more
             break
         token = uuid.uuid4().hex
-        rows = claim(engine, settings, clock(), token, names)
+        rows = claim(engine, settings, clock(), token, names, after)
         if not rows:
-            break
+            if not after:
+                break
+            after = 0
+            continue
+        after = max(r.id for r in rows if r.id is not None)
         for row in rows:
             channel = channels[row.channel]
             out = Outgoing(message_id(row, sender), row.address, row.subject, row.body_text,
@@ -138,27 +218,27 @@ def _dispatch(engine: Engine, settings: OutboxSettings, channels: dict[str, Any]
                 except Exception as exc:  # an unexpected channel error is retried, never stuck
                     raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
             except RetryAfter as exc:
-                _finish(engine, row, token, status=PENDING, claim_token=None,
+                _finish(marks, row, token, status=PENDING, claim_token=None,
                         next_attempt_at=clock() + exc.seconds, last_error=str(exc))
                 stats.retried += 1
                 continue
             except DeliveryError as exc:
                 attempts = row.attempts + 1
                 if not exc.temporary or attempts >= settings.max_attempts:
-                    _finish(engine, row, token, status=FAILED, attempts=attempts,
+                    _finish(marks, row, token, status=FAILED, attempts=attempts,
                             claim_token=None, last_error=str(exc))
                     stats.failed += 1
                     log.warning("outbox %s failed: %s", row.id, exc)
                     if isinstance(exc, ChatBlocked) and on_blocked is not None:
                         on_blocked(row.recipient_id)
                 else:
-                    _finish(engine, row, token, status=PENDING, attempts=attempts,
+                    _finish(marks, row, token, status=PENDING, attempts=attempts,
                             claim_token=None, next_attempt_at=clock() + backoff(settings, attempts),
                             last_error=str(exc))
                     stats.retried += 1
                 stats.errors.append(f"{row.id}: {exc}")
                 continue
-            _finish(engine, row, token, status=SENT, attempts=row.attempts + 1, sent_at=clock(),
+            _finish(marks, row, token, status=SENT, attempts=row.attempts + 1, sent_at=clock(),
                     claim_token=None, last_error=None)
             stats.sent += 1
         # rows waiting for a retry are not due yet; the next pass will see only new work

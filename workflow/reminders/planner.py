@@ -20,7 +20,6 @@ from notifications.policy import (
     plan_digests,
 )
 from notifications.render import render_blocked, render_digest, render_moved
-from workflow.definitions import DEFAULT_PROCESS
 from workflow.settings import NotifySettings
 from workflow.storage.models import (
     OPEN,
@@ -79,6 +78,13 @@ class Context(Protocol):
     language: str
 
 
+def _planned(ctx: Context, process: str) -> bool:
+    """Whether the messages name a case of this process an internal analysis: its definition is
+    one the planning plans (it has a `[planning]` table), read from the data."""
+    loaded = ctx.registry.loaded.get(process)
+    return bool(loaded and loaded.definition.raw.get("planning"))
+
+
 def _names(ctx: Context, process: str, key: str) -> dict[str, str]:
     loaded = ctx.registry.loaded.get(process)
     return {lang: loaded.definition.stage_name(key, lang) if loaded else key
@@ -123,7 +129,7 @@ def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
             responsible_id=analysis.responsible_id, projected=stage.projected,
             before=spec.remind_before if spec else None, process=analysis.process,
             process_names=process_names[analysis.process],
-            period=analysis.period, internal_analysis=analysis.process == DEFAULT_PROCESS,
+            period=analysis.period, internal_analysis=_planned(ctx, analysis.process),
             due_basis=spec.due_basis if spec is not None and spec.own_deadline else ""))
     return items
 
@@ -269,7 +275,7 @@ def notify_moved(s: Session, ctx: Context, ns: NotifySettings,
                 "subject_names": org_names(subject), "object_names": org_names(obj) if obj else {},
                 "analysis": analysis.id, "old": m["old"], "new": m["new"],
                 "stage_names": _names(ctx, analysis.process, m["stage"]),
-                "internal_analysis": analysis.process == DEFAULT_PROCESS,
+                "internal_analysis": _planned(ctx, analysis.process),
                 "period": analysis.period}
         for rid in owner_ids(analysis.responsible_id, subject.path, people, officers_at):
             if analysis.id not in people[rid].muted:  # a case she muted: not even its moves

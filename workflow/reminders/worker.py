@@ -176,6 +176,9 @@ class Worker:
             except Exception as exc:  # polling must not stop delivery
                 log.warning("telegram poll failed: %s", exc)
         stats = self.dispatch_once()
+        # a heartbeat like the running worker's (what this cycle did): /readyz is ready while
+        # `worker --once` runs from a timer (cron, a systemd timer) at least every 3 heartbeats
+        self.heartbeat_once()
         return {"opened": opened, "planned": planned, "linked": polled, "sent": stats.sent,
                 "retried": stats.retried, "failed": stats.failed, "errors": stats.errors}
 

@@ -277,6 +277,30 @@ def in_words(result: dict[str, Any], t: Translator) -> dict[str, Any]:
     }
 
 
+def in_short(results: list[dict[str, Any]], t: Translator) -> list[dict[str, Any]]:
+    """What the subtree's table shows of each scorecard (`in_words`'s subject, subject_name,
+    kind_name, awards_text, deductions_text, total_text_short and status, the same words),
+    without putting every indicator into words: 5,000 subjects print in a fraction of the time.
+    The words repeated from row to row (the kinds, the status) are translated once."""
+    kinds: dict[str, str] = {}
+    statuses: dict[Any, str] = {}
+    lang = t.language
+    out = []
+    for r in results:
+        kind = r["subject_kind"]
+        if kind not in kinds:
+            kinds[kind] = t(f"org_kind.{kind}")
+        until = r.get("provisional_until")
+        if until not in statuses:
+            statuses[until] = (t("score.provisional_short", date=day(until)) if until
+                               else t("score.final"))
+        out.append({"subject": r["subject"], "subject_name": r.get("subject_name"),
+                    "kind_name": kinds[kind], "awards_text": number(r["awards"], lang),
+                    "deductions_text": number(r["deductions"], lang),
+                    "total_text_short": number(r["total"], lang), "status": statuses[until]})
+    return out
+
+
 def column_label(key: str, t: Translator) -> str:
     """An indicator's column heading, never shared by two columns: its number ("1.3.3"), with
     a word for a second part of the same number ("1.3.3 risks", "1.4.1 deduction") or in place

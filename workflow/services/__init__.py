@@ -1,8 +1,9 @@
 """The service layer: use cases, one transaction each (the caller commits).
 
 Adapters (CLI, web) import this package; its modules are split by what they act on:
-cases of any process (`cases`), lists across cases (`lists`), the internal analysis's
-planning (`analyses`), obligations (`obligations`), organisations, users, monitoring.
+cases of any process (`cases`), opening one from the generic forms (`opening`), lists across
+cases (`lists`), programmes read (`programmes`), obligations (`obligations`), organisations,
+users. The internal analysis's planning is a feature (workflow/planning/).
 
 The names below are imported from their module when first asked for (PEP 562), so a command
 that reads one case (`merzim status`) does not import the bulk import, the lists, scoring or
@@ -14,12 +15,9 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the names it gives here
-    "services.analyses": ("Planned", "add_external", "ensure_programme", "open_checked",
-                          "plan_analysis", "programme_cases", "programme_stage",
-                          "programmes_under", "record_schedule"),
-    "services.bulk": ("AnalysisRow", "RowRefused", "check_analyses", "plan_analyses",
-                      "write_analyses"),
-    "services.cases": ("analysis_view", "assign_responsible", "audit_person_view", "case_view",
+    "services.bulk": ("RowRefused",),
+    "services.cases": ("analysis_view", "assign_responsible", "audit_person_seen",
+                       "audit_person_view", "case_view",
                        "current_state", "definition_of", "duplicate_cases", "facts_of",
                        "list_cases",
                        "next_events", "open_case", "record_event", "record_not_done",
@@ -30,8 +28,11 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
                        "due_within", "my_work", "open_stages", "overdue"),
     "services.lookup": ("find_case", "find_org", "find_programme", "get_analysis", "get_case",
                         "get_org", "get_user", "org_by_id", "user_by_id"),
+    "services.opening": ("Planned", "open_checked"),
     "services.organisations": ("add_org", "import_orgs", "list_orgs", "local_name", "org_name",
                                "org_names", "org_rows", "orgs_version"),
+    "services.programmes": ("programme_cases", "programme_definition", "programme_stage",
+                            "programmes_under"),
     "services.replanning": ("replan_all",),
     "services.users": ("add_user", "list_users", "update_user"),
     "services.withdrawal": ("case_history", "withdraw_case"),

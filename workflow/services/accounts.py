@@ -16,13 +16,14 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from workflow.core.errors import UsageError
 from workflow.settings import ARGON2_PROFILE_ENV, ARGON2_PROFILES, argon2_profile
 from workflow.storage import audit
 from workflow.storage.db import begin_write
 from workflow.storage.models import ApiToken, CalendarFeed, User, WebSession, saved_id
+from workflow.storage.queries import accounts as queries
 
 # argon2-cffi's parameter sets by the names MERZIM_ARGON2_PROFILE takes (workflow.settings)
 _PROFILES = {"rfc9106-low-memory": profiles.RFC_9106_LOW_MEMORY,
@@ -76,13 +77,11 @@ def revoke_all(s: Session, user: User, actor: str, now: float | None = None) -> 
     Revoked tokens and feeds stay revoked: reactivating the user or a new password does not
     revive them; she makes new ones."""
     now = now or time.time()
-    sessions = s.exec(select(WebSession).where(WebSession.user_id == user.id)).all()
+    sessions = queries.sessions_of(s, user.id)
     for row in sessions:
         s.delete(row)
-    tokens = s.exec(select(ApiToken).where(ApiToken.user_id == user.id,
-                                           col(ApiToken.revoked_at).is_(None))).all()
-    feeds = s.exec(select(CalendarFeed).where(CalendarFeed.owner_id == user.id,
-                                              col(CalendarFeed.revoked_at).is_(None))).all()
+    tokens = queries.live_tokens(s, user.id)
+    feeds = queries.live_feeds(s, user.id)
     revocable: list[ApiToken | CalendarFeed] = [*tokens, *feeds]
     for held in revocable:
         held.revoked_at = now
@@ -122,8 +121,7 @@ def _password_matches(stored: str, password: str) -> bool:
 def _user_for_update(s: Session, user_id: int) -> User:
     """The user's row, re-read under a lock: failures are counted one attempt at a time."""
     begin_write(s)  # SQLite: the database's write lock; PostgreSQL: FOR UPDATE below
-    return s.exec(select(User).where(User.id == user_id).with_for_update()
-                  .execution_options(populate_existing=True)).one()
+    return queries.user_for_update(s, user_id)
 
 
 def authenticate(s: Session, login: str, password: str, now: float | None = None) -> LoginResult:
@@ -137,7 +135,7 @@ def authenticate(s: Session, login: str, password: str, now: float | None = None
     now = now or time.time()
     login = (login or "")[:100]
     password = password or ""
-    user = s.exec(select(User).where(User.login == login)).first()
+    user = queries.user_by_login(s, login)
     stored = user.password_hash if user is not None and user.active else None  # falsy: unusable
     matches = _password_matches(stored or _stand_in_hash(argon2_profile(os.environ)),
                                 password[:MAX_PASSWORD]) and len(password) <= MAX_PASSWORD
@@ -181,7 +179,7 @@ def session_user(s: Session, token: str | None, now: float | None = None
     if not token:
         return None
     now = now or time.time()
-    row = s.exec(select(WebSession).where(WebSession.token_hash == digest(token))).first()
+    row = queries.session_by_hash(s, digest(token))
     if row is None or row.expires_at < now:
         return None
     user = s.get(User, row.user_id)
@@ -191,7 +189,7 @@ def session_user(s: Session, token: str | None, now: float | None = None
 
 
 def close_session(s: Session, token: str) -> None:
-    row = s.exec(select(WebSession).where(WebSession.token_hash == digest(token))).first()
+    row = queries.session_by_hash(s, digest(token))
     if row is not None:
         user = s.get(User, row.user_id)
         audit.append(s, f"web:{user.login if user else row.user_id}", "logout", "user",
@@ -213,8 +211,7 @@ def create_api_token(s: Session, user: User, name: str) -> str:
 def api_user(s: Session, token: str | None) -> User | None:
     if not token:
         return None
-    row = s.exec(select(ApiToken).where(ApiToken.token_hash == digest(token),
-                                        col(ApiToken.revoked_at).is_(None))).first()
+    row = queries.live_token_by_hash(s, digest(token))
     if row is None:
         return None
     user = s.get(User, row.user_id)
@@ -232,8 +229,7 @@ def create_feed(s: Session, owner: User, scope: str, organisation_id: int | None
 
 
 def feed_for(s: Session, token: str) -> CalendarFeed | None:
-    return s.exec(select(CalendarFeed).where(CalendarFeed.token_hash == digest(token),
-                                             col(CalendarFeed.revoked_at).is_(None))).first()
+    return queries.live_feed_by_hash(s, digest(token))
 
 
 def revoke_feed(s: Session, owner: User, feed_id: int) -> bool:
@@ -248,14 +244,12 @@ def revoke_feed(s: Session, owner: User, feed_id: int) -> bool:
 
 def live_feeds(s: Session, user: User) -> list[CalendarFeed]:
     """The user's calendar feeds that are not revoked."""
-    return list(s.exec(select(CalendarFeed).where(CalendarFeed.owner_id == user.id,
-                                                  col(CalendarFeed.revoked_at).is_(None))))
+    return queries.live_feeds(s, user.id)
 
 
 def live_tokens(s: Session, user: User) -> list[ApiToken]:
     """The user's API tokens that are not revoked."""
-    return list(s.exec(select(ApiToken).where(ApiToken.user_id == user.id,
-                                              col(ApiToken.revoked_at).is_(None))))
+    return queries.live_tokens(s, user.id)
 
 
 def revoke_token(s: Session, user: User, token_id: int | None, actor: str) -> bool:

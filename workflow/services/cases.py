@@ -14,9 +14,9 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from workflow.core import deadlines, periods
 from workflow.core.dates import not_in_future
@@ -38,6 +38,16 @@ from workflow.services.context import Context
 from workflow.services.lookup import get_case, get_org, get_user
 from workflow.services.organisations import org_name
 from workflow.services.processes import definition_of, keep_version
+from workflow.services.views import (
+    CaseDate,
+    CaseRecord,
+    CaseRow,
+    CaseSetting,
+    CaseStage,
+    CaseView,
+    Person,
+    Withdrawn,
+)
 from workflow.storage import audit
 from workflow.storage.models import (
     EVENT,
@@ -51,16 +61,17 @@ from workflow.storage.models import (
     Stage,
     User,
 )
+from workflow.storage.queries import cases as case_queries
 
 PERSON_FIELDS = ("person_name", "person_position")
+T = TypeVar("T")
 
 
 # -- facts, planning, state ---------------------------------------------------------------------
 
 
 def records_of(s: Session, case: Case) -> list[EventRecord]:
-    return list(s.exec(select(EventRecord).where(EventRecord.case_id == case.id)
-                       .order_by(EventRecord.id)))
+    return case_queries.records(s, case.id)
 
 
 def facts_of(s: Session, case: Case, rows: list[EventRecord] | None = None) -> Facts:
@@ -98,7 +109,7 @@ def _refresh_period_dates(s: Session, ctx: Context, defn: Definition, case: Case
 
 
 def stages_of(s: Session, case: Case) -> dict[str, Stage]:
-    return {st.key: st for st in s.exec(select(Stage).where(Stage.case_id == case.id))}
+    return {st.key: st for st in case_queries.stages(s, case.id)}
 
 
 def sync(s: Session, ctx: Context, case: Case, definition: Definition | None = None,
@@ -365,8 +376,7 @@ def check_responsible(owner: User | None, subject: Organisation) -> None:
 
 def default_responsible(s: Session, subject: Organisation) -> User | None:
     """The subject's first active officer: responsible when none is named."""
-    return s.exec(select(User).where(User.organisation_id == subject.id, User.role == "officer",
-                                     User.active).order_by(User.id)).first()
+    return case_queries.first_officer(s, subject.id)
 
 
 def case_row(ctx: Context, defn: Definition, opening: Opening, subject: Organisation,
@@ -454,11 +464,8 @@ def duplicate_cases(s: Session, ctx: Context, process: str, subject_code: str,
         return []
     cancelled = {e.dest for e in defn.events.values() if e.terminal and e.dest}
     audit.serialise(s)
-    query = select(Case).where(Case.process == defn.key, Case.subject_id == subject.id,
-                               col(Case.withdrawn_at).is_(None)).order_by(col(Case.id))
-    query = query.where(col(Case.object_id).is_(None) if obj is None
-                        else Case.object_id == obj.id)
-    same = [c.id for c in s.exec(query)
+    same = [c.id for c in case_queries.same_parties(s, defn.key, subject.id,
+                                                    obj.id if obj else None)
             if c.id is not None and c.state not in cancelled
             and {k: v for k, v in (c.dates or {}).items() if v} == given
             and _same_person(c.person_name) == _same_person(opening.person)
@@ -597,9 +604,7 @@ def _open_follow_up(s: Session, ctx: Context, case: Case, subject: Organisation,
         return None
     process, name = spec.opens_case
     final = ctx.registry.get(process).final_states
-    for other in s.exec(select(Case).where(Case.process == process,
-                                           Case.subject_id == subject.id,
-                                           col(Case.withdrawn_at).is_(None))):
+    for other in case_queries.of_subject(s, process, subject.id):
         if (other.dates or {}).get(name) == on.isoformat() and other.state not in final:
             return None
     owner = s.get(User, case.responsible_id) if case.responsible_id else None
@@ -612,14 +617,11 @@ def _check_organisations(s: Session, defn: Definition, subject: Organisation,
                          evidence: dict[str, str]) -> None:
     """Evidence of type organisation names an organisation of the subject's subtree (a
     cartogram section is one of the akimat's departments or districts, I-7)."""
-    from workflow.storage.queries import in_subtree
-
     for key, value in evidence.items():
         spec = defn.evidence.get(key)
         if spec is None or spec.type != "organisation":
             continue
-        found = s.exec(select(Organisation).where(Organisation.code == value,
-                                                  in_subtree(Organisation.path, subject))).first()
+        found = case_queries.org_below(s, value, subject)
         if found is None or found.id == subject.id:
             raise RuleViolation(f"{value} is not under {subject.code}", key="rule.not_below",
                                 code=value, subject=subject.code)
@@ -820,12 +822,12 @@ def moved_note(ctx: Context, nominal: date, due: date) -> str:
              due=long_date(t, due, year=due.year != nominal.year))
 
 
-def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) -> dict[str, Any]:
+def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) -> CaseView:
     """One case as the CLI, the API and the page show it. `show_person` False: a case about a
     person seen by someone procedures.md does not name — its person, evidence and notes are
     left out (stages, due dates and statuses stay)."""
     defn = definition_of(s, ctx, case)
-    subject = s.get(Organisation, case.subject_id)
+    subject = _stored(s.get(Organisation, case.subject_id))
     obj = s.get(Organisation, case.object_id) if case.object_id else None
     stages = stages_of(s, case)
     owner = s.get(User, case.responsible_id) if case.responsible_id else None
@@ -833,97 +835,103 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
     facts = facts_of(s, case, rows_)
     planner = Planner(defn, ctx.calendar, facts)
     state = derive_state(defn, facts.records, planner.dates(), ctx.today)
-    rows = []
     dynamic = sorted((k for k in stages if k not in defn.stages),
                      key=lambda k: (stages[k].due_date or date.max, k))
-    for key in [*defn.stages, *dynamic]:
-        st = stages.get(key)
-        if st is None:
-            continue
-        rows.append({
-            "key": key,
-            "name": defn.stage_name(key, ctx.language),
-            "due": st.due_date,
-            "projected": st.projected,
-            "status": shown_status(st, ctx.today),
-            "done_on": st.done_on,
-            "working_days_left": (working_days_left(ctx.calendar, st.due_date, ctx.today)
-                                  if st.status == OPEN else None),
-            "evidence": st.evidence if show_person else None,
-            # where the due date comes from (I-17): "" the sources (`source`), else who sets it
-            "due_basis": due_basis(ctx, defn.key, key) if st.due_date else "",
-            "source": sspec.source if (sspec := defn.stage_spec(key)) is not None else "",
-            # the date the rule gave before the due date moved off a non-working day
-            "moved_from": (_moved_from(ctx, defn, case, planner, key)
-                           if st.due_date and st.status == OPEN else None),
-        })
-    for row in rows:
-        nominal, due = row["moved_from"], row["due"]
-        row["moved_note"] = (moved_note(ctx, nominal, due)
-                             if isinstance(nominal, date) and isinstance(due, date) else None)
+    rows = [_case_stage(ctx, defn, case, planner, key, stages[key], show_person)
+            for key in [*defn.stages, *dynamic] if key in stages]
     dates = {}
     for name, spec in defn.dates.items():
         value, planned = planner.date(name), planner.date(name, planned=True)
         if value is None:
             continue
-        dates[name] = {"date": value.date, "projected": value.projected,
-                       "planned": planned.date if planned else None,
-                       "name": name_in(spec.names, ctx.language, name)}
+        dates[name] = CaseDate(value.date, value.projected, planned.date if planned else None,
+                               name_in(spec.names, ctx.language, name))
     recorded = facts.recorded()
-    out = {
-        "id": case.id,
-        "process": defn.key,
-        "process_version": defn.version,
-        "process_name": defn.name(ctx.language),
-        "state": state,
-        "state_name": name_in(defn.states[state], ctx.language, state),
-        "subject": subject.code,
-        "subject_name": org_name(subject, ctx.language),
-        "object": obj.code if obj else None,
-        "object_name": org_name(obj, ctx.language) if obj else None,
-        "period": case.period,
-        # a field that may name a person is hidden with the person (procedures.md)
-        "fields": {k: v for k, v in (case.fields or {}).items()
-                   if show_person or not (k in defn.fields and defn.fields[k].personal)},
-        "dates": dates,
-        "responsible": owner.login if owner else None,
-        "next_events": [e for e in next_events(defn, state, recorded, frozenset(
-            k for k, st in stages.items() if st.status in (deadlines.NOT_DONE,
-                                                          deadlines.NOT_APPLICABLE,
-                                                          *deadlines.DONE)),
-            subject.kind) if not _too_early(defn, planner, e, ctx.today)],
-        "settings": [{"key": k, "name": name_in(v["names"], ctx.language, k),
-                      "value": (str(defn.interpretations.get(k, "")).strip()
-                                or _translator(ctx.language)("case.setting_unset"))}
-                     for k, v in (defn.raw.get("shown") or {}).items()],
-        "warnings": ([] if state in defn.final_states
-                     else length_warnings(defn, ctx.calendar, planner)),
-        "stages": rows,
-        "withdrawn": ({"at": case.withdrawn_at, "by": case.withdrawn_by,
-                       "reason": case.withdrawn_reason if show_person else None}
-                      if case.withdrawn_at is not None else None),
-        "records": [{"id": r.id, "kind": r.kind, "event": r.event, "on": r.on,
-                     "note": r.note if show_person else None,
-                     "void": r.voided_by_id is not None,
-                     "evidence": (r.evidence or None) if show_person else None,
-                     "voids": r.voids_id, "actor": r.actor} for r in rows_],
-    }
-    if defn.parties.person != "none":
-        out["person"] = ({"name": case.person_name, "position": case.person_position}
-                         if show_person else None)
+    closed = frozenset(k for k, st in stages.items()
+                       if st.status in (deadlines.NOT_DONE, deadlines.NOT_APPLICABLE,
+                                        *deadlines.DONE))
     planning = defn.raw.get("planning") or {}
+    extra: dict[str, Any] = {}
     if planning:  # the internal analysis's own fields, as its commands and pages show them
         start, end = planning.get("start"), planning.get("end")
-        out["planned_start"] = (dates.get(start) or {}).get("planned")
-        out["planned_end"] = (dates.get(end) or {}).get("planned")
-        actual = {r.event for r in facts.records}
-        out["actual_start"] = next((r.on for r in reversed(facts.records)
-                                    if start in defn.events[r.event].sets), None) \
-            if actual else None
-        out["actual_end"] = next((r.on for r in reversed(facts.records)
-                                  if end in defn.events[r.event].sets), None) \
-            if actual else None
-    return out
+        extra["planned_start"] = dates[start].planned if start in dates else None
+        extra["planned_end"] = dates[end].planned if end in dates else None
+        if facts.records:
+            extra["actual_start"] = next((r.on for r in reversed(facts.records)
+                                          if start in defn.events[r.event].sets), None)
+            extra["actual_end"] = next((r.on for r in reversed(facts.records)
+                                        if end in defn.events[r.event].sets), None)
+    return CaseView(
+        id=_stored(case.id),
+        process=defn.key,
+        process_version=defn.version,
+        process_name=defn.name(ctx.language),
+        state=state,
+        state_name=name_in(defn.states[state], ctx.language, state),
+        subject=subject.code,
+        subject_name=org_name(subject, ctx.language),
+        object=obj.code if obj else None,
+        object_name=org_name(obj, ctx.language) if obj else None,
+        period=case.period,
+        # a field that may name a person is hidden with the person (procedures.md)
+        fields={k: v for k, v in (case.fields or {}).items()
+                if show_person or not (k in defn.fields and defn.fields[k].personal)},
+        dates=dates,
+        responsible=owner.login if owner else None,
+        next_events=[e for e in next_events(defn, state, recorded, closed, subject.kind)
+                     if not _too_early(defn, planner, e, ctx.today)],
+        settings=[CaseSetting(k, name_in(v["names"], ctx.language, k),
+                              (str(defn.interpretations.get(k, "")).strip()
+                               or _translator(ctx.language)("case.setting_unset")))
+                  for k, v in (defn.raw.get("shown") or {}).items()],
+        warnings=([] if state in defn.final_states
+                  else length_warnings(defn, ctx.calendar, planner)),
+        stages=rows,
+        withdrawn=(Withdrawn(case.withdrawn_at, case.withdrawn_by,
+                             case.withdrawn_reason if show_person else None)
+                   if case.withdrawn_at is not None else None),
+        records=[CaseRecord(_stored(r.id), r.kind, r.event, r.on, r.note if show_person else None,
+                            r.voided_by_id is not None,
+                            (r.evidence or None) if show_person else None, r.voids_id, r.actor)
+                 for r in rows_],
+        person=(Person(case.person_name, case.person_position)
+                if show_person and defn.parties.person != "none" else None),
+        has_person=defn.parties.person != "none",
+        has_planning=bool(planning),
+        **extra,
+    )
+
+
+def _stored(value: T | None) -> T:
+    """A row's id, or a row a stored one names (never None once stored)."""
+    if value is None:
+        raise LookupError("a stored row has no id, or names a row that is missing")
+    return value
+
+
+def _case_stage(ctx: Context, defn: Definition, case: Case, planner: Planner, key: str,
+                st: Stage, show_person: bool) -> CaseStage:
+    """One stage row of the case view."""
+    is_open = st.status == OPEN
+    nominal = (_moved_from(ctx, defn, case, planner, key)
+               if st.due_date and is_open else None)
+    sspec = defn.stage_spec(key)
+    return CaseStage(
+        key=key,
+        name=defn.stage_name(key, ctx.language),
+        due=st.due_date,
+        projected=st.projected,
+        status=shown_status(st, ctx.today),
+        done_on=st.done_on,
+        working_days_left=(working_days_left(ctx.calendar, st.due_date, ctx.today)
+                           if is_open else None),
+        evidence=st.evidence if show_person else None,
+        due_basis=due_basis(ctx, defn.key, key) if st.due_date else "",
+        source=sspec.source if sspec is not None else "",
+        moved_from=nominal,
+        moved_note=(moved_note(ctx, nominal, st.due_date)
+                    if nominal is not None and st.due_date is not None else None),
+    )
 
 
 def _translator(language: str):
@@ -932,11 +940,15 @@ def _translator(language: str):
     return Translator(language)
 
 
-def audit_person_view(s: Session, ctx: Context, view: dict[str, Any]) -> None:
+def audit_person_view(s: Session, ctx: Context, view: CaseView) -> None:
     """Every view of a case about a person is audited (procedures.md, last section)."""
-    if "person" in view:
-        audit.append(s, ctx.actor, "view.person_case", "case", view["id"],
-                     {"person_shown": view["person"] is not None})
+    if view.has_person:
+        audit_person_seen(s, ctx, view.id, view.person is not None)
+
+
+def audit_person_seen(s: Session, ctx: Context, case_id: int, shown: bool) -> None:
+    """A case about a person seen, with its person shown or hidden (procedures.md)."""
+    audit.append(s, ctx.actor, "view.person_case", "case", case_id, {"person_shown": shown})
 
 
 def _too_early(defn: Definition, planner: Planner, event: str, today: date) -> bool:
@@ -974,34 +986,26 @@ def length_warnings(defn: Definition, cal, planner: Planner) -> list[dict[str, A
     return too_long(defn, cal, first.date, last.date)
 
 
-def analysis_view(s: Session, ctx: Context, case: Case) -> dict[str, Any]:
+def analysis_view(s: Session, ctx: Context, case: Case) -> CaseView:
     """The timeline of one analysis (a case view)."""
     return case_view(s, ctx, case)
 
 
 def list_cases(s: Session, ctx: Context, process: str | None = None, org_code: str | None = None,
-               state: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+               state: str | None = None, limit: int = 1000) -> list[CaseRow]:
     """Cases of a process, in an organisation's subtree, in a state (today's), newest first."""
-    from workflow.storage.queries import in_subtree
-
-    query = (select(Case, Organisation).join(Organisation, Organisation.id == Case.subject_id)
-             .where(col(Case.withdrawn_at).is_(None)))  # a withdrawn case is in no list
     if process:
-        ctx.registry.get(process)
-        query = query.where(Case.process == process)
-    if org_code:
-        scope_org = get_org(s, org_code)
-        query = query.where(in_subtree(Organisation.path, scope_org))
+        ctx.registry.get(process)  # an unknown process is refused, not an empty list
+    scope = get_org(s, org_code) if org_code else None
     out = []
-    for case, org in s.exec(query.order_by(Case.id.desc()).limit(limit)):
+    for case, org in case_queries.listed(s, process, scope, limit):
         defn = definition_of(s, ctx, case)
         now = current_state(s, ctx, case, defn)
         if state and now != state:
             continue
-        out.append({"id": case.id, "process": case.process, "subject": org.code,
-                    "subject_name": org_name(org, ctx.language), "period": case.period,
-                    "case_date": case.case_date, "state": now,
-                    "state_name": name_in(defn.states[now], ctx.language, now)})
+        out.append(CaseRow(_stored(case.id), case.process, org.code, org_name(org, ctx.language),
+                           case.period, case.case_date, now,
+                           name_in(defn.states[now], ctx.language, now)))
     return out
 
 

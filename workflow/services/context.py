@@ -7,7 +7,7 @@ from datetime import date
 
 from calendars import KazakhstanCalendar
 from workflow.core.definition import Definition
-from workflow.definitions import DEFAULT_PROCESS, Registry
+from workflow.definitions import Registry
 
 
 @dataclass
@@ -34,9 +34,3 @@ class Context:
     @property
     def registry(self) -> Registry:
         return self.processes  # type: ignore[return-value]
-
-    @property
-    def definition(self) -> Definition:
-        """The internal analysis's definition (what the `analysis` commands plan)."""
-        return self.registry.get(DEFAULT_PROCESS) if DEFAULT_PROCESS in self.registry.loaded \
-            else self.registry.all()[0]

@@ -19,13 +19,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from workflow import services as svc
 from workflow.core import periods
-from workflow.services import obligations
+from workflow.services import hooks, obligations
 from workflow.services.cases import period_dates
-from workflow.storage.models import Case, Organisation
+from workflow.storage.models import Case
+from workflow.storage.queries.obligations import case_of_period
+from workflow.storage.queries.organisations import org_by_code
 
 DEMO = tomllib.loads((Path(__file__).parent / "demo.toml").read_text(encoding="utf-8"))
 # code, kind, parent, en, ru, kk (the tests read the tree)
@@ -83,8 +85,7 @@ def _period_case(s: Session, ctx: svc.Context, process: str, subject: str,
     """The recurring case of a period (`obligations.sync` opens the current and the next
     ones; an earlier period's is opened as sync opens one)."""
     org = svc.get_org(s, subject)
-    case = s.exec(select(Case).where(Case.process == process, Case.subject_id == org.id,
-                                     Case.period == period.label)).first()
+    case = case_of_period(s, process, org.id, period.label)
     if case is not None:
         return case
     defn = ctx.registry.get(process)
@@ -115,9 +116,10 @@ def _obligation_records(s: Session, ctx: svc.Context) -> int:
 
 def _monitor_until_today(s: Session, ctx: svc.Context, aid: int) -> None:
     """Record every quarterly report already due, on time, and its review two days later."""
-    keys = ctx.definition.raw["monitoring"]
+    case = svc.get_case(s, aid)
+    keys = svc.definition_of(s, ctx, case).raw["monitoring"]
     prefix = keys["report_stage"] + ":"
-    for key, stage in sorted(svc.stages_of(s, svc.get_case(s, aid)).items()):
+    for key, stage in sorted(svc.stages_of(s, case).items()):
         if not key.startswith(prefix) or stage.due_date >= ctx.today:
             continue
         period = key.split(":", 1)[1]
@@ -129,17 +131,18 @@ def _monitor_until_today(s: Session, ctx: svc.Context, aid: int) -> None:
 
 def load_demo(s: Session, ctx: svc.Context) -> dict[str, Any]:
     """Load the demo once (a second call changes nothing)."""
-    if s.exec(select(Organisation).where(Organisation.code == ORGS[0][0])).first():
+    if org_by_code(s, ORGS[0][0]):
         return {"already": True}
     for code, kind, parent, en, ru, kk in ORGS:
         svc.add_org(s, ctx, code, en, kind, parent, name_kk=kk, name_ru=ru)
     for login, name, role, org, lang in USERS:
         svc.add_user(s, ctx, login, name, role, org, f"{login}@example.kz", lang)
     ids = []
+    planning = hooks.feature_service("planning")  # the analyses are planned by the feature
     for item in DEMO["analysis"]:
         start = _day(ctx, {}, item["start"])
-        case = svc.plan_analysis(s, ctx, item["subject"], item["object"], start, None, None,
-                                 item["responsible"]).analysis
+        case = planning.plan_analysis(s, ctx, item["subject"], item["object"], start, None,
+                                      None, item["responsible"]).analysis
         for rec in item["records"]:
             stages = svc.stages_of(s, case)
             evidence = dict(DEMO[rec["evidence"]]) if rec.get("evidence") else {}
@@ -151,8 +154,8 @@ def load_demo(s: Session, ctx: svc.Context) -> dict[str, Any]:
             _monitor_until_today(s, ctx, case.id)
         ids.append(case.id)
     sched = DEMO["programme_stage"]
-    svc.record_schedule(s, ctx, sched["subject"], _day(ctx, {}, sched["year_of"]).year,
-                        _day(ctx, {}, sched["on"]), dict(DEMO["doc"]))
+    planning.record_schedule(s, ctx, sched["subject"], _day(ctx, {}, sched["year_of"]).year,
+                             _day(ctx, {}, sched["on"]), dict(DEMO["doc"]))
     opened = obligations.sync(s, ctx)
     entries = _entries(s, ctx)
     recorded = _obligation_records(s, ctx)

@@ -8,7 +8,7 @@ wherever its content lives. The directory is left as it was."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from workflow.core.errors import UsageError
 from workflow.settings import Settings
@@ -19,13 +19,12 @@ from workflow.storage.filestore import (
     move_to_database,
     staging_directory,
 )
-from workflow.storage.models import EvidenceFile
+from workflow.storage.queries import files as queries
 
 
 def stored_names(s: Session) -> list[str]:
     """Every SHA-256 a file row names (void files too: their content is kept), in order."""
-    return list(s.exec(select(EvidenceFile.sha256).distinct()
-                       .order_by(col(EvidenceFile.sha256))))
+    return queries.stored_names(s)
 
 
 def check_move(settings: Settings) -> None:

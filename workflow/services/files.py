@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from workflow.core.errors import ConfigError, NotFound, RuleViolation, UsageError
 from workflow.services.context import Context
@@ -34,12 +34,13 @@ from workflow.storage import audit
 from workflow.storage.filestore import FileStore, Staged, TooLarge, file_store
 from workflow.storage.models import (
     VOID,
-    AuditRecord,
     Case,
     EventRecord,
     EvidenceFile,
     saved_id,
 )
+from workflow.storage.queries import audit as audit_queries
+from workflow.storage.queries import files as file_queries
 
 # type -> (media type, the name's usual extensions: the first is added to a name without one)
 TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -293,8 +294,7 @@ def file_view(row: EvidenceFile) -> dict[str, Any]:
 
 
 def case_files(s: Session, case: Case) -> list[EvidenceFile]:
-    return list(s.exec(select(EvidenceFile).where(EvidenceFile.case_id == case.id)
-                       .order_by(col(EvidenceFile.id))))
+    return file_queries.files_of_case(s, case.id)
 
 
 def list_files(s: Session, case: Case) -> list[dict[str, Any]]:
@@ -429,30 +429,51 @@ class FileProblem:
     problem: str  # missing | changed | unaudited
 
 
-def verify_files(s: Session, store: FileStore | None) -> tuple[int, list[FileProblem]]:
-    """Check every file that is not void: its blob is on disk and hashes to its name, and the
-    name is the SHA-256 the audit log recorded when it was attached (so a row changed to match
-    a replaced blob is found too). A void file is not checked: it is no longer evidence, and an
-    operator may have to remove its content (a secret document attached by mistake).
-    Returns (files checked, problems)."""
-    rows = list(s.exec(select(EvidenceFile).where(col(EvidenceFile.voided_at).is_(None))
-                       .order_by(col(EvidenceFile.id))))
+@dataclass(frozen=True)
+class FileCheck:
+    """`audit verify`'s files: every stored file checked, how many of them are void, how many
+    void files' content was removed from the store (allowed), and the problems found."""
+
+    checked: int
+    voided: int
+    removed: int
+    problems: list[FileProblem]
+
+
+def check_files(s: Session, store: FileStore | None) -> FileCheck:
+    """Check every stored file, void ones too: the name is the SHA-256 the audit log recorded
+    when it was attached (so a row changed to match a replaced blob is found too), and its blob
+    is on disk and hashes to its name. A void file's content may be missing: it is no longer
+    evidence, and an operator may have to remove it (a secret document attached by mistake);
+    it is counted as removed, not as a problem. Present, it must still match its hash."""
+    rows = file_queries.all_files(s)
     if not rows:
-        return 0, []
+        return FileCheck(0, 0, 0, [])
     attached: dict[int, str] = {}
-    for payload in s.exec(select(AuditRecord.payload).where(AuditRecord.action == ATTACH)):
+    for payload in audit_queries.payloads_of(s, ATTACH):
         with contextlib.suppress(ValueError, TypeError, AttributeError, KeyError):
             data = json.loads(payload)
             attached[int(data["file"])] = str(data["sha256"])
-    problems = []
+    problems, removed = [], 0
     for row in rows:
+        void = row.voided_at is not None
         if attached.get(saved_id(row)) != row.sha256:
             problem = "unaudited"
         elif store is None or not store.exists(row.sha256):
+            if void:
+                removed += 1
+                continue
             problem = "missing"
         elif not store.matches(row.sha256):
             problem = "changed"
         else:
             continue
         problems.append(FileProblem(saved_id(row), row.case_id, row.record_id, row.name, problem))
-    return len(rows), problems
+    return FileCheck(len(rows), sum(1 for r in rows if r.voided_at is not None), removed,
+                     problems)
+
+
+def verify_files(s: Session, store: FileStore | None) -> tuple[int, list[FileProblem]]:
+    """(files checked, problems): `check_files` in short."""
+    found = check_files(s, store)
+    return found.checked, found.problems

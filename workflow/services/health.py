@@ -9,14 +9,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
 from workflow.reminders import heartbeat
 from workflow.storage import db
-from workflow.storage.models import OutboxMessage
+from workflow.storage.queries import outbox as queries
 
-OUTBOX = OutboxMessage.metadata.tables[str(OutboxMessage.__tablename__)]
 UNSENT = ("pending", "sending")
 
 
@@ -75,23 +74,21 @@ class Figures:
     messages: dict[tuple[str, str], int]  # (channel, status) → rows
     retrying: dict[str, int]  # pending after at least one failed attempt, by channel
     beats: list[heartbeat.Beat]
+    replans: heartbeat.Runs = field(default_factory=heartbeat.Runs)  # `merzim replan` runs
 
 
 def figures(engine: Engine, now: float | None = None) -> Figures:
     now = time.time() if now is None else now
     with engine.connect() as conn:
-        counts = conn.execute(select(OUTBOX.c.channel, OUTBOX.c.status, func.count())
-                              .group_by(OUTBOX.c.channel, OUTBOX.c.status)).all()
-        retrying = conn.execute(select(OUTBOX.c.channel, func.count())
-                                .where(OUTBOX.c.status == "pending", OUTBOX.c.attempts > 0)
-                                .group_by(OUTBOX.c.channel)).all()
-        oldest = conn.execute(select(func.min(OUTBOX.c.created_at))
-                              .where(OUTBOX.c.status.in_(UNSENT), OUTBOX.c.created_at > 0)).scalar()
+        counts = queries.counts_by_channel_and_status(conn)
+        retrying = queries.retrying_by_channel(conn)
+        oldest = queries.oldest_created(conn, UNSENT)
         beats = heartbeat.beats(conn)
+        replans = heartbeat.replans(conn)
     messages = {(str(c), str(st)): int(n) for c, st, n in counts}
     unsent: dict[str, int] = {}
     for (channel, status), n in messages.items():
         if status in UNSENT:
             unsent[channel] = unsent.get(channel, 0) + n
     age = max(0.0, now - float(oldest)) if oldest else 0.0
-    return Figures(unsent, age, messages, {str(c): int(n) for c, n in retrying}, beats)
+    return Figures(unsent, age, messages, {str(c): int(n) for c, n in retrying}, beats, replans)

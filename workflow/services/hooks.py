@@ -58,19 +58,56 @@ class Listener(Protocol):
         definition's stages are planned (`planned`: the rows just added); pure, no database."""
 
 
+class Opener(Protocol):
+    """A feature that opens the cases of its definitions itself, from the generic forms
+    (`services.opening.open_checked`): the planning feature plans an analysis. None: the case
+    is not its to open (it opens as any other)."""
+
+    def __call__(self, s: Session, ctx: Context, definition: Definition, subject_code: str,
+                 object_code: str | None, person: str | None, position: str | None,
+                 fields: dict[str, str] | None, dates: dict[str, date],
+                 responsible: str | None, duplicate_reason: str | None) -> Any: ...
+
+
+_MODULES: dict[str, Any] = {}
 _LOADED: dict[str, Listener | None] = {}
 
 
-def _listener(table: str) -> Listener | None:
-    if table not in _LOADED:
+def _module(table: str) -> Any:
+    """The feature's listener module (None if it has none), imported once."""
+    if table not in _MODULES:
         try:
             module = importlib.import_module(f"{FEATURES[table]}.listener")
         except ModuleNotFoundError as exc:
             if exc.name != f"{FEATURES[table]}.listener":
                 raise
             module = None
-        _LOADED[table] = getattr(module, "LISTENER", None)
+        _MODULES[table] = module
+    return _MODULES[table]
+
+
+def _listener(table: str) -> Listener | None:
+    if table not in _LOADED:
+        _LOADED[table] = getattr(_module(table), "LISTENER", None)
     return _LOADED[table]
+
+
+def opener(definition: Definition) -> Opener | None:
+    """The opener (`OPENER` of its listener module) of the first feature this definition
+    switches on that has one."""
+    for table in FEATURES:
+        if definition.raw.get(table):
+            found = getattr(_module(table), "OPENER", None)
+            if found is not None:
+                return found
+    return None
+
+
+def feature_service(table: str) -> Any:
+    """The service module of the feature that reads this table of a definition (the demo plans
+    its analyses with the planning feature's): found by its name in definitions/features.py,
+    as the record path finds a listener."""
+    return importlib.import_module(f"{FEATURES[table]}.service")
 
 
 def listeners(definition: Definition) -> list[Listener]:

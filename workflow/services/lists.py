@@ -17,6 +17,7 @@ from workflow.services.cases import due_basis, working_days_left
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.services.organisations import local_name
+from workflow.services.views import DoneRow, MyWork, OverdueRow, StageRow
 from workflow.storage.models import (
     DONE_LATE,
     DONE_ON_TIME,
@@ -134,14 +135,15 @@ def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
                 only_path: str | None = None, limit: int | None = None,
                 offset: int = 0, statuses: tuple[str, ...] = (OPEN,),
                 sort: str | None = None, desc: bool = False, by_due: bool = False,
-                ) -> list[dict]:
+                row_type: type[StageRow] = StageRow) -> list[Any]:
     """Stages (open unless `statuses` says otherwise) matching `conditions` in the subtree,
     one SELECT with the subject, the object and the responsible officer joined in SQL and only
     the columns shown, in the order organisation path, due date, analysis, stage (a total
     order, so that pages taken with `limit`/`offset` neither repeat nor skip rows), or by
     `sort` first (`_order_by`). One page (`limit`) in an order of the stage's own columns
     (the tree's, days, stage): the page's stage ids are chosen first, from the stage table's
-    index alone, and only those rows are joined. `by_due`: see `_path`."""
+    index alone, and only those rows are joined. `by_due`: see `_path`. The rows are
+    `row_type`s (`OverdueRow`: an overdue list's), `DoneRow`s when `statuses` are not open."""
     subject, obj = aliased(Organisation), aliased(Organisation)
     where = list(conditions)
     order = _order_by(s, ctx, subject, sort, desc)
@@ -172,28 +174,13 @@ def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
             names[(process, key)] = (defn.definition.stage_name(key, ctx.language) if defn
                                      else key)
             bases[(process, key)] = due_basis(ctx, process, key)
-        rows.append({
-            "stage_id": stage_id,
-            "organisation": code,
-            "organisation_name": local_name(name, name_kk, name_ru, ctx.language),
-            "subject_path": path,
-            "year": case_date.year,
-            "analysis": analysis_id,
-            "case": analysis_id,
-            "process": process,
-            "object": object_code,
-            "stage": key,
-            "stage_name": names[(process, key)],
-            "due": due,
-            "projected": projected,
-            # "" the sources set the due date, else who does: "I-2", "merzim" (I-17)
-            "due_basis": bases[(process, key)],
-            "working_days_left": working_days_left(ctx.calendar, due, ctx.today),
-            "responsible": login,
-            "responsible_name": full_name,
-        })
-        if statuses != (OPEN,):  # (the open lists' rows, and the API's, stay as they were)
-            rows[-1] |= {"status": status, "done_on": done_on}
+        common = (stage_id, code, local_name(name, name_kk, name_ru, ctx.language), path,
+                  case_date.year, analysis_id, analysis_id, process, object_code, key,
+                  names[(process, key)], due, projected, bases[(process, key)],
+                  working_days_left(ctx.calendar, due, ctx.today), login, full_name)
+        # (the open lists' rows, and the API's, carry no status)
+        rows.append(row_type(*common) if statuses == (OPEN,)
+                    else DoneRow(*common, status, done_on))
     return rows
 
 
@@ -219,18 +206,15 @@ def _overdue_conditions(ctx: Context, stage: str | None, year: int | None,
 def overdue(s: Session, ctx: Context, org_code: str | None = None, stage: str | None = None,
             year: int | None = None, only_path: str | None = None, limit: int | None = None,
             offset: int = 0, process: str | None = None, sort: str | None = None,
-            desc: bool = False) -> list[dict[str, Any]]:
+            desc: bool = False) -> list[OverdueRow]:
     """Open stages past their due date in the organisation's subtree, by organisation or in
     the order `sort` names (`_order_by`), optionally of one stage key, of analyses planned to
     start in one year; one page (`limit`, `offset`) or all."""
     conditions = _overdue_conditions(ctx, stage, year, process)
     if conditions is None:
         return []
-    rows = _stage_rows(s, ctx, org_code, *conditions, only_path=only_path, limit=limit,
-                       offset=offset, sort=sort, desc=desc, by_due=True)
-    for row in rows:
-        row["working_days_overdue"] = -row.pop("working_days_left")
-    return rows
+    return _stage_rows(s, ctx, org_code, *conditions, only_path=only_path, limit=limit,
+                       offset=offset, sort=sort, desc=desc, by_due=True, row_type=OverdueRow)
 
 
 def count_overdue(s: Session, ctx: Context, org_code: str | None = None,
@@ -260,7 +244,7 @@ def _due_conditions(ctx: Context, within: int, process: str | None = None) -> li
 
 def due_within(s: Session, ctx: Context, org_code: str | None = None, within: int = 5,
                only_path: str | None = None, limit: int | None = None,
-               offset: int = 0, process: str | None = None) -> list[dict[str, Any]]:
+               offset: int = 0, process: str | None = None) -> list[StageRow]:
     """Open stages due from today up to `within` working days ahead."""
     return _stage_rows(s, ctx, org_code, *_due_conditions(ctx, within, process),
                        only_path=only_path, limit=limit, offset=offset, by_due=True)
@@ -272,7 +256,7 @@ def count_due(s: Session, ctx: Context, org_code: str | None = None, within: int
 
 
 def due_on(s: Session, ctx: Context, org_code: str | None, day: date,
-           only_path: str | None = None) -> list[dict[str, Any]]:
+           only_path: str | None = None) -> list[StageRow]:
     """The open stages due on one day in the subtree (the overview calendar's day)."""
     return _stage_rows(s, ctx, org_code, Stage.due_date == day, only_path=only_path,
                        by_due=True)
@@ -282,7 +266,7 @@ def count_stages(s: Session) -> int:
     return s.exec(select(func.count()).select_from(Stage)).one()
 
 
-def open_stages(s: Session, ctx: Context, org_code: str | None = None) -> list[dict[str, Any]]:
+def open_stages(s: Session, ctx: Context, org_code: str | None = None) -> list[StageRow]:
     """Every open stage with a due date in the subtree (for calendar feeds)."""
     return _stage_rows(s, ctx, org_code, col(Stage.due_date).is_not(None))
 
@@ -300,24 +284,23 @@ def _answered_by(user_id: int, unassigned_of: int | None) -> Any:
 
 
 def my_work(s: Session, ctx: Context, user_id: int, unassigned_of: int | None = None,
-            within: int = 10, done_days: int = 30) -> dict[str, list[dict[str, Any]]]:
+            within: int = 10, done_days: int = 30) -> MyWork:
     """The stages of the cases a person answers for, across every process: overdue (most
     overdue first), due within `within` working days (soonest first) and done in the last
     `done_days` days (latest first)."""
     mine = _answered_by(user_id, unassigned_of)
-    overdue_rows = _stage_rows(s, ctx, None, *_past_due(ctx), mine)
-    for row in overdue_rows:
-        row["working_days_overdue"] = -row.pop("working_days_left")
-    due_rows = _stage_rows(s, ctx, None, *_due_conditions(ctx, within), mine)
-    done_rows = _stage_rows(s, ctx, None,
+    overdue_rows: list[OverdueRow] = _stage_rows(s, ctx, None, *_past_due(ctx), mine,
+                                                 row_type=OverdueRow)
+    due_rows: list[StageRow] = _stage_rows(s, ctx, None, *_due_conditions(ctx, within), mine)
+    done_rows: list[DoneRow] = _stage_rows(s, ctx, None,
                             col(Stage.done_on) >= ctx.today - timedelta(days=done_days),
                             col(Stage.done_on) <= ctx.today, mine,
                             col(Case.withdrawn_at).is_(None),  # (issue 29)
                             statuses=(DONE_ON_TIME, DONE_LATE))
-    overdue_rows.sort(key=lambda r: (r["due"], r["case"], r["stage_id"]))
-    due_rows.sort(key=lambda r: (r["due"], r["case"], r["stage_id"]))
-    done_rows.sort(key=lambda r: (r["done_on"], r["case"], r["stage_id"]), reverse=True)
-    return {"overdue": overdue_rows, "due": due_rows, "done": done_rows}
+    overdue_rows.sort(key=lambda r: (r.due, r.case, r.stage_id))
+    due_rows.sort(key=lambda r: (r.due, r.case, r.stage_id))
+    done_rows.sort(key=lambda r: (r.done_on or date.min, r.case, r.stage_id), reverse=True)
+    return MyWork(overdue_rows, due_rows, done_rows)
 
 
 def count_my_overdue(s: Session, ctx: Context, user_id: int, unassigned_of: int | None = None,

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from workflow.core.errors import NotFound
 from workflow.storage.models import Case, Organisation, Programme, User
+from workflow.storage.queries.accounts import user_by_login
+from workflow.storage.queries.organisations import org_by_code
 
 
 def get_org(s: Session, code: str) -> Organisation:
-    org = s.exec(select(Organisation).where(Organisation.code == code)).first()
+    org = org_by_code(s, code)
     if org is None:
         raise NotFound(f"no organisation {code!r}", key="notfound.org", code=code)
     return org
 
 
 def get_user(s: Session, login: str) -> User:
-    user = s.exec(select(User).where(User.login == login)).first()
+    user = user_by_login(s, login)
     if user is None:
         raise NotFound(f"no user {login!r}", key="notfound.user", login=login)
     return user
@@ -52,7 +54,7 @@ def org_by_id(s: Session, ident: int | None) -> Organisation | None:
 
 def find_org(s: Session, code: str | None) -> Organisation | None:
     """The organisation of a code, or None (the web answers "hidden" for both)."""
-    return s.exec(select(Organisation).where(Organisation.code == code)).first() if code else None
+    return org_by_code(s, code) if code else None
 
 
 def find_case(s: Session, ident: int | str | None) -> Case | None:

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from workflow.core import periods
 from workflow.core.deadlines import Facts, without_dues
@@ -37,7 +37,10 @@ from workflow.services.lookup import get_org
 from workflow.services.organisations import org_name
 from workflow.services.processes import keep_version
 from workflow.storage import audit
-from workflow.storage.models import Case, Organisation, User, saved_id
+from workflow.storage.models import Case, User, saved_id
+from workflow.storage.queries.accounts import active_officers
+from workflow.storage.queries.obligations import opened_periods, period_cases
+from workflow.storage.queries.organisations import kind_rows
 
 
 def _recurrence(definition: Definition) -> Recurrence:
@@ -83,8 +86,7 @@ def _targets(s: Session, ctx: Context, through: date | None) -> list[_Target]:
     recurring = ctx.registry.recurring()
     if not recurring:
         return []
-    orgs: list[Any] = list(s.exec(select(Organisation.id, Organisation.code, Organisation.path,
-                                         Organisation.kind).order_by(Organisation.path)))  # Rows
+    orgs = kind_rows(s)  # Rows
     out = []
     for definition in recurring:
         kinds = set(_recurrence(definition).applies_to)
@@ -92,8 +94,7 @@ def _targets(s: Session, ctx: Context, through: date | None) -> list[_Target]:
         if not targets:
             continue
         wanted = periods_to_open(definition, ctx.today, through, ctx.calendar)
-        have = set(s.exec(select(Case.period, Case.subject_id).where(
-            Case.process == definition.key, col(Case.period).in_([p.label for p in wanted]))).all())
+        have = opened_periods(s, definition.key, [p.label for p in wanted])
         for period in wanted:
             out += [_Target(definition, period, org) for org in targets
                     if (period.label, org.id) not in have]
@@ -160,35 +161,48 @@ _ANY_SUBJECT_JSON = json.dumps(_ANY_SUBJECT.code, ensure_ascii=False)
 
 
 def _open_in_bulk(s: Session, ctx: Context, targets: list[_Target]) -> list[dict[str, Any]]:
-    """Every case at once: checked and planned per (obligation, period), written in bulk."""
+    """Every case at once: checked and planned per (obligation, period), written in bulk. The
+    queries come first; the rows are then made as the inserts ask for them (on PostgreSQL
+    while the server writes the block before: issue 30.5)."""
     if not targets:
         return []
     officers = first_officers(s, {t.org.id for t in targets})
-    case_ids = iter(bulk.new_ids(s, Case, len(targets)))
+    case_ids = bulk.new_ids(s, Case, len(targets))
     plans: dict[tuple[str, str], tuple] = {}
-    cases, stages, records, opened = [], [], [], []
     for t in targets:
         defn, label = t.definition, t.period.label
-        if (defn.key, label) not in plans:
-            dates = period_dates(ctx, defn, t.period)
-            opening = check_opening(ctx, defn, None, dates=dates)
-            keep_version(s, ctx, defn)
-            plans[(defn.key, label)] = (opening, *bulk.first_plan(ctx, defn, Facts(
-                dict(opening.dates))), dates[PERIOD_DATES[2]], audit.canonical(
-                opened_payload(defn, opening, _ANY_SUBJECT, None, label)))
-        opening, planned, state, due, payload = plans[(defn.key, label)]
-        owner = officers.get(t.org.id)
-        check_responsible(owner, t.org)
-        row = case_row(ctx, defn, opening, t.org, None, owner, label, case_date=t.period.start)
-        row.update(id=next(case_ids), state=state)
-        cases.append(row)
-        stages += bulk.stage_tuples(row["id"], t.org, without_dues(  # I-17
-            planned, switched_off(ctx, defn, t.org.code)).values())
-        # `open_case`'s payload, as canonical JSON: the (obligation, period)'s with the subject
-        records.append(("case.open", "case", row["id"], payload.replace(
-            _ANY_SUBJECT_JSON, json.dumps(t.org.code, ensure_ascii=False), 1)))
-        opened.append(_opened(ctx, t, row["id"], due))
-    bulk.write_cases(s.connection(), cases, stages)
+        if (defn.key, label) in plans:
+            continue
+        dates = period_dates(ctx, defn, t.period)
+        opening = check_opening(ctx, defn, None, dates=dates)
+        keep_version(s, ctx, defn)
+        planned, state = bulk.first_plan(ctx, defn, Facts(dict(opening.dates)))
+        # the columns every case of the (obligation, period) shares (`case_row`'s), and
+        # `open_case`'s audit payload as canonical JSON with a placeholder for the subject
+        shared = case_row(ctx, defn, opening, t.org, None, None, label,
+                          case_date=t.period.start)
+        shared["state"] = state
+        plans[(defn.key, label)] = (planned, dates[PERIOD_DATES[2]], shared, audit.canonical(
+            opened_payload(defn, opening, _ANY_SUBJECT, None, label)))
+    stages: list[tuple] = []
+    records: list[tuple[str, str, Any, str]] = []
+    opened: list[dict[str, Any]] = []
+
+    def cases():  # each case's row; its stages, audit record and summary kept for after
+        for t, case_id in zip(targets, case_ids, strict=True):
+            defn = t.definition
+            planned, due, shared, payload = plans[(defn.key, t.period.label)]
+            owner = officers.get(t.org.id)
+            check_responsible(owner, t.org)
+            yield dict(shared, id=case_id, subject_id=t.org.id,
+                       responsible_id=owner.id if owner else None, created_at=audit.now_iso())
+            stages.extend(bulk.stage_tuples(case_id, t.org, without_dues(  # I-17
+                planned, switched_off(ctx, defn, t.org.code)).values()))
+            records.append(("case.open", "case", case_id, payload.replace(
+                _ANY_SUBJECT_JSON, json.dumps(t.org.code, ensure_ascii=False), 1)))
+            opened.append(_opened(ctx, t, case_id, due))
+
+    bulk.write_cases(s.connection(), cases(), stages)  # the cases, then the stages made
     audit.append_many(s, ctx.actor, records)
     return opened
 
@@ -199,9 +213,7 @@ def first_officers(s: Session, org_ids: set[int]) -> dict[int, User]:
     out: dict[int, User] = {}
     ids = sorted(org_ids)
     for i in range(0, len(ids), bulk.CHUNK):
-        for user in s.exec(select(User).where(col(User.organisation_id).in_(ids[i:i + bulk.CHUNK]),
-                                              User.role == "officer", User.active)
-                           .order_by(col(User.id))):
+        for user in active_officers(s, ids[i:i + bulk.CHUNK]):
             out.setdefault(user.organisation_id, user)
     return out
 
@@ -215,12 +227,8 @@ def year_of(s: Session, ctx: Context, org_code: str, year: int) -> list[dict[str
     org = get_org(s, org_code)
     recurring = {d.key: d for d in ctx.registry.all() if d.recurrence is not None}
     rows = []
-    query = (select(Case).where(Case.subject_id == org.id, col(Case.period).is_not(None),
-                                col(Case.withdrawn_at).is_(None),  # (issue 29)
-                                Case.case_date >= date(max(year - 1, 1), 1, 1),  # due next year
-                                Case.case_date <= date(year, 12, 31))
-             .order_by(col(Case.case_date), col(Case.process)))
-    for case in s.exec(query):
+    # from the year before: a case of a period may be due the next year
+    for case in period_cases(s, org.id, date(max(year - 1, 1), 1, 1), date(year, 12, 31)):
         definition = recurring.get(case.process)
         if definition is None:
             continue

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.core.names import name_in
@@ -14,7 +13,7 @@ from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.storage import audit
 from workflow.storage.models import ORG_KINDS, Organisation, saved_id
-from workflow.storage.queries import in_subtree, select_columns
+from workflow.storage.queries import organisations as queries
 
 
 def add_org(s: Session, ctx: Context, code: str, name: str, kind: str,
@@ -28,7 +27,7 @@ def add_org(s: Session, ctx: Context, code: str, name: str, kind: str,
     if kind not in ORG_KINDS:
         raise UsageError(f"unknown kind {kind!r}", key="error.bad_kind", value=kind,
                          known=", ".join(ORG_KINDS))
-    if s.exec(select(Organisation).where(Organisation.code == code)).first():
+    if queries.org_by_code(s, code):
         raise RuleViolation(f"organisation {code} exists", key="rule.org_exists", code=code)
     parent = get_org(s, parent_code) if parent_code else None
     org = Organisation(code=code, name=name, kind=kind, name_kk=name_kk, name_ru=name_ru,
@@ -44,11 +43,7 @@ def add_org(s: Session, ctx: Context, code: str, name: str, kind: str,
 
 
 def list_orgs(s: Session, under: str | None = None) -> list[Organisation]:
-    query = select(Organisation)
-    if under:
-        scope_org = get_org(s, under)
-        query = query.where(in_subtree(Organisation.path, scope_org))
-    return list(s.exec(query.order_by(Organisation.path)))
+    return queries.orgs_in_path_order(s, get_org(s, under) if under else None)
 
 
 def import_orgs(s: Session, ctx: Context, rows: Iterable[dict[str, str]]) -> list[Organisation]:
@@ -82,9 +77,7 @@ def org_name(org: Any, language: str) -> str:
 def org_rows(s: Session, org: Organisation) -> list[Any]:
     """Light rows (code, names, path) of an organisation's subtree, by path (a national
     subtree has thousands: no ORM objects)."""
-    return list(s.exec(select_columns(Organisation.code, Organisation.name, Organisation.name_kk,
-                                      Organisation.name_ru, Organisation.path)
-                       .where(in_subtree(Organisation.path, org)).order_by(Organisation.path)))
+    return queries.subtree_rows(s, org)
 
 
 def orgs_version(s: Session) -> tuple[int, int]:
@@ -92,9 +85,9 @@ def orgs_version(s: Session) -> tuple[int, int]:
     there are and the newest id. Organisations are only ever added (`add_org`); their codes,
     names and places in the tree never change after, and none is removed, so a new one changes
     both. Cheap: the primary key's index."""
-    count, newest = s.exec(select(func.count(), func.max(Organisation.id))).one()
+    count, newest = queries.count_and_newest(s)
     return count, newest or 0
 
 
 def org_names(s: Session) -> dict[int, str]:
-    return {saved_id(o): o.name for o in s.exec(select(Organisation))}
+    return {saved_id(o): o.name for o in queries.all_orgs(s)}

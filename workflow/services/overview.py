@@ -7,22 +7,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from workflow.services.cases import working_days_left
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.services.organisations import local_name
-from workflow.storage.models import DONE_LATE, DONE_ON_TIME, OPEN, Case, Organisation, Stage
-from workflow.storage.queries import in_subtree
+from workflow.storage.models import DONE_ON_TIME, OPEN, Organisation
+from workflow.storage.queries import overview as queries
 
 MONTHS = 12
 # lateness in working days: (bucket key, first day, last day or None)
 BUCKETS = (("b1", 1, 5), ("b2", 6, 20), ("b3", 21, None))
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class OrgFigures:
     """One bar of the overview: an organisation and the figures of its whole subtree (`own`:
     the scope itself, its own stages only)."""
@@ -42,7 +41,7 @@ class OrgFigures:
         return self.on_time / self.done if self.done else None
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class MonthLate:
     """The stages due in one month that were missed: still open (overdue today) and done late,
     each by lateness bucket."""
@@ -81,11 +80,7 @@ def bucket(days_late: int) -> str:
 def _scope(s: Session, org_code: str, only_path: str | None) -> tuple[Organisation, list]:
     """The scope organisation and the WHERE of its stages (an officer: her own organisation)."""
     org = get_org(s, org_code)
-    # (every query joins the case: a withdrawn case's done stages count nowhere, issue 29)
-    conditions = [in_subtree(Stage.subject_path, org), col(Case.withdrawn_at).is_(None)]
-    if only_path is not None:
-        conditions.append(Stage.subject_path == only_path)
-    return org, conditions
+    return org, queries.scope(org, only_path)
 
 
 def _child_path(scope_path: str, path: str) -> str:
@@ -101,16 +96,8 @@ def by_organisation(s: Session, ctx: Context, org_code: str,
     organisation (its own stages as one more row), grouped in SQL by organisation; only the
     organisations with something to show, in path order."""
     scope, where = _scope(s, org_code, only_path)
-    overdue = s.exec(select(Stage.subject_path, func.count()).select_from(Stage)
-                     .join(Case, col(Stage.case_id) == Case.id)
-                     .where(*where, Stage.status == OPEN, col(Stage.due_date) < ctx.today)
-                     .group_by(Stage.subject_path)).all()
-    done = s.exec(select(Stage.subject_path, Stage.status, func.count())
-                  .select_from(Stage).join(Case, col(Stage.case_id) == Case.id)
-                  .where(*where, col(Stage.status).in_((DONE_ON_TIME, DONE_LATE)),
-                         col(Stage.done_on) >= window_start(ctx.today),
-                         col(Stage.done_on) <= ctx.today)
-                  .group_by(Stage.subject_path, Stage.status)).all()
+    overdue = queries.overdue_by_path(s, where, ctx.today)
+    done = queries.done_by_path(s, where, window_start(ctx.today), ctx.today)
     figures: dict[str, dict[str, int]] = {}
     for path, n in overdue:
         row = figures.setdefault(_child_path(scope.path, path), {})
@@ -122,9 +109,7 @@ def by_organisation(s: Session, ctx: Context, org_code: str,
             row["on_time"] = row.get("on_time", 0) + n
     if not figures:
         return []
-    orgs = s.exec(select(Organisation).where(col(Organisation.path).in_(list(figures)))).all()
-    parents = set(s.exec(select(Organisation.parent_id).where(
-        col(Organisation.parent_id).in_([o.id for o in orgs])).distinct()).all())
+    orgs, parents = queries.organisations_at(s, figures)
     out = [OrgFigures(o.code, local_name(o.name, o.name_kk, o.name_ru, ctx.language), o.path,
                       own=o.path == scope.path, leaf=o.id not in parents, **figures[o.path])
            for o in orgs]
@@ -138,11 +123,7 @@ def late_by_month(s: Session, ctx: Context, org_code: str,
     date and completion date; the working days are the calendar's."""
     _scope_org, where = _scope(s, org_code, only_path)
     first = window_start(ctx.today)
-    rows = s.exec(select(col(Stage.due_date), col(Stage.done_on), Stage.status, func.count())
-                  .select_from(Stage).join(Case, col(Stage.case_id) == Case.id)
-                  .where(*where, col(Stage.due_date) >= first, col(Stage.due_date) < ctx.today,
-                         col(Stage.status).in_((OPEN, DONE_LATE)))
-                  .group_by(col(Stage.due_date), col(Stage.done_on), Stage.status)).all()
+    rows = queries.late_by_due_date(s, where, first, ctx.today)
     months = {month_start(ctx.today, back): MonthLate(month_start(ctx.today, back))
               for back in range(MONTHS - 1, -1, -1)}
     for due, done_on, status, n in rows:
@@ -164,10 +145,6 @@ def due_by_day(s: Session, ctx: Context, org_code: str, first: date,
     """Open stages due on each day of the month that starts on `first`, counted in SQL."""
     _scope_org, where = _scope(s, org_code, only_path)
     last = next_month(first) - timedelta(days=1)
-    rows = s.exec(select(col(Stage.due_date), func.count()).select_from(Stage)
-                  .join(Case, col(Stage.case_id) == Case.id)
-                  .where(*where, Stage.status == OPEN, col(Stage.due_date) >= first,
-                         col(Stage.due_date) <= last)
-                  .group_by(col(Stage.due_date))).all()
+    rows = queries.open_by_day(s, where, first, last)
     return {day: n for day, n in rows if day is not None}  # (all: the WHERE bounds the day)
 

@@ -20,10 +20,10 @@ from sqlmodel import Session
 from workflow.core.dates import parse_day
 from workflow.core.definition import BUILTIN_EVIDENCE, Definition
 from workflow.core.errors import MerzimError, UsageError
-from workflow.services.analyses import open_checked
 from workflow.services.bulk import RowRefused
 from workflow.services.cases import record_event
 from workflow.services.context import Context
+from workflow.services.opening import open_checked
 from workflow.storage.models import Case
 
 PARTIES = ("subject", "object", "person", "position", "responsible")

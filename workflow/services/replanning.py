@@ -22,18 +22,20 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Text, bindparam, insert, select, type_coerce, update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session
 
 from workflow.core import periods
 from workflow.core.deadlines import Facts, Planner, Record, without_dues
 from workflow.core.errors import UsageError
 from workflow.core.machine import derive_state
+from workflow.reminders import heartbeat
 from workflow.services import hooks
 from workflow.services.cases import (
     apply_plan,
@@ -52,11 +54,11 @@ from workflow.storage.models import (
     NOT_DONE_RECORD,
     OPEN,
     Case,
-    EventRecord,
-    Organisation,
     Stage,
     table_of,
 )
+from workflow.storage.queries import organisations as org_queries
+from workflow.storage.queries import replanning as queries
 
 STAGE_FIELDS = ("due_date", "projected", "status", "done_on", "evidence")
 
@@ -115,18 +117,6 @@ def _date(value: Any) -> date | None:
     """A DATE column read without SQLAlchemy's per-row processing: ISO text on SQLite, a
     date from the driver on PostgreSQL."""
     return _day(value) if isinstance(value, str) else value
-
-
-def _fetch(conn, stmt) -> list[tuple]:
-    """Every row of `stmt` as the database driver returns it, a plain tuple: building
-    SQLAlchemy's Row for each of a million stage and record rows was a fifth of re-planning.
-    The columns read need no type processing: text, numbers, and dates, evidence and flags
-    that `_date`, `_json` and `_Row` take as either driver gives them."""
-    result = conn.execute(stmt)
-    try:
-        return result.cursor.fetchall()
-    finally:
-        result.close()
 
 
 class _Record:
@@ -249,32 +239,26 @@ def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:  # noqa: C901
     (`cases.replan`) does. Writes only what changed; the caller commits."""
     s.flush()
     conn = s.connection()
-    st, cs, er = Stage.__table__, Case.__table__, EventRecord.__table__
-    open_ids = select(st.c.case_id).where(st.c.status == OPEN, st.c.case_id.is_not(None))
-    cases = conn.execute(select(cs.c.id, cs.c.process, cs.c.process_version, cs.c.dates,
-                                cs.c.period, cs.c.state, cs.c.responsible_id, cs.c.subject_id)
-                         .where(cs.c.id.in_(open_ids)).order_by(cs.c.id)).all()
+    st, cs = table_of(Stage), table_of(Case)
+    cases = queries.open_cases(conn)
     if not cases:
+        heartbeat.count_replan(conn, 0, time.time())  # /metrics: re-plan runs
         return []
-    raw = {c: type_coerce(c, Text) for c in (er.c.on, er.c.evidence, st.c.due_date,
-                                              st.c.done_on, st.c.evidence)}
+    # the records and stages as the driver gives them: text, numbers, and dates, evidence
+    # and flags that `_date`, `_json` and `_Row` take as either driver gives them
     records: dict[int, list] = defaultdict(list)
-    for r in _fetch(conn, select(er.c.case_id, er.c.id, er.c.kind, er.c.event, raw[er.c.on],
-                                 raw[er.c.evidence], er.c.note, er.c.voided_by_id)
-                    .where(er.c.case_id.in_(open_ids)).order_by(er.c.case_id, er.c.id)):
+    for r in queries.open_cases_records(conn):
         records[r[0]].append(_Record(r))
     stages: dict[int, dict[str, _Row]] = defaultdict(dict)
-    for case_id, id_, key, due, projected, status, done_on, evidence in _fetch(conn,
-            select(st.c.case_id, st.c.id, st.c.key, raw[st.c.due_date], st.c.projected,
-                   st.c.status, raw[st.c.done_on], raw[st.c.evidence])
-            .where(st.c.case_id.in_(open_ids)).order_by(st.c.case_id, st.c.id)):
+    for case_id, id_, key, due, projected, status, done_on, evidence in \
+            queries.open_cases_stages(conn):
         stages[case_id][key] = _Row(id_, key, _date(due), projected, status, _date(done_on),
                                     evidence)
     definitions: dict[tuple[str, int], Any] = {}
     for c in cases:
         version = (c.process, c.process_version)
         if version not in definitions:
-            definitions[version] = definition_of(s, ctx, c)  # type: ignore[arg-type]
+            definitions[version] = definition_of(s, ctx, c)
     # what each feature keeps of the cases of the definitions that switch it on, read at once
     listening: dict[int, list[hooks.Listener]] = {
         c.id: hooks.listeners(definitions[(c.process, c.process_version)]) for c in cases}
@@ -284,9 +268,7 @@ def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:  # noqa: C901
             s, [case_id for case_id, xs in listening.items() if listener in xs])
     codes: dict[int, str] = {}  # the subjects' codes, when an organisation switched off (I-17)
     if ctx.own_off:
-        org = table_of(Organisation)
-        codes = dict(conn.execute(select(org.c.id, org.c.code).where(
-            org.c.id.in_({c.subject_id for c in cases}))).all())
+        codes = org_queries.codes_by_id(conn, {c.subject_id for c in cases})
     moved: list[dict[str, Any]] = []
     stage_updates: list[dict[str, Any]] = []
     case_updates: list[dict[str, Any]] = []
@@ -319,10 +301,7 @@ def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:  # noqa: C901
         conn.execute(update(cs).where(cs.c.id == bindparam("b_id"))
                      .values(state=bindparam("state"), dates=bindparam("dates")), case_updates)
     if inserts:
-        paths = dict(conn.execute(select(Organisation.__table__.c.id,
-                                         Organisation.__table__.c.path)
-                                  .where(Organisation.__table__.c.id.in_(
-                                      {subject for _c, subject, _r in inserts}))).all())
+        paths = org_queries.paths_by_id(conn, {subject for _c, subject, _r in inserts})
         conn.execute(insert(st), [
             {"case_id": case_id, "programme_id": None, "key": row.key, "subject_id": subject,
              "subject_path": paths[subject], **dict(zip(STAGE_FIELDS, row.values(), strict=True))}
@@ -330,4 +309,5 @@ def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:  # noqa: C901
     s.expire_all()  # rows the session holds were written around it
     if moved:
         audit.append(s, ctx.actor, "calendar.replan", "case", "*", {"moved": moved})
+    heartbeat.count_replan(conn, len(moved), time.time())  # /metrics: re-plan runs
     return moved

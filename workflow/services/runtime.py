@@ -4,9 +4,8 @@ definitions, once per process (the CLI and every web process build theirs here).
 from __future__ import annotations
 
 from calendars import KazakhstanCalendar
-from workflow.core.definition import Definition
 from workflow.core.errors import ConfigError
-from workflow.definitions import DEFAULT_PROCESS, Registry, load_registry
+from workflow.definitions import Registry, load_registry
 from workflow.settings import Settings, load_calendar
 from workflow.storage import checkpoint
 from workflow.storage.db import make_engine
@@ -33,12 +32,10 @@ def calendar(settings: Settings, language: str | None = None) -> KazakhstanCalen
     return load_calendar(settings, language)
 
 
-def registry(settings: Settings) -> Registry:
+def registry(settings: Settings, lazy: bool = False) -> Registry:
     """Every process definition (shipped and configured), validated, with the interpretations
-    and obligation switches of config.toml."""
-    return load_registry(settings.process_dirs, settings.interpretations, settings.obligations)
+    and obligation switches of config.toml (`lazy`: each parsed when first asked for, as a
+    command that shows a case needs; a server checks them all at start)."""
+    return load_registry(settings.process_dirs, settings.interpretations, settings.obligations,
+                         lazy=lazy)
 
-
-def definition(settings: Settings) -> Definition:
-    """The internal analysis's definition with the configured interpretations."""
-    return registry(settings).get(DEFAULT_PROCESS)

@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, func
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from workflow.core.definition import Definition
 from workflow.services.cases import current_state
@@ -27,8 +25,8 @@ from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.services.organisations import local_name
 from workflow.services.processes import definition_of
-from workflow.storage.models import OPEN, Case, Organisation, Stage
-from workflow.storage.queries import in_subtree, select_columns
+from workflow.storage.models import Case
+from workflow.storage.queries import search as queries
 
 MAX_TERM = 200  # characters of a searched word or name
 
@@ -119,14 +117,9 @@ def _timer_sources(defn: Definition) -> tuple[str, ...]:
 
 def _state_condition(ctx: Context, state: str, process: str | None) -> Any:
     """Cases whose stored state is `state`, or may have become it by a date since stored."""
-    condition = col(Case.state) == state
-    for defn in ctx.registry.all():
-        if process and defn.key != process:
-            continue
-        sources = _timer_sources(defn)
-        if sources:
-            condition = condition | ((col(Case.process) == defn.key) & col(Case.state).in_(sources))
-    return condition
+    return queries.state_condition(state, [(defn.key, _timer_sources(defn))
+                                           for defn in ctx.registry.all()
+                                           if not (process and defn.key != process)])
 
 
 def find_cases(s: Session, ctx: Context, scope_code: str, query: CaseQuery,  # noqa: C901
@@ -137,45 +130,25 @@ def find_cases(s: Session, ctx: Context, scope_code: str, query: CaseQuery,  # n
     may see the person of a case (a person is searched, by name or by words, only there)."""
     if query.process:
         ctx.registry.get(query.process)  # an unknown process is refused, not an empty list
-    subject, obj = aliased(Organisation), aliased(Organisation)
-    sql = (select_columns(Case.id, Case.process, Case.process_version, Case.subject_id,
-                          Case.responsible_id, subject.code, subject.name, subject.name_kk,
-                          subject.name_ru, subject.path, obj.code, obj.name, obj.name_kk,
-                          obj.name_ru, Case.period, Case.case_date, Case.state,
-                          Case.person_name, Case.person_position)
-           .join(subject, col(subject.id) == Case.subject_id)
-           .outerjoin(obj, col(obj.id) == Case.object_id)
-           .where(in_subtree(subject.path, get_org(s, scope_code)),
-                  col(Case.withdrawn_at).is_(None)))  # a withdrawn case is found no more
-    if only_path is not None:
-        sql = sql.where(subject.path == only_path)
-    if query.number is not None:
-        sql = sql.where(Case.id == query.number)
-    if query.process:
-        sql = sql.where(Case.process == query.process)
-    if query.subject:
-        sql = sql.where(in_subtree(subject.path, get_org(s, query.subject)))
-    if query.object:
-        sql = sql.where(Case.object_id == get_org(s, query.object).id)
-    if query.person:
-        sql = sql.where(col(Case.person_name).is_not(None))
-    if query.state:
-        sql = sql.where(_state_condition(ctx, query.state, query.process))
-    if query.overdue:
-        sql = sql.where(exists().where(col(Stage.case_id) == Case.id, col(Stage.status) == OPEN,
-                                       col(Stage.due_date) < ctx.today))
+    scope = get_org(s, scope_code)
+    subject = get_org(s, query.subject) if query.subject else None
+    object_id = get_org(s, query.object).id if query.object else None
     person, words = _words(query.person), _words(query.words)
     # "#12" in the search box is case 12 exactly (not every number that holds a 12)
     numbers = {int(w[1:]) for w in words if w[:1] == "#" and w[1:].isdigit()}
     words = [w for w in words if not (w[:1] == "#" and w[1:].isdigit())]
     if len(numbers) > 1 or any(n >= 2**63 for n in numbers):
         return []
-    if numbers:
-        sql = sql.where(Case.id == numbers.pop())
+    rows = queries.found_rows(
+        s, scope, only_path=only_path, number=query.number, process=query.process or None,
+        subject=subject, object_id=object_id, person=bool(query.person),
+        state=_state_condition(ctx, query.state, query.process) if query.state else None,
+        overdue_on=ctx.today if query.overdue else None,
+        tagged_number=numbers.pop() if numbers else None)
     found: list[Found] = []
     person_shown: dict[int, bool] = {}
     visibility: dict[tuple[str, int], str] = {}
-    for row in s.exec(sql.order_by(col(Case.id).desc())):
+    for row in rows:
         (ident, process, version, subject_id, responsible_id, code, name, name_kk, name_ru,
          path, obj_code, obj_name, obj_kk, obj_ru, period, case_date, state, person_name,
          position) = row
@@ -240,11 +213,7 @@ def overdue_counts(s: Session, ctx: Context, ids: list[int]) -> dict[int, int]:
     """How many stages of each case are overdue today (one grouped COUNT)."""
     if not ids:
         return {}
-    rows = s.exec(select(col(Stage.case_id), func.count())
-                  .where(col(Stage.case_id).in_(ids), Stage.status == OPEN,
-                         col(Stage.due_date) < ctx.today)
-                  .group_by(col(Stage.case_id)))
-    return {case_id: n for case_id, n in rows.all() if case_id is not None}  # (all: WHERE IN)
+    return queries.overdue_counts(s, ids, ctx.today)
 
 
 def entries_of(s: Session, ids: list[int]) -> dict[int, tuple[dict[str, Any], dict[str, Any]]]:
@@ -252,7 +221,6 @@ def entries_of(s: Session, ids: list[int]) -> dict[int, tuple[dict[str, Any], di
     columns in its export), read in chunks."""
     out: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
     for i in range(0, len(ids), 500):
-        for case_id, fields, dates in s.exec(select_columns(Case.id, Case.fields, Case.dates)
-                                             .where(col(Case.id).in_(ids[i:i + 500]))):
+        for case_id, fields, dates in queries.fields_and_dates(s, ids[i:i + 500]):
             out[case_id] = (fields or {}, dates or {})
     return out

@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from workflow.core.errors import RuleViolation, UsageError
 from workflow.services.accounts import revoke_all
 from workflow.services.context import Context
 from workflow.services.lookup import get_org, get_user
 from workflow.storage import audit
-from workflow.storage.models import ROLES, Organisation, User, saved_id
+from workflow.storage.models import ROLES, User, saved_id
+from workflow.storage.queries.accounts import user_by_login, users_with_orgs
 
 EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+$")
 
@@ -23,7 +24,7 @@ def add_user(s: Session, ctx: Context, login: str, full_name: str, role: str, or
     if not login or len(login) > 100 or any(c.isspace() for c in login):
         raise UsageError(f"bad login {login!r}", key="error.bad_login", value=login)
     _check_user_fields(role, email, language)
-    if s.exec(select(User).where(User.login == login)).first():
+    if user_by_login(s, login):
         raise RuleViolation(f"user {login} exists", key="rule.user_exists", login=login)
     org = get_org(s, org_code)
     user = User(login=login, full_name=full_name or login, role=role, organisation_id=saved_id(org),
@@ -80,6 +81,4 @@ def list_users(s: Session) -> list[dict[str, Any]]:
     """Every user with the code of their organisation, by login."""
     return [{"login": u.login, "name": u.full_name, "role": u.role, "org": o.code,
              "email": u.email, "language": u.language, "active": u.active}
-            for u, o in s.exec(select(User, Organisation)
-                               .join(Organisation, col(Organisation.id) == User.organisation_id)
-                               .order_by(User.login))]
+            for u, o in users_with_orgs(s)]

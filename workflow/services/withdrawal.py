@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from workflow.core import deadlines
 from workflow.core.definition import Definition
@@ -31,7 +31,8 @@ from workflow.services.context import Context
 from workflow.services.lookup import get_case
 from workflow.services.processes import definition_of
 from workflow.storage import audit
-from workflow.storage.models import EVENT, NOT_DONE_RECORD, OPEN, VOID, AuditRecord, Case
+from workflow.storage.models import EVENT, NOT_DONE_RECORD, OPEN, VOID, Case
+from workflow.storage.queries.audit import trail_of
 
 OPENED, ASSIGNED, FILE, FILE_VOID, WITHDRAWN = (
     "opened", "assigned", "file", "file_void", "withdrawn")  # the history's own kinds
@@ -93,10 +94,7 @@ def case_history(s: Session, ctx: Context, case: Case, show_person: bool = True,
     rows = records_of(s, case)
     by_id = {r.id: r for r in rows}
     out: list[dict[str, Any]] = []
-    trail = list(s.exec(select(AuditRecord).where(
-        AuditRecord.entity == "case", AuditRecord.entity_id == str(case.id),
-        col(AuditRecord.action).in_(("case.open", "analysis.assign")))
-        .order_by(col(AuditRecord.id))))
+    trail = trail_of(s, "case", str(case.id), ("case.open", "analysis.assign"))
     opened = next((a for a in trail if a.action == "case.open"), None)
     out.append({"kind": OPENED, "at": case.created_at,
                 "actor": opened.actor if opened else None, "on": case.case_date})

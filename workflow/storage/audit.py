@@ -78,18 +78,24 @@ def append_many(session: Session, actor: str,
     chain, in order, in one lock and one bulk insert: the chain `append` would build."""
     if not items:
         return 0
-    prev = _tail(session)
-    rows = []
-    for action, entity, entity_id, body in items:
-        at, eid = now_iso(), str(entity_id)
-        digest = record_hash(prev, at, actor, action, entity, eid, body)
-        rows.append((at, actor, action, entity, eid, body, prev, digest))
-        prev = digest
-    insert_rows(session.connection(), table_of(AuditRecord), _COLUMNS, rows)
+    last: list[tuple] = []
+
+    def rows():  # hashed as the insert asks for them (on PostgreSQL while it writes the last)
+        prev = _tail(session)
+        row = ()
+        for action, entity, entity_id, body in items:
+            at, eid = now_iso(), str(entity_id)
+            digest = record_hash(prev, at, actor, action, entity, eid, body)
+            row = (at, actor, action, entity, eid, body, prev, digest)
+            yield row
+            prev = digest
+        last.append(row)
+
+    count = insert_rows(session.connection(), table_of(AuditRecord), _COLUMNS, rows())
     last_id = session.exec(select(AuditRecord.id).order_by(col(AuditRecord.id).desc())
                            .limit(1)).one()
-    _note_head(session, AuditRecord(id=last_id, **dict(zip(_COLUMNS, rows[-1], strict=True))))
-    return len(rows)
+    _note_head(session, AuditRecord(id=last_id, **dict(zip(_COLUMNS, last[0], strict=True))))
+    return count
 
 
 _COLUMNS = ("at", "actor", "action", "entity", "entity_id", "payload", "prev_hash", "hash")
@@ -129,6 +135,8 @@ def _checkpoint_holds(session: Session, path) -> bool:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released (a bulk item): not committed
+        return
     pending = session.info.pop(_HEAD, None)
     if pending and pending["ok"] and "head" in pending:
         checkpoint.advance(pending["path"], pending["head"])

@@ -17,6 +17,7 @@ bulk beforehand), so no statement has to return any.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -34,9 +35,9 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str],
     """Insert `rows` (tuples in the order of `columns`) into `table`; returns their number."""
     dialect = conn.dialect
     if dialect.name == "postgresql":
-        text = _copy_text(table, columns, rows)
-        if text is not None:
-            return _copy(conn, _copy_statement(dialect, table, columns), text)
+        blocks = _copy_blocks(table, columns, rows)
+        if blocks is not None:
+            return _copy(conn, _copy_statement(dialect, table, columns), blocks)
     processors = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
     if any(processors):
         convert = [(i, _memoised(p)) for i, p in enumerate(processors) if p is not None]
@@ -91,37 +92,64 @@ def _copy_statement(dialect, table: Table, columns: Sequence[str]) -> str:
             f"({', '.join(quote.quote(name) for name in columns)}) FROM STDIN")
 
 
-def _copy(conn: Connection, statement: str, values: list[tuple] | _Text) -> int:
+def _copy(conn: Connection, statement: str, values: list[tuple] | _Blocks) -> int:
     """PostgreSQL: the rows through COPY ... FROM STDIN on the session's own connection (in its
     transaction), announced to the engine's statement listeners as any statement is: as COPY's
-    text format made here (`_copy_text`) in large blocks, else row by row by psycopg."""
-    if isinstance(values, _Text) and not values.lines:
-        return 0
+    text format made here (`_copy_blocks`), a block at a time, else row by row by psycopg."""
+    if isinstance(values, _Blocks):
+        first = values.first()
+        if first is None:
+            return 0
     cursor = driver_connection(conn).cursor()
     try:
         conn.dispatch.before_cursor_execute(conn, cursor, statement, (), None, True)
         with cursor.copy(statement) as copy:
-            if isinstance(values, _Text):
-                lines = values.lines
-                for i in range(0, len(lines), COPY_BLOCK):
-                    copy.write("".join(lines[i:i + COPY_BLOCK]))
+            if isinstance(values, _Blocks):
+                # each block is encoded (and its rows made, when they come from a generator)
+                # while the server is still inserting the block before it
+                copy.write(first)
+                for block in values:
+                    copy.write(block)
             else:
                 for row in values:
                     copy.write_row(row)
         conn.dispatch.after_cursor_execute(conn, cursor, statement, (), None, True)
     finally:
         cursor.close()
-    return len(values.lines) if isinstance(values, _Text) else len(values)
+    return values.rows if isinstance(values, _Blocks) else len(values)
 
 
-COPY_BLOCK = 2_000  # lines per block written to COPY (a few hundred KiB)
+COPY_BLOCK = 2_000  # rows per block written to COPY (a few hundred KiB)
 
 
-class _Text:
-    """Rows in COPY's text format, one line each."""
+class _Blocks:
+    """Rows in COPY's text format, a block of `COPY_BLOCK` lines at a time, encoded column by
+    column as they are asked for; `rows` counts the rows encoded so far."""
 
-    def __init__(self, lines: list[str]):
-        self.lines = lines
+    def __init__(self, encoders: list[Callable[[list], list[str]]],
+                 rows: Iterable[Sequence[Any]]):
+        self.encoders, self.rows = encoders, 0
+        self._rows = iter(rows)
+        self._first: str | None = None
+
+    def first(self) -> str | None:
+        """The first block (None when there are no rows), kept for the iteration."""
+        if self._first is None:
+            self._first = next(self._blocks(), None)
+        return self._first
+
+    def __iter__(self):
+        return self._blocks()
+
+    def _blocks(self):
+        while True:
+            rows = list(itertools.islice(self._rows, COPY_BLOCK))
+            if not rows:
+                return
+            self.rows += len(rows)
+            columns = [encode([row[i] for row in rows])
+                       for i, encode in enumerate(self.encoders)]
+            yield "".join([line + "\n" for line in map("\t".join, zip(*columns, strict=True))])
 
 
 NULL = "\\N"
@@ -136,71 +164,88 @@ def _escaped(value: str) -> str:
     return value
 
 
-def _dates(values: list) -> list[str]:
-    """Dates in ISO form, each distinct one formatted once (a column of thousands repeats a
-    few hundred)."""
+def _each_once(encode: Callable[[Any], str]) -> Callable[[list], list[str]]:
+    """A column encoder that encodes each distinct value once (a column of thousands of rows
+    repeats a few hundred dates, keys, statuses and paths), for the whole insert: None as
+    NULL."""
     seen: dict[Any, str] = {None: NULL}
-    out = []
-    for v in values:
-        text = seen.get(v)
-        if text is None:
-            text = seen[v] = v.isoformat()
-        out.append(text)
-    return out
+
+    def column(values: list) -> list[str]:
+        out = []
+        get = seen.get
+        for v in values:
+            text = get(v)
+            if text is None:
+                text = seen[v] = encode(v)
+            out.append(text)
+        return out
+
+    return column
 
 
-def _strings(values: list) -> list[str]:
-    return [NULL if v is None else _escaped(v if v.__class__ is str else str(v))
-            for v in values]
+def _strings() -> Callable[[list], list[str]]:
+    """A text column's encoder: each distinct string once (a value of another type, which
+    might equal one of another type, every time)."""
+    seen: dict[Any, str] = {None: NULL}
+
+    def column(values: list) -> list[str]:
+        out = []
+        get = seen.get
+        for v in values:
+            text = get(v)
+            if text is None:
+                text = _escaped(str(v))
+                if v.__class__ is str:
+                    seen[v] = text
+            out.append(text)
+        return out
+
+    return column
 
 
-def _integers(values: list) -> list[str]:
-    return [NULL if v is None else str(int(v)) for v in values]
+def _integer(v) -> str:
+    return str(int(v))
 
 
-def _booleans(values: list) -> list[str]:
-    return [NULL if v is None else "t" if v else "f" for v in values]
-
-
-def _json(values: list) -> list[str]:
-    # as SQLAlchemy and psycopg serialise a JSON value (json.dumps; None as JSON null, as the
-    # ORM writes it), each distinct value once
-    encode = _memoised(lambda v: _escaped(json.dumps(v)))
-    return [encode(v) for v in values]
+def _boolean(v) -> str:
+    return "t" if v else "f"
 
 
 def _text_encoder(column) -> Callable[[list], list[str]] | None:
     """How a column's values are written in COPY's text format (the text PostgreSQL stores
-    for each, as psycopg would send it): None for a type not handled here."""
+    for each, as psycopg would send it): None for a type not handled here. Each call makes a
+    new encoder (with its own memory of the values it has encoded)."""
     kind = column.type
     if isinstance(kind, AutoString):  # SQLModel's str: a VARCHAR, the value sent as it is
         kind = sqltypes.String()
     if isinstance(kind, sqltypes.JSON):
-        return _json
+        return _json_column()
     if isinstance(kind, sqltypes.Boolean):
-        return _booleans
+        return _each_once(_boolean)
     if isinstance(kind, sqltypes.Integer):
-        return _integers
+        return _each_once(_integer)
     if isinstance(kind, sqltypes.Date) and not isinstance(kind, sqltypes.DateTime):
-        return _dates
+        return _each_once(lambda v: v.isoformat())
     if isinstance(kind, sqltypes.String):  # Text too
-        return _strings
+        return _strings()
     return None
 
 
-def _copy_text(table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
-               ) -> _Text | None:
-    """The rows in COPY's text format, encoded column by column, or None when a column's type
-    is not one `_text_encoder` knows."""
+def _json_column() -> Callable[[list], list[str]]:
+    # as SQLAlchemy and psycopg serialise a JSON value (json.dumps; None as JSON null, as the
+    # ORM writes it), each distinct value once
+    encode = _memoised(lambda v: _escaped(json.dumps(v)))
+    return lambda values: [encode(v) for v in values]
+
+
+def _copy_blocks(table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+                 ) -> _Blocks | None:
+    """The rows in COPY's text format, a block at a time, or None when a column's type is not
+    one `_text_encoder` knows."""
     encoders = [_text_encoder(table.c[name]) for name in columns]
     if any(e is None for e in encoders):
         return None
-    rows = rows if isinstance(rows, list) else list(rows)
-    if not rows:
-        return _Text([])
-    values = [encode([row[i] for row in rows])  # type: ignore[misc]
-              for i, encode in enumerate(encoders)]
-    return _Text([line + "\n" for line in map("\t".join, zip(*values, strict=True))])
+    return _Blocks(encoders, rows)  # type: ignore[arg-type]
 
 
 def _memoised(processor):

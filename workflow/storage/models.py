@@ -171,8 +171,9 @@ class Stage(SQLModel, table=True):
         Index("ix_stage_path_status_due", "subject_path", "status", "due_date", "case_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    case_id: int | None = Field(default=None, foreign_key="process_case.id", index=True)
-    programme_id: int | None = Field(default=None, foreign_key="programme.id", index=True)
+    # no index of their own: the partial unique indexes above lead with them (0015)
+    case_id: int | None = Field(default=None, foreign_key="process_case.id")
+    programme_id: int | None = Field(default=None, foreign_key="programme.id")
     key: str = Field(max_length=64)
     subject_id: int = Field(foreign_key="organisation.id")
     subject_path: str = Field(max_length=400)

@@ -1,5 +1,6 @@
-"""The internal analysis's own use cases: planning an analysis (a case of the default process)
-with its planning rules, programmes and their schedule, external analyses.
+"""The planning feature's use cases: planning an analysis (a case of the definition whose
+`[planning]` table this feature reads: `planned_definition`) with its planning rules,
+programmes and their schedule, external analyses.
 
 Which dates `--start` and `--end` fill, the length limit and the external-analysis gap come
 from the definition's `[planning]` table and interpretations, not from here.
@@ -15,42 +16,44 @@ is no duplicate is checked (1-500 characters) but neither stored nor mentioned.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from workflow.core.dates import add_years, not_in_future
 from workflow.core.deadlines import DONE_ON_TIME, Facts, Planner
-from workflow.core.definition import NON_STATE_KINDS
+from workflow.core.definition import NON_STATE_KINDS, Definition
 from workflow.core.errors import ConfigError, RuleViolation, UsageError
 from workflow.core.machine import MAX_TEXT, check_evidence, clean_evidence
-from workflow.services.cases import check_opening, duplicate_cases, open_case, too_long
+from workflow.definitions import Registry
+from workflow.services.cases import check_opening, open_case, too_long
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
+from workflow.services.opening import Planned
 from workflow.storage import audit
 from workflow.storage.models import OPEN, Case, ExternalAnalysis, Organisation, Programme, Stage
-from workflow.storage.queries import in_subtree
 
 
-@dataclass
-class Planned:
-    """A planned analysis: its case (the ORM row when planned one at a time; from a bulk
-    import, the stored columns as attributes — read the row with a session to change it), the
-    warnings, and the row of an imported file."""
+def planned_definition(ctx: Context) -> Definition:
+    """The definition this feature plans (the internal analysis): the one of the registry whose
+    `[planning]` table names the date `--start` gives (the first by key if several do; the
+    registry's first when none does, which `_planning` then refuses)."""
+    return planned_in(ctx.registry)
 
-    analysis: Case | SimpleNamespace
-    warnings: list[dict[str, Any]] = field(default_factory=list)
-    row: int | None = None  # the row of an imported file
+
+def planned_in(registry: Registry) -> Definition:
+    """`planned_definition` of a registry (for a page or a command that has no context)."""
+    found = [d for d in registry.all() if (d.raw.get("planning") or {}).get("start")]
+    return (found or registry.all())[0]
 
 
 def _planning(ctx: Context) -> dict[str, str]:
-    planning = ctx.definition.raw.get("planning") or {}
+    defn = planned_definition(ctx)
+    planning = defn.raw.get("planning") or {}
     if not planning.get("start"):
-        raise ConfigError(f"{ctx.definition.key}: [planning] needs start")
+        raise ConfigError(f"{defn.key}: [planning] needs start")
     return planning
 
 
@@ -72,7 +75,7 @@ def programme_stages(ctx: Context, programme_id: int, subject: Organisation
     return [dict(case_id=None, programme_id=programme_id, key=key, subject_id=subject.id,
                  subject_path=subject.path, due_date=None, projected=False, status=OPEN,
                  done_on=None, evidence=None)
-            for key in ctx.definition.programme_stages]
+            for key in planned_definition(ctx).programme_stages]
 
 
 def ensure_programme(s: Session, ctx: Context, subject: Organisation, year: int) -> Programme:
@@ -101,7 +104,7 @@ def check_plan(ctx: Context, subject: Organisation, start: date, end: date | Non
     """The planning rules of one analysis, without the database (`external`: the subject's
     latest external analysis): its given dates (the end defaulted from the start) and its
     warnings, or the refusal. `plan_analysis` and the bulk import share them."""
-    defn, cal = ctx.definition, ctx.calendar
+    defn, cal = planned_definition(ctx), ctx.calendar
     planning, interp = _planning(ctx), defn.interpretations
     start_key, end_key = planning["start"], planning.get("end")
     if end is None and end_key:
@@ -166,7 +169,7 @@ def period_of(ctx: Context, dates: dict[str, date]) -> tuple[date, date] | None:
 def withdrawn_states(ctx: Context) -> tuple[str, ...]:
     """The final states a terminal event leads to (cancelled): an analysis in one no longer
     counts as a duplicate."""
-    defn = ctx.definition
+    defn = planned_definition(ctx)
     return tuple(sorted({e.dest for e in defn.events.values()
                          if e.terminal and e.dest and e.dest in defn.final_states}))
 
@@ -179,7 +182,7 @@ def analyses_of(s: Session, ctx: Context, subject_ids: Iterable[int]
     if not ids:
         return {}
     query = (select(Case.id, Case.subject_id, Case.object_id, Case.dates)
-             .where(Case.process == ctx.definition.key, Case.subject_id.in_(ids),
+             .where(Case.process == planned_definition(ctx).key, Case.subject_id.in_(ids),
                     Case.object_id.is_not(None), Case.state.not_in(withdrawn_states(ctx)),
                     col(Case.withdrawn_at).is_(None))  # a withdrawn analysis (issue 29) counts not
              .order_by(Case.id))
@@ -254,7 +257,7 @@ def plan_analysis(s: Session, ctx: Context, subject_code: str, object_code: str,
                   ) -> Planned:
     """Plan one analysis: check the planning rules (no duplicate unless confirmed with
     `duplicate_reason`), open its case with every stage planned."""
-    defn = ctx.definition
+    defn = planned_definition(ctx)
     subject = get_org(s, subject_code)
     obj = get_org(s, object_code)
     external = last_external(s, subject) if _planning(ctx).get("external_gap") else None
@@ -282,31 +285,17 @@ def plan_audit(ctx: Context, dates: dict[str, date], override_reason: str | None
             **duplicate_audit(duplicates, duplicate_reason)}
 
 
-def open_checked(s: Session, ctx: Context, process: str, subject_code: str,
-                 object_code: str | None = None, person: str | None = None,
-                 position: str | None = None, fields: dict[str, str] | None = None,
-                 dates: dict[str, date] | None = None, responsible: str | None = None,
-                 duplicate_reason: str | None = None) -> Planned:
-    """Open a case from the generic forms (`merzim case open`, the web's, the API's): a case of
-    the planned process (an analysis) is planned as `plan_analysis` plans it (its programme of
-    the year, the duplicate and external-analysis rules, the warnings); any other process
-    opens as `open_case` opens it."""
-    defn = ctx.registry.get(process)
+def plan_opened(s: Session, ctx: Context, defn: Definition, subject_code: str,
+                object_code: str | None, person: str | None, position: str | None,
+                fields: dict[str, str] | None, dates: dict[str, date],
+                responsible: str | None, duplicate_reason: str | None) -> Planned | None:
+    """A case opened from the generic forms (`services.opening.open_checked`, through
+    `listener.OPENER`): a case of the planned definition (an analysis) with its object and its
+    start is planned as `plan_analysis` plans it; None for any other (it opens as any case)."""
     planning = defn.raw.get("planning") or {}
-    dates = dict(dates or {})
-    if defn.key != ctx.definition.key or not planning or not object_code \
+    if defn.key != planned_definition(ctx).key or not planning or not object_code \
             or planning.get("start") not in dates:
-        # a second case of the same process, subject, person and dates: confirmed with a
-        # reason (issue 29), as a second analysis of the same period is
-        same = duplicate_cases(s, ctx, process, subject_code, object_code, person, position,
-                               fields, dates, duplicate_reason)
-        return Planned(open_case(s, ctx, process, subject_code, object_code, person, position,
-                                 fields, dates, responsible=responsible,
-                                 audit_extra=({"duplicate_of": same,
-                                               "duplicate_reason": duplicate_reason}
-                                              if same else None)),
-                       [{"code": "duplicate_case_confirmed", "duplicate_of": same,
-                         "reason": duplicate_reason}] if same else [])
+        return None
     check_opening(ctx, defn, get_org(s, object_code), person, position, fields, dates)
     return plan_analysis(s, ctx, subject_code, object_code, dates[planning["start"]],
                          dates.get(planning.get("end")), None, responsible,
@@ -319,7 +308,7 @@ def record_schedule(s: Session, ctx: Context, subject_code: str, year: int, on: 
     subject = get_org(s, subject_code)
     not_in_future(on, ctx.today)
     evidence = clean_evidence(evidence)
-    defn = ctx.definition
+    defn = planned_definition(ctx)
     stage_key = stage_key or next(iter(defn.programme_stages))
     spec = defn.programme_stages[stage_key]
     for fld in spec.requires:
@@ -340,32 +329,3 @@ def record_schedule(s: Session, ctx: Context, subject_code: str, year: int, on: 
     audit.append(s, ctx.actor, "programme.schedule", "programme", prog.id,
                  {"subject": subject_code, "year": year, "on": on, "evidence": evidence})
     return stage
-
-
-def programmes_under(s: Session, org: Organisation, year: int | None = None
-                     ) -> list[tuple[Programme, Organisation, int]]:
-    """The programmes of an organisation's subtree (newest year first) with their case counts."""
-    query = (select(Programme, Organisation)
-             .join(Organisation, Organisation.id == Programme.subject_id)
-             .where(in_subtree(Organisation.path, org)))
-    if year:
-        query = query.where(Programme.year == year)
-    out = []
-    for prog, subject in s.exec(query.order_by(Programme.year.desc(), Organisation.path)):
-        n = s.exec(select(func.count(Case.id)).where(Case.programme_id == prog.id)).one()
-        out.append((prog, subject, n))
-    return out
-
-
-def programme_cases(s: Session, prog: Programme) -> list[Case]:
-    """A programme's analyses, by start."""
-    return list(s.exec(select(Case).where(Case.programme_id == prog.id,
-                                          col(Case.withdrawn_at).is_(None))  # (issue 29)
-                       .order_by(Case.case_date, Case.id)))
-
-
-def programme_stage(s: Session, ctx: Context, prog: Programme) -> Stage | None:
-    """The programme's own stage (the schedule's approval)."""
-    return s.exec(select(Stage).where(Stage.programme_id == prog.id,
-                                      Stage.key.in_(list(ctx.definition.programme_stages)))
-                  ).first()

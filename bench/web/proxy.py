@@ -1,0 +1,243 @@
+"""The root overdue page at 32 clients through nginx and two nodes on one PostgreSQL, and the
+web processes' memory at 1,000,000 stage rows (issue 30, point 5).
+
+Run from the repository root (Debian's nginx and openssl installed):
+
+    .venv/bin/python bench/web/proxy.py [--concurrency 1,32] [--duration 60] [--json PATH]
+
+1. The dataset of bench/web/run.py (built once into --workdir and reused: the national tree
+   under one root, 20,000 analyses of this year and earlier years' up to 1,000,000 stage
+   rows), copied into a PostgreSQL schema of its own and upgraded to this code's head.
+2. Two `merzim serve --no-worker` nodes, each in a working directory of its own, on that
+   schema; nginx (the site deploy/nginx/merzim.conf as it ships, only its addresses, ports,
+   certificate and log paths replaced, as tests/test_proxy_nodes.py does) terminating HTTPS
+   with a throw-away certificate in front of both.
+3. The root manager signs in through the proxy; `concurrency` clients (a connection and a
+   thread each, bench/web/run.py's `load`) GET /overdue (the HTML page: the summary by
+   subordinate organisation and the first 200 rows) through the proxy for --duration
+   seconds: requests, errors (anything but 200), throughput, latency, the CPU of both nodes
+   and nginx, and each node's resident memory (VmRSS) before and after.
+
+The schema is dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from bench.web import run as web  # noqa: E402
+from workflow.storage.db import make_engine, revision, upgrade  # noqa: E402
+
+NGINX = Path("/usr/sbin/nginx")
+DEPLOY = ROOT / "deploy"
+
+
+def _sub(pattern: str, repl, site: str, count: int) -> str:
+    found = len(re.findall(pattern, site, flags=re.M))
+    assert found == count, f"deploy/nginx/merzim.conf: {pattern!r} found {found} times"
+    return re.sub(pattern, repl, site, flags=re.M)
+
+
+def site(node_ports: list[int], https: int, http: int, run: Path) -> str:
+    """deploy/nginx/merzim.conf with these nodes, ports, certificate and logs."""
+    text = (DEPLOY / "nginx" / "merzim.conf").read_text(encoding="utf-8")
+    text = _sub(r"^(\s*)server 127\.0\.0\.1:8000 (.*);$", lambda m: "".join(
+        f"{m.group(1)}server 127.0.0.1:{p} {m.group(2)};\n" for p in node_ports).rstrip("\n"),
+        text, 1)
+    text = _sub(r"^\s*listen \[::\]:(80|443 ssl http2);\n", "", text, 2)
+    text = _sub(r"listen 80;", f"listen 127.0.0.1:{http};", text, 1)
+    text = _sub(r"listen 443 ssl http2;", f"listen 127.0.0.1:{https} ssl http2;", text, 1)
+    text = _sub(r"/etc/ssl/merzim/", f"{run}/", text, 2)
+    return _sub(r"/var/log/nginx/", f"{run}/", text, 2)
+
+
+class Proxy:
+    """nginx in the foreground (as `nobody` when run as root), one worker process."""
+
+    def __init__(self, node_ports: list[int]):
+        self.run = Path(tempfile.mkdtemp(prefix="merzim-bench-nginx-"))
+        self.https, self.http = web.free_port(), web.free_port()
+        cert, key = self.run / "fullchain.pem", self.run / "privkey.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", str(key), "-out", str(cert)], check=True,
+                       capture_output=True)
+        self.cert = self.run / "ca.pem"  # a copy the clients trust (SSL_CERT_FILE)
+        shutil.copyfile(cert, self.cert)
+        (self.run / "merzim.conf").write_text(site(node_ports, self.https, self.http, self.run),
+                                              encoding="utf-8")
+        temp = "\n".join(f"    {kind}_temp_path {self.run}/{kind};"
+                         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        (self.run / "nginx.conf").write_text(
+            f"daemon off;\nworker_processes 1;\npid {self.run}/nginx.pid;\n"
+            f"error_log {self.run}/error.log warn;\nevents {{ worker_connections 256; }}\n"
+            f"http {{\n{temp}\n    access_log off;\n    include {self.run}/merzim.conf;\n}}\n",
+            encoding="utf-8")
+        cmd = [str(NGINX), "-p", str(self.run), "-c", str(self.run / "nginx.conf"),
+               "-e", str(self.run / "error.log")]
+        if os.geteuid() == 0:
+            for path in [self.run, *self.run.iterdir()]:
+                os.chown(path, 65534, 65534)
+            cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.base = f"https://127.0.0.1:{self.https}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{self.base}/healthz", verify=str(self.cert), timeout=2)
+                return
+            except httpx.HTTPError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("nginx did not come up") from None
+                time.sleep(0.2)
+
+    def cpu_seconds(self) -> float:
+        """nginx's processes (the master and its worker)."""
+        total = 0.0
+        for pid in [self.proc.pid, *_children(self.proc.pid)]:
+            total += _cpu(pid)
+        return total
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGQUIT)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.run, ignore_errors=True)
+
+
+def _children(pid: int) -> list[int]:
+    """Every descendant of `pid` (setpriv execs nginx, whose master forks its worker)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text(encoding="ascii")
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, parent in parents.items() if parent == p]
+        found += kids
+        todo += kids
+    return found
+
+
+def _cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Nodes:
+    """Both nodes and nginx, as `web.load` sees one server: the proxy's address, their CPU
+    added up, the larger node's memory."""
+
+    def __init__(self, nodes: list[web.Server], proxy: Proxy):
+        self.nodes, self.proxy, self.base = nodes, proxy, proxy.base
+
+    def cpu_seconds(self) -> float:
+        return sum(n.cpu_seconds() for n in self.nodes) + self.proxy.cpu_seconds()
+
+    def rss_mib(self) -> float:
+        return max(n.rss_mib() for n in self.nodes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--analyses", type=int, default=20_000)
+    p.add_argument("--stage-rows", type=int, default=1_000_000)
+    p.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "merzim-bench-web")
+    p.add_argument("--concurrency", default="1,32", type=lambda v: [int(x) for x in v.split(",")])
+    p.add_argument("--duration", type=float, default=60.0)
+    p.add_argument("--min-per-client", type=int, default=2)
+    p.add_argument("--postgres-url", default=os.environ.get("MERZIM_BENCH_POSTGRES_URL",
+                                                            web.DEFAULT_PG))
+    p.add_argument("--json", type=Path)
+    a = p.parse_args(argv)
+    if not NGINX.exists():
+        print("nginx is not installed (apt-get install nginx-light)", file=sys.stderr)
+        return 2
+    db, info = web.ensure_dataset(a.workdir, a.analyses, web.SEED, 200, a.stage_rows, False)
+    url, schema = web.copy_to_postgres(db, a.postgres_url,
+                                       revision(make_engine(f"sqlite:///{db}")))
+    out: dict[str, Any] = {"date": time.strftime("%Y-%m-%d"), "machine": web.machine(),
+                           "python": platform.python_version(), "dataset": info["rows"],
+                           "runs": []}
+    nodes: list[web.Server] = []
+    proxy = None
+    try:
+        eng = make_engine(url)
+        upgrade(eng)
+        out["revision"] = revision(eng)
+        eng.dispose()
+        for name in ("node-a", "node-b"):  # a working directory each
+            home = a.workdir / name
+            home.mkdir(parents=True, exist_ok=True)
+            nodes.append(web.start_server(url, home))
+        out["rss_idle_mib"] = [round(n.rss_mib(), 1) for n in nodes]
+        proxy = Proxy([int(n.base.rsplit(":", 1)[1]) for n in nodes])
+        os.environ["SSL_CERT_FILE"] = str(proxy.cert)  # the clients trust the throw-away CA
+        cookie = web.log_in(proxy.base, web.ROOT_MANAGER, info["password"])
+        target = web.Target("GET /overdue (HTML, session cookie) through nginx, two nodes",
+                            "/overdue", cookies={"merzim_session": cookie, "merzim_lang": "en"})
+        both = Nodes(nodes, proxy)
+        for c in a.concurrency:
+            r = web.load(both, target, c, a.duration, a.min_per_client)  # type: ignore[arg-type]
+            r["rss_mib_per_node"] = [round(n.rss_mib(), 1) for n in nodes]
+            r["errors"] = sum(n for code, n in r["statuses"].items() if code != "200")
+            out["runs"].append(r)
+            web.log(f"c={c}: {r['requests']} requests, {r['errors']} errors, "
+                    f"{r['rps']:.2f} req/s, p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, "
+                    f"nodes+nginx CPU {r['server_cpu_cores']:.2f} cores, RSS "
+                    f"{r['rss_mib_per_node']} MiB, load {r['loadavg_before']:.1f}"
+                    f"/{r['loadavg_after']:.1f}")
+    finally:
+        if proxy is not None:
+            proxy.stop()
+        for n in nodes:
+            n.stop()
+        web.drop_schema(a.postgres_url, schema)
+    print(f"\n{out['dataset']}; idle RSS per node {out['rss_idle_mib']} MiB\n")
+    print("| clients | requests | errors | req/s | p50 ms | p95 ms | max ms | CPU cores (2 nodes "
+          "+ nginx) | RSS per node MiB | load before/after |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
+    for r in out["runs"]:
+        print(f"| {r['concurrency']} | {r['requests']} | {r['errors']} | {r['rps']:.2f} | "
+              f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['max_ms']:.0f} | "
+              f"{r['server_cpu_cores']:.2f} | {' / '.join(map(str, r['rss_mib_per_node']))} | "
+              f"{r['loadavg_before']:.1f} / {r['loadavg_after']:.1f} |")
+    if a.json:
+        a.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    return 0 if all(r["errors"] == 0 for r in out["runs"]) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,26 @@
+// The bulk bar's selection count (issue 29): how many rows of the list are ticked, in the
+// reader's language (the plural forms are the bar's data-one/-few/-many/-other, "{n}" in each).
+// Without script the count stays hidden; the selection works the same.
+(function () {
+  "use strict";
+  var bar = document.getElementById("bulk");
+  if (!bar) { return; }
+  var out = bar.querySelector("[data-bulk-count]");
+  if (!out) { return; }
+  var rules = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang || "en") : null;
+  function boxes() { return document.querySelectorAll("input[type=checkbox][name=item][form=bulk]"); }
+  function update() {
+    var n = 0;
+    boxes().forEach(function (box) { if (box.checked) { n += 1; } });
+    var form = rules ? rules.select(n) : "other";
+    var text = out.getAttribute("data-" + form) || out.getAttribute("data-other") || "{n}";
+    out.textContent = text.replace("{n}", String(n));
+    bar.classList.toggle("has-selection", n > 0);
+  }
+  document.addEventListener("change", function (event) {
+    var t = event.target;
+    if (t && t.name === "item" && t.getAttribute("form") === "bulk") { update(); }
+  });
+  out.hidden = false;
+  update();
+}());

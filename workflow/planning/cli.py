@@ -1,0 +1,175 @@
+"""The planning's commands: `merzim analysis` (plan, assign, import), `merzim external` (add)
+and `merzim programme` (schedule)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from workflow.cli.common import (
+    ANALYSIS_ID,
+    JSON,
+    NUMBER,
+    RESPONSIBLE,
+    SIGNED_BY,
+    STATE,
+    SUBJECT,
+    URL,
+    context,
+    emit_json,
+    lazy,
+    parse_date,
+    parse_int,
+    read_table,
+    unit_of_work,
+)
+from workflow.cli.rendering import render_view, view_json, warning_text
+from workflow.core.errors import MerzimError
+
+svc = lazy("workflow.services")
+service = lazy("workflow.planning.service")
+bulk = lazy("workflow.planning.bulk")
+
+analysis_app = typer.Typer(help="Plan and import analyses.", no_args_is_help=True)
+external_app = typer.Typer(help="External analyses (the one-year rule).", no_args_is_help=True)
+programme_app = typer.Typer(help="Programmes: a subject's schedule for a year.",
+                            no_args_is_help=True)
+
+
+def _print(message: str) -> None:
+    STATE.console.print(message)
+
+
+@analysis_app.command("plan")
+def analysis_plan(subject: str = SUBJECT,
+                  object_: str = typer.Option(..., "--object", metavar="CODE",
+                                              help="Code of the object."),
+                  start: str = typer.Option(..., "--start", metavar="DATE",
+                                            help="The analysis's first day."),
+                  end: str = typer.Option(None, "--end", metavar="DATE",
+                                          help="Default: the 30th working day from the start."),
+                  override_reason: str = typer.Option(None, "--override-reason", metavar="TEXT",
+                                                      help="Plan despite the one-year rule."),
+                  responsible: str = RESPONSIBLE,
+                  duplicate_reason: str = typer.Option(
+                      None, "--duplicate-reason", metavar="TEXT",
+                      help="Plan although an analysis of the same subject and object overlaps "
+                           "the period (the reason)."),
+                  as_json: bool = JSON) -> None:
+    """Plan an analysis and print every stage's due date."""
+    s_date = parse_date(start, "--start")
+    e_date = parse_date(end, "--end") if end else None
+    ctx = context()
+    with unit_of_work() as s:
+        planned = service.plan_analysis(s, ctx, subject, object_, s_date, e_date, override_reason,
+                                    responsible, duplicate_reason)
+        view = svc.analysis_view(s, ctx, planned.analysis)
+    if as_json:
+        emit_json(view_json(view, planned.warnings))
+    else:
+        render_view(view, planned.warnings)
+
+
+@analysis_app.command("assign")
+def analysis_assign(analysis: str = ANALYSIS_ID,
+                    login: str = typer.Argument(..., help="Login of an active officer of the "
+                                                "analysis's subject."),
+                    as_json: bool = JSON) -> None:
+    """Hand an analysis over to another officer of its subject (reminders follow her)."""
+    ctx = context()
+    with unit_of_work() as s:
+        an = svc.assign_responsible(s, ctx, analysis, login)
+        view = svc.analysis_view(s, ctx, an)
+        user = svc.get_user(s, login)
+    if as_json:
+        emit_json(view)
+    else:
+        _print(STATE.t("analysis.assigned", id=an.id, name=user.full_name, login=user.login))
+
+
+@analysis_app.command("import")
+def analysis_import(file: Path = typer.Argument(..., help="CSV or XLSX: subject, object, "
+                                                "start, end"),
+                    as_json: bool = JSON) -> None:
+    """Plan every analysis of a schedule file; nothing is stored if any row is refused."""
+    rows = read_table(file, ("subject", "object", "start", "end"))
+    ctx = context()
+    with unit_of_work() as s:
+        parsed, unreadable = [], None
+        for i, row in enumerate(rows, start=2):
+            n = row.get("_row", i)
+            try:
+                start = parse_date(row["start"], "start")
+                end = parse_date(row["end"], "end") if row.get("end") else None
+            except MerzimError as exc:
+                unreadable = bulk.RowRefused(n, exc)
+                break
+            parsed.append(bulk.AnalysisRow(n, row["subject"], row["object"], start, end,
+                                          row.get("override_reason") or None,
+                                          row.get("responsible") or None,
+                                          row.get("duplicate_reason") or None))
+        # every row is checked and planned before anything is written; a row refused before
+        # the first unreadable one is named first, as the file reads
+        checked = bulk.check_analyses(s, ctx, parsed)
+        if unreadable is not None:
+            raise unreadable
+        planned = bulk.write_analyses(s, ctx, checked)
+    out = [{"row": p.row, "id": p.analysis.id, "warnings": p.warnings} for p in planned]
+    if as_json:
+        emit_json({"planned": out})
+    else:
+        # one print for every warning: rich renders thousands of lines faster in one call
+        _print("\n".join([STATE.t("analysis.imported", n=len(out)),
+                          *(f"row {item['row']} (#{item['id']}): " + warning_text(w)
+                            for item in out for w in item["warnings"])]))
+
+
+
+@external_app.command("add")
+def external_add(subject: str = typer.Option(..., "--subject", metavar="CODE",
+                                             help="Code of the subject analysed."),
+                 completed: str = typer.Option(..., "--completed", metavar="DATE",
+                                               help="When the external analysis was completed."),
+                 reference: str = typer.Option(None, "--reference", metavar="TEXT",
+                                               help="Its document: number, date, who made it."),
+                 as_json: bool = JSON) -> None:
+    """Record an external analysis of a subject."""
+    day = parse_date(completed, "--completed")
+    with unit_of_work() as s:
+        ext = service.add_external(s, context(), subject, day, reference)
+        out = {"id": ext.id, "subject": subject, "completed_on": day}
+    emit_json(out) if as_json else _print(STATE.t("external.added", subject=subject,
+                                                  date=day.isoformat()))
+
+
+@programme_app.command("schedule")
+def programme_schedule(command: typer.Context,
+                       subject: str = SUBJECT,
+                       year: str = typer.Option(..., "--year", metavar="YEAR",
+                                                help="The year the schedule plans."),
+                       on: str = typer.Option(..., "--date", metavar="DATE",
+                                              help="When the schedule was approved."),
+                       number: str = NUMBER,
+                       signed_by: str = SIGNED_BY,
+                       url: str = URL,
+                       approver_role: str = typer.Option(
+                           None, "--approver-role", metavar="ROLE",
+                           help="Who approved it: first_head, deputy_head, head_of_apparatus, "
+                                "district_akim or other (the cross-platform package checks it)."),
+                       as_json: bool = JSON) -> None:
+    """Record the approval of a subject's schedule for a year."""
+    from workflow.core.machine import builtin_evidence
+
+    y, day = parse_int(year, "--year"), parse_date(on, "--date")
+    with unit_of_work() as s:
+        # its document: --number, --signed-by, --url, --approver-role (the built-in evidence)
+        service.record_schedule(s, context(), subject, y, day, builtin_evidence(command.params))
+    out = {"subject": subject, "year": y, "schedule": "done", "on": day}
+    emit_json(out) if as_json else _print(STATE.t("programme.scheduled", subject=subject, year=y))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(analysis_app, name="analysis")
+    app.add_typer(external_app, name="external")
+    app.add_typer(programme_app, name="programme")

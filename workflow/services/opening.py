@@ -1,0 +1,58 @@
+"""Opening a case from the generic forms (`merzim case open`, the web's, the API's, a register's
+import, the demo): a feature that plans the cases of a definition itself (the planning feature
+plans an analysis: its programme of the year, the duplicate and external-analysis rules, the
+warnings; `services.hooks.opener`) opens it its way; any other case opens as `open_case` opens
+it, a duplicate confirmed with a reason (issue 29)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from types import SimpleNamespace
+from typing import Any
+
+from sqlmodel import Session
+
+from workflow.services import hooks
+from workflow.services.cases import duplicate_cases, open_case
+from workflow.services.context import Context
+from workflow.storage.models import Case
+
+
+@dataclass
+class Planned:
+    """A planned analysis: its case (the ORM row when planned one at a time; from a bulk
+    import, the stored columns as attributes — read the row with a session to change it), the
+    warnings, and the row of an imported file."""
+
+    analysis: Case | SimpleNamespace
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    row: int | None = None  # the row of an imported file
+
+
+def open_checked(s: Session, ctx: Context, process: str, subject_code: str,
+                 object_code: str | None = None, person: str | None = None,
+                 position: str | None = None, fields: dict[str, str] | None = None,
+                 dates: dict[str, date] | None = None, responsible: str | None = None,
+                 duplicate_reason: str | None = None) -> Planned:
+    """Open a case from the generic forms: a feature's opener when the definition switches one
+    on and it takes the case; else as `open_case` opens it."""
+    defn = ctx.registry.get(process)
+    dates = dict(dates or {})
+    opener = hooks.opener(defn)
+    if opener is not None:
+        planned = opener(s, ctx, defn, subject_code, object_code, person, position, fields,
+                         dates, responsible, duplicate_reason)
+        if planned is not None:
+            return planned
+    # a second case of the same process, subject, person and dates: confirmed with a
+    # reason (issue 29), as a second analysis of the same period is
+    same = duplicate_cases(s, ctx, process, subject_code, object_code, person, position,
+                           fields, dates, duplicate_reason)
+    return Planned(open_case(s, ctx, process, subject_code, object_code, person, position,
+                             fields, dates, responsible=responsible,
+                             audit_extra=({"duplicate_of": same,
+                                           "duplicate_reason": duplicate_reason}
+                                          if same else None)),
+                   [{"code": "duplicate_case_confirmed", "duplicate_of": same,
+                     "reason": duplicate_reason}] if same else [])

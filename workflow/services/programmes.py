@@ -1,0 +1,58 @@
+"""A programme (a subject's year of analyses, with its own stage: the schedule's approval) as
+the pages, the API and the features read it. The planning feature writes programmes
+(`workflow/planning/service.py`); these reads are the engine's, so that the programme page
+kit (`web/kit/programme.py`) and the features that add to it read them without it."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from workflow.core.definition import Definition
+from workflow.services.context import Context
+from workflow.storage.models import Case, Organisation, Programme, Stage
+from workflow.storage.queries import in_subtree
+
+
+def programmes_under(s: Session, org: Organisation, year: int | None = None
+                     ) -> list[tuple[Programme, Organisation, int]]:
+    """The programmes of an organisation's subtree (newest year first) with their case counts."""
+    query = (select(Programme, Organisation)
+             .join(Organisation, Organisation.id == Programme.subject_id)
+             .where(in_subtree(Organisation.path, org)))
+    if year:
+        query = query.where(Programme.year == year)
+    out = []
+    for prog, subject in s.exec(query.order_by(Programme.year.desc(), Organisation.path)):
+        n = s.exec(select(func.count(Case.id)).where(Case.programme_id == prog.id)).one()
+        out.append((prog, subject, n))
+    return out
+
+
+def programme_cases(s: Session, prog: Programme) -> list[Case]:
+    """A programme's analyses, by start."""
+    return list(s.exec(select(Case).where(Case.programme_id == prog.id,
+                                          col(Case.withdrawn_at).is_(None))  # (issue 29)
+                       .order_by(Case.case_date, Case.id)))
+
+
+def programme_stage(s: Session, ctx: Context | None, prog: Programme) -> Stage | None:
+    """The programme's own stage (the schedule's approval): a stage of the programme, not of a
+    case (`ctx` is not needed; kept for the callers)."""
+    return s.exec(select(Stage).where(Stage.programme_id == prog.id,
+                                      col(Stage.case_id).is_(None))
+                  .order_by(col(Stage.id))).first()
+
+
+def programme_definition(s: Session, ctx: Context, prog: Programme) -> Definition:
+    """The definition a programme plans: the one whose programme stages hold the programme's
+    own stage (the schedule's), else the definition of its first analysis (read from the data,
+    not from which process is the analysis)."""
+    keys = set(s.exec(select(Stage.key).where(Stage.programme_id == prog.id,
+                                              col(Stage.case_id).is_(None))))
+    for definition in ctx.registry.all():
+        if keys & set(definition.programme_stages):
+            return definition
+    first = s.exec(select(Case.process).where(Case.programme_id == prog.id)
+                   .order_by(col(Case.id)).limit(1)).first()
+    return ctx.registry.get(first) if first else ctx.registry.all()[0]

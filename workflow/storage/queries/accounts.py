@@ -1,0 +1,72 @@
+"""Queries of the accounts: users, their browser sessions, API tokens and calendar feeds, and
+the officers an organisation's cases go to (`services/accounts.py`, `users.py`, `lookup.py`,
+`obligations.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from workflow.storage.models import ApiToken, CalendarFeed, Organisation, User, WebSession
+
+
+def user_by_login(s: Session, login: str) -> User | None:
+    """The user of a login, or None."""
+    return s.exec(select(User).where(User.login == login)).first()
+
+
+def user_for_update(s: Session, user_id: int) -> User:
+    """The user's row re-read from the database under a row lock (FOR UPDATE on PostgreSQL),
+    replacing what the session holds."""
+    return s.exec(select(User).where(User.id == user_id).with_for_update()
+                  .execution_options(populate_existing=True)).one()
+
+
+def users_with_orgs(s: Session) -> list[tuple[User, Organisation]]:
+    """Every user with her organisation, by login."""
+    return list(s.exec(select(User, Organisation)
+                       .join(Organisation, col(Organisation.id) == User.organisation_id)
+                       .order_by(User.login)))
+
+
+def active_officers(s: Session, org_ids: Sequence[int]) -> list[User]:
+    """The active officers of the organisations `org_ids` (one query: the caller chunks), by
+    id."""
+    return list(s.exec(select(User).where(col(User.organisation_id).in_(org_ids),
+                                          User.role == "officer", User.active)
+                       .order_by(col(User.id))))
+
+
+def sessions_of(s: Session, user_id: int | None) -> Sequence[WebSession]:
+    """Every browser session of the user."""
+    return s.exec(select(WebSession).where(WebSession.user_id == user_id)).all()
+
+
+def session_by_hash(s: Session, token_hash: str) -> WebSession | None:
+    """The browser session of a token's hash (expired or not), or None."""
+    return s.exec(select(WebSession).where(WebSession.token_hash == token_hash)).first()
+
+
+def live_tokens(s: Session, user_id: int | None) -> list[ApiToken]:
+    """The user's API tokens that are not revoked."""
+    return list(s.exec(select(ApiToken).where(ApiToken.user_id == user_id,
+                                              col(ApiToken.revoked_at).is_(None))))
+
+
+def live_token_by_hash(s: Session, token_hash: str) -> ApiToken | None:
+    """The API token of a hash if it is not revoked, else None."""
+    return s.exec(select(ApiToken).where(ApiToken.token_hash == token_hash,
+                                         col(ApiToken.revoked_at).is_(None))).first()
+
+
+def live_feeds(s: Session, owner_id: int | None) -> list[CalendarFeed]:
+    """The user's calendar feeds that are not revoked."""
+    return list(s.exec(select(CalendarFeed).where(CalendarFeed.owner_id == owner_id,
+                                                  col(CalendarFeed.revoked_at).is_(None))))
+
+
+def live_feed_by_hash(s: Session, token_hash: str) -> CalendarFeed | None:
+    """The calendar feed of a hash if it is not revoked, else None."""
+    return s.exec(select(CalendarFeed).where(CalendarFeed.token_hash == token_hash,
+                                             col(CalendarFeed.revoked_at).is_(None))).first()

@@ -1,0 +1,24 @@
+"""Queries of the audit log's records (what `storage/audit.py` appends and verifies):
+payloads of an action, an entity's trail (`services/files.py`, `withdrawal.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlmodel import Session, col, select
+
+from workflow.storage.models import AuditRecord
+
+
+def payloads_of(s: Session, action: str) -> list[str]:
+    """The payload (JSON text) of every audit record of the action, in the database's order."""
+    return list(s.exec(select(AuditRecord.payload).where(AuditRecord.action == action)))
+
+
+def trail_of(s: Session, entity: str, entity_id: str, actions: Collection[str]
+             ) -> list[AuditRecord]:
+    """The audit records of the entity with one of the actions, oldest first."""
+    return list(s.exec(select(AuditRecord).where(
+        AuditRecord.entity == entity, AuditRecord.entity_id == entity_id,
+        col(AuditRecord.action).in_(actions))
+        .order_by(col(AuditRecord.id))))

@@ -1,0 +1,67 @@
+"""Queries of the organisations: by code, the tree (a subtree in path order, light rows),
+names, and what changes when one is added (`services/organisations.py`, `lookup.py`,
+`obligations.py`, `replanning.py`, `demo.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy import select as core_select
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, select
+
+from workflow.storage.models import Organisation, table_of
+from workflow.storage.queries import in_subtree, select_columns
+
+
+def org_by_code(s: Session, code: str) -> Organisation | None:
+    """The organisation of a code, or None."""
+    return s.exec(select(Organisation).where(Organisation.code == code)).first()
+
+
+def orgs_in_path_order(s: Session, within: Organisation | None = None) -> list[Organisation]:
+    """Every organisation (or those of the subtree of `within`), by path."""
+    query = select(Organisation)
+    if within is not None:
+        query = query.where(in_subtree(Organisation.path, within))
+    return list(s.exec(query.order_by(Organisation.path)))
+
+
+def subtree_rows(s: Session, org: Organisation) -> list[Any]:
+    """Rows (code, name, name_kk, name_ru, path) of the organisation's subtree, by path."""
+    return list(s.exec(select_columns(Organisation.code, Organisation.name, Organisation.name_kk,
+                                      Organisation.name_ru, Organisation.path)
+                       .where(in_subtree(Organisation.path, org)).order_by(Organisation.path)))
+
+
+def kind_rows(s: Session) -> list[Any]:
+    """Rows (id, code, path, kind) of every organisation, by path."""
+    return list(s.exec(select(Organisation.id, Organisation.code, Organisation.path,
+                              Organisation.kind).order_by(Organisation.path)))
+
+
+def count_and_newest(s: Session) -> tuple[int, int | None]:
+    """How many organisations there are and the newest id (None when there is none)."""
+    count, newest = s.exec(select(func.count(), func.max(Organisation.id))).one()
+    return count, newest
+
+
+def all_orgs(s: Session) -> list[Organisation]:
+    """Every organisation, in the database's order."""
+    return list(s.exec(select(Organisation)))
+
+
+def codes_by_id(conn: Connection, ids: Iterable[int]) -> dict[int, str]:
+    """The codes of the organisations `ids`, by id (one query of the Core table)."""
+    org = table_of(Organisation)
+    return dict(conn.execute(core_select(org.c.id, org.c.code).where(
+        org.c.id.in_(ids))).all())
+
+
+def paths_by_id(conn: Connection, ids: Iterable[int]) -> dict[int, str]:
+    """The paths of the organisations `ids`, by id (one query of the Core table)."""
+    org = table_of(Organisation)
+    return dict(conn.execute(core_select(org.c.id, org.c.path).where(
+        org.c.id.in_(ids))).all())
