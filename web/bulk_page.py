@@ -93,7 +93,7 @@ def _bulk(request: Request, pc: PageContext, form: dict[str, str], values: list[
         items = bulk.parse_items(values)
         if action in ("xlsx", "csv"):
             rows = bulk.selection_rows(pc.s, pc.ctx, items, guard(pc.s, pc.viewer, False))
-            header, body = selection_table(rows, t)
+            header, body = bulk.selection_table(rows, t)
             tx.audited(pc.s, pc.ctx.actor, "export.selection", "case", "*",
                        {"format": action, "items": [i.value for i in items]})
             return export(action, f"selection-{pc.ctx.today.isoformat()}", t("bulk.title"),
@@ -125,16 +125,6 @@ def _bulk(request: Request, pc: PageContext, form: dict[str, str], values: list[
                       ok=False, message=exc.render(t), refusals=lines, back=back)
     return render(request, pc, "bulk_result.html", ok=True, message=message, refusals=[],
                   back=back, cases=sorted({i.case for i in items}))
-
-
-def selection_table(rows: list[dict[str, Any]], t) -> tuple[list[str], list[list[Any]]]:
-    header = [t("list.col_procedure"), t("list.col_case"), t("list.col_organisation"),
-              t("list.col_object"), t("stage.col_stage"), t("stage.col_due"),
-              t("stage.col_status"), t("list.col_responsible")]
-    body = [[r["procedure"], r["case"], r["organisation"], r["object"], r["stage"], r["due"],
-             t(f"status.{r['stage_status']}") if r["stage_status"] else r["state"],
-             r["responsible"]] for r in rows]
-    return header, body
 
 
 # -- the API --------------------------------------------------------------------------------------

@@ -213,7 +213,7 @@ def bulk_export(items: list[str] = ITEMS,
             audited(s, ctx.actor, "export.selection", "case", "*",
                     {"format": out.suffix.lower()[1:], "items": [i.value for i in chosen]})
     t = STATE.t
-    header, body = table_of(rows)
+    header, body = bulk.selection_table(rows, STATE.t)
     if out is not None:
         from workflow.tabular import table_csv, table_xlsx
 
@@ -232,18 +232,6 @@ def bulk_export(items: list[str] = ITEMS,
     for row in body:
         table.add_row(*("" if v is None else str(v) for v in row))
     STATE.console.print(table)
-
-
-def table_of(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
-    """The export's columns (the lists' selection export's) in the reader's language."""
-    t = STATE.t
-    header = [t("list.col_procedure"), t("list.col_case"), t("list.col_organisation"),
-              t("list.col_object"), t("stage.col_stage"), t("stage.col_due"),
-              t("stage.col_status"), t("list.col_responsible")]
-    body = [[r["procedure"], r["case"], r["organisation"], r["object"], r["stage"], r["due"],
-             t(f"status.{r['stage_status']}") if r["stage_status"] else r["state"],
-             r["responsible"]] for r in rows]
-    return header, body
 
 
 def register(app: typer.Typer) -> None:

@@ -233,3 +233,16 @@ def selection_rows(s: Session, ctx: Context, items: list[Item],
 
 def _names(org: Organisation) -> dict[str, str]:
     return {k: v for k, v in (("en", org.name), ("kk", org.name_kk), ("ru", org.name_ru)) if v}
+
+
+def selection_table(rows: list[dict[str, Any]], t: Callable[..., str]
+                    ) -> tuple[list[str], list[list[Any]]]:
+    """The selection export's columns and cells (`selection_rows`) in the reader's language:
+    the web's download and `merzim bulk export` write the same table."""
+    header = [t("list.col_procedure"), t("list.col_case"), t("list.col_organisation"),
+              t("list.col_object"), t("stage.col_stage"), t("stage.col_due"),
+              t("stage.col_status"), t("list.col_responsible")]
+    body = [[r["procedure"], r["case"], r["organisation"], r["object"], r["stage"], r["due"],
+             t(f"status.{r['stage_status']}") if r["stage_status"] else r["state"],
+             r["responsible"]] for r in rows]
+    return header, body
