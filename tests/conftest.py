@@ -139,6 +139,7 @@ class _SchemaKeeper:
         self._ready: dict[str, list[str]] = {}
         self._pending: dict[str, int] = {}
         self._snapshots: dict[str, _Snapshot] = {}
+        self.failures: list[str] = []  # why a copy given back was dropped instead of reused
         self._changed = threading.Condition()
         # MERZIM_TEST_SCHEMA_REUSE=0: every copy replayed afresh and dropped after its test
         self.reuse = os.environ.get("MERZIM_TEST_SCHEMA_REUSE", "1") != "0"
@@ -211,6 +212,7 @@ class _SchemaKeeper:
                     reused = self._reset(resets, schema, self._snapshots[recipe])
                 except Exception as exc:  # e.g. a connection the test left open holds a lock
                     reused = False
+                    self.failures.append(f"{schema}: {type(exc).__name__}: {exc}"[:300])
                     if isinstance(exc, psycopg.errors.InsufficientPrivilege):
                         self.reuse = False
                     if resets.closed or resets.broken:
