@@ -13,6 +13,13 @@ from calendars.model import CalendarData, NonWorkingDay, WorkedDay
 from calendars.overrides import apply_overrides
 from calendars.rules import YearDays, compute_year, is_weekend
 
+# The tables computed from a data object, by its identity (the object is kept, so its id is
+# not reused): every calendar without operator overrides shares `shipped_data()`'s object, and
+# a process that builds many calendars (each `merzim` command run in a test process, a web
+# process's contexts) computes the years and tables once. The tables are only read after
+# they are built; CalendarData is frozen (its dicts are never changed after loading).
+_BUILT: dict[int, tuple[Any, ...]] = {}
+
 
 class KazakhstanCalendar(Calendar):
     """Working days of the Republic of Kazakhstan (rules 1-4 of docs/calendar.md).
@@ -41,9 +48,17 @@ class KazakhstanCalendar(Calendar):
     def data(self, value: CalendarData) -> None:
         self._data = value
         self.first_year, self.last_year = value.first_year, value.last_year
+        built = _BUILT.get(id(value))
+        if built is not None and built[0] is value:  # the same data object: its tables
+            self._years, self._dates, self._upto, self._before, self._is_working = built[1:]
+            return
         self._years = {y: compute_year(value, y)
                        for y in range(self.first_year, self.last_year + 1)}
         self._build_tables()
+        if len(_BUILT) >= 8:  # bounded: the oldest goes
+            del _BUILT[next(iter(_BUILT))]
+        _BUILT[id(value)] = (value, self._years, self._dates, self._upto, self._before,
+                             self._is_working)
 
     # -- the tables ----------------------------------------------------------------
 

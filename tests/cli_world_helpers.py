@@ -7,11 +7,16 @@ on NOTICE, whose forwarding (3 working days later) is overdue on TODAY.
   asel;
 * `done`: AK-EDU's notice already forwarded on NOTICE;
 * `hlth`: AK-HLTH's notice (not asel's: another organisation, another officer).
+
+The tests get it from conftest's `cli_world` fixture: `built_world` is the "cli-world" template
+recipe (tests/conftest.py, docs/testing.md): `World.build` runs once per test process and
+backend, every test gets a copy of the database it stored, and the case ids with it.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -31,7 +36,7 @@ class World:
     """`merzim` on the test database with a files directory of its own, and the world's case
     ids (`ids["coi1"]`…)."""
 
-    def __init__(self, tmp_path: Path, db_url: str):
+    def __init__(self, tmp_path: Path, db_url: str, ids: dict[str, int] | None = None):
         self.tmp = tmp_path
         self.store = tmp_path / "evidence"
         self.config = tmp_path / "merzim.toml"
@@ -41,7 +46,7 @@ class World:
         workdir.mkdir(exist_ok=True)
         self.run = Merzim(workdir, db_url=db_url, today=TODAY, config=self.config,
                           env={"COLUMNS": "250"})
-        self.ids: dict[str, int] = {}
+        self.ids: dict[str, int] = dict(ids or {})
 
     def __call__(self, *args: str, **kw):
         return self.run(*args, **kw)
@@ -79,3 +84,13 @@ class World:
     def overdue_items(self) -> set[str]:
         rows = self.json("overdue")["overdue"]
         return {f"{r['case']}:{r['stage']}" for r in rows}
+
+
+def built_world(engine) -> dict[str, int]:
+    """The "cli-world" template recipe: `World.build` through the command line on the
+    database of `engine` (its files directory and working directory thrown away: the build
+    stores no file); the case ids, which every copy shares."""
+    url = engine.url.render_as_string(hide_password=False)
+    with tempfile.TemporaryDirectory(prefix="merzim-cli-world-") as tmp:
+        return World(Path(tmp), url).build().ids
+

@@ -381,7 +381,7 @@ class _Templates:
     def postgres(self, name: str, recipe) -> list[tuple[str, Any, bool]]:
         key = ("postgres", name)
         if key not in self.statements:
-            from sqlalchemy import event
+            from sqlalchemy import Engine, event
 
             from workflow.storage.db import make_engine
 
@@ -403,10 +403,17 @@ class _Templates:
             with postgres_schema("merzim_tpl") as url:
                 schema = url.rsplit("%3D", 1)[1]
                 eng = make_engine(url)
-                event.listen(eng, "before_cursor_execute", record)
+                # every engine on the scratch schema: the recipe's, and those a recipe that
+                # builds through the command line makes (tests/cli_world_helpers.py)
+                def on_template(conn, *args):
+                    if conn.engine is eng or schema in conn.engine.url.render_as_string():
+                        record(conn, *args)
+
+                event.listen(Engine, "before_cursor_execute", on_template)
                 try:
                     self.values[key] = recipe(eng)
                 finally:
+                    event.remove(Engine, "before_cursor_execute", on_template)
                     eng.dispose()
             named = [s for s, *_ in sent if schema in s]
             assert not named, f"a template statement names its schema: {named[0][:200]}"
@@ -476,11 +483,16 @@ def backend(request) -> str:
 def _recipe_for(request) -> tuple[str, Any]:
     """How the test's database is built: migrated; for a test that uses the web tests' `web`
     fixture, migrated with the demo loaded (tests/web_helpers.py), so that its CLI calls, its
-    engine and its web application share one database."""
+    engine and its web application share one database; for a test that uses `cli_world`, the
+    command-line tests' world built through `merzim` (tests/cli_world_helpers.py)."""
     if "web" in request.fixturenames:
         from tests.web_helpers import migrated_demo
 
         return "web-demo", migrated_demo
+    if "cli_world" in request.fixturenames:
+        from tests.cli_world_helpers import built_world
+
+        return "cli-world", built_world
     return "migrated", _migrate
 
 
@@ -490,6 +502,16 @@ def db_built(backend: str, tmp_path: Path, request):
     name, recipe = _recipe_for(request)
     with database_from_template(backend, tmp_path, recipe=recipe, recipe_name=name) as built:
         yield built
+
+
+@pytest.fixture
+def cli_world(tmp_path: Path, db_built):
+    """tests/cli_world_helpers.py's `World` on a copy of the `cli-world` template (built through
+    the command line once per process and backend), its case ids the template's."""
+    from tests.cli_world_helpers import World
+
+    url, ids = db_built
+    return World(tmp_path, url, ids=ids)
 
 
 @pytest.fixture

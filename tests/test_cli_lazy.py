@@ -37,7 +37,9 @@ except SystemExit as exc:
 sys.stdout.flush()
 common = sys.modules.get("workflow.cli.common")  # the definitions the command parsed, if any
 registry = common.STATE.__dict__.get("_registry") if common else None
-print("\\n@@" + json.dumps({"code": code, "modules": sorted(sys.modules),
+sqlmodel = sys.modules.get("sqlmodel")  # the tables whose models were built, if any
+tables = None if sqlmodel is None else sorted(sqlmodel.SQLModel.metadata.tables)
+print("\\n@@" + json.dumps({"code": code, "modules": sorted(sys.modules), "tables": tables,
                             "parsed": None if registry is None else registry.parsed()}))
 """
 
@@ -122,7 +124,11 @@ NOT_FOR_STATUS = ("workflow.planning.service", "workflow.planning.bulk", "workfl
                   "workflow.services.overview", "workflow.services.search",
                   "workflow.reminders", "argon2", "alembic", "fastapi", "starlette", "jinja2",
                   "openpyxl", "babel", "uvicorn", "apscheduler", "web",
-                  "sqlalchemy.dialects.postgresql", "psycopg")
+                  "sqlalchemy.dialects.postgresql", "psycopg",
+                  # the table models a case's timeline does not read (storage/models.py builds
+                  # a module's models when one of its names is first asked for)
+                  "workflow.storage.models_reminders", "workflow.storage.models_planning",
+                  "workflow.storage.models_files", "workflow.storage.models_public")
 
 
 def test_status_of_a_case_loads_only_the_services_that_show_it(tmp_path):
@@ -136,11 +142,56 @@ def test_status_of_a_case_loads_only_the_services_that_show_it(tmp_path):
     assert "Approve the order to conduct the analysis" in out
     assert "workflow.services.cases" in modules and "sqlalchemy" in modules
     assert imported(modules, NOT_FOR_STATUS) == []
+    assert len(found["tables"]) < 15, found["tables"]  # of the 30 table models
     # of the ~50 definitions, only the case's own is parsed (the others are indexed by key)
     assert found["parsed"] == ["internal_risk_analysis"]
     code, out, found = probe(["process", "list"], tmp_path, "en")  # every one, checked
     assert code == 0 and "gift" in out, out
     assert len(found["parsed"]) > 40 and "gift" in found["parsed"]
+
+
+TABLES = """
+import json, sys
+from sqlmodel import SQLModel
+import workflow.storage.models as models
+before = sorted(SQLModel.metadata.tables)
+case = models.Case  # builds the models of its module only
+built = sorted(m for m in sys.modules if m.startswith("workflow.storage.models_"))
+models.load_all()
+print(json.dumps({"before": before, "built": built, "after": sorted(SQLModel.metadata.tables)}))
+"""
+
+
+def test_the_table_models_are_built_by_module_when_first_named_and_all_by_load_all():
+    """`workflow.storage.models` names every table model and builds a module of them when one
+    of its names is first asked for; `load_all()` builds them all (what Alembic's environment
+    and the schema comparison need). A model added to a `models_*.py` module without its name
+    in the facade would be missing from both: this fails. Each model is named as the facade's
+    (SQLAlchemy orders a flush's INSERTs of unrelated tables by "module.Class")."""
+    import importlib
+    from pathlib import Path
+
+    from sqlmodel import SQLModel
+
+    from workflow.storage import models
+
+    result = subprocess.run([sys.executable, "-c", TABLES], capture_output=True, text=True,
+                            env=merzim_env(), timeout=120)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["before"] == [] and found["built"] == ["workflow.storage.models_cases"]
+    defined = {}
+    for path in sorted(Path(models.__file__).parent.glob("models_*.py")):
+        module = importlib.import_module(f"workflow.storage.{path.stem}")
+        found_here = {name: value for name, value in vars(module).items()
+                      if isinstance(value, type) and issubclass(value, SQLModel)
+                      and value is not SQLModel}
+        assert {value.__module__ for value in found_here.values()} == {models.__name__}
+        defined |= dict.fromkeys(found_here, module.__name__)
+    assert defined == models._DEFINED_IN
+    assert set(defined) <= set(models.__all__)
+    tables = {str(getattr(models, name).__tablename__) for name in defined}
+    assert sorted(tables) == found["after"] and len(tables) == len(defined)
 
 
 # -- the table of modules and commands -------------------------------------------------------

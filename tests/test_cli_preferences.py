@@ -20,8 +20,9 @@ from workflow.storage.models import ReminderHold, ReminderPreference, User
 
 
 @pytest.fixture
-def world(tmp_path, db_url) -> World:
-    return World(tmp_path, db_url).build()
+def world(cli_world) -> World:
+    """A copy of the world (conftest's "cli-world" template: built once per process)."""
+    return cli_world
 
 
 def stored(db, login: str = "asel"):

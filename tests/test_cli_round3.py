@@ -51,8 +51,7 @@ def test_the_language_of_config_toml_says_it_when_no_merzim_lang(merzim, tmp_pat
         assert merzim("--lang", lang, "calendar", "show", "2026").returncode == 0
 
 
-def test_unknown_language_touches_no_database(tmp_path, db_url, db):
-    world = World(tmp_path, db_url).build()
+def test_unknown_language_touches_no_database(world, db):
     before = dump_tables(db)
     result = world("--lang", "fr", "bulk", "record", f"{world.ids['coi1']}:forward",
                    "--date", "2026-02-02")
@@ -61,8 +60,9 @@ def test_unknown_language_touches_no_database(tmp_path, db_url, db):
 
 
 @pytest.fixture
-def world(tmp_path, db_url) -> World:
-    return World(tmp_path, db_url).build()
+def world(cli_world) -> World:
+    """A copy of the world (conftest's "cli-world" template: built once per process)."""
+    return cli_world
 
 
 def _blob(world: World, sha: str):

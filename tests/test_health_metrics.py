@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import signal
-import subprocess
 import time
 from datetime import date
 from pathlib import Path
@@ -20,7 +18,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session
 
-from tests.processes import SCRIPT, env_for, free_port
+from tests.metrics_helpers import metric_value, metrics_config, serving
 from tests.web_helpers import (
     CALENDAR,
     DEFINITION,
@@ -103,12 +101,6 @@ def test_metrics_are_closed_unless_configured_then_need_the_token(web: Web, tmp_
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
 
 
-def _value(text: str, series: str) -> float:
-    found = re.search(rf"^{re.escape(series)} (\S+)$", text, re.M)
-    assert found, series
-    return float(found.group(1))
-
-
 def test_metrics_hold_the_outbox_the_workers_and_the_requests(web: Web, tmp_path):
     from fastapi.testclient import TestClient
 
@@ -127,22 +119,22 @@ def test_metrics_hold_the_outbox_the_workers_and_the_requests(web: Web, tmp_path
     c = TestClient(_app(web, tmp_path, f'[web]\nmetrics_token_sha256 = "{DIGEST}"\n'),
                    headers={"Authorization": f"Bearer {TOKEN}"})
     text = c.get("/metrics").text
-    assert _value(text, 'merzim_outbox_depth{channel="email"}') == 3
-    assert _value(text, 'merzim_outbox_depth{channel="telegram"}') == 1
-    assert _value(text, 'merzim_outbox_messages{channel="telegram",status="failed"}') == 1
-    assert _value(text, 'merzim_outbox_messages{channel="email",status="sent"}') == 1
-    assert _value(text, 'merzim_outbox_retrying{channel="email"}') == 1
-    assert _value(text, "merzim_outbox_oldest_unsent_age_seconds") >= 300
-    assert _value(text, 'merzim_worker_heartbeat_timestamp_seconds{worker="node-a:7"}') == NOW
-    assert _value(text, 'merzim_planner_runs_total{worker="node-a:7"}') == 2
-    assert _value(text, 'merzim_worker_messages_total{outcome="queued",worker="node-a:7"}') == 11
+    assert metric_value(text, 'merzim_outbox_depth{channel="email"}') == 3
+    assert metric_value(text, 'merzim_outbox_depth{channel="telegram"}') == 1
+    assert metric_value(text, 'merzim_outbox_messages{channel="telegram",status="failed"}') == 1
+    assert metric_value(text, 'merzim_outbox_messages{channel="email",status="sent"}') == 1
+    assert metric_value(text, 'merzim_outbox_retrying{channel="email"}') == 1
+    assert metric_value(text, "merzim_outbox_oldest_unsent_age_seconds") >= 300
+    assert metric_value(text, 'merzim_worker_heartbeat_timestamp_seconds{worker="node-a:7"}') == NOW
+    assert metric_value(text, 'merzim_planner_runs_total{worker="node-a:7"}') == 2
+    assert metric_value(text, 'merzim_worker_messages_total{outcome="queued",worker="node-a:7"}') == 11
     # requests by route template, never by address (no case id, no feed token)
     series = 'merzim_http_requests_total{method="GET",route="/cases/{case_id}",status="303"}'
-    first = _value(text, series) if series in text else 0.0
+    first = metric_value(text, series) if series in text else 0.0
     for case in web.analyses.values():
         assert c.get(f"/cases/{case}", follow_redirects=False).status_code == 303
     text = c.get("/metrics").text
-    assert _value(text, series) == first + len(web.analyses)
+    assert metric_value(text, series) == first + len(web.analyses)
     assert f"/cases/{web.analyses['edu']}" not in text
     assert 'merzim_http_request_duration_seconds_count{method="GET",route="/cases/{case_id}"}' \
         in text
@@ -158,25 +150,9 @@ def test_a_running_serve_is_healthy_ready_and_shows_its_outbox(db_url, db, make_
     with Session(db) as s:
         load_demo(s, make_ctx(date(2026, 2, 4)))
         s.commit()
-    (tmp_path / "config.toml").write_text(
-        f'[web]\nmetrics_token_sha256 = "{DIGEST}"\n[reminders]\nchannels = []\n'
-        '[worker]\nheartbeat_seconds = 2\n', encoding="utf-8")
-    port = free_port()
-    proc = subprocess.Popen([str(SCRIPT), "serve", "--port", str(port)], env=env_for(db_url),
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "serve did not become ready"
-            time.sleep(0.3)
+    metrics_config(tmp_path, TOKEN)
+    with serving(db_url, tmp_path) as served:
+        base = served.base
         assert httpx.get(f"{base}/healthz", timeout=5).text == "ok\n"
         ready = httpx.get(f"{base}/readyz", timeout=5).json()
         assert ready == {"ready": True, "database": True, "schema": True, "worker": True,
@@ -185,16 +161,9 @@ def test_a_running_serve_is_healthy_ready_and_shows_its_outbox(db_url, db, make_
         text = httpx.get(f"{base}/metrics", timeout=5,
                          headers={"Authorization": f"Bearer {TOKEN}"}).text
         assert "# TYPE merzim_outbox_depth gauge" in text
-        assert _value(text, "merzim_outbox_oldest_unsent_age_seconds") >= 0
+        assert metric_value(text, "merzim_outbox_oldest_unsent_age_seconds") >= 0
         assert re.search(r'^merzim_worker_heartbeat_timestamp_seconds\{worker="[^"]+:\d+"\} ',
                          text, re.M)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            assert proc.wait(timeout=30) == 0
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            pytest.fail("serve did not stop on SIGTERM")
 
 
 # -- a PostgreSQL connection lost under a request ----------------------------------------------

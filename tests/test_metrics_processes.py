@@ -6,12 +6,9 @@ multiprocess mode), whichever process answers the scrape."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import signal
-import subprocess
 import time
 from datetime import date
 from pathlib import Path
@@ -21,12 +18,11 @@ import pytest
 from sqlmodel import Session
 
 from tests.cli_runner import merzim_env, run_merzim
-from tests.processes import SCRIPT, env_for, free_port
+from tests.metrics_helpers import metric_value, metrics_config, serving
 from workflow.reminders import heartbeat
 from workflow.services import health
 
 TOKEN = "scrape-me-both-9c1e"
-DIGEST = hashlib.sha256(TOKEN.encode()).hexdigest()
 DAY = date(2026, 2, 4)
 
 
@@ -36,14 +32,6 @@ def _demo(db, make_ctx) -> None:
     with Session(db) as s:
         load_demo(s, make_ctx(DAY))
         s.commit()
-
-
-def _value(text: str, series: str) -> float:
-    """The value of one series (its full name with labels) in a Prometheus text page."""
-    for line in text.splitlines():
-        if line.startswith(series + " "):
-            return float(line.rsplit(" ", 1)[1])
-    raise AssertionError(f"{series} not in the metrics:\n{text[:3000]}")
 
 
 def test_worker_once_leaves_a_heartbeat_that_readyz_reads(db_url, db, make_ctx, tmp_path):
@@ -134,28 +122,12 @@ def _metric_files(pids: list[int]) -> set[str]:
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc (Linux)")
 def test_serve_with_two_workers_adds_up_both_processes(db_url, db, make_ctx, tmp_path):
     _demo(db, make_ctx)
-    (tmp_path / "config.toml").write_text(
-        f'[web]\nmetrics_token_sha256 = "{DIGEST}"\n[reminders]\nchannels = []\n'
-        '[worker]\nheartbeat_seconds = 2\n', encoding="utf-8")
+    metrics_config(tmp_path, TOKEN)
     replanned = run_merzim(["replan"], env=merzim_env(db_url=db_url, today=DAY), cwd=tmp_path)
     assert replanned.returncode == 0, replanned.stderr
-    port = free_port()
-    proc = subprocess.Popen([str(SCRIPT), "serve", "--port", str(port), "--workers", "2"],
-                            env=env_for(db_url), cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
     auth = {"Authorization": f"Bearer {TOKEN}"}
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "serve did not become ready"
-            time.sleep(0.3)
+    with serving(db_url, tmp_path, "--workers", "2", ready_within=90) as served:
+        proc, base = served.proc, served.base
         # each request on a connection of its own: the kernel hands them to either process;
         # until both have answered (each maps its own value file)
         sent, answering = 0, set()
@@ -170,17 +142,10 @@ def test_serve_with_two_workers_adds_up_both_processes(db_url, db, make_ctx, tmp
         series = 'merzim_http_requests_total{method="GET",route="/healthz",status="200"}'
         for _ in range(6):  # every scrape, whichever process answers it, sees them all
             text = httpx.get(f"{base}/metrics", timeout=10, headers=auth).text
-            assert _value(text, series) == sent
-        assert _value(text, 'merzim_http_request_duration_seconds_count{method="GET",'
-                      'route="/healthz"}') == sent
-        assert _value(text, "merzim_replan_runs_total") == 1
-        assert _value(text, "merzim_replan_last_run_timestamp_seconds") > 0
+            assert metric_value(text, series) == sent
+        assert metric_value(text, 'merzim_http_request_duration_seconds_count{method="GET",'
+                            'route="/healthz"}') == sent
+        assert metric_value(text, "merzim_replan_runs_total") == 1
+        assert metric_value(text, "merzim_replan_last_run_timestamp_seconds") > 0
         assert re.search(r'^merzim_worker_heartbeat_timestamp_seconds\{worker="[^"]+:\d+"\} ',
                          text, re.M)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            assert proc.wait(timeout=30) == 0
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            pytest.fail("serve did not stop on SIGTERM")

@@ -4,6 +4,7 @@ a 4xx/503 and a message (web), and change nothing."""
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import sqlite3
 import subprocess
@@ -191,17 +192,44 @@ def test_a_database_busy_past_the_timeout_is_one_line(merzim, tmp_path):
     assert "NEW" not in merzim("org", "list", config=cfg).stdout
 
 
+def test_a_stored_value_that_cannot_be_read_back_is_a_damaged_file_not_a_bad_request(
+        merzim, tmp_path):
+    """A due date that is not a date (damage inside a row) and a name that is not UTF-8: one
+    line saying the file is damaged, not an unexpected error or a bad request."""
+    db, cfg = _sqlite(tmp_path, merzim)
+    good = merzim("status", "1", config=cfg)
+    assert good.returncode == 0
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE stage SET due_date = '99999999999999999999-01-01' WHERE case_id = 1")
+    line = one_line(merzim("status", "1", config=cfg), 1)
+    assert "damaged" in line and "Invalid isoformat" in line, line
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE stage SET due_date = NULL WHERE case_id = 1")
+        conn.execute("UPDATE organisation SET name = CAST(x'8cda' AS TEXT)")
+    line = one_line(merzim("org", "list", config=cfg), 1)
+    assert "damaged" in line, line
+    # a number given on the command line that no column holds is still the request's fault
+    line = one_line(merzim("status", "99999999999999999999", config=cfg))
+    assert "damaged" not in line
+
+
 def test_a_corrupt_sqlite_file_is_one_line_and_verify_detects_damage(merzim, tmp_path):
     db, cfg = _sqlite(tmp_path, merzim)
     shutil.copy(db, tmp_path / "good.db")
     size = db.stat().st_size
-    with open(db, "r+b") as fh:  # damage pages after the first: the header still reads
-        for offset in range(4096 * 2, size, 4096 * 3):
-            fh.seek(offset + 100)
-            fh.write(os.urandom(200))
-    run = merzim("audit", "verify", config=cfg)
-    line = one_line(run)
-    assert "damaged" in line
+    # damage pages after the first (the header still reads) with fixed random bytes: where
+    # the damage falls decides what SQLite reports — a malformed image, text that is not
+    # UTF-8, a date whose digits overflow — and each must read as a damaged file (os.urandom
+    # here once gave "a number in the request is too large" in a full run)
+    for seed in (0, 109, 330):
+        shutil.copy(tmp_path / "good.db", db)
+        noise = random.Random(seed)
+        with open(db, "r+b") as fh:
+            for offset in range(4096 * 2, size, 4096 * 3):
+                fh.seek(offset + 100)
+                fh.write(noise.randbytes(200))
+        run = merzim("audit", "verify", config=cfg)
+        assert "damaged" in one_line(run), seed
     db.write_bytes(b"this is not a database at all" * 100)
     for args in (("overdue",), ("audit", "verify"), ("org", "add", "X", "--name", "X",
                                                     "--kind", "akimat")):

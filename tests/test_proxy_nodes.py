@@ -21,7 +21,6 @@ import secrets
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 import tomllib
@@ -37,13 +36,11 @@ from sqlmodel import Session
 
 from tests.cli_runner import SCRIPT, Merzim, merzim_env
 from tests.processes import CSRF, free_port
+from tests.proxy_helpers import DEPLOY, NGINX, Proxy
 from tests.smtp_server import SmtpSink
 from workflow import services as svc
 from workflow.services import accounts as auth
 
-ROOT = Path(__file__).resolve().parent.parent
-DEPLOY = ROOT / "deploy"
-NGINX = Path("/usr/sbin/nginx")
 LOADED, WORKDAY = date(2025, 3, 19), date(2025, 3, 20)
 PUBLIC_ORG = "AK-ALM-EDU"
 PASSWORD = "asel-correct-horse-42"
@@ -120,107 +117,6 @@ def machine_config(home: Path, smtp_port: int, metrics_sha: str) -> Path:
     path = home / "config.toml"
     path.write_text(_toml(data), encoding="utf-8")
     return path
-
-
-def self_signed(cert: Path, key: Path) -> None:
-    """A throw-away certificate for merzim.example.kz, made with openssl (a week's validity)."""
-    openssl = shutil.which("openssl")
-    _need("openssl", openssl is not None)
-    r = subprocess.run([str(openssl), "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "7",
-                        "-subj", "/CN=merzim.example.kz", "-keyout", str(key), "-out", str(cert)],
-                       capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0, r.stderr
-
-
-def _sub(pattern: str, repl, site: str, count: int) -> str:
-    """Replace what `pattern` finds in the site, which must be found exactly `count` times."""
-    found = len(re.findall(pattern, site, flags=re.M))
-    assert found == count, f"deploy/nginx/merzim.conf: {pattern!r} found {found} times"
-    return re.sub(pattern, repl, site, flags=re.M)
-
-
-def site_for_test(node_ports: list[int], https: int, http: int, run: Path) -> str:
-    """deploy/nginx/merzim.conf with the test's nodes, ports, certificate and logs."""
-    site = (DEPLOY / "nginx" / "merzim.conf").read_text(encoding="utf-8")
-    site = _sub(r"^(\s*)server 127\.0\.0\.1:8000 (.*);$", lambda m: "".join(
-        f"{m.group(1)}server 127.0.0.1:{p} {m.group(2)};\n" for p in node_ports).rstrip("\n"),
-        site, 1)
-    site = _sub(r"^\s*listen \[::\]:(80|443 ssl http2);\n", "", site, 2)
-    site = _sub(r"listen 80;", f"listen 127.0.0.1:{http};", site, 1)
-    site = _sub(r"listen 443 ssl http2;", f"listen 127.0.0.1:{https} ssl http2;", site, 1)
-    site = _sub(r"/etc/ssl/merzim/", f"{run}/", site, 2)
-    return _sub(r"/var/log/nginx/", f"{run}/", site, 2)
-
-
-def nginx_conf(run: Path) -> str:
-    """The main file Debian's /etc/nginx/nginx.conf would be, in a directory of the test's."""
-    temp = "\n".join(f"    {kind}_temp_path {run}/{kind};"
-                     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    return f"""daemon off;
-worker_processes 1;
-pid {run}/nginx.pid;
-error_log {run}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-{temp}
-    access_log {run}/access.log;
-    include {run}/merzim.conf;
-}}
-"""
-
-
-class Proxy:
-    """nginx in the foreground, as `nobody` when the test runs as root."""
-
-    def __init__(self, node_ports: list[int]):
-        self.run = Path(tempfile.mkdtemp(prefix="merzim-nginx-"))  # nobody must reach it
-        self.https, self.http = free_port(), free_port()
-        try:
-            self_signed(self.run / "fullchain.pem", self.run / "privkey.pem")
-        except BaseException:  # skipped for want of openssl, or failed: nothing left behind
-            shutil.rmtree(self.run, ignore_errors=True)
-            raise
-        (self.run / "merzim.conf").write_text(
-            site_for_test(node_ports, self.https, self.http, self.run), encoding="utf-8")
-        (self.run / "nginx.conf").write_text(nginx_conf(self.run), encoding="utf-8")
-        command = [str(NGINX), "-p", str(self.run), "-c", str(self.run / "nginx.conf"),
-                   "-e", str(self.run / "error.log")]
-        if os.geteuid() == 0:
-            for path in [self.run, *self.run.iterdir()]:
-                os.chown(path, 65534, 65534)
-            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                       *command]
-        test = subprocess.run([*command, "-t"], capture_output=True, text=True, timeout=30)
-        assert test.returncode == 0, test.stderr
-        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
-        self.base = f"https://127.0.0.1:{self.https}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{self.base}/healthz", verify=False, timeout=2)
-                return
-            except httpx.HTTPError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    errors = self.errors()
-                    self.stop()
-                    pytest.fail(f"nginx did not come up:\n{errors}")
-                time.sleep(0.2)
-
-    def errors(self) -> str:
-        log = self.run / "error.log"
-        return log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGQUIT)  # nginx's graceful stop
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        shutil.rmtree(self.run, ignore_errors=True)
 
 
 class Machine:
@@ -311,6 +207,7 @@ def sign_in(client: httpx.Client, login: str, password: str) -> httpx.Response:
 def deployment(db_url, db, make_ctx, tmp_path) -> Iterator[dict]:
     """The demo on PostgreSQL, asel's password and API token, two machines behind nginx."""
     _need("nginx (/usr/sbin/nginx)", NGINX.exists())
+    _need("openssl", shutil.which("openssl") is not None)
     from workflow.services.demo import load_demo
 
     ctx = make_ctx(LOADED)

@@ -21,7 +21,7 @@ from datetime import date
 import pytest
 
 from calendars import KazakhstanCalendar
-from tests.conftest import dump_tables
+from tests.conftest import database_from_template, dump_tables
 from workflow.core import periods
 from workflow.core.definition import LANGUAGES
 from workflow.definitions import PROCEDURES, REGISTERS, VERSIONS, load_registry, read_file
@@ -183,20 +183,53 @@ def test_the_previous_versions_are_kept_for_the_cases_opened_with_them():
 # -- the command line -----------------------------------------------------------------------------
 
 
+# The organisations of `world`: (code, kind, parent).
+ORGS = (("MF", "central_body", None), ("QS", "quasi_state", "MF"), ("AK", "akimat", None),
+        ("AK-CULT", "department", "AK"), ("AK-D1", "district_akimat", "AK"),
+        ("AK2", "akimat", None), ("AK2-D1", "district_akimat", "AK2"))
+
+
+def registers_world(engine) -> None:
+    """What `merzim init`, `merzim org add` for each of ORGS and `merzim user add aigerim --org
+    QS --email aigerim@qazaq.kz --language en` store, through the services those commands call
+    (one unit of work each, as the command line's audit actor, on the command line's today):
+    built once per test process as a template (conftest.database_from_template) instead of
+    ten commands before each test."""
+    from sqlmodel import Session
+
+    from workflow import services as svc
+    from workflow.cli.common import audit_actor, today_in_zone
+    from workflow.services import Context
+    from workflow.services.transactions import prepare
+
+    prepare(engine)
+    registry = load_registry()
+    registry.check()
+    ctx = Context(KazakhstanCalendar(), registry, today_in_zone(), actor=audit_actor("cli"),
+                  language="en")
+    for code, kind, parent in ORGS:
+        with Session(engine) as s:
+            svc.add_org(s, ctx, code, f"Organisation {code}", kind, parent, None, None)
+            s.commit()
+    with Session(engine) as s:
+        svc.add_user(s, ctx, "aigerim", "aigerim", "officer", "QS", "aigerim@qazaq.kz", "en")
+        s.commit()
+
+
+@pytest.fixture
+def db_built(backend, tmp_path):
+    """This module's database: a copy of the `registers_world` template."""
+    with database_from_template(backend, tmp_path, recipe=registers_world,
+                                recipe_name="registers-project34") as built:
+        yield built
+
+
 @pytest.fixture
 def world(merzim_db, db):
     """A ministry (MF) with a quasi-state entity under it (QS, whose officer gets reminders), a
     regional akimat (AK) with its culture department and a district akimat, and another akimat
-    (AK2) with a district of its own."""
-    assert merzim_db("init").returncode == 0
-    for code, kind, parent in (("MF", "central_body", None), ("QS", "quasi_state", "MF"),
-                               ("AK", "akimat", None), ("AK-CULT", "department", "AK"),
-                               ("AK-D1", "district_akimat", "AK"), ("AK2", "akimat", None),
-                               ("AK2-D1", "district_akimat", "AK2")):
-        args = ["org", "add", code, "--name", f"Organisation {code}", "--kind", kind]
-        assert merzim_db(*args, *(["--parent", parent] if parent else [])).returncode == 0
-    assert merzim_db("user", "add", "aigerim", "--org", "QS", "--email", "aigerim@qazaq.kz",
-                     "--language", "en").returncode == 0
+    (AK2) with a district of its own (`registers_world`, as the command line builds it: the
+    first test of each backend checks it is)."""
 
     class World:
         engine = db
@@ -226,6 +259,47 @@ def world(merzim_db, db):
                         if c["subject"] == org and c["period"] == period)
 
     return World
+
+
+CLOCK = {"at", "created_at", "updated_at", "prev_hash", "hash"}  # the clock, and hashes over it
+
+
+def without_clock(engine) -> dict[str, list[tuple]]:
+    """Every row of every table, without the columns the clock fills (and the audit chain's
+    hashes, which cover the time)."""
+    from sqlalchemy import MetaData, select
+
+    meta = MetaData()
+    meta.reflect(bind=engine)
+    with engine.connect() as conn:
+        return {name: [tuple(r) for r in conn.execute(
+                    select(*[c for c in table.c if c.name not in CLOCK])
+                    .order_by(*table.primary_key.columns))]
+                for name, table in sorted(meta.tables.items())}
+
+
+def test_the_world_is_what_the_command_line_builds(backend, tmp_path):
+    """The `world` template holds what the ten commands it stands for store (the same rows, ids
+    and audit records), on each backend."""
+    from tests.cli_runner import Merzim
+    from workflow.storage.db import make_engine
+
+    with database_from_template(backend, tmp_path, "cli.db") as (url, _nothing):
+        merzim = Merzim(tmp_path, db_url=url)
+        assert merzim("init").returncode == 0
+        for code, kind, parent in ORGS:
+            args = ["org", "add", code, "--name", f"Organisation {code}", "--kind", kind]
+            assert merzim(*args, *(["--parent", parent] if parent else [])).returncode == 0
+        assert merzim("user", "add", "aigerim", "--org", "QS", "--email", "aigerim@qazaq.kz",
+                      "--language", "en").returncode == 0
+        with database_from_template(backend, tmp_path, "template.db", recipe=registers_world,
+                                    recipe_name="registers-project34") as (template, _n):
+            built, copied = make_engine(url), make_engine(template)
+            try:
+                assert without_clock(copied) == without_clock(built)
+            finally:
+                built.dispose()
+                copied.dispose()
 
 
 def stages(view: dict) -> dict[str, tuple]:

@@ -55,6 +55,7 @@ from notifications.email import EmailChannel, build_message  # noqa: E402
 from tests.smtp_server import free_port  # noqa: E402
 from workflow import services as svc  # noqa: E402
 from workflow.definitions import load_registry  # noqa: E402
+from workflow.reminders import outbox  # noqa: E402
 from workflow.reminders import planner as reminders  # noqa: E402
 from workflow.reminders.outbox import message_id  # noqa: E402
 from workflow.reminders.worker import Worker  # noqa: E402
@@ -142,6 +143,8 @@ def fill(url: str, n: int, digest: dict[str, str]) -> None:
                  "created_at": now}
                 for uid, email in users[start:start + 5000]])
         s.commit()
+    # what the worker's plan_once does after writing this many rows (refresh_statistics)
+    outbox.refresh_statistics(eng, n)
     eng.dispose()
 
 

@@ -10,8 +10,8 @@ Run from the repository root (Debian's nginx and openssl installed):
    rows), copied into a PostgreSQL schema of its own and upgraded to this code's head.
 2. Two `merzim serve --no-worker` nodes, each in a working directory of its own, on that
    schema; nginx (the site deploy/nginx/merzim.conf as it ships, only its addresses, ports,
-   certificate and log paths replaced, as tests/test_proxy_nodes.py does) terminating HTTPS
-   with a throw-away certificate in front of both.
+   certificate and log paths replaced: tests/proxy_helpers.py, which tests/test_proxy_nodes.py
+   starts too) terminating HTTPS with a throw-away certificate in front of both.
 3. The root manager signs in through the proxy; `concurrency` clients (a connection and a
    thread each, bench/web/run.py's `load`) GET /overdue (the HTML page: the summary by
    subordinate organisation and the first 200 rows) through the proxy for --duration
@@ -27,10 +27,6 @@ import argparse
 import json
 import os
 import platform
-import re
-import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,75 +37,16 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
-
 from bench.web import run as web  # noqa: E402
+from tests import proxy_helpers  # noqa: E402
 from workflow.storage.db import make_engine, revision, upgrade  # noqa: E402
 
-NGINX = Path("/usr/sbin/nginx")
-DEPLOY = ROOT / "deploy"
 
-
-def _sub(pattern: str, repl, site: str, count: int) -> str:
-    found = len(re.findall(pattern, site, flags=re.M))
-    assert found == count, f"deploy/nginx/merzim.conf: {pattern!r} found {found} times"
-    return re.sub(pattern, repl, site, flags=re.M)
-
-
-def site(node_ports: list[int], https: int, http: int, run: Path) -> str:
-    """deploy/nginx/merzim.conf with these nodes, ports, certificate and logs."""
-    text = (DEPLOY / "nginx" / "merzim.conf").read_text(encoding="utf-8")
-    text = _sub(r"^(\s*)server 127\.0\.0\.1:8000 (.*);$", lambda m: "".join(
-        f"{m.group(1)}server 127.0.0.1:{p} {m.group(2)};\n" for p in node_ports).rstrip("\n"),
-        text, 1)
-    text = _sub(r"^\s*listen \[::\]:(80|443 ssl http2);\n", "", text, 2)
-    text = _sub(r"listen 80;", f"listen 127.0.0.1:{http};", text, 1)
-    text = _sub(r"listen 443 ssl http2;", f"listen 127.0.0.1:{https} ssl http2;", text, 1)
-    text = _sub(r"/etc/ssl/merzim/", f"{run}/", text, 2)
-    return _sub(r"/var/log/nginx/", f"{run}/", text, 2)
-
-
-class Proxy:
-    """nginx in the foreground (as `nobody` when run as root), one worker process."""
+class Proxy(proxy_helpers.Proxy):
+    """nginx as tests/test_proxy_nodes.py starts it, without its access log, and its CPU."""
 
     def __init__(self, node_ports: list[int]):
-        self.run = Path(tempfile.mkdtemp(prefix="merzim-bench-nginx-"))
-        self.https, self.http = web.free_port(), web.free_port()
-        cert, key = self.run / "fullchain.pem", self.run / "privkey.pem"
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                        "-keyout", str(key), "-out", str(cert)], check=True,
-                       capture_output=True)
-        self.cert = self.run / "ca.pem"  # a copy the clients trust (SSL_CERT_FILE)
-        shutil.copyfile(cert, self.cert)
-        (self.run / "merzim.conf").write_text(site(node_ports, self.https, self.http, self.run),
-                                              encoding="utf-8")
-        temp = "\n".join(f"    {kind}_temp_path {self.run}/{kind};"
-                         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-        (self.run / "nginx.conf").write_text(
-            f"daemon off;\nworker_processes 1;\npid {self.run}/nginx.pid;\n"
-            f"error_log {self.run}/error.log warn;\nevents {{ worker_connections 256; }}\n"
-            f"http {{\n{temp}\n    access_log off;\n    include {self.run}/merzim.conf;\n}}\n",
-            encoding="utf-8")
-        cmd = [str(NGINX), "-p", str(self.run), "-c", str(self.run / "nginx.conf"),
-               "-e", str(self.run / "error.log")]
-        if os.geteuid() == 0:
-            for path in [self.run, *self.run.iterdir()]:
-                os.chown(path, 65534, 65534)
-            cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.base = f"https://127.0.0.1:{self.https}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{self.base}/healthz", verify=str(self.cert), timeout=2)
-                return
-            except httpx.HTTPError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("nginx did not come up") from None
-                time.sleep(0.2)
+        super().__init__(node_ports, access_log=False)
 
     def cpu_seconds(self) -> float:
         """nginx's processes (the master and its worker)."""
@@ -117,16 +54,6 @@ class Proxy:
         for pid in [self.proc.pid, *_children(self.proc.pid)]:
             total += _cpu(pid)
         return total
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGQUIT)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        shutil.rmtree(self.run, ignore_errors=True)
 
 
 def _children(pid: int) -> list[int]:
@@ -182,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                                                             web.DEFAULT_PG))
     p.add_argument("--json", type=Path)
     a = p.parse_args(argv)
-    if not NGINX.exists():
+    if not proxy_helpers.NGINX.exists():
         print("nginx is not installed (apt-get install nginx-light)", file=sys.stderr)
         return 2
     db, info = web.ensure_dataset(a.workdir, a.analyses, web.SEED, 200, a.stage_rows, False)

@@ -87,6 +87,27 @@ URL = typer.Option(None, "--url", metavar="URL", help="Link to the publication."
 CASE_ID = typer.Argument(..., help="Case (analysis) id.")
 ANALYSIS_ID = typer.Argument(..., help="Analysis id.")
 LOGIN = typer.Argument(..., help="The user's login.")
+SUBJECT_ORG = typer.Argument(..., help="The subject's organisation code.")
+
+
+def option(flag: str, metavar: str, help: str, default: Any = None) -> Any:
+    """An option that takes a value, `--flag METAVAR`; its own help text (a catalogue key)."""
+    return typer.Option(default, flag, metavar=metavar, help=help)
+
+
+def required(flag: str, metavar: str, help: str) -> Any:
+    """An option that takes a value and must be given."""
+    return typer.Option(..., flag, metavar=metavar, help=help)
+
+
+def as_of_context(as_of: str | None):
+    """The services' context on `--as-of`'s day (today without it)."""
+    return context(parse_date(as_of, "--as-of") if as_of else None)
+
+
+def year_or_this(year: str | None, ctx) -> int:
+    """`--year`'s value, or the context's year without it."""
+    return parse_int(year, "--year") if year is not None else ctx.today.year
 
 
 def emit_json(payload: Any) -> None:
@@ -139,6 +160,8 @@ def unexpected_error(exc: BaseException) -> MerzimError:
     detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     detail = detail[0] if detail else type(exc).__name__
     low = detail.lower()
+    if _stored_value_unreadable(exc):
+        return MerzimError(key="error.db_corrupt", detail=f"{type(exc).__name__}: {detail}")
     if isinstance(exc, OverflowError | DataError):
         if "nul" in low:
             return UsageError(key="error.nul_in_input")
@@ -148,7 +171,7 @@ def unexpected_error(exc: BaseException) -> MerzimError:
     if "disk is full" in low or "no space left" in low:
         return MerzimError(key="error.disk_full", detail=detail)
     if isinstance(exc, DatabaseError) and ("not a database" in low or "malformed" in low
-                                           or "corrupt" in low):
+                                           or "corrupt" in low or "could not decode" in low):
         return MerzimError(key="error.db_corrupt", detail=detail)
     if isinstance(exc, DatabaseError):
         return MerzimError(key="error.database", detail=detail)
@@ -156,6 +179,26 @@ def unexpected_error(exc: BaseException) -> MerzimError:
         return MerzimError(key="error.os", detail=f"{getattr(exc, 'filename', '') or ''} "
                                                   f"{exc.strerror or detail}".strip())
     return MerzimError(key="error.unexpected", kind=type(exc).__name__, detail=detail)
+
+
+def _stored_value_unreadable(exc: BaseException) -> bool:
+    """Whether the error is a stored value the database layer could not read back: text
+    that is not UTF-8, or a date whose digits overflow (a damaged SQLite file reads so
+    where the damage falls in a row rather than in a page's structure). Not a value the
+    command was given: binding a parameter fails inside the driver's execute, and encoding
+    a Python string never raises UnicodeDecodeError."""
+    if not isinstance(exc, UnicodeDecodeError | OverflowError | ValueError):
+        return False
+    import traceback
+
+    frames = [f.f_code for f, _ in traceback.walk_tb(exc.__traceback__)
+              if "sqlalchemy" in f.f_code.co_filename]
+    if not frames:
+        return False
+    if isinstance(exc, UnicodeDecodeError):
+        return True
+    return frames[-1].co_name not in ("do_execute", "do_executemany", "do_execute_no_params",
+                                      "_exec_single_context", "_exec_insertmany_context")
 
 
 def write_file(path, data: bytes) -> None:

@@ -10,25 +10,24 @@ from workflow.cli.common import (
     AS_OF,
     JSON,
     STATE,
-    context,
+    SUBJECT_ORG,
+    as_of_context,
     emit_json,
     lazy,
-    parse_date,
-    parse_int,
+    option,
     unit_of_work,
+    year_or_this,
 )
 
 service = lazy("workflow.coverage.service")
 
 
-def coverage(org: str = typer.Argument(..., help="The subject's organisation code."),
-             year: str = typer.Option(None, "--year", metavar="YEAR",
-                                      help="The programme year (default: this year)."),
-             as_of: str = AS_OF,
-             as_json: bool = JSON) -> None:
+def coverage(org: str = SUBJECT_ORG,
+             year: str = option("--year", "YEAR", "The programme year (default: this year)."),
+             as_of: str = AS_OF, as_json: bool = JSON) -> None:
     """The subdivisions without an analysis whose note is signed, and the points each would add."""
-    ctx = context(parse_date(as_of, "--as-of") if as_of else None)
-    year_n = parse_int(year, "--year") if year is not None else ctx.today.year
+    ctx = as_of_context(as_of)
+    year_n = year_or_this(year, ctx)
     with unit_of_work() as s:
         result = service.coverage(s, ctx, org, year_n, STATE.settings.score)
     t = STATE.t

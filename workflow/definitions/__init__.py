@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
+import json
 import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
@@ -154,9 +155,38 @@ class Registry:
         return definition
 
 
+# Definitions parsed in this process, by everything the parse reads: the text, its file's name
+# and the settings that apply. A process that loads the registry many times (each `merzim`
+# command run in a test process; the web's and the worker's contexts) parses a file once; a
+# changed file or setting is another key. Definitions are frozen dataclasses, shared safely.
+_PARSED: dict[tuple[str, str, str], Definition] = {}
+
+
+def _settings_key(*settings: Any) -> str | None:
+    try:
+        return json.dumps(settings, sort_keys=True, default=repr)
+    except (TypeError, ValueError):  # not comparable as text: not cached
+        return None
+
+
 def _parse(text: str, source: str, interpretations: dict[str, Any] | None,
            obligation: dict[str, Any], doc: dict[str, Any] | None = None) -> Definition:
-    """The definition of a file's `text` (`doc`: the text already read as TOML)."""
+    """The definition of a file's `text` (`doc`: the text already read as TOML), parsed once
+    per process for the same text, file name and settings."""
+    settings = _settings_key(interpretations, obligation)
+    key = (text, source, settings) if settings is not None else None
+    if key is not None and (known := _PARSED.get(key)) is not None:
+        return known
+    definition = _parse_text(text, source, interpretations, obligation, doc)
+    if key is not None:
+        if len(_PARSED) >= 512:  # bounded: the oldest goes
+            del _PARSED[next(iter(_PARSED))]
+        _PARSED[key] = definition
+    return definition
+
+
+def _parse_text(text: str, source: str, interpretations: dict[str, Any] | None,
+                obligation: dict[str, Any], doc: dict[str, Any] | None = None) -> Definition:
     if doc is None:
         try:
             doc = tomllib.loads(text)
@@ -270,7 +300,9 @@ def load_registry(dirs: tuple[Path, ...] = (), interpretations: dict[str, Any] |
             raise ConfigError(f"[processes] dirs: {folder} is not a directory")
         for path in sorted(folder.glob("*.toml")):
             text = _read_text(path)
-            key = _indexed_key(text) if lazy else None
+            key = _indexed_key(text)
+            if key is not None and not lazy and key not in index:
+                parsed[key] = parse(key, path, text)
             if key is None:  # read and parsed once: the key says which settings apply
                 try:
                     doc = tomllib.loads(text)

@@ -16,8 +16,10 @@ from workflow.cli.common import (
     deprecated,
     emit_json,
     lazy,
+    option,
     parse_date,
     parse_int,
+    required,
     unit_of_work,
     write_file,
 )
@@ -44,14 +46,10 @@ def _owner(analysis: str | None, external: str | None) -> dict[str, int | None]:
 
 @risk_app.command("add")
 def risk_add(analysis: str = typer.Argument(None, help="Analysis id."),
-             external: str = typer.Option(None, "--external", metavar="ID",
-                                          help="External analysis id."),
-             description: str = typer.Option(..., "--description", metavar="TEXT",
-                                             help="What the risk is."),
-             process: str = typer.Option(None, "--process", metavar="TEXT",
-                                         help="Process or function."),
-             subdivision: str = typer.Option(None, "--subdivision", metavar="NAME",
-                                             help="The subdivision where it lies."),
+             external: str = option("--external", "ID", "External analysis id."),
+             description: str = required("--description", "TEXT", "What the risk is."),
+             process: str = option("--process", "TEXT", "Process or function."),
+             subdivision: str = option("--subdivision", "NAME", "The subdivision where it lies."),
              as_json: bool = JSON) -> None:
     """Record a corruption risk found by an analysis."""
     with unit_of_work() as s:
@@ -62,8 +60,7 @@ def risk_add(analysis: str = typer.Argument(None, help="Analysis id."),
 
 @rec_app.command("add")
 def rec_add(risk: str = typer.Argument(..., help="Risk id."),
-            text: str = typer.Option(..., "--text", metavar="TEXT",
-                                     help="The recommendation's text."),
+            text: str = required("--text", "TEXT", "The recommendation's text."),
             as_json: bool = JSON) -> None:
     """Add a recommendation against a risk."""
     with unit_of_work() as s:
@@ -76,14 +73,11 @@ def rec_add(risk: str = typer.Argument(..., help="Risk id."),
 def rec_status(rec: str = typer.Argument(..., help="Recommendation id."),
                status: str = typer.Argument(..., help="not_started, in_progress, fulfilled, "
                                                        "not_fulfilled"),
-               on: str = typer.Option(..., "--date", metavar="DATE",
-                                      help="The day of the review."),
-               form: str = typer.Option(None, "--form", metavar="TEXT",
-                                        help="Completion form (needed for fulfilled)."),
+               on: str = required("--date", "DATE", "The day of the review."),
+               form: str = option("--form", "TEXT", "Completion form (needed for fulfilled)."),
                number: str = NUMBER,
-               url: str = typer.Option(None, "--url", metavar="URL",
-                                       help="Link to the document."),
-               note: str = typer.Option(None, "--note", metavar="TEXT", help="Free text."),
+               url: str = option("--url", "URL", "Link to the document."),
+               note: str = option("--note", "TEXT", "Free text."),
                as_json: bool = JSON) -> None:
     """Set a recommendation's status in a review, with the confirming document."""
     day = parse_date(on, "--date")
@@ -118,8 +112,7 @@ def _plan_shape(command: str, first: str, second: Path | None, analysis: str | N
 
 PLAN_ID = typer.Argument(..., metavar="ID",
                          help="Analysis id (with --external: leave it out).")
-PLAN_EXTERNAL = typer.Option(None, "--external", metavar="ID",
-                             help="The plan of this external analysis instead.")
+PLAN_EXTERNAL = option("--external", "ID", "The plan of this external analysis instead.")
 # the older shapes, kept working (hidden from the help; a note on stderr when used)
 OLD_ANALYSIS = typer.Option(None, "--analysis", metavar="ID", hidden=True)
 
@@ -180,12 +173,9 @@ def monitoring_periods(analysis: str = ANALYSIS_ID,
 
 @positions_app.command("add")
 def positions_add(analysis: str = ANALYSIS_ID,
-                  position: str = typer.Option(..., "--position", metavar="TITLE",
-                                               help="The position's title."),
-                  subdivision: str = typer.Option(..., "--subdivision", metavar="NAME",
-                                                  help="Its subdivision."),
-                  risk: str = typer.Option(..., "--risk", metavar="TEXT",
-                                           help="The corruption risk it is exposed to."),
+                  position: str = required("--position", "TITLE", "The position's title."),
+                  subdivision: str = required("--subdivision", "NAME", "Its subdivision."),
+                  risk: str = required("--risk", "TEXT", "The corruption risk it is exposed to."),
                   as_json: bool = JSON) -> None:
     """Add a position exposed to corruption risk to an analysis's list."""
     with unit_of_work() as s:

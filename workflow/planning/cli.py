@@ -19,9 +19,11 @@ from workflow.cli.common import (
     context,
     emit_json,
     lazy,
+    option,
     parse_date,
     parse_int,
     read_table,
+    required,
     unit_of_work,
 )
 from workflow.cli.rendering import render_view, view_json, warning_text
@@ -43,19 +45,17 @@ def _print(message: str) -> None:
 
 @analysis_app.command("plan")
 def analysis_plan(subject: str = SUBJECT,
-                  object_: str = typer.Option(..., "--object", metavar="CODE",
-                                              help="Code of the object."),
-                  start: str = typer.Option(..., "--start", metavar="DATE",
-                                            help="The analysis's first day."),
-                  end: str = typer.Option(None, "--end", metavar="DATE",
-                                          help="Default: the 30th working day from the start."),
-                  override_reason: str = typer.Option(None, "--override-reason", metavar="TEXT",
-                                                      help="Plan despite the one-year rule."),
+                  object_: str = required("--object", "CODE", "Code of the object."),
+                  start: str = required("--start", "DATE", "The analysis's first day."),
+                  end: str = option("--end", "DATE",
+                                    "Default: the 30th working day from the start."),
+                  override_reason: str = option("--override-reason", "TEXT",
+                                                "Plan despite the one-year rule."),
                   responsible: str = RESPONSIBLE,
-                  duplicate_reason: str = typer.Option(
-                      None, "--duplicate-reason", metavar="TEXT",
-                      help="Plan although an analysis of the same subject and object overlaps "
-                           "the period (the reason)."),
+                  duplicate_reason: str = option(
+                      "--duplicate-reason", "TEXT",
+                      "Plan although an analysis of the same subject and object overlaps "
+                      "the period (the reason)."),
                   as_json: bool = JSON) -> None:
     """Plan an analysis and print every stage's due date."""
     s_date = parse_date(start, "--start")
@@ -127,12 +127,11 @@ def analysis_import(file: Path = typer.Argument(..., help="CSV or XLSX: subject,
 
 
 @external_app.command("add")
-def external_add(subject: str = typer.Option(..., "--subject", metavar="CODE",
-                                             help="Code of the subject analysed."),
-                 completed: str = typer.Option(..., "--completed", metavar="DATE",
-                                               help="When the external analysis was completed."),
-                 reference: str = typer.Option(None, "--reference", metavar="TEXT",
-                                               help="Its document: number, date, who made it."),
+def external_add(subject: str = required("--subject", "CODE", "Code of the subject analysed."),
+                 completed: str = required("--completed", "DATE",
+                                           "When the external analysis was completed."),
+                 reference: str = option("--reference", "TEXT",
+                                         "Its document: number, date, who made it."),
                  as_json: bool = JSON) -> None:
     """Record an external analysis of a subject."""
     day = parse_date(completed, "--completed")
@@ -146,17 +145,15 @@ def external_add(subject: str = typer.Option(..., "--subject", metavar="CODE",
 @programme_app.command("schedule")
 def programme_schedule(command: typer.Context,
                        subject: str = SUBJECT,
-                       year: str = typer.Option(..., "--year", metavar="YEAR",
-                                                help="The year the schedule plans."),
-                       on: str = typer.Option(..., "--date", metavar="DATE",
-                                              help="When the schedule was approved."),
+                       year: str = required("--year", "YEAR", "The year the schedule plans."),
+                       on: str = required("--date", "DATE", "When the schedule was approved."),
                        number: str = NUMBER,
                        signed_by: str = SIGNED_BY,
                        url: str = URL,
-                       approver_role: str = typer.Option(
-                           None, "--approver-role", metavar="ROLE",
-                           help="Who approved it: first_head, deputy_head, head_of_apparatus, "
-                                "district_akim or other (the cross-platform package checks it)."),
+                       approver_role: str = option(
+                           "--approver-role", "ROLE",
+                           "Who approved it: first_head, deputy_head, head_of_apparatus, "
+                           "district_akim or other (the cross-platform package checks it)."),
                        as_json: bool = JSON) -> None:
     """Record the approval of a subject's schedule for a year."""
     from workflow.core.machine import builtin_evidence

@@ -54,6 +54,26 @@ def message_id(row: OutboxMessage, sender: str = "merzim@localhost") -> str:
     return f"<merzim.{row.id}.{row.local_day:%Y%m%d}.{row.channel}@{domain}>"
 
 
+ANALYZE_AFTER = 1_000  # rows a plan writes at once before the outbox's statistics are refreshed
+
+
+def refresh_statistics(engine: Engine, written: int) -> bool:
+    """After a plan wrote `written` rows at once: on PostgreSQL, `ANALYZE outbox` when that is
+    at least ANALYZE_AFTER rows. Until autovacuum analyses a table that grew by thousands of
+    rows (up to a minute or more), the planner still believes the outbox nearly empty and
+    answers each claim with a bitmap scan and a sort of every pending row (48 ms a claim at
+    50,000 pending digests, 2,500 claims of 20) instead of walking the primary key to its first
+    20 due rows (0.17 ms). ANALYZE reads a sample (at most 30,000 rows), takes no lock that
+    blocks reads or writes, and is what autovacuum would run a little later. SQLite: nothing
+    (its claims use the index either way). Returns whether it ran."""
+    if written < ANALYZE_AFTER or engine.dialect.name != "postgresql":
+        return False
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE outbox"))
+        conn.commit()
+    return True
+
+
 def claim(engine: Engine, settings: OutboxSettings, now: float, token: str,
           channels: tuple[str, ...] | None = None, after: int = 0) -> list[OutboxMessage]:
     """Take up to `batch` due rows (pending and due, or 'sending' with an expired lease), the

@@ -103,6 +103,7 @@ class Worker:
             log.info("another planner already wrote today's digests")
         if not early:
             planned += self._plan_features(ctx)
+        outbox.refresh_statistics(self.engine, planned)
         import time
 
         self.beat.plan_runs += 1

@@ -14,34 +14,32 @@ from workflow.cli.common import (
     AS_OF,
     JSON,
     STATE,
-    context,
+    SUBJECT_ORG,
+    as_of_context,
     emit_json,
     lazy,
-    parse_date,
-    parse_int,
+    option,
     unit_of_work,
     write_file,
+    year_or_this,
 )
 
 scoring = lazy("workflow.scorecard.service")
 
 
-def score(org: str = typer.Argument(..., help="The subject's organisation code."),
-          year: str = typer.Option(None, "--year", metavar="YEAR",
-                                   help="The year evaluated (default: this year)."),
+def score(org: str = SUBJECT_ORG,
+          year: str = option("--year", "YEAR", "The year evaluated (default: this year)."),
           subtree: bool = typer.Option(False, "--subtree",
                                        help="Every subject under ORG, one scorecard each."),
-          file: Path = typer.Option(None, "--file", metavar="FILE",
-                                    help="Also write the table (.xlsx or .csv)."),
-          as_of: str = AS_OF,
-          as_json: bool = JSON) -> None:
+          file: Path = option("--file", "FILE", "Also write the table (.xlsx or .csv)."),
+          as_of: str = AS_OF, as_json: bool = JSON) -> None:
     """The evaluation of projects No. 1-4 for a subject, or for every subject under it."""
     from workflow.scorecard.words import in_words
 
-    ctx = context(parse_date(as_of, "--as-of") if as_of else None)
+    ctx = as_of_context(as_of)
     if year is None and ":" in org:  # SUBJECT:YEAR, as `merzim programme` shows them
         org, _, year = org.rpartition(":")
-    year_n = parse_int(year, "--year") if year is not None else ctx.today.year
+    year_n = year_or_this(year, ctx)
     # a national subtree allocates objects by the million and frees them in bulk, with no
     # cycle among them: the collector's passes over them cost a third of the command's CPU
     gc.disable()

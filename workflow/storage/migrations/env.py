@@ -3,8 +3,9 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import workflow.storage.models  # noqa: F401  (registers the tables)
+import workflow.storage.models
 
+workflow.storage.models.load_all()  # every table in the metadata (built when first named)
 config = context.config
 target_metadata = SQLModel.metadata
 

@@ -1,0 +1,49 @@
+"""The tables of signing in from outside the command line: web sessions, API tokens, calendar
+feeds. Built when one of their names is first asked of `workflow.storage.models`, whose models
+they are (`__module__ = FACADE`: see there)."""
+
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+from workflow.storage.models import FACADE
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a random token, the table its SHA-256."""
+
+    __tablename__ = "web_session"
+    __module__ = FACADE
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    csrf: str = Field(max_length=64)
+    created_at: float
+    expires_at: float
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal token for API clients (shown once; stored as SHA-256)."""
+
+    __tablename__ = "api_token"
+    __module__ = FACADE
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    name: str = Field(max_length=100)
+    created_at: float
+    revoked_at: float | None = None
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A secret ICS feed URL of a user's deadlines or of an organisation's subtree; revocable."""
+
+    __tablename__ = "calendar_feed"
+    __module__ = FACADE
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    owner_id: int = Field(foreign_key="app_user.id", index=True)
+    scope: str = Field(max_length=16)  # "user" or "organisation"
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    created_at: float
+    revoked_at: float | None = None

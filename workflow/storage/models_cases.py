@@ -1,0 +1,203 @@
+"""The tables of a case and its history: organisations, users, programmes, cases, definitions,
+stages, records, evidence files and the audit log. Built when one of their names is first asked
+of `workflow.storage.models`, whose models they are (`__module__ = FACADE`: see there)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, false
+from sqlmodel import Field, SQLModel
+
+from workflow.storage.models import EVENT, FACADE, OPEN, _partial
+
+
+class Organisation(SQLModel, table=True):
+    """A body in the tree; `path` is '/root_id/.../own_id/' so a subtree is a prefix range."""
+
+    __tablename__ = "organisation"
+    __module__ = FACADE
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=300)
+    name_kk: str | None = Field(default=None, max_length=300)
+    name_ru: str | None = Field(default=None, max_length=300)
+    kind: str = Field(max_length=32)
+    parent_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    path: str = Field(default="", max_length=400, index=True)
+    # the admin's switch for the public page; None: as `[public] organisations` says (0009)
+    public_page: bool | None = None
+
+
+class User(SQLModel, table=True):
+    """A person merzim knows: officer, manager or admin of one organisation."""
+
+    __tablename__ = "app_user"
+    __module__ = FACADE
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=100, unique=True, index=True)
+    full_name: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    email: str | None = Field(default=None, max_length=254)
+    language: str = Field(default="kk", max_length=2)
+    telegram_chat_id: str | None = Field(default=None, max_length=64)
+    telegram_active: bool = True
+    active: bool = True
+    password_hash: str | None = Field(default=None, max_length=200)
+    failed_logins: int = 0
+    locked_until: float | None = None
+
+
+class Programme(SQLModel, table=True):
+    """A subject's schedule of analyses for one year."""
+
+    __tablename__ = "programme"
+    __module__ = FACADE
+    __table_args__ = (UniqueConstraint("subject_id", "year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    subject_id: int = Field(foreign_key="organisation.id", index=True)
+    year: int
+
+
+class Case(SQLModel, table=True):
+    """One case of a process definition: a subject organisation (optionally an object
+    organisation, a person, typed fields), the named dates it was opened with, and its state.
+    An internal analysis is a case; so is a conflict-of-interest notice or a quarter's
+    obligation (`period` set: one case per definition, organisation and period)."""
+
+    __tablename__ = "process_case"
+    __module__ = FACADE
+    __table_args__ = (
+        _partial("uq_case_obligation_period", "process", "subject_id", "period",
+                 where="period IS NOT NULL"),
+        Index("ix_case_process_subject", "process", "subject_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    process: str = Field(max_length=64)
+    process_version: int = 1
+    programme_id: int | None = Field(default=None, foreign_key="programme.id", index=True)
+    subject_id: int = Field(foreign_key="organisation.id", index=True)
+    object_id: int | None = Field(default=None, foreign_key="organisation.id")
+    person_name: str | None = Field(default=None, max_length=200)
+    person_position: str | None = Field(default=None, max_length=300)
+    fields: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    dates: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # given at opening
+    period: str | None = Field(default=None, max_length=16)
+    case_date: date  # the date lists and years count by: the start, the period's start, the notice
+    state: str = Field(max_length=32)
+    responsible_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)  # 0010
+    override_reason: str | None = Field(default=None, sa_column=Column(Text))
+    cancel_reason: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: str = Field(max_length=40)
+    # withdrawn (opened by mistake, issue 29): when, by whom, why; the case leaves every list,
+    # reminder and score and stays in the history and the audit log (0011)
+    withdrawn_at: str | None = Field(default=None, max_length=40)
+    withdrawn_by: str | None = Field(default=None, max_length=100)
+    withdrawn_reason: str | None = Field(default=None, sa_column=Column(Text))
+
+    def given(self) -> dict[str, date]:
+        """The named dates given when the case was opened."""
+        return {k: date.fromisoformat(v) for k, v in (self.dates or {}).items() if v}
+
+
+class ProcessDefinition(SQLModel, table=True):
+    """The text of each definition version a case was opened with (a case keeps its version
+    when the file changes; an edited file with the same version is refused)."""
+
+    __tablename__ = "process_definition"
+    __module__ = FACADE
+    key: str = Field(primary_key=True, max_length=64)
+    version: int = Field(primary_key=True)
+    sha256: str = Field(max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    stored_at: str = Field(max_length=40)
+
+
+class Stage(SQLModel, table=True):
+    """One stage of a case (or of a programme): due date, status, completion, evidence."""
+
+    __tablename__ = "stage"
+    __module__ = FACADE
+    __table_args__ = (
+        # A stage key once per case and once per programme. Two partial indexes: a unique
+        # constraint over a nullable column never fires (NULLs are distinct).
+        _partial("uq_stage_case_key", "case_id", "key", where="case_id IS NOT NULL"),
+        _partial("uq_stage_programme_key", "programme_id", "key",
+                 where="programme_id IS NOT NULL"),
+        # the overdue and due lists' counts and summaries read these indexes only (0008)
+        Index("ix_stage_status_due", "status", "due_date", "subject_path", "case_id"),
+        Index("ix_stage_path_status_due", "subject_path", "status", "due_date", "case_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    # no index of their own: the partial unique indexes above lead with them (0015)
+    case_id: int | None = Field(default=None, foreign_key="process_case.id")
+    programme_id: int | None = Field(default=None, foreign_key="programme.id")
+    key: str = Field(max_length=64)
+    subject_id: int = Field(foreign_key="organisation.id")
+    subject_path: str = Field(max_length=400)
+    due_date: date | None = None
+    projected: bool = False
+    status: str = Field(default=OPEN, max_length=16)
+    done_on: date | None = None
+    evidence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class EventRecord(SQLModel, table=True):
+    """What was recorded for a case, in order: an event (with its date and document), a stage
+    closed as not done, or the void of an earlier record. Nothing is edited or deleted: a
+    voided record stays, marked with the void that voided it."""
+
+    __tablename__ = "event_record"
+    __module__ = FACADE
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="process_case.id", index=True)
+    kind: str = Field(default=EVENT, max_length=16)  # event | not_done | void
+    event: str = Field(max_length=64)  # the event; for not_done the stage; for void the event
+    on: date
+    evidence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    voids_id: int | None = Field(default=None, foreign_key="event_record.id")
+    voided_by_id: int | None = Field(default=None, foreign_key="event_record.id")
+    actor: str = Field(max_length=100)
+    recorded_at: str = Field(max_length=40)
+
+
+class EvidenceFile(SQLModel, table=True):
+    """A file confirming a case's record: the content is in the file store under its SHA-256;
+    never deleted -- a void marks it (who, when, why) and keeps it (migration 0009)."""
+
+    __tablename__ = "evidence_file"
+    __module__ = FACADE
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="process_case.id", index=True)
+    record_id: int | None = Field(default=None, foreign_key="event_record.id", index=True)
+    sha256: str = Field(max_length=64, index=True)
+    name: str = Field(max_length=255)
+    media_type: str = Field(max_length=100)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    public: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    uploaded_by: str = Field(max_length=100)
+    uploaded_at: str = Field(max_length=40)
+    voided_at: str | None = Field(default=None, max_length=40)
+    voided_by: str | None = Field(default=None, max_length=100)
+    void_reason: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class AuditRecord(SQLModel, table=True):
+    """Append-only, hash-chained log of everything that changes state."""
+
+    __tablename__ = "audit_log"
+    __module__ = FACADE
+    # two records with one predecessor would be a fork (migration 0005)
+    __table_args__ = (Index("ux_audit_log_prev_hash", "prev_hash", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: str = Field(max_length=40)
+    actor: str = Field(max_length=100)
+    action: str = Field(max_length=64)
+    entity: str = Field(max_length=32)
+    entity_id: str = Field(max_length=64)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
