@@ -54,6 +54,15 @@ def _share_compiled_templates() -> None:
 
 _share_compiled_templates()
 
+
+# the suite's temporary files (tests/suite_helpers.py)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own, which reads --basetemp
+def pytest_configure(config: pytest.Config) -> None:
+    from tests.suite_helpers import SuitePlugin
+
+    config.pluginmanager.register(SuitePlugin(config), "merzim-suite")
 # calendar
 
 

@@ -127,8 +127,11 @@ rate_per_second = 200
     try:
         for login in logins[:3]:
             api.queue_update(chats[login], f"/start {codes[login]}")
+        # bound and answered: the reply goes after the binding's commit, and a poller killed in
+        # between sends none (a courtesy, poll_updates' docstring), so the kill waits for both
         deadline = time.monotonic() + 60
-        while not all(_bound(db).get(login) == str(chats[login]) for login in logins[:3]):
+        while not all(_bound(db).get(login) == str(chats[login]) and api.sent_to(chats[login])
+                      for login in logins[:3]):
             assert time.monotonic() < deadline, "the first updates were not handled"
             time.sleep(0.2)
         with Session(db) as s:
@@ -141,7 +144,8 @@ rate_per_second = 200
         for login in logins[3:]:
             api.queue_update(chats[login], f"/start {codes[login]}")
         deadline = time.monotonic() + 60
-        while not all(_bound(db).get(login) == str(chats[login]) for login in logins):
+        while not all(_bound(db).get(login) == str(chats[login]) and api.sent_to(chats[login])
+                      for login in logins):
             assert time.monotonic() < deadline, "the other worker did not take over"
             assert survivor.poll() is None, survivor.communicate()
             time.sleep(0.2)

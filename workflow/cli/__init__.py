@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from workflow.cli.common import STATE
+from workflow.cli.common import STATE, importing
 from workflow.core.errors import MerzimError, UsageError
 
 # The modules of the commands, in the order they join the app (the order of `merzim --help`),
@@ -85,7 +85,8 @@ def build_app(commands: tuple[str, ...] | None = None) -> typer.Typer:
     )
     app.callback()(root)
     needed = {module for command in wanted for module in COMMANDS[command]}
-    loaded = [importlib.import_module(name) for name in MODULES if name in needed]
+    with importing():
+        loaded = [importlib.import_module(name) for name in MODULES if name in needed]
     for module in loaded:
         if hasattr(module, "register"):
             module.register(app)

@@ -236,6 +236,27 @@ from contextlib import contextmanager  # noqa: E402
 from datetime import datetime as _dt  # noqa: E402
 
 
+@contextmanager
+def importing():
+    """Imports (and what they build: the table models, the dialect, the engine, the calendar's
+    tables) with the cycle collector paused, and what they made set aside from its later passes
+    (`gc.freeze`) when a module was imported: modules, classes and tables live as long as the
+    process, so the collector's passes over them would find nothing to free (a tenth of
+    `merzim status`'s CPU: bench/cli/RESULTS.md). The collector runs as before afterwards, over
+    what the command itself makes; once every module is imported nothing more is set aside."""
+    import gc
+
+    was, modules = gc.isenabled(), len(sys.modules)
+    gc.disable()
+    try:
+        yield
+    finally:
+        if len(sys.modules) != modules:
+            gc.freeze()
+        if was:
+            gc.enable()
+
+
 class lazy:  # noqa: N801 - reads like a module
     """A module imported on first use, so `merzim calendar ...` does not load the database stack."""
 
@@ -245,7 +266,8 @@ class lazy:  # noqa: N801 - reads like a module
     def __getattr__(self, attr: str):
         import importlib
 
-        return getattr(importlib.import_module(self._name), attr)
+        with importing():  # the package imports a use case's module when first asked for
+            return getattr(importlib.import_module(self._name), attr)
 
 
 def today_in_zone() -> date:
@@ -259,9 +281,10 @@ def today_in_zone() -> date:
 def engine():
     """The database engine (created once per invocation)."""
     if "_engine" not in STATE.__dict__:
-        from workflow.services import runtime
+        with importing():  # the dialect and its driver
+            from workflow.services import runtime
 
-        STATE.__dict__["_engine"] = runtime.engine(STATE.settings)
+            STATE.__dict__["_engine"] = runtime.engine(STATE.settings)
     return STATE.__dict__["_engine"]
 
 
@@ -297,11 +320,13 @@ def audit_actor(kind: str = "cli") -> str:
 def context(as_of: date | None = None, actor: str = "cli"):
     """The services' context: calendar, definitions, today (or `as_of`), the reader's language,
     and the audit actor (`actor` is its kind: "cli" or "worker")."""
-    from workflow.services import Context, runtime
+    with importing():  # the services' package, the settings and the calendar
+        from workflow.services import Context, runtime
 
-    if "_registry" not in STATE.__dict__:
-        STATE.__dict__["_registry"] = runtime.registry(STATE.settings, lazy=True)
-    return Context(STATE.calendar, STATE.__dict__["_registry"], as_of or today_in_zone(),
+        if "_registry" not in STATE.__dict__:
+            STATE.__dict__["_registry"] = runtime.registry(STATE.settings, lazy=True)
+        calendar = STATE.calendar
+    return Context(calendar, STATE.__dict__["_registry"], as_of or today_in_zone(),
                    actor=audit_actor(actor), language=STATE.t.language,
                    own_off=STATE.settings.own_deadlines_off)
 
@@ -309,7 +334,8 @@ def context(as_of: date | None = None, actor: str = "cli"):
 @contextmanager
 def unit_of_work():
     """One use case's transaction on the configured database (the services own it)."""
-    from workflow.services.transactions import unit_of_work as open_unit
+    with importing():  # the table models the transactions' audit names
+        from workflow.services.transactions import unit_of_work as open_unit
 
     with open_unit(engine()) as s:
         yield s
@@ -318,8 +344,9 @@ def unit_of_work():
 def registry():
     """The process definitions (loaded once per invocation, each parsed when first asked for:
     `registry().check()` or `all()` parse and check them all)."""
-    from workflow.services import runtime
-
     if "_registry" not in STATE.__dict__:
-        STATE.__dict__["_registry"] = runtime.registry(STATE.settings, lazy=True)
+        with importing():
+            from workflow.services import runtime
+
+            STATE.__dict__["_registry"] = runtime.registry(STATE.settings, lazy=True)
     return STATE.__dict__["_registry"]

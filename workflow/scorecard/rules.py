@@ -173,7 +173,10 @@ class AnalysisFacts:
     cancelled: bool = False
 
     def step(self, role: str) -> Step:
-        return Step() if self.cancelled else self.steps.get(role, Step())
+        return NO_STEP if self.cancelled else self.steps.get(role, NO_STEP)
+
+
+NO_STEP = Step()  # not done, not open (frozen: one for every analysis without the step)
 
 
 @dataclass(frozen=True)

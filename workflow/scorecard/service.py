@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, or_
+from sqlalchemy import ARRAY, Integer, Select, and_, any_, bindparam, null, or_
+from sqlalchemy import case as sa_case
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -143,38 +144,54 @@ def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
 
     # the year's analyses run by, or of, an organisation of the subtree
     subj, obj = aliased(Organisation), aliased(Organisation)
-    rows = s.exec(select(Case, subj.code, obj.code)
-                  .join(Programme, Programme.id == Case.programme_id)
-                  .join(subj, subj.id == Case.subject_id)
-                  .outerjoin(obj, obj.id == Case.object_id)
-                  .where(Programme.year == year, Case.process == definition.key,
-                         col(Case.withdrawn_at).is_(None),  # withdrawn: never scored (issue 29)
-                         or_(in_subtree(subj.path, root), in_subtree(obj.path, root)))
-                  .order_by(Case.id)).all()
-    cases = [(c, subject_code, object_code or subject_code) for c, subject_code, object_code in rows]
-    ids = [c.id for c, _, _ in cases if c.state not in excluded]
-    wanted = {v for k, v in stage_of.items() if k in sc.STEP_ROLES}
     read = _rows(s)
+    # the columns read, as rows: not ORM objects, whose JSON fields and dates nothing here reads
+    rows = read(select_columns(Case.id, Case.state, Case.case_date,
+                               col(subj.code).label("subject_code"),
+                               col(obj.code).label("object_code"))
+                .join(Programme, Programme.id == Case.programme_id)
+                .join(subj, subj.id == Case.subject_id)
+                .outerjoin(obj, obj.id == Case.object_id)
+                .where(Programme.year == year, Case.process == definition.key,
+                       col(Case.withdrawn_at).is_(None),  # withdrawn: never scored (issue 29)
+                       or_(in_subtree(subj.path, root), in_subtree(obj.path, root)))
+                .order_by(Case.id))
+    cases = [(c, c.subject_code, c.object_code or c.subject_code) for c in rows]
+    ids = [c.id for c, _, _ in cases if c.state not in excluded]
     published = stage_of.get(sc.PUBLISHED_ROLE)
-    stages: dict[int, dict[str, Any]] = {}
+    keys = {v for k, v in stage_of.items() if k in sc.STEP_ROLES} | ({published} - {None})
+    # each stage as a step when read: a step whose links do not count depends on the stage's
+    # status and due date alone, one (frozen) Step per pair, not one per stage (180,000 of a
+    # country); the published stage's also on its evidence (I-15, I-16)
+    plain: dict[tuple[str, date | None], sc.Step] = {}
+    steps_of: dict[int, dict[str, sc.Step]] = {}  # analysis -> stage key -> step
+    published_step: dict[int, sc.Step] = {}  # analysis -> its published stage's step
     for chunk in _chunks(ids):
-        # the columns a step reads, as rows (not ORM objects: 180,000 stages of a country);
-        # the evidence (JSON) of the published stage only, the one whose links count
+        # the columns a step reads, as rows (not ORM objects); the evidence (JSON) of the
+        # published stage only, the one whose links count
         for st in read(select_columns(Stage.case_id, Stage.key, Stage.status, Stage.due_date,
-                                      Stage.evidence)
-                       .where(_in(s, col(Stage.case_id), chunk), col(Stage.key) == published)):
-            stages.setdefault(st.case_id, {})[st.key] = st
-        for st in read(select_columns(Stage.case_id, Stage.key, Stage.status, Stage.due_date)
-                       .where(_in(s, col(Stage.case_id), chunk),
-                              col(Stage.key).in_(wanted - {published}))):
-            stages.setdefault(st.case_id, {})[st.key] = st
+                                      sa_case((col(Stage.key) == published, Stage.evidence))
+                                      .label("evidence") if published else
+                                      null().label("evidence"))
+                       .where(_in(s, col(Stage.case_id), chunk), col(Stage.key).in_(keys))):
+            step = plain.get((st.status, st.due_date))
+            if step is None:
+                step = plain[(st.status, st.due_date)] = _step(st)
+            steps_of.setdefault(st.case_id, {})[st.key] = step
+            if st.key == published:
+                published_step[st.case_id] = _step(st, definition)
     closed_state = states.get("monitoring_closed")
+    role_keys = [(role, stage_of.get(role)) for role in sc.STEP_ROLES]
+
+    def steps(analysis: int) -> dict[str, sc.Step]:
+        mine = steps_of.get(analysis, {})
+        return {role: published_step.get(analysis, sc.NO_STEP) if role == sc.PUBLISHED_ROLE
+                else mine.get(key, sc.NO_STEP) for role, key in role_keys}
+
     analyses = [sc.AnalysisFacts(
         id=c.id, subject=subject_code, object=object_code, start=c.case_date,
-        steps={role: _step(stages.get(c.id, {}).get(stage_of.get(role)),
-                           definition if role == sc.PUBLISHED_ROLE else None)
-               for role in sc.STEP_ROLES},
-        monitoring_closed=c.state == closed_state, cancelled=c.state in excluded)
+        steps=steps(c.id), monitoring_closed=c.state == closed_state,
+        cancelled=c.state in excluded)
         for c, subject_code, object_code in cases]
     closed = {a.id for a in analyses if a.monitoring_closed}
     risks: dict[int, list[sc.RiskFacts]] = {}
@@ -312,15 +329,16 @@ def _given(dates: dict[str, Any] | None) -> dict[str, date]:
     return {k: date.fromisoformat(v) for k, v in (dates or {}).items() if v}
 
 
-def _status(stage: Any) -> tuple[str, date | None]:
-    """A counted stage's status for the evaluation: done, open (pending until its due date,
-    or the year's end without one) or missing (closed as not done or not applicable)."""
-    if stage is None:
+def _status(status: str | None, due: date | None) -> tuple[str, date | None]:
+    """A counted stage's status for the evaluation (None: the case has no such stage): done,
+    open (pending until its due date, or the year's end without one) or missing (closed as
+    not done or not applicable)."""
+    if status is None:
         return sc.MISSING, None
-    if stage.status in (DONE_ON_TIME, DONE_LATE):
+    if status in (DONE_ON_TIME, DONE_LATE):
         return sc.DONE, None
-    if stage.status == OPEN:
-        return sc.PENDING, stage.due_date
+    if status == OPEN:
+        return sc.PENDING, due
     return sc.MISSING, None
 
 
@@ -348,39 +366,46 @@ def register_cases(s: Session, ctx: Context, orgs: list[Organisation], year: int
         # cases opened up to the year's end (a certificate of earlier years may still be valid)
         return date(year - 1, 1, 1) if not defn.raw["scorecard"].get("dates") else date(1900, 1, 1)
 
-    # every register's cases, their counted stages and records: a few queries per 500
-    # organisations and per 500 cases (not a set of them per register)
-    found: dict[str, list[tuple[int, Any]]] = {}
-    if registers:
-        for n, chunk in enumerate(_chunks(ids)):
-            for c in read(select_columns(
-                    Case.id, Case.process, Case.subject_id, Case.state, Case.fields, Case.dates,
-                    Case.period, Case.case_date).where(
-                    col(Case.process).in_([d.key for d in registers]),
-                    _in(s, col(Case.subject_id), chunk), col(Case.case_date) <= date(year, 12, 31),
-                    col(Case.case_date) >= min(floor_of(d) for d in registers),
-                    col(Case.withdrawn_at).is_(None))):  # withdrawn: never scored (issue 29)
-                found.setdefault(c.process, []).append((n, c))
+    # every register's cases with their counted stages, and their records: two queries per 500
+    # organisations (not a set of them per register, nor per 500 cases)
     counted_of = {d.key: (d.raw["scorecard"].get("counted"),
                           tuple((d.raw["scorecard"].get("states") or {}).get("excluded") or ()))
                   for d in registers}
-    wanted = [c for key, rows in found.items() for _, c in rows
-              if c.id is not None and c.state not in counted_of[key][1]]
-    all_stages: dict[int, Any] = {}
-    all_records: dict[int, list[Any]] = {}
-    counted_keys = {k for k, _ in counted_of.values() if k}
-    for chunk in _chunks(sorted(c.id for c in wanted)):
-        if counted_keys:
-            for st in read(select_columns(Stage.case_id, Stage.key, Stage.status, Stage.due_date)
-                           .where(_in(s, col(Stage.case_id), chunk),
-                                  col(Stage.key).in_(counted_keys))):
-                all_stages.setdefault(st.case_id, {})[st.key] = st
-        for rec in read(select_columns(EventRecord.case_id, EventRecord.event,
-                                       EventRecord.on, EventRecord.evidence).where(
-                _in(s, col(EventRecord.case_id), chunk), col(EventRecord.kind) == EVENT,
-                col(EventRecord.voided_by_id).is_(None)).order_by(col(EventRecord.on),
-                                                                  col(EventRecord.id))):
-            all_records.setdefault(rec.case_id, []).append(rec)
+    found: dict[str, list[tuple[int, Any]]] = {}
+    records: dict[int, list[Any]] = {}
+    if registers:
+        counted_key = {key: counted for key, (counted, _) in counted_of.items() if counted}
+        # the JSON columns decoded only for the registers that read them (roles by field;
+        # named dates): most cases are recurring obligations that read neither
+        with_fields = [d.key for d in registers if d.raw["scorecard"].get("fields")]
+        with_dates = [d.key for d in registers
+                      if d.raw["scorecard"].get("year_of") or d.raw["scorecard"].get("dates")]
+        columns = [Case.id, Case.process, Case.subject_id, Case.state,
+                   sa_case((col(Case.process).in_(with_fields), Case.fields)).label("fields"),
+                   sa_case((col(Case.process).in_(with_dates), Case.dates)).label("dates"),
+                   Case.period, Case.case_date]
+        for n, chunk in enumerate(_chunks(ids)):
+            where = (col(Case.process).in_([d.key for d in registers]),
+                     _in(s, col(Case.subject_id), chunk), col(Case.case_date) <= date(year, 12, 31),
+                     col(Case.case_date) >= min(floor_of(d) for d in registers),
+                     col(Case.withdrawn_at).is_(None))  # withdrawn: never scored (issue 29)
+            query = select_columns(*columns, col(Stage.status).label("stage_status"),
+                                   col(Stage.due_date).label("stage_due")).outerjoin(
+                # the register's counted stage of each case: one (case, key) of the unique
+                # index per case, not every counted key of every register per case
+                Stage, and_(col(Stage.case_id) == Case.id,
+                            col(Stage.key) == sa_case(counted_key, value=Case.process))
+            ) if counted_key else select_columns(*columns, null().label("stage_status"),
+                                                 null().label("stage_due"))
+            for c in read(query.where(*where)):
+                found.setdefault(c.process, []).append((n, c))
+            for rec in read(select_columns(EventRecord.case_id, EventRecord.event,
+                                           EventRecord.on, EventRecord.evidence)
+                            .join(Case, col(Case.id) == col(EventRecord.case_id))
+                            .where(*where, col(EventRecord.kind) == EVENT,
+                                   col(EventRecord.voided_by_id).is_(None))
+                            .order_by(col(EventRecord.on), col(EventRecord.id))):
+                records.setdefault(rec.case_id, []).append(rec)
     out: list[ev.RegisterCase] = []
     for defn in registers:
         table = defn.raw.get("scorecard") or {}
@@ -393,40 +418,34 @@ def register_cases(s: Session, ctx: Context, orgs: list[Organisation], year: int
         # in the order read before: by the organisations' chunk, then by id
         cases = [c for _, c in sorted(found.get(defn.key, []), key=lambda x: (x[0], x[1].id))
                  if c.case_date >= floor and c.state not in excluded and c.id is not None]
-        stages = {c.id: all_stages[c.id][counted] for c in cases
-                  if counted and counted in all_stages.get(c.id, {})}
-        records = all_records
         setters = {e.key for e in defn.events.values() if year_of and year_of in e.sets}
         for c in cases:
-            cid = c.id or 0
-            mine = records.get(cid, [])
-            stage = stages.get(cid)
-            status, due = _status(stage) if counted else (sc.DONE, None)
+            mine = records.get(c.id, ())
+            status, due = _status(c.stage_status, c.stage_due) if counted else (sc.DONE, None)
             values: dict[str, str] = {}
             for role, key in roles.items():
                 value = (c.fields or {}).get(key)
-                if value is None:
+                if value is None and mine:
                     value = next(((r.evidence or {}).get(key) for r in reversed(mine)
                                   if (r.evidence or {}).get(key) is not None
                                   and (records_of is None or r.event != records_of)), None)
                 if value is not None:
                     values[role] = str(value)
+            given_dates = _given(c.dates) if year_of or valid else {}
             day = None
             if year_of:
                 set_by = [r.on for r in mine if r.event in setters]
-                given = _given(c.dates).get(year_of)
-                day = set_by[-1] if set_by else given
+                day = set_by[-1] if set_by else given_dates.get(year_of)
             when = (day.year if day else _period_year(c.period) if c.period
                     else c.case_date.year)
             rows = tuple(ev.Record(r.on, {role: str((r.evidence or {})[key])
                                           for role, key in roles.items()
                                           if (r.evidence or {}).get(key) is not None})
-                         for r in mine if records_of and r.event == records_of)
-            given_dates = _given(c.dates)
+                         for r in mine if r.event == records_of) if records_of and mine else ()
             out.append(ev.RegisterCase(
                 indicator=indicator, org=code_of[c.subject_id], year=when, period=c.period,
                 counted=status, due=due, values=values, records=rows,
                 valid_from=given_dates.get(valid.get("valid_from", "")),
                 valid_until=given_dates.get(valid.get("valid_until", "")),
-                late=stage is not None and stage.status == DONE_LATE))
+                late=c.stage_status == DONE_LATE))  # None: no counted stage
     return out

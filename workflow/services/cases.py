@@ -32,7 +32,6 @@ from workflow.core.machine import (
     derive_state,
 )
 from workflow.core.names import name_in
-from workflow.services import files as files_service
 from workflow.services import hooks
 from workflow.services.context import Context
 from workflow.services.lookup import get_case, get_org, get_user
@@ -702,6 +701,9 @@ def void_record(s: Session, ctx: Context, case_id: int | str, target: str, note:
     audit.append(s, ctx.actor, "record.void", "case", case.id,
                  {"record": victim.id, "kind": victim.kind, "event": victim.event,
                   "on": victim.on, "note": note, "moved": moved})
+    # imported here: the file store is not read to show a case (`merzim status`)
+    from workflow.services import files as files_service
+
     files_service.void_with_record(s, ctx, case, victim.id, note)  # kept, marked void, audited
     return case
 

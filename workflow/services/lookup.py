@@ -6,7 +6,6 @@ from sqlmodel import Session
 
 from workflow.core.errors import NotFound
 from workflow.storage.models import Case, Organisation, Programme, User
-from workflow.storage.queries.accounts import user_by_login
 from workflow.storage.queries.organisations import org_by_code
 
 
@@ -18,6 +17,10 @@ def get_org(s: Session, code: str) -> Organisation:
 
 
 def get_user(s: Session, login: str) -> User:
+    # imported here: the accounts' queries name the web sessions, API tokens and calendar
+    # feeds, whose table models a case's timeline (`merzim status`) need not build
+    from workflow.storage.queries.accounts import user_by_login
+
     user = user_by_login(s, login)
     if user is None:
         raise NotFound(f"no user {login!r}", key="notfound.user", login=login)
