@@ -15,25 +15,19 @@ The demo is loaded on 19 March 2025; the messages are the digests of Thursday 20
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from datetime import date
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from notifications.channels import Outgoing, PermanentFailure, TemporaryFailure
 from notifications.email import EmailChannel, SmtpSettings
+from tests.digest_helpers import SENDER, expected_ids, plan_digests, rows
 from tests.smtp_server import SmtpSink, _Handler
-from workflow import services as svc
 from workflow.reminders import outbox
 from workflow.reminders import planner as reminders
-from workflow.settings import NotifySettings, load_notify_settings, load_settings
-from workflow.storage.models import OutboxMessage
-
-LOADED, WORKDAY = date(2025, 3, 19), date(2025, 3, 20)
-SENDER = "merzim@example.kz"
-
+from workflow.settings import NotifySettings
 
 # -- a server that counts its sessions and can end them ------------------------------------------
 
@@ -123,47 +117,10 @@ def digests(db, make_ctx, tmp_path):
     """plan(port, extra) -> NotifySettings; the outbox then holds the day's email digests."""
 
     def plan(port: int, extra: int = 30) -> NotifySettings:
-        from workflow.services.demo import load_demo
-
-        cfg = tmp_path / "merzim.toml"
-        cfg.write_text(f"""
-[reminders]
-channels = ["email"]
-[email]
-host = "127.0.0.1"
-port = {port}
-security = "none"
-from = "{SENDER}"
-timeout = 5
-[outbox]
-backoff_seconds = 0.2
-max_attempts = 8
-batch = 20
-""", encoding="utf-8")
-        ns = load_notify_settings(load_settings(path=cfg, env={}), env={})
-        ctx = make_ctx(LOADED)
-        with Session(db) as s:
-            load_demo(s, ctx)
-            for i in range(extra):
-                svc.add_user(s, ctx, f"manager{i}", f"Manager {i}", "manager", "AK-ALM",
-                             f"manager{i}@example.kz", "en")
-            s.commit()
-        with Session(db) as s:
-            reminders.plan_reminders(s, make_ctx(WORKDAY), ns)
-            s.commit()
-        return ns
+        return plan_digests(db, make_ctx, tmp_path, port, extra,
+                            "backoff_seconds = 0.2\nmax_attempts = 8\nbatch = 20")
 
     return plan
-
-
-def rows(engine) -> list[OutboxMessage]:
-    with Session(engine) as s:
-        return list(s.exec(select(OutboxMessage).where(OutboxMessage.channel == "email")
-                           .order_by(OutboxMessage.id)))
-
-
-def expected_ids(engine) -> Counter[str]:
-    return Counter(outbox.message_id(r, SENDER) for r in rows(engine))
 
 
 def dispatch(engine, ns: NotifySettings, channel: EmailChannel,
