@@ -28,8 +28,6 @@ def plan_digests(db: Any, make_ctx: Any, tmp_path: Path, port: int, extra: int,
                  outbox_settings: str) -> NotifySettings:
     """Settings for email to 127.0.0.1:`port` (no TLS; `outbox_settings`: the [outbox] lines),
     and the outbox holding the day's digests."""
-    from workflow.services.demo import load_demo
-
     cfg = tmp_path / "merzim.toml"
     cfg.write_text(f"""
 [reminders]
@@ -44,6 +42,18 @@ timeout = 5
 {outbox_settings}
 """, encoding="utf-8")
     ns = load_notify_settings(load_settings(path=cfg, env={}), env={})
+    demo_with_managers(db, make_ctx, extra)
+    with Session(db) as s:
+        reminders.plan_reminders(s, make_ctx(WORKDAY), ns)
+        s.commit()
+    return ns
+
+
+def demo_with_managers(db: Any, make_ctx: Any, extra: int) -> None:
+    """The demo, loaded on LOADED, plus `extra` managers of the Almaty region akimat (each
+    gets a digest)."""
+    from workflow.services.demo import load_demo
+
     ctx = make_ctx(LOADED)
     with Session(db) as s:
         load_demo(s, ctx)
@@ -51,10 +61,6 @@ timeout = 5
             svc.add_user(s, ctx, f"manager{i}", f"Manager {i}", "manager", "AK-ALM",
                          f"manager{i}@example.kz", "en")
         s.commit()
-    with Session(db) as s:
-        reminders.plan_reminders(s, make_ctx(WORKDAY), ns)
-        s.commit()
-    return ns
 
 
 def rows(engine: Any) -> list[OutboxMessage]:

@@ -29,15 +29,15 @@ from sqlmodel import Session, select
 
 from notifications.email import EmailChannel
 from tests.cli_runner import SCRIPT, merzim_env, run_merzim
+from tests.digest_helpers import demo_with_managers
 from tests.smtp_server import SmtpSink
-from workflow import services as svc
 from workflow.reminders import outbox
 from workflow.reminders import planner as reminders
 from workflow.settings import load_notify_settings, load_settings
 from workflow.storage.db import make_engine
 from workflow.storage.models import AuditRecord, OutboxMessage
 
-LOADED, WORKDAY = date(2025, 3, 19), date(2025, 3, 20)
+WORKDAY = date(2025, 3, 20)  # the demo is loaded the day before (tests/digest_helpers.py)
 SENDER = "merzim@example.kz"
 
 
@@ -47,16 +47,9 @@ SENDER = "merzim@example.kz"
 @pytest.fixture
 def demo(db, make_ctx):
     """The demo plus `extra` managers of the Almaty region akimat (each gets a digest)."""
-    from workflow.services.demo import load_demo
 
     def load(extra: int = 0) -> None:
-        ctx = make_ctx(LOADED)
-        with Session(db) as s:
-            load_demo(s, ctx)
-            for i in range(extra):
-                svc.add_user(s, ctx, f"manager{i}", f"Manager {i}", "manager", "AK-ALM",
-                             f"manager{i}@example.kz", "en")
-            s.commit()
+        demo_with_managers(db, make_ctx, extra)
 
     return load
 
