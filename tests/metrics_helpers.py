@@ -7,16 +7,14 @@ from __future__ import annotations
 import hashlib
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.processes import SCRIPT, env_for, free_port
+from tests.processes import SCRIPT, env_for, free_port, wait_answering
 
 __all__ = ["Served", "metrics_config", "metric_value", "serving"]
 
@@ -46,16 +44,7 @@ def serving(db_url: str, cwd: Path, *args: str, ready_within: float = 60) -> Ite
                             stderr=subprocess.PIPE, text=True)
     served = Served(proc, f"http://127.0.0.1:{port}")
     try:
-        deadline = time.monotonic() + ready_within
-        while True:
-            try:
-                if httpx.get(f"{served.base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "serve did not become ready"
-            time.sleep(0.3)
+        wait_answering(proc, f"{served.base}/readyz", "serve did not become ready", ready_within)
         yield served
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import re
 import socket
+import subprocess
+import time
+
+import httpx
 
 from tests.cli_runner import SCRIPT, merzim_env
 
-__all__ = ["CSRF", "SCRIPT", "env_for", "free_port"]
+__all__ = ["CSRF", "SCRIPT", "env_for", "free_port", "wait_answering"]
 
 CSRF = re.compile(r'name="csrf" value="([^"]*)"')
 
@@ -23,3 +27,19 @@ def free_port() -> int:
 def env_for(db_url: str) -> dict[str, str]:
     """`merzim serve --workers N` on `db_url`, in English, on 2026-02-04."""
     return merzim_env(db_url=db_url, today="2026-02-04")
+
+
+def wait_answering(proc: subprocess.Popen, url: str, message: str, within: float = 60,
+                   pause: float = 0.3) -> None:
+    """Wait until GET `url` answers 200 from the server `proc` started; fail with `message`
+    after `within` seconds, or at once with its output if the process ended."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, message
+        time.sleep(pause)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from tests.cli_runner import Merzim
-from tests.processes import SCRIPT, env_for, free_port
+from tests.processes import SCRIPT, env_for, free_port, wait_answering
 from workflow.public import service as pub
 from workflow.storage.models import PublicCache, PublicHit
 
@@ -33,16 +32,7 @@ def _node(db_url: str, cwd: Path, config: Path) -> tuple[subprocess.Popen, str]:
 
 
 def _up(proc: subprocess.Popen, base: str) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/login", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "the server did not come up"
-        time.sleep(0.3)
+    wait_answering(proc, f"{base}/login", "the server did not come up")
 
 
 @pytest.mark.slow

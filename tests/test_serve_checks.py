@@ -17,7 +17,7 @@ import pytest
 
 from tests.cli_runner import run_merzim
 from tests.conftest import dump_tables
-from tests.processes import SCRIPT, env_for, free_port
+from tests.processes import SCRIPT, env_for, free_port, wait_answering
 
 pytestmark = pytest.mark.slow  # merzim serve as a process
 
@@ -65,16 +65,7 @@ def serving(db_url: str, cwd: Path, *options: str, config: str = ""):
                             stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "the server did not come up"
-            time.sleep(0.2)
+        wait_answering(proc, f"{base}/healthz", "the server did not come up", pause=0.2)
         yield base, proc
     finally:
         if proc.poll() is None:

@@ -17,7 +17,7 @@ import pytest
 from sqlmodel import Session
 
 from tests.cli_runner import run_merzim
-from tests.processes import CSRF, SCRIPT, env_for, free_port
+from tests.processes import CSRF, SCRIPT, env_for, free_port, wait_answering
 from workflow import services as svc
 from workflow.services import accounts as auth
 
@@ -50,16 +50,7 @@ def test_several_web_processes_share_sessions_and_stop_together(db_url, db, make
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/login", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "the server did not come up"
-            time.sleep(0.3)
+        wait_answering(proc, f"{base}/login", "the server did not come up")
         workers = {p for p in children(proc.pid)
                    if "multiprocessing.resource_tracker" not in Path(f"/proc/{p}/cmdline")
                    .read_bytes().decode(errors="replace")}
