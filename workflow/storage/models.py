@@ -14,7 +14,7 @@ import importlib
 from datetime import date  # noqa: F401  (the models' annotations are resolved here: FACADE)
 from typing import TYPE_CHECKING, Any, Protocol  # noqa: F401  (Any: likewise)
 
-from sqlalchemy import Index, Table, inspect
+from sqlalchemy import Index, String, Table, inspect
 from sqlmodel import SQLModel
 
 from workflow.core.definition import ORG_KINDS  # noqa: E402,F401  (one list of kinds)
@@ -41,6 +41,16 @@ def _partial(name: str, *columns: str, where: str) -> Index:
     SQLite for PostgreSQL's. The migrations own the schema (nothing calls create_all);
     tests/test_migrations.py checks each such index of the migrated database against `where`."""
     return Index(name, *columns, unique=True, info={"where": where})
+
+
+def identifier(length: int) -> String:
+    """The type of a column of codes, keys, paths or hashes: a VARCHAR compared byte by byte on
+    both backends (migration 0016). SQLite compares text so (its BINARY collation);
+    PostgreSQL would use the database's collation, and a real locale's (ru_RU, en_US, kk_KZ:
+    punctuation ignored) puts "/15/" inside the subtree range of "/1/5/" and "/1/5/12/"
+    outside it, and compares each key through the locale (a third of a country's `obligations
+    sync`: bench/obligations/floor.py)."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 class _Saved(Protocol):

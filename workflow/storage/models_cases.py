@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
-from workflow.storage.models import EVENT, FACADE, OPEN, _partial
+from workflow.storage.models import EVENT, FACADE, OPEN, _partial, identifier
 
 
 class Organisation(SQLModel, table=True):
@@ -19,13 +19,13 @@ class Organisation(SQLModel, table=True):
     __tablename__ = "organisation"
     __module__ = FACADE
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=64, unique=True, index=True)
+    code: str = Field(max_length=64, unique=True, index=True, sa_type=identifier(64))
     name: str = Field(max_length=300)
     name_kk: str | None = Field(default=None, max_length=300)
     name_ru: str | None = Field(default=None, max_length=300)
     kind: str = Field(max_length=32)
     parent_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
-    path: str = Field(default="", max_length=400, index=True)
+    path: str = Field(default="", max_length=400, index=True, sa_type=identifier(400))
     # the admin's switch for the public page; None: as `[public] organisations` says (0009)
     public_page: bool | None = None
 
@@ -75,7 +75,7 @@ class Case(SQLModel, table=True):
         Index("ix_case_process_subject", "process", "subject_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    process: str = Field(max_length=64)
+    process: str = Field(max_length=64, sa_type=identifier(64))
     process_version: int = 1
     programme_id: int | None = Field(default=None, foreign_key="programme.id", index=True)
     subject_id: int = Field(foreign_key="organisation.id", index=True)
@@ -84,7 +84,7 @@ class Case(SQLModel, table=True):
     person_position: str | None = Field(default=None, max_length=300)
     fields: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     dates: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # given at opening
-    period: str | None = Field(default=None, max_length=16)
+    period: str | None = Field(default=None, max_length=16, sa_type=identifier(16))
     case_date: date  # the date lists and years count by: the start, the period's start, the notice
     state: str = Field(max_length=32)
     responsible_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)  # 0010
@@ -134,12 +134,12 @@ class Stage(SQLModel, table=True):
     # no index of their own: the partial unique indexes above lead with them (0015)
     case_id: int | None = Field(default=None, foreign_key="process_case.id")
     programme_id: int | None = Field(default=None, foreign_key="programme.id")
-    key: str = Field(max_length=64)
+    key: str = Field(max_length=64, sa_type=identifier(64))
     subject_id: int = Field(foreign_key="organisation.id")
-    subject_path: str = Field(max_length=400)
+    subject_path: str = Field(max_length=400, sa_type=identifier(400))
     due_date: date | None = None
     projected: bool = False
-    status: str = Field(default=OPEN, max_length=16)
+    status: str = Field(default=OPEN, max_length=16, sa_type=identifier(16))
     done_on: date | None = None
     evidence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
@@ -199,5 +199,5 @@ class AuditRecord(SQLModel, table=True):
     entity: str = Field(max_length=32)
     entity_id: str = Field(max_length=64)
     payload: str = Field(sa_column=Column(Text, nullable=False))
-    prev_hash: str = Field(max_length=64)
-    hash: str = Field(max_length=64)
+    prev_hash: str = Field(max_length=64, sa_type=identifier(64))
+    hash: str = Field(max_length=64, sa_type=identifier(64))
