@@ -187,19 +187,24 @@ def _open_in_bulk(s: Session, ctx: Context, targets: list[_Target]) -> list[dict
     stages: list[tuple] = []
     records: list[tuple[str, str, Any, str]] = []
     opened: list[dict[str, Any]] = []
+    created_at = audit.now_iso()  # the cases of one insert, opened at one moment
+    subjects: dict[str, str] = {}  # an organisation's code as JSON, made once
 
     def cases():  # each case's row; its stages, audit record and summary kept for after
         for t, case_id in zip(targets, case_ids, strict=True):
-            defn = t.definition
+            defn, code = t.definition, t.org.code
             planned, due, shared, payload = plans[(defn.key, t.period.label)]
             owner = officers.get(t.org.id)
             check_responsible(owner, t.org)
             yield dict(shared, id=case_id, subject_id=t.org.id,
-                       responsible_id=owner.id if owner else None, created_at=audit.now_iso())
+                       responsible_id=owner.id if owner else None, created_at=created_at)
             stages.extend(bulk.stage_tuples(case_id, t.org, without_dues(  # I-17
-                planned, switched_off(ctx, defn, t.org.code)).values()))
-            records.append(("case.open", "case", case_id, payload.replace(
-                _ANY_SUBJECT_JSON, json.dumps(t.org.code, ensure_ascii=False), 1)))
+                planned, switched_off(ctx, defn, code)).values()))
+            subject = subjects.get(code)
+            if subject is None:
+                subject = subjects[code] = json.dumps(code, ensure_ascii=False)
+            records.append(("case.open", "case", case_id,
+                            payload.replace(_ANY_SUBJECT_JSON, subject, 1)))
             opened.append(_opened(ctx, t, case_id, due))
 
     bulk.write_cases(s.connection(), cases(), stages)  # the cases, then the stages made

@@ -75,7 +75,9 @@ def _tail(session: Session) -> str:
 def append_many(session: Session, actor: str,
                 items: list[tuple[str, str, Any, str]]) -> int:
     """Add records (action, entity, entity id, payload as `canonical` JSON) at the end of the
-    chain, in order, in one lock and one bulk insert: the chain `append` would build."""
+    chain, in order, in one lock and one bulk insert: the chain `append` would build, every
+    record with the same moment (that of the insert; a clock read per record was a tenth of a
+    country's `obligations sync`)."""
     if not items:
         return 0
     last: list[tuple] = []
@@ -83,8 +85,9 @@ def append_many(session: Session, actor: str,
     def rows():  # hashed as the insert asks for them (on PostgreSQL while it writes the last)
         prev = _tail(session)
         row = ()
+        at = now_iso()
         for action, entity, entity_id, body in items:
-            at, eid = now_iso(), str(entity_id)
+            eid = str(entity_id)
             digest = record_hash(prev, at, actor, action, entity, eid, body)
             row = (at, actor, action, entity, eid, body, prev, digest)
             yield row
