@@ -10,9 +10,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from workflow.core.errors import UsageError
 
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP: CSV injection).
@@ -28,6 +25,9 @@ def _illegal_free(text: str) -> str:
 
 def table_xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
     """An XLSX sheet; every text cell is stored as text, never as a formula."""
+    from openpyxl import Workbook  # ~0.3 s of every start of `serve`: when first exporting
+    from openpyxl.styles import Font
+
     wb = Workbook()
     ws = wb.active
     ws.title = _illegal_free(title)[:31] or "Sheet"

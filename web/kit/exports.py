@@ -6,8 +6,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from icalendar import Alarm, Calendar, Event
-
 from workflow.services.views import StageRow
 from workflow.tabular import table_csv, table_xlsx  # noqa: F401  (the exports use them)
 
@@ -69,6 +67,8 @@ def ics_feed(name: str, items: Sequence[StageRow], domain: str = "merzim", t=Non
     owner's reminder days (working days before the due date, by `calendar`), at `alarm_time`
     of that day (the reminders' send time), as an offset from the start of the due day;
     `object_names`: the objects by their names (by code), not shown when the subject's own."""
+    from icalendar import Alarm, Calendar, Event  # a third of a second: when first asked for
+
     cal = Calendar()
     cal.add("prodid", "-//merzim//deadlines//EN")
     cal.add("version", "2.0")
