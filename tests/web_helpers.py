@@ -153,6 +153,9 @@ class Web:
     analyses: dict[str, int]
     programmes: dict[str, int]
     cache: bool = False
+    # the cached browsers keep one event loop each until `close` (the `world` fixture's, which
+    # closes it; a Web built elsewhere keeps none: a loop left running would hang the exit)
+    keep_loops: bool = False
     _passwords: set[str] = field(default_factory=set)
     _browsers: dict[str, TestClient] = field(default_factory=dict)
     _tokens: dict[str, str] = field(default_factory=dict)
@@ -194,8 +197,21 @@ class Web:
         r = self.post_login(c, login)
         assert r.status_code == 303, r.text
         if self.cache and not https:
+            if self.keep_loops:
+                # kept for the module: entered, so that its requests share one event loop in
+                # one thread (a client not entered starts a thread and a loop for every
+                # request, a few milliseconds each); `close` leaves it (the application has no
+                # lifespan to start or stop)
+                c.__enter__()
             self._browsers[login] = c
         return c
+
+    def close(self) -> None:
+        """Leave the cached browsers' event loops (`keep_loops`: the module's world is done)."""
+        browsers, self._browsers = list(self._browsers.values()), {}
+        if self.keep_loops:
+            for c in browsers:
+                c.__exit__(None, None, None)
 
     def csrf(self, browser: TestClient) -> str:
         """The session's CSRF token, read from a page's hidden field."""
@@ -324,7 +340,12 @@ def world_fixture(request, tmp_path_factory) -> Iterator[Web]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MERZIM_TODAY", TODAY.isoformat())
         with demo_database(request.param, tmp_dir) as (eng, ids):
-            yield build(eng, tmp_dir, cache=True, ids=ids)
+            world = build(eng, tmp_dir, cache=True, ids=ids)
+            world.keep_loops = True
+            try:
+                yield world
+            finally:
+                world.close()
 
 
 class _Form(HTMLParser):

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, OperationalError
+from sqlmodel import Session
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from calendars import KazakhstanCalendar
 from calendars.errors import CalendarError
 from web.kit import charts, limits, views
-from web.kit.deps import ApiAuthRequired, LoginRequired, language
+from web.kit.deps import SESSION_COOKIE, ApiAuthRequired, LoginRequired, language
 from web.kit.error_pages import error_page, wants_json, web_message
 from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
@@ -28,6 +33,9 @@ from workflow.definitions import Registry
 from workflow.i18n import Translator
 from workflow.services import org_name
 from workflow.settings import Settings
+
+if TYPE_CHECKING:  # the tables, for annotations only
+    from workflow.storage.models import Organisation, User, WebSession
 
 HERE = Path(__file__).parent
 STATUS = {NotFound: 404, RuleViolation: 409, UsageError: 422}
@@ -60,6 +68,102 @@ def status_of(exc: MerzimError) -> int:
         if isinstance(exc, cls):
             return code
     return 400
+
+
+CSP = "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'"
+
+
+class NoNul:
+    """ASGI middleware: a NUL character in the address or a form/JSON body is refused (422) on
+    every backend (PostgreSQL cannot store one, SQLite would); `refuse(request)` answers.
+    (Plain ASGI, not `@app.middleware("http")`: that one runs every request in a task of its
+    own, streaming the answer through, a millisecond or so each.)"""
+
+    def __init__(self, app, refuse: Callable[[Request], Response]):
+        self.app, self.refuse = app, refuse
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        nul = "%00" in request.url.query or "\x00" in request.url.path
+        kind = request.headers.get("content-type", "")
+        if not nul and request.method in ("POST", "PUT", "PATCH") and kind.startswith(
+                ("application/x-www-form-urlencoded", "application/json")):
+            body = await request.body()
+            nul = b"%00" in body or b"\x00" in body or b"\\u0000" in body
+            if not nul:
+                receive = _replayed(body, receive)  # the body read: handed on whole
+        if nul:
+            await self.refuse(request)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _replayed(body: bytes, receive):
+    """A `receive` that hands on `body` (already read) first, then asks `receive`."""
+    sent = False
+
+    async def replay():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+class SafetyHeaders:
+    """ASGI middleware: the headers every answer carries unless its route set them (plain ASGI,
+    as `NoNul`)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                if "frame-ancestors" not in headers.get("content-security-policy", ""):
+                    # (only a page that says who may frame it is framed: /public/CODE/embed)
+                    headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers.setdefault("Content-Security-Policy", CSP)
+                if not Request(scope).url.path.startswith(("/static/", "/api/docs/")):
+                    # pages, exports, the API and feeds hold what a viewer may see: no cache
+                    # keeps them
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+@functools.cache
+def page_templates(folders: tuple[str, ...]) -> Jinja2Templates:
+    """The pages' templates from `folders` (the first holding a name wins), one environment per
+    process: it holds nothing of an application (no settings, no database), so every
+    application built in a process (the tests build many) shares its compiled templates
+    instead of compiling each again."""
+    templates = Jinja2Templates(directory=list(folders))
+    # Jinja2's i18n extension: {% trans %} blocks and `_` read the reader's catalogue, which
+    # each render passes as `_`/`gettext`/`ngettext` (workflow.i18n.Translator); these globals
+    # are only the English fallback for a template rendered without them.
+    templates.env.add_extension("jinja2.ext.i18n")
+    english = Translator("en")
+    templates.env.install_gettext_callables(english.gettext, english.ngettext, newstyle=False)
+    templates.env.globals["today_iso"] = lambda: date.today().isoformat()
+    templates.env.filters["local_name"] = org_name  # {{ org | local_name(lang) }}
+    templates.env.globals["gantt"] = charts.gantt  # a case's Gantt (_gantt.html)
+    templates.env.globals["org_options"] = views.org_options  # a national filter's <option>s
+    return templates
 
 
 def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,  # noqa: C901
@@ -96,21 +200,10 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     # folder (workflow/<feature>/templates/), found after web/templates (the page kit's).
     features = (public_web, public_admin, score_web, drafts_web, platform_web, coverage_web,
                 notices_web)
-    folders = [HERE / "templates", *dict.fromkeys(
+    folders = (HERE / "templates", *dict.fromkeys(
         Path(m.__file__).parent / "templates" for m in features
-        if (Path(m.__file__).parent / "templates").is_dir())]
-    templates = Jinja2Templates(directory=[str(f) for f in folders])
-    # Jinja2's i18n extension: {% trans %} blocks and `_` read the reader's catalogue, which
-    # each render passes as `_`/`gettext`/`ngettext` (workflow.i18n.Translator); these globals
-    # are only the English fallback for a template rendered without them.
-    templates.env.add_extension("jinja2.ext.i18n")
-    english = Translator("en")
-    templates.env.install_gettext_callables(english.gettext, english.ngettext, newstyle=False)
-    templates.env.globals["today_iso"] = lambda: date.today().isoformat()
-    templates.env.filters["local_name"] = org_name  # {{ org | local_name(lang) }}
-    templates.env.globals["gantt"] = charts.gantt  # a case's Gantt (_gantt.html)
-    templates.env.globals["org_options"] = views.org_options  # a national filter's <option>s
-    app.state.templates = templates
+        if (Path(m.__file__).parent / "templates").is_dir()))
+    app.state.templates = page_templates(tuple(str(f) for f in folders))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     # in the order they are tried (the first route that matches a request answers it)
@@ -148,9 +241,9 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     @app.exception_handler(MerzimError)
     async def _domain(request: Request, exc: MerzimError):
         code = status_of(exc)
-        if not getattr(exc, "audited", False):  # some routes audit their refusals in detail
-            audit_refusal(request, exc.key, code)
-        return error_page(request, code, exc.key, lambda t: web_message(exc, t))
+        if getattr(exc, "audited", False):  # some routes audit their refusals in detail
+            return error_page(request, code, exc.key, lambda t: web_message(exc, t))
+        return audited_error_page(request, code, exc.key, lambda t: web_message(exc, t))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
@@ -205,19 +298,9 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         """A refusal answered without the database (it is busy, or the input cannot reach it)."""
         return error_page(request, code, key, headers=headers, database=False)
 
-    @app.middleware("http")
-    async def _no_nul(request: Request, call_next):
-        """A NUL character in the address or a form/JSON body: 422 on every backend (PostgreSQL
-        cannot store one, SQLite would)."""
-        nul = "%00" in request.url.query or "\x00" in request.url.path
-        kind = request.headers.get("content-type", "")
-        if not nul and request.method in ("POST", "PUT", "PATCH") and kind.startswith(
-                ("application/x-www-form-urlencoded", "application/json")):
-            body = await request.body()
-            nul = b"%00" in body or b"\x00" in body or b"\\u0000" in body
-        if nul:
-            return plain_refusal(request, "error.nul_in_input", 422)
-        return await call_next(request)
+    # A NUL character in the address or a form/JSON body: 422 on every backend (`NoNul`)
+    app.add_middleware(NoNul, refuse=lambda request: plain_refusal(
+        request, "error.nul_in_input", 422))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
@@ -227,8 +310,8 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
             parts.append(f"{where}: {err.get('msg')}")
             if where:
                 fields.append(where)
-        audit_refusal(request, "error.invalid", 422)
         if wants_json(request):
+            audit_refusal(request, "error.invalid", 422)
             # the message names the fields in the reader's language; pydantic's own words (in
             # English) are the details, for the client's developer
             t = Translator(language(request))
@@ -236,53 +319,49 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                 if fields else t("error.invalid")
             return JSONResponse({"error": "error.invalid", "message": text,
                                  "details": parts or ["invalid input"]}, status_code=422)
-        return error_page(request, 422, "error.invalid")
+        return audited_error_page(request, 422, "error.invalid")
 
     # no body passes its route's cap, not even into _no_nul above (web/kit/limits.py); a
     # refusal still gets the headers below
     app.add_middleware(limits.BodyLimit, max_bytes=settings.files.max_bytes)
 
-    @app.middleware("http")
-    async def _headers(request: Request, call_next):
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        if "frame-ancestors" not in response.headers.get("content-security-policy", ""):
-            # (only a page that says who may frame it is framed: /public/CODE/embed)
-            response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if isinstance(response, HTMLResponse) or response.headers.get("content-type", "").startswith(
-                "text/html"):
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'")
-        if not request.url.path.startswith(("/static/", "/api/docs/")):
-            # pages, exports, the API and feeds hold what a viewer may see: no cache keeps them
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(SafetyHeaders)
 
     # outermost first: the request counts see every answer; a read that lost its database
     # connection is tried once more (web/kit/limits.py)
     app.add_middleware(limits.RetryLostConnection)
     app.add_middleware(health.RequestMetrics)
 
-    def audit_refusal(request: Request, key: str, code: int) -> None:
-        """Every refused request is in the audit log, with who asked (when known)."""
-        from sqlmodel import Session
-
+    def audit_refusal(request: Request, key: str, code: int, s: Session | None = None,
+                      ) -> tuple[User, WebSession, Organisation | None] | None:
+        """Every refused request is in the audit log, with who asked (when known); the
+        browser's session found (None: none live), for the error page to show her menu without
+        reading it again (in `s`, opened here when not given)."""
         from workflow.services import accounts as auth
         from workflow.services import transactions as tx
 
-        with Session(engine) as s:
-            who = "anonymous"
-            found = auth.session_user(s, request.cookies.get("merzim_session"))
-            header = request.headers.get("authorization", "")
-            if found is not None:
-                who = found[0].login
-            elif header.lower().startswith("bearer "):
-                user = auth.api_user(s, header[7:].strip())
-                who = user.login if user else "bad-token"
-            tx.audited(s, f"web:{who}", "refused", "request", request.method,
-                       {"path": redacted(request.url.path)[:200], "key": key, "status": code})
+        if s is None:
+            with Session(engine) as own:
+                return audit_refusal(request, key, code, own)
+        who = "anonymous"
+        found = auth.signed_in(s, request.cookies.get(SESSION_COOKIE))
+        header = request.headers.get("authorization", "")
+        if found is not None:
+            who = found[0].login
+        elif header.lower().startswith("bearer "):
+            user = auth.api_user(s, header[7:].strip())
+            who = user.login if user else "bad-token"
+        tx.audited(s, f"web:{who}", "refused", "request", request.method,
+                   {"path": redacted(request.url.path)[:200], "key": key, "status": code})
+        return found
+
+    def audited_error_page(request: Request, code: int, key: str,
+                           message: Callable[[Translator], str] | None = None) -> Response:
+        """`audit_refusal`, then the error page: one database session for both, the reader
+        looked up once (the audit's record is committed first, as before)."""
+        with Session(engine, expire_on_commit=False) as s:
+            found = audit_refusal(request, key, code, s)
+            return error_page(request, code, key, message, reader=(s, found))
 
     return app
 

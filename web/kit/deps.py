@@ -10,7 +10,7 @@ from datetime import date, datetime
 from fastapi import Request
 from sqlmodel import Session
 
-from web.kit.access import Viewer, viewer_for
+from web.kit.access import Viewer
 from workflow.i18n import LANGUAGES, Translator
 from workflow.services import Context
 from workflow.services import accounts as auth
@@ -91,11 +91,11 @@ class PageContext:
 
 
 def page_viewer(request: Request, s: Session) -> tuple[Viewer, auth.WebSession]:
-    found = auth.session_user(s, request.cookies.get(SESSION_COOKIE))
+    found = auth.signed_in(s, request.cookies.get(SESSION_COOKIE))  # (one SELECT)
     if found is None:
         raise LoginRequired()
-    user, row = found
-    return viewer_for(s, user), row
+    user, row, org = found
+    return Viewer(user, org), row  # type: ignore[arg-type]  # (as `viewer_for`: her org)
 
 
 def make_context(request: Request, viewer: Viewer | None, lang: str, as_of: date | None = None,
@@ -109,7 +109,7 @@ def make_context(request: Request, viewer: Viewer | None, lang: str, as_of: date
 def api_viewer(request: Request, s: Session) -> Viewer:
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else None
-    user = auth.api_user(s, token)
-    if user is None:
+    found = auth.api_signed_in(s, token)  # (one SELECT)
+    if found is None:
         raise ApiAuthRequired()
-    return viewer_for(s, user)
+    return Viewer(*found)  # type: ignore[arg-type]  # (as `viewer_for`: her organisation)

@@ -47,26 +47,36 @@ def web_message(exc: MerzimError, t: Translator) -> str:
 def error_page(request: Request, code: int, key: str,
                message: Callable[[Translator], str] | None = None,
                headers: dict[str, str] | None = None, params: dict[str, Any] | None = None,
-               database: bool = True) -> Response:
+               database: bool = True, reader: tuple[Any, Any] | None = None) -> Response:
     """The refusal `key` as JSON for the API, or as the error page, in the reader's language:
     `message(t)` renders it (default: the catalogue's `web.<key>` or `<key>` with `params`).
     `database=False` when the database cannot be asked who is reading (it is busy): the page
-    then shows no menu."""
+    then shows no menu. `reader`: a database session and what `accounts.signed_in` found in
+    it for the session cookie, already (the refusal's audit looked), not to read it again."""
     if database and request.cookies.get(SESSION_COOKIE):
-        from sqlmodel import Session
-
         try:
+            if reader is not None:
+                return _answer(request, code, key, message, headers, params, *reader)
+            from sqlmodel import Session
+
             with Session(request.app.state.engine) as s:
-                return _answer(request, code, key, message, headers, params, s)
+                return _answer(request, code, key, message, headers, params, s, _LOOK)
         except Exception:  # noqa: BLE001 - the error page must show even when this fails
             log.warning("error page: the session could not be read", exc_info=True)
-    return _answer(request, code, key, message, headers, params, None)
+    return _answer(request, code, key, message, headers, params, None, None)
+
+
+_LOOK = object()  # (`_answer`: the reader is to be looked up)
 
 
 def _answer(request: Request, code: int, key: str,
             message: Callable[[Translator], str] | None,
-            headers: dict[str, str] | None, params: dict[str, Any] | None, s) -> Response:
-    viewer, csrf = _viewer(request, s) if s is not None else (None, "")
+            headers: dict[str, str] | None, params: dict[str, Any] | None, s,
+            found: Any) -> Response:
+    if s is None:
+        viewer, csrf = None, ""
+    else:
+        viewer, csrf = _viewer(request, s, found)
     t = Translator(language(request, viewer))
     text = (message or (lambda tr: web_message(MerzimError(key=key, **(params or {})), tr)))(t)
     if wants_json(request):
@@ -96,13 +106,15 @@ def _menu_counts(request: Request, s, viewer, lang: str) -> dict[str, int] | Non
         return None
 
 
-def _viewer(request: Request, s):
-    """Who is reading (for the menu), when the session cookie is a live session."""
-    from web.kit.access import viewer_for
+def _viewer(request: Request, s, found: Any):
+    """Who is reading (for the menu), when the session cookie is a live session (`found`: what
+    `accounts.signed_in` answered for it, or `_LOOK` to ask it now)."""
+    from web.kit.access import Viewer
     from workflow.services import accounts as auth
 
-    found = auth.session_user(s, request.cookies.get(SESSION_COOKIE))
+    if found is _LOOK:
+        found = auth.signed_in(s, request.cookies.get(SESSION_COOKIE))
     if found is None:
         return None, ""
-    user, row = found
-    return viewer_for(s, user), row.csrf
+    user, row, org = found
+    return Viewer(user, org), row.csrf

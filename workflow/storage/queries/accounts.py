@@ -5,6 +5,7 @@ the officers an organisation's cases go to (`services/accounts.py`, `users.py`, 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -48,16 +49,30 @@ def session_by_hash(s: Session, token_hash: str) -> WebSession | None:
     return s.exec(select(WebSession).where(WebSession.token_hash == token_hash)).first()
 
 
+def session_with_user(s: Session, token_hash: str) -> Any:
+    """(session, user, her organisation or None) of a token's hash, expired or not, in one
+    SELECT (every page asks), or None."""
+    return s.exec(select(WebSession, User, Organisation)
+                  .join(User, col(User.id) == WebSession.user_id)
+                  .join(Organisation, col(Organisation.id) == User.organisation_id,
+                        isouter=True)
+                  .where(WebSession.token_hash == token_hash)).first()
+
+
+def live_token_user(s: Session, token_hash: str) -> Any:
+    """(user, her organisation or None) of a live API token's hash in one SELECT, or None."""
+    return s.exec(select(User, Organisation)
+                  .join(ApiToken, col(ApiToken.user_id) == User.id)
+                  .join(Organisation, col(Organisation.id) == User.organisation_id,
+                        isouter=True)
+                  .where(ApiToken.token_hash == token_hash,
+                         col(ApiToken.revoked_at).is_(None))).first()
+
+
 def live_tokens(s: Session, user_id: int | None) -> list[ApiToken]:
     """The user's API tokens that are not revoked."""
     return list(s.exec(select(ApiToken).where(ApiToken.user_id == user_id,
                                               col(ApiToken.revoked_at).is_(None))))
-
-
-def live_token_by_hash(s: Session, token_hash: str) -> ApiToken | None:
-    """The API token of a hash if it is not revoked, else None."""
-    return s.exec(select(ApiToken).where(ApiToken.token_hash == token_hash,
-                                         col(ApiToken.revoked_at).is_(None))).first()
 
 
 def live_feeds(s: Session, owner_id: int | None) -> list[CalendarFeed]:
