@@ -10,7 +10,17 @@ under their names, ``server`` (module scope: the demo served for the whole modul
 differently (other users, `serve --lang`) defines its own ``server`` with `demo_password`,
 `merzim_process` and `running_server`.
 
-Screenshots go to test-artifacts/ at the repository root (git-ignored).
+Screenshots go to test-artifacts/ at the repository root (git-ignored). A picture of a failing
+step is always taken; the others (full pages for people to look at, not checks: they cost
+~10-15 % of the browser tests' CPU) only with MERZIM_TEST_SCREENSHOTS=1 (`screenshot`).
+
+What is shared, and why it checks the same things: the demo's working directory is made by a
+real `merzim init --demo` (the console script, as a process) once per test run — under the
+run's base temporary directory, with a file lock, so both pytest-xdist workers use the one
+made first — and each module's server starts from a copy of it (`demo_copy`: the database, its
+write-ahead log and its audit head, byte for byte what the module's own init would have left,
+and the passwords it printed). One Chromium is launched per module (`chromium`); each test
+still gets a context of its own (own cookies, storage, viewport), as a fresh browser would.
 
 Without /usr/bin/chromium (or the playwright package) a browser test is skipped with the
 reason, unless MERZIM_REQUIRE_BROWSER=1, which CI sets: then a missing browser is a failure.
@@ -19,8 +29,10 @@ reason, unless MERZIM_REQUIRE_BROWSER=1, which CI sets: then a missing browser i
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
+import shutil
 import subprocess
 import time
 import urllib.error
@@ -128,28 +140,71 @@ def running_server(workdir: Path, passwords: dict[str, str], *options: str) -> I
             proc.wait(timeout=15)
 
 
+def screenshot(pg, name: str, *, full_page: bool = True) -> None:
+    """test-artifacts/NAME.png, for people to look at (not a check): only with
+    MERZIM_TEST_SCREENSHOTS=1. A failing step's picture is taken whatever the setting."""
+    if os.environ.get("MERZIM_TEST_SCREENSHOTS") != "1":
+        return
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{name.removesuffix('.png')}.png"), full_page=full_page)
+
+
+def _run_dir(tmp_path_factory) -> Path:
+    """The directory every process of this run shares: the base temporary directory, or with
+    pytest-xdist its parent (each worker has a base directory of its own under it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def demo_copy(tmp_path_factory, name: str) -> tuple[Path, dict[str, str]]:
+    """A new directory holding what `merzim init --demo` left in its working directory, and
+    the demo passwords it printed. The init runs once per test run (the console script, as a
+    process, in a directory of the run's own); every call copies its files."""
+    template = _run_dir(tmp_path_factory) / "browser-demo-init"
+    with open(_run_dir(tmp_path_factory) / "browser-demo-init.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (template / "done").exists():
+                shutil.rmtree(template, ignore_errors=True)
+                (template / "work").mkdir(parents=True)
+                init = merzim_process(template / "work", "init", "--demo")
+                (template / "stdout").write_text(init.stdout, encoding="utf-8")
+                (template / "done").touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    workdir = tmp_path_factory.mktemp(name)
+    shutil.copytree(template / "work", workdir, dirs_exist_ok=True)
+    shown = dict(DEMO_LINE.findall((template / "stdout").read_text(encoding="utf-8")))
+    return workdir, shown
+
+
+def require_browser(*packages: str) -> None:
+    """Skip (fail with MERZIM_REQUIRE_BROWSER=1) without Chromium, Playwright or PACKAGES."""
+    if not CHROMIUM.exists():
+        browser_missing(f"{CHROMIUM} is not installed")
+    import importlib
+
+    for package in ("playwright.sync_api", *packages):
+        try:
+            importlib.import_module(package)
+        except ImportError as exc:
+            browser_missing(f"a Python package is not installed ({exc.name})")
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[Server]:
     """The demo served for the whole module; the manager's and the officer's passwords."""
-    if not CHROMIUM.exists():
-        browser_missing(f"{CHROMIUM} is not installed")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        browser_missing("the playwright Python package is not installed")
-
-    workdir = tmp_path_factory.mktemp("browser")
-    init = merzim_process(workdir, "init", "--demo")
-    shown = dict(DEMO_LINE.findall(init.stdout))
+    require_browser()
+    workdir, shown = demo_copy(tmp_path_factory, "browser")
     passwords = {login: demo_password(workdir, login, shown) for login in (MANAGER, OFFICER)}
 
     with running_server(workdir, passwords) as srv:
         yield srv
 
 
-@pytest.fixture
-def page(server: Server):
-    """A fresh page of a fresh browser, 1280x900, English whatever the user's language."""
+@pytest.fixture(scope="module")
+def chromium(server: Server):
+    """Chromium, launched once for the module (each test opens a context of its own)."""
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -157,16 +212,24 @@ def page(server: Server):
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                     args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                          locale="en-GB")
-            # Pages in English whatever the demo users' own language (nurlan and asel: kk).
-            context.add_cookies([{"name": "merzim_lang", "value": "en", "url": server.base}])
-            pg = context.new_page()
-            pg.set_default_timeout(TIMEOUT_MS)
-            yield pg
-            context.close()
+            yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def page(chromium, server: Server):
+    """A fresh page in a fresh browser context (no cookie, no storage of an earlier test),
+    1280x900, English whatever the user's language."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    try:
+        # Pages in English whatever the demo users' own language (nurlan and asel: kk).
+        context.add_cookies([{"name": "merzim_lang", "value": "en", "url": server.base}])
+        pg = context.new_page()
+        pg.set_default_timeout(TIMEOUT_MS)
+        yield pg
+    finally:
+        context.close()
 
 
 def log_in(page, server: Server, login: str) -> None:

@@ -7,8 +7,8 @@ out; the officer asel logs in, opens her overdue analysis from the overdue list,
 once (a date in the future, then an event the analysis does not allow now) with the rule's
 message, records the analytic note through the form and sees the stage done.
 
-Screenshots go to test-artifacts/ at the repository root (git-ignored): overdue.png,
-analysis.png, and failure.png when a step fails.
+Screenshots go to test-artifacts/ at the repository root (git-ignored): failure.png when a
+step fails; overdue.png and analysis.png with MERZIM_TEST_SCREENSHOTS=1.
 
 Without /usr/bin/chromium (or the playwright package) the test is skipped with the reason,
 unless MERZIM_REQUIRE_BROWSER=1, which CI sets: then a missing browser is a failure.
@@ -31,11 +31,13 @@ from tests.browser_helpers import (
     Server,
     log_in,
     log_out,
+    screenshot,
 )
 
 pytestmark = pytest.mark.browser
 # The fixtures (tests/browser_helpers.py): the demo served for the module, a browser page.
 server = browser_helpers.server
+chromium = browser_helpers.chromium
 page = browser_helpers.page
 
 
@@ -85,7 +87,7 @@ def _scenario(page, server: Server) -> None:
     assert all(o.startswith("AK-ALM") or o == "QS-ZHETYSU" for o in orgs), orgs  # his subtree
     edu = page.locator(f"section[data-org='{OFFICER_ORG}']")
     assert edu.locator("tr[data-stage='analytic_note']").count() == 1
-    page.screenshot(path=str(ARTIFACTS / "overdue.png"), full_page=True)
+    screenshot(page, "overdue")
     log_out(page)
 
     # -- the officer: from the overdue list to her analysis --------------------------------
@@ -139,7 +141,7 @@ def _scenario(page, server: Server) -> None:
         note.get_attribute("data-status")
     assert TODAY in note.inner_text() and "42-ө" in note.inner_text(), note.inner_text()
     assert page.locator("[data-testid=state]").inner_text() != state_before
-    page.screenshot(path=str(ARTIFACTS / "analysis.png"), full_page=True)
+    screenshot(page, "analysis")
 
     # ... and it has left the overdue list.
     page.goto(f"{server.base}/overdue")

@@ -13,7 +13,9 @@ browser serve the whole module. As the manager nurlan, the officer asel and the 
 * /api/docs (Swagger UI) and /api/redoc (ReDoc) show the API's operations with every request
   to anything but 127.0.0.1 aborted.
 
-Screenshots go to test-artifacts/ (phone-*.png, axe-*.png, api-docs.png, api-redoc.png).
+Screenshots go to test-artifacts/: failure-a11y-*.png when a step fails; with
+MERZIM_TEST_SCREENSHOTS=1 phone-*.png, axe-*.png, api-docs.png, api-redoc.png, error-*.png,
+skip-link.png, login-default-language.png.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -31,13 +33,13 @@ from tests.browser_helpers import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
-    DEMO_LINE,
     TIMEOUT_MS,
     Server,
-    browser_missing,
+    demo_copy,
     demo_password,
-    merzim_process,
+    require_browser,
     running_server,
+    screenshot,
 )
 
 pytestmark = pytest.mark.browser
@@ -70,17 +72,8 @@ CONTRASTS = """() => {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[Server]:
-    if not CHROMIUM.exists():
-        browser_missing(f"{CHROMIUM} is not installed")
-    try:
-        import axe_playwright_python  # noqa: F401
-        import playwright.sync_api  # noqa: F401
-    except ImportError as exc:
-        browser_missing(f"a Python package is not installed ({exc.name})")
-
-    workdir = tmp_path_factory.mktemp("browser-a11y")
-    init = merzim_process(workdir, "init", "--demo")
-    shown = dict(DEMO_LINE.findall(init.stdout))
+    require_browser("axe_playwright_python")
+    workdir, shown = demo_copy(tmp_path_factory, "browser-a11y")
     passwords = {login: demo_password(workdir, login, shown) for login in ROLES}
     with running_server(workdir, passwords, "--lang", "ru") as srv:
         yield srv
@@ -138,7 +131,7 @@ class Visit:
 
 
 def _shot(visit: Visit, name: str) -> None:
-    visit.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    screenshot(visit.page, name)
 
 
 def _places(visit: Visit) -> dict[str, str]:
@@ -151,8 +144,11 @@ def _places(visit: Visit) -> dict[str, str]:
             if org.count() else "/score"}
 
 
-def _list_pages(visit: Visit, login: str) -> list[str]:
-    places = _places(visit)
+def _list_pages(visit: Visit, login: str, check: Callable[[str], object] = lambda url: None,
+                places: dict[str, str] | None = None) -> list[str]:
+    """The list pages the role reaches (each answers 200), each checked by `check(url)` while
+    it is shown."""
+    places = places or _places(visit)
     pages = []
     for path in LISTS:
         url = path.format(**places)
@@ -162,6 +158,7 @@ def _list_pages(visit: Visit, login: str) -> list[str]:
         if resp.status == 404 and url in ("/work", "/overview"):
             continue  # (being added by another part of the issue: checked once it is there)
         assert resp.status == 200, (login, url, resp.status)
+        check(url)
         pages.append(url)
     return pages
 
@@ -172,8 +169,8 @@ def _list_pages(visit: Visit, login: str) -> list[str]:
 @pytest.mark.parametrize("login", ROLES)
 def test_no_list_page_is_wider_than_a_phone(browser, server: Server, login: str) -> None:
     with Visit(browser, server, login, PHONE) as v:
-        for url in _list_pages(v, login):
-            v.go(url)
+
+        def fits(url: str) -> None:  # each list page, as _list_pages shows it
             width = v.page.evaluate("document.documentElement.scrollWidth")
             name = re.sub(r"\W+", "-", url).strip("-")
             _shot(v, f"phone-{login}-{name}")
@@ -182,6 +179,8 @@ def test_no_list_page_is_wider_than_a_phone(browser, server: Server, login: str)
             unlabelled = v.page.locator(
                 "main table:not(.keep) tbody td:not([data-label])").count()
             assert unlabelled == 0, (login, url, unlabelled)
+
+        assert _list_pages(v, login, fits)
 
 
 # -- API docs offline ------------------------------------------------------------------------------
@@ -242,30 +241,38 @@ def _axe(visit: Visit, label: str) -> list[str]:
     return found
 
 
-def _every_page(visit: Visit, login: str) -> list[str]:
+def _every_page(visit: Visit, login: str, check: Callable[[str], object]) -> list[str]:
     """The lists, and one of each other page the role reaches (a case, a programme, a scorecard,
-    the account, an error page)."""
-    pages = _list_pages(visit, login)
-    visit.go("/overdue")
-    case = visit.page.locator("main a[href^='/cases/']").first.get_attribute("href")
-    programme = _places(visit)["programme"]
-    pages += [case, f"{programme}/score", "/account", "/account/reminders", "/calendar/2027",
-              "/cases/999999999", "/due?within=251"]
-    if login in (OFFICER, ADMIN):
-        visit.go("/cases")
-        opening = visit.page.locator("main a[href^='/cases/new/']")
-        if opening.count():
-            pages.append(opening.first.get_attribute("href"))
-    return pages
+    the account, an error page): each checked by `check(url)` while it is shown."""
+    places = _places(visit)
+    links: dict[str, str | None] = {}
+
+    def check_list(url: str) -> None:  # and the links to the other pages, as they are shown
+        if url == "/overdue":
+            links["case"] = visit.page.locator("main a[href^='/cases/']").first.get_attribute(
+                "href")
+        elif url == "/cases" and login in (OFFICER, ADMIN):
+            opening = visit.page.locator("main a[href^='/cases/new/']")
+            links["opening"] = opening.first.get_attribute("href") if opening.count() else None
+        check(url)
+
+    pages = _list_pages(visit, login, check_list, places)
+    others = [links["case"], f"{places['programme']}/score", "/account", "/account/reminders",
+              "/calendar/2027", "/cases/999999999", "/due?within=251"]
+    if links.get("opening"):
+        others.append(links["opening"])
+    for url in others:
+        assert url is not None
+        visit.go(url)
+        check(url)
+    return pages + others
 
 
 @pytest.mark.parametrize("login", ROLES)
 def test_axe_finds_nothing_serious_on_any_page(browser, server: Server, login: str) -> None:
     problems: list[str] = []
     with Visit(browser, server, login, DESKTOP) as v:
-        for url in _every_page(v, login):
-            v.go(url)
-            problems += _axe(v, url)
+        _every_page(v, login, lambda url: problems.extend(_axe(v, url)))
         _shot(v, f"axe-{login}-last")
     assert problems == [], "\n".join(problems)
 

@@ -5,6 +5,9 @@ The Ile district akimat's officer saule opens her planned analysis, follows the 
 announcement's "Draft" link, reads the draft in Russian, copies it (the clipboard holds the
 text box as edited), downloads it as DOCX, and records the publication with her edited text and
 the link: the case page then shows the published text with the stage.
+
+Screenshots go to test-artifacts/: draft-failure.png when a step fails; draft-page.png and
+draft-published.png with MERZIM_TEST_SCREENSHOTS=1.
 """
 
 from __future__ import annotations
@@ -25,15 +28,8 @@ ORG = "AK-ALM-ILE"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[tb.Server]:
-    if not tb.CHROMIUM.exists():
-        tb.browser_missing(f"{tb.CHROMIUM} is not installed")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        tb.browser_missing("the playwright Python package is not installed")
-    workdir = tmp_path_factory.mktemp("browser-drafts")
-    init = tb.merzim_process(workdir, "init", "--demo")
-    shown = dict(tb.DEMO_LINE.findall(init.stdout))
+    tb.require_browser()
+    workdir, shown = tb.demo_copy(tmp_path_factory, "browser-drafts")
     with tb.running_server(workdir, {OFFICER: tb.demo_password(workdir, OFFICER, shown)}) as srv:
         yield srv
 
@@ -67,7 +63,7 @@ def test_the_officer_copies_downloads_and_publishes_a_draft(server, tmp_path) ->
                 box = pg.locator("[data-testid=draft-text]")
                 assert box.input_value().startswith("ОБЪЯВЛЕНИЕ\n")
                 assert "Отдел образования Илийского района" in box.input_value()
-                pg.screenshot(path=str(tb.ARTIFACTS / "draft-page.png"))
+                tb.screenshot(pg, "draft-page", full_page=False)
                 tb.axe_check(pg)
 
                 box.fill(box.input_value().replace("ОБЪЯВЛЕНИЕ", "ОБЪЯВЛЕНИЕ ДЛЯ САЙТА"))
@@ -97,7 +93,7 @@ def test_the_officer_copies_downloads_and_publishes_a_draft(server, tmp_path) ->
                 row.locator("[data-testid=published] summary").click()
                 assert row.locator("[data-testid=published-text]").inner_text().startswith(
                     "ОБЪЯВЛЕНИЕ ДЛЯ САЙТА")
-                pg.screenshot(path=str(tb.ARTIFACTS / "draft-published.png"))
+                tb.screenshot(pg, "draft-published", full_page=False)
             except Exception:
                 pg.screenshot(path=str(tb.ARTIFACTS / "draft-failure.png"), full_page=True)
                 raise

@@ -9,7 +9,8 @@ with `fetch` and a FormData, list the case's files, download the PDF. The manage
 tree gets "not found" for the file's address. axe-core finds no serious or critical
 violation on the case page with its files.
 
-Screenshots go to test-artifacts/: files-listed.png; files-failure.png when a step fails.
+Screenshots go to test-artifacts/: files-failure.png when a step fails; files-listed.png with
+MERZIM_TEST_SCREENSHOTS=1.
 """
 
 from __future__ import annotations
@@ -32,17 +33,15 @@ OUTSIDER = "gulnar"  # a manager of the ministry's tree: asel's case does not ex
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not tb.CHROMIUM.exists():
-        tb.browser_missing(f"{tb.CHROMIUM} is not installed")
-    workdir = tmp_path_factory.mktemp("browser-files")
-    init = tb.merzim_process(workdir, "init", "--demo")
-    shown = dict(tb.DEMO_LINE.findall(init.stdout))
+    tb.require_browser()
+    workdir, shown = tb.demo_copy(tmp_path_factory, "browser-files")
     passwords = {login: tb.demo_password(workdir, login, shown) for login in (tb.OFFICER, OUTSIDER)}
     with tb.running_server(workdir, passwords) as srv:
         srv.workdir = workdir
         yield srv
 
 
+chromium = tb.chromium
 page = tb.page
 
 
@@ -93,7 +92,7 @@ def _scenario(pg, server) -> None:
     assert "signed-note.pdf" in text and "PDF" in text and f"{len(PDF)} B" in text
     assert tb.OFFICER in text and "Analytic note" in text
     tb.axe_check(pg)
-    pg.screenshot(path=str(tb.ARTIFACTS / "files-listed.png"))
+    tb.screenshot(pg, "files-listed", full_page=False)
     link = row.locator("a[data-testid=file-link]")
     with pg.expect_download() as caught:
         link.click()

@@ -8,8 +8,8 @@ legend; the month calendar moves to the next month and a day's count opens that 
 The officer's analysis shows its Gantt: month axis, legend, a labelled today line and every
 stage's full name. Russian pages show no raw message key.
 
-Screenshots go to test-artifacts/: overview.png, overview-ru.png, overview-phone.png,
-gantt.png (failure-overview.png when a step fails).
+Screenshots go to test-artifacts/: failure-overview.png when a step fails; overview.png,
+overview-ru.png, overview-phone.png, gantt.png with MERZIM_TEST_SCREENSHOTS=1.
 """
 
 from __future__ import annotations
@@ -29,11 +29,13 @@ from tests.browser_helpers import (
     Server,
     log_in,
     log_out,
+    screenshot,
 )
 
 pytestmark = pytest.mark.browser
 # The fixtures (tests/browser_helpers.py): the demo served for the module, a browser page.
 server = browser_helpers.server
+chromium = browser_helpers.chromium
 page = browser_helpers.page
 
 RAW_KEY = re.compile(r"\b(?:overview|gantt)\.[a-z_]+\b")
@@ -96,7 +98,7 @@ def _scenario(page, server: Server) -> None:
     assert [x.strip() for x in legend[:3]] == ["1–5 working days late",
                                                "6–20 working days late",
                                                "more than 20 working days late"], legend
-    page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+    screenshot(page, "overview")
 
     # a bar drills down: to the subordinate's overview or to the overdue list of it
     first = bars.first
@@ -140,11 +142,11 @@ def _scenario(page, server: Server) -> None:
     text = page.locator("main").inner_text()
     assert not RAW_KEY.search(text), RAW_KEY.findall(text)
     assert "Просроченные этапы по организациям" in text
-    page.screenshot(path=str(ARTIFACTS / "overview-ru.png"), full_page=True)
+    screenshot(page, "overview-ru")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{base}/overview")
     width = page.evaluate("document.documentElement.scrollWidth")
-    page.screenshot(path=str(ARTIFACTS / "overview-phone.png"), full_page=True)
+    screenshot(page, "overview-phone")
     assert width <= 390, width
     page.set_viewport_size({"width": 1280, "height": 900})
     page.context.add_cookies([{"name": "merzim_lang", "value": "en", "url": base}])
@@ -177,7 +179,7 @@ def _scenario(page, server: Server) -> None:
         assert label == " ".join(name.split()), (key, label, name)
     assert any(len(name) > 38 for _k, name in names)  # the old chart cut these at 38
     gantt.scroll_into_view_if_needed()
-    page.screenshot(path=str(ARTIFACTS / "gantt.png"), full_page=True)
+    screenshot(page, "gantt")
 
 
 def _total(page) -> int:

@@ -14,9 +14,9 @@ tests/browser_helpers.py). Issue 29, item 1.
   calendar): every card cell is labelled (an action cell, a button alone, may go without).
 * No date wraps inside its value, at either width (each date's text range stays on one line).
 
-Screenshots go to test-artifacts/: phone-case.png, phone-case-ru.png, laptop-case.png,
-phone-overview.png, phone-programme.png, laptop-programme.png, phone-score.png
-(failure-phone.png when a step fails).
+Screenshots go to test-artifacts/: failure-phone.png when a step fails; with
+MERZIM_TEST_SCREENSHOTS=1 phone-case.png, phone-case-ru.png, laptop-case.png,
+phone-overview.png, phone-programme.png, laptop-programme.png, phone-score.png.
 """
 
 from __future__ import annotations
@@ -35,10 +35,12 @@ from tests.browser_helpers import (
     axe_check,
     case_of_overdue_note,
     log_in,
+    screenshot,
 )
 
 pytestmark = pytest.mark.browser
 server = browser_helpers.server
+chromium = browser_helpers.chromium
 page = browser_helpers.page
 
 PHONE = {"width": 390, "height": 844}
@@ -132,7 +134,7 @@ def _fits(pg, where: str) -> dict:
 
 
 def _shot(pg, name: str) -> None:
-    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    screenshot(pg, name)
 
 
 def _guarded(pg, server: Server, scenario) -> None:

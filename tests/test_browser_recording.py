@@ -10,9 +10,10 @@ done through its confirmation step. axe-core finds no serious or critical violat
 refused, saved and confirmation states. First, with JavaScript switched off, she records the
 positions list: the forms need no script.
 
-Screenshots (the first screen as the officer sees it) go to test-artifacts/:
+Screenshots go to test-artifacts/: recording-failure.png (recording-failure-no-js.png) when a
+step fails; with MERZIM_TEST_SCREENSHOTS=1 the first screen as the officer sees it,
 recording-refused.png, recording-saved.png, recording-confirm-not-done.png,
-recording-not-done.png, recording-no-js.png; recording-failure.png when a step fails.
+recording-not-done.png, recording-no-js.png.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.browser
 
 # The fixtures (tests/browser_helpers.py): its server (merzim init --demo; merzim serve), a page.
 server = tb.server
+chromium = tb.chromium
 page = tb.page
 WIDTH, HEIGHT = 1280, 900
 
@@ -55,46 +57,35 @@ def _note_form(pg):
 
 
 def _shot(pg, name: str) -> None:
-    pg.screenshot(path=str(tb.ARTIFACTS / name))  # the first screen, as the officer sees it
+    tb.screenshot(pg, name, full_page=False)  # the first screen, as the officer sees it
 
 
-def test_recording_works_without_javascript(server) -> None:
+def test_recording_works_without_javascript(chromium, server) -> None:
     """The forms are plain HTML: with scripts off, open the form, record, see the result."""
-    from playwright.sync_api import sync_playwright
-
-    tb.ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(tb.CHROMIUM), headless=True,
-                                    args=tb.CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT},
-                                          java_script_enabled=False, locale="en-GB")
-            context.add_cookies([{"name": "merzim_lang", "value": "en", "url": server.base}])
-            pg = context.new_page()
-            pg.set_default_timeout(tb.TIMEOUT_MS)
-            try:
-                tb.log_in(pg, server, tb.OFFICER)
-                case_url = tb.case_of_overdue_note(pg, server)
-                block = pg.locator("details#record-positions_list")
-                if block.count() == 0:
-                    pytest.fail("no form for the positions list on the case")
-                block.locator("summary").click()
-                block.locator("input[name=number]").fill("7-п")
-                block.locator("input[name=signed_by]").fill("Head of apparatus")
-                block.locator("button[type=submit]").click()
-                pg.wait_for_url(case_url)
-                _in_first_screen(pg, "[data-testid=recorded]")
-                assert "Positions list approved" in pg.locator("[data-testid=recorded]"
-                                                               ).inner_text()
-                _shot(pg, "recording-no-js.png")
-            except Exception:
-                pg.screenshot(path=str(tb.ARTIFACTS / "recording-failure-no-js.png"),
-                              full_page=True)
-                raise
-            finally:
-                context.close()
-        finally:
-            browser.close()
+    context = chromium.new_context(viewport={"width": WIDTH, "height": HEIGHT},
+                                   java_script_enabled=False, locale="en-GB")
+    context.add_cookies([{"name": "merzim_lang", "value": "en", "url": server.base}])
+    pg = context.new_page()
+    pg.set_default_timeout(tb.TIMEOUT_MS)
+    try:
+        tb.log_in(pg, server, tb.OFFICER)
+        case_url = tb.case_of_overdue_note(pg, server)
+        block = pg.locator("details#record-positions_list")
+        if block.count() == 0:
+            pytest.fail("no form for the positions list on the case")
+        block.locator("summary").click()
+        block.locator("input[name=number]").fill("7-п")
+        block.locator("input[name=signed_by]").fill("Head of apparatus")
+        block.locator("button[type=submit]").click()
+        pg.wait_for_url(case_url)
+        _in_first_screen(pg, "[data-testid=recorded]")
+        assert "Positions list approved" in pg.locator("[data-testid=recorded]").inner_text()
+        _shot(pg, "recording-no-js.png")
+    except Exception:
+        pg.screenshot(path=str(tb.ARTIFACTS / "recording-failure-no-js.png"), full_page=True)
+        raise
+    finally:
+        context.close()
 
 
 def test_record_and_see_the_result_without_scrolling(page, server) -> None:

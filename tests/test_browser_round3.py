@@ -9,7 +9,7 @@ the server, the demo and the pinned day of tests/browser_helpers.py):
   the legend of its phone timeline.
 
 axe-core finds nothing serious on each page shown. Screenshots go to test-artifacts/
-(round3-*.png; failure-round3-*.png when a step fails).
+(failure-round3-*.png when a step fails; round3-*.png with MERZIM_TEST_SCREENSHOTS=1).
 """
 
 from __future__ import annotations
@@ -28,10 +28,12 @@ from tests.browser_helpers import (
     Server,
     axe_check,
     log_in,
+    screenshot,
 )
 
 pytestmark = pytest.mark.browser
 server = browser_helpers.server
+chromium = browser_helpers.chromium
 page = browser_helpers.page
 
 PHONE = {"width": 390, "height": 844}
@@ -71,7 +73,7 @@ def _failing_shot(pg, server: Server, name: str):
 
 
 def _shot(pg, name: str) -> None:
-    pg.screenshot(path=str(ARTIFACTS / f"round3-{name}.png"), full_page=True)
+    screenshot(pg, f"round3-{name}")
 
 
 def test_work_in_bulk_on_a_phone(page, server: Server, tmp_path) -> None:

@@ -7,8 +7,9 @@ box, whose subject column stays in place while it scrolls); the organisation is 
 list; one project chosen narrows the indicator table; a subject's page opens the chosen
 project's indicators in words and fits the window too. axe-core finds nothing serious.
 
-Screenshots go to test-artifacts/: score-kk.png, score-ru.png, score-en.png, score-project-2.png,
-score-subject-ru.png (failure-score.png when a step fails).
+Screenshots go to test-artifacts/: failure-score.png when a step fails; score-kk.png,
+score-ru.png, score-en.png, score-project-2.png, score-subject-ru.png with
+MERZIM_TEST_SCREENSHOTS=1.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ import sys
 import pytest
 
 from tests import browser_helpers
-from tests.browser_helpers import ARTIFACTS, MANAGER, Server, axe_check, log_in
+from tests.browser_helpers import ARTIFACTS, MANAGER, Server, axe_check, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 server = browser_helpers.server
+chromium = browser_helpers.chromium
 page = browser_helpers.page
 
 LAPTOP = {"width": 1366, "height": 900}
@@ -52,7 +54,7 @@ def _scenario(page, server: Server) -> None:
         _language(page, base, lang)
         page.goto(f"{base}/score")
         assert HEADINGS[lang] in page.locator("h1").inner_text()
-        page.screenshot(path=str(ARTIFACTS / f"score-{lang}.png"), full_page=True)
+        screenshot(page, f"score-{lang}")
         assert page.evaluate(OVERFLOW) <= 0, (lang, page.evaluate(OVERFLOW))
         # the summary: every subject, its four subtotals, total and status, within the page
         summary = page.locator("[data-testid=score-summary]")
@@ -99,7 +101,7 @@ def _scenario(page, server: Server) -> None:
         s.startswith("AK-ALM-EDU") for s in page.locator(
             "[data-testid=score-summary] tbody tr").evaluate_all(
             "rs => rs.map(r => r.dataset.subject)"))
-    page.screenshot(path=str(ARTIFACTS / "score-project-2.png"), full_page=True)
+    screenshot(page, "score-project-2")
     with page.expect_download() as download:
         page.locator("[data-testid=export-csv]").click()
     with open(download.value.path(), encoding="utf-8-sig") as csv_file:
@@ -114,7 +116,7 @@ def _scenario(page, server: Server) -> None:
     assert page.locator("details#project-2 tr[data-indicator]").count() > 3
     _language(page, base, "ru")
     page.reload()
-    page.screenshot(path=str(ARTIFACTS / "score-subject-ru.png"), full_page=True)
+    screenshot(page, "score-subject-ru")
     assert page.evaluate(OVERFLOW) <= 0
     page.locator("details#project-1 > summary").click()
     assert page.locator("details#project-1 tr[data-indicator]").first.is_visible()

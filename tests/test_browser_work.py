@@ -7,8 +7,8 @@ Record button, and the menu's count agrees; Record opens the case's form for tha
 she searches the cases list, visits another page, switches to Russian and comes back: her
 filters are still applied; "clear filters" shows every case again.
 
-Screenshots go to test-artifacts/: work.png, cases-search.png (failure-work.png when a step
-fails).
+Screenshots go to test-artifacts/: failure-work.png when a step fails; work.png and
+cases-search.png with MERZIM_TEST_SCREENSHOTS=1.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ import sys
 import pytest
 
 from tests import browser_helpers
-from tests.browser_helpers import ARTIFACTS, OFFICER, Server, log_in
+from tests.browser_helpers import ARTIFACTS, OFFICER, Server, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 # The fixtures (tests/browser_helpers.py): the demo served for the module, a browser page.
 server = browser_helpers.server
+chromium = browser_helpers.chromium
 page = browser_helpers.page
 
 OFFICER_NAME = "Asel Nurpeisova"
@@ -59,7 +60,7 @@ def _scenario(page, server: Server) -> None:
     badge = page.locator("[data-testid=nav-work-count]")
     assert int(re.match(r"\d+", badge.inner_text()).group(0)) == len(mine)
     assert overdue.locator("[data-testid=record]").count() == len(mine)
-    page.screenshot(path=str(ARTIFACTS / "work.png"), full_page=True)
+    screenshot(page, "work")
 
     # -- the same stages the organisation's overdue list gives her ----------------------------
     page.goto(f"{base}/overdue")
@@ -84,7 +85,7 @@ def _scenario(page, server: Server) -> None:
     form.locator("button[type=submit]:not([formaction])").click()
     page.wait_for_load_state()
     assert page.locator("table[data-testid=cases] tbody tr").count() == 1
-    page.screenshot(path=str(ARTIFACTS / "cases-search.png"), full_page=True)
+    screenshot(page, "cases-search")
     page.locator("nav a[href='/due']").click()
     page.wait_for_load_state()
     page.locator(".langs a[hreflang=ru]").click()
