@@ -209,6 +209,13 @@ class _SchemaKeeper:
             self._pending[recipe] = self._pending.get(recipe, 0) + 1
         self._queue.put((schema, recipe))
 
+    def restore(self, schema: str, snapshot: _Snapshot) -> bool:
+        """Put `snapshot`'s rows and sequence positions in `schema`, a fresh migrated copy
+        (False: its catalogue is not the snapshot's)."""
+        if self._conn is None or self._conn.closed:
+            self._conn = self._connect()
+        return self._reset(self._conn, schema, snapshot)
+
     def _work(self) -> None:
         import psycopg
 
@@ -274,7 +281,8 @@ class _SchemaKeeper:
 
 # What a schema's catalogue holds, as one hash: its relations with their columns, constraints,
 # indexes, triggers, functions, types and enum labels, the schema's own name left out (index
-# and constraint definitions name it).
+# and constraint definitions name it). The triggers PostgreSQL makes for a foreign key are left
+# out: they are named after object ids, different in every schema (the key is in pg_constraint).
 FINGERPRINT = """
 SELECT md5(string_agg(y, chr(30) ORDER BY y)) FROM (SELECT replace(x, %(name)s, '') AS y FROM (
   SELECT concat_ws(chr(31), c.relname, c.relkind::text, c.relpersistence::text, a.attname,
@@ -291,7 +299,7 @@ SELECT md5(string_agg(y, chr(30) ORDER BY y)) FROM (SELECT replace(x, %(name)s, 
    WHERE c.relnamespace = %(ns)s::regnamespace
   UNION ALL SELECT pg_get_triggerdef(t.oid)
     FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-   WHERE c.relnamespace = %(ns)s::regnamespace
+   WHERE c.relnamespace = %(ns)s::regnamespace AND NOT t.tgisinternal
   UNION ALL SELECT concat_ws(chr(31), proname::text, md5(prosrc))
     FROM pg_proc WHERE pronamespace = %(ns)s::regnamespace
   UNION ALL SELECT concat_ws(chr(31), t.typname::text, e.enumlabel::text)
@@ -365,6 +373,8 @@ class _Templates:
         self.files: dict[tuple[str, str], Path] = {}
         self.statements: dict[tuple[str, str], list[tuple[str, Any, bool]]] = {}
         self.values: dict[tuple[str, str], Any] = {}
+        # a PostgreSQL recipe whose build sent COPY: the rows and sequences it left
+        self.rows: dict[tuple[str, str], _Snapshot] = {}
         self._dir: Path | None = None
 
     def directory(self) -> Path:
@@ -424,11 +434,17 @@ class _Templates:
                 finally:
                     event.remove(Engine, "before_cursor_execute", on_template)
                     eng.dispose()
+                # COPY's rows go to the server outside the statement's parameters: such a
+                # template is the migrated template's statements, then the rows and sequence
+                # positions the build left (as a copy given back is put back: _SchemaKeeper)
+                if any(s.lstrip()[:4].upper() == "COPY" for s, *_ in sent):
+                    with contextlib.closing(SCHEMAS._connect()) as conn:
+                        self.rows[key] = _Snapshot.of(conn, schema)
+            if key in self.rows:
+                self.statements[key] = self.postgres("migrated", _migrate)
+                return self.statements[key]
             named = [s for s, *_ in sent if schema in s]
             assert not named, f"a template statement names its schema: {named[0][:200]}"
-            # COPY's rows go to the server outside the statement's parameters: not recorded
-            copied = [s for s, *_ in sent if s.lstrip()[:4].upper() == "COPY"]
-            assert not copied, f"a template build may not COPY (rows not replayable): {copied[0]}"
             self.statements[key] = sent
         return self.statements[key]
 
@@ -458,6 +474,10 @@ def database_from_template(kind: str, tmp_dir: Path, name: str = "merzim-test.db
         SCHEMAS.create(schema)
         try:
             _replay(_postgres_schema_url(schema), statements)
+            rows = TEMPLATES.rows.get(("postgres", recipe_name))
+            if rows is not None:  # a build that sent COPY: its rows put in (a superuser's)
+                assert SCHEMAS.restore(schema, rows), \
+                    f"the {recipe_name} recipe changed the migrated schema: not a template"
         except BaseException:
             SCHEMAS.drop(schema)
             raise
@@ -493,7 +513,12 @@ def _recipe_for(request) -> tuple[str, Any]:
     """How the test's database is built: migrated; for a test that uses the web tests' `web`
     fixture, migrated with the demo loaded (tests/web_helpers.py), so that its CLI calls, its
     engine and its web application share one database; for a test that uses `cli_world`, the
-    command-line tests' world built through `merzim` (tests/cli_world_helpers.py)."""
+    command-line tests' world built through `merzim` (tests/cli_world_helpers.py); for a test
+    that uses a fixture its module names in `TEMPLATE_RECIPES` (fixture name -> (recipe name,
+    recipe)), that recipe."""
+    for fixture, recipe in getattr(request.module, "TEMPLATE_RECIPES", {}).items():
+        if fixture in request.fixturenames:
+            return recipe
     if "web" in request.fixturenames:
         from tests.web_helpers import migrated_demo
 

@@ -28,6 +28,7 @@ from workflow.planning import bulk as planning_bulk
 from workflow.planning import service as planning_svc
 from workflow.storage import audit
 from workflow.storage.db import session as open_session
+from workflow.storage.db import upgrade
 from workflow.storage.models import AuditRecord, Case
 
 TODAY = date(2026, 6, 1)
@@ -129,9 +130,27 @@ def ctx(make_ctx):
     return make_ctx(TODAY, actor="cli:planner")
 
 
+def national_world(engine) -> dict:
+    """The "bulk-national" template recipe: a migrated database in which `national` was built
+    (one unit of work, as the planner on TODAY); its tree. Built once per test process and
+    backend, copied for each test that uses `tree` (TEMPLATE_RECIPES, conftest)."""
+    from calendars import KazakhstanCalendar
+    from workflow.definitions import load_definition
+
+    upgrade(engine)
+    ctx = svc.Context(KazakhstanCalendar(), load_definition(), TODAY, actor="cli:planner",
+                      language="en")
+    return commit(engine, lambda s: national(s, ctx))
+
+
+TEMPLATE_RECIPES = {"tree": ("bulk-national", national_world)}
+
+
 @pytest.fixture
-def tree(db, ctx):
-    return commit(db, lambda s: national(s, ctx))
+def tree(db_built) -> dict:
+    """`national`'s tree, built in the test's database (a copy of the "bulk-national"
+    template)."""
+    return db_built[1]
 
 
 # -- the same plans as one by one ---------------------------------------------------------------

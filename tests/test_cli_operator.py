@@ -7,19 +7,23 @@ The installed `merzim` runs as a subprocess on SQLite and PostgreSQL, on the dem
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
+import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
-from tests.conftest import dump_tables
+from tests.cli_demo_helpers import DEMO_DAY, demo_loaded, init_demo
+from tests.conftest import database_from_template, dump_tables, postgres_schema
 from workflow.storage.db import make_engine
 
-TODAY = "2026-11-20"
+TODAY = DEMO_DAY  # the day the template's demo was loaded on
 OS_USER = pwd.getpwuid(os.geteuid()).pw_name
 
 
@@ -47,9 +51,19 @@ def run(tmp_path: Path, db_url):
 
 
 @pytest.fixture
-def demo(run):
-    result = run("init", "--demo")
-    assert result.returncode == 0, result.stderr
+def db_built(backend, tmp_path):
+    """This module's database: a copy of the "cli-demo" template, what `merzim init --demo`
+    stores on TODAY (tests/cli_demo_helpers.py: built once per test process and backend,
+    instead of `init --demo` before every test; the first test below checks the copy)."""
+    with database_from_template(backend, tmp_path, recipe=demo_loaded,
+                                recipe_name="cli-demo") as built:
+        yield built
+
+
+@pytest.fixture
+def demo(db_built) -> dict:
+    """The demo, loaded in the test's database: what `init --demo --json` printed."""
+    return db_built[1]
 
 
 def ok(result) -> str:
@@ -70,6 +84,63 @@ def last_actor(engine) -> tuple[str, str]:
     with engine.connect() as conn:
         return tuple(conn.execute(text(
             "SELECT actor, action FROM audit_log ORDER BY id DESC LIMIT 1")).one())
+
+
+# -- the demo the tests start from -----------------------------------------------------------
+
+STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
+
+
+def without_stamps(engine) -> dict[str, list[tuple]]:
+    """Every row of every table (conftest.dump_tables), the moments stamped when a row was
+    written (date-times, ISO date-time texts) and the audit chain's hashes (over those moments)
+    as "<stamp>", password hashes (of random passwords, salted at random) as "<password>"."""
+    out = {}
+    for table, rows in dump_tables(engine).items():
+        names = [c["name"] for c in inspect(engine).get_columns(table)]
+        out[table] = [tuple(
+            "<stamp>" if isinstance(v, datetime) or (isinstance(v, str) and STAMP.match(v))
+            or (table == "audit_log" and name in ("prev_hash", "hash"))
+            else "<password>" if isinstance(v, str) and v.startswith("$argon2") else v
+            for name, v in zip(names, row, strict=True)) for row in rows]
+    return out
+
+
+def sequences(engine) -> dict[str, tuple]:
+    """PostgreSQL: where each sequence of the schema stands (the next id a table hands out)."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    with engine.connect() as conn:
+        return {name: (value,) for name, value in conn.execute(text(
+            "SELECT sequencename, last_value FROM pg_sequences "
+            "WHERE schemaname = current_schema()"))}
+
+
+def test_the_demo_template_is_what_init_demo_stores_on_an_empty_database(
+        backend, tmp_path, db_url, demo, run):
+    """A copy of the "cli-demo" template against `merzim init --demo` run on an empty database
+    of the same backend: what it printed, every row (the clock's columns aside), the ids, the
+    sequences' positions; and the copy's audit chain verifies."""
+    direct = contextlib.nullcontext(f"sqlite:///{tmp_path / 'direct.db'}") \
+        if backend == "sqlite" else postgres_schema("merzim_direct")
+    with direct as url:
+        printed = init_demo(url, tmp_path)
+        # the demo's web accounts get random passwords: the same accounts
+        accounts = printed["demo"].pop("accounts")
+        assert set(accounts) == set(demo["demo"]["accounts"])
+        assert printed == {**demo, "demo": {k: v for k, v in demo["demo"].items()
+                                            if k != "accounts"}}
+        assert demo["demo"]["entries"] > 0
+        built, copied = make_engine(url), make_engine(db_url)
+        try:
+            rows = without_stamps(copied)
+            assert rows == without_stamps(built)
+            assert rows["process_case"] and rows["audit_log"]
+            assert sequences(copied) == sequences(built)
+        finally:
+            built.dispose()
+            copied.dispose()
+    assert json.loads(ok(run("audit", "verify", "--json")))["ok"] is True
 
 
 # -- the audit's actor ------------------------------------------------------------------------

@@ -6,14 +6,18 @@ report form (appendices 1-6) has lines. The demo still loads once, and on any da
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
+from tests.cli_demo_helpers import DEMO_DAY, demo_loaded
+from tests.cli_runner import Merzim
+from tests.conftest import database_from_template
 from workflow.scorecard.evaluation import KEYS, LAW_REPORT
 
-TODAY = "2026-11-20"
+TODAY = DEMO_DAY  # the day the "cli-demo" template's demo was loaded on
 # the appendix, the subject whose form it is, a text of the demo's entries it shows. Appendix 1
 # (the cartogram updates of an akimat's internal analysis, I-7) is not filled: the demo has no
 # analysis of the regional akimat, and adding one (it has no officer to be responsible) changes
@@ -34,10 +38,22 @@ def _cells(path: Path) -> list[str]:
     return [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c not in (None, "")]
 
 
+@pytest.fixture
+def demo_db(backend: str, tmp_path: Path) -> Iterator[Merzim]:
+    """`merzim` on a copy of the "cli-demo" template: what `init --demo` stores on TODAY (built
+    once per test process and backend: tests/cli_demo_helpers.py, checked against the command
+    by tests/test_cli_operator.py)."""
+    with database_from_template(backend, tmp_path, recipe=demo_loaded,
+                                recipe_name="cli-demo") as (url, printed):
+        assert printed["demo"]["entries"] > 0
+        workdir = tmp_path / "cwd-demo"
+        workdir.mkdir()
+        yield Merzim(workdir, db_url=url)
+
+
 def _points(merzim_db) -> dict[str, list[tuple[str, float]]]:
     """Each indicator's points by subject over `score MF --subtree` and `score AK-ALM
-    --subtree`."""
-    _json(merzim_db("init", "--demo", "--json", today=TODAY))
+    --subtree`, the demo loaded."""
     points: dict[str, list[tuple[str, float]]] = {}
     for org in ("MF", "AK-ALM"):
         result = _json(merzim_db("score", org, "--year", "2026", "--subtree", "--json",
@@ -49,20 +65,19 @@ def _points(merzim_db) -> dict[str, list[tuple[str, float]]]:
     return points
 
 
-def test_the_demo_gives_every_indicator_of_projects_2_to_4_points(merzim_db):
-    points = _points(merzim_db)
+def test_the_demo_gives_every_indicator_of_projects_2_to_4_points(demo_db):
+    points = _points(demo_db)
     wanted = [k for k in KEYS if k != LAW_REPORT]
     assert len(wanted) == 28  # 29 keys less the penalty (2.5.4)
     zero = [k for k in wanted if not any(p for _, p in points.get(k, []))]
     assert zero == [], {k: points.get(k) for k in zero}
 
 
-def test_the_demo_fills_every_report_form(merzim_db, tmp_path):
-    _json(merzim_db("init", "--demo", "--json", today=TODAY))
+def test_the_demo_fills_every_report_form(demo_db, tmp_path):
     for n, org, text in FORMS:
         path = tmp_path / f"form-{n}.xlsx"
-        out = _json(merzim_db("form", str(n), org, "--year", "2026", "--output", str(path),
-                              "--json", today=TODAY))
+        out = _json(demo_db("form", str(n), org, "--year", "2026", "--output", str(path),
+                            "--json", today=TODAY))
         assert out["lines"] > 0, (n, org)
         assert any(text in c for c in _cells(path)), (n, org, text)
 

@@ -15,6 +15,8 @@ import html
 import io
 import json
 import re
+import shutil
+import uuid
 import zipfile
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,13 +26,14 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.cli_runner import Merzim
-from tests.conftest import dump_tables
+from tests.conftest import TEMPLATES, database_from_template, dump_tables
 from tests.web_helpers import (
     CALENDAR,
     DEFINITION,
     TODAY,
     Web,
     en,
+    migrated_demo,
     web_fixture,  # noqa: F401  (the `web` fixture)
 )
 from web.app import create_app
@@ -71,6 +74,10 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
        b"\x00\x00\x00IEND\xaeB`\x82")
 
 
+DOCS = {"order.pdf": PDF + b"% order 12-\xd3\xa9\n", "note.pdf": PDF + b"% note N-7\n",
+        "annex.png": PNG}
+
+
 @dataclass
 class Story:
     web: Web
@@ -86,26 +93,25 @@ def _url(engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
-@pytest.fixture
-def story(web: Web, tmp_path: Path) -> Story:
-    """The demo (TODAY 2025-11-19) plus AK-ALM-ILE's analysis of March 2024 with its schedule,
-    order (a PDF, approved by the head of apparatus), start announcement (a link) and analytic
-    note (a PDF and a PNG, approved by the first head: not a district akimat's approver)."""
-    files_dir, work = tmp_path / "files", tmp_path / "work"
-    work.mkdir()
-    docs = {"order.pdf": PDF + b"% order 12-\xd3\xa9\n", "note.pdf": PDF + b"% note N-7\n",
-            "annex.png": PNG}
-    for name, data in docs.items():
+def story_built(engine) -> dict:
+    """The "package-story" template recipe: the `web` fixture's demo (`migrated_demo`) plus
+    AK-ALM-ILE's analysis of March 2024 with its schedule, order (a PDF, approved by the head of
+    apparatus), start announcement (a link) and analytic note (a PDF and a PNG, approved by the
+    first head: not a district akimat's approver), recorded through the real command line with
+    a files directory of the template's own (kept for this process, copied for each test with
+    the database: the store names a blob by its hash only). What `migrated_demo` returned, and
+    the story's case, programme and files directory."""
+    built = migrated_demo(engine)
+    here = TEMPLATES.directory() / f"package-story-{uuid.uuid4().hex[:8]}"
+    files_dir, work = here / "files", here / "work"
+    work.mkdir(parents=True)
+    for name, data in DOCS.items():
         (work / name).write_bytes(data)
-
-    merzim = Merzim(work, db_url=_url(web.engine), today=TODAY,
+    merzim = Merzim(work, db_url=_url(engine), today=TODAY,
                     env={"MERZIM_FILES_DIR": str(files_dir)})
 
-    def run(*args: str, lang: str = "en", config: Path | None = None):
-        return merzim(*args, lang=lang, config=config)
-
     def ok(*args: str):
-        r = run(*args)
+        r = merzim(*args, lang="en")
         assert r.returncode == 0, (args, r.stdout, r.stderr)
         return r
 
@@ -121,11 +127,43 @@ def story(web: Web, tmp_path: Path) -> Story:
     ok("record", case, "analytic_note", "--date", "2024-04-26", "--number", "N-7",
        "--signed-by", "А. Әлиев", "--evidence", "approver_role=first_head",
        "--file", "note.pdf", "--file", "annex.png")
-    with Session(web.engine) as s:
+    with Session(engine) as s:
         subject = s.exec(select(Organisation).where(Organisation.code == SUBJECT)).one()
         prog = s.exec(select(Programme).where(Programme.subject_id == subject.id,
                                               Programme.year == YEAR)).one()
-    return Story(web, run, files_dir, work, int(case), prog.id, docs)
+    return {**built, "story": {"case": int(case), "programme": prog.id,
+                               "files": str(files_dir)}}
+
+
+@pytest.fixture
+def db_built(backend: str, tmp_path: Path):
+    """This module's database (the `web` fixture's too): a copy of the "package-story"
+    template, built once per test process and backend instead of five commands before each
+    test."""
+    with database_from_template(backend, tmp_path, "merzim-web.db", recipe=story_built,
+                                recipe_name="package-story") as built:
+        yield built
+
+
+@pytest.fixture
+def story(web: Web, db_built, tmp_path: Path) -> Story:
+    """The demo (TODAY 2025-11-19) and `story_built`'s analysis, programme and documents: the
+    test's copy of the database and of the files directory."""
+    told = db_built[1]["story"]
+    files_dir, work = tmp_path / "files", tmp_path / "work"
+    shutil.copytree(told["files"], files_dir)
+    work.mkdir()
+    docs = dict(DOCS)
+    for name, data in docs.items():
+        (work / name).write_bytes(data)
+
+    merzim = Merzim(work, db_url=_url(web.engine), today=TODAY,
+                    env={"MERZIM_FILES_DIR": str(files_dir)})
+
+    def run(*args: str, lang: str = "en", config: Path | None = None):
+        return merzim(*args, lang=lang, config=config)
+
+    return Story(web, run, files_dir, work, told["case"], told["programme"], docs)
 
 
 def _unpack(folder: Path, into: Path) -> list[str]:

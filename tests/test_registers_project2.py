@@ -20,13 +20,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import tempfile
 import tomllib
 import warnings
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
 from calendars import KazakhstanCalendar
+from tests.cli_runner import Merzim
 from tests.conftest import dump_tables
 from tests.web_helpers import CALENDAR, TODAY, _settings, web_fixture  # noqa: F401 - `web`
 from web.app import create_app
@@ -397,15 +400,28 @@ def test_recurring_due_date(key, label, expected):
 # -- the command line -----------------------------------------------------------------------
 
 
+def project2_world(engine) -> None:
+    """`merzim init`, then a central body (MF) and a quasi-state entity (QS) added, through the
+    real entry point: the "registers-project2" template recipe (conftest), built once per test
+    process and backend and copied for each test that uses `cli` (TEMPLATE_RECIPES)."""
+    url = engine.url.render_as_string(hide_password=False)
+    with tempfile.TemporaryDirectory(prefix="merzim-project2-") as tmp:
+        merzim = Merzim(Path(tmp), db_url=url)
+        assert merzim("init").returncode == 0
+        for code, kind in (("MF", "central_body"), ("QS", "quasi_state")):
+            assert merzim("org", "add", code, "--name", code, "--kind", kind).returncode == 0
+
+
+TEMPLATE_RECIPES = {"cli": ("registers-project2", project2_world)}
+
+
 @pytest.fixture
 def cli(merzim_db):
+    """`merzim ... --json` on a copy of `project2_world`'s database, today pinned."""
     def run(*args: str, today: str = "2027-12-31") -> dict | list:
         result = merzim_db(*args, "--json", today=today)
         assert result.returncode == 0 and not result.stderr, (args, result.stderr)
         return json.loads(result.stdout)
-    assert merzim_db("init").returncode == 0
-    for code, kind in (("MF", "central_body"), ("QS", "quasi_state")):
-        assert merzim_db("org", "add", code, "--name", code, "--kind", kind).returncode == 0
     return run
 
 

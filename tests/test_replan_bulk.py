@@ -21,6 +21,7 @@ from sqlalchemy import String, cast
 from sqlmodel import Session, select
 
 from calendars import KazakhstanCalendar
+from tests.conftest import database_from_template
 from tests.smtp_server import write_config
 from workflow import services as svc
 from workflow.core.errors import MerzimError
@@ -31,6 +32,7 @@ from workflow.reminders.planner import notify_moved
 from workflow.services import obligations
 from workflow.settings import load_notify_settings, load_settings
 from workflow.storage import audit
+from workflow.storage.db import make_engine, upgrade
 from workflow.storage.models import AuditRecord, Case, MonitoringReport, OutboxMessage, Stage
 
 pytestmark = pytest.mark.slow  # random cases re-planned in bulk and one by one, compared
@@ -111,10 +113,11 @@ def random_history(s: Session, rng: random.Random, case_id: int, start: date) ->
         attempt(s, lambda e=event, d=on, ev=evidence: svc.record_event(s, ctx, case_id, e, d, ev))
 
 
-@pytest.fixture
-def world(db):
+def built_world(db) -> None:
     """An akimat with four departments, their officers, 60 random analyses of 2026 with
-    random histories and the akimat's recurring obligations opened through the year."""
+    random histories and the akimat's recurring obligations opened through the year, in a
+    database migrated here (the "replan-world" template recipe: conftest)."""
+    upgrade(db)
     rng = random.Random(SEED)
     early = ctx_for(date(2026, 1, 5))
     with Session(db) as s:
@@ -140,7 +143,18 @@ def world(db):
                                         duplicate_reason=f"test {i}")
             random_history(s, rng, planned.analysis.id, start)
             s.commit()
-    return db
+
+
+@pytest.fixture
+def world(backend, tmp_path):
+    """`built_world`'s database, built once per test process and backend (~10 s on SQLite,
+    more on PostgreSQL) and copied for each test (conftest.database_from_template): the first
+    test only reads it, the second writes."""
+    with database_from_template(backend, tmp_path, recipe=built_world,
+                                recipe_name="replan-world") as (url, _nothing):
+        eng = make_engine(url)
+        yield eng
+        eng.dispose()
 
 
 def snapshot(s: Session) -> dict[str, list[tuple]]:
