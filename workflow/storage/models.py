@@ -48,8 +48,7 @@ def identifier(length: int) -> String:
     both backends (migration 0016). SQLite compares text so (its BINARY collation);
     PostgreSQL would use the database's collation, and a real locale's (ru_RU, en_US, kk_KZ:
     punctuation ignored) puts "/15/" inside the subtree range of "/1/5/" and "/1/5/12/"
-    outside it, and compares each key through the locale (a third of a country's `obligations
-    sync`: bench/obligations/floor.py)."""
+    outside it (tests/test_collation.py)."""
     return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 

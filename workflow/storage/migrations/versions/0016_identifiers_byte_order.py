@@ -12,9 +12,7 @@ them (its BINARY collation), whatever the database's own collation (`models.iden
   locale's collation (a cluster initialised with ru_RU.UTF-8, en_US.UTF-8 or kk_KZ.UTF-8:
   punctuation ignored at the first level) "/1/5/12/" falls outside the range of "/1/5/" and
   "/15/" inside it: a manager would miss her descendants' cases and see another tree's.
-* Speed: every index over these columns compared keys through the locale; in byte order a
-  country's first `obligations sync` asks a third less of the server
-  (bench/obligations/floor.py), and a path prefix can use the indexes.
+* Order: a list sorted by path or code is in the same order on both backends.
 
 SQLite: nothing to do. PostgreSQL: each column's collation is changed in place (the same
 type, so no table is rewritten; the indexes over the column are rebuilt).
