@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from calendars import KazakhstanCalendar
 from calendars.errors import CalendarError
 from web.kit import charts, limits, views
+from web.kit.asgi import HttpMiddleware
 from web.kit.deps import SESSION_COOKIE, ApiAuthRequired, LoginRequired, language
 from web.kit.error_pages import error_page, wants_json, web_message
 from workflow.core.definition import Definition
@@ -73,19 +74,15 @@ def status_of(exc: MerzimError) -> int:
 CSP = "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'"
 
 
-class NoNul:
+class NoNul(HttpMiddleware):
     """ASGI middleware: a NUL character in the address or a form/JSON body is refused (422) on
-    every backend (PostgreSQL cannot store one, SQLite would); `refuse(request)` answers.
-    (Plain ASGI, not `@app.middleware("http")`: that one runs every request in a task of its
-    own, streaming the answer through, a millisecond or so each.)"""
+    every backend (PostgreSQL cannot store one, SQLite would); `refuse(request)` answers."""
 
     def __init__(self, app, refuse: Callable[[Request], Response]):
-        self.app, self.refuse = app, refuse
+        super().__init__(app)
+        self.refuse = refuse
 
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope, receive, send):
         request = Request(scope, receive)
         nul = "%00" in request.url.query or "\x00" in request.url.path
         kind = request.headers.get("content-type", "")
@@ -115,18 +112,10 @@ def _replayed(body: bytes, receive):
     return replay
 
 
-class SafetyHeaders:
-    """ASGI middleware: the headers every answer carries unless its route set them (plain ASGI,
-    as `NoNul`)."""
+class SafetyHeaders(HttpMiddleware):
+    """ASGI middleware: the headers every answer carries unless its route set them."""
 
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+    async def http(self, scope, receive, send):
         async def with_headers(message):
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)

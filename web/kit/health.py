@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from web.kit.asgi import HttpMiddleware
 from web.kit.error_pages import error_page
 from workflow.services import health
 
@@ -51,16 +52,10 @@ def route_of(scope) -> str:
     return "unmatched"
 
 
-class RequestMetrics:
+class RequestMetrics(HttpMiddleware):
     """ASGI middleware, outermost: counts every answer (a refused body too) and its time."""
 
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope, receive, send):
         began, status = time.perf_counter(), 500
 
         async def sending(message):

@@ -25,6 +25,7 @@ import re
 
 from starlette.routing import compile_path
 
+from web.kit.asgi import HttpMiddleware
 from web.kit.uploads import largest_body, too_large
 
 BODY_BYTES = 1024 * 1024  # every body but an upload's
@@ -52,11 +53,14 @@ def upload_routes(routes, prefix: str = "") -> list[tuple[set[str], re.Pattern]]
     return found
 
 
-class BodyLimit:
+class BodyLimit(HttpMiddleware):
     """ASGI middleware, outermost of the application's own: the body cap per route."""
 
+    methods = WITH_BODY
+
     def __init__(self, app, max_bytes: int):
-        self.app, self.max_bytes = app, max_bytes
+        super().__init__(app)
+        self.max_bytes = max_bytes
         self.upload_cap = largest_body(max_bytes)
         self.uploads: list[tuple[set[str], re.Pattern]] | None = None  # found at first need
 
@@ -73,10 +77,7 @@ class BodyLimit:
                 return self.upload_cap, True
         return BODY_BYTES, False
 
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] not in WITH_BODY:
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope, receive, send):
         declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
         cap, upload = BODY_BYTES, False
         resolved = declared.isdigit() and int(declared) > BODY_BYTES
@@ -158,18 +159,14 @@ async def refuse(scope, send, limit: int) -> None:
     await response(scope, _disconnected, send)
 
 
-class RetryLostConnection:
+class RetryLostConnection(HttpMiddleware):
     """ASGI middleware: a GET/HEAD answered 503 because its database connection was lost is
     run once more (the pool has dropped the dead connections by then), before anything of the
     first answer is sent."""
 
-    def __init__(self, app):
-        self.app = app
+    methods = ("GET", "HEAD")
 
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope, receive, send):
         lost = False
 
         async def first(message):
