@@ -111,6 +111,15 @@ def previous(backend: str, a: argparse.Namespace) -> list[dict]:
         return json.loads(out.read_text())["results"]
 
 
+def _revision(checkout: Path | None) -> str:
+    """The commit checked out in `checkout` (no machine's path in a recorded result)."""
+    if checkout is None:
+        return ""
+    done = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True)
+    return done.stdout.strip() or checkout.name
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="sqlite")
@@ -147,8 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     if a.json:
         a.json.write_text(json.dumps({"date": TODAY.isoformat(), "machine": platform.node(),
                                       "platform": platform.platform(),
-                                      "python": platform.python_version(), "code": str(CODE),
-                                      "previous": str(a.previous or ""), "results": results,
+                                      "python": platform.python_version(),
+                                      "code": os.path.relpath(CODE, ROOT),
+                                      "previous": _revision(a.previous), "results": results,
                                       "previous_results": earlier}, indent=2),
                           encoding="utf-8")
     return 0
