@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.processes import free_port
+from tests.processes import free_port, local
 
 __all__ = ["DEPLOY", "NGINX", "Proxy", "nginx_conf", "self_signed", "site"]
 
@@ -109,7 +109,7 @@ class Proxy:
         deadline = time.monotonic() + 30
         while True:
             try:
-                httpx.get(f"{self.base}/healthz", verify=False, timeout=2)
+                local().get(f"{self.base}/healthz", timeout=2)
                 return
             except httpx.HTTPError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:

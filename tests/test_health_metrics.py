@@ -12,13 +12,13 @@ import time
 from datetime import date
 from pathlib import Path
 
-import httpx
 import psycopg
 import pytest
 from sqlalchemy import event
 from sqlmodel import Session
 
 from tests.metrics_helpers import metric_value, metrics_config, serving
+from tests.processes import local
 from tests.web_helpers import (
     CALENDAR,
     DEFINITION,
@@ -153,12 +153,12 @@ def test_a_running_serve_is_healthy_ready_and_shows_its_outbox(db_url, db, make_
     metrics_config(tmp_path, TOKEN)
     with serving(db_url, tmp_path) as served:
         base = served.base
-        assert httpx.get(f"{base}/healthz", timeout=5).text == "ok\n"
-        ready = httpx.get(f"{base}/readyz", timeout=5).json()
+        assert local().get(f"{base}/healthz", timeout=5).text == "ok\n"
+        ready = local().get(f"{base}/readyz", timeout=5).json()
         assert ready == {"ready": True, "database": True, "schema": True, "worker": True,
                          "problems": []}
-        assert httpx.get(f"{base}/metrics", timeout=5).status_code == 401
-        text = httpx.get(f"{base}/metrics", timeout=5,
+        assert local().get(f"{base}/metrics", timeout=5).status_code == 401
+        text = local().get(f"{base}/metrics", timeout=5,
                          headers={"Authorization": f"Bearer {TOKEN}"}).text
         assert "# TYPE merzim_outbox_depth gauge" in text
         assert metric_value(text, "merzim_outbox_oldest_unsent_age_seconds") >= 0

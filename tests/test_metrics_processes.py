@@ -13,12 +13,12 @@ import time
 from datetime import date
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlmodel import Session
 
 from tests.cli_runner import merzim_env, run_merzim
 from tests.metrics_helpers import metric_value, metrics_config, serving
+from tests.processes import local
 from workflow.reminders import heartbeat
 from workflow.services import health
 
@@ -133,7 +133,7 @@ def test_serve_with_two_workers_adds_up_both_processes(db_url, db, make_ctx, tmp
         sent, answering = 0, set()
         while len(answering) < 2 and sent < 600:
             for _ in range(20):
-                assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200
+                assert local().get(f"{base}/healthz", timeout=10).status_code == 200
                 sent += 1
             files = _metric_files(_children(proc.pid))
             answering = {re.search(r"_(\d+)\.db$", f).group(1) for f in files
@@ -141,7 +141,7 @@ def test_serve_with_two_workers_adds_up_both_processes(db_url, db, make_ctx, tmp
         assert len(answering) >= 2, f"one process answered all {sent} requests: {files}"
         series = 'merzim_http_requests_total{method="GET",route="/healthz",status="200"}'
         for _ in range(6):  # every scrape, whichever process answers it, sees them all
-            text = httpx.get(f"{base}/metrics", timeout=10, headers=auth).text
+            text = local().get(f"{base}/metrics", timeout=10, headers=auth).text
             assert metric_value(text, series) == sent
         assert metric_value(text, 'merzim_http_request_duration_seconds_count{method="GET",'
                             'route="/healthz"}') == sent

@@ -35,7 +35,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from tests.cli_runner import SCRIPT, Merzim, merzim_env
-from tests.processes import CSRF, free_port
+from tests.processes import CSRF, free_port, local
 from tests.proxy_helpers import DEPLOY, NGINX, Proxy
 from tests.smtp_server import SmtpSink
 from workflow import services as svc
@@ -147,7 +147,7 @@ class Machine:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
+                if local().get(f"{self.base}/healthz", timeout=2).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -162,7 +162,7 @@ class Machine:
     def requests(self, token: str, method: str, route: str) -> int:
         """How many requests this node answered on `route` (its own /metrics, read directly
         as Prometheus does)."""
-        r = httpx.get(f"{self.base}/metrics", headers={"Authorization": f"Bearer {token}"},
+        r = local().get(f"{self.base}/metrics", headers={"Authorization": f"Bearer {token}"},
                       timeout=10)
         assert r.status_code == 200, r.text
         pattern = re.compile(r'^merzim_http_requests_total\{(.*)\} ([0-9.e+]+)$', re.M)
@@ -257,7 +257,7 @@ def test_two_nodes_and_two_workers_behind_nginx(deployment):
     metrics, api = d["metrics"], {"Authorization": f"Bearer {d['token']}"}
 
     # -- HTTP is only a redirect; HTTPS carries merzim's answers with HSTS ---------------------
-    plain = httpx.get(f"http://127.0.0.1:{proxy.http}/login", timeout=10)
+    plain = local().get(f"http://127.0.0.1:{proxy.http}/login", timeout=10)
     assert plain.status_code == 301
     assert plain.headers["location"] == "https://127.0.0.1/login"
     with proxy_client(proxy) as c:
@@ -306,7 +306,7 @@ def test_two_nodes_and_two_workers_behind_nginx(deployment):
         route = item["url"]
         downloads = [c.get(route) for _ in range(4)]
     assert [(g.status_code, g.content == data) for g in downloads] == [(200, True)] * 4
-    file_route = next(r for r in re.findall(r'route="([^"]+)"', httpx.get(
+    file_route = next(r for r in re.findall(r'route="([^"]+)"', local().get(
         f"{a.base}/metrics", headers={"Authorization": f"Bearer {metrics}"}).text)
         if "{" in r and re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", r), route))
     got = [m.requests(metrics, "GET", file_route) for m in (a, b)]

@@ -11,13 +11,12 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
 from tests.cli_runner import Merzim
-from tests.processes import SCRIPT, env_for, free_port, wait_answering
+from tests.processes import SCRIPT, env_for, free_port, local, wait_answering
 from workflow.public import service as pub
 from workflow.storage.models import PublicCache, PublicHit
 
@@ -52,7 +51,7 @@ def test_the_limit_and_the_cache_hold_across_two_nodes(db_url, db, make_ctx, tmp
             _up(proc, base)
         (_pa, a), (_pb, b) = nodes
         host = {"Host": "public.example.kz"}  # as behind the load balancer: one address
-        answers = [httpx.get(f"{(a, b)[i % 2]}/public/{code}", headers=host, timeout=10)
+        answers = [local().get(f"{(a, b)[i % 2]}/public/{code}", headers=host, timeout=10)
                    for i in range(7)]
         assert [r.status_code for r in answers] == [200] * 5 + [429] * 2
         assert 1 <= int(answers[5].headers["retry-after"]) <= 60
@@ -69,7 +68,7 @@ def test_the_limit_and_the_cache_hold_across_two_nodes(db_url, db, make_ctx, tmp
             assert list(s.exec(text("SELECT key FROM public_cache"))) == []
             s.execute(text("DELETE FROM public_hit"))  # a new minute for this address
             s.commit()
-        assert [httpx.get(f"{base}/public/{code}", timeout=10).status_code
+        assert [local().get(f"{base}/public/{code}", timeout=10).status_code
                 for _p, base in nodes] == [404, 404]
     finally:
         for proc, _base in nodes:

@@ -12,12 +12,11 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.cli_runner import run_merzim
 from tests.conftest import dump_tables
-from tests.processes import SCRIPT, env_for, free_port, wait_answering
+from tests.processes import SCRIPT, env_for, free_port, local, wait_answering
 
 pytestmark = pytest.mark.slow  # merzim serve as a process
 
@@ -97,26 +96,26 @@ def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(db_url, db, make_
         s.commit()
     # nobody trusted (the default): a header naming another address changes nothing
     with serving(db_url, tmp_path, config=PUBLIC) as (base, _proc):
-        codes = [httpx.get(f"{base}/public/AK-ALM-EDU", timeout=10,
+        codes = [local().get(f"{base}/public/AK-ALM-EDU", timeout=10,
                            headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code
                  for i in range(5)]
         assert codes == [200, 200, 200, 429, 429]
         # nor does a header claiming HTTPS: the cookies of a plain-HTTP answer are not Secure
-        login = httpx.get(f"{base}/login", timeout=10, headers={"X-Forwarded-Proto": "https"})
+        login = local().get(f"{base}/login", timeout=10, headers={"X-Forwarded-Proto": "https"})
         assert login.headers["set-cookie"] and "secure" not in login.headers["set-cookie"].lower()
     # behind a trusted proxy on loopback: each client its own limit, named by the header
     with serving(db_url, tmp_path, config=PUBLIC + '\n[web]\ntrusted_proxies = ["127.0.0.1"]\n'
                  ) as (base, _proc):
-        codes = [httpx.get(f"{base}/public/AK-ALM-EDU", timeout=10,
+        codes = [local().get(f"{base}/public/AK-ALM-EDU", timeout=10,
                            headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code
                  for i in range(5)]
         assert codes == [200] * 5
-        same = [httpx.get(f"{base}/public/AK-ALM-EDU", timeout=10,
+        same = [local().get(f"{base}/public/AK-ALM-EDU", timeout=10,
                           headers={"X-Forwarded-For": "198.51.100.77"}).status_code
                 for _ in range(4)]
         assert same == [200, 200, 200, 429]
         # the trusted proxy's X-Forwarded-Proto is believed: the cookies are Secure
-        login = httpx.get(f"{base}/login", timeout=10, headers={"X-Forwarded-Proto": "https"})
+        login = local().get(f"{base}/login", timeout=10, headers={"X-Forwarded-Proto": "https"})
         assert "secure" in login.headers["set-cookie"].lower()
 
 

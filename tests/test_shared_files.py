@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from tests.conftest import dump_tables
-from tests.processes import SCRIPT, env_for, free_port
+from tests.processes import SCRIPT, env_for, free_port, local
 from workflow import services as svc
 from workflow.services import accounts as auth
 from workflow.storage.filestore import (
@@ -232,8 +232,8 @@ def _wait(proc: subprocess.Popen, base: str) -> None:
     deadline = time.monotonic() + 60
     while True:
         try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code < 500 or \
-                    httpx.get(f"{base}/login", timeout=2).status_code == 200:
+            if local().get(f"{base}/healthz", timeout=2).status_code < 500 or \
+                    local().get(f"{base}/login", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -272,19 +272,19 @@ def test_a_file_uploaded_through_one_node_is_downloaded_through_another(db_url, 
             _wait(proc, base)
         (_pa, a), (_pb, b) = nodes
         auth_header = {"Authorization": f"Bearer {token}"}
-        r = httpx.post(f"{a}/api/v1/cases/{case}/files", headers=auth_header, timeout=30,
+        r = local().post(f"{a}/api/v1/cases/{case}/files", headers=auth_header, timeout=30,
                        files=[("files", ("plan.pdf", data, "application/pdf"))])
         assert r.status_code == 201, r.text
         [item] = r.json()["items"]
         assert item["sha256"] == hashlib.sha256(data).hexdigest()
-        got = httpx.get(f"{b}{item['url']}", headers=auth_header, timeout=30)
+        got = local().get(f"{b}{item['url']}", headers=auth_header, timeout=30)
         assert got.status_code == 200, got.text[:300]
         assert got.content == data and got.headers["content-length"] == str(len(data))
         assert got.headers["content-type"] == "application/pdf"
         # and the other way round, through the API's own listing
-        listed = httpx.get(f"{b}/api/v1/cases/{case}/files", headers=auth_header, timeout=30)
+        listed = local().get(f"{b}/api/v1/cases/{case}/files", headers=auth_header, timeout=30)
         assert [i["sha256"] for i in listed.json()["items"]] == [item["sha256"]]
-        back = httpx.get(f"{a}{item['url']}", headers=auth_header, timeout=30)
+        back = local().get(f"{a}{item['url']}", headers=auth_header, timeout=30)
         assert back.content == data
     finally:
         for proc, _base in nodes:
