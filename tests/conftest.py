@@ -592,19 +592,22 @@ def make_ctx(calendar, definition):
 _REFLECTED: dict[tuple, Any] = {}
 
 
-def _reflected(engine):
+def _reflected(engine, conn=None):
     """The database's tables as reflected MetaData, reflected once per schema: every test
     database migrated to one revision has the same tables (reflecting them took ~80 ms on
     PostgreSQL and ~20 ms on SQLite, for each of the suite's thousands of dumps). The key is the
-    dialect, the Alembic revision and the table names (read each time), so an older schema, a
-    renamed table or one added is reflected again."""
-    from sqlalchemy import MetaData, inspect, text
+    dialect, the Alembic revision and the table names (read each time, on `conn` when given,
+    through the dialect rather than an `Inspector`, which cost more than the question), so an
+    older schema, a renamed table or one added is reflected again."""
+    from sqlalchemy import MetaData
 
-    names = tuple(sorted(inspect(engine).get_table_names()))
+    if conn is None:
+        with engine.connect() as own:
+            return _reflected(engine, own)
+    names = tuple(sorted(conn.dialect.get_table_names(conn)))
     revision = None
     if "alembic_version" in names:
-        with engine.connect() as conn:
-            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     key = (engine.dialect.name, revision, names)
     if key not in _REFLECTED:
         meta = MetaData()
@@ -614,12 +617,12 @@ def _reflected(engine):
 
 
 def dump_tables(engine) -> dict[str, list[tuple]]:
-    """Every row of every table, for 'nothing changed' assertions."""
+    """Every row of every table, for 'nothing changed' assertions (one connection)."""
     from sqlalchemy import select
 
-    meta = _reflected(engine)
     out = {}
     with engine.connect() as conn:
+        meta = _reflected(engine, conn)
         for name, table in sorted(meta.tables.items()):
             keys = list(table.primary_key.columns) or [c for c in table.c
                                                         if c.type.__class__.__name__ != "JSON"]

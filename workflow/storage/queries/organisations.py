@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, inspect
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
@@ -15,10 +15,30 @@ from sqlmodel import Session, select
 from workflow.storage.models import Organisation, table_of
 from workflow.storage.queries import in_subtree, select_columns
 
+_BY_CODE = "merzim.org_by_code"
+
 
 def org_by_code(s: Session, code: str) -> Organisation | None:
-    """The organisation of a code, or None."""
-    return s.exec(select(Organisation).where(Organisation.code == code)).first()
+    """The organisation of a code, or None.
+
+    Remembered for the session (planning a year or opening a country's cases asks for the same
+    few organisations thousands of times): a code never changes and an organisation is never
+    deleted, and the session's identity map would hand back the same object anyway. An
+    organisation the session no longer holds, or holds expired (a rollback expires everything:
+    one added in the transaction rolled back is gone), is looked up again; one not found is not
+    remembered."""
+    known: dict[str, Organisation] = s.info.setdefault(_BY_CODE, {})
+    org = known.get(code)
+    if org is not None and org in s:
+        state = inspect(org)
+        if state.persistent and not state.expired_attributes:
+            return org
+    org = s.exec(select(Organisation).where(Organisation.code == code)).first()
+    if org is None:
+        known.pop(code, None)
+    else:
+        known[code] = org
+    return org
 
 
 def orgs_in_path_order(s: Session, within: Organisation | None = None) -> list[Organisation]:
