@@ -50,10 +50,12 @@ def test_every_section_of_the_shipped_file_has_defaults_here():
 
 def test_values_are_read_into_the_object(tmp_path):
     got = _load(tmp_path, '[web]\nhost = "0.0.0.0"\nport = 8080\nworkers = 3\n'
-                          '[scorecard]\nsteps = "linear"\n[reminders]\nbefore = [3]\n')
+                          '[scorecard]\nsteps = "linear"\n[reminders]\nbefore = [3]\n'
+                          '[telegram]\nlease_seconds = 2.5\n')
     assert got.web == WebSettings("0.0.0.0", 8080, 3)
     assert got.score.steps == "linear"
     assert got.notify.policy.before == (3,)
+    assert got.notify.telegram_lease_seconds == 2.5
 
 
 @pytest.mark.parametrize(("body", "message"), [
@@ -65,6 +67,7 @@ def test_values_are_read_into_the_object(tmp_path):
     ('[scorecard]\nsteps = 3\n', "scorecard.steps"),
     ('[scorecard]\nbogus = 1\n', "scorecard.bogus: unknown setting"),
     ('[email]\nsecurity = "ssl"\n', "email.security"),
+    ('[telegram]\nlease_seconds = 0.5\n', "telegram.lease_seconds: 0.5 must be a number >= 1"),
 ])
 def test_a_bad_value_in_any_section_is_refused_at_start(tmp_path, body, message):
     with pytest.raises(ConfigError) as err:

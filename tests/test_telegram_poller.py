@@ -116,6 +116,7 @@ def test_two_workers_one_poller_the_other_takes_over_when_it_is_killed(db_url, d
 [telegram]
 base_url = "{api.base_url}"
 poll_seconds = 0.2
+lease_seconds = 2
 rate_per_second = 200
 """)
     env = {**env_for(db_url), "MERZIM_CONFIG": str(config), "MERZIM_TELEGRAM_TOKEN": TOKEN}

@@ -60,7 +60,7 @@ DEFAULTS: dict[str, Any] = {
     "email": {"host": "localhost", "port": 25, "security": "starttls",
               "from": "merzim@localhost", "timeout": 30, "reuse_seconds": 300},
     "telegram": {"base_url": "https://api.telegram.org", "rate_per_second": 25,
-                 "poll_seconds": 5},
+                 "poll_seconds": 5, "lease_seconds": 10},
     "outbox": {"max_attempts": 8, "backoff_seconds": 60, "max_backoff_seconds": 3600,
                "lease_seconds": 300, "batch": 20},
     "worker": {"catch_up_minutes": 5, "dispatch_seconds": 15, "heartbeat_seconds": 30},
@@ -104,6 +104,9 @@ class NotifySettings:
     dispatch_seconds: float
     # a worker writes its heartbeat this often; /readyz wants one younger than 3 times this
     heartbeat_seconds: float = 30
+    # [telegram] lease_seconds: the poller's lease is held this long (at least three poll
+    # intervals) and renewed at each poll; a dead poller's is taken over once it runs out
+    telegram_lease_seconds: float = 10
     # [web] public_url: where people reach the web pages (the case links of reminders and the
     # calendar feeds; "": messages carry no link)
     public_url: str = ""
@@ -577,6 +580,7 @@ def _notify(data: dict[str, Any], env: Mapping[str, str], require_secrets: bool)
         channels=tuple(channels), send_time=send_time, policy=policy, smtp=smtp,
         telegram=telegram,
         telegram_poll_seconds=float(_number("telegram", "poll_seconds", tg["poll_seconds"], 0.1)),
+        telegram_lease_seconds=float(_number("telegram", "lease_seconds", tg["lease_seconds"], 1)),
         outbox=outbox,
         catch_up_minutes=float(_number("worker", "catch_up_minutes", wk["catch_up_minutes"], 0.01)),
         dispatch_seconds=float(_number("worker", "dispatch_seconds", wk["dispatch_seconds"], 0.1)),

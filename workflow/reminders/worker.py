@@ -155,13 +155,14 @@ class Worker:
 
     def poll_once(self) -> int:
         """Poll Telegram if this process holds the poller's lease (one poller at a time across
-        nodes; held for three poll intervals, at least 10 s, renewed at each poll)."""
+        nodes; held for `[telegram] lease_seconds`, at least three poll intervals, renewed at
+        each poll)."""
         tg = self.channels.get("telegram")
         if tg is None:
             return 0
         if not hasattr(self, "_holder"):
             self._holder = holder_name()
-        seconds = max(10.0, 3 * self.ns.telegram_poll_seconds)
+        seconds = max(self.ns.telegram_lease_seconds, 3 * self.ns.telegram_poll_seconds)
         return poll_updates(self.engine, tg, holder=self._holder, lease_seconds=seconds,
                             answer=self.answer, today=self.now().date())
 
