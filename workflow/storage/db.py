@@ -54,10 +54,6 @@ def is_newer(rev: str) -> bool:
     return rev not in known
 
 
-def is_initialised(engine: Engine) -> bool:
-    return revision(engine) is not None
-
-
 def revision(engine: Engine) -> str | None:
     """The schema revision the database is at (None before `merzim init`). One connection and
     the dialect's own table check: every command and request that opens a unit of work asks,
