@@ -92,18 +92,17 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("calendars", "notifications", "web", "workflow", "tests")
 
 
-def compiled_sources(config: pytest.Config) -> bool:
+def compiled_sources(config: pytest.Config) -> None:
     """Compile merzim's packages once per run where the environment would have every process
-    compile them from source (see above); True when it did."""
+    compile them from source (see above)."""
     if not sys.dont_write_bytecode or os.environ.get("MERZIM_TEST_BYTECODE") == "0":
-        return False
+        return
     sys.dont_write_bytecode = False  # this process: pytest keeps its rewritten test modules
     if hasattr(config, "workerinput"):  # an xdist worker: the controller has compiled them
-        return False
+        return
     for package in PACKAGES:
         if (ROOT / package).is_dir():
             compileall.compile_dir(ROOT / package, quiet=2, workers=1)
-    return True
 
 
 class SuitePlugin:
@@ -113,7 +112,7 @@ class SuitePlugin:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.tmpfs = tmpfs_basetemp(config)
-        self.compiled = compiled_sources(config)
+        compiled_sources(config)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.tmpfs is not None and exitstatus == 0:
