@@ -55,12 +55,27 @@ def _share_compiled_templates() -> None:
 _share_compiled_templates()
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one test process more than the CPUs this process may use. Many tests wait
+    on processes of their own (`merzim serve`, workers, chromium, nginx) and on PostgreSQL;
+    with one process a CPU, ~8 % of the CPUs' time went idle on the 2-CPU machine (/proc/stat,
+    the PostgreSQL run), with one more, ~1.5 %: 5 min 53 s -> 5 min 09 s.
+    PYTEST_XDIST_AUTO_NUM_WORKERS still decides when set (pytest-xdist's own setting)."""
+    named = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if named:
+        return int(named)
+    return len(os.sched_getaffinity(0)) + 1
+
+
 # the suite's temporary files (tests/suite_helpers.py)
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest's own, which reads --basetemp
 def pytest_configure(config: pytest.Config) -> None:
     from tests.suite_helpers import SuitePlugin
+
+    if BACKENDS_PROBLEM:
+        raise pytest.UsageError(BACKENDS_PROBLEM)
 
     config.pluginmanager.register(SuitePlugin(config), "merzim-suite")
 # calendar
@@ -81,7 +96,8 @@ def merzim(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     return Merzim(workdir)
 
 
-# engine: databases (SQLite always; PostgreSQL when MERZIM_TEST_POSTGRES_URL is set)
+# engine: databases (the run's backend: PostgreSQL when MERZIM_TEST_POSTGRES_URL is set, SQLite
+# otherwise; MERZIM_TEST_BACKENDS names them instead)
 #
 # Migrating a database takes ~0.5 s on SQLite and ~1 s on PostgreSQL, and most tests need a fresh
 # one. So each test process (each pytest-xdist worker) migrates one *template* per backend (and
@@ -104,17 +120,60 @@ import uuid  # noqa: E402
 from datetime import date  # noqa: E402
 
 POSTGRES_URL = os.environ.get("MERZIM_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite", "postgres"]
+BACKENDS_ENV = "MERZIM_TEST_BACKENDS"
+
+
+def _run_backends() -> tuple[list[str], str | None]:
+    """The backends this run tests, and what is wrong with how they were asked for (reported by
+    `pytest_configure`). A run tests one backend: PostgreSQL when MERZIM_TEST_POSTGRES_URL is
+    set, SQLite otherwise; MERZIM_TEST_BACKENDS names them instead ("sqlite", "postgres" or
+    "sqlite,postgres": both in one run). CI runs the README's command once on each, so every
+    test that takes a backend runs on both (docs/testing.md, "One backend a run")."""
+    named = os.environ.get(BACKENDS_ENV, "").strip()
+    if not named:
+        return (["postgres"] if POSTGRES_URL else ["sqlite"]), None
+    wanted = [b.strip() for b in named.split(",") if b.strip()]
+    unknown = [b for b in wanted if b not in ("sqlite", "postgres")]
+    if unknown or not wanted:
+        return ["sqlite"], (f"{BACKENDS_ENV}={named!r}: name sqlite, postgres or both, "
+                            "separated by a comma")
+    if "postgres" in wanted and not POSTGRES_URL:
+        return ["sqlite"], (f"{BACKENDS_ENV}={named!r} names postgres, but "
+                            "MERZIM_TEST_POSTGRES_URL is not set")
+    return [b for b in ("sqlite", "postgres") if b in wanted], None
+
+
+BACKENDS, BACKENDS_PROBLEM = _run_backends()
+
+
+def not_this_run(backend: str) -> str | None:
+    """Why a test of `backend` is skipped in this run, or None when the run tests it."""
+    if backend in BACKENDS:
+        return None
+    return (f"a {backend} test: this run tests {' and '.join(BACKENDS)} "
+            f"(MERZIM_TEST_POSTGRES_URL, {BACKENDS_ENV}: docs/testing.md)")
+
+
+# The tests' PostgreSQL sessions (theirs, and the schema keeper's):
+# * synchronous_commit off: a commit does not wait for the write-ahead log to reach the disk
+#   (~2.5 ms less a commit here); what a commit makes visible, and in what order, is unchanged
+#   -- only a crash of the PostgreSQL server itself could lose the last commits, which no test
+#   does;
+# * no parallel workers: a run creates and drops schemas by the hundred, so the catalogues
+#   (pg_class, pg_attribute...) grow past the 8 MB from which the planner starts two worker
+#   processes for a query that scans them -- with autovacuum off, as on the CI machine, they
+#   stay that large. The keeper's catalogue fingerprint (below) then took 13-17 ms, 5 ms of it
+#   the query itself (EXPLAIN ANALYZE: "Workers Launched: 2"); SQLAlchemy's table names alike.
+#   The answers are the same.
+SESSION_OPTIONS = "-csynchronous_commit=off -cmax_parallel_workers_per_gather=0"
 
 
 def _postgres_schema_url(schema: str) -> str:
-    """The test server's URL with `schema` as the search path. Its sessions commit without
-    waiting for the write-ahead log to reach the disk (synchronous_commit off: ~2.5 ms less a
-    commit here); what a commit makes visible, and in what order, is unchanged -- only a crash
-    of the PostgreSQL server itself could lose the last commits, which no test does."""
+    """The test server's URL with `schema` as the search path, its sessions as SESSION_OPTIONS
+    says."""
     sep = "&" if "?" in POSTGRES_URL else "?"
-    return (f"{POSTGRES_URL}{sep}options=-csynchronous_commit%3Doff%20"
-            f"-csearch_path%3D{schema}")
+    options = SESSION_OPTIONS.replace("=", "%3D").replace(" ", "%20")
+    return f"{POSTGRES_URL}{sep}options={options}%20-csearch_path%3D{schema}"
 
 
 import contextlib  # noqa: E402
@@ -159,7 +218,7 @@ class _SchemaKeeper:
 
         conninfo = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://", 1)
         return psycopg.connect(conninfo, autocommit=autocommit,
-                               options=f"-csynchronous_commit=off {options}".strip())
+                               options=f"{SESSION_OPTIONS} {options}".strip())
 
     def create(self, schema: str) -> None:
         if self._conn is None or self._conn.closed:
@@ -503,9 +562,11 @@ def _replay(url: str, statements: list[tuple[str, Any, bool]]) -> None:
 
 @pytest.fixture(params=BACKENDS)
 def backend(request) -> str:
-    """'sqlite' or 'postgres' (skipped when MERZIM_TEST_POSTGRES_URL is not set)."""
-    if request.param == "postgres" and not POSTGRES_URL:
-        pytest.skip("PostgreSQL test skipped: MERZIM_TEST_POSTGRES_URL is not set")
+    """'sqlite' or 'postgres': each backend this run tests; a test pinned to another backend
+    (`parametrize("backend", [...], indirect=True)`) is skipped with the reason."""
+    reason = not_this_run(request.param)
+    if reason:
+        pytest.skip(reason)
     return request.param
 
 

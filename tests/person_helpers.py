@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from tests.conftest import BACKENDS, POSTGRES_URL
+from tests.conftest import BACKENDS
 from tests.web_helpers import CALENDAR, TODAY, Web, _settings, demo_database, wd
 from web.app import create_app
 from workflow import services as svc
@@ -139,8 +139,6 @@ def person_web(engine, tmp_dir: Path, analyses: dict[str, int], programmes: dict
 def person_world_fixture(request, tmp_path_factory) -> Iterator[Web]:
     """The demo plus the four cases, one database per backend for the whole module (tests that
     only read, or add audit records and calendar feeds)."""
-    if request.param == "postgres" and not POSTGRES_URL:
-        pytest.skip("PostgreSQL test skipped: MERZIM_TEST_POSTGRES_URL is not set")
     tmp_dir = tmp_path_factory.mktemp("person-world")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MERZIM_TODAY", TODAY.isoformat())
@@ -155,8 +153,6 @@ def leaks(text: str, allowed: frozenset[str] | tuple = ()) -> list[str]:
 
 @pytest.fixture(name="ww", scope="module", params=BACKENDS)
 def work_world(request, tmp_path_factory) -> Iterator[Web]:
-    if request.param == "postgres" and not POSTGRES_URL:
-        pytest.skip("PostgreSQL test skipped: MERZIM_TEST_POSTGRES_URL is not set")
     tmp_dir = tmp_path_factory.mktemp("web-work")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MERZIM_TODAY", TODAY.isoformat())

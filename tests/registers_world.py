@@ -20,7 +20,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.cli_runner import Merzim
-from tests.conftest import BACKENDS, POSTGRES_URL, database_from_template
+from tests.conftest import BACKENDS, database_from_template
 from tests.web_helpers import CALENDAR, Web, _settings
 from web.app import create_app
 from workflow.definitions import load_registry
@@ -156,8 +156,6 @@ def build_world(m: Merzim) -> dict[str, int]:
 
 @pytest.fixture(scope="module", params=BACKENDS, name="world")
 def world_fixture(request, tmp_path_factory) -> Iterator[dict[str, Any]]:
-    if request.param == "postgres" and not POSTGRES_URL:
-        pytest.skip("PostgreSQL test skipped: MERZIM_TEST_POSTGRES_URL is not set")
     tmp = tmp_path_factory.mktemp("registers")
     (tmp / "cwd").mkdir()
     with database_from_template(request.param, tmp) as (url, _):

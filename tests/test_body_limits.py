@@ -141,7 +141,6 @@ def _send_large(port: int, head: bytes, total: int, chunked: bool) -> bytes:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_30_mb_to_login_is_refused_and_the_web_process_keeps_its_memory(db_url, tmp_path):
     port = free_port()
     proc = subprocess.Popen([str(SCRIPT), "serve", "--no-worker", "--port", str(port)],

@@ -280,8 +280,10 @@ def test_axe_finds_nothing_serious_on_any_page(browser, server: Server, login: s
 def test_axe_on_the_login_page_and_the_keyboard_way_in(browser, server: Server) -> None:
     with Visit(browser, server, None, DESKTOP) as v:
         v.go("/login")
-        # the login field has the focus: type at once
-        assert v.page.evaluate("document.activeElement.name") == "login"
+        # the login field has the focus: type at once (the browser moves the focus to an
+        # `autofocus` field at its next rendering update, which may come after the load event)
+        v.page.wait_for_function("document.activeElement && document.activeElement.name === 'login'",
+                                 timeout=5_000)
         problems = _axe(v, "/login")
         v.go("/no-such-page")
         problems += _axe(v, "/no-such-page")

@@ -19,7 +19,7 @@ from alembic import command
 from sqlalchemy import String, create_engine, text
 from sqlmodel import Session, SQLModel
 
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, not_this_run
 from workflow.storage import models
 from workflow.storage.db import alembic_config, make_engine, upgrade
 
@@ -53,8 +53,8 @@ def test_every_identifier_column_of_the_models_is_in_byte_order_in_the_database(
 def punctuation_blind_database():
     """A database of its own whose default collation ignores punctuation (as ru_RU.UTF-8
     does), dropped at the end."""
-    if not POSTGRES_URL:
-        pytest.skip("MERZIM_TEST_POSTGRES_URL is not set")
+    if not_this_run("postgres"):
+        pytest.skip(not_this_run("postgres"))
     name = f"merzim_t_coll_{uuid.uuid4().hex[:8]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -153,9 +153,6 @@ def _demo_parents() -> dict[str, str | None]:
     return {code: parent for code, _kind, parent, *_names in ORGS}
 
 
-# The queries behind preview run on PostgreSQL in the worker test above (it plans through
-# them); the four console-script runs here are kept to one backend.
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_preview_matches_the_stages_due_dates(merzim_db, demo):
     """What `reminders preview` lists is exactly what `overdue` and `due` say about the
     stages: officers get their stages due in 5, 1 or 0 working days and those overdue;

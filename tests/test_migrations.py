@@ -74,7 +74,7 @@ def test_a_database_at_an_older_schema_is_refused_until_upgraded(tmp_path, monke
 
 # -- 0004 -> 0005: analyses become cases, with everything intact ---------------------------------
 
-from tests.conftest import POSTGRES_URL, postgres_schema  # noqa: E402
+from tests.conftest import BACKENDS, postgres_schema  # noqa: E402
 
 OLD_ROWS = [
     "INSERT INTO organisation (id, code, name, kind, path) VALUES (1, 'AK', 'Akimat', 'akimat', '/1/')",
@@ -116,7 +116,7 @@ OLD_ROWS = [
 ]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=BACKENDS)
 def old_engine(request, tmp_path):
     """A database at revision 0004 (the previous head), SQLite or a PostgreSQL schema."""
     if request.param == "sqlite":
@@ -125,8 +125,6 @@ def old_engine(request, tmp_path):
         yield eng
         eng.dispose()
         return
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL test skipped: MERZIM_TEST_POSTGRES_URL is not set")
     with postgres_schema("merzim_m") as url:
         eng = make_engine(url)
         try:

@@ -285,7 +285,6 @@ def test_sigkill_mid_dispatch_then_restart(db, db_url, demo, make_ctx, tmp_path)
         assert "worker stopped" in log.read_text()
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the SIGKILL test covers both
 @pytest.mark.slow
 def test_sigterm_mid_dispatch_stops_cleanly(db, db_url, demo, make_ctx, tmp_path):
     """SIGTERM while a backlog is being sent: the worker finishes the message in hand, claims

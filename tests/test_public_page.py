@@ -30,7 +30,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from calendars import KazakhstanCalendar
-from tests.conftest import BACKENDS, POSTGRES_URL, database_from_template, dump_tables
+from tests.conftest import BACKENDS, database_from_template, dump_tables
 from tests.web_helpers import audit_actions, csrf_of, last_audit_id
 from web.app import create_app
 from workflow import services as svc
@@ -249,8 +249,6 @@ class World:
 @pytest.fixture(scope="module", params=BACKENDS)
 def world(request, tmp_path_factory):
     """One database per backend for the module's read-only tests."""
-    if request.param == "postgres" and not POSTGRES_URL:
-        pytest.skip("PostgreSQL test skipped: MERZIM_TEST_POSTGRES_URL is not set")
     tmp_dir = tmp_path_factory.mktemp("public-world")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MERZIM_TODAY", TODAY.isoformat())

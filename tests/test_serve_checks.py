@@ -34,7 +34,6 @@ def test_a_port_out_of_range_exits_2_in_one_line_and_writes_nothing(db_url, db, 
     assert dump_tables(db) == before
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_port_in_use_exits_2_before_the_worker_writes(db_url, db, tmp_path):
     before = dump_tables(db)
     with socket.socket() as taken:
@@ -83,7 +82,6 @@ cache_seconds = 0
 """
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(db_url, db, make_ctx, tmp_path):
     from datetime import date
 
@@ -119,7 +117,6 @@ def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(db_url, db, make_
         assert "secure" in login.headers["set-cookie"].lower()
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_sigterm_lets_a_request_under_way_finish(db_url, db, tmp_path):
     with serving(db_url, tmp_path) as (base, proc):
         port = int(base.rsplit(":", 1)[1])

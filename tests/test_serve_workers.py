@@ -86,7 +86,6 @@ def test_several_web_processes_share_sessions_and_stop_together(db_url, db, make
     assert not any(Path(f"/proc/{p}").exists() for p in workers), "a web process outlived it"
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_bad_workers_exits_2(db_url, tmp_path):
     for value in ("0", "65", "many"):
         r = run_merzim(["serve", "--workers", value, "--port", "1"], env=env_for(db_url),

@@ -10,13 +10,12 @@ import os
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import POSTGRES_URL, SCHEMAS, database_from_template, dump_tables
+from tests.conftest import SCHEMAS, database_from_template, dump_tables, not_this_run
 from tests.web_helpers import migrated_demo
 from workflow.storage.db import make_engine
 
 pytestmark = [
-    pytest.mark.skipif(not POSTGRES_URL,
-                       reason="PostgreSQL test skipped: MERZIM_TEST_POSTGRES_URL is not set"),
+    pytest.mark.skipif(bool(not_this_run("postgres")), reason=str(not_this_run("postgres"))),
     pytest.mark.skipif(os.environ.get("MERZIM_TEST_SCHEMA_REUSE") == "0",
                        reason="MERZIM_TEST_SCHEMA_REUSE=0: every copy is dropped, none reused"),
 ]

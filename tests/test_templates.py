@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from tests.cli_world_helpers import World, built_world
-from tests.conftest import POSTGRES_URL, database_from_template, dump_tables, postgres_schema
+from tests.conftest import BACKENDS, database_from_template, dump_tables, postgres_schema
 from tests.web_helpers import migrated_demo
 from workflow.storage.db import make_engine, upgrade
 
@@ -69,8 +69,7 @@ def built_directly(kind: str, tmp_path, recipe):
             eng.dispose()
 
 
-KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.skipif(
-    not POSTGRES_URL, reason="PostgreSQL test skipped: MERZIM_TEST_POSTGRES_URL is not set"))]
+KINDS = BACKENDS  # the run's backends (conftest.BACKENDS)
 
 
 @pytest.mark.parametrize("kind", KINDS)

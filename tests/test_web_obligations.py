@@ -18,7 +18,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session
 
-from tests.conftest import BACKENDS, POSTGRES_URL
+from tests.conftest import BACKENDS
 from tests.web_helpers import (
     CALENDAR,
     TODAY,
@@ -52,8 +52,6 @@ def year_fixture(request, tmp_path_factory) -> Iterator[Web]:
     """The demo with every shipped definition: obligations opened for TODAY (the demo's sync)
     and on through 1 January 2027; the education department's Q4 2025 conflict-of-interest
     analysis recorded on TODAY. Only read (or refused) by the tests."""
-    if request.param == "postgres" and not POSTGRES_URL:
-        pytest.skip("PostgreSQL test skipped: MERZIM_TEST_POSTGRES_URL is not set")
     tmp_dir = tmp_path_factory.mktemp("web-obligations")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MERZIM_TODAY", TODAY.isoformat())

@@ -33,7 +33,7 @@ from sqlmodel import Session, select
 from starlette.routing import Mount
 
 from calendars import KazakhstanCalendar
-from tests.conftest import BACKENDS, POSTGRES_URL, database_from_template, dump_tables
+from tests.conftest import BACKENDS, database_from_template, dump_tables
 from tests.conftest import _reflected as reflected_tables
 from web.app import create_app
 from workflow import services as svc
@@ -334,8 +334,6 @@ def demo_database(kind: str, tmp_dir: Path) -> Iterator[tuple[Any, dict[str, Any
 def world_fixture(request, tmp_path_factory) -> Iterator[Web]:
     """One demo database per backend for a whole module; only for tests that change nothing
     (refusals are fine: they add audit records only)."""
-    if request.param == "postgres" and not POSTGRES_URL:
-        pytest.skip("PostgreSQL test skipped: MERZIM_TEST_POSTGRES_URL is not set")
     tmp_dir = tmp_path_factory.mktemp("web-world")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MERZIM_TODAY", TODAY.isoformat())
