@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from typing import Any
 
 import typer
 
@@ -153,23 +154,44 @@ def _fallback_language() -> str:
     return STATE.language or (env if env in LANGUAGES else "en")
 
 
+# (top-level commands, language) -> the click tree built for them, its help in that language.
+# Building it (typer reads every command's signature and type hints) took ~9 ms of a quick
+# command's ~14 ms; a process that calls `main` again (the tests' in-process runs) reuses it.
+# The tree keeps nothing of a call: click makes a new context for each.
+_BUILT: dict[tuple[tuple[str, ...] | None, str], Any] = {}
+
+
+def _command(commands: tuple[str, ...] | None, language: str) -> Any:
+    """The click command for `commands` (commands_for), its help in `language`."""
+    from workflow.cli.help_i18n import english_panels, localize
+    from workflow.cli.placeholders import name_placeholders
+
+    key = (commands, language)
+    command = _BUILT.get(key)
+    if command is None:
+        command = typer.main.get_command(build_app(commands))
+        localize(command, language)
+        name_placeholders(command)
+        _BUILT[key] = command
+    else:
+        english_panels()
+    return command
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: runs the app and turns every error into one line and an exit code.
 
     Callable many times in one process (`argv`, the environment and the working directory are
     read afresh at each call: nothing of a previous call is kept)."""
-    from workflow.cli.help_i18n import localize, localize_usage, usage_message
-    from workflow.cli.placeholders import name_placeholders
+    from workflow.cli.help_i18n import localize_usage, usage_message
     from workflow.i18n import Translator
 
     args = list(sys.argv[1:] if argv is None else argv)
     STATE.reset()
     try:
-        command = typer.main.get_command(build_app(commands_for(args)))
         language = _help_language(args)
-        localize(command, language)
+        command = _command(commands_for(args), language)
         localize_usage(language, Translator(language))
-        name_placeholders(command)
         rv = command.main(args=args, standalone_mode=False, prog_name="merzim")
     except MerzimError as exc:
         try:

@@ -70,8 +70,7 @@ def texts(command: Any) -> Iterator[tuple[str, str, Any]]:
 
 def localize(command: Any, language: str) -> None:
     """Replace the help texts of the tree with those of `language` where the catalogue has them."""
-    if "typer.rich_utils" in sys.modules:  # a help page of an earlier call in this process
-        _panels({})  # typer's English titles again, until this call's page is written
+    english_panels()
     cat = catalogue(language)
     if not cat["commands"] and not cat["options"]:
         return
@@ -89,6 +88,13 @@ def localize(command: Any, language: str) -> None:
             text = cat["options"].get(key) or cat["options"].get(param_name(obj))
             if text:
                 obj.help = text
+
+
+def english_panels() -> None:
+    """typer's English panel titles again, until this call's help page is written (a help page
+    of an earlier call in this process gave them its language's)."""
+    if "typer.rich_utils" in sys.modules:
+        _panels({})
 
 
 def _localize_help_option(command: Any, text: str) -> None:
