@@ -55,6 +55,7 @@ def _share_compiled_templates() -> None:
 _share_compiled_templates()
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest without xdist (`-p no:xdist`) has no such hook
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto`: one test process more than the CPUs this process may use. Many tests wait
     on processes of their own (`merzim serve`, workers, chromium, nginx) and on PostgreSQL;

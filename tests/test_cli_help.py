@@ -110,6 +110,20 @@ def test_help_option_and_panel_titles_are_translated(merzim, language):
     assert "Show this message and exit." in english and "Options" in english
 
 
+def test_a_page_shown_again_after_other_languages_is_the_same(merzim):
+    """main keeps the command tree it built for a command and a language
+    (workflow/cli/__init__.py, `_BUILT`): a page shown again in this process, after the same
+    command in the other languages, is the page it showed first, panel titles included."""
+    args = ("org", "--help")
+    first = {lang: merzim("--lang", lang, *args).stdout for lang in ("en", "kk", "ru")}
+    assert len(set(first.values())) == 3, "each language its own page"
+    for lang in ("ru", "en", "kk", "en"):
+        again = merzim("--lang", lang, *args)
+        assert again.returncode == 0, again.stderr
+        assert again.stdout == first[lang], lang
+    assert "Options" in first["en"] and not CYRILLIC.search(first["en"])
+
+
 # -- every option says what it is and what to type ------------------------------------------------
 
 
