@@ -14,8 +14,9 @@ from tests.conftest import SCHEMAS, database_from_template, dump_tables, not_thi
 from tests.web_helpers import migrated_demo
 from workflow.storage.db import make_engine
 
+NOT_THIS_RUN = not_this_run("postgres")
 pytestmark = [
-    pytest.mark.skipif(bool(not_this_run("postgres")), reason=str(not_this_run("postgres"))),
+    pytest.mark.skipif(NOT_THIS_RUN is not None, reason=str(NOT_THIS_RUN)),
     pytest.mark.skipif(os.environ.get("MERZIM_TEST_SCHEMA_REUSE") == "0",
                        reason="MERZIM_TEST_SCHEMA_REUSE=0: every copy is dropped, none reused"),
 ]

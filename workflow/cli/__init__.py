@@ -166,6 +166,7 @@ def _command(commands: tuple[str, ...] | None, language: str) -> Any:
     from workflow.cli.help_i18n import english_panels, localize
     from workflow.cli.placeholders import name_placeholders
 
+    english_panels()
     key = (commands, language)
     command = _BUILT.get(key)
     if command is None:
@@ -173,8 +174,6 @@ def _command(commands: tuple[str, ...] | None, language: str) -> Any:
         localize(command, language)
         name_placeholders(command)
         _BUILT[key] = command
-    else:
-        english_panels()
     return command
 
 
@@ -182,7 +181,8 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: runs the app and turns every error into one line and an exit code.
 
     Callable many times in one process (`argv`, the environment and the working directory are
-    read afresh at each call: nothing of a previous call is kept)."""
+    read afresh at each call: nothing a call reads or changes is kept; only the command tree
+    built for a command and language is, `_BUILT`)."""
     from workflow.cli.help_i18n import localize_usage, usage_message
     from workflow.i18n import Translator
 

@@ -69,8 +69,9 @@ def texts(command: Any) -> Iterator[tuple[str, str, Any]]:
 
 
 def localize(command: Any, language: str) -> None:
-    """Replace the help texts of the tree with those of `language` where the catalogue has them."""
-    english_panels()
+    """Replace the help texts of the tree with those of `language` where the catalogue has them
+    (once per tree: `workflow.cli._command` keeps it; each call resets the panels with
+    `english_panels`)."""
     cat = catalogue(language)
     if not cat["commands"] and not cat["options"]:
         return
