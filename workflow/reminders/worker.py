@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -220,11 +221,7 @@ class Worker:
         sched = BlockingScheduler(timezone=timezone, job_defaults=self._job_defaults())
         self.add_jobs(sched, timezone)
 
-        def stop(signum, _frame):
-            log.info("signal %s: stopping the worker", signum)
-            self.stopping.set()  # a running dispatch sends what it claimed and claims no more
-            sched.shutdown(wait=False)
-
+        stop = stop_handler(sched, self.stopping)
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         log.info("worker started")
@@ -255,3 +252,34 @@ class Worker:
 
         run.__name__ = getattr(job, "__name__", "job")
         return run
+
+
+def stop_handler(sched, stopping: threading.Event) -> Callable[[int, Any], None]:
+    """The worker's SIGTERM and SIGINT handler: `stopping` set (a running dispatch sends what it
+    claimed and claims no more), then the scheduler stopped -- not in the handler itself: it
+    runs in the main thread, which may be inside the scheduler's own loop (`_process_jobs`
+    holds its re-entrant job store lock); shutting down under it emptied the job store that
+    loop was updating, and the worker died with JobLookupError instead of exiting 0
+    (tests/test_worker_signal.py). A thread of its own waits for the loop's lock, then stops
+    it."""
+
+    def stop(signum: int, _frame: Any) -> None:
+        log.info("signal %s: stopping the worker", signum)
+        stopping.set()
+        threading.Thread(target=_shut_down, args=(sched,), name="merzim-worker-stop",
+                         daemon=True).start()
+
+    return stop
+
+
+def _shut_down(sched, tries: int = 200) -> None:
+    """Stop a scheduler from a thread other than its loop's; a signal that came just before the
+    scheduler started waits for it to start (for up to 10 s)."""
+    from apscheduler.schedulers import SchedulerNotRunningError
+
+    for _ in range(tries):
+        try:
+            sched.shutdown(wait=False)
+            return
+        except SchedulerNotRunningError:
+            time.sleep(0.05)
