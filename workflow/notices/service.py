@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, or_
+from sqlalchemy import and_, delete, literal, or_
 from sqlmodel import Session, col, select
 
 from workflow.core.errors import NotFound
@@ -26,6 +26,7 @@ from workflow.services.context import Context
 from workflow.services.lookup import get_case
 from workflow.storage import audit
 from workflow.storage.models import (
+    HANDOVER,
     OPEN,
     AuditRecord,
     Case,
@@ -39,7 +40,7 @@ from workflow.storage.models import (
     saved_id,
 )
 
-ASSIGN_ACTION = "analysis.assign"  # the audit log's action of a hand-over (services/cases.py)
+ASSIGN_ACTION = HANDOVER  # the audit log's action of a hand-over (services/cases.py)
 
 
 def own(actor: str, login: str) -> bool:
@@ -112,7 +113,10 @@ def _others_items(s: Session, ctx: Context, user: User) -> list[Item]:
             out.append(Item(rules.WITHDRAWN, saved_id(c), c.withdrawn_at,
                             actor=c.withdrawn_by or ""))
     assigned = s.exec(select(AuditRecord).where(
-        AuditRecord.action == ASSIGN_ACTION, col(AuditRecord.at) >= since,
+        # the action as a literal: the hand-overs' partial index (migration 0017) is used
+        # only for a condition that names its own
+        AuditRecord.action == literal(ASSIGN_ACTION, literal_execute=True),
+        col(AuditRecord.at) >= since,
         col(AuditRecord.payload).contains(json.dumps(user.login)))
         .order_by(col(AuditRecord.id).desc()).limit(rules.MAX_ITEMS))
     for a in assigned:

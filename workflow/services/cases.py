@@ -50,6 +50,7 @@ from workflow.services.views import (
 from workflow.storage import audit
 from workflow.storage.models import (
     EVENT,
+    HANDOVER,
     NOT_DONE_RECORD,
     OPEN,
     OVERDUE,
@@ -736,7 +737,7 @@ def assign_responsible(s: Session, ctx: Context, case_id: int | str, login: str)
     case.responsible_id = user.id
     s.add(case)
     s.flush()
-    audit.append(s, ctx.actor, "analysis.assign", "case", case.id,
+    audit.append(s, ctx.actor, HANDOVER, "case", case.id,
                  {"from": previous.login if previous else None, "to": user.login})
     return case
 

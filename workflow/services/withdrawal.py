@@ -31,7 +31,7 @@ from workflow.services.context import Context
 from workflow.services.lookup import get_case
 from workflow.services.processes import definition_of
 from workflow.storage import audit
-from workflow.storage.models import EVENT, NOT_DONE_RECORD, OPEN, VOID, Case
+from workflow.storage.models import EVENT, HANDOVER, NOT_DONE_RECORD, OPEN, VOID, Case
 from workflow.storage.queries.audit import trail_of
 
 OPENED, ASSIGNED, FILE, FILE_VOID, WITHDRAWN = (
@@ -94,12 +94,12 @@ def case_history(s: Session, ctx: Context, case: Case, show_person: bool = True,
     rows = records_of(s, case)
     by_id = {r.id: r for r in rows}
     out: list[dict[str, Any]] = []
-    trail = trail_of(s, "case", str(case.id), ("case.open", "analysis.assign"))
+    trail = trail_of(s, "case", str(case.id), ("case.open", HANDOVER))
     opened = next((a for a in trail if a.action == "case.open"), None)
     out.append({"kind": OPENED, "at": case.created_at,
                 "actor": opened.actor if opened else None, "on": case.case_date})
     for a in trail:
-        if a.action != "analysis.assign":
+        if a.action != HANDOVER:
             continue
         try:
             payload = json.loads(a.payload)

@@ -31,16 +31,17 @@ NOT_APPLICABLE = "not_applicable"
 NOT_DONE = "not_done"
 OVERDUE = "overdue"  # shown, not stored: an open stage whose due date has passed
 EVENT, NOT_DONE_RECORD, VOID = "event", "not_done", "void"  # kinds of EventRecord
+HANDOVER = "analysis.assign"  # the audit log's action of a case handed to another officer
 
 
-def _partial(name: str, *columns: str, where: str) -> Index:
-    """A unique index over the rows where `where` holds, as the migrations create it on both
-    backends (SQLite and PostgreSQL: `CREATE UNIQUE INDEX … WHERE …`). The condition is kept in
+def _partial(name: str, *columns: str, where: str, unique: bool = True) -> Index:
+    """An index (unique unless said) over the rows where `where` holds, as the migrations create
+    it on both backends (SQLite and PostgreSQL: `CREATE [UNIQUE] INDEX … WHERE …`). The condition is kept in
     the index's `info`, not as `sqlite_where`/`postgresql_where`: naming a dialect's option
     makes SQLAlchemy import that dialect when the model is built, ~30 ms of every command on
     SQLite for PostgreSQL's. The migrations own the schema (nothing calls create_all);
     tests/test_migrations.py checks each such index of the migrated database against `where`."""
-    return Index(name, *columns, unique=True, info={"where": where})
+    return Index(name, *columns, unique=unique, info={"where": where})
 
 
 def identifier(length: int) -> String:

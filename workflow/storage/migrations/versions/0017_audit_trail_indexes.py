@@ -1,0 +1,40 @@
+"""audit_log: an entity's trail and the recent hand-overs, indexed
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-11-25 03:10:00
+
+Issue 30 (a national deployment). Two reads of the audit log scanned all of it:
+
+* a case page's history reads the case's trail (`entity = 'case' AND entity_id = :id`, its
+  `case.open` and hand-over records): ~70 ms of PostgreSQL a page with two country syncs'
+  records (370,600), growing with the log;
+* every page's bell reads the hand-overs of the last 30 days (`action = 'analysis.assign' AND
+  at >= :since`): ~190 ms a page there, with two parallel workers.
+
+`ix_audit_log_entity (entity, entity_id)` serves any entity's trail; `ix_audit_log_handover
+(at) WHERE action = 'analysis.assign'` holds the hand-overs only, so the records most appends
+write (a country's `obligations sync` writes one per case) are not written into it; the bell
+names the action as a literal, as a partial index needs on both backends
+(bench/web/RESULTS.md, 2026-11-25).
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0017'
+down_revision = '0016'
+branch_labels = None
+depends_on = None
+
+HANDOVER = sa.text("action = 'analysis.assign'")
+
+
+def upgrade() -> None:
+    op.create_index('ix_audit_log_entity', 'audit_log', ['entity', 'entity_id'])
+    op.create_index('ix_audit_log_handover', 'audit_log', ['at'], sqlite_where=HANDOVER,
+                    postgresql_where=HANDOVER)
+
+
+def downgrade() -> None:
+    op.drop_index('ix_audit_log_handover', table_name='audit_log')
+    op.drop_index('ix_audit_log_entity', table_name='audit_log')
