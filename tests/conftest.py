@@ -55,6 +55,52 @@ def _share_compiled_templates() -> None:
 _share_compiled_templates()
 
 
+_SHARED_PORTALS: dict[tuple, Any] = {}  # (backend, options) -> (portal, its context manager)
+
+
+def _share_one_event_loop() -> None:
+    """A TestClient not entered as a context manager (most of the suite's: `Web.api`,
+    `Web.client`, the access matrices' anonymous clients) started a thread and an event loop
+    of its own for every request (starlette's `_portal_factory`) and closed them after: ~3 ms
+    of CPU a request, most of it in the kernel, on ~10,000 requests a run. Here every such
+    client of a test process sends its requests through one blocking portal (anyio's: an
+    event loop in a thread of its own, started at the first request and stopped when the
+    process's tests end, `pytest_unconfigure`). What a request runs is unchanged: the same
+    application call, in a loop of the same backend; a client entered (`with TestClient(...)`,
+    the cached browsers) keeps its own portal and its application's lifespan, as before."""
+    import contextlib
+    import threading
+
+    import anyio.from_thread
+    from starlette.testclient import TestClient
+
+    lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def shared_portal(self):
+        if self.portal is not None:
+            yield self.portal
+            return
+        key = (self.async_backend.get("backend"), repr(self.async_backend.get("backend_options")))
+        with lock:
+            held = _SHARED_PORTALS.get(key)
+            if held is None:
+                manager = anyio.from_thread.start_blocking_portal(**self.async_backend)
+                held = _SHARED_PORTALS[key] = (manager.__enter__(), manager)
+        yield held[0]
+
+    TestClient._portal_factory = shared_portal  # type: ignore[method-assign]
+
+
+def _stop_shared_event_loops() -> None:
+    for _portal, manager in list(_SHARED_PORTALS.values()):
+        manager.__exit__(None, None, None)
+    _SHARED_PORTALS.clear()
+
+
+_share_one_event_loop()
+
+
 @pytest.hookimpl(optionalhook=True)  # pytest without xdist (`-p no:xdist`) has no such hook
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto`: one test process more than the CPUs this process may use. Many tests wait
@@ -79,6 +125,10 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(BACKENDS_PROBLEM)
 
     config.pluginmanager.register(SuitePlugin(config), "merzim-suite")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _stop_shared_event_loops()  # its thread would otherwise keep the process from exiting
 # calendar
 
 
