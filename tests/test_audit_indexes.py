@@ -1,7 +1,7 @@
 """The audit log is read through indexes where a page reads it (migration 0017): a case page's
 history (its trail: `entity`, `entity_id`) and every page's bell (the hand-overs of the last 30
 days: the partial index of the `analysis.assign` records). Before, both scanned the whole log:
-~70 ms and ~190 ms of PostgreSQL a page with two country syncs' 370,600 records, growing with
+50-70 ms and 130-190 ms of PostgreSQL a page with two country syncs' 370,600 records, growing with
 the log. The statements the real application sends for a case page and for the notifications
 (captured from the engine) are explained on each backend, with thousands of other records in
 the log; the planner may not scan the log (PostgreSQL asked with sequential scans off, so that

@@ -41,7 +41,8 @@ def test_every_identifier_column_of_the_models_is_in_byte_order_in_the_database(
     assert {k for k, v in wanted.items() if v == "C"} >= {
         ("organisation", "path"), ("organisation", "code"), ("stage", "subject_path"),
         ("stage", "key"), ("stage", "status"), ("process_case", "process"),
-        ("process_case", "period"), ("audit_log", "prev_hash"), ("audit_log", "hash")}
+        ("process_case", "period"), ("audit_log", "prev_hash"), ("audit_log", "hash"),
+        ("audit_log", "entity"), ("audit_log", "entity_id")}
     with db.connect() as conn:
         have = {(t, c): n for t, c, n in conn.execute(text(
             "SELECT table_name, column_name, collation_name FROM information_schema.columns "

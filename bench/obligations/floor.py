@@ -20,6 +20,8 @@ of the runs before it:
   transaction (rolled back with it): what the foreign-key checks cost;
 * `before-0016`: the three tables with their identifier columns back in the database's
   collation (as before migration 0016 put them in byte order), their indexes rebuilt so;
+* `before-0017`: the three tables without migration 0017's audit indexes (an entity's trail,
+  the hand-overs): what indexing the trail costs the sync;
 * `bare`: cases and stages without their foreign keys and secondary indexes, no audit: the
   rows alone.
 
@@ -28,7 +30,6 @@ client CPU and the server backend's CPU.
 """
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import os
@@ -119,7 +120,7 @@ def secondary_indexes(cur, tables) -> list[str]:
 
 
 def variant(url: str, rows, name: str) -> tuple[float, float]:
-    tables = TABLES if name in ("all", "no-fk", "before-0016") else TABLES[:2]
+    tables = TABLES if name in ("all", "no-fk", "before-0016", "before-0017") else TABLES[:2]
     with psycopg.connect(conninfo(url)) as conn, conn.cursor() as cur:
         cur.execute("SELECT pg_backend_pid()")
         pid = cur.fetchone()[0]
@@ -132,6 +133,9 @@ def variant(url: str, rows, name: str) -> tuple[float, float]:
                 cur.execute(f'ALTER TABLE "{table}" ' + ", ".join(
                     f'ALTER COLUMN "{c}" TYPE VARCHAR({n}) COLLATE "default"'
                     for c, n in columns))
+        if name == "before-0017":
+            cur.execute("DROP INDEX ix_audit_log_entity")
+            cur.execute("DROP INDEX ix_audit_log_handover")
         if name == "bare":
             for index in secondary_indexes(cur, TABLES[:2]):
                 cur.execute(f"DROP INDEX {index}")
@@ -163,12 +167,8 @@ def sync_once(eng, ctx) -> tuple[float, float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sizes", default="50x99")
+    p = bench.country_parser(__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--pg-url", default=os.environ.get(
-        "MERZIM_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
-    p.add_argument("--json", type=Path)
     a = p.parse_args(argv)
     (akimats, departments), = bench.sizes(a.sizes)
     ctx = svc.Context(KazakhstanCalendar(), load_registry(), bench.TODAY, actor="bench")
@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
                 conn.execute(text(f"ANALYZE {table}"))
         rows = sync_rows(eng, ctx)
         results["rows"] = {t: rows[t][1].count(b"\n") for t in TABLES}
-        names = ("sync", "all", "before-0016", "no-audit", "no-fk", "bare")
+        names = ("sync", "all", "before-0016", "before-0017", "no-audit", "no-fk", "bare")
         runs: dict[str, list] = {n: [] for n in names}
         for _ in range(a.runs):
             for name in names:

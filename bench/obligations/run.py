@@ -78,6 +78,17 @@ def timed_sync(eng, ctx) -> tuple[int, float, float]:
     return len(opened), time.perf_counter() - started, time.process_time() - cpu
 
 
+def country_parser(description: str) -> argparse.ArgumentParser:
+    """The options of a benchmark on one country in PostgreSQL (floor.py, bench/web/
+    audit_reads.py): --sizes (one AxD), --pg-url, --json."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--sizes", default="50x99")
+    p.add_argument("--pg-url", default=os.environ.get(
+        "MERZIM_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    p.add_argument("--json", type=Path)
+    return p
+
+
 def sizes(text: str) -> list[tuple[int, int]]:
     return [tuple(int(x) for x in part.split("x")) for part in text.split(",") if part]
 

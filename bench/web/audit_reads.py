@@ -16,7 +16,6 @@ is recorded.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -56,12 +55,8 @@ def timed(conn, sql: str, params: dict) -> tuple[float, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sizes", default="50x99")
+    p = country.country_parser(__doc__.splitlines()[0])
     p.add_argument("--copies", type=int, default=2)
-    p.add_argument("--pg-url", default=os.environ.get(
-        "MERZIM_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
-    p.add_argument("--json", type=Path)
     a = p.parse_args(argv)
     (akimats, departments), = country.sizes(a.sizes)
     ctx = svc.Context(KazakhstanCalendar(), load_registry(), country.TODAY, actor="bench")

@@ -202,8 +202,9 @@ class AuditRecord(SQLModel, table=True):
     at: str = Field(max_length=40)
     actor: str = Field(max_length=100)
     action: str = Field(max_length=64)
-    entity: str = Field(max_length=32)
-    entity_id: str = Field(max_length=64)
+    # byte order (0017): the trail's index compares them for each record a sync appends
+    entity: str = Field(max_length=32, sa_type=identifier(32))
+    entity_id: str = Field(max_length=64, sa_type=identifier(64))
     payload: str = Field(sa_column=Column(Text, nullable=False))
     prev_hash: str = Field(max_length=64, sa_type=identifier(64))
     hash: str = Field(max_length=64, sa_type=identifier(64))
