@@ -129,6 +129,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     _stop_shared_event_loops()  # its thread would otherwise keep the process from exiting
+
+
 # calendar
 
 

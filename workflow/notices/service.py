@@ -40,8 +40,6 @@ from workflow.storage.models import (
     saved_id,
 )
 
-ASSIGN_ACTION = HANDOVER  # the audit log's action of a hand-over (services/cases.py)
-
 
 def own(actor: str, login: str) -> bool:
     """Whether an audit actor ("web:anna", "telegram:anna") is the person herself."""
@@ -115,7 +113,7 @@ def _others_items(s: Session, ctx: Context, user: User) -> list[Item]:
     assigned = s.exec(select(AuditRecord).where(
         # the action as a literal: the hand-overs' partial index (migration 0017) is used
         # only for a condition that names its own
-        AuditRecord.action == literal(ASSIGN_ACTION, literal_execute=True),
+        AuditRecord.action == literal(HANDOVER, literal_execute=True),
         col(AuditRecord.at) >= since,
         col(AuditRecord.payload).contains(json.dumps(user.login)))
         .order_by(col(AuditRecord.id).desc()).limit(rules.MAX_ITEMS))
