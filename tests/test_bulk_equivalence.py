@@ -38,6 +38,7 @@ from workflow.planning import service as planning_svc
 from workflow.services import obligations
 from workflow.storage import audit
 from workflow.storage.db import session as open_session
+from workflow.storage.models import Case
 
 pytestmark = pytest.mark.slow  # thousands of random rows planned twice and compared
 
@@ -72,7 +73,8 @@ def stored(eng) -> dict:
     """What planning left behind: cases (no creation timestamp), stages, audit payloads."""
     meta = MetaData()
     meta.reflect(bind=eng)
-    case, stage, log = (meta.tables[t] for t in ("process_case", "stage", "audit_log"))
+    case, stage, prog, log = (meta.tables[t] for t in ("process_case", "stage", "programme",
+                                                      "audit_log"))
 
     def plain(row):
         return tuple(json.loads(v) if isinstance(v, str) and v[:1] in "{[" else v for v in row)
@@ -83,12 +85,13 @@ def stored(eng) -> dict:
                  for r in conn.execute(select(*columns).order_by(case.c.id))]
         stages = sorted((plain(r) for r in conn.execute(
             select(*[c for c in stage.c if c.name != "id"]))), key=repr)
+        programmes = [tuple(r) for r in conn.execute(select(prog).order_by(prog.c.id))]
         payloads = [(r.action, r.entity_id, json.loads(r.payload)) for r in conn.execute(
             select(log).where(log.c.action.in_(("case.open", "obligations.sync")))
             .order_by(log.c.id))]
     with open_session(eng) as s:
         assert audit.verify(s).ok
-    return {"cases": cases, "stages": stages, "audit": payloads}
+    return {"cases": cases, "stages": stages, "programmes": programmes, "audit": payloads}
 
 
 def assert_same(bulk: dict, single: dict) -> None:
@@ -98,6 +101,7 @@ def assert_same(bulk: dict, single: dict) -> None:
     assert len(bulk["stages"]) == len(single["stages"])
     for one, other in zip(bulk["stages"], single["stages"], strict=True):
         assert one == other
+    assert bulk["programmes"] == single["programmes"]
     assert bulk["audit"] == single["audit"]
 
 
@@ -166,10 +170,19 @@ def analysis_rows(tree: dict, special: dict[date, str], n: int) -> list[planning
 @dataclasses.dataclass(frozen=True)
 class Reference:
     """What the one-by-one path left in a fresh database: what it returned (the analyses' ids
-    and warnings; the cases each sync opened) and what `stored` reads."""
+    and warnings; the cases each sync opened), what `stored` reads and, for the analyses, every
+    20th case as its page shows it (`case_views`)."""
 
     returned: list
     stored: dict
+    views: list = dataclasses.field(default_factory=list)
+
+
+def case_views(eng, ctx, ids: list[int]) -> list[tuple]:
+    """(named dates, stages, state) of every 20th of the cases, as the case page shows them."""
+    with open_session(eng) as s:
+        return [(v.dates, v.stages, v.state) for v in
+                (svc.case_view(s, ctx, s.get(Case, cid)) for cid in ids[::20])]
 
 
 def planned_one_by_one(s, ctx, rows: list[planning_bulk.AnalysisRow]) -> list[tuple]:
@@ -198,7 +211,9 @@ def analyses_one_by_one(tmp_path_factory, calendar, definition) -> Reference:
     with sqlite_database(tmp_path_factory) as eng:
         tree = commit(eng, lambda s: analysis_world(s, ctx))
         rows = analysis_rows(tree, special_days(calendar), N_ANALYSES)
-        return Reference(commit(eng, lambda s: planned_one_by_one(s, ctx, rows)), stored(eng))
+        returned = commit(eng, lambda s: planned_one_by_one(s, ctx, rows))
+        return Reference(returned, stored(eng),
+                         case_views(eng, ctx, [case_id for case_id, _ in returned]))
 
 
 PREFIX = 150  # analysis rows planned one by one on the test's own backend too
@@ -224,7 +239,10 @@ def test_analysis_import_plans_every_stage_as_planning_each_row_does(
     states = Counter(c["state"] for c in bulk["cases"])  # planned, in progress and ended alike
     assert {"planned", "in_progress", "ended"} <= set(states), states
     assert len(bulk["stages"]) > 9 * N_ANALYSES
+    assert len(bulk["programmes"]) >= len(tree["subjects"])  # each subject's years, compared too
+    assert len(single.views) == -(-N_ANALYSES // 20)
     assert_same(bulk, single.stored)
+    assert case_views(db, ctx, [p.analysis.id for p in planned]) == single.views
     if db_url.startswith("sqlite"):
         return  # the reference was planned one by one on SQLite
     with another_database(db_url, tmp_path) as other:  # one by one on this backend too
@@ -232,6 +250,8 @@ def test_analysis_import_plans_every_stage_as_planning_each_row_does(
         prefix = commit(other, lambda s: planned_one_by_one(s, ctx, rows[:PREFIX]))
         assert prefix == single.returned[:PREFIX]
         assert stored(other)["cases"] == single.stored["cases"][:PREFIX]
+        views = case_views(other, ctx, [case_id for case_id, _ in prefix])
+        assert views == single.views[:len(views)]
 
 
 # -- obligations --------------------------------------------------------------------------------

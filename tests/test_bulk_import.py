@@ -3,8 +3,10 @@ lock while it checks them (issue 11.7), on SQLite and PostgreSQL.
 
 Every row is checked and planned first (phase 1: reads only), then everything is written in
 one short transaction (phase 2). The due dates are the one-by-one path's, because both run
-the same checks and the same planner; a refused row anywhere stores nothing; the audit chain
-gets one `case.open` record per case and still verifies.
+the same checks and the same planner (compared row for row on 1,200 random rows, their cases,
+stages, programmes, audit payloads and case pages, in tests/test_bulk_equivalence.py); a
+refused row anywhere stores nothing; the audit chain gets one `case.open` record per case and
+still verifies.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pytest
 from sqlalchemy import event, select, text
 
 from calendars.errors import CalendarError
-from tests.bulk_helpers import another_database, commit, stored
+from tests.bulk_helpers import commit
 from tests.conftest import dump_tables
 from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation, UsageError
@@ -29,11 +31,10 @@ from workflow.planning import service as planning_svc
 from workflow.storage import audit
 from workflow.storage.db import session as open_session
 from workflow.storage.db import upgrade
-from workflow.storage.models import AuditRecord, Case
+from workflow.storage.models import AuditRecord
 
 TODAY = date(2026, 6, 1)
 SEED = 20261201
-N_RANDOM = 2000
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -151,98 +152,6 @@ def tree(db_built) -> dict:
     """`national`'s tree, built in the test's database (a copy of the "bulk-national"
     template)."""
     return db_built[1]
-
-
-# -- the same plans as one by one ---------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class OneByOne:
-    """What planning the rows one by one (`plan_analysis` for each, in row order) in a fresh
-    database holding `national` stores: each row's analysis id and warnings, what `stored`
-    reads, and every 20th case as its page shows it (named dates, stages, state)."""
-
-    ids: list[int]
-    warnings: list[list[dict]]
-    stored: dict
-    views: list[tuple]
-
-
-def plan_one_by_one(eng, ctx, rows: list[planning_bulk.AnalysisRow]) -> OneByOne:
-    """`rows` planned one by one in `eng`, a fresh database in which `national` was built."""
-
-    def one_by_one(s):
-        return [planning_svc.plan_analysis(s, ctx, r.subject, r.object, r.start, r.end,
-                                           r.override_reason, r.responsible, r.duplicate_reason)
-                for r in rows]
-
-    singles = commit(eng, one_by_one)
-    return OneByOne([p.analysis.id for p in singles], [p.warnings for p in singles],
-                    stored(eng), case_views(eng, ctx, [p.analysis.id for p in singles]))
-
-
-def case_views(eng, ctx, ids: list[int]) -> list[tuple]:
-    """(named dates, stages, state) of every 20th of the cases, as the case page shows them."""
-    with open_session(eng) as s:
-        return [(v.dates, v.stages, v.state) for v in
-                (svc.case_view(s, ctx, s.get(Case, cid)) for cid in ids[::20])]
-
-
-@pytest.fixture(scope="module")
-def one_by_one_reference(tmp_path_factory, calendar, definition) -> OneByOne:
-    """The N_RANDOM rows planned one by one, once per test process, in a fresh SQLite database:
-    the reference both backends' bulk imports are compared with. It is a function of the rows
-    and of the world only (the same ids too: both start from the same fresh template and
-    allocate ids in the same order), so computing it again on each backend (~20 s of CPU on
-    SQLite, ~45 s on PostgreSQL, one query after another) compared the same values; what the
-    PostgreSQL side of the one-by-one path gives is still compared (on the rows' first
-    PREFIX, below), and the PostgreSQL bulk path with all of it."""
-    from workflow.services import Context
-
-    ctx = Context(calendar, definition, TODAY, actor="cli:planner", language="en")
-    with another_database("sqlite://", tmp_path_factory.mktemp("one-by-one")) as eng:
-        rows = random_rows(commit(eng, lambda s: national(s, ctx)), N_RANDOM)
-        return plan_one_by_one(eng, ctx, rows)
-
-
-PREFIX = 150  # rows planned one by one on the test's own backend too
-
-
-@pytest.mark.slow
-def test_bulk_import_stores_exactly_what_planning_each_row_one_by_one_stores(
-        db, db_url, ctx, tree, tmp_path, one_by_one_reference):
-    """The bulk import of N_RANDOM random rows against the same rows planned one by one (the
-    module's reference, computed once on SQLite); on the test's backend the first PREFIX rows
-    are planned one by one as well and must give the reference's first PREFIX cases, ids,
-    warnings and pages (a row's plan depends on the rows before it only)."""
-    rows = random_rows(tree, N_RANDOM)
-    planned = commit(db, lambda s: planning_bulk.plan_analyses(s, ctx, rows))
-    single = one_by_one_reference
-    bulk = stored(db)
-    views = case_views(db, ctx, [p.analysis.id for p in planned])
-    assert [p.row for p in planned] == [r.row for r in rows]
-    assert [p.analysis.id for p in planned] == single.ids
-    assert [p.warnings for p in planned] == single.warnings
-    codes = {w["code"] for p in planned for w in p.warnings}
-    assert codes == {"too_long", "start_not_working", "external_overridden",
-                     "duplicate_confirmed"}  # all exercised
-    assert len(bulk["cases"]) == N_RANDOM and len(bulk["stages"]) > 9 * N_RANDOM
-    for part in ("cases", "stages", "programmes", "audit"):
-        assert bulk[part] == single.stored[part], part
-    assert views == single.views
-    with db.connect() as conn:  # planned, in progress and ended cases alike
-        states = set(conn.execute(text("SELECT DISTINCT state FROM process_case")).scalars())
-    assert {"planned", "in_progress", "ended"} <= states, states
-    if db_url.startswith("sqlite"):
-        return  # the reference was planned one by one on SQLite
-    with another_database(db_url, tmp_path) as other:  # one by one on this backend too
-        commit(other, lambda s: national(s, ctx))
-        prefix = plan_one_by_one(other, ctx, rows[:PREFIX])
-    assert prefix.ids == single.ids[:PREFIX]
-    assert prefix.warnings == single.warnings[:PREFIX]
-    assert prefix.views == single.views[:len(prefix.views)]
-    assert prefix.stored["cases"] == single.stored["cases"][:PREFIX]
-    assert prefix.stored["audit"] == single.stored["audit"][:PREFIX]
 
 
 def test_rows_of_a_subject_with_a_programme_reuse_it_and_new_years_get_one(db, ctx, tree):
