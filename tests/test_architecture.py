@@ -114,11 +114,12 @@ NOT_A_KEY = {
                "contract_concentration's date or state",
                "workflow/scorecard/rules.py", "workflow/scorecard/words.py"),
     **_homonym("done", "what is done: the work lists' done section, the overview's and the "
-               "scorecard's done counts, a schedule's status in `merzim` JSON, the Telegram "
-               "link's reply; not the procedures' final state",
+               "scorecard's done counts, a register entry's counted status, a schedule's "
+               "status in `merzim` JSON, the Telegram link's reply; not the procedures' final "
+               "state",
                "web/overview_page.py", "web/work_page.py", "workflow/planning/cli.py",
-               "workflow/reminders/telegram_link.py", "workflow/scorecard/rules.py",
-               "workflow/scorecard/words.py",
+               "workflow/reminders/telegram_link.py", "workflow/registers/entries.py",
+               "workflow/scorecard/rules.py", "workflow/scorecard/words.py",
                "workflow/services/overview.py"),
     **_homonym("start", "the definition format's [planning] `start` (which names the date "
                "--start gives), the schedule file's column, a period's start in views, charts, "

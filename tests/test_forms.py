@@ -91,12 +91,12 @@ def choice(process: str, key: str, value: str, lang: str) -> str:
 
 
 def fact(process: str, lang: str, person: str | None, values: dict[str, str]) -> str:
-    """A line as appendix 2 writes it: the person, then "name: value" in the [form] columns'
-    order (those the entry has)."""
+    """A line as appendix 2 writes it, a paragraph: the person, then "name: value" in the
+    [form] columns' order (those the entry has), each on a line of its own."""
     columns = REG.get(process).raw["form"]["columns"]
     parts = [person] if person else []
     parts += [f"{name(process, k, lang)}: {values[k]}" for k in columns if k in values]
-    return "; ".join(parts)
+    return "\n".join(parts)
 
 
 # -- the world ------------------------------------------------------------------------------------
@@ -170,9 +170,9 @@ def test_appendix_2_in_russian(world):
             "A13": "№ подзадачи", "B13": "Описание выявленного факта, принятые меры"}
     assert got["A14"] == ("2.1.1 Сообщение о коррупционных правонарушениях (административных и "
                           "уголовных)")
-    assert got["B14"].startswith("=cmd, Chief specialist; ")
+    assert got["B14"].startswith("=cmd, Chief specialist\n")
     assert f"{name('offence_notice', 'category', 'ru')}: " \
-        f"{choice('offence_notice', 'category', 'criminal', 'ru')}" in got["B14"]
+        f"{choice('offence_notice', 'category', 'criminal', 'ru')}" in got["B14"].split("\n")
     assert got["B16"] == "Не выявлено"
     assert sorted(k for k in got if k[0] == "A" and int(k[1:]) >= 14) == \
         sorted(f"A{r}" for r in range(14, 23))  # nine rows
@@ -205,9 +205,9 @@ def test_appendix_3_groups_the_act_in_its_three_categories(world):
 
 def test_appendix_1_the_cartogram_sections_updated(world):
     got = cells(produce(world, 1, "kk"))
-    update = ("Сыбайлас жемқорлық картограммасы өзектендірілді: 20.11.2026; "
+    update = ("Сыбайлас жемқорлық картограммасы өзектендірілді: 20.11.2026\n"
               f"{REG.get('internal_risk_analysis').evidence['section'].names['kk']}: "
-              "Білім басқармасы; сілтеме: https://gov.kz/carto/1")
+              "Білім басқармасы\nсілтеме: https://gov.kz/carto/1")
     expected = {
         **top(1, "kk", ["Аппарат басшысы", "____________________________(Т.А.Ә)",
                         "_______________________", "(қолы, мөр)",
@@ -265,7 +265,7 @@ def test_appendix_5_the_ethics_commissioners_two_rows(world):
         "A15": 1, "B15": "Мемлекеттік қызметшілер үшін сыбайлас жемқорлыққа қарсы іс-қимыл "
                          "мәселелері бойынша ай сайынғы түсіндіру және оқыту іс-шараларын өткізу",
         "A16": "1.1", "B16": f"{name(event, 'commissioner', 'kk')}: A. Commissioner",
-        "C16": f"{name(event, 'topic', 'kk')}: Gifts and conflicts; "
+        "C16": f"{name(event, 'topic', 'kk')}: Gifts and conflicts\n"
                f"{name(event, 'audience', 'kk')}: 25",
         "A17": 2, "B17": "Сыбайлас жемқорлық тәуекелдеріне шалдыққан лауазымдарды атқаратын "
                          "мемлекеттік қызметшілермен жүйелі алдын алу жұмыстарын ұйымдастыруы",
@@ -292,10 +292,10 @@ def test_appendix_6_the_legal_outreach_events(world):
                "белгілі бір өмірлік жағдайында әрекет тәртібін түсіндіру), өткізу күні мен уақыты",
         "C14": "Кросс-платформадағы растайтын құжаты бар парақшасына сілтеме (басқа "
                "интернет-ресурсында жарияланған болса, оған сілтеме)",  # 000:L2131-2143
-        "A15": 1, "B15": f"{name(p, 'explained', 'kk')}: Law on X; "
+        "A15": 1, "B15": f"{name(p, 'explained', 'kk')}: Law on X\n"
                          f"{name(p, 'held_at', 'kk')}: 05.05.2026 10:00",
         "C15": "https://t.me/x/1",
-        "A16": 2, "B16": f"{name(p, 'explained', 'kk')}: Life situation: a pension; "
+        "A16": 2, "B16": f"{name(p, 'explained', 'kk')}: Life situation: a pension\n"
                          f"{name(p, 'held_at', 'kk')}: 01.10.2026 15:30",
         "C16": "https://t.me/x/2",
     }
@@ -316,7 +316,7 @@ def test_the_person_named_like_a_formula_stays_text(world):
 def test_another_organisations_form_holds_only_its_own(world):
     got = cells(produce(world, 2, "kk", org="OTHER"))
     assert got["A3"] == "Басқа әкімдік"
-    assert got["B14"].startswith("Other Org Offender, Clerk; ")
+    assert got["B14"].startswith("Other Org Offender, Clerk\n")
     assert all(got[f"B{r}"] == "Анықталған жоқ" for r in range(15, 23))
 
 
@@ -335,7 +335,8 @@ def test_the_default_file_name_and_json(world):
     ru = m("form", "6", "AK", "--year", str(YEAR), "--json", lang="ru")
     out = json.loads(ru.stdout)
     assert out == {"appendix": 6, "org": "AK", "year": 2026, "lang": "ru",
-                   "file": "приложение-6-AK-2026-ru.xlsx", "lines": 2}
+                   "file": "приложение-6-AK-2026-ru.xlsx", "lines": 2,
+                   "taken_in": ["Управление образования"]}  # B-18: the akimat's department
     assert cells(m.cwd / out["file"])["A1"] == HEADER_RU.format(n=6)
 
 
@@ -375,8 +376,8 @@ def test_the_subjects_officer_downloads_the_form_with_the_names(web):
     assert unquote(named) == "приложение-2-AK-2026-ru.xlsx"
     got = cells(r.content)
     assert got["A1"] == HEADER_RU.format(n=2)
-    assert got["B14"].startswith("=cmd, Chief specialist; ")
-    assert got["B21"].startswith("Gift Taker, Head; ")
+    assert got["B14"].startswith("=cmd, Chief specialist\n")
+    assert got["B21"].startswith("Gift Taker, Head\n")
 
 
 def test_a_manager_above_sees_the_facts_not_the_offenders(web):
@@ -389,13 +390,13 @@ def test_a_manager_above_sees_the_facts_not_the_offenders(web):
         assert person not in text
     assert "12-34/567" not in text  # the case's evidence is left out too, as on the case page
     category = choice("offence_notice", "category", "criminal", "kk")
-    assert got["B14"] == "; ".join([
+    assert got["B14"] == "\n".join([
         "(жасырылған)", f"{name('offence_notice', 'category', 'kk')}: {category}",
         f"{name('offence_notice', 'detected', 'kk')}: 10.03.2026",
         f"{name('offence_notice', 'place', 'kk')}: Konaev",
         f"{name('offence_notice', 'damage', 'kk')}: 250\u00a0000",
         f"{name('offence_notice', 'notified', 'kk')}: 12.03.2026"])
-    assert got["B21"].startswith("(жасырылған); ")
+    assert got["B21"].startswith("(жасырылған)\n")
     audit = web.audit_since(since)
     assert ("web:bolat", "export.form", {"appendix": 2, "year": 2026, "lang": "kk",
                                          "lines": 4, "persons_shown": 0,
@@ -431,7 +432,7 @@ def test_the_sheet_model_places_lines_by_row_and_hides_persons():
         rules.Line((value,), None, row=2)))
     sheet = rules.lay_out(layouts(), data)
     assert sheet.value(16, 1) == "1.1" and sheet.value(16, 2) == "(скрыто)"
-    assert sheet.value(16, 3) == "Name: =x; Link: https://x"
+    assert sheet.value(16, 3) == "Name: =x\nLink: https://x"  # a paragraph, a value a line
     assert sheet.value(18, 2) == "Name: =x"  # a process about no one: its first value
     assert rules.row_of(5, "reward_or_gift", ("incompatible_activity", "conflict_of_interest",
                                               "insider_information", "reward_or_gift",

@@ -73,7 +73,9 @@ def test_the_eight_files_are_loaded_from_the_registers_folder():
     for key in KEYS:
         loaded = REGISTRY.loaded[key]
         assert loaded.path == REGISTERS / f"{key}.toml"
-        assert loaded.definition.key == key and loaded.definition.version == 1
+        assert loaded.definition.key == key
+        for older in range(1, loaded.definition.version):  # a raised version keeps the old
+            assert (REGISTERS.parent / "versions" / f"{key}.v{older}.toml").is_file()
     assert {d.key for d in REGISTRY.recurring()} >= set(RECURRING)
     assert not {d.key for d in REGISTRY.recurring()} & set(EVENT_DRIVEN)
 
@@ -176,15 +178,18 @@ SCORECARD = {
                        "fields": {"category": "category"}, "states": {"excluded": ["cancelled"]}},
     "offence_reconciliation": {"indicator": "2.2.1", "counted": "act", "records": "offence_row",
                                "fields": {"category": "category"}},
+    # 2.3.1 pays for a supervisor NOT held liable (001:L332-338)
     "manager_liability": {"indicator": "2.3.1", "year_of": "in_force",
                           "fields": {"independent": "detected_independently"},
-                          "states": {"excluded": ["cancelled"]}},
-    "manager_transfer_liability": {"indicator": "2.3.2",
+                          "states": {"excluded": ["cancelled"], "counted": ["not_liable"]}},
+    # B-17: the year of the fact each indicator counts
+    "manager_transfer_liability": {"indicator": "2.3.2", "year_of": "appointed",
                                    "fields": {"independent": "detected_independently"},
                                    "states": {"excluded": ["cancelled"]}},
-    "tainted_hire": {"indicator": "2.4.1", "fields": {"independent": "detected_independently"},
+    "tainted_hire": {"indicator": "2.4.1", "year_of": "hired",
+                     "fields": {"independent": "detected_independently"},
                      "states": {"excluded": ["cancelled"]}},
-    "restriction_breach": {"indicator": "2.5.1",
+    "restriction_breach": {"indicator": "2.5.1", "year_of": "detected",
                            "fields": {"independent": "detected_independently", "kind": "kind"},
                            "states": {"excluded": ["cancelled"]}},
     "law_compliance_report": {"indicator": "2.5.4", "counted": "report"},
@@ -216,7 +221,10 @@ def test_the_scorecard_and_form_tables(key):
         return
     assert (form["appendix"], form.get("row"), form.get("records"), form.get("group_by")) == \
         FORM[key]
-    assert set(form["columns"]) <= keys, set(form["columns"]) - keys
+    # a column is a field, evidence or named date, or an event (its records: the outcome) or a
+    # stage (done, or not done and why)
+    columns = keys | set(d.events) | set(d.stages)
+    assert set(form["columns"]) <= columns, set(form["columns"]) - columns
     assert form.get("records") in (None, *d.events)
     assert form.get("group_by") in (None, *keys)
 

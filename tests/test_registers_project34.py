@@ -78,12 +78,13 @@ def test_every_name_in_three_languages_and_every_stage_sourced(key):
 
 def test_the_scorecard_and_form_tables_are_the_contracts():
     expected = {
-        **{k: {"indicator": f"3.2.{n}", "counted": "approval",
-               "states": {"excluded": ["cancelled"]}}
+        # B-17: a standing document counts in every year from its approval until repealed
+        **{k: {"indicator": f"3.2.{n}", "counted": "approval", "standing": True,
+               "ends": "document_repealed", "states": {"excluded": ["cancelled"]}}
            for n, k in enumerate(DOCUMENTS, start=1) if k != "anticorruption_manual"},
         "anticorruption_manual": {"indicator": "3.2.3", "counted": "update"},
         "documents_published": {"indicator": "3.2.9", "counted": "publication",
-                                "records": "document_published",
+                                "standing": True, "records": "document_published",
                                 "fields": {"document": "document"},
                                 "states": {"excluded": ["cancelled"]}},
         "iso37001_certificate": {"indicator": "3.3.1",
@@ -134,8 +135,11 @@ def test_project_3_is_recorded_only_for_a_quasi_state_entity():
     for key in (*STANDING, "documents_published", "iso37001_certificate"):
         d = definition(key)
         assert d.recurrence is None
-        for event in d.events.values():  # `cancel` closes an entry opened by mistake
-            assert event.subject_kinds == (() if event.terminal else ("quasi_state",)), key
+        for event in d.events.values():  # `cancel` closes an entry opened by mistake; a
+            # document repealed needs it approved first (a quasi-state entity's)
+            assert event.subject_kinds == (() if event.terminal or event.prerequisites
+                                           == ("document_approved",) and event.dest == "repealed"
+                                           else ("quasi_state",)), key
 
 
 def test_recurrences_and_whom_they_apply_to():

@@ -23,11 +23,10 @@ import pytest
 
 from workflow.core.errors import ConfigError
 from workflow.i18n import Translator, catalogue
+from workflow.registers.entries import Entry, Record
 from workflow.scorecard.evaluation import (
     KEYS,
     LAW_REPORT,
-    Record,
-    RegisterCase,
     evaluate,
     whole,
 )
@@ -48,11 +47,23 @@ QUARTER_END = {1: date(2025, 3, 31), 2: date(2025, 6, 30), 3: date(2025, 9, 30),
                4: date(2025, 12, 31)}
 
 
+STANDING = ("3.2.1", "3.2.2", "3.2.4", "3.2.5", "3.2.6", "3.2.7", "3.2.8", "3.2.9")
+
+
 def case(indicator: str, org: str, year: int | None = 2025, period: str | None = None,
          counted: str = DONE, due: date | None = None, records=(), late: bool = False,
-         valid=(None, None), **values: str) -> RegisterCase:
-    return RegisterCase(indicator, org, year, period, counted, due, values, tuple(records),
-                        valid[0], valid[1], late)
+         valid=(None, None), **values: str) -> Entry:
+    """An entry as the registers' read side gives it: its years by its register's rule (a
+    period's year; a certificate's validity; a standing document from its year on; else the
+    year given)."""
+    first = last = int(period[:4]) if period else year
+    if indicator in STANDING and not period:  # a standing document: from its year on
+        last = None
+    if valid[0] is not None:
+        first, last = valid[0].year, valid[1].year if valid[1] else None
+    return Entry(register="", indicator=indicator, org=org, first_year=first, last_year=last,
+                 period=period, counted=counted, due=due, values=values,
+                 records=tuple(records), valid_from=valid[0], valid_until=valid[1], late=late)
 
 
 def rec(day: date, **values: str) -> Record:
@@ -60,7 +71,7 @@ def rec(day: date, **values: str) -> Record:
 
 
 def quarters(indicator: str, org: str, done=(1, 2, 3, 4), other: str = MISSING
-             ) -> list[RegisterCase]:
+             ) -> list[Entry]:
     """One case per quarter of 2025: the `done` quarters done, the others `other`."""
     return [case(indicator, org, None, f"2025Q{q}", DONE if q in done else other,
                  QUARTER_END[q]) for q in (1, 2, 3, 4)]
@@ -87,10 +98,10 @@ EIGHT = ("compliance_regulation", "anticorruption_policy", "anticorruption_manua
          "anticorruption_standard", "internal_action_plan", "reporting_procedure", "ethics_code")
 
 
-def region_cases() -> list[RegisterCase]:
+def region_cases() -> list[Entry]:
     out = [
-        # 2.1.1: 2 administrative + 1 criminal notices of 2025; one of 2024 and one of a
-        # department do not count for AK
+        # 2.1.1: 2 administrative + 1 criminal notices of 2025 and one of its department D1
+        # (B-18: the region takes in its subdivisions' facts); one of 2024 does not count
         case("2.1.1", "AK", category="administrative"), case("2.1.1", "AK", category="administrative"),
         case("2.1.1", "AK", category="criminal"),
         case("2.1.1", "AK", 2024, category="criminal"), case("2.1.1", "D1", category="criminal"),
@@ -160,7 +171,7 @@ def test_regional_akimat():
     got = evaluate("AK", "akimat", REGION, 2025, AFTER_2025, region_cases(), DEFAULT)
     assert [i.key for i in got] == list(KEYS)
     assert points(got) == {
-        "2.1.1": 11,       # 2 × 3 + 1 × 5
+        "2.1.1": 16,       # 2 × 3 + 2 × 5 (one of them D1's)
         "2.2.1": 15,       # 3 administrative + 2 criminal = 5 facts → band 1-5 (discrediting listed)
         "2.3.1": 3,        # one of two detected independently
         "2.3.2": 3,
@@ -179,14 +190,15 @@ def test_regional_akimat():
         "3.2.9": 0.4,      # Q1 only has all eight by 31 Dec: 20 % → 0.4
         "3.3.1": 20,       # Q1 and Q3 (once) × 10
         "4.1.1": 1.5,      # 3 − 1 of 2 districts (50 % → 5 steps) × 0.3 = 3 − 1.5
-        "4.1.2": 3.0,      # D1 D2 R1 of D1 D2 D3 R1 R2 = 60 % → 6 × 0.5
+        "4.1.2": 3.0,      # B-16: territories AK (D1, D2), R1 (R1, R1-D1) of AK R1 R2 = 66.7 %
         "4.2.1": 2.7,      # 27 / 600 = 4.5 % → 9 steps of 0.5 % × 0.3
         "4.2.2": 9,        # 450 / 500 = 90 % → 9 × 1
         "4.2.3": 16,       # March min(10, 14) + April 4 + December 2
         "4.2.4": 13,       # March min(10, 12) + May 3
         "4.3.1": 25,       # 10 report + 5 online + 10 for 1,500 views
     }
-    assert one(got, "4.1.2").inputs["units"] == 5  # direct departments and districts
+    assert one(got, "4.1.2").inputs["units"] == 3  # the region and its district akimats
+    assert one(got, "2.1.1").inputs["from"] == [["AK", 3], ["D1", 1]]
     assert one(got, "3.1.1").inputs["units"] == 5  # every QSE below the akimat
     assert one(got, "2.2.1").inputs["discrediting"] == 4
     assert all(i.pending_until is None for i in got)  # everything of 2025 is due
@@ -200,12 +212,12 @@ def test_regional_akimat():
     assert [(p["project"], p["awards"], p["deductions"], p["subtotal"])
             for p in result["projects"]] == [
         (1, 0, -25, -25),
-        (2, 41, 0, 41),       # 11 + 15 + 3 + 3 + 3 + 6
+        (2, 46, 0, 46),       # 16 + 15 + 3 + 3 + 3 + 6
         (3, 24.8, 0, 24.8),   # 1.2 + 2 + 0.8 + 0.4 + 0.4 + 20
         (4, 70.2, 0, 70.2),   # 1.5 + 3 + 2.7 + 9 + 16 + 13 + 25
     ]
-    # B-13: Σ awards − Σ penalties = 136 − 25
-    assert (result["awards"], result["deductions"], result["total"]) == (136, -25, 111)
+    # B-13: Σ awards − Σ penalties = 141 − 25
+    assert (result["awards"], result["deductions"], result["total"]) == (141, -25, 116)
     assert len(result["indicators"]) == len(p1["indicators"]) + len(KEYS)
     assert {k: result[k] for k in ("subject", "year", "external_case", "provisional_until")} == {
         "subject": "AK", "year": 2025, "external_case": False, "provisional_until": None}
@@ -229,11 +241,11 @@ MINISTRY = (Org("MF", "central_body"), Org("MF-D1", "apparatus_department", "MF"
             Org("K2", "committee", "MF"))
 
 
-def ministry_cases(**report) -> list[RegisterCase]:
+def ministry_cases(**report) -> list[Entry]:
     return [
         *(case("2.1.1", "MF", category="criminal") for _ in range(3)),
         *(case("2.1.1", "MF", category="administrative") for _ in range(2)),
-        case("2.1.1", "K1", category="criminal"),            # the committee's, not the ministry's
+        case("2.1.1", "K1", category="criminal"),            # its committee's: taken in (B-18)
         case("2.2.1", "MF", None, "2025", DONE, date(2025, 12, 31)),  # no facts in the act
         case("2.5.1", "MF", kind="reward_or_gift", independent="yes"),
         case("4.2.1", "MF", None, "2025", numerator="15", denominator="300"),
@@ -245,11 +257,12 @@ def ministry_cases(**report) -> list[RegisterCase]:
 
 
 def test_ministry_acceptance_case():
-    """3 criminal and 2 administrative notices, no facts in its reconciliation act and one
-    independently detected gift: 2.1.1 = 21, 2.2.1 = 18, 2.5.4 = 3."""
+    """3 criminal and 2 administrative notices and its committee's criminal one, no facts in
+    its reconciliation act and one independently detected gift: 2.1.1 = 26, 2.2.1 = 18,
+    2.5.4 = 3."""
     got = evaluate("MF", "central_body", MINISTRY, 2025, AFTER_2025, ministry_cases(), DEFAULT)
     pts = points(got)
-    assert pts["2.1.1"] == 21  # 3 × 5 + 2 × 3
+    assert pts["2.1.1"] == 26  # 3 × 5 + 2 × 3 + the committee's 5 (B-18)
     assert pts["2.2.1"] == 18  # 0 facts
     assert pts["2.5.4"] == 3   # one gift detected independently
     assert pts[LAW_REPORT] == -5  # no yearly report recorded by 31 January 2026
@@ -264,9 +277,9 @@ def test_ministry_acceptance_case():
     p1 = score(SubjectFacts("MF", "central_body", 2025, AFTER_2025, MINISTRY, (),
                             schedule_approved=True), DEFAULT)
     result = whole(p1, got)
-    # project 2: 21 + 18 + 3 − 5; project 4: 3 + 5; project 1: −10 −5 −5 −5 (no analysis)
-    assert [p["subtotal"] for p in result["projects"]] == [-25, 37, 0, 8]
-    assert (result["awards"], result["deductions"], result["total"]) == (50, -30, 20)
+    # project 2: 26 + 18 + 3 − 5; project 4: 3 + 5; project 1: −10 −5 −5 −5 (no analysis)
+    assert [p["subtotal"] for p in result["projects"]] == [-25, 42, 0, 8]
+    assert (result["awards"], result["deductions"], result["total"]) == (55, -30, 25)
 
 
 def test_the_yearly_report_of_2_5_4_late_or_on_time():
@@ -295,7 +308,7 @@ def test_a_quasi_state_subject():
 # -- 2.2.1: the band edges, discrediting offences, provisional --------------------------------------
 
 
-def act(facts: int, discrediting: int = 0, counted: str = DONE) -> RegisterCase:
+def act(facts: int, discrediting: int = 0, counted: str = DONE) -> Entry:
     rows = [rec(date(2025, 10, 1), category="criminal" if n % 2 else "administrative")
             for n in range(facts)]
     rows += [rec(date(2025, 10, 1), category="discrediting")] * discrediting
@@ -555,7 +568,8 @@ def test_every_indicator_in_words(language):
 def test_words_of_the_region_in_english():
     card = in_words(_whole_results()[0], Translator("en"))
     text = {i["key"]: i["text"] for i in card["indicators"]}
-    assert text["2.1.1"] == "notices in 2025: administrative 2 × 3, criminal 1 × 5 → 11 points"
+    assert text["2.1.1"] == ("notices in 2025: administrative 2 × 3, criminal 2 × 5; facts taken "
+                             "in: AK 3, D1 1 → 16 points")
     assert text["2.2.1"] == ("reconciliation act approved: administrative 3, criminal 2, "
                              "discrediting 4; corruption facts counted: 5 → band 1–5 → 15 points")
     assert text["3.1.1"] == ("3 of 5 supervised entities held the events in every quarter (60 %) "
@@ -568,13 +582,13 @@ def test_words_of_the_region_in_english():
     assert text["4.3.1"] == ("report (appendix 6): submitted; events: 2, published online: 1, "
                              "most views of an event: 1500 → 10 + 5 + 10 → 25 points")
     assert card["heading"] == "Evaluation of projects No. 1–4: AK, 2025"
-    assert card["projects"][1]["summary"] == "Project No. 2: awards 41, deductions 0, subtotal 41."
+    assert card["projects"][1]["summary"] == "Project No. 2: awards 46, deductions 0, subtotal 46."
 
 
 def test_words_in_russian_and_kazakh():
     ru = {i["key"]: i["text"] for i in in_words(_whole_results()[1], Translator("ru"))["indicators"]}
-    assert ru["2.1.1"] == ("уведомления за 2025 год: административные — 2 × 3, уголовные — 3 × 5 "
-                           "→ 21 балл")
+    assert ru["2.1.1"] == ("уведомления за 2025 год: административные — 2 × 3, уголовные — 4 × 5; "
+                           "учтены факты организаций: MF 5, K1 1 → 26 баллов")
     assert ru["2.5.4"] == "фактов за 2025 год: 1, выявлено самостоятельно: 1 × 3 → 3 балла"
     kk = {i["key"]: i["text"] for i in in_words(_whole_results()[1], Translator("kk"))["indicators"]}
     assert kk["2.2.1"].endswith("есепке алынған сыбайлас жемқорлық фактілері: 0 → 0 аралығы → 18 балл")
@@ -596,5 +610,5 @@ def test_score_table_has_every_indicator_and_the_projects():
     assert len(body) == 6
     ministry = dict(zip(header, body[1], strict=True))
     assert ministry["3.1.1 Quarterly explanatory and training events"] is None  # "—"
-    assert ministry["Project No. 2"] == 37
-    assert ministry["Total"] == 20
+    assert ministry["Project No. 2"] == 42
+    assert ministry["Total"] == 25

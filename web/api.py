@@ -97,6 +97,15 @@ class CaseIn(BaseModel):
                     "same subject and object overlapping its period, or a case of the same "
                     "process, subject, object, person and dates (refused without it, 409 "
                     "rule.duplicate_analysis / rule.duplicate_case naming the first).")
+    period: str | None = Field(
+        default=None, max_length=16, examples=["2026Q2"],
+        description="A recurring obligation's period (2026Q2, 2026H1, 2026M05, 2026), from the "
+                    "calendar's first year up to the next period: its case is opened as "
+                    "`obligations sync` opens it, its dates and due date from the period (give "
+                    "no dates, fields, object or person with it), or the one already open is "
+                    "returned. Refused, nothing stored: 422 error.not_recurring, "
+                    "error.bad_period, error.period_kind, error.year_outside; 409 "
+                    "rule.period_later, rule.obligation_not_for_kind.")
 
 
 @router.get("/organisations", response_model=Page)
@@ -147,7 +156,8 @@ def cases(org: str | None = None, state: str | None = None, year: int | None = N
 @router.post("/cases")
 def open_case(body: CaseIn, a: ApiContext = Depends()) -> dict[str, Any]:
     """Open a case of a process for the caller's organisation (officers) or any visible one
-    (admins); refused with the rule's message and nothing stored."""
+    (admins); with `period`, a recurring obligation's case of that period (an earlier one the
+    sync did not open); refused with the rule's message and nothing stored."""
     subject = views.visible_org(a.s, a.viewer, body.subject)
     if not (a.viewer.role == "admin" or (a.viewer.role == "officer"
                                          and subject.id == a.viewer.org.id)):
@@ -157,7 +167,8 @@ def open_case(body: CaseIn, a: ApiContext = Depends()) -> dict[str, Any]:
                                 body.person, body.position, body.fields, body.dates,
                                 body.responsible or (a.viewer.login if a.viewer.role == "officer"
                                                      else None),
-                                duplicate_reason=body.duplicate_reason).analysis
+                                duplicate_reason=body.duplicate_reason,
+                                period=body.period).analysis
     return views.case_for(a.s, a.ctx, a.viewer, case).as_dict()
 
 

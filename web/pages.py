@@ -46,6 +46,7 @@ from workflow.core.names import name_in
 from workflow.i18n import LANGUAGES, Translator
 from workflow.reminders import outbox as ob
 from workflow.services import accounts as auth
+from workflow.services import obligations
 from workflow.services import transactions as tx
 from workflow.services.bulk_actions import MAX_ITEMS
 
@@ -464,11 +465,18 @@ def _open_form(request: Request, pc: PageContext, process: str,
     defn = pc.ctx.registry.get(process)
     orgs = views.org_choices(pc.s, pc.viewer)
     problems = problems or []
+    # a recurring obligation's case is opened for a period (its dates come from it), the
+    # current one chosen unless the form says otherwise
+    choices, current = (obligations.periods_to_record(pc.ctx, defn) if defn.recurring
+                        else ([], None))
+    form = form or ({"period": current.label} if current is not None else {})
     return render(request, pc, "case_new.html", status=status, definition=defn,
                   problems=problems, field_errors={p.field: p.message for p in problems
                                                    if p.field},
-                  form=form or {}, orgs=orgs, duplicate=duplicate, duplicate_case=duplicate_case,
-                  given=[(k, d) for k, d in defn.dates.items() if d.given != "none"])
+                  form=form, orgs=orgs, duplicate=duplicate, duplicate_case=duplicate_case,
+                  periods=choices,
+                  given=[] if defn.recurring else [(k, d) for k, d in defn.dates.items()
+                                                   if d.given != "none"])
 
 
 def _open_message(defn: Any, exc: MerzimError, t: Translator) -> str:
@@ -486,6 +494,11 @@ def _open_problems(pc: PageContext, defn: Any, form: dict[str, str]) -> list[rec
     """Every empty required input and malformed date of the open-a-case form at once, in the
     service's own words (it checks them again, one at a time)."""
     found: list[tuple[str, MerzimError]] = []
+    if defn.recurring:  # its period alone: the dates come from it
+        if not form.get("period", "").strip():
+            found.append(("period", UsageError(key="error.period_required")))
+        return [recording.Problem(_open_message(defn, exc, pc.t), exc.key, name, True)
+                for name, exc in found]
     if defn.parties.object == "required" and not form.get("object", "").strip():
         found.append(("object", UsageError(key="error.object_required", process=defn.key)))
     if defn.parties.person == "required" and not form.get("person", "").strip():
@@ -535,6 +548,8 @@ def _create_case(request: Request, pc: PageContext, process: str, data) -> Respo
         dates = {k[5:]: form_day(pc, v) for k, v in form.items() if k.startswith("date_") and v}
         fields = {k[6:]: v for k, v in form.items() if k.startswith("field_")}
         reason = form.get("duplicate_reason", "").strip() or None  # the confirmation
+        # a recurring obligation's case of the period chosen, opened as the sync opens it
+        period = form.get("period", "").strip() if defn.recurring else None
         with tx.transaction(pc.s):
             case = svc.open_checked(pc.s, pc.ctx, defn.key, subject, form.get("object") or None,
                                     form.get("person") or None, form.get("position") or None,
@@ -543,7 +558,7 @@ def _create_case(request: Request, pc: PageContext, process: str, data) -> Respo
                                     # case shows the person to its responsible officer only)
                                     responsible=(pc.viewer.login if pc.viewer.role == "officer"
                                                  else None),
-                                    duplicate_reason=reason).analysis
+                                    duplicate_reason=reason, period=period).analysis
     except MerzimError as exc:
         tx.refused(pc.s, pc.ctx.actor, "refused.open", "process", defn.key,
                    {"subject": subject[:64], "key": exc.key})

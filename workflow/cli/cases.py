@@ -156,13 +156,18 @@ def case_open(process: str = PROCESS_KEY,
                   help="Open it although a case repeats it (the reason): an analysis of the "
                        "same subject and object overlapping its period, or a case of the same "
                        "process, subject, person and dates."),
+              period: str = typer.Option(
+                  None, "--period", metavar="LABEL",
+                  help="A recurring obligation's period (2026Q2, 2026H1, 2026M05, 2026), from "
+                       "the calendar's first year up to the next period: its case, opened as "
+                       "`obligations sync` opens it (or the one already open)."),
               as_json: bool = JSON) -> None:
     """Open a case of a process and print every stage's due date."""
     ctx = context()
     with unit_of_work() as s:
         opened = svc.open_checked(s, ctx, process, subject, object_, person, position,
                                   pairs(field, "--field"), _dates(dates), responsible,
-                                  duplicate_reason)
+                                  duplicate_reason, period)
         view = svc.case_view(s, ctx, opened.analysis)
         svc.audit_person_view(s, ctx, view)
     if as_json:
@@ -171,7 +176,8 @@ def case_open(process: str = PROCESS_KEY,
         return
     from workflow.cli.rendering import render_view as _render_view
 
-    _print(STATE.t("case.opened", id=view.id, process=view.process_name))
+    if not any(w["code"] == "period_case_exists" for w in opened.warnings):
+        _print(STATE.t("case.opened", id=view.id, process=view.process_name))
     _render_view(view, opened.warnings)
 
 

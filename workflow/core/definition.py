@@ -16,6 +16,7 @@ from typing import Any
 
 from workflow.core.errors import ConfigError, KeyList
 from workflow.core.kinds import NON_STATE_KINDS, ORG_KINDS  # noqa: F401  (named here too)
+from workflow.core.register_spec import FormSpec, Keys, ScorecardSpec, parse_form, parse_scorecard
 
 LANGUAGES = ("kk", "ru", "en")
 UNITS = ("working_days", "calendar_days", "weeks", "months", "years")
@@ -208,6 +209,10 @@ class Definition:
     raw: dict[str, Any] = field(default_factory=dict)
     # each feature's table as its parser returned it, by table (workflow.definitions.parse_document)
     features: dict[str, Any] = field(default_factory=dict)
+    # the [scorecard] and [form] tables, typed (core/register_spec.py): what the evaluation and
+    # the registers' read side (workflow/registers/) read, never the raw tables
+    scorecard: ScorecardSpec | None = None
+    form: FormSpec | None = None
 
     def stage_spec(self, key: str) -> Stage | None:
         """The stage of a key; 'report:2025Q4' is the dynamic stage 'report' (per period)."""
@@ -689,11 +694,19 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
             raise ConfigError(f"{source}: [shown.{skey}]: not an interpretation of this process")
         _names((spec or {}).get("names"), f"{source}: [shown.{skey}]")
     _check_cycles(stages, dates, source)
+    keys = Keys(states=frozenset(states), final_states=frozenset(final_states),
+                events=frozenset(events), stages=frozenset(stages),
+                dates=frozenset(dates) | (frozenset(PERIOD_DATE_NAMES) if recurrence else
+                                          frozenset()),
+                values=frozenset(fields) | frozenset(evidence) | frozenset(BUILTIN_EVIDENCE),
+                recurring=recurrence is not None)
     return Definition(key, version, _names(process.get("names"), f"{source}: [process]"),
                       initial, states, events, stages, programme_stages, dates, interpretations,
                       dynamic_stages, final_states, parties, fields, evidence, tuple(timers),
                       recurrence, dict(doc.get("interpretation_sources") or {}),
-                      {k: v for k, v in doc.items() if k not in GENERIC_TABLES})
+                      {k: v for k, v in doc.items() if k not in GENERIC_TABLES},
+                      scorecard=parse_scorecard(doc.get("scorecard"), keys, source),
+                      form=parse_form(doc.get("form"), keys, source))
 
 
 def _check_cycles(stages: dict[str, Stage], dates: dict[str, NamedDate], source: str) -> None:

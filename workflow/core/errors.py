@@ -25,7 +25,7 @@ class MerzimError(Exception):
         self.message = message
         # How a parameter that holds a key (an event, a state, a stage, a field) reads in each
         # language: {param: {lang: text}} or {param: "catalogue.key"}; see Definition.name_keys
-        self.labels: dict[str, dict[str, str] | str] = {}
+        self.labels: dict[str, dict[str, str] | str | KeyList] = {}
         super().__init__(message or key or self.key)
 
     def render(self, translate) -> str:

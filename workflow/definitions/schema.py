@@ -600,8 +600,13 @@ SCORECARD: dict[str, Any] = {
                       "description": "A register of projects No. 2-4: the indicator of seed 001 "
                                      "its entries feed (\"2.1.1\"; docs/scorecard.md)."},
         "year_of": {**_KEY, "description": "The named date whose year an entry counts in "
-                                           "(absent: a recurring case's period, else the day "
-                                           "the case was opened)."},
+                                           "(B-17: the day of the fact its indicator counts; "
+                                           "a recurring register counts in its period)."},
+        "standing": {"type": "boolean",
+                     "description": "A standing document: it counts in every year from the day "
+                                    "its counted stage was done until its `ends` event (B-17)."},
+        "ends": {**_KEY, "description": "The event ending a standing entry (repealed, "
+                                        "replaced)."},
         "counted": {**_KEY, "description": "The stage an entry must have done (on time or late) "
                                            "to count; absent: every entry not excluded."},
         "records": {**_KEY, "description": "Count the standing records of this event (one per "
@@ -631,6 +636,10 @@ SCORECARD: dict[str, Any] = {
                 "excluded": {"type": "array", "items": _KEY,
                              "description": "States whose cases the evaluation leaves out "
                                             "(cancelled)."},
+                "counted": {"type": "array", "items": _KEY,
+                            "description": "A register whose entries count only in these "
+                                           "states (2.3.1: the supervisor not held liable); "
+                                           "another state not final: pending."},
             },
         },
     },

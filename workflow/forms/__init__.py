@@ -5,11 +5,13 @@ out as in the seed (shared/domain/projects-2-4.md, "The report forms").
 `layouts.toml` (data: per appendix its header line «…Нұсқаулыққа №N қосымша», title, approval
 block, columns in the seed's order, fixed rows, groups, footnote, figures; each text in kk as
 the seed writes it and in ru, with its seed line) · `rules` (pure: the layouts parsed, the
-lines, the sheet model — cells and merged ranges — built from them, `lay_out`) · `texts`
-(reads layouts.toml) · `service` (the subject's cases and records of the year turned into
-lines; the sheet written with openpyxl, every text as text, never a formula; the export
-audited; `package_form`, a form as the cross-platform package carries it under its
-sub-task, workflow/platform) · `cli` (`merzim form N ORG --year Y [--lang kk|ru] [--output FILE]`) · `web`
+lines, the sheet model — cells, merged ranges, the table's heading rows — built from them,
+a fact a paragraph, `lay_out`) · `texts` (reads layouts.toml) · `xlsx` (the sheet written with
+openpyxl, every text as text, never a formula, set up to print: A4 landscape, one page wide,
+the heading rows on every page, B-19) · `service` (the subject's cases and records of the year
+turned into lines, laid out and written; the export audited; `package_form`, a form as the
+cross-platform package carries it under its sub-task, workflow/platform) · `cli`
+(`merzim form N ORG --year Y [--lang kk|ru] [--output FILE]`) · `web`
 (`GET /forms/{n}.xlsx?org=CODE&year=Y&lang=kk|ru`, a download).
 
 Which entries fill a form is the definitions' `[form]` table (registers/README.md): `appendix`;

@@ -38,9 +38,12 @@ def form(n: str = typer.Argument(..., help="The appendix of the Instruction: 1-6
     write_file(path, produced.content)
     if as_json:
         emit_json({"appendix": number, "org": org, "year": year_n, "lang": language,
-                   "file": str(path), "lines": len(produced.data.lines)})
+                   "file": str(path), "lines": len(produced.data.lines),
+                   "taken_in": list(produced.data.taken_in)})
         return
     STATE.console.print(t("forms.written", path=str(path)))
+    if produced.data.taken_in:  # B-18: the subdivisions whose facts it includes
+        STATE.console.print(t("score.taken_in", list=", ".join(produced.data.taken_in)))
 
 
 def register(app: typer.Typer) -> None:

@@ -1,7 +1,11 @@
 """The report forms as data, pure: the layouts of appendices 1-6 (parsed from layouts.toml),
-the lines the service reads from the registers, and the sheet they make together — cells and
-merged ranges, in one language — which service.py writes as XLSX. Nothing here reads a file or
-the database, or knows openpyxl.
+the lines the service reads from the registers, and the sheet they make together — cells,
+merged ranges and the table's heading rows, in one language — which xlsx.py writes as XLSX.
+Nothing here reads a file or the database, or knows openpyxl.
+
+A fact (a line) is written as a paragraph: the person first when no column takes it, then each
+value on a line of its own as "Name: value", in the line's order; two facts of one cell apart
+by a blank line. Dates are written as `day_text` writes them (dd.mm.yyyy).
 
 A line is one entry of a register (a case, or a standing record of the `[form] records` event):
 its person (or None: a process about no one), its values in the `[form] columns` order, each
@@ -213,6 +217,8 @@ class Line:
     hidden: bool = False  # the reader may not see the person: written as hidden
     row: int | None = None  # the fixed row (1-based): appendices 2, 5 (and 1's sections)
     group: str | None = None  # the group's code: appendix 3
+    # a consolidated form (B-18, B-19): the organisation the fact came from, named first
+    origin: Value | None = None
 
 
 @dataclass(frozen=True)
@@ -226,6 +232,8 @@ class FormData:
     organisation: str
     lines: tuple[Line, ...] = ()
     figures: dict[tuple[int, str], int] = field(default_factory=dict)
+    # a consolidated form (B-18): the organisations under the subject it takes in, by name
+    taken_in: tuple[str, ...] = ()
 
 
 def day_text(day: date) -> str:
@@ -273,6 +281,8 @@ class Sheet:
     cells: list[Cell] = field(default_factory=list)
     merges: list[Merge] = field(default_factory=list)
     row: int = 0  # the last row written
+    # the table's heading rows (first, last), printed at the top of every page; None: no table
+    heading_rows: tuple[int, int] | None = None
 
     def put(self, row: int, col: int, value: str | int | None, style: str) -> None:
         if value is None or value == "":
@@ -300,13 +310,20 @@ def _value_text(value: Value, named: bool) -> str:
     return f"{value.name}: {value.text}" if named and value.name else value.text
 
 
+def paragraph(person: str | None, values: list[Value], origin: Value | None = None) -> str:
+    """One fact as a paragraph: the organisation it came from (a consolidated form), the
+    person (when given), then each value on a line of its own as "Name: value", in the order
+    the line gives them (the seed's)."""
+    return "\n".join(([_value_text(origin, True)] if origin else []) + ([person] if person else [])
+                     + [_value_text(v, True) for v in values])
+
+
 def fill(line: Line, columns: tuple[Column, ...], hidden: str) -> list[str]:
     """A line's texts in the table's columns (the number and label columns left empty): the
     person column takes the person (or, for a process about no one, the line's first value as
-    "name: value"),
-    a url column its links, each `each` column the next value, the text column every other
-    value as "name: value; …" (the person first when no column takes it); values left over with
-    no text column go to the last `each` column."""
+    "name: value"), a url column its links, each `each` column the next value, the text column
+    every other value, a paragraph (the person first when no column takes it); values left over
+    with no text column go, under the value already there, to the last `each` column."""
     values = list(line.values)
     person = hidden if line.hidden else line.person
     out = ["" for _ in columns]
@@ -324,19 +341,18 @@ def fill(line: Line, columns: tuple[Column, ...], hidden: str) -> list[str]:
     for i in each:
         if values:
             out[i] = values.pop(0).text
-    rest = ([person] if person else []) + [_value_text(v, True) for v in values]
+    rest = paragraph(person, values, line.origin)
     if "text" in kinds:
-        out[kinds.index("text")] = "; ".join(rest)
+        out[kinds.index("text")] = rest
     elif rest and each:
         last = each[-1]
-        out[last] = "; ".join(([out[last]] if out[last] else []) + rest)
+        out[last] = "\n".join(([out[last]] if out[last] else []) + [rest])
     return out
 
 
 def line_text(line: Line, hidden: str) -> str:
-    """A line written in one cell: the person first, then every value as "name: value"."""
-    person = hidden if line.hidden else line.person
-    return "; ".join(([person] if person else []) + [_value_text(v, True) for v in line.values])
+    """A line written in one cell: a paragraph, the person first."""
+    return paragraph(hidden if line.hidden else line.person, list(line.values), line.origin)
 
 
 def _top(sheet: Sheet, layouts: Layouts, layout: Layout, data: FormData) -> None:
@@ -351,13 +367,17 @@ def _top(sheet: Sheet, layouts: Layouts, layout: Layout, data: FormData) -> None
 
 
 def _header(sheet: Sheet, layout: Layout, language: str) -> None:
+    """The table's heading row: the columns' names; the rows printed on every page."""
     sheet.table_row([c.name.in_(language) for c in layout.columns], "th")
+    sheet.heading_rows = (sheet.row, sheet.row)
 
 
 def _numbered(texts: list[str]) -> str:
+    """The facts of one cell, a paragraph each, numbered "1) " when more than one, a blank
+    line between two."""
     if len(texts) == 1:
         return texts[0]
-    return "\n".join(f"{i}) {text}" for i, text in enumerate(texts, start=1))
+    return "\n\n".join(f"{i}) {text}" for i, text in enumerate(texts, start=1))
 
 
 def _row_label(row: Row, language: str, layout: Layout) -> str:

@@ -18,10 +18,8 @@ page does (procedures.md). No key of a definition is written here: they come fro
 
 from __future__ import annotations
 
-import io
-import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -31,18 +29,24 @@ from sqlmodel import Session, col, select
 from workflow.core.definition import BUILTIN_EVIDENCE, PERIOD_DATE_NAMES, Definition
 from workflow.core.errors import UsageError
 from workflow.core.names import name_in
+from workflow.core.register_spec import FormSpec
 from workflow.forms import rules
 from workflow.forms.texts import layouts
+from workflow.forms.xlsx import write_xlsx
+from workflow.registers.entries import CaseRow, Entry, RecordRow, named_date
+from workflow.registers.reader import read_cases, read_entries
+from workflow.registers.scope import consolidates, members
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.services.organisations import org_name
 from workflow.services.processes import definition_of
 from workflow.storage import audit
-from workflow.storage.models import EVENT, Case, EventRecord, Organisation
+from workflow.storage.models import Organisation
+from workflow.storage.queries import in_subtree
 
 CHUNK = 500  # ids per IN (...) list
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SeesPerson = Callable[[Case, str], bool]
+SeesPerson = Callable[[Any, str], bool]  # (a case row: subject_id, responsible_id; visibility)
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class Source:
     """A definition whose entries fill the form, and its `[form]` table."""
 
     definition: Definition
-    table: dict[str, Any]
+    table: FormSpec
 
 
 @dataclass(frozen=True)
@@ -102,8 +106,8 @@ def file_name(translate, n: int, org_code: str, year: int, language: str) -> str
 
 
 def _cartogram_event(definition: Definition) -> str | None:
-    events = ((definition.raw.get("scorecard") or {}).get("events") or {})
-    event = events.get("cartogram_updated")
+    spec = definition.scorecard
+    event = spec.events.get("cartogram_updated") if spec is not None else None
     return event if event in definition.events else None
 
 
@@ -111,63 +115,47 @@ def sources(ctx: Context, n: int) -> list[Source]:
     """The definitions whose entries fill appendix `n`, in key order."""
     out = []
     for definition in sorted(ctx.registry.all(), key=lambda d: d.key):
-        table = definition.raw.get("form")
-        if isinstance(table, dict) and table.get("appendix") == n:
+        table = definition.form
+        if table is not None and table.appendix == n:
             out.append(Source(definition, table))
-        elif n == 1 and not table and (event := _cartogram_event(definition)):
+        elif n == 1 and table is None and (event := _cartogram_event(definition)):
             # each update in the row of the part it names (version 5: positions, the list of
             # risks, 000:L1807-1809); one naming none (version 4) in both
-            part = ((_scorecard(definition).get("fields") or {}).get("part"))
-            out.append(Source(definition, {"appendix": 1, "records": event,
-                                           **({"group_by": part} if part else {})}))
-    return out
-
-
-def _chunks(ids: list[Any]) -> Iterable[list[Any]]:
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i:i + CHUNK]
-
-
-def _records(s: Session, case_ids: list[int]) -> dict[int, list[EventRecord]]:
-    """The standing event records of the cases, in the order they were recorded."""
-    out: dict[int, list[EventRecord]] = {}
-    for chunk in _chunks(case_ids):
-        for rec in s.exec(select(EventRecord).where(
-                col(EventRecord.case_id).in_(chunk), EventRecord.kind == EVENT,
-                col(EventRecord.voided_by_id).is_(None)).order_by(col(EventRecord.id))):
-            out.setdefault(rec.case_id, []).append(rec)
+            spec = definition.scorecard
+            part = spec.fields.get("part") if spec is not None else None
+            out.append(Source(definition, FormSpec(appendix=1, records=event, group_by=part)))
     return out
 
 
 def _org_names(s: Session, codes: set[str], language: str) -> dict[str, str]:
     names: dict[str, str] = {}
-    for chunk in _chunks(sorted(codes)):
-        for org in s.exec(select(Organisation).where(col(Organisation.code).in_(chunk))):
+    codes_ = sorted(codes)
+    for i in range(0, len(codes_), CHUNK):
+        for org in s.exec(select(Organisation).where(
+                col(Organisation.code).in_(codes_[i:i + CHUNK]))):
             names[org.code] = org_name(org, language)
     return names
 
 
-def _scorecard(definition: Definition) -> dict[str, Any]:
-    table = definition.raw.get("scorecard")
-    return table if isinstance(table, dict) else {}
+def taken_in(s: Session, ctx: Context, org: Organisation, n: int) -> list[Organisation]:
+    """The organisations whose entries a subject's appendix `n` takes in (B-18, in tree
+    order): a central body's or an akimat's appendices 2-6 take in the organisations under it
+    (workflow/registers/scope.py); appendix 1 (its own analysis) and anyone else's: itself."""
+    if n == 1 or not consolidates(org.kind):
+        return [org]
+    tree = sorted(s.exec(select(Organisation).where(in_subtree(Organisation.path, org))),
+                  key=lambda o: o.path)
+    by_code = {o.code: o for o in tree}
+    parent = {o.id: o.code for o in tree}
+    units = [_Unit(o.code, o.kind, parent.get(o.parent_id)) for o in tree]
+    return [by_code[code] for code in members(org.code, org.kind, units)]
 
 
-def _named_date(definition: Definition, case: Case, records: list[EventRecord], key: str
-                ) -> date | None:
-    """A named date of the case: given when it was opened, else the date of the last standing
-    record of an event that sets it."""
-    given = case.given().get(key)
-    if given is not None:
-        return given
-    setters = {e.key for e in definition.events.values() if key in e.sets}
-    found = [r.on for r in records if r.event in setters]
-    return found[-1] if found else None
-
-
-def _case_year(definition: Definition, case: Case, records: list[EventRecord]) -> int:
-    key = _scorecard(definition).get("year_of")
-    day = _named_date(definition, case, records, key) if isinstance(key, str) else None
-    return (day or case.case_date).year
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    code: str
+    kind: str
+    parent: str | None
 
 
 # -- the values of a line ---------------------------------------------------------------------------
@@ -193,6 +181,8 @@ class _Reader:
                            self.language, key)
         if key in definition.events:
             return name_in(definition.events[key].names, self.language, key)
+        if key in definition.stages:
+            return name_in(definition.stages[key].names, self.language, key)
         return key
 
     def text(self, definition: Definition, key: str, raw: Any) -> rules.Value | None:
@@ -218,44 +208,88 @@ class _Reader:
             text = str(raw)
         return rules.Value(key, self.name(definition, key), text, url=kind == "url")
 
+    def event(self, definition: Definition, key: str, records: Sequence[RecordRow]
+              ) -> rules.Value | None:
+        """An event named as a column: each of its standing records, its date and its
+        evidence in the order the event names it (the outcome of a supervisor's liability:
+        the order's number, date and signer, the reasons)."""
+        spec = definition.events[key]
+        named = (*definition.requirements(spec), *spec.optional)
+        found = []
+        for r in records:
+            if r.event != key:
+                continue
+            keys = [k for k in dict.fromkeys((*named, *r.evidence)) if k != "links"
+                    and r.evidence.get(k) not in (None, "")]
+            parts = [rules.day_text(r.on)]
+            for k in keys:
+                value = self.text(definition, k, r.evidence[k])
+                if value is not None:
+                    parts.append(f"{value.name}: {value.text}" if k not in ("note",)
+                                 else value.text)
+            found.append(", ".join(parts))
+        if not found:
+            return None
+        return rules.Value(key, self.name(definition, key), "; ".join(found))
 
-def _default_columns(definition: Definition, case: Case, records: list[EventRecord]
-                     ) -> list[str]:
+    def stage(self, definition: Definition, key: str, case: CaseRow) -> rules.Value | None:
+        """A stage named as a column: done on the day its event was recorded, or closed as
+        not done with the reason (a supervisor who did not resign within the 10 days, and
+        why); nothing while it is open."""
+        done = [r for r in case.records
+                if r.event in definition.events and definition.events[r.event].completes == key]
+        if done:
+            text = self.translate("forms.stage_done", date=rules.day_text(done[-1].on))
+        else:
+            refused = [r for r in case.not_done if r.event == key]
+            if not refused:
+                return None
+            reason = refused[-1].evidence.get("note") or ""
+            text = self.translate("forms.stage_not_done", date=rules.day_text(refused[-1].on),
+                                  reason=reason)
+        return rules.Value(key, self.name(definition, key), text)
+
+
+def _default_columns(definition: Definition, case: CaseRow) -> list[str]:
     """Every field, named date and piece of evidence the entry has, in the definition's order."""
-    keys = [k for k in definition.fields if (case.fields or {}).get(k) not in (None, "")]
-    keys += [k for k in definition.dates if k in (case.dates or {})
-             or any(k in definition.events[r.event].sets for r in records
+    keys = [k for k in definition.fields if case.fields.get(k) not in (None, "")]
+    keys += [k for k in definition.dates if k in case.given
+             or any(k in definition.events[r.event].sets for r in case.records
                     if r.event in definition.events)]
-    for rec in records:
-        keys += [k for k, v in (rec.evidence or {}).items() if v not in (None, "")]
+    for rec in case.records:
+        keys += [k for k, v in rec.evidence.items() if v not in (None, "")]
     return list(dict.fromkeys(keys))
 
 
-def _case_values(reader: _Reader, definition: Definition, case: Case,
-                 records: list[EventRecord], columns: list[str], evidence: bool
-                 ) -> list[rules.Value]:
+def _case_values(reader: _Reader, definition: Definition, case: CaseRow, columns: list[str],
+                 evidence: bool) -> list[rules.Value]:
     out = []
     for key in columns:
+        value: rules.Value | None
         if key in definition.fields:
-            value = reader.text(definition, key, (case.fields or {}).get(key))
+            value = reader.text(definition, key, case.fields.get(key))
         elif key in definition.dates or key in PERIOD_DATE_NAMES:
-            value = reader.text(definition, key, _named_date(definition, case, records, key))
-        elif evidence:  # every standing record's value, each once, in the order recorded
-            found = [str(v) for r in records if (v := (r.evidence or {}).get(key)) not in
+            value = reader.text(definition, key, named_date(definition, case, key)[0])
+        elif not evidence:
+            value = None
+        elif key in definition.events:
+            value = reader.event(definition, key, case.records)
+        elif key in definition.stages:
+            value = reader.stage(definition, key, case)
+        else:  # every standing record's value, each once, in the order recorded
+            found = [str(v) for r in case.records if (v := r.evidence.get(key)) not in
                      (None, "")]
             value = (reader.text(definition, key, "; ".join(dict.fromkeys(found)))
                      if len(set(found)) > 1 else reader.text(definition, key,
                                                              found[0] if found else None))
-        else:
-            value = None
         if value is not None:
             out.append(value)
     return out
 
 
-def _record_values(reader: _Reader, definition: Definition, case: Case, record: EventRecord,
-                   records: list[EventRecord], columns: list[str] | None) -> list[rules.Value]:
-    evidence = record.evidence or {}
+def _record_values(reader: _Reader, definition: Definition, case: CaseRow, record: RecordRow,
+                   columns: tuple[str, ...] | None) -> list[rules.Value]:
+    evidence = record.evidence
     if columns is None:  # its date, then its evidence in the order the event names it
         first = reader.text(definition, record.event, record.on)
         spec = definition.events.get(record.event)
@@ -266,25 +300,28 @@ def _record_values(reader: _Reader, definition: Definition, case: Case, record: 
         return ([first] if first else []) + rest
     out = []
     for key in columns:
-        if key in evidence:
+        if key == record.event:  # the event's own key: the day it was held
+            value = reader.text(definition, key, record.on)
+            if value is not None:
+                out.append(value)
+        elif key in evidence:
             value = reader.text(definition, key, evidence[key])
             if value is not None:
                 out.append(value)
         else:
-            out += _case_values(reader, definition, case, records, [key], evidence=False)
+            out += _case_values(reader, definition, case, [key], evidence=False)
     return out
 
 
-def _choice_of(definition: Definition, case: Case, record: EventRecord | None, key: str | None
-               ) -> tuple[str | None, tuple[str, ...]]:
+def _choice_of(definition: Definition, case: CaseRow, record: RecordRow | None,
+               key: str | None) -> tuple[str | None, tuple[str, ...]]:
     """The value of a choice field or evidence, with the choices it is one of."""
     if not key:
         return None, ()
     spec = definition.fields.get(key) or definition.evidence.get(key)
     if spec is None:
         return None, ()
-    value = ((record.evidence or {}).get(key) if record is not None else None) \
-        or (case.fields or {}).get(key)
+    value = (record.evidence.get(key) if record is not None else None) or case.fields.get(key)
     return (str(value) if value is not None else None), spec.choices
 
 
@@ -298,53 +335,61 @@ class _Lines:
     hidden: int = 0
 
 
+def _items(source: Source, version: Definition, case: CaseRow, entry: Entry | None, year: int
+           ) -> list[tuple[RecordRow | None, date]]:
+    """What of a case the form of `year` writes: the records of its `records` event, or the
+    case itself, when the entry counts in the year (its register's rule, B-17: the same as the
+    evaluation's); a case that is not a register's (appendix 1's analysis) by its records'
+    days."""
+    event = source.table.records
+    if entry is None:  # the internal analysis's cartogram updates
+        return [(r, r.on) for r in case.records if r.event == event and r.on.year == year]
+    if not entry.counts_in(year):
+        return []
+    if event:
+        return [(r, r.on) for r in case.records if r.event == event]
+    spec = source.definition.scorecard
+    day = named_date(version, case, spec.year_of if spec else None)[0]
+    return [(None, day or case.case_date)]
+
+
 def _lines_of(source: Source, layout: rules.Layout, reader: _Reader, version: Definition,
-              case: Case, records: list[EventRecord], year: int, shows: bool, out: _Lines
-              ) -> None:
-    """The lines one case gives the form of `year` (none when it is of another year)."""
+              case: CaseRow, entry: Entry | None, year: int, shows: bool, place: int,
+              origin: rules.Value | None, out: _Lines) -> None:
+    """The lines one case gives the form of `year` (none when it is of another year); in a
+    consolidated form each line first names the organisation it came from (`origin`)."""
     table = source.table
-    columns = table.get("columns")
-    columns = [str(c) for c in columns] if isinstance(columns, list) else None
+    columns = table.columns
     about_person = version.parties.person != "none"
     person = None
     if about_person:
         person = ", ".join(x for x in (case.person_name, case.person_position) if x) or None
     hidden = about_person and not shows
-    by_year = version.recurring or isinstance(_scorecard(version).get("year_of"), str)
-    event = table.get("records")
-    if event:
-        items: list[tuple[EventRecord | None, date]] = [
-            (r, r.on) for r in records if r.event == event
-            and (_case_year(version, case, records) if by_year else r.on.year) == year]
-    elif _case_year(version, case, records) == year:
-        key = _scorecard(version).get("year_of")
-        day = _named_date(version, case, records, key) if isinstance(key, str) else None
-        items = [(None, day or case.case_date)]
-    else:
-        items = []
+    items = _items(source, version, case, entry, year)
+    spec = source.definition.scorecard
     for record, day in items:
         if record is not None:
-            values = _record_values(reader, version, case, record, records, columns)
+            values = _record_values(reader, version, case, record, columns)
         else:
-            values = _case_values(reader, version, case, records,
-                                  columns or _default_columns(version, case, records),
+            values = _case_values(reader, version, case,
+                                  list(columns or _default_columns(version, case)),
                                   evidence=not hidden)
         if hidden:  # the case page's rule: no evidence of a case whose person is not shown,
             # no field that may name a person
             values = [v for v in values if (v.key in version.fields
                                             and not version.fields[v.key].personal)
                       or v.key in version.dates]
-        group_key = table.get("group_by")
+        group_key = table.group_by
         if layout.groups and group_key:  # the group's name is the label column's
             values = [v for v in values if v.key != group_key]
         choice, choices = _choice_of(version, case, record, group_key
-                                     or _scorecard(version).get("fields", {}).get("kind"))
+                                     or (spec.fields.get("kind") if spec else None))
         rows: list[int | None] = [None]
         group = None
         if layout.groups:
             group = choice
         elif layout.rows:
-            base = table.get("row")
+            base = table.row
             if isinstance(base, int):
                 rows = [rules.row_of(base, choice, choices)]
             elif choice is not None and choice in choices:  # appendix 1: the part it updated
@@ -353,8 +398,9 @@ def _lines_of(source: Source, layout: rules.Layout, reader: _Reader, version: De
             else:  # appendix 1: an update naming no part (version 4) updated both sections
                 rows = list(range(1, len(layout.rows) + 1))
         for row in rows:
-            line = rules.Line(tuple(values), person if about_person else None, hidden, row, group)
-            out.lines.append(((row or 0, day, case.id, record.id if record else 0), line))
+            line = rules.Line(tuple(values), person if about_person else None, hidden, row, group,
+                              origin)
+            out.lines.append(((row or 0, place, day, case.id, record.id if record else 0), line))
     if about_person and items:
         if hidden:
             out.hidden += 1
@@ -362,18 +408,18 @@ def _lines_of(source: Source, layout: rules.Layout, reader: _Reader, version: De
             out.shown += 1
 
 
-def _figures(source: Source, layout: rules.Layout, year: int, cases: list[Case],
-             records: dict[int, list[EventRecord]]) -> dict[tuple[int, str], int]:
-    """Appendix 4's figures: each recorded on the case of its year (the last standing record
-    that carries it)."""
+def _figures(source: Source, layout: rules.Layout, year: int, subject: str,
+             found: list[tuple[Source, CaseRow, Entry | None]]) -> dict[tuple[int, str], int]:
+    """Appendix 4's figures: each recorded on the subject's own entry of its year (the last
+    standing record that carries it)."""
     out: dict[tuple[int, str], int] = {}
     for fig in layout.figures:
-        for case in cases:
-            if case.process != source.definition.key or _case_year(
-                    source.definition, case, records.get(case.id or 0, [])) != year + fig.year:
+        for src, case, entry in found:
+            if (src is not source or case.org != subject or entry is None
+                    or not entry.counts_in(year + fig.year)):
                 continue
-            for rec in records.get(case.id or 0, []):
-                value = (rec.evidence or {}).get(fig.key)
+            for rec in case.records:
+                value = rec.evidence.get(fig.key)
                 if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
                     out[(fig.year, fig.key)] = int(value)
     return out
@@ -382,8 +428,10 @@ def _figures(source: Source, layout: rules.Layout, year: int, cases: list[Case],
 def form_data(s: Session, ctx: Context, n: int, org_code: str, year: int, language: str,
               sees_person: SeesPerson | None = None) -> tuple[rules.FormData, int, int]:
     """Appendix `n` of the subject `org_code` for `year` in `language` (kk, ru), and how many
-    persons it names and hides. `sees_person(case, visibility)`: whether the reader may see the
-    person of a case (None: every one)."""
+    persons it names and hides. The entries are the registers' read side's (the evaluation's
+    years, B-17); a central body's or an akimat's appendices 2-6 take in the organisations
+    under it, each line naming the one it came from (B-18, B-19). `sees_person(case,
+    visibility)`: whether the reader may see the person of a case (None: every one)."""
     from workflow.i18n import Translator
 
     n = appendix_number(n)
@@ -392,37 +440,54 @@ def form_data(s: Session, ctx: Context, n: int, org_code: str, year: int, langua
     org = get_org(s, org_code)
     layout = layouts().appendices[n]
     found = sources(ctx, n)
+    orgs = taken_in(s, ctx, org, n)
+    codes = {o.id: o.code for o in orgs if o.id is not None}
+    place = {o.code: i for i, o in enumerate(orgs)}
+    last_year = year + max((f.year for f in layout.figures), default=0)
+    registers = [src.definition for src in found if src.definition.scorecard is not None
+                 and src.definition.scorecard.is_register]
     by_key = {src.definition.key: src for src in found}
-    cases = list(s.exec(select(Case).where(Case.subject_id == org.id,
-                                           col(Case.process).in_(sorted(by_key) or [""]),
-                                           col(Case.withdrawn_at).is_(None))  # (issue 29)
-                        .order_by(col(Case.id))))
-    records = _records(s, [c.id for c in cases if c.id is not None])
-    codes = {str(v) for src in found for spec in src.definition.evidence.values()
-             if spec.type == "organisation"
-             for recs in records.values() for r in recs if (v := (r.evidence or {}).get(spec.key))}
-    reader = _Reader(language, Translator(language), _org_names(s, codes, language))
+    rows: list[tuple[Source, CaseRow, Entry | None]] = []
+    for read in read_entries(s, registers, codes, year, last_year):
+        if read.case is not None:
+            rows.append((by_key[read.register], read.case, read))
+    others = [src.definition for src in found if src.definition not in registers]
+    for case in read_cases(s, others, codes, year, year):  # appendix 1's analyses
+        spec = by_key[case.process].definition.scorecard
+        if spec is None or case.state not in spec.excluded:
+            rows.append((by_key[case.process], case, None))
+    rows.sort(key=lambda r: (place[r[1].org], r[1].id))
+    evidence_orgs = {str(v) for src in found for spec in src.definition.evidence.values()
+                     if spec.type == "organisation"
+                     for _, case, _ in rows for r in case.records
+                     if (v := r.evidence.get(spec.key))}
+    names = _org_names(s, evidence_orgs | set(codes.values()), language)
+    translate = Translator(language)
+    reader = _Reader(language, translate, names)
     versions: dict[tuple[str, int], Definition] = {}
     out = _Lines([])
-    for case in cases:
-        source = by_key[case.process]
-        excluded = (_scorecard(source.definition).get("states") or {}).get("excluded") or ()
-        if case.state in excluded:
-            continue
+    consolidated = len(orgs) > 1
+    for source, case, entry in rows:
         ident = (case.process, case.process_version)
         if ident not in versions:
             versions[ident] = definition_of(s, ctx, case)
         version = versions[ident]
         shows = (version.parties.person == "none" or sees_person is None
                  or sees_person(case, version.parties.person_visibility))
-        _lines_of(source, layout, reader, version, case, records.get(case.id or 0, []), year,
-                  shows, out)
+        # a subdivision's fact names the organisation it came from (B-18, B-19); the
+        # subject's own are its form's
+        origin = (rules.Value("organisation", translate("forms.organisation"),
+                              names.get(case.org, case.org))
+                  if consolidated and case.org != org.code else None)
+        _lines_of(source, layout, reader, version, case, entry, year, shows, place[case.org],
+                  origin, out)
     figures: dict[tuple[int, str], int] = {}
     for source in found if layout.figures else ():
-        figures.update(_figures(source, layout, year, cases, records))
+        figures.update(_figures(source, layout, year, org.code, rows))
     out.lines.sort(key=lambda item: item[0])
     data = rules.FormData(n, language, year, org_name(org, language),
-                          tuple(line for _, line in out.lines), figures)
+                          tuple(line for _, line in out.lines), figures,
+                          tuple(names.get(o.code, o.code) for o in orgs[1:]))
     return data, out.shown, out.hidden
 
 
@@ -456,77 +521,3 @@ def record_export(s: Session, actor: str, org_code: str, produced: Produced) -> 
                  {"appendix": data.n, "year": data.year, "lang": data.language,
                   "lines": len(data.lines), "persons_shown": produced.persons_shown,
                   "persons_hidden": produced.persons_hidden})
-
-
-# -- XLSX ----------------------------------------------------------------------------------------------
-
-
-def _styles() -> dict[str, dict[str, Any]]:
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-
-    thin = Side(style="thin")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    wrap = {"wrap_text": True, "vertical": "top"}
-    return {
-        "header": {"font": Font(size=9, italic=True),
-                   "alignment": Alignment(horizontal="right", **wrap)},
-        "name": {"font": Font(bold=True), "alignment": Alignment(horizontal="left", **wrap)},
-        "sign": {"alignment": Alignment(horizontal="right", **wrap)},
-        "title": {"font": Font(bold=True, size=12),
-                  "alignment": Alignment(horizontal="center", wrap_text=True,
-                                         vertical="center")},
-        "th": {"font": Font(bold=True), "border": box,
-               "fill": PatternFill("solid", fgColor="EEEEEE"),
-               "alignment": Alignment(horizontal="center", wrap_text=True, vertical="center")},
-        "td": {"border": box, "alignment": Alignment(horizontal="left", **wrap)},
-        "label": {"font": Font(bold=True), "border": box,
-                  "alignment": Alignment(horizontal="left", **wrap)},
-        "note": {"font": Font(size=9, italic=True), "alignment": Alignment(**wrap)},
-        "text": {"alignment": Alignment(**wrap)},
-    }
-
-
-def _lines_needed(text: str, width: int) -> int:
-    return sum(max(1, math.ceil(len(part) * 1.15 / max(width, 1)))
-               for part in text.split("\n"))
-
-
-def write_xlsx(sheet: rules.Sheet) -> bytes:
-    """The sheet as an XLSX workbook: every text stored as text (a value starting with = + - @
-    is never a formula), the merged ranges merged, the rows as high as their text needs."""
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.utils import get_column_letter
-
-    styles = _styles()
-    wb = Workbook()
-    ws = wb.active
-    ws.title = ILLEGAL_CHARACTERS_RE.sub("", re.sub(r"[\[\]:*?/\\]", "", sheet.name))[:31] \
-        or "Sheet"
-    for i, width in enumerate(sheet.widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    spans = {(m.top, m.left): sum(sheet.widths[m.left - 1:m.right]) for m in sheet.merges}
-    heights: dict[int, int] = {}
-    for c in sheet.cells:
-        value = ILLEGAL_CHARACTERS_RE.sub("", c.value) if isinstance(c.value, str) else c.value
-        cell = ws.cell(row=c.row, column=c.col)
-        cell.value = value
-        if isinstance(value, str):
-            cell.data_type = "s"  # openpyxl takes "=..." for a formula otherwise
-        for attr, style in styles.get(c.style, styles["text"]).items():
-            setattr(cell, attr, style)
-        width = spans.get((c.row, c.col), sheet.widths[c.col - 1])
-        heights[c.row] = max(heights.get(c.row, 1), _lines_needed(str(value), width))
-    for m in sheet.merges:
-        ws.merge_cells(start_row=m.top, start_column=m.left, end_row=m.bottom,
-                       end_column=m.right)
-    for row, lines in heights.items():
-        if lines > 1:
-            ws.row_dimensions[row].height = min(409, 15 * lines)
-    ws.page_setup.orientation = "landscape" if sum(sheet.widths) > 120 else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()

@@ -460,8 +460,8 @@ def add_position(s: Session, ctx: Context, analysis_id: int, title: str, subdivi
 def positions_under(s: Session, org_code: str, language: str = "en") -> list[dict[str, Any]]:
     """The consolidated list of positions for a region or central body (its subtree)."""
     scope_org = get_org(s, org_code)
-    positions_stage = ((_default_definition().raw.get("scorecard") or {}).get("stages") or {}
-                       ).get("positions_approved")
+    spec = _default_definition().scorecard
+    positions_stage = spec.stages.get("positions_approved") if spec is not None else None
     query = (select(Position, Case, Organisation)
              .join(Case, Case.id == Position.analysis_id)
              .join(Organisation, Organisation.id == Case.subject_id)

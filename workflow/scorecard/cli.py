@@ -89,6 +89,10 @@ def _print_card(card: dict, today) -> None:
     for project in card.get("projects", ()):  # the whole evaluation: each project's subtotal
         console.print(project["summary"])
     console.print(card["total_text"])
+    if len(card.get("taken_in") or ()) > 1:  # B-18: the subdivisions its facts include
+        names = card.get("organisations") or {}
+        console.print(t("score.taken_in", list=", ".join(
+            names.get(code, code) for code in card["taken_in"][1:])))
     if card["status_text"]:
         console.print(card["status_text"])
     console.print(t("score.sources") + ": " + "; ".join(

@@ -1,11 +1,14 @@
 """The evaluation of projects No. 2, 3 and 4 (seed 001 L252-818; shared/domain/projects-2-4.md),
 as a pure function of the registers' entries, and the whole evaluation of projects No. 1-4.
 
-An entry of a register is a case (workflow/definitions/registers/README.md): the service turns
-each into a `RegisterCase` holding only what the evaluation reads, by role (`category`,
-`independent`, `kind`, `numerator`, `denominator`, `count`, `views`, `online`, `unit`,
-`document`), with whether its counted stage is done, pending or missing, and the standing
-records of the register's `records` event. Nothing here names a stage, event, state or date of
+An entry of a register is read once, by the registers' read side (workflow/registers/): its
+organisation, the years it counts in by its register's one rule (B-17), whether its counted stage
+is done, pending or missing, its values by role (`category`, `independent`, `kind`, `numerator`,
+`denominator`, `count`, `views`, `online`, `unit`, `document`) and the standing records of the
+register's `records` event. A central body's and an akimat's facts of projects No. 2 and 4 take
+in those of the organisations under it (B-18, workflow/registers/scope.py); each indicator says
+where its facts came from (`from`) and how many were entered after their year (`entered_late`).
+Nothing here names a stage, event, state or date of
 a definition. As in project No. 1, what is not yet due is neither awarded nor deducted: the
 indicator carries `pending_until` and the evaluation is provisional until then. Every
 interpretation the methodology leaves open is a setting (docs/scorecard.md).
@@ -15,12 +18,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from workflow.core.kinds import NON_STATE_KINDS
 from workflow.core.periods import parse as parse_period
+from workflow.registers.entries import Entry
+from workflow.registers.scope import members
 from workflow.scorecard.rules import (
     DONE,
     MISSING,
@@ -71,40 +75,11 @@ SOURCES = {
 
 
 # -- the entries ------------------------------------------------------------------------------------
+# An entry of a register is read by workflow/registers/ (entries.Entry): its organisation, the
+# years it counts in by its register's rule (B-17), its counted status, values by role, records.
 
 
-@dataclass(frozen=True)
-class Record:
-    """A standing (not voided) record of the register's `records` event: its day and its
-    values by role."""
-
-    day: date
-    values: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class RegisterCase:
-    """One entry of a register: the indicator its register feeds ([scorecard] indicator), the
-    organisation it belongs to, the year it counts in (`year_of`; None: not known yet) or its
-    recurring period ("2025Q1", "2025M03", "2025"), whether its counted stage is done (on time
-    or late: `late`), pending (may still be done, until `due`; None: no deadline) or missing
-    (DONE when the register has no counted stage), its values by role, its standing records
-    and, for a certificate, its validity. Cases in an excluded state are not given."""
-
-    indicator: str
-    org: str
-    year: int | None = None
-    period: str | None = None
-    counted: str = DONE
-    due: date | None = None
-    values: Mapping[str, str] = field(default_factory=dict)
-    records: tuple[Record, ...] = ()
-    valid_from: date | None = None
-    valid_until: date | None = None
-    late: bool = False
-
-
-def feeds(c: RegisterCase) -> str:
+def feeds(c: Entry) -> str:
     """The indicator a case counts for: a breach of a restriction by its `kind` (2.5.1-2.5.5);
     the yearly report of 2.5.4 (a case of "2.5.4" with no kind, or "2.5.4-penalty") for the
     penalty; else its register's indicator."""
@@ -170,36 +145,46 @@ def _info(key: str, note: str, inputs: dict[str, Any] | None = None) -> Indicato
 
 class _Evaluation:
     def __init__(self, subject: str, subject_kind: str, tree: Sequence[Org], year: int,
-                 today: date, cases: Iterable[RegisterCase], st: ScoreSettings):
+                 today: date, cases: Iterable[Entry], st: ScoreSettings):
         self.subject, self.kind, self.tree, self.year = subject, subject_kind, tuple(tree), year
         self.today, self.st = today, st
         self.first, self.last = date(year, 1, 1), date(year, 12, 31)
-        self.by: dict[tuple[str, str], list[RegisterCase]] = {}
+        self.by: dict[tuple[str, str], list[Entry]] = {}
         for c in cases:
             self.by.setdefault((feeds(c), c.org), []).append(c)
         self.out: list[Indicator] = []
+        self.members = members(subject, subject_kind, self.tree,
+                               st.consolidating_kinds)
 
     # which entries count
 
-    def of(self, key: str, org: str | None = None) -> list[RegisterCase]:
+    def of(self, key: str, org: str | None = None) -> list[Entry]:
         return self.by.get((key, org or self.subject), [])
 
-    def in_year(self, c: RegisterCase) -> bool:
-        if c.year is not None:
-            return c.year == self.year
-        return bool(c.period) and parse_period(c.period or "").start.year == self.year
+    def of_year(self, key: str, org: str | None = None) -> list[Entry]:
+        """The entries of an organisation (the subject) counted in the year by their
+        register's year rule (B-17)."""
+        return [c for c in self.of(key, org) if c.counts_in(self.year)]
 
-    def of_year(self, key: str, org: str | None = None) -> list[RegisterCase]:
-        return [c for c in self.of(key, org) if self.in_year(c)]
+    def taken_in(self, key: str) -> list[Entry]:
+        """The year's entries of the subject and of every organisation its evaluation takes in
+        (B-18: a central body's or an akimat's subdivisions; else the subject's own)."""
+        return [c for org in self.members for c in self.of_year(key, org)]
 
-    def standing(self, key: str, org: str) -> list[RegisterCase]:
-        """A standing entry (a document) counts from the year it was made on; a recurring one
-        (the manual of 3.2.3) in its period's year."""
-        return [c for c in self.of(key, org)
-                if (parse_period(c.period).start.year == self.year if c.period
-                    else c.year is None or c.year <= self.year)]
+    def origin(self, entries: Sequence[Entry], inputs: dict[str, Any]) -> dict[str, Any]:
+        """The inputs, with the organisations the counted entries came from (a consolidated
+        evaluation) and how many were entered after their year's end."""
+        if len(self.members) > 1:
+            by: dict[str, int] = {}
+            for c in entries:
+                by[c.org] = by.get(c.org, 0) + 1
+            inputs["from"] = [[org, n] for org, n in by.items()]
+        late = sum(1 for c in entries if c.entered_late(self.year))
+        if late:
+            inputs["entered_late"] = late
+        return inputs
 
-    def status(self, c: RegisterCase, fallback: date | None = None) -> tuple[str, date | None]:
+    def status(self, c: Entry, fallback: date | None = None) -> tuple[str, date | None]:
         """Done; pending until its due date (no deadline: the fallback, the year's end) while
         that is not past; else missing."""
         if c.counted == DONE:
@@ -209,7 +194,7 @@ class _Evaluation:
             return PENDING, until
         return MISSING, None
 
-    def best(self, cases: Sequence[RegisterCase], fallback: date | None = None
+    def best(self, cases: Sequence[Entry], fallback: date | None = None
              ) -> tuple[str, date | None]:
         """The status of a unit over its entries: done when any is; pending (the latest date)
         when one may still be; with no entry, pending until the fallback (the year's end) while
@@ -270,15 +255,18 @@ class _Evaluation:
         """2.1.1: +3 per administrative, +5 per criminal notice counted in the year."""
         counts = dict.fromkeys(NOTICE_POINTS, 0)
         pending, until = 0, None
-        for c in self.of_year("2.1.1"):
+        counted = []
+        for c in self.taken_in("2.1.1"):
             status, when = self.status(c)
             category = c.values.get("category", "")
             if status == DONE and category in counts:
                 counts[category] += 1
+                counted.append(c)
             elif status == PENDING:
                 pending, until = pending + 1, _later(until, when)
         points = sum(NOTICE_POINTS[k] * n for k, n in counts.items())
-        self.add("2.1.1", {**counts, PENDING: pending}, points, None, until=until)
+        self.add("2.1.1", self.origin(counted, {**counts, PENDING: pending}), points, None,
+                 until=until)
 
     def reconciliation(self) -> None:
         """2.2.1: the band of the facts of the year's approved reconciliation act (B-1, B-2)."""
@@ -288,30 +276,42 @@ class _Evaluation:
             return
         acts = self.of_year("2.2.1")
         status, until = self.best(acts)
-        act = next((c for c in acts if self.status(c)[0] == DONE), acts[0] if acts else None)
         rows = dict.fromkeys(OFFENCE_CATEGORIES, 0)
-        for r in act.records if act else ():
-            if r.values.get("category") in rows:
-                rows[r.values.get("category", "")] += 1
+        counted = []
+        for org in self.members:  # the approved act of the subject and of each it takes in
+            mine = self.of_year("2.2.1", org)
+            act = next((c for c in mine if self.status(c)[0] == DONE), None)
+            if act is None and org == self.subject:
+                act = mine[0] if mine else None
+            if act is not None:
+                counted.append(act)
+            for r in act.records if act else ():
+                if r.values.get("category") in rows:
+                    rows[r.values.get("category", "")] += 1
         facts = sum(rows[c] for c in self.st.reconciliation_counted)
         label, points = band(facts)
-        self.add("2.2.1", {**rows, "facts": facts, "band": label, "filed": status,
-                           "counted": list(self.st.reconciliation_counted)},
+        self.add("2.2.1", self.origin(counted, {
+            **rows, "facts": facts, "band": label, "filed": status,
+            "counted": list(self.st.reconciliation_counted)}),
                  points if status == DONE else 0, 18, until=until)
 
     def facts(self, key: str) -> None:
         """2.3.1-2.5.5: +3 per entry of the year detected independently."""
         done = pending = independent = 0
         until = None
-        for c in self.of_year(key):
+        counted = []
+        for c in self.taken_in(key):
             status, when = self.status(c)
             if status == DONE:
                 done += 1
-                independent += c.values.get("independent") == YES
+                if c.values.get("independent") == YES:
+                    independent += 1
+                    counted.append(c)
             elif status == PENDING:
                 pending, until = pending + 1, _later(until, when)
-        self.add(key, {"facts": done, "independent": independent, "per_fact": PER_FACT,
-                       PENDING: pending}, PER_FACT * independent, None, until=until)
+        self.add(key, self.origin(counted, {"facts": done, "independent": independent,
+                                            "per_fact": PER_FACT, PENDING: pending}),
+                 PER_FACT * independent, None, until=until)
 
     def law_report(self) -> None:
         """2.5.4: -5 when the yearly information (appendix 2) is not submitted by its due date,
@@ -342,7 +342,7 @@ class _Evaluation:
 
         s2("3.1.1", [self.quarterly(e, "3.1.1")[:2] for e in entities])
         for key in SHARE_KEYS[1:-1]:
-            s2(key, [self.best(self.standing(key, e)) for e in entities])
+            s2(key, [self.best(self.of_year(key, e)) for e in entities])
         s2("3.2.9", [self.published(e) for e in entities],
            {"required": self.st.published_documents})
         held = [e for e in entities if any(self.valid(c) for c in self.of("3.3.1", e))]
@@ -352,13 +352,13 @@ class _Evaluation:
     def published(self, entity: str) -> tuple[str, date | None]:
         """3.2.9: the entity published at least `published_documents` of the eight (B-7) by
         the year's end."""
-        found = {r.values.get("document") for c in self.standing("3.2.9", entity)
+        found = {r.values.get("document") for c in self.of_year("3.2.9", entity)
                  for r in c.records if r.day <= self.last}
         if len(found & set(DOCUMENTS)) >= self.st.published_documents:
             return DONE, None
         return (PENDING, self.last) if self.today <= self.last else (MISSING, None)
 
-    def valid(self, c: RegisterCase) -> bool:
+    def valid(self, c: Entry) -> bool:
         """3.3.1: a certificate valid on some day of the year."""
         return (c.counted == DONE and c.valid_from is not None and c.valid_from <= self.last
                 and (c.valid_until is None or c.valid_until >= self.first))
@@ -393,12 +393,20 @@ class _Evaluation:
         if self.kind not in self.st.social_order_kinds:
             self.out.append(_info("4.1.2", "social_order_kind"))
             return
-        units = below(self.subject, self.tree, self.st.social_order_units,
-                      self.st.social_order_scope)
-        if not units:
-            self.out.append(_info("4.1.2", "no_units"))
-            return
-        covered = {r.values.get("unit") for c in self.of_year("4.1.2") for r in c.records}
+        # B-16: the territories are the region itself and each city or district akimat under
+        # it; an order placed for a unit covers the territory the unit belongs to
+        units = (self.subject, *below(self.subject, self.tree, self.st.social_order_units,
+                                      self.st.social_order_scope))
+        parent = {o.code: o.parent for o in self.tree}
+        territories = set(units)
+
+        def territory(code: str | None) -> str | None:
+            while code is not None and code not in territories:
+                code = parent.get(code)
+            return code
+
+        covered = {territory(r.values.get("unit")) for c in self.of_year("4.1.2")
+                   for r in c.records}
         open_ = (PENDING, self.last) if self.today <= self.last else (MISSING, None)
         self.share("4.1.2", [(DONE, None) if u in covered else open_ for u in units],
                    "territory", 0.5, 5)
@@ -408,50 +416,63 @@ class _Evaluation:
         numerator in denominator of the year's done entry (the last one given)."""
         cases = self.of_year(key)
         status, until = self.best(cases)
-        figures: list[tuple[float, float]] = []
-        for c in cases:
+        figures: dict[str, tuple[float, float]] = {}  # the last done figures of each org
+        counted = []
+        for c in self.taken_in(key):
             n, d = number(c.values.get("numerator")), number(c.values.get("denominator"))
             if self.status(c)[0] == DONE and n is not None and d is not None:
-                figures.append((n, d))
+                figures[c.org] = (n, d)
+                counted.append(c)
         if not figures:
             self.add(key, {"filed": MISSING if status == DONE else status, "step_percent": size,
                            "per_step": per_step}, 0, maximum, until=until)
             return
-        n, d = figures[-1]
+        n, d = (sum(f[0] for f in figures.values()), sum(f[1] for f in figures.values()))
         pct = 100.0 * n / d if d else 0.0
         steps = steps_of(pct, size, self.st.steps)
-        self.add(key, {"filed": DONE, "numerator": n, "denominator": d, "percent": r2(pct),
-                       "step_percent": size, "steps": r2(steps), "per_step": per_step},
+        self.add(key, self.origin(counted, {
+            "filed": DONE, "numerator": n, "denominator": d, "percent": r2(pct),
+            "step_percent": size, "steps": r2(steps), "per_step": per_step}),
                  min(maximum, per_step * steps), maximum)
 
     def monthly(self, key: str, per: float, role: str | None) -> None:
         """4.2.3 (2 per event) and 4.2.4 (1 per servant, the records' `count`): at most 10 a
         month, the months of the year summed (B-11). A record counts in its day's month."""
         months: dict[int, float] = {}
-        for c in self.of(key):
+        counted = []
+        for c in self.taken_in(key):
+            period = parse_period(c.period) if c.period else None
             for r in c.records:
-                if self.first <= r.day <= self.last:
-                    amount = 1.0 if role is None else (number(r.values.get(role)) or 0.0)
-                    months[r.day.month] = months.get(r.day.month, 0.0) + amount
+                # a record counts in its case's month (B-17: a recurring register's period),
+                # else in its own day's, within the year
+                month = (period.start.month if period is not None and period.kind == "month"
+                         else r.day.month if r.day.year == self.year else None)
+                if month is None:
+                    continue
+                amount = 1.0 if role is None else (number(r.values.get(role)) or 0.0)
+                months[month] = months.get(month, 0.0) + amount
+            if c.records:
+                counted.append(c)
         rows = [[m, r2(x), r2(min(10, per * x))] for m, x in sorted(months.items())]
         until = self.last if self.today <= self.last else None
-        self.add(key, {"months": rows, "per": per, "cap": 10}, sum(p for _, _, p in rows), 120,
-                 until=until)
+        self.add(key, self.origin(counted, {"months": rows, "per": per, "cap": 10}),
+                 sum(p for _, _, p in rows), 120, until=until)
 
     def outreach(self) -> None:
         """4.3.1: 10 for the year's report (appendix 6), +5 when an event was published online,
         +10 when an event reached 1,000 views; once a year, cumulative (B-12)."""
         cases = self.of_year("4.3.1")
         status, until = self.best(cases)
-        records = [r for c in cases for r in c.records]
+        taken = self.taken_in("4.3.1")
+        records = [r for c in taken for r in c.records]
         online = sum(1 for r in records if r.values.get("online") == YES)
         views = max((int(number(r.values.get("views")) or 0) for r in records), default=0)
         parts = [10 if status == DONE else 0, 5 if online else 0,
                  10 if views >= OUTREACH_VIEWS else 0]
         reach = parts[1] + parts[2] if self.st.outreach_cumulative else max(parts[1:])
-        self.add("4.3.1", {"filed": status, "events": len(records), "online": online,
-                           "views": views, "parts": parts,
-                           "cumulative": self.st.outreach_cumulative},
+        self.add("4.3.1", self.origin([c for c in taken if c.records], {
+            "filed": status, "events": len(records), "online": online, "views": views,
+            "parts": parts, "cumulative": self.st.outreach_cumulative}),
                  parts[0] + reach, 25, until=until)
 
     def project_4(self) -> None:
@@ -481,7 +502,7 @@ class _Evaluation:
 
 
 def evaluate(subject: str, subject_kind: str, tree: Sequence[Org], year: int, today: date,
-             cases: Sequence[RegisterCase], st: ScoreSettings) -> list[Indicator]:
+             cases: Sequence[Entry], st: ScoreSettings) -> list[Indicator]:
     """Every indicator of projects No. 2-4 for one subject and year (KEYS, in that order), from
     the registers' entries of the subject and of the organisations below it (`tree`: the
     subject and everything below it)."""

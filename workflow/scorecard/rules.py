@@ -71,8 +71,13 @@ class ScoreSettings:
     published_documents: int = 8          # B-7: 3.2.9 needs this many of the 8 documents published
     commission_kinds: tuple[str, ...] = ("akimat",)    # 4.1.1 evaluates only these subjects
     social_order_kinds: tuple[str, ...] = ("akimat",)  # 4.1.2 evaluates only these subjects
-    social_order_units: tuple[str, ...] = ("department", "district_akimat")  # 4.1.2's units
-    social_order_scope: str = "children"  # 4.1.2: the units directly under the subject ("below")
+    # B-16: 4.1.2's territories are the region itself and the city and district akimats of
+    # these kinds under it (anywhere below: "below"; directly: "children")
+    social_order_units: tuple[str, ...] = ("district_akimat",)
+    social_order_scope: str = "below"
+    # B-18: these subjects' projects No. 2 and 4 take in the facts of the organisations under
+    # them (quasi-state entities excepted: they are project No. 3's); others: their own alone
+    consolidating_kinds: tuple[str, ...] = ("central_body", "akimat")
     outreach_cumulative: bool = True      # B-12: 4.3.1's +5 and +10 add up (False: the higher)
 
     @classmethod
@@ -96,7 +101,7 @@ class ScoreSettings:
         values: dict[str, Any] = dict(raw)
         for key in ("positions_kinds", "positions_bodies", "cartogram_kinds", "cartogram_sections",
                     "subject_kinds", "reconciliation_counted", "commission_kinds",
-                    "social_order_kinds", "social_order_units"):
+                    "social_order_kinds", "social_order_units", "consolidating_kinds"):
             if key in values:
                 values[key] = tuple(values[key])
         if "subdivisions" in values:
@@ -113,7 +118,7 @@ class ScoreSettings:
         _check_projects_2_4(s)
         named = [*s.positions_kinds, *s.positions_bodies, *s.cartogram_kinds,
                  *s.cartogram_sections, *s.subject_kinds, *s.commission_kinds,
-                 *s.social_order_kinds, *s.social_order_units,
+                 *s.social_order_kinds, *s.social_order_units, *s.consolidating_kinds,
                  *(k for kind, kinds in s.subdivisions for k in (kind, *kinds))]
         unknown = sorted({k for k in named if k not in ORG_KINDS})
         if unknown:

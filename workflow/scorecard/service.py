@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, Select, and_, any_, bindparam, null, or_
+from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, null, or_
 from sqlalchemy import case as sa_case
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
@@ -21,6 +21,9 @@ from sqlmodel import Session, col, select
 
 from workflow.core.links import links_of
 from workflow.core.signers import justification_signed, justification_table
+from workflow.registers.entries import Entry
+from workflow.registers.reader import read_entries
+from workflow.registers.scope import members
 from workflow.scorecard import evaluation as ev
 from workflow.scorecard import rules as sc
 from workflow.services.context import Context
@@ -73,8 +76,12 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
 
 
 def _table(definition) -> tuple[dict[str, str], dict[str, Any]]:
-    table = definition.raw.get("scorecard") or {}
-    return table.get("stages") or {}, table.get("states") or {}
+    """Project No. 1's steps (role -> stage) and states of a definition's [scorecard]."""
+    spec = definition.scorecard
+    if spec is None:
+        return {}, {}
+    return dict(spec.stages), {"excluded": spec.excluded,
+                               "monitoring_closed": spec.monitoring_closed}
 
 
 def _sections(s: Session, definition, ids: list[int]
@@ -83,11 +90,11 @@ def _sections(s: Session, definition, ids: list[int]
     part of the section each names ([scorecard.fields] part, version 5: positions or the list
     of risks; None: a record naming no part, version 4's), when the definition records the
     updates as events ([scorecard.events] cartogram_updated)."""
-    table = definition.raw.get("scorecard") or {}
-    event = (table.get("events") or {}).get("cartogram_updated")
+    spec = definition.scorecard
+    event = spec.events.get("cartogram_updated") if spec is not None else None
     if event not in definition.events:
         return None
-    part_key = (table.get("fields") or {}).get("part")
+    part_key = spec.fields.get("part") if spec is not None else None
     out: dict[int, list[tuple[str, str | None]]] = {}
     for chunk in _chunks(ids):
         for rec in s.exec(select(EventRecord).where(
@@ -104,7 +111,7 @@ def _sections(s: Session, definition, ids: list[int]
 def _parts(definition) -> tuple[str, ...]:
     """The parts of a cartogram section the definition records (the choices of its
     [scorecard.fields] part): each scored on its own in 1.5.1; none: one per section."""
-    key = ((definition.raw.get("scorecard") or {}).get("fields") or {}).get("part")
+    key = definition.scorecard.fields.get("part") if definition.scorecard else None
     spec = definition.evidence.get(key) if key else None
     return tuple(spec.choices) if spec is not None else ()
 
@@ -299,10 +306,10 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
     name in the context's language: projects No. 1-4 with a subtotal each and the total
     (`whole`), or project No. 1 alone. The registers of the whole subtree are read once."""
     root = get_org(s, org_code)
-    cases: list[ev.RegisterCase] = []
+    cases: list[Entry] = []
     if whole:
         orgs = list(s.exec(select(Organisation).where(in_subtree(Organisation.path, root))))
-        cases = register_cases(s, ctx, orgs, year)
+        cases = register_entries(s, ctx, orgs, year)
     at: dict[str, list[int]] = {}  # each organisation's register cases, by their place
     for i, c in enumerate(cases):
         at.setdefault(c.org, []).append(i)
@@ -317,6 +324,14 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
                 facts.subject, facts.subject_kind, facts.tree, year, ctx.today,
                 [cases[i] for i in places], settings))
         result["subject_name"] = org_name(org, ctx.language)
+        if whole:  # the organisations its projects No. 2 and 4 take in (B-18), and those a
+            # consolidated indicator's facts came from
+            kinds = settings.consolidating_kinds
+            result["taken_in"] = list(members(org.code, org.kind, facts.tree, kinds))
+            taken = {code for i in result["indicators"]
+                     for code, _ in (i.get("inputs") or {}).get("from") or ()}
+            result["organisations"] = {o.code: org_name(o, ctx.language) for o in orgs
+                                       if o.code in taken or o.code in result["taken_in"]}
         out.append(result)
     return out
 
@@ -324,128 +339,9 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
 # -- the registers of projects No. 2-4 --------------------------------------------------------------
 
 
-def _given(dates: dict[str, Any] | None) -> dict[str, date]:
-    """The named dates given when a case was opened (`Case.given` of a row of columns)."""
-    return {k: date.fromisoformat(v) for k, v in (dates or {}).items() if v}
-
-
-def _status(status: str | None, due: date | None) -> tuple[str, date | None]:
-    """A counted stage's status for the evaluation (None: the case has no such stage): done,
-    open (pending until its due date, or the year's end without one) or missing (closed as
-    not done or not applicable)."""
-    if status is None:
-        return sc.MISSING, None
-    if status in (DONE_ON_TIME, DONE_LATE):
-        return sc.DONE, None
-    if status == OPEN:
-        return sc.PENDING, due
-    return sc.MISSING, None
-
-
-def _period_year(period: str | None) -> int | None:
-    """The year of a recurring case's period label (2026, 2026Q3, 2026H1, 2026-05)."""
-    return int(period[:4]) if period and period[:4].isdigit() else None
-
-
-def register_cases(s: Session, ctx: Context, orgs: list[Organisation], year: int
-                   ) -> list[ev.RegisterCase]:
-    """Every entry of a register (a definition whose [scorecard] names an indicator) of the
-    organisations `orgs` that may count in `year`: each case with the status of its counted
-    stage, the values its [scorecard.fields] roles name (from the case's fields, else the
-    evidence of its standing records, the newest first), the standing records of its
-    `records` event (their values by role), and its validity dates ([scorecard.dates]).
-    A case in an excluded state (cancelled, opened by mistake) does not count."""
-    code_of = {o.id: o.code for o in orgs if o.id is not None}
-    read = _rows(s)
-    ids = list(code_of)
-    registers = [d for d in ctx.registry.all()
-                 if ((d.raw.get("scorecard") or {}).get("indicator"))]
-
-    def floor_of(defn) -> date:
-        # a case counts in the year of its named date, its period or its opening: read the
-        # cases opened up to the year's end (a certificate of earlier years may still be valid)
-        return date(year - 1, 1, 1) if not defn.raw["scorecard"].get("dates") else date(1900, 1, 1)
-
-    # every register's cases with their counted stages, and their records: two queries per 500
-    # organisations (not a set of them per register, nor per 500 cases)
-    counted_of = {d.key: (d.raw["scorecard"].get("counted"),
-                          tuple((d.raw["scorecard"].get("states") or {}).get("excluded") or ()))
-                  for d in registers}
-    found: dict[str, list[tuple[int, Any]]] = {}
-    records: dict[int, list[Any]] = {}
-    if registers:
-        counted_key = {key: counted for key, (counted, _) in counted_of.items() if counted}
-        # the JSON columns decoded only for the registers that read them (roles by field;
-        # named dates): most cases are recurring obligations that read neither
-        with_fields = [d.key for d in registers if d.raw["scorecard"].get("fields")]
-        with_dates = [d.key for d in registers
-                      if d.raw["scorecard"].get("year_of") or d.raw["scorecard"].get("dates")]
-        columns = [Case.id, Case.process, Case.subject_id, Case.state,
-                   sa_case((col(Case.process).in_(with_fields), Case.fields)).label("fields"),
-                   sa_case((col(Case.process).in_(with_dates), Case.dates)).label("dates"),
-                   Case.period, Case.case_date]
-        for n, chunk in enumerate(_chunks(ids)):
-            where = (col(Case.process).in_([d.key for d in registers]),
-                     _in(s, col(Case.subject_id), chunk), col(Case.case_date) <= date(year, 12, 31),
-                     col(Case.case_date) >= min(floor_of(d) for d in registers),
-                     col(Case.withdrawn_at).is_(None))  # withdrawn: never scored (issue 29)
-            query = select_columns(*columns, col(Stage.status).label("stage_status"),
-                                   col(Stage.due_date).label("stage_due")).outerjoin(
-                # the register's counted stage of each case: one (case, key) of the unique
-                # index per case, not every counted key of every register per case
-                Stage, and_(col(Stage.case_id) == Case.id,
-                            col(Stage.key) == sa_case(counted_key, value=Case.process))
-            ) if counted_key else select_columns(*columns, null().label("stage_status"),
-                                                 null().label("stage_due"))
-            for c in read(query.where(*where)):
-                found.setdefault(c.process, []).append((n, c))
-            for rec in read(select_columns(EventRecord.case_id, EventRecord.event,
-                                           EventRecord.on, EventRecord.evidence)
-                            .join(Case, col(Case.id) == col(EventRecord.case_id))
-                            .where(*where, col(EventRecord.kind) == EVENT,
-                                   col(EventRecord.voided_by_id).is_(None))
-                            .order_by(col(EventRecord.on), col(EventRecord.id))):
-                records.setdefault(rec.case_id, []).append(rec)
-    out: list[ev.RegisterCase] = []
-    for defn in registers:
-        table = defn.raw.get("scorecard") or {}
-        indicator = table.get("indicator")
-        roles: dict[str, str] = dict(table.get("fields") or {})
-        counted, excluded = counted_of[defn.key]
-        records_of, year_of = table.get("records"), table.get("year_of")
-        valid = table.get("dates") or {}
-        floor = floor_of(defn)
-        # in the order read before: by the organisations' chunk, then by id
-        cases = [c for _, c in sorted(found.get(defn.key, []), key=lambda x: (x[0], x[1].id))
-                 if c.case_date >= floor and c.state not in excluded and c.id is not None]
-        setters = {e.key for e in defn.events.values() if year_of and year_of in e.sets}
-        for c in cases:
-            mine = records.get(c.id, ())
-            status, due = _status(c.stage_status, c.stage_due) if counted else (sc.DONE, None)
-            values: dict[str, str] = {}
-            for role, key in roles.items():
-                value = (c.fields or {}).get(key)
-                if value is None and mine:
-                    value = next(((r.evidence or {}).get(key) for r in reversed(mine)
-                                  if (r.evidence or {}).get(key) is not None
-                                  and (records_of is None or r.event != records_of)), None)
-                if value is not None:
-                    values[role] = str(value)
-            given_dates = _given(c.dates) if year_of or valid else {}
-            day = None
-            if year_of:
-                set_by = [r.on for r in mine if r.event in setters]
-                day = set_by[-1] if set_by else given_dates.get(year_of)
-            when = (day.year if day else _period_year(c.period) if c.period
-                    else c.case_date.year)
-            rows = tuple(ev.Record(r.on, {role: str((r.evidence or {})[key])
-                                          for role, key in roles.items()
-                                          if (r.evidence or {}).get(key) is not None})
-                         for r in mine if r.event == records_of) if records_of and mine else ()
-            out.append(ev.RegisterCase(
-                indicator=indicator, org=code_of[c.subject_id], year=when, period=c.period,
-                counted=status, due=due, values=values, records=rows,
-                valid_from=given_dates.get(valid.get("valid_from", "")),
-                valid_until=given_dates.get(valid.get("valid_until", "")),
-                late=c.stage_status == DONE_LATE))  # None: no counted stage
-    return out
+def register_entries(s: Session, ctx: Context, orgs: list[Organisation], year: int
+                     ) -> list[Entry]:
+    """Every entry of a register of the organisations `orgs` that counts in `year` (read by
+    the registers' read side, workflow/registers/: the year by each register's rule, B-17)."""
+    return read_entries(s, ctx.registry.all(), {o.id: o.code for o in orgs if o.id is not None},
+                        year)

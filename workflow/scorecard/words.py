@@ -41,9 +41,11 @@ def source(text: str) -> str:
 class Words:
     """Puts one scorecard's numbers into the translator's language."""
 
-    def __init__(self, t: Translator):
+    def __init__(self, t: Translator, subject: str = "", names: dict[str, str] | None = None):
         self.t = t
         self.lang = t.language
+        self.subject = subject
+        self.names = names or {}  # organisation code -> name (a consolidated indicator's)
 
     def n(self, x: float | int) -> str:
         return number(x, self.lang)
@@ -167,7 +169,20 @@ class Words:
                      ev.LAW_REPORT: self.law_report, "3.3.1": self.certificates,
                      "4.1.1": self.commission, "4.2.1": self.ratio, "4.2.2": self.ratio,
                      "4.3.1": self.outreach}[key](ind, year)
+        parts[0] += self.origin(i)
         return ARROW.join([*parts, self.points(ind["points"])])
+
+    def origin(self, i: dict[str, Any]) -> str:
+        """Where a consolidated indicator's facts came from (B-18) and how many were entered
+        after their year's end (B-17), or nothing."""
+        text = ""
+        if len(i.get("from") or ()) > 1 or any(org != self.subject for org, _ in
+                                                i.get("from") or ()):
+            text += "; " + self.t("score.text.taken_in", list=", ".join(
+                f"{self.names.get(org, org)} {self.n(n)}" for org, n in i["from"]))
+        if i.get("entered_late"):
+            text += "; " + self.t("score.text.entered_late", n=self.n(i["entered_late"]))
+        return text
 
     def notices(self, ind: dict[str, Any], year: int) -> list[str]:
         i = ind["inputs"]
@@ -238,7 +253,7 @@ class Words:
 def in_words(result: dict[str, Any], t: Translator) -> dict[str, Any]:
     """The scorecard with its heading, status and total in words, and each indicator's title,
     rule, text and footnote number; `footnotes` lists the sources once each."""
-    w = Words(t)
+    w = Words(t, result.get("subject", ""), result.get("organisations"))
     notes: dict[str, int] = {}
     indicators = []
     for ind in result["indicators"]:

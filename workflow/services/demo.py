@@ -24,9 +24,7 @@ from sqlmodel import Session
 from workflow import services as svc
 from workflow.core import periods
 from workflow.services import hooks, obligations
-from workflow.services.cases import period_dates
 from workflow.storage.models import Case
-from workflow.storage.queries.obligations import case_of_period
 from workflow.storage.queries.organisations import org_by_code
 
 DEMO = tomllib.loads((Path(__file__).parent / "demo.toml").read_text(encoding="utf-8"))
@@ -83,14 +81,8 @@ def _entries(s: Session, ctx: svc.Context) -> int:
 def _period_case(s: Session, ctx: svc.Context, process: str, subject: str,
                  period: periods.Period) -> Case:
     """The recurring case of a period (`obligations.sync` opens the current and the next
-    ones; an earlier period's is opened as sync opens one)."""
-    org = svc.get_org(s, subject)
-    case = case_of_period(s, process, org.id, period.label)
-    if case is not None:
-        return case
-    defn = ctx.registry.get(process)
-    return svc.open_case(s, ctx, process, subject, dates=period_dates(ctx, defn, period),
-                         period=period.label, case_date=period.start)
+    ones; an earlier period's is opened as an officer opens one, as sync opens it)."""
+    return obligations.open_period(s, ctx, process, subject, period.label)[0]
 
 
 def _obligation_records(s: Session, ctx: svc.Context) -> int:

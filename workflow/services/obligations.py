@@ -3,6 +3,9 @@ it applies to) and period, opened ahead of time for the current and the next per
 
 Idempotent: a case is identified by (definition, organisation, period) under a unique index,
 so running `sync` twice, or from two workers at once, opens each period's case once.
+
+An officer opens the case of an earlier period the sync did not open (`open_period`: from the
+calendar's first year up to the next period) the way the sync opens one (`_open_target`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from sqlmodel import Session
 from workflow.core import periods
 from workflow.core.deadlines import Facts, without_dues
 from workflow.core.definition import PERIOD_DATES, Definition, Recurrence
-from workflow.core.errors import UsageError
+from workflow.core.errors import KeyList, RuleViolation, UsageError
 from workflow.services import bulk
 from workflow.services.cases import (
     case_row,
@@ -39,7 +42,7 @@ from workflow.services.processes import keep_version
 from workflow.storage import audit
 from workflow.storage.models import Case, User, saved_id
 from workflow.storage.queries.accounts import active_officers
-from workflow.storage.queries.obligations import opened_periods, period_cases
+from workflow.storage.queries.obligations import case_of_period, opened_periods, period_cases
 from workflow.storage.queries.organisations import kind_rows
 
 
@@ -140,19 +143,98 @@ def sync(s: Session, ctx: Context, through: date | None = None, one_by_one: bool
     return opened
 
 
+def _open_target(s: Session, ctx: Context, t: _Target, responsible: str | None = None) -> Case:
+    """One period's case through `open_case`: the period's named dates (its bounds and due
+    date), the period's label (the unique key with the obligation and the organisation), the
+    period's first day as the case's date, and `open_case`'s `case.open` audit record."""
+    return open_case(s, ctx, t.definition.key, t.org.code,
+                     dates=period_dates(ctx, t.definition, t.period),
+                     period=t.period.label, case_date=t.period.start, responsible=responsible)
+
+
 def _open_each(s: Session, ctx: Context, targets: list[_Target]) -> list[dict[str, Any]]:
     """Each case through `open_case`, one at a time (a case opened meanwhile is skipped)."""
     opened = []
     for t in targets:
         try:
             with s.begin_nested():  # a concurrent sync may have opened it meanwhile
-                case = open_case(s, ctx, t.definition.key, t.org.code,
-                                 dates=period_dates(ctx, t.definition, t.period),
-                                 period=t.period.label, case_date=t.period.start)
+                case = _open_target(s, ctx, t)
         except IntegrityError:
             continue
         opened.append(_opened(ctx, t, saved_id(case)))
     return opened
+
+
+# -- one period's case, opened by an officer --------------------------------------------------
+
+
+def period_to_record(ctx: Context, definition: Definition, label: str) -> periods.Period:
+    """The period `label` of a recurring obligation an officer may open the case of: a period
+    of the obligation's kind ("2026Q2" for a quarterly one, "2026M05" for a monthly one) from
+    the calendar's first year up to the next period (the one `sync` opens ahead of time).
+    Earlier years are allowed: in January an officer records last year's fourth quarter. A
+    later period is the sync's (`--through`), refused here."""
+    recurrence = definition.recurrence
+    if recurrence is None or not recurrence.enabled:
+        error = UsageError(f"{definition.key} is not a recurring obligation",
+                           key="error.not_recurring", process=definition.key)
+        error.labels["process"] = dict(definition.names)
+        raise error
+    period = periods.parse(label)  # error.bad_period
+    current = periods.period_of(ctx.today, recurrence.period)
+    if period.kind != recurrence.period:
+        error = UsageError(f"{label!r} is not a {recurrence.period} period",
+                           key="error.period_kind", value=label, kind=recurrence.period,
+                           example=current.label)
+        error.labels["kind"] = f"period.{recurrence.period}"
+        raise error
+    first = ctx.calendar.first_year
+    if period.start.year < first:
+        raise UsageError(f"{period.start.year} is before the calendar's first year {first}",
+                         key="error.year_outside", year=period.start.year, first=first,
+                         last=ctx.calendar.last_year)
+    last = periods.next_period(current)
+    if period.start > last.start:
+        raise RuleViolation(f"{period.label} is after the next period {last.label}",
+                            key="rule.period_later", value=period.label, last=last.label)
+    return period
+
+
+def periods_to_record(ctx: Context, definition: Definition) -> tuple[list[periods.Period],
+                                                                      periods.Period]:
+    """The periods the web's form offers for a recurring obligation, the latest first: those
+    of this year and the last one up to the next period (`period_to_record` takes any from
+    the calendar's first year); and the current one, chosen by default."""
+    kind = _recurrence(definition).period
+    current = periods.period_of(ctx.today, kind)
+    first = date(max(ctx.today.year - 1, ctx.calendar.first_year), 1, 1)
+    return periods.between(first, periods.next_period(current).start, kind)[::-1], current
+
+
+def open_period(s: Session, ctx: Context, process: str, org_code: str, label: str,
+                responsible: str | None = None) -> tuple[Case, bool]:
+    """The case of a recurring obligation for an organisation and a period (`period_to_record`
+    says which), opened as `sync` opens it (`_open_target`) or, when it exists (withdrawn or
+    not), that one: (the case, whether it was opened now). Refused, nothing written, for a
+    definition that does not recur, a period it does not have or may not open here, and an
+    organisation of a kind the obligation does not apply to."""
+    definition = ctx.registry.get(process)
+    period = period_to_record(ctx, definition, label)
+    org = get_org(s, org_code)
+    recurrence = _recurrence(definition)
+    if org.kind not in recurrence.applies_to:
+        error = RuleViolation(f"{process} does not apply to an organisation of kind {org.kind}",
+                              key="rule.obligation_not_for_kind", process=process,
+                              kind=org.kind, kinds=", ".join(recurrence.applies_to))
+        error.labels.update(process=dict(definition.names), kind=f"org_kind.{org.kind}",
+                            kinds=KeyList(error.params["kinds"], {
+                                k: f"org_kind.{k}" for k in recurrence.applies_to}))
+        raise error
+    audit.serialise(s)  # a sync running meanwhile waits, then finds this case (and vice versa)
+    existing = case_of_period(s, process, org.id, period.label)
+    if existing is not None:
+        return existing, False
+    return _open_target(s, ctx, _Target(definition, period, org), responsible), True
 
 
 # the subject in the canonical audit payload shared by an (obligation, period)'s cases

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from workflow.core.errors import UsageError
 from workflow.services import hooks
 from workflow.services.cases import duplicate_cases, open_case
 from workflow.services.context import Context
@@ -34,10 +35,22 @@ def open_checked(s: Session, ctx: Context, process: str, subject_code: str,
                  object_code: str | None = None, person: str | None = None,
                  position: str | None = None, fields: dict[str, str] | None = None,
                  dates: dict[str, date] | None = None, responsible: str | None = None,
-                 duplicate_reason: str | None = None) -> Planned:
+                 duplicate_reason: str | None = None, period: str | None = None) -> Planned:
     """Open a case from the generic forms: a feature's opener when the definition switches one
-    on and it takes the case; else as `open_case` opens it."""
+    on and it takes the case; else as `open_case` opens it. With a `period` ("2026Q2"), the
+    case of a recurring obligation for that period, as `obligations sync` opens it
+    (`obligations.open_period`: its dates come from the period, so none are given with it); the
+    existing one when the period's case is open already (a warning says so)."""
     defn = ctx.registry.get(process)
+    if period is not None:
+        if object_code or person or position or fields or dates or duplicate_reason:
+            raise UsageError("a period's case is opened with its period alone",
+                             key="error.period_alone", period=period)
+        from workflow.services import obligations  # (its bulk writer: when a period is given)
+
+        case, new = obligations.open_period(s, ctx, process, subject_code, period, responsible)
+        return Planned(case, [] if new else [{"code": "period_case_exists", "id": case.id,
+                                              "period": case.period}])
     dates = dict(dates or {})
     opener = hooks.opener(defn)
     if opener is not None:

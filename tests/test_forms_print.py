@@ -1,0 +1,257 @@
+"""The report forms as an officer prints and signs them (B-19, shared/domain/projects-2-4.md):
+A4 landscape, one page wide, the table's heading row repeated on every printed page, one fact a
+paragraph ("Name: value" a line, in the seed's order, facts apart by a blank line), dates as
+dd.mm.yyyy. Read back with openpyxl, then printed: appendix 2 converted to PDF by LibreOffice
+(Debian's libreoffice-calc-nogui; .ci/run installs it) and the PDF read with pypdf.
+
+The world is tests/registers_world.py's, with more facts of 2026 recorded through the command
+line so that appendix 2 runs over several pages: two more offence notices (row 2.1.1 holds
+three), a tainted hire (2.4.1) and six more breaches of restrictions (2.5.1-2.5.5).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from tests.cli_runner import Merzim
+from tests.conftest import BACKENDS, database_from_template
+from tests.envs import clean_env
+from tests.registers_world import D2026, REG, _open, _record, build_world, cells, produce
+from workflow.forms import rules
+from workflow.forms.texts import layouts
+from workflow.forms.xlsx import write_xlsx
+
+A4 = (842, 595)  # points, landscape
+BREACHES = [("conflict_of_interest", "2026-03-01"), ("conflict_of_interest", "2026-04-02"),
+            ("insider_information", "2026-05-03"), ("foreign_account", "2026-06-04"),
+            ("reward_or_gift", "2026-07-05"), ("incompatible_activity", "2026-08-06")]
+# the persons appendix 2 names in each of its rows, in the order the row lists them
+PERSONS = {
+    1: ["=cmd, Chief specialist", "Print Notice 2, Leading specialist",
+        "Print Notice 3, Leading specialist"],
+    2: ["Supervisor Bekov, Head of department"],
+    4: ["Print Hire 1, Specialist"],
+    5: ["Side Worker, Specialist", "Print Breach 6, Chief specialist of the department"],
+    6: ["Print Breach 1, Chief specialist of the department",
+        "Print Breach 2, Chief specialist of the department"],
+    7: ["Print Breach 3, Chief specialist of the department"],
+    8: ["Gift Taker, Head", "Print Breach 5, Chief specialist of the department"],
+    9: ["Print Breach 4, Chief specialist of the department"],
+}
+
+
+def _more_facts(m: Merzim) -> None:
+    for i, (category, place) in enumerate([("administrative", "Taldykorgan"),
+                                           ("criminal", "Kaskelen")], start=2):
+        n = _open(m, "offence_notice", "AK", D2026, f"Print Notice {i}", "Leading specialist",
+                  {"category": category, "place": place, "damage": str(i * 100000)},
+                  {"detected": f"2026-0{i + 2}-1{i}"})
+        _record(m, n, "notice_sent", f"2026-0{i + 2}-2{i}", D2026, letter=f"PR-{i}")
+    for i, (kind, day) in enumerate(BREACHES, start=1):
+        _open(m, "restriction_breach", "AK", D2026, f"Print Breach {i}",
+              "Chief specialist of the department",
+              {"kind": kind, "detected_independently": "yes" if i % 2 else "no"},
+              {"detected": day})
+    _open(m, "tainted_hire", "AK", D2026, "Print Hire 1", "Specialist", {},
+          {"hired": "2026-02-02"})
+
+
+@pytest.fixture(scope="module", params=BACKENDS, name="world")
+def world_fixture(request, tmp_path_factory) -> Iterator[dict[str, Any]]:
+    tmp = tmp_path_factory.mktemp("printed")
+    (tmp / "cwd").mkdir()
+    with database_from_template(request.param, tmp) as (url, _):
+        m = Merzim(tmp / "cwd", db_url=url, today=D2026)
+        ids = build_world(m)
+        _more_facts(m)
+        yield {"m": m, "url": url, "tmp": tmp, "ids": ids}
+
+
+def name(process: str, key: str, lang: str) -> str:
+    defn = REG.get(process)
+    spec = defn.fields.get(key) or defn.evidence.get(key)
+    names = spec.names if spec is not None else defn.dates[key].names
+    assert names is not None
+    return names[lang]
+
+
+def choice(process: str, key: str, value: str, lang: str) -> str:
+    spec = REG.get(process).fields[key]
+    return spec.choice_names[value][lang]
+
+
+def paragraph(process: str, lang: str, person: str, values: dict[str, str]) -> str:
+    """A fact as the form writes it: the person, then each value "name: value" on a line of its
+    own, in the [form] columns' order (the seed's)."""
+    columns = REG.get(process).raw["form"]["columns"]
+    return "\n".join([person] + [f"{name(process, k, lang)}: {values[k]}"
+                                 for k in columns if k in values])
+
+
+def heading_row(path: Path, n: int) -> int:
+    """The row of the table's heading: the one whose first cell is the first column's name."""
+    first = layouts().appendices[n].columns[0].name.kk
+    ws = load_workbook(path).active
+    found = [c.row for c in ws["A"] if c.value == first]
+    assert len(found) == 1, (n, found)
+    return found[0]
+
+
+# -- the workbook, read back --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", list(rules.APPENDICES))
+def test_every_form_is_set_up_for_a4_landscape_one_page_wide(world, n):
+    path = produce(world, n, "kk")
+    ws = load_workbook(path).active
+    setup = ws.page_setup
+    assert (int(setup.paperSize), setup.orientation) == (9, "landscape")  # 9: A4 (ECMA-376)
+    assert (int(setup.fitToWidth), int(setup.fitToHeight)) == (1, 0)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    row = heading_row(path, n)
+    assert ws.print_title_rows == f"${row}:${row}"  # the heading repeated on every page
+    margins = ws.page_margins
+    assert 0.4 <= margins.left == margins.right <= 1 and 0.5 <= margins.top <= 1.2
+    assert ws.oddFooter.center.text == "&P / &N"  # page 1 / 3
+
+
+def test_the_sheet_model_names_its_heading_rows():
+    for n in rules.APPENDICES:
+        sheet = rules.lay_out(layouts(), rules.FormData(n, "ru", 2026, "Org"))
+        assert sheet.heading_rows is not None
+        first, last = sheet.heading_rows
+        assert first == last
+        headings = [c for c in sheet.cells if c.style == "th"]
+        assert {c.row for c in headings} == {first}
+        assert [c.value for c in headings] == [c.name.ru for c in layouts().appendices[n].columns]
+
+
+def test_a_text_cell_holds_one_paragraph_a_fact(world):
+    got = cells(produce(world, 2, "kk"))
+    p = "offence_notice"
+    first = paragraph(p, "kk", "=cmd, Chief specialist", {
+        "category": choice(p, "category", "criminal", "kk"), "detected": "10.03.2026",
+        "place": "Konaev", "damage": "250\u00a0000", "notified": "12.03.2026",
+        "letter": "12-34/567"})
+    second = paragraph(p, "kk", "Print Notice 2, Leading specialist", {
+        "category": choice(p, "category", "administrative", "kk"), "detected": "12.04.2026",
+        "place": "Taldykorgan", "damage": "200\u00a0000", "notified": "22.04.2026",
+        "letter": "PR-2"})
+    facts = got["B14"].split("\n\n")  # a blank line between two facts
+    assert facts[:2] == [f"1) {first}", f"2) {second}"]
+    assert len(facts) == 3 and facts[2].startswith("3) Print Notice 3, Leading specialist\n")
+    # one fact in a cell: its paragraph, unnumbered
+    b = "restriction_breach"
+    assert got["B20"] == paragraph(b, "kk", "Print Breach 3, Chief specialist of the department", {
+        "kind": choice(b, "kind", "insider_information", "kk"), "detected": "03.05.2026"})
+    # a table with a column of its own for the person (appendix 5): the text cell its values
+    ru = cells(produce(world, 5, "ru"))
+    e = "ethics_explanatory_event"
+    assert ru["C16"] == f"{name(e, 'topic', 'ru')}: Gifts and conflicts\n" \
+                        f"{name(e, 'audience', 'ru')}: 25"
+
+
+def test_every_row_is_as_tall_as_its_text(world):
+    ws = load_workbook(produce(world, 2, "ru")).active
+    for row in range(14, 23):
+        text = str(ws[f"B{row}"].value)
+        height = ws.row_dimensions[row].height
+        lines = text.count("\n") + 1
+        assert height is not None and min(409, 15 * lines) <= height <= 409, (row, lines, height)
+
+
+def test_a_row_taller_than_excel_allows_stays_at_409_points():
+    sheet = rules.Sheet("x", (10, 40))
+    sheet.table_row([1, "\n".join(f"line {i}" for i in range(60))])
+    sheet.table_row([2, "one\n\ntwo"])
+    ws = load_workbook(io.BytesIO(write_xlsx(sheet))).active
+    assert (ws.row_dimensions[1].height, ws.row_dimensions[2].height) == (409, 45)
+
+
+def test_every_date_a_form_prints_is_dd_mm_yyyy(world):
+    texts = []
+    for n in rules.APPENDICES:
+        for lang in ("kk", "ru"):
+            texts += [str(v) for v in cells(produce(world, n, lang)).values()]
+    text = "\n".join(texts)
+    assert not re.search(r"\d{4}-\d{1,2}-\d{1,2}", text)  # no ISO date
+    for found in re.findall(r"\b(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}[./]\d{1,2}[./]\d{1,2})\b",
+                           text):
+        assert re.fullmatch(r"\d{2}\.\d{2}\.\d{4}", found), found
+    for day in ("10.03.2026", "12.03.2026", "01.04.2026", "20.04.2026", "01.06.2026",
+                "02.02.2026", "20.11.2026", "06.08.2026"):
+        assert day in text, day
+
+
+# -- printed through LibreOffice ---------------------------------------------------------------------
+
+
+def _libreoffice() -> str:
+    """Debian's LibreOffice; skipped for want of it (failed in CI, which installs it:
+    .ci/needs-libreoffice)."""
+    found = shutil.which("libreoffice") or shutil.which("soffice")
+    if found is None:
+        if os.environ.get("MERZIM_REQUIRE_LIBREOFFICE") == "1":
+            pytest.fail("libreoffice is not installed (.ci/run installs libreoffice-calc-nogui)")
+        pytest.skip("libreoffice is not installed (Debian's libreoffice-calc-nogui): the forms "
+                    "are not printed to PDF")
+    return found
+
+
+def _print(xlsx: Path, out: Path) -> Path:
+    """The workbook printed to PDF by LibreOffice, with a profile of its own (parallel runs do
+    not share one)."""
+    program = _libreoffice()
+    out.mkdir()
+    env = {**clean_env(), "HOME": str(out)}
+    result = subprocess.run(
+        [program, "--headless", "--norestore", f"-env:UserInstallation={(out / 'lo').as_uri()}",
+         "--convert-to", "pdf", "--outdir", str(out), str(xlsx)],
+        capture_output=True, text=True, timeout=120, env=env, cwd=out)
+    pdf = out / f"{xlsx.stem}.pdf"
+    assert result.returncode == 0 and pdf.is_file(), (result.stdout, result.stderr)
+    return pdf
+
+
+def _squeezed(text: str) -> str:
+    """A text without its spaces and line breaks: a cell's text wraps where the page says."""
+    return "".join(text.split())
+
+
+def test_appendix_2_prints_on_a4_landscape_pages_one_page_wide(world, tmp_path):
+    xlsx = produce(world, 2, "kk")
+    pdf = PdfReader(_print(xlsx, tmp_path / "print"))
+    pages = [_squeezed(page.extract_text()) for page in pdf.pages]
+    assert len(pages) > 1, "appendix 2 with this world runs over more than one page"
+    for page in pdf.pages:
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        if int(page.get("/Rotate", 0)) % 180:
+            width, height = height, width
+        assert abs(width - A4[0]) <= 2 and abs(height - A4[1]) <= 2, (width, height)
+    layout = layouts().appendices[2]
+    first, last = (_squeezed(c.name.kk) for c in (layout.columns[0], layout.columns[-1]))
+    for i, text in enumerate(pages, start=1):
+        # the heading on every page, the first column's and the last's: no column is cut off
+        # onto a page of its own, the pages are as many as the rows need
+        assert first in text and last in text, i
+        assert f"{i}/{len(pages)}" in text  # the page number in the footer
+    # each row whole on one page: its label (the first column) beside every fact it lists (the
+    # last), so no fact is lost below a row's printed height
+    for row, persons in PERSONS.items():
+        label = _squeezed(f"{layout.rows[row - 1].code} {layout.rows[row - 1].name.kk}")[:30]
+        on = [i for i, text in enumerate(pages) if label in text]
+        assert len(on) == 1, (row, on)
+        for person in persons:
+            assert _squeezed(person) in pages[on[0]], (row, person)
+    assert _squeezed("12-34/567") in pages[0] and _squeezed("PR-3") in pages[0]

@@ -1,0 +1,136 @@
+"""The entries of the registers of some organisations for some years, read in a bounded number
+of queries whatever the number of organisations: per 500 organisations one query of the cases
+(each with its register's counted stage) and one of their standing records.
+
+A recurring register's cases are read for the periods of the years asked for; the others (facts,
+standing documents, certificates) whatever the day they are dated, since the year of an entry is
+its register's rule (B-17), not the day it was opened or typed in. Withdrawn cases are never
+read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, null, or_
+from sqlalchemy import case as sa_case
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
+
+from workflow.core.definition import Definition
+from workflow.registers.entries import CaseRow, Entry, RecordRow, entry_of
+from workflow.storage.models import EVENT, NOT_DONE_RECORD, Case, EventRecord, Stage
+
+CHUNK = 500  # organisations per IN (...) list
+
+
+def registers_of(definitions: Iterable[Definition], keys: Iterable[str] | None = None
+                 ) -> list[Definition]:
+    """The register definitions (a `[scorecard]` naming an indicator), optionally only some."""
+    wanted = set(keys) if keys is not None else None
+    return [d for d in definitions if d.scorecard is not None and d.scorecard.is_register
+            and (wanted is None or d.key in wanted)]
+
+
+def _in(s: Session, column: Any, ids: list[int]) -> Any:
+    """`column IN (ids)`; on PostgreSQL one array parameter (`= ANY(:ids)`)."""
+    if s.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    return column.in_(ids)
+
+
+def _select(*columns: Any) -> Any:
+    """A SELECT of columns read as rows (not ORM objects)."""
+    return sa_select(*columns)
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text[:10]) if text else None
+
+
+def _given(dates: Any) -> dict[str, date]:
+    return {k: date.fromisoformat(v) for k, v in (dates or {}).items() if v}
+
+
+def read_cases(s: Session, registers: Sequence[Definition], orgs: dict[int, str],
+               first_year: int, last_year: int) -> list[CaseRow]:
+    """The register cases of the organisations `orgs` (id -> code) that may count in
+    `first_year` .. `last_year`, each with its counted stage and standing records, in the order
+    of the organisations' chunks, then by id."""
+    if not registers or not orgs:
+        return []
+    recurring = [d.key for d in registers if d.recurrence is not None]
+    others = [d.key for d in registers if d.recurrence is None]
+    counted = {d.key: d.scorecard.counted for d in registers
+               if d.scorecard is not None and d.scorecard.counted}
+    # a period label starts with its year: "2026", "2026Q3", "2026H1", "2026M05"
+    in_years = and_(col(Case.period) >= str(first_year), col(Case.period) < str(last_year + 1))
+    which = or_(and_(col(Case.process).in_(recurring or [""]), in_years),
+                col(Case.process).in_(others or [""]))
+    columns = [Case.id, Case.process, Case.process_version, Case.subject_id, Case.state,
+               Case.fields, Case.dates, Case.period, Case.case_date, Case.created_at,
+               Case.person_name, Case.person_position, Case.responsible_id]
+    stage_columns = ([col(Stage.status).label("stage_status"),
+                      col(Stage.due_date).label("stage_due"),
+                      col(Stage.done_on).label("stage_done_on")] if counted else
+                     [null().label("stage_status"), null().label("stage_due"),
+                      null().label("stage_done_on")])
+    conn = s.connection()
+    ids = list(orgs)
+    out: list[CaseRow] = []
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i:i + CHUNK]
+        where = (which, _in(s, col(Case.subject_id), chunk), col(Case.withdrawn_at).is_(None))
+        query = _select(*columns, *stage_columns)
+        if counted:  # the register's counted stage: one (case, key) of the unique index
+            query = query.outerjoin(Stage, and_(col(Stage.case_id) == Case.id,
+                                                col(Stage.key) == sa_case(counted,
+                                                                          value=Case.process)))
+        rows = conn.execute(query.where(*where).order_by(Case.id)).all()
+        records: dict[int, list[RecordRow]] = {}
+        not_done: dict[int, list[RecordRow]] = {}
+        for r in conn.execute(_select(EventRecord.id, EventRecord.case_id, EventRecord.kind,
+                                        EventRecord.event, EventRecord.on,
+                                        EventRecord.evidence, EventRecord.note,
+                                        EventRecord.recorded_at)
+                              .join(Case, col(Case.id) == col(EventRecord.case_id))
+                              .where(*where,
+                                     col(EventRecord.kind).in_([EVENT, NOT_DONE_RECORD]),
+                                     col(EventRecord.voided_by_id).is_(None))
+                              .order_by(col(EventRecord.on),
+                                                col(EventRecord.id))).all():
+            evidence = dict(r.evidence or {})
+            if r.note and "note" not in evidence:
+                evidence["note"] = r.note
+            (records if r.kind == EVENT else not_done).setdefault(r.case_id, []).append(
+                RecordRow(r.id, r.event, r.on, evidence, _day(r.recorded_at)))
+        for c in rows:
+            out.append(CaseRow(
+                id=c.id, process=c.process, process_version=c.process_version, subject_id=c.subject_id,
+                org=orgs[c.subject_id], state=c.state, fields=dict(c.fields or {}),
+                given=_given(c.dates), period=c.period, case_date=c.case_date,
+                created_on=_day(c.created_at) or c.case_date, person_name=c.person_name,
+                person_position=c.person_position, stage_status=c.stage_status,
+                stage_due=c.stage_due, stage_done_on=c.stage_done_on,
+                records=tuple(records.get(c.id, ())), responsible_id=c.responsible_id,
+                not_done=tuple(not_done.get(c.id, ()))))
+    return out
+
+
+def read_entries(s: Session, definitions: Iterable[Definition], orgs: dict[int, str],
+                 first_year: int, last_year: int | None = None,
+                 keys: Iterable[str] | None = None) -> list[Entry]:
+    """The entries of the registers (all, or those of `keys`) of the organisations `orgs`
+    (id -> code) that count in any year of `first_year` .. `last_year`, in the order read."""
+    last_year = first_year if last_year is None else last_year
+    registers = registers_of(definitions, keys)
+    by_key = {d.key: d for d in registers}
+    out = []
+    for case in read_cases(s, registers, orgs, first_year, last_year):
+        entry = entry_of(by_key[case.process], case)
+        if entry is not None and any(entry.counts_in(y) for y in range(first_year,
+                                                                        last_year + 1)):
+            out.append(entry)
+    return out
