@@ -78,7 +78,8 @@ ROWS_2_KK = [
 def name(process: str, key: str, lang: str) -> str:
     defn = REG.get(process)
     spec = defn.fields.get(key) or defn.evidence.get(key)
-    names = spec.names if spec is not None else defn.dates[key].names
+    names = (spec.names if spec is not None else defn.events[key].names if key in defn.events
+             else defn.dates[key].names)  # an event's key: the day it was recorded
     assert names is not None
     return names[lang]
 
@@ -265,12 +266,17 @@ def test_appendix_5_the_ethics_commissioners_two_rows(world):
         "A15": 1, "B15": "Мемлекеттік қызметшілер үшін сыбайлас жемқорлыққа қарсы іс-қимыл "
                          "мәселелері бойынша ай сайынғы түсіндіру және оқыту іс-шараларын өткізу",
         "A16": "1.1", "B16": f"{name(event, 'commissioner', 'kk')}: A. Commissioner",
-        "C16": f"{name(event, 'topic', 'kk')}: Gifts and conflicts\n"
+        # the day each event was held (000:L2081: the information on the work done)
+        "C16": f"{name(event, 'event_held', 'kk')}: 10.12.2026\n"
+               f"{name(event, 'topic', 'kk')}: Gifts and conflicts\n"
                f"{name(event, 'audience', 'kk')}: 25",
         "A17": 2, "B17": "Сыбайлас жемқорлық тәуекелдеріне шалдыққан лауазымдарды атқаратын "
                          "мемлекеттік қызметшілермен жүйелі алдын алу жұмыстарын ұйымдастыруы",
-        "A18": "2.1", "B18": f"{name('preventive_work', 'servants', 'kk')}: 12",
-        "C18": f"{name('preventive_work', 'positions_list', 'kk')}: Register 2026",
+        # no servant named on this record: the name-and-position column is left blank
+        "A18": "2.1",
+        "C18": f"{name('preventive_work', 'work_done', 'kk')}: 11.12.2026\n"
+               f"{name('preventive_work', 'servants', 'kk')}: 12\n"
+               f"{name('preventive_work', 'positions_list', 'kk')}: Register 2026",
     }
     assert got == expected
     assert "Old Commissioner" not in "\n".join(map(str, got.values()))

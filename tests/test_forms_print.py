@@ -81,7 +81,8 @@ def world_fixture(request, tmp_path_factory) -> Iterator[dict[str, Any]]:
 def name(process: str, key: str, lang: str) -> str:
     defn = REG.get(process)
     spec = defn.fields.get(key) or defn.evidence.get(key)
-    names = spec.names if spec is not None else defn.dates[key].names
+    names = (spec.names if spec is not None else defn.events[key].names if key in defn.events
+             else defn.dates[key].names)  # an event's key: the day it was recorded
     assert names is not None
     return names[lang]
 
@@ -158,7 +159,8 @@ def test_a_text_cell_holds_one_paragraph_a_fact(world):
     # a table with a column of its own for the person (appendix 5): the text cell its values
     ru = cells(produce(world, 5, "ru"))
     e = "ethics_explanatory_event"
-    assert ru["C16"] == f"{name(e, 'topic', 'ru')}: Gifts and conflicts\n" \
+    assert ru["C16"] == f"{name(e, 'event_held', 'ru')}: 10.12.2026\n" \
+                        f"{name(e, 'topic', 'ru')}: Gifts and conflicts\n" \
                         f"{name(e, 'audience', 'ru')}: 25"
 
 

@@ -192,7 +192,7 @@ SCORECARD = {
     "restriction_breach": {"indicator": "2.5.1", "year_of": "detected",
                            "fields": {"independent": "detected_independently", "kind": "kind"},
                            "states": {"excluded": ["cancelled"]}},
-    "law_compliance_report": {"indicator": "2.5.4", "counted": "report"},
+    "law_compliance_report": {"indicator": "2.5.4", "counted": "report", "final_report": True},
 }
 FORM = {  # appendix, row, records, group_by
     "offence_notice": (2, 1, None, None),

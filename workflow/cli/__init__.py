@@ -43,7 +43,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "draft": ("workflow.drafts.cli",),
     **dict.fromkeys(("package", "uploaded"), ("workflow.platform.cli",)),
     "form": ("workflow.forms.cli",),
-    "coverage": ("workflow.coverage.cli",),
+    **dict.fromkeys(("coverage", "submissions"), ("workflow.coverage.cli",)),
     "bulk": ("workflow.cli.bulk",),
     "preferences": ("workflow.notices.cli",),
 }

@@ -65,6 +65,7 @@ class ScorecardSpec:
     valid_from: str | None = None                             # YEAR_VALIDITY: named dates
     valid_until: str | None = None
     ends: str | None = None                                   # YEAR_STANDING: the ending event
+    final_report: bool = False  # B-18: the subject's final reporting form to the body above
 
     @property
     def is_register(self) -> bool:
@@ -146,6 +147,11 @@ def parse_scorecard(raw: Any, keys: Keys, source: str) -> ScorecardSpec | None:
     standing = raw.get("standing", False)
     if not isinstance(standing, bool):
         raise ConfigError(f"{where}.standing: must be true or false")
+    final_report = raw.get("final_report", False)
+    if not isinstance(final_report, bool):
+        raise ConfigError(f"{where}.final_report: must be true or false")
+    if final_report and (not keys.recurring or spec.counted is None):
+        raise ConfigError(f"{where}.final_report: a recurring register with a counted stage")
     declared = [rule for rule, on in ((YEAR_DATE, spec.year_of is not None),
                                       (YEAR_STANDING, standing),
                                       (YEAR_VALIDITY, spec.valid_from is not None))
@@ -160,7 +166,7 @@ def parse_scorecard(raw: Any, keys: Keys, source: str) -> ScorecardSpec | None:
     if spec.ends is not None and not standing:
         raise ConfigError(f"{where}.ends: only a standing register ends")
     year = (declared[0] if declared else YEAR_PERIOD if keys.recurring else YEAR_OPENED)
-    return replace(spec, year=year)
+    return replace(spec, year=year, final_report=final_report)
 
 
 def parse_form(raw: Any, keys: Keys, source: str) -> FormSpec | None:

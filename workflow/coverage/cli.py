@@ -1,5 +1,6 @@
 """`merzim coverage ORG --year Y`: the subject's subdivisions without an analysis whose note is
-signed, with the points of 1.3.3 each would add, as a table or JSON."""
+signed, with the points of 1.3.3 each would add, as a table or JSON. `merzim submissions ORG
+--year Y` (B-18): each unit's final reporting form to the subject, submitted or not."""
 
 from __future__ import annotations
 
@@ -51,5 +52,35 @@ def coverage(org: str = SUBJECT_ORG,
     console.print(table)
 
 
+def submissions(org: str = SUBJECT_ORG,
+                year: str = option("--year", "YEAR", "The reporting year (default: this year)."),
+                as_of: str = AS_OF, as_json: bool = JSON) -> None:
+    """Who has submitted the final report for the year to a central body or an akimat."""
+    ctx = as_of_context(as_of)
+    year_n = year_or_this(year, ctx)
+    with unit_of_work() as s:
+        result = service.submissions(s, ctx, org, year_n, STATE.settings.score)
+    if as_json:
+        emit_json(result)
+        return
+    t = STATE.t
+    console = STATE.console
+    console.print(t("coverage.sub_heading", org=f"{result.subject_name} ({result.subject})",
+                    year=result.year))
+    console.print(t("score.as_of", date=ctx.today.isoformat()))
+    for line in service.submission_lines(result, t):
+        console.print(line)
+    if not result.units:
+        console.print(t("coverage.sub_none"))
+        return
+    table = Table()
+    for key in ("col_code", "col_name", "col_state"):
+        table.add_column(t(f"coverage.{key}"))
+    for u in result.units:
+        table.add_row(u.code, u.name, service.unit_text(u, t))
+    console.print(table)
+
+
 def register(app: typer.Typer) -> None:
     app.command("coverage")(coverage)
+    app.command("submissions")(submissions)

@@ -1,6 +1,8 @@
 """Coverage on the dashboard: /coverage (a subject's subdivisions without an analysis whose note
 is signed, with the points each would add; the organisation picker of the other pages), its
-figure on the overview (`OVERVIEW_PART`, composed by web/app.py) and `GET /api/v1/coverage`.
+figure on the overview (`OVERVIEW_PART`, composed by web/app.py) and `GET /api/v1/coverage`;
+for a central body or an akimat, its units' final reporting forms (B-18) in a section of the
+same page (`#submissions`, linked from the score page) and `GET /api/v1/submissions`.
 A viewer sees the subjects the other pages show them (officers their own organisation, managers
 and admins their subtree); any other is the 404 of an unknown organisation."""
 
@@ -17,6 +19,7 @@ from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import int_param, page, render
 from workflow.coverage import service
+from workflow.coverage.rules import Submissions
 
 router = APIRouter(include_in_schema=False)
 api_router = api_routes()
@@ -28,9 +31,16 @@ def coverage_page(request: Request, pc: PageContext = Depends(page)):
     org = visible_org(pc.s, pc.viewer, q["org"]) if q.get("org") else pc.viewer.org
     year = int_param(q.get("year"), "year", pc.ctx.today.year) \
         or pc.ctx.today.year
-    result = service.coverage(pc.s, pc.ctx, org.code, year, request.app.state.settings.score)
+    settings = request.app.state.settings.score
+    result = service.coverage(pc.s, pc.ctx, org.code, year, settings)
+    subs = lines = None
+    if service.reports_to_it(pc.ctx, org, settings):  # B-18: its units' final reports
+        subs = service.submissions(pc.s, pc.ctx, org.code, year, settings)
+        lines = service.submission_lines(subs, pc.t)
     return render(request, pc, "coverage.html", result=result, year=year, scope=org,
-                  orgs=views.org_choices(pc.s, pc.viewer), org_filter=q.get("org") or "")
+                  orgs=views.org_choices(pc.s, pc.viewer), org_filter=q.get("org") or "",
+                  submissions=subs, submission_lines=lines,
+                  unit_texts=[service.unit_text(u, pc.t) for u in subs.units] if subs else [])
 
 
 @api_router.get("/coverage")
@@ -43,6 +53,20 @@ def api_coverage(request: Request, org: str | None = None, year: int | None = No
     year_n = year if year is not None else a.ctx.today.year
     return service.as_json(service.coverage(a.s, a.ctx, subject.code, year_n,
                                     request.app.state.settings.score))
+
+
+@api_router.get("/submissions", response_model=Submissions)
+def api_submissions(request: Request, org: str | None = None, year: int | None = None,
+                    a: ApiContext = Depends()) -> Submissions:
+    """The final reporting forms (B-18, 000:L92-98) presented to a central body or an akimat
+    (`org`, default the caller's organisation) for a year (default this year): each unit with
+    its status (`submitted_on_time`, `submitted_late`, `not_yet`, `missing`, `no_case`), its
+    own due date and the day it submitted; the subject's own deadline and the counts; the names
+    in ?lang= (kk, ru, en). Any other organisation has no units."""
+    subject = visible_org(a.s, a.viewer, org or a.viewer.org.code)
+    year_n = year if year is not None else a.ctx.today.year
+    return service.submissions(a.s, a.ctx, subject.code, year_n,
+                               request.app.state.settings.score)
 
 
 class OverviewPart:

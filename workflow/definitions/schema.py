@@ -607,6 +607,10 @@ SCORECARD: dict[str, Any] = {
                                     "its counted stage was done until its `ends` event (B-17)."},
         "ends": {**_KEY, "description": "The event ending a standing entry (repealed, "
                                         "replaced)."},
+        "final_report": {"type": "boolean",
+                         "description": "The register's yearly entry is the subject's final "
+                                        "reporting form to the body above it (B-18): the body "
+                                        "above sees who has submitted it."},
         "counted": {**_KEY, "description": "The stage an entry must have done (on time or late) "
                                            "to count; absent: every entry not excluded."},
         "records": {**_KEY, "description": "Count the standing records of this event (one per "

@@ -374,6 +374,10 @@ def _lines_of(source: Source, layout: rules.Layout, reader: _Reader, version: De
             values = _case_values(reader, version, case,
                                   list(columns or _default_columns(version, case)),
                                   evidence=not hidden)
+        if (not about_person and columns and values and values[0].key != columns[0]
+                and any(c.kind == "person" for c in layout.columns)):
+            # the person column takes the first column's value: left blank when it has none
+            values = [rules.Value(columns[0], "", ""), *values]
         if hidden:  # the case page's rule: no evidence of a case whose person is not shown,
             # no field that may name a person
             values = [v for v in values if (v.key in version.fields
