@@ -15,7 +15,9 @@ from openpyxl import load_workbook
 from tests.cli_demo_helpers import DEMO_DAY, demo_loaded
 from tests.cli_runner import Merzim
 from tests.conftest import database_from_template
-from workflow.scorecard.evaluation import KEYS, LAW_REPORT
+from workflow.scorecard.catalogue import catalogue
+
+KEYS, LAW_REPORT = catalogue().keys, "2.5.4-penalty"
 
 TODAY = DEMO_DAY  # the day the "cli-demo" template's demo was loaded on
 # the appendix, the subject whose form it is, a text of the demo's entries it shows. Appendix 1

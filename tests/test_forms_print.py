@@ -29,6 +29,7 @@ from tests.conftest import BACKENDS, database_from_template
 from tests.envs import clean_env
 from tests.registers_world import D2026, REG, _open, _record, build_world, cells, produce
 from workflow.forms import rules
+from workflow.forms import service as forms
 from workflow.forms.texts import layouts
 from workflow.forms.xlsx import write_xlsx
 
@@ -112,7 +113,7 @@ def heading_row(path: Path, n: int) -> int:
 # -- the workbook, read back --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("n", list(rules.APPENDICES))
+@pytest.mark.parametrize("n", list(forms.appendices()))
 def test_every_form_is_set_up_for_a4_landscape_one_page_wide(world, n):
     path = produce(world, n, "kk")
     ws = load_workbook(path).active
@@ -128,7 +129,7 @@ def test_every_form_is_set_up_for_a4_landscape_one_page_wide(world, n):
 
 
 def test_the_sheet_model_names_its_heading_rows():
-    for n in rules.APPENDICES:
+    for n in forms.appendices():
         sheet = rules.lay_out(layouts(), rules.FormData(n, "ru", 2026, "Org"))
         assert sheet.heading_rows is not None
         first, last = sheet.heading_rows
@@ -183,7 +184,7 @@ def test_a_row_taller_than_excel_allows_stays_at_409_points():
 
 def test_every_date_a_form_prints_is_dd_mm_yyyy(world):
     texts = []
-    for n in rules.APPENDICES:
+    for n in forms.appendices():
         for lang in ("kk", "ru"):
             texts += [str(v) for v in cells(produce(world, n, lang)).values()]
     text = "\n".join(texts)

@@ -347,7 +347,7 @@ OTHER_PAGES = ["/", "/programmes", "/programmes/{p}", "/programmes/{p}/score", "
 OTHER_API = ["/api/v1/organisations?limit=500", "/api/v1/programmes", "/api/v1/programmes/{p}",
              "/api/v1/analyses?limit=500", "/api/v1/processes", "/api/v1/processes/{wb}",
              "/api/v1/processes/{coi}", "/api/v1/scores?subtree=true&limit=500",
-             "/api/v1/coverage", "/api/v1/notifications?limit=500"]
+             "/api/v1/coverage", "/api/v1/submissions", "/api/v1/notifications?limit=500"]
 # Every GET route of the application, and the test above or below that covers it: a new page,
 # export, feed or API answer must be added here (and to a sweep) before it can show a case.
 COVERED_GET = {
@@ -377,6 +377,7 @@ COVERED_GET = {
     "GET /healthz", "GET /readyz", "GET /metrics",
     "GET /overview",  # test_every_other_page_... (counts and organisations, no person)
     "GET /coverage", "GET /api/v1/coverage",  # test_every_other_page_... (organisations only)
+    "GET /api/v1/submissions",  # test_every_other_page_... (organisations and dates only)
     # the notification centre (issue 29): a person's own items, never the person a case is
     # about (test_every_other_page_...; tests/test_notifications.py)
     "GET /notifications", "GET /account/reminders", "GET /api/v1/notifications",

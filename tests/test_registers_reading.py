@@ -248,3 +248,18 @@ def test_no_raw_table_read_outside_the_registers_and_the_loader():
              if any(n in p.read_text(encoding="utf-8") for n in needles)
              and "workflow/registers/" not in str(p) and "workflow/definitions/" not in str(p)]
     assert found == []
+
+
+def test_every_form_a_definition_fills_is_laid_out_and_the_package_names_only_those():
+    """Appendix numbers live in workflow/forms/layouts.toml alone: a register's [form] and the
+    cross-platform map's `forms` name only appendices it lays out."""
+    from workflow.forms.service import appendices
+    from workflow.platform.map import load_map
+
+    laid_out = set(appendices())
+    assert laid_out == {1, 2, 3, 4, 5, 6}  # the Instruction's (seed 000 L1762-2143)
+    for d in REGISTRY.all():
+        if d.form is not None:
+            assert d.form.appendix in laid_out, d.key
+    named = {n for _p, _t, sub in load_map(REGISTRY).subtasks() for n in sub.forms}
+    assert named and named <= laid_out

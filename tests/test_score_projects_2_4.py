@@ -24,12 +24,9 @@ import pytest
 from workflow.core.errors import ConfigError
 from workflow.i18n import Translator, catalogue
 from workflow.registers.entries import Entry, Record
-from workflow.scorecard.evaluation import (
-    KEYS,
-    LAW_REPORT,
-    evaluate,
-    whole,
-)
+from workflow.scorecard.catalogue import catalogue as indicators
+from workflow.scorecard.evaluation import evaluate as evaluate_with
+from workflow.scorecard.evaluation import whole
 from workflow.scorecard.rules import (
     DONE,
     MISSING,
@@ -42,6 +39,14 @@ from workflow.scorecard.rules import (
 from workflow.scorecard.words import in_words, score_table
 
 DEFAULT = ScoreSettings()
+CATALOGUE = indicators()  # workflow/scorecard/indicators.toml
+KEYS = CATALOGUE.keys
+LAW_REPORT = "2.5.4-penalty"
+
+
+def evaluate(*args, **kwargs):
+    """The evaluation with the shipped catalogue of indicators."""
+    return evaluate_with(*args, **kwargs, catalogue=CATALOGUE)
 AFTER_2025 = date(2026, 3, 2)  # every stage of 2025 is due, the yearly report of 2.5.4 too
 QUARTER_END = {1: date(2025, 3, 31), 2: date(2025, 6, 30), 3: date(2025, 9, 30),
                4: date(2025, 12, 31)}
@@ -612,3 +617,46 @@ def test_score_table_has_every_indicator_and_the_projects():
     assert ministry["3.1.1 Quarterly explanatory and training events"] is None  # "—"
     assert ministry["Project No. 2"] == 42
     assert ministry["Total"] == 25
+
+
+# -- the catalogue of indicators (workflow/scorecard/indicators.toml) -----------------------------
+
+
+def test_the_catalogue_is_the_scorecard_order_and_each_indicator_has_its_words():
+    assert KEYS[:3] == ("2.1.1", "2.2.1", "2.3.1") and KEYS[-1] == "4.3.1"
+    assert len(KEYS) == len(set(KEYS)) == 29
+    for lang in ("kk", "ru", "en"):
+        t = Translator(lang)
+        for key in KEYS:
+            assert t(f"score.title.{key}") != f"score.title.{key}", (lang, key)
+
+
+def test_a_new_indicator_of_a_known_kind_is_data():
+    """An indicator added to a catalogue (here 2.6.1, facts × 3) scores the entries of a
+    register naming it, with no code."""
+    from workflow.scorecard.evaluation import parse_catalogue
+
+    extended = parse_catalogue({"indicator": [
+        {"key": "2.6.1", "kind": "facts", "source": "001:L999", "per_fact": 4}]}, "test")
+    got = evaluate_with("MF", "central_body", MINISTRY, 2025, AFTER_2025,
+                        [case("2.6.1", "MF", independent="yes"),
+                         case("2.6.1", "K1", independent="yes"),   # its committee's (B-18)
+                         case("2.6.1", "MF", independent="no")], DEFAULT, extended)
+    assert [(i.key, i.points, i.rule) for i in got] == [("2.6.1", 8, "facts")]
+    assert got[0].inputs["from"] == [["MF", 1], ["K1", 1]]
+
+
+@pytest.mark.parametrize("doc, error", [
+    ({"indicator": [{"key": "2.1.1", "kind": "guess", "source": "001:L1"}]}, "kind must be"),
+    ({"indicator": [{"key": "2.1.1", "kind": "facts", "source": "001:L1"},
+                    {"key": "2.1.1", "kind": "facts", "source": "001:L2"}]}, "a key of its own"),
+    ({"indicator": [{"key": "2.1.1", "kind": "facts"}]}, "source"),
+    ({"indicator": [{"key": "2.1.1", "kind": "facts", "source": "001:L1",
+                     "per_fact": "three"}]}, "must be a number"),
+    ({}, "no indicator"),
+])
+def test_a_broken_catalogue_is_refused_with_where(doc, error):
+    from workflow.scorecard.evaluation import parse_catalogue
+
+    with pytest.raises(ConfigError, match=error):
+        parse_catalogue(doc, "indicators.toml")

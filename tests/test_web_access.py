@@ -167,7 +167,7 @@ API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p
            "/api/v1/due", f"/api/v1/due?process={PROCESS}", "/api/v1/cases/{edu}/drafts",
            "/api/v1/cases/{edu}/drafts/publication", "/api/v1/cases/{edu}/files",
            "/api/v1/cases/{edu}/files/1", "/api/v1/scores", "/api/v1/coverage",
-           "/api/v1/notifications"]
+           "/api/v1/submissions", "/api/v1/notifications"]
 # each write of the API with a body that would be legal for the akimat's education department
 API_POST = {"/api/v1/analyses/{edu}/events": lambda: legal("edu"),
             "/api/v1/cases/{edu}/events": lambda: legal("edu"),
@@ -206,6 +206,7 @@ COVERED_TEMPLATES = {
     "GET /cases.{fmt}", "GET /forms/{n}.xlsx",
     "GET /api/v1/scores",  # anonymous above; who sees what: tests/test_web_score.py
     "GET /coverage", "GET /api/v1/coverage",  # anonymous above; who sees what: test_coverage.py
+    "GET /api/v1/submissions",  # anonymous above; who sees what: tests/test_submissions.py
     "GET /obligations.{fmt}", "GET /work", "GET /overview",
     "GET /calendar/{year}", "GET /outbox", "POST /outbox/retry", "GET /account",
     "POST /account/feeds", "POST /account/feeds/{feed_id}/revoke", "POST /account/tokens",

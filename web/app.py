@@ -177,6 +177,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     )
     from workflow.coverage import web as coverage_web
     from workflow.drafts import web as drafts_web
+    from workflow.forms import service as forms_service
     from workflow.forms import web as forms_web
     from workflow.notices import web as notices_web
     from workflow.planning import web as planning_web
@@ -207,7 +208,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                    planning_web.router, planning_web.api_router,  # programmes, analyses (API)
                    drafts_web.router, drafts_web.api_router,  # announcement drafts (issue 16)
                    platform_web.router, platform_web.api_router,  # the programme's package
-                   forms_web.router,  # the report forms, appendices 1-6 (XLSX)
+                   forms_web.router,  # the report forms (XLSX), appendices of layouts.toml
                    coverage_web.router, coverage_web.api_router,  # 1.3.3's coverage (issue 28)
                    notices_web.router, notices_web.api_router,  # the notification centre
                    files_page.router, files_page.api_router,  # a case's evidence files
@@ -216,6 +217,8 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     app.state.programme_parts = [platform_web.PROGRAMME_PART]  # web/kit/programme.py
     app.state.overview_parts = [coverage_web.OVERVIEW_PART]  # web/overview_page.py
     app.state.menu_parts = [notices_web.MENU_PART]  # the bell's unread count (web/kit/page.py)
+    # the report forms' appendices (workflow/forms/layouts.toml), linked from the score page
+    app.state.form_appendices = forms_service.appendices()
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired):

@@ -177,8 +177,8 @@ def parse_form(raw: Any, keys: Keys, source: str) -> FormSpec | None:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: must be a table")
     appendix = raw.get("appendix")
-    if not isinstance(appendix, int) or isinstance(appendix, bool) or not 1 <= appendix <= 6:
-        raise ConfigError(f"{where}.appendix: must be 1-6")
+    if not isinstance(appendix, int) or isinstance(appendix, bool) or appendix < 1:
+        raise ConfigError(f"{where}.appendix: must be an appendix's number (1, 2, …)")
     row = raw.get("row")
     if row is not None and (not isinstance(row, int) or isinstance(row, bool) or row < 1):
         raise ConfigError(f"{where}.row: must be a whole number >= 1")

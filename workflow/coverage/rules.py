@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflow.core.errors import ConfigError
-from workflow.registers.entries import DONE, PENDING, Entry
 from workflow.scorecard import rules as sc
+
+if TYPE_CHECKING:  # the settings read this module at start: the entries' dates come later
+    from workflow.registers.entries import Entry
 
 INDICATOR = "1.3.3"  # the indicator coverage is about (001:L160-185)
 ROLE = "note_signed"  # the step that covers a subdivision
@@ -213,6 +215,8 @@ def unit_status(entry: Entry | None, completing: str | None, today: date
                 ) -> tuple[str, date | None, date | None]:
     """A unit's status, its due date and the day it submitted, from its entry of the year
     (None: no case). A report still open after its due date is missing (overdue)."""
+    from workflow.registers.entries import DONE, PENDING
+
     if entry is None:
         return SUB_NO_CASE, None, None
     due = entry.case.stage_due if entry.case is not None else entry.due

@@ -654,8 +654,9 @@ FORM: dict[str, Any] = {
     "description": "The report form (appendix 1-6 of seed 000) this process's entries fill "
                    "(docs/projects-2-4.md).",
     "properties": {
-        "appendix": {"type": "integer", "minimum": 1, "maximum": 6,
-                     "description": "The appendix number."},
+        "appendix": {"type": "integer", "minimum": 1,
+                     "description": "The appendix number (one workflow/forms/layouts.toml "
+                                    "lays out)."},
         "row": {"type": "integer", "minimum": 1, "maximum": 9,
                 "description": "The row of the appendix its entries fill (appendices 2 and 5)."},
         "records": {**_KEY, "description": "Each standing record of this event is a line of "

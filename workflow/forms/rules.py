@@ -23,7 +23,6 @@ from typing import Any
 from workflow.core.errors import ConfigError
 
 FORM_LANGUAGES = ("kk", "ru")
-APPENDICES = range(1, 7)
 KINDS = ("number", "label", "person", "each", "url", "text")
 LINES_IN = ("cell", "rows")  # a fixed row's lines: in its one cell (2, 1) or under it (5)
 PLACES = ("before", "after")  # appendix 4's figures: before the breakdown or after it
@@ -156,8 +155,9 @@ def _title(raw: Any, where: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _layout(raw: Any, where: str) -> Layout:
-    if not isinstance(raw, dict) or raw.get("n") not in APPENDICES:
-        raise ConfigError(f"{where}: n must be 1-6")
+    n = raw.get("n") if isinstance(raw, dict) else None
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ConfigError(f"{where}: n must be the appendix's number (1, 2, …)")
     columns = tuple(_column(c, f"{where}.columns[{i}]")
                     for i, c in enumerate(raw.get("columns") or []))
     if not columns:
@@ -178,7 +178,8 @@ def _layout(raw: Any, where: str) -> Layout:
 
 
 def parse_layouts(doc: dict[str, Any], source: str) -> Layouts:
-    """layouts.toml as data, checked: every text in kk and ru, each appendix 1-6 once."""
+    """layouts.toml as data, checked: every text in kk and ru, each appendix once (the
+    appendices there are are those it lays out)."""
     texts = doc.get("texts")
     if not isinstance(texts, dict):
         raise ConfigError(f"{source}: [texts] is missing")
@@ -188,9 +189,8 @@ def parse_layouts(doc: dict[str, Any], source: str) -> Layouts:
         if layout.n in appendices:
             raise ConfigError(f"{source}: appendix {layout.n} is given twice")
         appendices[layout.n] = layout
-    missing = [n for n in APPENDICES if n not in appendices]
-    if missing:
-        raise ConfigError(f"{source}: no layout of appendix {', '.join(map(str, missing))}")
+    if not appendices:
+        raise ConfigError(f"{source}: no appendix")
     header, sheet, hidden, currency = (_text(texts.get(k), f"{source}: texts.{k}")
                                        for k in ("header", "sheet", "hidden", "currency"))
     return Layouts(header, sheet, hidden, currency, appendices)

@@ -71,11 +71,20 @@ class Produced:
 # -- the request ----------------------------------------------------------------------------------
 
 
+def appendices() -> tuple[int, ...]:
+    """The appendices there are: those layouts.toml lays out, in order."""
+    return tuple(sorted(layouts().appendices))
+
+
 def appendix_number(value: str | int) -> int:
     """The appendix asked for: 1-6, or the refusal that says so."""
     text = str(value).strip()
-    if not text.isdigit() or int(text) not in rules.APPENDICES:
-        raise UsageError(key="forms.bad_appendix", value=str(value))
+    known = appendices()  # the appendices layouts.toml lays out
+    if not text.isdigit() or int(text) not in known:
+        together = known == tuple(range(known[0], known[-1] + 1))
+        raise UsageError(key="forms.bad_appendix", value=str(value),
+                         known=f"{known[0]}–{known[-1]}" if together
+                         else ", ".join(map(str, known)))
     return int(text)
 
 

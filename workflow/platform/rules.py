@@ -23,7 +23,6 @@ from workflow.core.kinds import APPROVER_ROLES, ORG_KINDS
 OK, MISSING, NOT_ALLOWED, NOT_NEEDED = "ok", "missing", "not_allowed", "not_needed"
 TO_SIGN = "to_sign"
 # The report forms of the Instruction (000:L1762-2143: appendices 1-6), as a sub-task names them.
-APPENDICES = range(1, 7)
 # A document needs an approver when it is one (a number, a signer or a file), not a link only.
 DOCUMENT_FIELDS = ("number", "signed_by")
 
@@ -190,10 +189,9 @@ def _forms(raw: Any, where: str) -> tuple[int, ...]:
     """`forms = [2, 3]`: appendices of the Instruction, each once."""
     if raw is None:
         return ()
-    if not isinstance(raw, list) or any(isinstance(n, bool) or n not in APPENDICES
+    if not isinstance(raw, list) or any(isinstance(n, bool) or not isinstance(n, int) or n < 1
                                         for n in raw):
-        raise ConfigError(f"{where}: must be a list of appendix numbers "
-                          f"{APPENDICES.start}-{APPENDICES.stop - 1}")
+        raise ConfigError(f"{where}: must be a list of appendix numbers (1, 2, …)")
     twice = [n for i, n in enumerate(raw) if n in raw[:i]]
     if twice:
         raise ConfigError(f"{where}: appendix {twice[0]} is named twice")

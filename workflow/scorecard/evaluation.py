@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from workflow.core.errors import ConfigError
 from workflow.core.kinds import NON_STATE_KINDS
 from workflow.core.periods import parse as parse_period
 from workflow.registers.entries import Entry
@@ -37,58 +39,99 @@ from workflow.scorecard.rules import (
     r2,
 )
 
-# 2.5.1-2.5.5 in that order: the `kind` of a breach of a restriction (001:L376-451)
-RESTRICTIONS = ("incompatible_activity", "conflict_of_interest", "insider_information",
-                "reward_or_gift", "foreign_account")
-# the documents of 3.2.1-3.2.8 (the `document` of a publication record, 3.2.9)
-DOCUMENTS = ("compliance_regulation", "anticorruption_policy", "anticorruption_manual",
-             "coi_policy", "anticorruption_standard", "internal_action_plan",
-             "reporting_procedure", "ethics_code")
 YES = "yes"
-LAW_REPORT = "2.5.4-penalty"  # the yearly appendix-2 report (B-4); its register says "2.5.4"
-NOTICE_POINTS = {"administrative": 3, "criminal": 5}  # 001:L267-273
-BANDS = ((0, "0", 18), (5, "1–5", 15), (20, "6–20", 12), (40, "21–40", 9))  # 001:L293-318
-TOP_BAND = ("41+", 6)  # "41-ден жоғары": 41 included
-PER_FACT = 3          # 001:L332-451
-S2_PER_STEP, S2_MAX = 0.2, 2  # 001:L475-626
-CERTIFICATE_POINTS = 10  # 001:L636-638
 QSE = ("quasi_state",)
 DISTRICTS = ("district_akimat",)
-OUTREACH_VIEWS = 1000  # 001:L816-818
-FACT_KEYS = ("2.3.1", "2.3.2", "2.4.1", "2.5.1", "2.5.2", "2.5.3", "2.5.4", "2.5.5")
-SHARE_KEYS = ("3.1.1", "3.2.1", "3.2.2", "3.2.3", "3.2.4", "3.2.5", "3.2.6", "3.2.7", "3.2.8",
-              "3.2.9")
-KEYS = ("2.1.1", "2.2.1", *FACT_KEYS[:7], LAW_REPORT, FACT_KEYS[7], *SHARE_KEYS, "3.3.1",
-        "4.1.1", "4.1.2", "4.2.1", "4.2.2", "4.2.3", "4.2.4", "4.3.1")
-SOURCES = {
-    "2.1.1": "001:L264-273", "2.2.1": "001:L287-318", "2.3.1": "001:L328-338",
-    "2.3.2": "001:L342-354", "2.4.1": "001:L359-369", "2.5.1": "001:L376-384",
-    "2.5.2": "001:L388-395", "2.5.3": "001:L398-412", "2.5.4": "001:L416-430",
-    LAW_REPORT: "001:L432-434", "2.5.5": "001:L438-451", "3.1.1": "001:L465-477",
-    "3.2.1": "001:L482-502", "3.2.2": "001:L506-516", "3.2.3": "001:L520-532",
-    "3.2.4": "001:L533-543", "3.2.5": "001:L547-557", "3.2.6": "001:L561-573",
-    "3.2.7": "001:L577-595", "3.2.8": "001:L599-611", "3.2.9": "001:L615-626",
-    "3.3.1": "001:L632-638", "4.1.1": "001:L654-672", "4.1.2": "001:L676-694",
-    "4.2.1": "001:L704-749", "4.2.2": "001:L753-763", "4.2.3": "001:L767-777",
-    "4.2.4": "001:L781-795", "4.3.1": "001:L800-818",
-}
+KINDS = ("by_category", "band", "facts", "report_penalty", "quarterly_share", "document_share",
+         "published_share", "certificates", "commission", "territories", "ratio", "monthly",
+         "outreach")
+PROJECT_3_KINDS = ("quarterly_share", "document_share", "published_share", "certificates")
+SHARE_KINDS = (*PROJECT_3_KINDS[:3], "territories")  # scored as a share in 10 % steps
+
+
+# -- the catalogue of indicators ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorSpec:
+    """One indicator of the catalogue (indicators.toml): its key, the kind of rule that scores
+    it, its source lines and the figures of its rule (`params`)."""
+
+    key: str
+    kind: str
+    source: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    state_body: bool = False
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.params.get(name, default)
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    """The indicators of projects No. 2-4 in the scorecard's order, and what a register's
+    entry feeds: a breach of a restriction by its `kind`, a yearly report by its register's
+    indicator."""
+
+    indicators: tuple[IndicatorSpec, ...]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(i.key for i in self.indicators)
+
+    def of_kind(self, *kinds: str) -> tuple[str, ...]:
+        return tuple(i.key for i in self.indicators if i.kind in kinds)
+
+    def feeds(self, c: Entry) -> str:
+        """The indicator an entry counts for: a breach of a restriction (an entry with a
+        `kind` role) the indicator of that restriction; a yearly report (an entry of a
+        register a `report_penalty` names, with no `kind`) the penalty; else its register's."""
+        kind = c.values.get("kind")
+        for i in self.indicators:
+            if kind and i.get("restriction") == kind and i.key[:3] == c.indicator[:3]:
+                return i.key
+            if not kind and i.kind == "report_penalty" and i.get("of") == c.indicator:
+                return i.key
+        return c.indicator
+
+
+
+
+def parse_catalogue(doc: Mapping[str, Any], source: str) -> Catalogue:
+    """indicators.toml as data, checked: each indicator once, of a known kind, with its
+    source; a kind's figures are numbers."""
+    out: list[IndicatorSpec] = []
+    seen: set[str] = set()
+    for n, raw in enumerate(doc.get("indicator") or []):
+        where = f"{source}: indicator[{n}]"
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where}: must be a table")
+        key, kind, src = raw.get("key"), raw.get("kind"), raw.get("source")
+        if not isinstance(key, str) or not key or key in seen:
+            raise ConfigError(f"{where}: needs a key of its own")
+        if kind not in KINDS:
+            raise ConfigError(f"{where}: kind must be one of {', '.join(KINDS)}")
+        if not isinstance(src, str) or not src:
+            raise ConfigError(f"{where}: needs its source lines")
+        params = {k: v for k, v in raw.items() if k not in ("key", "kind", "source",
+                                                             "state_body")}
+        for name in ("per_fact", "per_step", "maximum", "per_unit", "base", "step_percent",
+                     "per", "cap", "report_points", "online_points", "views_points",
+                     "views_at", "points"):
+            value = params.get(name)
+            if value is not None and (isinstance(value, bool)
+                                      or not isinstance(value, int | float | dict)):
+                raise ConfigError(f"{where}.{name}: must be a number")
+        seen.add(key)
+        out.append(IndicatorSpec(key, kind, src, params, raw.get("state_body") is True))
+    if not out:
+        raise ConfigError(f"{source}: no indicator")
+    return Catalogue(tuple(out))
 
 
 # -- the entries ------------------------------------------------------------------------------------
 # An entry of a register is read by workflow/registers/ (entries.Entry): its organisation, the
 # years it counts in by its register's rule (B-17), its counted status, values by role, records.
-
-
-def feeds(c: Entry) -> str:
-    """The indicator a case counts for: a breach of a restriction by its `kind` (2.5.1-2.5.5);
-    the yearly report of 2.5.4 (a case of "2.5.4" with no kind, or "2.5.4-penalty") for the
-    penalty; else its register's indicator."""
-    kind = c.values.get("kind")
-    if c.indicator.startswith("2.5.") and kind in RESTRICTIONS:
-        return f"2.5.{RESTRICTIONS.index(kind) + 1}"
-    if c.indicator == "2.5.4" and not kind:
-        return LAW_REPORT
-    return c.indicator
 
 
 # -- arithmetic ---------------------------------------------------------------------------------------
@@ -99,12 +142,13 @@ def steps_of(pct: float, size: float, how: str) -> float:
     return math.floor(pct / size + 1e-9) if how == "floor" else pct / size
 
 
-def band(facts: int) -> tuple[str, int]:
-    """2.2.1's band of the corruption facts and its points (001:L293-318)."""
-    for upto, label, points in BANDS:
+def band(spec: IndicatorSpec, facts: int) -> tuple[str, float]:
+    """A band of the facts and its points (2.2.1: 001:L293-318)."""
+    for upto, label, points in spec.get("bands", ()):
         if facts <= upto:
             return label, points
-    return TOP_BAND
+    label, points = spec.get("top", ("", 0))
+    return label, points
 
 
 def number(text: str | None) -> float | None:
@@ -135,26 +179,22 @@ def _later(a: date | None, b: date | None) -> date | None:
     return max((d for d in (a, b) if d is not None), default=None)
 
 
-def _info(key: str, note: str, inputs: dict[str, Any] | None = None) -> Indicator:
-    """An indicator that does not apply to the subject ("—", 001 §5.2)."""
-    return Indicator(key, SOURCES[key], inputs or {}, 0, None, "info", note)
-
-
 # -- the evaluation -----------------------------------------------------------------------------------
 
 
 class _Evaluation:
     def __init__(self, subject: str, subject_kind: str, tree: Sequence[Org], year: int,
-                 today: date, cases: Iterable[Entry], st: ScoreSettings):
+                 today: date, cases: Iterable[Entry], st: ScoreSettings, catalogue: Catalogue):
         self.subject, self.kind, self.tree, self.year = subject, subject_kind, tuple(tree), year
-        self.today, self.st = today, st
+        self.today, self.st, self.catalogue = today, st, catalogue
         self.first, self.last = date(year, 1, 1), date(year, 12, 31)
         self.by: dict[tuple[str, str], list[Entry]] = {}
         for c in cases:
-            self.by.setdefault((feeds(c), c.org), []).append(c)
+            self.by.setdefault((catalogue.feeds(c), c.org), []).append(c)
         self.out: list[Indicator] = []
         self.members = members(subject, subject_kind, self.tree,
                                st.consolidating_kinds)
+        self.entities = below(subject, self.tree, QSE, st.qse_scope)
 
     # which entries count
 
@@ -225,15 +265,21 @@ class _Evaluation:
             return DONE, None, held
         return (MISSING, None, held) if missing else (PENDING, until, held)
 
-    def add(self, key: str, inputs: dict[str, Any], points: float, maximum: float | None,
-            kind: str = "award", until: date | None = None) -> None:
-        self.out.append(Indicator(key, SOURCES[key], inputs, r2(points), maximum, kind,
-                                  pending_until=until))
+    def add(self, spec: IndicatorSpec, inputs: dict[str, Any], points: float,
+            maximum: float | None, kind: str = "award", until: date | None = None) -> None:
+        self.out.append(Indicator(spec.key, spec.source, inputs, r2(points), maximum, kind,
+                                  pending_until=until, rule=spec.kind))
 
-    def share(self, key: str, statuses: Sequence[tuple[str, date | None]], unit: str,
-              per_step: float, maximum: float, threshold: float = 0,
-              extra: dict[str, Any] | None = None) -> None:
+    def info(self, spec: IndicatorSpec, note: str, inputs: dict[str, Any] | None = None
+             ) -> None:
+        """An indicator that does not apply to the subject ("—", 001 §5.2)."""
+        self.out.append(Indicator(spec.key, spec.source, inputs or {}, 0, None, "info", note,
+                                  rule=spec.kind))
+
+    def share(self, spec: IndicatorSpec, statuses: Sequence[tuple[str, date | None]],
+              unit: str, threshold: float = 0, extra: dict[str, Any] | None = None) -> None:
         """A share of units in whole 10 % steps, as project No. 1's shares."""
+        per_step, maximum = spec.get("per_step"), spec.get("maximum")
         done = sum(1 for s, _ in statuses if s == DONE)
         pending = sum(1 for s, _ in statuses if s == PENDING)
         until = max((d for s, d in statuses if s == PENDING and d), default=None)
@@ -247,16 +293,18 @@ class _Evaluation:
             inputs["threshold"] = threshold
             if pct < threshold:
                 points = 0
-        self.add(key, inputs, points, maximum, until=until)
+        self.add(spec, inputs, points, maximum, until=until)
 
     # project No. 2
 
-    def notices(self) -> None:
-        """2.1.1: +3 per administrative, +5 per criminal notice counted in the year."""
-        counts = dict.fromkeys(NOTICE_POINTS, 0)
+    def by_category(self, spec: IndicatorSpec) -> None:
+        """2.1.1: the points of each counted entry's `category` (+3 administrative, +5
+        criminal), taken in from the subdivisions."""
+        table: Mapping[str, float] = spec.get("points", {})
+        counts = dict.fromkeys(table, 0)
         pending, until = 0, None
         counted = []
-        for c in self.taken_in("2.1.1"):
+        for c in self.taken_in(spec.key):
             status, when = self.status(c)
             category = c.values.get("category", "")
             if status == DONE and category in counts:
@@ -264,22 +312,19 @@ class _Evaluation:
                 counted.append(c)
             elif status == PENDING:
                 pending, until = pending + 1, _later(until, when)
-        points = sum(NOTICE_POINTS[k] * n for k, n in counts.items())
-        self.add("2.1.1", self.origin(counted, {**counts, PENDING: pending}), points, None,
+        points = sum(table[k] * n for k, n in counts.items())
+        self.add(spec, self.origin(counted, {**counts, PENDING: pending}), points, None,
                  until=until)
 
-    def reconciliation(self) -> None:
-        """2.2.1: the band of the facts of the year's approved reconciliation act (B-1, B-2)."""
-        if self.kind in NON_STATE_KINDS:
-            self.out.append(_info("2.2.1", "state_body_only",
-                                  {"counted": list(self.st.reconciliation_counted)}))
-            return
-        acts = self.of_year("2.2.1")
+    def band(self, spec: IndicatorSpec) -> None:
+        """2.2.1: the band of the facts of the year's approved reconciliation acts (B-1, B-2):
+        the subject's own act filed, the rows of every act it takes in."""
+        acts = self.of_year(spec.key)
         status, until = self.best(acts)
         rows = dict.fromkeys(OFFENCE_CATEGORIES, 0)
         counted = []
         for org in self.members:  # the approved act of the subject and of each it takes in
-            mine = self.of_year("2.2.1", org)
+            mine = self.of_year(spec.key, org)
             act = next((c for c in mine if self.status(c)[0] == DONE), None)
             if act is None and org == self.subject:
                 act = mine[0] if mine else None
@@ -289,18 +334,19 @@ class _Evaluation:
                 if r.values.get("category") in rows:
                     rows[r.values.get("category", "")] += 1
         facts = sum(rows[c] for c in self.st.reconciliation_counted)
-        label, points = band(facts)
-        self.add("2.2.1", self.origin(counted, {
+        label, points = band(spec, facts)
+        self.add(spec, self.origin(counted, {
             **rows, "facts": facts, "band": label, "filed": status,
             "counted": list(self.st.reconciliation_counted)}),
-                 points if status == DONE else 0, 18, until=until)
+                 points if status == DONE else 0, spec.get("maximum"), until=until)
 
-    def facts(self, key: str) -> None:
-        """2.3.1-2.5.5: +3 per entry of the year detected independently."""
+    def facts(self, spec: IndicatorSpec) -> None:
+        """2.3.1-2.5.5: `per_fact` per counted entry of the year detected independently."""
+        per = spec.get("per_fact")
         done = pending = independent = 0
         until = None
         counted = []
-        for c in self.taken_in(key):
+        for c in self.taken_in(spec.key):
             status, when = self.status(c)
             if status == DONE:
                 done += 1
@@ -309,54 +355,56 @@ class _Evaluation:
                     counted.append(c)
             elif status == PENDING:
                 pending, until = pending + 1, _later(until, when)
-        self.add(key, self.origin(counted, {"facts": done, "independent": independent,
-                                            "per_fact": PER_FACT, PENDING: pending}),
-                 PER_FACT * independent, None, until=until)
+        self.add(spec, self.origin(counted, {"facts": done, "independent": independent,
+                                             "per_fact": per, PENDING: pending}),
+                 per * independent, None, until=until)
 
-    def law_report(self) -> None:
+    def report_penalty(self, spec: IndicatorSpec) -> None:
         """2.5.4: -5 when the yearly information (appendix 2) is not submitted by its due date,
         31 January of the next year (B-4); pending before."""
-        reports = self.of_year(LAW_REPORT)
+        reports = self.of_year(spec.key)
         due = max((c.due for c in reports if c.due), default=date(self.year + 1, 1, 31))
         status, until = self.best(reports, due)
         late = status == DONE and all(c.late for c in reports if c.counted == DONE)
         penalised = status == MISSING or (late and self.st.law_report_late == "penalty")
-        self.add(LAW_REPORT, {"filed": status, "due": due, "late": late},
-                 -5 if penalised else 0, None, "penalty", until)
+        self.add(spec, {"filed": status, "due": due, "late": late},
+                 spec.get("points") if penalised else 0, None, "penalty", until)
 
-    # project No. 3
+    # project No. 3: over the supervised quasi-state entities (B-5)
 
-    def project_3(self) -> None:
-        """Over the supervised quasi-state entities (B-5): S2 shares and certificates."""
-        entities = below(self.subject, self.tree, QSE, self.st.qse_scope)
-        if not entities:
-            for key in (*SHARE_KEYS, "3.3.1"):
-                self.out.append(_info(key, "no_entities",
-                                      {"required": self.st.published_documents}))
-            return
-        threshold = self.st.qse_min_percent
+    def _s2(self, spec: IndicatorSpec, statuses: list[tuple[str, date | None]],
+            extra: dict[str, Any] | None = None) -> None:
+        self.share(spec, statuses, "entity", self.st.qse_min_percent, extra)
 
-        def s2(key: str, statuses: list[tuple[str, date | None]],
-               extra: dict[str, Any] | None = None) -> None:
-            self.share(key, statuses, "entity", S2_PER_STEP, S2_MAX, threshold, extra)
+    def quarterly_share(self, spec: IndicatorSpec) -> None:
+        """3.1.1: the entities that did it in every quarter of the year (B-6)."""
+        self._s2(spec, [self.quarterly(e, spec.key)[:2] for e in self.entities])
 
-        s2("3.1.1", [self.quarterly(e, "3.1.1")[:2] for e in entities])
-        for key in SHARE_KEYS[1:-1]:
-            s2(key, [self.best(self.of_year(key, e)) for e in entities])
-        s2("3.2.9", [self.published(e) for e in entities],
-           {"required": self.st.published_documents})
-        held = [e for e in entities if any(self.valid(c) for c in self.of("3.3.1", e))]
-        self.add("3.3.1", {"unit": "entity", "units": len(entities), DONE: len(held), PENDING: 0,
-                           "per_unit": CERTIFICATE_POINTS}, CERTIFICATE_POINTS * len(held), None)
+    def document_share(self, spec: IndicatorSpec) -> None:
+        """3.2.1-3.2.8: the entities whose document counts in the year (in force, B-17)."""
+        self._s2(spec, [self.best(self.of_year(spec.key, e)) for e in self.entities])
 
-    def published(self, entity: str) -> tuple[str, date | None]:
-        """3.2.9: the entity published at least `published_documents` of the eight (B-7) by
+    def published_share(self, spec: IndicatorSpec) -> None:
+        """3.2.9: the entities that published `published_documents` of the documents (B-7) by
         the year's end."""
-        found = {r.values.get("document") for c in self.of_year("3.2.9", entity)
-                 for r in c.records if r.day <= self.last}
-        if len(found & set(DOCUMENTS)) >= self.st.published_documents:
-            return DONE, None
-        return (PENDING, self.last) if self.today <= self.last else (MISSING, None)
+        documents = set(spec.get("documents", ()))
+
+        def published(entity: str) -> tuple[str, date | None]:
+            found = {r.values.get("document") for c in self.of_year(spec.key, entity)
+                     for r in c.records if r.day <= self.last}
+            if len(found & documents) >= self.st.published_documents:
+                return DONE, None
+            return (PENDING, self.last) if self.today <= self.last else (MISSING, None)
+
+        self._s2(spec, [published(e) for e in self.entities],
+                 {"required": self.st.published_documents})
+
+    def certificates(self, spec: IndicatorSpec) -> None:
+        """3.3.1: `per_unit` per entity holding a certificate valid on a day of the year."""
+        per = spec.get("per_unit")
+        held = [e for e in self.entities if any(self.valid(c) for c in self.of(spec.key, e))]
+        self.add(spec, {"unit": "entity", "units": len(self.entities), DONE: len(held),
+                        PENDING: 0, "per_unit": per}, per * len(held), None)
 
     def valid(self, c: Entry) -> bool:
         """3.3.1: a certificate valid on some day of the year."""
@@ -365,14 +413,14 @@ class _Evaluation:
 
     # project No. 4
 
-    def commission(self) -> None:
-        """4.1.1: 3 for the subject's four quarterly meetings, less 0.3 per full 10 % of its
-        district akimats that missed a quarter (B-9), never below 0."""
+    def commission(self, spec: IndicatorSpec) -> None:
+        """4.1.1: `base` for the subject's four quarterly meetings, less `per_step` per full
+        10 % of its district akimats that missed a quarter (B-9), never below 0."""
         if self.kind not in self.st.commission_kinds:
-            self.out.append(_info("4.1.1", "commission_kind"))
+            self.info(spec, "commission_kind")
             return
-        own, until, held = self.quarterly(self.subject, "4.1.1")
-        districts = [self.quarterly(d, "4.1.1")
+        own, until, held = self.quarterly(self.subject, spec.key)
+        districts = [self.quarterly(d, spec.key)
                      for d in below(self.subject, self.tree, DISTRICTS, "below")]
         missed = sum(1 for s, _, _ in districts if s == MISSING)
         pending = sum(1 for s, _, _ in districts if s == PENDING)
@@ -380,21 +428,21 @@ class _Evaluation:
             until = _later(until, when if s == PENDING else None)
         pct = percent(missed, len(districts))
         steps = steps_of(pct, 10, self.st.steps)
-        base = 3 if own == DONE else 0
-        reduction = 0.3 * steps
-        self.add("4.1.1", {"held": held, "base": base, "units": len(districts), "missed": missed,
-                           PENDING: pending + (own == PENDING), "percent": r2(pct),
-                           "steps": r2(steps),
-                           "per_step": 0.3, "reduction": r2(reduction)},
-                 max(0.0, base - reduction), 3, until=until)
+        base = spec.get("base") if own == DONE else 0
+        per = spec.get("per_step")
+        reduction = per * steps
+        self.add(spec, {"held": held, "base": base, "units": len(districts), "missed": missed,
+                        PENDING: pending + (own == PENDING), "percent": r2(pct),
+                        "steps": r2(steps), "per_step": per, "reduction": r2(reduction)},
+                 max(0.0, base - reduction), spec.get("maximum"), until=until)
 
-    def social_order(self) -> None:
-        """4.1.2: 0.5 per full 10 % of the units covered by the year's social order, max 5."""
+    def territories(self, spec: IndicatorSpec) -> None:
+        """4.1.2: `per_step` per full 10 % of the territories covered by the year's social
+        order (B-16: the region itself and each city or district akimat under it; an order
+        placed for a unit covers the territory the unit belongs to)."""
         if self.kind not in self.st.social_order_kinds:
-            self.out.append(_info("4.1.2", "social_order_kind"))
+            self.info(spec, "social_order_kind")
             return
-        # B-16: the territories are the region itself and each city or district akimat under
-        # it; an order placed for a unit covers the territory the unit belongs to
         units = (self.subject, *below(self.subject, self.tree, self.st.social_order_units,
                                       self.st.social_order_scope))
         parent = {o.code: o.parent for o in self.tree}
@@ -405,42 +453,44 @@ class _Evaluation:
                 code = parent.get(code)
             return code
 
-        covered = {territory(r.values.get("unit")) for c in self.of_year("4.1.2")
+        covered = {territory(r.values.get("unit")) for c in self.of_year(spec.key)
                    for r in c.records}
         open_ = (PENDING, self.last) if self.today <= self.last else (MISSING, None)
-        self.share("4.1.2", [(DONE, None) if u in covered else open_ for u in units],
-                   "territory", 0.5, 5)
+        self.share(spec, [(DONE, None) if u in covered else open_ for u in units], "territory")
 
-    def ratio(self, key: str, per_step: float, size: float, maximum: float) -> None:
+    def ratio(self, spec: IndicatorSpec) -> None:
         """4.2.1 (0.3 per 0.5 %, cap 3, B-10) and 4.2.2 (1 per 10 %, max 10): the share of
-        numerator in denominator of the year's done entry (the last one given)."""
-        cases = self.of_year(key)
-        status, until = self.best(cases)
+        numerator in denominator, each organisation taken in by its last done entry."""
+        per_step, size, maximum = (spec.get("per_step"), spec.get("step_percent"),
+                                   spec.get("maximum"))
+        status, until = self.best(self.of_year(spec.key))
         figures: dict[str, tuple[float, float]] = {}  # the last done figures of each org
         counted = []
-        for c in self.taken_in(key):
+        for c in self.taken_in(spec.key):
             n, d = number(c.values.get("numerator")), number(c.values.get("denominator"))
             if self.status(c)[0] == DONE and n is not None and d is not None:
                 figures[c.org] = (n, d)
                 counted.append(c)
         if not figures:
-            self.add(key, {"filed": MISSING if status == DONE else status, "step_percent": size,
-                           "per_step": per_step}, 0, maximum, until=until)
+            self.add(spec, {"filed": MISSING if status == DONE else status,
+                            "step_percent": size, "per_step": per_step}, 0, maximum,
+                     until=until)
             return
         n, d = (sum(f[0] for f in figures.values()), sum(f[1] for f in figures.values()))
         pct = 100.0 * n / d if d else 0.0
         steps = steps_of(pct, size, self.st.steps)
-        self.add(key, self.origin(counted, {
+        self.add(spec, self.origin(counted, {
             "filed": DONE, "numerator": n, "denominator": d, "percent": r2(pct),
             "step_percent": size, "steps": r2(steps), "per_step": per_step}),
                  min(maximum, per_step * steps), maximum)
 
-    def monthly(self, key: str, per: float, role: str | None) -> None:
-        """4.2.3 (2 per event) and 4.2.4 (1 per servant, the records' `count`): at most 10 a
-        month, the months of the year summed (B-11). A record counts in its day's month."""
+    def monthly(self, spec: IndicatorSpec) -> None:
+        """4.2.3 (2 per event) and 4.2.4 (1 per servant, the records' `count`): at most `cap`
+        a month, the months of the year summed (B-11)."""
+        per, cap, role = spec.get("per"), spec.get("cap"), spec.get("role")
         months: dict[int, float] = {}
         counted = []
-        for c in self.taken_in(key):
+        for c in self.taken_in(spec.key):
             period = parse_period(c.period) if c.period else None
             for r in c.records:
                 # a record counts in its case's month (B-17: a recurring register's period),
@@ -453,60 +503,51 @@ class _Evaluation:
                 months[month] = months.get(month, 0.0) + amount
             if c.records:
                 counted.append(c)
-        rows = [[m, r2(x), r2(min(10, per * x))] for m, x in sorted(months.items())]
+        rows = [[m, r2(x), r2(min(cap, per * x))] for m, x in sorted(months.items())]
         until = self.last if self.today <= self.last else None
-        self.add(key, self.origin(counted, {"months": rows, "per": per, "cap": 10}),
-                 sum(p for _, _, p in rows), 120, until=until)
+        self.add(spec, self.origin(counted, {"months": rows, "per": per, "cap": cap,
+                                             "unit": spec.get("unit", "event")}),
+                 sum(p for _, _, p in rows), spec.get("maximum"), until=until)
 
-    def outreach(self) -> None:
-        """4.3.1: 10 for the year's report (appendix 6), +5 when an event was published online,
-        +10 when an event reached 1,000 views; once a year, cumulative (B-12)."""
-        cases = self.of_year("4.3.1")
-        status, until = self.best(cases)
-        taken = self.taken_in("4.3.1")
+    def outreach(self, spec: IndicatorSpec) -> None:
+        """4.3.1: `report_points` for the year's report (appendix 6), `online_points` when an
+        event was published online, `views_points` when an event reached `views_at` views;
+        once a year, cumulative (B-12)."""
+        status, until = self.best(self.of_year(spec.key))
+        taken = self.taken_in(spec.key)
         records = [r for c in taken for r in c.records]
         online = sum(1 for r in records if r.values.get("online") == YES)
         views = max((int(number(r.values.get("views")) or 0) for r in records), default=0)
-        parts = [10 if status == DONE else 0, 5 if online else 0,
-                 10 if views >= OUTREACH_VIEWS else 0]
+        parts = [spec.get("report_points") if status == DONE else 0,
+                 spec.get("online_points") if online else 0,
+                 spec.get("views_points") if views >= spec.get("views_at") else 0]
         reach = parts[1] + parts[2] if self.st.outreach_cumulative else max(parts[1:])
-        self.add("4.3.1", self.origin([c for c in taken if c.records], {
+        self.add(spec, self.origin([c for c in taken if c.records], {
             "filed": status, "events": len(records), "online": online, "views": views,
             "parts": parts, "cumulative": self.st.outreach_cumulative}),
-                 parts[0] + reach, 25, until=until)
-
-    def project_4(self) -> None:
-        self.commission()
-        self.social_order()
-        if self.kind in NON_STATE_KINDS:  # 4.2.x and 4.3.1: state bodies (001 §5.2)
-            for key in ("4.2.1", "4.2.2", "4.2.3", "4.2.4", "4.3.1"):
-                self.out.append(_info(key, "state_body_only",
-                                      {"cumulative": self.st.outreach_cumulative}))
-            return
-        self.ratio("4.2.1", 0.3, 0.5, 3)
-        self.ratio("4.2.2", 1, 10, 10)
-        self.monthly("4.2.3", 2, None)
-        self.monthly("4.2.4", 1, "count")
-        self.outreach()
+                 parts[0] + reach, spec.get("maximum"), until=until)
 
     def run(self) -> list[Indicator]:
-        self.notices()
-        self.reconciliation()
-        for key in FACT_KEYS:
-            self.facts(key)
-        self.law_report()
-        self.project_3()
-        self.project_4()
-        order = {k: i for i, k in enumerate(KEYS)}
-        return sorted(self.out, key=lambda i: order[i.key])
+        for spec in self.catalogue.indicators:
+            if spec.state_body and self.kind in NON_STATE_KINDS:  # 001 §5.2
+                self.info(spec, "state_body_only",
+                          {"counted": list(self.st.reconciliation_counted)}
+                          if spec.kind == "band" else
+                          {"cumulative": self.st.outreach_cumulative})
+            elif spec.kind in PROJECT_3_KINDS and not self.entities:
+                self.info(spec, "no_entities", {"required": self.st.published_documents})
+            else:
+                getattr(self, spec.kind)(spec)
+        return self.out
 
 
 def evaluate(subject: str, subject_kind: str, tree: Sequence[Org], year: int, today: date,
-             cases: Sequence[Entry], st: ScoreSettings) -> list[Indicator]:
-    """Every indicator of projects No. 2-4 for one subject and year (KEYS, in that order), from
-    the registers' entries of the subject and of the organisations below it (`tree`: the
-    subject and everything below it)."""
-    return _Evaluation(subject, subject_kind, tree, year, today, cases, st).run()
+             cases: Sequence[Entry], st: ScoreSettings, catalogue: Catalogue
+             ) -> list[Indicator]:
+    """Every indicator of the catalogue (projects No. 2-4) for one subject and year, in its
+    order, from the registers' entries of the subject and of the organisations below it
+    (`tree`: the subject and everything below it)."""
+    return _Evaluation(subject, subject_kind, tree, year, today, cases, st, catalogue).run()
 
 
 # -- the whole evaluation -----------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from workflow.registers.reader import read_entries
 from workflow.registers.scope import members
 from workflow.scorecard import evaluation as ev
 from workflow.scorecard import rules as sc
+from workflow.scorecard.catalogue import catalogue
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.services.organisations import org_name
@@ -322,7 +323,7 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
             places = sorted(i for o in facts.tree for i in at.get(o.code, ()))
             result = ev.whole(result, ev.evaluate(
                 facts.subject, facts.subject_kind, facts.tree, year, ctx.today,
-                [cases[i] for i in places], settings))
+                [cases[i] for i in places], settings, catalogue()))
         result["subject_name"] = org_name(org, ctx.language)
         if whole:  # the organisations its projects No. 2 and 4 take in (B-18), and those a
             # consolidated indicator's facts came from

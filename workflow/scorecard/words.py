@@ -13,8 +13,6 @@ from workflow.scorecard import evaluation as ev
 from workflow.scorecard.rules import DONE, PENDING
 
 SHARES = ("1.1.3", "1.2.1", "1.2.2", "1.3.2", "1.3.3", "1.4.1")
-SHARES_2_4 = (*ev.SHARE_KEYS, "4.1.2")
-MONTHLY_UNITS = {"4.2.3": "score.unit.event", "4.2.4": "score.unit.servant"}
 DOCUMENTS = ("1.1.2", "1.2.3", "1.3.1")
 ARROW = " → "
 MINUS = "−"
@@ -74,7 +72,7 @@ class Words:
 
     def rule(self, ind: dict[str, Any]) -> str:
         t, key, i = self.t, ind["key"], ind["inputs"]
-        if key in ev.KEYS:
+        if ind.get("rule"):  # projects No. 2-4 (the catalogue's kind of rule)
             return self.rule_2_4(key, i)
         params: dict[str, Any] = {"threshold": self.n(i.get("threshold", 0))}
         if key in DOCUMENTS or key == "1.4.1-penalty":
@@ -89,7 +87,7 @@ class Words:
         t, key, i = self.t, ind["key"], ind["inputs"]
         if ind["kind"] == "info":
             return t(f"score.note.{ind['note']}")
-        if key in ev.KEYS:
+        if ind.get("rule"):
             return self.text_2_4(ind, year)
         if key == "external":
             parts = [t("score.text.external", date=day(i["completed_on"]), fulfilled=i["fulfilled"],
@@ -153,22 +151,22 @@ class Words:
 
     def text_2_4(self, ind: dict[str, Any], year: int) -> str:
         """What was counted for an indicator of projects No. 2-4, ending with the points."""
-        key, i, until = ind["key"], ind["inputs"], ind["pending_until"]
-        if key in SHARES_2_4:
+        key, i, until, rule = ind["key"], ind["inputs"], ind["pending_until"], ind["rule"]
+        if rule in ev.SHARE_KINDS:
             parts = [self.share(key, i, until, n=i.get("required", 8)), self.steps(i)]
             if "threshold" in i and i["percent"] < i["threshold"]:
                 parts[-1] = self.t("score.text.below", threshold=self.n(i["threshold"]))
-        elif key in ev.FACT_KEYS:
+        elif rule == "facts":
             parts = [self.t("score.text.facts", year=year, facts=i["facts"],
                             independent=i["independent"], per=i["per_fact"])
                      + self.pending(i, until)]
-        elif key in MONTHLY_UNITS:
-            parts = [self.months(i, MONTHLY_UNITS[key], year)]
+        elif rule == "monthly":
+            parts = [self.months(i, f"score.unit.{i.get('unit', 'event')}", year)]
         else:
-            parts = {"2.1.1": self.notices, "2.2.1": self.reconciliation,
-                     ev.LAW_REPORT: self.law_report, "3.3.1": self.certificates,
-                     "4.1.1": self.commission, "4.2.1": self.ratio, "4.2.2": self.ratio,
-                     "4.3.1": self.outreach}[key](ind, year)
+            parts = {"by_category": self.notices, "band": self.reconciliation,
+                     "report_penalty": self.law_report, "certificates": self.certificates,
+                     "commission": self.commission, "ratio": self.ratio,
+                     "outreach": self.outreach}[rule](ind, year)
         parts[0] += self.origin(i)
         return ARROW.join([*parts, self.points(ind["points"])])
 
