@@ -10,11 +10,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from freezegun import freeze_time
 from openpyxl import load_workbook
 
 from workflow.core.definition import Definition
 from workflow.definitions import load_registry
+from workflow.i18n import Translator
 from workflow.registers.entries import CaseRow, RecordRow, entry_of
+from workflow.scorecard.words import in_words
 
 REGISTRY = load_registry()
 
@@ -22,7 +25,8 @@ REGISTRY = load_registry()
 @pytest.fixture
 def cli(merzim_db):
     def run(*args: str, today: str = "2027-03-01", json_out: bool = True):
-        result = merzim_db(*args, *(("--json",) if json_out else ()), today=today)
+        with freeze_time(f"{today} 06:00:00"):  # typed in on `today` (the entries' stamps)
+            result = merzim_db(*args, *(("--json",) if json_out else ()), today=today)
         assert result.returncode == 0, (args, result.stdout, result.stderr)
         return json.loads(result.stdout) if json_out else result.stdout
     run.dir = merzim_db.workdir if hasattr(merzim_db, "workdir") else None
@@ -135,6 +139,13 @@ def test_the_year_of_the_fact_not_of_the_typing(cli):
     assert points(y2026)["2.4.1"] == 3
     assert inputs(y2026, "3.2.1")["done"] == 2  # Q1 and Q2; Q3 repealed in 2025
     assert inputs(y2026, "3.2.1")["units"] == 3
+    assert inputs(y2026, "3.2.1")["entered_late"] == 1  # Q2's, typed in on 10 February 2027
+    # Q1 (2024) and Q3 (2023) were typed in when they happened
+    assert "entered_late" not in inputs(cli("score", "MF", "--year", "2025"), "3.2.1")
+    words = in_words(y2026, Translator("en"))  # the score page's and the CLI's words
+    assert next(i["text"] for i in words["indicators"] if i["key"] == "3.2.1") == (
+        "2 of 3 supervised entities brought the regulation into line (66.67 %); entered after "
+        "the year's end: 1 → 6 steps of 10 % → 1.2 points")
     assert points(cli("score", "MF", "--year", "2019"))["2.4.1"] == 0
     y2025 = cli("score", "MF", "--year", "2025")
     assert inputs(y2025, "3.2.1")["done"] == 2  # Q1 and Q3 (in force until June)

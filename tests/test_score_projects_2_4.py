@@ -642,7 +642,7 @@ def test_a_new_indicator_of_a_known_kind_is_data():
                         [case("2.6.1", "MF", independent="yes"),
                          case("2.6.1", "K1", independent="yes"),   # its committee's (B-18)
                          case("2.6.1", "MF", independent="no")], DEFAULT, extended)
-    assert [(i.key, i.points, i.rule) for i in got] == [("2.6.1", 8, "facts")]
+    assert [(i.key, i.points, i.scored_by) for i in got] == [("2.6.1", 8, "facts")]
     assert got[0].inputs["from"] == [["MF", 1], ["K1", 1]]
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from calendars.errors import CalendarRangeError
 from workflow.core import periods
 from workflow.core.definition import Definition
 from workflow.core.errors import UsageError
@@ -201,7 +202,12 @@ def rule_deadline(ctx: Context, d: Definition, year: int) -> date:
     """The day the register's rule gives for `year`'s report (31 January of the next year, on
     a day off the next working day): a subject's deadline when it has no case of its own."""
     assert d.recurrence is not None
-    return periods.due_date(ctx.calendar, periods.parse(str(year)), d.recurrence.due)
+    cal = ctx.calendar
+    try:
+        return periods.due_date(cal, periods.parse(str(year)), d.recurrence.due)
+    except CalendarRangeError:  # due in a year the calendar's data does not reach yet
+        raise UsageError(key="error.year_outside", year=year, first=cal.first_year,
+                         last=cal.last_year - 1) from None
 
 
 def submissions(s: Session, ctx: Context, org_code: str, year: int,
@@ -301,8 +307,8 @@ def plan_submission_reminders(s: Session, ctx: Context, settings: sc.ScoreSettin
         col(Organisation.path).in_({r.org_path for r, _ch in reachable})))
         if consolidates(o.kind, settings.consolidating_kinds)), key=lambda o: o.path)
     cal = ctx.calendar
-    years = [y for y in (ctx.today.year - 1, ctx.today.year)
-             if cal.first_year <= y <= cal.last_year]
+    years = [y for y in (ctx.today.year - 1, ctx.today.year)  # a year's report is due after it
+             if cal.first_year <= y < cal.last_year]
     if not subjects or not years:
         return []
     # the subjects' own cases (their deadlines), in one reading

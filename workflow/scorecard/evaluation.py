@@ -268,13 +268,13 @@ class _Evaluation:
     def add(self, spec: IndicatorSpec, inputs: dict[str, Any], points: float,
             maximum: float | None, kind: str = "award", until: date | None = None) -> None:
         self.out.append(Indicator(spec.key, spec.source, inputs, r2(points), maximum, kind,
-                                  pending_until=until, rule=spec.kind))
+                                  pending_until=until, scored_by=spec.kind))
 
     def info(self, spec: IndicatorSpec, note: str, inputs: dict[str, Any] | None = None
              ) -> None:
         """An indicator that does not apply to the subject ("—", 001 §5.2)."""
         self.out.append(Indicator(spec.key, spec.source, inputs or {}, 0, None, "info", note,
-                                  rule=spec.kind))
+                                  scored_by=spec.kind))
 
     def share(self, spec: IndicatorSpec, statuses: Sequence[tuple[str, date | None]],
               unit: str, threshold: float = 0, extra: dict[str, Any] | None = None) -> None:
@@ -381,8 +381,13 @@ class _Evaluation:
         self._s2(spec, [self.quarterly(e, spec.key)[:2] for e in self.entities])
 
     def document_share(self, spec: IndicatorSpec) -> None:
-        """3.2.1-3.2.8: the entities whose document counts in the year (in force, B-17)."""
-        self._s2(spec, [self.best(self.of_year(spec.key, e)) for e in self.entities])
+        """3.2.1-3.2.8: the entities whose document counts in the year (in force, B-17); how
+        many of those were entered after the year's end."""
+        counted = [c for e in self.entities for c in self.of_year(spec.key, e)
+                   if self.status(c)[0] == DONE]
+        late = sum(1 for c in counted if c.entered_late(self.year))
+        self._s2(spec, [self.best(self.of_year(spec.key, e)) for e in self.entities],
+                 {"entered_late": late} if late else None)
 
     def published_share(self, spec: IndicatorSpec) -> None:
         """3.2.9: the entities that published `published_documents` of the documents (B-7) by

@@ -321,7 +321,7 @@ class Indicator:
     kind: str  # award | penalty | info
     note: str = ""  # why an indicator is information only (an i18n key under score.note)
     pending_until: date | None = None  # provisional: a stage it counts is not yet due
-    rule: str = ""  # projects No. 2-4: the kind of rule that scores it (indicators.toml)
+    scored_by: str = ""  # projects No. 2-4: the kind of rule that scores it (indicators.toml)
 
 
 class _Tally:

@@ -72,7 +72,7 @@ class Words:
 
     def rule(self, ind: dict[str, Any]) -> str:
         t, key, i = self.t, ind["key"], ind["inputs"]
-        if ind.get("rule"):  # projects No. 2-4 (the catalogue's kind of rule)
+        if ind.get("scored_by"):  # projects No. 2-4 (the catalogue's kind of rule)
             return self.rule_2_4(key, i)
         params: dict[str, Any] = {"threshold": self.n(i.get("threshold", 0))}
         if key in DOCUMENTS or key == "1.4.1-penalty":
@@ -87,7 +87,7 @@ class Words:
         t, key, i = self.t, ind["key"], ind["inputs"]
         if ind["kind"] == "info":
             return t(f"score.note.{ind['note']}")
-        if ind.get("rule"):
+        if ind.get("scored_by"):
             return self.text_2_4(ind, year)
         if key == "external":
             parts = [t("score.text.external", date=day(i["completed_on"]), fulfilled=i["fulfilled"],
@@ -151,7 +151,7 @@ class Words:
 
     def text_2_4(self, ind: dict[str, Any], year: int) -> str:
         """What was counted for an indicator of projects No. 2-4, ending with the points."""
-        key, i, until, rule = ind["key"], ind["inputs"], ind["pending_until"], ind["rule"]
+        key, i, until, rule = ind["key"], ind["inputs"], ind["pending_until"], ind["scored_by"]
         if rule in ev.SHARE_KINDS:
             parts = [self.share(key, i, until, n=i.get("required", 8)), self.steps(i)]
             if "threshold" in i and i["percent"] < i["threshold"]:
