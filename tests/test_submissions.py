@@ -132,7 +132,9 @@ def test_anyone_else_presents_nothing_and_refusals_change_nothing(region, db, me
     text = merzim_db("submissions", "OBL-D1", "--year", "2025", today="2026-01-20").stdout
     assert "No subdivision presents its final report to this organisation." in text
     before = dump_tables(db)
-    for args, code in ((("NOPE", "--year", "2025"), 4), (("OBL", "--year", "1990"), 2)):
+    last = CALENDAR.last_year  # its reports are due in a year the calendar does not hold
+    for args, code in ((("NOPE", "--year", "2025"), 4), (("OBL", "--year", "1990"), 2),
+                       (("OBL", "--year", str(last)), 2)):
         got = merzim_db("submissions", *args, "--json", today="2026-01-20")
         assert got.returncode == code and "Traceback" not in got.stderr
     assert dump_tables(db) == before
@@ -220,6 +222,9 @@ def test_api_and_pages_for_the_regions_manager_refused_elsewhere(region, db, tmp
     assert "1 of 2 subdivisions have submitted their final report for 2025." in section
     assert "OBL-APP" not in section and "OBL-QS" not in section
     assert "<table" not in section[:section.index("</section>")]
+    # a year whose reports are due beyond the calendar's data: the page without the section
+    beyond = browser.get(f"/coverage?org=OBL&year={CALENDAR.last_year}")
+    assert beyond.status_code == 200 and 'data-testid="submissions"' not in beyond.text
     # a district's page has no such section; its score page no link
     assert 'data-testid="submissions"' not in browser.get("/coverage?org=OBL-D1").text
     assert "#submissions" not in browser.get("/score/OBL-D1?year=2025").text

@@ -18,6 +18,7 @@ from web.kit.access import visible_org
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import int_param, page, render
+from workflow.core.errors import UsageError
 from workflow.coverage import service
 from workflow.coverage.rules import Submissions
 
@@ -35,8 +36,11 @@ def coverage_page(request: Request, pc: PageContext = Depends(page)):
     result = service.coverage(pc.s, pc.ctx, org.code, year, settings)
     subs = lines = None
     if service.reports_to_it(pc.ctx, org, settings):  # B-18: its units' final reports
-        subs = service.submissions(pc.s, pc.ctx, org.code, year, settings)
-        lines = service.submission_lines(subs, pc.t)
+        try:
+            subs = service.submissions(pc.s, pc.ctx, org.code, year, settings)
+            lines = service.submission_lines(subs, pc.t)
+        except UsageError:  # the year's reports are due beyond the calendar's data: no section
+            subs = None
     return render(request, pc, "coverage.html", result=result, year=year, scope=org,
                   orgs=views.org_choices(pc.s, pc.viewer), org_filter=q.get("org") or "",
                   submissions=subs, submission_lines=lines,
