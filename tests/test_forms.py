@@ -13,6 +13,7 @@ registers' fields come from the definitions.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from tests.registers_world import (  # noqa: F401 - the `world` and `web` fixtur
 )
 from workflow.forms import rules
 from workflow.forms.texts import layouts
+from workflow.forms.xlsx import write_xlsx
 from workflow.storage.db import make_engine
 from workflow.storage.models import AuditRecord
 
@@ -446,6 +448,51 @@ def test_the_sheet_model_places_lines_by_row_and_hides_persons():
     assert rules.row_of(1, None, ()) == 1
     with pytest.raises(Exception, match="appendix"):
         rules.parse_layouts({"texts": {}}, "x.toml")
+
+
+def test_a_fixed_row_of_several_facts_takes_a_sheet_row_each():
+    """Appendix 2's row 2.1.1 with three facts: three sheet rows, its label merged down over
+    them, each fact numbered in a cell of its own, as high as its own text; a fact longer than
+    a sheet row can be (27 lines) continues on the next, cut between its lines."""
+    def made(n: int, lines: int, row: int = 1) -> rules.Line:
+        return rules.Line(tuple(rules.Value(f"k{i}", f"Name {i}", f"fact {n} value {i}")
+                                for i in range(lines)), f"Person {n}", row=row)
+
+    data = rules.FormData(2, "ru", 2026, "Org", (made(1, 5), made(2, 9), made(3, 3),
+                                                 made(4, 40, row=3)))
+    sheet = rules.lay_out(layouts(), data)
+    first, _ = sheet.heading_rows or (0, 0)
+    top = first + 1
+    label = "2.1.1 Сообщение о коррупционных правонарушениях (административных и уголовных)"
+    assert [sheet.value(top + k, 1) for k in range(3)] == [label, "", ""]
+    texts = [str(sheet.value(top + k, 2)) for k in range(3)]
+    assert [t.split("\n")[0] for t in texts] == ["1) Person 1", "2) Person 2", "3) Person 3"]
+    assert [t.count("\n") + 1 for t in texts] == [6, 10, 4]
+    assert rules.Merge(top, 1, top + 2, 1) in sheet.merges
+    assert sheet.value(top + 3, 2) == "Не выявлено"  # 2.3.1: no fact, one sheet row
+    # 2.3.2: one fact of 41 lines, unnumbered, over two sheet rows (27 and 14 lines)
+    long = [str(sheet.value(top + 4 + k, 2)) for k in range(2)]
+    assert long[0].startswith("Person 4\n")
+    assert "\n".join(long) == rules.line_text(made(4, 40), "")
+    assert [t.count("\n") + 1 for t in long] == [27, 14]
+    assert rules.Merge(top + 4, 1, top + 5, 1) in sheet.merges
+    assert str(sheet.value(top + 6, 1)).startswith("2.4.1 ")
+    # the merges do not overlap; the heading row and the page are as before
+    covered = [(r, c) for m in sheet.merges for r in range(m.top, m.bottom + 1)
+               for c in range(m.left, m.right + 1)]
+    assert len(covered) == len(set(covered))
+    assert sheet.heading_rows == (first, first) and sheet.value(first, 1) == "№ подзадачи"
+    # written: each sheet row as high as its own fact, none over 409 points
+    ws = load_workbook(io.BytesIO(write_xlsx(sheet))).active
+    heights = [ws.row_dimensions[top + k].height for k in range(6)]
+    assert heights == [90, 150, 60, 45, 405, 210], heights  # 45: 2.3.1's label, three lines
+    assert all(rules.lines_needed(str(sheet.value(top + k, 2)), 90) <= rules.ROW_LINES
+               for k in range(6))
+    # a line too long for a sheet row by itself is cut at its spaces
+    words = " ".join(f"word{i}" for i in range(600))
+    parts = rules.row_parts(words, 90)
+    assert len(parts) == 3 and " ".join(parts) == words  # 4 689 characters, 2 113 a row
+    assert all(rules.lines_needed(part, 90) <= rules.ROW_LINES for part in parts)
 
 
 def test_the_layouts_cite_the_seed_and_cover_every_appendix():

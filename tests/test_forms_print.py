@@ -1,12 +1,14 @@
 """The report forms as an officer prints and signs them (B-19, shared/domain/projects-2-4.md):
 A4 landscape, one page wide, the table's heading row repeated on every printed page, one fact a
-paragraph ("Name: value" a line, in the seed's order, facts apart by a blank line), dates as
-dd.mm.yyyy. Read back with openpyxl, then printed: appendix 2 converted to PDF by LibreOffice
-(Debian's libreoffice-calc-nogui; .ci/run installs it) and the PDF read with pypdf.
+paragraph ("Name: value" a line, in the seed's order) in a sheet row of its own beside its fixed
+row's label, dates as dd.mm.yyyy. Read back with openpyxl, then printed: appendix 2 converted
+to PDF by LibreOffice (Debian's libreoffice-calc-nogui; .ci/run installs it) and the PDF read
+with pypdf.
 
 The world is tests/registers_world.py's, with more facts of 2026 recorded through the command
 line so that appendix 2 runs over several pages: two more offence notices (row 2.1.1 holds
-three), a tainted hire (2.4.1) and six more breaches of restrictions (2.5.1-2.5.5).
+three), a tainted hire (2.4.1) and six more breaches of restrictions (2.5.1-2.5.5); and a
+regional akimat of its own with 30 offence notices of a year (`crowded`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +143,8 @@ def test_the_sheet_model_names_its_heading_rows():
 
 
 def test_a_text_cell_holds_one_paragraph_a_fact(world):
-    got = cells(produce(world, 2, "kk"))
+    path = produce(world, 2, "kk")
+    got = cells(path)
     p = "offence_notice"
     first = paragraph(p, "kk", "=cmd, Chief specialist", {
         "category": choice(p, "category", "criminal", "kk"), "detected": "10.03.2026",
@@ -150,12 +154,16 @@ def test_a_text_cell_holds_one_paragraph_a_fact(world):
         "category": choice(p, "category", "administrative", "kk"), "detected": "12.04.2026",
         "place": "Taldykorgan", "damage": "200\u00a0000", "notified": "22.04.2026",
         "letter": "PR-2"})
-    facts = got["B14"].split("\n\n")  # a blank line between two facts
-    assert facts[:2] == [f"1) {first}", f"2) {second}"]
-    assert len(facts) == 3 and facts[2].startswith("3) Print Notice 3, Leading specialist\n")
-    # one fact in a cell: its paragraph, unnumbered
+    # row 2.1.1's three facts a sheet row each, numbered, its label merged down beside them
+    assert (got["B14"], got["B15"]) == (f"1) {first}", f"2) {second}")
+    assert got["B16"].startswith("3) Print Notice 3, Leading specialist\n")
+    assert got["A14"].startswith("2.1.1 ") and "A15" not in got and "A16" not in got
+    assert {"A14:A16", "A20:A21", "A22:A23", "A25:A26"} <= {
+        str(r) for r in load_workbook(path).active.merged_cells.ranges}
+    # a row of one fact: its paragraph, unnumbered (2.5.3)
     b = "restriction_breach"
-    assert got["B20"] == paragraph(b, "kk", "Print Breach 3, Chief specialist of the department", {
+    assert got["A24"].startswith("2.5.3 ")
+    assert got["B24"] == paragraph(b, "kk", "Print Breach 3, Chief specialist of the department", {
         "kind": choice(b, "kind", "insider_information", "kk"), "detected": "03.05.2026"})
     # a table with a column of its own for the person (appendix 5): the text cell its values
     ru = cells(produce(world, 5, "ru"))
@@ -167,11 +175,12 @@ def test_a_text_cell_holds_one_paragraph_a_fact(world):
 
 def test_every_row_is_as_tall_as_its_text(world):
     ws = load_workbook(produce(world, 2, "ru")).active
-    for row in range(14, 23):
+    for row in range(14, 28):  # the nine fixed rows' 14 sheet rows: a fact each
         text = str(ws[f"B{row}"].value)
         height = ws.row_dimensions[row].height
         lines = text.count("\n") + 1
-        assert height is not None and min(409, 15 * lines) <= height <= 409, (row, lines, height)
+        assert height is not None and 15 * lines <= height <= 409, (row, lines, height)
+    assert ws["B28"].value is None
 
 
 def test_a_row_taller_than_excel_allows_stays_at_409_points():
@@ -249,12 +258,105 @@ def test_appendix_2_prints_on_a4_landscape_pages_one_page_wide(world, tmp_path):
         # onto a page of its own, the pages are as many as the rows need
         assert first in text and last in text, i
         assert f"{i}/{len(pages)}" in text  # the page number in the footer
-    # each row whole on one page: its label (the first column) beside every fact it lists (the
-    # last), so no fact is lost below a row's printed height
+    # each row's label printed once, every fact it lists printed on its page or after (a fact a
+    # sheet row, never cut: test_a_row_of_thirty_notices_prints_every_one)
     for row, persons in PERSONS.items():
         label = _squeezed(f"{layout.rows[row - 1].code} {layout.rows[row - 1].name.kk}")[:30]
         on = [i for i, text in enumerate(pages) if label in text]
         assert len(on) == 1, (row, on)
         for person in persons:
-            assert _squeezed(person) in pages[on[0]], (row, person)
+            assert _squeezed(person) in "".join(pages[on[0]:]), (row, person)
     assert _squeezed("12-34/567") in pages[0] and _squeezed("PR-3") in pages[0]
+
+
+# -- a row of many facts, printed: each fact a sheet row of its own -------------------------------
+
+
+NOTICES = 30
+UNITS = [("RG", None, "akimat", "Region akimat", "Облыс әкімдігі"),
+         ("RG-DEP", "RG", "department", "Regional education department", "Білім басқармасы"),
+         ("RG-D1", "RG", "district_akimat", "Kegen district akimat", "Кеген ауданы әкімдігі")]
+
+
+def letter(i: int) -> str:
+    return f"NTC-{i:02d}/26"
+
+
+def account(what: str, end: str) -> str:
+    """A text of nearly 500 characters (an entry's longest), ending with `end`."""
+    return " ".join(f"{what} {i} of a long account." for i in range(1, 20))[:470] + f" {end}"
+
+
+@pytest.fixture(scope="module", params=BACKENDS, name="crowded")
+def crowded_fixture(request, tmp_path_factory) -> Iterator[dict[str, Any]]:
+    """A regional akimat that takes in its department's and its district's facts (a
+    consolidated form, B-18): 30 offence notices of 2026, ten recorded by each; the last
+    written at such length (a long place, letter, response and recommendations) that its fact
+    is longer than a sheet row can be."""
+    tmp = tmp_path_factory.mktemp("crowded")
+    (tmp / "cwd").mkdir()
+    with database_from_template(request.param, tmp) as (url, _):
+        m = Merzim(tmp / "cwd", db_url=url, today=D2026)
+        for code, parent, kind, en, kk in UNITS:
+            result = m("org", "add", code, "--name", en, "--name-kk", kk, "--name-ru", en,
+                       "--kind", kind, *(["--parent", parent] if parent else []), today=D2026)
+            assert result.returncode == 0, result.stderr
+        start = date(2026, 1, 5)
+        for i in range(1, NOTICES + 1):
+            detected = start + timedelta(days=7 * i)
+            sent = (detected + timedelta(days=2)).isoformat()
+            long = i == NOTICES
+            n = _open(m, "offence_notice", UNITS[i % 3][0], D2026, f"Offender {i:02d}",
+                      "Chief specialist of the department",
+                      {"category": "criminal" if i % 2 else "administrative",
+                       "place": account("Place", "END-OF-PLACE") if long
+                       else f"Street {i}, Almaty region", "damage": str(i * 10000)},
+                      {"detected": detected.isoformat()})
+            _record(m, n, "notice_sent", sent, D2026,
+                    letter=account("Letter", letter(i)) if long else letter(i))
+            if long:
+                _record(m, n, "response_received", sent, D2026,
+                        note=account("Response", "END-OF-RESPONSE"))
+                _record(m, n, "recommendations_implemented", sent, D2026,
+                        note=account("Measure", "END-OF-FACT"))
+        yield {"m": m, "url": url, "tmp": tmp}
+
+
+def test_a_row_of_thirty_notices_prints_every_one(crowded, tmp_path):
+    xlsx = produce(crowded, 2, "kk", org="RG")
+    ws = load_workbook(xlsx).active
+    first = heading_row(xlsx, 2) + 1
+    last = first + NOTICES  # the long fact over two sheet rows
+    # row 2.1.1: the 30 facts a sheet row each, the label merged down over them; each sheet
+    # row as high as its own text, none over 409 points
+    assert f"A{first}:A{last}" in {str(r) for r in ws.merged_cells.ranges}
+    texts = [str(ws[f"B{row}"].value) for row in range(first, last + 1)]
+    heights = [ws.row_dimensions[row].height for row in range(first, last + 1)]
+    for i in range(1, NOTICES + 1):
+        assert sum(letter(i) in text for text in texts) == 1, i
+    assert sum(re.match(r"\d+\) ", text) is not None for text in texts) == NOTICES
+    long = next(k for k, text in enumerate(texts) if "END-OF-PLACE" in text)
+    assert "END-OF-FACT" in texts[long + 1] and not re.match(r"\d+\) ", texts[long + 1])
+    assert heights[long] is not None and 300 < heights[long] <= 409, heights[long]
+    assert all(h is not None and 15 * 6 <= h <= 15 * 10 for k, h in enumerate(heights)
+               if k not in (long, long + 1)), heights
+    assert ws[f"B{last + 1}"].value == "Анықталған жоқ"  # 2.3.1: none
+    pdf = PdfReader(_print(xlsx, tmp_path / "print"))
+    pages = [_squeezed(page.extract_text()) for page in pdf.pages]
+    assert len(pages) > 3
+    layout = layouts().appendices[2]
+    heading = [_squeezed(c.name.kk) for c in layout.columns]
+    for i, (page, text) in enumerate(zip(pdf.pages, pages, strict=True), start=1):
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        if int(page.get("/Rotate", 0)) % 180:
+            width, height = height, width
+        assert abs(width - A4[0]) <= 2 and abs(height - A4[1]) <= 2, (i, width, height)
+        assert all(h in text for h in heading), i  # the heading row on every page
+        assert f"{i}/{len(pages)}" in text
+    printed = "".join(pages)
+    for i in range(1, NOTICES + 1):  # every notice printed, to its letter's number
+        assert printed.count(_squeezed(letter(i))) == 1, i
+    for end in ("END-OF-PLACE", "END-OF-RESPONSE", "END-OF-FACT"):
+        assert end in printed, end
+    for code, _, _, _, kk in UNITS[1:]:  # the subdivisions' facts, each named
+        assert printed.count(_squeezed(f"Ұйым: {kk}")) == 10, code

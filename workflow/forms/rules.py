@@ -4,8 +4,11 @@ merged ranges and the table's heading rows, in one language — which xlsx.py wr
 Nothing here reads a file or the database, or knows openpyxl.
 
 A fact (a line) is written as a paragraph: the person first when no column takes it, then each
-value on a line of its own as "Name: value", in the line's order; two facts of one cell apart
-by a blank line. Dates are written as `day_text` writes them (dd.mm.yyyy).
+value on a line of its own as "Name: value", in the line's order. Dates are written as
+`day_text` writes them (dd.mm.yyyy). A fixed row of appendices 1 and 2 lists its facts a sheet
+row each, its label merged down beside them, so that each sheet row is as high as its own fact
+and none is cut at the 409 points a spreadsheet row can have (B-19): a fact longer than that
+continues on the next sheet row (`row_parts`).
 
 A line is one entry of a register (a case, or a standing record of the `[form] records` event):
 its person (or None: a process about no one), its values in the `[form] columns` order, each
@@ -16,6 +19,7 @@ kind (layouts.toml): `fill`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -24,8 +28,11 @@ from workflow.core.errors import ConfigError
 
 FORM_LANGUAGES = ("kk", "ru")
 KINDS = ("number", "label", "person", "each", "url", "text")
-LINES_IN = ("cell", "rows")  # a fixed row's lines: in its one cell (2, 1) or under it (5)
+LINES_IN = ("cell", "rows")  # a fixed row's lines: a cell each beside it (2, 1) or under it (5)
 PLACES = ("before", "after")  # appendix 4's figures: before the breakdown or after it
+LINE_POINTS = 15  # the height of a line of text at the default font (11 pt), in points
+ROW_POINTS = 409  # a spreadsheet row's greatest height (Excel's), in points
+ROW_LINES = ROW_POINTS // LINE_POINTS  # the lines of text a sheet row can show: 27
 
 
 # -- layouts ------------------------------------------------------------------------------------
@@ -306,6 +313,50 @@ class Sheet:
         return next((c.value for c in self.cells if c.row == row and c.col == col), None)
 
 
+def lines_needed(text: str, width: int) -> int:
+    """The lines a text takes in a column `width` characters wide: each of its lines (an empty
+    one, between two paragraphs, too) wrapped at the width."""
+    return sum(max(1, math.ceil(len(part) * 1.15 / max(width, 1)))
+               for part in text.split("\n"))
+
+
+def _cut(line: str, width: int, most: int) -> list[str]:
+    """A line too long for `most` lines of a column cut at its spaces into pieces that fit
+    (a word longer than that, a link, cut where it must)."""
+    room = max(1, int(most * max(width, 1) / 1.15))
+    pieces: list[str] = []
+    current = ""
+    for word in line.split(" "):
+        joined = f"{current} {word}" if current else word
+        if len(joined) <= room:
+            current = joined
+            continue
+        if current:
+            pieces.append(current)
+        while len(word) > room:
+            pieces.append(word[:room])
+            word = word[room:]
+        current = word
+    return pieces + [current]
+
+
+def row_parts(text: str, width: int, most: int = ROW_LINES) -> list[str]:
+    """A text in the parts that each fit a sheet row (`most` lines of a column `width`
+    characters wide), cut between its lines; a line longer than a row by itself is cut at its
+    spaces. A text that fits is one part, itself."""
+    if lines_needed(text, width) <= most:
+        return [text]
+    parts: list[str] = []
+    current: list[str] = []
+    for line in text.split("\n"):
+        for piece in ([line] if lines_needed(line, width) <= most else _cut(line, width, most)):
+            if current and lines_needed("\n".join([*current, piece]), width) > most:
+                parts.append("\n".join(current))
+                current = []
+            current.append(piece)
+    return parts + ["\n".join(current)]
+
+
 def _value_text(value: Value, named: bool) -> str:
     return f"{value.name}: {value.text}" if named and value.name else value.text
 
@@ -372,12 +423,11 @@ def _header(sheet: Sheet, layout: Layout, language: str) -> None:
     sheet.heading_rows = (sheet.row, sheet.row)
 
 
-def _numbered(texts: list[str]) -> str:
-    """The facts of one cell, a paragraph each, numbered "1) " when more than one, a blank
-    line between two."""
+def _numbered(texts: list[str]) -> list[str]:
+    """The facts of a fixed row, a paragraph each, numbered "1) " when more than one."""
     if len(texts) == 1:
-        return texts[0]
-    return "\n\n".join(f"{i}) {text}" for i, text in enumerate(texts, start=1))
+        return texts
+    return [f"{i}) {text}" for i, text in enumerate(texts, start=1)]
 
 
 def _row_label(row: Row, language: str, layout: Layout) -> str:
@@ -388,17 +438,25 @@ def _row_label(row: Row, language: str, layout: Layout) -> str:
 
 
 def _cell_rows(sheet: Sheet, layouts: Layouts, layout: Layout, data: FormData) -> None:
-    """Appendices 1 and 2: one table row per fixed row, its lines in one cell."""
+    """Appendices 1 and 2: each fixed row's facts a sheet row each, in its text column, the
+    row's number and label merged down beside them (B-19: each sheet row as high as its own
+    fact); a fact longer than a sheet row can be continues on the next (`row_parts`); a row
+    without facts one sheet row with the layout's `empty` text."""
     hidden = layouts.hidden.in_(data.language)
+    heads = ("number", "label")
+    width = min((c.width for c in layout.columns if c.kind not in heads), default=1)
     for i, row in enumerate(layout.rows, start=1):
-        texts = [line_text(x, hidden) for x in data.lines if x.row == i]
-        body = _numbered(texts) if texts else (layout.empty.in_(data.language)
-                                               if layout.empty else "")
-        values: list[str | int] = []
-        for col in layout.columns:
-            values.append(i if col.kind == "number" else _row_label(row, data.language, layout)
-                          if col.kind == "label" else body)
-        sheet.table_row(values)
+        texts = _numbered([line_text(x, hidden) for x in data.lines if x.row == i])
+        parts = [part for text in texts for part in row_parts(text, width)] or [
+            layout.empty.in_(data.language) if layout.empty else ""]
+        first = sheet.row + 1
+        for j, part in enumerate(parts):
+            sheet.table_row(["" if c.kind in heads and j else i if c.kind == "number"
+                             else _row_label(row, data.language, layout) if c.kind == "label"
+                             else part for c in layout.columns])
+        if sheet.row > first:
+            sheet.merges.extend(Merge(first, k, sheet.row, k)
+                                for k, c in enumerate(layout.columns, start=1) if c.kind in heads)
 
 
 def _line_rows(sheet: Sheet, layouts: Layouts, layout: Layout, data: FormData) -> None:

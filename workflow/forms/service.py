@@ -285,12 +285,13 @@ def _case_values(reader: _Reader, definition: Definition, case: CaseRow, columns
             value = reader.event(definition, key, case.records)
         elif key in definition.stages:
             value = reader.stage(definition, key, case)
-        else:  # every standing record's value, each once, in the order recorded
-            found = [str(v) for r in case.records if (v := r.evidence.get(key)) not in
-                     (None, "")]
-            value = (reader.text(definition, key, "; ".join(dict.fromkeys(found)))
-                     if len(set(found)) > 1 else reader.text(definition, key,
-                                                             found[0] if found else None))
+        else:  # every standing record's value, each once, in the order recorded, each
+            # written as its type is (a date dd.mm.yyyy, an amount with its spaces)
+            found = [v for r in case.records if (v := r.evidence.get(key)) not in (None, "")]
+            texts = [t for v in dict.fromkeys(map(str, found))
+                     if (t := reader.text(definition, key, v)) is not None]
+            value = (rules.Value(key, texts[0].name, "; ".join(t.text for t in texts),
+                                 url=texts[0].url) if texts else None)
         if value is not None:
             out.append(value)
     return out

@@ -2,19 +2,20 @@
 written as an XLSX workbook with openpyxl, set up to print as an officer signs it (B-19): A4
 landscape, one page wide and as many tall as the rows need, the table's heading rows repeated
 at the top of every printed page, the pages numbered. Every text is stored as text, never a
-formula; each row is as high as its text needs (Excel's limit, 409 pt, at most)."""
+formula; each row is as high as its text needs (Excel's limit, 409 pt, at most: rules.py cuts
+a longer fact over several rows), a cell merged down over rows (a fixed row's label) spread
+over them."""
 
 from __future__ import annotations
 
 import io
-import math
 import re
 from typing import Any
 
 from workflow.forms import rules
 
-LINE_HEIGHT = 15  # points per line of text at the default font (11 pt)
-MAX_HEIGHT = 409  # Excel's highest row, in points
+LINE_HEIGHT = rules.LINE_POINTS  # points per line of text at the default font (11 pt)
+MAX_HEIGHT = rules.ROW_POINTS  # Excel's highest row, in points
 # Margins in inches (openpyxl's unit): 1.5 cm at the sides and 2 cm at the top and bottom,
 # the page number in the footer's 1 cm
 MARGINS = {"left": 0.6, "right": 0.6, "top": 0.8, "bottom": 0.8, "header": 0.4, "footer": 0.4}
@@ -43,13 +44,6 @@ def _styles() -> dict[str, dict[str, Any]]:
         "note": {"font": Font(size=9, italic=True), "alignment": Alignment(**wrap)},
         "text": {"alignment": Alignment(**wrap)},
     }
-
-
-def _lines_needed(text: str, width: int) -> int:
-    """The lines a text takes in a column `width` characters wide: each of its lines (an empty
-    one, between two paragraphs, too) wrapped at the width."""
-    return sum(max(1, math.ceil(len(part) * 1.15 / max(width, 1)))
-               for part in text.split("\n"))
 
 
 def _page_setup(ws: Any, sheet: rules.Sheet) -> None:
@@ -84,8 +78,9 @@ def write_xlsx(sheet: rules.Sheet) -> bytes:
         or "Sheet"
     for i, width in enumerate(sheet.widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
-    spans = {(m.top, m.left): sum(sheet.widths[m.left - 1:m.right]) for m in sheet.merges}
+    merges = {(m.top, m.left): m for m in sheet.merges}
     heights: dict[int, int] = {}
+    tall: list[tuple[rules.Merge, int]] = []  # a cell merged down: the lines it needs
     for c in sheet.cells:
         value = ILLEGAL_CHARACTERS_RE.sub("", c.value) if isinstance(c.value, str) else c.value
         cell = ws.cell(row=c.row, column=c.col)
@@ -94,8 +89,17 @@ def write_xlsx(sheet: rules.Sheet) -> bytes:
             cell.data_type = "s"  # openpyxl takes "=..." for a formula otherwise
         for attr, style in styles.get(c.style, styles["text"]).items():
             setattr(cell, attr, style)
-        width = spans.get((c.row, c.col), sheet.widths[c.col - 1])
-        heights[c.row] = max(heights.get(c.row, 1), _lines_needed(str(value), width))
+        merge = merges.get((c.row, c.col))
+        width = sum(sheet.widths[merge.left - 1:merge.right]) if merge else sheet.widths[c.col - 1]
+        lines = rules.lines_needed(str(value), width)
+        if merge and merge.bottom > merge.top:
+            tall.append((merge, lines))
+        else:
+            heights[c.row] = max(heights.get(c.row, 1), lines)
+    for merge, lines in tall:  # the rows it spans made higher, the last, if they are too low
+        have = sum(heights.get(row, 1) for row in range(merge.top, merge.bottom + 1))
+        if have < lines:
+            heights[merge.bottom] = heights.get(merge.bottom, 1) + lines - have
     for m in sheet.merges:
         ws.merge_cells(start_row=m.top, start_column=m.left, end_row=m.bottom,
                        end_column=m.right)
