@@ -32,6 +32,28 @@ REG = load_registry()
 AK_KK, AK_RU = "Алматы облысының әкімдігі", "Акимат Алматинской области"
 
 
+# -- the names the registers give their fields --------------------------------------------------
+
+
+def name(process: str, key: str, lang: str) -> str:
+    """A field's, evidence's or named date's name in a register (an event's key: the day it
+    was recorded, named as the event)."""
+    defn = REG.get(process)
+    spec = defn.fields.get(key) or defn.evidence.get(key)
+    names = (spec.names if spec is not None else defn.events[key].names if key in defn.events
+             else defn.dates[key].names)
+    assert names is not None
+    return names[lang]
+
+
+def choice(process: str, key: str, value: str, lang: str) -> str:
+    """A choice's name in a register."""
+    defn = REG.get(process)
+    spec = defn.fields.get(key) or defn.evidence.get(key)
+    assert spec is not None
+    return spec.choice_names[value][lang]
+
+
 def _ok(result) -> Any:
     assert result.returncode == 0, (result.args, result.stdout, result.stderr)
     return json.loads(result.stdout) if result.stdout.lstrip().startswith(("{", "[")) else None

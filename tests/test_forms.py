@@ -31,6 +31,8 @@ from tests.registers_world import (  # noqa: F401 - the `world` and `web` fixtur
     REG,
     YEAR,
     cells,
+    choice,
+    name,
     produce,
     web_fixture,
     world_fixture,
@@ -73,24 +75,6 @@ ROWS_2_KK = [
     "(салымдарды) ашу, иелену, қолма-қол ақша мен құндылықтарды сақтау фактілерін анықтау",
 ]
 
-
-# -- the names the registers give their fields --------------------------------------------------
-
-
-def name(process: str, key: str, lang: str) -> str:
-    defn = REG.get(process)
-    spec = defn.fields.get(key) or defn.evidence.get(key)
-    names = (spec.names if spec is not None else defn.events[key].names if key in defn.events
-             else defn.dates[key].names)  # an event's key: the day it was recorded
-    assert names is not None
-    return names[lang]
-
-
-def choice(process: str, key: str, value: str, lang: str) -> str:
-    defn = REG.get(process)
-    spec = defn.fields.get(key) or defn.evidence.get(key)
-    assert spec is not None
-    return spec.choice_names[value][lang]
 
 
 def fact(process: str, lang: str, person: str | None, values: dict[str, str]) -> str:

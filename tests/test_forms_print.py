@@ -30,7 +30,17 @@ from pypdf import PdfReader
 from tests.cli_runner import Merzim
 from tests.conftest import BACKENDS, database_from_template
 from tests.envs import clean_env
-from tests.registers_world import D2026, REG, _open, _record, build_world, cells, produce
+from tests.registers_world import (
+    D2026,
+    REG,
+    _open,
+    _record,
+    build_world,
+    cells,
+    choice,
+    name,
+    produce,
+)
 from workflow.forms import rules
 from workflow.forms import service as forms
 from workflow.forms.texts import layouts
@@ -81,19 +91,6 @@ def world_fixture(request, tmp_path_factory) -> Iterator[dict[str, Any]]:
         _more_facts(m)
         yield {"m": m, "url": url, "tmp": tmp, "ids": ids}
 
-
-def name(process: str, key: str, lang: str) -> str:
-    defn = REG.get(process)
-    spec = defn.fields.get(key) or defn.evidence.get(key)
-    names = (spec.names if spec is not None else defn.events[key].names if key in defn.events
-             else defn.dates[key].names)  # an event's key: the day it was recorded
-    assert names is not None
-    return names[lang]
-
-
-def choice(process: str, key: str, value: str, lang: str) -> str:
-    spec = REG.get(process).fields[key]
-    return spec.choice_names[value][lang]
 
 
 def paragraph(process: str, lang: str, person: str, values: dict[str, str]) -> str:
