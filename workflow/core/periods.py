@@ -48,7 +48,20 @@ def next_period(period: Period) -> Period:
 
 
 def parse(label: str) -> Period:
-    """'2026Q1', '2026H2', '2026M03' (or the older '2026P3'), '2026' -> the period."""
+    """'2026Q1', '2026H2', '2026M03' (or the older '2026P3'), '2026' -> the period (a frozen
+    value, kept for the labels already parsed: a country's evaluation parses ~100,000)."""
+    if isinstance(label, str) and label in _PARSED:
+        return _PARSED[label]
+    period = _parse(label)
+    if len(_PARSED) < 100_000:
+        _PARSED[label] = period
+    return period
+
+
+_PARSED: dict[str, Period] = {}
+
+
+def _parse(label: str) -> Period:
     m = LABEL.match((label or "").strip())
     if not m:
         raise UsageError(f"{label!r} is not a period", key="error.bad_period", value=label)

@@ -462,11 +462,11 @@ def form_data(s: Session, ctx: Context, n: int, org_code: str, year: int, langua
                  and src.definition.scorecard.is_register]
     by_key = {src.definition.key: src for src in found}
     rows: list[tuple[Source, CaseRow, Entry | None]] = []
-    for read in read_entries(s, registers, codes, year, last_year):
+    for read in read_entries(s, registers, codes, year, last_year, columns_of_forms=True):
         if read.case is not None:
             rows.append((by_key[read.register], read.case, read))
     others = [src.definition for src in found if src.definition not in registers]
-    for case in read_cases(s, others, codes, year, year):  # appendix 1's analyses
+    for case in read_cases(s, others, codes, year, year, columns_of_forms=True):  # appendix 1
         spec = by_key[case.process].definition.scorecard
         if spec is None or case.state not in spec.excluded:
             rows.append((by_key[case.process], case, None))

@@ -20,6 +20,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from workflow.core.definition import Definition
+from workflow.core.register_spec import YEAR_DATE, YEAR_VALIDITY
 from workflow.registers.entries import CaseRow, Entry, RecordRow, entry_of
 from workflow.storage.models import EVENT, NOT_DONE_RECORD, Case, EventRecord, Stage
 
@@ -55,7 +56,8 @@ def _given(dates: Any) -> dict[str, date]:
 
 
 def read_cases(s: Session, registers: Sequence[Definition], orgs: dict[int, str],
-               first_year: int, last_year: int) -> list[CaseRow]:
+               first_year: int, last_year: int, columns_of_forms: bool = False
+               ) -> list[CaseRow]:
     """The register cases of the organisations `orgs` (id -> code) that may count in
     `first_year` .. `last_year`, each with its counted stage and standing records, in the order
     of the organisations' chunks, then by id."""
@@ -69,8 +71,20 @@ def read_cases(s: Session, registers: Sequence[Definition], orgs: dict[int, str]
     in_years = and_(col(Case.period) >= str(first_year), col(Case.period) < str(last_year + 1))
     which = or_(and_(col(Case.process).in_(recurring or [""]), in_years),
                 col(Case.process).in_(others or [""]))
+    # the JSON columns decoded only for the registers that read them (values by role, the
+    # named dates of a year rule or a validity, a form's columns): most cases are recurring
+    # obligations that read neither
+    forms = columns_of_forms
+    with_fields = [d.key for d in registers if d.scorecard is None or d.scorecard.fields
+                   or (forms and d.form is not None)]
+    with_dates = [d.key for d in registers if d.scorecard is None
+                  or d.scorecard.year in (YEAR_DATE, YEAR_VALIDITY)
+                  or (forms and d.form is not None)]
     columns = [Case.id, Case.process, Case.process_version, Case.subject_id, Case.state,
-               Case.fields, Case.dates, Case.period, Case.case_date, Case.created_at,
+               sa_case((col(Case.process).in_(with_fields or [""]), Case.fields)
+                       ).label("fields"),
+               sa_case((col(Case.process).in_(with_dates or [""]), Case.dates)).label("dates"),
+               Case.period, Case.case_date, Case.created_at,
                Case.person_name, Case.person_position, Case.responsible_id]
     stage_columns = ([col(Stage.status).label("stage_status"),
                       col(Stage.due_date).label("stage_due"),
@@ -121,14 +135,17 @@ def read_cases(s: Session, registers: Sequence[Definition], orgs: dict[int, str]
 
 def read_entries(s: Session, definitions: Iterable[Definition], orgs: dict[int, str],
                  first_year: int, last_year: int | None = None,
-                 keys: Iterable[str] | None = None) -> list[Entry]:
+                 keys: Iterable[str] | None = None, columns_of_forms: bool = False
+                 ) -> list[Entry]:
     """The entries of the registers (all, or those of `keys`) of the organisations `orgs`
-    (id -> code) that count in any year of `first_year` .. `last_year`, in the order read."""
+    (id -> code) that count in any year of `first_year` .. `last_year`, in the order read;
+    `columns_of_forms`: with every field and named date a report form may write (else only
+    those the entries' values and years read)."""
     last_year = first_year if last_year is None else last_year
     registers = registers_of(definitions, keys)
     by_key = {d.key: d for d in registers}
     out = []
-    for case in read_cases(s, registers, orgs, first_year, last_year):
+    for case in read_cases(s, registers, orgs, first_year, last_year, columns_of_forms):
         entry = entry_of(by_key[case.process], case)
         if entry is not None and any(entry.counts_in(y) for y in range(first_year,
                                                                         last_year + 1)):

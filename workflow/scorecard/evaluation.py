@@ -74,6 +74,10 @@ class Catalogue:
     indicator."""
 
     indicators: tuple[IndicatorSpec, ...]
+    # what an entry feeds: (its register's indicator's first three characters, the restriction)
+    # -> the indicator; a report-penalty's register indicator -> the penalty
+    restrictions: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    penalties: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -87,12 +91,9 @@ class Catalogue:
         `kind` role) the indicator of that restriction; a yearly report (an entry of a
         register a `report_penalty` names, with no `kind`) the penalty; else its register's."""
         kind = c.values.get("kind")
-        for i in self.indicators:
-            if kind and i.get("restriction") == kind and i.key[:3] == c.indicator[:3]:
-                return i.key
-            if not kind and i.kind == "report_penalty" and i.get("of") == c.indicator:
-                return i.key
-        return c.indicator
+        if kind:
+            return self.restrictions.get((c.indicator[:3], kind), c.indicator)
+        return self.penalties.get(c.indicator, c.indicator)
 
 
 
@@ -126,7 +127,10 @@ def parse_catalogue(doc: Mapping[str, Any], source: str) -> Catalogue:
         out.append(IndicatorSpec(key, kind, src, params, raw.get("state_body") is True))
     if not out:
         raise ConfigError(f"{source}: no indicator")
-    return Catalogue(tuple(out))
+    return Catalogue(tuple(out),
+                     {(i.key[:3], i.get("restriction")): i.key for i in out
+                      if i.get("restriction")},
+                     {i.get("of"): i.key for i in out if i.kind == "report_penalty"})
 
 
 # -- the entries ------------------------------------------------------------------------------------

@@ -308,12 +308,21 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
     (`whole`), or project No. 1 alone. The registers of the whole subtree are read once."""
     root = get_org(s, org_code)
     cases: list[Entry] = []
+    orgs: list[Organisation] = []
     if whole:
         orgs = list(s.exec(select(Organisation).where(in_subtree(Organisation.path, root))))
         cases = register_entries(s, ctx, orgs, year)
     at: dict[str, list[int]] = {}  # each organisation's register cases, by their place
     for i, c in enumerate(cases):
         at.setdefault(c.org, []).append(i)
+    by_code = {o.code: o for o in orgs}
+    names: dict[str, str] = {}
+
+    def name_of(code: str) -> str:  # each organisation's name once, whatever the subjects
+        if code not in names:
+            names[code] = org_name(by_code[code], ctx.language) if code in by_code else code
+        return names[code]
+
     out = []
     for org, facts in subject_facts(s, ctx, root, year, settings, subtree):
         result = sc.score(facts, settings)
@@ -331,8 +340,8 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
             result["taken_in"] = list(members(org.code, org.kind, facts.tree, kinds))
             taken = {code for i in result["indicators"]
                      for code, _ in (i.get("inputs") or {}).get("from") or ()}
-            result["organisations"] = {o.code: org_name(o, ctx.language) for o in orgs
-                                       if o.code in taken or o.code in result["taken_in"]}
+            result["organisations"] = {code: name_of(code)
+                                       for code in (*result["taken_in"], *sorted(taken))}
         out.append(result)
     return out
 
