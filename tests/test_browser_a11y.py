@@ -361,3 +361,26 @@ def test_export_buttons_send_what_is_on_screen(browser, server: Server) -> None:
         days = [int(r[6]) for r in rows]
         assert days == sorted(days)
         assert v.page.url.endswith("/overdue")  # the page itself did not change
+
+
+def test_the_organisation_filter_suggests_as_she_types(browser, server: Server) -> None:
+    """The organisation filter is a field with a list (not a <select> of every organisation):
+    typing part of a name replaces its choices with what GET /orgs/suggest finds; the form
+    sends the code chosen or typed (?org=CODE), from the keyboard alone."""
+    with Visit(browser, server, MANAGER, DESKTOP) as v:
+        v.go("/overdue")
+        field = v.page.locator("[data-testid=org-filter]")
+        assert field.get_attribute("list") == "org-choices"
+        assert v.page.locator("label", has=field).count() == 1  # named by its label
+        field.focus()
+        v.page.keyboard.type("edu")
+        v.page.wait_for_function(
+            "() => [...document.querySelectorAll('#org-choices option')]"
+            ".every(o => (o.value + ' ' + o.label).toLowerCase().includes('edu'))")
+        codes = v.page.locator("#org-choices option").evaluate_all(
+            "os => os.map(o => o.value)")
+        assert "AK-ALM-EDU" in codes, codes
+        field.fill("AK-ALM-EDU")
+        v.page.keyboard.press("Enter")
+        v.page.wait_for_url(re.compile(r"/overdue\?.*org=AK-ALM-EDU"))
+        assert v.page.locator("[data-testid=org-filter]").input_value() == "AK-ALM-EDU"

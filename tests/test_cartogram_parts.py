@@ -49,9 +49,10 @@ def _plan(db, ctx, obj: str) -> int:
     return aid
 
 
-def _update(db, ctx, aid, evidence) -> None:
+def _update(db, ctx, aid, evidence, repeat: bool = False) -> None:
     with open_session(db) as s:
-        svc.record_event(s, ctx, aid, "cartogram_update", d("2026-06-01"), dict(evidence))
+        svc.record_event(s, ctx, aid, "cartogram_update", d("2026-06-01"), dict(evidence),
+                         repeat=repeat)
         s.commit()
 
 
@@ -86,9 +87,12 @@ def test_each_part_of_a_section_is_recorded_and_scored_on_its_own(db, make_ctx):
             svc.record_event(s, ctx, aid, "cartogram_update", d("2026-06-01"), evidence)
         assert refused.value.key == key, refused.value.key
     assert dump_tables(db) == before
-    for section, part in (("AK-EDU", "positions"), ("AK-EDU", "risks"), ("AK-D1", "positions"),
-                          ("AK-D1", "positions")):  # the same part twice counts once
-        _update(db, ctx, aid, {"section": section, "cartogram_part": part, **LINK})
+    for section, part, repeat in (("AK-EDU", "positions", False), ("AK-EDU", "risks", False),
+                                  ("AK-D1", "positions", False),
+                                  # the same part twice counts once (recorded again on
+                                  # purpose: confirmed, as a repeat within the minute asks)
+                                  ("AK-D1", "positions", True)):
+        _update(db, ctx, aid, {"section": section, "cartogram_part": part, **LINK}, repeat)
     # 3 sections x 2 parts = 6; EDU's two and D1's positions: 3 x 2 points
     indicator = _cartogram(db, make_ctx(d("2027-01-15")))
     assert indicator["inputs"] == {"unit": "section", "units": 6, "done": 3, "pending": 0,

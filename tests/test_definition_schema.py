@@ -124,6 +124,11 @@ REFUSED = {
                           "person_visibility must be one of"),
     "unknown-unit": (COI, _set("stage", 0, "due", "unit", value="days"), "unit must be one of"),
     "offset-true": (COI, _set("stage", 0, "due", "offset", value=True), "whole number"),
+    # issue 46: an integer field's or evidence's bounds are whole numbers
+    "field-max-as-text": (COI, lambda doc: doc.setdefault("field", []).append(
+        {"key": "n", "type": "integer", "max": "9", "names": NAMES}), "max must be a whole"),
+    "evidence-min-fraction": (COI, _set("evidence", "n", value={
+        "type": "integer", "min": 0.5, "names": NAMES}), "min must be a whole"),
     "offset-fraction": (COI, _set("stage", 0, "due", "offset", value=1.5), "whole number"),
     "offset-negative": (COI, _set("stage", 0, "due", "offset", value=-3), "whole number"),
     "direction": (COI, _set("stage", 0, "due", "direction", value="later"),
@@ -369,8 +374,21 @@ required = true
 choices = ["a", "b"]
 names = {_N}
 
+[[field]]
+key = "amount"
+type = "integer"
+min = -5
+max = 1000
+names = {_N}
+
 [evidence.receipt]
 type = "text"
+names = {_N}
+
+[evidence.count]
+type = "integer"
+min = 1
+max = 99
 names = {_N}
 
 [recurrence]

@@ -279,7 +279,7 @@ def test_merzim_draft_refusals_are_one_translated_line_and_change_nothing(web: W
         (("draft", ile, "discussion_announcement", "--evidence", "number=7"), 2,
          "Жоба «құжат нөмірі» мәнін сұрамайды"),
         (("draft", ile, "discussion_announcement", "--evidence", "discussion_date=2025-02-30"), 3,
-         "2025-02-30 күн емес"),
+         "2025-02-30 — 1900-01-01 мен 2100-12-31 аралығындағы күн емес"),
         (("draft", ile, "start_announcement", "--docx", str(tmp_path / "no" / "such" / "x.docx")),
          2, "x.docx"),
     ]:

@@ -343,7 +343,8 @@ OTHER_PAGES = ["/", "/programmes", "/programmes/{p}", "/programmes/{p}/score", "
                f"/obligations?org={DEPT}&year=2026", "/login", "/openapi.json", "/api/docs",
                "/api/redoc", "/overview", f"/overview?org={DEPT}",
                f"/overview?org={DEPT}&month=2025-12&day=2025-12-03", "/coverage",
-               f"/coverage?org={DEPT}", "/notifications", "/account/reminders"]
+               f"/coverage?org={DEPT}", "/notifications", "/account/reminders",
+               "/orgs/suggest?q=", "/orgs/suggest?q=edu"]  # the organisation filter's typing
 OTHER_API = ["/api/v1/organisations?limit=500", "/api/v1/programmes", "/api/v1/programmes/{p}",
              "/api/v1/analyses?limit=500", "/api/v1/processes", "/api/v1/processes/{wb}",
              "/api/v1/processes/{coi}", "/api/v1/scores?subtree=true&limit=500",
@@ -365,7 +366,7 @@ COVERED_GET = {
     "GET /", "GET /programmes", "GET /programmes/{programme_id}",
     "GET /programmes/{programme_id}/package.zip", "GET /programmes/{programme_id}/score",
     "GET /score", "GET /score.{fmt}", "GET /score/{org}",
-    "GET /calendar", "GET /calendar/{year}", "GET /account", "GET /outbox",
+    "GET /calendar", "GET /calendar/{year}", "GET /account", "GET /outbox", "GET /orgs/suggest",
     "GET /cases/new/{process}", "GET /obligations", "GET /obligations.{fmt}", "GET /login",
     "GET /openapi.json", "GET /api/docs", "GET /api/v1/organisations", "GET /api/v1/programmes",
     "GET /api/v1/programmes/{programme_id}", "GET /api/v1/analyses", "GET /api/v1/processes",

@@ -15,6 +15,7 @@ from web.kit.access import (
 )
 from web.kit.api import LIMIT, OFFSET, ApiContext, Page, api_routes, paginate
 from workflow import services as svc
+from workflow.core import limits
 from workflow.core.errors import MerzimError, RuleViolation
 from workflow.core.links import links_evidence
 from workflow.core.machine import builtin_evidence
@@ -52,6 +53,11 @@ class EventIn(BaseModel):
     links: list[LinkIn] = Field(default_factory=list, max_length=10,
                                 description="Links to the publication, each with its channel: "
                                 "the definition's field of type links.")
+    repeat: bool = Field(default=False, description="A repeatable event (work_done, "
+                         "event_held…) that the same user recorded on the case in the last "
+                         "minute with the same date, evidence and files is refused (409 "
+                         "rule.repeat_event, naming that record) unless this is true: it is "
+                         "another one, not the same sent twice.")
 
 
 class NotDoneIn(BaseModel):
@@ -81,10 +87,10 @@ class CaseIn(BaseModel):
     """A case to open: the process, its parties, fields and named dates."""
 
     process: str = Field(max_length=64, examples=["conflict_of_interest"])
-    subject: str = Field(max_length=64)
-    object: str | None = Field(default=None, max_length=64)
-    person: str | None = Field(default=None, max_length=200)
-    position: str | None = Field(default=None, max_length=300)
+    subject: str = Field(max_length=limits.ORG_CODE)
+    object: str | None = Field(default=None, max_length=limits.ORG_CODE)
+    person: str | None = Field(default=None, max_length=limits.PERSON_NAME)
+    position: str | None = Field(default=None, max_length=limits.PERSON_POSITION)
     fields: dict[str, str] = Field(default_factory=dict)
     dates: dict[str, date] = Field(default_factory=dict)
     responsible: str | None = Field(
@@ -200,7 +206,8 @@ def record_case_event(case_id: int, body: EventIn, a: ApiContext = Depends()) ->
     def do(an):
         links = links_evidence(svc.definition_of(a.s, a.ctx, an),
                                [(link.channel, link.url) for link in body.links], "links")
-        svc.record_event(a.s, a.ctx, an.id, body.event, body.date, {**evidence, **links})
+        svc.record_event(a.s, a.ctx, an.id, body.event, body.date, {**evidence, **links},
+                         repeat=body.repeat)
 
     return _write(a, case_id, "event", {"event": body.event}, do)
 

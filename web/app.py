@@ -24,9 +24,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from calendars import KazakhstanCalendar
 from calendars.errors import CalendarError
-from web.kit import charts, limits, views
+from web.kit import charts, limits, once, rows, views
+from web.kit.api import document_bad_body
 from web.kit.asgi import HttpMiddleware
-from web.kit.deps import SESSION_COOKIE, ApiAuthRequired, LoginRequired, language
+from web.kit.deps import DB_SESSION, SESSION_COOKIE, ApiAuthRequired, LoginRequired, language
 from web.kit.error_pages import error_page, wants_json, web_message
 from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
@@ -152,6 +153,9 @@ def page_templates(folders: tuple[str, ...]) -> Jinja2Templates:
     templates.env.filters["local_name"] = org_name  # {{ org | local_name(lang) }}
     templates.env.globals["gantt"] = charts.gantt  # a case's Gantt (_gantt.html)
     templates.env.globals["org_options"] = views.org_options  # a national filter's <option>s
+    templates.env.globals["once_field"] = once.field  # a form's idempotency key (web/kit/once.py)
+    templates.env.globals["stage_rows"] = rows.stage_rows  # a list's <tr>s (_rows.html)
+    templates.env.globals["org_datalist"] = views.org_datalist  # an organisation filter's list
     return templates
 
 
@@ -159,6 +163,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                processes: Registry | Definition) -> FastAPI:
     app = FastAPI(title="merzim", version="0.1.0", docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json")
+    document_bad_body(app)  # the 400 of a body that is not JSON, on every JSON operation
     app.state.settings, app.state.engine = settings, engine
     _redact_access_log()
     if isinstance(processes, Definition):
@@ -273,8 +278,10 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     async def _busy(request: Request, exc: OperationalError):
         """SQLite busy past its timeout (a long import holds the write lock): 503 and
         Retry-After, not 500. A connection lost (PostgreSQL restarted, its backend terminated)
-        or refused: 503 and Retry-After, a read tried once more first (web/kit/limits.py).
-        Any other database failure stays a 500."""
+        or refused: 503 and Retry-After, a read tried once more first (web/kit/limits.py); a
+        write's answer says what became of it: nothing committed (send it again), committed
+        (`error.db_lost_saved`) or lost while committing (`error.db_lost_unknown`: the same
+        request with the same idempotency key tells). Any other database failure stays a 500."""
         said = str(exc.orig).lower()
         if "locked" in said or "busy" in said:
             return plain_refusal(request, "error.db_busy", 503,
@@ -284,6 +291,17 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         headers = {"Retry-After": "5", "Cache-Control": "no-store"}
         if request.method in ("GET", "HEAD"):
             headers[limits.RETRY_HEADER.decode()] = "1"
+        else:  # a write: whether it landed, as far as this process knows (issue 46)
+            from workflow.services import transactions as tx
+
+            state = request.scope.get("state")
+            s = state.get(DB_SESSION) if isinstance(state, dict) else None
+            done = s.info if s is not None else {}
+            if done.get(tx.COMMITTING):  # the commit was under way: it may have landed
+                return once.lost_unknown(request)
+            if done.get(tx.COMMITTED):  # it landed; the answer was being built
+                return plain_refusal(request, "error.db_lost_saved", 503,
+                                     {"Cache-Control": "no-store"})
         return plain_refusal(request, "error.db_unavailable", 503, headers)
 
     def plain_refusal(request: Request, key: str, code: int, headers: dict | None = None):
@@ -293,22 +311,31 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     # A NUL character in the address or a form/JSON body: 422 on every backend (`NoNul`)
     app.add_middleware(NoNul, refuse=lambda request: plain_refusal(
         request, "error.nul_in_input", 422))
+    # a write with an idempotency key: done once, its answer kept with it (web/kit/once.py);
+    # inside the body cap, which bounds what it reads of a form
+    once.install(app, engine)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
-        parts, fields = [], []
+        parts, fields, long = [], [], {}
         for err in exc.errors():
             where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
             parts.append(f"{where}: {err.get('msg')}")
-            if where:
+            if where and err.get("type") == "string_too_long":  # its limit: its column's
+                long[where] = (err.get("ctx") or {}).get("max_length")
+            elif where:
                 fields.append(where)
         if wants_json(request):
             audit_refusal(request, "error.invalid", 422)
-            # the message names the fields in the reader's language; pydantic's own words (in
-            # English) are the details, for the client's developer
+            # the message names the fields in the reader's language (a text too long with its
+            # limit, issue 46); pydantic's own words (in English) are the details, for the
+            # client's developer
             t = Translator(language(request))
-            text = t("error.invalid_fields", fields=", ".join(dict.fromkeys(fields))) \
-                if fields else t("error.invalid")
+            said = [t("error.too_long", field=f, limit=n) for f, n in long.items()]
+            if fields or not said:
+                said.append(t("error.invalid_fields", fields=", ".join(dict.fromkeys(fields)))
+                            if fields else t("error.invalid"))
+            text = " ".join(said)
             return JSONResponse({"error": "error.invalid", "message": text,
                                  "details": parts or ["invalid input"]}, status_code=422)
         return audited_error_page(request, 422, "error.invalid")
@@ -365,5 +392,19 @@ def app_factory() -> FastAPI:
     from workflow.settings import load_settings
 
     settings = load_settings()
-    return create_app(settings, runtime.engine(settings), runtime.calendar(settings),
-                      runtime.registry(settings))
+    app = create_app(settings, runtime.engine(settings), runtime.calendar(settings),
+                     runtime.registry(settings))
+    freeze_startup()
+    return app
+
+
+def freeze_startup() -> None:
+    """What building the application made (modules, table models, routes, templates' globals,
+    the definitions) lives as long as the process: set it aside from the cycle collector's
+    passes (`gc.freeze`), in the process that serves, after its app is built (uvicorn calls
+    `app_factory` in each web process). Without it every full pass walks those objects again:
+    one page in ~11 paid a 34-39 ms collection at 1,000,000 stage rows (bench/web/RESULTS.md)."""
+    import gc
+
+    gc.collect()  # start-up's own garbage is freed, not frozen
+    gc.freeze()

@@ -6,7 +6,7 @@ import secrets
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -223,6 +223,14 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
                   bulk_limit=MAX_ITEMS)
 
 
+@router.get("/orgs/suggest")
+def org_suggest(q: str = "", pc: PageContext = Depends(page)):
+    """What an organisation filter offers for what the reader typed (web/static/org-suggest.js):
+    up to views.ORG_SUGGEST_LIMIT organisations of her subtree, code and name, as JSON."""
+    return JSONResponse(views.org_suggestions(views.org_choices(pc.s, pc.viewer), q[:100],
+                                              pc.t.language))
+
+
 def _procedure_name(pc: PageContext, key: str) -> str:
     """A procedure's name in the reader's language (its key should it be no longer loaded)."""
     loaded = pc.ctx.registry.loaded.get(key)
@@ -398,7 +406,8 @@ async def record_event(request: Request, case_id: str, pc: PageContext = Depends
     def do(case):
         defn = svc.definition_of(pc.s, pc.ctx, case)
         on, evidence = recording.check_form(defn, form, pc.ctx.today, pc.t)
-        uploads.record_with_files(request, pc, case, event, on, evidence, files)
+        uploads.record_with_files(request, pc, case, event, on, evidence, files,
+                                  repeat=form.get("repeat") == "yes")  # confirmed (issue 46)
         return {"kind": "event", "what": event, "on": on.isoformat()}
 
     return await run_in_threadpool(_write, request, pc, case_id, "event", form, do,
@@ -644,7 +653,9 @@ def _account(request: Request, pc: PageContext, new_feed: str | None = None,
     feeds = auth.live_feeds(pc.s, pc.viewer.user)
     tokens = auth.live_tokens(pc.s, pc.viewer.user)
     orgs = [o for o in svc.list_orgs(pc.s, pc.viewer.org.code) if pc.viewer.sees_org(o)]
-    base = str(request.base_url).rstrip("/")
+    # the address people reach the pages at ([web] public_url, as the proxy publishes them,
+    # its port included); else the request's own
+    base = request.app.state.settings.web.public_url or str(request.base_url).rstrip("/")
     return render(request, pc, "account.html", feeds=feeds, tokens=tokens, orgs=orgs,
                   new_feed=f"{base}/ics/{new_feed}.ics" if new_feed else None,
                   new_token=new_token,

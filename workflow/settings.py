@@ -3,7 +3,8 @@ below, plus the environment. Every section is read and checked here, once, at st
 value stops merzim with one line naming it.
 
 Secrets come from the environment only: MERZIM_DATABASE_URL, MERZIM_SMTP_USER,
-MERZIM_SMTP_PASSWORD, MERZIM_TELEGRAM_TOKEN. MERZIM_FILES_DIR overrides [files] directory.
+MERZIM_SMTP_PASSWORD, MERZIM_TELEGRAM_TOKEN. MERZIM_FILES_DIR overrides [files] directory,
+MERZIM_AUDIT_CHECKPOINT [audit] checkpoint.
 MERZIM_ARGON2_PROFILE names the password hashing cost (see `argon2_profile`).
 """
 
@@ -35,6 +36,8 @@ LANGUAGES = ("kk", "ru", "en")
 # The default is RFC 9106's low-memory set (argon2id, 3 passes over 64 MiB); "cheapest" is for
 # test suites only (the tests' conftest sets it; one test checks the default's parameters).
 ARGON2_PROFILE_ENV = "MERZIM_ARGON2_PROFILE"
+# [audit] checkpoint's file, set for one account or one shell (issue 46): over config.toml
+CHECKPOINT_ENV = "MERZIM_AUDIT_CHECKPOINT"
 ARGON2_PROFILES = ("rfc9106-low-memory", "cheapest")
 
 
@@ -299,7 +302,9 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         url = f"sqlite:///{db_path}"
     checkpoint = str((data.get("audit") or {}).get("checkpoint") or "")
     audit_checkpoint = None
-    if checkpoint:
+    if env.get(CHECKPOINT_ENV):  # relative to the current directory, as a shell reads it
+        audit_checkpoint = Path(env[CHECKPOINT_ENV]).absolute()
+    elif checkpoint:
         audit_checkpoint = Path(checkpoint)
         if not audit_checkpoint.is_absolute() and path is not None:
             audit_checkpoint = path.resolve().parent / audit_checkpoint

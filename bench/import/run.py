@@ -30,6 +30,16 @@ timeout (the 500s of issue 11).
 Rows (fixed seed): planned starts over every day of 2026 (weekends too, they get a warning),
 30 % with an explicit end up to 60 days later, the one-year rule overridden with a reason
 where it applies, 20 % naming the responsible officer.
+
+`--register N[,N…]` also times the register import (`merzim case import restriction_breach`)
+of N rows beside the analysis import, in fresh databases of the same tree: the services
+(`register_import.check_file`, then `write_file`, which commits every batch of 500 rows) and
+the CLI's wall time. Register rows (fixed seed): a subject of the tree, a person of its own,
+one of the five kinds, the day detected over 2025, the measures in a third of them, 10 %
+naming the officer, and `--register-events` of them (a share, 0 by default) with the
+measures recorded (event `measures_taken`). `--previous DIR --register-previous N` times the
+previous head's register import (`registers.import_cases`, every row in one transaction) of
+N rows in the same run.
 """
 
 from __future__ import annotations
@@ -59,7 +69,7 @@ sys.path.insert(0, str(CODE))
 
 from calendars import KazakhstanCalendar  # noqa: E402
 from workflow import services as svc  # noqa: E402
-from workflow.definitions import load_definition  # noqa: E402
+from workflow.definitions import load_definition, load_registry  # noqa: E402
 from workflow.planning import bulk as planning_bulk  # noqa: E402
 from workflow.planning import service as planning_svc  # noqa: E402
 from workflow.storage import audit  # noqa: E402
@@ -254,21 +264,105 @@ def cli(url: str, tree: dict, n: int) -> dict:
     return {"rows": n, "wall_s": wall}
 
 
+KINDS = ("incompatible_activity", "conflict_of_interest", "insider_information",
+         "reward_or_gift", "foreign_account")
+
+
+def register_rows(tree: dict, n: int, events: float = 0.0) -> list[dict[str, str]]:
+    rng = random.Random(SEED + 7 * n)
+    rows = []
+    for i in range(n):
+        subject = rng.choice(tree["subjects"])
+        detected = date(2025, 1, 1) + timedelta(days=rng.randrange(365))
+        row = {"subject": subject, "person": f"Person {i}", "position": "Chief expert",
+               "kind": rng.choice(KINDS), "detected": detected.isoformat(),
+               "measures": "Reprimand" if rng.random() < 0.33 else "",
+               "responsible": tree["officer"][subject] if rng.random() < 0.1 else "",
+               "event": "", "on": ""}
+        if rng.random() < events:
+            row.update(event="measures_taken", on=(detected + timedelta(days=20)).isoformat())
+        rows.append(row)
+    return rows
+
+
+def register(url: str, ctx, tree: dict, n: int, events: float) -> dict:
+    """The register import through the services, as `merzim case import` runs it (the
+    previous head: `registers.import_cases` in one transaction)."""
+    try:
+        from workflow.services import register_import
+    except ImportError:
+        register_import = None
+    from workflow.services import registers
+
+    eng = make_engine(url)
+    rows = register_rows(tree, n, events)
+    batches: list[float] = []
+    with Probe(url) as probe, open_session(eng) as s:
+        t0, c0 = time.perf_counter(), time.process_time()
+        if register_import is not None:
+            checked = register_import.check_file(s, ctx, "restriction_breach", rows)
+            t1 = time.perf_counter()
+            register_import.write_file(s, ctx, checked,
+                                       lambda _id, _n, _t: batches.append(time.perf_counter()))
+        else:
+            t1 = t0
+            registers.import_cases(s, ctx, "restriction_breach", rows)
+        s.commit()
+        t2, c2 = time.perf_counter(), time.process_time()
+    with open_session(eng) as s:
+        assert s.execute(select(func.count()).select_from(Case)).scalar_one() == n
+        assert audit.verify(s).ok
+    eng.dispose()
+    gaps = [b - a for a, b in zip([t1, *batches], batches, strict=False)]
+    return {"rows": n, "events": events, "phase1_s": t1 - t0, "phase2_s": t2 - t1,
+            "total_s": t2 - t0, "cpu_s": c2 - c0, "batches": len(batches),
+            "slowest_batch_s": max(gaps, default=t2 - t1),
+            "probe_worst_s": probe.worst, "probe_writes": probe.writes,
+            "probe_failed": probe.failed}
+
+
+def register_cli(url: str, tree: dict, n: int, events: float) -> dict:
+    rows = register_rows(tree, n, events)
+    with tempfile.TemporaryDirectory(prefix="merzim-import-csv-") as tmp:
+        path = Path(tmp) / "register.csv"
+        with path.open("w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+        env.update(MERZIM_DATABASE_URL=url, MERZIM_TODAY=TODAY.isoformat(), MERZIM_LANG="en",
+                   PYTHONPATH=str(ROOT), MERZIM_CONFIG=str(Path(tmp) / "config.toml"))
+        (Path(tmp) / "config.toml").write_text(f"[import]\nrows = {n + 10}\nmegabytes = 50\n")
+        script = Path(sys.executable).parent / "merzim"
+        t0 = time.perf_counter()
+        run = subprocess.run([str(script), "case", "import", "restriction_breach", str(path)],
+                             env=env, capture_output=True, text=True, cwd=tmp)
+        wall = time.perf_counter() - t0
+    assert run.returncode == 0, run.stderr
+    assert f"{n:,}".replace(",", "") in run.stdout.splitlines()[0], run.stdout[:200]
+    return {"rows": n, "events": events, "wall_s": wall}
+
+
 def previous(backend: str, a: argparse.Namespace) -> list[dict]:
     """The bulk path of the checkout in `a.previous`, same sizes, rows and databases."""
     with tempfile.TemporaryDirectory(prefix="merzim-import-prev-") as tmp:
         out = Path(tmp) / "previous.json"
         env = {**os.environ, "MERZIM_BENCH_CODE": str(a.previous)}
         subprocess.run([sys.executable, str(Path(__file__).resolve()), "--backend", backend,
-                        "--sizes", ",".join(map(str, a.sizes)), "--single", "0", "--no-cli",
+                        "--sizes", ",".join(map(str, a.sizes)) if a.previous_analysis else "",
+                        "--single", "0", "--no-cli",
+                        "--register", ",".join(map(str, a.register_previous)),
+                        "--register-events", str(a.register_events),
                         "--json", str(out), "--postgres-url", a.postgres_url],
                        env=env, check=True, stdout=subprocess.DEVNULL)
-        return json.loads(out.read_text())["results"][0]["bulk"]
+        found = json.loads(out.read_text())["results"][0]
+        return found["bulk"], found.get("register", [])
 
 
-def run_backend(backend: str, a: argparse.Namespace, ctx) -> dict:
+def run_backend(backend: str, a: argparse.Namespace, ctx, every) -> dict:
     out: dict = {"backend": backend, "bulk": [], "cli": [], "single": None,
-                 "previous": [], "load_before": os.getloadavg()[0]}
+                 "previous": [], "register": [], "register_cli": [], "register_previous": [],
+                 "load_before": os.getloadavg()[0]}
     for n in a.sizes:
         with fresh_database(backend, a.postgres_url) as url:
             tree = setup(make_engine(url), ctx)
@@ -279,10 +373,22 @@ def run_backend(backend: str, a: argparse.Namespace, ctx) -> dict:
                 tree = setup(make_engine(url), ctx)
                 out["cli"].append(cli(url, tree, n))
             print(f"{backend} cli {n}: {out['cli'][-1]}", file=sys.stderr)
+    for n in a.register:
+        with fresh_database(backend, a.postgres_url) as url:
+            tree = setup(make_engine(url), ctx)
+            out["register"].append(register(url, every, tree, n, a.register_events))
+        print(f"{backend} register {n}: {out['register'][-1]}", file=sys.stderr)
+        if a.cli:
+            with fresh_database(backend, a.postgres_url) as url:
+                tree = setup(make_engine(url), ctx)
+                out["register_cli"].append(register_cli(url, tree, n, a.register_events))
+            print(f"{backend} register cli {n}: {out['register_cli'][-1]}", file=sys.stderr)
     if a.previous:
         out["load_previous"] = os.getloadavg()[0]
-        out["previous"] = previous(backend, a)
+        out["previous"], out["register_previous"] = previous(backend, a)
         print(f"{backend} previous head bulk: {out['previous']}", file=sys.stderr)
+        print(f"{backend} previous head register: {out['register_previous']}",
+              file=sys.stderr)
     if a.single:
         with fresh_database(backend, a.postgres_url) as url:
             tree = setup(make_engine(url), ctx)
@@ -321,6 +427,30 @@ def markdown(results: list[dict]) -> str:
         for x in r["cli"]:
             lines.append(f"| {b} | bulk (`merzim analysis import`, wall) | {x['rows']:,} | | | "
                          f"{x['wall_s']:.2f} | {1000 * x['wall_s'] / x['rows']:.2f} | | | |")
+        for x in r.get("register", []):
+            lines.append(f"| {b} | register import (services, batches of 500) | {x['rows']:,} | "
+                         f"{x['phase1_s']:.2f} | {x['phase2_s']:.2f} | {x['total_s']:.2f} | "
+                         f"{1000 * x['total_s'] / x['rows']:.2f} | {x['cpu_s']:.2f} | "
+                         f"{x['slowest_batch_s']:.2f} (a batch) | "
+                         f"{1000 * x['probe_worst_s']:.0f} ({x.get('probe_failed', 0)}) |")
+        for x in r.get("register_previous", []):
+            lines.append(f"| {b} | register import, previous head (one transaction) | "
+                         f"{x['rows']:,} | | | {x['total_s']:.2f} | "
+                         f"{1000 * x['total_s'] / x['rows']:.2f} | {x['cpu_s']:.2f} | "
+                         f"{x['total_s']:.2f} | "
+                         f"{1000 * x['probe_worst_s']:.0f} ({x.get('probe_failed', 0)}) |")
+        for x in r.get("register_cli", []):
+            lines.append(f"| {b} | register import (`merzim case import`, wall) | {x['rows']:,} "
+                         f"| | | {x['wall_s']:.2f} | {1000 * x['wall_s'] / x['rows']:.2f} | | | |")
+        for x, y in zip(r.get("register_cli", []), r["cli"], strict=False):
+            if x["rows"] == y["rows"]:
+                lines.append(f"| {b} | **register / analysis import (CLI wall)** | "
+                             f"{x['rows']:,} | | | **{x['wall_s'] / y['wall_s']:.2f}×** | | | | |")
+        for x, y in zip(r.get("register", []), r["bulk"], strict=False):
+            if x["rows"] == y["rows"]:
+                lines.append(f"| {b} | **register / analysis import (services)** | "
+                             f"{x['rows']:,} | | | **{x['total_s'] / y['total_s']:.2f}×** | | | "
+                             "| |")
         if r["single"]:
             x = r["single"]
             lines.append(f"| {b} | one by one (`plan_analysis`) | {x['rows']:,} | | | "
@@ -337,16 +467,28 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--single", type=int, default=0, help="rows one by one (0: skip)")
     p.add_argument("--previous", type=Path,
                    help="a checkout of the previous head: its bulk path timed in the same run")
+    p.add_argument("--register", default="",
+                   help="register-import sizes (restriction_breach rows), e.g. 10000")
+    p.add_argument("--register-events", type=float, default=0.0,
+                   help="the share of register rows that record an event")
+    p.add_argument("--register-previous", default="",
+                   help="with --previous: the previous head's register import at these sizes")
+    p.add_argument("--previous-analysis", action=argparse.BooleanOptionalAction, default=True,
+                   help="with --previous: also its analysis import (--sizes)")
     p.add_argument("--no-cli", dest="cli", action="store_false")
     p.add_argument("--json", type=Path)
     p.add_argument("--postgres-url",
                    default=os.environ.get("MERZIM_BENCH_POSTGRES_URL", DEFAULT_PG))
     a = p.parse_args(argv)
     a.sizes = [int(x) for x in a.sizes.split(",") if x]
+    a.register = [int(x) for x in a.register.split(",") if x]
+    a.register_previous = [int(x) for x in a.register_previous.split(",") if x]
     ctx = svc.Context(KazakhstanCalendar(), load_definition(), TODAY, actor="bench")
+    every = svc.Context(KazakhstanCalendar(), load_registry(), TODAY, actor="bench",
+                        language="en")  # every definition: the registers
     print(f"load average before: {os.getloadavg()[0]:.2f}; timing {CODE}", file=sys.stderr)
     backends = ["sqlite", "postgres"] if a.backend == "both" else [a.backend]
-    results = [run_backend(b, a, ctx) for b in backends]
+    results = [run_backend(b, a, ctx, every) for b in backends]
     print(markdown(results))
     if a.json:
         a.json.write_text(json.dumps({"machine": {"platform": platform.platform(),

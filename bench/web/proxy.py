@@ -3,7 +3,8 @@ web processes' memory at 1,000,000 stage rows (issue 30, point 5).
 
 Run from the repository root (Debian's nginx and openssl installed):
 
-    .venv/bin/python bench/web/proxy.py [--concurrency 1,32] [--duration 60] [--json PATH]
+    .venv/bin/python bench/web/proxy.py [--concurrency 1,32] [--duration 60] [--json PATH] \
+        [--previous REF]
 
 1. The dataset of bench/web/run.py (built once into --workdir and reused: the national tree
    under one root, 20,000 analyses of this year and earlier years' up to 1,000,000 stage
@@ -18,7 +19,9 @@ Run from the repository root (Debian's nginx and openssl installed):
    seconds: requests, errors (anything but 200), throughput, latency, the CPU of both nodes
    and nginx, and each node's resident memory (VmRSS) before and after.
 
-The schema is dropped at the end.
+`--previous REF`: the same with two nodes of that commit (a git worktree under --workdir,
+over the same schema), after this code's at each number of clients. The schema is dropped at
+the end.
 """
 
 from __future__ import annotations
@@ -97,6 +100,42 @@ class Nodes:
         return max(n.rss_mib() for n in self.nodes)
 
 
+def two_nodes(url: str, info: dict[str, Any], a: argparse.Namespace, clients: int, label: str,
+              code: Path | None, out: dict[str, Any]) -> dict[str, Any]:
+    """Two nodes of `code` (None: this checkout) behind nginx, `clients` clients for
+    --duration seconds; stopped after."""
+    nodes: list[web.Server] = []
+    proxy = None
+    try:
+        for name in ("node-a", "node-b"):  # a working directory each
+            home = a.workdir / name
+            home.mkdir(parents=True, exist_ok=True)
+            nodes.append(web.start_server(url, home, code))
+        out.setdefault("rss_idle_mib", [round(n.rss_mib(), 1) for n in nodes])
+        proxy = Proxy([int(n.base.rsplit(":", 1)[1]) for n in nodes])
+        os.environ["SSL_CERT_FILE"] = str(proxy.cert)  # the clients trust the throw-away CA
+        cookie = web.log_in(proxy.base, web.ROOT_MANAGER, info["password"])
+        target = web.Target("GET /overdue (HTML, session cookie) through nginx, two nodes",
+                            "/overdue", cookies={"merzim_session": cookie, "merzim_lang": "en"})
+        r = web.load(Nodes(nodes, proxy), target, clients, a.duration,  # type: ignore[arg-type]
+                     a.min_per_client)
+        r["code"] = label
+        r["rss_mib_per_node"] = [round(n.rss_mib(), 1) for n in nodes]
+        r["errors"] = sum(n for status, n in r["statuses"].items() if status != "200")
+        web.log(f"{label} c={clients}: {r['requests']} requests, {r['errors']} errors, "
+                f"{r['rps']:.2f} req/s, p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, "
+                f"nodes+nginx CPU {r['server_cpu_cores']:.2f} cores, RSS "
+                f"{r['rss_mib_per_node']} MiB, load {r['loadavg_before']:.1f}"
+                f"/{r['loadavg_after']:.1f}")
+        return r
+    finally:
+        os.environ.pop("SSL_CERT_FILE", None)  # (its file goes with the proxy)
+        if proxy is not None:
+            proxy.stop()
+        for n in nodes:
+            n.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--analyses", type=int, default=20_000)
@@ -108,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--postgres-url", default=os.environ.get("MERZIM_BENCH_POSTGRES_URL",
                                                             web.DEFAULT_PG))
     p.add_argument("--json", type=Path)
+    p.add_argument("--previous", metavar="REF", default=None,
+                   help="also serve this commit (a git worktree under --workdir) with two nodes "
+                        "over the same schema, after this code at each concurrency")
     a = p.parse_args(argv)
     if not proxy_helpers.NGINX.exists():
         print("nginx is not installed (apt-get install nginx-light)", file=sys.stderr)
@@ -118,46 +160,26 @@ def main(argv: list[str] | None = None) -> int:
     out: dict[str, Any] = {"date": time.strftime("%Y-%m-%d"), "machine": web.machine(),
                            "python": platform.python_version(), "dataset": info["rows"],
                            "runs": []}
-    nodes: list[web.Server] = []
-    proxy = None
+    codes: list[tuple[str, Path | None]] = [("this", None)]
+    if a.previous:
+        codes.append((a.previous, web.previous_checkout(a.previous, a.workdir)))
     try:
         eng = make_engine(url)
         upgrade(eng)
         out["revision"] = revision(eng)
         eng.dispose()
-        for name in ("node-a", "node-b"):  # a working directory each
-            home = a.workdir / name
-            home.mkdir(parents=True, exist_ok=True)
-            nodes.append(web.start_server(url, home))
-        out["rss_idle_mib"] = [round(n.rss_mib(), 1) for n in nodes]
-        proxy = Proxy([int(n.base.rsplit(":", 1)[1]) for n in nodes])
-        os.environ["SSL_CERT_FILE"] = str(proxy.cert)  # the clients trust the throw-away CA
-        cookie = web.log_in(proxy.base, web.ROOT_MANAGER, info["password"])
-        target = web.Target("GET /overdue (HTML, session cookie) through nginx, two nodes",
-                            "/overdue", cookies={"merzim_session": cookie, "merzim_lang": "en"})
-        both = Nodes(nodes, proxy)
         for c in a.concurrency:
-            r = web.load(both, target, c, a.duration, a.min_per_client)  # type: ignore[arg-type]
-            r["rss_mib_per_node"] = [round(n.rss_mib(), 1) for n in nodes]
-            r["errors"] = sum(n for code, n in r["statuses"].items() if code != "200")
-            out["runs"].append(r)
-            web.log(f"c={c}: {r['requests']} requests, {r['errors']} errors, "
-                    f"{r['rps']:.2f} req/s, p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, "
-                    f"nodes+nginx CPU {r['server_cpu_cores']:.2f} cores, RSS "
-                    f"{r['rss_mib_per_node']} MiB, load {r['loadavg_before']:.1f}"
-                    f"/{r['loadavg_after']:.1f}")
+            for label, code in codes:  # this code, then the previous head, at each level
+                out["runs"].append(two_nodes(url, info, a, c, label, code, out))
     finally:
-        if proxy is not None:
-            proxy.stop()
-        for n in nodes:
-            n.stop()
         web.drop_schema(a.postgres_url, schema)
     print(f"\n{out['dataset']}; idle RSS per node {out['rss_idle_mib']} MiB\n")
-    print("| clients | requests | errors | req/s | p50 ms | p95 ms | max ms | CPU cores (2 nodes "
-          "+ nginx) | RSS per node MiB | load before/after |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
+    print("| code | clients | requests | errors | req/s | p50 ms | p95 ms | max ms | CPU cores "
+          "(2 nodes + nginx) | RSS per node MiB | load before/after |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     for r in out["runs"]:
-        print(f"| {r['concurrency']} | {r['requests']} | {r['errors']} | {r['rps']:.2f} | "
+        print(f"| {r['code']} | {r['concurrency']} | {r['requests']} | {r['errors']} | "
+              f"{r['rps']:.2f} | "
               f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['max_ms']:.0f} | "
               f"{r['server_cpu_cores']:.2f} | {' / '.join(map(str, r['rss_mib_per_node']))} | "
               f"{r['loadavg_before']:.1f} / {r['loadavg_after']:.1f} |")

@@ -377,15 +377,22 @@ class Server:
             self.proc.wait(timeout=15)
 
 
-def start_server(url: str, workdir: Path, code: Path | None = None) -> Server:
+def start_server(url: str, workdir: Path, code: Path | None = None,
+                 floor: bool = False) -> Server:
     """`merzim serve --no-worker` on a free port: this checkout's, or (`code`) the merzim of
-    another checkout (the previous head's worktree) put first on the import path."""
+    another checkout (the previous head's worktree) put first on the import path; `floor`:
+    the floor application instead (bench/web/floor.py, uvicorn as `serve` runs it)."""
     port = free_port()
     logfile = workdir / f"serve-{port}.log"
     serve = ["serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)]
     env = server_env(url)
-    if code is None:
+    if floor:
+        cmd = [sys.executable, "-m", "uvicorn", "bench.web.floor:app_factory", "--factory",
+               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+        env["PYTHONPATH"] = str(ROOT)
+    elif code is None:  # this checkout's code first on the path (a worktree of it, too)
         cmd = [str(MERZIM), *serve]
+        env["PYTHONPATH"] = str(ROOT)
     else:
         cmd = [sys.executable, "-c", "import sys; from workflow.cli import main; "
                "sys.argv[0] = 'merzim'; sys.exit(main())", *serve]
@@ -446,7 +453,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def load(srv: Server, target: Target, concurrency: int, duration: float,
-         min_per_client: int) -> dict[str, Any]:
+         min_per_client: int, keep: bool = False) -> dict[str, Any]:
     """After one warm-up request, `concurrency` clients (own connection and thread each) send
     requests back to back until `duration` has passed and each has sent `min_per_client`;
     every request's latency."""
@@ -497,13 +504,13 @@ def load(srv: Server, target: Target, concurrency: int, duration: float,
             "server_cpu_cores": server_cpu / wall, "loadgen_cpu_cores": gen_cpu / wall,
             "server_cpu_ms_per_request": server_cpu * 1e3 / len(ms),
             "loadavg_before": load0, "loadavg_after": loadavg(),
-            "server_rss_mib": srv.rss_mib()}
+            "server_rss_mib": srv.rss_mib(), **({"latencies_ms": ms} if keep else {})}
 
 
 # -- profile --------------------------------------------------------------------------------------
 
 
-def profile_requests(url: str, token: str, repeats: int = 3) -> dict[str, Any]:
+def profile_requests(url: str, token: str, repeats: int = 7) -> dict[str, Any]:
     """Where a request's time goes, in-process over the same application and database.
 
     The route functions are called directly in this thread (FastAPI would run them in its
@@ -544,36 +551,30 @@ def profile_requests(url: str, token: str, repeats: int = 3) -> dict[str, Any]:
     due_req = request("/due", {"cookie": f"merzim_session={cookie}; merzim_lang=en"})
     api_req = request("/api/v1/overdue", {"authorization": f"Bearer {token}"})
     parts: dict[str, list[float]] = {}
+    cpu: dict[str, list[float]] = {}  # this thread's CPU (the database's is not in it)
 
     def timed(name: str, fn):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         value = fn()
         parts.setdefault(name, []).append(time.perf_counter() - t0)
+        cpu.setdefault(name, []).append(time.thread_time() - c0)
         return value
 
     def page_call() -> int:
+        # the route itself (web/pages.py overdue_page), its parts timed again beside it
         with Session(eng, expire_on_commit=False) as s:
             pc = timed("page: session, viewer, context", lambda: pages.page(page_req, s))
             f = pages._list_filters(page_req)
-            shown, pager, counts = timed(
-                "page: views.overdue_list (GROUP BY counts, one page ORDER BY … LIMIT)",
-                lambda: views.overdue_list(pc.s, pc.ctx, pc.viewer, 1, "", **f))
-            orgs = timed("page: views.org_choices for the filter",
-                         lambda: views.org_choices(pc.s, pc.viewer))
-            summary = timed("page: summary by subordinate (from the counts)",
-                            lambda: views.child_counts(counts, pc.viewer.org, orgs,
-                                                       pc.t.language))
-            menu = timed("page: menu counts (two COUNTs)",
-                         lambda: views.menu_counts(pc.s, pc.ctx, pc.viewer))
-            resp = timed("page: group + render overdue.html (one page, menu counts again)",
-                         lambda: pages.render(page_req, pc, "overdue.html",
-                                              groups=views.grouped(shown), total=pager["total"],
-                                              filters=f, summary=summary, pager=pager,
-                                              stages=planning_svc.planned_definition(
-                                                  pc.ctx).stages, orgs=orgs,
-                                              processes=pc.ctx.registry.all(), sort=None,
-                                              direction="asc"))
-            assert menu is not None
+            timed("page: views.overdue_list (GROUP BY counts, one page ORDER BY … LIMIT)",
+                  lambda: views.overdue_list(pc.s, pc.ctx, pc.viewer, 1, "", **f))
+            timed("page: views.org_choices for the filter",
+                  lambda: views.org_choices(pc.s, pc.viewer))
+            timed("page: menu counts", lambda: views.menu_counts(pc.s, pc.ctx, pc.viewer))
+        with Session(eng, expire_on_commit=False) as s:
+            pc = pages.page(page_req, s)
+            resp = timed("page: the route (web/pages.py overdue_page: lists, filter, render)",
+                         lambda: pages.overdue_page(page_req, pc))
+            assert resp.status_code == 200, resp.status_code
             return len(resp.body)
 
     def due_call() -> int:
@@ -587,15 +588,16 @@ def profile_requests(url: str, token: str, repeats: int = 3) -> dict[str, Any]:
         with Session(eng, expire_on_commit=False) as s:
             a = timed("api: token, viewer, context", lambda: api.ApiContext(api_req, s))
             result = timed("api: views.overdue_page (COUNT, one page ORDER BY … LIMIT)",
-                           lambda: api.overdue(None, None, None, None, None, 50, 0, a=a))
+                           lambda: api.overdue(limit=50, offset=0, a=a))
             resp = timed("api: serialise the first page",
                          lambda: JSONResponse(jsonable_encoder(result)))
             return len(resp.body)
 
     def whole(name: str, fn) -> int:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         size = fn()
         parts.setdefault(name, []).append(time.perf_counter() - t0)
+        cpu.setdefault(name, []).append(time.thread_time() - c0)
         return size
 
     sizes = {}
@@ -604,6 +606,7 @@ def profile_requests(url: str, token: str, repeats: int = 3) -> dict[str, Any]:
         sizes["/api/v1/overdue"] = whole("api: whole request (route code only)", api_call)
         due_call()
     medians = {k: statistics.median(v[1:]) * 1e3 for k, v in parts.items()}
+    cpu_medians = {k: statistics.median(v[1:]) * 1e3 for k, v in cpu.items()}
     profiles = {}
     for name, fn in (("/overdue", page_call), ("/api/v1/overdue", api_call)):
         prof = cProfile.Profile()
@@ -614,10 +617,11 @@ def profile_requests(url: str, token: str, repeats: int = 3) -> dict[str, Any]:
         stats = pstats.Stats(prof, stream=buf)
         stats.sort_stats("cumulative").print_stats(30)
         stats.sort_stats("tottime").print_stats(15)
-        profiles[name] = re.sub(r"/tmp/venv/lib/python3\.11/site-packages/|" + re.escape(str(ROOT))
+        profiles[name] = re.sub(r"\S*/site-packages/|" + re.escape(str(ROOT))
                                 + "/", "", buf.getvalue())
     eng.dispose()
-    return {"parts_ms": medians, "bytes": sizes, "profiles": profiles}
+    return {"parts_ms": medians, "parts_cpu_ms": cpu_medians, "bytes": sizes,
+            "profiles": profiles}
 
 
 # -- the run --------------------------------------------------------------------------------------
@@ -692,6 +696,93 @@ def serve_and_load(label: str, url: str, info: dict[str, Any], a: argparse.Names
     return res
 
 
+FLOOR = "GET /floor (bare FastAPI, one indexed SELECT, 50 rows)"
+PAGE = "GET /overdue (HTML, session cookie)"
+
+
+def against_floor(url: str, info: dict[str, Any], a: argparse.Namespace,
+                  previous: Path | None) -> dict[str, Any]:
+    """The root overdue page against the floor, paired: this code's server, the previous
+    head's (`previous`, if asked) and the floor application (bench/web/floor.py) run side by
+    side over the same database, and one client loads each in turn for `--ratio-duration`
+    seconds, `--ratio-rounds` times (the machine's load falls on all alike). Per target: the
+    server process's CPU per request (the median of the rounds), p50 / p95 over every
+    request of the rounds; the ratio is the page's CPU per page over the floor's."""
+    servers: dict[str, Server] = {}
+    try:
+        servers["this"] = start_server(url, a.workdir)
+        if previous is not None:
+            servers["previous"] = start_server(url, a.workdir, previous)
+        servers["floor"] = start_server(url, a.workdir, floor=True)
+        page = {"merzim_session": "", "merzim_lang": "en"}
+        plan = []
+        for name, srv in servers.items():
+            if name == "floor":
+                plan.append((name, srv, Target(FLOOR, "/floor")))
+            else:
+                cookies = {**page, "merzim_session": log_in(srv.base, ROOT_MANAGER,
+                                                            info["password"])}
+                plan.append((name, srv, Target(PAGE, "/overdue", cookies=cookies)))
+        rounds: dict[str, list[dict[str, Any]]] = {name: [] for name, _s, _t in plan}
+        latencies: dict[str, list[float]] = {name: [] for name, _s, _t in plan}
+        for i in range(a.ratio_rounds):
+            for name, srv, target in plan if i % 2 == 0 else plan[::-1]:
+                r = load(srv, target, 1, a.ratio_duration, a.min_per_client, keep=True)
+                latencies[name] += r.pop("latencies_ms")
+                rounds[name].append(r)
+                log(f"[round {i + 1}] {name}: {r['requests']} requests, "
+                    f"{r['server_cpu_ms_per_request']:.2f} ms CPU/request, p50 "
+                    f"{r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, load "
+                    f"{r['loadavg_before']:.1f}, statuses {r['statuses']}")
+        out: dict[str, Any] = {"rounds": rounds, "targets": {}}
+        for name, _srv, target in plan:
+            ms = latencies[name]
+            rs = rounds[name]
+            out["targets"][name] = {
+                "target": target.name, "requests": len(ms),
+                "cpu_ms_per_request": statistics.median(x["server_cpu_ms_per_request"]
+                                                        for x in rs),
+                "cpu_ms_per_request_rounds": [round(x["server_cpu_ms_per_request"], 3)
+                                              for x in rs],
+                "p50_ms": percentile(ms, 50), "p95_ms": percentile(ms, 95), "max_ms": max(ms),
+                "rps": statistics.median(x["rps"] for x in rs),
+                "bytes": statistics.median(x["bytes"] for x in rs),
+                "errors": sum(n for x in rs for code, n in x["statuses"].items()
+                              if code != "200"),
+                "loadavg": [min(x["loadavg_before"] for x in rs),
+                            max(x["loadavg_after"] for x in rs)]}
+        t = out["targets"]
+        out["ratio"] = t["this"]["cpu_ms_per_request"] / t["floor"]["cpu_ms_per_request"]
+        out["ratio_rounds"] = [p["server_cpu_ms_per_request"] / f["server_cpu_ms_per_request"]
+                               for p, f in zip(rounds["this"], rounds["floor"], strict=True)]
+        if "previous" in t:
+            out["previous_ratio"] = (t["previous"]["cpu_ms_per_request"]
+                                     / t["floor"]["cpu_ms_per_request"])
+        log(f"CPU per request: page {t['this']['cpu_ms_per_request']:.2f} ms, floor "
+            f"{t['floor']['cpu_ms_per_request']:.2f} ms, ratio {out['ratio']:.1f}")
+        return out
+    finally:
+        for srv in servers.values():
+            srv.stop()
+
+
+def ratio_markdown(r: dict[str, Any]) -> list[str]:
+    names = {"this": "this code", "previous": "previous head", "floor": "floor"}
+    lines = ["| target | code | requests (1 client) | server CPU ms / request (median of rounds) "
+             "| p50 ms | p95 ms | max ms | req/s | bytes | errors | load average |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for name, x in r["targets"].items():
+        lines.append(f"| {x['target']} | {names[name]} | {x['requests']} "
+                     f"| {x['cpu_ms_per_request']:.2f} | {x['p50_ms']:.1f} | {x['p95_ms']:.1f} "
+                     f"| {x['max_ms']:.0f} | {x['rps']:.1f} | {x['bytes']:,.0f} | {x['errors']} "
+                     f"| {x['loadavg'][0]:.1f}-{x['loadavg'][1]:.1f} |")
+    lines += ["", f"**page / floor, server CPU per request: {r['ratio']:.1f}×** (rounds: "
+              + ", ".join(f"{x:.1f}" for x in r["ratio_rounds"]) + ")"
+              + (f"; previous head {r['previous_ratio']:.1f}×" if "previous_ratio" in r else ""),
+              ""]
+    return lines
+
+
 def run_backend(backend: str, db: Path, info: dict[str, Any], a: argparse.Namespace
                 ) -> dict[str, Any]:
     """The previous head (if asked) then this code, over the same copy of the dataset: the
@@ -728,6 +819,9 @@ def run_backend(backend: str, db: Path, info: dict[str, Any], a: argparse.Namesp
         log(f"[{backend}] upgraded {res.get('previous_revision', built_at)} -> "
             f"{res['revision']} in {res['upgrade_s']:.0f} s")
         res.update(serve_and_load(f"{backend} current", url, info, a, None))
+        if a.ratio_rounds:  # the page against the floor (and the previous head), alternating
+            res["floor"] = against_floor(url, info, a, previous_checkout(a.previous, a.workdir)
+                                         if a.previous else None)
         if "previous" in res:
             prev = res["previous"]
             res["same_as_previous"] = {k: prev[k] == res[k] for k in (
@@ -784,9 +878,13 @@ def markdown(results: list[dict[str, Any]], info: dict[str, Any]) -> str:
                              f"| {_errors(y)} | {ratio} "
                              f"| {y['loadavg_before']:.1f} / {y['loadavg_after']:.1f} |")
         lines.append("")
+        if "floor" in r:
+            lines += ratio_markdown(r["floor"])
         if "profile" in r:
-            lines += ["| where the time goes (median, ms) | |", "|---|---:|"]
-            lines += [f"| {k} | {v:.1f} |" for k, v in r["profile"]["parts_ms"].items()]
+            lines += ["| where the time goes (median, ms) | wall | this process's CPU |",
+                      "|---|---:|---:|"]
+            lines += [f"| {k} | {v:.1f} | {r['profile']['parts_cpu_ms'][k]:.1f} |"
+                      for k, v in r["profile"]["parts_ms"].items()]
             lines.append("")
             for name, prof in r["profile"]["profiles"].items():
                 lines += [f"cProfile {name} ({names[r['backend']]}):", "", "```", prof.strip(),
@@ -812,7 +910,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rebuild", action="store_true")
     p.add_argument("--build-only", action="store_true")
     p.add_argument("--concurrency", default="1,8,32",
-                   type=lambda v: [int(x) for x in v.split(",")])
+                   type=lambda v: [int(x) for x in v.split(",") if x],
+                   help="clients per load level ('' for none: the paired rounds alone)")
+    p.add_argument("--ratio-rounds", type=int, default=6,
+                   help="rounds of the root overdue page against the floor endpoint, one "
+                        "client, alternating (0: none)")
+    p.add_argument("--ratio-duration", type=float, default=10.0,
+                   help="seconds per target per round")
     p.add_argument("--duration", type=float, default=30.0, help="seconds per load level")
     p.add_argument("--min-per-client", type=int, default=2,
                    help="requests each client sends at least, even past --duration")

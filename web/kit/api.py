@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
@@ -61,6 +61,37 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ApiError, "description": "Bad input: a field the schema refuses, an "
                                             "unknown key, a malformed date: nothing stored."},
 }
+
+
+# A body that is not JSON the server can read (bytes that are not UTF-8 text): FastAPI refuses
+# it before the route's schema is consulted, with 400 (web/app.py answers it as an ApiError).
+# Every operation that reads a JSON body documents it (`document_bad_body`, issue 46).
+BAD_BODY: dict[str, Any] = {
+    "description": "The body is not JSON the server can read (bytes that are not UTF-8 "
+                   "text): nothing stored.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}},
+}
+
+
+def document_bad_body(app: FastAPI) -> None:
+    """Make the app's OpenAPI document list the 400 of a body that is not JSON on every
+    operation that reads a JSON body (whatever router declared it: the generic API's, a
+    feature's), once, when the document is first built."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = build()
+        for item in spec.get("paths", {}).values():
+            for op in item.values():
+                body = (op.get("requestBody") or {}).get("content", {}) \
+                    if isinstance(op, dict) else {}
+                if "application/json" in body:
+                    op.setdefault("responses", {}).setdefault("400", BAD_BODY)
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def api_routes() -> APIRouter:

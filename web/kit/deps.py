@@ -32,11 +32,25 @@ class ApiAuthRequired(Exception):
     """An API call without a valid token: 401."""
 
 
+DB_SESSION = "merzim.session"  # scope["state"]: the request's session (web/app.py's handlers)
+IDEMPOTENCY = "merzim.idempotency"  # scope["state"]: a write with a key (web/kit/once.py)
+
+
 def db(request: Request) -> Iterator[Session]:
+    """The request's database session; a write with an idempotency key takes its key first
+    (`web.kit.once.Pending.begin`)."""
     s = Session(request.app.state.engine, expire_on_commit=False)
+    state = request.scope.get("state")
+    pending = state.get(IDEMPOTENCY) if isinstance(state, dict) else None
+    if isinstance(state, dict):
+        state[DB_SESSION] = s
     try:
+        if pending is not None:
+            pending.begin(s)
         yield s
     finally:
+        if pending is not None:
+            pending.end()
         s.close()
 
 

@@ -15,8 +15,10 @@ one retry of a read whose database connection was lost.
 * **A lost database connection**: a GET or HEAD whose connection dropped (PostgreSQL restarted,
   a backend terminated) is answered 503 by the app's handler (`error.db_unavailable`,
   Retry-After) and tried once more here, on a new connection, before anything was sent; the
-  second answer, whatever it is, goes to the client. A write is never repeated: its 503 goes
-  to the client, who may send it again (nothing of it was committed).
+  second answer, whatever it is, goes to the client. A write is never repeated: its 503 says
+  whether anything of it was committed (`error.db_unavailable`: nothing, send it again;
+  `error.db_lost_saved`: it was; `error.db_lost_unknown`: the commit was under way — the same
+  request with the same idempotency key tells, web/kit/once.py).
 """
 
 from __future__ import annotations

@@ -63,14 +63,15 @@ def as_form_problem(exc: MerzimError, pc: PageContext) -> FormProblems:
 
 
 def record_with_files(request: Request, pc: PageContext, case, event: str, on, evidence,
-                      uploads: list[files_service.Upload]) -> None:
-    """The event form's save: the record and its files together (web/pages.py)."""
+                      uploads: list[files_service.Upload], repeat: bool = False) -> None:
+    """The event form's save: the record and its files together (web/pages.py); `repeat`: a
+    repeatable event recorded again on purpose (the confirmation's button)."""
     if not uploads:
-        svc.record_event(pc.s, pc.ctx, case.id, event, on, evidence)
+        svc.record_event(pc.s, pc.ctx, case.id, event, on, evidence, repeat=repeat)
         return
     try:
         attachments.record_with_files(pc.s, pc.ctx, store_of(request), limits_of(request),
-                                      case.id, event, on, evidence, uploads)
+                                      case.id, event, on, evidence, uploads, repeat=repeat)
     except files_service.FileRefused as exc:
         raise as_form_problem(exc, pc) from None
 

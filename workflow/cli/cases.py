@@ -183,19 +183,57 @@ def case_open(process: str = PROCESS_KEY,
 
 @case_app.command("import")
 def case_import(process: str = PROCESS_KEY,
-                file: Path = typer.Argument(..., help="CSV or XLSX: subject, then the "
+                file: Path = typer.Argument(None, help="CSV or XLSX: subject, then the "
                                             "definition's fields, given dates, person, "
                                             "position; optionally event, on and evidence."),
+                resume: str = typer.Option(None, "--resume", metavar="ID",
+                                           help="Finish an interrupted import of FILE (its "
+                                                "id: the progress lines and the error name "
+                                                "it)."),
+                rollback: str = typer.Option(None, "--rollback", metavar="ID",
+                                             help="Withdraw what an interrupted import has "
+                                                  "written (no FILE)."),
                 as_json: bool = JSON) -> None:
-    """Open a case for every row of a register file; nothing is stored if any row is refused."""
-    from workflow.services import registers
+    """Open a case for every row of a register file; nothing is stored if any row is refused.
+    The file is checked whole, then written 500 rows a transaction (other users wait for one
+    batch at most); an interrupted import shows nothing until resumed (--resume ID) or rolled
+    back (--rollback ID)."""
+    import sys
 
-    rows = read_table(file, ("subject",))
+    from workflow.services import register_import as bulk_import
+
     ctx = context()
-    with unit_of_work() as s:
-        done = registers.import_cases(s, ctx, process, rows)
-        out = [{"row": d.row, "id": d.case.id, "recorded": d.recorded, "warnings": d.warnings}
-               for d in done]
+    if rollback is not None:
+        if file is not None or resume is not None:
+            raise UsageError("--rollback takes no file", key="error.import_rollback_alone")
+        with unit_of_work() as s:
+            n = bulk_import.roll_back(s, ctx, process, rollback)
+        if as_json:
+            emit_json({"rolled_back": rollback, "withdrawn": n})
+        else:
+            _print(STATE.t("case.import_rolled_back", id=rollback, n=n))
+        return
+    if file is None:
+        raise UsageError("a file is required", key="error.import_file_required")
+    rows = read_table(file, ("subject",))
+    tty = sys.stderr.isatty()
+
+    def progress(import_id: str, done: int, total: int) -> None:  # on stderr, never in --json
+        line = STATE.t("case.import_progress", id=import_id or "-", done=done, total=total)
+        sys.stderr.write(("\r" + line + ("\n" if done >= total else "")) if tty
+                         else line + "\n")
+        sys.stderr.flush()
+
+    try:
+        with unit_of_work() as s:
+            done = (bulk_import.resume(s, ctx, process, rows, resume, progress)
+                    if resume is not None
+                    else bulk_import.import_file(s, ctx, process, rows, progress))
+            out = [{"row": d.row, "id": d.case.id, "recorded": d.recorded,
+                    "warnings": d.warnings} for d in done]
+    except bulk_import.FileRefused as exc:  # every refused row, one a line
+        sys.stderr.write(exc.render(STATE.t) + "\n")
+        raise typer.Exit(exc.exit_code) from None
     if as_json:
         emit_json({"opened": out})
         return

@@ -225,6 +225,11 @@ def record(command: typer.Context,
                                             help="A file confirming the record (PDF, DOCX, "
                                             "XLSX, JPEG, PNG); repeat for more. A refused file "
                                             "refuses the record: nothing is stored."),
+           repeat: bool = typer.Option(False, "--repeat",
+                                       help="A repeatable event recorded again on purpose: "
+                                       "without it, one you recorded on the case in the last "
+                                       "minute with the same date, evidence and files is "
+                                       "refused as sent twice."),
            as_json: bool = JSON) -> None:
     """Record what happened, with its date and confirming document (or a stage not done)."""
     from workflow.cli.files import opened_uploads
@@ -266,9 +271,9 @@ def record(command: typer.Context,
                 from workflow.services.attachments import record_with_files
 
                 rec = record_with_files(s, ctx, store(), limits(), case, event, day, fields,
-                                        uploads)
+                                        uploads, repeat=repeat)
             else:
-                rec = svc.record_event(s, ctx, case, event, day, fields)
+                rec = svc.record_event(s, ctx, case, event, day, fields, repeat=repeat)
             a = svc.get_case(s, rec.case_id)
         view = svc.case_view(s, ctx, a)
         svc.audit_person_view(s, ctx, view)

@@ -8,6 +8,7 @@ loading the calendar (`merzim --version` loads neither)."""
 from __future__ import annotations
 
 import calendar as _months
+import re
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -18,15 +19,50 @@ if TYPE_CHECKING:
     from workflow.core.definition import DueRule
 
 
+# Every date merzim is given (a case's named dates, a record's date, a date field or evidence)
+# lies in these years: "0001-01-01" or "9999-12-31" is a typing mistake, never a deadline's
+# anchor (issue 46, point 3). The calendar's own years are narrower (`error.date_outside`).
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only: no "２０２６-…"
+
+
 def parse_day(text: str, what: str, *, strip: bool = True) -> date:
-    """A date typed as YYYY-MM-DD (blanks around it ignored; `strip=False`: taken as is, for
-    a value of the address), or the usage error `error.bad_date` naming `what` (the option or
-    the field) and the text as typed."""
-    try:
-        return date.fromisoformat(text.strip() if strip else text)
-    except (ValueError, AttributeError):
+    """A date typed as YYYY-MM-DD in ASCII digits (blanks around it ignored; `strip=False`:
+    taken as is, for a value of the address), between FIRST_DAY and LAST_DAY; else the usage
+    error `error.bad_date` (or `error.date_out_of_bounds`) naming `what` (the option or the
+    field) and the text as typed. Not the other forms `date.fromisoformat` reads ("20260101",
+    "2026-W01-1")."""
+    day = read_day(text.strip() if strip and isinstance(text, str) else text)
+    if day is None:
         raise UsageError(f"{what}: {text!r} is not a date (YYYY-MM-DD)", key="error.bad_date",
-                         what=what, value=text) from None
+                         what=what, value=text)
+    return check_day(day, what)
+
+
+def read_day(text: object) -> date | None:
+    """`text` as a date if it is written YYYY-MM-DD in ASCII digits (any year), else None."""
+    if not isinstance(text, str) or not _ISO_DAY.fullmatch(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def in_bounds(day: date) -> bool:
+    """Whether `day` lies between FIRST_DAY and LAST_DAY."""
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def check_day(day: date, what: str) -> date:
+    """`day`, or the usage error `error.date_out_of_bounds` when it lies outside FIRST_DAY …
+    LAST_DAY (the one check of every date given, whatever the adapter parsed it with)."""
+    if not in_bounds(day):
+        raise UsageError(f"{what}: {day.isoformat()} is not between {FIRST_DAY} and {LAST_DAY}",
+                         key="error.date_out_of_bounds", what=what, value=day.isoformat(),
+                         first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
+    return day
 
 
 def add_months(day: date, months: int) -> date:

@@ -16,6 +16,7 @@ from typing import Any
 
 from workflow.core.errors import ConfigError, KeyList
 from workflow.core.kinds import NON_STATE_KINDS, ORG_KINDS  # noqa: F401  (named here too)
+from workflow.core.limits import INTEGER_CEILING, INTEGER_FLOOR, INTEGER_MAX, INTEGER_MIN
 from workflow.core.register_spec import FormSpec, Keys, ScorecardSpec, parse_form, parse_scorecard
 
 LANGUAGES = ("kk", "ru", "en")
@@ -146,6 +147,9 @@ class FieldSpec:
     choice_names: dict[str, dict[str, str]] = field(default_factory=dict)  # choice -> kk/ru/en
     # it may name a person (a giver, who checked): shown only to those who see the person
     personal: bool = False
+    # type "integer": the bounds a value must lie in (`min`/`max`; core/limits.py's default)
+    minimum: int = INTEGER_MIN
+    maximum: int = INTEGER_MAX
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,9 @@ class EvidenceSpec:
     names: dict[str, str] | None  # None: a built-in field named by the message catalogue
     choices: tuple[str, ...] = ()  # type "choice": the allowed values
     choice_names: dict[str, dict[str, str]] = field(default_factory=dict)  # choice -> kk/ru/en
+    # type "integer": the bounds a value must lie in (`min`/`max`; core/limits.py's default)
+    minimum: int = INTEGER_MIN
+    maximum: int = INTEGER_MAX
 
 
 @dataclass(frozen=True)
@@ -419,6 +426,25 @@ def _choices(raw: dict[str, Any], kind: str, where: str
     return choices, {k: _names(v, f"{where}.choice_names.{k}") for k, v in named.items()}
 
 
+def _bounds(raw: dict[str, Any], kind: str, where: str) -> tuple[int, int]:
+    """An integer field's or evidence's `min` and `max` (whole numbers, min <= max, within
+    INTEGER_FLOOR … INTEGER_CEILING); INTEGER_MIN and INTEGER_MAX when not declared. Refused on
+    a field of another type."""
+    if kind != "integer" and ("min" in raw or "max" in raw):
+        raise ConfigError(f"{where}: min and max are for type = \"integer\"")
+    bounds = []
+    for key, default in (("min", INTEGER_MIN), ("max", INTEGER_MAX)):
+        value = raw.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) \
+                or not INTEGER_FLOOR <= value <= INTEGER_CEILING:
+            raise ConfigError(f"{where}: {key} must be a whole number between {INTEGER_FLOOR} "
+                              f"and {INTEGER_CEILING}")
+        bounds.append(value)
+    if bounds[0] > bounds[1]:
+        raise ConfigError(f"{where}: min {bounds[0]} is above max {bounds[1]}")
+    return bounds[0], bounds[1]
+
+
 def _stage(raw: dict[str, Any], where: str, dates, defaults, evidence) -> Stage:
     key = raw.get("key")
     if not key or not isinstance(key, str):
@@ -553,9 +579,10 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
             raise ConfigError(f"{where}: missing or duplicate key")
         ftype = _choice(raw, "type", FIELD_TYPES, "text", where)
         choices, choice_names = _choices(raw, ftype, f"{where} ({fkey})")
+        low, high = _bounds(raw, ftype, f"{where} ({fkey})")
         fields[fkey] = FieldSpec(fkey, ftype, _names(raw.get("names"), f"{where} ({fkey})"),
                                  bool(raw.get("required", False)), choices, choice_names,
-                                 bool(raw.get("personal", False)))
+                                 bool(raw.get("personal", False)), low, high)
 
     evidence: dict[str, EvidenceSpec] = {k: EvidenceSpec(k, "url" if k == "url" else
                                                          "period" if k == "period" else
@@ -569,8 +596,9 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
             raise ConfigError(f"{where}: must be a table")
         etype = _choice(raw, "type", EVIDENCE_TYPES, "text", where)
         choices, choice_names = _choices(raw, etype, where)
+        low, high = _bounds(raw, etype, where)
         evidence[ekey] = EvidenceSpec(ekey, etype, _names(raw.get("names"), where), choices,
-                                      choice_names)
+                                      choice_names, low, high)
 
     recurrence = _recurrence(doc.get("recurrence"), source, interpretations)
 

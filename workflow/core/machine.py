@@ -16,11 +16,12 @@ from typing import Any
 
 from transitions import Machine
 
-from workflow.core.dates import not_in_future
+from workflow.core.dates import FIRST_DAY, LAST_DAY, check_day, in_bounds, not_in_future, read_day
 from workflow.core.deadlines import Due, Record
 from workflow.core.definition import BUILTIN_EVIDENCE, Definition, Event
 from workflow.core.errors import RuleViolation
 from workflow.core.kinds import APPROVER_ROLES
+from workflow.core.limits import whole_number
 from workflow.core.links import MAX_LINKS
 
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -128,6 +129,7 @@ def check_event(definition: Definition, event: str, on: date, evidence: dict[str
     if spec is None:
         raise RuleViolation(f"unknown event {event!r}", key="rule.unknown_event", event=event,
                             known=", ".join(definition.events))
+    check_day(on, "date")
     not_in_future(on, today)
     for before in definition.prerequisites(spec):
         if before not in recorded:
@@ -189,17 +191,19 @@ def field_problems(definition: Definition,
                                           key="rule.too_long", field=field, limit=limit))
         elif value and definition.evidence[field].type == "date" and not _is_date(value):
             problems.append(RuleViolation(f"{value!r} is not a date", key="rule.bad_evidence_date",
-                                          field=field, value=value))
+                                          field=field, value=value, first=FIRST_DAY.isoformat(),
+                                          last=LAST_DAY.isoformat()))
         elif (value and definition.evidence[field].type == "role"
               and value.strip() not in APPROVER_ROLES):
             problems.append(RuleViolation(f"{value!r} is not an approver's role",
                                           key="rule.bad_approver_role", field=field, value=value,
                                           known=", ".join(APPROVER_ROLES)))
-        elif (value and definition.evidence[field].type == "integer"
-              and not (value.strip().isascii() and value.strip().isdigit())):
-            problems.append(RuleViolation(f"{value!r} is not a whole number",
+        elif (value and (spec := definition.evidence[field]).type == "integer"
+              and whole_number(value, spec.minimum, spec.maximum) is None):
+            problems.append(RuleViolation(f"{value!r} is not a whole number from {spec.minimum} "
+                                          f"to {spec.maximum}",
                                           key="rule.bad_evidence_integer", field=field,
-                                          value=value))
+                                          value=value, min=spec.minimum, max=spec.maximum))
         elif (value and definition.evidence[field].type == "choice"
               and value.strip() not in definition.evidence[field].choices):
             problems.append(RuleViolation(f"{value!r} is not one of the allowed values",
@@ -237,11 +241,9 @@ def _link_problems(definition: Definition, field: str, value: str) -> list[RuleV
 
 
 def _is_date(value: str) -> bool:
-    try:
-        date.fromisoformat(value.strip())
-    except ValueError:
-        return False
-    return True
+    """YYYY-MM-DD in ASCII digits, between FIRST_DAY and LAST_DAY (core/dates.py)."""
+    day = read_day(value.strip())
+    return day is not None and in_bounds(day)
 
 
 def builtin_evidence(given: Mapping[str, Any]) -> dict[str, Any]:

@@ -43,6 +43,7 @@ from workflow.core.definition import (
     UNITS,
 )
 from workflow.core.kinds import ORG_KINDS
+from workflow.core.limits import INTEGER_CEILING, INTEGER_FLOOR, INTEGER_MAX, INTEGER_MIN
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 TITLE = "merzim process definition"
@@ -229,6 +230,7 @@ def _field() -> dict[str, Any]:
                              "description": "It may name a person (a giver, who checked): shown "
                                             "only to those who see the case's person (default "
                                             "false)."},
+                **_bounds(),
                 "names": _ref("names", "The field's label in kk, ru and en."),
             },
             "required": ["key", "names"],
@@ -252,12 +254,14 @@ def _evidence() -> dict[str, Any]:
                          "description": "text, url, date (YYYY-MM-DD), period, organisation (an "
                                         "organisation under the case's subject), draft (an "
                                         "announcement's published text), integer (a whole "
-                                        "number, 0 or more), choice (one of `choices`) or "
+                                        "number in digits 0-9, within min and max), choice "
+                                        "(one of `choices`) or "
                                         "links (several links, one a line \"CHANNEL URL\", "
                                         "the channels being `choices`); default text."},
                 "choices": _keys("The allowed values of a choice field; the channels of a "
                                  "links field."),
                 "choice_names": _choice_names(),
+                **_bounds(),
                 "names": _ref("names", "The field's label in kk, ru and en."),
             },
             "required": ["names"],
@@ -266,6 +270,15 @@ def _evidence() -> dict[str, Any]:
                      "required": ["choices"]},
         },
     }
+
+
+def _bounds() -> dict[str, Any]:
+    """`min` and `max` of an integer field or evidence (core/limits.py, issue 46)."""
+    def bound(which: str, default: int) -> dict[str, Any]:
+        return {"type": "integer", "minimum": INTEGER_FLOOR, "maximum": INTEGER_CEILING,
+                "description": f"type integer only: the {which} value accepted (default "
+                               f"{default}); a value outside is refused naming the bounds."}
+    return {"min": bound("smallest", INTEGER_MIN), "max": bound("largest", INTEGER_MAX)}
 
 
 def _choice_names() -> dict[str, Any]:

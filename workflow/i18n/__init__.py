@@ -67,6 +67,9 @@ def catalogue(language: str) -> dict[str, str]:
     return {**cat.texts, **{k: "|".join(v) for k, v in cat.plurals.items()}}
 
 
+_PLURAL: Any = object()  # (`Translator._seen` holds no text for the key)
+
+
 class Translator:
     """Looks keys up in one language, falling back to English, formatting {params}.
 
@@ -75,6 +78,10 @@ class Translator:
 
     def __init__(self, language: str = "en"):
         self.language = language if language in LANGUAGES else "en"
+        # texts looked up, kept for the translator's life (a page's: a list page asks for the
+        # same column names and labels hundreds of times; the catalogues never change)
+        self._seen: dict[str, str | None] = {}  # a key's text (not a plural's forms)
+        self._labels: dict[tuple[str, str | None], str | None] = {}  # no params: (key, default)
 
     @overload
     def __call__(self, key: str, default: str = "", **params: Any) -> str: ...
@@ -85,19 +92,33 @@ class Translator:
     def __call__(self, key: str, default: str | None = "", **params: Any) -> str | None:
         """The message `key` in the reader's language (else English), its {params} formatted;
         an unknown key: `default`, or the key itself when `default` is ""."""
+        if not params:  # a label: the same answer every time (kept with the texts)
+            try:
+                return self._labels[key, default]
+            except KeyError:
+                text = self._text(key, 1)
+                answer = (key if default == "" else default) if text is None else _format(text,
+                                                                                          {})
+                self._labels[key, default] = answer
+                return answer
         text = self._text(key, params.get("n", 1))
         if text is None:
             return key if default == "" else default
         return _format(text, params)
 
     def _text(self, key: str, n: int | float) -> str | None:
+        seen = self._seen.get(key, _PLURAL)
+        if seen is not _PLURAL:
+            return seen
         for language in (self.language, "en"):
             cat = load(language)
             if key in cat.texts:
-                return cat.texts[key]
-            if key in cat.plurals:
+                text = self._seen[key] = cat.texts[key]
+                return text
+            if key in cat.plurals:  # (the form depends on n: looked up each time)
                 forms = cat.plurals[key]
                 return forms[min(plural_index(language, n), len(forms) - 1)]
+        self._seen[key] = None
         return None
 
     def n(self, key: str, n: int | float, **params: Any) -> str:

@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from workflow.core.dates import not_in_future
+from workflow.core import limits
+from workflow.core.dates import not_in_future, parse_day
 from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.core.machine import MAX_TEXT, clean_evidence
 from workflow.core.signers import ROLE_FIELD, justification_signed
@@ -294,7 +295,7 @@ def add_risk(s: Session, ctx: Context, description: str, process: str | None = N
     risk = Risk(analysis_id=analysis.id if analysis else None, external_id=ext.id if ext else None,
                 description=_text(description, "description"),
                 process=_text(process, "process", False),
-                subdivision=_text(subdivision, "subdivision", False, 300))
+                subdivision=_text(subdivision, "subdivision", False, limits.TITLE))
     s.add(risk)
     s.flush()
     audit.append(s, ctx.actor, "risk.add", "risk", risk.id,
@@ -365,7 +366,7 @@ def known_subdivisions(s: Session, org: Organisation) -> dict[str, str]:
 
 def add_subdivision(s: Session, ctx: Context, org_code: str, name: str) -> Subdivision:
     org = get_org(s, org_code)
-    name = _text(name, "name", True, 300)
+    name = _text(name, "name", True, limits.TITLE)
     if s.exec(select(Subdivision).where(Subdivision.organisation_id == org.id,
                                         Subdivision.name == name)).first():
         raise RuleViolation("exists", key="rule.subdivision_exists", name=name, org=org.code)
@@ -387,13 +388,10 @@ def import_plan(s: Session, ctx: Context, rows: list[dict[str, str]], analysis_i
         n = row.get("_row", i)  # the row's number in the file, blank rows skipped
         try:
             measure = _text(row.get("measure"), "measure")
-            form = _text(row.get("completion_form"), "completion_form", True, 300)
+            form = _text(row.get("completion_form"), "completion_form", True, limits.TITLE)
             raw = (row.get("deadline") or "").strip()
-            try:
-                deadline = date.fromisoformat(raw[:10])
-            except ValueError:
-                raise UsageError(key="error.bad_date", what="deadline", value=raw) from None
-            responsible = _text(row.get("responsible"), "responsible", True, 300)
+            deadline = parse_day(raw[:10], "deadline")  # a spreadsheet's date-time: its day
+            responsible = _text(row.get("responsible"), "responsible", True, limits.TITLE)
             if responsible.casefold() not in names:
                 raise RuleViolation(key="rule.unknown_subdivision", name=responsible,
                                     org=org.code)
@@ -413,7 +411,7 @@ def import_plan(s: Session, ctx: Context, rows: list[dict[str, str]], analysis_i
         item = PlanItem(analysis_id=analysis_id, external_id=external_id, recommendation_id=rec_id,
                         measure=measure, completion_form=form, deadline=deadline,
                         subdivision=names[responsible.casefold()],
-                        person=_text(row.get("person"), "person", False, 200))
+                        person=_text(row.get("person"), "person", False, limits.PERSON_NAME))
         s.add(item)
         s.flush()
         if analysis is not None:
@@ -447,8 +445,8 @@ def plan_rows(s: Session, analysis_id: int | None = None, external_id: int | Non
 def add_position(s: Session, ctx: Context, analysis_id: int, title: str, subdivision: str,
                  risk: str) -> Position:
     analysis = get_analysis(s, analysis_id)
-    pos = Position(analysis_id=analysis.id, title=_text(title, "position", True, 300),
-                   subdivision=_text(subdivision, "subdivision", True, 300),
+    pos = Position(analysis_id=analysis.id, title=_text(title, "position", True, limits.TITLE),
+                   subdivision=_text(subdivision, "subdivision", True, limits.TITLE),
                    risk=_text(risk, "risk"))
     s.add(pos)
     s.flush()

@@ -73,6 +73,11 @@ class Worker:
             self.beat.started = now
         self.beat.at = now
         heartbeat.write(self.engine, self.beat)
+        # the web's idempotency keys older than a day, forgotten (services/idempotency.py)
+        from workflow.storage.queries import idempotency
+
+        with self.engine.begin() as conn:
+            idempotency.forget_keys(conn, now - idempotency.KEEP_SECONDS)
 
     def daily_once(self) -> int:
         """Run the daily jobs for today (idempotent: they may run again after a restart)."""

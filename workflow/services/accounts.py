@@ -18,6 +18,7 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlmodel import Session
 
+from workflow.core import limits
 from workflow.core.errors import UsageError
 from workflow.settings import ARGON2_PROFILE_ENV, ARGON2_PROFILES, argon2_profile
 from workflow.storage import audit
@@ -215,8 +216,9 @@ def close_session(s: Session, token: str) -> None:
 
 def create_api_token(s: Session, user: User, name: str) -> str:
     name = (name or "").strip()
-    if not name or len(name) > 100:
-        raise UsageError("token name must be 1-100 characters", key="error.bad_token_name")
+    if not name or len(name) > limits.TOKEN_NAME:
+        raise UsageError(f"token name must be 1-{limits.TOKEN_NAME} characters",
+                         key="error.bad_token_name", limit=limits.TOKEN_NAME)
     token = "mz_" + secrets.token_urlsafe(32)
     s.add(ApiToken(token_hash=digest(token), user_id=saved_id(user), name=name, created_at=time.time()))
     s.flush()

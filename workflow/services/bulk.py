@@ -10,16 +10,13 @@ from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import func, text
-from sqlmodel import Session, select
-
 from workflow.core.deadlines import Facts, Planner, StagePlan
 from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, UsageError
 from workflow.core.machine import derive_state
 from workflow.services.cases import closed_status
 from workflow.services.context import Context
-from workflow.storage.bulkinsert import insert_rows
+from workflow.storage.bulkinsert import insert_rows, new_ids  # noqa: F401 - the bulk paths' ids
 from workflow.storage.models import OPEN, Case, Stage
 
 CHUNK = 500  # values per IN (...) list of a lookup query
@@ -86,21 +83,3 @@ def write_cases(conn, cases: Iterable[dict[str, Any]], stages: list[tuple]) -> N
     insert_rows(conn, Stage.__table__, STAGE_COLUMNS, stages)
 
 
-def new_ids(s: Session, model, n: int) -> list[int]:
-    """`n` new ids of a table, taken before the inserts so that each is one statement (a
-    multi-row INSERT cannot return its ids in order on SQLite): the next ones after the
-    largest on SQLite, which holds the write lock; the table's sequence on PostgreSQL."""
-    if n == 0:
-        return []
-    table = model.__tablename__
-    conn = s.connection()
-    if conn.dialect.name == "postgresql":
-        # the sequence named once (not looked up per row), the ids as one array, not n rows
-        # (each a Row of SQLAlchemy's): at 180,000 ids half a second less
-        sequence = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"),
-                                {"t": table}).scalar_one()
-        return list(conn.execute(text(
-            "SELECT array_agg(nextval(CAST(:s AS regclass)) ORDER BY i) "
-            "FROM generate_series(1, :n) AS i"), {"s": sequence, "n": n}).scalar_one())
-    last = conn.execute(select(func.max(model.id))).scalar() or 0
-    return list(range(last + 1, last + n + 1))

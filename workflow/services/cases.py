@@ -18,11 +18,12 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session
 
-from workflow.core import deadlines, periods
-from workflow.core.dates import not_in_future
+from workflow.core import deadlines, limits, periods
+from workflow.core.dates import check_day, not_in_future, parse_day
 from workflow.core.deadlines import Facts, Planner, Record
 from workflow.core.definition import PERIOD_DATES, Definition
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
+from workflow.core.limits import is_whole, whole_number
 from workflow.core.machine import (
     MAX_TEXT,
     CaseMachine,
@@ -266,7 +267,9 @@ def current_state(s: Session, ctx: Context, case: Case, defn: Definition | None 
 # -- opening ------------------------------------------------------------------------------------
 
 
-def _text(value: str | None, what: str, limit: int = 300) -> str | None:
+def _text(value: str | None, what: str, limit: int) -> str | None:
+    """A typed text stripped (None when blank), refused when longer than `limit` (its column's
+    length, core/limits.py) or holding a NUL: `error.too_long` names the field and the limit."""
     value = (value or "").strip()
     if not value:
         return None
@@ -287,15 +290,14 @@ def _fields(defn: Definition, given: dict[str, str]) -> dict[str, Any]:
         if not value:
             continue
         if spec.type == "integer":
-            try:
-                out[key] = int(value)
-            except ValueError:
-                raise UsageError(key="error.bad_int", what=key, value=value) from None
+            number = whole_number(value, spec.minimum, spec.maximum)
+            if number is None:
+                raise UsageError(key="error.int_out_of_bounds" if is_whole(value)
+                                 else "error.bad_int", what=key, value=value,
+                                 min=spec.minimum, max=spec.maximum)
+            out[key] = number
         elif spec.type == "date":
-            try:
-                out[key] = date.fromisoformat(value).isoformat()
-            except ValueError:
-                raise UsageError(key="error.bad_date", what=key, value=value) from None
+            out[key] = parse_day(value, key).isoformat()
         elif spec.type == "choice" and value not in spec.choices:
             raise UsageError(f"{key}: {value!r} is not one of {', '.join(spec.choices)}",
                              key="error.bad_choice", field=key, value=value,
@@ -332,7 +334,8 @@ def check_opening(ctx: Context, defn: Definition, obj: Organisation | None,
     if obj is not None and defn.parties.object == "none":
         raise UsageError("this process has no object organisation", key="error.no_object",
                          process=process)
-    person, position = _text(person, "person"), _text(position, "position")
+    person = _text(person, "person", limits.PERSON_NAME)
+    position = _text(position, "position", limits.PERSON_POSITION)
     if person is None and defn.parties.person == "required":
         raise UsageError("this process needs a person", key="error.person_required",
                          process=process)
@@ -340,11 +343,12 @@ def check_opening(ctx: Context, defn: Definition, obj: Organisation | None,
         raise UsageError("this process names no person", key="error.no_person", process=process)
     values = _fields(defn, fields or {})
     dates = dict(dates or {})
-    for name in dates:
+    for name, day in dates.items():
         if name not in defn.dates or defn.dates[name].given == "none":
             known = [k for k, d in defn.dates.items() if d.given != "none"]
             raise UsageError(f"unknown date {name!r}", key="error.unknown_date", name=name,
                              known=", ".join(known) or "-")
+        check_day(day, name)  # 1900-2100, whichever adapter read it
     for name, spec in defn.dates.items():
         if spec.given == "required" and name not in dates:
             raise UsageError(f"date {name} is required", key="error.date_required", name=name)
@@ -438,6 +442,23 @@ def _same_person(name: str | None) -> str:
     return " ".join((name or "").split()).casefold()
 
 
+def repeat_key(dates: dict[str, Any] | None, person: str | None,
+               fields: dict[str, Any] | None) -> tuple | None:
+    """What makes a case a repeat of another of the same process, subject and object: its
+    named dates (those with a value), its person (spaces and letter case aside) and its
+    fields. None: no named date, never a repeat. `duplicate_cases` and the register import
+    (`services.registers`) compare cases by it."""
+    given = tuple(sorted((k, str(v)) for k, v in (dates or {}).items() if v))
+    if not given:
+        return None
+    return given, _same_person(person), audit.canonical(fields or {})
+
+
+def cancelled_states(defn: Definition) -> set[str]:
+    """The states a terminal event leads to: a case in one is repeated by no other."""
+    return {e.dest for e in defn.events.values() if e.terminal and e.dest}
+
+
 def duplicate_cases(s: Session, ctx: Context, process: str, subject_code: str,
                     object_code: str | None = None, person: str | None = None,
                     position: str | None = None, fields: dict[str, str] | None = None,
@@ -459,17 +480,16 @@ def duplicate_cases(s: Session, ctx: Context, process: str, subject_code: str,
     subject = get_org(s, subject_code)
     obj = get_org(s, object_code) if object_code else None
     opening = check_opening(ctx, defn, obj, person, position, fields, dates)
-    given = {k: v.isoformat() for k, v in opening.dates.items()}
-    if not given:  # no date to compare (a register's entry without one): never a repeat
+    key = repeat_key({k: v.isoformat() for k, v in opening.dates.items()}, opening.person,
+                     opening.values)
+    if key is None:  # no date to compare (a register's entry without one): never a repeat
         return []
-    cancelled = {e.dest for e in defn.events.values() if e.terminal and e.dest}
+    cancelled = cancelled_states(defn)
     audit.serialise(s)
     same = [c.id for c in case_queries.same_parties(s, defn.key, subject.id,
                                                     obj.id if obj else None)
             if c.id is not None and c.state not in cancelled
-            and {k: v for k, v in (c.dates or {}).items() if v} == given
-            and _same_person(c.person_name) == _same_person(opening.person)
-            and (c.fields or {}) == (opening.values or {})]
+            and repeat_key(c.dates, c.person_name, c.fields) == key]
     if same and not reason:
         raise RuleViolation(f"repeats case #{same[0]}", key="rule.duplicate_case", id=same[0],
                             process=defn.key, subject=subject.code)
@@ -512,39 +532,30 @@ def _named_refusals(action):
     return wrapper
 
 
-@_named_refusals
-def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: date,
-                 evidence: dict[str, str | None] | None = None,
-                 audit_extra: dict[str, Any] | None = None) -> EventRecord:
-    """Record what happened and return the record; refused (nothing stored) only by the
-    definition's hard prerequisites, a state that does not accept it, a date in the future, or
-    missing evidence.
-    `audit_extra`: more for the record's audit entry (the files attached with it, their
-    SHA-256: workflow.services.files)."""
-    case = get_case(s, case_id)
-    guard_standing(case)
-    defn = definition_of(s, ctx, case)
-    evidence = clean_evidence(evidence)
-    rows = records_of(s, case)
-    facts = facts_of(s, case, rows)
+def check_record(ctx: Context, defn: Definition, case_id: int | None, facts: Facts,
+                 subject_kind: str, event: str, on: date, evidence: dict[str, str]
+                 ) -> tuple[Any, str]:
+    """The definition's checks of an event to record on a case with these facts (its state,
+    the event's prerequisites, kinds, date floors and evidence), without the database:
+    `record_event` and the register import share them. Returns the event's spec and the
+    state it leads to."""
     recorded = facts.recorded()
     spec = defn.events.get(event)
     planner = Planner(defn, ctx.calendar, facts)
     state = derive_state(defn, facts.records, planner.dates(), ctx.today)
     if state in defn.final_states:
-        raise RuleViolation(f"case {case.id} is {state}", key="rule.case_closed", id=case.id,
+        raise RuleViolation(f"case {case_id} is {state}", key="rule.case_closed", id=case_id,
                             state=name_in(defn.states[state], ctx.language, state))
     if (spec is not None and event in recorded and not spec.repeatable):
         raise RuleViolation(f"{event} is already recorded", key="rule.already_recorded",
                             event=event, date=recorded[event].isoformat())
-    subject = s.get(Organisation, case.subject_id)
-    if spec is not None and not defn.for_kind(spec, subject.kind):
+    if spec is not None and not defn.for_kind(spec, subject_kind):
         from workflow.i18n import Translator
 
         kind_name = Translator(ctx.language)  # the kinds in the reader's words
-        raise RuleViolation(f"{event} is not for a subject of kind {subject.kind}",
+        raise RuleViolation(f"{event} is not for a subject of kind {subject_kind}",
                             key="rule.not_for_kind", event=event,
-                            kind=kind_name(f"org_kind.{subject.kind}"),
+                            kind=kind_name(f"org_kind.{subject_kind}"),
                             kinds=", ".join(kind_name(f"org_kind.{k}")
                                             for k in spec.subject_kinds))
     if spec is not None:  # "X needs Y first" before "not now": the rule the officer can act on
@@ -557,7 +568,7 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
         raise RuleViolation(
             f"{event} is not allowed in state {state}", key="rule.not_allowed", event=event,
             state=name_in(defn.states[state], ctx.language, state),
-            allowed=", ".join(e for e in next_events(defn, state, recorded, kind=subject.kind)
+            allowed=", ".join(e for e in next_events(defn, state, recorded, kind=subject_kind)
                               if not _too_early(defn, planner, e, ctx.today)) or "-")
     new_state = machine.fire(event)
     floors = {}
@@ -577,7 +588,65 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
         if floor is not None and not floor.projected:
             floors[spec.not_before] = floor.date
     check_event(defn, event, on, evidence, recorded, ctx.today, floors)
+    return spec, new_state
+
+
+REPEAT_SECONDS = 60  # a repeatable event recorded again within this: confirmed first
+
+
+def repeated_record(s: Session, ctx: Context, case: Case, rows: list[EventRecord], event: str,
+                    on: date, evidence: dict[str, str], files: list[str]) -> EventRecord | None:
+    """The record a repeatable event would repeat by mistake (issue 46): one the same user
+    recorded on the case within the last `REPEAT_SECONDS`, standing, of the same event, day,
+    evidence and files (their SHA-256, in any order); None: none."""
+    from datetime import UTC, datetime, timedelta
+
+    from workflow.storage.queries import files as file_queries
+
+    since = (datetime.now(UTC) - timedelta(seconds=REPEAT_SECONDS)).isoformat(
+        timespec="microseconds")
+    same = [r for r in rows if r.kind == EVENT and r.event == event and r.on == on
+            and r.voided_by_id is None and r.actor == ctx.actor and r.recorded_at >= since
+            and clean_evidence(r.evidence) == evidence]
+    if not same:
+        return None
+    shas: dict[int | None, list[str]] = {}
+    for f in file_queries.files_of_case(s, case.id):
+        if f.voided_at is None:
+            shas.setdefault(f.record_id, []).append(f.sha256)
+    return next((r for r in reversed(same) if sorted(shas.get(r.id, [])) == sorted(files)),
+                None)
+
+
+@_named_refusals
+def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: date,
+                 evidence: dict[str, str | None] | None = None,
+                 audit_extra: dict[str, Any] | None = None, repeat: bool = False
+                 ) -> EventRecord:
+    """Record what happened and return the record; refused (nothing stored) only by the
+    definition's hard prerequisites, a state that does not accept it, a date in the future, or
+    missing evidence.
+    `audit_extra`: more for the record's audit entry (the files attached with it, their
+    SHA-256: workflow.services.files).
+    A repeatable event the same user recorded on the case within the last minute, with the
+    same day, evidence and files, is refused (`rule.repeat_event`, naming the record) unless
+    `repeat` confirms that it is another (issue 46: a resend would count it twice)."""
+    case = get_case(s, case_id)
+    guard_standing(case)
+    defn = definition_of(s, ctx, case)
+    evidence = clean_evidence(evidence)
+    rows = records_of(s, case)
+    facts = facts_of(s, case, rows)
+    subject = s.get(Organisation, case.subject_id)
+    spec, new_state = check_record(ctx, defn, case.id, facts, subject.kind, event, on, evidence)
     _check_organisations(s, defn, subject, evidence)
+    if spec.repeatable and not repeat:
+        files = [str(f.get("sha256")) for f in (audit_extra or {}).get("files", ())]
+        earlier = repeated_record(s, ctx, case, rows, event, on, evidence, files)
+        if earlier is not None:
+            raise RuleViolation(f"{event} of {on} was just recorded (#{earlier.id})",
+                                key="rule.repeat_event", event=event, date=on.isoformat(),
+                                id=earlier.id)
     record = EventRecord(case_id=case.id, kind=EVENT, event=event, on=on,
                          evidence=evidence or None, actor=ctx.actor, recorded_at=audit.now_iso())
     s.add(record)

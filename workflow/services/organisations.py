@@ -7,26 +7,21 @@ from typing import Any
 
 from sqlmodel import Session
 
+from workflow.core import limits
 from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.core.names import name_in
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.storage import audit
-from workflow.storage.models import ORG_KINDS, Organisation, saved_id
+from workflow.storage.bulkinsert import insert_rows, new_ids
+from workflow.storage.models import ORG_KINDS, Organisation, saved_id, table_of
 from workflow.storage.queries import organisations as queries
 
 
 def add_org(s: Session, ctx: Context, code: str, name: str, kind: str,
             parent_code: str | None = None, name_kk: str | None = None,
             name_ru: str | None = None) -> Organisation:
-    code, name = (code or "").strip(), (name or "").strip()
-    if not code or len(code) > 64 or any(c.isspace() for c in code):
-        raise UsageError(f"bad organisation code {code!r}", key="error.bad_code", value=code)
-    if not name or len(name) > 300:
-        raise UsageError("organisation name must be 1-300 characters", key="error.bad_name")
-    if kind not in ORG_KINDS:
-        raise UsageError(f"unknown kind {kind!r}", key="error.bad_kind", value=kind,
-                         known=", ".join(ORG_KINDS))
+    code, name = _checked(code, name, kind, name_kk, name_ru)
     if queries.org_by_code(s, code):
         raise RuleViolation(f"organisation {code} exists", key="rule.org_exists", code=code)
     parent = get_org(s, parent_code) if parent_code else None
@@ -42,23 +37,79 @@ def add_org(s: Session, ctx: Context, code: str, name: str, kind: str,
     return org
 
 
+def _checked(code: str, name: str, kind: str, name_kk: str | None,
+             name_ru: str | None) -> tuple[str, str]:
+    """An organisation's code and name, stripped, or the refusal of what is wrong in them."""
+    code, name = (code or "").strip(), (name or "").strip()
+    if not code or len(code) > limits.ORG_CODE or any(c.isspace() for c in code):
+        raise UsageError(f"bad organisation code {code!r}", key="error.bad_code", value=code,
+                         limit=limits.ORG_CODE)
+    if not name or len(name) > limits.ORG_NAME:
+        raise UsageError(f"organisation name must be 1-{limits.ORG_NAME} characters",
+                         key="error.bad_name", limit=limits.ORG_NAME)
+    for what, local in (("name_kk", name_kk), ("name_ru", name_ru)):
+        if local is not None and len(local) > limits.ORG_NAME:
+            raise UsageError(f"{what} must be at most {limits.ORG_NAME} characters",
+                             key="error.too_long", field=what, limit=limits.ORG_NAME)
+    if kind not in ORG_KINDS:
+        raise UsageError(f"unknown kind {kind!r}", key="error.bad_kind", value=kind,
+                         known=", ".join(ORG_KINDS))
+    return code, name
+
+
 def list_orgs(s: Session, under: str | None = None) -> list[Organisation]:
     return queries.orgs_in_path_order(s, get_org(s, under) if under else None)
 
 
 def import_orgs(s: Session, ctx: Context, rows: Iterable[dict[str, str]]) -> list[Organisation]:
-    """Add organisations from rows (code, name, kind, parent[, name_kk, name_ru]); all or none."""
-    added = []
+    """Add organisations from rows (code, name, kind, parent[, name_kk, name_ru]); all or none.
+
+    In bulk, a bounded number of statements whatever the file's length
+    (tests/test_org_import_bulk.py): the organisations the file names (its codes and parents)
+    read at once, every row checked in order as `add_org` checks it (a parent is one already
+    stored or added by an earlier row), the ids taken first, then one insert of the rows (their
+    paths made from the ids) and one of their audit records. `add_org` one row at a time
+    flushed the session's growing set of objects at every row: 5,001 organisations took 86 s,
+    501 5.2 s. The organisations returned are not in the session (their code, names, path)."""
+    rows = list(rows)
+    named = {(r.get(k) or "").strip() for r in rows for k in ("code", "parent")} - {""}
+    known: dict[str, tuple[int | None, str]] = {}
+    ordered = sorted(named)
+    for i in range(0, len(ordered), 500):  # 500 codes per IN (...) list
+        known.update(queries.ids_and_paths(s, ordered[i:i + 500]))
+    audit.serialise(s)  # the write lock first: the ids after the largest stay ours (SQLite)
+    ids = iter(new_ids(s, Organisation, len(rows)))
+    added: list[Organisation] = []
+    records: list[tuple[str, str, Any, str]] = []
     for i, row in enumerate(rows, start=2):  # row 1 is the header
         n = row.get("_row", i)  # the row's number in the file, blank rows skipped
+        kind, parent_code = (row.get("kind") or "").strip(), (row.get("parent") or "").strip()
+        name_kk, name_ru = row.get("name_kk") or None, row.get("name_ru") or None
         try:
-            added.append(add_org(s, ctx, row.get("code", ""), row.get("name", ""),
-                                 (row.get("kind") or "").strip(),
-                                 (row.get("parent") or "").strip() or None,
-                                 row.get("name_kk") or None, row.get("name_ru") or None))
+            code, name = _checked(row.get("code", ""), row.get("name", ""), kind, name_kk,
+                                  name_ru)
+            if code in known:
+                raise RuleViolation(f"organisation {code} exists", key="rule.org_exists",
+                                    code=code)
+            if parent_code and parent_code not in known:
+                raise NotFound(f"no organisation {parent_code!r}", key="notfound.org",
+                               code=parent_code)
         except (UsageError, RuleViolation, NotFound) as exc:
             raise type(exc)(f"row {n}: {exc.message}", key="error.row", row=n,
                             detail=exc.message) from None
+        parent_id, parent_path = known[parent_code] if parent_code else (None, "/")
+        oid = next(ids)
+        path = f"{parent_path}{oid}/"
+        known[code] = (oid, path)
+        added.append(Organisation(id=oid, code=code, name=name, kind=kind, name_kk=name_kk,
+                                  name_ru=name_ru, parent_id=parent_id, path=path))
+        records.append(("org.add", "organisation", oid, audit.canonical(
+            {"code": code, "name": name, "kind": kind, "parent": parent_code or None})))
+    columns = ("id", "code", "name", "name_kk", "name_ru", "kind", "parent_id", "path")
+    insert_rows(s.connection(), table_of(Organisation), columns,
+                ((o.id, o.code, o.name, o.name_kk, o.name_ru, o.kind, o.parent_id, o.path)
+                 for o in added))
+    audit.append_many(s, ctx.actor, records)
     return added
 
 

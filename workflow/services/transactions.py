@@ -11,6 +11,12 @@
 * `refused(s, ...)`: roll back what a refused use case did and keep the refusal in the audit log.
 * `prepare(engine)`: create or upgrade the schema (init, serve, worker); a newer schema is
   refused.
+
+A write sent with an idempotency key (`services/idempotency.py`) is **deferred**: its session
+says so (`DEFERRED` in `s.info`), each `transaction` on it is a savepoint, and the one commit
+comes when its answer is built and kept with the key. `s.info` also says whether the session
+has committed (`COMMITTED`) or was committing when it failed (`COMMITTING`: the outcome is
+unknown): what the web answers when the database connection is lost.
 """
 
 from __future__ import annotations
@@ -25,6 +31,10 @@ from sqlmodel import Session
 
 from workflow.core.errors import ConfigError, RuleViolation, UsageError
 from workflow.storage import audit, db
+
+DEFERRED = "merzim.deferred"  # s.info: transactions are savepoints, committed by the key's keep
+COMMITTED = "merzim.committed"  # s.info: this session has committed something
+COMMITTING = "merzim.committing"  # s.info: a commit was under way when it failed (outcome unknown)
 
 
 def check_revision(current: str | None) -> None:
@@ -70,13 +80,38 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
 
 @contextmanager
 def transaction(s: Session) -> Iterator[Session]:
-    """Commit what the block did on `s`, or roll it all back when it raises."""
+    """Commit what the block did on `s`, or roll it all back when it raises. On a deferred
+    session (a write with an idempotency key): a savepoint, released or rolled back, the
+    commit left to `commit` when the answer is kept."""
+    if s.info.get(DEFERRED):
+        point = s.begin_nested()
+        try:
+            yield s
+            point.commit()
+        except BaseException:
+            if point.is_active:
+                point.rollback()
+            raise
+        return
     try:
         yield s
-        s.commit()
+        commit(s)
     except BaseException:
         s.rollback()
         raise
+
+
+def commit(s: Session, write: bool = True) -> None:
+    """Flush, then commit `s`, saying in `s.info` whether it committed a write (`COMMITTED`)
+    or failed while committing one (`COMMITTING` left: whether it landed is unknown);
+    `write=False`: an audit record alone (a read, a refusal), which says neither."""
+    s.flush()
+    if write:
+        s.info[COMMITTING] = True
+    s.commit()
+    if write:
+        s.info.pop(COMMITTING, None)
+        s.info[COMMITTED] = True
 
 
 @contextmanager
@@ -92,16 +127,27 @@ def trial(s: Session) -> Iterator[Session]:
 
 def audited(s: Session, actor: str, action: str, entity: str, entity_id: Any,
             payload: Any) -> None:
-    """Append an audit record and commit it (with whatever else the session holds)."""
-    with transaction(s):
+    """Append an audit record and commit it (with whatever else the session holds; on a
+    deferred session too: a refusal's record must outlast the request's rollback)."""
+    try:
         audit.append(s, actor, action, entity, entity_id, payload)
+        # on a deferred session this commits what it holds: the write's savepoints and key
+        commit(s, write=bool(s.info.get(DEFERRED)))
+    except BaseException:
+        s.rollback()
+        raise
 
 
 def refused(s: Session, actor: str, action: str, entity: str, entity_id: Any,
             payload: Any) -> None:
     """Undo what a refused use case did and keep the refusal: nothing else is stored."""
     s.rollback()
-    audited(s, actor, action, entity, entity_id, payload)
+    try:
+        audit.append(s, actor, action, entity, entity_id, payload)
+        commit(s, write=False)
+    except BaseException:
+        s.rollback()
+        raise
 
 
 def verify_audit(s: Session) -> audit.Verification:

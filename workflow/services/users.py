@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from workflow.core import limits
 from workflow.core.errors import RuleViolation, UsageError
 from workflow.services.accounts import revoke_all
 from workflow.services.context import Context
@@ -21,9 +22,10 @@ EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+$")
 def add_user(s: Session, ctx: Context, login: str, full_name: str, role: str, org_code: str,
              email: str | None = None, language: str = "kk") -> User:
     login = (login or "").strip()
-    if not login or len(login) > 100 or any(c.isspace() for c in login):
-        raise UsageError(f"bad login {login!r}", key="error.bad_login", value=login)
-    _check_user_fields(role, email, language)
+    if not login or len(login) > limits.LOGIN or any(c.isspace() for c in login):
+        raise UsageError(f"bad login {login!r}", key="error.bad_login", value=login,
+                         limit=limits.LOGIN)
+    _check_user_fields(role, email, language, full_name)
     if user_by_login(s, login):
         raise RuleViolation(f"user {login} exists", key="rule.user_exists", login=login)
     org = get_org(s, org_code)
@@ -36,7 +38,13 @@ def add_user(s: Session, ctx: Context, login: str, full_name: str, role: str, or
     return user
 
 
-def _check_user_fields(role: str | None, email: str | None, language: str | None) -> None:
+def _check_user_fields(role: str | None, email: str | None, language: str | None,
+                       full_name: str | None = None) -> None:
+    for what, value, limit in (("full_name", full_name, limits.FULL_NAME),
+                               ("email", email, limits.EMAIL)):
+        if value is not None and len(value) > limit:
+            raise UsageError(f"{what} must be at most {limit} characters", key="error.too_long",
+                             field=what, limit=limit)
     if role is not None and role not in ROLES:
         raise UsageError(f"unknown role {role!r}", key="error.bad_role", value=role,
                          known=", ".join(ROLES))
@@ -52,7 +60,8 @@ def update_user(s: Session, ctx: Context, login: str, **changes: Any) -> User:
 
     Deactivating ends her sessions and revokes her API tokens and feeds for good."""
     user = get_user(s, login)
-    _check_user_fields(changes.get("role"), changes.get("email") or None, changes.get("language"))
+    _check_user_fields(changes.get("role"), changes.get("email") or None, changes.get("language"),
+                       changes.get("full_name"))
     applied: dict[str, Any] = {}
     if changes.get("org") is not None:
         user.organisation_id = saved_id(get_org(s, changes["org"]))

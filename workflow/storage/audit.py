@@ -125,7 +125,9 @@ def _checkpoint_holds(session: Session, path) -> bool:
     """Whether the chain still holds the checkpoint's record (read under the append lock)."""
     try:
         head = checkpoint.read(path)
-    except checkpoint.Unreadable:
+    except checkpoint.Unreadable as exc:
+        if exc.denied:  # this account may not read it (nor write it): say so, once
+            checkpoint.cannot_write(path, exc)
         return False
     if head is None:
         return True

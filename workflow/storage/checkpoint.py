@@ -41,7 +41,32 @@ class Head:
 
 
 class Unreadable(Exception):
-    """The checkpoint file exists but does not hold a head."""
+    """The checkpoint file exists but does not hold a head (`denied`: the system refused to
+    read it — no permission, a file where its folder should be — which says nothing about
+    the chain)."""
+
+    def __init__(self, message: str, denied: bool = False):
+        super().__init__(message)
+        self.denied = denied
+
+
+# the files this process was told it cannot write: said once each (issue 46)
+_SAID: set[str] = set()
+
+
+def cannot_write(path: Path, exc: BaseException) -> None:
+    """Say once per process, in one line, that this account cannot keep the checkpoint: its
+    records are committed, but their removal goes unseen by `audit verify` until a process that
+    can write the file appends (an operator running the command line under her own account
+    while the service's user owns the file: docs/operator-guide.md, "The checkpoint file")."""
+    if str(path) in _SAID:
+        return
+    _SAID.add(str(path))
+    reason = getattr(exc, "strerror", None) or str(exc)
+    log.warning("merzim: audit checkpoint %s cannot be written by this account (%s); the "
+                "records are stored, the checkpoint stays where it was: run merzim as the "
+                "service's user, or set [audit] checkpoint / MERZIM_AUDIT_CHECKPOINT "
+                "(docs/operator-guide.md, \"The checkpoint file\")", path, reason)
 
 
 def configure(engine: Engine, path: Path | None) -> None:
@@ -67,7 +92,7 @@ def read(path: Path) -> Head | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise Unreadable(str(exc)) from None
+        raise Unreadable(str(exc), denied=True) from None
     try:
         data = json.loads(raw.decode("utf-8"))
         return Head(int(data["id"]), str(data["hash"]))
@@ -100,6 +125,10 @@ def advance(path: Path, head: Head) -> None:
                 return
             fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
             try:
+                # 0600 (mkstemp's) for a new file; a file the operator gave a mode of its own
+                # (0660 for a group of accounts) keeps it
+                with contextlib.suppress(OSError):
+                    os.fchmod(fd, path.stat().st_mode & 0o7777)
                 with os.fdopen(fd, "w", encoding="utf-8") as out:
                     json.dump({"id": head.id, "hash": head.hash}, out)
                     out.flush()
@@ -110,4 +139,4 @@ def advance(path: Path, head: Head) -> None:
                     os.unlink(tmp)
                 raise
     except OSError as exc:  # the record is committed; a lagging checkpoint only detects less
-        log.warning("audit checkpoint %s not updated: %s", path, exc)
+        cannot_write(path, exc)

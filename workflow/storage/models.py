@@ -77,7 +77,8 @@ def table_of(model: type[SQLModel]) -> Table:
 _DEFINED_IN = {
     **dict.fromkeys(("Organisation", "User", "Programme", "Case", "ProcessDefinition", "Stage",
                      "EventRecord", "EvidenceFile", "AuditRecord"), "workflow.storage.models_cases"),
-    **dict.fromkeys(("WebSession", "ApiToken", "CalendarFeed"), "workflow.storage.models_accounts"),
+    **dict.fromkeys(("WebSession", "ApiToken", "CalendarFeed", "IdempotencyKey"),
+                   "workflow.storage.models_accounts"),
     **dict.fromkeys(("OutboxMessage", "TelegramLink", "WorkerState", "Lease", "ReminderPreference",
                      "ReminderHold", "NoticeRead"), "workflow.storage.models_reminders"),
     **dict.fromkeys(("FileBlob", "FileChunk"), "workflow.storage.models_files"),
@@ -104,7 +105,12 @@ def load_all() -> None:
 
 
 if TYPE_CHECKING:  # what mypy and the readers see; at run time `__getattr__` above
-    from workflow.storage.models_accounts import ApiToken, CalendarFeed, WebSession
+    from workflow.storage.models_accounts import (
+        ApiToken,
+        CalendarFeed,
+        IdempotencyKey,
+        WebSession,
+    )
     from workflow.storage.models_cases import (
         AuditRecord,
         Case,
@@ -141,7 +147,8 @@ __all__ = [  # the constants, the helpers and every table model
     "DONE_LATE", "DONE_ON_TIME", "EVENT", "NOT_APPLICABLE", "NOT_DONE", "NOT_DONE_RECORD",
     "OPEN", "ORG_KINDS", "OVERDUE", "ROLES", "VOID", "load_all", "saved_id", "table_of",
     "ApiToken", "AuditRecord", "CalendarFeed", "Case", "EventRecord", "EvidenceFile",
-    "ExternalAnalysis", "FileBlob", "FileChunk", "Lease", "MonitoringReport", "NoticeRead",
+    "ExternalAnalysis", "FileBlob", "FileChunk", "IdempotencyKey", "Lease", "MonitoringReport",
+    "NoticeRead",
     "Organisation", "OutboxMessage", "PlanItem", "Position", "ProcessDefinition",
     "Programme", "PublicCache", "PublicHit", "Recommendation", "ReminderHold",
     "ReminderPreference", "Risk", "Stage", "Subdivision", "TelegramLink", "User",

@@ -4,9 +4,11 @@ they are (`__module__ = FACADE`: see there)."""
 
 from __future__ import annotations
 
+from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
-from workflow.storage.models import FACADE
+from workflow.core import limits
+from workflow.storage.models import FACADE, identifier
 
 
 class WebSession(SQLModel, table=True):
@@ -30,7 +32,7 @@ class ApiToken(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True, index=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
-    name: str = Field(max_length=100)
+    name: str = Field(max_length=limits.TOKEN_NAME)
     created_at: float
     revoked_at: float | None = None
 
@@ -47,3 +49,23 @@ class CalendarFeed(SQLModel, table=True):
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
     created_at: float
     revoked_at: float | None = None
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A write sent with an idempotency key (the API's `Idempotency-Key` header, a web form's
+    hidden key), per user: what was asked (method, path, the body's SHA-256) and the answer
+    it got (status, type, redirect, body up to `services.idempotency.ANSWER_BYTES`), written
+    in the same transaction as the write itself; kept a day (`services.idempotency`)."""
+
+    __tablename__ = "idempotency_key"
+    __module__ = FACADE
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    key: str = Field(max_length=200, primary_key=True, sa_type=identifier(200))
+    method: str = Field(max_length=8)
+    path: str = Field(max_length=2000)
+    body_sha256: str | None = Field(default=None, max_length=64)
+    status: int | None = None  # None: taken, its answer not kept yet
+    content_type: str | None = Field(default=None, max_length=200)
+    location: str | None = Field(default=None, max_length=2000)
+    answer: str | None = Field(default=None, sa_column=Column(Text))  # None: not kept
+    created_at: float = Field(index=True)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
+from workflow.core import limits
 from workflow.storage.models import EVENT, FACADE, HANDOVER, OPEN, _partial, identifier
 
 
@@ -19,10 +20,11 @@ class Organisation(SQLModel, table=True):
     __tablename__ = "organisation"
     __module__ = FACADE
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=64, unique=True, index=True, sa_type=identifier(64))
-    name: str = Field(max_length=300)
-    name_kk: str | None = Field(default=None, max_length=300)
-    name_ru: str | None = Field(default=None, max_length=300)
+    code: str = Field(max_length=limits.ORG_CODE, unique=True, index=True,
+                      sa_type=identifier(limits.ORG_CODE))
+    name: str = Field(max_length=limits.ORG_NAME)
+    name_kk: str | None = Field(default=None, max_length=limits.ORG_NAME)
+    name_ru: str | None = Field(default=None, max_length=limits.ORG_NAME)
     kind: str = Field(max_length=32)
     parent_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     path: str = Field(default="", max_length=400, index=True, sa_type=identifier(400))
@@ -36,11 +38,11 @@ class User(SQLModel, table=True):
     __tablename__ = "app_user"
     __module__ = FACADE
     id: int | None = Field(default=None, primary_key=True)
-    login: str = Field(max_length=100, unique=True, index=True)
-    full_name: str = Field(max_length=200)
+    login: str = Field(max_length=limits.LOGIN, unique=True, index=True)
+    full_name: str = Field(max_length=limits.FULL_NAME)
     role: str = Field(max_length=16)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
-    email: str | None = Field(default=None, max_length=254)
+    email: str | None = Field(default=None, max_length=limits.EMAIL)
     language: str = Field(default="kk", max_length=2)
     telegram_chat_id: str | None = Field(default=None, max_length=64)
     telegram_active: bool = True
@@ -80,8 +82,8 @@ class Case(SQLModel, table=True):
     programme_id: int | None = Field(default=None, foreign_key="programme.id", index=True)
     subject_id: int = Field(foreign_key="organisation.id", index=True)
     object_id: int | None = Field(default=None, foreign_key="organisation.id")
-    person_name: str | None = Field(default=None, max_length=200)
-    person_position: str | None = Field(default=None, max_length=300)
+    person_name: str | None = Field(default=None, max_length=limits.PERSON_NAME)
+    person_position: str | None = Field(default=None, max_length=limits.PERSON_POSITION)
     fields: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     dates: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # given at opening
     period: str | None = Field(default=None, max_length=16, sa_type=identifier(16))

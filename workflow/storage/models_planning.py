@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from workflow.core import limits
 from workflow.storage.models import FACADE, _partial
 
 
@@ -73,10 +74,10 @@ class PlanItem(SQLModel, table=True):
     external_id: int | None = Field(default=None, foreign_key="external_analysis.id", index=True)
     recommendation_id: int | None = Field(default=None, foreign_key="recommendation.id")
     measure: str = Field(sa_column=Column(Text, nullable=False))
-    completion_form: str = Field(max_length=300)
+    completion_form: str = Field(max_length=limits.TITLE)
     deadline: date
-    subdivision: str = Field(max_length=300)
-    person: str | None = Field(default=None, max_length=200)
+    subdivision: str = Field(max_length=limits.TITLE)
+    person: str | None = Field(default=None, max_length=limits.PERSON_NAME)
 
 
 class MonitoringReport(SQLModel, table=True):
@@ -105,6 +106,6 @@ class Position(SQLModel, table=True):
     __module__ = FACADE
     id: int | None = Field(default=None, primary_key=True)
     analysis_id: int = Field(foreign_key="process_case.id", index=True)
-    title: str = Field(max_length=300)
-    subdivision: str = Field(max_length=300)
+    title: str = Field(max_length=limits.TITLE)
+    subdivision: str = Field(max_length=limits.TITLE)
     risk: str = Field(sa_column=Column(Text, nullable=False))

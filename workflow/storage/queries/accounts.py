@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from workflow.storage.models import ApiToken, CalendarFeed, Organisation, User, WebSession
+from workflow.storage.queries.organisations import remember
 
 
 def user_by_login(s: Session, login: str) -> User | None:
@@ -18,9 +19,12 @@ def user_by_login(s: Session, login: str) -> User | None:
 
 
 def user_for_update(s: Session, user_id: int) -> User:
-    """The user's row re-read from the database under a row lock (FOR UPDATE on PostgreSQL),
-    replacing what the session holds."""
-    return s.exec(select(User).where(User.id == user_id).with_for_update()
+    """The user's row re-read from the database under a row lock (FOR NO KEY UPDATE on
+    PostgreSQL), replacing what the session holds. Not FOR UPDATE: that lock also stops every
+    insert whose foreign key names the user (a case she is responsible for), so a sign-in
+    holding it while it waits for the audit chain's lock deadlocked with a writer holding
+    that lock and opening her case (a register import's batch)."""
+    return s.exec(select(User).where(User.id == user_id).with_for_update(key_share=True)
                   .execution_options(populate_existing=True)).one()
 
 
@@ -52,21 +56,27 @@ def session_by_hash(s: Session, token_hash: str) -> WebSession | None:
 def session_with_user(s: Session, token_hash: str) -> Any:
     """(session, user, her organisation or None) of a token's hash, expired or not, in one
     SELECT (every page asks), or None."""
-    return s.exec(select(WebSession, User, Organisation)
-                  .join(User, col(User.id) == WebSession.user_id)
-                  .join(Organisation, col(Organisation.id) == User.organisation_id,
-                        isouter=True)
-                  .where(WebSession.token_hash == token_hash)).first()
+    found = s.exec(select(WebSession, User, Organisation)
+                   .join(User, col(User.id) == WebSession.user_id)
+                   .join(Organisation, col(Organisation.id) == User.organisation_id,
+                         isouter=True)
+                   .where(WebSession.token_hash == token_hash)).first()
+    if found is not None:
+        remember(s, found[2])
+    return found
 
 
 def live_token_user(s: Session, token_hash: str) -> Any:
     """(user, her organisation or None) of a live API token's hash in one SELECT, or None."""
-    return s.exec(select(User, Organisation)
-                  .join(ApiToken, col(ApiToken.user_id) == User.id)
-                  .join(Organisation, col(Organisation.id) == User.organisation_id,
-                        isouter=True)
-                  .where(ApiToken.token_hash == token_hash,
-                         col(ApiToken.revoked_at).is_(None))).first()
+    found = s.exec(select(User, Organisation)
+                   .join(ApiToken, col(ApiToken.user_id) == User.id)
+                   .join(Organisation, col(Organisation.id) == User.organisation_id,
+                         isouter=True)
+                   .where(ApiToken.token_hash == token_hash,
+                          col(ApiToken.revoked_at).is_(None))).first()
+    if found is not None:
+        remember(s, found[1])
+    return found
 
 
 def live_tokens(s: Session, user_id: int | None) -> list[ApiToken]:

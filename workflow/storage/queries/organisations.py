@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, inspect
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workflow.storage.models import Organisation, table_of
 from workflow.storage.queries import in_subtree, select_columns
@@ -39,6 +39,20 @@ def org_by_code(s: Session, code: str) -> Organisation | None:
     else:
         known[code] = org
     return org
+
+
+def ids_and_paths(s: Session, codes: list[str]) -> dict[str, tuple[int | None, str]]:
+    """The id and path of each organisation of `codes` that exists, by code."""
+    return {code: (oid, path) for code, oid, path in s.exec(
+        select(Organisation.code, Organisation.id, Organisation.path)
+        .where(col(Organisation.code).in_(codes)))}
+
+
+def remember(s: Session, org: Organisation | None) -> None:
+    """`org_by_code` remembers `org`, read by another query of the session (a page's reader's
+    organisation comes with her session: the list's subtree then needs no SELECT of its own)."""
+    if org is not None:
+        s.info.setdefault(_BY_CODE, {})[org.code] = org
 
 
 def orgs_in_path_order(s: Session, within: Organisation | None = None) -> list[Organisation]:

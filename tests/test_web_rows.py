@@ -1,0 +1,87 @@
+"""A list's rows joined in Python (web/kit/rows.py) are the markup the Jinja loop they replace
+made (web/templates/_rows.html before: a macro call a row for the checkbox and the
+own-deadline mark, the same words translated in every row): the loop is kept here verbatim
+and both are rendered for rows of every kind (projected, a deadline merzim or an instrument
+sets, no object, no one responsible, characters HTML escapes), in kk, ru and en, with and
+without the checkbox and the organisation's column, in both lists' day columns."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from jinja2 import DictLoader, Environment
+
+from web.kit.rows import stage_rows
+from workflow.i18n import LANGUAGES, Translator
+from workflow.services.views import OverdueRow, StageRow
+
+LOOP = "".join([
+    '{% macro bulk_cell(_, value, what) %}<td data-label="{{ _(\'bulk.select\') }}" class="select',
+    '"><input type="checkbox" name="item" value="{{ value }}" form="bulk" aria-label="{{ _(\'bul',
+    'k.select_item\', what=what) }}" data-testid="select"></td>{% endmacro %}\n',
+    '{% macro own_mark(basis, _) %}{% if basis %} <small class="own-deadline" data-basis="{{ ba',
+    'sis }}">{{ _(\'stage.own_deadline_merzim\') if basis == \'merzim\' else _(\'stage.own_deadline\'',
+    ', basis=basis) }}</small>{% endif %}{% endmacro %}\n',
+    "{% set l_analysis, l_org, l_object, l_stage, l_due, l_projected, l_responsible, late = _('",
+    "list.col_case'), _('web.organisation'), _('list.col_object'), _('stage.col_stage'), _('sta",
+    "ge.col_due'), _('stage.projected'), _('list.col_responsible'), 'late' if days_key == 'work",
+    "ing_days_overdue' else '' %}\n",
+    '    {% for r in items %}\n',
+    '      <tr class="{{ late }}" data-stage="{{ r.stage }}" data-row-org="{{ r.organisation }}',
+    '">\n',
+    "        {% if select %}{{ bulk_cell(_, r.analysis ~ ':' ~ r.stage, '#' ~ r.analysis ~ ' ' ",
+    '~ r.stage_name) }}{% endif %}\n',
+    '        <td data-label="{{ l_analysis }}"><a href="/cases/{{ r.analysis }}">#{{ r.analysis',
+    ' }}</a></td>\n',
+    '        {% if not org %}<td data-label="{{ l_org }}">{{ r.organisation_name }}</td>{% endi',
+    'f %}\n',
+    '        <td data-label="{{ l_object }}">{{ r.object or \'\' }}</td>\n',
+    '        <td data-label="{{ l_stage }}">{{ r.stage_name }}</td>\n',
+    '        <td data-label="{{ l_due }}"><time datetime="{{ r.due.isoformat() }}">{{ r.due.iso',
+    'format() }}</time>{% if r.projected %} <em>{{ l_projected }}</em>{% endif %}{{ own_mark(r.',
+    'due_basis, _) }}</td>\n',
+    '        <td class="num" data-label="{{ days_label }}" data-days="{{ r | attr(days_key) }}"',
+    '>{{ r | attr(days_key) }}</td>\n',
+    '        <td data-label="{{ l_responsible }}">{{ r.responsible_name or \'—\' }}</td>\n',
+    '      </tr>\n',
+    '    {% endfor %}',
+])
+
+
+def rows(kind: type) -> list:
+    out = []
+    for i, (obj, resp, basis, projected, left) in enumerate([
+            ("AK-ALM-EDU", "Aigerim <Officer>", "", False, -3),
+            (None, None, "merzim", True, -1),
+            ("Dept & \"Co\"", "Erlan", "I-2", False, 0),
+            ("MF", None, "<b>", True, None),
+            ("MF-KGD", "Asel", "", True, 4)]):
+        out.append(kind(stage_id=i + 1, organisation=f"ORG-{i}&<", organisation_name=f"Org {i} <'\">",
+                        subject_path=f"/KZ/{i}/", year=2026, analysis=100 + i, case=100 + i,
+                        process="internal_analysis", object=obj, stage=f"stage_{i}",
+                        stage_name=f"Stage {i} & <note>", due=date(2026, 9, 1 + i),
+                        projected=projected, due_basis=basis, working_days_left=left,
+                        responsible="login" if resp else None, responsible_name=resp))
+    return out
+
+
+def squeeze(markup: str) -> str:
+    return re.sub(r">\s+<", "><", str(markup)).strip()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind,days_key", [(OverdueRow, "working_days_overdue"),
+                                           (StageRow, "working_days_left")])
+def test_the_rows_are_the_loops_markup(language, kind, days_key):
+    env = Environment(loader=DictLoader({"loop": LOOP}), autoescape=True)
+    t = Translator(language)
+    items = rows(kind)
+    label = t(f"list.col_{days_key}")
+    for select in (False, True):
+        for org in ({"code": "X"}, None):
+            old = env.get_template("loop").render(items=items, _=t, days_key=days_key,
+                                                  days_label=label, select=select, org=org)
+            new = stage_rows(items, t, days_key, label, select, not org)
+            assert squeeze(new) == squeeze(old)

@@ -1,0 +1,94 @@
+"""The rows of a list of stages (web/templates/_rows.html `stage_table`), joined in Python.
+
+A list page has up to 200 rows of ten cells; as a Jinja loop with a macro call a row (the
+bulk checkbox, the own-deadline mark) and the same words translated again in every row, the
+rows were a third of the root overdue page's server time at 1,000,000 stage rows
+(bench/web/RESULTS.md). Here each row is one f-string: the words translated once a page,
+every value escaped as Jinja's autoescape does. The markup is the loop's, cell for cell:
+
+    <tr class="late" data-stage="KEY" data-row-org="CODE">
+      [<td data-label="Select" class="select"><input type="checkbox" name="item" value="ID:KEY"
+        form="bulk" aria-label="Select #ID STAGE" data-testid="select"></td>]
+      <td data-label="Analysis"><a href="/cases/ID">#ID</a></td>
+      [<td data-label="Organisation">NAME</td>]  (a sorted table, one for every organisation)
+      <td data-label="Object">…</td> <td data-label="Stage">…</td>
+      <td data-label="Due"><time datetime="D">D</time>[ <em>projected</em>][ <small …>]</td>
+      <td class="num" data-label="DAYS" data-days="N">N</td>
+      <td data-label="Responsible">NAME or —</td>
+    </tr>
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from workflow.i18n import Translator
+
+
+def stage_rows(items: Iterable[Any], t: Translator, days_key: str, days_label: str,
+               select: bool = False, named_org: bool = False) -> Markup:
+    """The <tr>s of `items` (StageRows: workflow/services/views.py) for `stage_table`:
+    `days_key` the attribute shown in the days column (`working_days_overdue`,
+    `working_days_left`), `select` the bulk checkbox first, `named_org` the organisation's
+    column (a table sorted across organisations)."""
+    escaped: dict[Any, str] = {}
+
+    def e(value: Any) -> str:  # escape, once per distinct value (rows repeat their stages,
+        found = escaped.get(value)  # organisations and officers)
+        if found is None:
+            found = escaped[value] = escape(value)
+        return found
+
+    late = "late" if days_key == "working_days_overdue" else ""
+    overdue = days_key == "working_days_overdue"
+    (l_case, l_org, l_object, l_stage, l_due, l_resp, l_select, merzim_mark,
+     projected) = _labels(t.language)
+    l_days = e(days_label)
+    marks: dict[str, str] = {}
+    out = []
+    for r in items:
+        stage, case = e(r.stage), r.analysis
+        days = -(r.working_days_left or 0) if overdue else getattr(r, days_key)
+        due = r.due.isoformat()
+        basis = r.due_basis
+        if basis:
+            mark = marks.get(basis)
+            if mark is None:
+                text = merzim_mark if basis == "merzim" else e(t("stage.own_deadline",
+                                                                 basis=basis))
+                mark = marks[basis] = (f' <small class="own-deadline" data-basis="{e(basis)}">'
+                                       f'{text}</small>')
+        else:
+            mark = ""
+        cell = (f'<td data-label="{l_select}" class="select"><input type="checkbox" name="item" '
+                f'value="{case}:{stage}" form="bulk" aria-label="'
+                f'{e(t("bulk.select_item", what=f"#{case} {r.stage_name}"))}" '
+                f'data-testid="select"></td>' if select else "")
+        org = f'\n        <td data-label="{l_org}">{e(r.organisation_name)}</td>' if named_org else ""
+        out.append(
+            f'\n      <tr class="{late}" data-stage="{stage}" data-row-org="{e(r.organisation)}">'
+            f'\n        {cell}'
+            f'\n        <td data-label="{l_case}"><a href="/cases/{case}">#{case}</a></td>{org}'
+            f'\n        <td data-label="{l_object}">{e(r.object or "")}</td>'
+            f'\n        <td data-label="{l_stage}">{e(r.stage_name)}</td>'
+            f'\n        <td data-label="{l_due}"><time datetime="{due}">{due}</time>'
+            f'{projected if r.projected else ""}{mark}</td>'
+            f'\n        <td class="num" data-label="{l_days}" data-days="{days}">{days}</td>'
+            f'\n        <td data-label="{l_resp}">{e(r.responsible_name or "—")}</td>'
+            f'\n      </tr>')
+    return Markup("".join(out))
+
+
+@functools.cache
+def _labels(language: str) -> tuple[str, ...]:
+    """The rows' words in a language, escaped: the same for every table of every page (a
+    page's list has a table per organisation, ~70 on the root's first page)."""
+    t = Translator(language)
+    return (*(str(escape(t(key))) for key in (
+        "list.col_case", "web.organisation", "list.col_object", "stage.col_stage",
+        "stage.col_due", "list.col_responsible", "bulk.select", "stage.own_deadline_merzim")),
+        f' <em>{escape(t("stage.projected"))}</em>')

@@ -1,0 +1,573 @@
+"""A register file imported in bulk: checked whole first, then written in short batches
+(`merzim case import`; docs/imports.md, "Register imports").
+
+1. **Check (reads only).** The organisations, the responsible officers, each subject's first
+   active officer and the cases a row could repeat (those of the same process and subjects)
+   are read in a few queries for the whole file. Each row then goes through the checks
+   `open_checked`, `open_case` and `record_event` run, by the same functions
+   (`check_opening`, `repeat_key`, `check_responsible`, `check_record`), and its stages
+   through the same planner (`bulk.first_plan`). Every refused row is named; nothing has
+   been written.
+2. **Write, `BATCH` rows per transaction.** Each batch takes the writers' lock, reads again
+   what its rows depend on (planning them again if another writer changed it), inserts its
+   cases and stages in bulk and appends one piece of the audit chain (a `case.open` record
+   per case, as `open_case` writes), then commits. A row naming an event has it recorded by
+   `record_event`, the one path of every record, in its batch. Other writers wait for one
+   batch, not for the file.
+3. **All or nothing.** A file of more than one batch is an import with an id
+   (`case.import.start` in the audit log, with the file's digest). Until its last batch
+   commits, its cases carry the engine's withdrawal mark (`PENDING_AT`, the reason naming
+   the import): every list, score, reminder and search leaves them out, as it leaves out a
+   withdrawn case. The last batch lifts the mark from all of them and appends
+   `case.import.done`. An import interrupted between batches is finished with `resume` (the
+   same file, checked again) or withdrawn with `rollback`.
+
+A definition whose features open or re-plan its cases themselves (an opener or a listener:
+the analysis), or with an event that opens another case, is imported row by row in one
+transaction (`registers.import_cases`), as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from types import SimpleNamespace
+from typing import Any, cast
+
+from sqlalchemy import select as rows_of
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from calendars.errors import CalendarError
+from workflow.core import deadlines
+from workflow.core.dates import parse_day
+from workflow.core.deadlines import Facts, Record, StagePlan, without_dues
+from workflow.core.definition import BUILTIN_EVIDENCE, Definition
+from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
+from workflow.core.machine import clean_evidence
+from workflow.services import bulk, hooks
+from workflow.services.bulk import RowRefused, chunks, first_plan, new_ids, stage_tuples
+from workflow.services.cases import (
+    Opening,
+    _check_organisations,
+    cancelled_states,
+    case_row,
+    check_opening,
+    check_record,
+    check_responsible,
+    opened_payload,
+    record_event,
+    repeat_key,
+    switched_off,
+)
+from workflow.services.context import Context
+from workflow.services.processes import keep_version
+from workflow.services.registers import Imported, check_columns
+from workflow.storage import audit
+from workflow.storage.models import OPEN, AuditRecord, Case, Organisation, Stage, User
+from workflow.storage.queries.accounts import active_officers
+
+BATCH = 500  # rows per transaction
+PENDING_AT = "0001-01-01T00:00:00+00:00"  # the mark of a case of an unfinished import
+MAX_NAMED = 200  # refused rows named in one refusal (the count of the others is given)
+START, DONE, ROLLBACK = "case.import.start", "case.import.done", "case.import.rollback"
+
+Progress = Callable[[str, int, int], None]  # (import id, rows written, rows in the file)
+
+
+def in_bulk(defn: Definition) -> bool:
+    """Whether a register of this definition is imported in batches: no feature opens or
+    re-plans its cases, and no event of it opens another case."""
+    return (hooks.opener(defn) is None and not hooks.listeners(defn)
+            and not any(e.opens_case for e in defn.events.values()))
+
+
+def pending_reason(import_id: str) -> str:
+    return f"import {import_id} not finished"
+
+
+# -- phase 1: the whole file checked ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """A row's cells as the import reads them (before any check against the database)."""
+
+    row: int
+    subject: str
+    object: str | None
+    person: str | None
+    position: str | None
+    responsible: str | None
+    fields: dict[str, str]
+    dates: dict[str, date]
+    event: str | None
+    on: str | None
+    evidence: dict[str, str]
+
+
+@dataclass
+class _Known:
+    """What the rows depend on in the database, as plain rows (compared again per batch)."""
+
+    orgs: dict[str, Any] = field(default_factory=dict)  # code → (id, code, path, kind)
+    users: dict[str, Any] = field(default_factory=dict)  # login → (id, login, organisation_id)
+    officers: dict[int, Any] = field(default_factory=dict)  # subject id → first active officer
+    stored: dict[int, dict[tuple, int]] = field(default_factory=dict)  # subject id → repeats
+
+
+@dataclass
+class _Ready:
+    """One row checked and planned, not yet written."""
+
+    row: int
+    subject: Any
+    case: dict[str, Any]  # the case row's columns (`case_row`'s)
+    stages: dict[str, StagePlan]
+    payload: str  # the `case.open` audit payload, canonical JSON
+    event: tuple[str, date, dict[str, str]] | None = None
+
+
+@dataclass
+class Checked:
+    """A register file checked and planned (phase 1), ready to write."""
+
+    defn: Definition
+    cells: list[_Cells]
+    known: _Known
+    ready: list[_Ready]
+    digest: str
+
+
+class FileRefused(RowRefused):
+    """Refused rows of a register file, every one named ("Row N: why", one a line): nothing is
+    stored. The exit code is the first one's."""
+
+    def __init__(self, refused: list[RowRefused]):
+        first = refused[0]
+        super().__init__(first.row, first.error)
+        self.refused = refused
+        self.message = "\n".join(r.message for r in refused[:MAX_NAMED])
+
+    def render(self, translate) -> str:
+        lines = [r.render(translate) for r in self.refused[:MAX_NAMED]]
+        if len(self.refused) > MAX_NAMED:
+            lines.append(MerzimError(key="error.rows_more", n=len(self.refused) - MAX_NAMED)
+                         .render(translate))
+        return "\n".join(lines)
+
+
+class ImportUnfinished(MerzimError):
+    """A batch refused or failed after earlier batches of the import were written: they stay
+    hidden until the import is resumed or rolled back."""
+
+    exit_code = 1
+
+    def __init__(self, import_id: str, process: str, written: int, total: int,
+                 error: Exception):
+        detail = error.message if isinstance(error, MerzimError) else str(error)
+        super().__init__(f"import {import_id} unfinished ({written}/{total} rows): {detail}",
+                         key="error.import_unfinished", id=import_id, process=process,
+                         written=written, total=total, detail=detail)
+        self.error = error
+        if isinstance(error, MerzimError):
+            self.exit_code = error.exit_code
+
+    def render(self, translate) -> str:
+        error = self.error
+        detail = error.render(translate) if isinstance(error, MerzimError) else str(error)
+        return MerzimError(key=self.key, **{**self.params, "detail": detail}).render(translate)
+
+
+def digest(rows: list[dict[str, Any]]) -> str:
+    """The file's content as the import read it: a resumed import must be given the same."""
+    return hashlib.sha256(audit.canonical(rows).encode("utf-8")).hexdigest()
+
+
+def _cells(defn: Definition, row: dict[str, Any], n: int, given: list[str],
+           evidence_keys: list[str]) -> _Cells:
+    """A row's cells, read in the order `registers._one` reads them (its refusals first)."""
+    def cell(key: str) -> str | None:
+        value = row.get(key)
+        text = "" if value is None else str(value).strip()
+        return text or None
+
+    subject = cell("subject")
+    if subject is None:
+        raise UsageError("subject is empty", key="error.row_subject_empty")
+    fields = {k: v for k in defn.fields if (v := cell(k)) is not None}
+    dates = {k: parse_day(v, k) for k in given if (v := cell(k)) is not None}
+    return _Cells(n, subject, cell("object"), cell("person"), cell("position"),
+                  cell("responsible"), fields, dates, cell("event"), cell("on"),
+                  {k: v for k in evidence_keys if (v := cell(k)) is not None})
+
+
+def _read_known(s: Session, defn: Definition, cells: list[_Cells]) -> _Known:
+    """The organisations, users, first officers and cases of the same process the rows name:
+    a query per 500 of each, whatever the number of rows and the subjects' history."""
+    known = _Known()
+    codes = {c.subject for c in cells} | {c.object for c in cells if c.object}
+    for part in chunks(sorted(codes)):
+        for org in s.execute(rows_of(col(Organisation.id), col(Organisation.code),
+                                     col(Organisation.path), col(Organisation.kind))
+                             .where(col(Organisation.code).in_(part))):
+            known.orgs[org.code] = org
+    for part in chunks(sorted({c.responsible for c in cells if c.responsible})):
+        for user in s.execute(rows_of(col(User.id), col(User.login), col(User.organisation_id))
+                              .where(col(User.login).in_(part))):
+            known.users[user.login] = user
+    subject_ids = sorted({known.orgs[c.subject].id for c in cells if c.subject in known.orgs})
+    cancelled = cancelled_states(defn)
+    for part in chunks(subject_ids):
+        for officer in active_officers(s, part):
+            known.officers.setdefault(int(officer.organisation_id or 0), SimpleNamespace(
+                id=officer.id, login=officer.login, organisation_id=officer.organisation_id))
+        if not any(c.dates for c in cells) and not any(d.default is not None
+                                                       for d in defn.dates.values()):
+            continue  # no row has a named date: none repeats a case
+        for case in s.execute(rows_of(col(Case.id), col(Case.subject_id), col(Case.object_id),
+                                      col(Case.dates), col(Case.person_name), col(Case.fields),
+                                      col(Case.state))
+                           .where(col(Case.process) == defn.key, col(Case.subject_id).in_(part),
+                                  col(Case.withdrawn_at).is_(None)).order_by(col(Case.id))):
+            key = repeat_key(case.dates, case.person_name, case.fields)
+            if key is not None and case.state not in cancelled:
+                known.stored.setdefault(case.subject_id, {}).setdefault(
+                    (case.object_id, key), case.id)
+    return known
+
+
+def _org(known: _Known, code: str):
+    org = known.orgs.get(code)
+    if org is None:
+        raise NotFound(f"no organisation {code!r}", key="notfound.org", code=code)
+    return org
+
+
+def _check_rows(s: Session, ctx: Context, defn: Definition, cells: list[_Cells],
+                known: _Known, refused: list[RowRefused]) -> list[_Ready]:
+    """Each row through the checks of one-by-one opening, in the same order; refused rows are
+    added to `refused` (a refused row is no earlier row for the duplicate check)."""
+    plans: dict[tuple, tuple[dict[str, StagePlan], str]] = {}  # the planner is pure: by facts
+    earlier: dict[tuple, int] = {}  # (subject, object, repeat key) → the row that has it
+    cancelled = cancelled_states(defn)
+    ready: list[_Ready] = []
+    for c in cells:
+        try:
+            ready.append(_check_row(s, ctx, defn, c, known, plans, earlier, cancelled))
+        except (MerzimError, CalendarError, ValueError) as exc:
+            refused.append(RowRefused(c.row, exc))
+    return ready
+
+
+def _plan(ctx: Context, defn: Definition, plans: dict, facts: Facts):
+    key = (tuple(sorted(facts.given.items())), facts.records)
+    if key not in plans:
+        plans[key] = first_plan(ctx, defn, facts)
+    return plans[key]
+
+
+def _check_row(s: Session, ctx: Context, defn: Definition, c: _Cells, known: _Known,
+               plans: dict, earlier: dict[tuple, int], cancelled: set[str]) -> _Ready:
+    # `open_checked` → `duplicate_cases`: the organisations, the definition, the repeats
+    subject = _org(known, c.subject)
+    obj = _org(known, c.object) if c.object else None
+    opening: Opening = check_opening(ctx, defn, obj, c.person, c.position, c.fields, c.dates)
+    key = repeat_key({k: v.isoformat() for k, v in opening.dates.items()}, opening.person,
+                     opening.values)
+    parties = (obj.id if obj else None, key)
+    if key is not None:
+        same = known.stored.get(subject.id, {}).get(parties)
+        if same is not None:
+            raise RuleViolation(f"repeats case #{same}", key="rule.duplicate_case", id=same,
+                                process=defn.key, subject=subject.code)
+        row = earlier.get((subject.id, *parties))
+        if row is not None:
+            raise RuleViolation(f"repeats row {row}", key="rule.duplicate_register_row",
+                                row=row, subject=subject.code)
+    # `open_case`: the responsible officer
+    if c.responsible:
+        owner = known.users.get(c.responsible)
+        if owner is None:
+            raise NotFound(f"no user {c.responsible!r}", key="notfound.user",
+                           login=c.responsible)
+    else:
+        owner = known.officers.get(subject.id)
+    check_responsible(owner, subject)
+    stages, state = _plan(ctx, defn, plans, Facts(dict(opening.dates)))
+    # `registers._one` → `record_event`: the row's event on the new case
+    event = None
+    after = state
+    if c.event is None:
+        if c.evidence or c.on:
+            raise UsageError("evidence without an event", key="error.row_evidence_no_event")
+    else:
+        if c.on is None:
+            raise UsageError("event without a date", key="error.row_event_no_date",
+                             event=c.event)
+        on = parse_day(c.on, "on")
+        evidence = clean_evidence(dict(c.evidence))
+        facts = Facts(dict(opening.dates))
+        try:  # named in the reader's words, as `record_event`'s refusals are
+            check_record(ctx, defn, None, facts, subject.kind, c.event, on, evidence)
+            if any(spec.type == "organisation" for k, spec in defn.evidence.items()
+                   if k in evidence):
+                _check_organisations(s, defn, subject, evidence)  # (a read per such row)
+        except MerzimError as exc:
+            raise defn.name_keys(exc) from None
+        event = (c.event, on, dict(c.evidence))  # recorded by `record_event`, as given
+        after = _plan(ctx, defn, plans, Facts(dict(opening.dates), (
+            Record(c.event, on, evidence.get("period")),)))[1]
+    if key is not None and after not in cancelled:
+        earlier.setdefault((subject.id, *parties), c.row)
+    case = case_row(ctx, defn, opening, subject, obj, owner)
+    case["state"] = state
+    return _Ready(c.row, subject, case,
+                  without_dues(stages, switched_off(ctx, defn, subject.code)),  # I-17
+                  audit.canonical(opened_payload(defn, opening, subject, obj, None)), event)
+
+
+def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]]
+               ) -> Checked:
+    """Phase 1: read, check and plan every row; refused rows raise `FileRefused` naming each
+    of them. Reads only."""
+    defn = ctx.registry.get(process)
+    if rows:
+        check_columns(defn, list(rows[0]))
+    given = [k for k, d in defn.dates.items() if d.given != "none"]
+    evidence_keys = list(dict.fromkeys((*BUILTIN_EVIDENCE, *defn.evidence)))
+    refused: list[RowRefused] = []
+    cells: list[_Cells] = []
+    for i, row in enumerate(rows, start=2):
+        n = int(row.get("_row", i))
+        try:
+            cells.append(_cells(defn, row, n, given, evidence_keys))
+        except (MerzimError, ValueError) as exc:
+            refused.append(RowRefused(n, exc))
+    known = _read_known(s, defn, cells)
+    ready = _check_rows(s, ctx, defn, cells, known, refused)
+    if refused:
+        raise FileRefused(sorted(refused, key=lambda r: r.row))
+    return Checked(defn, cells, known, ready, digest(rows))
+
+
+# -- phase 2: batches ---------------------------------------------------------------------------
+
+
+def _same(old: _Known, new: _Known, cells: list[_Cells]) -> bool:
+    """Whether what these rows depend on is as phase 1 read it."""
+    codes = {c.subject for c in cells} | {c.object for c in cells if c.object}
+    logins = {c.responsible for c in cells if c.responsible}
+    ids = {new.orgs[c].id for c in codes if c in new.orgs}
+    return (all(old.orgs.get(c) == new.orgs.get(c) for c in codes)
+            and all(old.users.get(u) == new.users.get(u) for u in logins)
+            and all(old.officers.get(i) == new.officers.get(i)
+                    and old.stored.get(i, {}) == new.stored.get(i, {}) for i in ids))
+
+
+def _mark(s: Session, ids: list[int], import_id: str | None, actor: str) -> None:
+    """The cases `ids` marked as of an unfinished import (None: the mark lifted)."""
+    values = ({"withdrawn_at": PENDING_AT, "withdrawn_by": actor,
+               "withdrawn_reason": pending_reason(import_id)} if import_id is not None
+              else {"withdrawn_at": None, "withdrawn_by": None, "withdrawn_reason": None})
+    for part in chunks(ids, BATCH):
+        s.execute(update(Case).where(col(Case.id).in_(part)).values(**values))
+
+
+def _batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
+           import_id: str | None, head: list[tuple], tail: list[tuple]) -> list[Imported]:
+    """Rows [start, stop) written in the session's transaction, under the writers' lock."""
+    defn = checked.defn
+    audit.serialise(s)
+    keep_version(s, ctx, defn)  # refused before the batch writes anything
+    cells = checked.cells[start:stop]
+    fresh = _read_known(s, defn, cells)
+    ready = checked.ready[start:stop]
+    if not _same(checked.known, fresh, cells):  # another writer came in between: check again
+        refused: list[RowRefused] = []
+        again = {item.row: item for item in _check_rows(
+            s, ctx, defn, checked.cells, _merge(checked.known, fresh), refused)}
+        rows = {c.row for c in cells}
+        refused = [r for r in refused if r.row in rows]  # (the rows written stay written)
+        if refused:
+            raise FileRefused(sorted(refused, key=lambda r: r.row))
+        ready = [again[c.row] for c in cells]
+    case_ids = new_ids(s, Case, len(ready))
+    stage_rows: list[tuple] = []
+    for item, case_id in zip(ready, case_ids, strict=True):
+        item.case["id"] = case_id
+        stage_rows += stage_tuples(case_id, item.subject, item.stages.values())
+    bulk.write_cases(s.connection(), [item.case for item in ready], stage_rows)
+    audit.append_many(s, ctx.actor, [*head, *(("case.open", "case", item.case["id"],
+                                               item.payload) for item in ready), *tail])
+    done = []
+    for item in ready:
+        recorded = None
+        if item.event is not None:
+            event, on, evidence = item.event
+            record_event(s, ctx, item.case["id"], event, on, evidence)
+            recorded = event
+        done.append(Imported(item.row, SimpleNamespace(**item.case), [], recorded))
+    if import_id is not None:
+        _mark(s, case_ids, import_id, ctx.actor)
+    return done
+
+
+def _merge(old: _Known, new: _Known) -> _Known:
+    """Phase 1's facts with those read again for a batch."""
+    return _Known({**old.orgs, **new.orgs}, {**old.users, **new.users},
+                  {**old.officers, **new.officers},
+                  {**old.stored, **{i: new.stored.get(i, {}) for i in
+                                    {o.id for o in new.orgs.values()}}})
+
+
+def write_file(s: Session, ctx: Context, checked: Checked, progress: Progress | None = None,
+               import_id: str | None = None, written: list[int] | None = None
+               ) -> list[Imported]:
+    """Phase 2: the checked rows written `BATCH` at a time, each batch committed. A file of
+    one batch is one transaction; a longer one is an import with an id whose cases stay
+    marked until its last batch commits (`import_id`, `written`: a resumed import's, and the
+    ids of the cases it has written)."""
+    total = len(checked.ready)
+    written = list(written or [])
+    start = len(written)
+    one = import_id is None and total <= BATCH
+    if not one and import_id is None:
+        import_id = uuid.uuid4().hex[:12]
+    defn = checked.defn
+    if total == 0:
+        return []
+    out: list[Imported] = []
+    begun = start > 0
+    sqlite = s.get_bind().dialect.name == "sqlite"
+    s.commit()  # phase 1's reads end; each batch is a transaction of its own
+    while start < total:
+        stop = min(start + BATCH, total)
+        last = stop >= total
+        head = [] if begun else [(START, "import", import_id or "", audit.canonical(
+            {"process": defn.key, "version": defn.version, "rows": total,
+             "digest": checked.digest, "batch": BATCH}))]
+        tail = [(DONE, "import", import_id or "", audit.canonical(
+            {"process": defn.key, "rows": total}))] if last else []
+        if one:
+            head, tail = [], []
+        try:
+            held = time.perf_counter()
+            done = _batch(s, ctx, checked, start, stop, None if one else import_id, head, tail)
+            if last and not one:
+                _mark(s, [*written, *(cast(int, d.case.id) for d in done)], None, ctx.actor)
+            s.commit()
+            held = time.perf_counter() - held
+        except Exception as exc:
+            s.rollback()
+            if not begun or one:
+                raise
+            raise ImportUnfinished(import_id or "", defn.key, start, total, exc) from exc
+        begun = True
+        written += [cast(int, d.case.id) for d in done]
+        out += done
+        start = stop
+        if progress is not None:
+            progress(import_id or "", start, total)
+        if start < total and sqlite:
+            # SQLite's busy handler wakes a waiting writer at intervals of up to 100 ms: a
+            # pause as long as the batch held the lock (at most 0.1 s) lets it in, or the
+            # next batch would take the lock again first. PostgreSQL queues the lock's
+            # waiters in order: no pause.
+            time.sleep(min(max(held, 0.005), 0.1))
+    return out
+
+
+def import_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]],
+                progress: Progress | None = None) -> list[Imported]:
+    """A register file imported: checked whole, then written in batches (or, for a definition
+    whose features open or re-plan its cases, row by row in one transaction)."""
+    from workflow.services import registers
+
+    defn = ctx.registry.get(process)
+    if not in_bulk(defn):
+        out = registers.import_cases(s, ctx, process, rows)
+        if progress is not None:
+            progress("", len(out), len(out))
+        return out
+    return write_file(s, ctx, check_file(s, ctx, process, rows), progress)
+
+
+# -- an unfinished import: resumed or rolled back --------------------------------------------
+
+
+def _start_of(s: Session, import_id: str) -> dict[str, Any]:
+    """The start record's payload of an unfinished import (refused: unknown, finished)."""
+    import json
+
+    found = s.exec(select(AuditRecord.action, AuditRecord.payload)
+                   .where(AuditRecord.entity == "import", AuditRecord.entity_id == import_id)
+                   .order_by(col(AuditRecord.id))).all()
+    start = next((json.loads(p) for a, p in found if a == START), None)
+    if start is None:
+        raise NotFound(f"no import {import_id!r}", key="notfound.import", id=import_id)
+    ended = next((a for a, _ in found if a in (DONE, ROLLBACK)), None)
+    if ended is not None:
+        raise UsageError(f"import {import_id} is {ended}", key="error.import_ended",
+                         id=import_id, done=ended == DONE)
+    return start
+
+
+def pending_ids(s: Session, import_id: str) -> list[int]:
+    """The cases an unfinished import has written, in row order."""
+    return [int(i) for i in s.execute(rows_of(col(Case.id)).where(
+        col(Case.withdrawn_at) == PENDING_AT,
+        col(Case.withdrawn_reason) == pending_reason(import_id)).order_by(col(Case.id))).scalars()]
+
+
+def resume(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]], import_id: str,
+           progress: Progress | None = None) -> list[Imported]:
+    """Finish an interrupted import from the same file: checked whole again (its written
+    rows are hidden, so they repeat nothing), then the rows after the last written batch."""
+    start = _start_of(s, import_id)
+    if start["process"] != process:
+        raise UsageError("another register's import", key="error.import_other_process",
+                         id=import_id, process=start["process"])
+    checked = check_file(s, ctx, process, rows)
+    if checked.digest != start["digest"]:
+        raise UsageError("not the file of this import", key="error.import_other_file",
+                         id=import_id)
+    written = pending_ids(s, import_id)
+    return write_file(s, ctx, checked, progress, import_id, written)
+
+
+def roll_back(s: Session, ctx: Context, process: str, import_id: str) -> int:
+    """Withdraw every case an unfinished import has written, as `withdraw_case` withdraws
+    one (open stages not applicable, a `case.withdraw` record each), and close the import;
+    one transaction. Returns how many were withdrawn."""
+    audit.serialise(s)
+    start = _start_of(s, import_id)
+    if start["process"] != process:
+        raise UsageError("another register's import", key="error.import_other_process",
+                         id=import_id, process=start["process"])
+    ids = pending_ids(s, import_id)
+    reason = f"import {import_id} rolled back"
+    closed: dict[int, list[str]] = {}
+    states: dict[int, str] = {}
+    for part in chunks(ids):
+        for case_id, key in s.execute(rows_of(col(Stage.case_id), col(Stage.key)).where(
+                col(Stage.case_id).in_(part), col(Stage.status) == OPEN)
+                .order_by(col(Stage.key))):
+            closed.setdefault(case_id, []).append(key)
+        states.update((i, state) for i, state in s.execute(
+            rows_of(col(Case.id), col(Case.state)).where(col(Case.id).in_(part))))
+        s.execute(update(Stage).where(col(Stage.case_id).in_(part), col(Stage.status) == OPEN)
+                  .values(status=deadlines.NOT_APPLICABLE))
+        s.execute(update(Case).where(col(Case.id).in_(part)).values(
+            withdrawn_at=audit.now_iso(), withdrawn_by=ctx.actor, withdrawn_reason=reason))
+    audit.append_many(s, ctx.actor, [
+        *(("case.withdraw", "case", i, audit.canonical(
+            {"reason": reason, "process": process, "state": states.get(i),
+             "stages_closed": closed.get(i, [])})) for i in ids),
+        (ROLLBACK, "import", import_id, audit.canonical({"process": process,
+                                                          "withdrawn": len(ids)}))])
+    return len(ids)
