@@ -291,7 +291,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         headers = {"Retry-After": "5", "Cache-Control": "no-store"}
         if request.method in ("GET", "HEAD"):
             headers[limits.RETRY_HEADER.decode()] = "1"
-        else:  # a write: whether it landed, as far as this process knows (issue 46)
+        else:  # a write: whether it landed, as far as this process knows
             from workflow.services import transactions as tx
 
             state = request.scope.get("state")
@@ -328,7 +328,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         if wants_json(request):
             audit_refusal(request, "error.invalid", 422)
             # the message names the fields in the reader's language (a text too long with its
-            # limit, issue 46); pydantic's own words (in English) are the details, for the
+            # limit); pydantic's own words (in English) are the details, for the
             # client's developer
             t = Translator(language(request))
             said = [t("error.too_long", field=f, limit=n) for f, n in long.items()]

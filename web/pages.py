@@ -407,7 +407,7 @@ async def record_event(request: Request, case_id: str, pc: PageContext = Depends
         defn = svc.definition_of(pc.s, pc.ctx, case)
         on, evidence = recording.check_form(defn, form, pc.ctx.today, pc.t)
         uploads.record_with_files(request, pc, case, event, on, evidence, files,
-                                  repeat=form.get("repeat") == "yes")  # confirmed (issue 46)
+                                  repeat=form.get("repeat") == "yes")  # confirmed
         return {"kind": "event", "what": event, "on": on.isoformat()}
 
     return await run_in_threadpool(_write, request, pc, case_id, "event", form, do,

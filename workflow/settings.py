@@ -36,7 +36,7 @@ LANGUAGES = ("kk", "ru", "en")
 # The default is RFC 9106's low-memory set (argon2id, 3 passes over 64 MiB); "cheapest" is for
 # test suites only (the tests' conftest sets it; one test checks the default's parameters).
 ARGON2_PROFILE_ENV = "MERZIM_ARGON2_PROFILE"
-# [audit] checkpoint's file, set for one account or one shell (issue 46): over config.toml
+# [audit] checkpoint's file, set for one account or one shell: over config.toml
 CHECKPOINT_ENV = "MERZIM_AUDIT_CHECKPOINT"
 ARGON2_PROFILES = ("rfc9106-low-memory", "cheapest")
 

@@ -65,7 +65,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 # A body that is not JSON the server can read (bytes that are not UTF-8 text): FastAPI refuses
 # it before the route's schema is consulted, with 400 (web/app.py answers it as an ApiError).
-# Every operation that reads a JSON body documents it (`document_bad_body`, issue 46).
+# Every operation that reads a JSON body documents it (`document_bad_body`).
 BAD_BODY: dict[str, Any] = {
     "description": "The body is not JSON the server can read (bytes that are not UTF-8 "
                    "text): nothing stored.",

@@ -1,4 +1,4 @@
-"""Idempotency keys on the web (issue 46): a write sent twice with one key is done once, and
+"""Idempotency keys on the web: a write sent twice with one key is done once, and
 the second gets the first answer.
 
 * **The key**: the API's `Idempotency-Key` header (1-200 printable ASCII characters, the

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 # Every date merzim is given (a case's named dates, a record's date, a date field or evidence)
 # lies in these years: "0001-01-01" or "9999-12-31" is a typing mistake, never a deadline's
-# anchor (issue 46, point 3). The calendar's own years are narrower (`error.date_outside`).
+# anchor. The calendar's own years are narrower (`error.date_outside`).
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2100, 12, 31)
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only: no "２０２６-…"

@@ -1,4 +1,4 @@
-"""How much a typed value may hold: the one source of each limit (issue 46, point 3).
+"""How much a typed value may hold: the one source of each limit.
 
 A text stored in a column of bounded length has its limit here, and the column, the service's
 check and the API's schema all read it, so a value longer than its column is refused with a

@@ -273,7 +273,7 @@ def _evidence() -> dict[str, Any]:
 
 
 def _bounds() -> dict[str, Any]:
-    """`min` and `max` of an integer field or evidence (core/limits.py, issue 46)."""
+    """`min` and `max` of an integer field or evidence (core/limits.py)."""
     def bound(which: str, default: int) -> dict[str, Any]:
         return {"type": "integer", "minimum": INTEGER_FLOOR, "maximum": INTEGER_CEILING,
                 "description": f"type integer only: the {which} value accepted (default "

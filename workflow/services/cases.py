@@ -596,7 +596,7 @@ REPEAT_SECONDS = 60  # a repeatable event recorded again within this: confirmed 
 
 def repeated_record(s: Session, ctx: Context, case: Case, rows: list[EventRecord], event: str,
                     on: date, evidence: dict[str, str], files: list[str]) -> EventRecord | None:
-    """The record a repeatable event would repeat by mistake (issue 46): one the same user
+    """The record a repeatable event would repeat by mistake: one the same user
     recorded on the case within the last `REPEAT_SECONDS`, standing, of the same event, day,
     evidence and files (their SHA-256, in any order); None: none."""
     from datetime import UTC, datetime, timedelta
@@ -630,7 +630,7 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
     SHA-256: workflow.services.files).
     A repeatable event the same user recorded on the case within the last minute, with the
     same day, evidence and files, is refused (`rule.repeat_event`, naming the record) unless
-    `repeat` confirms that it is another (issue 46: a resend would count it twice)."""
+    `repeat` confirms that it is another (a resend would count it twice)."""
     case = get_case(s, case_id)
     guard_standing(case)
     defn = definition_of(s, ctx, case)

@@ -1,5 +1,5 @@
 """Idempotency keys: a write sent again with the key of one that landed gets the first answer and
-stores nothing (issue 46).
+stores nothing.
 
 A client (the API's `Idempotency-Key` header; a web form's hidden key, one per rendered form)
 names its write with a key of its own. The web's kit (`web/kit/once.py`) asks here:

@@ -50,7 +50,7 @@ class Unreadable(Exception):
         self.denied = denied
 
 
-# the files this process was told it cannot write: said once each (issue 46)
+# the files this process was told it cannot write: said once each
 _SAID: set[str] = set()
 
 

@@ -4,7 +4,7 @@ Revision ID: 0018
 Revises: 0017
 Create Date: 2026-11-27 10:00:00
 
-Issue 46, item 2. A client that lost the answer to a write (a connection cut, a node killed,
+A client that lost the answer to a write (a connection cut, a node killed,
 a 502 from the proxy) sends it again with the same `Idempotency-Key` (the API's header; a web
 form carries a key of its own, rendered with it). The key's row is written in the same
 transaction as the write, with the answer built before the commit: a row exists exactly when
