@@ -1,5 +1,6 @@
-"""What a load balancer and a monitoring system ask of merzim (issue 30): is the database
-reachable, is its schema this merzim's, is a worker alive (`/readyz`); and the figures
+"""What a load balancer and a monitoring system ask of merzim: is the database
+reachable, is its schema this merzim's (`/readyz`), is a worker alive (reported there, and in
+`/metrics`, where an alert on its heartbeat belongs); and the figures
 `/metrics` shows: the outbox (depth, the oldest unsent message, sent and failed by channel)
 and every worker's heartbeat (workflow/reminders/heartbeat.py). Reads only, one short
 connection each; never a write."""
@@ -30,7 +31,10 @@ class Readiness:
 
     @property
     def ready(self) -> bool:
-        return self.database and self.schema and self.worker
+        """A web node serves when its database answers at this merzim's schema; a stopped
+        reminder worker is reported (`worker`, `problems`, /metrics) but takes no node out:
+        the dashboard keeps serving while reminders wait."""
+        return self.database and self.schema
 
     def as_dict(self) -> dict:
         return {"ready": self.ready, "database": self.database, "schema": self.schema,
@@ -38,8 +42,8 @@ class Readiness:
 
 
 def readiness(engine: Engine, heartbeat_seconds: float, now: float | None = None) -> Readiness:
-    """The database answers, its schema is at this merzim's head, and some worker's heartbeat
-    is younger than three heartbeats."""
+    """The database answers, its schema is at this merzim's head (ready), and whether some
+    worker's heartbeat is younger than three heartbeats (reported)."""
     now = time.time() if now is None else now
     out = Readiness()
     try:
