@@ -166,7 +166,8 @@ ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases
              "/admin/public", "/cases/{edu}/drafts/publication",
              "/cases/{edu}/drafts/publication/docx", "/cases/{edu}/files",
              "/cases/{edu}/files/1/public", "/cases/{edu}/files/1/void", "/programmes/{p}/uploads",
-             "/cases/{edu}/withdraw", "/notifications/read", "/account/reminders",
+             "/cases/{edu}/withdraw", "/cases/{edu}/edit", "/notifications/read",
+             "/account/reminders",
              "/account/reminders/mute", "/account/reminders/snooze",
              "/account/reminders/holds/1/release", "/bulk", "/account/language"]
 API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p}",
@@ -246,6 +247,9 @@ COVERED_TEMPLATES = {
     "POST /programmes/{programme_id}/uploads", "POST /api/v1/programmes/{programme_id}/uploads",
     # a case withdrawn (issue 29): anonymous above; the rest tests/test_withdraw.py
     "POST /cases/{case_id}/withdraw", "POST /api/v1/cases/{case_id}/withdraw",
+    # a case's opening values corrected (issue 43): anonymous above (the API's below); who may
+    # correct it, refusals and nothing stored: tests/test_case_edit.py
+    "POST /cases/{case_id}/edit", "PATCH /api/v1/cases/{case_id}",
     # the notification centre (issue 29): anonymous above; only her own items, preferences
     # and refusals: tests/test_notifications.py
     "GET /notifications", "POST /notifications/read", "GET /account/reminders",

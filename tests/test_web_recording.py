@@ -242,8 +242,8 @@ def test_each_event_asks_only_for_what_its_definition_needs(web: Web):
     # required inputs are marked to the eye as well: the mark and its legend
     assert page.count('<span class="req" aria-hidden="true">*</span>') >= 8
     assert en("record.required_legend") in html.unescape(page)
-    # (+ not done, void, and withdrawing the case: issue 29)
-    assert page.count("novalidate") == page.count('data-testid="record-form"') + 3
+    # (+ not done, void, and withdrawing the case: issue 29; correcting it: issue 43)
+    assert page.count("novalidate") == page.count('data-testid="record-form"') + 4
 
     # the monitoring of a published analysis: its report and review name their period
     page = web.browser("aigerim").get(f"/cases/{done}").text

@@ -83,6 +83,22 @@ class WithdrawIn(BaseModel):
     reason: str = Field(max_length=500)
 
 
+class CaseEditIn(BaseModel):
+    """A case's opening values corrected, with the reason: only what is given changes."""
+
+    person: str | None = Field(default=None, max_length=limits.PERSON_NAME,
+                               description="The person (\"\" clears an optional one).")
+    position: str | None = Field(default=None, max_length=limits.PERSON_POSITION)
+    fields: dict[str, str] = Field(default_factory=dict,
+                                   description="Fields of the definition; an empty value "
+                                   "clears one.")
+    dates: dict[str, date] = Field(default_factory=dict, description="Given named dates.")
+    reason: str = Field(max_length=500)
+    version: int | None = Field(
+        default=None, description="The definition version the values were edited against "
+        "(the case's process_version): another one is refused (409 rule.edit_version).")
+
+
 class CaseIn(BaseModel):
     """A case to open: the process, its parties, fields and named dates."""
 
@@ -225,6 +241,17 @@ def void(case_id: int, body: VoidIn, a: ApiContext = Depends()) -> dict[str, Any
     """Void a wrong record (it stays in the audit chain); dates are re-planned."""
     return _write(a, case_id, "void", {"record": body.record},
                   lambda an: svc.void_record(a.s, a.ctx, an.id, body.record, body.note))
+
+
+@router.patch("/cases/{case_id}")
+def edit(case_id: int, body: CaseEditIn, a: ApiContext = Depends()) -> dict[str, Any]:
+    """Correct a case's opening values (person, position, fields, given dates) with a reason
+    (who may record on it): checked as an opening, the due dates re-planned, the old and new
+    values audited (`case.edit`); refused (422, 409) with nothing stored."""
+    return _write(a, case_id, "edit", {},
+                  lambda an: svc.edit_case(a.s, a.ctx, an.id, body.person, body.position,
+                                           body.fields, body.dates, body.reason,
+                                           body.version))
 
 
 @router.post("/cases/{case_id}/withdraw")

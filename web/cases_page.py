@@ -29,7 +29,7 @@ from workflow import services as svc
 from workflow.core.definition import Definition
 from workflow.core.errors import UsageError
 from workflow.core.names import name_in
-from workflow.services import search
+from workflow.services import recorded, search
 from workflow.services import transactions as tx
 from workflow.services.bulk_actions import MAX_ITEMS
 
@@ -278,8 +278,14 @@ def cases_export(request: Request, fmt: str, pc: PageContext = Depends(page)) ->
         header += [name_in(f.names, lang, k) for k, f in defn.fields.items()]
         header += [name_in(defn.dates[k].names, lang, k) if defn.dates[k].names else k
                    for k in given]
+        # the register's key evidence: what its counted stage's event carries (issue 43)
+        keys = recorded.key_evidence(defn)
+        header += [recorded.evidence_label(defn, k, lang, t) for k in keys]
+        counted = defn.scorecard.counted if defn.scorecard is not None else None
+        evidence = (search.stage_evidence_of(pc.s, [f.id for f in found], counted)
+                    if keys and counted else {})
         with tx.transaction(pc.s):  # each export of a person is audited
-            _register_columns(pc, defn, found, body, given, entries, person)
+            _register_columns(pc, defn, found, body, given, entries, person, keys, evidence)
     stem = f"cases-{query.process}" if query.process else "cases"
     return export(fmt, stem, t("nav.cases"), header, body)
 
@@ -287,9 +293,11 @@ def cases_export(request: Request, fmt: str, pc: PageContext = Depends(page)) ->
 def _register_columns(pc: PageContext, defn: Definition, found: list[search.Found],
                       body: list[list[Any]], given: list[str],
                       entries: dict[int, tuple[dict[str, Any], dict[str, Any]]],
-                      person: bool) -> None:
+                      person: bool, keys: tuple[str, ...] = (),
+                      evidence: dict[int, dict[str, Any]] | None = None) -> None:
     """A register's own columns on each line: the person and position (or "hidden"), each
-    field by its choice's name, each given date."""
+    field by its choice's name (a date a date, a whole number a number), each given date, each
+    key evidence of its counted stage (hidden with the person, as the case page hides it)."""
     viewer, t, lang = pc.viewer, pc.t, pc.t.language
     for f, line in zip(found, body, strict=True):
         fields, dates = entries.get(f.id, ({}, {}))
@@ -304,6 +312,14 @@ def _register_columns(pc: PageContext, defn: Definition, found: list[search.Foun
             if spec.personal and not (person and shown):
                 line.append(t("web.person_hidden") if value else None)
                 continue
-            line.append(name_in(spec.choice_names[value], lang, value)
-                        if value in spec.choice_names else value)
-        line += [dates.get(k) for k in given]
+            line.append(recorded.cell(next(iter(recorded.field_values(
+                defn, {key: value}, lang)), None)))
+        line += [recorded.typed("date", dates.get(k)) for k in given]
+        if not keys:
+            continue
+        recorded_here = (evidence or {}).get(f.id) or {}
+        if person and not shown:
+            line += [t("web.person_hidden") if recorded_here.get(k) else None for k in keys]
+            continue
+        line += [recorded.cell(recorded.evidence_value(defn, k, recorded_here[k], lang, t))
+                 if recorded_here.get(k) not in (None, "") else None for k in keys]

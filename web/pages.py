@@ -41,6 +41,7 @@ from web.kit.page import (
     secure,
 )
 from workflow import services as svc
+from workflow.core.dates import parse_day
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.core.names import name_in
 from workflow.i18n import LANGUAGES, Translator
@@ -455,6 +456,32 @@ def withdraw_case(request: Request, case_id: str, reason: str = Form(""),
 
     return _write(request, pc, case_id, "withdraw", {"withdraw_note": reason}, do, "withdraw",
                   confirm=None if confirm == "yes" else "withdraw")
+
+
+@router.post("/cases/{case_id}/edit", response_class=HTMLResponse)
+async def edit_case(request: Request, case_id: str, pc: PageContext = Depends(page)):
+    """Correct a case's opening values (issue 43): who may record on it, with a reason; the
+    form sends every value as it stands, and what differs is changed, checked as an
+    opening, re-planned and audited."""
+    data = await request.form()
+    await run_in_threadpool(check_csrf, pc, str(data.get("csrf") or ""))
+    form = {k: str(v) for k, v in data.items() if k != "csrf" and isinstance(v, str)}
+
+    def do(case):
+        defn = svc.definition_of(pc.s, pc.ctx, case)
+        fields = {k[len("field_"):]: v for k, v in form.items() if k.startswith("field_")}
+        dates = {k[len("date_"):]: parse_day(v, k[len("date_"):])
+                 for k, v in form.items() if k.startswith("date_") and v.strip()}
+        version = form.get("version", "").strip()
+        has_person = defn.parties.person != "none"
+        svc.edit_case(pc.s, pc.ctx, case.id, form.get("person") if has_person else None,
+                      form.get("position") if has_person else None, fields, dates,
+                      form.get("reason"), int(version) if version.isdigit() else None)
+        return {"kind": "edit", "what": str(case.id)}
+
+    shown = {**{k: v for k, v in form.items() if k != "reason"},
+             "edit_reason": form.get("reason", "")}
+    return await run_in_threadpool(_write, request, pc, case_id, "edit", shown, do, "edit")
 
 
 # -- opening a case of any process ----------------------------------------------------------------

@@ -6,7 +6,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,9 @@ def _illegal_free(text: str) -> str:
 
 
 def table_xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
-    """An XLSX sheet; every text cell is stored as text, never as a formula."""
+    """An XLSX sheet; every text cell is stored as text, never as a formula; typed cells as
+    their type (a date a date, formatted as one; a number a number), and an autofilter on the
+    header row over every column and row."""
     from openpyxl import Workbook  # ~0.3 s of every start of `serve`: when first exporting
     from openpyxl.styles import Font
 
@@ -36,12 +38,17 @@ def table_xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # openpyxl took "=..." for a formula
+            elif isinstance(cell.value, date):
+                cell.number_format = "DD.MM.YYYY" if not isinstance(cell.value, datetime) \
+                    else "DD.MM.YYYY HH:MM"
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for col in ws.columns:
         width = max(len(str(c.value or "")) for c in col)
         ws.column_dimensions[col[0].column_letter].width = min(max(10, width + 2), 60)
     ws.freeze_panes = "A2"
+    if header:
+        ws.auto_filter.ref = ws.dimensions
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -312,6 +312,8 @@ def flash_message(flash: dict[str, Any], defn: Definition, view: CaseView,
                      event=record_name(defn, found, t.language), date=found.on.isoformat())
     if kind == "withdraw":
         return t("withdraw.saved", id=what)
+    if kind == "edit":
+        return t("case.edited", id=what)
     if kind in ("files", "file_public", "file_private", "file_void"):  # web/files_page.py
         return (t.n("files.attached", int(what)) if kind == "files" and what.isdigit()
                 else t(f"files.{kind}_saved", name=what))

@@ -286,6 +286,38 @@ def case_withdraw(case_id: str = CASE_ID,
     _print(STATE.t("withdraw.saved", id=out["id"]))
 
 
+@case_app.command("edit")
+def case_edit(case_id: str = CASE_ID,
+              person: str = typer.Option(None, "--person", metavar="NAME",
+                                         help="The person the case is about (\"\" clears "
+                                              "an optional one)."),
+              position: str = typer.Option(None, "--position", metavar="TITLE",
+                                           help="The person's position."),
+              field: list[str] = typer.Option(None, "--field", metavar="KEY=VALUE",
+                                              help="A field of the definition (repeatable; "
+                                                   "an empty value clears it)."),
+              dates: list[str] = typer.Option(None, "--date", metavar="NAME=DATE",
+                                              help="A given named date (repeatable)."),
+              reason: str = typer.Option(..., "--reason", metavar="TEXT",
+                                         help="Why the case is corrected (required)."),
+              as_json: bool = JSON) -> None:
+    """Correct a case's opening values (person, position, fields, given dates) with a reason:
+    checked as an opening, the due dates re-planned, the old and new values audited."""
+    ctx = context()
+    with unit_of_work() as s:
+        case = svc.edit_case(s, ctx, case_id, person, position, pairs(field, "--field"),
+                             _dates(dates), reason)
+        view = svc.case_view(s, ctx, case)
+        svc.audit_person_view(s, ctx, view)
+    if as_json:
+        emit_json(view)
+        return
+    from workflow.cli.rendering import render_view as _render_view
+
+    _print(STATE.t("case.edited", id=view.id))
+    _render_view(view, [])
+
+
 def _history_line(h: dict, t) -> str:
     """One entry of a case's history in words (the case page's, as text)."""
     kind = h["kind"]

@@ -18,7 +18,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
     "services.bulk": ("RowRefused",),
     "services.cases": ("analysis_view", "assign_responsible", "audit_person_seen",
                        "audit_person_view", "case_view",
-                       "current_state", "definition_of", "duplicate_cases", "facts_of",
+                       "current_state", "definition_of", "duplicate_cases", "edit_case", "facts_of",
                        "list_cases",
                        "next_events", "open_case", "record_event", "record_not_done",
                        "records_of", "replan", "shown_status", "stages_of", "sync",

@@ -38,6 +38,7 @@ from workflow.services.context import Context
 from workflow.services.lookup import get_case, get_org, get_user
 from workflow.services.organisations import org_name
 from workflow.services.processes import definition_of, keep_version
+from workflow.services.recorded import evidence_values, field_values
 from workflow.services.views import (
     CaseDate,
     CaseRecord,
@@ -778,6 +779,90 @@ def void_record(s: Session, ctx: Context, case_id: int | str, target: str, note:
     return case
 
 
+# -- correcting the opening -----------------------------------------------------------------------
+
+
+def _opening_of(defn: Definition, case: Case) -> dict[str, Any]:
+    """What a case was opened with, as an edit compares it: person, position, fields, and the
+    dates given (not a recurring obligation's period dates, which no one gives)."""
+    given = {k: v for k, v in (case.dates or {}).items()
+             if k in defn.dates and defn.dates[k].given != "none"}
+    return {"person": case.person_name, "position": case.person_position,
+            "fields": dict(case.fields or {}), "dates": given}
+
+
+@_named_refusals
+def edit_case(s: Session, ctx: Context, case_id: int | str, person: str | None = None,
+              position: str | None = None, fields: dict[str, str] | None = None,
+              dates: dict[str, date] | None = None, reason: str | None = None,
+              version: int | None = None) -> Case:
+    """Correct a case's opening values (issue 43): its person and position (None: unchanged,
+    "": cleared), fields (an empty value clears one) and given dates, with a reason. The new
+    values pass the same checks as an opening (`check_opening`) against the definition
+    version the case uses (`version`, when the caller says which one it edited against, must
+    be it); the case is re-planned from its facts (`sync`: due dates follow the given dates)
+    and the change is audited (`case.edit`) with the old and new values and the moved dues.
+    Refused, nothing stored: no reason or a too long one, a withdrawn or closed case, another
+    version, nothing changed, a value its definition refuses, a planned analysis's dates."""
+    reason = _text(reason, "reason", MAX_TEXT)
+    if not reason:
+        raise UsageError("a reason is required", key="error.reason_required")
+    audit.serialise(s)  # two corrections at once: the second compares with the first
+    case = get_case(s, case_id)
+    s.refresh(case)
+    defn = definition_of(s, ctx, case)
+    _guard_open(ctx, defn, case)
+    if version is not None and version != case.process_version:
+        raise RuleViolation(f"case {case.id} uses version {case.process_version}",
+                            key="rule.edit_version", id=case.id,
+                            version=case.process_version, given=version)
+    if dates and hooks.opener(defn) is not None:  # an analysis's dates are its planning's
+        raise RuleViolation(f"the dates of case {case.id} are planned",
+                            key="rule.edit_planned_dates", id=case.id)
+    old = _opening_of(defn, case)
+    wanted = {k: "" if v is None else str(v) for k, v in old["fields"].items()}
+    wanted.update(fields or {})
+    given_dates = {k: date.fromisoformat(v) for k, v in old["dates"].items()}
+    given_dates.update(dates or {})
+    obj = s.get(Organisation, case.object_id) if case.object_id else None
+    opening = check_opening(ctx, defn, obj,
+                            old["person"] if person is None else person,
+                            old["position"] if position is None else position,
+                            wanted, given_dates)
+    new: dict[str, Any] = {"person": opening.person, "position": opening.position,
+                           "fields": opening.values,
+                           "dates": {k: v.isoformat() for k, v in opening.dates.items()}}
+    changed_old: dict[str, Any] = {}
+    changed_new: dict[str, Any] = {}
+    for part in ("person", "position"):
+        if old[part] != new[part]:
+            changed_old[part], changed_new[part] = old[part], new[part]
+    for part in ("fields", "dates"):
+        keys = [k for k in dict.fromkeys([*old[part], *new[part]])
+                if old[part].get(k) != new[part].get(k)]
+        if keys:
+            changed_old[part] = {k: old[part].get(k) for k in keys}
+            changed_new[part] = {k: new[part].get(k) for k in keys}
+    if not changed_new:
+        raise UsageError(f"case {case.id}: nothing to change", key="error.edit_unchanged",
+                         id=case.id)
+    old_days = [date.fromisoformat(v) for v in old["dates"].values()]
+    derived = bool(old_days) and case.case_date == min(old_days)
+    case.person_name, case.person_position = opening.person, opening.position
+    case.fields = opening.values or None
+    case.dates = {**{k: v for k, v in (case.dates or {}).items() if k not in old["dates"]},
+                  **new["dates"]}
+    if derived and opening.dates:
+        case.case_date = min(opening.dates.values())  # the day it was dated by, moved with it
+    s.add(case)
+    s.flush()
+    moved = sync(s, ctx, case, defn)
+    audit.append(s, ctx.actor, "case.edit", "case", case.id,
+                 {"reason": reason, "version": case.process_version, "old": changed_old,
+                  "new": changed_new, "moved": moved})
+    return case
+
+
 # -- re-planning and hand-over --------------------------------------------------------------------
 
 
@@ -964,12 +1049,18 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
                    if case.withdrawn_at is not None else None),
         records=[CaseRecord(_stored(r.id), r.kind, r.event, r.on, r.note if show_person else None,
                             r.voided_by_id is not None,
-                            (r.evidence or None) if show_person else None, r.voids_id, r.actor)
+                            (r.evidence or None) if show_person else None, r.voids_id, r.actor,
+                            evidence_values(defn, r.evidence, ctx.language)
+                            if show_person else ())
                  for r in rows_],
         person=(Person(case.person_name, case.person_position)
                 if show_person and defn.parties.person != "none" else None),
         has_person=defn.parties.person != "none",
         has_planning=bool(planning),
+        field_values=field_values(defn, {k: v for k, v in (case.fields or {}).items()
+                                         if show_person or not (k in defn.fields
+                                                                and defn.fields[k].personal)},
+                                  ctx.language),
         **extra,
     )
 
@@ -1003,6 +1094,7 @@ def _case_stage(ctx: Context, defn: Definition, case: Case, planner: Planner, ke
         moved_from=nominal,
         moved_note=(moved_note(ctx, nominal, st.due_date)
                     if nominal is not None and st.due_date is not None else None),
+        values=evidence_values(defn, st.evidence, ctx.language) if show_person else (),
     )
 
 

@@ -224,3 +224,14 @@ def entries_of(s: Session, ids: list[int]) -> dict[int, tuple[dict[str, Any], di
         for case_id, fields, dates in queries.fields_and_dates(s, ids[i:i + 500]):
             out[case_id] = (fields or {}, dates or {})
     return out
+
+
+def stage_evidence_of(s: Session, ids: list[int], key: str) -> dict[int, dict[str, Any]]:
+    """Each case's evidence of its stage `key` (a register's counted stage: its export's
+    columns), by id, read in chunks; a case whose stage holds none is not named."""
+    out: dict[int, dict[str, Any]] = {}
+    for i in range(0, len(ids), 500):
+        for case_id, evidence in queries.stage_evidence(s, ids[i:i + 500], key):
+            if evidence:
+                out[case_id] = evidence
+    return out

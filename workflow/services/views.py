@@ -17,12 +17,14 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 
-def _shallow(view: Any) -> dict[str, Any]:
+def _shallow(view: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """A dataclass's fields in order, nested views as dicts (`as_dict`) and lists of views as
-    lists of dicts; mappings and everything else as they are."""
+    lists of dicts; mappings and everything else as they are (`skip`: fields for the pages
+    only, such as the labelled `values`, which the JSON has as raw evidence already)."""
     out: dict[str, Any] = {}
     for f in fields(view):
-        out[f.name] = _plain(getattr(view, f.name))
+        if f.name not in skip:
+            out[f.name] = _plain(getattr(view, f.name))
     return out
 
 
@@ -37,6 +39,23 @@ def _plain(value: Any) -> Any:
 
 
 # -- one case ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    """One recorded value in the reader's words (issue 43): a field of the case or a piece of
+    evidence of a record, with its label; `value` typed (a date, a whole number, a text: what
+    an export writes), `text` as a page shows it (a choice by its name, a whole number with
+    its thousands grouped, a date as the page writes dates); `kind` the definition's type."""
+
+    key: str
+    label: str
+    value: Any
+    text: str
+    kind: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return _shallow(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +74,10 @@ class CaseStage:
     source: str
     moved_from: dt.date | None  # the date the rule gave before it moved off a non-working day
     moved_note: str | None  # why, in words
+    values: tuple[Labelled, ...] = ()  # its evidence in words (the page's; not in the JSON)
 
     def as_dict(self) -> dict[str, Any]:
-        return _shallow(self)
+        return _shallow(self, skip=("values",))
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +130,10 @@ class CaseRecord:
     evidence: dict[str, Any] | None
     voids: int | None
     actor: str
+    values: tuple[Labelled, ...] = ()  # its evidence in words (the page's; not in the JSON)
 
     def as_dict(self) -> dict[str, Any]:
-        return _shallow(self)
+        return _shallow(self, skip=("values",))
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,12 +183,18 @@ class CaseView:
     history: list[dict[str, Any]] | None = None
     has_person: bool = False
     has_planning: bool = False
+    # the case's fields in words (issue 43; the page's, not in the JSON: `fields` has them)
+    field_values: tuple[Labelled, ...] = ()
 
     OPTIONAL = ("person", "planned_start", "planned_end", "actual_start", "actual_end",
-                "history", "has_person", "has_planning")
+                "history", "has_person", "has_planning", "field_values")
 
     def stage(self, key: str) -> CaseStage | None:
         return next((st for st in self.stages if st.key == key), None)
+
+    def values_of(self, record: int | None) -> tuple[Labelled, ...]:
+        """A record's evidence in words (its history line's): none when hidden or unknown."""
+        return next((r.values for r in self.records if r.id == record), ())
 
     def as_dict(self) -> dict[str, Any]:
         out = {f.name: _plain(getattr(self, f.name)) for f in fields(self)

@@ -83,3 +83,10 @@ def fields_and_dates(s: Session, ids: Sequence[int]) -> list[Any]:
     """Rows (id, fields, dates) of the cases `ids` (one query: the caller chunks)."""
     return list(s.exec(select_columns(Case.id, Case.fields, Case.dates)
                        .where(col(Case.id).in_(ids))))
+
+
+def stage_evidence(s: Session, ids: Sequence[int], key: str) -> list[Any]:
+    """Rows (case id, evidence) of the stage `key` of the cases `ids` (one query: the caller
+    chunks)."""
+    return list(s.exec(select_columns(Stage.case_id, Stage.evidence)
+                       .where(col(Stage.case_id).in_(ids), Stage.key == key)))
