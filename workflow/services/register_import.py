@@ -66,7 +66,7 @@ from workflow.services.cases import (
 )
 from workflow.services.context import Context
 from workflow.services.processes import keep_version
-from workflow.services.registers import Imported, check_columns
+from workflow.services.registers import Cells, Imported, check_columns, row_cells
 from workflow.storage import audit
 from workflow.storage.models import OPEN, AuditRecord, Case, Organisation, Stage, User
 from workflow.storage.queries.accounts import active_officers
@@ -91,23 +91,6 @@ def pending_reason(import_id: str) -> str:
 
 
 # -- phase 1: the whole file checked ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Cells:
-    """A row's cells as the import reads them (before any check against the database)."""
-
-    row: int
-    subject: str
-    object: str | None
-    person: str | None
-    position: str | None
-    responsible: str | None
-    fields: dict[str, str]
-    dates: dict[str, date]
-    event: str | None
-    on: str | None
-    evidence: dict[str, str]
 
 
 @dataclass
@@ -137,7 +120,7 @@ class Checked:
     """A register file checked and planned (phase 1), ready to write."""
 
     defn: Definition
-    cells: list[_Cells]
+    cells: list[Cells]
     known: _Known
     ready: list[_Ready]
     digest: str
@@ -188,25 +171,7 @@ def digest(rows: list[dict[str, Any]]) -> str:
     return hashlib.sha256(audit.canonical(rows).encode("utf-8")).hexdigest()
 
 
-def _cells(defn: Definition, row: dict[str, Any], n: int, given: list[str],
-           evidence_keys: list[str]) -> _Cells:
-    """A row's cells, read in the order `registers._one` reads them (its refusals first)."""
-    def cell(key: str) -> str | None:
-        value = row.get(key)
-        text = "" if value is None else str(value).strip()
-        return text or None
-
-    subject = cell("subject")
-    if subject is None:
-        raise UsageError("subject is empty", key="error.row_subject_empty")
-    fields = {k: v for k in defn.fields if (v := cell(k)) is not None}
-    dates = {k: parse_day(v, k) for k in given if (v := cell(k)) is not None}
-    return _Cells(n, subject, cell("object"), cell("person"), cell("position"),
-                  cell("responsible"), fields, dates, cell("event"), cell("on"),
-                  {k: v for k in evidence_keys if (v := cell(k)) is not None})
-
-
-def _read_known(s: Session, defn: Definition, cells: list[_Cells]) -> _Known:
+def _read_known(s: Session, defn: Definition, cells: list[Cells]) -> _Known:
     """The organisations, users, first officers and cases of the same process the rows name:
     a query per 500 of each, whatever the number of rows and the subjects' history."""
     known = _Known()
@@ -248,7 +213,7 @@ def _org(known: _Known, code: str):
     return org
 
 
-def _check_rows(s: Session, ctx: Context, defn: Definition, cells: list[_Cells],
+def _check_rows(s: Session, ctx: Context, defn: Definition, cells: list[Cells],
                 known: _Known, refused: list[RowRefused]) -> list[_Ready]:
     """Each row through the checks of one-by-one opening, in the same order; refused rows are
     added to `refused` (a refused row is no earlier row for the duplicate check)."""
@@ -271,7 +236,7 @@ def _plan(ctx: Context, defn: Definition, plans: dict, facts: Facts):
     return plans[key]
 
 
-def _check_row(s: Session, ctx: Context, defn: Definition, c: _Cells, known: _Known,
+def _check_row(s: Session, ctx: Context, defn: Definition, c: Cells, known: _Known,
                plans: dict, earlier: dict[tuple, int], cancelled: set[str]) -> _Ready:
     # `open_checked` → `duplicate_cases`: the organisations, the definition, the repeats
     subject = _org(known, c.subject)
@@ -341,11 +306,11 @@ def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]
     given = [k for k, d in defn.dates.items() if d.given != "none"]
     evidence_keys = list(dict.fromkeys((*BUILTIN_EVIDENCE, *defn.evidence)))
     refused: list[RowRefused] = []
-    cells: list[_Cells] = []
+    cells: list[Cells] = []
     for i, row in enumerate(rows, start=2):
         n = int(row.get("_row", i))
         try:
-            cells.append(_cells(defn, row, n, given, evidence_keys))
+            cells.append(row_cells(defn, row, n, given, evidence_keys))
         except (MerzimError, ValueError) as exc:
             refused.append(RowRefused(n, exc))
     known = _read_known(s, defn, cells)
@@ -358,7 +323,7 @@ def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]
 # -- phase 2: batches ---------------------------------------------------------------------------
 
 
-def _same(old: _Known, new: _Known, cells: list[_Cells]) -> bool:
+def _same(old: _Known, new: _Known, cells: list[Cells]) -> bool:
     """Whether what these rows depend on is as phase 1 read it."""
     codes = {c.subject for c in cells} | {c.object for c in cells if c.object}
     logins = {c.responsible for c in cells if c.responsible}

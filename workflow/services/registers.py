@@ -13,6 +13,7 @@ know is refused before any row is read, naming the columns it knows; a refused r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session
@@ -77,8 +78,29 @@ def import_cases(s: Session, ctx: Context, process: str, rows: list[dict[str, An
     return out
 
 
-def _one(s: Session, ctx: Context, defn: Definition, row: dict[str, Any], n: int,
-         given: list[str], evidence_keys: list[str]) -> Imported:
+@dataclass(frozen=True)
+class Cells:
+    """A row's cells as an import reads them, before any check against the database: its
+    subject (refused when empty), object, person, position, responsible officer, the
+    definition's fields, its given dates (parsed), and an optional event with its day and
+    evidence."""
+
+    row: int
+    subject: str
+    object: str | None
+    person: str | None
+    position: str | None
+    responsible: str | None
+    fields: dict[str, str]
+    dates: dict[str, date]
+    event: str | None
+    on: str | None
+    evidence: dict[str, str]
+
+
+def row_cells(defn: Definition, row: dict[str, Any], n: int, given: list[str],
+              evidence_keys: list[str]) -> Cells:
+    """A row's cells (the one reading of a register file's row, row by row or in bulk)."""
     def cell(key: str) -> str | None:
         value = row.get(key)
         text = "" if value is None else str(value).strip()
@@ -89,16 +111,23 @@ def _one(s: Session, ctx: Context, defn: Definition, row: dict[str, Any], n: int
         raise UsageError("subject is empty", key="error.row_subject_empty")
     fields = {k: v for k in defn.fields if (v := cell(k)) is not None}
     dates = {k: parse_day(v, k) for k in given if (v := cell(k)) is not None}
-    planned = open_checked(s, ctx, defn.key, subject, cell("object"), cell("person"),
-                           cell("position"), fields, dates, cell("responsible"))
+    return Cells(n, subject, cell("object"), cell("person"), cell("position"),
+                 cell("responsible"), fields, dates, cell("event"), cell("on"),
+                 {k: v for k in evidence_keys if (v := cell(k)) is not None})
+
+
+def _one(s: Session, ctx: Context, defn: Definition, row: dict[str, Any], n: int,
+         given: list[str], evidence_keys: list[str]) -> Imported:
+    c = row_cells(defn, row, n, given, evidence_keys)
+    planned = open_checked(s, ctx, defn.key, c.subject, c.object, c.person, c.position,
+                           c.fields, c.dates, c.responsible)
     case = planned.analysis
-    event = cell("event")
-    evidence = {k: v for k in evidence_keys if (v := cell(k)) is not None}
+    event, evidence = c.event, c.evidence
     if event is None:
-        if evidence or cell("on"):
+        if evidence or c.on:
             raise UsageError("evidence without an event", key="error.row_evidence_no_event")
         return Imported(n, case, planned.warnings)
-    on = cell("on")
+    on = c.on
     if on is None:
         raise UsageError("event without a date", key="error.row_event_no_date", event=event)
     record_event(s, ctx, case.id or 0, event, parse_day(on, "on"), evidence)
