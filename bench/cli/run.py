@@ -1,4 +1,4 @@
-"""A quick CLI (issue 15, point 5): the wall and CPU time of `merzim` commands, each in a fresh
+"""A quick CLI: the wall and CPU time of `merzim` commands, each in a fresh
 process as an officer runs it, next to the previous head's in the same run.
 
 Run from the repository root:
@@ -23,8 +23,8 @@ the child process; CPU time is the child's user + system time (getrusage). The 1
 average is printed before and after each command.
 
 Goals: `calendar add` under 0.3 s and `status ID` under 0.8 s wall on an idle machine, and
-`status ID` within 1.5× of a bare `python -c "import sqlalchemy, sqlmodel"` (issue 30, point 5:
-the bare import also takes a turn in each round of `status`, after both trees, and each tree's
+`status ID` within 1.5× of a bare `python -c "import sqlalchemy, sqlmodel"` (the
+bare import also takes a turn in each round of `status`, after both trees, and each tree's
 `status` is compared with those runs by CPU time; the row "bare import" is timed on its own,
 like the other commands). The exit code is 0 when all hold on every backend measured, else 1
 (a loaded machine may miss them: the load is recorded next to each figure).

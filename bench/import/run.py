@@ -25,7 +25,7 @@ officer each, 5 % of them with an external analysis in 2025:
 During each service run a probe thread writes a small row every 20 ms in its own
 transaction (as POST /login does); the table gives its slowest write (how long another
 writer waited for the import's lock) and how many writes gave up after SQLite's 30 s busy
-timeout (the 500s of issue 11).
+timeout (which once answered 500).
 
 Rows (fixed seed): planned starts over every day of 2026 (weekends too, they get a warning),
 30 % with an explicit end up to 60 days later, the one-year rule overridden with a reason

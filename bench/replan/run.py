@@ -1,4 +1,4 @@
-"""Benchmark of issue 15, point 2: re-planning after a calendar change at national scale.
+"""Benchmark: re-planning after a calendar change at national scale.
 
 Run from the repository root:
 

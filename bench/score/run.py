@@ -1,4 +1,4 @@
-"""Benchmark of `merzim score ROOT --year Y --subtree` over a national tree (issue 30, point 5):
+"""Benchmark of `merzim score ROOT --year Y --subtree` over a national tree:
 the evaluation of projects No. 1-4 of every subject under one root, as a whole command, next
 to the previous head's in the same run.
 

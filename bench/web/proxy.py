@@ -1,5 +1,5 @@
 """The root overdue page at 32 clients through nginx and two nodes on one PostgreSQL, and the
-web processes' memory at 1,000,000 stage rows (issue 30, point 5).
+web processes' memory at 1,000,000 stage rows.
 
 Run from the repository root (Debian's nginx and openssl installed):
 

@@ -9,7 +9,7 @@ costs the bulk insert). Both duplicated the leading column of a partial unique i
 uq_stage_case_key (case_id, key) WHERE case_id IS NOT NULL and uq_stage_programme_key
 (programme_id, key) WHERE programme_id IS NOT NULL. A query's `case_id = X` (or a join's
 `stage.case_id = process_case.id`, or a foreign key's check) implies `case_id IS NOT NULL`,
-so PostgreSQL and SQLite use the partial index for it (EXPLAIN in bench/obligations/RESULTS.md).
+so PostgreSQL and SQLite use the partial index for it (EXPLAIN in bench/obligations/README.md).
 """
 from alembic import op
 

@@ -16,7 +16,7 @@ Issue 30 (a national deployment). Two reads of the audit log scanned all of it:
 (at) WHERE action = 'analysis.assign'` holds the hand-overs only, so the records most appends
 write (a country's `obligations sync` writes one per case) are not written into it; the bell
 names the action as a literal, as a partial index needs on both backends
-(bench/web/RESULTS.md, 2026-11-25).
+(bench/web/README.md, 2026-11-25).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -33,7 +33,7 @@ def _collate(collation: str) -> None:
     """`entity` and `entity_id` compared byte by byte on PostgreSQL, as 0016 did for the other
     identifiers: in the database's collation (C.UTF-8 or a real locale) every comparison the
     trail's index makes calls the locale's strcoll, and a country's sync appends 180,300
-    records to it (bench/obligations/RESULTS.md, 2026-11-25). The same type, so the table is
+    records to it (bench/obligations/README.md, 2026-11-25). The same type, so the table is
     not rewritten. SQLite compares text so already."""
     if op.get_bind().dialect.name == "postgresql":
         op.execute('ALTER TABLE "audit_log" '
