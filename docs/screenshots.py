@@ -194,7 +194,7 @@ def main() -> int:
     server = None
     try:
         init = _merzim(workdir, "init", "--demo")
-        shown = dict(re.findall(r"^Demo account: (\S+) / (\S+)\s*$", init, re.MULTILINE))
+        shown = dict(re.findall(r"^Demo account: (\S+) / (\S+)(?: — .*)?$", init, re.MULTILINE))
         passwords = {login: _password(workdir, login, shown) for login in ("asel", "nurlan")}
         port = _free_port()
         log = open(workdir / "serve.log", "w", encoding="utf-8")  # noqa: SIM115 - kept open

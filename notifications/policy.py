@@ -103,6 +103,16 @@ def ancestors(path: str, levels: int) -> list[str]:
     return out
 
 
+def escalated_to(item: StageItem, late: int, settings: ReminderSettings) -> list[str]:
+    """The organisation paths whose managers hear of an item `late` working days overdue (its
+    subject's and up to `escalate_levels` above it, from `escalate_after` working days on;
+    none before): the digest's escalations and the managers' notification centres both ask
+    this."""
+    if late < 1 or late < settings.escalate_after:
+        return []
+    return ancestors(item.subject_path, settings.escalate_levels)
+
+
 def officers_by_path(people: Iterable[Recipient]) -> dict[str, list[int]]:
     """The ids of the officers of each organisation path."""
     out: dict[str, list[int]] = {}
@@ -157,11 +167,10 @@ def plan_digests(items: Iterable[StageItem], recipients: Iterable[Recipient], to
             for owner in owners(item):
                 if people[owner].hears(item):
                     lines.setdefault(owner, []).append(Line(OVERDUE, late, item))
-        if late >= settings.escalate_after:
-            for path in ancestors(item.subject_path, settings.escalate_levels):
-                for manager in managers_at.get(path, []):
-                    if manager.hears(item):
-                        lines.setdefault(manager.id, []).append(Line(ESCALATION, late, item))
+        for path in escalated_to(item, late, settings):
+            for manager in managers_at.get(path, []):
+                if manager.hears(item):
+                    lines.setdefault(manager.id, []).append(Line(ESCALATION, late, item))
     digests = []
     for rid in sorted(lines):
         ordered = sorted(lines[rid], key=lambda ln: (KIND_ORDER[ln.kind], ln.item.due,

@@ -56,8 +56,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 TODAY = "2026-11-23"  # a Monday, a working day: the demo is dated relative to it
-DEMO_LINE = re.compile(r"^Demo account: (\S+) / (\S+)\s*$", re.MULTILINE)
-MANAGER, OFFICER = "nurlan", "asel"
+DEMO_LINE = re.compile(r"^Demo account: (\S+) / (\S+)(?: — .*)?$", re.MULTILINE)
+MANAGER, OFFICER, ADMIN = "nurlan", "asel", "erlan"
 OFFICER_ORG = "AK-ALM-EDU"  # the demo's analysis of asel's department: its note is overdue
 TIMEOUT_MS = 20_000
 
@@ -198,10 +198,12 @@ def require_browser(*packages: str) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[Server]:
-    """The demo served for the whole module; the manager's and the officer's passwords."""
+    """The demo served for the whole module; the manager's, the officer's and the
+    administrator's passwords."""
     require_browser()
     workdir, shown = demo_copy(tmp_path_factory, "browser")
-    passwords = {login: demo_password(workdir, login, shown) for login in (MANAGER, OFFICER)}
+    passwords = {login: demo_password(workdir, login, shown)
+                 for login in (MANAGER, OFFICER, ADMIN)}
 
     with running_server(workdir, passwords) as srv:
         yield srv

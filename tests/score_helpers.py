@@ -9,10 +9,14 @@ from datetime import date
 TODAY = date(2026, 3, 2)  # every stage of 2025 is due
 DOC = {"number": "15-ө", "signed_by": "Minister"}
 LINK = {"url": "https://gov.kz/memleket/entities/mf/press/news/1"}
+# an announcement counts for 1.1.3 and 1.2.1 with a link on each channel (001:L55-59)
+CHANNELS = {"links": "site https://gov.kz/memleket/entities/mf/press/news/1\n"
+                     "media https://kazinform.example.kz/mf/1\n"
+                     "social https://facebook.example.com/mf/posts/1"}
 STORY = [
     ("order", date(2025, 9, 15), DOC),
-    ("start_announcement", date(2025, 9, 16), LINK),
-    ("discussion_announcement", date(2025, 10, 20), LINK),
+    ("start_announcement", date(2025, 9, 16), CHANNELS),
+    ("discussion_announcement", date(2025, 10, 20), CHANNELS),
     ("public_discussion", date(2025, 10, 30), {"number": "3", **LINK}),
     ("analytic_note", date(2025, 11, 20), DOC),
     ("positions_list", date(2025, 11, 24), DOC),

@@ -86,8 +86,8 @@ NOT_A_STAGE = {
     ("workflow/cli/__init__.py", "monitoring"): "the `merzim monitoring` command group and the "
                                                 "module of the command line that holds it",
     ("workflow/definitions/schema.py", "monitoring"): "the definition format's [monitoring] table",
-    ("workflow/definitions/features.py", "monitoring"): "the definition's [monitoring] table "
-                                                        "and the feature that reads it",
+    ("workflow/monitoring/feature.py", "monitoring"): "the feature's name and its definition "
+                                                     "table ([monitoring])",
 }
 
 
@@ -264,22 +264,37 @@ def test_the_check_sees_a_test_module_imported(tmp_path):
 
 
 def test_every_feature_is_named_once_and_its_table_has_a_schema():
-    """The features a definition's tables switch on (workflow/definitions/features.py) are the
-    packages under workflow/ that hold a feature, each table has its fragment of the published
-    definition schema, and a feature that listens to the record path has its listener where
-    services.hooks looks for it."""
-    import importlib
-
+    """The installed features (workflow/installed.py) are the packages under workflow/ that
+    declare one (`feature.py`), each declared once; each definition table a feature reads has
+    its fragment of the published definition schema, and a feature that listens to the record
+    path has the listener its declaration loads."""
+    from workflow.core.feature import installed
     from workflow.definitions import load_registry
-    from workflow.definitions.features import FEATURES
     from workflow.definitions.schema import FEATURE_TABLES
     from workflow.services import hooks
 
-    for table, package in FEATURES.items():
-        assert (ROOT / package.replace(".", "/") / "__init__.py").is_file(), (table, package)
-        assert table in FEATURE_TABLES, f"[{table}] has no fragment in the definition schema"
-        listener = ROOT / package.replace(".", "/") / "listener.py"
-        if listener.is_file():
-            assert importlib.import_module(f"{package}.listener").LISTENER is hooks._listener(table)
+    declared = sorted(p.parent.name for p in (ROOT / "workflow").glob("*/feature.py")
+                      if p.parent.name != "core")  # (core/feature.py: the declaration's type)
+    names = [f.name for f in installed()]
+    assert sorted(names) == declared and len(set(names)) == len(names)
+    for feature in installed():
+        if feature.table:
+            assert feature.table in FEATURE_TABLES, f"[{feature.table}] has no schema fragment"
+        listener = ROOT / "workflow" / feature.name / "listener.py"
+        assert listener.is_file() == (feature.listener is not None), feature.name
     ira = [d for d in load_registry().all() if d.raw.get("monitoring")]
     assert ira and all(hooks.listeners(d) for d in ira)  # the analysis's monitoring listens
+
+
+def test_the_import_contracts_name_the_installed_features():
+    """`.importlinter`'s lists of features are those `.ci/contracts.py` writes from the
+    declarations (workflow/installed.py): a feature added or removed there is in the contracts."""
+    import runpy
+
+    contracts = runpy.run_path(str(ROOT / ".ci" / "contracts.py"))
+    now = (ROOT / ".importlinter").read_text(encoding="utf-8")
+    assert contracts["written"](now) == now
+    # and the writer really writes: a feature missing from the lists is put back
+    dropped = now.replace("    workflow.drafts\n", "", 1)
+    assert dropped != now and contracts["written"](dropped) == now
+

@@ -50,7 +50,8 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 # The list pages of the dashboard; /work and /overview are checked once they exist.
 LISTS = ["/overdue", "/due", "/cases", "/obligations", "/programmes", "{programme}", "/score",
-         "{score_org}", "/calendar", "/outbox", "/work", "/overview"]
+         "{score_org}", "/calendar", "/outbox", "/work", "/overview",
+         "/registers", "/registers/offence_notice", "/registers/restriction_breach", "/cases/new"]
 SERIOUS = ("serious", "critical")
 # (name, contrast of its border against what is behind it) of every visible field of the page
 CONTRASTS = """() => {
@@ -251,7 +252,7 @@ def _every_page(visit: Visit, login: str, check: Callable[[str], object]) -> lis
         if url == "/overdue":
             links["case"] = visit.page.locator("main a[href^='/cases/']").first.get_attribute(
                 "href")
-        elif url == "/cases" and login in (OFFICER, ADMIN):
+        elif url == "/cases/new" and login in (OFFICER, ADMIN):  # the picker: a form
             opening = visit.page.locator("main a[href^='/cases/new/']")
             links["opening"] = opening.first.get_attribute("href") if opening.count() else None
         check(url)

@@ -13,6 +13,12 @@ tests/browser_helpers.py). Issue 29, item 1.
 * Every list that turns into cards (overdue, due, work, cases, obligations, programmes,
   calendar): every card cell is labelled (an action cell, a button alone, may go without).
 * No date wraps inside its value, at either width (each date's text range stays on one line).
+* Every page of the menu, as each demo role sees it (the links read from the rendered menu,
+  not a list kept here), at 390 px: no page scrolls sideways, no table caption narrower than
+  100 px (a caption squeezed into a column of letters), no fixed or sticky bar taller than
+  15 % of the screen, and no serious or critical axe violation. On My work, the bulk bar
+  stays in its place under the list until a stage is ticked, then sits at the bottom of the
+  screen in at most 15 % of it.
 
 Screenshots go to test-artifacts/: failure-phone.png when a step fails; with
 MERZIM_TEST_SCREENSHOTS=1 phone-case.png, phone-case-ru.png, laptop-case.png,
@@ -28,6 +34,7 @@ import pytest
 
 from tests import browser_helpers
 from tests.browser_helpers import (
+    ADMIN,
     ARTIFACTS,
     MANAGER,
     OFFICER,
@@ -286,3 +293,78 @@ def _pages_scenario(pg, server: Server) -> None:
         pg.goto(f"{base}{path}")
         m = _measure(pg)
         assert m["width"] <= m["viewport"] and m["wrapped"] == [], (path, m)
+
+
+# What a phone page must not do: scroll sideways, squeeze a visible caption below 100 px,
+# or keep a fixed or sticky bar taller than 15 % of the screen. (A caption only for screen
+# readers, .visually-hidden, is 1 px wide on purpose and not measured.)
+PHONE_FAULTS = r"""() => {
+  const vw = window.innerWidth, vh = window.innerHeight, out = [];
+  if (document.documentElement.scrollWidth > vw)
+    out.push(['sideways', document.documentElement.scrollWidth, vw]);
+  for (const c of document.querySelectorAll('caption')) {
+    if (c.closest('.visually-hidden') || c.classList.contains('visually-hidden')) continue;
+    const r = c.getBoundingClientRect();
+    if (r.width > 0 && r.width < 100) out.push(['caption', c.textContent.trim().slice(0, 40),
+                                                Math.round(r.width), Math.round(r.height)]);
+  }
+  for (const el of document.querySelectorAll('body *')) {
+    const pos = getComputedStyle(el).position;
+    if (pos !== 'fixed' && pos !== 'sticky') continue;
+    const r = el.getBoundingClientRect();
+    if (r.height > 0.15 * vh) out.push([pos, el.tagName, el.className,
+                                        Math.round(r.height), vh]);
+  }
+  return out;
+}"""
+
+# the menu's links (its nav, not the languages'), as the rendered page lists them
+MENU = "header.top nav:not(.langs) a[href^='/']"
+
+
+def _menu(pg) -> list[str]:
+    return list(dict.fromkeys(pg.locator(MENU).evaluate_all(
+        "as => as.map(a => a.getAttribute('href'))")))
+
+
+def test_every_menu_page_on_a_phone(page, server: Server) -> None:
+    _guarded(page, server, _menu_scenario)
+
+
+def _menu_scenario(pg, server: Server) -> None:
+    base, checked, seen = server.base, set(), {}
+    pg.set_viewport_size(PHONE)
+    for login in (OFFICER, MANAGER, ADMIN):
+        pg.context.clear_cookies()
+        pg.context.add_cookies([{"name": "merzim_lang", "value": "en", "url": base}])
+        log_in(pg, server, login)
+        menu = _menu(pg)
+        assert {"/work", "/score", "/coverage", "/notifications"} <= set(menu), (login, menu)
+        seen[login] = menu
+        for path in menu:
+            pg.goto(f"{base}{path}")
+            assert pg.evaluate(PHONE_FAULTS) == [], (login, path, pg.evaluate(PHONE_FAULTS))
+            if path not in checked:  # axe once a page (its markup is the same for each role)
+                axe_check(pg)
+                checked.add(path)
+    assert "/outbox" in seen[ADMIN] and "/outbox" not in seen[OFFICER], seen
+
+    # My work: the bulk bar in its place until a stage is ticked; then at the bottom of the
+    # screen, in at most 15 % of it
+    pg.context.clear_cookies()
+    pg.context.add_cookies([{"name": "merzim_lang", "value": "en", "url": base}])
+    log_in(pg, server, OFFICER)
+    pg.goto(f"{base}/work")
+    bar = pg.locator("form.bulk-bar")
+    assert bar.evaluate("f => getComputedStyle(f).position") == "static"
+    pg.locator("input[data-testid=select]").first.check()
+    assert bar.evaluate("f => getComputedStyle(f).position") == "sticky"
+    height = bar.evaluate("f => f.getBoundingClientRect().height")
+    assert 0 < height <= 0.15 * PHONE["height"], height
+    assert "1" in pg.locator("[data-testid=bulk-count]").inner_text()
+    assert pg.evaluate(PHONE_FAULTS) == []
+    # the compact cards: a label and its value a line, three stages or more a screen
+    cards = pg.locator("section[data-section=overdue] tbody tr").evaluate_all(
+        "trs => trs.map(tr => tr.getBoundingClientRect().height)")
+    assert cards and max(cards) <= PHONE["height"] / 3, cards
+    _shot(pg, "phone-work-selected")

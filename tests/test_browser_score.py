@@ -122,3 +122,36 @@ def _scenario(page, server: Server) -> None:
     assert page.locator("details#project-1 tr[data-indicator]").first.is_visible()
     assert page.evaluate(OVERFLOW) <= 0
     axe_check(page)
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_on_a_phone_each_subject_is_a_compact_card(page, server: Server) -> None:
+    """At 390 px the subtree is a card per subject (its projects' subtotals two a line), not
+    the wide indicator table (which each subject's own page holds): the page stays a few
+    screens tall, not one screen per indicator and subject."""
+    try:
+        log_in(page, server, MANAGER)
+        page.set_viewport_size(PHONE)
+        _language(page, server.base, "en")
+        page.goto(f"{server.base}/score")
+        assert not page.locator("[data-testid=score-grid-box]").is_visible()
+        assert page.locator("[data-testid=score-phone-note]").is_visible()
+        heights = page.locator("[data-testid=score-summary] tbody tr").evaluate_all(
+            "rs => rs.map(r => r.getBoundingClientRect().height)")
+        assert len(heights) > 1 and max(heights) < 320, heights
+        tall = page.evaluate("document.documentElement.scrollHeight")
+        assert tall < 320 * len(heights) + 1200, (tall, len(heights))
+        assert page.evaluate(OVERFLOW) <= 0
+        screenshot(page, "score-phone")
+        # a subject's page: its points at risk and its projects folded, within the screen
+        page.locator("[data-testid=score-summary] tbody tr a").first.click()
+        page.wait_for_url(re.compile(r"/score/[^?]+\?"))
+        assert page.locator("[data-testid=score-risks]").is_visible()
+        assert page.evaluate(OVERFLOW) <= 0
+        axe_check(page)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "failure-score-phone.png"), full_page=True)
+        print(f"page: {page.url}\nserver log:\n{server.log_tail()}", file=sys.stderr)
+        raise

@@ -104,7 +104,7 @@ def test_one_refused_item_refuses_all_and_names_each(web: Web):
     refused = {item: (stage, reason) for item, stage, reason in REFUSED.findall(r.text)}
     assert set(refused) == {f"{hlth}:analytic_note", f"{edu}:public_discussion"}
     assert refused[f"{hlth}:analytic_note"][0] == ""  # a case she may not see: its number only
-    assert refused[f"{hlth}:analytic_note"][1] == f"No analysis {hlth}."
+    assert refused[f"{hlth}:analytic_note"][1] == f"No case {hlth}."
     assert refused[f"{edu}:public_discussion"][0] == "Public discussion of the results"
     assert "already recorded" in refused[f"{edu}:public_discussion"][1]
     assert "public_discussion" not in r.text.replace(f'data-item="{edu}:public_discussion"', "")

@@ -99,11 +99,11 @@ def test_the_listing_names_stages_not_keys(world, lang):
     (("--snooze", "COI1:forward"), 2, "is not CASE:STAGE=DATE"),
     (("--snooze", "COI1:forward=1.3.2026"), 2, "--snooze"),
     (("--snooze", "DONE:forward=2026-03-01"), 4, "No open stage forward"),
-    (("--mute", "HLTH"), 4, "No analysis"),
-    (("--mute", "999"), 4, "No analysis 999"),
+    (("--mute", "HLTH"), 4, "No case"),
+    (("--mute", "999"), 4, "No case 999"),
     (("--unmute", "COI1"), 4, "Nothing to undo"),
     (("--unsnooze", "forward"), 2, "is not CASE:STAGE"),
-    (("--before", "2", "--mute", "HLTH"), 4, "No analysis"),  # all or nothing
+    (("--before", "2", "--mute", "HLTH"), 4, "No case"),  # all or nothing
     ((), 2, "Nothing to change"),
 ])
 def test_bad_values_are_refused_and_nothing_is_stored(world, db, args, code, words):

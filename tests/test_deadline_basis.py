@@ -72,14 +72,20 @@ def test_the_order_and_the_positions_list_are_merzims_own(registry):
     assert own == {ORDER: "I-2", POSITIONS: "I-6"}
     registers = {key: [st.due_basis for st in registry.get(key).stages.values()
                        if st.own_deadline]
-                 for key in ("offence_reconciliation", "akim_commission_schedule",
+                 for key in ("offence_reconciliation", "law_compliance_report",
+                             "akim_commission_schedule",
                              "anticorruption_manual", "documentolog_course", "legal_outreach",
-                             "social_order", "iso37001_certificate")}
-    assert registers == {"offence_reconciliation": ["B-1"],
+                             "social_order", "iso37001_certificate",
+                             # the enterprise policy: the sources give no day count (P-20)
+                             "policy_forms", "corrupt_act_report", "internal_act_expertise")}
+    assert registers == {"offence_reconciliation": ["B-1"], "law_compliance_report": ["B-4"],
                          "akim_commission_schedule": ["merzim"],
                          "anticorruption_manual": ["merzim"], "documentolog_course": ["merzim"],
                          "legal_outreach": ["merzim"], "social_order": ["merzim"],
-                         "iso37001_certificate": ["merzim"]}
+                         "iso37001_certificate": ["merzim"],
+                         "policy_forms": ["P-20", "P-20"],
+                         "corrupt_act_report": ["P-20", "P-20", "P-20"],
+                         "internal_act_expertise": ["merzim"]}
     # every other shipped deadline comes from the sources
     for d in registry.all():
         if d.key not in registers and d.key != "internal_risk_analysis":
@@ -180,9 +186,12 @@ def _open_period(s, ctx, process: str, label: str):
 
 
 @pytest.mark.parametrize(("language", "note"), [
-    ("en", "15 April 2028 is a Saturday: due Monday 17 April — the next working day"),
-    ("ru", "15 апреля 2028 г. — суббота: срок — понедельник, 17 апреля (следующий рабочий день)"),
-    ("kk", "2028 жылғы 15 сәуір — сенбі: мерзім — дүйсенбі, 17 сәуір (келесі жұмыс күні)"),
+    ("en", "15 April 2028 is a Saturday: due Monday 17 April — moved forward to the next "
+           "working day (I-1)"),
+    ("ru", "15 апреля 2028 г. — суббота: срок — понедельник, 17 апреля (перенесён на следующий "
+           "рабочий день, I-1)"),
+    ("kk", "2028 жылғы 15 сәуір — сенбі: мерзім — дүйсенбі, 17 сәуір (келесі жұмыс күніне "
+           "ауыстырылды, I-1)"),
 ])
 def test_a_due_date_moved_off_a_saturday_says_why(orgs, ctx_of, language, note):
     from workflow import services as svc
@@ -207,7 +216,8 @@ def test_a_due_date_moved_back_says_so_and_is_merzims_own(orgs, ctx_of):
         (stage,) = svc.case_view(s, ctx_of(date(2022, 12, 1)), case).stages
     assert (stage.due, stage.due_basis, stage.moved_note) == (
         date(2022, 12, 30), "B-1",
-        "31 December 2022 is a Saturday: due Friday 30 December — the last working day before it")
+        "31 December 2022 is a Saturday: due Friday 30 December — moved back to the year's last "
+        "working day (P-24)")
 
 
 # -- the reminders -------------------------------------------------------------------------------

@@ -272,7 +272,7 @@ def test_merzim_draft_refusals_are_one_translated_line_and_change_nothing(web: W
     ile = str(web.analyses["ile"])
     before = dump_tables(web.engine)
     for args, code, message in [
-        (("draft", str(MISSING), "start_announcement"), 4, f"№{MISSING} талдау табылмады"),
+        (("draft", str(MISSING), "start_announcement"), 4, f"№{MISSING} іс табылмады"),
         (("draft", ile, "order"), 4, "«Сыбайлас жемқорлық тәуекелдеріне ішкі талдау жүргізу туралы "
                                      "бұйрықты бекіту» кезеңінің хабарландыру жобасы жоқ"),
         (("draft", ile, "start_announcement", "--lang", "de"), 2, "de тілі белгісіз"),

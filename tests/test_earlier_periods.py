@@ -229,8 +229,8 @@ def test_the_web_form_opens_an_earlier_quarter_and_refuses_in_the_readers_langua
     saule = rw.browser("saule")  # the officer of the Ile district akimat
     ru = rw.client(lang="ru")  # the administrator, in Russian (signed in first: sessions)
     rw.post_login(ru, "erlan")
-    cases = saule.get("/cases")
-    assert f'href="/cases/new/{MEETING}"' in cases.text.split('data-testid="open-period"')[1]
+    picker = saule.get("/cases/new")  # what she may open, by project (web/registers_page.py)
+    assert f'href="/cases/new/{MEETING}"' in picker.text
     page = saule.get(f"/cases/new/{MEETING}")
     assert page.status_code == 200 and 'data-testid="period"' in page.text
     block = page.text.split('data-testid="period"', 1)[1].split("</select>", 1)[0]

@@ -344,7 +344,8 @@ OTHER_PAGES = ["/", "/programmes", "/programmes/{p}", "/programmes/{p}/score", "
                "/api/redoc", "/overview", f"/overview?org={DEPT}",
                f"/overview?org={DEPT}&month=2025-12&day=2025-12-03", "/coverage",
                f"/coverage?org={DEPT}", "/notifications", "/account/reminders",
-               "/orgs/suggest?q=", "/orgs/suggest?q=edu"]  # the organisation filter's typing
+               "/orgs/suggest?q=", "/orgs/suggest?q=edu",  # the organisation filter's typing
+               "/registers", "/cases/new"]  # the registers' index, the picker
 OTHER_API = ["/api/v1/organisations?limit=500", "/api/v1/programmes", "/api/v1/programmes/{p}",
              "/api/v1/analyses?limit=500", "/api/v1/processes", "/api/v1/processes/{wb}",
              "/api/v1/processes/{coi}", "/api/v1/scores?subtree=true&limit=500",
@@ -357,6 +358,7 @@ COVERED_GET = {
     "GET /cases", "GET /overdue", "GET /overdue.{fmt}", "GET /due", "GET /api/v1/cases",
     "GET /cases.{fmt}",  # test_a_registers_export_names_the_person_only_to_those_who_see_her
     "GET /forms/{n}.xlsx",  # tests/test_forms.py: persons hidden from managers above
+    "GET /forms/national.xlsx",  # tests/test_national_report.py: the same
     "GET /api/v1/overdue", "GET /api/v1/due", "GET /work",  # test_lists_exports_and_api_lists_...
     "GET /ics/{token}.ics",  # test_calendar_feeds_...
     # the public pages (no person ever, whoever asks: tests/test_public_page.py), and the
@@ -391,6 +393,13 @@ COVERED_GET = {
     # roles and cases) and test_a_draft_of_a_case_about_a_person_is_as_private_as_its_person
     "GET /cases/{case_id}/drafts/{stage}", "GET /cases/{case_id}/drafts/{stage}/docx",
     "GET /api/v1/cases/{case_id}/drafts", "GET /api/v1/cases/{case_id}/drafts/{stage}",
+    # a register's import form and template: no case, no person (the rows a preview shows are
+    # the uploader's own file; who may import: tests/test_web_import.py)
+    "GET /registers/{process}/import", "GET /registers/{process}/template.xlsx",
+    "GET /registers/{process}/imports/{import_id}",  # counts of the uploader's own import
+    # a register's page: the person and what may name her only for those who see her
+    # (tests/test_register_pages.py); the registers' index and the picker name no case
+    "GET /registers/{process}", "GET /registers", "GET /cases/new",
 }
 
 

@@ -52,10 +52,17 @@ ABOUT_A_PERSON = ("conflict_of_interest", "gift", "unknowing_funds", "trust_mana
 STATE_BODIES = {"central_body", "committee", "territorial_department"}
 # Raised for the registers of project No. 4 (the previous text in definitions/versions/)
 VERSION_2 = ("akim_commission_meeting", "ethics_explanatory_event", "civil_servant_training",
-             "qse_training_events")
+             "qse_training_events",
+             "declaration_publication",  # P-24: 31 December moves back within its year
+             # P-22: a breach offers the register entry it is ([[link]])
+             "conflict_of_interest", "gift", "foreign_account")
 # Version 2: a repeatable event with a state that is not final (5+ events a month)
 OPEN_ENDED = ("ethics_explanatory_event",)
 LOCAL_EXECUTIVE = {"akimat", "department", "district_akimat"}
+# The enterprise policy (003, P-20 … P-21) and the Concept's action plan (004) in the same folder:
+# tests/test_enterprise_policy.py and tests/test_action_plan.py
+OTHER_SOURCES = ("policy_forms", "corrupt_act_report", "candidate_check", "counterparty_check",
+                 "internal_act_expertise", "action_plan_item")
 
 CAL = KazakhstanCalendar()
 
@@ -85,7 +92,8 @@ def projected(stages: dict[str, StagePlan]) -> set[str]:
 
 
 def test_the_folder_holds_one_file_per_process_key():
-    assert sorted(p.stem for p in FOLDER.glob("*.toml")) == sorted(EVENT_DRIVEN + RECURRING)
+    assert sorted(p.stem for p in FOLDER.glob("*.toml")) == sorted(EVENT_DRIVEN + RECURRING
+                                                                   + OTHER_SOURCES)
 
 
 @pytest.mark.parametrize("key", EVENT_DRIVEN + RECURRING)
@@ -119,7 +127,7 @@ def test_they_are_loaded_by_default_next_to_the_internal_analysis():
     registry = load_registry()
     registers = {k for k, item in registry.loaded.items() if item.path.parent == REGISTERS}
     assert set(registry.keys()) - registers == {"internal_risk_analysis", *EVENT_DRIVEN,
-                                                *RECURRING}
+                                                *RECURRING, *OTHER_SOURCES}
     assert {d.key for d in registry.recurring()} - registers == set(RECURRING)
     # the folder once more as an operator's directory: every key is already defined
     with pytest.raises(ConfigError, match="already defined"):
@@ -463,9 +471,11 @@ RECURRING_DUES = [
     ("ethics_explanatory_event", "2026M05", date(2026, 5, 29)),  # Sun 31 May ⇒ Fri 29 May
     ("civil_servant_training", "2021", date(2021, 12, 31)),    # Fri 31 Dec 2021
     ("qse_training_events", "2026Q2", date(2026, 6, 30)),
-    # 002:L214: no later than 31 December (I-1: a day off rolls to the next working day):
-    # Sat 31 Dec 2022, Sun 1 Jan, Mon 2 Jan off, Tue 3 Jan off (for Sun 1 Jan) ⇒ Wed 4 Jan 2023
-    ("declaration_publication", "2022", date(2023, 1, 4)),
+    # 002:L214: no later than 31 December of the year (P-24: the year's last day on a day off
+    # moves back to the year's last working day, never into January): Sat 31 Dec 2022 ⇒ Fri
+    # 30 Dec 2022; Sun 31 Dec 2028 (Sat 30 Dec) ⇒ Fri 29 Dec 2028
+    ("declaration_publication", "2022", date(2022, 12, 30)),
+    ("declaration_publication", "2028", date(2028, 12, 29)),
     ("declaration_publication", "2026", date(2026, 12, 31)),
     # 004:L3202-3204: by 15 April of the year after the reporting year (I-1)
     ("national_report_input", "2022", date(2023, 4, 17)),      # Sat 15 Apr 2023 ⇒ Mon 17 Apr
@@ -492,8 +502,10 @@ def test_recurring_record_on_time_and_late():
     assert stage.status == DONE_ON_TIME
     _, stage = recurring("coi_quarterly_analysis", "2022Q4", ("analysed", date(2022, 12, 31)))
     assert stage.status == DONE_LATE
-    _, stage = recurring("declaration_publication", "2022", ("published", date(2023, 1, 4)))
+    _, stage = recurring("declaration_publication", "2022", ("published", date(2022, 12, 30)))
     assert stage.status == DONE_ON_TIME
+    _, stage = recurring("declaration_publication", "2022", ("published", date(2023, 1, 4)))
+    assert stage.status == DONE_LATE  # P-24: not moved into January
 
 
 def test_declaration_reminder_deadline_is_a_setting():

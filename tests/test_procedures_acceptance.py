@@ -36,6 +36,9 @@ SPEC_KEYS = {
     "publication_explanatory_event", "declaration_reminder", "contract_concentration_analysis",
     "national_report_input", "akim_commission_meeting", "ethics_explanatory_event",
     "civil_servant_training", "qse_training_events",
+    # the enterprise policy (003) and the Concept's action plan (004): their own tests
+    "policy_forms", "corrupt_act_report", "candidate_check", "counterparty_check",
+    "internal_act_expertise", "action_plan_item",
 }
 
 

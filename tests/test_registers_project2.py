@@ -170,7 +170,7 @@ def test_the_due_rules_and_the_stages_without_a_deadline():
     rec = defn("law_compliance_report").recurrence
     assert (rec.period, rec.due.rule, rec.due.month, rec.due.day, rec.due.year_offset,
             rec.due.roll, rec.applies_to) == (
-        "year", "fixed", 1, 31, 1, "following", (*STATE_BODIES, "quasi_state"))  # B-4
+        "year", "fixed", 1, 31, 1, "date_rule", (*STATE_BODIES, "quasi_state"))  # B-4, P-24
 
 
 SCORECARD = {

@@ -351,21 +351,18 @@ def test_the_standing_documents_of_an_entity(world):
 
 
 def test_a_subject_that_is_not_a_quasi_state_entity_is_refused(world):
+    """`[process] applies_to`: a project No. 3 entry is opened for a quasi-state entity only
+    (001:L455-457), refused for any other kind with nothing stored."""
     for key in (*STANDING, "documents_published"):
-        case = str(world.ok("case", "open", key, "--subject", "MF")["id"])
-        event = "document_approved" if key in STANDING else "document_published"
-        message = world.refused("record", case, event, "--date", "2026-02-03", "--number", "1",
-                                "--url", "https://mf.gov.kz/1", "--evidence", "document=coi_policy")
-        assert "is recorded only for subjects of kind quasi-state entity, not central state " \
-               "body" in message, message
-        # an entry opened by mistake is cancelled: left out of the evaluation
-        view = world.ok("record", case, "cancel", "--date", "2026-02-04", "--note", "wrong subject")
-        assert view["state"] == "cancelled"
-    iso = world.ok("case", "open", "iso37001_certificate", "--subject", "AK", "--field",
-                   "certificate_number=KZ-1", "--date", "issued=2024-05-02", "--date",
-                   "expires=2027-05-02")
-    assert "quasi-state entity" in world.refused("record", str(iso["id"]), "renewed", "--date",
-                                                 "2026-04-01", "--number", "KZ-2")
+        message = world.refused("case", "open", key, "--subject", "MF")
+        assert "applies to “quasi-state entity”, not to an organisation of kind " \
+               "“central state body”" in message, message
+    message = world.refused("case", "open", "iso37001_certificate", "--subject", "AK", "--field",
+                            "certificate_number=KZ-1", "--date", "issued=2024-05-02", "--date",
+                            "expires=2027-05-02")
+    assert "quasi-state entity" in message, message
+    assert all(definition(k).applies_to == ("quasi_state",)
+               for k in (*STANDING, "documents_published", "iso37001_certificate"))
 
 
 def test_the_eight_documents_published(world):

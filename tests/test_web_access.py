@@ -158,8 +158,12 @@ ANON_GET = ["/", "/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/analyses
             "/admin/public",  # (issue 16: the public pages' switch, tests/test_public_page.py)
             "/cases/{edu}/drafts/publication", "/cases/{edu}/drafts/publication/docx",
             "/cases/{edu}/files/1", "/cases.xlsx", f"/cases.csv?process={PROCESS}",
-            "/forms/2.xlsx?org=AK-ALM-EDU&year=2025", "/coverage", "/coverage?org=AK-ALM-EDU",
-            "/notifications", "/account/reminders"]
+            "/forms/2.xlsx?org=AK-ALM-EDU&year=2025",
+            "/forms/national.xlsx?org=AK-ALM-EDU&year=2025", "/coverage", "/coverage?org=AK-ALM-EDU",
+            "/notifications", "/account/reminders",
+            f"/registers/{PROCESS}/import", f"/registers/{PROCESS}/template.xlsx",
+            f"/registers/{PROCESS}/imports/0123456789ab?sig=0",
+            "/registers", "/registers/offence_notice", "/cases/new"]
 ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases/{edu}/not-done",
              "/cases/{edu}/void", f"/cases/new/{PROCESS}", "/outbox/retry", "/account/feeds",
              "/account/feeds/1/revoke", "/account/tokens", "/account/tokens/1/revoke",
@@ -167,9 +171,11 @@ ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases
              "/cases/{edu}/drafts/publication/docx", "/cases/{edu}/files",
              "/cases/{edu}/files/1/public", "/cases/{edu}/files/1/void", "/programmes/{p}/uploads",
              "/cases/{edu}/withdraw", "/cases/{edu}/edit", "/notifications/read",
+             "/cases/{edu}/restore", "/cases/{edu}/linked", "/cases/{edu}/links",
              "/account/reminders",
              "/account/reminders/mute", "/account/reminders/snooze",
-             "/account/reminders/holds/1/release", "/bulk", "/account/language"]
+             "/account/reminders/holds/1/release", "/bulk", "/account/language",
+             f"/registers/{PROCESS}/import", f"/registers/{PROCESS}/import/confirm"]
 API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p}",
            "/api/v1/analyses", "/api/v1/analyses/{edu}", "/api/v1/cases",
            f"/api/v1/cases?process={PROCESS}", "/api/v1/cases/{edu}", "/api/v1/processes",
@@ -188,6 +194,9 @@ API_POST = {"/api/v1/analyses/{edu}/events": lambda: legal("edu"),
             "/api/v1/cases/{edu}/files/1/void": lambda: {"note": "unsigned copy"},
             "/api/v1/programmes/{p}/uploads": lambda: legal_upload(),
             "/api/v1/cases/{edu}/withdraw": lambda: {"reason": "opened by mistake"},
+            "/api/v1/cases/{edu}/restore": lambda: {"reason": "withdrawn by mistake"},
+            "/api/v1/cases/{edu}/linked": lambda: {},
+            "/api/v1/cases/{edu}/links": lambda: {"other": 1},
             "/api/v1/notifications/read": lambda: {},
             "/api/v1/bulk/record": lambda: {"items": [{"case": 1, "stage": "order"}],
                                             "date": "2025-11-19", "number": "1",
@@ -217,6 +226,7 @@ COVERED_TEMPLATES = {
     # a register's export and the report forms (issue 27): anonymous above; the persons in
     # them tests/test_person_visibility.py and tests/test_forms.py
     "GET /cases.{fmt}", "GET /forms/{n}.xlsx",
+    "GET /forms/national.xlsx",  # the same; who gets it: tests/test_national_report.py
     "GET /api/v1/scores",  # anonymous above; who sees what: tests/test_web_score.py
     "GET /coverage", "GET /api/v1/coverage",  # anonymous above; who sees what: test_coverage.py
     "GET /api/v1/submissions",  # anonymous above; who sees what: tests/test_submissions.py
@@ -247,6 +257,11 @@ COVERED_TEMPLATES = {
     "POST /programmes/{programme_id}/uploads", "POST /api/v1/programmes/{programme_id}/uploads",
     # a case withdrawn (issue 29): anonymous above; the rest tests/test_withdraw.py
     "POST /cases/{case_id}/withdraw", "POST /api/v1/cases/{case_id}/withdraw",
+    # a withdrawal undone, a procedure's case and its register entry linked (P-22):
+    # anonymous above; who may, refusals and nothing stored: tests/test_linked_facts.py
+    "POST /cases/{case_id}/restore", "POST /api/v1/cases/{case_id}/restore",
+    "POST /cases/{case_id}/linked", "POST /api/v1/cases/{case_id}/linked",
+    "POST /cases/{case_id}/links", "POST /api/v1/cases/{case_id}/links",
     # a case's opening values corrected (issue 43): anonymous above (the API's below); who may
     # correct it, refusals and nothing stored: tests/test_case_edit.py
     "POST /cases/{case_id}/edit", "PATCH /api/v1/cases/{case_id}",
@@ -262,6 +277,15 @@ COVERED_TEMPLATES = {
     # the sign-in page's language saved as the profile's (issue 29): anonymous above; her own
     # profile only, CSRF, audited: tests/test_browser_round3.py
     "POST /account/language",
+    # a register's file imported from the web: anonymous above; who may import for which
+    # organisation, every refused row named and nothing stored, the template:
+    # tests/test_web_import.py
+    "GET /registers/{process}/import", "POST /registers/{process}/import",
+    "POST /registers/{process}/import/confirm", "GET /registers/{process}/template.xlsx",
+    "GET /registers/{process}/imports/{import_id}",
+    # a page per register, their index and the picker of what to open: anonymous above; who
+    # sees which entry and person, the filters, applies_to: tests/test_register_pages.py
+    "GET /registers", "GET /registers/{process}", "GET /cases/new",
 }
 
 
@@ -352,8 +376,11 @@ def test_pages_of_own_subtree(world: Web, case: Case):
     r = b.get("/cases")
     assert r.status_code == 200
     assert f'href="/cases/{aid}"' in r.text
-    opening = f'href="/cases/new/{PROCESS}"' in r.text
+    opening = 'data-testid="new-entry"' in r.text
     assert opening is (case.role != "manager"), "only officers (and admins) open cases"
+    picker = b.get("/cases/new")  # the picker of what to open (web/registers_page.py)
+    assert picker.status_code == 200
+    assert (f'href="/cases/new/{PROCESS}"' in picker.text) is (case.role != "manager")
 
     for url in (f"/programmes/{prog}", f"/programmes/{prog}/score", "/score",
                 f"/score?org={case.own_org}", f"/score/{case.own_org}", "/programmes", "/overdue",

@@ -140,6 +140,52 @@ def test_a_withdrawn_case_is_never_replanned_nor_recorded_on(db, ids):
         assert refused.key == "rule.case_withdrawn" and refused.exit_code == 3
 
 
+def test_a_withdrawal_is_undone_within_its_year_reopened_and_replanned(db, ids):
+    ctx = ctx_of(actor="cli:operator")
+    commit(db, lambda s: svc.withdraw_case(s, ctx, ids["coi"], REASON))
+    assert overdue_cases(db) == {ids["other"]}
+    for work, error, key in (
+            (lambda s: svc.restore_case(s, ctx, ids["coi"], "  "), UsageError,
+             "error.reason_required"),
+            (lambda s: svc.restore_case(s, ctx, ids["other"], "back"), RuleViolation,
+             "rule.case_not_withdrawn"),
+            (lambda s: svc.restore_case(s, ctx, 999, "back"), NotFound, "notfound.analysis")):
+        assert refused_unchanged(db, work, error).key == key
+    commit(db, lambda s: svc.restore_case(s, ctx, ids["coi"], "the notice was real"))
+    assert overdue_cases(db) == {ids["coi"], ids["other"]}
+    with open_session(db) as s:
+        case = s.get(Case, ids["coi"])
+        assert (case.withdrawn_at, case.withdrawn_by, case.withdrawn_reason) == (None,) * 3
+        stages = {st.key: st.status for st in s.exec(select(Stage).where(
+            Stage.case_id == ids["coi"]))}
+        assert stages == {"forward": "open", "recommendation": "open", "measures": "open"}
+        history = svc.case_history(s, ctx, case)
+        assert [h["kind"] for h in history] == ["opened", "withdrawn", "restored"]
+        assert (history[1]["note"], history[2]["note"]) == (REASON, "the notice was real")
+        record = s.exec(select(AuditRecord).where(AuditRecord.action == "case.restore")).one()
+        payload = json.loads(record.payload)
+        assert payload["withdrawal"]["reason"] == REASON
+        assert payload["stages_opened"] == ["forward", "measures", "recommendation"]
+        assert audit.verify(s).ok
+    # restored, it takes records again
+    commit(db, lambda s: svc.record_event(s, ctx, ids["coi"], "forwarded", TODAY))
+    assert overdue_cases(db) == {ids["other"]}  # forwarded today: nothing of it overdue
+
+
+def test_a_withdrawal_of_an_earlier_year_is_not_undone(db, ids):
+    commit(db, lambda s: svc.withdraw_case(s, ctx_of(), ids["coi"], REASON))
+    with open_session(db) as s:
+        year = int(s.get(Case, ids["coi"]).withdrawn_at[:4])
+    later = ctx_of(date(year + 1, 1, 5))
+    refused = refused_unchanged(db, lambda s: svc.restore_case(s, later, ids["coi"], "back"))
+    assert (refused.key, refused.params["year"]) == ("rule.restore_year_over", year)
+    assert f"31 December {year}" in refused.render(Translator("en"))
+    assert f"{year} жылғы 31 желтоқсанға" in refused.render(Translator("kk"))
+    assert f"до 31 декабря {year}" in refused.render(Translator("ru"))
+    # on the year's last day it still is
+    commit(db, lambda s: svc.restore_case(s, ctx_of(date(year, 12, 31)), ids["coi"], "back"))
+
+
 def test_refusals_change_nothing_and_read_in_every_language(db, ids):
     ctx = ctx_of()
     missing = refused_unchanged(db, lambda s: svc.withdraw_case(s, ctx, 999, REASON), NotFound)

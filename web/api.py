@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from web.kit import views
 from web.kit.access import (
     require_recorder,
+    sees_person,
     visible_case,
 )
 from web.kit.api import LIMIT, OFFSET, ApiContext, Page, api_routes, paginate
@@ -78,9 +79,32 @@ class VoidIn(BaseModel):
 
 
 class WithdrawIn(BaseModel):
-    """A case opened by mistake, withdrawn: the reason (required)."""
+    """A case opened by mistake, withdrawn: the reason (required); `with_linked`: the cases
+    linked to it (one fact, P-22) withdrawn with it."""
 
     reason: str = Field(max_length=500)
+    with_linked: bool = False
+
+
+class RestoreIn(BaseModel):
+    """A withdrawal undone within the year it was made in: the reason (required)."""
+
+    reason: str = Field(max_length=500)
+
+
+class OpenLinkedIn(BaseModel):
+    """The register entry a case's outcome is, opened and linked (P-22): the register (when
+    the outcomes open several) and the entry's fields the case does not give."""
+
+    process: str | None = Field(default=None, max_length=64)
+    fields: dict[str, str] = Field(default_factory=dict)
+
+
+class CaseLinkIn(BaseModel):
+    """Another case to link to this one after the fact (a register entry and the procedure's
+    case it is the fact of)."""
+
+    other: int
 
 
 class CaseEditIn(BaseModel):
@@ -196,8 +220,19 @@ def open_case(body: CaseIn, a: ApiContext = Depends()) -> dict[str, Any]:
 
 @router.get("/cases/{case_id}")
 def case(case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
-    """One case with its dates, stages (due date, projected, status, completion) and records."""
-    return views.case_for(a.s, a.ctx, a.viewer, visible_case(a.s, a.viewer, case_id)).as_dict()
+    """One case with its dates, stages (due date, projected, status, completion) and records;
+    a case linked to others (P-22) has `links`: number, process, role, a person only where
+    the caller sees it."""
+    found = visible_case(a.s, a.viewer, case_id)
+    links = _links(a, found)
+    return {**views.case_for(a.s, a.ctx, a.viewer, found).as_dict(),
+            **({"links": links} if links else {})}
+
+
+def _links(a: ApiContext, found) -> list[dict[str, Any]]:
+    return [lk.as_dict() for lk in svc.linked_cases(a.s, a.ctx, found, lambda other, d:
+                                                    sees_person(a.viewer, other,
+                                                                d.parties.person_visibility))]
 
 
 def _write(a: ApiContext, case_id: int, action: str, detail: dict[str, Any], do) -> dict:
@@ -258,8 +293,44 @@ def edit(case_id: int, body: CaseEditIn, a: ApiContext = Depends()) -> dict[str,
 def withdraw(case_id: int, body: WithdrawIn, a: ApiContext = Depends()) -> dict[str, Any]:
     """Withdraw a case opened by mistake, with the reason (who may record on it): it leaves
     every list, reminder and score and stays in the history (`withdrawn`, `history`)."""
-    return _write(a, case_id, "withdraw", {},
-                  lambda an: svc.withdraw_case(a.s, a.ctx, an.id, body.reason))
+    def do(an):
+        if body.with_linked:
+            for other in svc.standing_linked(a.s, an):
+                require_recorder(a.viewer, other)
+        svc.withdraw_case(a.s, a.ctx, an.id, body.reason, with_linked=body.with_linked)
+
+    return _write(a, case_id, "withdraw", {}, do)
+
+
+@router.post("/cases/{case_id}/restore")
+def restore(case_id: int, body: RestoreIn, a: ApiContext = Depends()) -> dict[str, Any]:
+    """Undo a withdrawal until the end of the year it was made in, with the reason (who may
+    record on it): the case is re-planned and back in every list; later, 409
+    `rule.restore_year_over` and nothing stored."""
+    return _write(a, case_id, "restore", {},
+                  lambda an: svc.restore_case(a.s, a.ctx, an.id, body.reason))
+
+
+@router.post("/cases/{case_id}/linked")
+def open_linked(case_id: int, body: OpenLinkedIn, a: ApiContext = Depends()) -> dict[str, Any]:
+    """Open the register entry the case's recorded outcome is, linked to it (P-22), with its
+    person, dates, kind and files; answers the case with its `links` (the entry's number)."""
+    out = _write(a, case_id, "link",
+                 {}, lambda an: svc.open_linked(a.s, a.ctx, an.id, body.process, body.fields))
+    return {**out, "links": _links(a, visible_case(a.s, a.viewer, case_id))}
+
+
+@router.post("/cases/{case_id}/links")
+def link(case_id: int, body: CaseLinkIn, a: ApiContext = Depends()) -> dict[str, Any]:
+    """Link another case to this one after the fact (a register entry and the procedure's
+    case it is the fact of; the caller records on both)."""
+    def do(an):
+        other = visible_case(a.s, a.viewer, body.other)
+        require_recorder(a.viewer, other)
+        svc.link_cases(a.s, a.ctx, an.id, other.id)
+
+    out = _write(a, case_id, "link", {"other": body.other}, do)
+    return {**out, "links": _links(a, visible_case(a.s, a.viewer, case_id))}
 
 
 @router.get("/analyses/{analysis_id}")

@@ -161,6 +161,9 @@ def page_templates(folders: tuple[str, ...]) -> Jinja2Templates:
 
 def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,  # noqa: C901
                processes: Registry | Definition) -> FastAPI:
+    from workflow.installed import install
+
+    install()  # the features the engine may ask for (workflow/core/feature.py)
     app = FastAPI(title="merzim", version="0.1.0", docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json")
     document_bad_body(app)  # the 400 of a body that is not JSON, on every JSON operation
@@ -175,13 +178,16 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         bulk_page,
         cases_page,
         files_page,
+        imports_page,
         obligations_page,
         overview_page,
         pages,
+        registers_page,
         work_page,
     )
     from workflow.coverage import web as coverage_web
     from workflow.drafts import web as drafts_web
+    from workflow.forms import national as national_form
     from workflow.forms import service as forms_service
     from workflow.forms import web as forms_web
     from workflow.notices import web as notices_web
@@ -208,7 +214,9 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                    public_web.router,  # unauthenticated: /public/CODE, .atom, /embed
                    public_admin.router, score_web.router, score_web.api_router,
                    obligations_page.router,
-                   overview_page.router, work_page.router, cases_page.router, pages.router,
+                   overview_page.router, work_page.router,
+                   registers_page.router,  # a page per register, the picker (before /cases/ID)
+                   cases_page.router, pages.router,
                    api.router,
                    planning_web.router, planning_web.api_router,  # programmes, analyses (API)
                    drafts_web.router, drafts_web.api_router,  # announcement drafts (issue 16)
@@ -217,13 +225,19 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                    coverage_web.router, coverage_web.api_router,  # 1.3.3's coverage (issue 28)
                    notices_web.router, notices_web.api_router,  # the notification centre
                    files_page.router, files_page.api_router,  # a case's evidence files
-                   bulk_page.router, bulk_page.api_router):  # work in bulk (issue 29)
+                   bulk_page.router, bulk_page.api_router,  # work in bulk (issue 29)
+                   imports_page.router):  # a register's file imported from the web
         app.include_router(router)
     app.state.programme_parts = [platform_web.PROGRAMME_PART]  # web/kit/programme.py
-    app.state.overview_parts = [coverage_web.OVERVIEW_PART]  # web/overview_page.py
+    app.state.overview_parts = [coverage_web.OVERVIEW_PART,  # web/overview_page.py
+                                score_web.OVERVIEW_PART]  # the points at risk
     app.state.menu_parts = [notices_web.MENU_PART]  # the bell's unread count (web/kit/page.py)
     # the report forms' appendices (workflow/forms/layouts.toml), linked from the score page
     app.state.form_appendices = forms_service.appendices()
+    # the obligation whose case pages link to the National Report's input (national.toml)
+    app.state.national_obligation = national_form.obligation()
+    app.state.form_lines = forms_service.line_counts  # the lines each would hold, beside them
+    app.state.register_points = score_web.REGISTER_PART.points  # a register page's points
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired):
@@ -388,9 +402,11 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
 def app_factory() -> FastAPI:
     """The application of one web process (`merzim serve` hands uvicorn this import string, so
     every process builds its own from the same environment and config.toml)."""
+    from workflow.installed import install
     from workflow.services import runtime
     from workflow.settings import load_settings
 
+    install()  # before the settings: the features read their own tables of config.toml
     settings = load_settings()
     app = create_app(settings, runtime.engine(settings), runtime.calendar(settings),
                      runtime.registry(settings))

@@ -25,6 +25,7 @@ from web.kit import views
 from web.kit.access import sees_person, visible_org
 from web.kit.deps import CASES_COOKIE, PageContext
 from web.kit.page import MAX_INT, export, page, render, secure
+from web.kit.registers import is_register, opens_here, own_columns, own_values
 from workflow import services as svc
 from workflow.core.definition import Definition
 from workflow.core.errors import UsageError
@@ -229,8 +230,18 @@ def cases_page(request: Request, pc: PageContext = Depends(page)):
     filtered = any(v for k, v in params.multi_items() if _kept(k))
     offered = (register_filters(pc, pc.ctx.registry.get(query.process), params)[0]
                if query.process else [])
-    resp = render(request, pc, "cases.html", rows=_rows(pc, shown), pager=pager, query=query,
-                  register_filters=offered,
+    rows = _rows(pc, shown)
+    # one process chosen: its register's own columns too (the person where the viewer sees
+    # her, each case about a person audited as seen, as in its export)
+    chosen = pc.ctx.registry.get(query.process) if query.process else None
+    own = own_columns(chosen, pc.t) if chosen is not None else None
+    if chosen is not None and own is not None:
+        with tx.transaction(pc.s):
+            values = own_values(pc, chosen, shown, own)
+        for row in rows:
+            row["own"] = values[row["id"]]
+    resp = render(request, pc, "cases.html", rows=rows, pager=pager, query=query,
+                  register_filters=offered, own_columns=own,
                   filters={k: params.get(k, "") for k in FILTERS}, filtered=filtered,
                   processes=pc.ctx.registry.all(), states=state_choices(pc, query.process),
                   orgs=views.org_choices(pc.s, viewer),
@@ -239,7 +250,13 @@ def cases_page(request: Request, pc: PageContext = Depends(page)):
                   # procedure filtered on (none filtered: the bar hands over and exports only)
                   bulk_events=[(e.key, name_in(e.names, pc.t.language, e.key)) for e in
                                pc.ctx.registry.get(query.process).events.values()]
-                  if query.process else None, bulk_limit=MAX_ITEMS)
+                  if query.process else None, bulk_limit=MAX_ITEMS,
+                  # the process filtered on: its form ("New entry") where it may be opened
+                  # here, its register's page where it is one (web/registers_page.py)
+                  new_here=bool(query.process) and opens_here(
+                      pc.ctx.registry.get(query.process), viewer.role, viewer.org.kind),
+                  register_page=bool(query.process) and is_register(
+                      pc.ctx.registry.get(query.process)))
     if request.url.query:
         _remember(resp, query_string, pc, secure(request))
     return resp

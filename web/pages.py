@@ -15,6 +15,7 @@ from web.kit.access import (
     Viewer,
     require_admin,
     require_recorder,
+    sees_person,
     visible_case,
     visible_org,
 )
@@ -276,10 +277,11 @@ def _case_page(request: Request, pc: PageContext, case_id: str,
     defn = svc.definition_of(pc.s, pc.ctx, case)
     view = views.case_for(pc.s, pc.ctx, pc.viewer, case)
     can_record = view.withdrawn is None  # a withdrawn case accepts nothing more
+    may_record = True
     try:
         require_recorder(pc.viewer, case)
     except RuleViolation:
-        can_record = False
+        can_record = may_record = False
     flash = None if problems else recording.take_flash(request, pc.session_row.csrf, case.id)
     notice = recording.flash_message(flash, defn, view, pc.t) if flash else None
     if opened is None:  # a link to one event's form: ?event=KEY, or the stage it completes
@@ -303,11 +305,47 @@ def _case_page(request: Request, pc: PageContext, case_id: str,
                   problems=problems, field_errors={p.field: p.message for p in problems
                                                    if p.field},
                   form=form or {}, opened=opened, definition=defn, open_stages=open_stages,
-                  voidable=voidable, history=_local_times(request, view.history or []),
-                  files=uploads.files_by_record(request, pc.s, pc.ctx, pc.viewer, case, view))
+                  voidable=voidable, people=svc.display_names(pc.s, [view.responsible]),
+                  history=_named(pc.s, _local_times(request, view.history or [])),
+                  files=uploads.files_by_record(request, pc.s, pc.ctx, pc.viewer, case, view),
+                  **_links_part(pc, case, defn, may_record))
     if request.cookies.get(recording.FLASH_COOKIE) and not problems:
         recording.drop_flash(resp, case.id)  # shown once (or not this session's): gone
     return resp
+
+
+def _links_part(pc: PageContext, case, defn, may_record: bool) -> dict[str, Any]:
+    """The linked cases (P-22, services/links.py: a person only where the reader sees it), the
+    register entries the case's outcomes offer with the fields the confirmation asks, and
+    whether the reader may link, withdraw both or undo a withdrawal (_linked_cases.html)."""
+    lang = pc.t.language
+    current = pc.ctx.registry.get(defn.key)  # (a case of an older version: the file's links)
+    linked = svc.linked_cases(pc.s, pc.ctx, case, lambda other, d: sees_person(
+        pc.viewer, other, d.parties.person_visibility))
+    offers = []
+    for offer in (svc.offers(pc.s, pc.ctx, case) if may_record else []):
+        target = pc.ctx.registry.get(offer.process)
+        asks = [(k, name_in(target.fields[k].names, lang, k), target.fields[k].type,
+                 [(c, name_in(target.fields[k].choice_names.get(c), lang, c))
+                  for c in target.fields[k].choices])
+                for k in svc.left_to_officer(pc.ctx, offer.process, current)]
+        offers.append((offer, asks))
+    linkable = may_record and case.withdrawn_at is None and (
+        bool(current.links) or any(defn.key in {sp.opens for sp in d.links}
+                                   for d in pc.ctx.registry.all()))
+    return {"linked": linked, "link_offers": offers, "can_link": linkable,
+            "can_restore": may_record and case.withdrawn_at is not None,
+            "linked_standing": [lk for lk in linked if not lk.withdrawn]}
+
+
+def _named(s: Any, history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each entry's `actor_name` (who did it, by her full name: "Asel Nurpeisova" for
+    "web:asel") and an assignment's `from_name` and `to_name`, where they are known users."""
+    names = svc.display_names(s, [x for e in history
+                                  for x in (e.get("actor"), e.get("from"), e.get("to"))])
+    return [{**e, "actor_name": names.get(e.get("actor") or ""),
+             "from_name": names.get(e.get("from") or ""),
+             "to_name": names.get(e.get("to") or "")} for e in history]
 
 
 def _local_times(request: Request, history: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -444,18 +482,70 @@ def void_record(request: Request, case_id: str, record: str = Form(""), note: st
 
 @router.post("/cases/{case_id}/withdraw", response_class=HTMLResponse)
 def withdraw_case(request: Request, case_id: str, reason: str = Form(""),
-                  confirm: str = Form(""), csrf: str = Form(""),
+                  confirm: str = Form(""), csrf: str = Form(""), with_linked: str = Form(""),
                   pc: PageContext = Depends(page)):
     """Withdraw a case opened by mistake (issue 29): who may record on it, with a reason,
-    confirmed on a page of its own; it leaves every list and stays in the history."""
+    confirmed on a page of its own; it leaves every list and stays in the history. With
+    `with_linked`, the cases linked to it (P-22) go with it (the reader records on each)."""
+    check_csrf(pc, csrf)
+    both = with_linked == "yes"
+
+    def do(case):
+        if both:
+            for other in svc.standing_linked(pc.s, case):
+                require_recorder(pc.viewer, other)
+        svc.withdraw_case(pc.s, pc.ctx, case.id, reason, with_linked=both)
+        return {"kind": "withdraw", "what": str(case.id)}
+
+    form = {"withdraw_note": reason, **({"with_linked": "yes"} if both else {})}
+    return _write(request, pc, case_id, "withdraw", form, do, "withdraw",
+                  confirm=None if confirm == "yes" else "withdraw")
+
+
+@router.post("/cases/{case_id}/restore", response_class=HTMLResponse)
+def restore_case(request: Request, case_id: str, reason: str = Form(""),
+                 csrf: str = Form(""), pc: PageContext = Depends(page)):
+    """Undo a withdrawal within the year it was made in: who may record on the case, with a
+    reason; the case is re-planned and back in every list."""
     check_csrf(pc, csrf)
 
     def do(case):
-        svc.withdraw_case(pc.s, pc.ctx, case.id, reason)
-        return {"kind": "withdraw", "what": str(case.id)}
+        svc.restore_case(pc.s, pc.ctx, case.id, reason)
+        return {"kind": "restore", "what": str(case.id)}
 
-    return _write(request, pc, case_id, "withdraw", {"withdraw_note": reason}, do, "withdraw",
-                  confirm=None if confirm == "yes" else "withdraw")
+    return _write(request, pc, case_id, "restore", {"restore_note": reason}, do, "restore")
+
+
+@router.post("/cases/{case_id}/linked", response_class=HTMLResponse)
+async def open_linked(request: Request, case_id: str, pc: PageContext = Depends(page)):
+    """Open the register entry the case's outcome is, linked to it (P-22): one confirmation,
+    with the entry's fields the case does not give (`f.KEY`)."""
+    data = await request.form()
+    await run_in_threadpool(check_csrf, pc, str(data.get("csrf") or ""))
+    form = {k: str(v) for k, v in data.items() if k != "csrf" and isinstance(v, str)}
+
+    def do(case):
+        entry = svc.open_linked(pc.s, pc.ctx, case.id, form.get("process") or None,
+                                {k[2:]: v for k, v in form.items() if k.startswith("f.")})
+        return {"kind": "link_opened", "what": str(entry.id)}
+
+    return await run_in_threadpool(_write, request, pc, case_id, "link", form, do, "link")
+
+
+@router.post("/cases/{case_id}/links", response_class=HTMLResponse)
+def link_case(request: Request, case_id: str, other: str = Form(""), csrf: str = Form(""),
+              pc: PageContext = Depends(page)):
+    """Link the case to another after the fact (a register entry and the procedure's case it
+    is the fact of): the other must be visible to the reader and recorded on by her."""
+    check_csrf(pc, csrf)
+
+    def do(case):
+        found = visible_case(pc.s, pc.viewer, other.strip().lstrip("#").strip() or "0")
+        require_recorder(pc.viewer, found)
+        svc.link_cases(pc.s, pc.ctx, case.id, found.id)
+        return {"kind": "linked", "what": str(found.id)}
+
+    return _write(request, pc, case_id, "link", {"link_other": other}, do, "link")
 
 
 @router.post("/cases/{case_id}/edit", response_class=HTMLResponse)

@@ -182,6 +182,9 @@ class Settings:
     language: str
     database_url: str
     process_dirs: tuple[Path, ...] = ()
+    # [processes.organisations]: per process key, organisations of another kind whose cases
+    # accept the events its definition keeps for some kinds (P-21: the enterprise policy)
+    process_orgs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     obligations: dict[str, Any] = field(default_factory=dict)
     calendar: dict[str, Any] = field(default_factory=dict)
     interpretations: dict[str, Any] = field(default_factory=dict)
@@ -236,19 +239,23 @@ def config_path(env: Mapping[str, str] | None = None) -> Path | None:
 
 def _score_settings(table: dict[str, Any]) -> ScoreSettings:
     """The `[scorecard]` table, read and checked by the scorecard feature's own settings class
-    (a feature reads its own table: docs/architecture.md; named here as data, not imported)."""
-    import importlib
-
-    rules = importlib.import_module("workflow.scorecard.rules")
-    return rules.ScoreSettings.from_config(table)
+    (a feature reads its own table: docs/architecture.md; its declaration names the reader)."""
+    return _feature_settings("scorecard", table)
 
 
 def _coverage_settings(table: dict[str, Any]) -> CoverageSettings:
     """The `[coverage]` table, read and checked by the coverage feature's own settings class."""
-    import importlib
+    return _feature_settings("coverage", table)
 
-    rules = importlib.import_module("workflow.coverage.rules")
-    return rules.CoverageSettings.from_config(table)
+
+def _feature_settings(name: str, table: dict[str, Any]) -> Any:
+    from workflow.core.feature import providing
+
+    for feature in providing("settings"):
+        if feature.settings_table == name:
+            assert feature.settings is not None
+            return feature.settings()(table)
+    raise ConfigError(f"[{name}]: no installed feature reads it")
 
 
 def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:  # noqa: C901
@@ -323,6 +330,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         language=language,
         database_url=url,
         process_dirs=_process_dirs(data.get("processes") or {}, path),
+        process_orgs=_process_orgs(data.get("processes") or {}),
         obligations=_obligations(data.get("obligations") or {}),
         calendar=data.get("calendar") or {},
         interpretations=data.get("interpretations") or {},
@@ -476,6 +484,25 @@ def _process_dirs(raw: dict[str, Any], path: Path | None) -> tuple[Path, ...]:
             raise ConfigError(f"processes.dirs: {d} is not a directory")
         out.append(folder)
     return tuple(out)
+
+
+def _process_orgs(raw: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """`[processes.organisations]`: per process key, the organisation codes whose cases accept
+    the events the definition keeps for some kinds of subject (`subject_kinds`) whatever their
+    own kind: an operator switches the enterprise policy on for an organisation that is not a
+    quasi-state entity (P-21). The keys are checked against the definitions at start."""
+    table = raw.get("organisations", {})
+    if not isinstance(table, dict):
+        raise ConfigError("processes.organisations: must be a table of process keys, each a list "
+                          "of organisation codes")
+    out = {}
+    for key, codes in table.items():
+        if (not isinstance(codes, list)
+                or not all(isinstance(c, str) and c.strip() for c in codes)):
+            raise ConfigError(f"processes.organisations.{key}: {codes!r} must be a list of "
+                              "organisation codes")
+        out[key] = tuple(dict.fromkeys(c.strip() for c in codes))
+    return out
 
 
 def _obligations(raw: dict[str, Any]) -> dict[str, Any]:

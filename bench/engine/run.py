@@ -88,6 +88,13 @@ from sqlalchemy import create_engine, event, func, or_, select, text  # noqa: E4
 from sqlalchemy.engine import Engine  # noqa: E402
 
 from calendars import KazakhstanCalendar  # noqa: E402
+
+try:  # the engine's features, as merzim's entry installs them (an older tree has no list)
+    from workflow.installed import install as _install_features  # noqa: E402
+except ImportError:
+    pass
+else:
+    _install_features()
 from workflow import services as svc  # noqa: E402
 from workflow.core.deadlines import Facts, Planner, Record  # noqa: E402
 from workflow.core.definition import Definition  # noqa: E402

@@ -183,13 +183,14 @@ def gantt(view: CaseView, definition: Any, today: date, t: Translator,
         rows.append(row)
         y += h
     months = _months_between(first_month, end)
-    every = max(1, math.ceil(len(months) * 96 / plot_w))
+    # every label carries its year ("September 2026": ~100 px at 12 px), so a window across
+    # a new year is read without counting back to the first month
+    every = max(1, math.ceil(len(months) * 112 / plot_w))
     ticks = []
     for i, m in enumerate(months):
         tick = {"x": x(m), "month": m}
         if m < end and i % every == 0:
-            name = t(f"obligations_page.month_{m.month}")
-            tick["label"] = name if (m.month != 1 and i > 0) else f"{name} {m.year}"
+            tick["label"] = f"{t(f'obligations_page.month_{m.month}')} {m.year}"
         ticks.append(tick)
     overdue = sum(1 for st in stages if st.status == "overdue")
     return {"width": width, "height": y + 10, "left": left, "right": left + plot_w,

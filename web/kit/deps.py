@@ -117,7 +117,8 @@ def make_context(request: Request, viewer: Viewer | None, lang: str, as_of: date
     st = request.app.state
     actor = f"web:{viewer.login}" if viewer else "web"
     return Context(st.calendar, st.registry, as_of or today(request), actor=actor, language=lang,
-                   own_off=st.settings.own_deadlines_off)
+                   own_off=st.settings.own_deadlines_off,
+                   process_orgs=st.settings.process_orgs)
 
 
 def api_viewer(request: Request, s: Session) -> Viewer:

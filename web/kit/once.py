@@ -53,8 +53,10 @@ FIELD = "idempotency_key"  # a web form's hidden input
 REPLAYED = "Idempotent-Replayed"
 STATE = IDEMPOTENCY  # scope["state"]: the request's `Pending`
 SCAN_BYTES = 64 * 1024  # a multipart form's key is among its first fields (it follows the CSRF)
-# writes that store nothing (a POST only to carry a form's text): they take no key
-STORES_NOTHING = (re.compile(r"^/cases/[^/]+/drafts/[^/]+/docx$"),)
+# writes that store nothing (a POST only to carry a form's text or a file to check): they
+# take no key (a register file's preview: web/imports_page.py; its confirm takes one)
+STORES_NOTHING = (re.compile(r"^/cases/[^/]+/drafts/[^/]+/docx$"),
+                  re.compile(r"^/registers/[^/]+/import$"))
 FORMS = (b"application/x-www-form-urlencoded", b"multipart/form-data")
 
 

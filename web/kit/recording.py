@@ -54,6 +54,7 @@ class EventForm:
     name: str
     fields: list[Field]
     one_of: str | None  # "Link, or Document number and Signed by": alternative evidence
+    ends: bool = False  # a terminal event: it closes the case with its outcome
 
 
 @dataclass
@@ -115,7 +116,7 @@ def event_form(defn: Definition, spec: Event, t: Translator,
                             choice_list(defn.evidence[key], t) if kind in ("choice", "links")
                             else [], link_rows(defn.evidence[key]) if kind == "links" else []))
     return EventForm(spec.key, name_in(spec.names, t.language), fields,
-                     groups_text(defn, groups, t) if groups else None)
+                     groups_text(defn, groups, t) if groups else None, spec.terminal)
 
 
 def choice_list(spec: EvidenceSpec | FieldSpec, t: Translator) -> list[tuple[str, str]]:
@@ -312,6 +313,11 @@ def flash_message(flash: dict[str, Any], defn: Definition, view: CaseView,
                      event=record_name(defn, found, t.language), date=found.on.isoformat())
     if kind == "withdraw":
         return t("withdraw.saved", id=what)
+    if kind == "restore":
+        return t("restore.saved", id=what)
+    if kind in ("link_opened", "linked"):  # P-22: the register entry opened, or linked
+        return t("link.opened" if kind == "link_opened" else "link.linked", id=what,
+                 case=view.id)
     if kind == "edit":
         return t("case.edited", id=what)
     if kind in ("files", "file_public", "file_private", "file_void"):  # web/files_page.py

@@ -3,7 +3,7 @@
 A list page has up to 200 rows of ten cells; as a Jinja loop with a macro call a row (the
 bulk checkbox, the own-deadline mark) and the same words translated again in every row, the
 rows were a third of the root overdue page's server time at 1,000,000 stage rows
-(bench/web/RESULTS.md). Here each row is one f-string: the words translated once a page,
+(bench/web/README.md). Here each row is one f-string: the words translated once a page,
 every value escaped as Jinja's autoescape does. The markup is the loop's, cell for cell:
 
     <tr class="late" data-stage="KEY" data-row-org="CODE">

@@ -101,5 +101,8 @@ def files_by_record(request: Request, s, ctx, viewer: Viewer, case,
                 tz).strftime("%Y-%m-%d %H:%M")
         except ValueError:
             row["uploaded_local"] = row["uploaded_at"]
+    names = svc.display_names(s, [row["uploaded_by"] for row in rows])  # "web:asel": her name
+    for row in rows:
+        row["uploaded_name"] = names.get(row["uploaded_by"] or "")
     out.update(rows=rows, person_case=defn.parties.person != "none")
     return out

@@ -27,14 +27,16 @@ PLANNING = "workflow.planning.cli"
 MODULES = ("workflow.cli.calendar", ENGINE, PLANNING, CASES, REMINDERS, MONITORING,
            "workflow.scorecard.cli", "workflow.cli.serve", "workflow.cli.files",
            "workflow.drafts.cli", "workflow.platform.cli", PUBLIC, "workflow.forms.cli",
-           "workflow.coverage.cli", "workflow.cli.bulk", "workflow.notices.cli")
+           "workflow.coverage.cli", "workflow.cli.bulk", "workflow.notices.cli",
+           "workflow.cli.action_plan", "workflow.cli.missing")
 COMMANDS: dict[str, tuple[str, ...]] = {
     "calendar": ("workflow.cli.calendar",),
     **dict.fromkeys(("init", "record", "void", "status", "due", "overdue", "replan", "user",
                      "audit"), (ENGINE,)),
     **dict.fromkeys(("analysis", "external", "programme"), (PLANNING,)),
     "org": (ENGINE, MONITORING, PUBLIC),
-    **dict.fromkeys(("process", "case", "obligations"), (CASES,)),
+    **dict.fromkeys(("process", "obligations"), (CASES,)),
+    "case": (CASES, "workflow.cli.action_plan", "workflow.cli.missing"),
     **dict.fromkeys(("worker", "reminders", "outbox"), (REMINDERS,)),
     **dict.fromkeys(("risk", "recommendation", "plan", "monitoring", "positions"), (MONITORING,)),
     "score": ("workflow.scorecard.cli",),
@@ -186,6 +188,10 @@ def main(argv: list[str] | None = None) -> None:
     from workflow.cli.help_i18n import localize_usage, usage_message
     from workflow.i18n import Translator
 
+    # the features the engine may ask for (workflow/core/feature.py): the composition's own
+    # list, imported by name like the command modules (the features' commands import this
+    # package's common modules)
+    importlib.import_module("workflow.installed").install()
     args = list(sys.argv[1:] if argv is None else argv)
     STATE.reset()
     try:

@@ -272,18 +272,87 @@ def case_list(process: str = typer.Option(None, "--process", metavar="KEY",
 def case_withdraw(case_id: str = CASE_ID,
                   reason: str = typer.Option(..., "--reason", metavar="TEXT",
                                              help="Why the case is withdrawn (required)."),
+                  with_linked: bool = typer.Option(False, "--with-linked",
+                                                   help="Withdraw the cases linked to it too "
+                                                        "(one fact: a procedure and its "
+                                                        "register entry)."),
                   as_json: bool = JSON) -> None:
     """Withdraw a case opened by mistake: it leaves every list, reminder and score and stays
-    in its history and the audit log."""
+    in its history and the audit log. A case linked to it is named, and withdrawn with it
+    when --with-linked says so."""
     ctx = context()
     with unit_of_work() as s:
-        case = svc.withdraw_case(s, ctx, case_id, reason)
+        case = svc.withdraw_case(s, ctx, case_id, reason, with_linked=with_linked)
+        standing = [c.id for c in svc.standing_linked(s, case)]
+        withdrawn = [lk.id for lk in svc.linked_cases(s, ctx, case) if lk.withdrawn]
         out = {"id": case.id, "withdrawn_at": case.withdrawn_at, "by": case.withdrawn_by,
-               "reason": case.withdrawn_reason}
+               "reason": case.withdrawn_reason,
+               "linked_withdrawn": withdrawn if with_linked else [],
+               "linked_standing": standing}
     if as_json:
         emit_json(out)
         return
     _print(STATE.t("withdraw.saved", id=out["id"]))
+    for other in out["linked_withdrawn"]:
+        _print(STATE.t("withdraw.saved", id=other))
+    for other in standing:
+        _print(STATE.t("link.still_standing", id=other, case=out["id"]))
+
+
+@case_app.command("restore")
+def case_restore(case_id: str = CASE_ID,
+                 reason: str = typer.Option(..., "--reason", metavar="TEXT",
+                                            help="Why the withdrawal is undone (required)."),
+                 as_json: bool = JSON) -> None:
+    """Undo a withdrawal, until the end of the year it was made in: the case comes back to
+    every list, reminder and score, re-planned; the audit log keeps both."""
+    ctx = context()
+    with unit_of_work() as s:
+        case = svc.restore_case(s, ctx, case_id, reason)
+        out = {"id": case.id, "state": case.state, "withdrawn": False}
+    if as_json:
+        emit_json(out)
+        return
+    _print(STATE.t("restore.saved", id=out["id"]))
+
+
+@case_app.command("open-linked")
+def case_open_linked(case_id: str = CASE_ID,
+                     process: str = typer.Option(None, "--process", metavar="KEY",
+                                                 help="The register to open, when the "
+                                                      "case's outcomes open several."),
+                     field: list[str] = typer.Option(None, "--field", metavar="KEY=VALUE",
+                                                     help="A field of the register entry the "
+                                                          "case does not give (repeatable)."),
+                     as_json: bool = JSON) -> None:
+    """Open the register entry a case's recorded outcome is (a gift not handed over, a
+    conflict of interest not settled, a foreign account not closed), linked to the case, with
+    its person, dates, kind and files."""
+    ctx = context()
+    with unit_of_work() as s:
+        entry = svc.open_linked(s, ctx, case_id, process, pairs(field, "--field"))
+        out = {"id": entry.id, "process": entry.process,
+               "linked_to": svc.get_case(s, case_id).id}
+    if as_json:
+        emit_json(out)
+        return
+    _print(STATE.t("link.opened", id=out["id"], case=out["linked_to"]))
+
+
+@case_app.command("link")
+def case_link(first: str = typer.Argument(..., metavar="A", help="A case number."),
+              second: str = typer.Argument(..., metavar="B", help="The other case's number."),
+              as_json: bool = JSON) -> None:
+    """Link a register entry to the procedure's case it is the fact of (in either order): one
+    fact, counted once, each case showing the other."""
+    ctx = context()
+    with unit_of_work() as s:
+        row = svc.link_cases(s, ctx, first, second)
+        out = {"case": row.from_case_id, "entry": row.to_case_id}
+    if as_json:
+        emit_json(out)
+        return
+    _print(STATE.t("link.saved", case=out["case"], entry=out["entry"]))
 
 
 @case_app.command("edit")
@@ -332,6 +401,10 @@ def _history_line(h: dict, t) -> str:
         text = t(f"history.{kind}", file=h.get("file_name") or f"#{h['file']}")
     elif kind == "assigned":
         text = t("history.assigned", before=h.get("from") or "—", after=h.get("to") or "—")
+    elif kind == "restored":
+        text = t("history.restored")
+    elif kind == "linked":
+        text = t(f"history.link_{h.get('role')}", id=h.get("other"), name=h.get("name"))
     else:
         text = t("history.withdrawn")
     if h.get("void") and kind in ("event", "not_done", "file"):

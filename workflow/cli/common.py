@@ -242,7 +242,7 @@ def importing():
     tables) with the cycle collector paused, and what they made set aside from its later passes
     (`gc.freeze`) when a module was imported: modules, classes and tables live as long as the
     process, so the collector's passes over them would find nothing to free (a tenth of
-    `merzim status`'s CPU: bench/cli/RESULTS.md). The collector runs as before afterwards, over
+    `merzim status`'s CPU: bench/cli/README.md). The collector runs as before afterwards, over
     what the command itself makes; once every module is imported nothing more is set aside."""
     import gc
 
@@ -328,7 +328,8 @@ def context(as_of: date | None = None, actor: str = "cli"):
         calendar = STATE.calendar
     return Context(calendar, STATE.__dict__["_registry"], as_of or today_in_zone(),
                    actor=audit_actor(actor), language=STATE.t.language,
-                   own_off=STATE.settings.own_deadlines_off)
+                   own_off=STATE.settings.own_deadlines_off,
+                   process_orgs=STATE.settings.process_orgs)
 
 
 @contextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,13 +31,14 @@ from workflow.cli.common import (
     registry,
     unit_of_work,
 )
+from workflow.cli.rendering import render_list as _render_list
 from workflow.cli.rendering import render_view as _render_view
 from workflow.cli.rendering import view_json as _view_json
 from workflow.core.errors import RuleViolation, UsageError
 from workflow.core.names import name_in
 
 if TYPE_CHECKING:
-    from workflow.services.views import CaseView, StageRow
+    from workflow.services.views import CaseView
 
 svc = lazy("workflow.services")
 
@@ -69,10 +69,10 @@ def init(demo: bool = typer.Option(False, "--demo", help="Load the demo organisa
     result: dict[str, Any] = {"database": STATE.settings.database_url.split("@")[-1],
                               "upgraded": True}
     if demo:
-        from workflow.services.demo import load_demo
+        from workflow.services.demo import MAIL_DOMAIN, load_demo
 
-        with unit_of_work() as s:
-            result["demo"] = load_demo(s, context())
+        with unit_of_work() as s:  # its reminders to the log, not to a server (demo.py)
+            result["demo"] = load_demo(s, context(), MAIL_DOMAIN)
         if not result["demo"].get("already"):
             from workflow.cli.serve import demo_passwords
 
@@ -88,8 +88,15 @@ def init(demo: bool = typer.Option(False, "--demo", help="Load the demo organisa
         else:
             _print(STATE.t("init.demo_loaded", orgs=d["organisations"], analyses=d["analyses"],
                            users=", ".join(d["users"])))
-            for login, password in (d.get("accounts") or {}).items():
-                _print(STATE.t("init.demo_account", login=login, password=password))
+            from workflow.services.demo import accounts
+
+            shown = d.get("accounts") or {}
+            for account in accounts(STATE.t.language):
+                if account["login"] in shown:
+                    _print(STATE.t("init.demo_account", login=account["login"],
+                                   password=shown[account["login"]], name=account["name"],
+                                   role=STATE.t("role." + account["role"]),
+                                   organisation=account["organisation"]))
 
 
 # -- organisations ---------------------------------------------------------------------------------
@@ -237,6 +244,9 @@ def record(command: typer.Context,
 
     ctx = context()
     with opened_uploads(files) as uploads, unit_of_work() as s:
+        from workflow.services.lookup import held_case
+
+        held = held_case(s, case)  # case, subject, officer: the session's own for each step
         if not_done:
             day = parse_date(on, "--date") if on else None
             a = svc.record_not_done(s, ctx, case, event, note or "", day)
@@ -275,6 +285,7 @@ def record(command: typer.Context,
             else:
                 rec = svc.record_event(s, ctx, case, event, day, fields, repeat=repeat)
             a = svc.get_case(s, rec.case_id)
+        assert a is held[0]
         view = svc.case_view(s, ctx, a)
         svc.audit_person_view(s, ctx, view)
     if as_json:
@@ -338,32 +349,6 @@ def status(analysis: str = CASE_ID, as_of: str = AS_OF,
         view = svc.case_view(s, ctx, svc.get_case(s, analysis))
         svc.audit_person_view(s, ctx, view)
     emit_json(_view_json(view)) if as_json else _render_view(view)
-
-
-def _render_list(rows: Sequence[StageRow], title_key: str, days_key: str) -> None:
-    t = STATE.t
-    if not rows:
-        _print(t(f"{title_key}_none"))
-        return
-    current = None
-    table = None
-    for r in rows:
-        if r.organisation != current:
-            if table is not None:
-                STATE.console.print(table)
-            current = r.organisation
-            count = sum(1 for x in rows if x.organisation == current)
-            table = Table(title=f"{r.organisation_name} ({current}) — {count}",
-                          title_justify="left")
-            for col in ("list.col_analysis", "list.col_object", "stage.col_stage",
-                        "stage.col_due", f"list.col_{days_key}", "list.col_responsible"):
-                table.add_column(t(col))
-        due = r.due.isoformat() + (" " + t("stage.projected") if r.projected else "")
-        assert table is not None
-        table.add_row(str(r.analysis), r.object, r.stage_name, due, str(getattr(r, days_key)),
-                      r.responsible_name or "—")
-    STATE.console.print(table)
-    _print(t(f"{title_key}_total", n=len(rows)))
 
 
 def overdue(org: str = ORG,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 from datetime import datetime
@@ -25,14 +24,11 @@ from workflow.cli.common import (
     unit_of_work,
 )
 from workflow.core.errors import UsageError
+from workflow.definitions.features import providing
 
 ob = lazy("workflow.reminders.outbox")
 rem = lazy("workflow.reminders.planner")
 svc = lazy("workflow.services")
-
-# The features that send reminders of their own (a module with `remind(s, ctx, settings, ns)`
-# returning the outbox rows it wrote), named as data: the worker plans them with the digests.
-FEATURE_REMINDERS = ("workflow.coverage.service",)
 
 reminders_app = typer.Typer(help="Reminders: what would be sent.", no_args_is_help=True)
 outbox_app = typer.Typer(help="Messages waiting, sent or failed.", invoke_without_command=True)
@@ -114,11 +110,11 @@ def make_worker():
             opened = obligations.sync(s, context(day, actor="worker"))
         return len(opened)
 
-    def feature_planner(module: str):
-        def plan(s, ctx):  # a feature's reminders, named as data (FEATURE_REMINDERS)
-            return importlib.import_module(module).remind(s, ctx, STATE.settings, ns)
+    def feature_planner(feature):
+        def plan(s, ctx):  # a feature's reminders (its declaration's `remind`): with the digests
+            return feature.remind()(s, ctx, STATE.settings, ns)
 
-        plan.__name__ = module
+        plan.__name__ = feature.name
         return plan
 
     def answer(s, user, text, day):  # a linked person's /due, /overdue, /case N (issue 29)
@@ -128,7 +124,8 @@ def make_worker():
 
     return Worker(eng, ns, lambda day: context(day, actor="worker"), now, build_channels(ns), pinned,
                   daily=(open_obligations,),
-                  planners=tuple(feature_planner(m) for m in FEATURE_REMINDERS), answer=answer)
+                  planners=tuple(feature_planner(f) for f in providing("remind")),
+                  answer=answer)
 
 
 def worker(once: bool = typer.Option(False, "--once", help="One planning and dispatch cycle, then exit."),

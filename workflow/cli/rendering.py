@@ -1,10 +1,15 @@
 """A case as the command line shows it (the CLI kit, with workflow/cli/common.py): its header,
 dates and stages as a table, its warnings in the reader's language, its next events with the
 command that records each; and the same as JSON. Used by `merzim status`, `record`,
-`case open` and the planning feature's `analysis plan`."""
+`case open` and the planning feature's `analysis plan`. And the lists of stages across cases
+(`merzim overdue`, `merzim due`). Each due date says where it comes from, as the web does
+(I-17): a case's, in lines under its table (the source line, merzim's own mark, why the date
+moved off a day off: the date rule, P-24); a list's, merzim's own mark beside the date and the
+source line in a column."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +20,7 @@ from workflow.cli.common import STATE, registry
 from workflow.core.names import name_in
 
 if TYPE_CHECKING:  # `merzim --help` imports this module: no service at import time
-    from workflow.services.views import CaseView
+    from workflow.services.views import CaseView, StageRow
 
 
 def _print(message: str) -> None:
@@ -37,7 +42,7 @@ def render_view(view: CaseView, warnings: list[dict[str, Any]] | None = None) ->
                    + (" " + t("stage.projected") if d.projected else ""))
         for setting in view.settings:
             _print(f"  {setting.name}: {setting.value}")
-        if view.person:
+        if view.person and view.person.name is not None:  # an optional person not given
             _print(t("case.person", name=view.person.name,
                      position=view.person.position or "—"))
     withdrawn = view.withdrawn
@@ -49,11 +54,9 @@ def render_view(view: CaseView, warnings: list[dict[str, Any]] | None = None) ->
     table = Table()
     for col in ("stage.col_stage", "stage.col_due", "stage.col_status", "stage.col_done",
                 "stage.col_left"):
-        table.add_column(t(col))
-    for st in view.stages:
-        due = st.due.isoformat() if st.due else "—"
-        if st.projected:
-            due += " " + t("stage.projected")
+        table.add_column(t(col), **_whole(col))
+    for st in view.stages:  # (merzim's own mark and the source: in the lines under the table)
+        due = due_text(st.due, st.projected, "")
         left = st.working_days_left
         left_text = "" if left is None else (t("stage.left", n=left) if left >= 0
                                              else t("stage.overdue_by", n=-left))
@@ -63,6 +66,7 @@ def render_view(view: CaseView, warnings: list[dict[str, Any]] | None = None) ->
         table.add_row(st.name, due, status,
                       st.done_on.isoformat() if st.done_on else "", left_text)
     STATE.console.print(table)
+    _print_sources(view)
     for w in warnings_of(view, warnings):
         STATE.console.print(warning_text(w), style="yellow")
     if view.next_events:  # by name, each with the command that records it
@@ -71,6 +75,84 @@ def render_view(view: CaseView, warnings: list[dict[str, Any]] | None = None) ->
         _print(t("analysis.next", events="; ".join(
             f"«{name_in(names[e].names, t.language, e) if e in names else e}» "
             f"(merzim record {view.id} {e})" for e in view.next_events)))
+
+
+def _print_sources(view: CaseView) -> None:
+    """Under a case's table, where each due date comes from: the stage, the source line of its
+    deadline (merzim's own marked), and why it moved off a day off (P-24), a stage a line."""
+    lines = []
+    for st in view.stages:
+        if st.due is None:
+            continue
+        mark = own_mark(st.due_basis)
+        where = " — ".join(x for x in (st.source or "—", mark, st.moved_note or "") if x)
+        lines.append(f"  {st.name}: {where}")
+    if lines:
+        _print(STATE.t("stage.sources"))
+        for line in lines:
+            _print(line)
+
+
+def _whole(column: str) -> dict[str, Any]:
+    """A due date and the source of its deadline are folded, never cut short with "…", on a
+    narrow terminal (the other columns as rich lays them out)."""
+    if column == "stage.col_due":
+        return {"overflow": "fold", "min_width": 10}
+    return {"overflow": "fold"} if column == "stage.col_source" else {}
+
+
+def own_mark(basis: str) -> str:
+    """The mark of a due date merzim sets, the sources giving none (I-17; the web's own_mark):
+    "deadline set by merzim, B-4"; "" for a deadline of the sources."""
+    if not basis:
+        return ""
+    return (STATE.t("stage.own_deadline_merzim") if basis == "merzim"
+            else STATE.t("stage.own_deadline", basis=basis))
+
+
+def due_text(due: date | None, projected: bool, basis: str) -> str:
+    """A due date as a list shows it: the date, "(projected)", merzim's own mark beside it."""
+    text = due.isoformat() if due else "—"
+    if projected:
+        text += " " + STATE.t("stage.projected")
+    mark = own_mark(basis) if due else ""
+    return f"{text} ({mark})" if mark else text
+
+
+def stage_source(process: str, stage: str) -> str:
+    """The source line of a stage's deadline (its definition's `source`), "" when none."""
+    loaded = registry().loaded.get(process)
+    spec = loaded.definition.stage_spec(stage) if loaded is not None else None
+    return spec.source if spec is not None else ""
+
+
+def render_list(rows: Sequence[StageRow], title_key: str, days_key: str) -> None:
+    """Stages across cases (overdue, due soon), a table per organisation: each due date with
+    merzim's own mark and the source of its deadline."""
+    t = STATE.t
+    if not rows:
+        _print(t(f"{title_key}_none"))
+        return
+    current = None
+    table = None
+    for r in rows:
+        if r.organisation != current:
+            if table is not None:
+                STATE.console.print(table)
+            current = r.organisation
+            count = sum(1 for x in rows if x.organisation == current)
+            table = Table(title=f"{r.organisation_name} ({current}) — {count}",
+                          title_justify="left")
+            for col in ("list.col_analysis", "list.col_object", "stage.col_stage",
+                        "stage.col_due", f"list.col_{days_key}", "list.col_responsible",
+                        "stage.col_source"):
+                table.add_column(t(col), **_whole(col))
+        assert table is not None
+        table.add_row(str(r.analysis), r.object, r.stage_name,
+                      due_text(r.due, r.projected, r.due_basis), str(getattr(r, days_key)),
+                      r.responsible_name or "—", stage_source(r.process, r.stage))
+    STATE.console.print(table)
+    _print(t(f"{title_key}_total", n=len(rows)))
 
 
 def warnings_of(view: CaseView, warnings: list[dict[str, Any]] | None

@@ -11,9 +11,6 @@ import typer
 from workflow.cli.common import JSON, LOGIN, STATE, context, emit_json, engine, unit_of_work
 from workflow.core.errors import UsageError
 
-DEMO_LOGINS = ("nurlan", "aigerim", "asel", "erlan")
-
-
 APP_FACTORY = "web.app:app_factory"  # an import string: uvicorn imports it in each process
 
 
@@ -199,13 +196,15 @@ def user_revoke(login: str = LOGIN, as_json: bool = JSON) -> None:
 
 
 def demo_passwords() -> dict[str, str]:
-    """Give the demo's main accounts fresh random passwords and return them."""
+    """Give every demo account (each role, each kind of organisation, the quasi-state
+    company's officer included) a fresh random password and return them."""
     from workflow.services import accounts as auth
     from workflow.services import get_user
+    from workflow.services.demo import USERS
 
     out = {}
     with unit_of_work() as s:
-        for login in DEMO_LOGINS:
+        for login, *_rest in USERS:
             password = secrets.token_urlsafe(9)
             auth.set_password(s, get_user(s, login), password, "demo")
             out[login] = password

@@ -79,14 +79,46 @@ def add_years(day: date, years: int) -> date:
     return date(year, day.month, min(day.day, _months.monthrange(year, day.month)[1]))
 
 
-def roll(cal: KazakhstanCalendar, day: date, how: str) -> date:
-    """Move a calendar-date deadline off a non-working day (I-1: 'following'; P-3: 'preceding')."""
-    if how == "none":
+# How a calendar date on a day off moves (a due rule's `roll`): "date_rule" is the one date
+# rule of the sources' dates (P-24): to the next working day (I-1, Civil Code art. 173), except
+# the last day of a calendar year for a duty of that year, which moves back to the year's last
+# working day. "following" and "preceding" always move forward or back (P-3's period ends,
+# merzim's own dates); "none" leaves the date where it falls.
+DATE_RULE, FOLLOWING, PRECEDING, NO_ROLL = "date_rule", "following", "preceding", "none"
+ROLLS = (DATE_RULE, FOLLOWING, PRECEDING, NO_ROLL)
+# Why a due date is not the date its rule gave (`moved_reason`): moved forward to the next
+# working day (I-1), back to the year's last working day (P-24, P-3 for a year's end), or back
+# to the last working day before it (P-3, merzim's own dates).
+MOVED_FORWARD, MOVED_TO_YEAR_END, MOVED_BACK = "following", "year_end", "preceding"
+
+
+def roll(cal: KazakhstanCalendar, day: date, how: str, duty_year: int | None = None) -> date:
+    """Move a calendar-date deadline off a non-working day by `how` (see ROLLS). `duty_year`:
+    the calendar year the duty belongs to (a recurring obligation's period), which the date
+    rule keeps a 31 December in; None for a day count from an event (the rule then moves
+    forward, I-1). The one function every due date's move goes through."""
+    if how == NO_ROLL or cal.is_working_day(day):
         return day
-    step = timedelta(days=1 if how == "following" else -1)
+    if how == DATE_RULE:
+        year_end = duty_year is not None and day == date(duty_year, 12, 31)
+        how = PRECEDING if year_end else FOLLOWING
+    step = timedelta(days=-1 if how == PRECEDING else 1)
     while not cal.is_working_day(day):
         day += step
     return day
+
+
+def moved_reason(nominal: date, due: date) -> str:
+    """Why `due` is not `nominal`, the date the rule gave: MOVED_FORWARD (I-1), MOVED_TO_YEAR_END
+    (a 31 December moved back to the year's last working day: P-24, P-3), MOVED_BACK (the last
+    working day before it); "" when it did not move."""
+    if due == nominal:
+        return ""
+    if due > nominal:
+        return MOVED_FORWARD
+    if (nominal.month, nominal.day) == (12, 31) and due.year == nominal.year:
+        return MOVED_TO_YEAR_END
+    return MOVED_BACK
 
 
 def not_in_future(day: date, today: date) -> None:
@@ -115,7 +147,7 @@ def apply_rule(cal: KazakhstanCalendar, anchor: date, rule: DueRule) -> date:
         moved = add_months(anchor, n)
     else:  # years
         moved = add_years(anchor, n)
-    return roll(cal, moved, rule.roll)
+    return roll(cal, moved, rule.roll)  # a day count: no duty year (P-24: forward, I-1)
 
 
 def working_days_inclusive(cal: KazakhstanCalendar, start: date, end: date) -> int:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from workflow.core.case_links import LinkSpec, parse_case_links
+from workflow.core.dates import ROLLS
 from workflow.core.errors import ConfigError, KeyList
 from workflow.core.kinds import NON_STATE_KINDS, ORG_KINDS  # noqa: F401  (named here too)
 from workflow.core.limits import INTEGER_CEILING, INTEGER_FLOOR, INTEGER_MAX, INTEGER_MIN
@@ -22,7 +24,6 @@ from workflow.core.register_spec import FormSpec, Keys, ScorecardSpec, parse_for
 LANGUAGES = ("kk", "ru", "en")
 UNITS = ("working_days", "calendar_days", "weeks", "months", "years")
 DIRECTIONS = ("before", "after")
-ROLLS = ("following", "preceding", "none")
 PARTY_MODES = ("none", "optional", "required")
 FIELD_TYPES = ("text", "integer", "date", "choice")
 PERIODS = ("month", "quarter", "half_year", "year")
@@ -32,7 +33,7 @@ PERSON_VISIBILITY = ("organisation", "responsible")
 # The tables the engine parses; every other table of a file is a feature's (raw, below).
 GENERIC_TABLES = ("process", "parties", "field", "evidence", "dates", "states", "timer",
                   "event", "stage", "dynamic_stage", "programme_stage", "recurrence",
-                  "interpretations", "interpretation_sources")
+                  "interpretations", "interpretation_sources", "link")
 # Evidence every definition may use without declaring it; a definition may declare more.
 # `approver_role`: who approved the document, one of APPROVER_ROLES (the cross-platform's check).
 BUILTIN_EVIDENCE = ("number", "signed_by", "url", "note", "period", "approver_role")
@@ -220,6 +221,16 @@ class Definition:
     # the registers' read side (workflow/registers/) read, never the raw tables
     scorecard: ScorecardSpec | None = None
     form: FormSpec | None = None
+    # the [[link]] tables, typed (core/case_links.py): an outcome that is a register's fact
+    links: tuple[LinkSpec, ...] = ()
+    # `[process] applies_to`: the kinds of organisation a case may be opened for (every kind
+    # when empty); a recurring obligation's own is its [recurrence]'s
+    applies_to: tuple[str, ...] = ()
+
+    def opens_for(self, kind: str | None) -> bool:
+        """Whether a case may be opened for a subject of `kind` (`[process] applies_to`; a
+        recurring obligation's period case: its [recurrence]'s, obligations.open_period)."""
+        return not self.applies_to or kind is None or kind in self.applies_to
 
     def stage_spec(self, key: str) -> Stage | None:
         """The stage of a key; 'report:2025Q4' is the dynamic stage 'report' (per period)."""
@@ -734,7 +745,12 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
                       recurrence, dict(doc.get("interpretation_sources") or {}),
                       {k: v for k, v in doc.items() if k not in GENERIC_TABLES},
                       scorecard=parse_scorecard(doc.get("scorecard"), keys, source),
-                      form=parse_form(doc.get("form"), keys, source))
+                      form=parse_form(doc.get("form"), keys, source),
+                      links=parse_case_links(doc.get("link"), keys, source),
+                      applies_to=check_kinds(_keys(process.get("applies_to"),
+                                                   f"{source}: [process]", "applies_to"),
+                                             f"{source}: [process]")
+                      if "applies_to" in process else ())
 
 
 def _check_cycles(stages: dict[str, Stage], dates: dict[str, NamedDate], source: str) -> None:

@@ -88,12 +88,19 @@ def between(first: date, last: date, kind: str) -> list[Period]:
 
 
 def due_date(cal: KazakhstanCalendar, period: Period, rule: PeriodDue) -> date:
-    """When a period's obligation is due under the definition's rule."""
+    """When a period's obligation is due under the definition's rule, moved off a day off by
+    the one date rule (`dates.roll`): the duty is of its period's year, so under the date rule
+    (P-24) a 31 December of that year moves back to its last working day, any other date on a
+    day off forward to the next working day (I-1)."""
+    return roll(cal, nominal_due(period, rule), rule.roll, period.end.year)
+
+
+def nominal_due(period: Period, rule: PeriodDue) -> date:
+    """The date a period's rule gives before it is moved off a day off."""
     if rule.rule == "period_end":
-        return roll(cal, period.end, rule.roll)
+        return period.end
     if rule.rule == "month_after":
         first = add_months(period.end.replace(day=1), rule.months)
         last_day = (add_months(first, 1) - timedelta(days=1)).day
-        return roll(cal, first.replace(day=min(rule.day, last_day)), rule.roll)
-    year = period.end.year + rule.year_offset
-    return roll(cal, date(year, rule.month, rule.day), rule.roll)
+        return first.replace(day=min(rule.day, last_day))
+    return date(period.end.year + rule.year_offset, rule.month, rule.day)

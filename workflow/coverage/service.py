@@ -173,7 +173,7 @@ def plan_reminders(s: Session, ctx: Context, settings: sc.ScoreSettings, st: Cov
 
 
 def remind(s: Session, ctx: Context, settings: Any, ns: Any) -> list[OutboxMessage]:
-    """The reminder worker's entry (workflow/cli/reminders.py FEATURE_REMINDERS): the coverage
+    """The reminder worker's entry (its declaration's `remind`, workflow/coverage/feature.py): the coverage
     reminders and the final reports' reminders (B-18) of `ctx.today` with the configured
     settings and channels."""
     channels = tuple(ns.channels)

@@ -12,8 +12,6 @@ registry parses an older version from it when a case needs it (`Registry.version
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
 import json
 import re
 import tomllib
@@ -24,7 +22,7 @@ from typing import Any
 
 from workflow.core.definition import Definition, Recurrence, check_kinds, parse_definition
 from workflow.core.errors import ConfigError, NotFound
-from workflow.definitions.features import FEATURES, tables_of
+from workflow.definitions.features import by_table, tables_of
 
 DEFINITIONS = Path(__file__).parent
 # Earlier versions of shipped definitions (not loaded as current): cases migrated from before
@@ -202,25 +200,17 @@ def _parse_text(text: str, source: str, interpretations: dict[str, Any] | None,
 def parse_document(doc: dict[str, Any], source: str,
                    interpretations: dict[str, Any] | None = None) -> Definition:
     """A definition from its parsed TOML document: the engine's tables (the core's
-    `parse_definition`), then each feature table it carries parsed by its feature
-    (`<feature package>.rules.parse_table(table, definition, source)`, when the feature has
-    one), kept in `Definition.features`. A broken table is refused like the rest of the file."""
+    `parse_definition`), then each feature table it carries parsed by its feature (the
+    installed declaration's `parse_table(table, definition, source)`, when it has one), kept
+    in `Definition.features`. A broken table is refused like the rest of the file."""
     definition = parse_definition(doc, source, interpretations)
     parsed: dict[str, Any] = {}
+    readers = by_table()
     for table in tables_of(doc):
-        parse = _table_parser(FEATURES[table])
-        if parse is not None:
-            parsed[table] = parse(doc[table], definition, source)
+        load = readers[table].parse_table
+        if load is not None:
+            parsed[table] = load()(doc[table], definition, source)
     return replace(definition, features=parsed) if parsed else definition
-
-
-def _table_parser(package: str) -> Callable[[Any, Definition, str], Any] | None:
-    """A feature's parser of its table: `parse_table` in its pure rules, looked up by name
-    (the features sit above this layer: the engine names them only in features.py)."""
-    name = f"{package}.rules"
-    if importlib.util.find_spec(name) is None:
-        return None
-    return getattr(importlib.import_module(name), "parse_table", None)
 
 
 def _switch(rec: Recurrence, cfg: dict[str, Any], where: str) -> Recurrence:
@@ -330,8 +320,16 @@ def load_registry(dirs: tuple[Path, ...] = (), interpretations: dict[str, Any] |
 
 def _check_links(loaded: Mapping[str, Loaded]) -> None:
     """An event that opens a case of another process names a loaded process and a date that
-    process is opened with."""
+    process is opened with; a `[[link]]` names a loaded register that takes what it gives
+    (core/case_links.check_target)."""
+    from workflow.core.case_links import check_target
+
     for item in loaded.values():
+        for i, link in enumerate(item.definition.links, 1):
+            where = f"{item.path.name}: link {i}"
+            if link.opens not in loaded:
+                raise ConfigError(f"{where}: no process {link.opens!r}")
+            check_target(link, item.definition, loaded[link.opens].definition, where)
         for event in item.definition.events.values():
             if event.opens_case is None:
                 continue

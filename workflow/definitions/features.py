@@ -1,26 +1,13 @@
-"""The features a definition file switches on with its tables, and where each one lives.
+"""The installed features, as the definitions' loader and the engine read them: the registry
+of workflow/core/feature.py, filled by the composition roots (`workflow.installed.install()`).
 
-A feature (docs/architecture.md) is a package under `workflow/` holding one family of rules
-beyond the generic engine: its pure rules, its service, its commands and its pages. A
-definition switches it on with a table of the feature's name (`[monitoring]`, `[scorecard]`,
-`[public]`, `[drafts]`, …). The generic engine names the features only here, as data: it
-imports a feature's `listener` module when a case of a definition that switches it on is
-recorded, voided or re-planned (`workflow.services.hooks`), and never the feature's insides.
+A definition switches a feature on with a table of the feature's name (`[monitoring]`,
+`[scorecard]`, `[public]`, `[drafts]`, …); the engine names no feature and asks the registry
+for a feature's parser, listener, opener, settings or reminders.
 """
 
 from __future__ import annotations
 
-# table of a definition file → the package of the feature that reads it
-FEATURES: dict[str, str] = {
-    "planning": "workflow.planning",
-    "monitoring": "workflow.monitoring",
-    "scorecard": "workflow.scorecard",
-    "drafts": "workflow.drafts",
-    "public": "workflow.public",
-    "form": "workflow.forms",
-}
+from workflow.core.feature import by_table, feature, install, installed, providing, tables_of
 
-
-def tables_of(raw: dict) -> tuple[str, ...]:
-    """The feature tables a parsed definition document carries, in FEATURES order."""
-    return tuple(table for table in FEATURES if raw.get(table))
+__all__ = ["by_table", "feature", "install", "installed", "providing", "tables_of"]

@@ -107,9 +107,10 @@ def _defs() -> dict[str, Any]:
                                                                    "(default after)."},
             "roll": {"enum": list(ROLLS), "description": "A due date on a day off moves to the "
                                                          "following or the preceding working "
-                                                         "day, or stays (default: the "
-                                                         "interpretation `roll`, else "
-                                                         "following)."},
+                                                         "day, or stays; date_rule: the date "
+                                                         "rule (P-24), here the following "
+                                                         "(default: the interpretation `roll`, "
+                                                         "else following)."},
             "combine": {"type": "string", "minLength": 1,
                         "description": "With several anchors: \"latest\" or \"earliest\", or "
                                        "the name of an interpretation holding one (default "
@@ -191,6 +192,11 @@ def _process() -> dict[str, Any]:
             "initial_state": {"$ref": "#/$defs/key", "description": "The state a case starts "
                                                                     "in (a key of [states])."},
             "final_states": _keys("States that close the case."),
+            "applies_to": {"type": "array", "minItems": 1, "uniqueItems": True,
+                           "items": {"enum": list(ORG_KINDS)},
+                           "description": "The kinds of organisation a case may be opened "
+                                          "for (default: every kind); a recurring "
+                                          "obligation's period cases follow [recurrence]."},
         },
         "required": ["key", "names", "initial_state"],
     }
@@ -345,6 +351,33 @@ def _timer() -> dict[str, Any]:
     }
 
 
+def _link() -> dict[str, Any]:
+    keys = {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}}
+    return {
+        "type": "array",
+        "description": "An outcome that is a fact of a register (P-22, core/case_links.py): "
+                       "recorded, it offers the register's entry, opened with one "
+                       "confirmation and linked to the case.",
+        "items": {
+            "type": "object",
+            "properties": {
+                "on": {"$ref": "#/$defs/key", "description": "The outcome event."},
+                "opens": {"$ref": "#/$defs/key", "description": "The register's process key."},
+                "values": {**keys, "description": "The entry's fields set to a fixed value."},
+                "carry": {**keys, "description": "The entry's field or given date <- a named "
+                                                 "date, field or evidence key of this case, "
+                                                 "or \"on\": the day the outcome was "
+                                                 "recorded as."},
+                "files": {"type": "boolean", "description": "The case's files go with it "
+                                                           "(default true)."},
+                "source": {"type": "string", "description": "The source lines."},
+            },
+            "required": ["on", "opens"],
+            "additionalProperties": False,
+        },
+    }
+
+
 def _event() -> dict[str, Any]:
     return {
         "type": "array",
@@ -432,7 +465,10 @@ def _recurrence() -> dict[str, Any]:
                                             "fixed: a calendar date of the period's year."},
                     "roll": {"enum": list(ROLLS),
                              "description": "A due date on a day off moves (default: preceding "
-                                            "for period_end, else following)."},
+                                            "for period_end, else following); date_rule: "
+                                            "the date rule (P-24), forward to the next "
+                                            "working day, but a 31 December of the "
+                                            "period's year back to its last working day."},
                     "months": _whole(1, "month_after: which month after the period's end (1: "
                                         "the next; default 1)."),
                     "day": _whole(1, "month_after, fixed: the day of the month (default 1).",
@@ -480,6 +516,7 @@ def generic_schema() -> dict[str, Any]:
             "states": _states(),
             "timer": _timer(),
             "event": _event(),
+            "link": _link(),
             "stage": _stages("Deadlines: due rule, responsible role, evidence, source."),
             "dynamic_stage": _stages("Stages made while a case runs, one per period or item "
                                      "(key \"KEY:PERIOD\"): their due dates come from the "

@@ -12,7 +12,10 @@ the heading rows on every page, B-19) · `service` (the subject's cases and reco
 turned into lines, laid out and written; the export audited; `package_form`, a form as the
 cross-platform package carries it under its sub-task, workflow/platform) · `cli`
 (`merzim form N ORG --year Y [--lang kk|ru] [--output FILE]`) · `web`
-(`GET /forms/{n}.xlsx?org=CODE&year=Y&lang=kk|ru`, a download).
+(`GET /forms/{n}.xlsx?org=CODE&year=Y&lang=kk|ru`, a download) · `national` (the input to the
+National Report, 004:L3202-3204: the subject's year in figures and in words, each with its
+source and entries, as `national.toml` lists them; `merzim form national ORG`,
+`GET /forms/national.xlsx`).
 
 Which entries fill a form is the definitions' `[form]` table (registers/README.md): `appendix`;
 `row` (appendices 2, 5; with a choice — `group_by`, else the `[scorecard.fields] kind` —

@@ -535,3 +535,15 @@ def record_export(s: Session, actor: str, org_code: str, produced: Produced) -> 
                  {"appendix": data.n, "year": data.year, "lang": data.language,
                   "lines": len(data.lines), "persons_shown": produced.persons_shown,
                   "persons_hidden": produced.persons_hidden})
+
+
+def line_counts(s: Session, ctx: Context, org_code: str, year: int) -> dict[int, int]:
+    """How many lines (and appendix 4's figures) each appendix of the subject's year would
+    hold, as its XLSX lays them out; nothing is written or audited (the score page lists the
+    forms with these counts)."""
+    out = {}
+    for n in appendices():
+        data, _shown, _hidden = form_data(s, ctx, n, org_code, year,
+                                          form_language(None, ctx.language))
+        out[n] = len(data.lines) + len(data.figures)
+    return out

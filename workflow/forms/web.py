@@ -4,7 +4,11 @@ appendix n (1-6) of a subject and a year, as a download.
 Who may have it is who sees the organisation (officers their own, managers and admins their
 subtree; anything else answers as if it did not exist); the persons of the cases it lists are
 written only for those the case page shows them to (`sees_person`), hidden otherwise. Every
-download is audited (`export.form`)."""
+download is audited (`export.form`).
+
+`GET /forms/national.xlsx?org=CODE&year=Y&lang=kk|ru`: the input to the National Report
+(workflow/forms/national.py) under the same rule, consolidated as the score page's settings say
+(`[scorecard] consolidating_kinds`)."""
 
 from __future__ import annotations
 
@@ -14,10 +18,30 @@ from fastapi.responses import Response
 from web.kit.access import sees_person, visible_org
 from web.kit.deps import PageContext
 from web.kit.page import attachment, int_param, page
+from workflow.forms import national
 from workflow.forms import service as forms
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
+
+
+@router.get("/forms/national.xlsx")  # before /forms/{n}.xlsx, which would take "national"
+def national_xlsx(request: Request, pc: PageContext = Depends(page)) -> Response:
+    code = request.query_params.get("org") or pc.viewer.org.code
+    language = forms.form_language(request.query_params.get("lang"), pc.t.language)
+    given = int_param(request.query_params.get("year"), "year")
+    year = pc.ctx.today.year if given is None else given
+    forms.check_year(pc.ctx, year)
+    org = visible_org(pc.s, pc.viewer, code)
+    viewer = pc.viewer
+    kinds = request.app.state.settings.score.consolidating_kinds
+    produced = national.produce(pc.s, pc.ctx, org.code, year, language, kinds,
+                                lambda case, visibility: sees_person(viewer, case, visibility))
+    with tx.transaction(pc.s):
+        national.record_export(pc.s, f"web:{viewer.login}", org.code, produced)
+    name = national.file_name(org.code, year, language)
+    return Response(produced.content, media_type=forms.XLSX,
+                    headers={"Content-Disposition": attachment(name)})
 
 
 @router.get("/forms/{n}.xlsx")

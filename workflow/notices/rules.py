@@ -10,7 +10,9 @@ from workflow.core.errors import UsageError
 
 OVERDUE, DUE_SOON, RECORDED, WITHDRAWN, ASSIGNED = (
     "overdue", "due_soon", "recorded", "withdrawn", "assigned")
-KINDS = (OVERDUE, DUE_SOON, RECORDED, WITHDRAWN, ASSIGNED)
+ESCALATED = "escalated"  # a manager's: a stage of his subtree overdue, as his digest escalates it
+KINDS = (OVERDUE, ESCALATED, DUE_SOON, RECORDED, WITHDRAWN, ASSIGNED)
+STAGE_KINDS = (OVERDUE, ESCALATED, DUE_SOON)
 KIND_ORDER = {k: i for i, k in enumerate(KINDS)}
 CHANNELS = ("email", "telegram")
 MAX_ITEMS = 200  # a person's centre lists at most this many items (the newest first)
@@ -36,7 +38,7 @@ class Item:
     @property
     def key(self) -> str:
         """Stable while the item means the same: a stage's item changes with its due date."""
-        if self.kind in (OVERDUE, DUE_SOON):
+        if self.kind in STAGE_KINDS:
             return f"{self.kind}:{self.case}:{self.stage}:{self.due}"
         if self.kind == RECORDED:
             return f"{self.kind}:{self.record}"
@@ -44,11 +46,11 @@ class Item:
 
 
 def ordered(items: list[Item]) -> list[Item]:
-    """Overdue first (the longest overdue first), then due soon (the nearest first), then the
-    rest, newest first; at most MAX_ITEMS."""
-    stages = sorted((i for i in items if i.kind in (OVERDUE, DUE_SOON)),
+    """Overdue first (the longest overdue first), then the escalated stages of others, then
+    due soon (the nearest first), then the rest, newest first; at most MAX_ITEMS."""
+    stages = sorted((i for i in items if i.kind in STAGE_KINDS),
                     key=lambda i: (KIND_ORDER[i.kind], i.due, i.case, i.stage))
-    others = sorted((i for i in items if i.kind not in (OVERDUE, DUE_SOON)),
+    others = sorted((i for i in items if i.kind not in STAGE_KINDS),
                     key=lambda i: (i.at, i.case), reverse=True)
     return (stages + others)[:MAX_ITEMS]
 

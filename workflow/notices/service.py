@@ -3,8 +3,10 @@
 The items are derived, never written: her cases' open stages due soon and overdue (the stage
 rows), records and withdrawals by others on her cases (event records, the case's withdrawal
 columns) and the cases handed to her (the audit log's `analysis.assign`), the last three for
-RECENT_DAYS days. "Her cases" are those the reminders go to: the cases she is responsible for,
-and for an officer those of her organisation that nobody is responsible for. What is stored
+RECENT_DAYS days; for a manager, besides, the overdue stages of his subtree that his digest
+escalates (notifications.policy.escalated_to). "Her cases" are those the reminders go to: the
+cases she is responsible for, and for an officer those of her organisation that nobody is
+responsible for. What is stored
 is only what she chose: read marks, preferences, mutes and snoozes. Reads are bounded (each
 query limited, MAX_ITEMS items in all)."""
 
@@ -18,6 +20,8 @@ from typing import Any
 from sqlalchemy import and_, delete, literal, or_
 from sqlmodel import Session, col, select
 
+from notifications.policy import StageItem, escalated_to
+from notifications.settings import ReminderSettings
 from workflow.core.errors import NotFound
 from workflow.core.names import name_in
 from workflow.notices import rules
@@ -39,6 +43,7 @@ from workflow.storage.models import (
     User,
     saved_id,
 )
+from workflow.storage.queries import in_subtree, select_columns
 
 
 def own(actor: str, login: str) -> bool:
@@ -94,6 +99,38 @@ def _stage_items(s: Session, ctx: Context, user: User, before: tuple[int, ...]) 
     return out
 
 
+def _escalated_items(s: Session, ctx: Context, user: User, policy: ReminderSettings
+                     ) -> list[Item]:
+    """A manager's escalations, as his digest has them (notifications.policy.escalated_to, the
+    one rule of both): the open stages of his subtree overdue long enough for his level to
+    hear of them."""
+    if user.role != "manager":
+        return []
+    org = s.get(Organisation, user.organisation_id)
+    if org is None:
+        return []
+    rows = s.exec(select_columns(col(Stage.case_id), col(Stage.key), col(Stage.due_date),
+                                 col(Organisation.code), col(Organisation.path))
+                  .join(Case, col(Stage.case_id) == Case.id)
+                  .join(Organisation, col(Organisation.id) == Stage.subject_id)
+                  .where(in_subtree(col(Organisation.path), org), Stage.status == OPEN,
+                         col(Case.withdrawn_at).is_(None), col(Stage.due_date).is_not(None),
+                         col(Stage.due_date) < ctx.today)
+                  .order_by(col(Stage.due_date), col(Stage.case_id), col(Stage.key))
+                  .limit(rules.MAX_ITEMS))
+    out = []
+    for case_id, key, due, code, path in rows:
+        if case_id is None or due is None:
+            continue
+        late = ctx.calendar.get_working_days_delta(due, ctx.today)
+        item = StageItem(analysis_id=case_id, stage_key=key, stage_names={}, due=due,
+                         subject_code=code, subject_name=code, object_code="",
+                         subject_path=path, responsible_id=None)
+        if org.path in escalated_to(item, late, policy):
+            out.append(Item(rules.ESCALATED, case_id, due.isoformat(), key, due, late))
+    return out
+
+
 def _others_items(s: Session, ctx: Context, user: User) -> list[Item]:
     since = (ctx.today - timedelta(days=rules.RECENT_DAYS)).isoformat()
     out = []
@@ -125,12 +162,15 @@ def _others_items(s: Session, ctx: Context, user: User) -> list[Item]:
     return out
 
 
-def items(s: Session, ctx: Context, user: User, before: tuple[int, ...]) -> list[Item]:
+def items(s: Session, ctx: Context, user: User, before: tuple[int, ...],
+          policy: ReminderSettings | None = None) -> list[Item]:
     """A person's items, in the centre's order, without those of a muted case or a snoozed
-    stage. `before`: the organisation's working days before a due date (hers win)."""
+    stage. `before`: the organisation's working days before a due date (hers win); `policy`:
+    the organisation's reminder settings, whose escalations a manager's centre lists."""
     pref = preference(s, user)
     days = rules.before_days(pref.before)
     found = _stage_items(s, ctx, user, days if days is not None else before)
+    found += _escalated_items(s, ctx, user, policy or ReminderSettings(before=before))
     found += _others_items(s, ctx, user)
     muted, snoozed = _held(holds(s, user), ctx.today)
     found = [i for i in found if i.case not in muted and (i.case, i.stage) not in snoozed]
@@ -151,21 +191,23 @@ class Centre:
         return len(self.unread)
 
 
-def centre(s: Session, ctx: Context, user: User, before: tuple[int, ...]) -> Centre:
-    listed = items(s, ctx, user, before)
+def centre(s: Session, ctx: Context, user: User, before: tuple[int, ...],
+           policy: ReminderSettings | None = None) -> Centre:
+    listed = items(s, ctx, user, before, policy)
     read = read_keys(s, user)
     return Centre(listed, {i.key for i in listed if i.key not in read})
 
 
-def unread_count(s: Session, ctx: Context, user: User, before: tuple[int, ...]) -> int:
-    return centre(s, ctx, user, before).unread_count
+def unread_count(s: Session, ctx: Context, user: User, before: tuple[int, ...],
+                 policy: ReminderSettings | None = None) -> int:
+    return centre(s, ctx, user, before, policy).unread_count
 
 
 def mark_read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
-              keys: list[str] | None) -> int:
+              keys: list[str] | None, policy: ReminderSettings | None = None) -> int:
     """Mark items read (None: every item listed); an item not in her centre is refused,
     nothing stored. Marking all also forgets the marks of items no longer listed."""
-    current = centre(s, ctx, user, before)
+    current = centre(s, ctx, user, before, policy)
     listed = {i.key for i in current.items}
     if keys is None:
         s.exec(delete(NoticeRead).where(col(NoticeRead.user_id) == user.id,

@@ -12,11 +12,15 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
+from notifications.settings import ReminderSettings
 from web.kit.api import LIMIT, OFFSET, ApiContext, api_routes, paginate
 from web.kit.deps import PageContext
+from web.kit.error_pages import web_message
 from web.kit.page import check_csrf, form_day, int_param, page, page_number, render
+from workflow.core.errors import MerzimError
 from workflow.notices import rules, service
 from workflow.services import transactions as tx
+from workflow.services.users import display_names
 
 router = APIRouter(include_in_schema=False)
 api_router = api_routes()
@@ -28,14 +32,24 @@ def org_before(request: Request) -> tuple[int, ...]:
     return notify.policy.before if notify is not None else (5, 1, 0)
 
 
+def org_policy(request: Request) -> ReminderSettings:
+    """The organisation's reminder settings ([reminders]): whose escalations a manager's
+    centre lists, as his digest does."""
+    notify = request.app.state.settings.notify
+    return notify.policy if notify is not None else ReminderSettings()
+
+
 @router.get("/notifications", response_class=HTMLResponse)
 def notifications_page(request: Request, pc: PageContext = Depends(page)):
     number = page_number(request)
-    c = service.centre(pc.s, pc.ctx, pc.viewer.user, org_before(request))
+    c = service.centre(pc.s, pc.ctx, pc.viewer.user, org_before(request),
+                       org_policy(request))
     first = (number - 1) * rules.PAGE
     shown = service.described(pc.s, pc.ctx, c.items[first:first + rules.PAGE], c.unread,
                               pc.t.language)
     pages = max(1, -(-len(c.items) // rules.PAGE))
+    names = display_names(pc.s, [i["actor"] for i in shown])  # "Asel Nurpeisova", not web:asel
+    shown = [{**i, "actor_name": names.get(i["actor"] or "") or i["actor"]} for i in shown]
     return render(request, pc, "notifications.html", items=shown, unread=c.unread_count,
                   total=len(c.items), page=number, pages=pages,
                   menu_extra={"unread": c.unread_count})
@@ -48,30 +62,58 @@ def mark_read(request: Request, csrf: str = Form(""), item: str = Form(""),
     check_csrf(pc, csrf)
     with tx.transaction(pc.s):
         service.mark_read(pc.s, pc.ctx, pc.viewer.user, org_before(request),
-                          [item] if item else None)
+                          [item] if item else None, org_policy(request))
     return RedirectResponse("/notifications", status_code=303)
 
 
-@router.get("/account/reminders", response_class=HTMLResponse)
-def reminders_page(request: Request, pc: PageContext = Depends(page)):
+def _reachable(request: Request, user: Any) -> list[str]:
+    """The channels that reach her: those the organisation sends by, Telegram only once her
+    chat is linked (a default never ticks a channel she cannot hear on)."""
+    notify = request.app.state.settings.notify
+    sent = notify.channels if notify is not None else rules.CHANNELS
+    return [c for c in rules.CHANNELS if c in sent
+            and (c != "telegram" or (user.telegram_chat_id and user.telegram_active))]
+
+
+def _preferences_page(request: Request, pc: PageContext, status: int = 200,
+                      typed: dict[str, Any] | None = None, error: str | None = None):
     user = pc.viewer.user
     pref = service.preference(pc.s, user)
-    chosen = pref.channels.split(",") if pref.channels is not None else None
-    return render(request, pc, "reminder_preferences.html", pref=pref, channels=rules.CHANNELS,
-                  chosen=chosen, org_before=", ".join(str(d) for d in org_before(request)),
+    chosen = pref.channels.split(",") if pref.channels is not None \
+        else _reachable(request, user)
+    before = pref.before or ""
+    hour = "" if pref.digest_hour is None else str(pref.digest_hour)
+    if typed is not None:  # refused: what she typed, as she typed it
+        chosen, before, hour = typed["channel"], typed["before"], typed["digest_hour"]
+    return render(request, pc, "reminder_preferences.html", status=status, pref=pref,
+                  channels=rules.CHANNELS, chosen=chosen, before=before, digest_hour=hour,
+                  error=error, linked=bool(user.telegram_chat_id),
+                  org_before=", ".join(str(d) for d in org_before(request)),
                   holds=service.described_holds(pc.s, pc.ctx, service.holds(pc.s, user),
                                                 pc.t.language),
                   stages=service.snoozable(pc.s, pc.ctx, user, pc.t.language),
                   max_offset=rules.MAX_OFFSET)
 
 
+@router.get("/account/reminders", response_class=HTMLResponse)
+def reminders_page(request: Request, pc: PageContext = Depends(page)):
+    return _preferences_page(request, pc)
+
+
 @router.post("/account/reminders")
-def save_preferences(csrf: str = Form(""), channel: list[str] = Form([]),
+def save_preferences(request: Request, csrf: str = Form(""), channel: list[str] = Form([]),
                      before: str = Form(""), digest_hour: str = Form(""),
                      pc: PageContext = Depends(page)):
     check_csrf(pc, csrf)
-    with tx.transaction(pc.s):
-        service.save_preferences(pc.s, pc.viewer.user, channel, before, digest_hour)
+    try:
+        with tx.transaction(pc.s):
+            service.save_preferences(pc.s, pc.viewer.user, channel, before, digest_hour)
+    except MerzimError as exc:  # the page again, her values kept, the problem above them
+        tx.refused(pc.s, pc.ctx.actor, "refused", "request", "POST",
+                   {"path": "/account/reminders", "key": exc.key, "status": 422})
+        return _preferences_page(request, pc, 422, {"channel": channel, "before": before,
+                                                    "digest_hour": digest_hour},
+                                 web_message(exc, pc.t))
     return RedirectResponse("/account/reminders", status_code=303)
 
 
@@ -112,7 +154,7 @@ def api_notifications(request: Request, limit: int = LIMIT, offset: int = OFFSET
     withdrawals by others on them and the cases handed to her (the last 30 days), overdue
     first, each with `unread`; `unread` counts them all. Names in ?lang= (kk, ru, en); never
     the name of a person a case is about."""
-    c = service.centre(a.s, a.ctx, a.viewer.user, org_before(request))
+    c = service.centre(a.s, a.ctx, a.viewer.user, org_before(request), org_policy(request))
     listed = service.described(a.s, a.ctx, c.items[offset:offset + limit], c.unread,
                                a.ctx.language)
     result = paginate(listed, limit, 0).model_dump()
@@ -130,7 +172,8 @@ class ReadIn(BaseModel):
 def api_mark_read(request: Request, body: ReadIn, a: ApiContext = Depends()) -> dict[str, int]:
     """Mark items of the caller's centre read (an item not in it: 404, nothing stored)."""
     with tx.transaction(a.s):
-        marked = service.mark_read(a.s, a.ctx, a.viewer.user, org_before(request), body.items)
+        marked = service.mark_read(a.s, a.ctx, a.viewer.user, org_before(request), body.items,
+                                   org_policy(request))
     return {"marked": marked}
 
 
@@ -139,7 +182,7 @@ class MenuPart:
 
     def counts(self, request: Request, pc: PageContext) -> dict[str, int]:
         return {"unread": service.unread_count(pc.s, pc.ctx, pc.viewer.user,
-                                               org_before(request))}
+                                               org_before(request), org_policy(request))}
 
 
 MENU_PART = MenuPart()

@@ -96,25 +96,17 @@ class FormWriter(Protocol):
 
 
 def form_writer() -> FormWriter | None:
-    """The report forms' writer: the feature that reads a definition's `[form]` table
-    (workflow/definitions/features.py names it as data), its `service.package_form`, imported
-    when a package first needs a form -- as the record path finds a feature's listener
-    (services/hooks.py): the platform never imports another feature by name. None when no such
-    feature is installed (the package then holds the records alone)."""
-    import importlib
+    """The report forms' writer: the installed feature that offers one (its declaration's
+    `package_form`, workflow/core/feature.py), loaded when a package first needs a form -- as
+    the record path finds a feature's listener (services/hooks.py): the platform never
+    imports another feature. None when no such feature is installed (the package then holds
+    the records alone)."""
+    from workflow.definitions.features import providing
 
-    from workflow.definitions.features import FEATURES
-
-    package = FEATURES.get("form")
-    if package is None:
-        return None
-    try:
-        module = importlib.import_module(f"{package}.service")
-    except ModuleNotFoundError as exc:
-        if exc.name not in (package, f"{package}.service"):
-            raise
-        return None
-    return getattr(module, "package_form", None)
+    for feature in providing("package_form"):
+        assert feature.package_form is not None
+        return feature.package_form()
+    return None
 
 
 class PackageError(UsageError):

@@ -559,6 +559,31 @@ def evaluate(subject: str, subject_kind: str, tree: Sequence[Org], year: int, to
     return _Evaluation(subject, subject_kind, tree, year, today, cases, st, catalogue).run()
 
 
+def behind(subject: str, subject_kind: str, tree: Sequence[Org], year: int, today: date,
+           cases: Sequence[Entry], st: ScoreSettings, catalogue: Catalogue
+           ) -> dict[str, list[tuple[Entry, str, date | None]]]:
+    """The entries behind each indicator of projects No. 2-4 (those its rule reads for the
+    subject: the organisations it takes in, its supervised entities, its district akimats),
+    each with its status (done, pending until its due date, missing): what the score page
+    links to, and what is still due."""
+    e = _Evaluation(subject, subject_kind, tree, year, today, cases, st, catalogue)
+    out: dict[str, list[tuple[Entry, str, date | None]]] = {}
+    for spec in catalogue.indicators:
+        orgs: Sequence[str]
+        if spec.kind in PROJECT_3_KINDS:
+            orgs = e.entities
+        elif spec.kind == "commission":
+            orgs = (subject, *below(subject, e.tree, DISTRICTS, "below"))
+        elif spec.kind in ("report_penalty", "territories"):
+            orgs = (subject,)
+        else:
+            orgs = e.members
+        found = [c for org in orgs for c in (e.of(spec.key, org) if spec.kind == "certificates"
+                                             else e.of_year(spec.key, org))]
+        out[spec.key] = [(c, *e.status(c)) for c in found]
+    return out
+
+
 # -- the whole evaluation -----------------------------------------------------------------------------
 
 

@@ -27,6 +27,10 @@ SCHEDULE_ROLE = "schedule_approved"
 # 1.3.2 scores publication on an internet resource (001:L148-150): the step whose done record
 # must carry a link; one done by a justification note alone leaves the share (B-15)
 PUBLISHED_ROLE = "published"
+# 1.1.3 and 1.2.1 count an announcement as published on the internet resource, in the media and
+# on social networks only when each has its link (000:L265-269; 001:L55-59): the steps whose
+# done record must carry a link of every channel its definition names
+CHANNEL_ROLES = ("start_announced", "discussion_announced")
 DONE, PENDING, MISSING = "done", "pending", "missing"
 
 _APPARATUS = ("apparatus_department", "independent_directorate", "akim_apparatus")
@@ -162,6 +166,9 @@ class Step:
     # done without a link on an internet resource (the publication by a justification note
     # alone, I-13): it leaves 1.3.2's share, neither awarded nor deducted (B-15)
     unlinked: bool = False
+    # an announcement (CHANNEL_ROLES) done without a link of these channels: not published on
+    # every channel, so not counted (001:L55-59)
+    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -345,6 +352,16 @@ def _unlinked_only(analyses: Iterable[AnalysisFacts], role: str) -> bool:
     return bool(done) and all(s.unlinked for s in done)
 
 
+def _missing_channels(analyses: Iterable[AnalysisFacts], role: str) -> tuple[str, ...]:
+    """The channels a unit's announcement lacks (001:L55-59): () when some analysis announced
+    on every channel, or none announced; else those its best announcement (the fewest
+    missing, the first of equals) has no link on."""
+    done = [a.step(role) for a in analyses if a.step(role).done]
+    if not done or any(not s.missing for s in done):
+        return ()
+    return min((s.missing for s in done), key=len)
+
+
 def _by(analyses: Iterable[AnalysisFacts], who: str) -> dict[str, list[AnalysisFacts]]:
     """Analyses by object ('object'), or by object and by subject ('body': a district's
     cartogram section is updated from an analysis of it or one it ran)."""
@@ -380,6 +397,11 @@ def score(f: SubjectFacts, st: ScoreSettings) -> dict[str, Any]:
               by=by_object, unit: str = "subdivision", linked: bool = False) -> None:
         left = [u for u in over if _unlinked_only(by.get(u, []), role)] if linked else []
         t = tally(role, [u for u in over if u not in left], by)
+        # an announcement without a link on every channel is not published (001:L55-59)
+        lacking = {u: m for u in over if u not in left
+                   and (m := _missing_channels(by.get(u, []), role))} if role in CHANNEL_ROLES else {}
+        t.done -= len(lacking)
+        t.missing += len(lacking)
         pct = percent(t.done, t.n)
         steps = tens(pct, st.steps) if size == 10 else ones(pct, st.steps)
         pts = min(maximum, per_step * steps)
@@ -388,6 +410,12 @@ def score(f: SubjectFacts, st: ScoreSettings) -> dict[str, Any]:
                   "per_step": per_step}
         if linked:
             inputs["unlinked"] = len(left)
+        if lacking:  # the units not counted, and how many lack each channel
+            inputs["incomplete"] = len(lacking)
+            order = dict.fromkeys(c for m in sorted(lacking.values(), key=len, reverse=True)
+                                  for c in m)  # the definition's order of its channels
+            inputs["missing_channels"] = {c: sum(1 for m in lacking.values() if c in m)
+                                          for c in order}
         if threshold is not None:
             inputs["threshold"] = threshold
             if pct < threshold:

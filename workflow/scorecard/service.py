@@ -10,6 +10,7 @@ whole subtree, whatever its size.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -135,6 +136,20 @@ def _step(stage: Any, definition=None) -> sc.Step:
                    and not links_of(definition, stage.evidence))
 
 
+def _channels(definition) -> tuple[str, ...]:
+    """The channels an announcement is published on, each needing its link (000:L265-269;
+    001:L55-59): the choices of the definition's field of type "links" (none: no such field,
+    nothing required)."""
+    return next((tuple(spec.choices) for spec in definition.evidence.values()
+                 if spec.type == "links" and spec.choices), ())
+
+
+def _missing(definition, evidence: Any, channels: tuple[str, ...]) -> tuple[str, ...]:
+    """The channels a done announcement has no link on (a plain link names none)."""
+    have = {link.channel for link in links_of(definition, evidence)}
+    return tuple(c for c in channels if c not in have)
+
+
 def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
                   settings: sc.ScoreSettings, subtree: bool = False
                   ) -> list[tuple[Organisation, sc.SubjectFacts]]:
@@ -168,23 +183,32 @@ def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
     ids = [c.id for c, _, _ in cases if c.state not in excluded]
     published = stage_of.get(sc.PUBLISHED_ROLE)
     keys = {v for k, v in stage_of.items() if k in sc.STEP_ROLES} | ({published} - {None})
+    # the announcements counted on every channel (001:L55-59): their evidence is read too
+    announced = {stage_of[r] for r in sc.CHANNEL_ROLES if stage_of.get(r)}
+    channels = _channels(definition)
+    with_evidence = ({published} - {None}) | (announced if channels else set())
     # each stage as a step when read: a step whose links do not count depends on the stage's
     # status and due date alone, one (frozen) Step per pair, not one per stage (180,000 of a
     # country); the published stage's also on its evidence (I-15, I-16)
-    plain: dict[tuple[str, date | None], sc.Step] = {}
+    plain: dict[tuple[str, date | None, tuple[str, ...]], sc.Step] = {}
     steps_of: dict[int, dict[str, sc.Step]] = {}  # analysis -> stage key -> step
     published_step: dict[int, sc.Step] = {}  # analysis -> its published stage's step
     for chunk in _chunks(ids):
         # the columns a step reads, as rows (not ORM objects); the evidence (JSON) of the
         # published stage only, the one whose links count
         for st in read(select_columns(Stage.case_id, Stage.key, Stage.status, Stage.due_date,
-                                      sa_case((col(Stage.key) == published, Stage.evidence))
-                                      .label("evidence") if published else
+                                      sa_case((col(Stage.key).in_(with_evidence),
+                                               Stage.evidence))
+                                      .label("evidence") if with_evidence else
                                       null().label("evidence"))
                        .where(_in(s, col(Stage.case_id), chunk), col(Stage.key).in_(keys))):
-            step = plain.get((st.status, st.due_date))
+            missing = (_missing(definition, st.evidence, channels)
+                       if st.key in announced and st.status in (DONE_ON_TIME, DONE_LATE)
+                       else ())
+            step = plain.get((st.status, st.due_date, missing))
             if step is None:
-                step = plain[(st.status, st.due_date)] = _step(st)
+                step = plain[(st.status, st.due_date, missing)] = replace(_step(st),
+                                                                          missing=missing)
             steps_of.setdefault(st.case_id, {})[st.key] = step
             if st.key == published:
                 published_step[st.case_id] = _step(st, definition)
@@ -302,11 +326,15 @@ def _externals(s: Session, subject_ids: list[int], year: int, settings: sc.Score
 
 
 def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.ScoreSettings,
-               subtree: bool = False, whole: bool = True) -> list[dict[str, Any]]:
+               subtree: bool = False, whole: bool = True, leads: bool = False
+               ) -> list[dict[str, Any]]:
     """The evaluation of one subject, or of every subject under it, each with the subject's
     name in the context's language: projects No. 1-4 with a subtotal each and the total
-    (`whole`), or project No. 1 alone. The registers of the whole subtree are read once."""
+    (`whole`), or project No. 1 alone. The registers of the whole subtree are read once.
+    Each carries its depth under the root (`depth`, 0: the root) and, with `leads`, the cases
+    behind each indicator and the points still at risk (`at_risk`, see `_leads`)."""
     root = get_org(s, org_code)
+    root_depth = root.path.strip("/").count("/")
     cases: list[Entry] = []
     orgs: list[Organisation] = []
     if whole:
@@ -326,6 +354,7 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
     out = []
     for org, facts in subject_facts(s, ctx, root, year, settings, subtree):
         result = sc.score(facts, settings)
+        places: list[int] = []
         if whole:
             # the cases of the subject's tree, in the order read (not a pass over every case
             # of the root's tree per subject: 5,000 subjects made that quadratic)
@@ -334,6 +363,12 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
                 facts.subject, facts.subject_kind, facts.tree, year, ctx.today,
                 [cases[i] for i in places], settings, catalogue()))
         result["subject_name"] = org_name(org, ctx.language)
+        result["depth"] = org.path.strip("/").count("/") - root_depth
+        if leads:
+            entries = ev.behind(facts.subject, facts.subject_kind, facts.tree, year, ctx.today,
+                                [cases[i] for i in places], settings,
+                                catalogue()) if whole else {}
+            _leads(result, facts, entries, settings, ctx.registry.all())
         if whole:  # the organisations its projects No. 2 and 4 take in (B-18), and those a
             # consolidated indicator's facts came from
             kinds = settings.consolidating_kinds
@@ -344,6 +379,96 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
                                        for code in (*result["taken_in"], *sorted(taken))}
         out.append(result)
     return out
+
+
+# -- what leads to the fix -----------------------------------------------------------------------
+
+# the step of an analysis each indicator of project No. 1 counts (rules.score's roles, named
+# once, in rules.STEP_ROLES: ordered, start and discussion announced, discussed, note signed,
+# plan approved, published, positions approved)
+_ORDERED, _START, _DISCUSSION, _DISCUSSED, _NOTE, _PLAN, _PUBLISHED, _POSITIONS = \
+    sc.STEP_ROLES[:8]
+ROLE_OF = {"1.1.2": _ORDERED, "1.1.3": _START, "1.2.1": _DISCUSSION, "1.2.2": _DISCUSSED,
+           "1.2.3": _NOTE, "1.3.1": _PLAN, "1.3.2": _PUBLISHED, "1.3.3": _NOTE,
+           "1.4.1": _POSITIONS}
+# the indicators of project No. 1 scored over the subdivisions (the coverage page's rows)
+OVER_SUBDIVISIONS = ("1.1.3", "1.2.1", "1.2.2", "1.3.2", "1.3.3")
+DOCUMENTS = ("1.1.2", "1.2.3", "1.3.1")
+
+
+def _status(step: sc.Step, today: date) -> tuple[str, date | None]:
+    if step.done and not step.missing:  # an announcement lacking a channel's link is not
+        return sc.DONE, None              # published (001:L55-59): missing
+    if step.open and (step.due is None or step.due >= today):
+        return sc.PENDING, step.due
+    return sc.MISSING, None
+
+
+def _gains(ind: dict[str, Any]) -> bool:
+    """Whether what is still due may change the indicator: a deduction avoided, or an award
+    not yet at its maximum."""
+    if ind["kind"] == "info":
+        return False
+    if ind["kind"] == "penalty" or ind["maximum"] is None:
+        return True
+    return ind["points"] < ind["maximum"]
+
+
+def _leads(result: dict[str, Any], facts: sc.SubjectFacts,
+           entries: dict[str, list[tuple[Entry, str, date | None]]],
+           settings: sc.ScoreSettings, definitions: Iterable[Any]) -> None:
+    """Each indicator's `cases` (the analyses or the register cases behind it: id, process,
+    status, due date, the stage it counts; never a person) and `coverage` (scored over the subdivisions: the
+    coverage page's rows lead to it), and the scorecard's `at_risk`: what is still due and may
+    win or lose points, by its deadline — an open stage of a case behind an indicator, the
+    subdivisions not yet analysed, an indicator pending with nothing recorded yet."""
+    today, year_end = facts.today, date(facts.year, 12, 31)
+    # the stage each case counts: project No. 1's by the indicator's step ([scorecard.stages]),
+    # a register's its [scorecard] counted stage
+    counted = {d.key: d.scorecard.counted for d in definitions if d.scorecard is not None}
+    analysis = next((d for d in definitions if _table(d)[0]), None)
+    stage_of = _table(analysis)[0] if analysis is not None else {}
+    own = sc.subject_analyses(facts, settings)
+    units = sc.subdivisions(facts.subject, facts.tree, settings)
+    analysed = {a.object for a in facts.analyses if not a.cancelled}
+    risk: list[dict[str, Any]] = []
+    coverage: list[str] = []  # the indicators the subdivisions not yet analysed may raise
+    for ind in result["indicators"]:
+        key = ind["key"]
+        listed: list[dict[str, Any]] = []
+        if key in ROLE_OF:
+            role = ROLE_OF[key]
+            for a in own if key in DOCUMENTS else facts.analyses:
+                status, due = _status(a.step(role), today)
+                listed.append({"id": a.id, "process": analysis.key if analysis else "",
+                               "stage": stage_of.get(role), "status": status, "due": due,
+                               # the channels its announcement has no link on (1.1.3, 1.2.1)
+                               **({"missing_channels": list(a.step(role).missing)}
+                                  if a.step(role).missing else {})})
+        elif key in entries:
+            for entry, status, due in entries[key]:
+                if entry.case is not None:
+                    listed.append({"id": entry.case.id, "process": entry.case.process,
+                                   "stage": counted.get(entry.case.process),
+                                   "status": status, "due": due})
+        ind["cases"] = listed if ind["kind"] != "info" else []
+        ind["coverage"] = key in OVER_SUBDIVISIONS and ind["kind"] != "info"
+        if not _gains(ind):
+            continue
+        pending = [c for c in ind["cases"] if c["status"] == sc.PENDING]
+        for c in pending:
+            risk.append({"key": key, "case": c["id"], "process": c["process"],
+                         "stage": c["stage"],
+                         "deadline": c["due"] or year_end})
+        if ind["coverage"]:
+            coverage.append(key)
+        elif not pending and ind.get("pending_until"):
+            risk.append({"key": key, "case": None, "deadline": ind["pending_until"]})
+    missing = [u for u in units if u not in analysed]
+    if coverage and missing and today <= year_end:  # one line for the indicators it touches
+        risk.append({"key": coverage[0], "keys": coverage, "case": None,
+                     "units": len(missing), "deadline": year_end})
+    result["at_risk"] = sorted(risk, key=lambda r: (r["deadline"], r["key"], r["case"] or 0))
 
 
 # -- the registers of projects No. 2-4 --------------------------------------------------------------

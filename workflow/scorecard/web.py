@@ -1,12 +1,16 @@
 """The evaluation of projects No. 1-4 on the dashboard: every subject under an organisation as a
 sortable summary and a table of the chosen projects' indicators (with its XLSX/CSV export),
-and one subject's scorecard in words, a project at a time, with its sources as footnotes. A
-viewer sees what the other pages show them: officers their own organisation, managers and
-admins their subtree."""
+and one subject's scorecard in words, a project at a time, with its sources as footnotes, each
+indicator linked to the cases and coverage rows behind it, each project's maximum and share,
+the points still at risk by their deadlines (also on the overview: OVERVIEW_PART) and the
+report forms with the lines each would hold. A viewer sees what the other pages show them:
+officers their own organisation, managers and admins their subtree; a case is linked by its
+number, never its person (its page decides who sees that)."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -20,12 +24,14 @@ from workflow import services as svc
 from workflow.core.errors import UsageError
 from workflow.i18n import Translator
 from workflow.scorecard import service as scoring
+from workflow.scorecard.evaluation import project_of
 from workflow.scorecard.rules import ScoreSettings
 from workflow.scorecard.words import column_label, in_words, score_table
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
 api_router = api_routes()
+LINKS = 8  # the cases linked from an indicator; more: the list of them all
 SORTS = ("subject", "kind", "awards", "deductions", "total", "status")
 PROJECTS = (1, 2, 3, 4)
 
@@ -34,13 +40,78 @@ def _settings(request: Request) -> ScoreSettings:
     return request.app.state.settings.score
 
 
-def _cards(request: Request, pc: PageContext, code: str, year: int, subtree: bool
-           ) -> list[dict[str, Any]]:
+def _cards(request: Request, pc: PageContext, code: str, year: int, subtree: bool,
+           leads: bool = False) -> list[dict[str, Any]]:
     org = visible_org(pc.s, pc.viewer, code)
     # an officer sees their own organisation only: no subtree below it
     subtree = subtree and pc.viewer.role != "officer"
-    return [in_words(r, pc.t) for r in
-            scoring.scorecards(pc.s, pc.ctx, org.code, year, _settings(request), subtree)]
+    cards = [in_words(r, pc.t) for r in scoring.scorecards(
+        pc.s, pc.ctx, org.code, year, _settings(request), subtree, leads=leads)]
+    if leads:
+        for card in cards:
+            _leads(pc, card, year)
+    return cards
+
+
+def _process_name(pc: PageContext, process: str) -> str:
+    loaded = pc.ctx.registry.loaded.get(process)
+    return loaded.definition.name(pc.t.language) if loaded else process
+
+
+def _stage_name(pc: PageContext, process: str, key: str | None) -> str | None:
+    loaded = pc.ctx.registry.loaded.get(process)
+    return loaded.definition.stage_name(key, pc.t.language) if loaded and key else None
+
+
+def _case_link(pc: PageContext, case: dict[str, Any]) -> dict[str, Any]:
+    """A case behind an indicator as a link: its number and status, never its person (the
+    case page decides who may see that)."""
+    status = case["status"]
+    words = (pc.t("score.lead.pending", date=case["due"].isoformat()) if status == "pending"
+             and case["due"] else pc.t(f"score.lead.{status}"))
+    return {"href": f"/cases/{case['id']}", "id": case["id"], "status": status,
+            "text": pc.t("score.lead.case", id=case["id"]), "status_text": words}
+
+
+def _leads(pc: PageContext, card: dict[str, Any], year: int) -> None:
+    """Each indicator's links to what is behind it (the first LINKS cases, then the list of
+    them all; the coverage page's rows for the shares over the subdivisions), and the points
+    at risk in words, each with its deadline and where to fix it."""
+    subject = quote(card["subject"])
+    coverage = f"/coverage?org={subject}&year={year}"
+    titles = {}
+    for ind in card["indicators"]:
+        titles[ind["key"]] = f"{ind['number']} {ind['title']}"
+        cases = ind.get("cases") or []
+        ind["links"] = [_case_link(pc, c) for c in cases[:LINKS]]
+        processes = {c["process"] for c in cases}
+        ind["more"] = None
+        if len(cases) > LINKS:
+            only = next(iter(processes)) if len(processes) == 1 else ""
+            ind["more"] = {"href": f"/cases?org={subject}" + (f"&process={quote(only)}"
+                                                                if only else ""),
+                           "text": pc.t.n("score.lead.all", len(cases))}
+        ind["coverage_href"] = coverage if ind.get("coverage") else None
+    risks = []
+    for r in card.get("at_risk", ()):
+        if r["case"] is not None:
+            process = (_process_name(pc, r["process"]) if r["process"] else
+                       pc.t("score.risk.analysis"))
+            stage = _stage_name(pc, r["process"], r.get("stage"))
+            what = (pc.t("score.risk.case_stage", id=r["case"], process=process, stage=stage)
+                    if stage else pc.t("score.risk.case", id=r["case"], process=process))
+            href = f"/cases/{r['case']}"
+        elif r.get("units"):
+            what = pc.t.n("score.risk.units", r["units"])
+            href = coverage
+        else:
+            what = pc.t("score.risk.nothing_yet")
+            href = (f"/score/{subject}?year={year}&project={project_of(r['key'])}"
+                    f"#indicator-{r['key']}")
+        risks.append({**r, "what": what, "href": href,
+                      "title": ", ".join(titles.get(k, k) for k in r.get("keys") or [r["key"]]),
+                      "deadline_text": r["deadline"].isoformat()})
+    card["risks"] = risks
 
 
 def _query(request: Request, pc: PageContext) -> tuple[str, int]:
@@ -142,9 +213,10 @@ def score_subject(request: Request, org: str, pc: PageContext = Depends(page)):
     that ?project=N opens (the others closed under their subtotals)."""
     _code, year = _query(request, pc)
     project, _chosen = _projects(request)
-    card = _cards(request, pc, org, year, subtree=False)[0]
+    card = _cards(request, pc, org, year, subtree=False, leads=True)[0]
     return render(request, pc, "score.html", card=card, year=year,
-                  open_project=0 if project == "all" else int(project))
+                  open_project=0 if project == "all" else int(project),
+                  forms=_forms(request, pc, card["subject"], year))
 
 
 @router.get("/programmes/{programme_id}/score", response_class=HTMLResponse)
@@ -152,9 +224,18 @@ def score_page(request: Request, programme_id: str, pc: PageContext = Depends(pa
     """A programme's scorecard: its subject's, of the programme's year."""
     prog = visible_programme(pc.s, pc.viewer, programme_id)
     subject = svc.org_by_id(pc.s, prog.subject_id)
-    card = _cards(request, pc, subject.code, prog.year, subtree=False)[0]
+    card = _cards(request, pc, subject.code, prog.year, subtree=False, leads=True)[0]
     # an internal analysis is project No. 1's: its indicators open
-    return render(request, pc, "score.html", card=card, year=prog.year, open_project=1)
+    return render(request, pc, "score.html", card=card, year=prog.year, open_project=1,
+                  forms=_forms(request, pc, subject.code, prog.year))
+
+
+def _forms(request: Request, pc: PageContext, code: str, year: int) -> list[dict[str, Any]]:
+    """The report forms of the subject's year, each with the lines it would hold (the app's
+    `form_lines`: the forms' own reading of the registers)."""
+    count = getattr(request.app.state, "form_lines", None)
+    lines = count(pc.s, pc.ctx, code, year) if count is not None else {}
+    return [{"n": n, "lines": lines.get(n)} for n in request.app.state.form_appendices]
 
 
 @api_router.get("/scores")
@@ -178,3 +259,52 @@ def api_scores(request: Request, org: str | None = None, year: int | None = None
     cards = [in_words(r, t) for r in scoring.scorecards(a.s, a.ctx, subject.code, year_n,
                                                         _settings(request), subtree)]
     return paginate(cards, limit, offset)
+
+
+class OverviewPart:
+    """The overview's points at risk of its organisation, when it is a subject of the
+    scorecard: what is still due this year and may win or lose points, by its deadline."""
+
+    def page(self, request: Request, pc: PageContext, scope: Any) -> dict[str, Any]:
+        settings = _settings(request)
+        if scope.kind not in settings.subject_kinds:
+            return {}
+        year = pc.ctx.today.year
+        card = _cards(request, pc, scope.code, year, subtree=False, leads=True)[0]
+        return {"score_risks": {"subject": card["subject"], "year": year,
+                                "risks": card["risks"]}}
+
+
+OVERVIEW_PART = OverviewPart()
+
+
+class RegisterPart:
+    """A register page's points for the year (web/registers_page.py): the indicators of
+    projects No. 2-4 that read the register — its own, a breach's by its kind, a yearly
+    report's penalty — with the subject's points as its scorecard shows them, each leading to
+    it; None when the organisation is not a subject of the evaluation."""
+
+    def points(self, request: Request, pc: PageContext, definition: Any, code: str,
+               year: int) -> list[dict[str, Any]] | None:
+        from workflow.scorecard.catalogue import catalogue
+
+        spec = definition.scorecard
+        if spec is None or not spec.indicator:
+            return None
+        org = visible_org(pc.s, pc.viewer, code)
+        if org.kind not in _settings(request).subject_kinds:
+            return None
+        known = catalogue()
+        keys = {spec.indicator, known.penalties.get(spec.indicator)}
+        if "kind" in spec.fields:  # a breach of a restriction feeds the indicator of its kind
+            keys |= {k for (head, _kind), k in known.restrictions.items()
+                     if head == spec.indicator[:3]}
+        card = _cards(request, pc, org.code, year, subtree=False)[0]
+        return [{"key": i["key"], "number": i["number"], "title": i["title"],
+                 "points_text": i["points_text"], "maximum_text": i["maximum_text"],
+                 "href": f"/score/{quote(org.code)}?year={year}&project={project_of(i['key'])}"
+                         f"#indicator-{i['key']}"}
+                for i in card["indicators"] if i["key"] in keys]
+
+
+REGISTER_PART = RegisterPart()

@@ -59,6 +59,11 @@ class Words:
                  did=t(f"score.did.{key}", **did))
         if i.get("unlinked"):  # 1.3.2: published by a justification note alone (B-15)
             text += "; " + t.n("score.text.unlinked", i["unlinked"])
+        if i.get("incomplete"):  # 1.1.3, 1.2.1: not on every channel (001:L55-59)
+            missing = ", ".join(t("score.text.channel_missing",
+                                  channel=t(f"score.channel.{channel}"), n=n)
+                                for channel, n in i.get("missing_channels", {}).items())
+            text += "; " + t.n("score.text.incomplete", i["incomplete"], missing=missing)
         return text + self.pending(i, until)
 
     def pending(self, i: dict[str, Any], until: Any) -> str:
@@ -248,6 +253,37 @@ class Words:
                 " + ".join(self.n(x) for x in parts)]
 
 
+NOT_EVALUATED = "—"  # an indicator that does not apply, wherever it is shown (001 §5.2)
+
+
+def marks(ind: dict[str, Any], w: Words) -> dict[str, str]:
+    """An indicator's points, maximum and share of it as shown: "—" for all three when it is
+    not evaluated; "no cap" for an award with no maximum; the share only of a maximum."""
+    if ind["kind"] == "info":
+        return {"points_text": NOT_EVALUATED, "maximum_text": NOT_EVALUATED,
+                "percent_text": NOT_EVALUATED}
+    if ind["maximum"] is None:
+        return {"points_text": w.n(ind["points"]), "percent_text": "",
+                "maximum_text": w.t("score.no_maximum") if ind["kind"] == "award" else ""}
+    share = 100 * ind["points"] / ind["maximum"] if ind["maximum"] else 0
+    return {"points_text": w.n(ind["points"]), "maximum_text": w.n(ind["maximum"]),
+            "percent_text": f"{w.n(round(share, 1))} %"}
+
+
+def project_maximum(indicators: list[dict[str, Any]], w: Words) -> dict[str, Any]:
+    """A project's maximum (the sum of its evaluated awards' maxima; an award with no cap
+    adds none, `uncapped` says there is one) and its awards as a share of it (above 100 %
+    only by an award with no cap)."""
+    capped = [i for i in indicators if i["kind"] == "award" and i["maximum"] is not None]
+    maximum = sum(i["maximum"] for i in capped)
+    uncapped = any(i["kind"] == "award" and i["maximum"] is None for i in indicators)
+    got = sum(i["points"] for i in indicators if i["kind"] == "award")
+    return {"maximum": maximum, "maximum_text": w.n(maximum) if capped else NOT_EVALUATED,
+            "uncapped": uncapped,
+            "percent_text": f"{w.n(round(100 * got / maximum, 1))} %" if maximum else
+            NOT_EVALUATED}
+
+
 def in_words(result: dict[str, Any], t: Translator) -> dict[str, Any]:
     """The scorecard with its heading, status and total in words, and each indicator's title,
     rule, text and footnote number; `footnotes` lists the sources once each."""
@@ -261,8 +297,7 @@ def in_words(result: dict[str, Any], t: Translator) -> dict[str, Any]:
                            "project": ev.project_of(ind["key"]),
                            "title": t(f"score.title.{ind['key']}"), "rule": w.rule(ind),
                            "text": w.text(ind, result["year"]), "footnote": number_,
-                           "points_text": w.n(ind["points"]),
-                           "maximum_text": "" if ind["maximum"] is None else w.n(ind["maximum"])})
+                           **marks(ind, w)})
     until = result.get("provisional_until")
     extra: dict[str, Any] = {}
     if "projects" in result:  # a whole evaluation (evaluation.whole): its projects' subtotals
@@ -270,7 +305,7 @@ def in_words(result: dict[str, Any], t: Translator) -> dict[str, Any]:
             **p, "title": t(f"score.project.{p['project']}"),
             "indicators": [i for i in indicators if i["project"] == p["project"]],
             "awards_text": w.n(p["awards"]), "deductions_text": w.n(p["deductions"]),
-            "subtotal_text": w.n(p["subtotal"]),
+            "subtotal_text": w.n(p["subtotal"]), **project_maximum(p["indicators"], w),
             "summary": t("score.subtotal", n=p["project"], awards=w.n(p["awards"]),
                          deductions=w.n(p["deductions"]), subtotal=w.n(p["subtotal"]))}
             for p in result["projects"]]
@@ -327,7 +362,7 @@ def column_label(key: str, t: Translator) -> str:
 def score_table(cards: list[dict[str, Any]], t: Translator,
                 chosen: tuple[int, ...] = (1, 2, 3, 4)) -> tuple[list[str], list[list[Any]]]:
     """The scorecards (in words) as one table: a row per subject, a column per indicator's
-    points of the `chosen` projects (empty where it is not evaluated), their subtotals, the
+    points of the `chosen` projects ("—" where it is not evaluated, as on every page), their subtotals, the
     totals and the status."""
     keys: list[str] = []
     titles: dict[str, str] = {}
@@ -345,7 +380,7 @@ def score_table(cards: list[dict[str, Any]], t: Translator,
     body = []
     for card in cards:
         got = {i["key"]: i for i in card["indicators"]}
-        cells = [None if k not in got or got[k]["kind"] == "info" else got[k]["points"]
+        cells = [NOT_EVALUATED if k not in got or got[k]["kind"] == "info" else got[k]["points"]
                  for k in keys]
         subtotals = {p["project"]: p["subtotal"] for p in card.get("projects", ())}
         body.append([card["subject"], card["subject_name"], card["kind_name"], *cells,

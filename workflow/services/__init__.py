@@ -34,8 +34,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
     "services.programmes": ("programme_cases", "programme_definition", "programme_stage",
                             "programmes_under"),
     "services.replanning": ("replan_all",),
-    "services.users": ("add_user", "list_users", "update_user"),
-    "services.withdrawal": ("case_history", "withdraw_case"),
+    "services.users": ("add_user", "display_names", "list_users", "update_user"),
+    "services.withdrawal": ("case_history", "restore_case", "withdraw_case"),
+    "services.links": ("left_to_officer", "link_cases", "linked_cases", "offers", "open_linked",
+                       "standing_linked"),
     "storage.queries": ("subtree_range",),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
+from sqlalchemy import event as sa_event
 from sqlmodel import Session
 
 from workflow.core import deadlines, limits, periods
-from workflow.core.dates import check_day, not_in_future, parse_day
+from workflow.core.dates import check_day, moved_reason, not_in_future, parse_day
 from workflow.core.deadlines import Facts, Planner, Record
 from workflow.core.definition import PERIOD_DATES, Definition
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
@@ -115,15 +116,18 @@ def stages_of(s: Session, case: Case) -> dict[str, Stage]:
 
 
 def sync(s: Session, ctx: Context, case: Case, definition: Definition | None = None,
-         ) -> list[tuple[str, date | None, date]]:
+         rows: list[EventRecord] | None = None) -> list[tuple[str, date | None, date]]:
     """Re-plan the case from its facts: stage rows created, updated or retired, the state
     replayed. Returns (stage, old due, new due) for the open stages whose deadline moved.
-    A withdrawn case is not re-planned: its stages stay as the withdrawal left them."""
+    A withdrawn case is not re-planned: its stages stay as the withdrawal left them.
+    `rows`: the case's records as the caller holds them (all of them, in order), else read.
+    The records and stages it leaves are kept for the case's view in the same transaction
+    (`planned_rows`): a record and the page or status after it read them once."""
     if case.withdrawn_at is not None:
         return []
     defn = definition or definition_of(s, ctx, case)
     _refresh_period_dates(s, ctx, defn, case)
-    rows = records_of(s, case)
+    rows = records_of(s, case) if rows is None else rows
     facts = facts_of(s, case, rows)
     planner = Planner(defn, ctx.calendar, facts)
     plan = planner.stages()
@@ -142,14 +146,57 @@ def sync(s: Session, ctx: Context, case: Case, definition: Definition | None = N
     close_period_stages(defn, existing, notes)
     case.state = derive_state(defn, facts.records, planner.dates(), ctx.today)
     closing = closed_status(defn, facts.records, case.state)
+    every = {**existing, **new}
     if closing is not None:
-        for stage in stages_of(s, case).values():
+        for stage in every.values():
             if stage.status == OPEN:
                 stage.status = closing
                 s.add(stage)
     s.add(case)
     s.flush()
+    _keep_rows(s, case, subject, rows, every)
     return moved
+
+
+_PLANNED = "merzim.planned_rows"  # case id -> (subject, records, stages) as sync left them
+
+
+def _keep_rows(s: Session, case: Case, subject: Organisation | None,
+               rows: list[EventRecord], stages: dict[str, Stage]) -> None:
+    """Keep what sync read and wrote for the case's view; forgotten by any later flush that
+    adds, changes or deletes a record or a stage, and at the transaction's end."""
+    kept = s.info.get(_PLANNED)
+    if kept is None:
+        kept = s.info[_PLANNED] = {}
+        if not s.info.get(_PLANNED + ".listening"):
+            s.info[_PLANNED + ".listening"] = True
+            sa_event.listen(s, "before_flush", _forget_on_write)
+            for name in ("after_commit", "after_rollback", "after_soft_rollback"):
+                sa_event.listen(s, name, _forget)
+            sa_event.listen(s, "do_orm_execute", _forget_on_statement)
+    kept[case.id] = (subject, list(rows), dict(stages))
+
+
+def planned_rows(s: Session, case: Case
+                 ) -> tuple[Organisation | None, list[EventRecord], dict[str, Stage]] | None:
+    """The subject, records and stages sync left for this case in this transaction, if
+    nothing wrote a record or a stage since."""
+    return (s.info.get(_PLANNED) or {}).get(case.id)
+
+
+def _forget(s: Session, *_: Any) -> None:
+    s.info.pop(_PLANNED, None)
+
+
+def _forget_on_write(s: Session, *_: Any) -> None:
+    if any(isinstance(o, (EventRecord, Stage, Case))
+           for o in (*s.new, *s.dirty, *s.deleted)):
+        _forget(s)
+
+
+def _forget_on_statement(state: Any) -> None:
+    if not state.is_select:  # an UPDATE or DELETE through the session
+        _forget(state.session)
 
 
 def switched_off(ctx: Context, defn: Definition, org_code: str | None) -> frozenset[str]:
@@ -534,7 +581,7 @@ def _named_refusals(action):
 
 
 def check_record(ctx: Context, defn: Definition, case_id: int | None, facts: Facts,
-                 subject_kind: str, event: str, on: date, evidence: dict[str, str]
+                 subject_kind: str | None, event: str, on: date, evidence: dict[str, str]
                  ) -> tuple[Any, str]:
     """The definition's checks of an event to record on a case with these facts (its state,
     the event's prerequisites, kinds, date floors and evidence), without the database:
@@ -639,7 +686,8 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
     rows = records_of(s, case)
     facts = facts_of(s, case, rows)
     subject = s.get(Organisation, case.subject_id)
-    spec, new_state = check_record(ctx, defn, case.id, facts, subject.kind, event, on, evidence)
+    spec, new_state = check_record(ctx, defn, case.id, facts, ctx.kind_for(defn.key, subject),
+                                   event, on, evidence)
     _check_organisations(s, defn, subject, evidence)
     if spec.repeatable and not repeat:
         files = [str(f.get("sha256")) for f in (audit_extra or {}).get("files", ())]
@@ -655,7 +703,7 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
         case.cancel_reason = evidence.get("note")
     s.flush()
     hooks.recorded(s, ctx, case, defn, record)
-    moved = sync(s, ctx, case, defn)
+    moved = sync(s, ctx, case, defn, rows=[*rows, record])  # the records, read once
     follow_up = _open_follow_up(s, ctx, case, subject, spec, on)
     audit.append(s, ctx.actor, f"event.{event}", "case", case.id,
                  {"event": event, "on": on, "evidence": evidence, "state": case.state or new_state,
@@ -964,8 +1012,10 @@ def long_date(t: Callable[..., str], day: date, year: bool = True) -> str:
 
 
 def moved_note(ctx: Context, nominal: date, due: date) -> str:
-    """Why a due date is not the date its rule gave: "15 April 2028 is a Saturday: due Monday
-    17 April — the next working day" (I-1; P-3: the last working day before it)."""
+    """Why a due date is not the date its rule gave, naming the rule that moved it: "15 April
+    2028 is a Saturday: due Monday 17 April — moved forward to the next working day (I-1)";
+    a 31 December: moved back to the year's last working day (P-24); P-3 and merzim's own
+    dates: the last working day before it."""
     t = _translator(ctx.language)
     off = ctx.calendar.year_days(nominal.year).off.get(nominal)
     if off is not None:
@@ -974,7 +1024,7 @@ def moved_note(ctx: Context, nominal: date, due: date) -> str:
         why = t(f"deadline.off_weekend.{nominal.weekday()}")
     else:
         why = t("deadline.off_holiday", name=ctx.calendar.reason(nominal))
-    key = "deadline.moved_following" if due > nominal else "deadline.moved_preceding"
+    key = f"deadline.moved_{moved_reason(nominal, due)}"  # the date rule's reason (P-24)
     return t(key, day=long_date(t, nominal), why=why, weekday=t(f"deadline.weekday.{due.weekday()}"),
              due=long_date(t, due, year=due.year != nominal.year))
 
@@ -984,11 +1034,12 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
     person seen by someone procedures.md does not name — its person, evidence and notes are
     left out (stages, due dates and statuses stay)."""
     defn = definition_of(s, ctx, case)
-    subject = _stored(s.get(Organisation, case.subject_id))
+    kept = planned_rows(s, case)  # what a record just re-planned, else read
+    subject = _stored(kept[0] if kept else s.get(Organisation, case.subject_id))
     obj = s.get(Organisation, case.object_id) if case.object_id else None
-    stages = stages_of(s, case)
+    stages = kept[2] if kept else stages_of(s, case)
     owner = s.get(User, case.responsible_id) if case.responsible_id else None
-    rows_ = records_of(s, case)
+    rows_ = kept[1] if kept else records_of(s, case)
     facts = facts_of(s, case, rows_)
     planner = Planner(defn, ctx.calendar, facts)
     state = derive_state(defn, facts.records, planner.dates(), ctx.today)
@@ -1035,7 +1086,8 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
                 if show_person or not (k in defn.fields and defn.fields[k].personal)},
         dates=dates,
         responsible=owner.login if owner else None,
-        next_events=[e for e in next_events(defn, state, recorded, closed, subject.kind)
+        next_events=[e for e in next_events(defn, state, recorded, closed,
+                                            ctx.kind_for(defn.key, subject))
                      if not _too_early(defn, planner, e, ctx.today)],
         settings=[CaseSetting(k, name_in(v["names"], ctx.language, k),
                               (str(defn.interpretations.get(k, "")).strip()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from calendars import KazakhstanCalendar
 from workflow.core.definition import Definition
@@ -22,10 +24,18 @@ class Context:
     language: str = "en"
     # config.toml [deadlines] own_off: organisations whose deadlines set by merzim are off (I-17)
     own_off: tuple[str, ...] = ()
+    # config.toml [processes.organisations]: per process, organisations of another kind whose
+    # cases accept the events kept for some kinds (P-21)
+    process_orgs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if isinstance(self.processes, Definition):
             self.processes = Registry.of(self.processes)
+
+    def kind_for(self, process: str, subject: Any) -> str | None:
+        """The kind the events of `process` see in a case of `subject`: its own, or None (every
+        kind) when the operator switched the process on for it (P-21)."""
+        return None if subject.code in self.process_orgs.get(process, ()) else subject.kind
 
     def own_deadlines_off(self, org_code: str | None) -> bool:
         """Whether the organisation switched off the deadlines merzim sets (I-17)."""

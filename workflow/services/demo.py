@@ -31,6 +31,21 @@ DEMO = tomllib.loads((Path(__file__).parent / "demo.toml").read_text(encoding="u
 # code, kind, parent, en, ru, kk (the tests read the tree)
 ORGS = [(o["code"], o["kind"], o.get("parent"), *o["names"]) for o in DEMO["org"]]
 USERS = [(u["login"], u["name"], u["role"], u["org"], u["language"]) for u in DEMO["user"]]
+# `merzim init --demo` gives the demo's people addresses of the reserved top-level domain
+# .invalid (RFC 2606): no mail server serves it, so their reminders are written to the worker's
+# log instead of being tried again and again against a mail server that is not there
+# (notifications/email.py). Loaded in-process, the demo keeps deliverable-looking addresses
+# (`login@example.kz`), which the e-mail tests deliver to a real local SMTP server.
+MAIL_DOMAIN = "merzim-demo.invalid"
+
+
+def accounts(language: str) -> list[dict[str, str]]:
+    """Each demo account with its role and its organisation's name in `language`, in the order
+    of demo.toml (officers, managers, the administrator)."""
+    names = {o[0]: {"en": o[3], "ru": o[4], "kk": o[5]} for o in ORGS}
+    return [{"login": login, "name": name, "role": role, "org": org,
+             "organisation": names[org].get(language) or names[org]["en"]}
+            for login, name, role, org, _lang in USERS]
 
 
 def _day(ctx: svc.Context, stages: dict, spec: dict[str, Any]) -> date:
@@ -121,14 +136,15 @@ def _monitor_until_today(s: Session, ctx: svc.Context, aid: int) -> None:
             svc.record_event(s, ctx, aid, keys["review_event"], review, {"period": period})
 
 
-def load_demo(s: Session, ctx: svc.Context) -> dict[str, Any]:
-    """Load the demo once (a second call changes nothing)."""
+def load_demo(s: Session, ctx: svc.Context, mail_domain: str = "example.kz") -> dict[str, Any]:
+    """Load the demo once (a second call changes nothing); its people's e-mail addresses are
+    `login@mail_domain`."""
     if org_by_code(s, ORGS[0][0]):
         return {"already": True}
     for code, kind, parent, en, ru, kk in ORGS:
         svc.add_org(s, ctx, code, en, kind, parent, name_kk=kk, name_ru=ru)
     for login, name, role, org, lang in USERS:
-        svc.add_user(s, ctx, login, name, role, org, f"{login}@example.kz", lang)
+        svc.add_user(s, ctx, login, name, role, org, f"{login}@{mail_domain}", lang)
     ids = []
     planning = hooks.feature_service("planning")  # the analyses are planned by the feature
     for item in DEMO["analysis"]:

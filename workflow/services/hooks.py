@@ -1,17 +1,16 @@
 """What the generic record path announces, and the features that listen.
 
 `services.cases` records, voids and re-plans a case of any definition; a feature that a
-definition switches on with its table (workflow/definitions/features.py) may need to act
-then — the monitoring opens its reporting periods when the note is signed, refuses to void
+definition switches on with its table (its declaration, workflow/core/feature.py) may need
+to act then — the monitoring opens its reporting periods when the note is signed, refuses to void
 a note whose reports came, and re-plans its per-period stages after a decree. The generic
 code announces each of these moments here; it imports no feature. A feature answers with a
-`Listener` in its own `listener.py` (module attribute `LISTENER`), imported the first time a
-case of a definition with its table is touched.
+`Listener` its declaration loads (`Feature.listener`), the first time a case of a definition
+with its table is touched.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, Protocol
@@ -19,7 +18,8 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from workflow.core.definition import Definition
-from workflow.definitions.features import FEATURES
+from workflow.core.feature import Feature
+from workflow.definitions import features
 from workflow.services.context import Context
 from workflow.storage.models import Case, EventRecord
 
@@ -69,50 +69,35 @@ class Opener(Protocol):
                  responsible: str | None, duplicate_reason: str | None) -> Any: ...
 
 
-_MODULES: dict[str, Any] = {}
-_LOADED: dict[str, Listener | None] = {}
-
-
-def _module(table: str) -> Any:
-    """The feature's listener module (None if it has none), imported once."""
-    if table not in _MODULES:
-        try:
-            module = importlib.import_module(f"{FEATURES[table]}.listener")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{FEATURES[table]}.listener":
-                raise
-            module = None
-        _MODULES[table] = module
-    return _MODULES[table]
-
-
-def _listener(table: str) -> Listener | None:
-    if table not in _LOADED:
-        _LOADED[table] = getattr(_module(table), "LISTENER", None)
-    return _LOADED[table]
+def _loaded(feature: Feature, capability: str) -> Any:
+    """What the feature's loader of this capability gives (None: it offers none)."""
+    load = getattr(feature, capability)
+    return load() if load is not None else None
 
 
 def opener(definition: Definition) -> Opener | None:
-    """The opener (`OPENER` of its listener module) of the first feature this definition
-    switches on that has one."""
-    for table in FEATURES:
+    """The opener of the first feature this definition switches on that has one."""
+    for table, feature in features.by_table().items():
         if definition.raw.get(table):
-            found = getattr(_module(table), "OPENER", None)
+            found = _loaded(feature, "opener")
             if found is not None:
                 return found
     return None
 
 
-def feature_service(table: str) -> Any:
-    """The service module of the feature that reads this table of a definition (the demo plans
-    its analyses with the planning feature's): found by its name in definitions/features.py,
-    as the record path finds a listener."""
-    return importlib.import_module(f"{FEATURES[table]}.service")
+def feature_service(name: str) -> Any:
+    """The service module of an installed feature (the demo plans its analyses with the
+    planning feature's), as its declaration loads it."""
+    feature = features.feature(name)
+    if feature is None or feature.service is None:
+        raise LookupError(f"no installed feature {name!r} with a service")
+    return feature.service()
 
 
 def listeners(definition: Definition) -> list[Listener]:
-    """The listeners of the features this definition switches on, in FEATURES order."""
-    found = (_listener(table) for table in FEATURES if definition.raw.get(table))
+    """The listeners of the features this definition switches on, in installation order."""
+    found = (_loaded(feature, "listener") for table, feature in features.by_table().items()
+             if definition.raw.get(table))
     return [listener for listener in found if listener is not None]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from workflow.core.errors import NotFound
 from workflow.storage.models import Case, Organisation, Programme, User
@@ -39,6 +39,31 @@ def get_case(s: Session, case_id: int | str) -> Case:
 
 
 get_analysis = get_case  # the internal analysis's commands say "analysis"
+
+
+def held_case(s: Session, case_id: int | str) -> tuple[Case, Organisation | None, User | None]:
+    """The case with its subject and responsible officer, in one query, for a command that
+    works on the case and shows it: the caller holds the three, so every later `get` of them
+    in the session is answered from the session (its identity map keeps only what is held)."""
+    case = get_case_id(case_id)
+    found = s.exec(select(Case, Organisation, User)
+                   .join(Organisation, col(Case.subject_id) == Organisation.id, isouter=True)
+                   .join(User, col(Case.responsible_id) == User.id, isouter=True)
+                   .where(Case.id == case)).first()
+    if found is None:
+        raise NotFound(f"no case {case_id!r}", key="notfound.analysis", id=case_id)
+    return found[0], found[1], found[2]
+
+
+def get_case_id(case_id: int | str) -> int:
+    """A case number as given (NotFound when it cannot be one)."""
+    try:
+        ident = int(case_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"no case {case_id!r}", key="notfound.analysis", id=case_id) from None
+    if not 0 < ident < 2**63:
+        raise NotFound(f"no case {case_id!r}", key="notfound.analysis", id=case_id)
+    return ident
 
 
 def _number(ident: int | str | None) -> int | None:

@@ -13,10 +13,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from workflow.core.errors import UsageError
+from workflow.core.definition import Definition
+from workflow.core.errors import KeyList, RuleViolation, UsageError
 from workflow.services import hooks
 from workflow.services.cases import duplicate_cases, open_case
 from workflow.services.context import Context
+from workflow.services.lookup import get_org
 from workflow.storage.models import Case
 
 
@@ -29,6 +31,24 @@ class Planned:
     analysis: Case | SimpleNamespace
     warnings: list[dict[str, Any]] = field(default_factory=list)
     row: int | None = None  # the row of an imported file
+
+
+def refuse_other_kinds(s: Session, defn: Definition, subject_code: str) -> None:
+    """A definition that declares the kinds of organisation it applies to (`[process]
+    applies_to`: an ISO 37001 certificate is a quasi-state entity's) is opened for no other:
+    refused before anything is written, in the reader's language."""
+    if not defn.applies_to:
+        return
+    org = get_org(s, subject_code)
+    if defn.opens_for(org.kind):
+        return
+    error = RuleViolation(f"{defn.key} does not apply to an organisation of kind {org.kind}",
+                          key="rule.obligation_not_for_kind", process=defn.key, kind=org.kind,
+                          kinds=", ".join(defn.applies_to))
+    error.labels.update(process=dict(defn.names), kind=f"org_kind.{org.kind}",
+                        kinds=KeyList(error.params["kinds"], {
+                            k: f"org_kind.{k}" for k in defn.applies_to}))
+    raise error
 
 
 def open_checked(s: Session, ctx: Context, process: str, subject_code: str,
@@ -51,6 +71,7 @@ def open_checked(s: Session, ctx: Context, process: str, subject_code: str,
         case, new = obligations.open_period(s, ctx, process, subject_code, period, responsible)
         return Planned(case, [] if new else [{"code": "period_case_exists", "id": case.id,
                                               "period": case.period}])
+    refuse_other_kinds(s, defn, subject_code)
     dates = dict(dates or {})
     opener = hooks.opener(defn)
     if opener is not None:

@@ -278,7 +278,8 @@ def _check_row(s: Session, ctx: Context, defn: Definition, c: Cells, known: _Kno
         evidence = clean_evidence(dict(c.evidence))
         facts = Facts(dict(opening.dates))
         try:  # named in the reader's words, as `record_event`'s refusals are
-            check_record(ctx, defn, None, facts, subject.kind, c.event, on, evidence)
+            check_record(ctx, defn, None, facts, ctx.kind_for(defn.key, subject), c.event,
+                         on, evidence)
             if any(spec.type == "organisation" for k, spec in defn.evidence.items()
                    if k in evidence):
                 _check_organisations(s, defn, subject, evidence)  # (a read per such row)

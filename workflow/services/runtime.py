@@ -36,6 +36,11 @@ def registry(settings: Settings, lazy: bool = False) -> Registry:
     """Every process definition (shipped and configured), validated, with the interpretations
     and obligation switches of config.toml (`lazy`: each parsed when first asked for, as a
     command that shows a case needs; a server checks them all at start)."""
-    return load_registry(settings.process_dirs, settings.interpretations, settings.obligations,
-                         lazy=lazy)
+    loaded = load_registry(settings.process_dirs, settings.interpretations,
+                           settings.obligations, lazy=lazy)
+    unknown = sorted(k for k in settings.process_orgs if k not in loaded.loaded)
+    if unknown:  # a misspelt key would switch nothing on, silently
+        raise ConfigError("config.toml [processes.organisations]: no process "
+                          + ", ".join(unknown))
+    return loaded
 

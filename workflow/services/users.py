@@ -91,3 +91,28 @@ def list_users(s: Session) -> list[dict[str, Any]]:
     return [{"login": u.login, "name": u.full_name, "role": u.role, "org": o.code,
              "email": u.email, "language": u.language, "active": u.active}
             for u, o in users_with_orgs(s)]
+
+
+# the channels an audited actor came through ("web:asel", "api:asel", "telegram:asel"): what
+# follows is a merzim login. A command line's actor names the operating-system account
+# ("cli:erlan"), which is not a login, and "worker" or "demo" are merzim itself: kept as they are.
+LOGIN_CHANNELS = ("web", "api", "telegram")
+
+
+def display_names(s: Session, actors: Any) -> dict[str, str]:
+    """Each actor or login of `actors` (an audit trail's "web:asel", or a bare "asel") that
+    names a known user, mapped to her full name; the others are left out (shown as written)."""
+    logins: dict[str, str] = {}
+    for actor in {a for a in actors if a}:
+        channel, sep, login = actor.partition(":")
+        if not sep:
+            logins[actor] = actor
+        elif channel in LOGIN_CHANNELS and login:
+            logins[actor] = login
+    if not logins:
+        return {}
+    from sqlmodel import col, select
+
+    names = dict(s.exec(select(User.login, User.full_name)
+                        .where(col(User.login).in_(sorted(set(logins.values()))))).all())
+    return {actor: names[login] for actor, login in logins.items() if names.get(login)}

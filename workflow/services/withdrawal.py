@@ -8,9 +8,16 @@ queries over cases (lists, scores, exports, the public page) leave it out by its
 records, files and stages stay; the audit chain holds a `case.withdraw` record. A withdrawn
 case accepts nothing more (`cases.guard_standing`) and is never re-planned (`cases.sync`).
 
+A withdrawal is undone (`restore_case`) until the end of the calendar year it was made in —
+the year whose lists, reports and score it changed — with a reason: the stages it closed open
+again, the case is re-planned, and the audit chain holds a `case.restore` record; after that
+year it is refused (a new case is opened instead). A case linked to another (P-22,
+services/links.py) asks about the other when it is withdrawn: `with_linked` withdraws both.
+
 The history (`case_history`) is every record (event, not done, void), file (attached, voided),
-assignment of the responsible officer, the opening and the withdrawal, with who and when, in
-the order they happened: nothing voided is left out, it is marked.
+assignment of the responsible officer, the opening, each withdrawal and its undoing, and each
+link to another case (which made which), with who and when, in the order they happened:
+nothing voided is left out, it is marked.
 """
 
 from __future__ import annotations
@@ -22,11 +29,11 @@ from sqlmodel import Session
 
 from workflow.core import deadlines
 from workflow.core.definition import Definition
-from workflow.core.errors import UsageError
+from workflow.core.errors import RuleViolation, UsageError
 from workflow.core.machine import MAX_TEXT
 from workflow.core.names import name_in
 from workflow.services import files as files_service
-from workflow.services.cases import guard_standing, records_of, stages_of
+from workflow.services.cases import guard_standing, records_of, stages_of, sync
 from workflow.services.context import Context
 from workflow.services.lookup import get_case
 from workflow.services.processes import definition_of
@@ -34,24 +41,46 @@ from workflow.storage import audit
 from workflow.storage.models import EVENT, HANDOVER, NOT_DONE_RECORD, OPEN, VOID, Case
 from workflow.storage.queries.audit import trail_of
 
-OPENED, ASSIGNED, FILE, FILE_VOID, WITHDRAWN = (
-    "opened", "assigned", "file", "file_void", "withdrawn")  # the history's own kinds
+OPENED, ASSIGNED, FILE, FILE_VOID, WITHDRAWN, RESTORED, LINKED = (
+    "opened", "assigned", "file", "file_void", "withdrawn", "restored",
+    "linked")  # the history's own kinds
+WITHDRAW, RESTORE, LINK = "case.withdraw", "case.restore", "case.link"  # their audit actions
 
 
-def withdraw_case(s: Session, ctx: Context, case_id: int | str, reason: str) -> Case:
-    """Withdraw a case opened by mistake: refused, nothing stored, for an unknown case, an
-    empty or too long reason, or a case already withdrawn. Its open stages become not
-    applicable; the withdrawal is audited with the stages it closed."""
+def _reason(reason: str | None) -> str:
     text = " ".join((reason or "").split()) if reason else ""
     if not text:
         raise UsageError("a reason is required", key="error.reason_required")
-    if len(reason) > MAX_TEXT or "\x00" in reason:
+    if len(reason or "") > MAX_TEXT or "\x00" in (reason or ""):
         raise UsageError(f"reason must be at most {MAX_TEXT} characters", key="error.too_long",
                          field="reason", limit=MAX_TEXT)
+    return (reason or "").strip()
+
+
+def withdraw_case(s: Session, ctx: Context, case_id: int | str, reason: str,
+                  with_linked: bool = False) -> Case:
+    """Withdraw a case opened by mistake: refused, nothing stored, for an unknown case, an
+    empty or too long reason, or a case already withdrawn. Its open stages become not
+    applicable; the withdrawal is audited with the stages it closed. `with_linked`: the cases
+    linked to it (P-22) that still stand are withdrawn with it, for the same reason."""
+    _reason(reason)
     audit.serialise(s)  # two withdrawals at once: the second finds the first
     case = get_case(s, case_id)
     s.refresh(case)
     guard_standing(case)
+    others = []
+    if with_linked:
+        from workflow.services.links import standing_linked
+
+        others = standing_linked(s, case)
+    _withdraw(s, ctx, case, reason, [o.id for o in others])
+    for other in others:
+        _withdraw(s, ctx, other, reason, [], with_case=case.id)
+    return case
+
+
+def _withdraw(s: Session, ctx: Context, case: Case, reason: str, also: list[int | None],
+              with_case: int | None = None) -> None:
     closed = []
     for key, stage in sorted(stages_of(s, case).items()):
         if stage.status == OPEN:
@@ -63,9 +92,51 @@ def withdraw_case(s: Session, ctx: Context, case_id: int | str, reason: str) -> 
     case.withdrawn_reason = reason.strip()
     s.add(case)
     s.flush()
-    audit.append(s, ctx.actor, "case.withdraw", "case", case.id,
+    audit.append(s, ctx.actor, WITHDRAW, "case", case.id,
                  {"reason": case.withdrawn_reason, "process": case.process,
-                  "state": case.state, "stages_closed": closed})
+                  "state": case.state, "stages_closed": closed,
+                  **({"linked_withdrawn": also} if also else {}),
+                  **({"with_case": with_case} if with_case is not None else {})})
+
+
+def restore_case(s: Session, ctx: Context, case_id: int | str, reason: str) -> Case:
+    """Undo a withdrawal, with a reason, until the end of the calendar year it was made in.
+    Refused, nothing stored: no or a too long reason, a case not withdrawn, a withdrawal of an
+    earlier year. The stages the withdrawal closed open again and the case is re-planned from
+    its facts (due dates, state, stages done meanwhile); audited with the withdrawal it undoes."""
+    text = _reason(reason)
+    audit.serialise(s)
+    case = get_case(s, case_id)
+    s.refresh(case)
+    if case.withdrawn_at is None:
+        raise RuleViolation(f"case {case.id} is not withdrawn", key="rule.case_not_withdrawn",
+                            id=case.id)
+    year = int(case.withdrawn_at[:4])
+    if ctx.today.year > year:
+        raise RuleViolation(f"case {case.id} was withdrawn in {year}: a withdrawal can be "
+                            f"undone until 31 December {year}", key="rule.restore_year_over",
+                            id=case.id, on=case.withdrawn_at[:10], year=year)
+    last = [a for a in trail_of(s, "case", str(case.id), (WITHDRAW,))]
+    closed: list[str] = []
+    if last:
+        try:
+            closed = list(json.loads(last[-1].payload).get("stages_closed") or [])
+        except ValueError:
+            closed = []
+    stages = stages_of(s, case)
+    for key in closed:
+        stage = stages.get(key)
+        if stage is not None and stage.status == deadlines.NOT_APPLICABLE:
+            stage.status = OPEN
+            s.add(stage)
+    undone = {"at": case.withdrawn_at, "by": case.withdrawn_by, "reason": case.withdrawn_reason}
+    case.withdrawn_at = case.withdrawn_by = case.withdrawn_reason = None
+    s.add(case)
+    s.flush()
+    moved = sync(s, ctx, case)
+    audit.append(s, ctx.actor, RESTORE, "case", case.id,
+                 {"reason": text, "process": case.process, "state": case.state,
+                  "withdrawal": undone, "stages_opened": closed, "moved": moved})
     return case
 
 
@@ -83,10 +154,12 @@ def case_history(s: Session, ctx: Context, case: Case, show_person: bool = True,
                  show_files: bool = True) -> list[dict[str, Any]]:
     """Everything that happened to the case, oldest first, each entry with `at` (when it was
     written, ISO), `actor`, `kind` (event, not_done, void, opened, assigned, file, file_void,
-    withdrawn) and what it is about: `record` (its number), `name` (the event, the stage, or
-    what a void voided, in the reader's words), `on` (the date it says), `void` (voided
-    since: `voided_by`, the void's number), `voids` (a void: the record it voided), `note`,
-    `evidence`; a file's `file` and `file_name`; an assignment's `from` and `to`. Without
+    withdrawn, restored, linked) and what it is about: `record` (its number), `name` (the
+    event, the stage, or what a void voided, in the reader's words; a link: the other case's
+    process), `on` (the date it says), `void` (voided since: `voided_by`, the void's number),
+    `voids` (a void: the record it voided), `note` (a withdrawal's or its undoing's reason),
+    `evidence`; a file's `file` and `file_name`; an assignment's `from` and `to`; a link's
+    `other` (the other case) and `role` (made, made_by, linked: services/links.py). Without
     `show_person` (a person's case seen by someone else) notes, evidence and reasons are left
     out; without `show_files`, file names."""
     defn = definition_of(s, ctx, case)
@@ -94,19 +167,32 @@ def case_history(s: Session, ctx: Context, case: Case, show_person: bool = True,
     rows = records_of(s, case)
     by_id = {r.id: r for r in rows}
     out: list[dict[str, Any]] = []
-    trail = trail_of(s, "case", str(case.id), ("case.open", HANDOVER))
+    trail = trail_of(s, "case", str(case.id), ("case.open", HANDOVER, WITHDRAW, RESTORE, LINK))
     opened = next((a for a in trail if a.action == "case.open"), None)
     out.append({"kind": OPENED, "at": case.created_at,
                 "actor": opened.actor if opened else None, "on": case.case_date})
+    withdrawals = 0
     for a in trail:
-        if a.action != HANDOVER:
+        if a.action == "case.open":
             continue
         try:
             payload = json.loads(a.payload)
         except ValueError:
             payload = {}
-        out.append({"kind": ASSIGNED, "at": a.at, "actor": a.actor,
-                    "from": payload.get("from"), "to": payload.get("to")})
+        if a.action == HANDOVER:
+            out.append({"kind": ASSIGNED, "at": a.at, "actor": a.actor,
+                        "from": payload.get("from"), "to": payload.get("to")})
+        elif a.action in (WITHDRAW, RESTORE):
+            withdrawals += a.action == WITHDRAW
+            out.append({"kind": WITHDRAWN if a.action == WITHDRAW else RESTORED, "at": a.at,
+                        "actor": a.actor,
+                        "note": payload.get("reason") if show_person else None})
+        else:  # a link: which case made which (P-22)
+            other = payload.get("process")
+            names = ctx.registry.get(other).names if other in ctx.registry.loaded else {}
+            out.append({"kind": LINKED, "at": a.at, "actor": a.actor,
+                        "other": payload.get("other"), "role": payload.get("role"),
+                        "name": name_in(names, lang, other or "")})
     for r in rows:
         entry: dict[str, Any] = {
             "kind": r.kind if r.kind in (EVENT, NOT_DONE_RECORD, VOID) else EVENT,
@@ -134,7 +220,7 @@ def case_history(s: Session, ctx: Context, case: Case, show_person: bool = True,
         if f["void"]:
             out.append({"kind": FILE_VOID, "at": f["voided_at"], "actor": f["voided_by"],
                         "note": f["void_reason"] if show_person else None, **about})
-    if case.withdrawn_at is not None:
+    if case.withdrawn_at is not None and not withdrawals:  # withdrawn before it was audited
         out.append({"kind": WITHDRAWN, "at": case.withdrawn_at, "actor": case.withdrawn_by,
                     "note": case.withdrawn_reason if show_person else None})
     order = {OPENED: 0}

@@ -51,8 +51,15 @@ def append(session: Session, actor: str, action: str, entity: str, entity_id: An
                       hash=record_hash(prev, at, actor, action, entity, eid, body))
     session.add(rec)
     session.flush()
+    session.info[_TAIL] = (_innermost(session), rec.hash)
     _note_head(session, rec)
     return rec
+
+
+def _innermost(session: Session):
+    """The transaction (or savepoint) the session writes in now: a tail noted in another one
+    (a savepoint since rolled back or released) is read again."""
+    return session.get_nested_transaction() or session.get_transaction()
 
 
 def serialise(session: Session) -> None:
@@ -65,11 +72,16 @@ def serialise(session: Session) -> None:
 
 
 def _tail(session: Session) -> str:
-    """The hash of the chain's last record, read under the lock."""
+    """The hash of the chain's last record, read under the lock; a transaction that appended
+    already holds the lock and knows its last record (no second query)."""
+    known = session.info.get(_TAIL)
+    if known is not None and known[0] is _innermost(session) and known[0].is_active:
+        return known[1]
     serialise(session)
-    last = session.exec(select(AuditRecord.hash).order_by(col(AuditRecord.id).desc())
-                        .limit(1)).first()
-    return last if last else GENESIS
+    last = session.exec(select(AuditRecord.id, AuditRecord.hash)
+                        .order_by(col(AuditRecord.id).desc()).limit(1)).first()
+    session.info[_READ] = (_innermost(session), *last) if last else None
+    return last[1] if last else GENESIS
 
 
 def append_many(session: Session, actor: str,
@@ -97,12 +109,15 @@ def append_many(session: Session, actor: str,
     count = insert_rows(session.connection(), table_of(AuditRecord), _COLUMNS, rows())
     last_id = session.exec(select(AuditRecord.id).order_by(col(AuditRecord.id).desc())
                            .limit(1)).one()
+    session.info[_TAIL] = (_innermost(session), last[0][-1])
     _note_head(session, AuditRecord(id=last_id, **dict(zip(_COLUMNS, last[0], strict=True))))
     return count
 
 
 _COLUMNS = ("at", "actor", "action", "entity", "entity_id", "payload", "prev_hash", "hash")
 _HEAD = "merzim.audit_head"
+_TAIL = "merzim.audit_tail"  # (transaction, hash of the last record it appended)
+_READ = "merzim.audit_read"  # (transaction, id, hash) of the last record as the lock found it
 
 
 def _note_head(session: Session, rec: AuditRecord) -> None:
@@ -131,7 +146,11 @@ def _checkpoint_holds(session: Session, path) -> bool:
         return False
     if head is None:
         return True
-    found = session.exec(select(AuditRecord.hash).where(AuditRecord.id == head.id)).first()
+    read = session.info.get(_READ)
+    if read is not None and read[0] is _innermost(session) and read[1] == head.id:
+        found = read[2]  # the checkpoint names the record the lock found last: no query
+    else:
+        found = session.exec(select(AuditRecord.hash).where(AuditRecord.id == head.id)).first()
     if found != head.hash:
         log.warning("audit checkpoint %s names record %s, which the log no longer holds: "
                     "not moving it (run 'merzim audit verify')", path, head.id)

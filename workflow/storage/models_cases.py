@@ -210,3 +210,20 @@ class AuditRecord(SQLModel, table=True):
     payload: str = Field(sa_column=Column(Text, nullable=False))
     prev_hash: str = Field(max_length=64, sa_type=identifier(64))
     hash: str = Field(max_length=64, sa_type=identifier(64))
+
+
+class CaseLink(SQLModel, table=True):
+    """Two cases that are one fact (P-22): a procedure's case and the register entry its
+    outcome is (`from_case_id` made `to_case_id` when `event` is the outcome that opened it;
+    no event: linked after the fact). Never deleted: a withdrawn case keeps its links, and
+    the pages say it is withdrawn (migration 0019)."""
+
+    __tablename__ = "case_link"
+    __module__ = FACADE
+    __table_args__ = (UniqueConstraint("from_case_id", "to_case_id", name="uq_case_link"),)
+    id: int | None = Field(default=None, primary_key=True)
+    from_case_id: int = Field(foreign_key="process_case.id")  # the procedure's case
+    to_case_id: int = Field(foreign_key="process_case.id", index=True)  # the register entry
+    event: str | None = Field(default=None, max_length=64)  # the outcome that opened it
+    created_by: str = Field(max_length=100)
+    created_at: str = Field(max_length=40)

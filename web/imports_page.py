@@ -1,0 +1,521 @@
+"""A register imported from the web: an officer uploads her spreadsheet (XLSX or CSV), sees
+what it would open and every refused row named, and confirms; and the template of a register,
+to fill in (docs/imports.md, "From the web").
+
+* **Upload → preview** (`POST /registers/{process}/import`): the upload is copied into the
+  file store's staging folder (`.incoming`, the folder evidence files are staged in) within the
+  upload limits, read within the `[import]` limits, and checked whole by the import's own
+  checks (`register_import.check_file`; a definition whose features open its cases, the
+  analysis, row by row in a transaction rolled back). Every refused row is named with its
+  number and reason; nothing is written either way.
+* **Between preview and confirm** the file stays where it was staged, named in the confirm
+  form by a token: the staged file's name, its SHA-256 and a signature of both with the user,
+  the register and the browser session's secret (its CSRF token). The client holds no rows:
+  at confirm the file is read again from the server's own store, must hash as previewed, and is
+  checked whole again with the database and the officer's rights of that moment. A token of
+  another session, user or register, or a file gone (staged files are swept after a day, or the
+  confirm reached another node of a deployment whose store stages locally), is refused with a
+  request to upload again; nothing is stored.
+* **Confirm** (`POST /registers/{process}/import/confirm`): all or nothing, written as the
+  CLI writes (`register_import.write_file`: batches of 500 rows, each a short transaction;
+  a file of more than one batch is an import with an id whose cases stay hidden until its last
+  batch). The confirm answers when the last batch is written, with the rows written of the
+  rows in the file (counted by the batches committed, the progress the CLI prints); an import
+  interrupted between batches is shown with its id, what was written of what, and a button to
+  resume it from the same staged file or to roll it back.
+* **Who**: officers for their own organisation (a row's empty subject is hers, an empty
+  responsible officer is she), admins for the organisations of their subtree; a row naming an
+  organisation she does not see is refused as "no organisation", as everywhere.
+* **The template** (`GET /registers/{process}/template.xlsx`): the columns the import reads,
+  in its order, with drop-down lists for choices and events and date cells formatted as
+  dates; a second sheet names every column in the reader's language. Read back as it is, it
+  has no rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile
+
+from web.kit import uploads
+from web.kit.deps import PageContext
+from web.kit.error_pages import web_message
+from web.kit.page import attachment, check_csrf, page, render
+from workflow import services as svc
+from workflow.core.definition import Definition
+from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
+from workflow.core.names import name_in
+from workflow.services import files as files_service
+from workflow.services import register_import as bulk_import
+from workflow.services import registers, web_import
+from workflow.services import transactions as tx
+from workflow.services.bulk import RowRefused
+from workflow.tabular import Limits, read_rows
+
+router = APIRouter(include_in_schema=False)
+STAGING = ".incoming"  # the store's staging folder (workflow/storage/filestore.py, TEMP_DIR)
+STAGED = re.compile(r"^upload-[A-Za-z0-9_]{1,64}\.(xlsx|csv)$")
+SHOWN = 200  # rows of the preview shown (the count says how many more)
+TEMPLATE_ROWS = 500  # rows of the template formatted and validated
+PARTY_LABELS = {"subject": "cases.subject", "object": "cases.object", "person": "cases.person",
+                "position": "web.position", "responsible": "import.col_responsible",
+                "event": "import.col_event", "on": "import.col_on"}
+
+
+# -- who may import -----------------------------------------------------------------------------
+
+
+def _definition(pc: PageContext, process: str) -> Definition:
+    """The register's definition; refused for those who may not open its cases (an officer,
+    an admin)."""
+    defn = pc.ctx.registry.get(process)
+    if pc.viewer.role not in ("officer", "admin"):
+        raise RuleViolation("not allowed to record", key="rule.cannot_record",
+                            role=pc.viewer.role)
+    return defn
+
+
+def _own(pc: PageContext, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows as this officer imports them: an empty subject is her organisation, an empty
+    responsible officer she herself (as the open-a-case form opens a case)."""
+    if pc.viewer.role != "officer":
+        return rows
+    code, login = pc.viewer.org.code, pc.viewer.login
+    return [{**row, "subject": str(row.get("subject") or "").strip() or code,
+             "responsible": str(row.get("responsible") or "").strip() or login}
+            for row in rows]
+
+
+def _unseen(pc: PageContext, rows: list[dict[str, Any]]) -> list[RowRefused]:
+    """The rows naming a subject the viewer may not open a case for: an officer her own
+    organisation only, an admin her subtree; refused as an organisation that does not exist."""
+    seen: dict[str, bool] = {}
+    refused = []
+    for i, row in enumerate(rows, start=2):
+        code = str(row.get("subject") or "").strip()
+        if not code:
+            continue  # the import's own check names it
+        if code not in seen:
+            if pc.viewer.role == "officer":
+                seen[code] = code == pc.viewer.org.code
+            else:
+                seen[code] = pc.viewer.sees_org(svc.find_org(pc.s, code))
+        if not seen[code]:
+            refused.append(RowRefused(int(row.get("_row", i)), NotFound(
+                f"no organisation {code!r}", key="notfound.org", code=code)))
+    return refused
+
+
+# -- the staged file and its token ----------------------------------------------------------------
+
+
+def _limit(request: Request) -> int:
+    """The most an uploaded register file may hold: the smaller of the upload limit and the
+    import's."""
+    settings = request.app.state.settings
+    return min(settings.files.max_bytes, settings.import_megabytes * 1024 * 1024)
+
+
+def _sign(pc: PageContext, *parts: str) -> str:
+    secret = pc.session_row.csrf.encode()
+    text = "|".join((str(pc.viewer.user.id), *parts))
+    return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _token(pc: PageContext, process: str, name: str, sha256: str) -> str:
+    return f"{name}.{sha256}.{_sign(pc, process, name, sha256)}"
+
+
+def _gone() -> UsageError:
+    return UsageError("the uploaded file is no longer here", key="import.upload_gone")
+
+
+def _staged(request: Request, pc: PageContext, process: str, token: str) -> Path:
+    """The staged file a confirm form names, if this session previewed it for this register
+    and it is still as it was."""
+    parts = token.rsplit(".", 2)
+    name, sha256, rest = parts if len(parts) == 3 else ("", "", "")
+    if not STAGED.match(name) or not re.fullmatch(r"[0-9a-f]{64}", sha256) \
+            or not hmac.compare_digest(rest, _sign(pc, process, name, sha256)):
+        raise _gone()
+    path = Path(uploads.store_of(request).root) / STAGING / name
+    try:
+        with open(path, "rb") as fh:
+            digest = hashlib.sha256()
+            for chunk in iter(lambda: fh.read(1 << 16), b""):
+                digest.update(chunk)
+    except OSError:
+        raise _gone() from None
+    if digest.hexdigest() != sha256:
+        raise _gone()
+    return path
+
+
+def _stage(request: Request, upload: UploadFile) -> tuple[Path, str]:
+    """The upload copied into the store's staging folder within the limit, named by its kind
+    (an XLSX is a zip archive; anything else is read as CSV)."""
+    store = uploads.store_of(request)
+    limit = _limit(request)
+    try:
+        staged = store.stage_stream(upload.file, limit)
+    except UsageError:  # over the limit (TooLarge): nothing kept
+        raise UsageError("file too large", key="import.too_large",
+                         limit=files_service.size_text(limit)) from None
+    if staged.size == 0:
+        store.discard(staged)
+        raise UsageError("empty file", key="import.no_file")
+    kind = ".xlsx" if staged.head(4) == b"PK\x03\x04" else ".csv"
+    path = staged.path.with_name(staged.path.name + kind)
+    staged.path.rename(path)
+    return path, staged.sha256
+
+
+def _discard(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+def _rows(request: Request, pc: PageContext, path: Path, shown_name: str
+          ) -> list[dict[str, Any]]:
+    """The file's rows within the [import] limits; a refusal names the file as uploaded."""
+    settings = request.app.state.settings
+    required = ("subject",) if pc.viewer.role != "officer" else ()
+    try:
+        rows = read_rows(path, required, Limits(rows=settings.import_rows,
+                                                megabytes=settings.import_megabytes))
+    except UsageError as exc:
+        if "path" in exc.params:
+            exc.params["path"] = shown_name
+        raise
+    return _own(pc, rows)
+
+
+# -- checking: what would be opened, what is refused --------------------------------------------
+
+
+def _check(pc: PageContext, defn: Definition, rows: list[dict[str, Any]]
+           ) -> tuple[Any, list[RowRefused]]:
+    """(the checked file of a register imported in batches, or None; every refused row).
+    Writes nothing: a register whose features open its cases (the analysis) is tried row by
+    row in a transaction rolled back, each refused row undone alone."""
+    refused = _unseen(pc, rows)
+    skip = {r.row for r in refused}
+    rest = [row for i, row in enumerate(rows, start=2) if int(row.get("_row", i)) not in skip]
+    if rows:
+        registers.check_columns(defn, list(rows[0]))
+    checked = None
+    if bulk_import.in_bulk(defn):
+        try:
+            checked = bulk_import.check_file(pc.s, pc.ctx, defn.key, rest)
+        except bulk_import.FileRefused as exc:
+            refused += exc.refused
+    else:
+        refused += web_import.refused_rows(pc.s, pc.ctx, defn.key, rest,
+                                             bulk_import.MAX_NAMED + 1)
+    return checked, sorted(refused, key=lambda r: r.row)
+
+
+def _refusal_lines(defn: Definition, refused: list[RowRefused], t) -> list[dict[str, Any]]:
+    lines = []
+    for r in refused[:bulk_import.MAX_NAMED]:
+        error = r.error
+        message = (web_message(defn.name_keys(error), t) if isinstance(error, MerzimError)
+                   else str(error))
+        lines.append({"row": r.row, "key": getattr(error, "key", "error.invalid"),
+                      "message": message})
+    return lines
+
+
+def _headers(defn: Definition, lang: str, t) -> list[tuple[str, str]]:
+    """Every column of the register's file: (key, its name in the reader's language)."""
+    out = []
+    for key in registers.columns(defn):
+        names = defn.key_names(key)
+        if key in PARTY_LABELS:
+            label = t(PARTY_LABELS[key])
+        elif isinstance(names, dict):
+            label = name_in(names, lang, key)
+        elif isinstance(names, str):
+            label = t(names)
+        else:
+            label = key
+        out.append((key, label))
+    return out
+
+
+def _preview(pc: PageContext, defn: Definition, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The rows that would be opened, as the preview's table shows them (the first SHOWN)."""
+    headers = [(k, label) for k, label in _headers(defn, pc.t.language, pc.t)
+               if any(str(row.get(k) or "").strip() for row in rows[:SHOWN])]
+    body = [{"row": int(row.get("_row", i)),
+             "cells": [str(row.get(k) or "").strip() for k, _ in headers]}
+            for i, row in enumerate(rows[:SHOWN], start=2)]
+    return {"headers": headers, "rows": body, "total": len(rows),
+            "more": max(0, len(rows) - SHOWN)}
+
+
+# -- the pages ------------------------------------------------------------------------------------
+
+
+def _form(request: Request, pc: PageContext, defn: Definition, status: int = 200,
+          **values: Any) -> HTMLResponse:
+    values.setdefault("problem", None)
+    return render(request, pc, "import.html", status=status, definition=defn,
+                  title=defn.name(pc.t.language), limit=files_service.size_text(_limit(request)),
+                  columns=_headers(defn, pc.t.language, pc.t), **values)
+
+
+@router.get("/registers/{process}/import", response_class=HTMLResponse)
+def import_form(request: Request, process: str, pc: PageContext = Depends(page)):
+    return _form(request, pc, _definition(pc, process))
+
+
+@router.post("/registers/{process}/import", response_class=HTMLResponse)
+async def import_preview(request: Request, process: str, pc: PageContext = Depends(page)):
+    uploads.check_length(request)  # before the body is read
+    data = await request.form(max_files=2)
+    token = data.get("csrf")
+    await run_in_threadpool(check_csrf, pc, token if isinstance(token, str) else None)
+    upload = data.get("file")
+    return await run_in_threadpool(_do_preview, request, pc, process,
+                                   upload if isinstance(upload, UploadFile) else None)
+
+
+def _status(exc: MerzimError) -> int:
+    return 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, RuleViolation) else 422
+
+
+def _do_preview(request: Request, pc: PageContext, process: str,
+                upload: UploadFile | None) -> Response:
+    defn = _definition(pc, process)
+    path = None
+    try:
+        if upload is None or not (upload.filename or upload.size):
+            raise UsageError("no file", key="import.no_file")
+        shown = files_service.clean_name(upload.filename) or "file"
+        path, sha256 = _stage(request, upload)
+        rows = _rows(request, pc, path, shown)
+        checked, refused = _check(pc, defn, rows)
+    except MerzimError as exc:
+        if path is not None:
+            _discard(path)
+        tx.refused(pc.s, pc.ctx.actor, "refused.import_preview", "process", defn.key,
+                   {"key": exc.key})
+        return _form(request, pc, defn, status=_status(exc),
+                     problem=web_message(defn.name_keys(exc), pc.t))
+    tx.audited(pc.s, pc.ctx.actor, "import.preview", "process", defn.key,
+               {"file": shown, "sha256": sha256, "rows": len(rows), "refused": len(refused)})
+    if refused:
+        _discard(path)  # nothing to confirm: the officer corrects her file and uploads it again
+    batched = checked is not None and len(checked.ready) > bulk_import.BATCH
+    import_id = uuid.uuid4().hex[:12] if batched and not refused else ""
+    return render(request, pc, "import_preview.html", status=409 if refused else 200,
+                  import_id=import_id, import_sig=_sign(pc, defn.key, import_id),
+                  definition=defn, title=defn.name(pc.t.language), file=shown,
+                  preview=_preview(pc, defn, rows),
+                  refusals=_refusal_lines(defn, refused, pc.t),
+                  refused=len(refused), more_refused=max(0, len(refused) -
+                                                         bulk_import.MAX_NAMED),
+                  token=None if refused else _token(pc, defn.key, path.name, sha256),
+                  batched=batched)
+
+
+@router.post("/registers/{process}/import/confirm", response_class=HTMLResponse)
+async def import_confirm(request: Request, process: str, pc: PageContext = Depends(page)):
+    data = await request.form()
+    token = data.get("csrf")
+    await run_in_threadpool(check_csrf, pc, token if isinstance(token, str) else None)
+    form = {k: str(v) for k, v in data.items() if isinstance(v, str)}
+    return await run_in_threadpool(_do_confirm, request, pc, process, form)
+
+
+def _do_confirm(request: Request, pc: PageContext, process: str, form: dict[str, str]
+                ) -> Response:
+    defn = _definition(pc, process)
+    action = form.get("action", "import")
+    import_id = form.get("import_id", "")
+    counted: dict[str, int] = {"written": 0, "total": 0}
+
+    def progress(_id: str, done: int, total: int) -> None:
+        counted.update(written=done, total=total)
+
+    try:
+        if import_id and not hmac.compare_digest(form.get("import_sig", ""),
+                                                 _sign(pc, defn.key, import_id)):
+            raise _gone()
+        if action == "rollback" and import_id:
+            with tx.transaction(pc.s):
+                n = bulk_import.roll_back(pc.s, pc.ctx, defn.key, import_id)
+            return render(request, pc, "import_done.html", definition=defn,
+                          title=defn.name(pc.t.language), rolled_back=n, import_id=import_id,
+                          written=0, total=0, unfinished=None)
+        path = _staged(request, pc, defn.key, form.get("token", ""))
+        rows = _rows(request, pc, path, form.get("file", "") or path.name)
+        unseen = _unseen(pc, rows)  # her rights of now, not of the preview's moment
+        if unseen:
+            raise bulk_import.FileRefused(unseen)
+        if action == "resume" and import_id:
+            done = bulk_import.resume(pc.s, pc.ctx, defn.key, rows, import_id, progress)
+        elif bulk_import.in_bulk(defn):
+            checked = bulk_import.check_file(pc.s, pc.ctx, defn.key, rows)
+            if len(checked.ready) <= bulk_import.BATCH:
+                import_id = ""  # one transaction: no id, nothing to follow
+            elif not import_id:
+                import_id = uuid.uuid4().hex[:12]
+            else:
+                begun = web_import.progress(pc.s, import_id)
+                if begun.state == "running":  # begun: resumed or rolled back, not begun again
+                    return _unfinished(request, pc, defn, form, import_id, begun.written,
+                                       begun.total, pc.t("import.begun", id=import_id))
+                if begun.state != "none":
+                    raise UsageError("import already begun", key="import.ended",
+                                     id=import_id)
+            done = bulk_import.write_file(pc.s, pc.ctx, checked, progress, import_id or None)
+        else:
+            with tx.transaction(pc.s):
+                done = registers.import_cases(pc.s, pc.ctx, defn.key, rows)
+    except bulk_import.ImportUnfinished as exc:
+        return _unfinished(request, pc, defn, form, exc.params["id"], exc.params["written"],
+                           exc.params["total"], exc.render(pc.t))
+    except MerzimError as exc:
+        tx.refused(pc.s, pc.ctx.actor, "refused.import", "process", defn.key,
+                   {"key": exc.key})
+        refused = exc.refused if isinstance(exc, bulk_import.FileRefused) \
+            else [exc] if isinstance(exc, RowRefused) else []
+        return _form(request, pc, defn, status=_status(exc),
+                     problem=None if refused else web_message(defn.name_keys(exc), pc.t),
+                     refusals=_refusal_lines(defn, refused, pc.t))
+    _discard(path)
+    return render(request, pc, "import_done.html", definition=defn,
+                  title=defn.name(pc.t.language), opened=len(done),
+                  written=counted["written"] or len(done),
+                  total=counted["total"] or len(done), import_id=import_id,
+                  unfinished=None, rolled_back=None)
+
+
+def _unfinished(request: Request, pc: PageContext, defn: Definition, form: dict[str, str],
+                import_id: str, written: int, total: int, message: str) -> Response:
+    """An import begun and not finished: its rows written of its rows, and the buttons that
+    resume it (the same staged file) or roll it back."""
+    return render(request, pc, "import_done.html", status=409, definition=defn,
+                  title=defn.name(pc.t.language), written=written, total=total,
+                  import_id=import_id, import_sig=_sign(pc, defn.key, import_id),
+                  token=form.get("token", ""), file=form.get("file", ""),
+                  unfinished=message, rolled_back=None)
+
+
+@router.get("/registers/{process}/imports/{import_id}", response_class=HTMLResponse)
+def import_status(request: Request, process: str, import_id: str,
+                  pc: PageContext = Depends(page)):
+    """How far an import has come (its rows written of its rows, read from the database, so
+    any node answers), for the preview's link to follow while the confirm is writing; the page
+    refreshes itself until the import is done."""
+    defn = _definition(pc, process)
+    sig = request.query_params.get("sig", "")
+    if not hmac.compare_digest(sig, _sign(pc, defn.key, import_id)):
+        raise NotFound(f"no import {import_id!r}", key="notfound.import", id=import_id[:40])
+    found = web_import.progress(pc.s, import_id)
+    if found.process not in (None, defn.key):
+        raise NotFound(f"no import {import_id!r}", key="notfound.import", id=import_id[:40])
+    return render(request, pc, "import_status.html", definition=defn,
+                  title=defn.name(pc.t.language), import_id=import_id, found=found)
+
+
+# -- the template ---------------------------------------------------------------------------------
+
+
+def _choices(defn: Definition, key: str) -> tuple[str, ...]:
+    """The values a column accepts from a list: a choice field's or evidence's, the events."""
+    if key in defn.fields and defn.fields[key].type == "choice":
+        return defn.fields[key].choices
+    if key == "event":
+        return tuple(defn.events)
+    spec = defn.evidence.get(key)
+    if spec is not None and spec.type == "choice":
+        return spec.choices
+    return ()
+
+
+def _is_date(defn: Definition, key: str) -> bool:
+    return (key == "on" or (key in defn.dates and key not in defn.fields)
+            or (key in defn.fields and defn.fields[key].type == "date")
+            or (key in defn.evidence and defn.evidence[key].type == "date"))
+
+
+def template_xlsx(defn: Definition, lang: str, t) -> bytes:
+    """The register's template: the import's columns in its order on the first sheet (the one
+    the import reads), a list for every column with choices (on a hidden sheet, so a long list
+    fits), dates formatted and validated as dates; the columns' names on a second sheet."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    headers = _headers(defn, lang, t)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "import"
+    lists = wb.create_sheet("lists")
+    about = wb.create_sheet(t("import.template_columns")[:31] or "columns")
+    ws.append([key for key, _ in headers])
+    about.append([t("import.template_key"), t("import.template_name"),
+                  t("import.template_values")])
+    last = TEMPLATE_ROWS + 1
+    n_lists = 0
+    for i, (key, label) in enumerate(headers, start=1):
+        letter = get_column_letter(i)
+        ws.cell(row=1, column=i).font = Font(bold=True)
+        ws.column_dimensions[letter].width = min(max(12, len(key) + 2), 40)
+        choices = _choices(defn, key)
+        values = ""
+        if choices:
+            n_lists += 1
+            col = get_column_letter(n_lists)
+            for j, choice in enumerate(choices, start=1):
+                lists.cell(row=j, column=n_lists, value=choice).data_type = "s"
+            check = DataValidation(type="list", allow_blank=True,
+                                   formula1=f"=lists!${col}$1:${col}${len(choices)}")
+            check.add(f"{letter}2:{letter}{last}")
+            ws.add_data_validation(check)
+            spec = defn.fields.get(key) or defn.evidence.get(key)
+            names = getattr(spec, "choice_names", {}) or {}
+            if key == "event":
+                names = {k: e.names for k, e in defn.events.items()}
+            values = "; ".join(f"{c} = {name_in(names.get(c), lang, c)}" for c in choices)
+        elif _is_date(defn, key):
+            check = DataValidation(type="date", operator="between", allow_blank=True,
+                                   formula1="DATE(1900,1,1)", formula2="DATE(2100,12,31)")
+            check.add(f"{letter}2:{letter}{last}")
+            ws.add_data_validation(check)
+            for row in range(2, last + 1):
+                ws.cell(row=row, column=i).number_format = "DD.MM.YYYY"
+            values = t("import.template_date")
+        about.append([key, label, values])
+    lists.sheet_state = "hidden"
+    for cell in about[1]:
+        cell.font = Font(bold=True)
+    about.column_dimensions["A"].width = 24
+    about.column_dimensions["B"].width = 50
+    about.column_dimensions["C"].width = 80
+    ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@router.get("/registers/{process}/template.xlsx")
+def import_template(process: str, pc: PageContext = Depends(page)) -> Response:
+    defn = _definition(pc, process)
+    return Response(template_xlsx(defn, pc.t.language, pc.t),
+                    media_type="application/vnd.openxmlformats-officedocument."
+                               "spreadsheetml.sheet",
+                    headers={"Content-Disposition": attachment(f"{defn.key}-template.xlsx")})

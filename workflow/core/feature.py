@@ -1,0 +1,94 @@
+"""A feature's declaration, and the registry of the installed ones: what a feature package
+(workflow/<feature>/, docs/architecture.md) offers the generic engine, in one place of its own
+(`<feature>/feature.py`, `FEATURE`).
+
+The generic engine never imports a feature: the composition roots (the command line, the web
+application, the test suite) install the shipped declarations (workflow/installed.py) into
+the registry below, which the engine reads. Each capability is a loader,
+a function of the feature's own module that imports its own code when first asked, so a
+command that never records a monitored case never imports the monitoring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+Loader = Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One feature. `table`: the definition table that switches it on (None: it reads no
+    definition table). The loaders, each optional:
+
+    * `parse_table` → `parse_table(table, definition, source)`: its table parsed and checked
+      when a definition file loads;
+    * `listener` → a `services.hooks.Listener`: its answers when a case is recorded, voided or
+      re-planned;
+    * `opener` → a `services.hooks.Opener`: it opens its definitions' cases itself;
+    * `service` → its service module (the demo plans its analyses with the planning's);
+    * `settings` → `from_config(table)`, reading the config.toml table `settings_table`;
+    * `remind` → `remind(s, ctx, settings, ns)`: the reminder worker's daily plan of its own;
+    * `package_form` → the report forms' writer of the cross-platform package.
+
+    `builds_on`: the features whose modules it imports (a view built on another's rules sits
+    above it in the import contracts, which `.ci/contracts.py` writes from the declarations).
+    """
+
+    name: str
+    table: str | None = None
+    parse_table: Loader | None = None
+    listener: Loader | None = None
+    opener: Loader | None = None
+    service: Loader | None = None
+    settings_table: str | None = None
+    settings: Loader | None = None
+    remind: Loader | None = None
+    package_form: Loader | None = None
+    builds_on: tuple[str, ...] = ()
+
+
+# -- the registry the engine reads (installed by the composition roots) --------------------
+
+_INSTALLED: dict[str, Feature] = {}  # feature name -> declaration, in installation order
+
+
+def install(features: Iterable[Feature]) -> None:
+    """Install these declarations (replacing any installed before: idempotent)."""
+    found = {f.name: f for f in features}
+    tables = [f.table for f in found.values() if f.table]
+    if len(tables) != len(set(tables)):
+        raise ValueError(f"two features read one definition table: {sorted(tables)}")
+    _INSTALLED.clear()
+    _INSTALLED.update(found)
+
+
+def installed() -> tuple[Feature, ...]:
+    """The installed features, in installation order."""
+    if not _INSTALLED:
+        raise RuntimeError("no feature installed: a composition root calls "
+                           "workflow.installed.install() first")
+    return tuple(_INSTALLED.values())
+
+
+def by_table() -> dict[str, Feature]:
+    """The installed features that read a definition table, by that table."""
+    return {f.table: f for f in installed() if f.table}
+
+
+def tables_of(raw: dict) -> tuple[str, ...]:
+    """The feature tables a parsed definition document carries, in installation order."""
+    return tuple(table for table in by_table() if raw.get(table))
+
+
+def feature(name: str) -> Feature | None:
+    """The installed feature of this name (None: not installed)."""
+    installed()
+    return _INSTALLED.get(name)
+
+
+def providing(capability: str) -> tuple[Feature, ...]:
+    """The installed features that offer this capability (a `Feature` loader's name)."""
+    return tuple(f for f in installed() if getattr(f, capability) is not None)

@@ -1,0 +1,23 @@
+"""The drafts feature's declaration (workflow/core/feature.py): the `[drafts]` table (the
+announcements' and the notes' drafts), parsed by its rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflow.core.feature import Feature
+
+
+def _parse_table() -> Any:
+    from workflow.drafts.rules import parse_table
+
+    return parse_table
+
+
+def _service() -> Any:
+    from workflow.drafts import service
+
+    return service
+
+
+FEATURE = Feature(name="drafts", table="drafts", parse_table=_parse_table, service=_service)

@@ -1,0 +1,23 @@
+"""The report forms' declaration (workflow/core/feature.py): the registers' `[form]` table;
+it writes the forms the cross-platform package holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflow.core.feature import Feature
+
+
+def _service() -> Any:
+    from workflow.forms import service
+
+    return service
+
+
+def _package_form() -> Any:
+    from workflow.forms.service import package_form
+
+    return package_form
+
+
+FEATURE = Feature(name="forms", table="form", service=_service, package_form=_package_form)

@@ -1,0 +1,23 @@
+"""The monitoring feature's declaration (workflow/core/feature.py): the `[monitoring]` table;
+it opens its reporting periods when the note is signed and re-plans its per-period stages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflow.core.feature import Feature
+
+
+def _listener() -> Any:
+    from workflow.monitoring.listener import LISTENER
+
+    return LISTENER
+
+
+def _service() -> Any:
+    from workflow.monitoring import service
+
+    return service
+
+
+FEATURE = Feature(name="monitoring", table="monitoring", listener=_listener, service=_service)

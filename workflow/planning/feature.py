@@ -1,0 +1,30 @@
+"""The planning feature's declaration (workflow/core/feature.py): the internal analysis's
+`[planning]` table; it opens its definition's cases itself (an analysis is planned)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflow.core.feature import Feature
+
+
+def _listener() -> Any:
+    from workflow.planning.listener import LISTENER
+
+    return LISTENER
+
+
+def _opener() -> Any:
+    from workflow.planning.listener import OPENER
+
+    return OPENER
+
+
+def _service() -> Any:
+    from workflow.planning import service
+
+    return service
+
+
+FEATURE = Feature(name="planning", table="planning", listener=_listener, opener=_opener,
+                  service=_service)

@@ -1,0 +1,17 @@
+"""The cross-platform package's declaration (workflow/core/feature.py): it reads no
+definition table; its commands and pages are composed by the command line and the web."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflow.core.feature import Feature
+
+
+def _service() -> Any:
+    from workflow.platform import service
+
+    return service
+
+
+FEATURE = Feature(name="platform", service=_service)

@@ -1,0 +1,23 @@
+"""The public pages' declaration (workflow/core/feature.py): the `[public]` table (what of a
+case an organisation's public page shows), parsed by its rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflow.core.feature import Feature
+
+
+def _parse_table() -> Any:
+    from workflow.public.rules import parse_table
+
+    return parse_table
+
+
+def _service() -> Any:
+    from workflow.public import service
+
+    return service
+
+
+FEATURE = Feature(name="public", table="public", parse_table=_parse_table, service=_service)

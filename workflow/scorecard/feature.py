@@ -1,0 +1,24 @@
+"""The scorecard feature's declaration (workflow/core/feature.py): the registers' and the
+procedures' `[scorecard]` table, and config.toml's `[scorecard]` settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflow.core.feature import Feature
+
+
+def _settings() -> Any:
+    from workflow.scorecard.rules import ScoreSettings
+
+    return ScoreSettings.from_config
+
+
+def _service() -> Any:
+    from workflow.scorecard import service
+
+    return service
+
+
+FEATURE = Feature(name="scorecard", table="scorecard", service=_service,
+                  settings_table="scorecard", settings=_settings)

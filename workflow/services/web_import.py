@@ -1,0 +1,84 @@
+"""What a register import from the web needs beyond the import itself (web/imports_page.py):
+a file tried without storing anything, and how far an import has come.
+
+* `refused_rows`: every row opened as the import opens it, each refused row undone alone,
+  then the whole rolled back — the preview of a file whose definition's features open its
+  cases themselves (the analysis: its opener plans it), which `register_import.check_file`
+  cannot check without writing.
+* `progress`: an import's rows written of its rows, read from the database (its start and
+  end in the audit log, its written cases by their mark), so any node can tell.
+
+The rows are tried in one transaction under the writers' lock (SQLite's write lock,
+PostgreSQL's audit lock), as the import itself would write them; a refused row is rolled back
+to its savepoint, so the later rows see the earlier accepted ones (a duplicate of an earlier
+row is refused, as in the import) and never a refused one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from workflow.services import register_import, registers
+from workflow.services.bulk import RowRefused
+from workflow.services.context import Context
+from workflow.storage import audit
+from workflow.storage.models import AuditRecord, Case
+
+
+def refused_rows(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]],
+                 most: int) -> list[RowRefused]:
+    """Every refused row of `rows` (at most `most` of them: the trial stops there), with
+    nothing stored whatever happens."""
+    refused: list[RowRefused] = []
+    try:
+        audit.serialise(s)  # the transaction begun, so that each row's savepoint is inside it
+        for row in rows:
+            point = s.begin_nested()
+            try:
+                registers.import_cases(s, ctx, process, [row])
+                point.commit()
+            except RowRefused as exc:
+                point.rollback()
+                refused.append(exc)
+                if len(refused) >= most:
+                    break
+    finally:
+        s.rollback()
+    return refused
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far an import has come: `state` none (not begun: still being checked, or never
+    confirmed), running, done or rolled_back; its rows written of its rows."""
+
+    state: str
+    process: str | None
+    written: int
+    total: int
+
+
+def progress(s: Session, import_id: str) -> Progress:
+    """An import's progress: its records in the audit log (read by the log's entity index)
+    and, while it runs, its cases written so far (marked as of an unfinished import)."""
+    found = s.exec(select(AuditRecord.action, AuditRecord.payload)
+                   .where(AuditRecord.entity == "import", AuditRecord.entity_id == import_id)
+                   .order_by(col(AuditRecord.id))).all()
+    start = next((json.loads(p) for a, p in found if a == register_import.START), None)
+    if start is None:
+        return Progress("none", None, 0, 0)
+    total = int(start.get("rows", 0))
+    actions = {a for a, _ in found}
+    if register_import.DONE in actions:
+        return Progress("done", start.get("process"), total, total)
+    if register_import.ROLLBACK in actions:
+        return Progress("rolled_back", start.get("process"), 0, total)
+    written = s.exec(select(func.count()).select_from(Case).where(
+        col(Case.withdrawn_at) == register_import.PENDING_AT,
+        col(Case.withdrawn_reason) == register_import.pending_reason(import_id))).one()
+    return Progress("running", start.get("process"), int(written), total)

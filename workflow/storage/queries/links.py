@@ -1,0 +1,32 @@
+"""Queries of the links between cases (`services/links.py`, P-22): a case's links either way,
+the cases at their other end, one pair."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlmodel import Session, col, or_, select
+
+from workflow.storage.models import Case, CaseLink
+
+
+def links_of(s: Session, case_id: int | None) -> list[CaseLink]:
+    """The links whose one end is the case (either way), oldest first."""
+    return list(s.exec(select(CaseLink).where(or_(
+        col(CaseLink.from_case_id) == case_id, col(CaseLink.to_case_id) == case_id))
+        .order_by(col(CaseLink.id))))
+
+
+def pair(s: Session, first: int | None, second: int | None) -> CaseLink | None:
+    """The link between two cases, whichever way it goes, or None."""
+    return s.exec(select(CaseLink).where(or_(
+        (col(CaseLink.from_case_id) == first) & (col(CaseLink.to_case_id) == second),
+        (col(CaseLink.from_case_id) == second) & (col(CaseLink.to_case_id) == first)))).first()
+
+
+def cases_by_id(s: Session, ids: Collection[int]) -> dict[int, Case]:
+    """The cases of these ids, by id."""
+    if not ids:
+        return {}
+    return {c.id: c for c in s.exec(select(Case).where(col(Case.id).in_(sorted(ids))))
+            if c.id is not None}
