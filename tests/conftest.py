@@ -543,11 +543,23 @@ class _Templates:
                     if conn.engine is eng or schema in conn.engine.url.render_as_string():
                         record(conn, *args)
 
+                def on_error(ctx):  # a statement that failed changed nothing: not replayed
+                    conn = ctx.connection
+                    if conn is None or not (conn.engine is eng
+                                            or schema in conn.engine.url.render_as_string()):
+                        return
+                    for i in range(len(sent) - 1, -1, -1):
+                        if sent[i][0] == ctx.statement:
+                            del sent[i]
+                            break
+
                 event.listen(Engine, "before_cursor_execute", on_template)
+                event.listen(Engine, "handle_error", on_error)
                 try:
                     self.values[key] = recipe(eng)
                 finally:
                     event.remove(Engine, "before_cursor_execute", on_template)
+                    event.remove(Engine, "handle_error", on_error)
                     eng.dispose()
                 # COPY's rows go to the server outside the statement's parameters: such a
                 # template is the migrated template's statements, then the rows and sequence

@@ -22,7 +22,8 @@ tests/browser_helpers.py). Issue 29, item 1.
 
 Screenshots go to test-artifacts/: failure-phone.png when a step fails; with
 MERZIM_TEST_SCREENSHOTS=1 phone-case.png, phone-case-ru.png, laptop-case.png,
-phone-overview.png, phone-programme.png, laptop-programme.png, phone-score.png.
+phone-overview.png, phone-programme.png, laptop-programme.png, phone-score.png,
+phone-work-selected.png.
 """
 
 from __future__ import annotations

@@ -231,13 +231,12 @@ def cases_page(request: Request, pc: PageContext = Depends(page)):
     offered = (register_filters(pc, pc.ctx.registry.get(query.process), params)[0]
                if query.process else [])
     rows = _rows(pc, shown)
-    # one process chosen: its register's own columns too (the person where the viewer sees
-    # her, each case about a person audited as seen, as in its export)
+    # one process chosen: its own columns too, never the person (a list names none: what may
+    # name her is "hidden"; the register's page and the export show her to those who see her)
     chosen = pc.ctx.registry.get(query.process) if query.process else None
-    own = own_columns(chosen, pc.t) if chosen is not None else None
+    own = {**own_columns(chosen, pc.t), "person": False} if chosen is not None else None
     if chosen is not None and own is not None:
-        with tx.transaction(pc.s):
-            values = own_values(pc, chosen, shown, own)
+        values = own_values(pc, chosen, shown, own, persons=False)
         for row in rows:
             row["own"] = values[row["id"]]
     resp = render(request, pc, "cases.html", rows=rows, pager=pager, query=query,

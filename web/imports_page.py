@@ -373,7 +373,7 @@ def _do_confirm(request: Request, pc: PageContext, process: str, form: dict[str,
                 import_id = uuid.uuid4().hex[:12]
             else:
                 begun = web_import.progress(pc.s, import_id)
-                if begun.state == "running":  # begun: resumed or rolled back, not begun again
+                if begun.state == web_import.RUNNING:  # begun: resumed or rolled back, not begun again
                     return _unfinished(request, pc, defn, form, import_id, begun.written,
                                        begun.total, pc.t("import.begun", id=import_id))
                 if begun.state != "none":

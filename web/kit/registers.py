@@ -84,11 +84,12 @@ def own_columns(defn: Definition, t: Any) -> dict[str, Any]:
 
 
 def own_values(pc: PageContext, defn: Definition, shown: list[search.Found],
-               columns: dict[str, Any]) -> dict[int, dict[str, Any]]:
+               columns: dict[str, Any], persons: bool = True) -> dict[int, dict[str, Any]]:
     """Each case's values in `own_columns`' order, as text, by id: `person`, `position`,
     `fields`, `dates`, `evidence`. The person, a field that may name her and the evidence are
     "hidden" to those who may not see her (as on the case page); each case about a person is
-    audited as seen, with its person shown or hidden (in the caller's transaction)."""
+    audited as seen, with its person shown or hidden (in the caller's transaction). Without
+    `persons` (the cases list, which names no person) they are hidden to everyone, unaudited."""
     viewer, t, lang = pc.viewer, pc.t, pc.t.language
     ids = [f.id for f in shown]
     entries = search.entries_of(pc.s, ids)
@@ -96,14 +97,15 @@ def own_values(pc: PageContext, defn: Definition, shown: list[search.Found],
     evidence = (search.stage_evidence_of(pc.s, ids, counted)
                 if columns["evidence"] and counted else {})
     hidden = t("web.person_hidden")
+    about = defn.parties.person != "none"  # a case about a person
     out: dict[int, dict[str, Any]] = {}
     for f in shown:
         fields, dates = entries.get(f.id, ({}, {}))
-        shown_person = columns["person"] and sees_person(
+        shown_person = persons and about and sees_person(
             viewer, f, defn.parties.person_visibility)  # type: ignore[arg-type]
-        if columns["person"]:
+        if persons and about:
             svc.audit_person_seen(pc.s, pc.ctx, f.id, f.person_name is not None and shown_person)
-        private = columns["person"] and not shown_person
+        private = about and not shown_person
         values = []
         for key, _label in columns["fields"]:
             value = fields.get(key)

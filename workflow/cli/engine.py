@@ -34,6 +34,7 @@ from workflow.cli.common import (
 from workflow.cli.rendering import render_list as _render_list
 from workflow.cli.rendering import render_view as _render_view
 from workflow.cli.rendering import view_json as _view_json
+from workflow.core.decide import check_known_event
 from workflow.core.errors import RuleViolation, UsageError
 from workflow.core.names import name_in
 
@@ -312,14 +313,7 @@ def named(view: CaseView, key: str, stage_first: bool = False) -> str:
 def known_event(s, ctx, case_id: str, event: str) -> None:
     """An event the case's process does not have is a usage error (exit 2) that lists the
     events it has, each with its name in the reader's language."""
-    defn = svc.definition_of(s, ctx, svc.get_case(s, case_id))
-    if event in defn.events:
-        return
-    lang = ctx.language
-    known = "; ".join(f"«{name_in(spec.names, lang)}» ({key})"
-                      for key, spec in defn.events.items())
-    raise UsageError(f"unknown event {event!r}", key="rule.unknown_event", event=event,
-                     known=known)
+    check_known_event(svc.definition_of(s, ctx, svc.get_case(s, case_id)), event, ctx.language)
 
 
 def void(case: str = CASE_ID,

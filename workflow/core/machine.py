@@ -5,6 +5,8 @@ Recording follows real life (I-10): an event is refused only by its definition's
 prerequisites, by a state that does not accept it (a closed case), by a date in the future,
 or by missing evidence. The state is derived by replaying the records that stand, with the
 time-driven transitions entered on their dates (I-11), so a void simply replays without it.
+Each rule of an event is here once (an unknown event, a prerequisite, a state that does not
+accept it, its date and evidence); core/decide.py decides with them what a case records.
 """
 
 from __future__ import annotations
@@ -56,15 +58,12 @@ class CaseMachine:
         return True
 
     def fire(self, event: str) -> str:
-        if event not in self.definition.events:
-            raise RuleViolation(f"unknown event {event!r}", key="rule.unknown_event", event=event,
-                                known=", ".join(self.definition.events))
+        """The state after `event`; refused for an event the definition does not have or the
+        current state does not accept."""
         if not self._take(event):
-            raise RuleViolation(
-                f"{event} is not allowed in state {self.state}",
-                key="rule.not_allowed", event=event, state=self.state,
-                allowed=", ".join(self.allowed()) or "-",
-            )
+            if event not in self.definition.events:
+                raise unknown_event(self.definition, event)
+            raise not_allowed(event, self.state, self.state, self.allowed())
         return self.state
 
     def tick(self, date_name: str) -> None:
@@ -119,27 +118,47 @@ def derive_state(definition: Definition, records: Iterable[Record], dates: dict[
     return machine.state
 
 
-def check_event(definition: Definition, event: str, on: date, evidence: dict[str, str | None],
-                recorded: dict[str, date], today: date,
-                date_floor: dict[str, date] | None = None) -> None:
-    """Refuse an event whose date, prerequisites or evidence break the rules (its state is
-    checked by `CaseMachine.fire`). `date_floor` maps a date the event sets to the date it may
-    not precede (an end before the start)."""
-    spec = definition.events.get(event)
-    if spec is None:
-        raise RuleViolation(f"unknown event {event!r}", key="rule.unknown_event", event=event,
-                            known=", ".join(definition.events))
-    check_day(on, "date")
-    not_in_future(on, today)
+def unknown_event(definition: Definition, event: str) -> RuleViolation:
+    """The refusal of an event the process does not have, listing the events it has."""
+    return RuleViolation(f"unknown event {event!r}", key="rule.unknown_event", event=event,
+                         known=", ".join(definition.events))
+
+
+def check_prerequisites(definition: Definition, spec: Event, recorded: Mapping[str, date],
+                        on: date | None = None) -> None:
+    """Each event the definition says must come first is recorded (`rule.prerequisite`) and,
+    given the event's date `on`, not after it (`rule.date_before`)."""
+    event = spec.key
     for before in definition.prerequisites(spec):
         if before not in recorded:
             raise RuleViolation(f"{event} needs {before} first", key="rule.prerequisite",
                                 event=event, other=before)
-        if on < recorded[before]:
+        if on is not None and on < recorded[before]:
             raise RuleViolation(
                 f"{event} on {on} is before {before} on {recorded[before]}",
                 key="rule.date_before", event=event, date=on.isoformat(), other=before,
                 other_date=recorded[before].isoformat())
+
+
+def not_allowed(event: str, state: str, state_name: str, allowed: Iterable[str]
+                ) -> RuleViolation:
+    """The refusal of an event the case's state does not accept, naming what it accepts."""
+    return RuleViolation(f"{event} is not allowed in state {state}", key="rule.not_allowed",
+                         event=event, state=state_name, allowed=", ".join(allowed) or "-")
+
+
+def check_event(definition: Definition, event: str, on: date, evidence: dict[str, str | None],
+                recorded: dict[str, date], today: date,
+                date_floor: dict[str, date] | None = None) -> None:
+    """Refuse an event whose date, prerequisites or evidence break the rules (its state is
+    checked by core/decide.py's `decide_record`). `date_floor` maps a date the event sets to the date it may
+    not precede (an end before the start)."""
+    spec = definition.events.get(event)
+    if spec is None:
+        raise unknown_event(definition, event)
+    check_day(on, "date")
+    not_in_future(on, today)
+    check_prerequisites(definition, spec, recorded, on)
     for name, floor in (date_floor or {}).items():
         if on < floor:
             raise RuleViolation(f"{name} {on} is before {floor}", key="rule.date_floor",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -22,13 +22,21 @@ from sqlmodel import Session
 from workflow.core import deadlines, limits, periods
 from workflow.core.dates import check_day, moved_reason, not_in_future, parse_day
 from workflow.core.deadlines import Facts, Planner, Record
+from workflow.core.decide import (  # the rules of recording and the one re-plan
+    check_open,
+    closed_status,  # noqa: F401 - the bulk paths' closing rule (services/bulk.py)
+    decide_not_done,
+    decide_record,
+    decide_void,
+    next_events,
+)
+from workflow.core.decide import replan as replan_rows
+from workflow.core.decide import too_early as _too_early
 from workflow.core.definition import PERIOD_DATES, Definition
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.core.limits import is_whole, whole_number
 from workflow.core.machine import (
     MAX_TEXT,
-    CaseMachine,
-    check_event,
     check_evidence,
     clean_evidence,
     derive_state,
@@ -129,29 +137,22 @@ def sync(s: Session, ctx: Context, case: Case, definition: Definition | None = N
     _refresh_period_dates(s, ctx, defn, case)
     rows = records_of(s, case) if rows is None else rows
     facts = facts_of(s, case, rows)
-    planner = Planner(defn, ctx.calendar, facts)
-    plan = planner.stages()
-    completing, notes = standing_records(defn, rows)
     subject = s.get(Organisation, case.subject_id)
-    plan = deadlines.without_dues(plan, switched_off(ctx, defn, subject.code if subject else None))
     existing = stages_of(s, case)
 
     def new_stage(key: str) -> Stage:
         return Stage(case_id=case.id, key=key, subject_id=subject.id,
                      subject_path=subject.path, status=OPEN)
 
-    new, moved = apply_plan(defn, plan, existing, completing, notes, new_stage, done_evidence)
-    s.add_all(new.values())  # (the rows of `existing` are the session's: their changes are)
-    moved += hooks.replanned(s, ctx, case, defn, existing, new)  # the features' own stages
-    close_period_stages(defn, existing, notes)
-    case.state = derive_state(defn, facts.records, planner.dates(), ctx.today)
-    closing = closed_status(defn, facts.records, case.state)
-    every = {**existing, **new}
-    if closing is not None:
-        for stage in every.values():
-            if stage.status == OPEN:
-                stage.status = closing
-                s.add(stage)
+    def features(new: dict[str, Stage]) -> list[tuple[str, date | None, date]]:
+        s.add_all(new.values())  # (the rows of `existing` are the session's: their changes are)
+        return hooks.replanned(s, ctx, case, defn, existing, new)  # the features' own stages
+
+    planned = replan_rows(defn, ctx.calendar, facts, ctx.today, rows, existing, new_stage,
+                          off=switched_off(ctx, defn, subject.code if subject else None),
+                          features=features)
+    moved, case.state = planned.moved, planned.state
+    every = {**existing, **planned.new}
     s.add(case)
     s.flush()
     _keep_rows(s, case, subject, rows, every)
@@ -219,89 +220,6 @@ def due_basis(ctx: Context, process: str, key: str) -> str:
     loaded = ctx.registry.loaded.get(process)
     spec = loaded.definition.stage_spec(key) if loaded is not None else None
     return spec.due_basis if spec is not None and spec.own_deadline else ""
-
-
-def standing_records(defn: Definition, records: Iterable[Any]) -> tuple[dict[str, Any],
-                                                                         dict[str, Any]]:
-    """Of a case's records in order, those that stand (not voided): for each stage, the first
-    record of an event that completes it, and the last not-done record naming it."""
-    completing: dict[str, Any] = {}
-    notes: dict[str, Any] = {}
-    for r in records:
-        if r.voided_by_id is not None:
-            continue
-        if r.kind == EVENT and r.event in defn.events and defn.events[r.event].completes:
-            completing.setdefault(defn.events[r.event].completes, r)
-        elif r.kind == NOT_DONE_RECORD:
-            notes[r.event] = r
-    return completing, notes
-
-
-def done_evidence(record: Any) -> dict[str, Any]:
-    """What a done stage keeps as its evidence: the completing record's date and evidence."""
-    return {"date": record.on.isoformat(), **(record.evidence or {})}
-
-
-def apply_plan(defn: Definition, plan: dict[str, Any], rows: dict[str, Any],
-               completing: dict[str, Any], notes: dict[str, Any],
-               new_row: Callable[[str], Any], evidence_of: Callable[[Any], Any],
-               ) -> tuple[dict[str, Any], list[tuple[str, date | None, date]]]:
-    """A case's plan (`Planner.stages()`) written onto its stage rows, by key: due date,
-    projected, status, done date and evidence (`evidence_of` the completing record for a done
-    stage, the note for one not done); a stage of the definition no longer planned and open,
-    or a stage the definition no longer has, becomes not applicable (the per-period stages,
-    keys with ":", are their owner's). `rows` are changed in place; a planned stage with no
-    row gets one from `new_row(key)`. Returns those new rows and (stage, old due, new due) of
-    each open deadline that moved. One rule for `sync` (ORM rows) and `replan_all` (rows in
-    memory)."""
-    moved: list[tuple[str, date | None, date]] = []
-    new: dict[str, Any] = {}
-    for key, sp in plan.items():
-        stage = rows.get(key)
-        if stage is None:
-            stage = new[key] = new_row(key)
-        if (stage.status == OPEN and sp.status == OPEN and stage.due_date is not None
-                and sp.due is not None and stage.due_date != sp.due):
-            moved.append((key, stage.due_date, sp.due))
-        stage.due_date, stage.projected, stage.status = sp.due, sp.projected, sp.status
-        stage.done_on = sp.done_on
-        if key in completing and sp.status in deadlines.DONE:
-            stage.evidence = evidence_of(completing[key])
-        elif key in notes and sp.status == deadlines.NOT_DONE:
-            stage.evidence = {"date": notes[key].on.isoformat(), "note": notes[key].note}
-        else:
-            stage.evidence = None
-    for key, stage in rows.items():
-        if key in plan or key in defn.stages or ":" in key:
-            continue  # dynamic stages (monitoring periods, plan measures) are kept by their owner
-        stage.status = deadlines.NOT_APPLICABLE
-    for key, stage in rows.items():  # a stage that is no longer planned (its opener voided)
-        if key in defn.stages and key not in plan and stage.status == OPEN:
-            stage.status = deadlines.NOT_APPLICABLE
-    return new, moved
-
-
-def close_period_stages(defn: Definition, rows: dict[str, Any], notes: dict[str, Any]) -> None:
-    """The per-period stages (keys the definition does not name) closed as not done by a
-    standing note, or open again when their note was voided; `rows` changed in place."""
-    for key, stage in rows.items():
-        if key in defn.stages:
-            continue
-        if key in notes and stage.status == OPEN:
-            stage.status, stage.done_on = deadlines.NOT_DONE, notes[key].on
-            stage.evidence = {"date": notes[key].on.isoformat(), "note": notes[key].note}
-        elif key not in notes and stage.status == deadlines.NOT_DONE:
-            stage.status, stage.done_on, stage.evidence = OPEN, None, None
-
-
-def closed_status(defn: Definition, records: tuple[Record, ...], state: str) -> str | None:
-    """What a stage still open becomes in a case in `state` (None: it stays open). A closed
-    case accepts nothing more: what is still open can no longer be done; after a `terminal`
-    event (cancel) it is not applicable instead."""
-    if state not in defn.final_states:
-        return None
-    terminal = any(defn.events[r.event].terminal for r in records if r.event in defn.events)
-    return deadlines.NOT_APPLICABLE if terminal else deadlines.NOT_DONE
 
 
 def current_state(s: Session, ctx: Context, case: Case, defn: Definition | None = None) -> str:
@@ -557,10 +475,7 @@ def guard_standing(case: Case) -> None:
 
 def _guard_open(ctx: Context, defn: Definition, case: Case) -> None:
     guard_standing(case)
-    state = case.state
-    if state in defn.final_states:
-        raise RuleViolation(f"case {case.id} is {state}", key="rule.case_closed",
-                            id=case.id, state=name_in(defn.states[state], ctx.language, state))
+    check_open(defn, case.id, case.state, ctx.language)
 
 
 def _named_refusals(action):
@@ -583,60 +498,15 @@ def _named_refusals(action):
 def check_record(ctx: Context, defn: Definition, case_id: int | None, facts: Facts,
                  subject_kind: str | None, event: str, on: date, evidence: dict[str, str]
                  ) -> tuple[Any, str]:
-    """The definition's checks of an event to record on a case with these facts (its state,
-    the event's prerequisites, kinds, date floors and evidence), without the database:
-    `record_event` and the register import share them. Returns the event's spec and the
-    state it leads to."""
-    recorded = facts.recorded()
-    spec = defn.events.get(event)
-    planner = Planner(defn, ctx.calendar, facts)
-    state = derive_state(defn, facts.records, planner.dates(), ctx.today)
-    if state in defn.final_states:
-        raise RuleViolation(f"case {case_id} is {state}", key="rule.case_closed", id=case_id,
-                            state=name_in(defn.states[state], ctx.language, state))
-    if (spec is not None and event in recorded and not spec.repeatable):
-        raise RuleViolation(f"{event} is already recorded", key="rule.already_recorded",
-                            event=event, date=recorded[event].isoformat())
-    if spec is not None and not defn.for_kind(spec, subject_kind):
-        from workflow.i18n import Translator
+    """The definition's checks of an event to record on a case with these facts, without the
+    database (core/decide.py's `decide_record`, with the kinds named in the reader's
+    language): `record_event` and the register import share them. Returns the event's spec
+    and the state it leads to."""
+    from workflow.i18n import Translator
 
-        kind_name = Translator(ctx.language)  # the kinds in the reader's words
-        raise RuleViolation(f"{event} is not for a subject of kind {subject_kind}",
-                            key="rule.not_for_kind", event=event,
-                            kind=kind_name(f"org_kind.{subject_kind}"),
-                            kinds=", ".join(kind_name(f"org_kind.{k}")
-                                            for k in spec.subject_kinds))
-    if spec is not None:  # "X needs Y first" before "not now": the rule the officer can act on
-        for before in defn.prerequisites(spec):
-            if before not in recorded:
-                raise RuleViolation(f"{event} needs {before} first", key="rule.prerequisite",
-                                    event=event, other=before)
-    machine = CaseMachine(defn, state)
-    if spec is not None and event not in machine.allowed():
-        raise RuleViolation(
-            f"{event} is not allowed in state {state}", key="rule.not_allowed", event=event,
-            state=name_in(defn.states[state], ctx.language, state),
-            allowed=", ".join(e for e in next_events(defn, state, recorded, kind=subject_kind)
-                              if not _too_early(defn, planner, e, ctx.today)) or "-")
-    new_state = machine.fire(event)
-    floors = {}
-    for name in spec.sets:
-        floor_name = defn.dates[name].not_before
-        floor = planner.date(floor_name) if floor_name else None
-        if floor is not None and not floor.projected:
-            floors[name] = floor.date
-        for later in (d for d in defn.dates.values() if d.not_before == name):
-            actual = planner.actual(later.key)
-            if actual is not None and on > actual:  # an actual start after the actual end
-                raise RuleViolation(f"{name} {on} is after {later.key} {actual}",
-                                    key="rule.date_ceiling", event=event, date=on.isoformat(),
-                                    ceiling=actual.isoformat())
-    if spec.not_before:  # e.g. the positions list is approved after the start (I-6)
-        floor = planner.date(spec.not_before)
-        if floor is not None and not floor.projected:
-            floors[spec.not_before] = floor.date
-    check_event(defn, event, on, evidence, recorded, ctx.today, floors)
-    return spec, new_state
+    decision = decide_record(defn, facts, ctx.calendar, ctx.today, subject_kind, case_id, event,
+                             on, evidence, ctx.language, kind_name=Translator(ctx.language))
+    return decision.spec, decision.state
 
 
 REPEAT_SECONDS = 60  # a repeatable event recorded again within this: confirmed first
@@ -757,14 +627,7 @@ def record_not_done(s: Session, ctx: Context, case_id: int | str, stage: str, no
     if not note:
         raise UsageError("a reason is required", key="error.reason_required")
     on = on or ctx.today
-    not_in_future(on, ctx.today)
-    current = stages_of(s, case).get(stage)
-    if defn.stage_spec(stage) is None or current is None or stage in defn.programme_stages:
-        raise RuleViolation(f"no stage {stage!r}", key="rule.unknown_stage", stage=stage,
-                            known=", ".join(k for k in stages_of(s, case) if ":" not in k))
-    if current.status != OPEN:
-        raise RuleViolation(f"{stage} is not open", key="rule.stage_not_open", stage=stage,
-                            status=current.status)
+    decide_not_done(defn, stages_of(s, case), stage, on, ctx.today)
     s.add(EventRecord(case_id=case.id, kind=NOT_DONE_RECORD, event=stage, on=on, note=note,
                       actor=ctx.actor, recorded_at=audit.now_iso()))
     s.flush()
@@ -784,27 +647,8 @@ def void_record(s: Session, ctx: Context, case_id: int | str, target: str, note:
     note = _text(note, "note", MAX_TEXT)
     if not note:
         raise UsageError("a reason is required", key="error.reason_required")
-    rows = [r for r in records_of(s, case) if r.kind != VOID and r.voided_by_id is None]
-    if target.isdigit():
-        matches = [r for r in rows if r.id == int(target)]
-    else:
-        matches = [r for r in rows if r.event == target]
-    if not matches:
-        raise RuleViolation(f"nothing recorded as {target!r}", key="rule.nothing_to_void",
-                            target=target, known=", ".join(dict.fromkeys(r.event for r in rows))
-                            or "-")
-    if len(matches) > 1:
-        raise RuleViolation(f"{target} is recorded more than once", key="rule.void_ambiguous",
-                            target=target, ids=", ".join(str(r.id) for r in matches))
-    victim = matches[-1]
+    victim = decide_void(defn, records_of(s, case), target)
     if victim.kind == EVENT:
-        for later in rows:
-            spec = defn.events.get(later.event)
-            if later.kind == EVENT and later.id != victim.id and spec is not None \
-                    and victim.event in defn.prerequisites(spec):
-                raise RuleViolation(f"{later.event} needs {victim.event}",
-                                    key="rule.void_needed_by", event=victim.event,
-                                    other=later.event)
         hooks.voiding(s, ctx, case, defn, victim)
     void = EventRecord(case_id=case.id, kind=VOID, event=victim.event, on=ctx.today, note=note,
                        voids_id=victim.id, actor=ctx.actor, recorded_at=audit.now_iso())
@@ -960,24 +804,6 @@ def working_days_left(cal, due: date | None, today: date) -> int | None:
         return None
     n = cal.get_working_days_delta(today, due)
     return n if due >= today else -max(1, n)
-
-
-def next_events(defn: Definition, state: str, recorded: dict[str, date],
-                closed: frozenset[str] = frozenset(), kind: str | None = None) -> list[str]:
-    """What may be recorded next: the events the state accepts that are not yet recorded
-    (repeatable ones always), whose prerequisites are recorded, that are for the subject's
-    kind and do not complete a stage already closed (the caller's `closed`: done, not done or
-    not applicable — "no conflict" is not offered once the recommendation is recorded; a
-    repeatable one is: the month's second explanatory event after the first did the stage), the
-    case-closing ones last. The one rule
-    the CLI, the web form and the service share."""
-    machine = CaseMachine(defn, state)
-    allowed = [e for e in machine.allowed()
-               if (defn.events[e].repeatable or e not in recorded)
-               and all(p in recorded for p in defn.prerequisites(defn.events[e]))
-               and defn.for_kind(defn.events[e], kind)
-               and (defn.events[e].repeatable or defn.events[e].completes not in closed)]
-    return sorted(allowed, key=lambda e: defn.events[e].terminal)
 
 
 def _moved_from(ctx: Context, defn: Definition, case: Case, planner: Planner,
@@ -1165,18 +991,6 @@ def audit_person_view(s: Session, ctx: Context, view: CaseView) -> None:
 def audit_person_seen(s: Session, ctx: Context, case_id: int, shown: bool) -> None:
     """A case about a person seen, with its person shown or hidden (procedures.md)."""
     audit.append(s, ctx.actor, "view.person_case", "case", case_id, {"person_shown": shown})
-
-
-def _too_early(defn: Definition, planner: Planner, event: str, today: date) -> bool:
-    """Whether every date the event could have today is refused by its floor (a note or a
-    positions list before the start): such an event is not offered yet."""
-    spec = defn.events[event]
-    floors = [spec.not_before, *(defn.dates[n].not_before for n in spec.sets)]
-    for name in floors:
-        value = planner.date(name) if name else None
-        if value is not None and not value.projected and value.date > today:
-            return True
-    return False
 
 
 def too_long(defn: Definition, cal, start: date, end: date) -> list[dict[str, Any]]:

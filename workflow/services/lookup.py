@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from workflow.core.errors import NotFound
 from workflow.storage.models import Case, Organisation, Programme, User
@@ -45,14 +45,12 @@ def held_case(s: Session, case_id: int | str) -> tuple[Case, Organisation | None
     """The case with its subject and responsible officer, in one query, for a command that
     works on the case and shows it: the caller holds the three, so every later `get` of them
     in the session is answered from the session (its identity map keeps only what is held)."""
-    case = get_case_id(case_id)
-    found = s.exec(select(Case, Organisation, User)
-                   .join(Organisation, col(Case.subject_id) == Organisation.id, isouter=True)
-                   .join(User, col(Case.responsible_id) == User.id, isouter=True)
-                   .where(Case.id == case)).first()
+    from workflow.storage.queries.cases import with_parties
+
+    found = with_parties(s, get_case_id(case_id))
     if found is None:
         raise NotFound(f"no case {case_id!r}", key="notfound.analysis", id=case_id)
-    return found[0], found[1], found[2]
+    return found
 
 
 def get_case_id(case_id: int | str) -> int:

@@ -1,5 +1,5 @@
-"""Re-planning every open case at once, after a calendar or interpretation change (issue 15,
-point 2): the national register (20,000 open analyses among 1,000,000 stage rows) in seconds.
+"""Re-planning every open case at once, after a calendar or interpretation change: the
+national register (20,000 open analyses among 1,000,000 stage rows) in seconds.
 
 Which cases: every case with an open stage, as re-planning always did. A decree moving a day
 can move any date counted across it, and a date moves every date counted from it, so telling
@@ -12,10 +12,11 @@ How: the open cases, their records and stages are read in four SELECTs, and what
 the definitions switch on keeps of them in one more each (services.hooks: the monitoring's
 reports); each case is re-planned in memory with the same pure `Planner`, the same state
 replay (`derive_state`), the same features' re-planning (`Listener.replan`) and the same row
-rules as `cases.sync`; only the rows that changed are written, with executemany, in the caller's
-transaction, and one audit record names every deadline that moved, as before. The caller
-commits (all or nothing). tests/test_replan_bulk.py proves on random cases, history
-included, that the rows and states are exactly those `cases.replan` gives one case at a time.
+rules as `cases.sync` — one re-plan, core/decide.py's `replan`; only the rows that changed are
+written, with executemany, in the caller's transaction, and one audit record names every
+deadline that moved. The caller commits (all or nothing). tests/test_replan_bulk.py proves on
+random cases, history included, that the rows and states are exactly those `cases.replan`
+gives one case at a time.
 """
 
 from __future__ import annotations
@@ -32,20 +33,12 @@ from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session
 
 from workflow.core import periods
-from workflow.core.deadlines import Facts, Planner, Record, without_dues
+from workflow.core.deadlines import Facts, Record
+from workflow.core.decide import done_evidence, replan
 from workflow.core.errors import UsageError
-from workflow.core.machine import derive_state
 from workflow.reminders import heartbeat
 from workflow.services import hooks
-from workflow.services.cases import (
-    apply_plan,
-    close_period_stages,
-    closed_status,
-    done_evidence,
-    period_dates,
-    standing_records,
-    switched_off,
-)
+from workflow.services.cases import period_dates, switched_off
 from workflow.services.context import Context
 from workflow.services.processes import definition_of
 from workflow.storage import audit
@@ -148,7 +141,7 @@ class _Record:
 
 class _Done:
     """A done stage's evidence: the completing record's date and evidence (its `value()` is
-    cases.done_evidence), compared with the stored text before anything is decoded."""
+    decide.done_evidence), compared with the stored text before anything is decoded."""
 
     __slots__ = ("record",)
 
@@ -207,7 +200,8 @@ def _replan_case(ctx: Context, defn, dates: dict[str, Any], records: list,
                  existing: dict[str, _Row], features: list[tuple[hooks.Listener, Any]],
                  off: frozenset[str] = frozenset(),
                  ) -> tuple[str, list[_Row], list[tuple[str, date | None, date]]]:
-    """One case re-planned in memory, row for row as `cases.sync` does it: the new state, the
+    """One case re-planned in memory by the re-plan `cases.sync` uses (core/decide.py's
+    `replan`), its facts read as `cases.facts_of` reads them: the new state, the
     stage rows to insert, and (stage, old due, new due) of each open deadline that moved. The
     rows of `existing` are changed in place; `features` are the listeners of the features the
     definition switches on, each with its facts of this case (services.hooks); `off`: the
@@ -217,20 +211,16 @@ def _replan_case(ctx: Context, defn, dates: dict[str, Any], records: list,
     facts = Facts(_Dates(dates).given(),
                   tuple(Record(r.event, r.on, r.period) for r in standing if r.kind == EVENT),
                   {r.event: r.on for r in standing if r.kind == NOT_DONE_RECORD})
-    planner = Planner(defn, ctx.calendar, facts)
-    plan = without_dues(planner.stages(), off)
-    completing, notes = standing_records(defn, records)
-    new, moved = apply_plan(defn, plan, existing, completing, notes, _new_row, _Done)
-    for listener, feature_facts in features:  # the features' own stages, as cases.sync
-        moved += listener.replan(ctx, defn, existing, new, feature_facts)
-    close_period_stages(defn, existing, notes)
-    state = derive_state(defn, facts.records, planner.dates(), ctx.today)
-    closing = closed_status(defn, facts.records, state)
-    if closing is not None:
-        for stage in (*existing.values(), *new.values()):
-            if stage.status == OPEN:
-                stage.status = closing
-    return state, list(new.values()), moved
+
+    def replan_features(new: dict[str, _Row]) -> list[tuple[str, date | None, date]]:
+        moved: list[tuple[str, date | None, date]] = []
+        for listener, feature_facts in features:  # the features' own stages, as cases.sync
+            moved += listener.replan(ctx, defn, existing, new, feature_facts)
+        return moved
+
+    planned = replan(defn, ctx.calendar, facts, ctx.today, records, existing, _new_row, _Done,
+                     off, replan_features)
+    return planned.state, list(planned.new.values()), planned.moved
 
 
 def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:  # noqa: C901

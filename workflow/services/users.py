@@ -111,8 +111,7 @@ def display_names(s: Session, actors: Any) -> dict[str, str]:
             logins[actor] = login
     if not logins:
         return {}
-    from sqlmodel import col, select
+    from workflow.storage.queries.accounts import full_names
 
-    names = dict(s.exec(select(User.login, User.full_name)
-                        .where(col(User.login).in_(sorted(set(logins.values()))))).all())
+    names = full_names(s, list(logins.values()))
     return {actor: names[login] for actor, login in logins.items() if names.get(login)}

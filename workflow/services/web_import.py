@@ -52,6 +52,10 @@ def refused_rows(s: Session, ctx: Context, process: str, rows: list[dict[str, An
     return refused
 
 
+# an import's state as its progress page says it
+NONE, RUNNING, ROLLED_BACK, FINISHED = "none", "running", "rolled_back", "finished"
+
+
 @dataclass(frozen=True)
 class Progress:
     """How far an import has come: `state` none (not begun: still being checked, or never
@@ -71,14 +75,14 @@ def progress(s: Session, import_id: str) -> Progress:
                    .order_by(col(AuditRecord.id))).all()
     start = next((json.loads(p) for a, p in found if a == register_import.START), None)
     if start is None:
-        return Progress("none", None, 0, 0)
+        return Progress(NONE, None, 0, 0)
     total = int(start.get("rows", 0))
     actions = {a for a, _ in found}
     if register_import.DONE in actions:
-        return Progress("done", start.get("process"), total, total)
+        return Progress(FINISHED, start.get("process"), total, total)
     if register_import.ROLLBACK in actions:
-        return Progress("rolled_back", start.get("process"), 0, total)
+        return Progress(ROLLED_BACK, start.get("process"), 0, total)
     written = s.exec(select(func.count()).select_from(Case).where(
         col(Case.withdrawn_at) == register_import.PENDING_AT,
         col(Case.withdrawn_reason) == register_import.pending_reason(import_id))).one()
-    return Progress("running", start.get("process"), int(written), total)
+    return Progress(RUNNING, start.get("process"), int(written), total)

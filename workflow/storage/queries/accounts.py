@@ -18,6 +18,12 @@ def user_by_login(s: Session, login: str) -> User | None:
     return s.exec(select(User).where(User.login == login)).first()
 
 
+def full_names(s: Session, logins: Sequence[str]) -> dict[str, str]:
+    """The full name of each of these logins that names a user."""
+    return dict(s.exec(select(User.login, User.full_name)
+                       .where(col(User.login).in_(sorted(set(logins))))).all())
+
+
 def user_for_update(s: Session, user_id: int) -> User:
     """The user's row re-read from the database under a row lock (FOR NO KEY UPDATE on
     PostgreSQL), replacing what the session holds. Not FOR UPDATE: that lock also stops every

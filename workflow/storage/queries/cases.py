@@ -15,6 +15,15 @@ def records(s: Session, case_id: int | None) -> list[EventRecord]:
                        .order_by(col(EventRecord.id))))
 
 
+def with_parties(s: Session, case_id: int) -> tuple[Case, Organisation | None, User | None] | None:
+    """The case, its subject and its responsible officer, in one query."""
+    found = s.exec(select(Case, Organisation, User)
+                   .join(Organisation, col(Case.subject_id) == Organisation.id, isouter=True)
+                   .join(User, col(Case.responsible_id) == User.id, isouter=True)
+                   .where(Case.id == case_id)).first()
+    return (found[0], found[1], found[2]) if found is not None else None
+
+
 def stages(s: Session, case_id: int | None) -> list[Stage]:
     """The case's stage rows (in no order)."""
     return list(s.exec(select(Stage).where(Stage.case_id == case_id)))
