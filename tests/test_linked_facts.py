@@ -493,3 +493,58 @@ def test_a_case_of_the_version_before_the_links_is_offered_and_linked_by_the_cur
     entry = commit(db, lambda s: svc.open_linked(s, ctx, coi).id)
     with open_session(db) as s:
         assert svc.get_case(s, entry).fields == {"kind": "conflict_of_interest"}
+
+
+# -- an internal check of a corrupt act whose materials went to the authorities ---------------
+
+REPORT = "corrupt_act_report"
+
+
+def test_materials_sent_to_the_authorities_open_the_offence_notice_asking_its_category(db):
+    """The enterprise policy's internal check (003:L316-326) whose materials went to the
+    authorities is an offence of project No. 2: its `offence_notice` entry opens with the
+    report's person, the category asked in the same confirmation (P-22); without the category
+    it is refused with nothing stored."""
+    ctx = ctx_of()
+
+    def setup_report(s):
+        svc.add_org(s, ctx, "QS", "Samruk company", "quasi_state")
+        svc.add_user(s, ctx, "timur", "Timur", "officer", "QS")
+        case = svc.open_case(s, ctx, REPORT, "QS", person="Dana Aliyeva", position="Buyer",
+                             fields={"kind": "corrupt_act"},
+                             dates={"reported": date(2026, 2, 2)})
+        for event, day, evidence in (("manager_informed", date(2026, 2, 2), {}),
+                                     ("check_opened", date(2026, 2, 3), {}),
+                                     ("findings", date(2026, 2, 20), {"number": "5"}),
+                                     ("materials_sent", date(2026, 2, 24), {"number": "17"})):
+            svc.record_event(s, ctx, case.id, event, day, evidence)
+        return case.id
+
+    report = commit(db, setup_report)
+    with open_session(db) as s:
+        (offer,) = svc.offers(s, ctx, svc.get_case(s, report))
+        assert (offer.process, offer.event) == ("offence_notice", "materials_sent")
+    refused = refused_unchanged(db, lambda s: svc.open_linked(s, ctx, report),
+                                error=(RuleViolation, UsageError))
+    assert "category" in str(refused)
+    entry_id = commit(db, lambda s: svc.open_linked(s, ctx, report,
+                                                    fields={"category": "criminal"}).id)
+    with open_session(db) as s:
+        entry = svc.get_case(s, entry_id)
+        assert (entry.process, entry.person_name, entry.fields["category"]) == (
+            "offence_notice", "Dana Aliyeva", "criminal")
+        assert entry.given()["detected"] == date(2026, 2, 24)
+        assert [lk.id for lk in svc.linked_cases(s, ctx, svc.get_case(s, report))] == [entry_id]
+
+
+def test_a_link_may_ask_a_required_field_only_if_it_leaves_it_open():
+    report, notice = REGISTRY.get(REPORT), REGISTRY.get("offence_notice")
+    (link,) = parse_case_links([{"on": "materials_sent", "opens": "offence_notice",
+                                 "carry": {"detected": "on"}}], _keys(report), "r.toml")
+    with pytest.raises(ConfigError, match="needs category"):
+        check_target(link, report, notice, "r.toml: link 1")
+    (link,) = parse_case_links([{"on": "materials_sent", "opens": "offence_notice",
+                                 "carry": {"detected": "on"}, "ask": ["nothing"]}],
+                               _keys(report), "r.toml")
+    with pytest.raises(ConfigError, match="leaves open"):
+        check_target(link, report, notice, "r.toml: link 1")

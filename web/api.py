@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 
-from web.kit import views
+from web.kit import shapes, views
 from web.kit.access import (
     require_recorder,
     sees_person,
@@ -154,7 +154,7 @@ class CaseIn(BaseModel):
                     "rule.period_later, rule.obligation_not_for_kind.")
 
 
-@router.get("/organisations", response_model=Page)
+@router.get("/organisations", response_model=shapes.PageOf[shapes.Organisation])
 def organisations(limit: int = LIMIT, offset: int = OFFSET, a: ApiContext = Depends()):
     """Organisations the caller may see."""
     orgs = [o for o in svc.list_orgs(a.s, a.viewer.org.code) if a.viewer.sees_org(o)]
@@ -164,14 +164,14 @@ def organisations(limit: int = LIMIT, offset: int = OFFSET, a: ApiContext = Depe
     return paginate(items, limit, offset)
 
 
-@router.get("/processes")
+@router.get("/processes", response_model=list[shapes.Process])
 def processes(a: ApiContext = Depends()) -> list[dict[str, Any]]:
     """Every process definition: key, version, names."""
     return [{"key": d.key, "version": d.version, "names": d.names,
              "recurring": d.recurrence is not None} for d in a.ctx.registry.all()]
 
 
-@router.get("/processes/{key}")
+@router.get("/processes/{key}", response_model=shapes.ProcessDescription)
 def process(key: str, a: ApiContext = Depends()) -> dict[str, Any]:
     """One definition in words (stages, events, due rules, sources)."""
     return describe(a.ctx.registry.get(key), a.ctx.language)
@@ -191,7 +191,7 @@ def _cases(a: ApiContext, org: str | None, state: str | None, year: int | None,
     return sorted(items, key=lambda r: r.id)
 
 
-@router.get("/cases", response_model=Page)
+@router.get("/cases", response_model=shapes.PageOf[shapes.CaseRow])
 def cases(org: str | None = None, state: str | None = None, year: int | None = None,
           process: str | None = None, limit: int = LIMIT, offset: int = OFFSET,
           a: ApiContext = Depends()):
@@ -199,7 +199,7 @@ def cases(org: str | None = None, state: str | None = None, year: int | None = N
     return paginate(as_dicts(_cases(a, org, state, year, process)), limit, offset)
 
 
-@router.post("/cases")
+@router.post("/cases", response_model=shapes.Case)
 def open_case(body: CaseIn, a: ApiContext = Depends()) -> dict[str, Any]:
     """Open a case of a process for the caller's organisation (officers) or any visible one
     (admins); with `period`, a recurring obligation's case of that period (an earlier one the
@@ -218,7 +218,7 @@ def open_case(body: CaseIn, a: ApiContext = Depends()) -> dict[str, Any]:
     return views.case_for(a.s, a.ctx, a.viewer, case).as_dict()
 
 
-@router.get("/cases/{case_id}")
+@router.get("/cases/{case_id}", response_model=shapes.Case)
 def case(case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
     """One case with its dates, stages (due date, projected, status, completion) and records;
     a case linked to others (P-22) has `links`: number, process, role, a person only where
@@ -249,7 +249,7 @@ def _write(a: ApiContext, case_id: int, action: str, detail: dict[str, Any], do)
     return views.case_for(a.s, a.ctx, a.viewer, an).as_dict()
 
 
-@router.post("/cases/{case_id}/events")
+@router.post("/cases/{case_id}/events", response_model=shapes.Case)
 def record_case_event(case_id: int, body: EventIn, a: ApiContext = Depends()) -> dict[str, Any]:
     """Record an event; refused with the rule's message (409) and nothing stored."""
     evidence = {**builtin_evidence(dict(body)), **body.evidence}
@@ -263,7 +263,7 @@ def record_case_event(case_id: int, body: EventIn, a: ApiContext = Depends()) ->
     return _write(a, case_id, "event", {"event": body.event}, do)
 
 
-@router.post("/cases/{case_id}/not-done")
+@router.post("/cases/{case_id}/not-done", response_model=shapes.Case)
 def not_done(case_id: int, body: NotDoneIn, a: ApiContext = Depends()) -> dict[str, Any]:
     """Close an open stage as not done, with the reason."""
     return _write(a, case_id, "not_done", {"stage": body.stage},
@@ -271,14 +271,14 @@ def not_done(case_id: int, body: NotDoneIn, a: ApiContext = Depends()) -> dict[s
                                                  body.on))
 
 
-@router.post("/cases/{case_id}/void")
+@router.post("/cases/{case_id}/void", response_model=shapes.Case)
 def void(case_id: int, body: VoidIn, a: ApiContext = Depends()) -> dict[str, Any]:
     """Void a wrong record (it stays in the audit chain); dates are re-planned."""
     return _write(a, case_id, "void", {"record": body.record},
                   lambda an: svc.void_record(a.s, a.ctx, an.id, body.record, body.note))
 
 
-@router.patch("/cases/{case_id}")
+@router.patch("/cases/{case_id}", response_model=shapes.Case)
 def edit(case_id: int, body: CaseEditIn, a: ApiContext = Depends()) -> dict[str, Any]:
     """Correct a case's opening values (person, position, fields, given dates) with a reason
     (who may record on it): checked as an opening, the due dates re-planned, the old and new
@@ -289,7 +289,7 @@ def edit(case_id: int, body: CaseEditIn, a: ApiContext = Depends()) -> dict[str,
                                            body.version))
 
 
-@router.post("/cases/{case_id}/withdraw")
+@router.post("/cases/{case_id}/withdraw", response_model=shapes.Case)
 def withdraw(case_id: int, body: WithdrawIn, a: ApiContext = Depends()) -> dict[str, Any]:
     """Withdraw a case opened by mistake, with the reason (who may record on it): it leaves
     every list, reminder and score and stays in the history (`withdrawn`, `history`)."""
@@ -302,7 +302,7 @@ def withdraw(case_id: int, body: WithdrawIn, a: ApiContext = Depends()) -> dict[
     return _write(a, case_id, "withdraw", {}, do)
 
 
-@router.post("/cases/{case_id}/restore")
+@router.post("/cases/{case_id}/restore", response_model=shapes.Case)
 def restore(case_id: int, body: RestoreIn, a: ApiContext = Depends()) -> dict[str, Any]:
     """Undo a withdrawal until the end of the year it was made in, with the reason (who may
     record on it): the case is re-planned and back in every list; later, 409
@@ -311,7 +311,7 @@ def restore(case_id: int, body: RestoreIn, a: ApiContext = Depends()) -> dict[st
                   lambda an: svc.restore_case(a.s, a.ctx, an.id, body.reason))
 
 
-@router.post("/cases/{case_id}/linked")
+@router.post("/cases/{case_id}/linked", response_model=shapes.Case)
 def open_linked(case_id: int, body: OpenLinkedIn, a: ApiContext = Depends()) -> dict[str, Any]:
     """Open the register entry the case's recorded outcome is, linked to it (P-22), with its
     person, dates, kind and files; answers the case with its `links` (the entry's number)."""
@@ -320,7 +320,7 @@ def open_linked(case_id: int, body: OpenLinkedIn, a: ApiContext = Depends()) -> 
     return {**out, "links": _links(a, visible_case(a.s, a.viewer, case_id))}
 
 
-@router.post("/cases/{case_id}/links")
+@router.post("/cases/{case_id}/links", response_model=shapes.Case)
 def link(case_id: int, body: CaseLinkIn, a: ApiContext = Depends()) -> dict[str, Any]:
     """Link another case to this one after the fact (a register entry and the procedure's
     case it is the fact of; the caller records on both)."""
@@ -333,20 +333,20 @@ def link(case_id: int, body: CaseLinkIn, a: ApiContext = Depends()) -> dict[str,
     return {**out, "links": _links(a, visible_case(a.s, a.viewer, case_id))}
 
 
-@router.get("/analyses/{analysis_id}")
+@router.get("/analyses/{analysis_id}", response_model=shapes.Case)
 def analysis(analysis_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
     """One analysis with its stages (due date, projected, status, completion)."""
     return views.case_for(a.s, a.ctx, a.viewer,
                           visible_case(a.s, a.viewer, analysis_id)).as_dict()
 
 
-@router.post("/analyses/{analysis_id}/events")
+@router.post("/analyses/{analysis_id}/events", response_model=shapes.Case)
 def record(analysis_id: int, body: EventIn, a: ApiContext = Depends()) -> dict[str, Any]:
     """Record an event; refused with the rule's message (409) and nothing stored."""
     return record_case_event(analysis_id, body, a)
 
 
-@router.get("/overdue", response_model=Page)
+@router.get("/overdue", response_model=shapes.PageOf[shapes.OverdueRow])
 def overdue(org: str | None = None, stage: str | None = None, year: int | None = None,
             sort: Literal["due", "days", "organisation", "stage"] | None = None,
             process: str | None = None, limit: int = LIMIT, offset: int = OFFSET,
@@ -358,7 +358,7 @@ def overdue(org: str | None = None, stage: str | None = None, year: int | None =
     return Page(items=as_dicts(items), total=total, limit=limit, offset=offset)
 
 
-@router.get("/due", response_model=Page)
+@router.get("/due", response_model=shapes.PageOf[shapes.StageRow])
 def due(within: int = Query(5, ge=0, le=250), org: str | None = None, process: str | None = None,
         limit: int = LIMIT, offset: int = OFFSET, a: ApiContext = Depends()):
     """Open stages due within N working days."""

@@ -22,6 +22,7 @@ from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import check_csrf, export, form_day, page, render
 from web.kit.recording import evidence_of
+from web.kit.shapes import Shape
 from workflow import services as svc
 from workflow.core.dates import not_in_future
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
@@ -179,7 +180,20 @@ def _api(a: ApiContext, action: str, items: list[bulk.Item], do) -> dict[str, An
         raise
 
 
-@api_router.post("/bulk/record")
+class Recorded(Shape):
+    """The records made, one per item: its case, record number and event."""
+
+    recorded: list[dict[str, Any]]
+
+
+class Assigned(Shape):
+    """The cases handed over and to whom."""
+
+    assigned: list[int]
+    to: str
+
+
+@api_router.post("/bulk/record", response_model=Recorded)
 def api_bulk_record(body: BulkRecordIn, a: ApiContext = Depends()):
     """Record on every item; all or nothing: 409 with `refused` (each item, its error key and
     message) and nothing stored when any item is refused."""
@@ -195,7 +209,7 @@ def api_bulk_record(body: BulkRecordIn, a: ApiContext = Depends()):
     return _api(a, "record", items, do)
 
 
-@api_router.post("/bulk/assign")
+@api_router.post("/bulk/assign", response_model=Assigned)
 def api_bulk_assign(body: BulkAssignIn, a: ApiContext = Depends()):
     """Hand every item's case over to `login`; all or nothing, as /bulk/record."""
     items = bulk.checked(list(dict.fromkeys(bulk.Item(i.case, i.stage) for i in body.items)))

@@ -17,6 +17,7 @@ from web.kit.access import Viewer, require_recorder, sees_files, visible_case
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import attachment, check_csrf, page
+from web.kit.shapes import Shape
 from web.kit.uploads import (
     MAX_PARTS,
     as_form_problem,
@@ -200,7 +201,37 @@ def _api_write(a: ApiContext, case, action: str, detail: dict[str, Any], do):
         raise
 
 
-@api_router.get("/cases/{case_id}/files")
+class FileItem(Shape):
+    """A file of a case as the API lists it: its type, size, digest, who attached it and
+    when, whether it is public or void, and its download address under /api/v1."""
+
+    id: int
+    case: int
+    record: int | None
+    name: str
+    type: str
+    media_type: str
+    size: int
+    size_text: str
+    sha256: str
+    public: bool
+    uploaded_by: str
+    uploaded_at: Any
+    void: bool
+    voided_at: Any
+    voided_by: str | None
+    void_reason: str | None
+    url: str
+
+
+class FileList(Shape):
+    """A case's files (or those just attached) and how many."""
+
+    items: list[FileItem]
+    total: int
+
+
+@api_router.get("/cases/{case_id}/files", response_model=FileList)
 def api_list(case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
     """The case's files (void ones marked). 404 for a case the caller may not see, and for a
     case about a person whose person the caller may not see."""
@@ -212,7 +243,8 @@ def api_list(case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
     return {"items": items, "total": len(items)}
 
 
-@api_router.post("/cases/{case_id}/files", status_code=201, openapi_extra=UPLOAD_BODY)
+@api_router.post("/cases/{case_id}/files", status_code=201, openapi_extra=UPLOAD_BODY,
+                 response_model=FileList)
 async def api_attach(request: Request, case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
     """Attach files to the case (to one of its records with `record`); refused (409/422)
     with nothing stored when one file is empty, too large or not an accepted type."""
@@ -245,7 +277,7 @@ def api_download(request: Request, case_id: int, file_id: int, a: ApiContext = D
     return download(a.s, a.ctx, a.viewer, store_of(request), case, row)
 
 
-@api_router.post("/cases/{case_id}/files/{file_id}/public")
+@api_router.post("/cases/{case_id}/files/{file_id}/public", response_model=FileItem)
 def api_public(case_id: int, file_id: int, body: PublicIn,
                a: ApiContext = Depends()) -> dict[str, Any]:
     """Make a file public (the organisation's public page may show it) or private again, as
@@ -257,7 +289,7 @@ def api_public(case_id: int, file_id: int, body: PublicIn,
     return _api_item(row)
 
 
-@api_router.post("/cases/{case_id}/files/{file_id}/void")
+@api_router.post("/cases/{case_id}/files/{file_id}/void", response_model=FileItem)
 def api_void(case_id: int, file_id: int, body: FileVoidIn,
              a: ApiContext = Depends()) -> dict[str, Any]:
     """Void a wrong file with the reason (`note`, required: 422 without it): kept, marked void

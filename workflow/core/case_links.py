@@ -8,13 +8,16 @@ the entry, the procedure is its history). Parsed once when the file loads; pure.
     opens = "restriction_breach"        # the register's process key
     values = { kind = "reward_or_gift" }  # the entry's fields set to a fixed value
     carry = { detected = "on" }         # the entry's field or date <- this case's key
+    ask = []                            # required fields the confirmation asks the officer
     source = "002:L164; 000:L1157-1199"
 
 `carry` maps a field or given date of the register to a named date, a field or an evidence
 key of this case (an evidence key is read from the outcome's record), or to `on`, the day the
 outcome was recorded as. The person and position always come with the case; its files come
-unless `files = false`. Whether the register takes these keys is checked when every
-definition is loaded (`check_target`), since the register is another file.
+unless `files = false`. A required field of the register that neither the link sets nor the
+case carries is named in `ask`: the confirmation asks it (an offence's category, which only the
+officer knows). Whether the register takes these keys is checked when every definition is
+loaded (`check_target`), since the register is another file.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ if TYPE_CHECKING:
     from workflow.core.register_spec import Keys
 
 OUTCOME_DAY = "on"  # in `carry`: the day the outcome event was recorded as
-LINK_KEYS = frozenset({"on", "opens", "values", "carry", "files", "source"})
+LINK_KEYS = frozenset({"on", "opens", "values", "carry", "ask", "files", "source"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,7 @@ class LinkSpec:
     carry: Mapping[str, str] = field(default_factory=dict)
     files: bool = True
     source: str = ""
+    ask: tuple[str, ...] = ()
 
 
 def _mapping(raw: Any, where: str, what: str) -> dict[str, str]:
@@ -93,7 +97,10 @@ def parse_case_links(raw: Any, keys: Keys, source: str) -> tuple[LinkSpec, ...]:
         text = item.get("source", "")
         if not isinstance(text, str):
             raise ConfigError(f"{where}: source must be a text")
-        spec = LinkSpec(on, opens, values, carry, files, text)
+        ask = item.get("ask", [])
+        if not isinstance(ask, list) or not all(isinstance(k, str) and k for k in ask):
+            raise ConfigError(f"{where}: ask must be a list of field keys")
+        spec = LinkSpec(on, opens, values, carry, files, text, tuple(ask))
         if any(o.on == on and o.opens == opens for o in out):
             raise ConfigError(f"{where}: {on} already opens {opens}")
         out.append(spec)
@@ -122,8 +129,12 @@ def check_target(spec: LinkSpec, definition: Definition, target: Definition,
                 and not (mine in definition.evidence and definition.evidence[mine].type == "date"):
             raise ConfigError(f"{where}: carry.{key}: {mine!r} is not a date of "
                               f"{definition.key}")
+    for key in spec.ask:
+        if key not in target.fields or key in spec.values or key in spec.carry:
+            raise ConfigError(f"{where}: ask: {key!r} is not a field of {target.key} the link "
+                              f"leaves open")
     missing = [k for k, f in target.fields.items() if f.required and k not in spec.values
-               and k not in spec.carry]
+               and k not in spec.carry and k not in spec.ask]
     missing += [k for k, d in target.dates.items() if d.given == "required"
                 and k not in spec.carry]
     if missing:

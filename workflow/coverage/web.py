@@ -8,6 +8,7 @@ and admins their subtree); any other is the 404 of an unknown organisation."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -18,6 +19,7 @@ from web.kit.access import visible_org
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import int_param, page, render
+from web.kit.shapes import Shape
 from workflow.core.errors import UsageError
 from workflow.coverage import service
 from workflow.coverage.rules import Submissions
@@ -47,7 +49,26 @@ def coverage_page(request: Request, pc: PageContext = Depends(page)):
                   unit_texts=[service.unit_text(u, pc.t) for u in subs.units] if subs else [])
 
 
-@api_router.get("/coverage")
+class Coverage(Shape):
+    """A subject's coverage for a year: the figures and the uncovered subdivisions, each with
+    its state and the points it would add."""
+
+    subject: str
+    subject_name: str
+    year: int
+    as_of: date
+    evaluated: bool
+    subdivisions: int
+    covered: int
+    percent: int | float
+    points: int | float
+    maximum: int | float
+    points_each: int | float
+    points_all: int | float
+    uncovered: list[dict[str, Any]]
+
+
+@api_router.get("/coverage", response_model=Coverage)
 def api_coverage(request: Request, org: str | None = None, year: int | None = None,
                  a: ApiContext = Depends()) -> dict[str, Any]:
     """Coverage (1.3.3, 001:L160-185): the subdivisions of a subject (`org`, default the

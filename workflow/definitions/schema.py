@@ -370,6 +370,9 @@ def _link() -> dict[str, Any]:
                                                  "recorded as."},
                 "files": {"type": "boolean", "description": "The case's files go with it "
                                                            "(default true)."},
+                "ask": {"type": "array", "items": {"$ref": "#/$defs/key"},
+                        "description": "Required fields of the entry the confirmation asks "
+                                       "the officer (neither set nor carried)."},
                 "source": {"type": "string", "description": "The source lines."},
             },
             "required": ["on", "opens"],

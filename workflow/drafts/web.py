@@ -20,6 +20,7 @@ from web.kit.access import Viewer, hidden, require_recorder, sees_person, visibl
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import attachment, check_csrf, page, render, secure
+from web.kit.shapes import Shape
 from workflow import services as svc
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.core.names import name_in
@@ -182,7 +183,32 @@ async def edited_docx(request: Request, case_id: str, stage: str,
     return await run_in_threadpool(build)
 
 
-@api_router.get("/cases/{case_id}/drafts")
+class DraftStages(Shape):
+    """The stages of a case that have an announcement draft, each with its event and what
+    the draft asks for."""
+
+    case: int
+    stages: list[dict[str, Any]]
+
+
+class DraftText(Shape):
+    """A stage's announcement draft, written from the case in a language."""
+
+    case: int
+    stage: str
+    stage_name: str
+    language: str
+    text: str
+    event: str
+    event_name: str
+    stored_as: Any
+    asks: dict[str, Any]
+    published: Any
+    published_on: str | None
+    template: str
+
+
+@api_router.get("/cases/{case_id}/drafts", response_model=DraftStages)
 def api_drafts(case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
     """The stages of a case that have an announcement draft."""
     case, defn = draft_case(a.s, a.ctx, a.viewer, case_id)
@@ -192,7 +218,7 @@ def api_drafts(case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
                                         for k in drafts.draft_stages(defn)]}
 
 
-@api_router.get("/cases/{case_id}/drafts/{stage}")
+@api_router.get("/cases/{case_id}/drafts/{stage}", response_model=DraftText)
 def api_draft(request: Request, case_id: int, stage: str,
               a: ApiContext = Depends()) -> dict[str, Any]:
     """A stage's announcement draft written from the case, in ?lang= (kk, ru, en); other

@@ -17,9 +17,23 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, literal, or_
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    Text,
+    and_,
+    cast,
+    delete,
+    literal,
+    literal_column,
+    null,
+    or_,
+    union_all,
+)
 from sqlmodel import Session, col, select
 
+from calendars.errors import CalendarRangeError
 from notifications.policy import StageItem, escalated_to
 from notifications.settings import ReminderSettings
 from workflow.core.errors import NotFound
@@ -69,97 +83,183 @@ def holds(s: Session, user: User) -> list[ReminderHold]:
                        .order_by(col(ReminderHold.id)).limit(rules.MAX_ITEMS)))
 
 
-def _held(hs: list[ReminderHold], today: date) -> tuple[set[int], set[tuple[int, str]]]:
-    muted = {h.case_id for h in hs if h.stage_key is None}
-    snoozed = {(h.case_id, h.stage_key) for h in hs
-               if h.stage_key is not None and h.until is not None and h.until > today}
-    return muted, snoozed
+# -- a person's centre, read in one statement -------------------------------------------------
+#
+# The bell is on every page's menu, so what it counts is read in one SELECT: a UNION ALL of
+# parts, each the bounded query it would be alone (its WHERE, ORDER BY and LIMIT, in a
+# subquery) and each giving the same columns -- which part, a case's id, a row's own id, a
+# key, a time, who, a day, a text -- those it has not as a typed NULL (PostgreSQL unites
+# typed columns only). Her preference, mutes, snoozes and read marks come in the same
+# statement: the stages' part cannot wait for her "days before", so it reads up to the
+# widest a person may choose and her own are applied here, to the same rows (ordered by due
+# date, the nearer ones are a prefix of the wider).
+
+_PREFERENCE, _HOLD, _READ, _STAGE, _ESCALATED, _RECORD, _WITHDRAWN, _ASSIGNED = (
+    "preference", "hold", "read", "stage", "escalated", "record", "withdrawn", "assigned")
+_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("case_id", Integer()), ("row_id", Integer()), ("key", String()), ("at", String()),
+    ("actor", String()), ("day", Date()), ("text", Text()))
 
 
-def _stage_items(s: Session, ctx: Context, user: User, before: tuple[int, ...]) -> list[Item]:
-    most = max(before, default=0)
-    horizon = ctx.calendar.add_working_days(ctx.today, most + 1) - timedelta(days=1)
-    rows = s.exec(select(col(Stage.case_id), col(Stage.key), col(Stage.due_date)).join(
-        Case, col(Stage.case_id) == Case.id).where(
-        mine(user), col(Case.withdrawn_at).is_(None), Stage.status == OPEN,
-        col(Stage.due_date).is_not(None), col(Stage.due_date) <= horizon)
-        .order_by(col(Stage.due_date), col(Stage.case_id), col(Stage.key))
-        .limit(rules.MAX_ITEMS))
-    out = []
-    for case_id, key, due in rows:
-        if case_id is None or due is None:
-            continue
-        if due < ctx.today:
-            late = ctx.calendar.get_working_days_delta(due, ctx.today)
-            out.append(Item(rules.OVERDUE, case_id, due.isoformat(), key, due, late))
-        else:
-            left = ctx.calendar.get_working_days_delta(ctx.today, due)
-            if left <= most:
-                out.append(Item(rules.DUE_SOON, case_id, due.isoformat(), key, due, left))
-    return out
+def _part(name: str, **given: Any) -> list[Any]:
+    """The columns of one part of the statement: `given` by name, the others NULL."""
+    unknown = set(given) - {c for c, _t in _COLUMNS}
+    if unknown:
+        raise ValueError(f"no column {sorted(unknown)} in the centre's statement")
+    return [literal_column(f"'{name}'", String).label("part"),
+            *((given[c] if c in given else cast(null(), t)).label(c) for c, t in _COLUMNS)]
 
 
-def _escalated_items(s: Session, ctx: Context, user: User, policy: ReminderSettings
-                     ) -> list[Item]:
-    """A manager's escalations, as his digest has them (notifications.policy.escalated_to, the
-    one rule of both): the open stages of his subtree overdue long enough for his level to
-    hear of them."""
-    if user.role != "manager":
-        return []
-    org = s.get(Organisation, user.organisation_id)
-    if org is None:
-        return []
-    rows = s.exec(select_columns(col(Stage.case_id), col(Stage.key), col(Stage.due_date),
-                                 col(Organisation.code), col(Organisation.path))
-                  .join(Case, col(Stage.case_id) == Case.id)
-                  .join(Organisation, col(Organisation.id) == Stage.subject_id)
-                  .where(in_subtree(col(Organisation.path), org), Stage.status == OPEN,
-                         col(Case.withdrawn_at).is_(None), col(Stage.due_date).is_not(None),
-                         col(Stage.due_date) < ctx.today)
-                  .order_by(col(Stage.due_date), col(Stage.case_id), col(Stage.key))
-                  .limit(rules.MAX_ITEMS))
-    out = []
-    for case_id, key, due, code, path in rows:
-        if case_id is None or due is None:
-            continue
-        late = ctx.calendar.get_working_days_delta(due, ctx.today)
-        item = StageItem(analysis_id=case_id, stage_key=key, stage_names={}, due=due,
-                         subject_code=code, subject_name=code, object_code="",
-                         subject_path=path, responsible_id=None)
-        if org.path in escalated_to(item, late, policy):
-            out.append(Item(rules.ESCALATED, case_id, due.isoformat(), key, due, late))
-    return out
+def _subtree_path(s: Session) -> Any:
+    """The stage's path for a subtree condition on overdue stages: on SQLite `+path`, which
+    keeps the planner on the (status, due date, path, case) index (services/lists.py `_path`
+    says why); PostgreSQL plans from its statistics."""
+    if s.get_bind().dialect.name == "sqlite":
+        return literal_column(f"+{Stage.__tablename__}.subject_path", String)
+    return col(Stage.subject_path)
 
 
-def _others_items(s: Session, ctx: Context, user: User) -> list[Item]:
+def _horizon(ctx: Context, before: tuple[int, ...]) -> date | None:
+    """The last day a stage's "due soon" item may be about: the widest days before a person
+    may choose (or the organisation's, if wider); None past the calendar's last year."""
+    widest = max((rules.MAX_OFFSET, *before))
+    try:
+        return ctx.calendar.add_working_days(ctx.today, widest + 1) - timedelta(days=1)
+    except CalendarRangeError:
+        return None
+
+
+def _parts(s: Session, ctx: Context, user: User, before: tuple[int, ...]) -> list[Any]:
+    """The statement's parts for `user` (each bounded by rules.MAX_ITEMS but her read marks,
+    which "mark all read" prunes to the items listed)."""
     since = (ctx.today - timedelta(days=rules.RECENT_DAYS)).isoformat()
-    out = []
-    records = s.exec(select(EventRecord).join(Case, col(EventRecord.case_id) == Case.id).where(
-        mine(user), col(EventRecord.recorded_at) >= since)
-        .order_by(col(EventRecord.id).desc()).limit(rules.MAX_ITEMS))
-    for r in records:
-        if not own(r.actor, user.login):
-            out.append(Item(rules.RECORDED, r.case_id, r.recorded_at, r.event, r.on,
-                            actor=r.actor, record=r.id))
-    withdrawn = s.exec(select(Case).where(mine(user), col(Case.withdrawn_at) >= since)
-                       .order_by(col(Case.id).desc()).limit(rules.MAX_ITEMS))
-    for c in withdrawn:
-        if c.withdrawn_at and not own(c.withdrawn_by or "", user.login):
-            out.append(Item(rules.WITHDRAWN, saved_id(c), c.withdrawn_at,
-                            actor=c.withdrawn_by or ""))
-    assigned = s.exec(select(AuditRecord).where(
-        # the action as a literal: the hand-overs' partial index (migration 0017) is used
-        # only for a condition that names its own
-        AuditRecord.action == literal(HANDOVER, literal_execute=True),
-        col(AuditRecord.at) >= since,
-        col(AuditRecord.payload).contains(json.dumps(user.login)))
-        .order_by(col(AuditRecord.id).desc()).limit(rules.MAX_ITEMS))
-    for a in assigned:
-        payload = json.loads(a.payload)
-        if payload.get("to") == user.login and not own(a.actor, user.login) \
-                and a.entity_id.isdigit():
-            out.append(Item(rules.ASSIGNED, int(a.entity_id), a.at, actor=a.actor))
-    return out
+    horizon = _horizon(ctx, before)
+    stages = (select_columns(*_part(_STAGE, case_id=col(Stage.case_id), key=col(Stage.key),
+                                    day=col(Stage.due_date)))
+              .select_from(Stage).join(Case, col(Stage.case_id) == Case.id)
+              .where(mine(user), col(Case.withdrawn_at).is_(None), Stage.status == OPEN,
+                     col(Stage.due_date).is_not(None))
+              .order_by(col(Stage.due_date), col(Stage.case_id), col(Stage.key))
+              .limit(rules.MAX_ITEMS))
+    if horizon is not None:
+        stages = stages.where(col(Stage.due_date) <= horizon)
+    parts = [
+        select_columns(*_part(_PREFERENCE, key=col(ReminderPreference.before)))
+        .where(ReminderPreference.user_id == user.id),
+        select_columns(*_part(_HOLD, case_id=col(ReminderHold.case_id),
+                              key=col(ReminderHold.stage_key), day=col(ReminderHold.until)))
+        .where(ReminderHold.user_id == user.id).order_by(col(ReminderHold.id))
+        .limit(rules.MAX_ITEMS),
+        select_columns(*_part(_READ, key=col(NoticeRead.item)))
+        .where(NoticeRead.user_id == user.id),
+        stages,
+        select_columns(*_part(_RECORD, case_id=col(EventRecord.case_id),
+                              row_id=col(EventRecord.id), key=col(EventRecord.event),
+                              at=col(EventRecord.recorded_at), actor=col(EventRecord.actor),
+                              day=col(EventRecord.on)))
+        .select_from(EventRecord).join(Case, col(EventRecord.case_id) == Case.id)
+        .where(mine(user), col(EventRecord.recorded_at) >= since)
+        .order_by(col(EventRecord.id).desc()).limit(rules.MAX_ITEMS),
+        select_columns(*_part(_WITHDRAWN, case_id=col(Case.id), at=col(Case.withdrawn_at),
+                              actor=col(Case.withdrawn_by)))
+        .where(mine(user), col(Case.withdrawn_at) >= since)
+        .order_by(col(Case.id).desc()).limit(rules.MAX_ITEMS),
+        select_columns(*_part(_ASSIGNED, row_id=col(AuditRecord.id),
+                              key=col(AuditRecord.entity_id),
+                              at=col(AuditRecord.at), actor=col(AuditRecord.actor),
+                              text=col(AuditRecord.payload)))
+        .where(
+            # the action as a literal: the hand-overs' partial index (migration 0017) is
+            # used only for a condition that names its own
+            AuditRecord.action == literal(HANDOVER, literal_execute=True),
+            col(AuditRecord.at) >= since,
+            col(AuditRecord.payload).contains(json.dumps(user.login)))
+        .order_by(col(AuditRecord.id).desc()).limit(rules.MAX_ITEMS)]
+    org = s.get(Organisation, user.organisation_id) if user.role == "manager" else None
+    if org is not None:
+        # his escalations, as his digest has them (`_escalated`)
+        parts.append(
+            select_columns(*_part(_ESCALATED, case_id=col(Stage.case_id), key=col(Stage.key),
+                                  day=col(Stage.due_date), text=col(Stage.subject_path)))
+            .select_from(Stage).join(Case, col(Stage.case_id) == Case.id)
+            .where(Stage.status == OPEN, col(Stage.due_date) < ctx.today,
+                   in_subtree(_subtree_path(s), org), col(Case.withdrawn_at).is_(None))
+            .order_by(col(Stage.due_date), col(Stage.case_id), col(Stage.key))
+            .limit(rules.MAX_ITEMS))
+    return parts
+
+
+@dataclass
+class _Read:
+    """What the statement read: her own days before a due date (None: the organisation's),
+    her mutes and snoozes (case, stage, until), her read marks and the items found."""
+
+    before: tuple[int, ...] | None
+    holds: list[tuple[int, str | None, date | None]]
+    read: set[str]
+    found: list[Item]
+
+
+# Each part's rows in its own query's order (a UNION ALL promises none): items that sort
+# equal in the centre (`rules.ordered`) keep it.
+_ORDER: dict[str, Any] = {
+    _HOLD: lambda r: r.row_id, _STAGE: lambda r: (r.day, r.case_id, r.key),
+    _ESCALATED: lambda r: (r.day, r.case_id, r.key), _RECORD: lambda r: -r.row_id,
+    _WITHDRAWN: lambda r: -r.case_id, _ASSIGNED: lambda r: -r.row_id}
+
+
+def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
+          policy: ReminderSettings) -> _Read:
+    """One SELECT of her centre's parts, made into items (not yet ordered or held back)."""
+    subqueries = [p.subquery() for p in _parts(s, ctx, user, before)]
+    rows: dict[str, list[Any]] = {}
+    for row in s.execute(union_all(*(select_columns(*q.c) for q in subqueries))):
+        rows.setdefault(row.part, []).append(row)
+    for part, key in _ORDER.items():
+        rows.get(part, []).sort(key=key)
+    prefs = rows.get(_PREFERENCE)
+    mine_before = rules.before_days(prefs[0].key) if prefs else None
+    most = max(mine_before if mine_before is not None else before, default=0)
+    found = []
+    for r in rows.get(_STAGE, ()):
+        if r.day < ctx.today:
+            late = ctx.calendar.get_working_days_delta(r.day, ctx.today)
+            found.append(Item(rules.OVERDUE, r.case_id, r.day.isoformat(), r.key, r.day, late))
+        else:
+            left = ctx.calendar.get_working_days_delta(ctx.today, r.day)
+            if left <= most:
+                found.append(Item(rules.DUE_SOON, r.case_id, r.day.isoformat(), r.key, r.day,
+                                  left))
+    if rows.get(_ESCALATED):
+        org = s.get(Organisation, user.organisation_id)  # (read with her session: no SELECT)
+        for r in rows[_ESCALATED]:
+            late = ctx.calendar.get_working_days_delta(r.day, ctx.today)
+            item = StageItem(analysis_id=r.case_id, stage_key=r.key, stage_names={}, due=r.day,
+                             subject_code="", subject_name="", object_code="",
+                             subject_path=r.text, responsible_id=None)
+            if org is not None and org.path in escalated_to(item, late, policy):
+                found.append(Item(rules.ESCALATED, r.case_id, r.day.isoformat(), r.key, r.day,
+                                  late))
+    found += [Item(rules.RECORDED, r.case_id, r.at, r.key, r.day, actor=r.actor,
+                   record=r.row_id)
+              for r in rows.get(_RECORD, ()) if not own(r.actor, user.login)]
+    found += [Item(rules.WITHDRAWN, r.case_id, r.at, actor=r.actor or "")
+              for r in rows.get(_WITHDRAWN, ()) if not own(r.actor or "", user.login)]
+    for r in rows.get(_ASSIGNED, ()):
+        if json.loads(r.text).get("to") == user.login and not own(r.actor, user.login) \
+                and r.key.isdigit():
+            found.append(Item(rules.ASSIGNED, int(r.key), r.at, actor=r.actor))
+    return _Read(mine_before, [(r.case_id, r.key, r.day) for r in rows.get(_HOLD, ())],
+                 {r.key for r in rows.get(_READ, ())}, found)
+
+
+def _listed(got: _Read, today: date) -> list[Item]:
+    """The items in the centre's order, without those of a muted case or a snoozed stage."""
+    muted = {case for case, stage, _until in got.holds if stage is None}
+    snoozed = {(case, stage) for case, stage, until in got.holds
+               if stage is not None and until is not None and until > today}
+    return rules.ordered([i for i in got.found
+                          if i.case not in muted and (i.case, i.stage) not in snoozed])
 
 
 def items(s: Session, ctx: Context, user: User, before: tuple[int, ...],
@@ -167,14 +267,8 @@ def items(s: Session, ctx: Context, user: User, before: tuple[int, ...],
     """A person's items, in the centre's order, without those of a muted case or a snoozed
     stage. `before`: the organisation's working days before a due date (hers win); `policy`:
     the organisation's reminder settings, whose escalations a manager's centre lists."""
-    pref = preference(s, user)
-    days = rules.before_days(pref.before)
-    found = _stage_items(s, ctx, user, days if days is not None else before)
-    found += _escalated_items(s, ctx, user, policy or ReminderSettings(before=before))
-    found += _others_items(s, ctx, user)
-    muted, snoozed = _held(holds(s, user), ctx.today)
-    found = [i for i in found if i.case not in muted and (i.case, i.stage) not in snoozed]
-    return rules.ordered(found)
+    got = _read(s, ctx, user, before, policy or ReminderSettings(before=before))
+    return _listed(got, ctx.today)
 
 
 def read_keys(s: Session, user: User) -> set[str]:
@@ -193,9 +287,10 @@ class Centre:
 
 def centre(s: Session, ctx: Context, user: User, before: tuple[int, ...],
            policy: ReminderSettings | None = None) -> Centre:
-    listed = items(s, ctx, user, before, policy)
-    read = read_keys(s, user)
-    return Centre(listed, {i.key for i in listed if i.key not in read})
+    """Her items and which of them are unread: one SELECT (`_read`)."""
+    got = _read(s, ctx, user, before, policy or ReminderSettings(before=before))
+    listed = _listed(got, ctx.today)
+    return Centre(listed, {i.key for i in listed if i.key not in got.read})
 
 
 def unread_count(s: Session, ctx: Context, user: User, before: tuple[int, ...],

@@ -17,6 +17,7 @@ from web.kit.api import LIMIT, OFFSET, ApiContext, api_routes, paginate
 from web.kit.deps import PageContext
 from web.kit.error_pages import web_message
 from web.kit.page import check_csrf, form_day, int_param, page, page_number, render
+from web.kit.shapes import Shape
 from workflow.core.errors import MerzimError
 from workflow.notices import rules, service
 from workflow.services import transactions as tx
@@ -147,7 +148,44 @@ def release_hold(hold_id: str, csrf: str = Form(""), pc: PageContext = Depends(p
     return RedirectResponse("/account/reminders", status_code=303)
 
 
-@api_router.get("/notifications")
+class Notice(Shape):
+    """An item of the notification centre: what happened on which case and stage, when, by
+    whom (never the person a case is about), and whether the caller has read it."""
+
+    key: str
+    kind: str
+    case: int
+    unread: bool
+    at: Any
+    stage: str | None
+    stage_name: str | None
+    due: str | None
+    days: int | None
+    actor: str | None
+    process: str
+    process_name: str
+    subject: str
+    subject_name: str
+    period: str | None
+
+
+class Notices(Shape):
+    """One page of the caller's notification centre and how many items are unread."""
+
+    items: list[Notice]
+    total: int
+    limit: int
+    offset: int
+    unread: int
+
+
+class Marked(Shape):
+    """How many items were marked read."""
+
+    marked: int
+
+
+@api_router.get("/notifications", response_model=Notices)
 def api_notifications(request: Request, limit: int = LIMIT, offset: int = OFFSET,
                       a: ApiContext = Depends()) -> dict[str, Any]:
     """The caller's notification centre: her cases' stages overdue and due soon, records and
@@ -168,7 +206,7 @@ class ReadIn(BaseModel):
                                                 "every item listed.")
 
 
-@api_router.post("/notifications/read")
+@api_router.post("/notifications/read", response_model=Marked)
 def api_mark_read(request: Request, body: ReadIn, a: ApiContext = Depends()) -> dict[str, int]:
     """Mark items of the caller's centre read (an item not in it: 404, nothing stored)."""
     with tx.transaction(a.s):

@@ -5,6 +5,7 @@ the page kit's (web/kit/programme.py), with what the features add to it."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -12,10 +13,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from web.kit import exports, views
 from web.kit.access import visible_programme
-from web.kit.api import LIMIT, OFFSET, ApiContext, Page, api_routes, paginate
+from web.kit.api import LIMIT, OFFSET, ApiContext, api_routes, paginate
 from web.kit.deps import PageContext
 from web.kit.page import export, int_param, page, render
 from web.kit.programme import api_parts, programme_view
+from web.kit.shapes import PageOf, Shape
 from workflow import services as svc
 from workflow.core.errors import UsageError
 from workflow.planning.service import planned_definition
@@ -56,13 +58,48 @@ def programme_export(ident: str, fmt: str, pc: PageContext) -> Response:
 # -- API ------------------------------------------------------------------------------------------
 
 
-@api_router.get("/programmes", response_model=Page)
+class ProgrammeRow(Shape):
+    """A programme the caller may see: its year, subject and number of analyses."""
+
+    id: int
+    year: int
+    subject: str
+    subject_name: str
+    analyses: int
+
+
+class ProgrammeMatrix(Shape):
+    """One programme: each analysis with its dates and stages (`rows`, each stage by its key
+    as the case shows it), then what the features add (the cross-platform's `platform`)."""
+
+    model_config = {"extra": "allow"}
+
+    id: int
+    year: int
+    subject: str
+    subject_name: str
+    schedule: dict[str, Any]
+    stage_keys: list[str]
+    rows: list[dict[str, Any]]
+
+
+class AnalysisRow(Shape):
+    """An internal analysis in the list: its state, subject and planned start and end."""
+
+    id: int
+    state: str
+    subject: str
+    planned_start: date | None
+    planned_end: date | None
+
+
+@api_router.get("/programmes", response_model=PageOf[ProgrammeRow])
 def programmes(year: int | None = None, limit: int = LIMIT, offset: int = OFFSET,
                a: ApiContext = Depends()):
     return paginate(views.visible_programmes(a.s, a.viewer, year, a.ctx.language), limit, offset)
 
 
-@api_router.get("/programmes/{programme_id}")
+@api_router.get("/programmes/{programme_id}", response_model=ProgrammeMatrix)
 def programme(request: Request, programme_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
     """One programme's matrix (each analysis with its stages), and its cross-platform part:
     each sub-task of the implementation map with its documents, files, warnings and the day
@@ -72,7 +109,7 @@ def programme(request: Request, programme_id: int, a: ApiContext = Depends()) ->
             **api_parts(request, a.s, a.ctx, prog)}
 
 
-@api_router.get("/analyses", response_model=Page)
+@api_router.get("/analyses", response_model=PageOf[AnalysisRow])
 def analyses(org: str | None = None, state: str | None = None, year: int | None = None,
              limit: int = LIMIT, offset: int = OFFSET, a: ApiContext = Depends()):
     """Internal analyses whose subject the caller may see (filters: subtree, state, year)."""

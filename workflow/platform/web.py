@@ -22,6 +22,7 @@ from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import attachment, check_csrf, form_day, page
 from web.kit.programme import programme_view
+from web.kit.shapes import Shape
 from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.platform import service as platform
@@ -137,7 +138,22 @@ def _subtasks(request: Request, s: Session, ctx: svc.Context, prog) -> list[dict
     return [{k: st[k] for k in SUBTASK_FIELDS} for st in view["subtasks"]]
 
 
-@api_router.post("/programmes/{programme_id}/uploads", status_code=201, name="record_upload")
+class Subtask(Shape):
+    """A sub-task of the implementation map as the programme lists it: its documents, files,
+    warnings and the day (and link) it was uploaded."""
+
+    subtask: str
+    name: str
+    name_kk: str | None
+    documents: list[Any]
+    files: list[Any]
+    warnings: list[Any]
+    uploaded_on: date | None
+    uploaded_url: str | None
+
+
+@api_router.post("/programmes/{programme_id}/uploads", status_code=201, name="record_upload",
+                 response_model=Subtask)
 def api_record_upload(request: Request, programme_id: int, body: UploadIn,
                       a: ApiContext = Depends()) -> dict[str, Any]:
     """Record the day a sub-task was uploaded to the cross-platform, as the programme page's

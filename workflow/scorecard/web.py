@@ -9,6 +9,7 @@ number, never its person (its page decides who sees that)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -17,9 +18,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from web.kit import views
 from web.kit.access import visible_org, visible_programme
-from web.kit.api import LIMIT, OFFSET, ApiContext, Page, api_routes, paginate
+from web.kit.api import LIMIT, OFFSET, ApiContext, api_routes, paginate
 from web.kit.deps import PageContext
 from web.kit.page import export, int_param, page, render
+from web.kit.shapes import PageOf, Shape
 from workflow import services as svc
 from workflow.core.errors import UsageError
 from workflow.i18n import Translator
@@ -238,10 +240,40 @@ def _forms(request: Request, pc: PageContext, code: str, year: int) -> list[dict
     return [{"n": n, "lines": lines.get(n)} for n in request.app.state.form_appendices]
 
 
-@api_router.get("/scores")
+class Scorecard(Shape):
+    """A subject's evaluation for a year: every indicator's points and inputs, the projects'
+    subtotals, the total and whether it is provisional, with their words."""
+
+    subject: str
+    subject_kind: str
+    year: int
+    as_of: date
+    external_case: bool
+    provisional_until: date | None
+    indicators: list[dict[str, Any]]
+    awards: int | float
+    deductions: int | float
+    total: int | float
+    projects: list[dict[str, Any]]
+    subject_name: str
+    depth: int
+    taken_in: list[Any]
+    organisations: dict[str, str]
+    heading: str
+    kind_name: str
+    status: str
+    status_text: str
+    total_text: str
+    awards_text: str
+    deductions_text: str
+    total_text_short: str
+    footnotes: list[dict[str, Any]]
+
+
+@api_router.get("/scores", response_model=PageOf[Scorecard])
 def api_scores(request: Request, org: str | None = None, year: int | None = None,
                subtree: bool = False, limit: int = LIMIT, offset: int = OFFSET,
-               a: ApiContext = Depends()) -> Page:
+               a: ApiContext = Depends()):
     """The evaluation of projects No. 1-4 (seed 001) of a subject (`org`, default the
     caller's organisation) for a year (default this year), or with `subtree=true` of every
     subject under it (an officer: her own organisation only), each with every indicator's
