@@ -30,7 +30,7 @@ class Recipient:
     org_path: str
     email: str | None = None
     telegram_chat_id: str | None = None
-    # her preferences (issue 29, item 5); None: the organisation's settings
+    # her preferences; None: the organisation's settings
     channels: tuple[str, ...] | None = None
     before: tuple[int, ...] | None = None  # working days before a due date
     digest_hour: int | None = None
@@ -153,7 +153,7 @@ def plan_digests(items: Iterable[StageItem], recipients: Iterable[Recipient], to
             left = cal.get_working_days_delta(today, item.due)
             for owner in owners(item):
                 person = people[owner]
-                # her own days win over the stage's and the organisation's (issue 29, item 5)
+                # her own days win over the stage's and the organisation's
                 offsets = person.before if person.before is not None else \
                     item.before if item.before is not None else settings.before
                 if left in offsets and person.hears(item):

@@ -298,3 +298,37 @@ def test_the_import_contracts_name_the_installed_features():
     dropped = now.replace("    workflow.drafts\n", "", 1)
     assert dropped != now and contracts["written"](dropped) == now
 
+
+
+# The rules of recording that once had two or three owners: each refused in one place, the
+# pure core (core/machine.py for the event's own rules, core/decide.py for the case's).
+ONE_OWNER = ("rule.unknown_event", "rule.prerequisite", "rule.not_allowed", "rule.case_closed")
+
+
+def _refusals(paths: list[Path], keys: tuple[str, ...]) -> dict[str, list[str]]:
+    """Where each refusal key is given as `key="…"` in the source."""
+    found: dict[str, list[str]] = {key: [] for key in keys}
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        for key in keys:
+            if f'key="{key}"' in text:
+                found[key].append(path.relative_to(ROOT).as_posix()
+                                  if path.is_relative_to(ROOT) else path.name)
+    return found
+
+
+def test_a_rule_of_recording_is_refused_only_in_the_core_and_once():
+    found = _refusals(_python(CODE), ONE_OWNER)
+    assert found == {"rule.unknown_event": ["workflow/core/machine.py"],
+                     "rule.prerequisite": ["workflow/core/machine.py"],
+                     "rule.not_allowed": ["workflow/core/machine.py"],
+                     "rule.case_closed": ["workflow/core/decide.py"]}
+    for key in ONE_OWNER:  # and once in its module
+        text = (ROOT / found[key][0]).read_text(encoding="utf-8")
+        assert text.count(f'key="{key}"') == 1, key
+
+
+def test_the_check_sees_a_rule_refused_outside_the_core(tmp_path):
+    stray = tmp_path / "service.py"
+    stray.write_text('raise RuleViolation("x", key="rule.prerequisite")\n', encoding="utf-8")
+    assert _refusals([stray], ONE_OWNER)["rule.prerequisite"] == ["service.py"]

@@ -208,7 +208,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     # in the order they are tried (the first route that matches a request answers it)
-    from web.kit import health  # /healthz, /readyz, /metrics (issue 30)
+    from web.kit import health  # /healthz, /readyz, /metrics
 
     for router in (health.router, api_docs.router,
                    public_web.router,  # unauthenticated: /public/CODE, .atom, /embed
@@ -219,13 +219,13 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                    cases_page.router, pages.router,
                    api.router,
                    planning_web.router, planning_web.api_router,  # programmes, analyses (API)
-                   drafts_web.router, drafts_web.api_router,  # announcement drafts (issue 16)
+                   drafts_web.router, drafts_web.api_router,  # announcement drafts
                    platform_web.router, platform_web.api_router,  # the programme's package
                    forms_web.router,  # the report forms (XLSX), appendices of layouts.toml
-                   coverage_web.router, coverage_web.api_router,  # 1.3.3's coverage (issue 28)
+                   coverage_web.router, coverage_web.api_router,  # 1.3.3's coverage
                    notices_web.router, notices_web.api_router,  # the notification centre
                    files_page.router, files_page.api_router,  # a case's evidence files
-                   bulk_page.router, bulk_page.api_router,  # work in bulk (issue 29)
+                   bulk_page.router, bulk_page.api_router,  # work in bulk
                    imports_page.router):  # a register's file imported from the web
         app.include_router(router)
     app.state.programme_parts = [platform_web.PROGRAMME_PART]  # web/kit/programme.py

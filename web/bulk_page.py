@@ -1,4 +1,4 @@
-"""Work in bulk (issue 29, item 6): the lists' selection ("My work", "Overdue", "Cases", the
+"""Work in bulk: the lists' selection ("My work", "Overdue", "Cases", the
 obligations: a checkbox a row and the bar under the list, `_bulk.html`) sent to one form —
 record the event that completes each stage with one date, evidence and confirming document,
 hand the cases over to another officer, or export the selection — and the same in the API

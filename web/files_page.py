@@ -268,8 +268,10 @@ def _api_attach(request: Request, a: ApiContext, case, uploads, record: str):
 
 
 @api_router.get("/cases/{case_id}/files/{file_id}",
+                response_class=Response,
                 responses={200: {"description": "The file's content, as an attachment.",
-                                 "content": {"application/octet-stream": {}}}})
+                                 "content": {"application/octet-stream": {
+                                     "schema": {"type": "string", "format": "binary"}}}}})
 def api_download(request: Request, case_id: int, file_id: int, a: ApiContext = Depends()):
     """One file's content (its media type; Content-Disposition: attachment). 404 for a file
     the caller may not see, as for one that does not exist."""

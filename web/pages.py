@@ -105,7 +105,7 @@ def login(request: Request, login: str = Form(""), password: str = Form(""),
     resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure(request),
                     max_age=auth.SESSION_SECONDS)
     resp.delete_cookie(LOGIN_CSRF_COOKIE)
-    # issue 29: the page's chosen language wins over the profile's; the pages offer to save it
+    # the page's chosen language wins over the profile's; the pages offer to save it
     if (chosen and chosen != result.user.language
             and request.cookies.get(LANG_OFFER_COOKIE) != f"kept:{chosen}"):
         if request.cookies.get(LANG_COOKIE) != chosen:  # chosen by ?lang= on the sign-in page
@@ -435,7 +435,7 @@ def _confirm_page(request: Request, pc: PageContext, case, action: str,
 @router.post("/analyses/{case_id}/events", response_class=HTMLResponse)
 @router.post("/cases/{case_id}/events", response_class=HTMLResponse)
 async def record_event(request: Request, case_id: str, pc: PageContext = Depends(page)):
-    uploads.check_length(request)  # the files confirming the record (issue 16)
+    uploads.check_length(request)  # the files confirming the record
     data = await request.form(max_files=uploads.MAX_PARTS)
     await run_in_threadpool(check_csrf, pc, data.get("csrf"))
     form = {k: str(v) for k, v in data.items() if k != "csrf" and isinstance(v, str)}
@@ -484,7 +484,7 @@ def void_record(request: Request, case_id: str, record: str = Form(""), note: st
 def withdraw_case(request: Request, case_id: str, reason: str = Form(""),
                   confirm: str = Form(""), csrf: str = Form(""), with_linked: str = Form(""),
                   pc: PageContext = Depends(page)):
-    """Withdraw a case opened by mistake (issue 29): who may record on it, with a reason,
+    """Withdraw a case opened by mistake: who may record on it, with a reason,
     confirmed on a page of its own; it leaves every list and stays in the history. With
     `with_linked`, the cases linked to it (P-22) go with it (the reader records on each)."""
     check_csrf(pc, csrf)
@@ -550,7 +550,7 @@ def link_case(request: Request, case_id: str, other: str = Form(""), csrf: str =
 
 @router.post("/cases/{case_id}/edit", response_class=HTMLResponse)
 async def edit_case(request: Request, case_id: str, pc: PageContext = Depends(page)):
-    """Correct a case's opening values (issue 43): who may record on it, with a reason; the
+    """Correct a case's opening values: who may record on it, with a reason; the
     form sends every value as it stands, and what differs is changed, checked as an
     opening, re-planned and audited."""
     data = await request.form()
@@ -584,7 +584,7 @@ def _open_form(request: Request, pc: PageContext, process: str,
                problems: list[recording.Problem] | None = None,
                form: dict[str, str] | None = None, status: int = 200,
                duplicate: int | None = None, duplicate_case: bool = False) -> HTMLResponse:
-    """The open-a-case form, like the recording forms (issue 29): required fields marked, every
+    """The open-a-case form, like the recording forms: required fields marked, every
     problem at once at the top and next to its field; `duplicate`: the analysis
     (`duplicate_case`: the case of the same person and dates) a refused one duplicates, linked,
     with the confirmation (a reason) that opens it anyway."""
@@ -840,7 +840,7 @@ def ics(request: Request, token: str, s: Session = Depends(db)):
                 if viewer.sees_path(r.subject_path)
                 and (viewer.role != "officer" or r.responsible == owner.login)]
         name = f"merzim — {owner.full_name}"
-    # issue 29: names and words in the owner's language, the case link, an alarm per her
+    # names and words in the owner's language, the case link, an alarm per her
     # reminder days at the reminders' send time
     from workflow.reminders.planner import reminder_days
     from workflow.settings import load_notify_settings

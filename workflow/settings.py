@@ -118,7 +118,7 @@ class NotifySettings:
 @dataclass(frozen=True)
 class WebSettings:
     """[web]: where `merzim serve` listens and with how many processes; whose X-Forwarded-For
-    it believes; the credential that opens /metrics (issue 30)."""
+    it believes; the credential that opens /metrics."""
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -156,7 +156,7 @@ FILE_TYPES = ("pdf", "docx", "xlsx", "jpeg", "png")  # the types workflow.servic
 
 @dataclass(frozen=True)
 class FilesSettings:
-    """[files]: where evidence files are stored and which are accepted (issue 16)."""
+    """[files]: where evidence files are stored and which are accepted."""
 
     directory: Path | None = None  # None: beside a SQLite file (workflow.storage.filestore)
     max_bytes: int = 20 * 1024 * 1024
@@ -165,7 +165,7 @@ class FilesSettings:
 
 @dataclass(frozen=True)
 class PublicSettings:
-    """[public]: the organisations' public pages (issue 16; docs/operator-guide.md)."""
+    """[public]: the organisations' public pages (docs/operator-guide.md)."""
 
     organisations: tuple[str, ...] = ()  # codes switched on unless an admin switched one off
     cache_seconds: int = 60  # a page, feed or fragment is built at most once per this time
@@ -624,7 +624,7 @@ def _notify(data: dict[str, Any], env: Mapping[str, str], require_secrets: bool)
 
 def _drafts(raw: dict[str, Any], path: Path | None) -> Path | None:
     """[drafts] templates: a folder of LANG/NAME.txt.j2 announcement templates (relative to
-    the config file) that take precedence over the shipped ones (issue 16)."""
+    the config file) that take precedence over the shipped ones."""
     unknown = set(raw) - set(DEFAULTS["drafts"])
     if unknown:
         raise ConfigError(f"drafts: unknown setting {', '.join(sorted(unknown))}")
@@ -643,7 +643,7 @@ def _drafts(raw: dict[str, Any], path: Path | None) -> Path | None:
 
 def _package_map(raw: dict[str, Any], path: Path | None) -> Path | None:
     """[package] map: the operator's implementation map of the cross-platform (relative to the
-    config file); empty: the shipped one (workflow/definitions/platform/, issue 16)."""
+    config file); empty: the shipped one (workflow/definitions/platform/)."""
     unknown = set(raw) - set(DEFAULTS["package"])
     if unknown:
         raise ConfigError(f"package: unknown setting {', '.join(sorted(unknown))}")

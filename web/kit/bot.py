@@ -1,4 +1,4 @@
-"""The Telegram bot's answers to a linked person (issue 29, item 7): /due, /overdue, /case N and
+"""The Telegram bot's answers to a linked person: /due, /overdue, /case N and
 /help, in her language, with only what she may see — the same lists and the same rules of
 visibility as the pages (web.kit.access): an officer's own work ("My work"), a manager's or an
 admin's subtree; a case about a person names the person only to those the pages name it to.

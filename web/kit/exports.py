@@ -22,8 +22,8 @@ def own_mark(t, basis: str) -> str:
 def list_table(rows: Sequence[StageRow], t, days_key: str,
                procedure: Callable[[str], str] | None = None,
                ) -> tuple[list[str], list[list[Any]]]:
-    """An overdue or due list's export. The case column holds every kind of case ("Case",
-    issue 29); `procedure` names each row's procedure in the reader's language (the last
+    """An overdue or due list's export. The case column holds every kind of case ("Case");
+    `procedure` names each row's procedure in the reader's language (the last
     column: the columns before it keep their places for the files users already process)."""
     header = [t("list.col_organisation"), t("list.col_case"), t("list.col_object"),
               t("stage.col_stage"), t("stage.col_due"), t("stage.col_basis"),

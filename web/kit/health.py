@@ -1,4 +1,4 @@
-"""What a load balancer and Prometheus ask of a web process (issue 30; docs/operator-guide.md,
+"""What a load balancer and Prometheus ask of a web process (docs/operator-guide.md,
 "Health checks, metrics and alerts"):
 
 * `GET /healthz`: the process answers (200 `ok`; nothing else is asked);

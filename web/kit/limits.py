@@ -1,4 +1,4 @@
-"""What keeps one request from hurting the web process (issue 30): the body cap per route, and
+"""What keeps one request from hurting the web process: the body cap per route, and
 one retry of a read whose database connection was lost.
 
 * **Body cap**: a request body may carry 1 MiB (`BODY_BYTES`: a sign-in, a form, a JSON

@@ -133,7 +133,7 @@ def groups_text(defn: Definition, groups: tuple[tuple[str, ...], ...], t: Transl
 
 
 def link_rows(spec: EvidenceSpec) -> list[tuple[str, str, str]]:
-    """A links field's rows in a form (issue 28, I-15): one per channel, that channel chosen,
+    """A links field's rows in a form (I-15): one per channel, that channel chosen,
     and two more to choose; a row left without its URL is no link. Inputs lc_KEY_N (the
     channel) and lk_KEY_N (the URL): plain HTML, no script."""
     preset = [*spec.choices, "", ""]
@@ -260,7 +260,7 @@ def drop_flash(response: Response, case_id: int) -> None:
 def record_name(defn: Definition, record: CaseRecord, lang: str) -> str:
     """What a record is, in the reader's words: its event's name, or the stage it closed as
     not done, said so (a stage key may also be an event's: "not done" is never offered as
-    done, issue 29)."""
+    done)."""
     key = record.event
     if record.kind == "not_done":
         return Translator(lang)("history.not_done_label", stage=defn.stage_name(key, lang))

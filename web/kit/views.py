@@ -354,7 +354,7 @@ def case_for(s: Session, ctx: svc.Context, viewer: Viewer, case) -> CaseView:
     defn = svc.definition_of(s, ctx, case)
     shown = (defn.parties.person == "none"
              or sees_person(viewer, case, defn.parties.person_visibility))
-    # the whole history (issue 29): notes and file names only where the person is seen
+    # the whole history: notes and file names only where the person is seen
     view = dataclasses.replace(
         svc.case_view(s, ctx, case, show_person=shown),
         history=svc.case_history(s, ctx, case, show_person=shown, show_files=shown))

@@ -1,4 +1,4 @@
-// The bulk bar's selection count (issue 29): how many rows of the list are ticked, in the
+// The bulk bar's selection count: how many rows of the list are ticked, in the
 // reader's language (the plural forms are the bar's data-one/-few/-many/-other, "{n}" in each).
 // Without script the count stays hidden; the selection works the same.
 (function () {

@@ -1,4 +1,4 @@
-// The draft page's "Copy the text" button (issue 16): copies the text box as edited. Without
+// The draft page's "Copy the text" button: copies the text box as edited. Without
 // script the button stays hidden; the text can be selected and copied by hand.
 (function () {
   "use strict";

@@ -1,4 +1,4 @@
-"""Work in bulk from the command line (issue 29, item 6): `merzim bulk record|assign|export`,
+"""Work in bulk from the command line: `merzim bulk record|assign|export`,
 the same use cases as the lists' selection bar and `POST /api/v1/bulk/…`
 (workflow/services/bulk_actions.py).
 

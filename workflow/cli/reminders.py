@@ -117,7 +117,7 @@ def make_worker():
         plan.__name__ = feature.name
         return plan
 
-    def answer(s, user, text, day):  # a linked person's /due, /overdue, /case N (issue 29)
+    def answer(s, user, text, day):  # a linked person's /due, /overdue, /case N
         from web.kit import bot
 
         return bot.answer(s, context(day, actor="worker"), user, text, ns.public_url)

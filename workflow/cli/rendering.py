@@ -46,7 +46,7 @@ def render_view(view: CaseView, warnings: list[dict[str, Any]] | None = None) ->
             _print(t("case.person", name=view.person.name,
                      position=view.person.position or "—"))
     withdrawn = view.withdrawn
-    if withdrawn:  # (issue 29) in no list, reminder or score; its history: `case history`
+    if withdrawn:  # in no list, reminder or score; its history: `case history`
         STATE.console.print(t("withdraw.banner", at=withdrawn.at[:10], by=withdrawn.by)
                             + (" " + t("history.reason", reason=withdrawn.reason)
                                if withdrawn.reason else ""), style="yellow",

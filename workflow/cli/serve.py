@@ -52,7 +52,7 @@ def serve(host: str = typer.Option(None, "--host", metavar="HOST",
     if not 1 <= n_workers <= 64:
         raise UsageError(key="error.bad_workers", value=n_workers)
     # The address is taken before anything is written: a port in use (or not ours to take)
-    # stops here in one line, with the database as it was (issue 30).
+    # stops here in one line, with the database as it was.
     sock = listen(host, port_n)
     from workflow.services import runtime
     from workflow.services.transactions import prepare

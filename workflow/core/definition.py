@@ -38,8 +38,8 @@ GENERIC_TABLES = ("process", "parties", "field", "evidence", "dates", "states", 
 # `approver_role`: who approved the document, one of APPROVER_ROLES (the cross-platform's check).
 BUILTIN_EVIDENCE = ("number", "signed_by", "url", "note", "period", "approver_role")
 # "organisation": the code of an organisation in the case subject's subtree (a cartogram section);
-# "draft": the published text of an announcement, kept with its record (issue 16, [drafts])
-# "links": several links, each with its channel, one of `choices` (issue 28, core/links.py)
+# "draft": the published text of an announcement, kept with its record ([drafts])
+# "links": several links, each with its channel, one of `choices` (core/links.py)
 EVIDENCE_TYPES = ("text", "url", "date", "period", "organisation", "draft", "integer", "choice",
                   "links")
 ALL = "*"  # in an event's `close`: every stage still open

@@ -1,4 +1,4 @@
-"""Links of a record, each with its channel (issue 28, I-15): an announcement is published on
+"""Links of a record, each with its channel (I-15): an announcement is published on
 the subject's internet resource, in the media and on social networks (000:L265-269;
 001:L55-59), so a record may carry several links.
 

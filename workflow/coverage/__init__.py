@@ -1,4 +1,4 @@
-"""Coverage (issue 28, item 6; B-14): for a subject and a year, the subdivisions without an
+"""Coverage (B-14): for a subject and a year, the subdivisions without an
 analysis whose note is signed, and the points of 1.3.3 (the largest indicator, 30 points) each
 would add.
 

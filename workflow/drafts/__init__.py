@@ -1,4 +1,4 @@
-"""Announcement drafts (issue 16): a stage's text written from the case, in kk/ru/en, as text or
+"""Announcement drafts: a stage's text written from the case, in kk/ru/en, as text or
 DOCX, kept with the record that publishes it.
 
 `texts` (the Jinja2 templates, shipped in `draft_templates/` or the operator's) · `service` ·

@@ -1,4 +1,4 @@
-"""`merzim draft CASE STAGE`: an announcement's draft printed, or written as a DOCX (issue 16)."""
+"""`merzim draft CASE STAGE`: an announcement's draft printed, or written as a DOCX."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The `[drafts]` table of a definition (issue 16), parsed and checked when the definition is
+"""The `[drafts]` table of a definition, parsed and checked when the definition is
 loaded: which stage has an announcement merzim writes, its template, the record confirming the
 publication and the evidence field keeping the published text. Pure: no storage, no files."""
 
@@ -16,7 +16,7 @@ TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
 
 @dataclass(frozen=True)
 class Draft:
-    """An announcement merzim writes for a stage (issue 16): the template it is written from,
+    """An announcement merzim writes for a stage: the template it is written from,
     the event whose record confirms the publication, the evidence field of that record that
     keeps the published text, and the evidence fields the officer gives the draft before that
     record exists (the discussion's date and place)."""

@@ -1,4 +1,4 @@
-"""Announcement drafts of a case (issue 16): the text merzim writes for a stage whose
+"""Announcement drafts of a case: the text merzim writes for a stage whose
 confirming record is a publication, from the case's facts, in the reader's language.
 
 Which stage has a draft, its template, the record that confirms the publication and the

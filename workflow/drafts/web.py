@@ -1,4 +1,4 @@
-"""Announcement drafts on the web (issue 16): a stage's draft in an editable text box with a
+"""Announcement drafts on the web: a stage's draft in an editable text box with a
 language switch, copy and DOCX download; recording the publication from it keeps the (edited)
 text with the record; and the API's `GET /api/v1/cases/{id}/drafts/{stage}`.
 

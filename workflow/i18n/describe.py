@@ -144,7 +144,7 @@ def describe(defn: Definition, language: str) -> dict[str, Any]:  # noqa: C901
         "events": events, "stages": stages, "recurrence": recurrence,
         "timers": [{"on": tm.on, "from": list(tm.source), "to": tm.dest} for tm in defn.timers],
         "interpretations": dict(defn.interpretations),
-        # the announcements merzim drafts, and what the public page shows (issue 16): each
+        # the announcements merzim drafts, and what the public page shows: each
         # feature's table as the feature parsed it when the definition was loaded
         "drafts": [{"stage": d.stage, "stage_name": _names(defn, [d.stage], "stages", lang),
                     "template": d.template, "event": d.event,

@@ -184,7 +184,7 @@ def analyses_of(s: Session, ctx: Context, subject_ids: Iterable[int]
     query = (select(Case.id, Case.subject_id, Case.object_id, Case.dates)
              .where(Case.process == planned_definition(ctx).key, Case.subject_id.in_(ids),
                     Case.object_id.is_not(None), Case.state.not_in(withdrawn_states(ctx)),
-                    col(Case.withdrawn_at).is_(None))  # a withdrawn analysis (issue 29) counts not
+                    col(Case.withdrawn_at).is_(None))  # a withdrawn analysis counts not
              .order_by(Case.id))
     for row in s.exec(query):
         given = {k: date.fromisoformat(v) for k, v in (row.dates or {}).items() if v}

@@ -1,5 +1,5 @@
-"""The cross-platform package (issue 16): a programme's documents, one ZIP per sub-task of the
-implementation map with its manifests and its report forms (issue 27: appendices 2-6, kk and
+"""The cross-platform package: a programme's documents, one ZIP per sub-task of the
+implementation map with its manifests and its report forms (appendices 2-6, kk and
 ru, under the sub-tasks they confirm), and the day each sub-task was uploaded.
 
 `rules` (pure: the map as data, the approver check 000:L45-69, safe ZIP names) · `map` (the

@@ -1,4 +1,4 @@
-"""An organisation's public page (issue 16): its announced cases, their dates and public files,
+"""An organisation's public page: its announced cases, their dates and public files,
 as a page, an Atom feed and an embed, for everyone; never a case about a person.
 
 `service` · `cli` (`merzim org public`) · `web` (/public pages, unauthenticated) · `web_admin`

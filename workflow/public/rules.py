@@ -1,4 +1,4 @@
-"""The `[public]` table of a definition (issue 16), parsed and checked when the definition is
+"""The `[public]` table of a definition, parsed and checked when the definition is
 loaded: what an organisation's public page shows of the process's cases. Never a process about
 a person, never evidence that may name one. Pure: no storage, no files."""
 
@@ -17,7 +17,7 @@ PRIVATE_EVIDENCE = ("note", "signed_by")
 
 @dataclass(frozen=True)
 class Public:
-    """What an organisation's public page shows of this process's cases (issue 16): a case is
+    """What an organisation's public page shows of this process's cases: a case is
     listed while a record of `announced_by` stands; it shows the named dates of `period`, and
     for each standing record of `events` its date and the evidence `fields` marked public."""
 

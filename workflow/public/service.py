@@ -140,7 +140,7 @@ def listing(s: Session, ctx: Context, org: Organisation) -> list[PublicCase]:
                                            Case.process.in_(sorted(processes)),
                                            Case.person_name.is_(None),
                                            Case.person_position.is_(None),
-                                           col(Case.withdrawn_at).is_(None))  # (issue 29)
+                                           col(Case.withdrawn_at).is_(None))  #
                         .order_by(Case.id)))
     if not cases:
         return []
@@ -255,7 +255,7 @@ def public_file_content(s: Session, ctx: Context, settings: Any, org: Organisati
     return row, open_blob(file_store(settings), row)
 
 
-# -- the rate limit and the cache, the same for every node (issue 30) -----------------------------
+# -- the rate limit and the cache, the same for every node -----------------------------
 #
 # Several `merzim serve` nodes (and the processes of `--workers N`) answer the public pages: a
 # limit or a cache kept in each process would let a client N times the limit through, and would

@@ -1,7 +1,7 @@
 """A worker's heartbeat: every worker process writes, every `[worker] heartbeat_seconds`, one
 row of `worker_state` keyed by its host and process id, holding the time and what it has done
 since it started (planner runs, messages planned, sent, retried and failed by channel).
-`/readyz` wants one younger than three heartbeats; `/metrics` shows them all (issue 30).
+`/readyz` wants one younger than three heartbeats; `/metrics` shows them all.
 A row older than a day (a worker gone) is removed by the next heartbeat of any worker.
 
 Re-plan runs (`merzim replan`, by whichever process) are counted in one row, `runs:replan`,

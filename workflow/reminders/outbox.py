@@ -366,7 +366,7 @@ def _dispatch(engine: Engine, claims: Claims, marks: Marks, settings: OutboxSett
 
 
 def _buttons(engine: Engine, row: Claimed) -> tuple[tuple[str, str], ...]:
-    """A Telegram digest's snooze buttons, in its recipient's language (issue 29, item 7)."""
+    """A Telegram digest's snooze buttons, in its recipient's language."""
     if row.channel != "telegram" or not row.stages or row.stages == "[]" or row.id is None:
         return ()
     with Session(engine) as s:

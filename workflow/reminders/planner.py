@@ -38,7 +38,7 @@ DAILY = "daily"
 
 
 def recipients(s: Session, today: date | None = None) -> list[Recipient]:
-    """The active users with their reminder preferences (issue 29, item 5: channels, days
+    """The active users with their reminder preferences (channels, days
     before a due date, digest hour) and, given `today`, the cases they muted and the stages
     they snoozed past it."""
     rows = s.exec(select(User, Organisation)
@@ -178,8 +178,8 @@ def early_hours(s: Session) -> list[int]:
 
 
 def reminder_days(s: Session, user_id: int, default: tuple[int, ...]) -> tuple[int, ...]:
-    """The working days before a due date a person is reminded: her own (issue 29, item 5),
-    else the organisation's `default` (the calendar feed's alarms, issue 29, item 8)."""
+    """The working days before a due date a person is reminded: her own,
+    else the organisation's `default` (the calendar feed's alarms)."""
     pref = s.get(ReminderPreference, user_id)
     if pref is None or pref.before is None:
         return default

@@ -1,6 +1,6 @@
 """Telegram both ways: linking a user's chat (a one-time code, bound when the chat sends
 '/start CODE'), a linked person's commands (/due, /overdue, /case N: answered by the function
-the worker is given) and the snooze buttons under her reminders (issue 29, item 7)."""
+the worker is given) and the snooze buttons under her reminders."""
 
 from __future__ import annotations
 

@@ -101,7 +101,7 @@ class Worker:
         planned = 0
         try:
             with Session(self.engine) as s:
-                # each person's digest from her digest hour, else the send time (issue 29)
+                # each person's digest from her digest hour, else the send time
                 planned = len(reminders.plan_reminders(
                     s, ctx, self.ns, None if self.pinned_day else now.time()))
                 s.commit()

@@ -176,7 +176,7 @@ def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
                 .join(subj, subj.id == Case.subject_id)
                 .outerjoin(obj, obj.id == Case.object_id)
                 .where(Programme.year == year, Case.process == definition.key,
-                       col(Case.withdrawn_at).is_(None),  # withdrawn: never scored (issue 29)
+                       col(Case.withdrawn_at).is_(None),  # withdrawn: never scored
                        or_(in_subtree(subj.path, root), in_subtree(obj.path, root)))
                 .order_by(Case.id))
     cases = [(c, c.subject_code, c.object_code or c.subject_code) for c in rows]

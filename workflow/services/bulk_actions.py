@@ -1,4 +1,4 @@
-"""Work in bulk (issue 29, item 6): a selection of stages or cases from a list ("My work",
+"""Work in bulk: a selection of stages or cases from a list ("My work",
 "Overdue", "Cases", the obligations), then one action on all of them — record the event that
 completes each stage (or one event on each case) with the same date, evidence and confirming
 document; hand the cases over to another officer; read the selection for an export.

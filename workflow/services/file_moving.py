@@ -1,5 +1,5 @@
-"""Evidence files moved from a directory into the database (`merzim files move-to-database`,
-issue 30): a PostgreSQL deployment of several nodes keeps its files where every node reaches
+"""Evidence files moved from a directory into the database (`merzim files move-to-database`):
+a PostgreSQL deployment of several nodes keeps its files where every node reaches
 them. Each file is copied in a transaction of its own and its content hashed as it is copied and
 again once it is stored; a file there already is counted, not copied (run again after a stop, it
 goes on where it stopped); a file missing or changed in the directory is named and not copied.

@@ -265,7 +265,7 @@ def attach_files(s: Session, ctx: Context, store: FileStore, limits: FilesSettin
     from workflow.services.lookup import get_case
 
     case = get_case(s, case_id)
-    if case.withdrawn_at is not None:  # a withdrawn case accepts nothing more (issue 29)
+    if case.withdrawn_at is not None:  # a withdrawn case accepts nothing more
         raise RuleViolation(f"case {case.id} is withdrawn", key="rule.case_withdrawn",
                             id=case.id, on=case.withdrawn_at[:10])
     record = _record_of(s, case, record_id) if record_id not in (None, "") else None

@@ -295,7 +295,7 @@ def my_work(s: Session, ctx: Context, user_id: int, unassigned_of: int | None = 
     done_rows: list[DoneRow] = _stage_rows(s, ctx, None,
                             col(Stage.done_on) >= ctx.today - timedelta(days=done_days),
                             col(Stage.done_on) <= ctx.today, mine,
-                            col(Case.withdrawn_at).is_(None),  # (issue 29)
+                            col(Case.withdrawn_at).is_(None),  #
                             statuses=(DONE_ON_TIME, DONE_LATE))
     overdue_rows.sort(key=lambda r: (r.due, r.case, r.stage_id))
     due_rows.sort(key=lambda r: (r.due, r.case, r.stage_id))

@@ -116,7 +116,7 @@ def sync(s: Session, ctx: Context, through: date | None = None, one_by_one: bool
          ) -> list[dict[str, Any]]:
     """Open the missing cases of every enabled recurring obligation; returns those opened.
 
-    In bulk (issue 15.1): under the writers' lock, the organisations, their officers and the
+    In bulk: under the writers' lock, the organisations, their officers and the
     cases already open are read in a few queries; each (obligation, period) is checked and
     planned once, by `open_case`'s checks and the planner `sync` uses (`bulk.first_plan`),
     since every organisation's case of it has the same named dates; the cases, their stages
@@ -245,7 +245,7 @@ _ANY_SUBJECT_JSON = json.dumps(_ANY_SUBJECT.code, ensure_ascii=False)
 def _open_in_bulk(s: Session, ctx: Context, targets: list[_Target]) -> list[dict[str, Any]]:
     """Every case at once: checked and planned per (obligation, period), written in bulk. The
     queries come first; the rows are then made as the inserts ask for them (on PostgreSQL
-    while the server writes the block before: issue 30.5)."""
+    while the server writes the block before)."""
     if not targets:
         return []
     officers = first_officers(s, {t.org.id for t in targets})

@@ -32,7 +32,7 @@ def programmes_under(s: Session, org: Organisation, year: int | None = None
 def programme_cases(s: Session, prog: Programme) -> list[Case]:
     """A programme's analyses, by start."""
     return list(s.exec(select(Case).where(Case.programme_id == prog.id,
-                                          col(Case.withdrawn_at).is_(None))  # (issue 29)
+                                          col(Case.withdrawn_at).is_(None))  #
                        .order_by(Case.case_date, Case.id)))
 
 

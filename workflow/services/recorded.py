@@ -1,4 +1,4 @@
-"""Every recorded value in words (issue 43): a case's opening fields and each record's
+"""Every recorded value in words: a case's opening fields and each record's
 evidence, labelled in the reader's language and typed, for the case page, its history and a
 register's exports.
 

@@ -1,5 +1,5 @@
 """A register imported from a spreadsheet: a case of one process opened for every row, and
-its first record when the row names one; all or nothing (issue 27).
+its first record when the row names one; all or nothing.
 
 The columns are the definition's, by key: `subject` (required), `object`, `person`,
 `position`, `responsible`, one per field (`[[field]]`), one per named date given at opening,

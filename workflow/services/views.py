@@ -43,7 +43,7 @@ def _plain(value: Any) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class Labelled:
-    """One recorded value in the reader's words (issue 43): a field of the case or a piece of
+    """One recorded value in the reader's words: a field of the case or a piece of
     evidence of a record, with its label; `value` typed (a date, a whole number, a text: what
     an export writes), `text` as a page shows it (a choice by its name, a whole number with
     its thousands grouped, a date as the page writes dates); `kind` the definition's type."""
@@ -107,7 +107,7 @@ class CaseSetting:
 
 @dataclass(frozen=True, slots=True)
 class Withdrawn:
-    """A case withdrawn as opened by mistake (issue 29): when, by whom, why (None: hidden)."""
+    """A case withdrawn as opened by mistake: when, by whom, why (None: hidden)."""
 
     at: str
     by: str | None
@@ -153,7 +153,7 @@ class CaseView:
 
     `has_person`: the process has a person (then `person` is shown, None when hidden);
     `has_planning`: the internal analysis's planned and actual start and end are shown;
-    `history`: the whole history (issue 29), when the adapter asked for it."""
+    `history`: the whole history, when the adapter asked for it."""
 
     id: int
     process: str
@@ -183,7 +183,7 @@ class CaseView:
     history: list[dict[str, Any]] | None = None
     has_person: bool = False
     has_planning: bool = False
-    # the case's fields in words (issue 43; the page's, not in the JSON: `fields` has them)
+    # the case's fields in words (the page's, not in the JSON: `fields` has them)
     field_values: tuple[Labelled, ...] = ()
 
     OPTIONAL = ("person", "planned_start", "planned_end", "actual_start", "actual_end",

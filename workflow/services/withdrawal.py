@@ -1,4 +1,4 @@
-"""A case opened by mistake withdrawn, and a case's whole history (issue 29, points 3 and 4).
+"""A case opened by mistake withdrawn, and a case's whole history.
 
 Withdrawal is the engine's, not a definition's state: any case of any process can be withdrawn,
 with a reason, by whoever may record on it. The case row keeps when, by whom and why

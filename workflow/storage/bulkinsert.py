@@ -1,4 +1,4 @@
-"""Many rows of one table inserted at the driver's speed (the bulk planning of issue 15.1).
+"""Many rows of one table inserted at the driver's speed (the bulk planning).
 
 SQLAlchemy Core builds a parameter dictionary per row and runs every value through its type
 processors one call at a time; for 200,000 stage rows that costs more than SQLite's own work.
@@ -7,7 +7,7 @@ column as SQLAlchemy serialises it: `None` as JSON null, as the ORM writes it) a
 plain tuples: one `executemany` of one prepared statement on SQLite, one `COPY ... FROM
 STDIN` on PostgreSQL (multi-row INSERTs cost psycopg more client CPU than the server's work,
 and `executemany` ten times COPY's). For COPY the rows are encoded here, column by column, in
-COPY's text format (issue 30.5: psycopg's `write_row` and a `json.dumps` per JSON value were
+COPY's text format (psycopg's `write_row` and a `json.dumps` per JSON value were
 half the client's CPU of a country's `obligations sync`); a column of a type not handled here
 falls back to psycopg's `write_row`. Both run in the caller's
 transaction, so a failure rolls them back with the rest. The ids are the caller's (taken in

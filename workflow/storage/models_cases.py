@@ -93,7 +93,7 @@ class Case(SQLModel, table=True):
     override_reason: str | None = Field(default=None, sa_column=Column(Text))
     cancel_reason: str | None = Field(default=None, sa_column=Column(Text))
     created_at: str = Field(max_length=40)
-    # withdrawn (opened by mistake, issue 29): when, by whom, why; the case leaves every list,
+    # withdrawn (opened by mistake): when, by whom, why; the case leaves every list,
     # reminder and score and stays in the history and the audit log (0011)
     withdrawn_at: str | None = Field(default=None, max_length=40)
     withdrawn_by: str | None = Field(default=None, max_length=100)

@@ -77,7 +77,7 @@ class Lease(SQLModel, table=True):
 
 
 class ReminderPreference(SQLModel, table=True):
-    """A person's reminder preferences (issue 29, item 5): None in a column is the
+    """A person's reminder preferences: None in a column is the
     organisation's setting ([reminders] and [worker] of config.toml)."""
 
     __tablename__ = "reminder_preference"

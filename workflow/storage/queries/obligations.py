@@ -23,7 +23,7 @@ def period_cases(s: Session, subject_id: int | None, first: date, last: date) ->
     and process."""
     return list(s.exec(select(Case).where(Case.subject_id == subject_id,
                                           col(Case.period).is_not(None),
-                                          col(Case.withdrawn_at).is_(None),  # (issue 29)
+                                          col(Case.withdrawn_at).is_(None),  #
                                           Case.case_date >= first, Case.case_date <= last)
                        .order_by(col(Case.case_date), col(Case.process))))
 

@@ -18,7 +18,7 @@ from workflow.storage.queries import in_subtree
 def scope(org: Organisation, only_path: str | None) -> list[Any]:
     """The WHERE of the stages of the organisation's subtree (`only_path`: of exactly that
     organisation, an officer's), joined with their case: a withdrawn case's stages count
-    nowhere (issue 29)."""
+    nowhere."""
     conditions = [in_subtree(Stage.subject_path, org), col(Case.withdrawn_at).is_(None)]
     if only_path is not None:
         conditions.append(Stage.subject_path == only_path)

@@ -6,7 +6,7 @@ Create Date: 2026-11-23 02:30:00
 
 The overdue and due lists of a national subtree count their stages, count them by
 organisation (the summary by subordinate) and choose one page of them, at a million stage
-rows (issue 15 point 3). The two indexes those queries use gain the columns they read, so that
+rows. The two indexes those queries use gain the columns they read, so that
 each is answered from the index without reading the table:
 
 * ix_stage_status_due: (status, due_date) becomes (status, due_date, subject_path, case_id) --

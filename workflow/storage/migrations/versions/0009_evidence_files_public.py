@@ -4,7 +4,7 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-23 09:10:00
 
-Issue 16. A confirming document is a file (the signed order, the protocol, the approved plan):
+A confirming document is a file (the signed order, the protocol, the approved plan):
 
 * evidence_file: one row per file attached to a case's record (or to the case, before its
   record is written). The content lives in the file store, addressed by its SHA-256 (`sha256`);

@@ -4,7 +4,7 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-23 17:10:00
 
-Issue 29, point 3. process_case gains when a case was withdrawn (`withdrawn_at`, an ISO
+process_case gains when a case was withdrawn (`withdrawn_at`, an ISO
 timestamp; NULL: the case stands), by whom (`withdrawn_by`) and why (`withdrawn_reason`). A
 withdrawn case leaves every list, reminder, feed, export and score; its rows stay, and the
 audit log keeps the withdrawal.

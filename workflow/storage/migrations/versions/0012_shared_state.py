@@ -4,7 +4,7 @@ Revision ID: 0012
 Revises: 0011
 Create Date: 2026-11-23 17:15:00
 
-Issue 30, item 1. Several `merzim serve` nodes and workers behind one load balancer share the
+Several `merzim serve` nodes and workers behind one load balancer share the
 database, and now every piece of state they must agree on lives there too:
 
 * file_blob, file_chunk: evidence files' content in the database (the PostgreSQL default:

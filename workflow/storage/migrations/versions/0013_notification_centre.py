@@ -4,7 +4,7 @@ Revision ID: 0013
 Revises: 0012
 Create Date: 2026-11-23 18:20:00
 
-Issue 29, item 5. The notification centre's items are derived from what is stored (stages,
+The notification centre's items are derived from what is stored (stages,
 event records, the withdrawal columns, the audit log): only what a person chose is new.
 
 * reminder_preference: per person, the channels, the working days before a due date and the

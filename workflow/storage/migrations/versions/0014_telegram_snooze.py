@@ -4,7 +4,7 @@ Revision ID: 0014
 Revises: 0013
 Create Date: 2026-11-23 18:30:00
 
-Issue 29, item 7. A Telegram reminder carries buttons that snooze the stages it lists until
+A Telegram reminder carries buttons that snooze the stages it lists until
 tomorrow or next week: the digest's outbox row keeps those stages (JSON [[case id, stage key],
 …]); a snooze is a row of reminder_hold (0013), which the reminder planner honours.
 """

@@ -4,7 +4,7 @@ Revision ID: 0015
 Revises: 0014
 Create Date: 2026-11-23 20:30:00
 
-Issue 30, point 5 (`obligations sync` of a country: every index a stage row is written into
+For the bulk writes (`obligations sync` of a country: every index a stage row is written into
 costs the bulk insert). Both duplicated the leading column of a partial unique index:
 uq_stage_case_key (case_id, key) WHERE case_id IS NOT NULL and uq_stage_programme_key
 (programme_id, key) WHERE programme_id IS NOT NULL. A query's `case_id = X` (or a join's

@@ -4,7 +4,7 @@ Revision ID: 0017
 Revises: 0016
 Create Date: 2026-11-25 03:10:00
 
-Issue 30 (a national deployment). Two reads of the audit log scanned all of it:
+For a national deployment. Two reads of the audit log scanned all of it:
 
 * a case page's history reads the case's trail (`entity = 'case' AND entity_id = :id`, its
   `case.open` and hand-over records): 50-70 ms of PostgreSQL a page with two country syncs'
