@@ -51,7 +51,8 @@ DESKTOP = {"width": 1280, "height": 900}
 # The list pages of the dashboard; /work and /overview are checked once they exist.
 LISTS = ["/overdue", "/due", "/cases", "/obligations", "/programmes", "{programme}", "/score",
          "{score_org}", "/calendar", "/outbox", "/work", "/overview",
-         "/registers", "/registers/offence_notice", "/registers/restriction_breach", "/cases/new"]
+         "/registers", "/registers/offence_notice", "/registers/restriction_breach", "/cases/new",
+         "/cases?process=restriction_breach"]  # a register's list with its own columns
 SERIOUS = ("serious", "critical")
 # (name, contrast of its border against what is behind it) of every visible field of the page
 CONTRASTS = """() => {

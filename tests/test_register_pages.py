@@ -240,6 +240,11 @@ def test_a_register_is_opened_only_for_the_kinds_it_applies_to(web):
     page = get(web, "aida", f"/registers/{ISO}")
     assert 'data-testid="new-entry"' not in page
     form = get(web, "aida", f"/cases/new/{ISO}")
+    # the form says so before she types anything
+    said = form.split('data-testid="not-for-kind">', 1)[1].split("</p>", 1)[0]
+    assert said == (f"“{REG.get(ISO).name('en')}” applies to “quasi-state entity”, not to an "
+                    "organisation of kind “regional akimat”.")
+    assert 'data-testid="not-for-kind"' not in get(web, "aida", "/cases/new/offence_notice")
     api = web.api("aida")  # (its token made before the database is compared)
     before = web.dump()
     r = web.browser("aida").post(f"/cases/new/{ISO}", data={"csrf": csrf_of(form),
@@ -279,3 +284,18 @@ def test_the_cases_list_of_one_register_has_its_own_columns_too(web):
         assert 'href="/registers/offence_notice"' in page
     # without a process: the generic columns only
     assert 'data-field="category"' not in get(web, "aida", "/cases?q=")
+
+
+def test_names_sort_in_the_readers_alphabet():
+    def by(lang: str, names: list[str]) -> list[str]:
+        return sorted(names, key=lambda n: sort_key(n, lang))
+
+    # Kazakh: ә after а, і after ы, ө after о (code-point order puts them after я)
+    assert by("kk", ["Бала", "Әкімдік", "Ауыл"]) == ["Ауыл", "Әкімдік", "Бала"]
+    assert by("kk", ["Іс", "Ыдыс", "Оқу", "Өнер", "Пән"]) == ["Оқу", "Өнер", "Пән", "Ыдыс", "Іс"]
+    # Russian: ё with е, a Kazakh letter beside the Russian one it is built on
+    assert by("ru", ["Жук", "Ёж", "Ель"]) == ["Ель", "Ёж", "Жук"]
+    assert by("ru", ["Лес", "Қала", "Кот"]) == ["Кот", "Қала", "Лес"]
+    # case and quotes do not count; the reader's script first
+    assert by("en", ["«zeta»", "Бета", "Alpha"]) == ["Alpha", "«zeta»", "Бета"]
+    assert by("ru", ["Alpha", "бета"]) == ["бета", "Alpha"]

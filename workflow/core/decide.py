@@ -105,7 +105,7 @@ class RecordDecision:
 
 def decide_record(definition: Definition, facts: Facts, calendar: Any, today: date,
                   subject_kind: str | None, case_id: int | None, event: str, on: date,
-                  evidence: dict[str, str], language: str,
+                  evidence: Mapping[str, str], language: str,
                   kind_name: Callable[[str], str] = str) -> RecordDecision:
     """Whether event `event` on `on` with `evidence` may be recorded on a case with these
     facts: the state, the event's prerequisites, kinds, date floors and evidence, in the
@@ -219,8 +219,9 @@ def standing_records(defn: Definition, records: Iterable[Any]) -> tuple[dict[str
     for r in records:
         if r.voided_by_id is not None:
             continue
-        if r.kind == EVENT and r.event in defn.events and defn.events[r.event].completes:
-            completing.setdefault(defn.events[r.event].completes, r)
+        if r.kind == EVENT and r.event in defn.events \
+                and (completes := defn.events[r.event].completes):
+            completing.setdefault(completes, r)
         elif r.kind == NOT_DONE_RECORD:
             notes[r.event] = r
     return completing, notes

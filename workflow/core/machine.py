@@ -147,12 +147,13 @@ def not_allowed(event: str, state: str, state_name: str, allowed: Iterable[str]
                          event=event, state=state_name, allowed=", ".join(allowed) or "-")
 
 
-def check_event(definition: Definition, event: str, on: date, evidence: dict[str, str | None],
+def check_event(definition: Definition, event: str, on: date,
+                evidence: Mapping[str, str | None],
                 recorded: dict[str, date], today: date,
                 date_floor: dict[str, date] | None = None) -> None:
     """Refuse an event whose date, prerequisites or evidence break the rules (its state is
-    checked by core/decide.py's `decide_record`). `date_floor` maps a date the event sets to the date it may
-    not precede (an end before the start)."""
+    checked by core/decide.py's `decide_record`). `date_floor` maps a date the event sets to
+    the date it may not precede (an end before the start)."""
     spec = definition.events.get(event)
     if spec is None:
         raise unknown_event(definition, event)
@@ -169,7 +170,7 @@ def check_event(definition: Definition, event: str, on: date, evidence: dict[str
 
 
 def evidence_problems(definition: Definition, spec: Event,
-                      evidence: dict[str, str | None]) -> list[RuleViolation]:
+                      evidence: Mapping[str, str | None]) -> list[RuleViolation]:
     """Every problem of an event's evidence at once (a form reports them all): required fields
     missing, no alternative group complete, then each field's own problems. Each refusal's
     `field` parameter names the field it is about (None: a group)."""
@@ -186,7 +187,7 @@ def evidence_problems(definition: Definition, spec: Event,
     return problems + field_problems(definition, evidence)
 
 
-def check_evidence(definition: Definition, evidence: dict[str, str | None]) -> None:
+def check_evidence(definition: Definition, evidence: Mapping[str, str | None]) -> None:
     """Known fields only, each at most MAX_TEXT characters, links that are web links."""
     problems = field_problems(definition, evidence)
     if problems:
@@ -194,7 +195,7 @@ def check_evidence(definition: Definition, evidence: dict[str, str | None]) -> N
 
 
 def field_problems(definition: Definition,
-                   evidence: dict[str, str | None]) -> list[RuleViolation]:
+                   evidence: Mapping[str, str | None]) -> list[RuleViolation]:
     """The problems of each evidence field: unknown, longer than MAX_TEXT, not a web link."""
     problems = []
     for field, value in evidence.items():

@@ -1,4 +1,4 @@
-"""A person's notification centre and reminder preferences (issue 29, item 5).
+"""A person's notification centre and reminder preferences.
 
 The items are derived, never written: her cases' open stages due soon and overdue (the stage
 rows), records and withdrawals by others on her cases (event records, the case's withdrawal
@@ -6,9 +6,9 @@ columns) and the cases handed to her (the audit log's `analysis.assign`), the la
 RECENT_DAYS days; for a manager, besides, the overdue stages of his subtree that his digest
 escalates (notifications.policy.escalated_to). "Her cases" are those the reminders go to: the
 cases she is responsible for, and for an officer those of her organisation that nobody is
-responsible for. What is stored
-is only what she chose: read marks, preferences, mutes and snoozes. Reads are bounded (each
-query limited, MAX_ITEMS items in all)."""
+responsible for. What is stored is only what she chose: read marks, preferences, mutes and
+snoozes. The centre is read in one SELECT (the bell on every page's menu costs one statement),
+each of its parts bounded (MAX_ITEMS items in all)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,10 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    bindparam,
     cast,
     delete,
+    func,
     literal,
     literal_column,
     null,
@@ -57,7 +59,7 @@ from workflow.storage.models import (
     User,
     saved_id,
 )
-from workflow.storage.queries import in_subtree, select_columns
+from workflow.storage.queries import select_columns, subtree_range
 
 
 def own(actor: str, login: str) -> bool:
@@ -92,31 +94,99 @@ def holds(s: Session, user: User) -> list[ReminderHold]:
 # typed columns only). Her preference, mutes, snoozes and read marks come in the same
 # statement: the stages' part cannot wait for her "days before", so it reads up to the
 # widest a person may choose and her own are applied here, to the same rows (ordered by due
-# date, the nearer ones are a prefix of the wider).
+# date, the nearer ones are a prefix of the wider). The statement is built once per shape
+# (backend, officer or manager, a horizon or none) with its values as bound parameters:
+# building it costs several times running it.
 
 _PREFERENCE, _HOLD, _READ, _STAGE, _ESCALATED, _RECORD, _WITHDRAWN, _ASSIGNED = (
     "preference", "hold", "read", "stage", "escalated", "record", "withdrawn", "assigned")
 _COLUMNS: tuple[tuple[str, Any], ...] = (
     ("case_id", Integer()), ("row_id", Integer()), ("key", String()), ("at", String()),
     ("actor", String()), ("day", Date()), ("text", Text()))
+_STATEMENTS: dict[tuple[str, str, bool], Any] = {}
 
 
-def _part(name: str, **given: Any) -> list[Any]:
-    """The columns of one part of the statement: `given` by name, the others NULL."""
+def _part(name: str, **given: Any) -> Any:
+    """SELECT of one part of the statement: the columns `given` by name, the others NULL."""
     unknown = set(given) - {c for c, _t in _COLUMNS}
     if unknown:
         raise ValueError(f"no column {sorted(unknown)} in the centre's statement")
-    return [literal_column(f"'{name}'", String).label("part"),
-            *((given[c] if c in given else cast(null(), t)).label(c) for c, t in _COLUMNS)]
+    return select_columns(literal_column(f"'{name}'", String).label("part"),
+                          *((given[c] if c in given else cast(null(), t)).label(c)
+                            for c, t in _COLUMNS))
 
 
-def _subtree_path(s: Session) -> Any:
-    """The stage's path for a subtree condition on overdue stages: on SQLite `+path`, which
-    keeps the planner on the (status, due date, path, case) index (services/lists.py `_path`
-    says why); PostgreSQL plans from its statistics."""
-    if s.get_bind().dialect.name == "sqlite":
-        return literal_column(f"+{Stage.__tablename__}.subject_path", String)
-    return col(Stage.subject_path)
+def _depth(path: Any) -> Any:
+    """How many "/" an organisation path holds (its depth in the tree, plus one)."""
+    return func.length(path) - func.length(func.replace(path, "/", ""))
+
+
+def _build(dialect: str, role: str, bounded: bool) -> Any:
+    """The statement for a person of `role` on `dialect`; `bounded`: the stages' part stops at
+    a horizon (the parameters are `_parameters`')."""
+    user_id = bindparam("user_id")
+    answers = col(Case.responsible_id) == user_id
+    if role == "officer":  # as `mine`
+        answers = or_(answers, and_(col(Case.responsible_id).is_(None),
+                                    col(Case.subject_id) == bindparam("org_id")))
+    since = bindparam("since")
+    stages = (_part(_STAGE, case_id=col(Stage.case_id), key=col(Stage.key),
+                    day=col(Stage.due_date))
+              .select_from(Stage).join(Case, col(Stage.case_id) == Case.id)
+              .where(answers, col(Case.withdrawn_at).is_(None), Stage.status == OPEN,
+                     col(Stage.due_date).is_not(None))
+              .order_by(col(Stage.due_date), col(Stage.case_id), col(Stage.key))
+              .limit(rules.MAX_ITEMS))
+    if bounded:
+        stages = stages.where(col(Stage.due_date) <= bindparam("horizon", type_=Date()))
+    parts = [
+        _part(_PREFERENCE, key=col(ReminderPreference.before))
+        .where(ReminderPreference.user_id == user_id),
+        _part(_HOLD, case_id=col(ReminderHold.case_id), row_id=col(ReminderHold.id),
+              key=col(ReminderHold.stage_key), day=col(ReminderHold.until))
+        .where(ReminderHold.user_id == user_id).order_by(col(ReminderHold.id))
+        .limit(rules.MAX_ITEMS),
+        _part(_READ, key=col(NoticeRead.item)).where(NoticeRead.user_id == user_id),
+        stages,
+        _part(_RECORD, case_id=col(EventRecord.case_id), row_id=col(EventRecord.id),
+              key=col(EventRecord.event), at=col(EventRecord.recorded_at),
+              actor=col(EventRecord.actor), day=col(EventRecord.on))
+        .select_from(EventRecord).join(Case, col(EventRecord.case_id) == Case.id)
+        .where(answers, col(EventRecord.recorded_at) >= since)
+        .order_by(col(EventRecord.id).desc()).limit(rules.MAX_ITEMS),
+        _part(_WITHDRAWN, case_id=col(Case.id), at=col(Case.withdrawn_at),
+              actor=col(Case.withdrawn_by))
+        .where(answers, col(Case.withdrawn_at) >= since)
+        .order_by(col(Case.id).desc()).limit(rules.MAX_ITEMS),
+        _part(_ASSIGNED, row_id=col(AuditRecord.id), key=col(AuditRecord.entity_id),
+              at=col(AuditRecord.at), actor=col(AuditRecord.actor),
+              text=col(AuditRecord.payload))
+        .where(
+            # the action as a literal: the hand-overs' partial index (migration 0017) is
+            # used only for a condition that names its own
+            AuditRecord.action == literal(HANDOVER, literal_execute=True),
+            col(AuditRecord.at) >= since,
+            col(AuditRecord.payload).contains(bindparam("login_json")))
+        .order_by(col(AuditRecord.id).desc()).limit(rules.MAX_ITEMS)]
+    if role == "manager":
+        # his escalations, as his digest has them (`_read` asks escalated_to of each): the
+        # overdue stages of the organisations of his subtree at most `levels` below him (a
+        # few: each found by the (path, status, due date) index)
+        near = (select(col(Organisation.path))
+                .where(col(Organisation.path) >= bindparam("lo"),
+                       col(Organisation.path) < bindparam("hi"),
+                       _depth(col(Organisation.path)) <= bindparam("depth")))
+        parts.append(
+            _part(_ESCALATED, case_id=col(Stage.case_id), key=col(Stage.key),
+                  day=col(Stage.due_date), text=col(Stage.subject_path))
+            .select_from(Stage).join(Case, col(Stage.case_id) == Case.id)
+            .where(col(Stage.subject_path).in_(near), Stage.status == OPEN,
+                   col(Stage.due_date) < bindparam("today", type_=Date()),
+                   col(Case.withdrawn_at).is_(None))
+            .order_by(col(Stage.due_date), col(Stage.case_id), col(Stage.key))
+            .limit(rules.MAX_ITEMS))
+    subqueries = [p.subquery() for p in parts]
+    return union_all(*(select_columns(*q.c) for q in subqueries))
 
 
 def _horizon(ctx: Context, before: tuple[int, ...]) -> date | None:
@@ -129,64 +199,28 @@ def _horizon(ctx: Context, before: tuple[int, ...]) -> date | None:
         return None
 
 
-def _parts(s: Session, ctx: Context, user: User, before: tuple[int, ...]) -> list[Any]:
-    """The statement's parts for `user` (each bounded by rules.MAX_ITEMS but her read marks,
-    which "mark all read" prunes to the items listed)."""
-    since = (ctx.today - timedelta(days=rules.RECENT_DAYS)).isoformat()
+def _statement(s: Session, ctx: Context, user: User, before: tuple[int, ...],
+               policy: ReminderSettings, org: Organisation | None) -> tuple[Any, dict[str, Any]]:
+    """The statement for `user` and its parameters (each part bounded by rules.MAX_ITEMS but
+    her read marks, which "mark all read" prunes to the items listed)."""
     horizon = _horizon(ctx, before)
-    stages = (select_columns(*_part(_STAGE, case_id=col(Stage.case_id), key=col(Stage.key),
-                                    day=col(Stage.due_date)))
-              .select_from(Stage).join(Case, col(Stage.case_id) == Case.id)
-              .where(mine(user), col(Case.withdrawn_at).is_(None), Stage.status == OPEN,
-                     col(Stage.due_date).is_not(None))
-              .order_by(col(Stage.due_date), col(Stage.case_id), col(Stage.key))
-              .limit(rules.MAX_ITEMS))
+    role = "manager" if org is not None else "officer" if user.role == "officer" else "other"
+    key = (s.get_bind().dialect.name, role, horizon is not None)
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        stmt = _STATEMENTS[key] = _build(key[0], role, horizon is not None)
+    params: dict[str, Any] = {
+        "user_id": user.id, "login_json": json.dumps(user.login),
+        "since": (ctx.today - timedelta(days=rules.RECENT_DAYS)).isoformat()}
+    if role == "officer":
+        params["org_id"] = user.organisation_id
     if horizon is not None:
-        stages = stages.where(col(Stage.due_date) <= horizon)
-    parts = [
-        select_columns(*_part(_PREFERENCE, key=col(ReminderPreference.before)))
-        .where(ReminderPreference.user_id == user.id),
-        select_columns(*_part(_HOLD, case_id=col(ReminderHold.case_id),
-                              key=col(ReminderHold.stage_key), day=col(ReminderHold.until)))
-        .where(ReminderHold.user_id == user.id).order_by(col(ReminderHold.id))
-        .limit(rules.MAX_ITEMS),
-        select_columns(*_part(_READ, key=col(NoticeRead.item)))
-        .where(NoticeRead.user_id == user.id),
-        stages,
-        select_columns(*_part(_RECORD, case_id=col(EventRecord.case_id),
-                              row_id=col(EventRecord.id), key=col(EventRecord.event),
-                              at=col(EventRecord.recorded_at), actor=col(EventRecord.actor),
-                              day=col(EventRecord.on)))
-        .select_from(EventRecord).join(Case, col(EventRecord.case_id) == Case.id)
-        .where(mine(user), col(EventRecord.recorded_at) >= since)
-        .order_by(col(EventRecord.id).desc()).limit(rules.MAX_ITEMS),
-        select_columns(*_part(_WITHDRAWN, case_id=col(Case.id), at=col(Case.withdrawn_at),
-                              actor=col(Case.withdrawn_by)))
-        .where(mine(user), col(Case.withdrawn_at) >= since)
-        .order_by(col(Case.id).desc()).limit(rules.MAX_ITEMS),
-        select_columns(*_part(_ASSIGNED, row_id=col(AuditRecord.id),
-                              key=col(AuditRecord.entity_id),
-                              at=col(AuditRecord.at), actor=col(AuditRecord.actor),
-                              text=col(AuditRecord.payload)))
-        .where(
-            # the action as a literal: the hand-overs' partial index (migration 0017) is
-            # used only for a condition that names its own
-            AuditRecord.action == literal(HANDOVER, literal_execute=True),
-            col(AuditRecord.at) >= since,
-            col(AuditRecord.payload).contains(json.dumps(user.login)))
-        .order_by(col(AuditRecord.id).desc()).limit(rules.MAX_ITEMS)]
-    org = s.get(Organisation, user.organisation_id) if user.role == "manager" else None
+        params["horizon"] = horizon
     if org is not None:
-        # his escalations, as his digest has them (`_escalated`)
-        parts.append(
-            select_columns(*_part(_ESCALATED, case_id=col(Stage.case_id), key=col(Stage.key),
-                                  day=col(Stage.due_date), text=col(Stage.subject_path)))
-            .select_from(Stage).join(Case, col(Stage.case_id) == Case.id)
-            .where(Stage.status == OPEN, col(Stage.due_date) < ctx.today,
-                   in_subtree(_subtree_path(s), org), col(Case.withdrawn_at).is_(None))
-            .order_by(col(Stage.due_date), col(Stage.case_id), col(Stage.key))
-            .limit(rules.MAX_ITEMS))
-    return parts
+        params["lo"], params["hi"] = subtree_range(org)
+        params["today"] = ctx.today
+        params["depth"] = org.path.count("/") + max(policy.escalate_levels, 0)  # (`_depth`)
+    return stmt, params
 
 
 @dataclass
@@ -211,9 +245,11 @@ _ORDER: dict[str, Any] = {
 def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
           policy: ReminderSettings) -> _Read:
     """One SELECT of her centre's parts, made into items (not yet ordered or held back)."""
-    subqueries = [p.subquery() for p in _parts(s, ctx, user, before)]
+    # a manager's organisation (read with his session or token: no SELECT of its own)
+    org = s.get(Organisation, user.organisation_id) if user.role == "manager" else None
+    stmt, params = _statement(s, ctx, user, before, policy, org)
     rows: dict[str, list[Any]] = {}
-    for row in s.execute(union_all(*(select_columns(*q.c) for q in subqueries))):
+    for row in s.execute(stmt, params):
         rows.setdefault(row.part, []).append(row)
     for part, key in _ORDER.items():
         rows.get(part, []).sort(key=key)
@@ -230,14 +266,13 @@ def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
             if left <= most:
                 found.append(Item(rules.DUE_SOON, r.case_id, r.day.isoformat(), r.key, r.day,
                                   left))
-    if rows.get(_ESCALATED):
-        org = s.get(Organisation, user.organisation_id)  # (read with her session: no SELECT)
-        for r in rows[_ESCALATED]:
+    if org is not None:
+        for r in rows.get(_ESCALATED, ()):
             late = ctx.calendar.get_working_days_delta(r.day, ctx.today)
             item = StageItem(analysis_id=r.case_id, stage_key=r.key, stage_names={}, due=r.day,
                              subject_code="", subject_name="", object_code="",
                              subject_path=r.text, responsible_id=None)
-            if org is not None and org.path in escalated_to(item, late, policy):
+            if org.path in escalated_to(item, late, policy):
                 found.append(Item(rules.ESCALATED, r.case_id, r.day.isoformat(), r.key, r.day,
                                   late))
     found += [Item(rules.RECORDED, r.case_id, r.at, r.key, r.day, actor=r.actor,

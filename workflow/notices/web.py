@@ -1,4 +1,4 @@
-"""The notification centre's pages and API (issue 29, item 5): /notifications (read and
+"""The notification centre's pages and API: /notifications (read and
 unread, mark one, mark all), /account/reminders (channels, days before a due date, digest hour,
 mutes and snoozes), `GET /api/v1/notifications` and `POST /api/v1/notifications/read`, and the
 bell's unread count in the menu of every page (`MENU_PART`, composed by web/app.py). Everyone
@@ -216,7 +216,8 @@ def api_mark_read(request: Request, body: ReadIn, a: ApiContext = Depends()) -> 
 
 
 class MenuPart:
-    """The bell's unread count, for the menu of every page (web/kit/page.py)."""
+    """The bell's unread count, for the menu of every page (web/kit/page.py): one SELECT
+    (`service.centre`)."""
 
     def counts(self, request: Request, pc: PageContext) -> dict[str, int]:
         return {"unread": service.unread_count(pc.s, pc.ctx, pc.viewer.user,

@@ -139,15 +139,15 @@ def _subtasks(request: Request, s: Session, ctx: svc.Context, prog) -> list[dict
 
 
 class Subtask(Shape):
-    """A sub-task of the implementation map as the programme lists it: its documents, files,
-    warnings and the day (and link) it was uploaded."""
+    """A sub-task of the implementation map as the programme lists it: how many documents,
+    files and warnings it has, and the day (and link) it was uploaded."""
 
     subtask: str
     name: str
     name_kk: str | None
-    documents: list[Any]
-    files: list[Any]
-    warnings: list[Any]
+    documents: int
+    files: int
+    warnings: int
     uploaded_on: date | None
     uploaded_url: str | None
 

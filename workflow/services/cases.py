@@ -107,16 +107,28 @@ def _refresh_period_dates(s: Session, ctx: Context, defn: Definition, case: Case
     """A recurring obligation's due date follows the calendar and the settings as they stand
     (a decree moves a day off onto a period's last day, the operator changes the declaration
     deadline): its period dates are computed again whenever the case is re-planned."""
-    if not case.period or defn.recurrence is None:
-        return
-    try:
-        period = periods.parse(case.period)
-    except UsageError:
-        return
-    fresh = {k: v.isoformat() for k, v in period_dates(ctx, defn, period).items()}
-    if any((case.dates or {}).get(k) != v for k, v in fresh.items()):
-        case.dates = {**(case.dates or {}), **fresh}
+    dates = case.dates or {}
+    fresh = fresh_dates(ctx, defn, case.period, dates)
+    if fresh is not dates:
+        case.dates = fresh
         s.add(case)
+
+
+def fresh_dates(ctx: Context, defn: Definition, period: str | None, dates: dict[str, Any]
+                ) -> dict[str, Any]:
+    """A case's named dates with a recurring obligation's period dates as the calendar and the
+    settings give them now; `dates` itself when nothing changed (one rule for `sync` and the
+    bulk re-plan, services/replanning.py)."""
+    if not period or defn.recurrence is None:
+        return dates
+    try:
+        parsed = periods.parse(period)
+    except UsageError:
+        return dates
+    fresh = {k: v.isoformat() for k, v in period_dates(ctx, defn, parsed).items()}
+    if any(dates.get(k) != v for k, v in fresh.items()):
+        return {**dates, **fresh}
+    return dates
 
 
 def stages_of(s: Session, case: Case) -> dict[str, Stage]:

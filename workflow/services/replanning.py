@@ -32,13 +32,11 @@ from typing import Any
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session
 
-from workflow.core import periods
 from workflow.core.deadlines import Facts, Record
 from workflow.core.decide import done_evidence, replan
-from workflow.core.errors import UsageError
 from workflow.reminders import heartbeat
 from workflow.services import hooks
-from workflow.services.cases import period_dates, switched_off
+from workflow.services.cases import fresh_dates, switched_off
 from workflow.services.context import Context
 from workflow.services.processes import definition_of
 from workflow.storage import audit
@@ -175,22 +173,6 @@ class _Dates:
     given = Case.given
 
 
-def _fresh_dates(ctx: Context, defn, period: str | None, dates: dict[str, Any]
-                 ) -> dict[str, Any]:
-    """A recurring obligation's period dates with the calendar as it stands (as
-    cases._refresh_period_dates keeps them)."""
-    if not period or defn.recurrence is None:
-        return dates
-    try:
-        parsed = periods.parse(period)
-    except UsageError:
-        return dates
-    fresh = {k: v.isoformat() for k, v in period_dates(ctx, defn, parsed).items()}
-    if any(dates.get(k) != v for k, v in fresh.items()):
-        return {**dates, **fresh}
-    return dates
-
-
 def _new_row(key: str) -> _Row:
     """A row for a planned stage the case has none for yet (inserted after re-planning)."""
     return _Row(None, key)
@@ -266,7 +248,7 @@ def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:  # noqa: C901
     for c in cases:
         defn = definitions[(c.process, c.process_version)]
         given = c.dates or {}
-        dates = _fresh_dates(ctx, defn, c.period, given)
+        dates = fresh_dates(ctx, defn, c.period, given)
         existing = stages[c.id]
         features = [(x, feature_facts[id(x)].get(c.id)) for x in listening[c.id]]
         off = switched_off(ctx, defn, codes.get(c.subject_id))
