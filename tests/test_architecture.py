@@ -126,14 +126,14 @@ NOT_A_KEY = {
                "exports and the demo's file; not the named date itself",
                "web/kit/charts.py", "web/kit/exports.py", "web/kit/views.py",
                "workflow/planning/cli.py", "workflow/definitions/schema.py",
-               "workflow/planning/service.py", "workflow/services/cases.py",
+               "workflow/planning/service.py", "workflow/services/case_reading.py",
                "workflow/services/demo.py"),
     **_homonym("end", "the definition format's [planning] `end` (which names the date --end "
                "gives), the schedule file's column, a period's end in views and exports; not the "
                "named date itself",
                "web/kit/exports.py", "web/kit/views.py", "workflow/planning/cli.py",
                "workflow/definitions/schema.py", "workflow/planning/service.py",
-               "workflow/services/cases.py"),
+               "workflow/services/case_reading.py"),
     **_homonym("found", "the label of what a file's content was found to be (a refused upload); "
                "not foreign_account's date or state",
                "workflow/services/files.py"),

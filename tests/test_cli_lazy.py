@@ -147,7 +147,7 @@ def test_status_of_a_case_loads_only_the_services_that_show_it(tmp_path):
     assert code == 0, out
     assert out.startswith("Analysis #1: State Revenue Department, Almaty region"), out
     assert "Approve the order to conduct the analysis" in out
-    assert "workflow.services.cases" in modules and "sqlalchemy" in modules
+    assert "workflow.services.case_reading" in modules and "sqlalchemy" in modules
     assert imported(modules, NOT_FOR_STATUS) == []
     assert len(found["tables"]) < 12, found["tables"]  # of the 30 table models (9 here)
     # what the command imported was set aside from the collector's passes (cli/common.py,

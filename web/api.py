@@ -154,7 +154,7 @@ class CaseIn(BaseModel):
                     "rule.period_later, rule.obligation_not_for_kind.")
 
 
-@router.get("/organisations", response_model=shapes.PageOf[shapes.Organisation])
+@router.get("/organisations", response_model=shapes.page_of(shapes.Organisation))
 def organisations(limit: int = LIMIT, offset: int = OFFSET, a: ApiContext = Depends()):
     """Organisations the caller may see."""
     orgs = [o for o in svc.list_orgs(a.s, a.viewer.org.code) if a.viewer.sees_org(o)]
@@ -191,7 +191,7 @@ def _cases(a: ApiContext, org: str | None, state: str | None, year: int | None,
     return sorted(items, key=lambda r: r.id)
 
 
-@router.get("/cases", response_model=shapes.PageOf[shapes.CaseRow])
+@router.get("/cases", response_model=shapes.page_of(shapes.CaseRow))
 def cases(org: str | None = None, state: str | None = None, year: int | None = None,
           process: str | None = None, limit: int = LIMIT, offset: int = OFFSET,
           a: ApiContext = Depends()):
@@ -346,7 +346,7 @@ def record(analysis_id: int, body: EventIn, a: ApiContext = Depends()) -> dict[s
     return record_case_event(analysis_id, body, a)
 
 
-@router.get("/overdue", response_model=shapes.PageOf[shapes.OverdueRow])
+@router.get("/overdue", response_model=shapes.page_of(shapes.OverdueRow))
 def overdue(org: str | None = None, stage: str | None = None, year: int | None = None,
             sort: Literal["due", "days", "organisation", "stage"] | None = None,
             process: str | None = None, limit: int = LIMIT, offset: int = OFFSET,
@@ -358,7 +358,7 @@ def overdue(org: str | None = None, stage: str | None = None, year: int | None =
     return Page(items=as_dicts(items), total=total, limit=limit, offset=offset)
 
 
-@router.get("/due", response_model=shapes.PageOf[shapes.StageRow])
+@router.get("/due", response_model=shapes.page_of(shapes.StageRow))
 def due(within: int = Query(5, ge=0, le=250), org: str | None = None, process: str | None = None,
         limit: int = LIMIT, offset: int = OFFSET, a: ApiContext = Depends()):
     """Open stages due within N working days."""

@@ -37,7 +37,7 @@ class Shape(BaseModel):
 
     # no return annotation: the document describes the model's own properties
     @model_serializer(mode="wrap")
-    def _given_keys(self, handler: Any):  # type: ignore[no-untyped-def]
+    def _given_keys(self, handler: Any):
         out = handler(self)
         return {k: v for k, v in out.items() if k in self.model_fields_set}
 
@@ -100,6 +100,11 @@ class PageOf(BaseModel, Generic[T]):
     offset: int
 
 
+def page_of(item: type[BaseModel]) -> type[PageOf[Any]]:
+    """The page of a list of `item`s (one model per item shape: PageOf[CaseRow]...)."""
+    return PageOf[item]  # type: ignore[valid-type]  # (a model made at run time)
+
+
 # -- one case --------------------------------------------------------------------------------
 
 CaseStage = shape_of(views.CaseStage, leave_out=("values",))
@@ -110,7 +115,7 @@ Case = shape_of(
     leave_out=("has_person", "has_planning", "field_values"),
     optional=("person", "planned_start", "planned_end", "actual_start", "actual_end",
               "history"),
-    extra={"links": list[LinkedCase]})
+    extra={"links": _mapped(list[Linked])})
 
 # -- lists -----------------------------------------------------------------------------------
 

@@ -124,12 +124,12 @@ def _depth(path: Any) -> Any:
 def _build(dialect: str, role: str, bounded: bool) -> Any:
     """The statement for a person of `role` on `dialect`; `bounded`: the stages' part stops at
     a horizon (the parameters are `_parameters`')."""
-    user_id = bindparam("user_id")
+    user_id: Any = bindparam("user_id")
     answers = col(Case.responsible_id) == user_id
     if role == "officer":  # as `mine`
         answers = or_(answers, and_(col(Case.responsible_id).is_(None),
                                     col(Case.subject_id) == bindparam("org_id")))
-    since = bindparam("since")
+    since: Any = bindparam("since")
     stages = (_part(_STAGE, case_id=col(Stage.case_id), key=col(Stage.key),
                     day=col(Stage.due_date))
               .select_from(Stage).join(Case, col(Stage.case_id) == Case.id)

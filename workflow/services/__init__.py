@@ -1,7 +1,8 @@
 """The service layer: use cases, one transaction each (the caller commits).
 
 Adapters (CLI, web) import this package; its modules are split by what they act on:
-cases of any process (`cases`), opening one from the generic forms (`opening`), lists across
+cases of any process (`cases`, naming the families `case_opening`, `case_plan`, `recording`,
+`case_reading` together), opening one from the generic forms (`opening`), lists across
 cases (`lists`), programmes read (`programmes`), obligations (`obligations`), organisations,
 users. The internal analysis's planning is a feature (workflow/planning/).
 
@@ -16,13 +17,14 @@ import importlib
 
 _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the names it gives here
     "services.bulk": ("RowRefused",),
-    "services.cases": ("analysis_view", "assign_responsible", "audit_person_seen",
-                       "audit_person_view", "case_view",
-                       "current_state", "definition_of", "duplicate_cases", "edit_case", "facts_of",
-                       "list_cases",
-                       "next_events", "open_case", "record_event", "record_not_done",
-                       "records_of", "replan", "shown_status", "stages_of", "sync",
-                       "void_record", "working_days_left"),
+    "services.case_opening": ("duplicate_cases", "open_case"),
+    "services.case_plan": ("assign_responsible", "current_state", "facts_of", "records_of",
+                           "replan", "stages_of", "sync"),
+    "services.case_reading": ("analysis_view", "audit_person_seen", "audit_person_view",
+                              "case_view", "list_cases", "shown_status", "working_days_left"),
+    "services.recording": ("edit_case", "record_event", "record_not_done", "void_record"),
+    "services.processes": ("definition_of",),
+    "core.decide": ("next_events",),
     "services.context": ("Context",),
     "services.lists": ("count_due", "count_my_overdue", "count_overdue", "count_stages",
                        "due_within", "my_work", "open_stages", "overdue"),

@@ -53,10 +53,10 @@ from workflow.services import bulk, hooks
 from workflow.services.bulk import RowRefused, chunks, first_plan, new_ids, stage_tuples
 from workflow.services.cases import (
     Opening,
-    _check_organisations,
     cancelled_states,
     case_row,
     check_opening,
+    check_organisations,
     check_record,
     check_responsible,
     opened_payload,
@@ -282,7 +282,7 @@ def _check_row(s: Session, ctx: Context, defn: Definition, c: Cells, known: _Kno
                          on, evidence)
             if any(spec.type == "organisation" for k, spec in defn.evidence.items()
                    if k in evidence):
-                _check_organisations(s, defn, subject, evidence)  # (a read per such row)
+                check_organisations(s, defn, subject, evidence)  # (a read per such row)
         except MerzimError as exc:
             raise defn.name_keys(exc) from None
         event = (c.event, on, dict(c.evidence))  # recorded by `record_event`, as given

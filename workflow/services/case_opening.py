@@ -1,0 +1,263 @@
+"""Opening a case of any process definition: its opening values checked (person, fields,
+dates, the organisation kinds it applies to), its row and first stages, and a second case of
+the same (the duplicate rule, confirmed with a reason)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from workflow.core import limits
+from workflow.core.dates import check_day, not_in_future, parse_day
+from workflow.core.deadlines import Facts, Planner
+from workflow.core.definition import Definition
+from workflow.core.errors import RuleViolation, UsageError
+from workflow.core.limits import is_whole, whole_number
+from workflow.core.machine import (
+    MAX_TEXT,
+)
+from workflow.services.case_plan import sync
+from workflow.services.context import Context
+from workflow.services.lookup import get_org, get_user
+from workflow.services.processes import keep_version
+from workflow.storage import audit
+from workflow.storage.models import (
+    Case,
+    Organisation,
+    User,
+)
+from workflow.storage.queries import cases as case_queries
+
+# -- opening ------------------------------------------------------------------------------------
+
+
+def _text(value: str | None, what: str, limit: int) -> str | None:
+    """A typed text stripped (None when blank), refused when longer than `limit` (its column's
+    length, core/limits.py) or holding a NUL: `error.too_long` names the field and the limit."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if len(value) > limit or "\x00" in value:
+        raise UsageError(f"{what} must be at most {limit} characters", key="error.too_long",
+                         field=what, limit=limit)
+    return value
+
+
+def _fields(defn: Definition, given: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, raw in given.items():
+        spec = defn.fields.get(key)
+        if spec is None:
+            raise UsageError(f"unknown field {key!r}", key="error.unknown_field", field=key,
+                             known=", ".join(defn.fields) or "-")
+        value = (raw or "").strip()
+        if not value:
+            continue
+        if spec.type == "integer":
+            number = whole_number(value, spec.minimum, spec.maximum)
+            if number is None:
+                raise UsageError(key="error.int_out_of_bounds" if is_whole(value)
+                                 else "error.bad_int", what=key, value=value,
+                                 min=spec.minimum, max=spec.maximum)
+            out[key] = number
+        elif spec.type == "date":
+            out[key] = parse_day(value, key).isoformat()
+        elif spec.type == "choice" and value not in spec.choices:
+            raise UsageError(f"{key}: {value!r} is not one of {', '.join(spec.choices)}",
+                             key="error.bad_choice", field=key, value=value,
+                             known=", ".join(spec.choices))
+        else:
+            out[key] = _text(value, key, MAX_TEXT)
+    for key, spec in defn.fields.items():
+        if spec.required and key not in out:
+            raise UsageError(f"field {key} is required", key="error.field_required", field=key)
+    return out
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A case checked against its definition, not yet written: its parties, fields and named
+    dates (defaults of the given dates filled in)."""
+
+    person: str | None
+    position: str | None
+    values: dict[str, Any]
+    dates: dict[str, date]
+
+
+def check_opening(ctx: Context, defn: Definition, obj: Organisation | None,
+                  person: str | None = None, position: str | None = None,
+                  fields: dict[str, str] | None = None,
+                  dates: dict[str, date] | None = None) -> Opening:
+    """The definition's checks of a case to open (parties, fields, named dates), without the
+    database: `open_case` and the bulk import share them."""
+    process = defn.key
+    if obj is None and defn.parties.object == "required":
+        raise UsageError("this process needs an object organisation", key="error.object_required",
+                         process=process)
+    if obj is not None and defn.parties.object == "none":
+        raise UsageError("this process has no object organisation", key="error.no_object",
+                         process=process)
+    person = _text(person, "person", limits.PERSON_NAME)
+    position = _text(position, "position", limits.PERSON_POSITION)
+    if person is None and defn.parties.person == "required":
+        raise UsageError("this process needs a person", key="error.person_required",
+                         process=process)
+    if (person or position) and defn.parties.person == "none":
+        raise UsageError("this process names no person", key="error.no_person", process=process)
+    values = _fields(defn, fields or {})
+    dates = dict(dates or {})
+    for name, day in dates.items():
+        if name not in defn.dates or defn.dates[name].given == "none":
+            known = [k for k, d in defn.dates.items() if d.given != "none"]
+            raise UsageError(f"unknown date {name!r}", key="error.unknown_date", name=name,
+                             known=", ".join(known) or "-")
+        check_day(day, name)  # 1900-2100, whichever adapter read it
+    for name, spec in defn.dates.items():
+        if spec.given == "required" and name not in dates:
+            raise UsageError(f"date {name} is required", key="error.date_required", name=name)
+        if spec.past and name in dates:
+            not_in_future(dates[name], ctx.today)
+    # defaults of the given dates are stored as given: the case keeps what it was opened with
+    planner = Planner(defn, ctx.calendar, Facts(dict(dates)))
+    for name, spec in defn.dates.items():
+        if spec.given != "none" and name not in dates and spec.default is not None:
+            value = planner.date(name)
+            if value is not None:
+                dates[name] = value.date
+    for name, spec in defn.dates.items():
+        floor = dates.get(spec.not_before) if spec.not_before else None
+        if name in dates and floor is not None and dates[name] < floor:
+            raise RuleViolation(f"{name} {dates[name]} is before {spec.not_before} {floor}",
+                                key="rule.date_floor", event=name, date=dates[name].isoformat(),
+                                floor=floor.isoformat())
+    return Opening(person, position, values, dates)
+
+
+def check_responsible(owner: User | None, subject: Organisation) -> None:
+    """The responsible officer belongs to the case's subject."""
+    if owner is not None and owner.organisation_id != subject.id:
+        raise RuleViolation("responsible officer of another organisation",
+                            key="rule.responsible_elsewhere", login=owner.login,
+                            subject=subject.code)
+
+
+def default_responsible(s: Session, subject: Organisation) -> User | None:
+    """The subject's first active officer: responsible when none is named."""
+    return case_queries.first_officer(s, subject.id)
+
+
+def case_row(ctx: Context, defn: Definition, opening: Opening, subject: Organisation,
+             obj: Organisation | None, owner: User | None, period: str | None = None,
+             programme_id: int | None = None, override_reason: str | None = None,
+             case_date: date | None = None) -> dict[str, Any]:
+    """The columns of the case row of a checked opening."""
+    dates = opening.dates
+    first = min(dates.values()) if dates else ctx.today
+    return dict(process=defn.key, process_version=defn.version, programme_id=programme_id,
+                subject_id=subject.id, object_id=obj.id if obj else None,
+                person_name=opening.person, person_position=opening.position,
+                fields=opening.values or None,
+                dates={k: v.isoformat() for k, v in dates.items()}, period=period,
+                case_date=case_date or first, state=defn.initial_state,
+                responsible_id=owner.id if owner else None, override_reason=override_reason,
+                cancel_reason=None, created_at=audit.now_iso())
+
+
+def opened_payload(defn: Definition, opening: Opening, subject: Organisation,
+                   obj: Organisation | None, period: str | None,
+                   audit_extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the audit record of an opened case says."""
+    return {"process": defn.key, "version": defn.version, "subject": subject.code,
+            "object": obj.code if obj else None, "dates": opening.dates, "period": period,
+            "fields": opening.values, "person": bool(opening.person), **(audit_extra or {})}
+
+
+def open_case(s: Session, ctx: Context, process: str, subject_code: str,
+              object_code: str | None = None, person: str | None = None,
+              position: str | None = None, fields: dict[str, str] | None = None,
+              dates: dict[str, date] | None = None, period: str | None = None,
+              responsible: str | None = None, programme_id: int | None = None,
+              override_reason: str | None = None, case_date: date | None = None,
+              audit_extra: dict[str, Any] | None = None) -> Case:
+    """Open a case of `process` for a subject organisation: parties, fields and named dates
+    checked against the definition, every stage planned, an audit record written."""
+    defn = ctx.registry.get(process)
+    subject = get_org(s, subject_code)
+    obj = get_org(s, object_code) if object_code else None
+    opening = check_opening(ctx, defn, obj, person, position, fields, dates)
+    owner = get_user(s, responsible) if responsible else default_responsible(s, subject)
+    check_responsible(owner, subject)
+    keep_version(s, ctx, defn)
+    case = Case(**case_row(ctx, defn, opening, subject, obj, owner, period, programme_id,
+                           override_reason, case_date))
+    s.add(case)
+    s.flush()
+    sync(s, ctx, case, defn)
+    audit.append(s, ctx.actor, "case.open", "case", case.id,
+                 opened_payload(defn, opening, subject, obj, period, audit_extra))
+    return case
+
+
+# -- a second case of the same ------------------------------------------------------------------
+
+
+def _same_person(name: str | None) -> str:
+    return " ".join((name or "").split()).casefold()
+
+
+def repeat_key(dates: dict[str, Any] | None, person: str | None,
+               fields: dict[str, Any] | None) -> tuple | None:
+    """What makes a case a repeat of another of the same process, subject and object: its
+    named dates (those with a value), its person (spaces and letter case aside) and its
+    fields. None: no named date, never a repeat. `duplicate_cases` and the register import
+    (`services.registers`) compare cases by it."""
+    given = tuple(sorted((k, str(v)) for k, v in (dates or {}).items() if v))
+    if not given:
+        return None
+    return given, _same_person(person), audit.canonical(fields or {})
+
+
+def cancelled_states(defn: Definition) -> set[str]:
+    """The states a terminal event leads to: a case in one is repeated by no other."""
+    return {e.dest for e in defn.events.values() if e.terminal and e.dest}
+
+
+def duplicate_cases(s: Session, ctx: Context, process: str, subject_code: str,
+                    object_code: str | None = None, person: str | None = None,
+                    position: str | None = None, fields: dict[str, str] | None = None,
+                    dates: dict[str, date] | None = None, reason: str | None = None,
+                    ) -> list[int]:
+    """The cases a new one would repeat (issue 29): of the same process, subject and object,
+    about the same person (spaces and letter case aside), with the same named dates and the
+    same fields (two gifts of one person on one day, one reported by the person and one
+    found, are two cases); a case with no named date is never a repeat; neither withdrawn
+    nor cancelled. Some: refused naming the first
+    (`rule.duplicate_case`, with its number for a link) unless `reason` confirms it; the
+    caller adds the ids and the reason to the audit record of the opened case. Read under
+    the writers' lock (two officers opening the same notice at once cannot both pass it)."""
+    if reason is not None and (not reason.strip() or len(reason) > MAX_TEXT
+                               or "\x00" in reason):
+        raise UsageError("the duplicate reason must be 1-500 characters",
+                         key="error.bad_duplicate_reason", limit=MAX_TEXT)
+    defn = ctx.registry.get(process)
+    subject = get_org(s, subject_code)
+    obj = get_org(s, object_code) if object_code else None
+    opening = check_opening(ctx, defn, obj, person, position, fields, dates)
+    key = repeat_key({k: v.isoformat() for k, v in opening.dates.items()}, opening.person,
+                     opening.values)
+    if key is None:  # no date to compare (a register's entry without one): never a repeat
+        return []
+    cancelled = cancelled_states(defn)
+    audit.serialise(s)
+    same = [c.id for c in case_queries.same_parties(s, defn.key, subject.id,
+                                                    obj.id if obj else None)
+            if c.id is not None and c.state not in cancelled
+            and repeat_key(c.dates, c.person_name, c.fields) == key]
+    if same and not reason:
+        raise RuleViolation(f"repeats case #{same[0]}", key="rule.duplicate_case", id=same[0],
+                            process=defn.key, subject=subject.code)
+    return same

@@ -1,0 +1,319 @@
+"""Reading one case as the command line, the API and the pages show it (`case_view`): its
+dates, stages with their due dates and where they come from, records in words, what may be
+recorded next; every view of a case about a person audited; a process's cases listed."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlmodel import Session
+
+from workflow.core import deadlines, periods
+from workflow.core.dates import moved_reason
+from workflow.core.deadlines import Planner
+from workflow.core.decide import (  # the rules of recording and the one re-plan
+    next_events,
+)
+from workflow.core.decide import too_early as _too_early
+from workflow.core.definition import PERIOD_DATES, Definition
+from workflow.core.errors import UsageError
+from workflow.core.machine import (
+    check_evidence,
+    clean_evidence,
+    derive_state,
+)
+from workflow.core.names import name_in
+from workflow.services.case_plan import (
+    current_state,
+    due_basis,
+    facts_of,
+    planned_rows,
+    records_of,
+    stages_of,
+)
+from workflow.services.context import Context
+from workflow.services.lookup import get_org
+from workflow.services.organisations import org_name
+from workflow.services.processes import definition_of
+from workflow.services.recorded import evidence_values, field_values
+from workflow.services.views import (
+    CaseDate,
+    CaseRecord,
+    CaseRow,
+    CaseSetting,
+    CaseStage,
+    CaseView,
+    Person,
+    Withdrawn,
+)
+from workflow.storage import audit
+from workflow.storage.models import (
+    OPEN,
+    OVERDUE,
+    Case,
+    Organisation,
+    Stage,
+    User,
+)
+from workflow.storage.queries import cases as case_queries
+
+T = TypeVar("T")
+
+
+# -- reading one case ---------------------------------------------------------------------------
+
+
+def shown_status(stage: Stage, today: date) -> str:
+    if stage.status == OPEN and stage.due_date is not None and stage.due_date < today:
+        return OVERDUE
+    return stage.status
+
+
+def working_days_left(cal, due: date | None, today: date) -> int | None:
+    """Working days until `due`; negative when overdue: by the working days since, at least 1
+    (a stage due on Friday is already a working day late on Saturday)."""
+    if due is None:
+        return None
+    n = cal.get_working_days_delta(today, due)
+    return n if due >= today else -max(1, n)
+
+
+def _moved_from(ctx: Context, defn: Definition, case: Case, planner: Planner,
+                key: str) -> date | None:
+    """The date a stage's rule gave before its due date moved off a non-working day (I-1: to
+    the next working day; P-3: back to the last one), or None when it did not move: its own
+    calendar-date rule, or (a recurring obligation's stage due on its period's due date) the
+    period's rule."""
+    spec = defn.stages.get(key)
+    if spec is None or spec.due is None:
+        return None
+    moved = planner.unrolled(key)
+    if moved is not None or defn.recurrence is None or not case.period:
+        return moved
+    rule = spec.due
+    if rule.anchors != (PERIOD_DATES[2],) or rule.offset != 0 or defn.recurrence.due.roll == "none":
+        return None
+    try:
+        period = periods.parse(case.period)
+    except UsageError:
+        return None
+    nominal = periods.due_date(ctx.calendar, period,
+                               dataclasses.replace(defn.recurrence.due, roll="none"))
+    due = planner.due(key)
+    return nominal if due is not None and nominal != due.date else None
+
+
+def long_date(t: Callable[..., str], day: date, year: bool = True) -> str:
+    """A date in words in the reader's language ("15 April 2028", "15 апреля 2028 г.")."""
+    return t("deadline.date" if year else "deadline.day_month", day=day.day, year=day.year,
+             month=t(f"deadline.month.{day.month}"))
+
+
+def moved_note(ctx: Context, nominal: date, due: date) -> str:
+    """Why a due date is not the date its rule gave, naming the rule that moved it: "15 April
+    2028 is a Saturday: due Monday 17 April — moved forward to the next working day (I-1)";
+    a 31 December: moved back to the year's last working day (P-24); P-3 and merzim's own
+    dates: the last working day before it."""
+    t = _translator(ctx.language)
+    off = ctx.calendar.year_days(nominal.year).off.get(nominal)
+    if off is not None:
+        why = t("deadline.off_holiday", name=off.name(ctx.language))
+    elif nominal.weekday() >= 5:
+        why = t(f"deadline.off_weekend.{nominal.weekday()}")
+    else:
+        why = t("deadline.off_holiday", name=ctx.calendar.reason(nominal))
+    key = f"deadline.moved_{moved_reason(nominal, due)}"  # the date rule's reason (P-24)
+    return t(key, day=long_date(t, nominal), why=why, weekday=t(f"deadline.weekday.{due.weekday()}"),
+             due=long_date(t, due, year=due.year != nominal.year))
+
+
+def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) -> CaseView:
+    """One case as the CLI, the API and the page show it. `show_person` False: a case about a
+    person seen by someone procedures.md does not name — its person, evidence and notes are
+    left out (stages, due dates and statuses stay)."""
+    defn = definition_of(s, ctx, case)
+    kept = planned_rows(s, case)  # what a record just re-planned, else read
+    subject = _stored(kept[0] if kept else s.get(Organisation, case.subject_id))
+    obj = s.get(Organisation, case.object_id) if case.object_id else None
+    stages = kept[2] if kept else stages_of(s, case)
+    owner = s.get(User, case.responsible_id) if case.responsible_id else None
+    rows_ = kept[1] if kept else records_of(s, case)
+    facts = facts_of(s, case, rows_)
+    planner = Planner(defn, ctx.calendar, facts)
+    state = derive_state(defn, facts.records, planner.dates(), ctx.today)
+    dynamic = sorted((k for k in stages if k not in defn.stages),
+                     key=lambda k: (stages[k].due_date or date.max, k))
+    rows = [_case_stage(ctx, defn, case, planner, key, stages[key], show_person)
+            for key in [*defn.stages, *dynamic] if key in stages]
+    dates = {}
+    for name, spec in defn.dates.items():
+        value, planned = planner.date(name), planner.date(name, planned=True)
+        if value is None:
+            continue
+        dates[name] = CaseDate(value.date, value.projected, planned.date if planned else None,
+                               name_in(spec.names, ctx.language, name))
+    recorded = facts.recorded()
+    closed = frozenset(k for k, st in stages.items()
+                       if st.status in (deadlines.NOT_DONE, deadlines.NOT_APPLICABLE,
+                                        *deadlines.DONE))
+    planning = defn.raw.get("planning") or {}
+    extra: dict[str, Any] = {}
+    if planning:  # the internal analysis's own fields, as its commands and pages show them
+        start, end = planning.get("start"), planning.get("end")
+        extra["planned_start"] = dates[start].planned if start in dates else None
+        extra["planned_end"] = dates[end].planned if end in dates else None
+        if facts.records:
+            extra["actual_start"] = next((r.on for r in reversed(facts.records)
+                                          if start in defn.events[r.event].sets), None)
+            extra["actual_end"] = next((r.on for r in reversed(facts.records)
+                                        if end in defn.events[r.event].sets), None)
+    return CaseView(
+        id=_stored(case.id),
+        process=defn.key,
+        process_version=defn.version,
+        process_name=defn.name(ctx.language),
+        state=state,
+        state_name=name_in(defn.states[state], ctx.language, state),
+        subject=subject.code,
+        subject_name=org_name(subject, ctx.language),
+        object=obj.code if obj else None,
+        object_name=org_name(obj, ctx.language) if obj else None,
+        period=case.period,
+        # a field that may name a person is hidden with the person (procedures.md)
+        fields={k: v for k, v in (case.fields or {}).items()
+                if show_person or not (k in defn.fields and defn.fields[k].personal)},
+        dates=dates,
+        responsible=owner.login if owner else None,
+        next_events=[e for e in next_events(defn, state, recorded, closed,
+                                            ctx.kind_for(defn.key, subject))
+                     if not _too_early(defn, planner, e, ctx.today)],
+        settings=[CaseSetting(k, name_in(v["names"], ctx.language, k),
+                              (str(defn.interpretations.get(k, "")).strip()
+                               or _translator(ctx.language)("case.setting_unset")))
+                  for k, v in (defn.raw.get("shown") or {}).items()],
+        warnings=([] if state in defn.final_states
+                  else length_warnings(defn, ctx.calendar, planner)),
+        stages=rows,
+        withdrawn=(Withdrawn(case.withdrawn_at, case.withdrawn_by,
+                             case.withdrawn_reason if show_person else None)
+                   if case.withdrawn_at is not None else None),
+        records=[CaseRecord(_stored(r.id), r.kind, r.event, r.on, r.note if show_person else None,
+                            r.voided_by_id is not None,
+                            (r.evidence or None) if show_person else None, r.voids_id, r.actor,
+                            evidence_values(defn, r.evidence, ctx.language)
+                            if show_person else ())
+                 for r in rows_],
+        person=(Person(case.person_name, case.person_position)
+                if show_person and defn.parties.person != "none" else None),
+        has_person=defn.parties.person != "none",
+        has_planning=bool(planning),
+        field_values=field_values(defn, {k: v for k, v in (case.fields or {}).items()
+                                         if show_person or not (k in defn.fields
+                                                                and defn.fields[k].personal)},
+                                  ctx.language),
+        **extra,
+    )
+
+
+def _stored(value: T | None) -> T:
+    """A row's id, or a row a stored one names (never None once stored)."""
+    if value is None:
+        raise LookupError("a stored row has no id, or names a row that is missing")
+    return value
+
+
+def _case_stage(ctx: Context, defn: Definition, case: Case, planner: Planner, key: str,
+                st: Stage, show_person: bool) -> CaseStage:
+    """One stage row of the case view."""
+    is_open = st.status == OPEN
+    nominal = (_moved_from(ctx, defn, case, planner, key)
+               if st.due_date and is_open else None)
+    sspec = defn.stage_spec(key)
+    return CaseStage(
+        key=key,
+        name=defn.stage_name(key, ctx.language),
+        due=st.due_date,
+        projected=st.projected,
+        status=shown_status(st, ctx.today),
+        done_on=st.done_on,
+        working_days_left=(working_days_left(ctx.calendar, st.due_date, ctx.today)
+                           if is_open else None),
+        evidence=st.evidence if show_person else None,
+        due_basis=due_basis(ctx, defn.key, key) if st.due_date else "",
+        source=sspec.source if sspec is not None else "",
+        moved_from=nominal,
+        moved_note=(moved_note(ctx, nominal, st.due_date)
+                    if nominal is not None and st.due_date is not None else None),
+        values=evidence_values(defn, st.evidence, ctx.language) if show_person else (),
+    )
+
+
+def _translator(language: str):
+    from workflow.i18n import Translator
+
+    return Translator(language)
+
+
+def audit_person_view(s: Session, ctx: Context, view: CaseView) -> None:
+    """Every view of a case about a person is audited (procedures.md, last section)."""
+    if view.has_person:
+        audit_person_seen(s, ctx, view.id, view.person is not None)
+
+
+def audit_person_seen(s: Session, ctx: Context, case_id: int, shown: bool) -> None:
+    """A case about a person seen, with its person shown or hidden (procedures.md)."""
+    audit.append(s, ctx.actor, "view.person_case", "case", case_id, {"person_shown": shown})
+
+
+def too_long(defn: Definition, cal, start: date, end: date) -> list[dict[str, Any]]:
+    """The recommended length (I-4) of an analysis from `start` to `end`: a warning, never a
+    refusal (the one copy: planning and the case view share it)."""
+    limit_key = (defn.raw.get("planning") or {}).get("length_limit")
+    if not limit_key:
+        return []
+    limit = int(defn.interpretations.get(limit_key, 30))
+    length = deadlines.case_length(cal, start, end)
+    return ([{"code": "too_long", "working_days": length, "limit": limit}]
+            if length > limit else [])
+
+
+def length_warnings(defn: Definition, cal, planner: Planner) -> list[dict[str, Any]]:
+    """The recommended length checked on the dates as they stand, actual ones included (I-12)."""
+    planning = defn.raw.get("planning") or {}
+    start, end = planning.get("start"), planning.get("end")
+    first = planner.date(start) if start else None
+    last = planner.date(end) if end else None
+    if first is None or last is None:
+        return []
+    return too_long(defn, cal, first.date, last.date)
+
+
+def analysis_view(s: Session, ctx: Context, case: Case) -> CaseView:
+    """The timeline of one analysis (a case view)."""
+    return case_view(s, ctx, case)
+
+
+def list_cases(s: Session, ctx: Context, process: str | None = None, org_code: str | None = None,
+               state: str | None = None, limit: int = 1000) -> list[CaseRow]:
+    """Cases of a process, in an organisation's subtree, in a state (today's), newest first."""
+    if process:
+        ctx.registry.get(process)  # an unknown process is refused, not an empty list
+    scope = get_org(s, org_code) if org_code else None
+    out = []
+    for case, org in case_queries.listed(s, process, scope, limit):
+        defn = definition_of(s, ctx, case)
+        now = current_state(s, ctx, case, defn)
+        if state and now != state:
+            continue
+        out.append(CaseRow(_stored(case.id), case.process, org.code, org_name(org, ctx.language),
+                           case.period, case.case_date, now,
+                           name_in(defn.states[now], ctx.language, now)))
+    return out
+
+
+def check_record_evidence(defn: Definition, evidence: dict[str, str | None]) -> None:
+    """Evidence fields are the definition's (for the web form's own checks)."""
+    check_evidence(defn, clean_evidence(evidence))
