@@ -83,11 +83,10 @@ NOT_A_STAGE = {
     ("workflow/monitoring/service.py", "monitoring"): "the definition's [monitoring] table",
     ("workflow/services/demo.py", "monitoring"): "the definition's [monitoring] table",
     ("workflow/monitoring/cli.py", "monitoring"): "the `merzim monitoring` command group",
-    ("workflow/cli/__init__.py", "monitoring"): "the `merzim monitoring` command group and the "
-                                                "module of the command line that holds it",
     ("workflow/definitions/schema.py", "monitoring"): "the definition format's [monitoring] table",
-    ("workflow/monitoring/feature.py", "monitoring"): "the feature's name and its definition "
-                                                     "table ([monitoring])",
+    ("workflow/monitoring/feature.py", "monitoring"): "the feature's name, its definition "
+                                                     "table ([monitoring]) and its command "
+                                                     "group",
 }
 
 
@@ -104,7 +103,7 @@ NOT_A_KEY = {
                "not-found answers, the demo's analyses; not the `analysis` stage of the "
                "procedures",
                "notifications/render.py", "web/kit/access.py",
-               "workflow/cli/__init__.py", "workflow/cli/engine.py",
+               "workflow/cli/engine.py", "workflow/planning/feature.py",
                "workflow/planning/cli.py", "workflow/cli/reminders.py", "workflow/drafts/web.py",
                "workflow/monitoring/cli.py",
                "workflow/monitoring/service.py", "workflow/reminders/planner.py",
@@ -170,7 +169,7 @@ NOT_A_KEY = {
     **_homonym("recommendation", "the monitoring's recommendations: the `merzim recommendation` "
                "command group, their table, audit entity and the plan file's column; not "
                "conflict_of_interest's stage",
-               "workflow/cli/__init__.py", "workflow/monitoring/cli.py",
+               "workflow/monitoring/feature.py", "workflow/monitoring/cli.py",
                "workflow/monitoring/service.py", "workflow/storage/models_planning.py"),
 }
 

@@ -185,59 +185,48 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         registers_page,
         work_page,
     )
-    from workflow.coverage import web as coverage_web
-    from workflow.drafts import web as drafts_web
-    from workflow.forms import national as national_form
-    from workflow.forms import service as forms_service
-    from workflow.forms import web as forms_web
-    from workflow.notices import web as notices_web
-    from workflow.planning import web as planning_web
-    from workflow.platform import web as platform_web
-    from workflow.public import web as public_web
-    from workflow.public import web_admin as public_admin
-    from workflow.scorecard import web as score_web
+    from workflow.core.feature import installed
 
-    # The features' pages (workflow/<feature>/web.py) bring their templates in their own
-    # folder (workflow/<feature>/templates/), found after web/templates (the page kit's).
-    features = (public_web, public_admin, score_web, drafts_web, platform_web, coverage_web,
-                notices_web)
+    # The installed features' pages (their declarations' `web`: workflow/<feature>/web.py …)
+    # bring their templates in their own folder (workflow/<feature>/templates/), found after
+    # web/templates (the page kit's).
+    feature_pages = [module for feature in installed() if feature.web is not None
+                     for module in feature.web()]
     folders = (HERE / "templates", *dict.fromkeys(
-        Path(m.__file__).parent / "templates" for m in features
+        Path(m.__file__).parent / "templates" for m in feature_pages
         if (Path(m.__file__).parent / "templates").is_dir()))
     app.state.templates = page_templates(tuple(str(f) for f in folders))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    # in the order they are tried (the first route that matches a request answers it)
+    # in the order they are tried (the first route that matches a request answers it); the
+    # features' paths are their own (/public, /score, /programmes, /drafts, /forms …)
     from web.kit import health  # /healthz, /readyz, /metrics
 
-    for router in (health.router, api_docs.router,
-                   public_web.router,  # unauthenticated: /public/CODE, .atom, /embed
-                   public_admin.router, score_web.router, score_web.api_router,
-                   obligations_page.router,
-                   overview_page.router, work_page.router,
-                   registers_page.router,  # a page per register, the picker (before /cases/ID)
-                   cases_page.router, pages.router,
-                   api.router,
-                   planning_web.router, planning_web.api_router,  # programmes, analyses (API)
-                   drafts_web.router, drafts_web.api_router,  # announcement drafts
-                   platform_web.router, platform_web.api_router,  # the programme's package
-                   forms_web.router,  # the report forms (XLSX), appendices of layouts.toml
-                   coverage_web.router, coverage_web.api_router,  # 1.3.3's coverage
-                   notices_web.router, notices_web.api_router,  # the notification centre
-                   files_page.router, files_page.api_router,  # a case's evidence files
-                   bulk_page.router, bulk_page.api_router,  # work in bulk
-                   imports_page.router):  # a register's file imported from the web
+    generic = (health.router, api_docs.router, obligations_page.router,
+               overview_page.router, work_page.router,
+               registers_page.router,  # a page per register, the picker (before /cases/ID)
+               cases_page.router, pages.router, api.router,
+               files_page.router, files_page.api_router,  # a case's evidence files
+               bulk_page.router, bulk_page.api_router,  # work in bulk
+               imports_page.router)  # a register's file imported from the web
+    features = tuple(router for m in feature_pages for name in ("router", "api_router")
+                     if (router := getattr(m, name, None)) is not None)
+    for router in (*generic, *features):
         app.include_router(router)
-    app.state.programme_parts = [platform_web.PROGRAMME_PART]  # web/kit/programme.py
-    app.state.overview_parts = [coverage_web.OVERVIEW_PART,  # web/overview_page.py
-                                score_web.OVERVIEW_PART]  # the points at risk
-    app.state.menu_parts = [notices_web.MENU_PART]  # the bell's unread count (web/kit/page.py)
-    # the report forms' appendices (workflow/forms/layouts.toml), linked from the score page
-    app.state.form_appendices = forms_service.appendices()
-    # the obligation whose case pages link to the National Report's input (national.toml)
-    app.state.national_obligation = national_form.obligation()
-    app.state.form_lines = forms_service.line_counts  # the lines each would hold, beside them
-    app.state.register_points = score_web.REGISTER_PART.points  # a register page's points
+    # what the features add to shared pages, and the state of their own they keep
+    app.state.programme_parts = []  # web/kit/programme.py (the package's sub-tasks)
+    app.state.overview_parts = []  # web/overview_page.py (coverage, the points at risk)
+    app.state.menu_parts = []  # the menu's parts (web/kit/page.py: the bell's unread count)
+    app.state.form_appendices = ()  # the report forms' appendices (the forms feature's)
+    app.state.national_obligation = app.state.form_lines = app.state.register_points = None
+    for module in feature_pages:
+        for attr, parts in (("PROGRAMME_PART", app.state.programme_parts),
+                            ("OVERVIEW_PART", app.state.overview_parts),
+                            ("MENU_PART", app.state.menu_parts)):
+            if hasattr(module, attr):
+                parts.append(getattr(module, attr))
+        if hasattr(module, "install"):
+            module.install(app)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired):

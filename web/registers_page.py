@@ -46,8 +46,6 @@ from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
 MAX_WITHIN = 3660  # days ahead an expiry filter may look (ten years)
-# the list's own query keys, besides the register's filters (f.KEY, d.KEY.from/to)
-OWN = ("org", "person", "state", "within", "year", "page")
 
 
 def _register(pc: PageContext, process: str) -> Definition:
@@ -86,7 +84,8 @@ def _expiry(defn: Definition) -> str | None:
 
 def _within(pc: PageContext, defn: Definition, params: QueryParams
             ) -> tuple[int | None, search.FieldFilter | None]:
-    """"Expires within N days": the entries valid until a day from today to today + N."""
+    """The filter "expires within N days": the entries valid until a day from today to
+    today + N (both included)."""
     key = _expiry(defn)
     raw = (params.get("within") or "").strip()
     if key is None or not raw:

@@ -22,33 +22,52 @@ from workflow.core.errors import MerzimError, UsageError
 # commands to its group (`extend(groups)`): a feature's commands live in its own package
 # (docs/architecture.md). tests/test_cli_lazy.py checks this table against the tree.
 ENGINE, CASES, REMINDERS = "workflow.cli.engine", "workflow.cli.cases", "workflow.cli.reminders"
-MONITORING, PUBLIC = "workflow.monitoring.cli", "workflow.public.cli"
-PLANNING = "workflow.planning.cli"
-MODULES = ("workflow.cli.calendar", ENGINE, PLANNING, CASES, REMINDERS, MONITORING,
-           "workflow.scorecard.cli", "workflow.cli.serve", "workflow.cli.files",
-           "workflow.drafts.cli", "workflow.platform.cli", PUBLIC, "workflow.forms.cli",
-           "workflow.coverage.cli", "workflow.cli.bulk", "workflow.notices.cli",
-           "workflow.cli.action_plan", "workflow.cli.missing")
-COMMANDS: dict[str, tuple[str, ...]] = {
+GENERIC = ("workflow.cli.calendar", ENGINE, CASES, REMINDERS, "workflow.cli.serve",
+           "workflow.cli.files", "workflow.cli.bulk", "workflow.cli.action_plan",
+           "workflow.cli.missing")
+GENERIC_COMMANDS: dict[str, tuple[str, ...]] = {
     "calendar": ("workflow.cli.calendar",),
     **dict.fromkeys(("init", "record", "void", "status", "due", "overdue", "replan", "user",
-                     "audit"), (ENGINE,)),
-    **dict.fromkeys(("analysis", "external", "programme"), (PLANNING,)),
-    "org": (ENGINE, MONITORING, PUBLIC),
+                     "audit", "org"), (ENGINE,)),
     **dict.fromkeys(("process", "obligations"), (CASES,)),
     "case": (CASES, "workflow.cli.action_plan", "workflow.cli.missing"),
     **dict.fromkeys(("worker", "reminders", "outbox"), (REMINDERS,)),
-    **dict.fromkeys(("risk", "recommendation", "plan", "monitoring", "positions"), (MONITORING,)),
-    "score": ("workflow.scorecard.cli",),
     "serve": ("workflow.cli.serve",),
     "files": ("workflow.cli.files",),
-    "draft": ("workflow.drafts.cli",),
-    **dict.fromkeys(("package", "uploaded"), ("workflow.platform.cli",)),
-    "form": ("workflow.forms.cli",),
-    **dict.fromkeys(("coverage", "submissions"), ("workflow.coverage.cli",)),
     "bulk": ("workflow.cli.bulk",),
-    "preferences": ("workflow.notices.cli",),
 }
+
+# the features the engine may ask for (workflow/core/feature.py), installed when the command
+# line is: the composition's own list, imported by name like the command modules (the
+# features' commands import this package's common modules)
+importlib.import_module("workflow.installed").install()
+
+
+def _feature_commands() -> tuple[tuple[Any, ...], dict[str, tuple[Any, ...]]]:
+    """The command modules in the order they join the app, and each top-level name's: the
+    generic ones, then each installed feature's (its declaration's `cli`, `commands` and
+    `extends`)."""
+    from workflow.core.feature import installed
+
+    features = tuple(f for f in installed() if f.cli is not None)
+    commands: dict[str, tuple[Any, ...]] = dict(GENERIC_COMMANDS)
+    for feature in features:
+        for name in feature.commands:
+            commands[name] = (feature,)
+    for feature in features:
+        for name in feature.extends:
+            commands[name] = (*commands[name], feature)
+    return (*GENERIC, *features), commands
+
+
+MODULES, COMMANDS = _feature_commands()
+
+
+def _load(entry: Any) -> Any:
+    """A command module: one of this package's by name, or a feature's from its declaration."""
+    return importlib.import_module(entry) if isinstance(entry, str) else entry.cli()
+
+
 ROOT_OPTIONS = {"--lang": True, "--version": False, "--help": False}  # option: takes a value
 
 
@@ -89,7 +108,7 @@ def build_app(commands: tuple[str, ...] | None = None) -> typer.Typer:
     app.callback()(root)
     needed = {module for command in wanted for module in COMMANDS[command]}
     with importing():
-        loaded = [importlib.import_module(name) for name in MODULES if name in needed]
+        loaded = [_load(entry) for entry in MODULES if entry in needed]
     for module in loaded:
         if hasattr(module, "register"):
             module.register(app)
@@ -188,10 +207,6 @@ def main(argv: list[str] | None = None) -> None:
     from workflow.cli.help_i18n import localize_usage, usage_message
     from workflow.i18n import Translator
 
-    # the features the engine may ask for (workflow/core/feature.py): the composition's own
-    # list, imported by name like the command modules (the features' commands import this
-    # package's common modules)
-    importlib.import_module("workflow.installed").install()
     args = list(sys.argv[1:] if argv is None else argv)
     STATE.reset()
     try:

@@ -31,7 +31,12 @@ class Feature:
     * `service` → its service module (the demo plans its analyses with the planning's);
     * `settings` → `from_config(table)`, reading the config.toml table `settings_table`;
     * `remind` → `remind(s, ctx, settings, ns)`: the reminder worker's daily plan of its own;
-    * `package_form` → the report forms' writer of the cross-platform package.
+    * `package_form` → the report forms' writer of the cross-platform package;
+    * `cli` → its command module (`register(app)` defines its top-level `commands`,
+      `extend(groups)` adds to the groups it `extends`, e.g. `org`);
+    * `web` → its page modules (`web.py`, …): the web application includes each one's `router`
+      and `api_router`, its `templates/` folder, the parts it adds to shared pages
+      (`OVERVIEW_PART`, `MENU_PART`, `PROGRAMME_PART`) and calls its `install(app)`, if any.
 
     `builds_on`: the features whose modules it imports (a view built on another's rules sits
     above it in the import contracts, which `.ci/contracts.py` writes from the declarations).
@@ -47,6 +52,10 @@ class Feature:
     settings: Loader | None = None
     remind: Loader | None = None
     package_form: Loader | None = None
+    web: Loader | None = None
+    cli: Loader | None = None
+    commands: tuple[str, ...] = ()
+    extends: tuple[str, ...] = ()
     builds_on: tuple[str, ...] = ()
 
 

@@ -26,5 +26,18 @@ def _service() -> Any:
     return service
 
 
+def _web() -> Any:
+    from workflow.coverage import web
+
+    return (web,)
+
+
+def _cli() -> Any:
+    from workflow.coverage import cli
+
+    return cli
+
+
 FEATURE = Feature(name="coverage", service=_service, settings_table="coverage",
-                  settings=_settings, remind=_remind, builds_on=("scorecard",))
+                  settings=_settings, remind=_remind, web=_web, builds_on=("scorecard",),
+                  cli=_cli, commands=("coverage", "submissions"))

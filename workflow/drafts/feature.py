@@ -20,4 +20,17 @@ def _service() -> Any:
     return service
 
 
-FEATURE = Feature(name="drafts", table="drafts", parse_table=_parse_table, service=_service)
+def _web() -> Any:
+    from workflow.drafts import web
+
+    return (web,)
+
+
+def _cli() -> Any:
+    from workflow.drafts import cli
+
+    return cli
+
+
+FEATURE = Feature(name="drafts", table="drafts", parse_table=_parse_table, service=_service, web=_web,
+                  cli=_cli, commands=("draft",))

@@ -20,4 +20,17 @@ def _package_form() -> Any:
     return package_form
 
 
-FEATURE = Feature(name="forms", table="form", service=_service, package_form=_package_form)
+def _web() -> Any:
+    from workflow.forms import web
+
+    return (web,)
+
+
+def _cli() -> Any:
+    from workflow.forms import cli
+
+    return cli
+
+
+FEATURE = Feature(name="forms", table="form", service=_service, package_form=_package_form, web=_web,
+                  cli=_cli, commands=("form",))

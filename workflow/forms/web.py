@@ -61,3 +61,12 @@ def form_xlsx(request: Request, n: str, pc: PageContext = Depends(page)) -> Resp
     name = forms.file_name(pc.t, number, org.code, year, language)
     return Response(produced.content, media_type=forms.XLSX,
                     headers={"Content-Disposition": attachment(name)})
+
+
+def install(app) -> None:
+    """What the forms keep in the web application's state for other pages: the appendices
+    (workflow/forms/layouts.toml) the score page links, the lines each form would hold, and the
+    obligation whose case pages link to the National Report's input (national.toml)."""
+    app.state.form_appendices = forms.appendices()
+    app.state.form_lines = forms.line_counts
+    app.state.national_obligation = national.obligation()

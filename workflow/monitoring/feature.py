@@ -20,4 +20,12 @@ def _service() -> Any:
     return service
 
 
-FEATURE = Feature(name="monitoring", table="monitoring", listener=_listener, service=_service)
+def _cli() -> Any:
+    from workflow.monitoring import cli
+
+    return cli
+
+
+FEATURE = Feature(name="monitoring", table="monitoring", listener=_listener, service=_service,
+                  cli=_cli, commands=("risk", "recommendation", "plan", "monitoring", "positions"),
+                  extends=("org",))

@@ -14,4 +14,17 @@ def _service() -> Any:
     return service
 
 
-FEATURE = Feature(name="notices", service=_service)
+def _web() -> Any:
+    from workflow.notices import web
+
+    return (web,)
+
+
+def _cli() -> Any:
+    from workflow.notices import cli
+
+    return cli
+
+
+FEATURE = Feature(name="notices", service=_service, web=_web,
+                  cli=_cli, commands=("preferences",))

@@ -26,5 +26,18 @@ def _service() -> Any:
     return service
 
 
+def _web() -> Any:
+    from workflow.planning import web
+
+    return (web,)
+
+
+def _cli() -> Any:
+    from workflow.planning import cli
+
+    return cli
+
+
 FEATURE = Feature(name="planning", table="planning", listener=_listener, opener=_opener,
-                  service=_service)
+                  service=_service, web=_web,
+                  cli=_cli, commands=("analysis", "external", "programme"))

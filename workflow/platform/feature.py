@@ -14,4 +14,17 @@ def _service() -> Any:
     return service
 
 
-FEATURE = Feature(name="platform", service=_service)
+def _web() -> Any:
+    from workflow.platform import web
+
+    return (web,)
+
+
+def _cli() -> Any:
+    from workflow.platform import cli
+
+    return cli
+
+
+FEATURE = Feature(name="platform", service=_service, web=_web,
+                  cli=_cli, commands=("package", "uploaded"))

@@ -20,4 +20,18 @@ def _service() -> Any:
     return service
 
 
-FEATURE = Feature(name="public", table="public", parse_table=_parse_table, service=_service)
+def _web() -> Any:
+    from workflow.public import web, web_admin
+
+    return (web, web_admin)
+
+
+def _cli() -> Any:
+    from workflow.public import cli
+
+    return cli
+
+
+FEATURE = Feature(name="public", table="public", parse_table=_parse_table, service=_service,
+                  web=_web,
+                  cli=_cli, extends=("org",))

@@ -20,5 +20,18 @@ def _service() -> Any:
     return service
 
 
+def _web() -> Any:
+    from workflow.scorecard import web
+
+    return (web,)
+
+
+def _cli() -> Any:
+    from workflow.scorecard import cli
+
+    return cli
+
+
 FEATURE = Feature(name="scorecard", table="scorecard", service=_service,
-                  settings_table="scorecard", settings=_settings)
+                  settings_table="scorecard", settings=_settings, web=_web,
+                  cli=_cli, commands=("score",))

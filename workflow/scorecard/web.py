@@ -340,3 +340,8 @@ class RegisterPart:
 
 
 REGISTER_PART = RegisterPart()
+
+
+def install(app) -> None:
+    """A register page's points for the year (web/registers_page.py): the scorecard's own."""
+    app.state.register_points = REGISTER_PART.points
