@@ -1,8 +1,8 @@
 """The features merzim ships, installed by the composition roots (the command line's entry,
 the web application, the test suite) before anything reads a definition or the settings.
 
-A new feature is one folder (workflow/<feature>/ with its `feature.py`) and one line here;
-`.ci/contracts.py` writes the import contracts' lists of features from this list.
+A new feature is one folder (workflow/<feature>/ with its `feature.py`), its import and its
+line here; `.ci/contracts.py` writes the import contracts' lists of features from this list.
 """
 
 from __future__ import annotations
@@ -20,8 +20,17 @@ from workflow.public.feature import FEATURE as public
 from workflow.scorecard.feature import FEATURE as scorecard
 
 # in the order the engine asks them (a definition's tables, the listeners of a case)
-SHIPPED: tuple[Feature, ...] = (planning, monitoring, scorecard, drafts, public, forms,
-                                coverage, notices, platform)
+SHIPPED: tuple[Feature, ...] = (
+    planning,
+    monitoring,
+    scorecard,
+    drafts,
+    public,
+    forms,
+    coverage,
+    notices,
+    platform,
+)
 
 
 def install() -> None:
