@@ -42,7 +42,8 @@ def test_the_upload_routes_are_exactly_those_that_check_their_upload(web: Web):
                       for methods, pattern in found)}
     assert uploads == {"POST /cases/{case_id}/events", "POST /analyses/{case_id}/events",
                        "POST /cases/{case_id}/files", "POST /api/v1/cases/{case_id}/files",
-                       "POST /bulk"}  # one confirming file recorded on every selected stage
+                       "POST /bulk",  # one confirming file recorded on every selected stage
+                       "POST /registers/{process}/import"}  # a register's file, previewed
 
 
 @pytest.mark.parametrize("lang,word", [("en", "too large"), ("ru", "слишком большой"),

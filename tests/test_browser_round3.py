@@ -88,15 +88,17 @@ def test_work_in_bulk_on_a_phone(page, server: Server, tmp_path) -> None:
         bar = page.locator("[data-testid=bulk-bar]")
         count = page.locator("[data-testid=bulk-count]")
         assert count.is_visible() and count.inner_text() == "0 rows selected"
-        # at the top of a long list the bar is already in view: it sticks to the bottom
+        # nothing selected: the bar stays in its place under the list, taking no screen
         page.evaluate("window.scrollTo(0, 0)")
+        assert bar.evaluate("b => getComputedStyle(b).position") != "sticky"
+        for i in range(2):
+            overdue.nth(i).locator("[data-testid=select]").check()
+        assert count.inner_text() == "2 rows selected"
+        # something selected: it sticks to the bottom of the screen, within its width
         assert bar.evaluate("b => getComputedStyle(b).position") == "sticky"
         box = bar.bounding_box()
         assert box["y"] + box["height"] <= PHONE["height"] + 1, box
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, box
-        for i in range(2):
-            overdue.nth(i).locator("[data-testid=select]").check()
-        assert count.inner_text() == "2 rows selected"
         overdue.nth(1).locator("[data-testid=select]").uncheck()
         assert count.inner_text() == "1 row selected"
         overdue.nth(1).locator("[data-testid=select]").check()

@@ -323,10 +323,11 @@ def test_other_details_make_another_case(db, ids):
 
 def test_an_entry_with_no_date_is_never_a_repeat(db, ids):
     """A register entry names no date (the policy approved this year): a second one of the
-    same subject is no duplicate."""
+    same subject (a quasi-state entity: the register applies to those) is no duplicate."""
     ctx = ctx_of()
-    first = commit(db, lambda s: svc.open_checked(s, ctx, "anticorruption_policy", "AK-EDU"))
-    second = commit(db, lambda s: svc.open_checked(s, ctx, "anticorruption_policy", "AK-EDU"))
+    commit(db, lambda s: svc.add_org(s, ctx, "AK-QS", "City company", "quasi_state", "AK"))
+    first = commit(db, lambda s: svc.open_checked(s, ctx, "anticorruption_policy", "AK-QS"))
+    second = commit(db, lambda s: svc.open_checked(s, ctx, "anticorruption_policy", "AK-QS"))
     assert first.warnings == second.warnings == []
     assert second.analysis.id == first.analysis.id + 1
 
