@@ -90,7 +90,7 @@ def _scenario(pg, server) -> None:
     assert row.count() == 1
     text = row.inner_text()
     assert "signed-note.pdf" in text and "PDF" in text and f"{len(PDF)} B" in text
-    assert tb.OFFICER in text and "Analytic note" in text
+    assert "Asel Nurpeisova" in text and "Analytic note" in text  # her name, not her login
     tb.axe_check(pg)
     tb.screenshot(pg, "files-listed", full_page=False)
     link = row.locator("a[data-testid=file-link]")

@@ -84,8 +84,8 @@ def test_a_page_reads_its_reader_once(world: Web):
     # the session, her account and her organisation: one SELECT (was three)
     assert reads(sent, SESSION_READ) == 1, sent
     assert reads(sent, USER_READ) == 0, sent
-    # the page's rows, its counts by organisation, the menu's own-work count and the bell: a
-    # bound, not an exact figure (6 when this was written; 12 when the bell was 7 statements)
+    # the reader, the page's counts by organisation and its rows, the organisations' version
+    # (the filter's cache), the menu's own-work count and the bell: a bound, not an exact figure
     selects = [st for st in sent if SELECT.match(st)]
     assert len(selects) <= 8, "\n".join(selects)
 

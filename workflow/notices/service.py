@@ -95,7 +95,7 @@ def holds(s: Session, user: User) -> list[ReminderHold]:
 # statement: the stages' part cannot wait for her "days before", so it reads up to the
 # widest a person may choose and her own are applied here, to the same rows (ordered by due
 # date, the nearer ones are a prefix of the wider). The statement is built once per shape
-# (backend, officer or manager, a horizon or none) with its values as bound parameters:
+# (officer, manager or other; a horizon or none) with its values as bound parameters:
 # building it costs several times running it.
 
 _PREFERENCE, _HOLD, _READ, _STAGE, _ESCALATED, _RECORD, _WITHDRAWN, _ASSIGNED = (
@@ -103,7 +103,7 @@ _PREFERENCE, _HOLD, _READ, _STAGE, _ESCALATED, _RECORD, _WITHDRAWN, _ASSIGNED = 
 _COLUMNS: tuple[tuple[str, Any], ...] = (
     ("case_id", Integer()), ("row_id", Integer()), ("key", String()), ("at", String()),
     ("actor", String()), ("day", Date()), ("text", Text()))
-_STATEMENTS: dict[tuple[str, str, bool], Any] = {}
+_STATEMENTS: dict[tuple[str, bool], Any] = {}
 
 
 def _part(name: str, **given: Any) -> Any:
@@ -121,9 +121,9 @@ def _depth(path: Any) -> Any:
     return func.length(path) - func.length(func.replace(path, "/", ""))
 
 
-def _build(dialect: str, role: str, bounded: bool) -> Any:
-    """The statement for a person of `role` on `dialect`; `bounded`: the stages' part stops at
-    a horizon (the parameters are `_parameters`')."""
+def _build(role: str, bounded: bool) -> Any:
+    """The statement for a person of `role` ("officer", "manager" or another); `bounded`: the
+    stages' part stops at a horizon (the values of its parameters: `_statement`)."""
     user_id: Any = bindparam("user_id")
     answers = col(Case.responsible_id) == user_id
     if role == "officer":  # as `mine`
@@ -199,16 +199,16 @@ def _horizon(ctx: Context, before: tuple[int, ...]) -> date | None:
         return None
 
 
-def _statement(s: Session, ctx: Context, user: User, before: tuple[int, ...],
+def _statement(ctx: Context, user: User, before: tuple[int, ...],
                policy: ReminderSettings, org: Organisation | None) -> tuple[Any, dict[str, Any]]:
     """The statement for `user` and its parameters (each part bounded by rules.MAX_ITEMS but
     her read marks, which "mark all read" prunes to the items listed)."""
     horizon = _horizon(ctx, before)
     role = "manager" if org is not None else "officer" if user.role == "officer" else "other"
-    key = (s.get_bind().dialect.name, role, horizon is not None)
+    key = (role, horizon is not None)
     stmt = _STATEMENTS.get(key)
-    if stmt is None:
-        stmt = _STATEMENTS[key] = _build(key[0], role, horizon is not None)
+    if stmt is None:  # (two threads at worst build the same statement twice)
+        stmt = _STATEMENTS[key] = _build(*key)
     params: dict[str, Any] = {
         "user_id": user.id, "login_json": json.dumps(user.login),
         "since": (ctx.today - timedelta(days=rules.RECENT_DAYS)).isoformat()}
@@ -247,7 +247,7 @@ def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
     """One SELECT of her centre's parts, made into items (not yet ordered or held back)."""
     # a manager's organisation (read with his session or token: no SELECT of its own)
     org = s.get(Organisation, user.organisation_id) if user.role == "manager" else None
-    stmt, params = _statement(s, ctx, user, before, policy, org)
+    stmt, params = _statement(ctx, user, before, policy, org)
     rows: dict[str, list[Any]] = {}
     for row in s.execute(stmt, params):
         rows.setdefault(row.part, []).append(row)
