@@ -28,7 +28,7 @@ router = api_routes()
 
 
 class LinkIn(BaseModel):
-    """A link to a publication with its channel (issue 28, I-15)."""
+    """A link to a publication with its channel (I-15)."""
 
     channel: str = Field(max_length=64, examples=["site"],
                          description="One of the channels of the definition's links field "

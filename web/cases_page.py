@@ -294,7 +294,7 @@ def cases_export(request: Request, fmt: str, pc: PageContext = Depends(page)) ->
         header += [name_in(f.names, lang, k) for k, f in defn.fields.items()]
         header += [name_in(defn.dates[k].names, lang, k) if defn.dates[k].names else k
                    for k in given]
-        # the register's key evidence: what its counted stage's event carries (issue 43)
+        # the register's key evidence: what its counted stage's event carries
         keys = recorded.key_evidence(defn)
         header += [recorded.evidence_label(defn, k, lang, t) for k in keys]
         counted = defn.scorecard.counted if defn.scorecard is not None else None

@@ -1,4 +1,4 @@
-"""The notification centre and per-person reminder preferences (issue 29, item 5).
+"""The notification centre and per-person reminder preferences.
 
 * `rules.py` (pure): the kinds of items, their keys, the preferences typed in a form checked.
 * `service.py`: a person's items derived from what is stored (her cases' open stages due soon

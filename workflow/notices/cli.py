@@ -1,4 +1,4 @@
-"""A person's reminder preferences from the command line (issue 29, item 5): `merzim
+"""A person's reminder preferences from the command line: `merzim
 preferences show LOGIN` and `merzim preferences set LOGIN …` — channels, working days before a
 due date, the digest hour, muted cases and snoozed stages — through the same service as the
 account page (/account/reminders). A bad value refuses the whole command: nothing is stored."""

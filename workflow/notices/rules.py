@@ -1,5 +1,5 @@
 """The notification centre's rules, pure: item kinds and keys, and a person's reminder
-preferences typed in a form, checked (issue 29, item 5)."""
+preferences typed in a form, checked."""
 
 from __future__ import annotations
 

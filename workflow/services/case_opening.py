@@ -231,7 +231,7 @@ def duplicate_cases(s: Session, ctx: Context, process: str, subject_code: str,
                     position: str | None = None, fields: dict[str, str] | None = None,
                     dates: dict[str, date] | None = None, reason: str | None = None,
                     ) -> list[int]:
-    """The cases a new one would repeat (issue 29): of the same process, subject and object,
+    """The cases a new one would repeat: of the same process, subject and object,
     about the same person (spaces and letter case aside), with the same named dates and the
     same fields (two gifts of one person on one day, one reported by the person and one
     found, are two cases); a case with no named date is never a repeat; neither withdrawn

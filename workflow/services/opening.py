@@ -2,7 +2,7 @@
 import, the demo): a feature that plans the cases of a definition itself (the planning feature
 plans an analysis: its programme of the year, the duplicate and external-analysis rules, the
 warnings; `services.hooks.opener`) opens it its way; any other case opens as `open_case` opens
-it, a duplicate confirmed with a reason (issue 29)."""
+it, a duplicate confirmed with a reason."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def open_checked(s: Session, ctx: Context, process: str, subject_code: str,
         if planned is not None:
             return planned
     # a second case of the same process, subject, person and dates: confirmed with a
-    # reason (issue 29), as a second analysis of the same period is
+    # reason, as a second analysis of the same period is
     same = duplicate_cases(s, ctx, process, subject_code, object_code, person, position,
                            fields, dates, duplicate_reason)
     return Planned(open_case(s, ctx, process, subject_code, object_code, person, position,

@@ -46,7 +46,7 @@ from workflow.storage.queries import cases as case_queries
 
 
 def guard_standing(case: Case) -> None:
-    """A withdrawn case accepts nothing more (issue 29): no record, not-done, void, file or
+    """A withdrawn case accepts nothing more: no record, not-done, void, file or
     second withdrawal."""
     if case.withdrawn_at is not None:
         raise RuleViolation(f"case {case.id} is withdrawn", key="rule.case_withdrawn",
@@ -268,7 +268,7 @@ def edit_case(s: Session, ctx: Context, case_id: int | str, person: str | None =
               position: str | None = None, fields: dict[str, str] | None = None,
               dates: dict[str, date] | None = None, reason: str | None = None,
               version: int | None = None) -> Case:
-    """Correct a case's opening values (issue 43): its person and position (None: unchanged,
+    """Correct a case's opening values: its person and position (None: unchanged,
     "": cleared), fields (an empty value clears one) and given dates, with a reason. The new
     values pass the same checks as an opening (`check_opening`) against the definition
     version the case uses (`version`, when the caller says which one it edited against, must
