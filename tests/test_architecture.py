@@ -212,7 +212,8 @@ def test_each_exception_is_still_needed(exception):
 
 # -- the tests: no test module imports another ------------------------------------------------
 # What several test modules share lives in modules that are not test modules (tests/conftest.py,
-# tests/cli_runner.py, tests/web_helpers.py, tests/browser_helpers.py, tests/person_helpers.py...;
+# tests/support/cli_runner.py, tests/support/web_helpers.py, tests/support/browser_helpers.py,
+# tests/support/person_helpers.py...;
 # docs/testing.md, "Shared fixtures and helpers"): importing a test module runs its collection-time
 # code, registers its fixtures and tests a second time and ties two files' edits together.
 
@@ -220,7 +221,7 @@ TESTS = ROOT / "tests"
 
 
 def _test_modules_imported(path: Path) -> list[str]:
-    """The test modules (tests/test_*.py) the Python file at `path` imports, as
+    """The test modules (tests/**/test_*.py) the Python file at `path` imports, as
     "file:line module"."""
     where = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
     found = []
@@ -229,15 +230,19 @@ def _test_modules_imported(path: Path) -> list[str]:
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
-            if node.level:  # relative: from the tests package (the suite has no subpackage)
-                base = f"tests.{base}" if base else "tests"
+            if node.level:  # relative: from the package of the file
+                package = (list(path.relative_to(ROOT).parent.parts)
+                           if path.is_relative_to(ROOT) else ["tests"])
+                package = package[:len(package) - node.level + 1] or ["tests"]
+                base = ".".join([*package, base] if base else package)
             names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
         else:
             continue
         for name in names:
             parts = name.split(".")
-            if len(parts) >= 2 and parts[0] == "tests" and parts[1].startswith("test_"):
-                found.append(f"{where}:{node.lineno} {'.'.join(parts[:2])}")
+            at = next((i for i, part in enumerate(parts) if part.startswith("test_")), 0)
+            if parts[0] == "tests" and at:
+                found.append(f"{where}:{node.lineno} {'.'.join(parts[:at + 1])}")
                 break
     return found
 
@@ -256,10 +261,12 @@ def test_the_check_sees_a_test_module_imported(tmp_path):
                       "import tests.test_scorecard\n"
                       "from .test_web_work import work_world\n"
                       "from tests.web_helpers import web_fixture\n"
+                      "from tests.web.test_web_work import work_world\n"
                       "from tests import browser_helpers\n", encoding="utf-8")
     assert _test_modules_imported(sample) == [
         "test_sample.py:1 tests.test_browser", "test_sample.py:2 tests.test_bulk_import",
-        "test_sample.py:3 tests.test_scorecard", "test_sample.py:4 tests.test_web_work"]
+        "test_sample.py:3 tests.test_scorecard", "test_sample.py:4 tests.test_web_work",
+        "test_sample.py:6 tests.web.test_web_work"]
 
 
 def test_every_feature_is_named_once_and_its_table_has_a_schema():

@@ -52,7 +52,7 @@ from bench.reminders.previous import PreviousEmailChannel  # noqa: E402
 from calendars import KazakhstanCalendar  # noqa: E402
 from notifications.channels import Outgoing  # noqa: E402
 from notifications.email import EmailChannel, build_message  # noqa: E402
-from tests.smtp_server import free_port  # noqa: E402
+from tests.support.smtp_server import free_port  # noqa: E402
 
 try:  # the engine's features, as merzim's entry installs them (an older tree has no list)
     from workflow.installed import install as _install_features  # noqa: E402

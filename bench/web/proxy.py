@@ -11,7 +11,8 @@ Run from the repository root (Debian's nginx and openssl installed):
    rows), copied into a PostgreSQL schema of its own and upgraded to this code's head.
 2. Two `merzim serve --no-worker` nodes, each in a working directory of its own, on that
    schema; nginx (the site deploy/nginx/merzim.conf as it ships, only its addresses, ports,
-   certificate and log paths replaced: tests/proxy_helpers.py, which tests/test_proxy_nodes.py
+   certificate and log paths replaced: tests/support/proxy_helpers.py, which
+   tests/operations/test_proxy_nodes.py
    starts too) terminating HTTPS with a throw-away certificate in front of both.
 3. The root manager signs in through the proxy; `concurrency` clients (a connection and a
    thread each, bench/web/run.py's `load`) GET /overdue (the HTML page: the summary by
@@ -46,7 +47,7 @@ from workflow.storage.db import make_engine, revision, upgrade  # noqa: E402
 
 
 class Proxy(proxy_helpers.Proxy):
-    """nginx as tests/test_proxy_nodes.py starts it, without its access log, and its CPU."""
+    """nginx as tests/operations/test_proxy_nodes.py starts it, without its access log, and its CPU."""
 
     def __init__(self, node_ports: list[int]):
         super().__init__(node_ports, access_log=False)

@@ -17,7 +17,7 @@ the second gets the first answer.
   body: 422 `idempotency.reused`. A first answer not kept (a page: it may hold a new token;
   an answer over 256 KiB): 409 `idempotency.not_kept`, saying it was done and when.
 * **At the same time**: the second request waits for the first (on the key's row), then gets
-  its answer (tests/test_idempotency.py): across nodes too, the rows are in the database.
+  its answer (tests/services/test_idempotency.py): across nodes too, the rows are in the database.
 * **A connection lost**: the commit under way when it dropped may or may not have landed:
   503 `error.db_lost_unknown`, which says so and that the same request with the same key
   tells (web/app.py's handler answers the other cases).

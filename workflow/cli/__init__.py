@@ -20,7 +20,7 @@ from workflow.core.errors import MerzimError, UsageError
 # typer builds that command alone (`merzim calendar add` loads neither the database nor the
 # web stack). The first module of a name defines it (`register(app)`); the others add their
 # commands to its group (`extend(groups)`): a feature's commands live in its own package
-# (docs/architecture.md). tests/test_cli_lazy.py checks this table against the tree.
+# (docs/architecture.md). tests/cli/test_cli_lazy.py checks this table against the tree.
 ENGINE, CASES, REMINDERS = "workflow.cli.engine", "workflow.cli.cases", "workflow.cli.reminders"
 GENERIC = ("workflow.cli.calendar", ENGINE, CASES, REMINDERS, "workflow.cli.serve",
            "workflow.cli.files", "workflow.cli.bulk", "workflow.cli.action_plan",

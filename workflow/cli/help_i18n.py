@@ -14,7 +14,7 @@ it. Kazakh and Russian come from the gettext catalogues (domain `cli`)
 
 Before the command line is parsed, `localize(command, language)` replaces the texts of the
 click command tree; anything missing from a catalogue keeps its English text (the tests in
-tests/test_cli_help.py keep both catalogues complete and free of stale keys).
+tests/cli/test_cli_help.py keep both catalogues complete and free of stale keys).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ asks for the type the format means (text, true/false).
 feature reads ([planning], [monitoring], [scorecard], [public], [drafts], [shown]), each
 self-contained (no reference into the generic part), and `FEATURE_RULES` the checks of a
 feature that span tables ([public] in a process about a person). `definition_schema()` joins
-them. tests/test_definition_schema.py keeps the schema, the parser and the shipped files in
+them. tests/definitions/test_definition_schema.py keeps the schema, the parser and the shipped files in
 agreement (every key the parser looks up and every key a shipped file uses is in the schema,
 and every key in the schema is one of those).
 """

@@ -6,7 +6,7 @@ It follows Babel's parser on what the catalogues use: `msgctxt`, `msgid`, `msgid
 `msgstr`, `msgstr[N]`, continuation lines, the escapes \\\\ \\" \\n \\t \\r, `#, fuzzy` flags,
 obsolete `#~` entries (left out), the header's `Plural-Forms: nplurals=N` (2 without one; the
 forms of a count are padded or cut to N), and a repeated msgid (the first text kept, a later
-plural form added, its flags joined). tests/test_i18n_po.py reads every catalogue both ways.
+plural form added, its flags joined). tests/i18n/test_i18n_po.py reads every catalogue both ways.
 """
 
 from __future__ import annotations

@@ -265,7 +265,7 @@ def stop_handler(sched, stopping: threading.Event) -> Callable[[int, Any], None]
     runs in the main thread, which may be inside the scheduler's own loop (`_process_jobs`
     holds its re-entrant job store lock); shutting down under it emptied the job store that
     loop was updating, and the worker died with JobLookupError instead of exiting 0
-    (tests/test_worker_signal.py). A thread of its own waits for the loop's lock, then stops
+    (tests/delivery/test_worker_signal.py). A thread of its own waits for the loop's lock, then stops
     it."""
 
     def stop(signum: int, _frame: Any) -> None:

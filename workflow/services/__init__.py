@@ -8,7 +8,7 @@ users. The internal analysis's planning is a feature (workflow/planning/).
 
 The names below are imported from their module when first asked for (PEP 562), so a command
 that reads one case (`merzim status`) does not import the bulk import, the lists, scoring or
-re-planning; `tests/test_cli_lazy.py` checks it.
+re-planning; `tests/cli/test_cli_lazy.py` checks it.
 """
 
 from __future__ import annotations

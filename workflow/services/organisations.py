@@ -65,7 +65,7 @@ def import_orgs(s: Session, ctx: Context, rows: Iterable[dict[str, str]]) -> lis
     """Add organisations from rows (code, name, kind, parent[, name_kk, name_ru]); all or none.
 
     In bulk, a bounded number of statements whatever the file's length
-    (tests/test_org_import_bulk.py): the organisations the file names (its codes and parents)
+    (tests/storage/test_org_import_bulk.py): the organisations the file names (its codes and parents)
     read at once, every row checked in order as `add_org` checks it (a parent is one already
     stored or added by an earlier row), the ids taken first, then one insert of the rows (their
     paths made from the ids) and one of their audit records. `add_org` one row at a time

@@ -14,7 +14,7 @@ reports); each case is re-planned in memory with the same pure `Planner`, the sa
 replay (`derive_state`), the same features' re-planning (`Listener.replan`) and the same row
 rules as `cases.sync` — one re-plan, core/decide.py's `replan`; only the rows that changed are
 written, with executemany, in the caller's transaction, and one audit record names every
-deadline that moved. The caller commits (all or nothing). tests/test_replan_bulk.py proves on
+deadline that moved. The caller commits (all or nothing). tests/services/test_replan_bulk.py proves on
 random cases, history included, that the rows and states are exactly those `cases.replan`
 gives one case at a time.
 """

@@ -40,7 +40,7 @@ def _partial(name: str, *columns: str, where: str, unique: bool = True) -> Index
     the index's `info`, not as `sqlite_where`/`postgresql_where`: naming a dialect's option
     makes SQLAlchemy import that dialect when the model is built, ~30 ms of every command on
     SQLite for PostgreSQL's. The migrations own the schema (nothing calls create_all);
-    tests/test_migrations.py checks each such index of the migrated database against `where`."""
+    tests/storage/test_migrations.py checks each such index of the migrated database against `where`."""
     return Index(name, *columns, unique=unique, info={"where": where})
 
 
@@ -49,7 +49,7 @@ def identifier(length: int) -> String:
     both backends (migration 0016). SQLite compares text so (its BINARY collation);
     PostgreSQL would use the database's collation, and a real locale's (ru_RU, en_US, kk_KZ:
     punctuation ignored) puts "/15/" inside the subtree range of "/1/5/" and "/1/5/12/"
-    outside it (tests/test_collation.py)."""
+    outside it (tests/storage/test_collation.py)."""
     return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 

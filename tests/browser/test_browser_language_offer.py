@@ -1,0 +1,69 @@
+"""The sign-in page's language wins over the profile's, and the offer to save it works, in a
+real browser (Debian's headless Chromium driven by Playwright; the server, the demo and
+the pinned day of tests/support/browser_helpers.py). axe-core finds nothing serious.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from contextlib import contextmanager
+
+import pytest
+
+from tests.support import browser_helpers
+from tests.support.browser_helpers import (
+    ARTIFACTS,
+    MANAGER,
+    Server,
+    axe_check,
+    screenshot,
+)
+
+pytestmark = pytest.mark.browser
+server = browser_helpers.server
+chromium = browser_helpers.chromium
+page = browser_helpers.page
+
+
+@contextmanager
+def _failing_shot(pg, server: Server, name: str):
+    try:
+        yield
+    except Exception:
+        pg.screenshot(path=str(ARTIFACTS / f"failure-browser-language-offer-{name}.png"), full_page=True)
+        print(f"page: {pg.url}\nserver log:\n{server.log_tail()}", file=sys.stderr)
+        raise
+
+
+def _shot(pg, name: str) -> None:
+    screenshot(pg, f"browser-language-offer-{name}")
+
+
+def test_the_sign_in_pages_language_wins_and_can_be_saved(page, server: Server) -> None:
+    with _failing_shot(page, server, "language"):
+        page.context.clear_cookies()
+        page.goto(f"{server.base}/login")
+        page.locator("nav.langs a[hreflang=ru]").click()  # the sign-in page's own switch
+        page.wait_for_url(re.compile(r"/login"))
+        assert page.locator("html").get_attribute("lang") == "ru"
+        page.fill("input[name=login]", MANAGER)  # nurlan's profile says kk
+        page.fill("input[name=password]", server.passwords[MANAGER])
+        page.click("form[action='/login'] button[type=submit]")
+        page.wait_for_load_state()
+        assert "/login" not in page.url
+        assert page.locator("html").get_attribute("lang") == "ru"
+        offer = page.locator("[data-testid=lang-offer]")
+        assert offer.is_visible()
+        assert "Қазақша" in offer.inner_text()
+        _shot(page, "language-offer")
+        axe_check(page)
+        here = page.url
+        offer.locator("[data-testid=lang-offer-save]").click()
+        page.wait_for_url(here)
+        assert page.locator("[data-testid=lang-offer]").count() == 0
+        # the profile says ru now: without the cookie, the pages are in Russian still
+        page.context.clear_cookies(name="merzim_lang")
+        page.reload()
+        assert page.locator("html").get_attribute("lang") == "ru"
+        assert page.locator("[data-testid=lang-offer]").count() == 0

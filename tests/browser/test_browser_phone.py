@@ -1,0 +1,371 @@
+"""The dashboard on a phone (390x844) and on a laptop (1366x900), in a real browser (Debian's
+headless Chromium driven by Playwright; the server, the demo and the pinned day of
+tests/support/browser_helpers.py). Issue 29, item 1.
+
+* A case's page: every cell of its tables (stages, files, history) carries its column's name
+  (data-label) in the reader's language, the same words as the column's heading, so the cards
+  a phone shows say which date is due and which is done; the Gantt becomes a timeline per
+  stage as wide as the screen; nothing is wider than the screen, no box scrolls sideways.
+* The programme, the overview and the score page: no element wider than the viewport at
+  390 px, no chart, Gantt or grid box that scrolls sideways inside; the programme grid's cards
+  never overlap their labels, and on a laptop its headings carry each stage's whole name,
+  wrapped between words only.
+* Every list that turns into cards (overdue, due, work, cases, obligations, programmes,
+  calendar): every card cell is labelled (an action cell, a button alone, may go without).
+* No date wraps inside its value, at either width (each date's text range stays on one line).
+* Every page of the menu, as each demo role sees it (the links read from the rendered menu,
+  not a list kept here), at 390 px: no page scrolls sideways, no table caption narrower than
+  100 px (a caption squeezed into a column of letters), no fixed or sticky bar taller than
+  15 % of the screen, and no serious or critical axe violation. On My work, the bulk bar
+  stays in its place under the list until a stage is ticked, then sits at the bottom of the
+  screen in at most 15 % of it.
+
+Screenshots go to test-artifacts/: failure-phone.png when a step fails; with
+MERZIM_TEST_SCREENSHOTS=1 phone-case.png, phone-case-ru.png, laptop-case.png,
+phone-overview.png, phone-programme.png, laptop-programme.png, phone-score.png,
+phone-work-selected.png.
+"""
+
+from __future__ import annotations
+
+import sys
+from itertools import pairwise
+
+import pytest
+
+from tests.support import browser_helpers
+from tests.support.browser_helpers import (
+    ADMIN,
+    ARTIFACTS,
+    MANAGER,
+    OFFICER,
+    Server,
+    axe_check,
+    case_of_overdue_note,
+    log_in,
+    screenshot,
+)
+
+pytestmark = pytest.mark.browser
+server = browser_helpers.server
+chromium = browser_helpers.chromium
+page = browser_helpers.page
+
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1366, "height": 900}
+PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
+BOXES = ".chart-box, .scroll, figure.gantt, .gantt-phone, .bars-phone, table.month-grid"
+LISTS = ["/overdue", "/due", "/work", "/cases", "/obligations", "/programmes", "/calendar"]
+
+# What a page measures of itself: its width against the viewport's, every box that scrolls
+# sideways inside, every card cell (a td shown as a block) without a label, and every date
+# (YYYY-MM-DD, with a time or not) whose text runs over more than one line.
+MEASURE = r"""(boxes) => {
+  const out = {width: document.documentElement.scrollWidth, viewport: window.innerWidth};
+  out.scrolling = [...document.querySelectorAll(boxes)]
+    .filter(b => b.clientWidth > 0 && b.scrollWidth > b.clientWidth)
+    .map(b => [b.tagName, b.className, b.scrollWidth, b.clientWidth]);
+  out.unlabelled = [...document.querySelectorAll('main table td')]
+    .filter(td => getComputedStyle(td).display === 'block'
+            && !(td.getAttribute('data-label') || '').trim()
+            && !(td.textContent.trim() === '' || td.querySelector('button, form, a.button')))
+    .map(td => [td.closest('table').dataset.testid || td.closest('table').className,
+                td.textContent.trim().slice(0, 60)]);
+  const re = /\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2})?/g;
+  out.wrapped = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    if (n.parentElement.closest('svg, script, style, option, title, textarea')) continue;
+    for (const m of n.data.matchAll(re)) {
+      const r = document.createRange();
+      r.setStart(n, m.index);
+      r.setEnd(n, m.index + m[0].length);
+      const tops = new Set([...r.getClientRects()].filter(x => x.width > 0)
+                           .map(x => Math.round(x.top)));
+      if (tops.size > 1) out.wrapped.push([m[0], n.parentElement.tagName,
+                                           n.parentElement.className]);
+    }
+  }
+  return out;
+}"""
+
+# Every word of the headings of a table, cut over two lines (a word's text range on more than
+# one line): [heading, word].
+CUT_WORDS = r"""(sel) => {
+  const cut = [];
+  for (const th of document.querySelectorAll(sel)) {
+    const walk = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      for (const m of n.data.matchAll(/\S+/g)) {
+        const r = document.createRange();
+        r.setStart(n, m.index);
+        r.setEnd(n, m.index + m[0].length);
+        const tops = new Set([...r.getClientRects()].filter(x => x.width > 0)
+                             .map(x => Math.round(x.top)));
+        if (tops.size > 1) cut.push([th.textContent.trim(), m[0]]);
+      }
+    }
+  }
+  return cut;
+}"""
+
+# [table, column heading, cell's label] of every cell whose label is not its column's heading
+LABELS_MATCH = r"""(sel) => {
+  const wrong = [];
+  for (const table of document.querySelectorAll(sel)) {
+    const heads = [...table.querySelectorAll('thead th')].map(th => th.textContent.trim());
+    for (const tr of table.querySelectorAll('tbody tr')) {
+      [...tr.children].forEach((td, i) => {
+        if (td.tagName === 'TD' && (td.getAttribute('data-label') || '') !== heads[i])
+          wrong.push([table.dataset.testid || table.className, heads[i],
+                      td.getAttribute('data-label')]);
+      });
+    }
+  }
+  return wrong;
+}"""
+
+
+def _measure(pg) -> dict:
+    return pg.evaluate(MEASURE, BOXES)
+
+
+def _fits(pg, where: str) -> dict:
+    """The page fits its viewport: not wider, no box scrolling sideways, no card cell without
+    its label, no date over two lines."""
+    m = _measure(pg)
+    assert m["width"] <= m["viewport"], (where, m["width"], m["viewport"])
+    assert m["scrolling"] == [], (where, m["scrolling"])
+    assert m["unlabelled"] == [], (where, m["unlabelled"])
+    assert m["wrapped"] == [], (where, m["wrapped"])
+    return m
+
+
+def _shot(pg, name: str) -> None:
+    screenshot(pg, name)
+
+
+def _guarded(pg, server: Server, scenario) -> None:
+    try:
+        scenario(pg, server)
+    except Exception:
+        pg.screenshot(path=str(ARTIFACTS / "failure-phone.png"), full_page=True)
+        print(f"page: {pg.url}\nserver log:\n{server.log_tail()}", file=sys.stderr)
+        raise
+
+
+def test_a_case_on_a_phone_and_a_laptop(page, server: Server) -> None:
+    _guarded(page, server, _case_scenario)
+
+
+def _record_note_with_a_file(pg, case_url: str) -> None:
+    """The officer records her analytic note with its signed PDF: a done stage, a file and a
+    history line on the page."""
+    form = pg.locator("details#record-analytic_note")
+    if form.get_attribute("open") is None:
+        form.locator("summary").click()
+    form.locator("input[name=number]").fill("21-ө")
+    form.locator("input[name=signed_by]").fill("Head of department")
+    form.locator("input[name=files]").set_input_files(
+        {"name": "signed-note.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    form.locator("button[type=submit]").click()
+    pg.wait_for_url(case_url)
+    assert pg.locator("table[data-testid=files] tr[data-file]").count() == 1
+
+
+def _case_scenario(pg, server: Server) -> None:
+    log_in(pg, server, OFFICER)
+    case_url = case_of_overdue_note(pg, server)
+    _record_note_with_a_file(pg, case_url)
+
+    pg.set_viewport_size(PHONE)
+    pg.goto(case_url)
+    tables = "main table.stages, main table[data-testid=files], main table[data-testid=history]"
+    cells = pg.locator("main table.stages td, main table[data-testid=files] td, "
+                       "main table[data-testid=history] td")
+    labels = cells.evaluate_all("tds => tds.map(td => (td.getAttribute('data-label') || ''))")
+    assert len(labels) >= 60 and all(x.strip() for x in labels), labels
+    assert pg.evaluate(LABELS_MATCH, tables) == []
+    assert pg.locator("table.stages td[data-label='Due']").count() == \
+        pg.locator("table.stages tbody tr").count()
+    assert pg.locator("table.stages td[data-label='Done on']").count() == \
+        pg.locator("table.stages tbody tr").count()
+    # the labels are shown: the card's due date says "Due", its done date "Done on"
+    note = pg.locator("table.stages tr[data-stage='analytic_note']")
+    assert note.locator("td[data-label='Due']").evaluate(
+        "td => getComputedStyle(td, '::before').content") == '"Due"'
+    _fits(pg, "case at 390")
+    # the Gantt as a timeline per stage: the wide chart is not drawn, every stage is listed
+    assert not pg.locator("svg[data-testid=gantt-chart]").is_visible()
+    timeline = pg.locator("[data-testid=gantt-phone] li")
+    assert timeline.first.is_visible()
+    stages = pg.locator("table.stages tbody tr").evaluate_all(
+        "trs => trs.map(tr => [tr.dataset.stage, tr.dataset.status])")
+    assert timeline.evaluate_all(
+        "lis => lis.map(li => [li.dataset.stage, li.dataset.status])") == stages
+    assert timeline.locator("svg.gantt-track").first.evaluate(
+        "s => s.getBoundingClientRect().width") > 300
+    # the cards do not overlap: each cell of the note's card below the one before
+    tops = note.locator("td").evaluate_all(
+        "tds => tds.filter(td => td.offsetHeight).map(td => { const r ="
+        " td.getBoundingClientRect(); return [r.top, r.bottom]; })")
+    assert all(a[1] <= b[0] + 0.5 for a, b in pairwise(tops)), tops
+    axe_check(pg)
+    _shot(pg, "phone-case")
+
+    # in Russian: the labels in the reader's language
+    pg.context.add_cookies([{"name": "merzim_lang", "value": "ru", "url": server.base}])
+    pg.goto(case_url)
+    assert pg.evaluate(LABELS_MATCH, tables) == []
+    assert note.locator("td").nth(1).get_attribute("data-label") == "Срок"
+    assert pg.locator("table[data-testid=files] td").nth(1).get_attribute(
+        "data-label") == "Файл"
+    assert pg.locator("table[data-testid=history] td").first.get_attribute(
+        "data-label") == "Когда"
+    _fits(pg, "case at 390, ru")
+    _shot(pg, "phone-case-ru")
+
+    # on a laptop: the Gantt chart itself, no timeline list; no date over two lines
+    pg.context.add_cookies([{"name": "merzim_lang", "value": "en", "url": server.base}])
+    pg.set_viewport_size(LAPTOP)
+    pg.goto(case_url)
+    assert pg.locator("svg[data-testid=gantt-chart]").is_visible()
+    assert not pg.locator("[data-testid=gantt-phone]").is_visible()
+    m = _measure(pg)
+    assert m["width"] <= m["viewport"] and m["wrapped"] == [], m
+    _shot(pg, "laptop-case")
+
+
+def test_programme_overview_score_and_lists_fit(page, server: Server) -> None:
+    _guarded(page, server, _pages_scenario)
+
+
+def _pages_scenario(pg, server: Server) -> None:
+    base = server.base
+    log_in(pg, server, MANAGER)
+    pg.goto(f"{base}/programmes")
+    programme = pg.locator("main a[href^='/programmes/']").first.get_attribute("href")
+
+    pg.set_viewport_size(PHONE)
+    # the overview: the charts as bars as wide as the screen, the wide SVGs not drawn
+    pg.goto(f"{base}/overview")
+    _fits(pg, "overview at 390")
+    for testid in ("overdue-chart", "trend-chart"):
+        assert not pg.locator(f"svg[data-testid={testid}]").is_visible(), testid
+    bars = pg.locator("[data-testid=overdue-bars-phone] li")
+    values = pg.locator("svg[data-testid=overdue-chart] a[data-org]").evaluate_all(
+        "as => as.map(a => [a.dataset.org, a.dataset.value])")
+    assert bars.evaluate_all(
+        "lis => lis.map(li => [li.dataset.org, li.querySelector('.bar-value').textContent])"
+    ) == values
+    assert pg.locator("[data-testid=trend-bars-phone] li").count() == 12
+    axe_check(pg)
+    _shot(pg, "phone-overview")
+
+    # the programme grid as cards: labels above their values, never over the next cell
+    pg.goto(f"{base}{programme}")
+    _fits(pg, "programme at 390")
+    boxes = pg.locator("table.matrix tbody tr").first.locator("td").evaluate_all(
+        "tds => tds.map(td => { const r = td.getBoundingClientRect(); return [r.top, r.bottom]; })")
+    assert all(a[1] <= b[0] + 0.5 for a, b in pairwise(boxes)), boxes
+    _shot(pg, "phone-programme")
+
+    pg.goto(f"{base}/score")
+    m = _measure(pg)
+    assert m["width"] <= m["viewport"] and m["scrolling"] == [], m
+    _shot(pg, "phone-score")
+
+    for path in LISTS:
+        pg.goto(f"{base}{path}")
+        _fits(pg, f"{path} at 390")
+
+    # on a laptop: the grid's headings are the stages' whole names, cut between words only
+    pg.set_viewport_size(LAPTOP)
+    pg.goto(f"{base}{programme}")
+    heads = pg.locator("table.matrix thead th[data-stage]").all_inner_texts()
+    names = pg.locator("table.matrix tbody tr").first.locator("td[data-label]").evaluate_all(
+        "tds => tds.slice(3).map(td => td.dataset.label)")
+    assert [" ".join(h.split()) for h in heads] == names and len(names) >= 10, (heads, names)
+    assert pg.evaluate(CUT_WORDS, "table.matrix thead th") == []
+    m = _measure(pg)
+    assert m["width"] <= m["viewport"] and m["wrapped"] == [], m
+    _shot(pg, "laptop-programme")
+    for path in ["/overview", *LISTS]:
+        pg.goto(f"{base}{path}")
+        m = _measure(pg)
+        assert m["width"] <= m["viewport"] and m["wrapped"] == [], (path, m)
+
+
+# What a phone page must not do: scroll sideways, squeeze a visible caption below 100 px,
+# or keep a fixed or sticky bar taller than 15 % of the screen. (A caption only for screen
+# readers, .visually-hidden, is 1 px wide on purpose and not measured.)
+PHONE_FAULTS = r"""() => {
+  const vw = window.innerWidth, vh = window.innerHeight, out = [];
+  if (document.documentElement.scrollWidth > vw)
+    out.push(['sideways', document.documentElement.scrollWidth, vw]);
+  for (const c of document.querySelectorAll('caption')) {
+    if (c.closest('.visually-hidden') || c.classList.contains('visually-hidden')) continue;
+    const r = c.getBoundingClientRect();
+    if (r.width > 0 && r.width < 100) out.push(['caption', c.textContent.trim().slice(0, 40),
+                                                Math.round(r.width), Math.round(r.height)]);
+  }
+  for (const el of document.querySelectorAll('body *')) {
+    const pos = getComputedStyle(el).position;
+    if (pos !== 'fixed' && pos !== 'sticky') continue;
+    const r = el.getBoundingClientRect();
+    if (r.height > 0.15 * vh) out.push([pos, el.tagName, el.className,
+                                        Math.round(r.height), vh]);
+  }
+  return out;
+}"""
+
+# the menu's links (its nav, not the languages'), as the rendered page lists them
+MENU = "header.top nav:not(.langs) a[href^='/']"
+
+
+def _menu(pg) -> list[str]:
+    return list(dict.fromkeys(pg.locator(MENU).evaluate_all(
+        "as => as.map(a => a.getAttribute('href'))")))
+
+
+def test_every_menu_page_on_a_phone(page, server: Server) -> None:
+    _guarded(page, server, _menu_scenario)
+
+
+def _menu_scenario(pg, server: Server) -> None:
+    base, checked, seen = server.base, set(), {}
+    pg.set_viewport_size(PHONE)
+    for login in (OFFICER, MANAGER, ADMIN):
+        pg.context.clear_cookies()
+        pg.context.add_cookies([{"name": "merzim_lang", "value": "en", "url": base}])
+        log_in(pg, server, login)
+        menu = _menu(pg)
+        assert {"/work", "/score", "/coverage", "/notifications"} <= set(menu), (login, menu)
+        seen[login] = menu
+        for path in menu:
+            pg.goto(f"{base}{path}")
+            assert pg.evaluate(PHONE_FAULTS) == [], (login, path, pg.evaluate(PHONE_FAULTS))
+            if path not in checked:  # axe once a page (its markup is the same for each role)
+                axe_check(pg)
+                checked.add(path)
+    assert "/outbox" in seen[ADMIN] and "/outbox" not in seen[OFFICER], seen
+
+    # My work: the bulk bar in its place until a stage is ticked; then at the bottom of the
+    # screen, in at most 15 % of it
+    pg.context.clear_cookies()
+    pg.context.add_cookies([{"name": "merzim_lang", "value": "en", "url": base}])
+    log_in(pg, server, OFFICER)
+    pg.goto(f"{base}/work")
+    bar = pg.locator("form.bulk-bar")
+    assert bar.evaluate("f => getComputedStyle(f).position") == "static"
+    pg.locator("input[data-testid=select]").first.check()
+    assert bar.evaluate("f => getComputedStyle(f).position") == "sticky"
+    height = bar.evaluate("f => f.getBoundingClientRect().height")
+    assert 0 < height <= 0.15 * PHONE["height"], height
+    assert "1" in pg.locator("[data-testid=bulk-count]").inner_text()
+    assert pg.evaluate(PHONE_FAULTS) == []
+    # the compact cards: a label and its value a line, three stages or more a screen
+    cards = pg.locator("section[data-section=overdue] tbody tr").evaluate_all(
+        "trs => trs.map(tr => tr.getBoundingClientRect().height)")
+    assert cards and max(cards) <= PHONE["height"] / 3, cards
+    _shot(pg, "phone-work-selected")

@@ -1,0 +1,1 @@
+"""The Kazakh production calendar: its years, its fast tables, the operator's overrides."""

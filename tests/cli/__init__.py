@@ -1,0 +1,1 @@
+"""The command line through its real entry point."""

@@ -1,0 +1,1 @@
+"""Coverage (1.3.3) and the subdivisions' submissions."""

@@ -1,0 +1,1 @@
+"""Process definitions as data: the schema, the shipped files, the registry."""

@@ -1,0 +1,610 @@
+"""The definition format as a JSON Schema (`merzim process schema`, issue 26): every shipped
+definition, every version, validates against it; the schema is valid draft 2020-12; a broken
+file the parser refuses is refused by the schema wherever the schema can say so; the schema,
+the parser and the shipped files agree on which keys exist; the command prints the schema;
+and taplo, the checker behind the editors, validates with it as docs/process-definitions.md
+says ("Validating a file in your editor")."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from tests.support.cli_runner import merzim_env, run_merzim
+from workflow.core.errors import ConfigError
+from workflow.definitions import DEFINITIONS, PROCEDURES, REGISTERS, VERSIONS
+from workflow.definitions import parse_document as parse_definition
+from workflow.definitions.schema import FEATURE_TABLES, definition_schema, generic_schema
+
+SCHEMA = definition_schema()
+VALIDATOR = Draft202012Validator(SCHEMA)
+SHIPPED = [*sorted(DEFINITIONS.glob("*.toml")), *sorted(VERSIONS.glob("*.toml")),
+           *sorted(PROCEDURES.glob("*.toml")), *sorted(REGISTERS.glob("*.toml"))]
+
+
+def _id(path: Path) -> str:
+    return str(path.relative_to(DEFINITIONS))
+
+
+def as_json(value: Any) -> Any:
+    """A parsed TOML document as JSON holds it (and as taplo checks it): dates as text."""
+    if isinstance(value, dict):
+        return {k: as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_json(v) for v in value]
+    if isinstance(value, date | datetime | time):
+        return value.isoformat()
+    return value
+
+
+def read(path: Path) -> dict[str, Any]:
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def errors(doc: dict[str, Any]) -> list[str]:
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in VALIDATOR.iter_errors(as_json(doc))]
+
+
+# -- the schema and the shipped files ------------------------------------------------------------
+
+
+def test_the_schema_is_a_valid_draft_2020_12_schema():
+    Draft202012Validator.check_schema(SCHEMA)
+    assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert set(FEATURE_TABLES) <= set(SCHEMA["properties"])
+    assert not set(FEATURE_TABLES) & set(generic_schema()["properties"])
+
+
+def test_each_feature_table_is_self_contained():
+    """A fragment moves to its feature's package: nothing in it points into the generic part."""
+    for name, fragment in FEATURE_TABLES.items():
+        assert "$ref" not in json.dumps(fragment), name
+        Draft202012Validator.check_schema(fragment)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=_id)
+def test_every_shipped_definition_validates(path):
+    assert errors(read(path)) == []
+
+
+# -- broken files: refused by the parser, and by the schema where it can say so ------------------
+
+COI = PROCEDURES / "conflict_of_interest.toml"          # about a person, not recurring
+QUARTERLY = PROCEDURES / "coi_quarterly_analysis.toml"  # recurring
+IRA = DEFINITIONS / "internal_risk_analysis.toml"       # [public], [drafts], the feature tables
+NAMES = {"kk": "а", "ru": "б", "en": "c"}
+
+
+def _set(*path: Any, value: Any) -> Callable[[dict], None]:
+    """Set doc[path…] = value (a list index selects an entry of an array of tables)."""
+    def mutate(doc: dict) -> None:
+        node = doc
+        for key in path[:-1]:
+            node = node.setdefault(key, {}) if isinstance(node, dict) else node[key]
+        node[path[-1]] = value
+    return mutate
+
+
+def _drop(*path: Any) -> Callable[[dict], None]:
+    def mutate(doc: dict) -> None:
+        node = doc
+        for key in path[:-1]:
+            node = node[key]
+        del node[path[-1]]
+    return mutate
+
+
+def _add_event(**fields: Any) -> Callable[[dict], None]:
+    return lambda doc: doc["event"].append({"key": "extra", "names": NAMES, **fields})
+
+
+# (file, change, what the parser says): the schema refuses each of these too.
+REFUSED = {
+    "no-process-key": (COI, _drop("process", "key"), "needs a key"),
+    "version-zero": (COI, _set("process", "version", value=0), "version must be"),
+    "version-as-text": (COI, _set("process", "version", value="1"), "version must be"),
+    "no-initial-state": (COI, _drop("process", "initial_state"), "initial_state"),
+    "name-missing-in-kk": (COI, _drop("process", "names", "kk"), "missing name in kk"),
+    "blank-state-name": (COI, _set("states", "settled", "en", value="  "), "missing name in en"),
+    "person-mode": (COI, _set("parties", "person", value="always"), "person must be one of"),
+    "person-visibility": (COI, _set("parties", "person_visibility", value="all"),
+                          "person_visibility must be one of"),
+    "unknown-unit": (COI, _set("stage", 0, "due", "unit", value="days"), "unit must be one of"),
+    "offset-true": (COI, _set("stage", 0, "due", "offset", value=True), "whole number"),
+    # issue 46: an integer field's or evidence's bounds are whole numbers
+    "field-max-as-text": (COI, lambda doc: doc.setdefault("field", []).append(
+        {"key": "n", "type": "integer", "max": "9", "names": NAMES}), "max must be a whole"),
+    "evidence-min-fraction": (COI, _set("evidence", "n", value={
+        "type": "integer", "min": 0.5, "names": NAMES}), "min must be a whole"),
+    "offset-fraction": (COI, _set("stage", 0, "due", "offset", value=1.5), "whole number"),
+    "offset-negative": (COI, _set("stage", 0, "due", "offset", value=-3), "whole number"),
+    "direction": (COI, _set("stage", 0, "due", "direction", value="later"),
+                  "direction must be one of"),
+    "roll": (COI, _set("stage", 0, "due", "roll", value="next"), "roll must be one of"),
+    "no-anchor": (COI, _drop("stage", 0, "due", "anchor"), "missing anchor"),
+    "anchor-part": (COI, _set("stage", 0, "due", "anchor", value="notified.actual"),
+                    "unknown date"),
+    "inclusive-in-calendar-days": (COI, _set("stage", 0, "due", value={
+        "anchor": "notified", "offset": 3, "unit": "calendar_days", "inclusive": True}),
+        "inclusive applies to working days"),
+    "inclusive-without-offset": (COI, _set("stage", 0, "due", value={
+        "anchor": "notified", "inclusive": True}), "inclusive applies to working days"),
+    "stage-without-names": (COI, _drop("stage", 0, "names"), "missing names"),
+    "initially": (COI, _set("stage", 3, "initially", value="closed"),
+                  "initially must be one of"),
+    "reminder-days-negative": (COI, _set("stage", 0, "reminders", value={"before": [3, -1]}),
+                               "reminders.before"),
+    "evidence-any-empty": (COI, _set("stage", 0, "evidence_any", value=[]),
+                           "evidence_any must be"),
+    "evidence-any-empty-group": (COI, _set("stage", 0, "evidence_any", value=[["url"], []]),
+                                 "evidence_any must be"),
+    "evidence-not-keys": (COI, _set("event", 0, "evidence", value=[1]), "list of keys"),
+    "event-without-key": (COI, _drop("event", 0, "key"), "missing key"),
+    "subject-kind": (COI, _set("event", 0, "subject_kinds", value=["ministry"]),
+                     "unknown organisation kind"),
+    "opens-case-extra-key": (COI, _add_event(opens_case={"process": "gift", "date": "received",
+                                                         "when": "now"}), "opens_case must be"),
+    "opens-case-without-date": (COI, _add_event(opens_case={"process": "gift"}),
+                                "opens_case must be"),
+    "evidence-type": (COI, _set("evidence", "receipt", value={"type": "number", "names": NAMES}),
+                      "type must be one of"),
+    "evidence-built-in-declared": (COI, _set("evidence", "url",
+                                             value={"type": "url", "names": NAMES}), "built in"),
+    "evidence-without-names": (COI, _set("evidence", "receipt", value={"type": "text"}),
+                               "missing names"),
+    "date-given": (COI, _set("dates", "notified", "given", value="yes"), "given must be one of"),
+    "date-past-as-text": (COI, _set("dates", "notified", "past", value="yes"),
+                          "past must be true or false"),
+    "month-day-without-year-of": (COI, _set("dates", "deadline", value={
+        "month_day": "09-15", "names": NAMES}), "month_day needs year_of"),
+    "field-type": (COI, _set("field", value=[{"key": "value", "type": "money", "names": NAMES}]),
+                   "type must be one of"),
+    "choice-field-without-choices": (COI, _set("field", value=[
+        {"key": "kind", "type": "choice", "names": NAMES}]), "needs choices"),
+    "period": (QUARTERLY, _set("recurrence", "period", value="week"), "period must be one of"),
+    "applies-to-nobody": (QUARTERLY, _set("recurrence", "applies_to", value=[]),
+                          "names no organisation kind"),
+    "applies-to-unknown-kind": (QUARTERLY, _set("recurrence", "applies_to", value=["ministry"]),
+                                "unknown organisation kind"),
+    "period-due-rule": (QUARTERLY, _set("recurrence", "due", "rule", value="soon"),
+                        "rule must be one of"),
+    "period-due-day": (QUARTERLY, _set("recurrence", "due", value={
+        "rule": "month_after", "day": 32}), "must be 1-31"),
+    "recurrence-enabled-as-text": (QUARTERLY, _set("recurrence", "enabled", value="no"),
+                                   "enabled must be true or false"),
+    "period-date-declared": (QUARTERLY, _set("dates", "period_due",
+                                             value={"given": "required", "names": NAMES}),
+                             "set by [recurrence]"),
+    "public-unknown-key": (IRA, _set("public", "colour", value="red"), "unknown key colour"),
+    "public-without-announced-by": (IRA, _drop("public", "announced_by"), "announced_by"),
+    "public-shows-a-note": (IRA, _set("public", "fields", value=["url", "note"]),
+                            "may not show 'note'"),
+    "public-about-a-person": (COI, _set("public", value={"announced_by": "forwarded"}),
+                              "about a person"),
+    "draft-template-name": (IRA, _set("drafts", "publication", "template",
+                                      value="Publication"), "template must be"),
+    "draft-without-stored-as": (IRA, _drop("drafts", "publication", "stored_as"),
+                                "stored_as must name"),
+    "shown-without-names": (QUARTERLY, _set("shown", value={"x": {}}), "shown.x"),
+}
+
+
+def _refused_by_parser(path: Path, mutate: Callable[[dict], None], says: str) -> dict:
+    doc = read(path)
+    mutate(doc)
+    if "shown" in doc:  # [shown] names an interpretation of the file
+        doc.setdefault("interpretations", {}).update(dict.fromkeys(doc["shown"], ""))
+    with pytest.raises(ConfigError, match=re.escape(says)):
+        parse_definition(copy.deepcopy(doc), path.name)
+    return doc
+
+
+@pytest.mark.parametrize(("path", "mutate", "says"), REFUSED.values(), ids=REFUSED.keys())
+def test_a_broken_file_the_parser_refuses_the_schema_refuses(path, mutate, says):
+    doc = _refused_by_parser(path, mutate, says)
+    assert errors(doc) != []
+
+
+# What refers to another entry of the file is checked when merzim loads it, not by the schema:
+# an editor shows these files as valid (docs/process-definitions.md says so).
+ACROSS_TABLES = {
+    "dest-unknown-state": (COI, _set("event", 0, "dest", value="nowhere"), "unknown state"),
+    "anchor-unknown-date": (COI, _set("stage", 0, "due", "anchor", value="nowhen"),
+                            "unknown date"),
+    "offset-unknown-interpretation": (COI, _set("stage", 0, "due", "offset", value="gap"),
+                                      "unknown interpretation"),
+    "completes-unknown-stage": (COI, _set("event", 0, "completes", value="nothing"),
+                                "completes unknown stage"),
+}
+
+
+@pytest.mark.parametrize(("path", "mutate", "says"), ACROSS_TABLES.values(),
+                         ids=ACROSS_TABLES.keys())
+def test_a_reference_to_another_entry_is_the_parsers_to_check(path, mutate, says):
+    doc = _refused_by_parser(path, mutate, says)
+    assert errors(doc) == []
+
+
+# The parser ignores a key it does not know outside [public] and opens_case, and so does the
+# schema: were the parser to refuse them, close the schema's table too (additionalProperties).
+IGNORED = {
+    "unknown-top-level-table": _set("colour", value={"red": True}),
+    "unknown-process-key": _set("process", "colour", value="red"),
+    "misspelt-due-key": _set("stage", 0, "due", "offest", value=5),
+    "unknown-event-key": _set("event", 0, "colour", value="red"),
+}
+
+
+@pytest.mark.parametrize("mutate", IGNORED.values(), ids=IGNORED.keys())
+def test_a_key_the_parser_ignores_the_schema_lets_pass(mutate):
+    doc = read(COI)
+    mutate(doc)
+    parse_definition(copy.deepcopy(doc), COI.name)
+    assert errors(doc) == []
+
+
+# -- the schema, the parser and the shipped files agree on the keys ------------------------------
+
+
+def _deref(node: dict) -> dict:
+    while "$ref" in node:
+        node = SCHEMA["$defs"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def _branches(node: dict) -> Iterator[dict]:
+    node = _deref(node)
+    yield node
+    for branch in node.get("anyOf", ()):
+        yield from _branches(branch)
+
+
+def _step(node: dict, key: str) -> tuple[dict, str] | None:
+    """The schema of `key` inside `node`, and the key as the schema names it ("*": any key of
+    a table keyed by name, "[]": an entry of an array)."""
+    for branch in _branches(node):
+        if key == "[]":
+            if "items" in branch:
+                return branch["items"], "[]"
+        elif key in branch.get("properties", {}):
+            return branch["properties"][key], key
+        elif isinstance(branch.get("additionalProperties"), dict):
+            return branch["additionalProperties"], "*"
+    return None
+
+
+def in_schema(path: tuple[str, ...]) -> tuple[str, ...] | None:
+    """A key path of a document as the schema names it; None when the schema has no such key."""
+    node: dict = SCHEMA
+    out = []
+    for key in path:
+        found = _step(node, key)
+        if found is None:
+            return None
+        node, name = found
+        out.append(name)
+    return tuple(out)
+
+
+def schema_keys(node: dict = SCHEMA, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every key the schema declares, as a path ("*" and "[]" as in_schema names them)."""
+    for branch in _branches(node):
+        for key, sub in branch.get("properties", {}).items():
+            yield (*path, key)
+            yield from schema_keys(sub, (*path, key))
+        if isinstance(branch.get("additionalProperties"), dict):
+            yield from schema_keys(branch["additionalProperties"], (*path, "*"))
+        if "items" in branch:
+            yield from schema_keys(branch["items"], (*path, "[]"))
+
+
+def used_keys(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every key path of a parsed document."""
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            yield (*path, key)
+            yield from used_keys(sub, (*path, key))
+    elif isinstance(value, list):
+        for sub in value:
+            yield from used_keys(sub, (*path, "[]"))
+
+
+class Watched(dict):
+    """A table of a document that notes every key the parser looks up, present or not."""
+
+    def __init__(self, data: dict, path: tuple[str, ...], seen: set[tuple[str, ...]]):
+        super().__init__({k: watch(v, (*path, k), seen) for k, v in data.items()})
+        self._path, self._seen = path, seen
+
+    def get(self, key, default=None):
+        self._seen.add((*self._path, key))
+        return super().get(key, default)
+
+    def __getitem__(self, key):
+        self._seen.add((*self._path, key))
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        self._seen.add((*self._path, key))
+        return super().__contains__(key)
+
+
+def watch(value: Any, path: tuple[str, ...], seen: set[tuple[str, ...]]) -> Any:
+    if isinstance(value, dict):
+        return Watched(value, path, seen)
+    if isinstance(value, list):
+        return [watch(v, (*path, "[]"), seen) for v in value]
+    return value
+
+
+# A definition with the keys no shipped file uses (typed fields, a stage's reminders, a
+# month_after period, due rules of dynamic and programme stages), so that the parser looks
+# them up too.
+_N = '{ kk = "а", ru = "б", en = "c" }'
+EVERY_KEY = f"""
+[process]
+key = "every_key"
+version = 2
+initial_state = "open"
+final_states = ["done"]
+names = {_N}
+
+[parties]
+object = "optional"
+person = "required"
+person_visibility = "responsible"
+
+[[field]]
+key = "kind"
+type = "choice"
+required = true
+choices = ["a", "b"]
+names = {_N}
+
+[[field]]
+key = "amount"
+type = "integer"
+min = -5
+max = 1000
+names = {_N}
+
+[evidence.receipt]
+type = "text"
+names = {_N}
+
+[evidence.count]
+type = "integer"
+min = 1
+max = 99
+names = {_N}
+
+[recurrence]
+period = "quarter"
+applies_to = ["akimat", "district_akimat"]
+enabled = true
+due = {{ rule = "month_after", months = 1, day = 5, roll = "following" }}
+
+[interpretations]
+gap = 2
+[interpretation_sources]
+gap = "P-1"
+[shown.gap]
+names = {_N}
+
+[dates.received]
+given = "optional"
+past = true
+not_before = "period_start"
+names = {_N}
+
+[dates.settled.default]
+anchor = ["received", "period_due.planned"]
+combine = "earliest"
+offset = "gap"
+unit = "working_days"
+direction = "after"
+roll = "preceding"
+inclusive = true
+
+[dates.reminded]
+month_day = "12-01"
+year_of = "period_start"
+
+[dates.forwarded]
+projected_from = "check"
+
+[states]
+open = {_N}
+done = {_N}
+
+[[timer]]
+on = "settled"
+source = ["open"]
+dest = "done"
+
+[[event]]
+key = "forwarded"
+source = ["open"]
+completes = "check"
+sets = ["forwarded"]
+evidence = ["receipt"]
+evidence_any = [["url"], ["number", "signed_by"]]
+not_before = "received"
+subject_kinds = ["akimat"]
+repeatable = true
+names = {_N}
+
+[[event]]
+key = "escalated"
+prerequisites = ["forwarded"]
+requires = ["note"]
+open = ["escalation"]
+names = {_N}
+
+[[event]]
+key = "closed"
+dest = "done"
+close = ["*"]
+terminal = true
+opens_case = {{ process = "other", date = "start" }}
+names = {_N}
+
+[[stage]]
+key = "check"
+responsible = "manager"
+source = "P-1"
+due = {{ anchor = "period_due", offset = 3, unit = "calendar_days", direction = "before" }}
+reminders = {{ before = [3, 1] }}
+evidence = ["number"]
+names = {_N}
+
+[[stage]]
+key = "escalation"
+initially = "dormant"
+prerequisites = ["escalated"]
+requires = ["note"]
+evidence_any = [["url"]]
+names = {_N}
+
+[[dynamic_stage]]
+key = "report"
+due = {{ anchor = "received", offset = 1, unit = "months" }}
+reminders = {{ before = [1] }}
+names = {_N}
+
+[[programme_stage]]
+key = "plan"
+due = {{ anchor = "received", offset = 1, unit = "years" }}
+reminders = {{ before = [5] }}
+names = {_N}
+"""
+
+# Keys only a feature reads (not the parser) that no shipped file uses, and why they exist.
+NOT_IN_A_SHIPPED_FILE = {
+    ("scorecard", "stages", "cartogram_updated"):
+        "a stage completing the step 1.5.1 counts (workflow/scorecard: STEP_ROLES); the "
+        "internal analysis counts the records of an event instead ([scorecard.events])",
+}
+
+
+def _documents() -> Iterator[tuple[str, dict]]:
+    for path in SHIPPED:
+        yield _id(path), read(path)
+    yield "EVERY_KEY", tomllib.loads(EVERY_KEY)
+
+
+def test_the_definition_with_every_key_is_valid_for_both():
+    doc = tomllib.loads(EVERY_KEY)
+    parse_definition(doc, "every_key.toml")
+    assert errors(doc) == []
+
+
+def test_every_key_the_parser_looks_up_is_in_the_schema():
+    looked: set[tuple[str, ...]] = set()
+    for name, doc in _documents():
+        parse_definition(watch(doc, (), looked), name)
+    assert looked, "the parser looked nothing up: Watched no longer sees its lookups"
+    assert sorted(p for p in looked if in_schema(p) is None) == []
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=_id)
+def test_every_key_a_shipped_file_uses_is_in_the_schema(path):
+    assert sorted(p for p in used_keys(read(path)) if in_schema(p) is None) == []
+
+
+def test_every_key_in_the_schema_is_read_by_the_parser_or_used_by_a_shipped_file():
+    known: set[tuple[str, ...] | None] = set()
+    for name, doc in _documents():
+        looked: set[tuple[str, ...]] = set()
+        parse_definition(watch(doc, (), looked), name)
+        known |= {in_schema(p) for p in looked}
+        if name != "EVERY_KEY":
+            known |= {in_schema(p) for p in used_keys(doc)}
+    unknown = set(schema_keys()) - known - set(NOT_IN_A_SHIPPED_FILE)
+    assert sorted(unknown) == []
+    assert not set(NOT_IN_A_SHIPPED_FILE) & known, "now in use: drop it from the list"
+
+
+# -- the command -------------------------------------------------------------------------------
+
+
+def test_the_command_prints_the_schema_and_writes_it_to_a_file(tmp_path):
+    env = merzim_env()
+    printed = run_merzim(["process", "schema"], env=env, cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    assert json.loads(printed.stdout) == SCHEMA
+    written = run_merzim(["process", "schema", "--output", "merzim-definition.schema.json"],
+                         env=env, cwd=tmp_path)
+    assert (written.returncode, written.stdout) == (0, ""), written.stderr
+    text = (tmp_path / "merzim-definition.schema.json").read_text(encoding="utf-8")
+    assert text == printed.stdout and json.loads(text) == SCHEMA
+
+
+def test_the_command_refuses_a_file_it_cannot_write(tmp_path):
+    env = merzim_env()
+    result = run_merzim(["process", "schema", "--output", str(tmp_path / "no" / "s.json")],
+                        env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "s.json" in result.stderr and "Traceback" not in result.stderr
+
+
+# -- taplo, as the operator runs it ------------------------------------------------------------
+
+TAPLO = shutil.which("taplo", path=str(Path(sys.executable).parent)) or shutil.which("taplo")
+needs_taplo = pytest.mark.skipif(TAPLO is None, reason="taplo is not installed (pip install "
+                                 "taplo: the test extra has it)")
+
+
+def taplo(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(TAPLO), "check", "--no-auto-config", *args], cwd=cwd,
+                          capture_output=True, text=True, encoding="utf-8", timeout=120)
+
+
+@pytest.fixture
+def schema_file(tmp_path: Path) -> Path:
+    path = tmp_path / "merzim-definition.schema.json"
+    path.write_text(json.dumps(SCHEMA, ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
+
+
+def _broken_copy(folder: Path, first_line: str = "") -> Path:
+    text = COI.read_text(encoding="utf-8")
+    assert text.count('unit = "working_days" }') >= 1
+    broken = folder / "broken.toml"
+    broken.write_text(first_line + text.replace('unit = "working_days" }', 'unit = "days" }'),
+                      encoding="utf-8")
+    return broken
+
+
+@needs_taplo
+def test_taplo_validates_every_shipped_file_and_refuses_a_broken_one(tmp_path, schema_file):
+    url = schema_file.as_uri()
+    ok = taplo("--schema", url, *map(str, SHIPPED), cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    bad = taplo("--schema", url, str(_broken_copy(tmp_path)), cwd=tmp_path)
+    assert bad.returncode != 0
+    assert '"days" is not one of' in bad.stderr
+
+
+@needs_taplo
+def test_taplo_reads_the_schema_directive_on_the_first_line(tmp_path, schema_file):
+    directive = f"#:schema ./{schema_file.name}\n"
+    good = tmp_path / "good.toml"
+    good.write_text(directive + COI.read_text(encoding="utf-8"), encoding="utf-8")
+    parse_definition(tomllib.loads(good.read_text(encoding="utf-8")), good.name)  # a comment
+    assert taplo(str(good), cwd=tmp_path).returncode == 0
+    bad = taplo(str(_broken_copy(tmp_path, directive)), cwd=tmp_path)
+    assert bad.returncode != 0 and '"days" is not one of' in bad.stderr

@@ -1,0 +1,1 @@
+"""Reminders and their delivery: the policy, the outbox, email, Telegram, the worker."""

@@ -1,0 +1,1 @@
+"""The report forms and the national report's input."""

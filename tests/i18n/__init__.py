@@ -1,0 +1,1 @@
+"""Message catalogues and keys in kk, ru and en."""

@@ -1,0 +1,1 @@
+"""Monitoring after the note: reporting periods, reports, recommendations."""

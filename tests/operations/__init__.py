@@ -1,0 +1,1 @@
+"""Serving and operating merzim: settings, nodes, proxy, health, metrics, restore."""

@@ -1,0 +1,86 @@
+"""The one settings object: every section of config.toml read and checked at start, in one place,
+and the shipped config.toml documents exactly the defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from workflow.core.errors import ConfigError
+from workflow.scorecard.rules import ScoreSettings
+from workflow.settings import DEFAULTS, WebSettings, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load(tmp_path: Path, body: str):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(body, encoding="utf-8")
+    return load_settings(path=cfg, env={})
+
+
+def _comparable(settings) -> dict:
+    values = dataclasses.asdict(settings)
+    for key in ("path", "raw", "database_url", "audit_checkpoint"):
+        values.pop(key)
+    return values
+
+
+def test_shipped_config_is_the_defaults(tmp_path):
+    shipped = _load(tmp_path, (ROOT / "config.toml").read_text(encoding="utf-8"))
+    empty = _load(tmp_path, "")
+    assert _comparable(shipped) == _comparable(empty)
+    assert shipped.web == WebSettings("127.0.0.1", 8000, 1)
+    assert shipped.score == ScoreSettings()
+    assert shipped.notify.channels == ("email",) and shipped.notify.outbox.batch == 20
+
+
+def test_every_section_of_the_shipped_file_has_defaults_here():
+    import tomllib
+
+    shipped = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
+    assert set(shipped) <= set(DEFAULTS)
+    for section, values in shipped.items():
+        if isinstance(values, dict) and section not in ("calendar", "interpretations",
+                                                        "obligations"):
+            assert set(values) <= set(DEFAULTS[section]), section
+
+
+def test_values_are_read_into_the_object(tmp_path):
+    got = _load(tmp_path, '[web]\nhost = "0.0.0.0"\nport = 8080\nworkers = 3\n'
+                          '[scorecard]\nsteps = "linear"\n[reminders]\nbefore = [3]\n'
+                          '[telegram]\nlease_seconds = 2.5\n')
+    assert got.web == WebSettings("0.0.0.0", 8080, 3)
+    assert got.score.steps == "linear"
+    assert got.notify.policy.before == (3,)
+    assert got.notify.telegram_lease_seconds == 2.5
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ('[web]\nport = 0\n', "web.port: 0 is not a whole number from 1 to 65535"),
+    ('[web]\nport = "8000"\n', "web.port: '8000' is not a whole number"),
+    ('[web]\nworkers = 65\n', "web.workers: 65 is not a whole number from 1 to 64"),
+    ('[web]\nhost = ""\n', "web.host"),
+    ('web = 1\n', "[web] must be a table"),
+    ('[scorecard]\nsteps = 3\n', "scorecard.steps"),
+    ('[scorecard]\nbogus = 1\n', "scorecard.bogus: unknown setting"),
+    ('[email]\nsecurity = "ssl"\n', "email.security"),
+    ('[telegram]\nlease_seconds = 0.5\n', "telegram.lease_seconds: 0.5 must be a number >= 1"),
+])
+def test_a_bad_value_in_any_section_is_refused_at_start(tmp_path, body, message):
+    with pytest.raises(ConfigError) as err:
+        _load(tmp_path, body)
+    assert message in str(err.value)
+
+
+def test_a_bad_section_stops_any_command_in_one_line_in_the_readers_language(merzim, tmp_path):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[web]\nport = 0\n', encoding="utf-8")
+    proc = merzim("org", "list", config=cfg, lang="ru")
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and "web.port" in lines[0], proc.stderr
+    assert not lines[0].startswith("Configuration error"), lines[0]  # Russian, not English
+    assert not (tmp_path / "merzim.db").exists()

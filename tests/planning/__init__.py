@@ -1,0 +1,1 @@
+"""The planning of internal analyses: schedules, bulk imports, duplicates, hand-overs."""

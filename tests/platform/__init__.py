@@ -1,0 +1,1 @@
+"""The cross-platform package."""

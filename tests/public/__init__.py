@@ -1,0 +1,1 @@
+"""The organisations' public pages, feeds and limits."""

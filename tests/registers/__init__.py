@@ -1,0 +1,1 @@
+"""The registers of projects No. 2-4: definitions, imports, lists, pages, reading."""

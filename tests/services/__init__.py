@@ -1,0 +1,1 @@
+"""The engine through its service layer: recording, re-planning, files, procedures."""

@@ -1,0 +1,255 @@
+"""The enterprise policy of a quasi-state entity (seed 003; procedures.md P-20, P-21) as process
+definitions: each employee's consent (appendix 2) and confirmation (appendix 3) forms, imported
+from a staff list and listed while unsigned; a report of a corrupt act and its internal check;
+the candidate check, the counterparty due diligence and the expertise of a draft internal act.
+Their day counts are merzim's own (marked P-20 or merzim); the events are for quasi-state
+entities unless an operator switches a process on for another organisation in config.toml."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.support.cli_runner import answer as ok
+from tests.support.databases import dump_tables
+from tests.support.web_helpers import (
+    CALENDAR,
+    Web,
+    _settings,
+    csrf_of,
+    web_fixture,  # noqa: F401 - `web`, the demo
+)
+from web.app import create_app
+from workflow.definitions import load_registry
+
+POLICY = ("policy_forms", "corrupt_act_report", "candidate_check", "counterparty_check",
+          "internal_act_expertise")
+TODAY = "2026-11-24"
+
+
+@pytest.fixture
+def cli(merzim_db):
+    assert merzim_db("init").returncode == 0
+    for code, name, kind in (("QSE", "City monitoring centre", "quasi_state"),
+                             ("AK", "Akimat of the region", "akimat")):
+        assert merzim_db("org", "add", code, "--name", name, "--kind", kind).returncode == 0
+
+    def run(*args: str, lang: str = "en", config=None):
+        return merzim_db(*args, today=TODAY, lang=lang, config=config)
+    return run
+
+
+def stages(cli, case_id: int) -> dict[str, tuple]:
+    status = ok(cli("status", str(case_id), "--json"))
+    return {s["key"]: (s["due"], s["status"], s.get("due_basis", "")) for s in status["stages"]}
+
+
+def staff_file(tmp_path, subject: str = "QSE"):
+    path = tmp_path / "staff.csv"
+    path.write_text("subject,person,position,appointed\n"
+                    f"{subject},Aida Nurlanovna,Head of procurement,2026-02-02\n"
+                    f"{subject},Berik Saparov,Engineer,2026-11-20\n", encoding="utf-8")
+    return path
+
+
+def test_process_list_shows_the_enterprise_policy(cli):
+    listed = {p["key"]: p for p in ok(cli("process", "list", "--json"))}
+    assert set(POLICY) <= set(listed)
+    names = ok(cli("process", "list", "--json", lang="kk"))
+    kk = {p["key"]: p for p in names}
+    assert "келісім" in json.dumps(kk["policy_forms"], ensure_ascii=False)
+
+
+def test_staff_list_imported_and_unsigned_consents_listed(cli, tmp_path):
+    opened = ok(cli("case", "import", "policy_forms", str(staff_file(tmp_path)), "--json"))
+    ids = [o["id"] for o in opened["opened"]]
+    assert len(ids) == 2
+    # appointed Monday 2 February 2026: 5 working days -> Monday 9 February; appointed Friday
+    # 20 November -> Friday 27 November; both merzim's own (P-20)
+    assert stages(cli, ids[0]) == {"consent": ("2026-02-09", "overdue", "P-20"),
+                                   "confirmation": ("2026-02-09", "overdue", "P-20")}
+    assert stages(cli, ids[1])["consent"] == ("2026-11-27", "open", "P-20")
+    # Aida signs the consent on 5 February; Berik has signed nothing yet
+    ok(cli("record", str(ids[0]), "consent_signed", "--date", "2026-02-05"))
+    assert stages(cli, ids[0])["consent"][1] == "done_on_time"
+    assert stages(cli, ids[1])["consent"][1] == "open"
+    # the year's list of who has not signed: every open stage of the register due by 31 Dec
+    rows = ok(cli("case", "missing", "policy_forms", "--org", "QSE", "--year", "2026",
+                  "--json"))
+    assert [(r["person"], r["position"], r["stage"], r["due"], r["due_basis"]) for r in rows] == [
+        ("Aida Nurlanovna", "Head of procurement", "confirmation", "2026-02-09", "P-20"),
+        ("Berik Saparov", "Engineer", "confirmation", "2026-11-27", "P-20"),
+        ("Berik Saparov", "Engineer", "consent", "2026-11-27", "P-20"),
+    ]
+    consent = ok(cli("case", "missing", "policy_forms", "--org", "QSE", "--stage", "consent",
+                     "--json"))
+    assert [r["person"] for r in consent] == ["Berik Saparov"]
+    table = cli("case", "missing", "policy_forms", "--org", "QSE", "--stage", "consent",
+                lang="ru")
+    assert table.returncode == 0 and "Berik Saparov" in table.stdout
+    assert "Получить подписанное согласие" in table.stdout
+    # the deadline lists: today (24 November) Aida's confirmation is overdue, Berik's forms due
+    now = ok(cli("overdue", "--process", "policy_forms", "--org", "QSE", "--json"))["overdue"]
+    assert [(r["case"], r["stage"], r["due_basis"]) for r in now] == [
+        (ids[0], "confirmation", "P-20")]
+    due = ok(cli("due", "--process", "policy_forms", "--org", "QSE", "--json"))
+    due_rows = due["due"] if isinstance(due, dict) else due
+    assert sorted((r["case"], r["stage"]) for r in due_rows) == [
+        (ids[1], "confirmation"), (ids[1], "consent")]
+    # a stage the register does not have: refused in the reader's language
+    bad = cli("case", "missing", "policy_forms", "--org", "QSE", "--stage", "consnet")
+    assert bad.returncode != 0 and "consnet" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_refused_staff_row_stores_nothing(cli, tmp_path, db):
+    before = dump_tables(db)
+    path = tmp_path / "bad.csv"
+    path.write_text("subject,person,position,appointed\n"
+                    "QSE,Aida Nurlanovna,Head,2026-02-02\n"
+                    "QSE,,Engineer,2026-11-20\n", encoding="utf-8")  # row 3: no person
+    result = cli("case", "import", "policy_forms", str(path))
+    assert result.returncode != 0
+    assert "Row 3" in result.stderr and "Traceback" not in result.stderr
+    assert dump_tables(db) == before
+
+
+def test_not_an_official_needs_no_consent(cli, tmp_path):
+    ids = [o["id"] for o in ok(cli("case", "import", "policy_forms",
+                                   str(staff_file(tmp_path)), "--json"))["opened"]]
+    ok(cli("record", str(ids[1]), "not_official", "--date", "2026-11-23", "--note",
+           "Engineer: not an official (003:L263)"))
+    ok(cli("record", str(ids[1]), "confirmation_signed", "--date", "2026-11-23"))
+    assert stages(cli, ids[1]) == {"consent": ("2026-11-27", "not_applicable", "P-20"),
+                                   "confirmation": ("2026-11-27", "done_on_time", "P-20")}
+
+
+def test_corrupt_act_report_stages_and_merzims_deadlines(cli):
+    case = ok(cli("case", "open", "corrupt_act_report", "--subject", "QSE", "--field",
+                  "kind=inducement", "--date", "reported=2026-10-02", "--json"))["id"]
+    # reported Friday 2 October: the manager the same day; the check within 3 working days
+    # (Wednesday 7 October); the findings 30 calendar days after the check's opening,
+    # projected from its due date until it is recorded (Friday 6 November)
+    assert stages(cli, case) == {
+        "inform_manager": ("2026-10-02", "overdue", "P-20"),
+        "open_check": ("2026-10-07", "overdue", "P-20"),
+        "findings": ("2026-11-06", "overdue", "P-20"),
+        "measures_or_materials": (None, "open", ""),
+    }
+    ok(cli("record", str(case), "manager_informed", "--date", "2026-10-02"))
+    ok(cli("record", str(case), "check_opened", "--date", "2026-10-05"))
+    # opened Monday 5 October: findings by Wednesday 4 November
+    assert stages(cli, case)["findings"][0] == "2026-11-04"
+    ok(cli("record", str(case), "findings", "--date", "2026-11-03", "--number", "АКТ-7"))
+    ok(cli("record", str(case), "materials_sent", "--date", "2026-11-05", "--number",
+           "исх-15/112"))
+    status = ok(cli("status", str(case), "--json"))
+    assert status["state"] == "sent_to_authorities"
+    assert {s["key"]: s["status"] for s in status["stages"]} == {
+        "inform_manager": "done_on_time", "open_check": "done_on_time",
+        "findings": "done_on_time", "measures_or_materials": "done_on_time"}
+
+
+def test_checks_before_a_decision_fall_due_by_its_day(cli):
+    # a decision planned on Sunday 22 November: the candidate is checked by Friday the 20th
+    case = ok(cli("case", "open", "candidate_check", "--subject", "QSE", "--person",
+                  "Dana Omarova", "--position", "Accountant", "--date", "decision=2026-11-22",
+                  "--json"))["id"]
+    assert stages(cli, case) == {"reliability_check": ("2026-11-20", "overdue", "")}
+    deal = ok(cli("case", "open", "counterparty_check", "--subject", "QSE", "--field",
+                  "counterparty=TOO Alem, BIN 123456789012", "--date", "decision=2026-12-10",
+                  "--json"))["id"]
+    assert stages(cli, deal) == {"diligence": ("2026-12-10", "open", "")}
+    act = ok(cli("case", "open", "internal_act_expertise", "--subject", "QSE", "--field",
+                 "draft_act=Rules of procurement", "--date", "submitted=2026-11-24",
+                 "--date", "approval=2026-12-05", "--json"))["id"]
+    # approval planned on Saturday 5 December: the expertise by Friday the 4th, merzim's own
+    assert stages(cli, act) == {"expertise": ("2026-12-04", "open", "merzim")}
+
+
+def test_other_kinds_refused_unless_switched_on(cli, db, tmp_path):
+    case = ok(cli("case", "open", "policy_forms", "--subject", "AK", "--person", "Erlan",
+                  "--position", "Expert", "--date", "appointed=2026-11-02", "--json"))["id"]
+    before = dump_tables(db)
+    refused = cli("record", str(case), "consent_signed", "--date", "2026-11-03")
+    assert refused.returncode != 0
+    assert "quasi-state" in refused.stderr.lower() and "Traceback" not in refused.stderr
+    assert dump_tables(db) == before
+    ru = cli("record", str(case), "consent_signed", "--date", "2026-11-03", lang="ru")
+    assert ru.returncode != 0 and "квазигосударств" in ru.stderr.lower()
+    assert dump_tables(db) == before
+    # the operator switches the policy on for the akimat (P-21)
+    config = tmp_path / "config.toml"
+    config.write_text('[processes.organisations]\npolicy_forms = ["AK"]\n', encoding="utf-8")
+    ok(cli("record", str(case), "consent_signed", "--date", "2026-11-03", config=config))
+    assert stages(cli, case)["consent"][1] == "done_on_time"
+    # only for the process named: another process of the policy stays refused for it
+    act = ok(cli("case", "open", "internal_act_expertise", "--subject", "AK", "--field",
+                 "draft_act=Rules", "--date", "submitted=2026-11-02", "--date",
+                 "approval=2026-11-30", "--json", config=config))["id"]
+    assert cli("record", str(act), "expertise_done", "--date", "2026-11-03", "--evidence",
+               "factors=no", config=config).returncode != 0
+
+
+def test_a_misspelt_switch_stops_merzim(cli, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[processes.organisations]\npolicy_form = ["AK"]\n', encoding="utf-8")
+    result = cli("case", "list", config=config)
+    assert result.returncode != 0
+    assert "policy_form" in result.stderr and "Traceback" not in result.stderr
+    config.write_text('[processes.organisations]\npolicy_forms = "AK"\n', encoding="utf-8")
+    result = cli("case", "list", config=config)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("key", [*POLICY, "action_plan_item"])
+def test_each_definition_is_named_sourced_and_completable(key):
+    d = load_registry().get(key)
+    assert d.version == 1 and d.final_states
+    assert all(d.names[lang].strip() for lang in ("kk", "ru", "en"))
+    for stage in d.stages.values():
+        assert stage.source.startswith("003:" if key in POLICY else "004:"), stage.key
+        assert stage.names["kk"] != stage.names["ru"]
+        assert any(e.completes == stage.key for e in d.events.values()), stage.key
+    if key in POLICY:  # P-21: every event but the cancellation is a quasi-state entity's
+        assert {k for k, e in d.events.items() if e.subject_kinds != ("quasi_state",)} == {
+            k for k, e in d.events.items() if e.terminal and not e.subject_kinds}
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_entitys_officer_imports_the_staff_list_on_the_web(web: Web, tmp_path):
+    """Timur, the officer of the demo's quasi-state entity (QS-ZHETYSU), uploads the staff list
+    (the subject left empty: his organisation), confirms, and finds the unsigned forms in his
+    overdue and due lists with merzim's mark, and each employee on the case's page."""
+    url = web.engine.url.render_as_string(hide_password=False)
+    web.app = create_app(_settings(tmp_path, url), web.engine, CALENDAR, load_registry())
+    web._browsers.clear()
+    timur = web.browser("timur")
+    form = "/registers/policy_forms/import"
+    staff = (b"subject,person,position,appointed\n"
+             b",A. Nurlanova,Head of procurement,2025-11-03\n"   # 5 WD: Monday 10 November
+             b",B. Saparov,Engineer,2025-11-18\n")       # 5 WD: Tuesday 25 November
+    preview = timur.post(form, data={"csrf": csrf_of(timur.get(form).text)},
+                         files={"file": ("staff.csv", staff)})
+    assert preview.status_code == 200, preview.text[-2000:]
+    token = re.search(r'name="token" value="([^"]+)"', preview.text)
+    assert token, preview.text[-2000:]
+    done = timur.post(f"{form}/confirm", data={"csrf": csrf_of(preview.text),
+                                              "token": token.group(1)})
+    assert done.status_code == 200 and "2 entries opened" in _text(done.text)
+    overdue = _text(timur.get("/overdue?process=policy_forms").text)
+    found = re.findall(r"#(\d+) Have the (consent|confirmation) \(appendix \d\) signed "
+                       r"(\d{4}-\d\d-\d\d) deadline set by merzim, P-20", overdue)
+    assert {(stage, due) for _, stage, due in found} == {("consent", "2025-11-10"),
+                                                         ("confirmation", "2025-11-10")}
+    due = _text(timur.get("/due?process=policy_forms&within=10").text)
+    soon = re.findall(r"#(\d+) Have the (consent|confirmation) \(appendix \d\) signed "
+                      r"(\d{4}-\d\d-\d\d) deadline set by merzim, P-20", due)
+    assert {(stage, day) for _, stage, day in soon} == {("consent", "2025-11-25"),
+                                                        ("confirmation", "2025-11-25")}
+    page = _text(timur.get(f"/cases/{found[0][0]}").text)
+    assert "A. Nurlanova" in page and "Head of procurement" in page

@@ -1,0 +1,1 @@
+"""The database: migrations, collation, bulk writes, the audit chain, query modules."""

@@ -1,0 +1,246 @@
+"""An existing database is upgraded in place: data made at the first schema survives every migration."""
+
+import re
+
+import pytest
+from alembic import command
+from sqlalchemy import text
+from sqlmodel import Session
+
+from tests.support.databases import dump_tables
+from workflow.storage import audit, models
+from workflow.storage.db import HEAD_REVISION, alembic_config, make_engine, upgrade
+
+
+def test_database_of_the_first_release_upgrades_with_its_data(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    eng = make_engine(url)
+    command.upgrade(alembic_config(eng), "0001")
+    with eng.begin() as conn:
+        conn.execute(text("INSERT INTO organisation (id, code, name, kind, path) "
+                          "VALUES (1, 'AK', 'Akimat', 'akimat', '/1/')"))
+        conn.execute(text("INSERT INTO app_user (id, login, full_name, role, organisation_id, "
+                          "language, active) VALUES (1, 'asel', 'Asel', 'officer', 1, 'kk', 1)"))
+        conn.execute(text("INSERT INTO programme (id, subject_id, year) VALUES (1, 1, 2026)"))
+        conn.execute(text(
+            "INSERT INTO analysis (id, definition, programme_id, subject_id, object_id, "
+            "planned_start, planned_end, state, responsible_id, created_at) VALUES "
+            "(1, 'internal_risk_analysis', 1, 1, 1, '2026-03-02', '2026-04-10', 'planned', 1, 'x')"))
+    with Session(eng) as s:
+        audit.append(s, "test", "org.add", "organisation", 1, {"code": "AK"})
+        s.commit()
+    before = dump_tables(eng)
+    upgrade(eng)
+    after = dump_tables(eng)
+    assert [r[:2] for r in after["app_user"]] == [r[:2] for r in before["app_user"]]
+    assert "analysis" not in after  # analyses are cases now (0005)
+    with eng.connect() as conn:
+        row = conn.execute(text("SELECT id, process, programme_id, subject_id, object_id, "
+                                "state, case_date, responsible_id FROM process_case")).one()
+    assert tuple(row) == (1, "internal_risk_analysis", 1, 1, 1, "planned", "2026-03-02", 1)
+    assert after["audit_log"] == before["audit_log"]
+    with eng.connect() as conn:
+        assert conn.execute(text("SELECT telegram_active, failed_logins FROM app_user")).one() == (1, 0)
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() >= "0004"
+    with Session(eng) as s:
+        assert audit.verify(s).ok
+
+
+def test_the_head_revision_the_cli_expects_is_the_newest_migration():
+    from alembic.script import ScriptDirectory
+
+    from workflow.storage.db import HEAD_REVISION, MIGRATIONS
+
+    assert ScriptDirectory(str(MIGRATIONS)).get_heads() == [HEAD_REVISION]
+
+
+@pytest.mark.slow
+def test_a_database_at_an_older_schema_is_refused_until_upgraded(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(make_engine(url)), "0002")
+    env = {"MERZIM_DATABASE_URL": url, "MERZIM_LANG": "en", "PATH": "/usr/bin:/bin"}
+    script = str(Path(sys.executable).parent / "merzim")
+    run = subprocess.run([script, "overdue"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 2 and "run 'merzim init' to upgrade" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert subprocess.run([script, "init"], env=env, capture_output=True, cwd=tmp_path).returncode == 0
+    assert subprocess.run([script, "overdue"], env=env, capture_output=True, cwd=tmp_path).returncode == 0
+
+
+# -- 0004 -> 0005: analyses become cases, with everything intact ---------------------------------
+
+from tests.support.databases import BACKENDS, postgres_schema  # noqa: E402
+
+OLD_ROWS = [
+    "INSERT INTO organisation (id, code, name, kind, path) VALUES (1, 'AK', 'Akimat', 'akimat', '/1/')",
+    "INSERT INTO organisation (id, code, name, kind, parent_id, path) VALUES "
+    "(2, 'AK-EDU', 'Education', 'department', 1, '/1/2/')",
+    "INSERT INTO app_user (id, login, full_name, role, organisation_id, email, language, active, "
+    "telegram_active, failed_logins) VALUES (1, 'asel', 'Asel', 'officer', 1, 'a@example.kz', "
+    "'kk', true, true, 0)",
+    "INSERT INTO programme (id, subject_id, year) VALUES (1, 1, 2026)",
+    # an analysis whose order and discussion were recorded (old state names), one untouched
+    "INSERT INTO analysis (id, definition, programme_id, subject_id, object_id, planned_start, "
+    "planned_end, actual_start, state, responsible_id, created_at) VALUES (1, "
+    "'internal_risk_analysis', 1, 1, 2, '2026-03-02', '2026-04-10', '2026-03-02', 'discussed', 1, "
+    "'2026-02-01T09:00:00+05:00')",
+    "INSERT INTO analysis (id, definition, programme_id, subject_id, object_id, planned_start, "
+    "planned_end, state, responsible_id, created_at) VALUES (2, 'internal_risk_analysis', 1, 1, "
+    "1, '2026-05-04', '2026-06-15', 'ordered', 1, '2026-02-01T09:00:00+05:00')",
+    "INSERT INTO stage (id, analysis_id, key, subject_id, subject_path, due_date, projected, "
+    "status, done_on) VALUES (1, 1, 'order', 1, '/1/', '2026-02-16', false, 'done_on_time', "
+    "'2026-02-10')",
+    "INSERT INTO stage (id, analysis_id, key, subject_id, subject_path, due_date, projected, "
+    "status) VALUES (2, 1, 'analytic_note', 1, '/1/', '2026-04-24', false, 'open')",
+    "INSERT INTO stage (id, analysis_id, key, subject_id, subject_path, due_date, projected, "
+    "status) VALUES (3, 2, 'order', 1, '/1/', '2026-04-20', false, 'open')",
+    # the old UNIQUE(analysis_id, programme_id, key) let a second 'order' row in (NULL programme)
+    "INSERT INTO stage (id, analysis_id, key, subject_id, subject_path, due_date, projected, "
+    "status) VALUES (4, 1, 'order', 1, '/1/', '2026-02-16', false, 'open')",
+    "INSERT INTO stage (id, programme_id, key, subject_id, subject_path, projected, status) "
+    "VALUES (5, 1, 'schedule', 1, '/1/', false, 'open')",
+    "INSERT INTO event_record (id, analysis_id, event, \"on\", actor, recorded_at) VALUES "
+    "(1, 1, 'order', '2026-02-10', 'cli:asel', '2026-02-10T10:00:00+05:00')",
+    "INSERT INTO event_record (id, analysis_id, event, \"on\", actor, recorded_at) VALUES "
+    "(2, 1, 'analysis_start', '2026-03-02', 'cli:asel', '2026-03-02T10:00:00+05:00')",
+    "INSERT INTO monitoring_report (id, analysis_id, period) VALUES (1, 1, '2026Q2')",
+    "INSERT INTO risk (id, analysis_id, description) VALUES (1, 1, 'Procurement splitting')",
+    "INSERT INTO outbox (id, recipient_id, channel, local_day, digest, address, subject, "
+    "body_text, body_html, status, attempts, next_attempt_at, created_at) VALUES (1, 1, 'email', "
+    "'2026-02-09', 'daily', 'a@example.kz', 'Due', 'text', '<p>html</p>', 'sent', 1, 0, 0)",
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def old_engine(request, tmp_path):
+    """A database at revision 0004 (the previous head), SQLite or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'head-0004.db'}")
+        command.upgrade(alembic_config(eng), "0004")
+        yield eng
+        eng.dispose()
+        return
+    with postgres_schema("merzim_m") as url:
+        eng = make_engine(url)
+        try:
+            command.upgrade(alembic_config(eng), "0004")
+            yield eng
+        finally:
+            eng.dispose()
+
+
+def test_a_database_of_the_previous_head_upgrades_with_everything_intact(old_engine):
+    from datetime import date
+
+    from workflow.core.deadlines import DONE_ON_TIME
+    from workflow.definitions import load_definition
+    from workflow.services import Context, case_view, get_case
+    from workflow.storage.models import Case
+
+    eng = old_engine
+    with eng.begin() as conn:
+        for sql in OLD_ROWS:
+            conn.execute(text(sql))
+    with Session(eng) as s:
+        audit.append(s, "cli:asel", "analysis.plan", "analysis", 1, {"subject": "AK"})
+        audit.append(s, "cli:asel", "event.order", "analysis", 1, {"on": "2026-02-10"})
+        s.commit()
+    before = dump_tables(eng)
+    upgrade(eng)
+    after = dump_tables(eng)
+    for table in ("organisation", "app_user", "programme", "audit_log", "outbox", "risk",
+                  "monitoring_report", "subdivision", "position", "plan_item", "recommendation",
+                  "external_analysis", "web_session", "api_token", "calendar_feed"):
+        renamed = {"monitoring_report": "monitoring_period"}.get(table, table)  # 0007
+        # 0009: organisation.public_page, 0014: outbox.stages, NULL on old rows
+        added = {"organisation": 1, "outbox": 1}.get(table, 0)
+        kept = [r[:len(r) - added] for r in after[renamed]]
+        assert kept == before[table], table
+        assert all(r[len(r) - added:] == (None,) * added for r in after[renamed]), table
+    with eng.connect() as conn:
+        cases = conn.execute(text(
+            "SELECT id, process, process_version, subject_id, object_id, state, case_date, "
+            "responsible_id FROM process_case ORDER BY id")).all()
+        stages = conn.execute(text(
+            "SELECT id, case_id, programme_id, key, due_date, status FROM stage ORDER BY id")).all()
+        records = conn.execute(text(
+            "SELECT id, case_id, kind, event, \"on\", voided_by_id FROM event_record ORDER BY id")
+        ).all()
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD_REVISION
+    norm = lambda v: v if isinstance(v, str) or v is None else v.isoformat()  # noqa: E731
+    assert [(r[0], r[1], r[2], r[3], r[4], r[5], norm(r[6]), r[7]) for r in cases] == [
+        (1, "internal_risk_analysis", 2, 1, 2, "in_progress", "2026-03-02", 1),
+        (2, "internal_risk_analysis", 2, 1, 1, "planned", "2026-05-04", 1)]
+    # every stage kept with its analysis as its case; the duplicate 'order' (4) merged into
+    # the completed one (1)
+    assert [(r[0], r[1], r[2], r[3], norm(r[4]), r[5]) for r in stages] == [
+        (1, 1, None, "order", "2026-02-16", "done_on_time"),
+        (2, 1, None, "analytic_note", "2026-04-24", "open"),
+        (3, 2, None, "order", "2026-04-20", "open"),
+        (5, None, 1, "schedule", None, "open")]
+    assert [(r[0], r[1], r[2], r[3], norm(r[4]), r[5]) for r in records] == [
+        (1, 1, "event", "order", "2026-02-10", None),
+        (2, 1, "event", "analysis_start", "2026-03-02", None)]
+    with Session(eng) as s:
+        assert audit.verify(s).ok
+        case = s.get(Case, 1)
+        assert case.given() == {"start": date(2026, 3, 2), "end": date(2026, 4, 10)}
+        # the upgraded analysis works on the new engine: its view, re-planned from its facts
+        ctx = Context(__import__("calendars").KazakhstanCalendar(), load_definition(),
+                      date(2026, 3, 10), actor="test", language="en")
+        view = case_view(s, ctx, get_case(s, 1))
+        assert (view.planned_start, view.planned_end, view.actual_start) == (
+            date(2026, 3, 2), date(2026, 4, 10), date(2026, 3, 2))
+        assert {st.key: st.status for st in view.stages}["order"] == DONE_ON_TIME
+
+
+def _normal(sql: str) -> str:
+    """An index's SQL as words: no brackets, commas, quotes, casts (PostgreSQL writes
+    `(action)::text = 'x'::text`), schema or `USING btree`."""
+    words = re.sub(r"[()\",]", " ", re.sub(r"::\w+", "", sql)).lower().split()
+    return " ".join(w.rsplit(".", 1)[-1] for w in words if w not in ("using", "btree"))
+
+
+def test_the_models_partial_indexes_are_those_the_migrations_create(db):
+    """The models name each partial index's condition in `info["where"]` (not as a dialect
+    option, which would load that dialect in every command); the migrated database, on each
+    backend, has those indexes: unique or not as the model says, on those columns, with that
+    condition."""
+    from sqlmodel import SQLModel
+
+    models.load_all()  # the models are built when first named: every one here
+    partial = [(table.name, index) for table in SQLModel.metadata.sorted_tables
+               for index in table.indexes if "where" in index.info]
+    assert len(partial) == 6
+    with db.connect() as conn:
+        for table, index in partial:
+            if db.dialect.name == "sqlite":
+                sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE type = 'index' "
+                                        "AND name = :n"), {"n": index.name}).scalar_one()
+            else:
+                sql = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = :n "
+                                        "AND schemaname = current_schema()"),
+                                   {"n": index.name}).scalar_one()
+            columns = " ".join(c.name for c in index.columns)
+            unique = "UNIQUE " if index.unique else ""
+            assert _normal(sql) == _normal(f"CREATE {unique}INDEX {index.name} ON {table} "
+                                           f"({columns}) WHERE {index.info['where']}"), sql
+
+
+@pytest.mark.slow
+def test_the_models_and_the_migrated_schema_agree(db):
+    """What Alembic's autogenerate would write for the models against a migrated database:
+    nothing (tables, columns, types, keys, indexes), on both backends. A model changed
+    without its migration, or a migration the models do not follow, shows here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    models.load_all()  # the models are built when first named: every one here
+    with db.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []

@@ -1,0 +1,1 @@
+"""The test suite's own machinery: backends, database templates and their reuse."""

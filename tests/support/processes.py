@@ -1,0 +1,56 @@
+"""What the tests that start `merzim serve` as a process share: the console script, a free
+port, the login form's CSRF field and the environment of the several-workers tests."""
+
+from __future__ import annotations
+
+import functools
+import re
+import socket
+import subprocess
+import time
+
+import httpx
+
+from tests.support.cli_runner import SCRIPT, merzim_env
+
+__all__ = ["CSRF", "SCRIPT", "env_for", "free_port", "local", "wait_answering"]
+
+CSRF = re.compile(r'name="csrf" value="([^"]*)"')
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 nobody listens on now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def env_for(db_url: str) -> dict[str, str]:
+    """`merzim serve --workers N` on `db_url`, in English, on 2026-02-04."""
+    return merzim_env(db_url=db_url, today="2026-02-04")
+
+
+@functools.cache
+def local() -> httpx.Client:
+    """One client per test process for requests to the servers the tests start on 127.0.0.1,
+    each request on a connection of its own (no keep-alive), as `httpx.get` sends it; the
+    certificate is not checked (a throw-away one, when there is one). `httpx.get` builds a
+    client for every call and loads the system's CA certificates into it: ~40 ms of CPU a
+    request, and the waits below ask several times a second while a server starts."""
+    return httpx.Client(verify=False, limits=httpx.Limits(max_keepalive_connections=0))
+
+
+def wait_answering(proc: subprocess.Popen, url: str, message: str, within: float = 60,
+                   pause: float = 0.3) -> None:
+    """Wait until GET `url` answers 200 from the server `proc` started; fail with `message`
+    after `within` seconds, or at once with its output if the process ended."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            if local().get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, message
+        time.sleep(pause)

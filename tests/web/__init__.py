@@ -1,0 +1,1 @@
+"""The dashboard and the API over HTTP: access, pages, forms, exports, limits."""

@@ -1,0 +1,180 @@
+"""The API publishes its shapes: every /api/v1 operation answers with a response model made
+from the views (web/kit/shapes.py), the OpenAPI document validates, the answers are the JSON
+the views have always given (a shape adds, drops and reorders nothing; a hidden person stays
+null), and a bounded schemathesis run over the real application finds no answer that breaks
+its schema and no 5xx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from openapi_spec_validator import validate
+from pydantic import TypeAdapter
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.specs.openapi.checks import response_schema_conformance
+from sqlmodel import Session
+
+from tests.support.person_helpers import person_world_fixture  # noqa: F401 - the `pw` fixture
+from tests.support.web_helpers import TODAY, Web, web_fixture, world_fixture  # noqa: F401
+from web.kit import views
+from web.kit.access import Viewer, sees_person
+from web.kit.api import Page
+from workflow import services as svc
+from workflow.services.views import as_dicts
+
+# Answers that are not JSON: a file's content (application/octet-stream).
+DOWNLOADS = {("get", "/api/v1/cases/{case_id}/files/{file_id}")}
+
+
+def _operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(method, path, op) for path, item in spec["paths"].items()
+            if path.startswith("/api/v1/") for method, op in item.items()]
+
+
+def _resolved(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _named(spec: dict[str, Any], schema: dict[str, Any]) -> bool:
+    """Named properties, or an array of items with named properties; a page's items too."""
+    schema = _resolved(spec, schema)
+    if schema.get("type") == "array":
+        return _named(spec, schema.get("items", {}))
+    props = schema.get("properties") or {}
+    if not props:
+        return False
+    items = _resolved(spec, props.get("items", {}))
+    return items.get("type") != "array" or _named(spec, items)
+
+
+def test_every_operation_answers_with_named_properties_and_the_document_validates(world: Web):
+    spec = world.client().get("/openapi.json").json()
+    validate(spec)  # OpenAPI 3.1, as FastAPI writes it
+    operations = _operations(spec)
+    assert len(operations) >= 36
+    unnamed = []
+    for method, path, op in operations:
+        ok = {code: r for code, r in op["responses"].items() if code.startswith("2")}
+        assert len(ok) == 1, (method, path, list(ok))
+        content = next(iter(ok.values())).get("content", {})
+        if (method, path) in DOWNLOADS:
+            assert list(content) == ["application/octet-stream"], (method, path)
+            continue
+        schema = content.get("application/json", {}).get("schema", {})
+        if not _named(spec, schema):
+            unnamed.append((method, path))
+    assert unnamed == []
+
+
+def test_a_shape_names_exactly_the_keys_of_its_view(world: Web):
+    """A case's shape: the view's fields less the pages' ones; a process without a person
+    has no `person` key, one with a person has it (null where the reader may not see it)."""
+    spec = world.client().get("/openapi.json").json()
+    case = _resolved(spec, spec["components"]["schemas"]["Case"])
+    assert case["additionalProperties"] is False
+    assert "values" not in _resolved(spec, spec["components"]["schemas"]["CaseStage"])["properties"]
+    assert {"field_values", "has_person", "has_planning"}.isdisjoint(case["properties"])
+    assert {"person", "history", "links", "planned_start"}.isdisjoint(case["required"])
+    overdue = _resolved(spec, spec["components"]["schemas"]["OverdueRow"])["properties"]
+    assert list(overdue)[-1] == "working_days_overdue" and "working_days_left" not in overdue
+
+
+def _viewer(s: Session, login: str) -> Viewer:
+    user = svc.get_user(s, login)
+    return Viewer(user, svc.org_by_id(s, user.organisation_id))
+
+
+ANY = TypeAdapter(dict[str, Any])
+
+
+# who sees the person of the cases about one (tests/support/person_helpers.py)
+SEES = {"erlan": True, "asel": True, "zhanna": False, "nurlan": False}
+
+
+@pytest.mark.parametrize("login", sorted(SEES))
+def test_answers_are_the_views_json_byte_for_byte(pw: Web, login: str):
+    """What a client gets is what the views give, written as the API always wrote a mapping:
+    the same keys in the same order, a person hidden from the reader null, a key a view
+    leaves out (`person` of a process without one) absent."""
+    api = pw.api(login)
+    app = pw.app.state
+    persons: list[Any] = []
+    with Session(pw.engine) as s:
+        viewer = _viewer(s, login)
+        ctx = svc.Context(app.calendar, app.registry, TODAY, actor="test", language="en")
+        listed = api.get("/api/v1/cases?limit=500&lang=en").json()["items"]
+        for row in listed:
+            found = svc.get_case(s, row["id"])
+            got = api.get(f"/api/v1/cases/{row['id']}?lang=en")
+            view = views.case_for(s, ctx, viewer, found).as_dict()
+            links = [lk.as_dict() for lk in svc.linked_cases(
+                s, ctx, found, lambda other, d: sees_person(viewer, other,
+                                                            d.parties.person_visibility))]
+            expected = {**view, **({"links": links} if links else {})}
+            assert got.content == ANY.dump_json(expected), row["id"]
+            if "person" in got.json():
+                persons.append(got.json()["person"])
+        for url, rows in (("/api/v1/overdue?limit=500&lang=en", views.overdue_page(
+                               s, ctx, viewer, None, None, None, 500, 0, None)),
+                          ("/api/v1/due?within=250&limit=500&lang=en", views.due_page(
+                               s, ctx, viewer, 250, None, 500, 0, None))):
+            page = Page(items=as_dicts(rows[1]), total=rows[0], limit=500, offset=0)
+            assert api.get(url).content == TypeAdapter(Page).dump_json(page), url
+    # cases with a person and cases without one were both answered
+    assert persons and len(persons) < len(listed)
+    if SEES[login]:  # (but the whistleblower's, shown to its responsible officer only)
+        assert [p for p in persons if p is not None] and None in persons
+    else:
+        assert persons == [None] * len(persons)
+
+
+# -- schemathesis ---------------------------------------------------------------------------
+
+EXAMPLES = 3  # a few generated requests per operation (and as many with real ids)
+
+
+def _real_ids(web: Web) -> dict[str, Any]:
+    """Path parameters that name things of the demo, so that some requests find them."""
+    case = web.analyses["edu"]
+    return {"case_id": case, "analysis_id": case, "programme_id": web.programmes["AK-ALM-EDU"],
+            "key": "internal_risk_analysis", "stage": "start_announcement", "file_id": 1}
+
+
+def _fuzz(operation, headers: dict[str, str], real: dict[str, Any], failures: list[str]):
+    """A few generated requests to one operation, each sent again with real ids, every
+    answer checked: no 5xx, and the body its documented schema (that status's) describes."""
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    def run(case) -> None:
+        for given_ids in (False, True):
+            if given_ids:
+                case.path_parameters = {k: real.get(k, v)
+                                        for k, v in (case.path_parameters or {}).items()}
+            response = case.call(headers=headers)
+            try:
+                case.validate_response(response, checks=[not_a_server_error,
+                                                         response_schema_conformance])
+            except (Failure, FailureGroup) as exc:  # every failed check, reported together
+                failures.append(f"{operation.label} {response.status_code}: {exc}"[:2000])
+
+    run()
+
+
+def test_schemathesis_finds_no_answer_that_breaks_its_schema_and_no_server_error(web: Web):
+    schema = schemathesis.openapi.from_asgi("/openapi.json", web.app)
+    headers = {"Authorization": f"Bearer {web.token('erlan')}"}
+    real = _real_ids(web)
+    failures: list[str] = []
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 36
+    for operation in operations:
+        _fuzz(operation, headers, real, failures)
+    assert failures == []

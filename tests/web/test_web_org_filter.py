@@ -1,0 +1,179 @@
+"""The organisation filter of the lists (issue 15 point 3, issue 46): a text field sending the
+organisation's code (`?org=CODE`, so links keep working) with a <datalist> of the first
+organisations of the reader's subtree (a national manager's subtree has thousands: the page
+stays small) and the others found as she types (GET /orgs/suggest, bounded). The subtree is
+cached per database, per viewer's organisation and role, until an organisation is added — by
+this web process, another one or the command line. These tests check that the cached filter is
+always the one a fresh read gives: after an organisation is added (on the overdue and cases
+pages), for an officer and a manager of the same organisation, for two databases with as many
+organisations, with an organisation chosen and not, in kk, ru and en; and that the suggestions
+hold only her subtree, at most views.ORG_SUGGEST_LIMIT of them."""
+
+from __future__ import annotations
+
+import re
+from collections import namedtuple
+
+import pytest
+from sqlmodel import Session
+
+from tests.support.cli_runner import merzim_env, run_merzim
+from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by name
+    CALENDAR,
+    DEFINITION,
+    TODAY,
+    Web,
+    build,
+    demo_database,
+    web_fixture,
+)
+from web.kit import views
+from web.kit.access import viewer_for
+from workflow import services as svc
+
+LIST = re.compile(r'<datalist id="org-choices" data-testid="org-choices">(.*?)</datalist>', re.S)
+FIELD = re.compile(r'<input type="search" name="org" value="([^"]*)" list="org-choices"')
+OPTION = re.compile(r'<option value="([^"]*)" label="[^"]*"></option>')
+
+
+def org_select(page: str) -> str:
+    """The organisation filter's choices, as the page has them."""
+    found = LIST.search(page)
+    assert found, page[:2000]
+    return found.group(1)
+
+
+def codes(page: str) -> list[str]:
+    return OPTION.findall(org_select(page))
+
+
+def selected(page: str) -> list[str]:
+    found = FIELD.search(page)
+    assert found, page[:2000]
+    return [found.group(1)] if found.group(1) else []
+
+
+def subtree(w: Web, login: str) -> list:
+    with Session(w.engine) as s:
+        viewer = viewer_for(s, svc.get_user(s, login))
+        return [r for r in svc.org_rows(s, viewer.org) if viewer.sees_path(r.path)]
+
+
+def fresh_options(w: Web, login: str, language: str, chosen: str | None = None) -> str:
+    """The choices read now, without the cache: the viewer's subtree from the database."""
+    return str(views.org_datalist(subtree(w, login), chosen, language))
+
+
+def add_org_by_cli(w: Web, code: str, parent: str, cwd) -> None:
+    """`merzim org add`: another process's write, as far as the web application knows."""
+    env = merzim_env(db_url=w.engine.url.render_as_string(hide_password=False))
+    done = run_merzim(["org", "add", code, "--name", f"New {code}", "--kind", "department",
+                       "--parent", parent], env=env, cwd=cwd)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.slow
+def test_an_organisation_added_by_the_cli_is_in_the_filters_at_once(web: Web, tmp_path):
+    b = web.browser("nurlan")  # AK-ALM's manager
+    before = codes(b.get("/overdue").text)
+    assert "AK-ALM-EDU" in before and "AK-ALM-NEW" not in before
+    assert "AK-ALM-NEW" not in b.get("/cases").text
+    add_org_by_cli(web, "AK-ALM-NEW", "AK-ALM", tmp_path)
+    after = codes(b.get("/overdue").text)
+    assert after == OPTION.findall(fresh_options(web, "nurlan", "en"))
+    assert set(after) - set(before) == {"AK-ALM-NEW"}
+    assert '<option value="AK-ALM-NEW"' in b.get("/cases").text
+    assert "AK-ALM-NEW" in [o["code"] for o in b.get("/orgs/suggest?q=alm-new").json()]
+    # outside her subtree it is not hers to filter by
+    add_org_by_cli(web, "MF-NEW", "MF", tmp_path)
+    assert "MF-NEW" not in codes(b.get("/overdue").text)
+    assert "MF-NEW" in codes(web.browser("gulnar").get("/overdue").text)  # MF's manager
+
+
+def test_an_organisation_added_by_the_services_is_in_the_filter_at_once(web: Web):
+    b = web.browser("gulnar")
+    assert "MF-KGD-NEW" not in codes(b.get("/overdue").text)
+    ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test-setup", language="en")
+    with Session(web.engine) as s:
+        svc.add_org(s, ctx, "MF-KGD-NEW", "New department", "department", "MF-KGD")
+        s.commit()
+    assert "MF-KGD-NEW" in codes(b.get("/overdue").text)
+
+
+def test_an_officer_and_a_manager_of_one_organisation_have_their_own_filters(web: Web):
+    ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test-setup", language="en")
+    with Session(web.engine) as s:
+        svc.add_user(s, ctx, "ainur", "Ainur Officer", "officer", "AK-ALM", language="en")
+        s.commit()
+    manager = codes(web.browser("nurlan").get("/overdue").text)  # the manager's first
+    officer = codes(web.browser("ainur").get("/overdue").text)
+    assert officer == ["AK-ALM"]
+    assert len(manager) > 1 and manager[0] == "AK-ALM"
+    assert codes(web.browser("nurlan").get("/overdue").text) == manager
+
+
+def test_the_selected_option_is_marked_in_the_page_only(web: Web):
+    b = web.browser("gulnar")
+    for lang in ("kk", "ru", "en"):
+        b.cookies.set("merzim_lang", lang)
+        try:
+            page = b.get("/overdue?org=MF-KGD").text
+            assert selected(page) == ["MF-KGD"]
+            assert org_select(page) == fresh_options(web, "gulnar", lang, "MF-KGD")
+            plain = b.get("/overdue").text
+            assert selected(plain) == []  # the kept options were not changed by the first
+            assert org_select(plain) == fresh_options(web, "gulnar", lang)
+        finally:
+            b.cookies.set("merzim_lang", "en")
+
+
+def test_two_databases_with_as_many_organisations_keep_their_own_filters(web: Web, backend,
+                                                                         tmp_path):
+    ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test-setup", language="en")
+    (tmp_path / "second").mkdir()
+    with demo_database(backend, tmp_path / "second") as (engine, ids):
+        other = build(engine, tmp_path / "second", ids=ids)
+        for w, code in ((web, "AK-ALM-ONE"), (other, "AK-ALM-TWO")):
+            codes(w.browser("nurlan").get("/overdue").text)  # cached before the change
+            with Session(w.engine) as s:  # the same count and newest id in both
+                svc.add_org(s, ctx, code, f"Only in {code}", "department", "AK-ALM")
+                s.commit()
+        one = codes(web.browser("nurlan").get("/overdue").text)
+        two = codes(other.browser("nurlan").get("/overdue").text)
+        assert "AK-ALM-ONE" in one and "AK-ALM-TWO" not in one
+        assert "AK-ALM-TWO" in two and "AK-ALM-ONE" not in two
+
+
+def test_the_suggestions_hold_her_subtree_only_and_are_bounded(web: Web):
+    b = web.browser("nurlan")  # AK-ALM's manager
+    mine = {r.code for r in subtree(web, "nurlan")}
+    found = b.get("/orgs/suggest?q=").json()
+    assert found and {o["code"] for o in found} <= mine
+    assert len(found) == min(len(mine), views.ORG_SUGGEST_LIMIT)
+    edu = b.get("/orgs/suggest?q=edu").json()
+    assert "AK-ALM-EDU" in [o["code"] for o in edu] and {o["code"] for o in edu} <= mine
+    assert b.get("/orgs/suggest?q=MF-KGD").json() == []  # another ministry's: not hers
+    by_name = web.browser("gulnar").get("/orgs/suggest?q=MF-KGD").json()
+    assert by_name[0]["code"] == "MF-KGD" and by_name[0]["name"]
+
+
+def test_the_choices_are_bounded_whatever_the_subtree():
+    rows = [svc_row(f"ORG-{i:05d}") for i in range(5000)]
+    markup = str(views.org_datalist(rows, None, "en"))
+    assert OPTION.findall(markup) == [r.code for r in rows[:views.ORG_LIST_SIZE]]
+    chosen = str(views.org_datalist(rows, "ORG-04999", "en"))  # chosen far down: added last
+    assert OPTION.findall(chosen)[-1] == "ORG-04999"
+    assert len(OPTION.findall(chosen)) == views.ORG_LIST_SIZE + 1
+    found = views.org_suggestions(views.OrgChoices(rows), "org-049", "en")
+    assert len(found) == views.ORG_SUGGEST_LIMIT
+    assert all(o["code"].startswith("ORG-049") for o in found)
+    assert views.org_suggestions(views.OrgChoices(rows), "name of org-00007", "kk") == [
+        {"code": "ORG-00007", "name": "Name of ORG-00007 (kk)"}]
+
+
+def svc_row(code: str):
+    return Row(code, f"Name of {code}", f"Name of {code} (kk)", f"Name of {code} (ru)",
+               f"/KZ/{code}/")
+
+
+Row = namedtuple("Row", "code name name_kk name_ru path")
