@@ -8,8 +8,14 @@ What it does: `merzim init --demo` in a temporary directory with the day pinned 
 --no-worker` on a free port of 127.0.0.1, then Debian's Chromium (/usr/bin/chromium) driven by
 Playwright signs in as the demo's officer (asel) and manager (nurlan), in English, and takes
 each picture of the part of the page it shows (the viewport, 1200 px wide, at 1 device pixel:
-each PNG stays under 200 KB; the script says so when one does not). Nothing leaves the machine;
-the demo's database is thrown away at the end.
+each PNG stays under 200 KB; the script says so when one does not). The registers' pictures
+(`register-*.png` and the others of the guide's "Registers" chapter) are taken at 1366 px, the
+laptop width officers use, and a few at 390 px, a phone; on the way the officer imports a small
+spreadsheet, opens a gift that was not handed over with its register entry, corrects an entry,
+withdraws one and undoes it, as she would. Nothing leaves the machine; the demo's database is
+thrown away at the end.
+
+    .venv/bin/python docs/screenshots.py --only registers   # the registers' pictures only
 
 Needs: the merzim console script of this checkout (pip install -e .), /usr/bin/chromium and
 the playwright Python package (the browser tests' own).
@@ -29,6 +35,7 @@ import tempfile
 import time
 import urllib.request
 import zlib
+from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +43,8 @@ SCRIPT = Path(sys.executable).with_name("merzim")
 CHROMIUM = "/usr/bin/chromium"
 TODAY = "2026-11-23"
 WIDTH, HEIGHT = 1200, 760
+WIDE = {"width": 1366, "height": 768}  # the registers' pictures: a laptop
+PHONE = {"width": 390, "height": 844}  # and a phone
 LIMIT = 200_000  # bytes a picture may weigh
 
 
@@ -106,13 +115,25 @@ class Shots:
         self.page.goto(f"{self.base}{path}")
         self.page.wait_for_load_state()
 
-    def take(self, name: str, selector: str | None = None) -> None:
+    def take(self, name: str, selector: str | None = None, *, until: str | None = None,
+             full: bool = False) -> None:
+        """The viewport, the whole page (`full`), the element `selector`, or the part of the
+        page from the top of `selector` down to the bottom of `until`."""
         path = self.out / f"{name}.png"
-        if selector:
+        self.page.evaluate("document.activeElement && document.activeElement.blur()")
+        if selector and until:
+            self.page.evaluate("window.scrollTo(0, 0)")
+            top = self.page.locator(selector).first.bounding_box()
+            bottom = self.page.locator(until).first.bounding_box()
+            assert top is not None and bottom is not None, (selector, until)
+            self.page.screenshot(path=str(path), full_page=True, clip={
+                "x": top["x"], "y": top["y"], "width": top["width"],
+                "height": bottom["y"] + bottom["height"] - top["y"]})
+        elif selector:
             self.page.locator(selector).first.scroll_into_view_if_needed()
             self.page.locator(selector).first.screenshot(path=str(path))
         else:
-            self.page.screenshot(path=str(path))
+            self.page.screenshot(path=str(path), full_page=full)
         _smaller(path)
         size = path.stat().st_size
         print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {size // 1024} KB")
@@ -181,9 +202,130 @@ def _manager(s: Shots) -> None:
     s.take("score-subject")
 
 
+REGISTER = "restriction_breach"  # a register of project No. 2 with entries in the demo
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ACCEPTED = {"person": "M. Akhmetova", "position": "Methodologist", "kind": "reward_or_gift",
+            "giver": "A parents' committee", "reason": "Thanks for an admission",
+            "measures": "Reprimand", "detected_independently": "yes", "detected": "2026-11-10"}
+REFUSED = {"person": "K. Seitkali", "position": "Accountant", "kind": "gift",
+           "detected_independently": "yes", "detected": "2026-11-12"}
+
+
+def _spreadsheet(s: Shots, rows: list[dict[str, str]]) -> dict[str, object]:
+    """The register's template as the officer downloads it, with her rows typed in under its
+    header (dates as date cells, as a spreadsheet keeps them)."""
+    from datetime import date
+
+    from openpyxl import load_workbook
+
+    got = s.page.request.get(f"{s.base}/registers/{REGISTER}/template.xlsx")
+    book = load_workbook(BytesIO(got.body()))
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    for number, row in enumerate(rows, start=2):
+        for key, value in row.items():
+            cell = sheet.cell(row=number, column=header.index(key) + 1)
+            cell.value = date.fromisoformat(value) if key == "detected" else value
+    out = BytesIO()
+    book.save(out)
+    return {"name": "breaches-2026.xlsx", "mimeType": XLSX, "buffer": out.getvalue()}
+
+
+def _upload(s: Shots, rows: list[dict[str, str]]) -> None:
+    s.go(f"/registers/{REGISTER}/import")
+    s.page.set_input_files("#import-file", _spreadsheet(s, rows))
+    s.page.click("[data-testid=import-preview]")
+    s.page.wait_for_load_state()
+
+
+def _registers(s: Shots) -> None:
+    """The guide's "Registers" chapter: the officer (asel) at 1366 px, doing what it tells."""
+    s.go("/registers")
+    s.take("registers-index")
+    s.go("/cases/new")
+    s.take("new-entry")
+    # her own spreadsheet: a refused row named, then the file corrected, previewed, confirmed
+    _upload(s, [ACCEPTED, REFUSED])
+    s.take("import-refused")
+    _upload(s, [ACCEPTED, {**REFUSED, "kind": "reward_or_gift"}])
+    s.take("import-preview")
+    s.page.click("[data-testid=import-confirm]")
+    s.page.wait_for_load_state()
+    # what was recorded on an entry: its values at the top, its records in the history
+    s.go("/cases/469")
+    s.take("register-entry")
+    # a gift not handed over: its breach opened from the gift's case, one fact
+    s.go("/cases/new/gift")
+    s.page.fill("#open-person", "S. Dzhaksybekova")
+    s.page.fill("#open-position", "Chief specialist")
+    s.page.fill("#open-date_received", "2026-11-02")
+    s.page.click("[data-testid=open-submit]")
+    s.page.wait_for_url(re.compile(r"/cases/\d+$"))
+    s.page.locator("details#record-not_handed_over > summary").click()
+    s.page.fill("#not_handed_over-date", "2026-11-12")
+    s.page.locator("details#record-not_handed_over button[type=submit]:not([name=repeat])") \
+        .first.click()
+    s.page.wait_for_load_state()
+    s.page.fill("#link-giver", "A publisher of textbooks")
+    s.page.fill("#link-measures", "Reprimand")
+    s.page.select_option("#link-detected_independently", "no")
+    s.take("link-offer", "[data-testid=linked]")
+    s.page.click("[data-testid=link-open]")
+    s.page.wait_for_load_state()
+    entry = s.page.locator("[data-testid=linked-case]").first.get_attribute("href") or ""
+    s.take("linked-cases", "[data-testid=linked]")
+    # correcting the entry: found by the officer's own check after all
+    s.go(entry)
+    s.page.locator("details#edit > summary").click()
+    s.page.select_option("[data-testid=edit-field-detected_independently]", "yes")
+    s.page.fill("#edit-reason", "Our own check found it.")
+    s.take("edit-form", "details#edit")
+    s.page.locator("[data-testid=edit-form] button[type=submit]").click()
+    s.page.wait_for_load_state()
+    # withdrawing the imported entry, then undoing it
+    s.go(f"/registers/{REGISTER}?person=Akhmetova")
+    s.page.locator("table[data-testid=register] tbody a[href^='/cases/']").first.click()
+    s.page.wait_for_url(re.compile(r"/cases/\d+$"))
+    s.page.locator("details#withdraw > summary").click()
+    s.page.locator("#withdraw-reason").fill("Entered twice: the same gift is case 469.")
+    s.page.locator("[data-testid=withdraw-form] button[type=submit]").click()
+    s.page.wait_for_load_state()
+    s.page.click("[data-testid=confirm-button]")
+    s.page.wait_for_load_state()
+    s.page.locator("details:has([data-testid=restore-form]) > summary").click()
+    s.page.fill("#restore-reason", "Not a repeat after all.")
+    s.take("restore-form", "[data-testid=linked]")
+    s.page.click("[data-testid=restore-button]")
+    s.page.wait_for_load_state()
+    # the register with what she entered
+    s.go(f"/registers/{REGISTER}")
+    s.take("register-page", "main h1", until="table[data-testid=register] tbody tr:nth-child(3)")
+    # the score page: the points at risk, and the cases behind each indicator
+    s.go("/score/AK-ALM-EDU")
+    s.take("score-risks")
+    s.go("/score/AK-ALM-EDU?project=2#project-2")
+    s.take("score-leads", "#project-2 thead",
+           until="#project-2 tr:has([data-testid=leads] li[data-case] + li[data-case])")
+
+
+def _registers_phone(s: Shots) -> None:
+    s.go(f"/registers/{REGISTER}")
+    s.take("register-phone", "[data-testid=found]",
+           until="table[data-testid=register] tbody tr:nth-child(2)")
+    s.go("/score/AK-ALM-EDU")
+    s.take("score-risks-phone", "[data-testid=score-risks]")
+
+
+def _manager_registers(s: Shots) -> None:
+    s.go("/notifications")
+    s.take("notifications-escalated")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img")
+    parser.add_argument("--only", choices=("all", "registers"), default="all",
+                        help="registers: only the pictures of the guide's Registers chapter")
     args = parser.parse_args()
     if not SCRIPT.exists() or not Path(CHROMIUM).exists():
         sys.exit(f"needs {SCRIPT} (pip install -e .) and {CHROMIUM} (apt-get install chromium)")
@@ -211,16 +353,26 @@ def main() -> int:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
                                         args=["--no-sandbox", "--disable-gpu"])
-            context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT},
-                                          device_scale_factor=1, locale="en-GB")
-            shots = Shots(context.new_page(), base, args.out)
-            shots.sign_in("asel", passwords["asel"])
-            _officer(shots)
-            shots.sign_in("nurlan", passwords["nurlan"])
-            _manager(shots)
+            too_big: list[str] = []
+            for viewport, parts in (
+                    ({"width": WIDTH, "height": HEIGHT},
+                     [] if args.only == "registers" else [("asel", _officer),
+                                                          ("nurlan", _manager)]),
+                    (WIDE, [("asel", _registers), ("nurlan", _manager_registers)]),
+                    (PHONE, [("asel", _registers_phone)])):
+                if not parts:
+                    continue
+                context = browser.new_context(viewport=viewport, device_scale_factor=1,
+                                              locale="en-GB")
+                shots = Shots(context.new_page(), base, args.out)
+                for login, part in parts:
+                    shots.sign_in(login, passwords[login])
+                    part(shots)
+                too_big += shots.too_big
+                context.close()
             browser.close()
-        if shots.too_big:
-            print(f"over {LIMIT // 1000} KB: {', '.join(shots.too_big)}", file=sys.stderr)
+        if too_big:
+            print(f"over {LIMIT // 1000} KB: {', '.join(too_big)}", file=sys.stderr)
             return 1
         return 0
     finally:

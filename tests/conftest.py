@@ -10,10 +10,7 @@ from typing import Any
 
 import pytest
 
-from workflow.installed import install as install_features
 from workflow.settings import ARGON2_PROFILE_ENV
-
-install_features()  # the suite is a composition root: the engine's features, as merzim's entry
 
 # Passwords are hashed at argon2's cheapest cost in this suite: ~0.2 s of CPU a hash at the
 # real cost, hundreds of sign-ins per backend (tests/support/envs.py passes it on to every merzim a test
