@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import io
 import re
-import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -36,6 +35,7 @@ from workflow.core.definition import Definition
 from workflow.core.errors import ConfigError, UsageError
 from workflow.forms import rules
 from workflow.forms.service import CHUNK, XLSX, check_year, form_language
+from workflow.forms.texts import read_toml
 from workflow.registers.entries import DONE, CaseRow, Entry
 from workflow.registers.reader import read_entries
 from workflow.registers.scope import CONSOLIDATING_KINDS, NOT_CONSOLIDATED, members
@@ -151,13 +151,7 @@ def parse(doc: dict[str, Any], source: str = NATIONAL.name) -> NationalSpec:
 @cache
 def national_spec(path: Path = NATIONAL) -> NationalSpec:
     """national.toml, read once per process."""
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path.name}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
-    return parse(doc, path.name)
+    return parse(read_toml(path), path.name)
 
 
 def obligation() -> str | None:

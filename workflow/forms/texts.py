@@ -13,13 +13,17 @@ from workflow.forms.rules import Layouts, parse_layouts
 LAYOUTS = Path(__file__).parent / "layouts.toml"
 
 
-@cache
-def layouts(path: Path = LAYOUTS) -> Layouts:
-    """The layouts of appendices 1-6 (read once per process)."""
+def read_toml(path: Path) -> dict:
+    """One of the forms' TOML files, or a ConfigError naming it."""
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path.name}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
-    return parse_layouts(doc, path.name)
+
+
+@cache
+def layouts(path: Path = LAYOUTS) -> Layouts:
+    """The layouts of appendices 1-6 (read once per process)."""
+    return parse_layouts(read_toml(path), path.name)
