@@ -33,6 +33,7 @@ from tests.support.browser_helpers import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
+    PHONE,
     TIMEOUT_MS,
     Server,
     demo_copy,
@@ -46,7 +47,6 @@ pytestmark = pytest.mark.browser
 
 MANAGER, OFFICER, ADMIN = "nurlan", "asel", "erlan"
 ROLES = (MANAGER, OFFICER, ADMIN)
-PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 # The list pages of the dashboard; /work and /overview are checked once they exist.
 LISTS = ["/overdue", "/due", "/cases", "/obligations", "/programmes", "{programme}", "/score",

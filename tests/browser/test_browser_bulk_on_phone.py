@@ -8,17 +8,17 @@ serious on each page shown.
 from __future__ import annotations
 
 import re
-import sys
-from contextlib import contextmanager
 
 import pytest
 
 from tests.support import browser_helpers
 from tests.support.browser_helpers import (
-    ARTIFACTS,
     OFFICER,
+    OVERFLOW,
+    PHONE,
     Server,
     axe_check,
+    failing_shot,
     log_in,
     screenshot,
 )
@@ -28,19 +28,11 @@ server = browser_helpers.server
 chromium = browser_helpers.chromium
 page = browser_helpers.page
 
-PHONE = {"width": 390, "height": 844}
-OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
 
 
-@contextmanager
 def _failing_shot(pg, server: Server, name: str):
-    try:
-        yield
-    except Exception:
-        pg.screenshot(path=str(ARTIFACTS / f"failure-browser-bulk-on-phone-{name}.png"), full_page=True)
-        print(f"page: {pg.url}\nserver log:\n{server.log_tail()}", file=sys.stderr)
-        raise
+    return failing_shot(pg, server, f"browser-bulk-on-phone-{name}")
 
 
 def _shot(pg, name: str) -> None:

@@ -6,17 +6,15 @@ the pinned day of tests/support/browser_helpers.py). axe-core finds nothing seri
 from __future__ import annotations
 
 import re
-import sys
-from contextlib import contextmanager
 
 import pytest
 
 from tests.support import browser_helpers
 from tests.support.browser_helpers import (
-    ARTIFACTS,
     MANAGER,
     Server,
     axe_check,
+    failing_shot,
     screenshot,
 )
 
@@ -26,14 +24,8 @@ chromium = browser_helpers.chromium
 page = browser_helpers.page
 
 
-@contextmanager
 def _failing_shot(pg, server: Server, name: str):
-    try:
-        yield
-    except Exception:
-        pg.screenshot(path=str(ARTIFACTS / f"failure-browser-language-offer-{name}.png"), full_page=True)
-        print(f"page: {pg.url}\nserver log:\n{server.log_tail()}", file=sys.stderr)
-        raise
+    return failing_shot(pg, server, f"browser-language-offer-{name}")
 
 
 def _shot(pg, name: str) -> None:

@@ -39,6 +39,7 @@ from tests.support.browser_helpers import (
     ARTIFACTS,
     MANAGER,
     OFFICER,
+    PHONE,
     Server,
     axe_check,
     case_of_overdue_note,
@@ -51,7 +52,6 @@ server = browser_helpers.server
 chromium = browser_helpers.chromium
 page = browser_helpers.page
 
-PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 900}
 PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
 BOXES = ".chart-box, .scroll, figure.gantt, .gantt-phone, .bars-phone, table.month-grid"

@@ -8,17 +8,17 @@ axe-core finds nothing serious on each page shown.
 from __future__ import annotations
 
 import re
-import sys
-from contextlib import contextmanager
 
 import pytest
 
 from tests.support import browser_helpers
 from tests.support.browser_helpers import (
-    ARTIFACTS,
     OFFICER,
+    OVERFLOW,
+    PHONE,
     Server,
     axe_check,
+    failing_shot,
     log_in,
     screenshot,
 )
@@ -28,8 +28,6 @@ server = browser_helpers.server
 chromium = browser_helpers.chromium
 page = browser_helpers.page
 
-PHONE = {"width": 390, "height": 844}
-OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 # the words of the elements matched that a line break cuts in two (a word drawn on two lines
 # has two boxes): none may be
 BROKEN_WORDS = """sel => {
@@ -53,14 +51,8 @@ BROKEN_WORDS = """sel => {
 }"""
 
 
-@contextmanager
 def _failing_shot(pg, server: Server, name: str):
-    try:
-        yield
-    except Exception:
-        pg.screenshot(path=str(ARTIFACTS / f"failure-browser-phone-forms-{name}.png"), full_page=True)
-        print(f"page: {pg.url}\nserver log:\n{server.log_tail()}", file=sys.stderr)
-        raise
+    return failing_shot(pg, server, f"browser-phone-forms-{name}")
 
 
 def _shot(pg, name: str) -> None:

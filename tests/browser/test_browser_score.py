@@ -20,7 +20,16 @@ import sys
 import pytest
 
 from tests.support import browser_helpers
-from tests.support.browser_helpers import ARTIFACTS, MANAGER, Server, axe_check, log_in, screenshot
+from tests.support.browser_helpers import (
+    ARTIFACTS,
+    MANAGER,
+    OVERFLOW,
+    PHONE,
+    Server,
+    axe_check,
+    log_in,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 server = browser_helpers.server
@@ -28,7 +37,6 @@ chromium = browser_helpers.chromium
 page = browser_helpers.page
 
 LAPTOP = {"width": 1366, "height": 900}
-OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 HEADINGS = {"kk": "№1–4 жобалар бойынша бағалау", "ru": "Оценка по проектам №1–4",
             "en": "Evaluation of projects No. 1–4"}
 
@@ -124,7 +132,6 @@ def _scenario(page, server: Server) -> None:
     axe_check(page)
 
 
-PHONE = {"width": 390, "height": 844}
 
 
 def test_on_a_phone_each_subject_is_a_compact_card(page, server: Server) -> None:

@@ -34,6 +34,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -143,6 +144,22 @@ def running_server(workdir: Path, passwords: dict[str, str], *options: str) -> I
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=15)
+
+
+PHONE = {"width": 390, "height": 844}  # the phone every browser test looks with
+OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"  # > 0: scrolls sideways
+
+
+@contextlib.contextmanager
+def failing_shot(pg, server, name: str) -> Iterator[None]:
+    """On a failure inside the block: a full-page picture named `failure-NAME.png` in the
+    artifacts and the server's last log lines on stderr, then the failure goes on."""
+    try:
+        yield
+    except Exception:
+        pg.screenshot(path=str(ARTIFACTS / f"failure-{name}.png"), full_page=True)
+        print(f"page: {pg.url}\nserver log:\n{server.log_tail()}", file=sys.stderr)
+        raise
 
 
 def screenshot(pg, name: str, *, full_page: bool = True) -> None:
