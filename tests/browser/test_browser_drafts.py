@@ -1,4 +1,4 @@
-"""An announcement draft in a real browser (issue 16, point 2): Debian's headless Chromium on
+"""An announcement draft in a real browser: Debian's headless Chromium on
 the demo served by `merzim serve` (the helpers of tests/support/browser_helpers.py).
 
 The Ile district akimat's officer saule opens her planned analysis, follows the start
@@ -19,8 +19,9 @@ import docx
 import pytest
 
 from tests.support import browser_helpers as tb
+from tests.support.features import needs
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, needs("drafts")]
 
 OFFICER = "saule"  # the Ile district akimat's officer: her analysis is planned, nothing recorded
 ORG = "AK-ALM-ILE"

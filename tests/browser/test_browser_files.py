@@ -1,4 +1,4 @@
-"""Files confirming a record in a real browser (issue 16, points 1 and 5): Debian's headless
+"""Files confirming a record in a real browser: Debian's headless
 Chromium on the demo served by `merzim serve` (SQLite; the files beside the database).
 
 The officer asel records her analysis's analytic note with its signed PDF chosen in the form's

@@ -1,4 +1,4 @@
-"""Recording in a real browser (issue 14, points 1 and 11): Debian's headless Chromium at
+"""Recording in a real browser: Debian's headless Chromium at
 1280x900, on the demo served by `merzim serve` (the server and browser fixtures of
 tests/support/browser_helpers.py).
 

@@ -1,4 +1,4 @@
-"""`merzim bulk record|assign|export` (issue 29, item 6, on the command line), on SQLite and
+"""`merzim bulk record|assign|export` (on the command line), on SQLite and
 PostgreSQL, through the real entry point (tests/support/cli_runner.py): the selection by items
 ("12", "12:forward") and/or by the lists' filters (--overdue, --due N, --org, --process);
 all or nothing — each refused item named with its reason in the reader's language, exit

@@ -1,4 +1,4 @@
-"""A command imports what it needs when it needs it (issue 15, point 5): the modules a fresh
+"""A command imports what it needs when it needs it: the modules a fresh
 process holds after `merzim ...` are checked, not the time it took; and the table that says
 which module holds which command agrees with the commands the modules define."""
 

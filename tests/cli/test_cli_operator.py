@@ -1,4 +1,4 @@
-"""The command line as the operator's tool (issue 14, point 10): the audit names the operating-
+"""The command line as the operator's tool: the audit names the operating-
 system user whatever the environment claims, an unknown event is a usage error that lists the
 events by name, a period may be typed in lower case, and exports take `ID FILE` / `ORG FILE`.
 

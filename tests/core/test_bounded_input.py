@@ -1,4 +1,4 @@
-"""Bad input gets a clear error and changes nothing (issue 46, point 3): a text is bounded as its
+"""Bad input gets a clear error and changes nothing: a text is bounded as its
 column is (one limit: workflow/core/limits.py), a whole number within its field's declared
 `min`/`max` (default 0 … 10^12) in ASCII digits, a date within 1900-01-01 … 2100-12-31 in
 ASCII digits; each refused with a message about what is wrong, in the reader's language, on

@@ -1,4 +1,4 @@
-"""Where each deadline comes from (issue 28 item 7, I-17): a due date merzim sets where the
+"""Where each deadline comes from (I-17): a due date merzim sets where the
 sources give none (the order, I-2; the positions list, I-6; the registers' "merzim's own") is
 marked so in the lists, their exports, the case page, the API and the reminders; an
 organisation may switch such deadlines off (config.toml [deadlines] own_off: no due date,

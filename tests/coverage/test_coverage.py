@@ -1,4 +1,4 @@
-"""Coverage (issue 28 item 6, B-14): a regional akimat with 5 subdivisions of which 2 have an
+"""Coverage (B-14): a regional akimat with 5 subdivisions of which 2 have an
 analysis whose note is signed — the 3 others listed by code and name with their state and the
 points of 1.3.3 each would add (0.3 per 1 % of subdivisions, 001:L160-185) — through the command
 line, the dashboard and the API; refusals that change nothing; and the reminder to the

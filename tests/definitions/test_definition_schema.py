@@ -1,4 +1,4 @@
-"""The definition format as a JSON Schema (`merzim process schema`, issue 26): every shipped
+"""The definition format as a JSON Schema (`merzim process schema`): every shipped
 definition, every version, validates against it; the schema is valid draft 2020-12; a broken
 file the parser refuses is refused by the schema wherever the schema can say so; the schema,
 the parser and the shipped files agree on which keys exist; the command prints the schema;
@@ -23,6 +23,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from tests.support.cli_runner import merzim_env, run_merzim
+from tests.support.features import of_map
 from workflow.core.errors import ConfigError
 from workflow.definitions import DEFINITIONS, PROCEDURES, REGISTERS, VERSIONS
 from workflow.definitions import parse_document as parse_definition
@@ -124,7 +125,7 @@ REFUSED = {
                           "person_visibility must be one of"),
     "unknown-unit": (COI, _set("stage", 0, "due", "unit", value="days"), "unit must be one of"),
     "offset-true": (COI, _set("stage", 0, "due", "offset", value=True), "whole number"),
-    # issue 46: an integer field's or evidence's bounds are whole numbers
+    # an integer field's or evidence's bounds are whole numbers
     "field-max-as-text": (COI, lambda doc: doc.setdefault("field", []).append(
         {"key": "n", "type": "integer", "max": "9", "names": NAMES}), "max must be a whole"),
     "evidence-min-fraction": (COI, _set("evidence", "n", value={
@@ -194,10 +195,11 @@ REFUSED = {
                             "may not show 'note'"),
     "public-about-a-person": (COI, _set("public", value={"announced_by": "forwarded"}),
                               "about a person"),
-    "draft-template-name": (IRA, _set("drafts", "publication", "template",
-                                      value="Publication"), "template must be"),
-    "draft-without-stored-as": (IRA, _drop("drafts", "publication", "stored_as"),
-                                "stored_as must name"),
+    **of_map("drafts", {  # the drafts feature parses its [drafts] table when installed
+        "draft-template-name": (IRA, _set("drafts", "publication", "template",
+                                          value="Publication"), "template must be"),
+        "draft-without-stored-as": (IRA, _drop("drafts", "publication", "stored_as"),
+                                    "stored_as must name")}),
     "shown-without-names": (QUARTERLY, _set("shown", value={"x": {}}), "shown.x"),
 }
 

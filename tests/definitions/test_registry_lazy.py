@@ -1,4 +1,4 @@
-"""A registry that parses a definition when first asked for (issue 30, point 5): a command that
+"""A registry that parses a definition when first asked for: a command that
 shows one case parses that case's definition only, while `all()`, `check()`, the eager load,
 `merzim init`, `merzim process list` and the server's start still parse and check every file
 (a broken one is refused there with its file and reason)."""

@@ -1,4 +1,4 @@
-"""The outbox's statistics after a large plan (issue 30, point 5: 50,000 digests).
+"""The outbox's statistics after a large plan (50,000 digests).
 
 A plan that writes thousands of outbox rows at once leaves PostgreSQL's planner believing
 the table nearly empty until autovacuum analyses it; each claim then sorts every pending row

@@ -1,4 +1,4 @@
-"""Telegram both ways (issue 29, item 7), end to end through `merzim worker --once` and a local
+"""Telegram both ways, end to end through `merzim worker --once` and a local
 HTTP server playing the Bot API (tests/support/fake_telegram.py): a linked person asks the bot /overdue,
 /due and /case N and gets, in her language, only what she may see (no person's name the pages
 would hide); a reminder carries its cases' links and snooze buttons; a snooze pressed is stored

@@ -1,4 +1,4 @@
-"""One Telegram poller at a time (issue 30, item 1): several workers on one database poll
+"""One Telegram poller at a time: several workers on one database poll
 `getUpdates` only while they hold the poller's lease (a row of `lease`), each update is handled
 in one transaction with the stored offset (handled once even if two pollers overlap), and when
 the holder dies its lease expires and another worker takes over: no update handled twice or

@@ -1,4 +1,4 @@
-"""Announcement drafts (issue 16, point 2): the start, discussion-date, discussion-results and
+"""Announcement drafts: the start, discussion-date, discussion-results and
 publication announcements written from the case in kk, ru and en (000:L265-352, L432-481);
 the operator's templates; `merzim draft` (text, DOCX); the draft page (text box, language,
 DOCX, recording the publication with its edited text); the API; who may read and record.

@@ -1,4 +1,4 @@
-"""One i18n mechanism, complete, and no raw keys in front of a reader (issue 14, point 2).
+"""One i18n mechanism, complete, and no raw keys in front of a reader.
 
 * Every gettext catalogue (PO files: domains merzim and cli in workflow/i18n/locales, digest in
   notifications/locales) parses, declares the language's Plural-Forms (en 2, ru 3, kk 1),

@@ -139,7 +139,7 @@ def test_score_of_a_ministry_and_its_subtree_in_three_languages(merzim_db, engin
         (("score", "MF", "--year", "2025"), {**day, "config": bad_config}),
     ])
     card = ok_json(one)
-    # the whole evaluation (issue 27): project No. 1 as before (7.6), and the registers of
+    # the whole evaluation: project No. 1 as before (7.6), and the registers of
     # projects No. 2-4 hold nothing: 2.5.4's yearly report of 2025 was not submitted by
     # Monday 2 February 2026 (B-4) -> -5; every other indicator 0 -> total 2.6
     assert (card["subject"], card["year"], card["as_of"], card["total"]) == (
@@ -326,7 +326,7 @@ def test_plan_import_refuses_bad_files_whole_and_round_trips_a_good_one(merzim_d
 def test_monitoring_periods_reports_and_reviews(merzim_db, engine, noted):
     aid = noted["id"]
     periods = ok_json(merzim_db("monitoring", "periods", aid, "--json"))
-    # the acceptance case (issue 28, I-8 from version 5): note signed Thu 20 Nov 2025; quarters
+    # the acceptance case (I-8 from version 5): note signed Thu 20 Nov 2025; quarters
     # counted from it, [20 Nov, 19 Feb], [20 Feb, 19 May], [20 May, 19 Aug], [20 Aug, 19 Nov 2026];
     # reports by the 5th of the month after: Thu 5 Mar, Fri 5 Jun, Sat 5 Sep -> Mon 7 Sep,
     # Sat 5 Dec -> Mon 7 Dec 2026

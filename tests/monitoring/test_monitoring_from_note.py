@@ -1,4 +1,4 @@
-"""Monitoring counted from the note by default (issue 28 item 1, I-8; 000:L493-501).
+"""Monitoring counted from the note by default (I-8; 000:L493-501).
 
 Version 5 of the internal analysis counts the reporting periods from the day the note was
 signed: [N, N + 3 months), ... up to N + 1 year; each report is due by the 5th of the month

@@ -1,4 +1,4 @@
-"""`merzim preferences show|set LOGIN` (issue 29, item 5, on the command line), on SQLite and
+"""`merzim preferences show|set LOGIN` (on the command line), on SQLite and
 PostgreSQL, through the real entry point: a person's channels, working days before a due
 date, digest hour, muted cases and snoozed stages, stored by the account page's service; the
 listing names stages by their names in the reader's language; a bad value refuses the whole

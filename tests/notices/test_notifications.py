@@ -1,4 +1,4 @@
-"""The notification centre and per-person reminder preferences (issue 29, item 5): what
+"""The notification centre and per-person reminder preferences: what
 concerns a person (her cases' stages overdue and due soon, records and withdrawals by others on
 them, the cases handed to her) on /notifications, in the menu's bell and in
 `GET /api/v1/notifications`; read and unread; her preferences (channels, days before a due

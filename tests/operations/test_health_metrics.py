@@ -1,4 +1,4 @@
-"""/healthz, /readyz and /metrics (issue 30, item 3), and a lost PostgreSQL connection (item 4):
+"""/healthz, /readyz and /metrics, and a lost PostgreSQL connection:
 the process answers; ready only with the database, its schema and a fresh worker heartbeat;
 the metrics closed unless a token is configured, then holding the outbox and the workers; a
 connection terminated under a request retried once (a read) or answered 503 with Retry-After

@@ -1,4 +1,4 @@
-"""Observability with more than one process (issue 30, item 3): `merzim worker --once` (run
+"""Observability with more than one process: `merzim worker --once` (run
 from a timer) leaves a heartbeat that `/readyz` reads; the re-plan runs are counted in the
 database whichever process runs them and shown in `/metrics`; and `merzim serve --workers 2`
 adds up the request counts of both web processes in every scrape (prometheus-client's

@@ -1,4 +1,4 @@
-"""deploy/ as it ships, tested (issue 30, item 2): Debian's nginx, run as an unprivileged process
+"""deploy/ as it ships, tested: Debian's nginx, run as an unprivileged process
 with the site deploy/nginx/merzim.conf (only its addresses, ports, certificate and log paths
 replaced) and a throw-away self-signed certificate, terminates HTTPS in front of two
 `merzim serve --no-worker` nodes, each with a working directory and a config.toml of its own

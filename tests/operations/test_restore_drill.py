@@ -1,5 +1,5 @@
-"""The restore drill of docs/operator-guide.md ("Restore drill"), done for real (issue 46,
-point 5): a PostgreSQL installation whose evidence files are in the database is backed up
+"""The restore drill of docs/operator-guide.md ("Restore drill"), done for real: a PostgreSQL
+installation whose evidence files are in the database is backed up
 with `pg_dump` (its audit checkpoint copied first), restored with `psql` into a new database
 as on a fresh machine, and `merzim audit verify` there is clean; the case and its file are
 there, the file's bytes the same. PostgreSQL only: on SQLite the backup is a copy of the file

@@ -1,5 +1,5 @@
-"""`merzim serve` checks its options and takes its address before anything is written (issue 30,
-item 4): a port out of range or in use exits 2 with one line and the database unchanged, even
+"""`merzim serve` checks its options and takes its address before anything is written:
+a port out of range or in use exits 2 with one line and the database unchanged, even
 with the worker embedded; X-Forwarded-For is believed only from a configured trusted proxy, so
 the public page's rate limit is not dodged by a header."""
 

@@ -1,4 +1,4 @@
-"""A web process sets what it built at start-up aside from the cycle collector (issue 46:
+"""A web process sets what it built at start-up aside from the cycle collector (without it,
 every ~11th page of the root overdue list paid a full collection of 34-39 ms walking the
 modules, models, routes and definitions): `app_factory`, which uvicorn calls in each web
 process of `merzim serve`, freezes them (`gc.freeze`) once the application is built. Checked

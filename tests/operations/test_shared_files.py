@@ -1,4 +1,4 @@
-"""Evidence files where every node reaches them (issue 30, item 1): with PostgreSQL and no
+"""Evidence files where every node reaches them: with PostgreSQL and no
 `[files] directory`, a file's content is kept in the database itself, in chunks of 1 MiB written
 in one transaction and read back one at a time; `merzim files move-to-database` copies a
 directory's files into it (checked by their hashes, one transaction a file, idempotent,

@@ -1,4 +1,4 @@
-"""Bulk planning gives exactly the due dates of the one-by-one path (issue 15.1), on random
+"""Bulk planning gives exactly the due dates of the one-by-one path, on random
 cases, for analyses (`analysis import` against `plan_analysis` row by row) and obligations
 (`obligations sync` in bulk against each case through `open_case`), on SQLite and PostgreSQL.
 

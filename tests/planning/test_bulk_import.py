@@ -1,5 +1,5 @@
-"""A schedule import plans thousands of analyses at once (issue 15.1) without holding the write
-lock while it checks them (issue 11.7), on SQLite and PostgreSQL.
+"""A schedule import plans thousands of analyses at once without holding the write
+lock while it checks them, on SQLite and PostgreSQL.
 
 Every row is checked and planned first (phase 1: reads only), then everything is written in
 one short transaction (phase 2). The due dates are the one-by-one path's, because both run

@@ -1,4 +1,4 @@
-"""No duplicates (issue 12.2; domain/internal-risk-analysis.md "No duplicates"): a second
+"""No duplicates (domain/internal-risk-analysis.md "No duplicates"): a second
 analysis of the same subject and object whose planned period overlaps one that still counts is
 refused with a message naming it, unless the officer confirms it with a reason, on SQLite and
 PostgreSQL, one by one (service, CLI, web, API) and in a schedule import (a stored analysis or

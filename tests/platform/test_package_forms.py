@@ -1,4 +1,4 @@
-"""The report forms in the cross-platform package (issue 27, deliver 3): `merzim package` puts
+"""The report forms in the cross-platform package: `merzim package` puts
 each form the implementation map names under the sub-task it confirms (000:L720-728, L815-821,
 L1551, L1676-1680, L1696-1702, L1751-1755), in Kazakh and in Russian, beside the records of the
 registers the map names; unpacked and read back cell by cell against `merzim form`.

@@ -1,4 +1,4 @@
-"""The cross-platform package (issue 16, point 4; 000:L43-91): the officer's story on both
+"""The cross-platform package (000:L43-91): the officer's story on both
 backends — a district akimat's programme of 2024 with its documents recorded (and files
 attached) through the real command line, packaged by `merzim package`, unpacked, and read back:
 folders named as the implementation map names the project, task and sub-task, each with its

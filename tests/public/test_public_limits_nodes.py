@@ -1,4 +1,4 @@
-"""The public pages' rate limit and cache across nodes (issue 30, item 1): two `merzim serve`
+"""The public pages' rate limit and cache across nodes: two `merzim serve`
 processes with working directories of their own on one database count a client's requests
 together (the limit holds across them, Retry-After from the shared window) and share one cache,
 which a switch made anywhere (here: the command line) empties for both; the tables stay

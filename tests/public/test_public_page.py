@@ -1,4 +1,4 @@
-"""An organisation's public page, its Atom feed and its embeddable fragment (issue 16, point 3),
+"""An organisation's public page, its Atom feed and its embeddable fragment,
 in the access-matrix style: for each organisation (listed in config.toml, switched off by an
 admin though listed, switched on by an admin though not listed, neither, none such) and each
 of its cases (announced and published, announced only, not announced, announcement voided, a

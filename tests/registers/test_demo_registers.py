@@ -1,4 +1,4 @@
-"""`merzim init --demo` fills the registers of projects No. 2-4 (issue 27): a year of entries,
+"""`merzim init --demo` fills the registers of projects No. 2-4: a year of entries,
 so every indicator of projects No. 2-4 has points for some subject of the demo tree and every
 report form (appendices 1-6) has lines. The demo still loads once, and on any day of the year
 (dates are kept in the current year and not after today)."""

@@ -1,4 +1,4 @@
-"""Every recorded value in sight (issue 43, deliver 1): the case page and its history show each
+"""Every recorded value in sight: the case page and its history show each
 field and piece of evidence of a record, labelled in the reader's language (a whole number with
 its thousands grouped); the register's XLSX has a column per field and per key evidence, dates
 as dates, numbers as numbers, an autofilter on its header row; a manager above does not see a

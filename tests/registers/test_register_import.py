@@ -1,4 +1,4 @@
-"""A register imported from a spreadsheet (issue 27): `merzim case import KEY FILE` opens a
+"""A register imported from a spreadsheet: `merzim case import KEY FILE` opens a
 case for every row, records the row's event when it names one, and stores nothing when a row
 or a column is refused. Shown with the gift register (002:L161: hand over within 7 calendar
 days of receipt, rolled to the next working day)."""

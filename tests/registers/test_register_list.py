@@ -1,4 +1,4 @@
-"""A list per register with filters and export (issue 27, deliver 2): /cases?process=KEY filtered
+"""A list per register with filters and export: /cases?process=KEY filtered
 by the register's own fields — a choice as a select, a text as "contains", a whole number or a
 date as from/to — and by the dates given at opening, the XLSX/CSV exports honouring the same
 filters; a personal field (one that may name a person) offered and matched only for those who

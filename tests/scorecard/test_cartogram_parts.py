@@ -1,4 +1,4 @@
-"""Two parts per department and district in the cartogram (issue 28 item 5, I-7).
+"""Two parts per department and district in the cartogram (I-7).
 
 The corruption cartogram of a regional akimat has, for every department and every district,
 two parts: the positions exposed to corruption risks and the list of corruption risks

@@ -1,5 +1,5 @@
 """`merzim score ROOT --subtree` writes its table as plain text exactly as rich draws it
-(issue 30, point 5: 5,000 rows in milliseconds, not seconds), and leaves it to rich whenever
+(5,000 rows in milliseconds, not seconds), and leaves it to rich whenever
 rich would draw something else: colour, an ASCII console, a console too narrow, cells rich
 would change (emoji codes, control characters, outer spaces)."""
 

@@ -1,4 +1,4 @@
-"""The whole evaluation from what was recorded (issue 27's acceptance): register entries
+"""The whole evaluation from what was recorded: register entries
 opened and recorded through the command line, then `merzim score --json` reading them back
 through the scorecard's service (workflow/scorecard/service.py register_cases). The pure rules
 are computed by hand in tests/scorecard/test_score_projects_2_4.py; this checks the database's side: the

@@ -1,4 +1,4 @@
-"""A case's opening values corrected (issue 43, point 2), on SQLite and PostgreSQL: through the
+"""A case's opening values corrected, on SQLite and PostgreSQL: through the
 command line (`merzim case edit`) and the API (`PATCH /api/v1/cases/{id}`). The new values pass
 the opening's checks, the case is re-planned (a given date moves its due dates) and re-scored
 (the score reads cases), and the audit log keeps the old and new values; a refusal changes

@@ -1,4 +1,4 @@
-"""A case's history on its page (issue 29, point 4): every record, not-done (with its reason),
+"""A case's history on its page: every record, not-done (with its reason),
 void (with what it voided and why), file (attached, voided), assignment, the opening and the
 withdrawal, with who and when, oldest first; voided records struck through, never silently
 gone; and every selection list names a not-done stage as not done, never as the event.

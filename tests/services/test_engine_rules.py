@@ -715,7 +715,7 @@ def test_publication_dated_before_the_plan_is_refused(db, ctx):
 ])
 def test_step_without_its_confirming_document_is_refused(db, ctx, event, evidence, field):
     """A single required field is named; an announcement (version 5) takes several links or
-    one url, and the refusal names both ways (issue 28, every channel)."""
+    one url, and the refusal names both ways (every channel)."""
     aid = plan(db, ctx)
     if event == "start_announcement":
         record(db, ctx, aid, "order", date(2026, 2, 10))
@@ -1023,7 +1023,7 @@ def test_replanning_with_an_unchanged_calendar_moves_nothing_and_logs_nothing(db
     before = dump_tables(db)
     assert commit(db, lambda s: svc.replan_all(s, ctx)) == []
     after = dump_tables(db)
-    # the one row that changes is the run counter of /metrics (issue 30): a run, 0 moved
+    # the one row that changes is the run counter of /metrics: a run, 0 moved
     runs = [row for row in after.pop("worker_state") if row[0] == "runs:replan"]
     assert len(runs) == 1 and '"n":1' in runs[0][1] and '"m":0' in runs[0][1]
     before["worker_state"] = [row for row in before["worker_state"] if row[0] != "runs:replan"]

@@ -1,4 +1,4 @@
-"""Files confirming a record (issue 16, point 1), on both backends: the store, the type read
+"""Files confirming a record, on both backends: the store, the type read
 from the content, the CLI (`record --file`, `files`, `files get`, `files public|private|void`,
 `audit verify`), the web form and the API by HTTP (attach, list, download, public, private,
 void), and who may see them.

@@ -1,4 +1,4 @@
-"""Writes that never lie (issue 46): idempotency keys on the API and the forms, the answer of a
+"""Writes that never lie: idempotency keys on the API and the forms, the answer of a
 write whose database connection was lost, and a repeatable event sent twice by mistake —
 through the real application, on the run's backend."""
 

@@ -1,4 +1,4 @@
-"""The internal analysis as the sources have it (definition version 3, issue 12 point 1), with
+"""The internal analysis as the sources have it (definition version 3), with
 exact dates across the 2025-2027 holidays.
 
 Every expected date is written by hand from the Kazakh production calendar

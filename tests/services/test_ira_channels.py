@@ -17,6 +17,7 @@ from datetime import date
 
 import pytest
 
+from tests.support.features import needs
 from workflow.core.errors import RuleViolation
 
 DOC = {"number": "15-ө", "signed_by": "Б. Сапаров", "approver_role": "head_of_apparatus"}
@@ -221,6 +222,7 @@ def test_the_public_page_names_each_channel_and_the_council(world, make_ctx):
                                  ("Date of the public council's meeting", "2025-04-09")]
 
 
+@needs("drafts")
 def test_the_drafts_name_the_council_and_list_the_links(world, make_ctx):
     from workflow.drafts import service as drafts
     from workflow.storage.db import session as open_session

@@ -1,5 +1,5 @@
 """The justification note that replaces the publication is signed by the head of apparatus
-(issue 28 item 4, I-13, I-16; 000:L473-481).
+(I-13, I-16; 000:L473-481).
 
 From version 5 a publication record carrying a justification note (number and signer) names
 its signer's role (`approver_role`): the head of apparatus is accepted; anyone else is refused

@@ -1,5 +1,5 @@
 """A case opened by mistake is withdrawn, and a second case of the same is confirmed with a
-reason (issue 29, point 3), on SQLite and PostgreSQL, through the service, the command line,
+reason, on SQLite and PostgreSQL, through the service, the command line,
 the web and the API.
 
 Withdrawn: the case leaves the overdue and due lists, "My work", the reminders, the case list,

@@ -1,7 +1,7 @@
 """Rows written in bulk (`insert_rows`: COPY's text format made by merzim on PostgreSQL, an
 `executemany` on SQLite) store exactly what the ORM stores for the same values: text with a
 tab, a newline, a carriage return and backslashes, `\\N` as text, JSON holding them, None in a
-JSON column (JSON null), dates, flags and NULLs (issue 30, point 5)."""
+JSON column (JSON null), dates, flags and NULLs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`org import` in bulk (issue 46): a bounded number of statements whatever the file's length
+"""`org import` in bulk: a bounded number of statements whatever the file's length
 (5,001 organisations one `add_org` at a time took 86 s against 5.2 s for 501: each row flushed
 the session's growing set of objects), and the same tree and audit records as `add_org` one
 row at a time. Statements counted with an event listener, not timed."""

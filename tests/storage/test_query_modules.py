@@ -1,4 +1,4 @@
-"""One query module per aggregate (issue 26): the SELECTs of the services live in
+"""One query module per aggregate: the SELECTs of the services live in
 workflow/storage/queries/ (`accounts`, `organisations`, `files`, `audit`, `outbox`,
 `obligations`, `search`, `replanning`, …), each a named, typed function with a docstring
 saying what it returns; a service calls them and builds no SELECT of its own

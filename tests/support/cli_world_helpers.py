@@ -1,4 +1,4 @@
-"""The small world the command-line tests of issue 29's leftovers share (tests/cli/test_cli_bulk.py,
+"""The small world some command-line tests share (tests/cli/test_cli_bulk.py,
 tests/notices/test_cli_preferences.py, tests/cli/test_cli_language_option.py), built through the real entry
 point:
 an akimat with two departments, officers in them, and conflict-of-interest notices received

@@ -372,7 +372,7 @@ class _Form(HTMLParser):
         if name and ("required" in a or a.get("aria-required") == "true"):
             self.required.add(name)
         if tag == "input" and name and a.get("type") == "file":
-            self.files.add(name)  # a file input has no value to keep (issue 16: evidence files)
+            self.files.add(name)  # a file input has no value to keep (evidence files)
         elif tag == "input" and name and a.get("type") != "hidden":
             self.values[name] = a.get("value") or ""
         elif tag == "textarea" and name:

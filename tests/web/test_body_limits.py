@@ -1,4 +1,4 @@
-"""Request bodies capped per route (issue 30, item 4): 1 MiB everywhere but an upload route's
+"""Request bodies capped per route: 1 MiB everywhere but an upload route's
 multipart body; refused with 413 before the body is read (a declared length) or as soon as it
 passes the cap (chunked), in the reader's language, nothing stored; and a real `merzim serve`
 keeps its memory when sent 30 MB to /login."""

@@ -1,4 +1,4 @@
-"""Work in bulk (issue 29, item 6): stages or cases selected in "My work", "Overdue", "Cases"
+"""Work in bulk: stages or cases selected in "My work", "Overdue", "Cases"
 and the obligations, then one event with one confirming document recorded on all of them, the
 cases handed over to another officer, or the selection exported — through the real web
 application and the API, on SQLite and PostgreSQL.
@@ -201,7 +201,7 @@ def test_the_api_records_in_bulk_all_or_nothing(web: Web):
     assert r.status_code == 409 and r.json()["refused"][0]["error"] == "notfound.user"
 
 
-# -- the lists' columns, filters and search (issue 29, item 8) ------------------------------------
+# -- the lists' columns, filters and search ----------------------------------------
 
 
 def test_the_overdue_stage_filter_offers_every_procedures_stages(web: Web):

@@ -1,4 +1,4 @@
-"""The calendar feed's events in words (issue 29, item 8): the description names the case,
+"""The calendar feed's events in words: the description names the case,
 the organisations and says in the feed owner's language whether the due date is fixed or
 projected and who sets it; the event links the case page; a display alarm for each of the
 owner's reminder days (the organisation's [reminders] before: 5, 1 and 0 working days), at the

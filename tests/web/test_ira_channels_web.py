@@ -1,4 +1,4 @@
-"""Several links with their channels from the case page's form and the API (issue 28, I-15),
+"""Several links with their channels from the case page's form and the API (I-15),
 through the real application; a bad channel is refused and nothing is stored."""
 
 from __future__ import annotations

@@ -155,7 +155,7 @@ def test_the_login_form_and_user_password_accept_the_same_longest_password(web):
 
 @pytest.mark.slow
 def test_forty_parallel_guesses_over_http_against_two_web_processes(db_url, make_ctx, tmp_path):
-    """The issue's measurement, end to end: `merzim serve --workers 2`, 40 parallel POST /login
+    """Measured end to end: `merzim serve --workers 2`, 40 parallel POST /login
     with wrong passwords, then the right one; every answer is the same 401."""
     import signal
     import subprocess

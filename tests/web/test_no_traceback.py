@@ -37,7 +37,7 @@ def one_line(run: subprocess.CompletedProcess, code: int | None = None) -> str:
 def test_pages_and_api_answer_4xx_for_odd_dates_and_huge_ids(web):
     b = web.browser("nurlan")
     for as_of, says in (("1900-01-02", "outside the calendar data"),
-                        ("9999-12-31", "a date from 1900-01-01 to 2100-12-31")):  # issue 46
+                        ("9999-12-31", "a date from 1900-01-01 to 2100-12-31")):
         r = b.get(f"/overdue?as_of={as_of}")
         assert r.status_code == 422, (as_of, r.status_code)
         assert says in r.text

@@ -1,5 +1,5 @@
 """Who sees the person of a case, on every surface (procedures.md, "Who may see a case about a
-person"; issue 13 items 3 and 5).
+person").
 
 A world of four cases about a person in the akimat's education department (AK-ALM-EDU): a
 conflict-of-interest notice with an overdue stage, a gift with a voided record, a foreign
@@ -375,20 +375,20 @@ COVERED_GET = {
     "GET /api/v1/processes/{key}", "GET /api/v1/scores",  # test_every_other_page_...
     "GET /lang/{code}", "GET /api/docs/{asset}",  # a redirect and static files: no case data
     "GET /api/redoc",  # the API's documentation: a static page
-    # health and metrics (issue 30): counts and checks, never a case or a person
+    # health and metrics: counts and checks, never a case or a person
     # (tests/operations/test_health_metrics.py)
     "GET /healthz", "GET /readyz", "GET /metrics",
     "GET /overview",  # test_every_other_page_... (counts and organisations, no person)
     "GET /coverage", "GET /api/v1/coverage",  # test_every_other_page_... (organisations only)
     "GET /api/v1/submissions",  # test_every_other_page_... (organisations and dates only)
-    # the notification centre (issue 29): a person's own items, never the person a case is
+    # the notification centre: a person's own items, never the person a case is
     # about (test_every_other_page_...; tests/notices/test_notifications.py)
     "GET /notifications", "GET /account/reminders", "GET /api/v1/notifications",
-    # a case's files, as private as its person (issue 16): tests/services/test_files.py,
+    # a case's files, as private as its person: tests/services/test_files.py,
     # test_a_person_cases_files_are_as_private_as_its_person (this module's roles and cases)
     "GET /cases/{case_id}/files/{file_id}", "GET /api/v1/cases/{case_id}/files",
     "GET /api/v1/cases/{case_id}/files/{file_id}",
-    # announcement drafts (issue 16), as private as the case's person: tests/drafts/test_drafts.py,
+    # announcement drafts, as private as the case's person: tests/drafts/test_drafts.py,
     # test_the_shipped_cases_about_a_person_have_no_draft_and_show_nothing (this module's
     # roles and cases) and test_a_draft_of_a_case_about_a_person_is_as_private_as_its_person
     "GET /cases/{case_id}/drafts/{stage}", "GET /cases/{case_id}/drafts/{stage}/docx",

@@ -18,6 +18,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
+from tests.support.features import of
 from tests.support.web_helpers import (
     AK_CODES,
     MF_CODES,
@@ -155,8 +156,9 @@ ANON_GET = ["/", "/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/analyses
             "/overview", "/overview?month=2025-12&day=2025-12-03",
             "/orgs/suggest?q=AK",  # an organisation filter's choices (her subtree only:
             # tests/web/test_web_org_filter.py)
-            "/admin/public",  # (issue 16: the public pages' switch, tests/public/test_public_page.py)
-            "/cases/{edu}/drafts/publication", "/cases/{edu}/drafts/publication/docx",
+            "/admin/public",  # (the public pages' switch, tests/public/test_public_page.py)
+            *of("drafts", "/cases/{edu}/drafts/publication",
+                "/cases/{edu}/drafts/publication/docx"),
             "/cases/{edu}/files/1", "/cases.xlsx", f"/cases.csv?process={PROCESS}",
             "/forms/2.xlsx?org=AK-ALM-EDU&year=2025",
             "/forms/national.xlsx?org=AK-ALM-EDU&year=2025", "/coverage", "/coverage?org=AK-ALM-EDU",
@@ -167,8 +169,9 @@ ANON_GET = ["/", "/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/analyses
 ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases/{edu}/not-done",
              "/cases/{edu}/void", f"/cases/new/{PROCESS}", "/outbox/retry", "/account/feeds",
              "/account/feeds/1/revoke", "/account/tokens", "/account/tokens/1/revoke",
-             "/admin/public", "/cases/{edu}/drafts/publication",
-             "/cases/{edu}/drafts/publication/docx", "/cases/{edu}/files",
+             "/admin/public", *of("drafts", "/cases/{edu}/drafts/publication",
+                                  "/cases/{edu}/drafts/publication/docx"),
+             "/cases/{edu}/files",
              "/cases/{edu}/files/1/public", "/cases/{edu}/files/1/void", "/programmes/{p}/uploads",
              "/cases/{edu}/withdraw", "/cases/{edu}/edit", "/notifications/read",
              "/cases/{edu}/restore", "/cases/{edu}/linked", "/cases/{edu}/links",
@@ -180,8 +183,9 @@ API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p
            "/api/v1/analyses", "/api/v1/analyses/{edu}", "/api/v1/cases",
            f"/api/v1/cases?process={PROCESS}", "/api/v1/cases/{edu}", "/api/v1/processes",
            f"/api/v1/processes/{PROCESS}", "/api/v1/overdue", f"/api/v1/overdue?process={PROCESS}",
-           "/api/v1/due", f"/api/v1/due?process={PROCESS}", "/api/v1/cases/{edu}/drafts",
-           "/api/v1/cases/{edu}/drafts/publication", "/api/v1/cases/{edu}/files",
+           "/api/v1/due", f"/api/v1/due?process={PROCESS}",
+           *of("drafts", "/api/v1/cases/{edu}/drafts", "/api/v1/cases/{edu}/drafts/publication"),
+           "/api/v1/cases/{edu}/files",
            "/api/v1/cases/{edu}/files/1", "/api/v1/scores", "/api/v1/coverage",
            "/api/v1/submissions", "/api/v1/notifications"]
 # each write of the API with a body that would be legal for the akimat's education department
@@ -207,7 +211,7 @@ PUBLIC_PAGES = {"GET /public/{code}", "GET /public/{code}.atom", "GET /public/{c
                 "GET /public/{code}/files/{file_id}"}
 PUBLIC = PUBLIC_PAGES | {"GET /login", "POST /login", "GET /lang/{code}", "GET /ics/{token}.ics",
           "GET /openapi.json", "GET /api/docs", "GET /api/docs/{asset}", "GET /api/redoc",
-          # health and metrics (issue 30): no session, no case; /metrics closed unless its
+          # health and metrics: no session, no case; /metrics closed unless its
           # token is configured (tests/operations/test_health_metrics.py)
           "GET /healthz", "GET /readyz", "GET /metrics"}
 
@@ -223,7 +227,7 @@ COVERED_TEMPLATES = {
     # an organisation filter's choices: anonymous above; her subtree only:
     # tests/web/test_web_org_filter.py
     "GET /orgs/suggest",
-    # a register's export and the report forms (issue 27): anonymous above; the persons in
+    # a register's export and the report forms: anonymous above; the persons in
     # them tests/web/test_person_visibility.py and tests/forms/test_forms.py
     "GET /cases.{fmt}", "GET /forms/{n}.xlsx",
     "GET /forms/national.xlsx",  # the same; who gets it: tests/forms/test_national_report.py
@@ -241,11 +245,11 @@ COVERED_TEMPLATES = {
     "POST /api/v1/cases/{case_id}/void", "GET /api/v1/processes", "GET /api/v1/processes/{key}",
     "GET /api/v1/overdue", "GET /api/v1/due",
     "GET /admin/public", "POST /admin/public",  # anonymous above; the rest tests/public/test_public_page.py
-    # announcement drafts (issue 16): anonymous above; the rest tests/drafts/test_drafts.py
-    "GET /cases/{case_id}/drafts/{stage}", "POST /cases/{case_id}/drafts/{stage}",
-    "GET /cases/{case_id}/drafts/{stage}/docx", "POST /cases/{case_id}/drafts/{stage}/docx",
-    "GET /api/v1/cases/{case_id}/drafts", "GET /api/v1/cases/{case_id}/drafts/{stage}",
-    # a case's evidence files (issue 16): anonymous above; the rest tests/services/test_files.py
+    # announcement drafts: anonymous above; the rest tests/drafts/test_drafts.py
+    *of("drafts", "GET /cases/{case_id}/drafts/{stage}", "POST /cases/{case_id}/drafts/{stage}",
+        "GET /cases/{case_id}/drafts/{stage}/docx", "POST /cases/{case_id}/drafts/{stage}/docx",
+        "GET /api/v1/cases/{case_id}/drafts", "GET /api/v1/cases/{case_id}/drafts/{stage}"),
+    # a case's evidence files: anonymous above; the rest tests/services/test_files.py
     "GET /cases/{case_id}/files/{file_id}", "POST /cases/{case_id}/files",
     "POST /cases/{case_id}/files/{file_id}/public", "POST /cases/{case_id}/files/{file_id}/void",
     "GET /api/v1/cases/{case_id}/files", "POST /api/v1/cases/{case_id}/files",
@@ -255,26 +259,26 @@ COVERED_TEMPLATES = {
     # the cross-platform upload date: anonymous above, the API's refusals below; the rest (and
     # the sub-tasks in GET /api/v1/programmes/{programme_id}) tests/platform/test_platform_package.py
     "POST /programmes/{programme_id}/uploads", "POST /api/v1/programmes/{programme_id}/uploads",
-    # a case withdrawn (issue 29): anonymous above; the rest tests/services/test_withdraw.py
+    # a case withdrawn: anonymous above; the rest tests/services/test_withdraw.py
     "POST /cases/{case_id}/withdraw", "POST /api/v1/cases/{case_id}/withdraw",
     # a withdrawal undone, a procedure's case and its register entry linked (P-22):
     # anonymous above; who may, refusals and nothing stored: tests/services/test_linked_facts.py
     "POST /cases/{case_id}/restore", "POST /api/v1/cases/{case_id}/restore",
     "POST /cases/{case_id}/linked", "POST /api/v1/cases/{case_id}/linked",
     "POST /cases/{case_id}/links", "POST /api/v1/cases/{case_id}/links",
-    # a case's opening values corrected (issue 43): anonymous above (the API's below); who may
+    # a case's opening values corrected: anonymous above (the API's below); who may
     # correct it, refusals and nothing stored: tests/services/test_case_edit.py
     "POST /cases/{case_id}/edit", "PATCH /api/v1/cases/{case_id}",
-    # the notification centre (issue 29): anonymous above; only her own items, preferences
+    # the notification centre: anonymous above; only her own items, preferences
     # and refusals: tests/notices/test_notifications.py
     "GET /notifications", "POST /notifications/read", "GET /account/reminders",
     "POST /account/reminders", "POST /account/reminders/mute", "POST /account/reminders/snooze",
     "POST /account/reminders/holds/{hold_id}/release", "GET /api/v1/notifications",
     "POST /api/v1/notifications/read",
-    # work in bulk (issue 29): anonymous above; who may act on which item, every refusal
+    # work in bulk: anonymous above; who may act on which item, every refusal
     # named and nothing stored: tests/web/test_bulk_actions.py
     "POST /bulk", "POST /api/v1/bulk/record", "POST /api/v1/bulk/assign",
-    # the sign-in page's language saved as the profile's (issue 29): anonymous above; her own
+    # the sign-in page's language saved as the profile's: anonymous above; her own
     # profile only, CSRF, audited: tests/browser/test_browser_bulk_on_phone.py
     "POST /account/language",
     # a register's file imported from the web: anonymous above; who may import for which

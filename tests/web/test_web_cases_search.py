@@ -1,4 +1,4 @@
-"""The cases list and its search (issue 14, point 4): by number, process, subject, object,
+"""The cases list and its search: by number, process, subject, object,
 person (only where the viewer may see the person: never revealed, not even by a count), state,
 overdue stages and words; paged; the filters remembered across other pages, language switches
 and coming back, until cleared or logout. Through the real application on both backends; the

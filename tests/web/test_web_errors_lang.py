@@ -296,7 +296,7 @@ def test_export_buttons_send_the_filters_on_screen(world: Web):
     query = "process=&stage=&org=&year=&sort=days&dir=asc"
     shown = _days(b.get(f"/overdue?{query}").text)
     rows = list(csv.reader(io.StringIO(b.get(f"/overdue.csv?{query}").text.lstrip("\ufeff"))))
-    # column 6: the days overdue (after the due date and its basis, issue 28)
+    # column 6: the days overdue (after the due date and its basis)
     assert [int(r[6]) for r in rows[1:]] == shown and shown == sorted(shown)
     only = list(csv.reader(io.StringIO(b.get(f"/overdue.csv?stage={stage}").text
                                        .lstrip("\ufeff"))))

@@ -103,7 +103,7 @@ def test_overdue_xlsx_has_the_rows_and_dates_of_the_api(world: Web):
                    for row in rows[1:]]
             items = api_overdue(world, login, query)
             assert got == expected_list_rows(items), (login, query)
-            # the last column names each row's procedure (issue 29)
+            # the last column names each row's procedure
             assert [row[8] for row in rows[1:]] == [procedure(i["process"]) for i in items]
             if not query:
                 assert items, f"{login} has overdue stages in the demo"

@@ -1,4 +1,4 @@
-"""An organisation's year of obligations on the dashboard (issue 13, item 2): month by month,
+"""An organisation's year of obligations on the dashboard: month by month,
 each stage with its due date, status in words, done date and case link, in the reader's
 language; an XLSX/CSV export with the columns of `merzim obligations list`; a viewer sees only
 the organisations of her subtree. The demo for TODAY (19 November 2025) with every shipped
@@ -82,7 +82,7 @@ def rows_of(page: str) -> list[dict]:
     out = []
     for month, section in SECTION.findall(page):
         for status, case, process, period, cells in ROW.findall(section):
-            # (the first cell: the row's checkbox of the bulk bar, issue 29)
+            # (the first cell: the row's checkbox of the bulk bar)
             _select, name, period_name, stage, due, status_text, done, link = [
                 text_of(c) for c in CELL.findall(cells)]
             out.append({"month": int(month), "status": status, "case": int(case),

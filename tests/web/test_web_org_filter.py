@@ -1,4 +1,4 @@
-"""The organisation filter of the lists (issue 15 point 3, issue 46): a text field sending the
+"""The organisation filter of the lists: a text field sending the
 organisation's code (`?org=CODE`, so links keep working) with a <datalist> of the first
 organisations of the reader's subtree (a national manager's subtree has thousands: the page
 stays small) and the others found as she types (GET /orgs/suggest, bounded). The subtree is

@@ -1,4 +1,4 @@
-"""The manager's overview (issue 14, point 5) through the real application on both backends: the
+"""The manager's overview through the real application on both backends: the
 figures of every chart equal counts computed here straight from the stage rows (overdue by
 organisation, on-time rate, twelve months of lateness, a month's deadlines), the bars drill
 down, a viewer never sees another subtree, bad input is a clear 422 in the reader's language,

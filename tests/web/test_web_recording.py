@@ -1,4 +1,4 @@
-"""Recording on a case page (issue 14, point 1), through the real application on both backends.
+"""Recording on a case page, through the real application on both backends.
 
 An officer records what happened: the page answers a success with a redirect (303) to the case,
 where a confirmation shows once at the top; a refusal with the case page itself, every problem
@@ -242,7 +242,7 @@ def test_each_event_asks_only_for_what_its_definition_needs(web: Web):
     # required inputs are marked to the eye as well: the mark and its legend
     assert page.count('<span class="req" aria-hidden="true">*</span>') >= 8
     assert en("record.required_legend") in html.unescape(page)
-    # (+ not done, void, and withdrawing the case: issue 29; correcting it: issue 43)
+    # (+ not done, void, withdrawing the case and correcting it)
     assert page.count("novalidate") == page.count('data-testid="record-form"') + 4
 
     # the monitoring of a published analysis: its report and review name their period

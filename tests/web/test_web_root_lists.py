@@ -1,4 +1,4 @@
-"""The overdue and due pages in SQL (issue 15 point 3): the summary by subordinate organisation
+"""The overdue and due pages in SQL: the summary by subordinate organisation
 and the count come from one GROUP BY, the page's rows from ORDER BY … LIMIT — never from the
 whole list built in Python. These tests check, on a varied dataset and on both backends, that
 what SQL gives is what the Python code computed from the whole list: the same rows on every

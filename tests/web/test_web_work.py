@@ -1,4 +1,4 @@
-""""My work" (issue 14, point 3): an officer's first page lists the stages of the cases she
+""""My work": an officer's first page lists the stages of the cases she
 answers for across every process — the internal analysis, the procedures, the obligations —
 overdue, due soon and done in the last 30 days, each with its Record action; not another
 officer's; and the menu shows an overdue count for every role. Through the real application

@@ -22,7 +22,7 @@ from workflow.services.views import CaseView, OverdueRow, StageRow
 if TYPE_CHECKING:
     from workflow.storage.models import Organisation, Programme
 
-PAGE_SIZE = 200  # rows on a page of a list
+PAGE_SIZE = 50  # rows on a page of a list (a phone scrolls 50 rows; the pager links the rest)
 T = TypeVar("T")
 R = TypeVar("R", bound=StageRow)
 
@@ -85,12 +85,16 @@ def overdue_list(s: Session, ctx: svc.Context, viewer: Viewer, page: int, query:
                                                  dict[str, int]]:
     """The overdue page's rows, pager and counts by organisation path, in SQL (never the whole
     list): the counts in one GROUP BY (their sum is the list's length), then one page in the
-    list's order with ORDER BY … LIMIT. Same rows as `paginate(overdue_rows(…))`."""
+    list's order with ORDER BY … LIMIT. Same rows as `paginate(overdue_rows(…))`. Both kept
+    across requests until the data changes (`kept`)."""
     scope, path = scope_code(s, viewer, org), only_path(viewer)
-    counts = count_overdue_by_path(s, ctx, scope, stage, year, path, process=process)
+    where = (scope, path, stage, year, process)
+    counts = kept(s, ctx, ("overdue.counts", *where), lambda: count_overdue_by_path(
+        s, ctx, scope, stage, year, path, process=process))
     first, pager = pages(sum(counts.values()), page, query, size)
-    rows = svc.overdue(s, ctx, scope, stage, year, path, limit=size, offset=first,
-                       process=process, sort=sort, desc=desc) if counts else []
+    rows = kept(s, ctx, ("overdue.rows", *where, sort, desc, first, size), lambda: svc.overdue(
+        s, ctx, scope, stage, year, path, limit=size, offset=first, process=process, sort=sort,
+        desc=desc)) if counts else []
     return rows, pager, counts
 
 
@@ -98,13 +102,47 @@ def due_list(s: Session, ctx: svc.Context, viewer: Viewer, within: int, page: in
              org: str | None = None, process: str | None = None,
              size: int = PAGE_SIZE) -> tuple[list[StageRow], dict[str, Any]]:
     """The due page's rows and pager: counted with COUNT, one page with ORDER BY … LIMIT.
-    Same rows as `paginate(due_rows(…))`."""
+    Same rows as `paginate(due_rows(…))`; both kept across requests until the data changes."""
     scope, path = scope_code(s, viewer, org), only_path(viewer)
-    first, pager = pages(svc.count_due(s, ctx, scope, within, path, process=process), page,
-                         query, size)
-    rows = svc.due_within(s, ctx, scope, within, path, limit=size, offset=first,
-                          process=process) if pager["total"] else []
+    where = (scope, path, within, process)
+    total = kept(s, ctx, ("due.count", *where), lambda: svc.count_due(
+        s, ctx, scope, within, path, process=process))
+    first, pager = pages(total, page, query, size)
+    rows = kept(s, ctx, ("due.rows", *where, first, size), lambda: svc.due_within(
+        s, ctx, scope, within, path, limit=size, offset=first, process=process)) if total else []
     return rows, pager
+
+
+# The lists' reads kept across requests, per database (engine): the overdue and due lists'
+# counts and pages and the menu's counts, by everything they are read from — what is asked
+# (scope, filters, page), the day, the calendar, the definitions, the language, and the data's
+# version (`svc.data_version`, the audit chain's head: every write that changes a stage, a case,
+# an assignment or an organisation moves it, on any node). A manager's root overdue page counts
+# the whole country's overdue stages; a second look, or a colleague's, costs one statement.
+# Bounded in entries; the time limit only frees memory (a changed version is a new key).
+LIST_CACHE_ENTRIES, LIST_CACHE_SECONDS = 256, 600
+_LISTS: weakref.WeakKeyDictionary[Any, TTLCache] = weakref.WeakKeyDictionary()
+_LISTS_LOCK = threading.Lock()
+
+
+def kept(s: Session, ctx: svc.Context, key: tuple[Any, ...], read: Callable[[], T]) -> T:
+    """`read()`'s answer for `key`, read once per version of the data (what it returns is
+    shared between requests and threads: frozen rows, counts nobody changes)."""
+    full = (svc.data_version(s), ctx.today, id(ctx.calendar), id(ctx.processes), ctx.language,
+            ctx.own_off, key)
+    bind = s.get_bind()
+    with _LISTS_LOCK:
+        cache = _LISTS.get(bind)
+        if cache is None:
+            cache = _LISTS[bind] = TTLCache(LIST_CACHE_ENTRIES, LIST_CACHE_SECONDS)
+        found = cache.get(full)
+    # the same calendar and definitions, not others that came to live at the same address
+    if found is not None and found[0] is ctx.calendar and found[1] is ctx.processes:
+        return found[2]  # type: ignore[no-any-return]
+    answer = read()
+    with _LISTS_LOCK:
+        cache[full] = (ctx.calendar, ctx.processes, answer)
+    return answer
 
 
 def due_page(s: Session, ctx: svc.Context, viewer: Viewer, within: int, org: str | None,
@@ -370,11 +408,13 @@ def menu_counts(s: Session, ctx: svc.Context, viewer: Viewer,
     viewer's overdue list shows (an officer's organisation, a manager's or an admin's subtree;
     `overdue`: already counted, by the unfiltered overdue page) and those of her own work (the
     cases she answers for)."""
-    path = only_path(viewer)
-    return {"overdue": overdue if overdue is not None
-            else svc.count_overdue(s, ctx, viewer.org.code, only_path=path),
-            "mine": svc.count_my_overdue(s, ctx, viewer.user.id, unassigned_of(viewer),
-                                         viewer.org.code, path)}
+    path, code, unassigned = only_path(viewer), viewer.org.code, unassigned_of(viewer)
+    return {"overdue": overdue if overdue is not None else kept(
+                s, ctx, ("menu.overdue", code, path),
+                lambda: svc.count_overdue(s, ctx, code, only_path=path)),
+            "mine": kept(s, ctx, ("menu.mine", viewer.user.id, unassigned, code, path),
+                         lambda: svc.count_my_overdue(s, ctx, viewer.user.id, unassigned, code,
+                                                      path))}
 
 
 def unassigned_of(viewer: Viewer) -> int | None:

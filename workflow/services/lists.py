@@ -18,6 +18,7 @@ from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.services.organisations import local_name
 from workflow.services.views import DoneRow, MyWork, OverdueRow, StageRow
+from workflow.storage import audit
 from workflow.storage.models import (
     DONE_LATE,
     DONE_ON_TIME,
@@ -28,7 +29,22 @@ from workflow.storage.models import (
     User,
     table_of,
 )
+from workflow.storage.queries import audit as audit_queries
 from workflow.storage.queries import in_subtree
+
+
+def data_version(s: Session) -> int:
+    """What changes whenever a list's rows may change, for caches of lists kept across
+    requests (web/kit/views.py): the audit chain's head. Every write that changes a stage, a
+    case, an assignment or an organisation appends to the chain in its own transaction, and
+    appends are serialised until commit, so heads become visible in the order they were
+    written: a request that sees head N sees every write up to N. Read once per transaction
+    (an append in it drops the memo: storage/audit.py); one statement on the primary key."""
+    tx, known = s.get_transaction(), s.info.get(audit.VERSION)
+    if known is None or tx is None or known[0] is not tx:
+        known = (None, audit_queries.head_id(s))
+        s.info[audit.VERSION] = (s.get_transaction(), known[1])
+    return known[1]
 
 
 def _process(ctx: Context, process: str | None) -> list:

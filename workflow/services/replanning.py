@@ -279,7 +279,8 @@ def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:  # noqa: C901
              "subject_path": paths[subject], **dict(zip(STAGE_FIELDS, row.values(), strict=True))}
             for case_id, subject, row in inserts])
     s.expire_all()  # rows the session holds were written around it
-    if moved:
-        audit.append(s, ctx.actor, "calendar.replan", "case", "*", {"moved": moved})
+    if moved or inserts:  # (stages added by the re-plan change the lists too)
+        audit.append(s, ctx.actor, "calendar.replan", "case", "*",
+                     {"moved": moved, **({"added": len(inserts)} if inserts else {})})
     heartbeat.count_replan(conn, len(moved), time.time())  # /metrics: re-plan runs
     return moved

@@ -52,6 +52,7 @@ def append(session: Session, actor: str, action: str, entity: str, entity_id: An
     session.add(rec)
     session.flush()
     session.info[_TAIL] = (_innermost(session), rec.hash)
+    session.info.pop(VERSION, None)  # the session's data changed: read the version again
     _note_head(session, rec)
     return rec
 
@@ -110,10 +111,13 @@ def append_many(session: Session, actor: str,
     last_id = session.exec(select(AuditRecord.id).order_by(col(AuditRecord.id).desc())
                            .limit(1)).one()
     session.info[_TAIL] = (_innermost(session), last[0][-1])
+    session.info.pop(VERSION, None)
     _note_head(session, AuditRecord(id=last_id, **dict(zip(_COLUMNS, last[0], strict=True))))
     return count
 
 
+# services.lists.data_version's memo of the chain's head in a session (dropped by every append)
+VERSION = "merzim.data_version"
 _COLUMNS = ("at", "actor", "action", "entity", "entity_id", "payload", "prev_hash", "hash")
 _HEAD = "merzim.audit_head"
 _TAIL = "merzim.audit_tail"  # (transaction, hash of the last record it appended)

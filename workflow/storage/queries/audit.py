@@ -22,3 +22,9 @@ def trail_of(s: Session, entity: str, entity_id: str, actions: Collection[str]
         AuditRecord.entity == entity, AuditRecord.entity_id == entity_id,
         col(AuditRecord.action).in_(actions))
         .order_by(col(AuditRecord.id))))
+
+
+def head_id(s: Session) -> int:
+    """The id of the chain's last record (0 for an empty chain): the primary key's index."""
+    return s.exec(select(AuditRecord.id).order_by(col(AuditRecord.id).desc()).limit(1)
+                  ).first() or 0
