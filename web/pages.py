@@ -214,7 +214,12 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
     unfiltered = all(f[k] is None for k in ("org", "stage", "year", "process"))
     return render(request, pc, "overdue.html", groups=groups, total=pager["total"], filters=f,
                   menu_overdue=pager["total"] if unfiltered else None,
-                  summary=views.child_counts(counts, scope, orgs, pc.t.language), pager=pager,
+                  # (kept with the counts it is made of: the same version, the same tree)
+                  summary=views.kept(pc.s, pc.ctx, (
+                      "overdue.summary", scope.id, pc.viewer.org.id, pc.viewer.role,
+                      f["stage"], f["year"], f["process"], pc.t.language),
+                      lambda: views.child_counts(counts, scope, orgs, pc.t.language)),
+                  pager=pager,
                   # the Stage filter offers the chosen procedure's stages (none chosen: every
                   # procedure's, grouped by procedure)
                   stage_groups=[(d, [(f"{d.key}:{k}", name_in(st.names, pc.t.language, k))

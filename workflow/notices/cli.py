@@ -152,7 +152,7 @@ def _save(s, user, channels: str | None, before: str | None, digest_hour: str | 
     hour = ("" if pref.digest_hour is None else str(pref.digest_hour)) \
         if digest_hour is None else \
         "" if digest_hour.strip().lower() == DEFAULT else digest_hour
-    notices.save_preferences(s, user, chosen, days, hour)
+    notices.save_preferences(s, user, chosen, days, hour, "cli")
 
 
 @preferences_app.command("set")
@@ -198,13 +198,14 @@ def preferences_set(login: str = USER,
             _save(s, user, channels, before, digest_hour)
         holds = notices.holds(s, user)
         for case in unmute or []:
-            notices.release(s, user, _held(holds, case.strip(), None, case).id)
+            notices.release(s, user, _held(holds, case.strip(), None, case).id, ctx.actor)
         for case, stage in unsnoozes:
-            notices.release(s, user, _held(holds, case, stage, f"{case}:{stage}").id)
+            notices.release(s, user, _held(holds, case, stage, f"{case}:{stage}").id,
+                            ctx.actor)
         for case in mute or []:
-            notices.mute(s, user, case.strip())
+            notices.mute(s, user, case.strip(), ctx.actor)
         for case, stage, day in snoozes:
-            notices.snooze(s, ctx, user, case, stage, day)
+            notices.snooze(s, ctx, user, case, stage, day, ctx.actor)
         out = shown(s, ctx, user)
     if as_json:
         emit_json(out)

@@ -352,11 +352,18 @@ def mark_read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
     for k in sorted(wanted):
         s.add(NoticeRead(user_id=saved_id(user), item=k, read_at=now))
     s.flush()
+    _noted(s, ctx.actor, user, "notices.read", {"items": len(wanted), "all": keys is None})
     return len(wanted)
 
 
+def _noted(s: Session, actor: str | None, user: User, action: str, payload: dict) -> None:
+    """Her change to her own centre, in the audit chain like every write (the chain's head is
+    the data version the pages' caches are keyed by: web/kit/views.py `kept`)."""
+    audit.append(s, actor or user.login, action, "user", user.id, payload)
+
+
 def save_preferences(s: Session, user: User, channels: list[str] | None, before: str,
-                     hour: str) -> ReminderPreference:
+                     hour: str, actor: str | None = None) -> ReminderPreference:
     """Store her preferences (checked first: a bad value stores nothing). `channels` None:
     every channel the organisation sends by (the default)."""
     chosen = rules.parse_channels(channels) if channels is not None else None
@@ -366,6 +373,8 @@ def save_preferences(s: Session, user: User, channels: list[str] | None, before:
     pref.channels, pref.before, pref.digest_hour = chosen, days, digest_hour
     s.add(pref)
     s.flush()
+    _noted(s, actor, user, "reminder.preferences",
+           {"channels": chosen, "before": days, "hour": digest_hour})
     return pref
 
 
@@ -377,7 +386,7 @@ def _own_case(s: Session, user: User, case_id: int | str) -> Case:
     return case
 
 
-def mute(s: Session, user: User, case_id: int | str) -> ReminderHold:
+def mute(s: Session, user: User, case_id: int | str, actor: str | None = None) -> ReminderHold:
     """No reminder and no item of this case for her (until she unmutes it)."""
     case = _own_case(s, user, case_id)
     found = s.exec(select(ReminderHold).where(
@@ -389,11 +398,12 @@ def mute(s: Session, user: User, case_id: int | str) -> ReminderHold:
                         created_at=audit.now_iso())
     s.add(hold)
     s.flush()
+    _noted(s, actor, user, "reminder.mute", {"case": hold.case_id})
     return hold
 
 
 def snooze(s: Session, ctx: Context, user: User, case_id: int | str, stage_key: str,
-           until: date) -> ReminderHold:
+           until: date, actor: str | None = None) -> ReminderHold:
     """No reminder and no item of one open stage of her case until `until` (after today)."""
     rules.check_snooze(until, ctx.today)
     case = _own_case(s, user, case_id)
@@ -410,16 +420,19 @@ def snooze(s: Session, ctx: Context, user: User, case_id: int | str, stage_key: 
     hold.until = until
     s.add(hold)
     s.flush()
+    _noted(s, actor, user, "reminder.snooze", {"until": until.isoformat(),
+                                               "stages": [[hold.case_id, stage_key]]})
     return hold
 
 
-def release(s: Session, user: User, hold_id: int) -> None:
+def release(s: Session, user: User, hold_id: int, actor: str | None = None) -> None:
     """Unmute a case or end a snooze (only her own)."""
     hold = s.get(ReminderHold, hold_id)
     if hold is None or hold.user_id != user.id:
         raise NotFound(f"no hold {hold_id}", key="notfound.generic")
     s.delete(hold)
     s.flush()
+    _noted(s, actor, user, "reminder.release", {"case": hold.case_id, "stage": hold.stage_key})
 
 
 # -- in words ------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from notifications.settings import ReminderSettings
+from web.kit import views
 from web.kit.api import LIMIT, OFFSET, ApiContext, api_routes, paginate
 from web.kit.deps import PageContext
 from web.kit.error_pages import web_message
@@ -108,7 +109,8 @@ def save_preferences(request: Request, csrf: str = Form(""), channel: list[str] 
     check_csrf(pc, csrf)
     try:
         with tx.transaction(pc.s):
-            service.save_preferences(pc.s, pc.viewer.user, channel, before, digest_hour)
+            service.save_preferences(pc.s, pc.viewer.user, channel, before, digest_hour,
+                                     pc.ctx.actor)
     except MerzimError as exc:  # the page again, her values kept, the problem above them
         tx.refused(pc.s, pc.ctx.actor, "refused", "request", "POST",
                    {"path": "/account/reminders", "key": exc.key, "status": 422})
@@ -122,7 +124,7 @@ def save_preferences(request: Request, csrf: str = Form(""), channel: list[str] 
 def mute_case(csrf: str = Form(""), case: str = Form(""), pc: PageContext = Depends(page)):
     check_csrf(pc, csrf)
     with tx.transaction(pc.s):
-        service.mute(pc.s, pc.viewer.user, case.strip())
+        service.mute(pc.s, pc.viewer.user, case.strip(), pc.ctx.actor)
     return RedirectResponse("/account/reminders", status_code=303)
 
 
@@ -136,7 +138,8 @@ def snooze_stage(csrf: str = Form(""), case: str = Form(""), stage: str = Form("
         case, _sep, stage = item.partition(":")
     day = form_day(pc, until)
     with tx.transaction(pc.s):
-        service.snooze(pc.s, pc.ctx, pc.viewer.user, case.strip(), stage.strip(), day)
+        service.snooze(pc.s, pc.ctx, pc.viewer.user, case.strip(), stage.strip(), day,
+                       pc.ctx.actor)
     return RedirectResponse("/account/reminders" if item else "/notifications", status_code=303)
 
 
@@ -144,7 +147,7 @@ def snooze_stage(csrf: str = Form(""), case: str = Form(""), stage: str = Form("
 def release_hold(hold_id: str, csrf: str = Form(""), pc: PageContext = Depends(page)):
     check_csrf(pc, csrf)
     with tx.transaction(pc.s):
-        service.release(pc.s, pc.viewer.user, int_param(hold_id, "id") or 0)
+        service.release(pc.s, pc.viewer.user, int_param(hold_id, "id") or 0, pc.ctx.actor)
     return RedirectResponse("/account/reminders", status_code=303)
 
 
@@ -217,11 +220,14 @@ def api_mark_read(request: Request, body: ReadIn, a: ApiContext = Depends()) -> 
 
 class MenuPart:
     """The bell's unread count, for the menu of every page (web/kit/page.py): one SELECT
-    (`service.centre`)."""
+    (`service.centre`), kept across requests until the data changes (`views.kept`: her reads,
+    mutes, snoozes and preferences are in the audit chain as every other write)."""
 
     def counts(self, request: Request, pc: PageContext) -> dict[str, int]:
-        return {"unread": service.unread_count(pc.s, pc.ctx, pc.viewer.user,
-                                               org_before(request), org_policy(request))}
+        user, before, policy = pc.viewer.user, org_before(request), org_policy(request)
+        return {"unread": views.kept(
+            pc.s, pc.ctx, ("bell", user.id, user.organisation_id, user.role, before, policy),
+            lambda: service.unread_count(pc.s, pc.ctx, user, before, policy))}
 
 
 MENU_PART = MenuPart()
