@@ -41,6 +41,7 @@ from web.kit.page import (
     render,
     secure,
 )
+from web.kit.rows import stage_options
 from workflow import services as svc
 from workflow.core.dates import parse_day
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
@@ -222,10 +223,8 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
                   pager=pager,
                   # the Stage filter offers the chosen procedure's stages (none chosen: every
                   # procedure's, grouped by procedure)
-                  stage_groups=[(d, [(f"{d.key}:{k}", name_in(st.names, pc.t.language, k))
-                                     for k, st in d.stages.items()])
-                                for d in ([pc.ctx.registry.get(f["process"])] if f["process"]
-                                          else pc.ctx.registry.all())],
+                  stage_options=stage_options(pc.ctx.registry, pc.t.language, f["process"],
+                                              f["stage"]),
                   orgs=orgs, processes=pc.ctx.registry.all(), sort=sort, direction=direction,
                   bulk_limit=MAX_ITEMS)
 

@@ -13,7 +13,9 @@ from datetime import date
 import pytest
 from jinja2 import DictLoader, Environment
 
-from web.kit.rows import stage_rows
+from web.kit.rows import stage_options, stage_rows
+from workflow.core.names import name_in
+from workflow.definitions import load_registry
 from workflow.i18n import LANGUAGES, Translator
 from workflow.services.views import OverdueRow, StageRow
 
@@ -85,3 +87,30 @@ def test_the_rows_are_the_loops_markup(language, kind, days_key):
                                                   days_label=label, select=select, org=org)
             new = stage_rows(items, t, days_key, label, select, not org)
             assert squeeze(new) == squeeze(old)
+
+
+# The Stage filter's options as the overdue page's Jinja loop made them (kept verbatim), and
+# `stage_options`, which makes them once per definitions, language and choice.
+STAGE_LOOP = (
+    "{% for d, options in stage_groups %}<optgroup label=\"{{ d.names[lang] }}\">{% for key, "
+    "name in options %}<option value=\"{{ key }}\" {{ 'selected' if filters.stage and (filters."
+    "process ~ ':' ~ filters.stage) == key }}>{{ name }}</option>{% endfor %}</optgroup>"
+    "{% endfor %}")
+
+
+@pytest.mark.parametrize("process, stage", [
+    (None, None), ("gift", None), ("gift", "hand_over"), (None, "hand_over"),
+    ("internal_risk_analysis", "order"), ("conflict_of_interest", "no_such_stage")])
+def test_the_stage_filter_is_the_loop_it_replaces(process, stage):
+    registry = load_registry()
+    env = Environment(autoescape=True)
+    for lang in LANGUAGES:
+        groups = [(d, [(f"{d.key}:{k}", name_in(st.names, lang, k)) for k, st in d.stages.items()])
+                  for d in ([registry.get(process)] if process else registry.all())]
+        loop = env.from_string(STAGE_LOOP).render(
+            stage_groups=groups, lang=lang, filters={"process": process, "stage": stage})
+        made = stage_options(registry, lang, process, stage)
+        assert made == loop, lang
+        assert stage_options(registry, lang, process, stage) is made  # made once
+        assert ("selected" in made) == (stage == "hand_over" and process == "gift"
+                                        or (process, stage) == ("internal_risk_analysis", "order"))

@@ -1,6 +1,6 @@
 """The rows of a list of stages (web/templates/_rows.html `stage_table`), joined in Python.
 
-A list page has up to 200 rows of ten cells; as a Jinja loop with a macro call a row (the
+A list page has up to 50 rows of ten cells; as a Jinja loop with a macro call a row (the
 bulk checkbox, the own-deadline mark) and the same words translated again in every row, the
 rows were a third of the root overdue page's server time at 1,000,000 stage rows
 (bench/web/README.md). Here each row is one f-string: the words translated once a page,
@@ -26,6 +26,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from workflow.core.names import name_in
 from workflow.i18n import Translator
 
 
@@ -92,3 +93,34 @@ def _labels(language: str) -> tuple[str, ...]:
         "list.col_case", "web.organisation", "list.col_object", "stage.col_stage",
         "stage.col_due", "list.col_responsible", "bulk.select", "stage.own_deadline_merzim")),
         f' <em>{escape(t("stage.projected"))}</em>')
+
+
+# A list's Stage filter offers every procedure's stages (a few hundred options), the same for
+# every reader of a language: made once per (definitions, language, procedure, choice).
+_STAGE_OPTIONS: dict[tuple[int, str, str | None, str | None], tuple[Any, Markup]] = {}
+_STAGE_OPTIONS_MOST = 512
+
+
+def stage_options(registry: Any, lang: str, process: str | None, stage: str | None) -> Markup:
+    """The <optgroup>s of the Stage filter: the chosen procedure's stages (none chosen: every
+    procedure's, grouped by procedure), each option's value "procedure:stage"; the option of
+    `process`:`stage` selected."""
+    key = (id(registry), lang, process, stage)
+    found = _STAGE_OPTIONS.get(key)
+    if found is not None and found[0] is registry:
+        return found[1]
+    chosen = f"{process}:{stage}" if stage else None
+    out = []
+    for d in [registry.get(process)] if process else registry.all():
+        options = []
+        for k, st in d.stages.items():
+            value = f"{d.key}:{k}"
+            options.append(f'<option value="{escape(value)}" '
+                           f'{"selected" if value == chosen else ""}>'
+                           f'{escape(name_in(st.names, lang, k))}</option>')
+        out.append(f'<optgroup label="{escape(d.names[lang])}">{"".join(options)}</optgroup>')
+    markup = Markup("".join(out))
+    if len(_STAGE_OPTIONS) >= _STAGE_OPTIONS_MOST:
+        _STAGE_OPTIONS.clear()
+    _STAGE_OPTIONS[key] = (registry, markup)
+    return markup
