@@ -138,7 +138,7 @@ def kept(s: Session, ctx: svc.Context, key: tuple[Any, ...], read: Callable[[], 
         found = cache.get(full)
     # the same calendar and definitions, not others that came to live at the same address
     if found is not None and found[0] is ctx.calendar and found[1] is ctx.processes:
-        return found[2]  # type: ignore[no-any-return]
+        return found[2]
     answer = read()
     with _LISTS_LOCK:
         cache[full] = (ctx.calendar, ctx.processes, answer)
