@@ -17,7 +17,7 @@ Run from the repository root:
    to the dataset's today and MERZIM_DATABASE_URL pointing at the dataset.
 3. A load generator in this process (httpx, one client and thread per concurrent user):
    GET /overdue with the root manager's session cookie (the HTML page: the summary by
-   subordinate organisation and the first page of 200 rows) and
+   subordinate organisation and the first page of 50 rows) and
    GET /api/v1/overdue with the Bearer token (first page, limit 50 -- the server still
    builds the whole list to count it), at each concurrency for --duration seconds after a
    warm-up; latency p50 / p95 / max, requests per second, errors, and the CPU the server

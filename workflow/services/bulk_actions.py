@@ -34,7 +34,7 @@ from workflow.storage import audit
 from workflow.storage.filestore import FileStore
 from workflow.storage.models import Case, EventRecord, Organisation, User
 
-MAX_ITEMS = 200  # a page of a list; more at once is a mistake more often than a wish
+MAX_ITEMS = 200  # four pages of a list; more at once is a mistake more often than a wish
 
 Guard = Callable[[Case], None]  # the adapter's "may this caller act on this case" (raises)
 
