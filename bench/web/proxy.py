@@ -42,7 +42,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.web import run as web  # noqa: E402
-from tests import proxy_helpers  # noqa: E402
+from tests.support import proxy_helpers  # noqa: E402
 from workflow.storage.db import make_engine, revision, upgrade  # noqa: E402
 
 

@@ -1,0 +1,27 @@
+"""Every benchmark script (bench/<name>/*.py with a command line) still starts: its imports
+resolve against the code and the test helpers as they are today (`--help`, nothing measured).
+A script that no longer starts is a benchmark nobody can run again."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = sorted(p for p in (ROOT / "bench").glob("*/*.py")
+                 if "argparse" in p.read_text(encoding="utf-8"))
+
+
+def test_there_are_benchmark_scripts():
+    assert len(SCRIPTS) >= 10
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_a_benchmark_script_starts(script: Path):
+    done = subprocess.run([sys.executable, str(script), "--help"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "usage:" in done.stdout, done.stdout[:500]
