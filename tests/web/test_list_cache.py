@@ -127,3 +127,25 @@ def test_her_own_changes_to_the_bell_show_on_the_next_page(web: Web):
     # the change is in the audit chain, with who made it
     assert [(actor, payload) for actor, act, payload in web.audit_since(0)
             if act == "notices.read"] == [("web:nurlan", {"items": 1, "all": False})]
+
+
+def test_an_answer_is_kept_per_version_and_never_from_a_write_not_committed(web: Web):
+    ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test", language="en")
+    key = ("test.kept", "one")
+    with Session(web.engine) as s:
+        assert views.kept(s, ctx, key, lambda: "first") == "first"
+    with Session(web.engine) as s:
+        assert views.kept(s, ctx, key, lambda: "again") == "first"  # the same version: kept
+    with Session(web.engine) as s:  # a write not committed reads for itself, keeps nothing
+        svc.add_org(s, ctx, "AK-ALM-GONE", "Rolled back", "department", "AK-ALM")
+        assert svc.data_version(s) is None
+        assert views.kept(s, ctx, key, lambda: "uncommitted") == "uncommitted"
+        s.rollback()
+    with Session(web.engine) as s:
+        assert views.kept(s, ctx, key, lambda: "again") == "first"  # nothing changed
+        svc.add_org(s, ctx, "AK-ALM-KEPT", "Committed", "department", "AK-ALM")
+        s.commit()
+    with Session(web.engine) as s:  # a committed write: another version, read afresh
+        assert views.kept(s, ctx, key, lambda: "after") == "after"
+        other = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test", language="kk")
+        assert views.kept(s, other, key, lambda: "kk") == "kk"  # each language its own

@@ -127,8 +127,12 @@ _LISTS_LOCK = threading.Lock()
 
 def kept(s: Session, ctx: svc.Context, key: tuple[Any, ...], read: Callable[[], T]) -> T:
     """`read()`'s answer for `key`, read once per version of the data (what it returns is
-    shared between requests and threads: frozen rows, counts nobody changes)."""
-    full = (svc.data_version(s), ctx.today, id(ctx.calendar), id(ctx.processes), ctx.language,
+    shared between requests and threads: frozen rows, counts nobody changes). A transaction
+    that has written and not committed reads for itself: its answer is nobody else's."""
+    version = svc.data_version(s)
+    if version is None:
+        return read()
+    full = (version, ctx.today, id(ctx.calendar), id(ctx.processes), ctx.language,
             ctx.own_off, key)
     bind = s.get_bind()
     with _LISTS_LOCK:

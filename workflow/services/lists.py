@@ -33,13 +33,17 @@ from workflow.storage.queries import audit as audit_queries
 from workflow.storage.queries import in_subtree
 
 
-def data_version(s: Session) -> int:
+def data_version(s: Session) -> int | None:
     """What changes whenever a list's rows may change, for caches of lists kept across
     requests (web/kit/views.py): the audit chain's head. Every write that changes a stage, a
     case, an assignment or an organisation appends to the chain in its own transaction, and
     appends are serialised until commit, so heads become visible in the order they were
     written: a request that sees head N sees every write up to N. Read once per transaction
-    (an append in it drops the memo: storage/audit.py); one statement on the primary key."""
+    (an append in it drops the memo: storage/audit.py); one statement on the primary key.
+    None in a transaction that has written and not committed: what it reads is its own (and
+    may be rolled back), no version anyone else shares."""
+    if audit.wrote(s):
+        return None
     tx, known = s.get_transaction(), s.info.get(audit.VERSION)
     if known is None or tx is None or known[0] is not tx:
         known = (None, audit_queries.head_id(s))

@@ -53,6 +53,7 @@ def append(session: Session, actor: str, action: str, entity: str, entity_id: An
     session.flush()
     session.info[_TAIL] = (_innermost(session), rec.hash)
     session.info.pop(VERSION, None)  # the session's data changed: read the version again
+    session.info[WROTE] = session.get_transaction()
     _note_head(session, rec)
     return rec
 
@@ -112,12 +113,21 @@ def append_many(session: Session, actor: str,
                            .limit(1)).one()
     session.info[_TAIL] = (_innermost(session), last[0][-1])
     session.info.pop(VERSION, None)
+    session.info[WROTE] = session.get_transaction()
     _note_head(session, AuditRecord(id=last_id, **dict(zip(_COLUMNS, last[0], strict=True))))
     return count
 
 
 # services.lists.data_version's memo of the chain's head in a session (dropped by every append)
 VERSION = "merzim.data_version"
+WROTE = "merzim.audit_wrote"  # the (outermost) transaction that last appended
+
+
+def wrote(session: Session) -> bool:
+    """Whether the session's open transaction appended to the chain (not yet committed: what
+    it reads is not yet anyone else's, and may be rolled back)."""
+    tx = session.get_transaction()
+    return tx is not None and session.info.get(WROTE) is tx
 _COLUMNS = ("at", "actor", "action", "entity", "entity_id", "payload", "prev_hash", "hash")
 _HEAD = "merzim.audit_head"
 _TAIL = "merzim.audit_tail"  # (transaction, hash of the last record it appended)
