@@ -284,8 +284,9 @@ def test_axe_on_the_login_page_and_the_keyboard_way_in(browser, server: Server) 
         v.go("/login")
         # the login field has the focus: type at once (the browser moves the focus to an
         # `autofocus` field at its next rendering update, which may come after the load event)
-        v.page.wait_for_function("document.activeElement && document.activeElement.name === 'login'",
-                                 timeout=5_000)
+        v.page.wait_for_function(
+            "() => document.activeElement && document.activeElement.name === 'login'",
+            timeout=5_000)
         problems = _axe(v, "/login")
         v.go("/no-such-page")
         problems += _axe(v, "/no-such-page")

@@ -71,7 +71,7 @@ def test_the_officer_copies_downloads_and_publishes_a_draft(server, tmp_path) ->
                 copy = pg.locator("[data-testid=draft-copy]")
                 assert copy.is_visible()  # shown by the script; hidden without one
                 copy.click()
-                pg.wait_for_function("document.querySelector('[data-copy-status]')"
+                pg.wait_for_function("() => document.querySelector('[data-copy-status]')"
                                      ".textContent.length > 0")
                 assert pg.locator("[data-copy-status]").inner_text() == "Copied."
                 copied = pg.evaluate("navigator.clipboard.readText()")
