@@ -6,32 +6,17 @@ row at a time. Statements counted with an event listener, not timed."""
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from datetime import date
 
-from sqlalchemy import event
 from sqlmodel import select
 
+from tests.support.sql_trace import statements
 from workflow import services as svc
 from workflow.storage import audit
 from workflow.storage.db import session as open_session
 from workflow.storage.models import AuditRecord, Organisation
 
 TODAY = date(2026, 3, 2)
-
-
-@contextmanager
-def statements(engine):
-    sent: list[str] = []
-
-    def record(_conn, _cursor, statement, _params, _context, _many):
-        sent.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def tree(prefix: str, n: int) -> list[dict[str, str]]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event
 from sqlmodel import Session
 
 from tests.support.cli_runner import merzim_env, run_merzim
+from tests.support.sql_trace import statements
 from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by name
     CALENDAR,
     DEFINITION,
@@ -50,28 +50,14 @@ def bell(page: str) -> int:
     return int(found.group(1)) if found else 0
 
 
-def sent_while(web: Web, call) -> list[str]:
-    sent: list[str] = []
-
-    def record(_conn, _cursor, statement, _params, _context, _many):
-        sent.append(statement)
-
-    event.listen(web.engine, "before_cursor_execute", record)
-    try:
-        call()
-    finally:
-        event.remove(web.engine, "before_cursor_execute", record)
-    return sent
-
-
 def test_a_second_look_reads_the_list_from_what_was_kept(web: Web):
     b = web.browser("gulnar")  # the ministry's manager
     first = b.get("/overdue")
     assert first.status_code == 200 and total(first.text) == fresh_total(web, "gulnar") > 0
-    pages: list = []
-    sent = sent_while(web, lambda: pages.append(b.get("/overdue")))
-    assert pages[0].text.count("<tr") == first.text.count("<tr")
-    assert total(pages[0].text) == total(first.text)
+    with statements(web.engine) as sent:
+        again = b.get("/overdue")
+    assert again.text.count("<tr") == first.text.count("<tr")
+    assert total(again.text) == total(first.text)
     assert not [st for st in sent if GROUP_BY.search(st)], sent  # the counts were kept
 
 

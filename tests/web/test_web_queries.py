@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import event
 
+from tests.support.sql_trace import statements as sql_statements
 from tests.support.web_helpers import Web, en, world_fixture  # noqa: F401
 
 # the tables a reader's look-up reads (web_session or api_token, app_user, organisation)
@@ -28,19 +29,9 @@ USER_ANY = re.compile(r"\bapp_user\b", re.IGNORECASE)
 SELECT = re.compile(r"^\s*SELECT\b", re.IGNORECASE)
 
 
-@contextlib.contextmanager
-def statements(world: Web) -> Iterator[list[str]]:
+def statements(world: Web):
     """The SQL statements the application sends while the block runs."""
-    sent: list[str] = []
-
-    def record(_conn, _cursor, statement, _params, _context, _many):
-        sent.append(statement)
-
-    event.listen(world.engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(world.engine, "before_cursor_execute", record)
+    return sql_statements(world.engine)
 
 
 # What a page has around its own content: the reader's look-up (the `page` dependency) and
