@@ -1,9 +1,11 @@
 """The import contracts' lists of features, written from the features' declarations.
 
-`.importlinter` names every feature three times: in the layers (a feature between the
+`.importlinter` names every feature in five places: in the layers (a feature between the
 composition and the generic adapters; one built on another above it), as a container of the
-layers inside a feature, and by its pure modules (rules, evaluation) that may not touch the
-database. They are written here from workflow/installed.py's `SHIPPED`, so a new feature is one
+layers inside a feature, by its pure modules (rules, evaluation) that may not touch the
+database, among the packages whose modules may not import each other in a cycle, and by its
+adapters (cli, web, web_admin) that read and write through services only. They are written
+here from workflow/installed.py's `SHIPPED`, so a new feature is one
 folder and one line there.
 
     .venv/bin/python .ci/contracts.py          # rewrite .importlinter's lists
@@ -24,6 +26,7 @@ from workflow.installed import SHIPPED  # noqa: E402
 CONTRACTS = ROOT / ".importlinter"
 PURE = ("rules", "evaluation")  # a feature's modules held to the core's purity
 READ_SIDE = ("workflow.registers.entries", "workflow.registers.scope")
+ADAPTERS = ("cli", "web", "web_admin")  # a feature's adapters: no tables of their own
 
 
 def _layers_of_features() -> list[str]:
@@ -57,6 +60,18 @@ def written(text: str) -> str:
     text = re.sub(r"(\[importlinter:contract:feature-rules-pure\]\n(?:.*\n)*?source_modules =\n)"
                   r"(?:    workflow\.[a-z_.]+\n)+", lambda m: m.group(1) + sources, text,
                   count=1)
+    features = "".join(f"    workflow.{f.name}\n" for f in SHIPPED)
+    text = re.sub(r"(\[importlinter:contract:no-cycles\]\n(?:.*\n)*?ancestors =\n    workflow\n)"
+                  r"(?:    workflow\.[a-z_]+\n)*?(?=    workflow\.services\n)",
+                  lambda m: m.group(1) + features, text, count=1)
+    adapters = "".join(f"    workflow.{f.name}.{m}\n" for f in SHIPPED for m in ADAPTERS
+                       if (ROOT / "workflow" / f.name / f"{m}.py").is_file())
+    text = re.sub(r"(\[importlinter:contract:adapters-no-tables\]\n(?:.*\n)*?source_modules =\n"
+                  r"    web\n    workflow\.cli\n)(?:    workflow\.[a-z_.]+\n)*",
+                  lambda m: m.group(1) + adapters, text, count=1)
+    names = ", ".join(f.name for f in SHIPPED)
+    text = re.sub(r"(; A feature \(workflow/<feature>/: )[a-z_, ]+(\) sits above)",
+                  lambda m: m.group(1) + names + m.group(2), text, count=1)
     return text
 
 

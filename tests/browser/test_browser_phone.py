@@ -1,6 +1,6 @@
 """The dashboard on a phone (390x844) and on a laptop (1366x900), in a real browser (Debian's
 headless Chromium driven by Playwright; the server, the demo and the pinned day of
-tests/support/browser_helpers.py). Issue 29, item 1.
+tests/support/browser_helpers.py).
 
 * A case's page: every cell of its tables (stages, files, history) carries its column's name
   (data-label) in the reader's language, the same words as the column's heading, so the cards

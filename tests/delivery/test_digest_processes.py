@@ -1,4 +1,4 @@
-"""Issue 13 item 4: the standard's procedures and the recurring obligations reach the daily
+"""The standard's procedures and the recurring obligations reach the daily
 digest like any stage, and each section of a digest groups its lines by process (a sub-heading
 with the process name in the reader's language; the internal analysis first, then the others by
 name). A line of a case about a person never names the person; a line of a case that is not an

@@ -116,7 +116,7 @@ def test_cases_cover_every_quarter_of_2025_and_2026():
 
 
 def test_acceptance_note_of_20_november_2025():
-    """Issue 6: Q4 2025 .. Q4 2026; reports due 5 Jan, 6 Apr, 7 Jul, 5 Oct 2026, 5 Jan 2027."""
+    """Q4 2025 .. Q4 2026; reports due 5 Jan, 6 Apr, 7 Jul, 5 Oct 2026, 5 Jan 2027."""
     got = mon.periods(mon.KazakhstanCalendar(), date(2025, 11, 20))
     assert [p.label for p in got] == ["2025Q4", "2026Q1", "2026Q2", "2026Q3", "2026Q4"]
     assert [p.report_due for p in got] == [date(2026, 1, 5), date(2026, 4, 6), date(2026, 7, 7),

@@ -1,4 +1,4 @@
-"""Issue 28, items 2 and 3: the public council and every channel (I-14, I-15, B-15).
+"""The public council and every channel (I-14, I-15, B-15).
 
 * A discussion recorded as held at a public council meeting (the council, the meeting's date,
   the protocol's number) is done and counts for 1.2.2 (001:L104-106): 0.5 per 10 % of the

@@ -1,4 +1,4 @@
-"""Issue 13's acceptance, end to end: the shipped procedures and obligations are loaded by
+"""End to end: the shipped procedures and obligations are loaded by
 default and run from the command line and the service layer with the due dates their rules
 give, for random dates of 2025-2027 (holidays, transfers and year ends included).
 

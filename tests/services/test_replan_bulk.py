@@ -1,4 +1,4 @@
-"""Issue 15, point 2: re-planning every open case in bulk (`services.replan_all`, what
+"""Re-planning every open case in bulk (`services.replan_all`, what
 `merzim replan` runs after a decree) gives exactly the stage rows, case states and moved
 deadlines that re-planning one case at a time through `services.replan` (`cases.sync`) gives.
 
