@@ -121,6 +121,13 @@ class CaseEditIn(BaseModel):
     version: int | None = Field(
         default=None, description="The definition version the values were edited against "
         "(the case's process_version): another one is refused (409 rule.edit_version).")
+    revision: int | None = Field(
+        default=None, ge=0, lt=2**63,
+        description="The case's revision the values were read at (`revision` of the case: its "
+        "last correction's audit record, 0 before any): another one is refused (409 "
+        "rule.edit_stale), someone having corrected the case since. The person and position "
+        "are changed only by those who see them (else 409 rule.edit_person_hidden, whatever "
+        "the name).")
 
 
 class CaseIn(BaseModel):
@@ -226,7 +233,7 @@ def case(case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
     found = visible_case(a.s, a.viewer, case_id)
     links = _links(a, found)
     return {**views.case_for(a.s, a.ctx, a.viewer, found).as_dict(),
-            **({"links": links} if links else {})}
+            **({"links": links} if links else {}), "revision": svc.case_revision(a.s, found)}
 
 
 def _links(a: ApiContext, found) -> list[dict[str, Any]]:
@@ -283,10 +290,11 @@ def edit(case_id: int, body: CaseEditIn, a: ApiContext = Depends()) -> dict[str,
     """Correct a case's opening values (person, position, fields, given dates) with a reason
     (who may record on it): checked as an opening, the due dates re-planned, the old and new
     values audited (`case.edit`); refused (422, 409) with nothing stored."""
-    return _write(a, case_id, "edit", {},
-                  lambda an: svc.edit_case(a.s, a.ctx, an.id, body.person, body.position,
-                                           body.fields, body.dates, body.reason,
-                                           body.version))
+    out = _write(a, case_id, "edit", {},
+                 lambda an: svc.edit_case(a.s, a.ctx, an.id, body.person, body.position,
+                                          body.fields, body.dates, body.reason,
+                                          body.version, body.revision))
+    return {**out, "revision": svc.case_revision(a.s, visible_case(a.s, a.viewer, case_id))}
 
 
 @router.post("/cases/{case_id}/withdraw", response_model=shapes.Case)

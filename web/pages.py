@@ -312,6 +312,10 @@ def _case_page(request: Request, pc: PageContext, case_id: str,
                   voidable=voidable, people=svc.display_names(pc.s, [view.responsible]),
                   history=_named(pc.s, _local_times(request, view.history or [])),
                   files=uploads.files_by_record(request, pc.s, pc.ctx, pc.viewer, case, view),
+                  # the edit form's revision of the values it shows (a stale one is refused)
+                  revision=svc.case_revision(pc.s, case) if can_record else None,
+                  # repeats opened by those who could not see the person: to those who can
+                  repeats=svc.possible_repeats(pc.s, pc.ctx, case) if view.person else [],
                   **_links_part(pc, case, defn, may_record))
     if request.cookies.get(recording.FLASH_COOKIE) and not problems:
         recording.drop_flash(resp, case.id)  # shown once (or not this session's): gone
@@ -567,10 +571,18 @@ async def edit_case(request: Request, case_id: str, pc: PageContext = Depends(pa
         dates = {k[len("date_"):]: parse_day(v, k[len("date_"):])
                  for k, v in form.items() if k.startswith("date_") and v.strip()}
         version = form.get("version", "").strip()
+        revision = form.get("revision", "").strip()
         has_person = defn.parties.person != "none"
-        svc.edit_case(pc.s, pc.ctx, case.id, form.get("person") if has_person else None,
-                      form.get("position") if has_person else None, fields, dates,
-                      form.get("reason"), int(version) if version.isdigit() else None)
+        try:
+            svc.edit_case(pc.s, pc.ctx, case.id, form.get("person") if has_person else None,
+                          form.get("position") if has_person else None, fields, dates,
+                          form.get("reason"), int(version) if version.isdigit() else None,
+                          int(revision) if revision.isdigit() else -1)
+        except RuleViolation as exc:
+            if exc.key == "rule.edit_stale":  # the form again with the values as they are now
+                for key in [k for k in shown if k != "edit_reason"]:
+                    del shown[key]
+            raise
         return {"kind": "edit", "what": str(case.id)}
 
     shown = {**{k: v for k, v in form.items() if k != "reason"},

@@ -7,6 +7,7 @@ nothing."""
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -65,6 +66,13 @@ def _points(cli) -> dict[str, float]:
     """The 2.5.x points of MF in 2026, from `merzim score --json`."""
     out = _json(cli("score", "MF", "--year", "2026", "--json"))
     return {i["key"]: i["points"] for i in out["indicators"] if i["key"].startswith("2.5.")}
+
+
+def revision_of(page: str) -> str:
+    """The revision of the values the case page's correction form carries."""
+    found = re.search(r'name="revision" value="(\d+)"', page)
+    assert found, "no revision in the correction form"
+    return found.group(1)
 
 
 def _edits(db, case_id: int) -> list[dict]:
@@ -226,7 +234,7 @@ def test_web_form_corrects_a_case_and_a_refusal_keeps_everything(cw: Web):
     assert 'data-testid="edit-form"' in page.text and f'name="{FIELD}"' in page.text.split(
         'data-testid="edit-form"')[1].split("</form>")[0]
     form = {"csrf": csrf_of(page.text), "person": "Dana Omarova", "position": "",
-            "date_notified": "2025-10-01"}
+            "date_notified": "2025-10-01", "revision": revision_of(page.text)}
     before = cw.dump()
     bad = asel.post(f"/cases/{case_id}/edit", data={**form, "date_notified": "2099-01-01",
                                                      "reason": REASON})

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from fastapi import Request
 from sqlmodel import Session
 
-from web.kit.access import Viewer
+from web.kit.access import Viewer, sees_person
 from workflow.i18n import LANGUAGES, Translator
 from workflow.services import Context
 from workflow.services import accounts as auth
@@ -118,7 +118,9 @@ def make_context(request: Request, viewer: Viewer | None, lang: str, as_of: date
     actor = f"web:{viewer.login}" if viewer else "web"
     return Context(st.calendar, st.registry, as_of or today(request), actor=actor, language=lang,
                    own_off=st.settings.own_deadlines_off,
-                   process_orgs=st.settings.process_orgs)
+                   process_orgs=st.settings.process_orgs,
+                   sees_person=(lambda case, visibility: sees_person(viewer, case, visibility))
+                   if viewer else None)
 
 
 def api_viewer(request: Request, s: Session) -> Viewer:

@@ -17,12 +17,13 @@ import importlib
 
 _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the names it gives here
     "services.bulk": ("RowRefused",),
-    "services.case_opening": ("duplicate_cases", "open_case"),
+    "services.case_opening": ("duplicate_cases", "open_case", "possible_repeats"),
     "services.case_plan": ("assign_responsible", "current_state", "facts_of", "records_of",
                            "replan", "stages_of", "sync"),
     "services.case_reading": ("analysis_view", "audit_person_seen", "audit_person_view",
                               "case_view", "list_cases", "shown_status", "working_days_left"),
-    "services.recording": ("edit_case", "record_event", "record_not_done", "void_record"),
+    "services.recording": ("case_revision", "edit_case", "record_event", "record_not_done",
+                           "void_record"),
     "services.processes": ("definition_of",),
     "core.decide": ("next_events",),
     "services.context": ("Context",),

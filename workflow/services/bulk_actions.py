@@ -127,7 +127,8 @@ def _event_of(defn, item: Item, event: str | None) -> str:
             raise RuleViolation(f"{event} does not record {stage_key}", key="bulk.other_event",
                                 stage=stage_key, event=event)
         return spec.key
-    assert event  # record_all refuses case items without one
+    if not event:  # (record_all refuses case items without one before any is tried)
+        raise UsageError("no event chosen for the cases", key="bulk.event_required")
     return event
 
 
@@ -140,7 +141,7 @@ def record_all(s: Session, ctx: Context, items: list[Item], on: date,
     `on`, with the same evidence and, when given, the same confirming document attached to
     each record. All or nothing (`BulkRefused`); in the caller's transaction."""
     checked(items)
-    if not event and any(i.stage is None for i in items):
+    if not event and any(not i.stage for i in items):  # a case item (an empty stage is none)
         raise UsageError("no event chosen for the cases", key="bulk.event_required")
     uploads = list(uploads)
     prepared: list[Prepared] = prepare(store, limits, uploads) if uploads and store and limits \

@@ -4,6 +4,7 @@ the same (the duplicate rule, confirmed with a reason)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,7 +23,7 @@ from workflow.core.machine import (
 from workflow.services.case_plan import sync
 from workflow.services.context import Context
 from workflow.services.lookup import get_org, get_user
-from workflow.services.processes import keep_version
+from workflow.services.processes import definition_of, keep_version
 from workflow.storage import audit
 from workflow.storage.models import (
     Case,
@@ -30,6 +31,7 @@ from workflow.storage.models import (
     User,
 )
 from workflow.storage.queries import cases as case_queries
+from workflow.storage.queries.audit import trail_of
 
 # -- opening ------------------------------------------------------------------------------------
 
@@ -226,19 +228,37 @@ def cancelled_states(defn: Definition) -> set[str]:
     return {e.dest for e in defn.events.values() if e.terminal and e.dest}
 
 
-def duplicate_cases(s: Session, ctx: Context, process: str, subject_code: str,
-                    object_code: str | None = None, person: str | None = None,
-                    position: str | None = None, fields: dict[str, str] | None = None,
-                    dates: dict[str, date] | None = None, reason: str | None = None,
-                    ) -> list[int]:
+@dataclass(frozen=True)
+class Repeats:
+    """The cases a new one would repeat: those whose person the caller sees (`shown`: the
+    duplicate rule names them) and the others (`hidden`: never named to her)."""
+
+    shown: list[int]
+    hidden: list[int]
+
+
+POSSIBLE_REPEAT = "possible_repeat_of"  # the `case.open` payload's ids of hidden repeats
+
+
+def repeats(s: Session, ctx: Context, process: str, subject_code: str,
+            object_code: str | None = None, person: str | None = None,
+            position: str | None = None, fields: dict[str, str] | None = None,
+            dates: dict[str, date] | None = None, reason: str | None = None) -> Repeats:
     """The cases a new one would repeat: of the same process, subject and object,
     about the same person (spaces and letter case aside), with the same named dates and the
     same fields (two gifts of one person on one day, one reported by the person and one
     found, are two cases); a case with no named date is never a repeat; neither withdrawn
-    nor cancelled. Some: refused naming the first
+    nor cancelled. Some the caller sees: refused naming the first
     (`rule.duplicate_case`, with its number for a link) unless `reason` confirms it; the
     caller adds the ids and the reason to the audit record of the opened case. Read under
-    the writers' lock (two officers opening the same notice at once cannot both pass it)."""
+    the writers' lock (two officers opening the same notice at once cannot both pass it).
+
+    No oracle on a protected person: a case whose person the caller may not see
+    (`Context.shows_person`: a whistleblower's, seen by its responsible officer alone) is
+    neither named nor a reason to refuse, so the answer to a guessed name is the same whether
+    or not it matches. The new case is opened as any other; its audit record names the hidden
+    ones (`possible_repeat_of`), and each of them shows it as a possible repeat to those who
+    see its person (`possible_repeats`), its responsible officer deciding what to do."""
     if reason is not None and (not reason.strip() or len(reason) > MAX_TEXT
                                or "\x00" in reason):
         raise UsageError("the duplicate reason must be 1-500 characters",
@@ -250,14 +270,55 @@ def duplicate_cases(s: Session, ctx: Context, process: str, subject_code: str,
     key = repeat_key({k: v.isoformat() for k, v in opening.dates.items()}, opening.person,
                      opening.values)
     if key is None:  # no date to compare (a register's entry without one): never a repeat
-        return []
+        return Repeats([], [])
     cancelled = cancelled_states(defn)
     audit.serialise(s)
-    same = [c.id for c in case_queries.same_parties(s, defn.key, subject.id,
-                                                    obj.id if obj else None)
+    same = [c for c in case_queries.same_parties(s, defn.key, subject.id,
+                                                 obj.id if obj else None)
             if c.id is not None and c.state not in cancelled
             and repeat_key(c.dates, c.person_name, c.fields) == key]
-    if same and not reason:
-        raise RuleViolation(f"repeats case #{same[0]}", key="rule.duplicate_case", id=same[0],
-                            process=defn.key, subject=subject.code)
-    return same
+    shown = [c.id for c in same if ctx.shows_person(c, defn)]
+    if shown and not reason:
+        raise RuleViolation(f"repeats case #{shown[0]}", key="rule.duplicate_case",
+                            id=shown[0], process=defn.key, subject=subject.code)
+    return Repeats(shown, [c.id for c in same if c.id not in shown])  # type: ignore[misc]
+
+
+def duplicate_cases(s: Session, ctx: Context, process: str, subject_code: str,
+                    object_code: str | None = None, person: str | None = None,
+                    position: str | None = None, fields: dict[str, str] | None = None,
+                    dates: dict[str, date] | None = None, reason: str | None = None,
+                    ) -> list[int]:
+    """The cases a new one would repeat that the caller may name (`repeats`): refused
+    naming the first unless `reason` confirms it."""
+    return repeats(s, ctx, process, subject_code, object_code, person, position, fields,
+                   dates, reason).shown
+
+
+def possible_repeats(s: Session, ctx: Context, case: Case) -> list[int]:
+    """The cases opened later as repeats of `case` by someone who could not see its person
+    (their `case.open` audit record names it, `repeats`), for those who see its person (none
+    for anyone else): put before its responsible officer, who decides. Withdrawn and
+    cancelled cases are left out."""
+    defn = definition_of(s, ctx, case)
+    if defn.parties.person == "none" or not ctx.shows_person(case, defn):
+        return []
+    key = repeat_key(case.dates, case.person_name, case.fields)
+    if key is None or case.withdrawn_at is not None:
+        return []
+    cancelled = cancelled_states(defn)
+    later = [c.id for c in case_queries.same_parties(s, case.process, case.subject_id,
+                                                     case.object_id)
+             if c.id is not None and c.id > (case.id or 0) and c.state not in cancelled
+             and repeat_key(c.dates, c.person_name, c.fields) == key]
+    out = []
+    for other in later:
+        for record in trail_of(s, "case", str(other), ("case.open",)):
+            try:
+                named = json.loads(record.payload).get(POSSIBLE_REPEAT) or []
+            except (ValueError, AttributeError):
+                named = []
+            if case.id in named:
+                out.append(other)
+                break
+    return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -27,6 +27,12 @@ class Context:
     # config.toml [processes.organisations]: per process, organisations of another kind whose
     # cases accept the events kept for some kinds (P-21)
     process_orgs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # whether the one the use case runs for may see the person of a case (the case, its
+    # definition's person visibility): the web's rule for its viewer (web/kit/access.py
+    # `sees_person`); None, the command line's operator, who sees every person. The rules
+    # that compare a person with stored ones (the duplicate rule, a correction) answer alike
+    # whether or not a name matches a case whose person the caller may not see.
+    sees_person: Callable[[Any, str], bool] | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.processes, Definition):
@@ -40,6 +46,11 @@ class Context:
     def own_deadlines_off(self, org_code: str | None) -> bool:
         """Whether the organisation switched off the deadlines merzim sets (I-17)."""
         return bool(self.own_off) and ("*" in self.own_off or org_code in self.own_off)
+
+    def shows_person(self, case: Any, definition: Definition) -> bool:
+        """Whether the caller may see the person of `case` (of `definition`)."""
+        return (definition.parties.person == "none" or self.sees_person is None
+                or self.sees_person(case, definition.parties.person_visibility))
 
     @property
     def registry(self) -> Registry:

@@ -16,7 +16,8 @@ from sqlmodel import Session
 from workflow.core.definition import Definition
 from workflow.core.errors import KeyList, RuleViolation, UsageError
 from workflow.services import hooks
-from workflow.services.cases import duplicate_cases, open_case
+from workflow.services.case_opening import POSSIBLE_REPEAT, repeats
+from workflow.services.cases import open_case
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.storage.models import Case
@@ -80,13 +81,18 @@ def open_checked(s: Session, ctx: Context, process: str, subject_code: str,
         if planned is not None:
             return planned
     # a second case of the same process, subject, person and dates: confirmed with a
-    # reason, as a second analysis of the same period is
-    same = duplicate_cases(s, ctx, process, subject_code, object_code, person, position,
-                           fields, dates, duplicate_reason)
+    # reason, as a second analysis of the same period is; one whose person the caller may
+    # not see is never named to her: the case opens as on a miss, its audit record names the
+    # repeated ones, whose pages show it to those who see their person (`repeats`)
+    found = repeats(s, ctx, process, subject_code, object_code, person, position,
+                    fields, dates, duplicate_reason)
+    same = found.shown
+    extra: dict[str, Any] = ({"duplicate_of": same, "duplicate_reason": duplicate_reason}
+                             if same else {})
+    if found.hidden:
+        extra[POSSIBLE_REPEAT] = found.hidden
     return Planned(open_case(s, ctx, process, subject_code, object_code, person, position,
                              fields, dates, responsible=responsible,
-                             audit_extra=({"duplicate_of": same,
-                                           "duplicate_reason": duplicate_reason}
-                                          if same else None)),
+                             audit_extra=extra or None),
                    [{"code": "duplicate_case_confirmed", "duplicate_of": same,
                      "reason": duplicate_reason}] if same else [])

@@ -40,6 +40,7 @@ from workflow.storage.models import (
     Organisation,
     User,
 )
+from workflow.storage.queries import audit as audit_queries
 from workflow.storage.queries import cases as case_queries
 
 # -- recording ----------------------------------------------------------------------------------
@@ -263,11 +264,43 @@ def _opening_of(defn: Definition, case: Case) -> dict[str, Any]:
             "fields": dict(case.fields or {}), "dates": given}
 
 
+EDIT = "case.edit"
+
+
+def case_revision(s: Session, case: Case) -> int:
+    """The revision of a case's opening values: the number of the audit record of its last
+    correction (`case.edit`), 0 while it has none. A form that sends every value carries it,
+    and a correction made against another is refused (`edit_case`), so that two officers who
+    loaded the form before each other's correction never silently revert it. It says nothing
+    about the values themselves (a digest of them would let one who may not see the person
+    test a guessed name against it)."""
+    return audit_queries.last_id_of(s, "case", str(case.id), (EDIT,))
+
+
+def stage_dues(s: Session, case: Case) -> dict[str, tuple[date | None, str]]:
+    """Every stage's due date and status, as a re-plan may change them."""
+    return {k: (st.due_date, st.status) for k, st in stages_of(s, case).items()}
+
+
+def replanned(before: dict[str, tuple[date | None, str]], s: Session, case: Case
+              ) -> dict[str, list[list[Any]]]:
+    """What a re-plan changed since `before` (`stage_dues`), for the audit record: `moved`,
+    (stage, old due, new due) of every stage whose due date moved, done stages included (an
+    actual date re-plans every stage counted from it, I-12); `statuses`, (stage, old status,
+    new status) of every stage whose status changed (a done stage on time becomes late)."""
+    after = stage_dues(s, case)
+    moved = [[k, before[k][0], due] for k, (due, _st) in after.items()
+             if k in before and before[k][0] != due]
+    statuses = [[k, before[k][1], status] for k, (_due, status) in after.items()
+                if k in before and before[k][1] != status]
+    return {"moved": moved, **({"statuses": statuses} if statuses else {})}
+
+
 @_named_refusals
 def edit_case(s: Session, ctx: Context, case_id: int | str, person: str | None = None,
               position: str | None = None, fields: dict[str, str] | None = None,
               dates: dict[str, date] | None = None, reason: str | None = None,
-              version: int | None = None) -> Case:
+              version: int | None = None, revision: int | None = None) -> Case:
     """Correct a case's opening values: its person and position (None: unchanged,
     "": cleared), fields (an empty value clears one) and given dates, with a reason. The new
     values pass the same checks as an opening (`check_opening`) against the definition
@@ -275,7 +308,15 @@ def edit_case(s: Session, ctx: Context, case_id: int | str, person: str | None =
     be it); the case is re-planned from its facts (`sync`: due dates follow the given dates)
     and the change is audited (`case.edit`) with the old and new values and the moved dues.
     Refused, nothing stored: no reason or a too long one, a withdrawn or closed case, another
-    version, nothing changed, a value its definition refuses, a planned analysis's dates."""
+    version, nothing changed, a value its definition refuses, a planned analysis's dates.
+
+    `revision` (`case_revision`, as the form that sent the values read it): another one is
+    refused (`rule.edit_stale`), someone having corrected the case since. The person and
+    position are changed only by those who may see them (`Context.shows_person`): anyone
+    else is refused (`rule.edit_person_hidden`) before they are compared with anything, in
+    the same words whether or not the name given is the stored one. The audit's `moved`
+    lists every stage whose due date moved, done ones included, and `statuses` the stages
+    whose status the re-plan changed."""
     reason = _text(reason, "reason", MAX_TEXT)
     if not reason:
         raise UsageError("a reason is required", key="error.reason_required")
@@ -284,6 +325,12 @@ def edit_case(s: Session, ctx: Context, case_id: int | str, person: str | None =
     s.refresh(case)
     defn = definition_of(s, ctx, case)
     _guard_open(ctx, defn, case)
+    if (person is not None or position is not None) and not ctx.shows_person(case, defn):
+        raise RuleViolation(f"case {case.id}: its person is not shown to the caller",
+                            key="rule.edit_person_hidden", id=case.id)
+    if revision is not None and revision != case_revision(s, case):
+        raise RuleViolation(f"case {case.id} was corrected since", key="rule.edit_stale",
+                            id=case.id)
     if version is not None and version != case.process_version:
         raise RuleViolation(f"case {case.id} uses version {case.process_version}",
                             key="rule.edit_version", id=case.id,
@@ -326,10 +373,11 @@ def edit_case(s: Session, ctx: Context, case_id: int | str, person: str | None =
                   **new["dates"]}
     if derived and opening.dates:
         case.case_date = min(opening.dates.values())  # the day it was dated by, moved with it
+    before = stage_dues(s, case)
     s.add(case)
     s.flush()
-    moved = sync(s, ctx, case, defn)
-    audit.append(s, ctx.actor, "case.edit", "case", case.id,
+    sync(s, ctx, case, defn)
+    audit.append(s, ctx.actor, EDIT, "case", case.id,
                  {"reason": reason, "version": case.process_version, "old": changed_old,
-                  "new": changed_new, "moved": moved})
+                  "new": changed_new, **replanned(before, s, case)})
     return case

@@ -51,6 +51,7 @@ from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageErro
 from workflow.core.machine import clean_evidence
 from workflow.services import bulk, hooks
 from workflow.services.bulk import RowRefused, chunks, first_plan, new_ids, stage_tuples
+from workflow.services.case_opening import POSSIBLE_REPEAT
 from workflow.services.cases import (
     Opening,
     cancelled_states,
@@ -101,6 +102,8 @@ class _Known:
     users: dict[str, Any] = field(default_factory=dict)  # login → (id, login, organisation_id)
     officers: dict[int, Any] = field(default_factory=dict)  # subject id → first active officer
     stored: dict[int, dict[tuple, int]] = field(default_factory=dict)  # subject id → repeats
+    # subject id → repeats whose person the importer may not see (never named: `repeats`)
+    hidden: dict[int, dict[tuple, list[int]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -171,9 +174,11 @@ def digest(rows: list[dict[str, Any]]) -> str:
     return hashlib.sha256(audit.canonical(rows).encode("utf-8")).hexdigest()
 
 
-def _read_known(s: Session, defn: Definition, cells: list[Cells]) -> _Known:
+def _read_known(s: Session, defn: Definition, cells: list[Cells],
+                ctx: Context | None = None) -> _Known:
     """The organisations, users, first officers and cases of the same process the rows name:
-    a query per 500 of each, whatever the number of rows and the subjects' history."""
+    a query per 500 of each, whatever the number of rows and the subjects' history (the
+    repeats whose person the importer may not see apart, `ctx.shows_person`)."""
     known = _Known()
     codes = {c.subject for c in cells} | {c.object for c in cells if c.object}
     for part in chunks(sorted(codes)):
@@ -196,13 +201,18 @@ def _read_known(s: Session, defn: Definition, cells: list[Cells]) -> _Known:
             continue  # no row has a named date: none repeats a case
         for case in s.execute(rows_of(col(Case.id), col(Case.subject_id), col(Case.object_id),
                                       col(Case.dates), col(Case.person_name), col(Case.fields),
-                                      col(Case.state))
+                                      col(Case.state), col(Case.responsible_id))
                            .where(col(Case.process) == defn.key, col(Case.subject_id).in_(part),
                                   col(Case.withdrawn_at).is_(None)).order_by(col(Case.id))):
             key = repeat_key(case.dates, case.person_name, case.fields)
-            if key is not None and case.state not in cancelled:
+            if key is None or case.state in cancelled:
+                continue
+            if ctx is None or ctx.shows_person(case, defn):
                 known.stored.setdefault(case.subject_id, {}).setdefault(
                     (case.object_id, key), case.id)
+            else:  # the duplicate rule's: never named to one who may not see the person
+                known.hidden.setdefault(case.subject_id, {}).setdefault(
+                    (case.object_id, key), []).append(case.id)
     return known
 
 
@@ -292,9 +302,12 @@ def _check_row(s: Session, ctx: Context, defn: Definition, c: Cells, known: _Kno
         earlier.setdefault((subject.id, *parties), c.row)
     case = case_row(ctx, defn, opening, subject, obj, owner)
     case["state"] = state
+    hidden = known.hidden.get(subject.id, {}).get(parties) if key is not None else None
     return _Ready(c.row, subject, case,
                   without_dues(stages, switched_off(ctx, defn, subject.code)),  # I-17
-                  audit.canonical(opened_payload(defn, opening, subject, obj, None)), event)
+                  audit.canonical(opened_payload(defn, opening, subject, obj, None,
+                                                 {POSSIBLE_REPEAT: hidden} if hidden else None)),
+                  event)
 
 
 def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]]
@@ -314,7 +327,7 @@ def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]
             cells.append(row_cells(defn, row, n, given, evidence_keys))
         except (MerzimError, ValueError) as exc:
             refused.append(RowRefused(n, exc))
-    known = _read_known(s, defn, cells)
+    known = _read_known(s, defn, cells, ctx)
     ready = _check_rows(s, ctx, defn, cells, known, refused)
     if refused:
         raise FileRefused(sorted(refused, key=lambda r: r.row))
@@ -332,7 +345,8 @@ def _same(old: _Known, new: _Known, cells: list[Cells]) -> bool:
     return (all(old.orgs.get(c) == new.orgs.get(c) for c in codes)
             and all(old.users.get(u) == new.users.get(u) for u in logins)
             and all(old.officers.get(i) == new.officers.get(i)
-                    and old.stored.get(i, {}) == new.stored.get(i, {}) for i in ids))
+                    and old.stored.get(i, {}) == new.stored.get(i, {})
+                    and old.hidden.get(i, {}) == new.hidden.get(i, {}) for i in ids))
 
 
 def _mark(s: Session, ids: list[int], import_id: str | None, actor: str) -> None:
@@ -351,7 +365,7 @@ def _batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
     audit.serialise(s)
     keep_version(s, ctx, defn)  # refused before the batch writes anything
     cells = checked.cells[start:stop]
-    fresh = _read_known(s, defn, cells)
+    fresh = _read_known(s, defn, cells, ctx)
     ready = checked.ready[start:stop]
     if not _same(checked.known, fresh, cells):  # another writer came in between: check again
         refused: list[RowRefused] = []

@@ -24,6 +24,14 @@ def trail_of(s: Session, entity: str, entity_id: str, actions: Collection[str]
         .order_by(col(AuditRecord.id))))
 
 
+def last_id_of(s: Session, entity: str, entity_id: str, actions: Collection[str]) -> int:
+    """The id of the entity's last audit record with one of the actions (0: none)."""
+    return s.exec(select(AuditRecord.id).where(
+        AuditRecord.entity == entity, AuditRecord.entity_id == entity_id,
+        col(AuditRecord.action).in_(actions))
+        .order_by(col(AuditRecord.id).desc()).limit(1)).first() or 0
+
+
 def head_id(s: Session) -> int:
     """The id of the chain's last record (0 for an empty chain): the primary key's index."""
     return s.exec(select(AuditRecord.id).order_by(col(AuditRecord.id).desc()).limit(1)
