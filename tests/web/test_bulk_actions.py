@@ -22,8 +22,9 @@ import re
 
 from sqlmodel import Session, col, select
 
-from tests.support.web_helpers import TODAY, Web, csrf_of, web_fixture  # noqa: F401 - `web`
+from tests.support.web_helpers import TODAY, Web, csrf_of, en, web_fixture  # noqa: F401 - `web`
 from workflow import services as svc
+from workflow.i18n import Translator
 from workflow.services.bulk_actions import MAX_ITEMS
 from workflow.storage.models import Case, EventRecord, EvidenceFile
 
@@ -199,6 +200,25 @@ def test_the_api_records_in_bulk_all_or_nothing(web: Web):
     assert [(x["case"], x["event"]) for x in r.json()["recorded"]] == [(edu, "analytic_note")]
     r = api.post("/api/v1/bulk/assign", json={"items": [{"case": edu}], "login": "nobody"})
     assert r.status_code == 409 and r.json()["refused"][0]["error"] == "notfound.user"
+
+
+def test_the_api_refuses_an_empty_stage_without_an_event_in_words(web: Web):
+    """An item with an empty stage is its case: without an event for the cases it is refused
+    (422, in the reader's words), not failed; nothing is stored."""
+    edu = web.analyses["edu"]
+    api = web.api("asel")
+    before = web.dump()
+    for items in ([{"case": edu, "stage": ""}],
+                  [{"case": edu, "stage": "analytic_note"}, {"case": edu, "stage": ""}]):
+        r = api.post("/api/v1/bulk/record", json={"items": items, "date": TODAY.isoformat()})
+        assert r.status_code == 422, r.text
+        assert r.json() == {"error": "bulk.event_required",
+                            "message": en("bulk.event_required")}
+        ru = api.post("/api/v1/bulk/record?lang=ru",
+                      json={"items": items, "date": TODAY.isoformat()})
+        assert ru.status_code == 422 and ru.json()["message"] == Translator("ru")(
+            "bulk.event_required")
+    assert web.dump() == before
 
 
 # -- the lists' columns, filters and search ----------------------------------------

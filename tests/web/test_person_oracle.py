@@ -24,7 +24,6 @@ from sqlmodel import Session, col, select
 
 from tests.support.person_helpers import DEPT, PERSON, person_web
 from tests.support.web_helpers import (
-    TODAY,
     Web,
     csrf_of,
     en,
