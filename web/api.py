@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from web.kit import shapes, views
@@ -123,8 +123,9 @@ class CaseEditIn(BaseModel):
         "(the case's process_version): another one is refused (409 rule.edit_version).")
     revision: int | None = Field(
         default=None, ge=0, lt=2**63,
-        description="The case's revision the values were read at (`revision` of the case: its "
-        "last correction's audit record, 0 before any): another one is refused (409 "
+        description="The case's revision the values were read at (the ETag of GET "
+        "/api/v1/cases/{id}: its last correction's audit record, 0 before any): another one is "
+        "refused (409 "
         "rule.edit_stale), someone having corrected the case since. The person and position "
         "are changed only by those who see them (else 409 rule.edit_person_hidden, whatever "
         "the name).")
@@ -149,7 +150,10 @@ class CaseIn(BaseModel):
         description="The reason to open it although a case repeats it: an analysis of the "
                     "same subject and object overlapping its period, or a case of the same "
                     "process, subject, object, person and dates (refused without it, 409 "
-                    "rule.duplicate_analysis / rule.duplicate_case naming the first).")
+                    "rule.duplicate_analysis / rule.duplicate_case naming the first). A case "
+                    "whose person the caller may not see is never named nor a reason to "
+                    "refuse: the case is opened, and shown as a possible repeat to those who "
+                    "see that person.")
     period: str | None = Field(
         default=None, max_length=16, examples=["2026Q2"],
         description="A recurring obligation's period (2026Q2, 2026H1, 2026M05, 2026), from the "
@@ -225,15 +229,24 @@ def open_case(body: CaseIn, a: ApiContext = Depends()) -> dict[str, Any]:
     return views.case_for(a.s, a.ctx, a.viewer, case).as_dict()
 
 
+def _revision(a: ApiContext, response: Response, case_id: int) -> None:
+    """The case's revision (`svc.case_revision`) as the answer's ETag, for a correction's
+    `revision`."""
+    response.headers["ETag"] = \
+        f'"{svc.case_revision(a.s, visible_case(a.s, a.viewer, case_id))}"'
+
+
 @router.get("/cases/{case_id}", response_model=shapes.Case)
-def case(case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
+def case(case_id: int, response: Response, a: ApiContext = Depends()) -> dict[str, Any]:
     """One case with its dates, stages (due date, projected, status, completion) and records;
     a case linked to others (P-22) has `links`: number, process, role, a person only where
-    the caller sees it."""
+    the caller sees it. Its ETag is the revision of its opening values (PATCH's
+    `revision`)."""
     found = visible_case(a.s, a.viewer, case_id)
     links = _links(a, found)
+    _revision(a, response, case_id)
     return {**views.case_for(a.s, a.ctx, a.viewer, found).as_dict(),
-            **({"links": links} if links else {}), "revision": svc.case_revision(a.s, found)}
+            **({"links": links} if links else {})}
 
 
 def _links(a: ApiContext, found) -> list[dict[str, Any]]:
@@ -286,7 +299,8 @@ def void(case_id: int, body: VoidIn, a: ApiContext = Depends()) -> dict[str, Any
 
 
 @router.patch("/cases/{case_id}", response_model=shapes.Case)
-def edit(case_id: int, body: CaseEditIn, a: ApiContext = Depends()) -> dict[str, Any]:
+def edit(case_id: int, body: CaseEditIn, response: Response,
+         a: ApiContext = Depends()) -> dict[str, Any]:
     """Correct a case's opening values (person, position, fields, given dates) with a reason
     (who may record on it): checked as an opening, the due dates re-planned, the old and new
     values audited (`case.edit`); refused (422, 409) with nothing stored."""
@@ -294,7 +308,8 @@ def edit(case_id: int, body: CaseEditIn, a: ApiContext = Depends()) -> dict[str,
                  lambda an: svc.edit_case(a.s, a.ctx, an.id, body.person, body.position,
                                           body.fields, body.dates, body.reason,
                                           body.version, body.revision))
-    return {**out, "revision": svc.case_revision(a.s, visible_case(a.s, a.viewer, case_id))}
+    _revision(a, response, case_id)
+    return out
 
 
 @router.post("/cases/{case_id}/withdraw", response_model=shapes.Case)

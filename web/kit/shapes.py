@@ -115,9 +115,7 @@ Case = shape_of(
     leave_out=("has_person", "has_planning", "field_values"),
     optional=("person", "planned_start", "planned_end", "actual_start", "actual_end",
               "history"),
-    extra={"links": _mapped(list[Linked]),
-           # the revision of its opening values, for a correction (PATCH's `revision`)
-           "revision": int})
+    extra={"links": _mapped(list[Linked])})
 
 # -- lists -----------------------------------------------------------------------------------
 
