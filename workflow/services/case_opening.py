@@ -277,11 +277,11 @@ def repeats(s: Session, ctx: Context, process: str, subject_code: str,
                                                  obj.id if obj else None)
             if c.id is not None and c.state not in cancelled
             and repeat_key(c.dates, c.person_name, c.fields) == key]
-    shown = [c.id for c in same if ctx.shows_person(c, defn)]
+    shown = [int(c.id or 0) for c in same if ctx.shows_person(c, defn)]
     if shown and not reason:
         raise RuleViolation(f"repeats case #{shown[0]}", key="rule.duplicate_case",
                             id=shown[0], process=defn.key, subject=subject.code)
-    return Repeats(shown, [c.id for c in same if c.id not in shown])  # type: ignore[misc]
+    return Repeats(shown, [int(c.id or 0) for c in same if c.id not in shown])
 
 
 def duplicate_cases(s: Session, ctx: Context, process: str, subject_code: str,
