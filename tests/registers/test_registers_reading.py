@@ -194,6 +194,59 @@ def test_appendix_2_states_the_outcome_of_a_supervisors_liability(cli, tmp_path)
     assert "45-ж" in cell and "Head of apparatus" in cell
 
 
+def form_lines(cli, n: str, org_code: str, year: int) -> int:
+    return cli("form", n, org_code, "--year", str(year), "--output", f"a{n}-{year}.xlsx",
+               today="2027-03-01")["lines"]
+
+
+def national_figure(cli, org_code: str, year: int, key: str) -> int:
+    made = cli("form", "national", org_code, "--year", str(year), "--lang", "ru", "--output",
+               f"n-{year}.xlsx", today="2027-03-01")
+    return made["files"][0]["figures"][key]
+
+
+def test_a_voided_notice_counts_nowhere(cli):
+    """A notice whose letter was voided is not sent: no points, not in appendix 2 nor in the
+    national input, of no year; pending in the score until the letter is recorded again."""
+    org(cli, "MF", "central_body", name="Ministry")
+    notice = open_case(cli, "offence_notice", "MF", "2026-03-02", "Offender One",
+                       {"category": "criminal"}, {"detected": "2026-03-01"})
+    record(cli, notice, "notice_sent", "2026-03-05", "2026-03-05", "letter=15-07/311")
+    assert points(cli("score", "MF", "--year", "2026", today="2026-06-01"))["2.1.1"] == 5
+    assert form_lines(cli, "2", "MF", 2026) == 1
+    cli("void", str(notice), "notice_sent", "--note", "Sent to the wrong body",
+        today="2026-06-01")
+    card = cli("score", "MF", "--year", "2026", today="2026-06-01")
+    assert points(card)["2.1.1"] == 0
+    assert inputs(card, "2.1.1")["pending"] == 1  # still to be sent, shown as such
+    for year in (2026, 2027):
+        assert form_lines(cli, "2", "MF", year) == 0
+        assert national_figure(cli, "MF", year, "offence_notices") == 0
+    # once the year is over without a letter it is not a fact of 2026 either
+    assert inputs(cli("score", "MF", "--year", "2026", today="2027-03-01"),
+                  "2.1.1")["pending"] == 0
+
+
+def test_a_december_notice_sent_in_january_counts_in_january(cli, tmp_path):
+    """B-17: a notice counts in the year its letter was sent, in the score, the form and the
+    national input alike; before it is sent, in none of them."""
+    org(cli, "MF", "central_body", name="Ministry")
+    notice = open_case(cli, "offence_notice", "MF", "2026-12-21", "Offender Two",
+                       {"category": "administrative"}, {"detected": "2026-12-20"})
+    # not yet sent: pending, no year's fact
+    assert inputs(cli("score", "MF", "--year", "2026", today="2026-12-28"),
+                  "2.1.1")["pending"] == 1
+    assert form_lines(cli, "2", "MF", 2026) == 0
+    record(cli, notice, "notice_sent", "2027-01-12", "2027-01-12", "letter=01-02/7")
+    for year, score, lines in ((2026, 0, 0), (2027, 3, 1)):
+        card = cli("score", "MF", "--year", str(year), today="2027-03-01")
+        assert points(card)["2.1.1"] == score, year
+        assert form_lines(cli, "2", "MF", year) == lines, year
+        assert national_figure(cli, "MF", year, "offence_notices") == lines, year
+    assert inputs(cli("score", "MF", "--year", "2026", today="2027-03-01"),
+                  "2.1.1")["pending"] == 0
+
+
 # -- every shipped register: the score's year is the form's ------------------------------------
 
 

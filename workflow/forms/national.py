@@ -437,7 +437,7 @@ def national_data(s: Session, ctx: Context, org_code: str, year: int, language: 
                  if f.register and f.register in in_registry}
     entries = read_entries(s, ctx.registry.all(), all_orgs, year, keys=registers,
                            columns_of_forms=True)
-    entries = [e for e in entries if e.counts_in(year)]
+    entries = [e for e in entries if e.fact_of(year)]  # the facts of the year (B-17)
     taken_codes = {o.code for o in taken}
     quasi_codes = {o.code for o in quasi}
     counter = _Counter(s, ctx, spec, language, org.code, names, sees_person, set(), set())

@@ -354,7 +354,7 @@ def _items(source: Source, version: Definition, case: CaseRow, entry: Entry | No
     event = source.table.records
     if entry is None:  # the internal analysis's cartogram updates
         return [(r, r.on) for r in case.records if r.event == event and r.on.year == year]
-    if not entry.counts_in(year):
+    if not entry.fact_of(year):  # its fact of the year (an undated one of none)
         return []
     if event:
         return [(r, r.on) for r in case.records if r.event == event]
@@ -430,7 +430,7 @@ def _figures(source: Source, layout: rules.Layout, year: int, subject: str,
     for fig in layout.figures:
         for src, case, entry in found:
             if (src is not source or case.org != subject or entry is None
-                    or not entry.counts_in(year + fig.year)):
+                    or not entry.fact_of(year + fig.year)):
                 continue
             for rec in case.records:
                 value = rec.evidence.get(fig.key)
