@@ -247,6 +247,35 @@ def test_a_december_notice_sent_in_january_counts_in_january(cli, tmp_path):
                   "2.1.1")["pending"] == 0
 
 
+def test_the_forms_take_in_whom_the_score_takes_in(merzim_db, tmp_path):
+    """`[scorecard] consolidating_kinds` decides for the appendices as for the score: with
+    akimats left out, a region's appendix 2 holds its own facts alone, as its 2.1.1."""
+    config = tmp_path / "merzim.toml"
+    config.write_text('[scorecard]\nconsolidating_kinds = ["central_body"]\n', encoding="utf-8")
+
+    def run(*args: str, today: str = "2026-06-01") -> dict:
+        with freeze_time(f"{today} 06:00:00"):
+            result = merzim_db(*args, "--json", today=today, config=config)
+        assert result.returncode == 0, (args, result.stdout, result.stderr)
+        return json.loads(result.stdout)
+
+    assert merzim_db("init", config=config).returncode == 0
+    run("org", "add", "RG", "--name", "Region", "--kind", "akimat")
+    run("org", "add", "RG-DEP", "--name", "Department", "--kind", "department", "--parent", "RG")
+    notice = run("case", "open", "offence_notice", "--subject", "RG-DEP", "--person", "A. B.",
+                 "--field", "category=criminal", "--date", "detected=2026-03-01")["id"]
+    run("record", str(notice), "notice_sent", "--date", "2026-03-05", "--evidence",
+        "letter=15-07/311")
+    card = run("score", "RG", "--year", "2026")
+    assert points(card)["2.1.1"] == 0 and card["taken_in"] == ["RG"]
+    made = run("form", "2", "RG", "--year", "2026", "--output", str(tmp_path / "rg.xlsx"))
+    assert made["lines"] == 0 and made["taken_in"] == []
+    # the department's own form and score hold it
+    assert points(run("score", "RG-DEP", "--year", "2026"))["2.1.1"] == 5
+    assert run("form", "2", "RG-DEP", "--year", "2026", "--output",
+               str(tmp_path / "dep.xlsx"))["lines"] == 1
+
+
 # -- every shipped register: the score's year is the form's ------------------------------------
 
 

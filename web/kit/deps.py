@@ -118,7 +118,8 @@ def make_context(request: Request, viewer: Viewer | None, lang: str, as_of: date
     actor = f"web:{viewer.login}" if viewer else "web"
     return Context(st.calendar, st.registry, as_of or today(request), actor=actor, language=lang,
                    own_off=st.settings.own_deadlines_off,
-                   process_orgs=st.settings.process_orgs)
+                   process_orgs=st.settings.process_orgs,
+                   consolidating_kinds=st.settings.score.consolidating_kinds)
 
 
 def api_viewer(request: Request, s: Session) -> Viewer:

@@ -35,7 +35,7 @@ from workflow.forms.texts import layouts
 from workflow.forms.xlsx import write_xlsx
 from workflow.registers.entries import CaseRow, Entry, RecordRow, named_date
 from workflow.registers.reader import read_cases, read_entries
-from workflow.registers.scope import consolidates, members
+from workflow.registers.scope import CONSOLIDATING_KINDS, consolidates, members
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.services.organisations import org_name
@@ -148,16 +148,19 @@ def _org_names(s: Session, codes: set[str], language: str) -> dict[str, str]:
 
 def taken_in(s: Session, ctx: Context, org: Organisation, n: int) -> list[Organisation]:
     """The organisations whose entries a subject's appendix `n` takes in (B-18, in tree
-    order): a central body's or an akimat's appendices 2-6 take in the organisations under it
-    (workflow/registers/scope.py); appendix 1 (its own analysis) and anyone else's: itself."""
-    if n == 1 or not consolidates(org.kind):
+    order): the appendices 2-6 of a subject of a kind that consolidates (`[scorecard]
+    consolidating_kinds`, the score's: a central body, an akimat) take in the organisations
+    under it (workflow/registers/scope.py); appendix 1 (its own analysis) and anyone else's:
+    itself."""
+    kinds = ctx.consolidating_kinds or CONSOLIDATING_KINDS
+    if n == 1 or not consolidates(org.kind, kinds):
         return [org]
     tree = sorted(s.exec(select(Organisation).where(in_subtree(Organisation.path, org))),
                   key=lambda o: o.path)
     by_code = {o.code: o for o in tree}
     parent = {o.id: o.code for o in tree}
     units = [_Unit(o.code, o.kind, parent.get(o.parent_id)) for o in tree]
-    return [by_code[code] for code in members(org.code, org.kind, units)]
+    return [by_code[code] for code in members(org.code, org.kind, units, kinds)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,9 @@ class Context:
     # config.toml [processes.organisations]: per process, organisations of another kind whose
     # cases accept the events kept for some kinds (P-21)
     process_orgs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # config.toml [scorecard] consolidating_kinds: whose reports take in the organisations under
+    # them (B-18), for the forms as for the score (None: the registers' default)
+    consolidating_kinds: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.processes, Definition):
