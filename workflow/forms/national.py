@@ -36,7 +36,7 @@ from workflow.core.errors import ConfigError, UsageError
 from workflow.forms import rules
 from workflow.forms.service import CHUNK, XLSX, check_year, form_language
 from workflow.forms.texts import read_toml
-from workflow.registers.entries import DONE, CaseRow, Entry
+from workflow.registers.entries import CaseRow, Entry
 from workflow.registers.reader import read_entries
 from workflow.registers.scope import CONSOLIDATING_KINDS, NOT_CONSOLIDATED, members
 from workflow.services.context import Context
@@ -283,6 +283,7 @@ class _Counter:
     sees_person: SeesPerson | None
     shown: set[int]
     hidden: set[int]
+    year: int
 
     def label(self, definition: Definition, case: CaseRow, day: date | None = None,
               amount: int | None = None) -> str:
@@ -308,10 +309,12 @@ class _Counter:
     def items(self, f: FigureSpec, entries: list[Entry]
               ) -> list[tuple[CaseRow, date | None, dict[str, Any] | None]]:
         """The items a figure counts: each entry's case, or each standing record of its
-        `records` event."""
+        `records` event, of the entries that are facts of the year (B-17, the registers' one
+        rule: a notice not yet sent is of none) — with `counted`, only those counted in it."""
         out: list[tuple[CaseRow, date | None, dict[str, Any] | None]] = []
         for e in entries:
-            if e.register != f.register or e.case is None or (f.counted and e.counted != DONE):
+            if e.register != f.register or e.case is None or not e.fact_of(self.year) \
+                    or (f.counted and not e.counts(self.year)):
                 continue
             if f.records:
                 out += [(e.case, r.on, dict(r.evidence)) for r in e.case.records
@@ -437,10 +440,9 @@ def national_data(s: Session, ctx: Context, org_code: str, year: int, language: 
                  if f.register and f.register in in_registry}
     entries = read_entries(s, ctx.registry.all(), all_orgs, year, keys=registers,
                            columns_of_forms=True)
-    entries = [e for e in entries if e.fact_of(year)]  # the facts of the year (B-17)
     taken_codes = {o.code for o in taken}
     quasi_codes = {o.code for o in quasi}
-    counter = _Counter(s, ctx, spec, language, org.code, names, sees_person, set(), set())
+    counter = _Counter(s, ctx, spec, language, org.code, names, sees_person, set(), set(), year)
     analyses = _analyses(s, ctx, spec, {o.id: o.code for o in taken if o.id is not None}, year,
                          names, org.code)
     sections = []
