@@ -135,8 +135,8 @@ def choice(process: str, key: str, value: str, lang: str) -> str:
 # outreach events and AK-EDU's one; the quasi-state entity's approved policy only; AK's analysis
 # of the year planned, its note not signed: not held
 EXPECTED = {
-    "analyses_held": 0, "analyses_planned": 1, "risks": 2, "recommendations": 2, "recommendations_fulfilled": 1,
-    "monitoring_reviewed": 0,
+    "analyses_held": 0, "analyses_planned": 1, "risks": 2, "recommendations": 2,
+    "recommendations_fulfilled": 1, "monitoring_reviewed": 0,
     "offence_notices": 2, "manager_liability": 1, "manager_transfer_liability": 0,
     "tainted_hires": 0, "restriction_breaches": 2, "reconciliation_rows": 3,
     "ethics_events": 1, "ethics_audience": 25, "preventive_work": 12,
