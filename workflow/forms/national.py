@@ -56,7 +56,7 @@ from workflow.storage.queries import in_subtree
 
 NATIONAL = Path(__file__).parent / "national.toml"
 NAME = "national"  # the form's name on the command line and in its address
-ANALYSIS = ("held", "planned", "risks", "recommendations", "fulfilled", "reviews")
+ANALYSIS = ("held", "pending_note", "risks", "recommendations", "fulfilled", "reviews")
 QUASI_STATE_SCOPE = "quasi_state"
 ALL_SCOPE = "all"  # the organisations taken in and the quasi-state entities under the subject
 SCOPES = (QUASI_STATE_SCOPE, ALL_SCOPE)
@@ -447,7 +447,7 @@ def _analyses(s: Session, ctx: Context, spec: NationalSpec, orgs: dict[int, str]
     of_year = [(i, o) for i, o, y in rows if y == year]
     first, last = date(year, 1, 1), date(year, 12, 31)
     # held: its note signed in the year (`held_stage` done), whatever its programme's year;
-    # planned: the year's programme's not held in it, listed apart
+    # pending_note: the year's programme's not held in it (planned), listed apart
     signed: set[int] = set()
     for chunk in _chunks([i for i, _, _ in rows] if spec.held_stage else []):
         signed |= {int(c or 0) for c in s.exec(
@@ -486,7 +486,7 @@ def _analyses(s: Session, ctx: Context, spec: NationalSpec, orgs: dict[int, str]
 
     return {
         "held": (len(held), tuple(named(i, o) for i, o in held)),
-        "planned": (len(planned), tuple(named(i, o) for i, o in planned)),
+        "pending_note": (len(planned), tuple(named(i, o) for i, o in planned)),
         "risks": per({i: len(risks.get(i, [])) for i, _ in of_year}),
         "recommendations": per({i: len(recs.get(i, [])) for i, _ in of_year}),
         "fulfilled": per({i: sum(1 for st in recs.get(i, []) if st == spec.fulfilled_status)
