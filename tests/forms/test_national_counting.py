@@ -171,3 +171,35 @@ def test_the_years_facts_of_the_standards_procedures_and_the_enterprise_policy(c
     figures, rows = national_form(cli, "MF", 2025)
     assert figures["gifts_received"] == 1 and figures["corrupt_act_reports"] == 0
     assert rows[label("gifts_received")][1].startswith(f"#{old_gift}, ")
+
+
+@pytest.mark.parametrize("figure, refusal", [
+    ({"process": "gift"}, "names the date of its year (year_of)"),
+    ({"register": "offence_notice", "year_of": "notified"}, "are a process's"),
+    ({"register": "offence_notice", "process": "gift", "year_of": "received"},
+     "one of a register, a process or the analyses"),
+    ({"process": "gift", "year_of": "received", "events": "handed_over"},
+     "events: must be a list of keys"),
+    ({"process": "gift", "year_of": "received", "scope": "everyone"}, "'everyone'"),
+])
+def test_a_figure_of_a_process_is_checked_when_the_file_is_read(figure, refusal):
+    from workflow.core.errors import ConfigError
+
+    doc = {"national": {}, "texts": {k: {"kk": k, "ru": k} for k in TEXTS.texts},
+           "section": [{"key": "s", "names": {"kk": "s", "ru": "s"}, "figures": [
+               {"key": "f", "kk": "f", "ru": "f", "source": "002:L1", **figure}]}]}
+    with pytest.raises(ConfigError, match=refusal.replace("(", r"\(").replace(")", r"\)")):
+        national.parse(doc, "national.toml")
+
+
+def test_a_process_figure_names_dates_events_and_states_its_definition_has():
+    from dataclasses import replace
+
+    from workflow.definitions import load_registry
+
+    registry = load_registry()
+    wrong = replace(TEXTS, sections=(replace(TEXTS.sections[-1], figures=(
+        national.FigureSpec("f", {"kk": "f", "ru": "f"}, "002:L1", process="gift",
+                            year_of="sent", events=("lost",), not_states=("gone",)),)),))
+    assert national.check_definitions(registry.keys(), registry.get, wrong) == [
+        "f: gift has no event lost", "f: gift has no date sent", "f: gift has no state gone"]
