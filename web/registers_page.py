@@ -41,6 +41,8 @@ from web.kit.registers import (
 from workflow.core.definition import Definition
 from workflow.core.errors import NotFound, UsageError
 from workflow.core.names import name_in
+from workflow.registers.entries import DONE, PENDING, Entry
+from workflow.registers.reader import entries_of_cases
 from workflow.services import search
 from workflow.services import transactions as tx
 
@@ -108,19 +110,41 @@ def _points_year(request: Request, pc: PageContext, params: QueryParams) -> int:
     return year
 
 
+def _counted(pc: PageContext, entry: Entry | None) -> str:
+    """Whether and in which year the entry counts, as the score, the forms and the national
+    input count it (the registers' read side, B-17): counted in its year(s), pending (its
+    year's date not yet recorded: in none yet), or not counted."""
+    t = pc.t
+    if entry is None or entry.first_year is None:
+        return t("registers.counted_not")
+    if not entry.dated:
+        return t("registers.counted_undated")
+    first, last = entry.first_year, entry.last_year
+    years = (str(first) if first == last else t("registers.counted_since", year=first)
+             if last is None else f"{first}–{last}")
+    if entry.counted == DONE:
+        return t("registers.counted_in", years=years)
+    if entry.counted == PENDING:
+        return t("registers.counted_pending", years=years)
+    return t("registers.counted_not")
+
+
 def _rows(pc: PageContext, defn: Definition, shown: list[search.Found],
           columns: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each entry's line: its own values (web/kit/registers.py), its state and overdue stages."""
+    """Each entry's line: its own values (web/kit/registers.py), its state, overdue stages and
+    whether and in which year it counts."""
     lang = pc.t.language
     own = own_values(pc, defn, shown, columns)
     late = search.overdue_counts(pc.s, pc.ctx, [f.id for f in shown])
+    entries = entries_of_cases(pc.s, [defn], shown)
     rows = []
     for f in shown:
         state = search.state_of(pc.s, pc.ctx, f)
         rows.append({"id": f.id, "subject_name": f.name_of(f.subject_names, lang),
                      "period": f.period, "case_date": f.case_date, **own[f.id],
                      "state": state, "state_name": name_in(defn.states.get(state), lang, state),
-                     "overdue": late.get(f.id, 0)})
+                     "overdue": late.get(f.id, 0),
+                     "counted": _counted(pc, entries.get(f.id))})
     return rows
 
 

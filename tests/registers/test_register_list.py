@@ -159,3 +159,39 @@ def test_bad_input_is_refused_in_the_readers_language_and_nothing_changes(web):
                                     "error.too_long")
                         for path in ("/cases", "/cases.xlsx")] + [
         ("web:aida", "refused", {"key": "cases.bad_choice", "path": "/cases", "status": 422})] * 2
+
+
+def counted_column(web, login: str, process: str) -> dict[int, str]:
+    """Each listed entry's "counted" cell on the register's page."""
+    r = web.browser(login).get(f"/registers/{process}")
+    assert r.status_code == 200, r.text[:500]
+    page = html.unescape(r.text)
+    return {int(case): cell.strip() for case, cell in re.findall(
+        r'data-case="(\d+)".*?data-testid="counted">([^<]*)<', page, re.S)}
+
+
+def test_the_register_page_says_whether_and_in_which_year_each_entry_counts(web, world):
+    """The list counts as the score and the forms do (B-17): a notice in the year its letter
+    was sent — a December notice sent in January in January's year; a notice whose letter was
+    voided pending, in no year; a cancelled one not at all. (Last in this module: it adds
+    entries to the world.)"""
+    from tests.support.registers_world import _ok, _open, _record
+
+    m = world["m"]
+    ids = ids_by_person(web, "offence_notice")
+    december = _open(m, "offence_notice", "AK", "2026-12-21", "December Offender", "Clerk",
+                     {"category": "administrative"}, {"detected": "2026-12-20"})
+    _record(m, december, "notice_sent", "2027-01-12", "2027-01-12", letter="01-02/7")
+    voided = _open(m, "offence_notice", "AK", "2026-12-15", "Voided Letter", "Clerk",
+                   {"category": "criminal"}, {"detected": "2026-12-01"})
+    _record(m, voided, "notice_sent", "2026-12-05", "2026-12-15", letter="WRONG-1")
+    _ok(m("void", str(voided), "notice_sent", "--note", "sent to the wrong body",
+          today="2026-12-15"))
+    cells = counted_column(web, "aida", "offence_notice")
+    assert cells[ids["=cmd"]] == "Counted: 2026"
+    assert cells[ids["Old Offender 2025"]] == "Counted: 2025"
+    assert cells[ids["Mistaken Entry"]] == "Not counted"
+    assert cells[december] == "Counted: 2027"
+    assert cells[voided] == "Pending: its date is not recorded, counted in no year yet"
+    ru = web.browser("aida").get("/registers/offence_notice?lang=ru")
+    assert "Учитывается: 2027" in html.unescape(ru.text)

@@ -6,6 +6,7 @@ shipped register, the score and the form put an entry in the same year."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from workflow.core.definition import Definition
 from workflow.definitions import load_registry
 from workflow.i18n import Translator
 from workflow.registers.entries import CaseRow, RecordRow, entry_of
+from workflow.scorecard.rules import Org
 from workflow.scorecard.words import in_words
 
 REGISTRY = load_registry()
@@ -194,6 +196,88 @@ def test_appendix_2_states_the_outcome_of_a_supervisors_liability(cli, tmp_path)
     assert "45-ж" in cell and "Head of apparatus" in cell
 
 
+def form_lines(cli, n: str, org_code: str, year: int) -> int:
+    return cli("form", n, org_code, "--year", str(year), "--output", f"a{n}-{year}.xlsx",
+               today="2027-03-01")["lines"]
+
+
+def national_figure(cli, org_code: str, year: int, key: str) -> int:
+    made = cli("form", "national", org_code, "--year", str(year), "--lang", "ru", "--output",
+               f"n-{year}.xlsx", today="2027-03-01")
+    return made["files"][0]["figures"][key]
+
+
+def test_a_voided_notice_counts_nowhere(cli):
+    """A notice whose letter was voided is not sent: no points, not in appendix 2 nor in the
+    national input, of no year; pending in the score until the letter is recorded again."""
+    org(cli, "MF", "central_body", name="Ministry")
+    notice = open_case(cli, "offence_notice", "MF", "2026-03-02", "Offender One",
+                       {"category": "criminal"}, {"detected": "2026-03-01"})
+    record(cli, notice, "notice_sent", "2026-03-05", "2026-03-05", "letter=15-07/311")
+    assert points(cli("score", "MF", "--year", "2026", today="2026-06-01"))["2.1.1"] == 5
+    assert form_lines(cli, "2", "MF", 2026) == 1
+    cli("void", str(notice), "notice_sent", "--note", "Sent to the wrong body",
+        today="2026-06-01")
+    card = cli("score", "MF", "--year", "2026", today="2026-06-01")
+    assert points(card)["2.1.1"] == 0
+    assert inputs(card, "2.1.1")["pending"] == 1  # still to be sent, shown as such
+    for year in (2026, 2027):
+        assert form_lines(cli, "2", "MF", year) == 0
+        assert national_figure(cli, "MF", year, "offence_notices") == 0
+    # once the year is over without a letter it is not a fact of 2026 either
+    assert inputs(cli("score", "MF", "--year", "2026", today="2027-03-01"),
+                  "2.1.1")["pending"] == 0
+
+
+def test_a_december_notice_sent_in_january_counts_in_january(cli, tmp_path):
+    """B-17: a notice counts in the year its letter was sent, in the score, the form and the
+    national input alike; before it is sent, in none of them."""
+    org(cli, "MF", "central_body", name="Ministry")
+    notice = open_case(cli, "offence_notice", "MF", "2026-12-21", "Offender Two",
+                       {"category": "administrative"}, {"detected": "2026-12-20"})
+    # not yet sent: pending, no year's fact
+    assert inputs(cli("score", "MF", "--year", "2026", today="2026-12-28"),
+                  "2.1.1")["pending"] == 1
+    assert form_lines(cli, "2", "MF", 2026) == 0
+    record(cli, notice, "notice_sent", "2027-01-12", "2027-01-12", "letter=01-02/7")
+    for year, score, lines in ((2026, 0, 0), (2027, 3, 1)):
+        card = cli("score", "MF", "--year", str(year), today="2027-03-01")
+        assert points(card)["2.1.1"] == score, year
+        assert form_lines(cli, "2", "MF", year) == lines, year
+        assert national_figure(cli, "MF", year, "offence_notices") == lines, year
+    assert inputs(cli("score", "MF", "--year", "2026", today="2027-03-01"),
+                  "2.1.1")["pending"] == 0
+
+
+def test_the_forms_take_in_whom_the_score_takes_in(merzim_db, tmp_path):
+    """`[scorecard] consolidating_kinds` decides for the appendices as for the score: with
+    akimats left out, a region's appendix 2 holds its own facts alone, as its 2.1.1."""
+    config = tmp_path / "merzim.toml"
+    config.write_text('[scorecard]\nconsolidating_kinds = ["central_body"]\n', encoding="utf-8")
+
+    def run(*args: str, today: str = "2026-06-01") -> dict:
+        with freeze_time(f"{today} 06:00:00"):
+            result = merzim_db(*args, "--json", today=today, config=config)
+        assert result.returncode == 0, (args, result.stdout, result.stderr)
+        return json.loads(result.stdout)
+
+    assert merzim_db("init", config=config).returncode == 0
+    run("org", "add", "RG", "--name", "Region", "--kind", "akimat")
+    run("org", "add", "RG-DEP", "--name", "Department", "--kind", "department", "--parent", "RG")
+    notice = run("case", "open", "offence_notice", "--subject", "RG-DEP", "--person", "A. B.",
+                 "--field", "category=criminal", "--date", "detected=2026-03-01")["id"]
+    run("record", str(notice), "notice_sent", "--date", "2026-03-05", "--evidence",
+        "letter=15-07/311")
+    card = run("score", "RG", "--year", "2026")
+    assert points(card)["2.1.1"] == 0 and card["taken_in"] == ["RG"]
+    made = run("form", "2", "RG", "--year", "2026", "--output", str(tmp_path / "rg.xlsx"))
+    assert made["lines"] == 0 and made["taken_in"] == []
+    # the department's own form and score hold it
+    assert points(run("score", "RG-DEP", "--year", "2026"))["2.1.1"] == 5
+    assert run("form", "2", "RG-DEP", "--year", "2026", "--output",
+               str(tmp_path / "dep.xlsx"))["lines"] == 1
+
+
 # -- every shipped register: the score's year is the form's ------------------------------------
 
 
@@ -242,6 +326,117 @@ def test_each_register_counts_an_entry_in_the_year_of_its_fact(key):
         source = Source(d, d.form)
         assert _items(source, d, case, entry, 2026), key
         assert not _items(source, d, case, entry, 2019), key
+
+
+# the subject S (an akimat: 4.1.1 and 4.1.2 are its) and a quasi-state entity Q under it, whose
+# entries project No. 3 reads; any other register's entry is S's own
+TREE = (Org("S", "akimat"), Org("Q", "quasi_state", "S"))
+
+def _national_figures(key: str) -> list:
+    from workflow.forms import national
+
+    return [f for sec in national.national_spec().sections for f in sec.figures
+            if f.register == key]
+
+
+def _in_score(entry, year: int) -> str | None:
+    """The entry's status behind the indicator it feeds in `year` (None: not read there);
+    a certificate is counted in a year it is valid on a day of."""
+    from workflow.scorecard.catalogue import catalogue
+    from workflow.scorecard.evaluation import _Evaluation, behind
+    from workflow.scorecard.rules import ScoreSettings
+
+    st, cat = ScoreSettings(), catalogue()
+    today = date(2027, 3, 1)
+    key = cat.feeds(entry)
+    if next(i for i in cat.indicators if i.key == key).kind == "certificates":
+        ev = _Evaluation("S", "akimat", TREE, year, today, [entry], st, cat)
+        return "done" if ev.valid(entry) else None
+    found = behind("S", "akimat", TREE, year, today, [entry], st, cat)[key]
+    return next((status for e, status, _ in found if e is entry), None)
+
+
+def _in_national(d: Definition, entry, year: int) -> dict[str, int]:
+    """The national input's figures of the register in `year` (a sum figure's value where
+    the entry carries one)."""
+    from workflow.forms import national
+    from workflow.services.context import Context
+
+    ctx = Context(None, REGISTRY, date(2027, 3, 1))  # type: ignore[arg-type]
+    counter = national._Counter(None, ctx, national.national_spec(), "ru", "S", {}, None,
+                                set(), set(), year)  # type: ignore[arg-type]
+    return {f.key: counter.figures(f, "1", [entry])[0].value for f in _national_figures(d.key)}
+
+
+def _with_amounts(d: Definition, case: CaseRow) -> CaseRow:
+    """The case with 1 as every value a national figure sums, on the case and its records."""
+    keys = {f.sum for f in _national_figures(d.key) if f.sum}
+    one = dict.fromkeys(keys, 1)
+    records = tuple(RecordRow(r.id, r.event, r.on, {**r.evidence, **one}, r.recorded_on)
+                    for r in case.records)
+    return replace(case, fields={**case.fields, **one}, records=records)
+
+
+@pytest.mark.parametrize("key", [d.key for d in REGISTERS])
+def test_each_register_is_of_one_year_in_the_score_its_form_and_the_national_input(key):
+    """For every shipped register: the score, its appendix and the national input put an entry
+    in the same year (2026, the year its rule reads; never 2019, the year of its other dates),
+    and count it alike — counted in the score, written in the form, counted in every national
+    figure of its register."""
+    from workflow.forms.service import Source, _items
+
+    d = REGISTRY.get(key)
+    case = _with_amounts(d, _register_case(d))
+    if d.scorecard.counted_states:  # in the state it counts in
+        case = replace(case, state=d.scorecard.counted_states[0])
+    case = replace(case, org="Q" if d.scorecard.indicator.startswith("3.") else "S")
+    entry = entry_of(d, case)
+    assert entry is not None and entry.counts(2026)
+    assert _in_score(entry, 2026) == "done", key
+    assert _in_score(entry, 2019) is None, key
+    if d.form is not None:
+        assert _items(Source(d, d.form), d, case, entry, 2026), key
+        assert not _items(Source(d, d.form), d, case, entry, 2019), key
+    figures = _in_national(d, entry, 2026)
+    assert all(v >= 1 for v in figures.values()), (key, figures)
+    assert not any(_in_national(d, entry, 2019).values()), key
+
+
+def _counted_events(d: Definition) -> set[str]:
+    """The events whose record makes an entry count or decides its year."""
+    spec = d.scorecard
+    return {e.key for e in d.events.values()
+            if (spec.counted and e.completes == spec.counted)
+            or (spec.year_of and spec.year_of in e.sets)}
+
+
+@pytest.mark.parametrize("key", [d.key for d in REGISTERS if _counted_events(d)])
+def test_each_register_without_its_counted_record_counts_nowhere(key):
+    """The same entry with its counted record voided (the stage open again, the day the year
+    rule reads gone with it): no year's score counts it, the national input counts it as
+    counted nowhere, and when its year is not decided any more no form or figure lists it."""
+    from workflow.forms.service import Source, _items
+
+    d = REGISTRY.get(key)
+    spec = d.scorecard
+    full = _with_amounts(d, _register_case(d))
+    setters = _counted_events(d)
+    case = replace(full, org="Q" if spec.indicator.startswith("3.") else "S",
+                   records=tuple(r for r in full.records if r.event not in setters),
+                   stage_status="open" if spec.counted else None)
+    entry = entry_of(d, case)
+    assert entry is not None
+    counted_figures = {f.key for f in _national_figures(key) if f.counted}
+    for year in (2019, 2026, 2027):
+        assert _in_score(entry, year) != "done", (key, year)
+        assert not entry.counts(year)
+        figures = _in_national(d, entry, year)
+        assert not any(figures[k] for k in counted_figures), (key, year, figures)
+        if not entry.dated:  # a notice never sent: of no year, pending
+            assert not any(figures.values()), (key, year, figures)
+            if d.form is not None:
+                assert not _items(Source(d, d.form), d, case, entry, year), (key, year)
+            assert _in_score(entry, year) in ("pending", "missing"), (key, year)
 
 
 def test_every_register_declares_its_year_rule():

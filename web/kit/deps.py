@@ -119,6 +119,7 @@ def make_context(request: Request, viewer: Viewer | None, lang: str, as_of: date
     return Context(st.calendar, st.registry, as_of or today(request), actor=actor, language=lang,
                    own_off=st.settings.own_deadlines_off,
                    process_orgs=st.settings.process_orgs,
+                   consolidating_kinds=st.settings.score.consolidating_kinds,
                    sees_person=(lambda case, visibility: sees_person(viewer, case, visibility))
                    if viewer else None)
 

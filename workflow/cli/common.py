@@ -329,7 +329,8 @@ def context(as_of: date | None = None, actor: str = "cli"):
     return Context(calendar, STATE.__dict__["_registry"], as_of or today_in_zone(),
                    actor=audit_actor(actor), language=STATE.t.language,
                    own_off=STATE.settings.own_deadlines_off,
-                   process_orgs=STATE.settings.process_orgs)
+                   process_orgs=STATE.settings.process_orgs,
+                   consolidating_kinds=STATE.settings.score.consolidating_kinds)
 
 
 @contextmanager

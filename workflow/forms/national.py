@@ -36,8 +36,8 @@ from workflow.core.errors import ConfigError, UsageError
 from workflow.forms import rules
 from workflow.forms.service import CHUNK, XLSX, check_year, form_language
 from workflow.forms.texts import read_toml
-from workflow.registers.entries import DONE, CaseRow, Entry
-from workflow.registers.reader import read_entries
+from workflow.registers.entries import DONE_STATUSES, CaseRow, Entry, named_date
+from workflow.registers.reader import read_cases, read_entries
 from workflow.registers.scope import CONSOLIDATING_KINDS, NOT_CONSOLIDATED, members
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
@@ -50,13 +50,16 @@ from workflow.storage.models import (
     Programme,
     Recommendation,
     Risk,
+    Stage,
 )
 from workflow.storage.queries import in_subtree
 
 NATIONAL = Path(__file__).parent / "national.toml"
 NAME = "national"  # the form's name on the command line and in its address
-ANALYSIS = ("held", "risks", "recommendations", "fulfilled", "reviews")
+ANALYSIS = ("held", "pending_note", "risks", "recommendations", "fulfilled", "reviews")
 QUASI_STATE_SCOPE = "quasi_state"
+ALL_SCOPE = "all"  # the organisations taken in and the quasi-state entities under the subject
+SCOPES = (QUASI_STATE_SCOPE, ALL_SCOPE)
 SeesPerson = Callable[[Any, str], bool]
 
 
@@ -74,6 +77,18 @@ class FigureSpec:
     sum: str | None = None
     counted: bool = False
     analysis: str | None = None
+    # a procedure's cases (not a register's entries): the fact of the year of its named date
+    # `year_of`; with `events`, only the cases with a standing record of one of them; cases in
+    # a state of `not_states` (entered by mistake) left out
+    process: str | None = None
+    year_of: str | None = None
+    events: tuple[str, ...] = ()
+    not_states: tuple[str, ...] = ()
+    scope: str | None = None  # the figure's organisations, when not its section's
+
+    @property
+    def definition_key(self) -> str | None:
+        return self.register or self.process
 
 
 @dataclass(frozen=True)
@@ -92,6 +107,7 @@ class NationalSpec:
     fulfilled_status: str
     texts: dict[str, dict[str, str]]
     sections: tuple[SectionSpec, ...]
+    held_stage: str = ""  # the analysis's stage whose completion (its note signed) holds it
 
     def text(self, key: str, language: str, **values: Any) -> str:
         return self.texts[key][language].format(**values)
@@ -109,18 +125,33 @@ def _figure(raw: Any, where: str) -> FigureSpec:
         raise ConfigError(f"{where}: a figure is a table with a key")
     where = f"{where} {raw['key']}"
     known = {"key", "kk", "ru", "source", "register", "records", "by", "sum", "counted",
-             "analyses"}
+             "analyses", "process", "year_of", "events", "not_states", "scope"}
     if unknown := sorted(set(raw) - known):
         raise ConfigError(f"{where}: unknown {', '.join(unknown)}")
     if not isinstance(raw.get("source"), str) or not raw["source"]:
         raise ConfigError(f"{where}: needs its source (seed lines)")
-    if (raw.get("register") is None) == (raw.get("analyses") is None):
-        raise ConfigError(f"{where}: counts either a register or the analyses")
+    if sum(raw.get(k) is not None for k in ("register", "analyses", "process")) != 1:
+        raise ConfigError(f"{where}: counts one of a register, a process or the analyses")
     if raw.get("analyses") is not None and raw["analyses"] not in ANALYSIS:
         raise ConfigError(f"{where}.analyses: one of {', '.join(ANALYSIS)}")
+    if raw.get("process") is not None and not isinstance(raw.get("year_of"), str):
+        raise ConfigError(f"{where}: a process's figure names the date of its year (year_of)")
+    if raw.get("process") is None and any(raw.get(k) is not None
+                                          for k in ("year_of", "events", "not_states")):
+        raise ConfigError(f"{where}: year_of, events and not_states are a process's")
+    if raw.get("scope") not in (None, *SCOPES):
+        raise ConfigError(f"{where}.scope: {raw['scope']!r} (known: {', '.join(SCOPES)})")
+    lists = {}
+    for k in ("events", "not_states"):
+        value = raw.get(k, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}.{k}: must be a list of keys")
+        lists[k] = tuple(value)
     return FigureSpec(raw["key"], _names(raw, where), raw["source"], raw.get("register"),
                       raw.get("records"), raw.get("by"), raw.get("sum"),
-                      bool(raw.get("counted", False)), raw.get("analyses"))
+                      bool(raw.get("counted", False)), raw.get("analyses"), raw.get("process"),
+                      raw.get("year_of"), lists["events"], lists["not_states"],
+                      raw.get("scope"))
 
 
 def parse(doc: dict[str, Any], source: str = NATIONAL.name) -> NationalSpec:
@@ -136,8 +167,8 @@ def parse(doc: dict[str, Any], source: str = NATIONAL.name) -> NationalSpec:
         if not isinstance(raw, dict) or not isinstance(raw.get("key"), str):
             raise ConfigError(f"{where}: a section is a table with a key")
         scope = raw.get("scope")
-        if scope not in (None, QUASI_STATE_SCOPE):
-            raise ConfigError(f"{where}.scope: {scope!r} (known: {QUASI_STATE_SCOPE})")
+        if scope not in (None, *SCOPES):
+            raise ConfigError(f"{where}.scope: {scope!r} (known: {', '.join(SCOPES)})")
         figures = tuple(_figure(f, where) for f in raw.get("figures") or [])
         sections.append(SectionSpec(raw["key"], _names(raw.get("names"), where), scope, figures))
     keys = [f.key for s in sections for f in s.figures]
@@ -145,7 +176,7 @@ def parse(doc: dict[str, Any], source: str = NATIONAL.name) -> NationalSpec:
         raise ConfigError(f"{source}: a figure's key is used twice")
     return NationalSpec(str(report.get("line", "")), report.get("obligation"),
                         report.get("process"), str(report.get("fulfilled_status", "")),
-                        parsed_texts, tuple(sections))
+                        parsed_texts, tuple(sections), str(report.get("held_stage", "")))
 
 
 @cache
@@ -168,17 +199,24 @@ def check_definitions(registry_keys: Iterable[str], definitions: Callable[[str],
     problems = []
     for section in spec.sections:
         for f in section.figures:
-            if f.register is None:
+            key = f.definition_key
+            if key is None:
                 continue
-            if f.register not in keys:
-                problems.append(f"{f.key}: no definition {f.register}")
+            if key not in keys:
+                problems.append(f"{f.key}: no definition {key}")
                 continue
-            d = definitions(f.register)
-            if f.records and f.records not in d.events:
-                problems.append(f"{f.key}: {f.register} has no event {f.records}")
+            d = definitions(key)
+            for event in (f.records, *f.events):
+                if event and event not in d.events:
+                    problems.append(f"{f.key}: {key} has no event {event}")
             for k in (f.by, f.sum):
                 if k and k not in d.fields and k not in d.evidence:
-                    problems.append(f"{f.key}: {f.register} has no field {k}")
+                    problems.append(f"{f.key}: {key} has no field {k}")
+            if f.year_of and f.year_of not in d.dates:
+                problems.append(f"{f.key}: {key} has no date {f.year_of}")
+            for state in f.not_states:
+                if state not in d.states:
+                    problems.append(f"{f.key}: {key} has no state {state}")
     if spec.process and spec.process not in keys:
         problems.append(f"no definition {spec.process}")
     return problems
@@ -283,6 +321,7 @@ class _Counter:
     sees_person: SeesPerson | None
     shown: set[int]
     hidden: set[int]
+    year: int
 
     def label(self, definition: Definition, case: CaseRow, day: date | None = None,
               amount: int | None = None) -> str:
@@ -308,10 +347,12 @@ class _Counter:
     def items(self, f: FigureSpec, entries: list[Entry]
               ) -> list[tuple[CaseRow, date | None, dict[str, Any] | None]]:
         """The items a figure counts: each entry's case, or each standing record of its
-        `records` event."""
+        `records` event, of the entries that are facts of the year (B-17, the registers' one
+        rule: a notice not yet sent is of none) — with `counted`, only those counted in it."""
         out: list[tuple[CaseRow, date | None, dict[str, Any] | None]] = []
         for e in entries:
-            if e.register != f.register or e.case is None or (f.counted and e.counted != DONE):
+            if e.register != f.register or e.case is None or not e.fact_of(self.year) \
+                    or (f.counted and not e.counts(self.year)):
                 continue
             if f.records:
                 out += [(e.case, r.on, dict(r.evidence)) for r in e.case.records
@@ -320,10 +361,31 @@ class _Counter:
                 out.append((e.case, None, None))
         return out
 
-    def figures(self, f: FigureSpec, number: str, entries: list[Entry]) -> list[Figure]:
-        """The figure (and, with `by`, one more per choice, in the choices' order)."""
-        definition = self.ctx.registry.get(f.register or "")
-        items = self.items(f, entries)
+    def facts(self, f: FigureSpec, cases: list[CaseRow]
+              ) -> list[tuple[CaseRow, date | None, dict[str, Any] | None]]:
+        """The items a process's figure counts: its cases whose `year_of` date (given, or set
+        by a standing record) is in the year, with a standing record of one of `events` when
+        it names some, not in a state of `not_states`; each with that date."""
+        definition = self.ctx.registry.get(f.process or "")
+        out: list[tuple[CaseRow, date | None, dict[str, Any] | None]] = []
+        for case in cases:
+            if case.process != f.process or case.state in f.not_states:
+                continue
+            day = named_date(definition, case, f.year_of)[0]
+            if day is None or day.year != self.year:
+                continue
+            if f.events and not any(r.event in f.events for r in case.records):
+                continue
+            out.append((case, day, None))
+        return out
+
+    def figures(self, f: FigureSpec, number: str, entries: list[Entry],
+                items: list[tuple[CaseRow, date | None, dict[str, Any] | None]] | None = None
+                ) -> list[Figure]:
+        """The figure (and, with `by`, one more per choice, in the choices' order) of the
+        entries of a register, or of the `items` given (a process's facts)."""
+        definition = self.ctx.registry.get(f.definition_key or "")
+        items = self.items(f, entries) if items is None else items
         label = f.names[self.language]
 
         def one(key: str, num: str, text: str, chosen: list) -> Figure:
@@ -383,6 +445,19 @@ def _analyses(s: Session, ctx: Context, spec: NationalSpec, orgs: dict[int, str]
         return f"{text}: {count}" if count is not None else text
 
     of_year = [(i, o) for i, o, y in rows if y == year]
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    # held: its note signed in the year (`held_stage` done), whatever its programme's year;
+    # pending_note: the year's programme's not held in it (planned), listed apart
+    signed: set[int] = set()
+    for chunk in _chunks([i for i, _, _ in rows] if spec.held_stage else []):
+        signed |= {int(c or 0) for c in s.exec(
+            select(Stage.case_id).where(col(Stage.case_id).in_(chunk),
+                                        col(Stage.key) == spec.held_stage,
+                                        col(Stage.status).in_(DONE_STATUSES),
+                                        col(Stage.done_on) >= first,
+                                        col(Stage.done_on) <= last))}
+    held = [(i, o) for i, o, _ in rows if i in signed] if spec.held_stage else of_year
+    planned = [(i, o) for i, o in of_year if i not in signed] if spec.held_stage else []
     risks: dict[int, list[int]] = {}
     for chunk in _chunks([i for i, _ in of_year]):
         for rid, analysis in s.exec(select(Risk.id, Risk.analysis_id)
@@ -396,7 +471,6 @@ def _analyses(s: Session, ctx: Context, spec: NationalSpec, orgs: dict[int, str]
                                       .where(col(Recommendation.risk_id).in_(chunk))):
             recs.setdefault(risk_of[risk_id], []).append(status)
     reviewed: dict[int, int] = {}
-    first, last = date(year, 1, 1), date(year, 12, 31)
     for chunk in _chunks([i for i, _, _ in rows]):
         for analysis in s.exec(select(MonitoringReport.analysis_id)
                                .where(col(MonitoringReport.analysis_id).in_(chunk),
@@ -411,7 +485,8 @@ def _analyses(s: Session, ctx: Context, spec: NationalSpec, orgs: dict[int, str]
         return sum(n for _, n in found), tuple(named(i, subject_of[i], n) for i, n in found)
 
     return {
-        "held": (len(of_year), tuple(named(i, o) for i, o in of_year)),
+        "held": (len(held), tuple(named(i, o) for i, o in held)),
+        "pending_note": (len(planned), tuple(named(i, o) for i, o in planned)),
         "risks": per({i: len(risks.get(i, [])) for i, _ in of_year}),
         "recommendations": per({i: len(recs.get(i, [])) for i, _ in of_year}),
         "fulfilled": per({i: sum(1 for st in recs.get(i, []) if st == spec.fulfilled_status)
@@ -437,25 +512,30 @@ def national_data(s: Session, ctx: Context, org_code: str, year: int, language: 
                  if f.register and f.register in in_registry}
     entries = read_entries(s, ctx.registry.all(), all_orgs, year, keys=registers,
                            columns_of_forms=True)
-    entries = [e for e in entries if e.counts_in(year)]
+    processes = [ctx.registry.get(k) for k in sorted(
+        {f.process for sec in spec.sections for f in sec.figures if f.process} & in_registry)]
+    cases = read_cases(s, processes, all_orgs, year, year, columns_of_forms=True)
     taken_codes = {o.code for o in taken}
-    quasi_codes = {o.code for o in quasi}
-    counter = _Counter(s, ctx, spec, language, org.code, names, sees_person, set(), set())
+    codes_of = {None: taken_codes, QUASI_STATE_SCOPE: {o.code for o in quasi},
+                ALL_SCOPE: taken_codes | {o.code for o in quasi}}
+    counter = _Counter(s, ctx, spec, language, org.code, names, sees_person, set(), set(), year)
     analyses = _analyses(s, ctx, spec, {o.id: o.code for o in taken if o.id is not None}, year,
                          names, org.code)
     sections = []
     for n, sec in enumerate(spec.sections, start=1):
-        codes = quasi_codes if sec.scope == QUASI_STATE_SCOPE else taken_codes
-        mine = [e for e in entries if e.org in codes]
         figures: list[Figure] = []
         for m, f in enumerate(sec.figures, start=1):
             number = f"{n}.{m}"
+            codes = codes_of[f.scope or sec.scope]
             if f.analysis is not None:
                 value, listed = analyses[f.analysis]
                 figures.append(Figure(f.key, number, f.names[language], value, f.source, listed))
             elif f.register in in_registry:
-                figures += counter.figures(f, number, mine)
-            else:  # a register this installation does not load: nothing to count
+                figures += counter.figures(f, number, [e for e in entries if e.org in codes])
+            elif f.process in in_registry:
+                figures += counter.figures(f, number, [], counter.facts(
+                    f, [c for c in cases if c.org in codes]))
+            else:  # a definition this installation does not load: nothing to count
                 figures.append(Figure(f.key, number, f.names[language], 0, f.source, ()))
         sections.append(Section(sec.key, sec.names[language], tuple(figures)))
     data = NationalData(org.code, org_name(org, language), year, language,

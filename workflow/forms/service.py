@@ -35,7 +35,7 @@ from workflow.forms.texts import layouts
 from workflow.forms.xlsx import write_xlsx
 from workflow.registers.entries import CaseRow, Entry, RecordRow, named_date
 from workflow.registers.reader import read_cases, read_entries
-from workflow.registers.scope import consolidates, members
+from workflow.registers.scope import CONSOLIDATING_KINDS, consolidates, members
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.services.organisations import org_name
@@ -148,16 +148,19 @@ def _org_names(s: Session, codes: set[str], language: str) -> dict[str, str]:
 
 def taken_in(s: Session, ctx: Context, org: Organisation, n: int) -> list[Organisation]:
     """The organisations whose entries a subject's appendix `n` takes in (B-18, in tree
-    order): a central body's or an akimat's appendices 2-6 take in the organisations under it
-    (workflow/registers/scope.py); appendix 1 (its own analysis) and anyone else's: itself."""
-    if n == 1 or not consolidates(org.kind):
+    order): the appendices 2-6 of a subject of a kind that consolidates (`[scorecard]
+    consolidating_kinds`, the score's: a central body, an akimat) take in the organisations
+    under it (workflow/registers/scope.py); appendix 1 (its own analysis) and anyone else's:
+    itself."""
+    kinds = ctx.consolidating_kinds or CONSOLIDATING_KINDS
+    if n == 1 or not consolidates(org.kind, kinds):
         return [org]
     tree = sorted(s.exec(select(Organisation).where(in_subtree(Organisation.path, org))),
                   key=lambda o: o.path)
     by_code = {o.code: o for o in tree}
     parent = {o.id: o.code for o in tree}
     units = [_Unit(o.code, o.kind, parent.get(o.parent_id)) for o in tree]
-    return [by_code[code] for code in members(org.code, org.kind, units)]
+    return [by_code[code] for code in members(org.code, org.kind, units, kinds)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,7 +357,7 @@ def _items(source: Source, version: Definition, case: CaseRow, entry: Entry | No
     event = source.table.records
     if entry is None:  # the internal analysis's cartogram updates
         return [(r, r.on) for r in case.records if r.event == event and r.on.year == year]
-    if not entry.counts_in(year):
+    if not entry.fact_of(year):  # its fact of the year (an undated one of none)
         return []
     if event:
         return [(r, r.on) for r in case.records if r.event == event]
@@ -430,7 +433,7 @@ def _figures(source: Source, layout: rules.Layout, year: int, subject: str,
     for fig in layout.figures:
         for src, case, entry in found:
             if (src is not source or case.org != subject or entry is None
-                    or not entry.counts_in(year + fig.year)):
+                    or not entry.fact_of(year + fig.year)):
                 continue
             for rec in case.records:
                 value = rec.evidence.get(fig.key)

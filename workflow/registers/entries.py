@@ -32,6 +32,9 @@ DONE_STATUSES = (DONE_ON_TIME, DONE_LATE)
 OPEN_STATUS = OPEN
 # why an entry is not counted
 WHY_NOT_DONE, WHY_STATE, WHY_PENDING = "stage_not_done", "state", "pending"
+# its year's day is not recorded (a notice not yet sent, its letter voided): pending in every
+# year from the day it is dated until that day is recorded, a fact of none
+WHY_UNDATED = "undated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +108,25 @@ class Entry:
     valid_until: date | None = None
     entered: date | None = None
     case: CaseRow | None = None
+    dated: bool = True  # False: the day its year rule reads is not recorded (WHY_UNDATED)
 
     def counts_in(self, year: int) -> bool:
-        """Whether the entry counts in `year` (its register's year rule)."""
+        """Whether the entry concerns `year` (its register's year rule): counted, pending or
+        missing there. An undated entry concerns every year from the day it is dated, pending."""
         if self.first_year is None:
             return False
         return self.first_year <= year and (self.last_year is None or year <= self.last_year)
+
+    def fact_of(self, year: int) -> bool:
+        """Whether the entry is a fact of `year`, as every report lists it (the forms, the
+        national input, the register lists): it concerns the year and its year is decided
+        (a notice is a fact of the year its letter was sent; not yet sent, of none)."""
+        return self.dated and self.counts_in(year)
+
+    def counts(self, year: int) -> bool:
+        """Whether the entry is counted in `year` (its fact of the year, its counted stage or
+        state reached): what the score counts and the register lists show as counted."""
+        return self.counted == DONE and self.fact_of(year)
 
     def entered_late(self, year: int) -> bool:
         """Typed in after the year's 31 December (counted in its year all the same, B-17)."""
@@ -189,7 +205,9 @@ def _counted_day(definition: Definition, spec: ScorecardSpec, case: CaseRow
 def _years(definition: Definition, spec: ScorecardSpec, case: CaseRow
            ) -> tuple[int | None, int | None, date | None]:
     """The years the entry counts in and the day it was entered (the day the record deciding
-    its year was typed in, else the day the case was)."""
+    its year was typed in, else the day the case was). A named date not recorded (a notice
+    not yet sent, its letter voided): every year from the day the case is dated, open-ended
+    (the entry is undated: pending there, a fact of none)."""
     entered = case.created_on
     if spec.year == YEAR_PERIOD and case.period:
         year = parse_period(case.period).start.year
@@ -198,8 +216,9 @@ def _years(definition: Definition, spec: ScorecardSpec, case: CaseRow
         day, record = named_date(definition, case, spec.year_of)
         if record is not None and record.recorded_on is not None:
             entered = max(entered, record.recorded_on)
-        year = (day or case.case_date).year
-        return year, year, entered
+        if day is None:  # B-17: the year of the day it decides, never of another
+            return case.case_date.year, None, entered
+        return day.year, day.year, entered
     if spec.year == YEAR_VALIDITY:
         start, _ = named_date(definition, case, spec.valid_from)
         until, _ = named_date(definition, case, spec.valid_until)
@@ -228,6 +247,9 @@ def entry_of(definition: Definition, case: CaseRow) -> Entry | None:
         return None
     counted, why, due = _status(spec, definition, case)
     first, last, entered = _years(definition, spec, case)
+    dated = spec.year != YEAR_DATE or named_date(definition, case, spec.year_of)[0] is not None
+    if not dated and counted != MISSING:  # counted nowhere until its day is recorded
+        counted, why = PENDING, WHY_UNDATED
     if counted == DONE and spec.counted and spec.year != YEAR_STANDING:
         record = _counted_day(definition, spec, case)[1]  # the record that made it count
         if record is not None and record.recorded_on is not None and entered is not None:
@@ -245,4 +267,4 @@ def entry_of(definition: Definition, case: CaseRow) -> Entry | None:
                  first_year=first, last_year=last, period=case.period, counted=counted,
                  why=why, due=due, late=case.stage_status == DONE_LATE,
                  values=_values(spec, case), records=records, valid_from=valid_from,
-                 valid_until=valid_until, entered=entered, case=case)
+                 valid_until=valid_until, entered=entered, case=case, dated=dated)

@@ -56,12 +56,13 @@ def _given(dates: Any) -> dict[str, date]:
 
 
 def read_cases(s: Session, registers: Sequence[Definition], orgs: dict[int, str],
-               first_year: int, last_year: int, columns_of_forms: bool = False
-               ) -> list[CaseRow]:
+               first_year: int, last_year: int, columns_of_forms: bool = False,
+               ids: Sequence[int] | None = None) -> list[CaseRow]:
     """The register cases of the organisations `orgs` (id -> code) that may count in
-    `first_year` .. `last_year`, each with its counted stage and standing records, in the order
-    of the organisations' chunks, then by id."""
-    if not registers or not orgs:
+    `first_year` .. `last_year` (with `ids`: those cases, whatever their year), each with its
+    counted stage and standing records, in the order of the organisations' chunks, then by
+    id."""
+    if not registers or not orgs or (ids is not None and not ids):
         return []
     recurring = [d.key for d in registers if d.recurrence is not None]
     others = [d.key for d in registers if d.recurrence is None]
@@ -71,6 +72,9 @@ def read_cases(s: Session, registers: Sequence[Definition], orgs: dict[int, str]
     in_years = and_(col(Case.period) >= str(first_year), col(Case.period) < str(last_year + 1))
     which = or_(and_(col(Case.process).in_(recurring or [""]), in_years),
                 col(Case.process).in_(others or [""]))
+    if ids is not None:  # those cases (a page of a register's list), of any year
+        which = and_(col(Case.process).in_([d.key for d in registers]), _in(s, col(Case.id),
+                                                                           list(ids)))
     # the JSON columns decoded only for the registers that read them (values by role, the
     # named dates of a year rule or a validity, a form's columns): most cases are recurring
     # obligations that read neither
@@ -150,4 +154,18 @@ def read_entries(s: Session, definitions: Iterable[Definition], orgs: dict[int, 
         if entry is not None and any(entry.counts_in(y) for y in range(first_year,
                                                                         last_year + 1)):
             out.append(entry)
+    return out
+
+
+def entries_of_cases(s: Session, definitions: Iterable[Definition], cases: Sequence[Any]
+                     ) -> dict[int, Entry | None]:
+    """The entry each case of a register gives (a list's page of cases: each with `id`,
+    `process` and `subject_id`), by id, whatever its year; None: a case left out of every
+    count (cancelled, entered by mistake). In two queries."""
+    by_key = {d.key: d for d in registers_of(definitions, {c.process for c in cases})}
+    orgs = {c.subject_id: str(c.subject_id) for c in cases}
+    ids = [c.id for c in cases if c.process in by_key]
+    out: dict[int, Entry | None] = dict.fromkeys(ids)
+    for case in read_cases(s, list(by_key.values()), orgs, 0, 9999, ids=ids):
+        out[case.id] = entry_of(by_key[case.process], case)
     return out

@@ -33,6 +33,9 @@ class Context:
     # that compare a person with stored ones (the duplicate rule, a correction) answer alike
     # whether or not a name matches a case whose person the caller may not see.
     sees_person: Callable[[Any, str], bool] | None = None
+    # config.toml [scorecard] consolidating_kinds: whose reports take in the organisations under
+    # them (B-18), for the forms as for the score (None: the registers' default)
+    consolidating_kinds: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.processes, Definition):
