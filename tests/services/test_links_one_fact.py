@@ -18,18 +18,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from tests.services.test_linked_facts import (  # the same organisations, gift and clock
-    BREACH,
-    GIFT,
-    NOT_HANDED,
-    RECEIVED,
-    REGISTRY,
-    TODAY,
-    ctx_of,
-    not_handed_over,
-    refused_unchanged,
-    setup,
-)
+from calendars import KazakhstanCalendar
 from tests.support.bulk_helpers import commit
 from tests.support.cli_runner import Merzim
 from tests.support.databases import dump_tables
@@ -40,7 +29,8 @@ from tests.support.web_helpers import (
     web_fixture,  # noqa: F401 - the `web` fixture
 )
 from workflow import services as svc
-from workflow.core.errors import UsageError
+from workflow.core.errors import RuleViolation, UsageError
+from workflow.definitions import load_registry
 from workflow.forms import service as forms
 from workflow.i18n import Translator
 from workflow.scorecard import service as scoring
@@ -49,7 +39,40 @@ from workflow.storage.db import session as open_session
 from workflow.storage.models import CaseLink
 from workflow.storage.queries.audit import trail_of
 
+CAL = KazakhstanCalendar()
+REGISTRY = load_registry()
+TODAY = date(2026, 3, 2)  # a Monday
+RECEIVED = date(2026, 2, 2)  # the gift
+NOT_HANDED = date(2026, 2, 16)  # recorded as not handed over
+GIFT, BREACH = "gift", "restriction_breach"
 PERSON = "Erlan Sadykov"
+
+
+def ctx_of(today: date = TODAY, actor: str = "test"):
+    return svc.Context(CAL, REGISTRY, today, actor=actor, language="en")
+
+
+def setup(s, ctx) -> dict[str, int]:
+    svc.add_org(s, ctx, "MF", "Ministry of Finance", "central_body")
+    svc.add_org(s, ctx, "MJ", "Ministry of Justice", "central_body")
+    svc.add_user(s, ctx, "asel", "Asel", "officer", "MF")
+    gift = svc.open_case(s, ctx, GIFT, "MF", person=PERSON, position="Head of unit",
+                         dates={"received": RECEIVED}).id
+    return {"gift": gift}
+
+
+def refused_unchanged(db, work, error=RuleViolation):
+    before = dump_tables(db)
+    with open_session(db) as s:
+        with pytest.raises(error) as refused:
+            work(s)
+        s.rollback()
+    assert dump_tables(db) == before
+    return refused.value
+
+
+def not_handed_over(db, case_id: int) -> None:
+    commit(db, lambda s: svc.record_event(s, ctx_of(), case_id, "not_handed_over", NOT_HANDED))
 
 
 @pytest.fixture
