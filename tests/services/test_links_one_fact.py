@@ -584,3 +584,53 @@ def test_web_offers_the_typed_entry_and_unlinks_with_a_reason(cw):
     assert en("link.unlinked", id=entry, case=gift) in html.unescape(page.text)
     assert f'<li data-linked="{entry}"' not in page.text
     assert '<tr data-kind="unlinked"' in page.text
+
+
+# -- the link table's new keys: checked when the files load ------------------------------------
+
+
+def _keys(defn):
+    from workflow.core.register_spec import Keys
+
+    return Keys(states=frozenset(defn.states), final_states=frozenset(defn.final_states),
+                events=frozenset(defn.events), stages=frozenset(defn.stages),
+                dates=frozenset(defn.dates), values=frozenset(defn.evidence) | {"number"},
+                recurring=False)
+
+
+@pytest.mark.parametrize("extra, words", [
+    ({"carry": {"detected": []}}, "carry.detected must be a text or a list"),
+    ({"carry": {"detected": ["received", "nowhere"]}}, "carry.detected names 'nowhere'"),
+    ({"record": "gift_handed_over"}, "record must be a table"),
+    ({"record": {"event": "gift_handed_over", "when": "now"}}, "record: unknown key when"),
+    ({"record": {"evidence": {}}}, "record.event must name an event"),
+    ({"record": {"event": "gift_handed_over", "evidence": {"receipt_act": "nothing"}}},
+     "record.evidence.receipt_act names 'nothing'"),
+])
+def test_a_broken_carry_or_record_refuses_the_file(extra, words):
+    from workflow.core.case_links import parse_case_links
+    from workflow.core.errors import ConfigError
+
+    gift = REGISTRY.get(GIFT)
+    with pytest.raises(ConfigError, match=words):
+        parse_case_links([{"on": "handed_over", "opens": BREACH,
+                           "values": {"kind": "reward_or_gift"}, **extra}],
+                         _keys(gift), "gift.toml")
+
+
+@pytest.mark.parametrize("record, words", [
+    ({"event": "notice_sent"}, "restriction_breach has no event 'notice_sent'"),
+    ({"event": "gift_handed_over", "evidence": {"letter": "receipt_act"}},
+     "restriction_breach has no evidence 'letter'"),
+])
+def test_a_record_the_register_cannot_take_is_refused_when_the_definitions_load(record, words):
+    from workflow.core.case_links import check_target, parse_case_links
+    from workflow.core.errors import ConfigError
+
+    gift, breach = REGISTRY.get(GIFT), REGISTRY.get(BREACH)
+    (link,) = parse_case_links([{"on": "handed_over", "opens": BREACH,
+                                 "values": {"kind": "reward_or_gift"},
+                                 "carry": {"detected": "received"}, "record": record}],
+                               _keys(gift), "gift.toml")
+    with pytest.raises(ConfigError, match=words):
+        check_target(link, gift, breach, "gift.toml: link 2")

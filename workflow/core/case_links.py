@@ -207,11 +207,9 @@ def _check_record(spec: LinkSpec, target: Definition, where: str) -> None:
     """The event a link records on the entry is the register's, with evidence it knows."""
     if spec.record is None:
         return
-    from workflow.core.definition import BUILTIN_EVIDENCE
-
     if spec.record not in target.events:
         raise ConfigError(f"{where}: record.event: {target.key} has no event {spec.record!r}")
     for key in spec.record_evidence:
-        if key not in target.evidence and key not in BUILTIN_EVIDENCE:
+        if key not in target.evidence:  # (the built-in evidence is every definition's)
             raise ConfigError(f"{where}: record.evidence: {target.key} has no evidence "
                               f"{key!r}")

@@ -18,8 +18,8 @@ be linked instead: `link_to`, or a second is opened with a reason); a link joins
 the same organisation and person whose kinds the link tables match (`values`), one procedure
 per entry; it is undone with a reason (`unlink_cases`, `case.unlink` in both trails); a case
 whose partner was linked to another meanwhile is not restored (`restore_conflict`); voiding
-the record that opened an entry names the entry and withdraws it when asked
-(`void_with_linked`).
+the record that opened an entry names the entry (`opened_by_record`; withdrawal.py's
+`void_with_linked` withdraws it when asked).
 """
 
 from __future__ import annotations
@@ -187,7 +187,7 @@ def offers(s: Session, ctx: Context, case) -> list[Offer]:
             continue
         target = ctx.registry.get(spec.opens)
         _fields, dates = _carried(defn, target, case, spec, record)
-        same = tuple(c.id for c in same_entries(s, ctx, case, spec, dates))
+        same = tuple(c.id or 0 for c in same_entries(s, ctx, case, spec, dates))
         out.append(Offer(spec.opens, target.name(ctx.language), spec.on,
                          name_in(defn.events[spec.on].names, ctx.language, spec.on),
                          record.id or 0, record.on, same))
@@ -285,7 +285,7 @@ def open_linked(s: Session, ctx: Context, case_id: int | str, process: str | Non
             raise RuleViolation(f"{entry.process} is not {spec.opens}", key="rule.link_kinds",
                                 first=defn.name(ctx.language),
                                 second=definition_of(s, ctx, entry).name(ctx.language))
-        link_cases(s, ctx, case.id, entry.id)
+        link_cases(s, ctx, saved_id(case), saved_id(entry))
         return entry
     target_defn = ctx.registry.get(spec.opens)
     asked = {k: v for k, v in (fields or {}).items() if str(v or "").strip()}
@@ -412,7 +412,8 @@ def link_cases(s: Session, ctx: Context, first: int | str, second: int | str) ->
                             key="rule.link_exists", id=taken[0].id, other=taken[1].id)
     row = link_queries.pair(s, source.id, target.id)
     if row is None:
-        row = CaseLink(from_case_id=saved_id(source), to_case_id=saved_id(target))
+        row = CaseLink(from_case_id=saved_id(source), to_case_id=saved_id(target),
+                       created_by=ctx.actor, created_at=audit.now_iso())
     row.from_case_id, row.to_case_id, row.event = saved_id(source), saved_id(target), None
     row.created_by, row.created_at = ctx.actor, audit.now_iso()
     row.unlinked_at = row.unlinked_by = row.unlink_reason = None
@@ -453,9 +454,13 @@ def unlink_cases(s: Session, ctx: Context, first: int | str, second: int | str,
     itself again and the procedure's outcome is offered again. Refused, nothing stored: no or
     a too long reason, cases not linked, a withdrawn case (its links are what restoring it
     checks)."""
-    from workflow.services.withdrawal import _reason
-
-    text = _reason(reason)
+    text = " ".join((reason or "").split())
+    if not text:
+        raise UsageError("a reason is required", key="error.reason_required")
+    if len(reason) > MAX_TEXT or "\x00" in reason:
+        raise UsageError(f"reason must be at most {MAX_TEXT} characters", key="error.too_long",
+                         field="reason", limit=MAX_TEXT)
+    text = reason.strip()
     audit.serialise(s)
     a, b = get_case(s, first), get_case(s, second)
     row = link_queries.pair(s, a.id, b.id)
@@ -513,16 +518,6 @@ def backed_only_by(s: Session, ctx: Context, case, record) -> list[Case]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class Voided:
-    """A void of a case's record and the entries it opened: withdrawn with it, or left
-    standing (named, so the reader decides)."""
-
-    case: Any
-    withdrawn: tuple[int, ...]
-    standing: tuple[int, ...]
-
-
 def opened_by_record(s: Session, ctx: Context, case_id: int | str, target: str) -> list[Case]:
     """The entries voiding `target` (an event key or record number) would leave without the
     record that opened them (empty when the target is not a standing record)."""
@@ -532,31 +527,6 @@ def opened_by_record(s: Session, ctx: Context, case_id: int | str, target: str) 
     except (RuleViolation, UsageError):
         return []
     return backed_only_by(s, ctx, case, victim)
-
-
-def void_with_linked(s: Session, ctx: Context, case_id: int | str, target: str, note: str,
-                     withdraw_linked: bool = False,
-                     may_withdraw: Callable[[Any], None] | None = None) -> Voided:
-    """Void a record (`recording.void_record`, refused as it is) and name the register
-    entries it opened that nothing else backs; `withdraw_linked` withdraws them in the same
-    step, for the void's reason, each audited as withdrawn with the case (`may_withdraw`
-    refuses one the caller may not record on: nothing is stored)."""
-    from workflow.services.recording import void_record
-    from workflow.services.withdrawal import withdraw_case
-
-    entries = opened_by_record(s, ctx, case_id, target)
-    case = void_record(s, ctx, case_id, target, note)
-    withdrawn: list[int] = []
-    if withdraw_linked:
-        for entry in entries:
-            if may_withdraw is not None:
-                may_withdraw(entry)
-            withdraw_case(s, ctx, entry.id or 0, note)
-            audit.append(s, ctx.actor, "case.void_linked", "case", case.id,
-                         {"entry": entry.id, "process": entry.process, "note": note})
-            withdrawn.append(entry.id or 0)
-    standing = tuple(e.id or 0 for e in entries if (e.id or 0) not in withdrawn)
-    return Voided(case, tuple(withdrawn), standing)
 
 
 def linked_cases(s: Session, ctx: Context, case,

@@ -25,6 +25,8 @@ nothing voided is left out, it is marked.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
@@ -100,6 +102,41 @@ def _withdraw(s: Session, ctx: Context, case: Case, reason: str, also: list[int 
                   "state": case.state, "stages_closed": closed,
                   **({"linked_withdrawn": also} if also else {}),
                   **({"with_case": with_case} if with_case is not None else {})})
+
+
+@dataclass(frozen=True, slots=True)
+class Voided:
+    """A void of a case's record and the entries it opened: withdrawn with it, or left
+    standing (named, so the reader decides)."""
+
+    case: Any
+    withdrawn: tuple[int, ...]
+    standing: tuple[int, ...]
+
+
+def void_with_linked(s: Session, ctx: Context, case_id: int | str, target: str, note: str,
+                     withdraw_linked: bool = False,
+                     may_withdraw: Callable[[Any], None] | None = None) -> Voided:
+    """Void a record (`recording.void_record`, refused as it is) and name the register
+    entries it opened that nothing else backs; `withdraw_linked` withdraws them in the same
+    step, for the void's reason, each audited as withdrawn with the case (`may_withdraw`
+    refuses one the caller may not record on: nothing is stored)."""
+    from workflow.services.links import opened_by_record
+    from workflow.services.recording import void_record
+
+    entries = opened_by_record(s, ctx, case_id, target)
+    case = void_record(s, ctx, case_id, target, note)
+    withdrawn: list[int] = []
+    if withdraw_linked:
+        for entry in entries:
+            if may_withdraw is not None:
+                may_withdraw(entry)
+            withdraw_case(s, ctx, entry.id or 0, note)
+            audit.append(s, ctx.actor, "case.void_linked", "case", case.id,
+                         {"entry": entry.id, "process": entry.process, "note": note})
+            withdrawn.append(entry.id or 0)
+    standing = tuple(e.id or 0 for e in entries if (e.id or 0) not in withdrawn)
+    return Voided(case, tuple(withdrawn), standing)
 
 
 def restore_case(s: Session, ctx: Context, case_id: int | str, reason: str) -> Case:
