@@ -248,20 +248,6 @@ def test_a_mismatched_link_is_refused_with_the_reason_and_nothing_stored(db, ids
         "rule.link_exists", gift_entry, ids["gift"])
 
 
-def test_the_kinds_a_link_joins_are_the_link_tables_values():
-    """Declared in the definitions: each procedure's links open its register with the kind of
-    its sub-task (2.5.2, 2.5.4, 2.5.5) or, without a kind, the offence notice (2.1.1)."""
-    opens = {key: {(sp.opens, tuple(sorted(sp.values.items())))
-                   for sp in REGISTRY.get(key).links}
-             for key in ("gift", "conflict_of_interest", "foreign_account",
-                         "corrupt_act_report")}
-    assert opens == {
-        "gift": {(BREACH, (("kind", "reward_or_gift"),))},
-        "conflict_of_interest": {(BREACH, (("kind", "conflict_of_interest"),))},
-        "foreign_account": {(BREACH, (("kind", "foreign_account"),))},
-        "corrupt_act_report": {("offence_notice", ())}}
-
-
 # -- unlink -------------------------------------------------------------------------------------
 
 
@@ -634,3 +620,14 @@ def test_a_record_the_register_cannot_take_is_refused_when_the_definitions_load(
                                _keys(gift), "gift.toml")
     with pytest.raises(ConfigError, match=words):
         check_target(link, gift, breach, "gift.toml: link 2")
+
+
+def test_an_entry_linked_after_the_fact_stands_on_its_own_when_the_outcome_is_voided(db, ids):
+    ctx = ctx_of()
+    not_handed_over(db, ids["gift"])
+    typed = typed_entry(db)
+    commit(db, lambda s: svc.open_linked(s, ctx, ids["gift"], link_to=typed))
+    done = commit(db, lambda s: svc.void_with_linked(s, ctx, ids["gift"], "not_handed_over",
+                                                     "wrong day", withdraw_linked=True))
+    assert (done.standing, done.withdrawn) == ((), ())
+    counted_once(db)

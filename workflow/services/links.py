@@ -497,8 +497,8 @@ def restore_conflict(s: Session, case) -> tuple[int, int] | None:
 
 
 def backed_only_by(s: Session, ctx: Context, case, record) -> list[Case]:
-    """The standing entries linked to the case that no standing outcome but `record` backs:
-    those voiding it would leave counted with nothing behind them."""
+    """The standing entries the case opened by `record`'s event that no other standing
+    outcome backs: those voiding it would leave counted with nothing behind them."""
     if record is None or record.kind != EVENT:
         return []
     out: list[Case] = []
@@ -508,9 +508,9 @@ def backed_only_by(s: Session, ctx: Context, case, record) -> list[Case]:
         entry = s.get(Case, lk.to_case_id)
         if entry is None or entry.withdrawn_at is not None:
             continue
-        events = {sp.on for sp in _specs_to(s, ctx, case, entry.process)}
-        if record.event not in events or (lk.event is not None and lk.event != record.event):
+        if lk.event != record.event:  # (an entry linked after the fact stands on its own)
             continue
+        events = {sp.on for sp in _specs_to(s, ctx, case, entry.process)}
         if any(r.kind == EVENT and r.event in events and r.voided_by_id is None
                and r.id != record.id for r in records_of(s, case)):
             continue
