@@ -631,3 +631,20 @@ def test_an_entry_linked_after_the_fact_stands_on_its_own_when_the_outcome_is_vo
                                                      "wrong day", withdraw_linked=True))
     assert (done.standing, done.withdrawn) == ((), ())
     counted_once(db)
+
+
+def test_cli_restore_refuses_in_words_when_the_gift_has_another_entry(db, ids, cli):
+    cli("record", str(ids["gift"]), "not_handed_over", "--date", NOT_HANDED.isoformat())
+    code, out, err = cli("case", "open-linked", str(ids["gift"]), "--field",
+                         "detected_independently=yes", "--json")
+    first = json.loads(out)["id"]
+    code, out, err = cli("case", "withdraw", str(first), "--reason", "by mistake")
+    assert code == 0, err
+    code, out, err = cli("case", "open-linked", str(ids["gift"]), "--field",
+                         "detected_independently=yes", "--json")
+    second = json.loads(out)["id"]
+    before = dump_tables(db)
+    code, out, err = cli("case", "restore", str(first), "--reason", "was right", lang="ru")
+    assert code != 0 and "Traceback" not in err and dump_tables(db) == before
+    assert f"№{ids['gift']}" in err and f"№{second}" in err
+    counted_once(db)
