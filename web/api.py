@@ -72,10 +72,12 @@ class NotDoneIn(BaseModel):
 
 
 class VoidIn(BaseModel):
-    """A wrong record to void: its event key (or stage not done, or record number)."""
+    """A wrong record to void: its event key (or stage not done, or record number);
+    `withdraw_linked`: the register entry it opened withdrawn with it, for the same reason."""
 
     record: str = Field(max_length=64)
     note: str = Field(max_length=500)
+    withdraw_linked: bool = False
 
 
 class WithdrawIn(BaseModel):
@@ -98,6 +100,11 @@ class OpenLinkedIn(BaseModel):
 
     process: str | None = Field(default=None, max_length=64)
     fields: dict[str, str] = Field(default_factory=dict)
+    link_to: int | None = Field(default=None, description="An existing entry that is this fact "
+                                "(409 rule.link_duplicate names it): linked instead.")
+    duplicate_reason: str | None = Field(default=None, max_length=500,
+                                         description="Open a second entry of the same person, "
+                                                     "kind and dates anyway, with the reason.")
 
 
 class CaseLinkIn(BaseModel):
@@ -105,6 +112,13 @@ class CaseLinkIn(BaseModel):
     case it is the fact of)."""
 
     other: int
+
+
+class CaseUnlinkIn(BaseModel):
+    """A linked case whose link to this one is undone, with the reason (required)."""
+
+    other: int
+    reason: str = Field(max_length=500)
 
 
 class CaseEditIn(BaseModel):
@@ -293,9 +307,15 @@ def not_done(case_id: int, body: NotDoneIn, a: ApiContext = Depends()) -> dict[s
 
 @router.post("/cases/{case_id}/void", response_model=shapes.Case)
 def void(case_id: int, body: VoidIn, a: ApiContext = Depends()) -> dict[str, Any]:
-    """Void a wrong record (it stays in the audit chain); dates are re-planned."""
-    return _write(a, case_id, "void", {"record": body.record},
-                  lambda an: svc.void_record(a.s, a.ctx, an.id, body.record, body.note))
+    """Void a wrong record (it stays in the audit chain); dates are re-planned. A register
+    entry the record opened is withdrawn with it when `withdraw_linked` says so (the caller
+    records on it); else it stands, named in the answer's `links`."""
+    out = _write(a, case_id, "void", {"record": body.record},
+                 lambda an: svc.void_with_linked(
+                     a.s, a.ctx, an.id, body.record, body.note, body.withdraw_linked,
+                     lambda entry: require_recorder(a.viewer, entry)))
+    links = _links(a, visible_case(a.s, a.viewer, case_id))
+    return {**out, **({"links": links} if links else {})}
 
 
 @router.patch("/cases/{case_id}", response_model=shapes.Case)
@@ -339,7 +359,9 @@ def open_linked(case_id: int, body: OpenLinkedIn, a: ApiContext = Depends()) -> 
     """Open the register entry the case's recorded outcome is, linked to it (P-22), with its
     person, dates, kind and files; answers the case with its `links` (the entry's number)."""
     out = _write(a, case_id, "link",
-                 {}, lambda an: svc.open_linked(a.s, a.ctx, an.id, body.process, body.fields))
+                 {}, lambda an: svc.open_linked(a.s, a.ctx, an.id, body.process, body.fields,
+                                                link_to=_linked_entry(a, body.link_to),
+                                                duplicate_reason=body.duplicate_reason))
     return {**out, "links": _links(a, visible_case(a.s, a.viewer, case_id))}
 
 
@@ -354,6 +376,30 @@ def link(case_id: int, body: CaseLinkIn, a: ApiContext = Depends()) -> dict[str,
 
     out = _write(a, case_id, "link", {"other": body.other}, do)
     return {**out, "links": _links(a, visible_case(a.s, a.viewer, case_id))}
+
+
+def _linked_entry(a: ApiContext, entry: int | None) -> int | None:
+    """An existing entry to link instead: one the caller sees and records on."""
+    if entry is None:
+        return None
+    found = visible_case(a.s, a.viewer, entry)
+    require_recorder(a.viewer, found)
+    return found.id
+
+
+@router.post("/cases/{case_id}/unlink", response_model=shapes.Case)
+def unlink(case_id: int, body: CaseUnlinkIn, a: ApiContext = Depends()) -> dict[str, Any]:
+    """Undo the link between this case and another, with the reason (the caller records on
+    both): audited in both histories; 409 `rule.link_not_linked` and nothing stored when they
+    are not linked."""
+    def do(an):
+        other = visible_case(a.s, a.viewer, body.other)
+        require_recorder(a.viewer, other)
+        svc.unlink_cases(a.s, a.ctx, an.id, other.id, body.reason)
+
+    out = _write(a, case_id, "unlink", {"other": body.other}, do)
+    links = _links(a, visible_case(a.s, a.viewer, case_id))
+    return {**out, **({"links": links} if links else {})}
 
 
 @router.get("/analyses/{analysis_id}", response_model=shapes.Case)

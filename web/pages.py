@@ -436,8 +436,10 @@ def _confirm_page(request: Request, pc: PageContext, case, action: str,
         record = recording.standing_record(view.records, form["record"])
         what = f"#{record.id} {recording.record_name(defn, record, pc.t.language)} " \
                f"({record.on.isoformat()})" if record else form["record"]
+    entries = [e.id for e in svc.opened_by_record(pc.s, pc.ctx, case.id, form["record"])] \
+        if action == "void" else []  # the entries the record opened: withdrawn too?
     return render(request, pc, "record_confirm.html", view=view, action=action, what=what,
-                  form=form)
+                  form=form, void_entries=entries)
 
 
 @router.post("/analyses/{case_id}/events", response_class=HTMLResponse)
@@ -477,11 +479,13 @@ def record_not_done(request: Request, case_id: str, stage: str = Form(""), note:
 
 @router.post("/cases/{case_id}/void", response_class=HTMLResponse)
 def void_record(request: Request, case_id: str, record: str = Form(""), note: str = Form(""),
-                confirm: str = Form(""), csrf: str = Form(""), pc: PageContext = Depends(page)):
+                confirm: str = Form(""), csrf: str = Form(""), withdraw_linked: str = Form(""),
+                pc: PageContext = Depends(page)):
     check_csrf(pc, csrf)
 
     def do(case):
-        svc.void_record(pc.s, pc.ctx, case.id, record, note)
+        svc.void_with_linked(pc.s, pc.ctx, case.id, record, note, withdraw_linked == "yes",
+                             lambda entry: require_recorder(pc.viewer, entry))
         return {"kind": "void", "what": record}
 
     return _write(request, pc, case_id, "void", {"record": record, "void_note": note}, do,
@@ -533,8 +537,15 @@ async def open_linked(request: Request, case_id: str, pc: PageContext = Depends(
     form = {k: str(v) for k, v in data.items() if k != "csrf" and isinstance(v, str)}
 
     def do(case):
+        link_to = (form.get("link_to") or "").strip().lstrip("#").strip() or None
+        if link_to is not None:
+            require_recorder(pc.viewer, visible_case(pc.s, pc.viewer, link_to))
         entry = svc.open_linked(pc.s, pc.ctx, case.id, form.get("process") or None,
-                                {k[2:]: v for k, v in form.items() if k.startswith("f.")})
+                                {k[2:]: v for k, v in form.items() if k.startswith("f.")},
+                                link_to=link_to,
+                                duplicate_reason=form.get("duplicate_reason") or None)
+        if link_to is not None:
+            return {"kind": "linked", "what": str(entry.id)}
         return {"kind": "link_opened", "what": str(entry.id)}
 
     return await run_in_threadpool(_write, request, pc, case_id, "link", form, do, "link")
@@ -554,6 +565,23 @@ def link_case(request: Request, case_id: str, other: str = Form(""), csrf: str =
         return {"kind": "linked", "what": str(found.id)}
 
     return _write(request, pc, case_id, "link", {"link_other": other}, do, "link")
+
+
+@router.post("/cases/{case_id}/unlink", response_class=HTMLResponse)
+def unlink_case(request: Request, case_id: str, other: str = Form(""), reason: str = Form(""),
+                csrf: str = Form(""), pc: PageContext = Depends(page)):
+    """Undo the link between the case and another, with a reason (the reader records on
+    both): both histories keep the link and its undoing."""
+    check_csrf(pc, csrf)
+
+    def do(case):
+        found = visible_case(pc.s, pc.viewer, other.strip().lstrip("#").strip() or "0")
+        require_recorder(pc.viewer, found)
+        svc.unlink_cases(pc.s, pc.ctx, case.id, found.id, reason)
+        return {"kind": "unlinked", "what": str(found.id)}
+
+    return _write(request, pc, case_id, "unlink", {"unlink_note": reason, "unlink_other": other},
+                  do, "unlink")
 
 
 @router.post("/cases/{case_id}/edit", response_class=HTMLResponse)

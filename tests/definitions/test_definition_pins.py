@@ -5,6 +5,7 @@ On SQLite and PostgreSQL, through the service that opens a case."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -21,9 +22,10 @@ from workflow.storage.models import Case, ProcessDefinition
 
 CAL = KazakhstanCalendar()
 TODAY = date(2026, 3, 20)
-# the shipped gift.toml (version 2, commented as shipped) under a key of the operator's own
+# the shipped gift.toml (commented as shipped) under a key of the operator's own
 GIFT = (PROCEDURES / "gift.toml").read_text(encoding="utf-8").replace(
     'key = "gift"', 'key = "gift_local"', 1)
+V = int(re.search(r"^version = (\d+)$", GIFT, re.M).group(1))  # its version
 WORDING = [
     # a comment reworded
     ("# Process definition: a gift", "# Process definition (the operator's copy): a gift"),
@@ -86,7 +88,7 @@ def test_a_file_with_other_comments_opens_cases_under_its_version(db, tmp_path):
     _world(db, shipped)
     first = _open(db, shipped, "A")
     stored = _stored(db)
-    assert stored == [(2, shipped.loaded["gift_local"].sha256, GIFT)]
+    assert stored == [(V, shipped.loaded["gift_local"].sha256, GIFT)]
     edited = _registry(tmp_path, _edited(*WORDING))
     assert edited.loaded["gift_local"].sha256 != stored[0][1]
     second = _open(db, edited, "B")
@@ -94,7 +96,7 @@ def test_a_file_with_other_comments_opens_cases_under_its_version(db, tmp_path):
     # the row keeps the text the first case was opened with, which means the same
     assert _stored(db) == stored
     with Session(db) as s:
-        assert [s.get(Case, c).process_version for c in (first, second, third)] == [2, 2, 2]
+        assert [s.get(Case, c).process_version for c in (first, second, third)] == [V, V, V]
     # received Fri 20 March 2026: handed over within 7 calendar days, by Fri 27 March
     assert _due(db, second) == _due(db, first) == {"hand_over": (date(2026, 3, 27), "open")}
     # answered once per pair of texts (by their digests), whatever is asked later
@@ -118,7 +120,7 @@ def test_a_changed_value_without_a_new_version_is_refused(db, tmp_path, edit):
     with pytest.raises(ConfigError) as err:
         _open(db, edited, "B")
     assert err.value.message == (
-        "gift_local.toml: process gift_local version 2 was changed without a new version "
+        f"gift_local.toml: process gift_local version {V} was changed without a new version "
         "number; raise [process] version so cases opened under it keep theirs")
     assert dump_tables(db) == before
 
@@ -130,7 +132,7 @@ def test_the_same_text_is_accepted_by_its_digest_alone(db, tmp_path):
     # the stored row's text is not read when its digest is the file's: an unreadable text
     # under the right digest still opens the next case
     with Session(db) as s:
-        row = s.get(ProcessDefinition, ("gift_local", 2))
+        row = s.get(ProcessDefinition, ("gift_local", V))
         row.text = "not = [toml"
         s.add(row)
         s.commit()

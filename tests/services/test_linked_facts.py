@@ -87,11 +87,13 @@ def test_the_three_procedures_of_002_open_the_breach_register_by_data():
               "foreign_account": ("not_closed", "foreign_account")}
     for key, (event, kind) in wanted.items():
         defn = REGISTRY.get(key)
-        assert defn.version == 2
-        (link,) = defn.links
+        assert defn.version >= 2
+        (link,) = [sp for sp in defn.links if sp.on == event]
         assert (link.on, link.opens, dict(link.values), dict(link.carry)) == (
-            event, BREACH, {"kind": kind}, {"detected": OUTCOME_DAY})
+            event, BREACH, {"kind": kind}, {"detected": (OUTCOME_DAY,)})
         assert link.source.startswith("002:L")
+        # every link of the procedure opens the same kind of fact
+        assert {sp.values["kind"] for sp in defn.links} == {kind}
         # the old version stays, without a link, for the cases opened with it
         assert REGISTRY.version(key, 1).links == ()
 
@@ -533,7 +535,11 @@ def test_materials_sent_to_the_authorities_open_the_offence_notice_asking_its_ca
         entry = svc.get_case(s, entry_id)
         assert (entry.process, entry.person_name, entry.fields["category"]) == (
             "offence_notice", "Dana Aliyeva", "criminal")
-        assert entry.given()["detected"] == date(2026, 2, 24)
+        # the day of the report (no day of the incident given), never the day the
+        # materials were sent; the letter that sent them is the entry's notice
+        assert entry.given()["detected"] == date(2026, 2, 2)
+        (sent,) = [r for r in svc.records_of(s, entry) if r.event == "notice_sent"]
+        assert (sent.on, sent.evidence["letter"]) == (date(2026, 2, 24), "17")
         assert [lk.id for lk in svc.linked_cases(s, ctx, svc.get_case(s, report))] == [entry_id]
 
 

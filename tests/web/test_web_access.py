@@ -266,6 +266,9 @@ COVERED_TEMPLATES = {
     "POST /cases/{case_id}/restore", "POST /api/v1/cases/{case_id}/restore",
     "POST /cases/{case_id}/linked", "POST /api/v1/cases/{case_id}/linked",
     "POST /cases/{case_id}/links", "POST /api/v1/cases/{case_id}/links",
+    # a link undone with a reason (P-25): anonymous above; who may, refusals and nothing
+    # stored: tests/services/test_links_one_fact.py
+    "POST /cases/{case_id}/unlink", "POST /api/v1/cases/{case_id}/unlink",
     # a case's opening values corrected: anonymous above (the API's below); who may
     # correct it, refusals and nothing stored: tests/services/test_case_edit.py
     "POST /cases/{case_id}/edit", "PATCH /api/v1/cases/{case_id}",

@@ -315,9 +315,9 @@ def flash_message(flash: dict[str, Any], defn: Definition, view: CaseView,
         return t("withdraw.saved", id=what)
     if kind == "restore":
         return t("restore.saved", id=what)
-    if kind in ("link_opened", "linked"):  # P-22: the register entry opened, or linked
-        return t("link.opened" if kind == "link_opened" else "link.linked", id=what,
-                 case=view.id)
+    if kind in ("link_opened", "linked", "unlinked"):  # P-22: opened, linked, undone
+        return t({"link_opened": "link.opened", "linked": "link.linked",
+                  "unlinked": "link.unlinked"}[kind], id=what, case=view.id)
     if kind == "edit":
         return t("case.edited", id=what)
     if kind in ("files", "file_public", "file_private", "file_void"):  # web/files_page.py

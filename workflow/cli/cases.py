@@ -324,13 +324,23 @@ def case_open_linked(case_id: str = CASE_ID,
                      field: list[str] = typer.Option(None, "--field", metavar="KEY=VALUE",
                                                      help="A field of the register entry the "
                                                           "case does not give (repeatable)."),
+                     link_to: str = typer.Option(None, "--link-to", metavar="ENTRY",
+                                                 help="Link this existing entry (the same "
+                                                      "fact, entered already) instead of "
+                                                      "opening one."),
+                     duplicate_reason: str = typer.Option(
+                         None, "--duplicate-reason", metavar="TEXT",
+                         help="Open a second entry though one of the same person, kind and "
+                              "dates stands, with the reason."),
                      as_json: bool = JSON) -> None:
-    """Open the register entry a case's recorded outcome is (a gift not handed over, a
-    conflict of interest not settled, a foreign account not closed), linked to the case, with
-    its person, dates, kind and files."""
+    """Open the register entry a case's recorded outcome is (a gift received, a conflict of
+    interest not settled, a foreign account found), linked to the case, with its person,
+    dates, kind and files. An entry that is this fact already is named and nothing opened:
+    link it instead (--link-to) or confirm a second (--duplicate-reason)."""
     ctx = context()
     with unit_of_work() as s:
-        entry = svc.open_linked(s, ctx, case_id, process, pairs(field, "--field"))
+        entry = svc.open_linked(s, ctx, case_id, process, pairs(field, "--field"),
+                                link_to=link_to, duplicate_reason=duplicate_reason)
         out = {"id": entry.id, "process": entry.process,
                "linked_to": svc.get_case(s, case_id).id}
     if as_json:
@@ -353,6 +363,26 @@ def case_link(first: str = typer.Argument(..., metavar="A", help="A case number.
         emit_json(out)
         return
     _print(STATE.t("link.saved", case=out["case"], entry=out["entry"]))
+
+
+@case_app.command("unlink")
+def case_unlink(first: str = typer.Argument(..., metavar="A", help="A case number."),
+                second: str = typer.Argument(..., metavar="B", help="The linked case's number."),
+                reason: str = typer.Option(..., "--reason", metavar="TEXT",
+                                           help="Why the two are not one fact (required)."),
+                as_json: bool = JSON) -> None:
+    """Undo the link between two cases, with a reason: the entry is counted by itself again,
+    the procedure's outcome is offered again, and both histories keep the link and its
+    undoing."""
+    ctx = context()
+    with unit_of_work() as s:
+        row = svc.unlink_cases(s, ctx, first, second, reason)
+        out = {"case": row.from_case_id, "entry": row.to_case_id, "unlinked_at": row.unlinked_at,
+               "by": row.unlinked_by, "reason": row.unlink_reason}
+    if as_json:
+        emit_json(out)
+        return
+    _print(STATE.t("link.unlinked", id=out["case"], case=out["entry"]))
 
 
 @case_app.command("edit")
@@ -405,6 +435,8 @@ def _history_line(h: dict, t) -> str:
         text = t("history.restored")
     elif kind == "linked":
         text = t(f"history.link_{h.get('role')}", id=h.get("other"), name=h.get("name"))
+    elif kind == "unlinked":
+        text = t("history.unlinked", id=h.get("other"), name=h.get("name"))
     else:
         text = t("history.withdrawn")
     if h.get("void") and kind in ("event", "not_done", "file"):

@@ -321,17 +321,27 @@ def void(case: str = CASE_ID,
                                       "record number) to void."),
          note: str = typer.Option(..., "--note", metavar="TEXT",
                                   help="Why the record is wrong."),
+         withdraw_linked: bool = typer.Option(False, "--withdraw-linked",
+                                              help="Withdraw the register entry the record "
+                                                   "opened too, for the same reason."),
          as_json: bool = JSON) -> None:
-    """Void a wrong record: it stays in the audit chain, marked void; dates are re-planned."""
+    """Void a wrong record: it stays in the audit chain, marked void; dates are re-planned. A
+    register entry the record opened is named, and withdrawn with it when --withdraw-linked
+    says so."""
     ctx = context()
     with unit_of_work() as s:
-        a = svc.void_record(s, ctx, case, target, note)
-        view = svc.case_view(s, ctx, a)
+        done = svc.void_with_linked(s, ctx, case, target, note, withdraw_linked)
+        view = svc.case_view(s, ctx, done.case)
         svc.audit_person_view(s, ctx, view)
     if as_json:
-        emit_json(_view_json(view))
+        emit_json({**_view_json(view), "linked_withdrawn": list(done.withdrawn),
+                   "linked_standing": list(done.standing)})
     else:
         _print(STATE.t("record.voided", event=named(view, target), id=view.id))
+        for entry in done.withdrawn:
+            _print(STATE.t("link.void_withdrawn", id=entry))
+        for entry in done.standing:
+            _print(STATE.t("link.void_standing", id=entry))
         _render_view(view)
 
 

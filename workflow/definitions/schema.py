@@ -364,16 +364,31 @@ def _link() -> dict[str, Any]:
                 "on": {"$ref": "#/$defs/key", "description": "The outcome event."},
                 "opens": {"$ref": "#/$defs/key", "description": "The register's process key."},
                 "values": {**keys, "description": "The entry's fields set to a fixed value."},
-                "carry": {**keys, "description": "The entry's field or given date <- a named "
-                                                 "date, field or evidence key of this case, "
-                                                 "or \"on\": the day the outcome was "
-                                                 "recorded as."},
+                "carry": {"type": "object",
+                          "additionalProperties": {"oneOf": [
+                              {"type": "string", "minLength": 1},
+                              {"type": "array", "minItems": 1,
+                               "items": {"type": "string", "minLength": 1}}]},
+                          "description": "The entry's field or given date <- a named date, "
+                                         "field or evidence key of this case, or \"on\": "
+                                         "the day the outcome was recorded as; a list: the "
+                                         "first the case has."},
                 "files": {"type": "boolean", "description": "The case's files go with it "
                                                            "(default true)."},
                 "ask": {"type": "array", "items": {"$ref": "#/$defs/key"},
                         "description": "Required fields of the entry the confirmation asks "
                                        "the officer (neither set nor carried)."},
                 "source": {"type": "string", "description": "The source lines."},
+                "record": {"type": "object",
+                           "description": "An event of the entry recorded as it opens, on "
+                                          "the outcome's day (a gift's hand-over act, a "
+                                          "report's letter to the authorities).",
+                           "properties": {
+                               "event": {"$ref": "#/$defs/key",
+                                         "description": "The register's event."},
+                               "evidence": {**keys, "description": "Its evidence key <- the "
+                                                                   "outcome record's key."}},
+                           "required": ["event"], "additionalProperties": False},
             },
             "required": ["on", "opens"],
             "additionalProperties": False,

@@ -38,9 +38,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
                             "programmes_under"),
     "services.replanning": ("replan_all",),
     "services.users": ("add_user", "display_names", "list_users", "update_user"),
-    "services.withdrawal": ("case_history", "restore_case", "withdraw_case"),
+    "services.withdrawal": ("case_history", "restore_case", "void_with_linked", "withdraw_case"),
     "services.links": ("left_to_officer", "link_cases", "linked_cases", "offers", "open_linked",
-                       "standing_linked"),
+                       "opened_by_record", "same_entries", "standing_linked", "unlink_cases"),
     "storage.queries": ("subtree_range",),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -11,6 +11,15 @@ entered before the procedure's outcome, or by hand, is linked after the fact (`l
 Both cases' audit trails say which made which (`case.link`, with the role), so each history
 shows it. The score counts the register entry only: the procedure has no `[scorecard]`, it
 is the entry's history.
+
+No fact is doubled or dropped (P-25): the confirmation applies the duplicate rule (a standing
+entry of the same organisation, person, kind and dates, linked to no other case, is offered to
+be linked instead: `link_to`, or a second is opened with a reason); a link joins only cases of
+the same organisation and person whose kinds the link tables match (`values`), one procedure
+per entry; it is undone with a reason (`unlink_cases`, `case.unlink` in both trails); a case
+whose partner was linked to another meanwhile is not restored (`restore_conflict`); voiding
+the record that opened an entry names the entry (`opened_by_record`; withdrawal.py's
+`void_with_linked` withdraws it when asked).
 """
 
 from __future__ import annotations
@@ -23,9 +32,12 @@ from typing import Any
 from sqlmodel import Session
 
 from workflow.core.case_links import OUTCOME_DAY, LinkSpec
+from workflow.core.decide import decide_void
 from workflow.core.definition import Definition
 from workflow.core.errors import RuleViolation, UsageError
+from workflow.core.machine import MAX_TEXT
 from workflow.core.names import name_in
+from workflow.services.case_opening import cancelled_states
 from workflow.services.cases import guard_standing, open_case, records_of
 from workflow.services.context import Context
 from workflow.services.lookup import get_case
@@ -33,23 +45,26 @@ from workflow.services.processes import definition_of
 from workflow.storage import audit
 from workflow.storage.models import (
     EVENT,
+    Case,
     CaseLink,
     EvidenceFile,
     Organisation,
     User,
     saved_id,
 )
+from workflow.storage.queries import cases as case_queries
 from workflow.storage.queries import files as file_queries
 from workflow.storage.queries import links as link_queries
 
 MADE, MADE_BY, LINKED = "made", "made_by", "linked"  # a link's role, seen from one case
-LINK_ACTION = "case.link"
+LINK_ACTION, UNLINK_ACTION = "case.link", "case.unlink"
 ATTACH = "file.attach"  # (services/files.py's action: a file carried over is attached)
 
 
 @dataclass(frozen=True, slots=True)
 class Offer:
-    """A register entry a case's outcome offers: the register, the outcome's record and day."""
+    """A register entry a case's outcome offers: the register, the outcome's record and day,
+    and the standing entries that are already this fact (`same`: link one instead)."""
 
     process: str
     process_name: str
@@ -57,9 +72,10 @@ class Offer:
     event_name: str
     record: int
     on: date
+    same: tuple[int, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "on": self.on.isoformat()}
+        return {**asdict(self), "on": self.on.isoformat(), "same": list(self.same)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,20 +99,38 @@ class Linked:
 
 
 def links_for(s: Session, ctx: Context, case) -> tuple[LinkSpec, ...]:
-    """The `[[link]]` tables that apply to a case: its version's, or (a case opened with a
-    version before the links) the current file's whose outcome event its version has."""
+    """The `[[link]]` tables that apply to a case: its version's, then the current file's
+    whose outcome event its version has and that open a register by another outcome (a case
+    opened before a link was added is offered it all the same)."""
     defn = definition_of(s, ctx, case)
-    if defn.links or case.process not in ctx.registry.loaded:
+    if case.process not in ctx.registry.loaded:
         return defn.links
-    return tuple(sp for sp in ctx.registry.get(case.process).links if sp.on in defn.events)
+    own = {(sp.on, sp.opens) for sp in defn.links}
+    return defn.links + tuple(sp for sp in ctx.registry.get(case.process).links
+                              if sp.on in defn.events and (sp.on, sp.opens) not in own)
 
 
-def _opens(s: Session, ctx: Context, case) -> set[str]:
-    """The registers a case's process opens, by its version's file or the current one (a case
-    opened before its file had links is linked after the fact all the same)."""
+def _specs_to(s: Session, ctx: Context, case, process: str) -> list[LinkSpec]:
+    """The link tables of a case's process that open `process`, by its version's file or the
+    current one (a case opened before its file had links is linked after the fact all the
+    same)."""
     current = (ctx.registry.get(case.process).links if case.process in ctx.registry.loaded
                else ())
-    return {sp.opens for sp in (*definition_of(s, ctx, case).links, *current)}
+    out: list[LinkSpec] = []
+    for sp in (*definition_of(s, ctx, case).links, *current):
+        if sp.opens == process and sp not in out:
+            out.append(sp)
+    return out
+
+
+def _fits(spec: LinkSpec, entry) -> bool:
+    """Whether an entry is the kind of fact the link opens: it has every fixed value."""
+    fields = entry.fields or {}
+    return all(fields.get(k) == v for k, v in spec.values.items())
+
+
+def _person(name: str | None) -> str:
+    return " ".join((name or "").split()).casefold()
 
 
 def _outcome(s: Session, case, spec: LinkSpec):
@@ -111,8 +145,19 @@ def _standing_other(s: Session, case_id: int | None, process: str | None = None)
     links = link_queries.links_of(s, case_id)
     ids = {lk.to_case_id if lk.from_case_id == case_id else lk.from_case_id for lk in links}
     others = link_queries.cases_by_id(s, ids)
-    return [c for c in others.values() if c.withdrawn_at is None
-            and (process is None or c.process == process)]
+    return sorted((c for c in others.values() if c.withdrawn_at is None
+                   and (process is None or c.process == process)), key=lambda c: c.id)
+
+
+def _taken(s: Session, source, entry) -> Any:
+    """The standing case that stops `source` and `entry` being linked: a case of the entry's
+    register already linked to the procedure's case, or any case already linked to the entry
+    (one procedure per entry); None when neither is."""
+    for case, process in ((source, entry.process), (entry, None)):
+        for other in _standing_other(s, case.id, process):
+            if other.id not in (source.id, entry.id):
+                return case, other
+    return None
 
 
 def standing_linked(s: Session, case) -> list[Any]:
@@ -137,12 +182,38 @@ def offers(s: Session, ctx: Context, case) -> list[Offer]:
     out: list[Offer] = []
     for spec in links_for(s, ctx, case):
         record = _outcome(s, case, spec)
-        if record is None or _standing_other(s, case.id, spec.opens):
+        if record is None or _standing_other(s, case.id, spec.opens) \
+                or any(o.process == spec.opens for o in out):
             continue
         target = ctx.registry.get(spec.opens)
+        _fields, dates = _carried(defn, target, case, spec, record)
+        same = tuple(c.id or 0 for c in same_entries(s, ctx, case, spec, dates))
         out.append(Offer(spec.opens, target.name(ctx.language), spec.on,
                          name_in(defn.events[spec.on].names, ctx.language, spec.on),
-                         record.id or 0, record.on))
+                         record.id or 0, record.on, same))
+    return out
+
+
+def same_entries(s: Session, ctx: Context, case, spec: LinkSpec,
+                 dates: dict[str, date]) -> list[Case]:
+    """The duplicate rule for an entry the case would open: the standing entries of the
+    register with the case's organisation and person (spaces and letter case aside), the
+    link's fixed values and the dates it carries, neither cancelled nor linked to another
+    case — the same fact, entered already (by hand, or from a case withdrawn since)."""
+    target = ctx.registry.get(spec.opens)
+    cancelled = cancelled_states(target)
+    person = _person(case.person_name)
+    out: list[Case] = []
+    for other in case_queries.same_parties(s, spec.opens, case.subject_id, None):
+        if other.state in cancelled or _person(other.person_name) != person \
+                or not _fits(spec, other):
+            continue
+        given = other.given()
+        if any(given.get(k) != v for k, v in dates.items()):
+            continue
+        if [c for c in _standing_other(s, other.id) if c.id != case.id]:
+            continue
+        out.append(other)
     return out
 
 
@@ -153,16 +224,19 @@ def _carried(defn: Definition, target: Definition, case, spec: LinkSpec, record
     fields = dict(spec.values)
     dates: dict[str, date] = {}
     given = case.given()
-    for key, mine in spec.carry.items():
-        value: Any
-        if mine == OUTCOME_DAY:
-            value = record.on
-        elif mine in given:
-            value = given[mine]
-        elif mine in (case.fields or {}):
-            value = case.fields[mine]
-        else:
-            value = (record.evidence or {}).get(mine)
+    for key, names in spec.carry.items():
+        value: Any = None
+        for mine in names:  # the first the case has
+            if mine == OUTCOME_DAY:
+                value = record.on
+            elif mine in given:
+                value = given[mine]
+            elif mine in (case.fields or {}):
+                value = case.fields[mine]
+            else:
+                value = (record.evidence or {}).get(mine)
+            if value not in (None, ""):
+                break
         if value in (None, ""):
             continue
         if key in target.dates:
@@ -184,33 +258,35 @@ def _audit_pair(s: Session, ctx: Context, source, target, role: str,
 
 
 def open_linked(s: Session, ctx: Context, case_id: int | str, process: str | None = None,
-                fields: dict[str, str] | None = None):
+                fields: dict[str, str] | None = None, link_to: int | str | None = None,
+                duplicate_reason: str | None = None):
     """Open the register entry the case's outcome is, linked to it, with one confirmation;
     `fields`: the entry's fields the link leaves to the officer (whether the fact was detected
-    independently, the measures …), checked as an opening. Refused, nothing stored: a
-    withdrawn case, a case whose definition opens no register (or not that one), an outcome
-    not recorded (or voided), an entry already linked, a field the link sets itself."""
+    independently, the measures …), checked as an opening. The duplicate rule (`same_entries`):
+    an entry that is this fact already is named and the confirmation refused, unless it links
+    that entry instead (`link_to`, checked as `link_cases`) or confirms a second one with a
+    reason (`duplicate_reason`, audited with the entries it repeats). A link's `record` is
+    recorded on the new entry on the outcome's day. Refused, nothing stored: a withdrawn case,
+    a case whose definition opens no register (or not that one), an outcome not recorded (or
+    voided), an entry already linked, a field the link sets itself. Returns the entry."""
     audit.serialise(s)  # two confirmations at once: the second finds the first's link
     case = get_case(s, case_id)
     s.refresh(case)
     guard_standing(case)
     defn = definition_of(s, ctx, case)
-    specs = [sp for sp in links_for(s, ctx, case) if process in (None, sp.opens)]
-    if not specs:
-        raise UsageError(f"case {case.id} opens no register entry",
-                         key="error.link_none", id=case.id, process=process or "—")
-    with_outcome = [(sp, _outcome(s, case, sp)) for sp in specs]
-    ready = [(sp, r) for sp, r in with_outcome if r is not None]
-    if not ready:
-        names = " | ".join(dict.fromkeys(
-            name_in(defn.events[sp.on].names, ctx.language, sp.on) for sp in specs))
-        raise RuleViolation(f"case {case.id}: {names} is not recorded",
-                            key="rule.link_no_outcome", id=case.id, outcome=names)
-    spec, record = ready[0]
+    spec, record = _ready(s, ctx, case, defn, process)
     linked = _standing_other(s, case.id, spec.opens)
     if linked:
         raise RuleViolation(f"case {case.id} is linked to case {linked[0].id}",
                             key="rule.link_exists", id=case.id, other=linked[0].id)
+    if link_to is not None and str(link_to).strip():
+        entry = get_case(s, link_to)
+        if entry.process != spec.opens:
+            raise RuleViolation(f"{entry.process} is not {spec.opens}", key="rule.link_kinds",
+                                first=defn.name(ctx.language),
+                                second=definition_of(s, ctx, entry).name(ctx.language))
+        link_cases(s, ctx, saved_id(case), saved_id(entry))
+        return entry
     target_defn = ctx.registry.get(spec.opens)
     asked = {k: v for k, v in (fields or {}).items() if str(v or "").strip()}
     for key in asked:
@@ -219,20 +295,65 @@ def open_linked(s: Session, ctx: Context, case_id: int | str, process: str | Non
                              field=name_in(target_defn.fields[key].names, ctx.language, key)
                              if key in target_defn.fields else key)
     carried, dates = _carried(defn, target_defn, case, spec, record)
+    reason = _duplicate_reason(duplicate_reason)
+    same = [c.id for c in same_entries(s, ctx, case, spec, dates)]
+    if same and reason is None:
+        raise RuleViolation(f"case {case.id}: entry {same[0]} is this fact already",
+                            key="rule.link_duplicate", id=case.id, entry=same[0],
+                            name=target_defn.name(ctx.language))
     fields = {**asked, **carried}
     subject = s.get(Organisation, case.subject_id)
     owner = s.get(User, case.responsible_id) if case.responsible_id else None
+    extra: dict[str, Any] = {"opened_by": {"case": case.id, "event": spec.on}}
+    if same:
+        extra.update({"duplicate_of": same, "duplicate_reason": reason})
     target = open_case(s, ctx, spec.opens, subject.code if subject else "",
                        person=case.person_name, position=case.person_position,
                        fields=fields, dates=dates,
                        responsible=owner.login if owner and owner.active else None,
-                       audit_extra={"opened_by": {"case": case.id, "event": spec.on}})
+                       audit_extra=extra)
     files = _carry_files(s, ctx, case, target) if spec.files else []
     s.add(CaseLink(from_case_id=saved_id(case), to_case_id=saved_id(target), event=spec.on,
                    created_by=ctx.actor, created_at=audit.now_iso()))
     s.flush()
     _audit_pair(s, ctx, case, target, MADE, spec.on, {"files": files})
+    if spec.record is not None:
+        from workflow.services.recording import record_event
+
+        evidence = {k: (record.evidence or {}).get(mine)
+                    for k, mine in spec.record_evidence.items()}
+        record_event(s, ctx, target.id or 0, spec.record, record.on,
+                     {k: str(v) for k, v in evidence.items() if v not in (None, "")},
+                     audit_extra={"from": {"case": case.id, "record": record.id}})
     return target
+
+
+def _ready(s: Session, ctx: Context, case, defn: Definition, process: str | None
+           ) -> tuple[LinkSpec, Any]:
+    """The link the confirmation opens and the standing record of its outcome: the first of
+    the case's links (to `process`, when given) whose outcome is recorded."""
+    specs = [sp for sp in links_for(s, ctx, case) if process in (None, sp.opens)]
+    if not specs:
+        raise UsageError(f"case {case.id} opens no register entry",
+                         key="error.link_none", id=case.id, process=process or "—")
+    ready = [(sp, r) for sp, r in ((sp, _outcome(s, case, sp)) for sp in specs)
+             if r is not None]
+    if not ready:
+        names = " | ".join(dict.fromkeys(
+            name_in(defn.events[sp.on].names, ctx.language, sp.on) for sp in specs))
+        raise RuleViolation(f"case {case.id}: {names} is not recorded",
+                            key="rule.link_no_outcome", id=case.id, outcome=names)
+    return ready[0]
+
+
+def _duplicate_reason(reason: str | None) -> str | None:
+    """A second entry's reason, when given: 1-500 characters."""
+    if reason is None or not str(reason).strip():
+        return None
+    if len(reason) > MAX_TEXT or "\x00" in reason:
+        raise UsageError("the duplicate reason must be 1-500 characters",
+                         key="error.bad_duplicate_reason", limit=MAX_TEXT)
+    return reason.strip()
 
 
 def _carry_files(s: Session, ctx: Context, case, target) -> list[int]:
@@ -258,7 +379,10 @@ def _carry_files(s: Session, ctx: Context, case, target) -> list[int]:
 def link_cases(s: Session, ctx: Context, first: int | str, second: int | str) -> CaseLink:
     """Link a register entry to the procedure's case it is the fact of, after the fact, in
     either order. Refused, nothing stored: the same case twice, a withdrawn case, two cases no
-    `[[link]]` joins, cases of different organisations, either already linked that way."""
+    `[[link]]` joins, an entry whose kind is not the one the procedure's link opens (a gift's
+    case and a foreign account's entry), cases of different organisations or persons, a
+    procedure already linked to an entry of that register, an entry already linked to a
+    procedure (one procedure per entry). A link undone before is linked again in its row."""
     audit.serialise(s)
     a, b = get_case(s, first), get_case(s, second)
     if a.id == b.id:
@@ -267,10 +391,10 @@ def link_cases(s: Session, ctx: Context, first: int | str, second: int | str) ->
     guard_standing(a)
     guard_standing(b)
     da, db = definition_of(s, ctx, a), definition_of(s, ctx, b)
-    if b.process in _opens(s, ctx, a):
-        source, target = a, b
-    elif a.process in _opens(s, ctx, b):
-        source, target = b, a
+    if _specs_to(s, ctx, a, b.process):
+        source, target, ds, dt = a, b, da, db
+    elif _specs_to(s, ctx, b, a.process):
+        source, target, ds, dt = b, a, db, da
     else:
         raise RuleViolation(f"{a.process} and {b.process} are not one fact",
                             key="rule.link_kinds", first=da.name(ctx.language),
@@ -278,17 +402,131 @@ def link_cases(s: Session, ctx: Context, first: int | str, second: int | str) ->
     if a.subject_id != b.subject_id:
         raise RuleViolation(f"cases {a.id} and {b.id} are of different organisations",
                             key="rule.link_subject", first=a.id, second=b.id)
-    for case, process in ((source, target.process), (target, source.process)):
-        linked = _standing_other(s, case.id, process)
-        if linked:
-            raise RuleViolation(f"case {case.id} is linked to case {linked[0].id}",
-                                key="rule.link_exists", id=case.id, other=linked[0].id)
-    row = CaseLink(from_case_id=saved_id(source), to_case_id=saved_id(target), event=None,
-                   created_by=ctx.actor, created_at=audit.now_iso())
+    _check_kind(s, ctx, source, target, ds, dt)
+    if source.person_name and _person(source.person_name) != _person(target.person_name):
+        raise RuleViolation(f"cases {a.id} and {b.id} are about different persons",
+                            key="rule.link_person", first=source.id, second=target.id)
+    taken = _taken(s, source, target)
+    if taken:
+        raise RuleViolation(f"case {taken[0].id} is linked to case {taken[1].id}",
+                            key="rule.link_exists", id=taken[0].id, other=taken[1].id)
+    row = link_queries.pair(s, source.id, target.id)
+    if row is None:
+        row = CaseLink(from_case_id=saved_id(source), to_case_id=saved_id(target),
+                       created_by=ctx.actor, created_at=audit.now_iso())
+    row.from_case_id, row.to_case_id, row.event = saved_id(source), saved_id(target), None
+    row.created_by, row.created_at = ctx.actor, audit.now_iso()
+    row.unlinked_at = row.unlinked_by = row.unlink_reason = None
     s.add(row)
     s.flush()
     _audit_pair(s, ctx, source, target, LINKED, None)
     return row
+
+
+def _check_kind(s: Session, ctx: Context, source, target, ds: Definition,
+                dt: Definition) -> None:
+    """The entry is the kind of fact one of the procedure's links opens (its fixed values:
+    a gift is a 2.5.4 entry, a foreign account a 2.5.5 one), or refused naming both."""
+    specs = _specs_to(s, ctx, source, target.process)
+    if any(_fits(sp, target) for sp in specs):
+        return
+    lang = ctx.language
+
+    def shown(values: dict[str, Any]) -> str:
+        out = []
+        for key, value in values.items():
+            spec = dt.fields.get(key)
+            out.append(name_in(spec.choice_names.get(value), lang, str(value))
+                       if spec is not None and value is not None else str(value))
+        return ", ".join(out) or "—"
+
+    wanted = " | ".join(dict.fromkeys(shown(dict(sp.values)) for sp in specs))
+    has = shown({k: (target.fields or {}).get(k) for sp in specs for k in sp.values})
+    raise RuleViolation(f"entry {target.id} ({has}) is not the fact case {source.id} opens "
+                        f"({wanted})", key="rule.link_kind_mismatch", entry=target.id,
+                        case=source.id, name=ds.name(lang), has=has, wanted=wanted)
+
+
+def unlink_cases(s: Session, ctx: Context, first: int | str, second: int | str,
+                 reason: str) -> CaseLink:
+    """Undo the link between two cases, with a reason: the row stays with who, when and why,
+    and both trails say it (`case.unlink`), so each history shows it; the entry is counted by
+    itself again and the procedure's outcome is offered again. Refused, nothing stored: no or
+    a too long reason, cases not linked, a withdrawn case (its links are what restoring it
+    checks)."""
+    text = " ".join((reason or "").split())
+    if not text:
+        raise UsageError("a reason is required", key="error.reason_required")
+    if len(reason) > MAX_TEXT or "\x00" in reason:
+        raise UsageError(f"reason must be at most {MAX_TEXT} characters", key="error.too_long",
+                         field="reason", limit=MAX_TEXT)
+    text = reason.strip()
+    audit.serialise(s)
+    a, b = get_case(s, first), get_case(s, second)
+    row = link_queries.pair(s, a.id, b.id)
+    if row is None or row.unlinked_at is not None:
+        raise RuleViolation(f"cases {a.id} and {b.id} are not linked", key="rule.link_not_linked",
+                            first=a.id, second=b.id)
+    guard_standing(a)
+    guard_standing(b)
+    row.unlinked_at, row.unlinked_by, row.unlink_reason = audit.now_iso(), ctx.actor, text
+    s.add(row)
+    s.flush()
+    source, target = (a, b) if row.from_case_id == a.id else (b, a)
+    for mine, other in ((source, target), (target, source)):
+        audit.append(s, ctx.actor, UNLINK_ACTION, "case", mine.id,
+                     {"other": other.id, "process": other.process, "reason": text,
+                      "event": row.event, "link": row.id})
+    return row
+
+
+def restore_conflict(s: Session, case) -> tuple[int, int] | None:
+    """Whether restoring a withdrawn case would make two facts of one: a case linked to it
+    that stands and is now linked to another in its place (the gift's case linked to a second
+    entry, or the entry linked to a second procedure). (that case, the other) or None."""
+    for lk in link_queries.links_of(s, case.id):
+        partner = s.get(Case, lk.to_case_id if lk.from_case_id == case.id else lk.from_case_id)
+        if partner is None or partner.withdrawn_at is not None:
+            continue
+        partner_is_procedure = lk.from_case_id == partner.id
+        for other in _standing_other(s, partner.id):
+            if other.id != case.id and (not partner_is_procedure
+                                        or other.process == case.process):
+                return partner.id or 0, other.id or 0
+    return None
+
+
+def backed_only_by(s: Session, ctx: Context, case, record) -> list[Case]:
+    """The standing entries the case opened by `record`'s event that no other standing
+    outcome backs: those voiding it would leave counted with nothing behind them."""
+    if record is None or record.kind != EVENT:
+        return []
+    out: list[Case] = []
+    for lk in link_queries.links_of(s, case.id):
+        if lk.from_case_id != case.id:
+            continue
+        entry = s.get(Case, lk.to_case_id)
+        if entry is None or entry.withdrawn_at is not None:
+            continue
+        if lk.event != record.event:  # (an entry linked after the fact stands on its own)
+            continue
+        events = {sp.on for sp in _specs_to(s, ctx, case, entry.process)}
+        if any(r.kind == EVENT and r.event in events and r.voided_by_id is None
+               and r.id != record.id for r in records_of(s, case)):
+            continue
+        out.append(entry)
+    return out
+
+
+def opened_by_record(s: Session, ctx: Context, case_id: int | str, target: str) -> list[Case]:
+    """The entries voiding `target` (an event key or record number) would leave without the
+    record that opened them (empty when the target is not a standing record)."""
+    case = get_case(s, case_id)
+    try:
+        victim = decide_void(definition_of(s, ctx, case), records_of(s, case), target)
+    except (RuleViolation, UsageError):
+        return []
+    return backed_only_by(s, ctx, case, victim)
 
 
 def linked_cases(s: Session, ctx: Context, case,

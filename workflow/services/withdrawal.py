@@ -12,7 +12,9 @@ A withdrawal is undone (`restore_case`) until the end of the calendar year it wa
 the year whose lists, reports and score it changed — with a reason: the stages it closed open
 again, the case is re-planned, and the audit chain holds a `case.restore` record; after that
 year it is refused (a new case is opened instead). A case linked to another (P-22,
-services/links.py) asks about the other when it is withdrawn: `with_linked` withdraws both.
+services/links.py) asks about the other when it is withdrawn: `with_linked` withdraws both;
+it is not restored while the other is linked to a third case in its place (two entries of one
+gift, two procedures of one entry: P-25).
 
 The history (`case_history`) is every record (event, not done, void), file (attached, voided),
 assignment of the responsible officer, the opening, each withdrawal and its undoing, and each
@@ -23,6 +25,8 @@ nothing voided is left out, it is marked.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
@@ -41,10 +45,11 @@ from workflow.storage import audit
 from workflow.storage.models import EVENT, HANDOVER, NOT_DONE_RECORD, OPEN, VOID, Case
 from workflow.storage.queries.audit import trail_of
 
-OPENED, ASSIGNED, FILE, FILE_VOID, WITHDRAWN, RESTORED, LINKED = (
+OPENED, ASSIGNED, FILE, FILE_VOID, WITHDRAWN, RESTORED, LINKED, UNLINKED = (
     "opened", "assigned", "file", "file_void", "withdrawn", "restored",
-    "linked")  # the history's own kinds
-WITHDRAW, RESTORE, LINK = "case.withdraw", "case.restore", "case.link"  # their audit actions
+    "linked", "unlinked")  # the history's own kinds
+WITHDRAW, RESTORE, LINK, UNLINK = (
+    "case.withdraw", "case.restore", "case.link", "case.unlink")  # their audit actions
 
 
 def _reason(reason: str | None) -> str:
@@ -99,11 +104,48 @@ def _withdraw(s: Session, ctx: Context, case: Case, reason: str, also: list[int 
                   **({"with_case": with_case} if with_case is not None else {})})
 
 
+@dataclass(frozen=True, slots=True)
+class Voided:
+    """A void of a case's record and the entries it opened: withdrawn with it, or left
+    standing (named, so the reader decides)."""
+
+    case: Any
+    withdrawn: tuple[int, ...]
+    standing: tuple[int, ...]
+
+
+def void_with_linked(s: Session, ctx: Context, case_id: int | str, target: str, note: str,
+                     withdraw_linked: bool = False,
+                     may_withdraw: Callable[[Any], None] | None = None) -> Voided:
+    """Void a record (`recording.void_record`, refused as it is) and name the register
+    entries it opened that nothing else backs; `withdraw_linked` withdraws them in the same
+    step, for the void's reason, each audited as withdrawn with the case (`may_withdraw`
+    refuses one the caller may not record on: nothing is stored)."""
+    from workflow.services.links import opened_by_record
+    from workflow.services.recording import void_record
+
+    entries = opened_by_record(s, ctx, case_id, target)
+    case = void_record(s, ctx, case_id, target, note)
+    withdrawn: list[int] = []
+    if withdraw_linked:
+        for entry in entries:
+            if may_withdraw is not None:
+                may_withdraw(entry)
+            withdraw_case(s, ctx, entry.id or 0, note)
+            audit.append(s, ctx.actor, "case.void_linked", "case", case.id,
+                         {"entry": entry.id, "process": entry.process, "note": note})
+            withdrawn.append(entry.id or 0)
+    standing = tuple(e.id or 0 for e in entries if (e.id or 0) not in withdrawn)
+    return Voided(case, tuple(withdrawn), standing)
+
+
 def restore_case(s: Session, ctx: Context, case_id: int | str, reason: str) -> Case:
     """Undo a withdrawal, with a reason, until the end of the calendar year it was made in.
     Refused, nothing stored: no or a too long reason, a case not withdrawn, a withdrawal of an
     earlier year. The stages the withdrawal closed open again and the case is re-planned from
-    its facts (due dates, state, stages done meanwhile); audited with the withdrawal it undoes."""
+    its facts (due dates, state, stages done meanwhile); audited with the withdrawal it undoes.
+    Refused too: a case linked to one that is now linked to another in its place (restored,
+    one fact would be two: `rule.restore_linked_elsewhere`, naming both)."""
     text = _reason(reason)
     audit.serialise(s)
     case = get_case(s, case_id)
@@ -116,6 +158,13 @@ def restore_case(s: Session, ctx: Context, case_id: int | str, reason: str) -> C
         raise RuleViolation(f"case {case.id} was withdrawn in {year}: a withdrawal can be "
                             f"undone until 31 December {year}", key="rule.restore_year_over",
                             id=case.id, on=case.withdrawn_at[:10], year=year)
+    from workflow.services.links import restore_conflict
+
+    clash = restore_conflict(s, case)
+    if clash is not None:
+        raise RuleViolation(f"case {case.id}: case {clash[0]} is linked to case {clash[1]} "
+                            f"in its place", key="rule.restore_linked_elsewhere", id=case.id,
+                            partner=clash[0], other=clash[1])
     last = [a for a in trail_of(s, "case", str(case.id), (WITHDRAW,))]
     closed: list[str] = []
     if last:
@@ -154,12 +203,13 @@ def case_history(s: Session, ctx: Context, case: Case, show_person: bool = True,
                  show_files: bool = True) -> list[dict[str, Any]]:
     """Everything that happened to the case, oldest first, each entry with `at` (when it was
     written, ISO), `actor`, `kind` (event, not_done, void, opened, assigned, file, file_void,
-    withdrawn, restored, linked) and what it is about: `record` (its number), `name` (the
+    withdrawn, restored, linked, unlinked) and what it is about: `record` (its number), `name` (the
     event, the stage, or what a void voided, in the reader's words; a link: the other case's
     process), `on` (the date it says), `void` (voided since: `voided_by`, the void's number),
     `voids` (a void: the record it voided), `note` (a withdrawal's or its undoing's reason),
     `evidence`; a file's `file` and `file_name`; an assignment's `from` and `to`; a link's
-    `other` (the other case) and `role` (made, made_by, linked: services/links.py). Without
+    `other` (the other case) and `role` (made, made_by, linked: services/links.py); a link
+    undone's `other` and `note` (the reason). Without
     `show_person` (a person's case seen by someone else) notes, evidence and reasons are left
     out; without `show_files`, file names."""
     defn = definition_of(s, ctx, case)
@@ -167,7 +217,8 @@ def case_history(s: Session, ctx: Context, case: Case, show_person: bool = True,
     rows = records_of(s, case)
     by_id = {r.id: r for r in rows}
     out: list[dict[str, Any]] = []
-    trail = trail_of(s, "case", str(case.id), ("case.open", HANDOVER, WITHDRAW, RESTORE, LINK))
+    trail = trail_of(s, "case", str(case.id), ("case.open", HANDOVER, WITHDRAW, RESTORE, LINK,
+                                                UNLINK))
     opened = next((a for a in trail if a.action == "case.open"), None)
     out.append({"kind": OPENED, "at": case.created_at,
                 "actor": opened.actor if opened else None, "on": case.case_date})
@@ -187,12 +238,14 @@ def case_history(s: Session, ctx: Context, case: Case, show_person: bool = True,
             out.append({"kind": WITHDRAWN if a.action == WITHDRAW else RESTORED, "at": a.at,
                         "actor": a.actor,
                         "note": payload.get("reason") if show_person else None})
-        else:  # a link: which case made which (P-22)
+        else:  # a link: which case made which (P-22), or a link undone, with its reason
             other = payload.get("process")
             names = ctx.registry.get(other).names if other in ctx.registry.loaded else {}
-            out.append({"kind": LINKED, "at": a.at, "actor": a.actor,
-                        "other": payload.get("other"), "role": payload.get("role"),
-                        "name": name_in(names, lang, other or "")})
+            out.append({"kind": LINKED if a.action == LINK else UNLINKED, "at": a.at,
+                        "actor": a.actor, "other": payload.get("other"),
+                        "role": payload.get("role"), "name": name_in(names, lang, other or ""),
+                        **({"note": payload.get("reason") if show_person else None}
+                           if a.action == UNLINK else {})})
     for r in rows:
         entry: dict[str, Any] = {
             "kind": r.kind if r.kind in (EVENT, NOT_DONE_RECORD, VOID) else EVENT,

@@ -216,7 +216,8 @@ class CaseLink(SQLModel, table=True):
     """Two cases that are one fact (P-22): a procedure's case and the register entry its
     outcome is (`from_case_id` made `to_case_id` when `event` is the outcome that opened it;
     no event: linked after the fact). Never deleted: a withdrawn case keeps its links, and
-    the pages say it is withdrawn (migration 0019)."""
+    the pages say it is withdrawn (migration 0019); a link undone keeps its row with who,
+    when and why (`unlinked_at`, migration 0021) and joins nothing more."""
 
     __tablename__ = "case_link"
     __module__ = FACADE
@@ -227,3 +228,6 @@ class CaseLink(SQLModel, table=True):
     event: str | None = Field(default=None, max_length=64)  # the outcome that opened it
     created_by: str = Field(max_length=100)
     created_at: str = Field(max_length=40)
+    unlinked_at: str | None = Field(default=None, max_length=40)
+    unlinked_by: str | None = Field(default=None, max_length=100)
+    unlink_reason: str | None = Field(default=None, max_length=500)

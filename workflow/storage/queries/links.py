@@ -1,5 +1,5 @@
-"""Queries of the links between cases (`services/links.py`, P-22): a case's links either way,
-the cases at their other end, one pair."""
+"""Queries of the links between cases (`services/links.py`, P-22): a case's links either way
+(those not undone), the cases at their other end, one pair."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ from workflow.storage.models import Case, CaseLink
 
 
 def links_of(s: Session, case_id: int | None) -> list[CaseLink]:
-    """The links whose one end is the case (either way), oldest first."""
+    """The links whose one end is the case (either way) and that are not undone, oldest
+    first."""
     return list(s.exec(select(CaseLink).where(or_(
-        col(CaseLink.from_case_id) == case_id, col(CaseLink.to_case_id) == case_id))
-        .order_by(col(CaseLink.id))))
+        col(CaseLink.from_case_id) == case_id, col(CaseLink.to_case_id) == case_id),
+        col(CaseLink.unlinked_at).is_(None)).order_by(col(CaseLink.id))))
 
 
 def pair(s: Session, first: int | None, second: int | None) -> CaseLink | None:
-    """The link between two cases, whichever way it goes, or None."""
+    """The link between two cases, whichever way it goes (undone or not), or None."""
     return s.exec(select(CaseLink).where(or_(
         (col(CaseLink.from_case_id) == first) & (col(CaseLink.to_case_id) == second),
         (col(CaseLink.from_case_id) == second) & (col(CaseLink.to_case_id) == first)))).first()
