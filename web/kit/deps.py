@@ -14,6 +14,7 @@ from web.kit.access import Viewer
 from workflow.i18n import LANGUAGES, Translator
 from workflow.services import Context
 from workflow.services import accounts as auth
+from workflow.services.context import report_settings
 
 SESSION_COOKIE = "merzim_session"
 LOGIN_CSRF_COOKIE = "merzim_login_csrf"
@@ -118,7 +119,8 @@ def make_context(request: Request, viewer: Viewer | None, lang: str, as_of: date
     actor = f"web:{viewer.login}" if viewer else "web"
     return Context(st.calendar, st.registry, as_of or today(request), actor=actor, language=lang,
                    own_off=st.settings.own_deadlines_off,
-                   process_orgs=st.settings.process_orgs)
+                   process_orgs=st.settings.process_orgs,
+                   **report_settings(st.settings))
 
 
 def api_viewer(request: Request, s: Session) -> Viewer:

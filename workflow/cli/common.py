@@ -322,6 +322,7 @@ def context(as_of: date | None = None, actor: str = "cli"):
     and the audit actor (`actor` is its kind: "cli" or "worker")."""
     with importing():  # the services' package, the settings and the calendar
         from workflow.services import Context, runtime
+        from workflow.services.context import report_settings
 
         if "_registry" not in STATE.__dict__:
             STATE.__dict__["_registry"] = runtime.registry(STATE.settings, lazy=True)
@@ -329,7 +330,8 @@ def context(as_of: date | None = None, actor: str = "cli"):
     return Context(calendar, STATE.__dict__["_registry"], as_of or today_in_zone(),
                    actor=audit_actor(actor), language=STATE.t.language,
                    own_off=STATE.settings.own_deadlines_off,
-                   process_orgs=STATE.settings.process_orgs)
+                   process_orgs=STATE.settings.process_orgs,
+                   **report_settings(STATE.settings))
 
 
 @contextmanager

@@ -103,6 +103,9 @@ def _moved_from(ctx: Context, defn: Definition, case: Case, planner: Planner,
     nominal = periods.due_date(ctx.calendar, period,
                                dataclasses.replace(defn.recurrence.due, roll="none"))
     due = planner.due(key)
+    if due is not None and due.date != periods.due_date(ctx.calendar, period,
+                                                         defn.recurrence.due):
+        return None  # not the rule's day rolled: a subdivision's final report (B-21)
     return nominal if due is not None and nominal != due.date else None
 
 

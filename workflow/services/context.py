@@ -27,6 +27,11 @@ class Context:
     # config.toml [processes.organisations]: per process, organisations of another kind whose
     # cases accept the events kept for some kinds (P-21)
     process_orgs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # config.toml [deadlines] final_report_before: a subdivision's final report is due this
+    # many working days before its body's own (B-21; 0: the same day); the kinds of body that
+    # take in their subdivisions' reports ([scorecard] consolidating_kinds, B-18)
+    final_report_before: int = 10
+    consolidating_kinds: tuple[str, ...] = ("central_body", "akimat")
 
     def __post_init__(self) -> None:
         if isinstance(self.processes, Definition):
@@ -44,3 +49,12 @@ class Context:
     @property
     def registry(self) -> Registry:
         return self.processes  # type: ignore[return-value]
+
+
+def report_settings(settings: Any) -> dict[str, Any]:
+    """What a context takes of the settings for who reports when (B-21): the working days
+    before the body's own report and the kinds of body that take in their subdivisions'."""
+    score = getattr(settings, "score", None)
+    return {"final_report_before": getattr(settings, "final_report_before", 10),
+            "consolidating_kinds": tuple(getattr(score, "consolidating_kinds",
+                                                 ("central_body", "akimat")))}
