@@ -88,7 +88,8 @@ def test_a_subdivision_reports_10_working_days_before_its_body(cli):
     assert "AK-APP" not in got  # a part of the apparatus presents no form of its own
     # merzim's own deadline, marked as such (the sources give none), and not a roll of a day off
     for code in SUBDIVISIONS:
-        assert got[code]["due_basis"] and got[code]["moved_from"] is None, got[code]
+        assert (got[code]["due_basis"], got[code]["moved_from"]) == ("B-21", None), got[code]
+    assert got["AK"]["due_basis"] == "B-4"  # the body's own: the rule's date (B-4)
     # a record re-plans the case: its due date stays
     cli("record", str(got["AK-EDU"]["id"]), "submitted", "--date", "2027-01-15",
         today="2027-01-15")

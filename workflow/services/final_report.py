@@ -72,3 +72,22 @@ def levels_of(s: Session, ctx: Context, definition: Any, subject: Organisation |
     kinds = dict(s.exec(select(Organisation.id, Organisation.kind)
                         .where(col(Organisation.id).in_(ids))).all())
     return levels(subject.path, kinds, ctx.consolidating_kinds)
+
+
+BASIS = "B-21"  # the mark of a subdivision's final report's due date (merzim's own)
+
+
+def basis(ctx: Context, definition: Any, period: str | None, due: date | None,
+          default: str) -> str:
+    """Who set a final report stage's due date: B-21 when it is the subdivision's (before the
+    rule's date for the period), else `default` (the stage's own mark)."""
+    if due is None or not period or not is_final_report(definition):
+        return default
+    from workflow.core import periods
+    from workflow.core.errors import UsageError
+
+    try:
+        rule = periods.due_date(ctx.calendar, periods.parse(period), definition.recurrence.due)
+    except (UsageError, ValueError):
+        return default
+    return BASIS if due < rule else default
