@@ -7,9 +7,11 @@ nothing)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from web.kit.access import require_admin, visible_org
 from web.kit.deps import PageContext
@@ -18,17 +20,15 @@ from web.kit.page import check_csrf, page, render
 from workflow import services as svc
 from workflow.core.errors import UsageError
 from workflow.services import transactions as tx
-from workflow.storage.models import Organisation
 
 router = APIRouter(include_in_schema=False)
 
 
-def _shown(request: Request, pc: PageContext, org: Organisation, status: int = 200,
+def _shown(request: Request, pc: PageContext, org: Any, status: int = 200,
            error: str | None = None, typed: str | None = None) -> HTMLResponse:
     s: Session = pc.s
     parent = svc.org_by_id(s, org.parent_id) if org.parent_id else None
-    below = sorted(s.exec(select(Organisation).where(Organisation.parent_id == org.id)),
-                   key=lambda o: o.code)
+    below = svc.children(s, org)
     return render(request, pc, "org.html", status=status, org=org,
                   org_name=svc.org_name(org, pc.t.language),
                   parent=parent if parent is not None and pc.viewer.sees_org(parent) else None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from workflow.core import limits
 from workflow.core.errors import NotFound, RuleViolation, UsageError
@@ -93,6 +93,12 @@ def _checked(code: str, name: str, kind: str, name_kk: str | None,
         raise UsageError(f"unknown kind {kind!r}", key="error.bad_kind", value=kind,
                          known=", ".join(ORG_KINDS))
     return code, name
+
+
+def children(s: Session, org: Organisation) -> list[Organisation]:
+    """The organisations directly under `org`, by code (one query)."""
+    return sorted(s.exec(select(Organisation).where(Organisation.parent_id == org.id)),
+                  key=lambda o: o.code)
 
 
 def list_orgs(s: Session, under: str | None = None) -> list[Organisation]:
