@@ -69,8 +69,9 @@ def levels_of(s: Session, ctx: Context, definition: Any, subject: Organisation |
     if subject is None or not is_final_report(definition) or ctx.final_report_before <= 0:
         return 0
     ids = ids_of(subject.path)
-    kinds = dict(s.exec(select(Organisation.id, Organisation.kind)
-                        .where(col(Organisation.id).in_(ids))).all())
+    kinds: dict[int, str] = {i: k for i, k in s.exec(
+        select(Organisation.id, Organisation.kind).where(col(Organisation.id).in_(ids))).all()
+        if i is not None}
     return levels(subject.path, kinds, ctx.consolidating_kinds)
 
 
