@@ -40,18 +40,19 @@ def before(day: date, n: int) -> date:
     return day
 
 
-ORGS = (("AK", "Region", "akimat", None),
+ORGS = (("GOV", "Republic", "central_body", None),  # a root above every body
+        ("AK", "Region", "akimat", "GOV"),
         ("AK-APP", "Akim's apparatus", "akim_apparatus", "AK"),
         ("AK-EDU", "Education department", "department", "AK"),
         ("AK-R1", "District akimat", "district_akimat", "AK"),
         ("AK-R1-EDU", "District education", "department", "AK-R1"),
         ("AK-Q", "Regional holding", "quasi_state", "AK"),
-        ("MF", "Ministry", "central_body", None),
+        ("MF", "Ministry", "central_body", "GOV"),
         ("MF-K", "Committee", "committee", "MF"),
         ("MF-K-T", "Territorial department", "territorial_department", "MF-K"),
         ("MF-RSE", "State enterprise", "quasi_state", "MF"))
 SUBDIVISIONS = ("AK-EDU", "AK-R1", "AK-R1-EDU", "MF-K", "MF-K-T")
-ON_THE_RULE = ("AK", "AK-Q", "MF", "MF-RSE")
+ON_THE_RULE = ("GOV", "AK", "AK-Q", "MF", "MF-RSE")  # a region or central body wherever it sits
 
 
 @pytest.fixture

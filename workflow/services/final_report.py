@@ -4,11 +4,11 @@ before that body's own report, so the body can consolidate in time; merzim's own
 marked as such by the register's stage (`due_basis`).
 
 The final reporting form is the register whose `[scorecard]` says `final_report` (a
-recurring obligation): its period's due date is the rule's for a body that reports to nobody,
-and moves back by `final_report_before` working days for each body above that the
-organisation's report goes into (a territorial department's to its committee's ministry; a
-district department's to the regional akimat; a body under another consolidating body one
-step more). Quasi-state entities report to their supervising body on the rule's own date
+recurring obligation): its period's due date is the rule's for a region or a central body
+(a consolidating kind, wherever it sits), and moves back by `final_report_before` working days
+for a subdivision whose report goes into one above it (a territorial department's to its
+committee's ministry; a district akimat's and a district department's to the regional
+akimat). Quasi-state entities report to their supervising body on the rule's own date
 (000:L104-106): they are not its subdivisions (B-18), nor is anything under them; the parts of
 an apparatus present no form of their own."""
 
@@ -36,28 +36,24 @@ def ids_of(path: str) -> list[int]:
 
 
 def levels(path: str, kind_of: Mapping[int, str], consolidating: Sequence[str]) -> int:
-    """How many bodies above the organisation of `path` its final report goes into, one into
-    the next (pure): 0 for a body that reports to nobody, a quasi-state entity, anything under
-    one, or a part of an apparatus."""
+    """1 when the organisation of `path` is a subdivision whose final report goes into a body
+    above it (a consolidating kind, with no quasi-state entity between), else 0: a region or a
+    central body itself reports on the rule's date wherever it sits in the tree, as do a
+    quasi-state entity, anything under one, and a part of an apparatus (pure)."""
     chain = [kind_of.get(i, "") for i in reversed(ids_of(path))]  # itself first, then up
-    if not chain or chain[0] in APPARATUS_KINDS or chain[0] in NOT_CONSOLIDATED:
+    if (not chain or chain[0] in APPARATUS_KINDS or chain[0] in NOT_CONSOLIDATED
+            or chain[0] in consolidating):
         return 0
-    n = at = 0
-    while True:
-        above = None
-        for j in range(at + 1, len(chain)):
-            if chain[j] in NOT_CONSOLIDATED:  # under a quasi-state entity: not consolidated
-                return n
-            if chain[j] in consolidating:
-                above = j
-                break
-        if above is None:
-            return n
-        n, at = n + 1, above
+    for kind in chain[1:]:
+        if kind in NOT_CONSOLIDATED:  # under a quasi-state entity: not consolidated
+            return 0
+        if kind in consolidating:
+            return 1
+    return 0
 
 
 def shifted(ctx: Context, due: date, n: int) -> date:
-    """The rule's due date moved back `final_report_before` working days per level."""
+    """The rule's due date moved back `final_report_before` working days (a subdivision's)."""
     if n <= 0 or ctx.final_report_before <= 0:
         return due
     return ctx.calendar.sub_working_days(due, n * ctx.final_report_before)
