@@ -676,3 +676,56 @@ def test_a_broken_catalogue_is_refused_with_where(doc, error):
 
     with pytest.raises(ConfigError, match=error):
         parse_catalogue(doc, "indicators.toml")
+
+
+# -- B-20: a consolidated share over every unit with the duty ----------------------------------------
+
+FIVE = ("K1", "K1-T1", "K1-T2", "K2", "K2-T1")
+
+
+def five_units(*staff) -> tuple[Org, ...]:
+    """A ministry, its apparatus department (no duty) and five units with the duty, with the
+    headcounts given (None: not known)."""
+    parents = ("MF", "K1", "K1", "MF", "K2")
+    return (Org("MF", "central_body"), Org("MF-D1", "apparatus_department", "MF"),
+            *(Org(code, "committee" if parent == "MF" else "territorial_department", parent,
+                  headcount) for code, parent, headcount in zip(FIVE, parents, staff,
+                                                                strict=True)))
+
+
+def test_a_share_is_never_the_maximum_from_a_part_of_the_body():
+    own = [case("4.2.1", "MF", None, "2025", numerator="12", denominator="240")]  # 5 %
+    alone = one(evaluate("MF", "central_body", five_units(*[None] * 5)[:2], 2025, AFTER_2025,
+                         own, DEFAULT), "4.2.1")
+    assert alone.points == 3  # the ministry alone: its own 5 %
+    got = one(evaluate("MF", "central_body", five_units(*[None] * 5), 2025, AFTER_2025, own,
+                       DEFAULT), "4.2.1")
+    assert (got.points, got.inputs["not_reported"]) == (0, list(FIVE))
+    # with the headcounts: 12 of 240 + 760 = 1.2 % → 2 steps × 0.3
+    got = one(evaluate("MF", "central_body", five_units(300, 200, 150, 60, 50), 2025,
+                       AFTER_2025, own, DEFAULT), "4.2.1")
+    assert (got.inputs["numerator"], got.inputs["denominator"], got.points) == (12, 1000, 0.6)
+    assert "not_reported" not in got.inputs
+    # one unit with figures of its own, one with neither: incomplete, that one named
+    mixed = [*own, case("4.2.1", "K1", None, "2025", numerator="30", denominator="300")]
+    got = one(evaluate("MF", "central_body", five_units(999, 200, 150, 60, None), 2025,
+                       AFTER_2025, mixed, DEFAULT), "4.2.1")
+    assert (got.inputs["numerator"], got.inputs["denominator"]) == (42, 950)  # K1's own 300
+    assert (got.inputs["not_reported"], got.points) == (["K2-T1"], 0)
+    words = in_words({**whole(score(SubjectFacts("MF", "central_body", 2025, AFTER_2025,
+                                                 five_units(999, 200, 150, 60, None), ()),
+                                    DEFAULT), [got]), "subject_name": "MF"},
+                     Translator("en"))
+    text = next(i["text"] for i in words["indicators"] if i["key"] == "4.2.1")
+    assert "1 unit not reported (neither figures nor a headcount): K2-T1" in text
+    assert "3 units recorded no figures and count as none trained of their headcount: " \
+        "K1-T1 200, K1-T2 150, K2 60" in text
+
+
+def test_a_unit_whose_figures_may_still_come_keeps_the_share_provisional():
+    before = date(2025, 11, 1)
+    cases = [case("4.2.1", "MF", None, "2025", numerator="12", denominator="240"),
+             *(case("4.2.1", code, None, "2025", PENDING, date(2025, 12, 31)) for code in FIVE)]
+    got = one(evaluate("MF", "central_body", five_units(*[None] * 5), 2025, before, cases,
+                       DEFAULT), "4.2.1")
+    assert got.pending_until == date(2025, 12, 31) and got.points == 0
