@@ -215,6 +215,7 @@ def test_api_and_pages_for_the_regions_manager_refused_elsewhere(region, db, tmp
     assert [(u["code"], u["name"], u["status"], u["submitted_on"]) for u in body["units"]] == [
         ("OBL-EDU", "Education department (ru)", "submitted_on_time", "2026-01-15"),
         ("OBL-D1", "District akimat (ru)", "not_yet", None)]
+    assert [(u["code"], u["due"]) for u in body["entities"]] == [("OBL-QS", DEADLINE)]
     # the API describes its answer
     schema = app.openapi()["paths"]["/api/v1/submissions"]["get"]["responses"]["200"]
     assert "Submissions" in json.dumps(schema)
