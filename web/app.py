@@ -180,6 +180,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         files_page,
         imports_page,
         obligations_page,
+        orgs_page,
         overview_page,
         pages,
         registers_page,
@@ -208,7 +209,8 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                cases_page.router, pages.router, api.router,
                files_page.router, files_page.api_router,  # a case's evidence files
                bulk_page.router, bulk_page.api_router,  # work in bulk
-               imports_page.router)  # a register's file imported from the web
+               imports_page.router,  # a register's file imported from the web
+               orgs_page.router)  # an organisation's page, its headcount (after /orgs/suggest)
     features = tuple(router for m in feature_pages for name in ("router", "api_router")
                      if (router := getattr(m, name, None)) is not None)
     for router in (*generic, *features):

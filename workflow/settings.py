@@ -208,6 +208,9 @@ class Settings:
     # [deadlines] own_off: the organisations (codes; "*": every one) whose stages have no due
     # date where merzim sets it and the sources give none (I-17, a stage's `due_basis`)
     own_deadlines_off: tuple[str, ...] = ()
+    # [deadlines] final_report_before: a subdivision's final report is due this many working
+    # days before its region's or central body's own (B-21; 0: the same day)
+    final_report_before: int = 10
 
     @property
     def tz(self) -> ZoneInfo:
@@ -348,13 +351,14 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         package_map=_package_map(_table(data, "package"), path),
         drafts_templates=_drafts(_table(data, "drafts"), path),
         own_deadlines_off=_own_off(_table(data, "deadlines")),
+        final_report_before=_final_report_before(_table(data, "deadlines")),
     )
 
 
 def _own_off(raw: dict[str, Any]) -> tuple[str, ...]:
     """[deadlines]: `own_off`, the organisation codes ("*": all) whose deadlines set by
     merzim (I-17) are switched off; any other key is refused."""
-    unknown = set(raw) - {"own_off"}
+    unknown = set(raw) - {"own_off", "final_report_before"}
     if unknown:
         raise ConfigError(f"deadlines: unknown setting {', '.join(sorted(unknown))}")
     codes = raw.get("own_off", [])
@@ -362,6 +366,16 @@ def _own_off(raw: dict[str, Any]) -> tuple[str, ...]:
         raise ConfigError(f"deadlines.own_off: {codes!r} must be a list of organisation codes "
                           "(or \"*\" for every organisation)")
     return tuple(dict.fromkeys(c.strip() for c in codes))
+
+
+def _final_report_before(raw: dict[str, Any]) -> int:
+    """[deadlines] `final_report_before`: working days between a subdivision's final report
+    and its body's own (B-21), a whole number from 0 (the same day) to 60."""
+    value = raw.get("final_report_before", 10)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 60:
+        raise ConfigError(f"deadlines.final_report_before: {value!r} must be a whole number "
+                          "of working days from 0 to 60")
+    return value
 
 
 def load_calendar(settings: Settings, language: str | None = None) -> KazakhstanCalendar:

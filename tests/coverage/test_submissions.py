@@ -40,6 +40,9 @@ USERS = [("ainur", "Ainur Bekova", "officer", "OBL", "ainur@example.kz", "ru"),
          ("dana", "Dana Sarsen", "officer", "OBL-D1", "dana@example.kz", "en"),
          ("marat", "Marat Ospan", "officer", "MIN", "marat@example.kz", "en")]
 DEADLINE = "2026-02-02"  # the report of 2025: 31 January 2026 is a Saturday (B-4, I-1)
+# a unit's report of 2025: 10 working days before the region's own (B-21): 30, 29, 28, 27, 26,
+# 23, 22, 21, 20 and 19 January 2026
+UNIT_DUE = "2026-01-19"
 REGISTRY = load_registry()
 FINAL_REPORT = next(d for d in REGISTRY.all() if d.scorecard and d.scorecard.final_report)
 FINAL = FINAL_REPORT.key
@@ -85,23 +88,29 @@ def listed(merzim_db, today: str, org: str = "OBL", lang: str = "en") -> dict:
 
 def test_one_submitted_with_its_day_and_one_not_then_late_missing_and_no_case(
         region, db, make_ctx, merzim_db):
-    submit(merzim_db, "OBL-EDU", "2026-01-15", today="2026-01-20")
-    result = listed(merzim_db, "2026-01-20")
+    submit(merzim_db, "OBL-EDU", "2026-01-15", today="2026-01-16")
+    result = listed(merzim_db, "2026-01-16")
     units = result.pop("units")
+    entities = result.pop("entities")
     assert result == {
         "subject": "OBL", "subject_name": "Regional akimat", "subject_kind": "akimat",
-        "year": 2025, "as_of": "2026-01-20", "register": FINAL, "deadline": DEADLINE,
+        "year": 2025, "as_of": "2026-01-16", "register": FINAL, "deadline": DEADLINE,
         "deadline_from_case": True, "total": 2, "submitted": 1, "late": 0, "not_yet": 1,
         "missing": 0, "no_case": 0}
-    # in tree order; neither the akim's apparatus nor the quasi-state entity
+    # in tree order; neither the akim's apparatus nor the quasi-state entity; due 10 working
+    # days before the region's own report (B-21)
     assert [(u["code"], u["name"], u["kind"], u["status"], u["due"], u["submitted_on"])
             for u in units] == [
-        ("OBL-EDU", "Education department", "department", "submitted_on_time", DEADLINE,
+        ("OBL-EDU", "Education department", "department", "submitted_on_time", UNIT_DUE,
          "2026-01-15"),
-        ("OBL-D1", "District akimat", "district_akimat", "not_yet", DEADLINE, None)]
+        ("OBL-D1", "District akimat", "district_akimat", "not_yet", UNIT_DUE, None)]
     assert all(isinstance(u["case"], int) for u in units)
-    # the day after the deadline the district's report is overdue; submitted then, late
-    assert [u["status"] for u in listed(merzim_db, "2026-02-03")["units"]] == [
+    # the quasi-state entity reports to the region too (project No. 3), listed apart, on the
+    # rule's own date
+    assert [(u["code"], u["status"], u["due"]) for u in entities] == [
+        ("OBL-QS", "not_yet", DEADLINE)]
+    # the day after its deadline the district's report is overdue; submitted then, late
+    assert [u["status"] for u in listed(merzim_db, "2026-01-20")["units"]] == [
         "submitted_on_time", "missing"]
     submit(merzim_db, "OBL-D1", "2026-02-04", today="2026-02-05")
     # a district added after the sync has no case for the year: said so, not hidden
@@ -120,15 +129,17 @@ def test_one_submitted_with_its_day_and_one_not_then_late_missing_and_no_case(
     assert "Итоговая отчётность для Regional akimat (ru) (OBL), 2025" in out
     assert "Итоговый отчёт за 2025 год представили 2 из 3 подразделений." in out
     assert "Свой итоговый отчёт Regional akimat (ru) представляет до 2026-02-02." in out
-    assert "представлен 2026-02-04, с опозданием (срок 2026-02-02)" in out
+    assert "представлен 2026-02-04, с опозданием (срок 2026-01-19)" in out
     assert "нет дела отчёта за год" in out
-    assert "OBL-APP" not in out and "OBL-QS" not in out
+    assert "OBL-APP" not in out
+    entities = out[out.index("квазигосударственного"):]  # listed apart, after the units
+    assert "OBL-QS" in entities and "OBL-EDU" not in entities
 
 
 def test_anyone_else_presents_nothing_and_refusals_change_nothing(region, db, merzim_db):
     # a district akimat does not consolidate: nobody reports to it; its deadline is its own
     own = listed(merzim_db, "2026-01-20", org="OBL-D1")
-    assert (own["units"], own["total"], own["deadline"]) == ([], 0, DEADLINE)
+    assert (own["units"], own["total"], own["deadline"]) == ([], 0, UNIT_DUE)
     text = merzim_db("submissions", "OBL-D1", "--year", "2025", today="2026-01-20").stdout
     assert "No subdivision presents its final report to this organisation." in text
     before = dump_tables(db)
@@ -191,8 +202,8 @@ def test_settings_of_the_reminder():
 
 def test_api_and_pages_for_the_regions_manager_refused_elsewhere(region, db, tmp_path,
                                                                  merzim_db, monkeypatch):
-    submit(merzim_db, "OBL-EDU", "2026-01-15", today="2026-01-20")
-    monkeypatch.setenv("MERZIM_TODAY", "2026-01-20")
+    submit(merzim_db, "OBL-EDU", "2026-01-15", today="2026-01-16")
+    monkeypatch.setenv("MERZIM_TODAY", "2026-01-16")
     app = create_app(_settings(tmp_path, str(db.url)), db, CALENDAR, REGISTRY)
     web = Web(db, app, {}, {})
     manager = web.api("ruslan")
@@ -204,6 +215,7 @@ def test_api_and_pages_for_the_regions_manager_refused_elsewhere(region, db, tmp
     assert [(u["code"], u["name"], u["status"], u["submitted_on"]) for u in body["units"]] == [
         ("OBL-EDU", "Education department (ru)", "submitted_on_time", "2026-01-15"),
         ("OBL-D1", "District akimat (ru)", "not_yet", None)]
+    assert [(u["code"], u["due"]) for u in body["entities"]] == [("OBL-QS", DEADLINE)]
     # the API describes its answer
     schema = app.openapi()["paths"]["/api/v1/submissions"]["get"]["responses"]["200"]
     assert "Submissions" in json.dumps(schema)
@@ -218,9 +230,12 @@ def test_api_and_pages_for_the_regions_manager_refused_elsewhere(region, db, tmp
     assert 'data-org="OBL-EDU" data-status="submitted_on_time"' in section
     assert "submitted on 2026-01-15, on time" in section
     assert 'data-org="OBL-D1" data-status="not_yet"' in section
-    assert "not yet submitted, due 2026-02-02" in section
+    assert "not yet submitted, due 2026-01-19" in section
     assert "1 of 2 subdivisions have submitted their final report for 2025." in section
-    assert "OBL-APP" not in section and "OBL-QS" not in section
+    assert "OBL-APP" not in section
+    entities = section[section.index('data-testid="submissions-entities"'):]
+    assert 'data-org="OBL-QS" data-status="not_yet"' in entities  # project No. 3's, apart
+    assert 'data-org="OBL-EDU"' not in entities
     assert "<table" not in section[:section.index("</section>")]
     # a year whose reports are due beyond the calendar's data: the page without the section
     beyond = browser.get(f"/coverage?org=OBL&year={CALENDAR.last_year}")
@@ -286,7 +301,7 @@ def test_the_reminder_goes_to_the_regions_officer_once_a_week_before_its_deadlin
         assert "Здравствуйте, Ainur Bekova!" in text
         assert "Итоговый отчёт за 2025 год представили 1 из 2 подразделений." in text
         assert [ln[2:] for ln in text.splitlines() if ln.startswith("- ")] == [
-            "District akimat (ru) (OBL-D1): ещё не представлен, срок 2026-02-02"]
+            "District akimat (ru) (OBL-D1): ещё не представлен, срок 2026-01-19"]
         # every unit has submitted: no more reminders, nor after the deadline
         submit(merzim_db, "OBL-D1", "2026-01-28", today="2026-01-28")
         assert cycle("2026-02-02") == [first, second]

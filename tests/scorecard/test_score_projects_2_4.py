@@ -156,8 +156,14 @@ def region_cases() -> list[Entry]:
     # 4.1.2: the social order covers D1, D2, R1 (D1 twice; R1-D1 is not a unit of the region)
     out += [case("4.1.2", "AK", None, "2025", records=[
         rec(date(2025, 4, 1), unit=u) for u in ("D1", "D2", "R1", "D1", "R1-D1")])]
-    out += [case("4.2.1", "AK", None, "2025", numerator="27", denominator="600"),
-            case("4.2.2", "AK", None, "2025", numerator="450", denominator="500")]
+    # 4.2.1, 4.2.2: every unit with the duty recorded its figures (B-20), 27 of 600 and 450
+    # of 500 in all
+    out += [case("4.2.1", org, None, "2025", numerator=n, denominator=d) for org, n, d in (
+        ("AK", "12", "300"), ("D1", "5", "100"), ("D2", "5", "100"), ("D3", "2", "50"),
+        ("R1", "2", "30"), ("R2", "1", "15"), ("R1-D1", "0", "5"))]
+    out += [case("4.2.2", org, None, "2025", numerator=n, denominator=d) for org, n, d in (
+        ("AK", "300", "320"), ("D1", "50", "60"), ("D2", "40", "50"), ("D3", "30", "30"),
+        ("R1", "20", "25"), ("R2", "10", "10"), ("R1-D1", "0", "5"))]
     # 4.2.3: March 7 events, April 2, December 1; one of December 2024
     out += [case("4.2.3", "AK", None, "2025M03", records=[rec(date(2025, 3, d)) for d in range(1, 8)]),
             case("4.2.3", "AK", None, "2025M04", records=[rec(date(2025, 4, 3)), rec(date(2025, 4, 9))]),
@@ -255,7 +261,11 @@ def ministry_cases(**report) -> list[Entry]:
         case("2.1.1", "K1", category="criminal"),            # its committee's: taken in (B-18)
         case("2.2.1", "MF", None, "2025", DONE, date(2025, 12, 31)),  # no facts in the act
         case("2.5.1", "MF", kind="reward_or_gift", independent="yes"),
+        # 4.2.1: the ministry and every unit with the duty (B-20): 35 of 700
         case("4.2.1", "MF", None, "2025", numerator="15", denominator="300"),
+        case("4.2.1", "K1", None, "2025", numerator="10", denominator="200"),
+        case("4.2.1", "K1-T1", None, "2025", numerator="5", denominator="100"),
+        case("4.2.1", "K2", None, "2025", numerator="5", denominator="100"),
         case("4.3.1", "MF", None, "2025", MISSING, date(2025, 12, 31),
              [rec(date(2025, 9, 1), online="yes", views="999")]),
         *([case("2.5.4", "MF", None, "2025", DONE, date(2026, 1, 31), **report)]
@@ -273,7 +283,7 @@ def test_ministry_acceptance_case():
     assert pts["2.2.1"] == 18  # 0 facts
     assert pts["2.5.4"] == 3   # one gift detected independently
     assert pts[LAW_REPORT] == -5  # no yearly report recorded by 31 January 2026
-    assert pts["4.2.1"] == 3.0  # 15 / 300 = 5 % → 10 steps × 0.3
+    assert pts["4.2.1"] == 3.0  # 35 / 700 = 5 % → 10 steps × 0.3
     assert pts["4.2.2"] == 0    # no figures
     assert pts["4.3.1"] == 5    # no report, online, 999 views < 1,000
     for key in ("3.1.1", "3.2.1", "3.2.9", "3.3.1"):  # no supervised QSE: "—"
@@ -478,7 +488,8 @@ def test_legal_outreach_three_parts(counted, online, views, cumulative, expected
 def test_ratio_cap_and_documentolog():
     cases = [case("4.2.1", "MF", None, "2025", numerator="40", denominator="300"),  # 13.3 %
              case("4.2.2", "MF", None, "2025", numerator="299", denominator="300")]  # 99.7 %
-    got = points(evaluate("MF", "central_body", MINISTRY, 2025, AFTER_2025, cases, DEFAULT))
+    alone = MINISTRY[:2]  # the ministry and its apparatus department (no duty of its own)
+    got = points(evaluate("MF", "central_body", alone, 2025, AFTER_2025, cases, DEFAULT))
     assert got["4.2.1"] == 3  # 26 steps × 0.3 = 7.8, capped at 3 (B-10)
     assert got["4.2.2"] == 9  # 9 full steps of 10 %
 
@@ -599,7 +610,9 @@ def test_words_in_russian_and_kazakh():
     assert ru["2.5.4"] == "фактов за 2025 год: 1, выявлено самостоятельно: 1 × 3 → 3 балла"
     kk = {i["key"]: i["text"] for i in in_words(_whole_results()[1], Translator("kk"))["indicators"]}
     assert kk["2.2.1"].endswith("есепке алынған сыбайлас жемқорлық фактілері: 0 → 0 аралығы → 18 балл")
-    assert kk["4.2.1"] == "300 мемлекеттік қызметшіден 15 оқытылды (5 %) → 0,5 %-дан 10 қадам → 3 балл"
+    assert kk["4.2.1"] == ("700 мемлекеттік қызметшіден 35 оқытылды (5 %); ескерілген "
+                           "ұйымдардың фактілері: MF 1, K1 1, K1-T1 1, K2 1 → 0,5 %-дан 10 қадам "
+                           "→ 3 балл")
     pending = {i["key"]: i["text"]
                for i in in_words(_whole_results()[2], Translator("ru"))["indicators"]}
     assert pending["2.2.1"] == "акт сверки за 2025 год ещё не утверждён; срок — 2025-12-31 → 0 баллов"
@@ -663,3 +676,56 @@ def test_a_broken_catalogue_is_refused_with_where(doc, error):
 
     with pytest.raises(ConfigError, match=error):
         parse_catalogue(doc, "indicators.toml")
+
+
+# -- B-20: a consolidated share over every unit with the duty ----------------------------------------
+
+FIVE = ("K1", "K1-T1", "K1-T2", "K2", "K2-T1")
+
+
+def five_units(*staff) -> tuple[Org, ...]:
+    """A ministry, its apparatus department (no duty) and five units with the duty, with the
+    headcounts given (None: not known)."""
+    parents = ("MF", "K1", "K1", "MF", "K2")
+    return (Org("MF", "central_body"), Org("MF-D1", "apparatus_department", "MF"),
+            *(Org(code, "committee" if parent == "MF" else "territorial_department", parent,
+                  headcount) for code, parent, headcount in zip(FIVE, parents, staff,
+                                                                strict=True)))
+
+
+def test_a_share_is_never_the_maximum_from_a_part_of_the_body():
+    own = [case("4.2.1", "MF", None, "2025", numerator="12", denominator="240")]  # 5 %
+    alone = one(evaluate("MF", "central_body", five_units(*[None] * 5)[:2], 2025, AFTER_2025,
+                         own, DEFAULT), "4.2.1")
+    assert alone.points == 3  # the ministry alone: its own 5 %
+    got = one(evaluate("MF", "central_body", five_units(*[None] * 5), 2025, AFTER_2025, own,
+                       DEFAULT), "4.2.1")
+    assert (got.points, got.inputs["not_reported"]) == (0, list(FIVE))
+    # with the headcounts: 12 of 240 + 760 = 1.2 % → 2 steps × 0.3
+    got = one(evaluate("MF", "central_body", five_units(300, 200, 150, 60, 50), 2025,
+                       AFTER_2025, own, DEFAULT), "4.2.1")
+    assert (got.inputs["numerator"], got.inputs["denominator"], got.points) == (12, 1000, 0.6)
+    assert "not_reported" not in got.inputs
+    # one unit with figures of its own, one with neither: incomplete, that one named
+    mixed = [*own, case("4.2.1", "K1", None, "2025", numerator="30", denominator="300")]
+    got = one(evaluate("MF", "central_body", five_units(999, 200, 150, 60, None), 2025,
+                       AFTER_2025, mixed, DEFAULT), "4.2.1")
+    assert (got.inputs["numerator"], got.inputs["denominator"]) == (42, 950)  # K1's own 300
+    assert (got.inputs["not_reported"], got.points) == (["K2-T1"], 0)
+    words = in_words({**whole(score(SubjectFacts("MF", "central_body", 2025, AFTER_2025,
+                                                 five_units(999, 200, 150, 60, None), ()),
+                                    DEFAULT), [got]), "subject_name": "MF"},
+                     Translator("en"))
+    text = next(i["text"] for i in words["indicators"] if i["key"] == "4.2.1")
+    assert "1 unit not reported (neither figures nor a headcount): K2-T1" in text
+    assert "3 units recorded no figures and count as none trained of their headcount: " \
+        "K1-T1 200, K1-T2 150, K2 60" in text
+
+
+def test_a_unit_whose_figures_may_still_come_keeps_the_share_provisional():
+    before = date(2025, 11, 1)
+    cases = [case("4.2.1", "MF", None, "2025", numerator="12", denominator="240"),
+             *(case("4.2.1", code, None, "2025", PENDING, date(2025, 12, 31)) for code in FIVE)]
+    got = one(evaluate("MF", "central_body", five_units(*[None] * 5), 2025, before, cases,
+                       DEFAULT), "4.2.1")
+    assert got.pending_until == date(2025, 12, 31) and got.points == 0

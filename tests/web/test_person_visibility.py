@@ -345,6 +345,7 @@ OTHER_PAGES = ["/", "/programmes", "/programmes/{p}", "/programmes/{p}/score", "
                f"/overview?org={DEPT}&month=2025-12&day=2025-12-03", "/coverage",
                f"/coverage?org={DEPT}", "/notifications", "/account/reminders",
                "/orgs/suggest?q=", "/orgs/suggest?q=edu",  # the organisation filter's typing
+               f"/orgs/{DEPT}",  # an organisation's page: its units and headcount, no person
                "/registers", "/cases/new"]  # the registers' index, the picker
 OTHER_API = ["/api/v1/organisations?limit=500", "/api/v1/programmes", "/api/v1/programmes/{p}",
              "/api/v1/analyses?limit=500", "/api/v1/processes", "/api/v1/processes/{wb}",
@@ -369,6 +370,7 @@ COVERED_GET = {
     "GET /programmes/{programme_id}/package.zip", "GET /programmes/{programme_id}/score",
     "GET /score", "GET /score.{fmt}", "GET /score/{org}",
     "GET /calendar", "GET /calendar/{year}", "GET /account", "GET /outbox", "GET /orgs/suggest",
+    "GET /orgs/{code}",
     "GET /cases/new/{process}", "GET /obligations", "GET /obligations.{fmt}", "GET /login",
     "GET /openapi.json", "GET /api/docs", "GET /api/v1/organisations", "GET /api/v1/programmes",
     "GET /api/v1/programmes/{programme_id}", "GET /api/v1/analyses", "GET /api/v1/processes",

@@ -157,6 +157,7 @@ ANON_GET = ["/", "/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/analyses
             "/orgs/suggest?q=AK",  # an organisation filter's choices (her subtree only:
             # tests/web/test_web_org_filter.py)
             "/admin/public",  # (the public pages' switch, tests/public/test_public_page.py)
+            "/orgs/AK-ALM-EDU",  # an organisation's page (tests/web/test_web_org_headcount.py)
             *of("drafts", "/cases/{edu}/drafts/publication",
                 "/cases/{edu}/drafts/publication/docx"),
             "/cases/{edu}/files/1", "/cases.xlsx", f"/cases.csv?process={PROCESS}",
@@ -169,7 +170,8 @@ ANON_GET = ["/", "/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/analyses
 ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases/{edu}/not-done",
              "/cases/{edu}/void", f"/cases/new/{PROCESS}", "/outbox/retry", "/account/feeds",
              "/account/feeds/1/revoke", "/account/tokens", "/account/tokens/1/revoke",
-             "/admin/public", *of("drafts", "/cases/{edu}/drafts/publication",
+             "/admin/public", "/orgs/AK-ALM-EDU/headcount",
+             *of("drafts", "/cases/{edu}/drafts/publication",
                                   "/cases/{edu}/drafts/publication/docx"),
              "/cases/{edu}/files",
              "/cases/{edu}/files/1/public", "/cases/{edu}/files/1/void", "/programmes/{p}/uploads",
@@ -245,6 +247,9 @@ COVERED_TEMPLATES = {
     "POST /api/v1/cases/{case_id}/void", "GET /api/v1/processes", "GET /api/v1/processes/{key}",
     "GET /api/v1/overdue", "GET /api/v1/due",
     "GET /admin/public", "POST /admin/public",  # anonymous above; the rest tests/public/test_public_page.py
+    # an organisation's page and headcount: anonymous above; the rest
+    # tests/web/test_web_org_headcount.py
+    "GET /orgs/{code}", "POST /orgs/{code}/headcount",
     # announcement drafts: anonymous above; the rest tests/drafts/test_drafts.py
     *of("drafts", "GET /cases/{case_id}/drafts/{stage}", "POST /cases/{case_id}/drafts/{stage}",
         "GET /cases/{case_id}/drafts/{stage}/docx", "POST /cases/{case_id}/drafts/{stage}/docx",

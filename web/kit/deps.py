@@ -14,6 +14,7 @@ from web.kit.access import Viewer, sees_person
 from workflow.i18n import LANGUAGES, Translator
 from workflow.services import Context
 from workflow.services import accounts as auth
+from workflow.services.context import report_settings
 
 SESSION_COOKIE = "merzim_session"
 LOGIN_CSRF_COOKIE = "merzim_login_csrf"
@@ -119,7 +120,7 @@ def make_context(request: Request, viewer: Viewer | None, lang: str, as_of: date
     return Context(st.calendar, st.registry, as_of or today(request), actor=actor, language=lang,
                    own_off=st.settings.own_deadlines_off,
                    process_orgs=st.settings.process_orgs,
-                   consolidating_kinds=st.settings.score.consolidating_kinds,
+                   **report_settings(st.settings),
                    sees_person=(lambda case, visibility: sees_person(viewer, case, visibility))
                    if viewer else None)
 

@@ -322,6 +322,7 @@ def context(as_of: date | None = None, actor: str = "cli"):
     and the audit actor (`actor` is its kind: "cli" or "worker")."""
     with importing():  # the services' package, the settings and the calendar
         from workflow.services import Context, runtime
+        from workflow.services.context import report_settings
 
         if "_registry" not in STATE.__dict__:
             STATE.__dict__["_registry"] = runtime.registry(STATE.settings, lazy=True)
@@ -330,7 +331,7 @@ def context(as_of: date | None = None, actor: str = "cli"):
                    actor=audit_actor(actor), language=STATE.t.language,
                    own_off=STATE.settings.own_deadlines_off,
                    process_orgs=STATE.settings.process_orgs,
-                   consolidating_kinds=STATE.settings.score.consolidating_kinds)
+                   **report_settings(STATE.settings))
 
 
 @contextmanager

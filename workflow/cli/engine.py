@@ -118,13 +118,35 @@ def org_add(code: str = typer.Argument(..., help="Short unique code, e.g. MF-KGD
                                         help="Its name in Kazakh."),
             name_ru: str = typer.Option(None, "--name-ru", metavar="NAME",
                                         help="Its name in Russian."),
+            headcount: str = typer.Option(None, "--headcount", metavar="N",
+                                          help="Its staff (a whole number): what a "
+                                               "consolidated share counts for it when it "
+                                               "recorded no figures."),
             as_json: bool = JSON) -> None:
     """Add an organisation under PARENT."""
     with unit_of_work() as s:
-        org = svc.add_org(s, context(), code, name, kind, parent, name_kk, name_ru)
+        org = svc.add_org(s, context(), code, name, kind, parent, name_kk, name_ru, headcount)
         out = {"id": org.id, "code": org.code, "name": org.name, "kind": org.kind,
-               "parent": parent}
+               "parent": parent, "headcount": org.headcount}
     emit_json(out) if as_json else _print(STATE.t("org.added", code=out["code"]))
+
+
+@org_app.command("set")
+def org_set(code: str = typer.Argument(..., help="The organisation's code."),
+            headcount: str = typer.Option(..., "--headcount", metavar="N",
+                                          help="Its staff (a whole number); empty (\"\") "
+                                               "clears it."),
+            as_json: bool = JSON) -> None:
+    """Set an organisation's headcount (its staff), for the consolidated shares."""
+    with unit_of_work() as s:
+        org = svc.set_headcount(s, context(), code, headcount)
+        out = {"code": org.code, "headcount": org.headcount}
+    if as_json:
+        emit_json(out)
+    elif out["headcount"] is None:
+        _print(STATE.t("org.headcount_cleared", code=out["code"]))
+    else:
+        _print(STATE.t("org.headcount_set", code=out["code"], n=out["headcount"]))
 
 
 @org_app.command("list")
@@ -137,7 +159,7 @@ def org_list(under: str = typer.Option(None, "--under", metavar="CODE",
         by_id = {o.id: o for o in svc.list_orgs(s)}
         rows = [{"code": o.code, "name": o.name, "kind": o.kind,
                  "parent": by_id[o.parent_id].code if o.parent_id else None,
-                 "depth": o.path.count("/") - 2} for o in orgs]
+                 "depth": o.path.count("/") - 2, "headcount": o.headcount} for o in orgs]
     if as_json:
         emit_json(rows)
         return
@@ -152,7 +174,8 @@ def org_list(under: str = typer.Option(None, "--under", metavar="CODE",
 
 
 @org_app.command("import")
-def org_import(file: Path = typer.Argument(..., help="CSV: code,name,kind,parent"),
+def org_import(file: Path = typer.Argument(..., help="CSV: code,name,kind,parent (and, if "
+                                                    "known, name_kk,name_ru,headcount)"),
                as_json: bool = JSON) -> None:
     """Add organisations from a CSV file; nothing is added if any row is wrong."""
     rows = read_table(file, ("code", "name", "kind", "parent"))

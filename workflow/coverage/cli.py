@@ -72,13 +72,20 @@ def submissions(org: str = SUBJECT_ORG,
         console.print(line)
     if not result.units:
         console.print(t("coverage.sub_none"))
-        return
+    else:
+        console.print(_table(result.units, t))
+    if result.entities:  # its quasi-state entities report to it too (project No. 3)
+        console.print(t.n("shares.sub_entities", len(result.entities)))
+        console.print(_table(result.entities, t))
+
+
+def _table(units, t) -> Table:
     table = Table()
     for key in ("col_code", "col_name", "col_state"):
         table.add_column(t(f"coverage.{key}"))
-    for u in result.units:
+    for u in units:
         table.add_row(u.code, u.name, service.unit_text(u, t))
-    console.print(table)
+    return table
 
 
 def register(app: typer.Typer) -> None:

@@ -9,6 +9,7 @@ case at all, with the subject's own deadline; and the week of the reminder befor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -189,6 +190,9 @@ class Submissions:
     not_yet: int
     missing: int
     no_case: int
+    # the quasi-state entities the subject supervises: they report to it too (000:L104-106),
+    # on their own due date, for project No. 3; not its subdivisions (B-18)
+    entities: tuple[UnitSubmission, ...] = ()
 
     @property
     def waiting(self) -> tuple[UnitSubmission, ...]:
@@ -198,6 +202,7 @@ class Submissions:
     def as_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["units"] = [u.as_dict() for u in self.units]
+        out["entities"] = [u.as_dict() for u in self.entities]
         return out
 
 
@@ -229,16 +234,23 @@ def unit_status(entry: Entry | None, completing: str | None, today: date
 
 def submissions(subject: tuple[str, str, str], units: list[tuple[str, str, str]],
                 entries: list[Entry], completing: str | None, year: int, today: date,
-                register: str, rule_deadline: date) -> Submissions:
+                register: str, rule_deadline: date,
+                entities: Sequence[tuple[str, str, str]] = ()) -> Submissions:
     """The subject (code, name, kind) and its units (code, name, kind, in tree order) with
-    their final reports of `year` from the register's entries (of the subject and the units)."""
+    their final reports of `year` from the register's entries (of the subject and the units);
+    its supervised quasi-state entities (`entities`, the same way) listed apart."""
     by_org = {e.org: e for e in entries}
-    rows = []
-    for code, name, kind in units:
-        entry = by_org.get(code)
-        status, due, day = unit_status(entry, completing, today)
-        rows.append(UnitSubmission(code, name, kind, status, due, day,
-                                   entry.case.id if entry is not None and entry.case else None))
+
+    def rows_of(orgs: Sequence[tuple[str, str, str]]) -> list[UnitSubmission]:
+        out = []
+        for code, name, kind in orgs:
+            entry = by_org.get(code)
+            status, due, day = unit_status(entry, completing, today)
+            out.append(UnitSubmission(code, name, kind, status, due, day, entry.case.id
+                                      if entry is not None and entry.case else None))
+        return out
+
+    rows = rows_of(units)
     own = by_org.get(subject[0])
     own_due = own.case.stage_due if own is not None and own.case is not None else None
     count = {s: sum(1 for r in rows if r.status == s)
@@ -248,7 +260,8 @@ def submissions(subject: tuple[str, str, str], units: list[tuple[str, str, str]]
         as_of=today, register=register, deadline=own_due or rule_deadline,
         deadline_from_case=own_due is not None, units=tuple(rows), total=len(rows),
         submitted=count[SUB_ON_TIME] + count[SUB_LATE], late=count[SUB_LATE],
-        not_yet=count[SUB_NOT_YET], missing=count[SUB_MISSING], no_case=count[SUB_NO_CASE])
+        not_yet=count[SUB_NOT_YET], missing=count[SUB_MISSING], no_case=count[SUB_NO_CASE],
+        entities=tuple(rows_of(entities)))
 
 
 def submissions_week(today: date, first: date, deadline: date) -> int | None:

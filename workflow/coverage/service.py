@@ -11,6 +11,7 @@ working days before the subject's own deadline, once a week, while some unit has
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from datetime import date
 from typing import Any
@@ -29,6 +30,7 @@ from workflow.registers.scope import consolidates, reporting_units
 from workflow.reminders import planner
 from workflow.scorecard import rules as sc
 from workflow.scorecard import service as scoring
+from workflow.scorecard.evaluation import QSE, below
 from workflow.scorecard.words import number
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
@@ -228,12 +230,16 @@ def submissions(s: Session, ctx: Context, org_code: str, year: int,
     kinds = settings.consolidating_kinds
     codes = set(reporting_units(root.code, root.kind, tree, kinds))
     units = [o for o in orgs if o.code in codes]  # in tree (path) order
-    read = {o.id: o.code for o in (root, *units) if o.id is not None}
+    # the quasi-state entities it supervises report to it too (000:L104-106), for project 3
+    supervised = set(below(root.code, tree, QSE, settings.qse_scope))
+    entities = [o for o in orgs if o.code in supervised]
+    read = {o.id: o.code for o in (root, *units, *entities) if o.id is not None}
     entries = read_entries(s, ctx.registry.all(), read, year, keys=[d.key])
     lang = ctx.language
     return rules.submissions((root.code, org_name(root, lang), root.kind),
                              [(o.code, org_name(o, lang), o.kind) for o in units], entries,
-                             _completing(d), year, ctx.today, d.key, rule_deadline(ctx, d, year))
+                             _completing(d), year, ctx.today, d.key, rule_deadline(ctx, d, year),
+                             [(o.code, org_name(o, lang), o.kind) for o in entities])
 
 
 def reports_to_it(ctx: Context, org: Any, settings: sc.ScoreSettings) -> bool:
@@ -336,8 +342,8 @@ def plan_submission_reminders(s: Session, ctx: Context, settings: sc.ScoreSettin
             for person, channel in waiting:
                 if person.language not in read:
                     read[person.language] = submissions(
-                        s, Context(ctx.calendar, ctx.processes, ctx.today, ctx.actor,
-                                   person.language, ctx.own_off), org.code, year, settings)
+                        s, dataclasses.replace(ctx, language=person.language), org.code,
+                        year, settings)
                 result = read[person.language]
                 if not result.waiting:
                     break  # every unit has submitted: no reminder

@@ -46,7 +46,9 @@ def coverage_page(request: Request, pc: PageContext = Depends(page)):
     return render(request, pc, "coverage.html", result=result, year=year, scope=org,
                   orgs=views.org_choices(pc.s, pc.viewer), org_filter=q.get("org") or "",
                   submissions=subs, submission_lines=lines,
-                  unit_texts=[service.unit_text(u, pc.t) for u in subs.units] if subs else [])
+                  unit_texts=[service.unit_text(u, pc.t) for u in subs.units] if subs else [],
+                  entity_texts=[service.unit_text(u, pc.t) for u in subs.entities]
+                  if subs else [])
 
 
 class Coverage(Shape):

@@ -26,7 +26,7 @@ from workflow.core.errors import ConfigError
 from workflow.core.kinds import NON_STATE_KINDS
 from workflow.core.periods import parse as parse_period
 from workflow.registers.entries import Entry
-from workflow.registers.scope import members
+from workflow.registers.scope import APPARATUS_KINDS, members
 from workflow.scorecard.rules import (
     DONE,
     MISSING,
@@ -179,6 +179,19 @@ def below(subject: str, tree: Sequence[Org], kinds: Sequence[str], scope: str) -
     return tuple(found)
 
 
+def duties(definitions: Iterable[Any]) -> dict[str, tuple[str, ...]]:
+    """Which kinds of organisation have the duty an indicator counts: the kinds its recurring
+    register applies to (`[recurrence] applies_to`), by the indicator the register's
+    `[scorecard]` names (B-20: a consolidated share's denominator is the staff of every unit
+    with the duty)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for d in definitions:
+        spec, recurrence = getattr(d, "scorecard", None), getattr(d, "recurrence", None)
+        if spec is not None and spec.indicator and recurrence is not None:
+            out[spec.indicator] = (*out.get(spec.indicator, ()), *recurrence.applies_to)
+    return out
+
+
 def _later(a: date | None, b: date | None) -> date | None:
     return max((d for d in (a, b) if d is not None), default=None)
 
@@ -188,8 +201,10 @@ def _later(a: date | None, b: date | None) -> date | None:
 
 class _Evaluation:
     def __init__(self, subject: str, subject_kind: str, tree: Sequence[Org], year: int,
-                 today: date, cases: Iterable[Entry], st: ScoreSettings, catalogue: Catalogue):
+                 today: date, cases: Iterable[Entry], st: ScoreSettings, catalogue: Catalogue,
+                 duties: Mapping[str, Sequence[str]] | None = None):
         self.subject, self.kind, self.tree, self.year = subject, subject_kind, tuple(tree), year
+        self.duties = duties
         self.today, self.st, self.catalogue = today, st, catalogue
         self.first, self.last = date(year, 1, 1), date(year, 12, 31)
         self.by: dict[tuple[str, str], list[Entry]] = {}
@@ -467,9 +482,22 @@ class _Evaluation:
         open_ = (PENDING, self.last) if self.today <= self.last else (MISSING, None)
         self.share(spec, [(DONE, None) if u in covered else open_ for u in units], "territory")
 
+    def with_duty(self, key: str) -> tuple[str, ...]:
+        """The organisations taken in that have the duty the indicator counts (the kinds its
+        register applies to; not known: every one but the parts of an apparatus)."""
+        kinds = self.duties.get(key) if self.duties is not None else None
+        kind_of = {o.code: o.kind for o in self.tree}
+        return tuple(org for org in self.members
+                     if (kind_of.get(org) in kinds if kinds is not None
+                         else kind_of.get(org) not in APPARATUS_KINDS))
+
     def ratio(self, spec: IndicatorSpec) -> None:
         """4.2.1 (0.3 per 0.5 %, cap 3, B-10) and 4.2.2 (1 per 10 %, max 10): the share of
-        numerator in denominator, each organisation taken in by its last done entry."""
+        numerator in denominator, each organisation taken in by its last done entry. A
+        consolidated share (B-20) divides by the staff of every unit taken in that has the
+        duty: a unit with no figures counts as none trained of its headcount; a unit with
+        neither is named "not reported", and the share is incomplete: not awarded (a body
+        never reaches a share's maximum from a part of itself)."""
         per_step, size, maximum = (spec.get("per_step"), spec.get("step_percent"),
                                    spec.get("maximum"))
         status, until = self.best(self.of_year(spec.key))
@@ -480,7 +508,21 @@ class _Evaluation:
             if self.status(c)[0] == DONE and n is not None and d is not None:
                 figures[c.org] = (n, d)
                 counted.append(c)
-        if not figures:
+        from_headcount: list[list[Any]] = []
+        not_reported: list[str] = []
+        if len(self.members) > 1:
+            staff = {o.code: o.headcount for o in self.tree}
+            for org in self.with_duty(spec.key):
+                if org in figures:
+                    continue
+                own, when = self.best(self.of_year(spec.key, org))
+                until = _later(until, when if own == PENDING else None)
+                if staff.get(org) is not None:
+                    figures[org] = (0.0, float(staff[org] or 0))
+                    from_headcount.append([org, staff[org]])
+                else:
+                    not_reported.append(org)
+        if not figures and not not_reported:
             self.add(spec, {"filed": MISSING if status == DONE else status,
                             "step_percent": size, "per_step": per_step}, 0, maximum,
                      until=until)
@@ -488,10 +530,14 @@ class _Evaluation:
         n, d = (sum(f[0] for f in figures.values()), sum(f[1] for f in figures.values()))
         pct = 100.0 * n / d if d else 0.0
         steps = steps_of(pct, size, self.st.steps)
-        self.add(spec, self.origin(counted, {
-            "filed": DONE, "numerator": n, "denominator": d, "percent": r2(pct),
-            "step_percent": size, "steps": r2(steps), "per_step": per_step}),
-                 min(maximum, per_step * steps), maximum)
+        inputs = {"filed": DONE, "numerator": n, "denominator": d, "percent": r2(pct),
+                  "step_percent": size, "steps": r2(steps), "per_step": per_step}
+        if from_headcount:
+            inputs["from_headcount"] = from_headcount
+        if not_reported:
+            inputs["not_reported"] = not_reported
+        self.add(spec, self.origin(counted, inputs),
+                 0 if not_reported else min(maximum, per_step * steps), maximum, until=until)
 
     def monthly(self, spec: IndicatorSpec) -> None:
         """4.2.3 (2 per event) and 4.2.4 (1 per servant, the records' `count`): at most `cap`
@@ -551,22 +597,25 @@ class _Evaluation:
 
 
 def evaluate(subject: str, subject_kind: str, tree: Sequence[Org], year: int, today: date,
-             cases: Sequence[Entry], st: ScoreSettings, catalogue: Catalogue
-             ) -> list[Indicator]:
+             cases: Sequence[Entry], st: ScoreSettings, catalogue: Catalogue,
+             duties: Mapping[str, Sequence[str]] | None = None) -> list[Indicator]:
     """Every indicator of the catalogue (projects No. 2-4) for one subject and year, in its
     order, from the registers' entries of the subject and of the organisations below it
-    (`tree`: the subject and everything below it)."""
-    return _Evaluation(subject, subject_kind, tree, year, today, cases, st, catalogue).run()
+    (`tree`: the subject and everything below it, with their headcounts); `duties`: the kinds
+    of organisation that have each indicator's duty (`duties(definitions)`)."""
+    return _Evaluation(subject, subject_kind, tree, year, today, cases, st, catalogue,
+                       duties).run()
 
 
 def behind(subject: str, subject_kind: str, tree: Sequence[Org], year: int, today: date,
-           cases: Sequence[Entry], st: ScoreSettings, catalogue: Catalogue
+           cases: Sequence[Entry], st: ScoreSettings, catalogue: Catalogue,
+           duties: Mapping[str, Sequence[str]] | None = None
            ) -> dict[str, list[tuple[Entry, str, date | None]]]:
     """The entries behind each indicator of projects No. 2-4 (those its rule reads for the
     subject: the organisations it takes in, its supervised entities, its district akimats),
     each with its status (done, pending until its due date, missing): what the score page
     links to, and what is still due."""
-    e = _Evaluation(subject, subject_kind, tree, year, today, cases, st, catalogue)
+    e = _Evaluation(subject, subject_kind, tree, year, today, cases, st, catalogue, duties)
     out: dict[str, list[tuple[Entry, str, date | None]]] = {}
     for spec in catalogue.indicators:
         orgs: Sequence[str]

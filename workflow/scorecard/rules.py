@@ -153,6 +153,7 @@ class Org:
     code: str
     kind: str
     parent: str | None = None
+    headcount: int | None = None  # its staff, when known (B-20: a consolidated share's)
 
 
 @dataclass(frozen=True)

@@ -162,8 +162,8 @@ def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
     orgs = sorted(s.exec(select(Organisation).where(in_subtree(Organisation.path, root))),
                   key=lambda o: o.path)  # in Python: a database collation may ignore '/'
     by_id = {o.id: o for o in orgs}
-    tree = [sc.Org(o.code, o.kind, by_id[o.parent_id].code if o.parent_id in by_id else None)
-            for o in orgs]
+    tree = [sc.Org(o.code, o.kind, by_id[o.parent_id].code if o.parent_id in by_id else None,
+                   o.headcount) for o in orgs]
 
     # the year's analyses run by, or of, an organisation of the subtree
     subj, obj = aliased(Organisation), aliased(Organisation)
@@ -345,6 +345,7 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
         at.setdefault(c.org, []).append(i)
     by_code = {o.code: o for o in orgs}
     names: dict[str, str] = {}
+    duties = ev.duties(ctx.registry.all())
 
     def name_of(code: str) -> str:  # each organisation's name once, whatever the subjects
         if code not in names:
@@ -361,13 +362,13 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
             places = sorted(i for o in facts.tree for i in at.get(o.code, ()))
             result = ev.whole(result, ev.evaluate(
                 facts.subject, facts.subject_kind, facts.tree, year, ctx.today,
-                [cases[i] for i in places], settings, catalogue()))
+                [cases[i] for i in places], settings, catalogue(), duties))
         result["subject_name"] = org_name(org, ctx.language)
         result["depth"] = org.path.strip("/").count("/") - root_depth
         if leads:
             entries = ev.behind(facts.subject, facts.subject_kind, facts.tree, year, ctx.today,
                                 [cases[i] for i in places], settings,
-                                catalogue()) if whole else {}
+                                catalogue(), duties) if whole else {}
             _leads(result, facts, entries, settings, ctx.registry.all())
         if whole:  # the organisations its projects No. 2 and 4 take in (B-18), and those a
             # consolidated indicator's facts came from

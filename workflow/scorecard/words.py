@@ -231,10 +231,27 @@ class Words:
                 return [t("score.text.no_figures_pending", year=year,
                           date=day(ind["pending_until"]))]
             return [t("score.text.no_figures", year=year)]
-        return [t(f"score.text.{ind['key']}", numerator=self.n(i["numerator"]),
-                  denominator=self.n(i["denominator"]), percent=self.n(i["percent"])),
+        text = t(f"score.text.{ind['key']}", numerator=self.n(i["numerator"]),
+                 denominator=self.n(i["denominator"]), percent=self.n(i["percent"]))
+        if i.get("from_headcount"):  # B-20: units with no figures, none trained of their staff
+            text += "; " + t.n("score.text.share_headcount", len(i["from_headcount"]),
+                               list=", ".join(f"{self.names.get(org, org)} {self.n(staff)}"
+                                              for org, staff in i["from_headcount"]))
+        if i.get("not_reported"):  # B-20: neither figures nor headcount: the share incomplete
+            return [text + "; " + t.n("score.text.share_not_reported", len(i["not_reported"]),
+                                      list=", ".join(self.names.get(org, org)
+                                                     for org in i["not_reported"]))
+                    + self.pending_share(ind),
+                    t("score.text.share_incomplete")]
+        return [text + self.pending_share(ind),
                 t("score.text.steps", steps=self.n(i["steps"]), size=self.n(i["step_percent"]),
                   step=t.plural("score.unit.step", i["steps"]))]
+
+    def pending_share(self, ind: dict[str, Any]) -> str:
+        """A consolidated share whose units may still record their figures (B-20)."""
+        if not ind.get("pending_until"):
+            return ""
+        return "; " + self.t("score.text.share_pending", date=day(ind["pending_until"]))
 
     def months(self, i: dict[str, Any], unit: str, year: int) -> str:
         t = self.t

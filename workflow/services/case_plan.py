@@ -19,7 +19,7 @@ from workflow.core.errors import RuleViolation, UsageError
 from workflow.core.machine import (
     derive_state,
 )
-from workflow.services import hooks
+from workflow.services import final_report, hooks
 from workflow.services.context import Context
 from workflow.services.lookup import get_case, get_user
 from workflow.services.processes import definition_of
@@ -54,37 +54,43 @@ def facts_of(s: Session, case: Case, rows: list[EventRecord] | None = None) -> F
                  {r.event: r.on for r in standing if r.kind == NOT_DONE_RECORD})
 
 
-def period_dates(ctx: Context, definition: Definition, period: periods.Period
-                 ) -> dict[str, date]:
-    """The named dates a recurring obligation's case has: its period's bounds and due date."""
+def period_dates(ctx: Context, definition: Definition, period: periods.Period,
+                 levels: int = 0) -> dict[str, date]:
+    """The named dates a recurring obligation's case has: its period's bounds and due date;
+    a final report's due date moved back for the `levels` bodies above that take it in
+    (B-21, services/final_report.py)."""
     start_key, end_key, due_key = PERIOD_DATES
-    return {start_key: period.start, end_key: period.end,
-            due_key: periods.due_date(ctx.calendar, period, definition.recurrence.due)}
+    due = periods.due_date(ctx.calendar, period, definition.recurrence.due)
+    if levels and final_report.is_final_report(definition):
+        due = final_report.shifted(ctx, due, levels)
+    return {start_key: period.start, end_key: period.end, due_key: due}
 
 
-def _refresh_period_dates(s: Session, ctx: Context, defn: Definition, case: Case) -> None:
+def _refresh_period_dates(s: Session, ctx: Context, defn: Definition, case: Case,
+                          subject: Organisation | None = None) -> None:
     """A recurring obligation's due date follows the calendar and the settings as they stand
     (a decree moves a day off onto a period's last day, the operator changes the declaration
     deadline): its period dates are computed again whenever the case is re-planned."""
     dates = case.dates or {}
-    fresh = fresh_dates(ctx, defn, case.period, dates)
+    fresh = fresh_dates(ctx, defn, case.period, dates,
+                        final_report.levels_of(s, ctx, defn, subject))
     if fresh is not dates:
         case.dates = fresh
         s.add(case)
 
 
-def fresh_dates(ctx: Context, defn: Definition, period: str | None, dates: dict[str, Any]
-                ) -> dict[str, Any]:
+def fresh_dates(ctx: Context, defn: Definition, period: str | None, dates: dict[str, Any],
+                levels: int = 0) -> dict[str, Any]:
     """A case's named dates with a recurring obligation's period dates as the calendar and the
     settings give them now; `dates` itself when nothing changed (one rule for `sync` and the
-    bulk re-plan, services/replanning.py)."""
+    bulk re-plan, services/replanning.py). `levels`: a final report's bodies above (B-21)."""
     if not period or defn.recurrence is None:
         return dates
     try:
         parsed = periods.parse(period)
     except UsageError:
         return dates
-    fresh = {k: v.isoformat() for k, v in period_dates(ctx, defn, parsed).items()}
+    fresh = {k: v.isoformat() for k, v in period_dates(ctx, defn, parsed, levels).items()}
     if any(dates.get(k) != v for k, v in fresh.items()):
         return {**dates, **fresh}
     return dates
@@ -105,10 +111,10 @@ def sync(s: Session, ctx: Context, case: Case, definition: Definition | None = N
     if case.withdrawn_at is not None:
         return []
     defn = definition or definition_of(s, ctx, case)
-    _refresh_period_dates(s, ctx, defn, case)
+    subject = s.get(Organisation, case.subject_id)
+    _refresh_period_dates(s, ctx, defn, case, subject)
     rows = records_of(s, case) if rows is None else rows
     facts = facts_of(s, case, rows)
-    subject = s.get(Organisation, case.subject_id)
     existing = stages_of(s, case)
 
     def new_stage(key: str) -> Stage:

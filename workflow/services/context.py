@@ -33,9 +33,11 @@ class Context:
     # that compare a person with stored ones (the duplicate rule, a correction) answer alike
     # whether or not a name matches a case whose person the caller may not see.
     sees_person: Callable[[Any, str], bool] | None = None
-    # config.toml [scorecard] consolidating_kinds: whose reports take in the organisations under
-    # them (B-18), for the forms as for the score (None: the registers' default)
-    consolidating_kinds: tuple[str, ...] | None = None
+    # config.toml [deadlines] final_report_before: a subdivision's final report is due this
+    # many working days before its body's own (B-21; 0: the same day); the kinds of body that
+    # take in their subdivisions' reports ([scorecard] consolidating_kinds, B-18)
+    final_report_before: int = 10
+    consolidating_kinds: tuple[str, ...] = ("central_body", "akimat")
 
     def __post_init__(self) -> None:
         if isinstance(self.processes, Definition):
@@ -58,3 +60,12 @@ class Context:
     @property
     def registry(self) -> Registry:
         return self.processes  # type: ignore[return-value]
+
+
+def report_settings(settings: Any) -> dict[str, Any]:
+    """What a context takes of the settings for who reports when (B-21): the working days
+    before the body's own report and the kinds of body that take in their subdivisions'."""
+    score = getattr(settings, "score", None)
+    return {"final_report_before": getattr(settings, "final_report_before", 10),
+            "consolidating_kinds": tuple(getattr(score, "consolidating_kinds",
+                                                 ("central_body", "akimat")))}

@@ -23,7 +23,7 @@ from workflow.core import periods
 from workflow.core.deadlines import Facts, without_dues
 from workflow.core.definition import PERIOD_DATES, Definition, Recurrence
 from workflow.core.errors import KeyList, RuleViolation, UsageError
-from workflow.services import bulk
+from workflow.services import bulk, final_report
 from workflow.services.cases import (
     case_row,
     check_opening,
@@ -80,6 +80,7 @@ class _Target:
     definition: Definition
     period: periods.Period
     org: Any  # the organisation's id, code, path and kind
+    levels: int = 0  # a final report's bodies above that take it in (B-21)
 
 
 def _targets(s: Session, ctx: Context, through: date | None) -> list[_Target]:
@@ -90,16 +91,19 @@ def _targets(s: Session, ctx: Context, through: date | None) -> list[_Target]:
     if not recurring:
         return []
     orgs = kind_rows(s)  # Rows
+    kind_of = {o.id: o.kind for o in orgs}
     out = []
     for definition in recurring:
         kinds = set(_recurrence(definition).applies_to)
         targets = [o for o in orgs if o.kind in kinds]
         if not targets:
             continue
+        levels = ({o.id: final_report.levels(o.path, kind_of, ctx.consolidating_kinds)
+                   for o in targets} if final_report.is_final_report(definition) else {})
         wanted = periods_to_open(definition, ctx.today, through, ctx.calendar)
         have = opened_periods(s, definition.key, [p.label for p in wanted])
         for period in wanted:
-            out += [_Target(definition, period, org) for org in targets
+            out += [_Target(definition, period, org, levels.get(org.id, 0)) for org in targets
                     if (period.label, org.id) not in have]
     return out
 
@@ -107,7 +111,8 @@ def _targets(s: Session, ctx: Context, through: date | None) -> list[_Target]:
 def _opened(ctx: Context, target: _Target, case_id: int, due: date | None = None
             ) -> dict[str, Any]:
     if due is None:
-        due = period_dates(ctx, target.definition, target.period)[PERIOD_DATES[2]]
+        due = period_dates(ctx, target.definition, target.period,
+                           target.levels)[PERIOD_DATES[2]]
     return {"id": case_id, "process": target.definition.key, "org": target.org.code,
             "period": target.period.label, "due": due}
 
@@ -148,7 +153,7 @@ def _open_target(s: Session, ctx: Context, t: _Target, responsible: str | None =
     date), the period's label (the unique key with the obligation and the organisation), the
     period's first day as the case's date, and `open_case`'s `case.open` audit record."""
     return open_case(s, ctx, t.definition.key, t.org.code,
-                     dates=period_dates(ctx, t.definition, t.period),
+                     dates=period_dates(ctx, t.definition, t.period, t.levels),
                      period=t.period.label, case_date=t.period.start, responsible=responsible)
 
 
@@ -250,12 +255,12 @@ def _open_in_bulk(s: Session, ctx: Context, targets: list[_Target]) -> list[dict
         return []
     officers = first_officers(s, {t.org.id for t in targets})
     case_ids = bulk.new_ids(s, Case, len(targets))
-    plans: dict[tuple[str, str], tuple] = {}
+    plans: dict[tuple[str, str, int], tuple] = {}
     for t in targets:
         defn, label = t.definition, t.period.label
-        if (defn.key, label) in plans:
+        if (defn.key, label, t.levels) in plans:
             continue
-        dates = period_dates(ctx, defn, t.period)
+        dates = period_dates(ctx, defn, t.period, t.levels)
         opening = check_opening(ctx, defn, None, dates=dates)
         keep_version(s, ctx, defn)
         planned, state = bulk.first_plan(ctx, defn, Facts(dict(opening.dates)))
@@ -264,7 +269,7 @@ def _open_in_bulk(s: Session, ctx: Context, targets: list[_Target]) -> list[dict
         shared = case_row(ctx, defn, opening, t.org, None, None, label,
                           case_date=t.period.start)
         shared["state"] = state
-        plans[(defn.key, label)] = (planned, dates[PERIOD_DATES[2]], shared, audit.canonical(
+        plans[(defn.key, label, t.levels)] = (planned, dates[PERIOD_DATES[2]], shared, audit.canonical(
             opened_payload(defn, opening, _ANY_SUBJECT, None, label)))
     stages: list[tuple] = []
     records: list[tuple[str, str, Any, str]] = []
@@ -275,7 +280,7 @@ def _open_in_bulk(s: Session, ctx: Context, targets: list[_Target]) -> list[dict
     def cases():  # each case's row; its stages, audit record and summary kept for after
         for t, case_id in zip(targets, case_ids, strict=True):
             defn, code = t.definition, t.org.code
-            planned, due, shared, payload = plans[(defn.key, t.period.label)]
+            planned, due, shared, payload = plans[(defn.key, t.period.label, t.levels)]
             owner = officers.get(t.org.id)
             check_responsible(owner, t.org)
             yield dict(shared, id=case_id, subject_id=t.org.id,

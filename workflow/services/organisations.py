@@ -1,11 +1,12 @@
-"""Organisations: add, list, import, and their names in the reader's language."""
+"""Organisations: add, list, import, their headcount set, and their names in the reader's
+language."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from workflow.core import limits
 from workflow.core.errors import NotFound, RuleViolation, UsageError
@@ -20,20 +21,57 @@ from workflow.storage.queries import organisations as queries
 
 def add_org(s: Session, ctx: Context, code: str, name: str, kind: str,
             parent_code: str | None = None, name_kk: str | None = None,
-            name_ru: str | None = None) -> Organisation:
+            name_ru: str | None = None, headcount: int | str | None = None) -> Organisation:
     code, name = _checked(code, name, kind, name_kk, name_ru)
+    staff = headcount_of(headcount)
     if queries.org_by_code(s, code):
         raise RuleViolation(f"organisation {code} exists", key="rule.org_exists", code=code)
     parent = get_org(s, parent_code) if parent_code else None
     org = Organisation(code=code, name=name, kind=kind, name_kk=name_kk, name_ru=name_ru,
-                       parent_id=parent.id if parent else None)
+                       parent_id=parent.id if parent else None, headcount=staff)
     s.add(org)
     s.flush()
     org.path = (parent.path if parent else "/") + f"{org.id}/"
     s.add(org)
     s.flush()
     audit.append(s, ctx.actor, "org.add", "organisation", org.id,
-                 {"code": code, "name": name, "kind": kind, "parent": parent_code})
+                 {"code": code, "name": name, "kind": kind, "parent": parent_code,
+                  **({"headcount": staff} if staff is not None else {})})
+    return org
+
+
+HEADCOUNT_MAX = 10_000_000  # more staff than the country has: a typing error
+
+
+def headcount_of(value: int | str | None) -> int | None:
+    """An organisation's headcount as given (a whole number of staff, 0 or more; empty: not
+    known), or the refusal of what is wrong in it."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value).strip()
+    try:
+        staff = int(text)
+    except ValueError:
+        staff = -1
+    if isinstance(value, bool) or staff < 0 or staff > HEADCOUNT_MAX:
+        raise UsageError(f"headcount must be a whole number from 0 to {HEADCOUNT_MAX}, "
+                         f"not {text!r}", key="org.headcount_bad", value=text,
+                         limit=HEADCOUNT_MAX)
+    return staff
+
+
+def set_headcount(s: Session, ctx: Context, code: str, headcount: int | str | None
+                  ) -> Organisation:
+    """Set (or, with None or empty, clear) an organisation's headcount: the staff a
+    consolidated share counts for it when it recorded no figures (B-20). Audited."""
+    staff = headcount_of(headcount)
+    org = get_org(s, code)
+    before = org.headcount
+    org.headcount = staff
+    s.add(org)
+    s.flush()
+    audit.append(s, ctx.actor, "org.headcount", "organisation", org.id,
+                 {"code": org.code, "before": before, "headcount": staff})
     return org
 
 
@@ -57,12 +95,19 @@ def _checked(code: str, name: str, kind: str, name_kk: str | None,
     return code, name
 
 
+def children(s: Session, org: Organisation) -> list[Organisation]:
+    """The organisations directly under `org`, by code (one query)."""
+    return sorted(s.exec(select(Organisation).where(Organisation.parent_id == org.id)),
+                  key=lambda o: o.code)
+
+
 def list_orgs(s: Session, under: str | None = None) -> list[Organisation]:
     return queries.orgs_in_path_order(s, get_org(s, under) if under else None)
 
 
 def import_orgs(s: Session, ctx: Context, rows: Iterable[dict[str, str]]) -> list[Organisation]:
-    """Add organisations from rows (code, name, kind, parent[, name_kk, name_ru]); all or none.
+    """Add organisations from rows (code, name, kind, parent[, name_kk, name_ru, headcount]);
+    all or none.
 
     In bulk, a bounded number of statements whatever the file's length
     (tests/storage/test_org_import_bulk.py): the organisations the file names (its codes and parents)
@@ -88,6 +133,7 @@ def import_orgs(s: Session, ctx: Context, rows: Iterable[dict[str, str]]) -> lis
         try:
             code, name = _checked(row.get("code", ""), row.get("name", ""), kind, name_kk,
                                   name_ru)
+            staff = headcount_of(row.get("headcount"))
             if code in known:
                 raise RuleViolation(f"organisation {code} exists", key="rule.org_exists",
                                     code=code)
@@ -102,13 +148,16 @@ def import_orgs(s: Session, ctx: Context, rows: Iterable[dict[str, str]]) -> lis
         path = f"{parent_path}{oid}/"
         known[code] = (oid, path)
         added.append(Organisation(id=oid, code=code, name=name, kind=kind, name_kk=name_kk,
-                                  name_ru=name_ru, parent_id=parent_id, path=path))
+                                  name_ru=name_ru, parent_id=parent_id, path=path,
+                                  headcount=staff))
         records.append(("org.add", "organisation", oid, audit.canonical(
-            {"code": code, "name": name, "kind": kind, "parent": parent_code or None})))
-    columns = ("id", "code", "name", "name_kk", "name_ru", "kind", "parent_id", "path")
+            {"code": code, "name": name, "kind": kind, "parent": parent_code or None,
+             **({"headcount": staff} if staff is not None else {})})))
+    columns = ("id", "code", "name", "name_kk", "name_ru", "kind", "parent_id", "path",
+               "headcount")
     insert_rows(s.connection(), table_of(Organisation), columns,
-                ((o.id, o.code, o.name, o.name_kk, o.name_ru, o.kind, o.parent_id, o.path)
-                 for o in added))
+                ((o.id, o.code, o.name, o.name_kk, o.name_ru, o.kind, o.parent_id, o.path,
+                  o.headcount) for o in added))
     audit.append_many(s, ctx.actor, records)
     return added
 

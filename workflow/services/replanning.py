@@ -35,7 +35,7 @@ from sqlmodel import Session
 from workflow.core.deadlines import Facts, Record
 from workflow.core.decide import done_evidence, replan
 from workflow.reminders import heartbeat
-from workflow.services import hooks
+from workflow.services import final_report, hooks
 from workflow.services.cases import fresh_dates, switched_off
 from workflow.services.context import Context
 from workflow.services.processes import definition_of
@@ -241,6 +241,12 @@ def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:  # noqa: C901
     codes: dict[int, str] = {}  # the subjects' codes, when an organisation switched off (I-17)
     if ctx.own_off:
         codes = org_queries.codes_by_id(conn, {c.subject_id for c in cases})
+    levels: dict[int, int] = {}  # a final report's subject: the bodies above it (B-21)
+    if any(final_report.is_final_report(d) for d in definitions.values()):
+        tree = org_queries.kind_rows(s)  # one query of every organisation's path and kind
+        kind_of = {o.id: o.kind for o in tree}
+        levels = {o.id: final_report.levels(o.path, kind_of, ctx.consolidating_kinds)
+                  for o in tree}
     moved: list[dict[str, Any]] = []
     stage_updates: list[dict[str, Any]] = []
     case_updates: list[dict[str, Any]] = []
@@ -248,7 +254,8 @@ def replan_all(s: Session, ctx: Context) -> list[dict[str, Any]]:  # noqa: C901
     for c in cases:
         defn = definitions[(c.process, c.process_version)]
         given = c.dates or {}
-        dates = fresh_dates(ctx, defn, c.period, given)
+        dates = fresh_dates(ctx, defn, c.period, given, levels.get(c.subject_id, 0)
+                            if final_report.is_final_report(defn) else 0)
         existing = stages[c.id]
         features = [(x, feature_facts[id(x)].get(c.id)) for x in listening[c.id]]
         off = switched_off(ctx, defn, codes.get(c.subject_id))

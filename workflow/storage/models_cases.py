@@ -30,6 +30,8 @@ class Organisation(SQLModel, table=True):
     path: str = Field(default="", max_length=400, index=True, sa_type=identifier(400))
     # the admin's switch for the public page; None: as `[public] organisations` says (0009)
     public_page: bool | None = None
+    # its staff, for a consolidated share's denominator (B-20); None: not known (0022)
+    headcount: int | None = None
 
 
 class User(SQLModel, table=True):

@@ -1,0 +1,28 @@
+"""organisation_headcount: an organisation's staff, for the consolidated shares (B-20)
+
+Revision ID: 0022
+Revises: 0021
+Create Date: 2026-11-25 18:00:00
+
+* organisation.headcount: the number of staff of the organisation (a nullable integer; NULL:
+  not known). A consolidated share (4.2.1, 4.2.2) of a region or a central body counts a unit
+  that recorded no figures as none trained of this headcount; a unit with neither is named
+  "not reported" and the share is incomplete.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0022'
+down_revision = '0021'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('organisation') as batch_op:
+        batch_op.add_column(sa.Column('headcount', sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('organisation') as batch_op:
+        batch_op.drop_column('headcount')
