@@ -187,6 +187,10 @@ def test_score_of_a_ministry_and_its_subtree_in_three_languages(merzim_db, engin
         rest = text
         for name in sorted(names, key=len, reverse=True):
             rest = rest.replace(f"{name} ({lang})", "")
+        # a name the table wrapped over two lines (the units an indicator names) is cut into
+        # words between other cells: its words and its language mark are names too
+        name_words = {w for n in names for w in n.replace(",", " ").split()} | {f"({lang})"}
+        rest = " ".join(w for w in rest.split() if w.strip(",.;:") not in name_words)
         # ISO 37001 and the Documentolog system are names (3.3.1, 4.2.2)
         rest = re.sub(r"MF[-A-Z0-9]*|\d{3}:L[\d–]+|I-7|ISO|Documentolog", "", rest)
         assert not re.search(r"[A-Za-z=]", rest), (lang, re.findall(r"\S*[A-Za-z=]\S*", rest))

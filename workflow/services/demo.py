@@ -30,6 +30,8 @@ from workflow.storage.queries.organisations import org_by_code
 DEMO = tomllib.loads((Path(__file__).parent / "demo.toml").read_text(encoding="utf-8"))
 # code, kind, parent, en, ru, kk (the tests read the tree)
 ORGS = [(o["code"], o["kind"], o.get("parent"), *o["names"]) for o in DEMO["org"]]
+# each organisation's staff (the consolidated shares' headcount, B-20)
+HEADCOUNTS = {o["code"]: o["headcount"] for o in DEMO["org"] if "headcount" in o}
 USERS = [(u["login"], u["name"], u["role"], u["org"], u["language"]) for u in DEMO["user"]]
 # `merzim init --demo` gives the demo's people addresses of the reserved top-level domain
 # .invalid (RFC 2606): no mail server serves it, so their reminders are written to the worker's
@@ -142,7 +144,8 @@ def load_demo(s: Session, ctx: svc.Context, mail_domain: str = "example.kz") -> 
     if org_by_code(s, ORGS[0][0]):
         return {"already": True}
     for code, kind, parent, en, ru, kk in ORGS:
-        svc.add_org(s, ctx, code, en, kind, parent, name_kk=kk, name_ru=ru)
+        svc.add_org(s, ctx, code, en, kind, parent, name_kk=kk, name_ru=ru,
+                    headcount=HEADCOUNTS.get(code))
     for login, name, role, org, lang in USERS:
         svc.add_user(s, ctx, login, name, role, org, f"{login}@{mail_domain}", lang)
     ids = []
