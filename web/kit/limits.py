@@ -5,7 +5,7 @@ one retry of a read whose database connection was lost.
   record), except a multipart body sent to an upload route (a route that checks its upload's
   length, `web.kit.uploads.check_length`: a record with its files, files attached), which may
   carry as much as `uploads.largest_body` (20 files of `[files] max_bytes` and the form). A
-  declared Content-Length above the cap is refused before a byte of the body is read; a body
+  declared Content-Length above the cap is refused before any route reads the body; a body
   that declares none (chunked) is counted as it arrives and refused as soon as it passes the
   cap (whoever reads further hears that the client left; what the application then says is
   dropped): no layer below ever holds more than the cap. Refused with 413 and `error.body_too_large`

@@ -20,7 +20,11 @@ the second gets the first answer.
   its answer (tests/services/test_idempotency.py): across nodes too, the rows are in the database.
 * **A connection lost**: the commit under way when it dropped may or may not have landed:
   503 `error.db_lost_unknown`, which says so and that the same request with the same key
-  tells (web/app.py's handler answers the other cases).
+  tells (web/app.py's handler answers the other cases). The database away when the key's
+  look-ups run (who sends the write, whether the key was used: before the route, outside the
+  app's handlers), or when a refusal frees its key: 503 `error.db_unavailable` with
+  Retry-After, as the handler answers a route's — never a 500; the session's lost
+  transaction is rolled back, so nothing it noted reaches a later commit.
 """
 
 from __future__ import annotations
