@@ -163,14 +163,14 @@ class Idempotent(HttpMiddleware):
             return
         try:
             user = await run_in_threadpool(self.caller, request)
-            if user is None:  # no one signed in: the route refuses it (401, the sign-in page)
-                await self.app(scope, receive, send)
-                return
-            asked = idem.Asked(user, key, scope["method"], scope.get("path", ""))
-            kept = await run_in_threadpool(self.kept, asked)
+            asked = idem.Asked(user or 0, key, scope["method"], scope.get("path", ""))
+            kept = await run_in_threadpool(self.kept, asked) if user is not None else None
         except OperationalError:  # the database is away (restarting): nothing was done
             log.warning("a keyed write's look-up found no database", exc_info=True)
             await _answer(scope, send, unavailable(request))
+            return
+        if user is None:  # no one signed in: the route refuses it (401, the sign-in page)
+            await self.app(scope, receive, send)
             return
         body = BodyHash(kind)
         if kept is not None:
