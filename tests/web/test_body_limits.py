@@ -6,6 +6,7 @@ keeps its memory when sent 30 MB to /login."""
 from __future__ import annotations
 
 import contextlib
+import re
 import select
 import signal
 import socket
@@ -21,7 +22,8 @@ from tests.support.web_helpers import (
     route_paths,
     web_fixture,  # noqa: F401 - the `web` fixture
 )
-from web.kit.limits import BODY_BYTES, upload_routes
+from web.kit.limits import BODY_BYTES, DRAIN_BYTES, upload_routes
+from workflow.i18n import Translator
 
 MIB = 1024 * 1024
 
@@ -55,12 +57,46 @@ def test_a_large_login_is_refused_with_413_before_it_is_read(web: Web, lang, wor
     r = c.post("/login", content=body,
                headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status_code == 413 and word in r.text and "1 MiB" in r.text
-    assert r.headers["connection"] == "close" and r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    # the body was read and dropped: the connection serves the next request
+    assert "connection" not in r.headers
+    # one too large to be worth reading, or waiting to be invited: not read, connection closed
+    r = c.post("/login", content=b"x" * (DRAIN_BYTES + 1),
+               headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413 and r.headers["connection"] == "close"
+    r = c.post("/login", content=b"x" * (2 * MIB), headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Expect": "100-continue"})
+    assert r.status_code == 413 and r.headers["connection"] == "close"
     # chunked, no length declared: refused once it passes 1 MiB
     r = c.post("/login", content=chunks(3 * MIB),
                headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert "content-length" not in {k.lower() for k in r.request.headers}
     assert r.status_code == 413 and word in r.text
+    assert web.dump() == before
+
+
+@pytest.mark.parametrize("lang,word", [("en", "too large"), ("ru", "слишком большой"),
+                                       ("kk", "тым үлкен")])
+def test_a_body_the_proxy_refused_gets_the_routes_own_answer(web: Web, lang, word):
+    """nginx refuses a body over its location's limit and asks a node for the answer without
+    the body, marked: the answer the route gives a body too large, in the reader's language."""
+    mark = {"X-Merzim-Body-Refused": "1", "Accept-Language": lang}
+    api = web.api("asel")
+    before = web.dump()
+    r = web.client(lang=None).post("/login", headers={
+        **mark, "Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413 and word in r.text and "1 MiB" in r.text
+    r = api.post("/api/v1/cases", headers={**mark, "Content-Type": "application/json"})
+    assert r.status_code == 413 and r.json()["error"] == "error.body_too_large"
+    assert r.json()["message"] == Translator(lang)("error.body_too_large", limit="1 MiB")
+    # an upload route: its own refusal of a request larger than its files may be (422)
+    edu = web.analyses["edu"]
+    r = api.post(f"/api/v1/cases/{edu}/files", headers={
+        **mark, "Content-Type": "multipart/form-data; boundary=b"})
+    assert r.status_code == 422 and r.json()["error"] == "files.request_too_large"
+    # the mark on a request with a small body refuses only that request
+    r = api.post("/api/v1/cases", json={}, headers=mark)
+    assert r.status_code == 413
     assert web.dump() == before
 
 
@@ -170,6 +206,66 @@ def test_30_mb_to_login_is_refused_and_the_web_process_keeps_its_memory(db_url, 
             assert b'"error":"error.body_too_large"' in streamed
         peak = _rss_kib(proc.pid)
         assert peak < 300 * 1024, f"peak RSS {peak} KiB"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _read_answer(sock: socket.socket) -> bytes:
+    """One HTTP/1.1 answer with a Content-Length, read whole from `sock`."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"the connection was closed: {data[:200]!r}"
+        data += chunk
+    head, _sep, body = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?im)^content-length: *(\d+)", head).group(1))
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        assert chunk, "the connection was closed mid-answer"
+        body += chunk
+    return head
+
+
+@pytest.mark.slow
+def test_a_refused_body_is_read_so_the_connection_serves_the_next_request(db_url, tmp_path):
+    """What a proxy sees: it sends the whole body, gets the 413, and sends its next request on
+    the same connection -- never a reset (which nginx counts as a failed node)."""
+    port = free_port()
+    proc = subprocess.Popen([str(SCRIPT), "serve", "--no-worker", "--port", str(port)],
+                            env=env_for(db_url), cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline, "the server did not come up"
+                time.sleep(0.2)
+        body = b"login=asel&password=" + b"x" * (1536 * 1024)
+        chunked = b"".join(f"{len(p):x}\r\n".encode() + p + b"\r\n"
+                           for p in (body[i:i + 65536] for i in range(0, len(body), 65536)))
+        base = (f"POST /login HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                "Content-Type: application/x-www-form-urlencoded\r\n")
+        health = f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            for _ in range(3):
+                sock.sendall((base + f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
+                head = _read_answer(sock)
+                assert head.startswith(b"HTTP/1.1 413 "), head
+                assert b"connection: close" not in head.lower()
+                sock.sendall((base + "Transfer-Encoding: chunked\r\n\r\n").encode() + chunked
+                             + b"0\r\n\r\n")
+                head = _read_answer(sock)
+                assert head.startswith(b"HTTP/1.1 413 "), head
+                sock.sendall(health)
+                assert _read_answer(sock).startswith(b"HTTP/1.1 200 ")
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

@@ -5,13 +5,23 @@ one retry of a read whose database connection was lost.
   record), except a multipart body sent to an upload route (a route that checks its upload's
   length, `web.kit.uploads.check_length`: a record with its files, files attached), which may
   carry as much as `uploads.largest_body` (20 files of `[files] max_bytes` and the form). A
-  declared Content-Length above the cap is refused before a byte of the body is read; a body
+  declared Content-Length above the cap is refused before any route reads the body; a body
   that declares none (chunked) is counted as it arrives and refused as soon as it passes the
   cap (whoever reads further hears that the client left; what the application then says is
   dropped): no layer below ever holds more than the cap. Refused with 413 and `error.body_too_large`
   in the reader's language (JSON for the API), without asking the database (nothing stored,
   nothing audited: a flood must not fill the audit log). An upload route keeps its own words
   (`files.request_too_large`, 422, shown next to the form's file input), as before.
+* **The refused body is read and dropped** (up to `DRAIN_BYTES`, a piece at a time, never
+  kept) before the answer, so the connection ends cleanly or serves the next request: a proxy
+  sending the body never meets a reset, which it would count as a failed node. A body declared
+  larger than that, or one that waits for `100 Continue`, is not invited: the answer comes at
+  once and the connection is closed.
+* **A body the proxy refused**: nginx enforces the same caps per location
+  (deploy/nginx/merzim.conf) and passes the request on without its body, marked with
+  `X-Merzim-Body-Refused`; the answer is the one the route would have given the whole body
+  (413 `error.body_too_large`, or the upload route's 422), in the reader's language — never
+  the proxy's own page. The mark only ever refuses the request that carries it.
 * **A lost database connection**: a GET or HEAD whose connection dropped (PostgreSQL restarted,
   a backend terminated) is answered 503 by the app's handler (`error.db_unavailable`,
   Retry-After) and tried once more here, on a new connection, before anything was sent; the
@@ -31,6 +41,8 @@ from web.kit.asgi import HttpMiddleware
 from web.kit.uploads import largest_body, too_large
 
 BODY_BYTES = 1024 * 1024  # every body but an upload's
+DRAIN_BYTES = 16 * 1024 * 1024  # the most of a refused body read (and dropped) before answering
+REFUSED_HEADER = b"x-merzim-body-refused"  # set by the proxy that refused the body itself
 RETRY_HEADER = b"x-merzim-retry"  # set by the app's handler on a lost connection; never sent
 WITH_BODY = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -67,7 +79,8 @@ class BodyLimit(HttpMiddleware):
         self.uploads: list[tuple[set[str], re.Pattern]] | None = None  # found at first need
 
     def cap_of(self, scope) -> tuple[int, bool]:
-        """The route's cap and whether it is an upload's (looked up only past 1 MiB)."""
+        """The route's cap and whether it is an upload's (looked up only past 1 MiB, or for a
+        body the proxy refused)."""
         kind = dict(scope.get("headers") or ()).get(b"content-type", b"")
         if kind.startswith(b"multipart/form-data"):
             if self.uploads is None:
@@ -80,31 +93,42 @@ class BodyLimit(HttpMiddleware):
         return BODY_BYTES, False
 
     async def http(self, scope, receive, send):
-        declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
+        headers = dict(scope.get("headers") or ())
+        if REFUSED_HEADER in headers:  # the proxy refused the body: the route's refusal of it
+            cap, upload = self.cap_of(scope)
+            await self.answer(scope, send, cap, upload, close=False)
+            return
+        declared = headers.get(b"content-length", b"")
         cap, upload = BODY_BYTES, False
         resolved = declared.isdigit() and int(declared) > BODY_BYTES
         if resolved:
             cap, upload = self.cap_of(scope)
             if int(declared) > cap and not upload:  # an upload route says it in its words
-                await refuse(scope, send, cap)
+                invited = int(declared) <= DRAIN_BYTES \
+                    and headers.get(b"expect", b"").lower() != b"100-continue"
+                drained = invited and await drain(receive, DRAIN_BYTES)
+                await refuse(scope, send, cap, close=not drained)
                 return
-        seen, started, over = 0, False, False
+        seen, started, over, ended = 0, False, False, False
 
         async def capped():
             # past the cap the body ends here: whoever reads it (a route, a middleware's
             # listener) hears that the client left, and nothing more is read
-            nonlocal seen, cap, upload, resolved, over
+            nonlocal seen, cap, upload, resolved, over, ended
             if over:
                 return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
+                ended = not message.get("more_body", False)
                 if seen > cap and not resolved:
                     cap, upload = self.cap_of(scope)
                     resolved = True
                 if seen > cap:
                     over = True
                     return {"type": "http.disconnect"}
+            else:
+                ended = True  # the client left
             return message
 
         async def watched(message):
@@ -121,12 +145,14 @@ class BodyLimit(HttpMiddleware):
             if not over or started:
                 raise
         if over and not started:
-            await self.answer(scope, send, cap, upload)
+            drained = ended or await drain(receive, max(DRAIN_BYTES - seen, 0))
+            await self.answer(scope, send, cap, upload, close=not drained)
 
-    async def answer(self, scope, send, cap: int, upload: bool) -> None:
-        """413; an upload route's refusal in its own words (422, as its length check says)."""
+    async def answer(self, scope, send, cap: int, upload: bool, close: bool = True) -> None:
+        """413; an upload route's refusal in its own words (422, as its length check says);
+        `close`: the rest of the body was not read, the connection is closed after it."""
         if not upload:
-            await refuse(scope, send, cap)
+            await refuse(scope, send, cap, close)
             return
         from fastapi import Request
 
@@ -134,30 +160,48 @@ class BodyLimit(HttpMiddleware):
 
         exc = too_large(self.max_bytes)
         response = error_page(Request(scope), 422, exc.key, lambda t: web_message(exc, t),
-                              headers={"Connection": "close"}, database=False)
+                              headers=_closing(close), database=False)
         await response(scope, _disconnected, send)
+
+
+async def drain(receive, limit: int) -> bool:
+    """Read what is left of a refused body and drop it, a piece at a time (nothing is kept),
+    up to `limit` bytes: whether it ended there (else the client left, or sends more)."""
+    read = 0
+    while read <= limit:
+        message = await receive()
+        if message["type"] != "http.request":
+            return False
+        read += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return True
+    return False
+
+
+def _closing(close: bool) -> dict[str, str]:
+    return {"Connection": "close"} if close else {}
 
 
 async def _disconnected():
     return {"type": "http.disconnect"}
 
 
-async def refused(request, limit: int):
-    """413 in the reader's language, without the database; the connection is then closed (the
-    rest of the body is never read)."""
+async def refused(request, limit: int, close: bool = True):
+    """413 in the reader's language, without the database; `close`: the rest of the body is
+    not read, the connection is then closed."""
     from web.kit.error_pages import error_page
     from workflow.services.files import size_text
 
     return error_page(request, 413, "error.body_too_large", database=False,
                       params={"limit": size_text(limit)},
-                      headers={"Connection": "close", "Cache-Control": "no-store"})
+                      headers={**_closing(close), "Cache-Control": "no-store"})
 
 
-async def refuse(scope, send, limit: int) -> None:
+async def refuse(scope, send, limit: int, close: bool = True) -> None:
     """`refused`, answered here (the body is refused before any route reads it)."""
     from fastapi import Request
 
-    response = await refused(Request(scope), limit)
+    response = await refused(Request(scope), limit, close)
     await response(scope, _disconnected, send)
 
 

@@ -20,11 +20,16 @@ the second gets the first answer.
   its answer (tests/services/test_idempotency.py): across nodes too, the rows are in the database.
 * **A connection lost**: the commit under way when it dropped may or may not have landed:
   503 `error.db_lost_unknown`, which says so and that the same request with the same key
-  tells (web/app.py's handler answers the other cases).
+  tells (web/app.py's handler answers the other cases). The database away when the key's
+  look-ups run (who sends the write, whether the key was used: before the route, outside the
+  app's handlers), or when a refusal frees its key: 503 `error.db_unavailable` with
+  Retry-After, as the handler answers a route's — never a 500; the session's lost
+  transaction is rolled back, so nothing it noted reaches a later commit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -37,7 +42,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from markupsafe import Markup
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, PendingRollbackError, SQLAlchemyError
 from sqlmodel import Session
 
 from web.kit.asgi import HttpMiddleware
@@ -156,13 +161,18 @@ class Idempotent(HttpMiddleware):
                                                   params={"limit": idem.KEY_CHARS},
                                                   database=False))
             return
-        user = await run_in_threadpool(self.caller, request)
+        try:
+            user = await run_in_threadpool(self.caller, request)
+            asked = idem.Asked(user or 0, key, scope["method"], scope.get("path", ""))
+            kept = await run_in_threadpool(self.kept, asked) if user is not None else None
+        except OperationalError:  # the database is away (restarting): nothing was done
+            log.warning("a keyed write's look-up found no database", exc_info=True)
+            await _answer(scope, send, unavailable(request))
+            return
         if user is None:  # no one signed in: the route refuses it (401, the sign-in page)
             await self.app(scope, receive, send)
             return
-        asked = idem.Asked(user, key, scope["method"], scope.get("path", ""))
         body = BodyHash(kind)
-        kept = await run_in_threadpool(self.kept, asked)
         if kept is not None:
             await _drain(receive, body)
             await _answer(scope, send, replay(request, asked, kept, body.hexdigest()))
@@ -222,7 +232,11 @@ class Idempotent(HttpMiddleware):
         key are committed)."""
         s, asked = pending.session, pending.asked
         if pending.taken:  # another request with the key landed first: its answer
-            kept = self.kept(asked)
+            try:
+                kept = self.kept(asked)
+            except OperationalError:  # the database went away since: nothing of this one
+                log.warning("a keyed write's look-up found no database", exc_info=True)
+                return unavailable(request)
             if kept is not None:
                 return replay(request, asked, kept, body_sha256)
             return None
@@ -241,14 +255,22 @@ class Idempotent(HttpMiddleware):
             idem.keep(s, asked, body_sha256, idem.Answer(status, kind or None,
                                                          heads.get("location"), text))
         except idem.KeyTaken:
-            kept = self.kept(asked)
+            try:
+                kept = self.kept(asked)
+            except OperationalError:
+                log.warning("a keyed write's look-up found no database", exc_info=True)
+                return unavailable(request)
             return replay(request, asked, kept, body_sha256) if kept is not None else None
-        except OperationalError:
+        except (OperationalError, PendingRollbackError):
+            # the connection was lost (under the route, or now): the session's transaction is
+            # gone with it; what it noted (an audit head, a key) must not reach a later commit
             log.warning("a write's commit failed", exc_info=True)
-            if s.info.get(tx.COMMITTING):
+            committing = s.info.get(tx.COMMITTING)
+            with contextlib.suppress(SQLAlchemyError):
+                s.rollback()
+            if committing:
                 return lost_unknown(request)
-            return error_page(request, 503, "error.db_unavailable", database=False,
-                              headers={"Retry-After": "5"})
+            return unavailable(request)
         return None
 
 
@@ -269,6 +291,12 @@ def replay(request: Request, asked: idem.Asked, kept: idem.Kept, body_sha256: st
                           headers=headers, database=False)
     return Response(answer.body or b"", status_code=answer.status, headers=headers,
                     media_type=answer.content_type)
+
+
+def unavailable(request: Request) -> Response:
+    """The database is away (restarting, unreachable): 503, send it again in a moment."""
+    return error_page(request, 503, "error.db_unavailable", database=False,
+                      headers={"Retry-After": "5", "Cache-Control": "no-store"})
 
 
 def lost_unknown(request: Request) -> Response:

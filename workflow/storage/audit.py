@@ -135,18 +135,25 @@ _READ = "merzim.audit_read"  # (transaction, id, hash) of the last record as the
 
 
 def _note_head(session: Session, rec: AuditRecord) -> None:
-    """Remember the new head; it goes to the checkpoint file once the transaction commits."""
+    """Remember the new head with the transaction that wrote it; it goes to the checkpoint file
+    once that very transaction commits (a head noted by a transaction that ended otherwise -- its
+    connection lost, the session closed -- is forgotten, never carried into a later commit)."""
+    root = session.get_transaction()
     pending = session.info.get(_HEAD)
+    if pending is not None and pending["tx"] is not root:
+        pending = None  # noted by a transaction that is over: not this one's
     if pending is None:
         path = checkpoint.path_for(session.get_bind().engine)
         if path is None:
             return
-        pending = session.info[_HEAD] = {"path": path, "ok": _checkpoint_holds(session, path)}
+        pending = session.info[_HEAD] = {"path": path, "ok": _checkpoint_holds(session, path),
+                                         "tx": root}
         if not session.info.get(_HEAD + ".listening"):
             session.info[_HEAD + ".listening"] = True
             event.listen(session, "after_commit", _after_commit)
             event.listen(session, "after_rollback", _after_rollback)
             event.listen(session, "after_soft_rollback", _after_soft_rollback)
+            event.listen(session, "after_transaction_end", _after_transaction_end)
     pending["head"] = checkpoint.Head(saved_id(rec), rec.hash)
 
 
@@ -176,12 +183,23 @@ def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():  # a savepoint released (a bulk item): not committed
         return
     pending = session.info.pop(_HEAD, None)
-    if pending and pending["ok"] and "head" in pending:
+    # only the commit of the transaction that appended the record makes it durable
+    if pending and pending["ok"] and "head" in pending \
+            and pending["tx"] is session.get_transaction():
         checkpoint.advance(pending["path"], pending["head"])
 
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(_HEAD, None)
+
+
+def _after_transaction_end(session: Session, transaction) -> None:
+    """The transaction that noted a head ended without its commit moving the checkpoint (rolled
+    back, or closed after its connection was lost, when no rollback reaches the database and
+    `after_rollback` is not told): its head is forgotten."""
+    pending = session.info.get(_HEAD)
+    if pending is not None and pending["tx"] is transaction:
+        session.info.pop(_HEAD, None)
 
 
 def _after_soft_rollback(session: Session, previous_transaction) -> None:
