@@ -8,20 +8,29 @@ and record row keeps the day it was typed in. On each backend."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
+from calendars import KazakhstanCalendar
+from tests.support.bulk_helpers import commit
+from workflow import services as svc
+from workflow.definitions import load_registry
 from workflow.i18n import Translator
+from workflow.planning import bulk as planning_bulk
 from workflow.scorecard.words import in_words
+from workflow.services import obligations
 from workflow.storage.db import make_engine
+from workflow.storage.db import session as open_session
 from workflow.storage.models import Case, EventRecord, Organisation
 
 LATE = "2027-02-10"  # merzim's today after 2026's end
 WITHIN = "2026-12-15"  # merzim's today within 2026
 CLOCK_WITHIN = "2026-12-01 06:00:00"  # a wall clock within 2026
 CLOCK_LATE = "2027-02-20 06:00:00"  # a wall clock after 2026's end
+REGISTRY = load_registry()
 
 
 @pytest.fixture
@@ -59,6 +68,11 @@ def text_of(card, key: str) -> str:
 
 def score(cli, subject: str) -> dict:
     return cli("score", subject, "--year", "2026", today="2027-03-01", clock=CLOCK_LATE)
+
+
+def at(day: date) -> svc.Context:
+    """The services' context on merzim's today `day`."""
+    return svc.Context(KazakhstanCalendar(), REGISTRY, day, actor="test", language="en")
 
 
 def typed_days(url: str) -> dict[str, tuple[set[str], set[str]]]:
@@ -139,3 +153,40 @@ def test_an_imported_entry_is_entered_late_by_merzims_today(cli, tmp_path, db_ur
     assert indicator(in_time, "2.5.4")["points"] == 3
     assert "entered_late" not in indicator(in_time, "2.5.4")["inputs"]
     assert typed_days(db_url) == {"MF": ({LATE}, {LATE}), "MJ": ({WITHIN}, {WITHIN})}
+
+
+def test_every_way_a_case_or_record_is_made_keeps_merzims_today(db):
+    """Opening, recording, a void, `open-linked`, the obligations' sync and the planned
+    analyses' bulk each write their rows with the day merzim's today was, whatever the clock."""
+    days = [date(2027, 1, 11 + i) for i in range(7)]
+    opened, recorded, linked, voided, synced, planned, _ = days
+    with freeze_time("2026-10-01 06:00:00"):  # the clock, never merzim's today here
+        commit(db, lambda s: (svc.add_org(s, at(opened), "MF", "Ministry", "central_body"),
+                              svc.add_user(s, at(opened), "asel", "Asel", "officer", "MF")))
+        gift = commit(db, lambda s: svc.open_case(
+            s, at(opened), "gift", "MF", person="E. Sadykov", position="Head of unit",
+            dates={"received": date(2026, 12, 1)}).id)
+        commit(db, lambda s: svc.record_event(s, at(recorded), gift, "not_handed_over",
+                                              date(2026, 12, 20)))
+        entry = commit(db, lambda s: svc.open_linked(
+            s, at(linked), gift, fields={"detected_independently": "yes"}).id)
+        commit(db, lambda s: svc.record_event(s, at(linked), entry, "measures_taken",
+                                              date(2027, 1, 12), {"number": "5"}))
+        commit(db, lambda s: svc.void_record(s, at(voided), entry, "measures_taken",
+                                             "wrong order number"))
+        before = commit(db, lambda s: {c.id for c in s.scalars(select(Case)).all()})
+        assert commit(db, lambda s: obligations.sync(s, at(synced)))  # some were opened
+        after_sync = commit(db, lambda s: {c.id for c in s.scalars(select(Case)).all()})
+        commit(db, lambda s: planning_bulk.plan_analyses(
+            s, at(planned), [planning_bulk.AnalysisRow(2, "MF", "MF", date(2027, 3, 1))]))
+
+    with open_session(db) as s:
+        cases = {c.id: c for c in s.scalars(select(Case)).all()}
+        records = s.scalars(select(EventRecord).order_by(EventRecord.id)).all()
+    assert (cases[gift].typed_on, cases[entry].typed_on) == (opened, linked)
+    assert [(r.event, r.kind, r.typed_on) for r in records] == [
+        ("not_handed_over", "event", recorded), ("measures_taken", "event", linked),
+        ("measures_taken", "void", voided)]
+    assert {cases[i].typed_on for i in after_sync - before} == {synced}
+    made_by_plan = set(cases) - after_sync
+    assert made_by_plan and {cases[i].typed_on for i in made_by_plan} == {planned}
