@@ -48,6 +48,8 @@ def _select(*columns: Any) -> Any:
 
 
 def _day(text: str | None) -> date | None:
+    """The day of a wall-clock stamp: the day typed in of a row made before `typed_on`, which
+    keeps merzim's today (`MERZIM_TODAY` on a demo or a rehearsal)."""
     return date.fromisoformat(text[:10]) if text else None
 
 
@@ -88,7 +90,7 @@ def read_cases(s: Session, registers: Sequence[Definition], orgs: dict[int, str]
                sa_case((col(Case.process).in_(with_fields or [""]), Case.fields)
                        ).label("fields"),
                sa_case((col(Case.process).in_(with_dates or [""]), Case.dates)).label("dates"),
-               Case.period, Case.case_date, Case.created_at,
+               Case.period, Case.case_date, Case.created_at, Case.typed_on,
                Case.person_name, Case.person_position, Case.responsible_id]
     stage_columns = ([col(Stage.status).label("stage_status"),
                       col(Stage.due_date).label("stage_due"),
@@ -112,7 +114,7 @@ def read_cases(s: Session, registers: Sequence[Definition], orgs: dict[int, str]
         for r in conn.execute(_select(EventRecord.id, EventRecord.case_id, EventRecord.kind,
                                         EventRecord.event, EventRecord.on,
                                         EventRecord.evidence, EventRecord.note,
-                                        EventRecord.recorded_at)
+                                        EventRecord.recorded_at, EventRecord.typed_on)
                               .join(Case, col(Case.id) == col(EventRecord.case_id))
                               .where(*where,
                                      col(EventRecord.kind).in_([EVENT, NOT_DONE_RECORD]),
@@ -123,13 +125,14 @@ def read_cases(s: Session, registers: Sequence[Definition], orgs: dict[int, str]
             if r.note and "note" not in evidence:
                 evidence["note"] = r.note
             (records if r.kind == EVENT else not_done).setdefault(r.case_id, []).append(
-                RecordRow(r.id, r.event, r.on, evidence, _day(r.recorded_at)))
+                RecordRow(r.id, r.event, r.on, evidence,
+                          r.typed_on or _day(r.recorded_at)))
         for c in rows:
             out.append(CaseRow(
                 id=c.id, process=c.process, process_version=c.process_version, subject_id=c.subject_id,
                 org=orgs[c.subject_id], state=c.state, fields=dict(c.fields or {}),
                 given=_given(c.dates), period=c.period, case_date=c.case_date,
-                created_on=_day(c.created_at) or c.case_date, person_name=c.person_name,
+                created_on=c.typed_on or _day(c.created_at) or c.case_date, person_name=c.person_name,
                 person_position=c.person_position, stage_status=c.stage_status,
                 stage_due=c.stage_due, stage_done_on=c.stage_done_on,
                 records=tuple(records.get(c.id, ())), responsible_id=c.responsible_id,

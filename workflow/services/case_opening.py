@@ -166,7 +166,7 @@ def case_row(ctx: Context, defn: Definition, opening: Opening, subject: Organisa
                 dates={k: v.isoformat() for k, v in dates.items()}, period=period,
                 case_date=case_date or first, state=defn.initial_state,
                 responsible_id=owner.id if owner else None, override_reason=override_reason,
-                cancel_reason=None, created_at=audit.now_iso())
+                cancel_reason=None, created_at=audit.now_iso(), typed_on=ctx.today)
 
 
 def opened_payload(defn: Definition, opening: Opening, subject: Organisation,

@@ -148,7 +148,8 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
                                 key="rule.repeat_event", event=event, date=on.isoformat(),
                                 id=earlier.id)
     record = EventRecord(case_id=case.id, kind=EVENT, event=event, on=on,
-                         evidence=evidence or None, actor=ctx.actor, recorded_at=audit.now_iso())
+                         evidence=evidence or None, actor=ctx.actor, recorded_at=audit.now_iso(),
+                         typed_on=ctx.today)
     s.add(record)
     if spec.terminal:
         case.cancel_reason = evidence.get("note")
@@ -210,7 +211,7 @@ def record_not_done(s: Session, ctx: Context, case_id: int | str, stage: str, no
     on = on or ctx.today
     decide_not_done(defn, stages_of(s, case), stage, on, ctx.today)
     s.add(EventRecord(case_id=case.id, kind=NOT_DONE_RECORD, event=stage, on=on, note=note,
-                      actor=ctx.actor, recorded_at=audit.now_iso()))
+                      actor=ctx.actor, recorded_at=audit.now_iso(), typed_on=ctx.today))
     s.flush()
     sync(s, ctx, case, defn)
     audit.append(s, ctx.actor, "stage.not_done", "case", case.id,
@@ -232,7 +233,8 @@ def void_record(s: Session, ctx: Context, case_id: int | str, target: str, note:
     if victim.kind == EVENT:
         hooks.voiding(s, ctx, case, defn, victim)
     void = EventRecord(case_id=case.id, kind=VOID, event=victim.event, on=ctx.today, note=note,
-                       voids_id=victim.id, actor=ctx.actor, recorded_at=audit.now_iso())
+                       voids_id=victim.id, actor=ctx.actor, recorded_at=audit.now_iso(),
+                       typed_on=ctx.today)
     s.add(void)
     s.flush()
     victim.voided_by_id = void.id

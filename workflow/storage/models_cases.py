@@ -100,6 +100,7 @@ class Case(SQLModel, table=True):
     withdrawn_at: str | None = Field(default=None, max_length=40)
     withdrawn_by: str | None = Field(default=None, max_length=100)
     withdrawn_reason: str | None = Field(default=None, sa_column=Column(Text))
+    typed_on: date | None = None  # merzim's today when it was opened ("entered late"; migration 0023)
 
     def given(self) -> dict[str, date]:
         """The named dates given when the case was opened."""
@@ -166,6 +167,7 @@ class EventRecord(SQLModel, table=True):
     voided_by_id: int | None = Field(default=None, foreign_key="event_record.id")
     actor: str = Field(max_length=100)
     recorded_at: str = Field(max_length=40)
+    typed_on: date | None = None  # merzim's today when it was recorded ("entered late"; migration 0023)
 
 
 class EvidenceFile(SQLModel, table=True):
