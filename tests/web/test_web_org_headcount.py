@@ -19,17 +19,17 @@ def test_an_administrator_sets_the_headcount_on_the_page(web: Web):
     page = admin.get("/orgs/AK-ALM-EDU")
     assert page.status_code == 200
     assert 'data-testid="org-headcount-form"' in page.text
-    assert 'data-testid="org-headcount">not known<' in page.text
+    assert 'data-testid="org-headcount">85<' in page.text  # the demo's
     since = web.last_audit()
-    r = admin.post("/orgs/AK-ALM-EDU/headcount", data={"headcount": " 85 ",
+    r = admin.post("/orgs/AK-ALM-EDU/headcount", data={"headcount": " 120 ",
                                                        "csrf": csrf_of(page.text)})
     assert r.status_code == 303 and r.headers["location"] == "/orgs/AK-ALM-EDU?saved=1"
     shown = admin.get("/orgs/AK-ALM-EDU?saved=1").text
-    assert 'data-testid="org-headcount">85<' in shown and 'data-testid="org-saved"' in shown
+    assert 'data-testid="org-headcount">120<' in shown and 'data-testid="org-saved"' in shown
     assert web.audit_since(since) == [("web:erlan", "org.headcount",
-                                       {"code": "AK-ALM-EDU", "before": None, "headcount": 85})]
+                                       {"code": "AK-ALM-EDU", "before": 85, "headcount": 120})]
     # the region's page lists it with its headcount
-    assert "AK-ALM-EDU, Headcount (staff): 85)" in admin.get("/orgs/AK-ALM").text
+    assert "AK-ALM-EDU, Headcount (staff): 120)" in admin.get("/orgs/AK-ALM").text
     # cleared again: not known
     r = admin.post("/orgs/AK-ALM-EDU/headcount", data={"headcount": "",
                                                        "csrf": csrf_of(page.text)})

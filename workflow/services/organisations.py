@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from workflow.core import limits
 from workflow.core.errors import NotFound, RuleViolation, UsageError
@@ -97,8 +97,7 @@ def _checked(code: str, name: str, kind: str, name_kk: str | None,
 
 def children(s: Session, org: Organisation) -> list[Organisation]:
     """The organisations directly under `org`, by code (one query)."""
-    return sorted(s.exec(select(Organisation).where(Organisation.parent_id == org.id)),
-                  key=lambda o: o.code)
+    return queries.children_of(s, org)
 
 
 def list_orgs(s: Session, under: str | None = None) -> list[Organisation]:

@@ -63,6 +63,12 @@ def orgs_in_path_order(s: Session, within: Organisation | None = None) -> list[O
     return list(s.exec(query.order_by(Organisation.path)))
 
 
+def children_of(s: Session, org: Organisation) -> list[Organisation]:
+    """The organisations directly under `org`, by code."""
+    return list(s.exec(select(Organisation).where(Organisation.parent_id == org.id)
+                       .order_by(col(Organisation.code))))
+
+
 def subtree_rows(s: Session, org: Organisation) -> list[Any]:
     """Rows (code, name, name_kk, name_ru, path) of the organisation's subtree, by path."""
     return list(s.exec(select_columns(Organisation.code, Organisation.name, Organisation.name_kk,
