@@ -121,6 +121,7 @@ def test_appendix_2_in_kazakh_has_the_nine_rows_of_the_subject_and_year(world):
         "detected": "10.03.2026", "place": "Konaev", "damage": "250\u00a0000",
         "notified": "12.03.2026", "letter": "12-34/567"})
     liability = fact("manager_liability", "kk", "Supervisor Bekov, Head of department", {
+        "offence_category": "Grave crime", "incidents": "A bribe taken for a licence",
         "erdr_number": "261234", "court": "Almaty city court", "court_act": "01.04.2026",
         "in_force": "20.04.2026",
         "supervisor_political": choice("manager_liability", "supervisor_political", "no", "kk"),
@@ -130,7 +131,7 @@ def test_appendix_2_in_kazakh_has_the_nine_rows_of_the_subject_and_year(world):
         "detected": "01.06.2026"})
     side = fact("restriction_breach", "kk", "Side Worker, Specialist", {
         "kind": choice("restriction_breach", "kind", "incompatible_activity", "kk"),
-        "detected": "01.07.2026"})
+        "detected": "01.07.2026", "additional_activity": "Paid consulting"})
     body = [notice, liability, nothing, nothing, side, nothing, nothing, gift, nothing]
     expected = {
         **top(2, "kk", HEAD_KK, ["ЕСЕП (Анықтама)",
@@ -284,11 +285,14 @@ def test_appendix_6_the_legal_outreach_events(world):
                "белгілі бір өмірлік жағдайында әрекет тәртібін түсіндіру), өткізу күні мен уақыты",
         "C14": "Кросс-платформадағы растайтын құжаты бар парақшасына сілтеме (басқа "
                "интернет-ресурсында жарияланған болса, оған сілтеме)",  # 000:L2131-2143
+        # each event's day (its record's date) and its time as typed (000:L2133-2135)
         "A15": 1, "B15": f"{name(p, 'explained', 'kk')}: Law on X\n"
-                         f"{name(p, 'held_at', 'kk')}: 05.05.2026 10:00",
+                         f"{name(p, 'outreach_event', 'kk')}: 05.05.2026\n"
+                         f"{name(p, 'held_at', 'kk')}: 10:00, the akimat's hall",
         "C15": "https://t.me/x/1",
         "A16": 2, "B16": f"{name(p, 'explained', 'kk')}: Life situation: a pension\n"
-                         f"{name(p, 'held_at', 'kk')}: 01.10.2026 15:30",
+                         f"{name(p, 'outreach_event', 'kk')}: 01.10.2026\n"
+                         f"{name(p, 'held_at', 'kk')}: 15:30, online",
         "C16": "https://t.me/x/2",
     }
     assert got == expected

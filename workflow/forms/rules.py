@@ -25,6 +25,7 @@ from datetime import date
 from typing import Any
 
 from workflow.core.errors import ConfigError
+from workflow.core.kinds import ORG_KINDS
 
 FORM_LANGUAGES = ("kk", "ru")
 KINDS = ("number", "label", "person", "each", "url", "text")
@@ -92,6 +93,8 @@ class Layout:
     footnote: Text | None = None
     examples: tuple[Text, ...] = ()
     figures: tuple[Figure, ...] = ()
+    # the kinds of organisation the appendix is written for (empty: every kind)
+    applies_to: tuple[str, ...] = ()
 
     def title_in(self, language: str) -> tuple[str, ...]:
         return self.title[1] if language == "ru" else self.title[0]
@@ -181,7 +184,17 @@ def _layout(raw: Any, where: str) -> Layout:
         footnote=_text(raw["footnote"], f"{where}.footnote") if "footnote" in raw else None,
         examples=_texts(raw.get("examples"), f"{where}.examples"),
         figures=tuple(_figure(f, f"{where}.figures[{i}]")
-                      for i, f in enumerate(raw.get("figures") or [])))
+                      for i, f in enumerate(raw.get("figures") or [])),
+        applies_to=_kinds(raw.get("applies_to"), f"{where}.applies_to"))
+
+
+def _kinds(raw: Any, where: str) -> tuple[str, ...]:
+    """`applies_to`: organisation kinds, each one merzim knows."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw or any(k not in ORG_KINDS for k in raw):
+        raise ConfigError(f"{where}: must list organisation kinds ({', '.join(ORG_KINDS)})")
+    return tuple(raw)
 
 
 def parse_layouts(doc: dict[str, Any], source: str) -> Layouts:
