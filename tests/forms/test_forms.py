@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -504,3 +505,103 @@ def test_the_command_line_audits_each_form(world):
     assert last is not None and last.action == "export.form" and last.entity_id == "AK"
     assert json.loads(last.payload) == {"appendix": 5, "year": 2026, "lang": "kk", "lines": 2,
                                         "persons_shown": 0, "persons_hidden": 0}
+
+
+# -- appendices written for some kinds of organisation only -----------------------------------------
+
+
+@pytest.mark.parametrize("n", [1, 4])
+@pytest.mark.parametrize("org", ["GOV", "AK-EDU"])
+def test_appendices_1_and_4_are_refused_for_bodies_they_are_not_written_for(world, n, org):
+    """Appendix 1 (the local executive body's cartogram, 001:L232) and appendix 4 (the region's
+    state social order, 001:L682-694) are the regional akimat's: for a central body or a
+    department the form is refused with the reason, in the reader's language; nothing written,
+    nothing audited."""
+    m = world["m"]
+    engine = make_engine(world["url"])
+    with Session(engine) as s:
+        audited = len(s.exec(select(AuditRecord)).all())
+    kind = {"GOV": ("central state body", "центральный государственный орган",
+                    "орталық мемлекеттік орган"),
+            "AK-EDU": ("department", "управление", "басқарма")}[org]
+    out = m.cwd / f"refused-{n}-{org}.xlsx"
+    for lang, words in (
+            ("en", f"Appendix {n} is not written for {org}: it applies to “regional akimat”, not "
+                   f"to an organisation of kind “{kind[0]}”."),
+            ("ru", f"Приложение №{n} не составляется для {org}: оно относится к видам «акимат "
+                   f"области», а не к виду «{kind[1]}»."),
+            ("kk", f"№{n} қосымша {org} үшін жасалмайды: ол «облыс әкімдігі» түріндегі ұйымдарға "
+                   f"арналған, «{kind[2]}» түріне емес.")):
+        result = m("form", str(n), org, "--year", str(YEAR), "--output", str(out), lang=lang)
+        assert result.returncode == 2, (lang, result.stdout, result.stderr)
+        assert words in result.stderr, (lang, result.stderr)
+        assert "Traceback" not in result.stderr and not result.stdout and not out.exists()
+    with Session(engine) as s:
+        assert len(s.exec(select(AuditRecord)).all()) == audited
+    engine.dispose()
+    # the other appendices are written for it
+    assert m("form", "2", org, "--year", str(YEAR), "--output", str(out)).returncode == 0
+
+
+def test_the_web_refuses_appendix_4_of_a_central_body_and_lists_it_for_no_one_else(web):
+    since = web.last_audit()
+    refused = web.browser("bolat").get(f"/forms/4.xlsx?org=GOV&year={YEAR}&lang=ru")
+    assert refused.status_code == 422
+    assert "не составляется для GOV" in refused.text and "Traceback" not in refused.text
+    assert not [a for a in web.audit_since(since) if a[1] == "export.form"]
+    assert web.browser("bolat").get(f"/forms/4.xlsx?org=AK&year={YEAR}").status_code == 200
+
+
+# -- an entry of an earlier version, without the fields the form now prints ----------------------
+
+
+def test_an_entry_opened_before_the_new_fields_prints_them_not_recorded(db):
+    """Entries opened with the registers' earlier versions (restriction_breach 2,
+    manager_liability 2) have no additional activity, circumstances, category or incidents:
+    appendix 2 prints each field the entry's kind requires as "not recorded", in its place
+    (the seed's order), and none its kind does not require (a gift)."""
+    from calendars import KazakhstanCalendar
+    from tests.support.bulk_helpers import commit
+    from workflow import services as svc
+    from workflow.definitions import Registry, load_registry
+    from workflow.forms import service as forms
+
+    registry = load_registry()
+    cal = KazakhstanCalendar()
+    now = svc.Context(cal, registry, date(2026, 12, 1), actor="test", language="en")
+    breach2 = registry.version("restriction_breach", 2)
+    liability2 = registry.version("manager_liability", 2)
+
+    def opened(s):
+        svc.add_org(s, now, "AK", "Akimat", "akimat")
+        for defn, person, fields, dates in (
+                (breach2, "Side Worker", {"kind": "incompatible_activity",
+                                          "measures": "Reprimand"}, {"detected": date(2026, 3, 2)}),
+                (breach2, "Conflicted", {"kind": "conflict_of_interest"},
+                 {"detected": date(2026, 4, 1)}),
+                (breach2, "Gift Taker", {"kind": "reward_or_gift"}, {"detected": date(2026, 5, 4)}),
+                (liability2, "Supervisor", {"detected_independently": "yes", "court": "Court"},
+                 {"court_act": date(2026, 3, 2), "in_force": date(2026, 3, 20)})):
+            old = svc.Context(cal, Registry.of(defn), date(2026, 12, 1), actor="test",
+                              language="en")
+            svc.open_case(s, old, defn.key, "AK", person=person, position="Expert",
+                          fields=fields, dates=dates)
+
+    commit(db, opened)
+    b, m = registry.get("restriction_breach"), registry.get("manager_liability")
+    for lang, missing in (("ru", "не внесено"), ("kk", "енгізілмеген")):
+        with Session(db) as s:
+            data, _shown, _hidden = forms.form_data(s, now, 2, "AK", 2026, lang)
+        lines = {line.person.split(",")[0]: [(v.key, v.name, v.text) for v in line.values]
+                 for line in data.lines}
+        activity = ("additional_activity", b.fields["additional_activity"].names[lang], missing)
+        circumstances = ("circumstances", b.fields["circumstances"].names[lang], missing)
+        # in the seed's order: after the kind and the day, before the measures
+        assert [k for k, _, _ in lines["Side Worker"]] == ["kind", "detected",
+                                                            "additional_activity", "measures"]
+        assert activity in lines["Side Worker"] and circumstances not in lines["Side Worker"]
+        assert circumstances in lines["Conflicted"] and activity not in lines["Conflicted"]
+        assert [k for k, _, _ in lines["Gift Taker"]] == ["kind", "detected"]
+        assert [(k, t) for k, _, t in lines["Supervisor"]][:3] == [
+            ("offence_category", missing), ("incidents", missing), ("court", "Court")]
+        assert lines["Supervisor"][0][1] == m.fields["offence_category"].names[lang]
