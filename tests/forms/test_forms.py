@@ -225,20 +225,64 @@ def test_appendix_4_the_social_order_figures_and_breakdown(world):
         "C8": "* сонымен қатар, техникалық ерекшеліктерді бөлек папкаға қосу керек",
         "A10": "Сыбайлас жемқорлыққа қарсы тақырыпқа МӘТ соммасы бөлінісінде:",
         "C10": "*конкурсқа сілтеме",
-        "A11": "Білім басқармасы", "B11": "700\u00a0000 тңг.", "C11": "https://goszakup.example/1",
-        "A13": "Өңірде 2026 жылға МӘТ барлығы бөлінді.", "B13": "5\u00a0000\u00a0000 тңг.",
-        "A14": "2026 жылға сыбайлас жемқорлыққа қарсы тақырыпқа МӘТ бөлінді.",
-        "B14": "1\u00a0200\u00a0000 тңг.",
-        "A15": "Өңірде 2027 жылға МӘТ барлығы бөлінді.", "B15": "6\u00a0000\u00a0000 тңг.",
-        "A16": "2027 жылға сыбайлас жемқорлыққа қарсы тақырыпқа МӘТ бөлінді.",
-        "B16": "1\u00a0500\u00a0000 тңг.",
+        # the regional departments under their name (000:L2018)
+        "A11": "Облыстық басқармалар", "B11": "", "C11": "",
+        "A12": "Білім басқармасы", "B12": "700\u00a0000 тңг.", "C12": "https://goszakup.example/1",
+        "A14": "Өңірде 2026 жылға МӘТ барлығы бөлінді.", "B14": "5\u00a0000\u00a0000 тңг.",
+        "A15": "2026 жылға сыбайлас жемқорлыққа қарсы тақырыпқа МӘТ бөлінді.",
+        "B15": "1\u00a0200\u00a0000 тңг.",
+        "A16": "Өңірде 2027 жылға МӘТ барлығы бөлінді.", "B16": "6\u00a0000\u00a0000 тңг.",
+        "A17": "2027 жылға сыбайлас жемқорлыққа қарсы тақырыпқа МӘТ бөлінді.",
+        "B17": "1\u00a0500\u00a0000 тңг.",
     }
+    expected = {k: v for k, v in expected.items() if v != ""}
     assert got == expected  # no approval block (000:L1989-2044)
     ru = cells(produce(world, 4, "ru"))
-    assert (ru["A5"], ru["A7"], ru["B7"], ru["A11"], ru["A15"]) == (
+    assert (ru["A5"], ru["A7"], ru["B7"], ru["A11"], ru["A12"], ru["A16"]) == (
         "Координация ГСЗ на антикоррупционную тематику в регионе", "Всего выделено ГСЗ в регионе",
-        "5\u00a0000\u00a0000 тг.", "Управление образования",
+        "5\u00a0000\u00a0000 тг.", "Областные управления", "Управление образования",
         "Всего выделено ГСЗ в регионе на 2027 год.")
+
+
+def test_appendix_4_groups_the_units_by_departments_then_cities_and_districts(db):
+    """The breakdown of the state social order (000:L2018-2024): the regional departments under
+    their name, then the cities' and districts' akimats under theirs, each unit a row with its
+    amount and competition link, whatever the order the orders were recorded in."""
+    from calendars import KazakhstanCalendar
+    from tests.support.bulk_helpers import commit
+    from workflow import services as svc
+    from workflow.definitions import load_registry
+    from workflow.forms import service as forms
+
+    ctx = svc.Context(KazakhstanCalendar(), load_registry(), date(2026, 12, 1), actor="test",
+                      language="en")
+
+    def recorded(s):
+        svc.add_org(s, ctx, "RG", "Region", "akimat")
+        for code, title, kind in (("RG-D1", "Kegen district akimat", "district_akimat"),
+                                 ("RG-DEP1", "Education department", "department"),
+                                 ("RG-C1", "Tekeli city akimat", "district_akimat"),
+                                 ("RG-DEP2", "Health department", "department")):
+            svc.add_org(s, ctx, code, title, kind, parent_code="RG")
+        case = svc.open_checked(s, ctx, "social_order", "RG", period="2026").analysis
+        for i, unit in enumerate(("RG-D1", "RG-DEP1", "RG-C1", "RG-DEP2"), start=1):
+            svc.record_event(s, ctx, case.id, "unit_order", date(2026, 3, i),
+                             {"unit": unit, "amount": str(i * 1000),
+                              "url": f"https://goszakup.example/{i}"})
+
+    commit(db, recorded)
+    with Session(db) as s:
+        data, _shown, _hidden = forms.form_data(s, ctx, 4, "RG", 2026, "ru")
+    sheet = rules.lay_out(layouts(), data)
+    first = next(c.row for c in sheet.cells if c.value == "*ссылка на конкурс") + 1
+    rows = [(sheet.value(r, 1), sheet.value(r, 2)) for r in range(first, first + 7)]
+    assert rows == [("Областные управления", ""),
+                    ("Education department", "2\u00a0000 тг."),
+                    ("Health department", "4\u00a0000 тг."),
+                    ("Города и районы", ""),
+                    ("Kegen district akimat", "1\u00a0000 тг."),
+                    ("Tekeli city akimat", "3\u00a0000 тг."),
+                    (None, None)]
 
 
 def test_appendix_5_the_ethics_commissioners_two_rows(world):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -157,14 +157,33 @@ def sources(ctx: Context, n: int) -> list[Source]:
     return out
 
 
-def _org_names(s: Session, codes: set[str], language: str) -> dict[str, str]:
+def _org_names(s: Session, codes: set[str], language: str,
+               kinds: dict[str, str] | None = None) -> dict[str, str]:
+    """The organisations' names in `language` (and, into `kinds`, their kinds)."""
     names: dict[str, str] = {}
     codes_ = sorted(codes)
     for i in range(0, len(codes_), CHUNK):
         for org in s.exec(select(Organisation).where(
                 col(Organisation.code).in_(codes_[i:i + CHUNK]))):
             names[org.code] = org_name(org, language)
+            if kinds is not None:
+                kinds[org.code] = org.kind
     return names
+
+
+def _unit_group(layout: rules.Layout, definition: Definition, record: RecordRow | None,
+                kinds: dict[str, str]) -> str | None:
+    """Appendix 4: the group of the breakdown the record's unit (its organisation evidence)
+    is in, by the unit's kind (layouts.toml `unit_groups`); None: no group's."""
+    if record is None or not layout.unit_groups:
+        return None
+    for key, spec in definition.evidence.items():
+        code = record.evidence.get(key) if spec.type == "organisation" else None
+        if code:
+            kind = kinds.get(str(code))
+            return next((str(i) for i, g in enumerate(layout.unit_groups) if kind in g.kinds),
+                        None)
+    return None
 
 
 def taken_in(s: Session, ctx: Context, org: Organisation, n: int) -> list[Organisation]:
@@ -198,6 +217,7 @@ class _Reader:
     language: str
     translate: Callable[..., str]
     organisations: dict[str, str]
+    kinds: dict[str, str] = field(default_factory=dict)  # organisation code -> its kind
 
     def name(self, definition: Definition, key: str) -> str:
         if key in definition.fields:
@@ -428,7 +448,7 @@ def _lines_of(source: Source, layout: rules.Layout, reader: _Reader, version: De
         choice, choices = _choice_of(version, case, record, group_key
                                      or (spec.fields.get("kind") if spec else None))
         rows: list[int | None] = [None]
-        group = None
+        group = _unit_group(layout, version, record, reader.kinds)
         if layout.groups:
             group = choice
         elif layout.rows:
@@ -505,9 +525,10 @@ def form_data(s: Session, ctx: Context, n: int, org_code: str, year: int, langua
                      if spec.type == "organisation"
                      for _, case, _ in rows for r in case.records
                      if (v := r.evidence.get(spec.key))}
-    names = _org_names(s, evidence_orgs | set(codes.values()), language)
+    kinds: dict[str, str] = {}
+    names = _org_names(s, evidence_orgs | set(codes.values()), language, kinds)
     translate = Translator(language)
-    reader = _Reader(language, translate, names)
+    reader = _Reader(language, translate, names, kinds)
     versions: dict[tuple[str, int], Definition] = {}
     out = _Lines([])
     consolidated = len(orgs) > 1
