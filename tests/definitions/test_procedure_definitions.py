@@ -64,7 +64,7 @@ LOCAL_EXECUTIVE = {"akimat", "department", "district_akimat"}
 # The enterprise policy (003, P-20 … P-21) and the Concept's action plan (004) in the same folder:
 # tests/services/test_enterprise_policy.py and tests/services/test_action_plan.py
 OTHER_SOURCES = ("policy_forms", "corrupt_act_report", "candidate_check", "counterparty_check",
-                 "internal_act_expertise", "action_plan_item")
+                 "internal_act_expertise", "action_plan_item", "enterprise_conflict_of_interest")
 
 CAL = KazakhstanCalendar()
 

@@ -26,6 +26,7 @@ from workflow.definitions import load_registry
 
 POLICY = ("policy_forms", "corrupt_act_report", "candidate_check", "counterparty_check",
           "internal_act_expertise")
+COI = "enterprise_conflict_of_interest"
 TODAY = "2026-11-24"
 
 
@@ -313,3 +314,32 @@ def test_the_entitys_officer_imports_the_staff_list_on_the_web(web: Web, tmp_pat
                                                         ("confirmation", "2025-11-25")}
     page = _text(timur.get(f"/cases/{found[0][0]}").text)
     assert "A. Nurlanova" in page and "Head of procurement" in page
+
+
+def test_a_quasi_state_entitys_conflict_of_interest_runs_on_its_policy_with_merzims_deadline(
+        cli, db):
+    """A quasi-state entity's conflict of interest is the enterprise policy's (003:L282-298):
+    the written notice to the head, then its settlement, due 10 working days later as merzim's
+    own deadline, marked as such (the policy names none); the Ministry's standard (002) with its
+    deadlines is not opened for the entity, nor the policy's for an akimat, nothing stored."""
+    # notified Monday 2 November 2026: 10 working days -> Monday 16 November
+    case = ok(cli("case", "open", COI, "--subject", "QSE", "--person", "Aida Nurlanovna",
+                  "--position", "Buyer", "--date", "notified=2026-11-02", "--json"))["id"]
+    assert stages(cli, case) == {"settlement": ("2026-11-16", "overdue", "merzim")}
+    shown = cli("status", str(case))
+    assert shown.returncode == 0 and "deadline set by merzim" in shown.stdout, shown.stdout
+    ok(cli("record", str(case), "measures_taken", "--date", "2026-11-20", "--evidence",
+           "note=Removed from the tender commission"))
+    assert stages(cli, case)["settlement"][:2] == ("2026-11-16", "done_late")
+    before = dump_tables(db)
+    for process, subject, words in (
+            ("conflict_of_interest", "QSE", "quasi-state entity"),
+            (COI, "AK", "regional akimat")):
+        refused = cli("case", "open", process, "--subject", subject, "--person", "Erlan",
+                      "--position", "Expert", "--date", "notified=2026-11-02")
+        assert refused.returncode != 0 and "Traceback" not in refused.stderr
+        assert words in refused.stderr, refused.stderr
+        assert dump_tables(db) == before
+    d = load_registry().get(COI)
+    assert d.applies_to == ("quasi_state",) and d.stages["settlement"].source.startswith("003:")
+    assert all(d.names[lang].strip() for lang in ("kk", "ru", "en"))
