@@ -304,10 +304,12 @@ def test_appendix_5_the_ethics_commissioners_two_rows(world):
                f"{name(event, 'audience', 'kk')}: 25",
         "A17": 2, "B17": "Сыбайлас жемқорлық тәуекелдеріне шалдыққан лауазымдарды атқаратын "
                          "мемлекеттік қызметшілермен жүйелі алдын алу жұмыстарын ұйымдастыруы",
-        # no servant named on this record: the name-and-position column is left blank
-        "A18": "2.1",
+        # each servant the score counts (a record each) by name and position (000:L2081)
+        "A18": "2.1", "B18": f"{name('preventive_work', 'servant', 'kk')}: A. Bekova, Chief specialist",
         "C18": f"{name('preventive_work', 'work_done', 'kk')}: 11.12.2026\n"
-               f"{name('preventive_work', 'servants', 'kk')}: 12\n"
+               f"{name('preventive_work', 'positions_list', 'kk')}: Register 2026",
+        "A19": "2.2", "B19": f"{name('preventive_work', 'servant', 'kk')}: B. Omarov, Head of division",
+        "C19": f"{name('preventive_work', 'work_done', 'kk')}: 11.12.2026\n"
                f"{name('preventive_work', 'positions_list', 'kk')}: Register 2026",
     }
     assert got == expected
@@ -649,3 +651,48 @@ def test_an_entry_opened_before_the_new_fields_prints_them_not_recorded(db):
         assert [(k, t) for k, _, t in lines["Supervisor"]][:3] == [
             ("offence_category", missing), ("incidents", missing), ("court", "Court")]
         assert lines["Supervisor"][0][1] == m.fields["offence_category"].names[lang]
+
+
+def test_appendix_5_row_2_names_each_servant_the_score_counts(db):
+    """4.2.4 (001:L781-795) scores 1 per servant worked with, at most 10 a month; a record of
+    `work_done` is the work with one servant, named with the position, so appendix 5 row 2 lists
+    exactly the servants the score and the national input count. A month recorded before
+    (version 2: a number of servants, the names typed beside it) still counts its number."""
+    from calendars import KazakhstanCalendar
+    from tests.support.bulk_helpers import commit
+    from workflow import services as svc
+    from workflow.definitions import Registry, load_registry
+    from workflow.forms import national
+    from workflow.forms import service as forms
+    from workflow.scorecard import service as scoring
+    from workflow.scorecard.rules import ScoreSettings
+
+    registry = load_registry()
+    cal = KazakhstanCalendar()
+    now = svc.Context(cal, registry, date(2026, 12, 1), actor="test", language="en")
+    old = svc.Context(cal, Registry.of(registry.version("preventive_work", 2)), date(2026, 12, 1),
+                      actor="test", language="en")
+    march = ["A. Bekova, Chief expert", "B. Omarov, Head of division", "C. Dosova, Expert"]
+
+    def recorded(s):
+        svc.add_org(s, now, "AK", "Akimat", "akimat")
+        feb = svc.open_checked(s, old, "preventive_work", "AK", period="2026M02").analysis
+        svc.record_event(s, old, feb.id, "work_done", date(2026, 2, 10),
+                         {"servants": "4", "servants_named": "D. Old, E. Old, F. Old, G. Old",
+                          "positions_list": "Register 2026"})
+        mar = svc.open_checked(s, now, "preventive_work", "AK", period="2026M03").analysis
+        for i, servant in enumerate(march, start=1):
+            svc.record_event(s, now, mar.id, "work_done", date(2026, 3, i),
+                             {"servant": servant, "positions_list": "Register 2026"})
+
+    commit(db, recorded)
+    with Session(db) as s:
+        card = scoring.scorecards(s, now, "AK", 2026, ScoreSettings())[0]
+        data, _shown, _hidden = forms.form_data(s, now, 5, "AK", 2026, "ru")
+        figures, _n, _h = national.national_data(s, now, "AK", 2026, "ru")
+    indicator = next(i for i in card["indicators"] if i["key"] == "4.2.4")
+    assert indicator["points"] == 4 + 3  # February's 4, March's three named servants
+    assert figures.figure("preventive_work").value == 7
+    row2 = [{v.key: v.text for v in line.values} for line in data.lines if line.row == 2]
+    assert [line.get("servant") for line in row2] == ["", *march]  # no name: its own column
+    assert row2[0]["servants"] == "4" and "D. Old" in row2[0]["servants_named"]

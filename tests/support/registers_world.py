@@ -153,8 +153,9 @@ def build_world(m: Merzim) -> dict[str, int]:
     _record(m, e26, "event_held", "2026-12-10", D2026, topic="Gifts and conflicts",
             audience="25", commissioner="A. Commissioner")
     p26 = _period_case(m, "preventive_work", "AK", "2026M12")
-    _record(m, p26, "work_done", "2026-12-11", D2026, servants="12",
-            positions_list="Register 2026")
+    for servant in ("A. Bekova, Chief specialist", "B. Omarov, Head of division"):
+        _record(m, p26, "work_done", "2026-12-11", D2026, servant=servant,
+                positions_list="Register 2026")
     # appendix 6: two outreach events of 2026, one of 2025
     l25 = _period_case(m, "legal_outreach", "AK", "2025")
     _record(m, l25, "outreach_event", "2025-05-05", D2025, url="https://t.me/old",

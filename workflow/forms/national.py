@@ -74,6 +74,7 @@ class FigureSpec:
     sum: str | None = None
     counted: bool = False
     analysis: str | None = None
+    missing: int | None = None  # with `sum`: what a record without the value counts as
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def _figure(raw: Any, where: str) -> FigureSpec:
         raise ConfigError(f"{where}: a figure is a table with a key")
     where = f"{where} {raw['key']}"
     known = {"key", "kk", "ru", "source", "register", "records", "by", "sum", "counted",
-             "analyses"}
+             "analyses", "missing"}
     if unknown := sorted(set(raw) - known):
         raise ConfigError(f"{where}: unknown {', '.join(unknown)}")
     if not isinstance(raw.get("source"), str) or not raw["source"]:
@@ -118,9 +119,13 @@ def _figure(raw: Any, where: str) -> FigureSpec:
         raise ConfigError(f"{where}: counts either a register or the analyses")
     if raw.get("analyses") is not None and raw["analyses"] not in ANALYSIS:
         raise ConfigError(f"{where}.analyses: one of {', '.join(ANALYSIS)}")
+    missing = raw.get("missing")
+    if missing is not None and (not isinstance(missing, int) or isinstance(missing, bool)
+                                or not raw.get("sum")):
+        raise ConfigError(f"{where}.missing: a whole number, with `sum`")
     return FigureSpec(raw["key"], _names(raw, where), raw["source"], raw.get("register"),
                       raw.get("records"), raw.get("by"), raw.get("sum"),
-                      bool(raw.get("counted", False)), raw.get("analyses"))
+                      bool(raw.get("counted", False)), raw.get("analyses"), missing)
 
 
 def parse(doc: dict[str, Any], source: str = NATIONAL.name) -> NationalSpec:
@@ -331,6 +336,8 @@ class _Counter:
             for case, day, evidence in chosen:
                 if f.sum:
                     amount = _int(_value(case, f.sum, evidence))
+                    if amount is None and _value(case, f.sum, evidence) in (None, ""):
+                        amount = f.missing
                     if amount is None:
                         continue
                     value += amount
