@@ -457,6 +457,11 @@ def test_process_list_lists_every_register(cli):
             ("year", True) if key in RECURRING else (None, None)), key
     shown = cli("process", "show", "manager_liability")
     assert shown["key"] == "manager_liability"
+    # a field required for some kinds of entry says for which (2.5.1's additional activity)
+    breach = {f["key"]: f for f in cli("process", "show", "restriction_breach")["fields"]}
+    assert breach["additional_activity"]["required_when"] == {"kind": ["incompatible_activity"]}
+    assert breach["circumstances"]["required_when"] == {"kind": ["conflict_of_interest"]}
+    assert not breach["circumstances"]["required"] and "required_when" not in breach["kind"]
 
 
 def test_offence_notice_from_notice_to_recommendations(cli):
