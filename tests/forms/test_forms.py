@@ -42,7 +42,7 @@ from workflow.forms import rules
 from workflow.forms.texts import layouts
 from workflow.forms.xlsx import write_xlsx
 from workflow.storage.db import make_engine
-from workflow.storage.models import AuditRecord
+from workflow.storage.models import AuditRecord, Case
 
 HEADER_KK = ("«Сыбайлас жемқорлықтың алдын-алу және қарсы іс-қимыл» №4 Үлгілік базалық "
              "бағытының жобаларын орындау жөніндегі Нұсқаулыққа №{n} қосымша")  # 000:L1762-1768
@@ -696,3 +696,27 @@ def test_appendix_5_row_2_names_each_servant_the_score_counts(db):
     row2 = [{v.key: v.text for v in line.values} for line in data.lines if line.row == 2]
     assert [line.get("servant") for line in row2] == ["", *march]  # no name: its own column
     assert row2[0]["servants"] == "4" and "D. Old" in row2[0]["servants_named"]
+
+
+def test_the_web_form_asks_the_field_the_kind_requires(web):
+    """The generic web form offers the register's new fields; 2.5.1's additional activity is
+    asked when the kind is an incompatible activity (refused beside the field without it,
+    nothing stored) and stored with the entry."""
+    b = web.browser("aida")
+    page = b.get("/cases/new/restriction_breach?lang=en")
+    assert page.status_code == 200
+    for key in ("additional_activity", "circumstances"):
+        assert f'name="field_{key}"' in page.text
+    data = {"csrf": web.csrf(b), "person": "Web Worker", "position": "Expert",
+            "field_kind": "incompatible_activity", "date_detected": "2024-03-04"}
+    before = web.last_audit()
+    refused = b.post("/cases/new/restriction_breach?lang=en", data=data)
+    assert refused.status_code == 422 and "additional_activity" in refused.text
+    assert [a for a in web.audit_since(before) if a[1] != "refused.open"] == []
+    opened = b.post("/cases/new/restriction_breach?lang=en",
+                    data={**data, "field_additional_activity": "Paid lectures"})
+    assert opened.status_code == 303, opened.text[:500]
+    case_id = int(opened.headers["location"].rsplit("/", 1)[1])
+    with Session(web.engine) as s:
+        assert s.get(Case, case_id).fields == {"kind": "incompatible_activity",
+                                               "additional_activity": "Paid lectures"}
