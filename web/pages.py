@@ -682,8 +682,9 @@ def _open_problems(pc: PageContext, defn: Any, form: dict[str, str]) -> list[rec
                 form_day(pc, text)
             except UsageError as exc:
                 found.append((f"date_{key}", exc))
-    for key, spec in defn.fields.items():
-        if spec.required and not form.get(f"field_{key}", "").strip():
+    given = {k[6:]: v.strip() for k, v in form.items() if k.startswith("field_") and v.strip()}
+    for key, spec in defn.fields.items():  # `required_when`: for the kind chosen
+        if spec.required_for(given) and not form.get(f"field_{key}", "").strip():
             found.append((f"field_{key}", UsageError(key="error.field_required", field=key)))
     return [recording.Problem(_open_message(defn, exc, pc.t), exc.key, name, True)
             for name, exc in found]

@@ -281,8 +281,12 @@ def register_rows(tree: dict, n: int, events: float = 0.0) -> list[dict[str, str
     for i in range(n):
         subject = rng.choice(tree["subjects"])
         detected = date(2025, 1, 1) + timedelta(days=rng.randrange(365))
+        kind = rng.choice(KINDS)
         row = {"subject": subject, "person": f"Person {i}", "position": "Chief expert",
-               "kind": rng.choice(KINDS), "detected": detected.isoformat(),
+               "kind": kind, "detected": detected.isoformat(),
+               # the fields 2.5.1 and 2.5.2 require (000:L1108-1110, L1127-1129)
+               "additional_activity": "Paid consulting" if kind == KINDS[0] else "",
+               "circumstances": "A relative's company audited" if kind == KINDS[1] else "",
                "measures": "Reprimand" if rng.random() < 0.33 else "",
                "responsible": tree["officer"][subject] if rng.random() < 0.1 else "",
                "event": "", "on": ""}

@@ -77,7 +77,8 @@ def test_the_order_and_the_positions_list_are_merzims_own(registry):
                              "anticorruption_manual", "documentolog_course", "legal_outreach",
                              "social_order", "iso37001_certificate",
                              # the enterprise policy: the sources give no day count (P-20)
-                             "policy_forms", "corrupt_act_report", "internal_act_expertise")}
+                             "policy_forms", "corrupt_act_report", "internal_act_expertise",
+                             "enterprise_conflict_of_interest")}
     assert registers == {"offence_reconciliation": ["B-1"], "law_compliance_report": ["B-4"],
                          "akim_commission_schedule": ["merzim"],
                          "anticorruption_manual": ["merzim"], "documentolog_course": ["merzim"],
@@ -85,7 +86,8 @@ def test_the_order_and_the_positions_list_are_merzims_own(registry):
                          "iso37001_certificate": ["merzim"],
                          "policy_forms": ["P-20", "P-20"],
                          "corrupt_act_report": ["P-20", "P-20", "P-20"],
-                         "internal_act_expertise": ["merzim"]}
+                         "internal_act_expertise": ["merzim"],
+                         "enterprise_conflict_of_interest": ["merzim"]}
     # every other shipped deadline comes from the sources
     for d in registry.all():
         if d.key not in registers and d.key != "internal_risk_analysis":

@@ -60,14 +60,14 @@ VERSION_2 = ("akim_commission_meeting", "ethics_explanatory_event", "civil_serva
              "conflict_of_interest", "gift", "foreign_account",
              # the notice carries the day of the incident and the letter
              "corrupt_act_report")
-VERSION_3 = ("ethics_explanatory_event", "gift", "foreign_account")
+VERSION_3 = ("ethics_explanatory_event", "gift", "foreign_account", "conflict_of_interest")
 # Version 2: a repeatable event with a state that is not final (5+ events a month)
 OPEN_ENDED = ("ethics_explanatory_event",)
 LOCAL_EXECUTIVE = {"akimat", "department", "district_akimat"}
 # The enterprise policy (003, P-20 … P-21) and the Concept's action plan (004) in the same folder:
 # tests/services/test_enterprise_policy.py and tests/services/test_action_plan.py
 OTHER_SOURCES = ("policy_forms", "corrupt_act_report", "candidate_check", "counterparty_check",
-                 "internal_act_expertise", "action_plan_item")
+                 "internal_act_expertise", "action_plan_item", "enterprise_conflict_of_interest")
 
 CAL = KazakhstanCalendar()
 
@@ -107,7 +107,8 @@ def test_file_is_valid_named_and_every_stage_has_a_source(key):
     d = loaded.definition
     assert d.key == loaded.path.stem == key
     # ethics_explanatory_event's version 3 prints the day of each event in appendix 5; a gift's
-    # and a foreign account's version 3 open their entry by every outcome (P-25)
+    # and a foreign account's version 3 open their entry by every outcome (P-25);
+    # conflict_of_interest's asks the circumstances of the 2.5.2 entry it opens
     assert d.version == (3 if key in VERSION_3 else 2 if key in VERSION_2 else 1)
     assert (bool(d.final_states) != (key in OPEN_ENDED)) and d.initial_state in d.states
     for lang in LANGUAGES:

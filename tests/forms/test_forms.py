@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -41,7 +42,7 @@ from workflow.forms import rules
 from workflow.forms.texts import layouts
 from workflow.forms.xlsx import write_xlsx
 from workflow.storage.db import make_engine
-from workflow.storage.models import AuditRecord
+from workflow.storage.models import AuditRecord, Case
 
 HEADER_KK = ("«Сыбайлас жемқорлықтың алдын-алу және қарсы іс-қимыл» №4 Үлгілік базалық "
              "бағытының жобаларын орындау жөніндегі Нұсқаулыққа №{n} қосымша")  # 000:L1762-1768
@@ -121,6 +122,7 @@ def test_appendix_2_in_kazakh_has_the_nine_rows_of_the_subject_and_year(world):
         "detected": "10.03.2026", "place": "Konaev", "damage": "250\u00a0000",
         "notified": "12.03.2026", "letter": "12-34/567"})
     liability = fact("manager_liability", "kk", "Supervisor Bekov, Head of department", {
+        "offence_category": "Grave crime", "incidents": "A bribe taken for a licence",
         "erdr_number": "261234", "court": "Almaty city court", "court_act": "01.04.2026",
         "in_force": "20.04.2026",
         "supervisor_political": choice("manager_liability", "supervisor_political", "no", "kk"),
@@ -130,7 +132,7 @@ def test_appendix_2_in_kazakh_has_the_nine_rows_of_the_subject_and_year(world):
         "detected": "01.06.2026"})
     side = fact("restriction_breach", "kk", "Side Worker, Specialist", {
         "kind": choice("restriction_breach", "kind", "incompatible_activity", "kk"),
-        "detected": "01.07.2026"})
+        "detected": "01.07.2026", "additional_activity": "Paid consulting"})
     body = [notice, liability, nothing, nothing, side, nothing, nothing, gift, nothing]
     expected = {
         **top(2, "kk", HEAD_KK, ["ЕСЕП (Анықтама)",
@@ -223,20 +225,64 @@ def test_appendix_4_the_social_order_figures_and_breakdown(world):
         "C8": "* сонымен қатар, техникалық ерекшеліктерді бөлек папкаға қосу керек",
         "A10": "Сыбайлас жемқорлыққа қарсы тақырыпқа МӘТ соммасы бөлінісінде:",
         "C10": "*конкурсқа сілтеме",
-        "A11": "Білім басқармасы", "B11": "700\u00a0000 тңг.", "C11": "https://goszakup.example/1",
-        "A13": "Өңірде 2026 жылға МӘТ барлығы бөлінді.", "B13": "5\u00a0000\u00a0000 тңг.",
-        "A14": "2026 жылға сыбайлас жемқорлыққа қарсы тақырыпқа МӘТ бөлінді.",
-        "B14": "1\u00a0200\u00a0000 тңг.",
-        "A15": "Өңірде 2027 жылға МӘТ барлығы бөлінді.", "B15": "6\u00a0000\u00a0000 тңг.",
-        "A16": "2027 жылға сыбайлас жемқорлыққа қарсы тақырыпқа МӘТ бөлінді.",
-        "B16": "1\u00a0500\u00a0000 тңг.",
+        # the regional departments under their name (000:L2018)
+        "A11": "Облыстық басқармалар", "B11": "", "C11": "",
+        "A12": "Білім басқармасы", "B12": "700\u00a0000 тңг.", "C12": "https://goszakup.example/1",
+        "A14": "Өңірде 2026 жылға МӘТ барлығы бөлінді.", "B14": "5\u00a0000\u00a0000 тңг.",
+        "A15": "2026 жылға сыбайлас жемқорлыққа қарсы тақырыпқа МӘТ бөлінді.",
+        "B15": "1\u00a0200\u00a0000 тңг.",
+        "A16": "Өңірде 2027 жылға МӘТ барлығы бөлінді.", "B16": "6\u00a0000\u00a0000 тңг.",
+        "A17": "2027 жылға сыбайлас жемқорлыққа қарсы тақырыпқа МӘТ бөлінді.",
+        "B17": "1\u00a0500\u00a0000 тңг.",
     }
+    expected = {k: v for k, v in expected.items() if v != ""}
     assert got == expected  # no approval block (000:L1989-2044)
     ru = cells(produce(world, 4, "ru"))
-    assert (ru["A5"], ru["A7"], ru["B7"], ru["A11"], ru["A15"]) == (
+    assert (ru["A5"], ru["A7"], ru["B7"], ru["A11"], ru["A12"], ru["A16"]) == (
         "Координация ГСЗ на антикоррупционную тематику в регионе", "Всего выделено ГСЗ в регионе",
-        "5\u00a0000\u00a0000 тг.", "Управление образования",
+        "5\u00a0000\u00a0000 тг.", "Областные управления", "Управление образования",
         "Всего выделено ГСЗ в регионе на 2027 год.")
+
+
+def test_appendix_4_groups_the_units_by_departments_then_cities_and_districts(db):
+    """The breakdown of the state social order (000:L2018-2024): the regional departments under
+    their name, then the cities' and districts' akimats under theirs, each unit a row with its
+    amount and competition link, whatever the order the orders were recorded in."""
+    from calendars import KazakhstanCalendar
+    from tests.support.bulk_helpers import commit
+    from workflow import services as svc
+    from workflow.definitions import load_registry
+    from workflow.forms import service as forms
+
+    ctx = svc.Context(KazakhstanCalendar(), load_registry(), date(2026, 12, 1), actor="test",
+                      language="en")
+
+    def recorded(s):
+        svc.add_org(s, ctx, "RG", "Region", "akimat")
+        for code, title, kind in (("RG-D1", "Kegen district akimat", "district_akimat"),
+                                 ("RG-DEP1", "Education department", "department"),
+                                 ("RG-C1", "Tekeli city akimat", "district_akimat"),
+                                 ("RG-DEP2", "Health department", "department")):
+            svc.add_org(s, ctx, code, title, kind, parent_code="RG")
+        case = svc.open_checked(s, ctx, "social_order", "RG", period="2026").analysis
+        for i, unit in enumerate(("RG-D1", "RG-DEP1", "RG-C1", "RG-DEP2"), start=1):
+            svc.record_event(s, ctx, case.id, "unit_order", date(2026, 3, i),
+                             {"unit": unit, "amount": str(i * 1000),
+                              "url": f"https://goszakup.example/{i}"})
+
+    commit(db, recorded)
+    with Session(db) as s:
+        data, _shown, _hidden = forms.form_data(s, ctx, 4, "RG", 2026, "ru")
+    sheet = rules.lay_out(layouts(), data)
+    first = next(c.row for c in sheet.cells if c.value == "*ссылка на конкурс") + 1
+    rows = [(sheet.value(r, 1), sheet.value(r, 2)) for r in range(first, first + 7)]
+    assert rows == [("Областные управления", ""),
+                    ("Education department", "2\u00a0000 тг."),
+                    ("Health department", "4\u00a0000 тг."),
+                    ("Города и районы", ""),
+                    ("Kegen district akimat", "1\u00a0000 тг."),
+                    ("Tekeli city akimat", "3\u00a0000 тг."),
+                    (None, None)]
 
 
 def test_appendix_5_the_ethics_commissioners_two_rows(world):
@@ -258,10 +304,12 @@ def test_appendix_5_the_ethics_commissioners_two_rows(world):
                f"{name(event, 'audience', 'kk')}: 25",
         "A17": 2, "B17": "Сыбайлас жемқорлық тәуекелдеріне шалдыққан лауазымдарды атқаратын "
                          "мемлекеттік қызметшілермен жүйелі алдын алу жұмыстарын ұйымдастыруы",
-        # no servant named on this record: the name-and-position column is left blank
-        "A18": "2.1",
+        # each servant the score counts (a record each) by name and position (000:L2081)
+        "A18": "2.1", "B18": f"{name('preventive_work', 'servant', 'kk')}: A. Bekova, Chief specialist",
         "C18": f"{name('preventive_work', 'work_done', 'kk')}: 11.12.2026\n"
-               f"{name('preventive_work', 'servants', 'kk')}: 12\n"
+               f"{name('preventive_work', 'positions_list', 'kk')}: Register 2026",
+        "A19": "2.2", "B19": f"{name('preventive_work', 'servant', 'kk')}: B. Omarov, Head of division",
+        "C19": f"{name('preventive_work', 'work_done', 'kk')}: 11.12.2026\n"
                f"{name('preventive_work', 'positions_list', 'kk')}: Register 2026",
     }
     assert got == expected
@@ -284,11 +332,14 @@ def test_appendix_6_the_legal_outreach_events(world):
                "белгілі бір өмірлік жағдайында әрекет тәртібін түсіндіру), өткізу күні мен уақыты",
         "C14": "Кросс-платформадағы растайтын құжаты бар парақшасына сілтеме (басқа "
                "интернет-ресурсында жарияланған болса, оған сілтеме)",  # 000:L2131-2143
+        # each event's day (its record's date) and its time as typed (000:L2133-2135)
         "A15": 1, "B15": f"{name(p, 'explained', 'kk')}: Law on X\n"
-                         f"{name(p, 'held_at', 'kk')}: 05.05.2026 10:00",
+                         f"{name(p, 'outreach_event', 'kk')}: 05.05.2026\n"
+                         f"{name(p, 'held_at', 'kk')}: 10:00, the akimat's hall",
         "C15": "https://t.me/x/1",
         "A16": 2, "B16": f"{name(p, 'explained', 'kk')}: Life situation: a pension\n"
-                         f"{name(p, 'held_at', 'kk')}: 01.10.2026 15:30",
+                         f"{name(p, 'outreach_event', 'kk')}: 01.10.2026\n"
+                         f"{name(p, 'held_at', 'kk')}: 15:30, online",
         "C16": "https://t.me/x/2",
     }
     assert got == expected
@@ -498,5 +549,174 @@ def test_the_command_line_audits_each_form(world):
         last = s.exec(select(AuditRecord).order_by(AuditRecord.id.desc())).first()
     engine.dispose()
     assert last is not None and last.action == "export.form" and last.entity_id == "AK"
-    assert json.loads(last.payload) == {"appendix": 5, "year": 2026, "lang": "kk", "lines": 2,
+    assert json.loads(last.payload) == {"appendix": 5, "year": 2026, "lang": "kk", "lines": 3,
                                         "persons_shown": 0, "persons_hidden": 0}
+
+
+# -- appendices written for some kinds of organisation only -----------------------------------------
+
+
+@pytest.mark.parametrize("n", [1, 4])
+@pytest.mark.parametrize("org", ["GOV", "AK-EDU"])
+def test_appendices_1_and_4_are_refused_for_bodies_they_are_not_written_for(world, n, org):
+    """Appendix 1 (the local executive body's cartogram, 001:L232) and appendix 4 (the region's
+    state social order, 001:L682-694) are the regional akimat's: for a central body or a
+    department the form is refused with the reason, in the reader's language; nothing written,
+    nothing audited."""
+    m = world["m"]
+    engine = make_engine(world["url"])
+    with Session(engine) as s:
+        audited = len(s.exec(select(AuditRecord)).all())
+    kind = {"GOV": ("central state body", "центральный государственный орган",
+                    "орталық мемлекеттік орган"),
+            "AK-EDU": ("department", "управление", "басқарма")}[org]
+    out = m.cwd / f"refused-{n}-{org}.xlsx"
+    for lang, words in (
+            ("en", f"Appendix {n} is not written for {org}: it applies to “regional akimat”, not "
+                   f"to an organisation of kind “{kind[0]}”."),
+            ("ru", f"Приложение №{n} не составляется для {org}: оно относится к видам «акимат "
+                   f"области», а не к виду «{kind[1]}»."),
+            ("kk", f"№{n} қосымша {org} үшін жасалмайды: ол «облыс әкімдігі» түріндегі ұйымдарға "
+                   f"арналған, «{kind[2]}» түріне емес.")):
+        result = m("form", str(n), org, "--year", str(YEAR), "--output", str(out), lang=lang)
+        assert result.returncode == 2, (lang, result.stdout, result.stderr)
+        assert words in result.stderr, (lang, result.stderr)
+        assert "Traceback" not in result.stderr and not result.stdout and not out.exists()
+    with Session(engine) as s:
+        assert len(s.exec(select(AuditRecord)).all()) == audited
+    engine.dispose()
+    # the other appendices are written for it
+    assert m("form", "2", org, "--year", str(YEAR), "--output", str(out)).returncode == 0
+
+
+def test_the_web_refuses_appendix_4_of_a_central_body_and_lists_it_for_no_one_else(web):
+    since = web.last_audit()
+    refused = web.browser("bolat").get(f"/forms/4.xlsx?org=GOV&year={YEAR}&lang=ru")
+    assert refused.status_code == 422
+    assert "не составляется для GOV" in refused.text and "Traceback" not in refused.text
+    assert not [a for a in web.audit_since(since) if a[1] == "export.form"]
+    assert web.browser("bolat").get(f"/forms/4.xlsx?org=AK&year={YEAR}").status_code == 200
+
+
+# -- an entry of an earlier version, without the fields the form now prints ----------------------
+
+
+def test_an_entry_opened_before_the_new_fields_prints_them_not_recorded(db):
+    """Entries opened with the registers' earlier versions (restriction_breach 2,
+    manager_liability 2) have no additional activity, circumstances, category or incidents:
+    appendix 2 prints each field the entry's kind requires as "not recorded", in its place
+    (the seed's order), and none its kind does not require (a gift)."""
+    from calendars import KazakhstanCalendar
+    from tests.support.bulk_helpers import commit
+    from workflow import services as svc
+    from workflow.definitions import Registry, load_registry
+    from workflow.forms import service as forms
+
+    registry = load_registry()
+    cal = KazakhstanCalendar()
+    now = svc.Context(cal, registry, date(2026, 12, 1), actor="test", language="en")
+    breach2 = registry.version("restriction_breach", 2)
+    liability2 = registry.version("manager_liability", 2)
+
+    def opened(s):
+        svc.add_org(s, now, "AK", "Akimat", "akimat")
+        for defn, person, fields, dates in (
+                (breach2, "Side Worker", {"kind": "incompatible_activity",
+                                          "measures": "Reprimand"}, {"detected": date(2026, 3, 2)}),
+                (breach2, "Conflicted", {"kind": "conflict_of_interest"},
+                 {"detected": date(2026, 4, 1)}),
+                (breach2, "Gift Taker", {"kind": "reward_or_gift"}, {"detected": date(2026, 5, 4)}),
+                (liability2, "Supervisor", {"detected_independently": "yes", "court": "Court"},
+                 {"court_act": date(2026, 3, 2), "in_force": date(2026, 3, 20)})):
+            old = svc.Context(cal, Registry.of(defn), date(2026, 12, 1), actor="test",
+                              language="en")
+            svc.open_case(s, old, defn.key, "AK", person=person, position="Expert",
+                          fields=fields, dates=dates)
+
+    commit(db, opened)
+    b, m = registry.get("restriction_breach"), registry.get("manager_liability")
+    for lang, missing in (("ru", "не внесено"), ("kk", "енгізілмеген")):
+        with Session(db) as s:
+            data, _shown, _hidden = forms.form_data(s, now, 2, "AK", 2026, lang)
+        lines = {line.person.split(",")[0]: [(v.key, v.name, v.text) for v in line.values]
+                 for line in data.lines}
+        activity = ("additional_activity", b.fields["additional_activity"].names[lang], missing)
+        circumstances = ("circumstances", b.fields["circumstances"].names[lang], missing)
+        # in the seed's order: after the kind and the day, before the measures
+        assert [k for k, _, _ in lines["Side Worker"]] == ["kind", "detected",
+                                                            "additional_activity", "measures"]
+        assert activity in lines["Side Worker"] and circumstances not in lines["Side Worker"]
+        assert circumstances in lines["Conflicted"] and activity not in lines["Conflicted"]
+        assert [k for k, _, _ in lines["Gift Taker"]] == ["kind", "detected"]
+        assert [(k, t) for k, _, t in lines["Supervisor"]][:3] == [
+            ("offence_category", missing), ("incidents", missing), ("court", "Court")]
+        assert lines["Supervisor"][0][1] == m.fields["offence_category"].names[lang]
+
+
+def test_appendix_5_row_2_names_each_servant_the_score_counts(db):
+    """4.2.4 (001:L781-795) scores 1 per servant worked with, at most 10 a month; a record of
+    `work_done` is the work with one servant, named with the position, so appendix 5 row 2 lists
+    exactly the servants the score and the national input count. A month recorded before
+    (version 2: a number of servants, the names typed beside it) still counts its number."""
+    from calendars import KazakhstanCalendar
+    from tests.support.bulk_helpers import commit
+    from workflow import services as svc
+    from workflow.definitions import Registry, load_registry
+    from workflow.forms import national
+    from workflow.forms import service as forms
+    from workflow.scorecard import service as scoring
+    from workflow.scorecard.rules import ScoreSettings
+
+    registry = load_registry()
+    cal = KazakhstanCalendar()
+    now = svc.Context(cal, registry, date(2026, 12, 1), actor="test", language="en")
+    old = svc.Context(cal, Registry.of(registry.version("preventive_work", 2)), date(2026, 12, 1),
+                      actor="test", language="en")
+    march = ["A. Bekova, Chief expert", "B. Omarov, Head of division", "C. Dosova, Expert"]
+
+    def recorded(s):
+        svc.add_org(s, now, "AK", "Akimat", "akimat")
+        feb = svc.open_checked(s, old, "preventive_work", "AK", period="2026M02").analysis
+        svc.record_event(s, old, feb.id, "work_done", date(2026, 2, 10),
+                         {"servants": "4", "servants_named": "D. Old, E. Old, F. Old, G. Old",
+                          "positions_list": "Register 2026"})
+        mar = svc.open_checked(s, now, "preventive_work", "AK", period="2026M03").analysis
+        for i, servant in enumerate(march, start=1):
+            svc.record_event(s, now, mar.id, "work_done", date(2026, 3, i),
+                             {"servant": servant, "positions_list": "Register 2026"})
+
+    commit(db, recorded)
+    with Session(db) as s:
+        card = scoring.scorecards(s, now, "AK", 2026, ScoreSettings())[0]
+        data, _shown, _hidden = forms.form_data(s, now, 5, "AK", 2026, "ru")
+        figures, _n, _h = national.national_data(s, now, "AK", 2026, "ru")
+    indicator = next(i for i in card["indicators"] if i["key"] == "4.2.4")
+    assert indicator["points"] == 4 + 3  # February's 4, March's three named servants
+    assert figures.figure("preventive_work").value == 7
+    row2 = [{v.key: v.text for v in line.values} for line in data.lines if line.row == 2]
+    assert [line.get("servant") for line in row2] == ["", *march]  # no name: its own column
+    assert row2[0]["servants"] == "4" and "D. Old" in row2[0]["servants_named"]
+
+
+def test_the_web_form_asks_the_field_the_kind_requires(web):
+    """The generic web form offers the register's new fields; 2.5.1's additional activity is
+    asked when the kind is an incompatible activity (refused beside the field without it,
+    nothing stored) and stored with the entry."""
+    b = web.browser("aida")
+    page = b.get("/cases/new/restriction_breach?lang=en")
+    assert page.status_code == 200
+    for key in ("additional_activity", "circumstances"):
+        assert f'name="field_{key}"' in page.text
+    data = {"csrf": web.csrf(b), "person": "Web Worker", "position": "Expert",
+            "field_kind": "incompatible_activity", "date_detected": "2024-03-04"}
+    before = web.last_audit()
+    refused = b.post("/cases/new/restriction_breach?lang=en", data=data)
+    assert refused.status_code == 422 and "additional_activity" in refused.text
+    assert [a for a in web.audit_since(before) if a[1] != "refused.open"] == []
+    opened = b.post("/cases/new/restriction_breach?lang=en",
+                    data={**data, "field_additional_activity": "Paid lectures"})
+    assert opened.status_code == 303, opened.text[:500]
+    case_id = int(opened.headers["location"].rsplit("/", 1)[1])
+    with Session(web.engine) as s:
+        assert s.get(Case, case_id).fields == {"kind": "incompatible_activity",
+                                               "additional_activity": "Paid lectures"}

@@ -73,9 +73,13 @@ def _more_facts(m: Merzim) -> None:
                   {"detected": f"2026-0{i + 2}-1{i}"})
         _record(m, n, "notice_sent", f"2026-0{i + 2}-2{i}", D2026, letter=f"PR-{i}")
     for i, (kind, day) in enumerate(BREACHES, start=1):
+        needed = ({"additional_activity": f"Paid work for TOO Print-{i}"}
+                  if kind == "incompatible_activity" else
+                  {"circumstances": f"Audited a relative's company Print-{i}"}
+                  if kind == "conflict_of_interest" else {})
         _open(m, "restriction_breach", "AK", D2026, f"Print Breach {i}",
               "Chief specialist of the department",
-              {"kind": kind, "detected_independently": "yes" if i % 2 else "no"},
+              {"kind": kind, "detected_independently": "yes" if i % 2 else "no", **needed},
               {"detected": day})
     _open(m, "tainted_hire", "AK", D2026, "Print Hire 1", "Specialist", {},
           {"hired": "2026-02-02"})
@@ -199,7 +203,7 @@ def test_every_date_a_form_prints_is_dd_mm_yyyy(world):
                            text):
         assert re.fullmatch(r"\d{2}\.\d{2}\.\d{4}", found), found
     for day in ("10.03.2026", "12.03.2026", "01.04.2026", "20.04.2026", "01.06.2026",
-                "02.02.2026", "20.11.2026", "06.08.2026"):
+                "02.02.2026", "20.11.2026", "06.08.2026", "05.05.2026", "01.10.2026"):
         assert day in text, day
 
 
@@ -264,6 +268,30 @@ def test_appendix_2_prints_on_a4_landscape_pages_one_page_wide(world, tmp_path):
         for person in persons:
             assert _squeezed(person) in "".join(pages[on[0]:]), (row, person)
     assert _squeezed("12-34/567") in pages[0] and _squeezed("PR-3") in pages[0]
+
+
+def test_the_printed_forms_show_the_events_dates_and_the_registers_new_fields(world, tmp_path):
+    """Appendix 6 prints each outreach event's day beside its time (000:L2133-2135); appendix 2
+    prints 2.5.1's additional activity, 2.5.2's circumstances and 2.3.1's category and
+    incidents (000:L1108-1110, L1127-1129, L854), each under its name, in kk and ru."""
+    for lang in ("kk", "ru"):
+        six = "".join(_squeezed(page.extract_text()) for page in PdfReader(
+            _print(produce(world, 6, lang), tmp_path / f"six-{lang}")).pages)
+        held = _squeezed(name("legal_outreach", "outreach_event", lang))
+        for day, time in (("05.05.2026", "10:00, the akimat's hall"),
+                          ("01.10.2026", "15:30, online")):
+            assert f"{held}:{day}" in six and _squeezed(time) in six, (lang, day)
+        two = "".join(_squeezed(page.extract_text()) for page in PdfReader(
+            _print(produce(world, 2, lang), tmp_path / f"two-{lang}")).pages)
+        b, m = "restriction_breach", "manager_liability"
+        for process, key, value in (
+                (b, "additional_activity", "Paid consulting"),
+                (b, "additional_activity", "Paid work for TOO Print-6"),
+                (b, "circumstances", "Audited a relative's company Print-1"),
+                (b, "circumstances", "Audited a relative's company Print-2"),
+                (m, "offence_category", "Grave crime"),
+                (m, "incidents", "A bribe taken for a licence")):
+            assert _squeezed(f"{name(process, key, lang)}: {value}") in two, (lang, key, value)
 
 
 # -- a row of many facts, printed: each fact a sheet row of its own -------------------------------

@@ -139,7 +139,7 @@ EXPECTED = {
     "recommendations_fulfilled": 1, "monitoring_reviewed": 0,
     "offence_notices": 2, "manager_liability": 1, "manager_transfer_liability": 0,
     "tainted_hires": 0, "restriction_breaches": 2, "reconciliation_rows": 3,
-    "ethics_events": 1, "ethics_audience": 25, "preventive_work": 12,
+    "ethics_events": 1, "ethics_audience": 25, "preventive_work": 2,
     "social_order_amount": 1_200_000, "social_order_units": 1, "outreach_events": 3,
     "anticorruption_policy": 1, "coi_policy": 0,
 }

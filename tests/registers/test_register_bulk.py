@@ -34,6 +34,13 @@ KINDS = ("incompatible_activity", "conflict_of_interest", "insider_information",
 REGISTRY = load_registry()
 
 
+def needed_by(kind: str) -> dict[str, str]:
+    """The fields an entry of this kind requires besides the kind (000:L1108-1110, L1127-1129)."""
+    return {"additional_activity": "Paid consulting" if kind == "incompatible_activity" else "",
+            "circumstances": "A relative's company audited" if kind == "conflict_of_interest"
+            else ""}
+
+
 def context(today: date = TODAY, actor: str = "cli:importer") -> svc.Context:
     return svc.Context(KazakhstanCalendar(), REGISTRY, today, actor=actor, language="en")
 
@@ -67,7 +74,8 @@ def breach_rows(codes: list[str], n: int, seed: int = SEED) -> list[dict[str, st
         detected = date(2025, 1, 1) + timedelta(days=rng.randrange(500))
         row = {"subject": subject, "person": f"Person {i}",
                "position": rng.choice(("Expert", "Chief expert", "")),
-               "kind": rng.choice(KINDS), "detected": detected.isoformat(),
+               "kind": (kind := rng.choice(KINDS)), "detected": detected.isoformat(),
+               **needed_by(kind),
                "measures": rng.choice(("", "Reprimand")), "responsible": "",
                "event": "", "on": "", "receipt_act": "", "note": ""}
         if rng.random() < 0.1 and not subject.endswith("D3"):
@@ -316,7 +324,7 @@ def test_a_sign_in_and_an_api_write_during_an_import_answer_before_it_ends(web, 
     assert browser.get("/login").status_code == 200
     subjects = ["MF", "MF-KGD", "MF-KGD-ALM", "AK-ALM", "AK-ALM-EDU", "AK-ALM-HLTH"]
     rows = [{"subject": subjects[i % len(subjects)], "person": f"Person {i}",
-             "kind": KINDS[i % len(KINDS)],
+             "kind": KINDS[i % len(KINDS)], **needed_by(KINDS[i % len(KINDS)]),
              "detected": (WEB_TODAY - timedelta(days=1 + i % 300)).isoformat()}
             for i in range(10_000)]
     started, finished, failed = threading.Event(), threading.Event(), []

@@ -146,7 +146,18 @@ def test_the_fields_dates_and_choices_of_the_contract():
     required = {(k, f.key) for k in KEYS for f in defn(k).fields.values() if f.required}
     assert required == {("offence_notice", "category"), ("restriction_breach", "kind"),
                         ("manager_liability", "detected_independently"),
+                        ("manager_liability", "offence_category"),
+                        ("manager_liability", "incidents"),
+                        ("manager_transfer_liability", "offence_category"),
+                        ("manager_transfer_liability", "incidents"),
                         ("candidate_screening", "competition")}
+    # 2.5.1's additional activity and 2.5.2's circumstances: required for their kind only
+    when = {(k, f.key): f.required_when for k in KEYS for f in defn(k).fields.values()
+            if f.required_when}
+    assert when == {("restriction_breach", "additional_activity"): (
+                        ("kind", ("incompatible_activity",)),),
+                    ("restriction_breach", "circumstances"): (
+                        ("kind", ("conflict_of_interest",)),)}
     ml = defn("manager_liability").dates
     assert (ml["court_act"].given, ml["court_act"].past) == ("required", True)
     assert (ml["in_force"].given, ml["in_force"].past, ml["in_force"].not_before) == (
@@ -446,6 +457,11 @@ def test_process_list_lists_every_register(cli):
             ("year", True) if key in RECURRING else (None, None)), key
     shown = cli("process", "show", "manager_liability")
     assert shown["key"] == "manager_liability"
+    # a field required for some kinds of entry says for which (2.5.1's additional activity)
+    breach = {f["key"]: f for f in cli("process", "show", "restriction_breach")["fields"]}
+    assert breach["additional_activity"]["required_when"] == {"kind": ["incompatible_activity"]}
+    assert breach["circumstances"]["required_when"] == {"kind": ["conflict_of_interest"]}
+    assert not breach["circumstances"]["required"] and "required_when" not in breach["kind"]
 
 
 def test_offence_notice_from_notice_to_recommendations(cli):
@@ -518,7 +534,8 @@ def test_offence_reconciliation_and_law_compliance_report_from_the_obligations(c
 def _liability(cli, in_force: str, political: str) -> dict:
     court_act = (date.fromisoformat(in_force) - timedelta(days=20)).isoformat()
     return cli("case", "open", "manager_liability", "--subject", "MF", "--person", "B. Head",
-               "--position", "Deputy head", "--field", "erdr_number=251234567890123",
+               "--position", "Deputy head", "--field", "offence_category=Grave crime",
+               "--field", "incidents=A bribe", "--field", "erdr_number=251234567890123",
                "--field", "court=Specialised inter-district criminal court of Astana",
                "--field", f"supervisor_political={political}", "--field", "three_months=yes",
                "--field", "detected_independently=yes", "--date", f"court_act={court_act}",
@@ -563,6 +580,7 @@ def test_manager_liability_outcomes(cli):
 def test_transfer_liability_tainted_hire_and_their_cancellation(cli):
     moved = cli("case", "open", "manager_transfer_liability", "--subject", "MF", "--person",
                 "C. Moved", "--position", "Head of department", "--field",
+                "offence_category=Grave crime", "--field", "incidents=A bribe", "--field",
                 "moved_to_agency=Ministry of Energy", "--field", "moved_to_position=Director",
                 "--field", "measures=Internal investigation started",
                 "--field", "why_not_concluded=Appointed elsewhere before it ended",
@@ -648,20 +666,40 @@ REFUSALS = [
      "damage: 'a lot' is not a whole number"),
     ("the court act in force in the future",
      ("case", "open", "manager_liability", "--subject", "MF", "--person", "X", "--field",
-      "detected_independently=no", "--date", "court_act=2027-12-01", "--date",
+      "detected_independently=no", "--field", "offence_category=Grave crime", "--field",
+      "incidents=A bribe", "--date", "court_act=2027-12-01", "--date",
       "in_force=2028-01-05"), 3,
      "2028-01-05 is in the future (today is 2027-12-31)"),
     ("in force before the court act",
      ("case", "open", "manager_liability", "--subject", "MF", "--person", "X", "--field",
-      "detected_independently=no", "--date", "court_act=2027-12-01", "--date",
+      "detected_independently=no", "--field", "offence_category=Grave crime", "--field",
+      "incidents=A bribe", "--date", "court_act=2027-12-01", "--date",
       "in_force=2027-11-05"), 3, "2027-11-05 is before 2027-12-01"),
     ("a missing required field (the category)",
      ("case", "open", "offence_notice", "--subject", "MF", "--person", "X", "--date",
       "detected=2026-01-05"), 2, "category is required"),
     ("a missing required field (detected independently)",
-     ("case", "open", "manager_liability", "--subject", "MF", "--person", "X", "--date",
+     ("case", "open", "manager_liability", "--subject", "MF", "--person", "X", "--field",
+      "offence_category=Grave crime", "--field", "incidents=A bribe", "--date",
       "court_act=2027-12-01", "--date", "in_force=2027-12-10"), 2,
      "detected_independently is required"),
+    ("a missing required field (the offence's category, 000:L854)",
+     ("case", "open", "manager_liability", "--subject", "MF", "--person", "X", "--field",
+      "detected_independently=no", "--field", "incidents=A bribe", "--date",
+      "court_act=2027-12-01", "--date", "in_force=2027-12-10"), 2,
+     "offence_category is required"),
+    ("a missing required field (the incidents, 000:L983)",
+     ("case", "open", "manager_transfer_liability", "--subject", "MF", "--person", "X",
+      "--field", "offence_category=Grave crime", "--date", "appointed=2027-12-10"), 2,
+     "incidents is required"),
+    ("2.5.1 without the additional activity (000:L1108-1110)",
+     ("case", "open", "restriction_breach", "--subject", "MF", "--person", "X", "--field",
+      "kind=incompatible_activity", "--date", "detected=2026-01-05"), 2,
+     "additional_activity is required"),
+    ("2.5.2 without the circumstances (000:L1127-1129)",
+     ("case", "open", "restriction_breach", "--subject", "MF", "--person", "X", "--field",
+      "kind=conflict_of_interest", "--field", "measures=Removed", "--date",
+      "detected=2026-01-05"), 2, "circumstances is required"),
     ("a kind outside the choices",
      ("case", "open", "restriction_breach", "--subject", "MF", "--person", "X", "--field",
       "kind=bribe", "--date", "detected=2026-01-05"), 2, "'bribe' is not one of"),
@@ -726,6 +764,8 @@ def test_a_manager_above_the_organisation_does_not_see_the_person(web, merzim_db
     opened = merzim_db("case", "open", "manager_liability", "--subject", "AK-ALM-EDU",
                        "--person", name, "--position", position, "--field",
                        "detected_independently=yes", "--field", f"erdr_number={erdr}",
+                       "--field", "offence_category=Grave crime", "--field",
+                       "incidents=A bribe",
                        "--date", "court_act=2025-10-01",
                        "--date", "in_force=2025-11-03", "--json", today=TODAY)
     assert opened.returncode == 0, opened.stderr

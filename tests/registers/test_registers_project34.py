@@ -115,10 +115,10 @@ def test_the_scorecard_and_form_tables_are_the_contracts():
                                      "columns": ["commissioner", "event_held", "topic",
                                                  "audience"]},
         "preventive_work": {"appendix": 5, "row": 2, "records": "work_done",
-                            "columns": ["servants_named", "work_done", "servants",
-                                        "positions_list", "work_info"]},
+                            "columns": ["servant", "work_done", "positions_list",
+                                        "work_info", "servants_named", "servants"]},
         "legal_outreach": {"appendix": 6, "records": "outreach_event",
-                           "columns": ["explained", "held_at", "url"]},
+                           "columns": ["explained", "outreach_event", "held_at", "url"]},
     }
     assert {k: raw(k).get("form") for k in (*MINE, *VERSION_2) if raw(k).get("form")} == forms
     # every key a table names is the definition's own
@@ -541,15 +541,19 @@ def test_documentolog_preventive_work_and_legal_outreach(world):
     assert stages(view) == {"online_course": ("2026-12-31", "done_on_time", "2026-04-27")}
 
     work = str(world.case_of("preventive_work", "MF", "2026M04"))
-    assert "ten is not a whole number" in world.refused(
-        "record", work, "work_done", "--date", "2026-04-10", "--evidence", "servants=ten",
+    # a record is the work with one servant, named with the position (version 3): no number
+    # typed apart from the names
+    assert "Servant worked with: name, position" in world.refused(
+        "record", work, "work_done", "--date", "2026-04-10", "--evidence", "servants=4",
         "--evidence", "positions_list=Register of 2026")
-    for day, servants in (("2026-04-10", "4"), ("2026-04-17", "7"), ("2026-04-24", "3")):
+    for day, servant in (("2026-04-10", "A. Bekova, Chief expert"),
+                         ("2026-04-17", "B. Omarov, Head of division"),
+                         ("2026-04-24", "C. Dosova, Expert")):
         view = world.ok("record", work, "work_done", "--date", day, "--evidence",
-                        f"servants={servants}", "--evidence", "positions_list=Register of 2026")
+                        f"servant={servant}", "--evidence", "positions_list=Register of 2026")
     assert view["stages"] == []  # no deadline in the sources ("жүйелі")
-    assert [r["evidence"]["servants"] for r in standing_records(view, "work_done")] == [
-        "4", "7", "3"]
+    assert [r["evidence"]["servant"] for r in standing_records(view, "work_done")] == [
+        "A. Bekova, Chief expert", "B. Omarov, Head of division", "C. Dosova, Expert"]
 
     outreach = str(world.case_of("legal_outreach", "MF", "2026"))
     event = ("record", outreach, "outreach_event", "--date", "2026-04-15", "--evidence",

@@ -164,7 +164,8 @@ def test_2_3_1_pays_only_for_a_supervisor_not_held_liable(cli):
 
     def liability(person: str, event: str, *evidence: str) -> None:
         case = open_case(cli, "manager_liability", "MF", "2026-05-01", person,
-                         {"supervisor_political": "no", "detected_independently": "yes"},
+                         {"offence_category": "Grave crime", "incidents": "A bribe",
+                          "supervisor_political": "no", "detected_independently": "yes"},
                          {"court_act": "2026-03-01", "in_force": "2026-03-20"})
         record(cli, case, event, "2026-04-10", "2026-05-01", *evidence)
 
@@ -181,7 +182,8 @@ def test_2_3_1_pays_only_for_a_supervisor_not_held_liable(cli):
 def test_appendix_2_states_the_outcome_of_a_supervisors_liability(cli, tmp_path):
     org(cli, "MF", "central_body", name="Ministry")
     case = open_case(cli, "manager_liability", "MF", "2026-05-01", "Political Boss",
-                     {"supervisor_political": "yes", "detected_independently": "no"},
+                     {"offence_category": "Grave crime", "incidents": "A bribe",
+                      "supervisor_political": "yes", "detected_independently": "no"},
                      {"court_act": "2026-03-01", "in_force": "2026-03-20"})
     cli("record", str(case), "resignation", "--not-done", "--note", "He did not resign",
         "--date", "2026-04-01", today="2026-05-01")

@@ -139,6 +139,7 @@ def test_a_bad_value_is_refused_and_nothing_changes(db, cli):
 def _liability(cli, in_force: str) -> dict:
     return _json(cli("case", "open", "manager_liability", "--subject", "MF", "--person",
                      "B. Head", "--position", "Deputy head", "--field",
+                     "offence_category=Grave crime", "--field", "incidents=A bribe", "--field",
                      "erdr_number=251234567890123", "--field", "court=Astana court",
                      "--field", "supervisor_political=yes", "--field", "three_months=yes",
                      "--field", "detected_independently=no", "--date", "court_act=2026-02-01",

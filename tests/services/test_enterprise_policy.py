@@ -26,6 +26,7 @@ from workflow.definitions import load_registry
 
 POLICY = ("policy_forms", "corrupt_act_report", "candidate_check", "counterparty_check",
           "internal_act_expertise")
+COI = "enterprise_conflict_of_interest"
 TODAY = "2026-11-24"
 
 
@@ -146,9 +147,45 @@ def test_corrupt_act_report_stages_and_merzims_deadlines(cli):
            "исх-15/112"))
     status = ok(cli("status", str(case), "--json"))
     assert status["state"] == "sent_to_authorities"
+    # the transfer of materials is one of the corrective measures (003:L322-326): the
+    # investigation ends with the measures, still recordable after it
+    assert status["stages"][-1]["key"] == "measures_or_materials"
+    assert status["stages"][-1]["status"] == "open"
+    ok(cli("record", str(case), "corrective_measures", "--date", "2026-11-06", "--evidence",
+           "note=Dismissed"))
+    status = ok(cli("status", str(case), "--json"))
+    assert status["state"] == "measures_taken"
     assert {s["key"]: s["status"] for s in status["stages"]} == {
         "inform_manager": "done_on_time", "open_check": "done_on_time",
         "findings": "done_on_time", "measures_or_materials": "done_on_time"}
+    assert [r["event"] for r in status["records"]][-2:] == ["materials_sent",
+                                                            "corrective_measures"]
+
+
+def test_corrective_measures_then_the_materials_both_recorded(cli, db):
+    case = ok(cli("case", "open", "corrupt_act_report", "--subject", "QSE", "--field",
+                  "kind=corrupt_act", "--date", "reported=2026-10-02", "--json"))["id"]
+    for event, day, extra in (("manager_informed", "2026-10-02", ()),
+                              ("check_opened", "2026-10-05", ()),
+                              ("findings", "2026-11-03", ("--number", "АКТ-8")),
+                              ("corrective_measures", "2026-11-04",
+                               ("--evidence", "note=Labour contract ended"))):
+        ok(cli("record", str(case), event, "--date", day, *extra))
+    # the measures taken: the findings can no longer say no corrupt act was established
+    before = dump_tables(db)
+    refused = cli("record", str(case), "not_established", "--date", "2026-11-05", "--evidence",
+                  "note=none")
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert dump_tables(db) == before
+    # the materials sent to the authorities after the measures: recorded, not refused
+    ok(cli("record", str(case), "materials_sent", "--date", "2026-11-09", "--number",
+           "исх-15/113"))
+    status = ok(cli("status", str(case), "--json"))
+    assert [r["event"] for r in status["records"]][-2:] == ["corrective_measures",
+                                                            "materials_sent"]
+    assert status["state"] == "sent_to_authorities"
+    assert {s["key"]: s["status"] for s in status["stages"]}["measures_or_materials"] == (
+        "done_on_time")
 
 
 def test_checks_before_a_decision_fall_due_by_its_day(cli):
@@ -168,28 +205,50 @@ def test_checks_before_a_decision_fall_due_by_its_day(cli):
     assert stages(cli, act) == {"expertise": ("2026-12-04", "open", "merzim")}
 
 
-def test_other_kinds_refused_unless_switched_on(cli, db, tmp_path):
-    case = ok(cli("case", "open", "policy_forms", "--subject", "AK", "--person", "Erlan",
-                  "--position", "Expert", "--date", "appointed=2026-11-02", "--json"))["id"]
+@pytest.mark.parametrize("key,args", [
+    ("policy_forms", ("--person", "Erlan", "--position", "Expert", "--date",
+                      "appointed=2026-11-02")),
+    ("corrupt_act_report", ("--field", "kind=corrupt_act", "--date", "reported=2026-11-02")),
+    ("candidate_check", ("--person", "Dana", "--position", "Clerk", "--date",
+                         "decision=2026-11-30")),
+    ("counterparty_check", ("--field", "counterparty=TOO Alem", "--date",
+                            "decision=2026-11-30")),
+    ("internal_act_expertise", ("--field", "draft_act=Rules", "--date", "submitted=2026-11-02",
+                                "--date", "approval=2026-11-30")),
+])
+def test_a_policy_case_is_not_opened_for_another_kind(cli, db, key, args):
+    """The enterprise policy applies to quasi-state entities (P-21, `[process] applies_to`):
+    an akimat's case of it, which could never be completed, is refused when opened, in the
+    reader's language, with nothing stored."""
     before = dump_tables(db)
-    refused = cli("record", str(case), "consent_signed", "--date", "2026-11-03")
+    for lang, words in (("en", "quasi-state"), ("ru", "квазигосударств"), ("kk", "квазимемлекеттік")):
+        refused = cli("case", "open", key, "--subject", "AK", *args, lang=lang)
+        assert refused.returncode != 0 and "Traceback" not in refused.stderr
+        assert words in refused.stderr.lower(), (lang, refused.stderr)
+        assert dump_tables(db) == before
+    # the entity's own opens
+    assert cli("case", "open", key, "--subject", "QSE", *args).returncode == 0
+
+
+def test_other_kinds_refused_unless_switched_on(cli, db, tmp_path):
+    before = dump_tables(db)
+    refused = cli("case", "open", "policy_forms", "--subject", "AK", "--person", "Erlan",
+                  "--position", "Expert", "--date", "appointed=2026-11-02")
     assert refused.returncode != 0
     assert "quasi-state" in refused.stderr.lower() and "Traceback" not in refused.stderr
     assert dump_tables(db) == before
-    ru = cli("record", str(case), "consent_signed", "--date", "2026-11-03", lang="ru")
-    assert ru.returncode != 0 and "квазигосударств" in ru.stderr.lower()
-    assert dump_tables(db) == before
-    # the operator switches the policy on for the akimat (P-21)
+    # the operator switches the policy on for the akimat (P-21): it opens, and records
     config = tmp_path / "config.toml"
     config.write_text('[processes.organisations]\npolicy_forms = ["AK"]\n', encoding="utf-8")
+    case = ok(cli("case", "open", "policy_forms", "--subject", "AK", "--person", "Erlan",
+                  "--position", "Expert", "--date", "appointed=2026-11-02", "--json",
+                  config=config))["id"]
     ok(cli("record", str(case), "consent_signed", "--date", "2026-11-03", config=config))
     assert stages(cli, case)["consent"][1] == "done_on_time"
     # only for the process named: another process of the policy stays refused for it
-    act = ok(cli("case", "open", "internal_act_expertise", "--subject", "AK", "--field",
-                 "draft_act=Rules", "--date", "submitted=2026-11-02", "--date",
-                 "approval=2026-11-30", "--json", config=config))["id"]
-    assert cli("record", str(act), "expertise_done", "--date", "2026-11-03", "--evidence",
-               "factors=no", config=config).returncode != 0
+    assert cli("case", "open", "internal_act_expertise", "--subject", "AK", "--field",
+               "draft_act=Rules", "--date", "submitted=2026-11-02", "--date",
+               "approval=2026-11-30", "--json", config=config).returncode != 0
 
 
 def test_a_misspelt_switch_stops_merzim(cli, tmp_path):
@@ -206,7 +265,9 @@ def test_a_misspelt_switch_stops_merzim(cli, tmp_path):
 @pytest.mark.parametrize("key", [*POLICY, "action_plan_item"])
 def test_each_definition_is_named_sourced_and_completable(key):
     d = load_registry().get(key)
-    assert d.version >= 1 and d.final_states
+    assert d.final_states
+    # P-21: the policy's cases open for a quasi-state entity only (version 2)
+    assert (d.version, d.applies_to) == ((2, ("quasi_state",)) if key in POLICY else (1, ()))
     assert all(d.names[lang].strip() for lang in ("kk", "ru", "en"))
     for stage in d.stages.values():
         assert stage.source.startswith("003:" if key in POLICY else "004:"), stage.key
@@ -253,3 +314,32 @@ def test_the_entitys_officer_imports_the_staff_list_on_the_web(web: Web, tmp_pat
                                                         ("confirmation", "2025-11-25")}
     page = _text(timur.get(f"/cases/{found[0][0]}").text)
     assert "A. Nurlanova" in page and "Head of procurement" in page
+
+
+def test_a_quasi_state_entitys_conflict_of_interest_runs_on_its_policy_with_merzims_deadline(
+        cli, db):
+    """A quasi-state entity's conflict of interest is the enterprise policy's (003:L282-298):
+    the written notice to the head, then its settlement, due 10 working days later as merzim's
+    own deadline, marked as such (the policy names none); the Ministry's standard (002) with its
+    deadlines is not opened for the entity, nor the policy's for an akimat, nothing stored."""
+    # notified Monday 2 November 2026: 10 working days -> Monday 16 November
+    case = ok(cli("case", "open", COI, "--subject", "QSE", "--person", "Aida Nurlanovna",
+                  "--position", "Buyer", "--date", "notified=2026-11-02", "--json"))["id"]
+    assert stages(cli, case) == {"settlement": ("2026-11-16", "overdue", "merzim")}
+    shown = cli("status", str(case))
+    assert shown.returncode == 0 and "deadline set by merzim" in shown.stdout, shown.stdout
+    ok(cli("record", str(case), "measures_taken", "--date", "2026-11-20", "--evidence",
+           "note=Removed from the tender commission"))
+    assert stages(cli, case)["settlement"][:2] == ("2026-11-16", "done_late")
+    before = dump_tables(db)
+    for process, subject, words in (
+            ("conflict_of_interest", "QSE", "quasi-state entity"),
+            (COI, "AK", "regional akimat")):
+        refused = cli("case", "open", process, "--subject", subject, "--person", "Erlan",
+                      "--position", "Expert", "--date", "notified=2026-11-02")
+        assert refused.returncode != 0 and "Traceback" not in refused.stderr
+        assert words in refused.stderr, refused.stderr
+        assert dump_tables(db) == before
+    d = load_registry().get(COI)
+    assert d.applies_to == ("quasi_state",) and d.stages["settlement"].source.startswith("003:")
+    assert all(d.names[lang].strip() for lang in ("kk", "ru", "en"))

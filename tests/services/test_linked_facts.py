@@ -87,10 +87,12 @@ def test_the_three_procedures_of_002_open_the_breach_register_by_data():
               "foreign_account": ("not_closed", "foreign_account")}
     for key, (event, kind) in wanted.items():
         defn = REGISTRY.get(key)
+        # version 3 of the conflict asks the entry's circumstances (000:L1127-1129)
         assert defn.version >= 2
         (link,) = [sp for sp in defn.links if sp.on == event]
         assert (link.on, link.opens, dict(link.values), dict(link.carry)) == (
             event, BREACH, {"kind": kind}, {"detected": (OUTCOME_DAY,)})
+        assert link.ask == (("circumstances",) if key == "conflict_of_interest" else ())
         assert link.source.startswith("002:L")
         # every link of the procedure opens the same kind of fact
         assert {sp.values["kind"] for sp in defn.links} == {kind}
@@ -492,9 +494,11 @@ def test_a_case_of_the_version_before_the_links_is_offered_and_linked_by_the_cur
         assert case.process_version == 1
         assert [(o.process, o.on) for o in svc.offers(s, ctx, case)] == [
             (BREACH, date(2026, 2, 20))]
-    entry = commit(db, lambda s: svc.open_linked(s, ctx, coi).id)
+    entry = commit(db, lambda s: svc.open_linked(
+        s, ctx, coi, fields={"circumstances": "Audited her brother's company"}).id)
     with open_session(db) as s:
-        assert svc.get_case(s, entry).fields == {"kind": "conflict_of_interest"}
+        assert svc.get_case(s, entry).fields == {
+            "kind": "conflict_of_interest", "circumstances": "Audited her brother's company"}
 
 
 # -- an internal check of a corrupt act whose materials went to the authorities ---------------

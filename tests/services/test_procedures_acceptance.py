@@ -38,7 +38,7 @@ SPEC_KEYS = {
     "civil_servant_training", "qse_training_events",
     # the enterprise policy (003) and the Concept's action plan (004): their own tests
     "policy_forms", "corrupt_act_report", "candidate_check", "counterparty_check",
-    "internal_act_expertise", "action_plan_item",
+    "internal_act_expertise", "action_plan_item", "enterprise_conflict_of_interest",
 }
 
 

@@ -115,13 +115,15 @@ def build_world(m: Merzim) -> dict[str, int]:
     _ok(m("record", str(n), "cancel", "--date", "2026-05-02", "--note", "entered by mistake",
           today=D2026))
     _open(m, "manager_liability", "AK", D2026, "Supervisor Bekov", "Head of department",
-          {"erdr_number": "261234", "court": "Almaty city court", "supervisor_political": "no",
+          {"offence_category": "Grave crime", "incidents": "A bribe taken for a licence",
+           "erdr_number": "261234", "court": "Almaty city court", "supervisor_political": "no",
            "three_months": "yes", "detected_independently": "yes"},
           {"court_act": "2026-04-01", "in_force": "2026-04-20"})
     _open(m, "restriction_breach", "AK", D2026, "Gift Taker", "Head",
           {"kind": "reward_or_gift", "detected_independently": "yes"}, {"detected": "2026-06-01"})
     _open(m, "restriction_breach", "AK", D2026, "Side Worker", "Specialist",
-          {"kind": "incompatible_activity", "detected_independently": "no"},
+          {"kind": "incompatible_activity", "additional_activity": "Paid consulting",
+           "detected_independently": "no"},
           {"detected": "2026-07-01"})
     # appendix 3: the act of 2026 (two administrative offences, one discrediting); 2025's
     r25 = _period_case(m, "offence_reconciliation", "AK", "2025")
@@ -151,17 +153,18 @@ def build_world(m: Merzim) -> dict[str, int]:
     _record(m, e26, "event_held", "2026-12-10", D2026, topic="Gifts and conflicts",
             audience="25", commissioner="A. Commissioner")
     p26 = _period_case(m, "preventive_work", "AK", "2026M12")
-    _record(m, p26, "work_done", "2026-12-11", D2026, servants="12",
-            positions_list="Register 2026")
+    for servant in ("A. Bekova, Chief specialist", "B. Omarov, Head of division"):
+        _record(m, p26, "work_done", "2026-12-11", D2026, servant=servant,
+                positions_list="Register 2026")
     # appendix 6: two outreach events of 2026, one of 2025
     l25 = _period_case(m, "legal_outreach", "AK", "2025")
     _record(m, l25, "outreach_event", "2025-05-05", D2025, url="https://t.me/old",
             explained="OLD-2025 law", held_at="05.05.2025 10:00", online="no")
     l26 = _period_case(m, "legal_outreach", "AK", "2026")
     _record(m, l26, "outreach_event", "2026-05-05", D2026, url="https://t.me/x/1",
-            explained="Law on X", held_at="05.05.2026 10:00", online="yes")
+            explained="Law on X", held_at="10:00, the akimat's hall", online="yes")
     _record(m, l26, "outreach_event", "2026-10-01", D2026, url="https://t.me/x/2",
-            explained="Life situation: a pension", held_at="01.10.2026 15:30", online="no")
+            explained="Life situation: a pension", held_at="15:30, online", online="no")
     # appendix 1 and AK's programme of 2026 (the cross-platform package is a programme's): the
     # internal analysis of the akimat's education department and its cartogram
     analysis = _ok(m("analysis", "plan", "--subject", "AK", "--object", "AK-EDU", "--start",

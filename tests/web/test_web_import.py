@@ -83,10 +83,10 @@ def test_a_refused_row_is_named_with_its_reason_and_nothing_is_stored(site: Web)
     before = site.dump()
     r = upload(asel, csv_of(
         "subject,person,kind,detected",
-        f",A. Person,conflict_of_interest,{DAY}",  # hers: her organisation when empty
+        f",A. Person,foreign_account,{DAY}",  # hers: her organisation when empty
         f"AK-ALM-EDU,B. Person,no_such_kind,{DAY}",
-        f"AK-ALM-HLTH,C. Person,conflict_of_interest,{DAY}",  # not hers to import
-        "AK-ALM-EDU,D. Person,conflict_of_interest,31.02.2025"))
+        f"AK-ALM-HLTH,C. Person,foreign_account,{DAY}",  # not hers to import
+        "AK-ALM-EDU,D. Person,foreign_account,31.02.2025"))
     assert r.status_code == 409, r.text[-2000:]
     named = dict(REFUSED_ROW.findall(r.text))
     assert set(named) == {"3", "4", "5"}, r.text[-3000:]
@@ -101,7 +101,7 @@ def test_refusals_read_in_the_officers_language(site: Web):
     asel = site.browser("asel")
     asel.cookies.set("merzim_lang", "ru")
     r = upload(asel, csv_of("subject,person,kind,detected",
-                            f"AK-ALM-HLTH,C. Person,conflict_of_interest,{DAY}"))
+                            f"AK-ALM-HLTH,C. Person,foreign_account,{DAY}"))
     assert r.status_code == 409
     assert 'data-row="2">Строка 2:' in r.text and "Ничего не сохранено." in r.text
 
@@ -110,7 +110,7 @@ def test_a_good_file_is_previewed_then_confirmed_and_stores_every_row(site: Web)
     asel = site.browser("asel")
     before, known = site.dump(), {c.id for c in breaches(site)}
     r = upload(asel, csv_of("subject,person,position,kind,detected,detected_independently",
-                            f",A. Person,Clerk,conflict_of_interest,{DAY},yes",
+                            f",A. Person,Clerk,foreign_account,{DAY},yes",
                             f"AK-ALM-EDU,B. Person,,insider_information,{DAY},no",
                             f",C. Person,,foreign_account,{DAY},"))
     assert r.status_code == 200, r.text[-2000:]
@@ -122,7 +122,7 @@ def test_a_good_file_is_previewed_then_confirmed_and_stores_every_row(site: Web)
     assert "3 entries opened." in done.text and "3 / 3" in done.text
     new = [c for c in breaches(site) if c.id not in known]
     assert [(c.person_name, c.fields.get("kind")) for c in new] == [
-        ("A. Person", "conflict_of_interest"), ("B. Person", "insider_information"),
+        ("A. Person", "foreign_account"), ("B. Person", "insider_information"),
         ("C. Person", "foreign_account")]
     asel_id = site.user("asel").id
     assert all(c.responsible_id == asel_id for c in new)
@@ -135,7 +135,7 @@ def test_a_good_file_is_previewed_then_confirmed_and_stores_every_row(site: Web)
 def test_a_confirm_trusts_no_token_it_did_not_give(site: Web):
     asel, marat = site.browser("asel"), site.browser("marat")
     r = upload(asel, csv_of("subject,person,kind,detected",
-                            f",A. Person,conflict_of_interest,{DAY}"))
+                            f",A. Person,foreign_account,{DAY}"))
     token = TOKEN.search(r.text).group(1)
     before = site.dump()
     name, sha, sig = token.rsplit(".", 2)
@@ -170,12 +170,12 @@ def test_an_admin_imports_for_her_subtree_only(site: Web):
     erlan = site.browser("erlan")
     known = {c.id for c in breaches(site)}
     r = upload(erlan, csv_of("subject,person,kind,detected",
-                             f"AK-ALM-HLTH,A. Person,conflict_of_interest,{DAY}",
-                             f"MF-KGD,B. Person,conflict_of_interest,{DAY}"))
+                             f"AK-ALM-HLTH,A. Person,foreign_account,{DAY}",
+                             f"MF-KGD,B. Person,foreign_account,{DAY}"))
     assert r.status_code == 409
     assert set(dict(REFUSED_ROW.findall(r.text))) == {"3"}
     r = upload(erlan, csv_of("subject,person,kind,detected",
-                             f"AK-ALM-HLTH,A. Person,conflict_of_interest,{DAY}"))
+                             f"AK-ALM-HLTH,A. Person,foreign_account,{DAY}"))
     assert confirm(erlan, r.text).status_code == 200
     with Session(site.engine) as s:
         health = s.exec(select(Organisation).where(Organisation.code == "AK-ALM-HLTH")).one()
@@ -276,7 +276,7 @@ def test_the_analyses_import_from_the_web_plans_every_row(site: Web):
 def test_a_confirm_sent_twice_with_its_forms_key_stores_the_rows_once(site: Web):
     asel = site.browser("asel")
     r = upload(asel, csv_of("subject,person,kind,detected",
-                            f",A. Person,conflict_of_interest,{DAY}"))
+                            f",A. Person,foreign_account,{DAY}"))
     form = {"csrf": csrf_of(r.text), "token": TOKEN.search(r.text).group(1),
             "idempotency_key": KEY.search(r.text.split('data-testid="import-confirm-form"')[1])
             .group(1)}
@@ -294,7 +294,7 @@ FOLLOW = re.compile(r'href="(/registers/[^/]+/imports/([0-9a-f]+)\?sig=([0-9a-f]
 def big_file(n: int) -> bytes:
     """`n` breaches of Asel's department, each of another person (no row repeats another)."""
     return csv_of("subject,person,kind,detected",
-                  *(f",Person {i},conflict_of_interest,{DAY}" for i in range(n)))
+                  *(f",Person {i},foreign_account,{DAY}" for i in range(n)))
 
 
 def test_a_file_of_several_batches_is_followed_to_its_end(site: Web):
@@ -327,7 +327,7 @@ def _interrupted(site: Web, asel, rows: int) -> tuple[str, str, str]:
     r = upload(asel, big_file(rows))
     link, import_id, _sig = FOLLOW.search(r.text).groups()
     file_rows = [{"subject": "AK-ALM-EDU", "person": f"Person {i}",
-                  "kind": "conflict_of_interest", "detected": DAY, "responsible": "asel",
+                  "kind": "foreign_account", "detected": DAY, "responsible": "asel",
                   "_row": i + 2} for i in range(rows)]
 
     class Stopped(Exception):

@@ -193,8 +193,8 @@ def check_target(spec: LinkSpec, definition: Definition, target: Definition,
         if key not in target.fields or key in spec.values or key in spec.carry:
             raise ConfigError(f"{where}: ask: {key!r} is not a field of {target.key} the link "
                               f"leaves open")
-    missing = [k for k, f in target.fields.items() if f.required and k not in spec.values
-               and k not in spec.carry and k not in spec.ask]
+    missing = [k for k, f in target.fields.items() if f.required_for(spec.values)
+               and k not in spec.values and k not in spec.carry and k not in spec.ask]
     missing += [k for k, d in target.dates.items() if d.given == "required"
                 and k not in spec.carry]
     if missing:

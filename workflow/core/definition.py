@@ -10,6 +10,7 @@ A broken definition is refused with the entry and the reason.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -151,6 +152,16 @@ class FieldSpec:
     # type "integer": the bounds a value must lie in (`min`/`max`; core/limits.py's default)
     minimum: int = INTEGER_MIN
     maximum: int = INTEGER_MAX
+    # `required_when = { kind = ["incompatible_activity"] }`: required in an entry whose choice
+    # field `kind` holds one of these values (2.5.1's additional activity), else optional
+    required_when: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def required_for(self, values: Mapping[str, Any]) -> bool:
+        """Whether an entry with these field values must have this field."""
+        if self.required:
+            return True
+        return bool(self.required_when) and all(
+            str(values.get(k)) in allowed for k, allowed in self.required_when)
 
 
 @dataclass(frozen=True)
@@ -437,6 +448,28 @@ def _choices(raw: dict[str, Any], kind: str, where: str
     return choices, {k: _names(v, f"{where}.choice_names.{k}") for k, v in named.items()}
 
 
+def _required_when(raw: Any, fields: Mapping[str, FieldSpec], where: str
+                   ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`required_when`: a table of choice fields named before this one, each with the values
+    (among its choices) for which this field is required."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or not raw:
+        raise ConfigError(f"{where}: required_when must be a table of choice fields")
+    out = []
+    for key, values in raw.items():
+        spec = fields.get(key)
+        if spec is None or spec.type != "choice":
+            raise ConfigError(f"{where}: required_when: {key!r} is not a choice field named "
+                              f"before it")
+        if (not isinstance(values, list) or not values
+                or any(v not in spec.choices for v in values)):
+            raise ConfigError(f"{where}: required_when.{key}: a list of its choices "
+                              f"({', '.join(spec.choices)})")
+        out.append((key, tuple(values)))
+    return tuple(out)
+
+
 def _bounds(raw: dict[str, Any], kind: str, where: str) -> tuple[int, int]:
     """An integer field's or evidence's `min` and `max` (whole numbers, min <= max, within
     INTEGER_FLOOR … INTEGER_CEILING); INTEGER_MIN and INTEGER_MAX when not declared. Refused on
@@ -593,7 +626,9 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
         low, high = _bounds(raw, ftype, f"{where} ({fkey})")
         fields[fkey] = FieldSpec(fkey, ftype, _names(raw.get("names"), f"{where} ({fkey})"),
                                  bool(raw.get("required", False)), choices, choice_names,
-                                 bool(raw.get("personal", False)), low, high)
+                                 bool(raw.get("personal", False)), low, high,
+                                 _required_when(raw.get("required_when"), fields,
+                                                f"{where} ({fkey})"))
 
     evidence: dict[str, EvidenceSpec] = {k: EvidenceSpec(k, "url" if k == "url" else
                                                          "period" if k == "period" else

@@ -232,6 +232,13 @@ def _field() -> dict[str, Any]:
                                                               "opened (default false)."},
                 "choices": _keys("The allowed values of a choice field."),
                 "choice_names": _choice_names(),
+                "required_when": {
+                    "type": "object",
+                    "description": "Required in an entry whose choice field (named before it) "
+                                   "holds one of these values: { kind = [\"incompatible_"
+                                   "activity\"] }.",
+                    "additionalProperties": _keys("The values for which it is required."),
+                },
                 "personal": {"type": "boolean",
                              "description": "It may name a person (a giver, who checked): shown "
                                             "only to those who see the case's person (default "

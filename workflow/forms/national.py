@@ -85,6 +85,7 @@ class FigureSpec:
     events: tuple[str, ...] = ()
     not_states: tuple[str, ...] = ()
     scope: str | None = None  # the figure's organisations, when not its section's
+    missing: int | None = None  # with `sum`: what a record without the value counts as
 
     @property
     def definition_key(self) -> str | None:
@@ -125,7 +126,7 @@ def _figure(raw: Any, where: str) -> FigureSpec:
         raise ConfigError(f"{where}: a figure is a table with a key")
     where = f"{where} {raw['key']}"
     known = {"key", "kk", "ru", "source", "register", "records", "by", "sum", "counted",
-             "analyses", "process", "year_of", "events", "not_states", "scope"}
+             "analyses", "process", "year_of", "events", "not_states", "scope", "missing"}
     if unknown := sorted(set(raw) - known):
         raise ConfigError(f"{where}: unknown {', '.join(unknown)}")
     if not isinstance(raw.get("source"), str) or not raw["source"]:
@@ -147,11 +148,15 @@ def _figure(raw: Any, where: str) -> FigureSpec:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where}.{k}: must be a list of keys")
         lists[k] = tuple(value)
+    missing = raw.get("missing")
+    if missing is not None and (not isinstance(missing, int) or isinstance(missing, bool)
+                                or not raw.get("sum")):
+        raise ConfigError(f"{where}.missing: a whole number, with `sum`")
     return FigureSpec(raw["key"], _names(raw, where), raw["source"], raw.get("register"),
                       raw.get("records"), raw.get("by"), raw.get("sum"),
                       bool(raw.get("counted", False)), raw.get("analyses"), raw.get("process"),
                       raw.get("year_of"), lists["events"], lists["not_states"],
-                      raw.get("scope"))
+                      raw.get("scope"), missing)
 
 
 def parse(doc: dict[str, Any], source: str = NATIONAL.name) -> NationalSpec:
@@ -393,6 +398,8 @@ class _Counter:
             for case, day, evidence in chosen:
                 if f.sum:
                     amount = _int(_value(case, f.sum, evidence))
+                    if amount is None and _value(case, f.sum, evidence) in (None, ""):
+                        amount = f.missing
                     if amount is None:
                         continue
                     value += amount

@@ -25,6 +25,7 @@ from datetime import date
 from typing import Any
 
 from workflow.core.errors import ConfigError
+from workflow.core.kinds import ORG_KINDS
 
 FORM_LANGUAGES = ("kk", "ru")
 KINDS = ("number", "label", "person", "each", "url", "text")
@@ -67,6 +68,15 @@ class Row:
 
 
 @dataclass(frozen=True)
+class UnitGroup:
+    """A group of appendix 4's breakdown: the units (organisations) of these kinds, under its
+    name (000:L2018-2024: the regional departments, then the cities and districts)."""
+
+    kinds: tuple[str, ...]
+    name: Text
+
+
+@dataclass(frozen=True)
 class Figure:
     """A figure of appendix 4: the evidence `key` recorded on the case of the form's year
     (`year` 0) or of the next (1)."""
@@ -92,6 +102,9 @@ class Layout:
     footnote: Text | None = None
     examples: tuple[Text, ...] = ()
     figures: tuple[Figure, ...] = ()
+    # the kinds of organisation the appendix is written for (empty: every kind)
+    applies_to: tuple[str, ...] = ()
+    unit_groups: tuple[UnitGroup, ...] = ()  # appendix 4: its breakdown's groups, in order
 
     def title_in(self, language: str) -> tuple[str, ...]:
         return self.title[1] if language == "ru" else self.title[0]
@@ -181,7 +194,21 @@ def _layout(raw: Any, where: str) -> Layout:
         footnote=_text(raw["footnote"], f"{where}.footnote") if "footnote" in raw else None,
         examples=_texts(raw.get("examples"), f"{where}.examples"),
         figures=tuple(_figure(f, f"{where}.figures[{i}]")
-                      for i, f in enumerate(raw.get("figures") or [])))
+                      for i, f in enumerate(raw.get("figures") or [])),
+        applies_to=_kinds(raw.get("applies_to"), f"{where}.applies_to"),
+        unit_groups=tuple(UnitGroup(_kinds(g.get("kinds") if isinstance(g, dict) else None,
+                                           f"{where}.unit_groups[{i}].kinds"),
+                                    _text(g, f"{where}.unit_groups[{i}]"))
+                          for i, g in enumerate(raw.get("unit_groups") or [])))
+
+
+def _kinds(raw: Any, where: str) -> tuple[str, ...]:
+    """`applies_to`: organisation kinds, each one merzim knows."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw or any(k not in ORG_KINDS for k in raw):
+        raise ConfigError(f"{where}: must list organisation kinds ({', '.join(ORG_KINDS)})")
+    return tuple(raw)
 
 
 def parse_layouts(doc: dict[str, Any], source: str) -> Layouts:
@@ -517,10 +544,19 @@ def _social_order(sheet: Sheet, layouts: Layouts, layout: Layout, data: FormData
     sheet.row += 1
     _header(sheet, layout, lang)
     currency = layouts.currency.in_(lang)
-    for line in data.lines:
-        texts = fill(line, layout.columns, layouts.hidden.in_(lang))
-        sheet.table_row([f"{text} {currency}" if col.currency and text else text
-                         for col, text in zip(layout.columns, texts, strict=True)])
+    # the units of no group first, then each group under its name: the regional departments,
+    # the cities and districts (000:L2018-2024)
+    groups: list[tuple[Text | None, list[Line]]] = [
+        (None, [ln for ln in data.lines if ln.group is None])]
+    groups += [(g.name, [ln for ln in data.lines if ln.group == str(i)])
+               for i, g in enumerate(layout.unit_groups)]
+    for name, lines in groups:
+        if name is not None and lines:
+            sheet.table_row([name.in_(lang), "", ""], style="label")
+        for line in lines:
+            texts = fill(line, layout.columns, layouts.hidden.in_(lang))
+            sheet.table_row([f"{text} {currency}" if col.currency and text else text
+                             for col, text in zip(layout.columns, texts, strict=True)])
     if not data.lines:
         for example in layout.examples:
             sheet.table_row([example.in_(lang), "", ""])

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from workflow.core.definition import BUILTIN_EVIDENCE, PERIOD_DATE_NAMES, Definition
-from workflow.core.errors import UsageError
+from workflow.core.errors import KeyList, UsageError
 from workflow.core.names import name_in
 from workflow.core.register_spec import FormSpec
 from workflow.forms import rules
@@ -88,6 +88,27 @@ def appendix_number(value: str | int) -> int:
     return int(text)
 
 
+def applies(n: int, kind: str) -> bool:
+    """Whether appendix `n` is written for an organisation of `kind` (layouts.toml
+    `applies_to`: appendices 1 and 4 are the regional akim's apparatus's)."""
+    kinds = layouts().appendices[n].applies_to
+    return not kinds or kind in kinds
+
+
+def check_applies(n: int, org: Organisation) -> None:
+    """Appendix `n` of an organisation it is not written for: refused with the reason, in the
+    reader's language."""
+    if applies(n, org.kind):
+        return
+    kinds = layouts().appendices[n].applies_to
+    error = UsageError(f"appendix {n} applies to {', '.join(kinds)}, not to {org.kind}",
+                       key="forms.not_for_kind", n=n, org=org.code, kind=org.kind,
+                       kinds=", ".join(kinds))
+    error.labels.update(kind=f"org_kind.{org.kind}",
+                        kinds=KeyList(error.params["kinds"], {k: f"org_kind.{k}" for k in kinds}))
+    raise error
+
+
 def form_language(value: str | None, reader: str) -> str:
     """The form's language: kk or ru as asked; none asked: the reader's when it is one of them,
     else Kazakh (the seed's)."""
@@ -136,14 +157,33 @@ def sources(ctx: Context, n: int) -> list[Source]:
     return out
 
 
-def _org_names(s: Session, codes: set[str], language: str) -> dict[str, str]:
+def _org_names(s: Session, codes: set[str], language: str,
+               kinds: dict[str, str] | None = None) -> dict[str, str]:
+    """The organisations' names in `language` (and, into `kinds`, their kinds)."""
     names: dict[str, str] = {}
     codes_ = sorted(codes)
     for i in range(0, len(codes_), CHUNK):
         for org in s.exec(select(Organisation).where(
                 col(Organisation.code).in_(codes_[i:i + CHUNK]))):
             names[org.code] = org_name(org, language)
+            if kinds is not None:
+                kinds[org.code] = org.kind
     return names
+
+
+def _unit_group(layout: rules.Layout, definition: Definition, record: RecordRow | None,
+                kinds: dict[str, str]) -> str | None:
+    """Appendix 4: the group of the breakdown the record's unit (its organisation evidence)
+    is in, by the unit's kind (layouts.toml `unit_groups`); None: no group's."""
+    if record is None or not layout.unit_groups:
+        return None
+    for key, spec in definition.evidence.items():
+        code = record.evidence.get(key) if spec.type == "organisation" else None
+        if code:
+            kind = kinds.get(str(code))
+            return next((str(i) for i, g in enumerate(layout.unit_groups) if kind in g.kinds),
+                        None)
+    return None
 
 
 def taken_in(s: Session, ctx: Context, org: Organisation, n: int) -> list[Organisation]:
@@ -180,6 +220,7 @@ class _Reader:
     language: str
     translate: Callable[..., str]
     organisations: dict[str, str]
+    kinds: dict[str, str] = field(default_factory=dict)  # organisation code -> its kind
 
     def name(self, definition: Definition, key: str) -> str:
         if key in definition.fields:
@@ -274,7 +315,10 @@ def _default_columns(definition: Definition, case: CaseRow) -> list[str]:
 
 
 def _case_values(reader: _Reader, definition: Definition, case: CaseRow, columns: list[str],
-                 evidence: bool) -> list[rules.Value]:
+                 evidence: bool, current: Definition | None = None) -> list[rules.Value]:
+    """The values of a case's columns; a field the register's current definition requires of
+    the entry (`required`, `required_when`) and the entry lacks (opened with an earlier version)
+    is written "not recorded" under its name, in its place."""
     out = []
     for key in columns:
         value: rules.Value | None
@@ -295,6 +339,10 @@ def _case_values(reader: _Reader, definition: Definition, case: CaseRow, columns
                      if (t := reader.text(definition, key, v)) is not None]
             value = (rules.Value(key, texts[0].name, "; ".join(t.text for t in texts),
                                  url=texts[0].url) if texts else None)
+        if (value is None and current is not None and key in current.fields
+                and current.fields[key].required_for(case.fields)):
+            value = rules.Value(key, reader.name(current, key),
+                                reader.translate("forms.not_recorded"))
         if value is not None:
             out.append(value)
     return out
@@ -386,15 +434,16 @@ def _lines_of(source: Source, layout: rules.Layout, reader: _Reader, version: De
         else:
             values = _case_values(reader, version, case,
                                   list(columns or _default_columns(version, case)),
-                                  evidence=not hidden)
+                                  evidence=not hidden, current=source.definition)
         if (not about_person and columns and values and values[0].key != columns[0]
                 and any(c.kind == "person" for c in layout.columns)):
             # the person column takes the first column's value: left blank when it has none
             values = [rules.Value(columns[0], "", ""), *values]
         if hidden:  # the case page's rule: no evidence of a case whose person is not shown,
             # no field that may name a person
-            values = [v for v in values if (v.key in version.fields
-                                            and not version.fields[v.key].personal)
+            values = [v for v in values if (v.key in source.definition.fields
+                                            and not source.definition.fields[v.key].personal)
+                      or (v.key in version.fields and not version.fields[v.key].personal)
                       or v.key in version.dates]
         group_key = table.group_by
         if layout.groups and group_key:  # the group's name is the label column's
@@ -402,7 +451,7 @@ def _lines_of(source: Source, layout: rules.Layout, reader: _Reader, version: De
         choice, choices = _choice_of(version, case, record, group_key
                                      or (spec.fields.get("kind") if spec else None))
         rows: list[int | None] = [None]
-        group = None
+        group = _unit_group(layout, version, record, reader.kinds)
         if layout.groups:
             group = choice
         elif layout.rows:
@@ -455,6 +504,7 @@ def form_data(s: Session, ctx: Context, n: int, org_code: str, year: int, langua
     language = form_language(language, language)
     check_year(ctx, year)
     org = get_org(s, org_code)
+    check_applies(n, org)
     layout = layouts().appendices[n]
     found = sources(ctx, n)
     orgs = taken_in(s, ctx, org, n)
@@ -478,9 +528,10 @@ def form_data(s: Session, ctx: Context, n: int, org_code: str, year: int, langua
                      if spec.type == "organisation"
                      for _, case, _ in rows for r in case.records
                      if (v := r.evidence.get(spec.key))}
-    names = _org_names(s, evidence_orgs | set(codes.values()), language)
+    kinds: dict[str, str] = {}
+    names = _org_names(s, evidence_orgs | set(codes.values()), language, kinds)
     translate = Translator(language)
-    reader = _Reader(language, translate, names)
+    reader = _Reader(language, translate, names, kinds)
     versions: dict[tuple[str, int], Definition] = {}
     out = _Lines([])
     consolidated = len(orgs) > 1
@@ -524,6 +575,8 @@ def package_form(s: Session, ctx: Context, n: int, org_code: str, year: int, lan
     its caller, once."""
     from workflow.i18n import Translator
 
+    if not applies(appendix_number(n), get_org(s, org_code).kind):  # not the subject's form
+        return (file_name(Translator(ctx.language), n, org_code, year, language), b"", 0, 0, 0)
     produced = produce(s, ctx, n, org_code, year, language, sees_person)
     entries = len(produced.data.lines) + len(produced.data.figures)
     return (file_name(Translator(ctx.language), n, org_code, year, language), produced.content,
@@ -543,9 +596,12 @@ def record_export(s: Session, actor: str, org_code: str, produced: Produced) -> 
 def line_counts(s: Session, ctx: Context, org_code: str, year: int) -> dict[int, int]:
     """How many lines (and appendix 4's figures) each appendix of the subject's year would
     hold, as its XLSX lays them out; nothing is written or audited (the score page lists the
-    forms with these counts)."""
+    forms with these counts). An appendix not written for the subject's kind has none."""
     out = {}
+    kind = get_org(s, org_code).kind
     for n in appendices():
+        if not applies(n, kind):
+            continue
         data, _shown, _hidden = form_data(s, ctx, n, org_code, year,
                                           form_language(None, ctx.language))
         out[n] = len(data.lines) + len(data.figures)

@@ -136,7 +136,9 @@ def describe(defn: Definition, language: str) -> dict[str, Any]:  # noqa: C901
         "parties": {"object": defn.parties.object, "person": defn.parties.person,
                     "person_visibility": defn.parties.person_visibility},
         "fields": [{"key": f.key, "type": f.type, "name": name_in(f.names, lang, f.key),
-                    "required": f.required, "choices": list(f.choices)}
+                    "required": f.required, "choices": list(f.choices),
+                    **({"required_when": {k: list(v) for k, v in f.required_when}}
+                       if f.required_when else {})}
                    for f in defn.fields.values()],
         "dates": dates,
         "states": [{"key": k, "name": name_in(v, lang, k), "final": k in defn.final_states}

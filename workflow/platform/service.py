@@ -310,7 +310,7 @@ def _add_forms(s: Session, ctx: Context, pmap: PlatformMap, package: Package,
                     made[(n, language)] = (name, content, lines)
                     shown, hidden = shown + named, hidden + hid
                 name, content, lines = made[(n, language)]
-                if not lines and not part.rows:
+                if not content or (not lines and not part.rows):  # no content: not its form
                     continue
                 sha = hashlib.sha256(content).hexdigest()
                 package.written[sha] = content

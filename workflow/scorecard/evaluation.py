@@ -554,7 +554,9 @@ class _Evaluation:
                          else r.day.month if r.day.year == self.year else None)
                 if month is None:
                     continue
-                amount = 1.0 if role is None else (number(r.values.get(role)) or 0.0)
+                # a record without the count is one (a record per servant, named)
+                given = None if role is None else r.values.get(role)
+                amount = 1.0 if given in (None, "") else (number(given) or 0.0)
                 months[month] = months.get(month, 0.0) + amount
             if c.records:
                 counted.append(c)

@@ -237,7 +237,8 @@ def _forms(request: Request, pc: PageContext, code: str, year: int) -> list[dict
     `form_lines`: the forms' own reading of the registers)."""
     count = getattr(request.app.state, "form_lines", None)
     lines = count(pc.s, pc.ctx, code, year) if count is not None else {}
-    return [{"n": n, "lines": lines.get(n)} for n in request.app.state.form_appendices]
+    return [{"n": n, "lines": lines.get(n)} for n in request.app.state.form_appendices
+            if count is None or n in lines]  # an appendix not written for the subject: none
 
 
 class Scorecard(Shape):

@@ -74,7 +74,7 @@ def _fields(defn: Definition, given: dict[str, str]) -> dict[str, Any]:
         else:
             out[key] = _text(value, key, MAX_TEXT)
     for key, spec in defn.fields.items():
-        if spec.required and key not in out:
+        if spec.required_for(out) and key not in out:
             raise UsageError(f"field {key} is required", key="error.field_required", field=key)
     return out
 

@@ -34,14 +34,17 @@ class Planned:
     row: int | None = None  # the row of an imported file
 
 
-def refuse_other_kinds(s: Session, defn: Definition, subject_code: str) -> None:
+def refuse_other_kinds(s: Session, defn: Definition, subject_code: str,
+                       switched_on: tuple[str, ...] = ()) -> None:
     """A definition that declares the kinds of organisation it applies to (`[process]
-    applies_to`: an ISO 37001 certificate is a quasi-state entity's) is opened for no other:
-    refused before anything is written, in the reader's language."""
+    applies_to`: an ISO 37001 certificate, the enterprise policy's cases are a quasi-state
+    entity's) is opened for no other: refused before anything is written, in the reader's
+    language; an organisation the operator switched the process on for (`switched_on`, config.toml
+    `[processes.organisations]`, P-21) opens it whatever its kind."""
     if not defn.applies_to:
         return
     org = get_org(s, subject_code)
-    if defn.opens_for(org.kind):
+    if defn.opens_for(org.kind) or org.code in switched_on:
         return
     error = RuleViolation(f"{defn.key} does not apply to an organisation of kind {org.kind}",
                           key="rule.obligation_not_for_kind", process=defn.key, kind=org.kind,
@@ -72,7 +75,7 @@ def open_checked(s: Session, ctx: Context, process: str, subject_code: str,
         case, new = obligations.open_period(s, ctx, process, subject_code, period, responsible)
         return Planned(case, [] if new else [{"code": "period_case_exists", "id": case.id,
                                               "period": case.period}])
-    refuse_other_kinds(s, defn, subject_code)
+    refuse_other_kinds(s, defn, subject_code, tuple(ctx.process_orgs.get(process, ())))
     dates = dict(dates or {})
     opener = hooks.opener(defn)
     if opener is not None:
