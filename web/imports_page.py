@@ -213,7 +213,7 @@ def _check(pc: PageContext, defn: Definition, rows: list[dict[str, Any]]
     if rows:
         registers.check_columns(defn, list(rows[0]))
     checked = None
-    if bulk_import.in_bulk(defn):
+    if bulk_import.in_bulk(defn, pc.ctx):
         try:
             checked = bulk_import.check_file(pc.s, pc.ctx, defn.key, rest)
         except bulk_import.FileRefused as exc:
@@ -365,7 +365,7 @@ def _do_confirm(request: Request, pc: PageContext, process: str, form: dict[str,
             raise bulk_import.FileRefused(unseen)
         if action == "resume" and import_id:
             done = bulk_import.resume(pc.s, pc.ctx, defn.key, rows, import_id, progress)
-        elif bulk_import.in_bulk(defn):
+        elif bulk_import.in_bulk(defn, pc.ctx):
             checked = bulk_import.check_file(pc.s, pc.ctx, defn.key, rows)
             if len(checked.ready) <= bulk_import.BATCH:
                 import_id = ""  # one transaction: no id, nothing to follow

@@ -31,6 +31,7 @@ from sqlmodel import Session, select
 
 from calendars.errors import CalendarError
 from workflow.core.deadlines import Facts, StagePlan, without_dues
+from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound
 from workflow.planning.service import (
     DUPLICATE_CONFIRMED,
@@ -169,9 +170,12 @@ def _org(facts: Known, code: str):
     return org
 
 
-def _plan_rows(ctx: Context, rows: list[AnalysisRow], facts: Known) -> list[_Ready]:
+def _plan_rows(ctx: Context, rows: list[AnalysisRow], facts: Known,
+               refused: list[RowRefused] | None = None) -> list[_Ready]:
     """Phase 1 without the database: each row through the checks of `plan_analysis` and
-    `open_case`, in the same order, and its stages through the same planner as `sync`."""
+    `open_case`, in the same order, and its stages through the same planner as `sync`. The
+    first refused row raises `RowRefused`; with `refused`, every refused row is added to it
+    instead (and is no earlier row for the duplicate rule)."""
     defn = planned_definition(ctx)
     plans: dict[tuple, tuple[dict[str, StagePlan], str]] = {}  # the planner is pure: by dates
     earlier: dict[tuple[int, int], list[Span]] = {}  # the rows planned so far, by pair
@@ -197,8 +201,14 @@ def _plan_rows(ctx: Context, rows: list[AnalysisRow], facts: Known) -> list[_Rea
             key = tuple(sorted(opening.dates.items()))
             if key not in plans:
                 plans[key] = first_plan(ctx, defn, Facts(dict(opening.dates)))
-        except (MerzimError, CalendarError) as exc:
-            raise RowRefused(r.row, exc) from None
+        except (MerzimError, CalendarError, ValueError) as exc:
+            if refused is None and isinstance(exc, ValueError) \
+                    and not isinstance(exc, CalendarError):
+                raise
+            if refused is None:
+                raise RowRefused(r.row, exc) from None
+            refused.append(RowRefused(r.row, exc))
+            continue
         stages, state = plans[key]
         stages = without_dues(stages, switched_off(ctx, defn, subject.code))  # I-17
         case = case_row(ctx, defn, opening, subject, obj, owner,
@@ -278,3 +288,110 @@ def write_analyses(s: Session, ctx: Context, checked: Checked) -> list[Planned]:
 def plan_analyses(s: Session, ctx: Context, rows: list[AnalysisRow]) -> list[Planned]:
     """Plan every row, all or nothing: checked and planned first, then written at once."""
     return write_analyses(s, ctx, check_analyses(s, ctx, rows))
+
+
+# -- a register file of the planned definition, written in batches -------------------------------
+
+
+@dataclass
+class RegisterChecked:
+    """A register file's rows checked and planned as analyses (`register_import`'s phase 1 of
+    the planned definition): `ready[i]` is `rows[i]`'s."""
+
+    checked: Checked
+
+    @property
+    def ready(self) -> list[_Ready]:
+        return self.checked.ready
+
+
+class RegisterPlanner:
+    """How `services.register_import` imports a register file of the planned definition in
+    batches (services.hooks.bulk_opener): every row is planned as `plan_opened` plans it
+    (`open_checked` hands such a row to it), checked whole without writing, then written a
+    slice at a time, each slice a short transaction of its own."""
+
+    def covers(self, ctx: Context, defn: Definition) -> bool:
+        """Whether every row that can be opened is planned (an object and a start required),
+        so that no row opens as another case would."""
+        planning = defn.raw.get("planning") or {}
+        start = defn.dates.get(str(planning.get("start")))
+        return (bool(planning) and defn.key == planned_definition(ctx).key
+                and defn.parties.object == "required"
+                and start is not None and start.given == "required")
+
+    def check(self, s: Session, ctx: Context, defn: Definition, cells: list[Any],
+              refused: list[RowRefused]) -> RegisterChecked:
+        """Every row (`registers.Cells`) checked as `plan_opened` checks it and planned; the
+        refused rows added to `refused`. Reads only."""
+        planning = defn.raw.get("planning") or {}
+        start, end = planning["start"], planning.get("end")
+        rows = [AnalysisRow(c.row, c.subject, c.object or "", c.dates.get(start),
+                            c.dates.get(end) if end else None, responsible=c.responsible)
+                for c in cells]
+        facts = _read_facts(s, ctx, rows)
+        good: list[AnalysisRow] = []
+        for c, r in zip(cells, rows, strict=True):
+            try:  # `open_checked` → `plan_opened`: the subject, the object, the opening
+                _org(facts, c.subject)
+                obj = _org(facts, c.object) if c.object else None
+                check_opening(ctx, defn, obj, c.person, c.position, c.fields, c.dates)
+            except (MerzimError, ValueError) as exc:
+                refused.append(RowRefused(c.row, exc))
+                continue
+            good.append(r)
+        return RegisterChecked(Checked(good, facts, _plan_rows(ctx, good, facts, refused)))
+
+    def write(self, s: Session, ctx: Context, planned: RegisterChecked, start: int, stop: int,
+              written: list[int], head: list[tuple], tail: list[tuple]) -> list[dict[str, Any]]:
+        """Rows [start, stop) written in the session's transaction, under the writers' lock
+        (taken by the caller): their programmes, cases, stages and `case.open` records between
+        `head` and `tail` (one piece of the chain). `written`: the ids of the rows before
+        `start`, written by earlier batches (a row repeating one of them names its id). What
+        the rows depend on is read again; when another writer changed it, every row of the
+        file is planned again with it (refused rows raise `RowRefused`, first one)."""
+        checked = planned.checked
+        rows = checked.rows
+        facts = _read_facts(s, ctx, rows)
+        ready = checked.ready
+        if _without_programmes(facts) != _without_programmes(checked.facts):
+            ready = _plan_rows(ctx, rows, facts)
+        part = ready[start:stop]
+        conn = s.connection()
+        new: dict[tuple[int, int], Any] = {}
+        for item in part:
+            key = (item.subject.id, item.row.start.year)
+            if key not in facts.programmes and key not in new:
+                new[key] = item.subject
+        programmes = dict(facts.programmes)
+        programme_ids = new_ids(s, Programme, len(new))
+        case_ids = new_ids(s, Case, len(part))
+        stage_rows = []
+        for (key, subject), prog_id in zip(new.items(), programme_ids, strict=True):
+            programmes[key] = prog_id
+            stage_rows += [tuple(row[k] for k in STAGE_COLUMNS)
+                           for row in programme_stages(ctx, prog_id, subject)]
+        if new:
+            insert_rows(conn, Programme.__table__, ("id", "subject_id", "year"),
+                        [(prog_id, sid, year) for (sid, year), prog_id
+                         in zip(new, programme_ids, strict=True)])
+        cases = []
+        for item, case_id in zip(part, case_ids, strict=True):
+            case = dict(item.case, id=case_id,
+                        programme_id=programmes[(item.subject.id, item.row.start.year)])
+            cases.append(case)
+            stage_rows += stage_tuples(case_id, item.subject, item.stages.values())
+        write_cases(conn, cases, stage_rows)
+        ids = [*written[:start], *case_ids]
+        audit.append_many(s, ctx.actor, [*head, *(
+            ("case.open", "case", case["id"], _named(item, ids)[0])
+            for item, case in zip(part, cases, strict=True)), *tail])
+        return cases
+
+
+def _without_programmes(facts: Known) -> Known:
+    """What a row's checks and plan read (a programme is only named when it is written)."""
+    return Known(facts.orgs, facts.users, facts.officers, facts.externals, {}, facts.analyses)
+
+
+REGISTER = RegisterPlanner()

@@ -22,9 +22,13 @@
    `case.import.done`. An import interrupted between batches is finished with `resume` (the
    same file, checked again) or withdrawn with `rollback`.
 
-A definition whose features open or re-plan its cases themselves (an opener or a listener:
-the analysis), or with an event that opens another case, is imported row by row in one
-transaction (`registers.import_cases`), as before.
+A definition whose feature opens its cases itself (the analysis: its opener plans it) is
+imported the same way when that feature offers a planner of whole files (`hooks.bulk_opener`:
+the rows checked and planned without writing, then written a slice per batch, as above). A
+case another case's event opens on the way (a row's event that opens a follow-up) is written
+in the batch of its row, marked with it and withdrawn with it. A definition whose features
+open or re-plan its cases themselves without such a planner is imported row by row in one
+transaction (`registers.import_cases`).
 """
 
 from __future__ import annotations
@@ -79,11 +83,19 @@ START, DONE, ROLLBACK = "case.import.start", "case.import.done", "case.import.ro
 Progress = Callable[[str, int, int], None]  # (import id, rows written, rows in the file)
 
 
-def in_bulk(defn: Definition) -> bool:
+def planner(ctx: Context, defn: Definition) -> Any:
+    """The planner of whole files of the feature that opens this definition's cases, when it
+    plans every row of them (None: no such feature, or rows it would not plan)."""
+    found = hooks.bulk_opener(defn)
+    return found if found is not None and found.covers(ctx, defn) else None
+
+
+def in_bulk(defn: Definition, ctx: Context) -> bool:
     """Whether a register of this definition is imported in batches: no feature opens or
-    re-plans its cases, and no event of it opens another case."""
-    return (hooks.opener(defn) is None and not hooks.listeners(defn)
-            and not any(e.opens_case for e in defn.events.values()))
+    re-plans its cases, or the one that opens them plans whole files."""
+    if planner(ctx, defn) is not None:
+        return True
+    return hooks.opener(defn) is None and not hooks.listeners(defn)
 
 
 def pending_reason(import_id: str) -> str:
@@ -122,8 +134,11 @@ class Checked:
     defn: Definition
     cells: list[Cells]
     known: _Known
-    ready: list[_Ready]
+    ready: list[Any]  # `_Ready`s, or the feature planner's
     digest: str
+    planner: Any = None  # the feature's planner of the file (`planner`), if it plans it
+    planned: Any = None  # what it checked and planned
+    events: dict[int, tuple[str, date, dict[str, str]]] = field(default_factory=dict)
 
 
 class FileRefused(RowRefused):
@@ -264,30 +279,9 @@ def _check_row(s: Session, ctx: Context, defn: Definition, c: Cells, known: _Kno
         owner = known.officers.get(subject.id)
     check_responsible(owner, subject)
     stages, state = _plan(ctx, defn, plans, Facts(dict(opening.dates)))
-    # `registers._one` → `record_event`: the row's event on the new case
-    event = None
-    after = state
-    if c.event is None:
-        if c.evidence or c.on:
-            raise UsageError("evidence without an event", key="error.row_evidence_no_event")
-    else:
-        if c.on is None:
-            raise UsageError("event without a date", key="error.row_event_no_date",
-                             event=c.event)
-        on = parse_day(c.on, "on")
-        evidence = clean_evidence(dict(c.evidence))
-        facts = Facts(dict(opening.dates))
-        try:  # named in the reader's words, as `record_event`'s refusals are
-            check_record(ctx, defn, None, facts, ctx.kind_for(defn.key, subject), c.event,
-                         on, evidence)
-            if any(spec.type == "organisation" for k, spec in defn.evidence.items()
-                   if k in evidence):
-                check_organisations(s, defn, subject, evidence)  # (a read per such row)
-        except MerzimError as exc:
-            raise defn.name_keys(exc) from None
-        event = (c.event, on, dict(c.evidence))  # recorded by `record_event`, as given
-        after = _plan(ctx, defn, plans, Facts(dict(opening.dates), (
-            Record(c.event, on, evidence.get("period")),)))[1]
+    event = _check_event(s, ctx, defn, c, subject, dict(opening.dates))
+    after = state if event is None else _plan(ctx, defn, plans, Facts(
+        dict(opening.dates), (Record(event[0], event[1], event[2].get("period")),)))[1]
     if key is not None and after not in cancelled:
         earlier.setdefault((subject.id, *parties), c.row)
     case = case_row(ctx, defn, opening, subject, obj, owner)
@@ -295,6 +289,50 @@ def _check_row(s: Session, ctx: Context, defn: Definition, c: Cells, known: _Kno
     return _Ready(c.row, subject, case,
                   without_dues(stages, switched_off(ctx, defn, subject.code)),  # I-17
                   audit.canonical(opened_payload(defn, opening, subject, obj, None)), event)
+
+
+def _check_event(s: Session, ctx: Context, defn: Definition, c: Cells, subject: Any,
+                 dates: dict[str, date]) -> tuple[str, date, dict[str, str]] | None:
+    """`registers._one` → `record_event`: the row's event on the new case (of named dates
+    `dates`), checked as `record_event` checks it; None when the row names none."""
+    if c.event is None:
+        if c.evidence or c.on:
+            raise UsageError("evidence without an event", key="error.row_evidence_no_event")
+        return None
+    if c.on is None:
+        raise UsageError("event without a date", key="error.row_event_no_date",
+                         event=c.event)
+    on = parse_day(c.on, "on")
+    evidence = clean_evidence(dict(c.evidence))
+    try:  # named in the reader's words, as `record_event`'s refusals are
+        check_record(ctx, defn, None, Facts(dates), ctx.kind_for(defn.key, subject), c.event,
+                     on, evidence)
+        if any(spec.type == "organisation" for k, spec in defn.evidence.items()
+               if k in evidence):
+            check_organisations(s, defn, subject, evidence)  # (a read per such row)
+    except MerzimError as exc:
+        raise defn.name_keys(exc) from None
+    return (c.event, on, dict(c.evidence))  # recorded by `record_event`, as given
+
+
+def _check_planned(s: Session, ctx: Context, defn: Definition, found: Any, cells: list[Cells],
+                   refused: list[RowRefused]) -> tuple[Any, dict[int, tuple]]:
+    """The rows planned by the feature's planner `found`, and their events checked (by row)."""
+    planned = found.check(s, ctx, defn, cells, refused)
+    by_row = {c.row: c for c in cells}
+    events: dict[int, tuple] = {}
+    for item in planned.ready:
+        c = by_row[item.row.row]
+        dates = {k: date.fromisoformat(v) for k, v in (item.case.get("dates") or {}).items()
+                 if v}
+        try:
+            event = _check_event(s, ctx, defn, c, item.subject, dates)
+        except (MerzimError, CalendarError, ValueError) as exc:
+            refused.append(RowRefused(c.row, exc))
+            continue
+        if event is not None:
+            events[c.row] = event
+    return planned, events
 
 
 def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]]
@@ -314,6 +352,13 @@ def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]
             cells.append(row_cells(defn, row, n, given, evidence_keys))
         except (MerzimError, ValueError) as exc:
             refused.append(RowRefused(n, exc))
+    found = planner(ctx, defn)
+    if found is not None:
+        planned, events = _check_planned(s, ctx, defn, found, cells, refused)
+        if refused:
+            raise FileRefused(sorted(refused, key=lambda r: r.row))
+        return Checked(defn, cells, _Known(), planned.ready, digest(rows), found, planned,
+                       events)
     known = _read_known(s, defn, cells)
     ready = _check_rows(s, ctx, defn, cells, known, refused)
     if refused:
@@ -344,12 +389,62 @@ def _mark(s: Session, ids: list[int], import_id: str | None, actor: str) -> None
         s.execute(update(Case).where(col(Case.id).in_(part)).values(**values))
 
 
+def _planned_batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
+                   written: list[int], head: list[tuple], tail: list[tuple]
+                   ) -> list[Imported]:
+    """Rows [start, stop) of a file the feature's planner plans, written by it; their events
+    recorded by `record_event`."""
+    try:
+        cases = checked.planner.write(s, ctx, checked.planned, start, stop, written, head,
+                                      tail)
+    except RowRefused as exc:
+        raise FileRefused([exc]) from None
+    done = []
+    for item, case in zip(checked.ready[start:stop], cases, strict=True):
+        event = checked.events.get(item.row.row)
+        if event is not None:
+            record_event(s, ctx, case["id"], event[0], event[1], dict(event[2]))
+        done.append(Imported(item.row.row, SimpleNamespace(**case), list(item.warnings),
+                             event[0] if event is not None else None))
+    return done
+
+
 def _batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
-           import_id: str | None, head: list[tuple], tail: list[tuple]) -> list[Imported]:
-    """Rows [start, stop) written in the session's transaction, under the writers' lock."""
+           import_id: str | None, head: list[tuple], tail: list[tuple],
+           written: list[int] | None = None) -> list[Imported]:
+    """Rows [start, stop) written in the session's transaction, under the writers' lock; the
+    cases they open (and any another case's event opens on the way) marked as of the import
+    `import_id`, if any."""
     defn = checked.defn
     audit.serialise(s)
     keep_version(s, ctx, defn)  # refused before the batch writes anything
+    first = new_ids(s, Case, 1)[0]  # every case this batch opens comes after
+    if checked.planner is not None:
+        done = _planned_batch(s, ctx, checked, start, stop, written or [], head, tail)
+    else:
+        done = _generic_batch(s, ctx, checked, start, stop, head, tail)
+    if import_id is not None:
+        _mark(s, [*(cast(int, d.case.id) for d in done), *_followed(s, defn, first, done)],
+              import_id, ctx.actor)
+    return done
+
+
+def _followed(s: Session, defn: Definition, first: int, done: list[Imported]) -> list[int]:
+    """The cases the rows' events opened in this transaction (a follow-up of another process:
+    ids from `first` on, opened after the rows' own; the writers' lock is held, so no other
+    writer's case is seen meanwhile)."""
+    processes = {e.opens_case[0] for e in defn.events.values() if e.opens_case}
+    if not processes or not any(d.recorded for d in done):
+        return []
+    return [int(i) for i in s.execute(rows_of(col(Case.id)).where(
+        col(Case.id) >= first, col(Case.process).in_(sorted(processes)),
+        col(Case.withdrawn_at).is_(None)).order_by(col(Case.id))).scalars()]
+
+
+def _generic_batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
+                   head: list[tuple], tail: list[tuple]) -> list[Imported]:
+    """Rows [start, stop) of a file of a definition opened as any case."""
+    defn = checked.defn
     cells = checked.cells[start:stop]
     fresh = _read_known(s, defn, cells)
     ready = checked.ready[start:stop]
@@ -378,8 +473,6 @@ def _batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
             record_event(s, ctx, item.case["id"], event, on, evidence)
             recorded = event
         done.append(Imported(item.row, SimpleNamespace(**item.case), [], recorded))
-    if import_id is not None:
-        _mark(s, case_ids, import_id, ctx.actor)
     return done
 
 
@@ -423,9 +516,10 @@ def write_file(s: Session, ctx: Context, checked: Checked, progress: Progress | 
             head, tail = [], []
         try:
             held = time.perf_counter()
-            done = _batch(s, ctx, checked, start, stop, None if one else import_id, head, tail)
+            done = _batch(s, ctx, checked, start, stop, None if one else import_id, head, tail,
+                          written)
             if last and not one:
-                _mark(s, [*written, *(cast(int, d.case.id) for d in done)], None, ctx.actor)
+                _mark(s, pending_ids(s, import_id or ""), None, ctx.actor)
             s.commit()
             held = time.perf_counter() - held
         except Exception as exc:
@@ -455,7 +549,7 @@ def import_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any
     from workflow.services import registers
 
     defn = ctx.registry.get(process)
-    if not in_bulk(defn):
+    if not in_bulk(defn, ctx):
         out = registers.import_cases(s, ctx, process, rows)
         if progress is not None:
             progress("", len(out), len(out))
@@ -483,11 +577,14 @@ def _start_of(s: Session, import_id: str) -> dict[str, Any]:
     return start
 
 
-def pending_ids(s: Session, import_id: str) -> list[int]:
-    """The cases an unfinished import has written, in row order."""
-    return [int(i) for i in s.execute(rows_of(col(Case.id)).where(
-        col(Case.withdrawn_at) == PENDING_AT,
-        col(Case.withdrawn_reason) == pending_reason(import_id)).order_by(col(Case.id))).scalars()]
+def pending_ids(s: Session, import_id: str, process: str | None = None) -> list[int]:
+    """The cases an unfinished import has written, in row order (of `process` only: its
+    rows' own, not the follow-ups their events opened)."""
+    query = rows_of(col(Case.id)).where(col(Case.withdrawn_at) == PENDING_AT,
+                                        col(Case.withdrawn_reason) == pending_reason(import_id))
+    if process is not None:
+        query = query.where(col(Case.process) == process)
+    return [int(i) for i in s.execute(query.order_by(col(Case.id))).scalars()]
 
 
 def resume(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]], import_id: str,
@@ -502,7 +599,7 @@ def resume(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]], i
     if checked.digest != start["digest"]:
         raise UsageError("not the file of this import", key="error.import_other_file",
                          id=import_id)
-    written = pending_ids(s, import_id)
+    written = pending_ids(s, import_id, process)
     return write_file(s, ctx, checked, progress, import_id, written)
 
 
