@@ -418,26 +418,25 @@ def _batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
     defn = checked.defn
     audit.serialise(s)
     keep_version(s, ctx, defn)  # refused before the batch writes anything
-    first = new_ids(s, Case, 1)[0]  # every case this batch opens comes after
     if checked.planner is not None:
         done = _planned_batch(s, ctx, checked, start, stop, written or [], head, tail)
     else:
         done = _generic_batch(s, ctx, checked, start, stop, head, tail)
     if import_id is not None:
-        _mark(s, [*(cast(int, d.case.id) for d in done), *_followed(s, defn, first, done)],
+        _mark(s, [*(cast(int, d.case.id) for d in done), *_followed(s, defn, done)],
               import_id, ctx.actor)
     return done
 
 
-def _followed(s: Session, defn: Definition, first: int, done: list[Imported]) -> list[int]:
-    """The cases the rows' events opened in this transaction (a follow-up of another process:
-    ids from `first` on, opened after the rows' own; the writers' lock is held, so no other
-    writer's case is seen meanwhile)."""
+def _followed(s: Session, defn: Definition, done: list[Imported]) -> list[int]:
+    """The cases the rows' events opened in this transaction (a follow-up of another process,
+    opened after the rows' own cases were inserted: a larger id; the writers' lock is held, so
+    no other writer's case is seen meanwhile)."""
     processes = {e.opens_case[0] for e in defn.events.values() if e.opens_case}
     if not processes or not any(d.recorded for d in done):
         return []
     return [int(i) for i in s.execute(rows_of(col(Case.id)).where(
-        col(Case.id) >= first, col(Case.process).in_(sorted(processes)),
+        col(Case.id) > max(cast(int, d.case.id) for d in done), col(Case.process).in_(sorted(processes)),
         col(Case.withdrawn_at).is_(None)).order_by(col(Case.id))).scalars()]
 
 
