@@ -1,0 +1,111 @@
+"""The analysis schedule imported from the web in short transactions: its preview checks the
+file without writing a case, and while its confirm writes 10,000 rows batch by batch a
+sign-in and a write elsewhere answer — on SQLite and PostgreSQL.
+
+The world: the demo for TODAY (tests/support/web_helpers.py); Asel is the education
+department's officer (AK-ALM-EDU)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, col, select
+
+from tests.support.sql_trace import statements
+from tests.support.web_helpers import (  # noqa: F401 - `web`, the demo
+    TODAY,
+    Web,
+    csrf_of,
+    web_fixture,
+)
+from tests.web.test_web_import import FOLLOW, confirm, csv_of, registers_web, upload
+from workflow.services import web_import
+from workflow.storage import audit
+from workflow.storage.models import Case, Organisation
+
+site = registers_web  # the demo's application with every shipped definition
+ANALYSIS = "internal_risk_analysis"
+PATH = f"/registers/{ANALYSIS}/import"
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def schedule(site: Web, n: int) -> bytes:
+    """`n` one-day analyses of Asel's department, each of an organisation of the demo on a
+    day of its own (none repeats another), from next year on."""
+    with Session(site.engine) as s:
+        objects = list(s.exec(select(Organisation.code).order_by(col(Organisation.id))).all())
+    first = TODAY.replace(year=TODAY.year + 1, month=1, day=1)
+    lines = []
+    for i in range(n):
+        day = (first + timedelta(days=i // len(objects))).isoformat()
+        lines.append(f",{objects[i % len(objects)]},{day},{day}")
+    return csv_of("subject,object,start,end", *lines)
+
+
+def analyses(site: Web) -> int:
+    with Session(site.engine) as s:
+        return len(s.exec(select(Case.id).where(Case.process == ANALYSIS,
+                                                col(Case.withdrawn_at).is_(None))).all())
+
+
+def test_the_preview_of_a_schedule_writes_no_case(site: Web):
+    asel = site.browser("asel")
+    form = asel.get(PATH)
+    before = analyses(site)
+    with statements(site.engine) as sent:
+        r = upload(asel, schedule(site, 120), path=PATH)
+    assert r.status_code == 200, r.text[-2000:]
+    assert "120 entries would be opened" in r.text
+    written = [q for q in sent if q.split()[0].upper() in WRITES]
+    # no case, stage, programme or record tried and undone (its audit record only is written)
+    touched = {re.search(r"(?:INTO|UPDATE|FROM)\s+\"?(\w+)", q, re.I).group(1)
+               for q in written}
+    assert touched and not touched & {"process_case", "stage", "programme", "event_record"}, \
+        touched
+    assert csrf_of(form.text)
+    done = confirm(asel, r.text, path=PATH)
+    assert done.status_code == 200 and "120 entries opened." in done.text, done.text[-2000:]
+    assert analyses(site) == before + 120
+
+
+@pytest.mark.slow  # a 10,000-row import
+def test_a_sign_in_and_a_write_answer_while_a_web_schedule_import_writes(site: Web):
+    """Ordering, not wall time: once the confirm has committed its first batch, a sign-in and
+    an API write are sent, and both have their answer while it is still writing."""
+    asel, api = site.browser("asel"), site.api("asel")  # the token made before the import
+    before = analyses(site)
+    preview = upload(asel, schedule(site, 10_000), path=PATH)
+    assert preview.status_code == 200, preview.text[-2000:]
+    assert "10000 entries would be opened" in preview.text.replace(",", "")
+    import_id = FOLLOW.search(preview.text).group(2)
+    finished, answers = threading.Event(), []
+
+    def run() -> None:
+        try:
+            answers.append(confirm(asel, preview.text, path=PATH))
+        finally:
+            finished.set()
+
+    importer = threading.Thread(target=run, daemon=True)
+    importer.start()
+    while not finished.is_set():  # its first batch committed: any node can tell
+        with Session(site.engine) as s:
+            if web_import.progress(s, import_id).written > 0:
+                break
+    assert not finished.is_set(), answers and answers[0].text[-2000:]
+    browser = site.client()
+    assert site.post_login(browser, "marat").status_code == 303
+    written = api.post(f"/api/v1/analyses/{site.analyses['edu']}/events",
+                       json={"event": "analytic_note", "date": TODAY.isoformat(),
+                             "number": "17-ө", "signed_by": "Head of department"})
+    assert written.status_code == 200, written.text
+    assert not finished.is_set()  # both answered while the import was still writing
+    importer.join(600)
+    assert answers and answers[0].status_code == 200, answers and answers[0].text[-2000:]
+    assert re.search(r"10,?000 entries opened", answers[0].text), answers[0].text[-2000:]
+    assert analyses(site) == before + 10_000
+    with Session(site.engine) as s:
+        assert audit.verify(s).ok
