@@ -188,3 +188,26 @@ def test_a_yearly_file_resumed_stores_what_one_by_one_stores(db, db_url, tmp_pat
     assert all(c[-3:] == (None, None, None) for c in resumed["process_case"])
     with pytest.raises(MerzimError):
         commit(db, lambda s: ri.resume(s, context(), YEARLY, rows, import_id))
+
+
+def test_an_analysis_another_writer_plans_between_the_batches_is_seen(db, codes,
+                                                                       small_batches):
+    """Checked whole, then another officer plans an analysis that a row of the third batch
+    repeats: that batch is refused naming the row; the first two stay hidden."""
+    from workflow.planning.service import plan_analysis
+
+    rows = analysis_rows(codes, 100)
+    late = rows[90]
+    with open_session(db) as s:
+        checked = ri.check_file(s, context(), ANALYSIS, rows)
+        s.commit()
+    commit(db, lambda s: plan_analysis(s, context(actor="cli:other"), late["subject"],
+                                       late["object"], date.fromisoformat(late["start"])))
+    with open_session(db) as s, pytest.raises(ri.ImportUnfinished) as stopped:
+        ri.write_file(s, context(), checked)
+    error = stopped.value.error
+    assert stopped.value.params["written"] == 80
+    assert [(r.row, r.error.key) for r in error.refused] == [(92, "rule.duplicate_analysis")]
+    with open_session(db) as s:
+        assert len(s.exec(select(Case).where(col(Case.withdrawn_at).is_(None))).all()) == 1
+        assert len(ri.pending_ids(s, stopped.value.params["id"])) == 80

@@ -352,9 +352,10 @@ class RegisterPlanner:
         file is planned again with it (refused rows raise `RowRefused`, first one)."""
         checked = planned.checked
         rows = checked.rows
-        facts = _read_facts(s, ctx, rows)
+        facts = _read_facts(s, ctx, rows[start:stop])  # what these rows depend on, only
         ready = checked.ready
-        if _without_programmes(facts) != _without_programmes(checked.facts):
+        if not _same_for(checked.facts, facts, rows[start:stop]):
+            facts = _read_facts(s, ctx, rows)  # changed: every row planned again with it
             ready = _plan_rows(ctx, rows, facts)
         part = ready[start:stop]
         conn = s.connection()
@@ -389,9 +390,20 @@ class RegisterPlanner:
         return cases
 
 
-def _without_programmes(facts: Known) -> Known:
-    """What a row's checks and plan read (a programme is only named when it is written)."""
-    return Known(facts.orgs, facts.users, facts.officers, facts.externals, {}, facts.analyses)
+def _same_for(old: Known, new: Known, rows: list[AnalysisRow]) -> bool:
+    """Whether what `rows` depend on is the same in `old` (read for the whole file) and `new`
+    (read again for these rows): their organisations, officers, users, external analyses and
+    the analyses of their pairs (a programme is only named when a row is written)."""
+    codes = {r.subject for r in rows} | {r.object for r in rows}
+    ids = {o.id for r in rows if (o := old.orgs.get(r.subject)) is not None}  # subjects
+    pairs = {(s.id, o.id) for r in rows if (s := old.orgs.get(r.subject)) is not None
+             and (o := old.orgs.get(r.object)) is not None}
+    return (all(old.orgs.get(c) == new.orgs.get(c) for c in codes)
+            and all(old.users.get(r.responsible) == new.users.get(r.responsible)
+                    for r in rows if r.responsible)
+            and all(old.officers.get(i) == new.officers.get(i)
+                    and old.externals.get(i) == new.externals.get(i) for i in ids)
+            and all(old.analyses.get(p, ()) == new.analyses.get(p, ()) for p in pairs))
 
 
 REGISTER = RegisterPlanner()
