@@ -343,13 +343,15 @@ class RegisterPlanner:
         return RegisterChecked(Checked(good, facts, _plan_rows(ctx, good, facts, refused)))
 
     def write(self, s: Session, ctx: Context, planned: RegisterChecked, start: int, stop: int,
-              written: list[int], head: list[tuple], tail: list[tuple]) -> list[dict[str, Any]]:
+              written: list[int], head: list[tuple], tail: list[tuple]
+              ) -> tuple[list[dict[str, Any]], list[int]]:
         """Rows [start, stop) written in the session's transaction, under the writers' lock
         (taken by the caller): their programmes, cases, stages and `case.open` records between
         `head` and `tail` (one piece of the chain). `written`: the ids of the rows before
         `start`, written by earlier batches (a row repeating one of them names its id). What
         the rows depend on is read again; when another writer changed it, every row of the
-        file is planned again with it (refused rows raise `RowRefused`, first one)."""
+        file is planned again with it (refused rows raise `RowRefused`, first one). The cases
+        written (their columns) and the ids of the programmes made."""
         checked = planned.checked
         rows = checked.rows
         facts = _read_facts(s, ctx, rows[start:stop])  # what these rows depend on, only
@@ -387,7 +389,7 @@ class RegisterPlanner:
         audit.append_many(s, ctx.actor, [*head, *(
             ("case.open", "case", case["id"], _named(item, ids)[0])
             for item, case in zip(part, cases, strict=True)), *tail])
-        return cases
+        return cases, programme_ids
 
 
 def _same_for(old: Known, new: Known, rows: list[AnalysisRow]) -> bool:

@@ -42,8 +42,8 @@ from datetime import date
 from types import SimpleNamespace
 from typing import Any, cast
 
+from sqlalchemy import func, literal, update
 from sqlalchemy import select as rows_of
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from calendars.errors import CalendarError
@@ -380,25 +380,53 @@ def _same(old: _Known, new: _Known, cells: list[Cells]) -> bool:
                     and old.stored.get(i, {}) == new.stored.get(i, {}) for i in ids))
 
 
-def _mark(s: Session, ids: list[int], import_id: str | None, actor: str) -> None:
-    """The cases `ids` marked as of an unfinished import (None: the mark lifted)."""
+def _mark(s: Session, ids: list[int], import_id: str | None, actor: str,
+          programmes: list[int] | None = None) -> None:
+    """The cases `ids` marked as of an unfinished import (None: the mark lifted), and their
+    stages held (`HELD` before the status: no list, count, feed, reminder or score reads
+    them) or given back; with the stages of the programmes the import made (`programmes`;
+    given back with the programmes of the cases)."""
     values = ({"withdrawn_at": PENDING_AT, "withdrawn_by": actor,
                "withdrawn_reason": pending_reason(import_id)} if import_id is not None
               else {"withdrawn_at": None, "withdrawn_by": None, "withdrawn_reason": None})
     for part in chunks(ids, BATCH):
         s.execute(update(Case).where(col(Case.id).in_(part)).values(**values))
+        if import_id is None:
+            _give_back(s, col(Stage.case_id).in_(part))
+            _give_back(s, col(Stage.programme_id).in_(
+                rows_of(col(Case.programme_id)).where(col(Case.id).in_(part),
+                                                      col(Case.programme_id).is_not(None))))
+        else:
+            _hold(s, col(Stage.case_id).in_(part))
+    if import_id is not None:
+        for part in chunks(programmes or [], BATCH):
+            _hold(s, col(Stage.programme_id).in_(part))
+
+
+HELD = "~"  # before a stage's status while its import is unfinished
+
+
+def _hold(s: Session, where: Any) -> None:
+    s.execute(update(Stage).where(where, ~col(Stage.status).startswith(HELD))
+              .values(status=literal(HELD) + col(Stage.status)))
+
+
+def _give_back(s: Session, where: Any) -> None:
+    s.execute(update(Stage).where(where, col(Stage.status).startswith(HELD))
+              .values(status=func.substr(col(Stage.status), len(HELD) + 1)))
 
 
 def _planned_batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
-                   written: list[int], head: list[tuple], tail: list[tuple]
+                   written: list[int], head: list[tuple], tail: list[tuple], made: list[int]
                    ) -> list[Imported]:
     """Rows [start, stop) of a file the feature's planner plans, written by it; their events
     recorded by `record_event`."""
     try:
-        cases = checked.planner.write(s, ctx, checked.planned, start, stop, written, head,
-                                      tail)
+        cases, programmes = checked.planner.write(s, ctx, checked.planned, start, stop,
+                                                  written, head, tail)
     except RowRefused as exc:
         raise FileRefused([exc]) from None
+    made.extend(programmes)
     done = []
     for item, case in zip(checked.ready[start:stop], cases, strict=True):
         event = checked.events.get(item.row.row)
@@ -418,13 +446,14 @@ def _batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
     defn = checked.defn
     audit.serialise(s)
     keep_version(s, ctx, defn)  # refused before the batch writes anything
+    made: list[int] = []  # the programmes the batch made
     if checked.planner is not None:
-        done = _planned_batch(s, ctx, checked, start, stop, written or [], head, tail)
+        done = _planned_batch(s, ctx, checked, start, stop, written or [], head, tail, made)
     else:
         done = _generic_batch(s, ctx, checked, start, stop, head, tail)
     if import_id is not None:
         _mark(s, [*(cast(int, d.case.id) for d in done), *_followed(s, defn, done)],
-              import_id, ctx.actor)
+              import_id, ctx.actor, made)
     return done
 
 
@@ -612,6 +641,7 @@ def roll_back(s: Session, ctx: Context, process: str, import_id: str) -> int:
         raise UsageError("another register's import", key="error.import_other_process",
                          id=import_id, process=start["process"])
     ids = pending_ids(s, import_id)
+    _mark(s, ids, None, ctx.actor)  # its stages given back, to be closed as any withdrawn case's
     reason = f"import {import_id} rolled back"
     closed: dict[int, list[str]] = {}
     states: dict[int, str] = {}
