@@ -79,8 +79,7 @@ def _sign_ins(web, running: threading.Event, out: list[float]) -> None:
         began = time.perf_counter()
         r = client.post("/login", data={"login": "marat", "password": password,
                                         "csrf": csrf_of(form.text), "next": "/"})
-        out.append(time.perf_counter() - began)
-        assert r.status_code == 303, r.status_code
+        out.append(time.perf_counter() - began if r.status_code == 303 else -1.0)
 
 
 def _other_node(url: str, tmp: str, running, queue) -> None:
@@ -128,11 +127,15 @@ def _during(web, url: str, tmp: Path, work) -> tuple[float, list[float], list[fl
 
 
 def _stats(latencies: list[float]) -> dict:
-    ordered = sorted(latencies)
+    """p50, p95, max of the sign-ins answered; `refused`: those answered otherwise (a 503
+    when the database stayed locked past its timeout), counted as waits of the longest."""
+    refused = sum(1 for x in latencies if x < 0)
+    answered = [x for x in latencies if x >= 0]
+    ordered = sorted(answered) + [max(answered, default=0.0)] * refused
     if not ordered:
         return {"sign_ins": 0}
     p95 = ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
-    return {"sign_ins": len(ordered), "p50_ms": round(statistics.median(ordered) * 1000),
+    return {"sign_ins": len(ordered), "refused": refused, "p50_ms": round(statistics.median(ordered) * 1000),
             "p95_ms": round(p95 * 1000), "max_ms": round(ordered[-1] * 1000)}
 
 

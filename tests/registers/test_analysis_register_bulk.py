@@ -111,9 +111,8 @@ def test_the_check_writes_nothing_and_a_repeat_in_a_later_batch_is_named(db, cod
     again = dict(rows[3], end="")  # overlaps row 5 of the file, two batches later
     bad = [*rows, again, {**rows[0], "object": "NOPE"}, {**rows[1], "start": ""}]
     before = dump_tables(db)
-    with open_session(db) as s, statements(db) as sent:
-        with pytest.raises(ri.FileRefused) as refused:
-            ri.check_file(s, context(), ANALYSIS, bad)
+    with open_session(db) as s, statements(db) as sent, pytest.raises(ri.FileRefused) as refused:
+        ri.check_file(s, context(), ANALYSIS, bad)
     assert not [q for q in sent if q.split()[0].upper() in ("INSERT", "UPDATE", "DELETE")]
     assert [(r.row, r.error.key) for r in refused.value.refused] == [
         (102, "rule.duplicate_row"), (103, "notfound.org"), (104, "error.date_required")]
