@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -16,15 +17,27 @@ from sqlmodel import Session, col, select
 
 from tests.support.sql_trace import statements
 from tests.support.web_helpers import (  # noqa: F401 - `web`, the demo
+    CALENDAR,
     TODAY,
     Web,
     csrf_of,
     web_fixture,
 )
-from tests.web.test_web_import import FOLLOW, confirm, csv_of, registers_web, upload
+from tests.web.test_web_import import (
+    FOLLOW,
+    FORM,
+    TOKEN,
+    _interrupted,
+    confirm,
+    csv_of,
+    registers_web,
+    upload,
+)
+from workflow import services as svc
+from workflow.definitions import load_registry
 from workflow.services import web_import
 from workflow.storage import audit
-from workflow.storage.models import Case, Organisation
+from workflow.storage.models import Case, Lease, Organisation
 
 site = registers_web  # the demo's application with every shipped definition
 ANALYSIS = "internal_risk_analysis"
@@ -109,3 +122,63 @@ def test_a_sign_in_and_a_write_answer_while_a_web_schedule_import_writes(site: W
     assert analyses(site) == before + 10_000
     with Session(site.engine) as s:
         assert audit.verify(s).ok
+
+
+# -- who may finish an unfinished import, and when ------------------------------------------------
+
+
+def _finish_form(site: Web, browser, preview: str, import_id: str, action: str) -> dict:
+    return {"csrf": site.csrf(browser), "token": TOKEN.search(preview).group(1),
+            "import_id": import_id, "action": action}
+
+
+def test_only_its_importer_or_an_admin_of_its_organisations_may_finish_an_import(site: Web):
+    asel = site.browser("asel")
+    preview, import_id, _link = _interrupted(site, asel, 600)
+    with Session(site.engine) as s:
+        svc.add_user(s, svc.Context(CALENDAR, load_registry(), TODAY, actor="test-setup"),
+                     "dariga", "Dariga", "admin", "MF")
+        s.commit()
+    others = {login: site.browser(login) for login in ("marat", "dariga")}
+    forms = {(login, action): _finish_form(site, b, preview, import_id, action)
+             for login, b in others.items() for action in ("rollback", "resume")}
+    before = site.dump()
+    for login, other in others.items():  # another organisation's officer; the ministry's admin
+        for action in ("rollback", "resume"):
+            r = other.post(f"{FORM}/confirm", data=forms[login, action])
+            assert r.status_code == 404, (login, action, r.text[-1500:])
+            assert site.dump() == before
+    erlan = site.browser("erlan")  # the akimat's admin: every case of it is in her tree
+    r = erlan.post(f"{FORM}/confirm", data=_finish_form(site, erlan, preview, import_id,
+                                                        "rollback"))
+    assert r.status_code == 200, r.text[-1500:]
+    assert f"Import {import_id} rolled back: 500 entries withdrawn." in r.text
+
+
+def test_an_import_still_written_offers_no_button_and_is_not_finished(site: Web):
+    asel = site.browser("asel")
+    preview, import_id, link = _interrupted(site, asel, 600)
+    with Session(site.engine) as s:  # its writer on another node, alive
+        s.add(Lease(name=f"import:{import_id}", holder="node-2", expires_at=time.time() + 600))
+        s.commit()
+    before = site.dump()
+    again = confirm(asel, preview)
+    assert again.status_code == 409 and f"Import {import_id} has already begun" in again.text
+    assert 'data-testid="import-resume"' not in again.text
+    assert 'data-testid="import-writing"' in again.text
+    for action in ("rollback", "resume"):
+        r = asel.post(f"{FORM}/confirm", data=_finish_form(site, asel, preview, import_id,
+                                                           action))
+        assert r.status_code == 422, r.text[-1500:]
+        assert f"Import {import_id} is still being written" in r.text, r.text[-1500:]
+        assert site.dump() == before
+    assert 'data-testid="import-stopped"' not in asel.get(link).text
+    with Session(site.engine) as s:  # its writer died: the lease runs out
+        s.get(Lease, f"import:{import_id}").expires_at = 0.0
+        s.commit()
+    assert 'data-testid="import-stopped"' in asel.get(link).text
+    stopped = confirm(asel, preview)
+    assert 'data-testid="import-resume"' in stopped.text
+    resumed = asel.post(f"{FORM}/confirm", data=_finish_form(site, asel, preview, import_id,
+                                                             "resume"))
+    assert resumed.status_code == 200 and "600 / 600" in resumed.text, resumed.text[-1500:]

@@ -21,6 +21,11 @@
    withdrawn case. The last batch lifts the mark from all of them and appends
    `case.import.done`. An import interrupted between batches is finished with `resume` (the
    same file, checked again) or withdrawn with `rollback`.
+4. **One writer.** While an import writes, it holds a lease (the `lease` table, renewed in
+   every batch's transaction, `LEASE_SECONDS` long; given up when it ends, fails or stops):
+   a resume or a roll-back is refused while another holds it, on any node, and a batch
+   whose import another has taken over, resumed or rolled back meanwhile writes nothing. A
+   writer that died leaves its lease to expire: then the import can be resumed or rolled back.
 
 A definition whose feature opens its cases itself (the analysis: its opener plans it) is
 imported the same way when that feature offers a planner of whole files (`hooks.bulk_opener`:
@@ -42,7 +47,7 @@ from datetime import date
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import func, literal, update
+from sqlalchemy import delete, func, literal, update
 from sqlalchemy import select as rows_of
 from sqlmodel import Session, col, select
 
@@ -72,10 +77,11 @@ from workflow.services.context import Context
 from workflow.services.processes import keep_version
 from workflow.services.registers import Cells, Imported, check_columns, row_cells
 from workflow.storage import audit
-from workflow.storage.models import OPEN, AuditRecord, Case, Organisation, Stage, User
+from workflow.storage.models import OPEN, AuditRecord, Case, Lease, Organisation, Stage, User
 from workflow.storage.queries.accounts import active_officers
 
 BATCH = 500  # rows per transaction
+LEASE_SECONDS = 60.0  # how long a writer's lease lasts past its last batch
 PENDING_AT = "0001-01-01T00:00:00+00:00"  # the mark of a case of an unfinished import
 MAX_NAMED = 200  # refused rows named in one refusal (the count of the others is given)
 START, DONE, ROLLBACK = "case.import.start", "case.import.done", "case.import.rollback"
@@ -512,6 +518,69 @@ def _merge(old: _Known, new: _Known) -> _Known:
                                     {o.id for o in new.orgs.values()}}})
 
 
+def _lease(import_id: str) -> str:
+    return f"import:{import_id}"
+
+
+def writing(s: Session, import_id: str, holder: str | None = None) -> bool:
+    """Whether a writer other than `holder` holds the import's lease (is writing it now)."""
+    lease = s.get(Lease, _lease(import_id))
+    return lease is not None and lease.holder != holder and lease.expires_at > time.time()
+
+
+def busy(import_id: str) -> UsageError:
+    return UsageError(f"import {import_id} is still being written", key="error.import_writing",
+                      id=import_id)
+
+
+def _take(s: Session, import_id: str, holder: str) -> None:
+    """The import's lease held by `holder` for `LEASE_SECONDS` more, in the batch's
+    transaction (under the writers' lock); refused while another writer holds it."""
+    if writing(s, import_id, holder):
+        raise busy(import_id)
+    lease = s.get(Lease, _lease(import_id))
+    if lease is None:
+        s.add(Lease(name=_lease(import_id), holder=holder,
+                    expires_at=time.time() + LEASE_SECONDS))
+    else:
+        lease.holder, lease.expires_at = holder, time.time() + LEASE_SECONDS
+        s.add(lease)
+    s.flush()
+
+
+def _let_go(s: Session, import_id: str, holder: str | None = None) -> None:
+    """The import's lease given up (`holder`: only if it is still this writer's)."""
+    query = delete(Lease).where(col(Lease.name) == _lease(import_id))
+    if holder is not None:
+        query = query.where(col(Lease.holder) == holder)
+    s.execute(query)
+
+
+def _stopped(s: Session, import_id: str, holder: str) -> None:
+    """A writer that stops before the end gives its lease up at once (a process that dies
+    leaves it to expire)."""
+    try:
+        s.rollback()
+        _let_go(s, import_id, holder)
+        s.commit()
+    except Exception:  # noqa: BLE001 - the database gone too: the lease expires
+        s.rollback()
+
+
+def _still_ours(s: Session, import_id: str, begun: bool, holder: str) -> None:
+    """Before a batch of an import with an id, under the writers' lock: the import not
+    ended (rolled back meanwhile), not begun by another when this one has not, and its lease
+    this writer's."""
+    actions = set(s.exec(select(AuditRecord.action).where(
+        AuditRecord.entity == "import", AuditRecord.entity_id == import_id)).all())
+    if actions & {DONE, ROLLBACK}:
+        raise UsageError(f"import {import_id} has ended", key="error.import_ended",
+                         id=import_id, done=DONE in actions)
+    if START in actions and not begun:
+        raise UsageError("import already begun", key="import.ended", id=import_id)
+    _take(s, import_id, holder)
+
+
 def write_file(s: Session, ctx: Context, checked: Checked, progress: Progress | None = None,
                import_id: str | None = None, written: list[int] | None = None
                ) -> list[Imported]:
@@ -525,13 +594,31 @@ def write_file(s: Session, ctx: Context, checked: Checked, progress: Progress | 
     one = import_id is None and total <= BATCH
     if not one and import_id is None:
         import_id = uuid.uuid4().hex[:12]
-    defn = checked.defn
     if total == 0:
         return []
     out: list[Imported] = []
     begun = start > 0
     sqlite = s.get_bind().dialect.name == "sqlite"
+    holder = uuid.uuid4().hex
     s.commit()  # phase 1's reads end; each batch is a transaction of its own
+    finished = one
+    try:
+        out = _write_batches(s, ctx, checked, progress, None if one else import_id, written,
+                             start, begun, holder, out, sqlite)
+        finished = True
+        return out
+    finally:
+        if not finished:  # failed, or stopped: its lease given up
+            _stopped(s, import_id or "", holder)
+
+
+def _write_batches(s: Session, ctx: Context, checked: Checked, progress: Progress | None,
+                   import_id: str | None, written: list[int], start: int, begun: bool,
+                   holder: str, out: list[Imported], sqlite: bool) -> list[Imported]:
+    """`write_file`'s batches, from row `start` on (`out`: the rows written, as they are)."""
+    total = len(checked.ready)
+    one = import_id is None
+    defn = checked.defn
     while start < total:
         stop = min(start + BATCH, total)
         last = stop >= total
@@ -544,10 +631,14 @@ def write_file(s: Session, ctx: Context, checked: Checked, progress: Progress | 
             head, tail = [], []
         try:
             held = time.perf_counter()
+            if not one:
+                audit.serialise(s)
+                _still_ours(s, import_id or "", begun, holder)
             done = _batch(s, ctx, checked, start, stop, None if one else import_id, head, tail,
                           written)
             if last and not one:
                 _mark(s, pending_ids(s, import_id or ""), None, ctx.actor)
+                _let_go(s, import_id or "")
             s.commit()
             held = time.perf_counter() - held
         except Exception as exc:
@@ -623,6 +714,8 @@ def resume(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]], i
     if start["process"] != process:
         raise UsageError("another register's import", key="error.import_other_process",
                          id=import_id, process=start["process"])
+    if writing(s, import_id):
+        raise busy(import_id)  # (checked again under the lock, batch by batch)
     checked = check_file(s, ctx, process, rows)
     if checked.digest != start["digest"]:
         raise UsageError("not the file of this import", key="error.import_other_file",
@@ -640,6 +733,9 @@ def roll_back(s: Session, ctx: Context, process: str, import_id: str) -> int:
     if start["process"] != process:
         raise UsageError("another register's import", key="error.import_other_process",
                          id=import_id, process=start["process"])
+    if writing(s, import_id):
+        raise busy(import_id)
+    _let_go(s, import_id)
     ids = pending_ids(s, import_id)
     _mark(s, ids, None, ctx.actor)  # its stages given back, to be closed as any withdrawn case's
     reason = f"import {import_id} rolled back"
