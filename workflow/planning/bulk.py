@@ -21,6 +21,7 @@ confirmed with a reason, the ids it duplicates are filled in once phase 2 has ta
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
@@ -343,15 +344,17 @@ class RegisterPlanner:
         return RegisterChecked(Checked(good, facts, _plan_rows(ctx, good, facts, refused)))
 
     def write(self, s: Session, ctx: Context, planned: RegisterChecked, start: int, stop: int,
-              written: list[int], head: list[tuple], tail: list[tuple]
-              ) -> tuple[list[dict[str, Any]], list[int]]:
+              written: list[int], head: list[tuple], tail: list[tuple],
+              held: Callable[[list[tuple]], list[tuple]] | None = None,
+              events: set[int] | frozenset[int] = frozenset()) -> list[dict[str, Any]]:
         """Rows [start, stop) written in the session's transaction, under the writers' lock
         (taken by the caller): their programmes, cases, stages and `case.open` records between
         `head` and `tail` (one piece of the chain). `written`: the ids of the rows before
         `start`, written by earlier batches (a row repeating one of them names its id). What
         the rows depend on is read again; when another writer changed it, every row of the
-        file is planned again with it (refused rows raise `RowRefused`, first one). The cases
-        written (their columns) and the ids of the programmes made."""
+        file is planned again with it (refused rows raise `RowRefused`, first one). `held`:
+        the stage rows of the programmes made and of the rows (by row number) not in `events`
+        inserted as it gives them (an unfinished import's). The cases written (columns)."""
         checked = planned.checked
         rows = checked.rows
         facts = _read_facts(s, ctx, rows[start:stop])  # what these rows depend on, only
@@ -370,10 +373,11 @@ class RegisterPlanner:
         programme_ids = new_ids(s, Programme, len(new))
         case_ids = new_ids(s, Case, len(part))
         stage_rows = []
+        keep = held or (lambda rows: rows)
         for (key, subject), prog_id in zip(new.items(), programme_ids, strict=True):
             programmes[key] = prog_id
-            stage_rows += [tuple(row[k] for k in STAGE_COLUMNS)
-                           for row in programme_stages(ctx, prog_id, subject)]
+            stage_rows += keep([tuple(row[k] for k in STAGE_COLUMNS)
+                                for row in programme_stages(ctx, prog_id, subject)])
         if new:
             insert_rows(conn, Programme.__table__, ("id", "subject_id", "year"),
                         [(prog_id, sid, year) for (sid, year), prog_id
@@ -383,13 +387,14 @@ class RegisterPlanner:
             case = dict(item.case, id=case_id,
                         programme_id=programmes[(item.subject.id, item.row.start.year)])
             cases.append(case)
-            stage_rows += stage_tuples(case_id, item.subject, item.stages.values())
+            rows = stage_tuples(case_id, item.subject, item.stages.values())
+            stage_rows += rows if item.row.row in events else keep(rows)
         write_cases(conn, cases, stage_rows)
         ids = [*written[:start], *case_ids]
         audit.append_many(s, ctx.actor, [*head, *(
             ("case.open", "case", case["id"], _named(item, ids)[0])
             for item, case in zip(part, cases, strict=True)), *tail])
-        return cases, programme_ids
+        return cases
 
 
 def _same_for(old: Known, new: Known, rows: list[AnalysisRow]) -> bool:

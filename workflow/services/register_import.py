@@ -387,11 +387,12 @@ def _same(old: _Known, new: _Known, cells: list[Cells]) -> bool:
 
 
 def _mark(s: Session, ids: list[int], import_id: str | None, actor: str,
-          programmes: list[int] | None = None) -> None:
+          stages: list[int] | None = None) -> None:
     """The cases `ids` marked as of an unfinished import (None: the mark lifted), and their
     stages held (`HELD` before the status: no list, count, feed, reminder or score reads
-    them) or given back; with the stages of the programmes the import made (`programmes`;
-    given back with the programmes of the cases)."""
+    them; `stages`: those of these cases only, the others' were inserted held) or given
+    back, with the stages of their programmes (a programme an import made is inserted held
+    and given back with it)."""
     values = ({"withdrawn_at": PENDING_AT, "withdrawn_by": actor,
                "withdrawn_reason": pending_reason(import_id)} if import_id is not None
               else {"withdrawn_at": None, "withdrawn_by": None, "withdrawn_reason": None})
@@ -402,11 +403,11 @@ def _mark(s: Session, ids: list[int], import_id: str | None, actor: str,
             _give_back(s, col(Stage.programme_id).in_(
                 rows_of(col(Case.programme_id)).where(col(Case.id).in_(part),
                                                       col(Case.programme_id).is_not(None))))
-        else:
+        elif stages is None:
             _hold(s, col(Stage.case_id).in_(part))
-    if import_id is not None:
-        for part in chunks(programmes or [], BATCH):
-            _hold(s, col(Stage.programme_id).in_(part))
+    if import_id is not None and stages is not None:
+        for part in chunks(stages, BATCH):
+            _hold(s, col(Stage.case_id).in_(part))
 
 
 HELD = "~"  # before a stage's status while its import is unfinished
@@ -423,16 +424,17 @@ def _give_back(s: Session, where: Any) -> None:
 
 
 def _planned_batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
-                   written: list[int], head: list[tuple], tail: list[tuple], made: list[int]
+                   written: list[int], head: list[tuple], tail: list[tuple], hold: bool
                    ) -> list[Imported]:
     """Rows [start, stop) of a file the feature's planner plans, written by it; their events
     recorded by `record_event`."""
     try:
-        cases, programmes = checked.planner.write(s, ctx, checked.planned, start, stop,
-                                                  written, head, tail)
+        events = {item.row.row for item in checked.ready[start:stop]
+                  if item.row.row in checked.events}
+        cases = checked.planner.write(s, ctx, checked.planned, start, stop, written, head,
+                                      tail, held if hold else None, events)
     except RowRefused as exc:
         raise FileRefused([exc]) from None
-    made.extend(programmes)
     done = []
     for item, case in zip(checked.ready[start:stop], cases, strict=True):
         event = checked.events.get(item.row.row)
@@ -452,14 +454,15 @@ def _batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
     defn = checked.defn
     audit.serialise(s)
     keep_version(s, ctx, defn)  # refused before the batch writes anything
-    made: list[int] = []  # the programmes the batch made
+    hold = import_id is not None
     if checked.planner is not None:
-        done = _planned_batch(s, ctx, checked, start, stop, written or [], head, tail, made)
+        done = _planned_batch(s, ctx, checked, start, stop, written or [], head, tail, hold)
     else:
-        done = _generic_batch(s, ctx, checked, start, stop, head, tail)
-    if import_id is not None:
-        _mark(s, [*(cast(int, d.case.id) for d in done), *_followed(s, defn, done)],
-              import_id, ctx.actor, made)
+        done = _generic_batch(s, ctx, checked, start, stop, head, tail, hold)
+    if hold:  # (the stages of the rows naming no event were inserted held)
+        _mark(s, [cast(int, d.case.id) for d in done], import_id, ctx.actor,
+              stages=[cast(int, d.case.id) for d in done if d.recorded])
+        _mark(s, _followed(s, defn, done), import_id, ctx.actor)
     return done
 
 
@@ -475,9 +478,16 @@ def _followed(s: Session, defn: Definition, done: list[Imported]) -> list[int]:
         col(Case.withdrawn_at).is_(None)).order_by(col(Case.id))).scalars()]
 
 
+def held(stages: list[tuple]) -> list[tuple]:
+    """Stage rows (`bulk.STAGE_COLUMNS` order) inserted held, as `_mark` holds them."""
+    at = bulk.STAGE_COLUMNS.index("status")
+    return [(*row[:at], HELD + row[at], *row[at + 1:]) for row in stages]
+
+
 def _generic_batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
-                   head: list[tuple], tail: list[tuple]) -> list[Imported]:
-    """Rows [start, stop) of a file of a definition opened as any case."""
+                   head: list[tuple], tail: list[tuple], hold: bool = False) -> list[Imported]:
+    """Rows [start, stop) of a file of a definition opened as any case (`hold`: the stages of
+    the rows naming no event inserted held; the others' are held once recorded)."""
     defn = checked.defn
     cells = checked.cells[start:stop]
     fresh = _read_known(s, defn, cells)
@@ -495,7 +505,8 @@ def _generic_batch(s: Session, ctx: Context, checked: Checked, start: int, stop:
     stage_rows: list[tuple] = []
     for item, case_id in zip(ready, case_ids, strict=True):
         item.case["id"] = case_id
-        stage_rows += stage_tuples(case_id, item.subject, item.stages.values())
+        rows = stage_tuples(case_id, item.subject, item.stages.values())
+        stage_rows += held(rows) if hold and item.event is None else rows
     bulk.write_cases(s.connection(), [item.case for item in ready], stage_rows)
     audit.append_many(s, ctx.actor, [*head, *(("case.open", "case", item.case["id"],
                                                item.payload) for item in ready), *tail])
