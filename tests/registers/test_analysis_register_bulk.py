@@ -28,7 +28,7 @@ from workflow.services import register_import as ri
 from workflow.services import registers
 from workflow.storage import audit
 from workflow.storage.db import session as open_session
-from workflow.storage.models import Case
+from workflow.storage.models import Case, Stage
 
 ANALYSIS = "internal_risk_analysis"
 YEARLY = "contract_concentration_analysis"
@@ -210,3 +210,52 @@ def test_an_analysis_another_writer_plans_between_the_batches_is_seen(db, codes,
     with open_session(db) as s:
         assert len(s.exec(select(Case).where(col(Case.withdrawn_at).is_(None))).all()) == 1
         assert len(ri.pending_ids(s, stopped.value.params["id"])) == 80
+
+
+def test_while_a_writer_writes_its_import_is_neither_resumed_nor_rolled_back(
+        db, db_url, codes, small_batches):
+    """A writer held between its first and second batch (another thread, its own database
+    session): a roll-back and a resume from another session are refused and change
+    nothing; once it has finished, the import is whole."""
+    import threading
+
+    from workflow.storage.db import make_engine
+
+    rows = analysis_rows(codes, 100)
+    first, go, failed = threading.Event(), threading.Event(), []
+    found: list[str] = []
+
+    def hold(import_id, n, _total):
+        found.append(import_id)
+        if n == 40:
+            first.set()
+            assert go.wait(120)
+
+    def run() -> None:
+        eng = make_engine(db_url)
+        try:
+            commit(eng, lambda s: ri.import_file(s, context(), ANALYSIS, rows, hold))
+        except Exception as exc:  # noqa: BLE001 - reported by the test
+            failed.append(exc)
+        finally:
+            first.set()
+            eng.dispose()
+
+    writer = threading.Thread(target=run, daemon=True)
+    writer.start()
+    assert first.wait(120) and not failed, failed
+    import_id = found[0]
+    before = dump_tables(db)
+    for attempt in (lambda s: ri.roll_back(s, context(), ANALYSIS, import_id),
+                    lambda s: ri.resume(s, context(), ANALYSIS, rows, import_id)):
+        with open_session(db) as s, pytest.raises(MerzimError) as refused:
+            attempt(s)
+        assert refused.value.key == "error.import_writing"
+        assert dump_tables(db) == before
+    go.set()
+    writer.join(120)
+    assert not failed, failed
+    with open_session(db) as s:
+        assert len(s.exec(select(Case).where(col(Case.withdrawn_at).is_(None))).all()) == 100
+        assert not s.exec(select(Stage).where(col(Stage.status).startswith(ri.HELD))).all()
+        assert audit.verify(s).ok
