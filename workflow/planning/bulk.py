@@ -69,7 +69,14 @@ from workflow.services.context import Context
 from workflow.services.processes import keep_version
 from workflow.storage import audit
 from workflow.storage.bulkinsert import insert_rows
-from workflow.storage.models import Case, ExternalAnalysis, Organisation, Programme, User
+from workflow.storage.models import (
+    Case,
+    ExternalAnalysis,
+    Organisation,
+    Programme,
+    User,
+    table_of,
+)
 
 __all__ = ["AnalysisRow", "RowRefused", "check_analyses", "plan_analyses", "write_analyses"]
 
@@ -373,13 +380,13 @@ class RegisterPlanner:
         programme_ids = new_ids(s, Programme, len(new))
         case_ids = new_ids(s, Case, len(part))
         stage_rows = []
-        keep = held or (lambda rows: rows)
+        keep = held or (lambda made: made)
         for (key, subject), prog_id in zip(new.items(), programme_ids, strict=True):
             programmes[key] = prog_id
             stage_rows += keep([tuple(row[k] for k in STAGE_COLUMNS)
                                 for row in programme_stages(ctx, prog_id, subject)])
         if new:
-            insert_rows(conn, Programme.__table__, ("id", "subject_id", "year"),
+            insert_rows(conn, table_of(Programme), ("id", "subject_id", "year"),
                         [(prog_id, sid, year) for (sid, year), prog_id
                          in zip(new, programme_ids, strict=True)])
         cases = []
@@ -387,8 +394,8 @@ class RegisterPlanner:
             case = dict(item.case, id=case_id,
                         programme_id=programmes[(item.subject.id, item.row.start.year)])
             cases.append(case)
-            rows = stage_tuples(case_id, item.subject, item.stages.values())
-            stage_rows += rows if item.row.row in events else keep(rows)
+            made = stage_tuples(case_id, item.subject, item.stages.values())
+            stage_rows += made if item.row.row in events else keep(made)
         write_cases(conn, cases, stage_rows)
         ids = [*written[:start], *case_ids]
         audit.append_many(s, ctx.actor, [*head, *(

@@ -505,8 +505,8 @@ def _generic_batch(s: Session, ctx: Context, checked: Checked, start: int, stop:
     stage_rows: list[tuple] = []
     for item, case_id in zip(ready, case_ids, strict=True):
         item.case["id"] = case_id
-        rows = stage_tuples(case_id, item.subject, item.stages.values())
-        stage_rows += held(rows) if hold and item.event is None else rows
+        made = stage_tuples(case_id, item.subject, item.stages.values())
+        stage_rows += held(made) if hold and item.event is None else made
     bulk.write_cases(s.connection(), [item.case for item in ready], stage_rows)
     audit.append_many(s, ctx.actor, [*head, *(("case.open", "case", item.case["id"],
                                                item.payload) for item in ready), *tail])
