@@ -47,6 +47,7 @@ install()
 
 from fastapi.testclient import TestClient  # noqa: E402
 
+from tests.support.import_helpers import confirm, schedule, upload  # noqa: E402
 from tests.support.web_helpers import (  # noqa: E402
     CALENDAR,
     TODAY,
@@ -56,8 +57,6 @@ from tests.support.web_helpers import (  # noqa: E402
     demo_database,
     password_of,
 )
-from tests.web.test_web_import import confirm, upload  # noqa: E402
-from tests.web.test_web_import_batches import schedule  # noqa: E402
 from web.app import create_app  # noqa: E402
 from workflow import services as svc  # noqa: E402
 from workflow.definitions import load_registry  # noqa: E402

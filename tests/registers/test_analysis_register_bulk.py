@@ -13,15 +13,10 @@ from sqlalchemy import MetaData
 from sqlalchemy import select as select_of
 from sqlmodel import col, select
 
-from tests.registers.test_register_bulk import (
-    breach_rows,  # noqa: F401 - the world's shape is the registers'
-    context,
-    stored,
-    world,
-)
 from tests.support.bulk_helpers import another_database, commit
 from tests.support.bulk_helpers import stored as planned_stored
 from tests.support.databases import dump_tables
+from tests.support.import_helpers import context, stored, world
 from tests.support.sql_trace import statements
 from workflow.core.errors import MerzimError
 from workflow.services import register_import as ri

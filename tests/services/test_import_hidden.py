@@ -12,13 +12,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from tests.support.import_helpers import registers_site
 from tests.support.web_helpers import (  # noqa: F401 - `web`, the demo
     CALENDAR,
     TODAY,
     Web,
     web_fixture,
 )
-from tests.web.test_web_import import registers_web
 from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.reminders import planner
@@ -28,7 +28,12 @@ from workflow.services import lists, overview, search
 from workflow.services import register_import as ri
 from workflow.storage.models import Case, Organisation, Stage, User
 
-site = registers_web
+
+@pytest.fixture(name="site")
+def site_fixture(web: Web, tmp_path) -> Web:
+    """The demo's application with every shipped definition."""
+    return registers_site(web, tmp_path)
+
 PROCESS = "gift"
 FORM = f"/registers/{PROCESS}/import"
 RECEIVED = (TODAY - timedelta(days=90)).isoformat()  # handed over 7 days on: overdue

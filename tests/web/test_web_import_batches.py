@@ -10,11 +10,20 @@ from __future__ import annotations
 import re
 import threading
 import time
-from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, col, select
 
+from tests.support.import_helpers import (
+    FOLLOW,
+    FORM,
+    TOKEN,
+    confirm,
+    registers_site,
+    schedule,
+    upload,
+)
+from tests.support.import_helpers import interrupted as _interrupted
 from tests.support.sql_trace import statements
 from tests.support.web_helpers import (  # noqa: F401 - `web`, the demo
     CALENDAR,
@@ -23,39 +32,20 @@ from tests.support.web_helpers import (  # noqa: F401 - `web`, the demo
     csrf_of,
     web_fixture,
 )
-from tests.web.test_web_import import (
-    FOLLOW,
-    FORM,
-    TOKEN,
-    _interrupted,
-    confirm,
-    csv_of,
-    registers_web,
-    upload,
-)
 from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.services import web_import
 from workflow.storage import audit
-from workflow.storage.models import Case, Lease, Organisation
+from workflow.storage.models import Case, Lease
 
-site = registers_web  # the demo's application with every shipped definition
+
+@pytest.fixture(name="site")
+def site_fixture(web: Web, tmp_path) -> Web:
+    """The demo's application with every shipped definition."""
+    return registers_site(web, tmp_path)
 ANALYSIS = "internal_risk_analysis"
 PATH = f"/registers/{ANALYSIS}/import"
 WRITES = ("INSERT", "UPDATE", "DELETE")
-
-
-def schedule(site: Web, n: int) -> bytes:
-    """`n` one-day analyses of Asel's department, each of an organisation of the demo on a
-    day of its own (none repeats another), from next year on."""
-    with Session(site.engine) as s:
-        objects = list(s.exec(select(Organisation.code).order_by(col(Organisation.id))).all())
-    first = TODAY.replace(year=TODAY.year + 1, month=1, day=1)
-    lines = []
-    for i in range(n):
-        day = (first + timedelta(days=i // len(objects))).isoformat()
-        lines.append(f",{objects[i % len(objects)]},{day},{day}")
-    return csv_of("subject,object,start,end", *lines)
 
 
 def analyses(site: Web) -> int:

@@ -42,6 +42,7 @@ from workflow.planning.service import (
     analyses_of,
     check_duplicate,
     check_plan,
+    date_keys,
     duplicate_warning,
     period_of,
     plan_audit,
@@ -322,9 +323,9 @@ class RegisterPlanner:
     def covers(self, ctx: Context, defn: Definition) -> bool:
         """Whether every row that can be opened is planned (an object and a start required),
         so that no row opens as another case would."""
-        planning = defn.raw.get("planning") or {}
-        start = defn.dates.get(str(planning.get("start")))
-        return (bool(planning) and defn.key == planned_definition(ctx).key
+        start_key, _end = date_keys(defn)
+        start = defn.dates.get(start_key) if start_key else None
+        return (defn.key == planned_definition(ctx).key
                 and defn.parties.object == "required"
                 and start is not None and start.given == "required")
 
@@ -332,9 +333,8 @@ class RegisterPlanner:
               refused: list[RowRefused]) -> RegisterChecked:
         """Every row (`registers.Cells`) checked as `plan_opened` checks it and planned; the
         refused rows added to `refused`. Reads only."""
-        planning = defn.raw.get("planning") or {}
-        start, end = planning["start"], planning.get("end")
-        rows = [AnalysisRow(c.row, c.subject, c.object or "", c.dates.get(start),
+        start, end = date_keys(defn)
+        rows = [AnalysisRow(c.row, c.subject, c.object or "", c.dates.get(start or ""),
                             c.dates.get(end) if end else None, responsible=c.responsible)
                 for c in cells]
         facts = _read_facts(s, ctx, rows)
