@@ -213,7 +213,7 @@ def _check(pc: PageContext, defn: Definition, rows: list[dict[str, Any]]
     if rows:
         registers.check_columns(defn, list(rows[0]))
     checked = None
-    if bulk_import.in_bulk(defn):
+    if bulk_import.in_bulk(defn, pc.ctx):
         try:
             checked = bulk_import.check_file(pc.s, pc.ctx, defn.key, rest)
         except bulk_import.FileRefused as exc:
@@ -349,8 +349,10 @@ def _do_confirm(request: Request, pc: PageContext, process: str, form: dict[str,
         counted.update(written=done, total=total)
 
     try:
-        if import_id and not hmac.compare_digest(form.get("import_sig", ""),
-                                                 _sign(pc, defn.key, import_id)):
+        if action in ("rollback", "resume") and import_id:
+            _may_finish(pc, import_id)
+        elif import_id and not hmac.compare_digest(form.get("import_sig", ""),
+                                                   _sign(pc, defn.key, import_id)):
             raise _gone()
         if action == "rollback" and import_id:
             with tx.transaction(pc.s):
@@ -365,7 +367,7 @@ def _do_confirm(request: Request, pc: PageContext, process: str, form: dict[str,
             raise bulk_import.FileRefused(unseen)
         if action == "resume" and import_id:
             done = bulk_import.resume(pc.s, pc.ctx, defn.key, rows, import_id, progress)
-        elif bulk_import.in_bulk(defn):
+        elif bulk_import.in_bulk(defn, pc.ctx):
             checked = bulk_import.check_file(pc.s, pc.ctx, defn.key, rows)
             if len(checked.ready) <= bulk_import.BATCH:
                 import_id = ""  # one transaction: no id, nothing to follow
@@ -402,15 +404,29 @@ def _do_confirm(request: Request, pc: PageContext, process: str, form: dict[str,
                   unfinished=None, rolled_back=None)
 
 
+def _may_finish(pc: PageContext, import_id: str) -> None:
+    """Resuming or rolling back an import is for the one who began it or an administrator of
+    its organisations; to anyone else it does not exist."""
+    if not web_import.may_finish(pc.s, import_id, pc.ctx.actor, pc.viewer.role == "admin",
+                                 pc.viewer.sees_org):
+        raise NotFound(f"no import {import_id!r}", key="notfound.import", id=import_id[:40])
+
+
 def _unfinished(request: Request, pc: PageContext, defn: Definition, form: dict[str, str],
                 import_id: str, written: int, total: int, message: str) -> Response:
     """An import begun and not finished: its rows written of its rows, and the buttons that
-    resume it (the same staged file) or roll it back."""
+    resume it (the same staged file) or roll it back, offered only when they can be used
+    (its writing stopped, and the reader may finish it); else its progress page to follow."""
+    found = web_import.progress(pc.s, import_id)
+    usable = (found.state == web_import.RUNNING and not found.writing
+              and web_import.may_finish(pc.s, import_id, pc.ctx.actor,
+                                        pc.viewer.role == "admin", pc.viewer.sees_org))
     return render(request, pc, "import_done.html", status=409, definition=defn,
                   title=defn.name(pc.t.language), written=written, total=total,
                   import_id=import_id, import_sig=_sign(pc, defn.key, import_id),
                   token=form.get("token", ""), file=form.get("file", ""),
-                  unfinished=message, rolled_back=None)
+                  unfinished=message, rolled_back=None, usable=usable,
+                  writing=found.state == web_import.RUNNING and found.writing)
 
 
 @router.get("/registers/{process}/imports/{import_id}", response_class=HTMLResponse)

@@ -21,6 +21,7 @@ confirmed with a reason, the ids it duplicates are filled in once phase 2 has ta
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
@@ -31,6 +32,7 @@ from sqlmodel import Session, select
 
 from calendars.errors import CalendarError
 from workflow.core.deadlines import Facts, StagePlan, without_dues
+from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound
 from workflow.planning.service import (
     DUPLICATE_CONFIRMED,
@@ -40,6 +42,7 @@ from workflow.planning.service import (
     analyses_of,
     check_duplicate,
     check_plan,
+    date_keys,
     duplicate_warning,
     period_of,
     plan_audit,
@@ -67,7 +70,14 @@ from workflow.services.context import Context
 from workflow.services.processes import keep_version
 from workflow.storage import audit
 from workflow.storage.bulkinsert import insert_rows
-from workflow.storage.models import Case, ExternalAnalysis, Organisation, Programme, User
+from workflow.storage.models import (
+    Case,
+    ExternalAnalysis,
+    Organisation,
+    Programme,
+    User,
+    table_of,
+)
 
 __all__ = ["AnalysisRow", "RowRefused", "check_analyses", "plan_analyses", "write_analyses"]
 
@@ -169,9 +179,12 @@ def _org(facts: Known, code: str):
     return org
 
 
-def _plan_rows(ctx: Context, rows: list[AnalysisRow], facts: Known) -> list[_Ready]:
+def _plan_rows(ctx: Context, rows: list[AnalysisRow], facts: Known,
+               refused: list[RowRefused] | None = None) -> list[_Ready]:
     """Phase 1 without the database: each row through the checks of `plan_analysis` and
-    `open_case`, in the same order, and its stages through the same planner as `sync`."""
+    `open_case`, in the same order, and its stages through the same planner as `sync`. The
+    first refused row raises `RowRefused`; with `refused`, every refused row is added to it
+    instead (and is no earlier row for the duplicate rule)."""
     defn = planned_definition(ctx)
     plans: dict[tuple, tuple[dict[str, StagePlan], str]] = {}  # the planner is pure: by dates
     earlier: dict[tuple[int, int], list[Span]] = {}  # the rows planned so far, by pair
@@ -197,8 +210,14 @@ def _plan_rows(ctx: Context, rows: list[AnalysisRow], facts: Known) -> list[_Rea
             key = tuple(sorted(opening.dates.items()))
             if key not in plans:
                 plans[key] = first_plan(ctx, defn, Facts(dict(opening.dates)))
-        except (MerzimError, CalendarError) as exc:
-            raise RowRefused(r.row, exc) from None
+        except (MerzimError, CalendarError, ValueError) as exc:
+            if refused is None and isinstance(exc, ValueError) \
+                    and not isinstance(exc, CalendarError):
+                raise
+            if refused is None:
+                raise RowRefused(r.row, exc) from None
+            refused.append(RowRefused(r.row, exc))
+            continue
         stages, state = plans[key]
         stages = without_dues(stages, switched_off(ctx, defn, subject.code))  # I-17
         case = case_row(ctx, defn, opening, subject, obj, owner,
@@ -278,3 +297,127 @@ def write_analyses(s: Session, ctx: Context, checked: Checked) -> list[Planned]:
 def plan_analyses(s: Session, ctx: Context, rows: list[AnalysisRow]) -> list[Planned]:
     """Plan every row, all or nothing: checked and planned first, then written at once."""
     return write_analyses(s, ctx, check_analyses(s, ctx, rows))
+
+
+# -- a register file of the planned definition, written in batches -------------------------------
+
+
+@dataclass
+class RegisterChecked:
+    """A register file's rows checked and planned as analyses (`register_import`'s phase 1 of
+    the planned definition): `ready[i]` is `rows[i]`'s."""
+
+    checked: Checked
+
+    @property
+    def ready(self) -> list[_Ready]:
+        return self.checked.ready
+
+
+class RegisterPlanner:
+    """How `services.register_import` imports a register file of the planned definition in
+    batches (services.hooks.bulk_opener): every row is planned as `plan_opened` plans it
+    (`open_checked` hands such a row to it), checked whole without writing, then written a
+    slice at a time, each slice a short transaction of its own."""
+
+    def covers(self, ctx: Context, defn: Definition) -> bool:
+        """Whether every row that can be opened is planned (an object and a start required),
+        so that no row opens as another case would."""
+        start_key, _end = date_keys(defn)
+        start = defn.dates.get(start_key) if start_key else None
+        return (defn.key == planned_definition(ctx).key
+                and defn.parties.object == "required"
+                and start is not None and start.given == "required")
+
+    def check(self, s: Session, ctx: Context, defn: Definition, cells: list[Any],
+              refused: list[RowRefused]) -> RegisterChecked:
+        """Every row (`registers.Cells`) checked as `plan_opened` checks it and planned; the
+        refused rows added to `refused`. Reads only."""
+        start, end = date_keys(defn)
+        rows = [AnalysisRow(c.row, c.subject, c.object or "", c.dates.get(start or ""),
+                            c.dates.get(end) if end else None, responsible=c.responsible)
+                for c in cells]
+        facts = _read_facts(s, ctx, rows)
+        good: list[AnalysisRow] = []
+        for c, r in zip(cells, rows, strict=True):
+            try:  # `open_checked` → `plan_opened`: the subject, the object, the opening
+                _org(facts, c.subject)
+                obj = _org(facts, c.object) if c.object else None
+                check_opening(ctx, defn, obj, c.person, c.position, c.fields, c.dates)
+            except (MerzimError, ValueError) as exc:
+                refused.append(RowRefused(c.row, exc))
+                continue
+            good.append(r)
+        return RegisterChecked(Checked(good, facts, _plan_rows(ctx, good, facts, refused)))
+
+    def write(self, s: Session, ctx: Context, planned: RegisterChecked, start: int, stop: int,
+              written: list[int], head: list[tuple], tail: list[tuple],
+              held: Callable[[list[tuple]], list[tuple]] | None = None,
+              events: set[int] | frozenset[int] = frozenset()) -> list[dict[str, Any]]:
+        """Rows [start, stop) written in the session's transaction, under the writers' lock
+        (taken by the caller): their programmes, cases, stages and `case.open` records between
+        `head` and `tail` (one piece of the chain). `written`: the ids of the rows before
+        `start`, written by earlier batches (a row repeating one of them names its id). What
+        the rows depend on is read again; when another writer changed it, every row of the
+        file is planned again with it (refused rows raise `RowRefused`, first one). `held`:
+        the stage rows of the programmes made and of the rows (by row number) not in `events`
+        inserted as it gives them (an unfinished import's). The cases written (columns)."""
+        checked = planned.checked
+        rows = checked.rows
+        facts = _read_facts(s, ctx, rows[start:stop])  # what these rows depend on, only
+        ready = checked.ready
+        if not _same_for(checked.facts, facts, rows[start:stop]):
+            facts = _read_facts(s, ctx, rows)  # changed: every row planned again with it
+            ready = _plan_rows(ctx, rows, facts)
+        part = ready[start:stop]
+        conn = s.connection()
+        new: dict[tuple[int, int], Any] = {}
+        for item in part:
+            key = (item.subject.id, item.row.start.year)
+            if key not in facts.programmes and key not in new:
+                new[key] = item.subject
+        programmes = dict(facts.programmes)
+        programme_ids = new_ids(s, Programme, len(new))
+        case_ids = new_ids(s, Case, len(part))
+        stage_rows = []
+        keep = held or (lambda made: made)
+        for (key, subject), prog_id in zip(new.items(), programme_ids, strict=True):
+            programmes[key] = prog_id
+            stage_rows += keep([tuple(row[k] for k in STAGE_COLUMNS)
+                                for row in programme_stages(ctx, prog_id, subject)])
+        if new:
+            insert_rows(conn, table_of(Programme), ("id", "subject_id", "year"),
+                        [(prog_id, sid, year) for (sid, year), prog_id
+                         in zip(new, programme_ids, strict=True)])
+        cases = []
+        for item, case_id in zip(part, case_ids, strict=True):
+            case = dict(item.case, id=case_id,
+                        programme_id=programmes[(item.subject.id, item.row.start.year)])
+            cases.append(case)
+            made = stage_tuples(case_id, item.subject, item.stages.values())
+            stage_rows += made if item.row.row in events else keep(made)
+        write_cases(conn, cases, stage_rows)
+        ids = [*written[:start], *case_ids]
+        audit.append_many(s, ctx.actor, [*head, *(
+            ("case.open", "case", case["id"], _named(item, ids)[0])
+            for item, case in zip(part, cases, strict=True)), *tail])
+        return cases
+
+
+def _same_for(old: Known, new: Known, rows: list[AnalysisRow]) -> bool:
+    """Whether what `rows` depend on is the same in `old` (read for the whole file) and `new`
+    (read again for these rows): their organisations, officers, users, external analyses and
+    the analyses of their pairs (a programme is only named when a row is written)."""
+    codes = {r.subject for r in rows} | {r.object for r in rows}
+    ids = {o.id for r in rows if (o := old.orgs.get(r.subject)) is not None}  # subjects
+    pairs = {(s.id, o.id) for r in rows if (s := old.orgs.get(r.subject)) is not None
+             and (o := old.orgs.get(r.object)) is not None}
+    return (all(old.orgs.get(c) == new.orgs.get(c) for c in codes)
+            and all(old.users.get(r.responsible) == new.users.get(r.responsible)
+                    for r in rows if r.responsible)
+            and all(old.officers.get(i) == new.officers.get(i)
+                    and old.externals.get(i) == new.externals.get(i) for i in ids)
+            and all(old.analyses.get(p, ()) == new.analyses.get(p, ()) for p in pairs))
+
+
+REGISTER = RegisterPlanner()

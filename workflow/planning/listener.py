@@ -4,7 +4,24 @@ It does not listen to the record path (no `LISTENER`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from workflow.planning.service import plan_opened
 
+
+class _Opener:
+    """`plan_opened`, and how a register file of the planned definition is imported in
+    batches (`bulk`: services.hooks.bulk_opener)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return plan_opened(*args, **kwargs)
+
+    @property
+    def bulk(self) -> Any:
+        from workflow.planning.bulk import REGISTER
+
+        return REGISTER
+
+
 LISTENER = None  # nothing to do when a case is recorded, voided or re-planned
-OPENER = plan_opened
+OPENER = _Opener()

@@ -155,6 +155,12 @@ class Span:
     index: int | None = None
 
 
+def date_keys(defn: Definition) -> tuple[str | None, str | None]:
+    """The named dates a definition's `[planning]` table calls its start and its end."""
+    planning = defn.raw.get("planning") or {}
+    return planning.get("start"), planning.get("end")
+
+
 def period_of(ctx: Context, dates: dict[str, date]) -> tuple[date, date] | None:
     """An analysis's planned period from its named dates: the `[planning]` start to its end (the
     start alone when there is no end); None without a start."""

@@ -85,6 +85,14 @@ def opener(definition: Definition) -> Opener | None:
     return None
 
 
+def bulk_opener(definition: Definition) -> Any:
+    """How the feature that opens this definition's cases imports a register file of it in
+    batches (`covers`, `check`, `write`: workflow/planning/bulk.py's `RegisterPlanner`), or
+    None when its opener has no such way (the file is imported row by row)."""
+    found = opener(definition)
+    return getattr(found, "bulk", None) if found is not None else None
+
+
 def feature_service(name: str) -> Any:
     """The service module of an installed feature (the demo plans its analyses with the
     planning feature's), as its declaration loads it."""

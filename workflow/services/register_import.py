@@ -21,10 +21,19 @@
    withdrawn case. The last batch lifts the mark from all of them and appends
    `case.import.done`. An import interrupted between batches is finished with `resume` (the
    same file, checked again) or withdrawn with `rollback`.
+4. **One writer.** While an import writes, it holds a lease (the `lease` table, renewed in
+   every batch's transaction, `LEASE_SECONDS` long; given up when it ends, fails or stops):
+   a resume or a roll-back is refused while another holds it, on any node, and a batch
+   whose import another has taken over, resumed or rolled back meanwhile writes nothing. A
+   writer that died leaves its lease to expire: then the import can be resumed or rolled back.
 
-A definition whose features open or re-plan its cases themselves (an opener or a listener:
-the analysis), or with an event that opens another case, is imported row by row in one
-transaction (`registers.import_cases`), as before.
+A definition whose feature opens its cases itself (the analysis: its opener plans it) is
+imported the same way when that feature offers a planner of whole files (`hooks.bulk_opener`:
+the rows checked and planned without writing, then written a slice per batch, as above). A
+case another case's event opens on the way (a row's event that opens a follow-up) is written
+in the batch of its row, marked with it and withdrawn with it. A definition whose features
+open or re-plan its cases themselves without such a planner is imported row by row in one
+transaction (`registers.import_cases`).
 """
 
 from __future__ import annotations
@@ -38,8 +47,8 @@ from datetime import date
 from types import SimpleNamespace
 from typing import Any, cast
 
+from sqlalchemy import delete, func, literal, update
 from sqlalchemy import select as rows_of
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from calendars.errors import CalendarError
@@ -69,10 +78,11 @@ from workflow.services.context import Context
 from workflow.services.processes import keep_version
 from workflow.services.registers import Cells, Imported, check_columns, row_cells
 from workflow.storage import audit
-from workflow.storage.models import OPEN, AuditRecord, Case, Organisation, Stage, User
+from workflow.storage.models import OPEN, AuditRecord, Case, Lease, Organisation, Stage, User
 from workflow.storage.queries.accounts import active_officers
 
 BATCH = 500  # rows per transaction
+LEASE_SECONDS = 60.0  # how long a writer's lease lasts past its last batch
 PENDING_AT = "0001-01-01T00:00:00+00:00"  # the mark of a case of an unfinished import
 MAX_NAMED = 200  # refused rows named in one refusal (the count of the others is given)
 START, DONE, ROLLBACK = "case.import.start", "case.import.done", "case.import.rollback"
@@ -80,11 +90,19 @@ START, DONE, ROLLBACK = "case.import.start", "case.import.done", "case.import.ro
 Progress = Callable[[str, int, int], None]  # (import id, rows written, rows in the file)
 
 
-def in_bulk(defn: Definition) -> bool:
+def planner(ctx: Context, defn: Definition) -> Any:
+    """The planner of whole files of the feature that opens this definition's cases, when it
+    plans every row of them (None: no such feature, or rows it would not plan)."""
+    found = hooks.bulk_opener(defn)
+    return found if found is not None and found.covers(ctx, defn) else None
+
+
+def in_bulk(defn: Definition, ctx: Context) -> bool:
     """Whether a register of this definition is imported in batches: no feature opens or
-    re-plans its cases, and no event of it opens another case."""
-    return (hooks.opener(defn) is None and not hooks.listeners(defn)
-            and not any(e.opens_case for e in defn.events.values()))
+    re-plans its cases, or the one that opens them plans whole files."""
+    if planner(ctx, defn) is not None:
+        return True
+    return hooks.opener(defn) is None and not hooks.listeners(defn)
 
 
 def pending_reason(import_id: str) -> str:
@@ -125,8 +143,11 @@ class Checked:
     defn: Definition
     cells: list[Cells]
     known: _Known
-    ready: list[_Ready]
+    ready: list[Any]  # `_Ready`s, or the feature planner's
     digest: str
+    planner: Any = None  # the feature's planner of the file (`planner`), if it plans it
+    planned: Any = None  # what it checked and planned
+    events: dict[int, tuple[str, date, dict[str, str]]] = field(default_factory=dict)
 
 
 class FileRefused(RowRefused):
@@ -274,30 +295,9 @@ def _check_row(s: Session, ctx: Context, defn: Definition, c: Cells, known: _Kno
         owner = known.officers.get(subject.id)
     check_responsible(owner, subject)
     stages, state = _plan(ctx, defn, plans, Facts(dict(opening.dates)))
-    # `registers._one` → `record_event`: the row's event on the new case
-    event = None
-    after = state
-    if c.event is None:
-        if c.evidence or c.on:
-            raise UsageError("evidence without an event", key="error.row_evidence_no_event")
-    else:
-        if c.on is None:
-            raise UsageError("event without a date", key="error.row_event_no_date",
-                             event=c.event)
-        on = parse_day(c.on, "on")
-        evidence = clean_evidence(dict(c.evidence))
-        facts = Facts(dict(opening.dates))
-        try:  # named in the reader's words, as `record_event`'s refusals are
-            check_record(ctx, defn, None, facts, ctx.kind_for(defn.key, subject), c.event,
-                         on, evidence)
-            if any(spec.type == "organisation" for k, spec in defn.evidence.items()
-                   if k in evidence):
-                check_organisations(s, defn, subject, evidence)  # (a read per such row)
-        except MerzimError as exc:
-            raise defn.name_keys(exc) from None
-        event = (c.event, on, dict(c.evidence))  # recorded by `record_event`, as given
-        after = _plan(ctx, defn, plans, Facts(dict(opening.dates), (
-            Record(c.event, on, evidence.get("period")),)))[1]
+    event = _check_event(s, ctx, defn, c, subject, dict(opening.dates))
+    after = state if event is None else _plan(ctx, defn, plans, Facts(
+        dict(opening.dates), (Record(event[0], event[1], event[2].get("period")),)))[1]
     if key is not None and after not in cancelled:
         earlier.setdefault((subject.id, *parties), c.row)
     case = case_row(ctx, defn, opening, subject, obj, owner)
@@ -308,6 +308,50 @@ def _check_row(s: Session, ctx: Context, defn: Definition, c: Cells, known: _Kno
                   audit.canonical(opened_payload(defn, opening, subject, obj, None,
                                                  {POSSIBLE_REPEAT: hidden} if hidden else None)),
                   event)
+
+
+def _check_event(s: Session, ctx: Context, defn: Definition, c: Cells, subject: Any,
+                 dates: dict[str, date]) -> tuple[str, date, dict[str, str]] | None:
+    """`registers._one` → `record_event`: the row's event on the new case (of named dates
+    `dates`), checked as `record_event` checks it; None when the row names none."""
+    if c.event is None:
+        if c.evidence or c.on:
+            raise UsageError("evidence without an event", key="error.row_evidence_no_event")
+        return None
+    if c.on is None:
+        raise UsageError("event without a date", key="error.row_event_no_date",
+                         event=c.event)
+    on = parse_day(c.on, "on")
+    evidence = clean_evidence(dict(c.evidence))
+    try:  # named in the reader's words, as `record_event`'s refusals are
+        check_record(ctx, defn, None, Facts(dates), ctx.kind_for(defn.key, subject), c.event,
+                     on, evidence)
+        if any(spec.type == "organisation" for k, spec in defn.evidence.items()
+               if k in evidence):
+            check_organisations(s, defn, subject, evidence)  # (a read per such row)
+    except MerzimError as exc:
+        raise defn.name_keys(exc) from None
+    return (c.event, on, dict(c.evidence))  # recorded by `record_event`, as given
+
+
+def _check_planned(s: Session, ctx: Context, defn: Definition, found: Any, cells: list[Cells],
+                   refused: list[RowRefused]) -> tuple[Any, dict[int, tuple]]:
+    """The rows planned by the feature's planner `found`, and their events checked (by row)."""
+    planned = found.check(s, ctx, defn, cells, refused)
+    by_row = {c.row: c for c in cells}
+    events: dict[int, tuple] = {}
+    for item in planned.ready:
+        c = by_row[item.row.row]
+        dates = {k: date.fromisoformat(v) for k, v in (item.case.get("dates") or {}).items()
+                 if v}
+        try:
+            event = _check_event(s, ctx, defn, c, item.subject, dates)
+        except (MerzimError, CalendarError, ValueError) as exc:
+            refused.append(RowRefused(c.row, exc))
+            continue
+        if event is not None:
+            events[c.row] = event
+    return planned, events
 
 
 def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]]
@@ -327,6 +371,13 @@ def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]
             cells.append(row_cells(defn, row, n, given, evidence_keys))
         except (MerzimError, ValueError) as exc:
             refused.append(RowRefused(n, exc))
+    found = planner(ctx, defn)
+    if found is not None:
+        planned, events = _check_planned(s, ctx, defn, found, cells, refused)
+        if refused:
+            raise FileRefused(sorted(refused, key=lambda r: r.row))
+        return Checked(defn, cells, _Known(), planned.ready, digest(rows), found, planned,
+                       events)
     known = _read_known(s, defn, cells, ctx)
     ready = _check_rows(s, ctx, defn, cells, known, refused)
     if refused:
@@ -349,21 +400,109 @@ def _same(old: _Known, new: _Known, cells: list[Cells]) -> bool:
                     and old.hidden.get(i, {}) == new.hidden.get(i, {}) for i in ids))
 
 
-def _mark(s: Session, ids: list[int], import_id: str | None, actor: str) -> None:
-    """The cases `ids` marked as of an unfinished import (None: the mark lifted)."""
+def _mark(s: Session, ids: list[int], import_id: str | None, actor: str,
+          stages: list[int] | None = None) -> None:
+    """The cases `ids` marked as of an unfinished import (None: the mark lifted), and their
+    stages held (`HELD` before the status: no list, count, feed, reminder or score reads
+    them; `stages`: those of these cases only, the others' were inserted held) or given
+    back, with the stages of their programmes (a programme an import made is inserted held
+    and given back with it)."""
     values = ({"withdrawn_at": PENDING_AT, "withdrawn_by": actor,
                "withdrawn_reason": pending_reason(import_id)} if import_id is not None
               else {"withdrawn_at": None, "withdrawn_by": None, "withdrawn_reason": None})
     for part in chunks(ids, BATCH):
         s.execute(update(Case).where(col(Case.id).in_(part)).values(**values))
+        if import_id is None:
+            _give_back(s, col(Stage.case_id).in_(part))
+            _give_back(s, col(Stage.programme_id).in_(
+                rows_of(col(Case.programme_id)).where(col(Case.id).in_(part),
+                                                      col(Case.programme_id).is_not(None))))
+        elif stages is None:
+            _hold(s, col(Stage.case_id).in_(part))
+    if import_id is not None and stages is not None:
+        for part in chunks(stages, BATCH):
+            _hold(s, col(Stage.case_id).in_(part))
+
+
+HELD = "~"  # before a stage's status while its import is unfinished
+
+
+def _hold(s: Session, where: Any) -> None:
+    s.execute(update(Stage).where(where, ~col(Stage.status).startswith(HELD))
+              .values(status=literal(HELD) + col(Stage.status)))
+
+
+def _give_back(s: Session, where: Any) -> None:
+    s.execute(update(Stage).where(where, col(Stage.status).startswith(HELD))
+              .values(status=func.substr(col(Stage.status), len(HELD) + 1)))
+
+
+def _planned_batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
+                   written: list[int], head: list[tuple], tail: list[tuple], hold: bool
+                   ) -> list[Imported]:
+    """Rows [start, stop) of a file the feature's planner plans, written by it; their events
+    recorded by `record_event`."""
+    try:
+        events = {item.row.row for item in checked.ready[start:stop]
+                  if item.row.row in checked.events}
+        cases = checked.planner.write(s, ctx, checked.planned, start, stop, written, head,
+                                      tail, held if hold else None, events)
+    except RowRefused as exc:
+        raise FileRefused([exc]) from None
+    done = []
+    for item, case in zip(checked.ready[start:stop], cases, strict=True):
+        event = checked.events.get(item.row.row)
+        if event is not None:
+            record_event(s, ctx, case["id"], event[0], event[1], dict(event[2]))
+        done.append(Imported(item.row.row, SimpleNamespace(**case), list(item.warnings),
+                             event[0] if event is not None else None))
+    return done
 
 
 def _batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
-           import_id: str | None, head: list[tuple], tail: list[tuple]) -> list[Imported]:
-    """Rows [start, stop) written in the session's transaction, under the writers' lock."""
+           import_id: str | None, head: list[tuple], tail: list[tuple],
+           written: list[int] | None = None) -> list[Imported]:
+    """Rows [start, stop) written in the session's transaction, under the writers' lock; the
+    cases they open (and any another case's event opens on the way) marked as of the import
+    `import_id`, if any."""
     defn = checked.defn
     audit.serialise(s)
     keep_version(s, ctx, defn)  # refused before the batch writes anything
+    hold = import_id is not None
+    if checked.planner is not None:
+        done = _planned_batch(s, ctx, checked, start, stop, written or [], head, tail, hold)
+    else:
+        done = _generic_batch(s, ctx, checked, start, stop, head, tail, hold)
+    if hold:  # (the stages of the rows naming no event were inserted held)
+        _mark(s, [cast(int, d.case.id) for d in done], import_id, ctx.actor,
+              stages=[cast(int, d.case.id) for d in done if d.recorded])
+        _mark(s, _followed(s, defn, done), import_id, ctx.actor)
+    return done
+
+
+def _followed(s: Session, defn: Definition, done: list[Imported]) -> list[int]:
+    """The cases the rows' events opened in this transaction (a follow-up of another process,
+    opened after the rows' own cases were inserted: a larger id; the writers' lock is held, so
+    no other writer's case is seen meanwhile)."""
+    processes = {e.opens_case[0] for e in defn.events.values() if e.opens_case}
+    if not processes or not any(d.recorded for d in done):
+        return []
+    return [int(i) for i in s.execute(rows_of(col(Case.id)).where(
+        col(Case.id) > max(cast(int, d.case.id) for d in done), col(Case.process).in_(sorted(processes)),
+        col(Case.withdrawn_at).is_(None)).order_by(col(Case.id))).scalars()]
+
+
+def held(stages: list[tuple]) -> list[tuple]:
+    """Stage rows (`bulk.STAGE_COLUMNS` order) inserted held, as `_mark` holds them."""
+    at = bulk.STAGE_COLUMNS.index("status")
+    return [(*row[:at], HELD + row[at], *row[at + 1:]) for row in stages]
+
+
+def _generic_batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
+                   head: list[tuple], tail: list[tuple], hold: bool = False) -> list[Imported]:
+    """Rows [start, stop) of a file of a definition opened as any case (`hold`: the stages of
+    the rows naming no event inserted held; the others' are held once recorded)."""
+    defn = checked.defn
     cells = checked.cells[start:stop]
     fresh = _read_known(s, defn, cells, ctx)
     ready = checked.ready[start:stop]
@@ -380,7 +519,8 @@ def _batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
     stage_rows: list[tuple] = []
     for item, case_id in zip(ready, case_ids, strict=True):
         item.case["id"] = case_id
-        stage_rows += stage_tuples(case_id, item.subject, item.stages.values())
+        made = stage_tuples(case_id, item.subject, item.stages.values())
+        stage_rows += held(made) if hold and item.event is None else made
     bulk.write_cases(s.connection(), [item.case for item in ready], stage_rows)
     audit.append_many(s, ctx.actor, [*head, *(("case.open", "case", item.case["id"],
                                                item.payload) for item in ready), *tail])
@@ -392,8 +532,6 @@ def _batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
             record_event(s, ctx, item.case["id"], event, on, evidence)
             recorded = event
         done.append(Imported(item.row, SimpleNamespace(**item.case), [], recorded))
-    if import_id is not None:
-        _mark(s, case_ids, import_id, ctx.actor)
     return done
 
 
@@ -403,6 +541,69 @@ def _merge(old: _Known, new: _Known) -> _Known:
                   {**old.officers, **new.officers},
                   {**old.stored, **{i: new.stored.get(i, {}) for i in
                                     {o.id for o in new.orgs.values()}}})
+
+
+def _lease(import_id: str) -> str:
+    return f"import:{import_id}"
+
+
+def writing(s: Session, import_id: str, holder: str | None = None) -> bool:
+    """Whether a writer other than `holder` holds the import's lease (is writing it now)."""
+    lease = s.get(Lease, _lease(import_id))
+    return lease is not None and lease.holder != holder and lease.expires_at > time.time()
+
+
+def busy(import_id: str) -> UsageError:
+    return UsageError(f"import {import_id} is still being written", key="error.import_writing",
+                      id=import_id)
+
+
+def _take(s: Session, import_id: str, holder: str) -> None:
+    """The import's lease held by `holder` for `LEASE_SECONDS` more, in the batch's
+    transaction (under the writers' lock); refused while another writer holds it."""
+    if writing(s, import_id, holder):
+        raise busy(import_id)
+    lease = s.get(Lease, _lease(import_id))
+    if lease is None:
+        s.add(Lease(name=_lease(import_id), holder=holder,
+                    expires_at=time.time() + LEASE_SECONDS))
+    else:
+        lease.holder, lease.expires_at = holder, time.time() + LEASE_SECONDS
+        s.add(lease)
+    s.flush()
+
+
+def _let_go(s: Session, import_id: str, holder: str | None = None) -> None:
+    """The import's lease given up (`holder`: only if it is still this writer's)."""
+    query = delete(Lease).where(col(Lease.name) == _lease(import_id))
+    if holder is not None:
+        query = query.where(col(Lease.holder) == holder)
+    s.execute(query)
+
+
+def _stopped(s: Session, import_id: str, holder: str) -> None:
+    """A writer that stops before the end gives its lease up at once (a process that dies
+    leaves it to expire)."""
+    try:
+        s.rollback()
+        _let_go(s, import_id, holder)
+        s.commit()
+    except Exception:  # noqa: BLE001 - the database gone too: the lease expires
+        s.rollback()
+
+
+def _still_ours(s: Session, import_id: str, begun: bool, holder: str) -> None:
+    """Before a batch of an import with an id, under the writers' lock: the import not
+    ended (rolled back meanwhile), not begun by another when this one has not, and its lease
+    this writer's."""
+    actions = set(s.exec(select(AuditRecord.action).where(
+        AuditRecord.entity == "import", AuditRecord.entity_id == import_id)).all())
+    if actions & {DONE, ROLLBACK}:
+        raise UsageError(f"import {import_id} has ended", key="error.import_ended",
+                         id=import_id, done=DONE in actions)
+    if START in actions and not begun:
+        raise UsageError("import already begun", key="import.ended", id=import_id)
+    _take(s, import_id, holder)
 
 
 def write_file(s: Session, ctx: Context, checked: Checked, progress: Progress | None = None,
@@ -418,13 +619,31 @@ def write_file(s: Session, ctx: Context, checked: Checked, progress: Progress | 
     one = import_id is None and total <= BATCH
     if not one and import_id is None:
         import_id = uuid.uuid4().hex[:12]
-    defn = checked.defn
     if total == 0:
         return []
     out: list[Imported] = []
     begun = start > 0
     sqlite = s.get_bind().dialect.name == "sqlite"
+    holder = uuid.uuid4().hex
     s.commit()  # phase 1's reads end; each batch is a transaction of its own
+    finished = one
+    try:
+        out = _write_batches(s, ctx, checked, progress, None if one else import_id, written,
+                             start, begun, holder, out, sqlite)
+        finished = True
+        return out
+    finally:
+        if not finished:  # failed, or stopped: its lease given up
+            _stopped(s, import_id or "", holder)
+
+
+def _write_batches(s: Session, ctx: Context, checked: Checked, progress: Progress | None,
+                   import_id: str | None, written: list[int], start: int, begun: bool,
+                   holder: str, out: list[Imported], sqlite: bool) -> list[Imported]:
+    """`write_file`'s batches, from row `start` on (`out`: the rows written, as they are)."""
+    total = len(checked.ready)
+    one = import_id is None
+    defn = checked.defn
     while start < total:
         stop = min(start + BATCH, total)
         last = stop >= total
@@ -437,9 +656,14 @@ def write_file(s: Session, ctx: Context, checked: Checked, progress: Progress | 
             head, tail = [], []
         try:
             held = time.perf_counter()
-            done = _batch(s, ctx, checked, start, stop, None if one else import_id, head, tail)
+            if not one:
+                audit.serialise(s)
+                _still_ours(s, import_id or "", begun, holder)
+            done = _batch(s, ctx, checked, start, stop, None if one else import_id, head, tail,
+                          written)
             if last and not one:
-                _mark(s, [*written, *(cast(int, d.case.id) for d in done)], None, ctx.actor)
+                _mark(s, pending_ids(s, import_id or ""), None, ctx.actor)
+                _let_go(s, import_id or "")
             s.commit()
             held = time.perf_counter() - held
         except Exception as exc:
@@ -469,7 +693,7 @@ def import_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any
     from workflow.services import registers
 
     defn = ctx.registry.get(process)
-    if not in_bulk(defn):
+    if not in_bulk(defn, ctx):
         out = registers.import_cases(s, ctx, process, rows)
         if progress is not None:
             progress("", len(out), len(out))
@@ -497,11 +721,14 @@ def _start_of(s: Session, import_id: str) -> dict[str, Any]:
     return start
 
 
-def pending_ids(s: Session, import_id: str) -> list[int]:
-    """The cases an unfinished import has written, in row order."""
-    return [int(i) for i in s.execute(rows_of(col(Case.id)).where(
-        col(Case.withdrawn_at) == PENDING_AT,
-        col(Case.withdrawn_reason) == pending_reason(import_id)).order_by(col(Case.id))).scalars()]
+def pending_ids(s: Session, import_id: str, process: str | None = None) -> list[int]:
+    """The cases an unfinished import has written, in row order (of `process` only: its
+    rows' own, not the follow-ups their events opened)."""
+    query = rows_of(col(Case.id)).where(col(Case.withdrawn_at) == PENDING_AT,
+                                        col(Case.withdrawn_reason) == pending_reason(import_id))
+    if process is not None:
+        query = query.where(col(Case.process) == process)
+    return [int(i) for i in s.execute(query.order_by(col(Case.id))).scalars()]
 
 
 def resume(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]], import_id: str,
@@ -512,11 +739,13 @@ def resume(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]], i
     if start["process"] != process:
         raise UsageError("another register's import", key="error.import_other_process",
                          id=import_id, process=start["process"])
+    if writing(s, import_id):
+        raise busy(import_id)  # (checked again under the lock, batch by batch)
     checked = check_file(s, ctx, process, rows)
     if checked.digest != start["digest"]:
         raise UsageError("not the file of this import", key="error.import_other_file",
                          id=import_id)
-    written = pending_ids(s, import_id)
+    written = pending_ids(s, import_id, process)
     return write_file(s, ctx, checked, progress, import_id, written)
 
 
@@ -529,7 +758,11 @@ def roll_back(s: Session, ctx: Context, process: str, import_id: str) -> int:
     if start["process"] != process:
         raise UsageError("another register's import", key="error.import_other_process",
                          id=import_id, process=start["process"])
+    if writing(s, import_id):
+        raise busy(import_id)
+    _let_go(s, import_id)
     ids = pending_ids(s, import_id)
+    _mark(s, ids, None, ctx.actor)  # its stages given back, to be closed as any withdrawn case's
     reason = f"import {import_id} rolled back"
     closed: dict[int, list[str]] = {}
     states: dict[int, str] = {}

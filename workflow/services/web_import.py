@@ -6,7 +6,10 @@ a file tried without storing anything, and how far an import has come.
   cases themselves (the analysis: its opener plans it), which `register_import.check_file`
   cannot check without writing.
 * `progress`: an import's rows written of its rows, read from the database (its start and
-  end in the audit log, its written cases by their mark), so any node can tell.
+  end in the audit log, its written cases by their mark, its writer's lease), so any node can
+  tell, and whether it is being written now or stopped before its end.
+* `may_finish`: who may resume or roll back an unfinished import: the one who began it, or an
+  administrator who sees every organisation it has written a case of.
 
 The rows are tried in one transaction under the writers' lock (SQLite's write lock,
 PostgreSQL's audit lock), as the import itself would write them; a refused row is rolled back
@@ -17,6 +20,7 @@ row is refused, as in the import) and never a refused one.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +31,7 @@ from workflow.services import register_import, registers
 from workflow.services.bulk import RowRefused
 from workflow.services.context import Context
 from workflow.storage import audit
-from workflow.storage.models import AuditRecord, Case
+from workflow.storage.models import AuditRecord, Case, Organisation, User
 
 
 def refused_rows(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]],
@@ -65,6 +69,7 @@ class Progress:
     process: str | None
     written: int
     total: int
+    writing: bool = False  # running: a writer holds its lease now (else it stopped)
 
 
 def progress(s: Session, import_id: str) -> Progress:
@@ -85,4 +90,36 @@ def progress(s: Session, import_id: str) -> Progress:
     written = s.exec(select(func.count()).select_from(Case).where(
         col(Case.withdrawn_at) == register_import.PENDING_AT,
         col(Case.withdrawn_reason) == register_import.pending_reason(import_id))).one()
-    return Progress(RUNNING, start.get("process"), int(written), total)
+    return Progress(RUNNING, start.get("process"), int(written), total,
+                    register_import.writing(s, import_id))
+
+
+def importer(s: Session, import_id: str) -> str | None:
+    """Who began an import (its start record's actor; None: not begun)."""
+    return s.exec(select(AuditRecord.actor).where(
+        AuditRecord.entity == "import", AuditRecord.entity_id == import_id,
+        AuditRecord.action == register_import.START)).first()
+
+
+def may_finish(s: Session, import_id: str, actor: str, admin: bool,
+               sees: Callable[[Organisation], bool]) -> bool:
+    """Whether `actor` may resume or roll back the import: the one who began it; or an
+    administrator (`admin`) who sees (`sees`) the organisation of every case it has written
+    and, when it has written none, the organisation of the one who began it."""
+    began = importer(s, import_id)
+    if began is None:
+        return False
+    if began == actor:
+        return True
+    if not admin:
+        return False
+    subjects = select(Case.subject_id).where(
+        col(Case.withdrawn_at) == register_import.PENDING_AT,
+        col(Case.withdrawn_reason) == register_import.pending_reason(import_id)).distinct()
+    orgs = s.exec(select(Organisation).where(col(Organisation.id).in_(subjects))).all()
+    if not orgs:
+        login = began.split(":", 1)[-1]
+        orgs = s.exec(select(Organisation).join(User, col(User.organisation_id) ==
+                                                col(Organisation.id))
+                      .where(User.login == login)).all()
+    return bool(orgs) and all(sees(org) for org in orgs)

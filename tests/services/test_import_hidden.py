@@ -1,0 +1,131 @@
+"""An interrupted import's entries are nowhere until it is resumed: not in the overdue or due
+lists and their counts, the overview, the overdue export, the feeds' open deadlines, one's own
+work, the reminders' planner, the registers' reader or the score — through the services and
+the web, on SQLite and PostgreSQL. The world: the demo for TODAY; Asel (AK-ALM-EDU) imports
+gifts received months ago, so that their stages are overdue."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from tests.support.import_helpers import registers_site
+from tests.support.web_helpers import (  # noqa: F401 - `web`, the demo
+    CALENDAR,
+    TODAY,
+    Web,
+    web_fixture,
+)
+from workflow import services as svc
+from workflow.definitions import load_registry
+from workflow.reminders import planner
+from workflow.scorecard import rules as sc
+from workflow.scorecard import service as scores
+from workflow.services import lists, overview, search
+from workflow.services import register_import as ri
+from workflow.storage.models import Case, Organisation, Stage, User
+
+
+@pytest.fixture(name="site")
+def site_fixture(web: Web, tmp_path) -> Web:
+    """The demo's application with every shipped definition."""
+    return registers_site(web, tmp_path)
+
+PROCESS = "gift"
+FORM = f"/registers/{PROCESS}/import"
+RECEIVED = (TODAY - timedelta(days=90)).isoformat()  # handed over 7 days on: overdue
+
+
+def ctx() -> svc.Context:
+    return svc.Context(CALENDAR, load_registry(), TODAY, actor="web:asel", language="en")
+
+
+def rows(n: int) -> list[dict]:
+    return [{"subject": "AK-ALM-EDU", "person": f"Person {i}", "received": RECEIVED,
+             "responsible": "asel", "_row": i + 2} for i in range(n)]
+
+
+def everything(site: Web) -> dict:
+    """What every reader shows of the world today (the same calls the pages make)."""
+    c = ctx()
+    with Session(site.engine) as s:
+        asel = s.exec(select(User).where(User.login == "asel")).one()
+        root = s.exec(select(Organisation).where(Organisation.code == "AK-ALM")).one()
+        return {
+            "overdue": [(r.case, r.stage) for r in lists.overdue(s, c, "AK-ALM")],
+            "count_overdue": lists.count_overdue(s, c, "AK-ALM"),
+            "by_path": lists.count_overdue_by_path(s, c, "AK-ALM"),
+            "due": [(r.case, r.stage) for r in lists.due_within(s, c, "AK-ALM", 400)],
+            "count_due": lists.count_due(s, c, "AK-ALM", 400),
+            "open": len(lists.open_stages(s, c, "AK-ALM")),
+            "mine": repr(lists.my_work(s, c, asel.id)),
+            "my_overdue": lists.count_my_overdue(s, c, asel.id),
+            "overview": repr(overview.by_organisation(s, c, "AK-ALM")),
+            "reminders": repr(planner.open_items(s, c, TODAY + timedelta(days=400))),
+            "register": [f.id for f in search.find_cases(
+                s, c, "AK-ALM", search.CaseQuery(process=PROCESS), lambda _f, _v: True)],
+            "register_overdue": [f.id for f in search.find_cases(
+                s, c, "AK-ALM", search.CaseQuery(process=PROCESS, overdue=True),
+                lambda _f, _v: True)],
+            "score": repr(scores.subject_facts(s, c, root, TODAY.year, sc.ScoreSettings(),
+                                               subtree=True)),
+        }
+
+
+def pages(site: Web) -> dict:
+    """The overdue export and the pages' counts as the region's manager reads them."""
+    nurlan = site.browser("nurlan")
+    csv = nurlan.get("/overdue.csv")
+    assert csv.status_code == 200, csv.text[:500]
+    total = re.compile(r'data-testid="(overdue-total|overdue-by-org-total)">(\d+)<')
+    shown = {"csv": csv.text}
+    for path in ("/overdue", "/overview"):
+        page = nurlan.get(path)
+        assert page.status_code == 200, page.text[-500:]
+        shown[path] = total.findall(page.text)
+        assert shown[path], page.text[-1000:]
+    return shown
+
+
+def interrupted(site: Web, n: int = 600) -> str:
+    """`n` gifts written by an import up to its first batch (its writer gone): its id."""
+    class Stopped(Exception):
+        pass
+
+    def stop(_id, _done, _total):
+        raise Stopped
+
+    with Session(site.engine) as s:
+        checked = ri.check_file(s, ctx(), PROCESS, rows(n))
+        with pytest.raises(Stopped):
+            ri.write_file(s, ctx(), checked, stop)
+        return s.exec(select(Case.withdrawn_reason).where(
+            Case.withdrawn_at == ri.PENDING_AT)).first().split()[1]
+
+
+def test_an_interrupted_imports_entries_are_in_no_list_count_export_digest_or_score(site):
+    before, shown = everything(site), pages(site)
+    import_id = interrupted(site)
+    assert everything(site) == before
+    assert pages(site) == shown
+    with Session(site.engine) as s:
+        ri.resume(s, ctx(), PROCESS, rows(600), import_id)
+        s.commit()
+    after = everything(site)
+    assert after["count_overdue"] >= before["count_overdue"] + 600
+    assert len(after["register"]) == len(before["register"]) + 600
+    assert pages(site)["csv"] != shown["csv"]
+
+
+def test_an_interrupted_import_rolled_back_closes_its_stages_as_any_withdrawn_case(site):
+    before = everything(site)
+    import_id = interrupted(site)
+    with Session(site.engine) as s:
+        assert ri.roll_back(s, ctx(), PROCESS, import_id) == 500
+        s.commit()
+        held = s.exec(select(Stage).where(Stage.status.startswith(ri.HELD))).all()
+        assert held == []
+    assert everything(site) == before
