@@ -120,20 +120,23 @@ def test_the_year_so_far_is_opened_once_and_counts(cli, db):
     code, out, _err = cli("obligations", "sync", "--from", "2026-01-01", "--org", DISTRICT,
                           lang="ru")
     assert code == 0 and out.strip() == Translator("ru")("backfill.cli_none")
-    # facts recorded for those periods count: the Q1 meeting (4.1.1 of the region), March's
-    # explanatory events (4.2.3 of the district)
+    # facts recorded for those periods count: the district's meetings of the first two
+    # quarters (4.1.1 of the region), March's explanatory events (4.2.3 of the district)
     ids = {(o["process"], o["period"]): o["id"] for o in done["opened"]}
     before_411 = _indicator(cli, "AK", "4.1.1")
     before_423 = _indicator(cli, DISTRICT, "4.2.3")
-    cli.ok("record", str(ids[("akim_commission_meeting", "2026Q1")]), "meeting_held",
-           "--date", "2026-03-10")
+    for label, day in (("2026Q1", "2026-03-10"), ("2026Q2", "2026-06-09")):
+        cli.ok("record", str(ids[("akim_commission_meeting", label)]), "meeting_held",
+               "--date", day)
     for day in ("2026-03-05", "2026-03-12", "2026-03-19"):
         cli.ok("record", str(ids[("ethics_explanatory_event", "2026M03")]), "event_held",
                "--date", day, "--evidence", "topic=Ethics", "--evidence", "audience=20",
                "--evidence", "commissioner=A. B.")
     after_411 = _indicator(cli, "AK", "4.1.1")
     after_423 = _indicator(cli, DISTRICT, "4.2.3")
-    assert after_411["inputs"]["held"] == before_411["inputs"]["held"] + 1
+    # the district met in both quarters past: no longer one that missed a quarter
+    assert (before_411["inputs"]["units"], before_411["inputs"]["missed"]) == (2, 2)
+    assert (after_411["inputs"]["units"], after_411["inputs"]["missed"]) == (2, 1)
     assert after_423["points"] == before_423["points"] + 6  # min(10, 2 x 3 events)
 
 
