@@ -66,10 +66,6 @@ def test_an_administrator_opens_the_year_so_far(web: Web):
                                                   "csrf": csrf_of(page.text)})
     assert r.status_code == 200, r.text
     new = _periods(web) - had
-    from tests.support.web_helpers import DEFINITION, CALENDAR; from workflow import services as svc; from workflow.services import obligations as ob
-    ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="x", language="en")
-    print("DBG", len(ctx.registry.recurring()), [d.key for d in ctx.registry.recurring()][:5])
-    with Session(web.engine) as s: print("DBG2", len(ob.sync(s, ctx, since=__import__("datetime").date(2025,9,1), org_code=ORG)), [(o.code,o.kind) for o in s.exec(select(Organisation)).all()][:30])
     assert ("preventive_work", "2025M09") in new and ("coi_training", "2025H2") not in new
     result = r.text[r.text.index('data-testid="backfill-result"'):]
     assert Translator("en")("backfill.web_opened", n=len(new)) in result
