@@ -22,9 +22,11 @@ from tests.support.databases import dump_tables
 from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.i18n import Translator
+from workflow.notices import service as notices
+from workflow.notices.rules import ESCALATED
 from workflow.reminders import planner as reminders
 from workflow.settings import load_notify_settings, load_settings
-from workflow.storage.models import Case, Organisation
+from workflow.storage.models import Case, Organisation, User
 
 JOINED = "2026-09-15"  # a Tuesday: the district joins, and is back-filled the same day
 REGISTRY = load_registry()
@@ -218,3 +220,16 @@ def test_no_escalation_on_the_day_of_the_backfill(cli, db, tmp_path):
     later = digests(date(2026, 9, 16))
     escalated = [ln for ln in later["manager9"].lines if ln.kind == ESCALATION]
     assert any(ln.item.period == "2026M01" for ln in escalated)
+    # the manager's notification centre lists his escalations as his digest has them
+    with Session(db) as s:
+        manager = s.exec(select(User).where(User.login == "manager9")).one()
+        by_period = dict(s.exec(select(Case.id, Case.period)).all())
+
+        def centre(day: date) -> set[str]:
+            ctx = svc.Context(CAL, REGISTRY, day, actor="worker", language="en")
+            return {by_period[i.case] for i in notices.items(s, ctx, manager, ns.policy.before,
+                                                                ns.policy)
+                    if i.kind == ESCALATED}
+
+        assert centre(date(2026, 9, 15)) == set()
+        assert "2026M01" in centre(date(2026, 9, 16))
