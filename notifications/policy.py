@@ -4,6 +4,12 @@ Before a due date the responsible officer is told at fixed working-day offsets (
 5, 1 and 0); after it, every working day; managers of the organisation and of its
 parents (up to `escalate_levels` up) get the overdue items from the first working day
 overdue. Nothing is planned on a non-working day. Each recipient gets one digest a day.
+
+A stage whose case was opened after its due date (an earlier period back-filled by an office
+that adopts merzim mid-year) is overdue to its officer from the day it was opened, and its
+escalation counts the working days from that day, not from the due date
+(`escalation_days`): the managers are not flooded with months-old escalations on the day of
+the back-fill.
 """
 
 from __future__ import annotations
@@ -68,6 +74,20 @@ class StageItem:
     object_names: dict[str, str] = field(default_factory=dict)  # the object in kk, ru, en
     # who set the due date when the sources give none: "I-2", "merzim" (I-17); "": the sources
     due_basis: str = ""
+    # the day its case was opened, when after the due date (an earlier period opened late, as
+    # the back-fill of an office adopting merzim mid-year opens it): escalations count from it
+    opened_late: date | None = None
+
+
+def escalation_days(item: StageItem, today: date, cal: KazakhstanCalendar) -> int:
+    """The working days overdue an escalation counts: from the due date, or, for a stage
+    whose case was opened after it was due, from the day it was opened. The officer hears of
+    such a stage as overdue from that day; the managers hear of it only once it has stayed
+    overdue `escalate_after` working days since, never on the day it was opened."""
+    start = item.due
+    if item.opened_late is not None and item.opened_late > start:
+        start = item.opened_late
+    return cal.get_working_days_delta(start, today) if today > start else 0
 
 
 @dataclass(frozen=True)
@@ -167,7 +187,7 @@ def plan_digests(items: Iterable[StageItem], recipients: Iterable[Recipient], to
             for owner in owners(item):
                 if people[owner].hears(item):
                     lines.setdefault(owner, []).append(Line(OVERDUE, late, item))
-        for path in escalated_to(item, late, settings):
+        for path in escalated_to(item, escalation_days(item, today, cal), settings):
             for manager in managers_at.get(path, []):
                 if manager.hears(item):
                     lines.setdefault(manager.id, []).append(Line(ESCALATION, late, item))

@@ -3,10 +3,13 @@ headcount (its staff), which the administrator of an organisation above it sets 
 consolidated share (4.2.1, 4.2.2) counts a unit that recorded no figures as none trained of
 this headcount (B-20). Everyone sees only the organisations of her subtree; only an
 administrator may change the headcount (audited; a bad number is refused and changes
-nothing)."""
+nothing). An administrator also opens the year so far here (an office that adopts merzim
+mid-year): the case of every recurring obligation for every period due since a day, for the
+organisation and those under it, as `merzim obligations sync --from --org` opens them."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -18,14 +21,17 @@ from web.kit.deps import PageContext
 from web.kit.error_pages import web_message
 from web.kit.page import check_csrf, page, render
 from workflow import services as svc
-from workflow.core.errors import UsageError
+from workflow.core.errors import MerzimError, UsageError
+from workflow.services import obligations
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
 
 
-def _shown(request: Request, pc: PageContext, org: Any, status: int = 200,
-           error: str | None = None, typed: str | None = None) -> HTMLResponse:
+def _shown(request: Request, pc: PageContext, org: Any, status: int = 200,  # noqa: PLR0913
+           error: str | None = None, typed: str | None = None,
+           backfilled: list[dict[str, Any]] | None = None, since: str = "",
+           backfill_error: str | None = None) -> HTMLResponse:
     s: Session = pc.s
     parent = svc.org_by_id(s, org.parent_id) if org.parent_id else None
     below = svc.children(s, org)
@@ -37,7 +43,9 @@ def _shown(request: Request, pc: PageContext, org: Any, status: int = 200,
                   admin=pc.viewer.role == "admin", error=error,
                   typed=typed if typed is not None else
                   ("" if org.headcount is None else str(org.headcount)),
-                  saved=request.query_params.get("saved") == "1")
+                  saved=request.query_params.get("saved") == "1",
+                  backfilled=backfilled, since=since or f"{pc.ctx.today.year}-01-01",
+                  backfill_error=backfill_error)
 
 
 @router.get("/orgs/{code}", response_class=HTMLResponse)
@@ -58,3 +66,38 @@ def org_headcount(request: Request, code: str, headcount: str = Form(""),
         pc.s.refresh(org)
         return _shown(request, pc, org, 422, web_message(exc, pc.t), headcount)
     return RedirectResponse(f"/orgs/{org.code}?saved=1", status_code=303)
+
+
+@router.post("/orgs/{code}/backfill", response_class=HTMLResponse)
+def org_backfill(request: Request, code: str, since: str = Form(""), csrf: str = Form(""),
+                 pc: PageContext = Depends(page)):
+    """The year so far: the case of every recurring obligation for every period due since the
+    day given, for the organisation and those under it (`obligations sync --from`); an
+    administrator's, of an organisation of her subtree. Shows what it opened, per obligation
+    and period; a refusal changes nothing."""
+    require_admin(pc.viewer)
+    check_csrf(pc, csrf)
+    org = visible_org(pc.s, pc.viewer, code)  # outside her subtree: as if it did not exist
+    first = parse_day(since)
+    if first is None:
+        return _shown(request, pc, org, 422, since=since,
+                      backfill_error=pc.t("backfill.web_bad_date", value=since))
+    try:
+        with tx.transaction(pc.s):
+            opened = obligations.sync(pc.s, pc.ctx, since=first, org_code=org.code)
+    except MerzimError as exc:
+        pc.s.refresh(org)
+        return _shown(request, pc, org, 422, since=since, backfill_error=web_message(exc, pc.t))
+    return _shown(request, pc, org, since=first.isoformat(),
+                  backfilled=obligations.opened_by_period(pc.ctx, opened))
+
+
+def parse_day(value: str) -> date | None:
+    """A day typed as yyyy-mm-dd (the date field's) or dd.mm.yyyy; None if it is not one."""
+    value = (value or "").strip()
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    return None

@@ -480,17 +480,49 @@ def case_history(case_id: str = CASE_ID, as_json: bool = JSON) -> None:
 @obligations_app.command("sync")
 def obligations_sync(through: str = typer.Option(None, "--through", metavar="DATE",
                                                  help="Also open periods starting by this date."),
+                     since: str = typer.Option(
+                         None, "--from", metavar="DATE",
+                         help="Also open every earlier period due on or after this date "
+                              "(an office adopting merzim mid-year: the year so far)."),
+                     org: str = typer.Option(
+                         None, "--org", metavar="CODE",
+                         help="Only this organisation and the organisations under it."),
                      as_json: bool = JSON) -> None:
     """Open the cases of every recurring obligation for the current and the next period
-    (and up to --through); running it again opens nothing twice."""
+    (and up to --through); with --from, also every earlier period due since that date, each
+    with its own period's due dates, its reminders starting today; running it again opens
+    nothing twice."""
     ctx = context()
     until = parse_date(through, "--through") if through else None
+    first = parse_date(since, "--from") if since else None
     with unit_of_work() as s:
-        opened = obl.sync(s, ctx, until)
+        opened = obl.sync(s, ctx, until, since=first, org_code=org)
     if as_json:
-        emit_json({"as_of": ctx.today, "through": until, "opened": opened})
+        emit_json({"as_of": ctx.today, "through": until, "from": first, "org": org,
+                   "opened": opened, "per_period": obl.opened_by_period(ctx, opened)})
         return
-    _print(STATE.t("obligations.synced", n=len(opened)))
+    if first is None and org is None:
+        _print(STATE.t("obligations.synced", n=len(opened)))
+        return
+    _print_backfilled(ctx, opened, first)
+
+
+def _print_backfilled(ctx, opened: list[dict], first: date | None) -> None:
+    """What a back-fill (or a sync of one organisation) opened, per obligation and period."""
+    t = STATE.t
+    if not opened:
+        _print(t("backfill.cli_none"))
+        return
+    _print(t("backfill.cli_opened", n=len(opened)) if first is None else
+           t("backfill.cli_opened_since", n=len(opened), since=first.isoformat()))
+    table = Table()
+    for col in (t("process.col_name"), t("case.col_period"), t("stage.col_due"),
+                t("backfill.col_orgs")):
+        table.add_column(col)
+    for row in obl.opened_by_period(ctx, opened):
+        table.add_row(row["process_name"], row["period"], row["due"].isoformat(),
+                      ", ".join(row["orgs"]))
+    STATE.console.print(table)
 
 
 @obligations_app.command("list")

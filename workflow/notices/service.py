@@ -33,10 +33,11 @@ from sqlalchemy import (
     or_,
     union_all,
 )
+from sqlalchemy import case as sa_case
 from sqlmodel import Session, col, select
 
 from calendars.errors import CalendarRangeError
-from notifications.policy import StageItem, escalated_to
+from notifications.policy import StageItem, escalated_to, escalation_days
 from notifications.settings import ReminderSettings
 from workflow.core.errors import NotFound
 from workflow.core.names import name_in
@@ -178,7 +179,11 @@ def _build(role: str, bounded: bool) -> Any:
                        _depth(col(Organisation.path)) <= bindparam("depth")))
         parts.append(
             _part(_ESCALATED, case_id=col(Stage.case_id), key=col(Stage.key),
-                  day=col(Stage.due_date), text=col(Stage.subject_path))
+                  day=col(Stage.due_date), text=col(Stage.subject_path),
+                  # a recurring obligation's case: the day it was opened (its escalation
+                  # counts from it when after the due date: `escalation_days`)
+                  at=sa_case((col(Case.period).is_not(None), cast(col(Case.typed_on), String)),
+                             else_=null()))
             .select_from(Stage).join(Case, col(Stage.case_id) == Case.id)
             .where(col(Stage.subject_path).in_(near), Stage.status == OPEN,
                    col(Stage.due_date) < bindparam("today", type_=Date()),
@@ -271,8 +276,10 @@ def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
             late = ctx.calendar.get_working_days_delta(r.day, ctx.today)
             item = StageItem(analysis_id=r.case_id, stage_key=r.key, stage_names={}, due=r.day,
                              subject_code="", subject_name="", object_code="",
-                             subject_path=r.text, responsible_id=None)
-            if org.path in escalated_to(item, late, policy):
+                             subject_path=r.text, responsible_id=None,
+                             opened_late=date.fromisoformat(r.at[:10]) if r.at else None)
+            counted = escalation_days(item, ctx.today, ctx.calendar)
+            if org.path in escalated_to(item, counted, policy):
                 found.append(Item(rules.ESCALATED, r.case_id, r.day.isoformat(), r.key, r.day,
                                   late))
     found += [Item(rules.RECORDED, r.case_id, r.at, r.key, r.day, actor=r.actor,

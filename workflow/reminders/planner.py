@@ -130,8 +130,18 @@ def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
             before=spec.remind_before if spec else None, process=analysis.process,
             process_names=process_names[analysis.process],
             period=analysis.period, internal_analysis=_planned(ctx, analysis.process),
-            due_basis=spec.due_basis if spec is not None and spec.own_deadline else ""))
+            due_basis=spec.due_basis if spec is not None and spec.own_deadline else "",
+            opened_late=_opened_late(analysis, stage.due_date)))
     return items
+
+
+def _opened_late(case: Case, due: date) -> date | None:
+    """The day a recurring obligation's case was opened (`typed_on`, merzim's today then),
+    when that was after the stage's due date: an earlier period back-filled (`obligations sync
+    --from`) or opened by hand. Its escalations count from that day (`escalation_days`)."""
+    if case.period is None or case.typed_on is None or case.typed_on <= due:
+        return None
+    return case.typed_on
 
 
 def org_names(org: Organisation) -> dict[str, str]:

@@ -53,18 +53,22 @@ def _recurrence(definition: Definition) -> Recurrence:
 
 
 def periods_to_open(definition: Definition, today: date, through: date | None = None,
-                    cal=None) -> list[periods.Period]:
+                    cal=None, since: date | None = None) -> list[periods.Period]:
     """The current period, the next one, and every later one that starts by `through`; and,
     given the calendar, the earlier ones not yet due (in January-April the previous reporting
-    year's national report input is still to be sent)."""
+    year's national report input is still to be sent), or, given `since` (the back-fill of an
+    office that adopts merzim mid-year), every earlier one due on or after `since`: those
+    that fell due on the office since that day (the months and quarters since it, and last
+    year's items due this year, such as last year's national report input due 15 April)."""
     recurrence = _recurrence(definition)
     kind = recurrence.period
     current = periods.period_of(today, kind)
     earlier: list[periods.Period] = []
     if cal is not None:
+        first = since if since is not None and since < today else today
         before = periods.period_of(current.start - timedelta(days=1), kind)
-        while (len(earlier) < 12
-               and periods.due_date(cal, before, recurrence.due) >= today):
+        while ((len(earlier) < 12 if since is None else before.start.year >= cal.first_year)
+               and periods.due_date(cal, before, recurrence.due) >= first):
             earlier.insert(0, before)
             before = periods.period_of(before.start - timedelta(days=1), kind)
     out = [*earlier, current, periods.next_period(current)]
@@ -83,15 +87,18 @@ class _Target:
     levels: int = 0  # a final report's bodies above that take it in (B-21)
 
 
-def _targets(s: Session, ctx: Context, through: date | None) -> list[_Target]:
+def _targets(s: Session, ctx: Context, through: date | None, since: date | None = None,
+             within: str | None = None) -> list[_Target]:
     """The cases missing, in the order they are opened (obligation, period, organisation by
-    path): the organisations, then per obligation the cases of the periods to open (not the
-    earlier ones, which accumulate over the years)."""
+    path): the organisations (those of the subtree at the path `within`, when given), then
+    per obligation the cases of the periods to open (not the earlier ones, which accumulate
+    over the years, unless a back-fill asks for those due since `since`)."""
     recurring = ctx.registry.recurring()
     if not recurring:
         return []
-    orgs = kind_rows(s)  # Rows
-    kind_of = {o.id: o.kind for o in orgs}
+    every = kind_rows(s)  # Rows
+    kind_of = {o.id: o.kind for o in every}
+    orgs = every if within is None else [o for o in every if o.path.startswith(within)]
     out = []
     for definition in recurring:
         kinds = set(_recurrence(definition).applies_to)
@@ -100,7 +107,7 @@ def _targets(s: Session, ctx: Context, through: date | None) -> list[_Target]:
             continue
         levels = ({o.id: final_report.levels(o.path, kind_of, ctx.consolidating_kinds)
                    for o in targets} if final_report.is_final_report(definition) else {})
-        wanted = periods_to_open(definition, ctx.today, through, ctx.calendar)
+        wanted = periods_to_open(definition, ctx.today, through, ctx.calendar, since)
         have = opened_periods(s, definition.key, [p.label for p in wanted])
         for period in wanted:
             out += [_Target(definition, period, org, levels.get(org.id, 0)) for org in targets
@@ -117,8 +124,8 @@ def _opened(ctx: Context, target: _Target, case_id: int, due: date | None = None
             "period": target.period.label, "due": due}
 
 
-def sync(s: Session, ctx: Context, through: date | None = None, one_by_one: bool = False
-         ) -> list[dict[str, Any]]:
+def sync(s: Session, ctx: Context, through: date | None = None, one_by_one: bool = False,
+         since: date | None = None, org_code: str | None = None) -> list[dict[str, Any]]:
     """Open the missing cases of every enabled recurring obligation; returns those opened.
 
     In bulk: under the writers' lock, the organisations, their officers and the
@@ -128,12 +135,23 @@ def sync(s: Session, ctx: Context, through: date | None = None, one_by_one: bool
     and one `case.open` audit record per case (`open_case`'s payload) are written in a few
     statements. `one_by_one` opens each case through `open_case` instead (the path it
     replaces, kept as the reference the equivalence test compares with, and the fallback
-    should a case appear meanwhile that the lock does not cover)."""
+    should a case appear meanwhile that the lock does not cover).
+
+    The back-fill (`since`, with `org_code` for one organisation and the organisations under
+    it): also every earlier period due on or after `since` (`periods_to_open`), each with its
+    own period's dates; a case stays unique per obligation, organisation and period, so a
+    second run opens nothing. Its reminders start on the day it is opened (the case's
+    `typed_on`, see `workflow/reminders/planner.py`), not as a flood of escalations."""
     if through is not None and through < ctx.today:
         raise UsageError("--through is before today", key="error.through_past",
                          through=through.isoformat(), today=ctx.today.isoformat())
+    within = None
+    if since is not None:
+        check_backfill_from(ctx, since)
+    if org_code is not None:
+        within = get_org(s, org_code).path  # notfound.org
     audit.serialise(s)  # a concurrent sync waits here, then reads the cases this one opened
-    targets = _targets(s, ctx, through)
+    targets = _targets(s, ctx, through, since, within)
     if one_by_one:
         opened = _open_each(s, ctx, targets)
     else:
@@ -141,11 +159,42 @@ def sync(s: Session, ctx: Context, through: date | None = None, one_by_one: bool
             with s.begin_nested():
                 opened = _open_in_bulk(s, ctx, targets)
         except IntegrityError:  # a case opened meanwhile by a writer that did not queue
-            opened = _open_each(s, ctx, _targets(s, ctx, through))
+            opened = _open_each(s, ctx, _targets(s, ctx, through, since, within))
     if opened:
-        audit.append(s, ctx.actor, "obligations.sync", "case", "*",
-                     {"opened": len(opened), "through": through})
+        payload: dict[str, Any] = {"opened": len(opened), "through": through}
+        if since is not None or org_code is not None:
+            payload.update({"from": since, "org": org_code})
+        audit.append(s, ctx.actor, "obligations.sync", "case", "*", payload)
     return opened
+
+
+def check_backfill_from(ctx: Context, since: date) -> None:
+    """A back-fill's first day: not after today, not before the calendar's first year."""
+    if since > ctx.today:
+        raise UsageError("--from is after today", key="error.backfill_from_future",
+                         since=since.isoformat(), today=ctx.today.isoformat())
+    first = ctx.calendar.first_year
+    if since.year < first:
+        raise UsageError(f"{since.year} is before the calendar's first year {first}",
+                         key="error.year_outside", year=since.year, first=first,
+                         last=ctx.calendar.last_year)
+
+
+def opened_by_period(ctx: Context, opened: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a sync opened, per obligation and period (in the order opened): the obligation's
+    key and name in the reader's language, the period, its due date and the organisations
+    whose case was opened."""
+    out: dict[tuple[str, str, date], dict[str, Any]] = {}
+    for row in opened:
+        key = (row["process"], row["period"], row["due"])  # a final report's due: by level
+        item = out.get(key)
+        if item is None:
+            definition = ctx.registry.get(row["process"])
+            item = out[key] = {"process": row["process"],
+                               "process_name": definition.name(ctx.language),
+                               "period": row["period"], "due": row["due"], "orgs": []}
+        item["orgs"].append(row["org"])
+    return list(out.values())
 
 
 def _open_target(s: Session, ctx: Context, t: _Target, responsible: str | None = None) -> Case:
