@@ -314,6 +314,77 @@ def list_cases(s: Session, ctx: Context, process: str | None = None, org_code: s
     return out
 
 
+def _timer_sources(defn: Definition) -> frozenset[str]:
+    """The states a time-driven transition may leave (a stored state there may be stale)."""
+    return frozenset(src for t in defn.timers for src in t.source)
+
+
+def _state_today(s: Session, ctx: Context, case: Case, defn: Definition, rows: list[Any]
+                 ) -> str:
+    """The case's state as of today from its records as read (`current_state` without its
+    reads)."""
+    facts = facts_of(s, case, rows)
+    return derive_state(defn, facts.records, Planner(defn, ctx.calendar, facts).dates(),
+                        ctx.today)
+
+
+def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
+               only_org_id: int | None = None, process: str | None = None,
+               state: str | None = None, year: int | None = None, limit: int = 50,
+               offset: int = 0) -> tuple[list[CaseRow], int]:
+    """One page of the cases (not withdrawn) of the subtree of `scope_code` (or exactly the
+    organisation `only_org_id`), of a process, in a state (today's), with a case date in a
+    year, by number; and how many there are in all. Filtered, counted and paged in SQL: a
+    case's stored state is today's unless a time-driven transition of its process may have
+    moved it since, and only those cases are replayed (their records read in one SELECT)."""
+    if process:
+        ctx.registry.get(process)  # an unknown process is refused, not an empty list
+    scope = get_org(s, scope_code) if scope_code else None
+    base = case_queries.page_condition(scope=scope, only_org_id=only_org_id, process=process,
+                                       year=year)
+    moving = case_queries.may_have_moved(
+        (d.key, _timer_sources(d)) for d in ctx.registry.all()
+        if not (process and d.key != process))
+    defns: dict[tuple[str, int], Definition] = {}
+
+    def defn_of(case: Case) -> Definition:
+        key = (case.process, case.process_version)
+        if key not in defns:
+            defns[key] = definition_of(s, ctx, case)
+        return defns[key]
+
+    def today_states(cases: list[Case], condition: Any) -> dict[int, str]:
+        unsure = [c for c in cases if c.state in _timer_sources(defn_of(c))]
+        if not unsure:
+            return {}
+        rows = case_queries.records_where(s, condition)
+        return {int(c.id or 0): _state_today(s, ctx, c, defn_of(c), rows.get(int(c.id or 0), []))
+                for c in unsure}
+
+    replayed: dict[int, str] = {}
+    if state is None:
+        total = case_queries.count_where(s, base)
+        condition = base
+    else:
+        certain = base & case_queries.stored_state_is(state) & ~moving
+        replayed = today_states(case_queries.cases_where(s, base & moving), base & moving)
+        matched = [ident for ident, now in replayed.items() if now == state]
+        total = case_queries.count_where(s, certain) + len(matched)
+        condition = (certain | case_queries.ids_in(matched)) if matched else certain
+    page = case_queries.page_rows(s, condition, limit, offset)
+    ids = [int(case.id or 0) for case, _ in page]
+    states = replayed if state is not None else \
+        today_states([case for case, _ in page], case_queries.ids_in(ids)) if ids else {}
+    out = []
+    for case, org in page:
+        defn = defn_of(case)
+        now = states.get(int(case.id or 0), case.state)
+        out.append(CaseRow(_stored(case.id), case.process, org.code, org_name(org, ctx.language),
+                           case.period, case.case_date, now,
+                           name_in(defn.states[now], ctx.language, now)))
+    return out, total
+
+
 def check_record_evidence(defn: Definition, evidence: dict[str, str | None]) -> None:
     """Evidence fields are the definition's (for the web form's own checks)."""
     check_evidence(defn, clean_evidence(evidence))

@@ -3,6 +3,11 @@ new one would repeat or an event opens, the subject's default officer, a list of
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import bindparam, false, func
 from sqlmodel import Session, col, select
 
 from workflow.storage.models import Case, EventRecord, Organisation, Stage, User
@@ -71,3 +76,78 @@ def listed(s: Session, process: str | None, scope: Organisation | None,
     if scope is not None:
         query = query.where(in_subtree(Organisation.path, scope))
     return list(s.exec(query.order_by(col(Case.id).desc()).limit(limit)).all())
+
+
+def page_condition(*, scope: Organisation | None = None, only_org_id: int | None = None,
+                   process: str | None = None, year: int | None = None) -> Any:
+    """The SQL condition of a list of cases (`page_rows`, `count_where`): not withdrawn, of
+    the subtree of `scope` (or exactly the organisation `only_org_id`), of the process and
+    with a case date in the year, each when given."""
+    condition = col(Case.withdrawn_at).is_(None)
+    if only_org_id is not None:
+        condition = condition & (col(Case.subject_id) == only_org_id)
+    if scope is not None:
+        condition = condition & col(Case.subject_id).in_(
+            select(Organisation.id).where(in_subtree(Organisation.path, scope)))
+    if process:
+        condition = condition & (col(Case.process) == process)
+    if year is not None:
+        condition = condition & (col(Case.case_date) >= date(year, 1, 1)) \
+            & (col(Case.case_date) < date(year + 1, 1, 1))
+    return condition
+
+
+def ids_in(ids: Iterable[int]) -> Any:
+    """The SQL condition "the case is one of `ids`", the numbers written into the statement
+    (any count of them, without a driver's limit on parameters)."""
+    return col(Case.id).in_(bindparam("listed_ids", sorted(set(ids)), expanding=True,
+                                      literal_execute=True))
+
+
+def count_where(s: Session, condition: Any) -> int:
+    """How many cases meet `condition` (one COUNT)."""
+    return int(s.exec(select(func.count()).select_from(Case).where(condition)).one())
+
+
+def page_rows(s: Session, condition: Any, limit: int, offset: int
+              ) -> list[tuple[Case, Organisation]]:
+    """The cases meeting `condition` with their subject, by number, `limit` of them from
+    `offset` (one SELECT)."""
+    query = (select(Case, Organisation).join(Organisation, col(Organisation.id) == Case.subject_id)
+             .where(condition).order_by(col(Case.id)).offset(offset).limit(limit))
+    return list(s.exec(query).all())
+
+
+def cases_where(s: Session, condition: Any) -> list[Case]:
+    """Every case meeting `condition`, by number (one SELECT)."""
+    return list(s.exec(select(Case).where(condition).order_by(col(Case.id))).all())
+
+
+def records_where(s: Session, condition: Any) -> dict[int, list[EventRecord]]:
+    """The records of every case meeting `condition`, by case, each case's in the order they
+    were made (one SELECT)."""
+    out: dict[int, list[EventRecord]] = {}
+    query = (select(EventRecord).where(col(EventRecord.case_id).in_(
+        select(Case.id).where(condition))).order_by(col(EventRecord.case_id),
+                                                    col(EventRecord.id)))
+    for record in s.exec(query).all():
+        out.setdefault(int(record.case_id or 0), []).append(record)
+    return out
+
+
+def may_have_moved(timers: Iterable[tuple[str, Iterable[str]]]) -> Any:
+    """The SQL condition "a time-driven transition of the case's process may have moved its
+    stored state since it was stored" (`timers`: each process with the states its timers
+    leave)."""
+    condition: Any = false()
+    for process, sources in timers:
+        sources = list(sources)
+        if sources:
+            condition = condition | ((col(Case.process) == process)
+                                     & col(Case.state).in_(sources))
+    return condition
+
+
+def stored_state_is(state: str) -> Any:
+    """The SQL condition "the case's stored state is `state`"."""
+    return col(Case.state) == state
