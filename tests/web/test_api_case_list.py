@@ -88,7 +88,8 @@ QUERIES = [  # (login, filters)
     ("nurlan", {"process": PROCESS, "state": "in_progress", "year": 2025}),
     ("gulnar", {}), ("gulnar", {"state": "ended"}),
     ("asel", {}), ("asel", {"state": "planned"}), ("timur", {"state": "in_progress"}),
-    ("saule", {"year": 2024}),
+    ("saule", {"year": 2024}), ("erlan", {"year": 0}), ("erlan", {"year": 99999}),
+    ("erlan", {"year": -5, "state": "ended"}),
 ]
 
 

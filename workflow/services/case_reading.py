@@ -341,7 +341,7 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
         ctx.registry.get(process)  # an unknown process is refused, not an empty list
     scope = get_org(s, scope_code) if scope_code else None
     base = case_queries.page_condition(scope=scope, only_org_id=only_org_id, process=process,
-                                       year=year)
+                                       year=year or None)  # (0: every year, as `?year=`)
     moving = case_queries.may_have_moved(
         (d.key, _timer_sources(d)) for d in ctx.registry.all()
         if not (process and d.key != process))

@@ -91,7 +91,9 @@ def page_condition(*, scope: Organisation | None = None, only_org_id: int | None
             select(Organisation.id).where(in_subtree(Organisation.path, scope)))
     if process:
         condition = condition & (col(Case.process) == process)
-    if year is not None:
+    if year is not None and not date.min.year <= year < date.max.year:
+        condition = condition & false()  # (no case has a date in that year)
+    elif year is not None:
         condition = condition & (col(Case.case_date) >= date(year, 1, 1)) \
             & (col(Case.case_date) < date(year + 1, 1, 1))
     return condition
