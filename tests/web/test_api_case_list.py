@@ -15,7 +15,7 @@ from tests.support.sql_trace import statements
 from tests.support.web_helpers import CALENDAR, DEFINITION, TODAY, Web, web_fixture  # noqa: F401
 from workflow import services as svc
 from workflow.planning import service as planning_svc
-from workflow.storage.models import Case, Organisation
+from workflow.storage.models import Case, EventRecord, Organisation
 
 PROCESS = DEFINITION.key
 SUBJECTS = ("AK-ALM-EDU", "AK-ALM-HLTH", "AK-ALM-ILE", "AK-ALM-ILE-EDU", "MF-KGD-ALM",
@@ -35,6 +35,18 @@ def add_cases(w: Web, n: int, first: int = 0) -> list[int]:
             start = CALENDAR.add_working_days(PAST + timedelta(days=(i * 37) % span), 1)
             ids.append(planning_svc.plan_analysis(s, ctx, code, code, start,
                                                   duplicate_reason="another one").analysis.id)
+        s.commit()
+        # some ended earlier than planned, a record that moves the end timer's date; some of
+        # those records voided again (the timer back on the planned end)
+        later = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test-setup", language="en")
+        for i, ident in enumerate(ids):
+            case = s.get(Case, ident)
+            start = date.fromisoformat(case.dates["start"])
+            if i % 3 or start + timedelta(days=10) > TODAY:
+                continue
+            svc.record_event(s, later, ident, "analysis_end", start + timedelta(days=10), {})
+            if i % 2:
+                svc.void_record(s, later, ident, "analysis_end", "wrong date")
         s.commit()
     return ids
 
@@ -103,6 +115,9 @@ def test_the_list_is_every_case_replayed_and_its_total(web: Web):
         svc.withdraw_case(s, svc.Context(CALENDAR, DEFINITION, TODAY, actor="erlan"),
                           added[3], "opened by mistake")
         s.commit()
+    with Session(web.engine) as s:
+        ends = s.exec(select(EventRecord).where(EventRecord.event == "analysis_end")).all()
+    assert any(r.voided_by_id for r in ends) and any(not r.voided_by_id for r in ends)
     states = {now for _, now in expected(web, "erlan")}
     assert {"planned", "in_progress", "ended"} <= states  # each kind of stored-state drift
     for login, filters in QUERIES:

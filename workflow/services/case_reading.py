@@ -7,13 +7,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import date
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from sqlmodel import Session
 
 from workflow.core import deadlines, periods
 from workflow.core.dates import moved_reason
-from workflow.core.deadlines import Planner
+from workflow.core.deadlines import Facts, Planner, Record
 from workflow.core.decide import (  # the rules of recording and the one re-plan
     next_events,
 )
@@ -51,6 +52,8 @@ from workflow.services.views import (
 )
 from workflow.storage import audit
 from workflow.storage.models import (
+    EVENT,
+    NOT_DONE_RECORD,
     OPEN,
     OVERDUE,
     Case,
@@ -319,13 +322,26 @@ def _timer_sources(defn: Definition) -> frozenset[str]:
     return frozenset(src for t in defn.timers for src in t.source)
 
 
-def _state_today(s: Session, ctx: Context, case: Case, defn: Definition, rows: list[Any]
-                 ) -> str:
-    """The case's state as of today from its records as read (`current_state` without its
-    reads)."""
-    facts = facts_of(s, case, rows)
-    return derive_state(defn, facts.records, Planner(defn, ctx.calendar, facts).dates(),
-                        ctx.today)
+def _replayed(ctx: Context, defn: Definition, given: dict[str, Any] | None,
+              rows: list[tuple[str, str, Any, Any, bool]]) -> str:
+    """The state as of today from what the case was opened with and its records as
+    `case_queries.replay_rows` gives them: as `current_state` finds it (the records that
+    stand, in order, each timer taken on its date), the planner asked only for the dates the
+    timers fire on (the only ones `derive_state` reads)."""
+    standing = [r for r in rows if not r[4]]
+    facts = Facts({k: v if isinstance(v, date) else date.fromisoformat(v)
+                   for k, v in (given or {}).items() if v},
+                  tuple(Record(event, _day(on), period)
+                        for kind, event, on, period, _ in standing if kind == EVENT),
+                  {event: _day(on) for kind, event, on, _, _ in standing
+                   if kind == NOT_DONE_RECORD})
+    planner = Planner(defn, ctx.calendar, facts)
+    dates = {t.on: due for t in defn.timers if (due := planner.date(t.on)) is not None}
+    return derive_state(defn, facts.records, dates, ctx.today)
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
@@ -336,7 +352,7 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
     organisation `only_org_id`), of a process, in a state (today's), with a case date in a
     year, by number; and how many there are in all. Filtered, counted and paged in SQL: a
     case's stored state is today's unless a time-driven transition of its process may have
-    moved it since, and only those cases are replayed (their records read in one SELECT)."""
+    moved it since; only those cases are replayed, from their records read in one SELECT."""
     if process:
         ctx.registry.get(process)  # an unknown process is refused, not an empty list
     scope = get_org(s, scope_code) if scope_code else None
@@ -347,19 +363,21 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
         if not (process and d.key != process))
     defns: dict[tuple[str, int], Definition] = {}
 
-    def defn_of(case: Case) -> Definition:
-        key = (case.process, case.process_version)
-        if key not in defns:
-            defns[key] = definition_of(s, ctx, case)
-        return defns[key]
+    def defn_of(process_key: str, version: int) -> Definition:
+        if (process_key, version) not in defns:
+            defns[process_key, version] = definition_of(
+                s, ctx, SimpleNamespace(process=process_key, process_version=version))
+        return defns[process_key, version]
 
-    def today_states(cases: list[Case], condition: Any) -> dict[int, str]:
-        unsure = [c for c in cases if c.state in _timer_sources(defn_of(c))]
+    def today_states(condition: Any) -> dict[int, str]:
+        """Today's state of each case meeting `condition` whose stored one may be stale."""
+        unsure = [row for row in case_queries.states_where(s, condition)
+                  if row[3] in _timer_sources(defn_of(row[1], row[2]))]
         if not unsure:
             return {}
-        rows = case_queries.records_where(s, condition)
-        return {int(c.id or 0): _state_today(s, ctx, c, defn_of(c), rows.get(int(c.id or 0), []))
-                for c in unsure}
+        records = case_queries.replay_rows(s, condition)
+        return {ident: _replayed(ctx, defn_of(key, version), given, records.get(ident, []))
+                for ident, key, version, _stored_state, given in unsure}
 
     replayed: dict[int, str] = {}
     if state is None:
@@ -367,18 +385,18 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
         condition = base
     else:
         certain = base & case_queries.stored_state_is(state) & ~moving
-        replayed = today_states(case_queries.cases_where(s, base & moving), base & moving)
+        replayed = today_states(base & moving)
         matched = [ident for ident, now in replayed.items() if now == state]
         total = case_queries.count_where(s, certain) + len(matched)
         condition = (certain | case_queries.ids_in(matched)) if matched else certain
     page = case_queries.page_rows(s, condition, limit, offset)
     ids = [int(case.id or 0) for case, _ in page]
-    states = replayed if state is not None else \
-        today_states([case for case, _ in page], case_queries.ids_in(ids)) if ids else {}
+    if state is None and ids:
+        replayed = today_states(case_queries.ids_in(ids) & moving)
     out = []
     for case, org in page:
-        defn = defn_of(case)
-        now = states.get(int(case.id or 0), case.state)
+        defn = defn_of(case.process, case.process_version)
+        now = replayed.get(int(case.id or 0), case.state)
         out.append(CaseRow(_stored(case.id), case.process, org.code, org_name(org, ctx.language),
                            case.period, case.case_date, now,
                            name_in(defn.states[now], ctx.language, now)))

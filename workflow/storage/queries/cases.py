@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, false, func
 from sqlmodel import Session, col, select
 
 from workflow.storage.models import Case, EventRecord, Organisation, Stage, User
-from workflow.storage.queries import in_subtree
+from workflow.storage.queries import in_subtree, select_columns
 
 
 def records(s: Session, case_id: int | None) -> list[EventRecord]:
@@ -120,20 +120,26 @@ def page_rows(s: Session, condition: Any, limit: int, offset: int
     return list(s.exec(query).all())
 
 
-def cases_where(s: Session, condition: Any) -> list[Case]:
-    """Every case meeting `condition`, by number (one SELECT)."""
-    return list(s.exec(select(Case).where(condition).order_by(col(Case.id))).all())
+def states_where(s: Session, condition: Any) -> list[tuple[int, str, int, str, Any]]:
+    """(id, process, process_version, stored state, named dates given) of every case meeting
+    `condition`, by number (one SELECT of those columns)."""
+    query = select_columns(Case.id, Case.process, Case.process_version, Case.state,
+                           Case.dates).where(condition).order_by(col(Case.id))
+    return [tuple(row) for row in s.exec(query).all()]  # type: ignore[misc]
 
 
-def records_where(s: Session, condition: Any) -> dict[int, list[EventRecord]]:
-    """The records of every case meeting `condition`, by case, each case's in the order they
-    were made (one SELECT)."""
-    out: dict[int, list[EventRecord]] = {}
-    query = (select(EventRecord).where(col(EventRecord.case_id).in_(
-        select(Case.id).where(condition))).order_by(col(EventRecord.case_id),
-                                                    col(EventRecord.id)))
-    for record in s.exec(query).all():
-        out.setdefault(int(record.case_id or 0), []).append(record)
+def replay_rows(s: Session, condition: Any) -> dict[int, list[tuple[str, str, Any, Any, bool]]]:
+    """What replaying the state needs of the records of every case meeting `condition`: by
+    case, in the order they were made, (kind, event, date, the evidence's period, voided)
+    (one SELECT of those columns)."""
+    out: dict[int, list[tuple[str, str, Any, Any, bool]]] = {}
+    query = (select_columns(EventRecord.case_id, EventRecord.kind, EventRecord.event,
+                            EventRecord.on, EventRecord.evidence["period"].as_string(),
+                            EventRecord.voided_by_id)
+             .where(col(EventRecord.case_id).in_(select(Case.id).where(condition)))
+             .order_by(col(EventRecord.case_id), col(EventRecord.id)))
+    for case_id, kind, event, on, period, voided in s.exec(query).all():
+        out.setdefault(int(case_id), []).append((kind, event, on, period, voided is not None))
     return out
 
 
