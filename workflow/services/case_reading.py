@@ -322,6 +322,51 @@ def _timer_sources(defn: Definition) -> frozenset[str]:
     return frozenset(src for t in defn.timers for src in t.source)
 
 
+# How far back a rolled due date may land before its nominal day (a day off before it, the
+# year's end): a default date's lower bound keeps this margin.
+_ROLL_MARGIN = 15
+
+
+def _earliest(defn: Definition, key: str, shift: int = 0, depth: int = 0
+              ) -> list[tuple[str, Any, int]] | None:
+    """How the named date `key` can lie on or before a day D, as alternatives any of which
+    must hold: ("given", key, n) its value given at opening is on or before D - n days;
+    ("set", events, n) one of these events, which set it, was recorded on or before D - n.
+    None: the definition does not bound it (a date before its anchor, a calendar date).
+    From the definition only: a recorded value, the given one, or a default at least its
+    anchor's plus the offset's days (less a roll's margin)."""
+    spec = defn.dates.get(key.removesuffix(".planned"))
+    if spec is None or depth > len(defn.dates) or spec.month_day:
+        return None
+    out: list[tuple[str, Any, int]] = []
+    setters = tuple(e.key for e in defn.events.values() if spec.key in e.sets)
+    if setters:
+        out.append(("set", setters, shift))
+    if spec.given != "none":
+        out.append(("given", spec.key, shift))
+    rule = spec.default
+    if rule is not None:
+        if rule.direction != "after" or rule.offset < 0:
+            return None
+        days = max(0, rule.offset - 1 - _ROLL_MARGIN) \
+            if rule.unit in ("working_days", "calendar_days") else 0
+        anchors = rule.anchors if rule.combine == "earliest" else rule.anchors[:1]
+        for anchor in anchors:
+            more = _earliest(defn, anchor, shift + days, depth + 1)
+            if more is None:
+                return None
+            out += more
+    return out
+
+
+def _may_move(ctx: Context, process: str | None) -> list[tuple[str, tuple[str, ...], Any]]:
+    """Each timer of each process (of `process` only, when given) as (process, the states it
+    leaves, `_earliest` of the date it fires on): a case in one of those states whose date
+    may lie on or before today may have been moved by it since its state was stored."""
+    return [(d.key, t.source, _earliest(d, t.on)) for d in ctx.registry.all()
+            if not (process and d.key != process) for t in d.timers]
+
+
 def _replayed(ctx: Context, defn: Definition, given: dict[str, Any] | None,
               rows: list[tuple[str, str, Any, Any, bool]]) -> str:
     """The state as of today from what the case was opened with and its records as
@@ -358,9 +403,7 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
     scope = get_org(s, scope_code) if scope_code else None
     base = case_queries.page_condition(scope=scope, only_org_id=only_org_id, process=process,
                                        year=year or None)  # (0: every year, as `?year=`)
-    moving = case_queries.may_have_moved(
-        (d.key, _timer_sources(d)) for d in ctx.registry.all()
-        if not (process and d.key != process))
+    moving = case_queries.may_have_moved(_may_move(ctx, process), ctx.today)
     defns: dict[tuple[str, int], Definition] = {}
 
     def defn_of(process_key: str, version: int) -> Definition:

@@ -3,11 +3,11 @@ new one would repeat or an event opens, the subject's default officer, a list of
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, false, func
+from sqlalchemy import bindparam, exists, false, func, true
 from sqlmodel import Session, col, select
 
 from workflow.storage.models import Case, EventRecord, Organisation, Stage, User
@@ -143,16 +143,28 @@ def replay_rows(s: Session, condition: Any) -> dict[int, list[tuple[str, str, An
     return out
 
 
-def may_have_moved(timers: Iterable[tuple[str, Iterable[str]]]) -> Any:
+def may_have_moved(timers: Iterable[tuple[str, Sequence[str], Any]], today: date) -> Any:
     """The SQL condition "a time-driven transition of the case's process may have moved its
-    stored state since it was stored" (`timers`: each process with the states its timers
-    leave)."""
+    stored state since it was stored": each timer as (process, the states it leaves, how its
+    date may lie on or before a day: `services.case_reading._earliest`'s alternatives, None
+    when nothing bounds it), and the case in one of those states with that date possibly on
+    or before `today`."""
     condition: Any = false()
-    for process, sources in timers:
-        sources = list(sources)
-        if sources:
-            condition = condition | ((col(Case.process) == process)
-                                     & col(Case.state).in_(sources))
+    for process, sources, earliest in timers:
+        if not sources:
+            continue
+        fired: Any = true() if earliest is None else false()
+        for kind, what, shift in earliest or ():
+            day = today - timedelta(days=shift)
+            if kind == "given":
+                fired = fired | func.coalesce(Case.dates[what].as_string() <= day.isoformat(),
+                                              false())  # (none given: not this way)
+            else:
+                fired = fired | exists(select(EventRecord.id).where(
+                    EventRecord.case_id == Case.id, col(EventRecord.event).in_(what),
+                    EventRecord.on <= day))
+        condition = condition | ((col(Case.process) == process)
+                                 & col(Case.state).in_(list(sources)) & fired)
     return condition
 
 
