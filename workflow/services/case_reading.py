@@ -418,11 +418,12 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
                   if row[3] in _timer_sources(defn_of(row[1], row[2]))]
         if not unsure:
             return {}
-        records = case_queries.replay_rows(s, condition)
+        records = case_queries.replay_rows(s, case_queries.ids_in(row[0] for row in unsure))
         return {ident: _replayed(ctx, defn_of(key, version), given, records.get(ident, []))
                 for ident, key, version, _stored_state, given in unsure}
 
     replayed: dict[int, str] = {}
+    case_queries.without_jit(s)
     if state is None:
         total = case_queries.count_where(s, base)
         condition = base

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, false, func, true
+from sqlalchemy import bindparam, exists, false, func, text, true
 from sqlmodel import Session, col, select
 
 from workflow.storage.models import Case, EventRecord, Organisation, Stage, User
@@ -171,3 +171,12 @@ def may_have_moved(timers: Iterable[tuple[str, Sequence[str], Any]], today: date
 def stored_state_is(state: str) -> Any:
     """The SQL condition "the case's stored state is `state`"."""
     return col(Case.state) == state
+
+
+def without_jit(s: Session) -> None:
+    """PostgreSQL: no JIT compilation of this transaction's queries. The list's conditions
+    (a timer's dates in JSON, records that set them) make the planner's cost estimate cross
+    `jit_above_cost` on a large table, and compiling them costs more than they take to run
+    (~600 ms against ~150 ms on 20,000 cases, measured: bench/api/README.md)."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.exec(text("SET LOCAL jit = off"))  # type: ignore[call-overload]
