@@ -14,7 +14,7 @@ from web.kit.access import (
     sees_person,
     visible_case,
 )
-from web.kit.api import LIMIT, OFFSET, ApiContext, Page, api_routes, paginate
+from web.kit.api import LIMIT, NOT_BLANK, OFFSET, ApiContext, Page, api_routes, paginate
 from workflow import services as svc
 from workflow.core import limits
 from workflow.core.errors import MerzimError, RuleViolation
@@ -67,7 +67,7 @@ class NotDoneIn(BaseModel):
     model_config = {"populate_by_name": True}
 
     stage: str = Field(max_length=64)
-    note: str = Field(max_length=500)
+    note: str = Field(max_length=500, json_schema_extra=NOT_BLANK)
     on: date | None = Field(default=None, alias="date")
 
 
@@ -75,21 +75,21 @@ class VoidIn(BaseModel):
     """A wrong record to void: its event key (or stage not done, or record number)."""
 
     record: str = Field(max_length=64)
-    note: str = Field(max_length=500)
+    note: str = Field(max_length=500, json_schema_extra=NOT_BLANK)
 
 
 class WithdrawIn(BaseModel):
     """A case opened by mistake, withdrawn: the reason (required); `with_linked`: the cases
     linked to it (one fact, P-22) withdrawn with it."""
 
-    reason: str = Field(max_length=500)
+    reason: str = Field(max_length=500, json_schema_extra=NOT_BLANK)
     with_linked: bool = False
 
 
 class RestoreIn(BaseModel):
     """A withdrawal undone within the year it was made in: the reason (required)."""
 
-    reason: str = Field(max_length=500)
+    reason: str = Field(max_length=500, json_schema_extra=NOT_BLANK)
 
 
 class OpenLinkedIn(BaseModel):
@@ -117,7 +117,7 @@ class CaseEditIn(BaseModel):
                                    description="Fields of the definition; an empty value "
                                    "clears one.")
     dates: dict[str, date] = Field(default_factory=dict, description="Given named dates.")
-    reason: str = Field(max_length=500)
+    reason: str = Field(max_length=500, json_schema_extra=NOT_BLANK)
     version: int | None = Field(
         default=None, description="The definition version the values were edited against "
         "(the case's process_version): another one is refused (409 rule.edit_version).")

@@ -236,3 +236,33 @@ def test_every_operation_documents_what_it_answers_before_its_own_code(web: Web)
         if op.get("requestBody"):  # the body too large is refused before it is read
             assert answers[-1][1] == 413, (path, answers)
     assert undocumented == []
+
+
+# The reasons a handler requires, by operation and field: the schema says they are not blank.
+REASONS = {("post", "/api/v1/cases/{case_id}/not-done"): ("NotDoneIn", "note"),
+           ("post", "/api/v1/cases/{case_id}/void"): ("VoidIn", "note"),
+           ("post", "/api/v1/cases/{case_id}/withdraw"): ("WithdrawIn", "reason"),
+           ("post", "/api/v1/cases/{case_id}/restore"): ("RestoreIn", "reason"),
+           ("patch", "/api/v1/cases/{case_id}"): ("CaseEditIn", "reason")}
+
+
+def test_a_required_reason_is_documented_as_not_blank_and_refused_blank(web: Web):
+    """What the document admits the handler accepts: a blank reason, which every handler
+    refuses (422 error.reason_required, nothing stored), is outside its schema."""
+    import re
+
+    spec = web.client().get("/openapi.json").json()
+    api = web.api("erlan")
+    case = web.analyses["edu"]
+    for (method, path), (model, field) in REASONS.items():
+        prop = spec["components"]["schemas"][model]["properties"][field]
+        assert prop["pattern"] == r"\S", (model, field, prop)
+        for blank in ("", "   "):
+            assert not re.search(prop["pattern"], blank)
+            before = web.dump()
+            body = {"stage": "order", "record": "order", field: blank}
+            r = api.request(method.upper(), path.format(case_id=case), json=body)
+            assert (r.status_code, r.json()["error"]) == (422, "error.reason_required"), (
+                path, blank, r.text)
+            assert web.dump() == before, path
+        assert re.search(prop["pattern"], "wrong date")

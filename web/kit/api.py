@@ -87,6 +87,11 @@ UNAVAILABLE: dict[str, Any] = {
 }
 
 
+# A reason the handler requires (a blank one is refused, 422 error.reason_required): its
+# schema says it is not blank, so that what the document admits the handler accepts.
+NOT_BLANK: dict[str, Any] = {"pattern": r"\S"}
+
+
 def document_bad_body(app: FastAPI) -> None:
     """Make the app's OpenAPI document list, on every /api/v1 operation (whatever router
     declared it: the generic API's, a feature's), the 503 of a database away and, on those
