@@ -59,7 +59,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
                                             "date in the future, not the caller's to record): "
                                             "nothing stored."},
     422: {"model": ApiError, "description": "Bad input: a field the schema refuses, an "
-                                            "unknown key, a malformed date: nothing stored."},
+                                            "unknown key, a malformed date, a text holding a "
+                                            "NUL character (error.nul_in_input, anywhere in "
+                                            "the address or the body): nothing stored."},
 }
 
 
