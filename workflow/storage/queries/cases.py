@@ -83,7 +83,7 @@ def page_condition(*, scope: Organisation | None = None, only_org_id: int | None
     """The SQL condition of a list of cases (`page_rows`, `count_where`): not withdrawn, of
     the subtree of `scope` (or exactly the organisation `only_org_id`), of the process and
     with a case date in the year, each when given."""
-    condition = col(Case.withdrawn_at).is_(None)
+    condition: Any = col(Case.withdrawn_at).is_(None)
     if only_org_id is not None:
         condition = condition & (col(Case.subject_id) == only_org_id)
     if scope is not None:
@@ -125,7 +125,7 @@ def states_where(s: Session, condition: Any) -> list[tuple[int, str, int, str, A
     `condition`, by number (one SELECT of those columns)."""
     query = select_columns(Case.id, Case.process, Case.process_version, Case.state,
                            Case.dates).where(condition).order_by(col(Case.id))
-    return [tuple(row) for row in s.exec(query).all()]  # type: ignore[misc]
+    return [tuple(row) for row in s.exec(query).all()]
 
 
 def replay_rows(s: Session, condition: Any) -> dict[int, list[tuple[str, str, Any, Any, bool]]]:
@@ -134,7 +134,7 @@ def replay_rows(s: Session, condition: Any) -> dict[int, list[tuple[str, str, An
     (one SELECT of those columns)."""
     out: dict[int, list[tuple[str, str, Any, Any, bool]]] = {}
     query = (select_columns(EventRecord.case_id, EventRecord.kind, EventRecord.event,
-                            EventRecord.on, EventRecord.evidence["period"].as_string(),
+                            EventRecord.on, col(EventRecord.evidence)["period"].as_string(),
                             EventRecord.voided_by_id)
              .where(col(EventRecord.case_id).in_(select(Case.id).where(condition)))
              .order_by(col(EventRecord.case_id), col(EventRecord.id)))
@@ -157,7 +157,7 @@ def may_have_moved(timers: Iterable[tuple[str, Sequence[str], Any]], today: date
         for kind, what, shift in earliest or ():
             day = today - timedelta(days=shift)
             if kind == "given":
-                fired = fired | func.coalesce(Case.dates[what].as_string() <= day.isoformat(),
+                fired = fired | func.coalesce(col(Case.dates)[what].as_string() <= day.isoformat(),
                                               false())  # (none given: not this way)
             else:
                 fired = fired | exists(select(EventRecord.id).where(
