@@ -13,6 +13,11 @@ a state, `/api/v1/overdue`, `/api/v1/due`), plus a sign-in; after each round the
 resident set (VmRSS) and its peak (VmHWM) from /proc. A process that leaks grows every round;
 one whose growth is its largest answers' working set levels off after the first rounds at the
 peak those answers need.
+
+--peaks: what one request of the case list allocates at its peak (tracemalloc), this code's
+`services.page_cases` (a page of 50 and of 500) against the previous head's list as its
+`GET /api/v1/cases` read it (`services.list_cases` of the whole subtree, up to 100,000
+cases, and each case's organisation), each in a fresh process over the same schema.
 """
 
 from __future__ import annotations
@@ -77,6 +82,54 @@ def one_server(label: str, url: str, workdir: Path, code: Path | None, token: st
     return series
 
 
+PEAK = """
+import sys, tracemalloc
+from calendars import KazakhstanCalendar
+from sqlmodel import Session
+from workflow import services as svc
+from workflow.definitions import load_registry
+from workflow.storage.db import make_engine
+try:
+    from workflow.installed import install
+    install()
+except ImportError:
+    pass
+url, how, today = sys.argv[1], sys.argv[2], sys.argv[3]
+from datetime import date
+ctx = svc.Context(KazakhstanCalendar(), load_registry(), date.fromisoformat(today), actor="bench",
+                  language="en")
+eng = make_engine(url)
+with Session(eng) as s:
+    svc.get_org(s, "KZ")
+    tracemalloc.start()
+    if how == "whole":
+        rows = [r for r in svc.list_cases(s, ctx, None, "KZ", None, limit=100000)
+                if svc.get_org(s, r.subject) is not None]
+    else:
+        rows = svc.page_cases(s, ctx, scope_code="KZ", limit=int(how))[0]
+    print(len(rows), tracemalloc.get_traced_memory()[1])
+"""
+
+
+def peaks(url: str, workdir: Path, previous: str | None) -> dict[str, Any]:
+    """One request's allocation peak, each in a process of its own (MiB)."""
+    import subprocess
+
+    runs = [("this code, a page of 50", ROOT, "50"), ("this code, a page of 500", ROOT, "500")]
+    if previous:
+        runs.append((f"previous head {previous}, the whole subtree",
+                     web_bench.previous_checkout(previous, workdir), "whole"))
+    out = {}
+    for label, code, how in runs:
+        env = {**os.environ, "PYTHONPATH": str(code)}
+        done = subprocess.run([sys.executable, "-c", PEAK, url, how, web_bench.TODAY.isoformat()],
+                              env=env, capture_output=True, text=True, check=True, cwd=workdir)
+        rows, peak = done.stdout.split()
+        out[label] = {"rows": int(rows), "peak_mib": int(peak) / 2**20}
+        print(f"{label}: {out[label]}", file=sys.stderr, flush=True)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--schema", required=True)
@@ -85,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=8)
     p.add_argument("--previous", metavar="REF")
     p.add_argument("--workdir", type=Path, default=Path("/tmp/merzim-bench-api"))
+    p.add_argument("--peaks", action="store_true",
+                   help="only one request's allocation peak, this code and the previous head")
     p.add_argument("--json", metavar="PATH")
     a = p.parse_args(argv)
     info = json.loads((a.workdir / f"{a.schema}.json").read_text(encoding="utf-8"))
@@ -92,6 +147,14 @@ def main(argv: list[str] | None = None) -> int:
     url = f"{a.postgres_url}{sep}options=-csearch_path%3D{a.schema}"
     from workflow.services import accounts as auth
 
+    if a.peaks:
+        found = peaks(url, a.workdir, a.previous)
+        print("\n".join(["| one request | rows | allocation peak (MiB) |", "|---|---|---|"]
+                        + [f"| {k} | {v['rows']:,} | {v['peak_mib']:.1f} |"
+                           for k, v in found.items()]))
+        if a.json:
+            Path(a.json).write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
+        return 0
     eng = make_engine(url)
     with session(eng) as s:
         auth.set_password(s, svc.get_user(s, "manager.kz"), PASSWORD, "bench")
