@@ -6,7 +6,7 @@ Run from the repository root, over a dataset kept by bench/api/run.py (`--keep`)
         [--rounds 8] [--previous fcf20ff] [--json PATH]
 
 One `merzim serve --no-worker` (this code, then the previous head's if asked) over the kept
-PostgreSQL schema; each round sends, one after the other, the requests of the probe's mixed
+PostgreSQL schema; each round sends, one after the other, the requests of a mixed
 load as the root manager: the overdue, due and cases pages (HTML, session cookie), the overdue
 export as CSV and XLSX, and the API's lists (`/api/v1/cases` at limits 50 and 500 and with
 a state, `/api/v1/overdue`, `/api/v1/due`), plus a sign-in; after each round the server's
