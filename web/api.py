@@ -14,7 +14,7 @@ from web.kit.access import (
     sees_person,
     visible_case,
 )
-from web.kit.api import LIMIT, OFFSET, ApiContext, Page, api_routes, paginate
+from web.kit.api import LIMIT, NOT_BLANK, OFFSET, ApiContext, Page, api_routes, paginate
 from workflow import services as svc
 from workflow.core import limits
 from workflow.core.errors import MerzimError, RuleViolation
@@ -22,7 +22,7 @@ from workflow.core.links import links_evidence
 from workflow.core.machine import builtin_evidence
 from workflow.i18n.describe import describe
 from workflow.services import transactions as tx
-from workflow.services.views import CaseRow, as_dicts
+from workflow.services.views import as_dicts
 
 router = api_routes()
 
@@ -67,7 +67,7 @@ class NotDoneIn(BaseModel):
     model_config = {"populate_by_name": True}
 
     stage: str = Field(max_length=64)
-    note: str = Field(max_length=500)
+    note: str = Field(max_length=500, json_schema_extra=NOT_BLANK)
     on: date | None = Field(default=None, alias="date")
 
 
@@ -76,7 +76,7 @@ class VoidIn(BaseModel):
     `withdraw_linked`: the register entry it opened withdrawn with it, for the same reason."""
 
     record: str = Field(max_length=64)
-    note: str = Field(max_length=500)
+    note: str = Field(max_length=500, json_schema_extra=NOT_BLANK)
     withdraw_linked: bool = False
 
 
@@ -84,14 +84,14 @@ class WithdrawIn(BaseModel):
     """A case opened by mistake, withdrawn: the reason (required); `with_linked`: the cases
     linked to it (one fact, P-22) withdrawn with it."""
 
-    reason: str = Field(max_length=500)
+    reason: str = Field(max_length=500, json_schema_extra=NOT_BLANK)
     with_linked: bool = False
 
 
 class RestoreIn(BaseModel):
     """A withdrawal undone within the year it was made in: the reason (required)."""
 
-    reason: str = Field(max_length=500)
+    reason: str = Field(max_length=500, json_schema_extra=NOT_BLANK)
 
 
 class OpenLinkedIn(BaseModel):
@@ -131,7 +131,7 @@ class CaseEditIn(BaseModel):
                                    description="Fields of the definition; an empty value "
                                    "clears one.")
     dates: dict[str, date] = Field(default_factory=dict, description="Given named dates.")
-    reason: str = Field(max_length=500)
+    reason: str = Field(max_length=500, json_schema_extra=NOT_BLANK)
     version: int | None = Field(
         default=None, description="The definition version the values were edited against "
         "(the case's process_version): another one is refused (409 rule.edit_version).")
@@ -202,26 +202,18 @@ def process(key: str, a: ApiContext = Depends()) -> dict[str, Any]:
     return describe(a.ctx.registry.get(key), a.ctx.language)
 
 
-def _cases(a: ApiContext, org: str | None, state: str | None, year: int | None,
-           process: str | None) -> list[CaseRow]:
-    scope = views.scope_code(a.s, a.viewer, org)
-    items = []
-    for row in svc.list_cases(a.s, a.ctx, process, scope, state, limit=100000):
-        org_row = svc.get_org(a.s, row.subject)
-        if not a.viewer.sees_org(org_row):
-            continue
-        if year and row.case_date.year != year:
-            continue
-        items.append(row)
-    return sorted(items, key=lambda r: r.id)
-
-
 @router.get("/cases", response_model=shapes.page_of(shapes.CaseRow))
 def cases(org: str | None = None, state: str | None = None, year: int | None = None,
           process: str | None = None, limit: int = LIMIT, offset: int = OFFSET,
           a: ApiContext = Depends()):
-    """Cases whose organisation the caller may see (filters: subtree, process, state, year)."""
-    return paginate(as_dicts(_cases(a, org, state, year, process)), limit, offset)
+    """Cases whose organisation the caller may see (filters: subtree, process, state, year),
+    by number; `total` counts them all."""
+    scope = views.scope_code(a.s, a.viewer, org)
+    rows, total = svc.page_cases(
+        a.s, a.ctx, scope_code=scope, process=process, state=state, year=year,
+        only_org_id=a.viewer.org.id if a.viewer.role == "officer" else None,
+        limit=limit, offset=offset)
+    return Page(items=as_dicts(rows), total=total, limit=limit, offset=offset)
 
 
 @router.post("/cases", response_model=shapes.Case)

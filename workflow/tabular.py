@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -89,15 +90,17 @@ class Limits:
 
 def read_rows(path: Path, required: tuple[str, ...], limits: Limits | None = None
               ) -> list[dict[str, Any]]:
-    """Rows of a CSV (UTF-8, comma or semicolon) or XLSX file, with the header checked.
+    """Rows of a CSV (UTF-8, or UTF-16 / UTF-32 with a byte order mark; comma or semicolon)
+    or XLSX file, with the header checked.
 
     Blank rows (every cell empty, as spreadsheets leave them) are skipped; each row keeps its
     number in the file under "_row" (the header is row 1), so a refusal names the row the
     officer sees in the spreadsheet. A quoted CSV cell may span lines.
 
-    A file over the limits, an XLSX that is no zip archive, unpacks past the size limit or
-    holds a DTD or entities, and a file with NUL bytes are refused in one line before
-    anything is parsed in full."""
+    A file over the limits, an XLSX that is no zip archive, unpacks past the size limit,
+    holds more parts than any workbook (`MAX_PARTS`) or a DTD or entities, a CSV that is not
+    UTF-8 or marked UTF-16 / UTF-32, and a file with NUL bytes are refused in one line
+    before anything is parsed in full."""
     limits = limits or Limits()
     if not path.is_file():
         raise UsageError(f"{path}: no such file", key="error.no_file", path=str(path))
@@ -128,10 +131,7 @@ def _too_many_rows(path: Path, limits: Limits) -> UsageError:
 
 
 def _csv_rows(path: Path, limits: Limits) -> list[tuple[int, list[str]]]:
-    data = path.read_bytes()
-    if b"\x00" in data:
-        raise UsageError(key="error.nul_byte", path=str(path))
-    text = data.decode("utf-8-sig")
+    text = _csv_text(path, path.read_bytes())
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     numbered: list[tuple[int, list[str]]] = []
     first = 1
@@ -145,6 +145,29 @@ def _csv_rows(path: Path, limits: Limits) -> list[tuple[int, list[str]]]:
     return numbered
 
 
+# A CSV is UTF-8 (a BOM or none); UTF-16 and UTF-32 are read when their byte order mark says
+# so (Excel's "Unicode text", Notepad's "Unicode"). The 32-bit marks first: UTF-32 LE's begins
+# with UTF-16 LE's.
+_MARKED = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+           (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _csv_text(path: Path, data: bytes) -> str:
+    """The text of a CSV file: UTF-8, or UTF-16 / UTF-32 with a byte order mark. Anything
+    else is refused with what to do: NUL bytes (UTF-16 without a mark, a binary file) and
+    bytes that are not UTF-8 (a Windows code page) each in words of their own."""
+    encoding = next((name for bom, name in _MARKED if data.startswith(bom)), None)
+    if encoding is None and b"\x00" in data:
+        raise UsageError(key="tabular.nul_text", path=str(path))
+    try:
+        text = data.decode(encoding or "utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(key="tabular.not_utf8", path=str(path)) from None
+    if "\x00" in text:
+        raise UsageError(key="tabular.nul_text", path=str(path))
+    return text.removeprefix("\ufeff")
+
+
 def _delimiter(text: str) -> str:
     """Comma or semicolon: whichever the header line has more of outside quotes. Only the
     delimiter is guessed; quoting is the standard one (a doubled quote is a quote)."""
@@ -153,19 +176,30 @@ def _delimiter(text: str) -> str:
     return ";" if bare.count(";") > bare.count(",") else ","
 
 
-def _xlsx_rows(path: Path, limits: Limits) -> list[tuple[int, list[str]]]:
+# The parts an XLSX may hold: a workbook saved by a spreadsheet has tens (a sheet, its
+# relations, styles, shared strings; a picture or a comment each add a few), one with many
+# sheets or pictures some thousands; past this the archive is no workbook's. What bounds the
+# work is the unpacked size, checked from the archive's directory before anything is read.
+MAX_PARTS = 100_000
+
+
+def _check_archive(path: Path, limits: Limits) -> None:
+    """An XLSX's archive before the workbook is read: a zip archive, of at most MAX_PARTS
+    parts unpacking to at most the size limit (as its directory says: no part is read past
+    its declared size), each XML part free of a DTD or entities (streamed)."""
     import zipfile
 
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import iterparse
-    from openpyxl import load_workbook
 
     if not zipfile.is_zipfile(path):
         raise UsageError(key="error.not_xlsx", path=str(path))
     with zipfile.ZipFile(path) as z:
         members = z.infolist()
-        if sum(m.file_size for m in members) > limits.bytes or len(members) > 10_000:
-            raise UsageError(key="error.file_too_big", path=str(path), limit=limits.megabytes)
+        if len(members) > MAX_PARTS:
+            raise UsageError(key="tabular.xlsx_parts", path=str(path), n=MAX_PARTS)
+        if sum(m.file_size for m in members) > limits.bytes:
+            raise UsageError(key="tabular.xlsx_unpacked", path=str(path), limit=limits.megabytes)
         for m in members:  # every XML part, streamed: a DTD or an entity is refused
             if m.filename.endswith((".xml", ".rels", ".vml")):
                 try:
@@ -176,6 +210,14 @@ def _xlsx_rows(path: Path, limits: Limits) -> list[tuple[int, list[str]]]:
                     raise UsageError(key="error.unsafe_xml", path=str(path)) from None
                 except Exception as exc:  # noqa: BLE001 - ParseError and friends: unreadable
                     raise ValueError(f"{m.filename}: {exc}") from None
+
+
+def _xlsx_rows(path: Path, limits: Limits) -> list[tuple[int, list[str]]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    _check_archive(path, limits)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except zipfile.BadZipFile as exc:

@@ -540,6 +540,9 @@ def test_the_api_refuses_an_upload_clearly_and_stores_nothing(story: Story, tmp_
             ({"subtask": "1.1.2"}, 422, "error.invalid", "date"),
             ({**ok, "date": tomorrow}, 409, "rule.future_date",
              en("rule.future_date", date=tomorrow, today=TODAY.isoformat())),
+            ({**ok, "date": "0573-03-01"}, 422, "error.date_out_of_bounds",
+             en("error.date_out_of_bounds", what="date", value="0573-03-01",
+                first="1900-01-01", last="2100-12-31")),
             ({**ok, "subtask": "9.9.9"}, 422, "package.unknown_subtask", "9.9.9"),
             ({**ok, "subtask": ""}, 422, "package.unknown_subtask", "1.1.2"),  # the known ones
             ({**ok, "url": "javascript:alert(1)"}, 422, "rule.bad_url", "javascript:alert(1)"),

@@ -74,9 +74,19 @@ def test_an_xlsx_that_unpacks_past_the_limit_is_refused(merzim_db, refused, tmp_
     bomb = _xlsx(tmp_path / "bomb.xlsx", [["code"]],
                  {"xl/worksheets/sheet1.xml": _sheet(padding=5 * 1024 * 1024)})
     assert bomb.stat().st_size < 200_000  # small on disk, 5 MB unpacked, the limit is 1 MB
-    expected = Translator(lang)("error.file_too_big", path=str(bomb), limit=1)
+    expected = Translator(lang)("tabular.xlsx_unpacked", path=str(bomb), limit=1)
     assert refused(["org", "import", str(bomb)], "", config=_config(tmp_path), lang=lang
                    ) == expected
+    # the same bomb whose directory declares 1,000 bytes (in the local header and the central
+    # directory): its part is not read past them, the archive is refused as unreadable
+    data = bomb.read_bytes()
+    with zipfile.ZipFile(bomb) as z:
+        size = z.getinfo("xl/worksheets/sheet1.xml").file_size.to_bytes(4, "little")
+    assert data.count(size) >= 2
+    bomb.write_bytes(data.replace(size, (1000).to_bytes(4, "little")))
+    assert refused(["org", "import", str(bomb)], "", config=_config(tmp_path), lang=lang
+                   ).startswith(Translator(lang)("error.bad_file", path=str(bomb), detail="@")
+                                .split("@")[0])
 
 
 def test_an_xlsx_with_a_dtd_is_refused(merzim_db, refused, tmp_path):
@@ -131,3 +141,80 @@ def test_doubled_quotes_of_a_csv_are_read_as_quotes(merzim_db, tmp_path, delimit
 
     names = {o["code"]: o["name"] for o in json.loads(merzim_db("org", "list", "--json").stdout)}
     assert names == {"KP": 'АО "Казпочта"', "KP2": 'ТОО "А, Б; и В"'}
+
+
+def _with_parts(path: Path, parts: dict[str, bytes]) -> Path:
+    """The archive at `path` with `parts` added."""
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def _org_names(merzim_db) -> dict[str, str]:
+    import json
+
+    return {o["code"]: o["name"] for o in json.loads(merzim_db("org", "list", "--json").stdout)}
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_csv_in_utf16_or_utf32_with_its_mark_is_read(merzim_db, tmp_path, encoding):
+    """Excel's "Unicode text" and Notepad's "Unicode" save UTF-16 with a byte order mark."""
+    assert merzim_db("init").returncode == 0
+    f = tmp_path / "orgs.csv"
+    text = HEADER + "KP;АО Қазпошта;quasi_state;\n".replace(";", ",")
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data  # (Python writes the mark for "utf-16" and "utf-32" only)
+    f.write_bytes(data)
+    run = merzim_db("org", "import", str(f))
+    assert run.returncode == 0, run.stderr
+    assert _org_names(merzim_db) == {"KP": "АО Қазпошта"}
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_a_csv_that_is_not_utf8_says_how_to_save_it(merzim_db, refused, tmp_path, lang):
+    """UTF-16 without its mark (NUL bytes) and a Windows code page are refused, nothing stored,
+    each saying to save the file as CSV UTF-8, in the reader's language."""
+    assert merzim_db("init").returncode == 0
+    t = Translator(lang)
+    unmarked = tmp_path / "unmarked.csv"
+    unmarked.write_bytes((HEADER + "KP,Kazpost,quasi_state,\n").encode("utf-16-le"))
+    assert refused(["org", "import", str(unmarked)], "", lang=lang) == t(
+        "tabular.nul_text", path=str(unmarked))
+    cp1251 = tmp_path / "cp1251.csv"
+    cp1251.write_bytes((HEADER + "KP,Казпочта,quasi_state,\n").encode("cp1251"))
+    assert refused(["org", "import", str(cp1251)], "", lang=lang) == t(
+        "tabular.not_utf8", path=str(cp1251))
+    for text in (t("tabular.nul_text", path="x"), t("tabular.not_utf8", path="x")):
+        assert "CSV UTF-8" in text and "XLSX" in text
+
+
+def test_an_xlsx_of_ten_thousand_and_one_parts_is_read(merzim_db, tmp_path):
+    """A small workbook with many parts (pictures, comments, custom XML) is a workbook: read."""
+    assert merzim_db("init").returncode == 0
+    extra = {f"customXml/item{i}.xml": b'<?xml version="1.0"?><item/>' for i in range(10_000)}
+    f = _with_parts(_xlsx(tmp_path / "parts.xlsx", [["code", "name", "kind", "parent"],
+                                                    ["KP", "Kazpost", "quasi_state", ""]]),
+                    extra)
+    with zipfile.ZipFile(f) as z:
+        assert len(z.infolist()) > 10_000
+    assert f.stat().st_size < 3 * 1024 * 1024
+    run = merzim_db("org", "import", str(f))
+    assert run.returncode == 0, run.stderr
+    assert _org_names(merzim_db) == {"KP": "Kazpost"}
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_an_archive_of_more_parts_than_any_workbook_is_refused(tmp_path, monkeypatch, lang):
+    from workflow import tabular
+    from workflow.core.errors import UsageError
+
+    monkeypatch.setattr(tabular, "MAX_PARTS", 20)
+    extra = {f"customXml/item{i}.xml": b"<item/>" for i in range(20)}
+    f = _with_parts(_xlsx(tmp_path / "parts.xlsx", [["code"], ["KP"]]), extra)
+    with pytest.raises(UsageError) as err:
+        tabular.read_rows(f, ("code",))
+    assert err.value.key == "tabular.xlsx_parts" and err.value.params["n"] == 20
+    text = Translator(lang)("tabular.xlsx_parts", path=str(f), n=20)
+    assert "20" in text and "XLSX" in text

@@ -15,7 +15,10 @@ from openapi_spec_validator import validate
 from pydantic import TypeAdapter
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure, FailureGroup
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    response_schema_conformance,
+    status_code_conformance,
+)
 from sqlmodel import Session
 
 from tests.support.person_helpers import person_world_fixture  # noqa: F401 - the `pw` fixture
@@ -161,7 +164,8 @@ def _real_ids(web: Web) -> dict[str, Any]:
 
 def _fuzz(operation, headers: dict[str, str], real: dict[str, Any], failures: list[str]):
     """A few generated requests to one operation, each sent again with real ids, every
-    answer checked: no 5xx, and the body its documented schema (that status's) describes."""
+    answer checked: no 5xx, a status the operation documents, and the body its documented
+    schema (that status's) describes."""
 
     @given(case=operation.as_strategy())
     @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
@@ -174,6 +178,7 @@ def _fuzz(operation, headers: dict[str, str], real: dict[str, Any], failures: li
             response = case.call(headers=headers)
             try:
                 case.validate_response(response, checks=[not_a_server_error,
+                                                         status_code_conformance,
                                                          response_schema_conformance])
             except (Failure, FailureGroup) as exc:  # every failed check, reported together
                 failures.append(f"{operation.label} {response.status_code}: {exc}"[:2000])
@@ -191,3 +196,73 @@ def test_schemathesis_finds_no_answer_that_breaks_its_schema_and_no_server_error
     for operation in operations:
         _fuzz(operation, headers, real, failures)
     assert failures == []
+
+
+# What an operation may answer before its own code runs, each sent to every /api/v1 operation:
+# (label, the status it makes where the route reads that kind of body, what makes it), to the
+# operations that read a body only
+_BODY_PROBES = [
+    ("JSON in bytes that are not UTF-8", 400, {"content": b"\xff\xfe{",
+                                               "headers": {"content-type": "application/json"}}),
+    ("a multipart form without its boundary", 400,
+     {"content": b"hello", "headers": {"content-type": "multipart/form-data"}}),
+    ("a body over the route's limit", 413,
+     {"content": b"{" + b" " * (48 * 1024 * 1024) + b"}",
+      "headers": {"content-type": "application/json"}}),
+]
+
+
+def test_every_operation_documents_what_it_answers_before_its_own_code(web: Web):
+    """No token (401), a body the server cannot read (400), a body too large (413): whatever
+    an operation answers is among its documented responses, and every one documents the 503
+    of a database away."""
+    spec = web.client().get("/openapi.json").json()
+    api, anonymous = web.api("erlan"), web.client()
+    real = _real_ids(web)
+    undocumented = []
+    for method, path, op in _operations(spec):
+        documented = set(op["responses"])
+        url = path.format(**{k: real.get(k, 1) for k in ("case_id", "analysis_id",
+                                                        "programme_id", "key", "stage",
+                                                        "file_id")})
+        if "503" not in documented:
+            undocumented.append(f"{method} {path}: 503 not documented")
+        answers = [("no token", anonymous.request(method.upper(), url).status_code)]
+        if op.get("requestBody"):
+            answers += [(label, api.request(method.upper(), url, **kw).status_code)
+                        for label, _status, kw in _BODY_PROBES]
+        undocumented += [f"{method} {path}: {label} -> {status}" for label, status in answers
+                         if str(status) not in documented]
+        if op.get("requestBody"):  # the body too large is refused before it is read
+            assert answers[-1][1] == 413, (path, answers)
+    assert undocumented == []
+
+
+# The reasons a handler requires, by operation and field: the schema says they are not blank.
+REASONS = {("post", "/api/v1/cases/{case_id}/not-done"): ("NotDoneIn", "note"),
+           ("post", "/api/v1/cases/{case_id}/void"): ("VoidIn", "note"),
+           ("post", "/api/v1/cases/{case_id}/withdraw"): ("WithdrawIn", "reason"),
+           ("post", "/api/v1/cases/{case_id}/restore"): ("RestoreIn", "reason"),
+           ("patch", "/api/v1/cases/{case_id}"): ("CaseEditIn", "reason")}
+
+
+def test_a_required_reason_is_documented_as_not_blank_and_refused_blank(web: Web):
+    """What the document admits the handler accepts: a blank reason, which every handler
+    refuses (422 error.reason_required, nothing stored), is outside its schema."""
+    import re
+
+    spec = web.client().get("/openapi.json").json()
+    api = web.api("erlan")
+    case = web.analyses["edu"]
+    for (method, path), (model, field) in REASONS.items():
+        prop = spec["components"]["schemas"][model]["properties"][field]
+        assert prop["pattern"] == r"\S", (model, field, prop)
+        for blank in ("", "   "):
+            assert not re.search(prop["pattern"], blank)
+            before = web.dump()
+            body = {"stage": "order", "record": "order", field: blank}
+            r = api.request(method.upper(), path.format(case_id=case), json=body)
+            assert (r.status_code, r.json()["error"]) == (422, "error.reason_required"), (
+                path, blank, r.text)
+            assert web.dump() == before, path
+        assert re.search(prop["pattern"], "wrong date")

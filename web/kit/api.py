@@ -59,36 +59,62 @@ ERRORS: dict[int | str, dict[str, Any]] = {
                                             "date in the future, not the caller's to record): "
                                             "nothing stored."},
     422: {"model": ApiError, "description": "Bad input: a field the schema refuses, an "
-                                            "unknown key, a malformed date: nothing stored."},
+                                            "unknown key, a malformed date, a text holding a "
+                                            "NUL character (error.nul_in_input, anywhere in "
+                                            "the address or the body): nothing stored."},
 }
 
 
-# A body that is not JSON the server can read (bytes that are not UTF-8 text): FastAPI refuses
-# it before the route's schema is consulted, with 400 (web/app.py answers it as an ApiError).
-# Every operation that reads a JSON body documents it (`document_bad_body`).
+# A body the server cannot read -- JSON in bytes that are not UTF-8 text, a multipart form
+# without its boundary: FastAPI and Starlette refuse it before the route's schema is consulted,
+# with 400 (web/app.py answers it as an ApiError). A body over the route's limit is refused
+# with 413 before it is read (web/kit/limits.py). Every operation that reads a body documents
+# both (`document_bad_body`).
 BAD_BODY: dict[str, Any] = {
-    "description": "The body is not JSON the server can read (bytes that are not UTF-8 "
-                   "text): nothing stored.",
+    "description": "The body cannot be read: JSON in bytes that are not UTF-8 text, or a "
+                   "multipart form without its boundary: nothing stored.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}},
+}
+TOO_LARGE: dict[str, Any] = {
+    "description": "The body is larger than the route accepts (error.body_too_large): "
+                   "nothing read, nothing stored.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}},
+}
+# The database away or busy past its wait (a restart, a long import holding SQLite's write
+# lock): any operation answers 503 with Retry-After (web/app.py); a write was not done.
+UNAVAILABLE: dict[str, Any] = {
+    "description": "The database is unavailable or busy for now (error.db_unavailable, "
+                   "error.db_busy): nothing stored; try again after Retry-After seconds.",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}},
 }
 
 
+# A reason the handler requires (a blank one is refused, 422 error.reason_required): its
+# schema says it is not blank, so that what the document admits the handler accepts.
+NOT_BLANK: dict[str, Any] = {"pattern": r"\S"}
+
+
 def document_bad_body(app: FastAPI) -> None:
-    """Make the app's OpenAPI document list the 400 of a body that is not JSON on every
-    operation that reads a JSON body (whatever router declared it: the generic API's, a
-    feature's), once, when the document is first built."""
+    """Make the app's OpenAPI document list, on every /api/v1 operation (whatever router
+    declared it: the generic API's, a feature's), the 503 of a database away and, on those
+    that read a body (JSON or a multipart form), its 400 and 413 -- once, when the document
+    is first built."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
         spec = build()
-        for item in spec.get("paths", {}).values():
+        for path, item in spec.get("paths", {}).items():
             for op in item.values():
-                body = (op.get("requestBody") or {}).get("content", {}) \
-                    if isinstance(op, dict) else {}
-                if "application/json" in body:
-                    op.setdefault("responses", {}).setdefault("400", BAD_BODY)
+                if not isinstance(op, dict):
+                    continue
+                responses = op.setdefault("responses", {})
+                if path.startswith("/api/v1/"):
+                    responses.setdefault("503", UNAVAILABLE)
+                if (op.get("requestBody") or {}).get("content"):
+                    responses.setdefault("400", BAD_BODY)
+                    responses.setdefault("413", TOO_LARGE)
         return spec
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -42,7 +42,7 @@ from typing import IO, Any, Protocol
 
 from sqlmodel import Session, select
 
-from workflow.core.dates import not_in_future
+from workflow.core.dates import check_day, not_in_future
 from workflow.core.definition import Definition
 from workflow.core.errors import NotFound, UsageError
 from workflow.core.links import links_of
@@ -415,6 +415,7 @@ def record_upload_of(s: Session, ctx: Context, pmap: PlatformMap, prog: Programm
         raise NotFound(f"no sub-task {subtask!r} in the implementation map",
                        key="package.unknown_subtask", subtask=subtask,
                        known=", ".join(st.key for _, _, st in pmap.subtasks()))
+    check_day(on, "date")  # 1900-2100, as every date given, whichever adapter read it
     not_in_future(on, ctx.today)
     url = (url or "").strip() or None
     if url and not URL.match(url):

@@ -7,13 +7,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import date
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from sqlmodel import Session
 
 from workflow.core import deadlines, periods
 from workflow.core.dates import moved_reason
-from workflow.core.deadlines import Planner
+from workflow.core.deadlines import Facts, Planner, Record
 from workflow.core.decide import (  # the rules of recording and the one re-plan
     next_events,
 )
@@ -52,6 +53,8 @@ from workflow.services.views import (
 )
 from workflow.storage import audit
 from workflow.storage.models import (
+    EVENT,
+    NOT_DONE_RECORD,
     OPEN,
     OVERDUE,
     Case,
@@ -317,6 +320,136 @@ def list_cases(s: Session, ctx: Context, process: str | None = None, org_code: s
                            case.period, case.case_date, now,
                            name_in(defn.states[now], ctx.language, now)))
     return out
+
+
+def _timer_sources(defn: Definition) -> frozenset[str]:
+    """The states a time-driven transition may leave (a stored state there may be stale)."""
+    return frozenset(src for t in defn.timers for src in t.source)
+
+
+# How far back a rolled due date may land before its nominal day (a day off before it, the
+# year's end): a default date's lower bound keeps this margin.
+_ROLL_MARGIN = 15
+
+
+def _earliest(defn: Definition, key: str, shift: int = 0, depth: int = 0
+              ) -> list[tuple[str, Any, int]] | None:
+    """How the named date `key` can lie on or before a day D, as alternatives any of which
+    must hold: ("given", key, n) its value given at opening is on or before D - n days;
+    ("set", events, n) one of these events, which set it, was recorded on or before D - n.
+    None: the definition does not bound it (a date before its anchor, a calendar date).
+    From the definition only: a recorded value, the given one, or a default at least its
+    anchor's plus the offset's days (less a roll's margin)."""
+    spec = defn.dates.get(key.removesuffix(".planned"))
+    if spec is None or depth > len(defn.dates) or spec.month_day:
+        return None
+    out: list[tuple[str, Any, int]] = []
+    setters = tuple(e.key for e in defn.events.values() if spec.key in e.sets)
+    if setters:
+        out.append(("set", setters, shift))
+    if spec.given != "none":
+        out.append(("given", spec.key, shift))
+    rule = spec.default
+    if rule is not None:
+        if rule.direction != "after" or rule.offset < 0:
+            return None
+        days = max(0, rule.offset - 1 - _ROLL_MARGIN) \
+            if rule.unit in ("working_days", "calendar_days") else 0
+        anchors = rule.anchors if rule.combine == "earliest" else rule.anchors[:1]
+        for anchor in anchors:
+            more = _earliest(defn, anchor, shift + days, depth + 1)
+            if more is None:
+                return None
+            out += more
+    return out
+
+
+def _may_move(ctx: Context, process: str | None) -> list[tuple[str, tuple[str, ...], Any]]:
+    """Each timer of each process (of `process` only, when given) as (process, the states it
+    leaves, `_earliest` of the date it fires on): a case in one of those states whose date
+    may lie on or before today may have been moved by it since its state was stored."""
+    return [(d.key, t.source, _earliest(d, t.on)) for d in ctx.registry.all()
+            if not (process and d.key != process) for t in d.timers]
+
+
+def _replayed(ctx: Context, defn: Definition, given: dict[str, Any] | None,
+              rows: list[tuple[str, str, Any, Any, bool]]) -> str:
+    """The state as of today from what the case was opened with and its records as
+    `case_queries.replay_rows` gives them: as `current_state` finds it (the records that
+    stand, in order, each timer taken on its date), the planner asked only for the dates the
+    timers fire on (the only ones `derive_state` reads)."""
+    standing = [r for r in rows if not r[4]]
+    facts = Facts({k: v if isinstance(v, date) else date.fromisoformat(v)
+                   for k, v in (given or {}).items() if v},
+                  tuple(Record(event, _day(on), period)
+                        for kind, event, on, period, _ in standing if kind == EVENT),
+                  {event: _day(on) for kind, event, on, _, _ in standing
+                   if kind == NOT_DONE_RECORD})
+    planner = Planner(defn, ctx.calendar, facts)
+    dates = {t.on: due for t in defn.timers if (due := planner.date(t.on)) is not None}
+    return derive_state(defn, facts.records, dates, ctx.today)
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
+               only_org_id: int | None = None, process: str | None = None,
+               state: str | None = None, year: int | None = None, limit: int = 50,
+               offset: int = 0) -> tuple[list[CaseRow], int]:
+    """One page of the cases (not withdrawn) of the subtree of `scope_code` (or exactly the
+    organisation `only_org_id`), of a process, in a state (today's), with a case date in a
+    year, by number; and how many there are in all. Filtered, counted and paged in SQL: a
+    case's stored state is today's unless a time-driven transition of its process may have
+    moved it since; only those cases are replayed, from their records read in one SELECT."""
+    if process:
+        ctx.registry.get(process)  # an unknown process is refused, not an empty list
+    scope = get_org(s, scope_code) if scope_code else None
+    base = case_queries.page_condition(scope=scope, only_org_id=only_org_id, process=process,
+                                       year=year or None)  # (0: every year, as `?year=`)
+    moving = case_queries.may_have_moved(_may_move(ctx, process), ctx.today)
+    defns: dict[tuple[str, int], Definition] = {}
+
+    def defn_of(process_key: str, version: int) -> Definition:
+        if (process_key, version) not in defns:
+            defns[process_key, version] = definition_of(
+                s, ctx, SimpleNamespace(process=process_key, process_version=version))
+        return defns[process_key, version]
+
+    def today_states(condition: Any) -> dict[int, str]:
+        """Today's state of each case meeting `condition` whose stored one may be stale."""
+        unsure = [row for row in case_queries.states_where(s, condition)
+                  if row[3] in _timer_sources(defn_of(row[1], row[2]))]
+        if not unsure:
+            return {}
+        records = case_queries.replay_rows(s, case_queries.ids_in(row[0] for row in unsure))
+        return {ident: _replayed(ctx, defn_of(key, version), given, records.get(ident, []))
+                for ident, key, version, _stored_state, given in unsure}
+
+    replayed: dict[int, str] = {}
+    case_queries.without_jit(s)
+    if state is None:
+        total = case_queries.count_where(s, base)
+        condition = base
+    else:
+        certain = base & case_queries.stored_state_is(state) & ~moving
+        replayed = today_states(base & moving)
+        matched = [ident for ident, now in replayed.items() if now == state]
+        total = case_queries.count_where(s, certain) + len(matched)
+        condition = (certain | case_queries.ids_in(matched)) if matched else certain
+    page = case_queries.page_rows(s, condition, limit, offset)
+    ids = [int(case.id or 0) for case, _ in page]
+    if state is None and ids:
+        replayed = today_states(case_queries.ids_in(ids) & moving)
+    out = []
+    for case, org in page:
+        defn = defn_of(case.process, case.process_version)
+        now = replayed.get(int(case.id or 0), case.state)
+        out.append(CaseRow(_stored(case.id), case.process, org.code, org_name(org, ctx.language),
+                           case.period, case.case_date, now,
+                           name_in(defn.states[now], ctx.language, now)))
+    return out, total
 
 
 def check_record_evidence(defn: Definition, evidence: dict[str, str | None]) -> None:

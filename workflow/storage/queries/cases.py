@@ -3,10 +3,15 @@ new one would repeat or an event opens, the subject's default officer, a list of
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, exists, false, func, text, true
 from sqlmodel import Session, col, select
 
 from workflow.storage.models import Case, EventRecord, Organisation, Stage, User
-from workflow.storage.queries import in_subtree
+from workflow.storage.queries import in_subtree, select_columns
 
 
 def records(s: Session, case_id: int | None) -> list[EventRecord]:
@@ -71,3 +76,107 @@ def listed(s: Session, process: str | None, scope: Organisation | None,
     if scope is not None:
         query = query.where(in_subtree(Organisation.path, scope))
     return list(s.exec(query.order_by(col(Case.id).desc()).limit(limit)).all())
+
+
+def page_condition(*, scope: Organisation | None = None, only_org_id: int | None = None,
+                   process: str | None = None, year: int | None = None) -> Any:
+    """The SQL condition of a list of cases (`page_rows`, `count_where`): not withdrawn, of
+    the subtree of `scope` (or exactly the organisation `only_org_id`), of the process and
+    with a case date in the year, each when given."""
+    condition: Any = col(Case.withdrawn_at).is_(None)
+    if only_org_id is not None:
+        condition = condition & (col(Case.subject_id) == only_org_id)
+    if scope is not None:
+        condition = condition & col(Case.subject_id).in_(
+            select(Organisation.id).where(in_subtree(Organisation.path, scope)))
+    if process:
+        condition = condition & (col(Case.process) == process)
+    if year is not None and not date.min.year <= year < date.max.year:
+        condition = condition & false()  # (no case has a date in that year)
+    elif year is not None:
+        condition = condition & (col(Case.case_date) >= date(year, 1, 1)) \
+            & (col(Case.case_date) < date(year + 1, 1, 1))
+    return condition
+
+
+def ids_in(ids: Iterable[int]) -> Any:
+    """The SQL condition "the case is one of `ids`", the numbers written into the statement
+    (any count of them, without a driver's limit on parameters)."""
+    return col(Case.id).in_(bindparam("listed_ids", sorted(set(ids)), expanding=True,
+                                      literal_execute=True))
+
+
+def count_where(s: Session, condition: Any) -> int:
+    """How many cases meet `condition` (one COUNT)."""
+    return int(s.exec(select(func.count()).select_from(Case).where(condition)).one())
+
+
+def page_rows(s: Session, condition: Any, limit: int, offset: int
+              ) -> list[tuple[Case, Organisation]]:
+    """The cases meeting `condition` with their subject, by number, `limit` of them from
+    `offset` (one SELECT)."""
+    query = (select(Case, Organisation).join(Organisation, col(Organisation.id) == Case.subject_id)
+             .where(condition).order_by(col(Case.id)).offset(offset).limit(limit))
+    return list(s.exec(query).all())
+
+
+def states_where(s: Session, condition: Any) -> list[tuple[int, str, int, str, Any]]:
+    """(id, process, process_version, stored state, named dates given) of every case meeting
+    `condition`, by number (one SELECT of those columns)."""
+    query = select_columns(Case.id, Case.process, Case.process_version, Case.state,
+                           Case.dates).where(condition).order_by(col(Case.id))
+    return [tuple(row) for row in s.exec(query).all()]
+
+
+def replay_rows(s: Session, condition: Any) -> dict[int, list[tuple[str, str, Any, Any, bool]]]:
+    """What replaying the state needs of the records of every case meeting `condition`: by
+    case, in the order they were made, (kind, event, date, the evidence's period, voided)
+    (one SELECT of those columns)."""
+    out: dict[int, list[tuple[str, str, Any, Any, bool]]] = {}
+    query = (select_columns(EventRecord.case_id, EventRecord.kind, EventRecord.event,
+                            EventRecord.on, col(EventRecord.evidence)["period"].as_string(),
+                            EventRecord.voided_by_id)
+             .where(col(EventRecord.case_id).in_(select(Case.id).where(condition)))
+             .order_by(col(EventRecord.case_id), col(EventRecord.id)))
+    for case_id, kind, event, on, period, voided in s.exec(query).all():
+        out.setdefault(int(case_id), []).append((kind, event, on, period, voided is not None))
+    return out
+
+
+def may_have_moved(timers: Iterable[tuple[str, Sequence[str], Any]], today: date) -> Any:
+    """The SQL condition "a time-driven transition of the case's process may have moved its
+    stored state since it was stored": each timer as (process, the states it leaves, how its
+    date may lie on or before a day: `services.case_reading._earliest`'s alternatives, None
+    when nothing bounds it), and the case in one of those states with that date possibly on
+    or before `today`."""
+    condition: Any = false()
+    for process, sources, earliest in timers:
+        if not sources:
+            continue
+        fired: Any = true() if earliest is None else false()
+        for kind, what, shift in earliest or ():
+            day = today - timedelta(days=shift)
+            if kind == "given":
+                fired = fired | func.coalesce(col(Case.dates)[what].as_string() <= day.isoformat(),
+                                              false())  # (none given: not this way)
+            else:
+                fired = fired | exists(select(EventRecord.id).where(
+                    EventRecord.case_id == Case.id, col(EventRecord.event).in_(what),
+                    EventRecord.on <= day))
+        condition = condition | ((col(Case.process) == process)
+                                 & col(Case.state).in_(list(sources)) & fired)
+    return condition
+
+
+def stored_state_is(state: str) -> Any:
+    """The SQL condition "the case's stored state is `state`"."""
+    return col(Case.state) == state
+
+
+def without_jit(s: Session) -> None:
+    """PostgreSQL: no JIT compilation of this transaction's queries. The list's conditions
+    (a timer's dates in JSON, records that set them) make the planner's cost estimate cross
+    `jit_above_cost` on a large table, and compiling them costs more than they take to run
+    (~600 ms against ~150 ms on 20,000 cases, measured: bench/api/README.md)."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.exec(text("SET LOCAL jit = off"))  # type: ignore[call-overload]

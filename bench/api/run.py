@@ -1,0 +1,261 @@
+"""Benchmark of the API's case list: `GET /api/v1/cases?limit=50` over 100,000 cases.
+
+Run from the repository root:
+
+    .venv/bin/python bench/api/run.py [--cases 100000] [--previous fcf20ff] \
+        [--rounds 30] [--previous-rounds 2] [--json PATH]
+
+1. The dataset, in a PostgreSQL schema of its own (dropped at the end unless --keep; a kept
+   one is reused with --schema): a root organisation KZ, 16 regions of 12 bodies each (the
+   tree through the services), a manager of the root and an officer of the body with the most
+   cases, each with a personal API token, and --cases internal analyses of the web
+   benchmark's year (bench/web/run.py `current_year`: the subjects drawn at random, each
+   case with its records, stages and monitoring as the pure planner and the state machine make
+   them by 2026-09-15, inserted in bulk); then VACUUM ANALYZE, as autovacuum leaves a table.
+2. Three servers over it, each `uvicorn` as `merzim serve --no-worker` runs it, on free
+   ports: this code, the previous head (--previous: a git worktree of it, bench/web/run.py
+   `previous_checkout`) and the floor (bench/api/floor.py: FastAPI and one plain SELECT of
+   the first 50 cases by number).
+3. Each target asked --rounds times of this code and of the floor, alternating, and
+   --previous-rounds times of the previous head on the first --previous-targets targets (one
+   request of it takes minutes at 100,000 cases): wall
+   latency of one request on a fresh connection, p50 / p95 / max; and whether this code's
+   page is the previous head's (same rows, same total).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script from a checkout without installing
+    sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+from alembic import command  # noqa: E402
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
+
+from bench.web import run as web_bench  # noqa: E402
+from calendars import KazakhstanCalendar  # noqa: E402
+from workflow import services as svc  # noqa: E402
+from workflow.definitions import load_definition  # noqa: E402
+from workflow.storage.db import alembic_config, make_engine, session  # noqa: E402
+from workflow.storage.models import Case, Organisation  # noqa: E402
+
+TODAY = web_bench.TODAY
+DEFAULT_PG = web_bench.DEFAULT_PG
+REGIONS, BODIES = 16, 12
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+class Spec:
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+
+def build(pg_url: str, cases: int, seed: int) -> tuple[str, str, dict[str, Any]]:
+    """A fresh schema with the dataset: (url, schema, what it holds and the tokens)."""
+    from workflow.services import accounts as auth
+
+    schema = f"merzim_bench_api_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(pg_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    sep = "&" if "?" in pg_url else "?"
+    url = f"{pg_url}{sep}options=-csearch_path%3D{schema}"
+    eng = make_engine(url)
+    command.upgrade(alembic_config(eng), "head")
+    ctx = svc.Context(KazakhstanCalendar(), load_definition(), TODAY, actor="bench",
+                      language="en")
+    rng = random.Random(seed)
+    t0 = time.perf_counter()
+    specs, children = [], {}
+    with session(eng) as s:
+        svc.add_org(s, ctx, "KZ", "Republic of Kazakhstan", "central_body")
+        svc.add_user(s, ctx, "manager.kz", "Manager of the country", "manager", "KZ", None, "en")
+        for r in range(REGIONS):
+            region = f"R{r:02d}"
+            svc.add_org(s, ctx, region, f"Region {r}", "akimat", "KZ")
+            specs.append(Spec(region))
+            for b in range(BODIES):
+                body = f"{region}-B{b:02d}"
+                svc.add_org(s, ctx, body, f"Body {b} of region {r}", "department",
+                            region)
+                svc.add_user(s, ctx, f"officer.{body.lower()}", f"Officer of {body}", "officer",
+                             body, None, "en")
+                specs.append(Spec(body))
+                children.setdefault(region, []).append(body)
+        s.commit()
+    items = web_bench.year_items(rng, ctx, specs, children, cases)
+    counts = web_bench.current_year(eng, ctx, rng, items)
+    with session(eng) as s:
+        biggest = s.execute(select(Organisation.code)
+                            .join(Case, Case.subject_id == Organisation.id)
+                            .group_by(Organisation.code).order_by(func.count().desc())
+                            .limit(1)).scalar_one()
+        tokens = {login: auth.create_api_token(s, svc.get_user(s, login), "bench/api")
+                  for login in ("manager.kz", f"officer.{biggest.lower()}")}
+        s.commit()
+        states = {st: n for st, n in s.execute(select(Case.state, func.count())
+                                                 .group_by(Case.state))}
+    eng.dispose()
+    with create_engine(url).connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(text("VACUUM ANALYZE"))
+    info = {"schema": schema, "cases": cases, "rows": counts, "states": states,
+            "officer_org": biggest, "tokens": tokens, "build_s": time.perf_counter() - t0}
+    log(f"built {cases} cases in {info['build_s']:.0f} s (schema {schema})")
+    return url, schema, info
+
+
+def start_floor(url: str, workdir: Path) -> web_bench.Server:
+    port = web_bench.free_port()
+    logfile = workdir / f"floor-{port}.log"
+    env = {**web_bench.server_env(url), "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "uvicorn", "bench.api.floor:app_factory", "--factory",
+           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    with open(logfile, "w", encoding="utf-8") as out:
+        proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
+    srv = web_bench.Server(proc, f"http://127.0.0.1:{port}", logfile)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{srv.base}/login", timeout=2).status_code == 200:
+                return srv
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    raise RuntimeError(logfile.read_text(encoding="utf-8"))
+
+
+def timed(base: str, path: str, token: str | None) -> tuple[float, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    t0 = time.perf_counter()
+    r = httpx.get(base + path, headers=headers, timeout=900)
+    elapsed = time.perf_counter() - t0
+    if r.status_code != 200:
+        raise RuntimeError(f"{base}{path}: {r.status_code} {r.text[:300]}")
+    return elapsed, r.json()
+
+
+def figures(times: list[float]) -> dict[str, float]:
+    ms = sorted(t * 1000 for t in times)
+    p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+    return {"n": len(ms), "p50_ms": statistics.median(ms), "p95_ms": p95, "max_ms": ms[-1]}
+
+
+def main(argv: list[str] | None = None) -> int:  # noqa: C901
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--cases", type=int, default=100_000)
+    p.add_argument("--seed", type=int, default=web_bench.SEED)
+    p.add_argument("--postgres-url", default=os.environ.get("MERZIM_TEST_POSTGRES_URL",
+                                                            DEFAULT_PG))
+    p.add_argument("--previous", metavar="REF", default=None,
+                   help="the previous head to time in the same run (a git worktree of it)")
+    p.add_argument("--rounds", type=int, default=30)
+    p.add_argument("--previous-rounds", type=int, default=2)
+    p.add_argument("--previous-targets", type=int, default=5,
+                   help="the previous head is timed on the first N targets only")
+    p.add_argument("--workdir", type=Path, default=Path("/tmp/merzim-bench-api"))
+    p.add_argument("--keep", action="store_true", help="keep the schema (its info is written "
+                   "to the workdir; reuse it with --schema)")
+    p.add_argument("--schema", help="a schema kept by an earlier run with --keep")
+    p.add_argument("--json", metavar="PATH")
+    a = p.parse_args(argv)
+    a.workdir.mkdir(parents=True, exist_ok=True)
+    if a.schema:
+        info = json.loads((a.workdir / f"{a.schema}.json").read_text(encoding="utf-8"))
+        sep = "&" if "?" in a.postgres_url else "?"
+        url, schema = f"{a.postgres_url}{sep}options=-csearch_path%3D{a.schema}", a.schema
+    else:
+        url, schema, info = build(a.postgres_url, a.cases, a.seed)
+        if a.keep:
+            (a.workdir / f"{schema}.json").write_text(json.dumps(info, indent=2, default=str),
+                                                      encoding="utf-8")
+    manager, officer = info["tokens"]["manager.kz"], info["tokens"][
+        f"officer.{info['officer_org'].lower()}"]
+    targets = [("manager of the country: ?limit=50", "/api/v1/cases?limit=50", manager),
+               ("manager: ?limit=50&offset=50000", "/api/v1/cases?limit=50&offset=50000",
+                manager),
+               ("manager: ?state=ended&limit=50", "/api/v1/cases?state=ended&limit=50", manager),
+               ("manager: ?org=R03&year=2026&limit=50",
+                "/api/v1/cases?org=R03&year=2026&limit=50", manager),
+               (f"officer of {info['officer_org']}: ?limit=50", "/api/v1/cases?limit=50",
+                officer)]
+    servers: dict[str, web_bench.Server] = {}
+    results: dict[str, Any] = {"machine": {"load_1min_before": os.getloadavg()[0]},
+                               "cases": info["cases"], "states": info["states"],
+                               "previous": a.previous, "targets": {}}
+    try:
+        servers["this"] = web_bench.start_server(url, a.workdir)
+        servers["floor"] = start_floor(url, a.workdir)
+        if a.previous:
+            servers["previous"] = web_bench.start_server(
+                url, a.workdir, web_bench.previous_checkout(a.previous, a.workdir))
+        floor_times: list[float] = []
+        for _ in range(3):  # warm-up: the pool's connections, the first imports
+            timed(servers["this"].base, targets[0][1], manager)
+            timed(servers["floor"].base, "/floor", None)
+        for i, (label, path, token) in enumerate(targets):
+            times: list[float] = []
+            body = None
+            for _ in range(a.rounds):
+                t, body = timed(servers["this"].base, path, token)
+                times.append(t)
+                floor_times.append(timed(servers["floor"].base, "/floor", None)[0])
+            row: dict[str, Any] = {"this": figures(times), "total": body["total"]}
+            if "previous" in servers and a.previous_rounds and i < a.previous_targets:
+                prev = [timed(servers["previous"].base, path, token)
+                        for _ in range(a.previous_rounds)]
+                row["previous"] = figures([t for t, _ in prev])
+                row["previous_total"] = prev[-1][1]["total"]
+                row["same_rows_as_previous"] = prev[-1][1]["items"] == body["items"]
+            results["targets"][label] = row
+            log(f"{label}: {row}")
+        results["floor"] = figures(floor_times)
+    finally:
+        for srv in servers.values():
+            srv.stop()
+        if not a.keep and not a.schema:
+            web_bench.drop_schema(a.postgres_url, schema)
+    results["machine"]["load_1min_after"] = os.getloadavg()[0]
+    print(markdown(results))
+    if a.json:
+        Path(a.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def markdown(r: dict[str, Any]) -> str:
+    floor = r["floor"]
+    lines = [f"`GET /api/v1/cases` over {r['cases']:,} cases, PostgreSQL; load "
+             f"{r['machine']['load_1min_before']:.2f} → {r['machine']['load_1min_after']:.2f}",
+             "", f"floor (one plain SELECT of 50 cases, FastAPI): p50 {floor['p50_ms']:.1f} ms, "
+             f"p95 {floor['p95_ms']:.1f} ms ({floor['n']} requests)", "",
+             "| request | total | this code p50 / p95 / max (ms) | previous head "
+             f"({r['previous'] or '-'}) p50 / max (ms) | same page |", "|---|---|---|---|---|"]
+    for label, row in r["targets"].items():
+        t = row["this"]
+        prev = row.get("previous")
+        lines.append(
+            f"| {label} | {row['total']:,} | {t['p50_ms']:.1f} / {t['p95_ms']:.1f} / "
+            f"{t['max_ms']:.1f} | "
+            + (f"{prev['p50_ms']:.0f} / {prev['max_ms']:.0f} (total "
+               f"{row['previous_total']:,})" if prev else "-")
+            + f" | {row.get('same_rows_as_previous', '-')} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""`GET /api/v1/cases`: the cases the caller may see, filtered (subtree, process, state, year),
+counted and paged by the database. Each page holds exactly the cases, with today's state, that
+replaying every case would list (cases opened months ago whose start or end has passed since
+their state was stored included), its `total` counts them all, and a request sends the same
+number of SQL statements however many cases there are. Through the real application on both
+backends; the expected rows are computed case by case from the database."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlmodel import Session, select
+
+from tests.support.sql_trace import statements
+from tests.support.web_helpers import CALENDAR, DEFINITION, TODAY, Web, web_fixture  # noqa: F401
+from workflow import services as svc
+from workflow.planning import service as planning_svc
+from workflow.storage.models import Case, EventRecord, Organisation
+
+PROCESS = DEFINITION.key
+SUBJECTS = ("AK-ALM-EDU", "AK-ALM-HLTH", "AK-ALM-ILE", "AK-ALM-ILE-EDU", "MF-KGD-ALM",
+            "QS-ZHETYSU")
+PAST = date(2024, 10, 1)  # when the older cases were opened (their stored state: planned)
+
+
+def add_cases(w: Web, n: int, first: int = 0) -> list[int]:
+    """`n` analyses opened on PAST, starting between then and after TODAY: today some are
+    still planned, some in progress and some ended, a state no record moved them to."""
+    ctx = svc.Context(CALENDAR, DEFINITION, PAST, actor="test-setup", language="en")
+    span = (TODAY + timedelta(days=30) - PAST).days
+    ids = []
+    with Session(w.engine) as s:
+        for i in range(first, first + n):
+            code = SUBJECTS[i % len(SUBJECTS)]
+            start = CALENDAR.add_working_days(PAST + timedelta(days=(i * 37) % span), 1)
+            ids.append(planning_svc.plan_analysis(s, ctx, code, code, start,
+                                                  duplicate_reason="another one").analysis.id)
+        s.commit()
+        # some ended earlier than planned, a record that moves the end timer's date; some of
+        # those records voided again (the timer back on the planned end)
+        later = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test-setup", language="en")
+        for i, ident in enumerate(ids):
+            case = s.get(Case, ident)
+            start = date.fromisoformat(case.dates["start"])
+            if i % 3 or start + timedelta(days=10) > TODAY:
+                continue
+            svc.record_event(s, later, ident, "analysis_end", start + timedelta(days=10), {})
+            if i % 2:
+                svc.void_record(s, later, ident, "analysis_end", "wrong date")
+        s.commit()
+    return ids
+
+
+def expected(w: Web, login: str, org: str | None = None, state: str | None = None,
+             year: int | None = None, process: str | None = None) -> list[tuple[int, str]]:
+    """(number, today's state) of every case the API should list, each replayed."""
+    ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test", language="en")
+    with Session(w.engine) as s:
+        user = svc.get_user(s, login)
+        own = s.get(Organisation, user.organisation_id)
+        scope = svc.get_org(s, org).path if org else own.path
+        out = []
+        for case, subject in s.exec(select(Case, Organisation).join(
+                Organisation, Organisation.id == Case.subject_id).order_by(Case.id)):
+            seen = (subject.path == own.path if user.role == "officer"
+                    else subject.path.startswith(own.path))
+            if (case.withdrawn_at is not None or not seen or not subject.path.startswith(scope)
+                    or (process and case.process != process)
+                    or (year and case.case_date.year != year)):
+                continue
+            now = svc.current_state(s, ctx, case)
+            if state is None or now == state:
+                out.append((case.id, now))
+        return out
+
+
+def listed(w: Web, login: str, query: str, limit: int) -> tuple[list[tuple[int, str]], int]:
+    """Every row of the list, page after page, and the total each page gave."""
+    api = w.api(login)
+    rows: list[tuple[int, str]] = []
+    totals = set()
+    offset = 0
+    while True:
+        r = api.get(f"/api/v1/cases?{query}&limit={limit}&offset={offset}")
+        assert r.status_code == 200, r.text
+        body = r.json()
+        totals.add(body["total"])
+        rows += [(x["id"], x["state"]) for x in body["items"]]
+        if len(body["items"]) < limit:
+            break
+        offset += limit
+    assert len(totals) == 1, totals
+    return rows, totals.pop()
+
+
+QUERIES = [  # (login, filters)
+    ("erlan", {}), ("erlan", {"state": "planned"}), ("erlan", {"state": "in_progress"}),
+    ("erlan", {"state": "ended"}), ("erlan", {"year": 2024}), ("erlan", {"year": 2025}),
+    ("nurlan", {"org": "AK-ALM-ILE"}), ("nurlan", {"org": "AK-ALM-ILE", "state": "ended"}),
+    ("nurlan", {"process": PROCESS, "state": "in_progress", "year": 2025}),
+    ("gulnar", {}), ("gulnar", {"state": "ended"}),
+    ("asel", {}), ("asel", {"state": "planned"}), ("timur", {"state": "in_progress"}),
+    ("saule", {"year": 2024}), ("erlan", {"year": 0}), ("erlan", {"year": 99999}),
+    ("erlan", {"year": -5, "state": "ended"}),
+]
+
+
+def query_of(filters: dict) -> str:
+    return "&".join(f"{k}={v}" for k, v in filters.items())
+
+
+def test_the_list_is_every_case_replayed_and_its_total(web: Web):
+    added = add_cases(web, 45)
+    with Session(web.engine) as s:  # one withdrawn: in no list
+        svc.withdraw_case(s, svc.Context(CALENDAR, DEFINITION, TODAY, actor="erlan"),
+                          added[3], "opened by mistake")
+        s.commit()
+    with Session(web.engine) as s:
+        ends = s.exec(select(EventRecord).where(EventRecord.event == "analysis_end")).all()
+    assert any(r.voided_by_id for r in ends) and any(not r.voided_by_id for r in ends)
+    states = {now for _, now in expected(web, "erlan")}
+    assert {"planned", "in_progress", "ended"} <= states  # each kind of stored-state drift
+    for login, filters in QUERIES:
+        want = expected(web, login, **filters)
+        for limit in (7, 500):
+            got, total = listed(web, login, query_of(filters), limit)
+            assert got == want, (login, filters, limit)
+            assert total == len(want), (login, filters)
+    assert added[3] not in [i for i, _ in listed(web, "erlan", "", 500)[0]]
+
+
+def test_a_page_costs_the_same_statements_however_many_cases(web: Web):
+    """The list's statements do not grow with the cases: neither with those of the page nor
+    with those of the subtree (the old list read every case of it, one by one)."""
+    add_cases(web, 12)
+    api = web.api("erlan")
+    api.get("/api/v1/cases?limit=1")  # (what a first request does once)
+
+    def cost(query: str) -> tuple[int, dict]:
+        with statements(web.engine) as sent:
+            r = api.get(f"/api/v1/cases?{query}")
+        assert r.status_code == 200, r.text
+        return len(sent), r.json()
+
+    before = {q: cost(q) for q in ("limit=50", "limit=50&state=ended", "limit=50&year=2025",
+                                   "limit=5&offset=5&state=in_progress")}
+    add_cases(web, 60, first=12)
+    for query, (n, body) in before.items():
+        n_after, body_after = cost(query)
+        assert body_after["total"] > body["total"], query
+        assert n_after == n, (query, n, n_after)
+        assert n <= 12, (query, n)
