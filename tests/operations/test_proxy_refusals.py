@@ -25,9 +25,9 @@ import httpx
 import psycopg
 import pytest
 
-from tests.operations.test_proxy_nodes import WORKDAY, deploy, proxy_client, small_pdf
 from tests.support.cli_runner import Merzim
 from tests.support.databases import POSTGRES_URL
+from tests.support.deployment import WORKDAY, deploy, proxy_client, small_pdf
 from tests.support.processes import CSRF, local
 from tests.support.proxy_helpers import DEPLOY
 from tests.support.tcp_gate import TcpGate

@@ -29,7 +29,6 @@ the second gets the first answer.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import re
@@ -42,7 +41,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from markupsafe import Markup
-from sqlalchemy.exc import OperationalError, PendingRollbackError, SQLAlchemyError
+from sqlalchemy.exc import OperationalError, PendingRollbackError
 from sqlmodel import Session
 
 from web.kit.asgi import HttpMiddleware
@@ -266,8 +265,7 @@ class Idempotent(HttpMiddleware):
             # gone with it; what it noted (an audit head, a key) must not reach a later commit
             log.warning("a write's commit failed", exc_info=True)
             committing = s.info.get(tx.COMMITTING)
-            with contextlib.suppress(SQLAlchemyError):
-                s.rollback()
+            tx.abandon(s)
             if committing:
                 return lost_unknown(request)
             return unavailable(request)

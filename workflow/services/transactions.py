@@ -21,12 +21,13 @@ unknown): what the web answers when the database connection is lost.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
 from workflow.core.errors import ConfigError, RuleViolation, UsageError
@@ -112,6 +113,14 @@ def commit(s: Session, write: bool = True) -> None:
     if write:
         s.info.pop(COMMITTING, None)
         s.info[COMMITTED] = True
+
+
+def abandon(s: Session) -> None:
+    """Roll back `s` after its connection was lost: the transaction is gone with it, and what
+    it noted (an audit head, an idempotency key) must not reach a later commit on `s`; a
+    second failure of the dead connection is not news."""
+    with contextlib.suppress(SQLAlchemyError):
+        s.rollback()
 
 
 @contextmanager
