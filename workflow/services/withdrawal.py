@@ -19,7 +19,10 @@ gift, two procedures of one entry: P-25).
 The history (`case_history`) is every record (event, not done, void), file (attached, voided),
 assignment of the responsible officer, the opening, each withdrawal and its undoing, and each
 link to another case (which made which), with who and when, in the order they happened:
-nothing voided is left out, it is marked.
+nothing voided is left out, it is marked. Every other audit record about the case is in it
+too, read from the trail alone (services/case_trail.py): each correction with its values' old
+and new, a file made public or private, a linked entry withdrawn with a void, each view of a
+person's case and each refused attempt. Each entry names its audit `action`.
 """
 
 from __future__ import annotations
@@ -215,7 +218,9 @@ def case_history(s: Session, ctx: Context, case: Case, show_person: bool = True,
     `voids` (a void: the record it voided), `note` (a withdrawal's or its undoing's reason),
     `evidence`; a file's `file` and `file_name`; an assignment's `from` and `to`; a link's
     `other` (the other case) and `role` (made, made_by, linked: services/links.py); a link
-    undone's `other` and `note` (the reason). Without
+    undone's `other` and `note` (the reason); each entry's `action` (the audit log's); and
+    the kinds read from the trail alone (`case_trail.trail_entry`: corrected, with its
+    `changes`, file_public, void_linked, viewed, file_downloaded, refused). Without
     `show_person` (a person's case seen by someone else) notes, evidence and reasons are left
     out; without `show_files`, file names."""
     defn = definition_of(s, ctx, case)
