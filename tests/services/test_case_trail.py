@@ -170,6 +170,11 @@ def test_the_api_and_the_page_show_the_correction_and_hide_the_name_from_a_manag
     history = re.search(r'<section class="history".*?</section>', seen, re.S).group(0)
     assert 'data-kind="corrected"' in history and "Erlan" not in seen
     assert t("history.edit_hidden", label=t("history.edit_person")) in history
+    # the views of the case (Asel's, the manager's own a line once read) folded below it
+    reads = re.search(r'<details class="history-reads".*?</details>', history, re.S).group(0)
+    assert t("history.viewed") in reads and "history." not in reads.replace(
+        'class="history-reads"', "")
+    assert re.search(r"<summary>\d+ views and refused attempts</summary>", reads), reads
 
 
 # -- every audit action about a case, in its history -----------------------------------------------
