@@ -156,6 +156,9 @@ def page_templates(folders: tuple[str, ...]) -> Jinja2Templates:
     templates.env.globals["once_field"] = once.field  # a form's idempotency key (web/kit/once.py)
     templates.env.globals["stage_rows"] = rows.stage_rows  # a list's <tr>s (_rows.html)
     templates.env.globals["org_datalist"] = views.org_datalist  # an organisation filter's list
+    from workflow.services.case_trail import line as trail_line
+
+    templates.env.globals["trail_line"] = trail_line  # a history line read from the audit trail
     return templates
 
 

@@ -129,6 +129,10 @@ def test_answers_are_the_views_json_byte_for_byte(pw: Web, login: str):
             found = svc.get_case(s, row["id"])
             got = api.get(f"/api/v1/cases/{row['id']}?lang=en")
             view = views.case_for(s, ctx, viewer, found).as_dict()
+            if "history" in view:  # read after the answer: its history has the answer's view
+                answered = len(got.json()["history"])
+                assert [h["kind"] for h in view["history"][answered:]] in ([], ["viewed"])
+                view["history"] = view["history"][:answered]
             links = [lk.as_dict() for lk in svc.linked_cases(
                 s, ctx, found, lambda other, d: sees_person(viewer, other,
                                                             d.parties.person_visibility))]

@@ -419,8 +419,13 @@ def case_edit(case_id: str = CASE_ID,
 
 def _history_line(h: dict, t) -> str:
     """One entry of a case's history in words (the case page's, as text)."""
+    from workflow.services.case_trail import line
+
     kind = h["kind"]
-    if kind == "opened":
+    trail = line(h, t)
+    if trail is not None:
+        text = trail
+    elif kind == "opened":
         text = t("history.opened", date=h["on"].isoformat())
     elif kind in ("event", "not_done"):
         text = t(f"history.{kind}", record=h["record"], name=h["name"], date=h["on"].isoformat())
@@ -450,11 +455,13 @@ def _history_line(h: dict, t) -> str:
 @case_app.command("history")
 def case_history(case_id: str = CASE_ID, as_json: bool = JSON) -> None:
     """Everything that happened to a case, oldest first, with who and when: records, not
-    done, voids, files, assignments, the withdrawal."""
+    done, voids, files, assignments, corrections (each value's old and new), withdrawals,
+    links, views of a person's case and refused attempts."""
     ctx = context()
     with unit_of_work() as s:
         case = svc.get_case(s, case_id)
-        history = svc.case_history(s, ctx, case)
+        history = svc.case_history(s, ctx, case, show_person=ctx.shows_person(
+            case, svc.definition_of(s, ctx, case)))
         svc.audit_person_view(s, ctx, svc.case_view(s, ctx, case))
     if as_json:
         emit_json(history)

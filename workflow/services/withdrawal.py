@@ -19,7 +19,10 @@ gift, two procedures of one entry: P-25).
 The history (`case_history`) is every record (event, not done, void), file (attached, voided),
 assignment of the responsible officer, the opening, each withdrawal and its undoing, and each
 link to another case (which made which), with who and when, in the order they happened:
-nothing voided is left out, it is marked.
+nothing voided is left out, it is marked. Every other audit record about the case is in it
+too, read from the trail alone (services/case_trail.py): each correction with its values' old
+and new, a file made public or private, a linked entry withdrawn with a void, each view of a
+person's case and each refused attempt. Each entry names its audit `action`.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from workflow.core.definition import Definition
 from workflow.core.errors import RuleViolation, UsageError
 from workflow.core.machine import MAX_TEXT
 from workflow.core.names import name_in
+from workflow.i18n import Translator
+from workflow.services import case_trail
 from workflow.services import files as files_service
 from workflow.services.cases import guard_standing, records_of, stages_of, sync
 from workflow.services.context import Context
@@ -43,13 +48,17 @@ from workflow.services.lookup import get_case
 from workflow.services.processes import definition_of
 from workflow.storage import audit
 from workflow.storage.models import EVENT, HANDOVER, NOT_DONE_RECORD, OPEN, VOID, Case
-from workflow.storage.queries.audit import trail_of
+from workflow.storage.queries.audit import trail_of, whole_trail_of
 
 OPENED, ASSIGNED, FILE, FILE_VOID, WITHDRAWN, RESTORED, LINKED, UNLINKED = (
     "opened", "assigned", "file", "file_void", "withdrawn", "restored",
     "linked", "unlinked")  # the history's own kinds
 WITHDRAW, RESTORE, LINK, UNLINK = (
     "case.withdraw", "case.restore", "case.link", "case.unlink")  # their audit actions
+OPEN_ACTION, EVENT_ACTION, ATTACH_ACTION, FILE_VOID_ACTION = (
+    "case.open", "event.", "file.attach", "file.void")
+RECORD_ACTIONS = {NOT_DONE_RECORD: "stage.not_done", VOID: "record.void"}  # else event.KEY
+TABLED = (*RECORD_ACTIONS.values(), ATTACH_ACTION, FILE_VOID_ACTION)  # shown from their rows
 
 
 def _reason(reason: str | None) -> str:
@@ -209,7 +218,9 @@ def case_history(s: Session, ctx: Context, case: Case, show_person: bool = True,
     `voids` (a void: the record it voided), `note` (a withdrawal's or its undoing's reason),
     `evidence`; a file's `file` and `file_name`; an assignment's `from` and `to`; a link's
     `other` (the other case) and `role` (made, made_by, linked: services/links.py); a link
-    undone's `other` and `note` (the reason). Without
+    undone's `other` and `note` (the reason); each entry's `action` (the audit log's); and
+    the kinds read from the trail alone (`case_trail.trail_entry`: corrected, with its
+    `changes`, file_public, void_linked, viewed, file_downloaded, refused). Without
     `show_person` (a person's case seen by someone else) notes, evidence and reasons are left
     out; without `show_files`, file names."""
     defn = definition_of(s, ctx, case)
@@ -217,31 +228,38 @@ def case_history(s: Session, ctx: Context, case: Case, show_person: bool = True,
     rows = records_of(s, case)
     by_id = {r.id: r for r in rows}
     out: list[dict[str, Any]] = []
-    trail = trail_of(s, "case", str(case.id), ("case.open", HANDOVER, WITHDRAW, RESTORE, LINK,
-                                                UNLINK))
-    opened = next((a for a in trail if a.action == "case.open"), None)
-    out.append({"kind": OPENED, "at": case.created_at,
+    whole = whole_trail_of(s, "case", str(case.id))
+    own = (OPEN_ACTION, HANDOVER, WITHDRAW, RESTORE, LINK, UNLINK)
+    trail = [a for a in whole if a.action in own]
+    opened = next((a for a in trail if a.action == OPEN_ACTION), None)
+    out.append({"kind": OPENED, "action": OPEN_ACTION, "at": case.created_at,
                 "actor": opened.actor if opened else None, "on": case.case_date})
+    t = Translator(lang)
+    out += [case_trail.trail_entry(defn, a, lang, t, show_person, show_files) for a in whole
+            if a.action not in own and a.action not in TABLED
+            and not a.action.startswith(EVENT_ACTION)]
     withdrawals = 0
     for a in trail:
-        if a.action == "case.open":
+        if a.action == OPEN_ACTION:
             continue
         try:
             payload = json.loads(a.payload)
         except ValueError:
             payload = {}
         if a.action == HANDOVER:
-            out.append({"kind": ASSIGNED, "at": a.at, "actor": a.actor,
+            out.append({"kind": ASSIGNED, "action": a.action, "at": a.at, "actor": a.actor,
                         "from": payload.get("from"), "to": payload.get("to")})
         elif a.action in (WITHDRAW, RESTORE):
             withdrawals += a.action == WITHDRAW
-            out.append({"kind": WITHDRAWN if a.action == WITHDRAW else RESTORED, "at": a.at,
+            out.append({"kind": WITHDRAWN if a.action == WITHDRAW else RESTORED,
+                        "action": a.action, "at": a.at,
                         "actor": a.actor,
                         "note": payload.get("reason") if show_person else None})
         else:  # a link: which case made which (P-22), or a link undone, with its reason
             other = payload.get("process")
             names = ctx.registry.get(other).names if other in ctx.registry.loaded else {}
-            out.append({"kind": LINKED if a.action == LINK else UNLINKED, "at": a.at,
+            out.append({"kind": LINKED if a.action == LINK else UNLINKED,
+                        "action": a.action, "at": a.at,
                         "actor": a.actor, "other": payload.get("other"),
                         "role": payload.get("role"), "name": name_in(names, lang, other or ""),
                         **({"note": payload.get("reason") if show_person else None}
@@ -249,6 +267,7 @@ def case_history(s: Session, ctx: Context, case: Case, show_person: bool = True,
     for r in rows:
         entry: dict[str, Any] = {
             "kind": r.kind if r.kind in (EVENT, NOT_DONE_RECORD, VOID) else EVENT,
+            "action": RECORD_ACTIONS.get(r.kind) or EVENT_ACTION + r.event,
             "at": r.recorded_at, "actor": r.actor, "record": r.id, "on": r.on,
             "void": r.voided_by_id is not None, "voided_by": r.voided_by_id,
             "note": r.note if show_person else None,
@@ -268,13 +287,15 @@ def case_history(s: Session, ctx: Context, case: Case, show_person: bool = True,
         about = {"file": f["id"], "file_name": f["name"] if show_files else None,
                  "record": f["record"],
                  "name": record_label(defn, record, lang) if record is not None else None}
-        out.append({"kind": FILE, "at": f["uploaded_at"], "actor": f["uploaded_by"],
+        out.append({"kind": FILE, "action": ATTACH_ACTION, "at": f["uploaded_at"], "actor": f["uploaded_by"],
                     "void": f["void"], **about})
         if f["void"]:
-            out.append({"kind": FILE_VOID, "at": f["voided_at"], "actor": f["voided_by"],
+            out.append({"kind": FILE_VOID, "action": FILE_VOID_ACTION, "at": f["voided_at"],
+                        "actor": f["voided_by"],
                         "note": f["void_reason"] if show_person else None, **about})
     if case.withdrawn_at is not None and not withdrawals:  # withdrawn before it was audited
-        out.append({"kind": WITHDRAWN, "at": case.withdrawn_at, "actor": case.withdrawn_by,
+        out.append({"kind": WITHDRAWN, "action": WITHDRAW, "at": case.withdrawn_at,
+                    "actor": case.withdrawn_by,
                     "note": case.withdrawn_reason if show_person else None})
     order = {OPENED: 0}
     out.sort(key=lambda e: (e["at"] or "", order.get(e["kind"], 1)))

@@ -24,6 +24,13 @@ def trail_of(s: Session, entity: str, entity_id: str, actions: Collection[str]
         .order_by(col(AuditRecord.id))))
 
 
+def whole_trail_of(s: Session, entity: str, entity_id: str) -> list[AuditRecord]:
+    """Every audit record of the entity, oldest first (a case's history)."""
+    return list(s.exec(select(AuditRecord).where(
+        AuditRecord.entity == entity, AuditRecord.entity_id == entity_id)
+        .order_by(col(AuditRecord.id))))
+
+
 def last_id_of(s: Session, entity: str, entity_id: str, actions: Collection[str]) -> int:
     """The id of the entity's last audit record with one of the actions (0: none)."""
     return s.exec(select(AuditRecord.id).where(
