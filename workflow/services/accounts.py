@@ -105,9 +105,37 @@ _checks = _Checks(threading.BoundedSemaphore(default_password_checks()),
 def limit_password_checks(at_once: int, wait_seconds: float) -> None:
     """At most `at_once` password checks (argon2 hashes and verifies) at once in this process;
     one beyond them waits up to `wait_seconds` for a free one ([web] password_checks and
-    password_wait_seconds). Checks already running finish under the limit they started with."""
+    password_wait_seconds). Checks already running finish under the limit they started with.
+
+    Also has the C library hand a check's memory back when it ends (`_large_blocks_unmapped`):
+    otherwise each of a web server's threads keeps the last one it held, and a burst of
+    sign-ins leaves the process as large as its threads times argon2's memory."""
     global _checks
     _checks = _Checks(threading.BoundedSemaphore(at_once), at_once, wait_seconds)
+    _large_blocks_unmapped()
+
+
+# glibc's mallopt: blocks of this size and more are mapped on their own and unmapped when
+# freed. Left to itself glibc raises that threshold to the size of the first such block freed
+# (up to 32 MiB), after which argon2's 19 MiB comes from the allocating thread's own arena
+# and stays with it: 40 server threads kept 40 × 19 MiB after a burst of 100 sign-ins.
+_M_MMAP_THRESHOLD = -3
+LARGE_BLOCK = 4 * 1024 * 1024
+
+
+@functools.cache
+def _large_blocks_unmapped() -> bool:
+    """Blocks of LARGE_BLOCK bytes and more (argon2's memory) given back to the system when
+    freed, in this process; False where the C library is not glibc (nothing to do)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, LARGE_BLOCK))
 
 
 @contextmanager
