@@ -23,6 +23,7 @@ in /proc/PID/status read after the burst (its peak since start), beside its memo
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import subprocess
@@ -149,9 +150,12 @@ def measure(label: str, code: Path | None, a: argparse.Namespace) -> dict[str, A
     db.unlink(missing_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
     env["PYTHONPATH"] = str(code or ROOT)
-    subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
-                    "from bench.web.signins import build; build(sys.argv[2], int(sys.argv[3]))",
-                    str(ROOT), str(db), str(a.clients)], env=env, check=True)
+    # build's source alone, run with that code first on the path (not this checkout's bench/)
+    script = (f"from __future__ import annotations\nimport os\nPASSWORD = {PASSWORD!r}\n"
+              f"{inspect.getsource(build)}\n"
+              "import sys\nbuild(sys.argv[1], int(sys.argv[2]))\n")
+    subprocess.run([sys.executable, "-c", script, str(db), str(a.clients)], env=env,
+                   cwd=code or ROOT, check=True)
     srv = web.start_server(f"sqlite:///{db}", workdir, code)
     try:
         pid = srv.proc.pid
