@@ -59,6 +59,12 @@ def build(db: Path, clients: int) -> None:
     from workflow.services import accounts as auth
     from workflow.storage.db import make_engine, upgrade
 
+    try:  # the features a composition root installs (where the code has them)
+        from workflow.installed import install
+    except ImportError:
+        pass
+    else:
+        install()
     os.environ.pop("MERZIM_ARGON2_PROFILE", None)
     eng = make_engine(f"sqlite:///{db}")
     upgrade(eng)
@@ -148,6 +154,7 @@ def measure(label: str, code: Path | None, a: argparse.Namespace) -> dict[str, A
     workdir.mkdir(parents=True, exist_ok=True)
     db = workdir / "signins.db"
     db.unlink(missing_ok=True)
+    Path(f"{db}.audit-head").unlink(missing_ok=True)  # the audit checkpoint of an earlier run
     env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
     env["PYTHONPATH"] = str(code or ROOT)
     # build's source alone, run with that code first on the path (not this checkout's bench/)

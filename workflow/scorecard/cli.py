@@ -112,7 +112,10 @@ def _print_subtree(org: str, year: int, today, cards: list[dict]) -> None:
              c["deductions_text"], c["total_text_short"], c["status"]] for c in cards]
     plain = plain_table(console, header, rows)
     if plain is not None:
-        console.out(plain, highlight=False, end="")
+        if console.record or console.quiet:
+            console.out(plain, highlight=False, end="")
+        else:  # plain text already: rich's pass over each line again is a third of the cost
+            console.file.write(plain)
         return
     table = Table()
     for col in header:
