@@ -172,6 +172,10 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     document_bad_body(app)  # the 400 of a body that is not JSON, on every JSON operation
     app.state.settings, app.state.engine = settings, engine
     _redact_access_log()
+    from workflow.services import accounts
+
+    accounts.limit_password_checks(settings.web.password_checks,
+                                   settings.web.password_wait_seconds)
     if isinstance(processes, Definition):
         processes = Registry.of(processes)
     app.state.calendar, app.state.registry = calendar, processes

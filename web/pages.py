@@ -30,7 +30,7 @@ from web.kit.deps import (
     language,
     make_context,
 )
-from web.kit.error_pages import web_message
+from web.kit.error_pages import wants_json, web_message
 from web.kit.page import (
     check_csrf,
     export,
@@ -93,8 +93,11 @@ def login(request: Request, login: str = Form(""), password: str = Form(""),
     if not cookie or not csrf or not secrets.compare_digest(cookie, csrf):
         return render(request, None, "login.html", status=403, csrf=cookie, next=_safe_next(next),
                       error=t("error.csrf"), chosen=chosen, t=t, _=t, lang=t.language)
-    with tx.transaction(s):  # a failure is counted (and stored) even though it is refused
-        result = auth.authenticate(s, login[:100], password)
+    try:
+        with tx.transaction(s):  # a failure is counted (and stored) even though it is refused
+            result = auth.authenticate(s, login[:100], password)
+    except auth.SignInBusy as busy:  # nothing was checked or stored: try again in a moment
+        return _signin_busy(request, busy, t, cookie, next, chosen)
     if result.user is None:
         message = t(result.error, minutes=result.minutes)
         return render(request, None, "login.html", status=401, csrf=cookie,
@@ -116,6 +119,21 @@ def login(request: Request, login: str = Form(""), password: str = Form(""),
                         secure=secure(request), max_age=auth.SESSION_SECONDS)
     elif chosen == result.user.language:
         resp.delete_cookie(LANG_OFFER_COOKIE)
+    return resp
+
+
+def _signin_busy(request: Request, busy: auth.SignInBusy, t: Translator, cookie: str,
+                 next: str, chosen: str | None):  # noqa: A002
+    """503 with Retry-After: the sign-in page (or JSON for a client that asks for it) saying
+    to try again in a moment, the form kept."""
+    headers = {"Retry-After": str(busy.retry_after), "Cache-Control": "no-store"}
+    message = busy.render(t)
+    if wants_json(request):
+        return JSONResponse({"error": busy.key, "message": message}, status_code=503,
+                            headers=headers)
+    resp = render(request, None, "login.html", status=503, csrf=cookie, next=_safe_next(next),
+                  error=message, chosen=chosen, t=t, _=t, lang=t.language)
+    resp.headers.update(headers)
     return resp
 
 

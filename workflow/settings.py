@@ -33,12 +33,19 @@ if TYPE_CHECKING:
 LANGUAGES = ("kk", "ru", "en")
 
 # Password hashing cost: argon2-cffi's parameter sets (workflow.services.accounts maps them).
-# The default is RFC 9106's low-memory set (argon2id, 3 passes over 64 MiB); "cheapest" is for
-# test suites only (the tests' conftest sets it; one test checks the default's parameters).
+# The default is OWASP's recommendation with the lower memory cost (argon2id, 2 passes over
+# 19 MiB, one lane); RFC 9106's low-memory set (3 passes over 64 MiB) may still be chosen;
+# "cheapest" is for test suites only (the tests' conftest sets it; one test checks the
+# default's parameters).
 ARGON2_PROFILE_ENV = "MERZIM_ARGON2_PROFILE"
 # [audit] checkpoint's file, set for one account or one shell: over config.toml
 CHECKPOINT_ENV = "MERZIM_AUDIT_CHECKPOINT"
-ARGON2_PROFILES = ("rfc9106-low-memory", "cheapest")
+ARGON2_PROFILES = ("owasp-19m", "rfc9106-low-memory", "cheapest")
+
+
+def default_password_checks() -> int:
+    """[web] password_checks when unset: twice the CPUs, at most 8 (a check holds 19 MiB)."""
+    return max(1, min(2 * (os.cpu_count() or 1), 8))
 
 
 def argon2_profile(env: Any) -> str:
@@ -68,7 +75,7 @@ DEFAULTS: dict[str, Any] = {
                "lease_seconds": 300, "batch": 20},
     "worker": {"catch_up_minutes": 5, "dispatch_seconds": 15, "heartbeat_seconds": 30},
     "web": {"host": "127.0.0.1", "port": 8000, "workers": 1, "trusted_proxies": [],
-            "metrics_token_sha256": "", "public_url": ""},
+            "metrics_token_sha256": "", "public_url": "", "password_wait_seconds": 2},
     "scorecard": {},  # the defaults are ScoreSettings' (workflow/scorecard/rules.py)
     "coverage": {},  # the defaults are CoverageSettings' (workflow/coverage/rules.py)
     "files": {"directory": "", "max_bytes": 20 * 1024 * 1024,
@@ -131,6 +138,10 @@ class WebSettings:
     # the address people reach the pages at, as a proxy publishes them ("https://merzim.gov.kz"):
     # the links of reminders and calendar feeds ("": reminders carry none, feeds use the request's)
     public_url: str = ""
+    # at most this many password checks at once in a process (each holds argon2's memory); a
+    # sign-in beyond them waits up to password_wait_seconds, then is told to try again (503)
+    password_checks: int = field(default_factory=default_password_checks)
+    password_wait_seconds: float = 2.0
 
 
 def _public_url(raw: dict[str, Any]) -> str:
@@ -424,9 +435,16 @@ def _web(raw: dict[str, Any]) -> WebSettings:
     if not isinstance(token, str) or (token and not re.fullmatch(r"[0-9a-fA-F]{64}", token)):
         raise ConfigError("web.metrics_token_sha256: must be the SHA-256 of the token as 64 "
                           "hexadecimal digits (printf %s TOKEN | sha256sum), or \"\"")
+    checks = raw.get("password_checks", default_password_checks())
+    if isinstance(checks, bool) or not isinstance(checks, int) or not 1 <= checks <= 64:
+        raise ConfigError(f"web.password_checks: {checks!r} is not a whole number from 1 to 64")
+    wait = raw.get("password_wait_seconds")
+    if isinstance(wait, bool) or not isinstance(wait, int | float) or not 0 <= wait <= 60:
+        raise ConfigError(f"web.password_wait_seconds: {wait!r} is not a number of seconds "
+                          "from 0 to 60")
     return WebSettings(host=host, trusted_proxies=tuple(p.strip() for p in proxies),
                        metrics_token_sha256=token.lower(), public_url=_public_url(raw),
-                       **values)
+                       password_checks=checks, password_wait_seconds=float(wait), **values)
 
 
 def _files(raw: dict[str, Any], env: Mapping[str, str], path: Path | None) -> FilesSettings:

@@ -2,7 +2,8 @@
 
 The suite runs with MERZIM_ARGON2_PROFILE=cheapest (tests/conftest.py): hundreds of sign-ins at
 ~0.2 s of CPU each would be minutes of the suite. These tests take that setting away and check
-what an installation without it gets: argon2id with RFC 9106's low-memory parameters, and a
+what an installation without it gets: argon2id with OWASP's parameters of the lower memory cost
+(19 MiB, 2 passes, one lane), and a
 password hashed at another cost re-hashed at the real one when its owner signs in.
 """
 
@@ -31,19 +32,19 @@ def _user(s: Session, make_ctx) -> User:
     return user
 
 
-def test_without_the_setting_passwords_are_hashed_with_rfc_9106_low_memory(
+def test_without_the_setting_passwords_are_hashed_with_owasp_19_mib(
         db, make_ctx, monkeypatch):
     monkeypatch.delenv(ARGON2_PROFILE_ENV, raising=False)
-    assert argon2_profile({}) == "rfc9106-low-memory"
+    assert argon2_profile({}) == "owasp-19m"
     with Session(db) as s:
         user = _user(s, make_ctx)
         auth.set_password(s, user, PASSWORD, "test")
         s.commit()
         params = extract_parameters(user.password_hash)
-        assert params == profiles.RFC_9106_LOW_MEMORY
+        assert params == auth.OWASP_19M
         assert (params.type, params.time_cost, params.memory_cost, params.parallelism) == (
-            Type.ID, 3, 64 * 1024, 4)
-        assert user.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+            Type.ID, 2, 19 * 1024, 1)
+        assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
         assert auth.authenticate(s, "dana", PASSWORD).user is not None
         assert auth.authenticate(s, "dana", PASSWORD + "x").user is None
 
@@ -61,14 +62,14 @@ def test_a_cheaply_hashed_password_is_rehashed_at_the_real_cost_when_its_owner_s
         s.commit()
         assert result.user is not None
         s.refresh(user)
-        assert extract_parameters(user.password_hash) == profiles.RFC_9106_LOW_MEMORY
+        assert extract_parameters(user.password_hash) == auth.OWASP_19M
         assert PasswordHasher().verify(user.password_hash, PASSWORD)
 
 
 def test_a_wrong_profile_name_stops_merzim_at_start_with_one_line(merzim, tmp_path, monkeypatch):
     monkeypatch.setenv(ARGON2_PROFILE_ENV, "fast")
     with pytest.raises(ConfigError, match="MERZIM_ARGON2_PROFILE: 'fast' is not one of "
-                                          "rfc9106-low-memory, cheapest"):
+                                          "owasp-19m, rfc9106-low-memory, cheapest"):
         load_settings(None, env={ARGON2_PROFILE_ENV: "fast"})
     config = tmp_path / "c.toml"
     config.write_text("", encoding="utf-8")

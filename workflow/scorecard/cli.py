@@ -3,7 +3,9 @@ as a table or JSON."""
 
 from __future__ import annotations
 
+import functools
 import gc
+import itertools
 import re
 from pathlib import Path
 
@@ -110,7 +112,10 @@ def _print_subtree(org: str, year: int, today, cards: list[dict]) -> None:
              c["deductions_text"], c["total_text_short"], c["status"]] for c in cards]
     plain = plain_table(console, header, rows)
     if plain is not None:
-        console.out(plain, highlight=False, end="")
+        if console.record or console.quiet:
+            console.out(plain, highlight=False, end="")
+        else:  # plain text already: rich's pass over each line again is a third of the cost
+            console.file.write(plain)
         return
     table = Table()
     for col in header:
@@ -125,37 +130,95 @@ _PLAIN_SAFE = re.compile(r"[^\x00-\x1f\x7f:]*")  # nothing rich would replace (:
 
 def plain_table(console, header: list[str], rows: list[list[str]]) -> str | None:
     """The table exactly as rich prints it (`Table()`: heavy head, left-justified cells one
-    space from the borders) when that is plain text that fits: no colour to write, a UTF-8
-    console wide enough for every cell on one line, cells of plain characters. A string
-    (every line ending in a newline), or None where rich must render it (a thousand rows in
-    rich take seconds; this takes milliseconds)."""
+    space from the borders) when that is plain text: no colour to write, a UTF-8 console,
+    cells of plain characters. On a console too narrow for every cell on one line, the columns
+    are narrowed and the cells wrapped at words as rich does it (rich's own width reduction and
+    line division), so that the table costs the same at any width. A string (every line
+    ending in a newline), or None where rich must render it (a thousand rows in rich take
+    seconds; this takes milliseconds)."""
     from rich.cells import cell_len
 
     if console.color_system is not None or console.options.ascii_only or not header:
         return None
-    widths = [cell_len(h) for h in header]
+    longest = [cell_len(h) for h in header]
     for row in rows:
         for i, cell in enumerate(row):
             n = cell_len(cell)
-            if n > widths[i]:
-                widths[i] = n
-    if not all(widths) or sum(widths) + 3 * len(widths) + 1 > console.width:
+            if n > longest[i]:
+                longest[i] = n
+    if not all(longest):
         return None
     for text in (*header, *(cell for row in rows for cell in row)):
         if not _PLAIN_SAFE.fullmatch(text) or text != text.strip():
             return None
+    inner = _column_widths(longest, console.width - len(longest) - 1)
+    if inner is None:
+        return None
 
-    def line(cells: list[str], left: str, mid: str, right: str) -> str:
-        return left + mid.join(f" {c}{' ' * (w - cell_len(c))} "
-                               for c, w in zip(cells, widths, strict=True)) + right + "\n"
+    def line(cells: list[str], edge: str) -> str:
+        if all(cell_len(c) <= w for c, w in zip(cells, inner, strict=True)):  # one line
+            return edge + edge.join(f" {c}{' ' * (w - cell_len(c))} "
+                                    for c, w in zip(cells, inner, strict=True)) + edge + "\n"
+        parts = [_wrapped(c, w) for c, w in zip(cells, inner, strict=True)]
+        height = max(len(p) for p in parts)
+        if edge == "┃":  # the header's cells sit on its bottom line, the rows' on their top
+            parts = [(" " * w,) * (height - len(p)) + p
+                     for p, w in zip(parts, inner, strict=True)]
+        return "".join(
+            edge + edge.join(f" {p[k] if k < len(p) else ' ' * w} "
+                             for p, w in zip(parts, inner, strict=True)) + edge + "\n"
+            for k in range(height))
 
     def rule(left: str, mid: str, right: str, fill: str) -> str:
-        return left + mid.join(fill * (w + 2) for w in widths) + right + "\n"
+        return left + mid.join(fill * (w + 2) for w in inner) + right + "\n"
 
-    out = [rule("┏", "┳", "┓", "━"), line(header, "┃", "┃", "┃"), rule("┡", "╇", "┩", "━")]
-    out.extend(line(row, "│", "│", "│") for row in rows)
+    out = [rule("┏", "┳", "┓", "━"), line(header, "┃"), rule("┡", "╇", "┩", "━")]
+    out.extend(line(row, "│") for row in rows)
     out.append(rule("└", "┴", "┘", "─"))
     return "".join(out)
+
+
+def _column_widths(longest: list[int], room: int) -> list[int] | None:
+    """The columns' widths inside their padding, as rich's Table() gives them for cells at
+    most `longest` wide in `room` columns (the console's width less the borders): each its
+    longest cell when they fit, else rich's own reduction (widest first, then evenly); None
+    when a column would be left no room for a character (rich's to draw)."""
+    from rich._ratio import ratio_reduce
+
+    def measured(longest_cell: int, room: int) -> int:  # rich's Padding(Text) measurement
+        return room if room < 3 else min(min(longest_cell, room) + 2, room)
+
+    widths = [measured(n, room) or 1 for n in longest]
+    if sum(widths) > room:
+        widths = Table._collapse_widths(widths, [True] * len(widths), room)
+        if sum(widths) > room:
+            widths = ratio_reduce(sum(widths) - room, [1] * len(widths), widths, widths)
+        widths = [measured(n, w) for n, w in zip(longest, widths, strict=True)]
+    if min(widths) < 3:
+        return None
+    return [w - 2 for w in widths]
+
+
+@functools.lru_cache(maxsize=4096)
+def _wrapped(text: str, width: int) -> tuple[str, ...]:
+    """A cell's lines as rich wraps it in `width` columns (at words; a word longer than the
+    line cut with an ellipsis), each padded to the width."""
+    from rich._wrap import divide_line
+    from rich.cells import cell_len, set_cell_size
+
+    if cell_len(text) <= width:
+        return (text + " " * (width - cell_len(text)),)
+    bounds = [0, *divide_line(text, width, fold=False), len(text)]
+    lines = []
+    for start, end in itertools.pairwise(bounds):
+        piece = text[start:end]
+        if len(piece) > width:  # whitespace beyond the width dropped at the end
+            stripped = piece.rstrip()
+            piece = piece[:len(piece) - min(len(piece) - len(stripped), len(piece) - width)]
+        n = cell_len(piece)
+        lines.append(set_cell_size(piece, width - 1) + "…" if n > width
+                     else piece + " " * (width - n))
+    return tuple(lines)
 
 
 def register(app: typer.Typer) -> None:

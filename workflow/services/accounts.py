@@ -11,16 +11,24 @@ import hashlib
 import logging
 import os
 import secrets
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher, profiles
+from argon2 import Parameters, PasswordHasher, Type, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlmodel import Session
 
 from workflow.core import limits
-from workflow.core.errors import UsageError
-from workflow.settings import ARGON2_PROFILE_ENV, ARGON2_PROFILES, argon2_profile
+from workflow.core.errors import MerzimError, UsageError
+from workflow.settings import (
+    ARGON2_PROFILE_ENV,
+    ARGON2_PROFILES,
+    argon2_profile,
+    default_password_checks,
+)
 from workflow.storage import audit
 from workflow.storage.db import begin_write
 from workflow.storage.models import (
@@ -34,7 +42,12 @@ from workflow.storage.models import (
 from workflow.storage.queries import accounts as queries
 
 # argon2-cffi's parameter sets by the names MERZIM_ARGON2_PROFILE takes (workflow.settings)
-_PROFILES = {"rfc9106-low-memory": profiles.RFC_9106_LOW_MEMORY,
+# OWASP's Password Storage Cheat Sheet: argon2id, 19 MiB, 2 passes, one lane (the
+# recommendation with the lower memory cost)
+OWASP_19M = Parameters(type=Type.ID, version=19, salt_len=16, hash_len=32, time_cost=2,
+                       memory_cost=19 * 1024, parallelism=1)
+_PROFILES = {"owasp-19m": OWASP_19M,
+             "rfc9106-low-memory": profiles.RFC_9106_LOW_MEMORY,
              "cheapest": profiles.CHEAPEST}
 assert tuple(_PROFILES) == ARGON2_PROFILES
 MAX_FAILURES = 5
@@ -58,11 +71,84 @@ def _hasher_of(profile: str) -> PasswordHasher:
 
 
 def hasher() -> PasswordHasher:
-    """The password hasher of the profile the environment names (default: RFC 9106 low memory).
+    """The password hasher of the profile the environment names (default: OWASP's 19 MiB).
 
     A hash carries its own parameters, so a password set under one profile is still checked
     under another, and re-hashed with the current one at its next sign-in."""
     return _hasher_of(argon2_profile(os.environ))
+
+
+class SignInBusy(MerzimError):
+    """Every password check of this process is taken and none came free in time: nothing was
+    checked or stored; the reader tries again in a moment (`retry_after` seconds)."""
+
+    exit_code = 1
+    key = "signin.busy"
+
+    def __init__(self, retry_after: int):
+        super().__init__("too many sign-ins at once: try again in a moment",
+                         seconds=retry_after)
+        self.retry_after = retry_after
+
+
+@dataclass
+class _Checks:
+    slots: threading.BoundedSemaphore
+    at_once: int
+    wait_seconds: float
+
+
+_checks = _Checks(threading.BoundedSemaphore(default_password_checks()),
+                  default_password_checks(), 2.0)
+
+
+def limit_password_checks(at_once: int, wait_seconds: float) -> None:
+    """At most `at_once` password checks (argon2 hashes and verifies) at once in this process;
+    one beyond them waits up to `wait_seconds` for a free one ([web] password_checks and
+    password_wait_seconds). Checks already running finish under the limit they started with.
+
+    Also has the C library hand a check's memory back when it ends (`_large_blocks_unmapped`):
+    otherwise each of a web server's threads keeps the last one it held, and a burst of
+    sign-ins leaves the process as large as its threads times argon2's memory."""
+    global _checks
+    _checks = _Checks(threading.BoundedSemaphore(at_once), at_once, wait_seconds)
+    _large_blocks_unmapped()
+
+
+# glibc's mallopt: blocks of this size and more are mapped on their own and unmapped when
+# freed. Left to itself glibc raises that threshold to the size of the first such block freed
+# (up to 32 MiB), after which argon2's 19 MiB comes from the allocating thread's own arena
+# and stays with it: 40 server threads kept 40 × 19 MiB after a burst of 100 sign-ins.
+_M_MMAP_THRESHOLD = -3
+LARGE_BLOCK = 4 * 1024 * 1024
+
+
+@functools.cache
+def _large_blocks_unmapped() -> bool:
+    """Blocks of LARGE_BLOCK bytes and more (argon2's memory) given back to the system when
+    freed, in this process; False where the C library is not glibc (nothing to do)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, LARGE_BLOCK))
+
+
+@contextmanager
+def password_check() -> Iterator[None]:
+    """One of the process's password checks, held for the block; SignInBusy when none comes
+    free within the wait (the block then does not run: nothing is checked or written)."""
+    checks = _checks
+    if not checks.slots.acquire(timeout=checks.wait_seconds):
+        raise SignInBusy(retry_after=max(1, round(checks.wait_seconds)))
+    try:
+        yield
+    finally:
+        checks.slots.release()
 
 
 def set_password(s: Session, user: User, password: str, actor: str) -> None:
@@ -71,7 +157,8 @@ def set_password(s: Session, user: User, password: str, actor: str) -> None:
         raise UsageError("password too short", key="error.short_password", n=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
         raise UsageError("password too long", key="error.long_password", n=MAX_PASSWORD)
-    user.password_hash = hasher().hash(password)
+    with password_check():
+        user.password_hash = hasher().hash(password)
     user.failed_logins, user.locked_until = 0, None
     s.add(user)
     s.flush()
@@ -132,6 +219,18 @@ def _user_for_update(s: Session, user_id: int) -> User:
     return queries.user_for_update(s, user_id)
 
 
+def _checked(stored: str | None, password: str) -> tuple[bool, str | None]:
+    """Whether the password matches (checked against a stand-in hash when `stored` is falsy),
+    and its new hash when it matches one made with other parameters than today's: both inside
+    one of the process's password checks (SignInBusy when none comes free in time)."""
+    with password_check():
+        matches = _password_matches(stored or _stand_in_hash(argon2_profile(os.environ)),
+                                    password[:MAX_PASSWORD]) and len(password) <= MAX_PASSWORD
+        if matches and stored and hasher().check_needs_rehash(stored):
+            return True, hasher().hash(password)
+        return matches, None
+
+
 def authenticate(s: Session, login: str, password: str, now: float | None = None) -> LoginResult:
     """Check a password; after MAX_FAILURES wrong ones the account is locked for a while.
 
@@ -139,14 +238,15 @@ def authenticate(s: Session, login: str, password: str, now: float | None = None
     exist, is inactive or has no password) and every refusal is the same "login.failed", so
     neither the answer nor its time says whether a login exists or is locked. The failure
     count and the lock are decided under a lock on the user's row, from the counted value, so
-    parallel guesses cannot get past MAX_FAILURES."""
+    parallel guesses cannot get past MAX_FAILURES. The verify (and the re-hash of a password
+    hashed with older parameters) takes one of the process's password checks: when none comes
+    free in time, SignInBusy before anything is written."""
     now = now or time.time()
     login = (login or "")[:100]
     password = password or ""
     user = queries.user_by_login(s, login)
     stored = user.password_hash if user is not None and user.active else None  # falsy: unusable
-    matches = _password_matches(stored or _stand_in_hash(argon2_profile(os.environ)),
-                                password[:MAX_PASSWORD]) and len(password) <= MAX_PASSWORD
+    matches, rehashed = _checked(stored, password)
     if user is None or not stored:
         audit.append(s, f"web:{login}", "login.failed", "user", user.id if user else "?",
                      {"login": login})
@@ -165,8 +265,8 @@ def authenticate(s: Session, login: str, password: str, now: float | None = None
                      user.id, {"login": login})
         return LoginResult(None, "login.failed", locked=locked)
     user.failed_logins, user.locked_until = 0, None
-    if user.password_hash is not None and hasher().check_needs_rehash(user.password_hash):
-        user.password_hash = hasher().hash(password)
+    if rehashed is not None and user.password_hash == stored:  # (not changed meanwhile)
+        user.password_hash = rehashed
     s.add(user)
     audit.append(s, f"web:{login}", "login.ok", "user", user.id, {"login": login})
     return LoginResult(user)
