@@ -228,11 +228,17 @@ def user_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, login,
 
     rows = read_table(file, ())
     base, days = _invitation_base()
-    with unit_of_work() as s:
-        done = invitations.import_people(s, context(), rows, update=update, base_url=base,
-                                         days=days)
-        out = {"added": [u.login for u in done.added], "updated": [u.login for u in done.updated],
-               "invited": done.invited}
+    try:
+        with unit_of_work() as s:
+            done = invitations.import_people(s, context(), rows, update=update, base_url=base,
+                                             days=days)
+            out = {"added": [u.login for u in done.added], "updated": [u.login for u in done.updated],
+                   "invited": done.invited}
+    except invitations.PeopleRefused as exc:  # every problem of the file, one a line
+        import sys
+
+        sys.stderr.write(exc.render(STATE.t) + "\n")
+        raise typer.Exit(exc.exit_code) from None
     if as_json:
         emit_json(out)
     else:

@@ -57,7 +57,7 @@ def invite(s: Session, ctx: Context, user: User, base_url: str, days: int,
     s.flush()
     link = f"{base_url.rstrip('/')}/invite/{token}"
     tr = Translator(user.language)
-    params = {"name": user.full_name, "login": user.login, "link": link, "n": days}
+    params = {"name": user.full_name, "login": user.login, "link": link}
     text = tr.n("accounts.invite_body", days, **params)
     html = ("<html><body><p>" + _escape(tr.n("accounts.invite_body", days, **{
         **params, "link": "LINK"})).replace("\n", "<br>").replace(
