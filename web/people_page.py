@@ -107,7 +107,7 @@ async def people_import(request: Request, pc: PageContext = Depends(page)):
     upload = data.get("file")
     return await run_in_threadpool(_do_import, request, pc,
                                    upload if isinstance(upload, UploadFile) else None,
-                                   data.get("update") == "1")
+                                   data.get("existing") == "1")
 
 
 def _do_import(request: Request, pc: PageContext, upload: UploadFile | None,

@@ -88,7 +88,7 @@ def test_telegram_is_linked_from_the_account_page_through_the_bot_and_unlinked(w
 
 
 def _upload(browser, csrf: str, text: str, update: bool = False):
-    data = {"csrf": csrf, **({"update": "1"} if update else {})}
+    data = {"csrf": csrf, **({"existing": "1"} if update else {})}
     return browser.post("/people/import", data=data,
                         files={"file": ("people.csv", io.BytesIO(text.encode()), "text/csv")})
 
