@@ -134,10 +134,13 @@ def test_a_bad_file_is_refused_whole_naming_row_column_and_value_in_each_languag
     expected = {
         "en": ["Row 3, column “E-mail”, value “not-an-address”: not an e-mail address",
                "Row 3, column “Role”, value “boss”: not one of officer, manager, administrator",
+               "Row 4, column “Language”, value “fr”: not one of Kazakh, Russian, English",
                "Row 4, column “Organisation”, value “Nowhere”: no organisation has this name or code",
                "Row 4, column “Login”, value “aigerim”: the same login as row 2"],
         "ru": ["Строка 3, столбец «Электронная почта», значение «not-an-address»: это не адрес "
-               "электронной почты", "Строка 4, столбец «Язык», значение «fr»"],
+               "электронной почты",
+               "Строка 4, столбец «Язык», значение «fr»: не входит в список: казахский, русский, "
+               "английский"],
         "kk": ["3-жол, «Рөлі» бағаны, «boss» мәні", "4-жол, «Телеграм» бағаны, «@dana» мәні"],
     }
     heads = {"en": "The file is refused (6 problems); nothing was stored:",
@@ -199,3 +202,29 @@ def test_an_existing_login_changes_only_with_update_and_a_reset_sends_a_new_link
         invitations.accept(s, tokens[1], "a-long-new-secret", "a-long-new-secret")
         s.commit()
         assert auth.authenticate(s, "aigerim", "a-long-new-secret").user is not None
+
+
+@pytest.mark.parametrize("table, message", [
+    ("invitation_days = 0", "accounts.invitation_days: 0 is not a whole number of days"),
+    ("invitation_days = \"7\"", "accounts.invitation_days: '7' is not a whole number"),
+    ("telegram_bot = \"https://t.me/x\"", "accounts.telegram_bot: 'https://t.me/x' is not"),
+])
+def test_a_wrong_accounts_setting_is_refused_naming_it(tmp_path, table, message):
+    from workflow.core.errors import ConfigError
+    from workflow.settings import load_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text(f"[accounts]\n{table}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(path=path, env={})
+    assert message in str(refused.value)
+
+
+def test_the_accounts_settings_default_to_a_week_and_no_bot(tmp_path):
+    from workflow.settings import load_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text("[accounts]\ntelegram_bot = \"@merzim_akimat_bot\"\n", encoding="utf-8")
+    settings = load_settings(path=path, env={})
+    assert (settings.invitation_days, settings.telegram_bot) == (7, "merzim_akimat_bot")
+    assert load_settings(path=None, env={}).telegram_bot == ""

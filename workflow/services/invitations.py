@@ -184,12 +184,19 @@ class PeopleRefused(UsageError):
 
     def lines(self, t: Translator) -> list[str]:
         return [t("accounts.import_problem", row=p.row, column=t(f"people.col_{p.column}"),
-                  value=p.value, rule=t(p.key, **p.params)) for p in self.problems]
+                  value=p.value, rule=t(p.key, **_named(p.params, t))) for p in self.problems]
 
     def render(self, translate) -> str:
         head = translate.n("accounts.import_refused", len(self.problems)) \
             if hasattr(translate, "n") else self.message
         return "\n".join([head, *self.lines(translate)])
+
+
+def _named(params: dict[str, Any], t: Translator) -> dict[str, Any]:
+    """A rule's parameters with each list of catalogue keys (the choices) named in the
+    reader's language."""
+    return {k: ", ".join(t(x) for x in v) if isinstance(v, list) else v
+            for k, v in params.items()}
 
 
 @dataclass
@@ -259,11 +266,10 @@ def _cell_problems(n: int, row: dict[str, str], roles: dict[str, str], langs: di
         bad("telegram", "accounts.rule_telegram")
     role = roles.get(row.get("role", "").lower())
     if row.get("role") and role is None:
-        bad("role", "accounts.rule_choice", choices=", ".join(
-            Translator("en")(f"role.{r}") for r in ROLES))
+        bad("role", "accounts.rule_choice", choices=[f"role.{r}" for r in ROLES])
     lang = langs.get(row.get("language", "").lower()) if row.get("language") else None
     if row.get("language") and lang is None:
-        bad("language", "accounts.rule_choice", choices="kk, ru, en")
+        bad("language", "accounts.rule_choice", choices=[f"language.{x}" for x in LANGUAGES])
     org = orgs.get(row.get("organisation", "").lower())
     if row.get("organisation") and org is None:
         bad("organisation", "accounts.rule_org")
