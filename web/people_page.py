@@ -133,8 +133,9 @@ def _do_import(request: Request, pc: PageContext, upload: UploadFile | None,
     except MerzimError as exc:
         tx.refused(pc.s, pc.ctx.actor, "refused.people_import", "user", "?", {"key": exc.key})
         lines = (exc.lines(pc.t) if isinstance(exc, invitations.PeopleRefused) else [])
-        head = (pc.t.n("accounts.import_refused", len(lines)) if lines else exc.render(pc.t))
-        return _people_page(request, pc, status=422, refused=head, problems=lines)
+        summary = (pc.t.n("accounts.import_refused", len(lines)) if lines
+                   else exc.render(pc.t))
+        return _people_page(request, pc, status=422, refused=summary, problems=lines)
     finally:
         if path is not None:
             path.unlink(missing_ok=True)

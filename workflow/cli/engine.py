@@ -232,8 +232,8 @@ def user_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, login,
         with unit_of_work() as s:
             done = invitations.import_people(s, context(), rows, update=update, base_url=base,
                                              days=days)
-            out = {"added": [u.login for u in done.added], "updated": [u.login for u in done.updated],
-                   "invited": done.invited}
+            added, updated = [u.login for u in done.added], [u.login for u in done.updated]
+            out: dict[str, Any] = {"added": added, "updated": updated, "invited": done.invited}
     except invitations.PeopleRefused as exc:  # every problem of the file, one a line
         import sys
 
@@ -242,8 +242,8 @@ def user_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, login,
     if as_json:
         emit_json(out)
     else:
-        _print(STATE.t.n("accounts.imported", len(out["added"]), updated=len(out["updated"]),
-                         invited=out["invited"]))
+        _print(STATE.t.n("accounts.imported", len(added), updated=len(updated),
+                         invited=done.invited))
 
 
 @user_app.command("reset")
