@@ -163,3 +163,30 @@ def test_an_administrator_resets_a_password_by_invitation_only_in_her_organisati
         (mail,) = s.exec(select(OutboxMessage).where(OutboxMessage.digest.like("invitation:%")))
     assert auth.digest(INVITE.search(mail.body_text).group(1)) == invited.token_hash
     assert "asel" in mail.subject and mail.address == _user(web, "asel").email
+
+
+def test_an_xlsx_of_people_changes_an_existing_login_only_when_asked(web):
+    from workflow.tabular import table_xlsx
+
+    admin = web.browser("erlan")
+    csrf = web.csrf(admin)
+    data = table_xlsx("people", ["Full name", "Login", "Role", "Organisation", "Language"],
+                      [["Asel Nurpeisova-Kim", "asel", "manager", "Health Department", "English"]])
+
+    def send(update: bool):
+        return admin.post("/people/import", data={"csrf": csrf, **({"existing": "1"} if update
+                                                                   else {})},
+                          files={"file": ("people.xlsx", io.BytesIO(data),
+                                          "application/octet-stream")})
+
+    before = without_audit(web.engine)
+    refused = send(False)
+    assert refused.status_code == 422
+    assert "Row 2, column “Login”, value “asel”: this login exists" in html.unescape(refused.text)
+    assert without_audit(web.engine) == before
+    r = send(True)
+    assert r.status_code == 200 and "0 people added (0 invited by e-mail), 1 changed." in r.text
+    asel = _user(web, "asel")
+    assert (asel.full_name, asel.role, asel.language) == ("Asel Nurpeisova-Kim", "manager", "en")
+    with Session(web.engine) as s:
+        assert s.exec(select(Invitation)).all() == []

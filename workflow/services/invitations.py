@@ -222,6 +222,8 @@ def header_map(header: list[str]) -> tuple[dict[str, str], list[str]]:
     labels = _labels("people.col_", COLUMNS)
     found, unknown = {}, []
     for h in header:
+        if not h.strip():  # a column without a header (a spreadsheet's trailing cells)
+            continue
         key = labels.get(h.strip().lower())
         if key is None:
             unknown.append(h)
