@@ -190,6 +190,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         orgs_page,
         overview_page,
         pages,
+        people_page,
         registers_page,
         work_page,
     )
@@ -217,7 +218,8 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                files_page.router, files_page.api_router,  # a case's evidence files
                bulk_page.router, bulk_page.api_router,  # work in bulk
                imports_page.router,  # a register's file imported from the web
-               orgs_page.router)  # an organisation's page, its headcount (after /orgs/suggest)
+               orgs_page.router,  # an organisation's page, its headcount (after /orgs/suggest)
+               people_page.router)  # people in bulk, a reset, an invitation's link
     features = tuple(router for m in feature_pages for name in ("router", "api_router")
                      if (router := getattr(m, name, None)) is not None)
     for router in (*generic, *features):

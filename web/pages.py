@@ -829,7 +829,7 @@ def account_page(request: Request, pc: PageContext = Depends(page)):
 
 
 def _account(request: Request, pc: PageContext, new_feed: str | None = None,
-             new_token: str | None = None) -> HTMLResponse:
+             new_token: str | None = None, status: int = 200, **shown: Any) -> HTMLResponse:
     feeds = auth.live_feeds(pc.s, pc.viewer.user)
     tokens = auth.live_tokens(pc.s, pc.viewer.user)
     orgs = [o for o in svc.list_orgs(pc.s, pc.viewer.org.code) if pc.viewer.sees_org(o)]
@@ -839,7 +839,8 @@ def _account(request: Request, pc: PageContext, new_feed: str | None = None,
     return render(request, pc, "account.html", feeds=feeds, tokens=tokens, orgs=orgs,
                   new_feed=f"{base}/ics/{new_feed}.ics" if new_feed else None,
                   new_token=new_token,
-                  org_names=svc.org_names(pc.s))
+                  org_names=svc.org_names(pc.s), status=status,
+                  min_password=auth.MIN_PASSWORD, **shown)
 
 
 @router.post("/account/feeds", response_class=HTMLResponse)
@@ -876,6 +877,59 @@ def revoke_token(token_id: str, csrf: str = Form(""), pc: PageContext = Depends(
     check_csrf(pc, csrf)
     with tx.transaction(pc.s):
         auth.revoke_token(pc.s, pc.viewer.user, int_param(token_id, "id"), f"web:{pc.viewer.login}")
+    return RedirectResponse("/account", status_code=303)
+
+
+# -- her password and Telegram ----------------------------------------------------------------
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def change_password(request: Request, csrf: str = Form(""), current: str = Form(""),
+                    new: str = Form(""), repeated: str = Form(""),
+                    pc: PageContext = Depends(page)):
+    """Her new password after her current one; her other sessions end, this browser gets a
+    new one."""
+    from workflow.services import invitations
+
+    check_csrf(pc, csrf)
+    try:
+        with tx.transaction(pc.s):
+            invitations.change_password(pc.s, pc.viewer.user, current[:MAX_FIELD],
+                                        new[:auth.MAX_PASSWORD + 1],
+                                        repeated[:auth.MAX_PASSWORD + 1])
+    except MerzimError as exc:
+        tx.refused(pc.s, pc.ctx.actor, "refused.password", "user", pc.viewer.user.id,
+                   {"key": exc.key})
+        return _account(request, pc, status=422, account_error=exc.render(pc.t))
+    with tx.transaction(pc.s):
+        token, row = auth.open_session(pc.s, pc.viewer.user)
+    pc.session_row = row
+    resp = _account(request, pc, account_message=pc.t("accounts.password_changed"))
+    resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure(request),
+                    max_age=auth.SESSION_SECONDS)
+    return resp
+
+
+@router.post("/account/telegram", response_class=HTMLResponse)
+def telegram_code(request: Request, csrf: str = Form(""), pc: PageContext = Depends(page)):
+    """A one-time code and the bot's deep link that binds her chat to her."""
+    from workflow.services import invitations
+
+    check_csrf(pc, csrf)
+    with tx.transaction(pc.s):
+        code = invitations.telegram_code(pc.s, pc.viewer.user)
+    bot = request.app.state.settings.telegram_bot
+    return _account(request, pc, telegram_code=code,
+                    telegram_link=f"https://t.me/{bot}?start={code}" if bot else None)
+
+
+@router.post("/account/telegram/unlink", response_class=HTMLResponse)
+def telegram_unlink(request: Request, csrf: str = Form(""), pc: PageContext = Depends(page)):
+    from workflow.services import invitations
+
+    check_csrf(pc, csrf)
+    with tx.transaction(pc.s):
+        invitations.telegram_unlink(pc.s, pc.viewer.user)
     return RedirectResponse("/account", status_code=303)
 
 

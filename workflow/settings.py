@@ -84,6 +84,7 @@ DEFAULTS: dict[str, Any] = {
                "frame_ancestors": ["*"]},
     "drafts": {"templates": ""},
     "package": {"map": ""},
+    "accounts": {"invitation_days": 7, "telegram_bot": ""},
     "deadlines": {"own_off": []},  # I-17: organisations without merzim's own deadlines
 }
 CHANNELS = ("email", "telegram")
@@ -222,6 +223,10 @@ class Settings:
     # [deadlines] final_report_before: a subdivision's final report is due this many working
     # days before its region's or central body's own (B-21; 0: the same day)
     final_report_before: int = 10
+    # [accounts] invitation_days: a sign-in link sent by e-mail sets a password within this many
+    # days; telegram_bot: the bot's username, for the link to it on the account page
+    invitation_days: int = 7
+    telegram_bot: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -363,7 +368,20 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         drafts_templates=_drafts(_table(data, "drafts"), path),
         own_deadlines_off=_own_off(_table(data, "deadlines")),
         final_report_before=_final_report_before(_table(data, "deadlines")),
+        **_accounts(_table(data, "accounts")),
     )
+
+
+def _accounts(raw: dict[str, Any]) -> dict[str, Any]:
+    """[accounts]: how long an invitation's link lives, and the Telegram bot's username."""
+    days = raw.get("invitation_days", 7)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 90:
+        raise ConfigError(f"accounts.invitation_days: {days!r} is not a whole number of days "
+                          "from 1 to 90")
+    bot = raw.get("telegram_bot", "")
+    if not isinstance(bot, str) or (bot and not re.fullmatch(r"@?[A-Za-z0-9_]{5,32}", bot)):
+        raise ConfigError(f"accounts.telegram_bot: {bot!r} is not a Telegram bot's username")
+    return {"invitation_days": days, "telegram_bot": bot.lstrip("@")}
 
 
 def _own_off(raw: dict[str, Any]) -> tuple[str, ...]:

@@ -166,7 +166,7 @@ ANON_GET = ["/", "/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/analyses
             "/notifications", "/account/reminders",
             f"/registers/{PROCESS}/import", f"/registers/{PROCESS}/template.xlsx",
             f"/registers/{PROCESS}/imports/0123456789ab?sig=0",
-            "/registers", "/registers/offence_notice", "/cases/new"]
+            "/registers", "/registers/offence_notice", "/cases/new", "/people"]
 ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases/{edu}/not-done",
              "/cases/{edu}/void", f"/cases/new/{PROCESS}", "/outbox/retry", "/account/feeds",
              "/account/feeds/1/revoke", "/account/tokens", "/account/tokens/1/revoke",
@@ -177,7 +177,8 @@ ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases
              "/cases/{edu}/files/1/public", "/cases/{edu}/files/1/void", "/programmes/{p}/uploads",
              "/cases/{edu}/withdraw", "/cases/{edu}/edit", "/notifications/read",
              "/cases/{edu}/restore", "/cases/{edu}/linked", "/cases/{edu}/links",
-             "/account/reminders",
+             "/account/reminders", "/account/password", "/account/telegram",
+             "/account/telegram/unlink", "/people/import", "/people/reset",
              "/account/reminders/mute", "/account/reminders/snooze",
              "/account/reminders/holds/1/release", "/bulk", "/account/language",
              f"/registers/{PROCESS}/import", f"/registers/{PROCESS}/import/confirm"]
@@ -212,6 +213,9 @@ API_POST = {"/api/v1/analyses/{edu}/events": lambda: legal("edu"),
 PUBLIC_PAGES = {"GET /public/{code}", "GET /public/{code}.atom", "GET /public/{code}/embed",
                 "GET /public/{code}/files/{file_id}"}
 PUBLIC = PUBLIC_PAGES | {"GET /login", "POST /login", "GET /lang/{code}", "GET /ics/{token}.ics",
+          # an invitation's one-time link: the token is the credential
+          # (tests/web/test_web_account.py, tests/cli/test_user_import.py)
+          "GET /invite/{token}", "POST /invite/{token}",
           "GET /openapi.json", "GET /api/docs", "GET /api/docs/{asset}", "GET /api/redoc",
           # health and metrics: no session, no case; /metrics closed unless its
           # token is configured (tests/operations/test_health_metrics.py)
@@ -289,6 +293,11 @@ COVERED_TEMPLATES = {
     # the sign-in page's language saved as the profile's: anonymous above; her own
     # profile only, CSRF, audited: tests/browser/test_browser_bulk_on_phone.py
     "POST /account/language",
+    # her password and Telegram, an administrator's people page and reset: anonymous above;
+    # her own account only, admins of her organisations only, refusals and nothing stored:
+    # tests/web/test_web_account.py
+    "POST /account/password", "POST /account/telegram", "POST /account/telegram/unlink",
+    "GET /people", "POST /people/import", "POST /people/reset",
     # a register's file imported from the web: anonymous above; who may import for which
     # organisation, every refused row named and nothing stored, the template:
     # tests/web/test_web_import.py

@@ -208,6 +208,58 @@ def user_add(login: str = typer.Argument(..., help="Her sign-in name (unique).")
     emit_json(out) if as_json else _print(STATE.t("user.added", login=login))
 
 
+def _invitation_base() -> tuple[str, int]:
+    """Where an invitation's link points ([web] public_url, else `merzim serve`'s address)
+    and how many days it lives ([accounts] invitation_days)."""
+    settings = STATE.settings
+    base = settings.web.public_url or f"http://{settings.web.host}:{settings.web.port}"
+    return base, settings.invitation_days
+
+
+@user_app.command("import")
+def user_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, login, email, telegram, "
+                                                    "role, organisation, language (headers in "
+                                                    "kk, ru or en)."),
+                update: bool = typer.Option(False, "--update",
+                                            help="Change the people whose login exists."),
+                as_json: bool = JSON) -> None:
+    """Add people from a file, all or none; each new one gets an e-mail invitation."""
+    from workflow.services import invitations
+
+    rows = read_table(file, ())
+    base, days = _invitation_base()
+    try:
+        with unit_of_work() as s:
+            done = invitations.import_people(s, context(), rows, update=update, base_url=base,
+                                             days=days)
+            added, updated = [u.login for u in done.added], [u.login for u in done.updated]
+            out: dict[str, Any] = {"added": added, "updated": updated, "invited": done.invited}
+    except invitations.PeopleRefused as exc:  # every problem of the file, one a line
+        import sys
+
+        sys.stderr.write(exc.render(STATE.t) + "\n")
+        raise typer.Exit(exc.exit_code) from None
+    if as_json:
+        emit_json(out)
+    else:
+        _print(STATE.t.n("accounts.imported", len(added), updated=len(updated),
+                         invited=done.invited))
+
+
+@user_app.command("reset")
+def user_reset(login: str = typer.Argument(..., help="Her sign-in name."),
+               as_json: bool = JSON) -> None:
+    """Reset a user's password: it stops working and she gets an e-mail invitation to choose
+    another (nobody sees it)."""
+    from workflow.services import get_user, invitations
+
+    base, days = _invitation_base()
+    with unit_of_work() as s:
+        invitations.reset(s, context(), get_user(s, login), base, days)
+    emit_json({"login": login, "invited": 1}) if as_json else _print(
+        STATE.t("accounts.reset_done", login=login))
+
+
 @user_app.command("list")
 def user_list(as_json: bool = JSON) -> None:
     """List users."""

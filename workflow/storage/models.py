@@ -78,7 +78,7 @@ _DEFINED_IN = {
     **dict.fromkeys(("Organisation", "User", "Programme", "Case", "ProcessDefinition", "Stage",
                      "EventRecord", "EvidenceFile", "AuditRecord", "CaseLink"),
                    "workflow.storage.models_cases"),
-    **dict.fromkeys(("WebSession", "ApiToken", "CalendarFeed", "IdempotencyKey"),
+    **dict.fromkeys(("WebSession", "ApiToken", "CalendarFeed", "IdempotencyKey", "Invitation"),
                    "workflow.storage.models_accounts"),
     **dict.fromkeys(("OutboxMessage", "TelegramLink", "WorkerState", "Lease", "ReminderPreference",
                      "ReminderHold", "NoticeRead"), "workflow.storage.models_reminders"),
@@ -110,6 +110,7 @@ if TYPE_CHECKING:  # what mypy and the readers see; at run time `__getattr__` ab
         ApiToken,
         CalendarFeed,
         IdempotencyKey,
+        Invitation,
         WebSession,
     )
     from workflow.storage.models_cases import (
@@ -149,7 +150,7 @@ __all__ = [  # the constants, the helpers and every table model
     "DONE_LATE", "DONE_ON_TIME", "EVENT", "NOT_APPLICABLE", "NOT_DONE", "NOT_DONE_RECORD",
     "OPEN", "ORG_KINDS", "OVERDUE", "ROLES", "VOID", "load_all", "saved_id", "table_of",
     "ApiToken", "AuditRecord", "CalendarFeed", "Case", "CaseLink", "EventRecord", "EvidenceFile",
-    "ExternalAnalysis", "FileBlob", "FileChunk", "IdempotencyKey", "Lease", "MonitoringReport",
+    "ExternalAnalysis", "FileBlob", "FileChunk", "IdempotencyKey", "Invitation", "Lease", "MonitoringReport",
     "NoticeRead",
     "Organisation", "OutboxMessage", "PlanItem", "Position", "ProcessDefinition",
     "Programme", "PublicCache", "PublicHit", "Recommendation", "ReminderHold",

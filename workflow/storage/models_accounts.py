@@ -69,3 +69,18 @@ class IdempotencyKey(SQLModel, table=True):
     location: str | None = Field(default=None, max_length=2000)
     answer: str | None = Field(default=None, sa_column=Column(Text))  # None: not kept
     created_at: float = Field(index=True)
+
+
+class Invitation(SQLModel, table=True):
+    """A one-time sign-in link sent by e-mail to a new user (or to one whose password an
+    administrator resets): opening it lets her set her password, once, before it expires. The
+    link holds a random token; the table its SHA-256."""
+
+    __tablename__ = "invitation"
+    __module__ = FACADE
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: float
+    expires_at: float
+    used_at: float | None = None  # set when she chose her password (or a newer link replaced it)

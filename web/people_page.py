@@ -1,0 +1,162 @@
+"""People: an administrator adds people in bulk from a file (each new one invited by e-mail)
+and resets a password by sending a new invitation; the invitation's one-time link, where the
+person chooses her password."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from web.kit import uploads
+from web.kit.access import require_admin
+from web.kit.deps import LOGIN_CSRF_COOKIE, PageContext, db, language
+from web.kit.page import check_csrf, page, render, secure
+from workflow import services as svc
+from workflow.core.errors import MerzimError, NotFound, UsageError
+from workflow.i18n import Translator
+from workflow.services import accounts as auth
+from workflow.services import invitations
+from workflow.services import transactions as tx
+from workflow.tabular import Limits, read_rows
+
+router = APIRouter(include_in_schema=False)
+
+
+def _base(request: Request) -> str:
+    """Where an invitation's link points: [web] public_url, else this request's address."""
+    return request.app.state.settings.web.public_url or str(request.base_url).rstrip("/")
+
+
+# -- the invitation's link ---------------------------------------------------------------------
+
+
+def _invite_page(request: Request, s: Session, token: str, status: int = 200,
+                 error: str | None = None, done: bool = False) -> HTMLResponse:
+    t = Translator(language(request))
+    csrf = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+    user = None
+    if not done:
+        try:
+            user = invitations.invitation_user(s, token)
+        except MerzimError as exc:
+            error, status = exc.render(t), 410
+    resp = render(request, None, "invite.html", status=status, csrf=csrf, token=token,
+                  person=user, error=error, done=done, min_password=auth.MIN_PASSWORD,
+                  t=t, _=t, lang=t.language)
+    resp.headers["Referrer-Policy"] = "no-referrer"  # the link's token stays on this page
+    resp.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict",
+                    secure=secure(request), max_age=3600)
+    return resp
+
+
+@router.get("/invite/{token}", response_class=HTMLResponse)
+def invite_form(request: Request, token: str, s: Session = Depends(db)):
+    return _invite_page(request, s, token[:100])
+
+
+@router.post("/invite/{token}", response_class=HTMLResponse)
+def invite_accept(request: Request, token: str, csrf: str = Form(""), password: str = Form(""),
+                  repeated: str = Form(""), s: Session = Depends(db)):
+    """Her password, set through the link once; a used or expired link is refused."""
+    t = Translator(language(request))
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or not csrf or not secrets.compare_digest(cookie, csrf):
+        return _invite_page(request, s, token[:100], status=403, error=t("error.csrf"))
+    try:
+        with tx.transaction(s):
+            invitations.accept(s, token[:100], password[:auth.MAX_PASSWORD + 1],
+                               repeated[:auth.MAX_PASSWORD + 1])
+    except MerzimError as exc:
+        tx.refused(s, "web", "refused.invitation", "user", "?", {"key": exc.key})
+        return _invite_page(request, s, token[:100], status=422, error=exc.render(t))
+    return _invite_page(request, s, token[:100], done=True)
+
+
+# -- people in bulk, a password reset ----------------------------------------------------------
+
+
+def _administered(pc: PageContext) -> set[int]:
+    """The organisations an administrator administers: hers and those under it."""
+    return {o.id for o in svc.list_orgs(pc.s, pc.viewer.org.code) if o.id is not None}
+
+
+def _people_page(request: Request, pc: PageContext, status: int = 200, **shown) -> HTMLResponse:
+    return render(request, pc, "people.html", status=status, **shown)
+
+
+@router.get("/people", response_class=HTMLResponse)
+def people_form(request: Request, pc: PageContext = Depends(page)):
+    require_admin(pc.viewer)
+    return _people_page(request, pc)
+
+
+@router.post("/people/import", response_class=HTMLResponse)
+async def people_import(request: Request, pc: PageContext = Depends(page)):
+    require_admin(pc.viewer)
+    uploads.check_length(request)  # before the body is read
+    data = await request.form(max_files=2)
+    token = data.get("csrf")
+    await run_in_threadpool(check_csrf, pc, token if isinstance(token, str) else None)
+    upload = data.get("file")
+    return await run_in_threadpool(_do_import, request, pc,
+                                   upload if isinstance(upload, UploadFile) else None,
+                                   data.get("existing") == "1")
+
+
+def _do_import(request: Request, pc: PageContext, upload: UploadFile | None,
+               update: bool) -> HTMLResponse:
+    settings = request.app.state.settings
+    path = None
+    try:
+        if upload is None or not (upload.filename or upload.size):
+            raise UsageError("no file", key="import.no_file")
+        head = upload.file.read(4)
+        upload.file.seek(0)
+        with tempfile.NamedTemporaryFile(
+                "wb", suffix=".xlsx" if head == b"PK\x03\x04" else ".csv", delete=False) as fh:
+            fh.write(upload.file.read())
+            path = Path(fh.name)
+        rows = read_rows(path, (), Limits(rows=settings.import_rows,
+                                          megabytes=settings.import_megabytes))
+        with tx.transaction(pc.s):
+            done = invitations.import_people(pc.s, pc.ctx, rows, update=update,
+                                             base_url=_base(request),
+                                             days=settings.invitation_days,
+                                             allowed=_administered(pc))
+    except MerzimError as exc:
+        tx.refused(pc.s, pc.ctx.actor, "refused.people_import", "user", "?", {"key": exc.key})
+        lines = (exc.lines(pc.t) if isinstance(exc, invitations.PeopleRefused) else [])
+        summary = (pc.t.n("accounts.import_refused", len(lines)) if lines
+                   else exc.render(pc.t))
+        return _people_page(request, pc, status=422, refused=summary, problems=lines)
+    finally:
+        if path is not None:
+            path.unlink(missing_ok=True)
+    return _people_page(request, pc, message=pc.t.n(
+        "accounts.imported", len(done.added), updated=len(done.updated), invited=done.invited))
+
+
+@router.post("/people/reset", response_class=HTMLResponse)
+def people_reset(request: Request, csrf: str = Form(""), login: str = Form(""),
+                 pc: PageContext = Depends(page)):
+    """An administrator resets a password of her organisations' people by a new invitation."""
+    require_admin(pc.viewer)
+    check_csrf(pc, csrf)
+    try:
+        user = svc.get_user(pc.s, login.strip()[:100])
+        if user.organisation_id not in _administered(pc):
+            raise NotFound("not hers", key="notfound.user", login=login)
+        with tx.transaction(pc.s):
+            invitations.reset(pc.s, pc.ctx, user, _base(request),
+                              request.app.state.settings.invitation_days)
+    except MerzimError as exc:
+        tx.refused(pc.s, pc.ctx.actor, "refused.password_reset", "user", "?", {"key": exc.key})
+        return _people_page(request, pc, status=422, refused=exc.render(pc.t), problems=[])
+    return _people_page(request, pc, message=pc.t("accounts.reset_done", login=user.login))

@@ -1,0 +1,365 @@
+"""Invitations and people in bulk: one-time sign-in links sent by e-mail, her own password
+and Telegram, and a file of people added (or, asked to, changed) all at once.
+
+An invitation's link holds a random token; only its SHA-256 is stored. Opening it lets the
+person set her password once, before it expires ([accounts] invitation_days); a newer
+invitation replaces an unused older one. The e-mail goes through the outbox like a reminder
+(the worker sends it), in her language.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from workflow.core import limits
+from workflow.core.errors import RuleViolation, UsageError
+from workflow.i18n import LANGUAGES, Translator
+from workflow.reminders.planner import enqueue
+from workflow.reminders.telegram_link import create_link
+from workflow.services.accounts import _password_matches, digest, set_password
+from workflow.services.context import Context
+from workflow.storage import audit
+from workflow.storage.models import ROLES, Invitation, Organisation, User, saved_id
+from workflow.storage.queries.accounts import user_by_login
+
+DAY = 86400.0
+COLUMNS = ("name", "login", "email", "telegram", "role", "organisation", "language")
+REQUIRED = ("name", "login", "role", "organisation")
+EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+$")
+CHAT = re.compile(r"^-?\d{1,20}$")
+
+
+# -- invitations ------------------------------------------------------------------------------
+
+
+def invite(s: Session, ctx: Context, user: User, base_url: str, days: int,
+           now: float | None = None) -> str:
+    """Write her invitation e-mail to the outbox with a fresh one-time link (an unused older
+    link stops working); returns the token (tests and the caller's count; never shown)."""
+    if not user.email:
+        raise UsageError(f"{user.login} has no e-mail address", key="accounts.no_email",
+                         login=user.login)
+    t = time.time() if now is None else now
+    for old in s.exec(select(Invitation).where(Invitation.user_id == user.id,
+                                               col(Invitation.used_at).is_(None))):
+        old.used_at = t
+        s.add(old)
+    token = secrets.token_urlsafe(32)
+    row = Invitation(token_hash=digest(token), user_id=saved_id(user), created_at=t,
+                     expires_at=t + days * DAY)
+    s.add(row)
+    s.flush()
+    link = f"{base_url.rstrip('/')}/invite/{token}"
+    tr = Translator(user.language)
+    params = {"name": user.full_name, "login": user.login, "link": link}
+    text = tr.n("accounts.invite_body", days, **params)
+    html = ("<html><body><p>" + _escape(tr.n("accounts.invite_body", days, **{
+        **params, "link": "LINK"})).replace("\n", "<br>").replace(
+        "LINK", f'<a href="{_escape(link)}">{_escape(link)}</a>') + "</p></body></html>")
+    enqueue(s, saved_id(user), "email", ctx.today, f"invitation:{row.id}", user.email,
+            tr("accounts.invite_subject", login=user.login), text, html)
+    audit.append(s, ctx.actor, "user.invite", "user", user.id,
+                 {"login": user.login, "expires_at": row.expires_at})
+    return token
+
+
+def _escape(text: str) -> str:
+    from html import escape
+
+    return escape(text, quote=True)
+
+
+def invitation_user(s: Session, token: str, now: float | None = None) -> User:
+    """The person a live invitation is for; refused when the link is unknown, used or expired."""
+    row, user = _live(s, token, now)
+    return user
+
+
+def _live(s: Session, token: str, now: float | None) -> tuple[Invitation, User]:
+    t = time.time() if now is None else now
+    row = s.exec(select(Invitation).where(Invitation.token_hash == digest(token or ""))).first()
+    user = s.get(User, row.user_id) if row is not None else None
+    if row is None or user is None or not user.active:
+        raise UsageError("unknown invitation", key="accounts.invite_unknown")
+    if row.used_at is not None:
+        raise UsageError("invitation used", key="accounts.invite_used")
+    if row.expires_at < t:
+        raise UsageError("invitation expired", key="accounts.invite_expired")
+    return row, user
+
+
+def accept(s: Session, token: str, password: str, repeated: str, now: float | None = None
+           ) -> User:
+    """Set her password through a live invitation, once (its link then stops working)."""
+    row, user = _live(s, token, now)
+    if password != repeated:
+        raise UsageError("passwords differ", key="accounts.password_mismatch")
+    set_password(s, user, password, f"web:{user.login}")
+    row.used_at = time.time() if now is None else now
+    s.add(row)
+    audit.append(s, f"web:{user.login}", "user.invite_accepted", "user", user.id,
+                 {"login": user.login})
+    return user
+
+
+def reset(s: Session, ctx: Context, user: User, base_url: str, days: int) -> str:
+    """An administrator's reset: her password stops working (her sessions, tokens and feeds
+    end) and she gets a new invitation to choose another; nobody sees a password."""
+    if not user.email:
+        raise UsageError(f"{user.login} has no e-mail address", key="accounts.no_email",
+                         login=user.login)
+    user.password_hash = None
+    s.add(user)
+    s.flush()
+    from workflow.services.accounts import revoke_all
+
+    revoke_all(s, user, ctx.actor)
+    audit.append(s, ctx.actor, "user.password_reset", "user", user.id, {"login": user.login})
+    return invite(s, ctx, user, base_url, days)
+
+
+# -- her own account ---------------------------------------------------------------------------
+
+
+def change_password(s: Session, user: User, current: str, new: str, repeated: str) -> None:
+    """Her new password, after her current one; every session of hers ends (the caller opens
+    a new one for the browser she changed it in)."""
+    if not user.password_hash or not _password_matches(user.password_hash,
+                                                       (current or "")[:200]):
+        raise RuleViolation("wrong current password", key="accounts.wrong_password")
+    if new != repeated:
+        raise UsageError("passwords differ", key="accounts.password_mismatch")
+    if new == current:
+        raise UsageError("same password", key="accounts.password_same")
+    set_password(s, user, new, f"web:{user.login}")
+
+
+def telegram_code(s: Session, user: User) -> str:
+    """A one-time code (a day) that links the chat sending '/start CODE' to her."""
+    return create_link(s, user, f"web:{user.login}")
+
+
+def telegram_unlink(s: Session, user: User) -> None:
+    """Her reminders stop going to Telegram; the chat is forgotten."""
+    if not user.telegram_chat_id:
+        raise UsageError("not linked", key="accounts.telegram_not_linked")
+    chat = user.telegram_chat_id
+    user.telegram_chat_id, user.telegram_active = None, False
+    s.add(user)
+    s.flush()
+    audit.append(s, f"web:{user.login}", "user.telegram_unlinked", "user", user.id,
+                 {"login": user.login, "chat": chat})
+
+
+# -- people in bulk ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One refused cell: its row in the file, its column (a key of COLUMNS), the value and
+    the rule it breaks (a catalogue key and its parameters)."""
+
+    row: int
+    column: str
+    value: str
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class PeopleRefused(UsageError):
+    """A file of people refused whole: every problem, one a line, in the reader's language."""
+
+    key = "accounts.import_refused"
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problems", key="accounts.import_refused",
+                         n=len(problems))
+        self.problems = problems
+
+    def lines(self, t: Translator) -> list[str]:
+        return [t("accounts.import_problem", row=p.row, column=t(f"people.col_{p.column}"),
+                  value=p.value, rule=t(p.key, **_named(p.params, t))) for p in self.problems]
+
+    def render(self, translate) -> str:
+        head = translate.n("accounts.import_refused", len(self.problems)) \
+            if hasattr(translate, "n") else self.message
+        return "\n".join([head, *self.lines(translate)])
+
+
+def _named(params: dict[str, Any], t: Translator) -> dict[str, Any]:
+    """A rule's parameters with each list of catalogue keys (the choices) named in the
+    reader's language."""
+    return {k: ", ".join(t(x) for x in v) if isinstance(v, list) else v
+            for k, v in params.items()}
+
+
+@dataclass
+class ImportResult:
+    added: list[User]
+    updated: list[User]
+    invited: int
+
+
+def _labels(prefix: str, keys: tuple[str, ...]) -> dict[str, str]:
+    """Every language's label of each key (lower case), and the key itself → the key."""
+    out: dict[str, str] = {}
+    for lang in LANGUAGES:
+        t = Translator(lang)
+        for key in keys:
+            out[t(f"{prefix}{key}").strip().lower()] = key
+    out.update({k: k for k in keys})
+    return out
+
+
+def header_map(header: list[str]) -> tuple[dict[str, str], list[str]]:
+    """The file's headers → column keys, and the headers no column has."""
+    labels = _labels("people.col_", COLUMNS)
+    found, unknown = {}, []
+    for h in header:
+        if not h.strip():  # a column without a header (a spreadsheet's trailing cells)
+            continue
+        key = labels.get(h.strip().lower())
+        if key is None:
+            unknown.append(h)
+        else:
+            found[h] = key
+    return found, unknown
+
+
+def _org_index(s: Session) -> dict[str, Organisation]:
+    index: dict[str, Organisation] = {}
+    for org in s.exec(select(Organisation)):
+        for name in (org.name, org.name_kk, org.name_ru):
+            if name:
+                index.setdefault(name.strip().lower(), org)
+    for org in s.exec(select(Organisation)):
+        index[org.code.lower()] = org
+    return index
+
+
+def _cell_problems(n: int, row: dict[str, str], roles: dict[str, str], langs: dict[str, str],
+                   orgs: dict[str, Organisation], allowed: set[int] | None
+                   ) -> tuple[list[Problem], dict[str, Any]]:
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+
+    def bad(column: str, key: str, **params: Any) -> None:
+        problems.append(Problem(n, column, row.get(column, ""), key, params))
+
+    for column in REQUIRED:
+        if not row.get(column):
+            bad(column, "accounts.rule_required")
+    login = row.get("login", "")
+    if login and (len(login) > limits.LOGIN or any(c.isspace() for c in login)):
+        bad("login", "accounts.rule_login", n=limits.LOGIN)
+    if len(row.get("name", "")) > limits.FULL_NAME:
+        bad("name", "accounts.rule_too_long", n=limits.FULL_NAME)
+    email = row.get("email", "")
+    if email and (len(email) > limits.EMAIL or not EMAIL.match(email)):
+        bad("email", "accounts.rule_email")
+    chat = row.get("telegram", "")
+    if chat and not CHAT.match(chat):
+        bad("telegram", "accounts.rule_telegram")
+    role = roles.get(row.get("role", "").lower())
+    if row.get("role") and role is None:
+        bad("role", "accounts.rule_choice", choices=[f"role.{r}" for r in ROLES])
+    lang = langs.get(row.get("language", "").lower()) if row.get("language") else None
+    if row.get("language") and lang is None:
+        bad("language", "accounts.rule_choice", choices=[f"language.{x}" for x in LANGUAGES])
+    org = orgs.get(row.get("organisation", "").lower())
+    if row.get("organisation") and org is None:
+        bad("organisation", "accounts.rule_org")
+    elif org is not None and allowed is not None and org.id not in allowed:
+        bad("organisation", "accounts.rule_org_outside")
+    values.update(login=login, full_name=row.get("name", ""), email=email or None,
+                  telegram_chat_id=chat or None, role=role, language=lang, org=org)
+    return problems, values
+
+
+def import_people(s: Session, ctx: Context, rows: list[dict[str, Any]], *, update: bool,
+                  base_url: str, days: int, allowed: set[int] | None = None) -> ImportResult:
+    """Add (and with `update`, change) the people of a file's rows, all or none; each new one
+    gets an invitation by e-mail. `rows` are `workflow.tabular.read_rows`'s (headers in any
+    of the three languages or the keys); `allowed`: the organisations the importer
+    administers (None: any, the command line's operator). Refused with every problem named
+    (row, column, value, rule) and nothing stored."""
+    if not rows:
+        raise UsageError("no rows", key="accounts.import_empty")
+    mapping, unknown = header_map([h for h in rows[0] if h != "_row"])
+    missing = [c for c in REQUIRED if c not in mapping.values()]
+    if unknown or missing:
+        raise UsageError("bad header", key="accounts.import_header",
+                         unknown=", ".join(unknown) or "-",
+                         missing=", ".join(Translator(ctx.language)(f"people.col_{c}")
+                                           for c in missing) or "-")
+    roles = _labels("role.", ROLES)
+    langs = _labels("language.", tuple(LANGUAGES))
+    orgs = _org_index(s)
+    problems: list[Problem] = []
+    planned: list[tuple[dict[str, Any], User | None]] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(rows, start=2):
+        n = int(raw.get("_row", i))
+        row = {mapping[h]: str(v or "").strip() for h, v in raw.items() if h in mapping}
+        found, values = _cell_problems(n, row, roles, langs, orgs, allowed)
+        problems += found
+        login = values["login"]
+        if login in seen:
+            problems.append(Problem(n, "login", login, "accounts.rule_twice", {"row": seen[login]}))
+        seen.setdefault(login, n)
+        existing = user_by_login(s, login) if login else None
+        if existing is not None and not update:
+            problems.append(Problem(n, "login", login, "accounts.rule_exists"))
+        if existing is not None and allowed is not None and existing.organisation_id not in allowed:
+            problems.append(Problem(n, "login", login, "accounts.rule_org_outside"))
+        if existing is None and not values["email"]:
+            problems.append(Problem(n, "email", "", "accounts.rule_email_needed"))
+        planned.append((values, existing))
+    if problems:
+        raise PeopleRefused(problems)
+    result = ImportResult([], [], 0)
+    for values, existing in planned:
+        if existing is None:
+            user = User(login=values["login"], full_name=values["full_name"],
+                        role=values["role"], organisation_id=saved_id(values["org"]),
+                        email=values["email"], language=values["language"] or ctx.language,
+                        telegram_chat_id=values["telegram_chat_id"],
+                        telegram_active=bool(values["telegram_chat_id"]))
+            s.add(user)
+            s.flush()
+            audit.append(s, ctx.actor, "user.add", "user", user.id,
+                         {"login": user.login, "role": user.role, "org": values["org"].code,
+                          "email": user.email, "import": True})
+            result.added.append(user)
+        else:
+            _apply(s, ctx, existing, values)
+            result.updated.append(existing)
+    for user in result.added:
+        invite(s, ctx, user, base_url, days)
+        result.invited += 1
+    return result
+
+
+def _apply(s: Session, ctx: Context, user: User, values: dict[str, Any]) -> None:
+    changed: dict[str, Any] = {}
+    for key in ("full_name", "role", "email", "language", "telegram_chat_id"):
+        value = values[key]
+        if value is not None and getattr(user, key) != value:
+            setattr(user, key, value)
+            changed[key] = value
+    if values["org"].id != user.organisation_id:
+        user.organisation_id = saved_id(values["org"])
+        changed["org"] = values["org"].code
+    if values["telegram_chat_id"]:
+        user.telegram_active = True
+    if changed:
+        s.add(user)
+        s.flush()
+        audit.append(s, ctx.actor, "user.set", "user", user.id,
+                     {"login": user.login, **changed, "import": True})
