@@ -897,6 +897,10 @@ def change_password(request: Request, csrf: str = Form(""), current: str = Form(
             invitations.change_password(pc.s, pc.viewer.user, current[:MAX_FIELD],
                                         new[:auth.MAX_PASSWORD + 1],
                                         repeated[:auth.MAX_PASSWORD + 1])
+    except auth.SignInBusy as busy:  # nothing was checked or stored: try again in a moment
+        resp = _account(request, pc, status=503, account_error=busy.render(pc.t))
+        resp.headers.update({"Retry-After": str(busy.retry_after), "Cache-Control": "no-store"})
+        return resp
     except MerzimError as exc:
         tx.refused(pc.s, pc.ctx.actor, "refused.password", "user", pc.viewer.user.id,
                    {"key": exc.key})

@@ -18,6 +18,7 @@ from tests.support.fake_telegram import FakeBotApi
 from tests.support.web_helpers import csrf_of, web_fixture, without_audit  # noqa: F401
 from workflow.reminders.telegram_link import poll_updates
 from workflow.services import accounts as auth
+from workflow.settings import default_password_checks
 from workflow.storage.models import Invitation, OutboxMessage, User, WebSession
 
 TOKEN = "123456:TEST-TOKEN"
@@ -190,3 +191,24 @@ def test_an_xlsx_of_people_changes_an_existing_login_only_when_asked(web):
     assert (asel.full_name, asel.role, asel.language) == ("Asel Nurpeisova-Kim", "manager", "en")
     with Session(web.engine) as s:
         assert s.exec(select(Invitation)).all() == []
+
+
+def test_a_password_change_when_every_check_is_taken_is_told_to_retry_and_changes_nothing(web):
+    here = web.browser("asel")
+    old = web.ensure_password("asel")
+    csrf = web.csrf(here)
+    before = web.dump()  # the audit too: nothing was checked, nothing is recorded
+    auth.limit_password_checks(1, 0.1)
+    try:
+        with auth.password_check():  # the process's one check is taken
+            r = here.post("/account/password", data={"csrf": csrf, "current": old,
+                                                     "new": "brand-new-secret",
+                                                     "repeated": "brand-new-secret"})
+    finally:
+        auth.limit_password_checks(default_password_checks(), 2.0)
+    assert r.status_code == 503 and r.headers["Retry-After"] == "1", r.text
+    assert 'data-testid="account-refused"' in r.text
+    assert "try again in a moment" in r.text
+    assert web.dump() == before
+    with Session(web.engine) as s:
+        assert auth.authenticate(s, "asel", old).user is not None

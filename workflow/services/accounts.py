@@ -213,6 +213,16 @@ def _password_matches(stored: str, password: str) -> bool:
         return False
 
 
+def current_password_matches(user: User, password: str) -> bool:
+    """Whether `password` is the user's own (a password change's first step), checked inside
+    one of the process's password checks, as a sign-in is (SignInBusy when none comes free)."""
+    if not user.password_hash:
+        return False
+    with password_check():
+        return (len(password) <= MAX_PASSWORD
+                and _password_matches(user.password_hash, password[:MAX_PASSWORD]))
+
+
 def _user_for_update(s: Session, user_id: int) -> User:
     """The user's row, re-read under a lock: failures are counted one attempt at a time."""
     begin_write(s)  # SQLite: the database's write lock; PostgreSQL: FOR UPDATE below

@@ -22,7 +22,7 @@ from workflow.core.errors import RuleViolation, UsageError
 from workflow.i18n import LANGUAGES, Translator
 from workflow.reminders.planner import enqueue
 from workflow.reminders.telegram_link import create_link
-from workflow.services.accounts import _password_matches, digest, set_password
+from workflow.services.accounts import current_password_matches, digest, set_password
 from workflow.services.context import Context
 from workflow.storage import audit
 from workflow.storage.models import ROLES, Invitation, Organisation, User, saved_id
@@ -129,9 +129,9 @@ def reset(s: Session, ctx: Context, user: User, base_url: str, days: int) -> str
 
 def change_password(s: Session, user: User, current: str, new: str, repeated: str) -> None:
     """Her new password, after her current one; every session of hers ends (the caller opens
-    a new one for the browser she changed it in)."""
-    if not user.password_hash or not _password_matches(user.password_hash,
-                                                       (current or "")[:200]):
+    a new one for the browser she changed it in). Both password checks take one of the
+    process's (SignInBusy, before anything is written, when none comes free in time)."""
+    if not current_password_matches(user, current or ""):
         raise RuleViolation("wrong current password", key="accounts.wrong_password")
     if new != repeated:
         raise UsageError("passwords differ", key="accounts.password_mismatch")
