@@ -1,6 +1,6 @@
 """invitation: one-time sign-in links sent by e-mail
 
-Revision ID: 0025
+Revision ID: 0024
 Revises: 0023
 Create Date: 2026-11-25 18:50:00
 
@@ -11,7 +11,7 @@ it expires and when it was used.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0025'
+revision = '0024'
 down_revision = '0023'
 branch_labels = None
 depends_on = None
