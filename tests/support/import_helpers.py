@@ -90,6 +90,12 @@ def registers_site(web: Web, tmp_path) -> Web:
     return web
 
 
+def but_kept(dump: dict) -> dict:
+    """A database's rows (`Web.dump`) but the file store's tables: a preview keeps the file it
+    accepted there (the database on PostgreSQL) for the confirm, and stores nothing else."""
+    return {k: v for k, v in dump.items() if k not in ("file_blob", "file_chunk")}
+
+
 def csv_of(*lines: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
