@@ -318,10 +318,10 @@ def _do_preview(request: Request, pc: PageContext, process: str,
                    {"key": exc.key})
         return _form(request, pc, defn, status=_status(exc),
                      problem=web_message(defn.name_keys(exc), pc.t))
-    # kept where every node finds it; a refused file is not: she corrects it and uploads again
+    # kept where every node finds it; a refused or empty file is not: nothing to confirm
     store = uploads.store_of(request)
     try:
-        staged = "" if refused else import_staging.keep(store, path)
+        staged = "" if refused or not rows else import_staging.keep(store, path)
     finally:
         _discard(path)
     try:
@@ -342,7 +342,7 @@ def _do_preview(request: Request, pc: PageContext, process: str,
                   refusals=_refusal_lines(defn, refused, pc.t),
                   refused=len(refused), more_refused=max(0, len(refused) -
                                                          bulk_import.MAX_NAMED),
-                  token=None if refused else _token(pc, defn.key, staged, sha256),
+                  token=_token(pc, defn.key, staged, sha256) if staged else None,
                   batched=batched)
 
 

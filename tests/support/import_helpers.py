@@ -123,7 +123,7 @@ def confirm(b, page: str, path: str = FORM):
 def breaches(n: int) -> list[dict]:
     """`n` breaches of Asel's department as the import reads them, each of another person."""
     day = TODAY.replace(day=3).isoformat()
-    return [{"subject": "AK-ALM-EDU", "person": f"Person {i}", "kind": "conflict_of_interest",
+    return [{"subject": "AK-ALM-EDU", "person": f"Person {i}", "kind": "foreign_account",
              "detected": day, "responsible": "asel", "_row": i + 2} for i in range(n)]
 
 
@@ -133,7 +133,7 @@ def interrupted(site: Web, asel, rows: int) -> tuple[str, str, str]:
     import's id and its progress link."""
     day = TODAY.replace(day=3).isoformat()
     r = upload(asel, csv_of("subject,person,kind,detected",
-                            *(f",Person {i},conflict_of_interest,{day}" for i in range(rows))))
+                            *(f",Person {i},foreign_account,{day}" for i in range(rows))))
     link, import_id, _sig = FOLLOW.search(r.text).groups()
 
     class Stopped(Exception):
