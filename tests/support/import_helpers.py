@@ -130,10 +130,12 @@ def breaches(n: int) -> list[dict]:
 def interrupted(site: Web, asel, rows: int) -> tuple[str, str, str]:
     """A file of `rows` breaches previewed from the web by `asel` (her browser), then written
     by the import until its first batch (the writer stopped there): the preview's page, the
-    import's id and its progress link."""
+    import's id and its progress link. The file names its organisation and responsible officer
+    (as `breaches`), so it reads the same to an administrator who resumes it."""
     day = TODAY.replace(day=3).isoformat()
-    r = upload(asel, csv_of("subject,person,kind,detected",
-                            *(f",Person {i},foreign_account,{day}" for i in range(rows))))
+    r = upload(asel, csv_of("subject,person,kind,detected,responsible",
+                            *(f"AK-ALM-EDU,Person {i},foreign_account,{day},asel"
+                              for i in range(rows))))
     link, import_id, _sig = FOLLOW.search(r.text).groups()
 
     class Stopped(Exception):

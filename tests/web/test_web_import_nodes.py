@@ -25,6 +25,7 @@ from tests.support.import_helpers import (
     but_kept,
     confirm,
     csv_of,
+    interrupted,
     registers_site,
     upload,
 )
@@ -165,3 +166,26 @@ def test_stale_kept_files_are_swept_and_nothing_else(site: Web):
     assert not import_staging.remove(store, evidence)
     assert store.exists(evidence)
     assert confirm(asel, fresh.text).status_code == 200
+
+
+def test_an_interrupted_import_is_resumed_from_its_kept_file_by_an_admin_on_another_node(
+        site: Web, tmp_path):
+    asel, erlan = site.browser("asel"), site.browser("erlan")
+    preview, import_id, _link = interrupted(site, asel, 600)
+    shutil.rmtree(node_staging(site), ignore_errors=True)
+    form = {"csrf": site.csrf(erlan), "token": TOKEN.search(preview).group(1),
+            "import_id": import_id, "action": "resume"}
+    # another organisation's officer may not, whatever the token: nothing stored
+    marat = site.browser("marat")
+    before = site.dump()
+    r = marat.post(f"{FORM}/confirm", data={**form, "csrf": site.csrf(marat)})
+    assert r.status_code == 404 and site.dump() == before
+    # the akimat's admin (every case of it in her tree) resumes it from the file Asel checked
+    engine, other = second_node(site, tmp_path, erlan)
+    try:
+        done = other.post(f"{FORM}/confirm", data=form)
+        assert done.status_code == 200, done.text[-2000:]
+        assert "100 entries opened." in done.text and "600 / 600" in done.text
+    finally:
+        other.close()
+        engine.dispose()
