@@ -8,14 +8,18 @@ to fill in (docs/imports.md, "From the web").
   checks (`register_import.check_file`; a definition whose features open its cases, the
   analysis, row by row in a transaction rolled back). Every refused row is named with its
   number and reason; nothing is written either way.
-* **Between preview and confirm** the file stays where it was staged, named in the confirm
-  form by a token: the staged file's name, its SHA-256 and a signature of both with the user,
-  the register and the browser session's secret (its CSRF token). The client holds no rows:
-  at confirm the file is read again from the server's own store, must hash as previewed, and is
-  checked whole again with the database and the officer's rights of that moment. A token of
-  another session, user or register, or a file gone (staged files are swept after a day, or the
-  confirm reached another node of a deployment whose store stages locally), is refused with a
-  request to upload again; nothing is stored.
+* **Between preview and confirm** a file the preview accepted is kept in the file store
+  evidence files are kept in -- the database itself on PostgreSQL without a files directory --
+  so the confirm finds it on whichever node answers (workflow/services/import_staging.py).
+  The confirm form names it by a token: the kept blob's name, the content's SHA-256 and a
+  signature of both with the user, the register and the browser session's secret (its CSRF
+  token). The client holds no rows: at confirm the file is found through the preview's audit
+  record, which must be the confirming user's own (a resume: the importer's, for whoever
+  `web_import.may_finish` lets resume), read again from the store, must hash as previewed,
+  and is checked whole again with the database and the officer's rights of that moment. A
+  token of another session, user or register, or a file gone, is refused with a request to
+  upload again; a file kept for more than a day is refused as expired (and swept); nothing
+  is stored.
 * **Confirm** (`POST /registers/{process}/import/confirm`): all or nothing, written as the
   CLI writes (`register_import.write_file`: batches of 500 rows, each a short transaction;
   a file of more than one batch is an import with an id whose cases stay hidden until its last
@@ -56,15 +60,13 @@ from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.core.names import name_in
 from workflow.services import files as files_service
+from workflow.services import import_staging, registers, web_import
 from workflow.services import register_import as bulk_import
-from workflow.services import registers, web_import
 from workflow.services import transactions as tx
 from workflow.services.bulk import RowRefused
 from workflow.tabular import Limits, read_rows
 
 router = APIRouter(include_in_schema=False)
-STAGING = ".incoming"  # the store's staging folder (workflow/storage/filestore.py, TEMP_DIR)
-STAGED = re.compile(r"^upload-[A-Za-z0-9_]{1,64}\.(xlsx|csv)$")
 SHOWN = 200  # rows of the preview shown (the count says how many more)
 TEMPLATE_ROWS = 500  # rows of the template formatted and validated
 PARTY_LABELS = {"subject": "cases.subject", "object": "cases.object", "person": "cases.person",
@@ -140,25 +142,29 @@ def _gone() -> UsageError:
     return UsageError("the uploaded file is no longer here", key="import.upload_gone")
 
 
-def _staged(request: Request, pc: PageContext, process: str, token: str) -> Path:
-    """The staged file a confirm form names, if this session previewed it for this register
-    and it is still as it was."""
+def _staged(request: Request, pc: PageContext, process: str, token: str,
+            owner: str | None = None) -> tuple[Path, str]:
+    """The kept file a confirm form names, copied to this node (the caller removes the copy),
+    and the kept blob's name: if this session previewed it for this register (`owner`: a
+    resume, whose preview was the importer's, allowed by `may_finish` already), it is still
+    there as it was and not expired."""
     parts = token.rsplit(".", 2)
-    name, sha256, rest = parts if len(parts) == 3 else ("", "", "")
-    if not STAGED.match(name) or not re.fullmatch(r"[0-9a-f]{64}", sha256) \
-            or not hmac.compare_digest(rest, _sign(pc, process, name, sha256)):
+    staged, sha256, rest = parts if len(parts) == 3 else ("", "", "")
+    if not re.fullmatch(r"[0-9a-f]{64}", staged) or not re.fullmatch(r"[0-9a-f]{64}", sha256):
         raise _gone()
-    path = Path(uploads.store_of(request).root) / STAGING / name
-    try:
-        with open(path, "rb") as fh:
-            digest = hashlib.sha256()
-            for chunk in iter(lambda: fh.read(1 << 16), b""):
-                digest.update(chunk)
-    except OSError:
-        raise _gone() from None
-    if digest.hexdigest() != sha256:
+    if owner is None and not hmac.compare_digest(rest, _sign(pc, process, staged, sha256)):
         raise _gone()
-    return path
+    found = import_staging.find(pc.s, process, owner or pc.ctx.actor, staged)
+    if found is None or found.sha256 != sha256:
+        raise _gone()
+    store = uploads.store_of(request)
+    if import_staging.expired(found):
+        import_staging.remove(store, staged)
+        raise import_staging.expired_error()
+    path = import_staging.fetch(store, staged, sha256)
+    if path is None:
+        raise _gone()
+    return path, staged
 
 
 def _stage(request: Request, upload: UploadFile) -> tuple[Path, str]:
@@ -312,10 +318,21 @@ def _do_preview(request: Request, pc: PageContext, process: str,
                    {"key": exc.key})
         return _form(request, pc, defn, status=_status(exc),
                      problem=web_message(defn.name_keys(exc), pc.t))
-    tx.audited(pc.s, pc.ctx.actor, "import.preview", "process", defn.key,
-               {"file": shown, "sha256": sha256, "rows": len(rows), "refused": len(refused)})
-    if refused:
-        _discard(path)  # nothing to confirm: the officer corrects her file and uploads it again
+    # kept where every node finds it; a refused or empty file is not: nothing to confirm
+    store = uploads.store_of(request)
+    try:
+        staged = "" if refused or not rows else import_staging.keep(store, path)
+    finally:
+        _discard(path)
+    try:
+        tx.audited(pc.s, pc.ctx.actor, "import.preview", "process", defn.key,
+                   {"file": shown, "sha256": sha256, "rows": len(rows), "refused": len(refused),
+                    **({"staged": staged} if staged else {})})
+    except BaseException:
+        if staged:
+            import_staging.remove(store, staged)
+        raise
+    import_staging.sweep(pc.s, store, defn.key)
     batched = checked is not None and len(checked.ready) > bulk_import.BATCH
     import_id = uuid.uuid4().hex[:12] if batched and not refused else ""
     return render(request, pc, "import_preview.html", status=409 if refused else 200,
@@ -325,7 +342,7 @@ def _do_preview(request: Request, pc: PageContext, process: str,
                   refusals=_refusal_lines(defn, refused, pc.t),
                   refused=len(refused), more_refused=max(0, len(refused) -
                                                          bulk_import.MAX_NAMED),
-                  token=None if refused else _token(pc, defn.key, path.name, sha256),
+                  token=_token(pc, defn.key, staged, sha256) if staged else None,
                   batched=batched)
 
 
@@ -340,6 +357,16 @@ async def import_confirm(request: Request, process: str, pc: PageContext = Depen
 
 def _do_confirm(request: Request, pc: PageContext, process: str, form: dict[str, str]
                 ) -> Response:
+    held: dict[str, Path] = {}  # the kept file's copy on this node, removed whatever happens
+    try:
+        return _confirm(request, pc, process, form, held)
+    finally:
+        if "path" in held:
+            _discard(held["path"])
+
+
+def _confirm(request: Request, pc: PageContext, process: str, form: dict[str, str],
+             held: dict[str, Path]) -> Response:
     defn = _definition(pc, process)
     action = form.get("action", "import")
     import_id = form.get("import_id", "")
@@ -360,8 +387,11 @@ def _do_confirm(request: Request, pc: PageContext, process: str, form: dict[str,
             return render(request, pc, "import_done.html", definition=defn,
                           title=defn.name(pc.t.language), rolled_back=n, import_id=import_id,
                           written=0, total=0, unfinished=None)
-        path = _staged(request, pc, defn.key, form.get("token", ""))
-        rows = _rows(request, pc, path, form.get("file", "") or path.name)
+        owner = web_import.importer(pc.s, import_id) if action == "resume" and import_id \
+            else None
+        held["path"], staged = _staged(request, pc, defn.key, form.get("token", ""), owner)
+        path = held["path"]
+        rows = _rows(request, pc, path, form.get("file", "") or "file")
         unseen = _unseen(pc, rows)  # her rights of now, not of the preview's moment
         if unseen:
             raise bulk_import.FileRefused(unseen)
@@ -396,7 +426,7 @@ def _do_confirm(request: Request, pc: PageContext, process: str, form: dict[str,
         return _form(request, pc, defn, status=_status(exc),
                      problem=None if refused else web_message(defn.name_keys(exc), pc.t),
                      refusals=_refusal_lines(defn, refused, pc.t))
-    _discard(path)
+    import_staging.remove(uploads.store_of(request), staged)  # used: no second confirm
     return render(request, pc, "import_done.html", definition=defn,
                   title=defn.name(pc.t.language), opened=len(done),
                   written=counted["written"] or len(done),

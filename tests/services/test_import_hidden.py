@@ -64,7 +64,8 @@ def everything(site: Web) -> dict:
             "mine": repr(lists.my_work(s, c, asel.id)),
             "my_overdue": lists.count_my_overdue(s, c, asel.id),
             "overview": repr(overview.by_organisation(s, c, "AK-ALM")),
-            "reminders": repr(planner.open_items(s, c, TODAY + timedelta(days=400))),
+            # (the planner reads them in no order: PostgreSQL's plan decides, and may change)
+            "reminders": sorted(map(repr, planner.open_items(s, c, TODAY + timedelta(days=400)))),
             "register": [f.id for f in search.find_cases(
                 s, c, "AK-ALM", search.CaseQuery(process=PROCESS), lambda _f, _v: True)],
             "register_overdue": [f.id for f in search.find_cases(

@@ -90,6 +90,12 @@ def registers_site(web: Web, tmp_path) -> Web:
     return web
 
 
+def but_kept(dump: dict) -> dict:
+    """A database's rows (`Web.dump`) but the file store's tables: a preview keeps the file it
+    accepted there (the database on PostgreSQL) for the confirm, and stores nothing else."""
+    return {k: v for k, v in dump.items() if k not in ("file_blob", "file_chunk")}
+
+
 def csv_of(*lines: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
@@ -117,17 +123,19 @@ def confirm(b, page: str, path: str = FORM):
 def breaches(n: int) -> list[dict]:
     """`n` breaches of Asel's department as the import reads them, each of another person."""
     day = TODAY.replace(day=3).isoformat()
-    return [{"subject": "AK-ALM-EDU", "person": f"Person {i}", "kind": "conflict_of_interest",
+    return [{"subject": "AK-ALM-EDU", "person": f"Person {i}", "kind": "foreign_account",
              "detected": day, "responsible": "asel", "_row": i + 2} for i in range(n)]
 
 
 def interrupted(site: Web, asel, rows: int) -> tuple[str, str, str]:
     """A file of `rows` breaches previewed from the web by `asel` (her browser), then written
     by the import until its first batch (the writer stopped there): the preview's page, the
-    import's id and its progress link."""
+    import's id and its progress link. The file names its organisation and responsible officer
+    (as `breaches`), so it reads the same to an administrator who resumes it."""
     day = TODAY.replace(day=3).isoformat()
-    r = upload(asel, csv_of("subject,person,kind,detected",
-                            *(f",Person {i},conflict_of_interest,{day}" for i in range(rows))))
+    r = upload(asel, csv_of("subject,person,kind,detected,responsible",
+                            *(f"AK-ALM-EDU,Person {i},foreign_account,{day},asel"
+                              for i in range(rows))))
     link, import_id, _sig = FOLLOW.search(r.text).groups()
 
     class Stopped(Exception):

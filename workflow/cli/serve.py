@@ -83,6 +83,12 @@ def serve(host: str = typer.Option(None, "--host", metavar="HOST",
         logging.getLogger("merzim.files").info(
             "removed %d staged upload(s) older than a day (%d bytes): leftovers of a stop "
             "between receiving and storing", swept, swept_bytes)
+    from workflow.services.import_staging import sweep_kept
+
+    kept = sweep_kept(STATE.settings, engine())  # web imports previewed, never confirmed
+    if kept:
+        logging.getLogger("merzim.files").info(
+            "removed %d file(s) kept for a web import's confirm for more than a day", kept)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     typer.echo(STATE.t("serve.address", url=f"http://{shown}:{port_n}/"), err=False)
     try:

@@ -3,7 +3,9 @@
 A blob lives at `root/ab/cd/<sha256>` (the first two pairs of hex digits as folders). It is
 written atomically -- a temporary file in the same directory, flushed and fsynced, then
 `os.replace` -- and an existing blob is never overwritten: the same content has the same name,
-so a second upload of it only finds it there. Nothing is ever deleted by merzim. A blob whose
+so a second upload of it only finds it there. Nothing is ever deleted by merzim but the
+file a web import keeps between its preview and its confirm (`remove_blob`, called only by
+workflow/services/import_staging.py for a blob of its own kind). A blob whose
 row was never committed (a crash between the two) is harmless: it is named by its content,
 nothing points at it, and a later upload of the same content reuses it.
 
@@ -164,6 +166,15 @@ class FileStore:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(staged.path)
 
+    def remove_blob(self, sha256: str) -> bool:
+        """Remove a blob (a web import's kept file, never an evidence file's: the caller
+        checks it is one); whether it was there."""
+        try:
+            os.unlink(self.path(sha256))
+        except FileNotFoundError:
+            return False
+        return True
+
     def sweep_incoming(self, older_than: float, now: float | None = None) -> tuple[int, int]:
         """Remove staged uploads last written more than `older_than` seconds ago: leftovers of
         a process stopped between staging and storing (an upload in progress writes its file
@@ -284,6 +295,13 @@ class DatabaseFileStore(FileStore):
             return False
         return True
 
+    def remove_blob(self, sha256: str) -> bool:
+        if not HEX.match(sha256 or ""):
+            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+        with self.engine.begin() as conn:
+            conn.execute(_CHUNK_DELETE, {"sha": sha256})
+            return conn.execute(_BLOB_DELETE, {"sha": sha256}).rowcount > 0
+
     def matches(self, sha256: str) -> bool:
         try:
             with self.open(sha256) as fh:
@@ -338,6 +356,8 @@ _BLOB_INSERT = text("INSERT INTO file_blob (sha256, size, chunks, stored_at) "
                     "VALUES (:sha, :size, :chunks, :at)")
 _BLOB_DONE = text("UPDATE file_blob SET size = :size, chunks = :chunks WHERE sha256 = :sha")
 _CHUNK_INSERT = text("INSERT INTO file_chunk (sha256, seq, data) VALUES (:sha, :seq, :data)")
+_CHUNK_DELETE = text("DELETE FROM file_chunk WHERE sha256 = :sha")
+_BLOB_DELETE = text("DELETE FROM file_blob WHERE sha256 = :sha")
 _CHUNK_SELECT = text("SELECT data FROM file_chunk WHERE sha256 = :sha AND seq = :seq")
 
 
