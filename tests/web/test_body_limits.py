@@ -45,7 +45,8 @@ def test_the_upload_routes_are_exactly_those_that_check_their_upload(web: Web):
     assert uploads == {"POST /cases/{case_id}/events", "POST /analyses/{case_id}/events",
                        "POST /cases/{case_id}/files", "POST /api/v1/cases/{case_id}/files",
                        "POST /bulk",  # one confirming file recorded on every selected stage
-                       "POST /registers/{process}/import"}  # a register's file, previewed
+                       "POST /registers/{process}/import",  # a register's file, previewed
+                       "POST /people/import"}  # a file of people (an administrator's)
 
 
 @pytest.mark.parametrize("lang,word", [("en", "too large"), ("ru", "слишком большой"),

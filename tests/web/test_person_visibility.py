@@ -371,6 +371,10 @@ COVERED_GET = {
     "GET /score", "GET /score.{fmt}", "GET /score/{org}",
     "GET /calendar", "GET /calendar/{year}", "GET /account", "GET /outbox", "GET /orgs/suggest",
     "GET /orgs/{code}",
+    # people and their invitations: names, logins and organisations, never a case's person
+    # (an administrator's page; the invitation's own page shows only its own login:
+    # tests/web/test_web_account.py)
+    "GET /people", "GET /invite/{token}",
     "GET /cases/new/{process}", "GET /obligations", "GET /obligations.{fmt}", "GET /login",
     "GET /openapi.json", "GET /api/docs", "GET /api/v1/organisations", "GET /api/v1/programmes",
     "GET /api/v1/programmes/{programme_id}", "GET /api/v1/analyses", "GET /api/v1/processes",

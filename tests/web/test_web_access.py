@@ -254,6 +254,9 @@ COVERED_TEMPLATES = {
     # an organisation's page and headcount: anonymous above; the rest
     # tests/web/test_web_org_headcount.py
     "GET /orgs/{code}", "POST /orgs/{code}/headcount",
+    # the year so far opened on an organisation's page: anonymous above; an administrator of
+    # the organisation only, refusals and nothing stored: tests/web/test_web_org_backfill.py
+    "POST /orgs/{code}/backfill",
     # announcement drafts: anonymous above; the rest tests/drafts/test_drafts.py
     *of("drafts", "GET /cases/{case_id}/drafts/{stage}", "POST /cases/{case_id}/drafts/{stage}",
         "GET /cases/{case_id}/drafts/{stage}/docx", "POST /cases/{case_id}/drafts/{stage}/docx",
