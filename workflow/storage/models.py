@@ -76,7 +76,8 @@ def table_of(model: type[SQLModel]) -> Table:
 # Which module defines each table model (`load_all` builds them all).
 _DEFINED_IN = {
     **dict.fromkeys(("Organisation", "User", "Programme", "Case", "ProcessDefinition", "Stage",
-                     "EventRecord", "EvidenceFile", "AuditRecord", "CaseLink"),
+                     "EventRecord", "EvidenceFile", "AuditRecord", "CaseLink", "CaseComment",
+                     "CommentMention"),
                    "workflow.storage.models_cases"),
     **dict.fromkeys(("WebSession", "ApiToken", "CalendarFeed", "IdempotencyKey", "Invitation"),
                    "workflow.storage.models_accounts"),
@@ -116,7 +117,9 @@ if TYPE_CHECKING:  # what mypy and the readers see; at run time `__getattr__` ab
     from workflow.storage.models_cases import (
         AuditRecord,
         Case,
+        CaseComment,
         CaseLink,
+        CommentMention,
         EventRecord,
         EvidenceFile,
         Organisation,
@@ -149,7 +152,8 @@ if TYPE_CHECKING:  # what mypy and the readers see; at run time `__getattr__` ab
 __all__ = [  # the constants, the helpers and every table model
     "DONE_LATE", "DONE_ON_TIME", "EVENT", "NOT_APPLICABLE", "NOT_DONE", "NOT_DONE_RECORD",
     "OPEN", "ORG_KINDS", "OVERDUE", "ROLES", "VOID", "load_all", "saved_id", "table_of",
-    "ApiToken", "AuditRecord", "CalendarFeed", "Case", "CaseLink", "EventRecord", "EvidenceFile",
+    "ApiToken", "AuditRecord", "CalendarFeed", "Case", "CaseComment", "CaseLink",
+    "CommentMention", "EventRecord", "EvidenceFile",
     "ExternalAnalysis", "FileBlob", "FileChunk", "IdempotencyKey", "Invitation", "Lease", "MonitoringReport",
     "NoticeRead",
     "Organisation", "OutboxMessage", "PlanItem", "Position", "ProcessDefinition",
