@@ -21,8 +21,8 @@ from tests.support.web_helpers import (
     Web,
     csrf_of,
     en,
-    without_audit,
     web_fixture,  # noqa: F401 - the `web` fixture
+    without_audit,
 )
 from workflow import services as svc
 from workflow.i18n import Translator
@@ -52,6 +52,9 @@ def test_a_manager_assigns_an_unassigned_case_from_its_page_to_an_officer_picked
     _officer(web)
     _unassigned(web, edu)
     b = web.browser("nurlan")  # the akimat's manager, above the department
+    overdue = b.get("/overdue").text  # its overdue stages: unassigned, with the way to assign
+    assert f'{en("comments.unassigned")}</em> <a href="/cases/{edu}#assign" ' \
+        f'data-testid="assign-link">{en("comments.assign_action")}</a>' in overdue
     page = b.get(f"/cases/{edu}").text
     picker = page[page.index('data-testid="assign-form"'):]
     picker = picker[:picker.index("</form>")]
@@ -162,3 +165,32 @@ def test_the_command_line_writes_and_reads_comments_and_a_persons_case_keeps_the
                                 json={"text": "x" * 2001})
     assert long.status_code == 422, long.text
     assert "2001" in json.dumps(long.json(), ensure_ascii=False)
+
+
+def test_the_comments_of_a_case_about_a_person_are_only_for_those_who_see_the_person(
+        web: Web):
+    from tests.support.web_helpers import CALENDAR
+    from web.app import create_app
+    from workflow.definitions import load_registry
+
+    web.app = create_app(web.app.state.settings, web.engine, CALENDAR, load_registry())
+    asel = web.api("asel")
+    opened = asel.post("/api/v1/cases", json={
+        "process": "gift", "subject": "AK-ALM-EDU", "person": "Erlan Sadykov",
+        "position": "Head of unit", "dates": {"received": "2025-11-03"}})
+    assert opened.status_code == 200, opened.text
+    case_id = opened.json()["id"]
+    assert asel.post(f"/api/v1/cases/{case_id}/comments",
+                     json={"text": "the gift's value is in the order"}).status_code == 201
+    before = without_audit(web.engine)
+    # the manager above sees the case, not the person: nor its comments, nor may he be told
+    refused = asel.post(f"/api/v1/cases/{case_id}/comments", json={"text": "@nurlan look"})
+    assert refused.status_code == 409, refused.text
+    assert without_audit(web.engine) == before
+    nurlan = web.api("nurlan")
+    assert nurlan.get(f"/api/v1/cases/{case_id}").status_code == 200
+    assert nurlan.get(f"/api/v1/cases/{case_id}/comments").status_code == 404
+    page = web.browser("nurlan").get(f"/cases/{case_id}").text
+    assert 'data-testid="comments"' not in page and "value is in the order" not in page
+    own = web.browser("asel").get(f"/cases/{case_id}").text
+    assert 'data-testid="comments"' in own and "value is in the order" in own
