@@ -69,7 +69,7 @@ def write_comment(case_id: str, text: str = Form(""), csrf: str = Form(""),
     case = visible_case(pc.s, pc.viewer, case_id)
     try:
         with tx.transaction(pc.s):
-            comments.add_comment(pc.s, pc.ctx, case.id, pc.viewer.user, text)
+            comments.add_comment(pc.s, pc.ctx, case_id, pc.viewer.user, text)
     except MerzimError as exc:
         _refused(pc, "comment", case.id, exc, {"length": len(text or "")})
         raise

@@ -194,3 +194,33 @@ def test_the_comments_of_a_case_about_a_person_are_only_for_those_who_see_the_pe
     assert 'data-testid="comments"' not in page and "value is in the order" not in page
     own = web.browser("asel").get(f"/cases/{case_id}").text
     assert 'data-testid="comments"' in own and "value is in the order" in own
+
+
+def test_the_case_page_writes_a_comment_and_its_author_changes_it(web: Web):
+    edu = web.analyses["edu"]
+    b = web.browser("asel")
+    page = b.get(f"/cases/{edu}").text
+    assert 'data-testid="comment-form"' in page and en("comments.none") in page
+    csrf = csrf_of(page)
+    before = without_audit(web.engine)
+    empty = b.post(f"/cases/{edu}/comments", data={"csrf": csrf, "text": "  "})
+    assert empty.status_code == 422 and en("comments.error_empty") in html.unescape(empty.text)
+    assert without_audit(web.engine) == before
+    r = b.post(f"/cases/{edu}/comments", data={"csrf": csrf, "text": "<b>not bold</b>"})
+    assert r.status_code == 303 and r.headers["location"] == f"/cases/{edu}#comments"
+    page = b.get(f"/cases/{edu}").text
+    assert "&lt;b&gt;not bold&lt;/b&gt;" in page and "<b>not bold</b>" not in page
+    with Session(web.engine) as s:
+        [made] = s.exec(select(CaseComment)).all()
+    assert f'action="/cases/{edu}/comments/{made.id}"' in page  # hers, within ten minutes
+    r = b.post(f"/cases/{edu}/comments/{made.id}", data={"csrf": csrf, "text": "changed"})
+    assert r.status_code == 303, r.text
+    page = b.get(f"/cases/{edu}").text
+    assert "changed" in page and en("comments.edited") in page
+    # another reader of the case may not change it
+    other = web.browser("nurlan")
+    assert f'action="/cases/{edu}/comments/{made.id}"' not in other.get(f"/cases/{edu}").text
+    refused = other.post(f"/cases/{edu}/comments/{made.id}",
+                         data={"csrf": web.csrf(other), "text": "mine now"})
+    assert refused.status_code == 409
+    assert en("comments.error_not_author") in html.unescape(refused.text)
