@@ -76,14 +76,14 @@ def table_of(model: type[SQLModel]) -> Table:
 # Which module defines each table model (`load_all` builds them all).
 _DEFINED_IN = {
     **dict.fromkeys(("Organisation", "User", "Programme", "Case", "ProcessDefinition", "Stage",
-                     "EventRecord", "EvidenceFile", "AuditRecord", "CaseLink", "CaseComment",
-                     "CommentMention"),
+                     "EventRecord", "EvidenceFile", "AuditRecord", "CaseLink"),
                    "workflow.storage.models_cases"),
     **dict.fromkeys(("WebSession", "ApiToken", "CalendarFeed", "IdempotencyKey", "Invitation"),
                    "workflow.storage.models_accounts"),
     **dict.fromkeys(("OutboxMessage", "TelegramLink", "WorkerState", "Lease", "ReminderPreference",
                      "ReminderHold", "NoticeRead"), "workflow.storage.models_reminders"),
     **dict.fromkeys(("FileBlob", "FileChunk"), "workflow.storage.models_files"),
+    **dict.fromkeys(("CaseComment", "CommentMention"), "workflow.storage.models_comments"),
     **dict.fromkeys(("PublicHit", "PublicCache"), "workflow.storage.models_public"),
     **dict.fromkeys(("ExternalAnalysis", "Subdivision", "Risk", "Recommendation", "PlanItem",
                      "MonitoringReport", "Position"), "workflow.storage.models_planning"),
@@ -117,9 +117,7 @@ if TYPE_CHECKING:  # what mypy and the readers see; at run time `__getattr__` ab
     from workflow.storage.models_cases import (
         AuditRecord,
         Case,
-        CaseComment,
         CaseLink,
-        CommentMention,
         EventRecord,
         EvidenceFile,
         Organisation,
@@ -128,6 +126,7 @@ if TYPE_CHECKING:  # what mypy and the readers see; at run time `__getattr__` ab
         Stage,
         User,
     )
+    from workflow.storage.models_comments import CaseComment, CommentMention
     from workflow.storage.models_files import FileBlob, FileChunk
     from workflow.storage.models_planning import (
         ExternalAnalysis,
