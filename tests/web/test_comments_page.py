@@ -112,6 +112,15 @@ def test_a_mention_reaches_her_centre_and_the_smtp_server_and_no_one_else(web: W
     assert 'data-kind="mentioned"' in centre and f'data-case="{edu}"' in centre
     assert html.escape(en("notices.kind_mentioned", actor="Asel Nurpeisova"), quote=False) \
         in centre
+    changed = asel.patch(f"/api/v1/cases/{edu}/comments/{body['id']}",
+                         json={"text": "@nurlan the analytic note is late"})
+    assert changed.status_code == 200 and changed.json()["edited_at"], changed.text
+    nurlan = web.api("nurlan")
+    before = without_audit(web.engine)
+    refused = nurlan.patch(f"/api/v1/cases/{edu}/comments/{body['id']}",
+                                      json={"text": "mine"})
+    assert refused.status_code == 409 and refused.json()["error"] == "comments.error_not_author"
+    assert without_audit(web.engine) == before
     seen = web.api("nurlan").get(f"/api/v1/cases/{edu}/comments").json()
     assert [c["text"] for c in seen] == ["@nurlan the analytic note is late"]
     assert seen[0]["editable"] is False  # not his
