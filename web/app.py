@@ -184,6 +184,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         api_docs,
         bulk_page,
         cases_page,
+        comments_page,
         files_page,
         imports_page,
         obligations_page,
@@ -217,6 +218,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                cases_page.router, pages.router, api.router,
                files_page.router, files_page.api_router,  # a case's evidence files
                bulk_page.router, bulk_page.api_router,  # work in bulk
+               comments_page.router, comments_page.api_router,  # comments, hand-over
                imports_page.router,  # a register's file imported from the web
                orgs_page.router,  # an organisation's page, its headcount (after /orgs/suggest)
                people_page.router)  # people in bulk, a reset, an invitation's link

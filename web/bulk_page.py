@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from web.comments_page import require_assigner
 from web.kit import uploads
 from web.kit.access import Viewer, require_recorder
 from web.kit.api import ApiContext, api_routes
@@ -36,13 +37,16 @@ ACTIONS = ("record", "assign", "xlsx", "csv")
 BACK = ("/work", "/overdue", "/due", "/cases", "/obligations")  # where the bar is
 
 
-def guard(s, viewer: Viewer, record: bool):
+def guard(s, viewer: Viewer, record: bool, assign: bool = False):
     """May the viewer act on this case: she sees it (else it is "not found", as everywhere);
-    to record or hand over, she records on it (an officer of its organisation, an admin)."""
+    to record, she records on it (an officer of its organisation, an admin); to hand over,
+    she is a manager or an admin above it or an officer of its organisation."""
     def check(case) -> None:
         if not viewer.sees_org(svc.org_by_id(s, case.subject_id)):
             raise NotFound(f"no case {case.id}", key="notfound.analysis", id=case.id)
-        if record:
+        if assign:
+            require_assigner(viewer, case)
+        elif record:
             require_recorder(viewer, case)
     return check
 
@@ -111,7 +115,7 @@ def _bulk(request: Request, pc: PageContext, form: dict[str, str], values: list[
             else:
                 login = form.get("login", "").strip()
                 cases = bulk.assign_all(pc.s, pc.ctx, items, login,
-                                        guard(pc.s, pc.viewer, True))
+                                        guard(pc.s, pc.viewer, True, assign=True))
                 message = t.n("bulk.assigned", len(cases), login=login)
     except MerzimError as exc:
         lines = (refusal_lines(pc.s, pc.ctx, pc.viewer, exc, t)
@@ -215,7 +219,8 @@ def api_bulk_assign(body: BulkAssignIn, a: ApiContext = Depends()):
     items = bulk.checked(list(dict.fromkeys(bulk.Item(i.case, i.stage) for i in body.items)))
 
     def do():
-        cases = bulk.assign_all(a.s, a.ctx, items, body.login, guard(a.s, a.viewer, True))
+        cases = bulk.assign_all(a.s, a.ctx, items, body.login,
+                                guard(a.s, a.viewer, True, assign=True))
         return {"assigned": [c.id for c in cases], "to": body.login}
 
     return _api(a, "assign", items, do)

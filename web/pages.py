@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from web import comments_page
 from web.kit import exports, recording, uploads, views
 from web.kit.access import (
     Viewer,
@@ -334,7 +335,8 @@ def _case_page(request: Request, pc: PageContext, case_id: str,
                   revision=svc.case_revision(pc.s, case) if can_record else None,
                   # repeats opened by those who could not see the person: to those who can
                   repeats=svc.possible_repeats(pc.s, pc.ctx, case) if view.person else [],
-                  **_links_part(pc, case, defn, may_record))
+                  **_links_part(pc, case, defn, may_record),
+                  **comments_page.case_part(pc, case))  # comments, hand-over
     if request.cookies.get(recording.FLASH_COOKIE) and not problems:
         recording.drop_flash(resp, case.id)  # shown once (or not this session's): gone
     return resp

@@ -32,6 +32,7 @@ from workflow import services as svc
 from workflow.core.errors import MerzimError
 from workflow.definitions import load_registry
 from workflow.i18n import Translator
+from workflow.services import comments
 from workflow.services import files as files_service
 from workflow.services import transactions as tx
 from workflow.settings import FilesSettings
@@ -258,6 +259,8 @@ def everything(s, store: FileStore) -> list[int]:
     svc.record_event(s, asel, gift.id, "not_handed_over", date(2026, 2, 17))
     svc.unlink_cases(s, asel, gift.id, entry.id, "not this gift")
     svc.link_cases(s, asel, gift.id, entry.id)
+    said = comments.add_comment(s, asel, gift.id, svc.get_user(s, "asel"), "@dana see this")
+    comments.edit_comment(s, asel, said.id, svc.get_user(s, "asel"), "@dana see this, please")
     s.commit()  # (a refusal rolls back what the request did, then keeps itself)
     try:  # refused as an adapter refuses: nothing changed, the refusal audited
         svc.edit_case(s, asel, entry.id, fields={"detected_independently": "no"}, reason="x")

@@ -406,6 +406,9 @@ COVERED_GET = {
     # a register's page: the person and what may name her only for those who see her
     # (tests/registers/test_register_pages.py); the registers' index and the picker name no case
     "GET /registers/{process}", "GET /registers", "GET /cases/new",
+    # a case's comments, for those who see the case and, for a case about a person, the
+    # person: tests/web/test_comments_page.py, tests/services/test_comments.py
+    "GET /api/v1/cases/{case_id}/comments",
 }
 
 

@@ -181,7 +181,8 @@ ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases
              "/account/telegram/unlink", "/people/import", "/people/reset",
              "/account/reminders/mute", "/account/reminders/snooze",
              "/account/reminders/holds/1/release", "/bulk", "/account/language",
-             f"/registers/{PROCESS}/import", f"/registers/{PROCESS}/import/confirm"]
+             f"/registers/{PROCESS}/import", f"/registers/{PROCESS}/import/confirm",
+             "/cases/{edu}/comments", "/cases/{edu}/comments/1", "/cases/{edu}/assign"]
 API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p}",
            "/api/v1/analyses", "/api/v1/analyses/{edu}", "/api/v1/cases",
            f"/api/v1/cases?process={PROCESS}", "/api/v1/cases/{edu}", "/api/v1/processes",
@@ -190,7 +191,7 @@ API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p
            *of("drafts", "/api/v1/cases/{edu}/drafts", "/api/v1/cases/{edu}/drafts/publication"),
            "/api/v1/cases/{edu}/files",
            "/api/v1/cases/{edu}/files/1", "/api/v1/scores", "/api/v1/coverage",
-           "/api/v1/submissions", "/api/v1/notifications"]
+           "/api/v1/submissions", "/api/v1/notifications", "/api/v1/cases/{edu}/comments"]
 # each write of the API with a body that would be legal for the akimat's education department
 API_POST = {"/api/v1/analyses/{edu}/events": lambda: legal("edu"),
             "/api/v1/cases/{edu}/events": lambda: legal("edu"),
@@ -208,7 +209,8 @@ API_POST = {"/api/v1/analyses/{edu}/events": lambda: legal("edu"),
             "/api/v1/bulk/record": lambda: {"items": [{"case": 1, "stage": "order"}],
                                             "date": "2025-11-19", "number": "1",
                                             "signed_by": "Akim"},
-            "/api/v1/bulk/assign": lambda: {"items": [{"case": 1}], "login": "asel"}}
+            "/api/v1/bulk/assign": lambda: {"items": [{"case": 1}], "login": "asel"},
+            "/api/v1/cases/{edu}/comments": lambda: {"text": "checked"}}
 # the organisations' public pages are for everyone: their own matrix, tests/public/test_public_page.py
 PUBLIC_PAGES = {"GET /public/{code}", "GET /public/{code}.atom", "GET /public/{code}/embed",
                 "GET /public/{code}/files/{file_id}"}
@@ -310,6 +312,13 @@ COVERED_TEMPLATES = {
     # a page per register, their index and the picker of what to open: anonymous above; who
     # sees which entry and person, the filters, applies_to: tests/registers/test_register_pages.py
     "GET /registers", "GET /registers/{process}", "GET /cases/new",
+    # a case's comments and its hand-over from its page: anonymous above; who reads, writes,
+    # changes and is mentioned, who hands over to whom, refusals and nothing stored:
+    # tests/web/test_comments_page.py, tests/services/test_comments.py
+    "POST /cases/{case_id}/comments", "POST /cases/{case_id}/comments/{comment_id}",
+    "POST /cases/{case_id}/assign", "GET /api/v1/cases/{case_id}/comments",
+    "POST /api/v1/cases/{case_id}/comments",
+    "PATCH /api/v1/cases/{case_id}/comments/{comment_id}",
 }
 
 

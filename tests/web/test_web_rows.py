@@ -46,7 +46,10 @@ LOOP = "".join([
     'due_basis, _) }}</td>\n',
     '        <td class="num" data-label="{{ days_label }}" data-days="{{ r | attr(days_key) }}"',
     '>{{ r | attr(days_key) }}</td>\n',
-    '        <td data-label="{{ l_responsible }}">{{ r.responsible_name or \'—\' }}</td>\n',
+    '        <td data-label="{{ l_responsible }}">{% if r.responsible_name %}{{ r.responsible_n',
+    'ame }}{% else %}<em class="unassigned" data-testid="unassigned">{{ _(\'comments.unassigned',
+    '\') }}</em> <a href="/cases/{{ r.analysis }}#assign" data-testid="assign-link">{{ _(\'comm',
+    'ents.assign_action\') }}</a>{% endif %}</td>\n',
     '      </tr>\n',
     '    {% endfor %}',
 ])

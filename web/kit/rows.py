@@ -14,7 +14,7 @@ every value escaped as Jinja's autoescape does. The markup is the loop's, cell f
       <td data-label="Object">…</td> <td data-label="Stage">…</td>
       <td data-label="Due"><time datetime="D">D</time>[ <em>projected</em>][ <small …>]</td>
       <td class="num" data-label="DAYS" data-days="N">N</td>
-      <td data-label="Responsible">NAME or —</td>
+      <td data-label="Responsible">NAME, or "Unassigned" and a link to assign it</td>
     </tr>
 """
 
@@ -46,8 +46,8 @@ def stage_rows(items: Iterable[Any], t: Translator, days_key: str, days_label: s
 
     late = "late" if days_key == "working_days_overdue" else ""
     overdue = days_key == "working_days_overdue"
-    (l_case, l_org, l_object, l_stage, l_due, l_resp, l_select, merzim_mark,
-     projected) = _labels(t.language)
+    (l_case, l_org, l_object, l_stage, l_due, l_resp, l_select, merzim_mark, projected,
+     unassigned, assign) = _labels(t.language)
     l_days = e(days_label)
     marks: dict[str, str] = {}
     out = []
@@ -79,8 +79,11 @@ def stage_rows(items: Iterable[Any], t: Translator, days_key: str, days_label: s
             f'\n        <td data-label="{l_due}"><time datetime="{due}">{due}</time>'
             f'{projected if r.projected else ""}{mark}</td>'
             f'\n        <td class="num" data-label="{l_days}" data-days="{days}">{days}</td>'
-            f'\n        <td data-label="{l_resp}">{e(r.responsible_name or "—")}</td>'
-            f'\n      </tr>')
+            f'\n        <td data-label="{l_resp}">'
+            + (str(e(r.responsible_name)) if r.responsible_name else
+               f'{unassigned} <a href="/cases/{case}#assign" data-testid="assign-link">'
+               f'{assign}</a>') + '</td>'
+            '\n      </tr>')
     return Markup("".join(out))
 
 
@@ -92,7 +95,9 @@ def _labels(language: str) -> tuple[str, ...]:
     return (*(str(escape(t(key))) for key in (
         "list.col_case", "web.organisation", "list.col_object", "stage.col_stage",
         "stage.col_due", "list.col_responsible", "bulk.select", "stage.own_deadline_merzim")),
-        f' <em>{escape(t("stage.projected"))}</em>')
+        f' <em>{escape(t("stage.projected"))}</em>',
+        f'<em class="unassigned" data-testid="unassigned">{escape(t("comments.unassigned"))}'
+        '</em>', str(escape(t("comments.assign_action"))))
 
 
 # A list's Stage filter offers every procedure's stages (a few hundred options), the same for

@@ -481,6 +481,60 @@ def case_history(case_id: str = CASE_ID, as_json: bool = JSON) -> None:
     STATE.console.print(table)
 
 
+# -- comments ---------------------------------------------------------------------------------
+
+AS_USER = typer.Option(None, "--as", metavar="LOGIN",
+                       help="Act as this user: only a case she may see; she is the author.")
+
+
+def _as_user(s, login: str | None):
+    return svc.get_user(s, login) if login else None
+
+
+@case_app.command("comment")
+def case_comment(case_id: str = CASE_ID,
+                 text: str = typer.Argument(..., help="The comment (plain text; @login "
+                                            "mentions a user who may see the case)."),
+                 as_user: str = AS_USER, as_json: bool = JSON) -> None:
+    """Write a comment on a case; a user it mentions as @login (one who may see the case) is
+    told in her notification centre and by her channels."""
+    from workflow.services import comments
+
+    ctx = context()
+    with unit_of_work() as s:
+        made = comments.add_comment(s, ctx, case_id, _as_user(s, as_user), text)
+        found = {"id": made.id, "case": made.case_id}
+    if as_json:
+        emit_json(found)
+        return
+    _print(STATE.t("comments.cli_written", id=found["id"], case=found["case"]))
+
+
+@case_app.command("comments")
+def case_comments(case_id: str = CASE_ID, as_user: str = AS_USER,
+                  as_json: bool = JSON) -> None:
+    """A case's comments, oldest first: who, when, the text and whom each mentions."""
+    from workflow.services import comments
+
+    ctx = context()
+    with unit_of_work() as s:
+        shown = [c.as_dict() for c in comments.comments_of(s, ctx, case_id,
+                                                           _as_user(s, as_user))]
+    if as_json:
+        emit_json(shown)
+        return
+    t = STATE.t
+    if not shown:
+        _print(t("comments.cli_none", case=case_id))
+        return
+    table = Table()
+    for col in ("history.col_when", "history.col_who", "comments.title"):
+        table.add_column(t(col))
+    for c in shown:
+        table.add_row(c["at"][:16].replace("T", " "), c["author"], c["text"])
+    STATE.console.print(table)
+
+
 # -- obligations --------------------------------------------------------------------------------
 
 

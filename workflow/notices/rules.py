@@ -11,7 +11,8 @@ from workflow.core.errors import UsageError
 OVERDUE, DUE_SOON, RECORDED, WITHDRAWN, ASSIGNED = (
     "overdue", "due_soon", "recorded", "withdrawn", "assigned")
 ESCALATED = "escalated"  # a manager's: a stage of his subtree overdue, as his digest escalates it
-KINDS = (OVERDUE, ESCALATED, DUE_SOON, RECORDED, WITHDRAWN, ASSIGNED)
+MENTIONED = "mentioned"  # a comment on a case names her as @login
+KINDS = (OVERDUE, ESCALATED, DUE_SOON, RECORDED, WITHDRAWN, ASSIGNED, MENTIONED)
 STAGE_KINDS = (OVERDUE, ESCALATED, DUE_SOON)
 KIND_ORDER = {k: i for i, k in enumerate(KINDS)}
 CHANNELS = ("email", "telegram")
@@ -42,6 +43,8 @@ class Item:
             return f"{self.kind}:{self.case}:{self.stage}:{self.due}"
         if self.kind == RECORDED:
             return f"{self.kind}:{self.record}"
+        if self.kind == MENTIONED:
+            return f"{self.kind}:{self.record}:{self.at}"
         return f"{self.kind}:{self.case}:{self.at}"
 
 

@@ -51,6 +51,8 @@ from workflow.storage.models import (
     OPEN,
     AuditRecord,
     Case,
+    CaseComment,
+    CommentMention,
     EventRecord,
     NoticeRead,
     Organisation,
@@ -101,6 +103,7 @@ def holds(s: Session, user: User) -> list[ReminderHold]:
 
 _PREFERENCE, _HOLD, _READ, _STAGE, _ESCALATED, _RECORD, _WITHDRAWN, _ASSIGNED = (
     "preference", "hold", "read", "stage", "escalated", "record", "withdrawn", "assigned")
+_MENTIONED = "mentioned"
 _COLUMNS: tuple[tuple[str, Any], ...] = (
     ("case_id", Integer()), ("row_id", Integer()), ("key", String()), ("at", String()),
     ("actor", String()), ("day", Date()), ("text", Text()))
@@ -168,7 +171,14 @@ def _build(role: str, bounded: bool) -> Any:
             AuditRecord.action == literal(HANDOVER, literal_execute=True),
             col(AuditRecord.at) >= since,
             col(AuditRecord.payload).contains(bindparam("login_json")))
-        .order_by(col(AuditRecord.id).desc()).limit(rules.MAX_ITEMS)]
+        .order_by(col(AuditRecord.id).desc()).limit(rules.MAX_ITEMS),
+        # the comments that mention her (each mention found by its user's index)
+        _part(_MENTIONED, case_id=col(CaseComment.case_id), row_id=col(CaseComment.id),
+              at=col(CommentMention.created_at), actor=col(CaseComment.actor))
+        .select_from(CommentMention)
+        .join(CaseComment, col(CaseComment.id) == CommentMention.comment_id)
+        .where(CommentMention.user_id == user_id, col(CommentMention.created_at) >= since)
+        .order_by(col(CommentMention.id).desc()).limit(rules.MAX_ITEMS)]
     if role == "manager":
         # his escalations, as his digest has them (`_read` asks escalated_to of each): the
         # overdue stages of the organisations of his subtree at most `levels` below him (a
@@ -244,7 +254,8 @@ class _Read:
 _ORDER: dict[str, Any] = {
     _HOLD: lambda r: r.row_id, _STAGE: lambda r: (r.day, r.case_id, r.key),
     _ESCALATED: lambda r: (r.day, r.case_id, r.key), _RECORD: lambda r: -r.row_id,
-    _WITHDRAWN: lambda r: -r.case_id, _ASSIGNED: lambda r: -r.row_id}
+    _WITHDRAWN: lambda r: -r.case_id, _ASSIGNED: lambda r: -r.row_id,
+    _MENTIONED: lambda r: -r.row_id}
 
 
 def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
@@ -291,6 +302,8 @@ def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
         if json.loads(r.text).get("to") == user.login and not own(r.actor, user.login) \
                 and r.key.isdigit():
             found.append(Item(rules.ASSIGNED, int(r.key), r.at, actor=r.actor))
+    found += [Item(rules.MENTIONED, r.case_id, r.at, actor=r.actor, record=r.row_id)
+              for r in rows.get(_MENTIONED, ())]
     return _Read(mine_before, [(r.case_id, r.key, r.day) for r in rows.get(_HOLD, ())],
                  {r.key for r in rows.get(_READ, ())}, found)
 

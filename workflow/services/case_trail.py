@@ -25,6 +25,8 @@ from workflow.storage.models import AuditRecord
 CORRECTED, FILE_SHOWN, VOID_LINKED, VIEWED, DOWNLOADED, REFUSED, OTHER = (
     "corrected", "file_public", "void_linked", "viewed", "file_downloaded", "refused",
     "other")  # the history's kinds read from the trail alone
+COMMENTED, COMMENT_EDITED = "commented", "comment_edited"
+COMMENT, COMMENT_EDIT = "case.comment", "case.comment_edit"  # (services/comments.py)
 EDIT, VOID_LINKED_ACTION, VIEW, DOWNLOAD = (
     "case.edit", "case.void_linked", "view.person_case", "file.download")
 PUBLIC, PRIVATE = "file.public", "file.private"
@@ -99,6 +101,9 @@ def trail_entry(defn: Definition, record: AuditRecord, lang: str, t: Any, show_p
     if record.action == VOID_LINKED_ACTION:
         return {**base, "kind": VOID_LINKED, "other": payload.get("entry"),
                 "note": payload.get("note") if show_person else None}
+    if record.action in (COMMENT, COMMENT_EDIT):
+        return {**base, "kind": COMMENTED if record.action == COMMENT else COMMENT_EDITED,
+                "comment": payload.get("comment"), "mentions": payload.get("mentions") or []}
     if record.action == VIEW:
         return {**base, "kind": VIEWED, "person_shown": bool(payload.get("person_shown", True))}
     if record.action.startswith("refused"):
@@ -124,6 +129,9 @@ def line(h: dict[str, Any], t: Any) -> str | None:
         return t("history.file_downloaded", file=h.get("file_name") or f"#{h.get('file')}")
     if kind == VOID_LINKED:
         return t("history.void_linked", id=h.get("other"))
+    if kind in (COMMENTED, COMMENT_EDITED):
+        return t("comments.history_written" if kind == COMMENTED else "comments.history_edited",
+                 id=h.get("comment"))
     if kind == VIEWED:
         return t("history.viewed" if h.get("person_shown") else "history.viewed_hidden")
     if kind == REFUSED:

@@ -83,6 +83,7 @@ _DEFINED_IN = {
     **dict.fromkeys(("OutboxMessage", "TelegramLink", "WorkerState", "Lease", "ReminderPreference",
                      "ReminderHold", "NoticeRead"), "workflow.storage.models_reminders"),
     **dict.fromkeys(("FileBlob", "FileChunk"), "workflow.storage.models_files"),
+    **dict.fromkeys(("CaseComment", "CommentMention"), "workflow.storage.models_comments"),
     **dict.fromkeys(("PublicHit", "PublicCache"), "workflow.storage.models_public"),
     **dict.fromkeys(("ExternalAnalysis", "Subdivision", "Risk", "Recommendation", "PlanItem",
                      "MonitoringReport", "Position"), "workflow.storage.models_planning"),
@@ -125,6 +126,7 @@ if TYPE_CHECKING:  # what mypy and the readers see; at run time `__getattr__` ab
         Stage,
         User,
     )
+    from workflow.storage.models_comments import CaseComment, CommentMention
     from workflow.storage.models_files import FileBlob, FileChunk
     from workflow.storage.models_planning import (
         ExternalAnalysis,
@@ -149,7 +151,8 @@ if TYPE_CHECKING:  # what mypy and the readers see; at run time `__getattr__` ab
 __all__ = [  # the constants, the helpers and every table model
     "DONE_LATE", "DONE_ON_TIME", "EVENT", "NOT_APPLICABLE", "NOT_DONE", "NOT_DONE_RECORD",
     "OPEN", "ORG_KINDS", "OVERDUE", "ROLES", "VOID", "load_all", "saved_id", "table_of",
-    "ApiToken", "AuditRecord", "CalendarFeed", "Case", "CaseLink", "EventRecord", "EvidenceFile",
+    "ApiToken", "AuditRecord", "CalendarFeed", "Case", "CaseComment", "CaseLink",
+    "CommentMention", "EventRecord", "EvidenceFile",
     "ExternalAnalysis", "FileBlob", "FileChunk", "IdempotencyKey", "Invitation", "Lease", "MonitoringReport",
     "NoticeRead",
     "Organisation", "OutboxMessage", "PlanItem", "Position", "ProcessDefinition",

@@ -1,0 +1,172 @@
+"""A case's comments and its hand-over on the case page, and the comments in the API
+(`GET/POST /api/v1/cases/N/comments`, `PATCH /api/v1/cases/N/comments/ID`).
+
+Comments are shown to exactly those who may see the case and, for a case about a person, the
+person (workflow/services/comments.py `may_see`); to anyone else the comments are "not found".
+A manager or an administrator (and an officer of the case's organisation) hands a case over to
+one of the officers of its organisation, picked by name (`assignees`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
+
+from web.kit.access import Viewer, visible_case
+from web.kit.api import ApiContext, api_routes
+from web.kit.deps import PageContext
+from web.kit.page import check_csrf, page
+from web.kit.shapes import Shape
+from workflow import services as svc
+from workflow.core.errors import MerzimError, RuleViolation
+from workflow.services import comments
+from workflow.services import transactions as tx
+
+router = APIRouter(include_in_schema=False)
+api_router = api_routes()
+
+
+def may_assign(viewer: Viewer, case) -> bool:
+    """Who hands a case over: a manager or an administrator above it, or an officer of its
+    organisation (a case the viewer sees)."""
+    return viewer.role in ("manager", "admin") or (
+        viewer.role == "officer" and case.subject_id == viewer.org.id)
+
+
+def require_assigner(viewer: Viewer, case) -> None:
+    if not may_assign(viewer, case):
+        raise RuleViolation("not allowed to hand over", key="comments.error_assign",
+                            role=viewer.role)
+
+
+def case_part(pc: PageContext, case) -> dict[str, Any]:
+    """What the case page shows of comments and hand-over: the comments (None: the reader
+    may not see them) and whom the reader may hand the case to (empty: she may not)."""
+    shown = (comments.comments_of(pc.s, pc.ctx, case.id, pc.viewer.user)
+             if comments.may_see(pc.s, pc.ctx, pc.viewer.user, case) else None)
+    names = svc.display_names(pc.s, [c.author for c in shown or []])
+    return {"comments": [{**c.as_dict(), "author_name": names.get(c.author) or c.author_name}
+                         for c in shown] if shown is not None else None,
+            "comment_max": comments.MAX_LENGTH, "comment_minutes": comments.EDIT_MINUTES,
+            "assignees": comments.assignees(pc.s, case) if may_assign(pc.viewer, case)
+            and case.withdrawn_at is None else []}
+
+
+def _refused(pc_or_a: Any, action: str, case_id: Any, exc: MerzimError,
+             detail: dict[str, Any]) -> None:
+    tx.refused(pc_or_a.s, pc_or_a.ctx.actor, f"refused.{action}", "case", case_id,
+               {**detail, "key": exc.key})
+    exc.audited = True
+
+
+@router.post("/cases/{case_id}/comments")
+def write_comment(case_id: str, text: str = Form(""), csrf: str = Form(""),
+                  pc: PageContext = Depends(page)):
+    """Write a comment; refused in the reader's words, nothing stored."""
+    check_csrf(pc, csrf)
+    case = visible_case(pc.s, pc.viewer, case_id)
+    try:
+        with tx.transaction(pc.s):
+            comments.add_comment(pc.s, pc.ctx, case_id, pc.viewer.user, text)
+    except MerzimError as exc:
+        _refused(pc, "comment", case.id, exc, {"length": len(text or "")})
+        raise
+    return RedirectResponse(f"/cases/{case.id}#comments", status_code=303)
+
+
+@router.post("/cases/{case_id}/comments/{comment_id}")
+def change_comment(case_id: str, comment_id: str, text: str = Form(""),
+                   csrf: str = Form(""), pc: PageContext = Depends(page)):
+    """Change one's own comment within the minutes allowed."""
+    check_csrf(pc, csrf)
+    case = visible_case(pc.s, pc.viewer, case_id)
+    try:
+        with tx.transaction(pc.s):
+            comments.edit_comment(pc.s, pc.ctx, comment_id, pc.viewer.user, text,
+                                  case_id=case.id)
+    except MerzimError as exc:
+        _refused(pc, "comment_edit", case.id, exc, {"comment": comment_id[:20]})
+        raise
+    return RedirectResponse(f"/cases/{case.id}#comments", status_code=303)
+
+
+@router.post("/cases/{case_id}/assign")
+def assign_case(case_id: str, login: str = Form(""), csrf: str = Form(""),
+                pc: PageContext = Depends(page)):
+    """Hand the case over to one of the officers of its organisation."""
+    check_csrf(pc, csrf)
+    case = visible_case(pc.s, pc.viewer, case_id)
+    try:
+        require_assigner(pc.viewer, case)
+        with tx.transaction(pc.s):
+            svc.assign_responsible(pc.s, pc.ctx, case.id, login.strip())
+    except MerzimError as exc:
+        _refused(pc, "assign", case.id, exc, {"to": login[:100]})
+        raise
+    return RedirectResponse(f"/cases/{case.id}", status_code=303)
+
+
+# -- the API --------------------------------------------------------------------------------------
+
+
+class CommentIn(BaseModel):
+    text: str = Field(min_length=1, max_length=comments.MAX_LENGTH * 2,
+                      description="Plain text; @login mentions a user who may see the case.")
+
+
+class Comment(Shape):
+    """A comment: its author (login), text, when written and last changed, whether the
+    reader may still change it, and whom it mentions."""
+
+    id: int
+    case: int
+    author: str
+    author_name: str
+    text: str
+    at: str
+    edited_at: str | None
+    editable: bool
+    mentions: list[str]
+
+
+def _visible(a: ApiContext, case_id: int):
+    return visible_case(a.s, a.viewer, case_id)
+
+
+@api_router.get("/cases/{case_id}/comments", response_model=list[Comment])
+def api_comments(case_id: int, a: ApiContext = Depends()) -> list[dict[str, Any]]:
+    """The case's comments, oldest first (404 for one who may not see them)."""
+    case = _visible(a, case_id)
+    return [c.as_dict() for c in comments.comments_of(a.s, a.ctx, case.id, a.viewer.user)]
+
+
+@api_router.post("/cases/{case_id}/comments", response_model=Comment, status_code=201)
+def api_write_comment(case_id: int, body: CommentIn, a: ApiContext = Depends()):
+    """Write a comment; refused (422, 409, 404) with the reason, nothing stored."""
+    case = _visible(a, case_id)
+    try:
+        with tx.transaction(a.s):
+            made = comments.add_comment(a.s, a.ctx, case.id, a.viewer.user, body.text)
+    except MerzimError as exc:
+        _refused(a, "comment", case.id, exc, {"length": len(body.text)})
+        raise
+    return next(c.as_dict() for c in comments.comments_of(a.s, a.ctx, case.id, a.viewer.user)
+                if c.id == made.id)
+
+
+@api_router.patch("/cases/{case_id}/comments/{comment_id}", response_model=Comment)
+def api_change_comment(case_id: int, comment_id: int, body: CommentIn,
+                       a: ApiContext = Depends()):
+    """Change one's own comment within the minutes allowed (409 after)."""
+    case = _visible(a, case_id)
+    try:
+        with tx.transaction(a.s):
+            comments.edit_comment(a.s, a.ctx, comment_id, a.viewer.user, body.text,
+                                  case_id=case.id)
+    except MerzimError as exc:
+        _refused(a, "comment_edit", case.id, exc, {"comment": comment_id})
+        raise
+    return next(c.as_dict() for c in comments.comments_of(a.s, a.ctx, case.id, a.viewer.user)
+                if c.id == comment_id)

@@ -1,0 +1,275 @@
+"""Comments on a case: plain text, bounded in length, seen by exactly those who may see the
+case (for a case about a person, only those who may see the person: procedures.md), changed
+by their author for EDIT_MINUTES after writing them, each write in the audit log (and so in
+the case's history).
+
+An "@login" in a comment mentions that user: she must be one who may see the case (else the
+comment is refused, nothing stored, without saying whether such a login exists); her
+notification centre lists the mention and it is written to the outbox for each of her
+channels (e-mail, Telegram) her preferences keep, in her language, for the worker to send.
+A change of a comment tells only those it newly mentions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from html import escape
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from workflow.core.errors import NotFound, RuleViolation, UsageError
+from workflow.i18n import Translator
+from workflow.reminders.planner import enqueue
+from workflow.services.context import Context
+from workflow.services.lookup import get_case
+from workflow.storage import audit
+from workflow.storage.models import (
+    Case,
+    CaseComment,
+    CommentMention,
+    Organisation,
+    ReminderPreference,
+    User,
+    saved_id,
+)
+from workflow.storage.queries.accounts import user_by_login
+
+MAX_LENGTH = 2000  # characters of one comment
+EDIT_MINUTES = 10  # its author may change it this long after writing it
+MAX_MENTIONS = 20  # users one comment may mention
+CHANNELS = ("email", "telegram")
+WRITTEN, EDITED = "case.comment", "case.comment_edit"  # the audit log's actions
+MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9][A-Za-z0-9_.\-]*[A-Za-z0-9_]|[A-Za-z0-9])")
+
+
+def mentioned_logins(text: str) -> list[str]:
+    """The logins a text mentions as @login, each once, in their order."""
+    return list(dict.fromkeys(m.group(1) for m in MENTION.finditer(text)))
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def may_see(s: Session, ctx: Context, user: User, case: Case) -> bool:
+    """Whether `user` may see the case and its comments: an active account whose organisation
+    is the case's (an officer) or above it (a manager, an administrator); for a case about a
+    person, only those who may see the person (the officers of the case's organisation and
+    administrators; a whistleblower's case, only its responsible officer)."""
+    if not user.active:
+        return False
+    own = s.get(Organisation, user.organisation_id)
+    subject = s.get(Organisation, case.subject_id)
+    if own is None or subject is None:
+        return False
+    if not (subject.path == own.path if user.role == "officer"
+            else subject.path.startswith(own.path)):
+        return False
+    loaded = ctx.registry.loaded.get(case.process)
+    defn = loaded.definition if loaded else None
+    if defn is None or defn.parties.person == "none":
+        return True
+    officer_here = user.role == "officer" and case.subject_id == user.organisation_id
+    if defn.parties.person_visibility == "responsible":
+        return officer_here and case.responsible_id == user.id
+    return user.role == "admin" or officer_here
+
+
+def _readable(s: Session, ctx: Context, case_id: int | str, reader: User | None) -> Case:
+    """The case, when `reader` (None: the command line's operator) may see its comments;
+    else the 404 of an unknown case."""
+    case = get_case(s, case_id)
+    if reader is not None and not may_see(s, ctx, reader, case):
+        raise NotFound(f"case {case_id} not found", key="notfound.analysis", id=case_id)
+    return case
+
+
+def _checked_text(text: str) -> str:
+    body = (text or "").replace("\r\n", "\n").strip()
+    if not body:
+        raise UsageError("an empty comment", key="comments.error_empty")
+    if len(body) > MAX_LENGTH:
+        raise UsageError(f"a comment of {len(body)} characters", key="comments.error_long",
+                         n=MAX_LENGTH, length=len(body))
+    if any(ord(c) < 32 and c not in "\n\t" for c in body):
+        raise UsageError("a control character in a comment", key="comments.error_control")
+    return body
+
+
+def _mentioned(s: Session, ctx: Context, case: Case, body: str) -> list[User]:
+    """The users the text mentions; refused when one may not see the case (or is unknown:
+    told alike)."""
+    logins = mentioned_logins(body)
+    if len(logins) > MAX_MENTIONS:
+        raise UsageError("too many mentions", key="comments.error_mentions",
+                         n=MAX_MENTIONS)
+    users = []
+    for login in logins:
+        user = user_by_login(s, login)
+        if user is None or not may_see(s, ctx, user, case):
+            raise RuleViolation(f"@{login} may not see case {case.id}",
+                                key="comments.error_mention", login=login[:100], id=case.id)
+        users.append(user)
+    return users
+
+
+def assignees(s: Session, case: Case) -> list[tuple[str, str]]:
+    """(login, name) of each user the case may be handed to (`assign_responsible`): the
+    active officers of its organisation, by name."""
+    rows = s.exec(select(col(User.login), col(User.full_name)).where(
+        User.organisation_id == case.subject_id, User.role == "officer",
+        col(User.active)))
+    return sorted(((login, name) for login, name in rows),
+                  key=lambda p: (p[1].casefold(), p[0]))
+
+
+@dataclass
+class Shown:
+    """A comment as the pages, the API and the command line show it."""
+
+    id: int
+    case: int
+    author: str  # her login, or the operator's audit name
+    author_name: str
+    text: str
+    at: str
+    edited_at: str | None
+    editable: bool  # by the reader, now
+    mentions: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _author(s: Session, comment: CaseComment) -> tuple[str, str]:
+    user = s.get(User, comment.author_id) if comment.author_id is not None else None
+    return (user.login, user.full_name) if user is not None else (comment.actor, comment.actor)
+
+
+def _editable(comment: CaseComment, reader: User | None, now: datetime) -> bool:
+    if reader is None or comment.author_id != reader.id:
+        return False
+    written = datetime.fromisoformat(comment.created_at)
+    return now - written <= timedelta(minutes=EDIT_MINUTES)
+
+
+def comments_of(s: Session, ctx: Context, case_id: int | str, reader: User | None,
+                now: datetime | None = None) -> list[Shown]:
+    """The case's comments, oldest first, for `reader` (None: the command line's operator);
+    the 404 of an unknown case for one who may not see it."""
+    case = _readable(s, ctx, case_id, reader)
+    moment = _now(now)
+    rows = list(s.exec(select(CaseComment).where(CaseComment.case_id == case.id)
+                       .order_by(col(CaseComment.id))))
+    ids = [saved_id(c) for c in rows]
+    named: dict[int, list[str]] = {}
+    if ids:
+        for comment_id, login in s.exec(
+                select(col(CommentMention.comment_id), col(User.login))
+                .join(User, col(User.id) == CommentMention.user_id)
+                .where(col(CommentMention.comment_id).in_(ids))
+                .order_by(col(CommentMention.id))):
+            named.setdefault(comment_id, []).append(login)
+    out = []
+    for c in rows:
+        login, name = _author(s, c)
+        out.append(Shown(saved_id(c), case.id or 0, login, name, c.body, c.created_at,
+                         c.edited_at, _editable(c, reader, moment), named.get(saved_id(c), [])))
+    return out
+
+
+def add_comment(s: Session, ctx: Context, case_id: int | str, author: User | None, text: str,
+                now: datetime | None = None) -> CaseComment:
+    """Write a comment on a case as `author` (None: the command line's operator, named by
+    ctx.actor); refused, nothing stored, for an empty or too long text, a mention of one who
+    may not see the case, or an author who may not see it."""
+    case = _readable(s, ctx, case_id, author)
+    body = _checked_text(text)
+    users = _mentioned(s, ctx, case, body)
+    at = _iso(_now(now))
+    comment = CaseComment(case_id=saved_id(case), author_id=author.id if author else None,
+                          actor=ctx.actor[:100], body=body, created_at=at)
+    s.add(comment)
+    s.flush()
+    _mention(s, ctx, case, comment, users, author)
+    audit.append(s, ctx.actor, WRITTEN, "case", case.id,
+                 {"comment": comment.id, "length": len(body),
+                  "mentions": [u.login for u in users]})
+    return comment
+
+
+def edit_comment(s: Session, ctx: Context, comment_id: int | str, author: User, text: str,
+                 now: datetime | None = None, case_id: int | None = None) -> CaseComment:
+    """Change a comment (of case `case_id`, when given): only its author, within EDIT_MINUTES
+    of writing it (refused after, nothing stored); those it newly mentions are told."""
+    comment = s.get(CaseComment, int(comment_id)) if str(comment_id).isdigit() else None
+    if comment is None or (case_id is not None and comment.case_id != case_id):
+        raise NotFound(f"no comment {comment_id}", key="comments.error_unknown",
+                       id=str(comment_id)[:20])
+    case = _readable(s, ctx, comment.case_id, author)
+    moment = _now(now)
+    if comment.author_id != author.id:
+        raise RuleViolation("not the author", key="comments.error_not_author")
+    if not _editable(comment, author, moment):
+        raise RuleViolation("too late to change", key="comments.error_late",
+                            n=EDIT_MINUTES)
+    body = _checked_text(text)
+    users = _mentioned(s, ctx, case, body)
+    before = set(s.exec(select(CommentMention.user_id)
+                        .where(CommentMention.comment_id == comment.id)))
+    fresh = [u for u in users if u.id not in before]
+    old = comment.body
+    comment.body, comment.edited_at = body, _iso(moment)
+    s.add(comment)
+    s.flush()
+    _mention(s, ctx, case, comment, fresh, author)
+    audit.append(s, ctx.actor, EDITED, "case", case.id,
+                 {"comment": comment.id, "length": len(body), "old_length": len(old),
+                  "mentions": [u.login for u in fresh]})
+    return comment
+
+
+def _mention(s: Session, ctx: Context, case: Case, comment: CaseComment, users: list[User],
+             author: User | None) -> None:
+    for user in users:
+        if author is not None and user.id == author.id:
+            continue  # her own name in her comment tells her nothing
+        s.add(CommentMention(comment_id=saved_id(comment), user_id=saved_id(user),
+                             created_at=comment.edited_at or comment.created_at))
+        s.flush()
+        _send(s, ctx, case, comment, user, author)
+
+
+def _channels(s: Session, user: User) -> list[tuple[str, str]]:
+    """(channel, address) of each channel her preferences keep and that reaches her."""
+    pref = s.get(ReminderPreference, user.id)
+    chosen = CHANNELS if pref is None or pref.channels is None else \
+        tuple(c for c in pref.channels.split(",") if c)
+    out = []
+    if "email" in chosen and user.email:
+        out.append(("email", user.email))
+    if "telegram" in chosen and user.telegram_chat_id and user.telegram_active:
+        out.append(("telegram", user.telegram_chat_id))
+    return out
+
+
+def _send(s: Session, ctx: Context, case: Case, comment: CaseComment, user: User,
+          author: User | None) -> None:
+    tr = Translator(user.language)
+    who = author.full_name if author is not None else comment.actor
+    subject = tr("comments.mention_subject", id=case.id, author=who)
+    text = tr("comments.mention_body", id=case.id, author=who, text=comment.body)
+    html = ("<html><body><p>" + escape(tr("comments.mention_body", id=case.id, author=who,
+                                           text="\x00")).replace("\n", "<br>").replace(
+        "\x00", "</p><blockquote>" + escape(comment.body).replace("\n", "<br>")
+        + "</blockquote><p>") + "</p></body></html>")
+    for channel, address in _channels(s, user):
+        enqueue(s, saved_id(user), channel, ctx.today, f"mention:{comment.id}", address,
+                subject[:500], text, html)
