@@ -29,6 +29,7 @@ DAY = date(2026, 6, 1)  # the services' today in the small world
 FORM = "/registers/restriction_breach/import"
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
 KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
+CIRCUMSTANCES = "A relative's company audited"  # what a conflict of interest requires
 FOLLOW = re.compile(r'href="(/registers/[^/]+/imports/([0-9a-f]+)\?sig=([0-9a-f]+))"')
 
 
@@ -118,7 +119,8 @@ def breaches(n: int) -> list[dict]:
     """`n` breaches of Asel's department as the import reads them, each of another person."""
     day = TODAY.replace(day=3).isoformat()
     return [{"subject": "AK-ALM-EDU", "person": f"Person {i}", "kind": "conflict_of_interest",
-             "detected": day, "responsible": "asel", "_row": i + 2} for i in range(n)]
+             "detected": day, "circumstances": CIRCUMSTANCES, "responsible": "asel",
+             "_row": i + 2} for i in range(n)]
 
 
 def interrupted(site: Web, asel, rows: int) -> tuple[str, str, str]:
@@ -126,8 +128,9 @@ def interrupted(site: Web, asel, rows: int) -> tuple[str, str, str]:
     by the import until its first batch (the writer stopped there): the preview's page, the
     import's id and its progress link."""
     day = TODAY.replace(day=3).isoformat()
-    r = upload(asel, csv_of("subject,person,kind,detected",
-                            *(f",Person {i},conflict_of_interest,{day}" for i in range(rows))))
+    r = upload(asel, csv_of("subject,person,kind,detected,circumstances",
+                            *(f",Person {i},conflict_of_interest,{day},{CIRCUMSTANCES}"
+                              for i in range(rows))))
     link, import_id, _sig = FOLLOW.search(r.text).groups()
 
     class Stopped(Exception):
