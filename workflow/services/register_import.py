@@ -9,7 +9,9 @@
    through the same planner (`bulk.first_plan`). Every refused row is named; nothing has
    been written.
 2. **Write, `BATCH` rows per transaction.** Each batch takes the writers' lock, reads again
-   what its rows depend on (planning them again if another writer changed it), inserts its
+   what its rows depend on — of the cases, only those another writer opened or changed since
+   the check (`_catch_up`): nothing when no one else wrote — (planning them again if another
+   writer changed it), inserts its
    cases and stages in bulk and appends one piece of the audit chain (a `case.open` record
    per case, as `open_case` writes), then commits. A row naming an event has it recorded by
    `record_event`, the one path of every record, in its batch. Other writers wait for one
