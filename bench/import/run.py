@@ -40,6 +40,13 @@ naming the officer, and `--register-events` of them (a share, 0 by default) with
 measures recorded (event `measures_taken`). `--previous DIR --register-previous N` times the
 previous head's register import (`registers.import_cases`, every row in one transaction) of
 N rows in the same run.
+
+`--register-stored S[,S…]` times the register import of `--register-stored-rows` rows (8,000
+by default) into subjects already holding S facts (a register file of S rows of other persons
+imported first, in the same fresh database): the CPU of its check (phase 1) and of its write
+(phase 2, batches of 500, every commit), and the largest write CPU against the smallest. With
+`--previous DIR` the previous head's import is timed on the same rows and sizes in the same
+run.
 """
 
 from __future__ import annotations
@@ -354,7 +361,34 @@ def register_cli(url: str, tree: dict, n: int, events: float) -> dict:
     return {"rows": n, "events": events, "wall_s": wall}
 
 
-def previous(backend: str, a: argparse.Namespace) -> list[dict]:
+def register_stored(url: str, ctx, tree: dict, n: int, stored: int) -> dict:
+    """The register import of `n` rows into subjects already holding `stored` facts (a file
+    of other persons imported before): the CPU and wall time of its check and of its write."""
+    from workflow.services import register_import
+
+    eng = make_engine(url)
+    if stored:
+        with open_session(eng) as s:
+            register_import.import_file(s, ctx, "restriction_breach", [
+                {**r, "person": f"Stored {r['person']}"} for r in register_rows(tree, stored)])
+            s.commit()
+    rows = register_rows(tree, n)
+    with open_session(eng) as s:
+        t0, c0 = time.perf_counter(), time.process_time()
+        checked = register_import.check_file(s, ctx, "restriction_breach", rows)
+        t1, c1 = time.perf_counter(), time.process_time()
+        register_import.write_file(s, ctx, checked)
+        s.commit()
+        t2, c2 = time.perf_counter(), time.process_time()
+    with open_session(eng) as s:
+        assert s.execute(select(func.count()).select_from(Case)).scalar_one() == stored + n
+        assert audit.verify(s).ok
+    eng.dispose()
+    return {"rows": n, "stored": stored, "check_s": t1 - t0, "write_s": t2 - t1,
+            "check_cpu_s": c1 - c0, "write_cpu_s": c2 - c1}
+
+
+def previous(backend: str, a: argparse.Namespace) -> tuple:
     """The bulk path of the checkout in `a.previous`, same sizes, rows and databases."""
     with tempfile.TemporaryDirectory(prefix="merzim-import-prev-") as tmp:
         out = Path(tmp) / "previous.json"
@@ -364,15 +398,18 @@ def previous(backend: str, a: argparse.Namespace) -> list[dict]:
                         "--single", "0", "--no-cli",
                         "--register", ",".join(map(str, a.register_previous)),
                         "--register-events", str(a.register_events),
+                        "--register-stored", ",".join(map(str, a.register_stored)),
+                        "--register-stored-rows", str(a.register_stored_rows),
                         "--json", str(out), "--postgres-url", a.postgres_url],
                        env=env, check=True, stdout=subprocess.DEVNULL)
         found = json.loads(out.read_text())["results"][0]
-        return found["bulk"], found.get("register", [])
+        return found["bulk"], found.get("register", []), found.get("register_stored", [])
 
 
 def run_backend(backend: str, a: argparse.Namespace, ctx, every) -> dict:
     out: dict = {"backend": backend, "bulk": [], "cli": [], "single": None,
                  "previous": [], "register": [], "register_cli": [], "register_previous": [],
+                 "register_stored": [], "register_stored_previous": [],
                  "load_before": os.getloadavg()[0]}
     for n in a.sizes:
         with fresh_database(backend, a.postgres_url) as url:
@@ -394,9 +431,17 @@ def run_backend(backend: str, a: argparse.Namespace, ctx, every) -> dict:
                 tree = setup(make_engine(url), ctx)
                 out["register_cli"].append(register_cli(url, tree, n, a.register_events))
             print(f"{backend} register cli {n}: {out['register_cli'][-1]}", file=sys.stderr)
+    for stored in a.register_stored:
+        with fresh_database(backend, a.postgres_url) as url:
+            tree = setup(make_engine(url), ctx)
+            out["register_stored"].append(register_stored(url, every, tree,
+                                                          a.register_stored_rows, stored))
+        print(f"{backend} register into {stored} facts: {out['register_stored'][-1]}",
+              file=sys.stderr)
     if a.previous:
         out["load_previous"] = os.getloadavg()[0]
-        out["previous"], out["register_previous"] = previous(backend, a)
+        (out["previous"], out["register_previous"],
+         out["register_stored_previous"]) = previous(backend, a)
         print(f"{backend} previous head bulk: {out['previous']}", file=sys.stderr)
         print(f"{backend} previous head register: {out['register_previous']}",
               file=sys.stderr)
@@ -468,7 +513,29 @@ def markdown(results: list[dict]) -> str:
                          f"{x['total_s']:.2f} | {1000 * x['total_s'] / x['rows']:.2f} | "
                          f"{x['cpu_s']:.2f} | {x['lock_s']:.2f} | "
                          f"{1000 * x['probe_worst_s']:.0f} ({x.get('probe_failed', 0)}) |")
-    return "\n".join(lines)
+    return "\n".join([*lines, *stored_table(results)])
+
+
+def stored_table(results: list[dict]) -> list[str]:
+    """The register import into subjects holding more and more facts (`--register-stored`)."""
+    names = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+    lines = ["", "| backend | code | existing facts | rows | check CPU s | write CPU s | "
+             "write wall s | write CPU / the fewest facts' |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+    spread = []
+    for r in results:
+        for code, key in (("now", "register_stored"), ("previous head", "register_stored_previous")):
+            found = r.get(key) or []
+            if not found:
+                continue
+            least = found[0]["write_cpu_s"]
+            for x in found:
+                lines.append(f"| {names[r['backend']]} | {code} | {x['stored']:,} | {x['rows']:,} | "
+                             f"{x['check_cpu_s']:.2f} | {x['write_cpu_s']:.2f} | "
+                             f"{x['write_s']:.2f} | {x['write_cpu_s'] / least:.2f}× |")
+            cpu = [x["write_cpu_s"] for x in found]
+            spread.append(f"{names[r['backend']]}, {code}: the largest write CPU "
+                          f"{max(cpu) / min(cpu):.2f}× the smallest")
+    return [*lines, "", *spread] if spread else []
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -486,6 +553,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="with --previous: the previous head's register import at these sizes")
     p.add_argument("--previous-analysis", action=argparse.BooleanOptionalAction, default=True,
                    help="with --previous: also its analysis import (--sizes)")
+    p.add_argument("--register-stored", default="",
+                   help="register imports into subjects holding these many facts, e.g. "
+                        "0,8000,16000")
+    p.add_argument("--register-stored-rows", type=int, default=8000,
+                   help="the rows of each --register-stored import")
     p.add_argument("--no-cli", dest="cli", action="store_false")
     p.add_argument("--json", type=Path)
     p.add_argument("--postgres-url",
@@ -494,6 +566,7 @@ def main(argv: list[str] | None = None) -> int:
     a.sizes = [int(x) for x in a.sizes.split(",") if x]
     a.register = [int(x) for x in a.register.split(",") if x]
     a.register_previous = [int(x) for x in a.register_previous.split(",") if x]
+    a.register_stored = [int(x) for x in a.register_stored.split(",") if x]
     ctx = svc.Context(KazakhstanCalendar(), load_definition(), TODAY, actor="bench")
     every = svc.Context(KazakhstanCalendar(), load_registry(), TODAY, actor="bench",
                         language="en")  # every definition: the registers

@@ -23,3 +23,19 @@ def statements(engine: Any) -> Iterator[list[str]]:
         yield sent
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+@contextlib.contextmanager
+def statements_with_parameters(engine: Any) -> Iterator[list[tuple[str, Any]]]:
+    """The statements `engine` sends while the block runs, each with its parameters as the
+    driver gets them (a tuple, or a dict of named ones), in order."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(_conn, _cursor, statement, params, _context, _many):
+        sent.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -9,7 +9,9 @@
    through the same planner (`bulk.first_plan`). Every refused row is named; nothing has
    been written.
 2. **Write, `BATCH` rows per transaction.** Each batch takes the writers' lock, reads again
-   what its rows depend on (planning them again if another writer changed it), inserts its
+   what its rows depend on — of the cases, only those another writer opened or changed since
+   the check (`_catch_up`): nothing when no one else wrote — (planning them again if another
+   writer changed it), inserts its
    cases and stages in bulk and appends one piece of the audit chain (a `case.open` record
    per case, as `open_case` writes), then commits. A row naming an event has it recorded by
    `record_event`, the one path of every record, in its batch. Other writers wait for one
@@ -78,7 +80,17 @@ from workflow.services.context import Context
 from workflow.services.processes import keep_version
 from workflow.services.registers import Cells, Imported, check_columns, row_cells
 from workflow.storage import audit
-from workflow.storage.models import OPEN, AuditRecord, Case, Lease, Organisation, Stage, User
+from workflow.storage.bulkinsert import insert_rows
+from workflow.storage.models import (
+    OPEN,
+    AuditRecord,
+    Case,
+    Lease,
+    Organisation,
+    Stage,
+    User,
+    table_of,
+)
 from workflow.storage.queries.accounts import active_officers
 
 BATCH = 500  # rows per transaction
@@ -86,6 +98,7 @@ LEASE_SECONDS = 60.0  # how long a writer's lease lasts past its last batch
 PENDING_AT = "0001-01-01T00:00:00+00:00"  # the mark of a case of an unfinished import
 MAX_NAMED = 200  # refused rows named in one refusal (the count of the others is given)
 START, DONE, ROLLBACK = "case.import.start", "case.import.done", "case.import.rollback"
+MARKS = ("withdrawn_at", "withdrawn_by", "withdrawn_reason")  # a case's mark (`_mark`)
 
 Progress = Callable[[str, int, int], None]  # (import id, rows written, rows in the file)
 
@@ -122,6 +135,11 @@ class _Known:
     stored: dict[int, dict[tuple, int]] = field(default_factory=dict)  # subject id → repeats
     # subject id → repeats whose person the importer may not see (never named: `repeats`)
     hidden: dict[int, dict[tuple, list[int]]] = field(default_factory=dict)
+    # the newest case and audit record when the cases were read: a batch reads again only the
+    # cases of the subjects another writer touched after them (`_catch_up`)
+    case_mark: int = 0
+    audit_mark: int = 0
+    changed: set[int] = field(default_factory=set)  # subjects whose repeats changed since
 
 
 @dataclass
@@ -195,12 +213,28 @@ def digest(rows: list[dict[str, Any]]) -> str:
     return hashlib.sha256(audit.canonical(rows).encode("utf-8")).hexdigest()
 
 
+def _marks(s: Session) -> tuple[int, int]:
+    """The newest case's id and the audit chain's newest record's id (primary keys: two
+    index reads)."""
+    case = s.execute(rows_of(func.max(col(Case.id)))).scalar()
+    record = s.execute(rows_of(func.max(col(AuditRecord.id)))).scalar()
+    return int(case or 0), int(record or 0)
+
+
+def _repeats_possible(defn: Definition, cells: list[Cells]) -> bool:
+    """Whether a row can repeat a case: one has a named date (or a date has a default)."""
+    return any(c.dates for c in cells) or any(d.default is not None
+                                              for d in defn.dates.values())
+
+
 def _read_known(s: Session, defn: Definition, cells: list[Cells],
-                ctx: Context | None = None) -> _Known:
-    """The organisations, users, first officers and cases of the same process the rows name:
-    a query per 500 of each, whatever the number of rows and the subjects' history (the
-    repeats whose person the importer may not see apart, `ctx.shows_person`)."""
+                ctx: Context | None = None, cases: bool = True) -> _Known:
+    """The organisations, users, first officers and (`cases`) cases of the same process the
+    rows name: a query per 500 of each, whatever the number of rows and the subjects' history
+    (the repeats whose person the importer may not see apart, `ctx.shows_person`)."""
     known = _Known()
+    if cases:  # read first: what commits after them is read again by the batches
+        known.case_mark, known.audit_mark = _marks(s)
     codes = {c.subject for c in cells} | {c.object for c in cells if c.object}
     for part in chunks(sorted(codes)):
         for org in s.execute(rows_of(col(Organisation.id), col(Organisation.code),
@@ -212,14 +246,20 @@ def _read_known(s: Session, defn: Definition, cells: list[Cells],
                               .where(col(User.login).in_(part))):
             known.users[user.login] = user
     subject_ids = sorted({known.orgs[c.subject].id for c in cells if c.subject in known.orgs})
-    cancelled = cancelled_states(defn)
     for part in chunks(subject_ids):
         for officer in active_officers(s, part):
             known.officers.setdefault(int(officer.organisation_id or 0), SimpleNamespace(
                 id=officer.id, login=officer.login, organisation_id=officer.organisation_id))
-        if not any(c.dates for c in cells) and not any(d.default is not None
-                                                       for d in defn.dates.values()):
-            continue  # no row has a named date: none repeats a case
+    if cases and _repeats_possible(defn, cells):  # (no named date: none repeats a case)
+        _read_cases(s, defn, subject_ids, known, ctx)
+    return known
+
+
+def _read_cases(s: Session, defn: Definition, subject_ids: list[int], known: _Known,
+                ctx: Context | None) -> None:
+    """The cases of the process of these subjects a row could repeat, into `known`."""
+    cancelled = cancelled_states(defn)
+    for part in chunks(subject_ids):
         for case in s.execute(rows_of(col(Case.id), col(Case.subject_id), col(Case.object_id),
                                       col(Case.dates), col(Case.person_name), col(Case.fields),
                                       col(Case.state), col(Case.responsible_id))
@@ -234,7 +274,42 @@ def _read_known(s: Session, defn: Definition, cells: list[Cells],
             else:  # the duplicate rule's: never named to one who may not see the person
                 known.hidden.setdefault(case.subject_id, {}).setdefault(
                     (case.object_id, key), []).append(case.id)
-    return known
+
+
+def _touched(s: Session, defn: Definition, known: _Known, subject_ids: set[int]) -> set[int]:
+    """The subjects (of `subject_ids`) of the cases of the process another writer opened or
+    changed since `known`'s marks: the cases of larger id, and those the audit records of
+    larger id name (every write of a case appends one, under the writers' lock). Reads only
+    what was written since: nothing when no one else wrote."""
+    found = {int(i) for i in s.execute(rows_of(col(Case.subject_id)).where(
+        col(Case.id) > known.case_mark, col(Case.process) == defn.key)).scalars()}
+    named = {int(i) for i in s.execute(rows_of(col(AuditRecord.entity_id)).where(
+        col(AuditRecord.id) > known.audit_mark, col(AuditRecord.entity) == "case")).scalars()
+        if str(i).isdigit()}
+    for part in chunks(sorted(named)):
+        found |= {int(i) for i in s.execute(rows_of(col(Case.subject_id)).where(
+            col(Case.id).in_(part), col(Case.process) == defn.key)).scalars()}
+    return found & subject_ids
+
+
+def _catch_up(s: Session, ctx: Context, checked: Checked) -> None:
+    """Before a batch, under the writers' lock: the repeats of the subjects another writer
+    touched since the last read, read again into `checked.known` (those whose repeats
+    differ noted in `changed`: their rows are checked again)."""
+    known = checked.known
+    if not _repeats_possible(checked.defn, checked.cells):
+        return
+    subjects = {o.id for o in known.orgs.values()}
+    touched = sorted(_touched(s, checked.defn, known, subjects))
+    if touched:
+        again = _Known()
+        _read_cases(s, checked.defn, touched, again, ctx)
+        for i in touched:
+            if (known.stored.get(i, {}) != again.stored.get(i, {})
+                    or known.hidden.get(i, {}) != again.hidden.get(i, {})):
+                known.changed.add(i)
+            known.stored[i] = again.stored.get(i, {})
+            known.hidden[i] = again.hidden.get(i, {})
 
 
 def _org(known: _Known, code: str):
@@ -395,9 +470,8 @@ def _same(old: _Known, new: _Known, cells: list[Cells]) -> bool:
     ids = {new.orgs[c].id for c in codes if c in new.orgs}
     return (all(old.orgs.get(c) == new.orgs.get(c) for c in codes)
             and all(old.users.get(u) == new.users.get(u) for u in logins)
-            and all(old.officers.get(i) == new.officers.get(i)
-                    and old.stored.get(i, {}) == new.stored.get(i, {})
-                    and old.hidden.get(i, {}) == new.hidden.get(i, {}) for i in ids))
+            and all(old.officers.get(i) == new.officers.get(i) and i not in old.changed
+                    for i in ids))
 
 
 def _mark(s: Session, ids: list[int], import_id: str | None, actor: str,
@@ -422,6 +496,19 @@ def _mark(s: Session, ids: list[int], import_id: str | None, actor: str,
     if import_id is not None and stages is not None:
         for part in chunks(stages, BATCH):
             _hold(s, col(Stage.case_id).in_(part))
+
+
+def _lift(s: Session, import_id: str, low: int) -> None:
+    """The mark of every case of the import lifted and their stages (and their programmes')
+    given back, as `_mark` lifts it: a statement each, by the import's mark over the cases
+    from its first (`low`) on, whatever the number of rows."""
+    ours = (col(Case.id) >= low, col(Case.withdrawn_at) == PENDING_AT,
+            col(Case.withdrawn_reason) == pending_reason(import_id))
+    _give_back(s, col(Stage.case_id).in_(rows_of(col(Case.id)).where(*ours)))
+    _give_back(s, col(Stage.programme_id).in_(rows_of(col(Case.programme_id)).where(
+        *ours, col(Case.programme_id).is_not(None))))
+    s.execute(update(Case).where(*ours).values(withdrawn_at=None, withdrawn_by=None,
+                                               withdrawn_reason=None))
 
 
 HELD = "~"  # before a stage's status while its import is unfinished
@@ -472,10 +559,12 @@ def _batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
     if checked.planner is not None:
         done = _planned_batch(s, ctx, checked, start, stop, written or [], head, tail, hold)
     else:
-        done = _generic_batch(s, ctx, checked, start, stop, head, tail, hold)
-    if hold:  # (the stages of the rows naming no event were inserted held)
-        _mark(s, [cast(int, d.case.id) for d in done], import_id, ctx.actor,
-              stages=[cast(int, d.case.id) for d in done if d.recorded])
+        done = _generic_batch(s, ctx, checked, start, stop, head, tail, import_id)
+    if hold:  # (the stages of the rows naming no event were inserted held, and their cases
+        # marked, when the feature's planner did not write them)
+        recorded = [cast(int, d.case.id) for d in done if d.recorded]
+        _mark(s, [cast(int, d.case.id) for d in done] if checked.planner is not None
+              else recorded, import_id, ctx.actor, stages=recorded)
         _mark(s, _followed(s, defn, done), import_id, ctx.actor)
     return done
 
@@ -499,12 +588,15 @@ def held(stages: list[tuple]) -> list[tuple]:
 
 
 def _generic_batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
-                   head: list[tuple], tail: list[tuple], hold: bool = False) -> list[Imported]:
+                   head: list[tuple], tail: list[tuple], import_id: str | None = None
+                   ) -> list[Imported]:
     """Rows [start, stop) of a file of a definition opened as any case (`hold`: the stages of
     the rows naming no event inserted held; the others' are held once recorded)."""
+    hold = import_id is not None
     defn = checked.defn
     cells = checked.cells[start:stop]
-    fresh = _read_known(s, defn, cells, ctx)
+    _catch_up(s, ctx, checked)  # the repeats another writer changed since: nothing else
+    fresh = _read_known(s, defn, cells, ctx, cases=False)
     ready = checked.ready[start:stop]
     if not _same(checked.known, fresh, cells):  # another writer came in between: check again
         refused: list[RowRefused] = []
@@ -521,7 +613,16 @@ def _generic_batch(s: Session, ctx: Context, checked: Checked, start: int, stop:
         item.case["id"] = case_id
         made = stage_tuples(case_id, item.subject, item.stages.values())
         stage_rows += held(made) if hold and item.event is None else made
-    bulk.write_cases(s.connection(), [item.case for item in ready], stage_rows)
+    if hold:  # a row naming no event: its case inserted marked (`_mark`), not updated after
+        marks = {"withdrawn_at": PENDING_AT, "withdrawn_by": ctx.actor,
+                 "withdrawn_reason": pending_reason(import_id or "")}
+        for item in ready:
+            if item.event is None:
+                item.case.update(marks)
+    insert_rows(s.connection(), table_of(Case), (*bulk.CASE_COLUMNS, *MARKS),
+                [tuple(item.case.get(c) for c in (*bulk.CASE_COLUMNS, *MARKS))
+                 for item in ready])
+    insert_rows(s.connection(), table_of(Stage), bulk.STAGE_COLUMNS, stage_rows)
     audit.append_many(s, ctx.actor, [*head, *(("case.open", "case", item.case["id"],
                                                item.payload) for item in ready), *tail])
     done = []
@@ -532,15 +633,16 @@ def _generic_batch(s: Session, ctx: Context, checked: Checked, start: int, stop:
             record_event(s, ctx, item.case["id"], event, on, evidence)
             recorded = event
         done.append(Imported(item.row, SimpleNamespace(**item.case), [], recorded))
+    # what this batch wrote is no other writer's: the next batch reads only what comes after
+    checked.known.case_mark, checked.known.audit_mark = _marks(s)
     return done
 
 
 def _merge(old: _Known, new: _Known) -> _Known:
-    """Phase 1's facts with those read again for a batch."""
+    """Phase 1's facts (their repeats as caught up since) with those read again for a
+    batch."""
     return _Known({**old.orgs, **new.orgs}, {**old.users, **new.users},
-                  {**old.officers, **new.officers},
-                  {**old.stored, **{i: new.stored.get(i, {}) for i in
-                                    {o.id for o in new.orgs.values()}}})
+                  {**old.officers, **new.officers}, old.stored, old.hidden)
 
 
 def _lease(import_id: str) -> str:
@@ -662,7 +764,8 @@ def _write_batches(s: Session, ctx: Context, checked: Checked, progress: Progres
             done = _batch(s, ctx, checked, start, stop, None if one else import_id, head, tail,
                           written)
             if last and not one:
-                _mark(s, pending_ids(s, import_id or ""), None, ctx.actor)
+                _lift(s, import_id or "", min([*written, *(cast(int, d.case.id)
+                                                            for d in done)], default=0))
                 _let_go(s, import_id or "")
             s.commit()
             held = time.perf_counter() - held

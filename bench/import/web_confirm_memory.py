@@ -1,0 +1,103 @@
+"""The web process's resident memory around a register import's confirm.
+
+Run from the repository root (PostgreSQL: MERZIM_TEST_POSTGRES_URL, as the tests):
+
+    .venv/bin/python bench/import/web_confirm_memory.py --backend sqlite|postgres \
+        [--rows 10000] [--json PATH]
+
+`MERZIM_BENCH_CODE=DIR` times the checkout in DIR instead (the previous head) with this
+script. In a fresh copy of the web tests' demo database, the web application in this process:
+Asel previews and confirms a `restriction_breach` file of 600 rows (the start-up's imports and
+caches warmed), then one of `--rows` rows (`POST /registers/restriction_breach/import`, then
+`…/confirm`). The process's resident memory (VmRSS) is read before the preview, after it,
+after the confirm, and after a garbage collection; its peak (VmHWM) at the end; and the
+confirm's process CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(os.environ.get("MERZIM_BENCH_CODE") or Path(__file__).resolve().parents[2])
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("MERZIM_TODAY", "2026-05-15")
+
+from workflow.installed import install  # noqa: E402
+
+install()
+
+from tests.support.import_helpers import TODAY, confirm, csv_of, upload  # noqa: E402
+from tests.support.web_helpers import CALENDAR, _settings, build, demo_database  # noqa: E402
+from web.app import create_app  # noqa: E402
+from workflow.definitions import load_registry  # noqa: E402
+
+CIRCUMSTANCES = "A relative's company audited"  # what a conflict of interest requires
+
+
+def _status(field: str) -> float:
+    """A field of /proc/self/status in MiB (VmRSS: resident now; VmHWM: the peak)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise KeyError(field)
+
+
+def _file(rows: int, who: str) -> bytes:
+    day = TODAY.replace(day=3).isoformat()
+    return csv_of("subject,person,kind,detected,circumstances",
+                  *(f",{who} {i},conflict_of_interest,{day},{CIRCUMSTANCES}"
+                    for i in range(rows)))
+
+
+def _imported(asel, rows: int, who: str) -> tuple[float, float]:
+    """A file previewed and confirmed: (the resident memory after the preview, the confirm's
+    CPU seconds)."""
+    page = upload(asel, _file(rows, who))
+    assert page.status_code == 200, page.text[-1500:]
+    previewed = _status("VmRSS")
+    began = time.process_time()
+    r = confirm(asel, page.text)
+    assert r.status_code == 200 and "entries opened" in r.text, r.text[-1500:]
+    return previewed, time.process_time() - began
+
+
+def run(kind: str, rows: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp, demo_database(kind, Path(tmp)) as (eng, ids):
+        web = build(eng, Path(tmp), ids=ids)
+        url = eng.url.render_as_string(hide_password=False)
+        web.app = create_app(_settings(Path(tmp), url), eng, CALENDAR, load_registry())
+        asel = web.browser("asel")
+        _imported(asel, 600, "Warm-up")
+        gc.collect()
+        start = _status("VmRSS")
+        previewed, cpu = _imported(asel, rows, "Person")
+        confirmed = _status("VmRSS")
+        gc.collect()
+        collected = _status("VmRSS")
+        return {"backend": kind, "rows": rows, "code": str(ROOT), "start_mib": round(start, 1),
+                "previewed_mib": round(previewed, 1), "confirmed_mib": round(confirmed, 1),
+                "after_gc_mib": round(collected, 1), "kept_mib": round(collected - start, 1),
+                "peak_mib": round(_status("VmHWM"), 1), "confirm_cpu_s": round(cpu, 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--rows", type=int, default=10000)
+    parser.add_argument("--json", type=Path)
+    a = parser.parse_args()
+    out = run(a.backend, a.rows)
+    print(json.dumps(out))
+    if a.json:
+        a.json.write_text(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
