@@ -99,3 +99,13 @@ def test_the_catalogue_words_exist_in_each_language():
         t = Translator(language)
         for key in ("evidence.date", "ics.alarm_due_today"):
             assert t(key, stage="X") != key
+
+
+def test_the_offence_notice_is_of_one_offence_administrative_or_criminal():
+    """Seed 000 L704-706 and L720: a notice is of one offence, whose category is
+    administrative or criminal; the Russian name says "или" as the English says "or"."""
+    defn = load_registry().get("offence_notice")
+    assert defn.name("ru") == ("Сообщение о коррупционном правонарушении (административном "
+                               "или уголовном)")
+    assert "(administrative or criminal)" in defn.name("en")
+    assert set(defn.fields["category"].choices) == {"administrative", "criminal"}
