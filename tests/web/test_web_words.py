@@ -112,3 +112,19 @@ def test_the_duplicate_warning_names_the_organisation_and_asks_once(web, lang):
     assert page_form.count('type="submit"') == 1
     assert 'data-testid="plan-anyway"' in page_form
     assert web.dump() == before
+
+
+@pytest.mark.parametrize(("lang", "year"), [("kk", "2026 ж."), ("ru", "2026 г."), ("en", "2026")])
+def test_a_cases_period_by_its_name_in_the_list_and_its_export(web, lang, year):
+    import io
+
+    from openpyxl import load_workbook
+
+    b = web.client(lang=lang)
+    web.post_login(b, "aida")
+    text = html.unescape(b.get("/cases?process=civil_servant_training").text)
+    cells = re.findall(r'<td data-label="[^"]*">([^<]*)</td>\s*<td data-label="[^"]*"><time', text)
+    assert year in cells, cells
+    r = b.get("/cases.xlsx?process=civil_servant_training")
+    rows = [[c.value for c in line] for line in load_workbook(io.BytesIO(r.content)).active.iter_rows()]
+    assert any(line[4] == year for line in rows[1:]), rows[:3]
