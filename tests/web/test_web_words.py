@@ -128,3 +128,12 @@ def test_a_cases_period_by_its_name_in_the_list_and_its_export(web, lang, year):
     r = b.get("/cases.xlsx?process=civil_servant_training")
     rows = [[c.value for c in line] for line in load_workbook(io.BytesIO(r.content)).active.iter_rows()]
     assert any(line[4] == year for line in rows[1:]), rows[:3]
+
+
+def test_a_date_on_the_score_page_and_the_notifications_never_wraps(web):
+    css = web.browser("aida").get("/static/style.css").text
+    rule = next(line for line in css.splitlines() if line.startswith("time,"))
+    selectors = {s.strip() for s in rule.split("{", 1)[0].split(",")}
+    assert {"time", "td[data-status]"} <= selectors and "white-space: nowrap" in rule
+    score = web.browser("bolat").get("/score?org=GOV&year=2026").text
+    assert re.search(r'<td data-label="[^"]*" class="[^"]*" data-status="', score)
