@@ -51,7 +51,7 @@ def year_table(rows: list[dict[str, Any]], t: Translator) -> tuple[list[str], li
     header = [t("obligations.col_month"), t("process.col_name"), t("case.col_period"),
               t("stage.col_stage"), t("stage.col_due"), t("stage.col_status"),
               t("stage.col_done")]
-    body = [[r["month"], r["process_name"], r["period"], r["stage_name"], r["due"],
+    body = [[r["month"], r["process_name"], period_label(r["period"], t), r["stage_name"], r["due"],
              t(f"status.{r['status']}"), r["done_on"]] for r in rows]
     return header, body
 
