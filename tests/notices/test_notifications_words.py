@@ -9,11 +9,30 @@ import html
 import re
 
 import pytest
+from sqlmodel import Session, select
 
-from tests.notices.test_notifications import an_officer_with_overdue
-from tests.support.web_helpers import Web, csrf_of, web_fixture  # noqa: F401
+from tests.support.web_helpers import TODAY, Web, csrf_of, web_fixture  # noqa: F401
+from workflow.storage.models import Case, Stage, User
 
 CODE = re.compile(r"\b20\d\d(?:Q[1-4]|H[12]|M\d\d)\b")
+
+
+def an_officer_with_overdue(w: Web) -> tuple[str, int]:
+    """An officer of the demo with an open stage past its due date on a case she answers for
+    (hers, or her organisation's with no one responsible), and how many such stages."""
+    with Session(w.engine) as s:
+        officers = s.exec(select(User).where(User.role == "officer", User.active)).all()
+        rows = s.exec(select(Stage, Case).join(Case, Case.id == Stage.case_id)).all()
+        for user in sorted(officers, key=lambda u: u.login):
+            found = [st for st, case in rows
+                     if (case.responsible_id == user.id
+                         or (case.responsible_id is None
+                             and case.subject_id == user.organisation_id))
+                     and case.withdrawn_at is None and st.status == "open"
+                     and st.due_date is not None and st.due_date < TODAY]
+            if found:
+                return user.login, len(found)
+    raise AssertionError("the demo has an officer with overdue stages")
 
 
 def _client(web: Web, login: str, lang: str):
