@@ -29,10 +29,11 @@ from web.kit.api import document_bad_body
 from web.kit.asgi import HttpMiddleware
 from web.kit.deps import DB_SESSION, SESSION_COOKIE, ApiAuthRequired, LoginRequired, language
 from web.kit.error_pages import error_page, wants_json, web_message
+from workflow.core.collation import sort_key
 from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.definitions import Registry
-from workflow.i18n import Translator
+from workflow.i18n import Translator, period_name
 from workflow.services import org_name
 from workflow.settings import Settings
 
@@ -42,6 +43,11 @@ if TYPE_CHECKING:  # the tables, for annotations only
 HERE = Path(__file__).parent
 STATUS = {NotFound: 404, RuleViolation: 409, UsageError: 422}
 FEED_TOKEN = re.compile(r"/ics/[^/?#]+")
+
+
+def by_name(definitions: list[Definition], language: str) -> list[Definition]:
+    """Definitions in the alphabetical order of their names in the reader's language."""
+    return sorted(definitions, key=lambda d: sort_key(d.name(language), language))
 
 
 def redacted(path: str) -> str:
@@ -151,6 +157,8 @@ def page_templates(folders: tuple[str, ...]) -> Jinja2Templates:
     templates.env.install_gettext_callables(english.gettext, english.ngettext, newstyle=False)
     templates.env.globals["today_iso"] = lambda: date.today().isoformat()
     templates.env.filters["local_name"] = org_name  # {{ org | local_name(lang) }}
+    templates.env.filters["period_name"] = period_name  # {{ '2026Q4' | period_name(lang) }}
+    templates.env.filters["by_name"] = by_name  # {% for d in processes | by_name(lang) %}
     templates.env.globals["gantt"] = charts.gantt  # a case's Gantt (_gantt.html)
     templates.env.globals["org_options"] = views.org_options  # a national filter's <option>s
     templates.env.globals["once_field"] = once.field  # a form's idempotency key (web/kit/once.py)

@@ -30,6 +30,7 @@ from workflow import services as svc
 from workflow.core.definition import Definition
 from workflow.core.errors import UsageError
 from workflow.core.names import name_in
+from workflow.i18n import period_name
 from workflow.services import recorded, search
 from workflow.services import transactions as tx
 from workflow.services.bulk_actions import MAX_ITEMS
@@ -281,10 +282,15 @@ def cases_export(request: Request, fmt: str, pc: PageContext = Depends(page)) ->
     header = [t("case.col_id"), t("web.process"), t("org.col_code"),
               t("list.col_organisation"), t("case.col_period"), t("stage.col_status"),
               t("cases.col_overdue")]
-    body: list[list[Any]] = [[r["id"], r["process_name"], r["subject"], r["subject_name"],
-                              r["period"] or r["case_date"], r["state_name"], r["overdue"]]
-                             for r in rows]
     defn = pc.ctx.registry.get(query.process) if query.process else None
+    # the period by its name; a case of no period: its date, unless the register's own dates
+    # (the fact's) follow as columns of their own
+    dated = defn is None or not any(d.given != "none" for d in defn.dates.values())
+    body: list[list[Any]] = [[r["id"], r["process_name"], r["subject"], r["subject_name"],
+                              period_name(r["period"], lang) if r["period"]
+                              else r["case_date"] if dated else None,
+                              r["state_name"], r["overdue"]]
+                             for r in rows]
     if defn is not None:
         given = [k for k, d in defn.dates.items() if d.given != "none"]
         entries = search.entries_of(pc.s, [f.id for f in found])

@@ -16,9 +16,8 @@ from web.kit import views
 from web.kit.access import visible_org
 from web.kit.deps import PageContext
 from web.kit.page import export, int_param, page, render
-from workflow.core import periods
 from workflow.core.errors import UsageError
-from workflow.i18n import Translator
+from workflow.i18n import Translator, period_name
 from workflow.services import obligations
 from workflow.services import transactions as tx
 from workflow.services.bulk_actions import MAX_ITEMS
@@ -52,7 +51,7 @@ def year_table(rows: list[dict[str, Any]], t: Translator) -> tuple[list[str], li
     header = [t("obligations.col_month"), t("process.col_name"), t("case.col_period"),
               t("stage.col_stage"), t("stage.col_due"), t("stage.col_status"),
               t("stage.col_done")]
-    body = [[r["month"], r["process_name"], r["period"], r["stage_name"], r["due"],
+    body = [[r["month"], r["process_name"], period_label(r["period"], t), r["stage_name"], r["due"],
              t(f"status.{r['status']}"), r["done_on"]] for r in rows]
     return header, body
 
@@ -60,13 +59,7 @@ def year_table(rows: list[dict[str, Any]], t: Translator) -> tuple[list[str], li
 def period_label(label: str, t: Translator) -> str:
     """'2026Q1' in words of the reader's language ("Q1 2026", "1-й квартал 2026 г.", …); a
     label that is no period is shown as it is."""
-    try:
-        p = periods.parse(label)
-    except UsageError:
-        return label
-    index = (p.start.month - 1) // periods.MONTHS[p.kind] + 1
-    return _initial(t(f"obligations_page.period_{p.kind}", year=p.start.year, n=index,
-                      month=t(f"obligations_page.month_{p.start.month}")))
+    return period_name(label, t.language)
 
 
 def _initial(text: str) -> str:

@@ -669,6 +669,18 @@ def _open_form(request: Request, pc: PageContext, process: str,
                                                    if d.given != "none"])
 
 
+def _named_parties(pc: PageContext, exc: MerzimError) -> None:
+    """A duplicate's organisations by their names in the reader's language, not their codes."""
+    if exc.key not in ("rule.duplicate_analysis", "rule.duplicate_case"):
+        return
+    for param in ("subject", "object"):
+        code = exc.params.get(param)
+        if isinstance(code, str) and code and param not in exc.labels:
+            org = svc.find_org(pc.s, code)
+            if org is not None:
+                exc.labels[param] = {lang: svc.org_name(org, lang) for lang in LANGUAGES}
+
+
 def _open_message(defn: Any, exc: MerzimError, t: Translator) -> str:
     """A refusal of the open-a-case form in the page's words: the procedure and its dates by
     their names."""
@@ -753,6 +765,7 @@ def _create_case(request: Request, pc: PageContext, process: str, data) -> Respo
     except MerzimError as exc:
         tx.refused(pc.s, pc.ctx.actor, "refused.open", "process", defn.key,
                    {"subject": subject[:64], "key": exc.key})
+        _named_parties(pc, exc)
         problems = (exc.problems if isinstance(exc, recording.FormProblems)
                     else [recording.Problem(_open_message(defn, exc, pc.t), exc.key)])
         return _open_form(request, pc, process, problems=problems, form=form,

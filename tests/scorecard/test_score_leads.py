@@ -111,6 +111,18 @@ def test_each_project_has_its_maximum_and_share_and_not_evaluated_is_a_dash(web)
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     column = next(i for i, h in enumerate(rows[0]) if h.startswith("1.5.1"))
     assert next(x for x in rows[1:] if x[0] == "GOV")[column] == "—"
+    # the XLSX's number columns hold numbers: the cell not evaluated is empty, not "—"
+    import openpyxl
+
+    r = web.browser("bolat").get("/score.xlsx?org=GOV&year=2026&project=1")
+    sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    xrows = [[c.value for c in line] for line in sheet.iter_rows()]
+    header = next(i for i, x in enumerate(xrows) if x and x[0] and any(
+        str(h or "").startswith("1.5.1") for h in x))
+    xcolumn = next(i for i, h in enumerate(xrows[header]) if str(h or "").startswith("1.5.1"))
+    gov = next(x for x in xrows[header + 1:] if x[0] == "GOV")
+    assert gov[xcolumn] is None
+    assert all(c != "—" for x in xrows[header + 1:] for c in x)
 
 
 def test_the_command_line_shows_a_dash_for_not_evaluated(world):

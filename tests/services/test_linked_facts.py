@@ -383,6 +383,18 @@ def test_web_acceptance_one_confirmation_opens_the_entry_and_each_page_links_the
     assert both.status_code == 303
     page = asel.get(f"/cases/{case_id}")
     assert 'data-testid="withdrawn"' in page.text and 'data-testid="restore-form"' in page.text
+    # undoing it sits under the banner that says it is withdrawn, not among the linked cases;
+    # the case reads as withdrawn (bold), its last state beside it, not in bold
+    after = page.text.split('data-testid="withdrawn"', 1)[1]
+    assert after.index('data-testid="restore-form"') < after.index('data-testid="person"'
+                                                                   if 'data-testid="person"' in after
+                                                                   else 'data-testid="linked"')
+    linked = page.text.split('data-testid="linked"', 1)[1].split("</section>", 1)[0]
+    assert 'data-testid="restore-form"' not in linked
+    for lang, word in (("kk", "Кері қайтарылған"), ("ru", "Отозвано"), ("en", "Withdrawn")):
+        shown = html.unescape(asel.get(f"/cases/{case_id}?lang={lang}").text)
+        assert f'<strong data-testid="state-withdrawn">{word}</strong>' in shown
+        assert '<strong data-testid="state">' not in shown
     restored = asel.post(f"/cases/{case_id}/restore", data={"csrf": csrf, "reason": "was right"})
     assert restored.status_code == 303
     page = asel.get(f"/cases/{case_id}")

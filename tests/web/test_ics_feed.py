@@ -44,13 +44,17 @@ def test_events_in_the_owners_language_with_the_link_and_alarms(web: Web):
         ("DISPLAY", timedelta(days=-3, hours=9),
          "List of positions exposed to corruption risk: due in 1 working day"),
         ("DISPLAY", timedelta(hours=9),
-         "List of positions exposed to corruption risk: due in 0 working days")]
+         "List of positions exposed to corruption risk: due today")]
     asel = _events(_feed(web, "asel"))  # Kazakh
     assert str(asel["stage-22@merzim"]["description"]) == (
         "№2 іс: Білім басқармасы. Мерзімі болжамды (әлі белгіленбеген).\n"
         "http://testserver/cases/2")
+    # on the due day itself the alarm says so, in the owner's language (not "0 days left")
+    assert str(asel["stage-22@merzim"].walk("VALARM")[-1]["description"]).endswith(
+        ": мерзімі бүгін")
     for events in (timur, asel):  # names, not codes; words, not "fixed"/"projected"
         for ev in events.values():
             text = str(ev["description"])
             assert not re.search(r"\b[A-Z]{2,}-[A-Z-]+\b|; (fixed|projected)$", text), text
             assert len(ev.walk("VALARM")) == 3
+            assert not any(" 0 " in str(a["description"]) for a in ev.walk("VALARM"))

@@ -278,6 +278,8 @@ def test_a_registers_export_has_its_columns_and_hides_the_person_from_managers_a
     line = next(x for x in body if x[0] == ww.analyses["gift"])
     assert (line[7] == PERSON["gift"][0]) is seen
     assert (line[7] == "hidden") is not seen
+    # "Period": a gift has none, and its date is the register's own column, not repeated
+    assert all(x[4] is None for x in body)
     audited = [(x, a) for x, a, _p in ww.audit_since(since) if a == "view.person_case"]
     assert len(audited) == len(body)
     # another format, and one the list does not have

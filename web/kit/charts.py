@@ -20,6 +20,7 @@ STATUS = {"open": "#175cd3", "overdue": "#b42318", "done_on_time": "#067647",
           "done_late": "#dc6803", "not_done": "#667085", "not_applicable": "#667085"}
 OVERDUE_BAR, RATE_BAR = "#b42318", "#067647"
 CHAR_PX = 7.2  # a generous average width of a 12–13 px character (Cyrillic included)
+LABEL_PX = 8.2  # the widest average of a 13 px label's character (Kazakh and Russian capitals)
 
 
 def wrap(text: str, width: int) -> list[str]:
@@ -44,11 +45,14 @@ def hbars(items: list[dict[str, Any]], top: float, ticks: list[float], width: in
           label_chars: int = 36) -> dict[str, Any]:
     """A horizontal bar per item ({label, value, …}, kept in the row): wrapped labels on the
     left, bars scaled to `top`, value ticks for the axis."""
-    label_w = int(label_chars * CHAR_PX) + 12
+    wrapped = [wrap(item["label"], label_chars) for item in items]
+    # the labels' column as wide as their longest line (a long word keeps its line whole), at
+    # the width of a 13 px character: a label ends at the plot and never starts left of the box
+    longest = max((len(line) for lines in wrapped for line in lines), default=0)
+    label_w = int(longest * LABEL_PX) + 12
     plot_x, plot_w = label_w, width - label_w - 70
     rows, y = [], 34
-    for item in items:
-        lines = wrap(item["label"], label_chars)
+    for item, lines in zip(items, wrapped, strict=True):
         h = max(28, 15 * len(lines) + 12)
         w = round(plot_w * item["value"] / top, 1) if top else 0
         rows.append({**item, "lines": lines, "y": y, "h": h, "bar_y": y + h / 2 - 8,

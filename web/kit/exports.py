@@ -104,6 +104,7 @@ def ics_feed(name: str, items: Sequence[StageRow], domain: str = "merzim", t=Non
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
             alarm.add("description", it.stage_name if t is None
+                      else t("ics.alarm_due_today", stage=it.stage_name) if days == 0
                       else t.n("ics.alarm", days, stage=it.stage_name))
             alarm.add("trigger", offset)
             ev.add_component(alarm)

@@ -16,6 +16,7 @@ from fastapi import Request, Response
 from workflow.core.definition import BUILTIN_EVIDENCE, Definition, Event, EvidenceSpec, FieldSpec
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.core.kinds import APPROVER_ROLES
+from workflow.core.limits import ungrouped
 from workflow.core.links import format_links
 from workflow.core.machine import MAX_TEXT, builtin_evidence, clean_evidence, evidence_problems
 from workflow.core.names import name_in
@@ -24,7 +25,7 @@ from workflow.services.views import CaseRecord, CaseView
 
 FLASH_COOKIE = "merzim_flash"
 FLASH_SECONDS = 120  # time enough for the redirect; consumed by the first page that shows it
-INPUT_TYPES = {"url": "url", "date": "date", "integer": "number"}
+INPUT_TYPES = {"url": "url", "date": "date"}  # a whole number: text, "4 500 000" accepted
 LINK_ROWS = 5  # a links field's rows in a form (up to MAX_LINKS: the CLI and the API)
 APPROVED_BY = "approver_role"  # the built-in evidence of who approved a document
 
@@ -183,7 +184,8 @@ def check_form(defn: Definition, form: dict[str, str], today: date,
             problems.append(Problem(exc.render(t), exc.key, "date", True))
         except RuleViolation as exc:
             problems.append(Problem(exc.render(t), exc.key, "date"))
-    evidence = evidence_of(form)
+    evidence = {k: ungrouped(v) if v and k in defn.evidence and defn.evidence[k].type == "integer"
+                else v for k, v in evidence_of(form).items()}
     spec = defn.events.get(form.get("event", ""))
     if spec is not None:  # an unknown event is the service's refusal
         problems += [_problem(defn, exc, t)

@@ -10,7 +10,7 @@ A broken definition is refused with the entry and the reason.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -51,6 +51,11 @@ PERIOD_DATE_NAMES = {
     "period_end": {"kk": "Кезеңнің соңы", "ru": "Конец периода", "en": "End of the period"},
     "period_due": {"kk": "Кезеңнің мерзімі", "ru": "Срок периода", "en": "Due date of the period"},
 }
+
+
+# How a per-period stage's period is named in a language ('2026Q4' -> "4-й квартал 2026 г."):
+# the catalogue's words, set by workflow.i18n when it is loaded (the core reads no catalogue).
+PERIOD_NAMES: list[Callable[[str, str], str]] = []
 
 
 @dataclass(frozen=True)
@@ -253,7 +258,10 @@ class Definition:
         if stage is None:
             return key
         name = stage.names.get(language, stage.names["en"])
-        return f"{name} ({key.split(':', 1)[1]})" if ":" in key else name
+        if ":" not in key:
+            return name
+        period = key.split(":", 1)[1]
+        return f"{name} ({PERIOD_NAMES[0](period, language) if PERIOD_NAMES else period})"
 
     def event_for_stage(self, stage_key: str) -> Event | None:
         return next((e for e in self.events.values() if e.completes == stage_key), None)

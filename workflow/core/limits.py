@@ -46,6 +46,20 @@ def whole_number(text: str, low: int = INTEGER_MIN, high: int = INTEGER_MAX) -> 
     return number if low <= number <= high else None
 
 
+# digits grouped by thousands as people write them: "4 500 000" with a space, a no-break space,
+# a thin space or a narrow no-break space between the groups
+_GROUPED = re.compile(r"-?[0-9]{1,3}(?:[ \u00a0\u2009\u202f][0-9]{3})+")
+
+
+def ungrouped(text: str) -> str:
+    """A whole number written with its thousands apart ("4 500 000") as digits alone
+    ("4500000"); any other text as it is."""
+    value = text.strip()
+    if _GROUPED.fullmatch(value):
+        return re.sub(r"[ \u00a0\u2009\u202f]", "", value)
+    return text
+
+
 def is_whole(text: str) -> bool:
     """Whether `text` is written as a whole number (ASCII digits), whatever its size."""
     return bool(_WHOLE.fullmatch(text.strip()))

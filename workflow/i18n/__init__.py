@@ -163,3 +163,32 @@ def plural_index(language: str, n: int | float) -> int:
     if language == "kk":
         return 0
     return 0 if n == 1 else 1
+
+
+def period_name(label: str, language: str) -> str:
+    """A period in words of the reader's language ('2026Q4': "2026 ж. 4-тоқсан", "4-й квартал
+    2026 г.", "Q4 2026"; '2026M10': "October 2026"); a label that is no period is shown as it
+    is."""
+    from workflow.core import periods
+    from workflow.core.errors import UsageError
+
+    try:
+        p = periods.parse(label)
+    except (UsageError, ValueError, TypeError):
+        return label
+    t = Translator(language)
+    index = (p.start.month - 1) // periods.MONTHS[p.kind] + 1
+    text = t(f"obligations_page.period_{p.kind}", year=p.start.year, n=index,
+             month=t(f"obligations_page.month_{p.start.month}"))
+    # month names are catalogued as inside a sentence (ru, kk: lower case); a name starts
+    # with a capital
+    return text[:1].upper() + text[1:]
+
+
+def _name_periods() -> None:
+    from workflow.core import definition
+
+    definition.PERIOD_NAMES[:] = [period_name]
+
+
+_name_periods()

@@ -72,13 +72,21 @@ def parse_before(text: str) -> str | None:
     if not text:
         return None
     days = set()
+    bad: list[str] = []  # every value that is no day count, each named
     for part in text.replace(";", ",").replace(" ", ",").split(","):
         if not part:
             continue
         if not part.isdigit() or int(part) > MAX_OFFSET:
-            raise UsageError(f"bad day count {part!r}", key="notices.error_before",
-                             value=part[:20], limit=MAX_OFFSET)
-        days.add(int(part))
+            bad.append(part[:20])
+        else:
+            days.add(int(part))
+    if len(bad) == 1:
+        raise UsageError(f"bad day count {bad[0]!r}", key="notices.error_before",
+                         value=bad[0], limit=MAX_OFFSET)
+    if bad:
+        shown = list(dict.fromkeys(bad))[:10]
+        raise UsageError(f"bad day counts {', '.join(shown)}", key="notices.error_before_many",
+                         n=len(shown), values=", ".join(shown), limit=MAX_OFFSET)
     return ",".join(str(d) for d in sorted(days, reverse=True)) or None
 
 

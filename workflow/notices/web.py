@@ -19,7 +19,7 @@ from web.kit.deps import PageContext
 from web.kit.error_pages import web_message
 from web.kit.page import check_csrf, form_day, int_param, page, page_number, render
 from web.kit.shapes import Shape
-from workflow.core.errors import MerzimError
+from workflow.core.errors import MerzimError, NotFound
 from workflow.notices import rules, service
 from workflow.services import transactions as tx
 from workflow.services.users import display_names
@@ -87,7 +87,9 @@ def _preferences_page(request: Request, pc: PageContext, status: int = 200,
     hour = "" if pref.digest_hour is None else str(pref.digest_hour)
     if typed is not None:  # refused: what she typed, as she typed it
         chosen, before, hour = typed["channel"], typed["before"], typed["digest_hour"]
+    saved = error is None and request.query_params.get("saved") == "1"
     return render(request, pc, "reminder_preferences.html", status=status, pref=pref,
+                  saved=saved,
                   channels=rules.CHANNELS, chosen=chosen, before=before, digest_hour=hour,
                   error=error, linked=bool(user.telegram_chat_id),
                   org_before=", ".join(str(d) for d in org_before(request)),
@@ -117,14 +119,20 @@ def save_preferences(request: Request, csrf: str = Form(""), channel: list[str] 
         return _preferences_page(request, pc, 422, {"channel": channel, "before": before,
                                                     "digest_hour": digest_hour},
                                  web_message(exc, pc.t))
-    return RedirectResponse("/account/reminders", status_code=303)
+    return RedirectResponse("/account/reminders?saved=1", status_code=303)
 
 
 @router.post("/account/reminders/mute")
-def mute_case(csrf: str = Form(""), case: str = Form(""), pc: PageContext = Depends(page)):
+def mute_case(request: Request, csrf: str = Form(""), case: str = Form(""),
+              pc: PageContext = Depends(page)):
     check_csrf(pc, csrf)
-    with tx.transaction(pc.s):
-        service.mute(pc.s, pc.viewer.user, case.strip(), pc.ctx.actor)
+    try:
+        with tx.transaction(pc.s):
+            service.mute(pc.s, pc.viewer.user, case.strip(), pc.ctx.actor)
+    except NotFound as exc:  # no case of hers by that number: said on the same page
+        tx.refused(pc.s, pc.ctx.actor, "refused", "request", "POST",
+                   {"path": "/account/reminders/mute", "key": exc.key, "status": 404})
+        return _preferences_page(request, pc, 404, error=web_message(exc, pc.t))
     return RedirectResponse("/account/reminders", status_code=303)
 
 

@@ -16,7 +16,7 @@ from workflow.core.dates import check_day, not_in_future, parse_day
 from workflow.core.deadlines import Facts, Planner
 from workflow.core.definition import Definition
 from workflow.core.errors import RuleViolation, UsageError
-from workflow.core.limits import is_whole, whole_number
+from workflow.core.limits import is_whole, ungrouped, whole_number
 from workflow.core.machine import (
     MAX_TEXT,
 )
@@ -59,6 +59,7 @@ def _fields(defn: Definition, given: dict[str, str]) -> dict[str, Any]:
         if not value:
             continue
         if spec.type == "integer":
+            value = ungrouped(value)
             number = whole_number(value, spec.minimum, spec.maximum)
             if number is None:
                 raise UsageError(key="error.int_out_of_bounds" if is_whole(value)

@@ -75,13 +75,18 @@ def field_values(defn: Definition, fields: Mapping[str, Any] | None,
 def evidence_value(defn: Definition, key: str, raw: Any, language: str, t: Any) -> Labelled:
     """One piece of evidence, labelled (`t`: the reader's catalogue, for the built-ins)."""
     spec = defn.evidence.get(key)
-    kind = spec.type if spec is not None else "text"
+    # a done stage's evidence carries its record's date under "date" (core.decide.done_evidence)
+    kind = spec.type if spec is not None else ("date" if key == "date" else "text")
     if spec is not None and spec.names:
         label = name_in(spec.names, language, key)
     else:
         label = t(f"evidence.{key}")
         label = key if label == f"evidence.{key}" else label
     value = typed(kind, raw)
+    if (kind == "period" or key == "period") and isinstance(value, str):
+        from workflow.i18n import period_name
+
+        return Labelled(key, label, value, period_name(value, language), kind)
     if key == "approver_role" and isinstance(value, str):
         text = t(f"approver.{value}")
         return Labelled(key, label, value, value if text == f"approver.{value}" else text, kind)
