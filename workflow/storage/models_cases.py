@@ -100,7 +100,7 @@ class Case(SQLModel, table=True):
     withdrawn_at: str | None = Field(default=None, max_length=40)
     withdrawn_by: str | None = Field(default=None, max_length=100)
     withdrawn_reason: str | None = Field(default=None, sa_column=Column(Text))
-    typed_on: date | None = None  # merzim's today when it was opened ("entered late"; migration 0023)
+    typed_on: date | None = None  # merzim's today when it was opened ("entered late"; migration 0022)
 
     def given(self) -> dict[str, date]:
         """The named dates given when the case was opened."""
@@ -167,7 +167,7 @@ class EventRecord(SQLModel, table=True):
     voided_by_id: int | None = Field(default=None, foreign_key="event_record.id")
     actor: str = Field(max_length=100)
     recorded_at: str = Field(max_length=40)
-    typed_on: date | None = None  # merzim's today when it was recorded ("entered late"; migration 0023)
+    typed_on: date | None = None  # merzim's today when it was recorded ("entered late"; migration 0022)
 
 
 class EvidenceFile(SQLModel, table=True):
@@ -221,7 +221,7 @@ class CaseLink(SQLModel, table=True):
     outcome is (`from_case_id` made `to_case_id` when `event` is the outcome that opened it;
     no event: linked after the fact). Never deleted: a withdrawn case keeps its links, and
     the pages say it is withdrawn (migration 0019); a link undone keeps its row with who,
-    when and why (`unlinked_at`, migration 0021) and joins nothing more."""
+    when and why (`unlinked_at`, migration 0020) and joins nothing more."""
 
     __tablename__ = "case_link"
     __module__ = FACADE

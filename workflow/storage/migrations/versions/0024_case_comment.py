@@ -1,7 +1,7 @@
 """case comment: remarks on a case and the users they mention
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-11-25 19:10:00
 
 `case_comment` keeps each remark on a case (plain text, its author, when written and last
@@ -11,8 +11,8 @@ lists it.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0025'
-down_revision = '0024'
+revision = '0024'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 

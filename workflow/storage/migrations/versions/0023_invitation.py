@@ -1,7 +1,7 @@
 """invitation: one-time sign-in links sent by e-mail
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-11-25 18:50:00
 
 A new user (added in bulk, or whose password an administrator resets) gets an e-mail with a
@@ -11,8 +11,8 @@ it expires and when it was used.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0024'
-down_revision = '0023'
+revision = '0023'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 

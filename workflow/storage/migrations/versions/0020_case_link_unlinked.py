@@ -1,6 +1,6 @@
 """case_link: a link undone, with who, when and why (P-25)
 
-Revision ID: 0021
+Revision ID: 0020
 Revises: 0019
 Create Date: 2026-11-25 18:00:00
 
@@ -11,7 +11,7 @@ longer joins the two cases; linking the same pair again clears them.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0021'
+revision = '0020'
 down_revision = '0019'
 branch_labels = None
 depends_on = None

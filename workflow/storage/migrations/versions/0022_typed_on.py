@@ -1,7 +1,7 @@
 """typed_on: the day a case or a record was typed in, by merzim's today
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-11-25 18:30:00
 
 process_case and event_record gain `typed_on`, the day merzim's today was when the row was
@@ -12,8 +12,8 @@ none, and their wall-clock stamp's day stands in.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0023'
-down_revision = '0022'
+revision = '0022'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 

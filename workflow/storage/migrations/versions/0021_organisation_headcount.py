@@ -1,7 +1,7 @@
 """organisation_headcount: an organisation's staff, for the consolidated shares (B-20)
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-11-25 18:00:00
 
 * organisation.headcount: the number of staff of the organisation (a nullable integer; NULL:
@@ -12,8 +12,8 @@ Create Date: 2026-11-25 18:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0022'
-down_revision = '0021'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
