@@ -35,7 +35,7 @@ PROCESS = "restriction_breach"
 FORM = f"/registers/{PROCESS}/import"
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
 KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
-REFUSED_ROW = re.compile(r'<li data-row="(\d+)">Row \d+: ([^<]*)</li>')
+REFUSED_ROW = re.compile(r'<li data-row="(\d+)"[^>]*>Row \d+: ([^<]*)</li>')
 DAY = TODAY.replace(day=3).isoformat()
 
 

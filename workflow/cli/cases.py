@@ -200,6 +200,7 @@ def case_import(process: str = PROCESS_KEY,
     back (--rollback ID)."""
     import sys
 
+    from workflow.services import import_cells
     from workflow.services import register_import as bulk_import
 
     ctx = context()
@@ -215,7 +216,7 @@ def case_import(process: str = PROCESS_KEY,
         return
     if file is None:
         raise UsageError("a file is required", key="error.import_file_required")
-    rows = read_table(file, ("subject",))
+    rows = read_table(file, ())  # headers in any of the three languages: `import_cells`
     tty = sys.stderr.isatty()
 
     def progress(import_id: str, done: int, total: int) -> None:  # on stderr, never in --json
@@ -226,6 +227,8 @@ def case_import(process: str = PROCESS_KEY,
 
     try:
         with unit_of_work() as s:
+            rows = import_cells.normalise(s, ctx.registry.get(process), rows,
+                                          getattr(STATE.t, "language", "en"), ("subject",))
             done = (bulk_import.resume(s, ctx, process, rows, resume, progress)
                     if resume is not None
                     else bulk_import.import_file(s, ctx, process, rows, progress))
