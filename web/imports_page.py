@@ -56,9 +56,8 @@ from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.core.names import name_in
 from workflow.services import files as files_service
-from workflow.services import import_cells
+from workflow.services import import_cells, registers, web_import
 from workflow.services import register_import as bulk_import
-from workflow.services import registers, web_import
 from workflow.services import transactions as tx
 from workflow.services.bulk import RowRefused
 from workflow.tabular import Limits, read_rows

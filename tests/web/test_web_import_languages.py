@@ -18,8 +18,13 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import Session
 
-from tests.support.web_helpers import CALENDAR, TODAY, Web, _settings
-from tests.support.web_helpers import web_fixture  # noqa: F401 - `web`, the demo
+from tests.support.web_helpers import (
+    CALENDAR,
+    TODAY,
+    Web,
+    _settings,
+    web_fixture,  # noqa: F401 - `web`, the demo
+)
 from tests.web.test_web_import import PROCESS, breaches, confirm, upload
 from web.app import create_app
 from workflow.definitions import load_registry

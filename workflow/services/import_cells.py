@@ -47,7 +47,7 @@ def applicable(defn: Definition) -> tuple[str, ...]:
             continue
         if key in RECORD and not defn.events:
             continue
-        if key in BUILTIN_EVIDENCE and key not in defn.evidence and key not in used:
+        if key in BUILTIN_EVIDENCE and key not in used:
             continue
         out.append(key)
     return tuple(out)
