@@ -66,10 +66,10 @@ def test_every_row_opens_a_case_and_records_its_event(cli, tmp_path):
 @pytest.mark.parametrize("text, exit_code, message", [
     # a column the definition does not know: refused before any row
     ("subject,person,recieved\nMF,Aida,2026-03-20\n", 2,
-     "Unknown columns recieved. A file of this register may have: subject, object, person"),
+     "Unknown columns recieved. A file of this register may have: Organisation, Person, "),
     # the second data row (row 3 of the file) has a bad date: the first is not kept either
-    ("subject,person,received\nMF,Aida,2026-03-20\nMF,Berik,20.03.2026\n", 2,
-     "Row 3: received: '20.03.2026' is not a date"),
+    ("subject,person,received\nMF,Aida,2026-03-20\nMF,Berik,31.02.2026\n", 2,
+     "Row 3: column “Received (or learned of)”, value “31.02.2026”: not a date"),
     # an organisation that does not exist
     ("subject,person,received\nMF,Aida,2026-03-20\nXX,Berik,2026-03-20\n", 4, "Row 3:"),
     # a required person missing

@@ -227,7 +227,7 @@ def case_import(process: str = PROCESS_KEY,
 
     try:
         with unit_of_work() as s:
-            rows = import_cells.normalise(s, ctx.registry.get(process), rows,
+            rows = import_cells.normalise(s, ctx, ctx.registry.get(process), rows,
                                           getattr(STATE.t, "language", "en"), ("subject",))
             done = (bulk_import.resume(s, ctx, process, rows, resume, progress)
                     if resume is not None

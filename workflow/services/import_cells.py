@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from workflow.core.dates import FIRST_DAY, LAST_DAY
 from workflow.core.definition import BUILTIN_EVIDENCE, Definition
-from workflow.core.errors import UsageError
+from workflow.core.errors import NotFound, UsageError
 from workflow.i18n import LANGUAGES, Translator
 from workflow.services.bulk import RowRefused
 from workflow.services.registers import RECORD, columns
@@ -121,6 +121,8 @@ class CellRefused(UsageError):
                          column=column, value=value, rule=rule)
         self.labels["column"] = label_of(defn, column)
         self.labels["rule"] = rule
+        if rule in ("import.rule_organisation", "import.rule_user"):
+            self.exit_code = NotFound.exit_code  # as an unknown organisation or user
 
 
 def _day(text: str) -> str | None:
@@ -225,17 +227,24 @@ def map_header(defn: Definition, header: list[str], language: str,
     return found
 
 
-def normalise(s: Session, defn: Definition, rows: list[dict[str, Any]], language: str,
-              required: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def normalise(s: Session, ctx: Any, defn: Definition, rows: list[dict[str, Any]],
+              language: str, required: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """The file's rows with the import's keys as columns and its cells as the import reads
-    them (keys, codes, logins, ISO dates, plain numbers); every cell that cannot be read is
-    refused at once (`FileRefused`)."""
-    from workflow.services.register_import import FileRefused
+    them (keys, codes, logins, ISO dates, plain numbers); the cells that cannot be read are
+    refused together with every other refused row of the file (`FileRefused`)."""
+    from workflow.services import register_import
 
     out, refused = read_cells(s, defn, rows, language, required)
-    if refused:
-        raise FileRefused(refused)
-    return out
+    if not refused:
+        return out
+    bad = {r.row for r in refused}
+    rest = [row for row in out if row["_row"] not in bad]
+    if rest and register_import.in_bulk(defn, ctx):
+        try:  # the other rows checked too (reads only): all refusals of the file at once
+            register_import.check_file(s, ctx, defn.key, rest)
+        except register_import.FileRefused as exc:
+            refused += exc.refused
+    raise register_import.FileRefused(sorted(refused, key=lambda r: r.row))
 
 
 def read_cells(s: Session, defn: Definition, rows: list[dict[str, Any]], language: str,
