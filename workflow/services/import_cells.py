@@ -271,6 +271,7 @@ def read_cells(s: Session, defn: Definition, rows: list[dict[str, Any]], languag
             try:
                 clean[key] = _cell(defn, key, text, index, lists)
             except CellRefused as exc:
+                clean[key] = text  # as written: shown marked, never imported
                 refused.append(RowRefused(n, exc))
         clean["_row"] = n
         out.append(clean)
