@@ -400,7 +400,7 @@ def _do_confirm(request: Request, pc: PageContext, process: str, form: dict[str,
                      problem=None if refused else web_message(defn.name_keys(exc), pc.t),
                      refusals=_refusal_lines(defn, refused, pc.t))
     _discard(path)
-    ids = [int(d.case.id) for d in done if getattr(d.case, "id", None)]
+    ids = [int(i) for d in done if (i := getattr(d.case, "id", None))]
     return render(request, pc, "import_done.html", definition=defn,
                   opened_link=f"/registers/{defn.key}?cases={import_cells.ranges_of(ids)}"
                   if ids else None,

@@ -1,9 +1,9 @@
 """A register file as the officer wrote it, read into the import's keys: its headers and its
 choices in any of the three languages (or the keys), dates as dd.mm.yyyy or yyyy-mm-dd,
 numbers with spaces as thousands separators, an organisation by its name or code and a user
-by name or login (docs/imports.md, "Your own words").
+by name or login (docs/imports.md, "Bringing a spreadsheet in, in your own words").
 
-`normalise` reads every cell of the file before any check against the cases: each cell it
+`read_cells` reads every cell of the file before any check against the cases: each cell it
 cannot read is refused with its row, its column (named in the reader's language), its value
 and the rule it breaks, every such cell of the file at once; nothing is stored.
 """
@@ -59,8 +59,9 @@ def label_of(defn: Definition, key: str) -> dict[str, str] | str:
         return PARTY_LABELS[key]
     if key in defn.fields:
         return defn.fields[key].names
-    if key in defn.dates and defn.dates[key].names:
-        return defn.dates[key].names
+    names = defn.dates[key].names if key in defn.dates else None
+    if names:
+        return names
     if key in defn.evidence:
         return defn.evidence[key].names or f"evidence.{key}"
     if key in BUILTIN_EVIDENCE:
@@ -227,29 +228,9 @@ def map_header(defn: Definition, header: list[str], language: str,
     return found
 
 
-def normalise(s: Session, ctx: Any, defn: Definition, rows: list[dict[str, Any]],
-              language: str, required: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    """The file's rows with the import's keys as columns and its cells as the import reads
-    them (keys, codes, logins, ISO dates, plain numbers); the cells that cannot be read are
-    refused together with every other refused row of the file (`FileRefused`)."""
-    from workflow.services import register_import
-
-    out, refused = read_cells(s, defn, rows, language, required)
-    if not refused:
-        return out
-    bad = {r.row for r in refused}
-    rest = [row for row in out if row["_row"] not in bad]
-    if rest and register_import.in_bulk(defn, ctx):
-        try:  # the other rows checked too (reads only): all refusals of the file at once
-            register_import.check_file(s, ctx, defn.key, rest)
-        except register_import.FileRefused as exc:
-            refused += exc.refused
-    raise register_import.FileRefused(sorted(refused, key=lambda r: r.row))
-
-
 def read_cells(s: Session, defn: Definition, rows: list[dict[str, Any]], language: str,
                required: tuple[str, ...] = ()) -> tuple[list[dict[str, Any]], list[RowRefused]]:
-    """`normalise`'s reading: (the rows read, each cell refused: its row's number, column,
+    """The file read into the import's keys: (the rows read, each cell refused: its row's number, column,
     value and rule). Reads only the organisations and users, and only when a cell names one."""
     if not rows:
         return rows, []
