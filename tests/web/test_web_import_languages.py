@@ -103,6 +103,12 @@ def test_a_russian_file_of_the_breach_register_is_imported(site: Web):
     for c in new:
         assert f"/cases/{c.id}\"" in listed.text
     assert all(f"/cases/{i}\"" not in listed.text for i in known)
+    # a filter that is no list of entry numbers is refused in words, and changes nothing
+    before = site.dump()
+    wrong = asel.get(f"/registers/{PROCESS}?cases=12-x")
+    assert wrong.status_code == 422, wrong.status_code
+    assert "«12-x» — не список номеров записей" in html.unescape(wrong.text)
+    assert site.dump() == before
 
 
 def mistaken_rows() -> list[list[str]]:
