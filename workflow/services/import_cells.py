@@ -26,8 +26,10 @@ from workflow.storage.models import Organisation, User
 
 # The columns every register shares, named by the message catalogue.
 PARTY_LABELS = {"subject": "cases.subject", "object": "cases.object", "person": "cases.person",
-                "position": "web.position", "responsible": "import.col_responsible",
-                "event": "import.col_event", "on": "import.col_on"}
+                "position": "web.position", "responsible": "import.col_officer",
+                "event": "import.col_event_done", "on": "import.col_on"}
+# Earlier labels of these columns, still read as headers.
+ALIASES = {"responsible": "import.col_responsible", "event": "import.col_event"}
 _DAY = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _SPACES = "\u0020\u00a0\u2009\u202f\u2007"
@@ -86,6 +88,8 @@ def header_keys(defn: Definition) -> dict[str, str]:
     for key in columns(defn):
         for lang in LANGUAGES:
             out.setdefault(_fold(label_in(defn, key, lang)), key)
+            if key in ALIASES:
+                out.setdefault(_fold(Translator(lang)(ALIASES[key])), key)
     out.update({key: key for key in columns(defn)})
     return out
 
