@@ -60,7 +60,7 @@ from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.core.names import name_in
 from workflow.services import files as files_service
-from workflow.services import import_staging, registers, web_import
+from workflow.services import import_cells, import_staging, registers, web_import
 from workflow.services import register_import as bulk_import
 from workflow.services import transactions as tx
 from workflow.services.bulk import RowRefused
@@ -69,9 +69,6 @@ from workflow.tabular import Limits, read_rows
 router = APIRouter(include_in_schema=False)
 SHOWN = 200  # rows of the preview shown (the count says how many more)
 TEMPLATE_ROWS = 500  # rows of the template formatted and validated
-PARTY_LABELS = {"subject": "cases.subject", "object": "cases.object", "person": "cases.person",
-                "position": "web.position", "responsible": "import.col_responsible",
-                "event": "import.col_event", "on": "import.col_on"}
 
 
 # -- who may import -----------------------------------------------------------------------------
@@ -190,30 +187,35 @@ def _discard(path: Path) -> None:
     path.unlink(missing_ok=True)
 
 
-def _rows(request: Request, pc: PageContext, path: Path, shown_name: str
-          ) -> list[dict[str, Any]]:
-    """The file's rows within the [import] limits; a refusal names the file as uploaded."""
+def _rows(request: Request, pc: PageContext, defn: Definition, path: Path, shown_name: str
+          ) -> tuple[list[dict[str, Any]], list[RowRefused]]:
+    """The file's rows within the [import] limits, read into the import's keys (headers and
+    choices in any language, dates, numbers, names: `import_cells`), and the cells refused;
+    a refusal of the file names it as uploaded."""
     settings = request.app.state.settings
     required = ("subject",) if pc.viewer.role != "officer" else ()
     try:
-        rows = read_rows(path, required, Limits(rows=settings.import_rows,
-                                                megabytes=settings.import_megabytes))
+        rows = read_rows(path, (), Limits(rows=settings.import_rows,
+                                          megabytes=settings.import_megabytes))
     except UsageError as exc:
         if "path" in exc.params:
             exc.params["path"] = shown_name
         raise
-    return _own(pc, rows)
+    rows, refused = import_cells.read_cells(pc.s, defn, rows, pc.t.language, required)
+    return _own(pc, rows), refused
 
 
 # -- checking: what would be opened, what is refused --------------------------------------------
 
 
-def _check(pc: PageContext, defn: Definition, rows: list[dict[str, Any]]
-           ) -> tuple[Any, list[RowRefused]]:
+def _check(pc: PageContext, defn: Definition, rows: list[dict[str, Any]],
+           cells: list[RowRefused]) -> tuple[Any, list[RowRefused]]:
     """(the checked file of a register imported in batches, or None; every refused row).
     Writes nothing: a register whose features open its cases (the analysis) is tried row by
-    row in a transaction rolled back, each refused row undone alone."""
-    refused = _unseen(pc, rows)
+    row in a transaction rolled back, each refused row undone alone. `cells`: the cells
+    already refused (their rows are not checked further)."""
+    bad = {r.row for r in cells}
+    refused = [*cells, *_unseen(pc, [row for row in rows if row["_row"] not in bad])]
     skip = {r.row for r in refused}
     rest = [row for i, row in enumerate(rows, start=2) if int(row.get("_row", i)) not in skip]
     if rows:
@@ -237,34 +239,35 @@ def _refusal_lines(defn: Definition, refused: list[RowRefused], t) -> list[dict[
         message = (web_message(defn.name_keys(error), t) if isinstance(error, MerzimError)
                    else str(error))
         lines.append({"row": r.row, "key": getattr(error, "key", "error.invalid"),
+                      "column": getattr(error, "params", {}).get("column"),
                       "message": message})
     return lines
 
 
 def _headers(defn: Definition, lang: str, t) -> list[tuple[str, str]]:
     """Every column of the register's file: (key, its name in the reader's language)."""
-    out = []
-    for key in registers.columns(defn):
-        names = defn.key_names(key)
-        if key in PARTY_LABELS:
-            label = t(PARTY_LABELS[key])
-        elif isinstance(names, dict):
-            label = name_in(names, lang, key)
-        elif isinstance(names, str):
-            label = t(names)
-        else:
-            label = key
-        out.append((key, label))
-    return out
+    return [(key, import_cells.label_in(defn, key, lang))
+            for key in import_cells.applicable(defn)]
 
 
-def _preview(pc: PageContext, defn: Definition, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The rows that would be opened, as the preview's table shows them (the first SHOWN)."""
-    headers = [(k, label) for k, label in _headers(defn, pc.t.language, pc.t)
-               if any(str(row.get(k) or "").strip() for row in rows[:SHOWN])]
-    body = [{"row": int(row.get("_row", i)),
-             "cells": [str(row.get(k) or "").strip() for k, _ in headers]}
-            for i, row in enumerate(rows[:SHOWN], start=2)]
+def _preview(pc: PageContext, defn: Definition, rows: list[dict[str, Any]],
+             refused: list[RowRefused]) -> dict[str, Any]:
+    """The rows that would be opened, as the preview's table shows them (the first SHOWN):
+    labels, names and dates as the reader writes them, each refused cell (or row) marked."""
+    lang = pc.t.language
+    marked = {(r.row, getattr(r.error, "params", {}).get("column")) for r in refused}
+    bad_rows = {r.row for r in refused}
+    headers = [(k, label) for k, label in _headers(defn, lang, pc.t)
+               if any(str(row.get(k) or "").strip() for row in rows[:SHOWN])
+               or any(column == k for _, column in marked)]
+    orgs = import_cells.org_names(pc.s, {str(row.get(k) or "") for row in rows[:SHOWN]
+                                         for k in ("subject", "object")}, lang)
+    body = []
+    for i, row in enumerate(rows[:SHOWN], start=2):
+        n = int(row.get("_row", i))
+        body.append({"row": n, "refused": n in bad_rows, "cells": [
+            {"text": import_cells.shown(defn, k, str(row.get(k) or "").strip(), lang, orgs),
+             "refused": (n, k) in marked} for k, _ in headers]})
     return {"headers": headers, "rows": body, "total": len(rows),
             "more": max(0, len(rows) - SHOWN)}
 
@@ -309,8 +312,8 @@ def _do_preview(request: Request, pc: PageContext, process: str,
             raise UsageError("no file", key="import.no_file")
         shown = files_service.clean_name(upload.filename) or "file"
         path, sha256 = _stage(request, upload)
-        rows = _rows(request, pc, path, shown)
-        checked, refused = _check(pc, defn, rows)
+        rows, cells = _rows(request, pc, defn, path, shown)
+        checked, refused = _check(pc, defn, rows, cells)
     except MerzimError as exc:
         if path is not None:
             _discard(path)
@@ -338,7 +341,7 @@ def _do_preview(request: Request, pc: PageContext, process: str,
     return render(request, pc, "import_preview.html", status=409 if refused else 200,
                   import_id=import_id, import_sig=_sign(pc, defn.key, import_id),
                   definition=defn, title=defn.name(pc.t.language), file=shown,
-                  preview=_preview(pc, defn, rows),
+                  preview=_preview(pc, defn, rows, refused),
                   refusals=_refusal_lines(defn, refused, pc.t),
                   refused=len(refused), more_refused=max(0, len(refused) -
                                                          bulk_import.MAX_NAMED),
@@ -391,8 +394,8 @@ def _confirm(request: Request, pc: PageContext, process: str, form: dict[str, st
             else None
         held["path"], staged = _staged(request, pc, defn.key, form.get("token", ""), owner)
         path = held["path"]
-        rows = _rows(request, pc, path, form.get("file", "") or "file")
-        unseen = _unseen(pc, rows)  # her rights of now, not of the preview's moment
+        rows, cells = _rows(request, pc, defn, path, form.get("file", "") or "file")
+        unseen = cells or _unseen(pc, rows)  # her rights of now, not of the preview's moment
         if unseen:
             raise bulk_import.FileRefused(unseen)
         if action == "resume" and import_id:
@@ -427,7 +430,10 @@ def _confirm(request: Request, pc: PageContext, process: str, form: dict[str, st
                      problem=None if refused else web_message(defn.name_keys(exc), pc.t),
                      refusals=_refusal_lines(defn, refused, pc.t))
     import_staging.remove(uploads.store_of(request), staged)  # used: no second confirm
+    ids = [int(i) for d in done if (i := getattr(d.case, "id", None))]
     return render(request, pc, "import_done.html", definition=defn,
+                  opened_link=f"/registers/{defn.key}?cases={import_cells.ranges_of(ids)}"
+                  if ids else None,
                   title=defn.name(pc.t.language), opened=len(done),
                   written=counted["written"] or len(done),
                   total=counted["total"] or len(done), import_id=import_id,
@@ -512,7 +518,7 @@ def template_xlsx(defn: Definition, lang: str, t) -> bytes:
     ws.title = "import"
     lists = wb.create_sheet("lists")
     about = wb.create_sheet(t("import.template_columns")[:31] or "columns")
-    ws.append([key for key, _ in headers])
+    ws.append([label for _, label in headers])  # read back by `import_cells.map_header`
     about.append([t("import.template_key"), t("import.template_name"),
                   t("import.template_values")])
     last = TEMPLATE_ROWS + 1
@@ -520,8 +526,9 @@ def template_xlsx(defn: Definition, lang: str, t) -> bytes:
     for i, (key, label) in enumerate(headers, start=1):
         letter = get_column_letter(i)
         ws.cell(row=1, column=i).font = Font(bold=True)
-        ws.column_dimensions[letter].width = min(max(12, len(key) + 2), 40)
-        choices = _choices(defn, key)
+        ws.column_dimensions[letter].width = min(max(12, len(label) + 2), 40)
+        names = import_cells.choice_names(defn, key)
+        choices = [name_in(names.get(c) or None, lang, c) for c in _choices(defn, key)]
         values = ""
         if choices:
             n_lists += 1
@@ -532,11 +539,7 @@ def template_xlsx(defn: Definition, lang: str, t) -> bytes:
                                    formula1=f"=lists!${col}$1:${col}${len(choices)}")
             check.add(f"{letter}2:{letter}{last}")
             ws.add_data_validation(check)
-            spec = defn.fields.get(key) or defn.evidence.get(key)
-            names = getattr(spec, "choice_names", {}) or {}
-            if key == "event":
-                names = {k: e.names for k, e in defn.events.items()}
-            values = "; ".join(f"{c} = {name_in(names.get(c), lang, c)}" for c in choices)
+            values = "; ".join(choices)
         elif _is_date(defn, key):
             check = DataValidation(type="date", operator="between", allow_blank=True,
                                    formula1="DATE(1900,1,1)", formula2="DATE(2100,12,31)")

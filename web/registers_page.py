@@ -154,6 +154,20 @@ def _form(request: Request, defn: Definition) -> int | None:
     return appendix if appendix in getattr(request.app.state, "form_appendices", ()) else None
 
 
+def case_ranges(text: str) -> list[tuple[int, int]] | None:
+    """The case numbers of a `cases` filter ("12-40,45"; None: no filter); refused when it
+    is not such a list."""
+    if not text.strip():
+        return None
+    out = []
+    for part in text.split(",")[:200]:
+        low, _, high = part.strip().partition("-")
+        if not low.isdigit() or (high and not high.isdigit()):
+            raise UsageError(key="import.bad_cases_filter", value=text[:40])
+        out.append((int(low), int(high or low)))
+    return out
+
+
 @router.get("/registers/{process}", response_class=HTMLResponse)
 def register_page(request: Request, process: str, pc: PageContext = Depends(page)):
     defn = _register(pc, process)
@@ -183,6 +197,9 @@ def register_page(request: Request, process: str, pc: PageContext = Depends(page
                               lambda f, visibility: sees_person(viewer, f,  # type: ignore[arg-type]
                                                                 visibility),
                               only_path=views.only_path(viewer))
+    opened = case_ranges(params.get("cases") or "")
+    if opened is not None:  # the entries an import opened ("12-40,45")
+        found = [f for f in found if any(lo <= f.id <= hi for lo, hi in opened)]
     page_no = int_param(params.get("page"), pc.t("web.pages"), 1)
     if page_no is None or page_no < 1:
         raise UsageError(key="error.bad_page", value=params.get("page"))

@@ -66,10 +66,10 @@ def test_every_row_opens_a_case_and_records_its_event(cli, tmp_path):
 @pytest.mark.parametrize("text, exit_code, message", [
     # a column the definition does not know: refused before any row
     ("subject,person,recieved\nMF,Aida,2026-03-20\n", 2,
-     "Unknown columns recieved. A file of this register may have: subject, object, person"),
+     "Unknown columns recieved. A file of this register may have: Organisation, Person, "),
     # the second data row (row 3 of the file) has a bad date: the first is not kept either
-    ("subject,person,received\nMF,Aida,2026-03-20\nMF,Berik,20.03.2026\n", 2,
-     "Row 3: received: '20.03.2026' is not a date"),
+    ("subject,person,received\nMF,Aida,2026-03-20\nMF,Berik,31.02.2026\n", 2,
+     "Row 3: column “Received (or learned of)”, value “31.02.2026”: not a date"),
     # an organisation that does not exist
     ("subject,person,received\nMF,Aida,2026-03-20\nXX,Berik,2026-03-20\n", 4, "Row 3:"),
     # a required person missing
@@ -99,3 +99,28 @@ def test_the_refusal_is_in_the_readers_language(cli, tmp_path):
     kk = cli("case", "import", "gift", str(f), lang="kk")
     assert "Неизвестные столбцы recieved" in ru.stderr
     assert "Белгісіз бағандар: recieved" in kk.stderr
+
+
+def test_a_russian_file_is_read_in_the_officers_words(cli, tmp_path):
+    """Russian headers and an event by its Russian name, dates as dd.mm.yyyy, the
+    organisation by its name: read as the keys; a mistaken cell named in Russian."""
+    f = write_csv(tmp_path / "подарки.csv",
+                  "Организация;Лицо;Дата получения подарка (или когда о нём стало известно)\n"
+                  "Ministry;Аида;20.03.2026\n"
+                  "MF;Берик;2026-10-03\n")
+    result = cli("case", "import", "gift", str(f), "--json", lang="ru")
+    assert result.returncode == 0, result.stderr
+    opened = json.loads(result.stdout)["opened"]
+    first = json.loads(cli("status", str(opened[0]["id"]), "--json").stdout)
+    assert [(s["key"], s["due"]) for s in first["stages"]] == [("hand_over", "2026-03-27")]
+    before = cases(cli)
+    bad = write_csv(tmp_path / "ошибки.csv",
+                    "Организация;Лицо;Дата получения подарка (или когда о нём стало известно)\n"
+                    "Нет такой;Аида;20.03.2026\nMF;Берик;32.03.2026\n")
+    refused = cli("case", "import", "gift", str(bad), lang="ru")
+    assert refused.returncode == 4, refused.stderr
+    assert "Строка 2: столбец «Организация», значение «Нет такой»: нет организации" \
+        in refused.stderr, refused.stderr
+    assert "Строка 3: столбец «Дата получения подарка (или когда о нём стало известно)», " \
+        "значение «32.03.2026»: это не дата" in refused.stderr, refused.stderr
+    assert cases(cli) == before

@@ -170,8 +170,10 @@ def file_of(name: str) -> bytes:
 
 
 def preview_part(page: str) -> str:
-    """The preview's own words: the verdict and the rows, without the form's tokens."""
+    """The preview's own words: the verdict and the rows, without the form's tokens (nor the
+    numbers of the entries just opened, in the link to them: each import's own)."""
     main = page.split("<main", 1)[1].split("</main>", 1)[0]
+    main = re.sub(r"\?cases=[0-9,-]+", "?cases=N", main)
     return re.sub(r'value="[^"]*"', 'value=""', main)
 
 

@@ -28,15 +28,15 @@ from tests.support.web_helpers import (
 from web.app import create_app
 from workflow import services as svc
 from workflow.definitions import load_registry
+from workflow.services import import_cells
 from workflow.services import register_import as bulk_import
-from workflow.services import registers
 from workflow.storage.models import Case, Organisation
 
 PROCESS = "restriction_breach"
 FORM = f"/registers/{PROCESS}/import"
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
 KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
-REFUSED_ROW = re.compile(r'<li data-row="(\d+)">Row \d+: ([^<]*)</li>')
+REFUSED_ROW = re.compile(r'<li data-row="(\d+)"[^>]*>Row \d+: ([^<]*)</li>')
 DAY = TODAY.replace(day=3).isoformat()
 
 
@@ -191,9 +191,12 @@ def test_the_template_has_the_imports_columns_lists_and_dates_and_reads_back_emp
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     wb = load_workbook(io.BytesIO(r.content))
     ws = wb.worksheets[0]
-    header = [c.value for c in ws[1]]
+    labels = [c.value for c in ws[1]]
     defn = load_registry().get(PROCESS)
-    assert header == list(registers.columns(defn))
+    # the columns that apply to the register, named in the reader's language
+    header = list(import_cells.applicable(defn))
+    assert labels == [import_cells.label_in(defn, k, "en") for k in header]
+    assert "object" not in header and "approver_role" not in header
     lists = wb["lists"]
     checks = {}
     for dv in ws.data_validations.dataValidation:
@@ -203,7 +206,8 @@ def test_the_template_has_the_imports_columns_lists_and_dates_and_reads_back_emp
     assert checks[kind].type == "list"
     sheet_ref = checks[kind].formula1.split("!")[1].replace("$", "")
     values = [c.value for row in lists[sheet_ref] for c in row]
-    assert values == list(defn.fields["kind"].choices)
+    assert values == [defn.fields["kind"].choice_names[c]["en"]
+                      for c in defn.fields["kind"].choices]
     independent = header.index("detected_independently") + 1
     assert checks[independent].type == "list"
     event = header.index("event") + 1
@@ -227,7 +231,10 @@ def test_a_filled_template_is_imported(site: Web):
     asel = site.browser("asel")
     wb = load_workbook(io.BytesIO(asel.get(f"/registers/{PROCESS}/template.xlsx").content))
     ws = wb.worksheets[0]
-    header = [c.value for c in ws[1]]
+    defn = load_registry().get(PROCESS)
+    header = [import_cells.label_in(defn, k, "en") for k in import_cells.applicable(defn)]
+    assert [c.value for c in ws[1]] == header
+    header = list(import_cells.applicable(defn))
     row = {"person": "A. Person", "kind": "reward_or_gift", "detected": TODAY.replace(day=3),
            "event": "gift_handed_over", "on": TODAY.replace(day=5), "receipt_act": "Act 7"}
     for key, value in row.items():

@@ -215,7 +215,7 @@ def case_import(process: str = PROCESS_KEY,
         return
     if file is None:
         raise UsageError("a file is required", key="error.import_file_required")
-    rows = read_table(file, ("subject",))
+    rows = read_table(file, ())  # headers in any of the three languages: `import_cells`
     tty = sys.stderr.isatty()
 
     def progress(import_id: str, done: int, total: int) -> None:  # on stderr, never in --json
@@ -226,6 +226,8 @@ def case_import(process: str = PROCESS_KEY,
 
     try:
         with unit_of_work() as s:
+            rows = _in_own_words(s, ctx, ctx.registry.get(process), rows,
+                                 getattr(STATE.t, "language", "en"), ("subject",))
             done = (bulk_import.resume(s, ctx, process, rows, resume, progress)
                     if resume is not None
                     else bulk_import.import_file(s, ctx, process, rows, progress))
@@ -630,3 +632,23 @@ def register(app: typer.Typer) -> None:
     app.add_typer(process_app, name="process")
     app.add_typer(case_app, name="case")
     app.add_typer(obligations_app, name="obligations")
+
+
+def _in_own_words(s, ctx, defn, rows: list[dict], language: str,
+                  required: tuple[str, ...] = ()) -> list[dict]:
+    """The file's rows with the import's keys as columns and its cells as the import reads
+    them (keys, codes, logins, ISO dates, plain numbers); the cells that cannot be read are
+    refused together with every other refused row of the file (`FileRefused`)."""
+    from workflow.services import import_cells, register_import
+
+    out, refused = import_cells.read_cells(s, defn, rows, language, required)
+    if not refused:
+        return out
+    bad = {r.row for r in refused}
+    rest = [row for row in out if row["_row"] not in bad]
+    if rest and register_import.in_bulk(defn, ctx):
+        try:  # the other rows checked too (reads only): all refusals of the file at once
+            register_import.check_file(s, ctx, defn.key, rest)
+        except register_import.FileRefused as exc:
+            refused += exc.refused
+    raise register_import.FileRefused(sorted(refused, key=lambda r: r.row))

@@ -60,7 +60,7 @@ from workflow.core.deadlines import Facts, Record, StagePlan, without_dues
 from workflow.core.definition import BUILTIN_EVIDENCE, Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.core.machine import clean_evidence
-from workflow.services import bulk, hooks
+from workflow.services import bulk, hooks, import_cells
 from workflow.services.bulk import RowRefused, chunks, first_plan, new_ids, stage_tuples
 from workflow.services.case_opening import POSSIBLE_REPEAT
 from workflow.services.cases import (
@@ -331,7 +331,7 @@ def _check_rows(s: Session, ctx: Context, defn: Definition, cells: list[Cells],
         try:
             ready.append(_check_row(s, ctx, defn, c, known, plans, earlier, cancelled))
         except (MerzimError, CalendarError, ValueError) as exc:
-            refused.append(RowRefused(c.row, exc))
+            refused.append(RowRefused(c.row, import_cells.explained(defn, c.dates, exc)))
     return ready
 
 
@@ -422,7 +422,7 @@ def _check_planned(s: Session, ctx: Context, defn: Definition, found: Any, cells
         try:
             event = _check_event(s, ctx, defn, c, item.subject, dates)
         except (MerzimError, CalendarError, ValueError) as exc:
-            refused.append(RowRefused(c.row, exc))
+            refused.append(RowRefused(c.row, import_cells.explained(defn, dates, exc)))
             continue
         if event is not None:
             events[c.row] = event

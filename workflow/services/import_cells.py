@@ -1,0 +1,351 @@
+"""A register file as the officer wrote it, read into the import's keys: its headers and its
+choices in any of the three languages (or the keys), dates as dd.mm.yyyy or yyyy-mm-dd,
+numbers with spaces as thousands separators, an organisation by its name or code and a user
+by name or login (docs/imports.md, "Bringing a spreadsheet in, in your own words").
+
+`read_cells` reads every cell of the file before any check against the cases: each cell it
+cannot read is refused with its row, its column (named in the reader's language), its value
+and the rule it breaks, every such cell of the file at once; nothing is stored.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, select
+
+from workflow.core.dates import FIRST_DAY, LAST_DAY
+from workflow.core.definition import BUILTIN_EVIDENCE, Definition
+from workflow.core.errors import NotFound, UsageError
+from workflow.i18n import LANGUAGES, Translator
+from workflow.services.bulk import RowRefused
+from workflow.services.registers import RECORD, columns
+from workflow.storage.models import Organisation, User
+
+# The columns every register shares, named by the message catalogue.
+PARTY_LABELS = {"subject": "cases.subject", "object": "cases.object", "person": "cases.person",
+                "position": "web.position", "responsible": "import.col_officer",
+                "event": "import.col_event_done", "on": "import.col_on"}
+# Earlier labels of these columns, still read as headers.
+ALIASES = {"responsible": "import.col_responsible", "event": "import.col_event"}
+_DAY = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_SPACES = "\u0020\u00a0\u2009\u202f\u2007"
+_GROUPED = re.compile(r"-?\d{1,3}(?:[" + _SPACES + r"]\d{3})+")
+
+
+def applicable(defn: Definition) -> tuple[str, ...]:
+    """The columns of the register's template: those of its file that apply to it (an
+    object, a person, an event's evidence only where the register has them)."""
+    used = {k for e in defn.events.values() for k in (*e.requires, *e.optional,
+                                                      *(x for g in e.evidence_any for x in g))}
+    out = []
+    for key in columns(defn):
+        if key == "object" and defn.parties.object == "none":
+            continue
+        if key in ("person", "position") and defn.parties.person == "none":
+            continue
+        if key in RECORD and not defn.events:
+            continue
+        if key in BUILTIN_EVIDENCE and key not in used:
+            continue
+        out.append(key)
+    return tuple(out)
+
+
+def label_of(defn: Definition, key: str) -> dict[str, str] | str:
+    """A column's name: its names in each language, or the catalogue key naming it."""
+    if key in PARTY_LABELS:
+        return PARTY_LABELS[key]
+    if key in defn.fields:
+        return defn.fields[key].names
+    names = defn.dates[key].names if key in defn.dates else None
+    if names:
+        return names
+    if key in defn.evidence:
+        return defn.evidence[key].names or f"evidence.{key}"
+    if key in BUILTIN_EVIDENCE:
+        return f"evidence.{key}"
+    return key
+
+
+def label_in(defn: Definition, key: str, lang: str) -> str:
+    label = label_of(defn, key)
+    if isinstance(label, dict):
+        return label.get(lang) or label.get("en") or key
+    return Translator(lang)(label)
+
+
+def _fold(text: str) -> str:
+    return " ".join(str(text).replace("\u00a0", " ").split()).casefold()
+
+
+def header_keys(defn: Definition) -> dict[str, str]:
+    """Every way a header may name a column (folded) → the column's key."""
+    out: dict[str, str] = {}
+    for key in columns(defn):
+        for lang in LANGUAGES:
+            out.setdefault(_fold(label_in(defn, key, lang)), key)
+            if key in ALIASES:
+                out.setdefault(_fold(Translator(lang)(ALIASES[key])), key)
+    out.update({key: key for key in columns(defn)})
+    return out
+
+
+def choice_names(defn: Definition, key: str) -> dict[str, dict[str, str]]:
+    """The choices of a column read from a list (a choice field's or evidence's, the events):
+    choice → its names by language (empty: the column has no list)."""
+    if key == "event":
+        return {k: dict(e.names) for k, e in defn.events.items()}
+    spec = defn.fields.get(key) if key in defn.fields else defn.evidence.get(key)
+    if spec is None or spec.type != "choice":
+        return {}
+    names = getattr(spec, "choice_names", {}) or {}
+    return {c: dict(names.get(c) or {}) for c in spec.choices}
+
+
+def _kind(defn: Definition, key: str) -> str:
+    if key in ("subject", "object"):
+        return "organisation"
+    if key == "responsible":
+        return "user"
+    if key == "on" or (key in defn.dates and key not in defn.fields):
+        return "date"
+    spec = defn.fields.get(key) if key in defn.fields else defn.evidence.get(key)
+    return getattr(spec, "type", "text") if spec is not None else "text"
+
+
+class CellRefused(UsageError):
+    """A cell the import cannot read: its column (labelled in the reader's language), its
+    value and the rule it breaks."""
+
+    def __init__(self, defn: Definition, column: str, value: str, rule: str):
+        super().__init__(f"{column}: {value!r}: {rule}", key="import.cell_refused",
+                         column=column, value=value, rule=rule)
+        self.labels["column"] = label_of(defn, column)
+        self.labels["rule"] = rule
+        if rule in ("import.rule_organisation", "import.rule_user"):
+            self.exit_code = NotFound.exit_code  # as an unknown organisation or user
+
+
+def _day(text: str) -> str | None:
+    found = _DAY.fullmatch(text)
+    if found:
+        d, m, y = (int(x) for x in found.groups())
+    elif (found := _ISO.fullmatch(text)):
+        y, m, d = (int(x) for x in found.groups())
+    else:
+        return None
+    try:
+        day = date(y, m, d)
+    except ValueError:
+        return None
+    return day.isoformat() if FIRST_DAY <= day <= LAST_DAY else None
+
+
+class _Index:
+    """The organisations and users a file may name, read once: by name (any language),
+    code or login (folded)."""
+
+    def __init__(self, s: Session):
+        self.orgs: dict[str, str] = {}
+        self.users: dict[str, str] = {}
+        self.s = s
+        self.read = False
+
+    def load(self) -> None:
+        if self.read:
+            return
+        self.read = True
+        for org in self.s.exec(select(Organisation)):
+            for name in (org.name, org.name_kk, org.name_ru):
+                if name:
+                    self.orgs.setdefault(_fold(name), org.code)
+        for org in self.s.exec(select(Organisation)):
+            self.orgs[_fold(org.code)] = org.code
+        for user in self.s.exec(select(User)):
+            if user.full_name:
+                self.users.setdefault(_fold(user.full_name), user.login)
+        for user in self.s.exec(select(User)):
+            self.users[_fold(user.login)] = user.login
+
+
+def _cell(defn: Definition, key: str, text: str, index: _Index,
+          lists: dict[str, dict[str, str]]) -> str:
+    kind = _kind(defn, key)
+    if kind == "date":
+        day = _day(text)
+        if day is None:
+            raise CellRefused(defn, key, text, "import.rule_date")
+        return day
+    if key in lists or kind == "choice":
+        found = lists.get(key, {}).get(_fold(text))
+        if found is None:
+            raise CellRefused(defn, key, text, "import.rule_choice")
+        return found
+    if kind == "integer":
+        plain = text.translate({ord(c): None for c in _SPACES}) \
+            if _GROUPED.fullmatch(text) else text
+        if not re.fullmatch(r"-?\d+", plain):
+            raise CellRefused(defn, key, text, "import.rule_number")
+        return plain
+    if kind == "organisation":
+        index.load()
+        code = index.orgs.get(_fold(text))
+        if code is None:
+            raise CellRefused(defn, key, text, "import.rule_organisation")
+        return code
+    if kind == "user":
+        index.load()
+        login = index.users.get(_fold(text))
+        if login is None:
+            raise CellRefused(defn, key, text, "import.rule_user")
+        return login
+    return text
+
+
+def map_header(defn: Definition, header: list[str], language: str,
+               required: tuple[str, ...] = ()) -> dict[str, str]:
+    """The file's headers → the columns' keys; a header no column has, or a required column
+    missing, is refused naming the columns in the reader's language."""
+    known = header_keys(defn)
+    found: dict[str, str] = {}
+    unknown = []
+    for h in header:
+        if h == "_row" or not str(h).strip():
+            continue
+        key = known.get(_fold(h))
+        if key is None:
+            unknown.append(str(h))
+        else:
+            found[h] = key
+    if unknown:
+        raise UsageError(f"unknown columns {', '.join(unknown)}", key="error.unknown_columns",
+                         columns=", ".join(unknown),
+                         known=", ".join(label_in(defn, k, language) for k in applicable(defn)))
+    missing = [k for k in required if k not in found.values()]
+    if missing:
+        raise UsageError("missing columns", key="import.missing_columns",
+                         columns=", ".join(label_in(defn, k, language) for k in missing))
+    return found
+
+
+def read_cells(s: Session, defn: Definition, rows: list[dict[str, Any]], language: str,
+               required: tuple[str, ...] = ()) -> tuple[list[dict[str, Any]], list[RowRefused]]:
+    """The file read into the import's keys: (the rows read, each cell refused: its row's number, column,
+    value and rule). Reads only the organisations and users, and only when a cell names one."""
+    if not rows:
+        return rows, []
+    mapping = map_header(defn, [h for h in rows[0] if h != "_row"], language, required)
+    lists = {key: _choices(names) for key in set(mapping.values())
+             if (names := choice_names(defn, key))}
+    index = _Index(s)
+    out: list[dict[str, Any]] = []
+    refused: list[RowRefused] = []
+    for i, row in enumerate(rows, start=2):
+        n = int(row.get("_row", i))
+        clean: dict[str, Any] = {}
+        for header, key in mapping.items():
+            value = row.get(header)
+            text = "" if value is None else str(value).strip()
+            if not text:
+                clean[key] = ""
+                continue
+            try:
+                clean[key] = _cell(defn, key, text, index, lists)
+            except CellRefused as exc:
+                clean[key] = text  # as written: shown marked, never imported
+                refused.append(RowRefused(n, exc))
+        clean["_row"] = n
+        out.append(clean)
+    return out, refused
+
+
+def _choices(names: dict[str, dict[str, str]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for choice, by_lang in names.items():
+        for text in by_lang.values():
+            out.setdefault(_fold(text), choice)
+    out.update({_fold(c): c for c in names})
+    return out
+
+
+def shown(defn: Definition, key: str, value: str, language: str,
+          orgs: dict[str, str] | None = None) -> str:
+    """A cell of the preview as the reader reads it: a choice or an event by its name, an
+    organisation by its name, a date as dd.mm.yyyy."""
+    if not value:
+        return ""
+    names = choice_names(defn, key)
+    if value in names:
+        by_lang = names[value]
+        return by_lang.get(language) or by_lang.get("en") or value
+    kind = _kind(defn, key)
+    if kind == "organisation" and orgs and value in orgs:
+        return orgs[value]
+    return shown_date(value) if kind == "date" else value
+
+
+
+def org_names(s: Session, codes: set[str], language: str) -> dict[str, str]:
+    """The organisations' names in the reader's language, by code (the preview's)."""
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    out = {}
+    for org in s.exec(select(Organisation).where(Organisation.code.in_(sorted(codes)))):  # type: ignore[attr-defined]
+        name = {"kk": org.name_kk, "ru": org.name_ru}.get(language) or org.name
+        out[org.code] = name or org.code
+    return out
+
+
+def ranges_of(ids: list[int]) -> str:
+    """Case numbers written as a `cases` filter: runs of consecutive numbers as "a-b"."""
+    out: list[str] = []
+    for i in sorted(set(ids)):
+        if out and "-" in out[-1] and int(out[-1].split("-")[1]) == i - 1:
+            out[-1] = f"{out[-1].split('-')[0]}-{i}"
+        elif out and "-" not in out[-1] and int(out[-1]) == i - 1:
+            out[-1] = f"{out[-1]}-{i}"
+        else:
+            out.append(str(i))
+    return ",".join(out)
+
+
+def shown_date(day: str) -> str:
+    """An ISO date as the officer writes it (dd.mm.yyyy)."""
+    if _ISO.fullmatch(day or ""):
+        y, m, d = day.split("-")
+        return f"{d}.{m}.{y}"
+    return day
+
+
+def explained(defn: Definition, dates: dict[str, date], exc: Exception) -> Exception:
+    """A row's refusal as the import names it: a date before the date it may not precede
+    (`rule.date_floor`) names both columns and both values; any other refusal as it is."""
+    params = getattr(exc, "params", None)
+    if getattr(exc, "key", None) != "rule.date_floor" or not isinstance(params, dict):
+        return exc
+    name, floor = str(params.get("event") or ""), str(params.get("floor") or "")
+    if name in defn.events:
+        spec = defn.events[name]
+        column = "on"
+        candidates = [n for n in (spec.not_before, *(defn.dates[k].not_before
+                                                     for k in spec.sets if k in defn.dates))
+                      if n]
+        earlier = next((n for n in candidates if n in dates
+                        and dates[n].isoformat() == floor), candidates[0] if candidates else "")
+    elif name in defn.dates:
+        column, earlier = name, defn.dates[name].not_before or ""
+    else:
+        return exc
+    error = UsageError(f"{column} {params.get('date')} is before {earlier} {floor}",
+                       key="import.cell_before", column=column,
+                       value=shown_date(str(params.get("date") or "")), earlier=earlier,
+                       floor=shown_date(floor))
+    error.labels["column"] = label_of(defn, column)
+    if earlier:
+        error.labels["earlier"] = label_of(defn, earlier)
+    return error
