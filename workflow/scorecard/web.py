@@ -28,7 +28,7 @@ from workflow.i18n import Translator
 from workflow.scorecard import service as scoring
 from workflow.scorecard.evaluation import project_of
 from workflow.scorecard.rules import ScoreSettings
-from workflow.scorecard.words import column_label, in_words, score_table
+from workflow.scorecard.words import column_label, in_words, number, score_table
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
@@ -63,6 +63,13 @@ def _process_name(pc: PageContext, process: str) -> str:
 def _stage_name(pc: PageContext, process: str, key: str | None) -> str | None:
     loaded = pc.ctx.registry.loaded.get(process)
     return loaded.definition.stage_name(key, pc.t.language) if loaded and key else None
+
+
+def _record_href(pc: PageContext, case: int, process: str, stage: str | None) -> str:
+    """Where a case's stage is recorded: its page with the event that records it chosen."""
+    loaded = pc.ctx.registry.loaded.get(process)
+    event = loaded.definition.event_for_stage(stage) if loaded and stage else None
+    return f"/cases/{case}" + (f"?event={quote(event.key)}" if event else "") + "#record"
 
 
 def _case_link(pc: PageContext, case: dict[str, Any]) -> dict[str, Any]:
@@ -102,18 +109,31 @@ def _leads(pc: PageContext, card: dict[str, Any], year: int) -> None:
             stage = _stage_name(pc, r["process"], r.get("stage"))
             what = (pc.t("score.risk.case_stage", id=r["case"], process=process, stage=stage)
                     if stage else pc.t("score.risk.case", id=r["case"], process=process))
-            href = f"/cases/{r['case']}"
+            href = _record_href(pc, r["case"], r["process"], r.get("stage"))
         elif r.get("units"):
             what = pc.t.n("score.risk.units", r["units"])
             href = coverage
         else:
-            what = pc.t("score.risk.nothing_yet")
+            what = pc.t("score.atrisk.more_records" if r.get("recorded")
+                        else "score.risk.nothing_yet")
             href = (f"/score/{subject}?year={year}&project={project_of(r['key'])}"
                     f"#indicator-{r['key']}")
+        points = r.get("points")
         risks.append({**r, "what": what, "href": href,
                       "title": ", ".join(titles.get(k, k) for k in r.get("keys") or [r["key"]]),
-                      "deadline_text": r["deadline"].isoformat()})
+                      "deadline_text": r["deadline"].isoformat(),
+                      "points_text": None if points is None else pc.t.n(
+                          "score.atrisk.worth", points, points=_signed(points, pc.t.language)),
+                      "overdue_text": pc.t("score.atrisk.overdue") if r.get("overdue") else ""})
     card["risks"] = risks
+    total = card.get("at_risk_points") or 0
+    card["risks_badge"] = pc.t.n("score.atrisk.badge", total,
+                                 points=number(total, pc.t.language))
+
+
+def _signed(points: float, language: str) -> str:
+    """Points won (+35) or lost (−5), in the page's language's numbers."""
+    return ("+" if points > 0 else "−" if points < 0 else "") + number(abs(points), language)
 
 
 def _query(request: Request, pc: PageContext) -> tuple[str, int]:
@@ -305,7 +325,8 @@ class OverviewPart:
         year = pc.ctx.today.year
         card = _cards(request, pc, scope.code, year, subtree=False, leads=True)[0]
         return {"score_risks": {"subject": card["subject"], "year": year,
-                                "risks": card["risks"]}}
+                                "risks": card["risks"], "badge": card["risks_badge"],
+                                "points": card.get("at_risk_points") or 0}}
 
 
 OVERVIEW_PART = OverviewPart()
