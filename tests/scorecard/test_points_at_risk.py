@@ -78,6 +78,9 @@ def test_the_overdue_analytic_note_is_first_with_its_points(web):
     overview, opart = risks(get(web, "aida", "/overview?org=AK"))
     assert overview[0][:5] == found[0][:5]
     assert re.search(r'data-testid="score-risks-count">([^<]+)<', opart).group(1) == badge.group(1)
+    # and so does My work, for the officer's own akimat
+    work, _wpart = risks(get(web, "aida", "/work"))
+    assert work[0][:5] == found[0][:5]
 
 
 def test_the_points_are_in_the_readers_language_with_plurals(web):

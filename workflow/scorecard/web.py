@@ -2,7 +2,8 @@
 sortable summary and a table of the chosen projects' indicators (with its XLSX/CSV export),
 and one subject's scorecard in words, a project at a time, with its sources as footnotes, each
 indicator linked to the cases and coverage rows behind it, each project's maximum and share,
-the points still at risk by their deadlines (also on the overview: OVERVIEW_PART) and the
+the points still at risk, ranked by what each is worth (also on the overview and My work:
+OVERVIEW_PART) and the
 report forms with the lines each would hold. A viewer sees what the other pages show them:
 officers their own organisation, managers and admins their subtree; a case is linked by its
 number, never its person (its page decides who sees that)."""
@@ -315,8 +316,9 @@ def api_scores(request: Request, org: str | None = None, year: int | None = None
 
 
 class OverviewPart:
-    """The overview's points at risk of its organisation, when it is a subject of the
-    scorecard: what is still due this year and may win or lose points, by its deadline."""
+    """The overview's points at risk of its organisation (and My work's, of the viewer's own),
+    when it is a subject of the scorecard: what is still open this year and may win or lose
+    points, ranked by the points it is worth, then by its deadline."""
 
     def page(self, request: Request, pc: PageContext, scope: Any) -> dict[str, Any]:
         settings = _settings(request)
@@ -327,6 +329,11 @@ class OverviewPart:
         return {"score_risks": {"subject": card["subject"], "year": year,
                                 "risks": card["risks"], "badge": card["risks_badge"],
                                 "points": card.get("at_risk_points") or 0}}
+
+
+    def work(self, request: Request, pc: PageContext) -> dict[str, Any]:
+        """My work's points at risk: those of the viewer's own organisation."""
+        return self.page(request, pc, pc.viewer.org)
 
 
 OVERVIEW_PART = OverviewPart()
