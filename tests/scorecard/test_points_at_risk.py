@@ -115,3 +115,92 @@ def test_the_notes_points_are_the_score_difference_after_recording_it(world, web
     found, _part = risks(get(web, "aida", "/score/AK?year=2026"))
     assert not any(k == "1.2.3" and c == str(note) for k, _d, c, _p, _o, _t in found)
     assert all(any(k == key for k, *_rest in found) for key in changed)
+
+
+def test_stages_alike_are_worth_what_each_evaluation_says():
+    """The points of each open stage, computed once for stages alike, equal the evaluation's
+    own difference for every stage, over random years of analyses."""
+    import random
+    from datetime import date
+
+    from workflow.scorecard import rules as sc
+    from workflow.scorecard.service import ROLE_OF, _analysis_risks, _open, _stage_worth
+
+    today = date(2026, 12, 15)
+    tree = (sc.Org("AK", "akimat"), *(sc.Org(f"D{i}", "department", "AK") for i in range(4)),
+            sc.Org("R1", "district_akimat", "AK"), sc.Org("R1-D1", "department", "R1"),
+            sc.Org("Q1", "quasi_state", "AK"))
+    kinds = (sc.Step(done=True), sc.Step(done=True, unlinked=True),
+             sc.Step(done=True, missing=("telegram",)), sc.Step(open=True, due=date(2026, 10, 1)),
+             sc.Step(open=True, due=date(2026, 12, 28)), sc.Step(open=True), sc.NO_STEP)
+    settings = sc.ScoreSettings()
+    rng = random.Random(7)
+    worth = set()
+    for _year in range(25):
+        analyses = tuple(sc.AnalysisFacts(
+            id=n, subject=rng.choice(("AK", "AK", "D0", "R1")),
+            object=rng.choice(("D0", "D1", "D2", "D3", "R1", "R1-D1", "Q1")),
+            start=date(2026, 3, 1), cancelled=rng.random() < 0.1,
+            steps={r: rng.choice(kinds) for r in dict.fromkeys(ROLE_OF.values())})
+            for n in range(1, rng.randint(2, 12)))
+        facts = sc.SubjectFacts("AK", "akimat", 2026, today, tree, analyses)
+        got = {(r["case"], r["stage"]): r["points"]
+               for r in _analysis_risks(facts, settings, "irr", {v: v for v in ROLE_OF.values()})}
+        want = {}
+        for a in analyses:
+            for role in dict.fromkeys(ROLE_OF.values()):
+                if _open(a.step(role)):
+                    points, keys = _stage_worth(facts, settings, a.id, role, a.step(role))
+                    if keys:
+                        want[(a.id, role)] = points
+        assert got == want
+        worth |= set(want.values())
+    assert len(worth) >= 4  # stages worth different points, some of them nothing (not listed)
+
+
+def test_register_cases_alike_are_worth_what_each_evaluation_says():
+    """A register case's points, computed once for cases alike, equal the evaluation's own
+    difference for every case."""
+    from datetime import date
+
+    from workflow.registers.entries import CaseRow, Entry, Record, RecordRow
+    from workflow.scorecard import evaluation as ev
+    from workflow.scorecard import rules as sc
+    from workflow.scorecard.catalogue import catalogue
+    from workflow.scorecard.service import _entry_risks, _entry_worth
+
+    today, end = date(2026, 12, 15), date(2026, 12, 31)
+    tree = (sc.Org("AK", "akimat"), sc.Org("D1", "department", "AK"))
+    settings = sc.ScoreSettings()
+
+    def entry(n: int, indicator: str, counted: str, due: date | None, stage: str,
+              **values: str) -> Entry:
+        row = CaseRow(id=n, process="p", process_version=1, subject_id=1, org="AK",
+                      state="open", fields={}, given={}, period=None,
+                      case_date=date(2026, 5, 1), created_on=date(2026, 5, 1),
+                      stage_status=stage, stage_due=due)
+        return Entry(register="p", indicator=indicator, org="AK", first_year=2026,
+                     last_year=2026, counted=counted, due=due, values=values, case=row,
+                     records=(Record(date(2026, 5, 2), {}, RecordRow(n, "e", date(2026, 5, 2),
+                                                                     {})),))
+
+    cases = [entry(1, "2.3.1", "pending", date(2026, 12, 20), "open", independent="yes"),
+             entry(2, "2.3.1", "pending", date(2026, 12, 28), "open", independent="yes"),
+             entry(3, "2.3.1", "pending", date(2026, 12, 20), "open", independent="no"),
+             entry(4, "2.3.1", "missing", date(2026, 11, 2), "open", independent="yes"),
+             entry(5, "2.3.2", "missing", date(2026, 11, 2), "open", independent="yes"),
+             entry(6, "2.3.1", "done", None, "done_on_time", independent="yes")]
+
+    def evaluate(entries):
+        return ev.evaluate("AK", "akimat", tree, 2026, today, entries, settings, catalogue(),
+                           None)
+
+    listed = ev.behind("AK", "akimat", tree, 2026, today, cases, settings, catalogue(), None)
+    got = {r["case"]: r["points"] for r in _entry_risks(listed, evaluate, cases,
+                                                        {"p": "stage"}, today, end)}
+    want = {}
+    for e in cases[:5]:
+        points, keys = _entry_worth(evaluate, cases, e.case.id, e.counted == "missing")
+        if keys:
+            want[e.case.id] = points
+    assert got == want and got[1] == got[2] == got[4] > 0 and 3 not in got

@@ -473,23 +473,49 @@ def _entry_worth(evaluate: Any, cases: list[Entry], case_id: int, late: bool
     return _difference(_points_by_key(evaluate(done)), _points_by_key(evaluate(missed)))
 
 
+def _unit_state(others: list[sc.AnalysisFacts], role: str, today: date, year_end: date
+                ) -> tuple[Any, ...]:
+    """What the score reads of a unit's other analyses for one step: its status, whether it
+    was done only without a link, and whether only announcements lacking a channel did it."""
+    steps = [a.step(role) for a in others]
+    done = [st for st in steps if st.done]
+    return (sc.step_status(steps, today, year_end)[0] if steps else None,
+            bool(done) and all(st.unlinked for st in done),
+            bool(done) and all(st.missing for st in done))
+
+
 def _analysis_risks(facts: sc.SubjectFacts, settings: sc.ScoreSettings, process: str,
                     stage_of: dict[str, str]) -> list[dict[str, Any]]:
     """Each open stage (due or overdue) of the year's analyses that an indicator counts, with
-    the points recording it is worth."""
+    the points recording it is worth. The score reads a step through the status of its
+    analysis's object (among all the analyses, and among the subject's own) and the units the
+    object is one of; stages alike in all of that are worth the same, evaluated once."""
     today, year_end = facts.today, date(facts.year, 12, 31)
+    own = {a.id for a in sc.subject_analyses(facts, settings)}
+    units = set(sc.subdivisions(facts.subject, facts.tree, settings))
+    bodies = set(sc.subordinate_bodies(facts.subject, facts.tree, settings))
+    by_object: dict[str, list[sc.AnalysisFacts]] = {}
+    for a in facts.analyses:
+        by_object.setdefault(a.object, []).append(a)
+    worth: dict[tuple[Any, ...], tuple[float, list[str]]] = {}
     out = []
     for a in facts.analyses:
         for role in dict.fromkeys(ROLE_OF.values()):
             step = a.step(role)
             if not _open(step):
                 continue
-            points, keys = _stage_worth(facts, settings, a.id, role, step)
+            overdue = step.due is not None and step.due < today
+            others = [b for b in by_object[a.object] if b.id != a.id]
+            alike = (role, overdue, a.id in own, a.object in units, a.object in bodies,
+                     _unit_state(others, role, today, year_end),
+                     _unit_state([b for b in others if b.id in own], role, today, year_end))
+            if alike not in worth:
+                worth[alike] = _stage_worth(facts, settings, a.id, role, step)
+            points, keys = worth[alike]
             if not keys:
                 continue
             out.append({"key": keys[0], "keys": keys, "case": a.id, "process": process,
-                        "stage": stage_of.get(role), "points": points,
-                        "overdue": step.due is not None and step.due < today,
+                        "stage": stage_of.get(role), "points": points, "overdue": overdue,
                         "deadline": step.due or year_end})
     return out
 
@@ -501,6 +527,12 @@ def _entry_risks(entries: dict[str, list[tuple[Entry, str, date | None]]], evalu
     points recording it is worth."""
     out: list[dict[str, Any]] = []
     seen: set[int] = set()
+    of_case: dict[int, list[Entry]] = {}
+    for e in cases:
+        if e.case is not None:
+            of_case.setdefault(e.case.id, []).append(e)
+    # entries alike but for their case (and due date) are worth the same: evaluated once
+    worth: dict[tuple[Any, ...], tuple[float, list[str]]] = {}
     for listed in entries.values():
         for entry, status, due in listed:
             case = entry.case
@@ -510,7 +542,12 @@ def _entry_risks(entries: dict[str, list[tuple[Entry, str, date | None]]], evalu
             if status != sc.PENDING and not overdue:
                 continue
             seen.add(case.id)
-            points, keys = _entry_worth(evaluate, cases, case.id, overdue)
+            alike = (status, overdue, *(repr(replace(
+                e, case=None, due=None, records=tuple(replace(r, row=None) for r in e.records)))
+                for e in of_case.get(case.id, ())))
+            if alike not in worth:
+                worth[alike] = _entry_worth(evaluate, cases, case.id, overdue)
+            points, keys = worth[alike]
             if keys:
                 out.append({"key": keys[0], "keys": keys, "case": case.id,
                             "process": case.process, "stage": counted.get(case.process),
