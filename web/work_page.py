@@ -64,6 +64,10 @@ def work_page(request: Request, pc: PageContext = Depends(page)):
                        within, DONE_DAYS)
     sections = [("overdue", _decorated(pc, work.overdue)), ("due", _decorated(pc, work.due)),
                 ("done", _decorated(pc, work.done))]
-    return render(request, pc, "work.html", sections=sections, within=within,
+    parts: dict[str, Any] = {}  # what features add to it (the points at risk of her body)
+    for part in getattr(request.app.state, "overview_parts", ()):
+        if hasattr(part, "work"):
+            parts.update(part.work(request, pc))
+    return render(request, pc, "work.html", **parts, sections=sections, within=within,
                   done_days=DONE_DAYS, can_record=pc.viewer.role in ("officer", "admin"),
                   bulk_limit=MAX_ITEMS)

@@ -23,6 +23,8 @@ from tests.support import browser_helpers
 from tests.support.browser_helpers import (
     ARTIFACTS,
     MANAGER,
+    OFFICER,
+    OFFICER_ORG,
     OVERFLOW,
     PHONE,
     Server,
@@ -160,5 +162,34 @@ def test_on_a_phone_each_subject_is_a_compact_card(page, server: Server) -> None
         axe_check(page)
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "failure-score-phone.png"), full_page=True)
+        print(f"page: {page.url}\nserver log:\n{server.log_tail()}", file=sys.stderr)
+        raise
+
+
+def test_the_overdue_analytic_note_is_first_in_points_at_risk_with_its_points(
+        page, server: Server) -> None:
+    """The officer's department: its overdue analytic note heads its points at risk, worth
+    1.2.3's −5 saved and 1.3.3's 30 won, and leads to its record form."""
+    try:
+        log_in(page, server, OFFICER)
+        page.set_viewport_size(LAPTOP)
+        _language(page, server.base, "en")
+        page.goto(f"{server.base}/score/{OFFICER_ORG}?year=2026")
+        first = page.locator("[data-testid=score-risks] li[data-risk]").first
+        assert first.get_attribute("data-overdue") is not None
+        assert first.get_attribute("data-points") == "35.0"
+        text = first.inner_text()
+        assert text.startswith("+35 points") and "Sign the analytic note" in text, text
+        badge = page.locator("[data-testid=score-risks-count]").inner_text()
+        assert badge.endswith("points"), badge
+        axe_check(page)
+        first.locator("a").click()
+        page.wait_for_url(re.compile(r"/cases/\d+\?event=analytic_note#record"))
+        # My work shows the same line first
+        page.goto(f"{server.base}/work")
+        mine = page.locator("[data-testid=score-risks] li[data-risk]").first
+        assert mine.inner_text() == text
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "failure-score-risks.png"), full_page=True)
         print(f"page: {page.url}\nserver log:\n{server.log_tail()}", file=sys.stderr)
         raise

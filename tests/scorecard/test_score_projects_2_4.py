@@ -729,3 +729,31 @@ def test_a_unit_whose_figures_may_still_come_keeps_the_share_provisional():
     got = one(evaluate("MF", "central_body", five_units(*[None] * 5), 2025, before, cases,
                        DEFAULT), "4.2.1")
     assert got.pending_until == date(2025, 12, 31) and got.points == 0
+
+
+def test_a_project_with_an_award_without_a_cap_shows_its_points_without_a_percentage():
+    from workflow.scorecard.words import Words, project_maximum
+
+    w = Words(Translator("en"), "AK")
+    # 30 points of a capped 20 and an award with no cap: no "150 % of maximum"
+    shown = project_maximum([{"kind": "award", "maximum": 20, "points": 20},
+                             {"kind": "award", "maximum": None, "points": 10}], w)
+    assert (shown["maximum_text"], shown["uncapped"], shown["percent_text"]) == ("20", True, "—")
+    capped = project_maximum([{"kind": "award", "maximum": 20, "points": 5}], w)
+    assert capped["percent_text"] == "25 %"
+
+
+def test_a_monthly_indicator_lists_as_counted_only_the_cases_whose_records_it_counts():
+    from workflow.scorecard.evaluation import behind
+
+    cases = [case("4.2.4", "AK", None, "2025M03", records=[rec(date(2025, 3, 5), count="4")]),
+             case("4.2.4", "AK", None, "2025M05")]  # opened, nothing recorded
+    got = evaluate("AK", "akimat", REGION, 2025, date(2025, 12, 15), cases, DEFAULT)
+    assert [i.inputs["months"] for i in got if i.key == "4.2.4"] == [[[3, 4.0, 4.0]]]
+    statuses = [status for _c, status, _d in behind(
+        "AK", "akimat", REGION, 2025, date(2025, 12, 15), cases, DEFAULT, CATALOGUE)["4.2.4"]]
+    assert statuses == [DONE, PENDING]
+    # with nothing recorded at all, no case is said to be counted beside "nothing recorded"
+    empty = [case("4.2.4", "AK", None, "2025M05")]
+    listed = behind("AK", "akimat", REGION, 2025, AFTER_2025, empty, DEFAULT, CATALOGUE)
+    assert [s for _c, s, _d in listed["4.2.4"]] == [MISSING]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -539,6 +539,14 @@ class _Evaluation:
         self.add(spec, self.origin(counted, inputs),
                  0 if not_reported else min(maximum, per_step * steps), maximum, until=until)
 
+    def months_of(self, c: Entry) -> list[tuple[Any, int]]:
+        """A case's records that count in a month of the year, with that month: its case's
+        month (B-17: a recurring register's period), else its own day's, within the year."""
+        period = parse_period(c.period) if c.period else None
+        if period is not None and period.kind == "month":
+            return [(r, period.start.month) for r in c.records]
+        return [(r, r.day.month) for r in c.records if r.day.year == self.year]
+
     def monthly(self, spec: IndicatorSpec) -> None:
         """4.2.3 (2 per event) and 4.2.4 (1 per servant, the records' `count`): at most `cap`
         a month, the months of the year summed (B-11)."""
@@ -546,19 +554,12 @@ class _Evaluation:
         months: dict[int, float] = {}
         counted = []
         for c in self.taken_in(spec.key):
-            period = parse_period(c.period) if c.period else None
-            for r in c.records:
-                # a record counts in its case's month (B-17: a recurring register's period),
-                # else in its own day's, within the year
-                month = (period.start.month if period is not None and period.kind == "month"
-                         else r.day.month if r.day.year == self.year else None)
-                if month is None:
-                    continue
+            for r, month in self.months_of(c):
                 # a record without the count is one (a record per servant, named)
                 given = None if role is None else r.values.get(role)
                 amount = 1.0 if given in (None, "") else (number(given) or 0.0)
                 months[month] = months.get(month, 0.0) + amount
-            if c.records:
+            if self.months_of(c):
                 counted.append(c)
         rows = [[m, r2(x), r2(min(cap, per * x))] for m, x in sorted(months.items())]
         until = self.last if self.today <= self.last else None
@@ -631,7 +632,12 @@ def behind(subject: str, subject_kind: str, tree: Sequence[Org], year: int, toda
             orgs = e.members
         found = [c for org in orgs for c in (e.of(spec.key, org) if spec.kind == "certificates"
                                              else e.of_year(spec.key, org))]
-        out[spec.key] = [(c, *e.status(c)) for c in found]
+        if spec.kind == "monthly":  # counted by its records of the year's months alone
+            out[spec.key] = [(c, DONE, None) if e.months_of(c) else
+                             (c, *e.status(replace(c, counted=PENDING, due=None)))
+                             for c in found]
+        else:
+            out[spec.key] = [(c, *e.status(c)) for c in found]
     return out
 
 

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from workflow.core.links import links_of
 from workflow.core.signers import justification_signed, justification_table
-from workflow.registers.entries import Entry
+from workflow.registers.entries import DONE, MISSING, WHY_NOT_DONE, Entry
 from workflow.registers.reader import read_entries
 from workflow.registers.scope import members
 from workflow.scorecard import evaluation as ev
@@ -369,7 +369,14 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
             entries = ev.behind(facts.subject, facts.subject_kind, facts.tree, year, ctx.today,
                                 [cases[i] for i in places], settings,
                                 catalogue(), duties) if whole else {}
-            _leads(result, facts, entries, settings, ctx.registry.all())
+            here = [cases[i] for i in places]
+
+            def evaluate(entries_: list[Entry], facts: sc.SubjectFacts = facts) -> Any:
+                return ev.evaluate(facts.subject, facts.subject_kind, facts.tree, year,
+                                   ctx.today, entries_, settings, catalogue(), duties)
+
+            _leads(result, facts, entries, settings, ctx.registry.all(),
+                   evaluate if whole else None, here)
         if whole:  # the organisations its projects No. 2 and 4 take in (B-18), and those a
             # consolidated indicator's facts came from
             kinds = settings.consolidating_kinds
@@ -415,24 +422,164 @@ def _gains(ind: dict[str, Any]) -> bool:
     return ind["points"] < ind["maximum"]
 
 
+def _open(step: sc.Step) -> bool:
+    """Whether a stage may still be recorded: open, whether due or overdue."""
+    return step.open and not step.done
+
+
+def _with_step(facts: sc.SubjectFacts, analysis: int, role: str, step: sc.Step
+               ) -> sc.SubjectFacts:
+    """The facts with one analysis's step replaced."""
+    return replace(facts, analyses=tuple(
+        replace(a, steps={**a.steps, role: step}) if a.id == analysis else a
+        for a in facts.analyses))
+
+
+def _points_by_key(indicators: Iterable[Any]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for i in indicators:
+        kind, key, points = ((i["kind"], i["key"], i["points"]) if isinstance(i, dict)
+                             else (i.kind, i.key, i.points))
+        if kind in ("award", "penalty"):
+            out[key] = points
+    return out
+
+
+def _difference(done: dict[str, float], missed: dict[str, float]) -> tuple[float, list[str]]:
+    """The points one record is worth (the score with it done less the score without it) and
+    the indicators it changes."""
+    keys = [k for k in done if sc.r2(done[k] - missed.get(k, 0)) != 0]
+    return sc.r2(sum(done.values()) - sum(missed.values())), keys
+
+
+def _stage_worth(facts: sc.SubjectFacts, settings: sc.ScoreSettings, analysis: int,
+                 role: str, step: sc.Step) -> tuple[float, list[str]]:
+    """What recording an analysis's open stage is worth: project No. 1 evaluated with the
+    stage done and with it never done."""
+    done = sc.score(_with_step(facts, analysis, role, sc.Step(done=True, due=step.due)),
+                    settings)["indicators"]
+    missed = sc.score(_with_step(facts, analysis, role, sc.NO_STEP), settings)["indicators"]
+    return _difference(_points_by_key(done), _points_by_key(missed))
+
+
+def _entry_worth(evaluate: Any, cases: list[Entry], case_id: int, late: bool
+                 ) -> tuple[float, list[str]]:
+    """What recording a register case's counted stage is worth: projects No. 2-4 evaluated
+    with it counted and with it never done."""
+    done = [replace(e, counted=DONE, why=None, due=None, late=late)
+            if e.case is not None and e.case.id == case_id else e for e in cases]
+    missed = [replace(e, counted=MISSING, why=WHY_NOT_DONE, due=None)
+              if e.case is not None and e.case.id == case_id else e for e in cases]
+    return _difference(_points_by_key(evaluate(done)), _points_by_key(evaluate(missed)))
+
+
+def _unit_state(others: list[sc.AnalysisFacts], role: str, today: date, year_end: date
+                ) -> tuple[Any, ...]:
+    """What the score reads of a unit's other analyses for one step: its status, whether it
+    was done only without a link, and whether only announcements lacking a channel did it."""
+    steps = [a.step(role) for a in others]
+    done = [st for st in steps if st.done]
+    return (sc.step_status(steps, today, year_end)[0] if steps else None,
+            bool(done) and all(st.unlinked for st in done),
+            bool(done) and all(st.missing for st in done))
+
+
+def _analysis_risks(facts: sc.SubjectFacts, settings: sc.ScoreSettings, process: str,
+                    stage_of: dict[str, str]) -> list[dict[str, Any]]:
+    """Each open stage (due or overdue) of the year's analyses that an indicator counts, with
+    the points recording it is worth. The score reads a step through the status of its
+    analysis's object (among all the analyses, and among the subject's own) and the units the
+    object is one of; stages alike in all of that are worth the same, evaluated once."""
+    today, year_end = facts.today, date(facts.year, 12, 31)
+    own = {a.id for a in sc.subject_analyses(facts, settings)}
+    units = set(sc.subdivisions(facts.subject, facts.tree, settings))
+    bodies = set(sc.subordinate_bodies(facts.subject, facts.tree, settings))
+    by_object: dict[str, list[sc.AnalysisFacts]] = {}
+    for a in facts.analyses:
+        by_object.setdefault(a.object, []).append(a)
+    worth: dict[tuple[Any, ...], tuple[float, list[str]]] = {}
+    out = []
+    for a in facts.analyses:
+        for role in dict.fromkeys(ROLE_OF.values()):
+            step = a.step(role)
+            if not _open(step):
+                continue
+            overdue = step.due is not None and step.due < today
+            others = [b for b in by_object[a.object] if b.id != a.id]
+            alike = (role, overdue, a.id in own, a.object in units, a.object in bodies,
+                     _unit_state(others, role, today, year_end),
+                     _unit_state([b for b in others if b.id in own], role, today, year_end))
+            if alike not in worth:
+                worth[alike] = _stage_worth(facts, settings, a.id, role, step)
+            points, keys = worth[alike]
+            if not keys:
+                continue
+            out.append({"key": keys[0], "keys": keys, "case": a.id, "process": process,
+                        "stage": stage_of.get(role), "points": points, "overdue": overdue,
+                        "deadline": step.due or year_end})
+    return out
+
+
+def _entry_risks(entries: dict[str, list[tuple[Entry, str, date | None]]], evaluate: Any,
+                 cases: list[Entry], counted: dict[str, str | None], today: date,
+                 year_end: date) -> list[dict[str, Any]]:
+    """Each register case whose counted stage is still open (due or overdue), once, with the
+    points recording it is worth."""
+    out: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    of_case: dict[int, list[Entry]] = {}
+    for e in cases:
+        if e.case is not None:
+            of_case.setdefault(e.case.id, []).append(e)
+    # entries alike but for their case (and due date) are worth the same: evaluated once
+    worth: dict[tuple[Any, ...], tuple[float, list[str]]] = {}
+    for listed in entries.values():
+        for entry, status, due in listed:
+            case = entry.case
+            if case is None or case.id in seen or status == sc.DONE:
+                continue
+            overdue = status == MISSING and case.stage_status == OPEN
+            if status != sc.PENDING and not overdue:
+                continue
+            seen.add(case.id)
+            alike = (status, overdue, *(repr(replace(
+                e, case=None, due=None, records=tuple(replace(r, row=None) for r in e.records)))
+                for e in of_case.get(case.id, ())))
+            if alike not in worth:
+                worth[alike] = _entry_worth(evaluate, cases, case.id, overdue)
+            points, keys = worth[alike]
+            if keys:
+                out.append({"key": keys[0], "keys": keys, "case": case.id,
+                            "process": case.process, "stage": counted.get(case.process),
+                            "points": points, "overdue": overdue,
+                            "deadline": (case.stage_due if overdue else due) or year_end})
+    return out
+
+
 def _leads(result: dict[str, Any], facts: sc.SubjectFacts,
            entries: dict[str, list[tuple[Entry, str, date | None]]],
-           settings: sc.ScoreSettings, definitions: Iterable[Any]) -> None:
+           settings: sc.ScoreSettings, definitions: Iterable[Any],
+           evaluate: Any = None, cases: list[Entry] | None = None) -> None:
     """Each indicator's `cases` (the analyses or the register cases behind it: id, process,
     status, due date, the stage it counts; never a person) and `coverage` (scored over the subdivisions: the
-    coverage page's rows lead to it), and the scorecard's `at_risk`: what is still due and may
-    win or lose points, by its deadline — an open stage of a case behind an indicator, the
-    subdivisions not yet analysed, an indicator pending with nothing recorded yet."""
+    coverage page's rows lead to it), and the scorecard's `at_risk`: every stage still open
+    that may win or lose points, overdue ones included, each with the points recording it is
+    worth (`points`: the score with it done less the score without it, over every indicator
+    it counts in), the subdivisions not yet analysed and an indicator pending with nothing
+    recorded yet; ranked by points, then by deadline."""
     today, year_end = facts.today, date(facts.year, 12, 31)
     # the stage each case counts: project No. 1's by the indicator's step ([scorecard.stages]),
     # a register's its [scorecard] counted stage
+    definitions = list(definitions)
     counted = {d.key: d.scorecard.counted for d in definitions if d.scorecard is not None}
     analysis = next((d for d in definitions if _table(d)[0]), None)
     stage_of = _table(analysis)[0] if analysis is not None else {}
     own = sc.subject_analyses(facts, settings)
     units = sc.subdivisions(facts.subject, facts.tree, settings)
     analysed = {a.object for a in facts.analyses if not a.cancelled}
-    risk: list[dict[str, Any]] = []
+    risk = _analysis_risks(facts, settings, analysis.key if analysis else "", stage_of)
+    if evaluate is not None:
+        risk += _entry_risks(entries, evaluate, cases or [], counted, today, year_end)
     coverage: list[str] = []  # the indicators the subdivisions not yet analysed may raise
     for ind in result["indicators"]:
         key = ind["key"]
@@ -456,20 +603,20 @@ def _leads(result: dict[str, Any], facts: sc.SubjectFacts,
         ind["coverage"] = key in OVER_SUBDIVISIONS and ind["kind"] != "info"
         if not _gains(ind):
             continue
-        pending = [c for c in ind["cases"] if c["status"] == sc.PENDING]
-        for c in pending:
-            risk.append({"key": key, "case": c["id"], "process": c["process"],
-                         "stage": c["stage"],
-                         "deadline": c["due"] or year_end})
         if ind["coverage"]:
             coverage.append(key)
-        elif not pending and ind.get("pending_until"):
-            risk.append({"key": key, "case": None, "deadline": ind["pending_until"]})
+        elif ind.get("pending_until") and not any(key in r["keys"] for r in risk
+                                                  if r["case"] is not None):
+            # nothing recorded yet, or more may still be recorded beside what was counted
+            risk.append({"key": key, "case": None, "points": None,
+                         "recorded": bool(ind["cases"]), "deadline": ind["pending_until"]})
     missing = [u for u in units if u not in analysed]
     if coverage and missing and today <= year_end:  # one line for the indicators it touches
-        risk.append({"key": coverage[0], "keys": coverage, "case": None,
+        risk.append({"key": coverage[0], "keys": coverage, "case": None, "points": None,
                      "units": len(missing), "deadline": year_end})
-    result["at_risk"] = sorted(risk, key=lambda r: (r["deadline"], r["key"], r["case"] or 0))
+    result["at_risk"] = sorted(risk, key=lambda r: (
+        r["points"] is None, -(r["points"] or 0), r["deadline"], r["key"], r["case"] or 0))
+    result["at_risk_points"] = sc.r2(sum(r["points"] or 0 for r in risk))
 
 
 # -- the registers of projects No. 2-4 --------------------------------------------------------------

@@ -2,7 +2,8 @@
 sortable summary and a table of the chosen projects' indicators (with its XLSX/CSV export),
 and one subject's scorecard in words, a project at a time, with its sources as footnotes, each
 indicator linked to the cases and coverage rows behind it, each project's maximum and share,
-the points still at risk by their deadlines (also on the overview: OVERVIEW_PART) and the
+the points still at risk, ranked by what each is worth (also on the overview and My work:
+OVERVIEW_PART) and the
 report forms with the lines each would hold. A viewer sees what the other pages show them:
 officers their own organisation, managers and admins their subtree; a case is linked by its
 number, never its person (its page decides who sees that)."""
@@ -28,7 +29,7 @@ from workflow.i18n import Translator
 from workflow.scorecard import service as scoring
 from workflow.scorecard.evaluation import project_of
 from workflow.scorecard.rules import ScoreSettings
-from workflow.scorecard.words import NOT_EVALUATED, column_label, in_words, score_table
+from workflow.scorecard.words import NOT_EVALUATED, column_label, in_words, number, score_table
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
@@ -63,6 +64,13 @@ def _process_name(pc: PageContext, process: str) -> str:
 def _stage_name(pc: PageContext, process: str, key: str | None) -> str | None:
     loaded = pc.ctx.registry.loaded.get(process)
     return loaded.definition.stage_name(key, pc.t.language) if loaded and key else None
+
+
+def _record_href(pc: PageContext, case: int, process: str, stage: str | None) -> str:
+    """Where a case's stage is recorded: its page with the event that records it chosen."""
+    loaded = pc.ctx.registry.loaded.get(process)
+    event = loaded.definition.event_for_stage(stage) if loaded and stage else None
+    return f"/cases/{case}" + (f"?event={quote(event.key)}" if event else "") + "#record"
 
 
 def _case_link(pc: PageContext, case: dict[str, Any]) -> dict[str, Any]:
@@ -102,18 +110,31 @@ def _leads(pc: PageContext, card: dict[str, Any], year: int) -> None:
             stage = _stage_name(pc, r["process"], r.get("stage"))
             what = (pc.t("score.risk.case_stage", id=r["case"], process=process, stage=stage)
                     if stage else pc.t("score.risk.case", id=r["case"], process=process))
-            href = f"/cases/{r['case']}"
+            href = _record_href(pc, r["case"], r["process"], r.get("stage"))
         elif r.get("units"):
             what = pc.t.n("score.risk.units", r["units"])
             href = coverage
         else:
-            what = pc.t("score.risk.nothing_yet")
+            what = pc.t("score.atrisk.more_records" if r.get("recorded")
+                        else "score.risk.nothing_yet")
             href = (f"/score/{subject}?year={year}&project={project_of(r['key'])}"
                     f"#indicator-{r['key']}")
+        points = r.get("points")
         risks.append({**r, "what": what, "href": href,
                       "title": ", ".join(titles.get(k, k) for k in r.get("keys") or [r["key"]]),
-                      "deadline_text": r["deadline"].isoformat()})
+                      "deadline_text": r["deadline"].isoformat(),
+                      "points_text": None if points is None else pc.t.n(
+                          "score.atrisk.worth", points, points=_signed(points, pc.t.language)),
+                      "overdue_text": pc.t("score.atrisk.overdue") if r.get("overdue") else ""})
     card["risks"] = risks
+    total = card.get("at_risk_points") or 0
+    card["risks_badge"] = pc.t.n("score.atrisk.badge", total,
+                                 points=number(total, pc.t.language))
+
+
+def _signed(points: float, language: str) -> str:
+    """Points won (+35) or lost (−5), in the page's language's numbers."""
+    return ("+" if points > 0 else "−" if points < 0 else "") + number(abs(points), language)
 
 
 def _query(request: Request, pc: PageContext) -> tuple[str, int]:
@@ -297,8 +318,9 @@ def api_scores(request: Request, org: str | None = None, year: int | None = None
 
 
 class OverviewPart:
-    """The overview's points at risk of its organisation, when it is a subject of the
-    scorecard: what is still due this year and may win or lose points, by its deadline."""
+    """The overview's points at risk of its organisation (and My work's, of the viewer's own),
+    when it is a subject of the scorecard: what is still open this year and may win or lose
+    points, ranked by the points it is worth, then by its deadline."""
 
     def page(self, request: Request, pc: PageContext, scope: Any) -> dict[str, Any]:
         settings = _settings(request)
@@ -307,7 +329,13 @@ class OverviewPart:
         year = pc.ctx.today.year
         card = _cards(request, pc, scope.code, year, subtree=False, leads=True)[0]
         return {"score_risks": {"subject": card["subject"], "year": year,
-                                "risks": card["risks"]}}
+                                "risks": card["risks"], "badge": card["risks_badge"],
+                                "points": card.get("at_risk_points") or 0}}
+
+
+    def work(self, request: Request, pc: PageContext) -> dict[str, Any]:
+        """My work's points at risk: those of the viewer's own organisation."""
+        return self.page(request, pc, pc.viewer.org)
 
 
 OVERVIEW_PART = OverviewPart()

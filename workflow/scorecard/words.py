@@ -297,8 +297,9 @@ def project_maximum(indicators: list[dict[str, Any]], w: Words) -> dict[str, Any
     got = sum(i["points"] for i in indicators if i["kind"] == "award")
     return {"maximum": maximum, "maximum_text": w.n(maximum) if capped else NOT_EVALUATED,
             "uncapped": uncapped,
-            "percent_text": f"{w.n(round(100 * got / maximum, 1))} %" if maximum else
-            NOT_EVALUATED}
+            # an award with no cap: no maximum to take a share of (its points alone)
+            "percent_text": f"{w.n(round(100 * got / maximum, 1))} %"
+            if maximum and not uncapped else NOT_EVALUATED}
 
 
 def in_words(result: dict[str, Any], t: Translator) -> dict[str, Any]:
