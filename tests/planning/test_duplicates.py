@@ -416,7 +416,8 @@ def test_web_refuses_a_duplicate_with_a_link_and_plans_it_once_confirmed(web: We
     r = b.post(f"/cases/new/{process}", data=data)
     assert r.status_code == 409
     shown = refusal_of(r.text)
-    assert shown.startswith(f"Analysis #{hlth} of AK-ALM-HLTH on AK-ALM-HLTH already covers")
+    assert shown.startswith(f"Analysis #{hlth} of Health Department on Health Department "
+                            "already covers")  # organisations by name, not code
     assert [int(x) for x in DUPLICATE_LINK.findall(r.text)] == [hlth]
     assert 'name="duplicate_reason"' in r.text and en("web.plan_anyway") in r.text
     assert f'value="{wd(20).isoformat()}"' in r.text  # the form keeps what was entered

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.registers.test_register_bulk import breach_rows, context, world
 from tests.support.bulk_helpers import commit
 from tests.support.databases import dump_tables
+from tests.support.register_rows import breach_rows, context, world
 from tests.support.sql_trace import statements, statements_with_parameters
 from workflow.core.errors import RuleViolation
 from workflow.services import register_import as ri

@@ -25,19 +25,24 @@ from tests.support.web_helpers import (
     csrf_of,
     web_fixture,  # noqa: F401 - `web`, the demo
 )
+from tests.support.web_import_helpers import (
+    DAY,
+    FORM,
+    KEY,
+    PROCESS,
+    REFUSED_ROW,
+    TOKEN,
+    breaches,
+    confirm,
+    csv_of,
+    upload,
+)
 from web.app import create_app
 from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.services import import_cells
 from workflow.services import register_import as bulk_import
 from workflow.storage.models import Case, Organisation
-
-PROCESS = "restriction_breach"
-FORM = f"/registers/{PROCESS}/import"
-TOKEN = re.compile(r'name="token" value="([^"]+)"')
-KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
-REFUSED_ROW = re.compile(r'<li data-row="(\d+)"[^>]*>Row \d+: ([^<]*)</li>')
-DAY = TODAY.replace(day=3).isoformat()
 
 
 @pytest.fixture(name="site")
@@ -47,36 +52,6 @@ def registers_web(web: Web, tmp_path) -> Web:
     web.app = create_app(_settings(tmp_path, url), web.engine, CALENDAR, load_registry())
     web._browsers.clear()
     return web
-
-
-def csv_of(*lines: str) -> bytes:
-    return ("\n".join(lines) + "\n").encode()
-
-
-def upload(b, data: bytes, name: str = "breaches.csv", path: str = FORM):
-    """The import form sent with a file, as the browser sends it (its idempotency key too)."""
-    form = b.get(path).text
-    key = KEY.search(form)
-    return b.post(path, data={"csrf": csrf_of(form), "idempotency_key": key.group(1)},
-                  files={"file": (name, data)})
-
-
-def confirm(b, page: str, path: str = FORM, token: str | None = None):
-    """The preview's confirm form sent (its hidden fields as the page has them)."""
-    found = TOKEN.search(page)
-    assert found or token, page[-2000:]
-    data = {"csrf": csrf_of(page), "token": token or found.group(1)}
-    for name in ("import_id", "import_sig"):
-        value = re.search(rf'name="{name}" value="([^"]+)"', page)
-        if value:
-            data[name] = value.group(1)
-    return b.post(f"{path}/confirm", data=data)
-
-
-def breaches(web: Web) -> list[Case]:
-    with Session(web.engine) as s:
-        return list(s.exec(select(Case).where(Case.process == PROCESS)
-                           .order_by(col(Case.id))).all())
 
 
 def test_a_refused_row_is_named_with_its_reason_and_nothing_is_stored(site: Web):

@@ -25,7 +25,7 @@ from tests.support.web_helpers import (
     _settings,
     web_fixture,  # noqa: F401 - `web`, the demo
 )
-from tests.web.test_web_import import PROCESS, breaches, confirm, upload
+from tests.support.web_import_helpers import PROCESS, breaches, confirm, upload
 from web.app import create_app
 from workflow.definitions import load_registry
 from workflow.services import import_cells
