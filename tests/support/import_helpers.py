@@ -14,7 +14,7 @@ from sqlalchemy import MetaData, select
 from sqlmodel import Session, col
 from sqlmodel import select as rows_of
 
-from calendars import KazakhstanCalendar
+from tests.support.register_rows import context, world  # noqa: F401 - the small world
 from tests.support.web_helpers import CALENDAR, TODAY, Web, _settings, csrf_of
 from web.app import create_app
 from workflow import services as svc
@@ -30,28 +30,6 @@ FORM = "/registers/restriction_breach/import"
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
 KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
 FOLLOW = re.compile(r'href="(/registers/[^/]+/imports/([0-9a-f]+)\?sig=([0-9a-f]+))"')
-
-
-def context(today: date = DAY, actor: str = "cli:importer") -> svc.Context:
-    return svc.Context(KazakhstanCalendar(), REGISTRY, today, actor=actor, language="en")
-
-
-def world(s, ctx) -> list[str]:
-    """Three akimats of four departments; every department but the last of each has an
-    officer. The subjects' codes."""
-    codes = []
-    for a in range(3):
-        akimat = f"AK{a}"
-        svc.add_org(s, ctx, akimat, f"Akimat {a}", "akimat")
-        svc.add_user(s, ctx, f"off-{akimat}", f"Officer {akimat}", "officer", akimat)
-        codes.append(akimat)
-        for d in range(4):
-            dept = f"{akimat}-D{d}"
-            svc.add_org(s, ctx, dept, f"Department {a}.{d}", "department", akimat)
-            if d < 3:
-                svc.add_user(s, ctx, f"off-{dept}", f"Officer {dept}", "officer", dept)
-            codes.append(dept)
-    return codes
 
 
 def stored(eng) -> dict:
