@@ -49,7 +49,7 @@ def written(text: str) -> str:
     """`.importlinter` with its lists of features written from the declarations."""
     layers = "".join(f"    {line}\n" for line in _layers_of_features())
     text = re.sub(r"(    workflow\.installed\n)(?:    workflow\.[a-z_]+(?: \| workflow\.[a-z_]+)*\n)+"
-                  r"(?=    web\.pages)", lambda m: m.group(1) + layers, text, count=1)
+                  r"(?=    web\.account_page)", lambda m: m.group(1) + layers, text, count=1)
     containers = "".join(f"    workflow.{f.name}\n" for f in SHIPPED)
     text = re.sub(r"(\[importlinter:contract:feature-layers\]\n(?:.*\n)*?containers =\n)"
                   r"(?:    workflow\.[a-z_.]+\n)+", lambda m: m.group(1) + containers, text,

@@ -158,7 +158,7 @@ NOT_A_KEY = {
     **_homonym("open", "a stage's status (`open`), the definition format's `initially = "
                "\"open\"` and an event's `open` field, `merzim case open`; not the procedures' "
                "state",
-               "web/kit/charts.py", "web/obligations_page.py", "web/pages.py",
+               "web/kit/charts.py", "web/obligations_page.py", "web/case_page.py",
                "workflow/cli/cases.py", "workflow/core/deadlines.py", "workflow/core/definition.py",
                "workflow/definitions/schema.py", "workflow/services/obligations.py",
                "workflow/storage/models.py"),

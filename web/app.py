@@ -188,17 +188,23 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         processes = Registry.of(processes)
     app.state.calendar, app.state.registry = calendar, processes
     from web import (
+        account_page,
         api,
         api_docs,
         bulk_page,
+        calendar_page,
+        case_actions_page,
+        case_open_page,
+        case_page,
         cases_page,
         comments_page,
         files_page,
         imports_page,
+        lists_page,
         obligations_page,
         orgs_page,
+        outbox_page,
         overview_page,
-        pages,
         people_page,
         registers_page,
         work_page,
@@ -223,7 +229,13 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     generic = (health.router, api_docs.router, obligations_page.router,
                overview_page.router, work_page.router,
                registers_page.router,  # a page per register, the picker (before /cases/ID)
-               cases_page.router, pages.router, api.router,
+               cases_page.router,
+               account_page.router,  # signing in, her language, her account, feeds, tokens
+               lists_page.router,  # overdue, due soon, their export, /orgs/suggest
+               case_page.router, case_actions_page.router,  # one case, what is recorded on it
+               case_open_page.router,  # (after the actions: /cases/ID/events before /cases/new/P)
+               calendar_page.router, outbox_page.router,
+               api.router,
                files_page.router, files_page.api_router,  # a case's evidence files
                bulk_page.router, bulk_page.api_router,  # work in bulk
                comments_page.router, comments_page.api_router,  # comments, hand-over

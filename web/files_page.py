@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from web import pages
+from web.case_actions_page import write
 from web.kit.access import Viewer, require_recorder, sees_files, visible_case
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
@@ -86,7 +86,7 @@ def _act(request: Request, pc: PageContext, case_id: str, action: str, form: dic
     if not may_see_files(pc.s, pc.ctx, pc.viewer, case):
         raise NotFound(f"no file {form.get('file')}", key="files.not_found",
                        id=form.get("file", ""))
-    return pages._write(request, pc, case_id, action, form, do, action)
+    return write(request, pc, case_id, action, form, do, action)
 
 
 @router.post("/cases/{case_id}/files")

@@ -536,7 +536,7 @@ def profile_requests(url: str, token: str, repeats: int = 7) -> dict[str, Any]:
     from sqlmodel import Session
     from starlette.requests import Request
 
-    from web import api, pages
+    from web import api, lists_page as pages
     from web.app import create_app
     from web.kit import views
     from workflow.services import accounts as auth
@@ -573,7 +573,7 @@ def profile_requests(url: str, token: str, repeats: int = 7) -> dict[str, Any]:
         return value
 
     def page_call() -> int:
-        # the route itself (web/pages.py overdue_page), its parts timed again beside it
+        # the route itself (web/lists_page.py overdue_page), its parts timed again beside it
         with Session(eng, expire_on_commit=False) as s:
             pc = timed("page: session, viewer, context", lambda: pages.page(page_req, s))
             f = pages._list_filters(page_req)
@@ -584,7 +584,7 @@ def profile_requests(url: str, token: str, repeats: int = 7) -> dict[str, Any]:
             timed("page: menu counts", lambda: views.menu_counts(pc.s, pc.ctx, pc.viewer))
         with Session(eng, expire_on_commit=False) as s:
             pc = pages.page(page_req, s)
-            resp = timed("page: the route (web/pages.py overdue_page: lists, filter, render)",
+            resp = timed("page: the route (web/lists_page.py overdue_page: lists, filter, render)",
                          lambda: pages.overdue_page(page_req, pc))
             assert resp.status_code == 200, resp.status_code
             return len(resp.body)

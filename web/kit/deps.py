@@ -20,7 +20,7 @@ SESSION_COOKIE = "merzim_session"
 LOGIN_CSRF_COOKIE = "merzim_login_csrf"
 LANG_COOKIE = "merzim_lang"
 # the language chosen on the sign-in page when it differs from the profile's: the pages offer to
-# save it (web/pages.py, `save_language`) until she answers
+# save it (web/account_page.py, `save_language`) until she answers
 LANG_OFFER_COOKIE = "merzim_lang_offer"
 CASES_COOKIE = "merzim_cases"  # the cases list's filters, remembered (web/cases_page.py)
 

@@ -65,7 +65,7 @@ def render(request: Request, pc: PageContext | None, name: str, status: int = 20
             # when the page has counted the viewer's overdue stages: `menu_overdue`)
             "menu_counts": views.menu_counts(pc.s, pc.ctx, pc.viewer,
                                              values.pop("menu_overdue", None)) if pc else None}
-    # the language chosen on the sign-in page, offered to save as the profile's (web/pages.py)
+    # the language chosen on the sign-in page, offered to save as the profile's (web/account_page.py)
     offer = request.cookies.get(LANG_OFFER_COOKIE) if pc else None
     base["lang_offer"] = (offer if offer == t.language and offer != pc.viewer.user.language
                           else None) if pc else None
@@ -95,6 +95,7 @@ def page_number(request: Request) -> int:
 
 
 MAX_INT = 2**63 - 1  # the largest number a database column holds
+MAX_FIELD = 500  # the longest text a form's field holds (an event's evidence is checked apart)
 
 
 def int_param(value: str | None, what: str, default: int | None = None) -> int | None:

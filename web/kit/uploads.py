@@ -64,7 +64,7 @@ def as_form_problem(exc: MerzimError, pc: PageContext) -> FormProblems:
 
 def record_with_files(request: Request, pc: PageContext, case, event: str, on, evidence,
                       uploads: list[files_service.Upload], repeat: bool = False) -> None:
-    """The event form's save: the record and its files together (web/pages.py); `repeat`: a
+    """The event form's save: the record and its files together (web/case_actions_page.py); `repeat`: a
     repeatable event recorded again on purpose (the confirmation's button)."""
     if not uploads:
         svc.record_event(pc.s, pc.ctx, case.id, event, on, evidence, repeat=repeat)
