@@ -536,7 +536,8 @@ def profile_requests(url: str, token: str, repeats: int = 7) -> dict[str, Any]:
     from sqlmodel import Session
     from starlette.requests import Request
 
-    from web import api, lists_page as pages
+    from web import api
+    from web import lists_page as pages
     from web.app import create_app
     from web.kit import views
     from workflow.services import accounts as auth
