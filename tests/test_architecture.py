@@ -366,3 +366,37 @@ def test_the_check_sees_a_rule_refused_outside_the_core(tmp_path):
     stray = tmp_path / "service.py"
     stray.write_text('raise RuleViolation("x", key="rule.prerequisite")\n', encoding="utf-8")
     assert _refusals([stray], ONE_OWNER)["rule.prerequisite"] == ["service.py"]
+
+
+# -- the service layer is typed where the adapters call it --------------------------------------
+# `from workflow import services as svc` gives its use cases lazily (PEP 562); the same names are
+# imported under `if TYPE_CHECKING:` so that mypy checks every `svc.NAME(...)` call.
+
+
+def _type_checked_names(path: Path) -> dict[str, str]:
+    """The names the `if TYPE_CHECKING:` block of `path` imports, each with its module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: dict[str, str] = {}
+    for node in tree.body:
+        if (isinstance(node, ast.If) and isinstance(node.test, ast.Name)
+                and node.test.id == "TYPE_CHECKING"):
+            for stmt in node.body:
+                if isinstance(stmt, ast.ImportFrom) and stmt.module:
+                    names.update({a.asname or a.name: stmt.module for a in stmt.names})
+    return names
+
+
+def test_the_services_names_are_the_same_to_the_type_checker_and_at_run_time():
+    from workflow import services
+
+    typed = _type_checked_names(ROOT / "workflow" / "services" / "__init__.py")
+    lazy = {name: f"workflow.{module}" for name, module in services._MODULE_OF.items()}
+    assert typed == lazy
+
+
+def test_the_check_sees_a_name_given_lazily_but_not_typed(tmp_path):
+    stub = tmp_path / "services.py"
+    stub.write_text("if TYPE_CHECKING:\n    from workflow.services.lists import overdue as overdue\n",
+                    encoding="utf-8")
+    assert _type_checked_names(stub) == {"overdue": "workflow.services.lists"}
+    assert "due_within" not in _type_checked_names(stub)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workflow.core import limits
 from workflow.core.dates import not_in_future, parse_day
@@ -90,7 +90,7 @@ def report(s: Session, analysis: Case, period: str) -> MonitoringReport:
                                                 MonitoringReport.period == period)).first()
     if row is None:
         known = [r.period for r in s.exec(select(MonitoringReport).where(
-            MonitoringReport.analysis_id == analysis.id).order_by(MonitoringReport.period))]
+            MonitoringReport.analysis_id == analysis.id).order_by(col(MonitoringReport.period)))]
         raise RuleViolation("unknown period", key="rule.unknown_period", period=period,
                             known=", ".join(known) or "-")
     return row
@@ -163,7 +163,7 @@ def after_event(s: Session, ctx: Context, analysis: Case, event: str, on: date,
         # closes the analysis even when a period's report never came: what is still open is
         # closed as not done. Before that, every period must be reviewed first.
         open_periods = [r.period for r in s.exec(select(MonitoringReport).where(
-            MonitoringReport.analysis_id == analysis.id, MonitoringReport.reviewed_on.is_(None)))]
+            MonitoringReport.analysis_id == analysis.id, col(MonitoringReport.reviewed_on).is_(None)))]
         noted = note_date(s, ctx, analysis)
         periods = periods_from(ctx, defn, noted) if noted else []
         free = periods[-1].report_due + timedelta(days=1) if periods else None
@@ -196,7 +196,7 @@ def periods_of(s: Session, ctx: Context, analysis_id: int | str) -> list[dict[st
     stages = {st.key: st for st in s.exec(select(Stage).where(Stage.case_id == analysis.id))}
     rows = []
     for r in s.exec(select(MonitoringReport).where(MonitoringReport.analysis_id == analysis.id)
-                    .order_by(MonitoringReport.period)):
+                    .order_by(col(MonitoringReport.period))):
         rep = stages.get(f"{k.get('report_stage')}:{r.period}")
         rev = stages.get(f"{k.get('review_stage')}:{r.period}")
         rows.append({"period": r.period, "report_due": rep.due_date if rep else None,
@@ -433,7 +433,7 @@ def _english(key: str, default=None, **params):
 def plan_rows(s: Session, analysis_id: int | None = None, external_id: int | None = None
               ) -> list[dict[str, Any]]:
     query = select(PlanItem).where(PlanItem.analysis_id == analysis_id,
-                                   PlanItem.external_id == external_id).order_by(PlanItem.id)
+                                   PlanItem.external_id == external_id).order_by(col(PlanItem.id))
     return [{"measure": i.measure, "completion_form": i.completion_form, "deadline": i.deadline,
              "responsible": i.subdivision, "person": i.person,
              "recommendation": i.recommendation_id} for i in s.exec(query)]
@@ -464,7 +464,7 @@ def positions_under(s: Session, org_code: str, language: str = "en") -> list[dic
              .join(Case, Case.id == Position.analysis_id)
              .join(Organisation, Organisation.id == Case.subject_id)
              .where(in_subtree(Organisation.path, scope_org))
-             .order_by(Organisation.path, Position.id))
+             .order_by(col(Organisation.path), col(Position.id)))
     out = []
     for pos, analysis, org in s.exec(query):
         approved = _stage(s, analysis, positions_stage) if positions_stage else None

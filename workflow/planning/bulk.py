@@ -28,7 +28,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from calendars.errors import CalendarError
 from workflow.core.deadlines import Facts, StagePlan, without_dues
@@ -157,13 +157,13 @@ def _read_facts(s: Session, ctx: Context, rows: list[AnalysisRow]) -> Known:
     for part in chunks(subject_ids):
         for user in s.exec(select(User.id, User.login, User.organisation_id)
                            .where(User.organisation_id.in_(part), User.role == "officer",
-                                  User.active).order_by(User.id)):
+                                  User.active).order_by(col(User.id))):
             officers.setdefault(user.organisation_id, user)
         if check_external:
             externals.update(s.exec(
                 select(ExternalAnalysis.subject_id, func.max(ExternalAnalysis.completed_on))
                 .where(ExternalAnalysis.subject_id.in_(part))
-                .group_by(ExternalAnalysis.subject_id)).all())
+                .group_by(col(ExternalAnalysis.subject_id))).all())
         for prog in s.exec(select(Programme.id, Programme.subject_id, Programme.year)
                            .where(Programme.subject_id.in_(part))):
             programmes[(prog.subject_id, prog.year)] = prog.id

@@ -188,10 +188,10 @@ def analyses_of(s: Session, ctx: Context, subject_ids: Iterable[int]
     if not ids:
         return {}
     query = (select(Case.id, Case.subject_id, Case.object_id, Case.dates)
-             .where(Case.process == planned_definition(ctx).key, Case.subject_id.in_(ids),
-                    Case.object_id.is_not(None), Case.state.not_in(withdrawn_states(ctx)),
+             .where(Case.process == planned_definition(ctx).key, col(Case.subject_id).in_(ids),
+                    col(Case.object_id).is_not(None), col(Case.state).not_in(withdrawn_states(ctx)),
                     col(Case.withdrawn_at).is_(None))  # a withdrawn analysis counts not
-             .order_by(Case.id))
+             .order_by(col(Case.id)))
     for row in s.exec(query):
         given = {k: date.fromisoformat(v) for k, v in (row.dates or {}).items() if v}
         period = period_of(ctx, given)

@@ -40,7 +40,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workflow.core.dates import check_day, not_in_future
 from workflow.core.definition import Definition
@@ -230,13 +230,13 @@ def build(s: Session, ctx: Context, pmap: PlatformMap, prog: Programme,
     if ids:
         for rec in s.exec(select(EventRecord).where(EventRecord.case_id.in_(ids),
                                                     EventRecord.kind == EVENT,
-                                                    EventRecord.voided_by_id.is_(None))
-                          .order_by(EventRecord.on, EventRecord.id)):
+                                                    col(EventRecord.voided_by_id).is_(None))
+                          .order_by(col(EventRecord.on), col(EventRecord.id))):
             records.setdefault(rec.case_id, []).append(rec)
         for row in s.exec(select(EvidenceFile).where(EvidenceFile.case_id.in_(ids),
-                                                     EvidenceFile.voided_at.is_(None),
-                                                     EvidenceFile.record_id.is_not(None))
-                          .order_by(EvidenceFile.id)):
+                                                     col(EvidenceFile.voided_at).is_(None),
+                                                     col(EvidenceFile.record_id).is_not(None))
+                          .order_by(col(EvidenceFile.id))):
             files.setdefault(row.record_id, []).append(row)
     objects = {o.id: o for o in s.exec(select(Organisation).where(Organisation.id.in_(
         {c.object_id for c in cases if c.object_id})))} if cases else {}
@@ -331,10 +331,10 @@ def _cases(s: Session, ctx: Context, pmap: PlatformMap, prog: Programme,
     if others:
         cases += s.exec(select(Case).where(Case.process.in_(sorted(others)),
                                            Case.subject_id == subject.id,
-                                           Case.programme_id.is_(None),
+                                           col(Case.programme_id).is_(None),
                                            Case.case_date >= date(prog.year, 1, 1),
                                            Case.case_date <= date(prog.year, 12, 31))
-                        .order_by(Case.case_date, Case.id)).all()
+                        .order_by(col(Case.case_date), col(Case.id))).all()
     return [c for c in cases if not c.person_name]
 
 
@@ -393,7 +393,7 @@ def uploads_of(s: Session, prog: Programme) -> dict[str, tuple[date, str | None]
     """The date (and link) each sub-task of the programme was uploaded, by sub-task key."""
     out = {}
     for st in s.exec(select(Stage).where(Stage.programme_id == prog.id,
-                                         Stage.key.startswith(f"{UPLOAD}:"))):
+                                         col(Stage.key).startswith(f"{UPLOAD}:"))):
         out[st.key.split(":", 1)[1]] = (st.done_on, (st.evidence or {}).get("url"))
     return out
 

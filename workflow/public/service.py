@@ -137,26 +137,26 @@ def listing(s: Session, ctx: Context, org: Organisation) -> list[PublicCase]:
     if not processes:
         return []
     cases = list(s.exec(select(Case).where(Case.subject_id == org.id,
-                                           Case.process.in_(sorted(processes)),
-                                           Case.person_name.is_(None),
-                                           Case.person_position.is_(None),
+                                           col(Case.process).in_(sorted(processes)),
+                                           col(Case.person_name).is_(None),
+                                           col(Case.person_position).is_(None),
                                            col(Case.withdrawn_at).is_(None))  #
-                        .order_by(Case.id)))
+                        .order_by(col(Case.id))))
     if not cases:
         return []
     ids = [c.id for c in cases]
     records: dict[int, list[EventRecord]] = {i: [] for i in ids}
     for r in s.exec(select(EventRecord).where(EventRecord.case_id.in_(ids))
-                    .order_by(EventRecord.on, EventRecord.id)):
+                    .order_by(col(EventRecord.on), col(EventRecord.id))):
         records[r.case_id].append(r)
     files: dict[int, list[EvidenceFile]] = {i: [] for i in ids}
     for f in s.exec(select(EvidenceFile).where(EvidenceFile.case_id.in_(ids),
-                                               EvidenceFile.public.is_(True),
-                                               EvidenceFile.voided_at.is_(None))
-                    .order_by(EvidenceFile.id)):
+                                               col(EvidenceFile.public).is_(True),
+                                               col(EvidenceFile.voided_at).is_(None))
+                    .order_by(col(EvidenceFile.id))):
         files[f.case_id].append(f)
     objects = {o.id: o for o in s.exec(select(Organisation).where(
-        Organisation.id.in_({c.object_id for c in cases if c.object_id})))} \
+        col(Organisation.id).in_({c.object_id for c in cases if c.object_id})))} \
         if any(c.object_id for c in cases) else {}
     out = []
     for case in cases:

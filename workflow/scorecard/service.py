@@ -101,7 +101,7 @@ def _sections(s: Session, definition, ids: list[int]
     for chunk in _chunks(ids):
         for rec in s.exec(select(EventRecord).where(
                 _in(s, EventRecord.case_id, chunk), EventRecord.kind == EVENT,
-                EventRecord.event == event, EventRecord.voided_by_id.is_(None))):
+                EventRecord.event == event, col(EventRecord.voided_by_id).is_(None))):
             evidence = rec.evidence or {}
             section = evidence.get("section")
             if section:
@@ -178,7 +178,7 @@ def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
                 .where(Programme.year == year, Case.process == definition.key,
                        col(Case.withdrawn_at).is_(None),  # withdrawn: never scored
                        or_(in_subtree(subj.path, root), in_subtree(obj.path, root)))
-                .order_by(Case.id))
+                .order_by(col(Case.id)))
     cases = [(c, c.subject_code, c.object_code or c.subject_code) for c in rows]
     ids = [c.id for c, _, _ in cases if c.state not in excluded]
     published = stage_of.get(sc.PUBLISHED_ROLE)
@@ -228,7 +228,7 @@ def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
     closed = {a.id for a in analyses if a.monitoring_closed}
     risks: dict[int, list[sc.RiskFacts]] = {}
     for chunk in _chunks(ids):  # a cancelled analysis's risks do not count
-        found = list(s.exec(select(Risk).where(_in(s, Risk.analysis_id, chunk)).order_by(Risk.id)))
+        found = list(s.exec(select(Risk).where(_in(s, Risk.analysis_id, chunk)).order_by(col(Risk.id))))
         recs = _recommendations(s, [r.id for r in found])
         for risk in found:
             mine = recs.get(risk.id, [])
@@ -301,7 +301,7 @@ def _externals(s: Session, subject_ids: list[int], year: int, settings: sc.Score
         for ext in s.exec(select(ExternalAnalysis).where(
                 _in(s, ExternalAnalysis.subject_id, chunk), ExternalAnalysis.completed_on >= window[0],
                 ExternalAnalysis.completed_on <= window[1])
-                .order_by(ExternalAnalysis.completed_on, ExternalAnalysis.id)):
+                .order_by(col(ExternalAnalysis.completed_on), col(ExternalAnalysis.id))):
             latest[ext.subject_id] = ext
     # the plans' measures and their recommendations' statuses, a query per 500 of each (not
     # two queries per state body)

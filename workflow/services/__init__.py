@@ -14,6 +14,7 @@ re-planning; `tests/cli/test_cli_lazy.py` checks it.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the names it gives here
     "services.bulk": ("RowRefused",),
@@ -48,15 +49,102 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = sorted(_MODULE_OF)
 
+# The same names imported for the type checker, so that a call through `svc.NAME` is checked
+# (at run time they are imported when first asked for, below); tests/test_architecture.py
+# keeps the two lists the same.
+if TYPE_CHECKING:
+    from workflow.core.decide import next_events as next_events
+    from workflow.services.bulk import RowRefused as RowRefused
+    from workflow.services.case_opening import duplicate_cases as duplicate_cases
+    from workflow.services.case_opening import open_case as open_case
+    from workflow.services.case_opening import possible_repeats as possible_repeats
+    from workflow.services.case_plan import assign_responsible as assign_responsible
+    from workflow.services.case_plan import current_state as current_state
+    from workflow.services.case_plan import facts_of as facts_of
+    from workflow.services.case_plan import records_of as records_of
+    from workflow.services.case_plan import replan as replan
+    from workflow.services.case_plan import stages_of as stages_of
+    from workflow.services.case_plan import sync as sync
+    from workflow.services.case_reading import analysis_view as analysis_view
+    from workflow.services.case_reading import audit_person_seen as audit_person_seen
+    from workflow.services.case_reading import audit_person_view as audit_person_view
+    from workflow.services.case_reading import case_view as case_view
+    from workflow.services.case_reading import list_cases as list_cases
+    from workflow.services.case_reading import page_cases as page_cases
+    from workflow.services.case_reading import shown_status as shown_status
+    from workflow.services.case_reading import working_days_left as working_days_left
+    from workflow.services.context import Context as Context
+    from workflow.services.links import left_to_officer as left_to_officer
+    from workflow.services.links import link_cases as link_cases
+    from workflow.services.links import linked_cases as linked_cases
+    from workflow.services.links import offers as offers
+    from workflow.services.links import open_linked as open_linked
+    from workflow.services.links import opened_by_record as opened_by_record
+    from workflow.services.links import same_entries as same_entries
+    from workflow.services.links import standing_linked as standing_linked
+    from workflow.services.links import unlink_cases as unlink_cases
+    from workflow.services.lists import count_due as count_due
+    from workflow.services.lists import count_my_overdue as count_my_overdue
+    from workflow.services.lists import count_overdue as count_overdue
+    from workflow.services.lists import count_stages as count_stages
+    from workflow.services.lists import data_version as data_version
+    from workflow.services.lists import due_within as due_within
+    from workflow.services.lists import my_work as my_work
+    from workflow.services.lists import open_stages as open_stages
+    from workflow.services.lists import overdue as overdue
+    from workflow.services.lookup import find_case as find_case
+    from workflow.services.lookup import find_org as find_org
+    from workflow.services.lookup import find_programme as find_programme
+    from workflow.services.lookup import get_analysis as get_analysis
+    from workflow.services.lookup import get_case as get_case
+    from workflow.services.lookup import get_org as get_org
+    from workflow.services.lookup import get_user as get_user
+    from workflow.services.lookup import org_by_id as org_by_id
+    from workflow.services.lookup import user_by_id as user_by_id
+    from workflow.services.opening import Planned as Planned
+    from workflow.services.opening import open_checked as open_checked
+    from workflow.services.organisations import add_org as add_org
+    from workflow.services.organisations import children as children
+    from workflow.services.organisations import headcount_of as headcount_of
+    from workflow.services.organisations import import_orgs as import_orgs
+    from workflow.services.organisations import list_orgs as list_orgs
+    from workflow.services.organisations import local_name as local_name
+    from workflow.services.organisations import org_name as org_name
+    from workflow.services.organisations import org_names as org_names
+    from workflow.services.organisations import org_rows as org_rows
+    from workflow.services.organisations import orgs_version as orgs_version
+    from workflow.services.organisations import set_headcount as set_headcount
+    from workflow.services.processes import definition_of as definition_of
+    from workflow.services.programmes import programme_cases as programme_cases
+    from workflow.services.programmes import programme_definition as programme_definition
+    from workflow.services.programmes import programme_stage as programme_stage
+    from workflow.services.programmes import programmes_under as programmes_under
+    from workflow.services.recording import case_revision as case_revision
+    from workflow.services.recording import edit_case as edit_case
+    from workflow.services.recording import record_event as record_event
+    from workflow.services.recording import record_not_done as record_not_done
+    from workflow.services.recording import void_record as void_record
+    from workflow.services.replanning import replan_all as replan_all
+    from workflow.services.users import add_user as add_user
+    from workflow.services.users import display_names as display_names
+    from workflow.services.users import list_users as list_users
+    from workflow.services.users import update_user as update_user
+    from workflow.services.withdrawal import case_history as case_history
+    from workflow.services.withdrawal import restore_case as restore_case
+    from workflow.services.withdrawal import void_with_linked as void_with_linked
+    from workflow.services.withdrawal import withdraw_case as withdraw_case
+    from workflow.storage.queries import subtree_range as subtree_range
 
-def __getattr__(name: str):
-    """A use case by its name, from its module (imported now if it was not yet)."""
-    module = _MODULE_OF.get(name)
-    if module is None:  # a submodule not imported yet: the import system imports it
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"workflow.{module}"), name)
-    globals()[name] = value  # asked once
-    return value
+
+if not TYPE_CHECKING:  # (to the type checker, a name not imported above does not exist)
+    def __getattr__(name: str) -> Any:
+        """A use case by its name, from its module (imported now if it was not yet)."""
+        module = _MODULE_OF.get(name)
+        if module is None:  # a submodule not imported yet: the import system imports it
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"workflow.{module}"), name)
+        globals()[name] = value  # asked once
+        return value
 
 
 def __dir__() -> list[str]:

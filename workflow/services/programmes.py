@@ -23,7 +23,7 @@ def programmes_under(s: Session, org: Organisation, year: int | None = None
     if year:
         query = query.where(Programme.year == year)
     out = []
-    for prog, subject in s.exec(query.order_by(Programme.year.desc(), Organisation.path)):
+    for prog, subject in s.exec(query.order_by(Programme.year.desc(), col(Organisation.path))):
         n = s.exec(select(func.count(Case.id)).where(Case.programme_id == prog.id)).one()
         out.append((prog, subject, n))
     return out
@@ -33,7 +33,7 @@ def programme_cases(s: Session, prog: Programme) -> list[Case]:
     """A programme's analyses, by start."""
     return list(s.exec(select(Case).where(Case.programme_id == prog.id,
                                           col(Case.withdrawn_at).is_(None))  #
-                       .order_by(Case.case_date, Case.id)))
+                       .order_by(col(Case.case_date), col(Case.id))))
 
 
 def programme_stage(s: Session, ctx: Context | None, prog: Programme) -> Stage | None:
