@@ -46,6 +46,17 @@ print("\\n@@" + json.dumps({"code": code, "modules": sorted(sys.modules), "table
 """
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _catalogues_read_once():
+    """What Babel read of each catalogue, kept beside it as after any earlier run: a command
+    then reads the catalogues without Babel (a fresh clone's first command reads them with it,
+    workflow/i18n: load)."""
+    from workflow.i18n import LOCALES, read_catalogue
+
+    for path in LOCALES.glob("*/LC_MESSAGES/*.po"):
+        read_catalogue(path)
+
+
 def probe(args: list[str], cwd, lang: str | None = None) -> tuple[int, str, dict]:
     """`merzim ARGS` in a fresh interpreter: (exit code, output, what it imported and the
     keys of the definitions it parsed)."""

@@ -1,22 +1,22 @@
-"""workflow/i18n/po.py reads a PO file as Babel's read_po does (the catalogues are read without
-importing Babel): every catalogue of the project, and a file with what the catalogues may hold."""
+"""The catalogues are read by Babel (`babel.messages.pofile.read_po`); what it read is kept beside
+each PO file and read from there while the file is the same: every catalogue of the project
+loads as Babel reads it, a changed file is read again, and what a catalogue may hold (counts,
+escapes, fuzzy and empty entries) reads as it should."""
 
 from __future__ import annotations
 
-import io
+import json
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po as babel_read_po
 
-from workflow.i18n import Catalogue, load
-from workflow.i18n.po import read_po
+from workflow.i18n import Catalogue, compiled_path, load, read_catalogue, read_with_babel
 
 pytestmark = pytest.mark.unit  # pure: no database, no process
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOGUES = sorted([*ROOT.glob("workflow/i18n/locales/*/LC_MESSAGES/*.po"),
-                     *ROOT.glob("notifications/locales/*/LC_MESSAGES/*.po")])
+CATALOGUES = sorted(ROOT.glob("workflow/i18n/locales/*/LC_MESSAGES/*.po"))
 
 TRICKY = r'''# A header comment
 msgid ""
@@ -67,23 +67,13 @@ msgstr   "  пробелы внутри  "
 ''' + 'msgid "trailing.key"\nmsgstr "blanks after the quote"   \t\n'
 
 
-def babel_messages(text: str):
-    po = babel_read_po(io.BytesIO(text.encode("utf-8")), locale=None)
-    return [(m.id, m.string, m.fuzzy, m.context) for m in po if m.id], po.num_plurals
-
-
-def ours(text: str):
-    messages, num_plurals = read_po(text)
-    return [(m.id, m.string, m.fuzzy, m.context) for m in messages], num_plurals
-
-
 def babel_catalogue(path: Path, language: str) -> Catalogue:
-    """workflow.i18n.load as it was when it read with Babel."""
+    """What the catalogue holds, read by Babel here, entry by entry."""
     with path.open("rb") as fh:
         po = babel_read_po(fh, locale=None)
     texts, plurals = {}, {}
     for message in po:
-        if not message.id or message.fuzzy:
+        if not message.id or message.fuzzy or message.context:
             continue
         if message.pluralizable:
             forms = tuple(str(s) for s in message.string)
@@ -99,26 +89,55 @@ def test_the_project_has_catalogues_to_compare():
 
 
 @pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_every_catalogue_reads_as_babel_reads_it(path):
-    text = path.read_text(encoding="utf-8")
-    assert ours(text) == babel_messages(text)
-
-
-@pytest.mark.parametrize("path", [p for p in CATALOGUES if "workflow" in p.parts],
-                         ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_loaded_catalogue_is_the_one_babel_gives(path):
     language, domain = path.parts[-3], path.stem
     assert load(language, domain) == babel_catalogue(path, language)
 
 
-def test_what_a_catalogue_may_hold_reads_as_babel_reads_it(capsys):
-    mine, babel = ours(TRICKY), babel_messages(TRICKY)
+def test_what_a_catalogue_may_hold_reads_as_it_should(capsys):
+    texts, plurals, num_plurals = read_with_babel(TRICKY.encode("utf-8"))
     capsys.readouterr()  # Babel's warning about the fourth form of a three-form count
-    assert mine == babel
-    messages, num_plurals = mine
-    found = {(m[0] if isinstance(m[0], str) else m[0][0]): m for m in messages if not m[3]}
-    assert found["kept.key"][1] == 'Строка "в кавычках" и\nперенос\tс табуляцией \\ и обратной чертой'
-    assert found["kept.key"][2] is True  # a later fuzzy copy marks it
-    assert found["count.days"][1] == ("{n} день", "{n} дня", "{n} дней")
-    assert found["fuzzy.key"][2] is True and "gone.key" not in found
-    assert num_plurals == 3 and found["spaced.key"][1] == "  пробелы внутри  "
+    assert num_plurals == 3
+    assert plurals == {"count.days": ["{n} день", "{n} дня", "{n} дней"]}  # the 4th cut
+    # a later fuzzy copy marks the first fuzzy: neither it nor the one in a context is read
+    assert "kept.key" not in texts and "fuzzy.key" not in texts
+    assert "empty.key" not in texts and "gone.key" not in texts  # (obsolete)
+    assert texts["spaced.key"] == "  пробелы внутри  "
+    assert texts["trailing.key"] == "blanks after the quote"
+
+
+def test_escapes_read_as_written():
+    text = ('msgid ""\nmsgstr ""\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
+            'msgid "quoted.key"\nmsgstr ""\n"Строка \\"в кавычках\\" и\\n"\n'
+            '"перенос\\tс табуляцией \\\\ и чертой"\n')
+    texts, _, num_plurals = read_with_babel(text.encode("utf-8"))
+    assert texts == {"quoted.key": 'Строка "в кавычках" и\nперенос\tс табуляцией \\ и чертой'}
+    assert num_plurals == 2
+
+
+def test_what_babel_read_is_kept_and_read_again_only_when_the_file_changes(tmp_path):
+    po = tmp_path / "merzim.po"
+    po.write_text('msgid "a.key"\nmsgstr "первый"\n', encoding="utf-8")
+    assert read_catalogue(po)[0] == {"a.key": "первый"}
+    kept = json.loads(compiled_path(po).read_text(encoding="utf-8"))
+    assert kept["texts"] == {"a.key": "первый"} and len(kept["sha256"]) == 64
+    # while the file is the same, what was kept is what is read
+    kept["texts"]["a.key"] = "из сохранённого"
+    compiled_path(po).write_text(json.dumps(kept), encoding="utf-8")
+    assert read_catalogue(po)[0] == {"a.key": "из сохранённого"}
+    # the file changed: Babel reads it again, and that is kept
+    po.write_text('msgid "a.key"\nmsgstr "второй"\n', encoding="utf-8")
+    assert read_catalogue(po)[0] == {"a.key": "второй"}
+    assert read_catalogue(po)[0] == {"a.key": "второй"}
+    assert json.loads(compiled_path(po).read_text(encoding="utf-8"))["texts"] == {
+        "a.key": "второй"}
+
+
+def test_a_damaged_kept_file_is_read_again_by_babel(tmp_path):
+    po = tmp_path / "cli.po"
+    po.write_text('msgid "b.key"\nmsgstr "текст"\n', encoding="utf-8")
+    compiled_path(po).write_text("{not json", encoding="utf-8")
+    assert read_catalogue(po) == ({"b.key": "текст"}, {}, 2)
+    assert json.loads(compiled_path(po).read_text(encoding="utf-8"))["texts"] == {
+        "b.key": "текст"}
+

@@ -1,5 +1,5 @@
-"""Messages in Kazakh, Russian and English: gettext catalogues (PO files, read as Babel reads
-them by workflow/i18n/po.py; Babel writes and checks them).
+"""Messages in Kazakh, Russian and English: gettext catalogues (PO files, read by Babel's
+`read_po`; what it read is kept beside the PO file, so that a command reads it without Babel).
 
 `workflow/i18n/locales/{lang}/LC_MESSAGES/merzim.po` holds every message the code shows; its
 msgid is the message key the code names (`t("rule.not_allowed", event=…)`), its msgstr the
@@ -12,6 +12,12 @@ notifications/locales (notifications may not import workflow).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import io
+import json
+import os
+import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -39,26 +45,85 @@ def po_path(language: str, domain: str = DOMAIN) -> Path:
 @cache
 def load(language: str, domain: str = DOMAIN) -> Catalogue:
     """Read one PO file, once per process (missing file: an empty catalogue, so English falls
-    back)."""
-    from workflow.i18n.po import read_po
-
-    texts: dict[str, str] = {}
-    plurals: dict[str, tuple[str, ...]] = {}
+    back). Babel reads it; what it read is kept in `compiled_path` with the PO file's digest,
+    and read from there while the PO file is the same (a quick command such as `merzim
+    calendar add` in Kazakh reads its catalogues at every start and does not import Babel)."""
     path = po_path(language, domain)
     if not path.is_file():
-        return Catalogue(language, texts, plurals, 2)
-    messages, num_plurals = read_po(path.read_text(encoding="utf-8"))
-    for message in messages:
-        if not message.id or message.fuzzy:
+        return Catalogue(language, {}, {}, 2)
+    texts, plurals, num_plurals = read_catalogue(path)
+    return Catalogue(language, texts, {k: tuple(v) for k, v in plurals.items()}, num_plurals)
+
+
+_Read = tuple[dict[str, str], dict[str, list[str]], int]
+
+
+def compiled_path(path: Path) -> Path:
+    """Where what Babel read of a PO file is kept (beside it; not in the repository)."""
+    return path.with_suffix(".read.json")
+
+
+def read_catalogue(path: Path) -> _Read:
+    """A PO file's messages (`read_with_babel`), from what was kept of it while the file is
+    the same, else read by Babel now and kept."""
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    kept = _read_compiled(compiled_path(path), digest)
+    if kept is None:
+        kept = read_with_babel(data)
+        _write_compiled(compiled_path(path), digest, kept)
+    return kept
+
+
+def read_with_babel(data: bytes) -> _Read:
+    """A PO file's messages as Babel reads them: key -> text, key -> a count's forms (one per
+    plural form of the header's Plural-Forms), and the number of forms. Fuzzy and empty
+    entries are left out (the English text is shown instead), and so is an entry with a
+    `msgctxt`, which no key the code names has."""
+    from babel.messages.pofile import read_po
+
+    po = read_po(io.BytesIO(data), locale=None)
+    texts: dict[str, str] = {}
+    plurals: dict[str, list[str]] = {}
+    for message in po:
+        if not message.id or message.fuzzy or message.context:  # (the code names no context)
             continue
-        if isinstance(message.id, str):  # (else a plural entry: its singular and plural ids)
+        if isinstance(message.id, str):  # (else a count: its singular and plural ids)
             if message.string:
                 texts[message.id] = str(message.string)
         else:
-            forms = tuple(str(s) for s in message.string)
+            string = message.string
+            forms = [str(s) for s in (string if isinstance(string, (list, tuple)) else [string])]
             if any(forms):
                 plurals[message.id[0]] = forms
-    return Catalogue(language, texts, plurals, num_plurals)
+    return texts, plurals, po.num_plurals
+
+
+def _read_compiled(path: Path, digest: str) -> _Read | None:
+    """What was kept of the PO file whose digest is `digest` (None: none, or of another)."""
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(kept, dict) or kept.get("sha256") != digest:
+        return None
+    return kept["texts"], kept["plurals"], kept["num_plurals"]
+
+
+def _write_compiled(path: Path, digest: str, read: _Read) -> None:
+    """Keep what Babel read (written whole, then renamed: a reader never sees half a file);
+    where the folder cannot be written, the next process reads with Babel again."""
+    texts, plurals, num_plurals = read
+    text = json.dumps({"sha256": digest, "texts": texts, "plurals": plurals,
+                       "num_plurals": num_plurals}, ensure_ascii=False)
+    try:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
+                                         prefix=path.name, suffix=".tmp", delete=False) as fh:
+            fh.write(text)
+        os.replace(fh.name, path)
+    except OSError:
+        with contextlib.suppress(OSError, NameError):
+            os.unlink(fh.name)
 
 
 def catalogue(language: str) -> dict[str, str]:
