@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import typer
 
-from workflow.cli.common import JSON, RESPONSIBLE, STATE, context, emit_json, lazy, unit_of_work
+from workflow.cli.common import STATE, context, emit_json, lazy, unit_of_work
+from workflow.cli.options import Json, Responsible
 
 plan = lazy("workflow.services.action_plan")
 
@@ -17,7 +18,7 @@ ITEM = typer.Option(None, "--item", metavar="KEY",
 
 
 def action_plan(codes: list[str] = ORGS, items: list[str] = ITEM,
-                responsible: str = RESPONSIBLE, as_json: bool = JSON) -> None:
+                responsible: Responsible = None, as_json: Json = False) -> None:
     """Open the action plan's items as one-off cases for the bodies named, each due by the end
     of its quarter; an item already open for a body is kept. Nothing is opened if a body or an
     item is unknown."""

@@ -18,11 +18,7 @@ import typer
 from rich.table import Table
 
 from workflow.cli.common import (
-    JSON,
-    NUMBER,
-    SIGNED_BY,
     STATE,
-    URL,
     context,
     emit_json,
     lazy,
@@ -32,6 +28,7 @@ from workflow.cli.common import (
     unit_of_work,
     write_file,
 )
+from workflow.cli.options import Json, Number, Org, Process, SignedBy, Url
 from workflow.core.errors import UsageError
 
 svc = lazy("workflow.services")
@@ -128,14 +125,14 @@ def _run(s, ctx, as_json: bool, act):
 @bulk_app.command("record")
 def bulk_record(command: typer.Context,
                 items: list[str] = ITEMS,
-                overdue: bool = OVERDUE, due: str = DUE, org: str = ORG, process: str = PROCESS,
+                overdue: bool = OVERDUE, due: str = DUE, org: Org = None, process: Process = None,
                 event: str = typer.Option(None, "--event", metavar="EVENT",
                                           help="The event recorded on the selected cases "
                                                "(a stage is recorded by the event that "
                                                "completes it)."),
                 on: str = typer.Option(..., "--date", metavar="DATE",
                                        help="When it happened (one date for all)."),
-                number: str = NUMBER, signed_by: str = SIGNED_BY, url: str = URL,
+                number: Number = None, signed_by: SignedBy = None, url: Url = None,
                 note: str = typer.Option(None, "--note", metavar="TEXT",
                                          help="Free text recorded with every record."),
                 evidence: list[str] = typer.Option(None, "--evidence", metavar="KEY=VALUE",
@@ -144,7 +141,7 @@ def bulk_record(command: typer.Context,
                 files: list[Path] = typer.Option(None, "--file", metavar="PATH",
                                                  help="A confirming document attached to "
                                                       "every record; repeat for more."),
-                as_json: bool = JSON) -> None:
+                as_json: Json = False) -> None:
     """Record on every selected stage the event that completes it (on a case: --event), with
     one date, evidence and confirming document. All or nothing."""
     from workflow.cli.files import limits, opened_uploads, store
@@ -174,10 +171,10 @@ def bulk_record(command: typer.Context,
 
 @bulk_app.command("assign")
 def bulk_assign(items: list[str] = ITEMS,
-                overdue: bool = OVERDUE, due: str = DUE, org: str = ORG, process: str = PROCESS,
+                overdue: bool = OVERDUE, due: str = DUE, org: Org = None, process: Process = None,
                 to: str = typer.Option(..., "--to", metavar="LOGIN",
                                        help="The officer the selected cases are handed to."),
-                as_json: bool = JSON) -> None:
+                as_json: Json = False) -> None:
     """Hand the case of every selected item over to another officer. All or nothing."""
     ctx = context()
     login = to.strip()
@@ -194,11 +191,11 @@ def bulk_assign(items: list[str] = ITEMS,
 
 @bulk_app.command("export")
 def bulk_export(items: list[str] = ITEMS,
-                overdue: bool = OVERDUE, due: str = DUE, org: str = ORG, process: str = PROCESS,
+                overdue: bool = OVERDUE, due: str = DUE, org: Org = None, process: Process = None,
                 out: Path = typer.Option(None, "--out", metavar="FILE",
                                          help="Write the selection to this .xlsx or .csv file "
                                               "(without it: a table, or JSON)."),
-                as_json: bool = JSON) -> None:
+                as_json: Json = False) -> None:
     """The selected cases and stages as a table (procedure, case, organisation, stage, due
     date, status, responsible officer), or in an .xlsx or .csv file."""
     if out is not None and out.suffix.lower() not in (".xlsx", ".csv"):

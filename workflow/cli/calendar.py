@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from workflow.cli.common import JSON_TABLE, STATE, emit_json, parse_date, parse_int
+from workflow.cli.common import STATE, emit_json, parse_date, parse_int
+from workflow.cli.options import JsonTable
 from workflow.core.errors import UsageError
 
 app = typer.Typer(help="The Kazakh working-day calendar.", no_args_is_help=True)
@@ -32,7 +33,7 @@ def _checked(call):
 
 @app.command("show")
 def show(year: str = typer.Argument(..., metavar="YEAR", help="The year, e.g. 2026."),
-         as_json: bool = JSON_TABLE) -> None:
+         as_json: JsonTable = False) -> None:
     """The year's non-working weekdays and worked weekend days."""
     y = _year(year)
     cal, t = STATE.calendar, STATE.t
@@ -70,7 +71,7 @@ def show(year: str = typer.Argument(..., metavar="YEAR", help="The year, e.g. 20
 
 @app.command("is-working")
 def is_working(day: str = typer.Argument(..., metavar="DATE", help="The day (YYYY-MM-DD)."),
-               as_json: bool = JSON_TABLE) -> None:
+               as_json: JsonTable = False) -> None:
     """Whether DATE is a working day, and why."""
     d = parse_date(day, "DATE")
     cal = STATE.calendar
@@ -90,7 +91,7 @@ def is_working(day: str = typer.Argument(..., metavar="DATE", help="The day (YYY
 def add(day: str = typer.Argument(..., metavar="DATE",
                               help="The day counted from (YYYY-MM-DD)."),
         n: str = typer.Argument(..., metavar="N", help="Working days; negative counts back."),
-        as_json: bool = JSON_TABLE) -> None:
+        as_json: JsonTable = False) -> None:
     """The N-th working day after DATE (before it when N is negative); DATE is not counted."""
     d = parse_date(day, "DATE")
     steps = parse_int(n, "N")
@@ -105,7 +106,7 @@ def add(day: str = typer.Argument(..., metavar="DATE",
 def between(first: str = typer.Argument(..., metavar="DATE1", help="The first day (not counted)."),
             second: str = typer.Argument(..., metavar="DATE2",
                                          help="The last day (counted)."),
-            as_json: bool = JSON_TABLE) -> None:
+            as_json: JsonTable = False) -> None:
     """Working days after DATE1 up to and including DATE2 (workalendar's delta)."""
     d1, d2 = parse_date(first, "DATE1"), parse_date(second, "DATE2")
     k = _checked(lambda: STATE.calendar.get_working_days_delta(d1, d2))

@@ -11,10 +11,6 @@ import typer
 from rich.table import Table
 
 from workflow.cli.common import (
-    CASE_ID,
-    JSON,
-    ORG,
-    RESPONSIBLE,
     STATE,
     context,
     emit_json,
@@ -27,6 +23,7 @@ from workflow.cli.common import (
     unit_of_work,
     write_file,
 )
+from workflow.cli.options import CaseId, Json, Org, Responsible
 from workflow.core.errors import UsageError
 
 svc = lazy("workflow.services")
@@ -51,7 +48,7 @@ def _print(message: str) -> None:
 
 
 @process_app.command("list")
-def process_list(as_json: bool = JSON) -> None:
+def process_list(as_json: Json = False) -> None:
     """Every process definition loaded: key, version and names."""
     defs = registry().all()
     if as_json:
@@ -74,7 +71,7 @@ def process_list(as_json: bool = JSON) -> None:
 
 @process_app.command("show")
 def process_show(key: str = PROCESS_KEY,
-                 as_json: bool = JSON) -> None:
+                 as_json: Json = False) -> None:
     """A definition: parties, dates, states, events, stages with their due rules in words,
     and the sources."""
     described = words.describe(registry().get(key), STATE.t.language)
@@ -150,7 +147,7 @@ def case_open(process: str = PROCESS_KEY,
                                               help="A field of the definition (repeatable)."),
               dates: list[str] = typer.Option(None, "--date", metavar="NAME=DATE",
                                               help="A named date (repeatable)."),
-              responsible: str = RESPONSIBLE,
+              responsible: Responsible = None,
               duplicate_reason: str = typer.Option(
                   None, "--duplicate-reason", metavar="TEXT",
                   help="Open it although a case repeats it (the reason): an analysis of the "
@@ -161,7 +158,7 @@ def case_open(process: str = PROCESS_KEY,
                   help="A recurring obligation's period (2026Q2, 2026H1, 2026M05, 2026), from "
                        "the calendar's first year up to the next period: its case, opened as "
                        "`obligations sync` opens it (or the one already open)."),
-              as_json: bool = JSON) -> None:
+              as_json: Json = False) -> None:
     """Open a case of a process and print every stage's due date."""
     ctx = context()
     with unit_of_work() as s:
@@ -193,7 +190,7 @@ def case_import(process: str = PROCESS_KEY,
                 rollback: str = typer.Option(None, "--rollback", metavar="ID",
                                              help="Withdraw what an interrupted import has "
                                                   "written (no FILE)."),
-                as_json: bool = JSON) -> None:
+                as_json: Json = False) -> None:
     """Open a case for every row of a register file; nothing is stored if any row is refused.
     The file is checked whole, then written 500 rows a transaction (other users wait for one
     batch at most); an interrupted import shows nothing until resumed (--resume ID) or rolled
@@ -246,10 +243,10 @@ def case_import(process: str = PROCESS_KEY,
 @case_app.command("list")
 def case_list(process: str = typer.Option(None, "--process", metavar="KEY",
                                           help="Only this process."),
-              org: str = ORG,
+              org: Org = None,
               state: str = typer.Option(None, "--state", metavar="STATE",
                                         help="Only cases in this state."),
-              as_json: bool = JSON) -> None:
+              as_json: Json = False) -> None:
     """Cases, newest first, with their state today."""
     ctx = context()
     with unit_of_work() as s:
@@ -271,14 +268,14 @@ def case_list(process: str = typer.Option(None, "--process", metavar="KEY",
 
 
 @case_app.command("withdraw")
-def case_withdraw(case_id: str = CASE_ID,
+def case_withdraw(case_id: CaseId,
                   reason: str = typer.Option(..., "--reason", metavar="TEXT",
                                              help="Why the case is withdrawn (required)."),
                   with_linked: bool = typer.Option(False, "--with-linked",
                                                    help="Withdraw the cases linked to it too "
                                                         "(one fact: a procedure and its "
                                                         "register entry)."),
-                  as_json: bool = JSON) -> None:
+                  as_json: Json = False) -> None:
     """Withdraw a case opened by mistake: it leaves every list, reminder and score and stays
     in its history and the audit log. A case linked to it is named, and withdrawn with it
     when --with-linked says so."""
@@ -302,10 +299,10 @@ def case_withdraw(case_id: str = CASE_ID,
 
 
 @case_app.command("restore")
-def case_restore(case_id: str = CASE_ID,
+def case_restore(case_id: CaseId,
                  reason: str = typer.Option(..., "--reason", metavar="TEXT",
                                             help="Why the withdrawal is undone (required)."),
-                 as_json: bool = JSON) -> None:
+                 as_json: Json = False) -> None:
     """Undo a withdrawal, until the end of the year it was made in: the case comes back to
     every list, reminder and score, re-planned; the audit log keeps both."""
     ctx = context()
@@ -319,7 +316,7 @@ def case_restore(case_id: str = CASE_ID,
 
 
 @case_app.command("open-linked")
-def case_open_linked(case_id: str = CASE_ID,
+def case_open_linked(case_id: CaseId,
                      process: str = typer.Option(None, "--process", metavar="KEY",
                                                  help="The register to open, when the "
                                                       "case's outcomes open several."),
@@ -334,7 +331,7 @@ def case_open_linked(case_id: str = CASE_ID,
                          None, "--duplicate-reason", metavar="TEXT",
                          help="Open a second entry though one of the same person, kind and "
                               "dates stands, with the reason."),
-                     as_json: bool = JSON) -> None:
+                     as_json: Json = False) -> None:
     """Open the register entry a case's recorded outcome is (a gift received, a conflict of
     interest not settled, a foreign account found), linked to the case, with its person,
     dates, kind and files. An entry that is this fact already is named and nothing opened:
@@ -354,7 +351,7 @@ def case_open_linked(case_id: str = CASE_ID,
 @case_app.command("link")
 def case_link(first: str = typer.Argument(..., metavar="A", help="A case number."),
               second: str = typer.Argument(..., metavar="B", help="The other case's number."),
-              as_json: bool = JSON) -> None:
+              as_json: Json = False) -> None:
     """Link a register entry to the procedure's case it is the fact of (in either order): one
     fact, counted once, each case showing the other."""
     ctx = context()
@@ -372,7 +369,7 @@ def case_unlink(first: str = typer.Argument(..., metavar="A", help="A case numbe
                 second: str = typer.Argument(..., metavar="B", help="The linked case's number."),
                 reason: str = typer.Option(..., "--reason", metavar="TEXT",
                                            help="Why the two are not one fact (required)."),
-                as_json: bool = JSON) -> None:
+                as_json: Json = False) -> None:
     """Undo the link between two cases, with a reason: the entry is counted by itself again,
     the procedure's outcome is offered again, and both histories keep the link and its
     undoing."""
@@ -388,7 +385,7 @@ def case_unlink(first: str = typer.Argument(..., metavar="A", help="A case numbe
 
 
 @case_app.command("edit")
-def case_edit(case_id: str = CASE_ID,
+def case_edit(case_id: CaseId,
               person: str = typer.Option(None, "--person", metavar="NAME",
                                          help="The person the case is about (\"\" clears "
                                               "an optional one)."),
@@ -401,7 +398,7 @@ def case_edit(case_id: str = CASE_ID,
                                               help="A given named date (repeatable)."),
               reason: str = typer.Option(..., "--reason", metavar="TEXT",
                                          help="Why the case is corrected (required)."),
-              as_json: bool = JSON) -> None:
+              as_json: Json = False) -> None:
     """Correct a case's opening values (person, position, fields, given dates) with a reason:
     checked as an opening, the due dates re-planned, the old and new values audited."""
     ctx = context()
@@ -455,7 +452,7 @@ def _history_line(h: dict, t) -> str:
 
 
 @case_app.command("history")
-def case_history(case_id: str = CASE_ID, as_json: bool = JSON) -> None:
+def case_history(case_id: CaseId, as_json: Json = False) -> None:
     """Everything that happened to a case, oldest first, with who and when: records, not
     done, voids, files, assignments, corrections (each value's old and new), withdrawals,
     links, views of a person's case and refused attempts."""
@@ -494,10 +491,10 @@ def _as_user(s, login: str | None):
 
 
 @case_app.command("comment")
-def case_comment(case_id: str = CASE_ID,
+def case_comment(case_id: CaseId,
                  text: str = typer.Argument(..., help="The comment (plain text; @login "
                                             "mentions a user who may see the case)."),
-                 as_user: str = AS_USER, as_json: bool = JSON) -> None:
+                 as_user: str = AS_USER, as_json: Json = False) -> None:
     """Write a comment on a case; a user it mentions as @login (one who may see the case) is
     told in her notification centre and by her channels."""
     from workflow.services import comments
@@ -513,8 +510,8 @@ def case_comment(case_id: str = CASE_ID,
 
 
 @case_app.command("comments")
-def case_comments(case_id: str = CASE_ID, as_user: str = AS_USER,
-                  as_json: bool = JSON) -> None:
+def case_comments(case_id: CaseId, as_user: str = AS_USER,
+                  as_json: Json = False) -> None:
     """A case's comments, oldest first: who, when, the text and whom each mentions."""
     from workflow.services import comments
 
@@ -550,7 +547,7 @@ def obligations_sync(through: str = typer.Option(None, "--through", metavar="DAT
                      org: str = typer.Option(
                          None, "--org", metavar="CODE",
                          help="Only this organisation and the organisations under it."),
-                     as_json: bool = JSON) -> None:
+                     as_json: Json = False) -> None:
     """Open the cases of every recurring obligation for the current and the next period
     (and up to --through); with --from, also every earlier period due since that date, each
     with its own period's due dates, its reminders starting today; running it again opens
@@ -594,7 +591,7 @@ def obligations_list(org: str = typer.Option(..., "--org", metavar="CODE",
                      year: str = typer.Option(..., "--year", metavar="YEAR", help="Year."),
                      file: Path = typer.Option(None, "--file", metavar="FILE",
                                                help="Write .xlsx or .csv."),
-                     as_json: bool = JSON) -> None:
+                     as_json: Json = False) -> None:
     """An organisation's obligations of a year, month by month, with their status."""
     n = parse_int(year, "--year")
     ctx = context()

@@ -68,26 +68,7 @@ class State:
 STATE = State()
 
 
-# -- the options and arguments several commands take, declared once --------------------------
-# Their help texts are the keys of the kk/ru help catalogue (workflow/i18n/locales/*/cli.po):
-# a command that words one differently declares its own.
-
-JSON = typer.Option(False, "--json", help="Print JSON.")
-JSON_TABLE = typer.Option(False, "--json", help="Print JSON instead of a table.")
-AS_OF = typer.Option(None, "--as-of", metavar="DATE", help="See the picture on another day.")
-ORG = typer.Option(None, "--org", metavar="CODE", help="Organisation subtree.")
-PROCESS = typer.Option(None, "--process", metavar="KEY",
-                       help="Only cases of this process (merzim process list).")
-SUBJECT = typer.Option(..., "--subject", metavar="CODE", help="Code of the subject.")
-RESPONSIBLE = typer.Option(None, "--responsible", metavar="LOGIN", help="Officer login.")
-# a document confirming a record (the built-in evidence of the same names)
-NUMBER = typer.Option(None, "--number", metavar="NUMBER", help="Document number.")
-SIGNED_BY = typer.Option(None, "--signed-by", metavar="NAME", help="Who signed the document.")
-URL = typer.Option(None, "--url", metavar="URL", help="Link to the publication.")
-CASE_ID = typer.Argument(..., help="Case (analysis) id.")
-ANALYSIS_ID = typer.Argument(..., help="Analysis id.")
-LOGIN = typer.Argument(..., help="The user's login.")
-SUBJECT_ORG = typer.Argument(..., help="The subject's organisation code.")
+# -- options a command words its own way (the shared ones: workflow/cli/options.py) -----------
 
 
 def option(flag: str, metavar: str, help: str, default: Any = None) -> Any:

@@ -10,15 +10,7 @@ import typer
 from rich.table import Table
 
 from workflow.cli.common import (
-    AS_OF,
-    CASE_ID,
-    JSON,
-    NUMBER,
-    ORG,
-    PROCESS,
-    SIGNED_BY,
     STATE,
-    URL,
     context,
     emit_json,
     engine,
@@ -31,6 +23,7 @@ from workflow.cli.common import (
     registry,
     unit_of_work,
 )
+from workflow.cli.options import AsOf, CaseId, Json, Number, Org, Process, SignedBy, Url
 from workflow.cli.rendering import render_list as _render_list
 from workflow.cli.rendering import render_view as _render_view
 from workflow.cli.rendering import view_json as _view_json
@@ -61,7 +54,7 @@ def _print(message: str) -> None:
 
 def init(demo: bool = typer.Option(False, "--demo", help="Load the demo organisations, users "
                                    "and programme, dated relative to today."),
-         as_json: bool = JSON) -> None:
+         as_json: Json = False) -> None:
     """Create or upgrade the database (and load the demo)."""
     from workflow.services.transactions import prepare
 
@@ -122,7 +115,7 @@ def org_add(code: str = typer.Argument(..., help="Short unique code, e.g. MF-KGD
                                           help="Its staff (a whole number): what a "
                                                "consolidated share counts for it when it "
                                                "recorded no figures."),
-            as_json: bool = JSON) -> None:
+            as_json: Json = False) -> None:
     """Add an organisation under PARENT."""
     with unit_of_work() as s:
         org = svc.add_org(s, context(), code, name, kind, parent, name_kk, name_ru, headcount)
@@ -136,7 +129,7 @@ def org_set(code: str = typer.Argument(..., help="The organisation's code."),
             headcount: str = typer.Option(..., "--headcount", metavar="N",
                                           help="Its staff (a whole number); empty (\"\") "
                                                "clears it."),
-            as_json: bool = JSON) -> None:
+            as_json: Json = False) -> None:
     """Set an organisation's headcount (its staff), for the consolidated shares."""
     with unit_of_work() as s:
         org = svc.set_headcount(s, context(), code, headcount)
@@ -152,7 +145,7 @@ def org_set(code: str = typer.Argument(..., help="The organisation's code."),
 @org_app.command("list")
 def org_list(under: str = typer.Option(None, "--under", metavar="CODE",
                                       help="Only this subtree."),
-             as_json: bool = JSON) -> None:
+             as_json: Json = False) -> None:
     """List organisations as a tree."""
     with unit_of_work() as s:
         orgs = svc.list_orgs(s, under)
@@ -176,7 +169,7 @@ def org_list(under: str = typer.Option(None, "--under", metavar="CODE",
 @org_app.command("import")
 def org_import(file: Path = typer.Argument(..., help="CSV: code,name,kind,parent (and, if "
                                                     "known, name_kk,name_ru,headcount)"),
-               as_json: bool = JSON) -> None:
+               as_json: Json = False) -> None:
     """Add organisations from a CSV file; nothing is added if any row is wrong."""
     rows = read_table(file, ("code", "name", "kind", "parent"))
     with unit_of_work() as s:
@@ -199,7 +192,7 @@ def user_add(login: str = typer.Argument(..., help="Her sign-in name (unique).")
                                        help="Her email address, for reminders."),
              language: str = typer.Option("kk", "--language", metavar="LANG",
                                           help="Language of her reminders: kk, ru or en."),
-             as_json: bool = JSON) -> None:
+             as_json: Json = False) -> None:
     """Add a user of an organisation."""
     with unit_of_work() as s:
         user = svc.add_user(s, context(), login, name or login, role, org, email, language)
@@ -222,7 +215,7 @@ def user_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, login,
                                                     "kk, ru or en)."),
                 update: bool = typer.Option(False, "--update",
                                             help="Change the people whose login exists."),
-                as_json: bool = JSON) -> None:
+                as_json: Json = False) -> None:
     """Add people from a file, all or none; each new one gets an e-mail invitation."""
     from workflow.services import invitations
 
@@ -248,7 +241,7 @@ def user_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, login,
 
 @user_app.command("reset")
 def user_reset(login: str = typer.Argument(..., help="Her sign-in name."),
-               as_json: bool = JSON) -> None:
+               as_json: Json = False) -> None:
     """Reset a user's password: it stops working and she gets an e-mail invitation to choose
     another (nobody sees it)."""
     from workflow.services import get_user, invitations
@@ -261,7 +254,7 @@ def user_reset(login: str = typer.Argument(..., help="Her sign-in name."),
 
 
 @user_app.command("list")
-def user_list(as_json: bool = JSON) -> None:
+def user_list(as_json: Json = False) -> None:
     """List users."""
     with unit_of_work() as s:
         rows = svc.list_users(s)
@@ -284,15 +277,15 @@ def user_list(as_json: bool = JSON) -> None:
 
 
 def record(command: typer.Context,
-           case: str = CASE_ID,
+           case: CaseId,
            event: str = typer.Argument(..., help="The event (see `merzim status CASE` and "
                                        "`merzim process show KEY`), or with --not-done the "
                                        "stage."),
            on: str = typer.Option(None, "--date", metavar="DATE",
                                   help="When it happened (with --not-done: default today)."),
-           number: str = NUMBER,
-           signed_by: str = SIGNED_BY,
-           url: str = URL,
+           number: Number = None,
+           signed_by: SignedBy = None,
+           url: Url = None,
            note: str = typer.Option(None, "--note", metavar="TEXT",
                                     help="Free text; the reason for cancel or for --not-done."),
            period: str = typer.Option(None, "--period", metavar="PERIOD",
@@ -313,7 +306,7 @@ def record(command: typer.Context,
                                        "without it, one you recorded on the case in the last "
                                        "minute with the same date, evidence and files is "
                                        "refused as sent twice."),
-           as_json: bool = JSON) -> None:
+           as_json: Json = False) -> None:
     """Record what happened, with its date and confirming document (or a stage not done)."""
     from workflow.cli.files import opened_uploads
     from workflow.core.machine import builtin_evidence
@@ -391,7 +384,7 @@ def known_event(s, ctx, case_id: str, event: str) -> None:
     check_known_event(svc.definition_of(s, ctx, svc.get_case(s, case_id)), event, ctx.language)
 
 
-def void(case: str = CASE_ID,
+def void(case: CaseId,
          target: str = typer.Argument(..., help="The recorded event (or stage not done, or the "
                                       "record number) to void."),
          note: str = typer.Option(..., "--note", metavar="TEXT",
@@ -399,7 +392,7 @@ def void(case: str = CASE_ID,
          withdraw_linked: bool = typer.Option(False, "--withdraw-linked",
                                               help="Withdraw the register entry the record "
                                                    "opened too, for the same reason."),
-         as_json: bool = JSON) -> None:
+         as_json: Json = False) -> None:
     """Void a wrong record: it stays in the audit chain, marked void; dates are re-planned. A
     register entry the record opened is named, and withdrawn with it when --withdraw-linked
     says so."""
@@ -420,8 +413,8 @@ def void(case: str = CASE_ID,
         _render_view(view)
 
 
-def status(analysis: str = CASE_ID, as_of: str = AS_OF,
-           as_json: bool = JSON) -> None:
+def status(analysis: CaseId, as_of: AsOf = None,
+           as_json: Json = False) -> None:
     """The timeline of an analysis: each stage, due date, status, working days left."""
     ctx = context(_as_of(as_of))
     with unit_of_work() as s:
@@ -430,8 +423,8 @@ def status(analysis: str = CASE_ID, as_of: str = AS_OF,
     emit_json(_view_json(view)) if as_json else _render_view(view)
 
 
-def overdue(org: str = ORG,
-            process: str = PROCESS, as_of: str = AS_OF, as_json: bool = JSON) -> None:
+def overdue(org: Org = None,
+            process: Process = None, as_of: AsOf = None, as_json: Json = False) -> None:
     """Overdue stages in an organisation's subtree, grouped by organisation."""
     ctx = context(_as_of(as_of))
     with unit_of_work() as s:
@@ -443,9 +436,9 @@ def overdue(org: str = ORG,
         _render_list(rows, "list.overdue", "working_days_overdue")
 
 
-def due(org: str = ORG,
+def due(org: Org = None,
         within: str = typer.Option("5", "--within", metavar="N", help="Working days ahead."),
-        process: str = PROCESS, as_of: str = AS_OF, as_json: bool = JSON) -> None:
+        process: Process = None, as_of: AsOf = None, as_json: Json = False) -> None:
     """Open stages due within N working days."""
     n = parse_int(within, "--within")
     ctx = context(_as_of(as_of))
@@ -458,7 +451,7 @@ def due(org: str = ORG,
         _render_list(rows, "list.due", "working_days_left")
 
 
-def replan(as_json: bool = JSON) -> None:
+def replan(as_json: Json = False) -> None:
     """Re-plan every open deadline with the current calendar; tell the owners of those that moved.
 
     Run it after a calendar override or an interpretation setting changes. Messages to the
@@ -483,7 +476,7 @@ def replan(as_json: bool = JSON) -> None:
 
 
 @audit_app.command("verify")
-def audit_verify(as_json: bool = JSON) -> None:
+def audit_verify(as_json: Json = False) -> None:
     """Check the hash chain of the audit log; name the first bad record."""
     from workflow.cli.files import verify_files
     from workflow.services.transactions import verify_audit

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import typer
 
-from workflow.cli.common import JSON, STATE, context, emit_json, lazy, unit_of_work
+from workflow.cli.common import STATE, context, emit_json, lazy, unit_of_work
+from workflow.cli.options import Json
 from workflow.core.errors import ConfigError, UsageError
 
 files_service = lazy("workflow.services.files")
@@ -88,7 +89,7 @@ def files(target: str = typer.Argument(..., metavar="CASE",
                                    help="With `get`: where to write the file."),
           note: str = typer.Option(None, "--note", metavar="TEXT",
                                    help="With `void`: why the file is wrong (required)."),
-          as_json: bool = JSON) -> None:
+          as_json: Json = False) -> None:
     """A case's evidence files (number, record, name, type, size, uploaded by/at, public, void);
     `merzim files get FILE --out PATH` copies one out, checked against its hash;
     `merzim files public FILE` / `private FILE` marks one for the organisation's public page

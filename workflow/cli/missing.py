@@ -6,22 +6,24 @@ have not yet signed the consent (appendix 2) or the confirmation (appendix 3) fo
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import typer
 
-from workflow.cli.common import JSON, STATE, context, emit_json, lazy, unit_of_work
+from workflow.cli.common import STATE, context, emit_json, lazy, unit_of_work
+from workflow.cli.options import Json, OrgRequired
 
 gaps = lazy("workflow.services.missing")
 
-PROCESS = typer.Argument(..., metavar="KEY", help="Process key (merzim process list).")
-YEAR = typer.Option(None, "--year", metavar="YEAR",
-                    help="Stages due by 31 December of this year (default: this year).")
-ORG = typer.Option(..., "--org", metavar="CODE", help="Organisation subtree.")
-STAGE = typer.Option(None, "--stage", metavar="STAGE", help="Only this stage.")
+ProcessKey = Annotated[str, typer.Argument(metavar="KEY",
+                                           help="Process key (merzim process list).")]
+DueYear = Annotated[int | None, typer.Option(
+    "--year", metavar="YEAR", help="Stages due by 31 December of this year (default: this year).")]
+OnlyStage = Annotated[str | None, typer.Option("--stage", metavar="STAGE", help="Only this stage.")]
 
 
-def case_missing(process: str = PROCESS, org: str = ORG, year: int = YEAR,
-                 stage: str = STAGE, as_json: bool = JSON) -> None:
+def case_missing(process: ProcessKey, org: OrgRequired, year: DueYear = None,
+                 stage: OnlyStage = None, as_json: Json = False) -> None:
     """What is still missing in a register about persons: the open stages of the process's
     cases in the organisation's subtree due by the end of the year, with each person (the
     enterprise policy: who has not signed the consent or the confirmation form)."""

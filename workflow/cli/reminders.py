@@ -11,9 +11,6 @@ import typer
 from rich.table import Table
 
 from workflow.cli.common import (
-    AS_OF,
-    JSON,
-    LOGIN,
     STATE,
     context,
     emit_json,
@@ -23,6 +20,7 @@ from workflow.cli.common import (
     today_in_zone,
     unit_of_work,
 )
+from workflow.cli.options import AsOf, Json, Login
 from workflow.core.errors import UsageError
 from workflow.definitions.features import providing
 
@@ -58,7 +56,7 @@ def _digest_json(d) -> dict[str, Any]:
 
 
 @reminders_app.command("preview")
-def preview(as_of: str = AS_OF, as_json: bool = JSON) -> None:
+def preview(as_of: AsOf = None, as_json: Json = False) -> None:
     """Who would get what on a day (nothing is sent or written)."""
     ns = notify_settings(require_secrets=False)
     ctx = context(parse_date(as_of, "--as-of") if as_of else None)
@@ -129,7 +127,7 @@ def make_worker():
 
 
 def worker(once: bool = typer.Option(False, "--once", help="One planning and dispatch cycle, then exit."),
-           as_json: bool = JSON) -> None:
+           as_json: Json = False) -> None:
     """Run the reminder worker (planning, dispatch, Telegram polling) until SIGTERM."""
     w = make_worker()
     if once:
@@ -147,7 +145,7 @@ def worker(once: bool = typer.Option(False, "--once", help="One planning and dis
 @outbox_app.callback()
 def outbox_list(ctx: typer.Context, show_all: bool = typer.Option(False, "--all",
                                                                    help="Include sent messages."),
-                as_json: bool = JSON) -> None:
+                as_json: Json = False) -> None:
     """Failed and pending messages (with the error); `merzim outbox retry` sends failed ones again."""
     if ctx.invoked_subcommand is not None:
         return
@@ -175,7 +173,7 @@ def outbox_list(ctx: typer.Context, show_all: bool = typer.Option(False, "--all"
 
 @outbox_app.command("retry")
 def outbox_retry(ids: list[str] = typer.Argument(None, help="Message ids; all failed when omitted."),
-                 as_json: bool = JSON) -> None:
+                 as_json: Json = False) -> None:
     """Queue failed messages again."""
     numbers = []
     for i in ids or []:
@@ -188,7 +186,7 @@ def outbox_retry(ids: list[str] = typer.Argument(None, help="Message ids; all fa
     emit_json({"requeued": n}) if as_json else STATE.console.print(STATE.t("outbox.requeued", n=n))
 
 
-def user_set(login: str = LOGIN,
+def user_set(login: Login,
              name: str = typer.Option(None, "--name", metavar="NAME", help="Her full name."),
              role: str = typer.Option(None, "--role", metavar="ROLE",
                                       help="officer, manager or admin"),
@@ -203,7 +201,7 @@ def user_set(login: str = LOGIN,
                                                     "removes it)."),
              active: bool = typer.Option(None, "--active/--inactive",
                                          help="Let her sign in and get reminders, or not."),
-             as_json: bool = JSON) -> None:
+             as_json: Json = False) -> None:
     """Change a user's details or channels."""
     with unit_of_work() as s:
         u = svc.update_user(s, context(), login, full_name=name, role=role, org=org, email=email,
@@ -213,8 +211,8 @@ def user_set(login: str = LOGIN,
     emit_json(out) if as_json else STATE.console.print(STATE.t("user.updated", login=login))
 
 
-def telegram_link(login: str = LOGIN,
-                  as_json: bool = JSON) -> None:
+def telegram_link(login: Login,
+                  as_json: Json = False) -> None:
     """Print a one-time code; the user sends '/start CODE' to the bot to link the chat."""
     from workflow.reminders.telegram_link import create_link
 

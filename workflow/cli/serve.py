@@ -8,7 +8,8 @@ import secrets
 
 import typer
 
-from workflow.cli.common import JSON, LOGIN, STATE, context, emit_json, engine, unit_of_work
+from workflow.cli.common import STATE, context, emit_json, engine, unit_of_work
+from workflow.cli.options import Json, Login
 from workflow.core.errors import UsageError
 
 APP_FACTORY = "web.app:app_factory"  # an import string: uvicorn imports it in each process
@@ -165,11 +166,11 @@ def run_web(sock, host: str, port: int, n_workers: int, trusted: tuple[str, ...]
         sock.close()
 
 
-def user_password(login: str = LOGIN,
+def user_password(login: Login,
                   generate: bool = typer.Option(True, "--generate/--stdin",
                                                 help="Generate a password (default) or read one "
                                                      "line from standard input."),
-                  as_json: bool = JSON) -> None:
+                  as_json: Json = False) -> None:
     """Set a user's web password; a generated one is printed once. Her sessions, API tokens and
     feeds end."""
     import sys
@@ -188,7 +189,7 @@ def user_password(login: str = LOGIN,
         typer.echo(STATE.t("user.password_changed", login=login))
 
 
-def user_revoke(login: str = LOGIN, as_json: bool = JSON) -> None:
+def user_revoke(login: Login, as_json: Json = False) -> None:
     """End a user's web sessions and revoke her API tokens and calendar feeds."""
     from workflow.services import accounts as auth
     from workflow.services import get_user

@@ -8,10 +8,7 @@ import typer
 from rich.table import Table
 
 from workflow.cli.common import (
-    AS_OF,
-    JSON,
     STATE,
-    SUBJECT_ORG,
     as_of_context,
     emit_json,
     lazy,
@@ -19,13 +16,14 @@ from workflow.cli.common import (
     unit_of_work,
     year_or_this,
 )
+from workflow.cli.options import AsOf, Json, SubjectOrg
 
 service = lazy("workflow.coverage.service")
 
 
-def coverage(org: str = SUBJECT_ORG,
+def coverage(org: SubjectOrg,
              year: str = option("--year", "YEAR", "The programme year (default: this year)."),
-             as_of: str = AS_OF, as_json: bool = JSON) -> None:
+             as_of: AsOf = None, as_json: Json = False) -> None:
     """The subdivisions without an analysis whose note is signed, and the points each would add."""
     ctx = as_of_context(as_of)
     year_n = year_or_this(year, ctx)
@@ -52,9 +50,9 @@ def coverage(org: str = SUBJECT_ORG,
     console.print(table)
 
 
-def submissions(org: str = SUBJECT_ORG,
+def submissions(org: SubjectOrg,
                 year: str = option("--year", "YEAR", "The reporting year (default: this year)."),
-                as_of: str = AS_OF, as_json: bool = JSON) -> None:
+                as_of: AsOf = None, as_json: Json = False) -> None:
     """Who has submitted the final report for the year to a central body or an akimat."""
     ctx = as_of_context(as_of)
     year_n = year_or_this(year, ctx)

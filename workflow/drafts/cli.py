@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from workflow.cli.common import (
-    JSON,
     STATE,
     context,
     emit_json,
@@ -16,6 +15,7 @@ from workflow.cli.common import (
     unit_of_work,
     write_file,
 )
+from workflow.cli.options import Json
 
 drafts = lazy("workflow.drafts.service")
 
@@ -32,7 +32,7 @@ def draft(case: str = typer.Argument(..., help="Case number."),
           values: list[str] = typer.Option(None, "--evidence", metavar="KEY=VALUE",
                                            help="What the draft asks for before its record "
                                            "exists, e.g. discussion_place=..."),
-          as_json: bool = JSON) -> None:
+          as_json: Json = False) -> None:
     """Write the announcement of a stage from the case: subject, object, period, dates, contact."""
     ctx = context()
     settings = STATE.settings

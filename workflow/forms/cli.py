@@ -9,7 +9,8 @@ from pathlib import Path
 
 import typer
 
-from workflow.cli.common import JSON, STATE, context, emit_json, lazy, parse_int, unit_of_work, write_file
+from workflow.cli.common import STATE, context, emit_json, lazy, parse_int, unit_of_work, write_file
+from workflow.cli.options import Json
 
 forms = lazy("workflow.forms.service")
 national = lazy("workflow.forms.national")
@@ -27,7 +28,7 @@ def form(n: str = typer.Argument(..., help="The appendix of the Instruction: 1-6
          output: Path = typer.Option(None, "--output", metavar="FILE",
                                      help="Write the form to this file (default: "
                                      "appendix-N-ORG-YEAR-LANG.xlsx in this folder)."),
-         as_json: bool = JSON) -> None:
+         as_json: Json = False) -> None:
     """Write a report form (appendix 1-6) of a subject and a year from its registers, as XLSX."""
     if national.is_national(n):
         _national(org, year, lang, output, as_json)

@@ -8,9 +8,6 @@ import typer
 from rich.table import Table
 
 from workflow.cli.common import (
-    ANALYSIS_ID,
-    JSON,
-    NUMBER,
     STATE,
     context,
     deprecated,
@@ -23,6 +20,7 @@ from workflow.cli.common import (
     unit_of_work,
     write_file,
 )
+from workflow.cli.options import AnalysisId, Json, Number
 from workflow.core.errors import UsageError
 
 ms = lazy("workflow.monitoring.service")
@@ -50,7 +48,7 @@ def risk_add(analysis: str = typer.Argument(None, help="Analysis id."),
              description: str = required("--description", "TEXT", "What the risk is."),
              process: str = option("--process", "TEXT", "Process or function."),
              subdivision: str = option("--subdivision", "NAME", "The subdivision where it lies."),
-             as_json: bool = JSON) -> None:
+             as_json: Json = False) -> None:
     """Record a corruption risk found by an analysis."""
     with unit_of_work() as s:
         risk = ms.add_risk(s, context(), description, process, subdivision, **_owner(analysis, external))
@@ -61,7 +59,7 @@ def risk_add(analysis: str = typer.Argument(None, help="Analysis id."),
 @rec_app.command("add")
 def rec_add(risk: str = typer.Argument(..., help="Risk id."),
             text: str = required("--text", "TEXT", "The recommendation's text."),
-            as_json: bool = JSON) -> None:
+            as_json: Json = False) -> None:
     """Add a recommendation against a risk."""
     with unit_of_work() as s:
         rec = ms.add_recommendation(s, context(), parse_int(risk, "RISK"), text)
@@ -75,10 +73,10 @@ def rec_status(rec: str = typer.Argument(..., help="Recommendation id."),
                                                        "not_fulfilled"),
                on: str = required("--date", "DATE", "The day of the review."),
                form: str = option("--form", "TEXT", "Completion form (needed for fulfilled)."),
-               number: str = NUMBER,
+               number: Number = None,
                url: str = option("--url", "URL", "Link to the document."),
                note: str = option("--note", "TEXT", "Free text."),
-               as_json: bool = JSON) -> None:
+               as_json: Json = False) -> None:
     """Set a recommendation's status in a review, with the confirming document."""
     day = parse_date(on, "--date")
     with unit_of_work() as s:
@@ -123,7 +121,7 @@ def plan_import(analysis: str = PLAN_ID,
                                             help="XLSX or CSV: measure, completion_form, deadline, "
                                                  "responsible[, person, recommendation]"),
                 external: str = PLAN_EXTERNAL, old_analysis: str = OLD_ANALYSIS,
-                as_json: bool = JSON) -> None:
+                as_json: Json = False) -> None:
     """Import the action plan's measures; a file with any bad row is refused whole."""
     owner, file = _plan_shape("import", analysis, file, old_analysis, external)
     rows = _read(file)
@@ -138,7 +136,7 @@ def plan_export(analysis: str = PLAN_ID,
                 file: Path = typer.Argument(None, metavar="FILE",
                                             help="Where to write (.xlsx or .csv)."),
                 external: str = PLAN_EXTERNAL, old_analysis: str = OLD_ANALYSIS,
-                as_json: bool = JSON) -> None:
+                as_json: Json = False) -> None:
     """Write the action plan in the columns of the plan form."""
     from workflow.tabular import table_csv, table_xlsx
 
@@ -154,8 +152,8 @@ def plan_export(analysis: str = PLAN_ID,
 
 
 @monitoring_app.command("periods")
-def monitoring_periods(analysis: str = ANALYSIS_ID,
-                       as_json: bool = JSON) -> None:
+def monitoring_periods(analysis: AnalysisId,
+                       as_json: Json = False) -> None:
     """Reporting periods of an analysis with their report and review deadlines."""
     with unit_of_work() as s:
         rows = ms.periods_of(s, context(), analysis)
@@ -172,11 +170,11 @@ def monitoring_periods(analysis: str = ANALYSIS_ID,
 
 
 @positions_app.command("add")
-def positions_add(analysis: str = ANALYSIS_ID,
+def positions_add(analysis: AnalysisId,
                   position: str = required("--position", "TITLE", "The position's title."),
                   subdivision: str = required("--subdivision", "NAME", "Its subdivision."),
                   risk: str = required("--risk", "TEXT", "The corruption risk it is exposed to."),
-                  as_json: bool = JSON) -> None:
+                  as_json: Json = False) -> None:
     """Add a position exposed to corruption risk to an analysis's list."""
     with unit_of_work() as s:
         p = ms.add_position(s, context(), parse_int(analysis, "ANALYSIS"), position, subdivision, risk)
@@ -189,7 +187,7 @@ def positions_export(org: str = typer.Argument(..., help="Region or central body
                      file: Path = typer.Argument(None, metavar="FILE",
                                                  help="Also write it (.xlsx or .csv)."),
                      old_file: Path = typer.Option(None, "--file", metavar="FILE", hidden=True),
-                     as_json: bool = JSON) -> None:
+                     as_json: Json = False) -> None:
     """The consolidated list for the ethics commissioner."""
     if old_file is not None:
         deprecated("positions export ORG --file FILE", "positions export ORG FILE")
@@ -216,7 +214,7 @@ def positions_export(org: str = typer.Argument(..., help="Region or central body
 
 def subdivision_add(org: str = typer.Argument(..., help="Code of the organisation."),
                     name: str = typer.Argument(..., help="The subdivision's name."),
-                    as_json: bool = JSON) -> None:
+                    as_json: Json = False) -> None:
     """Register a structural subdivision of an organisation (responsible for plan measures)."""
     with unit_of_work() as s:
         sd = ms.add_subdivision(s, context(), org, name)

@@ -10,7 +10,8 @@ from typing import Any
 
 import typer
 
-from workflow.cli.common import JSON, STATE, context, emit_json, lazy, parse_date, unit_of_work
+from workflow.cli.common import STATE, context, emit_json, lazy, parse_date, unit_of_work
+from workflow.cli.options import Json
 from workflow.core.errors import NotFound, UsageError
 from workflow.notices import rules
 
@@ -96,7 +97,7 @@ def _print_shown(out: dict[str, Any]) -> None:
 
 
 @preferences_app.command("show")
-def preferences_show(login: str = USER, as_json: bool = JSON) -> None:
+def preferences_show(login: str = USER, as_json: Json = False) -> None:
     """A user's reminder preferences (the organisation's setting where she chose none), her
     muted cases and snoozed stages."""
     ctx = context()
@@ -178,7 +179,7 @@ def preferences_set(login: str = USER,
                         help="No reminder of this open stage until the date (after today)."),
                     unsnooze: list[str] = typer.Option(None, "--unsnooze", metavar="CASE:STAGE",
                                                        help="End a stage's snooze."),
-                    as_json: bool = JSON) -> None:
+                    as_json: Json = False) -> None:
     """Change a user's reminder preferences; what is not given stays as it is. A bad value
     refuses the whole command: nothing is stored."""
     if all(v is None for v in (channels, before, digest_hour)) and not any(

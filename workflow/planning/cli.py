@@ -8,14 +8,7 @@ from pathlib import Path
 import typer
 
 from workflow.cli.common import (
-    ANALYSIS_ID,
-    JSON,
-    NUMBER,
-    RESPONSIBLE,
-    SIGNED_BY,
     STATE,
-    SUBJECT,
-    URL,
     context,
     emit_json,
     lazy,
@@ -26,6 +19,7 @@ from workflow.cli.common import (
     required,
     unit_of_work,
 )
+from workflow.cli.options import AnalysisId, Json, Number, Responsible, SignedBy, Subject, Url
 from workflow.cli.rendering import render_view, view_json, warning_text
 from workflow.core.errors import MerzimError
 
@@ -44,19 +38,19 @@ def _print(message: str) -> None:
 
 
 @analysis_app.command("plan")
-def analysis_plan(subject: str = SUBJECT,
+def analysis_plan(subject: Subject,
                   object_: str = required("--object", "CODE", "Code of the object."),
                   start: str = required("--start", "DATE", "The analysis's first day."),
                   end: str = option("--end", "DATE",
                                     "Default: the 30th working day from the start."),
                   override_reason: str = option("--override-reason", "TEXT",
                                                 "Plan despite the one-year rule."),
-                  responsible: str = RESPONSIBLE,
+                  responsible: Responsible = None,
                   duplicate_reason: str = option(
                       "--duplicate-reason", "TEXT",
                       "Plan although an analysis of the same subject and object overlaps "
                       "the period (the reason)."),
-                  as_json: bool = JSON) -> None:
+                  as_json: Json = False) -> None:
     """Plan an analysis and print every stage's due date."""
     s_date = parse_date(start, "--start")
     e_date = parse_date(end, "--end") if end else None
@@ -72,10 +66,10 @@ def analysis_plan(subject: str = SUBJECT,
 
 
 @analysis_app.command("assign")
-def analysis_assign(analysis: str = ANALYSIS_ID,
+def analysis_assign(analysis: AnalysisId,
                     login: str = typer.Argument(..., help="Login of an active officer of the "
                                                 "analysis's subject."),
-                    as_json: bool = JSON) -> None:
+                    as_json: Json = False) -> None:
     """Hand an analysis over to another officer of its subject (reminders follow her)."""
     ctx = context()
     with unit_of_work() as s:
@@ -91,7 +85,7 @@ def analysis_assign(analysis: str = ANALYSIS_ID,
 @analysis_app.command("import")
 def analysis_import(file: Path = typer.Argument(..., help="CSV or XLSX: subject, object, "
                                                 "start, end"),
-                    as_json: bool = JSON) -> None:
+                    as_json: Json = False) -> None:
     """Plan every analysis of a schedule file; nothing is stored if any row is refused."""
     rows = read_table(file, ("subject", "object", "start", "end"))
     ctx = context()
@@ -132,7 +126,7 @@ def external_add(subject: str = required("--subject", "CODE", "Code of the subje
                                            "When the external analysis was completed."),
                  reference: str = option("--reference", "TEXT",
                                          "Its document: number, date, who made it."),
-                 as_json: bool = JSON) -> None:
+                 as_json: Json = False) -> None:
     """Record an external analysis of a subject."""
     day = parse_date(completed, "--completed")
     with unit_of_work() as s:
@@ -144,17 +138,17 @@ def external_add(subject: str = required("--subject", "CODE", "Code of the subje
 
 @programme_app.command("schedule")
 def programme_schedule(command: typer.Context,
-                       subject: str = SUBJECT,
+                       subject: Subject,
                        year: str = required("--year", "YEAR", "The year the schedule plans."),
                        on: str = required("--date", "DATE", "When the schedule was approved."),
-                       number: str = NUMBER,
-                       signed_by: str = SIGNED_BY,
-                       url: str = URL,
+                       number: Number = None,
+                       signed_by: SignedBy = None,
+                       url: Url = None,
                        approver_role: str = option(
                            "--approver-role", "ROLE",
                            "Who approved it: first_head, deputy_head, head_of_apparatus, "
                            "district_akim or other (the cross-platform package checks it)."),
-                       as_json: bool = JSON) -> None:
+                       as_json: Json = False) -> None:
     """Record the approval of a subject's schedule for a year."""
     from workflow.core.machine import builtin_evidence
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 
 from workflow.cli.common import (
-    JSON_TABLE,
     STATE,
     context,
     emit_json,
@@ -17,6 +16,7 @@ from workflow.cli.common import (
     parse_int,
     unit_of_work,
 )
+from workflow.cli.options import JsonTable
 
 svc = lazy("workflow.platform.service")
 SUBJECT_YEAR = typer.Argument(..., metavar="SUBJECT:YEAR",
@@ -33,7 +33,7 @@ def package(subject_year: str = SUBJECT_YEAR,
                                           "without it, only the summary is shown."),
             case: str = typer.Option(None, "--case", metavar="ID",
                                      help="Only this case of the programme."),
-            as_json: bool = JSON_TABLE) -> None:
+            as_json: JsonTable = False) -> None:
     """The cross-platform package of a programme: one ZIP per sub-task of the implementation
     map, with its files, its report forms (kk, ru) and a manifest (CSV, JSON), and the documents
     whose approver is missing or not allowed."""
@@ -93,7 +93,7 @@ def uploaded(subject_year: str = SUBJECT_YEAR,
                                     help="When its documents were uploaded."),
              url: str = typer.Option(None, "--url", metavar="URL",
                                      help="Link to the sub-task on the cross-platform."),
-             as_json: bool = JSON_TABLE) -> None:
+             as_json: JsonTable = False) -> None:
     """Record the day a sub-task's documents were uploaded to the cross-platform."""
     code, year = svc.parse_subject_year(subject_year)
     day = parse_date(on, "--date")

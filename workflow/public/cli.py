@@ -6,7 +6,8 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from workflow.cli.common import JSON, STATE, context, emit_json, lazy, unit_of_work
+from workflow.cli.common import STATE, context, emit_json, lazy, unit_of_work
+from workflow.cli.options import Json
 
 svc = lazy("workflow.services")
 pub = lazy("workflow.public.service")
@@ -17,7 +18,7 @@ def org_public(code: str = typer.Argument(None, metavar="CODE",
                switch: str = typer.Argument(None, metavar="SWITCH",
                                             help="on, off, or default (as config.toml's "
                                                  "[public] organisations says)."),
-               as_json: bool = JSON) -> None:
+               as_json: Json = False) -> None:
     """Show whether public pages are on, or switch one on or off."""
     t = STATE.t
     configured = STATE.settings.public.organisations

@@ -13,10 +13,7 @@ import typer
 from rich.table import Table
 
 from workflow.cli.common import (
-    AS_OF,
-    JSON,
     STATE,
-    SUBJECT_ORG,
     as_of_context,
     emit_json,
     lazy,
@@ -25,16 +22,17 @@ from workflow.cli.common import (
     write_file,
     year_or_this,
 )
+from workflow.cli.options import AsOf, Json, SubjectOrg
 
 scoring = lazy("workflow.scorecard.service")
 
 
-def score(org: str = SUBJECT_ORG,
+def score(org: SubjectOrg,
           year: str = option("--year", "YEAR", "The year evaluated (default: this year)."),
           subtree: bool = typer.Option(False, "--subtree",
                                        help="Every subject under ORG, one scorecard each."),
           file: Path = option("--file", "FILE", "Also write the table (.xlsx or .csv)."),
-          as_of: str = AS_OF, as_json: bool = JSON) -> None:
+          as_of: AsOf = None, as_json: Json = False) -> None:
     """The evaluation of projects No. 1-4 for a subject, or for every subject under it."""
     from workflow.scorecard.words import in_words
 
