@@ -27,8 +27,8 @@ from web.kit.error_pages import wants_json
 from web.kit.page import (
     MAX_FIELD,
     check_csrf,
-    int_param,
     page,
+    path_int,
     render,
     secure,
 )
@@ -80,7 +80,7 @@ def login(request: Request, login: str = Form(""), password: str = Form(""),
     except auth.SignInBusy as busy:  # nothing was checked or stored: try again in a moment
         return _signin_busy(request, busy, t, cookie, next, chosen)
     if result.user is None:
-        message = t(result.error, minutes=result.minutes)
+        message = t(result.error or "login.failed", minutes=result.minutes)
         return render(request, None, "login.html", status=401, csrf=cookie,
                       next=_safe_next(next), error=message, chosen=chosen, t=t, _=t,
                       lang=t.language)
@@ -207,7 +207,7 @@ def create_feed(request: Request, csrf: str = Form(""), scope: str = Form("user"
 def revoke_feed(feed_id: str, csrf: str = Form(""), pc: PageContext = Depends(page)):
     check_csrf(pc, csrf)
     with tx.transaction(pc.s):
-        auth.revoke_feed(pc.s, pc.viewer.user, int_param(feed_id, "id"))
+        auth.revoke_feed(pc.s, pc.viewer.user, path_int(feed_id, "id"))
     return RedirectResponse("/account", status_code=303)
 
 
@@ -224,7 +224,7 @@ def create_token(request: Request, csrf: str = Form(""), name: str = Form(""),
 def revoke_token(token_id: str, csrf: str = Form(""), pc: PageContext = Depends(page)):
     check_csrf(pc, csrf)
     with tx.transaction(pc.s):
-        auth.revoke_token(pc.s, pc.viewer.user, int_param(token_id, "id"), f"web:{pc.viewer.login}")
+        auth.revoke_token(pc.s, pc.viewer.user, path_int(token_id, "id"), f"web:{pc.viewer.login}")
     return RedirectResponse("/account", status_code=303)
 
 

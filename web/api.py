@@ -183,7 +183,7 @@ class CaseIn(BaseModel):
 def organisations(limit: int = LIMIT, offset: int = OFFSET, a: ApiContext = Depends()):
     """Organisations the caller may see."""
     orgs = [o for o in svc.list_orgs(a.s, a.viewer.org.code) if a.viewer.sees_org(o)]
-    by_id = {o.id: o.code for o in orgs}
+    by_id: dict[int | None, str] = {o.id: o.code for o in orgs}
     items = [{"code": o.code, "name": o.name, "name_kk": o.name_kk, "name_ru": o.name_ru,
               "kind": o.kind, "parent": by_id.get(o.parent_id)} for o in orgs]
     return paginate(items, limit, offset)

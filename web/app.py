@@ -154,7 +154,9 @@ def page_templates(folders: tuple[str, ...]) -> Jinja2Templates:
     # are only the English fallback for a template rendered without them.
     templates.env.add_extension("jinja2.ext.i18n")
     english = Translator("en")
-    templates.env.install_gettext_callables(english.gettext, english.ngettext, newstyle=False)
+    # (a method the extension adds to the environment: unknown to Environment's type)
+    templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+        english.gettext, english.ngettext, newstyle=False)
     templates.env.globals["today_iso"] = lambda: date.today().isoformat()
     templates.env.filters["local_name"] = org_name  # {{ org | local_name(lang) }}
     templates.env.filters["period_name"] = period_name  # {{ '2026Q4' | period_name(lang) }}

@@ -16,8 +16,8 @@ from web.kit.deps import (
     make_context,
 )
 from web.kit.page import (
-    int_param,
     page,
+    path_int,
     render,
 )
 from workflow import services as svc
@@ -38,7 +38,7 @@ def calendar_now(pc: PageContext = Depends(page)):
 
 @router.get("/calendar/{year}", response_class=HTMLResponse)
 def calendar_page(request: Request, year: str, pc: PageContext = Depends(page)):
-    y = int_param(year, "year")
+    y = path_int(year, "year")
     cal = pc.ctx.calendar
     if not cal.first_year <= y <= cal.last_year:
         raise UsageError(key="error.year_outside", year=y, first=cal.first_year,
@@ -63,7 +63,7 @@ def ics(request: Request, token: str, s: Session = Depends(db)):
     ctx = make_context(request, viewer, lang)
     if feed.scope == "organisation":
         org = svc.org_by_id(s, feed.organisation_id)
-        if not viewer.sees_org(org):  # the owner moved: the feed shows nothing outside
+        if org is None or not viewer.sees_org(org):  # the owner moved: the feed shows nothing outside
             raise NotFound(key="notfound.feed")
         rows = [r for r in svc.open_stages(s, ctx, org.code) if viewer.sees_path(r.subject_path)]
         name = f"merzim — {org.name}"

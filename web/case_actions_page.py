@@ -98,7 +98,7 @@ def _confirm_page(request: Request, pc: PageContext, case, action: str,
 async def record_event(request: Request, case_id: str, pc: PageContext = Depends(page)):
     uploads.check_length(request)  # the files confirming the record
     data = await request.form(max_files=uploads.MAX_PARTS)
-    await run_in_threadpool(check_csrf, pc, data.get("csrf"))
+    await run_in_threadpool(check_csrf, pc, str(data.get("csrf") or ""))
     form = {k: str(v) for k, v in data.items() if k != "csrf" and isinstance(v, str)}
     event = form.get("event", "")
     files = uploads.uploads_of(data.getlist("files"))

@@ -211,6 +211,7 @@ def _rows(pc: PageContext, shown: list[search.Found]) -> list[dict[str, Any]]:
 
 @router.get("/cases", response_class=HTMLResponse)
 def cases_page(request: Request, pc: PageContext = Depends(page)):
+    resp: Response
     if "clear" in request.query_params:
         resp = RedirectResponse("/cases", status_code=303)
         resp.delete_cookie(CASES_COOKIE, path="/cases")
@@ -248,15 +249,14 @@ def cases_page(request: Request, pc: PageContext = Depends(page)):
                   person_search=viewer.role in ("officer", "admin"),
                   # the bulk bar records one event on the cases selected: the events of the
                   # procedure filtered on (none filtered: the bar hands over and exports only)
-                  bulk_events=[(e.key, name_in(e.names, pc.t.language, e.key)) for e in
-                               pc.ctx.registry.get(query.process).events.values()]
-                  if query.process else None, bulk_limit=MAX_ITEMS,
+                  bulk_events=[(e.key, name_in(e.names, pc.t.language, e.key))
+                               for e in chosen.events.values()]
+                  if chosen is not None else None, bulk_limit=MAX_ITEMS,
                   # the process filtered on: its form ("New entry") where it may be opened
                   # here, its register's page where it is one (web/registers_page.py)
-                  new_here=bool(query.process) and opens_here(
-                      pc.ctx.registry.get(query.process), viewer.role, viewer.org.kind),
-                  register_page=bool(query.process) and is_register(
-                      pc.ctx.registry.get(query.process)))
+                  new_here=chosen is not None and opens_here(chosen, viewer.role,
+                                                             viewer.org.kind),
+                  register_page=chosen is not None and is_register(chosen))
     if request.url.query:
         _remember(resp, query_string, pc, secure(request))
     return resp
@@ -274,7 +274,7 @@ def cases_export(request: Request, fmt: str, pc: PageContext = Depends(page)) ->
     query = case_query(params, pc)
     viewer = pc.viewer
     found = search.find_cases(pc.s, pc.ctx, viewer.org.code, query,
-                              lambda f, visibility: sees_person(viewer, f,  # type: ignore[arg-type]
+                              lambda f, visibility: sees_person(viewer, f,
                                                                 visibility),
                               only_path=views.only_path(viewer))
     rows = _rows(pc, found)
@@ -325,7 +325,7 @@ def _register_columns(pc: PageContext, defn: Definition, found: list[search.Foun
         fields, dates = entries.get(f.id, ({}, {}))
         shown = False
         if person:
-            shown = sees_person(viewer, f, defn.parties.person_visibility)  # type: ignore[arg-type]
+            shown = sees_person(viewer, f, defn.parties.person_visibility)
             line += ([f.person_name, f.person_position] if shown
                      else [t("web.person_hidden")] * 2)
             svc.audit_person_seen(pc.s, pc.ctx, f.id, f.person_name is not None and shown)

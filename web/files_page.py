@@ -94,7 +94,7 @@ async def file_attach(request: Request, case_id: str, pc: PageContext = Depends(
     """Attach files to a record of the case that stands (or to the case)."""
     check_length(request)
     data = await request.form(max_files=MAX_PARTS)
-    await run_in_threadpool(check_csrf, pc, data.get("csrf"))
+    await run_in_threadpool(check_csrf, pc, str(data.get("csrf") or ""))
     record = str(data.get("record") or "")
     uploads = uploads_of(data.getlist("files"))
 
@@ -113,7 +113,7 @@ async def file_attach(request: Request, case_id: str, pc: PageContext = Depends(
 async def file_public(request: Request, case_id: str, file_id: str,
                       pc: PageContext = Depends(page)):
     data = await request.form()
-    await run_in_threadpool(check_csrf, pc, data.get("csrf"))
+    await run_in_threadpool(check_csrf, pc, str(data.get("csrf") or ""))
     public = data.get("public") == "yes"
 
     def do(case):
@@ -128,7 +128,7 @@ async def file_public(request: Request, case_id: str, file_id: str,
 async def file_void(request: Request, case_id: str, file_id: str,
                     pc: PageContext = Depends(page)):
     data = await request.form()
-    await run_in_threadpool(check_csrf, pc, data.get("csrf"))
+    await run_in_threadpool(check_csrf, pc, str(data.get("csrf") or ""))
     note = str(data.get("note") or "")
 
     def do(case):

@@ -51,8 +51,8 @@ def _order(request: Request) -> tuple[str | None, str]:
     """The order the overdue list is in: (sort or None for the tree, "asc" or "desc")."""
     q = request.query_params
     sort = q.get("sort") if q.get("sort") in views.SORTS else None
-    direction = q.get("dir") if q.get("dir") in ("asc", "desc") else (
-        "desc" if sort == "days" else "asc")
+    asked = q.get("dir") or ""
+    direction = asked if asked in ("asc", "desc") else ("desc" if sort == "days" else "asc")
     return sort, direction
 
 

@@ -82,10 +82,10 @@ def _rate_chart(figures: list[ov.OrgFigures], pc: PageContext) -> dict[str, Any]
     shown = sorted((f for f in figures if f.done), key=lambda f: (f.rate, f.path))
     items = [{"label": f.name + (" " + pc.t("overview.own_stages") if f.own and len(figures) > 1
                                  else ""),
-              "value": round(100 * f.rate), "code": f.code, "on_time": f.on_time,
+              "value": round(100 * (f.rate or 0)), "code": f.code, "on_time": f.on_time,
               "done": f.done, "href": _link("/overview", org=f.code) if not (f.own or f.leaf)
               else None,
-              "text": pc.t.n("overview.rate_value", f.done, rate=round(100 * f.rate),
+              "text": pc.t.n("overview.rate_value", f.done, rate=round(100 * (f.rate or 0)),
                              on_time=f.on_time)} for f in shown]
     return charts.hbars(items, 100, [0, 25, 50, 75, 100])
 

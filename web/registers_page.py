@@ -194,7 +194,7 @@ def register_page(request: Request, process: str, pc: PageContext = Depends(page
     query = search.CaseQuery(process=defn.key, subject=org, person=person, state=state,
                              fields=fields)
     found = search.find_cases(pc.s, pc.ctx, viewer.org.code, query,
-                              lambda f, visibility: sees_person(viewer, f,  # type: ignore[arg-type]
+                              lambda f, visibility: sees_person(viewer, f,
                                                                 visibility),
                               only_path=views.only_path(viewer))
     opened = case_ranges(params.get("cases") or "")

@@ -6,7 +6,7 @@ Anything outside the viewer's subtree is answered as if it did not exist (404).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlmodel import Session
 
@@ -40,8 +40,17 @@ class Viewer:
         return org is not None and self.sees_path(org.path)
 
 
+class Parties(Protocol):
+    """What the person's visibility reads of a case (a Case, or a case found by a search)."""
+
+    @property
+    def subject_id(self) -> int: ...
+    @property
+    def responsible_id(self) -> int | None: ...
+
+
 def viewer_for(s: Session, user: User) -> Viewer:
-    return Viewer(user, svc.org_by_id(s, user.organisation_id))
+    return Viewer(user, svc.org_of(s, user.organisation_id))
 
 
 def hidden(what: str, ident: object) -> NotFound:
@@ -52,7 +61,7 @@ def hidden(what: str, ident: object) -> NotFound:
 
 def visible_org(s: Session, viewer: Viewer, code: str) -> Organisation:
     org = svc.find_org(s, code)
-    if not viewer.sees_org(org):
+    if org is None or not viewer.sees_org(org):
         raise hidden("organisation", code)
     return org
 
@@ -64,10 +73,9 @@ def visible_case(s: Session, viewer: Viewer, ident: int | str) -> Case:
     return case
 
 
-visible_analysis = visible_case
 
 
-def sees_person(viewer: Viewer, case: Case, visibility: str) -> bool:
+def sees_person(viewer: Viewer, case: Parties, visibility: str) -> bool:
     """Who sees the person a case is about (procedures.md): the officers of the case's
     organisation and admins; for a whistleblower ("responsible") only its responsible officer.
     Managers above see the stages, dates and statuses with the person hidden. The responsible

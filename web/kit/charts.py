@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -41,7 +41,7 @@ def nice_ticks(top: float, count: int = 5) -> list[int]:
     return list(range(0, last + 1, step))
 
 
-def hbars(items: list[dict[str, Any]], top: float, ticks: list[float], width: int = 720,
+def hbars(items: list[dict[str, Any]], top: float, ticks: Sequence[float], width: int = 720,
           label_chars: int = 36) -> dict[str, Any]:
     """A horizontal bar per item ({label, value, …}, kept in the row): wrapped labels on the
     left, bars scaled to `top`, value ticks for the axis."""

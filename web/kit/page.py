@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import date
-from typing import Any
+from typing import Any, overload
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -98,8 +98,13 @@ MAX_INT = 2**63 - 1  # the largest number a database column holds
 MAX_FIELD = 500  # the longest text a form's field holds (an event's evidence is checked apart)
 
 
+@overload
+def int_param(value: str | None, what: str, default: int) -> int: ...
+@overload
+def int_param(value: str | None, what: str, default: None = None) -> int | None: ...
 def int_param(value: str | None, what: str, default: int | None = None) -> int | None:
-    if value in (None, ""):
+    """A whole number typed in a query or a form (`default` when none was typed)."""
+    if value is None or value == "":
         return default
     try:
         number = int(value)
@@ -108,6 +113,14 @@ def int_param(value: str | None, what: str, default: int | None = None) -> int |
     if abs(number) > MAX_INT:
         raise UsageError(key="error.out_of_range", what=what, value=value)
     return number
+
+def path_int(value: str, what: str) -> int:
+    """A whole number in the address's path (a route matches only a part that is there)."""
+    number = int_param(value, what)
+    if number is None:
+        raise UsageError(key="error.bad_int", what=what, value=value)
+    return number
+
 
 def export(fmt: str, stem: str, title: str, header: list[str], body: list[list[Any]]) -> Response:
     if fmt == "xlsx":

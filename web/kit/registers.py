@@ -102,7 +102,7 @@ def own_values(pc: PageContext, defn: Definition, shown: list[search.Found],
     for f in shown:
         fields, dates = entries.get(f.id, ({}, {}))
         shown_person = persons and about and sees_person(
-            viewer, f, defn.parties.person_visibility)  # type: ignore[arg-type]
+            viewer, f, defn.parties.person_visibility)
         if persons and about:
             svc.audit_person_seen(pc.s, pc.ctx, f.id, f.person_name is not None and shown_person)
         private = about and not shown_person

@@ -328,15 +328,6 @@ def paginate(rows: Sequence[T], page: int | None, query: str,
     return list(rows[first:first + size]), pager
 
 
-def by_child(rows: Sequence[StageRow], scope: Organisation, orgs: list[Organisation],
-             language: str) -> list[dict[str, Any]]:
-    """`child_counts` of a list built whole (an export's rows)."""
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[r.subject_path] = counts.get(r.subject_path, 0) + 1
-    return child_counts(counts, scope, orgs, language)
-
-
 def child_counts(counts: dict[str, int], scope: Organisation, orgs: list[Any],
                  language: str) -> list[dict[str, Any]]:
     """Counts of the rows under each direct subordinate of `scope` (and `scope` itself), for
@@ -370,7 +361,7 @@ def visible_programmes(s: Session, viewer: Viewer, year: int | None = None,
 
 def programme_matrix(s: Session, ctx: svc.Context, prog: Programme) -> dict[str, Any]:
     """Every object of a programme with its dates and the state of each stage."""
-    subject = svc.org_by_id(s, prog.subject_id)
+    subject = svc.org_of(s, prog.subject_id)
     schedule = svc.programme_stage(s, ctx, prog)
     rows = []
     for analysis in svc.programme_cases(s, prog):

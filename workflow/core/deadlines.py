@@ -205,11 +205,6 @@ def plan_stages(definition: Definition, cal: KazakhstanCalendar, facts: Facts) -
     return {key: due for key in definition.stages if (due := planner.due(key)) is not None}
 
 
-def date_values(definition: Definition, cal: KazakhstanCalendar, facts: Facts) -> dict[str, Due]:
-    """Every named date that has a value."""
-    return Planner(definition, cal, facts).dates()
-
-
 def case_length(cal: KazakhstanCalendar, start: date, end: date) -> int:
     """Working days from `start` to `end`, both included (I-4)."""
     return working_days_inclusive(cal, start, end)

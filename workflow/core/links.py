@@ -52,11 +52,6 @@ def format_links(links: Iterable[tuple[str, str] | Link]) -> str:
     return "\n".join(out)
 
 
-def link_fields(definition: Definition) -> list[str]:
-    """The keys of the fields that carry links: type "url" (one plain link) and "links"."""
-    return [k for k, spec in definition.evidence.items() if spec.type in ("url", "links")]
-
-
 def links_of(definition: Definition, evidence: Mapping[str, Any] | None) -> list[Link]:
     """Every link a record (or a done stage's evidence) carries, by the definition's types of
     its fields: the plain links first (channel None), then each links field's, each URL once."""

@@ -274,6 +274,6 @@ def builtin_evidence(given: Mapping[str, Any]) -> dict[str, Any]:
     return {key: given[key] for key in BUILTIN_EVIDENCE if key in given}
 
 
-def clean_evidence(evidence: dict[str, str | None] | None) -> dict[str, str]:
+def clean_evidence(evidence: Mapping[str, str | None] | None) -> dict[str, str]:
     """Evidence as recorded: blank values dropped, the rest stripped (one copy)."""
     return {k: v.strip() for k, v in (evidence or {}).items() if v is not None and v.strip()}

@@ -17,7 +17,6 @@ from workflow.core.definition import PeriodDue
 from workflow.core.errors import UsageError
 
 MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
-KIND_OF_MONTHS = {v: k for k, v in MONTHS.items()}
 LABEL = re.compile(r"^(\d{4})(?:(Q)([1-4])|(H)([12])|(M|P)(\d{1,2}))?$")
 
 

@@ -225,7 +225,7 @@ def submissions(s: Session, ctx: Context, org_code: str, year: int,
         raise UsageError(key="coverage.sub_no_register")
     root = get_org(s, org_code)
     orgs = orgs_in_path_order(s, root)
-    code_of = {o.id: o.code for o in orgs}
+    code_of: dict[int | None, str] = {o.id: o.code for o in orgs}
     tree = [sc.Org(o.code, o.kind, code_of.get(o.parent_id)) for o in orgs]
     kinds = settings.consolidating_kinds
     codes = set(reporting_units(root.code, root.kind, tree, kinds))

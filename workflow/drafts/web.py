@@ -103,7 +103,7 @@ async def record_publication(request: Request, case_id: str, stage: str,
     """Record the publication the draft announces, its (edited) text kept with the record; a
     refusal shows the draft page again with every problem and the text as typed."""
     data = await request.form()
-    await run_in_threadpool(check_csrf, pc, data.get("csrf"))
+    await run_in_threadpool(check_csrf, pc, str(data.get("csrf") or ""))
     form = {k: str(v) for k, v in data.items() if k != "csrf" and isinstance(v, str)}
     return await run_in_threadpool(_record, request, pc, case_id, stage, form)
 
@@ -163,7 +163,7 @@ async def edited_docx(request: Request, case_id: str, stage: str,
                       pc: PageContext = Depends(page)):
     """The officer's edited text of the draft as a Word document (nothing is stored)."""
     data = await request.form()
-    await run_in_threadpool(check_csrf, pc, data.get("csrf"))
+    await run_in_threadpool(check_csrf, pc, str(data.get("csrf") or ""))
     form = {k: str(v) for k, v in data.items() if isinstance(v, str)}
 
     def build() -> Response:

@@ -284,7 +284,7 @@ def _organisations(s: Session, org: Organisation, kinds: Sequence[str]
     tree = sorted(s.exec(select(Organisation).where(in_subtree(Organisation.path, org))),
                   key=lambda o: o.path)
     by_code = {o.code: o for o in tree}
-    parent = {o.id: o.code for o in tree}
+    parent: dict[int | None, str] = {o.id: o.code for o in tree}
     units = [_Unit(o.code, o.kind, parent.get(o.parent_id)) for o in tree]
     taken = [by_code[c] for c in members(org.code, org.kind, units, kinds)]
     quasi = [o for o in tree if o.kind in NOT_CONSOLIDATED]

@@ -198,7 +198,7 @@ def taken_in(s: Session, ctx: Context, org: Organisation, n: int) -> list[Organi
     tree = sorted(s.exec(select(Organisation).where(in_subtree(Organisation.path, org))),
                   key=lambda o: o.path)
     by_code = {o.code: o for o in tree}
-    parent = {o.id: o.code for o in tree}
+    parent: dict[int | None, str] = {o.id: o.code for o in tree}
     units = [_Unit(o.code, o.kind, parent.get(o.parent_id)) for o in tree]
     return [by_code[code] for code in members(org.code, org.kind, units, kinds)]
 

@@ -35,8 +35,8 @@ class MonitoringListener:
         ids = list(case_ids)
         if not ids:
             return reports
-        rows = s.exec(select(MonitoringReport.analysis_id, MonitoringReport.period,
-                             MonitoringReport.received_on)
+        rows = s.exec(select(col(MonitoringReport.analysis_id), MonitoringReport.period,
+                             col(MonitoringReport.received_on))
                       .where(col(MonitoringReport.analysis_id).in_(ids))
                       .order_by(col(MonitoringReport.id)))
         for case_id, period, received in rows:

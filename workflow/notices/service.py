@@ -60,7 +60,6 @@ from workflow.storage.models import (
     ReminderPreference,
     Stage,
     User,
-    saved_id,
 )
 from workflow.storage.queries import select_columns, subtree_range
 
@@ -80,7 +79,7 @@ def mine(user: User) -> Any:
 
 
 def preference(s: Session, user: User) -> ReminderPreference:
-    return s.get(ReminderPreference, saved_id(user)) or ReminderPreference(user_id=saved_id(user))
+    return s.get(ReminderPreference, user.id) or ReminderPreference(user_id=user.id)
 
 
 def holds(s: Session, user: User) -> list[ReminderHold]:
@@ -326,10 +325,6 @@ def items(s: Session, ctx: Context, user: User, before: tuple[int, ...],
     return _listed(got, ctx.today)
 
 
-def read_keys(s: Session, user: User) -> set[str]:
-    return set(s.exec(select(NoticeRead.item).where(NoticeRead.user_id == user.id)))
-
-
 @dataclass
 class Centre:
     items: list[Item]
@@ -370,7 +365,7 @@ def mark_read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
         wanted = {k for k in keys if k in current.unread}
     now = audit.now_iso()
     for k in sorted(wanted):
-        s.add(NoticeRead(user_id=saved_id(user), item=k, read_at=now))
+        s.add(NoticeRead(user_id=user.id, item=k, read_at=now))
     s.flush()
     _noted(s, ctx.actor, user, "notices.read", {"items": len(wanted), "all": keys is None})
     return len(wanted)
@@ -414,7 +409,7 @@ def mute(s: Session, user: User, case_id: int | str, actor: str | None = None) -
         col(ReminderHold.stage_key).is_(None))).first()
     if found is not None:
         return found
-    hold = ReminderHold(user_id=saved_id(user), case_id=saved_id(case),
+    hold = ReminderHold(user_id=user.id, case_id=case.id,
                         created_at=audit.now_iso())
     s.add(hold)
     s.flush()
@@ -435,7 +430,7 @@ def snooze(s: Session, ctx: Context, user: User, case_id: int | str, stage_key: 
     found = s.exec(select(ReminderHold).where(
         ReminderHold.user_id == user.id, ReminderHold.case_id == case.id,
         ReminderHold.stage_key == stage_key)).first()
-    hold = found or ReminderHold(user_id=saved_id(user), case_id=saved_id(case),
+    hold = found or ReminderHold(user_id=user.id, case_id=case.id,
                                  stage_key=stage_key, created_at=audit.now_iso())
     hold.until = until
     s.add(hold)

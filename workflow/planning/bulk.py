@@ -139,13 +139,13 @@ def _read_facts(s: Session, ctx: Context, rows: list[AnalysisRow]) -> Known:
     for part in chunks(sorted(codes)):
         for org in s.exec(select(Organisation.id, Organisation.code, Organisation.path,
                                  Organisation.kind)
-                          .where(Organisation.code.in_(part))):
+                          .where(col(Organisation.code).in_(part))):
             orgs[org.code] = org
     subject_ids = sorted({orgs[r.subject].id for r in rows if r.subject in orgs})
     users = {}
     for part in chunks(sorted({r.responsible for r in rows if r.responsible})):
         for user in s.exec(select(User.id, User.login, User.organisation_id)
-                           .where(User.login.in_(part))):
+                           .where(col(User.login).in_(part))):
             users[user.login] = user
     officers: dict[int, Any] = {}
     externals: dict[int, date] = {}
@@ -156,16 +156,16 @@ def _read_facts(s: Session, ctx: Context, rows: list[AnalysisRow]) -> Known:
     check_external = bool(_planning(ctx).get("external_gap"))
     for part in chunks(subject_ids):
         for user in s.exec(select(User.id, User.login, User.organisation_id)
-                           .where(User.organisation_id.in_(part), User.role == "officer",
+                           .where(col(User.organisation_id).in_(part), User.role == "officer",
                                   User.active).order_by(col(User.id))):
             officers.setdefault(user.organisation_id, user)
         if check_external:
             externals.update(s.exec(
                 select(ExternalAnalysis.subject_id, func.max(ExternalAnalysis.completed_on))
-                .where(ExternalAnalysis.subject_id.in_(part))
+                .where(col(ExternalAnalysis.subject_id).in_(part))
                 .group_by(col(ExternalAnalysis.subject_id))).all())
         for prog in s.exec(select(Programme.id, Programme.subject_id, Programme.year)
-                           .where(Programme.subject_id.in_(part))):
+                           .where(col(Programme.subject_id).in_(part))):
             programmes[(prog.subject_id, prog.year)] = prog.id
         analyses.update((pair, spans) for pair, spans in analyses_of(s, ctx, part).items()
                         if pair in pairs)

@@ -95,7 +95,7 @@ def last_external(s: Session, subject: Organisation) -> date | None:
     """When the subject's latest external analysis was completed (None: never)."""
     return s.exec(select(ExternalAnalysis.completed_on)
                   .where(ExternalAnalysis.subject_id == subject.id)
-                  .order_by(ExternalAnalysis.completed_on.desc()).limit(1)).first()
+                  .order_by(col(ExternalAnalysis.completed_on).desc()).limit(1)).first()
 
 
 def check_plan(ctx: Context, subject: Organisation, start: date, end: date | None,

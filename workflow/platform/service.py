@@ -228,17 +228,17 @@ def build(s: Session, ctx: Context, pmap: PlatformMap, prog: Programme,
     records: dict[int, list[EventRecord]] = {}
     files: dict[int, list[EvidenceFile]] = {}
     if ids:
-        for rec in s.exec(select(EventRecord).where(EventRecord.case_id.in_(ids),
+        for rec in s.exec(select(EventRecord).where(col(EventRecord.case_id).in_(ids),
                                                     EventRecord.kind == EVENT,
                                                     col(EventRecord.voided_by_id).is_(None))
                           .order_by(col(EventRecord.on), col(EventRecord.id))):
             records.setdefault(rec.case_id, []).append(rec)
-        for row in s.exec(select(EvidenceFile).where(EvidenceFile.case_id.in_(ids),
+        for row in s.exec(select(EvidenceFile).where(col(EvidenceFile.case_id).in_(ids),
                                                      col(EvidenceFile.voided_at).is_(None),
                                                      col(EvidenceFile.record_id).is_not(None))
                           .order_by(col(EvidenceFile.id))):
             files.setdefault(row.record_id, []).append(row)
-    objects = {o.id: o for o in s.exec(select(Organisation).where(Organisation.id.in_(
+    objects = {o.id: o for o in s.exec(select(Organisation).where(col(Organisation.id).in_(
         {c.object_id for c in cases if c.object_id})))} if cases else {}
     uploads = uploads_of(s, prog)
     parts = []
@@ -329,7 +329,7 @@ def _cases(s: Session, ctx: Context, pmap: PlatformMap, prog: Programme,
     cases = [c for c in programme_cases(s, prog) if c.process in pmap.processes()]
     others = pmap.processes() - {c.process for c in cases} - {programme_definition(s, ctx, prog).key}
     if others:
-        cases += s.exec(select(Case).where(Case.process.in_(sorted(others)),
+        cases += s.exec(select(Case).where(col(Case.process).in_(sorted(others)),
                                            Case.subject_id == subject.id,
                                            col(Case.programme_id).is_(None),
                                            Case.case_date >= date(prog.year, 1, 1),

@@ -146,11 +146,11 @@ def listing(s: Session, ctx: Context, org: Organisation) -> list[PublicCase]:
         return []
     ids = [c.id for c in cases]
     records: dict[int, list[EventRecord]] = {i: [] for i in ids}
-    for r in s.exec(select(EventRecord).where(EventRecord.case_id.in_(ids))
+    for r in s.exec(select(EventRecord).where(col(EventRecord.case_id).in_(ids))
                     .order_by(col(EventRecord.on), col(EventRecord.id))):
         records[r.case_id].append(r)
     files: dict[int, list[EvidenceFile]] = {i: [] for i in ids}
-    for f in s.exec(select(EvidenceFile).where(EvidenceFile.case_id.in_(ids),
+    for f in s.exec(select(EvidenceFile).where(col(EvidenceFile.case_id).in_(ids),
                                                col(EvidenceFile.public).is_(True),
                                                col(EvidenceFile.voided_at).is_(None))
                     .order_by(col(EvidenceFile.id))):

@@ -30,7 +30,6 @@ from workflow.storage.models import (
     ReminderPreference,
     Stage,
     User,
-    saved_id,
 )
 
 PLANNER_LOCK = 7_243_002  # PostgreSQL advisory lock: one planner at a time
@@ -55,7 +54,7 @@ def recipients(s: Session, today: date | None = None) -> list[Recipient]:
                 snoozed.setdefault(h.user_id, set()).add((h.case_id, h.stage_key))
     out = []
     for u, o in rows:
-        uid = saved_id(u)
+        uid = u.id
         p = prefs.get(uid)
         out.append(Recipient(
             uid, u.full_name, u.role, u.language, o.path, u.email,
@@ -121,7 +120,7 @@ def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
         loaded = ctx.registry.loaded.get(analysis.process)
         spec = loaded.definition.stage_spec(stage.key) if loaded else None
         items.append(StageItem(
-            analysis_id=saved_id(analysis), stage_key=stage.key,
+            analysis_id=analysis.id, stage_key=stage.key,
             stage_names=_names(ctx, analysis.process, stage.key),
             due=stage.due_date, subject_code=subject.code, subject_name=subject.name,
             object_code=obj.code if obj else "", subject_path=subject.path,
@@ -330,7 +329,7 @@ def tell_admins_blocked(s: Session, user: User, day: date) -> int:
     for admin in over or [a for a, _o in admins]:
         r = render_blocked(admin.language, user.full_name, user.login)
         if admin.email is not None and enqueue(  # (not None: the WHERE)
-                s, saved_id(admin), "email", day, f"blocked-{user.id}", admin.email, r.subject,
+                s, admin.id, "email", day, f"blocked-{user.id}", admin.email, r.subject,
                 r.text, r.html):
             n += 1
     return n

@@ -23,7 +23,6 @@ from workflow.storage.models import (
     TelegramLink,
     User,
     WorkerState,
-    saved_id,
 )
 
 log = logging.getLogger("merzim.telegram")
@@ -34,7 +33,7 @@ ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 def create_link(s: Session, user: User, actor: str, ttl_seconds: float = 86400) -> str:
     """A fresh one-time code for `user`, valid for `ttl_seconds`."""
     code = "".join(secrets.choice(ALPHABET) for _ in range(8))
-    s.add(TelegramLink(code=code, user_id=saved_id(user), expires_at=time.time() + ttl_seconds))
+    s.add(TelegramLink(code=code, user_id=user.id, expires_at=time.time() + ttl_seconds))
     s.flush()
     audit.append(s, actor, "user.telegram_link", "user", user.id, {"login": user.login})
     return code
@@ -218,7 +217,7 @@ def _snooze(s: Session, chat, data: str, today: date) -> str | None:
     for case_id, key in stages:
         hold = held.get((case_id, key))
         if hold is None:
-            s.add(ReminderHold(user_id=saved_id(user), case_id=case_id, stage_key=key,
+            s.add(ReminderHold(user_id=user.id, case_id=case_id, stage_key=key,
                                until=until, created_at=stamp))
         elif hold.until is None or hold.until < until:
             hold.until = until

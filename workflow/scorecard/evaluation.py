@@ -83,9 +83,6 @@ class Catalogue:
     def keys(self) -> tuple[str, ...]:
         return tuple(i.key for i in self.indicators)
 
-    def of_kind(self, *kinds: str) -> tuple[str, ...]:
-        return tuple(i.key for i in self.indicators if i.kind in kinds)
-
     def feeds(self, c: Entry) -> str:
         """The indicator an entry counts for: a breach of a restriction (an entry with a
         `kind` role) the indicator of that restriction; a yearly report (an entry of a

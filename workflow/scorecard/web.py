@@ -248,7 +248,7 @@ def score_subject(request: Request, org: str, pc: PageContext = Depends(page)):
 def score_page(request: Request, programme_id: str, pc: PageContext = Depends(page)):
     """A programme's scorecard: its subject's, of the programme's year."""
     prog = visible_programme(pc.s, pc.viewer, programme_id)
-    subject = svc.org_by_id(pc.s, prog.subject_id)
+    subject = svc.org_of(pc.s, prog.subject_id)
     card = _cards(request, pc, subject.code, prog.year, subtree=False, leads=True)[0]
     # an internal analysis is project No. 1's: its indicators open
     return render(request, pc, "score.html", card=card, year=prog.year, open_project=1,

@@ -32,7 +32,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
     "services.lists": ("count_due", "count_my_overdue", "count_overdue", "count_stages",
                        "data_version", "due_within", "my_work", "open_stages", "overdue"),
     "services.lookup": ("find_case", "find_org", "find_programme", "get_analysis", "get_case",
-                        "get_org", "get_user", "org_by_id", "user_by_id"),
+                        "get_org", "get_user", "org_by_id", "org_of", "user_by_id"),
     "services.opening": ("Planned", "open_checked"),
     "services.organisations": ("add_org", "children", "headcount_of", "import_orgs",
                                "list_orgs", "local_name", "org_name", "set_headcount",
@@ -100,6 +100,7 @@ if TYPE_CHECKING:
     from workflow.services.lookup import get_org as get_org
     from workflow.services.lookup import get_user as get_user
     from workflow.services.lookup import org_by_id as org_by_id
+    from workflow.services.lookup import org_of as org_of
     from workflow.services.lookup import user_by_id as user_by_id
     from workflow.services.opening import Planned as Planned
     from workflow.services.opening import open_checked as open_checked

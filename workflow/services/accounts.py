@@ -37,7 +37,6 @@ from workflow.storage.models import (
     Organisation,
     User,
     WebSession,
-    saved_id,
 )
 from workflow.storage.queries import accounts as queries
 
@@ -261,7 +260,7 @@ def authenticate(s: Session, login: str, password: str, now: float | None = None
         audit.append(s, f"web:{login}", "login.failed", "user", user.id if user else "?",
                      {"login": login})
         return LoginResult(None, "login.failed")
-    user = _user_for_update(s, saved_id(user))
+    user = _user_for_update(s, user.id)
     if user.locked_until and user.locked_until > now:
         audit.append(s, f"web:{login}", "login.locked", "user", user.id, {"login": login})
         return LoginResult(None, "login.failed", locked=True)
@@ -285,17 +284,11 @@ def authenticate(s: Session, login: str, password: str, now: float | None = None
 def open_session(s: Session, user: User, now: float | None = None) -> tuple[str, WebSession]:
     now = now or time.time()
     token = secrets.token_urlsafe(32)
-    row = WebSession(token_hash=digest(token), user_id=saved_id(user), csrf=secrets.token_urlsafe(24),
+    row = WebSession(token_hash=digest(token), user_id=user.id, csrf=secrets.token_urlsafe(24),
                      created_at=now, expires_at=now + SESSION_SECONDS)
     s.add(row)
     s.flush()
     return token, row
-
-
-def session_user(s: Session, token: str | None, now: float | None = None
-                 ) -> tuple[User, WebSession] | None:
-    found = signed_in(s, token, now)
-    return None if found is None else (found[0], found[1])
 
 
 def signed_in(s: Session, token: str | None, now: float | None = None
@@ -330,7 +323,7 @@ def create_api_token(s: Session, user: User, name: str) -> str:
         raise UsageError(f"token name must be 1-{limits.TOKEN_NAME} characters",
                          key="error.bad_token_name", limit=limits.TOKEN_NAME)
     token = "mz_" + secrets.token_urlsafe(32)
-    s.add(ApiToken(token_hash=digest(token), user_id=saved_id(user), name=name, created_at=time.time()))
+    s.add(ApiToken(token_hash=digest(token), user_id=user.id, name=name, created_at=time.time()))
     s.flush()
     audit.append(s, f"web:{user.login}", "token.create", "user", user.id, {"name": name})
     return token
@@ -355,7 +348,7 @@ def api_signed_in(s: Session, token: str | None
 
 def create_feed(s: Session, owner: User, scope: str, organisation_id: int | None) -> str:
     token = secrets.token_urlsafe(32)
-    s.add(CalendarFeed(token_hash=digest(token), owner_id=saved_id(owner), scope=scope,
+    s.add(CalendarFeed(token_hash=digest(token), owner_id=owner.id, scope=scope,
                        organisation_id=organisation_id, created_at=time.time()))
     s.flush()
     audit.append(s, f"web:{owner.login}", "feed.create", "user", owner.id,

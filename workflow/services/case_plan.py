@@ -21,7 +21,7 @@ from workflow.core.machine import (
 )
 from workflow.services import final_report, hooks
 from workflow.services.context import Context
-from workflow.services.lookup import get_case, get_user
+from workflow.services.lookup import get_case, get_user, org_of
 from workflow.services.processes import definition_of
 from workflow.storage import audit
 from workflow.storage.models import (
@@ -111,7 +111,7 @@ def sync(s: Session, ctx: Context, case: Case, definition: Definition | None = N
     if case.withdrawn_at is not None:
         return []
     defn = definition or definition_of(s, ctx, case)
-    subject = s.get(Organisation, case.subject_id)
+    subject = org_of(s, case.subject_id)
     _refresh_period_dates(s, ctx, defn, case, subject)
     rows = records_of(s, case) if rows is None else rows
     facts = facts_of(s, case, rows)
@@ -221,7 +221,7 @@ def assign_responsible(s: Session, ctx: Context, case_id: int | str, login: str)
     user of another organisation, an inactive account or one that is not an officer."""
     case = get_case(s, case_id)
     user = get_user(s, login)
-    subject = s.get(Organisation, case.subject_id)
+    subject = org_of(s, case.subject_id)
     if user.organisation_id != subject.id or user.role != "officer":
         raise RuleViolation("responsible officer of another organisation",
                             key="rule.responsible_elsewhere", login=user.login,

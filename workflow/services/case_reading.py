@@ -22,8 +22,6 @@ from workflow.core.decide import too_early as _too_early
 from workflow.core.definition import PERIOD_DATES, Definition
 from workflow.core.errors import UsageError
 from workflow.core.machine import (
-    check_evidence,
-    clean_evidence,
     derive_state,
 )
 from workflow.core.names import name_in
@@ -451,7 +449,3 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
                            name_in(defn.states[now], ctx.language, now)))
     return out, total
 
-
-def check_record_evidence(defn: Definition, evidence: dict[str, str | None]) -> None:
-    """Evidence fields are the definition's (for the web form's own checks)."""
-    check_evidence(defn, clean_evidence(evidence))

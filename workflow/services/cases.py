@@ -43,7 +43,6 @@ from workflow.services.case_reading import (  # noqa: F401
     audit_person_seen,
     audit_person_view,
     case_view,
-    check_record_evidence,
     length_warnings,
     list_cases,
     long_date,

@@ -33,7 +33,6 @@ from workflow.storage.models import (
     Organisation,
     ReminderPreference,
     User,
-    saved_id,
 )
 from workflow.storage.queries.accounts import user_by_login
 
@@ -168,7 +167,7 @@ def comments_of(s: Session, ctx: Context, case_id: int | str, reader: User | Non
     moment = _now(now)
     rows = list(s.exec(select(CaseComment).where(CaseComment.case_id == case.id)
                        .order_by(col(CaseComment.id))))
-    ids = [saved_id(c) for c in rows]
+    ids = [c.id for c in rows]
     named: dict[int, list[str]] = {}
     if ids:
         for comment_id, login in s.exec(
@@ -180,8 +179,8 @@ def comments_of(s: Session, ctx: Context, case_id: int | str, reader: User | Non
     out = []
     for c in rows:
         login, name = _author(s, c)
-        out.append(Shown(saved_id(c), case.id or 0, login, name, c.body, c.created_at,
-                         c.edited_at, _editable(c, reader, moment), named.get(saved_id(c), [])))
+        out.append(Shown(c.id, case.id or 0, login, name, c.body, c.created_at,
+                         c.edited_at, _editable(c, reader, moment), named.get(c.id, [])))
     return out
 
 
@@ -194,7 +193,7 @@ def add_comment(s: Session, ctx: Context, case_id: int | str, author: User | Non
     body = _checked_text(text)
     users = _mentioned(s, ctx, case, body)
     at = _iso(_now(now))
-    comment = CaseComment(case_id=saved_id(case), author_id=author.id if author else None,
+    comment = CaseComment(case_id=case.id, author_id=author.id if author else None,
                           actor=ctx.actor[:100], body=body, created_at=at)
     s.add(comment)
     s.flush()
@@ -241,7 +240,7 @@ def _mention(s: Session, ctx: Context, case: Case, comment: CaseComment, users: 
     for user in users:
         if author is not None and user.id == author.id:
             continue  # her own name in her comment tells her nothing
-        s.add(CommentMention(comment_id=saved_id(comment), user_id=saved_id(user),
+        s.add(CommentMention(comment_id=comment.id, user_id=user.id,
                              created_at=comment.edited_at or comment.created_at))
         s.flush()
         _send(s, ctx, case, comment, user, author)
@@ -271,5 +270,5 @@ def _send(s: Session, ctx: Context, case: Case, comment: CaseComment, user: User
         "\x00", "</p><blockquote>" + escape(comment.body).replace("\n", "<br>")
         + "</blockquote><p>") + "</p></body></html>")
     for channel, address in _channels(s, user):
-        enqueue(s, saved_id(user), channel, ctx.today, f"mention:{comment.id}", address,
+        enqueue(s, user.id, channel, ctx.today, f"mention:{comment.id}", address,
                 subject[:500], text, html)

@@ -109,14 +109,16 @@ def _obligation_records(s: Session, ctx: svc.Context) -> int:
     for item in DEMO.get("obligation_record", []):
         if item["process"] not in ctx.registry.loaded:
             continue
-        kind = ctx.registry.get(item["process"]).recurrence.period
+        recurrence = ctx.registry.get(item["process"]).recurrence
+        if recurrence is None:  # (a demo record of a procedure that is not recurring)
+            continue
+        kind = recurrence.period
         period = periods.period_of(ctx.today, kind)
         for _ in range(-int(item.get("period", 0))):
             period = periods.period_of(period.start - timedelta(days=1), kind)
         if period.start.year != ctx.today.year or period.start > ctx.today:
             continue
         case = _period_case(s, ctx, item["process"], item["subject"], period)
-        assert case.id is not None  # a stored case
         _record(s, ctx, case.id, item.get("records", []), period.start,
                 min(period.end, ctx.today))
         done += 1
@@ -129,7 +131,7 @@ def _monitor_until_today(s: Session, ctx: svc.Context, aid: int) -> None:
     keys = svc.definition_of(s, ctx, case).raw["monitoring"]
     prefix = keys["report_stage"] + ":"
     for key, stage in sorted(svc.stages_of(s, case).items()):
-        if not key.startswith(prefix) or stage.due_date >= ctx.today:
+        if not key.startswith(prefix) or stage.due_date is None or stage.due_date >= ctx.today:
             continue
         period = key.split(":", 1)[1]
         svc.record_event(s, ctx, aid, keys["report_event"], stage.due_date, {"period": period})

@@ -37,7 +37,6 @@ from workflow.storage.models import (
     Case,
     EventRecord,
     EvidenceFile,
-    saved_id,
 )
 from workflow.storage.queries import audit as audit_queries
 from workflow.storage.queries import files as file_queries
@@ -244,7 +243,7 @@ def attach(s: Session, ctx: Context, store: FileStore, case: Case, record_id: in
     SHA-256; the blobs moved to their address. In the caller's transaction."""
     rows = []
     for item in prepared:
-        row = EvidenceFile(case_id=saved_id(case), record_id=record_id, sha256=item.sha256,
+        row = EvidenceFile(case_id=case.id, record_id=record_id, sha256=item.sha256,
                            name=item.name, media_type=item.media_type, size=item.size,
                            public=False, uploaded_by=ctx.actor, uploaded_at=audit.now_iso())
         s.add(row)
@@ -457,7 +456,7 @@ def check_files(s: Session, store: FileStore | None) -> FileCheck:
     problems, removed = [], 0
     for row in rows:
         void = row.voided_at is not None
-        if attached.get(saved_id(row)) != row.sha256:
+        if attached.get(row.id) != row.sha256:
             problem = "unaudited"
         elif store is None or not store.exists(row.sha256):
             if void:
@@ -468,7 +467,7 @@ def check_files(s: Session, store: FileStore | None) -> FileCheck:
             problem = "changed"
         else:
             continue
-        problems.append(FileProblem(saved_id(row), row.case_id, row.record_id, row.name, problem))
+        problems.append(FileProblem(row.id, row.case_id, row.record_id, row.name, problem))
     return FileCheck(len(rows), sum(1 for r in rows if r.voided_at is not None), removed,
                      problems)
 

@@ -12,7 +12,8 @@ names its write with a key of its own. The web's kit (`web/kit/once.py`) asks he
 * `keep(s, asked, answer)`: the answer, built before the commit, written into the key's row,
   and the one commit of the write and its key: the row exists exactly when the write landed;
 * `release(s, asked)`: a refused request frees its key (nothing of it was stored);
-* `forget(conn, now)`: the keys older than a day deleted (the worker, with its heartbeat).
+* the keys older than a day (`KEEP_SECONDS`) are deleted by the worker, with its heartbeat
+  (`storage/queries/idempotency.forget_keys`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -137,11 +137,6 @@ def release(s: Session, asked: Asked) -> None:
     if row is not None and row.status is None:
         s.delete(row)
     tx.commit(s, write=False)
-
-
-def forget(conn: Connection, now: float | None = None) -> int:
-    """Delete the keys older than `KEEP_SECONDS`; how many."""
-    return queries.forget_keys(conn, (now or time.time()) - KEEP_SECONDS)
 
 
 def _row(asked: Asked, now: float) -> IdempotencyKey:

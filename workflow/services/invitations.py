@@ -25,7 +25,7 @@ from workflow.reminders.telegram_link import create_link
 from workflow.services.accounts import current_password_matches, digest, set_password
 from workflow.services.context import Context
 from workflow.storage import audit
-from workflow.storage.models import ROLES, Invitation, Organisation, User, saved_id
+from workflow.storage.models import ROLES, Invitation, Organisation, User
 from workflow.storage.queries.accounts import user_by_login
 
 DAY = 86400.0
@@ -51,7 +51,7 @@ def invite(s: Session, ctx: Context, user: User, base_url: str, days: int,
         old.used_at = t
         s.add(old)
     token = secrets.token_urlsafe(32)
-    row = Invitation(token_hash=digest(token), user_id=saved_id(user), created_at=t,
+    row = Invitation(token_hash=digest(token), user_id=user.id, created_at=t,
                      expires_at=t + days * DAY)
     s.add(row)
     s.flush()
@@ -62,7 +62,7 @@ def invite(s: Session, ctx: Context, user: User, base_url: str, days: int,
     html = ("<html><body><p>" + _escape(tr.n("accounts.invite_body", days, **{
         **params, "link": "LINK"})).replace("\n", "<br>").replace(
         "LINK", f'<a href="{_escape(link)}">{_escape(link)}</a>') + "</p></body></html>")
-    enqueue(s, saved_id(user), "email", ctx.today, f"invitation:{row.id}", user.email,
+    enqueue(s, user.id, "email", ctx.today, f"invitation:{row.id}", user.email,
             tr("accounts.invite_subject", login=user.login), text, html)
     audit.append(s, ctx.actor, "user.invite", "user", user.id,
                  {"login": user.login, "expires_at": row.expires_at})
@@ -327,7 +327,7 @@ def import_people(s: Session, ctx: Context, rows: list[dict[str, Any]], *, updat
     for values, existing in planned:
         if existing is None:
             user = User(login=values["login"], full_name=values["full_name"],
-                        role=values["role"], organisation_id=saved_id(values["org"]),
+                        role=values["role"], organisation_id=values["org"].id,
                         email=values["email"], language=values["language"] or ctx.language,
                         telegram_chat_id=values["telegram_chat_id"],
                         telegram_active=bool(values["telegram_chat_id"]))
@@ -354,7 +354,7 @@ def _apply(s: Session, ctx: Context, user: User, values: dict[str, Any]) -> None
             setattr(user, key, value)
             changed[key] = value
     if values["org"].id != user.organisation_id:
-        user.organisation_id = saved_id(values["org"])
+        user.organisation_id = values["org"].id
         changed["org"] = values["org"].code
     if values["telegram_chat_id"]:
         user.telegram_active = True

@@ -50,7 +50,6 @@ from workflow.storage.models import (
     EvidenceFile,
     Organisation,
     User,
-    saved_id,
 )
 from workflow.storage.queries import cases as case_queries
 from workflow.storage.queries import files as file_queries
@@ -285,7 +284,7 @@ def open_linked(s: Session, ctx: Context, case_id: int | str, process: str | Non
             raise RuleViolation(f"{entry.process} is not {spec.opens}", key="rule.link_kinds",
                                 first=defn.name(ctx.language),
                                 second=definition_of(s, ctx, entry).name(ctx.language))
-        link_cases(s, ctx, saved_id(case), saved_id(entry))
+        link_cases(s, ctx, case.id, entry.id)
         return entry
     target_defn = ctx.registry.get(spec.opens)
     asked = {k: v for k, v in (fields or {}).items() if str(v or "").strip()}
@@ -313,7 +312,7 @@ def open_linked(s: Session, ctx: Context, case_id: int | str, process: str | Non
                        responsible=owner.login if owner and owner.active else None,
                        audit_extra=extra)
     files = _carry_files(s, ctx, case, target) if spec.files else []
-    s.add(CaseLink(from_case_id=saved_id(case), to_case_id=saved_id(target), event=spec.on,
+    s.add(CaseLink(from_case_id=case.id, to_case_id=target.id, event=spec.on,
                    created_by=ctx.actor, created_at=audit.now_iso()))
     s.flush()
     _audit_pair(s, ctx, case, target, MADE, spec.on, {"files": files})
@@ -412,9 +411,9 @@ def link_cases(s: Session, ctx: Context, first: int | str, second: int | str) ->
                             key="rule.link_exists", id=taken[0].id, other=taken[1].id)
     row = link_queries.pair(s, source.id, target.id)
     if row is None:
-        row = CaseLink(from_case_id=saved_id(source), to_case_id=saved_id(target),
+        row = CaseLink(from_case_id=source.id, to_case_id=target.id,
                        created_by=ctx.actor, created_at=audit.now_iso())
-    row.from_case_id, row.to_case_id, row.event = saved_id(source), saved_id(target), None
+    row.from_case_id, row.to_case_id, row.event = source.id, target.id, None
     row.created_by, row.created_at = ctx.actor, audit.now_iso()
     row.unlinked_at = row.unlinked_by = row.unlink_reason = None
     s.add(row)

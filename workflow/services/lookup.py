@@ -78,6 +78,15 @@ def org_by_id(s: Session, ident: int | None) -> Organisation | None:
     return s.get(Organisation, ident) if ident is not None else None
 
 
+def org_of(s: Session, ident: int | None) -> Organisation:
+    """The organisation a row names by its number (a user's, a programme's subject):
+    NotFound when it names none or it is gone."""
+    org = org_by_id(s, ident)
+    if org is None:
+        raise NotFound(f"no organisation {ident!r}", key="notfound.org", code=str(ident))
+    return org
+
+
 def find_org(s: Session, code: str | None) -> Organisation | None:
     """The organisation of a code, or None (the web answers "hidden" for both)."""
     return org_by_code(s, code) if code else None

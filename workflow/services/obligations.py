@@ -40,7 +40,7 @@ from workflow.services.lookup import get_org
 from workflow.services.organisations import org_name
 from workflow.services.processes import keep_version
 from workflow.storage import audit
-from workflow.storage.models import Case, User, saved_id
+from workflow.storage.models import Case, User
 from workflow.storage.queries.accounts import active_officers
 from workflow.storage.queries.obligations import case_of_period, opened_periods, period_cases
 from workflow.storage.queries.organisations import kind_rows
@@ -215,7 +215,7 @@ def _open_each(s: Session, ctx: Context, targets: list[_Target]) -> list[dict[st
                 case = _open_target(s, ctx, t)
         except IntegrityError:
             continue
-        opened.append(_opened(ctx, t, saved_id(case)))
+        opened.append(_opened(ctx, t, case.id))
     return opened
 
 

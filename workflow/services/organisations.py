@@ -15,7 +15,7 @@ from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.storage import audit
 from workflow.storage.bulkinsert import insert_rows, new_ids
-from workflow.storage.models import ORG_KINDS, Organisation, saved_id, table_of
+from workflow.storage.models import ORG_KINDS, Organisation, table_of
 from workflow.storage.queries import organisations as queries
 
 
@@ -189,4 +189,4 @@ def orgs_version(s: Session) -> tuple[int, int]:
 
 
 def org_names(s: Session) -> dict[int, str]:
-    return {saved_id(o): o.name for o in queries.all_orgs(s)}
+    return {o.id: o.name for o in queries.all_orgs(s)}

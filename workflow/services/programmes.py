@@ -18,13 +18,13 @@ def programmes_under(s: Session, org: Organisation, year: int | None = None
                      ) -> list[tuple[Programme, Organisation, int]]:
     """The programmes of an organisation's subtree (newest year first) with their case counts."""
     query = (select(Programme, Organisation)
-             .join(Organisation, Organisation.id == Programme.subject_id)
+             .join(Organisation, col(Organisation.id) == Programme.subject_id)
              .where(in_subtree(Organisation.path, org)))
     if year:
         query = query.where(Programme.year == year)
     out = []
-    for prog, subject in s.exec(query.order_by(Programme.year.desc(), col(Organisation.path))):
-        n = s.exec(select(func.count(Case.id)).where(Case.programme_id == prog.id)).one()
+    for prog, subject in s.exec(query.order_by(col(Programme.year).desc(), col(Organisation.path))):
+        n = s.exec(select(func.count(col(Case.id))).where(Case.programme_id == prog.id)).one()
         out.append((prog, subject, n))
     return out
 

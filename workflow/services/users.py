@@ -13,7 +13,7 @@ from workflow.services.accounts import revoke_all
 from workflow.services.context import Context
 from workflow.services.lookup import get_org, get_user
 from workflow.storage import audit
-from workflow.storage.models import ROLES, User, saved_id
+from workflow.storage.models import ROLES, User
 from workflow.storage.queries.accounts import user_by_login, users_with_orgs
 
 EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+$")
@@ -29,7 +29,7 @@ def add_user(s: Session, ctx: Context, login: str, full_name: str, role: str, or
     if user_by_login(s, login):
         raise RuleViolation(f"user {login} exists", key="rule.user_exists", login=login)
     org = get_org(s, org_code)
-    user = User(login=login, full_name=full_name or login, role=role, organisation_id=saved_id(org),
+    user = User(login=login, full_name=full_name or login, role=role, organisation_id=org.id,
                 email=email, language=language)
     s.add(user)
     s.flush()
@@ -64,7 +64,7 @@ def update_user(s: Session, ctx: Context, login: str, **changes: Any) -> User:
                        changes.get("full_name"))
     applied: dict[str, Any] = {}
     if changes.get("org") is not None:
-        user.organisation_id = saved_id(get_org(s, changes["org"]))
+        user.organisation_id = get_org(s, changes["org"]).id
         applied["org"] = changes["org"]
     for key in ("full_name", "role", "email", "language", "telegram_chat_id", "active"):
         if changes.get(key) is not None:

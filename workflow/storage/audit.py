@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from workflow.storage import checkpoint
 from workflow.storage.bulkinsert import insert_rows
 from workflow.storage.db import begin_write
-from workflow.storage.models import AuditRecord, saved_id, table_of
+from workflow.storage.models import AuditRecord, table_of
 
 GENESIS = "0" * 64
 log = logging.getLogger(__name__)
@@ -154,7 +154,7 @@ def _note_head(session: Session, rec: AuditRecord) -> None:
             event.listen(session, "after_rollback", _after_rollback)
             event.listen(session, "after_soft_rollback", _after_soft_rollback)
             event.listen(session, "after_transaction_end", _after_transaction_end)
-    pending["head"] = checkpoint.Head(saved_id(rec), rec.hash)
+    pending["head"] = checkpoint.Head(rec.id, rec.hash)
 
 
 def _checkpoint_holds(session: Session, path) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 from datetime import date  # noqa: F401  (the models' annotations are resolved here: FACADE)
-from typing import TYPE_CHECKING, Any, Protocol  # noqa: F401  (Any: likewise)
+from typing import TYPE_CHECKING, Any  # noqa: F401  (Any: likewise)
 
 from sqlalchemy import Index, String, Table, inspect
 from sqlmodel import SQLModel
@@ -51,18 +51,6 @@ def identifier(length: int) -> String:
     punctuation ignored) puts "/15/" inside the subtree range of "/1/5/" and "/1/5/12/"
     outside it (tests/storage/test_collation.py)."""
     return String(length).with_variant(String(length, collation="C"), "postgresql")
-
-
-class _Saved(Protocol):
-    id: int | None
-
-
-def saved_id(row: _Saved) -> int:
-    """The primary key of a row read from the database or flushed: every such row has one
-    (`id` is typed `int | None` only because a new row has none until it is flushed)."""
-    if row.id is None:
-        raise ValueError(f"{type(row).__name__} has no id: it was never flushed")
-    return row.id
 
 
 def table_of(model: type[SQLModel]) -> Table:
@@ -150,7 +138,7 @@ if TYPE_CHECKING:  # what mypy and the readers see; at run time `__getattr__` ab
 
 __all__ = [  # the constants, the helpers and every table model
     "DONE_LATE", "DONE_ON_TIME", "EVENT", "NOT_APPLICABLE", "NOT_DONE", "NOT_DONE_RECORD",
-    "OPEN", "ORG_KINDS", "OVERDUE", "ROLES", "VOID", "load_all", "saved_id", "table_of",
+    "OPEN", "ORG_KINDS", "OVERDUE", "ROLES", "VOID", "load_all", "table_of",
     "ApiToken", "AuditRecord", "CalendarFeed", "Case", "CaseComment", "CaseLink",
     "CommentMention", "EventRecord", "EvidenceFile",
     "ExternalAnalysis", "FileBlob", "FileChunk", "IdempotencyKey", "Invitation", "Lease", "MonitoringReport",

@@ -16,7 +16,7 @@ class WebSession(SQLModel, table=True):
 
     __tablename__ = "web_session"
     __module__ = FACADE
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     token_hash: str = Field(max_length=64, unique=True, index=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     csrf: str = Field(max_length=64)
@@ -29,7 +29,7 @@ class ApiToken(SQLModel, table=True):
 
     __tablename__ = "api_token"
     __module__ = FACADE
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     token_hash: str = Field(max_length=64, unique=True, index=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     name: str = Field(max_length=limits.TOKEN_NAME)
@@ -42,7 +42,7 @@ class CalendarFeed(SQLModel, table=True):
 
     __tablename__ = "calendar_feed"
     __module__ = FACADE
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     token_hash: str = Field(max_length=64, unique=True, index=True)
     owner_id: int = Field(foreign_key="app_user.id", index=True)
     scope: str = Field(max_length=16)  # "user" or "organisation"
@@ -78,7 +78,7 @@ class Invitation(SQLModel, table=True):
 
     __tablename__ = "invitation"
     __module__ = FACADE
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     token_hash: str = Field(max_length=64, unique=True, index=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     created_at: float

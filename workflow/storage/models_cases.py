@@ -19,7 +19,7 @@ class Organisation(SQLModel, table=True):
 
     __tablename__ = "organisation"
     __module__ = FACADE
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     code: str = Field(max_length=limits.ORG_CODE, unique=True, index=True,
                       sa_type=identifier(limits.ORG_CODE))
     name: str = Field(max_length=limits.ORG_NAME)
@@ -39,7 +39,7 @@ class User(SQLModel, table=True):
 
     __tablename__ = "app_user"
     __module__ = FACADE
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     login: str = Field(max_length=limits.LOGIN, unique=True, index=True)
     full_name: str = Field(max_length=limits.FULL_NAME)
     role: str = Field(max_length=16)
@@ -60,7 +60,7 @@ class Programme(SQLModel, table=True):
     __tablename__ = "programme"
     __module__ = FACADE
     __table_args__ = (UniqueConstraint("subject_id", "year"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     subject_id: int = Field(foreign_key="organisation.id", index=True)
     year: int
 
@@ -78,7 +78,7 @@ class Case(SQLModel, table=True):
                  where="period IS NOT NULL"),
         Index("ix_case_process_subject", "process", "subject_id"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     process: str = Field(max_length=64, sa_type=identifier(64))
     process_version: int = 1
     programme_id: int | None = Field(default=None, foreign_key="programme.id", index=True)
@@ -135,7 +135,7 @@ class Stage(SQLModel, table=True):
         Index("ix_stage_status_due", "status", "due_date", "subject_path", "case_id"),
         Index("ix_stage_path_status_due", "subject_path", "status", "due_date", "case_id"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     # no index of their own: the partial unique indexes above lead with them (0015)
     case_id: int | None = Field(default=None, foreign_key="process_case.id")
     programme_id: int | None = Field(default=None, foreign_key="programme.id")
@@ -156,7 +156,7 @@ class EventRecord(SQLModel, table=True):
 
     __tablename__ = "event_record"
     __module__ = FACADE
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     case_id: int = Field(foreign_key="process_case.id", index=True)
     kind: str = Field(default=EVENT, max_length=16)  # event | not_done | void
     event: str = Field(max_length=64)  # the event; for not_done the stage; for void the event
@@ -176,7 +176,7 @@ class EvidenceFile(SQLModel, table=True):
 
     __tablename__ = "evidence_file"
     __module__ = FACADE
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     case_id: int = Field(foreign_key="process_case.id", index=True)
     record_id: int | None = Field(default=None, foreign_key="event_record.id", index=True)
     sha256: str = Field(max_length=64, index=True)
@@ -204,7 +204,7 @@ class AuditRecord(SQLModel, table=True):
         Index("ix_audit_log_entity", "entity", "entity_id"),
         _partial("ix_audit_log_handover", "at", where=f"action = '{HANDOVER}'", unique=False),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     at: str = Field(max_length=40)
     actor: str = Field(max_length=100)
     action: str = Field(max_length=64)
@@ -226,7 +226,7 @@ class CaseLink(SQLModel, table=True):
     __tablename__ = "case_link"
     __module__ = FACADE
     __table_args__ = (UniqueConstraint("from_case_id", "to_case_id", name="uq_case_link"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     from_case_id: int = Field(foreign_key="process_case.id")  # the procedure's case
     to_case_id: int = Field(foreign_key="process_case.id", index=True)  # the register entry
     event: str | None = Field(default=None, max_length=64)  # the outcome that opened it

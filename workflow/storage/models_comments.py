@@ -18,7 +18,7 @@ class CaseComment(SQLModel, table=True):
 
     __tablename__ = "case_comment"
     __module__ = FACADE
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     case_id: int = Field(foreign_key="process_case.id", index=True)
     author_id: int | None = Field(default=None, foreign_key="app_user.id")
     actor: str = Field(max_length=100)
@@ -34,7 +34,7 @@ class CommentMention(SQLModel, table=True):
     __tablename__ = "comment_mention"
     __module__ = FACADE
     __table_args__ = (UniqueConstraint("comment_id", "user_id", name="uq_comment_mention"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     comment_id: int = Field(foreign_key="case_comment.id")
     user_id: int = Field(foreign_key="app_user.id", index=True)
     created_at: str = Field(max_length=40)

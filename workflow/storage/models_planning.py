@@ -20,7 +20,7 @@ class ExternalAnalysis(SQLModel, table=True):
 
     __tablename__ = "external_analysis"
     __module__ = FACADE
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     subject_id: int = Field(foreign_key="organisation.id", index=True)
     completed_on: date
     reference: str | None = Field(default=None, max_length=500)
@@ -33,7 +33,7 @@ class Subdivision(SQLModel, table=True):
     __tablename__ = "subdivision"
     __module__ = FACADE
     __table_args__ = (UniqueConstraint("organisation_id", "name"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     name: str = Field(max_length=300)
 
@@ -43,7 +43,7 @@ class Risk(SQLModel, table=True):
 
     __tablename__ = "risk"
     __module__ = FACADE
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     analysis_id: int | None = Field(default=None, foreign_key="process_case.id", index=True)
     external_id: int | None = Field(default=None, foreign_key="external_analysis.id", index=True)
     description: str = Field(sa_column=Column(Text, nullable=False))
@@ -56,7 +56,7 @@ class Recommendation(SQLModel, table=True):
 
     __tablename__ = "recommendation"
     __module__ = FACADE
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     risk_id: int = Field(foreign_key="risk.id", index=True)
     text: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(default="not_started", max_length=16)
@@ -69,7 +69,7 @@ class PlanItem(SQLModel, table=True):
 
     __tablename__ = "plan_item"
     __module__ = FACADE
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     analysis_id: int | None = Field(default=None, foreign_key="process_case.id", index=True)
     external_id: int | None = Field(default=None, foreign_key="external_analysis.id", index=True)
     recommendation_id: int | None = Field(default=None, foreign_key="recommendation.id")
@@ -91,7 +91,7 @@ class MonitoringReport(SQLModel, table=True):
         _partial("uq_monitoring_period_external", "external_id", "period",
                  where="external_id IS NOT NULL"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     analysis_id: int | None = Field(default=None, foreign_key="process_case.id", index=True)
     external_id: int | None = Field(default=None, foreign_key="external_analysis.id", index=True)
     period: str = Field(max_length=8)
@@ -104,7 +104,7 @@ class Position(SQLModel, table=True):
 
     __tablename__ = "position"
     __module__ = FACADE
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     analysis_id: int = Field(foreign_key="process_case.id", index=True)
     title: str = Field(max_length=limits.TITLE)
     subdivision: str = Field(max_length=limits.TITLE)

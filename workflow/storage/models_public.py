@@ -16,7 +16,7 @@ class PublicHit(SQLModel, table=True):
 
     __tablename__ = "public_hit"
     __module__ = FACADE
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     client: str = Field(max_length=100, index=True)
     at: float = Field(index=True)
 

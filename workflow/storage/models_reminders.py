@@ -22,7 +22,7 @@ class OutboxMessage(SQLModel, table=True):
         UniqueConstraint("recipient_id", "channel", "local_day", "digest"),
         Index("ix_outbox_status_next", "status", "next_attempt_at"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     recipient_id: int = Field(foreign_key="app_user.id", index=True)
     channel: str = Field(max_length=16)
     local_day: date
@@ -49,7 +49,7 @@ class TelegramLink(SQLModel, table=True):
 
     __tablename__ = "telegram_link"
     __module__ = FACADE
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     code: str = Field(max_length=32, unique=True, index=True)
     user_id: int = Field(foreign_key="app_user.id")
     expires_at: float
@@ -93,7 +93,7 @@ class ReminderHold(SQLModel, table=True):
 
     __tablename__ = "reminder_hold"
     __module__ = FACADE
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     case_id: int = Field(foreign_key="process_case.id")
     stage_key: str | None = Field(default=None, max_length=64)

@@ -13,12 +13,6 @@ def files_of_case(s: Session, case_id: int | None) -> list[EvidenceFile]:
                        .order_by(col(EvidenceFile.id))))
 
 
-def live_files(s: Session) -> list[EvidenceFile]:
-    """Every file that is not void, of every case, by id."""
-    return list(s.exec(select(EvidenceFile).where(col(EvidenceFile.voided_at).is_(None))
-                       .order_by(col(EvidenceFile.id))))
-
-
 def all_files(s: Session) -> list[EvidenceFile]:
     """Every file of every case, void ones too, by id (`audit verify`)."""
     return list(s.exec(select(EvidenceFile).order_by(col(EvidenceFile.id))))
