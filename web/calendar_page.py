@@ -48,6 +48,9 @@ def calendar_page(request: Request, year: str, pc: PageContext = Depends(page)):
                   first=cal.first_year, last=cal.last_year)
 
 
+# -- a reader's calendar feed (iCalendar; its address is made on her account page) ---------
+
+
 @router.get("/ics/{token}.ics")
 def ics(request: Request, token: str, s: Session = Depends(db)):
     feed = auth.feed_for(s, token)

@@ -28,7 +28,7 @@ from workflow.cli.common import (
     unit_of_work,
     write_file,
 )
-from workflow.cli.options import Json, Number, Org, Process, SignedBy, Url
+from workflow.cli.options import Evidence, Json, Number, Org, Process, SignedBy, Url
 from workflow.core.errors import UsageError
 
 svc = lazy("workflow.services")
@@ -135,9 +135,7 @@ def bulk_record(command: typer.Context,
                 number: Number = None, signed_by: SignedBy = None, url: Url = None,
                 note: str = typer.Option(None, "--note", metavar="TEXT",
                                          help="Free text recorded with every record."),
-                evidence: list[str] = typer.Option(None, "--evidence", metavar="KEY=VALUE",
-                                                   help="Another evidence field of the "
-                                                        "definition."),
+                evidence: Evidence = None,
                 files: list[Path] = typer.Option(None, "--file", metavar="PATH",
                                                  help="A confirming document attached to "
                                                       "every record; repeat for more."),

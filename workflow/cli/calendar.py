@@ -61,8 +61,8 @@ def show(year: str = typer.Argument(..., metavar="YEAR", help="The year, e.g. 20
     for d in off:
         table.add_row(d.date.isoformat(), t(f"weekday.{d.date.weekday()}"), d.name(lang),
                       t(f"kind.{d.kind}"))
-    for d in worked:
-        table.add_row(d.date.isoformat(), t(f"weekday.{d.date.weekday()}"), d.reason(lang),
+    for w in worked:
+        table.add_row(w.date.isoformat(), t(f"weekday.{w.date.weekday()}"), w.reason(lang),
                       t("kind.working"))
     STATE.console.print(table)
     if notice:

@@ -23,7 +23,7 @@ from workflow.cli.common import (
     unit_of_work,
     write_file,
 )
-from workflow.cli.options import CaseId, Json, Org, Responsible
+from workflow.cli.options import CaseId, Json, Org, Position, Responsible
 from workflow.core.errors import UsageError
 
 svc = lazy("workflow.services")
@@ -141,8 +141,7 @@ def case_open(process: str = PROCESS_KEY,
                                                "process has one."),
               person: str = typer.Option(None, "--person", metavar="NAME",
                                          help="The person the case is about."),
-              position: str = typer.Option(None, "--position", metavar="TITLE",
-                                           help="The person's position."),
+              position: Position = None,
               field: list[str] = typer.Option(None, "--field", metavar="KEY=VALUE",
                                               help="A field of the definition (repeatable)."),
               dates: list[str] = typer.Option(None, "--date", metavar="NAME=DATE",
@@ -389,8 +388,7 @@ def case_edit(case_id: CaseId,
               person: str = typer.Option(None, "--person", metavar="NAME",
                                          help="The person the case is about (\"\" clears "
                                               "an optional one)."),
-              position: str = typer.Option(None, "--position", metavar="TITLE",
-                                           help="The person's position."),
+              position: Position = None,
               field: list[str] = typer.Option(None, "--field", metavar="KEY=VALUE",
                                               help="A field of the definition (repeatable; "
                                                    "an empty value clears it)."),

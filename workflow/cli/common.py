@@ -138,8 +138,8 @@ def unexpected_error(exc: BaseException) -> MerzimError:
     (MERZIM_DEBUG=1 shows the traceback)."""
     from sqlalchemy.exc import DatabaseError, DataError, OperationalError
 
-    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    detail = detail[0] if detail else type(exc).__name__
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    detail = lines[0] if lines else type(exc).__name__
     low = detail.lower()
     if _stored_value_unreadable(exc):
         return MerzimError(key="error.db_corrupt", detail=f"{type(exc).__name__}: {detail}")

@@ -23,7 +23,7 @@ from workflow.cli.common import (
     registry,
     unit_of_work,
 )
-from workflow.cli.options import AsOf, CaseId, Json, Number, Org, Process, SignedBy, Url
+from workflow.cli.options import AsOf, CaseId, Evidence, Json, Number, Org, Process, SignedBy, Url
 from workflow.cli.rendering import render_list as _render_list
 from workflow.cli.rendering import render_view as _render_view
 from workflow.cli.rendering import view_json as _view_json
@@ -290,8 +290,7 @@ def record(command: typer.Context,
                                     help="Free text; the reason for cancel or for --not-done."),
            period: str = typer.Option(None, "--period", metavar="PERIOD",
                                       help="Monitoring period, e.g. 2025Q4 (or 2025q4)."),
-           evidence: list[str] = typer.Option(None, "--evidence", metavar="KEY=VALUE",
-                                              help="Another evidence field of the definition."),
+           evidence: Evidence = None,
            link: list[str] = typer.Option(None, "--link", metavar="CHANNEL=URL",
                                           help="A link to the publication with its channel "
                                           "(site, media, social); repeat for each."),

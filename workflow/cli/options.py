@@ -40,6 +40,13 @@ SignedBy = Annotated[str | None, typer.Option("--signed-by", metavar="NAME",
                                               help="Who signed the document.")]
 Url = Annotated[str | None, typer.Option("--url", metavar="URL", help="Link to the publication.")]
 
+# -- what a record or a case carries -----------------------------------------------------------
+
+Evidence = Annotated[list[str] | None, typer.Option(
+    "--evidence", metavar="KEY=VALUE", help="Another evidence field of the definition.")]
+Position = Annotated[str | None, typer.Option("--position", metavar="TITLE",
+                                              help="The person's position.")]
+
 # -- what a command acts on -------------------------------------------------------------------
 
 CaseId = Annotated[str, typer.Argument(help="Case (analysis) id.")]

@@ -16,7 +16,7 @@ from workflow.core.machine import MAX_TEXT, clean_evidence
 from workflow.core.signers import ROLE_FIELD, justification_signed
 from workflow.monitoring import rules as mon
 from workflow.services.context import Context
-from workflow.services.lookup import get_analysis, get_org
+from workflow.services.lookup import get_analysis, get_org, org_of
 from workflow.services.organisations import local_name
 from workflow.services.processes import definition_of
 from workflow.storage import audit
@@ -57,7 +57,7 @@ def _stage(s: Session, analysis: Case, key: str) -> Stage | None:
 
 
 def _add_stage(s: Session, analysis: Case, key: str, due: date) -> Stage:
-    subject = s.get(Organisation, analysis.subject_id)
+    subject = org_of(s, analysis.subject_id)
     st = Stage(case_id=analysis.id, key=key, subject_id=subject.id, subject_path=subject.path,
                due_date=due, projected=False, status=OPEN)
     s.add(st)
@@ -381,7 +381,7 @@ def import_plan(s: Session, ctx: Context, rows: list[dict[str, str]], analysis_i
                 external_id: int | None = None) -> list[PlanItem]:
     """Add the plan's measures (all or none); each bad row is refused naming its row number."""
     analysis, ext = _owner(s, analysis_id, external_id)
-    org = s.get(Organisation, analysis.object_id if analysis else ext.subject_id)
+    org = org_of(s, analysis.object_id if analysis else ext.subject_id)
     names = known_subdivisions(s, org)
     items = []
     for i, row in enumerate(rows, start=2):
@@ -461,8 +461,8 @@ def positions_under(s: Session, org_code: str, language: str = "en") -> list[dic
     spec = _default_definition().scorecard
     positions_stage = spec.stages.get("positions_approved") if spec is not None else None
     query = (select(Position, Case, Organisation)
-             .join(Case, Case.id == Position.analysis_id)
-             .join(Organisation, Organisation.id == Case.subject_id)
+             .join(Case, col(Case.id) == Position.analysis_id)
+             .join(Organisation, col(Organisation.id) == Case.subject_id)
              .where(in_subtree(Organisation.path, scope_org))
              .order_by(col(Organisation.path), col(Position.id)))
     out = []

@@ -62,7 +62,7 @@ from workflow.platform.rules import (
 )
 from workflow.services.cases import definition_of
 from workflow.services.context import Context
-from workflow.services.lookup import get_org
+from workflow.services.lookup import get_org, org_of
 from workflow.services.organisations import org_name
 from workflow.services.programmes import programme_cases, programme_definition
 from workflow.settings import Settings
@@ -215,7 +215,7 @@ def build(s: Session, ctx: Context, pmap: PlatformMap, prog: Programme,
           sees_person: Any = None) -> Package:
     """Every sub-task of the map with its documents for the programme (or one of its cases);
     with `forms`, the sub-tasks' report forms too (not for one case: a form is the year's)."""
-    subject = s.get(Organisation, prog.subject_id)
+    subject = org_of(s, prog.subject_id)
     t, lang = Translator(ctx.language), ctx.language
     cases = _cases(s, ctx, pmap, prog, subject)
     if case_id is not None:
@@ -409,7 +409,7 @@ def record_upload(s: Session, ctx: Context, pmap: PlatformMap, subject_code: str
 def record_upload_of(s: Session, ctx: Context, pmap: PlatformMap, prog: Programme,
                      subtask: str, on: date, url: str | None = None) -> Stage:
     """`record_upload` for a programme already found (the page's form, the API)."""
-    subject = s.get(Organisation, prog.subject_id)  # (already in the session: no query)
+    subject = org_of(s, prog.subject_id)  # (already in the session: no query)
     subject_code, year = subject.code, prog.year
     if pmap.find(subtask) is None:
         raise NotFound(f"no sub-task {subtask!r} in the implementation map",

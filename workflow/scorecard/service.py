@@ -172,10 +172,10 @@ def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
     rows = read(select_columns(Case.id, Case.state, Case.case_date,
                                col(subj.code).label("subject_code"),
                                col(obj.code).label("object_code"))
-                .join(Programme, Programme.id == Case.programme_id)
-                .join(subj, subj.id == Case.subject_id)
-                .outerjoin(obj, obj.id == Case.object_id)
-                .where(Programme.year == year, Case.process == definition.key,
+                .join(Programme, col(Programme.id) == Case.programme_id)
+                .join(subj, col(subj.id) == Case.subject_id)
+                .outerjoin(obj, col(obj.id) == Case.object_id)
+                .where(col(Programme.year) == year, Case.process == definition.key,
                        col(Case.withdrawn_at).is_(None),  # withdrawn: never scored
                        or_(in_subtree(subj.path, root), in_subtree(obj.path, root)))
                 .order_by(col(Case.id)))
@@ -283,7 +283,7 @@ def _schedules(s: Session, subject_ids: list[int], year: int, key: str | None) -
         return done
     for chunk in _chunks(subject_ids):
         for prog, st in s.exec(select(Programme, Stage)
-                               .join(Stage, Stage.programme_id == Programme.id)
+                               .join(Stage, col(Stage.programme_id) == Programme.id)
                                .where(_in(s, Programme.subject_id, chunk), Programme.year == year,
                                       Stage.key == key)):
             if st.status in (DONE_ON_TIME, DONE_LATE):

@@ -28,7 +28,7 @@ from workflow.services import hooks
 from workflow.services.case_opening import _text, check_opening, open_case
 from workflow.services.case_plan import facts_of, records_of, stages_of, sync
 from workflow.services.context import Context
-from workflow.services.lookup import get_case
+from workflow.services.lookup import get_case, org_of
 from workflow.services.processes import definition_of
 from workflow.storage import audit
 from workflow.storage.models import (
@@ -133,32 +133,32 @@ def record_event(s: Session, ctx: Context, case_id: int | str, event: str, on: d
     case = get_case(s, case_id)
     guard_standing(case)
     defn = definition_of(s, ctx, case)
-    evidence = clean_evidence(evidence)
+    given = clean_evidence(evidence)
     rows = records_of(s, case)
     facts = facts_of(s, case, rows)
-    subject = s.get(Organisation, case.subject_id)
+    subject = org_of(s, case.subject_id)
     spec, new_state = check_record(ctx, defn, case.id, facts, ctx.kind_for(defn.key, subject),
-                                   event, on, evidence)
-    check_organisations(s, defn, subject, evidence)
+                                   event, on, given)
+    check_organisations(s, defn, subject, given)
     if spec.repeatable and not repeat:
         files = [str(f.get("sha256")) for f in (audit_extra or {}).get("files", ())]
-        earlier = repeated_record(s, ctx, case, rows, event, on, evidence, files)
+        earlier = repeated_record(s, ctx, case, rows, event, on, given, files)
         if earlier is not None:
             raise RuleViolation(f"{event} of {on} was just recorded (#{earlier.id})",
                                 key="rule.repeat_event", event=event, date=on.isoformat(),
                                 id=earlier.id)
     record = EventRecord(case_id=case.id, kind=EVENT, event=event, on=on,
-                         evidence=evidence or None, actor=ctx.actor, recorded_at=audit.now_iso(),
+                         evidence=given or None, actor=ctx.actor, recorded_at=audit.now_iso(),
                          typed_on=ctx.today)
     s.add(record)
     if spec.terminal:
-        case.cancel_reason = evidence.get("note")
+        case.cancel_reason = given.get("note")
     s.flush()
     hooks.recorded(s, ctx, case, defn, record)
     moved = sync(s, ctx, case, defn, rows=[*rows, record])  # the records, read once
     follow_up = _open_follow_up(s, ctx, case, subject, spec, on)
     audit.append(s, ctx.actor, f"event.{event}", "case", case.id,
-                 {"event": event, "on": on, "evidence": evidence, "state": case.state or new_state,
+                 {"event": event, "on": on, "evidence": given, "state": case.state or new_state,
                   "moved": moved, **({"opened_case": follow_up.id} if follow_up else {}),
                   **(audit_extra or {})})
     return record
@@ -205,7 +205,7 @@ def record_not_done(s: Session, ctx: Context, case_id: int | str, stage: str, no
     case = get_case(s, case_id)
     defn = definition_of(s, ctx, case)
     _guard_open(ctx, defn, case)
-    note = _text(note, "note", MAX_TEXT)
+    note = _text(note, "note", MAX_TEXT) or ""
     if not note:
         raise UsageError("a reason is required", key="error.reason_required")
     on = on or ctx.today
@@ -226,7 +226,7 @@ def void_record(s: Session, ctx: Context, case_id: int | str, target: str, note:
     case = get_case(s, case_id)
     guard_standing(case)
     defn = definition_of(s, ctx, case)
-    note = _text(note, "note", MAX_TEXT)
+    note = _text(note, "note", MAX_TEXT) or ""
     if not note:
         raise UsageError("a reason is required", key="error.reason_required")
     victim = decide_void(defn, records_of(s, case), target)
