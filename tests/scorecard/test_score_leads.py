@@ -130,6 +130,20 @@ def test_the_command_line_shows_a_dash_for_not_evaluated(world):
     assert result.returncode == 0, result.stderr
     line = next(ln for ln in result.stdout.splitlines() if "1.5.1" in ln)
     assert "—" in line
+    # its XLSX as the page's: the number columns hold numbers, the cell not evaluated empty
+    import openpyxl
+
+    path = world["tmp"] / "score-gov.xlsx"
+    result = world["m"]("score", "GOV", "--year", "2026", "--subtree", "--file", str(path),
+                        today="2026-12-15")
+    assert result.returncode == 0, result.stderr
+    xrows = [[c.value for c in line] for line in openpyxl.load_workbook(path).active.iter_rows()]
+    header = next(i for i, x in enumerate(xrows) if any(
+        str(h or "").startswith("1.5.1") for h in x))
+    column = next(i for i, h in enumerate(xrows[header]) if str(h or "").startswith("1.5.1"))
+    gov = next(x for x in xrows[header + 1:] if x[0] == "GOV")
+    assert gov[column] is None
+    assert all(c != "—" for x in xrows[header + 1:] for c in x)
 
 
 def test_points_at_risk_are_listed_with_their_deadlines(web):

@@ -44,9 +44,12 @@ def test_the_sign_in_pages_language_wins_and_is_offered_to_save(web: Web):
     assert page.status_code == 200
     assert '<html lang="en">' in page.text  # the page's choice, not the profile's kk
     assert OFFER in page.text
-    offer = html.unescape(re.search(r'<span>([^<]*)</span>\s*<button[^>]*lang-offer-save',
-                                    page.text).group(1))
-    assert offer == Translator("en")("web.lang_offer", profile="Қазақша")
+    # the whole question on a wide screen, the short one on a phone (the page's CSS shows one)
+    found = re.search(r'<span class="wide-only">([^<]*)</span>\s*<span class="narrow-only">'
+                      r'([^<]*)</span>\s*<button[^>]*lang-offer-save', page.text)
+    en = Translator("en")
+    assert [html.unescape(x) for x in found.groups()] == [
+        en("web.lang_offer", profile="Қазақша"), en("web.lang_offer_short")]
     assert _language_of(web, "asel") == "kk"  # nothing saved by signing in
 
     # a wrong CSRF token: refused, nothing changed

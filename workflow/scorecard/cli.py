@@ -56,11 +56,11 @@ def score(org: SubjectOrg,
         return
     cards = [in_words(r, t) for r in results]
     if file is not None:
-        from workflow.scorecard.words import score_table
+        from workflow.scorecard.words import numbers_only, score_table
         from workflow.tabular import table_csv, table_xlsx
 
         header, body = score_table(cards, t)
-        write_file(file, table_xlsx(t("nav.scores"), header, body)
+        write_file(file, table_xlsx(t("nav.scores"), header, numbers_only(body))
                    if file.suffix.lower() == ".xlsx" else table_csv(header, body))
     if as_json:
         emit_json({"org": org, "year": year_n, "as_of": ctx.today, "subjects": cards}

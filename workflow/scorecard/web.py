@@ -29,7 +29,7 @@ from workflow.i18n import Translator
 from workflow.scorecard import service as scoring
 from workflow.scorecard.evaluation import project_of
 from workflow.scorecard.rules import ScoreSettings
-from workflow.scorecard.words import NOT_EVALUATED, column_label, in_words, number, score_table
+from workflow.scorecard.words import column_label, in_words, number, numbers_only, score_table
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
@@ -225,8 +225,8 @@ def score_export(request: Request, fmt: str, pc: PageContext = Depends(page)) ->
     project, chosen = _projects(request)
     _sort, _descending, cards = _ordered(request, _cards(request, pc, code, year, subtree=True))
     header, body = score_table(cards, pc.t, chosen)
-    if fmt == "xlsx":  # a number column holds numbers: a cell not evaluated is left empty
-        body = [[None if c == NOT_EVALUATED else c for c in row] for row in body]
+    if fmt == "xlsx":
+        body = numbers_only(body)
     tx.audited(pc.s, f"web:{pc.viewer.login}", "export.score", "organisation", code,
                {"format": fmt, "year": year, "rows": len(body), "project": project})
     return export(fmt, f"score-{code}-{year}", pc.t("nav.scores"), header, body)

@@ -377,6 +377,12 @@ def column_label(key: str, t: Translator) -> str:
     return f"{number_} {t(f'score.part.{part}')}" if part else number_
 
 
+def numbers_only(body: list[list[Any]]) -> list[list[Any]]:
+    """A score table's rows for a spreadsheet: a number column holds numbers, so an indicator
+    not evaluated is an empty cell there, not the "—" of the pages and the CSV."""
+    return [[None if c == NOT_EVALUATED else c for c in row] for row in body]
+
+
 def score_table(cards: list[dict[str, Any]], t: Translator,
                 chosen: tuple[int, ...] = (1, 2, 3, 4)) -> tuple[list[str], list[list[Any]]]:
     """The scorecards (in words) as one table: a row per subject, a column per indicator's
