@@ -91,6 +91,7 @@ from workflow.storage.models import (
     User,
     table_of,
 )
+from workflow.storage.queries import cases as case_queries
 from workflow.storage.queries.accounts import active_officers
 
 BATCH = 500  # rows per transaction
@@ -213,14 +214,6 @@ def digest(rows: list[dict[str, Any]]) -> str:
     return hashlib.sha256(audit.canonical(rows).encode("utf-8")).hexdigest()
 
 
-def _marks(s: Session) -> tuple[int, int]:
-    """The newest case's id and the audit chain's newest record's id (primary keys: two
-    index reads)."""
-    case = s.execute(rows_of(func.max(col(Case.id)))).scalar()
-    record = s.execute(rows_of(func.max(col(AuditRecord.id)))).scalar()
-    return int(case or 0), int(record or 0)
-
-
 def _repeats_possible(defn: Definition, cells: list[Cells]) -> bool:
     """Whether a row can repeat a case: one has a named date (or a date has a default)."""
     return any(c.dates for c in cells) or any(d.default is not None
@@ -234,7 +227,7 @@ def _read_known(s: Session, defn: Definition, cells: list[Cells],
     (the repeats whose person the importer may not see apart, `ctx.shows_person`)."""
     known = _Known()
     if cases:  # read first: what commits after them is read again by the batches
-        known.case_mark, known.audit_mark = _marks(s)
+        known.case_mark, known.audit_mark = case_queries.newest_marks(s)
     codes = {c.subject for c in cells} | {c.object for c in cells if c.object}
     for part in chunks(sorted(codes)):
         for org in s.execute(rows_of(col(Organisation.id), col(Organisation.code),
@@ -276,22 +269,6 @@ def _read_cases(s: Session, defn: Definition, subject_ids: list[int], known: _Kn
                     (case.object_id, key), []).append(case.id)
 
 
-def _touched(s: Session, defn: Definition, known: _Known, subject_ids: set[int]) -> set[int]:
-    """The subjects (of `subject_ids`) of the cases of the process another writer opened or
-    changed since `known`'s marks: the cases of larger id, and those the audit records of
-    larger id name (every write of a case appends one, under the writers' lock). Reads only
-    what was written since: nothing when no one else wrote."""
-    found = {int(i) for i in s.execute(rows_of(col(Case.subject_id)).where(
-        col(Case.id) > known.case_mark, col(Case.process) == defn.key)).scalars()}
-    named = {int(i) for i in s.execute(rows_of(col(AuditRecord.entity_id)).where(
-        col(AuditRecord.id) > known.audit_mark, col(AuditRecord.entity) == "case")).scalars()
-        if str(i).isdigit()}
-    for part in chunks(sorted(named)):
-        found |= {int(i) for i in s.execute(rows_of(col(Case.subject_id)).where(
-            col(Case.id).in_(part), col(Case.process) == defn.key)).scalars()}
-    return found & subject_ids
-
-
 def _catch_up(s: Session, ctx: Context, checked: Checked) -> None:
     """Before a batch, under the writers' lock: the repeats of the subjects another writer
     touched since the last read, read again into `checked.known` (those whose repeats
@@ -300,7 +277,9 @@ def _catch_up(s: Session, ctx: Context, checked: Checked) -> None:
     if not _repeats_possible(checked.defn, checked.cells):
         return
     subjects = {o.id for o in known.orgs.values()}
-    touched = sorted(_touched(s, checked.defn, known, subjects))
+    since = case_queries.touched_subjects(s, checked.defn.key, known.case_mark,
+                                          known.audit_mark, (DONE,))
+    touched = sorted(subjects if since is None else subjects & since)
     if touched:
         again = _Known()
         _read_cases(s, checked.defn, touched, again, ctx)
@@ -634,7 +613,7 @@ def _generic_batch(s: Session, ctx: Context, checked: Checked, start: int, stop:
             recorded = event
         done.append(Imported(item.row, SimpleNamespace(**item.case), [], recorded))
     # what this batch wrote is no other writer's: the next batch reads only what comes after
-    checked.known.case_mark, checked.known.audit_mark = _marks(s)
+    checked.known.case_mark, checked.known.audit_mark = case_queries.newest_marks(s)
     return done
 
 
