@@ -50,6 +50,7 @@ from workflow.planning.service import (
     programme_stages,
 )
 from workflow.services.bulk import (
+    CASE_COLUMNS,
     STAGE_COLUMNS,
     RowRefused,
     chunks,
@@ -76,6 +77,7 @@ from workflow.storage.models import (
     ExternalAnalysis,
     Organisation,
     Programme,
+    Stage,
     User,
     table_of,
 )
@@ -387,7 +389,8 @@ class RegisterPlanner:
     def write(self, s: Session, ctx: Context, planned: RegisterChecked, start: int, stop: int,
               written: list[int], head: list[tuple], tail: list[tuple],
               held: Callable[[list[tuple]], list[tuple]] | None = None,
-              events: set[int] | frozenset[int] = frozenset()) -> list[dict[str, Any]]:
+              events: set[int] | frozenset[int] = frozenset(),
+              marks: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Rows [start, stop) written in the session's transaction, under the writers' lock
         (taken by the caller): their programmes, cases, stages and `case.open` records between
         `head` and `tail` (one piece of the chain). `written`: the ids of the rows before
@@ -395,7 +398,9 @@ class RegisterPlanner:
         the rows depend on is read again; when another writer changed it, every row of the
         file is planned again with it (refused rows raise `RowRefused`, first one). `held`:
         the stage rows of the programmes made and of the rows (by row number) not in `events`
-        inserted as it gives them (an unfinished import's). The cases written (columns)."""
+        inserted as it gives them (an unfinished import's); `marks`: columns the cases of
+        those rows are inserted with (the unfinished import's mark, never updated on). The
+        cases written (columns)."""
         checked = planned.checked
         rows = checked.rows
         self._catch_up(s, ctx, planned)  # the analyses another writer changed: nothing else
@@ -427,13 +432,22 @@ class RegisterPlanner:
                         [(prog_id, sid, year) for (sid, year), prog_id
                          in zip(new, programme_ids, strict=True)])
         cases = []
+        marked = tuple(marks or ())
         for item, case_id in zip(part, case_ids, strict=True):
             case = dict(item.case, id=case_id,
                         programme_id=programmes[(item.subject.id, item.row.start.year)])
+            case.update(dict.fromkeys(marked))
+            if item.row.row not in events and marks:
+                case.update(marks)
             cases.append(case)
             made = stage_tuples(case_id, item.subject, item.stages.values())
             stage_rows += made if item.row.row in events else keep(made)
-        write_cases(conn, cases, stage_rows)
+        if marked:
+            insert_rows(conn, table_of(Case), (*CASE_COLUMNS, *marked),
+                        [tuple(case[c] for c in (*CASE_COLUMNS, *marked)) for case in cases])
+            insert_rows(conn, table_of(Stage), STAGE_COLUMNS, stage_rows)
+        else:
+            write_cases(conn, cases, stage_rows)
         ids = [*written[:start], *case_ids]
         audit.append_many(s, ctx.actor, [*head, *(
             ("case.open", "case", case["id"], _named(item, ids)[0])

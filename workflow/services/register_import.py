@@ -123,6 +123,13 @@ def pending_reason(import_id: str) -> str:
     return f"import {import_id} not finished"
 
 
+def _marks_of(ctx: Context, import_id: str) -> dict[str, Any]:
+    """The columns of a case of the unfinished import `import_id` (`MARKS`), as `_mark`
+    sets them."""
+    return {"withdrawn_at": PENDING_AT, "withdrawn_by": ctx.actor,
+            "withdrawn_reason": pending_reason(import_id)}
+
+
 # -- phase 1: the whole file checked ---------------------------------------------------------
 
 
@@ -504,15 +511,18 @@ def _give_back(s: Session, where: Any) -> None:
 
 
 def _planned_batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
-                   written: list[int], head: list[tuple], tail: list[tuple], hold: bool
-                   ) -> list[Imported]:
-    """Rows [start, stop) of a file the feature's planner plans, written by it; their events
+                   written: list[int], head: list[tuple], tail: list[tuple],
+                   import_id: str | None) -> list[Imported]:
+    """Rows [start, stop) of a file the feature's planner plans, written by it (`import_id`:
+    the cases of the rows naming no event inserted marked, their stages held); their events
     recorded by `record_event`."""
+    hold = import_id is not None
     try:
         events = {item.row.row for item in checked.ready[start:stop]
                   if item.row.row in checked.events}
         cases = checked.planner.write(s, ctx, checked.planned, start, stop, written, head,
-                                      tail, held if hold else None, events)
+                                      tail, held if hold else None, events,
+                                      _marks_of(ctx, import_id) if hold else None)
     except RowRefused as exc:
         raise FileRefused([exc]) from None
     done = []
@@ -536,14 +546,14 @@ def _batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
     keep_version(s, ctx, defn)  # refused before the batch writes anything
     hold = import_id is not None
     if checked.planner is not None:
-        done = _planned_batch(s, ctx, checked, start, stop, written or [], head, tail, hold)
+        done = _planned_batch(s, ctx, checked, start, stop, written or [], head, tail,
+                              import_id)
     else:
         done = _generic_batch(s, ctx, checked, start, stop, head, tail, import_id)
     if hold:  # (the stages of the rows naming no event were inserted held, and their cases
-        # marked, when the feature's planner did not write them)
+        # marked: only the rows that recorded one are marked now)
         recorded = [cast(int, d.case.id) for d in done if d.recorded]
-        _mark(s, [cast(int, d.case.id) for d in done] if checked.planner is not None
-              else recorded, import_id, ctx.actor, stages=recorded)
+        _mark(s, recorded, import_id, ctx.actor, stages=recorded)
         _mark(s, _followed(s, defn, done), import_id, ctx.actor)
     return done
 
@@ -593,8 +603,7 @@ def _generic_batch(s: Session, ctx: Context, checked: Checked, start: int, stop:
         made = stage_tuples(case_id, item.subject, item.stages.values())
         stage_rows += held(made) if hold and item.event is None else made
     if hold:  # a row naming no event: its case inserted marked (`_mark`), not updated after
-        marks = {"withdrawn_at": PENDING_AT, "withdrawn_by": ctx.actor,
-                 "withdrawn_reason": pending_reason(import_id or "")}
+        marks = _marks_of(ctx, import_id or "")
         for item in ready:
             if item.event is None:
                 item.case.update(marks)
