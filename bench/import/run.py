@@ -46,7 +46,10 @@ by default) into subjects already holding S facts (a register file of S rows of 
 imported first, in the same fresh database): the CPU of its check (phase 1) and of its write
 (phase 2, batches of 500, every commit), and the largest write CPU against the smallest. With
 `--previous DIR` the previous head's import is timed on the same rows and sizes in the same
-run.
+run. `--register-stored-process internal_risk_analysis` does the same with the analyses'
+schedule as a register (its planning feature plans the file): the subjects hold S one-day
+analyses of themselves, a week apart, and the file adds the weeks after (the duplicate rule
+compares every row with its subject's stored analyses).
 """
 
 from __future__ import annotations
@@ -361,21 +364,45 @@ def register_cli(url: str, tree: dict, n: int, events: float) -> dict:
     return {"rows": n, "events": events, "wall_s": wall}
 
 
-def register_stored(url: str, ctx, tree: dict, n: int, stored: int) -> dict:
+ANALYSIS = "internal_risk_analysis"  # the analyses' schedule as a register (its feature plans it)
+STORED_MAX = 32000  # the most analyses stored first (`--register-stored`)
+
+
+def analysis_register_rows(tree: dict, n: int, first: int = 0) -> list[dict[str, str]]:
+    """`n` rows of the analyses' register from the `first`-th on: each subject in turn
+    analyses itself for a day, a week after its previous one, from 2027 on (after every
+    external analysis's year: no override needed; none overlaps another)."""
+    subjects = tree["subjects"]
+    rows = []
+    for j in range(first, first + n):
+        day = (date(2027, 1, 4) + timedelta(weeks=j // len(subjects))).isoformat()
+        subject = subjects[j % len(subjects)]
+        rows.append({"subject": subject, "object": subject, "start": day, "end": day})
+    return rows
+
+
+def register_stored(url: str, ctx, tree: dict, n: int, stored: int,
+                    process: str = "restriction_breach") -> dict:
     """The register import of `n` rows into subjects already holding `stored` facts (a file
-    of other persons imported before): the CPU and wall time of its check and of its write."""
+    of other persons, or of other days, imported before): the CPU and wall time of its check
+    and of its write."""
     from workflow.services import register_import
 
     eng = make_engine(url)
+    if process == ANALYSIS:
+        before = analysis_register_rows(tree, stored)
+        assert stored <= STORED_MAX
+        rows = analysis_register_rows(tree, n, STORED_MAX)  # the weeks after theirs
+    else:
+        before = [{**r, "person": f"Stored {r['person']}"} for r in register_rows(tree, stored)]
+        rows = register_rows(tree, n)
     if stored:
         with open_session(eng) as s:
-            register_import.import_file(s, ctx, "restriction_breach", [
-                {**r, "person": f"Stored {r['person']}"} for r in register_rows(tree, stored)])
+            register_import.import_file(s, ctx, process, before)
             s.commit()
-    rows = register_rows(tree, n)
     with open_session(eng) as s:
         t0, c0 = time.perf_counter(), time.process_time()
-        checked = register_import.check_file(s, ctx, "restriction_breach", rows)
+        checked = register_import.check_file(s, ctx, process, rows)
         t1, c1 = time.perf_counter(), time.process_time()
         register_import.write_file(s, ctx, checked)
         s.commit()
@@ -384,7 +411,8 @@ def register_stored(url: str, ctx, tree: dict, n: int, stored: int) -> dict:
         assert s.execute(select(func.count()).select_from(Case)).scalar_one() == stored + n
         assert audit.verify(s).ok
     eng.dispose()
-    return {"rows": n, "stored": stored, "check_s": t1 - t0, "write_s": t2 - t1,
+    return {"rows": n, "stored": stored, "process": process, "check_s": t1 - t0,
+            "write_s": t2 - t1,
             "check_cpu_s": c1 - c0, "write_cpu_s": c2 - c1}
 
 
@@ -400,6 +428,7 @@ def previous(backend: str, a: argparse.Namespace) -> tuple:
                         "--register-events", str(a.register_events),
                         "--register-stored", ",".join(map(str, a.register_stored)),
                         "--register-stored-rows", str(a.register_stored_rows),
+                        "--register-stored-process", a.register_stored_process,
                         "--json", str(out), "--postgres-url", a.postgres_url],
                        env=env, check=True, stdout=subprocess.DEVNULL)
         found = json.loads(out.read_text())["results"][0]
@@ -434,8 +463,8 @@ def run_backend(backend: str, a: argparse.Namespace, ctx, every) -> dict:
     for stored in a.register_stored:
         with fresh_database(backend, a.postgres_url) as url:
             tree = setup(make_engine(url), ctx)
-            out["register_stored"].append(register_stored(url, every, tree,
-                                                          a.register_stored_rows, stored))
+            out["register_stored"].append(register_stored(
+                url, every, tree, a.register_stored_rows, stored, a.register_stored_process))
         print(f"{backend} register into {stored} facts: {out['register_stored'][-1]}",
               file=sys.stderr)
     if a.previous:
@@ -519,8 +548,9 @@ def markdown(results: list[dict]) -> str:
 def stored_table(results: list[dict]) -> list[str]:
     """The register import into subjects holding more and more facts (`--register-stored`)."""
     names = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
-    lines = ["", "| backend | code | existing facts | rows | check CPU s | write CPU s | "
-             "write wall s | write CPU / the fewest facts' |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+    lines = ["", "| backend | register | code | existing facts | rows | check CPU s | "
+             "write CPU s | write wall s | write CPU / the fewest facts' |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     spread = []
     for r in results:
         for code, key in (("now", "register_stored"), ("previous head", "register_stored_previous")):
@@ -529,7 +559,8 @@ def stored_table(results: list[dict]) -> list[str]:
                 continue
             least = found[0]["write_cpu_s"]
             for x in found:
-                lines.append(f"| {names[r['backend']]} | {code} | {x['stored']:,} | {x['rows']:,} | "
+                lines.append(f"| {names[r['backend']]} | {x.get('process', 'restriction_breach')} | "
+                             f"{code} | {x['stored']:,} | {x['rows']:,} | "
                              f"{x['check_cpu_s']:.2f} | {x['write_cpu_s']:.2f} | "
                              f"{x['write_s']:.2f} | {x['write_cpu_s'] / least:.2f}× |")
             cpu = [x["write_cpu_s"] for x in found]
@@ -558,6 +589,10 @@ def main(argv: list[str] | None = None) -> int:
                         "0,8000,16000")
     p.add_argument("--register-stored-rows", type=int, default=8000,
                    help="the rows of each --register-stored import")
+    p.add_argument("--register-stored-process", default="restriction_breach",
+                   choices=("restriction_breach", ANALYSIS),
+                   help="the register of the --register-stored imports (internal_risk_analysis: "
+                        "the analyses' schedule, planned by its feature)")
     p.add_argument("--no-cli", dest="cli", action="store_false")
     p.add_argument("--json", type=Path)
     p.add_argument("--postgres-url",

@@ -255,3 +255,83 @@ def test_while_a_writer_writes_its_import_is_neither_resumed_nor_rolled_back(
         assert len(s.exec(select(Case).where(col(Case.withdrawn_at).is_(None))).all()) == 100
         assert not s.exec(select(Stage).where(col(Stage.status).startswith(ri.HELD))).all()
         assert audit.verify(s).ok
+
+
+def later(rows: list[dict[str, str]], quarters: int) -> list[dict[str, str]]:
+    """The same rows `quarters` times 13 weeks later (none overlaps the first ones), without
+    their events."""
+    out = []
+    shift = timedelta(weeks=13 * quarters)
+    for r in rows:
+        end = date.fromisoformat(r["end"]) + shift if r["end"] else None
+        out.append({**r, "start": (date.fromisoformat(r["start"]) + shift).isoformat(),
+                    "end": end.isoformat() if end else "",
+                    "event": "", "on": "", "number": "", "signed_by": ""})
+    return out
+
+
+def reads_analyses(sent: list[str]) -> list[str]:
+    """The statements that read analyses' periods (their named dates)."""
+    return [q for q in sent if q.lstrip().upper().startswith("SELECT")
+            and "process_case.dates" in q]
+
+
+def written_analyses(eng, rows) -> list[str]:
+    """The statements an analysis import's write phase sends (its check untraced)."""
+    with open_session(eng) as s:
+        checked = ri.check_file(s, context(), ANALYSIS, rows)
+        with statements(eng) as sent:
+            ri.write_file(s, context(), checked)
+        s.commit()
+    return list(sent)
+
+
+def test_a_batch_of_analyses_reads_no_analysis_again_whatever_the_subjects_hold(
+        db, codes, small_batches):
+    """The duplicate rule's analyses are read once per import (its check); a batch reads
+    them again only for the subjects another writer touched since: here none, so a batch
+    sends the same statements into subjects holding 0 or 400 analyses. The rows naming no
+    event are inserted hidden, not updated after."""
+    rows = analysis_rows(codes, 120)
+    # every subject's programme of the year made first: no batch below makes one
+    commit(db, lambda s: ri.import_file(s, context(), ANALYSIS, later(rows, 5)[:len(codes)]))
+    first = written_analyses(db, later(rows, 6))
+    commit(db, lambda s: ri.import_file(s, context(), ANALYSIS, [
+        *later(rows, 1), *later(rows, 2), *later(rows, 3), *later(rows, 4)[:40]]))
+    after = written_analyses(db, later(rows, 7))
+    assert len(after) == len(first)
+    assert reads_analyses(first) == reads_analyses(after) == []
+    # the cases are inserted with the import's mark: one UPDATE of them, the last batch's lift
+    assert len([q for q in after if q.lstrip().upper().startswith("UPDATE PROCESS_CASE")]) == 1
+
+
+def test_an_import_that_ends_between_the_batches_is_seen_by_the_duplicate_rule(
+        db, db_url, codes, small_batches, monkeypatch):
+    """Another import, interrupted after its first batch (hidden: it holds a row that repeats
+    our row 72), is resumed between two batches of this one and ends: its first batch's
+    analyses appear all at once, with no record naming each; the next batch reads the
+    analyses again and refuses our row 72."""
+    from workflow.storage.db import make_engine
+
+    rows = analysis_rows(codes, 100)
+    clash = later(rows, 1)
+    subject = clash[70]["subject"]
+    ours = {(r["subject"], r["object"]) for r in clash}
+    theirs = [clash[70], *[{**clash[0], "subject": a, "object": b} for a in codes for b in codes
+                           if a != subject and (a, b) not in ours][:80]]  # no pair of ours
+    their_id = interrupted(db, theirs, ANALYSIS, monkeypatch)  # its first 40 rows, hidden
+    other = make_engine(db_url)
+
+    def other_import(_import_id: str, done: int, _total: int) -> None:
+        if done == 40:  # our first batch committed: the other import is resumed and ends
+            commit(other, lambda o: ri.resume(o, context(actor="cli:other"), ANALYSIS,
+                                              theirs, their_id))
+
+    with open_session(db) as s:
+        checked = ri.check_file(s, context(), ANALYSIS, clash)
+        with pytest.raises(ri.ImportUnfinished) as stopped:
+            ri.write_file(s, context(), checked, other_import)
+    other.dispose()
+    error = stopped.value.error
+    assert stopped.value.params["written"] == 40
+    assert [(r.row, r.error.key) for r in error.refused] == [(72, "rule.duplicate_analysis")]

@@ -22,7 +22,7 @@ confirmed with a reason, the ids it duplicates are filled in once phase 2 has ta
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
@@ -50,6 +50,7 @@ from workflow.planning.service import (
     programme_stages,
 )
 from workflow.services.bulk import (
+    CASE_COLUMNS,
     STAGE_COLUMNS,
     RowRefused,
     chunks,
@@ -68,6 +69,7 @@ from workflow.services.cases import (
 )
 from workflow.services.context import Context
 from workflow.services.processes import keep_version
+from workflow.services.register_import import DONE as IMPORT_DONE
 from workflow.storage import audit
 from workflow.storage.bulkinsert import insert_rows
 from workflow.storage.models import (
@@ -75,9 +77,11 @@ from workflow.storage.models import (
     ExternalAnalysis,
     Organisation,
     Programme,
+    Stage,
     User,
     table_of,
 )
+from workflow.storage.queries import cases as case_queries
 
 __all__ = ["AnalysisRow", "RowRefused", "check_analyses", "plan_analyses", "write_analyses"]
 
@@ -131,9 +135,10 @@ class Checked:
     ready: list[_Ready]
 
 
-def _read_facts(s: Session, ctx: Context, rows: list[AnalysisRow]) -> Known:
-    """The organisations, officers, programmes, external and other analyses the rows name: a
-    few queries, whatever the number of rows."""
+def _read_facts(s: Session, ctx: Context, rows: list[AnalysisRow], analyses: bool = True
+                ) -> Known:
+    """The organisations, officers, programmes, external and (`analyses`) other analyses the
+    rows name: a few queries, whatever the number of rows."""
     codes = {r.subject for r in rows} | {r.object for r in rows}
     orgs = {}
     for part in chunks(sorted(codes)):
@@ -152,7 +157,7 @@ def _read_facts(s: Session, ctx: Context, rows: list[AnalysisRow]) -> Known:
     programmes: dict[tuple[int, int], int] = {}
     pairs = {(orgs[r.subject].id, orgs[r.object].id) for r in rows
              if r.subject in orgs and r.object in orgs}
-    analyses: dict[tuple[int, int], tuple[Span, ...]] = {}
+    found: dict[tuple[int, int], tuple[Span, ...]] = {}
     check_external = bool(_planning(ctx).get("external_gap"))
     for part in chunks(subject_ids):
         for user in s.exec(select(User.id, User.login, User.organisation_id)
@@ -167,9 +172,10 @@ def _read_facts(s: Session, ctx: Context, rows: list[AnalysisRow]) -> Known:
         for prog in s.exec(select(Programme.id, Programme.subject_id, Programme.year)
                            .where(col(Programme.subject_id).in_(part))):
             programmes[(prog.subject_id, prog.year)] = prog.id
-        analyses.update((pair, spans) for pair, spans in analyses_of(s, ctx, part).items()
-                        if pair in pairs)
-    return Known(orgs, users, officers, externals, programmes, analyses)
+        if analyses:
+            found.update((pair, spans) for pair, spans in analyses_of(s, ctx, part).items()
+                         if pair in pairs)
+    return Known(orgs, users, officers, externals, programmes, found)
 
 
 def _org(facts: Known, code: str):
@@ -305,9 +311,15 @@ def plan_analyses(s: Session, ctx: Context, rows: list[AnalysisRow]) -> list[Pla
 @dataclass
 class RegisterChecked:
     """A register file's rows checked and planned as analyses (`register_import`'s phase 1 of
-    the planned definition): `ready[i]` is `rows[i]`'s."""
+    the planned definition): `ready[i]` is `rows[i]`'s. `analyses`: the analyses of the
+    file's pairs as the last batch saw them; `case_mark`, `audit_mark`: the newest case and
+    audit record when they were read (a batch reads again only the analyses of the subjects
+    another writer touched after them, `RegisterPlanner._catch_up`)."""
 
     checked: Checked
+    analyses: dict[tuple[int, int], tuple[Span, ...]] = field(default_factory=dict)
+    case_mark: int = 0
+    audit_mark: int = 0
 
     @property
     def ready(self) -> list[_Ready]:
@@ -337,6 +349,7 @@ class RegisterPlanner:
         rows = [AnalysisRow(c.row, c.subject, c.object or "", c.dates.get(start or ""),
                             c.dates.get(end) if end else None, responsible=c.responsible)
                 for c in cells]
+        marks = case_queries.newest_marks(s)  # first: what commits after is read again
         facts = _read_facts(s, ctx, rows)
         good: list[AnalysisRow] = []
         for c, r in zip(cells, rows, strict=True):
@@ -348,12 +361,36 @@ class RegisterPlanner:
                 refused.append(RowRefused(c.row, exc))
                 continue
             good.append(r)
-        return RegisterChecked(Checked(good, facts, _plan_rows(ctx, good, facts, refused)))
+        return RegisterChecked(Checked(good, facts, _plan_rows(ctx, good, facts, refused)),
+                               dict(facts.analyses), *marks)
+
+    def _catch_up(self, s: Session, ctx: Context, planned: RegisterChecked) -> None:
+        """Before a batch, under the writers' lock: the analyses of the subjects another
+        writer touched since the last read (`case_queries.touched_subjects`: nothing when no
+        one wrote) read again into `planned.analyses`, for the file's pairs."""
+        facts = planned.checked.facts
+        subjects = {o.id for o in facts.orgs.values()}
+        since = case_queries.touched_subjects(s, planned_definition(ctx).key,
+                                              planned.case_mark, planned.audit_mark,
+                                              (IMPORT_DONE,))
+        touched = sorted(subjects if since is None else subjects & since)
+        if not touched:
+            return
+        pairs = {(sub.id, obj.id) for r in planned.checked.rows
+                 if (sub := facts.orgs.get(r.subject)) is not None
+                 and (obj := facts.orgs.get(r.object)) is not None and sub.id in touched}
+        again = analyses_of(s, ctx, touched)
+        for pair in pairs:
+            if pair in again:
+                planned.analyses[pair] = again[pair]
+            else:
+                planned.analyses.pop(pair, None)
 
     def write(self, s: Session, ctx: Context, planned: RegisterChecked, start: int, stop: int,
               written: list[int], head: list[tuple], tail: list[tuple],
               held: Callable[[list[tuple]], list[tuple]] | None = None,
-              events: set[int] | frozenset[int] = frozenset()) -> list[dict[str, Any]]:
+              events: set[int] | frozenset[int] = frozenset(),
+              marks: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Rows [start, stop) written in the session's transaction, under the writers' lock
         (taken by the caller): their programmes, cases, stages and `case.open` records between
         `head` and `tail` (one piece of the chain). `written`: the ids of the rows before
@@ -361,10 +398,15 @@ class RegisterPlanner:
         the rows depend on is read again; when another writer changed it, every row of the
         file is planned again with it (refused rows raise `RowRefused`, first one). `held`:
         the stage rows of the programmes made and of the rows (by row number) not in `events`
-        inserted as it gives them (an unfinished import's). The cases written (columns)."""
+        inserted as it gives them (an unfinished import's); `marks`: columns the cases of
+        those rows are inserted with (the unfinished import's mark, never updated on). The
+        cases written (columns)."""
         checked = planned.checked
         rows = checked.rows
-        facts = _read_facts(s, ctx, rows[start:stop])  # what these rows depend on, only
+        self._catch_up(s, ctx, planned)  # the analyses another writer changed: nothing else
+        # what these rows depend on, only (their pairs' analyses as caught up)
+        facts = replace(_read_facts(s, ctx, rows[start:stop], analyses=False),
+                        analyses=planned.analyses)
         ready = checked.ready
         if not _same_for(checked.facts, facts, rows[start:stop]):
             facts = _read_facts(s, ctx, rows)  # changed: every row planned again with it
@@ -390,17 +432,28 @@ class RegisterPlanner:
                         [(prog_id, sid, year) for (sid, year), prog_id
                          in zip(new, programme_ids, strict=True)])
         cases = []
+        marked = tuple(marks or ())
         for item, case_id in zip(part, case_ids, strict=True):
             case = dict(item.case, id=case_id,
                         programme_id=programmes[(item.subject.id, item.row.start.year)])
+            case.update(dict.fromkeys(marked))
+            if item.row.row not in events and marks:
+                case.update(marks)
             cases.append(case)
             made = stage_tuples(case_id, item.subject, item.stages.values())
             stage_rows += made if item.row.row in events else keep(made)
-        write_cases(conn, cases, stage_rows)
+        if marked:
+            insert_rows(conn, table_of(Case), (*CASE_COLUMNS, *marked),
+                        [tuple(case[c] for c in (*CASE_COLUMNS, *marked)) for case in cases])
+            insert_rows(conn, table_of(Stage), STAGE_COLUMNS, stage_rows)
+        else:
+            write_cases(conn, cases, stage_rows)
         ids = [*written[:start], *case_ids]
         audit.append_many(s, ctx.actor, [*head, *(
             ("case.open", "case", case["id"], _named(item, ids)[0])
             for item, case in zip(part, cases, strict=True)), *tail])
+        # what this batch wrote is no other writer's: the next batch reads only what follows
+        planned.case_mark, planned.audit_mark = case_queries.newest_marks(s)
         return cases
 
 

@@ -91,6 +91,7 @@ from workflow.storage.models import (
     User,
     table_of,
 )
+from workflow.storage.queries import cases as case_queries
 from workflow.storage.queries.accounts import active_officers
 
 BATCH = 500  # rows per transaction
@@ -120,6 +121,13 @@ def in_bulk(defn: Definition, ctx: Context) -> bool:
 
 def pending_reason(import_id: str) -> str:
     return f"import {import_id} not finished"
+
+
+def _marks_of(ctx: Context, import_id: str) -> dict[str, Any]:
+    """The columns of a case of the unfinished import `import_id` (`MARKS`), as `_mark`
+    sets them."""
+    return {"withdrawn_at": PENDING_AT, "withdrawn_by": ctx.actor,
+            "withdrawn_reason": pending_reason(import_id)}
 
 
 # -- phase 1: the whole file checked ---------------------------------------------------------
@@ -213,14 +221,6 @@ def digest(rows: list[dict[str, Any]]) -> str:
     return hashlib.sha256(audit.canonical(rows).encode("utf-8")).hexdigest()
 
 
-def _marks(s: Session) -> tuple[int, int]:
-    """The newest case's id and the audit chain's newest record's id (primary keys: two
-    index reads)."""
-    case = s.execute(rows_of(func.max(col(Case.id)))).scalar()
-    record = s.execute(rows_of(func.max(col(AuditRecord.id)))).scalar()
-    return int(case or 0), int(record or 0)
-
-
 def _repeats_possible(defn: Definition, cells: list[Cells]) -> bool:
     """Whether a row can repeat a case: one has a named date (or a date has a default)."""
     return any(c.dates for c in cells) or any(d.default is not None
@@ -234,7 +234,7 @@ def _read_known(s: Session, defn: Definition, cells: list[Cells],
     (the repeats whose person the importer may not see apart, `ctx.shows_person`)."""
     known = _Known()
     if cases:  # read first: what commits after them is read again by the batches
-        known.case_mark, known.audit_mark = _marks(s)
+        known.case_mark, known.audit_mark = case_queries.newest_marks(s)
     codes = {c.subject for c in cells} | {c.object for c in cells if c.object}
     for part in chunks(sorted(codes)):
         for org in s.execute(rows_of(col(Organisation.id), col(Organisation.code),
@@ -276,22 +276,6 @@ def _read_cases(s: Session, defn: Definition, subject_ids: list[int], known: _Kn
                     (case.object_id, key), []).append(case.id)
 
 
-def _touched(s: Session, defn: Definition, known: _Known, subject_ids: set[int]) -> set[int]:
-    """The subjects (of `subject_ids`) of the cases of the process another writer opened or
-    changed since `known`'s marks: the cases of larger id, and those the audit records of
-    larger id name (every write of a case appends one, under the writers' lock). Reads only
-    what was written since: nothing when no one else wrote."""
-    found = {int(i) for i in s.execute(rows_of(col(Case.subject_id)).where(
-        col(Case.id) > known.case_mark, col(Case.process) == defn.key)).scalars()}
-    named = {int(i) for i in s.execute(rows_of(col(AuditRecord.entity_id)).where(
-        col(AuditRecord.id) > known.audit_mark, col(AuditRecord.entity) == "case")).scalars()
-        if str(i).isdigit()}
-    for part in chunks(sorted(named)):
-        found |= {int(i) for i in s.execute(rows_of(col(Case.subject_id)).where(
-            col(Case.id).in_(part), col(Case.process) == defn.key)).scalars()}
-    return found & subject_ids
-
-
 def _catch_up(s: Session, ctx: Context, checked: Checked) -> None:
     """Before a batch, under the writers' lock: the repeats of the subjects another writer
     touched since the last read, read again into `checked.known` (those whose repeats
@@ -300,7 +284,9 @@ def _catch_up(s: Session, ctx: Context, checked: Checked) -> None:
     if not _repeats_possible(checked.defn, checked.cells):
         return
     subjects = {o.id for o in known.orgs.values()}
-    touched = sorted(_touched(s, checked.defn, known, subjects))
+    since = case_queries.touched_subjects(s, checked.defn.key, known.case_mark,
+                                          known.audit_mark, (DONE,))
+    touched = sorted(subjects if since is None else subjects & since)
     if touched:
         again = _Known()
         _read_cases(s, checked.defn, touched, again, ctx)
@@ -525,15 +511,18 @@ def _give_back(s: Session, where: Any) -> None:
 
 
 def _planned_batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
-                   written: list[int], head: list[tuple], tail: list[tuple], hold: bool
-                   ) -> list[Imported]:
-    """Rows [start, stop) of a file the feature's planner plans, written by it; their events
+                   written: list[int], head: list[tuple], tail: list[tuple],
+                   import_id: str | None) -> list[Imported]:
+    """Rows [start, stop) of a file the feature's planner plans, written by it (`import_id`:
+    the cases of the rows naming no event inserted marked, their stages held); their events
     recorded by `record_event`."""
+    hold = import_id is not None
     try:
         events = {item.row.row for item in checked.ready[start:stop]
                   if item.row.row in checked.events}
         cases = checked.planner.write(s, ctx, checked.planned, start, stop, written, head,
-                                      tail, held if hold else None, events)
+                                      tail, held if hold else None, events,
+                                      _marks_of(ctx, import_id) if hold else None)
     except RowRefused as exc:
         raise FileRefused([exc]) from None
     done = []
@@ -557,14 +546,14 @@ def _batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
     keep_version(s, ctx, defn)  # refused before the batch writes anything
     hold = import_id is not None
     if checked.planner is not None:
-        done = _planned_batch(s, ctx, checked, start, stop, written or [], head, tail, hold)
+        done = _planned_batch(s, ctx, checked, start, stop, written or [], head, tail,
+                              import_id)
     else:
         done = _generic_batch(s, ctx, checked, start, stop, head, tail, import_id)
     if hold:  # (the stages of the rows naming no event were inserted held, and their cases
-        # marked, when the feature's planner did not write them)
+        # marked: only the rows that recorded one are marked now)
         recorded = [cast(int, d.case.id) for d in done if d.recorded]
-        _mark(s, [cast(int, d.case.id) for d in done] if checked.planner is not None
-              else recorded, import_id, ctx.actor, stages=recorded)
+        _mark(s, recorded, import_id, ctx.actor, stages=recorded)
         _mark(s, _followed(s, defn, done), import_id, ctx.actor)
     return done
 
@@ -614,8 +603,7 @@ def _generic_batch(s: Session, ctx: Context, checked: Checked, start: int, stop:
         made = stage_tuples(case_id, item.subject, item.stages.values())
         stage_rows += held(made) if hold and item.event is None else made
     if hold:  # a row naming no event: its case inserted marked (`_mark`), not updated after
-        marks = {"withdrawn_at": PENDING_AT, "withdrawn_by": ctx.actor,
-                 "withdrawn_reason": pending_reason(import_id or "")}
+        marks = _marks_of(ctx, import_id or "")
         for item in ready:
             if item.event is None:
                 item.case.update(marks)
@@ -634,7 +622,7 @@ def _generic_batch(s: Session, ctx: Context, checked: Checked, start: int, stop:
             recorded = event
         done.append(Imported(item.row, SimpleNamespace(**item.case), [], recorded))
     # what this batch wrote is no other writer's: the next batch reads only what comes after
-    checked.known.case_mark, checked.known.audit_mark = _marks(s)
+    checked.known.case_mark, checked.known.audit_mark = case_queries.newest_marks(s)
     return done
 
 

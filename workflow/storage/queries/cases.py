@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, exists, false, func, text, true
 from sqlmodel import Session, col, select
 
-from workflow.storage.models import Case, EventRecord, Organisation, Stage, User
+from workflow.storage.models import AuditRecord, Case, EventRecord, Organisation, Stage, User
 from workflow.storage.queries import in_subtree, select_columns
 
 
@@ -50,6 +50,41 @@ def same_parties(s: Session, process: str, subject_id: int | None,
     query = query.where(col(Case.object_id).is_(None) if object_id is None
                         else Case.object_id == object_id)
     return list(s.exec(query))
+
+
+def newest_marks(s: Session) -> tuple[int, int]:
+    """The newest case's id and the audit chain's newest record's id (0 when none): two
+    primary-key reads. A writer that notes them can later ask only for what came after
+    (`touched_subjects`)."""
+    case = s.execute(select(func.max(col(Case.id)))).scalar()
+    record = s.execute(select(func.max(col(AuditRecord.id)))).scalar()
+    return int(case or 0), int(record or 0)
+
+
+def touched_subjects(s: Session, process: str, case_mark: int, audit_mark: int,
+                     ends: Sequence[str] = (), chunk: int = 500) -> set[int] | None:
+    """The subjects of the cases of `process` opened or changed after the marks of
+    `newest_marks`: the cases of larger id, and those the audit records of larger id name
+    (every write of a case appends one). None (every subject) when a record of larger id has
+    an action of `ends` (an import that ended: its cases appear all at once, no record names
+    each). Reads only what was written since: two primary-key range reads, nothing more when
+    no one wrote."""
+    found = {int(i) for i in s.execute(select(col(Case.subject_id)).where(
+        col(Case.id) > case_mark, col(Case.process) == process)).scalars() if i is not None}
+    named: set[int] = set()
+    for entity, action, entity_id in s.execute(
+            select(col(AuditRecord.entity), col(AuditRecord.action),
+                   col(AuditRecord.entity_id)).where(col(AuditRecord.id) > audit_mark)):
+        if action in ends:
+            return None
+        if entity == "case" and str(entity_id).isdigit():
+            named.add(int(entity_id))
+    ids = sorted(named)
+    for at in range(0, len(ids), chunk):
+        found |= {int(i) for i in s.execute(select(col(Case.subject_id)).where(
+            col(Case.id).in_(ids[at:at + chunk]), col(Case.process) == process)).scalars()
+            if i is not None}
+    return found
 
 
 def of_subject(s: Session, process: str, subject_id: int | None) -> list[Case]:
