@@ -1,4 +1,5 @@
-"""The screenshots of docs/officer-guide.md and docs/dashboard.md, made again from the demo.
+"""The screenshots of docs/officer-guide.md, docs/operator-guide.md and docs/dashboard.md, made
+again from the demo.
 
     .venv/bin/python docs/screenshots.py            # every picture into docs/img/
     .venv/bin/python docs/screenshots.py --out DIR  # elsewhere (to compare)
@@ -12,10 +13,14 @@ each PNG stays under 200 KB; the script says so when one does not). The register
 (`register-*.png` and the others of the guide's "Registers" chapter) are taken at 1366 px, the
 laptop width officers use, and a few at 390 px, a phone; on the way the officer imports a small
 spreadsheet, opens a gift that was not handed over with its register entry, corrects an entry,
-withdraws one and undoes it, as she would. Nothing leaves the machine; the demo's database is
+withdraws one and undoes it, as she would. The pictures of the operator guide's "Adopting
+merzim mid-year" (`people*.png`, `backfill.png`) are the administrator's (erlan) at 1366 px:
+a file of a district's people refused with every mistake named, then accepted, and the year so
+far of a district opened from its page. Nothing leaves the machine; the demo's database is
 thrown away at the end.
 
     .venv/bin/python docs/screenshots.py --only registers   # the registers' pictures only
+    .venv/bin/python docs/screenshots.py --only moving-in   # the mid-year adoption's only
 
 Needs: the merzim console script of this checkout (pip install -e .), /usr/bin/chromium and
 the playwright Python package (the browser tests' own).
@@ -218,13 +223,22 @@ def _spreadsheet(s: Shots, rows: list[dict[str, str]]) -> dict[str, object]:
 
     from openpyxl import load_workbook
 
+    from workflow.definitions import load_registry
+    from workflow.installed import install
+    from workflow.services.import_template import headers
+
+    install()  # the features, as merzim's entry point installs them
+
     got = s.page.request.get(f"{s.base}/registers/{REGISTER}/template.xlsx")
     book = load_workbook(BytesIO(got.body()))
     sheet = book.worksheets[0]
-    header = [c.value for c in sheet[1]]
+    # the header is in her language's labels: each key's column by the template's own builder
+    keys = [key for key, _label in headers(load_registry().get(REGISTER), "en")]
+    assert [c.value for c in sheet[1]] == [label for _key, label in headers(
+        load_registry().get(REGISTER), "en")]
     for number, row in enumerate(rows, start=2):
         for key, value in row.items():
-            cell = sheet.cell(row=number, column=header.index(key) + 1)
+            cell = sheet.cell(row=number, column=keys.index(key) + 1)
             cell.value = date.fromisoformat(value) if key == "detected" else value
     out = BytesIO()
     book.save(out)
@@ -251,8 +265,12 @@ def _registers(s: Shots) -> None:
     s.take("import-preview")
     s.page.click("[data-testid=import-confirm]")
     s.page.wait_for_load_state()
-    # what was recorded on an entry: its values at the top, its records in the history
-    s.go("/cases/469")
+    # what was recorded on an entry: its values at the top, its records in the history (the
+    # demo's gift handed over)
+    s.go(f"/registers/{REGISTER}?person=Mukhanova")
+    s.page.locator("table[data-testid=register] tbody a[href^='/cases/']").first.click()
+    s.page.wait_for_url(re.compile(r"/cases/\d+$"))
+    gift_entry = s.page.url.rsplit("/", 1)[1]
     s.take("register-entry")
     # a gift not handed over: its breach opened from the gift's case, one fact
     s.go("/cases/new/gift")
@@ -287,14 +305,14 @@ def _registers(s: Shots) -> None:
     s.page.locator("table[data-testid=register] tbody a[href^='/cases/']").first.click()
     s.page.wait_for_url(re.compile(r"/cases/\d+$"))
     s.page.locator("details#withdraw > summary").click()
-    s.page.locator("#withdraw-reason").fill("Entered twice: the same gift is case 469.")
+    s.page.locator("#withdraw-reason").fill(f"Entered twice: the same gift is case {gift_entry}.")
     s.page.locator("[data-testid=withdraw-form] button[type=submit]").click()
     s.page.wait_for_load_state()
     s.page.click("[data-testid=confirm-button]")
     s.page.wait_for_load_state()
     s.page.locator("details:has([data-testid=restore-form]) > summary").click()
     s.page.fill("#restore-reason", "Not a repeat after all.")
-    s.take("restore-form", "[data-testid=linked]")
+    s.take("restore-form", "details:has([data-testid=restore-form])")
     s.page.click("[data-testid=restore-button]")
     s.page.wait_for_load_state()
     # the register with what she entered
@@ -316,6 +334,35 @@ def _registers_phone(s: Shots) -> None:
     s.take("score-risks-phone", "[data-testid=score-risks]")
 
 
+PEOPLE_REFUSED = ("Name,Login,E-mail,Role,Organisation,Language\n"
+                  "Aida Bekova,aida,aida@example,officer,Akimat of Karasai district,kk\n"
+                  "Ruslan Omarov,ruslan,ruslan@example.kz,director,Akimat of Karasai district,ru\n"
+                  "Dina Aliyeva,aida,dina@example.kz,officer,Karasai education,kk\n")
+PEOPLE = ("Name,Login,E-mail,Role,Organisation,Language\n"
+          "Aida Bekova,aida,aida@example.kz,officer,Akimat of Karasai district,kk\n"
+          "Ruslan Omarov,ruslan,ruslan@example.kz,manager,Akimat of Karasai district,ru\n")
+
+
+def _moving_in(s: Shots) -> None:
+    """The operator guide's "Adopting merzim mid-year": the administrator (erlan) brings in a
+    district's people (a file refused with every mistake named, then accepted) and opens the
+    year so far of another district from its page."""
+    for name, text in (("people-refused", PEOPLE_REFUSED), ("people", PEOPLE)):
+        s.go("/people")
+        s.page.set_input_files("form[action='/people/import'] input[type=file]", {
+            "name": "karasai-people.csv", "mimeType": "text/csv",
+            "buffer": text.encode("utf-8")})
+        s.page.click("form[action='/people/import'] button[type=submit]")
+        s.page.wait_for_load_state()
+        s.take(name, "main h1", until="main section")
+    s.go("/orgs/AK-ALM-TLG")
+    s.page.fill("#backfill-since", "2026-01-01")
+    s.page.click("[data-testid=org-backfill-form] button[type=submit]")
+    s.page.wait_for_load_state()
+    s.take("backfill", "[data-testid=org-backfill]",
+           until="[data-testid=backfill-opened] li:nth-child(8)")
+
+
 def _manager_registers(s: Shots) -> None:
     s.go("/notifications")
     s.take("notifications-escalated")
@@ -324,8 +371,10 @@ def _manager_registers(s: Shots) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img")
-    parser.add_argument("--only", choices=("all", "registers"), default="all",
-                        help="registers: only the pictures of the guide's Registers chapter")
+    parser.add_argument("--only", choices=("all", "registers", "moving-in"), default="all",
+                        help="registers: only the pictures of the guide's Registers chapter; "
+                             "moving-in: only those of the operator guide's \"Adopting merzim "
+                             "mid-year\"")
     args = parser.parse_args()
     if not SCRIPT.exists() or not Path(CHROMIUM).exists():
         sys.exit(f"needs {SCRIPT} (pip install -e .) and {CHROMIUM} (apt-get install chromium)")
@@ -337,7 +386,8 @@ def main() -> int:
     try:
         init = _merzim(workdir, "init", "--demo")
         shown = dict(re.findall(r"^Demo account: (\S+) / (\S+)(?: — .*)?$", init, re.MULTILINE))
-        passwords = {login: _password(workdir, login, shown) for login in ("asel", "nurlan")}
+        passwords = {login: _password(workdir, login, shown)
+                     for login in ("asel", "nurlan", "erlan")}
         port = _free_port()
         log = open(workdir / "serve.log", "w", encoding="utf-8")  # noqa: SIM115 - kept open
         server = subprocess.Popen([str(SCRIPT), "serve", "--no-worker", "--host", "127.0.0.1",
@@ -356,10 +406,12 @@ def main() -> int:
             too_big: list[str] = []
             for viewport, parts in (
                     ({"width": WIDTH, "height": HEIGHT},
-                     [] if args.only == "registers" else [("asel", _officer),
-                                                          ("nurlan", _manager)]),
-                    (WIDE, [("asel", _registers), ("nurlan", _manager_registers)]),
-                    (PHONE, [("asel", _registers_phone)])):
+                     [("asel", _officer), ("nurlan", _manager)] if args.only == "all" else []),
+                    (WIDE, ([("asel", _registers), ("nurlan", _manager_registers)]
+                            if args.only in ("all", "registers") else [])
+                     + ([("erlan", _moving_in)] if args.only in ("all", "moving-in") else [])),
+                    (PHONE, [("asel", _registers_phone)]
+                     if args.only in ("all", "registers") else [])):
                 if not parts:
                     continue
                 context = browser.new_context(viewport=viewport, device_scale_factor=1,

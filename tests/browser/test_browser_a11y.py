@@ -322,6 +322,75 @@ def test_axe_on_the_login_page_and_the_keyboard_way_in(browser, server: Server) 
         _shot(v, "error-422")
 
 
+def _invitation_path(server: Server, login: str) -> str:
+    """The path of the newest invitation link e-mailed to `login` (read from the outbox of the
+    server's database, as her mail would bring it)."""
+    import sqlite3
+
+    db = sqlite3.connect(server.log.parent / "merzim.db")
+    try:
+        body = db.execute("SELECT o.body_text FROM outbox o JOIN app_user u "
+                          "ON u.id = o.recipient_id WHERE u.login = ? AND o.digest LIKE "
+                          "'invitation:%' ORDER BY o.id DESC LIMIT 1", (login,)).fetchone()[0]
+    finally:
+        db.close()
+    found = re.search(r"/invite/[\w-]+", body)
+    assert found, body
+    return found.group(0)
+
+
+def test_axe_on_people_invitations_password_and_telegram(browser, server: Server,
+                                                         tmp_path: Path) -> None:
+    """The pages an office moving in uses: the administrator's /people (its import refused
+    with every mistake listed, a password reset sent), the invitation's landing (and its
+    refusal of a weak password, and of a link that is not one), her password change refused,
+    and the Telegram code with its deep link on her account."""
+    problems: list[str] = []
+    bad = tmp_path / "people.csv"
+    bad.write_text("name,login,email,role,organisation,language\n"
+                   "Aida Bekova,aida,not-an-address,officer,NOPE,kk\n", encoding="utf-8")
+    with Visit(browser, server, ADMIN, DESKTOP) as v:
+        v.go("/people")
+        problems += _axe(v, "/people")
+        v.page.set_input_files("form[action='/people/import'] input[type=file]", str(bad))
+        v.page.click("form[action='/people/import'] button[type=submit]")
+        assert v.page.locator("[data-testid=people-refused] li").count() >= 2
+        problems += _axe(v, "/people/import (refused)")
+        _shot(v, "axe-people-refused")
+        v.page.fill("form[action='/people/reset'] input[name=login]", "marat")
+        v.page.click("form[action='/people/reset'] button[type=submit]")
+        assert v.page.locator("[data-testid=people-done]").count() == 1
+        problems += _axe(v, "/people/reset")
+    with Visit(browser, server, None, DESKTOP) as v:
+        v.go(_invitation_path(server, "marat"))
+        problems += _axe(v, "/invite/{token}")
+        v.page.fill("input[name=password]", "short")
+        v.page.fill("input[name=repeated]", "short")
+        v.page.evaluate("() => document.querySelectorAll('input').forEach("
+                        "i => i.removeAttribute('minlength'))")  # the server's own check
+        v.page.locator("main form button[type=submit]").click()
+        problems += _axe(v, "/invite/{token} (refused)")
+        _shot(v, "axe-invite-refused")
+        v.go("/invite/not-a-token")
+        problems += _axe(v, "/invite/not-a-token")
+    with Visit(browser, server, OFFICER, DESKTOP) as v:
+        v.go("/account")
+        form = "form[action='/account/password']"
+        v.page.fill(f"{form} input[name=current]", "not her password")
+        v.page.fill(f"{form} input[name=new]", "A-new-long-password-2026")
+        v.page.fill(f"{form} input[name=repeated]", "A-new-long-password-2026")
+        v.page.click(f"{form} button[type=submit]")
+        assert v.page.locator("[data-testid=account-refused]").count() == 1
+        problems += _axe(v, "/account/password (refused)")
+        v.page.click("form[action='/account/telegram'] button[type=submit]")
+        assert v.page.locator("[data-testid=telegram-code]").count() == 1
+        problems += _axe(v, "/account/telegram")
+        _shot(v, "axe-telegram-code")
+        v.go("/account/reminders")
+        problems += _axe(v, "/account/reminders")
+    assert problems == [], "\n".join(problems)
+
+
 # -- language and exports ---------------------------------------------------------------------------
 
 

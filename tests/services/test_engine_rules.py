@@ -1183,9 +1183,10 @@ def test_import_with_an_unknown_kind_in_the_third_row_stores_nothing(db, ctx):
         {"code": "AK-D1-EDU", "name": "District education", "kind": "school", "parent": "AK-D1"},
         {"code": "AK-D2", "name": "Another district", "kind": "district_akimat", "parent": "AK"},
     ]
-    err = refused(db, lambda s: svc.import_orgs(s, ctx, rows), error=UsageError, key="error.row")
-    assert err.params["row"] == 4  # the header is row 1 of the file
-    assert "school" in err.params["detail"]
+    err = refused(db, lambda s: svc.import_orgs(s, ctx, rows), error=UsageError,
+                  key="org.import_refused")
+    # the header is row 1 of the file; the cell named by its row, column and value
+    assert [(p.row, p.column, p.value) for p in err.problems] == [(4, "kind", "school")]
     with open_session(db) as s:
         assert [o.code for o in svc.list_orgs(s)] == ["AK", "AK-EDU"]
 
@@ -1195,5 +1196,6 @@ def test_import_with_a_duplicate_code_stores_nothing(db, ctx):
         {"code": "AK-HEALTH", "name": "Health", "kind": "department", "parent": "AK"},
         {"code": "AK-HEALTH", "name": "Health again", "kind": "department", "parent": "AK"},
     ]
-    err = refused(db, lambda s: svc.import_orgs(s, ctx, rows), key="error.row")
-    assert err.params["row"] == 3
+    err = refused(db, lambda s: svc.import_orgs(s, ctx, rows), error=UsageError,
+                  key="org.import_refused")
+    assert [(p.row, p.column, p.params) for p in err.problems] == [(3, "code", {"row": 2})]

@@ -242,7 +242,7 @@ def test_a_full_disk_is_one_line(merzim, tmp_path):
         pytest.skip("needs root to mount a small tmpfs")
     disk = tmp_path / "disk"
     disk.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(disk)]).returncode:
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(disk)]).returncode:
         pytest.skip("cannot mount a tmpfs here")
     try:
         db, cfg = _sqlite(disk, merzim)

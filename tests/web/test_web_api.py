@@ -38,7 +38,7 @@ API_PATHS = {"/api/v1/organisations": "get", "/api/v1/programmes": "get",
              "/api/v1/cases/{case_id}/void": "post"}
 PROCESS = "internal_risk_analysis"
 AK = {"AK-ALM", "AK-ALM-APP", "AK-ALM-EDU", "AK-ALM-HLTH", "AK-ALM-ILE", "AK-ALM-ILE-EDU",
-      "AK-ALM-TLG", "QS-ZHETYSU"}  # AK-ALM-APP: the akim's apparatus (the demo's)
+      "AK-ALM-TLG", "AK-ALM-KRS", "QS-ZHETYSU"}  # AK-ALM-APP: the akim's apparatus (the demo's)
 
 
 def invalid(r, *words: str) -> None:

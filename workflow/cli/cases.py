@@ -239,6 +239,34 @@ def case_import(process: str = PROCESS_KEY,
                        *(STATE.t("case.imported_row", row=o["row"], id=o["id"]) for o in out)]))
 
 
+@case_app.command("template")
+def case_template(process: str = PROCESS_KEY,
+                  out: Path = typer.Option(..., "--out", metavar="FILE",
+                                           help="The XLSX file to write."),
+                  lang: str = typer.Option(None, "--lang", metavar="LANG",
+                                           help="Language of the headers and the lists: kk, "
+                                                "ru or en (default: the reader's)."),
+                  as_json: Json = False) -> None:
+    """Write the register's import template: the columns `case import` reads, headed by their
+    labels in the language asked, with lists of the choices' names and date cells (the web's
+    template)."""
+    from workflow.i18n import LANGUAGES, Translator
+    from workflow.services import import_template
+
+    language = (lang or STATE.t.language).strip().lower()
+    if language not in LANGUAGES:
+        raise UsageError(f"unknown language {language!r}", key="error.bad_language",
+                         value=lang)
+    defn = registry().get(process)
+    columns = import_template.headers(defn, language)
+    write_file(out, import_template.template_xlsx(defn, language, Translator(language)))
+    if as_json:
+        emit_json({"process": defn.key, "language": language, "file": str(out),
+                   "columns": [label for _key, label in columns]})
+    else:
+        _print(STATE.t("case.template_written", path=str(out), n=len(columns)))
+
+
 @case_app.command("list")
 def case_list(process: str = typer.Option(None, "--process", metavar="KEY",
                                           help="Only this process."),

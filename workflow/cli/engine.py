@@ -167,13 +167,23 @@ def org_list(under: str = typer.Option(None, "--under", metavar="CODE",
 
 
 @org_app.command("import")
-def org_import(file: Path = typer.Argument(..., help="CSV: code,name,kind,parent (and, if "
-                                                    "known, name_kk,name_ru,headcount)"),
+def org_import(file: Path = typer.Argument(..., help="CSV or XLSX: code, name, kind, parent "
+                                                    "(and, if known, name_kk, name_ru, "
+                                                    "headcount); headers in kk, ru or en."),
                as_json: Json = False) -> None:
-    """Add organisations from a CSV file; nothing is added if any row is wrong."""
-    rows = read_table(file, ("code", "name", "kind", "parent"))
-    with unit_of_work() as s:
-        added = [o.code for o in svc.import_orgs(s, context(), rows)]
+    """Add organisations from a file; nothing is added if any row is wrong, and every
+    mistake is named (row, column, value)."""
+    from workflow.services.organisations import OrgsRefused
+
+    rows = read_table(file, ())  # headers in any of the three languages: import_orgs
+    try:
+        with unit_of_work() as s:
+            added = [o.code for o in svc.import_orgs(s, context(), rows)]
+    except OrgsRefused as exc:  # every refused cell, one a line
+        import sys
+
+        sys.stderr.write(exc.render(STATE.t) + "\n")
+        raise typer.Exit(exc.exit_code) from None
     emit_json({"added": added}) if as_json else _print(STATE.t("org.imported", n=len(added)))
 
 

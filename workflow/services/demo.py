@@ -23,8 +23,8 @@ from sqlmodel import Session
 
 from workflow import services as svc
 from workflow.core import periods
-from workflow.services import hooks, obligations
-from workflow.storage.models import Case
+from workflow.services import action_plan, hooks, links, obligations
+from workflow.storage.models import Case, saved_id
 from workflow.storage.queries.organisations import org_by_code
 
 DEMO = tomllib.loads((Path(__file__).parent / "demo.toml").read_text(encoding="utf-8"))
@@ -81,9 +81,13 @@ def _record(s: Session, ctx: svc.Context, case_id: int, records: list[dict[str, 
         svc.record_event(s, ctx, case_id, rec["event"], day, _evidence(rec.get("evidence")))
 
 
-def _entries(s: Session, ctx: svc.Context) -> int:
-    """Open each register entry (`[[entry]]`) as an officer would, and record what happened."""
+def _entries(s: Session, ctx: svc.Context) -> dict[str, int]:
+    """Open each case of `[[entry]]` (a register's entry, or a procedure's case) as an officer
+    would, record what happened, and open the register entry its outcome is when it says so
+    (`linked`, one confirmation as `merzim case open-linked`). Returns the cases' ids by their
+    `name`, when they have one."""
     first = date(ctx.today.year, 1, 1)
+    named: dict[str, int] = {}
     items = [i for i in DEMO.get("entry", []) if i["process"] in ctx.registry.loaded]
     for item in items:  # a register not loaded (a narrower registry) is left out
         dates = {k: _when(ctx, v) for k, v in item.get("dates", {}).items()}
@@ -92,7 +96,48 @@ def _entries(s: Session, ctx: svc.Context) -> int:
                                 item.get("person"), item.get("position"), fields, dates,
                                 item.get("responsible")).analysis
         _record(s, ctx, case.id, item.get("records", []), first, ctx.today)
-    return len(items)
+        if "linked" in item:
+            links.open_linked(s, ctx, case.id, fields={
+                k: str(v) for k, v in item["linked"].get("fields", {}).items()})
+        if "name" in item:
+            named[item["name"]] = case.id
+    return named
+
+
+def _case_links(s: Session, ctx: svc.Context, named: dict[str, int]) -> int:
+    """Link each procedure's case to the register entry typed by hand that is its fact
+    (`[[case_link]]`, as `merzim case link` links them); a pair not loaded is left out."""
+    done = 0
+    for pair in DEMO.get("case_link", []):
+        if pair["case"] in named and pair["entry"] in named:
+            links.link_cases(s, ctx, named[pair["case"]], named[pair["entry"]])
+            done += 1
+    return done
+
+
+def _action_plan(s: Session, ctx: svc.Context) -> int:
+    """The items of the Concept's action plan opened for their bodies (`[[action_plan]]`, as
+    `merzim case action-plan` opens them), and what was recorded on them."""
+    if action_plan.load_plan().process not in ctx.registry.loaded:
+        return 0
+    done = 0
+    for item in DEMO.get("action_plan", []):
+        for _code, case, _item, _new in action_plan.open_items(s, ctx, [item["org"]],
+                                                                [item["item"]]):
+            _record(s, ctx, saved_id(case), item.get("records", []),
+                    date(ctx.today.year, 1, 1), ctx.today)
+            done += 1
+    return done
+
+
+def _backfill(s: Session, ctx: svc.Context) -> list[dict[str, Any]]:
+    """The earlier periods of an organisation that adopted merzim mid-year (`[[backfill]]`),
+    opened in one step as `merzim obligations sync --from DAY --org CODE` opens them."""
+    opened: list[dict[str, Any]] = []
+    for item in DEMO.get("backfill", []):
+        opened += obligations.sync(s, ctx, since=_when(ctx, item["from"]),
+                                   org_code=item["org"])
+    return opened
 
 
 def _period_case(s: Session, ctx: svc.Context, process: str, subject: str,
@@ -170,7 +215,12 @@ def load_demo(s: Session, ctx: svc.Context, mail_domain: str = "example.kz") -> 
     planning.record_schedule(s, ctx, sched["subject"], _day(ctx, {}, sched["year_of"]).year,
                              _day(ctx, {}, sched["on"]), dict(DEMO["doc"]))
     opened = obligations.sync(s, ctx)
-    entries = _entries(s, ctx)
+    backfilled = _backfill(s, ctx)
+    named = _entries(s, ctx)
+    linked = _case_links(s, ctx, named)
+    items = _action_plan(s, ctx)
     recorded = _obligation_records(s, ctx)
+    entries = sum(1 for i in DEMO.get("entry", []) if i["process"] in ctx.registry.loaded)
     return {"organisations": len(ORGS), "users": [u[0] for u in USERS], "analyses": ids,
-            "obligations": len(opened), "entries": entries, "obligation_records": recorded}
+            "obligations": len(opened), "backfilled": len(backfilled), "entries": entries,
+            "case_links": linked, "action_plan_items": items, "obligation_records": recorded}

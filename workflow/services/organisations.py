@@ -4,13 +4,15 @@ language."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session
 
 from workflow.core import limits
-from workflow.core.errors import NotFound, RuleViolation, UsageError
+from workflow.core.errors import RuleViolation, UsageError
 from workflow.core.names import name_in
+from workflow.i18n import LANGUAGES, Translator
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.storage import audit
@@ -104,54 +106,206 @@ def list_orgs(s: Session, under: str | None = None) -> list[Organisation]:
     return queries.orgs_in_path_order(s, get_org(s, under) if under else None)
 
 
-def import_orgs(s: Session, ctx: Context, rows: Iterable[dict[str, str]]) -> list[Organisation]:
+ORG_COLUMNS = ("code", "name", "kind", "parent", "name_kk", "name_ru", "headcount")
+ORG_REQUIRED = ("code", "name", "kind")
+
+
+@dataclass(frozen=True)
+class OrgProblem:
+    """One refused cell of an organisations' file: its row, its column (a key of
+    ORG_COLUMNS), the value and the rule it breaks (a catalogue key and its parameters)."""
+
+    row: int
+    column: str
+    value: str
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class OrgsRefused(UsageError):
+    """A file of organisations refused whole: every problem, one a line, each naming the row,
+    the column by its label and the value, in the reader's language; nothing stored."""
+
+    def __init__(self, problems: list[OrgProblem]):
+        first = problems[0]
+        super().__init__(f"row {first.row}, {first.column} {first.value!r}: {first.key}",
+                         key="org.import_refused", n=len(problems))
+        self.problems = problems
+
+    def lines(self, t: Translator) -> list[str]:
+        return [t("accounts.import_problem", row=p.row, column=t(f"org.col_{p.column}"),
+                  value=p.value, rule=t(p.key, **{
+                      k: ", ".join(t(x) for x in v) if isinstance(v, list) else v
+                      for k, v in p.params.items()})) for p in self.problems]
+
+    def render(self, translate) -> str:
+        return "\n".join([translate.n("org.import_refused", len(self.problems)),
+                          *self.lines(translate)])
+
+
+def _labels(prefix: str, keys: tuple[str, ...]) -> dict[str, str]:
+    """Every language's label of each key and the key itself (folded) → the key."""
+    out: dict[str, str] = {}
+    for lang in LANGUAGES:
+        t = Translator(lang)
+        for key in keys:
+            out[t(f"{prefix}{key}").strip().casefold()] = key
+    out.update({k.casefold(): k for k in keys})
+    return out
+
+
+def org_header(header: list[str], language: str) -> dict[str, str]:
+    """The file's headers (labels in kk, ru or en, or the keys) → column keys; refused naming
+    the headers no column has and the columns missing, in the reader's language."""
+    labels = _labels("org.col_", ORG_COLUMNS)
+    found: dict[str, str] = {}
+    unknown: list[str] = []
+    for h in header:
+        if h == "_row" or not str(h).strip():
+            continue
+        key = labels.get(str(h).strip().casefold())
+        if key is None:
+            unknown.append(str(h))
+        else:
+            found[h] = key
+    missing = [c for c in ORG_REQUIRED if c not in found.values()]
+    if unknown or missing:
+        t = Translator(language)
+        raise UsageError("bad header", key="org.import_header",
+                         unknown=", ".join(unknown) or "-",
+                         missing=", ".join(t(f"org.col_{c}") for c in missing) or "-")
+    return found
+
+
+class _Parents:
+    """The parents a file may name: an organisation stored or added by an earlier row, by its
+    code or by any of its names (letter case aside); a name two organisations share is not
+    one parent."""
+
+    def __init__(self, stored: list[tuple[str, int | None, str, str, str | None, str | None]]):
+        self.by_code: dict[str, tuple[int | None, str]] = {}
+        self.by_name: dict[str, set[str]] = {}
+        for code, oid, path, *names in stored:
+            self.add(code, oid, path, names)
+
+    def add(self, code: str, oid: int | None, path: str, names: list[str | None]) -> None:
+        self.by_code[code] = (oid, path)
+        for name in names:
+            if name and name.strip():
+                self.by_name.setdefault(name.strip().casefold(), set()).add(code)
+
+    def code_of(self, text: str) -> str | list[str] | None:
+        """The parent's code; a list of codes when the name is ambiguous; None: unknown."""
+        if text in self.by_code:
+            return text
+        codes = self.by_name.get(text.casefold(), set())
+        if len(codes) == 1:
+            return next(iter(codes))
+        return sorted(codes) or None
+
+
+def import_orgs(s: Session, ctx: Context, rows: Iterable[dict[str, Any]]) -> list[Organisation]:
     """Add organisations from rows (code, name, kind, parent[, name_kk, name_ru, headcount]);
-    all or none.
+    all or none. Headers in any of the three languages' labels or the keys; a kind by its
+    name in any language or its key; a parent by its code or its name in any language (an
+    organisation stored or added by an earlier row). A file with mistakes is refused whole
+    (`OrgsRefused`): every refused cell named by its row, its column's label and its value,
+    with the rule it breaks, in the reader's language; nothing stored.
 
     In bulk, a bounded number of statements whatever the file's length
-    (tests/storage/test_org_import_bulk.py): the organisations the file names (its codes and parents)
-    read at once, every row checked in order as `add_org` checks it (a parent is one already
-    stored or added by an earlier row), the ids taken first, then one insert of the rows (their
+    (tests/storage/test_org_import_bulk.py): the organisations read at once, every row checked
+    in order as `add_org` checks it, the ids taken first, then one insert of the rows (their
     paths made from the ids) and one of their audit records. `add_org` one row at a time
     flushed the session's growing set of objects at every row: 5,001 organisations took 86 s,
     501 5.2 s. The organisations returned are not in the session (their code, names, path)."""
     rows = list(rows)
-    named = {(r.get(k) or "").strip() for r in rows for k in ("code", "parent")} - {""}
-    known: dict[str, tuple[int | None, str]] = {}
-    ordered = sorted(named)
-    for i in range(0, len(ordered), 500):  # 500 codes per IN (...) list
-        known.update(queries.ids_and_paths(s, ordered[i:i + 500]))
+    if not rows:
+        return []
+    mapping = org_header(list(dict.fromkeys(h for row in rows for h in row)), ctx.language)
+    kinds = _labels("org_kind.", ORG_KINDS)
+    parents = _Parents(queries.names_ids_and_paths(s))
     audit.serialise(s)  # the write lock first: the ids after the largest stay ours (SQLite)
-    ids = iter(new_ids(s, Organisation, len(rows)))
+    problems: list[OrgProblem] = []
+    planned: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(rows, start=2):  # row 1 is the header
+        n = int(raw.get("_row", i))  # the row's number in the file, blank rows skipped
+        row = {mapping[h]: str(v if v is not None else "").strip() for h, v in raw.items()
+               if h in mapping}
+        found, item = _org_row(n, row, kinds, parents, seen)
+        if row.get("code") and row["code"] not in seen:
+            seen[row["code"]] = n
+        problems += found
+        if not found:
+            parents.add(item["code"], None, "", [item["name"], item["name_kk"],
+                                                 item["name_ru"]])
+            planned.append(item)
+    if problems:
+        raise OrgsRefused(problems)
+    return _insert_orgs(s, ctx, planned, parents.by_code)
+
+
+def _org_row(n: int, row: dict[str, str], kinds: dict[str, str], parents: _Parents,
+             seen: dict[str, int]) -> tuple[list[OrgProblem], dict[str, Any]]:
+    """One row of an organisations' file: its refused cells, or the organisation to add."""
+    found: list[OrgProblem] = []
+
+    def bad(column: str, key: str, **params: Any) -> None:
+        found.append(OrgProblem(n, column, row.get(column, ""), key, params))
+
+    for column in ORG_REQUIRED:
+        if not row.get(column):
+            bad(column, "accounts.rule_required")
+    code = row.get("code", "")
+    if code and (len(code) > limits.ORG_CODE or any(c.isspace() for c in code)):
+        bad("code", "org.rule_code", n=limits.ORG_CODE)
+    elif code in seen:
+        bad("code", "org.rule_twice", row=seen[code])
+    elif code and code in parents.by_code:
+        bad("code", "org.rule_exists")
+    for column in ("name", "name_kk", "name_ru"):
+        if len(row.get(column, "")) > limits.ORG_NAME:
+            bad(column, "accounts.rule_too_long", n=limits.ORG_NAME)
+    kind = kinds.get(row.get("kind", "").casefold()) if row.get("kind") else None
+    if row.get("kind") and kind is None:
+        bad("kind", "accounts.rule_choice", choices=[f"org_kind.{k}" for k in ORG_KINDS])
+    parent = parents.code_of(row["parent"]) if row.get("parent") else None
+    if isinstance(parent, list):
+        bad("parent", "org.rule_parent_ambiguous", codes=", ".join(parent))
+    elif row.get("parent") and parent is None:
+        bad("parent", "accounts.rule_org")
+    staff = None
+    try:
+        staff = headcount_of(row.get("headcount"))
+    except UsageError:
+        bad("headcount", "org.rule_headcount", limit=HEADCOUNT_MAX)
+    return found, {"code": code, "name": row.get("name", ""), "kind": kind,
+                   "parent": parent if isinstance(parent, str) else None,
+                   "name_kk": row.get("name_kk") or None, "name_ru": row.get("name_ru") or None,
+                   "headcount": staff}
+
+
+def _insert_orgs(s: Session, ctx: Context, planned: list[dict[str, Any]],
+                 known: dict[str, tuple[int | None, str]]) -> list[Organisation]:
+    """The organisations checked, in a few statements: the ids first, the rows (their paths
+    made from the ids, a parent stored or added by an earlier row: `known`, by code), their
+    audit records."""
+    ids = iter(new_ids(s, Organisation, len(planned)))
     added: list[Organisation] = []
     records: list[tuple[str, str, Any, str]] = []
-    for i, row in enumerate(rows, start=2):  # row 1 is the header
-        n = row.get("_row", i)  # the row's number in the file, blank rows skipped
-        kind, parent_code = (row.get("kind") or "").strip(), (row.get("parent") or "").strip()
-        name_kk, name_ru = row.get("name_kk") or None, row.get("name_ru") or None
-        try:
-            code, name = _checked(row.get("code", ""), row.get("name", ""), kind, name_kk,
-                                  name_ru)
-            staff = headcount_of(row.get("headcount"))
-            if code in known:
-                raise RuleViolation(f"organisation {code} exists", key="rule.org_exists",
-                                    code=code)
-            if parent_code and parent_code not in known:
-                raise NotFound(f"no organisation {parent_code!r}", key="notfound.org",
-                               code=parent_code)
-        except (UsageError, RuleViolation, NotFound) as exc:
-            raise type(exc)(f"row {n}: {exc.message}", key="error.row", row=n,
-                            detail=exc.message) from None
-        parent_id, parent_path = known[parent_code] if parent_code else (None, "/")
+    for item in planned:
         oid = next(ids)
+        parent_id, parent_path = known[item["parent"]] if item["parent"] else (None, "/")
         path = f"{parent_path}{oid}/"
-        known[code] = (oid, path)
-        added.append(Organisation(id=oid, code=code, name=name, kind=kind, name_kk=name_kk,
-                                  name_ru=name_ru, parent_id=parent_id, path=path,
-                                  headcount=staff))
+        known[item["code"]] = (oid, path)
+        added.append(Organisation(id=oid, code=item["code"], name=item["name"],
+                                  kind=item["kind"], name_kk=item["name_kk"],
+                                  name_ru=item["name_ru"], parent_id=parent_id, path=path,
+                                  headcount=item["headcount"]))
         records.append(("org.add", "organisation", oid, audit.canonical(
-            {"code": code, "name": name, "kind": kind, "parent": parent_code or None,
-             **({"headcount": staff} if staff is not None else {})})))
+            {"code": item["code"], "name": item["name"], "kind": item["kind"],
+             "parent": item["parent"],
+             **({"headcount": item["headcount"]} if item["headcount"] is not None else {})})))
     columns = ("id", "code", "name", "name_kk", "name_ru", "kind", "parent_id", "path",
                "headcount")
     insert_rows(s.connection(), table_of(Organisation), columns,

@@ -48,6 +48,15 @@ def ids_and_paths(s: Session, codes: list[str]) -> dict[str, tuple[int | None, s
         .where(col(Organisation.code).in_(codes)))}
 
 
+def names_ids_and_paths(s: Session) -> list[tuple[str, int | None, str, str, str | None,
+                                                str | None]]:
+    """Every organisation's code, id, path and names (default, kk, ru): an import that names
+    a parent by its name in any language looks it up among them."""
+    return [tuple(r) for r in s.exec(  # type: ignore[misc]
+        select(Organisation.code, Organisation.id, Organisation.path, Organisation.name,
+               Organisation.name_kk, Organisation.name_ru))]
+
+
 def remember(s: Session, org: Organisation | None) -> None:
     """`org_by_code` remembers `org`, read by another query of the session (a page's reader's
     organisation comes with her session: the list's subtree then needs no SELECT of its own)."""
