@@ -24,7 +24,7 @@ from sqlmodel import Session
 from workflow import services as svc
 from workflow.core import periods
 from workflow.services import action_plan, hooks, links, obligations
-from workflow.storage.models import Case, saved_id
+from workflow.storage.models import Case
 from workflow.storage.queries.organisations import org_by_code
 
 DEMO = tomllib.loads((Path(__file__).parent / "demo.toml").read_text(encoding="utf-8"))
@@ -124,7 +124,7 @@ def _action_plan(s: Session, ctx: svc.Context) -> int:
     for item in DEMO.get("action_plan", []):
         for _code, case, _item, _new in action_plan.open_items(s, ctx, [item["org"]],
                                                                 [item["item"]]):
-            _record(s, ctx, saved_id(case), item.get("records", []),
+            _record(s, ctx, case.id, item.get("records", []),
                     date(ctx.today.year, 1, 1), ctx.today)
             done += 1
     return done
