@@ -29,6 +29,7 @@ from web.kit.registers import is_register, opens_here, own_columns, own_values
 from workflow import services as svc
 from workflow.core.definition import Definition
 from workflow.core.errors import UsageError
+from workflow.core.limits import ungrouped
 from workflow.core.names import name_in
 from workflow.i18n import period_name
 from workflow.services import recorded, search
@@ -82,11 +83,13 @@ def state_choices(pc: PageContext, process: str | None) -> list[tuple[str, str]]
 
 
 def _bound(pc: PageContext, kind: str, raw: str | None, label: str) -> Any:
-    """One end of a range as typed: a whole number or a date (YYYY-MM-DD), or None."""
+    """One end of a range as typed: a whole number (its thousands apart or not) or a date
+    (YYYY-MM-DD), or None."""
     text = (raw or "").strip()
     if not text:
         return None
     if kind == "integer":
+        text = ungrouped(text)  # "4 500 000" as the recording forms take it
         digits = text[1:] if text.startswith("-") else text
         if not digits.isdigit():
             raise UsageError(key="error.bad_int", what=label, value=text)

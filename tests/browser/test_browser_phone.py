@@ -55,6 +55,7 @@ from tests.support.browser_helpers import (
     log_in,
     screenshot,
 )
+from tests.support.phone_measures import HEADER_BOTTOM, SMALL_TARGETS, too_small
 
 pytestmark = pytest.mark.browser
 server = browser_helpers.server
@@ -332,57 +333,6 @@ PHONE_FAULTS = r"""() => {
 MENU = "header.top nav:not(.langs) a[href^='/']"
 LANGS = ("kk", "ru", "en")
 
-# Where the header ends (px from the top of the page): the header itself, or the offer to save
-# the page's language under it when the page shows one.
-HEADER_BOTTOM = """() => {
-  const boxes = [...document.querySelectorAll('header.top, form.lang-offer')]
-    .map(el => el.getBoundingClientRect().bottom + window.scrollY);
-  return Math.max(...boxes);
-}"""
-
-# Every tap target shown smaller than 24x24 px (WCAG 2.5.8): links, buttons, fields, selects
-# and summaries; a check box or a radio button measured with the label around it (a tap on
-# either ticks it). Not shown: no box, hidden, or only for screen readers. Exempt, as WCAG's
-# "inline" exception: a link among the words of a sentence, i.e. its block holds a letter or a
-# digit outside any link or control. [what, its text, width, height, exempt].
-SMALL_TARGETS = r"""() => {
-  const words = /[\p{L}\p{N}]/u;
-  const shown = el => el.getClientRects().length > 0
-                      && getComputedStyle(el).visibility !== 'hidden'
-                      && !el.closest('.visually-hidden');
-  const inSentence = a => {
-    let block = a.parentElement;
-    while (block.parentElement && getComputedStyle(block).display.startsWith('inline'))
-      block = block.parentElement;
-    const walk = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
-    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
-      const at = n.parentElement;
-      if (at.closest('a, button, select, summary, label, textarea') || !shown(at)) continue;
-      if (words.test(n.data)) return true;
-    }
-    return false;
-  };
-  const out = [];
-  const targets = 'a[href], button, input:not([type=hidden]), select, textarea, summary';
-  for (const el of document.querySelectorAll(targets)) {
-    if (!shown(el)) continue;
-    let r = el.getBoundingClientRect();
-    const label = el.tagName === 'INPUT' && el.closest('label');
-    if (label) {
-      const l = label.getBoundingClientRect();
-      r = {width: Math.max(r.right, l.right) - Math.min(r.left, l.left),
-           height: Math.max(r.bottom, l.bottom) - Math.min(r.top, l.top)};
-    }
-    if (r.width >= 24 && r.height >= 24) continue;
-    out.push([el.tagName.toLowerCase() + (el.type ? ':' + el.type : ''),
-              (el.textContent || el.name || '').trim().slice(0, 40),
-              Math.round(r.width), Math.round(r.height),
-              el.tagName === 'A' && inSentence(el)]);
-  }
-  return out;
-}"""
-
-
 def _menu(pg) -> list[str]:
     return list(dict.fromkeys(pg.locator(MENU).evaluate_all(
         "as => as.map(a => a.getAttribute('href'))")))
@@ -392,13 +342,8 @@ def test_every_menu_page_on_a_phone(page, server: Server) -> None:
     _guarded(page, server, _menu_scenario)
 
 
-def _too_small(pg) -> list:
-    """The tap targets under 24x24 px that no exemption covers."""
-    return [t for t in pg.evaluate(SMALL_TARGETS) if not t[-1]]
-
-
 def _menu_scenario(pg, server: Server) -> None:
-    base, checked, seen, offers, tallest = server.base, set(), {}, set(), {}
+    base, checked, seen, offers, tallest, inline = server.base, set(), {}, set(), {}, set()
     pg.set_viewport_size(PHONE)
     limit = 0.15 * PHONE["height"]
     for login in (OFFICER, MANAGER, ADMIN):
@@ -412,7 +357,7 @@ def _menu_scenario(pg, server: Server) -> None:
             # the opened menu's links and buttons are tap targets too
             pg.locator("[data-testid=menu-toggle]").click()
             assert pg.locator("header.top nav.menu a").last.is_visible()
-            assert _too_small(pg) == [], (login, lang, "menu opened", _too_small(pg))
+            assert too_small(pg) == [], (login, lang, "menu opened", too_small(pg))
             for path in menu:
                 pg.goto(f"{base}{path}")
                 where = (login, lang, path)
@@ -422,7 +367,8 @@ def _menu_scenario(pg, server: Server) -> None:
                 tallest[lang] = max(tallest.get(lang, 0), header)
                 if pg.locator("form.lang-offer").count():
                     offers.add((login, lang))
-                assert _too_small(pg) == [], (where, _too_small(pg))
+                assert too_small(pg) == [], (where, too_small(pg))
+                inline |= {(path, t[1]) for t in pg.evaluate(SMALL_TARGETS) if t[-1]}
                 if path not in checked:  # axe once a page (its markup is the same for each role)
                     axe_check(pg)
                     checked.add(path)
@@ -430,7 +376,8 @@ def _menu_scenario(pg, server: Server) -> None:
     # the walk saw the header with the offer to save the language and without it
     assert (OFFICER, "en") in offers and (OFFICER, "kk") not in offers, offers
     print(f"tallest header at {PHONE['width']}x{PHONE['height']}: {tallest} px "
-          f"(at most {limit:.0f})", file=sys.stderr)
+          f"(at most {limit:.0f}); links under 24 px inside a sentence (exempt): "
+          f"{sorted(inline)}", file=sys.stderr)
 
     # My work: the bulk bar in its place until a stage is ticked; then at the bottom of the
     # screen, in at most 15 % of it

@@ -1,8 +1,10 @@
-"""Words, not codes, on the demo in a real browser (Debian's headless Chromium driven by
-Playwright; the server, the demo and the pinned day of tests/support/browser_helpers.py): in
-Kazakh as the manager and in Russian as the administrator, every page of the menu and one page
-of each kind they link to (a case, a programme, each register, each organisation's score) shows
-in its rendered words — text, the options of its lists, titles, labels for screen readers,
+"""Words, not codes, and a phone's tap targets, on the demo in a real browser (Debian's headless
+Chromium driven by Playwright; the server, the demo and the pinned day of
+tests/support/browser_helpers.py): in Kazakh as the manager and in Russian as the
+administrator, at 390x844, every page of the menu and one page of each kind they link to (a
+case, a programme, each register, each organisation's score) has its header within 15 % of
+the screen and no tap target under 24x24 px (tests/support/phone_measures.py), and shows in
+its rendered words — text, the options of its lists, titles, labels for screen readers,
 placeholders and the cards' column labels — no definition key, no message key of the
 catalogue and no period's code (2026Q4, 2026H2, 2026M10: a period reads by its name). The one
 place a code is due: a field that takes a monitoring period as its code says so (its label's
@@ -15,7 +17,8 @@ import re
 import pytest
 
 from tests.support import browser_helpers
-from tests.support.browser_helpers import ADMIN, MANAGER, Server, failing_shot, log_in
+from tests.support.browser_helpers import ADMIN, MANAGER, PHONE, Server, failing_shot, log_in
+from tests.support.phone_measures import HEADER_BOTTOM, too_small
 from tests.support.raw_words import codes_and_keys
 from workflow.i18n import Translator
 
@@ -68,12 +71,18 @@ def test_no_code_or_key_in_the_words_of_a_page(page, server: Server, login, lang
             if not DOWNLOADS.search(href) and _kind(href) not in kinds:
                 kinds.add(_kind(href))
                 pages.append(href)
-    found = {}
+    found, small, tall = {}, {}, {}
+    page.set_viewport_size(PHONE)
     with failing_shot(page, server, f"words-{lang}"):
         for path in pages:
             page.goto(f"{base}{path}")
             seen = codes_and_keys(page.evaluate(WORDS).replace(hint, ""))
             if seen:
                 found[path] = seen
+            if too_small(page):
+                small[path] = too_small(page)
+            if page.evaluate(HEADER_BOTTOM) > 0.15 * PHONE["height"]:
+                tall[path] = page.evaluate(HEADER_BOTTOM)
     assert len(pages) >= 25, pages
     assert found == {}, found
+    assert small == {} and tall == {}, (small, tall)

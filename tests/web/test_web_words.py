@@ -1,7 +1,8 @@
 """The pages in words: a whole number typed with its thousands apart ("4 500 000") is taken
-on the form that opens a register's entry, and one spaced otherwise is refused with nothing
-stored; a done stage's date is labelled in the reader's language (no raw "date:") and shown
-as a date; the Procedure filter lists the procedures in the reader's alphabetical order.
+on the form that opens a register's entry and in a register's range filters, and one spaced
+otherwise is refused with nothing stored; a done stage's date is labelled in the reader's
+language (no raw "date:") and shown as a date; the Procedure filter lists the procedures in the
+reader's alphabetical order.
 
 The world is tests/support/registers_world.py's: aida is AK's officer."""
 
@@ -48,6 +49,25 @@ def test_damage_with_its_thousands_apart_is_taken(web, typed):
         case = s.get(Case, int(r.headers["location"].rsplit("/", 1)[1]))
         assert case is not None and case.fields["damage"] == 4_500_000
     assert len(_damages(web)) == len(before) + 1
+
+
+def test_a_registers_range_filter_takes_a_number_with_its_thousands_apart(web):
+    b = web.browser("aida")
+    form = b.get("/cases/new/offence_notice").text
+    r = b.post("/cases/new/offence_notice", follow_redirects=False, data={
+        "csrf": csrf_of(form), **_notice_form("4500000", "Filtered Damage")})
+    assert r.status_code == 303
+    made = r.headers["location"].rsplit("/", 1)[1]
+
+    def listed(**query) -> list[str]:
+        page = b.get("/registers/offence_notice", params=query)
+        assert page.status_code == 200, html.unescape(page.text)[:600]
+        return re.findall(r'<tr data-case="(\d+)"', page.text)
+
+    spaced = listed(**{"f.damage.from": "4 500 000", "f.damage.to": "4\u00a0500\u00a0000"})
+    assert made in spaced
+    assert spaced == listed(**{"f.damage.from": "4500000", "f.damage.to": "4500000"})
+    assert made not in listed(**{"f.damage.from": "4 500 001"})
 
 
 @pytest.mark.parametrize(("lang", "said"), [("en", "whole number"), ("ru", "цел"),
