@@ -5,17 +5,25 @@ this headcount (B-20). Everyone sees only the organisations of her subtree; only
 administrator may change the headcount (audited; a bad number is refused and changes
 nothing). An administrator also opens the year so far here (an office that adopts merzim
 mid-year): the case of every recurring obligation for every period due since a day, for the
-organisation and those under it, as `merzim obligations sync --from --org` opens them."""
+organisation and those under it, as `merzim obligations sync --from --org` opens them; and
+adds the organisations under it from a file (CSV or XLSX, headers, kinds and parents in any
+of the three languages, as `merzim org import` reads it): all or none, every refused cell
+named by row, column and value."""
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
+from web.kit import uploads
 from web.kit.access import require_admin, visible_org
 from web.kit.deps import PageContext
 from web.kit.error_pages import web_message
@@ -24,6 +32,8 @@ from workflow import services as svc
 from workflow.core.errors import MerzimError, UsageError
 from workflow.services import obligations
 from workflow.services import transactions as tx
+from workflow.services.organisations import OrgsRefused
+from workflow.tabular import Limits, read_rows
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,7 +41,9 @@ router = APIRouter(include_in_schema=False)
 def _shown(request: Request, pc: PageContext, org: Any, status: int = 200,  # noqa: PLR0913
            error: str | None = None, typed: str | None = None,
            backfilled: list[dict[str, Any]] | None = None, since: str = "",
-           backfill_error: str | None = None) -> HTMLResponse:
+           backfill_error: str | None = None, imported: list[str] | None = None,
+           import_error: str | None = None,
+           import_problems: list[str] | None = None) -> HTMLResponse:
     s: Session = pc.s
     parent = svc.org_by_id(s, org.parent_id) if org.parent_id else None
     below = svc.children(s, org)
@@ -45,7 +57,8 @@ def _shown(request: Request, pc: PageContext, org: Any, status: int = 200,  # no
                   ("" if org.headcount is None else str(org.headcount)),
                   saved=request.query_params.get("saved") == "1",
                   backfilled=backfilled, since=since or f"{pc.ctx.today.year}-01-01",
-                  backfill_error=backfill_error)
+                  backfill_error=backfill_error, imported=imported, import_error=import_error,
+                  import_problems=import_problems or [])
 
 
 @router.get("/orgs/{code}", response_class=HTMLResponse)
@@ -90,6 +103,53 @@ def org_backfill(request: Request, code: str, since: str = Form(""), csrf: str =
         return _shown(request, pc, org, 422, since=since, backfill_error=web_message(exc, pc.t))
     return _shown(request, pc, org, since=first.isoformat(),
                   backfilled=obligations.opened_by_period(pc.ctx, opened))
+
+
+@router.post("/orgs/{code}/import", response_class=HTMLResponse)
+async def org_import(request: Request, code: str, pc: PageContext = Depends(page)):
+    """The organisations under this one from a file, an administrator's of her subtree: all
+    or none; a refusal names every refused cell and stores nothing."""
+    require_admin(pc.viewer)
+    uploads.check_length(request)  # before the body is read
+    data = await request.form(max_files=2)
+    token = data.get("csrf")
+    await run_in_threadpool(check_csrf, pc, token if isinstance(token, str) else None)
+    upload = data.get("file")
+    return await run_in_threadpool(_do_import, request, pc, code,
+                                   upload if isinstance(upload, UploadFile) else None)
+
+
+def _do_import(request: Request, pc: PageContext, code: str,
+               upload: UploadFile | None) -> HTMLResponse:
+    org = visible_org(pc.s, pc.viewer, code)  # outside her subtree: as if it did not exist
+    settings = request.app.state.settings
+    path = None
+    try:
+        if upload is None or not (upload.filename or upload.size):
+            raise UsageError("no file", key="import.no_file")
+        head = upload.file.read(4)
+        upload.file.seek(0)
+        with tempfile.NamedTemporaryFile(
+                "wb", suffix=".xlsx" if head == b"PK\x03\x04" else ".csv", delete=False) as fh:
+            fh.write(upload.file.read())
+            path = Path(fh.name)
+        rows = read_rows(path, (), Limits(rows=settings.import_rows,
+                                          megabytes=settings.import_megabytes))
+        with tx.transaction(pc.s):
+            added = svc.import_orgs(pc.s, pc.ctx, rows, within=org)
+    except MerzimError as exc:
+        tx.refused(pc.s, pc.ctx.actor, "refused.org_import", "organisation", org.id,
+                   {"key": exc.key})
+        pc.s.refresh(org)
+        lines = exc.lines(pc.t) if isinstance(exc, OrgsRefused) else []
+        summary = (pc.t.n("org.import_refused", len(lines)) if lines
+                   else web_message(exc, pc.t))
+        return _shown(request, pc, org, 422, import_error=summary, import_problems=lines)
+    finally:
+        if path is not None:
+            path.unlink(missing_ok=True)
+    pc.s.refresh(org)
+    return _shown(request, pc, org, imported=[o.code for o in added])
 
 
 def parse_day(value: str) -> date | None:

@@ -342,7 +342,8 @@ def _invitation_path(server: Server, login: str) -> str:
 def test_axe_on_people_invitations_password_and_telegram(browser, server: Server,
                                                          tmp_path: Path) -> None:
     """The pages an office moving in uses: the administrator's /people (its import refused
-    with every mistake listed, a password reset sent), the invitation's landing (and its
+    with every mistake listed, a password reset sent), an organisation's page with its file of
+    organisations refused, the invitation's landing (and its
     refusal of a weak password, and of a link that is not one), her password change refused,
     and the Telegram code with its deep link on her account."""
     problems: list[str] = []
@@ -361,6 +362,11 @@ def test_axe_on_people_invitations_password_and_telegram(browser, server: Server
         v.page.click("form[action='/people/reset'] button[type=submit]")
         assert v.page.locator("[data-testid=people-done]").count() == 1
         problems += _axe(v, "/people/reset")
+        v.go("/orgs/AK-ALM")  # the year so far and the organisations from a file
+        v.page.set_input_files("form[action='/orgs/AK-ALM/import'] input[type=file]", str(bad))
+        v.page.click("form[action='/orgs/AK-ALM/import'] button[type=submit]")
+        assert v.page.locator("[data-testid=org-import-refused]").count() == 1
+        problems += _axe(v, "/orgs/AK-ALM/import (refused)")
     with Visit(browser, server, None, DESKTOP) as v:
         v.go(_invitation_path(server, "marat"))
         problems += _axe(v, "/invite/{token}")

@@ -46,7 +46,8 @@ def test_the_upload_routes_are_exactly_those_that_check_their_upload(web: Web):
                        "POST /cases/{case_id}/files", "POST /api/v1/cases/{case_id}/files",
                        "POST /bulk",  # one confirming file recorded on every selected stage
                        "POST /registers/{process}/import",  # a register's file, previewed
-                       "POST /people/import"}  # a file of people (an administrator's)
+                       "POST /people/import",  # a file of people (an administrator's)
+                       "POST /orgs/{code}/import"}  # a file of organisations (an admin's)
 
 
 @pytest.mark.parametrize("lang,word", [("en", "too large"), ("ru", "слишком большой"),

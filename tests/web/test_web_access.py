@@ -170,7 +170,7 @@ ANON_GET = ["/", "/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/analyses
 ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases/{edu}/not-done",
              "/cases/{edu}/void", f"/cases/new/{PROCESS}", "/outbox/retry", "/account/feeds",
              "/account/feeds/1/revoke", "/account/tokens", "/account/tokens/1/revoke",
-             "/admin/public", "/orgs/AK-ALM-EDU/headcount",
+             "/admin/public", "/orgs/AK-ALM-EDU/headcount", "/orgs/AK-ALM-EDU/import",
              *of("drafts", "/cases/{edu}/drafts/publication",
                                   "/cases/{edu}/drafts/publication/docx"),
              "/cases/{edu}/files",
@@ -259,6 +259,10 @@ COVERED_TEMPLATES = {
     # the year so far opened on an organisation's page: anonymous above; an administrator of
     # the organisation only, refusals and nothing stored: tests/web/test_web_org_backfill.py
     "POST /orgs/{code}/backfill",
+    # the organisations under one added from a file on its page: anonymous above; an
+    # administrator of the organisation only, every refused cell named and nothing stored:
+    # tests/web/test_web_org_import.py
+    "POST /orgs/{code}/import",
     # announcement drafts: anonymous above; the rest tests/drafts/test_drafts.py
     *of("drafts", "GET /cases/{case_id}/drafts/{stage}", "POST /cases/{case_id}/drafts/{stage}",
         "GET /cases/{case_id}/drafts/{stage}/docx", "POST /cases/{case_id}/drafts/{stage}/docx",

@@ -116,12 +116,12 @@ def _case_links(s: Session, ctx: svc.Context, named: dict[str, int]) -> int:
 
 
 def _action_plan(s: Session, ctx: svc.Context) -> int:
-    """The items of the Concept's action plan opened for their bodies (`[[concept_item]]`, as
+    """The items of the Concept's action plan opened for their bodies (`[[plan_item]]`, as
     `merzim case action-plan` opens them), and what was recorded on them."""
     if action_plan.load_plan().process not in ctx.registry.loaded:
         return 0
     done = 0
-    for item in DEMO.get("concept_item", []):
+    for item in DEMO.get("plan_item", []):
         for _code, case, _item, _new in action_plan.open_items(s, ctx, [item["org"]],
                                                                 [item["item"]]):
             _record(s, ctx, case.id, item.get("records", []),

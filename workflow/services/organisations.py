@@ -204,13 +204,16 @@ class _Parents:
         return sorted(codes) or None
 
 
-def import_orgs(s: Session, ctx: Context, rows: Iterable[dict[str, Any]]) -> list[Organisation]:
+def import_orgs(s: Session, ctx: Context, rows: Iterable[dict[str, Any]],
+                within: Organisation | None = None) -> list[Organisation]:
     """Add organisations from rows (code, name, kind, parent[, name_kk, name_ru, headcount]);
     all or none. Headers in any of the three languages' labels or the keys; a kind by its
     name in any language or its key; a parent by its code or its name in any language (an
     organisation stored or added by an earlier row). A file with mistakes is refused whole
     (`OrgsRefused`): every refused cell named by its row, its column's label and its value,
-    with the rule it breaks, in the reader's language; nothing stored.
+    with the rule it breaks, in the reader's language; nothing stored. `within` (an
+    administrator's import on an organisation's page): an empty parent is that organisation,
+    and a parent stored outside its subtree is refused as outside.
 
     In bulk, a bounded number of statements whatever the file's length
     (tests/storage/test_org_import_bulk.py): the organisations read at once, every row checked
@@ -232,7 +235,12 @@ def import_orgs(s: Session, ctx: Context, rows: Iterable[dict[str, Any]]) -> lis
         n = int(raw.get("_row", i))  # the row's number in the file, blank rows skipped
         row = {mapping[h]: str(v if v is not None else "").strip() for h, v in raw.items()
                if h in mapping}
+        if within is not None and not row.get("parent"):
+            row["parent"] = within.code
         found, item = _org_row(n, row, kinds, parents, seen)
+        if within is not None and item["parent"] and not found and not (
+                parents.by_code[item["parent"]][1] or within.path).startswith(within.path):
+            found.append(OrgProblem(n, "parent", row["parent"], "accounts.rule_org_outside"))
         if row.get("code") and row["code"] not in seen:
             seen[row["code"]] = n
         problems += found

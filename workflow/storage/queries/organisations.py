@@ -52,9 +52,10 @@ def names_ids_and_paths(s: Session) -> list[tuple[str, int | None, str, str, str
                                                 str | None]]:
     """Every organisation's code, id, path and names (default, kk, ru): an import that names
     a parent by its name in any language looks it up among them."""
-    return [tuple(r) for r in s.exec(  # sqlmodel's select is typed up to four columns
-        select(Organisation.code, Organisation.id, Organisation.path,  # type: ignore[call-overload]
-               Organisation.name, Organisation.name_kk, Organisation.name_ru))]
+    org = table_of(Organisation)
+    return [(r.code, r.id, r.path, r.name, r.name_kk, r.name_ru) for r in s.connection().execute(
+        core_select(org.c.code, org.c.id, org.c.path, org.c.name, org.c.name_kk,
+                    org.c.name_ru))]
 
 
 def remember(s: Session, org: Organisation | None) -> None:
