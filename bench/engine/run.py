@@ -87,14 +87,8 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout without install
 from sqlalchemy import create_engine, event, func, or_, select, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
+import bench.boot  # noqa: E402, F401  (the checkout's features installed)
 from calendars import KazakhstanCalendar  # noqa: E402
-
-try:  # the engine's features, as merzim's entry installs them (an older tree has no list)
-    from workflow.installed import install as _install_features  # noqa: E402
-except ImportError:
-    pass
-else:
-    _install_features()
 from workflow import services as svc  # noqa: E402
 from workflow.core.deadlines import Facts, Planner, Record  # noqa: E402
 from workflow.core.definition import Definition  # noqa: E402
