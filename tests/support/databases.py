@@ -509,3 +509,18 @@ def dump_tables(engine) -> dict[str, list[tuple]]:
                                                         if c.type.__class__.__name__ != "JSON"]
             out[name] = [tuple(r) for r in conn.execute(select(table).order_by(*keys))]
     return out
+
+
+def refused_unchanged(engine, work, error: type[Exception] | None = None):
+    """The refusal `work(session)` raises (a RuleViolation unless `error` names another), with
+    every table as it was before."""
+    from workflow.core.errors import RuleViolation
+    from workflow.storage.db import session as open_session
+
+    before = dump_tables(engine)
+    with open_session(engine) as s:
+        with pytest.raises(error or RuleViolation) as refused:
+            work(s)
+        s.rollback()
+    assert dump_tables(engine) == before
+    return refused.value
