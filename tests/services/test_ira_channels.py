@@ -164,6 +164,7 @@ def test_several_links_from_the_command_line_and_a_plain_link_still_reads(world,
                                               Link("social", SOCIAL)]
 
 
+@needs("public")
 def test_the_public_page_names_each_channel_and_the_council(world, make_ctx):
     from workflow.public import service as pub
     from workflow.services.lookup import get_org
