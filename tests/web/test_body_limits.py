@@ -19,7 +19,6 @@ from tests.support.processes import SCRIPT, env_for, free_port, terminate
 from tests.support.web_helpers import (
     Web,
     route_paths,
-    web_fixture,  # noqa: F401 - the `web` fixture
 )
 from web.kit.limits import BODY_BYTES, DRAIN_BYTES, upload_routes
 from workflow.i18n import Translator

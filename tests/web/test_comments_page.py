@@ -21,7 +21,6 @@ from tests.support.web_helpers import (
     Web,
     csrf_of,
     en,
-    web_fixture,  # noqa: F401 - the `web` fixture
     without_audit,
 )
 from workflow import services as svc

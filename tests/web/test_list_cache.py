@@ -19,7 +19,6 @@ from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by n
     DEFINITION,
     TODAY,
     Web,
-    web_fixture,
 )
 from web.kit import views
 from web.kit.access import viewer_for

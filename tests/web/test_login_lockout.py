@@ -15,7 +15,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlmodel import Session, select
 
-from tests.support.web_helpers import en, web_fixture  # noqa: F401  (pytest fixture)
+from tests.support.web_helpers import en
 from workflow import services as svc
 from workflow.services import accounts as auth
 from workflow.storage.db import make_engine

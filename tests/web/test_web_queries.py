@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import event
 
 from tests.support.sql_trace import statements as sql_statements
-from tests.support.web_helpers import Web, en, world_fixture  # noqa: F401
+from tests.support.web_helpers import Web, en
 
 # the tables a reader's look-up reads (web_session or api_token, app_user, organisation)
 SESSION_READ = re.compile(r"\bFROM web_session\b", re.IGNORECASE)
