@@ -524,3 +524,28 @@ def refused_unchanged(engine, work, error: type[Exception] | None = None):
         s.rollback()
     assert dump_tables(engine) == before
     return refused.value
+
+
+@contextlib.contextmanager
+def database_at(kind: str, tmp_path: Path, revision: str, prefix: str):
+    """An engine on a fresh database migrated to `revision` only: a SQLite file in `tmp_path`
+    or, for "postgres", a schema of its own named from `prefix` (dropped afterwards)."""
+    from alembic import command
+
+    from workflow.storage.db import alembic_config, make_engine
+
+    if kind == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / f'head-{revision}.db'}")
+        try:
+            command.upgrade(alembic_config(eng), revision)
+            yield eng
+        finally:
+            eng.dispose()
+        return
+    with postgres_schema(prefix) as url:
+        eng = make_engine(url)
+        try:
+            command.upgrade(alembic_config(eng), revision)
+            yield eng
+        finally:
+            eng.dispose()
