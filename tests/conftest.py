@@ -114,6 +114,28 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return len(os.sched_getaffinity(0)) + 1
 
 
+# the pure tier: `-m unit` collects only the modules that mark something `unit`
+
+
+def _marks_unit(module: Path) -> bool:
+    return "mark.unit" in module.read_text(encoding="utf-8")
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With `-m unit` (exactly that expression), a test module whose text never says
+    `mark.unit` is not imported, nor a folder with no such module (nor its conftest.py):
+    nothing in them could be selected, and importing and collecting the other ~2,400 tests (the
+    engine, the web application, their fixtures) took most of the tier's time. Any other
+    expression, or none, collects everything as before."""
+    if (config.getoption("markexpr", "") or "").strip() != "unit":
+        return None
+    if collection_path.is_dir():
+        return not any(_marks_unit(m) for m in collection_path.rglob("test_*.py")) or None
+    if collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+        return None
+    return not _marks_unit(collection_path) or None
+
+
 # the suite's temporary files (tests/support/suite_helpers.py)
 
 

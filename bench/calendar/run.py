@@ -39,7 +39,6 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +49,7 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout without install
 from workalendar.asia import Kazakhstan  # noqa: E402
 
 from bench.calendar.previous import PreviousKazakhstanCalendar  # noqa: E402
+from bench.host import cpu_model, package_version  # noqa: E402, F401
 from calendars import KazakhstanCalendar  # noqa: E402
 from calendars.rules import is_working  # noqa: E402
 
@@ -58,24 +58,6 @@ DUE_DATES_MAX_S = 3.0  # acceptance: 1,000,000 due dates in under 3 seconds
 
 
 # -- machine ------------------------------------------------------------------------------
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def package_version(name: str) -> str:
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return "not installed"
 
 
 def machine() -> dict[str, Any]:

@@ -17,14 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import bench.boot  # noqa: E402, F401  (the checkout's features installed)
 from calendars import KazakhstanCalendar  # noqa: E402
-
-try:  # the engine's features, as merzim's entry installs them (an older tree has no list)
-    from workflow.installed import install as _install_features  # noqa: E402
-except ImportError:
-    pass
-else:
-    _install_features()
 from workflow.core.deadlines import Facts, Planner, Record  # noqa: E402
 from workflow.core.machine import CaseMachine, derive_state  # noqa: E402
 from workflow.definitions import load_definition  # noqa: E402

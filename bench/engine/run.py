@@ -76,7 +76,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -87,14 +86,9 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout without install
 from sqlalchemy import create_engine, event, func, or_, select, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
+import bench.boot  # noqa: E402, F401  (the checkout's features installed)
+from bench.host import cpu_model, package_version  # noqa: E402, F401
 from calendars import KazakhstanCalendar  # noqa: E402
-
-try:  # the engine's features, as merzim's entry installs them (an older tree has no list)
-    from workflow.installed import install as _install_features  # noqa: E402
-except ImportError:
-    pass
-else:
-    _install_features()
 from workflow import services as svc  # noqa: E402
 from workflow.core.deadlines import Facts, Planner, Record  # noqa: E402
 from workflow.core.definition import Definition  # noqa: E402
@@ -992,24 +986,6 @@ def run_backend(backend: str, a: argparse.Namespace, cal: KazakhstanCalendar,
 
 
 # -- machine and output ------------------------------------------------------------------------
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def package_version(name: str) -> str:
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return "not installed"
 
 
 def machine() -> dict[str, Any]:

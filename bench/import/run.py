@@ -77,14 +77,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CODE = Path(os.environ.get("MERZIM_BENCH_CODE") or ROOT)  # whose `workflow` is timed
 sys.path.insert(0, str(CODE))
 
+import bench.boot  # noqa: E402, F401  (the checkout's features installed)
 from calendars import KazakhstanCalendar  # noqa: E402
-
-try:  # the engine's features, as merzim's entry installs them (an older tree has no list)
-    from workflow.installed import install as _install_features  # noqa: E402
-except ImportError:
-    pass
-else:
-    _install_features()
 from workflow import services as svc  # noqa: E402
 from workflow.definitions import load_definition, load_registry  # noqa: E402
 from workflow.planning import bulk as planning_bulk  # noqa: E402

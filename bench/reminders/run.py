@@ -48,18 +48,12 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout without install
 from sqlalchemy import insert, text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
+import bench.boot  # noqa: E402, F401  (the checkout's features installed)
 from bench.reminders.previous import PreviousEmailChannel  # noqa: E402
 from calendars import KazakhstanCalendar  # noqa: E402
 from notifications.channels import Outgoing  # noqa: E402
 from notifications.email import EmailChannel, build_message  # noqa: E402
 from tests.support.smtp_server import free_port  # noqa: E402
-
-try:  # the engine's features, as merzim's entry installs them (an older tree has no list)
-    from workflow.installed import install as _install_features  # noqa: E402
-except ImportError:
-    pass
-else:
-    _install_features()
 from workflow import services as svc  # noqa: E402
 from workflow.definitions import load_registry  # noqa: E402
 from workflow.reminders import outbox  # noqa: E402

@@ -55,14 +55,8 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import func, select, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
+import bench.boot  # noqa: E402, F401  (the checkout's features installed)
 from calendars import KazakhstanCalendar  # noqa: E402
-
-try:  # the engine's features, as merzim's entry installs them (an older tree has no list)
-    from workflow.installed import install as _install_features  # noqa: E402
-except ImportError:
-    pass
-else:
-    _install_features()
 from workflow import services as svc  # noqa: E402
 from workflow.planning import service as planning_svc  # noqa: E402
 from workflow.reminders.planner import notify_moved  # noqa: E402

@@ -53,14 +53,8 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+import bench.boot  # noqa: E402, F401  (the checkout's features installed)
 from calendars import KazakhstanCalendar  # noqa: E402
-
-try:  # the engine's features, as merzim's entry installs them (an older tree has no list)
-    from workflow.installed import install as _install_features  # noqa: E402
-except ImportError:
-    pass
-else:
-    _install_features()
 from workflow import services as svc  # noqa: E402
 from workflow.core.errors import RuleViolation, UsageError  # noqa: E402
 from workflow.definitions import load_registry  # noqa: E402

@@ -31,14 +31,8 @@ import run as country  # noqa: E402  (bench/obligations/run.py)
 from alembic import command  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+import bench.boot  # noqa: E402, F401  (the checkout's features installed)
 from calendars import KazakhstanCalendar  # noqa: E402
-
-try:  # the engine's features, as merzim's entry installs them (an older tree has no list)
-    from workflow.installed import install as _install_features  # noqa: E402
-except ImportError:
-    pass
-else:
-    _install_features()
 from workflow import services as svc  # noqa: E402
 from workflow.definitions import load_registry  # noqa: E402
 from workflow.services import obligations  # noqa: E402

@@ -60,15 +60,9 @@ import httpx  # noqa: E402
 from alembic import command  # noqa: E402
 from sqlalchemy import MetaData, create_engine, func, select, text  # noqa: E402
 
+import bench.boot  # noqa: E402, F401  (the checkout's features installed)
 from bench.engine import run as engine_bench  # noqa: E402
 from calendars import KazakhstanCalendar  # noqa: E402
-
-try:  # the engine's features, as merzim's entry installs them (an older tree has no list)
-    from workflow.installed import install as _install_features  # noqa: E402
-except ImportError:
-    pass
-else:
-    _install_features()
 from workflow import services as svc  # noqa: E402
 from workflow.definitions import load_definition, load_registry  # noqa: E402
 from workflow.planning import service as planning_svc  # noqa: E402

@@ -7,7 +7,7 @@ out; the officer asel logs in, opens her overdue analysis from the overdue list,
 once (a date in the future, then an event the analysis does not allow now) with the rule's
 message, records the analytic note through the form and sees the stage done.
 
-Screenshots go to test-artifacts/ at the repository root (git-ignored): failure.png when a
+Screenshots go to test-artifacts/ at the repository root (git-ignored): failure-browser.png when a
 step fails; overdue.png and analysis.png with MERZIM_TEST_SCREENSHOTS=1.
 
 Without /usr/bin/chromium (or the playwright package) the test is skipped with the reason,
@@ -17,28 +17,22 @@ unless MERZIM_REQUIRE_BROWSER=1, which CI sets: then a missing browser is a fail
 from __future__ import annotations
 
 import re
-import sys
 
 import pytest
 
-from tests.support import browser_helpers
 from tests.support.browser_helpers import (
-    ARTIFACTS,
     MANAGER,
     OFFICER,
     OFFICER_ORG,
     TODAY,
     Server,
+    failing_shot,
     log_in,
     log_out,
     screenshot,
 )
 
 pytestmark = pytest.mark.browser
-# The fixtures (tests/support/browser_helpers.py): the demo served for the module, a browser page.
-server = browser_helpers.server
-chromium = browser_helpers.chromium
-page = browser_helpers.page
 
 
 def _analytic_note(page):
@@ -62,12 +56,8 @@ def _fill_event(page, event: str, day: str, number: str = "15-ө",
 
 
 def test_manager_sees_overdue_officer_records_the_note(page, server: Server) -> None:
-    try:
+    with failing_shot(page, server, "browser"):
         _scenario(page, server)
-    except Exception:
-        page.screenshot(path=str(ARTIFACTS / "failure.png"), full_page=True)
-        print(f"page: {page.url}\nserver log:\n{server.log_tail()}", file=sys.stderr)
-        raise
 
 
 def _scenario(page, server: Server) -> None:

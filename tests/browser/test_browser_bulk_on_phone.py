@@ -11,7 +11,6 @@ import re
 
 import pytest
 
-from tests.support import browser_helpers
 from tests.support.browser_helpers import (
     OFFICER,
     OVERFLOW,
@@ -24,9 +23,6 @@ from tests.support.browser_helpers import (
 )
 
 pytestmark = pytest.mark.browser
-server = browser_helpers.server
-chromium = browser_helpers.chromium
-page = browser_helpers.page
 
 PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
 

@@ -9,14 +9,13 @@ with `fetch` and a FormData, list the case's files, download the PDF. The manage
 tree gets "not found" for the file's address. axe-core finds no serious or critical
 violation on the case page with its files.
 
-Screenshots go to test-artifacts/: files-failure.png when a step fails; files-listed.png with
+Screenshots go to test-artifacts/: failure-files.png when a step fails; files-listed.png with
 MERZIM_TEST_SCREENSHOTS=1.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -41,17 +40,11 @@ def server(tmp_path_factory):
         yield srv
 
 
-chromium = tb.chromium
-page = tb.page
 
 
 def test_attach_list_download_in_the_browser_and_through_the_api(page, server) -> None:
-    try:
+    with tb.failing_shot(page, server, "files"):
         _scenario(page, server)
-    except Exception:
-        page.screenshot(path=str(tb.ARTIFACTS / "files-failure.png"), full_page=True)
-        print(f"page: {page.url}\nserver log:\n{server.log_tail()}", file=sys.stderr)
-        raise
 
 
 def _note_form(pg):

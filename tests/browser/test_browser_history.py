@@ -17,9 +17,6 @@ from tests.support import browser_helpers as tb
 
 pytestmark = pytest.mark.browser
 
-server = tb.server
-chromium = tb.chromium
-page = tb.page
 POSITION = "Leading specialist, procurement"
 
 

@@ -11,7 +11,6 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from tests.support import browser_helpers
 from tests.support.browser_helpers import (
     OFFICER,
     OVERFLOW,
@@ -24,9 +23,6 @@ from tests.support.browser_helpers import (
 )
 
 pytestmark = pytest.mark.browser
-server = browser_helpers.server
-chromium = browser_helpers.chromium
-page = browser_helpers.page
 
 LAPTOP = {"width": 1366, "height": 900}
 HEADER = ["Лицо", "Должность", "Вид ограничения (подзадача)", "Дата выявления факта",

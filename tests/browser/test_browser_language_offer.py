@@ -9,7 +9,6 @@ import re
 
 import pytest
 
-from tests.support import browser_helpers
 from tests.support.browser_helpers import (
     MANAGER,
     Server,
@@ -19,9 +18,6 @@ from tests.support.browser_helpers import (
 )
 
 pytestmark = pytest.mark.browser
-server = browser_helpers.server
-chromium = browser_helpers.chromium
-page = browser_helpers.page
 
 
 def _failing_shot(pg, server: Server, name: str):

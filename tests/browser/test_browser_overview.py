@@ -15,28 +15,22 @@ overview-ru.png, overview-phone.png, gantt.png with MERZIM_TEST_SCREENSHOTS=1.
 from __future__ import annotations
 
 import re
-import sys
 
 import pytest
 
-from tests.support import browser_helpers
 from tests.support.browser_helpers import (
-    ARTIFACTS,
     MANAGER,
     OFFICER,
     OFFICER_ORG,
     TODAY,
     Server,
+    failing_shot,
     log_in,
     log_out,
     screenshot,
 )
 
 pytestmark = pytest.mark.browser
-# The fixtures (tests/support/browser_helpers.py): the demo served for the module, a browser page.
-server = browser_helpers.server
-chromium = browser_helpers.chromium
-page = browser_helpers.page
 
 RAW_KEY = re.compile(r"\b(?:overview|gantt)\.[a-z_]+\b")
 
@@ -47,12 +41,8 @@ def _svg_text(locator) -> str:
 
 
 def test_manager_overview_and_case_gantt(page, server: Server) -> None:
-    try:
+    with failing_shot(page, server, "overview"):
         _scenario(page, server)
-    except Exception:
-        page.screenshot(path=str(ARTIFACTS / "failure-overview.png"), full_page=True)
-        print(f"page: {page.url}\nserver log:\n{server.log_tail()}", file=sys.stderr)
-        raise
 
 
 def _scenario(page, server: Server) -> None:

@@ -37,30 +37,25 @@ phone-work-selected.png.
 
 from __future__ import annotations
 
-import sys
 from itertools import pairwise
 
 import pytest
 
-from tests.support import browser_helpers
 from tests.support.browser_helpers import (
     ADMIN,
-    ARTIFACTS,
     MANAGER,
     OFFICER,
     PHONE,
     Server,
     axe_check,
     case_of_overdue_note,
+    failing_shot,
     log_in,
     screenshot,
 )
 from tests.support.phone_measures import HEADER_BOTTOM, SMALL_TARGETS, too_small
 
 pytestmark = pytest.mark.browser
-server = browser_helpers.server
-chromium = browser_helpers.chromium
-page = browser_helpers.page
 
 LAPTOP = {"width": 1366, "height": 900}
 PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
@@ -156,12 +151,8 @@ def _shot(pg, name: str) -> None:
 
 
 def _guarded(pg, server: Server, scenario) -> None:
-    try:
+    with failing_shot(pg, server, "phone"):
         scenario(pg, server)
-    except Exception:
-        pg.screenshot(path=str(ARTIFACTS / "failure-phone.png"), full_page=True)
-        print(f"page: {pg.url}\nserver log:\n{server.log_tail()}", file=sys.stderr)
-        raise
 
 
 def test_a_case_on_a_phone_and_a_laptop(page, server: Server) -> None:

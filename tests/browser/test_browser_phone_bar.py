@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import browser_helpers
 from tests.support.browser_helpers import OFFICER, PHONE, Server, log_in
 
 pytestmark = pytest.mark.browser
-server = browser_helpers.server
-chromium = browser_helpers.chromium
-page = browser_helpers.page
 
 # Whether the element's centre is the element itself (not the bar over it), and whether the
 # bar's top lies below the element's bottom.

@@ -11,7 +11,6 @@ import re
 
 import pytest
 
-from tests.support import browser_helpers
 from tests.support.browser_helpers import (
     OFFICER,
     OVERFLOW,
@@ -24,9 +23,6 @@ from tests.support.browser_helpers import (
 )
 
 pytestmark = pytest.mark.browser
-server = browser_helpers.server
-chromium = browser_helpers.chromium
-page = browser_helpers.page
 
 # the words of the elements matched that a line break cuts in two (a word drawn on two lines
 # has two boxes): none may be

@@ -10,7 +10,7 @@ done through its confirmation step. axe-core finds no serious or critical violat
 refused, saved and confirmation states. First, with JavaScript switched off, she records the
 positions list: the forms need no script.
 
-Screenshots go to test-artifacts/: recording-failure.png (recording-failure-no-js.png) when a
+Screenshots go to test-artifacts/: failure-recording.png (recording-failure-no-js.png) when a
 step fails; with MERZIM_TEST_SCREENSHOTS=1 the first screen as the officer sees it,
 recording-refused.png, recording-saved.png, recording-confirm-not-done.png,
 recording-not-done.png, recording-no-js.png.
@@ -18,18 +18,12 @@ recording-not-done.png, recording-no-js.png.
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from tests.support import browser_helpers as tb
 
 pytestmark = pytest.mark.browser
 
-# The fixtures (tests/support/browser_helpers.py): its server (merzim init --demo; merzim serve), a page.
-server = tb.server
-chromium = tb.chromium
-page = tb.page
 WIDTH, HEIGHT = 1280, 900
 
 
@@ -89,12 +83,8 @@ def test_recording_works_without_javascript(chromium, server) -> None:
 
 
 def test_record_and_see_the_result_without_scrolling(page, server) -> None:
-    try:
+    with tb.failing_shot(page, server, "recording"):
         _scenario(page, server)
-    except Exception:
-        page.screenshot(path=str(tb.ARTIFACTS / "recording-failure.png"), full_page=True)
-        print(f"page: {page.url}\nserver log:\n{server.log_tail()}", file=sys.stderr)
-        raise
 
 
 def _scenario(pg, server) -> None:

@@ -19,7 +19,6 @@ import sys
 
 import pytest
 
-from tests.support import browser_helpers
 from tests.support.browser_helpers import (
     ARTIFACTS,
     MANAGER,
@@ -29,14 +28,12 @@ from tests.support.browser_helpers import (
     PHONE,
     Server,
     axe_check,
+    failing_shot,
     log_in,
     screenshot,
 )
 
 pytestmark = pytest.mark.browser
-server = browser_helpers.server
-chromium = browser_helpers.chromium
-page = browser_helpers.page
 
 LAPTOP = {"width": 1366, "height": 900}
 HEADINGS = {"kk": "№1–4 жобалар бойынша бағалау", "ru": "Оценка по проектам №1–4",
@@ -44,12 +41,8 @@ HEADINGS = {"kk": "№1–4 жобалар бойынша бағалау", "ru":
 
 
 def test_the_score_page_fits_a_laptop_in_every_language(page, server: Server) -> None:
-    try:
+    with failing_shot(page, server, "score"):
         _scenario(page, server)
-    except Exception:
-        page.screenshot(path=str(ARTIFACTS / "failure-score.png"), full_page=True)
-        print(f"page: {page.url}\nserver log:\n{server.log_tail()}", file=sys.stderr)
-        raise
 
 
 def _language(page, base: str, lang: str) -> None:

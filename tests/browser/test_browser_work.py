@@ -14,29 +14,19 @@ cases-search.png with MERZIM_TEST_SCREENSHOTS=1.
 from __future__ import annotations
 
 import re
-import sys
 
 import pytest
 
-from tests.support import browser_helpers
-from tests.support.browser_helpers import ARTIFACTS, OFFICER, Server, log_in, screenshot
+from tests.support.browser_helpers import OFFICER, Server, failing_shot, log_in, screenshot
 
 pytestmark = pytest.mark.browser
-# The fixtures (tests/support/browser_helpers.py): the demo served for the module, a browser page.
-server = browser_helpers.server
-chromium = browser_helpers.chromium
-page = browser_helpers.page
 
 OFFICER_NAME = "Asel Nurpeisova"
 
 
 def test_officer_first_page_lists_her_overdue_stages(page, server: Server) -> None:
-    try:
+    with failing_shot(page, server, "work"):
         _scenario(page, server)
-    except Exception:
-        page.screenshot(path=str(ARTIFACTS / "failure-work.png"), full_page=True)
-        print(f"page: {page.url}\nserver log:\n{server.log_tail()}", file=sys.stderr)
-        raise
 
 
 def _rows(pg, selector: str) -> list[tuple[str, str]]:

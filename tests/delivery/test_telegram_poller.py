@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from notifications.telegram import TelegramChannel, TelegramSettings
 from tests.support.databases import dump_tables
 from tests.support.fake_telegram import FakeBotApi
-from tests.support.processes import SCRIPT, env_for
+from tests.support.processes import SCRIPT, env_for, terminate
 from tests.support.smtp_server import write_config
 from workflow.reminders.telegram_link import (
     LEASE,
@@ -160,9 +160,4 @@ rate_per_second = 200
     finally:
         for w in workers:
             if w.poll() is None:
-                w.send_signal(signal.SIGTERM)
-                try:
-                    w.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    w.kill()
-                    w.wait()
+                terminate(w)

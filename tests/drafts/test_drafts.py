@@ -22,6 +22,7 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.support.databases import dump_tables
+from tests.support.features import needs
 from tests.support.person_helpers import person_world_fixture  # noqa: F401 - the `pw` fixture
 from tests.support.web_helpers import (
     ORGS,
@@ -107,7 +108,7 @@ def test_a_stage_names_its_draft_in_the_definition():
             parse_definition(_doc(**bad), "t")
 
 
-def test_process_show_names_the_drafts_and_the_public_page(merzim):
+def test_process_show_names_the_drafts(merzim):
     shown = json.loads(merzim("process", "show", "internal_risk_analysis", "--json").stdout)
     assert [(d["stage"], d["template"], d["event"], d["stored_as"]) for d in shown["drafts"]] \
         == [("start_announcement", "start_announcement", "start_announcement", "published_text"),
@@ -115,20 +116,30 @@ def test_process_show_names_the_drafts_and_the_public_page(merzim):
              "published_text"),
             ("public_discussion", "discussion_results", "public_discussion", "published_text"),
             ("publication", "publication", "publication", "published_text")]
-    assert shown["public"]["announced_by"] == "start_announcement"
     text = merzim("process", "show", "internal_risk_analysis").stdout
     assert "Announcement drafts:" in text
     assert ("Announce the start of the analysis (start_announcement): written from the template "
             "start_announcement; the published text is kept with the record of Start announced "
             "(field published_text)") in " ".join(text.split())
+    ru = " ".join(merzim("process", "show", "internal_risk_analysis", lang="ru").stdout.split())
+    assert "Проекты объявлений:" in ru
+    # a procedure without drafts says nothing of them
+    gift = merzim("process", "show", "gift")
+    assert "drafts" not in gift.stdout
+    assert json.loads(merzim("process", "show", "gift", "--json").stdout)["drafts"] == []
+
+
+@needs("public")
+def test_process_show_names_the_public_page(merzim):
+    shown = json.loads(merzim("process", "show", "internal_risk_analysis", "--json").stdout)
+    assert shown["public"]["announced_by"] == "start_announcement"
+    text = merzim("process", "show", "internal_risk_analysis").stdout
     assert "Public page: a case is listed once Start announced is recorded" in " ".join(
         text.split())
     ru = " ".join(merzim("process", "show", "internal_risk_analysis", lang="ru").stdout.split())
-    assert "Проекты объявлений:" in ru and "Публичная страница: дело показывается" in ru
-    # a procedure with neither says nothing of them
-    gift = merzim("process", "show", "gift")
-    assert "drafts" not in gift.stdout and "Public page" not in gift.stdout
-    assert json.loads(merzim("process", "show", "gift", "--json").stdout)["drafts"] == []
+    assert "Публичная страница: дело показывается" in ru
+    # a procedure without a public page says nothing of it
+    assert "Public page" not in merzim("process", "show", "gift").stdout
 
 
 # -- what a draft says ------------------------------------------------------------------------------

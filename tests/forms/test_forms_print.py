@@ -35,11 +35,11 @@ from tests.support.registers_world import (
     REG,
     _open,
     _record,
-    build_world,
     cells,
     choice,
     name,
     produce,
+    world_in,
 )
 from workflow.forms import rules
 from workflow.forms import service as forms
@@ -87,13 +87,7 @@ def _more_facts(m: Merzim) -> None:
 
 @pytest.fixture(scope="module", params=BACKENDS, name="world")
 def world_fixture(request, tmp_path_factory) -> Iterator[dict[str, Any]]:
-    tmp = tmp_path_factory.mktemp("printed")
-    (tmp / "cwd").mkdir()
-    with database_from_template(request.param, tmp) as (url, _):
-        m = Merzim(tmp / "cwd", db_url=url, today=D2026)
-        ids = build_world(m)
-        _more_facts(m)
-        yield {"m": m, "url": url, "tmp": tmp, "ids": ids}
+    yield from world_in(request, tmp_path_factory, "printed", _more_facts)
 
 
 

@@ -21,7 +21,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from tests.support.cli_runner import Merzim
-from tests.support.databases import BACKENDS, database_from_template, dump_tables
+from tests.support.databases import BACKENDS, dump_tables
 from tests.support.registers_world import (
     AK_KK,
     AK_RU,
@@ -32,11 +32,10 @@ from tests.support.registers_world import (
     _open,
     _period_case,
     _record,
-    build_world,
     cells,
+    web_over,
+    world_in,
 )
-from tests.support.web_helpers import CALENDAR, Web, _settings
-from web.app import create_app
 from workflow.forms import national
 from workflow.storage.db import make_engine
 
@@ -82,23 +81,12 @@ def _extend(m: Merzim) -> dict[str, int]:
 
 @pytest.fixture(scope="module", params=BACKENDS, name="world")
 def world_fixture(request, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("national")
-    (tmp / "cwd").mkdir()
-    with database_from_template(request.param, tmp) as (url, _):
-        m = Merzim(tmp / "cwd", db_url=url, today=D2026)
-        ids = build_world(m)
-        ids.update(_extend(m))
-        yield {"m": m, "url": url, "tmp": tmp, "ids": ids}
+    yield from world_in(request, tmp_path_factory, "national", _extend)
 
 
 @pytest.fixture(scope="module", name="web")
 def web_fixture(world):
-    engine = make_engine(world["url"])
-    app = create_app(_settings(world["tmp"], world["url"]), engine, CALENDAR, REG)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MERZIM_TODAY", D2026)
-        yield Web(engine, app, {}, {}, cache=True)
-    engine.dispose()
+    yield from web_over(world)
 
 
 def figures(content: bytes | Path) -> dict[str, tuple[str, Any, str, str]]:

@@ -16,7 +16,7 @@ import pytest
 
 from tests.support.cli_runner import run_merzim
 from tests.support.databases import dump_tables
-from tests.support.processes import SCRIPT, env_for, free_port, local, wait_answering
+from tests.support.processes import SCRIPT, env_for, free_port, local, terminate, wait_answering
 
 pytestmark = pytest.mark.slow  # merzim serve as a process
 
@@ -67,12 +67,7 @@ def serving(db_url: str, cwd: Path, *options: str, config: str = ""):
         yield base, proc
     finally:
         if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                pytest.fail("serve did not stop on SIGTERM")
+            terminate(proc, fail="serve did not stop on SIGTERM")
 
 
 PUBLIC = """[public]

@@ -6,7 +6,6 @@ others (sessions live in the database), SIGTERM stops them all, and a bad --work
 from __future__ import annotations
 
 import re
-import signal
 import subprocess
 import time
 from datetime import date
@@ -17,7 +16,7 @@ import pytest
 from sqlmodel import Session
 
 from tests.support.cli_runner import run_merzim
-from tests.support.processes import CSRF, SCRIPT, env_for, free_port, local, wait_answering
+from tests.support.processes import CSRF, SCRIPT, env_for, free_port, local, terminate, wait_answering
 from workflow import services as svc
 from workflow.services import accounts as auth
 
@@ -76,12 +75,7 @@ def test_several_web_processes_share_sessions_and_stop_together(db_url, db, make
             assert len(totals) == 1 and int(totals.pop()) > 0
             assert local().get(f"{base}/overdue", timeout=10).status_code in (302, 303)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            pytest.fail("the server did not stop on SIGTERM")
+        terminate(proc, fail="the server did not stop on SIGTERM")
     time.sleep(0.5)
     assert not any(Path(f"/proc/{p}").exists() for p in workers), "a web process outlived it"
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import signal
 import subprocess
 import time
 from datetime import date
@@ -21,7 +20,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from tests.support.databases import dump_tables
-from tests.support.processes import SCRIPT, env_for, free_port, local
+from tests.support.processes import SCRIPT, env_for, free_port, local, terminate
 from workflow import services as svc
 from workflow.services import accounts as auth
 from workflow.storage.filestore import (
@@ -243,12 +242,7 @@ def _wait(proc: subprocess.Popen, base: str) -> None:
 
 
 def _stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    terminate(proc)
 
 
 @pytest.mark.slow

@@ -20,8 +20,8 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from tests.support.bulk_helpers import another_database, commit, stored
-from tests.support.cli_runner import Merzim
-from tests.support.databases import dump_tables
+from tests.support.cli_runner import wide_cli
+from tests.support.databases import dump_tables, refused_unchanged
 from tests.support.web_helpers import (
     DEFINITION,
     Web,
@@ -31,7 +31,7 @@ from tests.support.web_helpers import (
     web_fixture,  # noqa: F401 - the `web` fixture
 )
 from workflow import services as svc
-from workflow.core.errors import RuleViolation, UsageError
+from workflow.core.errors import UsageError
 from workflow.i18n import LANGUAGES, Translator
 from workflow.planning import bulk as planning_bulk
 from workflow.planning import service as planning_svc
@@ -72,16 +72,6 @@ def setup(s, ctx) -> dict[str, int]:
 def ids(db, ctx) -> dict[str, int]:
     return commit(db, lambda s: setup(s, ctx))
 
-
-def refused_unchanged(db, work, error=RuleViolation):
-    """The refusal `work` raises, with every table as it was before."""
-    before = dump_tables(db)
-    with open_session(db) as s:
-        with pytest.raises(error) as refused:
-            work(s)
-        s.rollback()
-    assert dump_tables(db) == before
-    return refused.value
 
 
 def opened_payloads(db) -> list[dict]:
@@ -320,13 +310,7 @@ def test_an_analysis_planned_meanwhile_refuses_the_row_it_duplicates(db, ctx, id
 def cli(db, db_url, tmp_path):
     """Run `merzim ...` in this process (tests/support/cli_runner.py) on the test database, today
     pinned: (exit code, stdout, stderr)."""
-    merzim = Merzim(tmp_path, db_url=db_url, today=TODAY, env={"COLUMNS": "240"})
-
-    def run(*args: str, lang: str = "en") -> tuple[int, str, str]:
-        result = merzim(*args, lang=lang)
-        return result.returncode, result.stdout, result.stderr
-
-    return run
+    return wide_cli(db_url, tmp_path, TODAY)
 
 
 def test_cli_plan_refuses_a_duplicate_in_one_line_and_plans_it_with_a_reason(db, ids, cli):

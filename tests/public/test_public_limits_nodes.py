@@ -6,7 +6,6 @@ bounded (rows older than the window removed, at most CACHE_ROWS answers kept).""
 
 from __future__ import annotations
 
-import signal
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -16,7 +15,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from tests.support.cli_runner import Merzim
-from tests.support.processes import SCRIPT, env_for, free_port, local, wait_answering
+from tests.support.processes import SCRIPT, env_for, free_port, local, terminate, wait_answering
 from workflow.public import service as pub
 from workflow.storage.models import PublicCache, PublicHit
 
@@ -72,12 +71,7 @@ def test_the_limit_and_the_cache_hold_across_two_nodes(db_url, db, make_ctx, tmp
                 for _p, base in nodes] == [404, 404]
     finally:
         for proc, _base in nodes:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            terminate(proc)
 
 
 @pytest.mark.slow

@@ -23,13 +23,12 @@ from tests.support.registers_world import (  # noqa: F401  (the `world` fixture)
     _ok,
     choice,
     name,
+    web_over,
     world_fixture,
 )
-from tests.support.web_helpers import CALENDAR, Web, _settings, csrf_of
-from web.app import create_app
+from tests.support.web_helpers import Web, csrf_of
 from web.kit.registers import project_of
 from workflow.core.collation import sort_key
-from workflow.storage.db import make_engine
 from workflow.storage.models import Case
 
 ISO = "iso37001_certificate"
@@ -47,12 +46,7 @@ def web_fixture(world):
         _ok(m("case", "open", ISO, "--subject", "QS", "--field",
               f"certificate_number={number}", "--date", f"issued={issued}", "--date",
               f"expires={expires}", "--json", today=D2026))
-    engine = make_engine(world["url"])
-    app = create_app(_settings(world["tmp"], world["url"]), engine, CALENDAR, REG)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MERZIM_TODAY", D2026)
-        yield Web(engine, app, {}, {}, cache=True)
-    engine.dispose()
+    yield from web_over(world)
 
 
 def ids(web: Web, process: str, key: str = "person") -> dict[str, int]:

@@ -18,6 +18,8 @@ from datetime import date
 
 import pytest
 
+from tests.support.analysis_world import add_orgs, indicator, plan, record
+
 SITE = "https://akimat.example.kz/news/1"
 MEDIA = "https://tengri.example.kz/2025/04/analysis"
 SOCIAL = "https://facebook.example.com/akimat/posts/7"
@@ -27,46 +29,18 @@ EVERY = f"site {SITE}\nmedia {MEDIA}\nsocial {SOCIAL}"
 
 
 def _plan(db, ctx, obj) -> int:
-    from workflow.planning import service as planning_svc
-    from workflow.storage.db import session as open_session
-
-    with open_session(db) as s:
-        aid = planning_svc.plan_analysis(s, ctx, "AK", obj, date(2025, 3, 3), None).analysis.id
-        s.commit()
-    return aid
+    return plan(db, ctx, "AK", obj, date(2025, 3, 3))
 
 
-def _record(db, ctx, aid, event, on, evidence=None):
-    from workflow import services as svc
-    from workflow.storage.db import session as open_session
-
-    with open_session(db) as s:
-        svc.record_event(s, ctx, aid, event, on, dict(evidence or {}))
-        s.commit()
+_record = record
 
 
-def _indicator(db, ctx, key):
-    from workflow.scorecard import service as scoring
-    from workflow.scorecard.rules import ScoreSettings
-    from workflow.storage.db import session as open_session
-
-    with open_session(db) as s:
-        card = scoring.scorecards(s, ctx, "AK", 2025, ScoreSettings())[0]
-    return next(i for i in card["indicators"] if i["key"] == key)
+_indicator = indicator
 
 
 @pytest.fixture
 def world(db, make_ctx):
-    from workflow import services as svc
-    from workflow.storage.db import session as open_session
-
-    ctx = make_ctx(date(2025, 1, 10))
-    with open_session(db) as s:
-        svc.add_org(s, ctx, "AK", "Akimat", "akimat", None)
-        for code in ("AK-EDU", "AK-HLT", "AK-AGR"):
-            svc.add_org(s, ctx, code, code, "department", "AK")
-        s.commit()
-    return db
+    return add_orgs(db, make_ctx(date(2025, 1, 10)))
 
 
 @pytest.fixture

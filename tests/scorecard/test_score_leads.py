@@ -22,6 +22,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from tests.support.features import needs
 from tests.support.registers_world import (  # noqa: F401  (the `web` and `world` fixtures)
     REG,
     web_fixture,
@@ -193,6 +194,7 @@ def test_subjects_are_indented_as_a_tree_and_forms_count_their_lines(web):
     assert "line" in page.split('data-form="2"', 1)[1].split("</li>", 1)[0]
 
 
+@needs("notices")  # the notification centre and its bell
 def test_the_managers_centre_and_bell_hold_the_escalations_of_his_digest(web):
     ns = web.app.state.settings.notify
     ctx = svc.Context(CALENDAR, REG, TODAY, actor="test", language="en")

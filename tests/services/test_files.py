@@ -25,6 +25,7 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.support.databases import dump_tables
+from tests.support.features import needs
 from tests.support.person_helpers import CASE_KEYS, ROLES, add_person_cases
 from tests.support.web_helpers import (
     CALENDAR,
@@ -383,6 +384,7 @@ def _public_page_files(cli, code: str = "AK") -> list[int]:
     return [int(i) for i in re.findall(rf'href="/public/{code}/files/(\d+)"', page.text)]
 
 
+@needs("public")  # the public page lists the file
 def test_the_operator_marks_a_file_public_then_private_then_voids_it(cli):
     f = _attach_with(cli, ORDER, "order.pdf")
     # the start announced and the organisation's public page on: it may show public files
@@ -658,6 +660,7 @@ def _public_links(w: Web, code: str) -> list[int]:
     return [int(i) for i in re.findall(rf'href="/public/{code}/files/(\d+)"', page.text)]
 
 
+@needs("public")  # the public page lists the file
 def test_the_api_makes_a_file_public_then_private_then_voids_it(fw: Web):
     _public_page_on(fw, "AK-ALM-EDU")  # the demo's edu analysis has its start announced
     api = fw.api("asel")

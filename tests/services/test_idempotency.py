@@ -14,7 +14,7 @@ from alembic import command
 from sqlalchemy import event, text
 from sqlmodel import Session
 
-from tests.support.databases import BACKENDS, postgres_schema
+from tests.support.databases import BACKENDS, database_at
 from tests.support.web_helpers import (
     CALENDAR,
     DEFINITION,
@@ -25,7 +25,7 @@ from tests.support.web_helpers import (
     web_fixture,  # noqa: F401 - the `web` fixture
 )
 from workflow.i18n import Translator
-from workflow.storage.db import alembic_config, make_engine, upgrade
+from workflow.storage.db import alembic_config, upgrade
 
 NOTE = {"event": "positions_list", "date": TODAY.isoformat(), "number": "41",
         "signed_by": "Head of department"}
@@ -386,19 +386,8 @@ def test_a_connection_cut_at_the_commit_says_it_may_have_landed_and_the_key_tell
 @pytest.fixture(params=BACKENDS)
 def at_0017(request, tmp_path):
     """A database at revision 0017 (before the keys), SQLite or a PostgreSQL schema."""
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'head-0017.db'}")
-        command.upgrade(alembic_config(eng), "0017")
+    with database_at(request.param, tmp_path, "0017", "merzim_idem") as eng:
         yield eng
-        eng.dispose()
-        return
-    with postgres_schema("merzim_idem") as url:
-        eng = make_engine(url)
-        try:
-            command.upgrade(alembic_config(eng), "0017")
-            yield eng
-        finally:
-            eng.dispose()
 
 
 def test_the_keys_table_is_added_and_removed_with_everything_else_intact(at_0017):

@@ -17,6 +17,7 @@ from datetime import date
 
 import pytest
 
+from tests.support.analysis_world import add_orgs, plan, record
 from workflow.core.errors import RuleViolation
 
 DOC = {"number": "15-ө", "signed_by": "Head of apparatus"}
@@ -30,36 +31,15 @@ def d(text: str) -> date:
 @pytest.fixture
 def world(db, make_ctx):
     """A regional akimat with a department and a district akimat with its department."""
-    from workflow import services as svc
-    from workflow.storage.db import session as open_session
-
-    ctx = make_ctx(d("2025-01-10"))
-    with open_session(db) as s:
-        for code, kind, parent in [("AK", "akimat", None), ("AK-EDU", "department", "AK"),
-                                   ("AK-D1", "district_akimat", "AK"),
-                                   ("AK-D1-EDU", "department", "AK-D1")]:
-            svc.add_org(s, ctx, code, code, kind, parent)
-        s.commit()
-    return db
+    return add_orgs(db, make_ctx(d("2025-01-10")),
+                    [("AK-EDU", "department", "AK"), ("AK-D1", "district_akimat", "AK"),
+                     ("AK-D1-EDU", "department", "AK-D1")], root=("AK", "akimat"))
 
 
-def _plan(db, ctx, subject, obj, start, end=None) -> int:
-    from workflow.planning import service as planning_svc
-    from workflow.storage.db import session as open_session
-
-    with open_session(db) as s:
-        aid = planning_svc.plan_analysis(s, ctx, subject, obj, start, end).analysis.id
-        s.commit()
-    return aid
+_plan = plan
 
 
-def _record(db, ctx, aid, event, on, evidence=None):
-    from workflow import services as svc
-    from workflow.storage.db import session as open_session
-
-    with open_session(db) as s:
-        svc.record_event(s, ctx, aid, event, on, dict(evidence or {}))
-        s.commit()
+_record = record
 
 
 def _view(db, ctx, aid):

@@ -17,6 +17,7 @@ from datetime import date
 
 import pytest
 
+from tests.support.analysis_world import add_orgs, indicator, plan, record, stage
 from tests.support.features import needs
 from workflow.core.errors import RuleViolation
 
@@ -33,55 +34,20 @@ def d(text: str) -> date:
 @pytest.fixture
 def world(db, make_ctx):
     """A regional akimat with three departments (its subdivisions, 001:L176-185)."""
-    from workflow import services as svc
-    from workflow.storage.db import session as open_session
-
-    ctx = make_ctx(d("2025-01-10"))
-    with open_session(db) as s:
-        svc.add_org(s, ctx, "AK", "Akimat", "akimat", None)
-        for code in ("AK-EDU", "AK-HLT", "AK-AGR"):
-            svc.add_org(s, ctx, code, code, "department", "AK")
-        s.commit()
-    return db
+    return add_orgs(db, make_ctx(d("2025-01-10")))
 
 
 def _plan(db, ctx, obj) -> int:
-    from workflow.planning import service as planning_svc
-    from workflow.storage.db import session as open_session
-
-    with open_session(db) as s:
-        aid = planning_svc.plan_analysis(s, ctx, "AK", obj, d("2025-03-03"), None).analysis.id
-        s.commit()
-    return aid
+    return plan(db, ctx, "AK", obj, d("2025-03-03"))
 
 
-def _record(db, ctx, aid, event, on, evidence=None):
-    from workflow import services as svc
-    from workflow.storage.db import session as open_session
-
-    with open_session(db) as s:
-        svc.record_event(s, ctx, aid, event, on, dict(evidence or {}))
-        s.commit()
+_record = record
 
 
-def _stage(db, aid, key):
-    from sqlmodel import select
-
-    from workflow.storage.db import session as open_session
-    from workflow.storage.models import Stage
-
-    with open_session(db) as s:
-        return s.exec(select(Stage).where(Stage.case_id == aid, Stage.key == key)).one()
+_stage = stage
 
 
-def _indicator(db, ctx, key):
-    from workflow.scorecard import service as scoring
-    from workflow.scorecard.rules import ScoreSettings
-    from workflow.storage.db import session as open_session
-
-    with open_session(db) as s:
-        card = scoring.scorecards(s, ctx, "AK", 2025, ScoreSettings())[0]
-    return next(i for i in card["indicators"] if i["key"] == key)
+_indicator = indicator
 
 
 def test_a_discussion_at_a_public_council_meeting_is_done_and_counts_for_1_2_2(world, make_ctx):
@@ -198,6 +164,7 @@ def test_several_links_from_the_command_line_and_a_plain_link_still_reads(world,
                                               Link("social", SOCIAL)]
 
 
+@needs("public")
 def test_the_public_page_names_each_channel_and_the_council(world, make_ctx):
     from workflow.public import service as pub
     from workflow.services.lookup import get_org

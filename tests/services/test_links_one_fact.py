@@ -20,8 +20,8 @@ from sqlmodel import select
 
 from calendars import KazakhstanCalendar
 from tests.support.bulk_helpers import commit
-from tests.support.cli_runner import Merzim
-from tests.support.databases import dump_tables
+from tests.support.cli_runner import wide_cli
+from tests.support.databases import dump_tables, refused_unchanged
 from tests.support.web_helpers import (
     Web,
     csrf_of,
@@ -29,7 +29,7 @@ from tests.support.web_helpers import (
     web_fixture,  # noqa: F401 - the `web` fixture
 )
 from workflow import services as svc
-from workflow.core.errors import RuleViolation, UsageError
+from workflow.core.errors import UsageError
 from workflow.definitions import load_registry
 from workflow.forms import service as forms
 from workflow.i18n import Translator
@@ -60,15 +60,6 @@ def setup(s, ctx) -> dict[str, int]:
                          dates={"received": RECEIVED}).id
     return {"gift": gift}
 
-
-def refused_unchanged(db, work, error=RuleViolation):
-    before = dump_tables(db)
-    with open_session(db) as s:
-        with pytest.raises(error) as refused:
-            work(s)
-        s.rollback()
-    assert dump_tables(db) == before
-    return refused.value
 
 
 def not_handed_over(db, case_id: int) -> None:
@@ -444,13 +435,7 @@ def test_the_notice_carries_the_reports_day_of_the_incident_and_its_letter(db):
 
 @pytest.fixture
 def cli(db, db_url, tmp_path):
-    merzim = Merzim(tmp_path, db_url=db_url, today=TODAY, env={"COLUMNS": "240"})
-
-    def run(*args: str, lang: str = "en") -> tuple[int, str, str]:
-        result = merzim(*args, lang=lang)
-        return result.returncode, result.stdout, result.stderr
-
-    return run
+    return wide_cli(db_url, tmp_path, TODAY)
 
 
 @pytest.fixture

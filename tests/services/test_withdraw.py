@@ -20,8 +20,8 @@ from sqlmodel import select
 
 from calendars import KazakhstanCalendar
 from tests.support.bulk_helpers import commit
-from tests.support.cli_runner import Merzim
-from tests.support.databases import dump_tables
+from tests.support.cli_runner import wide_cli
+from tests.support.databases import dump_tables, refused_unchanged
 from tests.support.web_helpers import (
     Web,
     csrf_of,
@@ -66,15 +66,6 @@ def setup(s, ctx) -> dict[str, int]:
 def ids(db) -> dict[str, int]:
     return commit(db, lambda s: setup(s, ctx_of()))
 
-
-def refused_unchanged(db, work, error=RuleViolation):
-    before = dump_tables(db)
-    with open_session(db) as s:
-        with pytest.raises(error) as refused:
-            work(s)
-        s.rollback()
-    assert dump_tables(db) == before
-    return refused.value
 
 
 def overdue_cases(db) -> set[int]:
@@ -354,13 +345,7 @@ def test_a_withdrawn_case_takes_no_file(db, ids, tmp_path):
 
 @pytest.fixture
 def cli(db, db_url, tmp_path):
-    merzim = Merzim(tmp_path, db_url=db_url, today=TODAY, env={"COLUMNS": "240"})
-
-    def run(*args: str, lang: str = "en") -> tuple[int, str, str]:
-        result = merzim(*args, lang=lang)
-        return result.returncode, result.stdout, result.stderr
-
-    return run
+    return wide_cli(db_url, tmp_path, TODAY)
 
 
 def test_cli_withdraw_removes_the_case_from_overdue_json_and_shows_it_in_its_history(

@@ -7,7 +7,7 @@ from alembic import command
 from sqlalchemy import text
 from sqlmodel import Session
 
-from tests.support.databases import dump_tables
+from tests.support.databases import database_at, dump_tables
 from workflow.storage import audit, models
 from workflow.storage.db import HEAD_REVISION, alembic_config, make_engine, upgrade
 
@@ -74,7 +74,7 @@ def test_a_database_at_an_older_schema_is_refused_until_upgraded(tmp_path, monke
 
 # -- 0004 -> 0005: analyses become cases, with everything intact ---------------------------------
 
-from tests.support.databases import BACKENDS, postgres_schema  # noqa: E402
+from tests.support.databases import BACKENDS  # noqa: E402
 
 OLD_ROWS = [
     "INSERT INTO organisation (id, code, name, kind, path) VALUES (1, 'AK', 'Akimat', 'akimat', '/1/')",
@@ -119,19 +119,8 @@ OLD_ROWS = [
 @pytest.fixture(params=BACKENDS)
 def old_engine(request, tmp_path):
     """A database at revision 0004 (the previous head), SQLite or a PostgreSQL schema."""
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'head-0004.db'}")
-        command.upgrade(alembic_config(eng), "0004")
+    with database_at(request.param, tmp_path, "0004", "merzim_m") as eng:
         yield eng
-        eng.dispose()
-        return
-    with postgres_schema("merzim_m") as url:
-        eng = make_engine(url)
-        try:
-            command.upgrade(alembic_config(eng), "0004")
-            yield eng
-        finally:
-            eng.dispose()
 
 
 def test_a_database_of_the_previous_head_upgrades_with_everything_intact(old_engine):

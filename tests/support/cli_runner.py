@@ -187,3 +187,15 @@ def answer(result):
     """Exit 0; the output read as JSON when it is JSON, else None (stderr may hold warnings)."""
     assert result.returncode == 0, (result.args, result.stdout, result.stderr)
     return json.loads(result.stdout) if result.stdout.lstrip().startswith(("{", "[")) else None
+
+
+def wide_cli(db_url: str | None, cwd: Path, today: str | date | None):
+    """`merzim ...` on the test database with today pinned and 240 columns, called as
+    `run("record", "7", ..., lang="en")`: (exit code, stdout, stderr)."""
+    merzim = Merzim(cwd, db_url=db_url, today=today, env={"COLUMNS": "240"})
+
+    def run(*args: str, lang: str = "en") -> tuple[int, str, str]:
+        result = merzim(*args, lang=lang)
+        return result.returncode, result.stdout, result.stderr
+
+    return run

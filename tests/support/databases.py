@@ -509,3 +509,43 @@ def dump_tables(engine) -> dict[str, list[tuple]]:
                                                         if c.type.__class__.__name__ != "JSON"]
             out[name] = [tuple(r) for r in conn.execute(select(table).order_by(*keys))]
     return out
+
+
+def refused_unchanged(engine, work, error: type[Exception] | None = None):
+    """The refusal `work(session)` raises (a RuleViolation unless `error` names another), with
+    every table as it was before."""
+    from workflow.core.errors import RuleViolation
+    from workflow.storage.db import session as open_session
+
+    before = dump_tables(engine)
+    with open_session(engine) as s:
+        with pytest.raises(error or RuleViolation) as refused:
+            work(s)
+        s.rollback()
+    assert dump_tables(engine) == before
+    return refused.value
+
+
+@contextlib.contextmanager
+def database_at(kind: str, tmp_path: Path, revision: str, prefix: str):
+    """An engine on a fresh database migrated to `revision` only: a SQLite file in `tmp_path`
+    or, for "postgres", a schema of its own named from `prefix` (dropped afterwards)."""
+    from alembic import command
+
+    from workflow.storage.db import alembic_config, make_engine
+
+    if kind == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / f'head-{revision}.db'}")
+        try:
+            command.upgrade(alembic_config(eng), revision)
+            yield eng
+        finally:
+            eng.dispose()
+        return
+    with postgres_schema(prefix) as url:
+        eng = make_engine(url)
+        try:
+            command.upgrade(alembic_config(eng), revision)
+            yield eng
+        finally:
+            eng.dispose()

@@ -11,7 +11,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import time
 import tomllib
@@ -24,7 +23,7 @@ import pytest
 from sqlmodel import Session
 
 from tests.support.cli_runner import SCRIPT, merzim_env
-from tests.support.processes import CSRF, free_port, local
+from tests.support.processes import CSRF, free_port, local, terminate
 from tests.support.proxy_helpers import DEPLOY, NGINX, Proxy
 from tests.support.smtp_server import SmtpSink
 from workflow import services as svc
@@ -123,12 +122,7 @@ class Machine:
     def stop(self) -> None:
         for proc in (self.web, self.worker):
             if proc is not None and proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+                terminate(proc)
 
 
 def wait_until(predicate, timeout: float, what: str) -> None:

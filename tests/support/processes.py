@@ -1,19 +1,22 @@
 """What the tests that start `merzim serve` as a process share: the console script, a free
-port, the login form's CSRF field and the environment of the several-workers tests."""
+port, the login form's CSRF field, the environment of the several-workers tests, and a
+process stopped as a service manager stops it."""
 
 from __future__ import annotations
 
 import functools
 import re
+import signal
 import socket
 import subprocess
 import time
 
 import httpx
+import pytest
 
 from tests.support.cli_runner import SCRIPT, merzim_env
 
-__all__ = ["CSRF", "SCRIPT", "env_for", "free_port", "local", "wait_answering"]
+__all__ = ["CSRF", "SCRIPT", "env_for", "free_port", "local", "terminate", "wait_answering"]
 
 CSRF = re.compile(r'name="csrf" value="([^"]*)"')
 
@@ -54,3 +57,16 @@ def wait_answering(proc: subprocess.Popen, url: str, message: str, within: float
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, message
         time.sleep(pause)
+
+
+def terminate(proc: subprocess.Popen, fail: str | None = None) -> None:
+    """SIGTERM, and up to 30 s for the process to end; past that it is killed, and with `fail`
+    the test fails with that message."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        if fail is not None:
+            pytest.fail(fail)

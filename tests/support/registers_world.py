@@ -175,24 +175,38 @@ def build_world(m: Merzim) -> dict[str, int]:
     return ids
 
 
-@pytest.fixture(scope="module", params=BACKENDS, name="world")
-def world_fixture(request, tmp_path_factory) -> Iterator[dict[str, Any]]:
-    tmp = tmp_path_factory.mktemp("registers")
+def world_in(request, tmp_path_factory, folder: str, *more) -> Iterator[dict[str, Any]]:
+    """The registers world (`build_world`, then each of `more` with the same `merzim`, its
+    ids added) in a copy of the template database of the backend `request.param`: a module
+    fixture yields from it."""
+    tmp = tmp_path_factory.mktemp(folder)
     (tmp / "cwd").mkdir()
     with database_from_template(request.param, tmp) as (url, _):
         m = Merzim(tmp / "cwd", db_url=url, today=D2026)
         ids = build_world(m)
+        for extend in more:
+            ids.update(extend(m) or {})
         yield {"m": m, "url": url, "tmp": tmp, "ids": ids}
 
 
-@pytest.fixture(scope="module", name="web")
-def web_fixture(world) -> Iterator[Web]:
+def web_over(world: dict[str, Any]) -> Iterator[Web]:
+    """The web application over a world of `world_in`, today pinned: a fixture yields from it."""
     engine = make_engine(world["url"])
     app = create_app(_settings(world["tmp"], world["url"]), engine, CALENDAR, REG)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MERZIM_TODAY", D2026)
         yield Web(engine, app, {}, {}, cache=True)
     engine.dispose()
+
+
+@pytest.fixture(scope="module", params=BACKENDS, name="world")
+def world_fixture(request, tmp_path_factory) -> Iterator[dict[str, Any]]:
+    yield from world_in(request, tmp_path_factory, "registers")
+
+
+@pytest.fixture(scope="module", name="web")
+def web_fixture(world) -> Iterator[Web]:
+    yield from web_over(world)
 
 
 def produce(world: dict[str, Any], n: int, lang: str, org: str = "AK", year: int = YEAR

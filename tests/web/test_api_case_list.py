@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, select
 
 from tests.support.sql_trace import statements
-from tests.support.web_helpers import CALENDAR, DEFINITION, TODAY, Web, web_fixture  # noqa: F401
+from tests.support.web_helpers import CALENDAR, DEFINITION, TODAY, Web
 from workflow import services as svc
 from workflow.planning import service as planning_svc
 from workflow.storage.models import Case, EventRecord, Organisation

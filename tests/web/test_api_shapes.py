@@ -26,8 +26,6 @@ from tests.support.web_helpers import (  # noqa: F401
     TODAY,
     Web,
     route_paths,
-    web_fixture,
-    world_fixture,
 )
 from web.kit import views
 from web.kit.access import Viewer, sees_person

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import re
 import select
-import signal
 import socket
 import subprocess
 import time
@@ -16,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import SCRIPT, env_for, free_port
+from tests.support.processes import SCRIPT, env_for, free_port, terminate
 from tests.support.web_helpers import (
     Web,
     route_paths,
-    web_fixture,  # noqa: F401 - the `web` fixture
 )
 from web.kit.limits import BODY_BYTES, DRAIN_BYTES, upload_routes
 from workflow.i18n import Translator
@@ -209,11 +207,7 @@ def test_30_mb_to_login_is_refused_and_the_web_process_keeps_its_memory(db_url, 
         peak = _rss_kib(proc.pid)
         assert peak < 300 * 1024, f"peak RSS {peak} KiB"
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        terminate(proc)
 
 
 def _read_answer(sock: socket.socket) -> bytes:
@@ -269,8 +263,4 @@ def test_a_refused_body_is_read_so_the_connection_serves_the_next_request(db_url
                 sock.sendall(health)
                 assert _read_answer(sock).startswith(b"HTTP/1.1 200 ")
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        terminate(proc)

@@ -22,7 +22,7 @@ import re
 
 from sqlmodel import Session, col, select
 
-from tests.support.web_helpers import TODAY, Web, csrf_of, en, web_fixture  # noqa: F401 - `web`
+from tests.support.web_helpers import TODAY, Web, csrf_of, en
 from workflow import services as svc
 from workflow.i18n import Translator
 from workflow.services.bulk_actions import MAX_ITEMS

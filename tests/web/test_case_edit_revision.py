@@ -26,7 +26,6 @@ from tests.support.web_helpers import (
     en,
     refusal_of,
     wd,
-    web_fixture,  # noqa: F401 - `web`, the demo
 )
 from workflow.i18n import Translator
 from workflow.storage.models import AuditRecord, Case, Stage

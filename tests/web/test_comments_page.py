@@ -15,13 +15,13 @@ import json
 from sqlmodel import Session, select
 
 from tests.support.cli_runner import Merzim, ok_json
+from tests.support.features import needs
 from tests.support.smtp_server import SmtpSink, write_config
 from tests.support.web_helpers import (
     TODAY,
     Web,
     csrf_of,
     en,
-    web_fixture,  # noqa: F401 - the `web` fixture
     without_audit,
 )
 from workflow import services as svc
@@ -98,6 +98,7 @@ def test_a_manager_hands_cases_over_in_bulk_and_the_bar_says_what_he_can_do(web:
     assert done.json() == {"assigned": [edu], "to": "zhanar"}
 
 
+@needs("notices")  # the notification centre and its bell
 def test_a_mention_reaches_her_centre_and_the_smtp_server_and_no_one_else(web: Web, db_url,
                                                                            tmp_path):
     edu = web.analyses["edu"]

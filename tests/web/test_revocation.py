@@ -11,7 +11,6 @@ import re
 import pytest
 from sqlmodel import Session, select
 
-from tests.support.web_helpers import web_fixture  # noqa: F401  (pytest fixture)
 from workflow import services as svc
 from workflow.services import accounts as auth
 from workflow.storage.models import ApiToken, AuditRecord, CalendarFeed, WebSession

@@ -17,7 +17,6 @@ from tests.support.web_helpers import (
     Web,
     csrf_of,
     password_of,
-    web_fixture,  # noqa: F401  (pytest fixture)
 )
 from web.app import create_app
 from workflow import services as svc

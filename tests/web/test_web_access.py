@@ -31,8 +31,6 @@ from tests.support.web_helpers import (
     refusal_of,
     route_paths,
     wd,
-    web_fixture,  # noqa: F401 - the `web` fixture
-    world_fixture,  # noqa: F401 - the `world` fixture
 )
 from workflow.services.accounts import digest
 from workflow.storage.models import CalendarFeed, WebSession

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from notifications.telegram import TelegramChannel, TelegramSettings
 from tests.support.fake_telegram import FakeBotApi
-from tests.support.web_helpers import csrf_of, web_fixture, without_audit  # noqa: F401
+from tests.support.web_helpers import csrf_of, without_audit
 from workflow.reminders.telegram_link import poll_updates
 from workflow.services import accounts as auth
 from workflow.settings import default_password_checks

@@ -15,8 +15,6 @@ from tests.support.web_helpers import (
     csrf_of,
     en,
     wd,
-    web_fixture,  # noqa: F401 - the `web` fixture
-    world_fixture,  # noqa: F401 - the `world` fixture
 )
 from workflow.core.machine import CaseMachine
 from workflow.storage.models import ApiToken, EventRecord

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli_runner import SCRIPT, merzim_env, run_merzim
-from tests.support.web_helpers import Web, csrf_of, web_fixture, world_fixture  # noqa: F401  (pytest fixtures)
+from tests.support.web_helpers import Web, csrf_of
 from web.kit.deps import accepted_language
 from workflow.definitions import load_definition
 from workflow.i18n import LANGUAGES, Translator, load

@@ -19,8 +19,6 @@ from tests.support.web_helpers import (
     Web,
     en,
     wd,
-    web_fixture,  # noqa: F401 - the `web` fixture
-    world_fixture,  # noqa: F401 - the `world` fixture
 )
 from workflow import services as svc
 from workflow.definitions import load_registry

@@ -20,8 +20,6 @@ from tests.support.web_helpers import (
     form_block,
     refusal_of,
     wd,
-    web_fixture,  # noqa: F401 - the `web` fixture
-    world_fixture,  # noqa: F401 - the `world` fixture
 )
 from workflow.core.errors import quoted
 from workflow.storage.models import ApiToken, CalendarFeed, EventRecord, OutboxMessage, User

@@ -9,7 +9,7 @@ import re
 
 from sqlmodel import Session
 
-from tests.support.web_helpers import Web, world_fixture  # noqa: F401  (pytest fixture)
+from tests.support.web_helpers import Web
 from workflow import services as svc
 from workflow.services import accounts as auth
 

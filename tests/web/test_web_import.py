@@ -23,7 +23,6 @@ from tests.support.web_helpers import (
     Web,
     _settings,
     csrf_of,
-    web_fixture,  # noqa: F401 - `web`, the demo
 )
 from tests.support.web_import_helpers import (
     DAY,

@@ -30,7 +30,6 @@ from tests.support.web_helpers import (  # noqa: F401 - `web`, the demo
     TODAY,
     Web,
     csrf_of,
-    web_fixture,
 )
 from workflow import services as svc
 from workflow.definitions import load_registry

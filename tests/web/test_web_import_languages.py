@@ -24,7 +24,6 @@ from tests.support.web_helpers import (
     TODAY,
     Web,
     _settings,
-    web_fixture,  # noqa: F401 - `web`, the demo
 )
 from tests.support.web_import_helpers import PROCESS, breaches, confirm, upload
 from web.app import create_app

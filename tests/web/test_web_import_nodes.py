@@ -35,7 +35,6 @@ from tests.support.web_helpers import (
     Web,
     _settings,
     csrf_of,
-    web_fixture,  # noqa: F401 - `web`, the demo
 )
 from web.app import create_app
 from workflow.definitions import load_registry

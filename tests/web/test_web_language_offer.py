@@ -10,7 +10,7 @@ import re
 
 from sqlmodel import Session
 
-from tests.support.web_helpers import TODAY, Web, csrf_of, web_fixture  # noqa: F401
+from tests.support.web_helpers import Web, csrf_of
 from workflow import services as svc
 from workflow.i18n import Translator
 

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.support.web_helpers import TODAY, Web, csrf_of, web_fixture  # noqa: F401
+from tests.support.web_helpers import Web, csrf_of
 from workflow.i18n import LANGUAGES, Translator
 
 FIELD_ERROR = re.compile(r'<span class="field-error" id="open-([a-z_]+)-error">([^<]*)</span>')

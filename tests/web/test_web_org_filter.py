@@ -25,7 +25,6 @@ from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by n
     Web,
     build,
     demo_database,
-    web_fixture,
 )
 from web.kit import views
 from web.kit.access import viewer_for

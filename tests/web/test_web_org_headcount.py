@@ -10,7 +10,6 @@ import pytest
 from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by name
     Web,
     csrf_of,
-    web_fixture,
 )
 
 

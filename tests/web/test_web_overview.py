@@ -23,8 +23,6 @@ from tests.support.web_helpers import (  # noqa: F401  (fixtures)
     TODAY,
     Web,
     refusal_of,
-    web_fixture,
-    world_fixture,
 )
 from workflow.storage.models import Case, Organisation, Stage
 

@@ -22,7 +22,6 @@ from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by n
     TODAY,
     Web,
     wd,
-    web_fixture,
 )
 from web.kit.views import PAGE_SIZE
 from workflow import services as svc

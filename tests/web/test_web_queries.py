@@ -18,8 +18,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import event
 
+from tests.support.features import needs
 from tests.support.sql_trace import statements as sql_statements
-from tests.support.web_helpers import Web, en, world_fixture  # noqa: F401
+from tests.support.web_helpers import Web, en
 
 # the tables a reader's look-up reads (web_session or api_token, app_user, organisation)
 SESSION_READ = re.compile(r"\bFROM web_session\b", re.IGNORECASE)
@@ -86,6 +87,7 @@ def test_a_page_reads_its_reader_once(world: Web):
 PAGES = ["/overdue", "/work", "/score", "case"]
 
 
+@needs("notices")  # the notification centre and its bell
 @pytest.mark.parametrize("login", ["asel", "nurlan"])  # an officer, a manager of her tree
 def test_what_is_around_a_pages_content_costs_a_few_statements(world: Web, login: str):
     """Each page's reader, menu counts and bell: at most CHROME statements (the bell one),

@@ -25,7 +25,6 @@ from tests.support.web_helpers import (
     form_block,
     refusal_of,
     wd,
-    web_fixture,  # noqa: F401 - the `web` fixture
 )
 from workflow.core.errors import quoted
 from workflow.i18n import Translator

@@ -26,7 +26,6 @@ from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by n
     TODAY,
     Web,
     wd,
-    web_fixture,
 )
 from web.kit import views
 from web.kit.access import viewer_for

@@ -1,0 +1,171 @@
+"""Remove a feature in a copy of the repository and check that the rest stays whole.
+
+For each feature named (default: every removable one, `REMOVABLE`), in a fresh copy of the
+files git tracks or would track (the working tree as it is, in a temporary directory), this does
+what docs/architecture.md "Removing a feature" tells a person to do:
+
+1. deletes `workflow/<name>/` and `tests/<name>/`;
+2. deletes its import and its line in `workflow/installed.py`;
+3. deletes the command-line help entries of the commands and options that no longer exist from
+   the `cli.po` catalogues (the `command:`/`option:` entries whose key the command tree no longer
+   has, as tests/cli/test_cli_help.py finds them);
+4. rewrites `.importlinter` with `.ci/contracts.py`;
+
+and then checks the copy: `ruff check .`, `lint-imports`, `pytest --collect-only` of the whole
+suite (every module still imports), and `pytest -m "not slow and not browser"` on the test
+modules that name the feature (a word `<name>` anywhere in their text: its routes, its
+commands, its tables, `needs("<name>")`) with tests/test_architecture.py and
+tests/cli/test_cli_help.py. `--all-tests` runs the whole inner loop instead of those modules
+(about 3 minutes a feature on 2 CPUs). The copy runs with this checkout's virtual environment;
+its own directory comes first on `sys.path` (PYTHONPATH), so it imports its own code.
+
+    .venv/bin/python .ci/feature_removal.py              # every removable feature
+    .venv/bin/python .ci/feature_removal.py public drafts
+    .venv/bin/python .ci/feature_removal.py --all-tests public
+
+Exit 0 when every check of every feature passed; the failing step is named otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from workflow.installed import SHIPPED  # noqa: E402
+
+# `monitoring` is not removable this way: the planned analyses' re-plan, the scorecard's
+# helpers and many command-line and web tests use its commands and stages (docs/architecture.md).
+NOT_REMOVABLE = {"monitoring": "the planned analyses, the scorecard's helpers and many tests of "
+                               "the engine use its commands and stages"}
+
+PRUNE_HELP = r"""
+import re, sys
+from pathlib import Path
+import typer
+from workflow.installed import install
+install()
+from workflow.cli import app
+from workflow.cli.help_i18n import param_name, texts
+tree = list(texts(typer.main.get_command(app)))
+keys = {"command:" + k for kind, k, _o in tree if kind == "command"}
+keys |= {"option:" + k for kind, k, _o in tree if kind == "option"}
+keys |= {"option:" + param_name(o) for kind, _k, o in tree if kind == "option"} | {"option:--help"}
+for po in Path("workflow/i18n/locales").glob("*/LC_MESSAGES/cli.po"):
+    blocks = po.read_text(encoding="utf-8").split("\n\n")
+    kept = []
+    for block in blocks:
+        m = re.search(r'^msgid "((?:command|option):[^"]*)"$', block, re.M)
+        if m and m.group(1) not in keys:
+            continue
+        kept.append(block)
+    po.write_text("\n\n".join(kept), encoding="utf-8")
+    print(f"{po}: {len(blocks) - len(kept)} stale entries removed")
+"""
+
+
+def removable() -> list[str]:
+    """The installed features that no other feature builds on, but `NOT_REMOVABLE`."""
+    built_on = {b for f in SHIPPED for b in f.builds_on}
+    return [f.name for f in SHIPPED if f.name not in built_on and f.name not in NOT_REMOVABLE]
+
+
+def copy_tree(dest: Path) -> None:
+    """The files git tracks or would track, as they are in the working tree."""
+    listed = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT,
+                            check=True, capture_output=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+
+
+def remove(copy: Path, name: str) -> None:
+    shutil.rmtree(copy / "workflow" / name)
+    shutil.rmtree(copy / "tests" / name, ignore_errors=True)
+    installed = copy / "workflow" / "installed.py"
+    text = installed.read_text(encoding="utf-8")
+    text, imports = re.subn(rf"^from workflow\.{name}\.feature import FEATURE as {name}\n", "",
+                            text, flags=re.M)
+    text, lines = re.subn(rf"^    {name},\n", "", text, flags=re.M)
+    if (imports, lines) != (1, 1):
+        raise SystemExit(f"workflow/installed.py: no import and line of {name!r} to delete")
+    installed.write_text(text, encoding="utf-8")
+
+
+def mentioning(copy: Path, name: str) -> list[str]:
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    found = {str(p.relative_to(copy)) for p in (copy / "tests").rglob("test_*.py")
+             if word.search(p.read_text(encoding="utf-8"))}
+    return sorted(found | {"tests/test_architecture.py", "tests/cli/test_cli_help.py"})
+
+
+def check(copy: Path, name: str, all_tests: bool) -> list[str]:
+    env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("MERZIM_TEST_BACKENDS", None)
+    python = str(VENV / "python")
+    failed: list[str] = []
+
+    def step(what: str, *args: str) -> None:
+        started = time.monotonic()
+        done = subprocess.run(args, cwd=copy, env=env, capture_output=True, text=True)
+        took = time.monotonic() - started
+        tail = (done.stdout + done.stderr).strip().splitlines()[-1:] or [""]
+        print(f"  {what}: {'ok' if done.returncode == 0 else 'FAILED'} ({took:.0f} s) {tail[0]}")
+        if done.returncode != 0:
+            failed.append(what)
+            print("\n".join(f"    {line}" for line in (done.stdout + done.stderr)
+                            .strip().splitlines()[-40:]))
+
+    remove(copy, name)
+    step("the stale command-line help removed", python, "-c", PRUNE_HELP)
+    step(".ci/contracts.py", python, ".ci/contracts.py")
+    step("ruff", str(VENV / "ruff"), "check", ".")
+    step("lint-imports", str(VENV / "lint-imports"))
+    step("pytest --collect-only", python, "-m", "pytest", "-q", "--collect-only", "-p",
+         "no:randomly")
+    targets = ["tests"] if all_tests else mentioning(copy, name)
+    step(f"pytest on {'the whole suite' if all_tests else f'{len(targets)} modules'}", python,
+         "-m", "pytest", "-q", "-p", "no:randomly", "-n", "auto", "--dist", "loadfile",
+         "-m", "not slow and not browser", *targets)
+    return failed
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("features", nargs="*", help="default: every removable feature")
+    parser.add_argument("--all-tests", action="store_true",
+                        help="run the whole inner loop, not only the modules naming the feature")
+    args = parser.parse_args(argv)
+    names = args.features or removable()
+    unknown = sorted(set(names) - {f.name for f in SHIPPED})
+    if unknown:
+        parser.error(f"not an installed feature: {', '.join(unknown)}")
+    failures: dict[str, list[str]] = {}
+    for name in names:
+        print(f"feature-removal: {name}", flush=True)
+        with tempfile.TemporaryDirectory(prefix=f"merzim-without-{name}-") as tmp:
+            copy = Path(tmp)
+            copy_tree(copy)
+            failed = check(copy, name, args.all_tests)
+        if failed:
+            failures[name] = failed
+        sys.stdout.flush()
+    for name, failed in failures.items():
+        print(f"feature-removal: FAILED without {name}: {', '.join(failed)}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
