@@ -37,6 +37,7 @@ phone-work-selected.png.
 
 from __future__ import annotations
 
+import sys
 from itertools import pairwise
 
 import pytest
