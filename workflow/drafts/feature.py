@@ -8,10 +8,10 @@ from typing import Any
 from workflow.core.feature import Feature
 
 
-def _parse_table() -> Any:
-    from workflow.drafts.rules import parse_table
+def _table_model() -> Any:
+    from workflow.drafts.rules import Drafts
 
-    return parse_table
+    return Drafts
 
 
 def _service() -> Any:
@@ -32,5 +32,6 @@ def _cli() -> Any:
     return cli
 
 
-FEATURE = Feature(name="drafts", table="drafts", parse_table=_parse_table, service=_service, web=_web,
+FEATURE = Feature(name="drafts", table="drafts", table_model=_table_model,
+                  service=_service, web=_web,
                   cli=_cli, commands=("draft",))

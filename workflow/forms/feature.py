@@ -8,6 +8,12 @@ from typing import Any
 from workflow.core.feature import Feature
 
 
+def _table_model() -> Any:
+    from workflow.definitions.schema import FormTable
+
+    return FormTable
+
+
 def _service() -> Any:
     from workflow.forms import service
 
@@ -32,5 +38,6 @@ def _cli() -> Any:
     return cli
 
 
-FEATURE = Feature(name="forms", table="form", service=_service, package_form=_package_form, web=_web,
+FEATURE = Feature(name="forms", table="form", table_model=_table_model,
+                  service=_service, package_form=_package_form, web=_web,
                   cli=_cli, commands=("form",))

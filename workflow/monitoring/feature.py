@@ -8,6 +8,12 @@ from typing import Any
 from workflow.core.feature import Feature
 
 
+def _table_model() -> Any:
+    from workflow.monitoring.rules import MonitoringTable
+
+    return MonitoringTable
+
+
 def _listener() -> Any:
     from workflow.monitoring.listener import LISTENER
 
@@ -26,6 +32,7 @@ def _cli() -> Any:
     return cli
 
 
-FEATURE = Feature(name="monitoring", table="monitoring", listener=_listener, service=_service,
+FEATURE = Feature(name="monitoring", table="monitoring", table_model=_table_model,
+                  listener=_listener, service=_service,
                   cli=_cli, commands=("risk", "recommendation", "plan", "monitoring", "positions"),
                   extends=("org",))

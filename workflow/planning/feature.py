@@ -8,6 +8,12 @@ from typing import Any
 from workflow.core.feature import Feature
 
 
+def _table_model() -> Any:
+    from workflow.planning.rules import PlanningTable
+
+    return PlanningTable
+
+
 def _listener() -> Any:
     from workflow.planning.listener import LISTENER
 
@@ -38,6 +44,7 @@ def _cli() -> Any:
     return cli
 
 
-FEATURE = Feature(name="planning", table="planning", listener=_listener, opener=_opener,
+FEATURE = Feature(name="planning", table="planning", table_model=_table_model,
+                  listener=_listener, opener=_opener,
                   service=_service, web=_web,
                   cli=_cli, commands=("analysis", "external", "programme"))

@@ -8,10 +8,10 @@ from typing import Any
 from workflow.core.feature import Feature
 
 
-def _parse_table() -> Any:
-    from workflow.public.rules import parse_table
+def _table_model() -> Any:
+    from workflow.public.rules import Public
 
-    return parse_table
+    return Public
 
 
 def _service() -> Any:
@@ -32,6 +32,7 @@ def _cli() -> Any:
     return cli
 
 
-FEATURE = Feature(name="public", table="public", parse_table=_parse_table, service=_service,
+FEATURE = Feature(name="public", table="public", table_model=_table_model,
+                  service=_service,
                   web=_web,
                   cli=_cli, extends=("org",))

@@ -8,6 +8,12 @@ from typing import Any
 from workflow.core.feature import Feature
 
 
+def _table_model() -> Any:
+    from workflow.definitions.schema import ScorecardTable
+
+    return ScorecardTable
+
+
 def _settings() -> Any:
     from workflow.scorecard.rules import ScoreSettings
 
@@ -32,6 +38,7 @@ def _cli() -> Any:
     return cli
 
 
-FEATURE = Feature(name="scorecard", table="scorecard", service=_service,
+FEATURE = Feature(name="scorecard", table="scorecard", table_model=_table_model,
+                  service=_service,
                   settings_table="scorecard", settings=_settings, web=_web,
                   cli=_cli, commands=("score",))
