@@ -598,3 +598,34 @@ def test_taplo_reads_the_schema_directive_on_the_first_line(tmp_path, schema_fil
     assert taplo(str(good), cwd=tmp_path).returncode == 0
     bad = taplo(str(_broken_copy(tmp_path, directive)), cwd=tmp_path)
     assert bad.returncode != 0 and '"days" is not one of' in bad.stderr
+
+
+# -- a refusal in the reader's language ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("kk", ("conflict_of_interest.toml", "[stage]", "stage[0] (forward) due.unit",
+            "мына мәндердің бірі болуы керек", "working_days")),
+    ("ru", ("conflict_of_interest.toml", "[stage]", "stage[0] (forward) due.unit",
+            "должно быть одним из значений", "working_days")),
+    ("en", ("conflict_of_interest.toml", "[stage]", "stage[0] (forward) due.unit",
+            "must be one of", "working_days")),
+])
+def test_a_refusal_names_file_table_key_and_reason_in_the_readers_language(lang, words):
+    from workflow.i18n import Translator
+
+    doc = read(COI)
+    _set("stage", 0, "due", "unit", value="days")(doc)
+    with pytest.raises(ConfigError) as err:
+        parse_definition(doc, COI.name)
+    text = err.value.render(Translator(lang))
+    assert all(w in text for w in words), text
+
+
+def test_a_refusal_of_a_value_names_what_it_refused_in_english_too():
+    doc = read(COI)
+    _set("parties", "person", value="always")(doc)
+    with pytest.raises(ConfigError) as err:
+        parse_definition(doc, COI.name)
+    assert err.value.message == ("conflict_of_interest.toml: [parties] person: must be one of "
+                                 "none, optional, required (not 'always')")

@@ -211,10 +211,6 @@ class Definition:
     raw: dict[str, Any] = field(default_factory=dict)
     # each feature's table as its parser returned it, by table (workflow.definitions.parse_document)
     features: dict[str, Any] = field(default_factory=dict)
-    # the [scorecard] and [form] tables, typed (core/register_spec.py): what the evaluation and
-    # the registers' read side (workflow/registers/) read, never the raw tables
-    scorecard: ScorecardSpec | None = None
-    form: FormSpec | None = None
     # the [[link]] tables, typed (core/case_links.py): an outcome that is a register's fact
     links: tuple[LinkSpec, ...] = ()
     # `[process] applies_to`: the kinds of organisation a case may be opened for (every kind
@@ -309,6 +305,17 @@ class Definition:
             else:  # a list: each key named, the value's separators kept ("a + b | c")
                 error.labels[param] = KeyList(value, dict(zip(keys, named, strict=True)))
         return error
+
+    @property
+    def scorecard(self) -> ScorecardSpec | None:
+        """The [scorecard] table, typed by its feature's model (workflow/scorecard/table.py):
+        what the evaluation and the registers' read side (workflow/registers/) read."""
+        return self.features.get("scorecard")
+
+    @property
+    def form(self) -> FormSpec | None:
+        """The [form] table, typed by its feature's model (workflow/forms/table.py)."""
+        return self.features.get("form")
 
     @property
     def recurring(self) -> bool:

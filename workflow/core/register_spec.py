@@ -27,6 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from workflow.core.errors import ConfigError
+
 if TYPE_CHECKING:
     from workflow.core.definition import Definition
 
@@ -90,3 +92,10 @@ class FormSpec:
     records: str | None = None
     group_by: str | None = None
     columns: tuple[str, ...] | None = None
+
+
+def one_of(value: str | None, known: frozenset[str], what: str, where: str) -> str | None:
+    """A key a table names, refused unless the definition has it."""
+    if value is not None and value not in known:
+        raise ConfigError(f"{where}: {value!r} is not a {what} of this definition")
+    return value

@@ -54,18 +54,7 @@ from workflow.core.definition import (
 from workflow.core.errors import ConfigError
 from workflow.core.kinds import ORG_KINDS
 from workflow.core.limits import INTEGER_CEILING, INTEGER_FLOOR, INTEGER_MAX, INTEGER_MIN
-from workflow.core.register_spec import (
-    YEAR_DATE,
-    YEAR_OPENED,
-    YEAR_PERIOD,
-    YEAR_STANDING,
-    YEAR_VALIDITY,
-    FormSpec,
-    ScorecardSpec,
-)
-from workflow.core.register_spec import (
-    Keys as DefinitionKeys,
-)
+from workflow.core.register_spec import Keys as DefinitionKeys
 from workflow.core.tables import Bool, Key, Keys, Names, Table, keys_of, read, whole
 from workflow.definitions.features import by_table
 
@@ -90,7 +79,8 @@ class LinkTable(Table):
     record: LinkRecord | None = None
 
 
-def read_links(tables: tuple[LinkTable, ...], keys: DefinitionKeys, source: str) -> tuple[LinkSpec, ...]:
+def read_links(tables: tuple[LinkTable, ...], keys: DefinitionKeys, source: str
+               ) -> tuple[LinkSpec, ...]:
     """The `[[link]]` tables of a definition, checked against its own keys (the register's
     keys are checked by `check_target` once it is loaded)."""
     out: list[LinkSpec] = []
@@ -123,140 +113,6 @@ def parse_case_links(raw: list[Any], keys: DefinitionKeys, source: str) -> tuple
     """`[[link]]` tables as a file writes them, read by their model and checked."""
     return read_links(tuple(read(LinkTable, item, source, f"link {i}")
                             for i, item in enumerate(raw, 1)), keys, source)
-
-
-# -- the tables, as the format writes them ---------------------------------------------------
-
-
-class ScoreSteps(Table):
-    """The stage completing each step the evaluation of project No. 1 counts."""
-
-    ordered: Key | None = None
-    start_announced: Key | None = None
-    discussion_announced: Key | None = None
-    discussed: Key | None = None
-    note_signed: Key | None = None
-    plan_approved: Key | None = None
-    published: Key | None = None
-    positions_approved: Key | None = None
-    cartogram_updated: Key | None = None
-    schedule_approved: Key | None = None
-
-
-class ScoreEvents(Table):
-    """Steps counted by their records rather than by a stage."""
-
-    cartogram_updated: Key | None = None
-
-
-class ScoreFields(Table):
-    """The field or evidence key holding each value a register's indicator reads."""
-
-    category: Key | None = None
-    independent: Key | None = None
-    kind: Key | None = None
-    numerator: Key | None = None
-    denominator: Key | None = None
-    count: Key | None = None
-    views: Key | None = None
-    online: Key | None = None
-    unit: Key | None = None
-    document: Key | None = None
-    part: Key | None = None
-
-
-class ScoreStates(Table):
-    monitoring_closed: Key | None = None
-    excluded: tuple[Key, ...] = ()
-    counted: tuple[Key, ...] = ()
-
-
-class ScoreDates(Table):
-    valid_from: Key | None = None
-    valid_until: Key | None = None
-
-
-class ScorecardTable(Table):
-    """`[scorecard]`: what the evaluation of project No. 1 counts, or the indicator a
-    register of projects No. 2-4 feeds (docs/scorecard.md)."""
-
-    stages: ScoreSteps = ScoreSteps()
-    events: ScoreEvents = ScoreEvents()
-    fields: ScoreFields = ScoreFields()
-    indicator: Annotated[str, StringConstraints(pattern=r"^[1-4]\.[1-9]\.[1-9]$")] | None = None
-    year_of: Key | None = None
-    standing: Bool = False
-    ends: Key | None = None
-    final_report: Bool = False
-    counted: Key | None = None
-    records: Key | None = None
-    dates: ScoreDates = ScoreDates()
-    states: ScoreStates = ScoreStates()
-
-
-class FormTable(Table):
-    """`[form]`: the report form (appendix 1-6 of seed 000) this process's entries fill."""
-
-    appendix: Annotated[StrictInt, Field(ge=1)]
-    row: Annotated[StrictInt, Field(ge=1)] | None = None
-    records: Key | None = None
-    group_by: Key | None = None
-    columns: keys_of(Key) | None = None
-
-
-def _one_of(value: str | None, known: frozenset[str], what: str, where: str) -> str | None:
-    if value is not None and value not in known:
-        raise ConfigError(f"{where}: {value!r} is not a {what} of this definition")
-    return value
-
-
-def _set(table: Table) -> dict[str, str]:
-    return {k: v for k, v in table.model_dump().items() if v is not None}
-
-
-def read_scorecard(raw: Any, keys: DefinitionKeys, source: str) -> ScorecardSpec | None:
-    """The `[scorecard]` table checked against the definition's keys (None: no table)."""
-    if raw is None:
-        return None
-    t, where = read(ScorecardTable, raw, source, "scorecard"), f"{source}: [scorecard]"
-    for state in (*t.states.excluded, *t.states.counted, t.states.monitoring_closed):
-        _one_of(state, keys.states, "state", f"{where}.states")
-    for name in (t.year_of, t.dates.valid_from, t.dates.valid_until):
-        _one_of(name, keys.dates, "named date", where)
-    _one_of(t.counted, keys.stages, "stage", f"{where}.counted")
-    for event in (t.records, t.ends):
-        _one_of(event, keys.events, "event", where)
-    if t.final_report and (not keys.recurring or t.counted is None):
-        raise ConfigError(f"{where}.final_report: a recurring register with a counted stage")
-    declared = [rule for rule, on in ((YEAR_DATE, t.year_of is not None),
-                                      (YEAR_STANDING, t.standing),
-                                      (YEAR_VALIDITY, t.dates.valid_from is not None)) if on]
-    if len(declared) > 1:
-        raise ConfigError(f"{where}: one year rule only (year_of, standing or dates), "
-                          f"not {', '.join(declared)}")
-    if keys.recurring and declared and declared != [YEAR_DATE]:
-        raise ConfigError(f"{where}: a recurring register counts in its period")
-    if t.standing and t.counted is None:
-        raise ConfigError(f"{where}: a standing register names its counted stage")
-    if t.ends is not None and not t.standing:
-        raise ConfigError(f"{where}.ends: only a standing register ends")
-    return ScorecardSpec(
-        _set(t.stages), _set(t.events), _set(t.fields), t.states.excluded,
-        t.states.monitoring_closed, t.indicator, t.counted, t.states.counted, t.records,
-        declared[0] if declared else YEAR_PERIOD if keys.recurring else YEAR_OPENED,
-        t.year_of, t.dates.valid_from, t.dates.valid_until, t.ends, t.final_report)
-
-
-def read_form(raw: Any, keys: DefinitionKeys, source: str) -> FormSpec | None:
-    """The `[form]` table checked against the definition's keys (None: no table)."""
-    if raw is None:
-        return None
-    t, where = read(FormTable, raw, source, "form"), f"{source}: [form]"
-    _one_of(t.records, keys.events, "event", f"{where}.records")
-    known = keys.values | keys.dates | keys.events | keys.stages
-    for key in t.columns or ():
-        _one_of(key, known, "key", f"{where}.columns")
-    return FormSpec(t.appendix, t.row, t.records, t.group_by, t.columns)
 
 
 # -- the format's tables (each one model: it reads the table and is the published schema) --
@@ -757,10 +613,7 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
             raise ConfigError(f"{where}: duplicate event key")
         d.events[e.key] = _event(e, where, d)
     _check(d, t, source)
-    keys = DefinitionKeys.of(d)
-    return replace(d, scorecard=read_scorecard(doc.get("scorecard"), keys, source),
-                   form=read_form(doc.get("form"), keys, source),
-                   links=read_links(t.link, keys, source))
+    return replace(d, links=read_links(t.link, DefinitionKeys.of(d), source))
 
 
 def _check_cycles(stages: dict[str, Stage], dates: dict[str, NamedDate], source: str) -> None:

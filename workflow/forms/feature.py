@@ -9,7 +9,7 @@ from workflow.core.feature import Feature
 
 
 def _table_model() -> Any:
-    from workflow.definitions.schema import FormTable
+    from workflow.forms.table import FormTable
 
     return FormTable
 

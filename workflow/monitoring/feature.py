@@ -9,7 +9,7 @@ from workflow.core.feature import Feature
 
 
 def _table_model() -> Any:
-    from workflow.monitoring.rules import MonitoringTable
+    from workflow.monitoring.table import MonitoringTable
 
     return MonitoringTable
 

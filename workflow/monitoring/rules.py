@@ -16,7 +16,6 @@ from datetime import date, timedelta
 from calendars import KazakhstanCalendar
 from workflow.core.dates import add_months, add_years, roll
 from workflow.core.errors import ConfigError
-from workflow.core.tables import Key, Table
 
 REPORT_DAY = 5
 REVIEW_WORKING_DAYS = 5
@@ -116,17 +115,3 @@ def review_due(cal: KazakhstanCalendar, received: date, days: int = REVIEW_WORKI
     """The review is due `days` working days after the report's receipt."""
     return cal.add_working_days(received, days)
 
-
-class MonitoringTable(Table):
-    """`[monitoring]`: the quarterly monitoring after the analytic note (docs/monitoring.md)."""
-
-    opened_by: Key  # the event whose date starts the reporting periods
-    report_event: Key  # the event recording a period's report
-    review_event: Key  # the event recording a report's review
-    close_event: Key  # the event closing the monitoring
-    report_stage: Key  # the dynamic stage of a period's report ("KEY:2026Q1")
-    review_stage: Key  # the dynamic stage of a report's review
-    plan_item_stage: Key  # the dynamic stage of an action-plan measure ("KEY:7")
-    justified_by: Key | None = None  # the event that may carry a justification note (I-16)
-    justification_signer: str | None = None  # the approver role that signs it
-    acting_reason: Key | None = None  # the evidence whose reason confirms another signer

@@ -9,7 +9,7 @@ from workflow.core.feature import Feature
 
 
 def _table_model() -> Any:
-    from workflow.planning.rules import PlanningTable
+    from workflow.planning.table import PlanningTable
 
     return PlanningTable
 

@@ -9,7 +9,7 @@ from workflow.core.feature import Feature
 
 
 def _table_model() -> Any:
-    from workflow.definitions.schema import ScorecardTable
+    from workflow.scorecard.table import ScorecardTable
 
     return ScorecardTable
 
