@@ -83,7 +83,6 @@ def _definition_keys() -> dict[str, set[str]]:
 # group. Each exception names the file and what the word is there.
 NOT_A_STAGE = {
     ("workflow/monitoring/service.py", "monitoring"): "the definition's [monitoring] table",
-    ("workflow/services/demo.py", "monitoring"): "the definition's [monitoring] table",
     ("workflow/monitoring/cli.py", "monitoring"): "the `merzim monitoring` command group",
     ("workflow/monitoring/feature.py", "monitoring"): "the feature's name, its definition "
                                                      "table ([monitoring]) and its command "
@@ -125,14 +124,13 @@ NOT_A_KEY = {
                "--start gives), the schedule file's column, a period's start in views, charts, "
                "exports and the demo's file; not the named date itself",
                "web/kit/charts.py", "web/kit/exports.py", "web/kit/views.py",
-               "workflow/planning/cli.py",
-               "workflow/planning/service.py", "workflow/services/case_reading.py",
+               "workflow/planning/cli.py", "workflow/planning/service.py",
                "workflow/services/demo.py"),
     **_homonym("end", "the definition format's [planning] `end` (which names the date --end "
                "gives), the schedule file's column, a period's end in views and exports; not the "
                "named date itself",
                "web/kit/exports.py", "web/kit/views.py", "workflow/planning/cli.py",
-               "workflow/planning/service.py", "workflow/services/case_reading.py"),
+               "workflow/planning/service.py"),
     **_homonym("found", "the label of what a file's content was found to be (a refused upload); "
                "not foreign_account's date or state",
                "workflow/services/files.py"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from workflow.core.case_links import LinkSpec
 from workflow.core.errors import KeyList
@@ -186,6 +186,15 @@ class Recurrence:
     enabled: bool = True
 
 
+@runtime_checkable
+class Span(Protocol):
+    """A feature's table that gives a case's span (planned --start and --end, I-4's length)."""
+
+    start: str
+    end: str | None
+    length_limit: str | None
+
+
 @dataclass(frozen=True)
 class Definition:
     key: str
@@ -213,6 +222,8 @@ class Definition:
     features: dict[str, Any] = field(default_factory=dict)
     # the [[link]] tables, typed (core/case_links.py): an outcome that is a register's fact
     links: tuple[LinkSpec, ...] = ()
+    # `[shown]`: the interpretations every case shows, by name, with their names (kk/ru/en)
+    shown: dict[str, dict[str, str]] = field(default_factory=dict)
     # `[process] applies_to`: the kinds of organisation a case may be opened for (every kind
     # when empty); a recurring obligation's own is its [recurrence]'s
     applies_to: tuple[str, ...] = ()
@@ -305,6 +316,12 @@ class Definition:
             else:  # a list: each key named, the value's separators kept ("a + b | c")
                 error.labels[param] = KeyList(value, dict(zip(keys, named, strict=True)))
         return error
+
+    @property
+    def span(self) -> Span | None:
+        """The named dates a case starts and ends on and the interpretation holding its
+        recommended length, when a feature's table says so (the internal analysis's)."""
+        return next((v for v in self.features.values() if isinstance(v, Span)), None)
 
     @property
     def scorecard(self) -> ScorecardSpec | None:

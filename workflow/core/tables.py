@@ -46,19 +46,18 @@ def _listed(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-def keys_of(item: Any, min_length: int = 0) -> Any:
-    """A list of `item` (at least `min_length`); a single one is a list of one."""
+def listing(item: Any, min_length: int = 0) -> BeforeValidator:
+    """Reads a single `item` as a list of one; the schema says "an item or a list of them"."""
     many = Annotated[list[item], Field(min_length=min_length)] if min_length else list[item]
-    return Annotated[tuple[item, ...], Field(min_length=min_length),
-                     BeforeValidator(_listed, json_schema_input_type=item | many)]
+    return BeforeValidator(_listed, json_schema_input_type=item | many)
 
 
-Keys = keys_of(Key)
-
-
-def whole(minimum: int = 0, maximum: int | None = None) -> Any:
-    """A whole number within the bounds, or the name of an interpretation holding one."""
-    return Annotated[StrictInt, Field(ge=minimum, le=maximum)] | Key
+# A list of keys (a single key is a list of one); at least one: SomeKeys.
+Keys = Annotated[tuple[Key, ...], listing(Key)]
+SomeKeys = Annotated[tuple[Key, ...], Field(min_length=1), listing(Key, 1)]
+# A whole number within bounds, or the name of an interpretation holding one.
+Whole = Annotated[StrictInt, Field(ge=0)] | Key
+Positive = Annotated[StrictInt, Field(ge=1)] | Key
 
 
 class Names(Table):

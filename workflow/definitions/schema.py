@@ -55,7 +55,18 @@ from workflow.core.errors import ConfigError
 from workflow.core.kinds import ORG_KINDS
 from workflow.core.limits import INTEGER_CEILING, INTEGER_FLOOR, INTEGER_MAX, INTEGER_MIN
 from workflow.core.register_spec import Keys as DefinitionKeys
-from workflow.core.tables import Bool, Key, Keys, Names, Table, keys_of, read, whole
+from workflow.core.tables import (
+    Bool,
+    Key,
+    Keys,
+    Names,
+    Positive,
+    SomeKeys,
+    Table,
+    Whole,
+    listing,
+    read,
+)
 from workflow.definitions.features import by_table
 
 
@@ -72,7 +83,7 @@ class LinkTable(Table):
     on: Key
     opens: Key
     values: dict[Key, Key] = {}
-    carry: dict[Key, keys_of(Key, 1)] = {}
+    carry: dict[Key, SomeKeys] = {}
     files: Bool = True
     source: str = ""
     ask: tuple[Key, ...] = ()
@@ -120,6 +131,8 @@ def parse_case_links(raw: list[Any], keys: DefinitionKeys, source: str) -> tuple
 
 OrgKind = Literal[ORG_KINDS]  # type: ignore[valid-type]
 Roll = Literal[ROLLS]  # type: ignore[valid-type]
+Kinds = Annotated[tuple[OrgKind, ...], listing(OrgKind)]
+SomeKinds = Annotated[tuple[OrgKind, ...], Field(min_length=1), listing(OrgKind, 1)]
 Anchor = Annotated[str, StringConstraints(pattern=r"^[^.]+(\.planned)?$")]
 EvidenceAny = Annotated[tuple[Annotated[tuple[Key, ...], Field(min_length=1)], ...],
                         Field(min_length=1)]
@@ -135,6 +148,7 @@ def _rule(condition: dict[str, Any], then: dict[str, Any]) -> ConfigDict:
 class _Typed(Table):
     """What a field and an evidence field share: choices with their names, integer bounds."""
 
+    type: str = "text"
     choices: Keys = ()
     choice_names: dict[str, Names] = {}
     min: Bound = INTEGER_MIN
@@ -192,8 +206,8 @@ class DueTable(Table):
                                          "offset": {"anyOf": [{"type": "integer", "minimum": 1},
                                                               {"type": "string"}]}},
                           "required": ["offset"]})
-    anchor: keys_of(Anchor, 1)
-    offset: whole(0) = 0
+    anchor: Annotated[tuple[Anchor, ...], Field(min_length=1), listing(Anchor, 1)]
+    offset: Whole = 0
     unit: Literal["working_days", "calendar_days", "weeks", "months", "years"] = "working_days"
     direction: Literal["before", "after"] = "after"
     roll: Roll | None = None  # default: the interpretation `roll`, else following
@@ -278,7 +292,7 @@ class EventTable(Table):
     terminal: Bool = False
     repeatable: Bool = False
     not_before: Key | None = None
-    subject_kinds: keys_of(OrgKind) = ()
+    subject_kinds: Kinds = ()
     opens_case: OpensCase | None = None
 
 
@@ -296,7 +310,7 @@ class ProcessTable(Table):
     names: Names
     initial_state: Key
     final_states: Keys = ()
-    applies_to: keys_of(OrgKind, 1) | None = None
+    applies_to: SomeKinds | None = None
 
 
 class PartiesTable(Table):
@@ -308,16 +322,16 @@ class PartiesTable(Table):
 class PeriodDueTable(Table):
     rule: Literal["period_end", "month_after", "fixed"]
     roll: Roll | None = None  # default: preceding for period_end, else following
-    months: whole(1) = 1
-    day: whole(1, 31) = 1
-    month: whole(1, 12) = 12
-    year_offset: whole(0) = 0
+    months: Positive = 1
+    day: Annotated[StrictInt, Field(ge=1, le=31)] | Key = 1
+    month: Annotated[StrictInt, Field(ge=1, le=12)] | Key = 12
+    year_offset: Whole = 0
     date: Key | None = None  # fixed: "MM-DD" or an interpretation holding one
 
 
 class RecurrenceTable(Table):
     period: Literal["month", "quarter", "half_year", "year"]
-    applies_to: keys_of(OrgKind, 1)
+    applies_to: SomeKinds
     enabled: Bool = True
     due: PeriodDueTable
 
@@ -605,8 +619,8 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
                                 t.parties.person_visibility),
         _fields(t, source), evidence, tuple(Timer(x.on, x.source, x.dest) for x in t.timer),
         recurrence, dict(t.interpretation_sources),
-        {k: v for k, v in doc.items() if k not in DefinitionTables.model_fields or k == "shown"},
-        applies_to=p.applies_to or ())
+        {k: v for k, v in doc.items() if k not in DefinitionTables.model_fields},
+        shown={k: v.names.as_dict() for k, v in t.shown.items()}, applies_to=p.applies_to or ())
     for i, e in enumerate(t.event):
         where = f"{source}: event[{i}] ({e.key})"
         if e.key in d.events:
@@ -675,7 +689,7 @@ def feature_models() -> dict[str, Any]:
 def definition_schema() -> dict[str, Any]:
     """The whole format: the engine's tables with every installed feature's own."""
     models = feature_models()
-    document = create_model("Definition", __base__=DefinitionTables,
+    document = create_model("Definition", __base__=DefinitionTables,  # type: ignore[call-overload]
                             **{table: (model | None, None) for table, model in models.items()})
     schema = document.model_json_schema(schema_generator=_Schema)
     schema.pop("title", None)

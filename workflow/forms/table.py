@@ -9,8 +9,9 @@ from typing import Annotated
 from pydantic import Field, StrictInt
 
 from workflow.core.definition import Definition
-from workflow.core.register_spec import FormSpec, Keys, one_of
-from workflow.core.tables import Key, Table, keys_of
+from workflow.core.register_spec import FormSpec, one_of
+from workflow.core.register_spec import Keys as DefinitionKeys
+from workflow.core.tables import Key, Keys, Table
 
 
 class FormTable(Table):
@@ -20,11 +21,11 @@ class FormTable(Table):
     row: Annotated[StrictInt, Field(ge=1)] | None = None
     records: Key | None = None
     group_by: Key | None = None
-    columns: keys_of(Key) | None = None
+    columns: Keys | None = None
 
     def spec(self, definition: Definition, source: str) -> FormSpec:
         """The table checked against the definition's keys."""
-        t, where, keys = self, f"{source}: [form]", Keys.of(definition)
+        t, where, keys = self, f"{source}: [form]", DefinitionKeys.of(definition)
         one_of(t.records, keys.events, "event", f"{where}.records")
         known = keys.values | keys.dates | keys.events | keys.stages
         for key in t.columns or ():
