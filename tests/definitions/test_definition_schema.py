@@ -629,3 +629,28 @@ def test_a_refusal_of_a_value_names_what_it_refused_in_english_too():
         parse_definition(doc, COI.name)
     assert err.value.message == ("conflict_of_interest.toml: [parties] person: must be one of "
                                  "none, optional, required (not 'always')")
+
+
+# -- the generic engine reads no feature's table raw -----------------------------------------------
+
+GENERIC = ("workflow/core", "workflow/definitions", "workflow/services", "workflow/reminders",
+           "workflow/registers", "workflow/cli", "web")
+RAW_TABLE = re.compile(r"\.raw(?:\.get\(|\[)\s*[\"']([a-z_]+)[\"']")
+
+
+def test_the_generic_engine_reads_no_table_of_a_definition_raw():
+    """A feature's table reaches the engine typed (its model's value in `Definition.features`,
+    `Definition.span`, `.scorecard`, `.form`), never as `definition.raw["planning"]`."""
+    root = DEFINITIONS.parent.parent
+    found = [f"{path.relative_to(root)}: {m.group(0)}"
+             for folder in GENERIC for path in sorted((root / folder).rglob("*.py"))
+             for m in RAW_TABLE.finditer(path.read_text(encoding="utf-8"))]
+    assert found == []
+
+
+def test_a_features_table_is_typed_in_the_definition():
+    ira = parse_definition(read(IRA), IRA.name)
+    assert ira.span is not None and (ira.span.start, ira.span.end) == ("start", "end")
+    assert {type(v).__name__ for k, v in ira.features.items() if k != "drafts"} == {
+        "PlanningTable", "MonitoringTable", "ScorecardSpec", "Public"}
+    assert parse_definition(read(COI), COI.name).span is None
