@@ -11,11 +11,30 @@ command that never records a monitored case never imports the monitoring.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 
 Loader = Callable[[], Any]
+
+
+def _resolve(target: str) -> Any:
+    module, _, attribute = target.partition(":")
+    found = importlib.import_module(module)
+    return reduce(getattr, attribute.split("."), found) if attribute else found
+
+
+def lazy(target: str) -> Loader:
+    """A loader of `"package.module"` or `"package.module:name.attribute"`, imported when first
+    asked (a command that never needs it never imports it)."""
+    return lambda: _resolve(target)
+
+
+def lazy_all(*targets: str) -> Loader:
+    """A loader of several modules (a feature's page modules), as a tuple."""
+    return lambda: tuple(_resolve(t) for t in targets)
 
 
 @dataclass(frozen=True)
