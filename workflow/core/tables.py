@@ -34,7 +34,7 @@ LANGUAGES = ("kk", "ru", "en")
 class Table(BaseModel):
     """A table of the format: a key it does not know is refused; read once, never changed."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 Key = Annotated[str, StringConstraints(min_length=1)]

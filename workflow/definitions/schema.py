@@ -141,7 +141,7 @@ Bound = Annotated[StrictInt, Field(ge=INTEGER_FLOOR, le=INTEGER_CEILING)]
 
 def _rule(condition: dict[str, Any], then: dict[str, Any]) -> ConfigDict:
     """A table's rule the schema states as if/then (the model's validator checks it)."""
-    return ConfigDict(extra="forbid", frozen=True,
+    return ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
                       json_schema_extra={"if": condition, "then": then})
 
 
@@ -207,12 +207,19 @@ class DueTable(Table):
                                                               {"type": "string"}]}},
                           "required": ["offset"]})
     anchor: Annotated[tuple[Anchor, ...], Field(min_length=1), listing(Anchor, 1)]
+    """The named date counted from (NAME: the recorded value, else the planned one; NAME.planned:
+    the value given at opening), or several (see combine)."""
     offset: Whole = 0
+    """How many units from the anchor: a whole number or an interpretation's name."""
     unit: Literal["working_days", "calendar_days", "weeks", "months", "years"] = "working_days"
     direction: Literal["before", "after"] = "after"
-    roll: Roll | None = None  # default: the interpretation `roll`, else following
-    combine: Key = "latest"  # or "earliest", or an interpretation holding one
-    inclusive: Bool = False  # working days: the anchor day counts as the first (I-4)
+    roll: Roll | None = None
+    """A due date on a day off moves to the following or preceding working day, or stays; date_rule:
+    the date rule (P-24). Default: the interpretation `roll`, else following."""
+    combine: Key = "latest"
+    """With several anchors: latest or earliest, or an interpretation holding one."""
+    inclusive: Bool = False
+    """Working days, offset 1 or more: the anchor day counts as the first (I-4)."""
 
     @model_validator(mode="after")
     def _inclusive(self) -> DueTable:
@@ -226,10 +233,15 @@ class DateTable(Table):
 
     model_config = _rule({"required": ["month_day"]}, {"required": ["year_of"]})
     given: Literal["none", "optional", "required"] = "none"
-    past: Bool = False  # given at opening, it may not lie in the future
+    """Entered when the case is opened."""
+    past: Bool = False
+    """Given at opening, it may not lie in the future."""
     default: DueTable | None = None
+    """When not given: computed from other dates."""
     projected_from: Key | None = None
-    month_day: Key | None = None  # "MM-DD" or an interpretation holding one
+    """Until an event sets it: this stage's due date, marked projected."""
+    month_day: Key | None = None
+    """A calendar date MM-DD (or an interpretation holding one) in the year of year_of."""
     year_of: Key | None = None
     not_before: Key | None = None
     names: Names | None = None
@@ -255,10 +267,14 @@ class StageTable(Table):
     requires: Annotated[Keys | None, Field(json_schema_extra={"deprecated": True})] = None
     evidence_any: EvidenceAny | None = None
     responsible: str = "officer"
+    """Who is reminded: officer or manager."""
     source: str = ""
     due_basis: Annotated[str, StringConstraints(pattern=r"^([A-Z]-[0-9]+|merzim)?$")] = ""
+    """Who sets the due date when the sources give none (I-17): an interpretation (I-2) or
+    merzim."""
     reminders: Reminders | None = None
     initially: Literal["open", "dormant"] = "open"
+    """dormant: the stage exists only once an event's open names it."""
     prerequisites: Keys = ()
 
     @model_validator(mode="after")
@@ -281,19 +297,26 @@ class EventTable(Table):
     source: Keys = ()
     dest: Key | None = None
     completes: Key | None = None
+    """The stage it fulfils."""
     prerequisites: Keys = ()
     evidence: Keys | None = None
     requires: Annotated[Keys | None, Field(json_schema_extra={"deprecated": True})] = None
     optional: Keys = ()
+    """Evidence keys it may carry (shown in its form), not required."""
     evidence_any: EvidenceAny | None = None
     sets: Keys = ()
+    """Named dates its date sets."""
     close: Keys = ()
+    """Stages it closes as not applicable ("*": every stage still open)."""
     open: Keys = ()
+    """Dormant stages it opens."""
     terminal: Bool = False
+    """Closes the case: every open stage becomes not applicable."""
     repeatable: Bool = False
     not_before: Key | None = None
     subject_kinds: Kinds = ()
     opens_case: OpensCase | None = None
+    """Recording it opens a case of another process for the same subject, on the event's date."""
 
 
 class TimerTable(Table):
@@ -307,22 +330,28 @@ class TimerTable(Table):
 class ProcessTable(Table):
     key: Key
     version: Annotated[StrictInt, Field(ge=1)] = 1
+    """Raise it when the rules change: a case keeps the version it was opened with."""
     names: Names
     initial_state: Key
     final_states: Keys = ()
     applies_to: SomeKinds | None = None
+    """The kinds of organisation a case may be opened for (default: every kind)."""
 
 
 class PartiesTable(Table):
     object: Literal["none", "optional", "required"] = "none"
     person: Literal["none", "optional", "required"] = "none"
     person_visibility: Literal["organisation", "responsible"] = "organisation"
+    """Who sees the person: the case's organisation, or only its responsible officer."""
 
 
 class PeriodDueTable(Table):
     rule: Literal["period_end", "month_after", "fixed"]
+    """period_end: the last working day of the period; month_after: a day of a month after its end;
+    fixed: a calendar date of the period's year."""
     roll: Roll | None = None  # default: preceding for period_end, else following
     months: Positive = 1
+    """month_after: which month after the period's end (1: the next)."""
     day: Annotated[StrictInt, Field(ge=1, le=31)] | Key = 1
     month: Annotated[StrictInt, Field(ge=1, le=12)] | Key = 12
     year_offset: Whole = 0
@@ -333,6 +362,7 @@ class RecurrenceTable(Table):
     period: Literal["month", "quarter", "half_year", "year"]
     applies_to: SomeKinds
     enabled: Bool = True
+    """Switched on (config.toml [obligations.KEY] overrides it)."""
     due: PeriodDueTable
 
 
