@@ -18,10 +18,15 @@ class FormTable(Table):
     """`[form]`: the report form (appendix 1-6 of seed 000) this process's entries fill."""
 
     appendix: Annotated[StrictInt, Field(ge=1)]
+    """The appendix number (one workflow/forms/layouts.toml lays out)."""
     row: Annotated[StrictInt, Field(ge=1)] | None = None
+    """The row of the appendix its entries fill (appendices 2 and 5)."""
     records: Key | None = None
+    """Each standing record of this event is a line of the form (absent: each case)."""
     group_by: Key | None = None
+    """A choice field or evidence grouping the lines (appendix 3: the category)."""
     columns: Keys | None = None
+    """Field, evidence or named-date keys written in the line, in this order (absent: all)."""
 
     def spec(self, definition: Definition, source: str) -> FormSpec:
         """The table checked against the definition's keys."""

@@ -12,6 +12,10 @@ class PlanningTable(Table):
     external one."""
 
     start: Key
+    """The named date --start gives."""
     end: Key | None = None
+    """The named date --end gives."""
     length_limit: Key | None = None
+    """The interpretation holding the recommended length in working days (longer: a warning)."""
     external_gap: Key | None = None
+    """The interpretation holding the years an analysis waits after an external one."""

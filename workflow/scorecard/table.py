@@ -80,12 +80,19 @@ class ScorecardTable(Table):
     events: ScoreEvents = ScoreEvents()
     fields: ScoreFields = ScoreFields()
     indicator: Annotated[str, StringConstraints(pattern=r"^[1-4]\.[1-9]\.[1-9]$")] | None = None
+    """A register of projects No. 2-4: the indicator of seed 001 its entries feed ("2.1.1")."""
     year_of: Key | None = None
+    """The named date whose year an entry counts in (B-17)."""
     standing: Bool = False
+    """A standing document: it counts in every year from its counted stage until `ends`."""
     ends: Key | None = None
+    """The event ending a standing entry (repealed, replaced)."""
     final_report: Bool = False
+    """The yearly entry is the subject's final reporting form to the body above it (B-18)."""
     counted: Key | None = None
+    """The stage an entry must have done (on time or late) to count."""
     records: Key | None = None
+    """Count the standing records of this event rather than the cases."""
     dates: ScoreDates = ScoreDates()
     states: ScoreStates = ScoreStates()
 
