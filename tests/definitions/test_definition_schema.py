@@ -192,12 +192,14 @@ REFUSED = {
     "period-date-declared": (QUARTERLY, _set("dates", "period_due",
                                              value={"given": "required", "names": NAMES}),
                              "set by [recurrence]"),
-    "public-unknown-key": (IRA, _set("public", "colour", value="red"), "[public] colour: unknown key"),
-    "public-without-announced-by": (IRA, _drop("public", "announced_by"), "announced_by"),
-    "public-shows-a-note": (IRA, _set("public", "fields", value=["url", "note"]),
-                            "may not show 'note'"),
-    "public-about-a-person": (COI, _set("public", value={"announced_by": "forwarded"}),
-                              "about a person"),
+    **of_map("public", {  # the public pages read [public] when installed
+        "public-unknown-key": (IRA, _set("public", "colour", value="red"),
+                               "[public] colour: unknown key"),
+        "public-without-announced-by": (IRA, _drop("public", "announced_by"), "announced_by"),
+        "public-shows-a-note": (IRA, _set("public", "fields", value=["url", "note"]),
+                                "may not show 'note'"),
+        "public-about-a-person": (COI, _set("public", value={"announced_by": "forwarded"}),
+                                  "about a person")}),
     **of_map("drafts", {  # the drafts feature parses its [drafts] table when installed
         "draft-template-name": (IRA, _set("drafts", "publication", "template",
                                           value="Publication"), "template: must match"),
@@ -650,7 +652,25 @@ def test_the_generic_engine_reads_no_table_of_a_definition_raw():
 
 def test_a_features_table_is_typed_in_the_definition():
     ira = parse_definition(read(IRA), IRA.name)
-    assert ira.span is not None and (ira.span.start, ira.span.end) == ("start", "end")
-    assert {type(v).__name__ for k, v in ira.features.items() if k != "drafts"} == {
-        "PlanningTable", "MonitoringTable", "ScorecardSpec", "Public"}
+    typed = {"planning": "PlanningTable", "monitoring": "MonitoringTable",
+             "scorecard": "ScorecardSpec", "public": "Public"}
+    assert {k: type(v).__name__ for k, v in ira.features.items() if k != "drafts"} == {
+        k: v for k, v in typed.items() if k in feature_models()}
+    if "planning" in feature_models():
+        assert ira.span is not None and (ira.span.start, ira.span.end) == ("start", "end")
     assert parse_definition(read(COI), COI.name).span is None
+
+
+def test_a_feature_not_installed_leaves_nothing_of_its_table_in_the_schema():
+    from workflow.core import feature as registry
+    from workflow.installed import SHIPPED, install
+
+    try:
+        registry.install(f for f in SHIPPED if f.name != "public")
+        schema = definition_schema()
+        assert "public" not in schema["properties"] and "Public" not in schema["$defs"]
+        assert "public" not in json.dumps(schema["allOf"])
+        parse_definition(read(IRA), IRA.name)  # its [public] table is left alone
+    finally:
+        install()
+    assert "public" in definition_schema()["properties"]
