@@ -674,3 +674,17 @@ def test_a_feature_not_installed_leaves_nothing_of_its_table_in_the_schema():
     finally:
         install()
     assert "public" in definition_schema()["properties"]
+
+
+@pytest.mark.parametrize(("lang", "says"), [
+    ("kk", "осы процестің күйін атамайды"), ("ru", "не называет состояние этого процесса"),
+    ("en", "names no state of this process")])
+def test_a_reference_to_no_entry_is_refused_in_the_readers_language(lang, says):
+    from workflow.i18n import Translator
+
+    doc = read(COI)
+    _set("event", 0, "dest", value="nowhere")(doc)
+    with pytest.raises(ConfigError, match="unknown state 'nowhere'") as err:
+        parse_definition(doc, COI.name)
+    text = err.value.render(Translator(lang))
+    assert all(w in text for w in (COI.name, "[event]", "event[0]", "dest", says, "'nowhere'"))

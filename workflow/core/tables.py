@@ -164,6 +164,19 @@ def refusal(exc: ValidationError, doc: Any, source: str, table: str = "") -> Con
     return result
 
 
+def unknown(where: str, what: str, value: Any, english: str) -> ConfigError:
+    """A table naming a `what` (state, stage, date, event, evidence, interpretation) the
+    definition does not have: `where` is "FILE: TABLE… KEY" as the refusal names it."""
+    source, _, entry = where.partition(": ")
+    table = entry.lstrip("[").split("[")[0].split("]")[0].split(".")[0].split(" ")[0]
+    error = ConfigError(english, file=source, table=table, entry=entry.replace(f"[{table}] ", ""),
+                        expected=f" {value!r}")
+    error.key = "error.definition"
+    error.params["reason"] = f"names an unknown {what}"
+    error.labels["reason"] = f"definition.reason.unknown_{what}"
+    return error
+
+
 def read(model: type[T], raw: Any, source: str, table: str = "",
          context: dict[str, Any] | None = None) -> T:
     """A table read by its model, or refused (a ConfigError naming file, table and key)."""

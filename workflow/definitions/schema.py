@@ -66,6 +66,7 @@ from workflow.core.tables import (
     Whole,
     listing,
     read,
+    unknown,
 )
 from workflow.definitions.features import by_table
 
@@ -403,7 +404,7 @@ class DefinitionTables(Table):
 def _number(value: Any, where: str, defaults: Mapping[str, Any], minimum: int = 0) -> int:
     if isinstance(value, str):  # a named interpretation, e.g. "announcement_working_days_before"
         if value not in defaults:
-            raise ConfigError(f"{where}: names unknown interpretation {value!r}")
+            raise unknown(where, "interpretation", value, f"{where}: names unknown interpretation {value!r}")
         value = defaults[value]
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise ConfigError(f"{where}: must be a whole number >= {minimum}")
@@ -425,7 +426,8 @@ def _due(due: DueTable, where: str, dates: Mapping[str, Any], defaults: Mapping[
     where = f"{where}.due"
     for name in due.anchor:
         if name.partition(".")[0] not in dates:
-            raise ConfigError(f"{where}: unknown date {name!r} (known: {', '.join(dates)})")
+            raise unknown(f"{where}.anchor", "date", name,
+                          f"{where}: unknown date {name!r} (known: {', '.join(dates)})")
     roll = due.roll or defaults.get("roll", "following")
     if roll not in ROLLS:
         raise ConfigError(f"{where}: roll must be one of {', '.join(ROLLS)}")
@@ -443,7 +445,8 @@ def _evidence_keys(items: tuple[str, ...] | None, where: str,
                    evidence: Mapping[str, EvidenceSpec]) -> tuple[str, ...]:
     for item in items or ():
         if item not in evidence:
-            raise ConfigError(f"{where}: unknown evidence {item!r} (known: {', '.join(evidence)})")
+            raise unknown(where, "evidence", item,
+                          f"{where}: unknown evidence {item!r} (known: {', '.join(evidence)})")
     return items or ()
 
 
@@ -556,7 +559,8 @@ def _dates(t: DefinitionTables, recurring: bool, source: str, defaults: Mapping[
             else None
         for other, what in ((d.year_of, "year_of"), (d.not_before, "not_before")):
             if other is not None and other not in tables:
-                raise ConfigError(f"{where}: {what} names unknown date {other!r}")
+                raise unknown(f"{where}.{what}", "date", other,
+                              f"{where}: {what} names unknown date {other!r}")
         dates[name] = NamedDate(name, d.names.as_dict() if d.names else None, d.given,
                                 _due(d.default, where, tables, defaults) if d.default
                                 else None, d.projected_from, month_day, d.year_of,
@@ -566,22 +570,24 @@ def _dates(t: DefinitionTables, recurring: bool, source: str, defaults: Mapping[
 
 def _event(e: EventTable, where: str, d: Definition) -> Event:
     """One event, what it names checked against the definition's states, stages and dates."""
-    for state in (*e.source, e.dest):
+    for key, state in (*(("source", x) for x in e.source), ("dest", e.dest)):
         if state is not None and state not in d.states:
-            raise ConfigError(f"{where}: unknown state {state!r}")
+            raise unknown(f"{where} {key}", "state", state, f"{where}: unknown state {state!r}")
     if e.completes is not None and e.completes not in d.stages:
-        raise ConfigError(f"{where}: completes unknown stage {e.completes!r}")
+        raise unknown(f"{where} completes", "stage", e.completes,
+                      f"{where}: completes unknown stage {e.completes!r}")
     for name in e.sets:
         if name not in d.dates:
-            raise ConfigError(f"{where}: sets unknown date {name!r}")
+            raise unknown(f"{where} sets", "date", name, f"{where}: sets unknown date {name!r}")
     for stage_key in (*e.close, *e.open):
         if stage_key != ALL and stage_key not in d.stages:
-            raise ConfigError(f"{where}: names unknown stage {stage_key!r}")
+            raise unknown(where, "stage", stage_key, f"{where}: names unknown stage {stage_key!r}")
     for stage_key in e.open:
         if stage_key == ALL or d.stages[stage_key].initially != "dormant":
             raise ConfigError(f"{where}: open names {stage_key!r}, which is not dormant")
     if e.not_before is not None and e.not_before not in d.dates:
-        raise ConfigError(f"{where}: not_before names unknown date {e.not_before!r}")
+        raise unknown(f"{where} not_before", "date", e.not_before,
+                      f"{where}: not_before names unknown date {e.not_before!r}")
     return Event(
         e.key, e.source, e.dest, e.completes, e.prerequisites,
         _evidence_keys(e.evidence if e.evidence is not None else e.requires, where, d.evidence),
@@ -613,10 +619,12 @@ def _check(d: Definition, t: DefinitionTables, source: str) -> None:
                               f"opening, set it by an event, default it or project it)")
     for i, timer in enumerate(d.timers):
         if timer.on not in d.dates:
-            raise ConfigError(f"{source}: timer[{i}]: on names unknown date {timer.on!r}")
-        unknown = [s for s in (*timer.source, timer.dest) if s not in d.states]
-        if unknown:
-            raise ConfigError(f"{source}: timer[{i}]: unknown state {unknown[0]!r}")
+            raise unknown(f"{source}: timer[{i}] on", "date", timer.on,
+                          f"{source}: timer[{i}]: on names unknown date {timer.on!r}")
+        missing = [s for s in (*timer.source, timer.dest) if s not in d.states]
+        if missing:
+            raise unknown(f"{source}: timer[{i}]", "state", missing[0],
+                          f"{source}: timer[{i}]: unknown state {missing[0]!r}")
     for key in t.shown:  # settings a case shows (P-5)
         if key not in d.interpretations:
             raise ConfigError(f"{source}: [shown.{key}]: not an interpretation of this process")
@@ -632,10 +640,12 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
     defaults = {**t.interpretations, **(overrides or {})}
     states = {k: v.as_dict() for k, v in t.states.items()}
     if p.initial_state not in states:
-        raise ConfigError(f"{source}: initial_state {p.initial_state!r} is not a state")
+        raise unknown(f"{source}: [process] initial_state", "state", p.initial_state,
+                      f"{source}: initial_state {p.initial_state!r} is not a state")
     for state in p.final_states:
         if state not in states:
-            raise ConfigError(f"{source}: [process] final state {state!r} is not a state")
+            raise unknown(f"{source}: [process] final_states", "state", state,
+                          f"{source}: [process] final state {state!r} is not a state")
     evidence = _evidence(t, source)
     recurrence = _recurrence(t.recurrence, source, defaults)
     dates = _dates(t, recurrence is not None, source, defaults)
