@@ -1,7 +1,8 @@
 """A procedure's `[[link]]` tables as typed specs: which outcome of the procedure is a fact of a
 register of projects No. 2-4, and what the register entry takes over from the case (P-22: a
 procedure of 002 and a register entry of project 2 are one fact when linked; the score counts
-the entry, the procedure is its history). Parsed once when the file loads; pure.
+the entry, the procedure is its history). Read once when the file loads (its model,
+`LinkTable`, is the format's: workflow/definitions/schema.py); pure.
 
     [[link]]
     on = "not_handed_over"              # the outcome event: recorded, it offers the entry

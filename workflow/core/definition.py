@@ -1,10 +1,10 @@
-"""Process definitions: a parsed TOML document turned into validated, immutable data.
+"""Process definitions as the engine reads them: validated, immutable data.
 
 A definition declares the case's parties and typed fields, its named dates, states, events
 (with their effects), stages (with their due rules), time-driven transitions and, for a
-recurring obligation, its recurrence. Nothing here reads a file: the registry
-(`workflow.definitions`) does, and hands the parsed document to `parse_definition`.
-A broken definition is refused with the entry and the reason.
+recurring obligation, its recurrence. Nothing here reads a file or a table: the format's
+models (`workflow/definitions/schema.py`, and each feature's own) read and check a document
+and build the `Definition`; a broken one is refused naming file, table, key and reason.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""A definition's `[scorecard]` and `[form]` tables as typed specs, parsed once when the file
-loads (pure: no database, no clock).
+"""A definition's `[scorecard]` and `[form]` tables as typed specs, read once when the file
+loads by their features' models (workflow/scorecard/table.py, workflow/forms/table.py; pure).
 
 `ScorecardSpec` holds what project No. 1's evaluation reads (its steps by role, the cartogram's
 event, its states) and, for a **register** of projects No. 2-4 (a table naming an
