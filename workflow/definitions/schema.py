@@ -1,14 +1,9 @@
-"""The process-definition format as a JSON Schema (draft 2020-12): `merzim process schema`.
-
-An operator's editor validates a definition file with it (taplo, VS Code's "Even Better
-TOML": docs/process-definitions.md, "Validating a file in your editor"). It is not written by
-hand: it is what the tables' models say (`DefinitionTables` below for
-the engine's tables, and the model each installed feature's declaration carries for its own
-table, `Feature.table_model`), the same models that read a file when merzim loads it. The
-schema checks the *shape* of a file: which tables and keys exist, their types, the allowed
-words, the limits, the names in kk, ru and en. What refers to another entry (an event naming
-a state, a due rule naming a date, an offset naming an interpretation) is checked by merzim
-when it loads the file.
+"""The process-definition format: one model per table (`DefinitionTables` for the engine's,
+and the one each installed feature's declaration carries, `Feature.table_model`). The models
+read a file into the engine's `Definition` (`parse_definition`: what refers to another entry
+is checked there) and are the JSON Schema (draft 2020-12) `merzim process schema` publishes
+for an operator's editor (taplo, VS Code: docs/process-definitions.md): the tables and keys,
+their types, the allowed words, the limits, the names in kk, ru and en.
 """
 
 from __future__ import annotations
