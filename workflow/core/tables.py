@@ -63,8 +63,6 @@ Positive = Annotated[StrictInt, Field(ge=1)] | Key
 class Names(Table):
     """A name in the three languages (the Kazakh one from the sources)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
     kk: Text
     ru: Text
     en: Text
