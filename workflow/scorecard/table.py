@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import StringConstraints, create_model
 
 from workflow.core.definition import Definition
 from workflow.core.errors import ConfigError
@@ -22,21 +22,11 @@ from workflow.core.register_spec import (
     one_of,
 )
 from workflow.core.tables import Bool, Key, Table
+from workflow.scorecard.rules import SCHEDULE_ROLE, STEP_ROLES
 
-
-class ScoreSteps(Table):
-    """The stage completing each step the evaluation of project No. 1 counts."""
-
-    ordered: Key | None = None
-    start_announced: Key | None = None
-    discussion_announced: Key | None = None
-    discussed: Key | None = None
-    note_signed: Key | None = None
-    plan_approved: Key | None = None
-    published: Key | None = None
-    positions_approved: Key | None = None
-    cartogram_updated: Key | None = None
-    schedule_approved: Key | None = None
+# The stage completing each step the evaluation of project No. 1 counts (its roles, rules.py).
+ScoreSteps = create_model("ScoreSteps", __base__=Table,  # type: ignore[call-overload]
+                          **dict.fromkeys((*STEP_ROLES, SCHEDULE_ROLE), (Key | None, None)))
 
 
 class ScoreEvents(Table):
@@ -76,7 +66,7 @@ class ScorecardTable(Table):
     """`[scorecard]`: what the evaluation of project No. 1 counts, or the indicator a
     register of projects No. 2-4 feeds (docs/scorecard.md)."""
 
-    stages: ScoreSteps = ScoreSteps()
+    stages: ScoreSteps = ScoreSteps()  # type: ignore[valid-type]
     events: ScoreEvents = ScoreEvents()
     fields: ScoreFields = ScoreFields()
     indicator: Annotated[str, StringConstraints(pattern=r"^[1-4]\.[1-9]\.[1-9]$")] | None = None
