@@ -688,3 +688,17 @@ def test_a_reference_to_no_entry_is_refused_in_the_readers_language(lang, says):
         parse_definition(doc, COI.name)
     text = err.value.render(Translator(lang))
     assert all(w in text for w in (COI.name, "[event]", "event[0]", "dest", says, "'nowhere'"))
+
+
+@pytest.mark.skipif("form" not in feature_models(), reason="the forms feature is not installed")
+def test_a_limit_is_written_once_a_tenth_row_of_a_form_is_taken_by_both():
+    """The form's row has one limit (its model's): a tenth row of appendix 2 is neither refused
+    by the schema nor by merzim; row 0 by both."""
+    path = next(p for p in sorted(REGISTERS.glob("*.toml")) if "row" in read(p).get("form", {}))
+    doc = read(path)
+    doc["form"]["row"] = 10
+    assert errors(doc) == [] and parse_definition(doc, path.name).form.row == 10
+    doc["form"]["row"] = 0
+    assert errors(doc) != []
+    with pytest.raises(ConfigError, match=r"\[form\] row: must be a whole number >= 1"):
+        parse_definition(doc, path.name)
