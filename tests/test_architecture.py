@@ -83,9 +83,7 @@ def _definition_keys() -> dict[str, set[str]]:
 # group. Each exception names the file and what the word is there.
 NOT_A_STAGE = {
     ("workflow/monitoring/service.py", "monitoring"): "the definition's [monitoring] table",
-    ("workflow/services/demo.py", "monitoring"): "the definition's [monitoring] table",
     ("workflow/monitoring/cli.py", "monitoring"): "the `merzim monitoring` command group",
-    ("workflow/definitions/schema.py", "monitoring"): "the definition format's [monitoring] table",
     ("workflow/monitoring/feature.py", "monitoring"): "the feature's name, its definition "
                                                      "table ([monitoring]) and its command "
                                                      "group",
@@ -126,15 +124,13 @@ NOT_A_KEY = {
                "--start gives), the schedule file's column, a period's start in views, charts, "
                "exports and the demo's file; not the named date itself",
                "web/kit/charts.py", "web/kit/exports.py", "web/kit/views.py",
-               "workflow/planning/cli.py", "workflow/definitions/schema.py",
-               "workflow/planning/service.py", "workflow/services/case_reading.py",
+               "workflow/planning/cli.py", "workflow/planning/service.py",
                "workflow/services/demo.py"),
     **_homonym("end", "the definition format's [planning] `end` (which names the date --end "
                "gives), the schedule file's column, a period's end in views and exports; not the "
                "named date itself",
                "web/kit/exports.py", "web/kit/views.py", "workflow/planning/cli.py",
-               "workflow/definitions/schema.py", "workflow/planning/service.py",
-               "workflow/services/case_reading.py"),
+               "workflow/planning/service.py"),
     **_homonym("found", "the label of what a file's content was found to be (a refused upload); "
                "not foreign_account's date or state",
                "workflow/services/files.py"),
@@ -143,14 +139,14 @@ NOT_A_KEY = {
                "workflow/monitoring/service.py"),
     **_homonym("note_signed", "a scorecard role, the left-hand side of a definition's "
                "[scorecard.stages] (docs/scorecard.md), which maps it to a stage key",
-               "workflow/definitions/schema.py", "workflow/scorecard/rules.py",
+               "workflow/scorecard/rules.py",
                "workflow/coverage/rules.py"),  # the role coverage (1.3.3) counts
     **_homonym("plan_approved", "a scorecard role, the left-hand side of a definition's "
                "[scorecard.stages] (docs/scorecard.md), which maps it to a stage key",
-               "workflow/definitions/schema.py", "workflow/scorecard/rules.py"),
+               "workflow/scorecard/rules.py"),
     **_homonym("published", "a scorecard role, the left-hand side of a definition's "
                "[scorecard.stages] (docs/scorecard.md), which maps it to a stage key",
-               "workflow/definitions/schema.py", "workflow/scorecard/rules.py"),
+               "workflow/scorecard/rules.py"),
     **_homonym("published", "a draft's fact: the day its text was published",
                "workflow/drafts/service.py"),
     **_homonym("published", "the Atom feed's <published> element",
@@ -166,8 +162,7 @@ NOT_A_KEY = {
                "\"NAME.planned\" anchor, the views' planned start and end) and the count of what "
                "`merzim analysis import` and the worker planned; not the internal analysis's state",
                "web/kit/charts.py", "workflow/planning/cli.py", "workflow/core/deadlines.py",
-               "workflow/core/definition.py", "workflow/i18n/describe.py",
-               "workflow/reminders/worker.py"),
+               "workflow/i18n/describe.py", "workflow/reminders/worker.py"),
     **_homonym("recommendation", "the monitoring's recommendations: the `merzim recommendation` "
                "command group, their table, audit entity and the plan file's column; not "
                "conflict_of_interest's stage",
@@ -298,11 +293,11 @@ def test_the_check_sees_a_test_module_imported(tmp_path):
 def test_every_feature_is_named_once_and_its_table_has_a_schema():
     """The installed features (workflow/installed.py) are the packages under workflow/ that
     declare one (`feature.py`), each declared once; each definition table a feature reads has
-    its fragment of the published definition schema, and a feature that listens to the record
-    path has the listener its declaration loads."""
+    its model (the declaration's `table_model`, its part of the published definition schema),
+    and a feature that listens to the record path has the listener its declaration loads."""
     from workflow.core.feature import installed
     from workflow.definitions import load_registry
-    from workflow.definitions.schema import FEATURE_TABLES
+    from workflow.definitions.schema import definition_schema
     from workflow.services import hooks
 
     declared = sorted(p.parent.name for p in (ROOT / "workflow").glob("*/feature.py")
@@ -311,7 +306,8 @@ def test_every_feature_is_named_once_and_its_table_has_a_schema():
     assert sorted(names) == declared and len(set(names)) == len(names)
     for feature in installed():
         if feature.table:
-            assert feature.table in FEATURE_TABLES, f"[{feature.table}] has no schema fragment"
+            assert feature.table_model is not None, f"[{feature.table}] has no model"
+            assert feature.table in definition_schema()["properties"], feature.table
         listener = ROOT / "workflow" / feature.name / "listener.py"
         assert listener.is_file() == (feature.listener is not None), feature.name
     ira = [d for d in load_registry().all() if d.raw.get("monitoring")]

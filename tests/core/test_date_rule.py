@@ -26,7 +26,7 @@ import pytest
 from calendars import KazakhstanCalendar
 from workflow.core import dates, periods
 from workflow.core.deadlines import Facts, Planner
-from workflow.core.definition import parse_definition
+from workflow.definitions.schema import parse_definition
 
 CAL = KazakhstanCalendar()
 DEFINITIONS = Path(__file__).resolve().parents[2] / "workflow" / "definitions"

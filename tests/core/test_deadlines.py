@@ -18,8 +18,9 @@ import pytest
 from calendars import KazakhstanCalendar
 from workflow.core.dates import apply_rule
 from workflow.core.deadlines import Due, Facts, Planner, Record, plan_stages
-from workflow.core.definition import Definition, DueRule, parse_definition
+from workflow.core.definition import Definition, DueRule
 from workflow.core.errors import ConfigError
+from workflow.definitions.schema import parse_definition
 
 pytestmark = pytest.mark.unit  # pure: no database, no process
 
@@ -378,7 +379,7 @@ def test_stage_without_its_kazakh_name_is_refused():
     with pytest.raises(ConfigError) as err:
         build(text)
     assert "stage[0] (order)" in err.value.message
-    assert "missing name in kk" in err.value.message
+    assert "names.kk: is missing" in err.value.message
 
 
 def test_unknown_unit_is_refused_naming_the_stage():

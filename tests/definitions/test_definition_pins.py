@@ -109,7 +109,7 @@ def test_a_file_with_other_comments_opens_cases_under_its_version(db, tmp_path):
     ('past = true\n', 'past = false\n'),                              # a value's truth
     ('person = "required"', 'person = "optional"'),                   # a party
     ('[parties]\nperson = "required"                    # the recipient\n',
-     '[parties]\nperson = "required"\nposition = "optional"\n'),     # a key added
+     '[parties]\nperson = "required"\nobject = "optional"\n'),       # a key added
 ], ids=["rule", "name", "flag", "party", "key-added"])
 def test_a_changed_value_without_a_new_version_is_refused(db, tmp_path, edit):
     shipped = _registry(tmp_path, GIFT)

@@ -1,9 +1,10 @@
-"""The definition format as a JSON Schema (`merzim process schema`): every shipped
-definition, every version, validates against it; the schema is valid draft 2020-12; a broken
-file the parser refuses is refused by the schema wherever the schema can say so; the schema,
-the parser and the shipped files agree on which keys exist; the command prints the schema;
-and taplo, the checker behind the editors, validates with it as docs/process-definitions.md
-says ("Validating a file in your editor")."""
+"""The definition format as a JSON Schema (`merzim process schema`), produced from the
+tables' models that read a file: every shipped definition, every version, validates against
+it; the schema is valid draft 2020-12; a broken file the models refuse is refused by the schema
+wherever the schema can say so; every key of the schema is used by a shipped file or the
+definition with every key; the command prints the schema; and taplo, the checker behind the
+editors, validates with it as docs/process-definitions.md says ("Validating a file in your
+editor")."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ from tests.support.features import of_map
 from workflow.core.errors import ConfigError
 from workflow.definitions import DEFINITIONS, PROCEDURES, REGISTERS, VERSIONS
 from workflow.definitions import parse_document as parse_definition
-from workflow.definitions.schema import FEATURE_TABLES, definition_schema, generic_schema
+from workflow.definitions.features import installed
+from workflow.definitions.schema import definition_schema, feature_models
 
 SCHEMA = definition_schema()
 VALIDATOR = Draft202012Validator(SCHEMA)
@@ -65,15 +67,16 @@ def errors(doc: dict[str, Any]) -> list[str]:
 def test_the_schema_is_a_valid_draft_2020_12_schema():
     Draft202012Validator.check_schema(SCHEMA)
     assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert set(FEATURE_TABLES) <= set(SCHEMA["properties"])
-    assert not set(FEATURE_TABLES) & set(generic_schema()["properties"])
 
 
-def test_each_feature_table_is_self_contained():
-    """A fragment moves to its feature's package: nothing in it points into the generic part."""
-    for name, fragment in FEATURE_TABLES.items():
-        assert "$ref" not in json.dumps(fragment), name
-        Draft202012Validator.check_schema(fragment)
+def test_each_feature_table_is_the_model_its_declaration_carries():
+    """No central map: a feature's table is in the schema because its declaration carries its
+    model, and only then."""
+    tables = {f.table for f in installed() if f.table and f.table_model}
+    assert set(feature_models()) == tables and tables <= set(SCHEMA["properties"])
+    for table, model in feature_models().items():
+        ref = SCHEMA["properties"][table].get("$ref", "")
+        assert ref.rsplit("/", 1)[-1] == model.__name__, table
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=_id)
@@ -114,83 +117,84 @@ def _add_event(**fields: Any) -> Callable[[dict], None]:
 
 # (file, change, what the parser says): the schema refuses each of these too.
 REFUSED = {
-    "no-process-key": (COI, _drop("process", "key"), "needs a key"),
-    "version-zero": (COI, _set("process", "version", value=0), "version must be"),
-    "version-as-text": (COI, _set("process", "version", value="1"), "version must be"),
+    "no-process-key": (COI, _drop("process", "key"), "[process] key: is missing"),
+    "version-zero": (COI, _set("process", "version", value=0), "version: must be a whole number >= 1"),
+    "version-as-text": (COI, _set("process", "version", value="1"), "version: must be a whole number"),
     "no-initial-state": (COI, _drop("process", "initial_state"), "initial_state"),
-    "name-missing-in-kk": (COI, _drop("process", "names", "kk"), "missing name in kk"),
-    "blank-state-name": (COI, _set("states", "settled", "en", value="  "), "missing name in en"),
-    "person-mode": (COI, _set("parties", "person", value="always"), "person must be one of"),
+    "name-missing-in-kk": (COI, _drop("process", "names", "kk"), "names.kk: is missing"),
+    "blank-state-name": (COI, _set("states", "settled", "en", value="  "), "settled.en: must match"),
+    "person-mode": (COI, _set("parties", "person", value="always"), "person: must be one of"),
     "person-visibility": (COI, _set("parties", "person_visibility", value="all"),
-                          "person_visibility must be one of"),
-    "unknown-unit": (COI, _set("stage", 0, "due", "unit", value="days"), "unit must be one of"),
+                          "person_visibility: must be one of"),
+    "unknown-unit": (COI, _set("stage", 0, "due", "unit", value="days"), "due.unit: must be one of"),
     "offset-true": (COI, _set("stage", 0, "due", "offset", value=True), "whole number"),
     # an integer field's or evidence's bounds are whole numbers
     "field-max-as-text": (COI, lambda doc: doc.setdefault("field", []).append(
-        {"key": "n", "type": "integer", "max": "9", "names": NAMES}), "max must be a whole"),
+        {"key": "n", "type": "integer", "max": "9", "names": NAMES}), "max: must be a whole"),
     "evidence-min-fraction": (COI, _set("evidence", "n", value={
-        "type": "integer", "min": 0.5, "names": NAMES}), "min must be a whole"),
+        "type": "integer", "min": 0.5, "names": NAMES}), "min: must be a whole"),
     "offset-fraction": (COI, _set("stage", 0, "due", "offset", value=1.5), "whole number"),
     "offset-negative": (COI, _set("stage", 0, "due", "offset", value=-3), "whole number"),
     "direction": (COI, _set("stage", 0, "due", "direction", value="later"),
-                  "direction must be one of"),
-    "roll": (COI, _set("stage", 0, "due", "roll", value="next"), "roll must be one of"),
-    "no-anchor": (COI, _drop("stage", 0, "due", "anchor"), "missing anchor"),
+                  "due.direction: must be one of"),
+    "roll": (COI, _set("stage", 0, "due", "roll", value="next"), "due.roll: must be one of"),
+    "no-anchor": (COI, _drop("stage", 0, "due", "anchor"), "due.anchor: is missing"),
     "anchor-part": (COI, _set("stage", 0, "due", "anchor", value="notified.actual"),
-                    "unknown date"),
+                    "due.anchor: must match"),
     "inclusive-in-calendar-days": (COI, _set("stage", 0, "due", value={
         "anchor": "notified", "offset": 3, "unit": "calendar_days", "inclusive": True}),
         "inclusive applies to working days"),
     "inclusive-without-offset": (COI, _set("stage", 0, "due", value={
         "anchor": "notified", "inclusive": True}), "inclusive applies to working days"),
-    "stage-without-names": (COI, _drop("stage", 0, "names"), "missing names"),
+    "stage-without-names": (COI, _drop("stage", 0, "names"), "names: is missing"),
     "initially": (COI, _set("stage", 3, "initially", value="closed"),
-                  "initially must be one of"),
+                  "initially: must be one of"),
     "reminder-days-negative": (COI, _set("stage", 0, "reminders", value={"before": [3, -1]}),
                                "reminders.before"),
     "evidence-any-empty": (COI, _set("stage", 0, "evidence_any", value=[]),
-                           "evidence_any must be"),
+                           "evidence_any: must not be empty"),
     "evidence-any-empty-group": (COI, _set("stage", 0, "evidence_any", value=[["url"], []]),
-                                 "evidence_any must be"),
-    "evidence-not-keys": (COI, _set("event", 0, "evidence", value=[1]), "list of keys"),
-    "event-without-key": (COI, _drop("event", 0, "key"), "missing key"),
+                                 "evidence_any[1]: must not be empty"),
+    "evidence-not-keys": (COI, _set("event", 0, "evidence", value=[1]), "evidence[0]: must be a text"),
+    "event-without-key": (COI, _drop("event", 0, "key"), "event[0] key: is missing"),
     "subject-kind": (COI, _set("event", 0, "subject_kinds", value=["ministry"]),
-                     "unknown organisation kind"),
+                     "subject_kinds[0]: must be one of"),
     "opens-case-extra-key": (COI, _add_event(opens_case={"process": "gift", "date": "received",
-                                                         "when": "now"}), "opens_case must be"),
+                                                         "when": "now"}), "opens_case.when: unknown key"),
     "opens-case-without-date": (COI, _add_event(opens_case={"process": "gift"}),
-                                "opens_case must be"),
+                                "opens_case.date: is missing"),
     "evidence-type": (COI, _set("evidence", "receipt", value={"type": "number", "names": NAMES}),
-                      "type must be one of"),
+                      "receipt.type: must be one of"),
     "evidence-built-in-declared": (COI, _set("evidence", "url",
                                              value={"type": "url", "names": NAMES}), "built in"),
     "evidence-without-names": (COI, _set("evidence", "receipt", value={"type": "text"}),
-                               "missing names"),
-    "date-given": (COI, _set("dates", "notified", "given", value="yes"), "given must be one of"),
+                               "receipt.names: is missing"),
+    "date-given": (COI, _set("dates", "notified", "given", value="yes"), "notified.given: must be one of"),
     "date-past-as-text": (COI, _set("dates", "notified", "past", value="yes"),
-                          "past must be true or false"),
+                          "notified.past: must be true or false"),
     "month-day-without-year-of": (COI, _set("dates", "deadline", value={
         "month_day": "09-15", "names": NAMES}), "month_day needs year_of"),
     "field-type": (COI, _set("field", value=[{"key": "value", "type": "money", "names": NAMES}]),
-                   "type must be one of"),
+                   "type: must be one of"),
     "choice-field-without-choices": (COI, _set("field", value=[
         {"key": "kind", "type": "choice", "names": NAMES}]), "needs choices"),
-    "period": (QUARTERLY, _set("recurrence", "period", value="week"), "period must be one of"),
+    "period": (QUARTERLY, _set("recurrence", "period", value="week"), "period: must be one of"),
     "applies-to-nobody": (QUARTERLY, _set("recurrence", "applies_to", value=[]),
-                          "names no organisation kind"),
+                          "applies_to: must not be empty"),
     "applies-to-unknown-kind": (QUARTERLY, _set("recurrence", "applies_to", value=["ministry"]),
-                                "unknown organisation kind"),
+                                "applies_to[0]: must be one of"),
     "period-due-rule": (QUARTERLY, _set("recurrence", "due", "rule", value="soon"),
-                        "rule must be one of"),
+                        "due.rule: must be one of"),
     "period-due-day": (QUARTERLY, _set("recurrence", "due", value={
-        "rule": "month_after", "day": 32}), "must be 1-31"),
+        "rule": "month_after", "day": 32}), "due.day: must be a whole number <= 31"),
     "recurrence-enabled-as-text": (QUARTERLY, _set("recurrence", "enabled", value="no"),
-                                   "enabled must be true or false"),
+                                   "enabled: must be true or false"),
     "period-date-declared": (QUARTERLY, _set("dates", "period_due",
                                              value={"given": "required", "names": NAMES}),
                              "set by [recurrence]"),
-    **of_map("public", {  # the public feature parses its [public] table when installed
-        "public-unknown-key": (IRA, _set("public", "colour", value="red"), "unknown key colour"),
+    **of_map("public", {  # the public pages read [public] when installed
+        "public-unknown-key": (IRA, _set("public", "colour", value="red"),
+                               "[public] colour: unknown key"),
         "public-without-announced-by": (IRA, _drop("public", "announced_by"), "announced_by"),
         "public-shows-a-note": (IRA, _set("public", "fields", value=["url", "note"]),
                                 "may not show 'note'"),
@@ -198,10 +202,14 @@ REFUSED = {
                                   "about a person")}),
     **of_map("drafts", {  # the drafts feature parses its [drafts] table when installed
         "draft-template-name": (IRA, _set("drafts", "publication", "template",
-                                          value="Publication"), "template must be"),
+                                          value="Publication"), "template: must match"),
         "draft-without-stored-as": (IRA, _drop("drafts", "publication", "stored_as"),
-                                    "stored_as must name")}),
-    "shown-without-names": (QUARTERLY, _set("shown", value={"x": {}}), "shown.x"),
+                                    "stored_as: is missing")}),
+    "shown-without-names": (QUARTERLY, _set("shown", value={"x": {}}), "shown] x.names"),
+    "unknown-process-key": (COI, _set("process", "colour", value="red"), "colour: unknown key"),
+    "misspelt-due-key": (COI, _set("stage", 0, "due", "offest", value=5),
+                         "due.offest: unknown key"),
+    "unknown-event-key": (COI, _set("event", 0, "colour", value="red"), "colour: unknown key"),
 }
 
 
@@ -241,13 +249,10 @@ def test_a_reference_to_another_entry_is_the_parsers_to_check(path, mutate, says
     assert errors(doc) == []
 
 
-# The parser ignores a key it does not know outside [public] and opens_case, and so does the
-# schema: were the parser to refuse them, close the schema's table too (additionalProperties).
+# A table the format does not know is left alone (a feature's table when the feature is not
+# installed); inside a table, a key it does not know is refused (REFUSED).
 IGNORED = {
     "unknown-top-level-table": _set("colour", value={"red": True}),
-    "unknown-process-key": _set("process", "colour", value="red"),
-    "misspelt-due-key": _set("stage", 0, "due", "offest", value=5),
-    "unknown-event-key": _set("event", 0, "colour", value="red"),
 }
 
 
@@ -323,34 +328,6 @@ def used_keys(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...
     elif isinstance(value, list):
         for sub in value:
             yield from used_keys(sub, (*path, "[]"))
-
-
-class Watched(dict):
-    """A table of a document that notes every key the parser looks up, present or not."""
-
-    def __init__(self, data: dict, path: tuple[str, ...], seen: set[tuple[str, ...]]):
-        super().__init__({k: watch(v, (*path, k), seen) for k, v in data.items()})
-        self._path, self._seen = path, seen
-
-    def get(self, key, default=None):
-        self._seen.add((*self._path, key))
-        return super().get(key, default)
-
-    def __getitem__(self, key):
-        self._seen.add((*self._path, key))
-        return super().__getitem__(key)
-
-    def __contains__(self, key):
-        self._seen.add((*self._path, key))
-        return super().__contains__(key)
-
-
-def watch(value: Any, path: tuple[str, ...], seen: set[tuple[str, ...]]) -> Any:
-    if isinstance(value, dict):
-        return Watched(value, path, seen)
-    if isinstance(value, list):
-        return [watch(v, (*path, "[]"), seen) for v in value]
-    return value
 
 
 # A definition with the keys no shipped file uses (typed fields, a stage's reminders, a
@@ -497,7 +474,10 @@ names = {_N}
 
 # Keys only a feature reads (not the parser) that no shipped file uses, and why they exist.
 NOT_IN_A_SHIPPED_FILE = {
-    ("scorecard", "stages", "cartogram_updated"):
+    ("LinkTable", "files"):
+        "a link whose case's files stay with the case (files = false); every shipped link "
+        "carries them",
+    ("ScoreSteps", "cartogram_updated"):
         "a stage completing the step 1.5.1 counts (workflow/scorecard: STEP_ROLES); the "
         "internal analysis counts the records of an event instead ([scorecard.events])",
 }
@@ -515,28 +495,37 @@ def test_the_definition_with_every_key_is_valid_for_both():
     assert errors(doc) == []
 
 
-def test_every_key_the_parser_looks_up_is_in_the_schema():
-    looked: set[tuple[str, ...]] = set()
-    for name, doc in _documents():
-        parse_definition(watch(doc, (), looked), name)
-    assert looked, "the parser looked nothing up: Watched no longer sees its lookups"
-    assert sorted(p for p in looked if in_schema(p) is None) == []
-
-
 @pytest.mark.parametrize("path", SHIPPED, ids=_id)
 def test_every_key_a_shipped_file_uses_is_in_the_schema(path):
     assert sorted(p for p in used_keys(read(path)) if in_schema(p) is None) == []
 
 
-def test_every_key_in_the_schema_is_read_by_the_parser_or_used_by_a_shipped_file():
-    known: set[tuple[str, ...] | None] = set()
-    for name, doc in _documents():
-        looked: set[tuple[str, ...]] = set()
-        parse_definition(watch(doc, (), looked), name)
-        known |= {in_schema(p) for p in looked}
-        if name != "EVERY_KEY":
-            known |= {in_schema(p) for p in used_keys(doc)}
-    unknown = set(schema_keys()) - known - set(NOT_IN_A_SHIPPED_FILE)
+def _owner(path: tuple[str, ...]) -> tuple[str, str] | None:
+    """The table model (its schema's name) a key path of a document ends in, and the key."""
+    node, owner = SCHEMA, "Definition"
+    for key in path:
+        for branch in _branches(node):
+            if "$ref" in node:
+                owner = node["$ref"].rsplit("/", 1)[1]
+            found = _step(branch, key)
+            if found is not None:
+                break
+        if found is None:
+            return None
+        if key != "[]" and found[1] != "*":
+            last = (owner, key)
+        node = found[0]
+        if "$ref" in node:
+            owner = node["$ref"].rsplit("/", 1)[1]
+    return last
+
+
+def test_every_key_in_the_schema_is_used_by_a_shipped_file_or_the_one_with_every_key():
+    """Each key of each table model is written by a shipped file or by EVERY_KEY."""
+    declared = {("Definition", k) for k in SCHEMA["properties"]} | {
+        (name, k) for name, d in SCHEMA["$defs"].items() for k in d.get("properties", {})}
+    known = {_owner(p) for _, doc in _documents() for p in used_keys(doc)}
+    unknown = declared - known - set(NOT_IN_A_SHIPPED_FILE)
     assert sorted(unknown) == []
     assert not set(NOT_IN_A_SHIPPED_FILE) & known, "now in use: drop it from the list"
 
@@ -611,3 +600,105 @@ def test_taplo_reads_the_schema_directive_on_the_first_line(tmp_path, schema_fil
     assert taplo(str(good), cwd=tmp_path).returncode == 0
     bad = taplo(str(_broken_copy(tmp_path, directive)), cwd=tmp_path)
     assert bad.returncode != 0 and '"days" is not one of' in bad.stderr
+
+
+# -- a refusal in the reader's language ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("kk", ("conflict_of_interest.toml", "[stage]", "stage[0] (forward) due.unit",
+            "мына мәндердің бірі болуы керек", "working_days")),
+    ("ru", ("conflict_of_interest.toml", "[stage]", "stage[0] (forward) due.unit",
+            "должно быть одним из значений", "working_days")),
+    ("en", ("conflict_of_interest.toml", "[stage]", "stage[0] (forward) due.unit",
+            "must be one of", "working_days")),
+])
+def test_a_refusal_names_file_table_key_and_reason_in_the_readers_language(lang, words):
+    from workflow.i18n import Translator
+
+    doc = read(COI)
+    _set("stage", 0, "due", "unit", value="days")(doc)
+    with pytest.raises(ConfigError) as err:
+        parse_definition(doc, COI.name)
+    text = err.value.render(Translator(lang))
+    assert all(w in text for w in words), text
+
+
+def test_a_refusal_of_a_value_names_what_it_refused_in_english_too():
+    doc = read(COI)
+    _set("parties", "person", value="always")(doc)
+    with pytest.raises(ConfigError) as err:
+        parse_definition(doc, COI.name)
+    assert err.value.message == ("conflict_of_interest.toml: [parties] person: must be one of "
+                                 "none, optional, required (not 'always')")
+
+
+# -- the generic engine reads no feature's table raw -----------------------------------------------
+
+GENERIC = ("workflow/core", "workflow/definitions", "workflow/services", "workflow/reminders",
+           "workflow/registers", "workflow/cli", "web")
+RAW_TABLE = re.compile(r"\.raw(?:\.get\(|\[)\s*[\"']([a-z_]+)[\"']")
+
+
+def test_the_generic_engine_reads_no_table_of_a_definition_raw():
+    """A feature's table reaches the engine typed (its model's value in `Definition.features`,
+    `Definition.span`, `.scorecard`, `.form`), never as `definition.raw["planning"]`."""
+    root = DEFINITIONS.parent.parent
+    found = [f"{path.relative_to(root)}: {m.group(0)}"
+             for folder in GENERIC for path in sorted((root / folder).rglob("*.py"))
+             for m in RAW_TABLE.finditer(path.read_text(encoding="utf-8"))]
+    assert found == []
+
+
+def test_a_features_table_is_typed_in_the_definition():
+    ira = parse_definition(read(IRA), IRA.name)
+    typed = {"planning": "PlanningTable", "monitoring": "MonitoringTable",
+             "scorecard": "ScorecardSpec", "public": "Public"}
+    assert {k: type(v).__name__ for k, v in ira.features.items() if k != "drafts"} == {
+        k: v for k, v in typed.items() if k in feature_models()}
+    if "planning" in feature_models():
+        assert ira.span is not None and (ira.span.start, ira.span.end) == ("start", "end")
+    assert parse_definition(read(COI), COI.name).span is None
+
+
+def test_a_feature_not_installed_leaves_nothing_of_its_table_in_the_schema():
+    from workflow.core import feature as registry
+    from workflow.installed import SHIPPED, install
+
+    try:
+        registry.install(f for f in SHIPPED if f.name != "public")
+        schema = definition_schema()
+        assert "public" not in schema["properties"] and "Public" not in schema["$defs"]
+        assert "public" not in json.dumps(schema["allOf"])
+        parse_definition(read(IRA), IRA.name)  # its [public] table is left alone
+    finally:
+        install()
+    assert "public" in definition_schema()["properties"]
+
+
+@pytest.mark.parametrize(("lang", "says"), [
+    ("kk", "осы процестің күйін атамайды"), ("ru", "не называет состояние этого процесса"),
+    ("en", "names no state of this process")])
+def test_a_reference_to_no_entry_is_refused_in_the_readers_language(lang, says):
+    from workflow.i18n import Translator
+
+    doc = read(COI)
+    _set("event", 0, "dest", value="nowhere")(doc)
+    with pytest.raises(ConfigError, match="unknown state 'nowhere'") as err:
+        parse_definition(doc, COI.name)
+    text = err.value.render(Translator(lang))
+    assert all(w in text for w in (COI.name, "[event]", "event[0]", "dest", says, "'nowhere'"))
+
+
+@pytest.mark.skipif("form" not in feature_models(), reason="the forms feature is not installed")
+def test_a_limit_is_written_once_a_tenth_row_of_a_form_is_taken_by_both():
+    """The form's row has one limit (its model's): a tenth row of appendix 2 is neither refused
+    by the schema nor by merzim; row 0 by both."""
+    path = next(p for p in sorted(REGISTERS.glob("*.toml")) if "row" in read(p).get("form", {}))
+    doc = read(path)
+    doc["form"]["row"] = 10
+    assert errors(doc) == [] and parse_definition(doc, path.name).form.row == 10
+    doc["form"]["row"] = 0
+    assert errors(doc) != []
+    with pytest.raises(ConfigError, match=r"\[form\] row: must be a whole number >= 1"):
+        parse_definition(doc, path.name)

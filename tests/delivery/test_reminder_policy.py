@@ -34,8 +34,8 @@ from notifications.policy import (
 )
 from notifications.render import render_digest
 from workflow import services as svc
-from workflow.core.definition import parse_definition
 from workflow.definitions import DEFINITIONS
+from workflow.definitions.schema import parse_definition
 from workflow.planning import service as planning_svc
 from workflow.reminders import planner as reminders
 from workflow.reminders.worker import Worker

@@ -100,7 +100,7 @@ def test_a_stage_names_its_draft_in_the_definition():
     assert drafts_of(parsed)["s"].event == "e" and drafts_of(parsed)["s"].template == "s"
     for bad, reason in [({"x": {"stored_as": "text"}}, "unknown stage"),
                         ({"s": {"stored_as": "place"}}, "type \"draft\""),
-                        ({"s": {"stored_as": "text", "template": "../etc"}}, "template must"),
+                        ({"s": {"stored_as": "text", "template": "../etc"}}, "template: must match"),
                         ({"s": {"stored_as": "text", "event": "nope"}}, "is not an event"),
                         ({"s": {"stored_as": "text", "asks": ["text"]}}, "asks names a draft"),
                         ({"s": {"stored_as": "text", "asks": ["nope"]}}, "unknown evidence")]:

@@ -28,10 +28,11 @@ from tests.support.web_helpers import (
     web_fixture,  # noqa: F401 - the `web` fixture
 )
 from workflow import services as svc
-from workflow.core.case_links import OUTCOME_DAY, check_target, parse_case_links
+from workflow.core.case_links import OUTCOME_DAY, check_target
 from workflow.core.errors import ConfigError, NotFound, RuleViolation, UsageError
 from workflow.core.register_spec import Keys
 from workflow.definitions import load_registry
+from workflow.definitions.schema import parse_case_links
 from workflow.services import files as files_service
 from workflow.settings import FilesSettings
 from workflow.storage.db import session as open_session
@@ -98,12 +99,12 @@ KEYS = Keys(states=frozenset({"a"}), final_states=frozenset(), events=frozenset(
 
 @pytest.mark.parametrize("raw, words", [
     ([{"on": "nope", "opens": BREACH}], "on must name an event"),
-    ([{"on": "done"}], "opens must name a process"),
+    ([{"on": "done"}], "opens: is missing"),
     ([{"on": "done", "opens": BREACH, "carry": {"detected": "elsewhere"}}], "carry.detected"),
     ([{"on": "done", "opens": BREACH, "values": {"kind": "x"}, "carry": {"kind": "found"}}],
      "both set and carried"),
-    ([{"on": "done", "opens": BREACH, "when": "now"}], "unknown key when"),
-    ([{"on": "done", "opens": BREACH, "files": "yes"}], "files must be true or false"),
+    ([{"on": "done", "opens": BREACH, "when": "now"}], "when: unknown key"),
+    ([{"on": "done", "opens": BREACH, "files": "yes"}], "files: must be true or false"),
 ])
 def test_a_broken_link_table_refuses_the_file(raw, words):
     with pytest.raises(ConfigError, match=words):

@@ -339,7 +339,7 @@ def test_definition_mistakes_in_opens_case_and_shown_are_refused_at_load(tmp_pat
             ('date = "completed" }', 'date = "reported" }',
              "is not opened with a date 'reported'"),
             ('opens_case = { process = "contract_concentration", date = "completed" }',
-             'opens_case = "contract_concentration"', "opens_case must be")):
+             'opens_case = "contract_concentration"', "opens_case: must be a table")):
         folder = tmp_path / message.split()[0].strip("'")
         folder.mkdir()
         (folder / "mine.toml").write_text(

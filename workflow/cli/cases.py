@@ -117,7 +117,7 @@ def process_schema(output: str = typer.Option(None, "--output", metavar="FILE",
                                               "printing it.")) -> None:
     """The format of a definition file as a JSON Schema, for an editor to check a file with
     (taplo, VS Code): docs/process-definitions.md."""
-    document = schema.definition_schema()  # a text option, not a Path: no pydantic to load
+    document = schema.definition_schema()  # the tables' models' own (workflow/core/tables.py)
     if output is None:
         emit_json(document)
         return

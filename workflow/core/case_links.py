@@ -1,7 +1,8 @@
 """A procedure's `[[link]]` tables as typed specs: which outcome of the procedure is a fact of a
 register of projects No. 2-4, and what the register entry takes over from the case (P-22: a
 procedure of 002 and a register entry of project 2 are one fact when linked; the score counts
-the entry, the procedure is its history). Parsed once when the file loads; pure.
+the entry, the procedure is its history). Read once when the file loads (its model,
+`LinkTable`, is the format's: workflow/definitions/schema.py); pure.
 
     [[link]]
     on = "not_handed_over"              # the outcome event: recorded, it offers the entry
@@ -33,17 +34,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from workflow.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from workflow.core.definition import Definition
-    from workflow.core.register_spec import Keys
 
 OUTCOME_DAY = "on"  # in `carry`: the day the outcome event was recorded as
-LINK_KEYS = frozenset({"on", "opens", "values", "carry", "ask", "files", "source", "record"})
-RECORD_KEYS = frozenset({"event", "evidence"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,105 +61,6 @@ class LinkSpec:
     ask: tuple[str, ...] = ()
     record: str | None = None
     record_evidence: Mapping[str, str] = field(default_factory=dict)
-
-
-def _mapping(raw: Any, where: str, what: str) -> dict[str, str]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) and k and v for k, v in raw.items()):
-        raise ConfigError(f"{where}: {what} must be a table of keys to non-empty texts")
-    return dict(raw)
-
-
-def _carry(raw: Any, where: str) -> dict[str, tuple[str, ...]]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: carry must be a table of keys to texts or lists of texts")
-    out: dict[str, tuple[str, ...]] = {}
-    for key, value in raw.items():
-        names = [value] if isinstance(value, str) else value
-        if not key or not isinstance(names, list) or not names or not all(
-                isinstance(n, str) and n for n in names):
-            raise ConfigError(f"{where}: carry.{key} must be a text or a list of texts")
-        out[key] = tuple(names)
-    return out
-
-
-def _check_carried(carry: Mapping[str, tuple[str, ...]], keys: Keys, where: str) -> None:
-    known = keys.dates | keys.values | {OUTCOME_DAY}
-    for target, names in carry.items():
-        for mine in names:
-            if mine not in known:
-                raise ConfigError(f"{where}: carry.{target} names {mine!r}, not a date, "
-                                  f"field or evidence of this process (nor {OUTCOME_DAY!r})")
-
-
-def _record(raw: Any, keys: Keys, where: str) -> tuple[str | None, dict[str, str]]:
-    """A link's `record` table: the entry's event and its evidence from the outcome's."""
-    if raw is None:
-        return None, {}
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: record must be a table (event, evidence)")
-    unknown = sorted(set(raw) - RECORD_KEYS)
-    if unknown:
-        raise ConfigError(f"{where}: record: unknown key {', '.join(unknown)} "
-                          f"(known: {', '.join(sorted(RECORD_KEYS))})")
-    event = raw.get("event")
-    if not isinstance(event, str) or not event:
-        raise ConfigError(f"{where}: record.event must name an event of the register")
-    evidence = _mapping(raw.get("evidence"), where, "record.evidence")
-    for target, mine in evidence.items():
-        if mine not in keys.values:
-            raise ConfigError(f"{where}: record.evidence.{target} names {mine!r}, not an "
-                              f"evidence key of this process")
-    return event, evidence
-
-
-def parse_case_links(raw: Any, keys: Keys, source: str) -> tuple[LinkSpec, ...]:
-    """The `[[link]]` tables of a definition, checked against its own keys (the register's
-    keys are checked by `check_target` once it is loaded)."""
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise ConfigError(f"{source}: [[link]] must be an array of tables")
-    out: list[LinkSpec] = []
-    for i, item in enumerate(raw, 1):
-        where = f"{source}: link {i}"
-        if not isinstance(item, dict):
-            raise ConfigError(f"{where}: must be a table")
-        unknown = sorted(set(item) - LINK_KEYS)
-        if unknown:
-            raise ConfigError(f"{where}: unknown key {', '.join(unknown)} "
-                              f"(known: {', '.join(sorted(LINK_KEYS))})")
-        on, opens = item.get("on"), item.get("opens")
-        if not isinstance(on, str) or on not in keys.events:
-            raise ConfigError(f"{where}: on must name an event of this process (not {on!r})")
-        if not isinstance(opens, str) or not opens:
-            raise ConfigError(f"{where}: opens must name a process")
-        values = _mapping(item.get("values"), where, "values")
-        carry = _carry(item.get("carry"), where)
-        both = sorted(set(values) & set(carry))
-        if both:
-            raise ConfigError(f"{where}: {', '.join(both)} both set and carried")
-        _check_carried(carry, keys, where)
-        files = item.get("files", True)
-        if not isinstance(files, bool):
-            raise ConfigError(f"{where}: files must be true or false")
-        text = item.get("source", "")
-        if not isinstance(text, str):
-            raise ConfigError(f"{where}: source must be a text")
-        ask = item.get("ask", [])
-        if not isinstance(ask, list) or not all(isinstance(k, str) and k for k in ask):
-            raise ConfigError(f"{where}: ask must be a list of field keys")
-        record, record_evidence = _record(item.get("record"), keys, where)
-        spec = LinkSpec(on, opens, values, carry, files, text, tuple(ask), record,
-                        record_evidence)
-        if any(o.on == on and o.opens == opens for o in out):
-            raise ConfigError(f"{where}: {on} already opens {opens}")
-        out.append(spec)
-    return tuple(out)
 
 
 def check_target(spec: LinkSpec, definition: Definition, target: Definition,

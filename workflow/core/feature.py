@@ -11,11 +11,30 @@ command that never records a monitored case never imports the monitoring.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 
 Loader = Callable[[], Any]
+
+
+def _resolve(target: str) -> Any:
+    module, _, attribute = target.partition(":")
+    found = importlib.import_module(module)
+    return reduce(getattr, attribute.split("."), found) if attribute else found
+
+
+def lazy(target: str) -> Loader:
+    """A loader of `"package.module"` or `"package.module:name.attribute"`, imported when first
+    asked (a command that never needs it never imports it)."""
+    return lambda: _resolve(target)
+
+
+def lazy_all(*targets: str) -> Loader:
+    """A loader of several modules (a feature's page modules), as a tuple."""
+    return lambda: tuple(_resolve(t) for t in targets)
 
 
 @dataclass(frozen=True)
@@ -23,8 +42,10 @@ class Feature:
     """One feature. `table`: the definition table that switches it on (None: it reads no
     definition table). The loaders, each optional:
 
-    * `parse_table` → `parse_table(table, definition, source)`: its table parsed and checked
-      when a definition file loads;
+    * `table_model` → the model of its table (a `workflow.core.tables.Table`): it reads and
+      checks the table when a definition file loads (with the definition and the file's name
+      as the validation's context; a `spec(definition, source)` method, if it has one, gives
+      what is kept in `Definition.features`) and is the table's part of the published schema;
     * `listener` → a `services.hooks.Listener`: its answers when a case is recorded, voided or
       re-planned;
     * `opener` → a `services.hooks.Opener`: it opens its definitions' cases itself;
@@ -44,7 +65,7 @@ class Feature:
 
     name: str
     table: str | None = None
-    parse_table: Loader | None = None
+    table_model: Loader | None = None
     listener: Loader | None = None
     opener: Loader | None = None
     service: Loader | None = None

@@ -9,7 +9,11 @@ falls back to (the key, the code, the organisation's only name).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+
+# How a per-period stage's period is named in a language ('2026Q4' -> "4-й квартал 2026 г."):
+# the catalogue's words, set by workflow.i18n when it is loaded (the core reads no catalogue).
+PERIOD_NAMES: list[Callable[[str, str], str]] = []
 
 # The names of a thing by language ({"kk": …, "ru": …, "en": …}); a language may be missing.
 Names = Mapping[str, str | None]

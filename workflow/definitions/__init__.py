@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from workflow.core.definition import Definition, Recurrence, check_kinds, parse_definition
+from workflow.core.definition import Definition, Recurrence
 from workflow.core.errors import ConfigError, NotFound
 from workflow.definitions.features import by_table, tables_of
 
@@ -200,21 +200,30 @@ def _parse_text(text: str, source: str, interpretations: dict[str, Any] | None,
 def parse_document(doc: dict[str, Any], source: str,
                    interpretations: dict[str, Any] | None = None) -> Definition:
     """A definition from its parsed TOML document: the engine's tables (the core's
-    `parse_definition`), then each feature table it carries parsed by its feature (the
-    installed declaration's `parse_table(table, definition, source)`, when it has one), kept
-    in `Definition.features`. A broken table is refused like the rest of the file."""
+    `parse_definition`), then each feature table it carries read by its feature's model (the
+    installed declaration's `table_model`, with the definition as the context), kept in
+    `Definition.features`. A broken table is refused like the rest of the file. (The models
+    load with the first file read: a command that reads none never loads them.)"""
+    from workflow.core.tables import read
+    from workflow.definitions.schema import parse_definition
+
     definition = parse_definition(doc, source, interpretations)
     parsed: dict[str, Any] = {}
     readers = by_table()
     for table in tables_of(doc):
-        load = readers[table].parse_table
+        load = readers[table].table_model
         if load is not None:
-            parsed[table] = load()(doc[table], definition, source)
+            value = read(load(), doc[table], source, table,
+                          context={"definition": definition, "source": source})
+            spec = getattr(value, "spec", None)
+            parsed[table] = spec(definition, source) if callable(spec) else value
     return replace(definition, features=parsed) if parsed else definition
 
 
 def _switch(rec: Recurrence, cfg: dict[str, Any], where: str) -> Recurrence:
     """Apply `[obligations.KEY] enabled / applies_to` from config.toml."""
+    from workflow.definitions.schema import check_kinds
+
     enabled = cfg.get("enabled", rec.enabled)
     if not isinstance(enabled, bool):
         raise ConfigError(f"{where}: enabled must be true or false")

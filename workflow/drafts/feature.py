@@ -1,36 +1,10 @@
 """The drafts feature's declaration (workflow/core/feature.py): the `[drafts]` table (the
-announcements' and the notes' drafts), parsed by its rules."""
+announcements' and the notes' drafts), read by its model."""
 
 from __future__ import annotations
 
-from typing import Any
+from workflow.core.feature import Feature, lazy, lazy_all
 
-from workflow.core.feature import Feature
-
-
-def _parse_table() -> Any:
-    from workflow.drafts.rules import parse_table
-
-    return parse_table
-
-
-def _service() -> Any:
-    from workflow.drafts import service
-
-    return service
-
-
-def _web() -> Any:
-    from workflow.drafts import web
-
-    return (web,)
-
-
-def _cli() -> Any:
-    from workflow.drafts import cli
-
-    return cli
-
-
-FEATURE = Feature(name="drafts", table="drafts", parse_table=_parse_table, service=_service, web=_web,
-                  cli=_cli, commands=("draft",))
+FEATURE = Feature(name="drafts", table="drafts", table_model=lazy("workflow.drafts.rules:Drafts"),
+                  service=lazy("workflow.drafts.service"), web=lazy_all("workflow.drafts.web"),
+                  cli=lazy("workflow.drafts.cli"), commands=("draft",))

@@ -1,17 +1,17 @@
-"""The `[drafts]` table of a definition, parsed and checked when the definition is
-loaded: which stage has an announcement merzim writes, its template, the record confirming the
+"""The `[drafts]` table of a definition, read and checked when the definition is loaded:
+which stage has an announcement merzim writes, its template, the record confirming the
 publication and the evidence field keeping the published text. Pure: no storage, no files."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated
 
-from workflow.core.definition import Definition, table_evidence_keys
+from pydantic import RootModel, StringConstraints, ValidationInfo, model_validator
+
+from workflow.core.definition import Definition
 from workflow.core.errors import ConfigError
-
-TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
+from workflow.core.tables import Key, Keys, Table
 
 
 @dataclass(frozen=True)
@@ -28,36 +28,49 @@ class Draft:
     asks: tuple[str, ...] = ()
 
 
-def parse_table(raw: Any, definition: Definition, source: str) -> dict[str, Draft]:
-    """`[drafts.STAGE]`: template, the event that records the publication (default: the one
-    completing the stage), `stored_as` (an evidence field of type "draft") and `asks`."""
-    out: dict[str, Draft] = {}
-    stages, events, evidence = definition.stages, definition.events, definition.evidence
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: [drafts] must be a table")
-    for stage, spec in raw.items():
-        where = f"{source}: [drafts.{stage}]"
-        if stage not in stages:
-            raise ConfigError(f"{where}: unknown stage {stage!r}")
-        if not isinstance(spec, dict):
-            raise ConfigError(f"{where}: must be a table")
-        template = spec.get("template", stage)
-        if not isinstance(template, str) or not TEMPLATE_NAME.match(template):
-            raise ConfigError(f"{where}: template must be a name of lower-case letters, digits "
-                              f"and _ (the file LANG/NAME.txt.j2)")
-        event = spec.get("event") or next((e.key for e in events.values()
-                                           if e.completes == stage), None)
-        if event not in events:
-            raise ConfigError(f"{where}: event {event!r} is not an event of this process")
-        stored_as = spec.get("stored_as")
-        if stored_as not in evidence or evidence[stored_as].type != "draft":
-            raise ConfigError(f"{where}: stored_as must name an evidence field of type "
-                              f"\"draft\" (not {stored_as!r})")
-        asks = table_evidence_keys(spec.get("asks"), f"{where}.asks", definition)
-        if any(evidence[k].type == "draft" for k in asks):
-            raise ConfigError(f"{where}: asks names a draft field")
-        out[stage] = Draft(stage, template, event, stored_as, asks)
-    return out
+class DraftTable(Table):
+    """`[drafts.STAGE]`: an announcement merzim writes from the case."""
+
+    # the template LANG/NAME.txt.j2 (default: the stage's key)
+    template: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,64}$")] | None = None
+    event: Key | None = None  # the record confirming it (default: the one completing the stage)
+    stored_as: Key  # its evidence field of type draft keeping the published text
+    asks: Keys = ()  # evidence fields the officer gives the draft before the record exists
+
+
+class Drafts(RootModel[dict[Key, DraftTable]]):
+    """`[drafts]`: the announcements, by the stage whose confirming record publishes them."""
+
+    model_config = {"frozen": True}
+
+    @model_validator(mode="after")
+    def _check(self, info: ValidationInfo) -> Drafts:
+        self.spec((info.context or {})["definition"], (info.context or {})["source"])
+        return self
+
+    def spec(self, definition: Definition, source: str = "") -> dict[str, Draft]:
+        """The drafts by stage, each checked against the definition's keys."""
+        out: dict[str, Draft] = {}
+        stages, events, evidence = definition.stages, definition.events, definition.evidence
+        for stage, t in self.root.items():
+            where = f"{source}: [drafts.{stage}]"
+            if stage not in stages:
+                raise ConfigError(f"{where}: unknown stage {stage!r}")
+            event = t.event or next((e.key for e in events.values() if e.completes == stage),
+                                    None)
+            if event not in events:
+                raise ConfigError(f"{where}: event {event!r} is not an event of this process")
+            if t.stored_as not in evidence or evidence[t.stored_as].type != "draft":
+                raise ConfigError(f"{where}: stored_as must name an evidence field of type "
+                                  f"\"draft\" (not {t.stored_as!r})")
+            for key in t.asks:
+                if key not in evidence:
+                    raise ConfigError(f"{where}.asks: unknown evidence {key!r} (known: "
+                                      f"{', '.join(evidence)})")
+            if any(evidence[k].type == "draft" for k in t.asks):
+                raise ConfigError(f"{where}: asks names a draft field")
+            out[stage] = Draft(stage, t.template or stage, event, t.stored_as, t.asks)
+        return out
 
 
 def drafts_of(definition: Definition) -> dict[str, Draft]:

@@ -3,34 +3,10 @@ it writes the forms the cross-platform package holds."""
 
 from __future__ import annotations
 
-from typing import Any
+from workflow.core.feature import Feature, lazy, lazy_all
 
-from workflow.core.feature import Feature
-
-
-def _service() -> Any:
-    from workflow.forms import service
-
-    return service
-
-
-def _package_form() -> Any:
-    from workflow.forms.service import package_form
-
-    return package_form
-
-
-def _web() -> Any:
-    from workflow.forms import web
-
-    return (web,)
-
-
-def _cli() -> Any:
-    from workflow.forms import cli
-
-    return cli
-
-
-FEATURE = Feature(name="forms", table="form", service=_service, package_form=_package_form, web=_web,
-                  cli=_cli, commands=("form",))
+FEATURE = Feature(name="forms", table="form", table_model=lazy("workflow.forms.table:FormTable"),
+                  service=lazy("workflow.forms.service"),
+                  package_form=lazy("workflow.forms.service:package_form"),
+                  web=lazy_all("workflow.forms.web"),
+                  cli=lazy("workflow.forms.cli"), commands=("form",))

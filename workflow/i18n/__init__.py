@@ -251,9 +251,9 @@ def period_name(label: str, language: str) -> str:
 
 
 def _name_periods() -> None:
-    from workflow.core import definition
+    from workflow.core import names
 
-    definition.PERIOD_NAMES[:] = [period_name]
+    names.PERIOD_NAMES[:] = [period_name]
 
 
 _name_periods()

@@ -3,29 +3,12 @@ it opens its reporting periods when the note is signed and re-plans its per-peri
 
 from __future__ import annotations
 
-from typing import Any
+from workflow.core.feature import Feature, lazy
 
-from workflow.core.feature import Feature
-
-
-def _listener() -> Any:
-    from workflow.monitoring.listener import LISTENER
-
-    return LISTENER
-
-
-def _service() -> Any:
-    from workflow.monitoring import service
-
-    return service
-
-
-def _cli() -> Any:
-    from workflow.monitoring import cli
-
-    return cli
-
-
-FEATURE = Feature(name="monitoring", table="monitoring", listener=_listener, service=_service,
-                  cli=_cli, commands=("risk", "recommendation", "plan", "monitoring", "positions"),
+FEATURE = Feature(name="monitoring", table="monitoring",
+                  table_model=lazy("workflow.monitoring.table:MonitoringTable"),
+                  listener=lazy("workflow.monitoring.listener:LISTENER"),
+                  service=lazy("workflow.monitoring.service"),
+                  cli=lazy("workflow.monitoring.cli"),
+                  commands=("risk", "recommendation", "plan", "monitoring", "positions"),
                   extends=("org",))

@@ -114,3 +114,4 @@ def periods(cal: KazakhstanCalendar, note_signed: date, years: int = 1, day: int
 def review_due(cal: KazakhstanCalendar, received: date, days: int = REVIEW_WORKING_DAYS) -> date:
     """The review is due `days` working days after the report's receipt."""
     return cal.add_working_days(received, days)
+

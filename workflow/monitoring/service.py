@@ -73,8 +73,10 @@ def _complete(st: Stage | None, on: date, evidence: dict[str, Any]) -> None:
 
 
 def keys(definition) -> dict[str, str]:
-    """The events and stage keys of the definition's monitoring ([monitoring] table)."""
-    return definition.raw.get("monitoring") or {}
+    """The events and stage keys of the definition's monitoring (its [monitoring] table, as
+    its model read it; empty: none)."""
+    table = definition.features.get("monitoring")
+    return table.model_dump(exclude_none=True) if table is not None else {}
 
 
 def note_date(s: Session, ctx: Context, analysis: Case) -> date | None:

@@ -3,28 +3,8 @@ table; its commands and pages are composed by the command line and the web appli
 
 from __future__ import annotations
 
-from typing import Any
+from workflow.core.feature import Feature, lazy, lazy_all
 
-from workflow.core.feature import Feature
-
-
-def _service() -> Any:
-    from workflow.notices import service
-
-    return service
-
-
-def _web() -> Any:
-    from workflow.notices import web
-
-    return (web,)
-
-
-def _cli() -> Any:
-    from workflow.notices import cli
-
-    return cli
-
-
-FEATURE = Feature(name="notices", service=_service, web=_web,
-                  cli=_cli, commands=("preferences",))
+FEATURE = Feature(name="notices", service=lazy("workflow.notices.service"),
+                  web=lazy_all("workflow.notices.web"),
+                  cli=lazy("workflow.notices.cli"), commands=("preferences",))

@@ -3,41 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from workflow.core.feature import Feature, lazy, lazy_all
 
-from workflow.core.feature import Feature
-
-
-def _listener() -> Any:
-    from workflow.planning.listener import LISTENER
-
-    return LISTENER
-
-
-def _opener() -> Any:
-    from workflow.planning.listener import OPENER
-
-    return OPENER
-
-
-def _service() -> Any:
-    from workflow.planning import service
-
-    return service
-
-
-def _web() -> Any:
-    from workflow.planning import web
-
-    return (web,)
-
-
-def _cli() -> Any:
-    from workflow.planning import cli
-
-    return cli
-
-
-FEATURE = Feature(name="planning", table="planning", listener=_listener, opener=_opener,
-                  service=_service, web=_web,
-                  cli=_cli, commands=("analysis", "external", "programme"))
+FEATURE = Feature(name="planning", table="planning",
+                  table_model=lazy("workflow.planning.table:PlanningTable"),
+                  listener=lazy("workflow.planning.listener:LISTENER"),
+                  opener=lazy("workflow.planning.listener:OPENER"),
+                  service=lazy("workflow.planning.service"), web=lazy_all("workflow.planning.web"),
+                  cli=lazy("workflow.planning.cli"),
+                  commands=("analysis", "external", "programme"))

@@ -45,13 +45,19 @@ def planned_definition(ctx: Context) -> Definition:
 
 def planned_in(registry: Registry) -> Definition:
     """`planned_definition` of a registry (for a page or a command that has no context)."""
-    found = [d for d in registry.all() if (d.raw.get("planning") or {}).get("start")]
+    found = [d for d in registry.all() if table_of(d).get("start")]
     return (found or registry.all())[0]
+
+
+def table_of(defn: Definition) -> dict[str, str]:
+    """A definition's `[planning]` table, as its model read it (empty: none)."""
+    table = defn.features.get("planning")
+    return table.model_dump(exclude_none=True) if table is not None else {}
 
 
 def _planning(ctx: Context) -> dict[str, str]:
     defn = planned_definition(ctx)
-    planning = defn.raw.get("planning") or {}
+    planning = table_of(defn)
     if not planning.get("start"):
         raise ConfigError(f"{defn.key}: [planning] needs start")
     return planning
@@ -157,7 +163,7 @@ class Span:
 
 def date_keys(defn: Definition) -> tuple[str | None, str | None]:
     """The named dates a definition's `[planning]` table calls its start and its end."""
-    planning = defn.raw.get("planning") or {}
+    planning = table_of(defn)
     return planning.get("start"), planning.get("end")
 
 
@@ -298,7 +304,7 @@ def plan_opened(s: Session, ctx: Context, defn: Definition, subject_code: str,
     """A case opened from the generic forms (`services.opening.open_checked`, through
     `listener.OPENER`): a case of the planned definition (an analysis) with its object and its
     start is planned as `plan_analysis` plans it; None for any other (it opens as any case)."""
-    planning = defn.raw.get("planning") or {}
+    planning = table_of(defn)
     if defn.key != planned_definition(ctx).key or not planning or not object_code \
             or planning.get("start") not in dates:
         return None

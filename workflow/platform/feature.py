@@ -3,28 +3,8 @@ definition table; its commands and pages are composed by the command line and th
 
 from __future__ import annotations
 
-from typing import Any
+from workflow.core.feature import Feature, lazy, lazy_all
 
-from workflow.core.feature import Feature
-
-
-def _service() -> Any:
-    from workflow.platform import service
-
-    return service
-
-
-def _web() -> Any:
-    from workflow.platform import web
-
-    return (web,)
-
-
-def _cli() -> Any:
-    from workflow.platform import cli
-
-    return cli
-
-
-FEATURE = Feature(name="platform", service=_service, web=_web,
-                  cli=_cli, commands=("package", "uploaded"))
+FEATURE = Feature(name="platform", service=lazy("workflow.platform.service"),
+                  web=lazy_all("workflow.platform.web"),
+                  cli=lazy("workflow.platform.cli"), commands=("package", "uploaded"))

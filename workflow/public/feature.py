@@ -1,37 +1,11 @@
 """The public pages' declaration (workflow/core/feature.py): the `[public]` table (what of a
-case an organisation's public page shows), parsed by its rules."""
+case an organisation's public page shows), read by its model."""
 
 from __future__ import annotations
 
-from typing import Any
+from workflow.core.feature import Feature, lazy, lazy_all
 
-from workflow.core.feature import Feature
-
-
-def _parse_table() -> Any:
-    from workflow.public.rules import parse_table
-
-    return parse_table
-
-
-def _service() -> Any:
-    from workflow.public import service
-
-    return service
-
-
-def _web() -> Any:
-    from workflow.public import web, web_admin
-
-    return (web, web_admin)
-
-
-def _cli() -> Any:
-    from workflow.public import cli
-
-    return cli
-
-
-FEATURE = Feature(name="public", table="public", parse_table=_parse_table, service=_service,
-                  web=_web,
-                  cli=_cli, extends=("org",))
+FEATURE = Feature(name="public", table="public", table_model=lazy("workflow.public.rules:Public"),
+                  service=lazy("workflow.public.service"),
+                  web=lazy_all("workflow.public.web", "workflow.public.web_admin"),
+                  cli=lazy("workflow.public.cli"), extends=("org",))

@@ -79,9 +79,10 @@ class Context(Protocol):
 
 def _planned(ctx: Context, process: str) -> bool:
     """Whether the messages name a case of this process an internal analysis: its definition is
-    one the planning plans (it has a `[planning]` table), read from the data."""
+    one whose cases have a planned span (the planning's table, `Definition.span`), read from
+    the data."""
     loaded = ctx.registry.loaded.get(process)
-    return bool(loaded and loaded.definition.raw.get("planning"))
+    return bool(loaded and loaded.definition.span is not None)
 
 
 def _names(ctx: Context, process: str, key: str) -> dict[str, str]:

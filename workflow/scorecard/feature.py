@@ -3,35 +3,11 @@ procedures' `[scorecard]` table, and config.toml's `[scorecard]` settings."""
 
 from __future__ import annotations
 
-from typing import Any
+from workflow.core.feature import Feature, lazy, lazy_all
 
-from workflow.core.feature import Feature
-
-
-def _settings() -> Any:
-    from workflow.scorecard.rules import ScoreSettings
-
-    return ScoreSettings.from_config
-
-
-def _service() -> Any:
-    from workflow.scorecard import service
-
-    return service
-
-
-def _web() -> Any:
-    from workflow.scorecard import web
-
-    return (web,)
-
-
-def _cli() -> Any:
-    from workflow.scorecard import cli
-
-    return cli
-
-
-FEATURE = Feature(name="scorecard", table="scorecard", service=_service,
-                  settings_table="scorecard", settings=_settings, web=_web,
-                  cli=_cli, commands=("score",))
+FEATURE = Feature(name="scorecard", table="scorecard",
+                  table_model=lazy("workflow.scorecard.table:ScorecardTable"),
+                  service=lazy("workflow.scorecard.service"), settings_table="scorecard",
+                  settings=lazy("workflow.scorecard.rules:ScoreSettings.from_config"),
+                  web=lazy_all("workflow.scorecard.web"),
+                  cli=lazy("workflow.scorecard.cli"), commands=("score",))

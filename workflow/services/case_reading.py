@@ -164,10 +164,10 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
     closed = frozenset(k for k, st in stages.items()
                        if st.status in (deadlines.NOT_DONE, deadlines.NOT_APPLICABLE,
                                         *deadlines.DONE))
-    planning = defn.raw.get("planning") or {}
+    span = defn.span
     extra: dict[str, Any] = {}
-    if planning:  # the internal analysis's own fields, as its commands and pages show them
-        start, end = planning.get("start"), planning.get("end")
+    if span:  # the internal analysis's own fields, as its commands and pages show them
+        start, end = span.start, span.end
         extra["planned_start"] = dates[start].planned if start in dates else None
         extra["planned_end"] = dates[end].planned if end in dates else None
         if facts.records:
@@ -195,10 +195,10 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
         next_events=[e for e in next_events(defn, state, recorded, closed,
                                             ctx.kind_for(defn.key, subject))
                      if not _too_early(defn, planner, e, ctx.today)],
-        settings=[CaseSetting(k, name_in(v["names"], ctx.language, k),
+        settings=[CaseSetting(k, name_in(names, ctx.language, k),
                               (str(defn.interpretations.get(k, "")).strip()
                                or _translator(ctx.language)("case.setting_unset")))
-                  for k, v in (defn.raw.get("shown") or {}).items()],
+                  for k, names in defn.shown.items()],
         warnings=([] if state in defn.final_states
                   else length_warnings(defn, ctx.calendar, planner)),
         stages=rows,
@@ -214,7 +214,7 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
         person=(Person(case.person_name, case.person_position)
                 if show_person and defn.parties.person != "none" else None),
         has_person=defn.parties.person != "none",
-        has_planning=bool(planning),
+        has_planning=span is not None,
         field_values=field_values(defn, {k: v for k, v in (case.fields or {}).items()
                                          if show_person or not (k in defn.fields
                                                                 and defn.fields[k].personal)},
@@ -277,7 +277,7 @@ def audit_person_seen(s: Session, ctx: Context, case_id: int, shown: bool) -> No
 def too_long(defn: Definition, cal, start: date, end: date) -> list[dict[str, Any]]:
     """The recommended length (I-4) of an analysis from `start` to `end`: a warning, never a
     refusal (the one copy: planning and the case view share it)."""
-    limit_key = (defn.raw.get("planning") or {}).get("length_limit")
+    limit_key = defn.span.length_limit if defn.span else None
     if not limit_key:
         return []
     limit = int(defn.interpretations.get(limit_key, 30))
@@ -288,8 +288,7 @@ def too_long(defn: Definition, cal, start: date, end: date) -> list[dict[str, An
 
 def length_warnings(defn: Definition, cal, planner: Planner) -> list[dict[str, Any]]:
     """The recommended length checked on the dates as they stand, actual ones included (I-12)."""
-    planning = defn.raw.get("planning") or {}
-    start, end = planning.get("start"), planning.get("end")
+    start, end = (defn.span.start, defn.span.end) if defn.span else (None, None)
     first = planner.date(start) if start else None
     last = planner.date(end) if end else None
     if first is None or last is None:

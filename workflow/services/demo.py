@@ -17,7 +17,7 @@ from __future__ import annotations
 import tomllib
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from sqlmodel import Session
 
@@ -170,19 +170,30 @@ def _obligation_records(s: Session, ctx: svc.Context) -> int:
     return done
 
 
+@runtime_checkable
+class Reporting(Protocol):
+    """A feature's table of periodic reports on a case (the monitoring's): the dynamic stage of
+    a period's report and the events recording the report and its review."""
+
+    report_stage: str
+    report_event: str
+    review_event: str
+
+
 def _monitor_until_today(s: Session, ctx: svc.Context, aid: int) -> None:
     """Record every quarterly report already due, on time, and its review two days later."""
     case = svc.get_case(s, aid)
-    keys = svc.definition_of(s, ctx, case).raw["monitoring"]
-    prefix = keys["report_stage"] + ":"
+    keys = next(v for v in svc.definition_of(s, ctx, case).features.values()
+                if isinstance(v, Reporting))
+    prefix = keys.report_stage + ":"
     for key, stage in sorted(svc.stages_of(s, case).items()):
         if not key.startswith(prefix) or stage.due_date is None or stage.due_date >= ctx.today:
             continue
         period = key.split(":", 1)[1]
-        svc.record_event(s, ctx, aid, keys["report_event"], stage.due_date, {"period": period})
+        svc.record_event(s, ctx, aid, keys.report_event, stage.due_date, {"period": period})
         review = ctx.calendar.add_working_days(stage.due_date, 2)
         if review <= ctx.today:
-            svc.record_event(s, ctx, aid, keys["review_event"], review, {"period": period})
+            svc.record_event(s, ctx, aid, keys.review_event, review, {"period": period})
 
 
 def load_demo(s: Session, ctx: svc.Context, mail_domain: str = "example.kz") -> dict[str, Any]:
