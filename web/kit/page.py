@@ -73,7 +73,8 @@ def render(request: Request, pc: PageContext | None, name: str, status: int = 20
     counts = base["menu_counts"]
     if pc is not None and isinstance(counts, dict):  # the features' (the bell: web/app.py)
         for part in getattr(request.app.state, "menu_parts", ()):
-            counts.update(extra if extra is not None else part.counts(request, pc))
+            given = extra is not None and not getattr(part, "always", False)
+            counts.update(extra if given else part.counts(request, pc))
     return request.app.state.templates.TemplateResponse(request, name, {**base, **values},
                                                         status_code=status)
 
