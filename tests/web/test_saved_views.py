@@ -14,7 +14,9 @@ import re
 
 from sqlmodel import Session, select
 
+from tests.support.cli_runner import Merzim, ok_json
 from tests.support.web_helpers import (
+    TODAY,
     Web,
     csrf_of,
     en,
@@ -169,3 +171,20 @@ def test_the_api_lists_saves_and_deletes_views(web: Web):
     gone = api.delete(f"/api/v1/views/{body['id']}")
     assert gone.status_code == 200 and gone.json() == {"deleted": body["id"]}
     assert api.get("/api/v1/views").json() == []
+
+
+def test_the_command_line_lists_saves_and_deletes_a_users_views(web: Web, db_url, tmp_path):
+    cli = Merzim(tmp_path, db_url=db_url, today=TODAY)
+    made = ok_json(cli("view", "save", "Late", "/overdue?year=2025", "--as", "nurlan",
+                       "--shared", "--json"))
+    assert made["name"] == "Late"
+    listed = ok_json(cli("view", "list", "--as", "asel", "--json"))
+    assert [(v["name"], v["own"], v["owner"]) for v in listed] == [("Late", False, "nurlan")]
+    before = without_audit(web.engine)
+    refused = cli("view", "save", "Mine", "https://evil.example/", "--as", "asel", lang="ru")
+    assert refused.returncode == 2 and "только список merzim" in refused.stderr + refused.stdout
+    assert cli("view", "save", "Shared", "/due", "--as", "asel", "--shared").returncode == 3
+    assert cli("view", "delete", str(made["id"]), "--as", "asel").returncode == 4
+    assert without_audit(web.engine) == before
+    assert cli("view", "delete", str(made["id"]), "--as", "nurlan").returncode == 0
+    assert ok_json(cli("view", "list", "--as", "nurlan", "--json")) == []
