@@ -9,20 +9,26 @@ Chromium, 1280x900, on the demo served by `merzim serve`):
 * a saved view shows its count in the menu — the overdue list's and a register's — and its
   page has no serious or critical axe violation, nor a raw key in Kazakh or Russian.
 
+On SQLite and PostgreSQL: on PostgreSQL the demo is made by `merzim init --demo` in a schema of
+its own, and the server and the worker use it.
+
 Screenshots: failure-team-*.png when a step fails; with MERZIM_TEST_SCREENSHOTS=1
 views-menu.png, views-page.png, assign-picker.png, comment-mention.png.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.support import browser_helpers as tb
 from tests.support.cli_runner import merzim_env, run_merzim
+from tests.support.databases import BACKENDS, postgres_schema
 from tests.support.smtp_server import SmtpSink, write_config
 from workflow.i18n import Translator
 
@@ -36,20 +42,37 @@ LOGINS = (tb.MANAGER, tb.OFFICER, "marat", *OFFICERS)
 RAW = re.compile(r"\b(?:views|comments|bulk|nav)\.[a-z_]+\b|\b20\d\d(?:Q[1-4]|H[12]|M\d{1,2})\b")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[tb.Server]:
-    """The demo with two officers of the district department, served for the module."""
+@contextlib.contextmanager
+def _demo(tmp_path_factory, backend: str) -> Iterator[tuple[Path, dict[str, str], str | None]]:
+    """(working directory, the passwords init printed, database URL) of a fresh demo: on
+    SQLite the run's copy of it; on PostgreSQL `merzim init --demo` in a schema of its own."""
+    if backend == "sqlite":
+        workdir, shown = tb.demo_copy(tmp_path_factory, "browser-team")
+        yield workdir, shown, None
+        return
+    with postgres_schema("merzim_b") as url:
+        workdir = tmp_path_factory.mktemp("browser-team-pg")
+        init = tb.merzim_process(workdir, "init", "--demo", db_url=url)
+        yield workdir, dict(tb.DEMO_LINE.findall(init.stdout)), url
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(request, tmp_path_factory) -> Iterator[tb.Server]:
+    """The demo with two officers of the district department, served for the module on each
+    backend of the run."""
     tb.require_browser()
-    workdir, shown = tb.demo_copy(tmp_path_factory, "browser-team")
-    for login, name in OFFICERS.items():
-        tb.merzim_process(workdir, "user", "add", login, "--org", TEAM_ORG, "--name", name,
-                          "--email", f"{login}@example.kz", "--language", "en")
-    # the manager mentioned gets his mail at an address of the test SMTP server's
-    tb.merzim_process(workdir, "user", "set", tb.MANAGER, "--email", "nurlan@example.kz")
-    passwords = {login: tb.demo_password(workdir, login, shown) for login in LOGINS}
-    with tb.running_server(workdir, passwords) as srv:
-        srv.workdir = workdir  # type: ignore[attr-defined]
-        yield srv
+    with _demo(tmp_path_factory, request.param) as (workdir, shown, url):
+        for login, name in OFFICERS.items():
+            tb.merzim_process(workdir, "user", "add", login, "--org", TEAM_ORG, "--name", name,
+                              "--email", f"{login}@example.kz", "--language", "en", db_url=url)
+        # the manager mentioned gets his mail at an address of the test SMTP server's
+        tb.merzim_process(workdir, "user", "set", tb.MANAGER, "--email", "nurlan@example.kz",
+                          db_url=url)
+        passwords = {login: tb.demo_password(workdir, login, shown, db_url=url)
+                     for login in LOGINS}
+        with tb.running_server(workdir, passwords, db_url=url) as srv:
+            srv.workdir, srv.db_url = workdir, url  # type: ignore[attr-defined]
+            yield srv
 
 
 def _count(text: str) -> int:
@@ -138,7 +161,8 @@ def test_a_mention_reaches_her_centre_and_the_smtp_server_and_no_one_else(
         try:
             cfg = write_config(server.workdir / "smtp.toml", sink.port)  # (beside its database)
             sent = run_merzim(("worker", "--once", "--json"),
-                              env=merzim_env(today=tb.TODAY, config=cfg),
+                              env=merzim_env(today=tb.TODAY, config=cfg,
+                                             db_url=server.db_url),
                               cwd=server.workdir)
             assert sent.returncode == 0, sent.stdout + sent.stderr
             json.loads(sent.stdout)

@@ -85,41 +85,46 @@ class Server:
             return "(no server log)"
 
 
-def browser_env() -> dict[str, str]:
-    """The environment of the browser tests' merzim: English, today pinned."""
-    return merzim_env(today=TODAY)
+def browser_env(db_url: str | None = None) -> dict[str, str]:
+    """The environment of the browser tests' merzim: English, today pinned; the database of
+    `db_url` (None: the working directory's SQLite file)."""
+    return merzim_env(today=TODAY, db_url=db_url)
 
 
-def merzim_process(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def merzim_process(workdir: Path, *args: str,
+                   db_url: str | None = None) -> subprocess.CompletedProcess[str]:
     """`merzim ARGS` as a process (the console script the server runs too), which must
     succeed."""
     if not SCRIPT.exists():
         pytest.fail(f"the console script {SCRIPT} is not installed (pip install -e .)")
-    result = run_merzim(args, env=browser_env(), cwd=workdir, process=True)
+    result = run_merzim(args, env=browser_env(db_url), cwd=workdir, process=True)
     assert result.returncode == 0, (args, result.returncode, result.stdout, result.stderr)
     return result
 
 
-def demo_password(workdir: Path, login: str, shown: dict[str, str]) -> str:
+def demo_password(workdir: Path, login: str, shown: dict[str, str],
+                  db_url: str | None = None) -> str:
     """The password init printed, or a fresh one set with `merzim user password --json`."""
     if login in shown:
         return shown[login]
     import json
 
-    return json.loads(merzim_process(workdir, "user", "password", login, "--json").stdout)[
-        "password"]
+    return json.loads(merzim_process(workdir, "user", "password", login, "--json",
+                                     db_url=db_url).stdout)["password"]
 
 
 @contextlib.contextmanager
-def running_server(workdir: Path, passwords: dict[str, str], *options: str) -> Iterator[Server]:
-    """`merzim serve --no-worker [options]` on a free port of 127.0.0.1 in `workdir`, once it
-    answers /login (at most 60 s); stopped on leaving."""
+def running_server(workdir: Path, passwords: dict[str, str], *options: str,
+                   db_url: str | None = None) -> Iterator[Server]:
+    """`merzim serve --no-worker [options]` on a free port of 127.0.0.1 in `workdir` (on the
+    database of `db_url`: None, the working directory's SQLite file), once it answers /login
+    (at most 60 s); stopped on leaving."""
     port = free_port()
     log = workdir / "serve.log"
     with open(log, "w", encoding="utf-8") as out:
         proc = subprocess.Popen([str(SCRIPT), "serve", *options, "--no-worker", "--host",
                                  "127.0.0.1", "--port", str(port)], cwd=workdir,
-                                env=browser_env(), stdout=out, stderr=subprocess.STDOUT)
+                                env=browser_env(db_url), stdout=out, stderr=subprocess.STDOUT)
     srv = Server(f"http://127.0.0.1:{port}", passwords, log)
     try:
         deadline = time.monotonic() + 60
