@@ -89,10 +89,13 @@ def count(request: Request, pc: PageContext, view: saved_views.Kept) -> int | No
 
 def listed(request: Request, pc: PageContext) -> list[dict[str, Any]]:
     """The reader's views (her own, then those shared with her), each with its count."""
-    out = []
-    for v in saved_views.views_of(pc.s, pc.viewer.user):
-        out.append({**v.as_dict(), "count": count(request, pc, v)})
-    return out
+    user = pc.viewer.user
+    # kept until the data changes, as the counts (saving, sharing or deleting a view is
+    # audited: the audit chain's head moves)
+    kept = views.kept(pc.s, pc.ctx, ("views.of", user.id, user.organisation_id, user.role,
+                                     user.active),
+                      lambda: tuple(saved_views.views_of(pc.s, user)))
+    return [{**v.as_dict(), "count": count(request, pc, v)} for v in kept]
 
 
 class MenuPart:
