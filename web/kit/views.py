@@ -430,8 +430,8 @@ def unassigned_of(viewer: Viewer) -> int | None:
 BULK_ASSIGNEES = 300  # officers the bulk bar's hand-over offers (filter by organisation: others)
 
 
-def bulk_assignees(s: Session, viewer: Viewer, org: str | None, language: str
-                   ) -> dict[str, Any]:
+def bulk_assignees(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None,
+                   language: str) -> dict[str, Any]:
     """Whom the bulk bar hands the selected cases to, picked by name: the officers of the
     list's organisations (its organisation filter's subtree, else the reader's; an officer's
     own organisation), grouped by organisation, at most BULK_ASSIGNEES (`more`: the filter
@@ -443,12 +443,19 @@ def bulk_assignees(s: Session, viewer: Viewer, org: str | None, language: str
             scope = visible_org(s, viewer, org)
         except MerzimError:  # a hidden or unknown filter: the list itself refuses it
             scope = viewer.org
-    from workflow.services import comments
+    officer = viewer.role == "officer"
+    own_id = viewer.org.id
 
-    rows = comments.officers_under(s, scope, BULK_ASSIGNEES + 1)
-    if viewer.role == "officer":
-        rows = [r for r in rows if r[2].id == viewer.org.id]
-    groups: dict[str, tuple[str, list[tuple[str, str]]]] = {}
-    for login, name, o in rows[:BULK_ASSIGNEES]:
-        groups.setdefault(o.code, (svc.org_name(o, language), []))[1].append((login, name))
-    return {"groups": list(groups.values()), "more": len(rows) > BULK_ASSIGNEES}
+    def read() -> dict[str, Any]:
+        from workflow.services import comments
+
+        rows = comments.officers_under(s, scope, BULK_ASSIGNEES + 1)
+        if officer:
+            rows = [r for r in rows if r[2].id == own_id]
+        groups: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+        for login, name, o in rows[:BULK_ASSIGNEES]:
+            groups.setdefault(o.code, (svc.org_name(o, language), []))[1].append((login, name))
+        return {"groups": list(groups.values()), "more": len(rows) > BULK_ASSIGNEES}
+
+    # kept until the data changes (a user added, moved or switched off is audited)
+    return kept(s, ctx, ("bulk.assignees", scope.id, officer, own_id, language), read)
