@@ -217,6 +217,14 @@ def test_a_saved_view_shows_its_count_in_the_menu(page, chromium, server) -> Non
         assert pg.locator("[data-testid=own-views] tbody tr").count() == 2
         tb.screenshot(pg, "views-page.png", full_page=False)
         tb.axe_check(pg)
+        # on a phone: nothing wider than the screen, the form's summary a real tap target
+        pg.set_viewport_size(tb.PHONE)
+        assert pg.evaluate(tb.OVERFLOW) <= 0
+        pg.goto(f"{server.base}/overdue?year=2026")
+        assert pg.evaluate(tb.OVERFLOW) <= 0
+        box = pg.locator("[data-testid=save-view] summary").bounding_box()
+        assert box is not None and box["height"] >= 24 and box["width"] >= 24, box
+        pg.set_viewport_size({"width": 1280, "height": 900})
         # in Kazakh and Russian: words, no raw key or period code
         for lang in ("kk", "ru"):
             pg.goto(f"{server.base}/lang/{lang}?next=/views")
