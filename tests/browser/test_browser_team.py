@@ -18,17 +18,15 @@ views-menu.png, views-page.png, assign-picker.png, comment-mention.png.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.support import browser_helpers as tb
 from tests.support.cli_runner import merzim_env, run_merzim
-from tests.support.databases import BACKENDS, postgres_schema
+from tests.support.databases import BACKENDS
 from tests.support.smtp_server import SmtpSink, write_config
 from workflow.i18n import Translator
 
@@ -42,26 +40,12 @@ LOGINS = (tb.MANAGER, tb.OFFICER, "marat", *OFFICERS)
 RAW = re.compile(r"\b(?:views|comments|bulk|nav)\.[a-z_]+\b|\b20\d\d(?:Q[1-4]|H[12]|M\d{1,2})\b")
 
 
-@contextlib.contextmanager
-def _demo(tmp_path_factory, backend: str) -> Iterator[tuple[Path, dict[str, str], str | None]]:
-    """(working directory, the passwords init printed, database URL) of a fresh demo: on
-    SQLite the run's copy of it; on PostgreSQL `merzim init --demo` in a schema of its own."""
-    if backend == "sqlite":
-        workdir, shown = tb.demo_copy(tmp_path_factory, "browser-team")
-        yield workdir, shown, None
-        return
-    with postgres_schema("merzim_b") as url:
-        workdir = tmp_path_factory.mktemp("browser-team-pg")
-        init = tb.merzim_process(workdir, "init", "--demo", db_url=url)
-        yield workdir, dict(tb.DEMO_LINE.findall(init.stdout)), url
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def server(request, tmp_path_factory) -> Iterator[tb.Server]:
     """The demo with two officers of the district department, served for the module on each
     backend of the run."""
     tb.require_browser()
-    with _demo(tmp_path_factory, request.param) as (workdir, shown, url):
+    with tb.demo_on(tmp_path_factory, request.param, "browser-team") as (workdir, shown, url):
         for login, name in OFFICERS.items():
             tb.merzim_process(workdir, "user", "add", login, "--org", TEAM_ORG, "--name", name,
                               "--email", f"{login}@example.kz", "--language", "en", db_url=url)
@@ -71,7 +55,6 @@ def server(request, tmp_path_factory) -> Iterator[tb.Server]:
         passwords = {login: tb.demo_password(workdir, login, shown, db_url=url)
                      for login in LOGINS}
         with tb.running_server(workdir, passwords, db_url=url) as srv:
-            srv.workdir, srv.db_url = workdir, url  # type: ignore[attr-defined]
             yield srv
 
 

@@ -45,6 +45,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli_runner import SCRIPT, merzim_env, run_merzim
+from tests.support.databases import BACKENDS
 from tests.support.processes import free_port
 
 # Debian's Chromium: its headless shell when installed (package chromium-headless-shell, which
@@ -76,6 +77,8 @@ class Server:
     base: str
     passwords: dict[str, str]
     log: Path
+    workdir: Path | None = None  # where it runs (its SQLite database, unless `db_url`)
+    db_url: str | None = None  # its database when not the working directory's SQLite file
 
     def log_tail(self, n: int = 40) -> str:
         try:
@@ -125,7 +128,7 @@ def running_server(workdir: Path, passwords: dict[str, str], *options: str,
         proc = subprocess.Popen([str(SCRIPT), "serve", *options, "--no-worker", "--host",
                                  "127.0.0.1", "--port", str(port)], cwd=workdir,
                                 env=browser_env(db_url), stdout=out, stderr=subprocess.STDOUT)
-    srv = Server(f"http://127.0.0.1:{port}", passwords, log)
+    srv = Server(f"http://127.0.0.1:{port}", passwords, log, workdir, db_url)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -205,6 +208,24 @@ def demo_copy(tmp_path_factory, name: str) -> tuple[Path, dict[str, str]]:
     return workdir, shown
 
 
+@contextlib.contextmanager
+def demo_on(tmp_path_factory, backend: str,
+            name: str) -> Iterator[tuple[Path, dict[str, str], str | None]]:
+    """(working directory, the passwords init printed, database URL) of a fresh demo: on
+    SQLite the run's copy of it (`demo_copy`); on PostgreSQL `merzim init --demo` in a schema
+    of its own on the run's server, dropped afterwards."""
+    if backend == "sqlite":
+        workdir, shown = demo_copy(tmp_path_factory, name)
+        yield workdir, shown, None
+        return
+    from tests.support.databases import postgres_schema
+
+    with postgres_schema("merzim_b") as url:
+        workdir = tmp_path_factory.mktemp(f"{name}-pg")
+        init = merzim_process(workdir, "init", "--demo", db_url=url)
+        yield workdir, dict(DEMO_LINE.findall(init.stdout)), url
+
+
 def require_browser(*packages: str) -> None:
     """Skip (fail with MERZIM_REQUIRE_BROWSER=1) without Chromium, Playwright or PACKAGES."""
     if not CHROMIUM.exists():
@@ -229,6 +250,19 @@ def server(tmp_path_factory) -> Iterator[Server]:
 
     with running_server(workdir, passwords) as srv:
         yield srv
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def server_on_each_backend(request, tmp_path_factory) -> Iterator[Server]:
+    """`server`, on each backend of the run: a module takes it as its `server`
+    (``server = browser_helpers.server_on_each_backend``) when what it checks must hold on
+    SQLite and PostgreSQL alike."""
+    require_browser()
+    with demo_on(tmp_path_factory, request.param, "browser") as (workdir, shown, url):
+        passwords = {login: demo_password(workdir, login, shown, db_url=url)
+                     for login in (MANAGER, OFFICER, ADMIN)}
+        with running_server(workdir, passwords, db_url=url) as srv:
+            yield srv
 
 
 @pytest.fixture(scope="module")
