@@ -216,7 +216,11 @@ def test_a_saved_view_shows_its_count_in_the_menu(page, chromium, server) -> Non
             assert not RAW.search(body), (lang, RAW.search(body).group(0))
             assert Translator(lang)("views.title") in body
             tb.axe_check(pg)
-            pg.goto(f"{server.base}/overdue?year=2026")
-            body = pg.locator("body").inner_text()
-            assert not RAW.search(body), (lang, RAW.search(body).group(0))
+            for address in ("/overdue?year=2026", "/due", "/cases",
+                            "/registers/offence_notice"):  # each with the form to save it
+                pg.goto(f"{server.base}{address}")
+                pg.locator("[data-testid=save-view] summary").click()
+                body = pg.locator("body").inner_text()
+                assert not RAW.search(body), (lang, address, RAW.search(body).group(0))
+                assert Translator(lang)("views.save") in body
         pg.goto(f"{server.base}/lang/en?next=/work")
