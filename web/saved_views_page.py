@@ -106,8 +106,7 @@ class MenuPart:
     always = True
 
     def counts(self, request: Request, pc: PageContext) -> dict[str, Any]:
-        shown = [v for v in listed(request, pc) if v["count"] is not None]
-        return {"views": shown[:MENU_VIEWS], "views_more": len(shown) > MENU_VIEWS}
+        return {"views": [v for v in listed(request, pc) if v["count"] is not None][:MENU_VIEWS]}
 
 
 MENU_PART = MenuPart()

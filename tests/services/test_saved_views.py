@@ -128,3 +128,27 @@ def test_a_user_keeps_at_most_max_views(db, monkeypatch):
     with pytest.raises(RuleViolation) as refused, open_session(db) as s:
         saved_views.save(s, ctx_of(), user(s, "asel"), "Three", "/overdue")
     assert refused.value.key == "views.error_too_many"
+
+
+def test_a_view_that_may_name_a_person_is_never_shared(db):
+    commit(db, world)
+    ctx = ctx_of("web:gulnar")
+    before = without_audit(db)
+    for address in ("/registers/restriction_breach?f.giver=Akhmetov", "/cases?q=Akhmetov",
+                    "/cases?process=restriction_breach&f.reason=thanks",
+                    "/cases?person=Akhmetov"):
+        with pytest.raises(RuleViolation) as refused, open_session(db) as s:
+            saved_views.save(s, ctx, user(s, "gulnar"), "Named", address, shared=True)
+        assert refused.value.key == "views.error_share_person", address
+    assert without_audit(db) == before
+    # kept for himself, it stays his
+    mine = commit(db, lambda s: saved_views.save(s, ctx, user(s, "gulnar"), "Named",
+                                                 "/cases?q=Akhmetov").id)
+    with pytest.raises(RuleViolation), open_session(db) as s:
+        saved_views.share(s, ctx, user(s, "gulnar"), mine, True)
+    # a field that names no one is shared
+    commit(db, lambda s: saved_views.save(
+        s, ctx, user(s, "gulnar"), "Found by us",
+        "/registers/restriction_breach?f.detected_independently=yes", shared=True))
+    with open_session(db) as s:
+        assert [v.name for v in saved_views.views_of(s, user(s, "asel"))] == ["Found by us"]

@@ -74,6 +74,10 @@ def test_an_officer_saves_a_list_and_finds_it_in_her_menu_with_its_count(web: We
     due = b.get("/due?within=20").text
     assert counts["Due in a month"] == len(re.findall(r"<tr[^>]*data-stage=", due))
     assert counts["Education cases"] == found(b.get("/cases?org=AK-ALM-EDU").text)
+    # the cases list with its remembered filters (a bare /cases): saved as it shows them
+    b.get("/cases?org=AK-ALM-EDU")
+    remembered = b.get("/cases").text
+    assert 'name="address" value="/cases?org=AK-ALM-EDU"' in remembered
     # the views page: renamed, then deleted; the menu follows
     views_page = b.get("/views").text
     assert "Late this year" in views_page and 'data-testid="own-views"' in views_page

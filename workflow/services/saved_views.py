@@ -6,6 +6,8 @@ query string (the page number and "as of" left out). It grants nothing: whoever 
 sees it counted in her menu, sees the list as her own access shows it. A manager or an
 administrator may share a view with the users of his organisation's subtree (his own
 organisation's and those below it): they find it beside their own, counted with their access.
+A view whose filters may name a person (`names_a_person`) is never shared: its address would
+show the name.
 
 Names are unique per user (case ignored), at most MAX_NAME characters; a user keeps at most
 MAX_VIEWS. Each save, rename, share and delete is written to the audit log (entity "view")."""
@@ -82,6 +84,31 @@ def _known(ctx: Context, process: str) -> bool:
     return True
 
 
+def names_a_person(ctx: Context, path: str, query: str) -> bool:
+    """Whether a view's filters may name a person: the person or words searched for, or a
+    register's field that may name one (a position, a relative). Such a view stays its
+    owner's: shared, its address would show the name to readers who may not see her."""
+    params = parse_qsl(query)
+    if any(k in ("person", "q") for k, _v in params):
+        return True
+    register = REGISTER.fullmatch(path)
+    process = register.group(1) if register else dict(params).get("process")
+    if not process or not _known(ctx, process):
+        return False
+    fields = ctx.registry.get(process).fields
+    return any(k.startswith("f.") and getattr(fields.get(k[2:].split(".")[0]), "personal",
+                                              False) for k, _v in params)
+
+
+def _shareable(ctx: Context, user: User, path: str, query: str) -> None:
+    if user.role not in SHARERS:
+        raise RuleViolation("an officer shares no view", key="views.error_share",
+                            role=user.role)
+    if names_a_person(ctx, path, query):
+        raise RuleViolation("a view naming a person is not shared",
+                            key="views.error_share_person")
+
+
 def _unique(s: Session, user: User, name: str, other_than: int | None = None) -> None:
     found = q.named(s, saved_id(user), name)
     if found is not None and found.id != other_than:
@@ -101,9 +128,8 @@ def save(s: Session, ctx: Context, user: User, name: str, address: str,
     uses, too many views, or sharing by an officer."""
     text = checked_name(name)
     path, query = target(ctx, address)
-    if shared and user.role not in SHARERS:
-        raise RuleViolation("an officer shares no view", key="views.error_share",
-                            role=user.role)
+    if shared:
+        _shareable(ctx, user, path, query)
     _unique(s, user, text)
     if q.count_own(s, saved_id(user)) >= MAX_VIEWS:
         raise RuleViolation("too many saved views", key="views.error_too_many", n=MAX_VIEWS)
@@ -139,9 +165,8 @@ def rename(s: Session, ctx: Context, user: User, view_id: int | str, name: str) 
 def share(s: Session, ctx: Context, user: User, view_id: int | str, shared: bool) -> SavedView:
     """Share the view with the users of the owner's subtree, or stop sharing it."""
     view = own(s, user, view_id)
-    if shared and user.role not in SHARERS:
-        raise RuleViolation("an officer shares no view", key="views.error_share",
-                            role=user.role)
+    if shared:
+        _shareable(ctx, user, view.path, view.query)
     view.shared, view.updated_at = bool(shared), _now()
     s.add(view)
     s.flush()
