@@ -112,6 +112,12 @@ class MenuPart:
 MENU_PART = MenuPart()
 
 
+def _list_of(address: str) -> str:
+    """What a refusal's audit record keeps of an address: its path (never its filters, which
+    may name a person)."""
+    return (address or "").split("?", 1)[0][:200]
+
+
 def _refused(pc_or_a: Any, action: str, exc: MerzimError, detail: dict[str, Any]) -> None:
     tx.refused(pc_or_a.s, pc_or_a.ctx.actor, f"refused.{action}", "user",
                pc_or_a.viewer.user.id, {**detail, "key": exc.key})
@@ -138,7 +144,7 @@ def save_view(name: str = Form(""), address: str = Form(""), shared: str = Form(
             view = saved_views.save(pc.s, pc.ctx, pc.viewer.user, name, address,
                                     shared=bool(shared))
     except MerzimError as exc:
-        _refused(pc, "view_save", exc, {"name": name[:100], "address": address[:200]})
+        _refused(pc, "view_save", exc, {"name": name[:100], "list": _list_of(address)})
         raise
     return RedirectResponse(saved_views.Kept(view.id or 0, view.name, view.path, view.query,
                                              view.shared, True, "", "").address,
@@ -233,7 +239,7 @@ def api_save_view(request: Request, body: ViewIn, a: ApiContext = Depends()):
             made = saved_views.save(a.s, a.ctx, a.viewer.user, body.name, body.address,
                                     shared=body.shared)
     except MerzimError as exc:
-        _refused(a, "view_save", exc, {"name": body.name[:100], "address": body.address[:200]})
+        _refused(a, "view_save", exc, {"name": body.name[:100], "list": _list_of(body.address)})
         raise
     return next(v for v in listed(request, _reader(a)) if v["id"] == made.id and v["own"])
 

@@ -152,3 +152,15 @@ def test_a_view_that_may_name_a_person_is_never_shared(db):
         "/registers/restriction_breach?f.detected_independently=yes", shared=True))
     with open_session(db) as s:
         assert [v.name for v in saved_views.views_of(s, user(s, "asel"))] == ["Found by us"]
+
+
+def test_the_audit_log_keeps_no_filter_that_may_name_a_person(db):
+    commit(db, world)
+    commit(db, lambda s: saved_views.save(s, ctx_of(), user(s, "asel"), "Named",
+                                          "/cases?person=Akhmetov"))
+    commit(db, lambda s: saved_views.save(s, ctx_of(), user(s, "asel"), "Year",
+                                          "/overdue?year=2026"))
+    with open_session(db) as s:
+        payloads = [r.payload for r in s.exec(select(AuditRecord))
+                    if r.action == saved_views.SAVED]
+    assert len(payloads) == 2 and "Akhmetov" not in payloads[0] and "year=2026" in payloads[1]

@@ -116,6 +116,11 @@ def _unique(s: Session, user: User, name: str, other_than: int | None = None) ->
                             name=name)
 
 
+def _logged(ctx: Context, path: str, query: str) -> str | None:
+    """A view's filters as the audit log keeps them: none when they may name a person."""
+    return None if names_a_person(ctx, path, query) else query
+
+
 def _audit(s: Session, ctx: Context, action: str, view: SavedView, **more: Any) -> None:
     audit.append(s, ctx.actor, action, "view", saved_id(view),
                  {"user": view.user_id, "name": view.name, **more})
@@ -138,7 +143,7 @@ def save(s: Session, ctx: Context, user: User, name: str, address: str,
                      shared=shared, created_at=at, updated_at=at)
     s.add(view)
     s.flush()
-    _audit(s, ctx, SAVED, view, path=path, query=query, shared=shared)
+    _audit(s, ctx, SAVED, view, path=path, query=_logged(ctx, path, query), shared=shared)
     return view
 
 
@@ -176,7 +181,7 @@ def share(s: Session, ctx: Context, user: User, view_id: int | str, shared: bool
 
 def delete(s: Session, ctx: Context, user: User, view_id: int | str) -> None:
     view = own(s, user, view_id)
-    _audit(s, ctx, DELETED, view, path=view.path, query=view.query)
+    _audit(s, ctx, DELETED, view, path=view.path, query=_logged(ctx, view.path, view.query))
     s.delete(view)
     s.flush()
 
