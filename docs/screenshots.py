@@ -21,6 +21,7 @@ thrown away at the end.
 
     .venv/bin/python docs/screenshots.py --only registers   # the registers' pictures only
     .venv/bin/python docs/screenshots.py --only moving-in   # the mid-year adoption's only
+    .venv/bin/python docs/screenshots.py --only team        # saved views, hand-over, comments
 
 Needs: the merzim console script of this checkout (pip install -e .), /usr/bin/chromium and
 the playwright Python package (the browser tests' own).
@@ -207,6 +208,37 @@ def _manager(s: Shots) -> None:
     s.take("score-subject")
 
 
+def _team_officer(s: Shots) -> None:
+    """A saved view (the form under a list, the menu with its count, the views page) and a
+    comment mentioning the manager."""
+    s.go("/overdue?year=2026")
+    s.page.locator("[data-testid=save-view] > summary").click()
+    s.page.fill("#save-view-name", "Overdue this year")
+    s.take("save-view", "[data-testid=save-view]")
+    s.page.locator("[data-testid=save-view-form] button[type=submit]").click()
+    s.page.wait_for_load_state()
+    s.take("views-menu", "header.top")
+    s.go("/views")
+    s.take("views-page")
+    s.go("/cases/2")
+    s.page.fill("#comment-text", "@nurlan the analytic note waits for the akim's signature")
+    s.page.locator("[data-testid=comment-form] button[type=submit]").click()
+    s.page.wait_for_load_state()
+    s.take("comments", "[data-testid=comments]")
+
+
+def _team_manager(s: Shots) -> None:
+    """The unassigned overdue stages with their Assign link, a case's hand-over picked by
+    name, the mention in the manager's notification centre."""
+    s.go("/overdue?org=AK-ALM-TLG")
+    s.take("overdue-unassigned", "main table:has([data-testid=assign-link])")
+    s.go("/cases/2")
+    s.page.locator("details#assign > summary").click()
+    s.take("assign-picker", "details#assign")
+    s.go("/notifications")
+    s.take("mention-notice", "main tr[data-kind=mentioned]")
+
+
 REGISTER = "restriction_breach"  # a register of project No. 2 with entries in the demo
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ACCEPTED = {"person": "M. Akhmetova", "position": "Methodologist", "kind": "reward_or_gift",
@@ -371,10 +403,11 @@ def _manager_registers(s: Shots) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img")
-    parser.add_argument("--only", choices=("all", "registers", "moving-in"), default="all",
+    parser.add_argument("--only", choices=("all", "registers", "moving-in", "team"),
+                        default="all",
                         help="registers: only the pictures of the guide's Registers chapter; "
                              "moving-in: only those of the operator guide's \"Adopting merzim "
-                             "mid-year\"")
+                             "mid-year\"; team: only those of saved views, hand-over and comments")
     args = parser.parse_args()
     if not SCRIPT.exists() or not Path(CHROMIUM).exists():
         sys.exit(f"needs {SCRIPT} (pip install -e .) and {CHROMIUM} (apt-get install chromium)")
@@ -404,9 +437,11 @@ def main() -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
                                         args=["--no-sandbox", "--disable-gpu"])
             too_big: list[str] = []
+            team = [("asel", _team_officer), ("nurlan", _team_manager)]
             for viewport, parts in (
                     ({"width": WIDTH, "height": HEIGHT},
-                     [("asel", _officer), ("nurlan", _manager)] if args.only == "all" else []),
+                     ([("asel", _officer), ("nurlan", _manager)] if args.only == "all" else [])
+                     + (team if args.only in ("all", "team") else [])),
                     (WIDE, ([("asel", _registers), ("nurlan", _manager_registers)]
                             if args.only in ("all", "registers") else [])
                      + ([("erlan", _moving_in)] if args.only in ("all", "moving-in") else [])),

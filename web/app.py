@@ -209,6 +209,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         overview_page,
         people_page,
         registers_page,
+        saved_views_page,
         work_page,
     )
     from workflow.core.feature import installed
@@ -243,7 +244,8 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                comments_page.router, comments_page.api_router,  # comments, hand-over
                imports_page.router,  # a register's file imported from the web
                orgs_page.router,  # an organisation's page, its headcount (after /orgs/suggest)
-               people_page.router)  # people in bulk, a reset, an invitation's link
+               people_page.router,  # people in bulk, a reset, an invitation's link
+               saved_views_page.router, saved_views_page.api_router)  # saved views
     features = tuple(router for m in feature_pages for name in ("router", "api_router")
                      if (router := getattr(m, name, None)) is not None)
     for router in (*generic, *features):
@@ -251,7 +253,8 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     # what the features add to shared pages, and the state of their own they keep
     app.state.programme_parts = []  # web/kit/programme.py (the package's sub-tasks)
     app.state.overview_parts = []  # web/overview_page.py (coverage, the points at risk)
-    app.state.menu_parts = []  # the menu's parts (web/kit/page.py: the bell's unread count)
+    # the menu's parts (web/kit/page.py: the saved views with their counts, the bell's unread)
+    app.state.menu_parts = [saved_views_page.MENU_PART]
     app.state.form_appendices = ()  # the report forms' appendices (the forms feature's)
     app.state.national_obligation = app.state.form_lines = app.state.register_points = None
     for module in feature_pages:

@@ -245,6 +245,9 @@ def cases_page(request: Request, pc: PageContext = Depends(page)):
         for row in rows:
             row["own"] = values[row["id"]]
     resp = render(request, pc, "cases.html", rows=rows, pager=pager, query=query,
+                  # what "Save this list as a view" keeps: the filters shown (remembered ones
+                  # too), not the bare address
+                  view_address="/cases" + (f"?{query_string}" if query_string else ""),
                   register_filters=offered, own_columns=own,
                   filters={k: params.get(k, "") for k in FILTERS}, filtered=filtered,
                   processes=pc.ctx.registry.all(), states=state_choices(pc, query.process),

@@ -16,6 +16,7 @@ scorecard's, through `app.state.register_points`: never computed here)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -168,10 +169,27 @@ def case_ranges(text: str) -> list[tuple[int, int]] | None:
     return out
 
 
-@router.get("/registers/{process}", response_class=HTMLResponse)
-def register_page(request: Request, process: str, pc: PageContext = Depends(page)):
-    defn = _register(pc, process)
-    params = request.query_params
+@dataclass(frozen=True)
+class Asked:
+    """A register page's filters, checked (the page, its export and a saved view's count read
+    them alike): the cases query, and what the page shows of them."""
+
+    query: search.CaseQuery
+    opened: list[tuple[int, int]] | None  # the entries an import opened ("12-40,45")
+    org: str | None
+    offered: list[Any]
+    within: int | None
+    expiry: search.FieldFilter | None
+    person_search: bool
+    person: str | None
+    states: list[tuple[str, str]]
+    state: str | None
+    year: int
+
+
+def asked(request: Request, pc: PageContext, defn: Definition, params: QueryParams) -> Asked:
+    """The filters of a register's page, checked: a hidden organisation is the 404 of an
+    unknown one, a bad value a usage error in the reader's words."""
     viewer = pc.viewer
     org = (params.get("org") or "").strip() or None
     if org:
@@ -193,13 +211,32 @@ def register_page(request: Request, process: str, pc: PageContext = Depends(page
     year = _points_year(request, pc, params)
     query = search.CaseQuery(process=defn.key, subject=org, person=person, state=state,
                              fields=fields)
-    found = search.find_cases(pc.s, pc.ctx, viewer.org.code, query,
-                              lambda f, visibility: sees_person(viewer, f,
+    return Asked(query, case_ranges(params.get("cases") or ""), org, offered, within, expiry,
+                 person_search, person, states, state, year)
+
+
+def entries(pc: PageContext, a: Asked) -> list[search.Found]:
+    """The entries a register's page lists for these filters, as the reader may see them."""
+    viewer = pc.viewer
+    found = search.find_cases(pc.s, pc.ctx, viewer.org.code, a.query,
+                              lambda f, visibility: sees_person(viewer, f,  # type: ignore[arg-type]
                                                                 visibility),
                               only_path=views.only_path(viewer))
-    opened = case_ranges(params.get("cases") or "")
-    if opened is not None:  # the entries an import opened ("12-40,45")
-        found = [f for f in found if any(lo <= f.id <= hi for lo, hi in opened)]
+    if a.opened is not None:  # the entries an import opened ("12-40,45")
+        found = [f for f in found if any(lo <= f.id <= hi for lo, hi in a.opened)]
+    return found
+
+
+@router.get("/registers/{process}", response_class=HTMLResponse)
+def register_page(request: Request, process: str, pc: PageContext = Depends(page)):
+    defn = _register(pc, process)
+    params = request.query_params
+    viewer = pc.viewer
+    a = asked(request, pc, defn, params)
+    org, offered, within, expiry = a.org, a.offered, a.within, a.expiry
+    person_search, person, states, state, year = (a.person_search, a.person, a.states,
+                                                  a.state, a.year)
+    found = entries(pc, a)
     page_no = int_param(params.get("page"), pc.t("web.pages"), 1)
     if page_no is None or page_no < 1:
         raise UsageError(key="error.bad_page", value=params.get("page"))

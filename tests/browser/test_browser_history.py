@@ -3,7 +3,7 @@
 the person's position with a reason, and the case's history shows who, the old and new value
 of each in words and the reason; the manager above, who does not see the person, sees the
 correction and that the position changed, never the position itself. axe-core finds no serious
-or critical violation on the corrected page.
+or critical violation on the corrected page. On SQLite and PostgreSQL (the run's backends).
 
 Screenshots: history-failure.png when a step fails; with MERZIM_TEST_SCREENSHOTS=1
 history-corrected.png.
@@ -17,6 +17,7 @@ from tests.support import browser_helpers as tb
 
 pytestmark = pytest.mark.browser
 
+server = tb.server_on_each_backend  # (SQLite and PostgreSQL)
 POSITION = "Leading specialist, procurement"
 
 

@@ -5,7 +5,8 @@ The manager nurlan opens /score at 1366x900 in kk, ru and en: the page is never 
 window (the summary fits; the indicators of the four projects scroll sideways inside their own
 box, whose subject column stays in place while it scrolls); the organisation is picked from a
 list; one project chosen narrows the indicator table; a subject's page opens the chosen
-project's indicators in words and fits the window too. axe-core finds nothing serious.
+project's indicators in words and fits the window too. axe-core finds nothing serious. On
+SQLite and PostgreSQL (the run's backends).
 
 Screenshots go to test-artifacts/: failure-score.png when a step fails; score-kk.png,
 score-ru.png, score-en.png, score-project-2.png, score-subject-ru.png with
@@ -34,6 +35,7 @@ from tests.support.browser_helpers import (
 )
 
 pytestmark = pytest.mark.browser
+server = browser_helpers.server_on_each_backend  # (SQLite and PostgreSQL)
 
 LAPTOP = {"width": 1366, "height": 900}
 HEADINGS = {"kk": "№1–4 жобалар бойынша бағалау", "ru": "Оценка по проектам №1–4",

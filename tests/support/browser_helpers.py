@@ -45,6 +45,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli_runner import SCRIPT, merzim_env, run_merzim
+from tests.support.databases import BACKENDS
 from tests.support.processes import free_port
 
 # Debian's Chromium: its headless shell when installed (package chromium-headless-shell, which
@@ -76,6 +77,8 @@ class Server:
     base: str
     passwords: dict[str, str]
     log: Path
+    workdir: Path | None = None  # where it runs (its SQLite database, unless `db_url`)
+    db_url: str | None = None  # its database when not the working directory's SQLite file
 
     def log_tail(self, n: int = 40) -> str:
         try:
@@ -85,42 +88,47 @@ class Server:
             return "(no server log)"
 
 
-def browser_env() -> dict[str, str]:
-    """The environment of the browser tests' merzim: English, today pinned."""
-    return merzim_env(today=TODAY)
+def browser_env(db_url: str | None = None) -> dict[str, str]:
+    """The environment of the browser tests' merzim: English, today pinned; the database of
+    `db_url` (None: the working directory's SQLite file)."""
+    return merzim_env(today=TODAY, db_url=db_url)
 
 
-def merzim_process(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def merzim_process(workdir: Path, *args: str,
+                   db_url: str | None = None) -> subprocess.CompletedProcess[str]:
     """`merzim ARGS` as a process (the console script the server runs too), which must
     succeed."""
     if not SCRIPT.exists():
         pytest.fail(f"the console script {SCRIPT} is not installed (pip install -e .)")
-    result = run_merzim(args, env=browser_env(), cwd=workdir, process=True)
+    result = run_merzim(args, env=browser_env(db_url), cwd=workdir, process=True)
     assert result.returncode == 0, (args, result.returncode, result.stdout, result.stderr)
     return result
 
 
-def demo_password(workdir: Path, login: str, shown: dict[str, str]) -> str:
+def demo_password(workdir: Path, login: str, shown: dict[str, str],
+                  db_url: str | None = None) -> str:
     """The password init printed, or a fresh one set with `merzim user password --json`."""
     if login in shown:
         return shown[login]
     import json
 
-    return json.loads(merzim_process(workdir, "user", "password", login, "--json").stdout)[
-        "password"]
+    return json.loads(merzim_process(workdir, "user", "password", login, "--json",
+                                     db_url=db_url).stdout)["password"]
 
 
 @contextlib.contextmanager
-def running_server(workdir: Path, passwords: dict[str, str], *options: str) -> Iterator[Server]:
-    """`merzim serve --no-worker [options]` on a free port of 127.0.0.1 in `workdir`, once it
-    answers /login (at most 60 s); stopped on leaving."""
+def running_server(workdir: Path, passwords: dict[str, str], *options: str,
+                   db_url: str | None = None) -> Iterator[Server]:
+    """`merzim serve --no-worker [options]` on a free port of 127.0.0.1 in `workdir` (on the
+    database of `db_url`: None, the working directory's SQLite file), once it answers /login
+    (at most 60 s); stopped on leaving."""
     port = free_port()
     log = workdir / "serve.log"
     with open(log, "w", encoding="utf-8") as out:
         proc = subprocess.Popen([str(SCRIPT), "serve", *options, "--no-worker", "--host",
                                  "127.0.0.1", "--port", str(port)], cwd=workdir,
-                                env=browser_env(), stdout=out, stderr=subprocess.STDOUT)
-    srv = Server(f"http://127.0.0.1:{port}", passwords, log)
+                                env=browser_env(db_url), stdout=out, stderr=subprocess.STDOUT)
+    srv = Server(f"http://127.0.0.1:{port}", passwords, log, workdir, db_url)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -200,6 +208,24 @@ def demo_copy(tmp_path_factory, name: str) -> tuple[Path, dict[str, str]]:
     return workdir, shown
 
 
+@contextlib.contextmanager
+def demo_on(tmp_path_factory, backend: str,
+            name: str) -> Iterator[tuple[Path, dict[str, str], str | None]]:
+    """(working directory, the passwords init printed, database URL) of a fresh demo: on
+    SQLite the run's copy of it (`demo_copy`); on PostgreSQL `merzim init --demo` in a schema
+    of its own on the run's server, dropped afterwards."""
+    if backend == "sqlite":
+        workdir, shown = demo_copy(tmp_path_factory, name)
+        yield workdir, shown, None
+        return
+    from tests.support.databases import postgres_schema
+
+    with postgres_schema("merzim_b") as url:
+        workdir = tmp_path_factory.mktemp(f"{name}-pg")
+        init = merzim_process(workdir, "init", "--demo", db_url=url)
+        yield workdir, dict(DEMO_LINE.findall(init.stdout)), url
+
+
 def require_browser(*packages: str) -> None:
     """Skip (fail with MERZIM_REQUIRE_BROWSER=1) without Chromium, Playwright or PACKAGES."""
     if not CHROMIUM.exists():
@@ -224,6 +250,19 @@ def server(tmp_path_factory) -> Iterator[Server]:
 
     with running_server(workdir, passwords) as srv:
         yield srv
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def server_on_each_backend(request, tmp_path_factory) -> Iterator[Server]:
+    """`server`, on each backend of the run: a module takes it as its `server`
+    (``server = browser_helpers.server_on_each_backend``) when what it checks must hold on
+    SQLite and PostgreSQL alike."""
+    require_browser()
+    with demo_on(tmp_path_factory, request.param, "browser") as (workdir, shown, url):
+        passwords = {login: demo_password(workdir, login, shown, db_url=url)
+                     for login in (MANAGER, OFFICER, ADMIN)}
+        with running_server(workdir, passwords, db_url=url) as srv:
+            yield srv
 
 
 @pytest.fixture(scope="module")

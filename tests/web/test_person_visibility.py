@@ -345,7 +345,8 @@ OTHER_PAGES = ["/", "/programmes", "/programmes/{p}", "/programmes/{p}/score", "
                f"/coverage?org={DEPT}", "/notifications", "/account/reminders",
                "/orgs/suggest?q=", "/orgs/suggest?q=edu",  # the organisation filter's typing
                f"/orgs/{DEPT}",  # an organisation's page: its units and headcount, no person
-               "/registers", "/cases/new"]  # the registers' index, the picker
+               "/registers", "/cases/new",  # the registers' index, the picker
+               "/views"]  # saved views
 OTHER_API = ["/api/v1/organisations?limit=500", "/api/v1/programmes", "/api/v1/programmes/{p}",
              "/api/v1/analyses?limit=500", "/api/v1/processes", "/api/v1/processes/{wb}",
              "/api/v1/processes/{coi}", "/api/v1/scores?subtree=true&limit=500",
@@ -408,6 +409,9 @@ COVERED_GET = {
     # a case's comments, for those who see the case and, for a case about a person, the
     # person: tests/web/test_comments_page.py, tests/services/test_comments.py
     "GET /api/v1/cases/{case_id}/comments",
+    # saved views: names, addresses and counts, never a case or a person
+    # (test_every_other_page_...; tests/web/test_saved_views.py)
+    "GET /views", "GET /api/v1/views",
 }
 
 

@@ -164,7 +164,7 @@ ANON_GET = ["/", "/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/analyses
             "/notifications", "/account/reminders",
             f"/registers/{PROCESS}/import", f"/registers/{PROCESS}/template.xlsx",
             f"/registers/{PROCESS}/imports/0123456789ab?sig=0",
-            "/registers", "/registers/offence_notice", "/cases/new", "/people"]
+            "/registers", "/registers/offence_notice", "/cases/new", "/people", "/views"]
 ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases/{edu}/not-done",
              "/cases/{edu}/void", f"/cases/new/{PROCESS}", "/outbox/retry", "/account/feeds",
              "/account/feeds/1/revoke", "/account/tokens", "/account/tokens/1/revoke",
@@ -180,7 +180,8 @@ ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases
              "/account/reminders/mute", "/account/reminders/snooze",
              "/account/reminders/holds/1/release", "/bulk", "/account/language",
              f"/registers/{PROCESS}/import", f"/registers/{PROCESS}/import/confirm",
-             "/cases/{edu}/comments", "/cases/{edu}/comments/1", "/cases/{edu}/assign"]
+             "/cases/{edu}/comments", "/cases/{edu}/comments/1", "/cases/{edu}/assign",
+             "/views", "/views/1/rename", "/views/1/share", "/views/1/delete"]
 API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p}",
            "/api/v1/analyses", "/api/v1/analyses/{edu}", "/api/v1/cases",
            f"/api/v1/cases?process={PROCESS}", "/api/v1/cases/{edu}", "/api/v1/processes",
@@ -189,7 +190,8 @@ API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p
            *of("drafts", "/api/v1/cases/{edu}/drafts", "/api/v1/cases/{edu}/drafts/publication"),
            "/api/v1/cases/{edu}/files",
            "/api/v1/cases/{edu}/files/1", "/api/v1/scores", "/api/v1/coverage",
-           "/api/v1/submissions", "/api/v1/notifications", "/api/v1/cases/{edu}/comments"]
+           "/api/v1/submissions", "/api/v1/notifications", "/api/v1/cases/{edu}/comments",
+           "/api/v1/views"]
 # each write of the API with a body that would be legal for the akimat's education department
 API_POST = {"/api/v1/analyses/{edu}/events": lambda: legal("edu"),
             "/api/v1/cases/{edu}/events": lambda: legal("edu"),
@@ -208,7 +210,8 @@ API_POST = {"/api/v1/analyses/{edu}/events": lambda: legal("edu"),
                                             "date": "2025-11-19", "number": "1",
                                             "signed_by": "Akim"},
             "/api/v1/bulk/assign": lambda: {"items": [{"case": 1}], "login": "asel"},
-            "/api/v1/cases/{edu}/comments": lambda: {"text": "checked"}}
+            "/api/v1/cases/{edu}/comments": lambda: {"text": "checked"},
+            "/api/v1/views": lambda: {"name": "Late", "address": "/overdue"}}
 # the organisations' public pages are for everyone: their own matrix, tests/public/test_public_page.py
 PUBLIC_PAGES = {"GET /public/{code}", "GET /public/{code}.atom", "GET /public/{code}/embed",
                 "GET /public/{code}/files/{file_id}"}
@@ -321,6 +324,11 @@ COVERED_TEMPLATES = {
     "POST /cases/{case_id}/assign", "GET /api/v1/cases/{case_id}/comments",
     "POST /api/v1/cases/{case_id}/comments",
     "PATCH /api/v1/cases/{case_id}/comments/{comment_id}",
+    # saved views: anonymous above; one's own only, shared ones counted with the reader's
+    # access, refusals and nothing stored: tests/web/test_saved_views.py
+    "GET /views", "POST /views", "POST /views/{view_id}/rename", "POST /views/{view_id}/share",
+    "POST /views/{view_id}/delete", "GET /api/v1/views", "POST /api/v1/views",
+    "DELETE /api/v1/views/{view_id}",
 }
 
 

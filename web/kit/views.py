@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from web.kit.access import Viewer, visible_org
 from workflow import services as svc
-from workflow.core.errors import UsageError
+from workflow.core.errors import MerzimError, UsageError
 from workflow.services.lists import count_overdue_by_path
 from workflow.services.views import CaseView, OverdueRow, StageRow
 
@@ -416,3 +416,37 @@ def unassigned_of(viewer: Viewer) -> int | None:
     """An officer answers too for the cases of her organisation that nobody is responsible
     for; managers and admins only for their own."""
     return viewer.org.id if viewer.role == "officer" else None
+
+
+BULK_ASSIGNEES = 300  # officers the bulk bar's hand-over offers (filter by organisation: others)
+
+
+def bulk_assignees(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None,
+                   language: str) -> dict[str, Any]:
+    """Whom the bulk bar hands the selected cases to, picked by name: the officers of the
+    list's organisations (its organisation filter's subtree, else the reader's; an officer's
+    own organisation), grouped by organisation, at most BULK_ASSIGNEES (`more`: the filter
+    narrows them). A case goes only to an officer of its own organisation (the service
+    refuses any other, all or nothing)."""
+    scope = viewer.org
+    if org and viewer.role != "officer":
+        try:
+            scope = visible_org(s, viewer, org)
+        except MerzimError:  # a hidden or unknown filter: the list itself refuses it
+            scope = viewer.org
+    officer = viewer.role == "officer"
+    own_id = viewer.org.id
+
+    def read() -> dict[str, Any]:
+        from workflow.services import comments
+
+        rows = comments.officers_under(s, scope, BULK_ASSIGNEES + 1)
+        if officer:
+            rows = [r for r in rows if r[2].id == own_id]
+        groups: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+        for login, name, o in rows[:BULK_ASSIGNEES]:
+            groups.setdefault(o.code, (svc.org_name(o, language), []))[1].append((login, name))
+        return {"groups": list(groups.values()), "more": len(rows) > BULK_ASSIGNEES}
+
+    # kept until the data changes (a user added, moved or switched off is audited)
+    return kept(s, ctx, ("bulk.assignees", scope.id, officer, own_id, language), read)

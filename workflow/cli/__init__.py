@@ -24,7 +24,7 @@ from workflow.core.errors import MerzimError, UsageError
 ENGINE, CASES, REMINDERS = "workflow.cli.engine", "workflow.cli.cases", "workflow.cli.reminders"
 GENERIC = ("workflow.cli.calendar", ENGINE, CASES, REMINDERS, "workflow.cli.serve",
            "workflow.cli.files", "workflow.cli.bulk", "workflow.cli.action_plan",
-           "workflow.cli.missing")
+           "workflow.cli.missing", "workflow.cli.views")
 GENERIC_COMMANDS: dict[str, tuple[str, ...]] = {
     "calendar": ("workflow.cli.calendar",),
     **dict.fromkeys(("init", "record", "void", "status", "due", "overdue", "replan", "user",
@@ -35,6 +35,7 @@ GENERIC_COMMANDS: dict[str, tuple[str, ...]] = {
     "serve": ("workflow.cli.serve",),
     "files": ("workflow.cli.files",),
     "bulk": ("workflow.cli.bulk",),
+    "view": ("workflow.cli.views",),
 }
 
 # the features the engine may ask for (workflow/core/feature.py), installed when the command

@@ -34,6 +34,7 @@ from workflow.storage.models import (
     ReminderPreference,
     User,
 )
+from workflow.storage.queries.accounts import officers_under as officers_below
 from workflow.storage.queries.accounts import user_by_login
 
 MAX_LENGTH = 2000  # characters of one comment
@@ -127,6 +128,14 @@ def assignees(s: Session, case: Case) -> list[tuple[str, str]]:
         col(User.active)))
     return sorted(((login, name) for login, name in rows),
                   key=lambda p: (p[1].casefold(), p[0]))
+
+
+def officers_under(s: Session, org: Organisation, limit: int
+                   ) -> list[tuple[str, str, Organisation]]:
+    """(login, name, organisation) of the officers a case of `org`'s subtree may be handed
+    to (those of its own organisation: `assign_responsible`), in the tree's order and by
+    name; at most `limit`."""
+    return officers_below(s, org.path, limit)
 
 
 @dataclass

@@ -72,6 +72,7 @@ _DEFINED_IN = {
                      "ReminderHold", "NoticeRead"), "workflow.storage.models_reminders"),
     **dict.fromkeys(("FileBlob", "FileChunk"), "workflow.storage.models_files"),
     **dict.fromkeys(("CaseComment", "CommentMention"), "workflow.storage.models_comments"),
+    **dict.fromkeys(("SavedView",), "workflow.storage.models_views"),
     **dict.fromkeys(("PublicHit", "PublicCache"), "workflow.storage.models_public"),
     **dict.fromkeys(("ExternalAnalysis", "Subdivision", "Risk", "Recommendation", "PlanItem",
                      "MonitoringReport", "Position"), "workflow.storage.models_planning"),
@@ -135,6 +136,7 @@ if TYPE_CHECKING:  # what mypy and the readers see; at run time `__getattr__` ab
         TelegramLink,
         WorkerState,
     )
+    from workflow.storage.models_views import SavedView
 
 __all__ = [  # the constants, the helpers and every table model
     "DONE_LATE", "DONE_ON_TIME", "EVENT", "NOT_APPLICABLE", "NOT_DONE", "NOT_DONE_RECORD",
@@ -145,6 +147,6 @@ __all__ = [  # the constants, the helpers and every table model
     "NoticeRead",
     "Organisation", "OutboxMessage", "PlanItem", "Position", "ProcessDefinition",
     "Programme", "PublicCache", "PublicHit", "Recommendation", "ReminderHold",
-    "ReminderPreference", "Risk", "Stage", "Subdivision", "TelegramLink", "User",
+    "ReminderPreference", "Risk", "SavedView", "Stage", "Subdivision", "TelegramLink", "User",
     "WebSession", "WorkerState"
 ]

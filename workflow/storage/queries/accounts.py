@@ -101,3 +101,15 @@ def live_feed_by_hash(s: Session, token_hash: str) -> CalendarFeed | None:
     """The calendar feed of a hash if it is not revoked, else None."""
     return s.exec(select(CalendarFeed).where(CalendarFeed.token_hash == token_hash,
                                              col(CalendarFeed.revoked_at).is_(None))).first()
+
+
+def officers_under(s: Session, path: str, limit: int) -> list[tuple[str, str, Organisation]]:
+    """(login, full name, organisation) of the active officers of the organisation at `path`
+    and those below it, in the tree's order then by name; at most `limit`."""
+    rows = s.exec(select(col(User.login), col(User.full_name), Organisation)
+                  .join(Organisation, col(Organisation.id) == User.organisation_id)
+                  .where(User.role == "officer", col(User.active),
+                         col(Organisation.path).startswith(path))
+                  .order_by(col(Organisation.path), col(User.full_name), col(User.login))
+                  .limit(limit))
+    return [(login, name, org) for login, name, org in rows]
