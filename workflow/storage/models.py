@@ -76,7 +76,7 @@ def table_of(model: type[SQLModel]) -> Table:
 # Which module defines each table model (`load_all` builds them all).
 _DEFINED_IN = {
     **dict.fromkeys(("Organisation", "User", "Programme", "Case", "ProcessDefinition", "Stage",
-                     "EventRecord", "EvidenceFile", "AuditRecord", "CaseLink"),
+                     "EventRecord", "EvidenceFile", "AuditRecord", "CaseLink", "ListVersion"),
                    "workflow.storage.models_cases"),
     **dict.fromkeys(("WebSession", "ApiToken", "CalendarFeed", "IdempotencyKey", "Invitation"),
                    "workflow.storage.models_accounts"),
