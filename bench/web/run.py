@@ -798,6 +798,250 @@ def against_floor(url: str, info: dict[str, Any], a: argparse.Namespace,
             srv.stop()
 
 
+WRITTEN_IN_SUBTREE = "right after a write in its subtree"
+
+
+def subtrees(url: str, count: int = 60) -> dict[str, Any]:
+    """The page of "the root page under writes": the top-level organisation (a ministry or a
+    region's akimat, under KZ) with the most overdue stages, its manager, `count` cases of its
+    subtree (for the writes in it) and `count` cases of the other top-level subtrees (for the
+    writes elsewhere), spread over them."""
+    eng = make_engine(url)
+    try:
+        with session(eng) as s:
+            root = s.execute(select(Organisation.id, Organisation.path)
+                             .where(Organisation.code == ROOT_ORG)).one()
+            tops = {path: code for code, path in s.execute(
+                select(Organisation.code, Organisation.path)
+                .where(Organisation.parent_id == root.id))}
+            overdue = Counter()
+            for (path,) in s.execute(select(Stage.subject_path).where(
+                    Stage.status == OPEN, Stage.due_date < TODAY, Stage.case_id.is_not(None))):
+                overdue[path[:path.index("/", len(root.path)) + 1]] += 1
+            top = overdue.most_common(1)[0][0]
+            cases = s.execute(select(Case.id, Organisation.path)
+                              .join(Organisation, Organisation.id == Case.subject_id)
+                              .where(Case.withdrawn_at.is_(None)).order_by(Case.id)).all()
+    finally:
+        eng.dispose()
+    own = [cid for cid, path in cases if path.startswith(top)]
+    other = [cid for cid, path in cases if not path.startswith(top)]
+    spread = lambda ids: ids[::max(1, len(ids) // count)][:count]  # noqa: E731
+    return {"code": tops[top], "path": top, "manager": f"manager.{tops[top].lower()}",
+            "overdue": overdue[top], "overdue_all": sum(overdue.values()),
+            "own_cases": spread(own), "other_cases": spread(other)}
+
+
+def comment_writer(url: str, cases: list[int]) -> Any:
+    """A write in the page's subtree before each request, by this process through the service
+    layer (a comment on one of `cases`, committed): the page's lists are of an older version
+    of its subtree and read again."""
+    from workflow.services.comments import add_comment
+
+    eng = make_engine(url)
+    ctx = svc.Context(KazakhstanCalendar(), load_definition(), TODAY, actor="bench-writer",
+                      language="en")
+    n = [0]
+    lock = threading.Lock()
+
+    def write() -> None:
+        with lock:
+            n[0] += 1
+            k = n[0]
+        with session(eng) as s:
+            add_comment(s, ctx, cases[k % len(cases)], None, f"bench write in subtree {k}")
+            s.commit()
+    return write
+
+
+def paced(servers: list[Server], path: str, cookies: dict[str, str], rate: float,
+          duration: float, before: Any = None) -> dict[str, Any]:
+    """`rate` pages a second spread over `servers` (one client each, its requests at fixed
+    times, `rate / len(servers)` a second, each from its own connection) for `duration`
+    seconds: latencies, and the CPU of all the server processes per page."""
+    latencies: list[float] = []
+    statuses: Counter[str] = Counter()
+    lock = threading.Lock()
+    per = rate / len(servers)
+    t0 = time.perf_counter() + 0.2
+    stop_at = t0 + duration
+
+    def client(i: int, srv: Server) -> None:
+        with httpx.Client(base_url=srv.base, cookies=cookies, timeout=600) as c:
+            k = 0
+            while True:
+                due = t0 + (k + i / len(servers)) / per
+                if due >= stop_at:
+                    break
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+                if before is not None:
+                    before()
+                start = time.perf_counter()
+                try:
+                    outcome = str(c.get(path).status_code)
+                except httpx.HTTPError as exc:
+                    outcome = type(exc).__name__
+                dt = time.perf_counter() - start
+                with lock:
+                    latencies.append(dt * 1e3)
+                    statuses[outcome] += 1
+                k += 1
+
+    load0 = loadavg()
+    cpu0 = sum(x.cpu_seconds() for x in servers)
+    threads = [threading.Thread(target=client, args=(i, x), daemon=True)
+               for i, x in enumerate(servers)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    wall = time.perf_counter() - t0
+    cpu = sum(x.cpu_seconds() for x in servers) - cpu0
+    return {"requests": len(latencies), "wall_s": wall, "rps": len(latencies) / wall,
+            "cpu_ms_per_request": cpu * 1e3 / len(latencies), "statuses": dict(statuses),
+            "loadavg_before": load0, "loadavg_after": loadavg(), "latencies_ms": latencies}
+
+
+def start_writer(url: str, rate: float, cases: list[int]) -> subprocess.Popen:
+    """bench/web/writer.py in a process of its own: `rate` comments a second on `cases`."""
+    env = server_env(url)
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.Popen([sys.executable, str(ROOT / "bench" / "web" / "writer.py"), url,
+                             str(rate), *map(str, cases)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def under_writes(url: str, info: dict[str, Any], a: argparse.Namespace,
+                 previous: Path | None) -> dict[str, Any]:
+    """The root page of a top-level subtree (`subtrees`: its manager's overdue page), kept,
+    under other users' writes elsewhere in the country and right after a write in its subtree:
+    this code, the previous head (`previous`) and the floor, each served by two processes over
+    the same database, loaded at `--page-rate` pages a second spread over the two. For each
+    rate of `--writes` (writes a second; 0: none), bench/web/writer.py writes that often in
+    the other top-level subtrees, in a process of its own, while each code's pages are loaded
+    in turn for `--writes-duration` seconds; then each code's page with a write in its subtree
+    before each request (this process, through the service layer). `--writes-rounds` rounds,
+    the order of the codes alternating. Per phase and code: the CPU of its two processes per
+    page (the median of the rounds), p50 / p95 over every request."""
+    from workflow.services import accounts as auth
+
+    where = subtrees(url)
+    password = "bench-" + uuid.uuid4().hex[:16]
+    eng = make_engine(url)
+    with session(eng) as s:
+        auth.set_password(s, svc.get_user(s, where["manager"]), password, "bench")
+        s.commit()
+    eng.dispose()
+    log(f"root page under writes: {where['manager']}'s overdue page ({where['code']}, "
+        f"{where['overdue']} of {where['overdue_all']} overdue stages)")
+    servers: dict[str, list[Server]] = {}
+    writers: list[subprocess.Popen] = []
+    try:
+        codes: dict[str, Path | None] = {"this": None}
+        if previous is not None:
+            codes["previous"] = previous
+        for name, code in codes.items():
+            servers[name] = [start_server(url, a.workdir, code) for _ in range(2)]
+        servers["floor"] = [start_server(url, a.workdir, floor=True) for _ in range(2)]
+        targets_: dict[str, tuple[str, dict[str, str]]] = {"floor": ("/floor", {})}
+        for name in codes:
+            cookie = log_in(servers[name][0].base, where["manager"], password)
+            targets_[name] = ("/overdue", {"merzim_session": cookie, "merzim_lang": "en"})
+            for srv in servers[name]:  # each process has read the page once (kept)
+                assert httpx.get(srv.base + "/overdue", cookies=targets_[name][1],
+                                 timeout=600).status_code == 200
+        in_subtree = comment_writer(url, where["own_cases"])
+        phases = [f"{rate:g} writes/s elsewhere" for rate in a.writes] + [WRITTEN_IN_SUBTREE]
+        rounds: dict[str, dict[str, list[dict[str, Any]]]] = {p: {} for p in phases}
+        writes: dict[str, list[float]] = {p: [] for p in phases}
+        for i in range(a.writes_rounds):
+            order = list(servers) if i % 2 == 0 else list(servers)[::-1]
+            for rate, phase in zip([*a.writes, None], phases, strict=True):
+                writer = None
+                if rate:
+                    writer = start_writer(url, rate, where["other_cases"])
+                    writers.append(writer)
+                    time.sleep(2)  # its start (imports, engine) out of the timing
+                started = time.perf_counter()
+                for name in order:
+                    if rate is None and name == "floor":
+                        continue  # nothing is kept by the floor: the after-write phase is its own
+                    path, cookies = targets_[name]
+                    r = paced(servers[name], path, cookies, a.page_rate, a.writes_duration,
+                              before=in_subtree if rate is None else None)
+                    rounds[phase].setdefault(name, []).append(r)
+                    log(f"[round {i + 1}] {phase}, {name}: {r['requests']} pages, "
+                        f"{r['cpu_ms_per_request']:.2f} ms CPU/page, p95 "
+                        f"{percentile(r['latencies_ms'], 95):.1f} ms, load "
+                        f"{r['loadavg_before']:.1f}, statuses {r['statuses']}")
+                if writer is not None:
+                    writer.terminate()
+                    out, err = writer.communicate(timeout=60)
+                    writers.remove(writer)
+                    if writer.returncode != 0 or not out.strip():
+                        raise RuntimeError(f"the writer failed: {err[-2000:]}")
+                    writes[phase].append(int(out.split()[-1]) / (time.perf_counter() - started))
+        return {"page": where["manager"], "subtree": where["code"], "page_rate": a.page_rate,
+                **summarised(phases, rounds, writes)}
+    finally:
+        for w in writers:
+            w.kill()
+        for group in servers.values():
+            for srv in group:
+                srv.stop()
+
+
+def summarised(phases: list[str], rounds: dict[str, dict[str, list[dict[str, Any]]]],
+               writes: dict[str, list[float]]) -> dict[str, Any]:
+    """`under_writes`'s rounds per phase and code: CPU per page (the median of the rounds, and
+    over the floor's and over the same code's with no writes), latencies over every request."""
+    result: dict[str, Any] = {"phases": {}}
+    for phase in phases:
+        result["phases"][phase] = {"writes_per_s": writes[phase], "codes": {}}
+        for name, rs in rounds[phase].items():
+            ms = [x for r in rs for x in r["latencies_ms"]]
+            result["phases"][phase]["codes"][name] = {
+                "cpu_ms_per_request": statistics.median(r["cpu_ms_per_request"] for r in rs),
+                "cpu_ms_per_request_rounds": [round(r["cpu_ms_per_request"], 3) for r in rs],
+                "requests": len(ms), "p50_ms": percentile(ms, 50),
+                "p95_ms": percentile(ms, 95), "max_ms": max(ms),
+                "errors": sum(n for r in rs for code, n in r["statuses"].items()
+                              if code != "200"),
+                "loadavg": [min(r["loadavg_before"] for r in rs),
+                            max(r["loadavg_after"] for r in rs)]}
+    floor = result["phases"][phases[0]]["codes"]["floor"]["cpu_ms_per_request"]
+    result["floor_cpu_ms"] = floor
+    for phase in phases:
+        for name, x in result["phases"][phase]["codes"].items():
+            x["over_floor"] = x["cpu_ms_per_request"] / floor
+            x["over_no_writes"] = (x["cpu_ms_per_request"] / result["phases"][phases[0]]
+                                   ["codes"][name]["cpu_ms_per_request"])
+    return result
+
+
+def writes_markdown(r: dict[str, Any]) -> list[str]:
+    names = {"this": "this code", "previous": "previous head", "floor": "floor"}
+    lines = [f"The root page of {r['subtree']} ({r['page']}'s overdue page), "
+             f"{r['page_rate']:g} pages/s over two processes per code:", "",
+             "| phase | writes/s done | code | pages | server CPU ms / page (rounds) "
+             "| × floor | × no writes | p50 ms | p95 ms | max ms | errors | load average |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for phase, p in r["phases"].items():
+        done = (", ".join(f"{w:.1f}" for w in p["writes_per_s"]) if p["writes_per_s"]
+                else "")
+        for name, x in p["codes"].items():
+            lines.append(
+                f"| {phase} | {done} | {names[name]} | {x['requests']} "
+                f"| {x['cpu_ms_per_request']:.2f} ("
+                + ", ".join(f"{c:.2f}" for c in x["cpu_ms_per_request_rounds"])
+                + f") | {x['over_floor']:.1f} | {x['over_no_writes']:.2f} "
+                f"| {x['p50_ms']:.1f} | {x['p95_ms']:.1f} | {x['max_ms']:.0f} | {x['errors']} "
+                f"| {x['loadavg'][0]:.1f}-{x['loadavg'][1]:.1f} |")
+    return [*lines, ""]
+
+
 def ratio_markdown(r: dict[str, Any]) -> list[str]:
     names = {"this": "this code", "written": "this code", "previous": "previous head",
              "floor": "floor"}
@@ -855,6 +1099,9 @@ def run_backend(backend: str, db: Path, info: dict[str, Any], a: argparse.Namesp
         res.update(serve_and_load(f"{backend} current", url, info, a, None))
         if a.ratio_rounds:  # the page against the floor (and the previous head), alternating
             res["floor"] = against_floor(url, info, a, previous_checkout(a.previous, a.workdir)
+                                         if a.previous else None)
+        if a.writes:  # the root page of a subtree under writes elsewhere and in it
+            res["writes"] = under_writes(url, info, a, previous_checkout(a.previous, a.workdir)
                                          if a.previous else None)
         if "previous" in res:
             prev = res["previous"]
@@ -914,6 +1161,8 @@ def markdown(results: list[dict[str, Any]], info: dict[str, Any]) -> str:
         lines.append("")
         if "floor" in r:
             lines += ratio_markdown(r["floor"])
+        if "writes" in r:
+            lines += writes_markdown(r["writes"])
         if "profile" in r:
             lines += ["| where the time goes (median, ms) | wall | this process's CPU |",
                       "|---|---:|---:|"]
@@ -960,6 +1209,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--previous", metavar="REF", default=None,
                    help="also serve this commit (a git worktree under --workdir) over the same "
                         "data first, for the ratio (e.g. f0d45c2)")
+    p.add_argument("--writes", default="", type=lambda v: [float(x) for x in v.split(",") if x],
+                   help="the root page of a subtree under these rates of writes elsewhere "
+                        "(writes a second, e.g. 0,1,5) and right after a write in it, two "
+                        "processes per code ('': not run)")
+    p.add_argument("--writes-rounds", type=int, default=2)
+    p.add_argument("--writes-duration", type=float, default=10.0,
+                   help="seconds per code per phase per round")
+    p.add_argument("--page-rate", type=float, default=10.0,
+                   help="pages a second over a code's two processes (--writes)")
     p.add_argument("--json", metavar="PATH")
     a = p.parse_args(argv)
     db, info = ensure_dataset(a.workdir, a.analyses, a.seed, a.batch, a.stage_rows, a.rebuild)

@@ -115,7 +115,7 @@ def append_many(session: Session, actor: str,
     count = insert_rows(session.connection(), table_of(AuditRecord), _COLUMNS, rows())
     last_id = session.exec(select(AuditRecord.id).order_by(col(AuditRecord.id).desc())
                            .limit(1)).one()
-    versions.move(session, [(a, e, i, b) for a, e, i, b in items], last_id)
+    versions.move(session, items, saved_id(AuditRecord(id=last_id)))
     session.info[_TAIL] = (_innermost(session), last[0][-1])
     session.info.pop(VERSION, None)
     session.info[WROTE] = session.get_transaction()

@@ -109,7 +109,7 @@ def scopes_of(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> set[s
             logins = _logins(p for _, _, p in items)
             if logins:
                 scopes.update(user_scope(u) for u in s.exec(
-                    select(User.id).where(col(User.login).in_(logins))).all())
+                    select(User.id).where(col(User.login).in_(logins))).all() if u is not None)
         elif entity == "organisation":
             found = s.exec(select(Organisation.path)
                            .where(col(Organisation.id).in_(set(ids)))).all()
