@@ -832,26 +832,22 @@ def subtrees(url: str, count: int = 60) -> dict[str, Any]:
             "own_cases": spread(own), "other_cases": spread(other)}
 
 
-def comment_writer(url: str, cases: list[int]) -> Any:
-    """A write in the page's subtree before each request, by this process through the service
-    layer (a comment on one of `cases`, committed): the page's lists are of an older version
-    of its subtree and read again."""
-    from workflow.services.comments import add_comment
-
-    eng = make_engine(url)
-    ctx = svc.Context(KazakhstanCalendar(), load_definition(), TODAY, actor="bench-writer",
-                      language="en")
-    n = [0]
+def subtree_writer(url: str, cases: list[int], code: Path | None) -> tuple[Any, Any]:
+    """A write in the page's subtree before each request: bench/web/writer.py in a process of
+    its own, running `code` (None: this checkout), asked for one comment on one of `cases`
+    at a time and answering once it is committed: the page's lists are then of an older
+    version of its subtree. (the function to call before a request, the process)"""
+    proc = start_writer(url, 0, cases, code, stdin=True)
     lock = threading.Lock()
 
     def write() -> None:
+        assert proc.stdin is not None and proc.stdout is not None
         with lock:
-            n[0] += 1
-            k = n[0]
-        with session(eng) as s:
-            add_comment(s, ctx, cases[k % len(cases)], None, f"bench write in subtree {k}")
-            s.commit()
-    return write
+            proc.stdin.write("w\n")
+            proc.stdin.flush()
+            if proc.stdout.readline().strip() != "ok":
+                raise RuntimeError("the writer stopped")
+    return write, proc
 
 
 def paced(servers: list[Server], path: str, cookies: dict[str, str], rate: float,
@@ -904,25 +900,35 @@ def paced(servers: list[Server], path: str, cookies: dict[str, str], rate: float
             "loadavg_before": load0, "loadavg_after": loadavg(), "latencies_ms": latencies}
 
 
-def start_writer(url: str, rate: float, cases: list[int]) -> subprocess.Popen:
-    """bench/web/writer.py in a process of its own: `rate` comments a second on `cases`."""
+def start_writer(url: str, rate: float, cases: list[int], code: Path | None,
+                 stdin: bool = False) -> subprocess.Popen:
+    """bench/web/writer.py in a process of its own, running `code` (None: this checkout):
+    `rate` comments a second on `cases` (0: one for each line on its stdin)."""
     env = server_env(url)
-    env["PYTHONPATH"] = str(ROOT)
-    return subprocess.Popen([sys.executable, str(ROOT / "bench" / "web" / "writer.py"), url,
+    env["PYTHONPATH"] = str(code or ROOT)
+    proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "web" / "writer.py"), url,
                              str(rate), *map(str, cases)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, stdin=subprocess.PIPE if stdin else None,
+                            text=True)
+    assert proc.stdout is not None
+    if proc.stdout.readline().strip() != "ready":  # its imports and engine: out of the timing
+        proc.kill()
+        raise RuntimeError(f"the writer did not start: {proc.communicate()[1][-2000:]}")
+    return proc
 
 
 def under_writes(url: str, info: dict[str, Any], a: argparse.Namespace,
-                 previous: Path | None) -> dict[str, Any]:
+                 codes: dict[str, Path | None]) -> dict[str, Any]:
     """The root page of a top-level subtree (`subtrees`: its manager's overdue page), kept,
     under other users' writes elsewhere in the country and right after a write in its subtree:
-    this code, the previous head (`previous`) and the floor, each served by two processes over
-    the same database, loaded at `--page-rate` pages a second spread over the two. For each
-    rate of `--writes` (writes a second; 0: none), bench/web/writer.py writes that often in
-    the other top-level subtrees, in a process of its own, while each code's pages are loaded
-    in turn for `--writes-duration` seconds; then each code's page with a write in its subtree
-    before each request (this process, through the service layer). `--writes-rounds` rounds,
+    `codes` (this code: None, or the previous head's checkout) and the floor, each served by
+    two processes over the same database (the previous head refuses a schema newer than its
+    own: it is measured, with a floor beside it, before the copy is upgraded), loaded at
+    `--page-rate` pages a second spread over the two. For each rate of `--writes` (writes a
+    second; 0: none), bench/web/writer.py writes that often in the other top-level subtrees,
+    in a process of its own, while each code's pages are loaded in turn for
+    `--writes-duration` seconds; then each code's page with a write in its subtree before each
+    request (writer.py again, asked for one write at a time). `--writes-rounds` rounds,
     the order of the codes alternating. Per phase and code: the CPU of its two processes per
     page (the median of the rounds), p50 / p95 over every request."""
     from workflow.services import accounts as auth
@@ -930,18 +936,15 @@ def under_writes(url: str, info: dict[str, Any], a: argparse.Namespace,
     where = subtrees(url)
     password = "bench-" + uuid.uuid4().hex[:16]
     eng = make_engine(url)
-    with session(eng) as s:
-        auth.set_password(s, svc.get_user(s, where["manager"]), password, "bench")
-        s.commit()
+    with eng.begin() as conn:  # (SQL: the schema may be the previous head's)
+        conn.execute(text("UPDATE app_user SET password_hash = :h WHERE login = :login"),
+                     {"h": auth.hasher().hash(password), "login": where["manager"]})
     eng.dispose()
     log(f"root page under writes: {where['manager']}'s overdue page ({where['code']}, "
         f"{where['overdue']} of {where['overdue_all']} overdue stages)")
     servers: dict[str, list[Server]] = {}
     writers: list[subprocess.Popen] = []
     try:
-        codes: dict[str, Path | None] = {"this": None}
-        if previous is not None:
-            codes["previous"] = previous
         for name, code in codes.items():
             servers[name] = [start_server(url, a.workdir, code) for _ in range(2)]
         servers["floor"] = [start_server(url, a.workdir, floor=True) for _ in range(2)]
@@ -952,7 +955,9 @@ def under_writes(url: str, info: dict[str, Any], a: argparse.Namespace,
             for srv in servers[name]:  # each process has read the page once (kept)
                 assert httpx.get(srv.base + "/overdue", cookies=targets_[name][1],
                                  timeout=600).status_code == 200
-        in_subtree = comment_writer(url, where["own_cases"])
+        (code,) = codes.values()  # one code per call
+        in_subtree, proc = subtree_writer(url, where["own_cases"], code)
+        writers.append(proc)
         phases = [f"{rate:g} writes/s elsewhere" for rate in a.writes] + [WRITTEN_IN_SUBTREE]
         rounds: dict[str, dict[str, list[dict[str, Any]]]] = {p: {} for p in phases}
         writes: dict[str, list[float]] = {p: [] for p in phases}
@@ -961,9 +966,8 @@ def under_writes(url: str, info: dict[str, Any], a: argparse.Namespace,
             for rate, phase in zip([*a.writes, None], phases, strict=True):
                 writer = None
                 if rate:
-                    writer = start_writer(url, rate, where["other_cases"])
+                    writer = start_writer(url, rate, where["other_cases"], code)
                     writers.append(writer)
-                    time.sleep(2)  # its start (imports, engine) out of the timing
                 started = time.perf_counter()
                 for name in order:
                     if rate is None and name == "floor":
@@ -1074,6 +1078,11 @@ def run_backend(backend: str, db: Path, info: dict[str, Any], a: argparse.Namesp
             leftover.unlink()
         shutil.copyfile(db, copy)
         url = f"sqlite:///{copy}"
+    elif a.postgres_schema:  # a copy kept by an earlier run (--keep-schema), at its revision
+        schema = a.postgres_schema
+        sep = "&" if "?" in a.postgres_url else "?"
+        url = f"{a.postgres_url}{sep}options=-csearch_path%3D{schema}"
+        built_at = revision(make_engine(url))
     else:
         url, schema = copy_to_postgres(db, a.postgres_url, built_at)
     res: dict[str, Any] = {"backend": backend, "dataset_revision": built_at}
@@ -1089,6 +1098,8 @@ def run_backend(backend: str, db: Path, info: dict[str, Any], a: argparse.Namesp
                 res["previous_revision"] = known
             res["previous"] = serve_and_load(f"{backend} previous {a.previous}", url, info, a,
                                              code)
+            if a.writes:  # at its own schema revision: before the copy is upgraded
+                res["writes_previous"] = under_writes(url, info, a, {"previous": code})
         eng = make_engine(url)
         t0 = time.perf_counter()
         upgrade(eng)
@@ -1101,8 +1112,7 @@ def run_backend(backend: str, db: Path, info: dict[str, Any], a: argparse.Namesp
             res["floor"] = against_floor(url, info, a, previous_checkout(a.previous, a.workdir)
                                          if a.previous else None)
         if a.writes:  # the root page of a subtree under writes elsewhere and in it
-            res["writes"] = under_writes(url, info, a, previous_checkout(a.previous, a.workdir)
-                                         if a.previous else None)
+            res["writes"] = under_writes(url, info, a, {"this": None})
         if "previous" in res:
             prev = res["previous"]
             res["same_as_previous"] = {k: prev[k] == res[k] for k in (
@@ -1112,7 +1122,9 @@ def run_backend(backend: str, db: Path, info: dict[str, Any], a: argparse.Namesp
         if a.profile:
             res["profile"] = profile_requests(url, info["token"])
     finally:
-        if schema:
+        if schema and (a.keep_schema or a.postgres_schema):
+            log(f"[{backend}] kept the PostgreSQL schema {schema} (--postgres-schema {schema})")
+        elif schema:
             drop_schema(a.postgres_url, schema)
         if backend == "sqlite":
             for leftover in a.workdir.glob(f"run-{db.name}*"):
@@ -1161,8 +1173,9 @@ def markdown(results: list[dict[str, Any]], info: dict[str, Any]) -> str:
         lines.append("")
         if "floor" in r:
             lines += ratio_markdown(r["floor"])
-        if "writes" in r:
-            lines += writes_markdown(r["writes"])
+        for part in ("writes_previous", "writes"):
+            if part in r:
+                lines += writes_markdown(r[part])
         if "profile" in r:
             lines += ["| where the time goes (median, ms) | wall | this process's CPU |",
                       "|---|---:|---:|"]
@@ -1214,6 +1227,11 @@ def main(argv: list[str] | None = None) -> int:
                         "(writes a second, e.g. 0,1,5) and right after a write in it, two "
                         "processes per code ('': not run)")
     p.add_argument("--writes-rounds", type=int, default=2)
+    p.add_argument("--keep-schema", action="store_true",
+                   help="keep the PostgreSQL copy of the dataset (for --postgres-schema)")
+    p.add_argument("--postgres-schema", metavar="NAME",
+                   help="run on this PostgreSQL copy kept by an earlier run (--keep-schema) "
+                        "instead of copying the dataset again")
     p.add_argument("--writes-duration", type=float, default=10.0,
                    help="seconds per code per phase per round")
     p.add_argument("--page-rate", type=float, default=10.0,

@@ -115,11 +115,12 @@ def append_many(session: Session, actor: str,
     count = insert_rows(session.connection(), table_of(AuditRecord), _COLUMNS, rows())
     last_id = session.exec(select(AuditRecord.id).order_by(col(AuditRecord.id).desc())
                            .limit(1)).one()
-    versions.move(session, items, saved_id(AuditRecord(id=last_id)))
+    head = AuditRecord(id=last_id, **dict(zip(_COLUMNS, last[0], strict=True)))
+    versions.move(session, items, saved_id(head))
     session.info[_TAIL] = (_innermost(session), last[0][-1])
     session.info.pop(VERSION, None)
     session.info[WROTE] = session.get_transaction()
-    _note_head(session, AuditRecord(id=last_id, **dict(zip(_COLUMNS, last[0], strict=True))))
+    _note_head(session, head)
     return count
 
 

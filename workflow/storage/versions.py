@@ -24,7 +24,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, inspect, text
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from workflow.storage.models import Case, ListVersion, Organisation, Programme, User
@@ -42,6 +43,7 @@ OWN_ACTIONS = frozenset((
 # the payload's entries naming people (by login) a write about a case concerns besides the
 # person responsible for it: a hand-over's previous and new officer, a comment's mentions
 PEOPLE = ("from", "to", "mentions")
+PENDING = "merzim.list_versions_pending"  # [transaction, scopes, version] moved at its commit
 _UPSERT = text("INSERT INTO list_version (scope, version) VALUES (:scope, :version) "
                "ON CONFLICT (scope) DO UPDATE SET version = excluded.version")
 
@@ -82,6 +84,39 @@ def _logins(payloads: Iterable[Any]) -> set[str]:
     return found
 
 
+def _loaded(s: Session, model: Any, key: int, *attributes: str) -> tuple | None:
+    """The values of `attributes` of the row `key` of `model` as the session holds it (the
+    write loaded it), read without a statement; None when it does not hold them."""
+    row = s.identity_map.get(identity_key(model, key))
+    if row is None:
+        return None
+    state = inspect(row).dict
+    if any(a not in state for a in attributes):
+        return None
+    return tuple(state[a] for a in attributes)
+
+
+def _cases(s: Session, ids: set[int]) -> list[tuple[str, int | None]] | None:
+    """(subject's path, responsible person) of each case: from the rows the write holds, the
+    others in one statement; None if a case is not found."""
+    found, missing = [], []
+    for i in ids:
+        case = _loaded(s, Case, i, "subject_id", "responsible_id")
+        org = _loaded(s, Organisation, case[0], "path") if case is not None else None
+        if case is None or org is None:
+            missing.append(i)
+        else:
+            found.append((org[0], case[1]))
+    if missing:
+        rows = s.exec(select(Organisation.path, Case.responsible_id)
+                      .join(Organisation, col(Organisation.id) == Case.subject_id)
+                      .where(col(Case.id).in_(missing))).all()
+        if len(rows) != len(missing):
+            return None
+        found += [(p, r) for p, r in rows]
+    return found
+
+
 def scopes_of(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> set[str]:
     """The scopes the writes logged by `records` (action, entity, entity id, payload) may
     change: `{'*'}` when one of them is narrowed to none."""
@@ -99,13 +134,11 @@ def scopes_of(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> set[s
                 return {EVERYTHING}
             scopes.update(user_scope(i) for i in ids)
         elif entity == "case":
-            rows = s.exec(select(Case.id, Organisation.path, Case.responsible_id)
-                          .join(Organisation, col(Organisation.id) == Case.subject_id)
-                          .where(col(Case.id).in_(set(ids)))).all()
-            if len(rows) != len(set(ids)):
+            found = _cases(s, set(ids))
+            if found is None:
                 return {EVERYTHING}
-            paths.update(p for _, p, _ in rows)
-            scopes.update(user_scope(r) for _, _, r in rows if r is not None)
+            paths.update(p for p, _ in found)
+            scopes.update(user_scope(r) for _, r in found if r is not None)
             logins = _logins(p for _, _, p in items)
             if logins:
                 scopes.update(user_scope(u) for u in s.exec(
@@ -133,12 +166,31 @@ def scopes_of(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> set[s
 
 
 def move(s: Session, records: Sequence[tuple[str, str, Any, Any]], version: int) -> None:
-    """Set the versions of the scopes `records` may change to `version` (the last record's
-    id), in the session's transaction."""
+    """Have the versions of the scopes `records` may change set to `version` (the last
+    record's id) when the session's transaction commits: one statement for all its writes,
+    in the transaction (after the appends' lock: versions become visible in commit order);
+    nothing if it is rolled back."""
     scopes = scopes_of(s, records)
-    if scopes:
-        s.connection().execute(_UPSERT, [{"scope": sc, "version": version}
-                                         for sc in sorted(scopes)])
+    if not scopes:
+        return
+    root = s.get_transaction()
+    pending = s.info.get(PENDING)
+    if pending is None or pending[0] is not root:
+        pending = s.info[PENDING] = [root, set(), version]
+        if not s.info.get(PENDING + ".listening"):
+            s.info[PENDING + ".listening"] = True
+            event.listen(s, "before_commit", _before_commit)
+    pending[1].update(scopes)
+    pending[2] = max(pending[2], version)
+
+
+def _before_commit(s: Session) -> None:
+    if s.in_nested_transaction():  # a savepoint released (a bulk item): not the commit
+        return
+    pending = s.info.pop(PENDING, None)
+    if pending is not None and pending[0] is s.get_transaction() and pending[1]:
+        s.connection().execute(_UPSERT, [{"scope": sc, "version": pending[2]}
+                                         for sc in sorted(pending[1])])
 
 
 def read(s: Session, scopes: Sequence[str]) -> dict[str, int]:
