@@ -245,3 +245,29 @@ def test_a_record_of_something_read_moves_no_version(web: Web):
     with statements(web.engine) as sent:
         gulnar.get("/overdue")
     assert not grouped(sent), sent
+
+
+def test_what_each_kind_of_write_moves(web: Web):
+    """The scopes a write's audit records move (workflow/storage/versions.py): a case's
+    subject path and its ancestors', the person responsible and those its payload names; a
+    person's own doings her own scope only; anything not narrowed, every list."""
+    from workflow.storage import versions
+
+    with Session(web.engine) as s:
+        case = svc.get_case(s, web.analyses["kgd"])
+        org = svc.org_by_id(s, case.subject_id)
+        users = {login: svc.get_user(s, login).id for login in ("aigerim", "bolat", "nurlan")}
+        paths = versions.with_ancestors(org.path)
+        assert paths[-1] == org.path and len(paths) == org.path.count("/") - 1
+        assert versions.scopes_of(s, [("analysis.assign", "case", str(case.id),
+                                       {"from": "aigerim", "to": "bolat"})]) == {
+            *paths, f"user:{case.responsible_id}", f"user:{users['aigerim']}",
+            f"user:{users['bolat']}"}
+        assert versions.scopes_of(s, [("notices.read", "user", users["nurlan"], {})]) == {
+            f"user:{users['nurlan']}"}
+        for records in ([("user.set", "user", users["nurlan"], {"role": "admin"})],
+                        [("bulk.record", "case", "*", {})],
+                        [("export.form", "organisation", "MF", {})],
+                        [("risk.add", "risk", 1, {})],
+                        [("event.order", "case", 10**9, {})]):  # no such case
+            assert versions.scopes_of(s, records) == {versions.EVERYTHING}, records
