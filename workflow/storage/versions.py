@@ -134,11 +134,11 @@ def scopes_of(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> set[s
                 return {EVERYTHING}
             scopes.update(user_scope(i) for i in ids)
         elif entity == "case":
-            found = _cases(s, set(ids))
-            if found is None:
+            cases = _cases(s, set(ids))
+            if cases is None:
                 return {EVERYTHING}
-            paths.update(p for p, _ in found)
-            scopes.update(user_scope(r) for _, r in found if r is not None)
+            paths.update(p for p, _ in cases)
+            scopes.update(user_scope(r) for _, r in cases if r is not None)
             logins = _logins(p for _, _, p in items)
             if logins:
                 scopes.update(user_scope(u) for u in s.exec(
