@@ -714,9 +714,10 @@ PAGE_AFTER_WRITE = "GET /overdue right after a write (nothing kept)"
 
 
 def writer(url: str) -> Any:
-    """A write before each request, by this process: one audit record (what every write of
-    merzim appends), so the server's kept lists (web/kit/views.py `kept`) are of an older
-    version and the page reads everything again — the page's cost after any write."""
+    """A write before each request, by this process: one audit record of no known kind (what
+    every write of merzim appends; not narrowed to a subtree, it moves every list's version),
+    so the server's kept lists (web/kit/views.py `kept`) are of an older version and the page
+    reads everything again — the page's cost after a write that concerns it."""
     from workflow.storage import audit
 
     eng = make_engine(url)
@@ -796,9 +797,6 @@ def against_floor(url: str, info: dict[str, Any], a: argparse.Namespace,
     finally:
         for srv in servers.values():
             srv.stop()
-
-
-WRITTEN_IN_SUBTREE = "right after a write in its subtree"
 
 
 def subtrees(url: str, count: int = 60) -> dict[str, Any]:
@@ -917,6 +915,25 @@ def start_writer(url: str, rate: float, cases: list[int], code: Path | None,
     return proc
 
 
+def writes_plan(servers: dict[str, list[Server]], managers: dict[str, str],
+                password: str) -> list[tuple[str, str, str, dict[str, str]]]:
+    """(label, the servers, address, cookies) of each code's page(s) and of the floor, each
+    page read once by each process (kept)."""
+    plan: list[tuple[str, str, str, dict[str, str]]] = []
+    for name in servers:
+        if name == "floor":
+            plan.append(("floor", name, "/floor", {}))
+            continue
+        for suffix, login in managers.items():
+            cookie = log_in(servers[name][0].base, login, password)
+            cookies = {"merzim_session": cookie, "merzim_lang": "en"}
+            plan.append((name + suffix, name, "/overdue", cookies))
+            for srv in servers[name]:
+                assert httpx.get(srv.base + "/overdue", cookies=cookies,
+                                 timeout=600).status_code == 200
+    return plan
+
+
 def under_writes(url: str, info: dict[str, Any], a: argparse.Namespace,
                  codes: dict[str, Path | None]) -> dict[str, Any]:
     """The root page of a top-level subtree (`subtrees`: its manager's overdue page), kept,
@@ -934,11 +951,15 @@ def under_writes(url: str, info: dict[str, Any], a: argparse.Namespace,
     from workflow.services import accounts as auth
 
     where = subtrees(url)
-    password = "bench-" + uuid.uuid4().hex[:16]
+    password = info["password"]  # (the country's manager's: the others' set to it)
+    managers = {"": where["manager"]}  # the page's manager (and, asked, the country's)
+    if a.writes_national:
+        managers[f" · {ROOT_ORG}"] = ROOT_MANAGER
     eng = make_engine(url)
     with eng.begin() as conn:  # (SQL: the schema may be the previous head's)
-        conn.execute(text("UPDATE app_user SET password_hash = :h WHERE login = :login"),
-                     {"h": auth.hasher().hash(password), "login": where["manager"]})
+        for login in [where["manager"]]:
+            conn.execute(text("UPDATE app_user SET password_hash = :h WHERE login = :login"),
+                         {"h": auth.hasher().hash(password), "login": login})
     eng.dispose()
     log(f"root page under writes: {where['manager']}'s overdue page ({where['code']}, "
         f"{where['overdue']} of {where['overdue_all']} overdue stages)")
@@ -948,35 +969,29 @@ def under_writes(url: str, info: dict[str, Any], a: argparse.Namespace,
         for name, code in codes.items():
             servers[name] = [start_server(url, a.workdir, code) for _ in range(2)]
         servers["floor"] = [start_server(url, a.workdir, floor=True) for _ in range(2)]
-        targets_: dict[str, tuple[str, dict[str, str]]] = {"floor": ("/floor", {})}
-        for name in codes:
-            cookie = log_in(servers[name][0].base, where["manager"], password)
-            targets_[name] = ("/overdue", {"merzim_session": cookie, "merzim_lang": "en"})
-            for srv in servers[name]:  # each process has read the page once (kept)
-                assert httpx.get(srv.base + "/overdue", cookies=targets_[name][1],
-                                 timeout=600).status_code == 200
+        plan = writes_plan(servers, managers, password)
         (code,) = codes.values()  # one code per call
         in_subtree, proc = subtree_writer(url, where["own_cases"], code)
         writers.append(proc)
-        phases = [f"{rate:g} writes/s elsewhere" for rate in a.writes] + [WRITTEN_IN_SUBTREE]
+        phases = [f"{rate:g} writes/s outside {where['code']}" for rate in a.writes] + [
+            f"right after a write in {where['code']}"]
         rounds: dict[str, dict[str, list[dict[str, Any]]]] = {p: {} for p in phases}
         writes: dict[str, list[float]] = {p: [] for p in phases}
         for i in range(a.writes_rounds):
-            order = list(servers) if i % 2 == 0 else list(servers)[::-1]
+            order = plan if i % 2 == 0 else plan[::-1]
             for rate, phase in zip([*a.writes, None], phases, strict=True):
                 writer = None
                 if rate:
                     writer = start_writer(url, rate, where["other_cases"], code)
                     writers.append(writer)
                 started = time.perf_counter()
-                for name in order:
+                for label, name, path, cookies in order:
                     if rate is None and name == "floor":
                         continue  # nothing is kept by the floor: the after-write phase is its own
-                    path, cookies = targets_[name]
                     r = paced(servers[name], path, cookies, a.page_rate, a.writes_duration,
                               before=in_subtree if rate is None else None)
-                    rounds[phase].setdefault(name, []).append(r)
-                    log(f"[round {i + 1}] {phase}, {name}: {r['requests']} pages, "
+                    rounds[phase].setdefault(label, []).append(r)
+                    log(f"[round {i + 1}] {phase}, {label}: {r['requests']} pages, "
                         f"{r['cpu_ms_per_request']:.2f} ms CPU/page, p95 "
                         f"{percentile(r['latencies_ms'], 95):.1f} ms, load "
                         f"{r['loadavg_before']:.1f}, statuses {r['statuses']}")
@@ -1027,8 +1042,9 @@ def summarised(phases: list[str], rounds: dict[str, dict[str, list[dict[str, Any
 
 def writes_markdown(r: dict[str, Any]) -> list[str]:
     names = {"this": "this code", "previous": "previous head", "floor": "floor"}
-    lines = [f"The root page of {r['subtree']} ({r['page']}'s overdue page), "
-             f"{r['page_rate']:g} pages/s over two processes per code:", "",
+    lines = [f"The root page of {r['subtree']} ({r['page']}'s overdue page; · {ROOT_ORG}: "
+             f"the country's, {ROOT_MANAGER}), {r['page_rate']:g} pages/s over two processes "
+             "per code:", "",
              "| phase | writes/s done | code | pages | server CPU ms / page (rounds) "
              "| × floor | × no writes | p50 ms | p95 ms | max ms | errors | load average |",
              "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
@@ -1037,7 +1053,7 @@ def writes_markdown(r: dict[str, Any]) -> list[str]:
                 else "")
         for name, x in p["codes"].items():
             lines.append(
-                f"| {phase} | {done} | {names[name]} | {x['requests']} "
+                f"| {phase} | {done} | {names.get(name, name)} | {x['requests']} "
                 f"| {x['cpu_ms_per_request']:.2f} ("
                 + ", ".join(f"{c:.2f}" for c in x["cpu_ms_per_request_rounds"])
                 + f") | {x['over_floor']:.1f} | {x['over_no_writes']:.2f} "
@@ -1227,6 +1243,8 @@ def main(argv: list[str] | None = None) -> int:
                         "(writes a second, e.g. 0,1,5) and right after a write in it, two "
                         "processes per code ('': not run)")
     p.add_argument("--writes-rounds", type=int, default=2)
+    p.add_argument("--writes-national", action="store_true",
+                   help="--writes: the country's root page too (every write is in its subtree)")
     p.add_argument("--keep-schema", action="store_true",
                    help="keep the PostgreSQL copy of the dataset (for --postgres-schema)")
     p.add_argument("--postgres-schema", metavar="NAME",
