@@ -24,6 +24,11 @@ Run from the repository root:
    process and the load generator used.
 4. --profile: cProfile of one /overdue and one /api/v1/overdue request in-process (fastapi
    TestClient over the same application), top functions by cumulative and own time.
+5. --writes 0,1,5: the root page of a region (the top-level subtree with the most overdue
+   stages; with --writes-national the country's too) kept, under other users' writes outside
+   that region at each rate (bench/web/writer.py, a process of its own, through the service
+   layer), and right after a write in the region; each code served by two processes at
+   --page-rate pages a second, against the floor (`under_writes`).
 """
 
 from __future__ import annotations
