@@ -271,3 +271,13 @@ def test_what_each_kind_of_write_moves(web: Web):
                         [("risk.add", "risk", 1, {})],
                         [("event.order", "case", 10**9, {})]):  # no such case
             assert versions.scopes_of(s, records) == {versions.EVERYTHING}, records
+
+
+def test_a_page_looked_at_again_reads_its_versions_in_one_statement(web: Web):
+    """The lists', the bell's: one SELECT of list_version, and nothing else of the lists."""
+    b = web.browser("nurlan")
+    b.get("/overdue")
+    with statements(web.engine) as sent:
+        b.get("/overdue")
+    assert len([st for st in sent if "list_version" in st]) == 1, sent
+    assert not grouped(sent) and not [st for st in sent if UNION.search(st)]
