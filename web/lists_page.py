@@ -74,7 +74,8 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
                   summary=views.kept(pc.s, pc.ctx, (
                       "overdue.summary", scope.id, pc.viewer.org.id, pc.viewer.role,
                       f["stage"], f["year"], f["process"], pc.t.language),
-                      lambda: views.child_counts(counts, scope, orgs, pc.t.language)),
+                      lambda: views.child_counts(counts, scope, orgs, pc.t.language),
+                      scope.path),
                   pager=pager,
                   # the Stage filter offers the chosen procedure's stages (none chosen: every
                   # procedure's, grouped by procedure)

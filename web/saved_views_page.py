@@ -56,22 +56,24 @@ def count(request: Request, pc: PageContext, view: saved_views.Kept) -> int | No
     try:
         if view.path == "/overdue":
             f = _overdue_filters(params)
-            scope, path = views.scope_code(s, viewer, f["org"]), views.only_path(viewer)
+            within_org = views.scope_org(s, viewer, f["org"])
+            scope, path = within_org.code, views.only_path(viewer)
             # the overdue page's own kept counts (web/kit/views.py `overdue_list`)
             counts = views.kept(s, ctx, ("overdue.counts", scope, path, f["stage"], f["year"],
                                          f["process"]), lambda: count_overdue_by_path(
-                s, ctx, scope, f["stage"], f["year"], path, process=f["process"]))
+                s, ctx, scope, f["stage"], f["year"], path, process=f["process"]),
+                within_org.path)
             return sum(counts.values())
         if view.path == "/due":
             within = int_param(params.get("within"), "within", 10)
             if within is None or not 0 <= within <= 250:
                 raise UsageError(key="error.bad_within", value=within)
             process = params.get("process") or None
-            scope = views.scope_code(s, viewer, params.get("org") or None)
-            path = views.only_path(viewer)
+            subtree = views.scope_org(s, viewer, params.get("org") or None)
+            scope, path = subtree.code, views.only_path(viewer)
             return views.kept(s, ctx, ("due.count", scope, path, within, process),
                               lambda: svc.count_due(s, ctx, scope, within, path,
-                                                    process=process))
+                                                    process=process), subtree.path)
         key = ("view.count", view.path, view.query, viewer.user.id, viewer.role,
                viewer.org.id)
         if view.path == "/cases":
@@ -79,10 +81,11 @@ def count(request: Request, pc: PageContext, view: saved_views.Kept) -> int | No
             return views.kept(s, ctx, key, lambda: len(search.find_cases(
                 s, ctx, viewer.org.code, query,
                 lambda f, visibility: sees_person(viewer, f, visibility),  # type: ignore[arg-type]
-                only_path=views.only_path(viewer))))
+                only_path=views.only_path(viewer))), viewer.org.path, viewer.user.id)
         defn = ctx.registry.get(view.path.rsplit("/", 1)[-1])
         asked = registers_page.asked(request, pc, defn, params)
-        return views.kept(s, ctx, key, lambda: len(registers_page.entries(pc, asked)))
+        return views.kept(s, ctx, key, lambda: len(registers_page.entries(pc, asked)),
+                          viewer.org.path, viewer.user.id)
     except MerzimError:
         return None
 
@@ -94,7 +97,8 @@ def listed(request: Request, pc: PageContext) -> list[dict[str, Any]]:
     # audited: the audit chain's head moves)
     kept = views.kept(pc.s, pc.ctx, ("views.of", user.id, user.organisation_id, user.role,
                                      user.active),
-                      lambda: tuple(saved_views.views_of(pc.s, user)))
+                      lambda: tuple(saved_views.views_of(pc.s, user)), pc.viewer.org.path,
+                      user.id)
     return [{**v.as_dict(), "count": count(request, pc, v)} for v in kept]
 
 

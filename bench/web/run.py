@@ -24,6 +24,11 @@ Run from the repository root:
    process and the load generator used.
 4. --profile: cProfile of one /overdue and one /api/v1/overdue request in-process (fastapi
    TestClient over the same application), top functions by cumulative and own time.
+5. --writes 0,1,5: the root page of a region (the top-level subtree with the most overdue
+   stages; with --writes-national the country's too) kept, under other users' writes outside
+   that region at each rate (bench/web/writer.py, a process of its own, through the service
+   layer), and right after a write in the region; each code served by two processes at
+   --page-rate pages a second, against the floor (`under_writes`).
 """
 
 from __future__ import annotations
@@ -709,9 +714,10 @@ PAGE_AFTER_WRITE = "GET /overdue right after a write (nothing kept)"
 
 
 def writer(url: str) -> Any:
-    """A write before each request, by this process: one audit record (what every write of
-    merzim appends), so the server's kept lists (web/kit/views.py `kept`) are of an older
-    version and the page reads everything again — the page's cost after any write."""
+    """A write before each request, by this process: one audit record of no known kind (what
+    every write of merzim appends; not narrowed to a subtree, it moves every list's version),
+    so the server's kept lists (web/kit/views.py `kept`) are of an older version and the page
+    reads everything again — the page's cost after a write that concerns it."""
     from workflow.storage import audit
 
     eng = make_engine(url)
@@ -793,6 +799,269 @@ def against_floor(url: str, info: dict[str, Any], a: argparse.Namespace,
             srv.stop()
 
 
+def subtrees(url: str, count: int = 60) -> dict[str, Any]:
+    """The page of "the root page under writes": the top-level organisation (a ministry or a
+    region's akimat, under KZ) with the most overdue stages, its manager, `count` cases of its
+    subtree (for the writes in it) and `count` cases of the other top-level subtrees (for the
+    writes elsewhere), spread over them."""
+    eng = make_engine(url)
+    try:
+        with session(eng) as s:
+            root = s.execute(select(Organisation.id, Organisation.path)
+                             .where(Organisation.code == ROOT_ORG)).one()
+            tops = {path: code for code, path in s.execute(
+                select(Organisation.code, Organisation.path)
+                .where(Organisation.parent_id == root.id))}
+            overdue = Counter()
+            for (path,) in s.execute(select(Stage.subject_path).where(
+                    Stage.status == OPEN, Stage.due_date < TODAY, Stage.case_id.is_not(None))):
+                overdue[path[:path.index("/", len(root.path)) + 1]] += 1
+            top = overdue.most_common(1)[0][0]
+            cases = s.execute(select(Case.id, Organisation.path)
+                              .join(Organisation, Organisation.id == Case.subject_id)
+                              .where(Case.withdrawn_at.is_(None)).order_by(Case.id)).all()
+    finally:
+        eng.dispose()
+    own = [cid for cid, path in cases if path.startswith(top)]
+    other = [cid for cid, path in cases if not path.startswith(top)]
+    spread = lambda ids: ids[::max(1, len(ids) // count)][:count]  # noqa: E731
+    return {"code": tops[top], "path": top, "manager": f"manager.{tops[top].lower()}",
+            "overdue": overdue[top], "overdue_all": sum(overdue.values()),
+            "own_cases": spread(own), "other_cases": spread(other)}
+
+
+def subtree_writer(url: str, cases: list[int], code: Path | None) -> tuple[Any, Any]:
+    """A write in the page's subtree before each request: bench/web/writer.py in a process of
+    its own, running `code` (None: this checkout), asked for one comment on one of `cases`
+    at a time and answering once it is committed: the page's lists are then of an older
+    version of its subtree. (the function to call before a request, the process)"""
+    proc = start_writer(url, 0, cases, code, stdin=True)
+    lock = threading.Lock()
+
+    def write() -> None:
+        assert proc.stdin is not None and proc.stdout is not None
+        with lock:
+            proc.stdin.write("w\n")
+            proc.stdin.flush()
+            if proc.stdout.readline().strip() != "ok":
+                raise RuntimeError("the writer stopped")
+    return write, proc
+
+
+def paced(servers: list[Server], path: str, cookies: dict[str, str], rate: float,
+          duration: float, before: Any = None) -> dict[str, Any]:
+    """`rate` pages a second spread over `servers` (one client each, its requests at fixed
+    times, `rate / len(servers)` a second, each from its own connection) for `duration`
+    seconds: latencies, and the CPU of all the server processes per page."""
+    latencies: list[float] = []
+    statuses: Counter[str] = Counter()
+    lock = threading.Lock()
+    per = rate / len(servers)
+    t0 = time.perf_counter() + 0.2
+    stop_at = t0 + duration
+
+    def client(i: int, srv: Server) -> None:
+        with httpx.Client(base_url=srv.base, cookies=cookies, timeout=600) as c:
+            k = 0
+            while True:
+                due = t0 + (k + i / len(servers)) / per
+                if due >= stop_at:
+                    break
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+                if before is not None:
+                    before()
+                start = time.perf_counter()
+                try:
+                    outcome = str(c.get(path).status_code)
+                except httpx.HTTPError as exc:
+                    outcome = type(exc).__name__
+                dt = time.perf_counter() - start
+                with lock:
+                    latencies.append(dt * 1e3)
+                    statuses[outcome] += 1
+                k += 1
+
+    load0 = loadavg()
+    cpu0 = sum(x.cpu_seconds() for x in servers)
+    threads = [threading.Thread(target=client, args=(i, x), daemon=True)
+               for i, x in enumerate(servers)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    wall = time.perf_counter() - t0
+    cpu = sum(x.cpu_seconds() for x in servers) - cpu0
+    return {"requests": len(latencies), "wall_s": wall, "rps": len(latencies) / wall,
+            "cpu_ms_per_request": cpu * 1e3 / len(latencies), "statuses": dict(statuses),
+            "loadavg_before": load0, "loadavg_after": loadavg(), "latencies_ms": latencies}
+
+
+def start_writer(url: str, rate: float, cases: list[int], code: Path | None,
+                 stdin: bool = False) -> subprocess.Popen:
+    """bench/web/writer.py in a process of its own, running `code` (None: this checkout):
+    `rate` comments a second on `cases` (0: one for each line on its stdin)."""
+    env = server_env(url)
+    env["PYTHONPATH"] = str(code or ROOT)
+    proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "web" / "writer.py"), url,
+                             str(rate), *map(str, cases)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.PIPE if stdin else None,
+                            text=True)
+    assert proc.stdout is not None
+    if proc.stdout.readline().strip() != "ready":  # its imports and engine: out of the timing
+        proc.kill()
+        raise RuntimeError(f"the writer did not start: {proc.communicate()[1][-2000:]}")
+    return proc
+
+
+def writes_plan(servers: dict[str, list[Server]], managers: dict[str, str],
+                password: str) -> list[tuple[str, str, str, dict[str, str]]]:
+    """(label, the servers, address, cookies) of each code's page(s) and of the floor, each
+    page read once by each process (kept)."""
+    plan: list[tuple[str, str, str, dict[str, str]]] = []
+    for name in servers:
+        if name == "floor":
+            plan.append(("floor", name, "/floor", {}))
+            continue
+        for suffix, login in managers.items():
+            cookie = log_in(servers[name][0].base, login, password)
+            cookies = {"merzim_session": cookie, "merzim_lang": "en"}
+            plan.append((name + suffix, name, "/overdue", cookies))
+            for srv in servers[name]:
+                assert httpx.get(srv.base + "/overdue", cookies=cookies,
+                                 timeout=600).status_code == 200
+    return plan
+
+
+def under_writes(url: str, info: dict[str, Any], a: argparse.Namespace,
+                 codes: dict[str, Path | None]) -> dict[str, Any]:
+    """The root page of a top-level subtree (`subtrees`: its manager's overdue page), kept,
+    under other users' writes elsewhere in the country and right after a write in its subtree:
+    `codes` (this code: None, or the previous head's checkout) and the floor, each served by
+    two processes over the same database (the previous head refuses a schema newer than its
+    own: it is measured, with a floor beside it, before the copy is upgraded), loaded at
+    `--page-rate` pages a second spread over the two. For each rate of `--writes` (writes a
+    second; 0: none), bench/web/writer.py writes that often in the other top-level subtrees,
+    in a process of its own, while each code's pages are loaded in turn for
+    `--writes-duration` seconds; then each code's page with a write in its subtree before each
+    request (writer.py again, asked for one write at a time). `--writes-rounds` rounds,
+    the order of the codes alternating. Per phase and code: the CPU of its two processes per
+    page (the median of the rounds), p50 / p95 over every request."""
+    from workflow.services import accounts as auth
+
+    where = subtrees(url)
+    password = info["password"]  # (the country's manager's: the others' set to it)
+    managers = {"": where["manager"]}  # the page's manager (and, asked, the country's)
+    if a.writes_national:
+        managers[f" · {ROOT_ORG}"] = ROOT_MANAGER
+    eng = make_engine(url)
+    with eng.begin() as conn:  # (SQL: the schema may be the previous head's)
+        for login in [where["manager"]]:
+            conn.execute(text("UPDATE app_user SET password_hash = :h WHERE login = :login"),
+                         {"h": auth.hasher().hash(password), "login": login})
+    eng.dispose()
+    log(f"root page under writes: {where['manager']}'s overdue page ({where['code']}, "
+        f"{where['overdue']} of {where['overdue_all']} overdue stages)")
+    servers: dict[str, list[Server]] = {}
+    writers: list[subprocess.Popen] = []
+    try:
+        for name, code in codes.items():
+            servers[name] = [start_server(url, a.workdir, code) for _ in range(2)]
+        servers["floor"] = [start_server(url, a.workdir, floor=True) for _ in range(2)]
+        plan = writes_plan(servers, managers, password)
+        (code,) = codes.values()  # one code per call
+        in_subtree, proc = subtree_writer(url, where["own_cases"], code)
+        writers.append(proc)
+        phases = [f"{rate:g} writes/s outside {where['code']}" for rate in a.writes] + [
+            f"right after a write in {where['code']}"]
+        rounds: dict[str, dict[str, list[dict[str, Any]]]] = {p: {} for p in phases}
+        writes: dict[str, list[float]] = {p: [] for p in phases}
+        for i in range(a.writes_rounds):
+            order = plan if i % 2 == 0 else plan[::-1]
+            for rate, phase in zip([*a.writes, None], phases, strict=True):
+                writer = None
+                if rate:
+                    writer = start_writer(url, rate, where["other_cases"], code)
+                    writers.append(writer)
+                started = time.perf_counter()
+                for label, name, path, cookies in order:
+                    if rate is None and name == "floor":
+                        continue  # nothing is kept by the floor: the after-write phase is its own
+                    r = paced(servers[name], path, cookies, a.page_rate, a.writes_duration,
+                              before=in_subtree if rate is None else None)
+                    rounds[phase].setdefault(label, []).append(r)
+                    log(f"[round {i + 1}] {phase}, {label}: {r['requests']} pages, "
+                        f"{r['cpu_ms_per_request']:.2f} ms CPU/page, p95 "
+                        f"{percentile(r['latencies_ms'], 95):.1f} ms, load "
+                        f"{r['loadavg_before']:.1f}, statuses {r['statuses']}")
+                if writer is not None:
+                    writer.terminate()
+                    out, err = writer.communicate(timeout=60)
+                    writers.remove(writer)
+                    if writer.returncode != 0 or not out.strip():
+                        raise RuntimeError(f"the writer failed: {err[-2000:]}")
+                    writes[phase].append(int(out.split()[-1]) / (time.perf_counter() - started))
+        return {"page": where["manager"], "subtree": where["code"], "page_rate": a.page_rate,
+                **summarised(phases, rounds, writes)}
+    finally:
+        for w in writers:
+            w.kill()
+        for group in servers.values():
+            for srv in group:
+                srv.stop()
+
+
+def summarised(phases: list[str], rounds: dict[str, dict[str, list[dict[str, Any]]]],
+               writes: dict[str, list[float]]) -> dict[str, Any]:
+    """`under_writes`'s rounds per phase and code: CPU per page (the median of the rounds, and
+    over the floor's and over the same code's with no writes), latencies over every request."""
+    result: dict[str, Any] = {"phases": {}}
+    for phase in phases:
+        result["phases"][phase] = {"writes_per_s": writes[phase], "codes": {}}
+        for name, rs in rounds[phase].items():
+            ms = [x for r in rs for x in r["latencies_ms"]]
+            result["phases"][phase]["codes"][name] = {
+                "cpu_ms_per_request": statistics.median(r["cpu_ms_per_request"] for r in rs),
+                "cpu_ms_per_request_rounds": [round(r["cpu_ms_per_request"], 3) for r in rs],
+                "requests": len(ms), "p50_ms": percentile(ms, 50),
+                "p95_ms": percentile(ms, 95), "max_ms": max(ms),
+                "errors": sum(n for r in rs for code, n in r["statuses"].items()
+                              if code != "200"),
+                "loadavg": [min(r["loadavg_before"] for r in rs),
+                            max(r["loadavg_after"] for r in rs)]}
+    floor = result["phases"][phases[0]]["codes"]["floor"]["cpu_ms_per_request"]
+    result["floor_cpu_ms"] = floor
+    for phase in phases:
+        for name, x in result["phases"][phase]["codes"].items():
+            x["over_floor"] = x["cpu_ms_per_request"] / floor
+            x["over_no_writes"] = (x["cpu_ms_per_request"] / result["phases"][phases[0]]
+                                   ["codes"][name]["cpu_ms_per_request"])
+    return result
+
+
+def writes_markdown(r: dict[str, Any]) -> list[str]:
+    names = {"this": "this code", "previous": "previous head", "floor": "floor"}
+    lines = [f"The root page of {r['subtree']} ({r['page']}'s overdue page; · {ROOT_ORG}: "
+             f"the country's, {ROOT_MANAGER}), {r['page_rate']:g} pages/s over two processes "
+             "per code:", "",
+             "| phase | writes/s done | code | pages | server CPU ms / page (rounds) "
+             "| × floor | × no writes | p50 ms | p95 ms | max ms | errors | load average |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for phase, p in r["phases"].items():
+        done = (", ".join(f"{w:.1f}" for w in p["writes_per_s"]) if p["writes_per_s"]
+                else "")
+        for name, x in p["codes"].items():
+            lines.append(
+                f"| {phase} | {done} | {names.get(name, name)} | {x['requests']} "
+                f"| {x['cpu_ms_per_request']:.2f} ("
+                + ", ".join(f"{c:.2f}" for c in x["cpu_ms_per_request_rounds"])
+                + f") | {x['over_floor']:.1f} | {x['over_no_writes']:.2f} "
+                f"| {x['p50_ms']:.1f} | {x['p95_ms']:.1f} | {x['max_ms']:.0f} | {x['errors']} "
+                f"| {x['loadavg'][0]:.1f}-{x['loadavg'][1]:.1f} |")
+    return [*lines, ""]
+
+
 def ratio_markdown(r: dict[str, Any]) -> list[str]:
     names = {"this": "this code", "written": "this code", "previous": "previous head",
              "floor": "floor"}
@@ -825,6 +1094,11 @@ def run_backend(backend: str, db: Path, info: dict[str, Any], a: argparse.Namesp
             leftover.unlink()
         shutil.copyfile(db, copy)
         url = f"sqlite:///{copy}"
+    elif a.postgres_schema:  # a copy kept by an earlier run (--keep-schema), at its revision
+        schema = a.postgres_schema
+        sep = "&" if "?" in a.postgres_url else "?"
+        url = f"{a.postgres_url}{sep}options=-csearch_path%3D{schema}"
+        built_at = revision(make_engine(url))
     else:
         url, schema = copy_to_postgres(db, a.postgres_url, built_at)
     res: dict[str, Any] = {"backend": backend, "dataset_revision": built_at}
@@ -840,6 +1114,8 @@ def run_backend(backend: str, db: Path, info: dict[str, Any], a: argparse.Namesp
                 res["previous_revision"] = known
             res["previous"] = serve_and_load(f"{backend} previous {a.previous}", url, info, a,
                                              code)
+            if a.writes:  # at its own schema revision: before the copy is upgraded
+                res["writes_previous"] = under_writes(url, info, a, {"previous": code})
         eng = make_engine(url)
         t0 = time.perf_counter()
         upgrade(eng)
@@ -851,6 +1127,8 @@ def run_backend(backend: str, db: Path, info: dict[str, Any], a: argparse.Namesp
         if a.ratio_rounds:  # the page against the floor (and the previous head), alternating
             res["floor"] = against_floor(url, info, a, previous_checkout(a.previous, a.workdir)
                                          if a.previous else None)
+        if a.writes:  # the root page of a subtree under writes elsewhere and in it
+            res["writes"] = under_writes(url, info, a, {"this": None})
         if "previous" in res:
             prev = res["previous"]
             res["same_as_previous"] = {k: prev[k] == res[k] for k in (
@@ -860,7 +1138,9 @@ def run_backend(backend: str, db: Path, info: dict[str, Any], a: argparse.Namesp
         if a.profile:
             res["profile"] = profile_requests(url, info["token"])
     finally:
-        if schema:
+        if schema and (a.keep_schema or a.postgres_schema):
+            log(f"[{backend}] kept the PostgreSQL schema {schema} (--postgres-schema {schema})")
+        elif schema:
             drop_schema(a.postgres_url, schema)
         if backend == "sqlite":
             for leftover in a.workdir.glob(f"run-{db.name}*"):
@@ -909,6 +1189,9 @@ def markdown(results: list[dict[str, Any]], info: dict[str, Any]) -> str:
         lines.append("")
         if "floor" in r:
             lines += ratio_markdown(r["floor"])
+        for part in ("writes_previous", "writes"):
+            if part in r:
+                lines += writes_markdown(r[part])
         if "profile" in r:
             lines += ["| where the time goes (median, ms) | wall | this process's CPU |",
                       "|---|---:|---:|"]
@@ -955,6 +1238,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--previous", metavar="REF", default=None,
                    help="also serve this commit (a git worktree under --workdir) over the same "
                         "data first, for the ratio (e.g. f0d45c2)")
+    p.add_argument("--writes", default="", type=lambda v: [float(x) for x in v.split(",") if x],
+                   help="the root page of a subtree under these rates of writes elsewhere "
+                        "(writes a second, e.g. 0,1,5) and right after a write in it, two "
+                        "processes per code ('': not run)")
+    p.add_argument("--writes-rounds", type=int, default=2)
+    p.add_argument("--writes-national", action="store_true",
+                   help="--writes: the country's root page too (every write is in its subtree)")
+    p.add_argument("--keep-schema", action="store_true",
+                   help="keep the PostgreSQL copy of the dataset (for --postgres-schema)")
+    p.add_argument("--postgres-schema", metavar="NAME",
+                   help="run on this PostgreSQL copy kept by an earlier run (--keep-schema) "
+                        "instead of copying the dataset again")
+    p.add_argument("--writes-duration", type=float, default=10.0,
+                   help="seconds per code per phase per round")
+    p.add_argument("--page-rate", type=float, default=10.0,
+                   help="pages a second over a code's two processes (--writes)")
     p.add_argument("--json", metavar="PATH")
     a = p.parse_args(argv)
     db, info = ensure_dataset(a.workdir, a.analyses, a.seed, a.batch, a.stage_rows, a.rebuild)

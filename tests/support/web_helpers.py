@@ -33,7 +33,12 @@ from sqlmodel import Session, select
 from starlette.routing import Mount
 
 from calendars import KazakhstanCalendar
-from tests.support.databases import BACKENDS, database_from_template, dump_tables
+from tests.support.databases import (
+    BACKENDS,
+    LIST_VERSIONS,
+    database_from_template,
+    dump_tables,
+)
 from tests.support.databases import _reflected as reflected_tables
 from web.app import create_app
 from workflow import services as svc
@@ -98,7 +103,7 @@ def without_audit(engine, meta: MetaData | None = None) -> dict[str, list[tuple]
     out = {}
     with engine.connect() as conn:
         for name, table in sorted(meta.tables.items()):
-            if name == "audit_log":
+            if name in ("audit_log", LIST_VERSIONS):
                 continue
             keys = list(table.primary_key.columns) or [c for c in table.c
                                                         if c.type.__class__.__name__ != "JSON"]

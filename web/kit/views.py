@@ -35,7 +35,12 @@ SORTS: dict[str, Callable[[StageRow], tuple[Any, ...]]] = {
 
 def scope_code(s: Session, viewer: Viewer, org: str | None) -> str:
     """The organisation whose subtree a list covers: the filter if visible, else the viewer's."""
-    return visible_org(s, viewer, org).code if org else viewer.org.code
+    return scope_org(s, viewer, org).code
+
+
+def scope_org(s: Session, viewer: Viewer, org: str | None) -> Organisation:
+    """The organisation whose subtree a list covers (`scope_code`)."""
+    return visible_org(s, viewer, org) if org else viewer.org
 
 
 def _filtered(rows: Sequence[R], viewer: Viewer, stage: str | None, year: int | None,
@@ -87,14 +92,16 @@ def overdue_list(s: Session, ctx: svc.Context, viewer: Viewer, page: int, query:
     list): the counts in one GROUP BY (their sum is the list's length), then one page in the
     list's order with ORDER BY … LIMIT. Same rows as `paginate(overdue_rows(…))`. Both kept
     across requests until the data changes (`kept`)."""
-    scope, path = scope_code(s, viewer, org), only_path(viewer)
+    within = scope_org(s, viewer, org)
+    scope, path = within.code, only_path(viewer)
     where = (scope, path, stage, year, process)
+    read_versions(s, viewer)
     counts = kept(s, ctx, ("overdue.counts", *where), lambda: count_overdue_by_path(
-        s, ctx, scope, stage, year, path, process=process))
+        s, ctx, scope, stage, year, path, process=process), within.path)
     first, pager = pages(sum(counts.values()), page, query, size)
     rows = kept(s, ctx, ("overdue.rows", *where, sort, desc, first, size), lambda: svc.overdue(
         s, ctx, scope, stage, year, path, limit=size, offset=first, process=process, sort=sort,
-        desc=desc)) if counts else []
+        desc=desc), within.path) if counts else []
     return rows, pager, counts
 
 
@@ -103,37 +110,53 @@ def due_list(s: Session, ctx: svc.Context, viewer: Viewer, within: int, page: in
              size: int = PAGE_SIZE) -> tuple[list[StageRow], dict[str, Any]]:
     """The due page's rows and pager: counted with COUNT, one page with ORDER BY … LIMIT.
     Same rows as `paginate(due_rows(…))`; both kept across requests until the data changes."""
-    scope, path = scope_code(s, viewer, org), only_path(viewer)
+    subtree = scope_org(s, viewer, org)
+    scope, path = subtree.code, only_path(viewer)
     where = (scope, path, within, process)
+    read_versions(s, viewer)
     total = kept(s, ctx, ("due.count", *where), lambda: svc.count_due(
-        s, ctx, scope, within, path, process=process))
+        s, ctx, scope, within, path, process=process), subtree.path)
     first, pager = pages(total, page, query, size)
     rows = kept(s, ctx, ("due.rows", *where, first, size), lambda: svc.due_within(
-        s, ctx, scope, within, path, limit=size, offset=first, process=process)) if total else []
+        s, ctx, scope, within, path, limit=size, offset=first, process=process),
+        subtree.path) if total else []
     return rows, pager
 
 
 # The lists' reads kept across requests, per database (engine): the overdue and due lists'
-# counts and pages and the menu's counts, by everything they are read from — what is asked
-# (scope, filters, page), the day, the calendar, the definitions, the language, and the data's
-# version (`svc.data_version`, the audit chain's head: every write that changes a stage, a case,
-# an assignment or an organisation moves it, on any node). A manager's root overdue page counts
-# the whole country's overdue stages; a second look, or a colleague's, costs one statement.
-# Bounded in entries; the time limit only frees memory (a changed version is a new key).
+# counts and pages, the menu's counts and the bell, by everything they are read from — what is
+# asked (scope, filters, page), the day, the calendar, the definitions, the language, and the
+# versions of what they read (`svc.list_versions`): the subtree's (moved by every write about a
+# case, a programme or an organisation in it, on any node), the reader's own for her bell (her
+# read marks, mutes, preferences, the cases she answers for), and that of every list (a write
+# narrowed to neither). A write in one district leaves the other subtrees' lists kept; a
+# manager's root overdue page counts the whole country's overdue stages, and a second look, or
+# a colleague's, costs one statement. Bounded in entries; the time limit only frees memory (a
+# changed version is a new key).
 LIST_CACHE_ENTRIES, LIST_CACHE_SECONDS = 256, 600
 _LISTS: weakref.WeakKeyDictionary[Any, TTLCache] = weakref.WeakKeyDictionary()
 _LISTS_LOCK = threading.Lock()
 
 
-def kept(s: Session, ctx: svc.Context, key: tuple[Any, ...], read: Callable[[], T]) -> T:
-    """`read()`'s answer for `key`, read once per version of the data (what it returns is
-    shared between requests and threads: frozen rows, counts nobody changes). A transaction
-    that has written and not committed reads for itself: its answer is nobody else's."""
-    version = svc.data_version(s)
+def read_versions(s: Session, viewer: Viewer) -> None:
+    """Read at once the versions a page of lists asks for: her subtree's, every list's and her
+    own (the bell's), one statement instead of one for the lists and one for the bell (then
+    kept for the transaction: `svc.list_versions`)."""
+    svc.list_versions(s, viewer.org.path, viewer.user.id)
+
+
+def kept(s: Session, ctx: svc.Context, key: tuple[Any, ...], read: Callable[[], T], path: str,
+         user: int | None = None) -> T:
+    """`read()`'s answer for `key`, read once per version of what it reads: the stages, cases
+    and organisations of the subtree at `path` and, with `user`, that person's own (what it
+    returns is shared between requests and threads: frozen rows, counts nobody changes). A
+    transaction that has written and not committed reads for itself: its answer is nobody
+    else's."""
+    version = svc.list_versions(s, path, user)
     if version is None:
         return read()
     full = (version, ctx.today, id(ctx.calendar), id(ctx.processes), ctx.language,
-            ctx.own_off, key)
+            ctx.own_off, path, user, key)
     bind = s.get_bind()
     with _LISTS_LOCK:
         cache = _LISTS.get(bind)
@@ -404,12 +427,14 @@ def menu_counts(s: Session, ctx: svc.Context, viewer: Viewer,
     `overdue`: already counted, by the unfiltered overdue page) and those of her own work (the
     cases she answers for)."""
     path, code, unassigned = only_path(viewer), viewer.org.code, unassigned_of(viewer)
+    own = viewer.org.path
+    read_versions(s, viewer)
     return {"overdue": overdue if overdue is not None else kept(
                 s, ctx, ("menu.overdue", code, path),
-                lambda: svc.count_overdue(s, ctx, code, only_path=path)),
+                lambda: svc.count_overdue(s, ctx, code, only_path=path), own),
             "mine": kept(s, ctx, ("menu.mine", viewer.user.id, unassigned, code, path),
                          lambda: svc.count_my_overdue(s, ctx, viewer.user.id, unassigned, code,
-                                                      path))}
+                                                      path), own)}
 
 
 def unassigned_of(viewer: Viewer) -> int | None:
@@ -449,4 +474,5 @@ def bulk_assignees(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None
         return {"groups": list(groups.values()), "more": len(rows) > BULK_ASSIGNEES}
 
     # kept until the data changes (a user added, moved or switched off is audited)
-    return kept(s, ctx, ("bulk.assignees", scope.id, officer, own_id, language), read)
+    return kept(s, ctx, ("bulk.assignees", scope.id, officer, own_id, language), read,
+                scope.path)

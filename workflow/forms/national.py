@@ -694,7 +694,7 @@ def record_export(s: Session, actor: str, org_code: str, produced: Produced) -> 
                  {"form": NAME, "year": data.year, "lang": data.language,
                   "figures": sum(len(sec.figures) for sec in data.sections),
                   "persons_shown": produced.persons_shown,
-                  "persons_hidden": produced.persons_hidden})
+                  "persons_hidden": produced.persons_hidden}, changes=False)
 
 
 __all__ = ["XLSX", "NationalData", "Produced", "national_data", "produce", "file_name",

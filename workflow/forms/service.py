@@ -590,7 +590,7 @@ def record_export(s: Session, actor: str, org_code: str, produced: Produced) -> 
     audit.append(s, actor, "export.form", "organisation", org_code,
                  {"appendix": data.n, "year": data.year, "lang": data.language,
                   "lines": len(data.lines), "persons_shown": produced.persons_shown,
-                  "persons_hidden": produced.persons_hidden})
+                  "persons_hidden": produced.persons_hidden}, changes=False)
 
 
 def line_counts(s: Session, ctx: Context, org_code: str, year: int) -> dict[int, int]:

@@ -228,14 +228,17 @@ def api_mark_read(request: Request, body: ReadIn, a: ApiContext = Depends()) -> 
 
 class MenuPart:
     """The bell's unread count, for the menu of every page (web/kit/page.py): one SELECT
-    (`service.centre`), kept across requests until the data changes (`views.kept`: her reads,
-    mutes, snoozes and preferences are in the audit chain as every other write)."""
+    (`service.centre`), kept across requests until what it reads changes (`views.kept`): her
+    own version (her reads, mutes, snoozes and preferences; the cases she answers for, is
+    handed or named in) and her organisation's subtree (the cases of her organisation nobody
+    answers for, a manager's escalations); another person's read marks leave it kept."""
 
     def counts(self, request: Request, pc: PageContext) -> dict[str, int]:
         user, before, policy = pc.viewer.user, org_before(request), org_policy(request)
         return {"unread": views.kept(
             pc.s, pc.ctx, ("bell", user.id, user.organisation_id, user.role, before, policy),
-            lambda: service.unread_count(pc.s, pc.ctx, user, before, policy))}
+            lambda: service.unread_count(pc.s, pc.ctx, user, before, policy),
+            pc.viewer.org.path, pc.viewer.user.id)}
 
 
 MENU_PART = MenuPart()

@@ -571,7 +571,7 @@ def record_export(s: Session, actor: str, package: Package) -> None:
     """The package written by the command line, in the audit log (its forms may name persons),
     in the caller's transaction."""
     audit.append(s, actor, "export.package", "programme", package.programme_id,
-                 export_details(package))
+                 export_details(package), changes=False)
 
 
 def summary(package: Package) -> list[dict[str, Any]]:

@@ -30,7 +30,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
     "core.decide": ("next_events",),
     "services.context": ("Context",),
     "services.lists": ("count_due", "count_my_overdue", "count_overdue", "count_stages",
-                       "data_version", "due_within", "my_work", "open_stages", "overdue"),
+                       "list_versions", "due_within", "my_work", "open_stages", "overdue"),
     "services.lookup": ("find_case", "find_org", "find_programme", "get_analysis", "get_case",
                         "get_org", "get_user", "org_by_id", "org_of", "user_by_id"),
     "services.opening": ("Planned", "open_checked"),

@@ -271,7 +271,8 @@ def audit_person_view(s: Session, ctx: Context, view: CaseView) -> None:
 
 def audit_person_seen(s: Session, ctx: Context, case_id: int, shown: bool) -> None:
     """A case about a person seen, with its person shown or hidden (procedures.md)."""
-    audit.append(s, ctx.actor, "view.person_case", "case", case_id, {"person_shown": shown})
+    audit.append(s, ctx.actor, "view.person_case", "case", case_id, {"person_shown": shown},
+                 changes=False)
 
 
 def too_long(defn: Definition, cal, start: date, end: date) -> list[dict[str, Any]]:

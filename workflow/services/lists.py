@@ -18,7 +18,7 @@ from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.services.organisations import local_name
 from workflow.services.views import DoneRow, MyWork, OverdueRow, StageRow
-from workflow.storage import audit
+from workflow.storage import audit, versions
 from workflow.storage.models import (
     DONE_LATE,
     DONE_ON_TIME,
@@ -29,26 +29,31 @@ from workflow.storage.models import (
     User,
     table_of,
 )
-from workflow.storage.queries import audit as audit_queries
 from workflow.storage.queries import in_subtree
 
 
-def data_version(s: Session) -> int | None:
-    """What changes whenever a list's rows may change, for caches of lists kept across
-    requests (web/kit/views.py): the audit chain's head. Every write that changes a stage, a
-    case, an assignment or an organisation appends to the chain in its own transaction, and
-    appends are serialised until commit, so heads become visible in the order they were
-    written: a request that sees head N sees every write up to N. Read once per transaction
-    (an append in it drops the memo: storage/audit.py); one statement on the primary key.
-    None in a transaction that has written and not committed: what it reads is its own (and
-    may be rolled back), no version anyone else shares."""
+def list_versions(s: Session, path: str, user: int | None = None) -> tuple[int, ...] | None:
+    """What changes whenever a list of the subtree at `path` (and, with `user`, of that
+    person's own) may change, for caches of lists kept across requests (web/kit/views.py): the
+    versions of the subtree's root path, of the person and of every list (storage/versions.py),
+    each moved by a write that may change what it holds, in the write's own transaction.
+    Appends to the audit chain are serialised until commit, so versions become visible in the
+    order they were written: a request that reads version N of a scope sees every write up to
+    N in it. Read once per transaction (an append in it drops the memo: storage/audit.py), the
+    scopes not read yet in one statement on the primary key. None in a transaction that has written and not
+    committed: what it reads is its own (and may be rolled back), no version anyone shares."""
     if audit.wrote(s):
         return None
-    tx, known = s.get_transaction(), s.info.get(audit.VERSION)
-    if known is None or tx is None or known[0] is not tx:
-        known = (None, audit_queries.head_id(s))
-        s.info[audit.VERSION] = (s.get_transaction(), known[1])
-    return known[1]
+    scopes = (versions.EVERYTHING, path) if user is None else (
+        versions.EVERYTHING, path, versions.user_scope(user))
+    tx, memo = s.get_transaction(), s.info.get(audit.VERSION)
+    if memo is None or tx is None or memo[0] is not tx:
+        memo = s.info[audit.VERSION] = (s.get_transaction(), {})
+    known: dict[str, int] = memo[1]
+    missing = [sc for sc in scopes if sc not in known]
+    if missing:
+        known.update(versions.read(s, missing))
+    return tuple(known[sc] for sc in scopes)
 
 
 def _process(ctx: Context, process: str | None) -> list:

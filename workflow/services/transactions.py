@@ -139,7 +139,7 @@ def audited(s: Session, actor: str, action: str, entity: str, entity_id: Any,
     """Append an audit record and commit it (with whatever else the session holds; on a
     deferred session too: a refusal's record must outlast the request's rollback)."""
     try:
-        audit.append(s, actor, action, entity, entity_id, payload)
+        audit.append(s, actor, action, entity, entity_id, payload, changes=False)
         # on a deferred session this commits what it holds: the write's savepoints and key
         commit(s, write=bool(s.info.get(DEFERRED)))
     except BaseException:
@@ -152,7 +152,7 @@ def refused(s: Session, actor: str, action: str, entity: str, entity_id: Any,
     """Undo what a refused use case did and keep the refusal: nothing else is stored."""
     s.rollback()
     try:
-        audit.append(s, actor, action, entity, entity_id, payload)
+        audit.append(s, actor, action, entity, entity_id, payload, changes=False)
         commit(s, write=False)
     except BaseException:
         s.rollback()

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlmodel import Session, col, select
 
-from workflow.storage import checkpoint
+from workflow.storage import checkpoint, versions
 from workflow.storage.bulkinsert import insert_rows
 from workflow.storage.db import begin_write
 from workflow.storage.models import AuditRecord, table_of
@@ -38,8 +38,10 @@ def now_iso() -> str:
 
 
 def append(session: Session, actor: str, action: str, entity: str, entity_id: Any,
-           payload: Any) -> AuditRecord:
-    """Add one record at the end of the chain (in the caller's transaction).
+           payload: Any, changes: bool = True) -> AuditRecord:
+    """Add one record at the end of the chain (in the caller's transaction). `changes`: the
+    record is of a write, which moves the versions of the lists it may change (storage/
+    versions.py); False for a record of something read (an export, a view, a refusal).
 
     Appends are serialised before the tail is read: an advisory lock on PostgreSQL, the
     database's write lock (BEGIN IMMEDIATE) on SQLite; a unique index on prev_hash refuses a
@@ -51,6 +53,8 @@ def append(session: Session, actor: str, action: str, entity: str, entity_id: An
                       hash=record_hash(prev, at, actor, action, entity, eid, body))
     session.add(rec)
     session.flush()
+    if changes:
+        versions.move(session, [(action, entity, eid, payload)], saved_id(rec))
     session.info[_TAIL] = (_innermost(session), rec.hash)
     session.info.pop(VERSION, None)  # the session's data changed: read the version again
     session.info[WROTE] = session.get_transaction()
@@ -111,15 +115,18 @@ def append_many(session: Session, actor: str,
     count = insert_rows(session.connection(), table_of(AuditRecord), _COLUMNS, rows())
     last_id = session.exec(select(AuditRecord.id).order_by(col(AuditRecord.id).desc())
                            .limit(1)).one()
+    head = AuditRecord(id=last_id, **dict(zip(_COLUMNS, last[0], strict=True)))
+    versions.move(session, items, saved_id(head))
     session.info[_TAIL] = (_innermost(session), last[0][-1])
     session.info.pop(VERSION, None)
     session.info[WROTE] = session.get_transaction()
-    _note_head(session, AuditRecord(id=last_id, **dict(zip(_COLUMNS, last[0], strict=True))))
+    _note_head(session, head)
     return count
 
 
-# services.lists.data_version's memo of the chain's head in a session (dropped by every append)
-VERSION = "merzim.data_version"
+# services.lists.list_versions's memo of the lists' versions read in a session's transaction
+# (dropped by every append)
+VERSION = "merzim.list_versions"
 WROTE = "merzim.audit_wrote"  # the (outermost) transaction that last appended
 
 

@@ -64,7 +64,7 @@ def table_of(model: type[SQLModel]) -> Table:
 # Which module defines each table model (`load_all` builds them all).
 _DEFINED_IN = {
     **dict.fromkeys(("Organisation", "User", "Programme", "Case", "ProcessDefinition", "Stage",
-                     "EventRecord", "EvidenceFile", "AuditRecord", "CaseLink"),
+                     "EventRecord", "EvidenceFile", "AuditRecord", "CaseLink", "ListVersion"),
                    "workflow.storage.models_cases"),
     **dict.fromkeys(("WebSession", "ApiToken", "CalendarFeed", "IdempotencyKey", "Invitation"),
                    "workflow.storage.models_accounts"),
@@ -109,6 +109,7 @@ if TYPE_CHECKING:  # what mypy and the readers see; at run time `__getattr__` ab
         CaseLink,
         EventRecord,
         EvidenceFile,
+        ListVersion,
         Organisation,
         ProcessDefinition,
         Programme,
@@ -144,7 +145,7 @@ __all__ = [  # the constants, the helpers and every table model
     "ApiToken", "AuditRecord", "CalendarFeed", "Case", "CaseComment", "CaseLink",
     "CommentMention", "EventRecord", "EvidenceFile",
     "ExternalAnalysis", "FileBlob", "FileChunk", "IdempotencyKey", "Invitation", "Lease", "MonitoringReport",
-    "NoticeRead",
+    "ListVersion", "NoticeRead",
     "Organisation", "OutboxMessage", "PlanItem", "Position", "ProcessDefinition",
     "Programme", "PublicCache", "PublicHit", "Recommendation", "ReminderHold",
     "ReminderPreference", "Risk", "SavedView", "Stage", "Subdivision", "TelegramLink", "User",

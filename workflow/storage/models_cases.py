@@ -235,3 +235,17 @@ class CaseLink(SQLModel, table=True):
     unlinked_at: str | None = Field(default=None, max_length=40)
     unlinked_by: str | None = Field(default=None, max_length=100)
     unlink_reason: str | None = Field(default=None, max_length=500)
+
+
+class ListVersion(SQLModel, table=True):
+    """What the lists kept across requests are keyed by (web/kit/views.py `kept`): per scope,
+    the audit record of the last committed write that may change what it holds. A scope is an
+    organisation's path (a write in an organisation moves its path and each of its ancestors':
+    a subtree's lists read the version of its root alone), `user:ID` (a person's own choices and
+    the cases she answers for: her bell) or `*` (a write not narrowed to either: every list).
+    Moved by the write's own transaction (workflow/storage/versions.py; migration 0026)."""
+
+    __tablename__ = "list_version"
+    __module__ = FACADE
+    scope: str = Field(primary_key=True, max_length=400, sa_type=identifier(400))
+    version: int = Field(sa_type=BigInteger)

@@ -1,0 +1,200 @@
+"""What the lists kept across requests are keyed by (web/kit/views.py `kept`): a version per
+scope, moved by every write in its own transaction, so that a write empties only the lists it
+may change.
+
+Scopes (`list_version`):
+* an organisation's path: a write about a case, a programme or an organisation moves the
+  version of the organisation's path and of each of its ancestors' paths, so the lists of a
+  subtree read one row, that of the subtree's root;
+* `user:ID`: a person's own choices (read marks, mutes, snoozes, preferences, sign-ins, tokens)
+  and the cases she answers for or is named in (her bell and centre): a write about a case
+  moves the version of the person responsible for it, of the one it was handed from and of
+  those a comment names;
+* `*`: a write narrowed to neither (a sync, a re-planning, a bulk action, an account's role):
+  every list.
+
+The version written is the audit record's id of the write: appends to the chain are serialised
+until commit (storage/audit.py), so a scope's versions become visible in the order they were
+written, and a request that reads version N of a scope sees every write up to N in it. A record
+of something read (an export, a view, a refusal) changes nothing and moves nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import event, inspect, text
+from sqlalchemy.orm.util import identity_key
+from sqlmodel import Session, col, select
+
+from workflow.storage.models import Case, ListVersion, Organisation, Programme, User
+
+EVERYTHING = "*"
+# a write about more cases or organisations than this (an import, a sync) moves `*` instead
+# of each of their paths: one row, and every list reads afresh once
+MANY = 200
+# what a person does for herself: her bell and centre change, nobody else's lists
+OWN_ACTIONS = frozenset((
+    "login.ok", "login.failed", "login.locked", "logout", "token.create", "token.revoke",
+    "feed.create", "feed.revoke", "notices.read", "reminder.preferences", "reminder.mute",
+    "reminder.snooze", "reminder.release", "user.telegram_link", "user.telegram_bound",
+    "user.telegram_unlinked", "user.password", "user.password_reset", "user.invite_accepted"))
+# the payload's entries naming people (by login) a write about a case concerns besides the
+# person responsible for it: a hand-over's previous and new officer, a comment's mentions
+PEOPLE = ("from", "to", "mentions")
+PENDING = "merzim.list_versions_pending"  # [transaction, scopes, version] moved at its commit
+_UPSERT = text("INSERT INTO list_version (scope, version) VALUES (:scope, :version) "
+               "ON CONFLICT (scope) DO UPDATE SET version = excluded.version")
+
+
+def user_scope(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def with_ancestors(path: str) -> list[str]:
+    """An organisation's path and its ancestors' ('/1/5/9/' → '/1/', '/1/5/', '/1/5/9/')."""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
+
+
+def _ids(values: Iterable[Any]) -> list[int] | None:
+    """The ids named (None: one is not an id, such as '*' for a whole sync)."""
+    out = []
+    for v in values:
+        s = str(v)
+        if not s.isdigit():
+            return None
+        out.append(int(s))
+    return out
+
+
+def _logins(payloads: Iterable[Any]) -> set[str]:
+    found: set[str] = set()
+    for payload in payloads:
+        if isinstance(payload, str) and any(f'"{k}"' in payload for k in PEOPLE):
+            payload = json.loads(payload)  # (a bulk append's records come as JSON)
+        if not isinstance(payload, dict):
+            continue
+        for key in PEOPLE:
+            value = payload.get(key)
+            for v in value if isinstance(value, list) else [value]:
+                if isinstance(v, str) and v:
+                    found.add(v)
+    return found
+
+
+def _loaded(s: Session, model: Any, key: int, *attributes: str) -> tuple | None:
+    """The values of `attributes` of the row `key` of `model` as the session holds it (the
+    write loaded it), read without a statement; None when it does not hold them."""
+    row = s.identity_map.get(identity_key(model, key))
+    if row is None:
+        return None
+    state = inspect(row).dict
+    if any(a not in state for a in attributes):
+        return None
+    return tuple(state[a] for a in attributes)
+
+
+def _cases(s: Session, ids: set[int]) -> list[tuple[str, int | None]] | None:
+    """(subject's path, responsible person) of each case: from the rows the write holds, the
+    others in one statement; None if a case is not found."""
+    found, missing = [], []
+    for i in ids:
+        case = _loaded(s, Case, i, "subject_id", "responsible_id")
+        org = _loaded(s, Organisation, case[0], "path") if case is not None else None
+        if case is None or org is None:
+            missing.append(i)
+        else:
+            found.append((org[0], case[1]))
+    if missing:
+        rows = s.exec(select(Organisation.path, Case.responsible_id)
+                      .join(Organisation, col(Organisation.id) == Case.subject_id)
+                      .where(col(Case.id).in_(missing))).all()
+        if len(rows) != len(missing):
+            return None
+        found += [(p, r) for p, r in rows]
+    return found
+
+
+def scopes_of(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> set[str]:
+    """The scopes the writes logged by `records` (action, entity, entity id, payload) may
+    change: `{'*'}` when one of them is narrowed to none."""
+    by_entity: dict[str, list[tuple[str, Any, Any]]] = {}
+    for action, entity, entity_id, payload in records:
+        by_entity.setdefault(entity, []).append((action, entity_id, payload))
+    scopes: set[str] = set()
+    paths: set[str] = set()
+    for entity, items in by_entity.items():
+        ids = _ids(i for _, i, _ in items)
+        if ids is None or len(set(ids)) > MANY:
+            return {EVERYTHING}
+        if entity == "user":
+            if any(action not in OWN_ACTIONS for action, _, _ in items):
+                return {EVERYTHING}
+            scopes.update(user_scope(i) for i in ids)
+        elif entity == "case":
+            cases = _cases(s, set(ids))
+            if cases is None:
+                return {EVERYTHING}
+            paths.update(p for p, _ in cases)
+            scopes.update(user_scope(r) for _, r in cases if r is not None)
+            logins = _logins(p for _, _, p in items)
+            if logins:
+                scopes.update(user_scope(u) for u in s.exec(
+                    select(User.id).where(col(User.login).in_(logins))).all() if u is not None)
+        elif entity == "organisation":
+            found = s.exec(select(Organisation.path)
+                           .where(col(Organisation.id).in_(set(ids)))).all()
+            if len(found) != len(set(ids)):
+                return {EVERYTHING}
+            paths.update(found)
+        elif entity == "programme":
+            found = s.exec(select(Organisation.path)
+                           .join(Programme, col(Programme.subject_id) == Organisation.id)
+                           .where(col(Programme.id).in_(set(ids)))).all()
+            if len(found) != len(set(ids)):
+                return {EVERYTHING}
+            paths.update(found)
+        else:
+            return {EVERYTHING}
+        if len(paths) > MANY:
+            return {EVERYTHING}
+    for p in paths:
+        scopes.update(with_ancestors(p))
+    return scopes
+
+
+def move(s: Session, records: Sequence[tuple[str, str, Any, Any]], version: int) -> None:
+    """Have the versions of the scopes `records` may change set to `version` (the last
+    record's id) when the session's transaction commits: one statement for all its writes,
+    in the transaction (after the appends' lock: versions become visible in commit order);
+    nothing if it is rolled back."""
+    scopes = scopes_of(s, records)
+    if not scopes:
+        return
+    root = s.get_transaction()
+    pending = s.info.get(PENDING)
+    if pending is None or pending[0] is not root:
+        pending = s.info[PENDING] = [root, set(), version]
+        if not s.info.get(PENDING + ".listening"):
+            s.info[PENDING + ".listening"] = True
+            event.listen(s, "before_commit", _before_commit)
+    pending[1].update(scopes)
+    pending[2] = max(pending[2], version)
+
+
+def _before_commit(s: Session) -> None:
+    if s.in_nested_transaction():  # a savepoint released (a bulk item): not the commit
+        return
+    pending = s.info.pop(PENDING, None)
+    if pending is not None and pending[0] is s.get_transaction() and pending[1]:
+        s.connection().execute(_UPSERT, [{"scope": sc, "version": pending[2]}
+                                         for sc in sorted(pending[1])])
+
+
+def read(s: Session, scopes: Sequence[str]) -> dict[str, int]:
+    """The versions of `scopes` (0: never written), in one statement on the primary key."""
+    found = dict(s.exec(select(ListVersion.scope, ListVersion.version)
+                        .where(col(ListVersion.scope).in_(scopes))).all())
+    return {sc: found.get(sc, 0) for sc in scopes}
