@@ -541,7 +541,7 @@ def _planned_batch(s: Session, ctx: Context, checked: Checked, start: int, stop:
                   if item.row.row in checked.events}
         cases = checked.planner.write(s, ctx, checked.planned, start, stop, written, head,
                                       tail, held if hold else None, events,
-                                      _marks_of(ctx, import_id) if hold else None)
+                                      _marks_of(ctx, import_id or "") if hold else None)
     except RowRefused as exc:
         raise FileRefused([exc]) from None
     done = []
