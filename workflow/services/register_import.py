@@ -519,13 +519,20 @@ def _lift(s: Session, import_id: str, low: int) -> None:
 HELD = "~"  # before a stage's status while its import is unfinished
 
 
+def _is_held() -> Any:
+    """A stage held: its status's first character, not a prefix match (`LIKE '~%'`), so that
+    PostgreSQL finds the stages by their case (`uq_stage_case_key`), not by ranging over every
+    held stage of the status index for each case (minutes for an import's 150,000 stages)."""
+    return func.substr(col(Stage.status), 1, len(HELD)) == HELD
+
+
 def _hold(s: Session, where: Any) -> None:
-    s.execute(update(Stage).where(where, ~col(Stage.status).startswith(HELD))
+    s.execute(update(Stage).where(where, ~_is_held())
               .values(status=literal(HELD) + col(Stage.status)))
 
 
 def _give_back(s: Session, where: Any) -> None:
-    s.execute(update(Stage).where(where, col(Stage.status).startswith(HELD))
+    s.execute(update(Stage).where(where, _is_held())
               .values(status=func.substr(col(Stage.status), len(HELD) + 1)))
 
 
