@@ -11,18 +11,27 @@ Asel previews and confirms a `restriction_breach` file of 600 rows (the start-up
 caches warmed), then one of `--rows` rows (`POST /registers/restriction_breach/import`, then
 `…/confirm`). The process's resident memory (VmRSS) is read before the preview, after it,
 after the confirm, and after a garbage collection; its peak (VmHWM) at the end; and the
-confirm's process CPU.
+confirm's process CPU. Then glibc is asked to give its free pages back (`malloc_trim(0)`) and
+the resident memory read again ("after a trim").
+
+`--trace` runs the same with `tracemalloc` tracing from after the warm-up: the Python objects
+the confirm left allocated (KiB), whatever the allocator keeps around them. Run with
+`PYTHONMALLOC=malloc` to see the process without Python's small-object allocator (its 1 MiB
+arenas are given back only when every object in them is freed).
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import gc
 import json
 import os
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 ROOT = Path(os.environ.get("MERZIM_BENCH_CODE") or Path(__file__).resolve().parents[2])
@@ -68,7 +77,18 @@ def _imported(asel, rows: int, who: str) -> tuple[float, float]:
     return previewed, time.process_time() - began
 
 
-def run(kind: str, rows: int) -> dict:
+def _trimmed() -> float | None:
+    """glibc's free pages given back (`malloc_trim(0)`), then VmRSS; None without glibc."""
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        return None
+    return _status("VmRSS")
+
+
+def run(kind: str, rows: int, trace: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp, demo_database(kind, Path(tmp)) as (eng, ids):
         web = build(eng, Path(tmp), ids=ids)
         url = eng.url.render_as_string(hide_password=False)
@@ -76,15 +96,29 @@ def run(kind: str, rows: int) -> dict:
         asel = web.browser("asel")
         _imported(asel, 600, "Warm-up")
         gc.collect()
+        _trimmed()
+        if trace:
+            tracemalloc.start()
         start = _status("VmRSS")
         previewed, cpu = _imported(asel, rows, "Person")
         confirmed = _status("VmRSS")
         gc.collect()
         collected = _status("VmRSS")
-        return {"backend": kind, "rows": rows, "code": str(ROOT), "start_mib": round(start, 1),
-                "previewed_mib": round(previewed, 1), "confirmed_mib": round(confirmed, 1),
-                "after_gc_mib": round(collected, 1), "kept_mib": round(collected - start, 1),
-                "peak_mib": round(_status("VmHWM"), 1), "confirm_cpu_s": round(cpu, 2)}
+        trimmed = _trimmed()
+        out = {"backend": kind, "rows": rows, "code": str(ROOT),
+               "allocator": os.environ.get("PYTHONMALLOC", "pymalloc"), "trace": trace,
+               "start_mib": round(start, 1),
+               "previewed_mib": round(previewed, 1), "confirmed_mib": round(confirmed, 1),
+               "after_gc_mib": round(collected, 1), "kept_mib": round(collected - start, 1),
+               "after_trim_mib": round(trimmed, 1) if trimmed is not None else None,
+               "kept_after_trim_mib": round(trimmed - start, 1) if trimmed is not None else None,
+               "peak_mib": round(_status("VmHWM"), 1), "confirm_cpu_s": round(cpu, 2)}
+        if trace:
+            current, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            out.update(objects_kept_kib=round(current / 1024, 1),
+                       objects_peak_mib=round(peak / 2**20, 1))
+        return out
 
 
 def main() -> None:
@@ -92,8 +126,10 @@ def main() -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--rows", type=int, default=10000)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--trace", action="store_true",
+                        help="trace the Python objects the confirm leaves (tracemalloc)")
     a = parser.parse_args()
-    out = run(a.backend, a.rows)
+    out = run(a.backend, a.rows, a.trace)
     print(json.dumps(out))
     if a.json:
         a.json.write_text(json.dumps(out, indent=2))

@@ -127,3 +127,44 @@ def test_another_writers_repeat_typed_between_batches_is_refused(db, db_url, cod
     after = dump_tables(db)
     after.pop("lease", None), states[0].pop("lease", None)
     assert after == states[0]  # the refused batch wrote nothing
+
+
+def test_a_repeat_in_an_import_that_ends_between_batches_is_refused(db, db_url, codes,
+                                                                    small_batches,
+                                                                    monkeypatch):
+    """Another import holding a repeat of our row 152 in its first batch is interrupted
+    (hidden) before our check, then resumed between our first and second batch, on subjects
+    of its own: when it ends, its cases appear all at once, with no record naming each; our
+    second batch reads every subject's cases again and refuses row 152."""
+    rows = plain_rows(codes, 250, 7, "Ended")
+    subject = rows[150]["subject"]
+    theirs = [rows[150], *[r for r in plain_rows(codes, 400, 8, "Theirs")
+                           if r["subject"] != subject][:150]]
+    real, calls = ri._batch, []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:
+            raise OSError("the machine went down")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ri, "_batch", failing)
+    with open_session(db) as s, pytest.raises(ri.ImportUnfinished) as stopped:
+        ri.import_file(s, context(actor="cli:other"), "restriction_breach", theirs)
+    monkeypatch.setattr(ri, "_batch", real)
+    their_id = stopped.value.params["id"]
+    other = make_engine(db_url)  # another process's
+
+    def other_writer(_import_id: str, done: int, _total: int) -> None:
+        if done == 100:  # our first batch committed: the other import is resumed and ends
+            commit(other, lambda o: ri.resume(o, context(actor="cli:other"),
+                                              "restriction_breach", theirs, their_id))
+
+    with open_session(db) as s:
+        checked = ri.check_file(s, context(), "restriction_breach", rows)
+        with pytest.raises(ri.ImportUnfinished) as unfinished:
+            ri.write_file(s, context(), checked, other_writer)
+    other.dispose()
+    error = unfinished.value.error
+    assert isinstance(error, ri.FileRefused)
+    assert [(r.row, r.error.key) for r in error.refused] == [(152, "rule.duplicate_case")]

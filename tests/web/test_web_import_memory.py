@@ -1,0 +1,55 @@
+"""A large file confirmed from the web leaves nothing of itself in the process: once its page
+is answered, the Python objects allocated during the preview and the confirm of 2,000 rows
+(its rows, cells, plans, cases, audit payloads) are all freed, save a few kept lists and
+pools (bench/import/web_confirm_memory.py measures the resident memory) — on SQLite and
+PostgreSQL.
+
+The world: the demo for TODAY (tests/support/web_helpers.py); Asel is the education
+department's officer (AK-ALM-EDU)."""
+
+from __future__ import annotations
+
+import gc
+import tracemalloc
+
+import pytest
+
+from tests.support.import_helpers import TODAY, confirm, csv_of, registers_site, upload
+from tests.support.web_helpers import Web, web_fixture  # noqa: F401 - `web`, the demo
+
+CIRCUMSTANCES = "A relative's company audited"  # what a conflict of interest requires
+
+
+@pytest.fixture(name="site")
+def site_fixture(web: Web, tmp_path) -> Web:
+    """The demo's application with every shipped definition."""
+    return registers_site(web, tmp_path)
+
+
+def conflicts(n: int, who: str) -> bytes:
+    day = TODAY.replace(day=3).isoformat()
+    return csv_of("subject,person,kind,detected,circumstances",
+                  *(f",{who} {i},conflict_of_interest,{day},{CIRCUMSTANCES}"
+                    for i in range(n)))
+
+
+def imported(asel, data: bytes) -> None:
+    page = upload(asel, data)
+    assert page.status_code == 200, page.text[-1500:]
+    done = confirm(asel, page.text)
+    assert done.status_code == 200 and "entries opened" in done.text, done.text[-1500:]
+
+
+def test_a_confirmed_file_leaves_none_of_its_objects_behind(site: Web):
+    asel = site.browser("asel")
+    imported(asel, conflicts(600, "Warm-up"))  # (the first import's caches and imports)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        imported(asel, conflicts(2000, "Person"))
+        gc.collect()
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak > 4 * 2**20  # the file was read, checked and written: megabytes at its peak
+    assert kept < 256 * 1024, f"{kept / 1024:.0f} KiB left of {peak / 2**20:.1f} MiB"
