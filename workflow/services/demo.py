@@ -3,7 +3,11 @@ relative to today, loaded through the service layer so the demo obeys the same r
 officer. The recurring obligations of the demo's organisations are opened too, and the registers
 of projects No. 2-4 get a year of entries (`[[entry]]`: a case opened by `open_checked`;
 `[[obligation_record]]`: records on a recurring case of a period of this year), so every
-indicator of projects No. 2-4 and every report form has something to show.
+indicator of projects No. 2-4 and every report form has something to show. Every kind of case
+is there: the ministry standard's procedures and the enterprise policy's cases are `[[entry]]`
+too, linked to the register entries they are (`[[case_link]]`, or `linked` on the entry); an
+item of the Concept's action plan (`[[plan_item]]`); and an organisation that joined mid-year,
+its earlier periods back-filled (`[[backfill]]`).
 
 Dates of the registers are relative to today and kept in the current year and not after today,
 so the demo loads on any day: a past day before 1 January is moved to 1 January (clamped, not
