@@ -51,6 +51,8 @@ NOT_REMOVABLE = {
     "forms": "the cross-platform package's tests count the forms it writes, and the register "
              "pages link to them (13 tests)",
     "coverage": "the scorecard's leads link the coverage rows (tests/scorecard/test_score_leads.py)",
+    "planning": "the demo plans its analyses with it, and the lists', the command line's and the "
+                "idempotency tests stand on the demo (about 60 tests)",
 }
 
 PRUNE_HELP = r"""
