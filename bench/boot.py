@@ -9,3 +9,16 @@ except ImportError:
     pass
 else:
     install()
+
+
+def import_bench() -> object:
+    """bench/import/run.py as a module (`import` is a keyword: it cannot be imported by its
+    path), for the benchmarks that build their databases with its `fresh_database()`."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_import", Path(__file__).resolve().parent / "import" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

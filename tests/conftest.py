@@ -260,6 +260,13 @@ def db(db_url):
     eng.dispose()
 
 
+@pytest.fixture
+def engine(db):
+    """The engine of `db` under the name the command-line tests give it: the database the
+    `merzim_db` runner uses (both take the same `db_url`)."""
+    return db
+
+
 @pytest.fixture(scope="session")
 def calendar():
     from calendars import KazakhstanCalendar

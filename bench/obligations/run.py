@@ -28,7 +28,6 @@ this code's at the same size.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
@@ -38,12 +37,13 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE = Path(os.environ.get("MERZIM_BENCH_CODE") or ROOT)  # whose `workflow` is timed
 sys.path.insert(0, str(CODE))
 
-import bench.boot  # noqa: E402, F401  (the checkout's features installed)
+import bench.boot  # noqa: E402  (the checkout's features installed)
 from calendars import KazakhstanCalendar  # noqa: E402
 from workflow import services as svc  # noqa: E402
 from workflow.definitions import load_registry  # noqa: E402
@@ -51,9 +51,7 @@ from workflow.services import obligations  # noqa: E402
 from workflow.storage.db import make_engine  # noqa: E402
 from workflow.storage.db import session as open_session  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location("bench_import", ROOT / "bench/import/run.py")
-bench_import = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench_import)
+bench_import: Any = bench.boot.import_bench()
 
 TODAY = date(2026, 11, 22)
 COUNTRY = 5000

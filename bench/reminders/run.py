@@ -27,7 +27,6 @@ rate the full N would take most of an hour); its per-message time gives the rati
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
@@ -48,7 +47,7 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout without install
 from sqlalchemy import insert, text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
-import bench.boot  # noqa: E402, F401  (the checkout's features installed)
+import bench.boot  # noqa: E402  (the checkout's features installed)
 from bench.reminders.previous import PreviousEmailChannel  # noqa: E402
 from calendars import KazakhstanCalendar  # noqa: E402
 from notifications.channels import Outgoing  # noqa: E402
@@ -64,9 +63,7 @@ from workflow.settings import load_notify_settings, load_settings  # noqa: E402
 from workflow.storage.db import make_engine  # noqa: E402
 from workflow.storage.models import OutboxMessage, User  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location("bench_import", ROOT / "bench/import/run.py")
-bench_import = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench_import)  # its fresh_database(): SQLite file or PG schema
+bench_import: Any = bench.boot.import_bench()  # its fresh_database(): SQLite file or PG schema
 
 LOADED, WORKDAY = date(2025, 3, 19), date(2025, 3, 20)
 SENDER = "merzim@example.kz"

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import json
 import os
 import platform
@@ -47,13 +46,14 @@ import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-import bench.boot  # noqa: E402, F401  (the checkout's features installed)
+import bench.boot  # noqa: E402  (the checkout's features installed)
 from calendars import KazakhstanCalendar  # noqa: E402
 from workflow import services as svc  # noqa: E402
 from workflow.core.errors import RuleViolation, UsageError  # noqa: E402
@@ -64,9 +64,7 @@ from workflow.services import demo, obligations  # noqa: E402
 from workflow.storage.db import make_engine, upgrade  # noqa: E402
 from workflow.storage.db import session as open_session  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location("bench_import", ROOT / "bench/import/run.py")
-bench_import = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench_import)
+bench_import: Any = bench.boot.import_bench()
 
 TODAY = date(2026, 11, 23)
 YEAR = 2026

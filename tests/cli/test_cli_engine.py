@@ -22,7 +22,6 @@ from sqlalchemy import MetaData, text
 
 from tests.support.cli_runner import ok, ok_json
 from tests.support.databases import dump_tables
-from workflow.storage.db import make_engine
 
 CYRILLIC = re.compile("[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
 LINK = "https://www.gov.kz/memleket/entities/abai/press/news/details/1"
@@ -41,14 +40,6 @@ XY = "code,name,kind,parent\nX,Akimat X,akimat,\nY,Department Y,department,X\n"
 def wide_terminal(monkeypatch):
     """Tables as on a wide screen, so that no name is wrapped inside its cell."""
     monkeypatch.setenv("COLUMNS", "240")
-
-
-@pytest.fixture
-def engine(db_url):
-    """An engine on the database the `merzim_db` runner uses (both take the same `db_url`)."""
-    eng = make_engine(db_url)
-    yield eng
-    eng.dispose()
 
 
 def refused(result, code: int, *fragments: str, stdout: bool = False) -> str:

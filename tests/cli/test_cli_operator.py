@@ -29,13 +29,6 @@ OS_USER = pwd.getpwuid(os.geteuid()).pw_name
 
 
 @pytest.fixture
-def engine(db_url):
-    eng = make_engine(db_url)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
 def run(tmp_path: Path, db_url):
     """`run(*args, lang="en", **env)`: merzim on the test database, today pinned, with extra
     environment variables (USER, MERZIM_ACTOR…)."""

@@ -24,7 +24,6 @@ from tests.support.cli_runner import ok, ok_json
 from tests.support.databases import dump_tables
 from workflow import services as svc
 from workflow.planning import service as planning_svc
-from workflow.storage.db import make_engine
 from workflow.storage.db import session as open_session
 
 KEYS = ["1.1.1", "1.1.2", "1.1.3", "1.2.1", "1.2.2", "1.2.3", "1.3.1", "1.3.2", "1.3.3",
@@ -41,13 +40,6 @@ LINK = {"url": "https://gov.kz/memleket/entities/x/press/news/1"}
 @pytest.fixture(autouse=True)
 def wide_terminal(monkeypatch):
     monkeypatch.setenv("COLUMNS", "240")
-
-
-@pytest.fixture
-def engine(db_url):
-    eng = make_engine(db_url)
-    yield eng
-    eng.dispose()
 
 
 def refused(result, code: int, *fragments: str) -> str:

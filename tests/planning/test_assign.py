@@ -20,18 +20,10 @@ from workflow import services as svc
 from workflow.planning import service as planning_svc
 from workflow.reminders import planner as reminders
 from workflow.settings import load_notify_settings, load_settings
-from workflow.storage.db import make_engine
 from workflow.storage.models import AuditRecord
 
 TODAY = date(2026, 2, 2)
 FIVE_BEFORE = date(2026, 2, 9)
-
-
-@pytest.fixture
-def engine(db_url):
-    eng = make_engine(db_url)
-    yield eng
-    eng.dispose()
 
 
 @pytest.fixture

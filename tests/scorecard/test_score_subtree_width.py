@@ -7,20 +7,11 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from rich.console import Console
 from rich.table import Table
 
 from tests.support.cli_runner import ok, ok_json
 from workflow.i18n import Translator
-from workflow.storage.db import make_engine
-
-
-@pytest.fixture
-def engine(db_url):
-    eng = make_engine(db_url)
-    yield eng
-    eng.dispose()
 
 
 def _rich(width: int, header: list[str], rows: list[list[str]]) -> str:

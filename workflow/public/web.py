@@ -145,16 +145,7 @@ def public_feed(request: Request, code: str, s: Session = Depends(db)):
 
 @router.get("/public/{code}/embed", dependencies=[Depends(rate_limited)])
 def public_embed(request: Request, code: str, s: Session = Depends(db)):
-    org = _org(request, s, code)
-    lang = language(request)
-
-    def build():
-        values = _values(request, org, lang, absolute=True)
-        return _render(request, "public_embed.html",
-                       {**values, "cases": _listing(request, s, org, lang)}), \
-            "text/html; charset=utf-8"
-
-    body, media = _cached(request, "embed", org.code, lang, build)
+    body, media = _listing_page(request, s, code, "embed", "public_embed.html", absolute=True)
     frames = " ".join(request.app.state.settings.public.frame_ancestors)
     csp = ("default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
            f"form-action 'none'; frame-ancestors {frames}")
@@ -184,17 +175,24 @@ def public_download(request: Request, code: str, file_id: str, s: Session = Depe
 
 @router.get("/public/{code}", dependencies=[Depends(rate_limited)])
 def public_page(request: Request, code: str, s: Session = Depends(db)):
+    body, media = _listing_page(request, s, code, "page", "public.html", absolute=False)
+    return Response(body, media_type=media, headers=_headers(request))
+
+
+def _listing_page(request: Request, s: Session, code: str, kind: str, template: str,
+                  absolute: bool) -> tuple[bytes, str]:
+    """The organisation's listed cases rendered with `template` (links absolute or not), kept
+    per organisation, language and `kind` (`_cached`)."""
     org = _org(request, s, code)
     lang = language(request)
 
     def build():
-        values = _values(request, org, lang, absolute=False)
-        return _render(request, "public.html",
+        values = _values(request, org, lang, absolute=absolute)
+        return _render(request, template,
                        {**values, "cases": _listing(request, s, org, lang)}), \
             "text/html; charset=utf-8"
 
-    body, media = _cached(request, "page", org.code, lang, build)
-    return Response(body, media_type=media, headers=_headers(request))
+    return _cached(request, kind, org.code, lang, build)
 
 
 ATOM = "http://www.w3.org/2005/Atom"
