@@ -219,7 +219,7 @@ def entries(pc: PageContext, a: Asked) -> list[search.Found]:
     """The entries a register's page lists for these filters, as the reader may see them."""
     viewer = pc.viewer
     found = search.find_cases(pc.s, pc.ctx, viewer.org.code, a.query,
-                              lambda f, visibility: sees_person(viewer, f,  # type: ignore[arg-type]
+                              lambda f, visibility: sees_person(viewer, f,
                                                                 visibility),
                               only_path=views.only_path(viewer))
     if a.opened is not None:  # the entries an import opened ("12-40,45")

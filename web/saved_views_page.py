@@ -80,7 +80,7 @@ def count(request: Request, pc: PageContext, view: saved_views.Kept) -> int | No
             query = case_query(params, pc)
             return views.kept(s, ctx, key, lambda: len(search.find_cases(
                 s, ctx, viewer.org.code, query,
-                lambda f, visibility: sees_person(viewer, f, visibility),  # type: ignore[arg-type]
+                lambda f, visibility: sees_person(viewer, f, visibility),
                 only_path=views.only_path(viewer))), viewer.org.path, viewer.user.id)
         defn = ctx.registry.get(view.path.rsplit("/", 1)[-1])
         asked = registers_page.asked(request, pc, defn, params)

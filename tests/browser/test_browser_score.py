@@ -32,10 +32,11 @@ from tests.support.browser_helpers import (
     failing_shot,
     log_in,
     screenshot,
+    server_on_each_backend,
 )
 
 pytestmark = pytest.mark.browser
-server = browser_helpers.server_on_each_backend  # (SQLite and PostgreSQL)
+server = server_on_each_backend  # (SQLite and PostgreSQL)
 
 LAPTOP = {"width": 1366, "height": 900}
 HEADINGS = {"kk": "№1–4 жобалар бойынша бағалау", "ru": "Оценка по проектам №1–4",

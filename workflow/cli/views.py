@@ -7,7 +7,8 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from workflow.cli.common import JSON, STATE, context, emit_json, lazy, unit_of_work
+from workflow.cli.common import STATE, context, emit_json, lazy, unit_of_work
+from workflow.cli.options import Json
 
 svc = lazy("workflow.services")
 saved_views = lazy("workflow.services.saved_views")
@@ -23,7 +24,7 @@ def _print(message: str) -> None:
 
 
 @view_app.command("list")
-def view_list(as_user: str = AS_USER, as_json: bool = JSON) -> None:
+def view_list(as_user: str = AS_USER, as_json: Json = False) -> None:
     """Her saved views, then those shared with her: name, address and who shares it."""
     with unit_of_work() as s:
         shown = [v.as_dict() for v in saved_views.views_of(s, svc.get_user(s, as_user))]
@@ -51,7 +52,7 @@ def view_save(name: str = typer.Argument(..., help="The view's name."),
               as_user: str = AS_USER,
               shared: bool = typer.Option(False, "--shared", help="Share it with the users "
                                           "of her subtree (a manager or an administrator)."),
-              as_json: bool = JSON) -> None:
+              as_json: Json = False) -> None:
     """Keep a list with its filters under a name."""
     ctx = context()
     with unit_of_work() as s:

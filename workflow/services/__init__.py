@@ -87,8 +87,8 @@ if TYPE_CHECKING:
     from workflow.services.lists import count_my_overdue as count_my_overdue
     from workflow.services.lists import count_overdue as count_overdue
     from workflow.services.lists import count_stages as count_stages
-    from workflow.services.lists import data_version as data_version
     from workflow.services.lists import due_within as due_within
+    from workflow.services.lists import list_versions as list_versions
     from workflow.services.lists import my_work as my_work
     from workflow.services.lists import open_stages as open_stages
     from workflow.services.lists import overdue as overdue

@@ -54,7 +54,7 @@ def append(session: Session, actor: str, action: str, entity: str, entity_id: An
     session.add(rec)
     session.flush()
     if changes:
-        versions.move(session, [(action, entity, eid, payload)], saved_id(rec))
+        versions.move(session, [(action, entity, eid, payload)], rec.id)
     session.info[_TAIL] = (_innermost(session), rec.hash)
     session.info.pop(VERSION, None)  # the session's data changed: read the version again
     session.info[WROTE] = session.get_transaction()
@@ -116,7 +116,7 @@ def append_many(session: Session, actor: str,
     last_id = session.exec(select(AuditRecord.id).order_by(col(AuditRecord.id).desc())
                            .limit(1)).one()
     head = AuditRecord(id=last_id, **dict(zip(_COLUMNS, last[0], strict=True)))
-    versions.move(session, items, saved_id(head))
+    versions.move(session, items, head.id)
     session.info[_TAIL] = (_innermost(session), last[0][-1])
     session.info.pop(VERSION, None)
     session.info[WROTE] = session.get_transaction()
