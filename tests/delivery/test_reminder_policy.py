@@ -34,8 +34,7 @@ from notifications.policy import (
 )
 from notifications.render import render_digest
 from workflow import services as svc
-from workflow.definitions import DEFINITIONS
-from workflow.definitions.schema import parse_definition
+from workflow.definitions import DEFINITIONS, parse_document
 from workflow.planning import service as planning_svc
 from workflow.reminders import planner as reminders
 from workflow.reminders.worker import Worker
@@ -350,7 +349,7 @@ def test_definition_stage_offsets_through_preview(db, calendar, tmp_path):
     for stage in doc["stage"]:
         if stage["key"] == "order":
             stage["reminders"] = {"before": [8, 2]}
-    definition = parse_definition(doc, "internal_risk_analysis.toml")
+    definition = parse_document(doc, "internal_risk_analysis.toml")
     assert definition.stages["order"].remind_before == (8, 2)
     assert definition.stages["start_announcement"].remind_before is None
     _world(db, calendar, definition)
