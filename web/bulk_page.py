@@ -114,6 +114,8 @@ def _bulk(request: Request, pc: PageContext, form: dict[str, str], values: list[
                 message = t.n("bulk.recorded", len(done), date=on.isoformat())
             else:
                 login = form.get("login", "").strip()
+                if not login:  # the picker left at "—"
+                    raise UsageError(key="error.empty_field", field=t("bulk.assign_to"))
                 cases = bulk.assign_all(pc.s, pc.ctx, items, login,
                                         guard(pc.s, pc.viewer, True, assign=True))
                 message = t.n("bulk.assigned", len(cases), login=login)
