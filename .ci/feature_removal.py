@@ -130,7 +130,8 @@ def check(copy: Path, name: str, all_tests: bool) -> list[str]:
         done = subprocess.run(args, cwd=copy, env=env, capture_output=True, text=True)
         took = time.monotonic() - started
         tail = (done.stdout + done.stderr).strip().splitlines()[-1:] or [""]
-        print(f"  {what}: {'ok' if done.returncode == 0 else 'FAILED'} ({took:.0f} s) {tail[0]}")
+        print(f"  {what}: {'ok' if done.returncode == 0 else 'FAILED'} ({took:.0f} s) {tail[0]}",
+              flush=True)
         if done.returncode != 0:
             failed.append(what)
             print("\n".join(f"    {line}" for line in (done.stdout + done.stderr)
