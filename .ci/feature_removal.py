@@ -120,8 +120,8 @@ def mentioning(copy: Path, name: str) -> list[str]:
 
 def check(copy: Path, name: str, all_tests: bool) -> list[str]:
     env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
-    for name in ("MERZIM_TEST_BACKENDS", "MERZIM_TEST_POSTGRES_URL"):  # on SQLite: the fastest
-        env.pop(name, None)
+    for variable in ("MERZIM_TEST_BACKENDS", "MERZIM_TEST_POSTGRES_URL"):  # SQLite: the fastest
+        env.pop(variable, None)
     python = str(VENV / "python")
     failed: list[str] = []
 
