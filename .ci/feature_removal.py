@@ -15,8 +15,8 @@ and then checks the copy: `ruff check .`, `lint-imports`, `pytest --collect-only
 suite (every module still imports), and `pytest -m "not slow and not browser"` on the test
 modules that name the feature (a word `<name>` anywhere in their text: its routes, its
 commands, its tables, `needs("<name>")`) with tests/test_architecture.py and
-tests/cli/test_cli_help.py. `--all-tests` runs the whole inner loop instead of those modules
-(about 3 minutes a feature on 2 CPUs). The copy runs with this checkout's virtual environment;
+tests/cli/test_cli_help.py, on SQLite. `--all-tests` runs the whole inner loop instead of those
+modules (about 3 minutes a feature on 2 CPUs). The copy runs with this checkout's virtual environment;
 its own directory comes first on `sys.path` (PYTHONPATH), so it imports its own code.
 
     .venv/bin/python .ci/feature_removal.py              # every removable feature
@@ -120,7 +120,8 @@ def mentioning(copy: Path, name: str) -> list[str]:
 
 def check(copy: Path, name: str, all_tests: bool) -> list[str]:
     env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
-    env.pop("MERZIM_TEST_BACKENDS", None)
+    for variable in ("MERZIM_TEST_BACKENDS", "MERZIM_TEST_POSTGRES_URL"):  # SQLite: the fastest
+        env.pop(variable, None)
     python = str(VENV / "python")
     failed: list[str] = []
 
@@ -129,7 +130,8 @@ def check(copy: Path, name: str, all_tests: bool) -> list[str]:
         done = subprocess.run(args, cwd=copy, env=env, capture_output=True, text=True)
         took = time.monotonic() - started
         tail = (done.stdout + done.stderr).strip().splitlines()[-1:] or [""]
-        print(f"  {what}: {'ok' if done.returncode == 0 else 'FAILED'} ({took:.0f} s) {tail[0]}")
+        print(f"  {what}: {'ok' if done.returncode == 0 else 'FAILED'} ({took:.0f} s) {tail[0]}",
+              flush=True)
         if done.returncode != 0:
             failed.append(what)
             print("\n".join(f"    {line}" for line in (done.stdout + done.stderr)

@@ -31,8 +31,6 @@ import pytest
 
 from tests.support.browser_helpers import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     PHONE,
     TIMEOUT_MS,
     Server,
@@ -82,17 +80,9 @@ def server(tmp_path_factory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def browser(server: Server):
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def browser(chromium):
+    """Chromium launched once for the module (tests/browser/conftest.py), over this server."""
+    return chromium
 
 
 class Visit:

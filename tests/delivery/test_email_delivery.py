@@ -49,17 +49,6 @@ KINDS = ("overdue", "escalation", "due_today", "due_soon")
 
 
 @pytest.fixture
-def demo(db, make_ctx):
-    """The demo, loaded in-process on LOADED (as `merzim init --demo` would)."""
-    from workflow.services.demo import load_demo
-
-    with Session(db) as s:
-        loaded = load_demo(s, make_ctx(date.fromisoformat(LOADED)))
-        s.commit()
-    return loaded
-
-
-@pytest.fixture
 def sink():
     server = SmtpSink().start()
     yield server

@@ -16,30 +16,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from tests.support.fake_telegram import FakeBotApi
+from tests.support.fake_telegram import TOKEN, FakeBotApi
 from tests.support.smtp_server import write_config
 from workflow import services as svc
 from workflow.storage.models import Case, OutboxMessage, ReminderHold, User
 
 LOADED, WORKDAY, NEXT = date(2025, 3, 19), date(2025, 3, 20), date(2025, 3, 21)
-TOKEN = "4242:AAE-merzim-test-token"
 PUBLIC = "https://merzim.example.kz"
-
-
-@pytest.fixture
-def api():
-    server = FakeBotApi(TOKEN).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def demo(db, make_ctx):
-    from workflow.services.demo import load_demo
-
-    with Session(db) as s:
-        load_demo(s, make_ctx(LOADED))
-        s.commit()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from notifications.channels import Outgoing, PermanentFailure, TemporaryFailure
 from notifications.telegram import TelegramChannel, TelegramSettings
-from tests.support.fake_telegram import FakeBotApi
+from tests.support.fake_telegram import TOKEN, FakeBotApi
 from tests.support.smtp_server import SmtpSink, write_config
 from workflow import services as svc
 from workflow.reminders import outbox
@@ -29,7 +29,6 @@ from workflow.settings import load_notify_settings, load_settings
 from workflow.storage.models import OutboxMessage, User
 
 LOADED, WORKDAY = date(2025, 3, 19), date(2025, 3, 20)
-TOKEN = "4242:AAE-merzim-test-token"
 LOCALES = Path(__file__).resolve().parents[2] / "notifications" / "locales"
 
 
@@ -37,22 +36,6 @@ def template(language: str, key: str) -> str:
     """A digest text as the catalogue (notifications/locales/LANG/LC_MESSAGES/digest.po) has it."""
     with (LOCALES / language / "LC_MESSAGES" / "digest.po").open("rb") as fh:
         return read_po(fh)[key].string
-
-
-@pytest.fixture
-def api():
-    server = FakeBotApi(TOKEN).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def demo(db, make_ctx):
-    from workflow.services.demo import load_demo
-
-    with Session(db) as s:
-        load_demo(s, make_ctx(LOADED))
-        s.commit()
 
 
 def tg_config(tmp_path: Path, api: FakeBotApi, channels: str = '["telegram"]',

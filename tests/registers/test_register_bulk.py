@@ -11,10 +11,10 @@ import threading
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import MetaData, select
 
 from tests.support.bulk_helpers import another_database, commit
 from tests.support.databases import dump_tables
+from tests.support.import_helpers import stored
 from tests.support.register_rows import (
     KINDS,
     SEED,
@@ -31,34 +31,6 @@ from workflow.services import registers
 from workflow.storage import audit
 from workflow.storage.db import make_engine
 from workflow.storage.db import session as open_session
-
-
-def stored(eng) -> dict:
-    """What an import leaves behind, without ids of stages and records and the clock's
-    timestamps: cases, stages, records and every audit payload of a case."""
-    meta = MetaData()
-    meta.reflect(bind=eng)
-    case, stage, record, log = (meta.tables[t] for t in ("process_case", "stage",
-                                                         "event_record", "audit_log"))
-
-    def plain(row):
-        return tuple(json.loads(v) if isinstance(v, str) and v[:1] in "{[" else v for v in row)
-
-    with eng.connect() as conn:
-        marks = [c for c in case.c if c.name.startswith("withdrawn_")]  # the last three
-        cases = [plain(r) for r in conn.execute(
-            select(*[c for c in case.c if c.name != "created_at"
-                     and not c.name.startswith("withdrawn_")],
-                   *marks).order_by(case.c.id))]
-        stages = sorted((plain(r) for r in conn.execute(
-            select(*[c for c in stage.c if c.name != "id"]))), key=repr)
-        records = sorted((plain(r) for r in conn.execute(
-            select(*[c for c in record.c if c.name not in ("id", "recorded_at")]))), key=repr)
-        payloads = sorted(((r.action, r.entity_id, json.loads(r.payload)) for r in conn.execute(
-            select(log).where(log.c.entity == "case"))), key=repr)
-    with open_session(eng) as s:
-        assert audit.verify(s).ok
-    return {"cases": cases, "stages": stages, "records": records, "audit": payloads}
 
 
 @pytest.fixture

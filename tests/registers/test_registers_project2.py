@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from calendars import KazakhstanCalendar
-from tests.support.cli_runner import Merzim
+from tests.support.cli_runner import Merzim, json_cli
 from tests.support.databases import dump_tables
 from tests.support.web_helpers import CALENDAR, TODAY, _settings, web_fixture  # noqa: F401 - `web`
 from web.app import create_app
@@ -437,11 +437,7 @@ TEMPLATE_RECIPES = {"cli": ("registers-project2", project2_world)}
 @pytest.fixture
 def cli(merzim_db):
     """`merzim ... --json` on a copy of `project2_world`'s database, today pinned."""
-    def run(*args: str, today: str = "2027-12-31") -> dict | list:
-        result = merzim_db(*args, "--json", today=today)
-        assert result.returncode == 0 and not result.stderr, (args, result.stderr)
-        return json.loads(result.stdout)
-    return run
+    return json_cli(merzim_db, "2027-12-31", quiet=True)
 
 
 def stages(view: dict) -> dict[str, tuple[str | None, str]]:

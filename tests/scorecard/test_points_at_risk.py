@@ -20,18 +20,11 @@ from tests.support.registers_world import (  # noqa: F401  (the `web` and `world
     web_fixture,
     world_fixture,
 )
+from tests.support.web_helpers import page_in as get
 from workflow.storage.models import Case
 
 RISK = re.compile(r'<li data-risk="([^"]+)" data-deadline="([\d-]+)"(?: data-case="(\d+)")?'
                   r'(?: data-points="([^"]+)")?( data-overdue)?>(.*?)</li>', re.S)
-
-
-def get(web, login: str, url: str, lang: str = "en") -> str:
-    b = web.browser(login)
-    b.cookies.set("merzim_lang", lang)
-    r = b.get(url)
-    assert r.status_code == 200, r.text[:500]
-    return r.text
 
 
 def risks(page: str) -> tuple[list[tuple[str, ...]], str]:

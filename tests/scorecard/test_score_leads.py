@@ -29,6 +29,7 @@ from tests.support.registers_world import (  # noqa: F401  (the `web` and `world
     world_fixture,
 )
 from tests.support.web_helpers import CALENDAR
+from tests.support.web_helpers import page_in as get
 from workflow import services as svc
 from workflow.reminders import planner
 from workflow.storage.models import Case
@@ -50,14 +51,6 @@ def row(page: str, key: str) -> str:
 
 def linked(page: str, key: str) -> set[int]:
     return {int(n) for n in re.findall(r'<li data-case="(\d+)"', row(page, key))}
-
-
-def get(web, login: str, url: str, lang: str = "en") -> str:
-    b = web.browser(login)
-    b.cookies.set("merzim_lang", lang)
-    r = b.get(url)
-    assert r.status_code == 200, r.text[:500]
-    return r.text
 
 
 def test_an_indicator_links_to_the_cases_it_counted_by_number_only(web):

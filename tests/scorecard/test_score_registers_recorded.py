@@ -6,19 +6,16 @@ year an entry counts in, its counted stage, its roles, a cancelled entry left ou
 
 from __future__ import annotations
 
-import json
-
 import pytest
+
+from tests.support.cli_runner import json_cli
 
 TODAY = "2027-03-01"
 
 
 @pytest.fixture
 def cli(merzim_db):
-    def run(*args: str, today: str = TODAY):
-        result = merzim_db(*args, "--json", today=today)
-        assert result.returncode == 0, (args, result.stderr)
-        return json.loads(result.stdout)
+    run = json_cli(merzim_db, TODAY)
     assert merzim_db("init").returncode == 0
     assert merzim_db("org", "add", "MF", "--name", "Ministry", "--kind",
                      "central_body").returncode == 0

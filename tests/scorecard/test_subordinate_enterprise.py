@@ -5,19 +5,16 @@ and 4 stay its own, not consolidated into the body's (B-18)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
+
+from tests.support.cli_runner import json_cli
 
 TODAY = "2027-03-01"
 
 
 @pytest.fixture
 def cli(merzim_db):
-    def run(*args: str, today: str = TODAY):
-        result = merzim_db(*args, "--json", today=today)
-        assert result.returncode == 0, (args, result.stderr)
-        return json.loads(result.stdout)
+    run = json_cli(merzim_db, TODAY)
     assert merzim_db("init").returncode == 0
     run("org", "add", "MF", "--name", "Ministry of Finance", "--kind", "central_body")
     run("org", "add", "MF-K1", "--name", "Treasury Committee", "--kind", "committee",

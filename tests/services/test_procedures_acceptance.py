@@ -11,7 +11,6 @@ examples of the issue are written out as literal dates.
 from __future__ import annotations
 
 import calendar as month_calendar
-import json
 import random
 from datetime import date, timedelta
 
@@ -19,6 +18,7 @@ import pytest
 from sqlmodel import Session
 
 from calendars import KazakhstanCalendar
+from tests.support.cli_runner import json_cli
 from workflow import services as svc
 from workflow.definitions import REGISTERS, load_registry
 
@@ -95,10 +95,7 @@ def test_the_expected_dates_here_agree_with_the_issue_examples():
 
 @pytest.fixture
 def cli(merzim_db):
-    def run(*args: str, today: str = "2027-12-31") -> dict | list:
-        result = merzim_db(*args, "--json", today=today)
-        assert result.returncode == 0 and not result.stderr, (args, result.stderr)
-        return json.loads(result.stdout)
+    run = json_cli(merzim_db, "2027-12-31", quiet=True)
     assert merzim_db("init").returncode == 0
     assert merzim_db("org", "add", "MF", "--name", "Ministry", "--kind",
                      "central_body").returncode == 0

@@ -46,7 +46,7 @@ import pytest
 
 from tests.support.cli_runner import SCRIPT, merzim_env, run_merzim
 from tests.support.databases import BACKENDS
-from tests.support.processes import free_port
+from tests.support.processes import free_port, terminate
 
 # Debian's Chromium: its headless shell when installed (package chromium-headless-shell, which
 # .ci/run installs: the same Blink and V8 as /usr/bin/chromium without the desktop browser's
@@ -146,12 +146,7 @@ def running_server(workdir: Path, passwords: dict[str, str], *options: str,
             time.sleep(0.2)
         yield srv
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        terminate(proc)
 
 
 PHONE = {"width": 390, "height": 844}  # the phone every browser test looks with

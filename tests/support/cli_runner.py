@@ -33,6 +33,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from tests.support.envs import clean_env
 
@@ -197,5 +198,17 @@ def wide_cli(db_url: str | None, cwd: Path, today: str | date | None):
     def run(*args: str, lang: str = "en") -> tuple[int, str, str]:
         result = merzim(*args, lang=lang)
         return result.returncode, result.stdout, result.stderr
+
+    return run
+
+
+def json_cli(merzim, today: str, quiet: bool = False):
+    """`run(*args, today=...)`: `merzim(*args, "--json", today=today)` (a `Merzim` or conftest's
+    `merzim_db`), which must exit 0 (with `quiet`, also write nothing on stderr); its JSON."""
+
+    def run(*args: str, today: str = today) -> Any:
+        result = merzim(*args, "--json", today=today)
+        assert result.returncode == 0 and not (quiet and result.stderr), (args, result.stderr)
+        return json.loads(result.stdout)
 
     return run

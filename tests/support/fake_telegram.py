@@ -26,6 +26,7 @@ from typing import Any
 
 TOO_MANY = "Too Many Requests"
 BLOCKED = "Forbidden: bot was blocked by the user"
+TOKEN = "4242:AAE-merzim-test-token"  # the bot token of the delivery tests' fake server
 
 
 @dataclass

@@ -44,8 +44,11 @@ def stored(eng) -> dict:
         return tuple(json.loads(v) if isinstance(v, str) and v[:1] in "{[" else v for v in row)
 
     with eng.connect() as conn:
+        marks = [c for c in case.c if c.name.startswith("withdrawn_")]  # the last three
         cases = [plain(r) for r in conn.execute(
-            select(*[c for c in case.c if c.name != "created_at"]).order_by(case.c.id))]
+            select(*[c for c in case.c if c.name != "created_at"
+                     and not c.name.startswith("withdrawn_")],
+                   *marks).order_by(case.c.id))]
         stages = sorted((plain(r) for r in conn.execute(
             select(*[c for c in stage.c if c.name != "id"]))), key=repr)
         records = sorted((plain(r) for r in conn.execute(

@@ -402,6 +402,15 @@ class _Form(HTMLParser):
             self.values[self._text] += data
 
 
+def page_in(web: Web, login: str, url: str, lang: str = "en") -> str:
+    """The HTML of the page at `url` as `login` reads it in `lang` (anything but 200 fails)."""
+    b = web.browser(login)
+    b.cookies.set("merzim_lang", lang)
+    r = b.get(url)
+    assert r.status_code == 200, r.text[:500]
+    return r.text
+
+
 def form_block(page: str, block_id: str) -> _Form | None:
     """The <details id=block_id> of a case page: its inputs' values, required ones, open or
     not (None: no such block)."""

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli_runner import SCRIPT, merzim_env, run_merzim
+from tests.support.processes import terminate
 from tests.support.web_helpers import Web, csrf_of
 from web.kit.deps import accepted_language
 from workflow.definitions import load_definition
@@ -135,12 +136,7 @@ def test_serve_lang_sets_the_default_language(tmp_path: Path):
         assert _lang_of(get("de-DE")) == "kk"
         assert _lang_of(get("ru")) == "ru"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        terminate(proc)
         log.close()
 
 
