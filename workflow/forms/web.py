@@ -20,6 +20,7 @@ from web.kit.deps import PageContext
 from web.kit.page import attachment, int_param, page
 from workflow.forms import national
 from workflow.forms import service as forms
+from workflow.scorecard.rules import ScoreSettings
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
@@ -34,7 +35,7 @@ def national_xlsx(request: Request, pc: PageContext = Depends(page)) -> Response
     forms.check_year(pc.ctx, year)
     org = visible_org(pc.s, pc.viewer, code)
     viewer = pc.viewer
-    kinds = request.app.state.settings.score.consolidating_kinds
+    kinds = request.app.state.settings.of(ScoreSettings).consolidating_kinds
     produced = national.produce(pc.s, pc.ctx, org.code, year, language, kinds,
                                 lambda case, visibility: sees_person(viewer, case, visibility))
     with tx.transaction(pc.s):

@@ -12,6 +12,7 @@ from web.kit.deps import PageContext
 from web.kit.page import check_csrf, page, render
 from workflow import services as svc
 from workflow.public import service as pub
+from workflow.public.rules import PublicSettings
 from workflow.public.web import guard
 from workflow.services import transactions as tx
 
@@ -22,7 +23,7 @@ router = APIRouter(include_in_schema=False)
 def public_switches(request: Request, pc: PageContext = Depends(page)):
     require_admin(pc.viewer)
     orgs = svc.list_orgs(pc.s, pc.viewer.org.code)
-    rows = pub.switch_rows(orgs, request.app.state.settings.public.organisations,
+    rows = pub.switch_rows(orgs, request.app.state.settings.of(PublicSettings).organisations,
                            pc.t.language)
     return render(request, pc, "public_admin.html", rows=rows,
                   changed=request.query_params.get("changed"))

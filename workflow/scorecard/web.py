@@ -40,7 +40,7 @@ PROJECTS = (1, 2, 3, 4)
 
 
 def _settings(request: Request) -> ScoreSettings:
-    return request.app.state.settings.score
+    return request.app.state.settings.of(ScoreSettings)
 
 
 def _cards(request: Request, pc: PageContext, code: str, year: int, subtree: bool,
