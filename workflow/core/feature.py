@@ -55,9 +55,9 @@ class Feature:
     * `package_form` → the report forms' writer of the cross-platform package;
     * `cli` → its command module (`register(app)` defines its top-level `commands`,
       `extend(groups)` adds to the groups it `extends`, e.g. `org`);
-    * `web` → its page modules (`web.py`, …): the web application includes each one's `router`
-      and `api_router`, its `templates/` folder, the parts it adds to shared pages
-      (`OVERVIEW_PART`, `MENU_PART`, `PROGRAMME_PART`) and calls its `install(app)`, if any.
+    * `web` → its page modules (`web.py`, …): each declares its `PARTS` (web/kit/parts.py: its
+      routers and the extension points of the shared pages it fills); the web application
+      includes the routers, its `templates/` folder, and composes the parts.
 
     `builds_on`: the features whose modules it imports (a view built on another's rules sits
     above it in the import contracts, which `.ci/contracts.py` writes from the declarations).

@@ -19,6 +19,7 @@ from web.kit.access import visible_org
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import int_param, page, render
+from web.kit.parts import Parts
 from web.kit.shapes import Shape
 from workflow.core.errors import UsageError
 from workflow.coverage import service
@@ -110,3 +111,6 @@ class OverviewPart:
 
 
 OVERVIEW_PART = OverviewPart()
+
+
+PARTS = Parts(routers=(router, api_router), overview=OVERVIEW_PART)

@@ -20,6 +20,7 @@ from web.kit.access import Viewer, hidden, require_recorder, sees_person, visibl
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import attachment, check_csrf, page, render, secure
+from web.kit.parts import Parts
 from web.kit.shapes import Shape
 from workflow import services as svc
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
@@ -229,3 +230,6 @@ def api_draft(request: Request, case_id: int, stage: str,
     draft = drafts.write_draft(a.s, a.ctx, case.id, stage, lang or a.ctx.language,
                                _values(request.query_params, ("lang",)), _templates(request))
     return draft.as_json()
+
+
+PARTS = Parts(routers=(router, api_router))

@@ -23,6 +23,7 @@ from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from web.kit.deps import db, language, make_context
+from web.kit.parts import Parts
 from workflow.core.errors import NotFound
 from workflow.i18n import LANGUAGES, Translator
 from workflow.public import service as pub
@@ -249,3 +250,6 @@ def _atom(request: Request, org, lang: str, cases: list[pub.PublicCase]) -> byte
              type="html")
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(feed, encoding="unicode"
                                                                   ).encode("utf-8")
+
+
+PARTS = Parts(routers=(router,))

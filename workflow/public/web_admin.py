@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from web.kit.access import require_admin, visible_org
 from web.kit.deps import PageContext
 from web.kit.page import check_csrf, page, render
+from web.kit.parts import Parts
 from workflow import services as svc
 from workflow.public import service as pub
 from workflow.public.rules import PublicSettings
@@ -40,3 +41,6 @@ def public_switch(request: Request, code: str = Form(""), value: str = Form(""),
         pub.set_public_page(pc.s, pc.ctx, org.code, switch)
     guard(request.app).clear(org.code)
     return RedirectResponse(f"/admin/public?changed={org.code}#org-{org.code}", status_code=303)
+
+
+PARTS = Parts(routers=(router,))
