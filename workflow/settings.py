@@ -76,8 +76,6 @@ DEFAULTS: dict[str, Any] = {
             "metrics_token_sha256": "", "public_url": "", "password_wait_seconds": 2},
     "files": {"directory": "", "max_bytes": 20 * 1024 * 1024,
               "types": ["pdf", "docx", "xlsx", "jpeg", "png"]},
-    "drafts": {"templates": ""},
-    "package": {"map": ""},
     "accounts": {"invitation_days": 7, "telegram_bot": ""},
     "deadlines": {"own_off": []},  # I-17: organisations without merzim's own deadlines
 }
@@ -200,10 +198,6 @@ class Settings:
     # config.toml table and the reader (`Feature.settings_table`, `Feature.settings`); read
     # them with `of(TheirType)`
     features: Mapping[str, object] = field(default_factory=dict)
-    # [package] map: the operator's implementation map (None: the shipped one)
-    package_map: Path | None = None
-    # [drafts] templates: the operator's announcement templates (None: the shipped ones only)
-    drafts_templates: Path | None = None
     # [deadlines] own_off: the organisations (codes; "*": every one) whose stages have no due
     # date where merzim sets it and the sources give none (I-17, a stage's `due_basis`)
     own_deadlines_off: tuple[str, ...] = ()
@@ -251,15 +245,16 @@ def config_path(env: Mapping[str, str] | None = None) -> Path | None:
     return local if local.is_file() else None
 
 
-def _features(data: dict[str, Any]) -> dict[str, object]:
+def _features(data: dict[str, Any], folder: Path) -> dict[str, object]:
     """Each installed feature's settings, read and checked by the feature from the config.toml
-    table its declaration names (absent: {}, its defaults)."""
+    table its declaration names (absent: {}, its defaults); a path in it is relative to the
+    config file's `folder`."""
     from workflow.core.feature import providing
 
     found: dict[str, object] = {}
     for feature in providing("settings"):
         assert feature.settings is not None and feature.settings_table is not None
-        found[feature.name] = feature.settings()(_table(data, feature.settings_table))
+        found[feature.name] = feature.settings()(_table(data, feature.settings_table), folder)
     return found
 
 
@@ -347,9 +342,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         notify=_notify(data, env, require_secrets=False),
         web=_web(_table(data, "web")),
         files=_files(_table(data, "files"), env, path),
-        features=_features(data),
-        package_map=_package_map(_table(data, "package"), path),
-        drafts_templates=_drafts(_table(data, "drafts"), path),
+        features=_features(data, path.resolve().parent if path is not None else Path.cwd()),
         own_deadlines_off=_own_off(_table(data, "deadlines")),
         final_report_before=_final_report_before(_table(data, "deadlines")),
         **_accounts(_table(data, "accounts")),
@@ -626,41 +619,3 @@ def _notify(data: dict[str, Any], env: Mapping[str, str], require_secrets: bool)
                                         1)),
         public_url=_public_url(_table(data, "web")),
     )
-
-
-def _drafts(raw: dict[str, Any], path: Path | None) -> Path | None:
-    """[drafts] templates: a folder of LANG/NAME.txt.j2 announcement templates (relative to
-    the config file) that take precedence over the shipped ones."""
-    unknown = set(raw) - set(DEFAULTS["drafts"])
-    if unknown:
-        raise ConfigError(f"drafts: unknown setting {', '.join(sorted(unknown))}")
-    folder = raw.get("templates", "")
-    if not isinstance(folder, str):
-        raise ConfigError(f"drafts.templates: {folder!r} is not a directory path")
-    if not folder:
-        return None
-    found = Path(folder)
-    if not found.is_absolute():
-        found = (path.resolve().parent if path is not None else Path.cwd()) / found
-    if not found.is_dir():
-        raise ConfigError(f"drafts.templates: {folder} is not a directory")
-    return found
-
-
-def _package_map(raw: dict[str, Any], path: Path | None) -> Path | None:
-    """[package] map: the operator's implementation map of the cross-platform (relative to the
-    config file); empty: the shipped one (workflow/definitions/platform/)."""
-    unknown = set(raw) - set(DEFAULTS["package"])
-    if unknown:
-        raise ConfigError(f"package: unknown setting {', '.join(sorted(unknown))}")
-    name = raw.get("map", "")
-    if not isinstance(name, str):
-        raise ConfigError(f"package.map: {name!r} is not a file path")
-    if not name:
-        return None
-    found = Path(name)
-    if not found.is_absolute():
-        found = (path.resolve().parent if path is not None else Path.cwd()) / found
-    if not found.is_file():
-        raise ConfigError(f"package.map: {name} is not a file")
-    return found

@@ -81,11 +81,25 @@ def test_a_features_settings_reach_it_through_its_declaration(tmp_path):
         got.of(WebSettings)
 
 
+def test_a_path_in_a_features_section_is_the_config_files_folders(tmp_path):
+    from workflow.drafts.texts import DraftsSettings
+    from workflow.platform.map import PackageSettings
+
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "map.toml").write_text("", encoding="utf-8")
+    got = _load(tmp_path, '[drafts]\ntemplates = "mine"\n[package]\nmap = "map.toml"\n')
+    assert got.of(DraftsSettings).templates == tmp_path.resolve() / "mine"
+    assert got.of(PackageSettings).map == tmp_path.resolve() / "map.toml"
+    assert _load(tmp_path, "").of(DraftsSettings).templates is None
+
+
 @pytest.mark.parametrize(("body", "message"), [
     ('[public]\ncache_seconds = -1\n', "public.cache_seconds: -1 is not a whole number"),
     ('[public]\nbogus = 1\n', "public: unknown setting bogus"),
     ('[public]\nframe_ancestors = ["javascript:x"]\n', "public.frame_ancestors"),
     ('[coverage]\nremind_every = "week"\n', "coverage.remind_every"),
+    ('[package]\nmap = "nowhere.toml"\n', "package.map: nowhere.toml is not a file"),
+    ('[drafts]\nfolder = "x"\n', "drafts: unknown setting folder"),
     ('[web]\nport = 0\n', "web.port: 0 is not a whole number from 1 to 65535"),
     ('[web]\nport = "8000"\n', "web.port: '8000' is not a whole number"),
     ('[web]\nworkers = 65\n', "web.workers: 65 is not a whole number from 1 to 64"),

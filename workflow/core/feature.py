@@ -50,7 +50,9 @@ class Feature:
       re-planned;
     * `opener` → a `services.hooks.Opener`: it opens its definitions' cases itself;
     * `service` → its service module (the demo plans its analyses with the planning's);
-    * `settings` → `from_config(table)`, reading the config.toml table `settings_table`;
+    * `settings` → `from_config(table, folder)`, reading the config.toml table `settings_table`
+      (a path in it relative to the config file's `folder`) into the feature's own settings
+      type: `Settings.features[name]`, read as `settings.of(TheType)`;
     * `remind` → `remind(s, ctx, settings, ns)`: the reminder worker's daily plan of its own;
     * `package_form` → the report forms' writer of the cross-platform package;
     * `cli` → its command module (`register(app)` defines its top-level `commands`,

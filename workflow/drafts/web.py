@@ -27,6 +27,7 @@ from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.core.names import name_in
 from workflow.drafts import service as drafts
 from workflow.drafts.rules import drafts_of
+from workflow.drafts.texts import DraftsSettings
 from workflow.i18n import LANGUAGES
 from workflow.services import transactions as tx
 
@@ -53,7 +54,7 @@ def _values(params: Any, skip: tuple[str, ...]) -> dict[str, str]:
 
 
 def _templates(request: Request):
-    return request.app.state.settings.drafts_templates
+    return request.app.state.settings.of(DraftsSettings).templates
 
 
 def _draft_page(request: Request, pc: PageContext, case_id: str, stage: str,

@@ -79,9 +79,10 @@ class PublicSettings:
     frame_ancestors: tuple[str, ...] = ("*",)  # who may frame the embeddable fragment
 
     @classmethod
-    def from_config(cls, raw: dict[str, Any] | None) -> PublicSettings:
+    def from_config(cls, raw: dict[str, Any] | None, folder: object = None) -> PublicSettings:
         """The organisations whose public page is on, the cache's lifetime, the rate limit per
-        client address and the sites that may frame the embeddable fragment, checked."""
+        client address and the sites that may frame the embeddable fragment, checked (`folder`,
+        the config file's: no path here)."""
         defaults = {"organisations": [], "cache_seconds": 60, "requests_per_minute": 60,
                     "frame_ancestors": ["*"]}
         raw = {**defaults, **(raw or {})}
