@@ -254,6 +254,8 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     for router in (*generic, *parts.routers):
         app.include_router(router)
     app.state.parts = parts
+    # each installed feature's own state in the application, which it alone keeps (by its name)
+    app.state.features = {feature.name: {} for feature in installed()}
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired):

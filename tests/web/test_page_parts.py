@@ -33,3 +33,5 @@ def test_the_application_keeps_the_composed_parts(web):
     # sub-tasks, the scorecard's register points, the report forms)
     assert parts.menu and parts.overview and parts.programme
     assert parts.register_points is not None and parts.report_forms is not None
+    # each installed feature's own state, by its name (the public pages' guard is kept there)
+    assert set(web.app.state.features) == {f.name for f in installed()}

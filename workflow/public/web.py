@@ -54,16 +54,18 @@ class Guard:
 
 
 def guard(app: Any) -> Guard:
-    """The application's guard, made on first use from its settings."""
-    found = getattr(app.state, "public_guard", None)
+    """The application's guard, made on first use from its settings and kept in the feature's
+    own state of the application (`app.state.features`, web/app.py)."""
+    own = app.state.features["public"]
+    found = own.get("guard")
     if found is not None:
         return found
     with _GUARD_LOCK:
-        found = getattr(app.state, "public_guard", None)
+        found = own.get("guard")
         if found is None:
             settings = app.state.settings.of(PublicSettings)
             found = Guard(app.state.engine, settings.cache_seconds, settings.requests_per_minute)
-            app.state.public_guard = found
+            own["guard"] = found
     return found
 
 
