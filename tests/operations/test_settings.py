@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.features import needs, of
 from workflow.core.errors import ConfigError
 from workflow.scorecard.rules import ScoreSettings
 from workflow.settings import DEFAULTS, WebSettings, load_settings
@@ -65,6 +66,8 @@ def test_values_are_read_into_the_object(tmp_path):
     assert got.notify.telegram_lease_seconds == 2.5
 
 
+@needs("public")
+@needs("coverage")
 def test_a_features_settings_reach_it_through_its_declaration(tmp_path):
     from workflow.core.feature import providing
     from workflow.coverage.rules import CoverageSettings
@@ -81,6 +84,8 @@ def test_a_features_settings_reach_it_through_its_declaration(tmp_path):
         got.of(WebSettings)
 
 
+@needs("drafts")
+@needs("platform")
 def test_a_path_in_a_features_section_is_the_config_files_folders(tmp_path):
     from workflow.drafts.texts import DraftsSettings
     from workflow.platform.map import PackageSettings
@@ -94,12 +99,12 @@ def test_a_path_in_a_features_section_is_the_config_files_folders(tmp_path):
 
 
 @pytest.mark.parametrize(("body", "message"), [
-    ('[public]\ncache_seconds = -1\n', "public.cache_seconds: -1 is not a whole number"),
-    ('[public]\nbogus = 1\n', "public: unknown setting bogus"),
-    ('[public]\nframe_ancestors = ["javascript:x"]\n', "public.frame_ancestors"),
-    ('[coverage]\nremind_every = "week"\n', "coverage.remind_every"),
-    ('[package]\nmap = "nowhere.toml"\n', "package.map: nowhere.toml is not a file"),
-    ('[drafts]\nfolder = "x"\n', "drafts: unknown setting folder"),
+    *of("public", ('[public]\ncache_seconds = -1\n', "public.cache_seconds: -1 is not a whole number"),
+        ('[public]\nbogus = 1\n', "public: unknown setting bogus"),
+        ('[public]\nframe_ancestors = ["javascript:x"]\n', "public.frame_ancestors")),
+    *of("coverage", ('[coverage]\nremind_every = "week"\n', "coverage.remind_every")),
+    *of("platform", ('[package]\nmap = "nowhere.toml"\n', "package.map: nowhere.toml is not a file")),
+    *of("drafts", ('[drafts]\nfolder = "x"\n', "drafts: unknown setting folder")),
     ('[web]\nport = 0\n', "web.port: 0 is not a whole number from 1 to 65535"),
     ('[web]\nport = "8000"\n', "web.port: '8000' is not a whole number"),
     ('[web]\nworkers = 65\n', "web.workers: 65 is not a whole number from 1 to 64"),
