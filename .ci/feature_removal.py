@@ -5,7 +5,8 @@ files git tracks or would track (the working tree as it is, in a temporary direc
 what docs/architecture.md "Removing a feature" tells a person to do:
 
 1. deletes `workflow/<name>/` and `tests/<name>/`;
-2. deletes its import and its line in `workflow/installed.py`;
+2. deletes its import and its line in `workflow/installed.py`, and its section of config.toml
+   (its declaration's `settings_table`, up to the blank line that ends it);
 3. deletes the command-line help entries of the commands and options that no longer exist from
    the `cli.po` catalogues (the `command:`/`option:` entries whose key the command tree no longer
    has, as tests/cli/test_cli_help.py finds them);
@@ -109,6 +110,14 @@ def remove(copy: Path, name: str) -> None:
     if (imports, lines) != (1, 1):
         raise SystemExit(f"workflow/installed.py: no import and line of {name!r} to delete")
     installed.write_text(text, encoding="utf-8")
+    table = next(f.settings_table for f in SHIPPED if f.name == name)
+    if table is not None:
+        config = copy / "config.toml"
+        text, sections = re.subn(rf"^\[{re.escape(table)}\]\n(?:.+\n)*\n", "",
+                                 config.read_text(encoding="utf-8"), flags=re.M)
+        if sections != 1:
+            raise SystemExit(f"config.toml: no section [{table}] to delete")
+        config.write_text(text, encoding="utf-8")
 
 
 def mentioning(copy: Path, name: str) -> list[str]:

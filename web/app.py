@@ -212,6 +212,7 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
         saved_views_page,
         work_page,
     )
+    from web.kit.parts import Parts, compose
     from workflow.core.feature import installed
 
     # The installed features' pages (their declarations' `web`: workflow/<feature>/web.py …)
@@ -246,25 +247,15 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
                orgs_page.router,  # an organisation's page, its headcount (after /orgs/suggest)
                people_page.router,  # people in bulk, a reset, an invitation's link
                saved_views_page.router, saved_views_page.api_router)  # saved views
-    features = tuple(router for m in feature_pages for name in ("router", "api_router")
-                     if (router := getattr(m, name, None)) is not None)
-    for router in (*generic, *features):
+    # what the features' page modules declare (their `PARTS`, web/kit/parts.py): their routers
+    # and the parts of the shared pages they fill; the reader's saved views come first in the
+    # menu (web/kit/page.py)
+    parts = compose([Parts(menu=saved_views_page.MENU_PART), *(m.PARTS for m in feature_pages)])
+    for router in (*generic, *parts.routers):
         app.include_router(router)
-    # what the features add to shared pages, and the state of their own they keep
-    app.state.programme_parts = []  # web/kit/programme.py (the package's sub-tasks)
-    app.state.overview_parts = []  # web/overview_page.py (coverage, the points at risk)
-    # the menu's parts (web/kit/page.py: the saved views with their counts, the bell's unread)
-    app.state.menu_parts = [saved_views_page.MENU_PART]
-    app.state.form_appendices = ()  # the report forms' appendices (the forms feature's)
-    app.state.national_obligation = app.state.form_lines = app.state.register_points = None
-    for module in feature_pages:
-        for attr, parts in (("PROGRAMME_PART", app.state.programme_parts),
-                            ("OVERVIEW_PART", app.state.overview_parts),
-                            ("MENU_PART", app.state.menu_parts)):
-            if hasattr(module, attr):
-                parts.append(getattr(module, attr))
-        if hasattr(module, "install"):
-            module.install(app)
+    app.state.parts = parts
+    # each installed feature's own state in the application, which it alone keeps (by its name)
+    app.state.features = {feature.name: {} for feature in installed()}
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired):

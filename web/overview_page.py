@@ -142,8 +142,8 @@ def overview_page(request: Request, pc: PageContext = Depends(page)):
         "this": _link("/overview", org=q.get("org")),
     }
     buckets = tuple(b[0] for b in ov.BUCKETS)
-    parts: dict[str, Any] = {}  # what features add (app.state.overview_parts: the coverage)
-    for part in getattr(request.app.state, "overview_parts", ()):
+    parts: dict[str, Any] = {}  # what features add (web/kit/parts.py: the coverage …)
+    for part in request.app.state.parts.overview:
         parts.update(part.page(request, pc, scope))
     return render(request, pc, "overview.html", scope=scope, figures=figures, **parts,
                   overdue_chart=_overdue_chart(figures, pc), rate_chart=_rate_chart(figures, pc),

@@ -12,7 +12,8 @@ date given at opening from/to, the person (where the viewer may search by one), 
 for a register whose entries are valid until a date (a certificate), "expires within N days".
 Beside the list: one "New entry" action (offered only where the register applies to the
 viewer's organisation), the report form its entries fill and its points for the year (the
-scorecard's, through `app.state.register_points`: never computed here)."""
+scorecard's, through the extension point `register_points` of web/kit/parts.py: never computed
+here)."""
 
 from __future__ import annotations
 
@@ -152,7 +153,8 @@ def _rows(pc: PageContext, defn: Definition, shown: list[search.Found],
 def _form(request: Request, defn: Definition) -> int | None:
     """The appendix of the report forms its entries fill (when the forms lay it out)."""
     appendix = defn.form.appendix if defn.form is not None else None
-    return appendix if appendix in getattr(request.app.state, "form_appendices", ()) else None
+    forms = request.app.state.parts.report_forms  # web/kit/parts.py
+    return appendix if forms is not None and appendix in forms.appendices() else None
 
 
 def case_ranges(text: str) -> list[tuple[int, int]] | None:
@@ -245,8 +247,8 @@ def register_page(request: Request, process: str, pc: PageContext = Depends(page
     with tx.transaction(pc.s):  # each entry about a person seen is audited, as its export
         rows = _rows(pc, defn, shown, columns)
     subject = org or viewer.org.code
-    points_of = getattr(request.app.state, "register_points", None)
-    points = points_of(request, pc, defn, subject, year) if points_of is not None else None
+    part = request.app.state.parts.register_points  # web/kit/parts.py
+    points = part.points(request, pc, defn, subject, year) if part is not None else None
     # the export of the same entries: the cases list's, with the expiry as a date range
     kept = [(k, v) for k, v in params.multi_items()
             if v and (k in ("org", "person", "state") or k.startswith(("f.", "d.")))]

@@ -65,7 +65,7 @@ def work_page(request: Request, pc: PageContext = Depends(page)):
     sections = [("overdue", _decorated(pc, work.overdue)), ("due", _decorated(pc, work.due)),
                 ("done", _decorated(pc, work.done))]
     parts: dict[str, Any] = {}  # what features add to it (the points at risk of her body)
-    for part in getattr(request.app.state, "overview_parts", ()):
+    for part in request.app.state.parts.overview:
         if hasattr(part, "work"):
             parts.update(part.work(request, pc))
     return render(request, pc, "work.html", **parts, sections=sections, within=within,

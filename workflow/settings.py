@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,8 +27,6 @@ from workflow.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from calendars import KazakhstanCalendar
-    from workflow.coverage.rules import CoverageSettings
-    from workflow.scorecard.rules import ScoreSettings
 
 LANGUAGES = ("kk", "ru", "en")
 
@@ -76,14 +74,8 @@ DEFAULTS: dict[str, Any] = {
     "worker": {"catch_up_minutes": 5, "dispatch_seconds": 15, "heartbeat_seconds": 30},
     "web": {"host": "127.0.0.1", "port": 8000, "workers": 1, "trusted_proxies": [],
             "metrics_token_sha256": "", "public_url": "", "password_wait_seconds": 2},
-    "scorecard": {},  # the defaults are ScoreSettings' (workflow/scorecard/rules.py)
-    "coverage": {},  # the defaults are CoverageSettings' (workflow/coverage/rules.py)
     "files": {"directory": "", "max_bytes": 20 * 1024 * 1024,
               "types": ["pdf", "docx", "xlsx", "jpeg", "png"]},
-    "public": {"organisations": [], "cache_seconds": 60, "requests_per_minute": 60,
-               "frame_ancestors": ["*"]},
-    "drafts": {"templates": ""},
-    "package": {"map": ""},
     "accounts": {"invitation_days": 7, "telegram_bot": ""},
     "deadlines": {"own_off": []},  # I-17: organisations without merzim's own deadlines
 }
@@ -175,14 +167,7 @@ class FilesSettings:
     types: tuple[str, ...] = FILE_TYPES
 
 
-@dataclass(frozen=True)
-class PublicSettings:
-    """[public]: the organisations' public pages (docs/operator-guide.md)."""
-
-    organisations: tuple[str, ...] = ()  # codes switched on unless an admin switched one off
-    cache_seconds: int = 60  # a page, feed or fragment is built at most once per this time
-    requests_per_minute: int = 60  # per client address; more is answered 429 (0: no limit)
-    frame_ancestors: tuple[str, ...] = ("*",)  # who may frame the embeddable fragment
+FeatureSettings = TypeVar("FeatureSettings")
 
 
 @dataclass(frozen=True)
@@ -207,16 +192,12 @@ class Settings:
     import_rows: int = 10_000  # rows of an imported CSV/XLSX, blank rows not counted
     import_megabytes: int = 50  # size of an imported file (an XLSX unpacked)
     notify: NotifySettings | None = None  # reminders and channels; secrets not required here
-    score: ScoreSettings = field(default_factory=lambda: _score_settings({}))
-    # [coverage]: when the coverage reminders start (B-14) and how often
-    coverage: CoverageSettings = field(default_factory=lambda: _coverage_settings({}))
     web: WebSettings = field(default_factory=WebSettings)
     files: FilesSettings = field(default_factory=FilesSettings)
-    public: PublicSettings = field(default_factory=PublicSettings)
-    # [package] map: the operator's implementation map (None: the shipped one)
-    package_map: Path | None = None
-    # [drafts] templates: the operator's announcement templates (None: the shipped ones only)
-    drafts_templates: Path | None = None
+    # each installed feature's own settings, by the feature's name: its declaration names the
+    # config.toml table and the reader (`Feature.settings_table`, `Feature.settings`); read
+    # them with `of(TheirType)`
+    features: Mapping[str, object] = field(default_factory=dict)
     # [deadlines] own_off: the organisations (codes; "*": every one) whose stages have no due
     # date where merzim sets it and the sources give none (I-17, a stage's `due_basis`)
     own_deadlines_off: tuple[str, ...] = ()
@@ -231,6 +212,14 @@ class Settings:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def of(self, kind: type[FeatureSettings]) -> FeatureSettings:
+        """A feature's settings, by their type (`settings.of(ScoreSettings)`): read at start
+        from the table its declaration names."""
+        for value in self.features.values():
+            if isinstance(value, kind):
+                return value
+        raise LookupError(f"no installed feature's settings are {kind.__name__}")
 
 
 def _merge(defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
@@ -256,25 +245,17 @@ def config_path(env: Mapping[str, str] | None = None) -> Path | None:
     return local if local.is_file() else None
 
 
-def _score_settings(table: dict[str, Any]) -> ScoreSettings:
-    """The `[scorecard]` table, read and checked by the scorecard feature's own settings class
-    (a feature reads its own table: docs/architecture.md; its declaration names the reader)."""
-    return _feature_settings("scorecard", table)
-
-
-def _coverage_settings(table: dict[str, Any]) -> CoverageSettings:
-    """The `[coverage]` table, read and checked by the coverage feature's own settings class."""
-    return _feature_settings("coverage", table)
-
-
-def _feature_settings(name: str, table: dict[str, Any]) -> Any:
+def _features(data: dict[str, Any], folder: Path) -> dict[str, object]:
+    """Each installed feature's settings, read and checked by the feature from the config.toml
+    table its declaration names (absent: {}, its defaults); a path in it is relative to the
+    config file's `folder`."""
     from workflow.core.feature import providing
 
+    found: dict[str, object] = {}
     for feature in providing("settings"):
-        if feature.settings_table == name:
-            assert feature.settings is not None
-            return feature.settings()(table)
-    raise ConfigError(f"[{name}]: no installed feature reads it")
+        assert feature.settings is not None and feature.settings_table is not None
+        found[feature.name] = feature.settings()(_table(data, feature.settings_table), folder)
+    return found
 
 
 def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:  # noqa: C901
@@ -359,13 +340,9 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         import_rows=limits["rows"],
         import_megabytes=limits["megabytes"],
         notify=_notify(data, env, require_secrets=False),
-        score=_score_settings(_table(data, "scorecard")),
-        coverage=_coverage_settings(_table(data, "coverage")),
         web=_web(_table(data, "web")),
         files=_files(_table(data, "files"), env, path),
-        public=_public(_table(data, "public")),
-        package_map=_package_map(_table(data, "package"), path),
-        drafts_templates=_drafts(_table(data, "drafts"), path),
+        features=_features(data, path.resolve().parent if path is not None else Path.cwd()),
         own_deadlines_off=_own_off(_table(data, "deadlines")),
         final_report_before=_final_report_before(_table(data, "deadlines")),
         **_accounts(_table(data, "accounts")),
@@ -491,34 +468,6 @@ def _files(raw: dict[str, Any], env: Mapping[str, str], path: Path | None) -> Fi
         raise ConfigError(f"files.types: {types!r} must be a list of some of "
                           f"{', '.join(FILE_TYPES)}")
     return FilesSettings(directory=folder, max_bytes=size, types=tuple(dict.fromkeys(types)))
-
-
-FRAME_SOURCE = re.compile(r"^(\*|'self'|'none'|https?://[A-Za-z0-9.*-]+(:\d{1,5})?)$")
-
-
-def _public(raw: dict[str, Any]) -> PublicSettings:
-    """[public]: the organisations whose public page is on, the cache's lifetime, the rate
-    limit per client address and the sites that may frame the embeddable fragment."""
-    raw = {**DEFAULTS["public"], **raw}
-    unknown = set(raw) - set(DEFAULTS["public"])
-    if unknown:
-        raise ConfigError(f"public: unknown setting {', '.join(sorted(unknown))}")
-    orgs = raw.get("organisations")
-    if not isinstance(orgs, list) or not all(isinstance(c, str) and c.strip() for c in orgs):
-        raise ConfigError(f"public.organisations: {orgs!r} must be a list of organisation codes")
-    numbers = {}
-    for key, top in (("cache_seconds", 86_400), ("requests_per_minute", 100_000)):
-        value = raw.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
-            raise ConfigError(f"public.{key}: {value!r} is not a whole number from 0 to {top}")
-        numbers[key] = value
-    frames = raw.get("frame_ancestors")
-    if (not isinstance(frames, list)
-            or not all(isinstance(f, str) and FRAME_SOURCE.match(f) for f in frames)):
-        raise ConfigError(f"public.frame_ancestors: {frames!r} must be a list of sites "
-                          "(\"https://example.kz\"), \"*\" or \"'none'\"")
-    return PublicSettings(organisations=tuple(dict.fromkeys(c.strip() for c in orgs)),
-                          frame_ancestors=tuple(frames) or ("'none'",), **numbers)
 
 
 def _process_dirs(raw: dict[str, Any], path: Path | None) -> tuple[Path, ...]:
@@ -670,41 +619,3 @@ def _notify(data: dict[str, Any], env: Mapping[str, str], require_secrets: bool)
                                         1)),
         public_url=_public_url(_table(data, "web")),
     )
-
-
-def _drafts(raw: dict[str, Any], path: Path | None) -> Path | None:
-    """[drafts] templates: a folder of LANG/NAME.txt.j2 announcement templates (relative to
-    the config file) that take precedence over the shipped ones."""
-    unknown = set(raw) - set(DEFAULTS["drafts"])
-    if unknown:
-        raise ConfigError(f"drafts: unknown setting {', '.join(sorted(unknown))}")
-    folder = raw.get("templates", "")
-    if not isinstance(folder, str):
-        raise ConfigError(f"drafts.templates: {folder!r} is not a directory path")
-    if not folder:
-        return None
-    found = Path(folder)
-    if not found.is_absolute():
-        found = (path.resolve().parent if path is not None else Path.cwd()) / found
-    if not found.is_dir():
-        raise ConfigError(f"drafts.templates: {folder} is not a directory")
-    return found
-
-
-def _package_map(raw: dict[str, Any], path: Path | None) -> Path | None:
-    """[package] map: the operator's implementation map of the cross-platform (relative to the
-    config file); empty: the shipped one (workflow/definitions/platform/)."""
-    unknown = set(raw) - set(DEFAULTS["package"])
-    if unknown:
-        raise ConfigError(f"package: unknown setting {', '.join(sorted(unknown))}")
-    name = raw.get("map", "")
-    if not isinstance(name, str):
-        raise ConfigError(f"package.map: {name!r} is not a file path")
-    if not name:
-        return None
-    found = Path(name)
-    if not found.is_absolute():
-        found = (path.resolve().parent if path is not None else Path.cwd()) / found
-    if not found.is_file():
-        raise ConfigError(f"package.map: {name} is not a file")
-    return found

@@ -299,3 +299,19 @@ def test_the_score_page_and_the_obligations_case_link_to_it(web, world):
     page = b.get(f"/cases/{case}")
     assert page.status_code == 200
     assert 'href="/forms/national.xlsx?org=AK&amp;year=2025&amp;lang=ru"' in page.text
+
+
+def test_the_obligations_case_page_links_it_and_another_page_does_not(world, web):
+    """The analysis page of the obligation the form names links to the input, in kk and ru
+    (the forms' `report_forms` part of the shared pages, web/kit/parts.py); another
+    definition's case page does not."""
+    rows = _ok(world["m"]("case", "list", "--process", TEXTS.obligation, "--org", "AK",
+                          "--json", today=D2026))
+    case = next(r for r in rows if r["subject"] == "AK")
+    page = web.browser("aida").get(f"/cases/{case['id']}").text
+    year = case["period"][:4]
+    assert 'data-testid="national-form"' in page
+    for lang in ("kk", "ru"):
+        assert f"/forms/national.xlsx?org=AK&amp;year={year}&amp;lang={lang}" in page
+    other = _period_case(world["m"], "legal_outreach", "AK-EDU", "2026")
+    assert 'data-testid="national-form"' not in web.browser("aida").get(f"/cases/{other}").text

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.features import needs, of
 from workflow.core.errors import ConfigError
 from workflow.scorecard.rules import ScoreSettings
 from workflow.settings import DEFAULTS, WebSettings, load_settings
@@ -33,18 +34,25 @@ def test_shipped_config_is_the_defaults(tmp_path):
     empty = _load(tmp_path, "")
     assert _comparable(shipped) == _comparable(empty)
     assert shipped.web == WebSettings("127.0.0.1", 8000, 1)
-    assert shipped.score == ScoreSettings()
+    assert shipped.of(ScoreSettings) == ScoreSettings()
     assert shipped.notify.channels == ("email",) and shipped.notify.outbox.batch == 20
 
 
 def test_every_section_of_the_shipped_file_has_defaults_here():
     import tomllib
 
+    from workflow.core.feature import providing
+
     shipped = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
-    assert set(shipped) <= set(DEFAULTS)
+    # a feature's own section is read by the reader its declaration names
+    readers = {f.settings_table: f.settings() for f in providing("settings")
+               if f.settings is not None}
+    assert set(shipped) <= set(DEFAULTS) | set(readers)
     for section, values in shipped.items():
-        if isinstance(values, dict) and section not in ("calendar", "interpretations",
-                                                        "obligations"):
+        if section in readers:
+            readers[section](values)  # each reader refuses a key it does not know
+        elif isinstance(values, dict) and section not in ("calendar", "interpretations",
+                                                          "obligations"):
             assert set(values) <= set(DEFAULTS[section]), section
 
 
@@ -53,12 +61,50 @@ def test_values_are_read_into_the_object(tmp_path):
                           '[scorecard]\nsteps = "linear"\n[reminders]\nbefore = [3]\n'
                           '[telegram]\nlease_seconds = 2.5\n')
     assert got.web == WebSettings("0.0.0.0", 8080, 3)
-    assert got.score.steps == "linear"
+    assert got.of(ScoreSettings).steps == "linear"
     assert got.notify.policy.before == (3,)
     assert got.notify.telegram_lease_seconds == 2.5
 
 
+@needs("public")
+@needs("coverage")
+def test_a_features_settings_reach_it_through_its_declaration(tmp_path):
+    from workflow.core.feature import providing
+    from workflow.coverage.rules import CoverageSettings
+    from workflow.public.rules import PublicSettings
+
+    got = _load(tmp_path, '[public]\norganisations = ["AK", " AK", "ZZ"]\ncache_seconds = 5\n'
+                          '[coverage]\nremind_every = "year"\n')
+    assert got.of(PublicSettings) == PublicSettings(organisations=("AK", "ZZ"), cache_seconds=5)
+    assert got.of(CoverageSettings).remind_every == "year"
+    # one entry per installed feature that reads a section of its own, by the feature's name
+    assert set(got.features) == {f.name for f in providing("settings")} \
+        >= {"public", "coverage", "scorecard"}
+    with pytest.raises(LookupError, match="WebSettings"):
+        got.of(WebSettings)
+
+
+@needs("drafts")
+@needs("platform")
+def test_a_path_in_a_features_section_is_the_config_files_folders(tmp_path):
+    from workflow.drafts.texts import DraftsSettings
+    from workflow.platform.map import PackageSettings
+
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "map.toml").write_text("", encoding="utf-8")
+    got = _load(tmp_path, '[drafts]\ntemplates = "mine"\n[package]\nmap = "map.toml"\n')
+    assert got.of(DraftsSettings).templates == tmp_path.resolve() / "mine"
+    assert got.of(PackageSettings).map == tmp_path.resolve() / "map.toml"
+    assert _load(tmp_path, "").of(DraftsSettings).templates is None
+
+
 @pytest.mark.parametrize(("body", "message"), [
+    *of("public", ('[public]\ncache_seconds = -1\n', "public.cache_seconds: -1 is not a whole number"),
+        ('[public]\nbogus = 1\n', "public: unknown setting bogus"),
+        ('[public]\nframe_ancestors = ["javascript:x"]\n', "public.frame_ancestors")),
+    *of("coverage", ('[coverage]\nremind_every = "week"\n', "coverage.remind_every")),
+    *of("platform", ('[package]\nmap = "nowhere.toml"\n', "package.map: nowhere.toml is not a file")),
+    *of("drafts", ('[drafts]\nfolder = "x"\n', "drafts: unknown setting folder")),
     ('[web]\nport = 0\n', "web.port: 0 is not a whole number from 1 to 65535"),
     ('[web]\nport = "8000"\n', "web.port: '8000' is not a whole number"),
     ('[web]\nworkers = 65\n', "web.workers: 65 is not a whole number from 1 to 64"),

@@ -622,6 +622,7 @@ def test_odd_addresses_answer_404_not_500(world: World):
 ])
 def test_public_settings_are_checked(tmp_path: Path, text: str, message: str):
     from workflow.core.errors import ConfigError
+    from workflow.public.rules import PublicSettings
 
     path = tmp_path / "config.toml"
     path.write_text(f"[public]\n{text}\n", encoding="utf-8")
@@ -629,7 +630,7 @@ def test_public_settings_are_checked(tmp_path: Path, text: str, message: str):
         load_settings(path, env={})
     path.write_text("[public]\norganisations = ['A', 'B', 'A']\nframe_ancestors = "
                     "['https://alatau.gov.kz', \"'self'\"]\n", encoding="utf-8")
-    public = load_settings(path, env={}).public
+    public = load_settings(path, env={}).of(PublicSettings)
     assert public.organisations == ("A", "B")
     assert public.frame_ancestors == ("https://alatau.gov.kz", "'self'")
     assert (public.cache_seconds, public.requests_per_minute) == (60, 60)

@@ -75,7 +75,7 @@ def render(request: Request, pc: PageContext | None, name: str, status: int = 20
     extra = values.pop("menu_extra", None)  # the features' menu counts, when the page has them
     counts = base["menu_counts"]
     if pc is not None and isinstance(counts, dict):  # the features' (the bell: web/app.py)
-        for part in getattr(request.app.state, "menu_parts", ()):
+        for part in request.app.state.parts.menu:
             given = extra is not None and not getattr(part, "always", False)
             counts.update(extra if given else part.counts(request, pc))
     return request.app.state.templates.TemplateResponse(request, name, {**base, **values},

@@ -1,5 +1,5 @@
 """The programme page (a subject's year: every analysis with its stages), and what features
-add to it: each part in `app.state.programme_parts` (composed by web/app.py) gives the page
+add to it: each part in `app.state.parts.programme` (composed by web/app.py) gives the page
 its values (`page`) and the API's programme its keys (`api`) — the cross-platform package's
 sub-tasks and upload dates (workflow/platform/web.py)."""
 
@@ -31,7 +31,7 @@ class ProgrammePart(Protocol):
 def api_parts(request: Request, s: Session, ctx: svc.Context, prog: Any) -> dict[str, Any]:
     """What the features add to the API's programme."""
     parts: dict[str, Any] = {}
-    for part in request.app.state.programme_parts:
+    for part in request.app.state.parts.programme:
         parts.update(part.api(request, s, ctx, prog))
     return parts
 
@@ -39,9 +39,9 @@ def api_parts(request: Request, s: Session, ctx: svc.Context, prog: Any) -> dict
 def programme_view(request: Request, pc: PageContext, prog, status: int = 200,
                    **values) -> HTMLResponse:
     """The programme page with `values` for its forms (a feature's form answers with it
-    too), and what each feature adds to it (`app.state.programme_parts`)."""
+    too), and what each feature adds to it (`app.state.parts.programme`)."""
     parts: dict[str, Any] = {}
-    for part in request.app.state.programme_parts:
+    for part in request.app.state.parts.programme:
         parts.update(part.page(request, pc.s, pc.ctx, prog))
     return render(request, pc, "programme.html", status=status,
                   matrix=views.programme_matrix(pc.s, pc.ctx, prog),

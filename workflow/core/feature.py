@@ -50,14 +50,16 @@ class Feature:
       re-planned;
     * `opener` → a `services.hooks.Opener`: it opens its definitions' cases itself;
     * `service` → its service module (the demo plans its analyses with the planning's);
-    * `settings` → `from_config(table)`, reading the config.toml table `settings_table`;
+    * `settings` → `from_config(table, folder)`, reading the config.toml table `settings_table`
+      (a path in it relative to the config file's `folder`) into the feature's own settings
+      type: `Settings.features[name]`, read as `settings.of(TheType)`;
     * `remind` → `remind(s, ctx, settings, ns)`: the reminder worker's daily plan of its own;
     * `package_form` → the report forms' writer of the cross-platform package;
     * `cli` → its command module (`register(app)` defines its top-level `commands`,
       `extend(groups)` adds to the groups it `extends`, e.g. `org`);
-    * `web` → its page modules (`web.py`, …): the web application includes each one's `router`
-      and `api_router`, its `templates/` folder, the parts it adds to shared pages
-      (`OVERVIEW_PART`, `MENU_PART`, `PROGRAMME_PART`) and calls its `install(app)`, if any.
+    * `web` → its page modules (`web.py`, …): each declares its `PARTS` (web/kit/parts.py: its
+      routers and the extension points of the shared pages it fills); the web application
+      includes the routers, its `templates/` folder, and composes the parts.
 
     `builds_on`: the features whose modules it imports (a view built on another's rules sits
     above it in the import contracts, which `.ci/contracts.py` writes from the declarations).

@@ -19,6 +19,7 @@ from workflow.cli.common import (
 from workflow.cli.options import AsOf, Json, SubjectOrg
 
 service = lazy("workflow.coverage.service")
+rules = lazy("workflow.scorecard.rules")
 
 
 def coverage(org: SubjectOrg,
@@ -28,7 +29,7 @@ def coverage(org: SubjectOrg,
     ctx = as_of_context(as_of)
     year_n = year_or_this(year, ctx)
     with unit_of_work() as s:
-        result = service.coverage(s, ctx, org, year_n, STATE.settings.score)
+        result = service.coverage(s, ctx, org, year_n, STATE.settings.of(rules.ScoreSettings))
     t = STATE.t
     if as_json:
         emit_json(service.as_json(result))
@@ -57,7 +58,7 @@ def submissions(org: SubjectOrg,
     ctx = as_of_context(as_of)
     year_n = year_or_this(year, ctx)
     with unit_of_work() as s:
-        result = service.submissions(s, ctx, org, year_n, STATE.settings.score)
+        result = service.submissions(s, ctx, org, year_n, STATE.settings.of(rules.ScoreSettings))
     if as_json:
         emit_json(result)
         return

@@ -41,7 +41,8 @@ class CoverageSettings:
     submissions_remind_days: int = 10
 
     @classmethod
-    def from_config(cls, raw: dict[str, Any] | None) -> CoverageSettings:
+    def from_config(cls, raw: dict[str, Any] | None, folder: object = None) -> CoverageSettings:
+        """config.toml's table read and checked (`folder`, the config file's: no path here)."""
         raw = dict(raw or {})
         known = {f.name: f.type for f in fields(cls)}
         for key, value in raw.items():

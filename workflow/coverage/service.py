@@ -179,8 +179,9 @@ def remind(s: Session, ctx: Context, settings: Any, ns: Any) -> list[OutboxMessa
     reminders and the final reports' reminders (B-18) of `ctx.today` with the configured
     settings and channels."""
     channels = tuple(ns.channels)
-    return [*plan_reminders(s, ctx, settings.score, settings.coverage, channels),
-            *plan_submission_reminders(s, ctx, settings.score, settings.coverage, channels)]
+    score, own = settings.of(sc.ScoreSettings), settings.of(CoverageSettings)
+    return [*plan_reminders(s, ctx, score, own, channels),
+            *plan_submission_reminders(s, ctx, score, own, channels)]
 
 
 # -- B-18: the units' final reporting forms to the subject ------------------------------------------

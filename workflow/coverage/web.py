@@ -19,10 +19,12 @@ from web.kit.access import visible_org
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import int_param, page, render
+from web.kit.parts import Parts
 from web.kit.shapes import Shape
 from workflow.core.errors import UsageError
 from workflow.coverage import service
 from workflow.coverage.rules import Submissions
+from workflow.scorecard.rules import ScoreSettings
 
 router = APIRouter(include_in_schema=False)
 api_router = api_routes()
@@ -34,7 +36,7 @@ def coverage_page(request: Request, pc: PageContext = Depends(page)):
     org = visible_org(pc.s, pc.viewer, q["org"]) if q.get("org") else pc.viewer.org
     year = int_param(q.get("year"), "year", pc.ctx.today.year) \
         or pc.ctx.today.year
-    settings = request.app.state.settings.score
+    settings = request.app.state.settings.of(ScoreSettings)
     result = service.coverage(pc.s, pc.ctx, org.code, year, settings)
     subs = lines = None
     if service.reports_to_it(pc.ctx, org, settings):  # B-18: its units' final reports
@@ -79,7 +81,7 @@ def api_coverage(request: Request, org: str | None = None, year: int | None = No
     subject = visible_org(a.s, a.viewer, org or a.viewer.org.code)
     year_n = year if year is not None else a.ctx.today.year
     return service.as_json(service.coverage(a.s, a.ctx, subject.code, year_n,
-                                    request.app.state.settings.score))
+                                    request.app.state.settings.of(ScoreSettings)))
 
 
 @api_router.get("/submissions", response_model=Submissions)
@@ -93,7 +95,7 @@ def api_submissions(request: Request, org: str | None = None, year: int | None =
     subject = visible_org(a.s, a.viewer, org or a.viewer.org.code)
     year_n = year if year is not None else a.ctx.today.year
     return service.submissions(a.s, a.ctx, subject.code, year_n,
-                               request.app.state.settings.score)
+                               request.app.state.settings.of(ScoreSettings))
 
 
 class OverviewPart:
@@ -101,7 +103,7 @@ class OverviewPart:
     scorecard (not a part of an apparatus): covered of all, the points and a link."""
 
     def page(self, request: Request, pc: PageContext, scope: Any) -> dict[str, Any]:
-        settings = request.app.state.settings.score
+        settings = request.app.state.settings.of(ScoreSettings)
         if scope.kind not in settings.subject_kinds:
             return {}
         result = service.coverage(pc.s, pc.ctx, scope.code, pc.ctx.today.year, settings)
@@ -109,3 +111,6 @@ class OverviewPart:
 
 
 OVERVIEW_PART = OverviewPart()
+
+
+PARTS = Parts(routers=(router, api_router), overview=OVERVIEW_PART)

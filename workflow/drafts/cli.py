@@ -34,11 +34,13 @@ def draft(case: str = typer.Argument(..., help="Case number."),
                                            "exists, e.g. discussion_place=..."),
           as_json: Json = False) -> None:
     """Write the announcement of a stage from the case: subject, object, period, dates, contact."""
+    from workflow.drafts.texts import DraftsSettings
+
     ctx = context()
     settings = STATE.settings
     with unit_of_work() as s:
         written = drafts.write_draft(s, ctx, case, stage, lang, pairs(values, "--evidence"),
-                                     settings.drafts_templates)
+                                     settings.of(DraftsSettings).templates)
     if docx is not None:
         write_file(docx, drafts.draft_docx(written))
         if as_json:

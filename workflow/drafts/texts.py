@@ -12,11 +12,40 @@ template says `{{ values.discussion_place or "…" }}` instead of failing.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from workflow.core.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class DraftsSettings:
+    """config.toml [drafts]: `templates`, a folder of LANG/NAME.txt.j2 announcement templates
+    that take precedence over the shipped ones (None: the shipped ones only)."""
+
+    templates: Path | None = None
+
+    @classmethod
+    def from_config(cls, raw: dict[str, Any] | None, folder: Path | None = None
+                    ) -> DraftsSettings:
+        """The table read and checked; a relative folder is the config file's `folder`'s."""
+        raw = dict(raw or {})
+        unknown = set(raw) - {"templates"}
+        if unknown:
+            raise ConfigError(f"drafts: unknown setting {', '.join(sorted(unknown))}")
+        name = raw.get("templates", "")
+        if not isinstance(name, str):
+            raise ConfigError(f"drafts.templates: {name!r} is not a directory path")
+        if not name:
+            return cls()
+        found = Path(name)
+        if not found.is_absolute():
+            found = (folder or Path.cwd()) / found
+        if not found.is_dir():
+            raise ConfigError(f"drafts.templates: {name} is not a directory")
+        return cls(found)
 
 SHIPPED = Path(__file__).parent / "draft_templates"
 SUFFIX = ".txt.j2"

@@ -20,12 +20,14 @@ from web.kit.access import Viewer, hidden, require_recorder, sees_person, visibl
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import attachment, check_csrf, page, render, secure
+from web.kit.parts import Parts
 from web.kit.shapes import Shape
 from workflow import services as svc
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.core.names import name_in
 from workflow.drafts import service as drafts
 from workflow.drafts.rules import drafts_of
+from workflow.drafts.texts import DraftsSettings
 from workflow.i18n import LANGUAGES
 from workflow.services import transactions as tx
 
@@ -52,7 +54,7 @@ def _values(params: Any, skip: tuple[str, ...]) -> dict[str, str]:
 
 
 def _templates(request: Request):
-    return request.app.state.settings.drafts_templates
+    return request.app.state.settings.of(DraftsSettings).templates
 
 
 def _draft_page(request: Request, pc: PageContext, case_id: str, stage: str,
@@ -229,3 +231,6 @@ def api_draft(request: Request, case_id: int, stage: str,
     draft = drafts.write_draft(a.s, a.ctx, case.id, stage, lang or a.ctx.language,
                                _values(request.query_params, ("lang",)), _templates(request))
     return draft.as_json()
+
+
+PARTS = Parts(routers=(router, api_router))

@@ -64,7 +64,9 @@ def _national(org: str, year: str | None, lang: str | None, output: Path | None,
     ctx = context()
     year_n = parse_int(year, "--year") if year is not None else ctx.today.year
     forms.check_year(ctx, year_n)
-    kinds = STATE.settings.score.consolidating_kinds
+    from workflow.scorecard.rules import ScoreSettings
+
+    kinds = STATE.settings.of(ScoreSettings).consolidating_kinds
     written = []
     with unit_of_work() as s:
         for language in languages:

@@ -14,13 +14,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from web.kit.access import sees_person, visible_org
 from web.kit.deps import PageContext
 from web.kit.page import attachment, int_param, page
+from web.kit.parts import Parts
 from workflow.forms import national
 from workflow.forms import service as forms
+from workflow.scorecard.rules import ScoreSettings
 from workflow.services import transactions as tx
+from workflow.services.context import Context
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,7 +38,7 @@ def national_xlsx(request: Request, pc: PageContext = Depends(page)) -> Response
     forms.check_year(pc.ctx, year)
     org = visible_org(pc.s, pc.viewer, code)
     viewer = pc.viewer
-    kinds = request.app.state.settings.score.consolidating_kinds
+    kinds = request.app.state.settings.of(ScoreSettings).consolidating_kinds
     produced = national.produce(pc.s, pc.ctx, org.code, year, language, kinds,
                                 lambda case, visibility: sees_person(viewer, case, visibility))
     with tx.transaction(pc.s):
@@ -63,10 +67,20 @@ def form_xlsx(request: Request, n: str, pc: PageContext = Depends(page)) -> Resp
                     headers={"Content-Disposition": attachment(name)})
 
 
-def install(app) -> None:
-    """What the forms keep in the web application's state for other pages: the appendices
-    (workflow/forms/layouts.toml) the score page links, the lines each form would hold, and the
-    obligation whose case pages link to the National Report's input (national.toml)."""
-    app.state.form_appendices = forms.appendices()
-    app.state.form_lines = forms.line_counts
-    app.state.national_obligation = national.obligation()
+class ReportForms:
+    """The report forms the shared pages link (web/kit/parts.py, `report_forms`): the
+    appendices (workflow/forms/layouts.toml) a register page and the score page link, the lines
+    each form would hold, and the obligation whose analysis pages link to the National Report's
+    input (national.toml)."""
+
+    def appendices(self) -> tuple[int, ...]:
+        return forms.appendices()
+
+    def lines(self, s: Session, ctx: Context, code: str, year: int) -> dict[int, int]:
+        return forms.line_counts(s, ctx, code, year)
+
+    def national_obligation(self) -> str | None:
+        return national.obligation()
+
+
+PARTS = Parts(routers=(router,), report_forms=ReportForms())

@@ -5,7 +5,7 @@
   and overdue, records and withdrawals by others on them, the cases handed to her), read marks,
   preferences, mutes and snoozes.
 * `web.py`: /notifications, /account/reminders, `GET /api/v1/notifications` and its POST, and
-  the menu's bell (`MENU_PART`, composed by web/app.py).
+  the menu's bell (its `PARTS`' `menu`, composed by web/app.py).
 * `templates/`.
 
 The reminder planner (workflow/reminders/planner.py) reads the same preferences as data."""

@@ -18,6 +18,7 @@ from web.kit.api import LIMIT, OFFSET, ApiContext, api_routes, paginate
 from web.kit.deps import PageContext
 from web.kit.error_pages import web_message
 from web.kit.page import check_csrf, form_day, int_param, page, page_number, render
+from web.kit.parts import Parts
 from web.kit.shapes import Shape
 from workflow.core.errors import MerzimError, NotFound
 from workflow.notices import rules, service
@@ -242,3 +243,6 @@ class MenuPart:
 
 
 MENU_PART = MenuPart()
+
+
+PARTS = Parts(routers=(router, api_router), menu=MENU_PART)

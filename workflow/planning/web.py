@@ -16,6 +16,7 @@ from web.kit.access import visible_programme
 from web.kit.api import LIMIT, OFFSET, ApiContext, api_routes, paginate
 from web.kit.deps import PageContext
 from web.kit.page import export, int_param, page, render
+from web.kit.parts import Parts
 from web.kit.programme import api_parts, programme_view
 from web.kit.shapes import PageOf, Shape
 from workflow import services as svc
@@ -128,3 +129,6 @@ def analyses(org: str | None = None, state: str | None = None, year: int | None 
         items.append({"id": row.id, "state": row.state, "subject": row.subject,
                       "planned_start": view.planned_start, "planned_end": view.planned_end})
     return paginate(items, limit, offset)
+
+
+PARTS = Parts(routers=(router, api_router))

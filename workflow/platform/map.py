@@ -5,11 +5,41 @@ definitions (a subfolder: the registry does not take it for a process definition
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from workflow.core.errors import ConfigError
 from workflow.definitions import Registry
 from workflow.platform.rules import PlatformMap, parse_map
+
+
+@dataclass(frozen=True)
+class PackageSettings:
+    """config.toml [package]: `map`, the operator's implementation map of the cross-platform
+    (None: the shipped one, workflow/definitions/platform/)."""
+
+    map: Path | None = None
+
+    @classmethod
+    def from_config(cls, raw: dict[str, Any] | None, folder: Path | None = None
+                    ) -> PackageSettings:
+        """The table read and checked; a relative file is the config file's `folder`'s."""
+        raw = dict(raw or {})
+        unknown = set(raw) - {"map"}
+        if unknown:
+            raise ConfigError(f"package: unknown setting {', '.join(sorted(unknown))}")
+        name = raw.get("map", "")
+        if not isinstance(name, str):
+            raise ConfigError(f"package.map: {name!r} is not a file path")
+        if not name:
+            return cls()
+        found = Path(name)
+        if not found.is_absolute():
+            found = (folder or Path.cwd()) / found
+        if not found.is_file():
+            raise ConfigError(f"package.map: {name} is not a file")
+        return cls(found)
 
 SHIPPED_MAP = Path(__file__).parent / "implementation_map.toml"
 

@@ -50,7 +50,7 @@ from workflow.core.machine import URL
 from workflow.core.names import name_in
 from workflow.definitions import Registry
 from workflow.i18n import Translator
-from workflow.platform.map import load_map
+from workflow.platform.map import PackageSettings, load_map
 from workflow.platform.rules import (
     MISSING,
     NOT_ALLOWED,
@@ -185,7 +185,7 @@ def platform_map(settings: Settings, registry: Registry | None = None) -> Platfo
         from workflow.services.runtime import registry as configured
 
         registry = configured(settings)
-    return load_map(registry, settings.package_map)
+    return load_map(registry, settings.of(PackageSettings).map)
 
 
 def programme_of(s: Session, subject_code: str, year: int) -> tuple[Programme, Organisation]:

@@ -21,6 +21,7 @@ from web.kit.access import require_programme_recorder, sees_person, visible_prog
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import attachment, check_csrf, form_day, page
+from web.kit.parts import Parts
 from web.kit.programme import programme_view
 from web.kit.shapes import Shape
 from workflow import services as svc
@@ -191,3 +192,6 @@ class ProgrammePart:
 
 
 PROGRAMME_PART = ProgrammePart()
+
+
+PARTS = Parts(routers=(router, api_router), programme=PROGRAMME_PART)

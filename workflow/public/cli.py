@@ -20,8 +20,10 @@ def org_public(code: str = typer.Argument(None, metavar="CODE",
                                                  "[public] organisations says)."),
                as_json: Json = False) -> None:
     """Show whether public pages are on, or switch one on or off."""
+    from workflow.public.rules import PublicSettings
+
     t = STATE.t
-    configured = STATE.settings.public.organisations
+    configured = STATE.settings.of(PublicSettings).organisations
     with unit_of_work() as s:
         if switch is not None:
             if code is None:

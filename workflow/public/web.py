@@ -23,9 +23,11 @@ from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from web.kit.deps import db, language, make_context
+from web.kit.parts import Parts
 from workflow.core.errors import NotFound
 from workflow.i18n import LANGUAGES, Translator
 from workflow.public import service as pub
+from workflow.public.rules import PublicSettings
 from workflow.services import org_name
 from workflow.services import transactions as tx
 
@@ -52,16 +54,18 @@ class Guard:
 
 
 def guard(app: Any) -> Guard:
-    """The application's guard, made on first use from its settings."""
-    found = getattr(app.state, "public_guard", None)
+    """The application's guard, made on first use from its settings and kept in the feature's
+    own state of the application (`app.state.features`, web/app.py)."""
+    own = app.state.features["public"]
+    found = own.get("guard")
     if found is not None:
         return found
     with _GUARD_LOCK:
-        found = getattr(app.state, "public_guard", None)
+        found = own.get("guard")
         if found is None:
-            settings = app.state.settings.public
+            settings = app.state.settings.of(PublicSettings)
             found = Guard(app.state.engine, settings.cache_seconds, settings.requests_per_minute)
-            app.state.public_guard = found
+            own["guard"] = found
     return found
 
 
@@ -81,7 +85,7 @@ def rate_limited(request: Request) -> None:
 
 def _org(request: Request, s: Session, code: str):
     try:
-        return pub.public_org(s, code, request.app.state.settings.public.organisations)
+        return pub.public_org(s, code, request.app.state.settings.of(PublicSettings).organisations)
     except NotFound:  # not there, or not switched on: the same plain 404 (not audited)
         raise StarletteHTTPException(404) from None
 
@@ -104,7 +108,7 @@ def _cached(request: Request, kind: str, code: str, lang: str, build) -> tuple[b
 
 
 def _headers(request: Request, extra: dict[str, str] | None = None) -> dict[str, str]:
-    seconds = request.app.state.settings.public.cache_seconds
+    seconds = request.app.state.settings.of(PublicSettings).cache_seconds
     return {"Cache-Control": f"public, max-age={seconds}" if seconds else "no-store",
             "Vary": "Accept-Language, Cookie", **(extra or {})}
 
@@ -146,7 +150,7 @@ def public_feed(request: Request, code: str, s: Session = Depends(db)):
 @router.get("/public/{code}/embed", dependencies=[Depends(rate_limited)])
 def public_embed(request: Request, code: str, s: Session = Depends(db)):
     body, media = _listing_page(request, s, code, "embed", "public_embed.html", absolute=True)
-    frames = " ".join(request.app.state.settings.public.frame_ancestors)
+    frames = " ".join(request.app.state.settings.of(PublicSettings).frame_ancestors)
     csp = ("default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
            f"form-action 'none'; frame-ancestors {frames}")
     return Response(body, media_type=media, headers=_headers(request, {
@@ -248,3 +252,6 @@ def _atom(request: Request, org, lang: str, cases: list[pub.PublicCase]) -> byte
              type="html")
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(feed, encoding="unicode"
                                                                   ).encode("utf-8")
+
+
+PARTS = Parts(routers=(router,))

@@ -10,8 +10,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from web.kit.access import require_admin, visible_org
 from web.kit.deps import PageContext
 from web.kit.page import check_csrf, page, render
+from web.kit.parts import Parts
 from workflow import services as svc
 from workflow.public import service as pub
+from workflow.public.rules import PublicSettings
 from workflow.public.web import guard
 from workflow.services import transactions as tx
 
@@ -22,7 +24,7 @@ router = APIRouter(include_in_schema=False)
 def public_switches(request: Request, pc: PageContext = Depends(page)):
     require_admin(pc.viewer)
     orgs = svc.list_orgs(pc.s, pc.viewer.org.code)
-    rows = pub.switch_rows(orgs, request.app.state.settings.public.organisations,
+    rows = pub.switch_rows(orgs, request.app.state.settings.of(PublicSettings).organisations,
                            pc.t.language)
     return render(request, pc, "public_admin.html", rows=rows,
                   changed=request.query_params.get("changed"))
@@ -39,3 +41,6 @@ def public_switch(request: Request, code: str = Form(""), value: str = Form(""),
         pub.set_public_page(pc.s, pc.ctx, org.code, switch)
     guard(request.app).clear(org.code)
     return RedirectResponse(f"/admin/public?changed={org.code}#org-{org.code}", status_code=303)
+
+
+PARTS = Parts(routers=(router,))

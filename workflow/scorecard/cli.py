@@ -34,6 +34,7 @@ def score(org: SubjectOrg,
           file: Path = option("--file", "FILE", "Also write the table (.xlsx or .csv)."),
           as_of: AsOf = None, as_json: Json = False) -> None:
     """The evaluation of projects No. 1-4 for a subject, or for every subject under it."""
+    from workflow.scorecard.rules import ScoreSettings
     from workflow.scorecard.words import in_words
 
     ctx = as_of_context(as_of)
@@ -45,7 +46,8 @@ def score(org: SubjectOrg,
     gc.disable()
     try:
         with unit_of_work() as s:
-            results = scoring.scorecards(s, ctx, org, year_n, STATE.settings.score, subtree)
+            results = scoring.scorecards(s, ctx, org, year_n, STATE.settings.of(ScoreSettings),
+                                         subtree)
     finally:
         gc.enable()
     t = STATE.t

@@ -85,7 +85,8 @@ class ScoreSettings:
     outreach_cumulative: bool = True      # B-12: 4.3.1's +5 and +10 add up (False: the higher)
 
     @classmethod
-    def from_config(cls, raw: dict[str, Any] | None) -> ScoreSettings:
+    def from_config(cls, raw: dict[str, Any] | None, folder: object = None) -> ScoreSettings:
+        """config.toml's table read and checked (`folder`, the config file's: no path here)."""
         raw = dict(raw or {})
         known = {f.name for f in fields(cls)}
         for key in raw:

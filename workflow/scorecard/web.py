@@ -22,6 +22,7 @@ from web.kit.access import visible_org, visible_programme
 from web.kit.api import LIMIT, OFFSET, ApiContext, api_routes, paginate
 from web.kit.deps import PageContext
 from web.kit.page import export, int_param, page, render
+from web.kit.parts import Parts
 from web.kit.shapes import PageOf, Shape
 from workflow import services as svc
 from workflow.core.errors import UsageError
@@ -40,7 +41,7 @@ PROJECTS = (1, 2, 3, 4)
 
 
 def _settings(request: Request) -> ScoreSettings:
-    return request.app.state.settings.score
+    return request.app.state.settings.of(ScoreSettings)
 
 
 def _cards(request: Request, pc: PageContext, code: str, year: int, subtree: bool,
@@ -257,11 +258,13 @@ def score_page(request: Request, programme_id: str, pc: PageContext = Depends(pa
 
 def _forms(request: Request, pc: PageContext, code: str, year: int) -> list[dict[str, Any]]:
     """The report forms of the subject's year, each with the lines it would hold (the app's
-    `form_lines`: the forms' own reading of the registers)."""
-    count = getattr(request.app.state, "form_lines", None)
-    lines = count(pc.s, pc.ctx, code, year) if count is not None else {}
-    return [{"n": n, "lines": lines.get(n)} for n in request.app.state.form_appendices
-            if count is None or n in lines]  # an appendix not written for the subject: none
+    report forms' own reading of the registers, web/kit/parts.py; none without them)."""
+    report_forms = request.app.state.parts.report_forms
+    if report_forms is None:
+        return []
+    lines = report_forms.lines(pc.s, pc.ctx, code, year)
+    return [{"n": n, "lines": lines.get(n)} for n in report_forms.appendices()
+            if n in lines]  # an appendix not written for the subject: none
 
 
 class Scorecard(Shape):
@@ -372,7 +375,4 @@ class RegisterPart:
 
 REGISTER_PART = RegisterPart()
 
-
-def install(app) -> None:
-    """A register page's points for the year (web/registers_page.py): the scorecard's own."""
-    app.state.register_points = REGISTER_PART.points
+PARTS = Parts(routers=(router, api_router), overview=OVERVIEW_PART, register_points=REGISTER_PART)

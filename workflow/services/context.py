@@ -64,8 +64,11 @@ class Context:
 
 def report_settings(settings: Any) -> dict[str, Any]:
     """What a context takes of the settings for who reports when (B-21): the working days
-    before the body's own report and the kinds of body that take in their subdivisions'."""
-    score = getattr(settings, "score", None)
+    before the body's own report and the kinds of body that take in their subdivisions' (the
+    `consolidating_kinds` of the installed feature's settings that name them: config.toml
+    `[scorecard]`; none: a central body and an akimat)."""
+    kinds = next((own.consolidating_kinds
+                  for own in getattr(settings, "features", {}).values()
+                  if hasattr(own, "consolidating_kinds")), ("central_body", "akimat"))
     return {"final_report_before": getattr(settings, "final_report_before", 10),
-            "consolidating_kinds": tuple(getattr(score, "consolidating_kinds",
-                                                 ("central_body", "akimat")))}
+            "consolidating_kinds": tuple(kinds)}

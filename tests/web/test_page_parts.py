@@ -1,0 +1,37 @@
+"""The parts the features' page modules add to the shared pages are declared (web/kit/parts.py):
+every page module of an installed feature declares its `PARTS`, and the web application
+composes them, an extension point one feature fills refused when two fill it."""
+
+from __future__ import annotations
+
+import pytest
+
+from web.kit.parts import Parts, compose
+from workflow.core.feature import installed
+
+
+def test_every_feature_page_module_declares_its_parts():
+    modules = [m for f in installed() if f.web is not None for m in f.web()]
+    assert modules
+    for module in modules:
+        assert isinstance(module.PARTS, Parts), module.__name__
+        assert module.PARTS.routers, module.__name__  # a page module serves pages
+
+
+def test_composed_in_order_one_filler_of_a_single_point():
+    first, second = object(), object()
+    got = compose([Parts(menu=first, overview=first), Parts(menu=second, register_points=second)])
+    assert got.menu == (first, second) and got.overview == (first,)
+    assert got.register_points is second and got.report_forms is None and got.programme == ()
+    with pytest.raises(ValueError, match="register_points"):
+        compose([Parts(register_points=first), Parts(register_points=second)])
+
+
+def test_the_application_keeps_the_composed_parts(web):
+    parts = web.app.state.parts
+    # the shipped features fill every extension point (the bell, the coverage, the package's
+    # sub-tasks, the scorecard's register points, the report forms)
+    assert parts.menu and parts.overview and parts.programme
+    assert parts.register_points is not None and parts.report_forms is not None
+    # each installed feature's own state, by its name (the public pages' guard is kept there)
+    assert set(web.app.state.features) == {f.name for f in installed()}
