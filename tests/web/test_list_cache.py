@@ -178,6 +178,7 @@ def test_a_write_in_one_subtree_leaves_another_subtrees_lists_kept(web: Web):
     assert total(gulnar.get("/overdue").text) == fresh_total(web, "gulnar")
 
 
+@needs("notices")
 def test_a_read_mark_changes_only_its_readers_bell(web: Web):
     """nurlan marks an item read: his bell drops by one on his next page; dana, a manager of
     the same organisation, and gulnar keep their bells (their centres are not read again),
@@ -199,6 +200,7 @@ def test_a_read_mark_changes_only_its_readers_bell(web: Web):
     assert not grouped(sent)  # his lists kept: a read mark changes no list
 
 
+@needs("notices")
 def test_a_record_moves_the_bell_of_the_person_it_concerns_only(web: Web):
     """A record on aigerim's case: her bell and her manager's tree are read again; nurlan's
     (another tree, not his case) is kept."""
