@@ -12,9 +12,7 @@ named by row, column and value."""
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -33,7 +31,6 @@ from workflow.core.errors import MerzimError, UsageError
 from workflow.services import obligations
 from workflow.services import transactions as tx
 from workflow.services.organisations import OrgsRefused
-from workflow.tabular import Limits, read_rows
 
 router = APIRouter(include_in_schema=False)
 
@@ -122,19 +119,8 @@ async def org_import(request: Request, code: str, pc: PageContext = Depends(page
 def _do_import(request: Request, pc: PageContext, code: str,
                upload: UploadFile | None) -> HTMLResponse:
     org = visible_org(pc.s, pc.viewer, code)  # outside her subtree: as if it did not exist
-    settings = request.app.state.settings
-    path = None
     try:
-        if upload is None or not (upload.filename or upload.size):
-            raise UsageError("no file", key="import.no_file")
-        head = upload.file.read(4)
-        upload.file.seek(0)
-        with tempfile.NamedTemporaryFile(
-                "wb", suffix=".xlsx" if head == b"PK\x03\x04" else ".csv", delete=False) as fh:
-            fh.write(upload.file.read())
-            path = Path(fh.name)
-        rows = read_rows(path, (), Limits(rows=settings.import_rows,
-                                          megabytes=settings.import_megabytes))
+        rows = uploads.table_rows(request, upload)
         with tx.transaction(pc.s):
             added = svc.import_orgs(pc.s, pc.ctx, rows, within=org)
     except MerzimError as exc:
@@ -145,9 +131,6 @@ def _do_import(request: Request, pc: PageContext, code: str,
         summary = (pc.t.n("org.import_refused", len(lines)) if lines
                    else web_message(exc, pc.t))
         return _shown(request, pc, org, 422, import_error=summary, import_problems=lines)
-    finally:
-        if path is not None:
-            path.unlink(missing_ok=True)
     pc.s.refresh(org)
     return _shown(request, pc, org, imported=[o.code for o in added])
 

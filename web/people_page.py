@@ -5,8 +5,6 @@ person chooses her password."""
 from __future__ import annotations
 
 import secrets
-import tempfile
-from pathlib import Path
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
@@ -19,12 +17,11 @@ from web.kit.access import require_admin
 from web.kit.deps import LOGIN_CSRF_COOKIE, PageContext, db, language
 from web.kit.page import check_csrf, page, render, secure
 from workflow import services as svc
-from workflow.core.errors import MerzimError, NotFound, UsageError
+from workflow.core.errors import MerzimError, NotFound
 from workflow.i18n import Translator
 from workflow.services import accounts as auth
 from workflow.services import invitations
 from workflow.services import transactions as tx
-from workflow.tabular import Limits, read_rows
 
 router = APIRouter(include_in_schema=False)
 
@@ -113,18 +110,8 @@ async def people_import(request: Request, pc: PageContext = Depends(page)):
 def _do_import(request: Request, pc: PageContext, upload: UploadFile | None,
                update: bool) -> HTMLResponse:
     settings = request.app.state.settings
-    path = None
     try:
-        if upload is None or not (upload.filename or upload.size):
-            raise UsageError("no file", key="import.no_file")
-        head = upload.file.read(4)
-        upload.file.seek(0)
-        with tempfile.NamedTemporaryFile(
-                "wb", suffix=".xlsx" if head == b"PK\x03\x04" else ".csv", delete=False) as fh:
-            fh.write(upload.file.read())
-            path = Path(fh.name)
-        rows = read_rows(path, (), Limits(rows=settings.import_rows,
-                                          megabytes=settings.import_megabytes))
+        rows = uploads.table_rows(request, upload)
         with tx.transaction(pc.s):
             done = invitations.import_people(pc.s, pc.ctx, rows, update=update,
                                              base_url=_base(request),
@@ -136,9 +123,6 @@ def _do_import(request: Request, pc: PageContext, upload: UploadFile | None,
         summary = (pc.t.n("accounts.import_refused", len(lines)) if lines
                    else exc.render(pc.t))
         return _people_page(request, pc, status=422, refused=summary, problems=lines)
-    finally:
-        if path is not None:
-            path.unlink(missing_ok=True)
     return _people_page(request, pc, message=pc.t.n(
         "accounts.imported", len(done.added), updated=len(done.updated), invited=done.invited))
 

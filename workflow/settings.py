@@ -619,3 +619,26 @@ def _notify(data: dict[str, Any], env: Mapping[str, str], require_secrets: bool)
                                         1)),
         public_url=_public_url(_table(data, "web")),
     )
+
+
+def path_setting(raw: Mapping[str, Any] | None, table: str, key: str, folder: Path | None,
+                 directory: bool) -> Path | None:
+    """A feature's settings table holding one path, `[table] key` (a directory or a file),
+    read and checked: None when not set; a relative path is the config file's `folder`'s; an
+    unknown key, a value that is not a path, or a path that is not there is refused."""
+    raw = dict(raw or {})
+    unknown = set(raw) - {key}
+    if unknown:
+        raise ConfigError(f"{table}: unknown setting {', '.join(sorted(unknown))}")
+    what = "directory" if directory else "file"
+    name = raw.get(key, "")
+    if not isinstance(name, str):
+        raise ConfigError(f"{table}.{key}: {name!r} is not a {what} path")
+    if not name:
+        return None
+    found = Path(name)
+    if not found.is_absolute():
+        found = (folder or Path.cwd()) / found
+    if not (found.is_dir() if directory else found.is_file()):
+        raise ConfigError(f"{table}.{key}: {name} is not a {what}")
+    return found

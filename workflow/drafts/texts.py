@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow.core.errors import ConfigError
+from workflow.settings import path_setting
 
 
 @dataclass(frozen=True)
@@ -31,21 +32,7 @@ class DraftsSettings:
     def from_config(cls, raw: dict[str, Any] | None, folder: Path | None = None
                     ) -> DraftsSettings:
         """The table read and checked; a relative folder is the config file's `folder`'s."""
-        raw = dict(raw or {})
-        unknown = set(raw) - {"templates"}
-        if unknown:
-            raise ConfigError(f"drafts: unknown setting {', '.join(sorted(unknown))}")
-        name = raw.get("templates", "")
-        if not isinstance(name, str):
-            raise ConfigError(f"drafts.templates: {name!r} is not a directory path")
-        if not name:
-            return cls()
-        found = Path(name)
-        if not found.is_absolute():
-            found = (folder or Path.cwd()) / found
-        if not found.is_dir():
-            raise ConfigError(f"drafts.templates: {name} is not a directory")
-        return cls(found)
+        return cls(path_setting(raw, "drafts", "templates", folder, directory=True))
 
 SHIPPED = Path(__file__).parent / "draft_templates"
 SUFFIX = ".txt.j2"

@@ -12,6 +12,7 @@ from typing import Any
 from workflow.core.errors import ConfigError
 from workflow.definitions import Registry
 from workflow.platform.rules import PlatformMap, parse_map
+from workflow.settings import path_setting
 
 
 @dataclass(frozen=True)
@@ -25,21 +26,7 @@ class PackageSettings:
     def from_config(cls, raw: dict[str, Any] | None, folder: Path | None = None
                     ) -> PackageSettings:
         """The table read and checked; a relative file is the config file's `folder`'s."""
-        raw = dict(raw or {})
-        unknown = set(raw) - {"map"}
-        if unknown:
-            raise ConfigError(f"package: unknown setting {', '.join(sorted(unknown))}")
-        name = raw.get("map", "")
-        if not isinstance(name, str):
-            raise ConfigError(f"package.map: {name!r} is not a file path")
-        if not name:
-            return cls()
-        found = Path(name)
-        if not found.is_absolute():
-            found = (folder or Path.cwd()) / found
-        if not found.is_file():
-            raise ConfigError(f"package.map: {name} is not a file")
-        return cls(found)
+        return cls(path_setting(raw, "package", "map", folder, directory=False))
 
 SHIPPED_MAP = Path(__file__).parent / "implementation_map.toml"
 
