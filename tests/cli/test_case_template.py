@@ -16,9 +16,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from tests.support.cli_demo_helpers import DEMO_DAY, demo_loaded
+from tests.support.cli_demo_helpers import DEMO_DAY, demo_cli
 from tests.support.cli_runner import Merzim
-from tests.support.databases import database_from_template
 from workflow.core.names import name_in
 from workflow.definitions import load_registry
 from workflow.services import import_cells
@@ -32,11 +31,8 @@ NAMES = {code: {"en": en, "ru": ru, "kk": kk} for code, _k, _p, en, ru, kk in OR
 
 @pytest.fixture
 def merzim(backend: str, tmp_path: Path) -> Iterator[Merzim]:
-    with database_from_template(backend, tmp_path, recipe=demo_loaded,
-                                recipe_name="cli-demo") as (url, _printed):
-        workdir = tmp_path / "cwd"
-        workdir.mkdir()
-        yield Merzim(workdir, db_url=url, today=DEMO_DAY)
+    with demo_cli(backend, tmp_path) as cli:
+        yield cli
 
 
 def _label(lang: str, key: str) -> str:

@@ -13,18 +13,14 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from tests.support.cli_demo_helpers import DEMO_DAY, demo_loaded
+from tests.support.cli_demo_helpers import demo_cli
 from tests.support.cli_runner import Merzim
-from tests.support.databases import database_from_template
 
 
 @pytest.fixture
 def merzim(backend: str, tmp_path: Path) -> Iterator[Merzim]:
-    with database_from_template(backend, tmp_path, recipe=demo_loaded,
-                                recipe_name="cli-demo") as (url, _printed):
-        workdir = tmp_path / "cwd"
-        workdir.mkdir()
-        yield Merzim(workdir, db_url=url, today=DEMO_DAY)
+    with demo_cli(backend, tmp_path) as cli:
+        yield cli
 
 
 def _tree(merzim: Merzim, under: str) -> dict[str, tuple[str | None, str]]:

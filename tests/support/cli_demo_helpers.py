@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,3 +34,16 @@ def demo_loaded(engine) -> dict[str, Any]:
     migrates it), from a working directory thrown away (the demo stores no file)."""
     with tempfile.TemporaryDirectory(prefix="merzim-cli-demo-") as tmp:
         return init_demo(engine.url.render_as_string(hide_password=False), Path(tmp))
+
+
+@contextmanager
+def demo_cli(backend: str, tmp_path: Path) -> Iterator[Merzim]:
+    """The command line on DEMO_DAY over a copy of the "cli-demo" database, run from a
+    working directory of its own under `tmp_path`."""
+    from tests.support.databases import database_from_template
+
+    with database_from_template(backend, tmp_path, recipe=demo_loaded,
+                                recipe_name="cli-demo") as (url, _printed):
+        workdir = tmp_path / "cwd"
+        workdir.mkdir()
+        yield Merzim(workdir, db_url=url, today=DEMO_DAY)
