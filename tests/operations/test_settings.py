@@ -71,7 +71,7 @@ def test_values_are_read_into_the_object(tmp_path):
 def test_a_features_settings_reach_it_through_its_declaration(tmp_path):
     from workflow.core.feature import providing
     from workflow.coverage.rules import CoverageSettings
-    from workflow.public.rules import PublicSettings
+    from workflow.public.settings import PublicSettings
 
     got = _load(tmp_path, '[public]\norganisations = ["AK", " AK", "ZZ"]\ncache_seconds = 5\n'
                           '[coverage]\nremind_every = "year"\n')

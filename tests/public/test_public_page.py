@@ -622,7 +622,7 @@ def test_odd_addresses_answer_404_not_500(world: World):
 ])
 def test_public_settings_are_checked(tmp_path: Path, text: str, message: str):
     from workflow.core.errors import ConfigError
-    from workflow.public.rules import PublicSettings
+    from workflow.public.settings import PublicSettings
 
     path = tmp_path / "config.toml"
     path.write_text(f"[public]\n{text}\n", encoding="utf-8")

@@ -20,7 +20,7 @@ def org_public(code: str = typer.Argument(None, metavar="CODE",
                                                  "[public] organisations says)."),
                as_json: Json = False) -> None:
     """Show whether public pages are on, or switch one on or off."""
-    from workflow.public.rules import PublicSettings
+    from workflow.public.settings import PublicSettings
 
     t = STATE.t
     configured = STATE.settings.of(PublicSettings).organisations

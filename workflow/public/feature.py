@@ -8,6 +8,6 @@ from workflow.core.feature import Feature, lazy, lazy_all
 
 FEATURE = Feature(name="public", table="public", table_model=lazy("workflow.public.rules:Public"),
                   service=lazy("workflow.public.service"), settings_table="public",
-                  settings=lazy("workflow.public.rules:PublicSettings.from_config"),
+                  settings=lazy("workflow.public.settings:PublicSettings.from_config"),
                   web=lazy_all("workflow.public.web", "workflow.public.web_admin"),
                   cli=lazy("workflow.public.cli"), extends=("org",))

@@ -27,7 +27,7 @@ from web.kit.parts import Parts
 from workflow.core.errors import NotFound
 from workflow.i18n import LANGUAGES, Translator
 from workflow.public import service as pub
-from workflow.public.rules import PublicSettings
+from workflow.public.settings import PublicSettings
 from workflow.services import org_name
 from workflow.services import transactions as tx
 

@@ -13,7 +13,7 @@ from web.kit.page import check_csrf, page, render
 from web.kit.parts import Parts
 from workflow import services as svc
 from workflow.public import service as pub
-from workflow.public.rules import PublicSettings
+from workflow.public.settings import PublicSettings
 from workflow.public.web import guard
 from workflow.services import transactions as tx
 
