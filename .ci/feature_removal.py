@@ -50,8 +50,7 @@ NOT_REMOVABLE = {
     "monitoring": "the planned analyses, the scorecard's helpers and many tests of the engine use "
                   "its commands and stages",
     "forms": "the cross-platform package's tests count the forms it writes, and the register "
-             "pages link to them (13 tests)",
-    "coverage": "the scorecard's leads link the coverage rows (tests/scorecard/test_score_leads.py)",
+             "pages, the scorecard's subjects page and the linked-entries tests show them (25 tests)",
     "planning": "the demo plans its analyses with it, and the lists', the command line's and the "
                 "idempotency tests stand on the demo (about 60 tests)",
 }
