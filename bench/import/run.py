@@ -612,7 +612,7 @@ def main(argv: list[str] | None = None) -> int:
     ctx = svc.Context(KazakhstanCalendar(), load_definition(), TODAY, actor="bench")
     every = svc.Context(KazakhstanCalendar(), load_registry(), TODAY, actor="bench",
                         language="en")  # every definition: the registers
-    print(f"load average before: {os.getloadavg()[0]:.2f}; timing {CODE}", file=sys.stderr)
+    print(f"load average before: {os.getloadavg()[0]:.2f}; timing {CODE.name}", file=sys.stderr)
     backends = ["sqlite", "postgres"] if a.backend == "both" else [a.backend]
     results = [run_backend(b, a, ctx, every) for b in backends]
     print(markdown(results))
@@ -620,7 +620,8 @@ def main(argv: list[str] | None = None) -> int:
         a.json.write_text(json.dumps({"machine": {"platform": platform.platform(),
                                                   "cpus": os.cpu_count(),
                                                   "python": platform.python_version()},
-                                      "code": str(CODE), "previous": str(a.previous or ""),
+                                      "code": "<checkout>",  # not this machine's path
+                                      "previous": str(a.previous or ""),
                                       "results": results}, indent=2))
     return 0
 
