@@ -23,13 +23,12 @@ Revises: 0004
 import json
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+
+from workflow.storage.migrations.ops import create_table, date, integer, json, string, text
 
 revision = '0005'
 down_revision = '0004'
-branch_labels = None
-depends_on = None
 
 LEGACY_STATES = {"ordered": "planned", "announced": "planned",
                  "discussion_announced": "in_progress", "discussed": "in_progress"}
@@ -71,15 +70,10 @@ def _dedupe_stages(bind) -> None:
 
 def upgrade() -> None:
     bind = op.get_bind()
-    op.create_table(
-        'process_definition',
-        sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column('version', sa.Integer(), nullable=False),
-        sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column('text', sa.Text(), nullable=False),
-        sa.Column('stored_at', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.PrimaryKeyConstraint('key', 'version'),
-    )
+    create_table('process_definition',
+                 string('key', 64), integer('version'), string('sha256', 64), text('text'),
+                 string('stored_at', 40),
+                 sa.PrimaryKeyConstraint('key', 'version'))
 
     # -- analysis -> process_case ----------------------------------------------------------
     with op.batch_alter_table('analysis') as batch:
@@ -91,17 +85,11 @@ def upgrade() -> None:
                            existing_type=sa.String(length=64),
                            existing_nullable=False)
         batch.alter_column('object_id', existing_type=sa.Integer(), nullable=True)
-        batch.add_column(sa.Column('process_version', sa.Integer(), nullable=False,
-                                   server_default='2'))
-        batch.add_column(sa.Column('person_name', sqlmodel.sql.sqltypes.AutoString(length=200),
-                                   nullable=True))
-        batch.add_column(sa.Column('person_position',
-                                   sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True))
-        batch.add_column(sa.Column('fields', sa.JSON(), nullable=True))
-        batch.add_column(sa.Column('dates', sa.JSON(), nullable=True))
-        batch.add_column(sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=16),
-                                   nullable=True))
-        batch.add_column(sa.Column('case_date', sa.Date(), nullable=True))
+        for col in (integer('process_version', server_default='2'),
+                    string('person_name', 200, null=True), string('person_position', 300, null=True),
+                    json('fields', null=True), json('dates', null=True),
+                    string('period', 16, null=True), date('case_date', null=True)):
+            batch.add_column(col)
     rows = bind.execute(sa.text(
         "SELECT id, planned_start, planned_end, state FROM process_case")).fetchall()
     for row in rows:
@@ -146,11 +134,9 @@ def upgrade() -> None:
         batch.drop_index('ix_event_record_analysis_id')
         batch.alter_column('analysis_id', new_column_name='case_id',
                            existing_type=sa.Integer(), existing_nullable=False)
-        batch.add_column(sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16),
-                                   nullable=False, server_default='event'))
-        batch.add_column(sa.Column('note', sa.Text(), nullable=True))
-        batch.add_column(sa.Column('voids_id', sa.Integer(), nullable=True))
-        batch.add_column(sa.Column('voided_by_id', sa.Integer(), nullable=True))
+        for col in (string('kind', 16, server_default='event'), text('note', null=True),
+                    integer('voids_id', null=True), integer('voided_by_id', null=True)):
+            batch.add_column(col)
     with op.batch_alter_table('event_record') as batch:
         batch.create_index('ix_event_record_case_id', ['case_id'], unique=False)
         batch.create_foreign_key('fk_event_record_voids', 'event_record', ['voids_id'], ['id'])

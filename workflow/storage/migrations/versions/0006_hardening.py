@@ -14,8 +14,6 @@ from alembic import op
 
 revision = '0006'
 down_revision = '0005'
-branch_labels = None
-depends_on = None
 
 INDEX = 'ux_audit_log_prev_hash'
 

@@ -14,8 +14,6 @@ from alembic import op
 
 revision = '0007'
 down_revision = '0006'
-branch_labels = None
-depends_on = None
 
 # (old name, new name, columns, unique, partial condition)
 INDEXES = [

@@ -15,42 +15,28 @@ A confirming document is a file (the signed order, the protocol, the approved pl
   (NULL: as `[public] organisations` in config.toml says; true/false: the admin's choice).
 """
 import sqlalchemy as sa
-from alembic import op
+
+from workflow.storage.migrations.ops import (add_columns, big_integer, boolean, create_table,
+                                             drop_columns, drop_tables, integer, string, text)
 
 revision = '0009'
 down_revision = '0008'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        'evidence_file',
-        sa.Column('id', sa.Integer(), primary_key=True),
-        sa.Column('case_id', sa.Integer(), sa.ForeignKey('process_case.id'), nullable=False),
-        sa.Column('record_id', sa.Integer(), sa.ForeignKey('event_record.id'), nullable=True),
-        sa.Column('sha256', sa.String(length=64), nullable=False),
-        sa.Column('name', sa.String(length=255), nullable=False),
-        sa.Column('media_type', sa.String(length=100), nullable=False),
-        sa.Column('size', sa.BigInteger(), nullable=False),
-        sa.Column('public', sa.Boolean(), nullable=False, server_default=sa.false()),
-        sa.Column('uploaded_by', sa.String(length=100), nullable=False),
-        sa.Column('uploaded_at', sa.String(length=40), nullable=False),
-        sa.Column('voided_at', sa.String(length=40), nullable=True),
-        sa.Column('voided_by', sa.String(length=100), nullable=True),
-        sa.Column('void_reason', sa.Text(), nullable=True),
-    )
-    op.create_index('ix_evidence_file_case_id', 'evidence_file', ['case_id'])
-    op.create_index('ix_evidence_file_record_id', 'evidence_file', ['record_id'])
-    op.create_index('ix_evidence_file_sha256', 'evidence_file', ['sha256'])
-    with op.batch_alter_table('organisation') as batch_op:
-        batch_op.add_column(sa.Column('public_page', sa.Boolean(), nullable=True))
+    create_table('evidence_file',
+                 integer('id', primary_key=True),
+                 integer('case_id', sa.ForeignKey('process_case.id')),
+                 integer('record_id', sa.ForeignKey('event_record.id'), null=True),
+                 string('sha256', 64), string('name', 255), string('media_type', 100),
+                 big_integer('size'), boolean('public', server_default=sa.false()),
+                 string('uploaded_by', 100), string('uploaded_at', 40),
+                 string('voided_at', 40, null=True), string('voided_by', 100, null=True),
+                 text('void_reason', null=True),
+                 indexes=['case_id', 'record_id', 'sha256'])
+    add_columns('organisation', boolean('public_page', null=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('organisation') as batch_op:
-        batch_op.drop_column('public_page')
-    op.drop_index('ix_evidence_file_sha256', table_name='evidence_file')
-    op.drop_index('ix_evidence_file_record_id', table_name='evidence_file')
-    op.drop_index('ix_evidence_file_case_id', table_name='evidence_file')
-    op.drop_table('evidence_file')
+    drop_columns('organisation', 'public_page')
+    drop_tables('evidence_file')

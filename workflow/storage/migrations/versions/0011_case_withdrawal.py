@@ -9,24 +9,16 @@ timestamp; NULL: the case stands), by whom (`withdrawn_by`) and why (`withdrawn_
 withdrawn case leaves every list, reminder, feed, export and score; its rows stay, and the
 audit log keeps the withdrawal.
 """
-import sqlalchemy as sa
-from alembic import op
+from workflow.storage.migrations.ops import add_columns, drop_columns, string, text
 
 revision = '0011'
 down_revision = '0010'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('process_case') as batch_op:
-        batch_op.add_column(sa.Column('withdrawn_at', sa.String(length=40), nullable=True))
-        batch_op.add_column(sa.Column('withdrawn_by', sa.String(length=100), nullable=True))
-        batch_op.add_column(sa.Column('withdrawn_reason', sa.Text(), nullable=True))
+    add_columns('process_case', string('withdrawn_at', 40, null=True),
+                string('withdrawn_by', 100, null=True), text('withdrawn_reason', null=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('process_case') as batch_op:
-        batch_op.drop_column('withdrawn_reason')
-        batch_op.drop_column('withdrawn_by')
-        batch_op.drop_column('withdrawn_at')
+    drop_columns('process_case', 'withdrawn_reason', 'withdrawn_by', 'withdrawn_at')

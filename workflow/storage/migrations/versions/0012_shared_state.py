@@ -15,62 +15,32 @@ database, and now every piece of state they must agree on lives there too:
   the last minute) and their cache of built answers, the same for every node.
 """
 import sqlalchemy as sa
-from alembic import op
+
+from workflow.storage.migrations.ops import (big_integer, binary, create_table, drop_tables,
+                                             floating, integer, string)
 
 revision = '0012'
 down_revision = '0011'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        'file_blob',
-        sa.Column('sha256', sa.String(length=64), primary_key=True),
-        sa.Column('size', sa.BigInteger(), nullable=False),
-        sa.Column('chunks', sa.Integer(), nullable=False),
-        sa.Column('stored_at', sa.String(length=40), nullable=False),
-    )
-    op.create_table(
-        'file_chunk',
-        sa.Column('sha256', sa.String(length=64), sa.ForeignKey('file_blob.sha256'),
-                  primary_key=True),
-        sa.Column('seq', sa.Integer(), primary_key=True),
-        sa.Column('data', sa.LargeBinary(), nullable=False),
-    )
-    op.create_table(
-        'lease',
-        sa.Column('name', sa.String(length=64), primary_key=True),
-        sa.Column('holder', sa.String(length=200), nullable=False),
-        sa.Column('expires_at', sa.Float(), nullable=False),
-    )
-    op.create_table(
-        'public_hit',
-        sa.Column('id', sa.Integer(), primary_key=True),
-        sa.Column('client', sa.String(length=100), nullable=False),
-        sa.Column('at', sa.Float(), nullable=False),
-    )
-    op.create_index('ix_public_hit_client', 'public_hit', ['client'])
-    op.create_index('ix_public_hit_at', 'public_hit', ['at'])
-    op.create_table(
-        'public_cache',
-        sa.Column('key', sa.String(length=64), primary_key=True),
-        sa.Column('code', sa.String(length=100), nullable=False),
-        sa.Column('media', sa.String(length=100), nullable=False),
-        sa.Column('body', sa.LargeBinary(), nullable=False),
-        sa.Column('built_at', sa.Float(), nullable=False),
-    )
-    op.create_index('ix_public_cache_code', 'public_cache', ['code'])
-    op.create_index('ix_public_cache_built_at', 'public_cache', ['built_at'])
+    create_table('file_blob',
+                 string('sha256', 64, primary_key=True), big_integer('size'),
+                 integer('chunks'), string('stored_at', 40))
+    create_table('file_chunk',
+                 string('sha256', 64, sa.ForeignKey('file_blob.sha256'), primary_key=True),
+                 integer('seq', primary_key=True), binary('data'))
+    create_table('lease',
+                 string('name', 64, primary_key=True), string('holder', 200),
+                 floating('expires_at'))
+    create_table('public_hit',
+                 integer('id', primary_key=True), string('client', 100), floating('at'),
+                 indexes=['client', 'at'])
+    create_table('public_cache',
+                 string('key', 64, primary_key=True), string('code', 100), string('media', 100),
+                 binary('body'), floating('built_at'),
+                 indexes=['code', 'built_at'])
 
 
 def downgrade() -> None:
-    op.drop_index('ix_public_cache_built_at', table_name='public_cache')
-    op.drop_index('ix_public_cache_code', table_name='public_cache')
-    op.drop_table('public_cache')
-    op.drop_index('ix_public_hit_at', table_name='public_hit')
-    op.drop_index('ix_public_hit_client', table_name='public_hit')
-    op.drop_table('public_hit')
-    op.drop_table('lease')
-    op.drop_table('file_chunk')
-    op.drop_table('file_blob')
+    drop_tables('public_cache', 'public_hit', 'lease', 'file_chunk', 'file_blob')

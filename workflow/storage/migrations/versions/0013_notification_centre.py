@@ -13,42 +13,29 @@ event records, the withdrawal columns, the audit log): only what a person chose 
 * notice_read: one item of her centre marked read.
 """
 import sqlalchemy as sa
-from alembic import op
+
+from workflow.storage.migrations.ops import create_table, date, drop_tables, integer, string
 
 revision = '0013'
 down_revision = '0012'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        'reminder_preference',
-        sa.Column('user_id', sa.Integer(), sa.ForeignKey('app_user.id'), primary_key=True),
-        sa.Column('channels', sa.String(length=64), nullable=True),
-        sa.Column('before', sa.String(length=64), nullable=True),
-        sa.Column('digest_hour', sa.Integer(), nullable=True),
-    )
-    op.create_table(
-        'reminder_hold',
-        sa.Column('id', sa.Integer(), primary_key=True),
-        sa.Column('user_id', sa.Integer(), sa.ForeignKey('app_user.id'), nullable=False),
-        sa.Column('case_id', sa.Integer(), sa.ForeignKey('process_case.id'), nullable=False),
-        sa.Column('stage_key', sa.String(length=64), nullable=True),
-        sa.Column('until', sa.Date(), nullable=True),
-        sa.Column('created_at', sa.String(length=40), nullable=False),
-    )
-    op.create_index('ix_reminder_hold_user_id', 'reminder_hold', ['user_id'])
-    op.create_table(
-        'notice_read',
-        sa.Column('user_id', sa.Integer(), sa.ForeignKey('app_user.id'), primary_key=True),
-        sa.Column('item', sa.String(length=120), primary_key=True),
-        sa.Column('read_at', sa.String(length=40), nullable=False),
-    )
+    create_table('reminder_preference',
+                 integer('user_id', sa.ForeignKey('app_user.id'), primary_key=True),
+                 string('channels', 64, null=True), string('before', 64, null=True),
+                 integer('digest_hour', null=True))
+    create_table('reminder_hold',
+                 integer('id', primary_key=True),
+                 integer('user_id', sa.ForeignKey('app_user.id')),
+                 integer('case_id', sa.ForeignKey('process_case.id')),
+                 string('stage_key', 64, null=True), date('until', null=True),
+                 string('created_at', 40),
+                 indexes=['user_id'])
+    create_table('notice_read',
+                 integer('user_id', sa.ForeignKey('app_user.id'), primary_key=True),
+                 string('item', 120, primary_key=True), string('read_at', 40))
 
 
 def downgrade() -> None:
-    op.drop_table('notice_read')
-    op.drop_index('ix_reminder_hold_user_id', table_name='reminder_hold')
-    op.drop_table('reminder_hold')
-    op.drop_table('reminder_preference')
+    drop_tables('notice_read', 'reminder_hold', 'reminder_preference')

@@ -8,20 +8,15 @@ A Telegram reminder carries buttons that snooze the stages it lists until
 tomorrow or next week: the digest's outbox row keeps those stages (JSON [[case id, stage key],
 …]); a snooze is a row of reminder_hold (0013), which the reminder planner honours.
 """
-import sqlalchemy as sa
-from alembic import op
+from workflow.storage.migrations.ops import add_columns, drop_columns, text
 
 revision = '0014'
 down_revision = '0013'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('outbox') as batch:
-        batch.add_column(sa.Column('stages', sa.Text(), nullable=True))
+    add_columns('outbox', text('stages', null=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('outbox') as batch:
-        batch.drop_column('stages')
+    drop_columns('outbox', 'stages')

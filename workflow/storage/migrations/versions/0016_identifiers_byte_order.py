@@ -21,8 +21,6 @@ from alembic import op
 
 revision = '0016'
 down_revision = '0015'
-branch_labels = None
-depends_on = None
 
 COLUMNS = {  # table: (column, length)
     "organisation": (("code", 64), ("path", 400)),

@@ -23,8 +23,6 @@ from alembic import op
 
 revision = '0017'
 down_revision = '0016'
-branch_labels = None
-depends_on = None
 
 HANDOVER = sa.text("action = 'analysis.assign'")
 

@@ -11,32 +11,24 @@ transaction as the write, with the answer built before the commit: a row exists 
 the write landed, and a repeat gets the first answer. One row per (user, key), kept a day.
 """
 import sqlalchemy as sa
-from alembic import op
+
+from workflow.storage.migrations.ops import (create_table, drop_tables, floating, identifier,
+                                             integer, string, text)
 
 revision = '0018'
 down_revision = '0017'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        'idempotency_key',
-        sa.Column('user_id', sa.Integer(), sa.ForeignKey('app_user.id'), primary_key=True),
-        sa.Column('key', sa.String(length=200).with_variant(
-            sa.String(length=200, collation='C'), 'postgresql'), primary_key=True),
-        sa.Column('method', sa.String(length=8), nullable=False),
-        sa.Column('path', sa.String(length=2000), nullable=False),
-        sa.Column('body_sha256', sa.String(length=64), nullable=True),
-        sa.Column('status', sa.Integer(), nullable=True),
-        sa.Column('content_type', sa.String(length=200), nullable=True),
-        sa.Column('location', sa.String(length=2000), nullable=True),
-        sa.Column('answer', sa.Text(), nullable=True),
-        sa.Column('created_at', sa.Float(), nullable=False),
-    )
-    op.create_index('ix_idempotency_key_created_at', 'idempotency_key', ['created_at'])
+    create_table('idempotency_key',
+                 integer('user_id', sa.ForeignKey('app_user.id'), primary_key=True),
+                 identifier('key', 200, primary_key=True),
+                 string('method', 8), string('path', 2000), string('body_sha256', 64, null=True),
+                 integer('status', null=True), string('content_type', 200, null=True),
+                 string('location', 2000, null=True), text('answer', null=True),
+                 floating('created_at'),
+                 indexes=['created_at'])
 
 
 def downgrade() -> None:
-    op.drop_index('ix_idempotency_key_created_at', table_name='idempotency_key')
-    op.drop_table('idempotency_key')
+    drop_tables('idempotency_key')

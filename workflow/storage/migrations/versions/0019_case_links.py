@@ -10,29 +10,23 @@ linked to one after the fact. One row per pair: the procedure's case, the entry,
 event that opened it (none when linked after the fact), who and when.
 """
 import sqlalchemy as sa
-from alembic import op
+
+from workflow.storage.migrations.ops import create_table, drop_tables, integer, string
 
 revision = '0019'
 down_revision = '0018'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        'case_link',
-        sa.Column('id', sa.Integer(), primary_key=True),
-        sa.Column('from_case_id', sa.Integer(), sa.ForeignKey('process_case.id'),
-                  nullable=False),
-        sa.Column('to_case_id', sa.Integer(), sa.ForeignKey('process_case.id'), nullable=False),
-        sa.Column('event', sa.String(length=64), nullable=True),
-        sa.Column('created_by', sa.String(length=100), nullable=False),
-        sa.Column('created_at', sa.String(length=40), nullable=False),
-        sa.UniqueConstraint('from_case_id', 'to_case_id', name='uq_case_link'),
-    )
-    op.create_index('ix_case_link_to_case_id', 'case_link', ['to_case_id'])
+    create_table('case_link',
+                 integer('id', primary_key=True),
+                 integer('from_case_id', sa.ForeignKey('process_case.id')),
+                 integer('to_case_id', sa.ForeignKey('process_case.id')),
+                 string('event', 64, null=True), string('created_by', 100),
+                 string('created_at', 40),
+                 sa.UniqueConstraint('from_case_id', 'to_case_id', name='uq_case_link'),
+                 indexes=['to_case_id'])
 
 
 def downgrade() -> None:
-    op.drop_index('ix_case_link_to_case_id', table_name='case_link')
-    op.drop_table('case_link')
+    drop_tables('case_link')

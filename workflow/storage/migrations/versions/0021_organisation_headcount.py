@@ -9,20 +9,15 @@ Create Date: 2026-11-25 18:00:00
   that recorded no figures as none trained of this headcount; a unit with neither is named
   "not reported" and the share is incomplete.
 """
-import sqlalchemy as sa
-from alembic import op
+from workflow.storage.migrations.ops import add_columns, drop_columns, integer
 
 revision = '0021'
 down_revision = '0020'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('organisation') as batch_op:
-        batch_op.add_column(sa.Column('headcount', sa.Integer(), nullable=True))
+    add_columns('organisation', integer('headcount', null=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('organisation') as batch_op:
-        batch_op.drop_column('headcount')
+    drop_columns('organisation', 'headcount')

@@ -9,24 +9,17 @@ made (the services' today: `MERZIM_TODAY` on a demo or a rehearsal, else the cal
 day). The registers read it for "entered late" (B-17); rows made before the column have
 none, and their wall-clock stamp's day stands in.
 """
-import sqlalchemy as sa
-from alembic import op
+from workflow.storage.migrations.ops import add_columns, date, drop_columns
 
 revision = '0022'
 down_revision = '0021'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('process_case') as batch_op:
-        batch_op.add_column(sa.Column('typed_on', sa.Date(), nullable=True))
-    with op.batch_alter_table('event_record') as batch_op:
-        batch_op.add_column(sa.Column('typed_on', sa.Date(), nullable=True))
+    for table in ('process_case', 'event_record'):
+        add_columns(table, date('typed_on', null=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('event_record') as batch_op:
-        batch_op.drop_column('typed_on')
-    with op.batch_alter_table('process_case') as batch_op:
-        batch_op.drop_column('typed_on')
+    for table in ('event_record', 'process_case'):
+        drop_columns(table, 'typed_on')

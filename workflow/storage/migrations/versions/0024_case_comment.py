@@ -9,46 +9,30 @@ changed); `comment_mention` each user a remark names as @login, whose notificati
 lists it.
 """
 import sqlalchemy as sa
-from alembic import op
+
+from workflow.storage.migrations.ops import (create_table, drop_tables, foreign_key, integer,
+                                             string, text)
 
 revision = '0024'
 down_revision = '0023'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('case_comment',
-                    sa.Column('id', sa.Integer(), nullable=False),
-                    sa.Column('case_id', sa.Integer(), nullable=False),
-                    sa.Column('author_id', sa.Integer(), nullable=True),
-                    sa.Column('actor', sa.String(length=100), nullable=False),
-                    sa.Column('body', sa.Text(), nullable=False),
-                    sa.Column('created_at', sa.String(length=40), nullable=False),
-                    sa.Column('edited_at', sa.String(length=40), nullable=True),
-                    sa.ForeignKeyConstraint(['case_id'], ['process_case.id']),
-                    sa.ForeignKeyConstraint(['author_id'], ['app_user.id']),
-                    sa.PrimaryKeyConstraint('id'))
-    with op.batch_alter_table('case_comment') as batch_op:
-        batch_op.create_index(batch_op.f('ix_case_comment_case_id'), ['case_id'], unique=False)
-    op.create_table('comment_mention',
-                    sa.Column('id', sa.Integer(), nullable=False),
-                    sa.Column('comment_id', sa.Integer(), nullable=False),
-                    sa.Column('user_id', sa.Integer(), nullable=False),
-                    sa.Column('created_at', sa.String(length=40), nullable=False),
-                    sa.ForeignKeyConstraint(['comment_id'], ['case_comment.id']),
-                    sa.ForeignKeyConstraint(['user_id'], ['app_user.id']),
-                    sa.PrimaryKeyConstraint('id'),
-                    sa.UniqueConstraint('comment_id', 'user_id', name='uq_comment_mention'))
-    with op.batch_alter_table('comment_mention') as batch_op:
-        batch_op.create_index(batch_op.f('ix_comment_mention_user_id'), ['user_id'],
-                              unique=False)
+    create_table('case_comment',
+                 integer('id'), integer('case_id'), integer('author_id', null=True),
+                 string('actor', 100), text('body'), string('created_at', 40),
+                 string('edited_at', 40, null=True),
+                 foreign_key('case_id', 'process_case.id'), foreign_key('author_id', 'app_user.id'),
+                 sa.PrimaryKeyConstraint('id'),
+                 indexes=['case_id'])
+    create_table('comment_mention',
+                 integer('id'), integer('comment_id'), integer('user_id'),
+                 string('created_at', 40),
+                 foreign_key('comment_id', 'case_comment.id'),
+                 foreign_key('user_id', 'app_user.id'), sa.PrimaryKeyConstraint('id'),
+                 sa.UniqueConstraint('comment_id', 'user_id', name='uq_comment_mention'),
+                 indexes=['user_id'])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('comment_mention') as batch_op:
-        batch_op.drop_index(batch_op.f('ix_comment_mention_user_id'))
-    op.drop_table('comment_mention')
-    with op.batch_alter_table('case_comment') as batch_op:
-        batch_op.drop_index(batch_op.f('ix_case_comment_case_id'))
-    op.drop_table('case_comment')
+    drop_tables('comment_mention', 'case_comment')

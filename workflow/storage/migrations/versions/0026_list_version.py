@@ -9,21 +9,18 @@ of the last committed write that may change the lists of that scope: a write in 
 leaves the lists of another kept. No rows at first: a scope never written reads as 0.
 """
 import sqlalchemy as sa
-from alembic import op
+
+from workflow.storage.migrations.ops import big_integer, create_table, drop_tables, identifier
 
 revision = '0026'
 down_revision = '0025'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('list_version',
-                    sa.Column('scope', sa.String(length=400).with_variant(
-                        sa.String(length=400, collation='C'), 'postgresql'), nullable=False),
-                    sa.Column('version', sa.BigInteger(), nullable=False),
-                    sa.PrimaryKeyConstraint('scope'))
+    create_table('list_version',
+                 identifier('scope', 400), big_integer('version'),
+                 sa.PrimaryKeyConstraint('scope'))
 
 
 def downgrade() -> None:
-    op.drop_table('list_version')
+    drop_tables('list_version')
