@@ -18,7 +18,7 @@ come out in the order they are given (SQLite keeps that order in the table's SQL
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,36 +45,21 @@ def identifier(name: str, length: int, *args: Any, **kw: Any) -> sa.Column:
     return column(name, type_, *args, **kw)
 
 
-def text(name: str, *args: Any, **kw: Any) -> sa.Column:
-    return column(name, sa.Text(), *args, **kw)
+def _of(type_: Callable[[], Any]) -> Callable[..., sa.Column]:
+    """The constructor of a column of `type_`: its name, then sa.Column's other arguments."""
+    def make(name: str, *args: Any, **kw: Any) -> sa.Column:
+        return column(name, type_(), *args, **kw)
+    return make
 
 
-def integer(name: str, *args: Any, **kw: Any) -> sa.Column:
-    return column(name, sa.Integer(), *args, **kw)
-
-
-def big_integer(name: str, *args: Any, **kw: Any) -> sa.Column:
-    return column(name, sa.BigInteger(), *args, **kw)
-
-
-def floating(name: str, *args: Any, **kw: Any) -> sa.Column:
-    return column(name, sa.Float(), *args, **kw)
-
-
-def boolean(name: str, *args: Any, **kw: Any) -> sa.Column:
-    return column(name, sa.Boolean(), *args, **kw)
-
-
-def date(name: str, *args: Any, **kw: Any) -> sa.Column:
-    return column(name, sa.Date(), *args, **kw)
-
-
-def json(name: str, *args: Any, **kw: Any) -> sa.Column:
-    return column(name, sa.JSON(), *args, **kw)
-
-
-def binary(name: str, *args: Any, **kw: Any) -> sa.Column:
-    return column(name, sa.LargeBinary(), *args, **kw)
+text = _of(sa.Text)
+integer = _of(sa.Integer)
+big_integer = _of(sa.BigInteger)
+floating = _of(sa.Float)
+boolean = _of(sa.Boolean)
+date = _of(sa.Date)
+json_ = _of(sa.JSON)  # (not `json`: a migration may need the standard module of that name)
+binary = _of(sa.LargeBinary)
 
 
 def foreign_key(name: str, target: str) -> sa.ForeignKeyConstraint:

@@ -10,7 +10,7 @@ analyses (internal and external) with their stages and event records.
 import sqlalchemy as sa
 
 from workflow.storage.migrations.ops import (boolean, create_table, date, drop_tables,
-                                             foreign_key, index, integer, json, string, text)
+                                             foreign_key, index, integer, json_, string, text)
 
 revision = '0001'
 down_revision = None
@@ -60,14 +60,14 @@ def upgrade() -> None:
                  indexes=['programme_id', 'subject_id'])
     create_table('event_record',
                  integer('id'), integer('analysis_id'), string('event', 64), date('on'),
-                 json('evidence', null=True), string('actor', 100), string('recorded_at', 40),
+                 json_('evidence', null=True), string('actor', 100), string('recorded_at', 40),
                  foreign_key('analysis_id', 'analysis.id'), sa.PrimaryKeyConstraint('id'),
                  indexes=['analysis_id'])
     create_table('stage',
                  integer('id'), integer('analysis_id', null=True),
                  integer('programme_id', null=True), string('key', 64), integer('subject_id'),
                  string('subject_path', 400), date('due_date', null=True), boolean('projected'),
-                 string('status', 16), date('done_on', null=True), json('evidence', null=True),
+                 string('status', 16), date('done_on', null=True), json_('evidence', null=True),
                  foreign_key('analysis_id', 'analysis.id'),
                  foreign_key('programme_id', 'programme.id'),
                  foreign_key('subject_id', 'organisation.id'), sa.PrimaryKeyConstraint('id'),

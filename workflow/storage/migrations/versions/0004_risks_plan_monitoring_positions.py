@@ -10,7 +10,7 @@ recommendations and the plan's items; the day an external analysis was closed.
 import sqlalchemy as sa
 
 from workflow.storage.migrations.ops import (add_columns, create_table, date, drop_columns,
-                                             drop_tables, foreign_key, integer, json, string,
+                                             drop_tables, foreign_key, integer, json_, string,
                                              text)
 
 revision = '0004'
@@ -47,7 +47,7 @@ def upgrade() -> None:
                  indexes=['analysis_id', 'external_id'])
     create_table('recommendation',
                  integer('id'), integer('risk_id'), text('text'), string('status', 16),
-                 date('status_on', null=True), json('evidence', null=True),
+                 date('status_on', null=True), json_('evidence', null=True),
                  foreign_key('risk_id', 'risk.id'), sa.PrimaryKeyConstraint('id'),
                  indexes=['risk_id'])
     create_table('plan_item',

@@ -25,7 +25,7 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-from workflow.storage.migrations.ops import create_table, date, integer, json, string, text
+from workflow.storage.migrations.ops import create_table, date, integer, json_, string, text
 
 revision = '0005'
 down_revision = '0004'
@@ -87,7 +87,7 @@ def upgrade() -> None:
         batch.alter_column('object_id', existing_type=sa.Integer(), nullable=True)
         for col in (integer('process_version', server_default='2'),
                     string('person_name', 200, null=True), string('person_position', 300, null=True),
-                    json('fields', null=True), json('dates', null=True),
+                    json_('fields', null=True), json_('dates', null=True),
                     string('period', 16, null=True), date('case_date', null=True)):
             batch.add_column(col)
     rows = bind.execute(sa.text(
