@@ -236,3 +236,59 @@ def test_the_models_and_the_migrated_schema_agree(db):
     models.load_all()  # the models are built when first named: every one here
     with db.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
+
+
+# -- every downgrade gives back the schema of the revision before ---------------------------------
+
+IRREVERSIBLE = "0005"  # analyses became cases: a backup taken before it restores
+
+
+def _schema(eng) -> dict:
+    """The schema as the database reports it: each table's columns (type with its collation,
+    nullability, default) in their order, primary key, foreign keys, unique constraints and
+    indexes (with a partial index's condition)."""
+    from sqlalchemy import inspect
+
+    with eng.connect() as conn:
+        insp = inspect(conn)
+        return {t: (
+            [(c["name"], str(c["type"]), c["nullable"], c.get("default"))
+             for c in insp.get_columns(t)],
+            insp.get_pk_constraint(t)["constrained_columns"],
+            sorted((f["constrained_columns"], f["referred_table"], f["referred_columns"])
+                   for f in insp.get_foreign_keys(t)),
+            sorted(u["column_names"] for u in insp.get_unique_constraints(t)),
+            sorted((i["name"], i["column_names"], bool(i["unique"]),
+                    {k: str(v) for k, v in i.get("dialect_options", {}).items()})
+                   for i in insp.get_indexes(t)))
+            for t in sorted(insp.get_table_names()) if t != "alembic_version"}
+
+
+def _up_and_down(eng, start: str, revisions: list[str]) -> None:
+    """From `start`, upgrade to each of `revisions` in turn, then downgrade one revision at a
+    time back to `start`: each downgrade leaves the schema its target had."""
+    cfg = alembic_config(eng)
+    schemas = {}
+    for below, rev in zip([start, *revisions], revisions, strict=False):
+        schemas[below] = _schema(eng)
+        command.upgrade(cfg, rev)
+    for below in reversed(list(schemas)):
+        command.downgrade(cfg, below)
+        assert _schema(eng) == schemas[below], f"downgraded to {below}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_downgrade_gives_back_the_schema_of_the_revision_before(backend, tmp_path):
+    """From an empty database to 0004 and back, then from 0005 (irreversible) to the head and
+    back to 0005, one revision at a time."""
+    from alembic.script import ScriptDirectory
+
+    from workflow.storage.db import MIGRATIONS
+
+    revisions = [s.revision for s in ScriptDirectory(str(MIGRATIONS)).walk_revisions()][::-1]
+    cut = revisions.index(IRREVERSIBLE)
+    with database_at(backend, tmp_path, "base", "merzim_d") as eng:
+        _up_and_down(eng, "base", revisions[:cut])
+        command.upgrade(alembic_config(eng), IRREVERSIBLE)
+        _up_and_down(eng, IRREVERSIBLE, revisions[cut + 1:])
