@@ -112,6 +112,18 @@ def spawn(db_url: str, *args: str, config: Path, log: Path) -> subprocess.Popen:
                                 env=cli_env(db_url, config), stdout=out, stderr=out)
 
 
+def workers_once(db_url: str, config: Path, logs: list[Path]) -> list[dict]:
+    """`merzim worker --once --json` started at once in as many processes as `logs`, each
+    writing to its log, which must all exit 0: what each said."""
+    procs = [spawn(db_url, "worker", "--once", "--json", config=config, log=log) for log in logs]
+    try:
+        assert [p.wait(120) for p in procs] == [0] * len(procs), [lg.read_text() for lg in logs]
+    finally:
+        for p in procs:
+            stop(p)
+    return [json.loads(lg.read_text()) for lg in logs]
+
+
 def wait_until(predicate, timeout: float, what: str, step: float = 0.1) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -333,14 +345,7 @@ def test_two_worker_processes_send_each_message_once(db, db_url, demo, make_ctx,
         cfg = write_config(tmp_path, sink.port, outbox={"batch": 1})
         ids = plan(db, make_ctx, settings(cfg))
         assert len(ids) >= 10
-        logs = [tmp_path / f"w{i}.json" for i in range(2)]
-        procs = [spawn(db_url, "worker", "--once", "--json", config=cfg, log=log) for log in logs]
-        try:
-            assert [p.wait(120) for p in procs] == [0, 0], [lg.read_text() for lg in logs]
-        finally:
-            for p in procs:
-                stop(p)
-        results = [json.loads(lg.read_text()) for lg in logs]
+        results = workers_once(db_url, cfg, [tmp_path / f"w{i}.json" for i in range(2)])
         assert sum(r["sent"] for r in results) == len(ids), results
         assert sink.counts() == Counter({mid: 1 for mid in expected_ids(db)})
         assert {r.status for r in rows_by_id(db).values()} == {"sent"}
@@ -384,14 +389,7 @@ def test_concurrent_planners_write_each_row_once(db, db_url, demo, make_ctx, tmp
     cfg = write_config(tmp_path, SmtpSink().port, outbox={"backoff_seconds": 600})
     with Session(db) as s:
         n = len(reminders.preview(s, make_ctx(WORKDAY), settings(cfg)))
-    logs = [tmp_path / f"p{i}.json" for i in range(2)]
-    procs = [spawn(db_url, "worker", "--once", "--json", config=cfg, log=log) for log in logs]
-    try:
-        assert [p.wait(120) for p in procs] == [0, 0], [lg.read_text() for lg in logs]
-    finally:
-        for p in procs:
-            stop(p)
-    results = [json.loads(lg.read_text()) for lg in logs]
+    results = workers_once(db_url, cfg, [tmp_path / f"p{i}.json" for i in range(2)])
     assert sum(r["planned"] for r in results) == n, results
     rows = rows_by_id(db).values()
     keys = [(r.recipient_id, r.channel, r.local_day, r.digest) for r in rows]

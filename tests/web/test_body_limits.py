@@ -10,12 +10,11 @@ import re
 import select
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.support.processes import SCRIPT, env_for, free_port, terminate
+from tests.support.processes import SCRIPT, env_for, free_port, listening, terminate, wait_up
 from tests.support.web_helpers import (
     Web,
     route_paths,
@@ -184,15 +183,7 @@ def test_30_mb_to_login_is_refused_and_the_web_process_keeps_its_memory(db_url, 
                             env=env_for(db_url), cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                assert proc.poll() is None, proc.communicate()
-                assert time.monotonic() < deadline, "the server did not come up"
-                time.sleep(0.2)
+        wait_up(proc, lambda: listening(port), pause=0.2)
         total = 30 * 1000 * 1000
         base = (f"POST /login HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
                 "Content-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\n")
@@ -235,15 +226,7 @@ def test_a_refused_body_is_read_so_the_connection_serves_the_next_request(db_url
                             env=env_for(db_url), cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                assert proc.poll() is None, proc.communicate()
-                assert time.monotonic() < deadline, "the server did not come up"
-                time.sleep(0.2)
+        wait_up(proc, lambda: listening(port), pause=0.2)
         body = b"login=asel&password=" + b"x" * (1536 * 1024)
         chunked = b"".join(f"{len(p):x}\r\n".encode() + p + b"\r\n"
                            for p in (body[i:i + 65536] for i in range(0, len(body), 65536)))
