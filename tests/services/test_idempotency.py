@@ -8,13 +8,13 @@ import re
 import threading
 import uuid
 
-import psycopg
 import pytest
 from alembic import command
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlmodel import Session
 
 from tests.support.databases import BACKENDS, database_at
+from tests.support.pg_cuts import listening, terminate_backend
 from tests.support.web_helpers import (
     CALENDAR,
     DEFINITION,
@@ -267,13 +267,6 @@ def test_the_command_line_records_a_repeatable_event_again_with_repeat(web: Web,
 # -- a connection lost after the commit (PostgreSQL: pg_terminate_backend) -----------------------
 
 
-def _admin() -> str:
-    from tests.support.databases import POSTGRES_URL
-
-    assert POSTGRES_URL
-    return POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
-
-
 def _cut_after_commit(engine):
     """Terminate the backend of the first statement a connection runs after it committed: the
     answer of a write is being built when its connection drops."""
@@ -288,18 +281,10 @@ def _cut_after_commit(engine):
         if fired or id(conn.connection.dbapi_connection) not in committed:
             return
         pid = cursor.connection.info.backend_pid
-        with psycopg.connect(_admin(), autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        terminate_backend(pid)
         fired.append(pid)
 
-    event.listen(engine, "commit", on_commit)
-    event.listen(engine, "before_cursor_execute", before)
-
-    def stop():
-        event.remove(engine, "commit", on_commit)
-        event.remove(engine, "before_cursor_execute", before)
-
-    return fired, stop
+    return fired, listening(engine, commit=on_commit, before_cursor_execute=before)
 
 
 def _cut_at_commit(engine):
@@ -310,12 +295,10 @@ def _cut_at_commit(engine):
         if fired:
             return
         pid = conn.connection.dbapi_connection.info.backend_pid
-        with psycopg.connect(_admin(), autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        terminate_backend(pid)
         fired.append(pid)
 
-    event.listen(engine, "commit", on_commit)
-    return fired, lambda: event.remove(engine, "commit", on_commit)
+    return fired, listening(engine, commit=on_commit)
 
 
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
