@@ -13,7 +13,7 @@ from alembic import command
 from sqlalchemy import text
 from sqlmodel import Session
 
-from tests.support.databases import BACKENDS, database_at
+from tests.support.databases import migrated_to
 from tests.support.pg_cuts import listening, terminate_backend
 from tests.support.web_helpers import (
     CALENDAR,
@@ -366,11 +366,7 @@ def test_a_connection_cut_at_the_commit_says_it_may_have_landed_and_the_key_tell
 # -- the table: its migration on both backends -----------------------------------------------------
 
 
-@pytest.fixture(params=BACKENDS)
-def at_0017(request, tmp_path):
-    """A database at revision 0017 (before the keys), SQLite or a PostgreSQL schema."""
-    with database_at(request.param, tmp_path, "0017", "merzim_idem") as eng:
-        yield eng
+at_0017 = migrated_to("0017", "merzim_idem")  # before the keys
 
 
 def test_the_keys_table_is_added_and_removed_with_everything_else_intact(at_0017):
