@@ -301,17 +301,25 @@ def _cut_at_commit(engine):
     return fired, listening(engine, commit=on_commit)
 
 
-@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
-def test_a_connection_cut_after_the_commit_never_says_nothing_was_committed(web: Web):
-    api = web.api("asel")
-    edu = web.analyses["edu"]
+def _note_through_a_cut(web: Web, api, cut, headers: dict[str, str]):
+    """Asel's note of the education analysis sent by her API client, its connection cut by
+    `cut` (her token looked up first, so that the cut meets the write): the backends
+    terminated, the answer."""
     assert api.get("/api/v1/organisations").status_code == 200
-    # without a key: the write commits, then its answer's reads meet a dead connection
-    fired, stop = _cut_after_commit(web.engine)
+    fired, stop = cut(web.engine)
     try:
-        r = api.post(f"/api/v1/cases/{edu}/events", json=NOTE)
+        answer = api.post(f"/api/v1/cases/{web.analyses['edu']}/events", json=NOTE,
+                          headers=headers)
     finally:
         stop()
+    return fired, answer
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_connection_cut_after_the_commit_never_says_nothing_was_committed(web: Web):
+    edu = web.analyses["edu"]
+    # without a key: the write commits, then its answer's reads meet a dead connection
+    fired, r = _note_through_a_cut(web, web.api("asel"), _cut_after_commit, {})
     assert fired, "no backend was terminated"
     assert r.status_code == 503 and r.json()["error"] == "error.db_lost_saved", r.text
     assert "retry-after" not in r.headers
@@ -326,13 +334,8 @@ def test_with_a_key_the_answer_is_built_before_the_commit_and_a_resend_finds_one
     api = web.api("asel")
     edu = web.analyses["edu"]
     key = {"Idempotency-Key": str(uuid.uuid4())}
-    assert api.get("/api/v1/organisations").status_code == 200
     # the same cut: with a key the answer was built before the commit, so it arrives whole
-    fired, stop = _cut_after_commit(web.engine)
-    try:
-        first = api.post(f"/api/v1/cases/{edu}/events", json=NOTE, headers=key)
-    finally:
-        stop()
+    _fired, first = _note_through_a_cut(web, api, _cut_after_commit, key)
     assert first.status_code == 200, first.text
     assert first.json()["state"] and len(records(web, edu, "positions_list")) == 1
     again = api.post(f"/api/v1/cases/{edu}/events", json=NOTE, headers=key)
@@ -345,12 +348,7 @@ def test_a_connection_cut_at_the_commit_says_it_may_have_landed_and_the_key_tell
     api = web.api("asel")
     edu = web.analyses["edu"]
     key = {"Idempotency-Key": str(uuid.uuid4())}
-    assert api.get("/api/v1/organisations").status_code == 200
-    fired, stop = _cut_at_commit(web.engine)
-    try:
-        r = api.post(f"/api/v1/cases/{edu}/events", json=NOTE, headers=key)
-    finally:
-        stop()
+    fired, r = _note_through_a_cut(web, api, _cut_at_commit, key)
     assert fired, "no backend was terminated"
     assert r.status_code == 503 and r.json()["error"] == "error.db_lost_unknown", r.text
     assert "Idempotency-Key" in r.json()["message"]
