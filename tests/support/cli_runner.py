@@ -240,3 +240,20 @@ def dated_cli(merzim, today: str):
 
     run.ok = ok  # type: ignore[attr-defined]
     return run
+
+
+def run_many(merzim, calls: list[tuple[tuple[str, ...], dict]]) -> list:
+    """Run commands one after the other (in-process); results in order."""
+    return [merzim(*args, **kw) for args, kw in calls]
+
+
+def write_xlsx(path: Path, rows: list[list]) -> str:
+    """An .xlsx file of these rows on its first sheet, at `path`; the path, as a command's
+    argument."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(row)
+    wb.save(path)
+    return str(path)
