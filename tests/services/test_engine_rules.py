@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from calendars import KazakhstanCalendar
+from tests.support.analysis_world import analysis_evidence
 from tests.support.databases import dump_tables
 from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation, UsageError
@@ -27,21 +28,11 @@ TODAY = date(2026, 6, 1)
 START, END = date(2026, 3, 2), date(2026, 4, 10)
 
 EVIDENCE = {
-    "order": {"number": "15-ө", "signed_by": "Бөлім басшысы А. Сейітов"},
-    "start_announcement": {"url": "https://gov.kz/memleket/entities/ak-edu/press/news/1"},
-    "analysis_start": {},
-    "discussion_announcement": {"url": "https://gov.kz/memleket/entities/ak-edu/press/news/2"},
-    "public_discussion": {"number": "3", "url": "https://gov.kz/memleket/entities/ak-edu/documents/3"},
-    "analysis_end": {},
-    "analytic_note": {"number": "АН-7", "signed_by": "Басшы Н. Әбенов"},
-    "positions_list": {"number": "ЛТ-2", "signed_by": "Басшы Н. Әбенов"},
+    **analysis_evidence("ak-edu", "Басшы Н. Әбенов", order_signed_by="Бөлім басшысы А. Сейітов"),
     "positions_sent": {"number": "01-17/45"},
     "cartogram_update": {"section": "AK-EDU", "url": "https://abai.gov.kz/cartogram/edu"},
-    "action_plan": {"number": "ЖС-4", "signed_by": "Басшы Н. Әбенов"},
-    "publication": {"url": "https://gov.kz/memleket/entities/ak-edu/documents/4"},
     "monitoring_report": {"period": "2026N1"},
     "monitoring_review": {"period": "2026N1"},
-    "monitoring_note": {"number": "МН-1", "signed_by": "Басшы Н. Әбенов"},
     "cancel": {"note": "Object reorganised by the akim's decision No. 112"},
 }
 
