@@ -107,6 +107,13 @@ def refused(db, action, error=RuleViolation, key: str | None = None, before=None
     return err.value
 
 
+def refused_event(db, ctx, aid: int, event: str, on: date, key: str):
+    """Recording `event` on `on` with its evidence is refused with `key`, nothing stored; the
+    error."""
+    return refused(db, lambda s: svc.record_event(s, ctx, aid, event, on, EVIDENCE[event]),
+                   key=key)
+
+
 def plan(db, ctx, start=START, end=END, subject="AK-EDU", **kw) -> int:
     return commit(db, lambda s: planning_svc.plan_analysis(s, ctx, subject, subject, start, end, **kw)
                   ).analysis.id
@@ -472,36 +479,30 @@ def test_machine_of_each_state_allows_exactly_the_next_events(definition):
 def test_action_plan_before_the_note_is_signed_is_refused(db, ctx):
     aid = plan(db, ctx)
     record_upto(db, ctx, aid, "analysis_end")
-    err = refused(db, lambda s: svc.record_event(s, ctx, aid, "action_plan", date(2026, 4, 20),
-                                                 EVIDENCE["action_plan"]),
-                  key="rule.prerequisite")  # the hard prerequisite, named (I-10)
+    # the hard prerequisite, named (I-10)
+    err = refused_event(db, ctx, aid, "action_plan", date(2026, 4, 20), key="rule.prerequisite")
     assert (err.params["event"], err.params["other"]) == ("action_plan", "analytic_note")
 
 
 def test_publication_of_a_planned_analysis_is_refused(db, ctx):
     aid = plan(db, ctx)
-    err = refused(db, lambda s: svc.record_event(s, ctx, aid, "publication", date(2026, 2, 1),
-                                                 EVIDENCE["publication"]),
-                  key="rule.prerequisite")
+    err = refused_event(db, ctx, aid, "publication", date(2026, 2, 1), key="rule.prerequisite")
     assert err.params["other"] == "analytic_note"  # the first of its prerequisites missing
 
 
 def test_start_announced_twice_is_refused(db, ctx):
     aid = plan(db, ctx)
     record_upto(db, ctx, aid, "start_announcement")
-    err = refused(db, lambda s: svc.record_event(s, ctx, aid, "start_announcement",
-                                                 date(2026, 2, 13),
-                                                 EVIDENCE["start_announcement"]),
-                  key="rule.already_recorded")
+    err = refused_event(db, ctx, aid, "start_announcement", date(2026, 2, 13),
+                        key="rule.already_recorded")
     assert err.params["date"] == "2026-02-12"
 
 
 def test_positions_list_recorded_twice_is_refused(db, ctx):
     aid = plan(db, ctx)
     record_upto(db, ctx, aid, "positions_list")
-    err = refused(db, lambda s: svc.record_event(s, ctx, aid, "positions_list", date(2026, 4, 23),
-                                                 EVIDENCE["positions_list"]),
-                  key="rule.already_recorded")
+    err = refused_event(db, ctx, aid, "positions_list", date(2026, 4, 23),
+                        key="rule.already_recorded")
     assert err.params["date"] == "2026-04-22"
 
 
@@ -644,9 +645,7 @@ def test_action_plan_dated_before_the_note_is_refused_with_the_dates(db, ctx):
     # a hard prerequisite still fixes the order of the dates
     aid = plan(db, ctx)
     record_upto(db, ctx, aid, "analytic_note")
-    err = refused(db, lambda s: svc.record_event(s, ctx, aid, "action_plan", date(2026, 4, 21),
-                                                 EVIDENCE["action_plan"]),
-                  key="rule.date_before")
+    err = refused_event(db, ctx, aid, "action_plan", date(2026, 4, 21), key="rule.date_before")
     assert (err.params["other"], err.params["other_date"]) == ("analytic_note", "2026-04-22")
     record(db, ctx, aid, "action_plan", date(2026, 4, 22))  # the same day is fine
 
@@ -690,9 +689,7 @@ def test_end_dated_before_the_start_is_refused(db, ctx):
 def test_publication_dated_before_the_plan_is_refused(db, ctx):
     aid = plan(db, ctx)
     record_upto(db, ctx, aid, "action_plan")
-    refused(db, lambda s: svc.record_event(s, ctx, aid, "publication", date(2026, 5, 5),
-                                           EVIDENCE["publication"]),
-            key="rule.date_before")
+    refused_event(db, ctx, aid, "publication", date(2026, 5, 5), key="rule.date_before")
 
 
 @pytest.mark.parametrize(("event", "evidence", "field"), [
