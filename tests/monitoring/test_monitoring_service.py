@@ -16,7 +16,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from tests.support.analysis_world import analysis_evidence
+from tests.support.analysis_world import abai_akimat, analysis_evidence
 from tests.support.databases import dump_tables
 from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
@@ -130,8 +130,7 @@ def ctx(db, make_ctx):
     ctx = make_ctx(TODAY)
 
     def setup(s):
-        svc.add_org(s, ctx, "AK", "Akimat of Abai region", "akimat")
-        svc.add_org(s, ctx, "AK-EDU", "Education department", "department", "AK")
+        abai_akimat(s, ctx)
         svc.add_org(s, ctx, "AK-HLTH", "Health department", "department", "AK")
         svc.add_org(s, ctx, "MF", "Ministry of Finance", "central_body")
         svc.add_org(s, ctx, "MF-KGD", "State Revenue Committee", "committee", "MF")

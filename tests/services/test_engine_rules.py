@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from calendars import KazakhstanCalendar
-from tests.support.analysis_world import analysis_evidence
+from tests.support.analysis_world import abai_akimat, analysis_evidence
 from tests.support.databases import dump_tables
 from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation, UsageError
@@ -165,8 +165,7 @@ def ctx(db, make_ctx):
     ctx = make_ctx(TODAY)
 
     def setup(s):
-        svc.add_org(s, ctx, "AK", "Akimat of Abai region", "akimat")
-        svc.add_org(s, ctx, "AK-EDU", "Education department", "department", "AK")
+        abai_akimat(s, ctx)
         svc.add_user(s, ctx, "aigerim", "Aigerim Nurlanovna", "officer", "AK-EDU")
 
     commit(db, setup)
@@ -490,20 +489,16 @@ def test_publication_of_a_planned_analysis_is_refused(db, ctx):
     assert err.params["other"] == "analytic_note"  # the first of its prerequisites missing
 
 
-def test_start_announced_twice_is_refused(db, ctx):
+@pytest.mark.parametrize(("event", "again", "first"), [
+    pytest.param("start_announcement", date(2026, 2, 13), "2026-02-12", id="start-announced"),
+    pytest.param("positions_list", date(2026, 4, 23), "2026-04-22", id="positions-list"),
+])
+def test_an_event_recorded_twice_is_refused(db, ctx, event, again, first):
+    """The refusal names the day the event was first recorded."""
     aid = plan(db, ctx)
-    record_upto(db, ctx, aid, "start_announcement")
-    err = refused_event(db, ctx, aid, "start_announcement", date(2026, 2, 13),
-                        key="rule.already_recorded")
-    assert err.params["date"] == "2026-02-12"
-
-
-def test_positions_list_recorded_twice_is_refused(db, ctx):
-    aid = plan(db, ctx)
-    record_upto(db, ctx, aid, "positions_list")
-    err = refused_event(db, ctx, aid, "positions_list", date(2026, 4, 23),
-                        key="rule.already_recorded")
-    assert err.params["date"] == "2026-04-22"
+    record_upto(db, ctx, aid, event)
+    err = refused_event(db, ctx, aid, event, again, key="rule.already_recorded")
+    assert err.params["date"] == first
 
 
 def test_positions_list_before_the_end_is_accepted_on_time(db, ctx):
@@ -1096,28 +1091,22 @@ def test_untouched_audit_chain_verifies(db, ctx):
     assert len(ids) == 6
 
 
-def test_edited_payload_is_reported_as_the_first_bad_record(db, ctx):
+@pytest.mark.parametrize(("column", "value", "victim", "problem"), [
+    pytest.param("payload", '{"event":"order","on":"2026-02-16"}', 4,  # the order
+                 "content does not match its hash", id="edited-payload"),
+    pytest.param("prev_hash", "f" * 64, 2, "link to the previous record is broken",
+                 id="edited-link-to-the-previous-record"),
+])
+def test_an_edited_record_is_reported_as_the_first_bad_record(db, ctx, column, value, victim,
+                                                              problem):
     ids = story_with_audit(db, ctx)
-    victim = ids[4]  # the order
     with db.begin() as conn:
-        conn.execute(text("UPDATE audit_log SET payload = :p WHERE id = :i"),
-                     {"p": '{"event":"order","on":"2026-02-16"}', "i": victim})
+        conn.execute(text(f"UPDATE audit_log SET {column} = :v WHERE id = :i"),
+                     {"v": value, "i": ids[victim]})
     with open_session(db) as s:
         result = audit.verify(s)
-    assert (result.ok, result.first_bad_id) == (False, victim)
-    assert result.problem == "content does not match its hash"
-
-
-def test_edited_link_to_the_previous_record_is_reported(db, ctx):
-    ids = story_with_audit(db, ctx)
-    victim = ids[2]
-    with db.begin() as conn:
-        conn.execute(text("UPDATE audit_log SET prev_hash = :h WHERE id = :i"),
-                     {"h": "f" * 64, "i": victim})
-    with open_session(db) as s:
-        result = audit.verify(s)
-    assert (result.ok, result.first_bad_id) == (False, victim)
-    assert result.problem == "link to the previous record is broken"
+    assert (result.ok, result.first_bad_id) == (False, ids[victim])
+    assert result.problem == problem
 
 
 def test_the_earliest_of_two_edited_records_is_reported(db, ctx):

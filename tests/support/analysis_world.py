@@ -33,6 +33,14 @@ def analysis_evidence(site: str, head: str, order_signed_by: str) -> dict[str, d
     }
 
 
+def abai_akimat(s, ctx) -> None:
+    """In session `s`: the akimat of Abai region (AK) and its education department (AK-EDU)."""
+    from workflow import services as svc
+
+    svc.add_org(s, ctx, "AK", "Akimat of Abai region", "akimat")
+    svc.add_org(s, ctx, "AK-EDU", "Education department", "department", "AK")
+
+
 def add_orgs(db, ctx, orgs: Iterable[tuple[str, str, str | None]] = DEPARTMENTS,
              root: tuple[str, str] | None = ("Akimat", "akimat")):
     """The akimat AK (`root`: its name and kind; None: none) and `orgs` (code, kind, parent),
