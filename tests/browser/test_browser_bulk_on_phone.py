@@ -17,9 +17,8 @@ from tests.support.browser_helpers import (
     PHONE,
     Server,
     axe_check,
-    failing_shot,
     log_in,
-    screenshot,
+    prefixed_shots,
 )
 
 pytestmark = pytest.mark.browser
@@ -27,12 +26,7 @@ pytestmark = pytest.mark.browser
 PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
 
 
-def _failing_shot(pg, server: Server, name: str):
-    return failing_shot(pg, server, f"browser-bulk-on-phone-{name}")
-
-
-def _shot(pg, name: str) -> None:
-    screenshot(pg, f"browser-bulk-on-phone-{name}")
+_failing_shot, _shot = prefixed_shots("browser-bulk-on-phone")
 
 
 def test_work_in_bulk_on_a_phone(page, server: Server, tmp_path) -> None:

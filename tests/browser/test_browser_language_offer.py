@@ -13,19 +13,13 @@ from tests.support.browser_helpers import (
     MANAGER,
     Server,
     axe_check,
-    failing_shot,
-    screenshot,
+    prefixed_shots,
 )
 
 pytestmark = pytest.mark.browser
 
 
-def _failing_shot(pg, server: Server, name: str):
-    return failing_shot(pg, server, f"browser-language-offer-{name}")
-
-
-def _shot(pg, name: str) -> None:
-    screenshot(pg, f"browser-language-offer-{name}")
+_failing_shot, _shot = prefixed_shots("browser-language-offer")
 
 
 def test_the_sign_in_pages_language_wins_and_can_be_saved(page, server: Server) -> None:

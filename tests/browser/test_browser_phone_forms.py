@@ -17,9 +17,8 @@ from tests.support.browser_helpers import (
     PHONE,
     Server,
     axe_check,
-    failing_shot,
     log_in,
-    screenshot,
+    prefixed_shots,
 )
 
 pytestmark = pytest.mark.browser
@@ -47,12 +46,7 @@ BROKEN_WORDS = """sel => {
 }"""
 
 
-def _failing_shot(pg, server: Server, name: str):
-    return failing_shot(pg, server, f"browser-phone-forms-{name}")
-
-
-def _shot(pg, name: str) -> None:
-    screenshot(pg, f"browser-phone-forms-{name}")
+_failing_shot, _shot = prefixed_shots("browser-phone-forms")
 
 
 def test_open_case_form_score_and_gantt_on_a_phone(page, server: Server) -> None:

@@ -163,23 +163,18 @@ def test_from_every_day_of_the_range_short_steps_equal_the_plain_walk(name):
 
 
 @each_calendar
+@pytest.mark.parametrize(("method", "walked"), [
+    pytest.param("add_working_days", lambda delta: delta, id="add-across-the-whole-range"),
+    pytest.param("sub_working_days", lambda delta: -abs(delta), id="sub-backwards"),
+])
 @fast
 @given(data=st.data(), delta=steps)
-def test_add_working_days_equals_the_plain_walk_across_the_whole_range(name, data, delta):
+def test_adding_or_subtracting_working_days_equals_the_plain_walk(name, method, walked, data,
+                                                                  delta):
+    """`add_working_days` walks as the plain walk does; `sub_working_days` walks backwards."""
     cal, walk = CALENDARS[name], WALKS[name]
     day = data.draw(st.one_of(span(cal), near_edges(cal)))
-    assert outcome(cal.add_working_days, day, delta) == outcome(
-        walk.add, day, delta)
-
-
-@each_calendar
-@fast
-@given(data=st.data(), delta=steps)
-def test_sub_working_days_equals_the_plain_walk_backwards(name, data, delta):
-    cal, walk = CALENDARS[name], WALKS[name]
-    day = data.draw(st.one_of(span(cal), near_edges(cal)))
-    assert outcome(cal.sub_working_days, day, delta) == outcome(
-        walk.add, day, -abs(delta))
+    assert outcome(getattr(cal, method), day, delta) == outcome(walk.add, day, walked(delta))
 
 
 @each_calendar

@@ -251,39 +251,38 @@ def test_2025_nauryz_on_weekend_moves_to_monday_and_tuesday(cal):
     assert names[date(2025, 3, 25)] == "Nauryz (day off moved from 23 March 2025)"
 
 
-def test_2025_womens_day_on_saturday_gives_monday_10_march_off(cal):
-    assert not cal.is_working_day(date(2025, 3, 10))
-
-
-def test_2025_capital_constitution_and_republic_days_on_weekends_move_to_monday(cal):
-    assert not cal.is_working_day(date(2025, 7, 7))
-    assert not cal.is_working_day(date(2025, 9, 1))
-    assert not cal.is_working_day(date(2025, 10, 27))
-
-
-def test_2025_kurban_ait_friday_6_june_is_off(cal):
-    assert not cal.is_working_day(date(2025, 6, 6))
-    assert cal.is_working_day(date(2025, 6, 9))
-
-
-def test_2025_first_president_day_and_17_december_are_ordinary_working_days(cal):
-    assert cal.is_working_day(date(2025, 12, 1))
-    assert cal.is_working_day(date(2025, 12, 17))
-    assert not cal.is_working_day(date(2025, 12, 16))
-
-
-def test_orthodox_christmas_on_a_weekend_is_not_moved(cal):
+# Days worked and days off, each fact by its name.
+NAMED_DAYS = [
+    pytest.param([], [date(2025, 3, 10)],
+                 id="2025-womens-day-on-saturday-gives-monday-10-march-off"),
+    pytest.param([], [date(2025, 7, 7), date(2025, 9, 1), date(2025, 10, 27)],
+                 id="2025-capital-constitution-and-republic-days-on-weekends-move-to-monday"),
+    pytest.param([date(2025, 6, 9)], [date(2025, 6, 6)], id="2025-kurban-ait-friday-6-june-is-off"),
+    pytest.param([date(2025, 12, 1), date(2025, 12, 17)], [date(2025, 12, 16)],
+                 id="2025-first-president-day-and-17-december-are-ordinary-working-days"),
     # 7 January 2018 and 2024 are Sundays, 2023 a Saturday: the Monday after is worked.
-    assert cal.is_working_day(date(2018, 1, 8))
-    assert cal.is_working_day(date(2023, 1, 9))
-    assert cal.is_working_day(date(2024, 1, 8))
-
-
-def test_kurban_ait_on_a_weekend_is_not_moved(cal):
+    pytest.param([date(2018, 1, 8), date(2023, 1, 9), date(2024, 1, 8)], [],
+                 id="orthodox-christmas-on-a-weekend-is-not-moved"),
     # 11 Aug 2019 Sunday, 9 Jul 2022 Saturday, 16 Jun 2024 Sunday.
-    assert cal.is_working_day(date(2019, 8, 12))
-    assert cal.is_working_day(date(2022, 7, 11))
-    assert cal.is_working_day(date(2024, 6, 17))
+    pytest.param([date(2019, 8, 12), date(2022, 7, 11), date(2024, 6, 17)], [],
+                 id="kurban-ait-on-a-weekend-is-not-moved"),
+    pytest.param([date(2023, 7, 1)], [date(2023, 7, 7)],
+                 id="2023-saturday-1-july-is-worked-for-friday-7-july"),
+    pytest.param([date(2024, 5, 4)], [date(2024, 5, 8)],
+                 id="2024-saturday-4-may-is-worked-for-wednesday-8-may"),
+    pytest.param([date(2018, 12, 19)], [date(2018, 12, 17), date(2018, 12, 18)],
+                 id="2018-independence-day-on-sunday-moves-past-the-second-day-to-tuesday"),
+    pytest.param([date(2018, 10, 25), date(2019, 10, 25)], [date(2022, 10, 25)],
+                 id="republic-day-is-a-working-day-from-2009-to-2021"),
+]
+
+
+@pytest.mark.parametrize(("worked", "off"), NAMED_DAYS)
+def test_named_days_are_worked_or_off(cal, worked, off):
+    for day in worked:
+        assert cal.is_working_day(day), day
+    for day in off:
+        assert not cal.is_working_day(day), day
 
 
 def test_2020_decree_moves_victory_day_off_from_monday_11_may_to_friday_8_may(cal):
@@ -292,28 +291,6 @@ def test_2020_decree_moves_victory_day_off_from_monday_11_may_to_friday_8_may(ca
     assert not cal.is_holiday(date(2020, 5, 11))
     assert cal.is_holiday(date(2020, 5, 9))  # Victory Day itself, a Saturday
     assert "in exchange for the day off on 8 May 2020" in cal.reason(date(2020, 5, 11))
-
-
-def test_2023_saturday_1_july_is_worked_for_friday_7_july(cal):
-    assert cal.is_working_day(date(2023, 7, 1))
-    assert not cal.is_working_day(date(2023, 7, 7))
-
-
-def test_2024_saturday_4_may_is_worked_for_wednesday_8_may(cal):
-    assert cal.is_working_day(date(2024, 5, 4))
-    assert not cal.is_working_day(date(2024, 5, 8))
-
-
-def test_2018_independence_day_on_sunday_moves_past_the_second_day_to_tuesday(cal):
-    assert not cal.is_working_day(date(2018, 12, 17))
-    assert not cal.is_working_day(date(2018, 12, 18))
-    assert cal.is_working_day(date(2018, 12, 19))
-
-
-def test_republic_day_is_a_working_day_from_2009_to_2021(cal):
-    assert cal.is_working_day(date(2018, 10, 25))
-    assert cal.is_working_day(date(2019, 10, 25))
-    assert not cal.is_working_day(date(2022, 10, 25))
 
 
 def test_2026_has_no_constitution_day_on_30_august_nor_on_15_march(cal):

@@ -12,15 +12,13 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import MetaData, text
 
-from tests.support.cli_runner import ok, ok_json
+from tests.support.cli_runner import ok, ok_json, run_many, write_xlsx
 from tests.support.databases import dump_tables
 
 CYRILLIC = re.compile("[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
@@ -60,21 +58,8 @@ def flat(output: str) -> str:
     return " ".join(output.split())
 
 
-def run_many(merzim_db: Callable, calls: list[tuple[tuple[str, ...], dict]]) -> list:
-    """Run commands one after the other (in-process: tests/support/cli_runner.py); results in order."""
-    return [merzim_db(*args, **kw) for args, kw in calls]
-
-
 def write(path: Path, content: str) -> str:
     path.write_text(content, encoding="utf-8")
-    return str(path)
-
-
-def write_xlsx(path: Path, rows: list[list]) -> str:
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    wb.save(path)
     return str(path)
 
 

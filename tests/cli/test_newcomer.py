@@ -18,9 +18,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
+from collections.abc import Iterator
 
 from sqlmodel import Session, select
 
@@ -60,14 +62,21 @@ def test_the_demo_accounts_in_russian(backend, db_url, tmp_path):
                      r"уполномоченное лицо, АО СПК «Жетісу»$", result.stdout, re.M), result.stdout
 
 
-def test_the_demo_reminders_go_to_the_log_not_to_a_missing_server(backend, tmp_path, caplog):
+@contextlib.contextmanager
+def _demo_and_mail_server(backend, tmp_path) -> Iterator[tuple[Merzim, SmtpSink]]:
+    """`merzim` on a database of the demo, on DEMO_DAY, configured to send its mail to a local
+    SMTP server (the sink): the command and the sink."""
     with database_from_template(backend, tmp_path, recipe=demo_loaded,
                                 recipe_name="cli-demo") as (url, _printed), \
             SmtpSink() as sink:
         config = tmp_path / "mail.toml"
         config.write_text(f'[email]\nhost = "127.0.0.1"\nport = {sink.port}\n'
                           'security = "none"\n', encoding="utf-8")
-        run = Merzim(tmp_path, db_url=url, today=DEMO_DAY, config=config)
+        yield Merzim(tmp_path, db_url=url, today=DEMO_DAY, config=config), sink
+
+
+def test_the_demo_reminders_go_to_the_log_not_to_a_missing_server(backend, tmp_path, caplog):
+    with _demo_and_mail_server(backend, tmp_path) as (run, sink):
         with caplog.at_level(logging.INFO, logger="merzim.mail"):
             first = run("worker", "--once", "--json")
         assert first.returncode == 0, (first.stdout, first.stderr)
@@ -88,13 +97,7 @@ def test_the_demo_reminders_go_to_the_log_not_to_a_missing_server(backend, tmp_p
 
 def test_a_real_address_still_goes_to_the_mail_server(backend, tmp_path):
     """Only .invalid is written to the log: a colleague's real address is sent by SMTP."""
-    with database_from_template(backend, tmp_path, recipe=demo_loaded,
-                                recipe_name="cli-demo") as (url, _printed), \
-            SmtpSink() as sink:
-        config = tmp_path / "mail.toml"
-        config.write_text(f'[email]\nhost = "127.0.0.1"\nport = {sink.port}\n'
-                          'security = "none"\n', encoding="utf-8")
-        run = Merzim(tmp_path, db_url=url, today=DEMO_DAY, config=config)
+    with _demo_and_mail_server(backend, tmp_path) as (run, sink):
         assert run("user", "set", "asel", "--email", "asel@example.kz").returncode == 0
         cycle = json.loads(run("worker", "--once", "--json").stdout)
         assert cycle["sent"] > 0 and cycle["retried"] == 0, cycle

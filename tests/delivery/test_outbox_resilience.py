@@ -14,12 +14,14 @@ The demo is loaded on 19 March 2025; the messages are the digests of Thursday 20
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import subprocess
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -110,6 +112,29 @@ def spawn(db_url: str, *args: str, config: Path, log: Path) -> subprocess.Popen:
     with log.open("ab") as out:
         return subprocess.Popen([str(SCRIPT), *args], cwd=log.parent,
                                 env=cli_env(db_url, config), stdout=out, stderr=out)
+
+
+@contextlib.contextmanager
+def worker(db_url: str, config: Path, log: Path) -> Iterator[subprocess.Popen]:
+    """`merzim worker` running in the background, its output in `log`; killed on leaving if
+    it is still running."""
+    proc = spawn(db_url, "worker", config=config, log=log)
+    try:
+        yield proc
+    finally:
+        stop(proc)
+
+
+def workers_once(db_url: str, config: Path, logs: list[Path]) -> list[dict]:
+    """`merzim worker --once --json` started at once in as many processes as `logs`, each
+    writing to its log, which must all exit 0: what each said."""
+    procs = [spawn(db_url, "worker", "--once", "--json", config=config, log=log) for log in logs]
+    try:
+        assert [p.wait(120) for p in procs] == [0] * len(procs), [lg.read_text() for lg in logs]
+    finally:
+        for p in procs:
+            stop(p)
+    return [json.loads(lg.read_text()) for lg in logs]
 
 
 def wait_until(predicate, timeout: float, what: str, step: float = 0.1) -> None:
@@ -259,25 +284,19 @@ def test_sigkill_mid_dispatch_then_restart(db, db_url, demo, make_ctx, tmp_path)
         cfg = write_config(tmp_path, sink.port, outbox={"batch": 1, "lease_seconds": 2},
                            worker={"dispatch_seconds": 0.2, "catch_up_minutes": 60})
         log = tmp_path / "worker.log"
-        first = spawn(db_url, "worker", config=cfg, log=log)
-        try:
+        with worker(db_url, cfg, log) as first:
             wait_until(lambda: len(sink.messages) >= 3, 60, "3 messages from the first worker")
             first.send_signal(signal.SIGKILL)
             assert first.wait(10) == -signal.SIGKILL
-        finally:
-            stop(first)
         rows = rows_by_id(db)
         assert len(rows) == n  # the first worker planned everything before it died
         assert sum(r.status == "sent" for r in rows.values()) < n, "killed too late"
 
-        second = spawn(db_url, "worker", config=cfg, log=log)
-        try:
+        with worker(db_url, cfg, log) as second:
             wait_until(lambda: all(r.status == "sent" for r in rows_by_id(db).values()), 60,
                        "every row sent after the restart")
             second.send_signal(signal.SIGTERM)
             assert second.wait(15) == 0, log.read_text()
-        finally:
-            stop(second)
         counts = sink.counts()
         expected = expected_ids(db)
         assert set(counts) == expected, "every message arrives, nothing else"
@@ -295,15 +314,12 @@ def test_sigterm_mid_dispatch_stops_cleanly(db, db_url, demo, make_ctx, tmp_path
         cfg = write_config(tmp_path, sink.port, outbox={"batch": 1},
                            worker={"dispatch_seconds": 0.2, "catch_up_minutes": 60})
         log = tmp_path / "worker.log"
-        proc = spawn(db_url, "worker", config=cfg, log=log)
-        try:
+        with worker(db_url, cfg, log) as proc:
             wait_until(lambda: len(sink.messages) >= 2, 60, "2 messages")
             proc.send_signal(signal.SIGTERM)
             started = time.monotonic()
             assert proc.wait(10) == 0, log.read_text()
             assert time.monotonic() - started < 8  # the message in hand, then exit
-        finally:
-            stop(proc)
         assert "worker stopped" in log.read_text()
         rows = rows_by_id(db).values()
         statuses = Counter(r.status for r in rows)
@@ -333,14 +349,7 @@ def test_two_worker_processes_send_each_message_once(db, db_url, demo, make_ctx,
         cfg = write_config(tmp_path, sink.port, outbox={"batch": 1})
         ids = plan(db, make_ctx, settings(cfg))
         assert len(ids) >= 10
-        logs = [tmp_path / f"w{i}.json" for i in range(2)]
-        procs = [spawn(db_url, "worker", "--once", "--json", config=cfg, log=log) for log in logs]
-        try:
-            assert [p.wait(120) for p in procs] == [0, 0], [lg.read_text() for lg in logs]
-        finally:
-            for p in procs:
-                stop(p)
-        results = [json.loads(lg.read_text()) for lg in logs]
+        results = workers_once(db_url, cfg, [tmp_path / f"w{i}.json" for i in range(2)])
         assert sum(r["sent"] for r in results) == len(ids), results
         assert sink.counts() == Counter({mid: 1 for mid in expected_ids(db)})
         assert {r.status for r in rows_by_id(db).values()} == {"sent"}
@@ -384,14 +393,7 @@ def test_concurrent_planners_write_each_row_once(db, db_url, demo, make_ctx, tmp
     cfg = write_config(tmp_path, SmtpSink().port, outbox={"backoff_seconds": 600})
     with Session(db) as s:
         n = len(reminders.preview(s, make_ctx(WORKDAY), settings(cfg)))
-    logs = [tmp_path / f"p{i}.json" for i in range(2)]
-    procs = [spawn(db_url, "worker", "--once", "--json", config=cfg, log=log) for log in logs]
-    try:
-        assert [p.wait(120) for p in procs] == [0, 0], [lg.read_text() for lg in logs]
-    finally:
-        for p in procs:
-            stop(p)
-    results = [json.loads(lg.read_text()) for lg in logs]
+    results = workers_once(db_url, cfg, [tmp_path / f"p{i}.json" for i in range(2)])
     assert sum(r["planned"] for r in results) == n, results
     rows = rows_by_id(db).values()
     keys = [(r.recipient_id, r.channel, r.local_day, r.digest) for r in rows]

@@ -13,14 +13,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
-from tests.support.cli_runner import ok, ok_json
+from tests.support.cli_runner import ok, ok_json, run_many, write_xlsx
 from tests.support.databases import dump_tables
 from workflow import services as svc
 from workflow.planning import service as planning_svc
@@ -51,19 +50,6 @@ def refused(result, code: int, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment in lines[0], (fragment, lines[0])
     return lines[0]
-
-
-def run_many(merzim_db: Callable, calls: list[tuple[tuple[str, ...], dict]]) -> list:
-    """Run commands one after the other (in-process: tests/support/cli_runner.py); results in order."""
-    return [merzim_db(*args, **kw) for args, kw in calls]
-
-
-def write_xlsx(path: Path, rows: list[list]) -> str:
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    wb.save(path)
-    return str(path)
 
 
 def read_xlsx(path: Path) -> list[tuple]:

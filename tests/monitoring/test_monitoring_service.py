@@ -16,6 +16,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from tests.support.analysis_world import abai_akimat, analysis_evidence
 from tests.support.databases import dump_tables
 from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
@@ -27,19 +28,7 @@ from workflow.storage.models import MonitoringReport, PlanItem, Recommendation
 
 TODAY = date(2027, 3, 1)  # recording day: every date of the story lies before it
 NOTE = date(2025, 11, 20)
-EVIDENCE = {
-    "order": {"number": "15-ө", "signed_by": "Head of apparatus"},
-    "start_announcement": {"url": "https://gov.kz/memleket/entities/ak/press/news/1"},
-    "analysis_start": {},
-    "discussion_announcement": {"url": "https://gov.kz/memleket/entities/ak/press/news/2"},
-    "public_discussion": {"number": "3", "url": "https://gov.kz/memleket/entities/ak/documents/3"},
-    "analysis_end": {},
-    "analytic_note": {"number": "АН-7", "signed_by": "Akim"},
-    "action_plan": {"number": "ЖС-4", "signed_by": "Akim"},
-    "publication": {"url": "https://gov.kz/memleket/entities/ak/documents/4"},
-    "positions_list": {"number": "ЛТ-2", "signed_by": "Akim"},
-    "monitoring_note": {"number": "МН-1", "signed_by": "Akim"},
-}
+EVIDENCE = analysis_evidence("ak", "Akim", order_signed_by="Head of apparatus")
 STORY = [  # an analysis from 1 October to 10 November 2025, its note signed on 20 November
     ("order", date(2025, 9, 15)),
     ("start_announcement", date(2025, 9, 16)),
@@ -141,8 +130,7 @@ def ctx(db, make_ctx):
     ctx = make_ctx(TODAY)
 
     def setup(s):
-        svc.add_org(s, ctx, "AK", "Akimat of Abai region", "akimat")
-        svc.add_org(s, ctx, "AK-EDU", "Education department", "department", "AK")
+        abai_akimat(s, ctx)
         svc.add_org(s, ctx, "AK-HLTH", "Health department", "department", "AK")
         svc.add_org(s, ctx, "MF", "Ministry of Finance", "central_body")
         svc.add_org(s, ctx, "MF-KGD", "State Revenue Committee", "committee", "MF")

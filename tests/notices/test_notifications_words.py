@@ -41,6 +41,20 @@ def _client(web: Web, login: str, lang: str):
     return b
 
 
+def _refused(web, lang: str, path: str, data: dict[str, str], status: int) -> tuple[str, str]:
+    """`data` sent to `path` from the reminder preferences by an officer reading `lang`:
+    answered `status`, nothing stored; the page (unescaped) and its error's words."""
+    login, _overdue = an_officer_with_overdue(web)
+    b = _client(web, login, lang)
+    csrf = csrf_of(b.get("/account/reminders").text)
+    before = web.dump()
+    r = b.post(path, data={"csrf": csrf, **data})
+    assert r.status_code == status
+    assert web.dump() == before
+    text = html.unescape(r.text)
+    return text, text.split('data-testid="prefs-error">', 1)[1].split("</p>", 1)[0]
+
+
 def test_the_dates_on_the_notifications_are_whole_values(web):
     login, _overdue = an_officer_with_overdue(web)
     for lang in ("kk", "ru", "en"):
@@ -73,30 +87,15 @@ def test_saving_the_preferences_says_so(web, lang, saved):
     ("ru", "x, 99, -1 — не целые числа от 0 до"),
     ("kk", "x, 99, -1 — 0-ден")])
 def test_every_bad_day_count_is_named(web, lang, words):
-    login, _overdue = an_officer_with_overdue(web)
-    b = _client(web, login, lang)
-    csrf = csrf_of(b.get("/account/reminders").text)
-    before = web.dump()
-    r = b.post("/account/reminders", data={"csrf": csrf, "before": "5, x, 99, 1, -1"})
-    assert r.status_code == 422
-    said = html.unescape(r.text).split('data-testid="prefs-error">', 1)[1].split("</p>", 1)[0]
+    text, said = _refused(web, lang, "/account/reminders", {"before": "5, x, 99, 1, -1"}, 422)
     assert words in said, said
     assert {"ru": "(3 значения)", "kk": "(3 мән)", "en": "(3 values)"}[lang] in said
-    assert 'data-testid="prefs-saved"' not in r.text
-    assert web.dump() == before
+    assert 'data-testid="prefs-saved"' not in text
 
 
 @pytest.mark.parametrize(("lang", "words"), [("en", "999999"), ("ru", "999999"),
                                              ("kk", "999999")])
 def test_muting_no_case_of_hers_is_said_on_the_same_page(web, lang, words):
-    login, _overdue = an_officer_with_overdue(web)
-    b = _client(web, login, lang)
-    csrf = csrf_of(b.get("/account/reminders").text)
-    before = web.dump()
-    r = b.post("/account/reminders/mute", data={"csrf": csrf, "case": "999999"})
-    assert r.status_code == 404
-    text = html.unescape(r.text)
+    text, said = _refused(web, lang, "/account/reminders/mute", {"case": "999999"}, 404)
     assert 'data-testid="prefs-form"' in text  # the preferences page itself, not another
-    said = text.split('data-testid="prefs-error">', 1)[1].split("</p>", 1)[0]
     assert words in said
-    assert web.dump() == before

@@ -12,12 +12,11 @@ import time
 from datetime import date
 from pathlib import Path
 
-import psycopg
 import pytest
-from sqlalchemy import event
 from sqlmodel import Session
 
 from tests.support.metrics_helpers import metric_value, metrics_config, serving
+from tests.support.pg_cuts import terminate_before
 from tests.support.processes import local
 from tests.support.web_helpers import (
     CALENDAR,
@@ -169,32 +168,11 @@ def test_a_running_serve_is_healthy_ready_and_shows_its_outbox(db_url, db, make_
 # -- a PostgreSQL connection lost under a request ----------------------------------------------
 
 
-def _terminate_on(engine, statement: str):
-    """Terminate (pg_terminate_backend, from another connection) the backend that is about to
-    run the next statement starting with `statement`: the statement then meets a closed
-    connection. Once."""
-    from tests.support.databases import POSTGRES_URL
-
-    admin_url = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
-    fired: list[int] = []
-
-    def before(_conn, cursor, sql, _params, _context, _many):
-        if fired or not sql.lstrip().upper().startswith(statement):
-            return
-        pid = cursor.connection.info.backend_pid  # psycopg's own, no statement sent
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
-        fired.append(pid)
-
-    event.listen(engine, "before_cursor_execute", before)
-    return fired, lambda: event.remove(engine, "before_cursor_execute", before)
-
-
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 def test_a_read_whose_connection_dies_is_tried_again(web: Web):
     api = web.api("asel")
     assert api.get("/api/v1/organisations").status_code == 200
-    fired, stop = _terminate_on(web.engine, "SELECT")
+    fired, stop = terminate_before(web.engine, r"\A\s*SELECT")
     try:
         r = api.get("/api/v1/organisations")
     finally:
@@ -209,7 +187,7 @@ def test_a_write_whose_connection_dies_is_answered_503_and_stores_nothing(web: W
     api = web.api("asel")
     edu = web.analyses["edu"]
     before = web.dump()
-    fired, stop = _terminate_on(web.engine, "INSERT")
+    fired, stop = terminate_before(web.engine, r"\A\s*INSERT")
     try:
         r = api.post(f"/api/v1/cases/{edu}/not-done",
                      json={"stage": "order", "reason": "the order was not signed"})

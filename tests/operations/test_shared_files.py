@@ -10,17 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-import time
 from datetime import date
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
 from tests.support.databases import dump_tables
-from tests.support.processes import SCRIPT, env_for, free_port, local, terminate
+from tests.support.processes import SCRIPT, env_for, free_port, local, terminate, wait_up
 from workflow import services as svc
 from workflow.services import accounts as auth
 from workflow.storage.filestore import (
@@ -228,17 +226,8 @@ def _start(db_url: str, cwd: Path) -> tuple[subprocess.Popen, str]:
 
 
 def _wait(proc: subprocess.Popen, base: str) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if local().get(f"{base}/healthz", timeout=2).status_code < 500 or \
-                    local().get(f"{base}/login", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "the server did not come up"
-        time.sleep(0.3)
+    wait_up(proc, lambda: local().get(f"{base}/healthz", timeout=2).status_code < 500
+            or local().get(f"{base}/login", timeout=2).status_code == 200)
 
 
 def _stop(proc: subprocess.Popen) -> None:

@@ -15,10 +15,12 @@ published documents and nothing else."
 from __future__ import annotations
 
 import atexit
+import contextlib
 import io
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -246,32 +248,34 @@ class World:
         return c
 
 
+@contextlib.contextmanager
+def _populated(backend: str, tmp_dir: Path) -> Iterator[World]:
+    """The world of `populate` on a database of `backend` (copied from its template)."""
+    with database_from_template(backend, tmp_dir, "public.db", recipe=populate,
+                                recipe_name="public-world") as (url, ids):
+        eng = make_engine(url)
+        try:
+            yield World(eng, url, ids, tmp_dir)
+        finally:
+            eng.dispose()
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def world(request, tmp_path_factory):
     """One database per backend for the module's read-only tests."""
     tmp_dir = tmp_path_factory.mktemp("public-world")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MERZIM_TODAY", TODAY.isoformat())
-        with database_from_template(request.param, tmp_dir, "public.db", recipe=populate,
-                                    recipe_name="public-world") as (url, ids):
-            eng = make_engine(url)
-            try:
-                yield World(eng, url, ids, tmp_dir)
-            finally:
-                eng.dispose()
+        with _populated(request.param, tmp_dir) as world:
+            yield world
 
 
 @pytest.fixture
 def fresh(backend, tmp_path, monkeypatch):
     """A world of its own, for a test that changes something."""
     monkeypatch.setenv("MERZIM_TODAY", TODAY.isoformat())
-    with database_from_template(backend, tmp_path, "public.db", recipe=populate,
-                                recipe_name="public-world") as (url, ids):
-        eng = make_engine(url)
-        try:
-            yield World(eng, url, ids, tmp_path)
-        finally:
-            eng.dispose()
+    with _populated(backend, tmp_path) as world:
+        yield world
 
 
 # -- the access matrix --------------------------------------------------------------------------

@@ -17,6 +17,10 @@ from tests.support.bulk_helpers import another_database, commit
 from tests.support.bulk_helpers import stored as planned_stored
 from tests.support.databases import dump_tables
 from tests.support.import_helpers import context, stored, world
+from tests.support.register_rows import (
+    codes_fixture,  # noqa: F401 - the `codes` fixture
+    interrupted_import,
+)
 from tests.support.sql_trace import statements
 from workflow.core.errors import MerzimError
 from workflow.services import register_import as ri
@@ -32,11 +36,6 @@ YEARLY = "contract_concentration_analysis"
 @pytest.fixture
 def small_batches(monkeypatch):
     monkeypatch.setattr(ri, "BATCH", 40)
-
-
-@pytest.fixture
-def codes(db) -> list[str]:
-    return commit(db, lambda s: world(s, context()))
 
 
 def analysis_rows(codes: list[str], n: int) -> list[dict[str, str]]:
@@ -65,19 +64,7 @@ def pending(eng, import_id: str) -> list[int]:
 
 def interrupted(eng, rows, process, monkeypatch, after: int = 1) -> str:
     """An import that fails in its batch number `after` + 1; its id."""
-    real, calls = ri._batch, []
-
-    def failing(*args, **kwargs):
-        calls.append(1)
-        if len(calls) > after:
-            raise OSError("the machine went down")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(ri, "_batch", failing)
-    with open_session(eng) as s, pytest.raises(ri.ImportUnfinished) as stopped:
-        ri.import_file(s, context(), process, rows)
-    monkeypatch.setattr(ri, "_batch", real)
-    return stopped.value.params["id"]
+    return interrupted_import(eng, rows, process, monkeypatch, after)["id"]
 
 
 def test_the_analysis_register_is_imported_in_batches_as_its_rows_one_by_one(

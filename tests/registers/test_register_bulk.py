@@ -19,8 +19,11 @@ from tests.support.register_rows import (
     KINDS,
     SEED,
     breach_rows,
+    codes_fixture,  # noqa: F401 - the `codes` fixture
     context,
+    interrupted_import,
     needed_by,
+    small_batches_fixture,  # noqa: F401 - the `small_batches` fixture
     world,
 )
 from tests.support.web_helpers import web_fixture  # noqa: F401 - the `web` fixture
@@ -31,17 +34,6 @@ from workflow.services import registers
 from workflow.storage import audit
 from workflow.storage.db import make_engine
 from workflow.storage.db import session as open_session
-
-
-@pytest.fixture
-def small_batches(monkeypatch):
-    """Batches of 100 rows: a few hundred rows make an import of several batches."""
-    monkeypatch.setattr(ri, "BATCH", 100)
-
-
-@pytest.fixture
-def codes(db) -> list[str]:
-    return commit(db, lambda s: world(s, context()))
 
 
 def import_bulk(eng, rows, process="restriction_breach", progress=None):
@@ -139,20 +131,9 @@ def test_the_cli_names_every_refused_row_in_the_readers_language(merzim_db, tmp_
 
 def interrupted(eng, rows, monkeypatch, after: int = 2) -> str:
     """An import that fails in its batch number `after` + 1; its id."""
-    real, calls = ri._batch, []
-
-    def failing(*args, **kwargs):
-        calls.append(1)
-        if len(calls) > after:
-            raise OSError("the machine went down")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(ri, "_batch", failing)
-    with open_session(eng) as s, pytest.raises(ri.ImportUnfinished) as stopped:
-        ri.import_file(s, context(), "restriction_breach", rows)
-    monkeypatch.setattr(ri, "_batch", real)
-    assert stopped.value.params["written"] == 100 * after
-    return stopped.value.params["id"]
+    params = interrupted_import(eng, rows, "restriction_breach", monkeypatch, after)
+    assert params["written"] == 100 * after
+    return params["id"]
 
 
 def visible(eng) -> int:

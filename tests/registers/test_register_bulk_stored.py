@@ -10,7 +10,13 @@ from sqlalchemy import select
 
 from tests.support.bulk_helpers import commit
 from tests.support.databases import dump_tables
-from tests.support.register_rows import breach_rows, context, world
+from tests.support.register_rows import (  # noqa: F401 - the `codes` and `small_batches` fixtures
+    breach_rows,
+    codes_fixture,
+    context,
+    small_batches_fixture,
+    world,
+)
 from tests.support.sql_trace import statements, statements_with_parameters
 from workflow.core.errors import RuleViolation
 from workflow.services import register_import as ri
@@ -18,17 +24,6 @@ from workflow.services import registers
 from workflow.storage.db import make_engine
 from workflow.storage.db import session as open_session
 from workflow.storage.models import Organisation
-
-
-@pytest.fixture
-def small_batches(monkeypatch):
-    """Batches of 100 rows: a few hundred rows make an import of several batches."""
-    monkeypatch.setattr(ri, "BATCH", 100)
-
-
-@pytest.fixture
-def codes(db) -> list[str]:
-    return commit(db, lambda s: world(s, context()))
 
 
 def plain_rows(codes: list[str], n: int, seed: int, who: str) -> list[dict[str, str]]:

@@ -106,16 +106,21 @@ def test_each_project_has_its_maximum_and_share_and_not_evaluated_is_a_dash(web)
     column = next(i for i, h in enumerate(rows[0]) if h.startswith("1.5.1"))
     assert next(x for x in rows[1:] if x[0] == "GOV")[column] == "—"
     # the XLSX's number columns hold numbers: the cell not evaluated is empty, not "—"
+    r = web.browser("bolat").get("/score.xlsx?org=GOV&year=2026&project=1")
+    _gov_not_evaluated_is_empty(io.BytesIO(r.content))
+
+
+def _gov_not_evaluated_is_empty(xlsx) -> None:
+    """In the score XLSX `xlsx` (a path or a file), GOV's cell of 1.5.1 (not evaluated) is
+    empty, and no cell under the heading row holds "—"."""
     import openpyxl
 
-    r = web.browser("bolat").get("/score.xlsx?org=GOV&year=2026&project=1")
-    sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
-    xrows = [[c.value for c in line] for line in sheet.iter_rows()]
+    xrows = [[c.value for c in line] for line in openpyxl.load_workbook(xlsx).active.iter_rows()]
     header = next(i for i, x in enumerate(xrows) if x and x[0] and any(
         str(h or "").startswith("1.5.1") for h in x))
-    xcolumn = next(i for i, h in enumerate(xrows[header]) if str(h or "").startswith("1.5.1"))
+    column = next(i for i, h in enumerate(xrows[header]) if str(h or "").startswith("1.5.1"))
     gov = next(x for x in xrows[header + 1:] if x[0] == "GOV")
-    assert gov[xcolumn] is None
+    assert gov[column] is None
     assert all(c != "—" for x in xrows[header + 1:] for c in x)
 
 
@@ -125,19 +130,11 @@ def test_the_command_line_shows_a_dash_for_not_evaluated(world):
     line = next(ln for ln in result.stdout.splitlines() if "1.5.1" in ln)
     assert "—" in line
     # its XLSX as the page's: the number columns hold numbers, the cell not evaluated empty
-    import openpyxl
-
     path = world["tmp"] / "score-gov.xlsx"
     result = world["m"]("score", "GOV", "--year", "2026", "--subtree", "--file", str(path),
                         today="2026-12-15")
     assert result.returncode == 0, result.stderr
-    xrows = [[c.value for c in line] for line in openpyxl.load_workbook(path).active.iter_rows()]
-    header = next(i for i, x in enumerate(xrows) if any(
-        str(h or "").startswith("1.5.1") for h in x))
-    column = next(i for i, h in enumerate(xrows[header]) if str(h or "").startswith("1.5.1"))
-    gov = next(x for x in xrows[header + 1:] if x[0] == "GOV")
-    assert gov[column] is None
-    assert all(c != "—" for x in xrows[header + 1:] for c in x)
+    _gov_not_evaluated_is_empty(path)
 
 
 def test_points_at_risk_are_listed_with_their_deadlines(web):

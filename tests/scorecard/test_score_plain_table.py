@@ -11,8 +11,8 @@ import random
 
 import pytest
 from rich.console import Console
-from rich.table import Table
 
+from tests.support.rich_tables import console_of, rich_table_text
 from workflow.scorecard.cli import plain_table
 
 pytestmark = pytest.mark.unit  # pure: no database, no process
@@ -20,24 +20,8 @@ pytestmark = pytest.mark.unit  # pure: no database, no process
 ALPHABET = list("abc xyzАлматыҚқӘәҰұІі()−,.0123456789-[]/") + ["ー", "漢", "é"]
 
 
-def _console(width: int, **kw) -> Console:
-    return Console(file=io.StringIO(), width=width, highlight=False, soft_wrap=True,
-                   markup=False, **kw)
-
-
-def _rich(width: int, header: list[str], rows: list[list[str]]) -> str:
-    console = _console(width)
-    table = Table()
-    for h in header:
-        table.add_column(h)
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
-    return console.file.getvalue()
-
-
 def _plain(width: int, header: list[str], rows: list[list[str]]) -> str | None:
-    console = _console(width)
+    console = console_of(width)
     text = plain_table(console, header, rows)
     if text is None:
         return None
@@ -61,7 +45,7 @@ def test_the_plain_table_is_what_rich_prints():
         header, rows = _random_table(rng, 15)
         width = rng.choice([40, 80, 200])
         plain = _plain(width, header, rows)
-        assert plain == _rich(width, header, rows), (header, rows, width)
+        assert plain == rich_table_text(width, header, rows), (header, rows, width)
         compared += 1
     assert compared == 400
 
@@ -76,7 +60,7 @@ def test_on_a_narrow_console_the_plain_table_wraps_its_cells_as_rich_does():
         if plain is None:  # a column left no room for a character: rich's to draw
             assert len(header) * 4 + 1 > width
             continue
-        assert plain == _rich(width, header, rows), (header, rows, width)
+        assert plain == rich_table_text(width, header, rows), (header, rows, width)
         wrapped += plain.count("\n") > len(rows) + 4
     assert wrapped > 500
 
@@ -87,13 +71,13 @@ def test_a_score_table_at_80_columns_is_rich_s():
              "1.1.1 +2; 1.2.3 +1,5; 2.1.1 +3", "−0,5 (3.1.2)", "6,0 of 20", "incomplete"],
             ["Department of Finance (MF-KGD)", "central body", "", "", "0 of 20", "final"]]
     at_80 = _plain(80, header, rows)
-    assert at_80 == _rich(80, header, rows)
+    assert at_80 == rich_table_text(80, header, rows)
     assert at_80.splitlines()[3:7] == [
         "│ Алматы     │ district    │ 1.1.1 +2;  │ −0,5        │ 6,0 of 20 │ incomplete │",
         "│ облысының  │ akimat      │ 1.2.3      │ (3.1.2)     │           │            │",
         "│ әкімдігі   │             │ +1,5;      │             │           │            │",
         "│ (AK-ALM-0… │             │ 2.1.1 +3   │             │           │            │"]
-    assert _plain(200, header, rows) == _rich(200, header, rows)
+    assert _plain(200, header, rows) == rich_table_text(200, header, rows)
 
 
 @pytest.mark.parametrize("cell", ["Akimat :smile:", "tab\there", " outer", "outer ", "bell\x07"])
@@ -104,9 +88,9 @@ def test_cells_rich_would_change_are_left_to_rich(cell):
 
 def test_colour_ascii_and_narrow_consoles_are_left_to_rich():
     header, rows = ["Subject", "Total"], [["Алматы (AK-ALM)", "12,5"]]
-    assert plain_table(_console(200, color_system="truecolor", force_terminal=True), header,
+    assert plain_table(console_of(200, color_system="truecolor", force_terminal=True), header,
                        rows) is None
     ascii_only = Console(file=io.TextIOWrapper(io.BytesIO(), encoding="ascii"), width=200)
     assert plain_table(ascii_only, header, rows) is None
-    assert plain_table(_console(8), header, rows) is None
-    assert plain_table(_console(40), header, rows) is not None
+    assert plain_table(console_of(8), header, rows) is None
+    assert plain_table(console_of(40), header, rows) is not None

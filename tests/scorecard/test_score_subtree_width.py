@@ -5,25 +5,11 @@ columns every cell on one line; `--json` the same at either width."""
 
 from __future__ import annotations
 
-import io
-
-from rich.console import Console
 from rich.table import Table
 
 from tests.support.cli_runner import ok, ok_json
+from tests.support.rich_tables import rich_table_text
 from workflow.i18n import Translator
-
-
-def _rich(width: int, header: list[str], rows: list[list[str]]) -> str:
-    console = Console(highlight=False, soft_wrap=True, markup=False, file=io.StringIO(),
-                      width=width)
-    table = Table()
-    for col in header:
-        table.add_column(col)
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
-    return console.file.getvalue()
 
 
 def test_the_subtree_table_at_80_columns_is_rich_s_and_json_is_the_same_at_any_width(
@@ -55,9 +41,9 @@ def test_the_subtree_table_at_80_columns_is_rich_s_and_json_is_the_same_at_any_w
     rows = [[f"{c['subject_name']} ({c['subject']})", c["kind_name"], c["awards_text"],
              c["deductions_text"], c["total_text_short"], c["status"]] for c in cards]
     at_80 = ok(narrow).split("\n", 2)[2]  # after the heading and the day
-    assert at_80 == _rich(80, header, rows)
+    assert at_80 == rich_table_text(80, header, rows)
     assert max(len(line) for line in at_80.splitlines()) == 80
     assert len(at_80.splitlines()) > len(rows) + 4  # some cells wrapped
     at_200 = ok(wide).split("\n", 2)[2]
-    assert at_200 == _rich(200, header, rows)
+    assert at_200 == rich_table_text(200, header, rows)
     assert len(at_200.splitlines()) == len(rows) + 4  # every cell on one line

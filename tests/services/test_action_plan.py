@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from tests.support.cli_runner import answer as ok
+from tests.support.cli_runner import init_with_orgs
 from tests.support.databases import dump_tables
 from workflow.definitions import load_registry
 from workflow.services.action_plan import load_plan
@@ -19,10 +20,8 @@ TODAY = "2026-01-15"
 
 @pytest.fixture
 def cli(merzim_db):
-    assert merzim_db("init").returncode == 0
-    for code, name, kind in (("MF", "Ministry of Finance", "central_body"),
-                             ("ACA", "Anti-Corruption Agency", "central_body")):
-        assert merzim_db("org", "add", code, "--name", name, "--kind", kind).returncode == 0
+    init_with_orgs(merzim_db, (("MF", "Ministry of Finance", "central_body", None),
+                               ("ACA", "Anti-Corruption Agency", "central_body", None)))
 
     def run(*args: str, lang: str = "en"):
         return merzim_db(*args, today=TODAY, lang=lang)

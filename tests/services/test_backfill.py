@@ -8,7 +8,6 @@ managers are not sent escalations of months-old due dates on that day. On SQLite
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -18,6 +17,7 @@ from sqlmodel import Session, select
 
 from calendars import KazakhstanCalendar
 from notifications.policy import ESCALATION, OVERDUE
+from tests.support.cli_runner import dated_cli, init_with_orgs
 from tests.support.databases import dump_tables
 from workflow import services as svc
 from workflow.definitions import load_registry
@@ -61,21 +61,9 @@ def _owed() -> dict[str, list[str]]:
 
 @pytest.fixture
 def cli(merzim_db):
-    def run(*args: str, today: str = JOINED, lang: str = "en"):
-        result = merzim_db(*args, today=today, lang=lang)
-        return result.returncode, result.stdout, result.stderr
-
-    def ok(*args: str, today: str = JOINED):
-        code, out, err = run(*args, "--json", today=today)
-        assert code == 0, (args, err)
-        return json.loads(out)
-
-    assert merzim_db("init").returncode == 0
-    for code, kind, parent in (("AK", "akimat", None), ("AK-D1", "district_akimat", "AK")):
-        assert merzim_db("org", "add", code, "--name", code, "--kind", kind,
-                         *(("--parent", parent) if parent else ())).returncode == 0
-    run.ok = ok
-    return run
+    init_with_orgs(merzim_db, (("AK", "AK", "akimat", None),
+                               ("AK-D1", "AK-D1", "district_akimat", "AK")))
+    return dated_cli(merzim_db, JOINED)
 
 
 def cases_of(db, org: str) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
+from tests.support.cli_runner import dated_cli, init_with_orgs
 from tests.support.databases import dump_tables
 from tests.support.web_helpers import (
     Web,
@@ -40,22 +41,11 @@ REGISTRY = load_registry()
 @pytest.fixture
 def cli(merzim_db):
     """`merzim` on the test database on TODAY: (exit code, stdout, stderr)."""
-    def run(*args: str, today: str = TODAY, lang: str = "en"):
-        result = merzim_db(*args, today=today, lang=lang)
-        return result.returncode, result.stdout, result.stderr
-
-    def ok(*args: str, today: str = TODAY):
-        code, out, err = run(*args, "--json", today=today)
-        assert code == 0, (args, err)
-        return json.loads(out)
-
-    assert merzim_db("init").returncode == 0
-    for code, kind, parent in (("AK", "akimat", None), ("AK-D1", "district_akimat", "AK"),
-                               ("AK-D2", "district_akimat", "AK"), ("DEP", "department", "AK")):
-        assert merzim_db("org", "add", code, "--name", code, "--kind", kind,
-                         *(("--parent", parent) if parent else ())).returncode == 0
-    run.ok = ok
-    return run
+    init_with_orgs(merzim_db, (("AK", "AK", "akimat", None),
+                               ("AK-D1", "AK-D1", "district_akimat", "AK"),
+                               ("AK-D2", "AK-D2", "district_akimat", "AK"),
+                               ("DEP", "DEP", "department", "AK")))
+    return dated_cli(merzim_db, TODAY)
 
 
 def period_cases(db, org: str) -> dict[str, int]:

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from calendars import KazakhstanCalendar
+from tests.support.analysis_world import abai_akimat, analysis_evidence
 from tests.support.databases import dump_tables
 from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation, UsageError
@@ -27,21 +28,11 @@ TODAY = date(2026, 6, 1)
 START, END = date(2026, 3, 2), date(2026, 4, 10)
 
 EVIDENCE = {
-    "order": {"number": "15-ө", "signed_by": "Бөлім басшысы А. Сейітов"},
-    "start_announcement": {"url": "https://gov.kz/memleket/entities/ak-edu/press/news/1"},
-    "analysis_start": {},
-    "discussion_announcement": {"url": "https://gov.kz/memleket/entities/ak-edu/press/news/2"},
-    "public_discussion": {"number": "3", "url": "https://gov.kz/memleket/entities/ak-edu/documents/3"},
-    "analysis_end": {},
-    "analytic_note": {"number": "АН-7", "signed_by": "Басшы Н. Әбенов"},
-    "positions_list": {"number": "ЛТ-2", "signed_by": "Басшы Н. Әбенов"},
+    **analysis_evidence("ak-edu", "Басшы Н. Әбенов", order_signed_by="Бөлім басшысы А. Сейітов"),
     "positions_sent": {"number": "01-17/45"},
     "cartogram_update": {"section": "AK-EDU", "url": "https://abai.gov.kz/cartogram/edu"},
-    "action_plan": {"number": "ЖС-4", "signed_by": "Басшы Н. Әбенов"},
-    "publication": {"url": "https://gov.kz/memleket/entities/ak-edu/documents/4"},
     "monitoring_report": {"period": "2026N1"},
     "monitoring_review": {"period": "2026N1"},
-    "monitoring_note": {"number": "МН-1", "signed_by": "Басшы Н. Әбенов"},
     "cancel": {"note": "Object reorganised by the akim's decision No. 112"},
 }
 
@@ -116,6 +107,13 @@ def refused(db, action, error=RuleViolation, key: str | None = None, before=None
     return err.value
 
 
+def refused_event(db, ctx, aid: int, event: str, on: date, key: str):
+    """Recording `event` on `on` with its evidence is refused with `key`, nothing stored; the
+    error."""
+    return refused(db, lambda s: svc.record_event(s, ctx, aid, event, on, EVIDENCE[event]),
+                   key=key)
+
+
 def plan(db, ctx, start=START, end=END, subject="AK-EDU", **kw) -> int:
     return commit(db, lambda s: planning_svc.plan_analysis(s, ctx, subject, subject, start, end, **kw)
                   ).analysis.id
@@ -167,8 +165,7 @@ def ctx(db, make_ctx):
     ctx = make_ctx(TODAY)
 
     def setup(s):
-        svc.add_org(s, ctx, "AK", "Akimat of Abai region", "akimat")
-        svc.add_org(s, ctx, "AK-EDU", "Education department", "department", "AK")
+        abai_akimat(s, ctx)
         svc.add_user(s, ctx, "aigerim", "Aigerim Nurlanovna", "officer", "AK-EDU")
 
     commit(db, setup)
@@ -481,37 +478,27 @@ def test_machine_of_each_state_allows_exactly_the_next_events(definition):
 def test_action_plan_before_the_note_is_signed_is_refused(db, ctx):
     aid = plan(db, ctx)
     record_upto(db, ctx, aid, "analysis_end")
-    err = refused(db, lambda s: svc.record_event(s, ctx, aid, "action_plan", date(2026, 4, 20),
-                                                 EVIDENCE["action_plan"]),
-                  key="rule.prerequisite")  # the hard prerequisite, named (I-10)
+    # the hard prerequisite, named (I-10)
+    err = refused_event(db, ctx, aid, "action_plan", date(2026, 4, 20), key="rule.prerequisite")
     assert (err.params["event"], err.params["other"]) == ("action_plan", "analytic_note")
 
 
 def test_publication_of_a_planned_analysis_is_refused(db, ctx):
     aid = plan(db, ctx)
-    err = refused(db, lambda s: svc.record_event(s, ctx, aid, "publication", date(2026, 2, 1),
-                                                 EVIDENCE["publication"]),
-                  key="rule.prerequisite")
+    err = refused_event(db, ctx, aid, "publication", date(2026, 2, 1), key="rule.prerequisite")
     assert err.params["other"] == "analytic_note"  # the first of its prerequisites missing
 
 
-def test_start_announced_twice_is_refused(db, ctx):
+@pytest.mark.parametrize(("event", "again", "first"), [
+    pytest.param("start_announcement", date(2026, 2, 13), "2026-02-12", id="start-announced"),
+    pytest.param("positions_list", date(2026, 4, 23), "2026-04-22", id="positions-list"),
+])
+def test_an_event_recorded_twice_is_refused(db, ctx, event, again, first):
+    """The refusal names the day the event was first recorded."""
     aid = plan(db, ctx)
-    record_upto(db, ctx, aid, "start_announcement")
-    err = refused(db, lambda s: svc.record_event(s, ctx, aid, "start_announcement",
-                                                 date(2026, 2, 13),
-                                                 EVIDENCE["start_announcement"]),
-                  key="rule.already_recorded")
-    assert err.params["date"] == "2026-02-12"
-
-
-def test_positions_list_recorded_twice_is_refused(db, ctx):
-    aid = plan(db, ctx)
-    record_upto(db, ctx, aid, "positions_list")
-    err = refused(db, lambda s: svc.record_event(s, ctx, aid, "positions_list", date(2026, 4, 23),
-                                                 EVIDENCE["positions_list"]),
-                  key="rule.already_recorded")
-    assert err.params["date"] == "2026-04-22"
+    record_upto(db, ctx, aid, event)
+    err = refused_event(db, ctx, aid, event, again, key="rule.already_recorded")
+    assert err.params["date"] == first
 
 
 def test_positions_list_before_the_end_is_accepted_on_time(db, ctx):
@@ -653,9 +640,7 @@ def test_action_plan_dated_before_the_note_is_refused_with_the_dates(db, ctx):
     # a hard prerequisite still fixes the order of the dates
     aid = plan(db, ctx)
     record_upto(db, ctx, aid, "analytic_note")
-    err = refused(db, lambda s: svc.record_event(s, ctx, aid, "action_plan", date(2026, 4, 21),
-                                                 EVIDENCE["action_plan"]),
-                  key="rule.date_before")
+    err = refused_event(db, ctx, aid, "action_plan", date(2026, 4, 21), key="rule.date_before")
     assert (err.params["other"], err.params["other_date"]) == ("analytic_note", "2026-04-22")
     record(db, ctx, aid, "action_plan", date(2026, 4, 22))  # the same day is fine
 
@@ -699,9 +684,7 @@ def test_end_dated_before_the_start_is_refused(db, ctx):
 def test_publication_dated_before_the_plan_is_refused(db, ctx):
     aid = plan(db, ctx)
     record_upto(db, ctx, aid, "action_plan")
-    refused(db, lambda s: svc.record_event(s, ctx, aid, "publication", date(2026, 5, 5),
-                                           EVIDENCE["publication"]),
-            key="rule.date_before")
+    refused_event(db, ctx, aid, "publication", date(2026, 5, 5), key="rule.date_before")
 
 
 @pytest.mark.parametrize(("event", "evidence", "field"), [
@@ -1108,28 +1091,22 @@ def test_untouched_audit_chain_verifies(db, ctx):
     assert len(ids) == 6
 
 
-def test_edited_payload_is_reported_as_the_first_bad_record(db, ctx):
+@pytest.mark.parametrize(("column", "value", "victim", "problem"), [
+    pytest.param("payload", '{"event":"order","on":"2026-02-16"}', 4,  # the order
+                 "content does not match its hash", id="edited-payload"),
+    pytest.param("prev_hash", "f" * 64, 2, "link to the previous record is broken",
+                 id="edited-link-to-the-previous-record"),
+])
+def test_an_edited_record_is_reported_as_the_first_bad_record(db, ctx, column, value, victim,
+                                                              problem):
     ids = story_with_audit(db, ctx)
-    victim = ids[4]  # the order
     with db.begin() as conn:
-        conn.execute(text("UPDATE audit_log SET payload = :p WHERE id = :i"),
-                     {"p": '{"event":"order","on":"2026-02-16"}', "i": victim})
+        conn.execute(text(f"UPDATE audit_log SET {column} = :v WHERE id = :i"),
+                     {"v": value, "i": ids[victim]})
     with open_session(db) as s:
         result = audit.verify(s)
-    assert (result.ok, result.first_bad_id) == (False, victim)
-    assert result.problem == "content does not match its hash"
-
-
-def test_edited_link_to_the_previous_record_is_reported(db, ctx):
-    ids = story_with_audit(db, ctx)
-    victim = ids[2]
-    with db.begin() as conn:
-        conn.execute(text("UPDATE audit_log SET prev_hash = :h WHERE id = :i"),
-                     {"h": "f" * 64, "i": victim})
-    with open_session(db) as s:
-        result = audit.verify(s)
-    assert (result.ok, result.first_bad_id) == (False, victim)
-    assert result.problem == "link to the previous record is broken"
+    assert (result.ok, result.first_bad_id) == (False, ids[victim])
+    assert result.problem == problem
 
 
 def test_the_earliest_of_two_edited_records_is_reported(db, ctx):

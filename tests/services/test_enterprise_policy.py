@@ -13,6 +13,7 @@ import re
 import pytest
 
 from tests.support.cli_runner import answer as ok
+from tests.support.cli_runner import init_with_orgs
 from tests.support.databases import dump_tables
 from tests.support.web_helpers import (
     CALENDAR,
@@ -32,10 +33,8 @@ TODAY = "2026-11-24"
 
 @pytest.fixture
 def cli(merzim_db):
-    assert merzim_db("init").returncode == 0
-    for code, name, kind in (("QSE", "City monitoring centre", "quasi_state"),
-                             ("AK", "Akimat of the region", "akimat")):
-        assert merzim_db("org", "add", code, "--name", name, "--kind", kind).returncode == 0
+    init_with_orgs(merzim_db, (("QSE", "City monitoring centre", "quasi_state", None),
+                               ("AK", "Akimat of the region", "akimat", None)))
 
     def run(*args: str, lang: str = "en", config=None):
         return merzim_db(*args, today=TODAY, lang=lang, config=config)

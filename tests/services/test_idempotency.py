@@ -8,13 +8,13 @@ import re
 import threading
 import uuid
 
-import psycopg
 import pytest
 from alembic import command
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlmodel import Session
 
-from tests.support.databases import BACKENDS, database_at
+from tests.support.databases import migrated_to
+from tests.support.pg_cuts import listening, terminate_backend
 from tests.support.web_helpers import (
     CALENDAR,
     DEFINITION,
@@ -267,13 +267,6 @@ def test_the_command_line_records_a_repeatable_event_again_with_repeat(web: Web,
 # -- a connection lost after the commit (PostgreSQL: pg_terminate_backend) -----------------------
 
 
-def _admin() -> str:
-    from tests.support.databases import POSTGRES_URL
-
-    assert POSTGRES_URL
-    return POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
-
-
 def _cut_after_commit(engine):
     """Terminate the backend of the first statement a connection runs after it committed: the
     answer of a write is being built when its connection drops."""
@@ -288,18 +281,10 @@ def _cut_after_commit(engine):
         if fired or id(conn.connection.dbapi_connection) not in committed:
             return
         pid = cursor.connection.info.backend_pid
-        with psycopg.connect(_admin(), autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        terminate_backend(pid)
         fired.append(pid)
 
-    event.listen(engine, "commit", on_commit)
-    event.listen(engine, "before_cursor_execute", before)
-
-    def stop():
-        event.remove(engine, "commit", on_commit)
-        event.remove(engine, "before_cursor_execute", before)
-
-    return fired, stop
+    return fired, listening(engine, commit=on_commit, before_cursor_execute=before)
 
 
 def _cut_at_commit(engine):
@@ -310,25 +295,31 @@ def _cut_at_commit(engine):
         if fired:
             return
         pid = conn.connection.dbapi_connection.info.backend_pid
-        with psycopg.connect(_admin(), autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        terminate_backend(pid)
         fired.append(pid)
 
-    event.listen(engine, "commit", on_commit)
-    return fired, lambda: event.remove(engine, "commit", on_commit)
+    return fired, listening(engine, commit=on_commit)
+
+
+def _note_through_a_cut(web: Web, api, cut, headers: dict[str, str]):
+    """Asel's note of the education analysis sent by her API client, its connection cut by
+    `cut` (her token looked up first, so that the cut meets the write): the backends
+    terminated, the answer."""
+    assert api.get("/api/v1/organisations").status_code == 200
+    fired, stop = cut(web.engine)
+    try:
+        answer = api.post(f"/api/v1/cases/{web.analyses['edu']}/events", json=NOTE,
+                          headers=headers)
+    finally:
+        stop()
+    return fired, answer
 
 
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 def test_a_connection_cut_after_the_commit_never_says_nothing_was_committed(web: Web):
-    api = web.api("asel")
     edu = web.analyses["edu"]
-    assert api.get("/api/v1/organisations").status_code == 200
     # without a key: the write commits, then its answer's reads meet a dead connection
-    fired, stop = _cut_after_commit(web.engine)
-    try:
-        r = api.post(f"/api/v1/cases/{edu}/events", json=NOTE)
-    finally:
-        stop()
+    fired, r = _note_through_a_cut(web, web.api("asel"), _cut_after_commit, {})
     assert fired, "no backend was terminated"
     assert r.status_code == 503 and r.json()["error"] == "error.db_lost_saved", r.text
     assert "retry-after" not in r.headers
@@ -343,13 +334,8 @@ def test_with_a_key_the_answer_is_built_before_the_commit_and_a_resend_finds_one
     api = web.api("asel")
     edu = web.analyses["edu"]
     key = {"Idempotency-Key": str(uuid.uuid4())}
-    assert api.get("/api/v1/organisations").status_code == 200
     # the same cut: with a key the answer was built before the commit, so it arrives whole
-    fired, stop = _cut_after_commit(web.engine)
-    try:
-        first = api.post(f"/api/v1/cases/{edu}/events", json=NOTE, headers=key)
-    finally:
-        stop()
+    _fired, first = _note_through_a_cut(web, api, _cut_after_commit, key)
     assert first.status_code == 200, first.text
     assert first.json()["state"] and len(records(web, edu, "positions_list")) == 1
     again = api.post(f"/api/v1/cases/{edu}/events", json=NOTE, headers=key)
@@ -362,12 +348,7 @@ def test_a_connection_cut_at_the_commit_says_it_may_have_landed_and_the_key_tell
     api = web.api("asel")
     edu = web.analyses["edu"]
     key = {"Idempotency-Key": str(uuid.uuid4())}
-    assert api.get("/api/v1/organisations").status_code == 200
-    fired, stop = _cut_at_commit(web.engine)
-    try:
-        r = api.post(f"/api/v1/cases/{edu}/events", json=NOTE, headers=key)
-    finally:
-        stop()
+    fired, r = _note_through_a_cut(web, api, _cut_at_commit, key)
     assert fired, "no backend was terminated"
     assert r.status_code == 503 and r.json()["error"] == "error.db_lost_unknown", r.text
     assert "Idempotency-Key" in r.json()["message"]
@@ -383,11 +364,7 @@ def test_a_connection_cut_at_the_commit_says_it_may_have_landed_and_the_key_tell
 # -- the table: its migration on both backends -----------------------------------------------------
 
 
-@pytest.fixture(params=BACKENDS)
-def at_0017(request, tmp_path):
-    """A database at revision 0017 (before the keys), SQLite or a PostgreSQL schema."""
-    with database_at(request.param, tmp_path, "0017", "merzim_idem") as eng:
-        yield eng
+at_0017 = migrated_to("0017", "merzim_idem")  # before the keys
 
 
 def test_the_keys_table_is_added_and_removed_with_everything_else_intact(at_0017):

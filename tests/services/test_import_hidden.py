@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from tests.support.import_helpers import registers_site
+from tests.support.import_helpers import site_fixture  # noqa: F401 - the `site` fixture
 from tests.support.web_helpers import (  # noqa: F401 - `web`, the demo
     CALENDAR,
     TODAY,
@@ -27,12 +27,6 @@ from workflow.scorecard import service as scores
 from workflow.services import lists, overview, search
 from workflow.services import register_import as ri
 from workflow.storage.models import Case, Organisation, Stage, User
-
-
-@pytest.fixture(name="site")
-def site_fixture(web: Web, tmp_path) -> Web:
-    """The demo's application with every shipped definition."""
-    return registers_site(web, tmp_path)
 
 PROCESS = "gift"
 FORM = f"/registers/{PROCESS}/import"

@@ -492,14 +492,21 @@ def test_api_open_linked_links_the_typed_entry_and_unlinks_with_a_reason(cw):
     assert _without_refusals(cw.dump()) == _without_refusals(before)
 
 
-def test_api_void_withdraws_the_entry_it_opened_when_asked(cw):
-    api = cw.api("asel")
+def _gift_not_handed_over_with_its_entry(api, person: str) -> tuple[int, int]:
+    """A gift of `person` received on 1 October 2025, recorded as not handed over, and the
+    register entry its link opened: their case ids."""
     gift = api.post("/api/v1/cases", json={
-        "process": GIFT, "subject": "AK-ALM-EDU", "person": "Aliya Nurova",
+        "process": GIFT, "subject": "AK-ALM-EDU", "person": person,
         "dates": {"received": "2025-10-01"}}).json()["id"]
     api.post(f"/api/v1/cases/{gift}/events", json={"event": "not_handed_over",
                                                   "date": "2025-10-20"})
     entry = api.post(f"/api/v1/cases/{gift}/linked", json={}).json()["links"][0]["id"]
+    return gift, entry
+
+
+def test_api_void_withdraws_the_entry_it_opened_when_asked(cw):
+    api = cw.api("asel")
+    gift, entry = _gift_not_handed_over_with_its_entry(api, "Aliya Nurova")
     voided = api.post(f"/api/v1/cases/{gift}/void",
                       json={"record": "not_handed_over", "note": "wrong",
                             "withdraw_linked": True})
@@ -510,12 +517,7 @@ def test_api_void_withdraws_the_entry_it_opened_when_asked(cw):
 
 def test_web_void_names_the_entry_and_withdraws_it_with_the_checkbox(cw):
     asel, api = cw.browser("asel"), cw.api("asel")
-    gift = api.post("/api/v1/cases", json={
-        "process": GIFT, "subject": "AK-ALM-EDU", "person": "Serik Tokayev",
-        "dates": {"received": "2025-10-01"}}).json()["id"]
-    api.post(f"/api/v1/cases/{gift}/events", json={"event": "not_handed_over",
-                                                  "date": "2025-10-20"})
-    entry = api.post(f"/api/v1/cases/{gift}/linked", json={}).json()["links"][0]["id"]
+    gift, entry = _gift_not_handed_over_with_its_entry(api, "Serik Tokayev")
     page = asel.get(f"/cases/{gift}")
     csrf = csrf_of(page.text)
     confirm = asel.post(f"/cases/{gift}/void", data={"csrf": csrf, "record": "not_handed_over",

@@ -7,7 +7,7 @@ from alembic import command
 from sqlalchemy import text
 from sqlmodel import Session
 
-from tests.support.databases import database_at, dump_tables
+from tests.support.databases import dump_tables, migrated_to
 from workflow.storage import audit, models
 from workflow.storage.db import HEAD_REVISION, alembic_config, make_engine, upgrade
 
@@ -74,8 +74,6 @@ def test_a_database_at_an_older_schema_is_refused_until_upgraded(tmp_path, monke
 
 # -- 0004 -> 0005: analyses become cases, with everything intact ---------------------------------
 
-from tests.support.databases import BACKENDS  # noqa: E402
-
 OLD_ROWS = [
     "INSERT INTO organisation (id, code, name, kind, path) VALUES (1, 'AK', 'Akimat', 'akimat', '/1/')",
     "INSERT INTO organisation (id, code, name, kind, parent_id, path) VALUES "
@@ -116,11 +114,7 @@ OLD_ROWS = [
 ]
 
 
-@pytest.fixture(params=BACKENDS)
-def old_engine(request, tmp_path):
-    """A database at revision 0004 (the previous head), SQLite or a PostgreSQL schema."""
-    with database_at(request.param, tmp_path, "0004", "merzim_m") as eng:
-        yield eng
+old_engine = migrated_to("0004", "merzim_m")  # the previous head
 
 
 def test_a_database_of_the_previous_head_upgrades_with_everything_intact(old_engine):

@@ -13,6 +13,34 @@ DEPARTMENTS = (("AK-EDU", "department", "AK"), ("AK-HLT", "department", "AK"),
                ("AK-AGR", "department", "AK"))
 
 
+def analysis_evidence(site: str, head: str, order_signed_by: str) -> dict[str, dict]:
+    """What an organisation records with each event of an internal risk analysis: its
+    documents' numbers and signatories (the order signed by `order_signed_by`, the rest by
+    `head`), its announcements on its gov.kz pages (gov.kz/memleket/entities/SITE)."""
+    pages = f"https://gov.kz/memleket/entities/{site}"
+    return {
+        "order": {"number": "15-ө", "signed_by": order_signed_by},
+        "start_announcement": {"url": f"{pages}/press/news/1"},
+        "analysis_start": {},
+        "discussion_announcement": {"url": f"{pages}/press/news/2"},
+        "public_discussion": {"number": "3", "url": f"{pages}/documents/3"},
+        "analysis_end": {},
+        "analytic_note": {"number": "АН-7", "signed_by": head},
+        "action_plan": {"number": "ЖС-4", "signed_by": head},
+        "publication": {"url": f"{pages}/documents/4"},
+        "positions_list": {"number": "ЛТ-2", "signed_by": head},
+        "monitoring_note": {"number": "МН-1", "signed_by": head},
+    }
+
+
+def abai_akimat(s, ctx) -> None:
+    """In session `s`: the akimat of Abai region (AK) and its education department (AK-EDU)."""
+    from workflow import services as svc
+
+    svc.add_org(s, ctx, "AK", "Akimat of Abai region", "akimat")
+    svc.add_org(s, ctx, "AK-EDU", "Education department", "department", "AK")
+
+
 def add_orgs(db, ctx, orgs: Iterable[tuple[str, str, str | None]] = DEPARTMENTS,
              root: tuple[str, str] | None = ("Akimat", "akimat")):
     """The akimat AK (`root`: its name and kind; None: none) and `orgs` (code, kind, parent),

@@ -174,6 +174,20 @@ def screenshot(pg, name: str, *, full_page: bool = True) -> None:
     pg.screenshot(path=str(ARTIFACTS / f"{name.removesuffix('.png')}.png"), full_page=full_page)
 
 
+def prefixed_shots(prefix: str):
+    """A test module's `failing_shot` and `screenshot`, each picture named PREFIX-NAME:
+    `_failing_shot, _shot = prefixed_shots("browser-phone-forms")`, then
+    `with _failing_shot(page, server, "score"): ...` and `_shot(page, "score")`."""
+
+    def failing(pg, server, name: str):
+        return failing_shot(pg, server, f"{prefix}-{name}")
+
+    def shot(pg, name: str) -> None:
+        screenshot(pg, f"{prefix}-{name}")
+
+    return failing, shot
+
+
 def _run_dir(tmp_path_factory) -> Path:
     """The directory every process of this run shares: the base temporary directory, or with
     pytest-xdist its parent (each worker has a base directory of its own under it)."""

@@ -212,3 +212,48 @@ def json_cli(merzim, today: str, quiet: bool = False):
         return json.loads(result.stdout)
 
     return run
+
+
+def init_with_orgs(merzim, orgs) -> None:
+    """`merzim init`, then `merzim org add` for each (code, name, kind, parent or None) of
+    `orgs`, each of which must exit 0 (`merzim`: a `Merzim` or conftest's `merzim_db`)."""
+    assert merzim("init").returncode == 0
+    for code, name, kind, parent in orgs:
+        added = merzim("org", "add", code, "--name", name, "--kind", kind,
+                       *(("--parent", parent) if parent else ()))
+        assert added.returncode == 0, (code, added.stderr)
+
+
+def dated_cli(merzim, today: str):
+    """`run(*args, today=..., lang=...)`: `merzim(*args)` on `today` (or the day given), its
+    (exit code, stdout, stderr); `run.ok(*args, today=...)`: the same with "--json", which must
+    exit 0, its JSON (`merzim`: a `Merzim` or conftest's `merzim_db`)."""
+
+    def run(*args: str, today: str = today, lang: str = "en") -> tuple[int, str, str]:
+        result = merzim(*args, today=today, lang=lang)
+        return result.returncode, result.stdout, result.stderr
+
+    def ok(*args: str, today: str = today) -> Any:
+        code, out, err = run(*args, "--json", today=today)
+        assert code == 0, (args, err)
+        return json.loads(out)
+
+    run.ok = ok  # type: ignore[attr-defined]
+    return run
+
+
+def run_many(merzim, calls: list[tuple[tuple[str, ...], dict]]) -> list:
+    """Run commands one after the other (in-process); results in order."""
+    return [merzim(*args, **kw) for args, kw in calls]
+
+
+def write_xlsx(path: Path, rows: list[list]) -> str:
+    """An .xlsx file of these rows on its first sheet, at `path`; the path, as a command's
+    argument."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(row)
+    wb.save(path)
+    return str(path)

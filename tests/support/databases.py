@@ -556,3 +556,16 @@ def database_at(kind: str, tmp_path: Path, revision: str, prefix: str):
             yield eng
         finally:
             eng.dispose()
+
+
+def migrated_to(revision: str, prefix: str):
+    """A fixture: an engine on a fresh database migrated to `revision` only (`database_at`),
+    once on each backend this run tests (a SQLite file, a PostgreSQL schema named from
+    `prefix`)."""
+
+    @pytest.fixture(params=BACKENDS)
+    def at_revision(request, tmp_path):
+        with database_at(request.param, tmp_path, revision, prefix) as eng:
+            yield eng
+
+    return at_revision

@@ -1,5 +1,6 @@
 """What the import tests share (tests/registers/test_analysis_register_bulk.py,
-tests/web/test_web_import_batches.py, tests/services/test_import_hidden.py) and the bench of
+tests/web/test_web_import_batches.py, tests/services/test_import_hidden.py,
+tests/web/test_web_import.py, tests/web/test_web_import_languages.py) and the bench of
 sign-ins during a web import (bench/import/web_signin.py): a small world of organisations,
 what an import leaves behind, and the web import's forms as a browser sends them."""
 
@@ -71,6 +72,13 @@ def registers_site(web: Web, tmp_path) -> Web:
     return web
 
 
+@pytest.fixture(name="site")
+def site_fixture(web: Web, tmp_path) -> Web:
+    """The `site` fixture: the demo's web application (the `web` fixture) with every shipped
+    definition (the registers too)."""
+    return registers_site(web, tmp_path)
+
+
 def but_kept(dump: dict) -> dict:
     """A database's rows (`Web.dump`) but the file store's tables: a preview keeps the file it
     accepted there (the database on PostgreSQL) for the confirm, and stores nothing else."""
@@ -81,7 +89,7 @@ def csv_of(*lines: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def upload(b, data: bytes, name: str = "file.csv", path: str = FORM):
+def upload(b, data: bytes, name: str = "breaches.csv", path: str = FORM):
     """The import form sent with a file, as the browser sends it (its idempotency key too)."""
     form = b.get(path).text
     key = KEY.search(form)
@@ -89,11 +97,12 @@ def upload(b, data: bytes, name: str = "file.csv", path: str = FORM):
                   files={"file": (name, data)})
 
 
-def confirm(b, page: str, path: str = FORM):
-    """The preview's confirm form sent (its hidden fields as the page has them)."""
+def confirm(b, page: str, path: str = FORM, token: str | None = None):
+    """The preview's confirm form sent (its hidden fields as the page has them; `token`, a
+    token of another page)."""
     found = TOKEN.search(page)
-    assert found, page[-2000:]
-    data = {"csrf": csrf_of(page), "token": found.group(1)}
+    assert found or token, page[-2000:]
+    data = {"csrf": csrf_of(page), "token": token or found.group(1)}
     for name in ("import_id", "import_sig"):
         value = re.search(rf'name="{name}" value="([^"]+)"', page)
         if value:

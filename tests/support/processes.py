@@ -10,13 +10,15 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 
 import httpx
 import pytest
 
 from tests.support.cli_runner import SCRIPT, merzim_env
 
-__all__ = ["CSRF", "SCRIPT", "env_for", "free_port", "local", "terminate", "wait_answering"]
+__all__ = ["CSRF", "SCRIPT", "env_for", "free_port", "listening", "local", "terminate",
+           "wait_answering", "wait_up"]
 
 CSRF = re.compile(r'name="csrf" value="([^"]*)"')
 
@@ -43,20 +45,35 @@ def local() -> httpx.Client:
     return httpx.Client(verify=False, limits=httpx.Limits(max_keepalive_connections=0))
 
 
-def wait_answering(proc: subprocess.Popen, url: str, message: str, within: float = 60,
-                   pause: float = 0.3) -> None:
-    """Wait until GET `url` answers 200 from the server `proc` started; fail with `message`
-    after `within` seconds, or at once with its output if the process ended."""
+def listening(port: int) -> bool:
+    """Whether something accepts a TCP connection on 127.0.0.1:`port` (else OSError)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
+
+
+def wait_up(proc: subprocess.Popen, ready: Callable[[], bool],
+            message: str = "the server did not come up", within: float = 60,
+            pause: float = 0.3) -> None:
+    """Wait until `ready()` holds for the server `proc` started (an OSError or an HTTP error
+    raised by it counts as not yet); fail with `message` after `within` seconds, or at once
+    with its output if the process ended."""
     deadline = time.monotonic() + within
     while True:
         try:
-            if local().get(url, timeout=2).status_code == 200:
+            if ready():
                 return
-        except httpx.HTTPError:
+        except (OSError, httpx.HTTPError):
             pass
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, message
         time.sleep(pause)
+
+
+def wait_answering(proc: subprocess.Popen, url: str, message: str, within: float = 60,
+                   pause: float = 0.3) -> None:
+    """Wait until GET `url` answers 200 from the server `proc` started; fail with `message`
+    after `within` seconds, or at once with its output if the process ended."""
+    wait_up(proc, lambda: local().get(url, timeout=2).status_code == 200, message, within, pause)
 
 
 def terminate(proc: subprocess.Popen, fail: str | None = None) -> None:

@@ -1,15 +1,22 @@
 """The world and the rows of the register import's tests: three akimats of four departments
-with their officers, and random rows of the restriction-breach register
-(tests/registers/test_register_bulk.py, tests/registers/test_register_bulk_stored.py)."""
+with their officers (the `codes` fixture: their codes), random rows of the restriction-breach
+register, batches of 100 rows (the `small_batches` fixture) and an import interrupted in a batch
+(tests/registers/test_register_bulk.py, tests/registers/test_register_bulk_stored.py,
+tests/registers/test_analysis_register_bulk.py)."""
 
 from __future__ import annotations
 
 import random
 from datetime import date, timedelta
 
+import pytest
+
 from calendars import KazakhstanCalendar
+from tests.support.bulk_helpers import commit
 from workflow import services as svc
 from workflow.definitions import load_registry
+from workflow.services import register_import as ri
+from workflow.storage.db import session as open_session
 
 TODAY = date(2026, 6, 1)
 SEED = 20261207
@@ -77,3 +84,35 @@ def breach_rows(codes: list[str], n: int, seed: int = SEED) -> list[dict[str, st
             row = {**row, "event": "", "on": "", "note": ""}
         rows.append(row)
     return [r for r in rows if not (r["on"] and r["on"] > TODAY.isoformat())]
+
+
+@pytest.fixture(name="codes")
+def codes_fixture(db) -> list[str]:
+    """The `codes` fixture: the small world written to the test database, its organisations'
+    codes."""
+    return commit(db, lambda s: world(s, context()))
+
+
+@pytest.fixture(name="small_batches")
+def small_batches_fixture(monkeypatch):
+    """The `small_batches` fixture: batches of 100 rows, so that a few hundred rows make an
+    import of several batches."""
+    monkeypatch.setattr(ri, "BATCH", 100)
+
+
+def interrupted_import(eng, rows, process: str, monkeypatch, after: int) -> dict:
+    """An import of `rows` to `process` that fails in its batch number `after` + 1: the
+    parameters of its `ImportUnfinished` (its "id", the rows "written")."""
+    real, calls = ri._batch, []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > after:
+            raise OSError("the machine went down")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ri, "_batch", failing)
+    with open_session(eng) as s, pytest.raises(ri.ImportUnfinished) as stopped:
+        ri.import_file(s, context(), process, rows)
+    monkeypatch.setattr(ri, "_batch", real)
+    return stopped.value.params

@@ -10,12 +10,12 @@ import re
 import select
 import socket
 import subprocess
-import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.processes import SCRIPT, env_for, free_port, terminate
+from tests.support.processes import SCRIPT, env_for, free_port, listening, terminate, wait_up
 from tests.support.web_helpers import (
     Web,
     route_paths,
@@ -177,22 +177,23 @@ def _send_large(port: int, head: bytes, total: int, chunked: bool) -> bytes:
     return answer
 
 
-@pytest.mark.slow
-def test_30_mb_to_login_is_refused_and_the_web_process_keeps_its_memory(db_url, tmp_path):
+@contextlib.contextmanager
+def _serving(db_url: str, tmp_path) -> Iterator[tuple[subprocess.Popen, int]]:
+    """`merzim serve --no-worker` on a free port, listening; the process and its port."""
     port = free_port()
     proc = subprocess.Popen([str(SCRIPT), "serve", "--no-worker", "--port", str(port)],
                             env=env_for(db_url), cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                assert proc.poll() is None, proc.communicate()
-                assert time.monotonic() < deadline, "the server did not come up"
-                time.sleep(0.2)
+        wait_up(proc, lambda: listening(port), pause=0.2)
+        yield proc, port
+    finally:
+        terminate(proc)
+
+
+@pytest.mark.slow
+def test_30_mb_to_login_is_refused_and_the_web_process_keeps_its_memory(db_url, tmp_path):
+    with _serving(db_url, tmp_path) as (proc, port):
         total = 30 * 1000 * 1000
         base = (f"POST /login HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
                 "Content-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\n")
@@ -206,8 +207,6 @@ def test_30_mb_to_login_is_refused_and_the_web_process_keeps_its_memory(db_url, 
             assert b'"error":"error.body_too_large"' in streamed
         peak = _rss_kib(proc.pid)
         assert peak < 300 * 1024, f"peak RSS {peak} KiB"
-    finally:
-        terminate(proc)
 
 
 def _read_answer(sock: socket.socket) -> bytes:
@@ -230,20 +229,7 @@ def _read_answer(sock: socket.socket) -> bytes:
 def test_a_refused_body_is_read_so_the_connection_serves_the_next_request(db_url, tmp_path):
     """What a proxy sees: it sends the whole body, gets the 413, and sends its next request on
     the same connection -- never a reset (which nginx counts as a failed node)."""
-    port = free_port()
-    proc = subprocess.Popen([str(SCRIPT), "serve", "--no-worker", "--port", str(port)],
-                            env=env_for(db_url), cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                assert proc.poll() is None, proc.communicate()
-                assert time.monotonic() < deadline, "the server did not come up"
-                time.sleep(0.2)
+    with _serving(db_url, tmp_path) as (_proc, port):
         body = b"login=asel&password=" + b"x" * (1536 * 1024)
         chunked = b"".join(f"{len(p):x}\r\n".encode() + p + b"\r\n"
                            for p in (body[i:i + 65536] for i in range(0, len(body), 65536)))
@@ -262,5 +248,3 @@ def test_a_refused_body_is_read_so_the_connection_serves_the_next_request(db_url
                 assert head.startswith(b"HTTP/1.1 413 "), head
                 sock.sendall(health)
                 assert _read_answer(sock).startswith(b"HTTP/1.1 200 ")
-    finally:
-        terminate(proc)

@@ -12,11 +12,11 @@ import re
 import uuid
 from pathlib import Path
 
-import psycopg
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from tests.support.databases import POSTGRES_URL
+from tests.support.pg_cuts import listening, terminate_backend, terminate_before
 from tests.support.processes import free_port
 from tests.support.web_helpers import (
     CALENDAR,
@@ -36,32 +36,6 @@ NOTE = {"event": "positions_list", "date": TODAY.isoformat(), "number": "41",
         "signed_by": "Head of department"}
 
 
-def _admin_url() -> str:
-    assert POSTGRES_URL
-    return POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
-
-
-def _terminate(pid: int) -> None:
-    with psycopg.connect(_admin_url(), autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
-
-
-def terminate_before(engine, pattern: str):
-    """Terminate the backend about to run the next statement matching `pattern` (a regular
-    expression, case-insensitive): that statement meets a closed connection. Once."""
-    wanted = re.compile(pattern, re.I | re.S)
-    fired: list[int] = []
-
-    def before(_conn, cursor, sql, _params, _context, _many):
-        if not fired and wanted.search(sql):
-            pid = cursor.connection.info.backend_pid
-            _terminate(pid)
-            fired.append(pid)
-
-    event.listen(engine, "before_cursor_execute", before)
-    return fired, lambda: event.remove(engine, "before_cursor_execute", before)
-
-
 def terminate_after_audit(engine):
     """Terminate the backend of a connection right after it inserted an audit record, before
     its next statement: the record was flushed, its transaction is lost."""
@@ -73,21 +47,14 @@ def terminate_after_audit(engine):
             return
         pid = cursor.connection.info.backend_pid
         if pid in inserted:
-            _terminate(pid)
+            terminate_backend(pid)
             fired.append(pid)
 
     def after(_conn, cursor, sql, _params, _context, _many):
         if not fired and re.match(r"\s*INSERT INTO audit_log\b", sql, re.I):
             inserted.add(cursor.connection.info.backend_pid)
 
-    event.listen(engine, "before_cursor_execute", before)
-    event.listen(engine, "after_cursor_execute", after)
-
-    def stop():
-        event.remove(engine, "before_cursor_execute", before)
-        event.remove(engine, "after_cursor_execute", after)
-
-    return fired, stop
+    return fired, listening(engine, before_cursor_execute=before, after_cursor_execute=after)
 
 
 def keyed() -> dict[str, str]:

@@ -158,11 +158,10 @@ def test_forty_parallel_guesses_over_http_against_two_web_processes(db_url, make
     """Measured end to end: `merzim serve --workers 2`, 40 parallel POST /login
     with wrong passwords, then the right one; every answer is the same 401."""
     import subprocess
-    import time
 
     import httpx
 
-    from tests.support.processes import CSRF, SCRIPT, env_for, free_port, terminate
+    from tests.support.processes import CSRF, SCRIPT, env_for, free_port, terminate, wait_up
 
     uid = _account(db_url, make_ctx)
     port = free_port()
@@ -179,16 +178,7 @@ def test_forty_parallel_guesses_over_http_against_two_web_processes(db_url, make
             return r.status_code, message.group(1) if message else r.text[:100]
 
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/login", timeout=2, verify=TLS).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "the server did not come up"
-            time.sleep(0.3)
+        wait_up(proc, lambda: httpx.get(f"{base}/login", timeout=2, verify=TLS).status_code == 200)
         with ThreadPoolExecutor(max_workers=20) as pool:
             answers = list(pool.map(attempt, [f"wrong-guess-{i:02}" for i in range(40)]))
         assert answers == [(401, en("login.failed"))] * 40

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -125,6 +126,18 @@ def legal_upload() -> dict[str, str]:
 
 def legal_open_form(subject: str) -> dict[str, str]:
     return {"subject": subject, "object": subject, "date_start": wd(40).isoformat()}
+
+
+def hidden_and_missing(paths: Iterable[str], hidden: object,
+                       missing: object = MISSING) -> list[tuple[str, str, str, str]]:
+    """For each path with a "{}": the path of the `hidden` id or code, the path of a `missing`
+    one, and both as an answer would show them (for `same_404`)."""
+    return [(p.format(hidden), p.format(missing), str(hidden), str(missing)) for p in paths]
+
+
+def org_filtered(pages: Iterable[str]) -> list[str]:
+    """Each page (ending in "&" when it has a query already) filtered by an organisation "{}"."""
+    return [f"{page}{'' if page.endswith('&') else '?'}org={{}}" for page in pages]
 
 
 def same_404(hidden, missing, hidden_token: str, missing_token: str) -> None:
@@ -490,26 +503,15 @@ def test_pages_of_other_subtree_are_404(world: Web, case: Case):
     aid = world.analyses[case.other]
     prog = world.programmes[case.other_org]
     before = world.dump()
-    pairs = [
-        (f"/analyses/{aid}", f"/analyses/{MISSING}", str(aid), str(MISSING)),
-        (f"/cases/{aid}", f"/cases/{MISSING}", str(aid), str(MISSING)),
-        (f"/programmes/{prog}", f"/programmes/{MISSING}", str(prog), str(MISSING)),
-        (f"/programmes/{prog}.xlsx", f"/programmes/{MISSING}.xlsx", str(prog), str(MISSING)),
-        (f"/programmes/{prog}.csv", f"/programmes/{MISSING}.csv", str(prog), str(MISSING)),
-        (f"/programmes/{prog}/score", f"/programmes/{MISSING}/score", str(prog), str(MISSING)),
-        (f"/programmes/{prog}/package.zip", f"/programmes/{MISSING}/package.zip", str(prog),
-         str(MISSING)),
-    ]
+    pairs = [*hidden_and_missing(("/analyses/{}", "/cases/{}"), aid),
+             *hidden_and_missing(("/programmes/{}", "/programmes/{}.xlsx", "/programmes/{}.csv",
+                                  "/programmes/{}/score", "/programmes/{}/package.zip"), prog)]
     for other_org in (case.other_org, "MF" if case.other_org in MF_CODES else "AK-ALM"):
-        pairs.append((f"/score/{other_org}", f"/score/{NO_ORG}", other_org, NO_ORG))
-        for page in ("/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/cases", "/score",
-                     "/score.xlsx", "/score.csv", "/obligations", "/obligations.xlsx",
-                     "/obligations.csv", "/overview", "/overview?month=2025-12&",
-                     f"/cases?process={PROCESS}&", f"/overdue?process={PROCESS}&",
-                     f"/due?process={PROCESS}&"):
-            sep = "" if page.endswith("&") else "?"
-            pairs.append((f"{page}{sep}org={other_org}", f"{page}{sep}org={NO_ORG}", other_org,
-                          NO_ORG))
+        pairs += hidden_and_missing(("/score/{}", *org_filtered((
+            "/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/cases", "/score",
+            "/score.xlsx", "/score.csv", "/obligations", "/obligations.xlsx", "/obligations.csv",
+            "/overview", "/overview?month=2025-12&", f"/cases?process={PROCESS}&",
+            f"/overdue?process={PROCESS}&", f"/due?process={PROCESS}&"))), other_org, NO_ORG)
     for hidden, missing, h_tok, m_tok in pairs:
         same_404(b.get(hidden), b.get(missing), h_tok, m_tok)
 
@@ -544,16 +546,13 @@ def test_api_of_other_subtree_is_404(world: Web, case: Case):
     aid = world.analyses[case.other]
     prog = world.programmes[case.other_org]
     before = world.dump()
-    pairs = [
-        (f"/api/v1/analyses/{aid}", f"/api/v1/analyses/{MISSING}", str(aid), str(MISSING)),
-        (f"/api/v1/cases/{aid}", f"/api/v1/cases/{MISSING}", str(aid), str(MISSING)),
-        (f"/api/v1/programmes/{prog}", f"/api/v1/programmes/{MISSING}", str(prog), str(MISSING)),
-    ]
-    for ep in ("analyses", "cases", f"cases?process={PROCESS}&", "overdue",
-               f"overdue?process={PROCESS}&", "due", f"due?process={PROCESS}&"):
-        sep = "" if ep.endswith("&") else "?"
-        pairs.append((f"/api/v1/{ep}{sep}org={case.other_org}", f"/api/v1/{ep}{sep}org={NO_ORG}",
-                      case.other_org, NO_ORG))
+    pairs = [*hidden_and_missing(("/api/v1/analyses/{}", "/api/v1/cases/{}"), aid),
+             *hidden_and_missing(("/api/v1/programmes/{}",), prog),
+             *hidden_and_missing(org_filtered(
+                 f"/api/v1/{ep}" for ep in ("analyses", "cases", f"cases?process={PROCESS}&",
+                                            "overdue", f"overdue?process={PROCESS}&", "due",
+                                            f"due?process={PROCESS}&")),
+                 case.other_org, NO_ORG)]
     for hidden, missing, h_tok, m_tok in pairs:
         same_404(api.get(hidden), api.get(missing), h_tok, m_tok)
     for path, body in (("analyses/{}/events", legal(case.other)),

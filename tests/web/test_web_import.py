@@ -12,16 +12,18 @@ from __future__ import annotations
 import io
 import re
 
-import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
-from tests.support.import_helpers import but_kept
+from tests.support.import_helpers import (
+    FOLLOW,
+    but_kept,
+    interrupted,
+    site_fixture,  # noqa: F401 - the `site` fixture
+)
 from tests.support.web_helpers import (
-    CALENDAR,
     TODAY,
     Web,
-    _settings,
     csrf_of,
 )
 from tests.support.web_import_helpers import (
@@ -36,21 +38,9 @@ from tests.support.web_import_helpers import (
     csv_of,
     upload,
 )
-from web.app import create_app
-from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.services import import_cells
-from workflow.services import register_import as bulk_import
 from workflow.storage.models import Case, Organisation
-
-
-@pytest.fixture(name="site")
-def registers_web(web: Web, tmp_path) -> Web:
-    """The demo's web application with every shipped definition (the registers too)."""
-    url = web.engine.url.render_as_string(hide_password=False)
-    web.app = create_app(_settings(tmp_path, url), web.engine, CALENDAR, load_registry())
-    web._browsers.clear()
-    return web
 
 
 def test_a_refused_row_is_named_with_its_reason_and_nothing_is_stored(site: Web):
@@ -270,7 +260,6 @@ def test_a_confirm_sent_twice_with_its_forms_key_stores_the_rows_once(site: Web)
     assert len(breaches(site)) == known + 1
 
 
-FOLLOW = re.compile(r'href="(/registers/[^/]+/imports/([0-9a-f]+)\?sig=([0-9a-f]+))"')
 
 
 def big_file(n: int) -> bytes:
@@ -302,34 +291,10 @@ def test_a_file_of_several_batches_is_followed_to_its_end(site: Web):
     assert '<meta http-equiv="refresh"' not in finished
 
 
-def _interrupted(site: Web, asel, rows: int) -> tuple[str, str, str]:
-    """A file of `rows` previewed from the web by `asel` (her browser), then written by the
-    import until its first batch (the process writing it stopped there): the preview's page,
-    the import's id and its progress link."""
-    r = upload(asel, big_file(rows))
-    link, import_id, _sig = FOLLOW.search(r.text).groups()
-    file_rows = [{"subject": "AK-ALM-EDU", "person": f"Person {i}",
-                  "kind": "foreign_account", "detected": DAY, "responsible": "asel",
-                  "_row": i + 2} for i in range(rows)]
-
-    class Stopped(Exception):
-        pass
-
-    def stop(_id: str, _done: int, _total: int) -> None:
-        raise Stopped
-
-    ctx = svc.Context(CALENDAR, load_registry(), TODAY, actor="web:asel", language="en")
-    with Session(site.engine) as s:
-        checked = bulk_import.check_file(s, ctx, PROCESS, file_rows)
-        with pytest.raises(Stopped):
-            bulk_import.write_file(s, ctx, checked, stop, import_id)
-    return r.text, import_id, link
-
-
 def test_an_interrupted_import_is_followed_and_resumed(site: Web):
     asel = site.browser("asel")
     known = len(breaches(site))
-    preview, import_id, link = _interrupted(site, asel, 600)
+    preview, import_id, link = interrupted(site, asel, 600)
     running = asel.get(link).text
     assert "500 / 600" in running and '<meta http-equiv="refresh"' in running
     assert len([c for c in breaches(site) if c.withdrawn_at is None]) == known  # hidden
@@ -351,7 +316,7 @@ def test_an_interrupted_import_is_followed_and_resumed(site: Web):
 def test_an_interrupted_import_is_rolled_back(site: Web):
     asel = site.browser("asel")
     known = len(breaches(site))
-    preview, import_id, link = _interrupted(site, asel, 600)
+    preview, import_id, link = interrupted(site, asel, 600)
     form = {"csrf": csrf_of(preview), "import_id": import_id, "action": "rollback",
             "import_sig": re.search(r'name="import_sig" value="([^"]+)"', preview).group(1)}
     marat = site.browser("marat")  # another organisation's officer, knowing the id

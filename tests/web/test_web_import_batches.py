@@ -19,8 +19,8 @@ from tests.support.import_helpers import (
     FORM,
     TOKEN,
     confirm,
-    registers_site,
     schedule,
+    site_fixture,  # noqa: F401 - the `site` fixture
     upload,
 )
 from tests.support.import_helpers import interrupted as _interrupted
@@ -37,11 +37,6 @@ from workflow.services import web_import
 from workflow.storage import audit
 from workflow.storage.models import Case, Lease
 
-
-@pytest.fixture(name="site")
-def site_fixture(web: Web, tmp_path) -> Web:
-    """The demo's application with every shipped definition."""
-    return registers_site(web, tmp_path)
 ANALYSIS = "internal_risk_analysis"
 PATH = f"/registers/{ANALYSIS}/import"
 WRITES = ("INSERT", "UPDATE", "DELETE")

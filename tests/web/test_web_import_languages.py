@@ -18,15 +18,15 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import Session
 
-from tests.support.import_helpers import but_kept
+from tests.support.import_helpers import (
+    but_kept,
+    site_fixture,  # noqa: F401 - the `site` fixture
+)
 from tests.support.web_helpers import (
-    CALENDAR,
     TODAY,
     Web,
-    _settings,
 )
 from tests.support.web_import_helpers import PROCESS, breaches, confirm, upload
-from web.app import create_app
 from workflow.definitions import load_registry
 from workflow.services import import_cells
 
@@ -42,13 +42,6 @@ RU_HEADER = ["Организация", "Лицо", "Должность", "Вид
 GIFT = "Принятие материального вознаграждения, подарков или услуг"
 HANDED_OVER = "Подарок передан уполномоченному органу по акту приёма-передачи"
 
-
-@pytest.fixture(name="site")
-def registers_web(web: Web, tmp_path) -> Web:
-    url = web.engine.url.render_as_string(hide_password=False)
-    web.app = create_app(_settings(tmp_path, url), web.engine, CALENDAR, load_registry())
-    web._browsers.clear()
-    return web
 
 
 def xlsx(header: list[str], *rows: list[str]) -> bytes:

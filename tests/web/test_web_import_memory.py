@@ -12,18 +12,17 @@ from __future__ import annotations
 import gc
 import tracemalloc
 
-import pytest
-
-from tests.support.import_helpers import TODAY, confirm, csv_of, registers_site, upload
+from tests.support.import_helpers import (
+    TODAY,
+    confirm,
+    csv_of,
+    site_fixture,  # noqa: F401 - the `site` fixture
+    upload,
+)
 from tests.support.web_helpers import Web, web_fixture  # noqa: F401 - `web`, the demo
 
 CIRCUMSTANCES = "A relative's company audited"  # what a conflict of interest requires
 
-
-@pytest.fixture(name="site")
-def site_fixture(web: Web, tmp_path) -> Web:
-    """The demo's application with every shipped definition."""
-    return registers_site(web, tmp_path)
 
 
 def conflicts(n: int, who: str) -> bytes:

@@ -15,7 +15,6 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from freezegun import freeze_time
 
@@ -26,7 +25,7 @@ from tests.support.import_helpers import (
     confirm,
     csv_of,
     interrupted,
-    registers_site,
+    site_fixture,  # noqa: F401 - the `site` fixture
     upload,
 )
 from tests.support.web_helpers import (
@@ -44,10 +43,6 @@ from workflow.storage.db import make_engine
 
 DAY = TODAY.replace(day=3).isoformat()
 
-
-@pytest.fixture(name="site")
-def site_fixture(web: Web, tmp_path) -> Web:
-    return registers_site(web, tmp_path)
 
 
 def rows(*people: str) -> bytes:
