@@ -9,11 +9,7 @@ from fastapi import Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from web.kit import shapes, views
-from web.kit.access import (
-    require_recorder,
-    sees_person,
-    visible_case,
-)
+from web.kit.access import require_recorder, sees_person, visible_case
 from web.kit.api import LIMIT, NOT_BLANK, OFFSET, ApiContext, Page, api_routes, paginate
 from workflow import services as svc
 from workflow.core import limits

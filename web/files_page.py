@@ -18,14 +18,7 @@ from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import attachment, check_csrf, page
 from web.kit.shapes import Shape
-from web.kit.uploads import (
-    MAX_PARTS,
-    as_form_problem,
-    check_length,
-    limits_of,
-    store_of,
-    uploads_of,
-)
+from web.kit.uploads import MAX_PARTS, as_form_problem, check_length, limits_of, store_of, uploads_of
 from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound, UsageError
 from workflow.services import files as files_service

@@ -15,14 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from web.kit import exports, views
-from web.kit.deps import (
-    LANG_OFFER_COOKIE,
-    PageContext,
-    db,
-    language,
-    make_context,
-    page_viewer,
-)
+from web.kit.deps import LANG_OFFER_COOKIE, PageContext, db, language, make_context, page_viewer
 from workflow.core.dates import parse_day
 from workflow.core.errors import RuleViolation, UsageError
 from workflow.i18n import LANGUAGES, Translator

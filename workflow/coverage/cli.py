@@ -7,15 +7,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from workflow.cli.common import (
-    STATE,
-    as_of_context,
-    emit_json,
-    lazy,
-    option,
-    unit_of_work,
-    year_or_this,
-)
+from workflow.cli.common import STATE, as_of_context, emit_json, lazy, option, unit_of_work, year_or_this
 from workflow.cli.options import AsOf, Json, SubjectOrg
 
 service = lazy("workflow.coverage.service")
