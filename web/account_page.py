@@ -10,9 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from sqlmodel import Session
 
-from web.kit.access import (
-    visible_org,
-)
+from web.kit.access import visible_org
 from web.kit.deps import (
     CASES_COOKIE,
     LANG_COOKIE,
@@ -24,14 +22,7 @@ from web.kit.deps import (
     language,
 )
 from web.kit.error_pages import wants_json
-from web.kit.page import (
-    MAX_FIELD,
-    check_csrf,
-    page,
-    path_int,
-    render,
-    secure,
-)
+from web.kit.page import MAX_FIELD, check_csrf, page, path_int, render, secure
 from workflow import services as svc
 from workflow.core.errors import MerzimError, UsageError
 from workflow.i18n import LANGUAGES, Translator

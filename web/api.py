@@ -9,15 +9,12 @@ from fastapi import Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from web.kit import shapes, views
-from web.kit.access import (
-    require_recorder,
-    sees_person,
-    visible_case,
-)
+from web.kit.access import require_recorder, sees_person, visible_case
 from web.kit.api import LIMIT, NOT_BLANK, OFFSET, ApiContext, Page, api_routes, paginate
+from web.kit.page import audited_refusal
 from workflow import services as svc
 from workflow.core import limits
-from workflow.core.errors import MerzimError, RuleViolation
+from workflow.core.errors import RuleViolation
 from workflow.core.links import links_evidence
 from workflow.core.machine import builtin_evidence
 from workflow.i18n.describe import describe
@@ -263,15 +260,10 @@ def _links(a: ApiContext, found) -> list[dict[str, Any]]:
 
 def _write(a: ApiContext, case_id: int, action: str, detail: dict[str, Any], do) -> dict:
     an = visible_case(a.s, a.viewer, case_id)
-    try:
+    with audited_refusal(a, action, "case", an.id, detail):
         require_recorder(a.viewer, an)
         with tx.transaction(a.s):
             do(an)
-    except MerzimError as exc:
-        tx.refused(a.s, a.ctx.actor, f"refused.{action}", "case", an.id,
-                   {**detail, "key": exc.key})
-        exc.audited = True
-        raise
     return views.case_for(a.s, a.ctx, a.viewer, an).as_dict()
 
 

@@ -7,19 +7,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from web.kit import exports
-from web.kit.access import (
-    Viewer,
-)
-from web.kit.deps import (
-    PageContext,
-    db,
-    make_context,
-)
-from web.kit.page import (
-    page,
-    path_int,
-    render,
-)
+from web.kit.access import Viewer
+from web.kit.deps import PageContext, db, make_context
+from web.kit.page import page, path_int, render
 from workflow import services as svc
 from workflow.core.errors import NotFound, UsageError
 from workflow.i18n import Translator

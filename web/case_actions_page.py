@@ -9,20 +9,9 @@ from starlette.concurrency import run_in_threadpool
 
 from web.case_page import show_case
 from web.kit import recording, uploads
-from web.kit.access import (
-    require_recorder,
-    visible_case,
-)
-from web.kit.deps import (
-    PageContext,
-)
-from web.kit.page import (
-    MAX_FIELD,
-    check_csrf,
-    page,
-    render,
-    secure,
-)
+from web.kit.access import require_recorder, visible_case
+from web.kit.deps import PageContext
+from web.kit.page import MAX_FIELD, check_csrf, page, render, secure
 from workflow import services as svc
 from workflow.core.dates import parse_day
 from workflow.core.errors import MerzimError, RuleViolation

@@ -9,20 +9,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from web.kit import recording, views
-from web.kit.access import (
-    visible_org,
-)
-from web.kit.deps import (
-    PageContext,
-)
+from web.kit.access import visible_org
+from web.kit.deps import PageContext
 from web.kit.error_pages import web_message
-from web.kit.page import (
-    MAX_FIELD,
-    check_csrf,
-    form_day,
-    page,
-    render,
-)
+from web.kit.page import MAX_FIELD, check_csrf, form_day, page, render
 from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.i18n import LANGUAGES, Translator

@@ -10,18 +10,9 @@ from fastapi.responses import HTMLResponse
 
 from web import comments_page
 from web.kit import recording, uploads, views
-from web.kit.access import (
-    require_recorder,
-    sees_person,
-    visible_case,
-)
-from web.kit.deps import (
-    PageContext,
-)
-from web.kit.page import (
-    page,
-    render,
-)
+from web.kit.access import require_recorder, sees_person, visible_case
+from web.kit.deps import PageContext
+from web.kit.page import page, render
 from workflow import services as svc
 from workflow.core.errors import RuleViolation
 from workflow.core.names import name_in

@@ -17,10 +17,10 @@ from pydantic import BaseModel, Field
 from web.kit.access import Viewer, visible_case
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
-from web.kit.page import check_csrf, page
+from web.kit.page import audited_refusal, check_csrf, page
 from web.kit.shapes import Shape
 from workflow import services as svc
-from workflow.core.errors import MerzimError, RuleViolation
+from workflow.core.errors import RuleViolation
 from workflow.services import comments
 from workflow.services import transactions as tx
 
@@ -54,25 +54,23 @@ def case_part(pc: PageContext, case) -> dict[str, Any]:
             and case.withdrawn_at is None else []}
 
 
-def _refused(pc_or_a: Any, action: str, case_id: Any, exc: MerzimError,
-             detail: dict[str, Any]) -> None:
-    tx.refused(pc_or_a.s, pc_or_a.ctx.actor, f"refused.{action}", "case", case_id,
-               {**detail, "key": exc.key})
-    exc.audited = True
+def _refusal(pc_or_a: Any, action: str, case_id: Any, detail: dict[str, Any]):
+    return audited_refusal(pc_or_a, action, "case", case_id, detail)
+
+
+def _posted_case(pc: PageContext, csrf: str, case_id: str):
+    """The case a form of the case page is posted to (its token checked; one the reader sees)."""
+    check_csrf(pc, csrf)
+    return visible_case(pc.s, pc.viewer, case_id)
 
 
 @router.post("/cases/{case_id}/comments")
 def write_comment(case_id: str, text: str = Form(""), csrf: str = Form(""),
                   pc: PageContext = Depends(page)):
     """Write a comment; refused in the reader's words, nothing stored."""
-    check_csrf(pc, csrf)
-    case = visible_case(pc.s, pc.viewer, case_id)
-    try:
-        with tx.transaction(pc.s):
-            comments.add_comment(pc.s, pc.ctx, case_id, pc.viewer.user, text)
-    except MerzimError as exc:
-        _refused(pc, "comment", case.id, exc, {"length": len(text or "")})
-        raise
+    case = _posted_case(pc, csrf, case_id)
+    with _refusal(pc, "comment", case.id, {"length": len(text or "")}), tx.transaction(pc.s):
+        comments.add_comment(pc.s, pc.ctx, case_id, pc.viewer.user, text)
     return RedirectResponse(f"/cases/{case.id}#comments", status_code=303)
 
 
@@ -80,15 +78,10 @@ def write_comment(case_id: str, text: str = Form(""), csrf: str = Form(""),
 def change_comment(case_id: str, comment_id: str, text: str = Form(""),
                    csrf: str = Form(""), pc: PageContext = Depends(page)):
     """Change one's own comment within the minutes allowed."""
-    check_csrf(pc, csrf)
-    case = visible_case(pc.s, pc.viewer, case_id)
-    try:
-        with tx.transaction(pc.s):
-            comments.edit_comment(pc.s, pc.ctx, comment_id, pc.viewer.user, text,
-                                  case_id=case.id)
-    except MerzimError as exc:
-        _refused(pc, "comment_edit", case.id, exc, {"comment": comment_id[:20]})
-        raise
+    case = _posted_case(pc, csrf, case_id)
+    with _refusal(pc, "comment_edit", case.id, {"comment": comment_id[:20]}), tx.transaction(pc.s):
+        comments.edit_comment(pc.s, pc.ctx, comment_id, pc.viewer.user, text,
+                              case_id=case.id)
     return RedirectResponse(f"/cases/{case.id}#comments", status_code=303)
 
 
@@ -96,15 +89,11 @@ def change_comment(case_id: str, comment_id: str, text: str = Form(""),
 def assign_case(case_id: str, login: str = Form(""), csrf: str = Form(""),
                 pc: PageContext = Depends(page)):
     """Hand the case over to one of the officers of its organisation."""
-    check_csrf(pc, csrf)
-    case = visible_case(pc.s, pc.viewer, case_id)
-    try:
+    case = _posted_case(pc, csrf, case_id)
+    with _refusal(pc, "assign", case.id, {"to": login[:100]}):
         require_assigner(pc.viewer, case)
         with tx.transaction(pc.s):
             svc.assign_responsible(pc.s, pc.ctx, case.id, login.strip())
-    except MerzimError as exc:
-        _refused(pc, "assign", case.id, exc, {"to": login[:100]})
-        raise
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 
@@ -146,12 +135,8 @@ def api_comments(case_id: int, a: ApiContext = Depends()) -> list[dict[str, Any]
 def api_write_comment(case_id: int, body: CommentIn, a: ApiContext = Depends()):
     """Write a comment; refused (422, 409, 404) with the reason, nothing stored."""
     case = _visible(a, case_id)
-    try:
-        with tx.transaction(a.s):
-            made = comments.add_comment(a.s, a.ctx, case.id, a.viewer.user, body.text)
-    except MerzimError as exc:
-        _refused(a, "comment", case.id, exc, {"length": len(body.text)})
-        raise
+    with _refusal(a, "comment", case.id, {"length": len(body.text)}), tx.transaction(a.s):
+        made = comments.add_comment(a.s, a.ctx, case.id, a.viewer.user, body.text)
     return next(c.as_dict() for c in comments.comments_of(a.s, a.ctx, case.id, a.viewer.user)
                 if c.id == made.id)
 
@@ -161,12 +146,8 @@ def api_change_comment(case_id: int, comment_id: int, body: CommentIn,
                        a: ApiContext = Depends()):
     """Change one's own comment within the minutes allowed (409 after)."""
     case = _visible(a, case_id)
-    try:
-        with tx.transaction(a.s):
-            comments.edit_comment(a.s, a.ctx, comment_id, a.viewer.user, body.text,
-                                  case_id=case.id)
-    except MerzimError as exc:
-        _refused(a, "comment_edit", case.id, exc, {"comment": comment_id})
-        raise
+    with _refusal(a, "comment_edit", case.id, {"comment": comment_id}), tx.transaction(a.s):
+        comments.edit_comment(a.s, a.ctx, comment_id, a.viewer.user, body.text,
+                              case_id=case.id)
     return next(c.as_dict() for c in comments.comments_of(a.s, a.ctx, case.id, a.viewer.user)
                 if c.id == comment_id)

@@ -16,18 +16,11 @@ from web.case_actions_page import write
 from web.kit.access import Viewer, require_recorder, sees_files, visible_case
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
-from web.kit.page import attachment, check_csrf, page
+from web.kit.page import attachment, audited_refusal, check_csrf, page
 from web.kit.shapes import Shape
-from web.kit.uploads import (
-    MAX_PARTS,
-    as_form_problem,
-    check_length,
-    limits_of,
-    store_of,
-    uploads_of,
-)
+from web.kit.uploads import MAX_PARTS, as_form_problem, check_length, limits_of, store_of, uploads_of
 from workflow import services as svc
-from workflow.core.errors import MerzimError, NotFound, UsageError
+from workflow.core.errors import NotFound, UsageError
 from workflow.services import files as files_service
 from workflow.services import transactions as tx
 
@@ -190,15 +183,10 @@ def _api_item(row) -> dict[str, Any]:
 def _api_write(a: ApiContext, case, action: str, detail: dict[str, Any], do):
     """A change to the case's files by its recorders, as the API's other writes: refused, the
     refusal audited (`refused.<action>`) and nothing stored; done, what `do` returned."""
-    try:
+    with audited_refusal(a, action, "case", case.id, detail):
         require_recorder(a.viewer, case)
         with tx.transaction(a.s):
             return do(case)
-    except MerzimError as exc:
-        tx.refused(a.s, a.ctx.actor, f"refused.{action}", "case", case.id,
-                   {**detail, "key": exc.key})
-        exc.audited = True
-        raise
 
 
 class FileItem(Shape):

@@ -287,13 +287,8 @@ def import_form(request: Request, process: str, pc: PageContext = Depends(page))
 
 @router.post("/registers/{process}/import", response_class=HTMLResponse)
 async def import_preview(request: Request, process: str, pc: PageContext = Depends(page)):
-    uploads.check_length(request)  # before the body is read
-    data = await request.form(max_files=2)
-    token = data.get("csrf")
-    await run_in_threadpool(check_csrf, pc, token if isinstance(token, str) else None)
-    upload = data.get("file")
-    return await run_in_threadpool(_do_preview, request, pc, process,
-                                   upload if isinstance(upload, UploadFile) else None)
+    upload, _ = await uploads.file_form(request, pc)
+    return await run_in_threadpool(_do_preview, request, pc, process, upload)
 
 
 def _status(exc: MerzimError) -> int:

@@ -9,16 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from web.kit import exports, views
-from web.kit.deps import (
-    PageContext,
-)
-from web.kit.page import (
-    export,
-    int_param,
-    page,
-    page_number,
-    render,
-)
+from web.kit.deps import PageContext
+from web.kit.page import export, int_param, page, page_number, render
 from web.kit.rows import stage_options
 from workflow.core.errors import UsageError
 from workflow.services import transactions as tx

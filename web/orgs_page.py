@@ -107,13 +107,8 @@ async def org_import(request: Request, code: str, pc: PageContext = Depends(page
     """The organisations under this one from a file, an administrator's of her subtree: all
     or none; a refusal names every refused cell and stores nothing."""
     require_admin(pc.viewer)
-    uploads.check_length(request)  # before the body is read
-    data = await request.form(max_files=2)
-    token = data.get("csrf")
-    await run_in_threadpool(check_csrf, pc, token if isinstance(token, str) else None)
-    upload = data.get("file")
-    return await run_in_threadpool(_do_import, request, pc, code,
-                                   upload if isinstance(upload, UploadFile) else None)
+    upload, _ = await uploads.file_form(request, pc)
+    return await run_in_threadpool(_do_import, request, pc, code, upload)
 
 
 def _do_import(request: Request, pc: PageContext, code: str,

@@ -5,18 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from web.kit.access import (
-    require_admin,
-)
-from web.kit.deps import (
-    PageContext,
-)
-from web.kit.page import (
-    check_csrf,
-    int_param,
-    page,
-    render,
-)
+from web.kit.access import require_admin
+from web.kit.deps import PageContext
+from web.kit.page import check_csrf, int_param, page, render
 from workflow import services as svc
 from workflow.core.errors import NotFound
 from workflow.reminders import outbox as ob

@@ -97,13 +97,8 @@ def people_form(request: Request, pc: PageContext = Depends(page)):
 @router.post("/people/import", response_class=HTMLResponse)
 async def people_import(request: Request, pc: PageContext = Depends(page)):
     require_admin(pc.viewer)
-    uploads.check_length(request)  # before the body is read
-    data = await request.form(max_files=2)
-    token = data.get("csrf")
-    await run_in_threadpool(check_csrf, pc, token if isinstance(token, str) else None)
-    upload = data.get("file")
-    return await run_in_threadpool(_do_import, request, pc,
-                                   upload if isinstance(upload, UploadFile) else None,
+    upload, data = await uploads.file_form(request, pc)
+    return await run_in_threadpool(_do_import, request, pc, upload,
                                    data.get("existing") == "1")
 
 

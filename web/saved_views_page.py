@@ -23,7 +23,7 @@ from web.kit import views
 from web.kit.access import sees_person
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
-from web.kit.page import check_csrf, int_param, page, render
+from web.kit.page import audited_refusal, check_csrf, int_param, page, render
 from web.kit.shapes import Shape
 from workflow import services as svc
 from workflow.core.errors import MerzimError, UsageError
@@ -122,10 +122,8 @@ def _list_of(address: str) -> str:
     return (address or "").split("?", 1)[0][:200]
 
 
-def _refused(pc_or_a: Any, action: str, exc: MerzimError, detail: dict[str, Any]) -> None:
-    tx.refused(pc_or_a.s, pc_or_a.ctx.actor, f"refused.{action}", "user",
-               pc_or_a.viewer.user.id, {**detail, "key": exc.key})
-    exc.audited = True
+def _refusal(pc_or_a: Any, action: str, detail: dict[str, Any]):
+    return audited_refusal(pc_or_a, action, "user", pc_or_a.viewer.user.id, detail)
 
 
 @router.get("/views", response_class=HTMLResponse)
@@ -143,13 +141,9 @@ def save_view(name: str = Form(""), address: str = Form(""), shared: str = Form(
               csrf: str = Form(""), pc: PageContext = Depends(page)):
     """Keep the list at `address` under `name`; back to the list, now in the menu."""
     check_csrf(pc, csrf)
-    try:
-        with tx.transaction(pc.s):
-            view = saved_views.save(pc.s, pc.ctx, pc.viewer.user, name, address,
-                                    shared=bool(shared))
-    except MerzimError as exc:
-        _refused(pc, "view_save", exc, {"name": name[:100], "list": _list_of(address)})
-        raise
+    with _refusal(pc, "view_save", {"name": name[:100], "list": _list_of(address)}), tx.transaction(pc.s):
+        view = saved_views.save(pc.s, pc.ctx, pc.viewer.user, name, address,
+                                shared=bool(shared))
     return RedirectResponse(saved_views.Kept(view.id or 0, view.name, view.path, view.query,
                                              view.shared, True, "", "").address,
                             status_code=303)
@@ -159,12 +153,8 @@ def save_view(name: str = Form(""), address: str = Form(""), shared: str = Form(
 def rename_view(view_id: str, name: str = Form(""), csrf: str = Form(""),
                 pc: PageContext = Depends(page)):
     check_csrf(pc, csrf)
-    try:
-        with tx.transaction(pc.s):
-            saved_views.rename(pc.s, pc.ctx, pc.viewer.user, view_id, name)
-    except MerzimError as exc:
-        _refused(pc, "view_rename", exc, {"view": view_id[:20], "name": name[:100]})
-        raise
+    with _refusal(pc, "view_rename", {"view": view_id[:20], "name": name[:100]}), tx.transaction(pc.s):
+        saved_views.rename(pc.s, pc.ctx, pc.viewer.user, view_id, name)
     return RedirectResponse("/views", status_code=303)
 
 
@@ -172,24 +162,16 @@ def rename_view(view_id: str, name: str = Form(""), csrf: str = Form(""),
 def share_view(view_id: str, shared: str = Form(""), csrf: str = Form(""),
                pc: PageContext = Depends(page)):
     check_csrf(pc, csrf)
-    try:
-        with tx.transaction(pc.s):
-            saved_views.share(pc.s, pc.ctx, pc.viewer.user, view_id, shared == "1")
-    except MerzimError as exc:
-        _refused(pc, "view_share", exc, {"view": view_id[:20]})
-        raise
+    with _refusal(pc, "view_share", {"view": view_id[:20]}), tx.transaction(pc.s):
+        saved_views.share(pc.s, pc.ctx, pc.viewer.user, view_id, shared == "1")
     return RedirectResponse("/views", status_code=303)
 
 
 @router.post("/views/{view_id}/delete")
 def delete_view(view_id: str, csrf: str = Form(""), pc: PageContext = Depends(page)):
     check_csrf(pc, csrf)
-    try:
-        with tx.transaction(pc.s):
-            saved_views.delete(pc.s, pc.ctx, pc.viewer.user, view_id)
-    except MerzimError as exc:
-        _refused(pc, "view_delete", exc, {"view": view_id[:20]})
-        raise
+    with _refusal(pc, "view_delete", {"view": view_id[:20]}), tx.transaction(pc.s):
+        saved_views.delete(pc.s, pc.ctx, pc.viewer.user, view_id)
     return RedirectResponse("/views", status_code=303)
 
 
@@ -238,13 +220,10 @@ def api_views(request: Request, a: ApiContext = Depends()) -> list[dict[str, Any
 @api_router.post("/views", response_model=View, status_code=201)
 def api_save_view(request: Request, body: ViewIn, a: ApiContext = Depends()):
     """Save a view; refused (422, 409) with the reason, nothing stored."""
-    try:
-        with tx.transaction(a.s):
-            made = saved_views.save(a.s, a.ctx, a.viewer.user, body.name, body.address,
-                                    shared=body.shared)
-    except MerzimError as exc:
-        _refused(a, "view_save", exc, {"name": body.name[:100], "list": _list_of(body.address)})
-        raise
+    detail = {"name": body.name[:100], "list": _list_of(body.address)}
+    with _refusal(a, "view_save", detail), tx.transaction(a.s):
+        made = saved_views.save(a.s, a.ctx, a.viewer.user, body.name, body.address,
+                                shared=body.shared)
     return next(v for v in listed(request, _reader(a)) if v["id"] == made.id and v["own"])
 
 
@@ -257,10 +236,6 @@ class Deleted(Shape):
 @api_router.delete("/views/{view_id}", response_model=Deleted)
 def api_delete_view(view_id: int, a: ApiContext = Depends()) -> dict[str, int]:
     """Delete one of the caller's views (another's, or none: 404, nothing changed)."""
-    try:
-        with tx.transaction(a.s):
-            saved_views.delete(a.s, a.ctx, a.viewer.user, view_id)
-    except MerzimError as exc:
-        _refused(a, "view_delete", exc, {"view": view_id})
-        raise
+    with _refusal(a, "view_delete", {"view": view_id}), tx.transaction(a.s):
+        saved_views.delete(a.s, a.ctx, a.viewer.user, view_id)
     return {"deleted": view_id}

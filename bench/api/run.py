@@ -33,7 +33,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +44,7 @@ import httpx  # noqa: E402
 from alembic import command  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
+from bench.postgres import new_schema  # noqa: E402
 from bench.web import run as web_bench  # noqa: E402
 from calendars import KazakhstanCalendar  # noqa: E402
 from workflow import services as svc  # noqa: E402
@@ -70,13 +70,7 @@ def build(pg_url: str, cases: int, seed: int) -> tuple[str, str, dict[str, Any]]
     """A fresh schema with the dataset: (url, schema, what it holds and the tokens)."""
     from workflow.services import accounts as auth
 
-    schema = f"merzim_bench_api_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    sep = "&" if "?" in pg_url else "?"
-    url = f"{pg_url}{sep}options=-csearch_path%3D{schema}"
+    schema, url = new_schema(pg_url, "merzim_bench_api_", 8)
     eng = make_engine(url)
     command.upgrade(alembic_config(eng), "head")
     ctx = svc.Context(KazakhstanCalendar(), load_definition(), TODAY, actor="bench",

@@ -177,25 +177,14 @@ def run(n: int, delta: int, seed: int, repeats: int, due_dates: int, due_repeats
     def walk_day(d: date, _: Any) -> bool:
         return is_working(d, ours.year_days(d.year))  # the year rules, without the tables
 
-    cases = {
-        ("add_working_days", "ours"): (ours.add_working_days, add_args),
-        ("add_working_days", "previous"): (prev.add_working_days, add_args),
-        ("add_working_days", "walk"): (ours.walk_add_working_days, add_args),
-        ("add_working_days", "workalendar"): (wk.add_working_days, add_args),
-        ("sub_working_days", "ours"): (ours.sub_working_days, add_args),
-        ("sub_working_days", "previous"): (prev.sub_working_days, add_args),
-        ("sub_working_days", "walk"): (walk_sub, add_args),
-        ("sub_working_days", "workalendar"): (wk.sub_working_days, add_args),
-        ("get_working_days_delta", "ours"): (ours.get_working_days_delta, delta_args),
-        ("get_working_days_delta", "previous"): (prev.get_working_days_delta, delta_args),
-        ("get_working_days_delta", "walk"): (ours.walk_working_days_delta, delta_args),
-        ("get_working_days_delta", "workalendar"): (wk.get_working_days_delta, delta_args),
-        ("is_working_day", "ours"): (ours.is_working_day, day_args),
-        ("is_working_day", "previous"): (prev.is_working_day, day_args),
-        ("is_working_day", "walk"): (walk_day, day_args),
-        ("is_working_day", "workalendar"): (wk.is_working_day, day_args),
-        ("overhead", "bare"): (bare, add_args),
-    }
+    walks = {"add_working_days": ours.walk_add_working_days, "sub_working_days": walk_sub,
+             "get_working_days_delta": ours.walk_working_days_delta, "is_working_day": walk_day}
+    args_of = {"add_working_days": add_args, "sub_working_days": add_args,
+               "get_working_days_delta": delta_args, "is_working_day": day_args}
+    cases = {(op, impl): (fn, args) for op, args in args_of.items()
+             for impl, fn in (("ours", getattr(ours, op)), ("previous", getattr(prev, op)),
+                              ("walk", walks[op]), ("workalendar", getattr(wk, op)))}
+    cases["overhead", "bare"] = (bare, add_args)
     for fn, args in cases.values():  # warm-up pass, not timed
         loop_seconds(fn, args[:1000])
     times = interleaved(cases, repeats)

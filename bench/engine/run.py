@@ -69,12 +69,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -83,11 +82,12 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, event, func, or_, select, text  # noqa: E402
+from sqlalchemy import event, func, or_, select, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
 import bench.boot  # noqa: E402, F401  (the checkout's features installed)
 from bench.host import cpu_model, package_version  # noqa: E402, F401
+from bench.postgres import drop_schema, new_schema  # noqa: E402
 from calendars import KazakhstanCalendar  # noqa: E402
 from workflow import services as svc  # noqa: E402
 from workflow.core.deadlines import Facts, Planner, Record  # noqa: E402
@@ -482,21 +482,14 @@ def fresh_database(backend: str, pg_url: str) -> Iterator[tuple[str, str]]:
             eng.dispose()
             yield url, str(Path(tmp) / "bench.db")
         return
-    schema = f"merzim_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(pg_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in pg_url else "?"
-    url = f"{pg_url}{sep}options=-csearch_path%3D{schema}"
+    schema, url = new_schema(pg_url, "merzim_bench_")
     try:
         eng = runtime.engine(settings_for(url))
         upgrade(eng)
         eng.dispose()
         yield url, schema
     finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        drop_schema(pg_url, schema)
 
 
 def count(s, model) -> int:
@@ -529,9 +522,12 @@ def queries(engine: Engine, counter: StatementCounter, ctx: svc.Context,
     }
 
 
-def build_tree(engine: Engine, ctx: svc.Context, rng: random.Random,
-               batch: int) -> tuple[list[OrgSpec], dict[str, list[str]]]:
-    specs = national_tree(rng)
+def build_tree(engine: Engine, ctx: svc.Context, rng: random.Random, batch: int,
+               root: str | None = None) -> tuple[list[OrgSpec], dict[str, list[str]]]:
+    """The national tree stored, each organisation with an officer and each root with a
+    manager; `root`: a stored organisation the tree's roots are put under (their managers
+    and the children's lists as if they were roots)."""
+    specs = [replace(o, parent=o.parent or root) for o in national_tree(rng)]
     children: dict[str, list[str]] = {}
     for i in range(0, len(specs), batch):
         with session(engine) as s:
@@ -541,7 +537,7 @@ def build_tree(engine: Engine, ctx: svc.Context, rng: random.Random,
                 svc.add_user(s, ctx, f"officer.{o.code.lower()}", f"Officer of {o.code}",
                              "officer", o.code, f"officer.{o.code.lower()}@example.kz",
                              rng.choice(("kk", "kk", "ru", "en")))
-                if o.parent is None:
+                if o.parent == root:
                     svc.add_user(s, ctx, f"manager.{o.code.lower()}", f"Manager of {o.code}",
                                  "manager", o.code, None, "ru")
                 if rng.random() < 0.05:
@@ -549,7 +545,7 @@ def build_tree(engine: Engine, ctx: svc.Context, rng: random.Random,
                                      "External analysis, Anti-Corruption Agency")
             s.commit()
         for o in specs[i:i + batch]:
-            if o.parent:
+            if o.parent is not None and o.parent != root:
                 children.setdefault(o.parent, []).append(o.code)
     return specs, children
 
@@ -589,6 +585,27 @@ class PastCase:
     records: list[tuple[str, date, dict[str, str]]]  # in recording order
     stages: list[tuple[str, date | None, bool, str, date | None, dict | None]]
     reports: list[tuple[str, date | None, date | None]]  # period, received, reviewed
+
+    def add_rows(self, rows: dict[str, list[dict[str, Any]]], case_id: int, subject_id: int,
+                 path: str, created: datetime, reports_table: str) -> None:
+        """Its records, stages and monitoring periods as rows of case `case_id`, appended to
+        `rows` by table (`reports_table`: the periods' table at the dataset's revision)."""
+        from workflow.storage.models import EVENT
+
+        for ev, on, evidence in self.records:
+            rows["event_record"].append({
+                "case_id": case_id, "kind": EVENT, "event": ev, "on": on, "evidence": evidence,
+                "note": None, "voids_id": None, "voided_by_id": None, "actor": "bench",
+                "recorded_at": created})
+        for key, due, projected, status, done_on, evidence in self.stages:
+            rows["stage"].append({
+                "case_id": case_id, "programme_id": None, "key": key, "subject_id": subject_id,
+                "subject_path": path, "due_date": due, "projected": projected,
+                "status": status, "done_on": done_on, "evidence": evidence})
+        for period, received, reviewed in self.reports:
+            rows[reports_table].append({"analysis_id": case_id, "external_id": None,
+                                        "period": period, "received_on": received,
+                                        "reviewed_on": reviewed})
 
 
 def past_analysis(rng: random.Random, ctx: svc.Context, k: Keys, given: dict[str, date],

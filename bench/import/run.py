@@ -252,6 +252,19 @@ def one_by_one(url: str, ctx, tree: dict, n: int) -> dict:
             "probe_failed": probe.failed}
 
 
+def merzim(url: str, tmp: Path, n: int, *args: str) -> tuple[subprocess.CompletedProcess, float]:
+    """Run `merzim ARGS` on `url` in `tmp`, allowed imports of `n` rows: (the run, its wall
+    seconds)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
+    env.update(MERZIM_DATABASE_URL=url, MERZIM_TODAY=TODAY.isoformat(), MERZIM_LANG="en",
+               PYTHONPATH=str(ROOT), MERZIM_CONFIG=str(tmp / "config.toml"))
+    (tmp / "config.toml").write_text(f"[import]\nrows = {n + 10}\nmegabytes = 50\n")
+    script = Path(sys.executable).parent / "merzim"
+    t0 = time.perf_counter()
+    run = subprocess.run([str(script), *args], env=env, capture_output=True, text=True, cwd=tmp)
+    return run, time.perf_counter() - t0
+
+
 def cli(url: str, tree: dict, n: int) -> dict:
     rows = rows_for(tree, n)
     with tempfile.TemporaryDirectory(prefix="merzim-import-csv-") as tmp:
@@ -263,15 +276,7 @@ def cli(url: str, tree: dict, n: int) -> dict:
             for r in rows:
                 w.writerow([r.subject, r.object, r.start, r.end or "", r.override_reason or "",
                             r.responsible or "", r.duplicate_reason or ""])
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
-        env.update(MERZIM_DATABASE_URL=url, MERZIM_TODAY=TODAY.isoformat(), MERZIM_LANG="en",
-                   PYTHONPATH=str(ROOT), MERZIM_CONFIG=str(Path(tmp) / "config.toml"))
-        (Path(tmp) / "config.toml").write_text(f"[import]\nrows = {n + 10}\nmegabytes = 50\n")
-        script = Path(sys.executable).parent / "merzim"
-        t0 = time.perf_counter()
-        run = subprocess.run([str(script), "analysis", "import", str(path)], env=env,
-                             capture_output=True, text=True, cwd=tmp)
-        wall = time.perf_counter() - t0
+        run, wall = merzim(url, Path(tmp), n, "analysis", "import", str(path))
     assert run.returncode == 0, run.stderr
     assert f"{n} analyses planned" in run.stdout, run.stdout[:200]
     return {"rows": n, "wall_s": wall}
@@ -357,15 +362,7 @@ def register_cli(url: str, tree: dict, n: int, events: float) -> dict:
             w = csv.DictWriter(f, fieldnames=list(rows[0]))
             w.writeheader()
             w.writerows(rows)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MERZIM_")}
-        env.update(MERZIM_DATABASE_URL=url, MERZIM_TODAY=TODAY.isoformat(), MERZIM_LANG="en",
-                   PYTHONPATH=str(ROOT), MERZIM_CONFIG=str(Path(tmp) / "config.toml"))
-        (Path(tmp) / "config.toml").write_text(f"[import]\nrows = {n + 10}\nmegabytes = 50\n")
-        script = Path(sys.executable).parent / "merzim"
-        t0 = time.perf_counter()
-        run = subprocess.run([str(script), "case", "import", "restriction_breach", str(path)],
-                             env=env, capture_output=True, text=True, cwd=tmp)
-        wall = time.perf_counter() - t0
+        run, wall = merzim(url, Path(tmp), n, "case", "import", "restriction_breach", str(path))
     assert run.returncode == 0, run.stderr
     assert f"{n:,}".replace(",", "") in run.stdout.splitlines()[0], run.stdout[:200]
     return {"rows": n, "events": events, "wall_s": wall}

@@ -64,7 +64,6 @@ from workflow.services import runtime  # noqa: E402
 from workflow.settings import load_notify_settings  # noqa: E402
 from workflow.storage import audit  # noqa: E402
 from workflow.storage.models import (  # noqa: E402
-    EVENT,
     OPEN,
     Case,
     EventRecord,
@@ -149,20 +148,7 @@ def build(engine, ctx: svc.Context, rng: random.Random, a: argparse.Namespace) -
             "case_date": given[k.start], "state": past.state,
             "responsible_id": officers.get(sid) if rng.random() < 0.8 else None,
             "override_reason": None, "cancel_reason": None, "created_at": created})
-        for ev, on, evidence in past.records:
-            rows["event_record"].append({
-                "case_id": cid, "kind": EVENT, "event": ev, "on": on, "evidence": evidence,
-                "note": None, "voids_id": None, "voided_by_id": None, "actor": "bench",
-                "recorded_at": created})
-        for key, due, projected, status, done_on, evidence in past.stages:
-            rows["stage"].append({
-                "case_id": cid, "programme_id": None, "key": key, "subject_id": sid,
-                "subject_path": path, "due_date": due, "projected": projected,
-                "status": status, "done_on": done_on, "evidence": evidence})
-        for period, received, reviewed in past.reports:
-            rows["monitoring_period"].append({"analysis_id": cid, "external_id": None,
-                                              "period": period, "received_on": received,
-                                              "reviewed_on": reviewed})
+        past.add_rows(rows, cid, sid, path, created, "monitoring_period")
         counts["stage"] += len(past.stages)
         counts["event_record"] += len(past.records)
         if len(rows["stage"]) >= a.batch:

@@ -42,7 +42,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -54,6 +53,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 import bench.boot  # noqa: E402  (the checkout's features installed)
+from bench.postgres import new_schema  # noqa: E402
 from calendars import KazakhstanCalendar  # noqa: E402
 from workflow import services as svc  # noqa: E402
 from workflow.core.errors import RuleViolation, UsageError  # noqa: E402
@@ -192,13 +192,7 @@ def database(a: argparse.Namespace) -> Iterator[str]:
         with bench_import.fresh_database(a.backend, a.pg_url) as url:
             yield url
         return
-    schema = f"merzim_score_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(a.pg_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    sep = "&" if "?" in a.pg_url else "?"
-    url = f"{a.pg_url}{sep}options=-csearch_path%3D{schema}"
+    schema, url = new_schema(a.pg_url, "merzim_score_")
     eng = make_engine(url)
     upgrade(eng)
     eng.dispose()

@@ -52,7 +52,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -63,10 +63,11 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout without install
 
 import httpx  # noqa: E402
 from alembic import command  # noqa: E402
-from sqlalchemy import MetaData, create_engine, func, select, text  # noqa: E402
+from sqlalchemy import MetaData, func, select, text  # noqa: E402
 
 import bench.boot  # noqa: E402, F401  (the checkout's features installed)
 from bench.engine import run as engine_bench  # noqa: E402
+from bench.postgres import drop_schema, new_schema  # noqa: E402
 from calendars import KazakhstanCalendar  # noqa: E402
 from workflow import services as svc  # noqa: E402
 from workflow.definitions import load_definition, load_registry  # noqa: E402
@@ -117,29 +118,9 @@ def build_dataset(path: Path, analyses: int, seed: int, batch: int,
         svc.add_user(s, ctx, ROOT_MANAGER, "Manager of the whole country", "manager", ROOT_ORG,
                      None, "en")
         s.commit()
-    # The engine benchmark's tree, with the former roots (ministries, regional akimats) under
-    # KZ; the random draws are made in the same order as its build_tree, so the analyses
-    # below are the same.
-    specs = [replace(o, parent=o.parent or ROOT_ORG) for o in engine_bench.national_tree(rng)]
-    children: dict[str, list[str]] = {}
-    for i in range(0, len(specs), batch):
-        with session(eng) as s:
-            for o in specs[i:i + batch]:
-                svc.add_org(s, ctx, o.code, o.name, o.kind, o.parent,
-                            name_kk=f"{o.name} (kk)", name_ru=f"{o.name} (ru)")
-                svc.add_user(s, ctx, f"officer.{o.code.lower()}", f"Officer of {o.code}",
-                             "officer", o.code, f"officer.{o.code.lower()}@example.kz",
-                             rng.choice(("kk", "kk", "ru", "en")))
-                if o.parent == ROOT_ORG:
-                    svc.add_user(s, ctx, f"manager.{o.code.lower()}", f"Manager of {o.code}",
-                                 "manager", o.code, None, "ru")
-                if rng.random() < 0.05:
-                    planning_svc.add_external(s, ctx, o.code, date(2024, rng.randint(1, 12), 10),
-                                     "External analysis, Anti-Corruption Agency")
-            s.commit()
-        for o in specs[i:i + batch]:
-            if o.parent != ROOT_ORG:
-                children.setdefault(o.parent, []).append(o.code)
+    # The engine benchmark's tree, with its roots (ministries, regional akimats) under KZ: the
+    # same random draws, so the analyses below are the same.
+    specs, children = engine_bench.build_tree(eng, ctx, rng, batch, root=ROOT_ORG)
     info["tree_s"] = time.perf_counter() - t0
     log(f"  tree: {len(specs) + 1} organisations in {info['tree_s']:.0f} s")
 
@@ -199,7 +180,7 @@ def current_year(eng, ctx: svc.Context, rng: random.Random,
     with its programme, records, stages and monitoring periods as the pure planner and the
     state machine make them by TODAY (`past_analysis`: mostly on time, some late, a few
     stopped or cancelled), inserted in bulk; the responsible officer is the subject's."""
-    from workflow.storage.models import EVENT, MonitoringReport, Programme
+    from workflow.storage.models import MonitoringReport, Programme
 
     defn = planning_svc.planned_definition(ctx)
     k = engine_bench.keys_of(ctx)
@@ -257,20 +238,7 @@ def current_year(eng, ctx: svc.Context, rng: random.Random,
             "cancel_reason": next((e.get("note") for ev, _o, e in past.records
                                    if ev == k.cancel), None),
             "created_at": created})
-        for ev, on, evidence in past.records:
-            rows["event_record"].append({
-                "case_id": cid, "kind": EVENT, "event": ev, "on": on, "evidence": evidence,
-                "note": None, "voids_id": None, "voided_by_id": None, "actor": "bench",
-                "recorded_at": created})
-        for key, due, projected, status, done_on, evidence in past.stages:
-            rows["stage"].append({
-                "case_id": cid, "programme_id": None, "key": key, "subject_id": subject_id,
-                "subject_path": path, "due_date": due, "projected": projected,
-                "status": status, "done_on": done_on, "evidence": evidence})
-        for period, received, reviewed in past.reports:
-            rows["monitoring_report"].append({"analysis_id": cid, "external_id": None,
-                                              "period": period, "received_on": received,
-                                              "reviewed_on": reviewed})
+        past.add_rows(rows, cid, subject_id, path, created, "monitoring_report")
         if len(rows["stage"]) >= 20_000:
             flush()
     flush()
@@ -295,13 +263,7 @@ def ensure_dataset(workdir: Path, analyses: int, seed: int, batch: int, stage_ro
 def copy_to_postgres(sqlite_db: Path, pg_url: str, rev: str = "head") -> tuple[str, str]:
     """A fresh schema at revision `rev` with the SQLite dataset (of that revision) copied into
     it: (url, schema)."""
-    schema = f"merzim_bench_web_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    sep = "&" if "?" in pg_url else "?"
-    url = f"{pg_url}{sep}options=-csearch_path%3D{schema}"
+    schema, url = new_schema(pg_url, "merzim_bench_web_", 8)
     dst = make_engine(url)
     command.upgrade(alembic_config(dst), rev)
     src = make_engine(f"sqlite:///{sqlite_db}")
@@ -331,13 +293,6 @@ def copy_to_postgres(sqlite_db: Path, pg_url: str, rev: str = "head") -> tuple[s
     src.dispose()
     dst.dispose()
     return url, schema
-
-
-def drop_schema(pg_url: str, schema: str) -> None:
-    admin = create_engine(pg_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 # -- the server ---------------------------------------------------------------------------------

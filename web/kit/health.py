@@ -121,6 +121,14 @@ def _requests_text() -> bytes:
     return generate_latest(REQUESTS)
 
 
+def _by_channel(name: str, documentation: str, counts: dict[str, int]) -> GaugeMetricFamily:
+    """A gauge of a count per channel."""
+    gauge = GaugeMetricFamily(name, documentation, labels=("channel",))
+    for channel, n in sorted(counts.items()):
+        gauge.add_metric((channel,), n)
+    return gauge
+
+
 class _Database:
     """A collector of the figures read from the database at this scrape."""
 
@@ -129,12 +137,9 @@ class _Database:
 
     def collect(self):
         f = self.figures
-        depth = GaugeMetricFamily("merzim_outbox_depth",
-                                  "Messages waiting to be sent (pending or being sent), by channel",
-                                  labels=("channel",))
-        for channel, n in sorted(f.unsent.items()):
-            depth.add_metric((channel,), n)
-        yield depth
+        yield _by_channel("merzim_outbox_depth",
+                          "Messages waiting to be sent (pending or being sent), by channel",
+                          f.unsent)
         yield GaugeMetricFamily("merzim_outbox_oldest_unsent_age_seconds",
                                 "Age of the oldest message not sent yet (0: none waits)",
                                 value=f.oldest_unsent_age)
@@ -144,12 +149,8 @@ class _Database:
         for (channel, status), n in sorted(f.messages.items()):
             messages.add_metric((channel, status), n)
         yield messages
-        retrying = GaugeMetricFamily("merzim_outbox_retrying",
-                                     "Messages waiting for another attempt after a failed one",
-                                     labels=("channel",))
-        for channel, n in sorted(f.retrying.items()):
-            retrying.add_metric((channel,), n)
-        yield retrying
+        yield _by_channel("merzim_outbox_retrying",
+                          "Messages waiting for another attempt after a failed one", f.retrying)
         at = GaugeMetricFamily("merzim_worker_heartbeat_timestamp_seconds",
                                "When each worker last said it is alive (Unix time)",
                                labels=("worker",))

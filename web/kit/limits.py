@@ -45,12 +45,14 @@ DRAIN_BYTES = 16 * 1024 * 1024  # the most of a refused body read (and dropped) 
 REFUSED_HEADER = b"x-merzim-body-refused"  # set by the proxy that refused the body itself
 RETRY_HEADER = b"x-merzim-retry"  # set by the app's handler on a lost connection; never sent
 WITH_BODY = ("POST", "PUT", "PATCH", "DELETE")
+UPLOAD_READERS = frozenset({"check_length", "file_form"})  # what an upload route calls
 
 
 def is_upload_route(route) -> bool:
-    """A route whose handler checks the length of the upload it reads."""
+    """A route whose handler checks the length of the upload it reads (itself, or through
+    `uploads.file_form`)."""
     code = getattr(getattr(route, "endpoint", None), "__code__", None)
-    return code is not None and "check_length" in code.co_names
+    return code is not None and not UPLOAD_READERS.isdisjoint(code.co_names)
 
 
 def upload_routes(routes, prefix: str = "") -> list[tuple[set[str], re.Pattern]]:

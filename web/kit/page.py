@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any, overload
 
@@ -15,16 +17,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from web.kit import exports, views
-from web.kit.deps import (
-    LANG_OFFER_COOKIE,
-    PageContext,
-    db,
-    language,
-    make_context,
-    page_viewer,
-)
+from web.kit.deps import LANG_OFFER_COOKIE, PageContext, db, language, make_context, page_viewer
 from workflow.core.dates import parse_day
-from workflow.core.errors import RuleViolation, UsageError
+from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.i18n import LANGUAGES, Translator
 from workflow.services import transactions as tx
 
@@ -88,6 +83,20 @@ def check_csrf(pc: PageContext, token: str | None) -> None:
         exc = RuleViolation("CSRF token missing or wrong", key="error.csrf")
         exc.audited = True
         raise exc
+
+
+@contextmanager
+def audited_refusal(who: Any, action: str, target: str, ident: Any,
+                    detail: dict[str, Any]) -> Iterator[None]:
+    """A refusal of what the block does, audited (`refused.ACTION` of the target, with `detail`
+    and the refusal's key), then raised; `who`: the page's or the API's context."""
+    try:
+        yield
+    except MerzimError as exc:
+        tx.refused(who.s, who.ctx.actor, f"refused.{action}", target, ident,
+                   {**detail, "key": exc.key})
+        exc.audited = True
+        raise
 
 
 def page_number(request: Request) -> int:

@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from starlette.datastructures import UploadFile
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
 
 from web.kit.access import Viewer, sees_files
 from web.kit.deps import PageContext
+from web.kit.page import check_csrf
 from web.kit.recording import FormProblems, Problem, record_name
 from workflow import services as svc
 from workflow.core.errors import MerzimError, UsageError
@@ -51,6 +53,17 @@ def check_length(request: Request) -> None:
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > largest_body(max_bytes):
         raise too_large(max_bytes)
+
+
+async def file_form(request: Request, pc: PageContext) -> tuple[UploadFile | None, FormData]:
+    """A form that sends one file (`file`): its size checked before its body is read, then its
+    CSRF token; the file (None: none sent) and the form's other fields."""
+    check_length(request)
+    data = await request.form(max_files=2)
+    token = data.get("csrf")
+    await run_in_threadpool(check_csrf, pc, token if isinstance(token, str) else None)
+    upload = data.get("file")
+    return (upload if isinstance(upload, UploadFile) else None), data
 
 
 def uploads_of(values: list[Any]) -> list[files_service.Upload]:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from workflow.cli.common import (
     STATE,
@@ -25,6 +24,8 @@ from workflow.cli.common import (
     pairs,
     parse_date,
     parse_int,
+    print_table,
+    say,
     unit_of_work,
     write_file,
 )
@@ -48,10 +49,6 @@ ORG = typer.Option(None, "--org", metavar="CODE",
                    help="Only the organisation's subtree; alone: every case of it.")
 PROCESS = typer.Option(None, "--process", metavar="KEY",
                        help="Only cases of this process; alone: every case of it.")
-
-
-def _print(message: str) -> None:
-    STATE.console.print(message)
 
 
 def selection(s, ctx, values: list[str] | None, overdue: bool, due: str | None,
@@ -97,12 +94,12 @@ def _refused(lines: list[dict[str, Any]], as_json: bool, exc) -> None:
     if as_json:
         emit_json({"error": exc.key, "message": exc.render(STATE.t), "refused": lines})
     else:
-        _print(STATE.t("bulk.nothing_stored"))
+        say(STATE.t("bulk.nothing_stored"))
         for x in lines:
             what = f"#{x['case']}"
             if x["stage"]:
                 what += (f" «{x['stage_name']}»" if x["stage_name"] else "") + f" ({x['stage']})"
-            _print(f"  {what}: {x['message']}")
+            say(f"  {what}: {x['message']}")
 
 
 def _event_name(s, ctx, record) -> str:
@@ -161,10 +158,10 @@ def bulk_record(command: typer.Context,
     if as_json:
         emit_json({"date": day, "recorded": out})
         return
-    _print(STATE.t.n("bulk.recorded", len(out), date=day.isoformat()))
+    say(STATE.t.n("bulk.recorded", len(out), date=day.isoformat()))
     for r in out:
-        _print("  " + STATE.t("bulk.cli_recorded_line", case=r["case"], record=r["record"],
-                              event=f"«{r['event_name']}» ({r['event']})"))
+        say("  " + STATE.t("bulk.cli_recorded_line", case=r["case"], record=r["record"],
+                           event=f"«{r['event_name']}» ({r['event']})"))
 
 
 @bulk_app.command("assign")
@@ -183,8 +180,8 @@ def bulk_assign(items: list[str] = ITEMS,
     if as_json:
         emit_json({"assigned": ids, "to": login})
         return
-    _print(STATE.t.n("bulk.assigned", len(ids), login=login))
-    _print(", ".join(f"#{i}" for i in ids))
+    say(STATE.t.n("bulk.assigned", len(ids), login=login))
+    say(", ".join(f"#{i}" for i in ids))
 
 
 @bulk_app.command("export")
@@ -219,14 +216,9 @@ def bulk_export(items: list[str] = ITEMS,
                    **({"written": str(out)} if out is not None else {})})
         return
     if out is not None:
-        _print(t.n("bulk.cli_exported", len(rows), path=str(out)))
+        say(t.n("bulk.cli_exported", len(rows), path=str(out)))
         return
-    table = Table()
-    for col in header:
-        table.add_column(col)
-    for row in body:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    STATE.console.print(table)
+    print_table(header, (("" if v is None else str(v) for v in row) for row in body))
 
 
 def register(app: typer.Typer) -> None:

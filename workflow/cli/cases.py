@@ -12,6 +12,7 @@ from rich.table import Table
 
 from workflow.cli.common import (
     STATE,
+    answer,
     context,
     emit_json,
     lazy,
@@ -20,6 +21,7 @@ from workflow.cli.common import (
     parse_int,
     read_table,
     registry,
+    say,
     unit_of_work,
     write_file,
 )
@@ -38,10 +40,6 @@ case_app = typer.Typer(help="Cases of any process: open, list, withdraw, history
                        no_args_is_help=True)
 obligations_app = typer.Typer(help="Recurring obligations: open each period's cases, list a year.",
                               no_args_is_help=True)
-
-
-def _print(message: str) -> None:
-    STATE.console.print(message)
 
 
 # -- process ----------------------------------------------------------------------------------
@@ -79,19 +77,19 @@ def process_show(key: str = PROCESS_KEY,
         emit_json(described)
         return
     t = STATE.t
-    _print(f"{described['name']} ({described['key']}, v{described['version']})")
+    say(f"{described['name']} ({described['key']}, v{described['version']})")
     if described["recurrence"]:
-        _print(t("process.recurrence_line", text=described["recurrence"]["text"])
-               + ("" if described["recurrence"]["enabled"]
-                  else f" ({t('process.switched_off')})"))
+        say(t("process.recurrence_line", text=described["recurrence"]["text"])
+            + ("" if described["recurrence"]["enabled"]
+               else f" ({t('process.switched_off')})"))
     for section, title in (("dates", "process.dates"), ("states", "process.states")):
-        _print(t(title))
+        say(t(title))
         for item in described[section]:
-            _print(f"  {item['key']}: {item['name']}" + (f" — {item['text']}"
-                                                         if item.get("text") else ""))
-    _print(t("process.events"))
+            say(f"  {item['key']}: {item['name']}" + (f" — {item['text']}"
+                                                      if item.get("text") else ""))
+    say(t("process.events"))
     for ev in described["events"]:
-        _print(f"  {ev['key']}: {ev['name']}" + (f" — {ev['text']}" if ev["text"] else ""))
+        say(f"  {ev['key']}: {ev['name']}" + (f" — {ev['text']}" if ev["text"] else ""))
     table = Table(title=t("process.stages"), title_justify="left")
     for col in ("stage.col_stage", "process.col_due_rule", "process.col_source"):
         table.add_column(t(col))
@@ -99,16 +97,16 @@ def process_show(key: str = PROCESS_KEY,
         table.add_row(f"{st['name']} ({st['key']})", st["due_text"], st["source"])
     STATE.console.print(table)
     if described["drafts"]:
-        _print(t("process.drafts"))
+        say(t("process.drafts"))
         for d in described["drafts"]:
-            _print("  " + t("process.draft_line", stage=f"{d['stage_name']} ({d['stage']})",
-                            template=d["template"], event=d["event_name"], field=d["stored_as"]))
+            say("  " + t("process.draft_line", stage=f"{d['stage_name']} ({d['stage']})",
+                         template=d["template"], event=d["event_name"], field=d["stored_as"]))
     public = described["public"]
     if public:
-        _print(t("process.public_line", event=public["announced_by_name"],
-                 dates=", ".join(public["period_names"]) or "—",
-                 events=public["event_names"] or "—",
-                 fields=", ".join(public["fields"]) or "—"))
+        say(t("process.public_line", event=public["announced_by_name"],
+              dates=", ".join(public["period_names"]) or "—",
+              events=public["event_names"] or "—",
+              fields=", ".join(public["fields"]) or "—"))
 
 
 @process_app.command("schema")
@@ -173,7 +171,7 @@ def case_open(process: str = PROCESS_KEY,
     from workflow.cli.rendering import render_view as _render_view
 
     if not any(w["code"] == "period_case_exists" for w in opened.warnings):
-        _print(STATE.t("case.opened", id=view.id, process=view.process_name))
+        say(STATE.t("case.opened", id=view.id, process=view.process_name))
     _render_view(view, opened.warnings)
 
 
@@ -207,7 +205,7 @@ def case_import(process: str = PROCESS_KEY,
         if as_json:
             emit_json({"rolled_back": rollback, "withdrawn": n})
         else:
-            _print(STATE.t("case.import_rolled_back", id=rollback, n=n))
+            say(STATE.t("case.import_rolled_back", id=rollback, n=n))
         return
     if file is None:
         raise UsageError("a file is required", key="error.import_file_required")
@@ -232,10 +230,8 @@ def case_import(process: str = PROCESS_KEY,
     except bulk_import.FileRefused as exc:  # every refused row, one a line
         sys.stderr.write(exc.render(STATE.t) + "\n")
         raise typer.Exit(exc.exit_code) from None
-    if as_json:
-        emit_json({"opened": out})
-        return
-    _print("\n".join([STATE.t("case.imported", n=len(out)),
+    answer(as_json, {"opened": out},
+           "\n".join([STATE.t("case.imported", n=len(out)),
                        *(STATE.t("case.imported_row", row=o["row"], id=o["id"]) for o in out)]))
 
 
@@ -264,7 +260,7 @@ def case_template(process: str = PROCESS_KEY,
         emit_json({"process": defn.key, "language": language, "file": str(out),
                    "columns": [label for _key, label in columns]})
     else:
-        _print(STATE.t("case.template_written", path=str(out), n=len(columns)))
+        say(STATE.t("case.template_written", path=str(out), n=len(columns)))
 
 
 @case_app.command("list")
@@ -282,7 +278,7 @@ def case_list(process: str = typer.Option(None, "--process", metavar="KEY",
         emit_json(rows)
         return
     if not rows:
-        _print(STATE.t("case.none"))
+        say(STATE.t("case.none"))
         return
     table = Table()
     for col in ("case.col_id", "process.col_key", "list.col_organisation", "case.col_period",
@@ -318,11 +314,11 @@ def case_withdraw(case_id: CaseId,
     if as_json:
         emit_json(out)
         return
-    _print(STATE.t("withdraw.saved", id=out["id"]))
+    say(STATE.t("withdraw.saved", id=out["id"]))
     for other in out["linked_withdrawn"]:
-        _print(STATE.t("withdraw.saved", id=other))
+        say(STATE.t("withdraw.saved", id=other))
     for other in standing:
-        _print(STATE.t("link.still_standing", id=other, case=out["id"]))
+        say(STATE.t("link.still_standing", id=other, case=out["id"]))
 
 
 @case_app.command("restore")
@@ -336,10 +332,7 @@ def case_restore(case_id: CaseId,
     with unit_of_work() as s:
         case = svc.restore_case(s, ctx, case_id, reason)
         out = {"id": case.id, "state": case.state, "withdrawn": False}
-    if as_json:
-        emit_json(out)
-        return
-    _print(STATE.t("restore.saved", id=out["id"]))
+    answer(as_json, out, STATE.t("restore.saved", id=out["id"]))
 
 
 @case_app.command("open-linked")
@@ -369,10 +362,7 @@ def case_open_linked(case_id: CaseId,
                                 link_to=link_to, duplicate_reason=duplicate_reason)
         out = {"id": entry.id, "process": entry.process,
                "linked_to": svc.get_case(s, case_id).id}
-    if as_json:
-        emit_json(out)
-        return
-    _print(STATE.t("link.opened", id=out["id"], case=out["linked_to"]))
+    answer(as_json, out, STATE.t("link.opened", id=out["id"], case=out["linked_to"]))
 
 
 @case_app.command("link")
@@ -385,10 +375,7 @@ def case_link(first: str = typer.Argument(..., metavar="A", help="A case number.
     with unit_of_work() as s:
         row = svc.link_cases(s, ctx, first, second)
         out = {"case": row.from_case_id, "entry": row.to_case_id}
-    if as_json:
-        emit_json(out)
-        return
-    _print(STATE.t("link.saved", case=out["case"], entry=out["entry"]))
+    answer(as_json, out, STATE.t("link.saved", case=out["case"], entry=out["entry"]))
 
 
 @case_app.command("unlink")
@@ -405,10 +392,7 @@ def case_unlink(first: str = typer.Argument(..., metavar="A", help="A case numbe
         row = svc.unlink_cases(s, ctx, first, second, reason)
         out = {"case": row.from_case_id, "entry": row.to_case_id, "unlinked_at": row.unlinked_at,
                "by": row.unlinked_by, "reason": row.unlink_reason}
-    if as_json:
-        emit_json(out)
-        return
-    _print(STATE.t("link.unlinked", id=out["case"], case=out["entry"]))
+    answer(as_json, out, STATE.t("link.unlinked", id=out["case"], case=out["entry"]))
 
 
 @case_app.command("edit")
@@ -438,7 +422,7 @@ def case_edit(case_id: CaseId,
         return
     from workflow.cli.rendering import render_view as _render_view
 
-    _print(STATE.t("case.edited", id=view.id))
+    say(STATE.t("case.edited", id=view.id))
     _render_view(view, [])
 
 
@@ -529,10 +513,7 @@ def case_comment(case_id: CaseId,
     with unit_of_work() as s:
         made = comments.add_comment(s, ctx, case_id, _as_user(s, as_user), text)
         found = {"id": made.id, "case": made.case_id}
-    if as_json:
-        emit_json(found)
-        return
-    _print(STATE.t("comments.cli_written", id=found["id"], case=found["case"]))
+    answer(as_json, found, STATE.t("comments.cli_written", id=found["id"], case=found["case"]))
 
 
 @case_app.command("comments")
@@ -550,7 +531,7 @@ def case_comments(case_id: CaseId, as_user: str = AS_USER,
         return
     t = STATE.t
     if not shown:
-        _print(t("comments.cli_none", case=case_id))
+        say(t("comments.cli_none", case=case_id))
         return
     table = Table()
     for col in ("history.col_when", "history.col_who", "comments.title"):
@@ -588,7 +569,7 @@ def obligations_sync(through: str = typer.Option(None, "--through", metavar="DAT
                    "opened": opened, "per_period": obl.opened_by_period(ctx, opened)})
         return
     if first is None and org is None:
-        _print(STATE.t("obligations.synced", n=len(opened)))
+        say(STATE.t("obligations.synced", n=len(opened)))
         return
     _print_backfilled(ctx, opened, first)
 
@@ -597,10 +578,10 @@ def _print_backfilled(ctx, opened: list[dict], first: date | None) -> None:
     """What a back-fill (or a sync of one organisation) opened, per obligation and period."""
     t = STATE.t
     if not opened:
-        _print(t("backfill.cli_none"))
+        say(t("backfill.cli_none"))
         return
-    _print(t("backfill.cli_opened", n=len(opened)) if first is None else
-           t("backfill.cli_opened_since", n=len(opened), since=first.isoformat()))
+    say(t("backfill.cli_opened", n=len(opened)) if first is None else
+        t("backfill.cli_opened_since", n=len(opened), since=first.isoformat()))
     table = Table()
     for col in (t("process.col_name"), t("case.col_period"), t("stage.col_due"),
                 t("backfill.col_orgs")):
@@ -640,7 +621,7 @@ def obligations_list(org: str = typer.Option(..., "--org", metavar="CODE",
         emit_json({"org": org, "year": n, "obligations": rows})
         return
     if not rows:
-        _print(t("obligations.none", org=org, year=n))
+        say(t("obligations.none", org=org, year=n))
         return
     table = Table(title=f"{rows[0]['organisation_name']} — {n}", title_justify="left")
     for col in header:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -89,6 +90,31 @@ def as_of_context(as_of: str | None):
 def year_or_this(year: str | None, ctx) -> int:
     """`--year`'s value, or the context's year without it."""
     return parse_int(year, "--year") if year is not None else ctx.today.year
+
+
+def say(message: str) -> None:
+    """Print a line to the terminal."""
+    STATE.console.print(message)
+
+
+def answer(as_json: bool, payload: Any, message: str) -> None:
+    """What a command did: with `--json` the payload as one JSON document, else the line."""
+    if as_json:
+        emit_json(payload)
+    else:
+        say(message)
+
+
+def print_table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> None:
+    """Print a table: its column titles, then its rows of text."""
+    from rich.table import Table
+
+    table = Table()
+    for title in header:
+        table.add_column(title)
+    for row in rows:
+        table.add_row(*row)
+    STATE.console.print(table)
 
 
 def emit_json(payload: Any) -> None:

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from workflow.cli.common import (
     STATE,
+    answer,
     context,
     emit_json,
     engine,
@@ -21,6 +22,7 @@ from workflow.cli.common import (
     period_label,
     read_table,
     registry,
+    say,
     unit_of_work,
 )
 from workflow.cli.options import AsOf, CaseId, Evidence, Json, Number, Org, Process, SignedBy, Url
@@ -43,10 +45,6 @@ audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 
 def _as_of(text: str | None) -> date | None:
     return parse_date(text, "--as-of") if text else None
-
-
-def _print(message: str) -> None:
-    STATE.console.print(message)
 
 
 # -- init ------------------------------------------------------------------------------------------
@@ -74,23 +72,23 @@ def init(demo: bool = typer.Option(False, "--demo", help="Load the demo organisa
     if as_json:
         emit_json(result)
         return
-    _print(STATE.t("init.done", database=result["database"]))
+    say(STATE.t("init.done", database=result["database"]))
     if demo:
         d = result["demo"]
         if d.get("already"):
-            _print(STATE.t("init.demo_already"))
+            say(STATE.t("init.demo_already"))
         else:
-            _print(STATE.t("init.demo_loaded", orgs=d["organisations"], analyses=d["analyses"],
-                           users=", ".join(d["users"])))
+            say(STATE.t("init.demo_loaded", orgs=d["organisations"], analyses=d["analyses"],
+                        users=", ".join(d["users"])))
             from workflow.services.demo import accounts
 
             shown = d.get("accounts") or {}
             for account in accounts(STATE.t.language):
                 if account["login"] in shown:
-                    _print(STATE.t("init.demo_account", login=account["login"],
-                                   password=shown[account["login"]], name=account["name"],
-                                   role=STATE.t("role." + account["role"]),
-                                   organisation=account["organisation"]))
+                    say(STATE.t("init.demo_account", login=account["login"],
+                                password=shown[account["login"]], name=account["name"],
+                                role=STATE.t("role." + account["role"]),
+                                organisation=account["organisation"]))
 
 
 # -- organisations ---------------------------------------------------------------------------------
@@ -121,7 +119,7 @@ def org_add(code: str = typer.Argument(..., help="Short unique code, e.g. MF-KGD
         org = svc.add_org(s, context(), code, name, kind, parent, name_kk, name_ru, headcount)
         out = {"id": org.id, "code": org.code, "name": org.name, "kind": org.kind,
                "parent": parent, "headcount": org.headcount}
-    emit_json(out) if as_json else _print(STATE.t("org.added", code=out["code"]))
+    answer(as_json, out, STATE.t("org.added", code=out["code"]))
 
 
 @org_app.command("set")
@@ -137,9 +135,9 @@ def org_set(code: str = typer.Argument(..., help="The organisation's code."),
     if as_json:
         emit_json(out)
     elif out["headcount"] is None:
-        _print(STATE.t("org.headcount_cleared", code=out["code"]))
+        say(STATE.t("org.headcount_cleared", code=out["code"]))
     else:
-        _print(STATE.t("org.headcount_set", code=out["code"], n=out["headcount"]))
+        say(STATE.t("org.headcount_set", code=out["code"], n=out["headcount"]))
 
 
 @org_app.command("list")
@@ -184,7 +182,7 @@ def org_import(file: Path = typer.Argument(..., help="CSV or XLSX: code, name, k
 
         sys.stderr.write(exc.render(STATE.t) + "\n")
         raise typer.Exit(exc.exit_code) from None
-    emit_json({"added": added}) if as_json else _print(STATE.t("org.imported", n=len(added)))
+    answer(as_json, {"added": added}, STATE.t("org.imported", n=len(added)))
 
 
 # -- users -------------------------------------------------------------------------------------------
@@ -208,7 +206,7 @@ def user_add(login: str = typer.Argument(..., help="Her sign-in name (unique).")
         user = svc.add_user(s, context(), login, name or login, role, org, email, language)
         out = {"id": user.id, "login": user.login, "role": user.role, "org": org,
                "email": user.email, "language": user.language}
-    emit_json(out) if as_json else _print(STATE.t("user.added", login=login))
+    answer(as_json, out, STATE.t("user.added", login=login))
 
 
 def _invitation_base() -> tuple[str, int]:
@@ -245,8 +243,8 @@ def user_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, login,
     if as_json:
         emit_json(out)
     else:
-        _print(STATE.t.n("accounts.imported", len(added), updated=len(updated),
-                         invited=done.invited))
+        say(STATE.t.n("accounts.imported", len(added), updated=len(updated),
+                      invited=done.invited))
 
 
 @user_app.command("reset")
@@ -259,7 +257,7 @@ def user_reset(login: str = typer.Argument(..., help="Her sign-in name."),
     base, days = _invitation_base()
     with unit_of_work() as s:
         invitations.reset(s, context(), get_user(s, login), base, days)
-    emit_json({"login": login, "invited": 1}) if as_json else _print(
+    emit_json({"login": login, "invited": 1}) if as_json else say(
         STATE.t("accounts.reset_done", login=login))
 
 
@@ -369,8 +367,8 @@ def record(command: typer.Context,
     if as_json:
         emit_json(_view_json(view))
     else:
-        _print(STATE.t("record.not_done" if not_done else "record.done",
-                       event=named(view, event, stage_first=not_done), id=view.id))
+        say(STATE.t("record.not_done" if not_done else "record.done",
+                    event=named(view, event, stage_first=not_done), id=view.id))
         _render_view(view)
 
 
@@ -414,11 +412,11 @@ def void(case: CaseId,
         emit_json({**_view_json(view), "linked_withdrawn": list(done.withdrawn),
                    "linked_standing": list(done.standing)})
     else:
-        _print(STATE.t("record.voided", event=named(view, target), id=view.id))
+        say(STATE.t("record.voided", event=named(view, target), id=view.id))
         for entry in done.withdrawn:
-            _print(STATE.t("link.void_withdrawn", id=entry))
+            say(STATE.t("link.void_withdrawn", id=entry))
         for entry in done.standing:
-            _print(STATE.t("link.void_standing", id=entry))
+            say(STATE.t("link.void_standing", id=entry))
         _render_view(view)
 
 
@@ -441,7 +439,7 @@ def overdue(org: Org = None,
     if as_json:
         emit_json({"as_of": ctx.today, "org": org, "overdue": rows})
     else:
-        _print(STATE.t("list.as_of", date=ctx.today.isoformat()))
+        say(STATE.t("list.as_of", date=ctx.today.isoformat()))
         _render_list(rows, "list.overdue", "working_days_overdue")
 
 
@@ -456,7 +454,7 @@ def due(org: Org = None,
     if as_json:
         emit_json({"as_of": ctx.today, "org": org, "within": n, "due": rows})
     else:
-        _print(STATE.t("list.as_of", date=ctx.today.isoformat()))
+        say(STATE.t("list.as_of", date=ctx.today.isoformat()))
         _render_list(rows, "list.due", "working_days_left")
 
 
@@ -474,11 +472,11 @@ def replan(as_json: Json = False) -> None:
     if as_json:
         emit_json({"moved": moved, "messages_queued": len(queued)})
         return
-    _print(STATE.t("replan.done", n=len(moved)))
+    say(STATE.t("replan.done", n=len(moved)))
     if queued:
-        _print(STATE.t("replan.notified", n=len(queued)))
+        say(STATE.t("replan.notified", n=len(queued)))
     for m in moved:
-        _print(f"#{m['analysis']} {m['stage']}: {m['old']} → {m['new']}")
+        say(f"#{m['analysis']} {m['stage']}: {m['old']} → {m['new']}")
 
 
 # -- audit, external, programme ---------------------------------------------------------------------------
@@ -502,14 +500,14 @@ def audit_verify(as_json: Json = False) -> None:
                              "void_content_removed": files.removed,
                              "problems": [p.__dict__ for p in file_problems]}})
     elif result.ok:
-        _print(STATE.t("audit.ok", n=result.checked))
-        _print(STATE.t("audit.checkpoint_ok", path=result.checkpoint) if result.checkpoint
-               else STATE.t("audit.no_checkpoint"))
+        say(STATE.t("audit.ok", n=result.checked))
+        say(STATE.t("audit.checkpoint_ok", path=result.checkpoint) if result.checkpoint
+            else STATE.t("audit.no_checkpoint"))
         if not file_problems:
-            _print(STATE.t.n("files.verify_ok_voided", files.checked, voided=files.voided)
-                   if files.voided else STATE.t.n("files.verify_ok", files.checked))
+            say(STATE.t.n("files.verify_ok_voided", files.checked, voided=files.voided)
+                if files.voided else STATE.t.n("files.verify_ok", files.checked))
             if files.removed:
-                _print(STATE.t.n("files.verify_removed", files.removed))
+                say(STATE.t.n("files.verify_removed", files.removed))
     if not result.ok:  # one line on stderr and exit 3, like every refusal
         raise RuleViolation(f"audit log broken at record {result.first_bad_id}", key="audit.bad",
                             id=result.first_bad_id, problem=result.problem)
@@ -518,7 +516,7 @@ def audit_verify(as_json: Json = False) -> None:
 
         if not as_json:
             for p in file_problems:
-                _print(problem_line(p))
+                say(problem_line(p))
         raise RuleViolation(f"{len(file_problems)} files changed or missing",
                             key="files.verify_bad", n=len(file_problems),
                             first=problem_line(file_problems[0]))

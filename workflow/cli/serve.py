@@ -15,6 +15,17 @@ from workflow.core.errors import UsageError
 APP_FACTORY = "web.app:app_factory"  # an import string: uvicorn imports it in each process
 
 
+def _bounded(text: str | None, default: int, option: str, most: int, refusal: str) -> int:
+    """An option's whole number (its setting's `default` without it), from 1 to `most`."""
+    try:
+        n = int(text or default)
+    except ValueError:
+        raise UsageError(key="error.bad_int", what=option, value=text) from None
+    if not 1 <= n <= most:
+        raise UsageError(key=refusal, value=n)
+    return n
+
+
 def serve(host: str = typer.Option(None, "--host", metavar="HOST",
                                    help="Default: \\[web] host (127.0.0.1)."),
           port: str = typer.Option(None, "--port", metavar="PORT",
@@ -40,18 +51,8 @@ def serve(host: str = typer.Option(None, "--host", metavar="HOST",
 
     web_cfg = STATE.settings.web
     host = host or web_cfg.host
-    try:
-        port_n = int(port or web_cfg.port)
-    except ValueError:
-        raise UsageError(key="error.bad_int", what="--port", value=port) from None
-    if not 1 <= port_n <= 65535:
-        raise UsageError(key="error.bad_port", value=port_n)
-    try:
-        n_workers = int(workers or web_cfg.workers)
-    except ValueError:
-        raise UsageError(key="error.bad_int", what="--workers", value=workers) from None
-    if not 1 <= n_workers <= 64:
-        raise UsageError(key="error.bad_workers", value=n_workers)
+    port_n = _bounded(port, web_cfg.port, "--port", 65535, "error.bad_port")
+    n_workers = _bounded(workers, web_cfg.workers, "--workers", 64, "error.bad_workers")
     # The address is taken before anything is written: a port in use (or not ours to take)
     # stops here in one line, with the database as it was.
     sock = listen(host, port_n)

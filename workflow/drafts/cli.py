@@ -6,15 +6,7 @@ from pathlib import Path
 
 import typer
 
-from workflow.cli.common import (
-    STATE,
-    context,
-    emit_json,
-    lazy,
-    pairs,
-    unit_of_work,
-    write_file,
-)
+from workflow.cli.common import STATE, context, emit_json, lazy, pairs, unit_of_work, write_file
 from workflow.cli.options import Json
 
 drafts = lazy("workflow.drafts.service")

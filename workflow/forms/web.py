@@ -12,6 +12,8 @@ download is audited (`export.form`).
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
@@ -29,14 +31,20 @@ from workflow.services.context import Context
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/forms/national.xlsx")  # before /forms/{n}.xlsx, which would take "national"
-def national_xlsx(request: Request, pc: PageContext = Depends(page)) -> Response:
+def _asked(request: Request, pc: PageContext) -> tuple[Any, int, str]:
+    """The organisation (`?org=`, the reader's own without it; one she sees), the year
+    (`?year=`, this year without it) and the language (`?lang=`) of the form asked for."""
     code = request.query_params.get("org") or pc.viewer.org.code
     language = forms.form_language(request.query_params.get("lang"), pc.t.language)
     given = int_param(request.query_params.get("year"), "year")
     year = pc.ctx.today.year if given is None else given
     forms.check_year(pc.ctx, year)
-    org = visible_org(pc.s, pc.viewer, code)
+    return visible_org(pc.s, pc.viewer, code), year, language
+
+
+@router.get("/forms/national.xlsx")  # before /forms/{n}.xlsx, which would take "national"
+def national_xlsx(request: Request, pc: PageContext = Depends(page)) -> Response:
+    org, year, language = _asked(request, pc)
     viewer = pc.viewer
     kinds = request.app.state.settings.of(ScoreSettings).consolidating_kinds
     produced = national.produce(pc.s, pc.ctx, org.code, year, language, kinds,
@@ -51,12 +59,7 @@ def national_xlsx(request: Request, pc: PageContext = Depends(page)) -> Response
 @router.get("/forms/{n}.xlsx")
 def form_xlsx(request: Request, n: str, pc: PageContext = Depends(page)) -> Response:
     number = forms.appendix_number(n)
-    code = request.query_params.get("org") or pc.viewer.org.code
-    language = forms.form_language(request.query_params.get("lang"), pc.t.language)
-    given = int_param(request.query_params.get("year"), "year")
-    year = pc.ctx.today.year if given is None else given
-    forms.check_year(pc.ctx, year)
-    org = visible_org(pc.s, pc.viewer, code)
+    org, year, language = _asked(request, pc)
     viewer = pc.viewer
     produced = forms.produce(pc.s, pc.ctx, number, org.code, year, language,
                              lambda case, visibility: sees_person(viewer, case, visibility))

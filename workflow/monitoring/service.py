@@ -56,6 +56,14 @@ def _stage(s: Session, analysis: Case, key: str) -> Stage | None:
     return s.exec(select(Stage).where(Stage.case_id == analysis.id, Stage.key == key)).first()
 
 
+def _reopen(s: Session, analysis: Case, key: str) -> None:
+    """The stage open again (its report or review voided), if it stands."""
+    st = _stage(s, analysis, key)
+    if st is not None:
+        st.status, st.done_on, st.evidence = OPEN, None, None
+        s.add(st)
+
+
 def _add_stage(s: Session, analysis: Case, key: str, due: date) -> Stage:
     subject = org_of(s, analysis.subject_id)
     st = Stage(case_id=analysis.id, key=key, subject_id=subject.id, subject_path=subject.path,
@@ -232,10 +240,7 @@ def before_void(s: Session, ctx: Context, analysis: Case, record) -> None:
                                 event=record.event, other=k["review_event"])
         row.received_on = None
         s.add(row)
-        st = _stage(s, analysis, f"{k['report_stage']}:{period}")
-        if st is not None:
-            st.status, st.done_on, st.evidence = OPEN, None, None
-            s.add(st)
+        _reopen(s, analysis, f"{k['report_stage']}:{period}")
         review = _stage(s, analysis, f"{k['review_stage']}:{period}")
         if review is not None:
             s.delete(review)
@@ -243,10 +248,7 @@ def before_void(s: Session, ctx: Context, analysis: Case, record) -> None:
         row = report(s, analysis, period)
         row.reviewed_on = None
         s.add(row)
-        st = _stage(s, analysis, f"{k['review_stage']}:{period}")
-        if st is not None:
-            st.status, st.done_on, st.evidence = OPEN, None, None
-            s.add(st)
+        _reopen(s, analysis, f"{k['review_stage']}:{period}")
     s.flush()
 
 

@@ -259,6 +259,17 @@ def check_analyses(s: Session, ctx: Context, rows: list[AnalysisRow]) -> Checked
     return Checked(rows, facts, _plan_rows(ctx, rows, facts))
 
 
+def _new_programmes(facts: Any, items: list[Any]) -> dict[tuple[int, int], Any]:
+    """The programmes (subject id, year) the items need that are not stored, with their
+    subject, in the items' order."""
+    new: dict[tuple[int, int], Any] = {}
+    for item in items:
+        key = (item.subject.id, item.row.start.year)
+        if key not in facts.programmes and key not in new:
+            new[key] = item.subject
+    return new
+
+
 def write_analyses(s: Session, ctx: Context, checked: Checked) -> list[Planned]:
     """Phase 2: under the writers' lock, write every checked row with bulk inserts (planned
     again first if another writer changed what the rows depend on since phase 1)."""
@@ -268,11 +279,7 @@ def write_analyses(s: Session, ctx: Context, checked: Checked) -> list[Planned]:
     facts = _read_facts(s, ctx, checked.rows)
     ready = checked.ready if facts == checked.facts else _plan_rows(ctx, checked.rows, facts)
     conn = s.connection()
-    new: dict[tuple[int, int], Any] = {}
-    for item in ready:
-        key = (item.subject.id, item.row.start.year)
-        if key not in facts.programmes and key not in new:
-            new[key] = item.subject
+    new = _new_programmes(facts, ready)
     programmes = dict(facts.programmes)
     programme_ids = new_ids(s, Programme, len(new))
     case_ids = new_ids(s, Case, len(ready))
@@ -413,11 +420,7 @@ class RegisterPlanner:
             ready = _plan_rows(ctx, rows, facts)
         part = ready[start:stop]
         conn = s.connection()
-        new: dict[tuple[int, int], Any] = {}
-        for item in part:
-            key = (item.subject.id, item.row.start.year)
-            if key not in facts.programmes and key not in new:
-                new[key] = item.subject
+        new = _new_programmes(facts, part)
         programmes = dict(facts.programmes)
         programme_ids = new_ids(s, Programme, len(new))
         case_ids = new_ids(s, Case, len(part))

@@ -7,15 +7,7 @@ from pathlib import Path
 
 import typer
 
-from workflow.cli.common import (
-    STATE,
-    context,
-    emit_json,
-    lazy,
-    parse_date,
-    parse_int,
-    unit_of_work,
-)
+from workflow.cli.common import STATE, context, emit_json, lazy, parse_date, parse_int, unit_of_work
 from workflow.cli.options import JsonTable
 
 svc = lazy("workflow.platform.service")

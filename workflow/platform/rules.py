@@ -57,18 +57,21 @@ class SubTask:
 
 
 @dataclass(frozen=True)
-class Task:
+class Heading:
+    """A project or a task of the map: its number, its names and the source that sets it."""
+
     code: int
     names: dict[str, str]
     source: str
+
+
+@dataclass(frozen=True)
+class Task(Heading):
     subtasks: tuple[SubTask, ...]
 
 
 @dataclass(frozen=True)
-class Project:
-    code: int
-    names: dict[str, str]
-    source: str
+class Project(Heading):
     tasks: tuple[Task, ...]
 
 

@@ -26,9 +26,8 @@ from workflow.core.names import name_in
 from workflow.public.rules import public_of
 from workflow.services.cases import definition_of, facts_of
 from workflow.services.context import Context
-from workflow.services.lookup import find_org, get_org
-from workflow.services.organisations import org_name
-from workflow.storage import audit
+from workflow.services.lookup import find_org
+from workflow.services.organisations import change_org, org_name
 from workflow.storage.models import EVENT, Case, EventRecord, EvidenceFile, Organisation
 
 SWITCHES = {"on": True, "off": False, "default": None}
@@ -62,13 +61,8 @@ def switch_value(text: str) -> bool | None:
 def set_public_page(s: Session, ctx: Context, code: str, value: bool | None) -> Organisation:
     """The admin's switch of an organisation's public page (None: as config.toml says);
     audited, also when it changes nothing (who looked at it and chose)."""
-    org = get_org(s, code)
-    before = org.public_page
-    org.public_page = value
-    s.add(org)
-    s.flush()
-    audit.append(s, ctx.actor, "org.public_page", "organisation", org.id,
-                 {"code": org.code, "from": _word(before), "to": _word(value)})
+    org = change_org(s, ctx, code, "public_page", value, "org.public_page",
+                     lambda before: {"from": _word(before), "to": _word(value)})
     forget_answers(s, org.code)  # every node's cached page of it: gone with the switch
     return org
 

@@ -18,6 +18,7 @@ from workflow.cli.common import (
     emit_json,
     lazy,
     option,
+    print_table,
     unit_of_work,
     write_file,
     year_or_this,
@@ -117,12 +118,7 @@ def _print_subtree(org: str, year: int, today, cards: list[dict]) -> None:
         else:  # plain text already: rich's pass over each line again is a third of the cost
             console.file.write(plain)
         return
-    table = Table()
-    for col in header:
-        table.add_column(col)
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
+    print_table(header, rows)
 
 
 _PLAIN_SAFE = re.compile(r"[^\x00-\x1f\x7f:]*")  # nothing rich would replace (:emoji:) or strip

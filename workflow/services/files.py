@@ -29,6 +29,7 @@ from sqlmodel import Session
 
 from workflow.core.errors import ConfigError, NotFound, RuleViolation, UsageError
 from workflow.services.context import Context
+from workflow.services.lookup import by_number
 from workflow.settings import FilesSettings
 from workflow.storage import audit
 from workflow.storage.filestore import FileStore, Staged, TooLarge, file_store
@@ -224,11 +225,7 @@ def summary(item: Prepared) -> dict[str, Any]:
 
 
 def _record_of(s: Session, case: Case, record_id: int | str) -> EventRecord:
-    try:
-        ident = int(record_id)
-    except (TypeError, ValueError):
-        ident = 0
-    row = s.get(EventRecord, ident) if 0 < ident < 2**63 else None
+    row = by_number(s, EventRecord, record_id)
     if row is None or row.case_id != case.id:
         raise NotFound(f"no record {record_id}", key="files.no_record", id=record_id,
                        case=case.id)
@@ -314,11 +311,7 @@ def audit_person_case_access(s: Session, ctx: Context, case: Case, action: str,
 
 def get_file(s: Session, case: Case, file_id: int | str) -> EvidenceFile:
     """One file of the case; NotFound for another case's file or none (the same answer)."""
-    try:
-        ident = int(file_id)
-    except (TypeError, ValueError):
-        ident = 0
-    row = s.get(EvidenceFile, ident) if 0 < ident < 2**63 else None
+    row = by_number(s, EvidenceFile, file_id)
     if row is None or row.case_id != case.id:
         raise NotFound(f"no file {file_id}", key="files.not_found", id=file_id)
     return row
@@ -326,11 +319,7 @@ def get_file(s: Session, case: Case, file_id: int | str) -> EvidenceFile:
 
 def file_by_id(s: Session, file_id: int | str) -> EvidenceFile:
     """One file by its number (the CLI: the operator sees every case)."""
-    try:
-        ident = int(file_id)
-    except (TypeError, ValueError):
-        ident = 0
-    row = s.get(EvidenceFile, ident) if 0 < ident < 2**63 else None
+    row = by_number(s, EvidenceFile, file_id)
     if row is None:
         raise NotFound(f"no file {file_id}", key="files.not_found", id=file_id)
     return row

@@ -191,18 +191,14 @@ def _cell(defn: Definition, key: str, text: str, index: _Index,
         if not re.fullmatch(r"-?\d+", plain):
             raise CellRefused(defn, key, text, "import.rule_number")
         return plain
-    if kind == "organisation":
+    if kind in ("organisation", "user"):  # an organisation's code or a user's login
         index.load()
-        code = index.orgs.get(_fold(text))
-        if code is None:
-            raise CellRefused(defn, key, text, "import.rule_organisation")
-        return code
-    if kind == "user":
-        index.load()
-        login = index.users.get(_fold(text))
-        if login is None:
-            raise CellRefused(defn, key, text, "import.rule_user")
-        return login
+        names, refusal = ((index.orgs, "import.rule_organisation") if kind == "organisation"
+                          else (index.users, "import.rule_user"))
+        found = names.get(_fold(text))
+        if found is None:
+            raise CellRefused(defn, key, text, refusal)
+        return found
     return text
 
 

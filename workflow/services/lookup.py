@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlmodel import Session
 
 from workflow.core.errors import NotFound
 from workflow.storage.models import Case, Organisation, Programme, User
 from workflow.storage.queries.organisations import org_by_code
+
+T = TypeVar("T")
 
 
 def get_org(s: Session, code: str) -> Organisation:
@@ -92,14 +96,18 @@ def find_org(s: Session, code: str | None) -> Organisation | None:
     return org_by_code(s, code) if code else None
 
 
-def find_case(s: Session, ident: int | str | None) -> Case | None:
+def by_number(s: Session, model: type[T], ident: int | str | None) -> T | None:
+    """The row of `model` with this number, or None (none, or not a number a row can have)."""
     n = _number(ident)
-    return s.get(Case, n) if n is not None else None
+    return s.get(model, n) if n is not None else None
+
+
+def find_case(s: Session, ident: int | str | None) -> Case | None:
+    return by_number(s, Case, ident)
 
 
 def find_programme(s: Session, ident: int | str | None) -> Programme | None:
-    n = _number(ident)
-    return s.get(Programme, n) if n is not None else None
+    return by_number(s, Programme, ident)
 
 
 def user_by_id(s: Session, ident: int | None) -> User | None:

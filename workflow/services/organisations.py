@@ -3,7 +3,7 @@ language."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,13 +67,20 @@ def set_headcount(s: Session, ctx: Context, code: str, headcount: int | str | No
     """Set (or, with None or empty, clear) an organisation's headcount: the staff a
     consolidated share counts for it when it recorded no figures (B-20). Audited."""
     staff = headcount_of(headcount)
+    return change_org(s, ctx, code, "headcount", staff, "org.headcount",
+                      lambda before: {"before": before, "headcount": staff})
+
+
+def change_org(s: Session, ctx: Context, code: str, column: str, value: Any, action: str,
+               trail: Callable[[Any], dict[str, Any]]) -> Organisation:
+    """Set one column of an organisation, audited as `action` with its code and what
+    `trail` says of the value it had."""
     org = get_org(s, code)
-    before = org.headcount
-    org.headcount = staff
+    before = getattr(org, column)
+    setattr(org, column, value)
     s.add(org)
     s.flush()
-    audit.append(s, ctx.actor, "org.headcount", "organisation", org.id,
-                 {"code": org.code, "before": before, "headcount": staff})
+    audit.append(s, ctx.actor, action, "organisation", org.id, {"code": org.code, **trail(before)})
     return org
 
 

@@ -17,6 +17,15 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 
+class View:
+    """A view the adapters show: `as_dict()` gives its fields in order, nested views as dicts."""
+
+    __slots__ = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return _shallow(self)
+
+
 def _shallow(view: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """A dataclass's fields in order, nested views as dicts (`as_dict`) and lists of views as
     lists of dicts; mappings and everything else as they are (`skip`: fields for the pages
@@ -42,7 +51,7 @@ def _plain(value: Any) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
-class Labelled:
+class Labelled(View):
     """One recorded value in the reader's words: a field of the case or a piece of
     evidence of a record, with its label; `value` typed (a date, a whole number, a text: what
     an export writes), `text` as a page shows it (a choice by its name, a whole number with
@@ -53,9 +62,6 @@ class Labelled:
     value: Any
     text: str
     kind: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return _shallow(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +87,7 @@ class CaseStage:
 
 
 @dataclass(frozen=True, slots=True)
-class CaseDate:
+class CaseDate(View):
     """A named date of a case: as it stands, whether projected, as planned, its name."""
 
     date: dt.date
@@ -89,32 +95,23 @@ class CaseDate:
     planned: dt.date | None
     name: str
 
-    def as_dict(self) -> dict[str, Any]:
-        return _shallow(self)
-
 
 @dataclass(frozen=True, slots=True)
-class CaseSetting:
+class CaseSetting(View):
     """A setting of the process the case page shows (its `[shown]` table)."""
 
     key: str
     name: str
     value: str
 
-    def as_dict(self) -> dict[str, Any]:
-        return _shallow(self)
-
 
 @dataclass(frozen=True, slots=True)
-class Withdrawn:
+class Withdrawn(View):
     """A case withdrawn as opened by mistake: when, by whom, why (None: hidden)."""
 
     at: str
     by: str | None
     reason: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return _shallow(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,14 +134,11 @@ class CaseRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class Person:
+class Person(View):
     """The person a case is about."""
 
     name: str | None
     position: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return _shallow(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +204,7 @@ class CaseView:
 
 
 @dataclass(frozen=True, slots=True)
-class CaseRow:
+class CaseRow(View):
     """A case in a list of cases (`services.cases.list_cases`): its state today."""
 
     id: int
@@ -222,15 +216,12 @@ class CaseRow:
     state: str
     state_name: str
 
-    def as_dict(self) -> dict[str, Any]:
-        return _shallow(self)
-
 
 # -- lists across cases ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class StageRow:
+class StageRow(View):
     """An open stage in a list across cases (due soon, a day's, calendar feeds)."""
 
     stage_id: int
@@ -256,9 +247,6 @@ class StageRow:
         """The working days past the due date (an overdue list's, a past day's)."""
         return -(self.working_days_left or 0)
 
-    def as_dict(self) -> dict[str, Any]:
-        return _shallow(self)
-
 
 @dataclass(frozen=True, slots=True)
 class OverdueRow(StageRow):
@@ -279,15 +267,12 @@ class DoneRow(StageRow):
 
 
 @dataclass(frozen=True, slots=True)
-class MyWork:
+class MyWork(View):
     """The stages of the cases one person answers for (`services.lists.my_work`)."""
 
     overdue: list[OverdueRow]
     due: list[StageRow]
     done: list[DoneRow]
-
-    def as_dict(self) -> dict[str, Any]:
-        return _shallow(self)
 
 
 def as_dicts(rows: list[Any]) -> list[dict[str, Any]]:

@@ -169,24 +169,19 @@ def _each_once(encode: Callable[[Any], str]) -> Callable[[list], list[str]]:
     """A column encoder that encodes each distinct value once (a column of thousands of rows
     repeats a few hundred dates, keys, statuses and paths), for the whole insert: None as
     NULL."""
-    seen: dict[Any, str] = {None: NULL}
-
-    def column(values: list) -> list[str]:
-        out = []
-        get = seen.get
-        for v in values:
-            text = get(v)
-            if text is None:
-                text = seen[v] = encode(v)
-            out.append(text)
-        return out
-
-    return column
+    return _remembering(encode, lambda v: True)
 
 
 def _strings() -> Callable[[list], list[str]]:
     """A text column's encoder: each distinct string once (a value of another type, which
     might equal one of another type, every time)."""
+    return _remembering(lambda v: _escaped(str(v)), lambda v: v.__class__ is str)
+
+
+def _remembering(encode: Callable[[Any], str],
+                 kept: Callable[[Any], bool]) -> Callable[[list], list[str]]:
+    """A column encoder that remembers the text of each value `kept` says it may, for the
+    whole insert: None as NULL."""
     seen: dict[Any, str] = {None: NULL}
 
     def column(values: list) -> list[str]:
@@ -195,8 +190,8 @@ def _strings() -> Callable[[list], list[str]]:
         for v in values:
             text = get(v)
             if text is None:
-                text = _escaped(str(v))
-                if v.__class__ is str:
+                text = encode(v)
+                if kept(v):
                     seen[v] = text
             out.append(text)
         return out

@@ -92,12 +92,9 @@ class FileStore:
         """Whether the blob is on disk and its content still hashes to its name."""
         try:
             with self.open(sha256) as fh:
-                digest = hashlib.sha256()
-                for chunk in iter(lambda: fh.read(CHUNK), b""):
-                    digest.update(chunk)
+                return hashes_to(fh, sha256, CHUNK)
         except (FileNotFoundError, IsADirectoryError, PermissionError, ValueError):
             return False
-        return digest.hexdigest() == sha256
 
     # -- writing --------------------------------------------------------------------------
     def put(self, data: bytes) -> tuple[str, int]:
@@ -193,6 +190,14 @@ class FileStore:
                     os.unlink(entry.path)
                     count, size = count + 1, size + info.st_size
         return count, size
+
+
+def hashes_to(fh: BinaryIO, sha256: str, chunk: int) -> bool:
+    """Whether the stream's content, read `chunk` bytes at a time, hashes to `sha256`."""
+    digest = hashlib.sha256()
+    for part in iter(lambda: fh.read(chunk), b""):
+        digest.update(part)
+    return digest.hexdigest() == sha256
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -305,12 +310,9 @@ class DatabaseFileStore(FileStore):
     def matches(self, sha256: str) -> bool:
         try:
             with self.open(sha256) as fh:
-                digest = hashlib.sha256()
-                for chunk in iter(lambda: fh.read(DB_CHUNK), b""):
-                    digest.update(chunk)
+                return hashes_to(fh, sha256, DB_CHUNK)
         except (FileNotFoundError, ValueError):
             return False
-        return digest.hexdigest() == sha256
 
 
 class BlobChanged(Exception):
