@@ -88,6 +88,59 @@ class ConfigError(MerzimError):
         super().__init__(message, key="error.config", detail=message, **params)
 
 
+class DefinitionError(ConfigError):
+    """A definition file that does not fit the format: `error.definition` names the file, the
+    table, the key and the reason; the reason is a catalogue entry (`definition.reason.*`)
+    that the refusal's parameters fill (a count picks its plural form). `message` stays the
+    English sentence the logs and tests read."""
+
+    def __init__(self, message: str, *, file: str, table: str, entry: str, reason: str,
+                 english: str = "", expected: str = "", **params: Any):
+        super().__init__(message, file=file, table=table, entry=entry, expected=expected,
+                         **params)
+        self.key = "error.definition"
+        self.params["reason"] = english
+        if reason:
+            self.labels["reason"] = reason
+
+    def render(self, translate) -> str:
+        params = dict(self.params)
+        label = self.labels.get("reason")
+        if isinstance(label, str):
+            params["reason"] = translate(label, default=None, **params) or params["reason"]
+        text = translate(self.key, default=None, **params)
+        return text if text is not None else (self.message or self.key)
+
+
+_NOTHING: Any = object()
+
+
+def place(where: str) -> tuple[str, str, str]:
+    """"FILE: TABLE… KEY" as a refusal names it, read into (file, table, key): "x.toml:
+    [process] initial_state" is table `process`, key `initial_state`; "x.toml: [drafts.pub].asks"
+    table `drafts`, key `pub.asks`; "x.toml: event[0] (sent) dest" table `event`, key as written."""
+    source, _, entry = where.partition(": ")
+    match = re.match(r"\[?([A-Za-z_]+)", entry)
+    table = match.group(1) if match else ""
+    if entry.startswith(f"[{table}]"):
+        entry = entry[len(table) + 2:].lstrip(" .")
+    elif entry.startswith(f"[{table}."):
+        entry = entry[len(table) + 2:].replace("]", "", 1)
+    return source, table, entry or table
+
+
+def refused(where: str, english: str, key: str, value: Any = _NOTHING, expected: str = "",
+            **params: Any) -> DefinitionError:
+    """A definition refused at `where` ("FILE: TABLE… KEY", `place`) for the reason `key`
+    (`definition.reason.*`, its {placeholders} filled by `params`; `english`: the reason in
+    English, the message being "WHERE: ENGLISH"), `value` the value refused (or `expected`,
+    what is allowed), shown after the reason."""
+    source, table, entry = place(where)
+    return DefinitionError(f"{where}: {english}", file=source, table=table, entry=entry,
+                           reason=key, expected=expected if value is _NOTHING else f" {value!r}",
+                           **params)
+
+
 class UsageError(MerzimError):
     """Malformed input: a bad date, a non-number, a wrong type."""
 

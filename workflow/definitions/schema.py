@@ -46,7 +46,7 @@ from workflow.core.definition import (
     Stage,
     Timer,
 )
-from workflow.core.errors import ConfigError
+from workflow.core.errors import refused
 from workflow.core.kinds import ORG_KINDS
 from workflow.core.limits import INTEGER_CEILING, INTEGER_FLOOR, INTEGER_MAX, INTEGER_MIN
 from workflow.core.register_spec import Keys as DefinitionKeys
@@ -59,6 +59,7 @@ from workflow.core.tables import (
     SomeKeys,
     Table,
     Whole,
+    invalid,
     listing,
     read,
     unknown,
@@ -95,22 +96,27 @@ def read_links(tables: tuple[LinkTable, ...], keys: DefinitionKeys, source: str
     for i, t in enumerate(tables, 1):
         where = f"{source}: link {i}"
         if t.on not in keys.events:
-            raise ConfigError(f"{where}: on must name an event of this process (not {t.on!r})")
+            raise refused(f"{where} on", f"must name an event of this process (not {t.on!r})",
+                          key="definition.reason.unknown_event", value=t.on)
         both = sorted(set(t.values) & set(t.carry))
         if both:
-            raise ConfigError(f"{where}: {', '.join(both)} both set and carried")
+            raise refused(f"{where} values", f"{', '.join(both)} both set and carried",
+                          key="definition.reason.set_and_carried", keys=", ".join(both))
         for target, names in t.carry.items():
             for mine in names:
                 if mine not in known:
-                    raise ConfigError(f"{where}: carry.{target} names {mine!r}, not a date, "
-                                      f"field or evidence of this process (nor {OUTCOME_DAY!r})")
+                    raise refused(f"{where} carry.{target}", f"names {mine!r}, not a date, "
+                                  f"field or evidence of this process (nor {OUTCOME_DAY!r})",
+                                  key="definition.reason.carry_unknown", value=mine)
         evidence = dict(t.record.evidence) if t.record else {}
         for target, mine in evidence.items():
             if mine not in keys.values:
-                raise ConfigError(f"{where}: record.evidence.{target} names {mine!r}, not an "
-                                  f"evidence key of this process")
+                raise refused(f"{where} record.evidence.{target}", f"names {mine!r}, not an "
+                              f"evidence key of this process", key="definition.reason.unknown_evidence",
+                              value=mine)
         if any(o.on == t.on and o.opens == t.opens for o in out):
-            raise ConfigError(f"{where}: {t.on} already opens {t.opens}")
+            raise refused(f"{where} on", f"{t.on} already opens {t.opens}",
+                          key="definition.reason.opened_twice", process=t.opens, value=t.on)
         out.append(LinkSpec(t.on, t.opens, dict(t.values), dict(t.carry), t.files, t.source,
                             t.ask, t.record.event if t.record else None, evidence))
     return tuple(out)
@@ -133,6 +139,7 @@ Anchor = Annotated[str, StringConstraints(pattern=r"^[^.]+(\.planned)?$")]
 EvidenceAny = Annotated[tuple[Annotated[tuple[Key, ...], Field(min_length=1)], ...],
                         Field(min_length=1)]
 Bound = Annotated[StrictInt, Field(ge=INTEGER_FLOOR, le=INTEGER_CEILING)]
+INCLUSIVE = "inclusive applies to working days with an offset >= 1"
 
 
 def _rule(condition: dict[str, Any], then: dict[str, Any]) -> ConfigDict:
@@ -155,16 +162,18 @@ class _Typed(Table):
     def _typed(self) -> _Typed:
         kind = self.type
         if kind in ("choice", "links") and not self.choices:
-            raise ValueError(f"a {kind} field needs choices")
+            raise invalid("choices_needed", "a {kind} field needs choices", kind=kind)
         if kind not in ("choice", "links") and self.choices:
-            raise ValueError("choices are for type = \"choice\" or \"links\"")
+            raise invalid("choices_not_here", "choices are for type = \"choice\" or \"links\"")
         unknown = [k for k in self.choice_names if k not in self.choices]
         if unknown:
-            raise ValueError(f"choice_names names {', '.join(unknown)}, not a choice")
+            raise invalid("choice_names_unknown", "choice_names names {keys}, not a choice",
+                          keys=", ".join(unknown))
         if kind != "integer" and {"min", "max"} & self.model_fields_set:
-            raise ValueError("min and max are for type = \"integer\"")
+            raise invalid("bounds_not_here", "min and max are for type = \"integer\"")
         if self.min > self.max:
-            raise ValueError(f"min {self.min} is above max {self.max}")
+            raise invalid("min_above_max", "min {min} is above max {max}", min=self.min,
+                          max=self.max)
         return self
 
 
@@ -220,7 +229,7 @@ class DueTable(Table):
     @model_validator(mode="after")
     def _inclusive(self) -> DueTable:
         if self.inclusive and (self.unit != "working_days" or self.offset in (0, "")):
-            raise ValueError("inclusive applies to working days with an offset >= 1")
+            raise invalid("inclusive", INCLUSIVE)
         return self
 
 
@@ -245,7 +254,7 @@ class DateTable(Table):
     @model_validator(mode="after")
     def _year_of(self) -> DateTable:
         if self.month_day and not self.year_of:
-            raise ValueError("month_day needs year_of naming another date")
+            raise invalid("month_day_year_of", "month_day needs year_of naming another date")
         return self
 
 
@@ -276,7 +285,8 @@ class StageTable(Table):
     @model_validator(mode="after")
     def _basis(self) -> StageTable:
         if self.due_basis and self.due is None:
-            raise ValueError("due_basis names who sets a due date; the stage has none")
+            raise invalid("due_basis_no_due",
+                          "due_basis names who sets a due date; the stage has none")
         return self
 
 
@@ -402,7 +412,8 @@ def _number(value: Any, where: str, defaults: Mapping[str, Any], minimum: int = 
             raise unknown(where, "interpretation", value, f"{where}: names unknown interpretation {value!r}")
         value = defaults[value]
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ConfigError(f"{where}: must be a whole number >= {minimum}")
+        raise refused(where, f"must be a whole number >= {minimum}",
+                      key="definition.reason.greater_than_equal", expected=f" {minimum}")
     return value
 
 
@@ -412,7 +423,8 @@ def _month_day(value: Any, where: str, defaults: Mapping[str, Any]) -> str:
         month, day = (int(x) for x in str(text).split("-"))
         date(2000, month, day)
     except ValueError as exc:
-        raise ConfigError(f"{where}: {text!r} is not a month and day (MM-DD)") from exc
+        raise refused(where, f"{text!r} is not a month and day (MM-DD)",
+                      key="definition.reason.month_day", value=text) from exc
     return f"{month:02d}-{day:02d}"
 
 
@@ -425,14 +437,16 @@ def _due(due: DueTable, where: str, dates: Mapping[str, Any], defaults: Mapping[
                           f"{where}: unknown date {name!r} (known: {', '.join(dates)})")
     roll = due.roll or defaults.get("roll", "following")
     if roll not in ROLLS:
-        raise ConfigError(f"{where}: roll must be one of {', '.join(ROLLS)}")
+        raise refused(f"{where}.roll", f"must be one of {', '.join(ROLLS)}",
+                      key="definition.reason.literal_error", expected=f" {', '.join(ROLLS)}")
     combine = defaults.get(due.combine, due.combine) if due.combine not in (
         "latest", "earliest") else due.combine
     if combine not in ("latest", "earliest"):
-        raise ConfigError(f"{where}: combine must be 'latest' or 'earliest'")
+        raise refused(f"{where}.combine", "must be latest or earliest",
+                      key="definition.reason.literal_error", expected=" latest, earliest")
     offset = _number(due.offset, f"{where}.offset", defaults)
     if due.inclusive and offset < 1:
-        raise ConfigError(f"{where}: inclusive applies to working days with an offset >= 1")
+        raise refused(f"{where}.inclusive", INCLUSIVE, key="definition.reason.inclusive")
     return DueRule(due.anchor, offset, due.unit, due.direction, combine, roll, due.inclusive)
 
 
@@ -456,7 +470,8 @@ def _stages(tables: tuple[StageTable, ...], section: str, source: str, dates, de
     for i, t in enumerate(tables):
         where = f"{source}: {section}[{i}] ({t.key})"
         if t.key in out:
-            raise ConfigError(f"{source}: {section}[{i}]: duplicate stage key {t.key!r}")
+            raise refused(f"{source}: {section}[{i}] key", f"duplicate stage key {t.key!r}",
+                          key="definition.reason.duplicate_key", value=t.key)
         out[t.key] = Stage(
             t.key, t.names.as_dict(), _due(t.due, where, dates, defaults) if t.due else None,
             _evidence_keys(t.evidence if t.evidence is not None else t.requires, where, evidence),
@@ -468,11 +483,13 @@ def _stages(tables: tuple[StageTable, ...], section: str, source: str, dates, de
 def check_kinds(kinds: tuple[str, ...], where: str) -> tuple[str, ...]:
     """Organisation kinds a recurring obligation applies to: known ones, at least one."""
     if not kinds:
-        raise ConfigError(f"{where}: applies_to names no organisation kind")
+        raise refused(f"{where}.applies_to", "names no organisation kind",
+                      key="definition.reason.too_short")
     unknown = [k for k in kinds if k not in ORG_KINDS]
     if unknown:
-        raise ConfigError(f"{where}: unknown organisation kind {', '.join(unknown)} "
-                          f"(known: {', '.join(ORG_KINDS)})")
+        raise refused(f"{where}.applies_to", f"unknown organisation kind {', '.join(unknown)} "
+                      f"(known: {', '.join(ORG_KINDS)})", key="definition.reason.literal_error",
+                      expected=f" {', '.join(ORG_KINDS)} (≠ {', '.join(unknown)})")
     return kinds
 
 
@@ -498,7 +515,8 @@ def _recurrence(t: RecurrenceTable | None, source: str, defaults: Mapping[str, A
                                                         defaults, 1),
                                day=_number(due.day, f"{where}.day", defaults, 1), roll=roll)
         if period_due.day > 31:
-            raise ConfigError(f"{where}.day: must be 1-31")
+            raise refused(f"{where}.day", "must be 1-31",
+                          key="definition.reason.less_than_equal", expected=" 31")
     else:
         period_due = PeriodDue(due.rule, roll=roll)
     return Recurrence(t.period, t.applies_to, period_due, t.enabled)
@@ -514,15 +532,17 @@ def _fields(t: DefinitionTables, source: str) -> dict[str, FieldSpec]:
     for i, f in enumerate(t.field):
         where = f"{source}: field[{i}] ({f.key})"
         if f.key in fields:
-            raise ConfigError(f"{source}: field[{i}]: missing or duplicate key")
+            raise refused(f"{source}: field[{i}] key", "duplicate key",
+                          key="definition.reason.duplicate_key", value=f.key)
         for key, values in (f.required_when or {}).items():
             spec = fields.get(key)
             if spec is None or spec.type != "choice":
-                raise ConfigError(f"{where}: required_when: {key!r} is not a choice field "
-                                  f"named before it")
+                raise refused(f"{where} required_when", f"{key!r} is not a choice field named "
+                              f"before it", key="definition.reason.required_when_field", value=key)
             if any(v not in spec.choices for v in values):
-                raise ConfigError(f"{where}: required_when.{key}: a list of its choices "
-                                  f"({', '.join(spec.choices)})")
+                raise refused(f"{where} required_when.{key}", f"a list of its choices "
+                              f"({', '.join(spec.choices)})", key="definition.reason.literal_error",
+                              expected=f" {', '.join(spec.choices)}")
         fields[f.key] = FieldSpec(f.key, f.type, f.names.as_dict(), f.required,
                                   personal=f.personal, **_typed(f),
                                   required_when=tuple((f.required_when or {}).items()))
@@ -533,7 +553,8 @@ def _evidence(t: DefinitionTables, source: str) -> dict[str, EvidenceSpec]:
     evidence = {k: EvidenceSpec(k, BUILTIN_TYPES.get(k, "text"), None) for k in BUILTIN_EVIDENCE}
     for key, e in t.evidence.items():
         if key in BUILTIN_EVIDENCE:
-            raise ConfigError(f"{source}: evidence.{key}: {key!r} is built in; choose another key")
+            raise refused(f"{source}: evidence.{key}", f"{key!r} is built in; choose another "
+                          f"key", key="definition.reason.built_in")
         evidence[key] = EvidenceSpec(key, e.type, e.names.as_dict(), **_typed(e))
     return evidence
 
@@ -545,7 +566,8 @@ def _dates(t: DefinitionTables, recurring: bool, source: str, defaults: Mapping[
     if recurring:
         for name in PERIOD_DATES:
             if name in tables:
-                raise ConfigError(f"{source}: dates.{name}: set by [recurrence]; do not declare it")
+                raise refused(f"{source}: dates.{name}", "set by [recurrence]; do not declare "
+                              "it", key="definition.reason.period_date")
             tables[name] = DateTable(given="required", names=Names(**PERIOD_DATE_NAMES[name]))
     dates: dict[str, NamedDate] = {}
     for name, d in tables.items():
@@ -579,7 +601,8 @@ def _event(e: EventTable, where: str, d: Definition) -> Event:
             raise unknown(where, "stage", stage_key, f"{where}: names unknown stage {stage_key!r}")
     for stage_key in e.open:
         if stage_key == ALL or d.stages[stage_key].initially != "dormant":
-            raise ConfigError(f"{where}: open names {stage_key!r}, which is not dormant")
+            raise refused(f"{where} open", f"{stage_key!r} is not dormant",
+                          key="definition.reason.not_dormant", value=stage_key)
     if e.not_before is not None and e.not_before not in d.dates:
         raise unknown(f"{where} not_before", "date", e.not_before,
                       f"{where}: not_before names unknown date {e.not_before!r}")
@@ -597,21 +620,24 @@ def _check(d: Definition, t: DefinitionTables, source: str) -> None:
     for ev in d.events.values():
         for other in ev.prerequisites:
             if other not in d.events or other == ev.key:
-                raise ConfigError(f"{source}: event {ev.key}: prerequisite {other!r} is not "
-                                  f"another event")
+                raise refused(f"{source}: event ({ev.key}) prerequisites", f"{other!r} is not "
+                              f"another event", key="definition.reason.not_another_event",
+                              value=other)
     for st in d.stages.values():
         for other in st.prerequisites:
             if other not in d.events:
-                raise ConfigError(f"{source}: stage {st.key}: prerequisite {other!r} is not "
-                                  f"an event")
+                raise refused(f"{source}: stage ({st.key}) prerequisites", f"{other!r} is not "
+                              f"an event", key="definition.reason.unknown_event", value=other)
     for nd in d.dates.values():
         if nd.projected_from and nd.projected_from not in d.stages:
-            raise ConfigError(f"{source}: dates.{nd.key}: projected_from names unknown stage "
-                              f"{nd.projected_from!r}")
+            raise unknown(f"{source}: dates.{nd.key}.projected_from", "stage", nd.projected_from,
+                          f"{source}: dates.{nd.key}: projected_from names unknown stage "
+                          f"{nd.projected_from!r}")
         if not (nd.given != "none" or nd.default or nd.projected_from or nd.month_day
                 or any(nd.key in e.sets for e in d.events.values())):
-            raise ConfigError(f"{source}: dates.{nd.key}: never has a value (give it at "
-                              f"opening, set it by an event, default it or project it)")
+            raise refused(f"{source}: dates.{nd.key}", "never has a value (give it at opening, "
+                          "set it by an event, default it or project it)",
+                          key="definition.reason.no_value")
     for i, timer in enumerate(d.timers):
         if timer.on not in d.dates:
             raise unknown(f"{source}: timer[{i}] on", "date", timer.on,
@@ -622,7 +648,8 @@ def _check(d: Definition, t: DefinitionTables, source: str) -> None:
                           f"{source}: timer[{i}]: unknown state {missing[0]!r}")
     for key in t.shown:  # settings a case shows (P-5)
         if key not in d.interpretations:
-            raise ConfigError(f"{source}: [shown.{key}]: not an interpretation of this process")
+            raise unknown(f"{source}: [shown.{key}]", "interpretation", key,
+                          f"{source}: [shown.{key}]: not an interpretation of this process")
     _check_cycles(d.stages, d.dates, source)
 
 
@@ -659,7 +686,8 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
     for i, e in enumerate(t.event):
         where = f"{source}: event[{i}] ({e.key})"
         if e.key in d.events:
-            raise ConfigError(f"{where}: duplicate event key")
+            raise refused(f"{where} key", "duplicate event key",
+                          key="definition.reason.duplicate_key", value=e.key)
         d.events[e.key] = _event(e, where, d)
     _check(d, t, source)
     return replace(d, links=read_links(t.link, DefinitionKeys.of(d), source))
@@ -683,7 +711,10 @@ def _check_cycles(stages: dict[str, Stage], dates: dict[str, NamedDate], source:
     def visit(node: str, path: list[str]) -> None:
         if node in path:
             cycle = " -> ".join(n.split(":")[1] for n in [*path[path.index(node):], node])
-            raise ConfigError(f"{source}: due rules form a cycle ({cycle})")
+            kind, _, key = node.partition(":")
+            raise refused(f"{source}: stage ({key}) due" if kind == "stage" else
+                          f"{source}: dates.{key}", f"due rules form a cycle ({cycle})",
+                          key="definition.reason.cycle", cycle=cycle)
         if node in done:
             return
         for dep in deps(node):
