@@ -240,7 +240,7 @@ ACROSS_TABLES = {
     "offset-unknown-interpretation": (COI, _set("stage", 0, "due", "offset", value="gap"),
                                       "unknown interpretation"),
     "completes-unknown-stage": (COI, _set("event", 0, "completes", value="nothing"),
-                                "completes unknown stage"),
+                                "completes: unknown stage"),
 }
 
 

@@ -73,40 +73,38 @@ def check_target(spec: LinkSpec, definition: Definition, target: Definition,
     for key in {**spec.values, **spec.carry}:
         if key not in target.fields and key not in given:
             raise refused(f"{where} {key}", f"{target.key} has no field or given date {key!r}",
-                          key="definition.reason.link_no_field", process=target.key)
+                          "link_no_field", process=target.key)
     for key, value in spec.values.items():
         spec_field = target.fields.get(key)
         if spec_field is None:
-            raise refused(f"{where} values.{key}", "a date is carried, not set",
-                          key="definition.reason.link_date_set")
+            raise refused(f"{where} values.{key}", "a date is carried, not set", "link_date_set")
         if spec_field.choices and value not in spec_field.choices:
             choices = ", ".join(spec_field.choices)
             raise refused(f"{where} values.{key}", f"{value!r} is not one of {choices}",
-                          key="definition.reason.literal_error", expected=f" {choices} (≠ {value!r})")
+                          "literal_error", expected=f" {choices} (≠ {value!r})")
     for key, names in spec.carry.items():
         for mine in names:
             if key in given and mine != OUTCOME_DAY and mine not in definition.dates \
                     and not (mine in definition.evidence
                              and definition.evidence[mine].type == "date"):
                 raise refused(f"{where} carry.{key}", f"{mine!r} is not a date of "
-                              f"{definition.key}", key="definition.reason.unknown_date", value=mine)
+                              f"{definition.key}", "unknown_date", value=mine)
     _check_record(spec, target, where)
     for key in spec.ask:
         if key not in target.fields or key in spec.values or key in spec.carry:
             raise refused(f"{where} ask", f"{key!r} is not a field of {target.key} the link "
-                          f"leaves open", key="definition.reason.link_ask", value=key,
+                          f"leaves open", "link_ask", value=key,
                           process=target.key)
     missing = [k for k, f in target.fields.items() if f.required_for(spec.values)
                and k not in spec.values and k not in spec.carry and k not in spec.ask]
     missing += [k for k, d in target.dates.items() if d.given == "required"
                 and k not in spec.carry]
     if missing:
-        raise refused(f"{where} opens", f"{target.key} needs {', '.join(missing)}",
-                      key="definition.reason.link_needs", process=target.key,
-                      keys=", ".join(missing), n=len(missing))
+        raise refused(f"{where} opens", f"{target.key} needs {', '.join(missing)}", "link_needs",
+                      process=target.key, keys=", ".join(missing), n=len(missing))
     if target.parties.person == "required" and definition.parties.person == "none":
         raise refused(f"{where} opens", f"{target.key} needs a person, {definition.key} has "
-                      f"none", key="definition.reason.link_person", process=target.key)
+                      f"none", "link_person", process=target.key)
 
 
 def _check_record(spec: LinkSpec, target: Definition, where: str) -> None:
@@ -115,10 +113,8 @@ def _check_record(spec: LinkSpec, target: Definition, where: str) -> None:
         return
     if spec.record not in target.events:
         raise refused(f"{where} record.event", f"{target.key} has no event {spec.record!r}",
-                      key="definition.reason.link_no_event", value=spec.record,
-                      process=target.key)
+                      "link_no_event", value=spec.record, process=target.key)
     for key in spec.record_evidence:
         if key not in target.evidence:  # (the built-in evidence is every definition's)
             raise refused(f"{where} record.evidence", f"{target.key} has no evidence {key!r}",
-                          key="definition.reason.link_no_evidence", value=key,
-                          process=target.key)
+                          "link_no_evidence", value=key, process=target.key)

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from workflow.core.errors import refused
+from workflow.core.errors import unknown
 
 if TYPE_CHECKING:
     from workflow.core.definition import Definition
@@ -94,16 +94,9 @@ class FormSpec:
     columns: tuple[str, ...] | None = None
 
 
-# What a table may name (one_of), and the catalogue's reason refusing a key that is none.
-UNKNOWN = {"state": "definition.reason.unknown_state", "stage": "definition.reason.unknown_stage",
-           "event": "definition.reason.unknown_event",
-           "named date": "definition.reason.unknown_date",
-           "key": "definition.reason.unknown_key"}
-
-
 def one_of(value: str | None, known: frozenset[str], what: str, where: str) -> str | None:
-    """A key a table names, refused unless the definition has it (`what`: one of UNKNOWN)."""
+    """A key a table names (a `what`: state, stage, event, date or key), refused unless the
+    definition has it."""
     if value is not None and value not in known:
-        raise refused(where, f"{value!r} is not a {what} of this definition", key=UNKNOWN[what],
-                      value=value)
+        raise unknown(where, what, value)
     return value

@@ -25,7 +25,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from workflow.core.errors import ConfigError, DefinitionError, place
+from workflow.core.errors import ConfigError, DefinitionError
 
 T = TypeVar("T")
 
@@ -172,14 +172,6 @@ def refusal(exc: ValidationError, doc: Any, source: str, table: str = "") -> Con
     return DefinitionError(f"{source}: {head}{' ' + where if where else ''}: {text}",
                            file=source, table=name, entry=entry, reason=label,
                            english=reason, expected=expected, **params)
-
-
-def unknown(where: str, what: str, value: Any, english: str) -> ConfigError:
-    """A table naming a `what` (state, stage, date, event, evidence, interpretation) the
-    definition does not have: `where` is "FILE: TABLE… KEY" as the refusal names it."""
-    source, table, entry = place(where)
-    return DefinitionError(english, file=source, table=table, entry=entry,
-                           reason=f"{RULE}unknown_{what}", expected=f" {value!r}")
 
 
 def read(model: type[T], raw: Any, source: str, table: str = "",

@@ -239,11 +239,11 @@ def _switch(rec: Recurrence, cfg: dict[str, Any], at: str) -> Recurrence:
     enabled = cfg.get("enabled", rec.enabled)
     if not isinstance(enabled, bool):
         raise _configured(refused(f"{at}.enabled", "must be true or false",
-                                  key="definition.reason.bool_type"))
+                                  "bool_type"))
     applies_to = cfg.get("applies_to", list(rec.applies_to))
     if not isinstance(applies_to, list) or not all(isinstance(x, str) for x in applies_to):
         raise _configured(refused(f"{at}.applies_to", "must be a list",
-                                  key="definition.reason.list_type"))
+                                  "list_type"))
     try:
         kinds = check_kinds(tuple(applies_to), at)
     except ConfigError as exc:
@@ -317,7 +317,7 @@ def load_registry(dirs: tuple[Path, ...] = (), interpretations: dict[str, Any] |
         if item.definition.key != key:  # the index read another key than the TOML says
             raise refused(f"{path.name}: [process] key", f"{item.definition.key!r} is not the "
                           f"{key!r} it seems to name",
-                          key="definition.reason.key_unclear", value=item.definition.key,
+                          "key_unclear", value=item.definition.key,
                           seen=key)
         return item
 
@@ -354,7 +354,7 @@ def load_registry(dirs: tuple[Path, ...] = (), interpretations: dict[str, Any] |
         if key not in loaded or loaded[key].definition.recurrence is None:
             raise _configured(refused(f"config.toml: [obligations.{key}]",
                                       f"no recurring process {key!r}",
-                                      key="definition.reason.no_recurring", value=key))
+                                      "no_recurring", value=key))
     registry = Registry(loaded, per_process)
     if not lazy:
         registry.check()
@@ -372,7 +372,7 @@ def _check_links(loaded: Mapping[str, Loaded]) -> None:
             where = f"{item.path.name}: link {i}"
             if link.opens not in loaded:
                 raise refused(f"{where} opens", f"no process {link.opens!r}",
-                              key="definition.reason.unknown_process", value=link.opens)
+                              "unknown_process", value=link.opens)
             check_target(link, item.definition, loaded[link.opens].definition, where)
         for event in item.definition.events.values():
             if event.opens_case is None:
@@ -381,12 +381,12 @@ def _check_links(loaded: Mapping[str, Loaded]) -> None:
             at = f"{item.path.name}: event ({event.key}) opens_case"
             if process not in loaded:
                 raise refused(f"{at}.process", f"no process {process!r}",
-                              key="definition.reason.unknown_process", value=process)
+                              "unknown_process", value=process)
             other = loaded[process].definition
             spec = other.dates.get(name)
             if spec is None or spec.given == "none":
                 raise refused(f"{at}.date", f"{process} is not opened with a date {name!r}",
-                              key="definition.reason.not_opened_with",
+                              "not_opened_with",
                               value=name, process=process)
             missing = [d.key for d in other.dates.values()
                        if d.given == "required" and d.key != name]
@@ -394,7 +394,7 @@ def _check_links(loaded: Mapping[str, Loaded]) -> None:
                     or any(f.required for f in other.fields.values())):
                 raise refused(f"{at}.process", f"{process} needs more than the date {name!r} "
                               f"to be opened",
-                              key="definition.reason.needs_more", value=name, process=process)
+                              "needs_more", value=name, process=process)
 
 
 def load_definition(name: str = DEFAULT_PROCESS, overrides: dict[str, Any] | None = None,

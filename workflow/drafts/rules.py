@@ -56,25 +56,25 @@ class Drafts(RootModel[dict[Key, DraftTable]]):
             where = f"{source}: [drafts.{stage}]"
             if stage not in stages:
                 raise refused(where, f"unknown stage {stage!r}",
-                              key="definition.reason.unknown_stage", value=stage)
+                              "unknown_stage", value=stage)
             event = t.event or next((e.key for e in events.values() if e.completes == stage),
                                     None)
             if event not in events:
                 raise refused(f"{where}.event", f"event {event!r} is not an event of "
-                              f"this process", key="definition.reason.unknown_event",
+                              f"this process", "unknown_event",
                               value=event)
             if t.stored_as not in evidence or evidence[t.stored_as].type != "draft":
                 raise refused(f"{where}.stored_as", f"stored_as must name an evidence "
                               f"field of type \"draft\" (not {t.stored_as!r})",
-                              key="definition.reason.draft_stored_as", value=t.stored_as)
+                              "draft_stored_as", value=t.stored_as)
             for key in t.asks:
                 if key not in evidence:
                     raise refused(f"{where}.asks", f"unknown evidence {key!r} "
                                   f"(known: {', '.join(evidence)})",
-                                  key="definition.reason.unknown_evidence", value=key)
+                                  "unknown_evidence", value=key)
             if any(evidence[k].type == "draft" for k in t.asks):
                 raise refused(f"{where}.asks", "asks names a draft field",
-                              key="definition.reason.draft_asks")
+                              "draft_asks")
             out[stage] = Draft(stage, t.template or stage, event, t.stored_as, t.asks)
         return out
 

@@ -40,27 +40,27 @@ class Public(Table):
         where = f"{info.context['source']}: [public]"  # type: ignore[index]
         if definition.parties.person != "none":
             raise refused(where, "a process about a person is never shown on a "
-                          "public page", key="definition.reason.public_person")
+                          "public page", "public_person")
         if self.announced_by not in definition.events:
             raise refused(f"{where}.announced_by", f"announced_by must name an event, "
-                          f"not {self.announced_by!r}", key="definition.reason.unknown_event",
+                          f"not {self.announced_by!r}", "unknown_event",
                           value=self.announced_by)
         for name in self.period:
             if name not in definition.dates:
                 raise refused(f"{where}.period", f"period names unknown date {name!r}",
-                              key="definition.reason.unknown_date", value=name)
+                              "unknown_date", value=name)
         for key in self.events:
             if key not in definition.events:
                 raise refused(f"{where}.events", f"events names unknown event {key!r}",
-                              key="definition.reason.unknown_event", value=key)
+                              "unknown_event", value=key)
         for key in self.fields:
             if key not in definition.evidence:
                 raise refused(f"{where}.fields", f"unknown evidence {key!r} "
                               f"(known: {', '.join(definition.evidence)})",
-                              key="definition.reason.unknown_evidence", value=key)
+                              "unknown_evidence", value=key)
             if key in PRIVATE_EVIDENCE or definition.evidence[key].type == "draft":
                 raise refused(f"{where}.fields", f"fields may not show {key!r} (it may "
-                              f"name a person)", key="definition.reason.public_private",
+                              f"name a person)", "public_private",
                               value=key)
         return self
 
