@@ -240,7 +240,7 @@ ACROSS_TABLES = {
     "offset-unknown-interpretation": (COI, _set("stage", 0, "due", "offset", value="gap"),
                                       "unknown interpretation"),
     "completes-unknown-stage": (COI, _set("event", 0, "completes", value="nothing"),
-                                "completes unknown stage"),
+                                "completes: unknown stage"),
 }
 
 
@@ -713,3 +713,121 @@ def test_a_limit_is_written_once_a_tenth_row_of_a_form_is_taken_by_both():
     assert errors(doc) != []
     with pytest.raises(ConfigError, match=r"\[form\] row: must be a whole number >= 1"):
         parse_definition(doc, path.name)
+
+
+# -- every refusal in Kazakh and Russian: file, table, key and a reason of the catalogue ----------
+
+
+def _copy_entry(table: str, **changes: Any) -> Callable[[dict], None]:
+    """A second entry of an array of tables: the first one again, changed."""
+    return lambda doc: doc[table].append({**doc[table][0], **changes})
+
+
+def _first_key(table: str, key: str, value: Callable[[dict], Any]) -> Callable[[dict], None]:
+    """The first entry's `key` set to what `value` makes of the document."""
+    return lambda doc: doc[table][0].__setitem__(key, value(doc))
+
+
+FIRST_EVENT, FIRST_STAGE = (lambda doc: doc["event"][0]["key"]), (lambda doc: doc["stage"][0]["key"])
+FORM = next((p for p in sorted(REGISTERS.glob("*.toml")) if "form" in read(p)), None)
+COUNTED = next((p for p in sorted(REGISTERS.glob("*.toml")) if "counted" in read(p).get(
+    "scorecard", {})), None)
+
+# What the entries name across the tables, each refused with its own reason.
+ACROSS_ENTRIES = {
+    "duplicate-event": (COI, _copy_entry("event")),
+    "duplicate-stage": (COI, _copy_entry("stage")),
+    "duplicate-field": (COI, _set("field", value=[{"key": "n", "names": NAMES}] * 2)),
+    "open-not-dormant": (COI, _first_key("event", "open", lambda doc: [FIRST_STAGE(doc)])),
+    "event-its-own-prerequisite": (COI, _first_key("event", "prerequisites",
+                                                   lambda doc: [FIRST_EVENT(doc)])),
+    "stage-prerequisite-no-event": (COI, _set("stage", 0, "prerequisites", value=["nothing"])),
+    "date-without-value": (COI, _set("dates", "extra", value={"names": NAMES})),
+    "due-rules-cycle": (COI, lambda doc: doc["dates"].update(
+        a={"default": {"anchor": ["b"]}, "names": NAMES},
+        b={"default": {"anchor": ["a"]}, "names": NAMES})),
+    "month-day-no-date": (COI, lambda doc: doc["dates"].update(deadline={
+        "month_day": "13-40", "year_of": next(iter(doc["dates"])), "names": NAMES})),
+    "timer-unknown-date": (COI, lambda doc: doc.__setitem__("timer", [
+        {"on": "nowhen", "dest": next(iter(doc["states"]))}])),
+    "final-state-unknown": (COI, _set("process", "final_states", value=["nowhere"])),
+    "choice-names-no-choice": (COI, _set("field", value=[{
+        "key": "kind", "type": "choice", "choices": ["a"], "choice_names": {"b": NAMES},
+        "names": NAMES}])),
+    "min-above-max": (COI, _set("field", value=[{"key": "n", "type": "integer", "min": 5,
+                                                 "max": 1, "names": NAMES}])),
+    "required-when-no-choice": (COI, _set("field", value=[
+        {"key": "n", "names": NAMES}, {"key": "m", "required_when": {"n": ["x"]},
+                                       "names": NAMES}])),
+    "link-on-no-event": (COI, _set("link", value=[{"on": "nothing", "opens": "gift"}])),
+    "link-set-and-carried": (COI, lambda doc: doc.__setitem__("link", [{
+        "on": FIRST_EVENT(doc), "opens": "gift", "values": {"kind": "x"},
+        "carry": {"kind": ["notified"]}}])),
+    "link-opened-twice": (COI, lambda doc: doc.__setitem__("link", [
+        {"on": FIRST_EVENT(doc), "opens": "gift"}] * 2)),
+    "period-due-day-32": (QUARTERLY, _set("recurrence", "due", value={
+        "rule": "fixed", "month": 2, "day": 30})),
+    **of_map("public", {"public-unknown-event": (IRA, _set("public", "events", value=["nothing"]))}),
+    **of_map("drafts", {"draft-unknown-stage": (IRA, _set("drafts", "nothing", value={
+        "stored_as": "url"}))}),
+    **({"scorecard-unknown-stage": (COUNTED, _set("scorecard", "counted", value="nothing"))}
+       if COUNTED is not None and "scorecard" in feature_models() else {}),
+    **({"form-unknown-column": (FORM, _set("form", "columns", value=["nothing"]))}
+       if FORM is not None and "form" in feature_models() else {}),
+}
+ENGLISH = re.compile(r"\b(must|unknown|missing|names?|not|is|the|of|this|process|whole|number|"
+                     r"needs?|only|with|and|or|before|twice|key)\b")
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+@pytest.mark.parametrize(("path", "mutate"), [
+    *((path, mutate) for path, mutate, _ in (*REFUSED.values(), *ACROSS_TABLES.values())),
+    *ACROSS_ENTRIES.values()], ids=[*REFUSED, *ACROSS_TABLES, *ACROSS_ENTRIES])
+def test_every_refusal_names_file_table_and_key_in_kazakh_and_russian(path, mutate, lang):
+    """Each refusal reads in the reader's language: the file, the table and the key as the
+    file writes them, the reason from the catalogue and no English word around them (what is
+    quoted, a key or a value, stays as written)."""
+    from workflow.i18n import Translator
+
+    doc = read(path)
+    mutate(doc)
+    if "shown" in doc:
+        doc.setdefault("interpretations", {}).update(dict.fromkeys(doc["shown"], ""))
+    with pytest.raises(ConfigError) as err:
+        parse_definition(doc, path.name)
+    error, translate = err.value, Translator(lang)
+    text = error.render(translate)
+    params = error.params
+    assert error.key == "error.definition", error.message
+    assert params["file"] == path.name and f"[{params['table']}]" in text, text
+    assert params["entry"] and params["entry"] in text, text
+    assert translate(error.labels["reason"], default=None) is not None, error.labels
+    said = text
+    for part in (params["file"], params["entry"], params["table"], params.get("expected")):
+        said = said.replace(part, " ") if part else said
+    said = re.sub(r"'[^']*'|\S*[_.=\[\]{}\d]\S*", " ", said)  # quoted values, keys, numbers
+    assert not ENGLISH.search(said), f"{text!r}: English in {said!r}"
+    assert re.search("[а-яәіңғүұқөһ]", said, re.I), text
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+@pytest.mark.parametrize(("extra", "entry"), [
+    ('[[link]]\non = "forwarded"\nopens = "nowhere"\n', r"\[link\].* link \d+ opens"),
+    ('[[event]]\nkey = "opens"\nnames = { kk = "а", ru = "б", en = "c" }\n'
+     'opens_case = { process = "conflict_of_interest", date = "forwarded" }\n',
+     r"\[event\].* event \(opens\) opens_case\.date")])
+def test_a_file_naming_another_process_wrongly_is_refused_in_the_readers_language(
+        tmp_path, extra, entry, lang):
+    """What a file names of another loaded process is refused when the files load, naming the
+    file, the table and the key in the reader's language."""
+    from workflow.definitions import load_registry
+    from workflow.i18n import Translator
+
+    text = COI.read_text(encoding="utf-8").replace('key = "conflict_of_interest"',
+                                                   'key = "coi_copy"', 1)
+    (tmp_path / "coi_copy.toml").write_text(f"{text}\n{extra}", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_registry((tmp_path,))
+    text = err.value.render(Translator(lang))
+    assert "coi_copy.toml" in text and re.search(entry, text) and err.value.key == "error.definition"
+    assert not ENGLISH.search(re.sub(r"'[^']*'|\S*[_.=\[\]{}()\d]\S*", " ", text)), text

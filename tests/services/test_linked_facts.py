@@ -98,7 +98,7 @@ KEYS = Keys(states=frozenset({"a"}), final_states=frozenset(), events=frozenset(
 
 
 @pytest.mark.parametrize("raw, words", [
-    ([{"on": "nope", "opens": BREACH}], "on must name an event"),
+    ([{"on": "nope", "opens": BREACH}], "on: must name an event"),
     ([{"on": "done"}], "opens: is missing"),
     ([{"on": "done", "opens": BREACH, "carry": {"detected": "elsewhere"}}], "carry.detected"),
     ([{"on": "done", "opens": BREACH, "values": {"kind": "x"}, "carry": {"kind": "found"}}],

@@ -573,12 +573,12 @@ def _keys(defn):
 
 @pytest.mark.parametrize("extra, words", [
     ({"carry": {"detected": []}}, "carry.detected: must not be empty"),
-    ({"carry": {"detected": ["received", "nowhere"]}}, "carry.detected names 'nowhere'"),
+    ({"carry": {"detected": ["received", "nowhere"]}}, "carry.detected: names 'nowhere'"),
     ({"record": "gift_handed_over"}, "record: must be a table"),
     ({"record": {"event": "gift_handed_over", "when": "now"}}, "record.when: unknown key"),
     ({"record": {"evidence": {}}}, "record.event: is missing"),
     ({"record": {"event": "gift_handed_over", "evidence": {"receipt_act": "nothing"}}},
-     "record.evidence.receipt_act names 'nothing'"),
+     "record.evidence.receipt_act: names 'nothing'"),
 ])
 def test_a_broken_carry_or_record_refuses_the_file(extra, words):
     from workflow.core.errors import ConfigError

@@ -351,5 +351,5 @@ def test_definition_mistakes_in_opens_case_and_shown_are_refused_at_load(tmp_pat
         reminder.replace('key = "declaration_reminder"', 'key = "mine"')
         .replace("[shown.declaration_deadline_confirmed]", "[shown.no_such_setting]"),
         encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"\[shown.no_such_setting\]: not an interpretation"):
+    with pytest.raises(ConfigError, match=r"\[shown.no_such_setting\]: unknown interpretation"):
         load_registry((folder,))

@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 from jinja2 import DictLoader, Environment
+from markupsafe import escape
 
 from web.kit.rows import stage_options, stage_rows
 from workflow.core.names import name_in
@@ -113,7 +114,29 @@ def test_the_stage_filter_is_the_loop_it_replaces(process, stage):
         loop = env.from_string(STAGE_LOOP).render(
             stage_groups=groups, lang=lang, filters={"process": process, "stage": stage})
         made = stage_options(registry, lang, process, stage)
-        assert made == loop, lang
+        alone = [d.stages[stage].names for d in registry.all() if stage in d.stages
+                 and process is None]  # a stage key alone: offered first, chosen
+        lead = (f'<option value="{stage}" selected>{escape(name_in(alone[0], lang, stage))}'
+                '</option>' if alone else "")
+        assert made == lead + loop, lang
         assert stage_options(registry, lang, process, stage) is made  # made once
-        assert ("selected" in made) == (stage == "hand_over" and process == "gift"
+        assert ("selected" in made) == (stage == "hand_over" and process in ("gift", None)
                                         or (process, stage) == ("internal_risk_analysis", "order"))
+
+
+def test_a_stage_key_two_procedures_share_is_offered_in_each_and_alone_is_chosen():
+    """Two procedures with a stage of one key: the filter offers it under each (neither hides
+    the other), and an address naming the key alone (its rows of every procedure) shows it
+    chosen, so the form and its exports send the filter the list shows."""
+    registry = load_registry()
+    holders: dict[str, list[str]] = {}
+    for d in registry.all():
+        for key in d.stages:
+            holders.setdefault(key, []).append(d.key)
+    key, processes = next((k, p) for k, p in holders.items() if len(p) > 1)
+    made = str(stage_options(registry, "ru", None, None))
+    assert all(f'value="{p}:{key}"' in made for p in processes), (key, processes)
+    assert "selected" not in made
+    chosen = str(stage_options(registry, "ru", None, key))
+    assert re.findall(r'<option value="([^"]*)" selected>', chosen) == [key]
+    assert chosen.count(f':{key}"') == len(processes)  # each procedure's option kept

@@ -108,14 +108,20 @@ _STAGE_OPTIONS_MOST = 512
 
 def stage_options(registry: Any, lang: str, process: str | None, stage: str | None) -> Markup:
     """The <optgroup>s of the Stage filter: the chosen procedure's stages (none chosen: every
-    procedure's, grouped by procedure), each option's value "procedure:stage"; the option of
-    `process`:`stage` selected."""
+    procedure's, grouped by procedure, a stage key two share offered in each), each option's
+    value "procedure:stage"; the option of `process`:`stage` selected, or, for a stage key
+    alone (no procedure), an option of that key first, selected."""
     key = (id(registry), lang, process, stage)
     found = _STAGE_OPTIONS.get(key)
     if found is not None and found[0] is registry:
         return found[1]
     chosen = f"{process}:{stage}" if stage else None
     out = []
+    if stage and process is None:  # a stage key alone (an older address): in any procedure
+        names = next((d.stages[stage].names for d in registry.all() if stage in d.stages), None)
+        if names is not None:  # offered as chosen, so the form sends what the list shows
+            out.append(f'<option value="{escape(stage)}" selected>'
+                       f'{escape(name_in(names, lang, stage))}</option>')
     for d in [registry.get(process)] if process else registry.all():
         options = []
         for k, st in d.stages.items():

@@ -36,7 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from workflow.core.errors import ConfigError
+from workflow.core.errors import refused
 
 if TYPE_CHECKING:
     from workflow.core.definition import Definition
@@ -72,34 +72,39 @@ def check_target(spec: LinkSpec, definition: Definition, target: Definition,
     given = {k for k, d in target.dates.items() if d.given != "none"}
     for key in {**spec.values, **spec.carry}:
         if key not in target.fields and key not in given:
-            raise ConfigError(f"{where}: {target.key} has no field or given date {key!r}")
+            raise refused(f"{where} {key}", f"{target.key} has no field or given date {key!r}",
+                          "link_no_field", process=target.key)
     for key, value in spec.values.items():
         spec_field = target.fields.get(key)
         if spec_field is None:
-            raise ConfigError(f"{where}: values.{key}: a date is carried, not set")
+            raise refused(f"{where} values.{key}", "a date is carried, not set", "link_date_set")
         if spec_field.choices and value not in spec_field.choices:
-            raise ConfigError(f"{where}: values.{key}: {value!r} is not one of "
-                              f"{', '.join(spec_field.choices)}")
+            choices = ", ".join(spec_field.choices)
+            raise refused(f"{where} values.{key}", f"{value!r} is not one of {choices}",
+                          "literal_error", expected=f" {choices} (≠ {value!r})")
     for key, names in spec.carry.items():
         for mine in names:
             if key in given and mine != OUTCOME_DAY and mine not in definition.dates \
                     and not (mine in definition.evidence
                              and definition.evidence[mine].type == "date"):
-                raise ConfigError(f"{where}: carry.{key}: {mine!r} is not a date of "
-                                  f"{definition.key}")
+                raise refused(f"{where} carry.{key}", f"{mine!r} is not a date of "
+                              f"{definition.key}", "unknown_date", value=mine)
     _check_record(spec, target, where)
     for key in spec.ask:
         if key not in target.fields or key in spec.values or key in spec.carry:
-            raise ConfigError(f"{where}: ask: {key!r} is not a field of {target.key} the link "
-                              f"leaves open")
+            raise refused(f"{where} ask", f"{key!r} is not a field of {target.key} the link "
+                          f"leaves open", "link_ask", value=key,
+                          process=target.key)
     missing = [k for k, f in target.fields.items() if f.required_for(spec.values)
                and k not in spec.values and k not in spec.carry and k not in spec.ask]
     missing += [k for k, d in target.dates.items() if d.given == "required"
                 and k not in spec.carry]
     if missing:
-        raise ConfigError(f"{where}: {target.key} needs {', '.join(missing)}")
+        raise refused(f"{where} opens", f"{target.key} needs {', '.join(missing)}", "link_needs",
+                      process=target.key, keys=", ".join(missing), n=len(missing))
     if target.parties.person == "required" and definition.parties.person == "none":
-        raise ConfigError(f"{where}: {target.key} needs a person, {definition.key} has none")
+        raise refused(f"{where} opens", f"{target.key} needs a person, {definition.key} has "
+                      f"none", "link_person", process=target.key)
 
 
 def _check_record(spec: LinkSpec, target: Definition, where: str) -> None:
@@ -107,8 +112,9 @@ def _check_record(spec: LinkSpec, target: Definition, where: str) -> None:
     if spec.record is None:
         return
     if spec.record not in target.events:
-        raise ConfigError(f"{where}: record.event: {target.key} has no event {spec.record!r}")
+        raise refused(f"{where} record.event", f"{target.key} has no event {spec.record!r}",
+                      "link_no_event", value=spec.record, process=target.key)
     for key in spec.record_evidence:
         if key not in target.evidence:  # (the built-in evidence is every definition's)
-            raise ConfigError(f"{where}: record.evidence: {target.key} has no evidence "
-                              f"{key!r}")
+            raise refused(f"{where} record.evidence", f"{target.key} has no evidence {key!r}",
+                          "link_no_evidence", value=key, process=target.key)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from workflow.core.case_links import LinkSpec
-from workflow.core.errors import KeyList
 from workflow.core.kinds import NON_STATE_KINDS, ORG_KINDS  # noqa: F401  (named here too)
 from workflow.core.limits import INTEGER_MAX, INTEGER_MIN
 from workflow.core.names import PERIOD_NAMES
@@ -298,24 +297,9 @@ class Definition:
         return None
 
     def name_keys(self, error: Any) -> Any:
-        """Label the parameters of a refusal that hold keys of this definition (an event, a
-        stage, a state, a field, or a list of them) so that it reads in the reader's language
-        (MerzimError.render); returns the error."""
-        status = error.params.get("status")
-        if isinstance(status, str) and status in STAGE_STATUSES and "status" not in error.labels:
-            error.labels["status"] = f"status.{status}"
-        for param, value in error.params.items():
-            if param not in KEY_PARAMS or not isinstance(value, str) or param in error.labels:
-                continue
-            keys = [k.strip() for k in value.replace("|", ",").replace("+", ",").split(",")]
-            named = [self.key_names(k) for k in keys if k]
-            if not named or any(n is None for n in named):
-                continue
-            if len(named) == 1:
-                error.labels[param] = named[0]
-            else:  # a list: each key named, the value's separators kept ("a + b | c")
-                error.labels[param] = KeyList(value, dict(zip(keys, named, strict=True)))
-        return error
+        """Label the parameters of a refusal that hold keys of this definition so that it reads
+        in the reader's language (MerzimError.named); returns the error."""
+        return error.named(self.key_names)
 
     @property
     def span(self) -> Span | None:
@@ -338,8 +322,3 @@ class Definition:
     def recurring(self) -> bool:
         return self.recurrence is not None
 
-
-# Refusal parameters that may hold keys of a definition (Definition.name_keys).
-KEY_PARAMS = frozenset({"event", "other", "target", "state", "stage", "field", "allowed",
-                        "known", "groups"})
-STAGE_STATUSES = ("open", "overdue", "done_on_time", "done_late", "not_applicable", "not_done")

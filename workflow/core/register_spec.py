@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from workflow.core.errors import ConfigError
+from workflow.core.errors import unknown
 
 if TYPE_CHECKING:
     from workflow.core.definition import Definition
@@ -95,7 +95,8 @@ class FormSpec:
 
 
 def one_of(value: str | None, known: frozenset[str], what: str, where: str) -> str | None:
-    """A key a table names, refused unless the definition has it."""
+    """A key a table names (a `what`: state, stage, event, date or key), refused unless the
+    definition has it."""
     if value is not None and value not in known:
-        raise ConfigError(f"{where}: {value!r} is not a {what} of this definition")
+        raise unknown(where, what, value)
     return value

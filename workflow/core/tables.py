@@ -23,8 +23,9 @@ from pydantic import (
     StringConstraints,
     ValidationError,
 )
+from pydantic_core import PydanticCustomError
 
-from workflow.core.errors import ConfigError
+from workflow.core.errors import ConfigError, DefinitionError
 
 T = TypeVar("T")
 
@@ -126,6 +127,15 @@ def _expected(error: Mapping[str, Any]) -> str:
     return ""
 
 
+def invalid(reason: str, english: str, **params: Any) -> PydanticCustomError:
+    """A table's own rule broken (raised by a model's validator): refused like the rest, its
+    reason the catalogue's `definition.reason.REASON` with these {params}."""
+    return PydanticCustomError(f"{RULE}{reason}", english, params)
+
+
+RULE = "definition.reason."  # the error type of a table's own rule (invalid)
+
+
 def refusal(exc: ValidationError, doc: Any, source: str, table: str = "") -> ConfigError:
     """A table that does not fit its model, refused naming the file, the table, the key and
     the reason (in the reader's language: error.definition and definition.reason.*)."""
@@ -144,35 +154,24 @@ def refusal(exc: ValidationError, doc: Any, source: str, table: str = "") -> Con
     else:
         head, rest = f"[{name}]", path[1:]
     where = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in rest).replace(".[", "[")
-    reason, label = REASONS.get(error["type"], ("", ""))
-    expected = _expected(error) or ("" if reason else error["msg"])
-    given = error.get("input")
-    shown = f"(not {given!r})" if isinstance(given, (str, int, float)) and error[
-        "type"] not in ("missing", "value_error", "extra_forbidden") else ""
-    text = " ".join(x for x in (reason, expected, shown) if x)
-    result = ConfigError(f"{source}: {head}{' ' + where if where else ''}: {text}",
-                         file=source, table=name,
-                         entry=" ".join(x for x in (head if head != f"[{name}]" else "", where)
-                                        if x) or name,
-                         expected=f" {expected}" if expected and reason else expected)
-    result.key = "error.definition"
-    result.params["reason"] = reason
-    if label:
-        result.labels["reason"] = f"definition.reason.{label}"
-    return result
-
-
-def unknown(where: str, what: str, value: Any, english: str) -> ConfigError:
-    """A table naming a `what` (state, stage, date, event, evidence, interpretation) the
-    definition does not have: `where` is "FILE: TABLE… KEY" as the refusal names it."""
-    source, _, entry = where.partition(": ")
-    table = entry.lstrip("[").split("[")[0].split("]")[0].split(".")[0].split(" ")[0]
-    error = ConfigError(english, file=source, table=table, entry=entry.replace(f"[{table}] ", ""),
-                        expected=f" {value!r}")
-    error.key = "error.definition"
-    error.params["reason"] = f"names an unknown {what}"
-    error.labels["reason"] = f"definition.reason.unknown_{what}"
-    return error
+    entry = " ".join(x for x in (head if head != f"[{name}]" else "", where) if x) or name
+    params: dict[str, Any] = {}
+    if error["type"].startswith(RULE):  # a table's own rule (invalid): its reason and values
+        reason, label, expected, params = error["msg"], error["type"], "", dict(
+            error.get("ctx") or {})
+        text = reason
+    else:
+        reason, label = REASONS.get(error["type"], ("", ""))
+        label = f"{RULE}{label}" if label else ""
+        expected = _expected(error) or ("" if reason else error["msg"])
+        given = error.get("input")
+        shown = f"(not {given!r})" if isinstance(given, (str, int, float)) and error[
+            "type"] not in ("missing", "value_error", "extra_forbidden") else ""
+        text = " ".join(x for x in (reason, expected, shown) if x)
+        expected = f" {expected}" if expected and reason else expected
+    return DefinitionError(f"{source}: {head}{' ' + where if where else ''}: {text}",
+                           file=source, table=name, entry=entry, reason=label,
+                           english=reason, expected=expected, **params)
 
 
 def read(model: type[T], raw: Any, source: str, table: str = "",

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow.core.definition import Definition, Recurrence
-from workflow.core.errors import ConfigError, NotFound
+from workflow.core.errors import ConfigError, NotFound, refused
 from workflow.definitions.features import by_table, tables_of
 
 DEFINITIONS = Path(__file__).parent
@@ -186,14 +186,11 @@ def _parse(text: str, source: str, interpretations: dict[str, Any] | None,
 def _parse_text(text: str, source: str, interpretations: dict[str, Any] | None,
                 obligation: dict[str, Any], doc: dict[str, Any] | None = None) -> Definition:
     if doc is None:
-        try:
-            doc = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+        doc = _toml(text, source)
     definition = parse_document(doc, source, interpretations)
     if definition.recurrence is not None and obligation:
         definition = replace(definition, recurrence=_switch(
-            definition.recurrence, obligation, f"config.toml [obligations.{definition.key}]"))
+            definition.recurrence, obligation, f"config.toml: [obligations.{definition.key}]"))
     return definition
 
 
@@ -220,18 +217,44 @@ def parse_document(doc: dict[str, Any], source: str,
     return replace(definition, features=parsed) if parsed else definition
 
 
-def _switch(rec: Recurrence, cfg: dict[str, Any], where: str) -> Recurrence:
-    """Apply `[obligations.KEY] enabled / applies_to` from config.toml."""
+def _toml(text: str, source: str) -> dict[str, Any]:
+    """A definition's text read as TOML, or refused naming the file and the line."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        at = re.search(r"at line (\d+), column (\d+)", str(exc))
+        line, column = (int(at.group(1)), int(at.group(2))) if at else (
+            text.count("\n") + 1, 1)
+        error = ConfigError(f"{source}: not valid TOML: {exc}", file=source, line=line,
+                            column=column)
+        error.key = "error.definition_toml"
+        raise error from exc
+
+
+def _switch(rec: Recurrence, cfg: dict[str, Any], at: str) -> Recurrence:
+    """Apply `[obligations.KEY] enabled / applies_to` from config.toml (`at`: "config.toml:
+    [obligations.KEY]")."""
     from workflow.definitions.schema import check_kinds
 
     enabled = cfg.get("enabled", rec.enabled)
     if not isinstance(enabled, bool):
-        raise ConfigError(f"{where}: enabled must be true or false")
+        raise _configured(refused(f"{at}.enabled", "must be true or false",
+                                  "bool_type"))
     applies_to = cfg.get("applies_to", list(rec.applies_to))
     if not isinstance(applies_to, list) or not all(isinstance(x, str) for x in applies_to):
-        raise ConfigError(f"{where}: applies_to must be a list")
-    kinds = check_kinds(tuple(applies_to), where)
+        raise _configured(refused(f"{at}.applies_to", "must be a list",
+                                  "list_type"))
+    try:
+        kinds = check_kinds(tuple(applies_to), at)
+    except ConfigError as exc:
+        raise _configured(exc) from None
     return replace(rec, enabled=enabled, applies_to=kinds)
+
+
+def _configured(error: ConfigError) -> ConfigError:
+    """A refusal of a table of config.toml rather than of a definition file."""
+    error.key = "error.config_table"
+    return error
 
 
 def read_file(path: Path, interpretations: dict[str, Any] | None = None,
@@ -245,9 +268,13 @@ def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise ConfigError(f"process definition {path.name} not found") from exc
+        error = ConfigError(f"process definition {path.name} not found", file=path.name)
+        error.key = "error.definition_not_found"
+        raise error from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+        error = ConfigError(f"{path}: cannot read: {exc}", file=str(path))
+        error.key = "error.definition_unreadable"
+        raise error from exc
 
 
 # The `[process]` table of a definition's text and its `key = "..."` line: the index of a lazy
@@ -288,25 +315,27 @@ def load_registry(dirs: tuple[Path, ...] = (), interpretations: dict[str, Any] |
         item = Loaded(_parse(text, path.name, per_process.get(key), switches.get(key) or {}),
                       text, path)
         if item.definition.key != key:  # the index read another key than the TOML says
-            raise ConfigError(f"{path.name}: [process] key {item.definition.key!r} is not "
-                              f"the {key!r} it seems to name")
+            raise refused(f"{path.name}: [process] key", f"{item.definition.key!r} is not the "
+                          f"{key!r} it seems to name",
+                          "key_unclear", value=item.definition.key,
+                          seen=key)
         return item
 
     index: dict[str, tuple[Path, str]] = {}
     parsed: dict[str, Loaded] = {}
     for folder in (DEFINITIONS, PROCEDURES, REGISTERS, *dirs):
         if not folder.is_dir():
-            raise ConfigError(f"[processes] dirs: {folder} is not a directory")
+            error = ConfigError(f"[processes] dirs: {folder} is not a directory",
+                                folder=str(folder))
+            error.key = "error.process_dir"
+            raise error
         for path in sorted(folder.glob("*.toml")):
             text = _read_text(path)
             key = _indexed_key(text)
             if key is not None and not lazy and key not in index:
                 parsed[key] = parse(key, path, text)
             if key is None:  # read and parsed once: the key says which settings apply
-                try:
-                    doc = tomllib.loads(text)
-                except tomllib.TOMLDecodeError as exc:
-                    raise ConfigError(f"{path.name}: not valid TOML: {exc}") from exc
+                doc = _toml(text, path.name)
                 named = (doc.get("process") or {}).get("key") or ""
                 item = Loaded(_parse(text, path.name, per_process.get(named),
                                      switches.get(named) or {}, doc), text, path)
@@ -314,13 +343,18 @@ def load_registry(dirs: tuple[Path, ...] = (), interpretations: dict[str, Any] |
                 if key not in index:
                     parsed[key] = item
             if key in index:
-                raise ConfigError(f"{path}: process {key!r} is already defined in "
-                                  f"{index[key][0]}")
+                error = ConfigError(f"{path}: process {key!r} is already defined in "
+                                    f"{index[key][0]}", file=str(path), process=key,
+                                    other=str(index[key][0]))
+                error.key = "error.definition_twice"
+                raise error
             index[key] = (path, text)
     loaded = Definitions(index, parse, parsed)
     for key in switches:
         if key not in loaded or loaded[key].definition.recurrence is None:
-            raise ConfigError(f"config.toml [obligations.{key}]: no recurring process {key!r}")
+            raise _configured(refused(f"config.toml: [obligations.{key}]",
+                                      f"no recurring process {key!r}",
+                                      "no_recurring", value=key))
     registry = Registry(loaded, per_process)
     if not lazy:
         registry.check()
@@ -337,25 +371,30 @@ def _check_links(loaded: Mapping[str, Loaded]) -> None:
         for i, link in enumerate(item.definition.links, 1):
             where = f"{item.path.name}: link {i}"
             if link.opens not in loaded:
-                raise ConfigError(f"{where}: no process {link.opens!r}")
+                raise refused(f"{where} opens", f"no process {link.opens!r}",
+                              "unknown_process", value=link.opens)
             check_target(link, item.definition, loaded[link.opens].definition, where)
         for event in item.definition.events.values():
             if event.opens_case is None:
                 continue
             process, name = event.opens_case
-            where = f"{item.path.name}: event {event.key}: opens_case"
+            at = f"{item.path.name}: event ({event.key}) opens_case"
             if process not in loaded:
-                raise ConfigError(f"{where}: no process {process!r}")
+                raise refused(f"{at}.process", f"no process {process!r}",
+                              "unknown_process", value=process)
             other = loaded[process].definition
             spec = other.dates.get(name)
             if spec is None or spec.given == "none":
-                raise ConfigError(f"{where}: {process} is not opened with a date {name!r}")
+                raise refused(f"{at}.date", f"{process} is not opened with a date {name!r}",
+                              "not_opened_with",
+                              value=name, process=process)
             missing = [d.key for d in other.dates.values()
                        if d.given == "required" and d.key != name]
             if (missing or other.parties.person == "required" or other.parties.object == "required"
                     or any(f.required for f in other.fields.values())):
-                raise ConfigError(f"{where}: {process} needs more than the date {name!r} "
-                                  f"to be opened")
+                raise refused(f"{at}.process", f"{process} needs more than the date {name!r} "
+                              f"to be opened",
+                              "needs_more", value=name, process=process)
 
 
 def load_definition(name: str = DEFAULT_PROCESS, overrides: dict[str, Any] | None = None,

@@ -46,7 +46,7 @@ from workflow.core.definition import (
     Stage,
     Timer,
 )
-from workflow.core.errors import ConfigError
+from workflow.core.errors import refused, unknown
 from workflow.core.kinds import ORG_KINDS
 from workflow.core.limits import INTEGER_CEILING, INTEGER_FLOOR, INTEGER_MAX, INTEGER_MIN
 from workflow.core.register_spec import Keys as DefinitionKeys
@@ -59,9 +59,9 @@ from workflow.core.tables import (
     SomeKeys,
     Table,
     Whole,
+    invalid,
     listing,
     read,
-    unknown,
 )
 from workflow.definitions.features import by_table
 
@@ -95,22 +95,27 @@ def read_links(tables: tuple[LinkTable, ...], keys: DefinitionKeys, source: str
     for i, t in enumerate(tables, 1):
         where = f"{source}: link {i}"
         if t.on not in keys.events:
-            raise ConfigError(f"{where}: on must name an event of this process (not {t.on!r})")
+            raise refused(f"{where} on", f"must name an event of this process (not {t.on!r})",
+                          "unknown_event", value=t.on)
         both = sorted(set(t.values) & set(t.carry))
         if both:
-            raise ConfigError(f"{where}: {', '.join(both)} both set and carried")
+            raise refused(f"{where} values", f"{', '.join(both)} both set and carried",
+                          "set_and_carried", keys=", ".join(both))
         for target, names in t.carry.items():
             for mine in names:
                 if mine not in known:
-                    raise ConfigError(f"{where}: carry.{target} names {mine!r}, not a date, "
-                                      f"field or evidence of this process (nor {OUTCOME_DAY!r})")
+                    raise refused(f"{where} carry.{target}", f"names {mine!r}, not a date, "
+                                  f"field or evidence of this process (nor {OUTCOME_DAY!r})",
+                                  "carry_unknown", value=mine)
         evidence = dict(t.record.evidence) if t.record else {}
         for target, mine in evidence.items():
             if mine not in keys.values:
-                raise ConfigError(f"{where}: record.evidence.{target} names {mine!r}, not an "
-                                  f"evidence key of this process")
+                raise refused(f"{where} record.evidence.{target}", f"names {mine!r}, not an "
+                              f"evidence key of this process", "unknown_evidence",
+                              value=mine)
         if any(o.on == t.on and o.opens == t.opens for o in out):
-            raise ConfigError(f"{where}: {t.on} already opens {t.opens}")
+            raise refused(f"{where} on", f"{t.on} already opens {t.opens}",
+                          "opened_twice", process=t.opens, value=t.on)
         out.append(LinkSpec(t.on, t.opens, dict(t.values), dict(t.carry), t.files, t.source,
                             t.ask, t.record.event if t.record else None, evidence))
     return tuple(out)
@@ -133,6 +138,7 @@ Anchor = Annotated[str, StringConstraints(pattern=r"^[^.]+(\.planned)?$")]
 EvidenceAny = Annotated[tuple[Annotated[tuple[Key, ...], Field(min_length=1)], ...],
                         Field(min_length=1)]
 Bound = Annotated[StrictInt, Field(ge=INTEGER_FLOOR, le=INTEGER_CEILING)]
+INCLUSIVE = "inclusive applies to working days with an offset >= 1"
 
 
 def _rule(condition: dict[str, Any], then: dict[str, Any]) -> ConfigDict:
@@ -155,16 +161,18 @@ class _Typed(Table):
     def _typed(self) -> _Typed:
         kind = self.type
         if kind in ("choice", "links") and not self.choices:
-            raise ValueError(f"a {kind} field needs choices")
+            raise invalid("choices_needed", "a {kind} field needs choices", kind=kind)
         if kind not in ("choice", "links") and self.choices:
-            raise ValueError("choices are for type = \"choice\" or \"links\"")
+            raise invalid("choices_not_here", "choices are for type = \"choice\" or \"links\"")
         unknown = [k for k in self.choice_names if k not in self.choices]
         if unknown:
-            raise ValueError(f"choice_names names {', '.join(unknown)}, not a choice")
+            raise invalid("choice_names_unknown", "choice_names names {keys}, not a choice",
+                          keys=", ".join(unknown))
         if kind != "integer" and {"min", "max"} & self.model_fields_set:
-            raise ValueError("min and max are for type = \"integer\"")
+            raise invalid("bounds_not_here", "min and max are for type = \"integer\"")
         if self.min > self.max:
-            raise ValueError(f"min {self.min} is above max {self.max}")
+            raise invalid("min_above_max", "min {min} is above max {max}", min=self.min,
+                          max=self.max)
         return self
 
 
@@ -220,7 +228,7 @@ class DueTable(Table):
     @model_validator(mode="after")
     def _inclusive(self) -> DueTable:
         if self.inclusive and (self.unit != "working_days" or self.offset in (0, "")):
-            raise ValueError("inclusive applies to working days with an offset >= 1")
+            raise invalid("inclusive", INCLUSIVE)
         return self
 
 
@@ -245,7 +253,7 @@ class DateTable(Table):
     @model_validator(mode="after")
     def _year_of(self) -> DateTable:
         if self.month_day and not self.year_of:
-            raise ValueError("month_day needs year_of naming another date")
+            raise invalid("month_day_year_of", "month_day needs year_of naming another date")
         return self
 
 
@@ -276,7 +284,8 @@ class StageTable(Table):
     @model_validator(mode="after")
     def _basis(self) -> StageTable:
         if self.due_basis and self.due is None:
-            raise ValueError("due_basis names who sets a due date; the stage has none")
+            raise invalid("due_basis_no_due",
+                          "due_basis names who sets a due date; the stage has none")
         return self
 
 
@@ -399,10 +408,11 @@ class DefinitionTables(Table):
 def _number(value: Any, where: str, defaults: Mapping[str, Any], minimum: int = 0) -> int:
     if isinstance(value, str):  # a named interpretation, e.g. "announcement_working_days_before"
         if value not in defaults:
-            raise unknown(where, "interpretation", value, f"{where}: names unknown interpretation {value!r}")
+            raise unknown(where, "interpretation", value)
         value = defaults[value]
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ConfigError(f"{where}: must be a whole number >= {minimum}")
+        raise refused(where, f"must be a whole number >= {minimum}",
+                      "greater_than_equal", expected=f" {minimum}")
     return value
 
 
@@ -412,7 +422,8 @@ def _month_day(value: Any, where: str, defaults: Mapping[str, Any]) -> str:
         month, day = (int(x) for x in str(text).split("-"))
         date(2000, month, day)
     except ValueError as exc:
-        raise ConfigError(f"{where}: {text!r} is not a month and day (MM-DD)") from exc
+        raise refused(where, f"{text!r} is not a month and day (MM-DD)",
+                      "month_day", value=text) from exc
     return f"{month:02d}-{day:02d}"
 
 
@@ -421,18 +432,19 @@ def _due(due: DueTable, where: str, dates: Mapping[str, Any], defaults: Mapping[
     where = f"{where}.due"
     for name in due.anchor:
         if name.partition(".")[0] not in dates:
-            raise unknown(f"{where}.anchor", "date", name,
-                          f"{where}: unknown date {name!r} (known: {', '.join(dates)})")
+            raise unknown(f"{where}.anchor", "date", name)
     roll = due.roll or defaults.get("roll", "following")
     if roll not in ROLLS:
-        raise ConfigError(f"{where}: roll must be one of {', '.join(ROLLS)}")
+        raise refused(f"{where}.roll", f"must be one of {', '.join(ROLLS)}",
+                      "literal_error", expected=f" {', '.join(ROLLS)}")
     combine = defaults.get(due.combine, due.combine) if due.combine not in (
         "latest", "earliest") else due.combine
     if combine not in ("latest", "earliest"):
-        raise ConfigError(f"{where}: combine must be 'latest' or 'earliest'")
+        raise refused(f"{where}.combine", "must be latest or earliest",
+                      "literal_error", expected=" latest, earliest")
     offset = _number(due.offset, f"{where}.offset", defaults)
     if due.inclusive and offset < 1:
-        raise ConfigError(f"{where}: inclusive applies to working days with an offset >= 1")
+        raise refused(f"{where}.inclusive", INCLUSIVE, "inclusive")
     return DueRule(due.anchor, offset, due.unit, due.direction, combine, roll, due.inclusive)
 
 
@@ -440,8 +452,7 @@ def _evidence_keys(items: tuple[str, ...] | None, where: str,
                    evidence: Mapping[str, EvidenceSpec]) -> tuple[str, ...]:
     for item in items or ():
         if item not in evidence:
-            raise unknown(where, "evidence", item,
-                          f"{where}: unknown evidence {item!r} (known: {', '.join(evidence)})")
+            raise unknown(where, "evidence", item)
     return items or ()
 
 
@@ -456,7 +467,8 @@ def _stages(tables: tuple[StageTable, ...], section: str, source: str, dates, de
     for i, t in enumerate(tables):
         where = f"{source}: {section}[{i}] ({t.key})"
         if t.key in out:
-            raise ConfigError(f"{source}: {section}[{i}]: duplicate stage key {t.key!r}")
+            raise refused(f"{source}: {section}[{i}] key", f"duplicate stage key {t.key!r}",
+                          "duplicate_key", value=t.key)
         out[t.key] = Stage(
             t.key, t.names.as_dict(), _due(t.due, where, dates, defaults) if t.due else None,
             _evidence_keys(t.evidence if t.evidence is not None else t.requires, where, evidence),
@@ -468,11 +480,12 @@ def _stages(tables: tuple[StageTable, ...], section: str, source: str, dates, de
 def check_kinds(kinds: tuple[str, ...], where: str) -> tuple[str, ...]:
     """Organisation kinds a recurring obligation applies to: known ones, at least one."""
     if not kinds:
-        raise ConfigError(f"{where}: applies_to names no organisation kind")
+        raise refused(f"{where}.applies_to", "names no organisation kind", "too_short")
     unknown = [k for k in kinds if k not in ORG_KINDS]
     if unknown:
-        raise ConfigError(f"{where}: unknown organisation kind {', '.join(unknown)} "
-                          f"(known: {', '.join(ORG_KINDS)})")
+        raise refused(f"{where}.applies_to", f"unknown organisation kind {', '.join(unknown)} "
+                      f"(known: {', '.join(ORG_KINDS)})", "literal_error",
+                      expected=f" {', '.join(ORG_KINDS)} (≠ {', '.join(unknown)})")
     return kinds
 
 
@@ -498,7 +511,7 @@ def _recurrence(t: RecurrenceTable | None, source: str, defaults: Mapping[str, A
                                                         defaults, 1),
                                day=_number(due.day, f"{where}.day", defaults, 1), roll=roll)
         if period_due.day > 31:
-            raise ConfigError(f"{where}.day: must be 1-31")
+            raise refused(f"{where}.day", "must be 1-31", "less_than_equal", expected=" 31")
     else:
         period_due = PeriodDue(due.rule, roll=roll)
     return Recurrence(t.period, t.applies_to, period_due, t.enabled)
@@ -514,15 +527,17 @@ def _fields(t: DefinitionTables, source: str) -> dict[str, FieldSpec]:
     for i, f in enumerate(t.field):
         where = f"{source}: field[{i}] ({f.key})"
         if f.key in fields:
-            raise ConfigError(f"{source}: field[{i}]: missing or duplicate key")
+            raise refused(f"{source}: field[{i}] key", "duplicate key",
+                          "duplicate_key", value=f.key)
         for key, values in (f.required_when or {}).items():
             spec = fields.get(key)
             if spec is None or spec.type != "choice":
-                raise ConfigError(f"{where}: required_when: {key!r} is not a choice field "
-                                  f"named before it")
+                raise refused(f"{where} required_when", f"{key!r} is not a choice field named "
+                              f"before it", "required_when_field", value=key)
             if any(v not in spec.choices for v in values):
-                raise ConfigError(f"{where}: required_when.{key}: a list of its choices "
-                                  f"({', '.join(spec.choices)})")
+                raise refused(f"{where} required_when.{key}", f"a list of its choices "
+                              f"({', '.join(spec.choices)})", "literal_error",
+                              expected=f" {', '.join(spec.choices)}")
         fields[f.key] = FieldSpec(f.key, f.type, f.names.as_dict(), f.required,
                                   personal=f.personal, **_typed(f),
                                   required_when=tuple((f.required_when or {}).items()))
@@ -533,7 +548,8 @@ def _evidence(t: DefinitionTables, source: str) -> dict[str, EvidenceSpec]:
     evidence = {k: EvidenceSpec(k, BUILTIN_TYPES.get(k, "text"), None) for k in BUILTIN_EVIDENCE}
     for key, e in t.evidence.items():
         if key in BUILTIN_EVIDENCE:
-            raise ConfigError(f"{source}: evidence.{key}: {key!r} is built in; choose another key")
+            raise refused(f"{source}: evidence.{key}", f"{key!r} is built in; choose another "
+                          f"key", "built_in")
         evidence[key] = EvidenceSpec(key, e.type, e.names.as_dict(), **_typed(e))
     return evidence
 
@@ -545,7 +561,8 @@ def _dates(t: DefinitionTables, recurring: bool, source: str, defaults: Mapping[
     if recurring:
         for name in PERIOD_DATES:
             if name in tables:
-                raise ConfigError(f"{source}: dates.{name}: set by [recurrence]; do not declare it")
+                raise refused(f"{source}: dates.{name}", "set by [recurrence]; do not declare "
+                              "it", "period_date")
             tables[name] = DateTable(given="required", names=Names(**PERIOD_DATE_NAMES[name]))
     dates: dict[str, NamedDate] = {}
     for name, d in tables.items():
@@ -554,8 +571,7 @@ def _dates(t: DefinitionTables, recurring: bool, source: str, defaults: Mapping[
             else None
         for other, what in ((d.year_of, "year_of"), (d.not_before, "not_before")):
             if other is not None and other not in tables:
-                raise unknown(f"{where}.{what}", "date", other,
-                              f"{where}: {what} names unknown date {other!r}")
+                raise unknown(f"{where}.{what}", "date", other)
         dates[name] = NamedDate(name, d.names.as_dict() if d.names else None, d.given,
                                 _due(d.default, where, tables, defaults) if d.default
                                 else None, d.projected_from, month_day, d.year_of,
@@ -567,22 +583,21 @@ def _event(e: EventTable, where: str, d: Definition) -> Event:
     """One event, what it names checked against the definition's states, stages and dates."""
     for key, state in (*(("source", x) for x in e.source), ("dest", e.dest)):
         if state is not None and state not in d.states:
-            raise unknown(f"{where} {key}", "state", state, f"{where}: unknown state {state!r}")
+            raise unknown(f"{where} {key}", "state", state)
     if e.completes is not None and e.completes not in d.stages:
-        raise unknown(f"{where} completes", "stage", e.completes,
-                      f"{where}: completes unknown stage {e.completes!r}")
+        raise unknown(f"{where} completes", "stage", e.completes)
     for name in e.sets:
         if name not in d.dates:
-            raise unknown(f"{where} sets", "date", name, f"{where}: sets unknown date {name!r}")
+            raise unknown(f"{where} sets", "date", name)
     for stage_key in (*e.close, *e.open):
         if stage_key != ALL and stage_key not in d.stages:
-            raise unknown(where, "stage", stage_key, f"{where}: names unknown stage {stage_key!r}")
+            raise unknown(where, "stage", stage_key)
     for stage_key in e.open:
         if stage_key == ALL or d.stages[stage_key].initially != "dormant":
-            raise ConfigError(f"{where}: open names {stage_key!r}, which is not dormant")
+            raise refused(f"{where} open", f"{stage_key!r} is not dormant",
+                          "not_dormant", value=stage_key)
     if e.not_before is not None and e.not_before not in d.dates:
-        raise unknown(f"{where} not_before", "date", e.not_before,
-                      f"{where}: not_before names unknown date {e.not_before!r}")
+        raise unknown(f"{where} not_before", "date", e.not_before)
     return Event(
         e.key, e.source, e.dest, e.completes, e.prerequisites,
         _evidence_keys(e.evidence if e.evidence is not None else e.requires, where, d.evidence),
@@ -597,32 +612,30 @@ def _check(d: Definition, t: DefinitionTables, source: str) -> None:
     for ev in d.events.values():
         for other in ev.prerequisites:
             if other not in d.events or other == ev.key:
-                raise ConfigError(f"{source}: event {ev.key}: prerequisite {other!r} is not "
-                                  f"another event")
+                raise refused(f"{source}: event ({ev.key}) prerequisites",
+                              f"{other!r} is not another event", "not_another_event", value=other)
     for st in d.stages.values():
         for other in st.prerequisites:
             if other not in d.events:
-                raise ConfigError(f"{source}: stage {st.key}: prerequisite {other!r} is not "
-                                  f"an event")
+                raise refused(f"{source}: stage ({st.key}) prerequisites", f"{other!r} is not "
+                              f"an event", "unknown_event", value=other)
     for nd in d.dates.values():
         if nd.projected_from and nd.projected_from not in d.stages:
-            raise ConfigError(f"{source}: dates.{nd.key}: projected_from names unknown stage "
-                              f"{nd.projected_from!r}")
+            raise unknown(f"{source}: dates.{nd.key}.projected_from", "stage", nd.projected_from)
         if not (nd.given != "none" or nd.default or nd.projected_from or nd.month_day
                 or any(nd.key in e.sets for e in d.events.values())):
-            raise ConfigError(f"{source}: dates.{nd.key}: never has a value (give it at "
-                              f"opening, set it by an event, default it or project it)")
+            raise refused(f"{source}: dates.{nd.key}", "never has a value (give it at opening, "
+                          "set it by an event, default it or project it)",
+                          "no_value")
     for i, timer in enumerate(d.timers):
         if timer.on not in d.dates:
-            raise unknown(f"{source}: timer[{i}] on", "date", timer.on,
-                          f"{source}: timer[{i}]: on names unknown date {timer.on!r}")
+            raise unknown(f"{source}: timer[{i}] on", "date", timer.on)
         missing = [s for s in (*timer.source, timer.dest) if s not in d.states]
         if missing:
-            raise unknown(f"{source}: timer[{i}]", "state", missing[0],
-                          f"{source}: timer[{i}]: unknown state {missing[0]!r}")
+            raise unknown(f"{source}: timer[{i}]", "state", missing[0])
     for key in t.shown:  # settings a case shows (P-5)
         if key not in d.interpretations:
-            raise ConfigError(f"{source}: [shown.{key}]: not an interpretation of this process")
+            raise unknown(f"{source}: [shown.{key}]", "interpretation", key)
     _check_cycles(d.stages, d.dates, source)
 
 
@@ -635,12 +648,10 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
     defaults = {**t.interpretations, **(overrides or {})}
     states = {k: v.as_dict() for k, v in t.states.items()}
     if p.initial_state not in states:
-        raise unknown(f"{source}: [process] initial_state", "state", p.initial_state,
-                      f"{source}: initial_state {p.initial_state!r} is not a state")
+        raise unknown(f"{source}: [process] initial_state", "state", p.initial_state)
     for state in p.final_states:
         if state not in states:
-            raise unknown(f"{source}: [process] final_states", "state", state,
-                          f"{source}: [process] final state {state!r} is not a state")
+            raise unknown(f"{source}: [process] final_states", "state", state)
     evidence = _evidence(t, source)
     recurrence = _recurrence(t.recurrence, source, defaults)
     dates = _dates(t, recurrence is not None, source, defaults)
@@ -659,7 +670,7 @@ def parse_definition(doc: dict[str, Any], source: str, overrides: dict[str, Any]
     for i, e in enumerate(t.event):
         where = f"{source}: event[{i}] ({e.key})"
         if e.key in d.events:
-            raise ConfigError(f"{where}: duplicate event key")
+            raise refused(f"{where} key", "duplicate event key", "duplicate_key", value=e.key)
         d.events[e.key] = _event(e, where, d)
     _check(d, t, source)
     return replace(d, links=read_links(t.link, DefinitionKeys.of(d), source))
@@ -683,7 +694,10 @@ def _check_cycles(stages: dict[str, Stage], dates: dict[str, NamedDate], source:
     def visit(node: str, path: list[str]) -> None:
         if node in path:
             cycle = " -> ".join(n.split(":")[1] for n in [*path[path.index(node):], node])
-            raise ConfigError(f"{source}: due rules form a cycle ({cycle})")
+            kind, _, key = node.partition(":")
+            raise refused(f"{source}: stage ({key}) due" if kind == "stage" else
+                          f"{source}: dates.{key}", f"due rules form a cycle ({cycle})",
+                          "cycle", cycle=cycle)
         if node in done:
             return
         for dep in deps(node):

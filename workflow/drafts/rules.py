@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import RootModel, StringConstraints, ValidationInfo, model_validator
 
 from workflow.core.definition import Definition
-from workflow.core.errors import ConfigError
+from workflow.core.errors import refused
 from workflow.core.tables import Key, Keys, Table
 
 
@@ -55,20 +55,26 @@ class Drafts(RootModel[dict[Key, DraftTable]]):
         for stage, t in self.root.items():
             where = f"{source}: [drafts.{stage}]"
             if stage not in stages:
-                raise ConfigError(f"{where}: unknown stage {stage!r}")
+                raise refused(where, f"unknown stage {stage!r}",
+                              "unknown_stage", value=stage)
             event = t.event or next((e.key for e in events.values() if e.completes == stage),
                                     None)
             if event not in events:
-                raise ConfigError(f"{where}: event {event!r} is not an event of this process")
+                raise refused(f"{where}.event", f"event {event!r} is not an event of "
+                              f"this process", "unknown_event",
+                              value=event)
             if t.stored_as not in evidence or evidence[t.stored_as].type != "draft":
-                raise ConfigError(f"{where}: stored_as must name an evidence field of type "
-                                  f"\"draft\" (not {t.stored_as!r})")
+                raise refused(f"{where}.stored_as", f"stored_as must name an evidence "
+                              f"field of type \"draft\" (not {t.stored_as!r})",
+                              "draft_stored_as", value=t.stored_as)
             for key in t.asks:
                 if key not in evidence:
-                    raise ConfigError(f"{where}.asks: unknown evidence {key!r} (known: "
-                                      f"{', '.join(evidence)})")
+                    raise refused(f"{where}.asks", f"unknown evidence {key!r} "
+                                  f"(known: {', '.join(evidence)})",
+                                  "unknown_evidence", value=key)
             if any(evidence[k].type == "draft" for k in t.asks):
-                raise ConfigError(f"{where}: asks names a draft field")
+                raise refused(f"{where}.asks", "asks names a draft field",
+                              "draft_asks")
             out[stage] = Draft(stage, t.template or stage, event, t.stored_as, t.asks)
         return out
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import Field, ValidationInfo, model_validator
 
 from workflow.core.definition import Definition
-from workflow.core.errors import ConfigError
+from workflow.core.errors import refused
 from workflow.core.tables import Key, Keys, Table
 
 # Evidence never shown on a public page whatever a definition says: a free note, a signer (a
@@ -39,23 +39,29 @@ class Public(Table):
         definition: Definition = (info.context or {})["definition"]
         where = f"{info.context['source']}: [public]"  # type: ignore[index]
         if definition.parties.person != "none":
-            raise ConfigError(f"{where}: a process about a person is never shown on a public "
-                              f"page")
+            raise refused(where, "a process about a person is never shown on a "
+                          "public page", "public_person")
         if self.announced_by not in definition.events:
-            raise ConfigError(f"{where}: announced_by must name an event, not "
-                              f"{self.announced_by!r}")
+            raise refused(f"{where}.announced_by", f"announced_by must name an event, "
+                          f"not {self.announced_by!r}", "unknown_event",
+                          value=self.announced_by)
         for name in self.period:
             if name not in definition.dates:
-                raise ConfigError(f"{where}: period names unknown date {name!r}")
+                raise refused(f"{where}.period", f"period names unknown date {name!r}",
+                              "unknown_date", value=name)
         for key in self.events:
             if key not in definition.events:
-                raise ConfigError(f"{where}: events names unknown event {key!r}")
+                raise refused(f"{where}.events", f"events names unknown event {key!r}",
+                              "unknown_event", value=key)
         for key in self.fields:
             if key not in definition.evidence:
-                raise ConfigError(f"{where}.fields: unknown evidence {key!r} (known: "
-                                  f"{', '.join(definition.evidence)})")
+                raise refused(f"{where}.fields", f"unknown evidence {key!r} "
+                              f"(known: {', '.join(definition.evidence)})",
+                              "unknown_evidence", value=key)
             if key in PRIVATE_EVIDENCE or definition.evidence[key].type == "draft":
-                raise ConfigError(f"{where}: fields may not show {key!r} (it may name a person)")
+                raise refused(f"{where}.fields", f"fields may not show {key!r} (it may "
+                              f"name a person)", "public_private",
+                              value=key)
         return self
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import StringConstraints, create_model
 
 from workflow.core.definition import Definition
-from workflow.core.errors import ConfigError
+from workflow.core.errors import refused
 from workflow.core.register_spec import (
     YEAR_DATE,
     YEAR_OPENED,
@@ -92,24 +92,29 @@ class ScorecardTable(Table):
         for state in (*t.states.excluded, *t.states.counted, t.states.monitoring_closed):
             one_of(state, keys.states, "state", f"{where}.states")
         for name in (t.year_of, t.dates.valid_from, t.dates.valid_until):
-            one_of(name, keys.dates, "named date", where)
+            one_of(name, keys.dates, "date", where)
         one_of(t.counted, keys.stages, "stage", f"{where}.counted")
         for event in (t.records, t.ends):
             one_of(event, keys.events, "event", where)
         if t.final_report and (not keys.recurring or t.counted is None):
-            raise ConfigError(f"{where}.final_report: a recurring register with a counted stage")
+            raise refused(f"{where}.final_report", "a recurring register "
+                          "with a counted stage", "final_report")
         declared = [rule for rule, on in ((YEAR_DATE, t.year_of is not None),
                                           (YEAR_STANDING, t.standing),
                                           (YEAR_VALIDITY, t.dates.valid_from is not None)) if on]
         if len(declared) > 1:
-            raise ConfigError(f"{where}: one year rule only (year_of, standing or dates), "
-                              f"not {', '.join(declared)}")
+            raise refused(where, f"one year rule only (year_of, standing or dates), "
+                          f"not {', '.join(declared)}", "one_year_rule",
+                          rules=", ".join(declared))
         if keys.recurring and declared and declared != [YEAR_DATE]:
-            raise ConfigError(f"{where}: a recurring register counts in its period")
+            raise refused(where, "a recurring register counts in its period",
+                          "recurring_year", rules=", ".join(declared))
         if t.standing and t.counted is None:
-            raise ConfigError(f"{where}: a standing register names its counted stage")
+            raise refused(f"{where}.standing", "a standing register names its "
+                          "counted stage", "standing_counted")
         if t.ends is not None and not t.standing:
-            raise ConfigError(f"{where}.ends: only a standing register ends")
+            raise refused(f"{where}.ends", "only a standing register ends",
+                          "ends_standing")
         return ScorecardSpec(
             _set(t.stages), _set(t.events), _set(t.fields), t.states.excluded,
             t.states.monitoring_closed, t.indicator, t.counted, t.states.counted, t.records,
