@@ -222,7 +222,7 @@ def _check(pc: PageContext, defn: Definition, rows: list[dict[str, Any]],
     checked = None
     if bulk_import.in_bulk(defn, pc.ctx):
         try:
-            checked = bulk_import.check_file(pc.s, pc.ctx, defn.key, rest)
+            checked = bulk_import.check_file(pc.s, pc.ctx, defn.key, rest, keep=False)
         except bulk_import.FileRefused as exc:
             refused += exc.refused
     else:
