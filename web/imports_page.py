@@ -42,6 +42,7 @@ import hashlib
 import hmac
 import re
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -221,7 +222,7 @@ def _check(pc: PageContext, defn: Definition, rows: list[dict[str, Any]],
     checked = None
     if bulk_import.in_bulk(defn, pc.ctx):
         try:
-            checked = bulk_import.check_file(pc.s, pc.ctx, defn.key, rest)
+            checked = bulk_import.check_file(pc.s, pc.ctx, defn.key, rest, keep=False)
         except bulk_import.FileRefused as exc:
             refused += exc.refused
     else:
@@ -297,7 +298,25 @@ def _status(exc: MerzimError) -> int:
 
 def _do_preview(request: Request, pc: PageContext, process: str,
                 upload: UploadFile | None) -> Response:
+    """The preview's page, rendered once the file's rows and its checked plan are freed (as
+    the confirm's, `_confirm`)."""
     defn = _definition(pc, process)
+    try:
+        values = _previewed(request, pc, defn, upload)
+    except MerzimError as exc:
+        tx.refused(pc.s, pc.ctx.actor, "refused.import_preview", "process", defn.key,
+                   {"key": exc.key})
+        status, problem = _status(exc), web_message(defn.name_keys(exc), pc.t)
+        del exc
+        return _form(request, pc, defn, status=status, problem=problem)
+    return render(request, pc, "import_preview.html", definition=defn,
+                  title=defn.name(pc.t.language), **values)
+
+
+def _previewed(request: Request, pc: PageContext, defn: Definition,
+               upload: UploadFile | None) -> dict[str, Any]:
+    """The upload staged, read and checked: what the preview's page shows (its first rows,
+    its refusals), nothing of the rest of the file."""
     path = None
     try:
         if upload is None or not (upload.filename or upload.size):
@@ -306,13 +325,10 @@ def _do_preview(request: Request, pc: PageContext, process: str,
         path, sha256 = _stage(request, upload)
         rows, cells = _rows(request, pc, defn, path, shown)
         checked, refused = _check(pc, defn, rows, cells)
-    except MerzimError as exc:
+    except MerzimError:
         if path is not None:
             _discard(path)
-        tx.refused(pc.s, pc.ctx.actor, "refused.import_preview", "process", defn.key,
-                   {"key": exc.key})
-        return _form(request, pc, defn, status=_status(exc),
-                     problem=web_message(defn.name_keys(exc), pc.t))
+        raise
     # kept where every node finds it; a refused or empty file is not: nothing to confirm
     store = uploads.store_of(request)
     try:
@@ -330,15 +346,13 @@ def _do_preview(request: Request, pc: PageContext, process: str,
     import_staging.sweep(pc.s, store, defn.key)
     batched = checked is not None and len(checked.ready) > bulk_import.BATCH
     import_id = uuid.uuid4().hex[:12] if batched and not refused else ""
-    return render(request, pc, "import_preview.html", status=409 if refused else 200,
-                  import_id=import_id, import_sig=_sign(pc, defn.key, import_id),
-                  definition=defn, title=defn.name(pc.t.language), file=shown,
-                  preview=_preview(pc, defn, rows, refused),
-                  refusals=_refusal_lines(defn, refused, pc.t),
-                  refused=len(refused), more_refused=max(0, len(refused) -
-                                                         bulk_import.MAX_NAMED),
-                  token=_token(pc, defn.key, staged, sha256) if staged else None,
-                  batched=batched)
+    return {"status": 409 if refused else 200, "import_id": import_id,
+            "import_sig": _sign(pc, defn.key, import_id), "file": shown,
+            "preview": _preview(pc, defn, rows, refused),
+            "refusals": _refusal_lines(defn, refused, pc.t), "refused": len(refused),
+            "more_refused": max(0, len(refused) - bulk_import.MAX_NAMED),
+            "token": _token(pc, defn.key, staged, sha256) if staged else None,
+            "batched": batched}
 
 
 @router.post("/registers/{process}/import/confirm", response_class=HTMLResponse)
@@ -362,7 +376,62 @@ def _do_confirm(request: Request, pc: PageContext, process: str, form: dict[str,
 
 def _confirm(request: Request, pc: PageContext, process: str, form: dict[str, str],
              held: dict[str, Path]) -> Response:
+    """The confirm's page. The file's rows, its checked plan and the written cases live only
+    in `_write`'s frame (and an error's traceback only in its `except` block): the page is
+    rendered after they are freed, so what it keeps (the menu's kept counts, the templates) is
+    not allocated among them and Python's allocator can give their memory back whole."""
     defn = _definition(pc, process)
+    import_id = form.get("import_id", "")
+    try:
+        outcome = _write(request, pc, defn, form, held)
+    except bulk_import.ImportUnfinished as exc:
+        unfinished = (exc.params["id"], exc.params["written"], exc.params["total"],
+                      exc.render(pc.t))
+    except MerzimError as exc:
+        tx.refused(pc.s, pc.ctx.actor, "refused.import", "process", defn.key,
+                   {"key": exc.key})
+        refused = exc.refused if isinstance(exc, bulk_import.FileRefused) \
+            else [exc] if isinstance(exc, RowRefused) else []
+        problem = None if refused else web_message(defn.name_keys(exc), pc.t)
+        lines = _refusal_lines(defn, refused, pc.t)
+        status = _status(exc)
+        del exc, refused
+        return _form(request, pc, defn, status=status, problem=problem, refusals=lines)
+    else:
+        unfinished = None
+    if unfinished is not None:
+        return _unfinished(request, pc, defn, form, *unfinished)
+    if outcome.rolled_back is not None:
+        return render(request, pc, "import_done.html", definition=defn,
+                      title=defn.name(pc.t.language), rolled_back=outcome.rolled_back,
+                      import_id=import_id, written=0, total=0, unfinished=None)
+    if outcome.begun is not None:
+        return _unfinished(request, pc, defn, form, outcome.import_id, *outcome.begun,
+                           pc.t("import.begun", id=outcome.import_id))
+    return render(request, pc, "import_done.html", definition=defn,
+                  opened_link=f"/registers/{defn.key}?cases={outcome.ranges}"
+                  if outcome.ranges else None,
+                  title=defn.name(pc.t.language), opened=outcome.opened,
+                  written=outcome.written, total=outcome.total,
+                  import_id=outcome.import_id, unfinished=None, rolled_back=None)
+
+
+@dataclass
+class _Outcome:
+    """What the confirm's page says of a confirm: small, whatever the file's size."""
+
+    import_id: str
+    opened: int = 0
+    written: int = 0
+    total: int = 0
+    ranges: str = ""  # the opened cases' ids (`import_cells.ranges_of`)
+    rolled_back: int | None = None
+    begun: tuple[int, int] | None = None  # (written, total): another confirm has begun it
+
+
+def _write(request: Request, pc: PageContext, defn: Definition, form: dict[str, str],
+           held: dict[str, Path]) -> _Outcome:
+    """The confirm's work: the import rolled back, resumed or written."""
     action = form.get("action", "import")
     import_id = form.get("import_id", "")
     counted: dict[str, int] = {"written": 0, "total": 0}
@@ -370,66 +439,48 @@ def _confirm(request: Request, pc: PageContext, process: str, form: dict[str, st
     def progress(_id: str, done: int, total: int) -> None:
         counted.update(written=done, total=total)
 
-    try:
-        if action in ("rollback", "resume") and import_id:
-            _may_finish(pc, import_id)
-        elif import_id and not hmac.compare_digest(form.get("import_sig", ""),
-                                                   _sign(pc, defn.key, import_id)):
-            raise _gone()
-        if action == "rollback" and import_id:
-            with tx.transaction(pc.s):
-                n = bulk_import.roll_back(pc.s, pc.ctx, defn.key, import_id)
-            return render(request, pc, "import_done.html", definition=defn,
-                          title=defn.name(pc.t.language), rolled_back=n, import_id=import_id,
-                          written=0, total=0, unfinished=None)
-        owner = web_import.importer(pc.s, import_id) if action == "resume" and import_id \
-            else None
-        held["path"], staged = _staged(request, pc, defn.key, form.get("token", ""), owner)
-        path = held["path"]
-        rows, cells = _rows(request, pc, defn, path, form.get("file", "") or "file")
-        unseen = cells or _unseen(pc, rows)  # her rights of now, not of the preview's moment
-        if unseen:
-            raise bulk_import.FileRefused(unseen)
-        if action == "resume" and import_id:
-            done = bulk_import.resume(pc.s, pc.ctx, defn.key, rows, import_id, progress)
-        elif bulk_import.in_bulk(defn, pc.ctx):
-            checked = bulk_import.check_file(pc.s, pc.ctx, defn.key, rows)
-            if len(checked.ready) <= bulk_import.BATCH:
-                import_id = ""  # one transaction: no id, nothing to follow
-            elif not import_id:
-                import_id = uuid.uuid4().hex[:12]
-            else:
-                begun = web_import.progress(pc.s, import_id)
-                if begun.state == web_import.RUNNING:  # begun: resumed or rolled back, not begun again
-                    return _unfinished(request, pc, defn, form, import_id, begun.written,
-                                       begun.total, pc.t("import.begun", id=import_id))
-                if begun.state != "none":
-                    raise UsageError("import already begun", key="import.ended",
-                                     id=import_id)
-            done = bulk_import.write_file(pc.s, pc.ctx, checked, progress, import_id or None)
+    if action in ("rollback", "resume") and import_id:
+        _may_finish(pc, import_id)
+    elif import_id and not hmac.compare_digest(form.get("import_sig", ""),
+                                               _sign(pc, defn.key, import_id)):
+        raise _gone()
+    if action == "rollback" and import_id:
+        with tx.transaction(pc.s):
+            return _Outcome(import_id, rolled_back=bulk_import.roll_back(
+                pc.s, pc.ctx, defn.key, import_id))
+    owner = web_import.importer(pc.s, import_id) if action == "resume" and import_id \
+        else None
+    held["path"], staged = _staged(request, pc, defn.key, form.get("token", ""), owner)
+    path = held["path"]
+    rows, cells = _rows(request, pc, defn, path, form.get("file", "") or "file")
+    unseen = cells or _unseen(pc, rows)  # her rights of now, not of the preview's moment
+    if unseen:
+        raise bulk_import.FileRefused(unseen)
+    if action == "resume" and import_id:
+        done = bulk_import.resume(pc.s, pc.ctx, defn.key, rows, import_id, progress)
+    elif bulk_import.in_bulk(defn, pc.ctx):
+        checked = bulk_import.check_file(pc.s, pc.ctx, defn.key, rows)
+        if len(checked.ready) <= bulk_import.BATCH:
+            import_id = ""  # one transaction: no id, nothing to follow
+        elif not import_id:
+            import_id = uuid.uuid4().hex[:12]
         else:
-            with tx.transaction(pc.s):
-                done = registers.import_cases(pc.s, pc.ctx, defn.key, rows)
-    except bulk_import.ImportUnfinished as exc:
-        return _unfinished(request, pc, defn, form, exc.params["id"], exc.params["written"],
-                           exc.params["total"], exc.render(pc.t))
-    except MerzimError as exc:
-        tx.refused(pc.s, pc.ctx.actor, "refused.import", "process", defn.key,
-                   {"key": exc.key})
-        refused = exc.refused if isinstance(exc, bulk_import.FileRefused) \
-            else [exc] if isinstance(exc, RowRefused) else []
-        return _form(request, pc, defn, status=_status(exc),
-                     problem=None if refused else web_message(defn.name_keys(exc), pc.t),
-                     refusals=_refusal_lines(defn, refused, pc.t))
+            begun = web_import.progress(pc.s, import_id)
+            if begun.state == web_import.RUNNING:  # begun: resumed or rolled back, not begun again
+                return _Outcome(import_id, begun=(begun.written, begun.total))
+            if begun.state != "none":
+                raise UsageError("import already begun", key="import.ended",
+                                 id=import_id)
+        del rows  # (the checked file holds what the batches write)
+        done = bulk_import.write_file(pc.s, pc.ctx, checked, progress, import_id or None)
+        del checked
+    else:
+        with tx.transaction(pc.s):
+            done = registers.import_cases(pc.s, pc.ctx, defn.key, rows)
     import_staging.remove(uploads.store_of(request), staged)  # used: no second confirm
     ids = [int(i) for d in done if (i := getattr(d.case, "id", None))]
-    return render(request, pc, "import_done.html", definition=defn,
-                  opened_link=f"/registers/{defn.key}?cases={import_cells.ranges_of(ids)}"
-                  if ids else None,
-                  title=defn.name(pc.t.language), opened=len(done),
-                  written=counted["written"] or len(done),
-                  total=counted["total"] or len(done), import_id=import_id,
-                  unfinished=None, rolled_back=None)
+    return _Outcome(import_id, len(done), counted["written"] or len(done),
+                    counted["total"] or len(done), import_cells.ranges_of(ids) if ids else "")
 
 
 def _may_finish(pc: PageContext, import_id: str) -> None:

@@ -105,7 +105,9 @@ def run(kind: str, rows: int, trace: bool = False) -> dict:
         gc.collect()
         collected = _status("VmRSS")
         trimmed = _trimmed()
-        out = {"backend": kind, "rows": rows, "code": str(ROOT),
+        code = "previous (MERZIM_BENCH_CODE)" if os.environ.get("MERZIM_BENCH_CODE") \
+            else "<checkout>"  # (never this machine's path)
+        out = {"backend": kind, "rows": rows, "code": code,
                "allocator": os.environ.get("PYTHONMALLOC", "pymalloc"), "trace": trace,
                "start_mib": round(start, 1),
                "previewed_mib": round(previewed, 1), "confirmed_mib": round(confirmed, 1),

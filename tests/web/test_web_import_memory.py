@@ -52,3 +52,40 @@ def test_a_confirmed_file_leaves_none_of_its_objects_behind(site: Web):
         tracemalloc.stop()
     assert peak > 4 * 2**20  # the file was read, checked and written: megabytes at its peak
     assert kept < 256 * 1024, f"{kept / 1024:.0f} KiB left of {peak / 2**20:.1f} MiB"
+
+
+
+def test_the_pages_are_rendered_once_the_file_is_freed(site: Web, monkeypatch):
+    """The preview's and the confirm's pages are rendered once the file's rows, its checked
+    plan and the written cases are freed: what the rendering keeps (the menu's kept counts,
+    the templates' cache) is not allocated among them, where it would hold the allocator's
+    arenas of the whole file (bench/import/web_confirm_memory.py)."""
+    templates = site.app.state.templates
+    rendered: dict[str, int] = {}
+    respond = templates.TemplateResponse
+
+    def noted(request, name, context, **kw):  # (the framework's, not ours: only observed)
+        rendered[name] = tracemalloc.get_traced_memory()[0]
+        return respond(request, name, context, **kw)
+
+    monkeypatch.setattr(templates, "TemplateResponse", noted)
+    asel = site.browser("asel")
+    imported(asel, conflicts(600, "Warm-up"))
+    data = conflicts(2000, "Person")
+    gc.collect()
+    tracemalloc.start()
+    try:
+        began = {"import_preview.html": tracemalloc.get_traced_memory()[0]}
+        page = upload(asel, data)
+        assert page.status_code == 200, page.text[-1500:]
+        began["import_done.html"] = tracemalloc.get_traced_memory()[0]
+        done = confirm(asel, page.text)
+        assert done.status_code == 200 and "entries opened" in done.text, done.text[-1500:]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak > 4 * 2**20  # the file was read, checked and written: megabytes at its peak
+    for name, start in began.items():  # (rendered among them: 6.3 and 7.5 MiB of 9.4 MiB)
+        allocated = rendered[name] - start
+        assert allocated < peak / 4, \
+            f"{name}: {allocated / 2**20:.1f} MiB allocated of {peak / 2**20:.1f} MiB"

@@ -325,18 +325,21 @@ def _org(known: _Known, code: str):
 
 
 def _check_rows(s: Session, ctx: Context, defn: Definition, cells: list[Cells],
-                known: _Known, refused: list[RowRefused]) -> list[_Ready]:
+                known: _Known, refused: list[RowRefused], keep: bool = True) -> list[_Ready]:
     """Each row through the checks of one-by-one opening, in the same order; refused rows are
-    added to `refused` (a refused row is no earlier row for the duplicate check)."""
+    added to `refused` (a refused row is no earlier row for the duplicate check). `keep`
+    False: the rows checked, not kept (the list holds None for each row checked)."""
     plans: dict[tuple, tuple[dict[str, StagePlan], str]] = {}  # the planner is pure: by facts
     earlier: dict[tuple, int] = {}  # (subject, object, repeat key) → the row that has it
     cancelled = cancelled_states(defn)
-    ready: list[_Ready] = []
+    ready: list[Any] = []
     for c in cells:
         try:
-            ready.append(_check_row(s, ctx, defn, c, known, plans, earlier, cancelled))
+            item = _check_row(s, ctx, defn, c, known, plans, earlier, cancelled)
         except (MerzimError, CalendarError, ValueError) as exc:
             refused.append(RowRefused(c.row, import_cells.explained(defn, c.dates, exc)))
+            continue
+        ready.append(item if keep else None)
     return ready
 
 
@@ -434,10 +437,12 @@ def _check_planned(s: Session, ctx: Context, defn: Definition, found: Any, cells
     return planned, events
 
 
-def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]]
-               ) -> Checked:
+def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]],
+               keep: bool = True) -> Checked:
     """Phase 1: read, check and plan every row; refused rows raise `FileRefused` naming each
-    of them. Reads only."""
+    of them. Reads only. `keep` False (a preview): each row's plan dropped once it is checked,
+    so that the file's plans are never all held at once (a feature's planner keeps its own);
+    such a `Checked` only counts its rows (`ready` holds None for each) and is not written."""
     defn = ctx.registry.get(process)
     if rows:
         check_columns(defn, list(rows[0]))
@@ -459,10 +464,10 @@ def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]
         return Checked(defn, cells, _Known(), planned.ready, digest(rows), found, planned,
                        events)
     known = _read_known(s, defn, cells, ctx)
-    ready = _check_rows(s, ctx, defn, cells, known, refused)
+    ready = _check_rows(s, ctx, defn, cells, known, refused, keep)
     if refused:
         raise FileRefused(sorted(refused, key=lambda r: r.row))
-    return Checked(defn, cells, known, ready, digest(rows))
+    return Checked(defn, cells, known, ready, digest(rows) if keep else "")
 
 
 # -- phase 2: batches ---------------------------------------------------------------------------
