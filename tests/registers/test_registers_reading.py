@@ -1,8 +1,9 @@
 """One reading of the registers (workflow/registers/): the year an entry counts in (B-17),
 2.3.1's non-liability (001:L332-338), a region consolidated (B-18) — entered through the
 command line, read back by `merzim score` and `merzim form`, on each backend; and, for every
-shipped register, the score and the form put an entry in the same year. What reads the forms
-is taken when the forms are installed (tests/support/features.py)."""
+shipped register, the score and the form put an entry in the same year. What reads the score
+or the forms is taken when the scorecard or the forms are installed (tests/support/features.py);
+a register is a definition whose `[scorecard]` table says so."""
 
 from __future__ import annotations
 
@@ -20,8 +21,6 @@ from workflow.core.definition import Definition
 from workflow.definitions import load_registry
 from workflow.i18n import Translator
 from workflow.registers.entries import CaseRow, RecordRow, entry_of
-from workflow.scorecard.rules import Org
-from workflow.scorecard.words import in_words
 
 REGISTRY = load_registry()
 
@@ -71,6 +70,7 @@ def inputs(card, key: str) -> dict:
 
 
 @needs("forms")
+@needs("scorecard")
 def test_a_region_takes_in_its_subdivisions_facts(cli, tmp_path):
     """A regional akimat whose regional department sent a notice of a criminal offence and whose
     district akimat recorded an independently detected gift: 2.1.1 ≥ 5, 2.5.4 ≥ 3, and its
@@ -118,6 +118,7 @@ def test_a_region_takes_in_its_subdivisions_facts(cli, tmp_path):
 
 
 @needs("forms")
+@needs("scorecard")
 def test_the_year_of_the_fact_not_of_the_typing(cli):
     """A 2026 hire of a person convicted in 2019 counts in 2026 (2.4.1); a regulation
     approved in 2024 and in force counts in 2026 (3.2.1); a document approved in 2026 and
@@ -148,6 +149,8 @@ def test_the_year_of_the_fact_not_of_the_typing(cli):
     assert inputs(y2026, "3.2.1")["entered_late"] == 1  # Q2's, typed in on 10 February 2027
     # Q1 (2024) and Q3 (2023) were typed in when they happened
     assert "entered_late" not in inputs(cli("score", "MF", "--year", "2025"), "3.2.1")
+    from workflow.scorecard.words import in_words
+
     words = in_words(y2026, Translator("en"))  # the score page's and the CLI's words
     assert next(i["text"] for i in words["indicators"] if i["key"] == "3.2.1") == (
         "2 of 3 supervised entities brought the regulation into line (66.67 %); entered after "
@@ -163,6 +166,7 @@ def test_the_year_of_the_fact_not_of_the_typing(cli):
     assert form26["lines"] == 1 and form19["lines"] == 0
 
 
+@needs("scorecard")
 def test_2_3_1_pays_only_for_a_supervisor_not_held_liable(cli):
     org(cli, "MF", "central_body", name="Ministry")
 
@@ -215,6 +219,7 @@ def national_figure(cli, org_code: str, year: int, key: str) -> int:
 
 
 @needs("forms")
+@needs("scorecard")
 def test_a_voided_notice_counts_nowhere(cli):
     """A notice whose letter was voided is not sent: no points, not in appendix 2 nor in the
     national input, of no year; pending in the score until the letter is recorded again."""
@@ -238,6 +243,7 @@ def test_a_voided_notice_counts_nowhere(cli):
 
 
 @needs("forms")
+@needs("scorecard")
 def test_a_december_notice_sent_in_january_counts_in_january(cli, tmp_path):
     """B-17: a notice counts in the year its letter was sent, in the score, the form and the
     national input alike; before it is sent, in none of them."""
@@ -259,6 +265,7 @@ def test_a_december_notice_sent_in_january_counts_in_january(cli, tmp_path):
 
 
 @needs("forms")
+@needs("scorecard")
 def test_the_forms_take_in_whom_the_score_takes_in(merzim_db, tmp_path):
     """`[scorecard] consolidating_kinds` decides for the appendices as for the score: with
     akimats left out, a region's appendix 2 holds its own facts alone, as its 2.1.1."""
@@ -340,7 +347,7 @@ def test_each_register_counts_an_entry_in_the_year_of_its_fact(key):
 
 # the subject S (an akimat: 4.1.1 and 4.1.2 are its) and a quasi-state entity Q under it, whose
 # entries project No. 3 reads; any other register's entry is S's own
-TREE = (Org("S", "akimat"), Org("Q", "quasi_state", "S"))
+TREE = (("S", "akimat"), ("Q", "quasi_state", "S"))
 
 def _national_figures(key: str) -> list:
     """The national input's figures of the register (none when the forms are not installed)."""
@@ -357,15 +364,16 @@ def _in_score(entry, year: int) -> str | None:
     a certificate is counted in a year it is valid on a day of."""
     from workflow.scorecard.catalogue import catalogue
     from workflow.scorecard.evaluation import _Evaluation, behind
-    from workflow.scorecard.rules import ScoreSettings
+    from workflow.scorecard.rules import Org, ScoreSettings
 
+    tree = tuple(Org(*org) for org in TREE)
     st, cat = ScoreSettings(), catalogue()
     today = date(2027, 3, 1)
     key = cat.feeds(entry)
     if next(i for i in cat.indicators if i.key == key).kind == "certificates":
-        ev = _Evaluation("S", "akimat", TREE, year, today, [entry], st, cat)
+        ev = _Evaluation("S", "akimat", tree, year, today, [entry], st, cat)
         return "done" if ev.valid(entry) else None
-    found = behind("S", "akimat", TREE, year, today, [entry], st, cat)[key]
+    found = behind("S", "akimat", tree, year, today, [entry], st, cat)[key]
     return next((status for e, status, _ in found if e is entry), None)
 
 
