@@ -479,6 +479,8 @@ def test_no_raw_table_read_outside_the_registers_and_the_loader():
     assert found == []
 
 
+@needs("forms")
+@needs("platform")
 def test_every_form_a_definition_fills_is_laid_out_and_the_package_names_only_those():
     """Appendix numbers live in workflow/forms/layouts.toml alone: a register's [form] and the
     cross-platform map's `forms` name only appendices it lays out."""
