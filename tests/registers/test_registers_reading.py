@@ -462,6 +462,7 @@ def test_each_register_without_its_counted_record_counts_nowhere(key):
             assert _in_score(entry, year) in ("pending", "missing"), (key, year)
 
 
+@needs("scorecard")  # a register is one by its [scorecard] table
 def test_every_register_declares_its_year_rule():
     """B-17: no shipped register counts by the day it was opened."""
     assert REGISTERS
