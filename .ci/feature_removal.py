@@ -1,8 +1,10 @@
 """Remove a feature in a copy of the repository and check that the rest stays whole.
 
-For each feature named (default: every removable one, `REMOVABLE`), in a fresh copy of the
+For each feature named (default: every removable one, `removable()`), in a fresh copy of the
 files git tracks or would track (the working tree as it is, in a temporary directory), this does
-what docs/architecture.md "Removing a feature" tells a person to do:
+what docs/architecture.md "Removing a feature" tells a person to do, to the feature and to every
+feature that builds on it (its declaration's `builds_on`, directly or not: removing `scorecard`
+removes `coverage` and `forms` too):
 
 1. deletes `workflow/<name>/` and `tests/<name>/`;
 2. deletes its import and its line in `workflow/installed.py`, and its section of config.toml
@@ -14,11 +16,14 @@ what docs/architecture.md "Removing a feature" tells a person to do:
 
 and then checks the copy: `ruff check .`, `lint-imports`, `pytest --collect-only` of the whole
 suite (every module still imports), and `pytest -m "not slow and not browser"` on the test
-modules that name the feature (a word `<name>` anywhere in their text: its routes, its
+modules that name a removed feature (a word `<name>` anywhere in their text: its routes, its
 commands, its tables, `needs("<name>")`) with tests/test_architecture.py and
 tests/cli/test_cli_help.py, on SQLite. `--all-tests` runs the whole inner loop instead of those
 modules (about 3 minutes a feature on 2 CPUs). The copy runs with this checkout's virtual environment;
-its own directory comes first on `sys.path` (PYTHONPATH), so it imports its own code.
+its own directory comes first on `sys.path` (PYTHONPATH), so it imports its own code, and only
+its own: the editable install's import hook, which would find a removed feature's modules in
+this checkout, is taken out of every interpreter the checks start (a `sitecustomize` beside
+the copy).
 
     .venv/bin/python .ci/feature_removal.py              # every removable feature
     .venv/bin/python .ci/feature_removal.py public drafts
@@ -45,12 +50,11 @@ sys.path.insert(0, str(ROOT))
 
 from workflow.installed import SHIPPED  # noqa: E402
 
-# The features not removable this way yet, and why (their removal fails tests that are not theirs).
+# The features not removable this way yet, and why (their removal fails tests that are not theirs);
+# a feature that builds on one of them is removed with it, so is not removable either.
 NOT_REMOVABLE = {
     "monitoring": "the planned analyses, the scorecard's helpers and many tests of the engine use "
                   "its commands and stages",
-    "forms": "the cross-platform package's tests count the forms it writes, and the register "
-             "pages, the scorecard's subjects page and the linked-entries tests show them (25 tests)",
     "planning": "the demo plans its analyses with it, and the lists', the command line's and the "
                 "idempotency tests stand on the demo (about 60 tests)",
 }
@@ -80,11 +84,34 @@ for po in Path("workflow/i18n/locales").glob("*/LC_MESSAGES/cli.po"):
 """
 
 
+# Run in every interpreter the checks start: without the editable install's finder, a module of
+# a removed feature is not found in this checkout (its `.pth` file installs the finder first).
+SITECUSTOMIZE = """
+import sys
+sys.meta_path[:] = [f for f in sys.meta_path
+                    if not getattr(f, "__module__", "").startswith("__editable__")]
+sys.path_hooks[:] = [h for h in sys.path_hooks
+                     if not getattr(h, "__module__", "").startswith("__editable__")]
+sys.path_importer_cache.clear()
+"""
+
+
+def removed_with(name: str) -> list[str]:
+    """The feature and every feature that builds on it, directly or not, the builders first
+    (in `SHIPPED`'s order otherwise): what a person removes to remove it."""
+    found = {name}
+    while True:
+        more = {f.name for f in SHIPPED if found & set(f.builds_on)} - found
+        if not more:
+            break
+        found |= more
+    return [f.name for f in SHIPPED if f.name in found and f.name != name] + [name]
+
+
 def removable() -> list[str]:
-    """The installed features that no other feature builds on, but `NOT_REMOVABLE`: those
-    whose removal this check has kept green."""
-    built_on = {b for f in SHIPPED for b in f.builds_on}
-    return [f.name for f in SHIPPED if f.name not in built_on and f.name not in NOT_REMOVABLE]
+    """The installed features whose removal, with what builds on them, this check keeps green:
+    all but those of `NOT_REMOVABLE` and those a feature of it builds on."""
+    return [f.name for f in SHIPPED if not set(removed_with(f.name)) & NOT_REMOVABLE.keys()]
 
 
 def copy_tree(dest: Path) -> None:
@@ -119,15 +146,17 @@ def remove(copy: Path, name: str) -> None:
         config.write_text(text, encoding="utf-8")
 
 
-def mentioning(copy: Path, name: str) -> list[str]:
-    word = re.compile(rf"\b{re.escape(name)}\b")
+def mentioning(copy: Path, names: list[str]) -> list[str]:
+    word = re.compile(rf"\b(?:{'|'.join(map(re.escape, names))})\b")
     found = {str(p.relative_to(copy)) for p in (copy / "tests").rglob("test_*.py")
              if word.search(p.read_text(encoding="utf-8"))}
     return sorted(found | {"tests/test_architecture.py", "tests/cli/test_cli_help.py"})
 
 
-def check(copy: Path, name: str, all_tests: bool) -> list[str]:
-    env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+def check(copy: Path, site: Path, names: list[str], all_tests: bool) -> list[str]:
+    (site / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(copy), str(site))),
+           "PYTHONDONTWRITEBYTECODE": "1"}
     for variable in ("MERZIM_TEST_BACKENDS", "MERZIM_TEST_POSTGRES_URL"):  # SQLite: the fastest
         env.pop(variable, None)
     python = str(VENV / "python")
@@ -145,14 +174,15 @@ def check(copy: Path, name: str, all_tests: bool) -> list[str]:
             print("\n".join(f"    {line}" for line in (done.stdout + done.stderr)
                             .strip().splitlines()[-40:]))
 
-    remove(copy, name)
+    for name in names:
+        remove(copy, name)
     step("the stale command-line help removed", python, "-c", PRUNE_HELP)
     step(".ci/contracts.py", python, ".ci/contracts.py")
     step("ruff", str(VENV / "ruff"), "check", ".")
     step("lint-imports", str(VENV / "lint-imports"))
     step("pytest --collect-only", python, "-m", "pytest", "-q", "--collect-only", "-p",
          "no:randomly")
-    targets = ["tests"] if all_tests else mentioning(copy, name)
+    targets = ["tests"] if all_tests else mentioning(copy, names)
     step(f"pytest on {'the whole suite' if all_tests else f'{len(targets)} modules'}", python,
          "-m", "pytest", "-q", "-p", "no:randomly", "-n", "auto", "--dist", "loadfile",
          "-m", "not slow and not browser", *targets)
@@ -171,11 +201,15 @@ def main(argv: list[str]) -> int:
         parser.error(f"not an installed feature: {', '.join(unknown)}")
     failures: dict[str, list[str]] = {}
     for name in names:
-        print(f"feature-removal: {name}", flush=True)
+        names_removed = removed_with(name)
+        with_it = f" (with {', '.join(names_removed[:-1])})" if len(names_removed) > 1 else ""
+        print(f"feature-removal: {name}{with_it}", flush=True)
         with tempfile.TemporaryDirectory(prefix=f"merzim-without-{name}-") as tmp:
-            copy = Path(tmp)
+            copy, site = Path(tmp) / "merzim", Path(tmp) / "site"
+            copy.mkdir()
+            site.mkdir()
             copy_tree(copy)
-            failed = check(copy, name, args.all_tests)
+            failed = check(copy, site, names_removed, args.all_tests)
         if failed:
             failures[name] = failed
         sys.stdout.flush()

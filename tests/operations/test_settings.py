@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.features import needs, of
+from tests.support.features import installed, needs, of
 from workflow.core.errors import ConfigError
-from workflow.scorecard.rules import ScoreSettings
 from workflow.settings import DEFAULTS, WebSettings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +33,10 @@ def test_shipped_config_is_the_defaults(tmp_path):
     empty = _load(tmp_path, "")
     assert _comparable(shipped) == _comparable(empty)
     assert shipped.web == WebSettings("127.0.0.1", 8000, 1)
-    assert shipped.of(ScoreSettings) == ScoreSettings()
+    if installed("scorecard"):
+        from workflow.scorecard.rules import ScoreSettings
+
+        assert shipped.of(ScoreSettings) == ScoreSettings()
     assert shipped.notify.channels == ("email",) and shipped.notify.outbox.batch == 20
 
 
@@ -58,12 +60,18 @@ def test_every_section_of_the_shipped_file_has_defaults_here():
 
 def test_values_are_read_into_the_object(tmp_path):
     got = _load(tmp_path, '[web]\nhost = "0.0.0.0"\nport = 8080\nworkers = 3\n'
-                          '[scorecard]\nsteps = "linear"\n[reminders]\nbefore = [3]\n'
-                          '[telegram]\nlease_seconds = 2.5\n')
+                          '[reminders]\nbefore = [3]\n[telegram]\nlease_seconds = 2.5\n')
     assert got.web == WebSettings("0.0.0.0", 8080, 3)
-    assert got.of(ScoreSettings).steps == "linear"
     assert got.notify.policy.before == (3,)
     assert got.notify.telegram_lease_seconds == 2.5
+
+
+@needs("scorecard")
+def test_the_scorecards_section_is_read_into_its_settings(tmp_path):
+    from workflow.scorecard.rules import ScoreSettings
+
+    got = _load(tmp_path, '[scorecard]\nsteps = "linear"\n')
+    assert got.of(ScoreSettings).steps == "linear"
 
 
 @needs("public")
@@ -110,8 +118,8 @@ def test_a_path_in_a_features_section_is_the_config_files_folders(tmp_path):
     ('[web]\nworkers = 65\n', "web.workers: 65 is not a whole number from 1 to 64"),
     ('[web]\nhost = ""\n', "web.host"),
     ('web = 1\n', "[web] must be a table"),
-    ('[scorecard]\nsteps = 3\n', "scorecard.steps"),
-    ('[scorecard]\nbogus = 1\n', "scorecard.bogus: unknown setting"),
+    *of("scorecard", ('[scorecard]\nsteps = 3\n', "scorecard.steps"),
+        ('[scorecard]\nbogus = 1\n', "scorecard.bogus: unknown setting")),
     ('[email]\nsecurity = "ssl"\n', "email.security"),
     ('[telegram]\nlease_seconds = 0.5\n', "telegram.lease_seconds: 0.5 must be a number >= 1"),
 ])

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from tests.support.features import needs
 from tests.support.registers_world import (
     cells,
     produce,
@@ -43,6 +44,8 @@ EXPECTED = {
     "4.3.1": (6,),
 }
 FILE = {"en": "appendix-{n}-AK-2026-{lang}.xlsx", "kk": "қосымша-{n}-AK-2026-{lang}.xlsx"}
+
+pytestmark = needs("forms")  # the package holds the forms the forms feature writes
 
 
 def folder(key: str) -> str:

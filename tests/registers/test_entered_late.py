@@ -16,11 +16,11 @@ from sqlalchemy import select
 
 from calendars import KazakhstanCalendar
 from tests.support.bulk_helpers import commit
+from tests.support.features import needs
 from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.i18n import Translator
 from workflow.planning import bulk as planning_bulk
-from workflow.scorecard.words import in_words
 from workflow.services import obligations
 from workflow.storage.db import make_engine
 from workflow.storage.db import session as open_session
@@ -62,6 +62,8 @@ def indicator(card, key: str) -> dict:
 
 
 def text_of(card, key: str) -> str:
+    from workflow.scorecard.words import in_words
+
     words = in_words(card, Translator("en"))
     return next(i["text"] for i in words["indicators"] if i["key"] == key)
 
@@ -93,6 +95,7 @@ def typed_days(url: str) -> dict[str, tuple[set[str], set[str]]]:
     return out
 
 
+@needs("scorecard")  # read back in the score
 def test_a_case_typed_in_after_the_year_is_entered_late_by_merzims_today(cli):
     """MF's gift typed in on merzim's 10 February 2027 (the clock still in 2026): entered
     late; MJ's typed in on merzim's 15 December 2026 (the clock already in 2027): not."""
@@ -110,6 +113,7 @@ def test_a_case_typed_in_after_the_year_is_entered_late_by_merzims_today(cli):
     assert "entered after the year's end" not in text_of(in_time, "2.5.4")
 
 
+@needs("scorecard")
 def test_a_record_typed_in_after_the_year_is_entered_late_by_merzims_today(cli):
     """A regulation approved on 10 November 2026 (3.2.1), its case opened in March 2026: Q1's
     approval recorded on merzim's 10 February 2027 is entered late; Q2's recorded on merzim's
@@ -131,6 +135,7 @@ def test_a_record_typed_in_after_the_year_is_entered_late_by_merzims_today(cli):
     assert "entered after the year's end" not in text_of(in_time, "3.2.1")
 
 
+@needs("scorecard")
 def test_an_imported_entry_is_entered_late_by_merzims_today(cli, tmp_path, db_url):
     """A register file imported on merzim's 10 February 2027 (the clock in 2026): its gift is
     entered late; imported on merzim's 15 December 2026 (the clock in 2027): not. Every case

@@ -22,6 +22,7 @@ import re
 from sqlmodel import Session, select
 
 from tests.support.databases import dump_tables
+from tests.support.features import needs
 from tests.support.registers_world import (  # noqa: F401  (the `web` and `world` fixtures)
     web_fixture,
     world_fixture,
@@ -170,6 +171,7 @@ def counted_column(web, login: str, process: str) -> dict[int, str]:
         r'data-case="(\d+)".*?data-testid="counted">([^<]*)<', page, re.S)}
 
 
+@needs("scorecard")  # the register page (web/kit/registers.py) and its year rule
 def test_the_register_page_says_whether_and_in_which_year_each_entry_counts(web, world):
     """The list counts as the score and the forms do (B-17): a notice in the year its letter
     was sent — a December notice sent in January in January's year; a notice whose letter was

@@ -1,7 +1,9 @@
 """One reading of the registers (workflow/registers/): the year an entry counts in (B-17),
 2.3.1's non-liability (001:L332-338), a region consolidated (B-18) — entered through the
 command line, read back by `merzim score` and `merzim form`, on each backend; and, for every
-shipped register, the score and the form put an entry in the same year."""
+shipped register, the score and the form put an entry in the same year. What reads the score
+or the forms is taken when the scorecard or the forms are installed (tests/support/features.py);
+a register is a definition whose `[scorecard]` table says so."""
 
 from __future__ import annotations
 
@@ -14,12 +16,11 @@ import pytest
 from freezegun import freeze_time
 from openpyxl import load_workbook
 
+from tests.support.features import installed, needs
 from workflow.core.definition import Definition
 from workflow.definitions import load_registry
 from workflow.i18n import Translator
 from workflow.registers.entries import CaseRow, RecordRow, entry_of
-from workflow.scorecard.rules import Org
-from workflow.scorecard.words import in_words
 
 REGISTRY = load_registry()
 
@@ -68,6 +69,8 @@ def inputs(card, key: str) -> dict:
     return next(i["inputs"] for i in card["indicators"] if i["key"] == key)
 
 
+@needs("forms")
+@needs("scorecard")
 def test_a_region_takes_in_its_subdivisions_facts(cli, tmp_path):
     """A regional akimat whose regional department sent a notice of a criminal offence and whose
     district akimat recorded an independently detected gift: 2.1.1 ≥ 5, 2.5.4 ≥ 3, and its
@@ -114,6 +117,8 @@ def test_a_region_takes_in_its_subdivisions_facts(cli, tmp_path):
     assert cli("form", "2", "RG-DEP", "--year", "2026", "--output", str(own))["taken_in"] == []
 
 
+@needs("forms")
+@needs("scorecard")
 def test_the_year_of_the_fact_not_of_the_typing(cli):
     """A 2026 hire of a person convicted in 2019 counts in 2026 (2.4.1); a regulation
     approved in 2024 and in force counts in 2026 (3.2.1); a document approved in 2026 and
@@ -144,6 +149,8 @@ def test_the_year_of_the_fact_not_of_the_typing(cli):
     assert inputs(y2026, "3.2.1")["entered_late"] == 1  # Q2's, typed in on 10 February 2027
     # Q1 (2024) and Q3 (2023) were typed in when they happened
     assert "entered_late" not in inputs(cli("score", "MF", "--year", "2025"), "3.2.1")
+    from workflow.scorecard.words import in_words
+
     words = in_words(y2026, Translator("en"))  # the score page's and the CLI's words
     assert next(i["text"] for i in words["indicators"] if i["key"] == "3.2.1") == (
         "2 of 3 supervised entities brought the regulation into line (66.67 %); entered after "
@@ -159,6 +166,7 @@ def test_the_year_of_the_fact_not_of_the_typing(cli):
     assert form26["lines"] == 1 and form19["lines"] == 0
 
 
+@needs("scorecard")
 def test_2_3_1_pays_only_for_a_supervisor_not_held_liable(cli):
     org(cli, "MF", "central_body", name="Ministry")
 
@@ -179,6 +187,7 @@ def test_2_3_1_pays_only_for_a_supervisor_not_held_liable(cli):
     assert inputs(card, "2.3.1")["facts"] == 1  # the disciplined one is not a fact of 2.3.1
 
 
+@needs("forms")
 def test_appendix_2_states_the_outcome_of_a_supervisors_liability(cli, tmp_path):
     org(cli, "MF", "central_body", name="Ministry")
     case = open_case(cli, "manager_liability", "MF", "2026-05-01", "Political Boss",
@@ -209,6 +218,8 @@ def national_figure(cli, org_code: str, year: int, key: str) -> int:
     return made["files"][0]["figures"][key]
 
 
+@needs("forms")
+@needs("scorecard")
 def test_a_voided_notice_counts_nowhere(cli):
     """A notice whose letter was voided is not sent: no points, not in appendix 2 nor in the
     national input, of no year; pending in the score until the letter is recorded again."""
@@ -231,6 +242,8 @@ def test_a_voided_notice_counts_nowhere(cli):
                   "2.1.1")["pending"] == 0
 
 
+@needs("forms")
+@needs("scorecard")
 def test_a_december_notice_sent_in_january_counts_in_january(cli, tmp_path):
     """B-17: a notice counts in the year its letter was sent, in the score, the form and the
     national input alike; before it is sent, in none of them."""
@@ -251,6 +264,8 @@ def test_a_december_notice_sent_in_january_counts_in_january(cli, tmp_path):
                   "2.1.1")["pending"] == 0
 
 
+@needs("forms")
+@needs("scorecard")
 def test_the_forms_take_in_whom_the_score_takes_in(merzim_db, tmp_path):
     """`[scorecard] consolidating_kinds` decides for the appendices as for the score: with
     akimats left out, a region's appendix 2 holds its own facts alone, as its 2.1.1."""
@@ -316,8 +331,6 @@ REGISTERS = [d for d in REGISTRY.all() if d.scorecard is not None and d.scorecar
 
 @pytest.mark.parametrize("key", [d.key for d in REGISTERS])
 def test_each_register_counts_an_entry_in_the_year_of_its_fact(key):
-    from workflow.forms.service import Source, _items
-
     d = REGISTRY.get(key)
     case = _register_case(d)
     entry = entry_of(d, case)
@@ -325,6 +338,8 @@ def test_each_register_counts_an_entry_in_the_year_of_its_fact(key):
     assert entry.counts_in(2026) and not entry.counts_in(2019), (key, entry)
     assert entry.entered_late(2026)
     if d.form is not None:  # the form writes it in the score's year, never in another
+        from workflow.forms.service import Source, _items
+
         source = Source(d, d.form)
         assert _items(source, d, case, entry, 2026), key
         assert not _items(source, d, case, entry, 2019), key
@@ -332,9 +347,12 @@ def test_each_register_counts_an_entry_in_the_year_of_its_fact(key):
 
 # the subject S (an akimat: 4.1.1 and 4.1.2 are its) and a quasi-state entity Q under it, whose
 # entries project No. 3 reads; any other register's entry is S's own
-TREE = (Org("S", "akimat"), Org("Q", "quasi_state", "S"))
+TREE = (("S", "akimat"), ("Q", "quasi_state", "S"))
 
 def _national_figures(key: str) -> list:
+    """The national input's figures of the register (none when the forms are not installed)."""
+    if not installed("forms"):
+        return []
     from workflow.forms import national
 
     return [f for sec in national.national_spec().sections for f in sec.figures
@@ -346,21 +364,24 @@ def _in_score(entry, year: int) -> str | None:
     a certificate is counted in a year it is valid on a day of."""
     from workflow.scorecard.catalogue import catalogue
     from workflow.scorecard.evaluation import _Evaluation, behind
-    from workflow.scorecard.rules import ScoreSettings
+    from workflow.scorecard.rules import Org, ScoreSettings
 
+    tree = tuple(Org(*org) for org in TREE)
     st, cat = ScoreSettings(), catalogue()
     today = date(2027, 3, 1)
     key = cat.feeds(entry)
     if next(i for i in cat.indicators if i.key == key).kind == "certificates":
-        ev = _Evaluation("S", "akimat", TREE, year, today, [entry], st, cat)
+        ev = _Evaluation("S", "akimat", tree, year, today, [entry], st, cat)
         return "done" if ev.valid(entry) else None
-    found = behind("S", "akimat", TREE, year, today, [entry], st, cat)[key]
+    found = behind("S", "akimat", tree, year, today, [entry], st, cat)[key]
     return next((status for e, status, _ in found if e is entry), None)
 
 
 def _in_national(d: Definition, entry, year: int) -> dict[str, int]:
     """The national input's figures of the register in `year` (a sum figure's value where
-    the entry carries one)."""
+    the entry carries one; none when the forms are not installed)."""
+    if not installed("forms"):
+        return {}
     from workflow.forms import national
     from workflow.services.context import Context
 
@@ -385,8 +406,6 @@ def test_each_register_is_of_one_year_in_the_score_its_form_and_the_national_inp
     in the same year (2026, the year its rule reads; never 2019, the year of its other dates),
     and count it alike — counted in the score, written in the form, counted in every national
     figure of its register."""
-    from workflow.forms.service import Source, _items
-
     d = REGISTRY.get(key)
     case = _with_amounts(d, _register_case(d))
     if d.scorecard.counted_states:  # in the state it counts in
@@ -397,6 +416,8 @@ def test_each_register_is_of_one_year_in_the_score_its_form_and_the_national_inp
     assert _in_score(entry, 2026) == "done", key
     assert _in_score(entry, 2019) is None, key
     if d.form is not None:
+        from workflow.forms.service import Source, _items
+
         assert _items(Source(d, d.form), d, case, entry, 2026), key
         assert not _items(Source(d, d.form), d, case, entry, 2019), key
     figures = _in_national(d, entry, 2026)
@@ -417,8 +438,6 @@ def test_each_register_without_its_counted_record_counts_nowhere(key):
     """The same entry with its counted record voided (the stage open again, the day the year
     rule reads gone with it): no year's score counts it, the national input counts it as
     counted nowhere, and when its year is not decided any more no form or figure lists it."""
-    from workflow.forms.service import Source, _items
-
     d = REGISTRY.get(key)
     spec = d.scorecard
     full = _with_amounts(d, _register_case(d))
@@ -437,10 +456,13 @@ def test_each_register_without_its_counted_record_counts_nowhere(key):
         if not entry.dated:  # a notice never sent: of no year, pending
             assert not any(figures.values()), (key, year, figures)
             if d.form is not None:
+                from workflow.forms.service import Source, _items
+
                 assert not _items(Source(d, d.form), d, case, entry, year), (key, year)
             assert _in_score(entry, year) in ("pending", "missing"), (key, year)
 
 
+@needs("scorecard")  # a register is one by its [scorecard] table
 def test_every_register_declares_its_year_rule():
     """B-17: no shipped register counts by the day it was opened."""
     assert REGISTERS
@@ -458,6 +480,8 @@ def test_no_raw_table_read_outside_the_registers_and_the_loader():
     assert found == []
 
 
+@needs("forms")
+@needs("platform")
 def test_every_form_a_definition_fills_is_laid_out_and_the_package_names_only_those():
     """Appendix numbers live in workflow/forms/layouts.toml alone: a register's [form] and the
     cross-platform map's `forms` name only appendices it lays out."""

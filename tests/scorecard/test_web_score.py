@@ -9,6 +9,7 @@ import re
 
 from openpyxl import load_workbook
 
+from tests.support.features import needs
 from tests.support.web_helpers import (
     TODAY,
     Web,
@@ -130,7 +131,7 @@ def test_the_scores_api_gives_projects_1_to_4_to_whom_may_see_them(world: Web):
     assert world.client().get("/api/v1/scores").status_code == 401
 
 
-def test_a_subjects_page_has_its_projects_subtotals_and_its_report_forms(world: Web):
+def test_a_subjects_page_has_its_projects_subtotals(world: Web):
     b = world.browser("asel")  # the officer of the education department
     r = b.get(f"/score/AK-ALM-EDU?year={YEAR}")
     assert r.status_code == 200
@@ -143,6 +144,13 @@ def test_a_subjects_page_has_its_projects_subtotals_and_its_report_forms(world: 
     opened = b.get(f"/score/AK-ALM-EDU?year={YEAR}&project=3").text
     assert re.findall(r'id="project-(\d)" data-project="\d" open>', opened) == ["3"]
     assert 'data-indicator="3.3.1"' in opened.split('id="project-3"', 1)[1].split("</details>")[0]
+
+
+@needs("forms")  # the subject's page links its report forms
+def test_a_subjects_page_has_its_report_forms(world: Web):
+    b = world.browser("asel")  # the officer of the education department
+    r = b.get(f"/score/AK-ALM-EDU?year={YEAR}")
+    assert r.status_code == 200
     links = re.findall(r'href="(/forms/\d\.xlsx\?[^"]+)"', r.text)
     # appendices 2, 3, 5 and 6, each in kk and ru: 1 and 4 are the regional akimat's only
     assert [re.match(r"/forms/(\d)", link).group(1) for link in links] == [

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from tests.support.features import installed
 from tests.support.import_helpers import site_fixture  # noqa: F401 - the `site` fixture
 from tests.support.web_helpers import (  # noqa: F401 - `web`, the demo
     CALENDAR,
@@ -22,8 +23,6 @@ from tests.support.web_helpers import (  # noqa: F401 - `web`, the demo
 from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.reminders import planner
-from workflow.scorecard import rules as sc
-from workflow.scorecard import service as scores
 from workflow.services import lists, overview, search
 from workflow.services import register_import as ri
 from workflow.storage.models import Case, Organisation, Stage, User
@@ -65,9 +64,18 @@ def everything(site: Web) -> dict:
             "register_overdue": [f.id for f in search.find_cases(
                 s, c, "AK-ALM", search.CaseQuery(process=PROCESS, overdue=True),
                 lambda _f, _v: True)],
-            "score": repr(scores.subject_facts(s, c, root, TODAY.year, sc.ScoreSettings(),
-                                               subtree=True)),
+            "score": score(s, c, root),
         }
+
+
+def score(s, c, root) -> str | None:
+    """The subject's facts behind its score (None when the scorecard is not installed)."""
+    if not installed("scorecard"):
+        return None
+    from workflow.scorecard import rules as sc
+    from workflow.scorecard import service as scores
+
+    return repr(scores.subject_facts(s, c, root, TODAY.year, sc.ScoreSettings(), subtree=True))
 
 
 def pages(site: Web) -> dict:

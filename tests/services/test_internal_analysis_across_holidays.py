@@ -18,6 +18,7 @@ from datetime import date
 import pytest
 
 from tests.support.analysis_world import add_orgs, plan, record
+from tests.support.features import needs
 from workflow.core.errors import RuleViolation
 
 DOC = {"number": "15-ө", "signed_by": "Head of apparatus"}
@@ -195,6 +196,7 @@ def test_runs_from_plan_to_closed_without_any_start_or_end_record(world, make_ct
         "positions_sent": "done_on_time", "monitoring": "done_on_time"}
 
 
+@needs("scorecard")
 def test_a_note_without_a_discussion_is_recorded_and_scored_not_done(world, make_ctx):
     """Acceptance: the note of an analysis whose discussion never happened can be recorded; the
     scorecard counts that discussion as not done (1.2.2: 0 of 1 subdivision)."""

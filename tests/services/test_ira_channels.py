@@ -50,6 +50,7 @@ _stage = stage
 _indicator = indicator
 
 
+@needs("scorecard")
 def test_a_discussion_at_a_public_council_meeting_is_done_and_counts_for_1_2_2(world, make_ctx):
     """Two of the three departments discuss their results: one at the akimat's public
     council (protocol No. 3 of its meeting on 9 April 2025, no link), one in an open
@@ -83,6 +84,7 @@ def test_a_discussion_at_a_public_council_meeting_is_done_and_counts_for_1_2_2(w
     assert discussed["points"] == 3.0
 
 
+@needs("scorecard")
 def test_a_publication_by_justification_note_alone_leaves_1_3_2s_share(world, make_ctx):
     """AK-EDU publishes with links, AK-HLT by a justification note alone (secret data, I-13),
     AK-AGR never publishes. B-15: AK-HLT leaves the share: 1 of 2 = 50 % -> 5 steps x 0.3 =

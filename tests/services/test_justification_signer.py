@@ -16,6 +16,7 @@ from datetime import date
 import pytest
 
 from tests.support.databases import dump_tables
+from tests.support.features import needs
 from tests.support.web_helpers import (
     TODAY,
     Web,
@@ -172,6 +173,7 @@ def test_the_web_form_and_the_api(web: Web):
     assert web.stage(qs, "publication").evidence["acting_reason"] == ACTING
 
 
+@needs("scorecard")
 def test_the_scorecard_does_not_count_an_unsigned_justification_note(db, make_ctx):
     """Three version-4 analyses of the akimat's departments (version 4 recorded any signer):
     AK-EDU published by a justification note no one confirmed was the head of apparatus's,

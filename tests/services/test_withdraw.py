@@ -22,6 +22,7 @@ from calendars import KazakhstanCalendar
 from tests.support.bulk_helpers import commit
 from tests.support.cli_runner import wide_cli
 from tests.support.databases import dump_tables, refused_unchanged
+from tests.support.features import needs
 from tests.support.web_helpers import (
     Web,
     csrf_of,
@@ -198,6 +199,7 @@ def test_refusals_change_nothing_and_read_in_every_language(db, ids):
     assert len(set(texts.values())) == 3 and all("{" not in t for t in texts.values())
 
 
+@needs("scorecard")
 def test_a_withdrawn_analysis_leaves_the_score(db):
     from workflow.scorecard import service as scoring
     from workflow.scorecard.rules import ScoreSettings

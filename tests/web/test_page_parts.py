@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import features
 from web.kit.parts import Parts, compose
 from workflow.core.feature import installed
 
@@ -29,9 +30,14 @@ def test_composed_in_order_one_filler_of_a_single_point():
 
 def test_the_application_keeps_the_composed_parts(web):
     parts = web.app.state.parts
-    # the shipped features fill every extension point (the bell, the coverage, the package's
-    # sub-tasks, the scorecard's register points, the report forms)
-    assert parts.menu and parts.overview and parts.programme
-    assert parts.register_points is not None and parts.report_forms is not None
+    # the shipped features fill every extension point, each when it is installed: the bell
+    # (notices), the overview (coverage, the scorecard), the package's sub-tasks (platform),
+    # the register points (the scorecard), the report forms (forms)
+    assert bool(parts.menu) == features.installed("notices")
+    assert bool(parts.overview) == (features.installed("coverage")
+                                    or features.installed("scorecard"))
+    assert bool(parts.programme) == features.installed("platform")
+    assert (parts.register_points is not None) == features.installed("scorecard")
+    assert (parts.report_forms is not None) == features.installed("forms")
     # each installed feature's own state, by its name (the public pages' guard is kept there)
     assert set(web.app.state.features) == {f.name for f in installed()}
