@@ -156,6 +156,7 @@ NOT_A_KEY = {
                "state",
                "web/kit/charts.py", "web/obligations_page.py", "web/case_page.py",
                "workflow/cli/cases.py", "workflow/core/deadlines.py", "workflow/core/definition.py",
+               "workflow/core/errors.py",
                "workflow/definitions/schema.py", "workflow/services/obligations.py",
                "workflow/storage/models.py"),
     **_homonym("planned", "a named date's planned value (the definition format's "
