@@ -306,11 +306,11 @@ def _do_preview(request: Request, pc: PageContext, process: str,
     except MerzimError as exc:
         tx.refused(pc.s, pc.ctx.actor, "refused.import_preview", "process", defn.key,
                    {"key": exc.key})
-        status, problem = _status(exc), web_message(defn.name_keys(exc), pc.t)
-        del exc
-        return _form(request, pc, defn, status=status, problem=problem)
-    return render(request, pc, "import_preview.html", definition=defn,
-                  title=defn.name(pc.t.language), **values)
+        values = {"status": _status(exc), "problem": web_message(defn.name_keys(exc), pc.t)}
+    else:
+        return render(request, pc, "import_preview.html", definition=defn,
+                      title=defn.name(pc.t.language), **values)
+    return _form(request, pc, defn, **values)  # (the refusal's traceback let go)
 
 
 def _previewed(request: Request, pc: PageContext, defn: Definition,
@@ -378,10 +378,13 @@ def _confirm(request: Request, pc: PageContext, process: str, form: dict[str, st
              held: dict[str, Path]) -> Response:
     """The confirm's page. The file's rows, its checked plan and the written cases live only
     in `_write`'s frame (and an error's traceback only in its `except` block): the page is
-    rendered after they are freed, so what it keeps (the menu's kept counts, the templates) is
-    not allocated among them and Python's allocator can give their memory back whole."""
+    rendered after they are freed, so that what it keeps (the menu's kept counts, the
+    templates' cache) is not allocated among them, where each such object would hold the
+    allocator's arena it lands in."""
     defn = _definition(pc, process)
     import_id = form.get("import_id", "")
+    unfinished: tuple[str, int, int, str] | None = None
+    refusal: dict[str, Any] | None = None
     try:
         outcome = _write(request, pc, defn, form, held)
     except bulk_import.ImportUnfinished as exc:
@@ -392,13 +395,11 @@ def _confirm(request: Request, pc: PageContext, process: str, form: dict[str, st
                    {"key": exc.key})
         refused = exc.refused if isinstance(exc, bulk_import.FileRefused) \
             else [exc] if isinstance(exc, RowRefused) else []
-        problem = None if refused else web_message(defn.name_keys(exc), pc.t)
-        lines = _refusal_lines(defn, refused, pc.t)
-        status = _status(exc)
-        del exc, refused
-        return _form(request, pc, defn, status=status, problem=problem, refusals=lines)
-    else:
-        unfinished = None
+        refusal = {"status": _status(exc), "refusals": _refusal_lines(defn, refused, pc.t),
+                   "problem": None if refused else web_message(defn.name_keys(exc), pc.t)}
+        del refused
+    if refusal is not None:
+        return _form(request, pc, defn, **refusal)
     if unfinished is not None:
         return _unfinished(request, pc, defn, form, *unfinished)
     if outcome.rolled_back is not None:

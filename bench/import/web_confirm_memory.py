@@ -14,6 +14,9 @@ after the confirm, and after a garbage collection; its peak (VmHWM) at the end; 
 confirm's process CPU. Then glibc is asked to give its free pages back (`malloc_trim(0)`) and
 the resident memory read again ("after a trim").
 
+`--imports N` imports N such files one after the other (other people in each) and reads the
+resident memory after each, trimmed, against the same start.
+
 `--trace` runs the same with `tracemalloc` tracing from after the warm-up: the Python objects
 the confirm left allocated (KiB), whatever the allocator keeps around them. Run with
 `PYTHONMALLOC=malloc` to see the process without Python's small-object allocator (its 1 MiB
@@ -88,7 +91,7 @@ def _trimmed() -> float | None:
     return _status("VmRSS")
 
 
-def run(kind: str, rows: int, trace: bool = False) -> dict:
+def run(kind: str, rows: int, trace: bool = False, imports: int = 1) -> dict:
     with tempfile.TemporaryDirectory() as tmp, demo_database(kind, Path(tmp)) as (eng, ids):
         web = build(eng, Path(tmp), ids=ids)
         url = eng.url.render_as_string(hide_password=False)
@@ -120,6 +123,14 @@ def run(kind: str, rows: int, trace: bool = False) -> dict:
             tracemalloc.stop()
             out.update(objects_kept_kib=round(current / 1024, 1),
                        objects_peak_mib=round(peak / 2**20, 1))
+        if imports > 1:  # the same again, with other people: what each import adds to it
+            kept = [out["kept_after_trim_mib"]]
+            for n in range(1, imports):
+                _imported(asel, rows, f"Person{n}")
+                gc.collect()
+                after = _trimmed()
+                kept.append(round(after - start, 1) if after is not None else None)
+            out["kept_after_each_import_mib"] = kept
         return out
 
 
@@ -130,8 +141,11 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--trace", action="store_true",
                         help="trace the Python objects the confirm leaves (tracemalloc)")
+    parser.add_argument("--imports", type=int, default=1,
+                        help="files of --rows rows imported one after the other (the resident "
+                             "memory after each, from the same start)")
     a = parser.parse_args()
-    out = run(a.backend, a.rows, a.trace)
+    out = run(a.backend, a.rows, a.trace, a.imports)
     print(json.dumps(out))
     if a.json:
         a.json.write_text(json.dumps(out, indent=2))

@@ -1,8 +1,8 @@
 """A large file confirmed from the web leaves nothing of itself in the process: once its page
 is answered, the Python objects allocated during the preview and the confirm of 2,000 rows
 (its rows, cells, plans, cases, audit payloads) are all freed, save a few kept lists and
-pools (bench/import/web_confirm_memory.py measures the resident memory) — on SQLite and
-PostgreSQL.
+pools (bench/import/web_confirm_memory.py measures the resident memory); and the preview's
+and the confirm's pages are rendered once those objects are freed — on SQLite and PostgreSQL.
 
 The world: the demo for TODAY (tests/support/web_helpers.py); Asel is the education
 department's officer (AK-ALM-EDU)."""
