@@ -24,6 +24,7 @@ from workflow.services import registers
 from workflow.storage import audit
 from workflow.storage.db import session as open_session
 from workflow.storage.models import Case, Stage
+from workflow.storage.queries import live_case
 
 ANALYSIS = "internal_risk_analysis"
 YEARLY = "contract_concentration_analysis"
@@ -120,11 +121,11 @@ def test_an_analysis_import_interrupted_is_hidden_resumed_or_rolled_back(
     import_id = interrupted(db, rows, ANALYSIS, monkeypatch)
     assert len(pending(db, import_id)) == 40
     with open_session(db) as s:
-        assert not s.exec(select(Case).where(col(Case.withdrawn_at).is_(None))).all()
+        assert not s.exec(select(Case).where(live_case())).all()
     done = commit(db, lambda s: ri.resume(s, context(), ANALYSIS, rows, import_id))
     assert [d.row for d in done] == list(range(42, 102))
     with open_session(db) as s:
-        assert len(s.exec(select(Case).where(col(Case.withdrawn_at).is_(None))).all()) == 100
+        assert len(s.exec(select(Case).where(live_case())).all()) == 100
         assert audit.verify(s).ok
 
 
@@ -145,10 +146,10 @@ def test_a_follow_up_opened_by_a_rows_event_is_hidden_and_withdrawn_with_its_row
         marked = s.exec(select(Case.process).where(col(Case.id).in_(
             ri.pending_ids(s, import_id)))).all()
         assert sorted(marked) == [*["contract_concentration"] * 2, *[YEARLY] * 4]
-        assert not s.exec(select(Case).where(col(Case.withdrawn_at).is_(None))).all()
+        assert not s.exec(select(Case).where(live_case())).all()
     assert commit(db, lambda s: ri.roll_back(s, context(), YEARLY, import_id)) == 6
     with open_session(db) as s:
-        assert not s.exec(select(Case).where(col(Case.withdrawn_at).is_(None))).all()
+        assert not s.exec(select(Case).where(live_case())).all()
         assert audit.verify(s).ok
 
 
@@ -204,7 +205,7 @@ def test_an_analysis_another_writer_plans_between_the_batches_is_seen(db, codes,
     assert stopped.value.params["written"] == 80
     assert [(r.row, r.error.key) for r in error.refused] == [(92, "rule.duplicate_analysis")]
     with open_session(db) as s:
-        assert len(s.exec(select(Case).where(col(Case.withdrawn_at).is_(None))).all()) == 1
+        assert len(s.exec(select(Case).where(live_case())).all()) == 1
         assert len(ri.pending_ids(s, stopped.value.params["id"])) == 80
 
 
@@ -252,7 +253,7 @@ def test_while_a_writer_writes_its_import_is_neither_resumed_nor_rolled_back(
     writer.join(120)
     assert not failed, failed
     with open_session(db) as s:
-        assert len(s.exec(select(Case).where(col(Case.withdrawn_at).is_(None))).all()) == 100
+        assert len(s.exec(select(Case).where(live_case())).all()) == 100
         assert not s.exec(select(Stage).where(col(Stage.status).startswith(ri.HELD))).all()
         assert audit.verify(s).ok
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from tests.support.web_helpers import TODAY, Web, csrf_of
 from workflow.storage.models import Case
+from workflow.storage.queries import live_case
 
 PROCESS = "restriction_breach"
 FORM = f"/registers/{PROCESS}/import"
@@ -47,4 +48,11 @@ def confirm(b, page: str, path: str = FORM, token: str | None = None):
 def breaches(web: Web) -> list[Case]:
     with Session(web.engine) as s:
         return list(s.exec(select(Case).where(Case.process == PROCESS)
+                           .order_by(col(Case.id))).all())
+
+
+def shown(web: Web) -> list[Case]:
+    """The register's cases every reader shows: not withdrawn, of no unfinished import."""
+    with Session(web.engine) as s:
+        return list(s.exec(select(Case).where(Case.process == PROCESS, live_case())
                            .order_by(col(Case.id))).all())

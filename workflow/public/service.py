@@ -30,6 +30,7 @@ from workflow.services.lookup import find_org, get_org
 from workflow.services.organisations import org_name
 from workflow.storage import audit
 from workflow.storage.models import EVENT, Case, EventRecord, EvidenceFile, Organisation
+from workflow.storage.queries import live_case
 
 SWITCHES = {"on": True, "off": False, "default": None}
 
@@ -140,7 +141,7 @@ def listing(s: Session, ctx: Context, org: Organisation) -> list[PublicCase]:
                                            col(Case.process).in_(sorted(processes)),
                                            col(Case.person_name).is_(None),
                                            col(Case.person_position).is_(None),
-                                           col(Case.withdrawn_at).is_(None))  #
+                                           live_case())  #
                         .order_by(col(Case.id))))
     if not cases:
         return []

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, exists, false, func, text, true
 from sqlmodel import Session, col, select
 
 from workflow.storage.models import AuditRecord, Case, EventRecord, Organisation, Stage, User
-from workflow.storage.queries import in_subtree, select_columns
+from workflow.storage.queries import in_subtree, live_case, select_columns
 
 
 def records(s: Session, case_id: int | None) -> list[EventRecord]:
@@ -46,7 +46,7 @@ def same_parties(s: Session, process: str, subject_id: int | None,
     """The cases of a process with this subject and object (none: without one) that are not
     withdrawn, oldest first: those a new case could repeat."""
     query = select(Case).where(Case.process == process, Case.subject_id == subject_id,
-                               col(Case.withdrawn_at).is_(None)).order_by(col(Case.id))
+                               live_case()).order_by(col(Case.id))
     query = query.where(col(Case.object_id).is_(None) if object_id is None
                         else Case.object_id == object_id)
     return list(s.exec(query))
@@ -91,7 +91,7 @@ def of_subject(s: Session, process: str, subject_id: int | None) -> list[Case]:
     """The cases of a process of one subject that are not withdrawn."""
     return list(s.exec(select(Case).where(Case.process == process,
                                           Case.subject_id == subject_id,
-                                          col(Case.withdrawn_at).is_(None))))
+                                          live_case())))
 
 
 def org_below(s: Session, code: str, scope: Organisation) -> Organisation | None:
@@ -105,7 +105,7 @@ def listed(s: Session, process: str | None, scope: Organisation | None,
     """Cases (not withdrawn: a withdrawn case is in no list) with their subject, of a process
     and in a subtree when given, newest first, at most `limit`."""
     query = (select(Case, Organisation).join(Organisation, col(Organisation.id) == Case.subject_id)
-             .where(col(Case.withdrawn_at).is_(None)))
+             .where(live_case()))
     if process:
         query = query.where(Case.process == process)
     if scope is not None:
@@ -118,7 +118,7 @@ def page_condition(*, scope: Organisation | None = None, only_org_id: int | None
     """The SQL condition of a list of cases (`page_rows`, `count_where`): not withdrawn, of
     the subtree of `scope` (or exactly the organisation `only_org_id`), of the process and
     with a case date in the year, each when given."""
-    condition: Any = col(Case.withdrawn_at).is_(None)
+    condition: Any = live_case()
     if only_org_id is not None:
         condition = condition & (col(Case.subject_id) == only_org_id)
     if scope is not None:
