@@ -37,7 +37,7 @@ A definition whose feature opens its cases itself (the analysis: its opener plan
 imported the same way when that feature offers a planner of whole files (`hooks.bulk_opener`:
 the rows checked and planned without writing, then written a slice per batch, as above). A
 case another case's event opens on the way (a row's event that opens a follow-up) is written
-in the batch of its row, marked with it and withdrawn with it. A definition whose features
+in the batch of its row, in its range and withdrawn with it. A definition whose features
 open or re-plan its cases themselves without such a planner is imported row by row in one
 transaction (`registers.import_cases`).
 """
@@ -569,7 +569,7 @@ def _planned_batch(s: Session, ctx: Context, checked: Checked, start: int, stop:
                    written: list[int], head: list[tuple], tail: list[tuple],
                    import_id: str | None) -> list[Imported]:
     """Rows [start, stop) of a file the feature's planner plans, written by it (`import_id`:
-    the cases of the rows naming no event inserted marked, their stages held); their events
+    the stages of the programmes it makes inserted held, `held_programmes`); their events
     recorded by `record_event`."""
     hold = import_id is not None
     try:
@@ -593,8 +593,8 @@ def _batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
            import_id: str | None, head: list[tuple], tail: list[tuple],
            written: list[int] | None = None) -> list[Imported]:
     """Rows [start, stop) written in the session's transaction, under the writers' lock; the
-    cases they open (and any another case's event opens on the way) marked as of the import
-    `import_id`, if any."""
+    cases they open (and any another case's event opens on the way) noted as the import
+    `import_id`'s, if any (`_note`)."""
     defn = checked.defn
     audit.serialise(s)
     keep_version(s, ctx, defn)  # refused before the batch writes anything
@@ -752,7 +752,7 @@ def write_file(s: Session, ctx: Context, checked: Checked, progress: Progress | 
                legacy: bool = False) -> list[Imported]:
     """Phase 2: the checked rows written `BATCH` at a time, each batch committed. A file of
     one batch is one transaction; a longer one is an import with an id whose cases stay
-    marked until its last batch commits (`import_id`, `written`: a resumed import's, and the
+    hidden (`import_pending`) until its last batch commits (`import_id`, `written`: a resumed import's, and the
     ids of the cases it has written; `legacy`: some of them marked by an earlier version)."""
     total = len(checked.ready)
     written = list(written or [])
