@@ -752,8 +752,9 @@ def write_file(s: Session, ctx: Context, checked: Checked, progress: Progress | 
                legacy: bool = False) -> list[Imported]:
     """Phase 2: the checked rows written `BATCH` at a time, each batch committed. A file of
     one batch is one transaction; a longer one is an import with an id whose cases stay
-    hidden (`import_pending`) until its last batch commits (`import_id`, `written`: a resumed import's, and the
-    ids of the cases it has written; `legacy`: some of them marked by an earlier version)."""
+    hidden (`import_pending`) until its last batch commits (`import_id`, `written`: a
+    resumed import's, and the ids of the cases it has written; `legacy`: some of them marked
+    by an earlier version)."""
     total = len(checked.ready)
     written = list(written or [])
     start = len(written)
