@@ -1,7 +1,8 @@
 """An interrupted import's entries are nowhere until it is resumed: not in the overdue or due
 lists and their counts, the overview, the overdue export, the feeds' open deadlines, one's own
-work, the reminders' planner, the registers' reader or the score — through the services and
-the web, on SQLite and PostgreSQL. The world: the demo for TODAY; Asel (AK-ALM-EDU) imports
+work, the notices, the missing stages, the reminders' planner, the registers' reader, the
+score, the duplicate check, nor found by their number (a page, the API) — through the
+services and the web, on SQLite and PostgreSQL. The world: the demo for TODAY; Asel (AK-ALM-EDU) imports
 gifts received months ago, so that their stages are overdue."""
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from tests.support.web_helpers import (  # noqa: F401 - `web`, the demo
     web_fixture,
 )
 from workflow import services as svc
+from workflow.core.errors import NotFound, RuleViolation
 from workflow.definitions import load_registry
+from workflow.notices import service as notices
 from workflow.reminders import planner
 from workflow.scorecard import rules as sc
 from workflow.scorecard import service as scores
-from workflow.services import lists, overview, search
+from workflow.services import lists, missing, overview, search
 from workflow.services import register_import as ri
 from workflow.storage.models import ImportPending, Organisation, Stage, User
 
@@ -73,6 +76,8 @@ def everything(site: Web) -> dict:
                 lambda _f, _v: True)],
             "score": repr(scores.subject_facts(s, c, root, TODAY.year, sc.ScoreSettings(),
                                                subtree=True)),
+            "notices": repr(notices.items(s, c, asel, (1, 3))),
+            "missing": repr(missing.missing(s, c, PROCESS, "AK-ALM", TODAY.year)),
         }
 
 
@@ -129,3 +134,37 @@ def test_an_interrupted_import_rolled_back_closes_its_stages_as_any_withdrawn_ca
         held = s.exec(select(Stage).where(Stage.status.startswith(ri.HELD))).all()
         assert held == []
     assert everything(site) == before
+
+
+def test_an_interrupted_imports_entries_are_found_by_no_number_and_repeat_nothing(site):
+    """Known by its number, an unfinished import's case is not found (the page, the API, a
+    record on it: nothing stored); a case opened meanwhile repeats none of its rows. Once
+    resumed, each is found and repeated."""
+    import_id = interrupted(site)
+    with Session(site.engine) as s:
+        ids = ri.pending_ids(s, import_id)
+        assert len(ids) == 500
+        assert s.exec(select(ImportPending)).all()  # a range or two, not a row a case
+        assert len(s.exec(select(ImportPending)).all()) <= 2
+        with pytest.raises(NotFound):
+            svc.get_case(s, ids[0])
+        assert svc.find_case(s, ids[0]) is None
+        # the first row ("Person 0", received RECEIVED) repeats no case of another writer's
+        assert svc.duplicate_cases(s, ctx(), PROCESS, "AK-ALM-EDU", person="Person 0",
+                                   dates={"received": TODAY - timedelta(days=90)}) == []
+    asel, api = site.browser("asel"), site.api("asel")
+    before = site.dump()
+    assert asel.get(f"/cases/{ids[0]}").status_code == 404
+    assert api.get(f"/api/v1/cases/{ids[0]}").status_code == 404
+    assert site.dump() == before
+    with Session(site.engine) as s:
+        ri.resume(s, ctx(), PROCESS, rows(600), import_id)
+        s.commit()
+    with Session(site.engine) as s:
+        assert not s.exec(select(ImportPending)).all()
+        assert svc.get_case(s, ids[0]).id == ids[0]
+        with pytest.raises(RuleViolation):
+            svc.duplicate_cases(s, ctx(), PROCESS, "AK-ALM-EDU", person="Person 0",
+                                dates={"received": TODAY - timedelta(days=90)})
+    assert asel.get(f"/cases/{ids[0]}").status_code == 200
+    assert api.get(f"/api/v1/cases/{ids[0]}").status_code == 200

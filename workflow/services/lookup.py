@@ -27,13 +27,20 @@ def get_user(s: Session, login: str) -> User:
     return user
 
 
+def _pending(s: Session, case_id: int) -> bool:
+    """Whether the case is an unfinished import's: found by no one until the import ends."""
+    from workflow.storage.queries.cases import pending
+
+    return pending(s, case_id)
+
+
 def get_case(s: Session, case_id: int | str) -> Case:
     try:
         ident = int(case_id)
     except (TypeError, ValueError):
         raise NotFound(f"no case {case_id!r}", key="notfound.analysis", id=case_id) from None
     case = s.get(Case, ident) if 0 < ident < 2**63 else None
-    if case is None:
+    if case is None or _pending(s, ident):  # an unfinished import's: nowhere until it ends
         raise NotFound(f"no case {case_id!r}", key="notfound.analysis", id=case_id)
     return case
 
@@ -48,7 +55,7 @@ def held_case(s: Session, case_id: int | str) -> tuple[Case, Organisation | None
     from workflow.storage.queries.cases import with_parties
 
     found = with_parties(s, get_case_id(case_id))
-    if found is None:
+    if found is None or _pending(s, get_case_id(case_id)):
         raise NotFound(f"no case {case_id!r}", key="notfound.analysis", id=case_id)
     return found
 
@@ -94,7 +101,8 @@ def find_org(s: Session, code: str | None) -> Organisation | None:
 
 def find_case(s: Session, ident: int | str | None) -> Case | None:
     n = _number(ident)
-    return s.get(Case, n) if n is not None else None
+    case = s.get(Case, n) if n is not None else None
+    return None if case is None or _pending(s, n or 0) else case
 
 
 def find_programme(s: Session, ident: int | str | None) -> Programme | None:

@@ -10,7 +10,15 @@ from typing import Any
 from sqlalchemy import bindparam, exists, false, func, text, true
 from sqlmodel import Session, col, select
 
-from workflow.storage.models import AuditRecord, Case, EventRecord, Organisation, Stage, User
+from workflow.storage.models import (
+    AuditRecord,
+    Case,
+    EventRecord,
+    ImportPending,
+    Organisation,
+    Stage,
+    User,
+)
 from workflow.storage.queries import in_subtree, live_case, select_columns
 
 
@@ -215,3 +223,11 @@ def without_jit(s: Session) -> None:
     (~600 ms against ~150 ms on 20,000 cases, measured: bench/api/README.md)."""
     if s.get_bind().dialect.name == "postgresql":
         s.exec(text("SET LOCAL jit = off"))  # type: ignore[call-overload]
+
+
+def pending(s: Session, case_id: int) -> bool:
+    """Whether the case is one an unfinished register import has written (`ImportPending`):
+    found by its number by no one until the import ends, as it is in no list."""
+    return s.exec(select(ImportPending.id).where(col(ImportPending.low) <= case_id,
+                                                 col(ImportPending.high) >= case_id)
+                  .limit(1)).first() is not None
