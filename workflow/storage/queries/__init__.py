@@ -39,7 +39,7 @@ def standing(case_id: Any) -> Any:
     unfinished: the first term, an uncorrelated subquery, is evaluated once per statement and
     the ranges are read only when it is false; the case id is in the stage lists' indexes, so
     their counts still read the indexes only."""
-    pending = rows_of(literal_column("1")).select_from(ImportPending)
+    pending: Any = rows_of(literal_column("1")).select_from(ImportPending)
     return or_(~pending.exists(),
                ~pending.where(col(ImportPending.low) <= case_id,
                               col(ImportPending.high) >= case_id).exists())
