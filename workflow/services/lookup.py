@@ -27,11 +27,12 @@ def get_user(s: Session, login: str) -> User:
     return user
 
 
-def _pending(s: Session, case_id: int) -> bool:
-    """Whether the case is an unfinished import's: found by no one until the import ends."""
-    from workflow.storage.queries.cases import pending
+def _standing(s: Session, case_id: int) -> Case | None:
+    """The case of this number, unless an unfinished import wrote it: found by no one until
+    the import ends (`queries.cases.standing_case`)."""
+    from workflow.storage.queries.cases import standing_case
 
-    return pending(s, case_id)
+    return standing_case(s, case_id)
 
 
 def get_case(s: Session, case_id: int | str) -> Case:
@@ -39,8 +40,8 @@ def get_case(s: Session, case_id: int | str) -> Case:
         ident = int(case_id)
     except (TypeError, ValueError):
         raise NotFound(f"no case {case_id!r}", key="notfound.analysis", id=case_id) from None
-    case = s.get(Case, ident) if 0 < ident < 2**63 else None
-    if case is None or _pending(s, ident):  # an unfinished import's: nowhere until it ends
+    case = _standing(s, ident) if 0 < ident < 2**63 else None
+    if case is None:
         raise NotFound(f"no case {case_id!r}", key="notfound.analysis", id=case_id)
     return case
 
@@ -55,7 +56,7 @@ def held_case(s: Session, case_id: int | str) -> tuple[Case, Organisation | None
     from workflow.storage.queries.cases import with_parties
 
     found = with_parties(s, get_case_id(case_id))
-    if found is None or _pending(s, get_case_id(case_id)):
+    if found is None:
         raise NotFound(f"no case {case_id!r}", key="notfound.analysis", id=case_id)
     return found
 
@@ -101,8 +102,7 @@ def find_org(s: Session, code: str | None) -> Organisation | None:
 
 def find_case(s: Session, ident: int | str | None) -> Case | None:
     n = _number(ident)
-    case = s.get(Case, n) if n is not None else None
-    return None if case is None or _pending(s, n or 0) else case
+    return _standing(s, n) if n is not None else None
 
 
 def find_programme(s: Session, ident: int | str | None) -> Programme | None:

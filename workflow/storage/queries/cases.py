@@ -14,12 +14,11 @@ from workflow.storage.models import (
     AuditRecord,
     Case,
     EventRecord,
-    ImportPending,
     Organisation,
     Stage,
     User,
 )
-from workflow.storage.queries import in_subtree, live_case, select_columns
+from workflow.storage.queries import in_subtree, live_case, select_columns, standing
 
 
 def records(s: Session, case_id: int | None) -> list[EventRecord]:
@@ -29,12 +28,16 @@ def records(s: Session, case_id: int | None) -> list[EventRecord]:
 
 
 def with_parties(s: Session, case_id: int) -> tuple[Case, Organisation | None, User | None] | None:
-    """The case, its subject and its responsible officer, in one query."""
+    """The case, its subject and its responsible officer, in one query (None: no such case,
+    or an unfinished import's, as `standing_case`)."""
     found = s.exec(select(Case, Organisation, User)
                    .join(Organisation, col(Case.subject_id) == Organisation.id, isouter=True)
                    .join(User, col(Case.responsible_id) == User.id, isouter=True)
-                   .where(Case.id == case_id)).first()
-    return (found[0], found[1], found[2]) if found is not None else None
+                   .where(Case.id == case_id, standing(Case.id))).first()
+    if found is None:  # none, or an unfinished import's (`standing_case`)
+        return None
+    s.info.setdefault(STANDING, set()).add(case_id)
+    return found[0], found[1], found[2]
 
 
 def stages(s: Session, case_id: int | None) -> list[Stage]:
@@ -225,9 +228,18 @@ def without_jit(s: Session) -> None:
         s.exec(text("SET LOCAL jit = off"))  # type: ignore[call-overload]
 
 
-def pending(s: Session, case_id: int) -> bool:
-    """Whether the case is one an unfinished register import has written (`ImportPending`):
-    found by its number by no one until the import ends, as it is in no list."""
-    return s.exec(select(ImportPending.id).where(col(ImportPending.low) <= case_id,
-                                                 col(ImportPending.high) >= case_id)
-                  .limit(1)).first() is not None
+STANDING = "merzim.standing_cases"  # session.info: the ids of cases found of no unfinished import
+
+
+def standing_case(s: Session, case_id: int) -> Case | None:
+    """The case of this number, None when there is none or it is one an unfinished register
+    import has written (`ImportPending`: found by no one until the import ends, as it is in no
+    list). One SELECT the first time in a session, as `Session.get`'s; then the session's own
+    copy (a case once found so stays so: an import's ranges name only the cases it writes)."""
+    known: set[int] = s.info.setdefault(STANDING, set())
+    if case_id in known:
+        return s.get(Case, case_id)
+    case = s.exec(select(Case).where(Case.id == case_id, standing(Case.id))).first()
+    if case is not None:
+        known.add(case_id)
+    return case
