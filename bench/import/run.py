@@ -40,8 +40,9 @@ naming the officer, and `--register-events` of them (a share, 0 by default) with
 measures recorded (event `measures_taken`). `--previous DIR --register-previous N` times the
 previous head's register import (`registers.import_cases`, every row in one transaction) of
 N rows in the same run. The register import's result gives `lift_s` and `lift_cpu_s`: the
-last batch's statements that lift the import's mark from every case and stage it wrote
-(`register_import._lift`, the second write of each case of an import of several batches).
+last batch's statements that end the import (`register_import._end`: its ranges of case ids
+deleted, the stages of the programmes it made given back; a checkout before it: `_lift`, the
+mark lifted from every case and stage the import wrote).
 
 `--register-stored S[,S…]` times the register import of `--register-stored-rows` rows (8,000
 by default) into subjects already holding S facts (a register file of S rows of other persons
