@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from tests.support.features import installed
 from tests.support.import_helpers import registers_site
 from tests.support.web_helpers import (  # noqa: F401 - `web`, the demo
     CALENDAR,
@@ -23,7 +24,6 @@ from tests.support.web_helpers import (  # noqa: F401 - `web`, the demo
 from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation
 from workflow.definitions import load_registry
-from workflow.notices import service as notices
 from workflow.reminders import planner
 from workflow.scorecard import rules as sc
 from workflow.scorecard import service as scores
@@ -51,6 +51,15 @@ def rows(n: int) -> list[dict]:
              "responsible": "asel", "_row": i + 2} for i in range(n)]
 
 
+def notices_of(s: Session, c: svc.Context, user: User) -> str | None:
+    """A person's notices (her bell and centre), when the feature is installed."""
+    if not installed("notices"):
+        return None
+    from workflow.notices import service as notices
+
+    return repr(notices.items(s, c, user, (1, 3)))
+
+
 def everything(site: Web) -> dict:
     """What every reader shows of the world today (the same calls the pages make)."""
     c = ctx()
@@ -76,7 +85,7 @@ def everything(site: Web) -> dict:
                 lambda _f, _v: True)],
             "score": repr(scores.subject_facts(s, c, root, TODAY.year, sc.ScoreSettings(),
                                                subtree=True)),
-            "notices": repr(notices.items(s, c, asel, (1, 3))),
+            "notices": notices_of(s, c, asel),
             "missing": repr(missing.missing(s, c, PROCESS, "AK-ALM", TODAY.year)),
         }
 
