@@ -11,7 +11,8 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlalchemy import delete, update
+from sqlmodel import Session, col, select
 
 from tests.support.features import installed
 from tests.support.import_helpers import registers_site
@@ -29,7 +30,7 @@ from workflow.scorecard import rules as sc
 from workflow.scorecard import service as scores
 from workflow.services import lists, missing, overview, search
 from workflow.services import register_import as ri
-from workflow.storage.models import ImportPending, Organisation, Stage, User
+from workflow.storage.models import Case, ImportPending, Organisation, Stage, User
 
 
 @pytest.fixture(name="site")
@@ -177,3 +178,41 @@ def test_an_interrupted_imports_entries_are_found_by_no_number_and_repeat_nothin
                                 dates={"received": TODAY - timedelta(days=90)})
     assert asel.get(f"/cases/{ids[0]}").status_code == 200
     assert api.get(f"/api/v1/cases/{ids[0]}").status_code == 200
+
+
+def left_by_an_earlier_version(site: Web, import_id: str) -> None:
+    """The import's cases as an earlier version left an unfinished import: marked withdrawn
+    (`PENDING_AT`, the reason naming it) and their stages held, no range noted."""
+    with Session(site.engine) as s:
+        ids = ri.pending_ids(s, import_id)
+        s.execute(update(Case).where(col(Case.id).in_(ids)).values(
+            withdrawn_at=ri.PENDING_AT, withdrawn_by="web:asel",
+            withdrawn_reason=ri.pending_reason(import_id)))
+        s.execute(update(Stage).where(col(Stage.case_id).in_(ids)).values(
+            status=ri.HELD + col(Stage.status)))
+        s.execute(delete(ImportPending))
+        s.commit()
+
+
+@pytest.mark.parametrize("end", ["resume", "rollback"])
+def test_an_import_an_earlier_version_left_unfinished_is_resumed_or_rolled_back(site, end):
+    before = everything(site)
+    import_id = interrupted(site)
+    left_by_an_earlier_version(site, import_id)
+    assert everything(site) == before
+    with Session(site.engine) as s:
+        if end == "resume":
+            assert len(ri.resume(s, ctx(), PROCESS, rows(600), import_id)) == 100
+        else:
+            assert ri.roll_back(s, ctx(), PROCESS, import_id) == 500
+        s.commit()
+    with Session(site.engine) as s:  # no mark, no held stage, no range left
+        assert not s.exec(select(Case).where(Case.withdrawn_at == ri.PENDING_AT)).all()
+        assert not s.exec(select(Stage).where(col(Stage.status).startswith(ri.HELD))).all()
+        assert not s.exec(select(ImportPending)).all()
+    after = everything(site)
+    if end == "resume":
+        assert after["count_overdue"] >= before["count_overdue"] + 600
+        assert len(after["register"]) == len(before["register"]) + 600
+    else:
+        assert after == before

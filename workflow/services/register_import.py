@@ -53,7 +53,7 @@ from datetime import date
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import delete, func, literal, update
+from sqlalchemy import delete, func, update
 from sqlalchemy import select as rows_of
 from sqlmodel import Session, col, select
 
@@ -477,34 +477,20 @@ def _same(old: _Known, new: _Known, cells: list[Cells]) -> bool:
                     for i in ids))
 
 
-def _mark(s: Session, ids: list[int], import_id: str | None, actor: str,
-          stages: list[int] | None = None) -> None:
-    """The cases `ids` marked as of an unfinished import (None: the mark lifted), and their
-    stages held (`HELD` before the status: no list, count, feed, reminder or score reads
-    them; `stages`: those of these cases only, the others' were inserted held) or given
-    back, with the stages of their programmes (a programme an import made is inserted held
-    and given back with it)."""
-    values = ({"withdrawn_at": PENDING_AT, "withdrawn_by": actor,
-               "withdrawn_reason": pending_reason(import_id)} if import_id is not None
-              else {"withdrawn_at": None, "withdrawn_by": None, "withdrawn_reason": None})
+def _unhold(s: Session, ids: list[int]) -> None:
+    """The held stages of the cases `ids` (an earlier version's import held them) and of their
+    programmes (a programme an import made is inserted held) given back."""
     for part in chunks(ids, BATCH):
-        s.execute(update(Case).where(col(Case.id).in_(part)).values(**values))
-        if import_id is None:
-            _give_back(s, col(Stage.case_id).in_(part))
-            _give_back(s, col(Stage.programme_id).in_(
-                rows_of(col(Case.programme_id)).where(col(Case.id).in_(part),
-                                                      col(Case.programme_id).is_not(None))))
-        elif stages is None:
-            _hold(s, col(Stage.case_id).in_(part))
-    if import_id is not None and stages is not None:
-        for part in chunks(stages, BATCH):
-            _hold(s, col(Stage.case_id).in_(part))
+        _give_back(s, col(Stage.case_id).in_(part))
+        _give_back(s, col(Stage.programme_id).in_(
+            rows_of(col(Case.programme_id)).where(col(Case.id).in_(part),
+                                                  col(Case.programme_id).is_not(None))))
 
 
 def _lift(s: Session, import_id: str, low: int) -> None:
     """The mark of every case of the import lifted and their stages (and their programmes')
-    given back, as `_mark` lifts it: a statement each, by the import's mark over the cases
-    from its first (`low`) on, whatever the number of rows."""
+    given back (an import an earlier version wrote marked): a statement each, by the
+    import's mark over the cases from `low` on, whatever the number of rows."""
     ours = (col(Case.id) >= low, col(Case.withdrawn_at) == PENDING_AT,
             col(Case.withdrawn_reason) == pending_reason(import_id))
     _give_back(s, col(Stage.case_id).in_(rows_of(col(Case.id)).where(*ours)))
@@ -553,11 +539,6 @@ def _is_held() -> Any:
     PostgreSQL finds the stages by their case (`uq_stage_case_key`), not by ranging over every
     held stage of the status index for each case (minutes for an import's 150,000 stages)."""
     return func.substr(col(Stage.status), 1, len(HELD)) == HELD
-
-
-def _hold(s: Session, where: Any) -> None:
-    s.execute(update(Stage).where(where, ~_is_held())
-              .values(status=literal(HELD) + col(Stage.status)))
 
 
 def _give_back(s: Session, where: Any) -> None:
@@ -623,7 +604,7 @@ def _followed(s: Session, defn: Definition, done: list[Imported]) -> list[int]:
 
 
 def held(stages: list[tuple]) -> list[tuple]:
-    """Stage rows (`bulk.STAGE_COLUMNS` order) inserted held, as `_mark` holds them."""
+    """Stage rows (`bulk.STAGE_COLUMNS` order) inserted held (`HELD` before the status)."""
     at = bulk.STAGE_COLUMNS.index("status")
     return [(*row[:at], HELD + row[at], *row[at + 1:]) for row in stages]
 
@@ -937,7 +918,7 @@ def roll_back(s: Session, ctx: Context, process: str, import_id: str) -> int:
     _let_go(s, import_id)
     ids = pending_ids(s, import_id)
     _end(s, import_id, False)  # its cases shown again, withdrawn below in the same transaction
-    _mark(s, ids, None, ctx.actor)  # (held stages given back, to be closed as any withdrawn case's)
+    _unhold(s, ids)  # (to be closed as any withdrawn case's: the mark is replaced below)
     reason = f"import {import_id} rolled back"
     closed: dict[int, list[str]] = {}
     states: dict[int, str] = {}
