@@ -40,8 +40,9 @@ naming the officer, and `--register-events` of them (a share, 0 by default) with
 measures recorded (event `measures_taken`). `--previous DIR --register-previous N` times the
 previous head's register import (`registers.import_cases`, every row in one transaction) of
 N rows in the same run. The register import's result gives `lift_s` and `lift_cpu_s`: the
-last batch's statements that lift the import's mark from every case and stage it wrote
-(`register_import._lift`, the second write of each case of an import of several batches).
+last batch's statements that end the import (`register_import._end`: its ranges of case ids
+deleted, the stages of the programmes it made given back; a checkout before it: `_lift`, the
+mark lifted from every case and stage the import wrote).
 
 `--register-stored S[,S…]` times the register import of `--register-stored-rows` rows (8,000
 by default) into subjects already holding S facts (a register file of S rows of other persons
@@ -319,14 +320,17 @@ def register(url: str, ctx, tree: dict, n: int, events: float) -> dict:
     eng = make_engine(url)
     rows = register_rows(tree, n, events)
     batches: list[float] = []
-    lifted: list[tuple[float, float]] = []  # the last batch's lift of the import's mark
-    real_lift = getattr(register_import, "_lift", None)
+    # the last batch's end of the import: its ranges deleted (`_end`; before: the lift of
+    # its mark from every case and stage, `_lift`)
+    lifted: list[tuple[float, float]] = []
+    ending = "_end" if hasattr(register_import, "_end") else "_lift"
+    real_lift = getattr(register_import, ending, None)
     if real_lift is not None:
         def timed_lift(*args, **kwargs):
             t, c = time.perf_counter(), time.process_time()
             real_lift(*args, **kwargs)
             lifted.append((time.perf_counter() - t, time.process_time() - c))
-        register_import._lift = timed_lift
+        setattr(register_import, ending, timed_lift)
     with Probe(url) as probe, open_session(eng) as s:
         t0, c0 = time.perf_counter(), time.process_time()
         if register_import is not None:
@@ -340,7 +344,7 @@ def register(url: str, ctx, tree: dict, n: int, events: float) -> dict:
         s.commit()
         t2, c2 = time.perf_counter(), time.process_time()
     if real_lift is not None:
-        register_import._lift = real_lift
+        setattr(register_import, ending, real_lift)
     with open_session(eng) as s:
         assert s.execute(select(func.count()).select_from(Case)).scalar_one() == n
         assert audit.verify(s).ok

@@ -28,6 +28,7 @@ from workflow.services import registers
 from workflow.storage import audit
 from workflow.storage.db import session as open_session
 from workflow.storage.models import Case, Stage
+from workflow.storage.queries import live_case
 
 ANALYSIS = "internal_risk_analysis"
 YEARLY = "contract_concentration_analysis"
@@ -107,11 +108,11 @@ def test_an_analysis_import_interrupted_is_hidden_resumed_or_rolled_back(
     import_id = interrupted(db, rows, ANALYSIS, monkeypatch)
     assert len(pending(db, import_id)) == 40
     with open_session(db) as s:
-        assert not s.exec(select(Case).where(col(Case.withdrawn_at).is_(None))).all()
+        assert not s.exec(select(Case).where(live_case())).all()
     done = commit(db, lambda s: ri.resume(s, context(), ANALYSIS, rows, import_id))
     assert [d.row for d in done] == list(range(42, 102))
     with open_session(db) as s:
-        assert len(s.exec(select(Case).where(col(Case.withdrawn_at).is_(None))).all()) == 100
+        assert len(s.exec(select(Case).where(live_case())).all()) == 100
         assert audit.verify(s).ok
 
 
@@ -132,10 +133,10 @@ def test_a_follow_up_opened_by_a_rows_event_is_hidden_and_withdrawn_with_its_row
         marked = s.exec(select(Case.process).where(col(Case.id).in_(
             ri.pending_ids(s, import_id)))).all()
         assert sorted(marked) == [*["contract_concentration"] * 2, *[YEARLY] * 4]
-        assert not s.exec(select(Case).where(col(Case.withdrawn_at).is_(None))).all()
+        assert not s.exec(select(Case).where(live_case())).all()
     assert commit(db, lambda s: ri.roll_back(s, context(), YEARLY, import_id)) == 6
     with open_session(db) as s:
-        assert not s.exec(select(Case).where(col(Case.withdrawn_at).is_(None))).all()
+        assert not s.exec(select(Case).where(live_case())).all()
         assert audit.verify(s).ok
 
 
@@ -191,7 +192,7 @@ def test_an_analysis_another_writer_plans_between_the_batches_is_seen(db, codes,
     assert stopped.value.params["written"] == 80
     assert [(r.row, r.error.key) for r in error.refused] == [(92, "rule.duplicate_analysis")]
     with open_session(db) as s:
-        assert len(s.exec(select(Case).where(col(Case.withdrawn_at).is_(None))).all()) == 1
+        assert len(s.exec(select(Case).where(live_case())).all()) == 1
         assert len(ri.pending_ids(s, stopped.value.params["id"])) == 80
 
 
@@ -239,7 +240,7 @@ def test_while_a_writer_writes_its_import_is_neither_resumed_nor_rolled_back(
     writer.join(120)
     assert not failed, failed
     with open_session(db) as s:
-        assert len(s.exec(select(Case).where(col(Case.withdrawn_at).is_(None))).all()) == 100
+        assert len(s.exec(select(Case).where(live_case())).all()) == 100
         assert not s.exec(select(Stage).where(col(Stage.status).startswith(ri.HELD))).all()
         assert audit.verify(s).ok
 
@@ -278,7 +279,7 @@ def test_a_batch_of_analyses_reads_no_analysis_again_whatever_the_subjects_hold(
     """The duplicate rule's analyses are read once per import (its check); a batch reads
     them again only for the subjects another writer touched since: here none, so a batch
     sends the same statements into subjects holding 0 or 400 analyses. The rows naming no
-    event are inserted hidden, not updated after."""
+    event are inserted as they stay, never updated after."""
     rows = analysis_rows(codes, 120)
     # every subject's programme of the year made first: no batch below makes one
     commit(db, lambda s: ri.import_file(s, context(), ANALYSIS, later(rows, 5)[:len(codes)]))
@@ -288,8 +289,13 @@ def test_a_batch_of_analyses_reads_no_analysis_again_whatever_the_subjects_hold(
     after = written_analyses(db, later(rows, 7))
     assert len(after) == len(first)
     assert reads_analyses(first) == reads_analyses(after) == []
-    # the cases are inserted with the import's mark: one UPDATE of them, the last batch's lift
-    assert len([q for q in after if q.lstrip().upper().startswith("UPDATE PROCESS_CASE")]) == 1
+    # the cases and their stages are written once: the import's end deletes its ranges
+    # (`import_pending`), and updates only the held stages of the programmes it made
+    updates = [q.lstrip().upper() for q in after if q.lstrip().upper().startswith("UPDATE")]
+    assert not [q for q in updates if q.startswith("UPDATE PROCESS_CASE")]
+    assert [q for q in updates if q.startswith("UPDATE STAGE")] == [
+        q for q in updates if q.startswith("UPDATE STAGE") and "PROGRAMME_ID IN" in q]
+    assert [q for q in after if q.lstrip().upper().startswith("DELETE FROM IMPORT_PENDING")]
 
 
 def test_an_import_that_ends_between_the_batches_is_seen_by_the_duplicate_rule(

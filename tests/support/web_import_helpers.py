@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from tests.support.import_helpers import FORM, KEY, TOKEN, confirm, csv_of, upload
 from tests.support.web_helpers import TODAY, Web
 from workflow.storage.models import Case
+from workflow.storage.queries import live_case
 
 __all__ = ["DAY", "FORM", "KEY", "PROCESS", "REFUSED_ROW", "TOKEN", "breaches", "confirm", "csv_of",
            "upload"]
@@ -24,4 +25,11 @@ DAY = TODAY.replace(day=3).isoformat()
 def breaches(web: Web) -> list[Case]:
     with Session(web.engine) as s:
         return list(s.exec(select(Case).where(Case.process == PROCESS)
+                           .order_by(col(Case.id))).all())
+
+
+def shown(web: Web) -> list[Case]:
+    """The register's cases every reader shows: not withdrawn, of no unfinished import."""
+    with Session(web.engine) as s:
+        return list(s.exec(select(Case).where(Case.process == PROCESS, live_case())
                            .order_by(col(Case.id))).all())

@@ -12,7 +12,7 @@ import threading
 import time
 
 import pytest
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from tests.support.import_helpers import (
     FOLLOW,
@@ -36,6 +36,7 @@ from workflow.definitions import load_registry
 from workflow.services import web_import
 from workflow.storage import audit
 from workflow.storage.models import Case, Lease
+from workflow.storage.queries import live_case
 
 ANALYSIS = "internal_risk_analysis"
 PATH = f"/registers/{ANALYSIS}/import"
@@ -45,7 +46,7 @@ WRITES = ("INSERT", "UPDATE", "DELETE")
 def analyses(site: Web) -> int:
     with Session(site.engine) as s:
         return len(s.exec(select(Case.id).where(Case.process == ANALYSIS,
-                                                col(Case.withdrawn_at).is_(None))).all())
+                                                live_case())).all())
 
 
 def test_the_preview_of_a_schedule_writes_no_case(site: Web):

@@ -52,7 +52,7 @@ from workflow.storage.models import (
     Risk,
     Stage,
 )
-from workflow.storage.queries import in_subtree
+from workflow.storage.queries import in_subtree, live_case
 
 NATIONAL = Path(__file__).parent / "national.toml"
 NAME = "national"  # the form's name on the command line and in its address
@@ -442,7 +442,7 @@ def _analyses(s: Session, ctx: Context, spec: NationalSpec, orgs: dict[int, str]
             select(Case.id, Case.subject_id, Programme.year)
             .join(Programme, col(Programme.id) == col(Case.programme_id))
             .where(col(Case.process) == spec.process, col(Case.subject_id).in_(chunk),
-                   col(Case.withdrawn_at).is_(None), col(Case.state).not_in(excluded or [""]),
+                   live_case(), col(Case.state).not_in(excluded or [""]),
                    col(Programme.year) <= year)
             .order_by(col(Case.id))).all()]
 

@@ -61,7 +61,7 @@ from workflow.storage.models import (
     Stage,
     User,
 )
-from workflow.storage.queries import select_columns, subtree_range
+from workflow.storage.queries import live_case, select_columns, standing, subtree_range
 
 
 def own(actor: str, login: str) -> bool:
@@ -136,7 +136,7 @@ def _build(role: str, bounded: bool) -> Any:
     stages = (_part(_STAGE, case_id=col(Stage.case_id), key=col(Stage.key),
                     day=col(Stage.due_date))
               .select_from(Stage).join(Case, col(Stage.case_id) == Case.id)
-              .where(answers, col(Case.withdrawn_at).is_(None), Stage.status == OPEN,
+              .where(answers, live_case(), Stage.status == OPEN,
                      col(Stage.due_date).is_not(None))
               .order_by(col(Stage.due_date), col(Stage.case_id), col(Stage.key))
               .limit(rules.MAX_ITEMS))
@@ -155,7 +155,7 @@ def _build(role: str, bounded: bool) -> Any:
               key=col(EventRecord.event), at=col(EventRecord.recorded_at),
               actor=col(EventRecord.actor), day=col(EventRecord.on))
         .select_from(EventRecord).join(Case, col(EventRecord.case_id) == Case.id)
-        .where(answers, col(EventRecord.recorded_at) >= since)
+        .where(answers, col(EventRecord.recorded_at) >= since, standing(Case.id))
         .order_by(col(EventRecord.id).desc()).limit(rules.MAX_ITEMS),
         _part(_WITHDRAWN, case_id=col(Case.id), at=col(Case.withdrawn_at),
               actor=col(Case.withdrawn_by))
@@ -196,7 +196,7 @@ def _build(role: str, bounded: bool) -> Any:
             .select_from(Stage).join(Case, col(Stage.case_id) == Case.id)
             .where(col(Stage.subject_path).in_(near), Stage.status == OPEN,
                    col(Stage.due_date) < bindparam("today", type_=Date()),
-                   col(Case.withdrawn_at).is_(None))
+                   live_case())
             .order_by(col(Stage.due_date), col(Stage.case_id), col(Stage.key))
             .limit(rules.MAX_ITEMS))
     subqueries = [p.subquery() for p in parts]
@@ -522,7 +522,7 @@ def snoozable(s: Session, ctx: Context, user: User,
     grouped by procedure (the groups by name, each stage by its due date)."""
     rows = s.exec(select(col(Case.process), col(Stage.case_id), col(Stage.key),
                          col(Stage.due_date)).join(Case, col(Stage.case_id) == Case.id).where(
-        mine(user), col(Case.withdrawn_at).is_(None), Stage.status == OPEN,
+        mine(user), live_case(), Stage.status == OPEN,
         col(Stage.due_date).is_not(None))
         .order_by(col(Stage.due_date), col(Stage.case_id), col(Stage.key))
         .limit(rules.MAX_ITEMS))

@@ -34,6 +34,7 @@ from workflow.services.lookup import get_org
 from workflow.services.opening import Planned
 from workflow.storage import audit
 from workflow.storage.models import OPEN, Case, ExternalAnalysis, Organisation, Programme, Stage
+from workflow.storage.queries import live_case
 
 
 def planned_definition(ctx: Context) -> Definition:
@@ -196,7 +197,7 @@ def analyses_of(s: Session, ctx: Context, subject_ids: Iterable[int]
     query = (select(Case.id, Case.subject_id, Case.object_id, Case.dates)
              .where(Case.process == planned_definition(ctx).key, col(Case.subject_id).in_(ids),
                     col(Case.object_id).is_not(None), col(Case.state).not_in(withdrawn_states(ctx)),
-                    col(Case.withdrawn_at).is_(None))  # a withdrawn analysis counts not
+                    live_case())  # a withdrawn analysis counts not
              .order_by(col(Case.id)))
     for row in s.exec(query):
         given = {k: date.fromisoformat(v) for k, v in (row.dates or {}).items() if v}

@@ -29,6 +29,7 @@ from workflow.services.context import Context
 from workflow.services.lookup import find_org
 from workflow.services.organisations import change_org, org_name
 from workflow.storage.models import EVENT, Case, EventRecord, EvidenceFile, Organisation
+from workflow.storage.queries import live_case
 
 SWITCHES = {"on": True, "off": False, "default": None}
 
@@ -134,7 +135,7 @@ def listing(s: Session, ctx: Context, org: Organisation) -> list[PublicCase]:
                                            col(Case.process).in_(sorted(processes)),
                                            col(Case.person_name).is_(None),
                                            col(Case.person_position).is_(None),
-                                           col(Case.withdrawn_at).is_(None))  #
+                                           live_case())  #
                         .order_by(col(Case.id))))
     if not cases:
         return []

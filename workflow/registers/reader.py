@@ -23,6 +23,7 @@ from workflow.core.definition import Definition
 from workflow.core.register_spec import YEAR_DATE, YEAR_VALIDITY
 from workflow.registers.entries import CaseRow, Entry, RecordRow, entry_of
 from workflow.storage.models import EVENT, NOT_DONE_RECORD, Case, EventRecord, Stage
+from workflow.storage.queries import live_case
 
 CHUNK = 500  # organisations per IN (...) list
 
@@ -102,7 +103,7 @@ def read_cases(s: Session, registers: Sequence[Definition], orgs: dict[int, str]
     out: list[CaseRow] = []
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i:i + CHUNK]
-        where = (which, _in(s, col(Case.subject_id), chunk), col(Case.withdrawn_at).is_(None))
+        where = (which, _in(s, col(Case.subject_id), chunk), live_case())
         query = _select(*columns, *stage_columns)
         if counted:  # the register's counted stage: one (case, key) of the unique index
             query = query.outerjoin(Stage, and_(col(Stage.case_id) == Case.id,

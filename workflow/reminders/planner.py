@@ -31,6 +31,7 @@ from workflow.storage.models import (
     Stage,
     User,
 )
+from workflow.storage.queries import live_case
 
 PLANNER_LOCK = 7_243_002  # PostgreSQL advisory lock: one planner at a time
 DAILY = "daily"
@@ -106,7 +107,7 @@ def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
              .join(Organisation, col(Organisation.id) == Stage.subject_id)
              .where(Stage.status == OPEN, col(Stage.due_date).is_not(None),
                     col(Stage.due_date) <= horizon,
-                    col(Case.withdrawn_at).is_(None)))  # (a withdrawn case: none open)
+                    live_case()))  # (a withdrawn case: none open)
     objects: dict[int | None, Organisation | None] = {None: None}
     process_names: dict[str, dict[str, str]] = {}
     items = []

@@ -46,7 +46,7 @@ from workflow.storage.models import (
     Risk,
     Stage,
 )
-from workflow.storage.queries import in_subtree
+from workflow.storage.queries import in_subtree, live_case
 
 CHUNK = 500  # ids per IN (...) list
 
@@ -176,7 +176,7 @@ def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
                 .join(subj, col(subj.id) == Case.subject_id)
                 .outerjoin(obj, col(obj.id) == Case.object_id)
                 .where(col(Programme.year) == year, Case.process == definition.key,
-                       col(Case.withdrawn_at).is_(None),  # withdrawn: never scored
+                       live_case(),  # withdrawn: never scored
                        or_(in_subtree(subj.path, root), in_subtree(obj.path, root)))
                 .order_by(col(Case.id)))
     cases = [(c, c.subject_code, c.object_code or c.subject_code) for c in rows]

@@ -29,7 +29,7 @@ from workflow.storage.models import (
     User,
     table_of,
 )
-from workflow.storage.queries import in_subtree
+from workflow.storage.queries import in_subtree, live_case, standing
 
 
 def list_versions(s: Session, path: str, user: int | None = None) -> tuple[int, ...] | None:
@@ -85,7 +85,8 @@ def _stage_query(s: Session, org_code: str | None, conditions: list, only_path: 
               else Stage.status == statuses[0])
     # FROM stage named: a COUNT(*) names no column (counting rows, not ids, lets PostgreSQL
     # answer from the (status, due date, path, case) index alone, as SQLite does)
-    query = select(*columns).select_from(Stage).where(status, *conditions)
+    query = select(*columns).select_from(Stage).where(status, standing(Stage.case_id),
+                                                      *conditions)
     if org_code:
         query = query.where(in_subtree(_path(s, by_due), get_org(s, org_code)))
     if only_path is not None:
@@ -320,7 +321,7 @@ def my_work(s: Session, ctx: Context, user_id: int, unassigned_of: int | None = 
     done_rows: list[DoneRow] = _stage_rows(s, ctx, None,
                             col(Stage.done_on) >= ctx.today - timedelta(days=done_days),
                             col(Stage.done_on) <= ctx.today, mine,
-                            col(Case.withdrawn_at).is_(None),  #
+                            live_case(),  #
                             statuses=(DONE_ON_TIME, DONE_LATE))
     overdue_rows.sort(key=lambda r: (r.due, r.case, r.stage_id))
     due_rows.sort(key=lambda r: (r.due, r.case, r.stage_id))

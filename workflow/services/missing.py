@@ -18,7 +18,7 @@ from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.services.organisations import org_name
 from workflow.storage.models import OPEN, Case, Organisation, Stage
-from workflow.storage.queries import in_subtree
+from workflow.storage.queries import in_subtree, live_case
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def missing(s: Session, ctx: Context, process: str, org_code: str, year: int,
              .join(Case, col(Case.id) == Stage.case_id)
              .join(Organisation, col(Organisation.id) == Case.subject_id)
              .where(Case.process == process, Stage.status == OPEN,
-                    col(Case.withdrawn_at).is_(None), in_subtree(Stage.subject_path, scope),
+                    live_case(), in_subtree(Stage.subject_path, scope),
                     col(Stage.due_date).is_(None) | (col(Stage.due_date) <= date(year, 12, 31))))
     if stage is not None:
         query = query.where(Stage.key == stage)

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from workflow.core.definition import Definition
 from workflow.services.context import Context
 from workflow.storage.models import Case, Organisation, Programme, Stage
-from workflow.storage.queries import in_subtree
+from workflow.storage.queries import in_subtree, live_case
 
 
 def programmes_under(s: Session, org: Organisation, year: int | None = None
@@ -32,7 +32,7 @@ def programmes_under(s: Session, org: Organisation, year: int | None = None
 def programme_cases(s: Session, prog: Programme) -> list[Case]:
     """A programme's analyses, by start."""
     return list(s.exec(select(Case).where(Case.programme_id == prog.id,
-                                          col(Case.withdrawn_at).is_(None))  #
+                                          live_case())  #
                        .order_by(col(Case.case_date), col(Case.id))))
 
 

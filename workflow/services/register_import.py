@@ -17,12 +17,16 @@
    `record_event`, the one path of every record, in its batch. Other writers wait for one
    batch, not for the file.
 3. **All or nothing.** A file of more than one batch is an import with an id
-   (`case.import.start` in the audit log, with the file's digest). Until its last batch
-   commits, its cases carry the engine's withdrawal mark (`PENDING_AT`, the reason naming
-   the import): every list, score, reminder and search leaves them out, as it leaves out a
-   withdrawn case. The last batch lifts the mark from all of them and appends
-   `case.import.done`. An import interrupted between batches is finished with `resume` (the
-   same file, checked again) or withdrawn with `rollback`.
+   (`case.import.start` in the audit log, with the file's digest). Each batch notes the
+   range of case ids it wrote in `import_pending` (`ImportPending`, a row or two a batch):
+   until the import's last batch commits, every list, count, export, feed, score, reminder,
+   search and duplicate check leaves those cases and their stages out
+   (`queries.live_case`, `queries.standing`), as it leaves out a withdrawn case. The last
+   batch deletes the import's rows and appends `case.import.done`: the cases and stages stay
+   as they were inserted, never written a second time (the stages of a programme the import
+   made are inserted held, `HELD`, and given back: a few rows). An import interrupted
+   between batches is finished with `resume` (the same file, checked again) or withdrawn
+   with `rollback`.
 4. **One writer.** While an import writes, it holds a lease (the `lease` table, renewed in
    every batch's transaction, `LEASE_SECONDS` long; given up when it ends, fails or stops):
    a resume or a roll-back is refused while another holds it, on any node, and a batch
@@ -33,7 +37,7 @@ A definition whose feature opens its cases itself (the analysis: its opener plan
 imported the same way when that feature offers a planner of whole files (`hooks.bulk_opener`:
 the rows checked and planned without writing, then written a slice per batch, as above). A
 case another case's event opens on the way (a row's event that opens a follow-up) is written
-in the batch of its row, marked with it and withdrawn with it. A definition whose features
+in the batch of its row, in its range and withdrawn with it. A definition whose features
 open or re-plan its cases themselves without such a planner is imported row by row in one
 transaction (`registers.import_cases`).
 """
@@ -49,7 +53,7 @@ from datetime import date
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import delete, func, literal, update
+from sqlalchemy import delete, func, update
 from sqlalchemy import select as rows_of
 from sqlmodel import Session, col, select
 
@@ -85,6 +89,7 @@ from workflow.storage.models import (
     OPEN,
     AuditRecord,
     Case,
+    ImportPending,
     Lease,
     Organisation,
     Stage,
@@ -92,6 +97,7 @@ from workflow.storage.models import (
     table_of,
 )
 from workflow.storage.queries import cases as case_queries
+from workflow.storage.queries import live_case
 from workflow.storage.queries.accounts import active_officers
 
 BATCH = 500  # rows per transaction
@@ -99,7 +105,6 @@ LEASE_SECONDS = 60.0  # how long a writer's lease lasts past its last batch
 PENDING_AT = "0001-01-01T00:00:00+00:00"  # the mark of a case of an unfinished import
 MAX_NAMED = 200  # refused rows named in one refusal (the count of the others is given)
 START, DONE, ROLLBACK = "case.import.start", "case.import.done", "case.import.rollback"
-MARKS = ("withdrawn_at", "withdrawn_by", "withdrawn_reason")  # a case's mark (`_mark`)
 
 Progress = Callable[[str, int, int], None]  # (import id, rows written, rows in the file)
 
@@ -140,13 +145,6 @@ class Columns:
 
 def pending_reason(import_id: str) -> str:
     return f"import {import_id} not finished"
-
-
-def _marks_of(ctx: Context, import_id: str) -> dict[str, Any]:
-    """The columns of a case of the unfinished import `import_id` (`MARKS`), as `_mark`
-    sets them."""
-    return {"withdrawn_at": PENDING_AT, "withdrawn_by": ctx.actor,
-            "withdrawn_reason": pending_reason(import_id)}
 
 
 # -- phase 1: the whole file checked ---------------------------------------------------------
@@ -283,7 +281,7 @@ def _read_cases(s: Session, defn: Definition, subject_ids: list[int], known: _Kn
                                       col(Case.dates), col(Case.person_name), col(Case.fields),
                                       col(Case.state), col(Case.responsible_id))
                            .where(col(Case.process) == defn.key, col(Case.subject_id).in_(part),
-                                  col(Case.withdrawn_at).is_(None)).order_by(col(Case.id))):
+                                  live_case()).order_by(col(Case.id))):
             key = repeat_key(case.dates, case.person_name, case.fields)
             if key is None or case.state in cancelled:
                 continue
@@ -484,34 +482,20 @@ def _same(old: _Known, new: _Known, cells: list[Cells]) -> bool:
                     for i in ids))
 
 
-def _mark(s: Session, ids: list[int], import_id: str | None, actor: str,
-          stages: list[int] | None = None) -> None:
-    """The cases `ids` marked as of an unfinished import (None: the mark lifted), and their
-    stages held (`HELD` before the status: no list, count, feed, reminder or score reads
-    them; `stages`: those of these cases only, the others' were inserted held) or given
-    back, with the stages of their programmes (a programme an import made is inserted held
-    and given back with it)."""
-    values = ({"withdrawn_at": PENDING_AT, "withdrawn_by": actor,
-               "withdrawn_reason": pending_reason(import_id)} if import_id is not None
-              else {"withdrawn_at": None, "withdrawn_by": None, "withdrawn_reason": None})
+def _unhold(s: Session, ids: list[int]) -> None:
+    """The held stages of the cases `ids` (an earlier version's import held them) and of their
+    programmes (a programme an import made is inserted held) given back."""
     for part in chunks(ids, BATCH):
-        s.execute(update(Case).where(col(Case.id).in_(part)).values(**values))
-        if import_id is None:
-            _give_back(s, col(Stage.case_id).in_(part))
-            _give_back(s, col(Stage.programme_id).in_(
-                rows_of(col(Case.programme_id)).where(col(Case.id).in_(part),
-                                                      col(Case.programme_id).is_not(None))))
-        elif stages is None:
-            _hold(s, col(Stage.case_id).in_(part))
-    if import_id is not None and stages is not None:
-        for part in chunks(stages, BATCH):
-            _hold(s, col(Stage.case_id).in_(part))
+        _give_back(s, col(Stage.case_id).in_(part))
+        _give_back(s, col(Stage.programme_id).in_(
+            rows_of(col(Case.programme_id)).where(col(Case.id).in_(part),
+                                                  col(Case.programme_id).is_not(None))))
 
 
 def _lift(s: Session, import_id: str, low: int) -> None:
     """The mark of every case of the import lifted and their stages (and their programmes')
-    given back, as `_mark` lifts it: a statement each, by the import's mark over the cases
-    from its first (`low`) on, whatever the number of rows."""
+    given back (an import an earlier version wrote marked): a statement each, by the
+    import's mark over the cases from `low` on, whatever the number of rows."""
     ours = (col(Case.id) >= low, col(Case.withdrawn_at) == PENDING_AT,
             col(Case.withdrawn_reason) == pending_reason(import_id))
     _give_back(s, col(Stage.case_id).in_(rows_of(col(Case.id)).where(*ours)))
@@ -519,6 +503,37 @@ def _lift(s: Session, import_id: str, low: int) -> None:
         *ours, col(Case.programme_id).is_not(None))))
     s.execute(update(Case).where(*ours).values(withdrawn_at=None, withdrawn_by=None,
                                                withdrawn_reason=None))
+
+
+def _note(s: Session, import_id: str, ids: list[int]) -> None:
+    """The cases `ids` a batch wrote noted as the unfinished import's: a row per run of
+    consecutive ids (one, unless another writer took ids of the sequence meanwhile)."""
+    runs: list[list[int]] = []
+    for i in sorted(ids):
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    insert_rows(s.connection(), table_of(ImportPending), ("import_id", "low", "high"),
+                [(import_id, low, high) for low, high in runs])
+
+
+def _ours(import_id: str) -> Any:
+    """The ids of the cases the import `import_id` has written (SELECT), by its ranges."""
+    return (rows_of(col(Case.id)).join(ImportPending, (col(Case.id) >= col(ImportPending.low))
+                                       & (col(Case.id) <= col(ImportPending.high)))
+            .where(col(ImportPending.import_id) == import_id))
+
+
+def _end(s: Session, import_id: str, legacy: bool) -> None:
+    """The import ended: the stages of the programmes it made given back, its ranges deleted
+    (its cases and stages written once, as inserted); `legacy`: cases an earlier version
+    wrote marked are lifted (`_lift`)."""
+    _give_back(s, col(Stage.programme_id).in_(_ours(import_id).with_only_columns(
+        col(Case.programme_id)).where(col(Case.programme_id).is_not(None))))
+    s.execute(delete(ImportPending).where(col(ImportPending.import_id) == import_id))
+    if legacy:
+        _lift(s, import_id, 0)
 
 
 HELD = "~"  # before a stage's status while its import is unfinished
@@ -531,11 +546,6 @@ def _is_held() -> Any:
     return func.substr(col(Stage.status), 1, len(HELD)) == HELD
 
 
-def _hold(s: Session, where: Any) -> None:
-    s.execute(update(Stage).where(where, ~_is_held())
-              .values(status=literal(HELD) + col(Stage.status)))
-
-
 def _give_back(s: Session, where: Any) -> None:
     s.execute(update(Stage).where(where, _is_held())
               .values(status=func.substr(col(Stage.status), len(HELD) + 1)))
@@ -545,15 +555,14 @@ def _planned_batch(s: Session, ctx: Context, checked: Checked, start: int, stop:
                    written: list[int], head: list[tuple], tail: list[tuple],
                    import_id: str | None) -> list[Imported]:
     """Rows [start, stop) of a file the feature's planner plans, written by it (`import_id`:
-    the cases of the rows naming no event inserted marked, their stages held); their events
+    the stages of the programmes it makes inserted held, `held_programmes`); their events
     recorded by `record_event`."""
     hold = import_id is not None
     try:
         events = {item.row.row for item in checked.ready[start:stop]
                   if item.row.row in checked.events}
         cases = checked.planner.write(s, ctx, checked.planned, start, stop, written, head,
-                                      tail, held if hold else None, events,
-                                      _marks_of(ctx, import_id) if import_id is not None else None)
+                                      tail, held_programmes if hold else None, events)
     except RowRefused as exc:
         raise FileRefused([exc]) from None
     done = []
@@ -570,8 +579,8 @@ def _batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
            import_id: str | None, head: list[tuple], tail: list[tuple],
            written: list[int] | None = None) -> list[Imported]:
     """Rows [start, stop) written in the session's transaction, under the writers' lock; the
-    cases they open (and any another case's event opens on the way) marked as of the import
-    `import_id`, if any."""
+    cases they open (and any another case's event opens on the way) noted as the import
+    `import_id`'s, if any (`_note`)."""
     defn = checked.defn
     audit.serialise(s)
     keep_version(s, ctx, defn)  # refused before the batch writes anything
@@ -581,11 +590,9 @@ def _batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
                               import_id)
     else:
         done = _generic_batch(s, ctx, checked, start, stop, head, tail, import_id)
-    if hold:  # (the stages of the rows naming no event were inserted held, and their cases
-        # marked: only the rows that recorded one are marked now)
-        recorded = [cast(int, d.case.id) for d in done if d.recorded]
-        _mark(s, recorded, import_id, ctx.actor, stages=recorded)
-        _mark(s, _followed(s, defn, done), import_id, ctx.actor)
+    if hold:  # the cases written, and those their events opened, noted as the import's
+        _note(s, import_id or "", [*(cast(int, d.case.id) for d in done),
+                                   *_followed(s, defn, done)])
     return done
 
 
@@ -602,17 +609,23 @@ def _followed(s: Session, defn: Definition, done: list[Imported]) -> list[int]:
 
 
 def held(stages: list[tuple]) -> list[tuple]:
-    """Stage rows (`bulk.STAGE_COLUMNS` order) inserted held, as `_mark` holds them."""
+    """Stage rows (`bulk.STAGE_COLUMNS` order) inserted held (`HELD` before the status)."""
     at = bulk.STAGE_COLUMNS.index("status")
     return [(*row[:at], HELD + row[at], *row[at + 1:]) for row in stages]
+
+
+def held_programmes(stages: list[tuple]) -> list[tuple]:
+    """Stage rows inserted by an unfinished import: those of a programme (no case) held, given
+    back when it ends (`_end`); a case's as they are (its range hides them)."""
+    case = bulk.STAGE_COLUMNS.index("case_id")
+    return [row if row[case] is not None else held([row])[0] for row in stages]
 
 
 def _generic_batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
                    head: list[tuple], tail: list[tuple], import_id: str | None = None
                    ) -> list[Imported]:
-    """Rows [start, stop) of a file of a definition opened as any case (`hold`: the stages of
-    the rows naming no event inserted held; the others' are held once recorded)."""
-    hold = import_id is not None
+    """Rows [start, stop) of a file of a definition opened as any case (an import's, when
+    `import_id`: written as any, its batch notes their range, `_batch`)."""
     defn = checked.defn
     cells = checked.cells[start:stop]
     _catch_up(s, ctx, checked)  # the repeats another writer changed since: nothing else
@@ -631,16 +644,9 @@ def _generic_batch(s: Session, ctx: Context, checked: Checked, start: int, stop:
     stage_rows: list[tuple] = []
     for item, case_id in zip(ready, case_ids, strict=True):
         item.case["id"] = case_id
-        made = stage_tuples(case_id, item.subject, item.stages.values())
-        stage_rows += held(made) if hold and item.event is None else made
-    if hold:  # a row naming no event: its case inserted marked (`_mark`), not updated after
-        marks = _marks_of(ctx, import_id or "")
-        for item in ready:
-            if item.event is None:
-                item.case.update(marks)
-    insert_rows(s.connection(), table_of(Case), (*bulk.CASE_COLUMNS, *MARKS),
-                [tuple(item.case.get(c) for c in (*bulk.CASE_COLUMNS, *MARKS))
-                 for item in ready])
+        stage_rows += stage_tuples(case_id, item.subject, item.stages.values())
+    insert_rows(s.connection(), table_of(Case), bulk.CASE_COLUMNS,
+                [tuple(item.case.get(c) for c in bulk.CASE_COLUMNS) for item in ready])
     insert_rows(s.connection(), table_of(Stage), bulk.STAGE_COLUMNS, stage_rows)
     audit.append_many(s, ctx.actor, [*head, *(("case.open", "case", item.case["id"],
                                                item.payload) for item in ready), *tail])
@@ -728,12 +734,13 @@ def _still_ours(s: Session, import_id: str, begun: bool, holder: str) -> None:
 
 
 def write_file(s: Session, ctx: Context, checked: Checked, progress: Progress | None = None,
-               import_id: str | None = None, written: list[int] | None = None
-               ) -> list[Imported]:
+               import_id: str | None = None, written: list[int] | None = None,
+               legacy: bool = False) -> list[Imported]:
     """Phase 2: the checked rows written `BATCH` at a time, each batch committed. A file of
     one batch is one transaction; a longer one is an import with an id whose cases stay
-    marked until its last batch commits (`import_id`, `written`: a resumed import's, and the
-    ids of the cases it has written)."""
+    hidden (`import_pending`) until its last batch commits (`import_id`, `written`: a
+    resumed import's, and the ids of the cases it has written; `legacy`: some of them marked
+    by an earlier version)."""
     total = len(checked.ready)
     written = list(written or [])
     start = len(written)
@@ -750,7 +757,7 @@ def write_file(s: Session, ctx: Context, checked: Checked, progress: Progress | 
     finished = one
     try:
         out = _write_batches(s, ctx, checked, progress, None if one else import_id, written,
-                             start, begun, holder, out, sqlite)
+                             start, begun, holder, out, sqlite, legacy)
         finished = True
         return out
     finally:
@@ -760,7 +767,8 @@ def write_file(s: Session, ctx: Context, checked: Checked, progress: Progress | 
 
 def _write_batches(s: Session, ctx: Context, checked: Checked, progress: Progress | None,
                    import_id: str | None, written: list[int], start: int, begun: bool,
-                   holder: str, out: list[Imported], sqlite: bool) -> list[Imported]:
+                   holder: str, out: list[Imported], sqlite: bool, legacy: bool = False
+                   ) -> list[Imported]:
     """`write_file`'s batches, from row `start` on (`out`: the rows written, as they are)."""
     total = len(checked.ready)
     one = import_id is None
@@ -783,8 +791,7 @@ def _write_batches(s: Session, ctx: Context, checked: Checked, progress: Progres
             done = _batch(s, ctx, checked, start, stop, None if one else import_id, head, tail,
                           written)
             if last and not one:
-                _lift(s, import_id or "", min([*written, *(cast(int, d.case.id)
-                                                            for d in done)], default=0))
+                _end(s, import_id or "", legacy)
                 _let_go(s, import_id or "")
             s.commit()
             held = time.perf_counter() - held
@@ -846,6 +853,36 @@ def _start_of(s: Session, import_id: str) -> dict[str, Any]:
 def pending_ids(s: Session, import_id: str, process: str | None = None) -> list[int]:
     """The cases an unfinished import has written, in row order (of `process` only: its
     rows' own, not the follow-ups their events opened)."""
+    ours = _ours(import_id)
+    if process is not None:
+        ours = ours.where(col(Case.process) == process)
+    return sorted({*(int(i) for i in s.execute(ours).scalars()),
+                   *_legacy_ids(s, import_id, process)})
+
+
+def written_ids(import_id: str) -> Any:
+    """The ids of the cases an unfinished import has written (a SELECT: by its ranges, and
+    those an earlier version marked)."""
+    return _ours(import_id).union(rows_of(col(Case.id)).where(
+        col(Case.withdrawn_at) == PENDING_AT,
+        col(Case.withdrawn_reason) == pending_reason(import_id)))
+
+
+def written_count(s: Session, import_id: str) -> int:
+    """How many cases an unfinished import has written: its ranges' lengths (and the cases
+    an earlier version marked)."""
+    ranged = s.execute(rows_of(func.coalesce(func.sum(
+        col(ImportPending.high) - col(ImportPending.low) + 1), 0)).where(
+        col(ImportPending.import_id) == import_id)).scalar_one()
+    marked = s.execute(rows_of(func.count()).select_from(Case).where(
+        col(Case.withdrawn_at) == PENDING_AT,
+        col(Case.withdrawn_reason) == pending_reason(import_id))).scalar_one()
+    return int(ranged) + int(marked)
+
+
+def _legacy_ids(s: Session, import_id: str, process: str | None = None) -> list[int]:
+    """The cases of the import an earlier version wrote marked (`PENDING_AT`, the reason
+    naming the import) rather than noting their range."""
     query = rows_of(col(Case.id)).where(col(Case.withdrawn_at) == PENDING_AT,
                                         col(Case.withdrawn_reason) == pending_reason(import_id))
     if process is not None:
@@ -868,7 +905,8 @@ def resume(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]], i
         raise UsageError("not the file of this import", key="error.import_other_file",
                          id=import_id)
     written = pending_ids(s, import_id, process)
-    return write_file(s, ctx, checked, progress, import_id, written)
+    return write_file(s, ctx, checked, progress, import_id, written,
+                      legacy=bool(_legacy_ids(s, import_id)))
 
 
 def roll_back(s: Session, ctx: Context, process: str, import_id: str) -> int:
@@ -884,7 +922,8 @@ def roll_back(s: Session, ctx: Context, process: str, import_id: str) -> int:
         raise busy(import_id)
     _let_go(s, import_id)
     ids = pending_ids(s, import_id)
-    _mark(s, ids, None, ctx.actor)  # its stages given back, to be closed as any withdrawn case's
+    _end(s, import_id, False)  # its cases shown again, withdrawn below in the same transaction
+    _unhold(s, ids)  # (to be closed as any withdrawn case's: the mark is replaced below)
     reason = f"import {import_id} rolled back"
     closed: dict[int, list[str]] = {}
     states: dict[int, str] = {}

@@ -24,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from workflow.services import register_import, registers
@@ -87,9 +86,7 @@ def progress(s: Session, import_id: str) -> Progress:
         return Progress(FINISHED, start.get("process"), total, total)
     if register_import.ROLLBACK in actions:
         return Progress(ROLLED_BACK, start.get("process"), 0, total)
-    written = s.exec(select(func.count()).select_from(Case).where(
-        col(Case.withdrawn_at) == register_import.PENDING_AT,
-        col(Case.withdrawn_reason) == register_import.pending_reason(import_id))).one()
+    written = register_import.written_count(s, import_id)
     return Progress(RUNNING, start.get("process"), int(written), total,
                     register_import.writing(s, import_id))
 
@@ -114,8 +111,7 @@ def may_finish(s: Session, import_id: str, actor: str, admin: bool,
     if not admin:
         return False
     subjects = select(Case.subject_id).where(
-        col(Case.withdrawn_at) == register_import.PENDING_AT,
-        col(Case.withdrawn_reason) == register_import.pending_reason(import_id)).distinct()
+        col(Case.id).in_(register_import.written_ids(import_id))).distinct()
     orgs = s.exec(select(Organisation).where(col(Organisation.id).in_(subjects))).all()
     if not orgs:
         login = began.split(":", 1)[-1]

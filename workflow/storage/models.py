@@ -64,7 +64,8 @@ def table_of(model: type[SQLModel]) -> Table:
 # Which module defines each table model (`load_all` builds them all).
 _DEFINED_IN = {
     **dict.fromkeys(("Organisation", "User", "Programme", "Case", "ProcessDefinition", "Stage",
-                     "EventRecord", "EvidenceFile", "AuditRecord", "CaseLink", "ListVersion"),
+                     "EventRecord", "EvidenceFile", "AuditRecord", "CaseLink", "ListVersion",
+                     "ImportPending"),
                    "workflow.storage.models_cases"),
     **dict.fromkeys(("WebSession", "ApiToken", "CalendarFeed", "IdempotencyKey", "Invitation"),
                    "workflow.storage.models_accounts"),
@@ -109,6 +110,7 @@ if TYPE_CHECKING:  # what mypy and the readers see; at run time `__getattr__` ab
         CaseLink,
         EventRecord,
         EvidenceFile,
+        ImportPending,
         ListVersion,
         Organisation,
         ProcessDefinition,
@@ -145,7 +147,7 @@ __all__ = [  # the constants, the helpers and every table model
     "ApiToken", "AuditRecord", "CalendarFeed", "Case", "CaseComment", "CaseLink",
     "CommentMention", "EventRecord", "EvidenceFile",
     "ExternalAnalysis", "FileBlob", "FileChunk", "IdempotencyKey", "Invitation", "Lease", "MonitoringReport",
-    "ListVersion", "NoticeRead",
+    "ImportPending", "ListVersion", "NoticeRead",
     "Organisation", "OutboxMessage", "PlanItem", "Position", "ProcessDefinition",
     "Programme", "PublicCache", "PublicHit", "Recommendation", "ReminderHold",
     "ReminderPreference", "Risk", "SavedView", "Stage", "Subdivision", "TelegramLink", "User",

@@ -249,3 +249,17 @@ class ListVersion(SQLModel, table=True):
     __module__ = FACADE
     scope: str = Field(primary_key=True, max_length=400, sa_type=identifier(400))
     version: int = Field(sa_type=BigInteger)
+
+
+class ImportPending(SQLModel, table=True):
+    """The cases an unfinished register import has written, a range of case ids a row (the
+    cases one batch wrote, in one transaction under the writers' lock): every reader leaves
+    them and their stages out (`queries.standing`), as it leaves out a withdrawn case. The
+    import's end deletes its rows; the cases and stages stay as written (migration 0027)."""
+
+    __tablename__ = "import_pending"
+    __module__ = FACADE
+    id: int | None = Field(default=None, primary_key=True)
+    import_id: str = Field(max_length=32, index=True)
+    low: int = Field(sa_type=BigInteger)  # the first case id of the range
+    high: int = Field(sa_type=BigInteger)  # its last

@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from workflow.storage.models import Case
+from workflow.storage.queries import live_case
 
 
 def opened_periods(s: Session, process: str, labels: Collection[str]) -> set[Any]:
@@ -23,7 +24,7 @@ def period_cases(s: Session, subject_id: int | None, first: date, last: date) ->
     and process."""
     return list(s.exec(select(Case).where(Case.subject_id == subject_id,
                                           col(Case.period).is_not(None),
-                                          col(Case.withdrawn_at).is_(None),  #
+                                          live_case(),  #
                                           Case.case_date >= first, Case.case_date <= last)
                        .order_by(col(Case.case_date), col(Case.process))))
 

@@ -12,14 +12,14 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from workflow.storage.models import DONE_LATE, DONE_ON_TIME, OPEN, Case, Organisation, Stage
-from workflow.storage.queries import in_subtree
+from workflow.storage.queries import in_subtree, live_case
 
 
 def scope(org: Organisation, only_path: str | None) -> list[Any]:
     """The WHERE of the stages of the organisation's subtree (`only_path`: of exactly that
     organisation, an officer's), joined with their case: a withdrawn case's stages count
     nowhere."""
-    conditions = [in_subtree(Stage.subject_path, org), col(Case.withdrawn_at).is_(None)]
+    conditions = [in_subtree(Stage.subject_path, org), live_case()]
     if only_path is not None:
         conditions.append(Stage.subject_path == only_path)
     return conditions

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from workflow.storage.models import OPEN, Case, Organisation, Stage
-from workflow.storage.queries import in_subtree, select_columns
+from workflow.storage.queries import in_subtree, live_case, select_columns
 
 
 def state_condition(state: str, timers: Sequence[tuple[str, Sequence[str]]]) -> Any:
@@ -46,7 +46,7 @@ def found_rows(s: Session, scope: Organisation, *, only_path: str | None = None,
            .join(subject_org, col(subject_org.id) == Case.subject_id)
            .outerjoin(obj, col(obj.id) == Case.object_id)
            .where(in_subtree(subject_org.path, scope),
-                  col(Case.withdrawn_at).is_(None)))  # a withdrawn case is found no more
+                  live_case()))  # a withdrawn case is found no more
     if only_path is not None:
         sql = sql.where(subject_org.path == only_path)
     if number is not None:
