@@ -7,7 +7,7 @@ from alembic import command
 from sqlalchemy import text
 from sqlmodel import Session
 
-from tests.support.databases import dump_tables, migrated_to
+from tests.support.databases import BACKENDS, database_at, dump_tables, migrated_to
 from workflow.storage import audit, models
 from workflow.storage.db import HEAD_REVISION, alembic_config, make_engine, upgrade
 
