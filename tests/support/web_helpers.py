@@ -335,6 +335,28 @@ def demo_database(kind: str, tmp_dir: Path) -> Iterator[tuple[Any, dict[str, Any
             eng.dispose()
 
 
+@contextlib.contextmanager
+def synced_demo(kind: str, tmp_dir: Path, prepare=None, cache: bool = False) -> Iterator[Web]:
+    """A copy of the demo database on TODAY with every shipped definition, its obligations
+    opened as the demo's sync opens them (the current and the next period), then
+    `prepare(session, ctx)` if given, committed: its web application."""
+    from workflow.definitions import load_registry
+    from workflow.services import obligations
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MERZIM_TODAY", TODAY.isoformat())
+        with demo_database(kind, tmp_dir) as (eng, ids):
+            registry = load_registry()
+            ctx = svc.Context(CALENDAR, registry, TODAY, actor="test-setup", language="en")
+            with Session(eng) as s:
+                assert obligations.sync(s, ctx)
+                if prepare is not None:
+                    prepare(s, ctx)
+                s.commit()
+            app = create_app(_settings(tmp_dir, str(eng.url)), eng, CALENDAR, registry)
+            yield Web(eng, app, ids["analyses"], ids["programmes"], cache=cache)
+
+
 @pytest.fixture(name="world", scope="module", params=BACKENDS)
 def world_fixture(request, tmp_path_factory) -> Iterator[Web]:
     """One demo database per backend for a whole module; only for tests that change nothing
