@@ -80,6 +80,14 @@ def en(key: str, **params: Any) -> str:
     return EN(key, **params)
 
 
+def matched(pattern: re.Pattern[str], page: str, shown: int = 2000) -> re.Match[str]:
+    """`pattern`'s first match in `page`, which must match (else the failure shows the page's
+    first `shown` characters)."""
+    found = pattern.search(page)
+    assert found, page[:shown]
+    return found
+
+
 def csrf_of(page: str) -> str:
     found = CSRF_INPUT.search(page)
     assert found, "no hidden csrf input on the page"
