@@ -20,17 +20,7 @@ import re
 
 import pytest
 
-from tests.support.browser_helpers import (
-    MANAGER,
-    OFFICER,
-    OFFICER_ORG,
-    TODAY,
-    Server,
-    failing_shot,
-    log_in,
-    log_out,
-    screenshot,
-)
+from tests.support import browser_helpers as tb
 
 pytestmark = pytest.mark.browser
 
@@ -55,14 +45,14 @@ def _fill_event(page, event: str, day: str, number: str = "15-ө",
     form.locator("input[name=signed_by]").fill(signed_by)
 
 
-def test_manager_sees_overdue_officer_records_the_note(page, server: Server) -> None:
-    with failing_shot(page, server, "browser"):
+def test_manager_sees_overdue_officer_records_the_note(page, server: tb.Server) -> None:
+    with tb.failing_shot(page, server, "browser"):
         _scenario(page, server)
 
 
-def _scenario(page, server: Server) -> None:
+def _scenario(page, server: tb.Server) -> None:
     # -- the manager: the overdue picture of his subtree, grouped by organisation ----------
-    log_in(page, server, MANAGER)
+    tb.log_in(page, server, tb.MANAGER)
     assert page.url.rstrip("/").endswith("/overview"), page.url  # the managers' landing page
     page.goto(f"{server.base}/overdue")
     assert "Nurlan Iskakov" in page.locator("[data-testid=current-user]").inner_text()
@@ -73,18 +63,18 @@ def _scenario(page, server: Server) -> None:
     rows = page.locator("section[data-org] tbody tr")
     assert rows.count() == total, (rows.count(), total)
     orgs = sections.evaluate_all("els => els.map(e => e.dataset.org)")
-    assert OFFICER_ORG in orgs, orgs
+    assert tb.OFFICER_ORG in orgs, orgs
     assert all(o.startswith("AK-ALM") or o == "QS-ZHETYSU" for o in orgs), orgs  # his subtree
-    edu = page.locator(f"section[data-org='{OFFICER_ORG}']")
+    edu = page.locator(f"section[data-org='{tb.OFFICER_ORG}']")
     assert edu.locator("tr[data-stage='analytic_note']").count() == 1
-    screenshot(page, "overdue")
-    log_out(page)
+    tb.screenshot(page, "overdue")
+    tb.log_out(page)
 
     # -- the officer: from the overdue list to her analysis --------------------------------
-    log_in(page, server, OFFICER)
+    tb.log_in(page, server, tb.OFFICER)
     assert page.url.rstrip("/").endswith("/work"), page.url  # the officers' landing page
     page.goto(f"{server.base}/overdue")
-    mine = page.locator(f"section[data-org='{OFFICER_ORG}']")
+    mine = page.locator(f"section[data-org='{tb.OFFICER_ORG}']")
     assert page.locator("section[data-org]").count() == 1, "an officer sees her organisation only"
     mine.locator("tr[data-stage='analytic_note'] a").first.click()
     page.wait_for_url(re.compile(r"/cases/\d+$"))
@@ -107,7 +97,7 @@ def _scenario(page, server: Server) -> None:
     # An event the analysis does not allow now (the page offers forms of allowed ones only, so
     # the event is changed the way a stale page or a crafted request would send it).
     page.goto(analysis_url)
-    _fill_event(page, "analytic_note", TODAY)
+    _fill_event(page, "analytic_note", tb.TODAY)
     form = _event_form(page, "analytic_note")
     form.locator("input[name=event]").evaluate("e => { e.value = 'publication'; }")
     form.locator("button[type=submit]").click()
@@ -121,7 +111,7 @@ def _scenario(page, server: Server) -> None:
 
     # The analytic note, signed today (after its due date: done late).
     page.goto(analysis_url)
-    _fill_event(page, "analytic_note", TODAY, number="42-ө", signed_by="Head of apparatus")
+    _fill_event(page, "analytic_note", tb.TODAY, number="42-ө", signed_by="Head of apparatus")
     _event_form(page, "analytic_note").locator("button[type=submit]").click()
     page.wait_for_url(analysis_url)  # Post/Redirect/Get: the case, its confirmation on top
     assert page.locator("[data-testid=recorded]").is_visible()
@@ -129,12 +119,12 @@ def _scenario(page, server: Server) -> None:
     note = _analytic_note(page)
     assert note.get_attribute("data-status") in ("done_on_time", "done_late"), \
         note.get_attribute("data-status")
-    assert TODAY in note.inner_text() and "42-ө" in note.inner_text(), note.inner_text()
+    assert tb.TODAY in note.inner_text() and "42-ө" in note.inner_text(), note.inner_text()
     assert page.locator("[data-testid=state]").inner_text() != state_before
-    screenshot(page, "analysis")
+    tb.screenshot(page, "analysis")
 
     # ... and it has left the overdue list.
     page.goto(f"{server.base}/overdue")
-    assert page.locator(f"section[data-org='{OFFICER_ORG}'] tr[data-stage='analytic_note']"
+    assert page.locator(f"section[data-org='{tb.OFFICER_ORG}'] tr[data-stage='analytic_note']"
                         ).count() == 0
 

@@ -11,28 +11,20 @@ import re
 
 import pytest
 
-from tests.support.browser_helpers import (
-    OFFICER,
-    OVERFLOW,
-    PHONE,
-    Server,
-    axe_check,
-    log_in,
-    prefixed_shots,
-)
+from tests.support import browser_helpers as tb
 
 pytestmark = pytest.mark.browser
 
 PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
 
 
-_failing_shot, _shot = prefixed_shots("browser-bulk-on-phone")
+_failing_shot, _shot = tb.prefixed_shots("browser-bulk-on-phone")
 
 
-def test_work_in_bulk_on_a_phone(page, server: Server, tmp_path) -> None:
+def test_work_in_bulk_on_a_phone(page, server: tb.Server, tmp_path) -> None:
     with _failing_shot(page, server, "bulk"):
-        page.set_viewport_size(PHONE)
-        log_in(page, server, OFFICER)
+        page.set_viewport_size(tb.PHONE)
+        tb.log_in(page, server, tb.OFFICER)
         page.goto(f"{server.base}/work")
         overdue = page.locator("section[data-section=overdue] tr[data-stage]")
         assert overdue.count() >= 2, overdue.count()
@@ -50,18 +42,18 @@ def test_work_in_bulk_on_a_phone(page, server: Server, tmp_path) -> None:
         # something selected: it sticks to the bottom of the screen, within its width
         assert bar.evaluate("b => getComputedStyle(b).position") == "sticky"
         box = bar.bounding_box()
-        assert box["y"] + box["height"] <= PHONE["height"] + 1, box
-        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, box
+        assert box["y"] + box["height"] <= tb.PHONE["height"] + 1, box
+        assert box["x"] >= 0 and box["x"] + box["width"] <= tb.PHONE["width"] + 1, box
         overdue.nth(1).locator("[data-testid=select]").uncheck()
         assert count.inner_text() == "1 row selected"
         overdue.nth(1).locator("[data-testid=select]").check()
         assert count.inner_text() == "2 rows selected"
-        assert page.evaluate(OVERFLOW) <= 0
+        assert page.evaluate(tb.OVERFLOW) <= 0
         _shot(page, "bulk-phone")
-        axe_check(page)
+        tb.axe_check(page)
 
         bar.locator("[data-testid=bulk-record] > summary").click()
-        assert page.evaluate(OVERFLOW) <= 0
+        assert page.evaluate(tb.OVERFLOW) <= 0
         bar.locator("input[name=number]").fill("ПР-77")
         bar.locator("input[name=signed_by]").fill("Асель Нурланқызы")
         pdf = tmp_path / "order.pdf"
@@ -72,7 +64,7 @@ def test_work_in_bulk_on_a_phone(page, server: Server, tmp_path) -> None:
         page.wait_for_url(re.compile(r"/bulk$"))
         done = page.locator("[data-testid=bulk-done]")
         assert done.is_visible(), page.locator("main").inner_text()[:2000]
-        assert page.evaluate(OVERFLOW) <= 0
+        assert page.evaluate(tb.OVERFLOW) <= 0
         _shot(page, "bulk-phone-done")
 
         # both stages recorded, with the one document: gone from the overdue section, and

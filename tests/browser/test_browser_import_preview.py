@@ -11,16 +11,7 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from tests.support.browser_helpers import (
-    OFFICER,
-    OVERFLOW,
-    PHONE,
-    Server,
-    axe_check,
-    failing_shot,
-    log_in,
-    screenshot,
-)
+from tests.support import browser_helpers as tb
 
 pytestmark = pytest.mark.browser
 
@@ -50,23 +41,23 @@ def _file(tmp_path, mistaken: bool):
     return path
 
 
-@pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["phone", "laptop"])
-def test_the_import_preview_never_scrolls_the_page_sideways(page, server: Server, tmp_path,
+@pytest.mark.parametrize("viewport", [tb.PHONE, LAPTOP], ids=["phone", "laptop"])
+def test_the_import_preview_never_scrolls_the_page_sideways(page, server: tb.Server, tmp_path,
                                                             viewport) -> None:
     name = f"browser-import-preview-{viewport['width']}"
-    with failing_shot(page, server, name):
+    with tb.failing_shot(page, server, name):
         page.set_viewport_size(viewport)
-        log_in(page, server, OFFICER)
+        tb.log_in(page, server, tb.OFFICER)
         for mistaken in (False, True):
             page.goto(f"{server.base}/registers/restriction_breach/import")
             page.locator("input[type=file]").set_input_files(str(_file(tmp_path, mistaken)))
             with page.expect_navigation():
                 page.locator("[data-testid=import-preview]").click()
             assert page.locator("[data-testid=import-rows]").count() == 1, page.content()[-2000:]
-            assert page.evaluate(OVERFLOW) <= 0, page.evaluate(OVERFLOW)
+            assert page.evaluate(tb.OVERFLOW) <= 0, page.evaluate(tb.OVERFLOW)
             marked = page.locator("td.refused-cell")
             assert marked.count() == (1 if mistaken else 0)
             if mistaken:
                 assert "может быть" in marked.first.inner_text()
-            screenshot(page, f"{name}-{'refused' if mistaken else 'ready'}")
-            axe_check(page)
+            tb.screenshot(page, f"{name}-{'refused' if mistaken else 'ready'}")
+            tb.axe_check(page)

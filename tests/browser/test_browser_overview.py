@@ -18,17 +18,7 @@ import re
 
 import pytest
 
-from tests.support.browser_helpers import (
-    MANAGER,
-    OFFICER,
-    OFFICER_ORG,
-    TODAY,
-    Server,
-    failing_shot,
-    log_in,
-    log_out,
-    screenshot,
-)
+from tests.support import browser_helpers as tb
 
 pytestmark = pytest.mark.browser
 
@@ -40,15 +30,15 @@ def _svg_text(locator) -> str:
     return " ".join(locator.locator("tspan").all_text_contents()) or locator.text_content()
 
 
-def test_manager_overview_and_case_gantt(page, server: Server) -> None:
-    with failing_shot(page, server, "overview"):
+def test_manager_overview_and_case_gantt(page, server: tb.Server) -> None:
+    with tb.failing_shot(page, server, "overview"):
         _scenario(page, server)
 
 
-def _scenario(page, server: Server) -> None:
+def _scenario(page, server: tb.Server) -> None:
     base = server.base
     # -- the manager lands on the overview of his subtree ------------------------------------
-    log_in(page, server, MANAGER)
+    tb.log_in(page, server, tb.MANAGER)
     assert page.url.rstrip("/").endswith("/overview"), page.url
     chart = page.locator("svg[data-testid=overdue-chart]")
     assert chart.is_visible(), "no overdue-by-organisation chart on the manager's overview"
@@ -88,7 +78,7 @@ def _scenario(page, server: Server) -> None:
     assert [x.strip() for x in legend[:3]] == ["1–5 working days late",
                                                "6–20 working days late",
                                                "more than 20 working days late"], legend
-    screenshot(page, "overview")
+    tb.screenshot(page, "overview")
 
     # a bar drills down: to the subordinate's overview or to the overdue list of it
     first = bars.first
@@ -132,20 +122,20 @@ def _scenario(page, server: Server) -> None:
     text = page.locator("main").inner_text()
     assert not RAW_KEY.search(text), RAW_KEY.findall(text)
     assert "Просроченные этапы по организациям" in text
-    screenshot(page, "overview-ru")
+    tb.screenshot(page, "overview-ru")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{base}/overview")
     width = page.evaluate("document.documentElement.scrollWidth")
-    screenshot(page, "overview-phone")
+    tb.screenshot(page, "overview-phone")
     assert width <= 390, width
     page.set_viewport_size({"width": 1280, "height": 900})
     page.context.add_cookies([{"name": "merzim_lang", "value": "en", "url": base}])
-    log_out(page)
+    tb.log_out(page)
 
     # -- the officer's analysis: its Gantt ------------------------------------------------------
-    log_in(page, server, OFFICER)
+    tb.log_in(page, server, tb.OFFICER)
     page.goto(f"{base}/overdue")
-    page.locator(f"section[data-org='{OFFICER_ORG}'] tr[data-stage='analytic_note'] a").first \
+    page.locator(f"section[data-org='{tb.OFFICER_ORG}'] tr[data-stage='analytic_note'] a").first \
         .click()
     page.wait_for_url(re.compile(r"/cases/\d+$"))
     gantt = page.locator("svg[data-testid=gantt-chart]")
@@ -157,7 +147,7 @@ def _scenario(page, server: Server) -> None:
     assert len(months) >= 2, months
     assert any(re.search(r"\b20\d\d\b", m) for m in months), months  # the year is on the axis
     today = gantt.locator("[data-testid=gantt-today] text").text_content()
-    assert today == f"Today, {TODAY}", today
+    assert today == f"Today, {tb.TODAY}", today
     legend = page.locator("[data-testid=gantt-legend] li").all_inner_texts()
     assert {"open", "OVERDUE", "done on time", "done late"} <= {x.strip() for x in legend}, legend
     # every stage of the table is a row of the chart under its full name (wrapped, not cut)
@@ -169,7 +159,7 @@ def _scenario(page, server: Server) -> None:
         assert label == " ".join(name.split()), (key, label, name)
     assert any(len(name) > 38 for _k, name in names)  # the old chart cut these at 38
     gantt.scroll_into_view_if_needed()
-    screenshot(page, "gantt")
+    tb.screenshot(page, "gantt")
 
 
 def _total(page) -> int:

@@ -42,18 +42,7 @@ from itertools import pairwise
 
 import pytest
 
-from tests.support.browser_helpers import (
-    ADMIN,
-    MANAGER,
-    OFFICER,
-    PHONE,
-    Server,
-    axe_check,
-    case_of_overdue_note,
-    failing_shot,
-    log_in,
-    screenshot,
-)
+from tests.support import browser_helpers as tb
 from tests.support.phone_measures import HEADER_BOTTOM, SMALL_TARGETS, too_small
 
 pytestmark = pytest.mark.browser
@@ -148,15 +137,15 @@ def _fits(pg, where: str) -> dict:
 
 
 def _shot(pg, name: str) -> None:
-    screenshot(pg, name)
+    tb.screenshot(pg, name)
 
 
-def _guarded(pg, server: Server, scenario) -> None:
-    with failing_shot(pg, server, "phone"):
+def _guarded(pg, server: tb.Server, scenario) -> None:
+    with tb.failing_shot(pg, server, "phone"):
         scenario(pg, server)
 
 
-def test_a_case_on_a_phone_and_a_laptop(page, server: Server) -> None:
+def test_a_case_on_a_phone_and_a_laptop(page, server: tb.Server) -> None:
     _guarded(page, server, _case_scenario)
 
 
@@ -175,12 +164,12 @@ def _record_note_with_a_file(pg, case_url: str) -> None:
     assert pg.locator("table[data-testid=files] tr[data-file]").count() == 1
 
 
-def _case_scenario(pg, server: Server) -> None:
-    log_in(pg, server, OFFICER)
-    case_url = case_of_overdue_note(pg, server)
+def _case_scenario(pg, server: tb.Server) -> None:
+    tb.log_in(pg, server, tb.OFFICER)
+    case_url = tb.case_of_overdue_note(pg, server)
     _record_note_with_a_file(pg, case_url)
 
-    pg.set_viewport_size(PHONE)
+    pg.set_viewport_size(tb.PHONE)
     pg.goto(case_url)
     tables = "main table.stages, main table[data-testid=files], main table[data-testid=history]"
     cells = pg.locator("main table.stages td, main table[data-testid=files] td, "
@@ -212,7 +201,7 @@ def _case_scenario(pg, server: Server) -> None:
         "tds => tds.filter(td => td.offsetHeight).map(td => { const r ="
         " td.getBoundingClientRect(); return [r.top, r.bottom]; })")
     assert all(a[1] <= b[0] + 0.5 for a, b in pairwise(tops)), tops
-    axe_check(pg)
+    tb.axe_check(pg)
     _shot(pg, "phone-case")
 
     # in Russian: the labels in the reader's language
@@ -238,17 +227,17 @@ def _case_scenario(pg, server: Server) -> None:
     _shot(pg, "laptop-case")
 
 
-def test_programme_overview_score_and_lists_fit(page, server: Server) -> None:
+def test_programme_overview_score_and_lists_fit(page, server: tb.Server) -> None:
     _guarded(page, server, _pages_scenario)
 
 
-def _pages_scenario(pg, server: Server) -> None:
+def _pages_scenario(pg, server: tb.Server) -> None:
     base = server.base
-    log_in(pg, server, MANAGER)
+    tb.log_in(pg, server, tb.MANAGER)
     pg.goto(f"{base}/programmes")
     programme = pg.locator("main a[href^='/programmes/']").first.get_attribute("href")
 
-    pg.set_viewport_size(PHONE)
+    pg.set_viewport_size(tb.PHONE)
     # the overview: the charts as bars as wide as the screen, the wide SVGs not drawn
     pg.goto(f"{base}/overview")
     _fits(pg, "overview at 390")
@@ -261,7 +250,7 @@ def _pages_scenario(pg, server: Server) -> None:
         "lis => lis.map(li => [li.dataset.org, li.querySelector('.bar-value').textContent])"
     ) == values
     assert pg.locator("[data-testid=trend-bars-phone] li").count() == 12
-    axe_check(pg)
+    tb.axe_check(pg)
     _shot(pg, "phone-overview")
 
     # the programme grid as cards: labels above their values, never over the next cell
@@ -330,19 +319,19 @@ def _menu(pg) -> list[str]:
         "as => as.map(a => a.getAttribute('href'))")))
 
 
-def test_every_menu_page_on_a_phone(page, server: Server) -> None:
+def test_every_menu_page_on_a_phone(page, server: tb.Server) -> None:
     _guarded(page, server, _menu_scenario)
 
 
-def _menu_scenario(pg, server: Server) -> None:
+def _menu_scenario(pg, server: tb.Server) -> None:
     base, checked, seen, offers, tallest, inline = server.base, set(), {}, set(), {}, set()
-    pg.set_viewport_size(PHONE)
-    limit = 0.15 * PHONE["height"]
-    for login in (OFFICER, MANAGER, ADMIN):
+    pg.set_viewport_size(tb.PHONE)
+    limit = 0.15 * tb.PHONE["height"]
+    for login in (tb.OFFICER, tb.MANAGER, tb.ADMIN):
         for lang in LANGS:
             pg.context.clear_cookies()
             pg.context.add_cookies([{"name": "merzim_lang", "value": lang, "url": base}])
-            log_in(pg, server, login)
+            tb.log_in(pg, server, login)
             menu = _menu(pg)
             assert {"/work", "/score", "/coverage", "/notifications"} <= set(menu), (login, menu)
             seen[login] = menu
@@ -362,12 +351,12 @@ def _menu_scenario(pg, server: Server) -> None:
                 assert too_small(pg) == [], (where, too_small(pg))
                 inline |= {(path, t[1]) for t in pg.evaluate(SMALL_TARGETS) if t[-1]}
                 if path not in checked:  # axe once a page (its markup is the same for each role)
-                    axe_check(pg)
+                    tb.axe_check(pg)
                     checked.add(path)
-    assert "/outbox" in seen[ADMIN] and "/outbox" not in seen[OFFICER], seen
+    assert "/outbox" in seen[tb.ADMIN] and "/outbox" not in seen[tb.OFFICER], seen
     # the walk saw the header with the offer to save the language and without it
-    assert (OFFICER, "en") in offers and (OFFICER, "kk") not in offers, offers
-    print(f"tallest header at {PHONE['width']}x{PHONE['height']}: {tallest} px "
+    assert (tb.OFFICER, "en") in offers and (tb.OFFICER, "kk") not in offers, offers
+    print(f"tallest header at {tb.PHONE['width']}x{tb.PHONE['height']}: {tallest} px "
           f"(at most {limit:.0f}); links under 24 px inside a sentence (exempt): "
           f"{sorted(inline)}", file=sys.stderr)
 
@@ -375,20 +364,20 @@ def _menu_scenario(pg, server: Server) -> None:
     # screen, in at most 15 % of it
     pg.context.clear_cookies()
     pg.context.add_cookies([{"name": "merzim_lang", "value": "en", "url": base}])
-    log_in(pg, server, OFFICER)
+    tb.log_in(pg, server, tb.OFFICER)
     pg.goto(f"{base}/work")
     bar = pg.locator("form.bulk-bar")
     assert bar.evaluate("f => getComputedStyle(f).position") == "static"
     pg.locator("input[data-testid=select]").first.check()
     assert bar.evaluate("f => getComputedStyle(f).position") == "sticky"
     height = bar.evaluate("f => f.getBoundingClientRect().height")
-    assert 0 < height <= 0.15 * PHONE["height"], height
+    assert 0 < height <= 0.15 * tb.PHONE["height"], height
     assert "1" in pg.locator("[data-testid=bulk-count]").inner_text()
     assert pg.evaluate(PHONE_FAULTS) == []
     # the compact cards: a label and its value a line, three stages or more a screen
     cards = pg.locator("section[data-section=overdue] tbody tr").evaluate_all(
         "trs => trs.map(tr => tr.getBoundingClientRect().height)")
-    assert cards and max(cards) <= PHONE["height"] / 3, cards
+    assert cards and max(cards) <= tb.PHONE["height"] / 3, cards
     _shot(pg, "phone-work-selected")
 
 
@@ -396,14 +385,14 @@ def _menu_scenario(pg, server: Server) -> None:
 SHOWN_LINKS = "as => as.filter(a => a.getClientRects().length).map(a => a.getAttribute('href'))"
 
 
-def test_the_menu_folds_on_a_phone(page, chromium, server: Server) -> None:
+def test_the_menu_folds_on_a_phone(page, chromium, server: tb.Server) -> None:
     _guarded(page, server, _folding_scenario)
     # without script nothing folds: the whole menu and the user's line, no button
-    context = chromium.new_context(viewport=PHONE, java_script_enabled=False)
+    context = chromium.new_context(viewport=tb.PHONE, java_script_enabled=False)
     try:
         context.add_cookies([{"name": "merzim_lang", "value": "en", "url": server.base}])
         pg = context.new_page()
-        log_in(pg, server, MANAGER)
+        tb.log_in(pg, server, tb.MANAGER)
         links = pg.locator("header.top nav.menu a")
         assert links.evaluate_all(SHOWN_LINKS) == _menu(pg) and len(_menu(pg)) >= 10
         assert not pg.locator("[data-testid=menu-toggle]").is_visible()
@@ -412,10 +401,10 @@ def test_the_menu_folds_on_a_phone(page, chromium, server: Server) -> None:
         context.close()
 
 
-def _folding_scenario(pg, server: Server) -> None:
+def _folding_scenario(pg, server: tb.Server) -> None:
     base = server.base
-    pg.set_viewport_size(PHONE)
-    log_in(pg, server, MANAGER)
+    pg.set_viewport_size(tb.PHONE)
+    tb.log_in(pg, server, tb.MANAGER)
     pg.goto(f"{base}/due")
     toggle = pg.locator("[data-testid=menu-toggle]")
     links = pg.locator("header.top nav.menu a")

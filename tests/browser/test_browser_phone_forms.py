@@ -11,15 +11,7 @@ import re
 
 import pytest
 
-from tests.support.browser_helpers import (
-    OFFICER,
-    OVERFLOW,
-    PHONE,
-    Server,
-    axe_check,
-    log_in,
-    prefixed_shots,
-)
+from tests.support import browser_helpers as tb
 
 pytestmark = pytest.mark.browser
 
@@ -46,13 +38,13 @@ BROKEN_WORDS = """sel => {
 }"""
 
 
-_failing_shot, _shot = prefixed_shots("browser-phone-forms")
+_failing_shot, _shot = tb.prefixed_shots("browser-phone-forms")
 
 
-def test_open_case_form_score_and_gantt_on_a_phone(page, server: Server) -> None:
+def test_open_case_form_score_and_gantt_on_a_phone(page, server: tb.Server) -> None:
     with _failing_shot(page, server, "phone"):
-        page.set_viewport_size(PHONE)
-        log_in(page, server, OFFICER)
+        page.set_viewport_size(tb.PHONE)
+        tb.log_in(page, server, tb.OFFICER)
         page.goto(f"{server.base}/cases/new")  # the picker of what to open
         opening = page.locator("main a[href^='/cases/new/']")
         hrefs = opening.evaluate_all("as => as.map(a => a.getAttribute('href'))")
@@ -73,9 +65,9 @@ def test_open_case_form_score_and_gantt_on_a_phone(page, server: Server) -> None
         assert page.locator("[data-testid=open-form] input[name=position]").input_value() \
             == "Head of unit"
         assert page.locator("[aria-invalid=true]").count() == required
-        assert page.evaluate(OVERFLOW) <= 0
+        assert page.evaluate(tb.OVERFLOW) <= 0
         _shot(page, "open-case-problems")
-        axe_check(page)
+        tb.axe_check(page)
 
         # the case's Gantt on a phone: its legend, with the phone's marks for the dates
         page.goto(f"{server.base}/overdue")
@@ -87,7 +79,7 @@ def test_open_case_form_score_and_gantt_on_a_phone(page, server: Server) -> None
         assert page.locator("[data-testid=gantt-legend-phone-due]").is_visible()
         assert page.locator(".gantt-legend .gantt-wide-mark").first.is_hidden()
         assert "overdue" in legend.inner_text().lower()
-        assert page.evaluate(OVERFLOW) <= 0
+        assert page.evaluate(tb.OVERFLOW) <= 0
         _shot(page, "gantt-phone")
 
     with _failing_shot(page, server, "score"):
@@ -98,7 +90,7 @@ def test_open_case_form_score_and_gantt_on_a_phone(page, server: Server) -> None
             page.goto(f"{server.base}/score")
             statuses = page.locator("[data-testid=score-summary] td[data-status]")
             assert statuses.count() > 0
-            assert page.evaluate(OVERFLOW) <= 0, lang
+            assert page.evaluate(tb.OVERFLOW) <= 0, lang
             wider = page.evaluate("""() => [...document.querySelectorAll('main *')]
                 .filter(e => !e.closest('.score-grid, .visually-hidden'))
                 .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)

@@ -20,31 +20,18 @@ import sys
 
 import pytest
 
-from tests.support.browser_helpers import (
-    ARTIFACTS,
-    MANAGER,
-    OFFICER,
-    OFFICER_ORG,
-    OVERFLOW,
-    PHONE,
-    Server,
-    axe_check,
-    failing_shot,
-    log_in,
-    screenshot,
-    server_on_each_backend,
-)
+from tests.support import browser_helpers as tb
 
 pytestmark = pytest.mark.browser
-server = server_on_each_backend  # (SQLite and PostgreSQL)
+server = tb.server_on_each_backend  # (SQLite and PostgreSQL)
 
 LAPTOP = {"width": 1366, "height": 900}
 HEADINGS = {"kk": "№1–4 жобалар бойынша бағалау", "ru": "Оценка по проектам №1–4",
             "en": "Evaluation of projects No. 1–4"}
 
 
-def test_the_score_page_fits_a_laptop_in_every_language(page, server: Server) -> None:
-    with failing_shot(page, server, "score"):
+def test_the_score_page_fits_a_laptop_in_every_language(page, server: tb.Server) -> None:
+    with tb.failing_shot(page, server, "score"):
         _scenario(page, server)
 
 
@@ -52,16 +39,16 @@ def _language(page, base: str, lang: str) -> None:
     page.context.add_cookies([{"name": "merzim_lang", "value": lang, "url": base}])
 
 
-def _scenario(page, server: Server) -> None:
+def _scenario(page, server: tb.Server) -> None:
     base = server.base
     page.set_viewport_size(LAPTOP)
-    log_in(page, server, MANAGER)
+    tb.log_in(page, server, tb.MANAGER)
     for lang in ("kk", "ru", "en"):
         _language(page, base, lang)
         page.goto(f"{base}/score")
         assert HEADINGS[lang] in page.locator("h1").inner_text()
-        screenshot(page, f"score-{lang}")
-        assert page.evaluate(OVERFLOW) <= 0, (lang, page.evaluate(OVERFLOW))
+        tb.screenshot(page, f"score-{lang}")
+        assert page.evaluate(tb.OVERFLOW) <= 0, (lang, page.evaluate(tb.OVERFLOW))
         # the summary: every subject, its four subtotals, total and status, within the page
         summary = page.locator("[data-testid=score-summary]")
         rows = summary.locator("tbody tr").count()
@@ -83,12 +70,12 @@ def _scenario(page, server: Server) -> None:
         # the subject did not move (half a pixel: the collapsed border scrolls away)
         assert abs(first.bounding_box()["x"] - left) <= 1, (first.bounding_box(), left)
         assert box.locator("tbody tr").first.locator("td").nth(1).bounding_box()["x"] < left
-        assert page.evaluate(OVERFLOW) <= 0
+        assert page.evaluate(tb.OVERFLOW) <= 0
         # no two columns of a table share a heading
         for testid in ("score-summary", "score-tree"):
             heads = page.locator(f"[data-testid={testid}] thead th").all_inner_texts()
             assert len(heads) == len(set(heads)), (lang, testid, heads)
-    axe_check(page)
+    tb.axe_check(page)
 
     # the organisation from a list, one project: the table narrows, the export follows
     _language(page, base, "en")
@@ -107,7 +94,7 @@ def _scenario(page, server: Server) -> None:
         s.startswith("AK-ALM-EDU") for s in page.locator(
             "[data-testid=score-summary] tbody tr").evaluate_all(
             "rs => rs.map(r => r.dataset.subject)"))
-    screenshot(page, "score-project-2")
+    tb.screenshot(page, "score-project-2")
     with page.expect_download() as download:
         page.locator("[data-testid=export-csv]").click()
     with open(download.value.path(), encoding="utf-8-sig") as csv_file:
@@ -122,23 +109,23 @@ def _scenario(page, server: Server) -> None:
     assert page.locator("details#project-2 tr[data-indicator]").count() > 3
     _language(page, base, "ru")
     page.reload()
-    screenshot(page, "score-subject-ru")
-    assert page.evaluate(OVERFLOW) <= 0
+    tb.screenshot(page, "score-subject-ru")
+    assert page.evaluate(tb.OVERFLOW) <= 0
     page.locator("details#project-1 > summary").click()
     assert page.locator("details#project-1 tr[data-indicator]").first.is_visible()
-    assert page.evaluate(OVERFLOW) <= 0
-    axe_check(page)
+    assert page.evaluate(tb.OVERFLOW) <= 0
+    tb.axe_check(page)
 
 
 
 
-def test_on_a_phone_each_subject_is_a_compact_card(page, server: Server) -> None:
+def test_on_a_phone_each_subject_is_a_compact_card(page, server: tb.Server) -> None:
     """At 390 px the subtree is a card per subject (its projects' subtotals two a line), not
     the wide indicator table (which each subject's own page holds): the page stays a few
     screens tall, not one screen per indicator and subject."""
     try:
-        log_in(page, server, MANAGER)
-        page.set_viewport_size(PHONE)
+        tb.log_in(page, server, tb.MANAGER)
+        page.set_viewport_size(tb.PHONE)
         _language(page, server.base, "en")
         page.goto(f"{server.base}/score")
         assert not page.locator("[data-testid=score-grid-box]").is_visible()
@@ -148,29 +135,29 @@ def test_on_a_phone_each_subject_is_a_compact_card(page, server: Server) -> None
         assert len(heights) > 1 and max(heights) < 320, heights
         tall = page.evaluate("document.documentElement.scrollHeight")
         assert tall < 320 * len(heights) + 1200, (tall, len(heights))
-        assert page.evaluate(OVERFLOW) <= 0
-        screenshot(page, "score-phone")
+        assert page.evaluate(tb.OVERFLOW) <= 0
+        tb.screenshot(page, "score-phone")
         # a subject's page: its points at risk and its projects folded, within the screen
         page.locator("[data-testid=score-summary] tbody tr a").first.click()
         page.wait_for_url(re.compile(r"/score/[^?]+\?"))
         assert page.locator("[data-testid=score-risks]").is_visible()
-        assert page.evaluate(OVERFLOW) <= 0
-        axe_check(page)
+        assert page.evaluate(tb.OVERFLOW) <= 0
+        tb.axe_check(page)
     except Exception:
-        page.screenshot(path=str(ARTIFACTS / "failure-score-phone.png"), full_page=True)
+        page.screenshot(path=str(tb.ARTIFACTS / "failure-score-phone.png"), full_page=True)
         print(f"page: {page.url}\nserver log:\n{server.log_tail()}", file=sys.stderr)
         raise
 
 
 def test_the_overdue_analytic_note_is_first_in_points_at_risk_with_its_points(
-        page, server: Server) -> None:
+        page, server: tb.Server) -> None:
     """The officer's department: its overdue analytic note heads its points at risk, worth
     1.2.3's −5 saved and 1.3.3's 30 won, and leads to its record form."""
     try:
-        log_in(page, server, OFFICER)
+        tb.log_in(page, server, tb.OFFICER)
         page.set_viewport_size(LAPTOP)
         _language(page, server.base, "en")
-        page.goto(f"{server.base}/score/{OFFICER_ORG}?year=2026")
+        page.goto(f"{server.base}/score/{tb.OFFICER_ORG}?year=2026")
         first = page.locator("[data-testid=score-risks] li[data-risk]").first
         assert first.get_attribute("data-overdue") is not None
         assert first.get_attribute("data-points") == "35.0"
@@ -178,7 +165,7 @@ def test_the_overdue_analytic_note_is_first_in_points_at_risk_with_its_points(
         assert text.startswith("+35 points") and "Sign the analytic note" in text, text
         badge = page.locator("[data-testid=score-risks-count]").inner_text()
         assert badge.endswith("points"), badge
-        axe_check(page)
+        tb.axe_check(page)
         first.locator("a").click()
         page.wait_for_url(re.compile(r"/cases/\d+\?event=analytic_note#record"))
         # My work shows the same line first
@@ -186,6 +173,6 @@ def test_the_overdue_analytic_note_is_first_in_points_at_risk_with_its_points(
         mine = page.locator("[data-testid=score-risks] li[data-risk]").first
         assert mine.inner_text() == text
     except Exception:
-        page.screenshot(path=str(ARTIFACTS / "failure-score-risks.png"), full_page=True)
+        page.screenshot(path=str(tb.ARTIFACTS / "failure-score-risks.png"), full_page=True)
         print(f"page: {page.url}\nserver log:\n{server.log_tail()}", file=sys.stderr)
         raise

@@ -50,6 +50,13 @@ def _orgs(merzim_db):
         assert run.returncode == 0, run.stderr
 
 
+@pytest.fixture
+def cfg(merzim_db, sink, tmp_path):
+    """The configuration whose mail goes to the sink, the two organisations added."""
+    _orgs(merzim_db)
+    return _config(tmp_path, sink.port)
+
+
 def _people_csv(path, n: int) -> None:
     """`n` people, headers in Russian; organisations by name (two languages) and by code;
     roles and languages as Russian, Kazakh and English labels and keys."""
@@ -64,9 +71,7 @@ def _people_csv(path, n: int) -> None:
 
 
 def test_two_hundred_people_imported_get_two_hundred_invitations_each_link_works_once(
-        merzim_db, db, sink, tmp_path):
-    cfg = _config(tmp_path, sink.port)
-    _orgs(merzim_db)
+        merzim_db, db, sink, tmp_path, cfg):
     file = tmp_path / "people.csv"
     _people_csv(file, 200)
     out = ok_json(merzim_db("user", "import", str(file), "--json", config=cfg))
@@ -122,9 +127,7 @@ def test_two_hundred_people_imported_get_two_hundred_invitations_each_link_works
 
 
 def test_a_bad_file_is_refused_whole_naming_row_column_and_value_in_each_language(
-        merzim_db, db, sink, tmp_path):
-    cfg = _config(tmp_path, sink.port)
-    _orgs(merzim_db)
+        merzim_db, db, sink, tmp_path, cfg):
     file = tmp_path / "people.csv"
     file.write_text("name,login,email,telegram,role,organisation,language\n"
                     "Aigerim,aigerim,aigerim@example.kz,,officer,AK-TEST,kk\n"
@@ -159,9 +162,7 @@ def test_a_bad_file_is_refused_whole_naming_row_column_and_value_in_each_languag
 
 
 def test_an_existing_login_changes_only_with_update_and_a_reset_sends_a_new_link(
-        merzim_db, db, sink, tmp_path):
-    cfg = _config(tmp_path, sink.port)
-    _orgs(merzim_db)
+        merzim_db, db, sink, tmp_path, cfg):
     first = tmp_path / "first.csv"
     first.write_text("login,name,email,role,organisation\n"
                      "aigerim,Aigerim,aigerim@example.kz,officer,AK-TEST\n", encoding="utf-8")

@@ -14,7 +14,7 @@ import pytest
 
 from tests.support.bulk_helpers import another_database, commit
 from tests.support.databases import dump_tables
-from tests.support.import_helpers import stored
+from tests.support.import_helpers import sign_in_and_write, stored
 from tests.support.register_rows import (
     KINDS,
     SEED,
@@ -237,12 +237,7 @@ def test_a_sign_in_and_an_api_write_during_an_import_answer_before_it_ends(web, 
     importer.start()
     assert started.wait(300)
     assert not finished.is_set(), failed
-    signed_in = web.post_login(browser, "asel")
-    assert signed_in.status_code == 303, signed_in.text
-    written = api.post(f"/api/v1/analyses/{web.analyses['edu']}/events",
-                       json={"event": "analytic_note", "date": WEB_TODAY.isoformat(),
-                             "number": "17-ө", "signed_by": "Head of department"})
-    assert written.status_code == 200, written.text
+    sign_in_and_write(web, browser, "asel", api, WEB_TODAY)
     assert not finished.is_set()  # both answered while the import was still writing
     importer.join(300)
     assert finished.is_set() and not failed, failed

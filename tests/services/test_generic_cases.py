@@ -9,7 +9,7 @@ Expected dates are written from the sources and the Kazakh calendar (comments sa
 from __future__ import annotations
 
 import json
-import textwrap
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -44,162 +44,10 @@ from workflow.storage.models import (
 CAL = KazakhstanCalendar()
 NAMES = 'names = {{ kk = "{0} kk", ru = "{0} ru", en = "{0}" }}'
 
-# Seed 002, L137-148 (P002-06), with P-1 and P-2 of procedures.md: the worked example of
-# docs/process-definitions.md, written as an operator would, in a folder of her own.
-CONFLICT = textwrap.dedent("""
-    [process]
-    key = "local_conflict"
-    version = 1
-    initial_state = "notified"
-    final_states = ["settled", "no_conflict"]
-    names = { kk = "Мүдделер қақтығысы туралы хабарлама", ru = "Уведомление о конфликте интересов", en = "Conflict of interest notice" }
-
-    [parties]
-    person = "required"
-
-    [dates.notified]
-    given = "required"
-    past = true
-    names = { kk = "Хабарлама алынған күн", ru = "Дата получения уведомления", en = "Notice received" }
-
-    [dates.forwarded]
-    projected_from = "forward"
-    names = { kk = "Жіберілген күн", ru = "Дата направления", en = "Forwarded" }
-
-    [dates.recommended]
-    projected_from = "recommendation"
-    names = { kk = "Ұсыным берілген күн", ru = "Дата рекомендации", en = "Recommended" }
-
-    [states]
-    notified = { kk = "Хабарлама алынды", ru = "Уведомление получено", en = "Notice received" }
-    settled = { kk = "Реттелді", ru = "Урегулирован", en = "Settled" }
-    no_conflict = { kk = "Қақтығыс жоқ", ru = "Конфликта нет", en = "No conflict" }
-
-    [[event]]
-    key = "forwarded"
-    completes = "forward"
-    sets = ["forwarded"]
-    names = { kk = "Бөлімшеге жіберілді", ru = "Направлено в подразделение", en = "Forwarded to the subdivision" }
-
-    [[event]]
-    key = "recommended"
-    completes = "recommendation"
-    sets = ["recommended"]
-    names = { kk = "Ұсыным берілді", ru = "Рекомендация дана", en = "Recommendation given" }
-
-    [[event]]
-    key = "no_conflict"
-    dest = "no_conflict"
-    completes = "recommendation"
-    close = ["measures", "transfer"]
-    names = { kk = "Қақтығыс жоқ", ru = "Конфликта нет", en = "No conflict found" }
-
-    [[event]]
-    key = "measures_taken"
-    completes = "measures"
-    dest = "settled"
-    names = { kk = "Шаралар қабылданды", ru = "Меры приняты", en = "Measures taken" }
-
-    [[event]]
-    key = "unsettled"
-    open = ["transfer"]
-    names = { kk = "Реттелмеді", ru = "Не урегулирован", en = "Conflict not settled" }
-
-    [[event]]
-    key = "transferred"
-    completes = "transfer"
-    prerequisites = ["unsettled"]
-    dest = "settled"
-    names = { kk = "Ауыстырылды", ru = "Переведён", en = "Transferred" }
-
-    [[stage]]
-    key = "forward"
-    due = { anchor = "notified", offset = 3, unit = "working_days" }
-    source = "002:L141"
-    names = { kk = "Хабарламаны жіберу", ru = "Направить уведомление", en = "Forward the notice" }
-
-    [[stage]]
-    key = "recommendation"
-    due = { anchor = "forwarded", offset = 10, unit = "working_days" }
-    source = "002:L142; P-1"
-    names = { kk = "Ұсыным", ru = "Рекомендация", en = "Recommendation" }
-
-    [[stage]]
-    key = "measures"
-    due = { anchor = "recommended", offset = 10, unit = "working_days" }
-    source = "002:L143-146"
-    names = { kk = "Шаралар", ru = "Меры", en = "Measures" }
-
-    [[stage]]
-    key = "transfer"
-    initially = "dormant"
-    due = { anchor = "notified", offset = 3, unit = "months" }
-    source = "002:L148; P-2"
-    names = { kk = "Ауыстыру", ru = "Перевод", en = "Transfer to an equivalent position" }
-""")
-
-# "At least once a quarter" (002:L120, P-3): the last working day of the quarter.
-QUARTERLY = textwrap.dedent("""
-    [process]
-    key = "local_coi_quarterly"
-    version = 1
-    initial_state = "open"
-    final_states = ["done"]
-    names = { kk = "Мүдделер қақтығысын талдау", ru = "Анализ конфликта интересов", en = "Quarterly conflict-of-interest analysis" }
-
-    [recurrence]
-    period = "quarter"
-    applies_to = ["central_body", "akimat", "district_akimat", "department"]
-    due = { rule = "period_end" }
-
-    [states]
-    open = { kk = "Ашық", ru = "Открыто", en = "Open" }
-    done = { kk = "Орындалды", ru = "Выполнено", en = "Done" }
-
-    [[event]]
-    key = "analysed"
-    completes = "analysis"
-    dest = "done"
-    names = { kk = "Талданды", ru = "Проанализировано", en = "Analysed" }
-
-    [[stage]]
-    key = "analysis"
-    due = { anchor = "period_due" }
-    source = "002:L120; P-3"
-    names = { kk = "Талдау", ru = "Анализ", en = "Analysis" }
-""")
-
-# 15 April of the year after the reporting year (004:L3202-3204, I-1).
-YEARLY = textwrap.dedent("""
-    [process]
-    key = "local_report_input"
-    version = 1
-    initial_state = "open"
-    final_states = ["sent"]
-    names = { kk = "Ұлттық баяндамаға ақпарат", ru = "Информация к национальному докладу", en = "National report input" }
-
-    [recurrence]
-    period = "year"
-    applies_to = ["central_body", "akimat", "quasi_state"]
-    due = { rule = "fixed", month = 4, day = 15, year_offset = 1 }
-
-    [states]
-    open = { kk = "Ашық", ru = "Открыто", en = "Open" }
-    sent = { kk = "Жіберілді", ru = "Направлено", en = "Sent" }
-
-    [[event]]
-    key = "sent"
-    completes = "input"
-    dest = "sent"
-    names = { kk = "Жіберілді", ru = "Направлено", en = "Sent to the Agency" }
-
-    [[stage]]
-    key = "input"
-    due = { anchor = "period_due" }
-    source = "004:L3202-3204; I-1"
-    names = { kk = "Ақпарат", ru = "Информация", en = "Input to the Agency" }
-""")
-
+# An operator's own folder of definitions: the conflict-of-interest notice (the worked example
+# of docs/process-definitions.md), a quarterly and a yearly obligation.
+PROCEDURES = Path(__file__).parent / "procedures"
+CONFLICT = (PROCEDURES / "local_conflict.toml").read_text(encoding="utf-8")
 
 RECURRING_KEYS = {d.key for d in load_registry().all() if d.recurrence is not None} | {
     "local_coi_quarterly", "local_report_input"}
@@ -208,11 +56,7 @@ RECURRING_KEYS = {d.key for d in load_registry().all() if d.recurrence is not No
 @pytest.fixture
 def procedures(tmp_path: Path) -> Path:
     """A folder of definitions and the config.toml that names it."""
-    folder = tmp_path / "procedures"
-    folder.mkdir()
-    (folder / "local_conflict.toml").write_text(CONFLICT, encoding="utf-8")
-    (folder / "local_coi_quarterly.toml").write_text(QUARTERLY, encoding="utf-8")
-    (folder / "local_report_input.toml").write_text(YEARLY, encoding="utf-8")
+    shutil.copytree(PROCEDURES, tmp_path / "procedures")
     config = tmp_path / "config.toml"
     # an operator who runs only her own obligations switches the shipped ones off
     off = "".join(f"\n[obligations.{d.key}]\nenabled = false\n"

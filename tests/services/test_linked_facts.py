@@ -17,10 +17,20 @@ from datetime import date
 
 import pytest
 
-from calendars import KazakhstanCalendar
 from tests.support.bulk_helpers import commit
 from tests.support.cli_runner import wide_cli
 from tests.support.databases import dump_tables, refused_unchanged
+from tests.support.gift_world import (
+    BREACH,
+    CAL,
+    GIFT,
+    NOT_HANDED,
+    REGISTRY,
+    TODAY,
+    ctx_of,
+    ids_fixture,  # noqa: F401 - the `ids` fixture
+    not_handed_over,
+)
 from tests.support.web_helpers import (
     Web,
     csrf_of,
@@ -31,43 +41,13 @@ from workflow import services as svc
 from workflow.core.case_links import OUTCOME_DAY, check_target
 from workflow.core.errors import ConfigError, NotFound, RuleViolation, UsageError
 from workflow.core.register_spec import Keys
-from workflow.definitions import load_registry
 from workflow.definitions.schema import parse_case_links
 from workflow.services import files as files_service
 from workflow.settings import FilesSettings
 from workflow.storage.db import session as open_session
 from workflow.storage.filestore import FileStore
 
-CAL = KazakhstanCalendar()
-REGISTRY = load_registry()
-TODAY = date(2026, 3, 2)  # a Monday
-RECEIVED = date(2026, 2, 2)  # the gift: hand-over due 7 calendar days later, long past
-NOT_HANDED = date(2026, 2, 16)  # recorded as not handed over
-GIFT, BREACH = "gift", "restriction_breach"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def ctx_of(today: date = TODAY, actor: str = "test"):
-    return svc.Context(CAL, REGISTRY, today, actor=actor, language="en")
-
-
-def setup(s, ctx) -> dict[str, int]:
-    svc.add_org(s, ctx, "MF", "Ministry of Finance", "central_body")
-    svc.add_org(s, ctx, "MJ", "Ministry of Justice", "central_body")
-    svc.add_user(s, ctx, "asel", "Asel", "officer", "MF")
-    gift = svc.open_case(s, ctx, GIFT, "MF", person="Erlan Sadykov", position="Head of unit",
-                         dates={"received": RECEIVED}).id
-    return {"gift": gift}
-
-
-@pytest.fixture
-def ids(db) -> dict[str, int]:
-    return commit(db, lambda s: setup(s, ctx_of()))
-
-
-
-def not_handed_over(db, case_id: int) -> None:
-    commit(db, lambda s: svc.record_event(s, ctx_of(), case_id, "not_handed_over", NOT_HANDED))
 
 
 # -- the definitions: the links are data, parsed into typed specs -------------------------------

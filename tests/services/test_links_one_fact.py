@@ -19,11 +19,22 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from calendars import KazakhstanCalendar
 from tests.support.bulk_helpers import commit
 from tests.support.cli_runner import wide_cli
 from tests.support.databases import dump_tables, refused_unchanged
 from tests.support.features import installed
+from tests.support.gift_world import (
+    BREACH,
+    GIFT,
+    NOT_HANDED,
+    PERSON,
+    RECEIVED,
+    REGISTRY,
+    TODAY,
+    ctx_of,
+    ids_fixture,  # noqa: F401 - the `ids` fixture
+    not_handed_over,
+)
 from tests.support.web_helpers import (
     Web,
     csrf_of,
@@ -32,42 +43,10 @@ from tests.support.web_helpers import (
 )
 from workflow import services as svc
 from workflow.core.errors import UsageError
-from workflow.definitions import load_registry
 from workflow.i18n import Translator
 from workflow.storage.db import session as open_session
 from workflow.storage.models import CaseLink
 from workflow.storage.queries.audit import trail_of
-
-CAL = KazakhstanCalendar()
-REGISTRY = load_registry()
-TODAY = date(2026, 3, 2)  # a Monday
-RECEIVED = date(2026, 2, 2)  # the gift
-NOT_HANDED = date(2026, 2, 16)  # recorded as not handed over
-GIFT, BREACH = "gift", "restriction_breach"
-PERSON = "Erlan Sadykov"
-
-
-def ctx_of(today: date = TODAY, actor: str = "test"):
-    return svc.Context(CAL, REGISTRY, today, actor=actor, language="en")
-
-
-def setup(s, ctx) -> dict[str, int]:
-    svc.add_org(s, ctx, "MF", "Ministry of Finance", "central_body")
-    svc.add_org(s, ctx, "MJ", "Ministry of Justice", "central_body")
-    svc.add_user(s, ctx, "asel", "Asel", "officer", "MF")
-    gift = svc.open_case(s, ctx, GIFT, "MF", person=PERSON, position="Head of unit",
-                         dates={"received": RECEIVED}).id
-    return {"gift": gift}
-
-
-
-def not_handed_over(db, case_id: int) -> None:
-    commit(db, lambda s: svc.record_event(s, ctx_of(), case_id, "not_handed_over", NOT_HANDED))
-
-
-@pytest.fixture
-def ids(db) -> dict[str, int]:
-    return commit(db, lambda s: setup(s, ctx_of()))
 
 
 def typed_entry(db, person: str = PERSON, kind: str = "reward_or_gift",

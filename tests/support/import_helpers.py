@@ -142,6 +142,17 @@ def interrupted(site: Web, asel, rows: int) -> tuple[str, str, str]:
     return r.text, import_id, link
 
 
+def sign_in_and_write(web: Web, browser, login: str, api, day: date) -> None:
+    """What other users do while an import writes: `login` signs in through `browser`, and the
+    API client `api` records the education analysis's note on `day`; both are answered."""
+    signed_in = web.post_login(browser, login)
+    assert signed_in.status_code == 303, signed_in.text
+    written = api.post(f"/api/v1/analyses/{web.analyses['edu']}/events",
+                       json={"event": "analytic_note", "date": day.isoformat(),
+                             "number": "17-ө", "signed_by": "Head of department"})
+    assert written.status_code == 200, written.text
+
+
 def schedule(site: Web, n: int) -> bytes:
     """`n` one-day analyses of Asel's department, each of an organisation of the demo on a
     day of its own (none repeats another), from next year on."""

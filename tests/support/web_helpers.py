@@ -80,6 +80,14 @@ def en(key: str, **params: Any) -> str:
     return EN(key, **params)
 
 
+def matched(pattern: re.Pattern[str], page: str, shown: int = 2000) -> re.Match[str]:
+    """`pattern`'s first match in `page`, which must match (else the failure shows the page's
+    first `shown` characters)."""
+    found = pattern.search(page)
+    assert found, page[:shown]
+    return found
+
+
 def csrf_of(page: str) -> str:
     found = CSRF_INPUT.search(page)
     assert found, "no hidden csrf input on the page"
@@ -333,6 +341,28 @@ def demo_database(kind: str, tmp_dir: Path) -> Iterator[tuple[Any, dict[str, Any
             yield eng, ids
         finally:
             eng.dispose()
+
+
+@contextlib.contextmanager
+def synced_demo(kind: str, tmp_dir: Path, prepare=None, cache: bool = False) -> Iterator[Web]:
+    """A copy of the demo database on TODAY with every shipped definition, its obligations
+    opened as the demo's sync opens them (the current and the next period), then
+    `prepare(session, ctx)` if given, committed: its web application."""
+    from workflow.definitions import load_registry
+    from workflow.services import obligations
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MERZIM_TODAY", TODAY.isoformat())
+        with demo_database(kind, tmp_dir) as (eng, ids):
+            registry = load_registry()
+            ctx = svc.Context(CALENDAR, registry, TODAY, actor="test-setup", language="en")
+            with Session(eng) as s:
+                assert obligations.sync(s, ctx)
+                if prepare is not None:
+                    prepare(s, ctx)
+                s.commit()
+            app = create_app(_settings(tmp_dir, str(eng.url)), eng, CALENDAR, registry)
+            yield Web(eng, app, ids["analyses"], ids["programmes"], cache=cache)
 
 
 @pytest.fixture(name="world", scope="module", params=BACKENDS)

@@ -22,6 +22,7 @@ from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by n
     DEFINITION,
     TODAY,
     Web,
+    matched,
 )
 from web.kit import views
 from web.kit.access import viewer_for
@@ -36,9 +37,7 @@ UNION = re.compile(r"\bUNION ALL\b", re.IGNORECASE)  # the notification centre's
 
 
 def total(page: str) -> int:
-    found = TOTAL.search(page)
-    assert found, page[:1500]
-    return int(found.group(1))
+    return int(matched(TOTAL, page, 1500).group(1))
 
 
 def fresh_total(web: Web, login: str) -> int:

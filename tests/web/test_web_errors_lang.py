@@ -27,7 +27,7 @@ import pytest
 
 from tests.support.cli_runner import SCRIPT, merzim_env, run_merzim
 from tests.support.processes import terminate
-from tests.support.web_helpers import Web, csrf_of
+from tests.support.web_helpers import Web, csrf_of, matched
 from web.kit.deps import accepted_language
 from workflow.definitions import load_definition
 from workflow.i18n import LANGUAGES, Translator, load
@@ -37,9 +37,7 @@ HTML_LANG = re.compile(r'<html lang="(\w+)">')
 
 
 def _lang_of(page: str) -> str:
-    found = HTML_LANG.search(page)
-    assert found, page[:300]
-    return found.group(1)
+    return matched(HTML_LANG, page, 300).group(1)
 
 
 @contextlib.contextmanager

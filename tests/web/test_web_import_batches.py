@@ -20,6 +20,7 @@ from tests.support.import_helpers import (
     TOKEN,
     confirm,
     schedule,
+    sign_in_and_write,
     site_fixture,  # noqa: F401 - the `site` fixture
     upload,
 )
@@ -94,12 +95,7 @@ def test_a_sign_in_and_a_write_answer_while_a_web_schedule_import_writes(site: W
             if web_import.progress(s, import_id).written > 0:
                 break
     assert not finished.is_set(), answers and answers[0].text[-2000:]
-    browser = site.client()
-    assert site.post_login(browser, "marat").status_code == 303
-    written = api.post(f"/api/v1/analyses/{site.analyses['edu']}/events",
-                       json={"event": "analytic_note", "date": TODAY.isoformat(),
-                             "number": "17-ө", "signed_by": "Head of department"})
-    assert written.status_code == 200, written.text
+    sign_in_and_write(site, site.client(), "marat", api, TODAY)
     assert not finished.is_set()  # both answered while the import was still writing
     importer.join(600)
     assert answers and answers[0].status_code == 200, answers and answers[0].text[-2000:]

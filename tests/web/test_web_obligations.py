@@ -16,19 +16,16 @@ from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
-from sqlmodel import Session
 
 from tests.support.databases import BACKENDS
 from tests.support.web_helpers import (
     CALENDAR,
     TODAY,
     Web,
-    _settings,
-    demo_database,
     en,
     refusal_of,
+    synced_demo,
 )
-from web.app import create_app
 from workflow import services as svc
 from workflow.definitions import REGISTERS, load_registry
 from workflow.i18n import Translator
@@ -53,20 +50,15 @@ def year_fixture(request, tmp_path_factory) -> Iterator[Web]:
     and on through 1 January 2027; the education department's Q4 2025 conflict-of-interest
     analysis recorded on TODAY. Only read (or refused) by the tests."""
     tmp_dir = tmp_path_factory.mktemp("web-obligations")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MERZIM_TODAY", TODAY.isoformat())
-        with demo_database(request.param, tmp_dir) as (eng, ids):
-            registry = load_registry()
-            ctx = svc.Context(CALENDAR, registry, TODAY, actor="test-setup", language="en")
-            with Session(eng) as s:
-                assert obligations.sync(s, ctx)  # what the demo does with every definition
-                obligations.sync(s, ctx, through=date(2027, 1, 1))
-                done = next(r["case"] for r in obligations.year_of(s, ctx, EDU, 2025)
-                            if (r["process"], r["period"]) == DONE)
-                svc.record_event(s, ctx, done, "analysed", TODAY, {})
-                s.commit()
-            app = create_app(_settings(tmp_dir, str(eng.url)), eng, CALENDAR, registry)
-            yield Web(eng, app, ids["analyses"], ids["programmes"], cache=True)
+
+    def prepare(s, ctx):
+        obligations.sync(s, ctx, through=date(2027, 1, 1))
+        done = next(r["case"] for r in obligations.year_of(s, ctx, EDU, 2025)
+                    if (r["process"], r["period"]) == DONE)
+        svc.record_event(s, ctx, done, "analysed", TODAY, {})
+
+    with synced_demo(request.param, tmp_dir, prepare, cache=True) as web:
+        yield web
 
 
 def main_of(page: str) -> str:

@@ -15,18 +15,12 @@ from sqlmodel import Session, select
 
 from tests.support.databases import BACKENDS
 from tests.support.web_helpers import (
-    CALENDAR,
     TODAY,
     Web,
-    _settings,
     csrf_of,
-    demo_database,
+    synced_demo,
 )
-from web.app import create_app
-from workflow import services as svc
-from workflow.definitions import load_registry
 from workflow.i18n import Translator, period_name
-from workflow.services import obligations
 from workflow.storage.models import Case, Organisation
 
 ORG = "AK-ALM-EDU"
@@ -36,16 +30,8 @@ ORG = "AK-ALM-EDU"
 def web_fixture(request, tmp_path) -> Iterator[Web]:
     """The demo with every shipped definition, its obligations opened for TODAY as the demo's
     sync opens them (the current and the next period)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MERZIM_TODAY", TODAY.isoformat())
-        with demo_database(request.param, tmp_path) as (eng, ids):
-            registry = load_registry()
-            ctx = svc.Context(CALENDAR, registry, TODAY, actor="test-setup", language="en")
-            with Session(eng) as s:
-                assert obligations.sync(s, ctx)
-                s.commit()
-            app = create_app(_settings(tmp_path, str(eng.url)), eng, CALENDAR, registry)
-            yield Web(eng, app, ids["analyses"], ids["programmes"])
+    with synced_demo(request.param, tmp_path) as web:
+        yield web
 
 
 def _periods(web: Web) -> set[tuple[str, str]]:

@@ -25,6 +25,7 @@ from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by n
     Web,
     build,
     demo_database,
+    matched,
 )
 from web.kit import views
 from web.kit.access import viewer_for
@@ -37,9 +38,7 @@ OPTION = re.compile(r'<option value="([^"]*)" label="[^"]*"></option>')
 
 def org_select(page: str) -> str:
     """The organisation filter's choices, as the page has them."""
-    found = LIST.search(page)
-    assert found, page[:2000]
-    return found.group(1)
+    return matched(LIST, page).group(1)
 
 
 def codes(page: str) -> list[str]:
@@ -47,9 +46,8 @@ def codes(page: str) -> list[str]:
 
 
 def selected(page: str) -> list[str]:
-    found = FIELD.search(page)
-    assert found, page[:2000]
-    return [found.group(1)] if found.group(1) else []
+    value = matched(FIELD, page).group(1)
+    return [value] if value else []
 
 
 def subtree(w: Web, login: str) -> list:
