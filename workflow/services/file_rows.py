@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflow.i18n import LANGUAGES, Translator
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -18,6 +20,19 @@ class Problem:
     value: str
     key: str
     params: dict[str, Any] = field(default_factory=dict)
+
+
+def labels(prefix: str, keys: Iterable[str], fold: Callable[[str], str]) -> dict[str, str]:
+    """Every language's label of each key (catalogue key `prefix` + key) and the key itself,
+    as `fold` gives them → the key: what a file's header or cell may say for it."""
+    out: dict[str, str] = {}
+    keys = tuple(keys)
+    for lang in LANGUAGES:
+        t = Translator(lang)
+        for key in keys:
+            out[fold(t(f"{prefix}{key}").strip())] = key
+    out.update({fold(k): k for k in keys})
+    return out
 
 
 def cell_checker(n: int, row: dict[str, str], required: Iterable[str]

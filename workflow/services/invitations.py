@@ -24,7 +24,7 @@ from workflow.reminders.planner import enqueue
 from workflow.reminders.telegram_link import create_link
 from workflow.services.accounts import current_password_matches, digest, set_password
 from workflow.services.context import Context
-from workflow.services.file_rows import Problem, cell_checker
+from workflow.services.file_rows import Problem, cell_checker, labels
 from workflow.storage import audit
 from workflow.storage.models import ROLES, Invitation, Organisation, User
 from workflow.storage.queries.accounts import user_by_login
@@ -197,13 +197,7 @@ class ImportResult:
 
 def _labels(prefix: str, keys: tuple[str, ...]) -> dict[str, str]:
     """Every language's label of each key (lower case), and the key itself → the key."""
-    out: dict[str, str] = {}
-    for lang in LANGUAGES:
-        t = Translator(lang)
-        for key in keys:
-            out[t(f"{prefix}{key}").strip().lower()] = key
-    out.update({k: k for k in keys})
-    return out
+    return labels(prefix, keys, str.lower)
 
 
 def header_map(header: list[str]) -> tuple[dict[str, str], list[str]]:

@@ -11,9 +11,9 @@ from sqlmodel import Session
 from workflow.core import limits
 from workflow.core.errors import RuleViolation, UsageError
 from workflow.core.names import name_in
-from workflow.i18n import LANGUAGES, Translator
+from workflow.i18n import Translator
 from workflow.services.context import Context
-from workflow.services.file_rows import Problem, cell_checker
+from workflow.services.file_rows import Problem, cell_checker, labels
 from workflow.services.lookup import get_org
 from workflow.storage import audit
 from workflow.storage.bulkinsert import insert_rows, new_ids
@@ -140,13 +140,7 @@ class OrgsRefused(UsageError):
 
 def _labels(prefix: str, keys: tuple[str, ...]) -> dict[str, str]:
     """Every language's label of each key and the key itself (folded) → the key."""
-    out: dict[str, str] = {}
-    for lang in LANGUAGES:
-        t = Translator(lang)
-        for key in keys:
-            out[t(f"{prefix}{key}").strip().casefold()] = key
-    out.update({k.casefold(): k for k in keys})
-    return out
+    return labels(prefix, keys, str.casefold)
 
 
 def org_header(header: list[str], language: str) -> dict[str, str]:

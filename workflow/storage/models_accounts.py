@@ -11,27 +11,31 @@ from workflow.core import limits
 from workflow.storage.models import FACADE, identifier
 
 
-class WebSession(SQLModel, table=True):
-    """A signed-in browser: the cookie holds a random token, the table its SHA-256."""
+class UserToken(SQLModel):
+    """What a web session and an API token both hold first: their number, the SHA-256 of the
+    secret token (the secret itself is never stored) and the user it signs in."""
 
-    __tablename__ = "web_session"
     __module__ = FACADE
     id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     token_hash: str = Field(max_length=64, unique=True, index=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
+
+
+class WebSession(UserToken, table=True):
+    """A signed-in browser: the cookie holds a random token, the table its SHA-256."""
+
+    __tablename__ = "web_session"
+    __module__ = FACADE
     csrf: str = Field(max_length=64)
     created_at: float
     expires_at: float
 
 
-class ApiToken(SQLModel, table=True):
+class ApiToken(UserToken, table=True):
     """A personal token for API clients (shown once; stored as SHA-256)."""
 
     __tablename__ = "api_token"
     __module__ = FACADE
-    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
-    token_hash: str = Field(max_length=64, unique=True, index=True)
-    user_id: int = Field(foreign_key="app_user.id", index=True)
     name: str = Field(max_length=limits.TOKEN_NAME)
     created_at: float
     revoked_at: float | None = None

@@ -38,14 +38,21 @@ class Subdivision(SQLModel, table=True):
     name: str = Field(max_length=300)
 
 
-class Risk(SQLModel, table=True):
-    """A corruption risk identified by an internal (or external) analysis."""
+class OfAnalysis(SQLModel):
+    """A row of an internal analysis (`analysis_id`, its case) or of an external one
+    (`external_id`): its risks, plan measures and monitoring periods."""
 
-    __tablename__ = "risk"
     __module__ = FACADE
     id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     analysis_id: int | None = Field(default=None, foreign_key="process_case.id", index=True)
     external_id: int | None = Field(default=None, foreign_key="external_analysis.id", index=True)
+
+
+class Risk(OfAnalysis, table=True):
+    """A corruption risk identified by an internal (or external) analysis."""
+
+    __tablename__ = "risk"
+    __module__ = FACADE
     description: str = Field(sa_column=Column(Text, nullable=False))
     process: str | None = Field(default=None, max_length=500)
     subdivision: str | None = Field(default=None, max_length=300)
@@ -64,14 +71,11 @@ class Recommendation(SQLModel, table=True):
     evidence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
-class PlanItem(SQLModel, table=True):
+class PlanItem(OfAnalysis, table=True):
     """A measure of the action plan (Appendix 5 columns), linked to the recommendation it serves."""
 
     __tablename__ = "plan_item"
     __module__ = FACADE
-    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
-    analysis_id: int | None = Field(default=None, foreign_key="process_case.id", index=True)
-    external_id: int | None = Field(default=None, foreign_key="external_analysis.id", index=True)
     recommendation_id: int | None = Field(default=None, foreign_key="recommendation.id")
     measure: str = Field(sa_column=Column(Text, nullable=False))
     completion_form: str = Field(max_length=limits.TITLE)
@@ -80,7 +84,7 @@ class PlanItem(SQLModel, table=True):
     person: str | None = Field(default=None, max_length=limits.PERSON_NAME)
 
 
-class MonitoringReport(SQLModel, table=True):
+class MonitoringReport(OfAnalysis, table=True):
     """A quarter's report from the object's subdivisions and its review by the authorized person."""
 
     __tablename__ = "monitoring_period"  # renamed from monitoring_report by migration 0007
@@ -91,9 +95,6 @@ class MonitoringReport(SQLModel, table=True):
         _partial("uq_monitoring_period_external", "external_id", "period",
                  where="external_id IS NOT NULL"),
     )
-    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
-    analysis_id: int | None = Field(default=None, foreign_key="process_case.id", index=True)
-    external_id: int | None = Field(default=None, foreign_key="external_analysis.id", index=True)
     period: str = Field(max_length=8)
     received_on: date | None = None
     reviewed_on: date | None = None
