@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import typer
 
-from workflow.cli.common import STATE, context, emit_json, lazy, option, unit_of_work
-from workflow.cli.options import Json, Responsible
+from workflow.cli.common import STATE, context, emit_json, lazy, unit_of_work
+from workflow.cli.options import Json, Responsible, option
 
 plan = lazy("workflow.services.action_plan")
 

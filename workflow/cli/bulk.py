@@ -21,17 +21,15 @@ from workflow.cli.common import (
     context,
     emit_json,
     lazy,
-    option,
     pairs,
     parse_date,
     parse_int,
     print_table,
-    required,
     say,
     unit_of_work,
     write_file,
 )
-from workflow.cli.options import Evidence, Json, Number, Org, Process, SignedBy, Url
+from workflow.cli.options import Evidence, Json, Number, Org, Process, SignedBy, Url, option, required
 from workflow.core.errors import UsageError
 
 svc = lazy("workflow.services")

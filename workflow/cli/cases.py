@@ -16,18 +16,16 @@ from workflow.cli.common import (
     context,
     emit_json,
     lazy,
-    option,
     pairs,
     parse_date,
     parse_int,
     read_table,
     registry,
-    required,
     say,
     unit_of_work,
     write_file,
 )
-from workflow.cli.options import CaseId, Json, Org, Position, Responsible
+from workflow.cli.options import CaseId, Json, Org, Position, Responsible, option, required
 from workflow.core.errors import UsageError
 
 svc = lazy("workflow.services")

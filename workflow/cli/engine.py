@@ -16,18 +16,28 @@ from workflow.cli.common import (
     emit_json,
     engine,
     lazy,
-    option,
     pairs,
     parse_date,
     parse_int,
     period_label,
     read_table,
     registry,
-    required,
     say,
     unit_of_work,
 )
-from workflow.cli.options import AsOf, CaseId, Evidence, Json, Number, Org, Process, SignedBy, Url
+from workflow.cli.options import (
+    AsOf,
+    CaseId,
+    Evidence,
+    Json,
+    Number,
+    Org,
+    Process,
+    SignedBy,
+    Url,
+    option,
+    required,
+)
 from workflow.cli.rendering import render_list as _render_list
 from workflow.cli.rendering import render_view as _render_view
 from workflow.cli.rendering import view_json as _view_json

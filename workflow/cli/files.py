@@ -12,8 +12,8 @@ from pathlib import Path
 
 import typer
 
-from workflow.cli.common import STATE, context, emit_json, lazy, option, unit_of_work
-from workflow.cli.options import Json
+from workflow.cli.common import STATE, context, emit_json, lazy, unit_of_work
+from workflow.cli.options import Json, option
 from workflow.core.errors import ConfigError, UsageError
 
 files_service = lazy("workflow.services.files")

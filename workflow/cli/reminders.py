@@ -16,12 +16,11 @@ from workflow.cli.common import (
     emit_json,
     engine,
     lazy,
-    option,
     parse_date,
     today_in_zone,
     unit_of_work,
 )
-from workflow.cli.options import AsOf, Json, Login
+from workflow.cli.options import AsOf, Json, Login, option
 from workflow.core.errors import UsageError
 from workflow.definitions.features import providing
 

@@ -8,8 +8,8 @@ import secrets
 
 import typer
 
-from workflow.cli.common import STATE, context, emit_json, engine, option, unit_of_work
-from workflow.cli.options import Json, Login
+from workflow.cli.common import STATE, context, emit_json, engine, unit_of_work
+from workflow.cli.options import Json, Login, option
 from workflow.core.errors import UsageError
 
 APP_FACTORY = "web.app:app_factory"  # an import string: uvicorn imports it in each process

@@ -7,8 +7,8 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from workflow.cli.common import STATE, context, emit_json, lazy, required, unit_of_work
-from workflow.cli.options import Json
+from workflow.cli.common import STATE, context, emit_json, lazy, unit_of_work
+from workflow.cli.options import Json, required
 
 svc = lazy("workflow.services")
 saved_views = lazy("workflow.services.saved_views")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from workflow.cli.common import STATE, context, emit_json, lazy, option, pairs, unit_of_work, write_file
-from workflow.cli.options import Json
+from workflow.cli.common import STATE, context, emit_json, lazy, pairs, unit_of_work, write_file
+from workflow.cli.options import Json, option
 
 drafts = lazy("workflow.drafts.service")
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import typer
 
-from workflow.cli.common import STATE, context, emit_json, lazy, option, parse_int, unit_of_work, write_file
-from workflow.cli.options import Json
+from workflow.cli.common import STATE, context, emit_json, lazy, parse_int, unit_of_work, write_file
+from workflow.cli.options import Json, option
 
 forms = lazy("workflow.forms.service")
 national = lazy("workflow.forms.national")

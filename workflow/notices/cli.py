@@ -10,8 +10,8 @@ from typing import Any
 
 import typer
 
-from workflow.cli.common import STATE, context, emit_json, lazy, option, parse_date, unit_of_work
-from workflow.cli.options import Json
+from workflow.cli.common import STATE, context, emit_json, lazy, parse_date, unit_of_work
+from workflow.cli.options import Json, option
 from workflow.core.errors import NotFound, UsageError
 from workflow.notices import rules
 

@@ -7,18 +7,8 @@ from pathlib import Path
 
 import typer
 
-from workflow.cli.common import (
-    STATE,
-    context,
-    emit_json,
-    lazy,
-    option,
-    parse_date,
-    parse_int,
-    required,
-    unit_of_work,
-)
-from workflow.cli.options import JsonTable
+from workflow.cli.common import STATE, context, emit_json, lazy, parse_date, parse_int, unit_of_work
+from workflow.cli.options import JsonTable, option, required
 
 svc = lazy("workflow.platform.service")
 SUBJECT_YEAR = typer.Argument(..., metavar="SUBJECT:YEAR",

@@ -8,20 +8,11 @@ from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
 from workflow.core import limits
+from workflow.storage import columns
 from workflow.storage.models import FACADE, identifier
 
 
-class UserToken(SQLModel):
-    """What a web session and an API token both hold first: their number, the SHA-256 of the
-    secret token (the secret itself is never stored) and the user it signs in."""
-
-    __module__ = FACADE
-    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
-    token_hash: str = Field(max_length=64, unique=True, index=True)
-    user_id: int = Field(foreign_key="app_user.id", index=True)
-
-
-class WebSession(UserToken, table=True):
+class WebSession(columns.UserToken, table=True):
     """A signed-in browser: the cookie holds a random token, the table its SHA-256."""
 
     __tablename__ = "web_session"
@@ -31,7 +22,7 @@ class WebSession(UserToken, table=True):
     expires_at: float
 
 
-class ApiToken(UserToken, table=True):
+class ApiToken(columns.UserToken, table=True):
     """A personal token for API clients (shown once; stored as SHA-256)."""
 
     __tablename__ = "api_token"

@@ -12,6 +12,7 @@ from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from workflow.core import limits
+from workflow.storage import columns
 from workflow.storage.models import FACADE, _partial
 
 
@@ -38,17 +39,7 @@ class Subdivision(SQLModel, table=True):
     name: str = Field(max_length=300)
 
 
-class OfAnalysis(SQLModel):
-    """A row of an internal analysis (`analysis_id`, its case) or of an external one
-    (`external_id`): its risks, plan measures and monitoring periods."""
-
-    __module__ = FACADE
-    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
-    analysis_id: int | None = Field(default=None, foreign_key="process_case.id", index=True)
-    external_id: int | None = Field(default=None, foreign_key="external_analysis.id", index=True)
-
-
-class Risk(OfAnalysis, table=True):
+class Risk(columns.OfAnalysis, table=True):
     """A corruption risk identified by an internal (or external) analysis."""
 
     __tablename__ = "risk"
@@ -71,7 +62,7 @@ class Recommendation(SQLModel, table=True):
     evidence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
-class PlanItem(OfAnalysis, table=True):
+class PlanItem(columns.OfAnalysis, table=True):
     """A measure of the action plan (Appendix 5 columns), linked to the recommendation it serves."""
 
     __tablename__ = "plan_item"
@@ -84,7 +75,7 @@ class PlanItem(OfAnalysis, table=True):
     person: str | None = Field(default=None, max_length=limits.PERSON_NAME)
 
 
-class MonitoringReport(OfAnalysis, table=True):
+class MonitoringReport(columns.OfAnalysis, table=True):
     """A quarter's report from the object's subdivisions and its review by the authorized person."""
 
     __tablename__ = "monitoring_period"  # renamed from monitoring_report by migration 0007
