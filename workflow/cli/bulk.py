@@ -120,17 +120,14 @@ def _run(s, ctx, as_json: bool, act):
 def bulk_record(command: typer.Context,
                 items: list[str] = ITEMS,
                 overdue: bool = OVERDUE, due: str = DUE, org: Org = None, process: Process = None,
-                event: str = option(
-                    "--event", "EVENT",
-                    "The event recorded on the selected cases (a stage is recorded by the event that "
-                    "completes it)."),
+                event: str = option("--event", "EVENT", "The event recorded on the selected cases (a stage "
+                                                        "is recorded by the event that completes it)."),
                 on: str = required("--date", "DATE", "When it happened (one date for all)."),
                 number: Number = None, signed_by: SignedBy = None, url: Url = None,
                 note: str = option("--note", "TEXT", "Free text recorded with every record."),
                 evidence: Evidence = None,
-                files: list[Path] = option(
-                    "--file", "PATH",
-                    "A confirming document attached to every record; repeat for more."),
+                files: list[Path] = option("--file", "PATH", "A confirming document attached to every "
+                                                             "record; repeat for more."),
                 as_json: Json = False) -> None:
     """Record on every selected stage the event that completes it (on a case: --event), with
     one date, evidence and confirming document. All or nothing."""
@@ -181,9 +178,8 @@ def bulk_assign(items: list[str] = ITEMS,
 @bulk_app.command("export")
 def bulk_export(items: list[str] = ITEMS,
                 overdue: bool = OVERDUE, due: str = DUE, org: Org = None, process: Process = None,
-                out: Path = option(
-                    "--out", "FILE",
-                    "Write the selection to this .xlsx or .csv file (without it: a table, or JSON)."),
+                out: Path = option("--out", "FILE", "Write the selection to this .xlsx or .csv file "
+                                                    "(without it: a table, or JSON)."),
                 as_json: Json = False) -> None:
     """The selected cases and stages as a table (procedure, case, organisation, stage, due
     date, status, responsible officer), or in an .xlsx or .csv file."""

@@ -110,9 +110,8 @@ def process_show(key: str = PROCESS_KEY,
 
 
 @process_app.command("schema")
-def process_schema(output: str = option(
-    "--output", "FILE",
-    "Write the schema to this file instead of printing it.")) -> None:
+def process_schema(output: str = option("--output", "FILE", "Write the schema to this file instead of "
+                                                            "printing it.")) -> None:
     """The format of a definition file as a JSON Schema, for an editor to check a file with
     (taplo, VS Code): docs/process-definitions.md."""
     document = schema.definition_schema()  # the tables' models' own (workflow/core/tables.py)
@@ -133,23 +132,24 @@ def _dates(items: list[str] | None) -> dict[str, date]:
 @case_app.command("open")
 def case_open(process: str = PROCESS_KEY,
               subject: str = required("--subject", "CODE", "Code of the organisation."),
-              object_: str = option(
-                  "--object", "CODE",
-                  "Code of the object organisation, when the process has one."),
+              object_: str = option("--object", "CODE", "Code of the object organisation, when the process "
+                                                        "has one."),
               person: str = option("--person", "NAME", "The person the case is about."),
               position: Position = None,
               field: list[str] = option("--field", "KEY=VALUE", "A field of the definition (repeatable)."),
               dates: list[str] = option("--date", "NAME=DATE", "A named date (repeatable)."),
               responsible: Responsible = None,
-              duplicate_reason: str = option(
-                  "--duplicate-reason", "TEXT",
-                  "Open it although a case repeats it (the reason): an analysis of the same subject and "
-                  "object overlapping its period, or a case of the same process, subject, person and dates."),
-              period: str = option(
-                  "--period", "LABEL",
-                  "A recurring obligation's period (2026Q2, 2026H1, 2026M05, 2026), from the calendar's "
-                  "first year up to the next period: its case, opened as `obligations sync` opens it (or "
-                  "the one already open)."),
+              duplicate_reason: str = option("--duplicate-reason", "TEXT", "Open it although a case repeats "
+                                                                           "it (the reason): an analysis of "
+                                                                           "the same subject and object "
+                                                                           "overlapping its period, or a "
+                                                                           "case of the same process, "
+                                                                           "subject, person and dates."),
+              period: str = option("--period", "LABEL", "A recurring obligation's period (2026Q2, 2026H1, "
+                                                        "2026M05, 2026), from the calendar's first year up "
+                                                        "to the next period: its case, opened as "
+                                                        "`obligations sync` opens it (or the one already "
+                                                        "open)."),
               as_json: Json = False) -> None:
     """Open a case of a process and print every stage's due date."""
     ctx = context()
@@ -175,13 +175,10 @@ def case_import(process: str = PROCESS_KEY,
                 file: Path = typer.Argument(None, help="CSV or XLSX: subject, then the "
                                             "definition's fields, given dates, person, "
                                             "position; optionally event, on and evidence."),
-                resume: str = option(
-                    "--resume", "ID",
-                    "Finish an interrupted import of FILE (its id: the progress lines and the error name "
-                    "it)."),
-                rollback: str = option(
-                    "--rollback", "ID",
-                    "Withdraw what an interrupted import has written (no FILE)."),
+                resume: str = option("--resume", "ID", "Finish an interrupted import of FILE (its id: the "
+                                                       "progress lines and the error name it)."),
+                rollback: str = option("--rollback", "ID", "Withdraw what an interrupted import has written "
+                                                           "(no FILE)."),
                 as_json: Json = False) -> None:
     """Open a case for every row of a register file; nothing is stored if any row is refused.
     The file is checked whole, then written 500 rows a transaction (other users wait for one
@@ -233,9 +230,8 @@ def case_import(process: str = PROCESS_KEY,
 @case_app.command("template")
 def case_template(process: str = PROCESS_KEY,
                   out: Path = required("--out", "FILE", "The XLSX file to write."),
-                  lang: str = option(
-                      "--lang", "LANG",
-                      "Language of the headers and the lists: kk, ru or en (default: the reader's)."),
+                  lang: str = option("--lang", "LANG", "Language of the headers and the lists: kk, ru or en "
+                                                       "(default: the reader's)."),
                   as_json: Json = False) -> None:
     """Write the register's import template: the columns `case import` reads, headed by their
     labels in the language asked, with lists of the choices' names and date cells (the web's
@@ -327,19 +323,16 @@ def case_restore(case_id: CaseId,
 
 @case_app.command("open-linked")
 def case_open_linked(case_id: CaseId,
-                     process: str = option(
-                         "--process", "KEY",
-                         "The register to open, when the case's outcomes open several."),
-                     field: list[str] = option(
-                         "--field", "KEY=VALUE",
-                         "A field of the register entry the case does not give (repeatable)."),
-                     link_to: str = option(
-                         "--link-to", "ENTRY",
-                         "Link this existing entry (the same fact, entered already) instead of opening one."),
-                     duplicate_reason: str = option(
-                         "--duplicate-reason", "TEXT",
-                         "Open a second entry though one of the same person, kind and dates stands, with "
-                         "the reason."),
+                     process: str = option("--process", "KEY", "The register to open, when the case's "
+                                                               "outcomes open several."),
+                     field: list[str] = option("--field", "KEY=VALUE", "A field of the register entry the "
+                                                                       "case does not give (repeatable)."),
+                     link_to: str = option("--link-to", "ENTRY", "Link this existing entry (the same fact, "
+                                                                 "entered already) instead of opening one."),
+                     duplicate_reason: str = option("--duplicate-reason", "TEXT", "Open a second entry "
+                                                                                  "though one of the same "
+                                                                                  "person, kind and dates "
+                                                                                  "stands, with the reason."),
                      as_json: Json = False) -> None:
     """Open the register entry a case's recorded outcome is (a gift received, a conflict of
     interest not settled, a foreign account found), linked to the case, with its person,
@@ -385,13 +378,11 @@ def case_unlink(first: str = typer.Argument(..., metavar="A", help="A case numbe
 
 @case_app.command("edit")
 def case_edit(case_id: CaseId,
-              person: str = option(
-                  "--person", "NAME",
-                  "The person the case is about (\"\" clears an optional one)."),
+              person: str = option("--person", "NAME", "The person the case is about (\"\" clears an "
+                                                       "optional one)."),
               position: Position = None,
-              field: list[str] = option(
-                  "--field", "KEY=VALUE",
-                  "A field of the definition (repeatable; an empty value clears it)."),
+              field: list[str] = option("--field", "KEY=VALUE", "A field of the definition (repeatable; an "
+                                                                "empty value clears it)."),
               dates: list[str] = option("--date", "NAME=DATE", "A given named date (repeatable)."),
               reason: str = required("--reason", "TEXT", "Why the case is corrected (required)."),
               as_json: Json = False) -> None:
@@ -531,13 +522,11 @@ def case_comments(case_id: CaseId, as_user: str = AS_USER,
 
 @obligations_app.command("sync")
 def obligations_sync(through: str = option("--through", "DATE", "Also open periods starting by this date."),
-                     since: str = option(
-                         "--from", "DATE",
-                         "Also open every earlier period due on or after this date (an office adopting "
-                         "merzim mid-year: the year so far)."),
-                     org: str = option(
-                         "--org", "CODE",
-                         "Only this organisation and the organisations under it."),
+                     since: str = option("--from", "DATE", "Also open every earlier period due on or after "
+                                                           "this date (an office adopting merzim mid-year: "
+                                                           "the year so far)."),
+                     org: str = option("--org", "CODE", "Only this organisation and the organisations under "
+                                                        "it."),
                      as_json: Json = False) -> None:
     """Open the cases of every recurring obligation for the current and the next period
     (and up to --through); with --from, also every earlier period due since that date, each

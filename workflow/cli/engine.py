@@ -108,20 +108,17 @@ def init(demo: bool = typer.Option(False, "--demo", help="Load the demo organisa
 
 @org_app.command("add")
 def org_add(code: str = typer.Argument(..., help="Short unique code, e.g. MF-KGD."),
-            name: str = required(
-                "--name", "NAME",
-                "The organisation's name (in English, or the only name it has)."),
-            kind: str = required(
-                "--kind", "KIND",
-                "central_body, committee, territorial_department, akimat, department, district_akimat, "
-                "quasi_state, apparatus_department, independent_directorate, akim_apparatus"),
+            name: str = required("--name", "NAME", "The organisation's name (in English, or the only name "
+                                                   "it has)."),
+            kind: str = required("--kind", "KIND", "central_body, committee, territorial_department, "
+                                                   "akimat, department, district_akimat, quasi_state, "
+                                                   "apparatus_department, independent_directorate, "
+                                                   "akim_apparatus"),
             parent: str = option("--parent", "CODE", "Code of the parent."),
             name_kk: str = option("--name-kk", "NAME", "Its name in Kazakh."),
             name_ru: str = option("--name-ru", "NAME", "Its name in Russian."),
-            headcount: str = option(
-                "--headcount", "N",
-                "Its staff (a whole number): what a consolidated share counts for it when it recorded no "
-                "figures."),
+            headcount: str = option("--headcount", "N", "Its staff (a whole number): what a consolidated "
+                                                        "share counts for it when it recorded no figures."),
             as_json: Json = False) -> None:
     """Add an organisation under PARENT."""
     with unit_of_work() as s:
@@ -133,9 +130,8 @@ def org_add(code: str = typer.Argument(..., help="Short unique code, e.g. MF-KGD
 
 @org_app.command("set")
 def org_set(code: str = typer.Argument(..., help="The organisation's code."),
-            headcount: str = required(
-                "--headcount", "N",
-                "Its staff (a whole number); empty (\"\") clears it."),
+            headcount: str = required("--headcount", "N", "Its staff (a whole number); empty (\"\") clears "
+                                                          "it."),
             as_json: Json = False) -> None:
     """Set an organisation's headcount (its staff), for the consolidated shares."""
     with unit_of_work() as s:
@@ -202,9 +198,8 @@ def user_add(login: str = typer.Argument(..., help="Her sign-in name (unique).")
              role: str = option("--role", "ROLE", "officer, manager or admin", default="officer"),
              name: str = option("--name", "NAME", "Her full name (default: the login)."),
              email: str = option("--email", "ADDRESS", "Her email address, for reminders."),
-             language: str = option(
-                 "--language", "LANG",
-                 "Language of her reminders: kk, ru or en.", default="kk"),
+             language: str = option("--language", "LANG", "Language of her reminders: kk, ru "
+                                                          "or en.", default="kk"),
              as_json: Json = False) -> None:
     """Add a user of an organisation."""
     with unit_of_work() as s:
@@ -301,15 +296,13 @@ def record(command: typer.Context,
            note: str = option("--note", "TEXT", "Free text; the reason for cancel or for --not-done."),
            period: str = option("--period", "PERIOD", "Monitoring period, e.g. 2025Q4 (or 2025q4)."),
            evidence: Evidence = None,
-           link: list[str] = option(
-               "--link", "CHANNEL=URL",
-               "A link to the publication with its channel (site, media, social); repeat for each."),
+           link: list[str] = option("--link", "CHANNEL=URL", "A link to the publication with its channel "
+                                                             "(site, media, social); repeat for each."),
            not_done: bool = typer.Option(False, "--not-done",
                                          help="Close the stage as not done, with --note."),
-           files: list[Path] = option(
-               "--file", "PATH",
-               "A file confirming the record (PDF, DOCX, XLSX, JPEG, PNG); repeat for more. A refused file "
-               "refuses the record: nothing is stored."),
+           files: list[Path] = option("--file", "PATH", "A file confirming the record (PDF, DOCX, XLSX, "
+                                                        "JPEG, PNG); repeat for more. A refused file "
+                                                        "refuses the record: nothing is stored."),
            repeat: bool = typer.Option(False, "--repeat",
                                        help="A repeatable event recorded again on purpose: "
                                        "without it, one you recorded on the case in the last "

@@ -192,9 +192,8 @@ def user_set(login: Login,
              org: str = option("--org", "CODE", "Code of her organisation."),
              email: str = option("--email", "ADDRESS", "Empty string removes it."),
              language: str = option("--language", "LANG", "Language of her reminders: kk, ru or en."),
-             telegram_chat: str = option(
-                 "--telegram-chat", "CHAT",
-                 "Her Telegram chat id (empty string removes it)."),
+             telegram_chat: str = option("--telegram-chat", "CHAT", "Her Telegram chat id (empty string "
+                                                                    "removes it)."),
              active: bool = typer.Option(None, "--active/--inactive",
                                          help="Let her sign in and get reminders, or not."),
              as_json: Json = False) -> None:

@@ -31,10 +31,9 @@ def serve(host: str = option("--host", "HOST", "Default: \\[web] host (127.0.0.1
           no_worker: bool = typer.Option(False, "--no-worker",
                                          help="Do not embed the reminder worker."),
           workers: str = option("--workers", "N", "Web processes. Default: \\[web] workers (1)."),
-          lang: str = option(
-              "--lang", "LANG",
-              "The dashboard's default language (kk, ru or en) for a browser that asks for none of them. "
-              "Default: merzim's --lang, else \\[general] language."),
+          lang: str = option("--lang", "LANG", "The dashboard's default language (kk, ru or en) for a "
+                                               "browser that asks for none of them. Default: merzim's "
+                                               "--lang, else \\[general] language."),
           ) -> None:
     """Run the dashboard, the REST API and the calendar feeds (with the worker embedded)."""
     import os

@@ -15,13 +15,11 @@ drafts = lazy("workflow.drafts.service")
 def draft(case: str = typer.Argument(..., help="Case number."),
           stage: str = typer.Argument(..., help="The stage whose announcement to write (any "
                                       "other is refused with the stages that have one)."),
-          lang: str = option(
-              "--lang", "LANG",
-              "Language of the draft: kk, ru or en (default: the command line's)."),
+          lang: str = option("--lang", "LANG", "Language of the draft: kk, ru or en (default: the command "
+                                               "line's)."),
           docx: Path = option("--docx", "FILE", "Write the draft to this Word file instead of printing it."),
-          values: list[str] = option(
-              "--evidence", "KEY=VALUE",
-              "What the draft asks for before its record exists, e.g. discussion_place=..."),
+          values: list[str] = option("--evidence", "KEY=VALUE", "What the draft asks for before its record "
+                                                                "exists, e.g. discussion_place=..."),
           as_json: Json = False) -> None:
     """Write the announcement of a stage from the case: subject, object, period, dates, contact."""
     from workflow.drafts.texts import DraftsSettings

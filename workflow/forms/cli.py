@@ -20,13 +20,11 @@ def form(n: str = typer.Argument(..., help="The appendix of the Instruction: 1-6
                                  "national: the input to the National Report."),
          org: str = typer.Argument(..., help="The subject's organisation code."),
          year: str = option("--year", "YEAR", "The year of the form (default: this year)."),
-         lang: str = option(
-             "--lang", "LANG",
-             "Language of the form: kk or ru (default: the command line's when it is one of them, else kk; "
-             "national: both, a file each)."),
-         output: Path = option(
-             "--output", "FILE",
-             "Write the form to this file (default: appendix-N-ORG-YEAR-LANG.xlsx in this folder)."),
+         lang: str = option("--lang", "LANG", "Language of the form: kk or ru (default: the command line's "
+                                              "when it is one of them, else kk; national: both, a file "
+                                              "each)."),
+         output: Path = option("--output", "FILE", "Write the form to this file (default: "
+                                                   "appendix-N-ORG-YEAR-LANG.xlsx in this folder)."),
          as_json: Json = False) -> None:
     """Write a report form (appendix 1-6) of a subject and a year from its registers, as XLSX."""
     if national.is_national(n):

@@ -158,23 +158,19 @@ def _save(s, user, channels: str | None, before: str | None, digest_hour: str | 
 
 @preferences_app.command("set")
 def preferences_set(login: str = USER,
-                    channels: str = option(
-                        "--channels", "LIST",
-                        "email, telegram or both (email,telegram); none: no reminders; default: the "
-                        "organisation's."),
-                    before: str = option(
-                        "--before", "DAYS",
-                        "Working days before a due date, e.g. 5,1,0 (each 0 to 30); default: the "
-                        "organisation's."),
-                    digest_hour: str = option(
-                        "--digest-hour", "HOUR",
-                        "The hour (0-23) her daily digest is sent from; default: the organisation's send "
-                        "time."),
+                    channels: str = option("--channels", "LIST", "email, telegram or both (email,telegram); "
+                                                                 "none: no reminders; default: the "
+                                                                 "organisation's."),
+                    before: str = option("--before", "DAYS", "Working days before a due date, e.g. 5,1,0 "
+                                                             "(each 0 to 30); default: the organisation's."),
+                    digest_hour: str = option("--digest-hour", "HOUR", "The hour (0-23) her daily digest is "
+                                                                       "sent from; default: the "
+                                                                       "organisation's send time."),
                     mute: list[str] = option("--mute", "CASE", "No reminder of this case (repeatable)."),
                     unmute: list[str] = option("--unmute", "CASE", "Reminders of this case again."),
-                    snooze: list[str] = option(
-                        "--snooze", "CASE:STAGE=DATE",
-                        "No reminder of this open stage until the date (after today)."),
+                    snooze: list[str] = option("--snooze", "CASE:STAGE=DATE", "No reminder of this open "
+                                                                              "stage until the date (after "
+                                                                              "today)."),
                     unsnooze: list[str] = option("--unsnooze", "CASE:STAGE", "End a stage's snooze."),
                     as_json: Json = False) -> None:
     """Change a user's reminder preferences; what is not given stays as it is. A bad value

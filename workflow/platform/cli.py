@@ -20,9 +20,8 @@ def _map(ctx):
 
 
 def package(subject_year: str = SUBJECT_YEAR,
-            out: Path = option(
-                "--out", "DIR",
-                "Write one ZIP per sub-task here (made if missing); without it, only the summary is shown."),
+            out: Path = option("--out", "DIR", "Write one ZIP per sub-task here (made if missing); without "
+                                               "it, only the summary is shown."),
             case: str = option("--case", "ID", "Only this case of the programme."),
             as_json: JsonTable = False) -> None:
     """The cross-platform package of a programme: one ZIP per sub-task of the implementation
