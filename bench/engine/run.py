@@ -1060,8 +1060,14 @@ def markdown(results: list[dict[str, Any]], a: argparse.Namespace, m: dict[str, 
         return vals
 
     def per(r: dict[str, Any], phase: str, n: int) -> str:
+        """A phase's wall ms per item (CPU ms: client / server)."""
         return (f"{r[phase + '_s'] * 1e3 / n:.2f} ({r[phase + '_cpu_s'] * 1e3 / n:.2f} / "
                 f"{r[phase + '_server_cpu_s'] * 1e3 / n:.2f})")
+
+    def whole(phase: str) -> list[str]:
+        """A phase's wall s (CPU s: client / server), of each backend."""
+        return each(lambda r: f"{r[phase + '_s']:.1f} ({r[phase + '_cpu_s']:.1f} / "
+                              f"{r[phase + '_server_cpu_s']:.1f})")
 
     lines = [
         f"# Engine benchmark, {m.get('date', '')}",
@@ -1083,12 +1089,9 @@ def markdown(results: list[dict[str, Any]], a: argparse.Namespace, m: dict[str, 
     lines += table("data and build", [
         ("organisations (add_org)", each(lambda r: f"{r['rows']['organisations']:,}")),
         ("users (add_user)", each(lambda r: f"{r['rows']['users']:,}")),
-        ("tree + users + externals: wall s (CPU s: client / server)", each(
-            lambda r: f"{r['tree_s']:.1f} ({r['tree_cpu_s']:.1f} / {r['tree_server_cpu_s']:.1f})")),
+        ("tree + users + externals: wall s (CPU s: client / server)", whole("tree")),
         ("analyses (plan_analysis)", each(lambda r: f"{r['rows']['analyses']:,}")),
-        ("planning: wall s (CPU s: client / server)", each(
-            lambda r: f"{r['planning_s']:.1f} ({r['planning_cpu_s']:.1f} / "
-                      f"{r['planning_server_cpu_s']:.1f})")),
+        ("planning: wall s (CPU s: client / server)", whole("planning")),
         ("planning: wall ms per analysis (CPU ms: client / server)", each(
             lambda r: per(r, "planning", r["rows"]["analyses"]))),
         ("planning: SQL statements per analysis", each(
@@ -1098,9 +1101,7 @@ def markdown(results: list[dict[str, Any]], a: argparse.Namespace, m: dict[str, 
             lambda r: f"{r['events_by_kind'].get('monitoring_report', 0):,} / "
                       f"{r['events_by_kind'].get('monitoring_review', 0):,}")),
         ("of which cancellations", each(lambda r: f"{r['events_by_kind'].get('cancel', 0):,}")),
-        ("events: wall s (CPU s: client / server)", each(
-            lambda r: f"{r['events_s']:.1f} ({r['events_cpu_s']:.1f} / "
-                      f"{r['events_server_cpu_s']:.1f})")),
+        ("events: wall s (CPU s: client / server)", whole("events")),
         ("events: wall ms per event (CPU ms: client / server)", each(
             lambda r: per(r, "events", max(r["events"], 1)))),
         ("events: SQL statements per event", each(

@@ -7,14 +7,13 @@ from __future__ import annotations
 import typer
 
 from workflow.cli.common import STATE, context, emit_json, lazy, unit_of_work
-from workflow.cli.options import Json, Responsible
+from workflow.cli.options import Json, Responsible, option
 
 plan = lazy("workflow.services.action_plan")
 
 ORGS = typer.Argument(..., metavar="CODE...", help="Codes of the bodies that own the items.")
-ITEM = typer.Option(None, "--item", metavar="KEY",
-                    help="Only this item (its key or number, e.g. i39 or 39); repeat for more. "
-                         "Default: every item of the list.")
+ITEM = option("--item", "KEY", "Only this item (its key or number, e.g. i39 or 39); repeat for more. "
+                               "Default: every item of the list.")
 
 
 def action_plan(codes: list[str] = ORGS, items: list[str] = ITEM,

@@ -29,7 +29,7 @@ from workflow.cli.common import (
     unit_of_work,
     write_file,
 )
-from workflow.cli.options import Evidence, Json, Number, Org, Process, SignedBy, Url
+from workflow.cli.options import Evidence, Json, Number, Org, Process, SignedBy, Url, option, required
 from workflow.core.errors import UsageError
 
 svc = lazy("workflow.services")
@@ -43,12 +43,9 @@ ITEMS = typer.Argument(None, metavar="ITEM...",
                             "12:report:2025Q4); as many as needed.")
 OVERDUE = typer.Option(False, "--overdue", help="Select every overdue stage (with --org, "
                                                  "--process: of those only).")
-DUE = typer.Option(None, "--due", metavar="N",
-                   help="Select every open stage due within N working days.")
-ORG = typer.Option(None, "--org", metavar="CODE",
-                   help="Only the organisation's subtree; alone: every case of it.")
-PROCESS = typer.Option(None, "--process", metavar="KEY",
-                       help="Only cases of this process; alone: every case of it.")
+DUE = option("--due", "N", "Select every open stage due within N working days.")
+ORG = option("--org", "CODE", "Only the organisation's subtree; alone: every case of it.")
+PROCESS = option("--process", "KEY", "Only cases of this process; alone: every case of it.")
 
 
 def selection(s, ctx, values: list[str] | None, overdue: bool, due: str | None,
@@ -123,19 +120,14 @@ def _run(s, ctx, as_json: bool, act):
 def bulk_record(command: typer.Context,
                 items: list[str] = ITEMS,
                 overdue: bool = OVERDUE, due: str = DUE, org: Org = None, process: Process = None,
-                event: str = typer.Option(None, "--event", metavar="EVENT",
-                                          help="The event recorded on the selected cases "
-                                               "(a stage is recorded by the event that "
-                                               "completes it)."),
-                on: str = typer.Option(..., "--date", metavar="DATE",
-                                       help="When it happened (one date for all)."),
+                event: str = option("--event", "EVENT", "The event recorded on the selected cases (a stage "
+                                                        "is recorded by the event that completes it)."),
+                on: str = required("--date", "DATE", "When it happened (one date for all)."),
                 number: Number = None, signed_by: SignedBy = None, url: Url = None,
-                note: str = typer.Option(None, "--note", metavar="TEXT",
-                                         help="Free text recorded with every record."),
+                note: str = option("--note", "TEXT", "Free text recorded with every record."),
                 evidence: Evidence = None,
-                files: list[Path] = typer.Option(None, "--file", metavar="PATH",
-                                                 help="A confirming document attached to "
-                                                      "every record; repeat for more."),
+                files: list[Path] = option("--file", "PATH", "A confirming document attached to every "
+                                                             "record; repeat for more."),
                 as_json: Json = False) -> None:
     """Record on every selected stage the event that completes it (on a case: --event), with
     one date, evidence and confirming document. All or nothing."""
@@ -167,8 +159,7 @@ def bulk_record(command: typer.Context,
 @bulk_app.command("assign")
 def bulk_assign(items: list[str] = ITEMS,
                 overdue: bool = OVERDUE, due: str = DUE, org: Org = None, process: Process = None,
-                to: str = typer.Option(..., "--to", metavar="LOGIN",
-                                       help="The officer the selected cases are handed to."),
+                to: str = required("--to", "LOGIN", "The officer the selected cases are handed to."),
                 as_json: Json = False) -> None:
     """Hand the case of every selected item over to another officer. All or nothing."""
     ctx = context()
@@ -187,9 +178,8 @@ def bulk_assign(items: list[str] = ITEMS,
 @bulk_app.command("export")
 def bulk_export(items: list[str] = ITEMS,
                 overdue: bool = OVERDUE, due: str = DUE, org: Org = None, process: Process = None,
-                out: Path = typer.Option(None, "--out", metavar="FILE",
-                                         help="Write the selection to this .xlsx or .csv file "
-                                              "(without it: a table, or JSON)."),
+                out: Path = option("--out", "FILE", "Write the selection to this .xlsx or .csv file "
+                                                    "(without it: a table, or JSON)."),
                 as_json: Json = False) -> None:
     """The selected cases and stages as a table (procedure, case, organisation, stage, due
     date, status, responsible officer), or in an .xlsx or .csv file."""

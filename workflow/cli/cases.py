@@ -25,7 +25,7 @@ from workflow.cli.common import (
     unit_of_work,
     write_file,
 )
-from workflow.cli.options import CaseId, Json, Org, Position, Responsible
+from workflow.cli.options import CaseId, Json, Org, Position, Responsible, option, required
 from workflow.core.errors import UsageError
 
 svc = lazy("workflow.services")
@@ -110,9 +110,8 @@ def process_show(key: str = PROCESS_KEY,
 
 
 @process_app.command("schema")
-def process_schema(output: str = typer.Option(None, "--output", metavar="FILE",
-                                              help="Write the schema to this file instead of "
-                                              "printing it.")) -> None:
+def process_schema(output: str = option("--output", "FILE", "Write the schema to this file instead of "
+                                                            "printing it.")) -> None:
     """The format of a definition file as a JSON Schema, for an editor to check a file with
     (taplo, VS Code): docs/process-definitions.md."""
     document = schema.definition_schema()  # the tables' models' own (workflow/core/tables.py)
@@ -132,29 +131,25 @@ def _dates(items: list[str] | None) -> dict[str, date]:
 
 @case_app.command("open")
 def case_open(process: str = PROCESS_KEY,
-              subject: str = typer.Option(..., "--subject", metavar="CODE",
-                                          help="Code of the organisation."),
-              object_: str = typer.Option(None, "--object", metavar="CODE",
-                                          help="Code of the object organisation, when the "
-                                               "process has one."),
-              person: str = typer.Option(None, "--person", metavar="NAME",
-                                         help="The person the case is about."),
+              subject: str = required("--subject", "CODE", "Code of the organisation."),
+              object_: str = option("--object", "CODE", "Code of the object organisation, when the process "
+                                                        "has one."),
+              person: str = option("--person", "NAME", "The person the case is about."),
               position: Position = None,
-              field: list[str] = typer.Option(None, "--field", metavar="KEY=VALUE",
-                                              help="A field of the definition (repeatable)."),
-              dates: list[str] = typer.Option(None, "--date", metavar="NAME=DATE",
-                                              help="A named date (repeatable)."),
+              field: list[str] = option("--field", "KEY=VALUE", "A field of the definition (repeatable)."),
+              dates: list[str] = option("--date", "NAME=DATE", "A named date (repeatable)."),
               responsible: Responsible = None,
-              duplicate_reason: str = typer.Option(
-                  None, "--duplicate-reason", metavar="TEXT",
-                  help="Open it although a case repeats it (the reason): an analysis of the "
-                       "same subject and object overlapping its period, or a case of the same "
-                       "process, subject, person and dates."),
-              period: str = typer.Option(
-                  None, "--period", metavar="LABEL",
-                  help="A recurring obligation's period (2026Q2, 2026H1, 2026M05, 2026), from "
-                       "the calendar's first year up to the next period: its case, opened as "
-                       "`obligations sync` opens it (or the one already open)."),
+              duplicate_reason: str = option("--duplicate-reason", "TEXT", "Open it although a case repeats "
+                                                                           "it (the reason): an analysis of "
+                                                                           "the same subject and object "
+                                                                           "overlapping its period, or a "
+                                                                           "case of the same process, "
+                                                                           "subject, person and dates."),
+              period: str = option("--period", "LABEL", "A recurring obligation's period (2026Q2, 2026H1, "
+                                                        "2026M05, 2026), from the calendar's first year up "
+                                                        "to the next period: its case, opened as "
+                                                        "`obligations sync` opens it (or the one already "
+                                                        "open)."),
               as_json: Json = False) -> None:
     """Open a case of a process and print every stage's due date."""
     ctx = context()
@@ -180,13 +175,10 @@ def case_import(process: str = PROCESS_KEY,
                 file: Path = typer.Argument(None, help="CSV or XLSX: subject, then the "
                                             "definition's fields, given dates, person, "
                                             "position; optionally event, on and evidence."),
-                resume: str = typer.Option(None, "--resume", metavar="ID",
-                                           help="Finish an interrupted import of FILE (its "
-                                                "id: the progress lines and the error name "
-                                                "it)."),
-                rollback: str = typer.Option(None, "--rollback", metavar="ID",
-                                             help="Withdraw what an interrupted import has "
-                                                  "written (no FILE)."),
+                resume: str = option("--resume", "ID", "Finish an interrupted import of FILE (its id: the "
+                                                       "progress lines and the error name it)."),
+                rollback: str = option("--rollback", "ID", "Withdraw what an interrupted import has written "
+                                                           "(no FILE)."),
                 as_json: Json = False) -> None:
     """Open a case for every row of a register file; nothing is stored if any row is refused.
     The file is checked whole, then written 500 rows a transaction (other users wait for one
@@ -237,11 +229,9 @@ def case_import(process: str = PROCESS_KEY,
 
 @case_app.command("template")
 def case_template(process: str = PROCESS_KEY,
-                  out: Path = typer.Option(..., "--out", metavar="FILE",
-                                           help="The XLSX file to write."),
-                  lang: str = typer.Option(None, "--lang", metavar="LANG",
-                                           help="Language of the headers and the lists: kk, "
-                                                "ru or en (default: the reader's)."),
+                  out: Path = required("--out", "FILE", "The XLSX file to write."),
+                  lang: str = option("--lang", "LANG", "Language of the headers and the lists: kk, ru or en "
+                                                       "(default: the reader's)."),
                   as_json: Json = False) -> None:
     """Write the register's import template: the columns `case import` reads, headed by their
     labels in the language asked, with lists of the choices' names and date cells (the web's
@@ -264,11 +254,9 @@ def case_template(process: str = PROCESS_KEY,
 
 
 @case_app.command("list")
-def case_list(process: str = typer.Option(None, "--process", metavar="KEY",
-                                          help="Only this process."),
+def case_list(process: str = option("--process", "KEY", "Only this process."),
               org: Org = None,
-              state: str = typer.Option(None, "--state", metavar="STATE",
-                                        help="Only cases in this state."),
+              state: str = option("--state", "STATE", "Only cases in this state."),
               as_json: Json = False) -> None:
     """Cases, newest first, with their state today."""
     ctx = context()
@@ -292,8 +280,7 @@ def case_list(process: str = typer.Option(None, "--process", metavar="KEY",
 
 @case_app.command("withdraw")
 def case_withdraw(case_id: CaseId,
-                  reason: str = typer.Option(..., "--reason", metavar="TEXT",
-                                             help="Why the case is withdrawn (required)."),
+                  reason: str = required("--reason", "TEXT", "Why the case is withdrawn (required)."),
                   with_linked: bool = typer.Option(False, "--with-linked",
                                                    help="Withdraw the cases linked to it too "
                                                         "(one fact: a procedure and its "
@@ -323,8 +310,7 @@ def case_withdraw(case_id: CaseId,
 
 @case_app.command("restore")
 def case_restore(case_id: CaseId,
-                 reason: str = typer.Option(..., "--reason", metavar="TEXT",
-                                            help="Why the withdrawal is undone (required)."),
+                 reason: str = required("--reason", "TEXT", "Why the withdrawal is undone (required)."),
                  as_json: Json = False) -> None:
     """Undo a withdrawal, until the end of the year it was made in: the case comes back to
     every list, reminder and score, re-planned; the audit log keeps both."""
@@ -337,20 +323,16 @@ def case_restore(case_id: CaseId,
 
 @case_app.command("open-linked")
 def case_open_linked(case_id: CaseId,
-                     process: str = typer.Option(None, "--process", metavar="KEY",
-                                                 help="The register to open, when the "
-                                                      "case's outcomes open several."),
-                     field: list[str] = typer.Option(None, "--field", metavar="KEY=VALUE",
-                                                     help="A field of the register entry the "
-                                                          "case does not give (repeatable)."),
-                     link_to: str = typer.Option(None, "--link-to", metavar="ENTRY",
-                                                 help="Link this existing entry (the same "
-                                                      "fact, entered already) instead of "
-                                                      "opening one."),
-                     duplicate_reason: str = typer.Option(
-                         None, "--duplicate-reason", metavar="TEXT",
-                         help="Open a second entry though one of the same person, kind and "
-                              "dates stands, with the reason."),
+                     process: str = option("--process", "KEY", "The register to open, when the case's "
+                                                               "outcomes open several."),
+                     field: list[str] = option("--field", "KEY=VALUE", "A field of the register entry the "
+                                                                       "case does not give (repeatable)."),
+                     link_to: str = option("--link-to", "ENTRY", "Link this existing entry (the same fact, "
+                                                                 "entered already) instead of opening one."),
+                     duplicate_reason: str = option("--duplicate-reason", "TEXT", "Open a second entry "
+                                                                                  "though one of the same "
+                                                                                  "person, kind and dates "
+                                                                                  "stands, with the reason."),
                      as_json: Json = False) -> None:
     """Open the register entry a case's recorded outcome is (a gift received, a conflict of
     interest not settled, a foreign account found), linked to the case, with its person,
@@ -381,8 +363,7 @@ def case_link(first: str = typer.Argument(..., metavar="A", help="A case number.
 @case_app.command("unlink")
 def case_unlink(first: str = typer.Argument(..., metavar="A", help="A case number."),
                 second: str = typer.Argument(..., metavar="B", help="The linked case's number."),
-                reason: str = typer.Option(..., "--reason", metavar="TEXT",
-                                           help="Why the two are not one fact (required)."),
+                reason: str = required("--reason", "TEXT", "Why the two are not one fact (required)."),
                 as_json: Json = False) -> None:
     """Undo the link between two cases, with a reason: the entry is counted by itself again,
     the procedure's outcome is offered again, and both histories keep the link and its
@@ -397,17 +378,13 @@ def case_unlink(first: str = typer.Argument(..., metavar="A", help="A case numbe
 
 @case_app.command("edit")
 def case_edit(case_id: CaseId,
-              person: str = typer.Option(None, "--person", metavar="NAME",
-                                         help="The person the case is about (\"\" clears "
-                                              "an optional one)."),
+              person: str = option("--person", "NAME", "The person the case is about (\"\" clears an "
+                                                       "optional one)."),
               position: Position = None,
-              field: list[str] = typer.Option(None, "--field", metavar="KEY=VALUE",
-                                              help="A field of the definition (repeatable; "
-                                                   "an empty value clears it)."),
-              dates: list[str] = typer.Option(None, "--date", metavar="NAME=DATE",
-                                              help="A given named date (repeatable)."),
-              reason: str = typer.Option(..., "--reason", metavar="TEXT",
-                                         help="Why the case is corrected (required)."),
+              field: list[str] = option("--field", "KEY=VALUE", "A field of the definition (repeatable; an "
+                                                                "empty value clears it)."),
+              dates: list[str] = option("--date", "NAME=DATE", "A given named date (repeatable)."),
+              reason: str = required("--reason", "TEXT", "Why the case is corrected (required)."),
               as_json: Json = False) -> None:
     """Correct a case's opening values (person, position, fields, given dates) with a reason:
     checked as an opening, the due dates re-planned, the old and new values audited."""
@@ -492,8 +469,7 @@ def case_history(case_id: CaseId, as_json: Json = False) -> None:
 
 # -- comments ---------------------------------------------------------------------------------
 
-AS_USER = typer.Option(None, "--as", metavar="LOGIN",
-                       help="Act as this user: only a case she may see; she is the author.")
+AS_USER = option("--as", "LOGIN", "Act as this user: only a case she may see; she is the author.")
 
 
 def _as_user(s, login: str | None):
@@ -545,15 +521,12 @@ def case_comments(case_id: CaseId, as_user: str = AS_USER,
 
 
 @obligations_app.command("sync")
-def obligations_sync(through: str = typer.Option(None, "--through", metavar="DATE",
-                                                 help="Also open periods starting by this date."),
-                     since: str = typer.Option(
-                         None, "--from", metavar="DATE",
-                         help="Also open every earlier period due on or after this date "
-                              "(an office adopting merzim mid-year: the year so far)."),
-                     org: str = typer.Option(
-                         None, "--org", metavar="CODE",
-                         help="Only this organisation and the organisations under it."),
+def obligations_sync(through: str = option("--through", "DATE", "Also open periods starting by this date."),
+                     since: str = option("--from", "DATE", "Also open every earlier period due on or after "
+                                                           "this date (an office adopting merzim mid-year: "
+                                                           "the year so far)."),
+                     org: str = option("--org", "CODE", "Only this organisation and the organisations under "
+                                                        "it."),
                      as_json: Json = False) -> None:
     """Open the cases of every recurring obligation for the current and the next period
     (and up to --through); with --from, also every earlier period due since that date, each
@@ -593,11 +566,9 @@ def _print_backfilled(ctx, opened: list[dict], first: date | None) -> None:
 
 
 @obligations_app.command("list")
-def obligations_list(org: str = typer.Option(..., "--org", metavar="CODE",
-                                             help="Organisation code."),
-                     year: str = typer.Option(..., "--year", metavar="YEAR", help="Year."),
-                     file: Path = typer.Option(None, "--file", metavar="FILE",
-                                               help="Write .xlsx or .csv."),
+def obligations_list(org: str = required("--org", "CODE", "Organisation code."),
+                     year: str = required("--year", "YEAR", "Year."),
+                     file: Path = option("--file", "FILE", "Write .xlsx or .csv."),
                      as_json: Json = False) -> None:
     """An organisation's obligations of a year, month by month, with their status."""
     n = parse_int(year, "--year")

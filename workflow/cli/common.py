@@ -10,8 +10,6 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-import typer
-
 from workflow.core.dates import parse_day
 from workflow.core.errors import MerzimError, UsageError
 
@@ -70,16 +68,6 @@ STATE = State()
 
 
 # -- options a command words its own way (the shared ones: workflow/cli/options.py) -----------
-
-
-def option(flag: str, metavar: str, help: str, default: Any = None) -> Any:
-    """An option that takes a value, `--flag METAVAR`; its own help text (a catalogue key)."""
-    return typer.Option(default, flag, metavar=metavar, help=help)
-
-
-def required(flag: str, metavar: str, help: str) -> Any:
-    """An option that takes a value and must be given."""
-    return typer.Option(..., flag, metavar=metavar, help=help)
 
 
 def as_of_context(as_of: str | None):

@@ -25,7 +25,19 @@ from workflow.cli.common import (
     say,
     unit_of_work,
 )
-from workflow.cli.options import AsOf, CaseId, Evidence, Json, Number, Org, Process, SignedBy, Url
+from workflow.cli.options import (
+    AsOf,
+    CaseId,
+    Evidence,
+    Json,
+    Number,
+    Org,
+    Process,
+    SignedBy,
+    Url,
+    option,
+    required,
+)
 from workflow.cli.rendering import render_list as _render_list
 from workflow.cli.rendering import render_view as _render_view
 from workflow.cli.rendering import view_json as _view_json
@@ -96,23 +108,17 @@ def init(demo: bool = typer.Option(False, "--demo", help="Load the demo organisa
 
 @org_app.command("add")
 def org_add(code: str = typer.Argument(..., help="Short unique code, e.g. MF-KGD."),
-            name: str = typer.Option(..., "--name", metavar="NAME",
-                                     help="The organisation's name (in English, or the only "
-                                          "name it has)."),
-            kind: str = typer.Option(..., "--kind", metavar="KIND", help="central_body, committee, "
-                                     "territorial_department, akimat, department, "
-                                     "district_akimat, quasi_state, apparatus_department, "
-                                     "independent_directorate, akim_apparatus"),
-            parent: str = typer.Option(None, "--parent", metavar="CODE",
-                                       help="Code of the parent."),
-            name_kk: str = typer.Option(None, "--name-kk", metavar="NAME",
-                                        help="Its name in Kazakh."),
-            name_ru: str = typer.Option(None, "--name-ru", metavar="NAME",
-                                        help="Its name in Russian."),
-            headcount: str = typer.Option(None, "--headcount", metavar="N",
-                                          help="Its staff (a whole number): what a "
-                                               "consolidated share counts for it when it "
-                                               "recorded no figures."),
+            name: str = required("--name", "NAME", "The organisation's name (in English, or the only name "
+                                                   "it has)."),
+            kind: str = required("--kind", "KIND", "central_body, committee, territorial_department, "
+                                                   "akimat, department, district_akimat, quasi_state, "
+                                                   "apparatus_department, independent_directorate, "
+                                                   "akim_apparatus"),
+            parent: str = option("--parent", "CODE", "Code of the parent."),
+            name_kk: str = option("--name-kk", "NAME", "Its name in Kazakh."),
+            name_ru: str = option("--name-ru", "NAME", "Its name in Russian."),
+            headcount: str = option("--headcount", "N", "Its staff (a whole number): what a consolidated "
+                                                        "share counts for it when it recorded no figures."),
             as_json: Json = False) -> None:
     """Add an organisation under PARENT."""
     with unit_of_work() as s:
@@ -124,9 +130,8 @@ def org_add(code: str = typer.Argument(..., help="Short unique code, e.g. MF-KGD
 
 @org_app.command("set")
 def org_set(code: str = typer.Argument(..., help="The organisation's code."),
-            headcount: str = typer.Option(..., "--headcount", metavar="N",
-                                          help="Its staff (a whole number); empty (\"\") "
-                                               "clears it."),
+            headcount: str = required("--headcount", "N", "Its staff (a whole number); empty (\"\") clears "
+                                                          "it."),
             as_json: Json = False) -> None:
     """Set an organisation's headcount (its staff), for the consolidated shares."""
     with unit_of_work() as s:
@@ -141,8 +146,7 @@ def org_set(code: str = typer.Argument(..., help="The organisation's code."),
 
 
 @org_app.command("list")
-def org_list(under: str = typer.Option(None, "--under", metavar="CODE",
-                                      help="Only this subtree."),
+def org_list(under: str = option("--under", "CODE", "Only this subtree."),
              as_json: Json = False) -> None:
     """List organisations as a tree."""
     with unit_of_work() as s:
@@ -190,16 +194,12 @@ def org_import(file: Path = typer.Argument(..., help="CSV or XLSX: code, name, k
 
 @user_app.command("add")
 def user_add(login: str = typer.Argument(..., help="Her sign-in name (unique)."),
-             org: str = typer.Option(..., "--org", metavar="CODE",
-                                     help="Code of her organisation."),
-             role: str = typer.Option("officer", "--role", metavar="ROLE",
-                                      help="officer, manager or admin"),
-             name: str = typer.Option(None, "--name", metavar="NAME",
-                                      help="Her full name (default: the login)."),
-             email: str = typer.Option(None, "--email", metavar="ADDRESS",
-                                       help="Her email address, for reminders."),
-             language: str = typer.Option("kk", "--language", metavar="LANG",
-                                          help="Language of her reminders: kk, ru or en."),
+             org: str = required("--org", "CODE", "Code of her organisation."),
+             role: str = option("--role", "ROLE", "officer, manager or admin", default="officer"),
+             name: str = option("--name", "NAME", "Her full name (default: the login)."),
+             email: str = option("--email", "ADDRESS", "Her email address, for reminders."),
+             language: str = option("--language", "LANG", "Language of her reminders: kk, ru "
+                                                          "or en.", default="kk"),
              as_json: Json = False) -> None:
     """Add a user of an organisation."""
     with unit_of_work() as s:
@@ -289,25 +289,20 @@ def record(command: typer.Context,
            event: str = typer.Argument(..., help="The event (see `merzim status CASE` and "
                                        "`merzim process show KEY`), or with --not-done the "
                                        "stage."),
-           on: str = typer.Option(None, "--date", metavar="DATE",
-                                  help="When it happened (with --not-done: default today)."),
+           on: str = option("--date", "DATE", "When it happened (with --not-done: default today)."),
            number: Number = None,
            signed_by: SignedBy = None,
            url: Url = None,
-           note: str = typer.Option(None, "--note", metavar="TEXT",
-                                    help="Free text; the reason for cancel or for --not-done."),
-           period: str = typer.Option(None, "--period", metavar="PERIOD",
-                                      help="Monitoring period, e.g. 2025Q4 (or 2025q4)."),
+           note: str = option("--note", "TEXT", "Free text; the reason for cancel or for --not-done."),
+           period: str = option("--period", "PERIOD", "Monitoring period, e.g. 2025Q4 (or 2025q4)."),
            evidence: Evidence = None,
-           link: list[str] = typer.Option(None, "--link", metavar="CHANNEL=URL",
-                                          help="A link to the publication with its channel "
-                                          "(site, media, social); repeat for each."),
+           link: list[str] = option("--link", "CHANNEL=URL", "A link to the publication with its channel "
+                                                             "(site, media, social); repeat for each."),
            not_done: bool = typer.Option(False, "--not-done",
                                          help="Close the stage as not done, with --note."),
-           files: list[Path] = typer.Option(None, "--file", metavar="PATH",
-                                            help="A file confirming the record (PDF, DOCX, "
-                                            "XLSX, JPEG, PNG); repeat for more. A refused file "
-                                            "refuses the record: nothing is stored."),
+           files: list[Path] = option("--file", "PATH", "A file confirming the record (PDF, DOCX, XLSX, "
+                                                        "JPEG, PNG); repeat for more. A refused file "
+                                                        "refuses the record: nothing is stored."),
            repeat: bool = typer.Option(False, "--repeat",
                                        help="A repeatable event recorded again on purpose: "
                                        "without it, one you recorded on the case in the last "
@@ -394,8 +389,7 @@ def known_event(s, ctx, case_id: str, event: str) -> None:
 def void(case: CaseId,
          target: str = typer.Argument(..., help="The recorded event (or stage not done, or the "
                                       "record number) to void."),
-         note: str = typer.Option(..., "--note", metavar="TEXT",
-                                  help="Why the record is wrong."),
+         note: str = required("--note", "TEXT", "Why the record is wrong."),
          withdraw_linked: bool = typer.Option(False, "--withdraw-linked",
                                               help="Withdraw the register entry the record "
                                                    "opened too, for the same reason."),
@@ -444,7 +438,7 @@ def overdue(org: Org = None,
 
 
 def due(org: Org = None,
-        within: str = typer.Option("5", "--within", metavar="N", help="Working days ahead."),
+        within: str = option("--within", "N", "Working days ahead.", default="5"),
         process: Process = None, as_of: AsOf = None, as_json: Json = False) -> None:
     """Open stages due within N working days."""
     n = parse_int(within, "--within")

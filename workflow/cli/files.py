@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 
 from workflow.cli.common import STATE, context, emit_json, lazy, unit_of_work
-from workflow.cli.options import Json
+from workflow.cli.options import Json, option
 from workflow.core.errors import ConfigError, UsageError
 
 files_service = lazy("workflow.services.files")
@@ -85,10 +85,8 @@ def files(target: str = typer.Argument(..., metavar="CASE",
           file_id: str = typer.Argument(None, metavar="FILE",
                                         help="With `get`, `public`, `private` or `void`: the "
                                         "file's number (from the list)."),
-          out: Path = typer.Option(None, "--out", metavar="PATH",
-                                   help="With `get`: where to write the file."),
-          note: str = typer.Option(None, "--note", metavar="TEXT",
-                                   help="With `void`: why the file is wrong (required)."),
+          out: Path = option("--out", "PATH", "With `get`: where to write the file."),
+          note: str = option("--note", "TEXT", "With `void`: why the file is wrong (required)."),
           as_json: Json = False) -> None:
     """A case's evidence files (number, record, name, type, size, uploaded by/at, public, void);
     `merzim files get FILE --out PATH` copies one out, checked against its hash;

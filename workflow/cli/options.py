@@ -4,12 +4,12 @@ the same flag, placeholder and help text everywhere.
 
 Their help texts are the keys of the kk/ru help catalogue (workflow/i18n/locales/*/cli.po,
 tests/cli/test_cli_help.py): a command that words one differently declares its own
-(`common.option`, `common.required`).
+(`option`, `required` below).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -53,3 +53,16 @@ CaseId = Annotated[str, typer.Argument(help="Case (analysis) id.")]
 AnalysisId = Annotated[str, typer.Argument(help="Analysis id.")]
 Login = Annotated[str, typer.Argument(help="The user's login.")]
 SubjectOrg = Annotated[str, typer.Argument(help="The subject's organisation code.")]
+
+
+# -- an option of one command's own --------------------------------------------------------------
+
+
+def option(flag: str, metavar: str, help: str, default: Any = None) -> Any:
+    """An option that takes a value, `--flag METAVAR`; its own help text (a catalogue key)."""
+    return typer.Option(default, flag, metavar=metavar, help=help)
+
+
+def required(flag: str, metavar: str, help: str) -> Any:
+    """An option that takes a value and must be given."""
+    return typer.Option(..., flag, metavar=metavar, help=help)

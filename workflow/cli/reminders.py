@@ -20,7 +20,7 @@ from workflow.cli.common import (
     today_in_zone,
     unit_of_work,
 )
-from workflow.cli.options import AsOf, Json, Login
+from workflow.cli.options import AsOf, Json, Login, option
 from workflow.core.errors import UsageError
 from workflow.definitions.features import providing
 
@@ -187,18 +187,13 @@ def outbox_retry(ids: list[str] = typer.Argument(None, help="Message ids; all fa
 
 
 def user_set(login: Login,
-             name: str = typer.Option(None, "--name", metavar="NAME", help="Her full name."),
-             role: str = typer.Option(None, "--role", metavar="ROLE",
-                                      help="officer, manager or admin"),
-             org: str = typer.Option(None, "--org", metavar="CODE",
-                                     help="Code of her organisation."),
-             email: str = typer.Option(None, "--email", metavar="ADDRESS",
-                                       help="Empty string removes it."),
-             language: str = typer.Option(None, "--language", metavar="LANG",
-                                          help="Language of her reminders: kk, ru or en."),
-             telegram_chat: str = typer.Option(None, "--telegram-chat", metavar="CHAT",
-                                               help="Her Telegram chat id (empty string "
-                                                    "removes it)."),
+             name: str = option("--name", "NAME", "Her full name."),
+             role: str = option("--role", "ROLE", "officer, manager or admin"),
+             org: str = option("--org", "CODE", "Code of her organisation."),
+             email: str = option("--email", "ADDRESS", "Empty string removes it."),
+             language: str = option("--language", "LANG", "Language of her reminders: kk, ru or en."),
+             telegram_chat: str = option("--telegram-chat", "CHAT", "Her Telegram chat id (empty string "
+                                                                    "removes it)."),
              active: bool = typer.Option(None, "--active/--inactive",
                                          help="Let her sign in and get reminders, or not."),
              as_json: Json = False) -> None:

@@ -9,7 +9,7 @@ import secrets
 import typer
 
 from workflow.cli.common import STATE, context, emit_json, engine, unit_of_work
-from workflow.cli.options import Json, Login
+from workflow.cli.options import Json, Login, option
 from workflow.core.errors import UsageError
 
 APP_FACTORY = "web.app:app_factory"  # an import string: uvicorn imports it in each process
@@ -26,18 +26,14 @@ def _bounded(text: str | None, default: int, option: str, most: int, refusal: st
     return n
 
 
-def serve(host: str = typer.Option(None, "--host", metavar="HOST",
-                                   help="Default: \\[web] host (127.0.0.1)."),
-          port: str = typer.Option(None, "--port", metavar="PORT",
-                                   help="Default: \\[web] port (8000)."),
+def serve(host: str = option("--host", "HOST", "Default: \\[web] host (127.0.0.1)."),
+          port: str = option("--port", "PORT", "Default: \\[web] port (8000)."),
           no_worker: bool = typer.Option(False, "--no-worker",
                                          help="Do not embed the reminder worker."),
-          workers: str = typer.Option(None, "--workers", metavar="N",
-                                      help="Web processes. Default: \\[web] workers (1)."),
-          lang: str = typer.Option(None, "--lang", metavar="LANG",
-                                   help="The dashboard's default language (kk, ru or en) for a "
-                                        "browser that asks for none of them. Default: merzim's "
-                                        "--lang, else \\[general] language."),
+          workers: str = option("--workers", "N", "Web processes. Default: \\[web] workers (1)."),
+          lang: str = option("--lang", "LANG", "The dashboard's default language (kk, ru or en) for a "
+                                               "browser that asks for none of them. Default: merzim's "
+                                               "--lang, else \\[general] language."),
           ) -> None:
     """Run the dashboard, the REST API and the calendar feeds (with the worker embedded)."""
     import os

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from workflow.cli.common import STATE, context, emit_json, lazy, unit_of_work
-from workflow.cli.options import Json
+from workflow.cli.options import Json, required
 
 svc = lazy("workflow.services")
 saved_views = lazy("workflow.services.saved_views")
@@ -16,7 +16,7 @@ saved_views = lazy("workflow.services.saved_views")
 view_app = typer.Typer(help="Saved views: a list with its filters kept under a name.",
                        no_args_is_help=True)
 
-AS_USER = typer.Option(..., "--as", metavar="LOGIN", help="The user whose views these are.")
+AS_USER = required("--as", "LOGIN", "The user whose views these are.")
 
 
 def _print(message: str) -> None:

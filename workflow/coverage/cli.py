@@ -10,8 +10,8 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from workflow.cli.common import STATE, as_of_context, emit_json, lazy, option, unit_of_work, year_or_this
-from workflow.cli.options import AsOf, Json, SubjectOrg
+from workflow.cli.common import STATE, as_of_context, emit_json, lazy, unit_of_work, year_or_this
+from workflow.cli.options import AsOf, Json, SubjectOrg, option
 
 service = lazy("workflow.coverage.service")
 rules = lazy("workflow.scorecard.rules")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from workflow.cli.common import STATE, context, emit_json, lazy, pairs, unit_of_work, write_file
-from workflow.cli.options import Json
+from workflow.cli.options import Json, option
 
 drafts = lazy("workflow.drafts.service")
 
@@ -15,15 +15,11 @@ drafts = lazy("workflow.drafts.service")
 def draft(case: str = typer.Argument(..., help="Case number."),
           stage: str = typer.Argument(..., help="The stage whose announcement to write (any "
                                       "other is refused with the stages that have one)."),
-          lang: str = typer.Option(None, "--lang", metavar="LANG",
-                                   help="Language of the draft: kk, ru or en (default: the "
-                                   "command line's)."),
-          docx: Path = typer.Option(None, "--docx", metavar="FILE",
-                                    help="Write the draft to this Word file instead of "
-                                    "printing it."),
-          values: list[str] = typer.Option(None, "--evidence", metavar="KEY=VALUE",
-                                           help="What the draft asks for before its record "
-                                           "exists, e.g. discussion_place=..."),
+          lang: str = option("--lang", "LANG", "Language of the draft: kk, ru or en (default: the command "
+                                               "line's)."),
+          docx: Path = option("--docx", "FILE", "Write the draft to this Word file instead of printing it."),
+          values: list[str] = option("--evidence", "KEY=VALUE", "What the draft asks for before its record "
+                                                                "exists, e.g. discussion_place=..."),
           as_json: Json = False) -> None:
     """Write the announcement of a stage from the case: subject, object, period, dates, contact."""
     from workflow.drafts.texts import DraftsSettings

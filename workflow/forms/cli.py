@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from workflow.cli.common import STATE, context, emit_json, lazy, parse_int, unit_of_work, write_file
-from workflow.cli.options import Json
+from workflow.cli.options import Json, option
 
 forms = lazy("workflow.forms.service")
 national = lazy("workflow.forms.national")
@@ -19,15 +19,12 @@ national = lazy("workflow.forms.national")
 def form(n: str = typer.Argument(..., help="The appendix of the Instruction: 1-6; or "
                                  "national: the input to the National Report."),
          org: str = typer.Argument(..., help="The subject's organisation code."),
-         year: str = typer.Option(None, "--year", metavar="YEAR",
-                                  help="The year of the form (default: this year)."),
-         lang: str = typer.Option(None, "--lang", metavar="LANG",
-                                  help="Language of the form: kk or ru (default: the command "
-                                  "line's when it is one of them, else kk; national: "
-                                  "both, a file each)."),
-         output: Path = typer.Option(None, "--output", metavar="FILE",
-                                     help="Write the form to this file (default: "
-                                     "appendix-N-ORG-YEAR-LANG.xlsx in this folder)."),
+         year: str = option("--year", "YEAR", "The year of the form (default: this year)."),
+         lang: str = option("--lang", "LANG", "Language of the form: kk or ru (default: the command line's "
+                                              "when it is one of them, else kk; national: both, a file "
+                                              "each)."),
+         output: Path = option("--output", "FILE", "Write the form to this file (default: "
+                                                   "appendix-N-ORG-YEAR-LANG.xlsx in this folder)."),
          as_json: Json = False) -> None:
     """Write a report form (appendix 1-6) of a subject and a year from its registers, as XLSX."""
     if national.is_national(n):

@@ -13,14 +13,12 @@ from workflow.cli.common import (
     deprecated,
     emit_json,
     lazy,
-    option,
     parse_date,
     parse_int,
-    required,
     unit_of_work,
     write_file,
 )
-from workflow.cli.options import AnalysisId, Json, Number
+from workflow.cli.options import AnalysisId, Json, Number, option, required
 from workflow.core.errors import UsageError
 
 ms = lazy("workflow.monitoring.service")

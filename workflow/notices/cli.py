@@ -11,7 +11,7 @@ from typing import Any
 import typer
 
 from workflow.cli.common import STATE, context, emit_json, lazy, parse_date, unit_of_work
-from workflow.cli.options import Json
+from workflow.cli.options import Json, option
 from workflow.core.errors import NotFound, UsageError
 from workflow.notices import rules
 
@@ -158,27 +158,20 @@ def _save(s, user, channels: str | None, before: str | None, digest_hour: str | 
 
 @preferences_app.command("set")
 def preferences_set(login: str = USER,
-                    channels: str = typer.Option(
-                        None, "--channels", metavar="LIST",
-                        help="email, telegram or both (email,telegram); none: no reminders; "
-                             "default: the organisation's."),
-                    before: str = typer.Option(
-                        None, "--before", metavar="DAYS",
-                        help="Working days before a due date, e.g. 5,1,0 (each 0 to 30); "
-                             "default: the organisation's."),
-                    digest_hour: str = typer.Option(
-                        None, "--digest-hour", metavar="HOUR",
-                        help="The hour (0-23) her daily digest is sent from; default: the "
-                             "organisation's send time."),
-                    mute: list[str] = typer.Option(None, "--mute", metavar="CASE",
-                                                   help="No reminder of this case (repeatable)."),
-                    unmute: list[str] = typer.Option(None, "--unmute", metavar="CASE",
-                                                     help="Reminders of this case again."),
-                    snooze: list[str] = typer.Option(
-                        None, "--snooze", metavar="CASE:STAGE=DATE",
-                        help="No reminder of this open stage until the date (after today)."),
-                    unsnooze: list[str] = typer.Option(None, "--unsnooze", metavar="CASE:STAGE",
-                                                       help="End a stage's snooze."),
+                    channels: str = option("--channels", "LIST", "email, telegram or both (email,telegram); "
+                                                                 "none: no reminders; default: the "
+                                                                 "organisation's."),
+                    before: str = option("--before", "DAYS", "Working days before a due date, e.g. 5,1,0 "
+                                                             "(each 0 to 30); default: the organisation's."),
+                    digest_hour: str = option("--digest-hour", "HOUR", "The hour (0-23) her daily digest is "
+                                                                       "sent from; default: the "
+                                                                       "organisation's send time."),
+                    mute: list[str] = option("--mute", "CASE", "No reminder of this case (repeatable)."),
+                    unmute: list[str] = option("--unmute", "CASE", "Reminders of this case again."),
+                    snooze: list[str] = option("--snooze", "CASE:STAGE=DATE", "No reminder of this open "
+                                                                              "stage until the date (after "
+                                                                              "today)."),
+                    unsnooze: list[str] = option("--unsnooze", "CASE:STAGE", "End a stage's snooze."),
                     as_json: Json = False) -> None:
     """Change a user's reminder preferences; what is not given stays as it is. A bad value
     refuses the whole command: nothing is stored."""

@@ -63,8 +63,8 @@ from workflow.services.cases import (
     Opening,
     case_row,
     check_opening,
-    check_responsible,
     opened_payload,
+    responsible_among,
     switched_off,
 )
 from workflow.services.context import Context
@@ -205,14 +205,7 @@ def _plan_rows(ctx: Context, rows: list[AnalysisRow], facts: Known,
                                    [*facts.analyses.get(pair, ()), *earlier.get(pair, ())])
             warnings += duplicate_warning(same, r.duplicate_reason)
             opening: Opening = check_opening(ctx, defn, obj, dates=dates)
-            if r.responsible:
-                owner = facts.users.get(r.responsible)
-                if owner is None:
-                    raise NotFound(f"no user {r.responsible!r}", key="notfound.user",
-                                   login=r.responsible)
-            else:
-                owner = facts.officers.get(subject.id)
-            check_responsible(owner, subject)
+            owner = responsible_among(facts.users, facts.officers, r.responsible, subject)
             key = tuple(sorted(opening.dates.items()))
             if key not in plans:
                 plans[key] = first_plan(ctx, defn, Facts(dict(opening.dates)))

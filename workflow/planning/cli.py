@@ -12,14 +12,22 @@ from workflow.cli.common import (
     context,
     emit_json,
     lazy,
-    option,
     parse_date,
     parse_int,
     read_table,
-    required,
     unit_of_work,
 )
-from workflow.cli.options import AnalysisId, Json, Number, Responsible, SignedBy, Subject, Url
+from workflow.cli.options import (
+    AnalysisId,
+    Json,
+    Number,
+    Responsible,
+    SignedBy,
+    Subject,
+    Url,
+    option,
+    required,
+)
 from workflow.cli.rendering import render_view, view_json, warning_text
 from workflow.core.errors import MerzimError
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from workflow.cli.common import STATE, context, emit_json, lazy, parse_date, parse_int, unit_of_work
-from workflow.cli.options import JsonTable
+from workflow.cli.options import JsonTable, option, required
 
 svc = lazy("workflow.platform.service")
 SUBJECT_YEAR = typer.Argument(..., metavar="SUBJECT:YEAR",
@@ -20,11 +20,9 @@ def _map(ctx):
 
 
 def package(subject_year: str = SUBJECT_YEAR,
-            out: Path = typer.Option(None, "--out", metavar="DIR",
-                                     help="Write one ZIP per sub-task here (made if missing); "
-                                          "without it, only the summary is shown."),
-            case: str = typer.Option(None, "--case", metavar="ID",
-                                     help="Only this case of the programme."),
+            out: Path = option("--out", "DIR", "Write one ZIP per sub-task here (made if missing); without "
+                                               "it, only the summary is shown."),
+            case: str = option("--case", "ID", "Only this case of the programme."),
             as_json: JsonTable = False) -> None:
     """The cross-platform package of a programme: one ZIP per sub-task of the implementation
     map, with its files, its report forms (kk, ru) and a manifest (CSV, JSON), and the documents
@@ -81,10 +79,8 @@ def uploaded(subject_year: str = SUBJECT_YEAR,
              subtask: str = typer.Argument(..., metavar="SUBTASK",
                                            help="The sub-task's key in the implementation "
                                                 "map, e.g. 1.1.2 (see `merzim package`)."),
-             on: str = typer.Option(..., "--date", metavar="DATE",
-                                    help="When its documents were uploaded."),
-             url: str = typer.Option(None, "--url", metavar="URL",
-                                     help="Link to the sub-task on the cross-platform."),
+             on: str = required("--date", "DATE", "When its documents were uploaded."),
+             url: str = option("--url", "URL", "Link to the sub-task on the cross-platform."),
              as_json: JsonTable = False) -> None:
     """Record the day a sub-task's documents were uploaded to the cross-platform."""
     code, year = svc.parse_subject_year(subject_year)

@@ -17,13 +17,12 @@ from workflow.cli.common import (
     as_of_context,
     emit_json,
     lazy,
-    option,
     print_table,
     unit_of_work,
     write_file,
     year_or_this,
 )
-from workflow.cli.options import AsOf, Json, SubjectOrg
+from workflow.cli.options import AsOf, Json, SubjectOrg, option
 
 scoring = lazy("workflow.scorecard.service")
 

@@ -5,6 +5,7 @@ the same (the duplicate rule, confirmed with a reason)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,7 +16,7 @@ from workflow.core import limits
 from workflow.core.dates import check_day, not_in_future, parse_day
 from workflow.core.deadlines import Facts, Planner
 from workflow.core.definition import Definition
-from workflow.core.errors import RuleViolation, UsageError
+from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.core.limits import is_whole, ungrouped, whole_number
 from workflow.core.machine import (
     MAX_TEXT,
@@ -146,6 +147,20 @@ def check_responsible(owner: User | None, subject: Organisation) -> None:
         raise RuleViolation("responsible officer of another organisation",
                             key="rule.responsible_elsewhere", login=owner.login,
                             subject=subject.code)
+
+
+def responsible_among(users: Mapping[str, User], officers: Mapping[int, User],
+                      login: str | None, subject: Organisation) -> User | None:
+    """The responsible officer of a case of `subject` opened from a file's row: the user of
+    `login` among `users` (NotFound when none), else the subject's own officer; checked."""
+    if login:
+        owner = users.get(login)
+        if owner is None:
+            raise NotFound(f"no user {login!r}", key="notfound.user", login=login)
+    else:
+        owner = officers.get(subject.id)
+    check_responsible(owner, subject)
+    return owner
 
 
 def default_responsible(s: Session, subject: Organisation) -> User | None:

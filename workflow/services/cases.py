@@ -23,6 +23,7 @@ from workflow.services.case_opening import (  # noqa: F401
     open_case,
     opened_payload,
     repeat_key,
+    responsible_among,
 )
 from workflow.services.case_plan import (  # noqa: F401
     assign_responsible,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -24,6 +24,7 @@ from workflow.reminders.planner import enqueue
 from workflow.reminders.telegram_link import create_link
 from workflow.services.accounts import current_password_matches, digest, set_password
 from workflow.services.context import Context
+from workflow.services.file_rows import Problem, cell_checker, labels
 from workflow.storage import audit
 from workflow.storage.models import ROLES, Invitation, Organisation, User
 from workflow.storage.queries.accounts import user_by_login
@@ -160,18 +161,6 @@ def telegram_unlink(s: Session, user: User) -> None:
 # -- people in bulk ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One refused cell: its row in the file, its column (a key of COLUMNS), the value and
-    the rule it breaks (a catalogue key and its parameters)."""
-
-    row: int
-    column: str
-    value: str
-    key: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-
 class PeopleRefused(UsageError):
     """A file of people refused whole: every problem, one a line, in the reader's language."""
 
@@ -208,13 +197,7 @@ class ImportResult:
 
 def _labels(prefix: str, keys: tuple[str, ...]) -> dict[str, str]:
     """Every language's label of each key (lower case), and the key itself → the key."""
-    out: dict[str, str] = {}
-    for lang in LANGUAGES:
-        t = Translator(lang)
-        for key in keys:
-            out[t(f"{prefix}{key}").strip().lower()] = key
-    out.update({k: k for k in keys})
-    return out
+    return labels(prefix, keys, str.lower)
 
 
 def header_map(header: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -246,15 +229,8 @@ def _org_index(s: Session) -> dict[str, Organisation]:
 def _cell_problems(n: int, row: dict[str, str], roles: dict[str, str], langs: dict[str, str],
                    orgs: dict[str, Organisation], allowed: set[int] | None
                    ) -> tuple[list[Problem], dict[str, Any]]:
-    problems: list[Problem] = []
+    problems, bad = cell_checker(n, row, REQUIRED)
     values: dict[str, Any] = {}
-
-    def bad(column: str, key: str, **params: Any) -> None:
-        problems.append(Problem(n, column, row.get(column, ""), key, params))
-
-    for column in REQUIRED:
-        if not row.get(column):
-            bad(column, "accounts.rule_required")
     login = row.get("login", "")
     if login and (len(login) > limits.LOGIN or any(c.isspace() for c in login)):
         bad("login", "accounts.rule_login", n=limits.LOGIN)

@@ -4,7 +4,6 @@ language."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session
@@ -12,8 +11,9 @@ from sqlmodel import Session
 from workflow.core import limits
 from workflow.core.errors import RuleViolation, UsageError
 from workflow.core.names import name_in
-from workflow.i18n import LANGUAGES, Translator
+from workflow.i18n import Translator
 from workflow.services.context import Context
+from workflow.services.file_rows import Problem, cell_checker, labels
 from workflow.services.lookup import get_org
 from workflow.storage import audit
 from workflow.storage.bulkinsert import insert_rows, new_ids
@@ -117,23 +117,11 @@ ORG_COLUMNS = ("code", "name", "kind", "parent", "name_kk", "name_ru", "headcoun
 ORG_REQUIRED = ("code", "name", "kind")
 
 
-@dataclass(frozen=True)
-class OrgProblem:
-    """One refused cell of an organisations' file: its row, its column (a key of
-    ORG_COLUMNS), the value and the rule it breaks (a catalogue key and its parameters)."""
-
-    row: int
-    column: str
-    value: str
-    key: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-
 class OrgsRefused(UsageError):
     """A file of organisations refused whole: every problem, one a line, each naming the row,
     the column by its label and the value, in the reader's language; nothing stored."""
 
-    def __init__(self, problems: list[OrgProblem]):
+    def __init__(self, problems: list[Problem]):
         first = problems[0]
         super().__init__(f"row {first.row}, {first.column} {first.value!r}: {first.key}",
                          key="org.import_refused", n=len(problems))
@@ -152,13 +140,7 @@ class OrgsRefused(UsageError):
 
 def _labels(prefix: str, keys: tuple[str, ...]) -> dict[str, str]:
     """Every language's label of each key and the key itself (folded) → the key."""
-    out: dict[str, str] = {}
-    for lang in LANGUAGES:
-        t = Translator(lang)
-        for key in keys:
-            out[t(f"{prefix}{key}").strip().casefold()] = key
-    out.update({k.casefold(): k for k in keys})
-    return out
+    return labels(prefix, keys, str.casefold)
 
 
 def org_header(header: list[str], language: str) -> dict[str, str]:
@@ -235,7 +217,7 @@ def import_orgs(s: Session, ctx: Context, rows: Iterable[dict[str, Any]],
     kinds = _labels("org_kind.", ORG_KINDS)
     parents = _Parents(queries.names_ids_and_paths(s))
     audit.serialise(s)  # the write lock first: the ids after the largest stay ours (SQLite)
-    problems: list[OrgProblem] = []
+    problems: list[Problem] = []
     planned: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(rows, start=2):  # row 1 is the header
@@ -247,7 +229,7 @@ def import_orgs(s: Session, ctx: Context, rows: Iterable[dict[str, Any]],
         found, item = _org_row(n, row, kinds, parents, seen)
         if within is not None and item["parent"] and not found and not (
                 parents.by_code[item["parent"]][1] or within.path).startswith(within.path):
-            found.append(OrgProblem(n, "parent", row["parent"], "accounts.rule_org_outside"))
+            found.append(Problem(n, "parent", row["parent"], "accounts.rule_org_outside"))
         if row.get("code") and row["code"] not in seen:
             seen[row["code"]] = n
         problems += found
@@ -261,16 +243,9 @@ def import_orgs(s: Session, ctx: Context, rows: Iterable[dict[str, Any]],
 
 
 def _org_row(n: int, row: dict[str, str], kinds: dict[str, str], parents: _Parents,
-             seen: dict[str, int]) -> tuple[list[OrgProblem], dict[str, Any]]:
+             seen: dict[str, int]) -> tuple[list[Problem], dict[str, Any]]:
     """One row of an organisations' file: its refused cells, or the organisation to add."""
-    found: list[OrgProblem] = []
-
-    def bad(column: str, key: str, **params: Any) -> None:
-        found.append(OrgProblem(n, column, row.get(column, ""), key, params))
-
-    for column in ORG_REQUIRED:
-        if not row.get(column):
-            bad(column, "accounts.rule_required")
+    found, bad = cell_checker(n, row, ORG_REQUIRED)
     code = row.get("code", "")
     if code and (len(code) > limits.ORG_CODE or any(c.isspace() for c in code)):
         bad("code", "org.rule_code", n=limits.ORG_CODE)

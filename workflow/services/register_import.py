@@ -74,10 +74,10 @@ from workflow.services.cases import (
     check_opening,
     check_organisations,
     check_record,
-    check_responsible,
     opened_payload,
     record_event,
     repeat_key,
+    responsible_among,
     switched_off,
 )
 from workflow.services.context import Context
@@ -367,14 +367,7 @@ def _check_row(s: Session, ctx: Context, defn: Definition, c: Cells, known: _Kno
             raise RuleViolation(f"repeats row {row}", key="rule.duplicate_register_row",
                                 row=row, subject=subject.code)
     # `open_case`: the responsible officer
-    if c.responsible:
-        owner = known.users.get(c.responsible)
-        if owner is None:
-            raise NotFound(f"no user {c.responsible!r}", key="notfound.user",
-                           login=c.responsible)
-    else:
-        owner = known.officers.get(subject.id)
-    check_responsible(owner, subject)
+    owner = responsible_among(known.users, known.officers, c.responsible, subject)
     stages, state = _plan(ctx, defn, plans, Facts(dict(opening.dates)))
     event = _check_event(s, ctx, defn, c, subject, dict(opening.dates))
     after = state if event is None else _plan(ctx, defn, plans, Facts(

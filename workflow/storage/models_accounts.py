@@ -8,30 +8,25 @@ from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
 from workflow.core import limits
+from workflow.storage import columns
 from workflow.storage.models import FACADE, identifier
 
 
-class WebSession(SQLModel, table=True):
+class WebSession(columns.UserToken, table=True):
     """A signed-in browser: the cookie holds a random token, the table its SHA-256."""
 
     __tablename__ = "web_session"
     __module__ = FACADE
-    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
-    token_hash: str = Field(max_length=64, unique=True, index=True)
-    user_id: int = Field(foreign_key="app_user.id", index=True)
     csrf: str = Field(max_length=64)
     created_at: float
     expires_at: float
 
 
-class ApiToken(SQLModel, table=True):
+class ApiToken(columns.UserToken, table=True):
     """A personal token for API clients (shown once; stored as SHA-256)."""
 
     __tablename__ = "api_token"
     __module__ = FACADE
-    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
-    token_hash: str = Field(max_length=64, unique=True, index=True)
-    user_id: int = Field(foreign_key="app_user.id", index=True)
     name: str = Field(max_length=limits.TOKEN_NAME)
     created_at: float
     revoked_at: float | None = None

@@ -12,6 +12,7 @@ from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from workflow.core import limits
+from workflow.storage import columns
 from workflow.storage.models import FACADE, _partial
 
 
@@ -38,14 +39,11 @@ class Subdivision(SQLModel, table=True):
     name: str = Field(max_length=300)
 
 
-class Risk(SQLModel, table=True):
+class Risk(columns.OfAnalysis, table=True):
     """A corruption risk identified by an internal (or external) analysis."""
 
     __tablename__ = "risk"
     __module__ = FACADE
-    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
-    analysis_id: int | None = Field(default=None, foreign_key="process_case.id", index=True)
-    external_id: int | None = Field(default=None, foreign_key="external_analysis.id", index=True)
     description: str = Field(sa_column=Column(Text, nullable=False))
     process: str | None = Field(default=None, max_length=500)
     subdivision: str | None = Field(default=None, max_length=300)
@@ -64,14 +62,11 @@ class Recommendation(SQLModel, table=True):
     evidence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
-class PlanItem(SQLModel, table=True):
+class PlanItem(columns.OfAnalysis, table=True):
     """A measure of the action plan (Appendix 5 columns), linked to the recommendation it serves."""
 
     __tablename__ = "plan_item"
     __module__ = FACADE
-    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
-    analysis_id: int | None = Field(default=None, foreign_key="process_case.id", index=True)
-    external_id: int | None = Field(default=None, foreign_key="external_analysis.id", index=True)
     recommendation_id: int | None = Field(default=None, foreign_key="recommendation.id")
     measure: str = Field(sa_column=Column(Text, nullable=False))
     completion_form: str = Field(max_length=limits.TITLE)
@@ -80,7 +75,7 @@ class PlanItem(SQLModel, table=True):
     person: str | None = Field(default=None, max_length=limits.PERSON_NAME)
 
 
-class MonitoringReport(SQLModel, table=True):
+class MonitoringReport(columns.OfAnalysis, table=True):
     """A quarter's report from the object's subdivisions and its review by the authorized person."""
 
     __tablename__ = "monitoring_period"  # renamed from monitoring_report by migration 0007
@@ -91,9 +86,6 @@ class MonitoringReport(SQLModel, table=True):
         _partial("uq_monitoring_period_external", "external_id", "period",
                  where="external_id IS NOT NULL"),
     )
-    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
-    analysis_id: int | None = Field(default=None, foreign_key="process_case.id", index=True)
-    external_id: int | None = Field(default=None, foreign_key="external_analysis.id", index=True)
     period: str = Field(max_length=8)
     received_on: date | None = None
     reviewed_on: date | None = None
