@@ -267,8 +267,12 @@ def given_dates(ctx: svc.Context, k: Keys, start: date, end: date | None = None)
 
 
 def evidence_for(defn: Definition, event: str, period: str | None = None) -> dict[str, str]:
-    """The evidence the definition requires for an event, filled with sample values."""
-    return {f: (period if f == "period" else DOC[f]) for f in defn.requirements(defn.events[event])}
+    """The evidence the definition requires for an event (its fields, and the first group of
+    alternatives the sample values complete), filled with sample values."""
+    spec = defn.events[event]
+    group = next((g for g in defn.evidence_groups(spec) if set(g) <= DOC.keys()), ())
+    return {f: (period if f == "period" else DOC[f])
+            for f in dict.fromkeys((*defn.requirements(spec), *group))}
 
 
 def review_due(ctx: svc.Context, received: date) -> date:
