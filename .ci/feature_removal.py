@@ -110,7 +110,7 @@ def removed_with(name: str) -> list[str]:
 
 def removable() -> list[str]:
     """The installed features whose removal, with what builds on them, this check keeps green:
-    all but those of `NOT_REMOVABLE` and those a feature of it builds on."""
+    all but those of `NOT_REMOVABLE` and those that one of them builds on."""
     return [f.name for f in SHIPPED if not set(removed_with(f.name)) & NOT_REMOVABLE.keys()]
 
 
