@@ -18,7 +18,9 @@ modules that name the feature (a word `<name>` anywhere in their text: its route
 commands, its tables, `needs("<name>")`) with tests/test_architecture.py and
 tests/cli/test_cli_help.py, on SQLite. `--all-tests` runs the whole inner loop instead of those
 modules (about 3 minutes a feature on 2 CPUs). The copy runs with this checkout's virtual environment;
-its own directory comes first on `sys.path` (PYTHONPATH), so it imports its own code.
+its own directory comes first on `sys.path` (PYTHONPATH), so it imports its own code, and
+nothing else: a `sitecustomize` drops the editable install's finder, which would otherwise find
+the removed feature's modules in this checkout.
 
     .venv/bin/python .ci/feature_removal.py              # every removable feature
     .venv/bin/python .ci/feature_removal.py public drafts
@@ -80,6 +82,15 @@ for po in Path("workflow/i18n/locales").glob("*/LC_MESSAGES/cli.po"):
 """
 
 
+# The copy's `sitecustomize`: the editable install of this checkout adds a finder after the path
+# finder, which finds `workflow.<removed>` in this checkout when the copy has no such folder.
+ONLY_THE_COPY = """import sys
+
+sys.meta_path[:] = [f for f in sys.meta_path
+                    if not getattr(f, "__module__", "").startswith("__editable__")]
+"""
+
+
 def removable() -> list[str]:
     """The installed features that no other feature builds on, but `NOT_REMOVABLE`: those
     whose removal this check has kept green."""
@@ -127,7 +138,11 @@ def mentioning(copy: Path, name: str) -> list[str]:
 
 
 def check(copy: Path, name: str, all_tests: bool) -> list[str]:
-    env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    site = copy / ".ci" / "site"  # only this copy's modules: not the editable install's finder
+    site.mkdir(parents=True, exist_ok=True)
+    (site / "sitecustomize.py").write_text(ONLY_THE_COPY, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(copy), str(site))),
+           "PYTHONDONTWRITEBYTECODE": "1"}
     for variable in ("MERZIM_TEST_BACKENDS", "MERZIM_TEST_POSTGRES_URL"):  # SQLite: the fastest
         env.pop(variable, None)
     python = str(VENV / "python")

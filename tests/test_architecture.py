@@ -107,8 +107,7 @@ NOT_A_KEY = {
                "workflow/planning/cli.py", "workflow/cli/reminders.py", "workflow/drafts/web.py",
                "workflow/monitoring/cli.py",
                "workflow/monitoring/service.py", "workflow/reminders/planner.py",
-               "workflow/services/demo.py",
-               "workflow/services/replanning.py"),
+               "workflow/planning/demo.py", "workflow/services/replanning.py"),
     **_homonym("completed", "the scorecard's count of completed risks (docs/scorecard.md); not "
                "contract_concentration's date or state",
                "workflow/scorecard/rules.py", "workflow/scorecard/words.py"),
@@ -125,7 +124,7 @@ NOT_A_KEY = {
                "exports and the demo's file; not the named date itself",
                "web/kit/charts.py", "web/kit/exports.py", "web/kit/views.py",
                "workflow/planning/cli.py", "workflow/planning/service.py",
-               "workflow/services/demo.py"),
+               "workflow/planning/demo.py"),
     **_homonym("end", "the definition format's [planning] `end` (which names the date --end "
                "gives), the schedule file's column, a period's end in views and exports; not the "
                "named date itself",
