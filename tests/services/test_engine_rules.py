@@ -15,13 +15,15 @@ from sqlmodel import select
 
 from calendars import KazakhstanCalendar
 from tests.support.databases import dump_tables
+from tests.support.features import module_of
 from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.core.machine import CaseMachine as AnalysisMachine
-from workflow.planning import service as planning_svc
 from workflow.storage import audit
 from workflow.storage.db import session as open_session
 from workflow.storage.models import AuditRecord, EventRecord, Organisation, User
+
+planning_svc = module_of("planning", "service")  # the analyses are planned by it
 
 TODAY = date(2026, 6, 1)
 START, END = date(2026, 3, 2), date(2026, 4, 10)
