@@ -69,19 +69,19 @@ def test_help_follows_the_language(merzim):
     kk, ru = catalogue("kk"), catalogue("ru")
     for args, lang, expected in [
         (("--lang", "kk", "--help"), "en", kk["commands"][""]),
-        (("--lang", "ru", "analysis", "plan", "--help"), "en", ru["commands"]["analysis plan"]),
-        (("analysis", "plan", "--help"), "ru", ru["commands"]["analysis plan"]),
+        (("--lang", "ru", "case", "open", "--help"), "en", ru["commands"]["case open"]),
+        (("case", "open", "--help"), "ru", ru["commands"]["case open"]),
         (("--lang=kk", "overdue", "--help"), "en", kk["commands"]["overdue"]),
     ]:
         result = merzim(*args, lang=lang)
         assert result.returncode == 0, result.stderr
         flat = " ".join(result.stdout.replace("│", " ").split())
         assert " ".join(expected.split())[:40] in flat, (args, flat[:400])
-    english = merzim("--lang", "en", "analysis", "plan", "--help")
+    english = merzim("--lang", "en", "case", "open", "--help")
     flat = " ".join(english.stdout.replace("│", " ").split())
-    assert "Plan an analysis" in flat and not CYRILLIC.search(flat)
-    option = ru["options"].get("analysis plan --end") or ru["options"]["--end"]
-    shown = merzim("--lang", "ru", "analysis", "plan", "--help")
+    assert "Open a case of a process" in flat and not CYRILLIC.search(flat)
+    option = ru["options"].get("case open --person") or ru["options"]["--person"]
+    shown = merzim("--lang", "ru", "case", "open", "--help")
     assert " ".join(option.split())[:30] in " ".join(shown.stdout.replace("│", " ").split())
 
 

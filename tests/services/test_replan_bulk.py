@@ -27,7 +27,6 @@ from tests.support.smtp_server import write_config
 from workflow import services as svc
 from workflow.core.errors import MerzimError
 from workflow.definitions import load_registry
-from workflow.monitoring import service as monitoring_service
 from workflow.reminders.planner import notify_moved
 from workflow.services import obligations
 from workflow.settings import load_notify_settings, load_settings
@@ -36,6 +35,7 @@ from workflow.storage.db import make_engine, upgrade
 from workflow.storage.models import AuditRecord, Case, MonitoringReport, OutboxMessage, Stage
 
 planning_svc = module_of("planning", "service")  # the analyses are planned by it
+monitoring_service = module_of("monitoring", "service")  # and reported on by it
 
 pytestmark = pytest.mark.slow  # random cases re-planned in bulk and one by one, compared
 
