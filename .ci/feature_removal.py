@@ -53,8 +53,6 @@ NOT_REMOVABLE = {
                   "its commands and stages",
     "forms": "the cross-platform package's tests count the forms it writes, and the register "
              "pages, the scorecard's subjects page and the linked-entries tests show them (25 tests)",
-    "planning": "the demo plans its analyses with it, and the lists', the command line's and the "
-                "idempotency tests stand on the demo (about 60 tests)",
 }
 
 PRUNE_HELP = r"""
