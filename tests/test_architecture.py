@@ -309,8 +309,11 @@ def test_every_feature_is_named_once_and_its_table_has_a_schema():
             assert feature.table in definition_schema()["properties"], feature.table
         listener = ROOT / "workflow" / feature.name / "listener.py"
         assert listener.is_file() == (feature.listener is not None), feature.name
-    ira = [d for d in load_registry().all() if d.raw.get("monitoring")]
-    assert ira and all(hooks.listeners(d) for d in ira)  # the analysis's monitoring listens
+    for feature in installed():  # (the analysis's monitoring listens)
+        listener = feature.listener() if feature.table and feature.listener else None
+        if listener is not None:
+            carrying = [d for d in load_registry().all() if d.raw.get(feature.table)]
+            assert carrying and all(listener in hooks.listeners(d) for d in carrying), feature.name
 
 
 def test_the_import_contracts_name_the_installed_features():

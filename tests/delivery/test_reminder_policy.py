@@ -33,7 +33,7 @@ from notifications.policy import (
     plan_digests,
 )
 from notifications.render import render_digest
-from tests.support.features import module_of
+from tests.support.features import module_of, needs
 from workflow import services as svc
 from workflow.definitions import DEFINITIONS, parse_document
 from workflow.reminders import planner as reminders
@@ -428,6 +428,7 @@ def test_worker_today_is_the_local_day(db, calendar, definition, tmp_path):
         (date(2025, 3, 20), "aliya"), (date(2025, 3, 26), "aliya")]
 
 
+@needs("monitoring")  # its reporting periods' stages
 def test_stage_due_on_a_saturday_is_reminded_like_any_other(db, calendar, tmp_path):
     """With `roll = "none"` (I-1 as a setting), the first quarter's monitoring report of an
     analysis whose note was signed on 3 March 2025 is due on the 5th of April 2025, a Saturday
