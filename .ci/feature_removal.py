@@ -49,8 +49,6 @@ from workflow.installed import SHIPPED  # noqa: E402
 
 # The features not removable this way yet, and why (their removal fails tests that are not theirs).
 NOT_REMOVABLE = {
-    "monitoring": "the planned analyses, the scorecard's helpers and many tests of the engine use "
-                  "its commands and stages",
     "forms": "the cross-platform package's tests count the forms it writes, and the register "
              "pages, the scorecard's subjects page and the linked-entries tests show them (25 tests)",
 }
