@@ -13,6 +13,7 @@ from sqlmodel import Session
 from workflow import services as svc
 from workflow.planning import service
 from workflow.services.demo import day, monitor_until_today
+from workflow.storage.models import Case
 
 
 def load(s: Session, ctx: svc.Context, demo: Mapping[str, Any]) -> dict[str, Any]:
@@ -21,8 +22,9 @@ def load(s: Session, ctx: svc.Context, demo: Mapping[str, Any]) -> dict[str, Any
     ids = []
     for item in demo["analysis"]:
         start = day(ctx, {}, item["start"])
-        case = service.plan_analysis(s, ctx, item["subject"], item["object"], start, None, None,
-                                     item["responsible"]).analysis
+        planned = service.plan_analysis(s, ctx, item["subject"], item["object"], start, None,
+                                        None, item["responsible"]).analysis
+        case = planned if isinstance(planned, Case) else svc.get_case(s, planned.id)
         for rec in item["records"]:
             stages = svc.stages_of(s, case)
             evidence = dict(demo[rec["evidence"]]) if rec.get("evidence") else {}

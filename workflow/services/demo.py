@@ -217,8 +217,9 @@ def load_demo(s: Session, ctx: svc.Context, mail_domain: str = "example.kz") -> 
     for login, name, role, org, lang in USERS:
         svc.add_user(s, ctx, login, name, role, org, f"{login}@{mail_domain}", lang)
     parts: dict[str, Any] = {}
-    for feature in features.providing("demo"):  # the features' parts: the planned analyses
-        parts.update(feature.demo()(s, ctx, DEMO))
+    for feature in features.installed():  # the features' parts: the planned analyses
+        if feature.demo is not None:
+            parts.update(feature.demo()(s, ctx, DEMO))
     opened = obligations.sync(s, ctx)
     backfilled = _backfill(s, ctx)
     named = _entries(s, ctx)
