@@ -16,12 +16,12 @@ from sqlmodel import Session, select
 
 from calendars import KazakhstanCalendar
 from tests.support.bulk_helpers import commit
+from tests.support.features import module_of
 from tests.support.web_helpers import without_audit
 from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.definitions import load_registry
 from workflow.i18n import Translator
-from workflow.notices import service as notices
 from workflow.services import comments
 from workflow.storage.db import session as open_session
 from workflow.storage.models import (
@@ -88,6 +88,7 @@ def test_a_mention_reaches_her_centre_and_her_channels_in_her_language(db):
                 assert r.subject == ru("comments.mention_subject", id=cases["screening"],
                                        author="Asel Nurpeisova")
                 assert "Please check the order" in r.body_text
+        notices = module_of("notices", "service")  # (the rest: the notification centre)
         for login in ("dana", "gulnar"):
             found = notices.items(s, ctx_of(), user(s, login), (3,))
             mentioned = [i for i in found if i.kind == "mentioned"]
