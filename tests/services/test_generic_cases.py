@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from calendars import KazakhstanCalendar
 from tests.support.databases import dump_tables
-from tests.support.features import module_of
+from tests.support.features import module_of, needs
 from web.app import create_app
 from workflow import services as svc
 from workflow.core import periods
@@ -763,6 +763,7 @@ def test_an_actual_start_after_the_actual_end_is_refused(db):
     assert dump_tables(db) == before
 
 
+@needs("monitoring")  # its reporting periods' stages
 def test_a_missed_monitoring_report_is_closed_as_not_done_and_reopened_by_a_void(db):
     case_id = _org_world(db, date(2026, 2, 2))
     # calendar quarters (the I-8 setting): the 2nd quarter's report is a period of its own
