@@ -52,12 +52,7 @@ from workflow.installed import SHIPPED  # noqa: E402
 
 # The features not removable this way yet, and why (their removal fails tests that are not theirs);
 # a feature that builds on one of them is removed with it, so is not removable either.
-NOT_REMOVABLE = {
-    "monitoring": "the planned analyses, the scorecard's helpers and many tests of the engine use "
-                  "its commands and stages",
-    "planning": "the demo plans its analyses with it, and the lists', the command line's and the "
-                "idempotency tests stand on the demo (about 60 tests)",
-}
+NOT_REMOVABLE: dict[str, str] = {}
 
 PRUNE_HELP = r"""
 import re, sys

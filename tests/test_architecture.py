@@ -107,8 +107,7 @@ NOT_A_KEY = {
                "workflow/planning/cli.py", "workflow/cli/reminders.py", "workflow/drafts/web.py",
                "workflow/monitoring/cli.py",
                "workflow/monitoring/service.py", "workflow/reminders/planner.py",
-               "workflow/services/demo.py",
-               "workflow/services/replanning.py"),
+               "workflow/planning/demo.py", "workflow/services/replanning.py"),
     **_homonym("completed", "the scorecard's count of completed risks (docs/scorecard.md); not "
                "contract_concentration's date or state",
                "workflow/scorecard/rules.py", "workflow/scorecard/words.py"),
@@ -125,7 +124,7 @@ NOT_A_KEY = {
                "exports and the demo's file; not the named date itself",
                "web/kit/charts.py", "web/kit/exports.py", "web/kit/views.py",
                "workflow/planning/cli.py", "workflow/planning/service.py",
-               "workflow/services/demo.py"),
+               "workflow/planning/demo.py"),
     **_homonym("end", "the definition format's [planning] `end` (which names the date --end "
                "gives), the schedule file's column, a period's end in views and exports; not the "
                "named date itself",
@@ -311,8 +310,11 @@ def test_every_feature_is_named_once_and_its_table_has_a_schema():
             assert feature.table in definition_schema()["properties"], feature.table
         listener = ROOT / "workflow" / feature.name / "listener.py"
         assert listener.is_file() == (feature.listener is not None), feature.name
-    ira = [d for d in load_registry().all() if d.raw.get("monitoring")]
-    assert ira and all(hooks.listeners(d) for d in ira)  # the analysis's monitoring listens
+    for feature in installed():  # (the analysis's monitoring listens)
+        listener = feature.listener() if feature.table and feature.listener else None
+        if listener is not None:
+            carrying = [d for d in load_registry().all() if d.raw.get(feature.table)]
+            assert carrying and all(listener in hooks.listeners(d) for d in carrying), feature.name
 
 
 def test_the_import_contracts_name_the_installed_features():

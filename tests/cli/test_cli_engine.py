@@ -20,6 +20,7 @@ from sqlalchemy import MetaData, text
 
 from tests.support.cli_runner import ok, ok_json, run_many, write_xlsx
 from tests.support.databases import dump_tables
+from tests.support.features import installed, needs, of
 
 CYRILLIC = re.compile("[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
 LINK = "https://www.gov.kz/memleket/entities/abai/press/news/details/1"
@@ -87,13 +88,14 @@ def test_commands_before_init_are_refused_then_init_is_idempotent_and_the_demo_l
     meta = MetaData()  # an empty database, as the operator has it before `merzim init`
     meta.reflect(bind=engine)
     meta.drop_all(bind=engine)
-    overdue, plan, ru = run_many(merzim_db, [
+    overdue, ru, *plan = run_many(merzim_db, [
         (("overdue", "--json"), {}),
-        (("analysis", "plan", "--subject", "X", "--object", "X", "--start", "2026-03-02"), {}),
         (("org", "list"), {"lang": "ru"}),
+        *of("planning", (("analysis", "plan", "--subject", "X", "--object", "X", "--start",
+                          "2026-03-02"), {})),
     ])
-    refused(overdue, 2, "not initialised", "merzim init")
-    refused(plan, 2, "not initialised", "merzim init")
+    for result in (overdue, *plan):
+        refused(result, 2, "not initialised", "merzim init")
     assert CYRILLIC.search(refused(ru, 2, "merzim init"))
 
     first = ok_json(merzim_db("init", "--json"))
@@ -105,7 +107,8 @@ def test_commands_before_init_are_refused_then_init_is_idempotent_and_the_demo_l
 
     loaded = ok_json(merzim_db("init", "--demo", "--json", today=DEMO_TODAY))["demo"]
     assert loaded["organisations"] == 17
-    assert len(loaded["analyses"]) == 6 and len(loaded["users"]) == 10
+    assert len(loaded["users"]) == 10  # and the planning's analyses:
+    assert len(loaded.get("analyses", ())) == (6 if installed("planning") else 0)
     with_demo = dump_tables(engine)
     again, human_again = run_many(merzim_db, [(("init", "--demo", "--json"), {"today": DEMO_TODAY}),
                                               (("init", "--demo"), {"today": "2026-06-01"})])
@@ -125,6 +128,7 @@ def test_commands_before_init_are_refused_then_init_is_idempotent_and_the_demo_l
 # -- the overdue and due pictures -----------------------------------------------------------------
 
 
+@needs("planning")  # the `merzim analysis` commands
 def test_demo_overdue_is_grouped_by_organisation_filtered_by_subtree_and_moves_with_as_of(
         merzim_db):
     demo = ok_json(merzim_db("init", "--demo", "--json", today=DEMO_TODAY))["demo"]
@@ -204,6 +208,7 @@ def test_demo_overdue_is_grouped_by_organisation_filtered_by_subtree_and_moves_w
     refused(bad_as_of, 2, "2026-02-30")
 
 
+@needs("planning")  # the `merzim analysis` commands
 def test_a_stage_due_on_friday_is_at_least_one_working_day_overdue_on_saturday(
         merzim_db, tmp_path):
     setup_orgs(merzim_db, tmp_path)
@@ -298,6 +303,7 @@ def test_operator_adds_imports_and_lists_organisations_and_users_bad_files_store
 # -- planning ------------------------------------------------------------------------------------------
 
 
+@needs("planning")  # the `merzim analysis` commands
 def test_plan_gives_exact_due_dates_the_default_end_and_replan_follows_a_decree(
         merzim_db, engine, tmp_path):
     setup_orgs(merzim_db, tmp_path)
@@ -386,6 +392,7 @@ def test_plan_gives_exact_due_dates_the_default_end_and_replan_follows_a_decree(
     assert f"#{view['id']} discussion_announcement: 2026-03-26 → 2026-03-27" in shown
 
 
+@needs("planning")  # the `merzim analysis` commands
 def test_schedule_import_from_csv_and_xlsx_plans_every_row_and_a_bad_row_stores_nothing(
         merzim_db, engine, tmp_path):
     setup_orgs(merzim_db, tmp_path, "code,name,kind,parent\nS,Akimat S,akimat,\n"
@@ -453,6 +460,7 @@ def test_schedule_import_from_csv_and_xlsx_plans_every_row_and_a_bad_row_stores_
     assert dump_tables(engine) == before
 
 
+@needs("planning")  # the `merzim analysis` commands
 def test_one_year_after_an_external_analysis_is_enforced_unless_overridden_with_a_reason(
         merzim_db, engine, tmp_path):
     setup_orgs(merzim_db, tmp_path)
@@ -484,6 +492,7 @@ def test_one_year_after_an_external_analysis_is_enforced_unless_overridden_with_
 # -- recording, the audit log ----------------------------------------------------------------------------
 
 
+@needs("planning")  # the `merzim analysis` commands
 @pytest.mark.slow
 def test_officer_records_the_whole_analysis_then_the_audit_log_catches_an_edit(
         merzim_db, engine, tmp_path):
@@ -604,6 +613,7 @@ def test_officer_records_the_whole_analysis_then_the_audit_log_catches_an_edit(
     assert (report["ok"], report["first_bad_id"]) == (False, plan_id)
 
 
+@needs("planning")  # the `merzim analysis` commands
 def test_refused_records_and_lookups_exit_with_their_code_and_change_nothing(
         merzim_db, engine, tmp_path):
     setup_orgs(merzim_db, tmp_path)

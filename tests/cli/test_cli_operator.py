@@ -22,6 +22,7 @@ from sqlalchemy import inspect, text
 from tests.support.cli_demo_helpers import DEMO_DAY, demo_loaded, init_demo
 from tests.support.cli_runner import ok
 from tests.support.databases import database_from_template, dump_tables, postgres_schema
+from tests.support.features import needs
 from workflow.storage.db import make_engine
 
 TODAY = DEMO_DAY  # the day the template's demo was loaded on
@@ -168,6 +169,7 @@ def test_an_unknown_event_exits_2_naming_the_events_in_the_readers_language(run,
     assert dump_tables(engine) == before
 
 
+@needs("monitoring")  # the `merzim monitoring` commands and its stages
 def test_a_period_is_accepted_in_lower_case(run, demo):
     periods = json.loads(ok(run("monitoring", "periods", "1", "--json")))["periods"]
     pending = next(p["period"] for p in periods if p["received_on"] is None)
@@ -188,6 +190,7 @@ def test_a_period_is_accepted_in_lower_case(run, demo):
 # -- argument shapes --------------------------------------------------------------------------
 
 
+@needs("monitoring")  # the `merzim plan` and `org subdivision` commands
 def test_plan_export_and_import_take_the_id_then_the_file(run, demo, tmp_path):
     out = tmp_path / "plan.csv"
     ok(run("plan", "export", "1", str(out)))
@@ -216,6 +219,7 @@ def test_plan_export_and_import_take_the_id_then_the_file(run, demo, tmp_path):
     assert "--external" in one_line(run("plan", "export", "1", str(out), "--analysis", "1"), 2)
 
 
+@needs("monitoring")  # the `merzim plan` and `positions` commands
 def test_the_older_shapes_still_work_with_a_note(run, demo, tmp_path):
     out = tmp_path / "old.csv"
     result = run("plan", "export", str(out), "--analysis", "1")
@@ -231,6 +235,7 @@ def test_the_older_shapes_still_work_with_a_note(run, demo, tmp_path):
     assert "deprecated" not in ru.stderr
 
 
+@needs("monitoring")  # the `merzim positions` commands
 def test_positions_export_takes_the_organisation_then_the_file(run, demo, tmp_path):
     ok(run("positions", "add", "2", "--position", "Chief specialist", "--subdivision",
            "Procurement", "--risk", "Collusion"))

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.features import module_of, needs
 from tests.support.web_helpers import Web, en, world_fixture  # noqa: F401 - the `world` fixture
 from workflow.core.deadlines import DONE_LATE, DONE_ON_TIME, OPEN, StagePlan, without_dues
 from workflow.core.errors import ConfigError
@@ -126,7 +127,7 @@ def test_without_dues_is_pure_and_exact():
 
 
 def _plan(db, ctx, subject, obj):
-    from workflow.planning import service as planning_svc
+    planning_svc = module_of("planning", "service")
     from workflow.storage.db import session as open_session
 
     with open_session(db) as s:
@@ -244,6 +245,7 @@ def test_the_reminder_marks_merzims_own_deadline():
 # -- the overdue list and its export, on the web (the acceptance) --------------------------------
 
 
+@needs("planning")  # the overdue stages are the demo's analyses', which it plans
 def test_the_overdue_list_and_its_xlsx_mark_merzims_own_deadlines(world: Web):
     import io
 

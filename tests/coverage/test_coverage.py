@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from tests.support.databases import dump_tables
+from tests.support.features import module_of
 from tests.support.score_helpers import STORY
 from tests.support.smtp_server import SmtpSink, write_config
 from tests.support.web_helpers import web_fixture  # noqa: F401 - the `web` fixture
@@ -41,7 +42,7 @@ PLANS = {"OBL-APP": (date(2025, 10, 1), date(2025, 11, 10), STORY[:5]),
 
 def build_region(engine, ctx, plans=PLANS, users=()) -> None:
     from workflow import services as svc
-    from workflow.planning import service as planning_svc
+    planning_svc = module_of("planning", "service")
 
     with Session(engine) as s:
         for code, name, kind, parent in TREE:

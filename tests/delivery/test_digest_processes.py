@@ -29,9 +29,9 @@ from sqlmodel import Session, select
 from calendars import KazakhstanCalendar
 from notifications.policy import DUE_SOON, ESCALATION, OVERDUE
 from notifications.render import render_digest
+from tests.support.features import module_of
 from workflow import services as svc
 from workflow.definitions import load_registry
-from workflow.planning import service as planning_svc
 from workflow.reminders import planner as reminders
 from workflow.services import obligations
 from workflow.settings import load_notify_settings, load_settings
@@ -60,6 +60,7 @@ def world(db, registry) -> dict[str, int]:
         svc.add_user(s, ctx, "aliya", "Aliya", "officer", "AK-EDU", "aliya@example.kz", "en")
         svc.update_user(s, ctx, "aliya", telegram_chat_id="4242")
         svc.add_user(s, ctx, "nurlan", "Nurlan", "manager", "AK", "nurlan@example.kz", "ru")
+        planning_svc = module_of("planning", "service")  # it plans the analysis
         analysis = planning_svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", date(2027, 1, 19)).analysis
         conflict = svc.open_case(s, ctx, "conflict_of_interest", "AK-EDU", person=PEOPLE[0],
                                  position="Chief specialist",

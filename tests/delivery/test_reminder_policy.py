@@ -33,9 +33,9 @@ from notifications.policy import (
     plan_digests,
 )
 from notifications.render import render_digest
+from tests.support.features import module_of, needs
 from workflow import services as svc
 from workflow.definitions import DEFINITIONS, parse_document
-from workflow.planning import service as planning_svc
 from workflow.reminders import planner as reminders
 from workflow.reminders.worker import Worker
 from workflow.services import Context
@@ -327,6 +327,7 @@ def _world(engine, calendar, definition, today: date = date(2025, 3, 3)) -> None
         svc.add_user(s, ctx, "bolat", "Bolat", "manager", "AK-D-EDU", "bolat@example.kz", "ru")
         svc.add_user(s, ctx, "dana", "Dana", "manager", "AK-D", "dana@example.kz", "kk")
         svc.add_user(s, ctx, "erlan", "Erlan", "manager", "AK", "erlan@example.kz", "en")
+        planning_svc = module_of("planning", "service")  # it plans the analysis
         planned = planning_svc.plan_analysis(s, ctx, "AK-D-EDU", "AK-D-EDU", date(2025, 4, 9))
         due = {k: st.due_date for k, st in svc.stages_of(s, planned.analysis).items()}
         assert due["order"] == due["start_announcement"] == ORDER_DUE
@@ -427,6 +428,7 @@ def test_worker_today_is_the_local_day(db, calendar, definition, tmp_path):
         (date(2025, 3, 20), "aliya"), (date(2025, 3, 26), "aliya")]
 
 
+@needs("monitoring")  # its reporting periods' stages
 def test_stage_due_on_a_saturday_is_reminded_like_any_other(db, calendar, tmp_path):
     """With `roll = "none"` (I-1 as a setting), the first quarter's monitoring report of an
     analysis whose note was signed on 3 March 2025 is due on the 5th of April 2025, a Saturday
@@ -444,6 +446,7 @@ def test_stage_due_on_a_saturday_is_reminded_like_any_other(db, calendar, tmp_pa
     ctx = Context(calendar, definition, date(2025, 3, 3), actor="test")
     report = "monitoring_report:2025Q1"
     with Session(db) as s:
+        planning_svc = module_of("planning", "service")  # it plans the analysis
         planned = planning_svc.plan_analysis(s, ctx, "AK-D-EDU", "AK-D-EDU", date(2025, 3, 3),
                                     date(2025, 4, 5))
         aid = planned.analysis.id

@@ -20,13 +20,15 @@ from sqlmodel import Session, select
 from calendars import KazakhstanCalendar
 from tests.support.cli_runner import ok_json
 from tests.support.databases import dump_tables
+from tests.support.features import module_of
 from tests.support.smtp_server import SmtpSink, write_config
 from workflow import services as svc
 from workflow.definitions import load_definition
-from workflow.planning import service as planning_svc
 from workflow.reminders import planner as reminders
 from workflow.settings import NotifySettings, load_notify_settings, load_settings
 from workflow.storage.models import OutboxMessage, Stage, User
+
+planning_svc = module_of("planning", "service")  # the analyses are planned by it
 
 TODAY = date(2026, 2, 2)  # a Monday
 SENDER = "merzim@example.kz"

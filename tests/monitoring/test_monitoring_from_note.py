@@ -21,12 +21,14 @@ from datetime import date
 import pytest
 
 from tests.support.databases import dump_tables
+from tests.support.features import module_of
 from workflow import services as svc
 from workflow.core.errors import RuleViolation
 from workflow.definitions import DEFINITIONS, load_definition
 from workflow.monitoring import service as ms
-from workflow.planning import service as planning_svc
 from workflow.storage.db import session as open_session
+
+planning_svc = module_of("planning", "service")  # the analyses are planned by it
 
 DOC = {"number": "АН-1", "signed_by": "Akim"}
 

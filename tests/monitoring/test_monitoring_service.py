@@ -18,13 +18,15 @@ from sqlmodel import select
 
 from tests.support.analysis_world import abai_akimat, analysis_evidence
 from tests.support.databases import dump_tables
+from tests.support.features import module_of
 from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.i18n import Translator
 from workflow.monitoring import service as ms
-from workflow.planning import service as planning_svc
 from workflow.storage.db import session as open_session
 from workflow.storage.models import MonitoringReport, PlanItem, Recommendation
+
+planning_svc = module_of("planning", "service")  # the analyses are planned by it
 
 TODAY = date(2027, 3, 1)  # recording day: every date of the story lies before it
 NOTE = date(2025, 11, 20)

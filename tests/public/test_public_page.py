@@ -33,17 +33,19 @@ from sqlmodel import Session
 
 from calendars import KazakhstanCalendar
 from tests.support.databases import BACKENDS, database_from_template, dump_tables
+from tests.support.features import module_of
 from tests.support.web_helpers import audit_actions, csrf_of, last_audit_id
 from web.app import create_app
 from workflow import services as svc
 from workflow.definitions import load_registry
-from workflow.planning import service as planning_svc
 from workflow.public import service as pub
 from workflow.services import accounts as auth
 from workflow.services import files as fsvc
 from workflow.settings import load_settings
 from workflow.storage.db import make_engine, upgrade
 from workflow.storage.filestore import FileStore
+
+planning_svc = module_of("planning", "service")  # the analyses are planned by it
 
 TODAY = date(2025, 11, 19)
 CALENDAR = KazakhstanCalendar()

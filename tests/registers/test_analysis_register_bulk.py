@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from tests.support.bulk_helpers import another_database, commit
 from tests.support.bulk_helpers import stored as planned_stored
 from tests.support.databases import dump_tables
+from tests.support.features import module_of, needs
 from tests.support.import_helpers import context, stored, world
 from tests.support.register_rows import (
     codes_fixture,  # noqa: F401 - the `codes` fixture
@@ -68,6 +69,7 @@ def interrupted(eng, rows, process, monkeypatch, after: int = 1) -> str:
     return interrupted_import(eng, rows, process, monkeypatch, after)["id"]
 
 
+@needs("planning")  # it plans the analysis register's rows
 def test_the_analysis_register_is_imported_in_batches_as_its_rows_one_by_one(
         db, db_url, tmp_path, codes, small_batches):
     rows = analysis_rows(codes, 130)
@@ -88,6 +90,7 @@ def test_the_analysis_register_is_imported_in_batches_as_its_rows_one_by_one(
     assert planned_stored(db)["programmes"] == programmes
 
 
+@needs("planning")  # it plans the analysis register's rows
 def test_the_check_writes_nothing_and_a_repeat_in_a_later_batch_is_named(db, codes,
                                                                           small_batches):
     rows = analysis_rows(codes, 100)
@@ -102,6 +105,7 @@ def test_the_check_writes_nothing_and_a_repeat_in_a_later_batch_is_named(db, cod
     assert dump_tables(db) == before
 
 
+@needs("planning")  # it plans the analysis register's rows
 def test_an_analysis_import_interrupted_is_hidden_resumed_or_rolled_back(
         db, codes, small_batches, monkeypatch):
     rows = analysis_rows(codes, 100)
@@ -173,11 +177,12 @@ def test_a_yearly_file_resumed_stores_what_one_by_one_stores(db, db_url, tmp_pat
         commit(db, lambda s: ri.resume(s, context(), YEARLY, rows, import_id))
 
 
+@needs("planning")  # it plans the analysis register's rows
 def test_an_analysis_another_writer_plans_between_the_batches_is_seen(db, codes,
                                                                        small_batches):
     """Checked whole, then another officer plans an analysis that a row of the third batch
     repeats: that batch is refused naming the row; the first two stay hidden."""
-    from workflow.planning.service import plan_analysis
+    plan_analysis = module_of("planning", "service").plan_analysis
 
     rows = analysis_rows(codes, 100)
     late = rows[90]
@@ -196,6 +201,7 @@ def test_an_analysis_another_writer_plans_between_the_batches_is_seen(db, codes,
         assert len(ri.pending_ids(s, stopped.value.params["id"])) == 80
 
 
+@needs("planning")  # it plans the analysis register's rows
 def test_while_a_writer_writes_its_import_is_neither_resumed_nor_rolled_back(
         db, db_url, codes, small_batches):
     """A writer held between its first and second batch (another thread, its own database
@@ -298,6 +304,7 @@ def test_a_batch_of_analyses_reads_no_analysis_again_whatever_the_subjects_hold(
     assert [q for q in after if q.lstrip().upper().startswith("DELETE FROM IMPORT_PENDING")]
 
 
+@needs("planning")  # it plans the analysis register's rows
 def test_an_import_that_ends_between_the_batches_is_seen_by_the_duplicate_rule(
         db, db_url, codes, small_batches, monkeypatch):
     """Another import, interrupted after its first batch (hidden: it holds a row that repeats

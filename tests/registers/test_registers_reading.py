@@ -485,8 +485,10 @@ def test_no_raw_table_read_outside_the_registers_and_the_loader():
 def test_every_form_a_definition_fills_is_laid_out_and_the_package_names_only_those():
     """Appendix numbers live in workflow/forms/layouts.toml alone: a register's [form] and the
     cross-platform map's `forms` name only appendices it lays out."""
+    from tests.support.features import module_of
     from workflow.forms.service import appendices
-    from workflow.platform.map import load_map
+
+    load_map = module_of("platform", "map").load_map
 
     laid_out = set(appendices())
     assert laid_out == {1, 2, 3, 4, 5, 6}  # the Instruction's (seed 000 L1762-2143)

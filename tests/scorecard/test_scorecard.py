@@ -17,6 +17,7 @@ from datetime import date
 
 import pytest
 
+from tests.support.features import module_of
 from tests.support.score_helpers import DOC, LINK, STORY, TODAY, record_ministry
 from workflow.core.errors import ConfigError
 from workflow.scorecard.rules import (
@@ -542,7 +543,7 @@ def test_recorded_subtree_gives_one_scorecard_per_subject(db, ministry):
 def test_planning_after_an_external_analysis_binds_state_bodies_only(db, make_ctx):
     from workflow import services as svc
     from workflow.core.errors import RuleViolation
-    from workflow.planning import service as planning_svc
+    planning_svc = module_of("planning", "service")
     from workflow.storage.db import session as open_session
 
     ctx = make_ctx(date(2025, 9, 1))
@@ -565,7 +566,7 @@ def test_recorded_region_counts_positions_over_districts_and_qses(db, make_ctx):
     EDU and D1 are updated (a third update, of HLT, is voided) (I-7)."""
     from workflow import services as svc
     from workflow.core.errors import RuleViolation
-    from workflow.planning import service as planning_svc
+    planning_svc = module_of("planning", "service")
     from workflow.storage.db import session as open_session
 
     ctx = make_ctx(TODAY)

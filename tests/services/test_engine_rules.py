@@ -16,13 +16,15 @@ from sqlmodel import select
 from calendars import KazakhstanCalendar
 from tests.support.analysis_world import abai_akimat, analysis_evidence
 from tests.support.databases import dump_tables
+from tests.support.features import module_of, needs
 from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.core.machine import CaseMachine as AnalysisMachine
-from workflow.planning import service as planning_svc
 from workflow.storage import audit
 from workflow.storage.db import session as open_session
 from workflow.storage.models import AuditRecord, EventRecord, Organisation, User
+
+planning_svc = module_of("planning", "service")  # the analyses are planned by it
 
 TODAY = date(2026, 6, 1)
 START, END = date(2026, 3, 2), date(2026, 4, 10)
@@ -1034,6 +1036,7 @@ def test_new_day_off_moves_the_open_positions_list_of_a_published_analysis(db, c
     assert (pub.due_date, pub.status) == (date(2026, 4, 20), "done_on_time")
 
 
+@needs("monitoring")  # its reporting periods' stages
 def test_signed_note_opens_a_report_deadline_for_each_quarter_of_the_following_year(db, ctx):
     aid = plan(db, ctx)
     record_upto(db, ctx, aid, "analytic_note")  # signed Wed 22 April 2026
@@ -1049,6 +1052,7 @@ def test_signed_note_opens_a_report_deadline_for_each_quarter_of_the_following_y
     }
 
 
+@needs("monitoring")  # its reporting periods' stages
 def test_new_day_off_moves_monitoring_report_and_review_deadlines(db, ctx, make_ctx):
     aid = plan(db, ctx)
     record_upto(db, ctx, aid, "analytic_note")

@@ -6,10 +6,12 @@ import pytest
 from sqlmodel import Session
 
 from tests.support.databases import dump_tables
+from tests.support.features import module_of
 from workflow import services as svc
 from workflow.core.errors import RuleViolation
-from workflow.planning import service as planning_svc
 from workflow.storage import audit
+
+planning_svc = module_of("planning", "service")  # the analyses are planned by it
 
 
 def test_officer_records_order_and_illegal_plan_approval_changes_nothing(db, make_ctx):

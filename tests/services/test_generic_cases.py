@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from calendars import KazakhstanCalendar
 from tests.support.databases import dump_tables
+from tests.support.features import module_of, needs
 from web.app import create_app
 from workflow import services as svc
 from workflow.core import periods
@@ -26,7 +27,6 @@ from workflow.core.deadlines import Facts, Record, plan_case
 from workflow.core.definition import PeriodDue
 from workflow.core.errors import ConfigError, RuleViolation, UsageError
 from workflow.definitions import load_definition, load_registry
-from workflow.planning import service as planning_svc
 from workflow.reminders.planner import plan_reminders
 from workflow.services import accounts as auth
 from workflow.services import obligations
@@ -192,6 +192,7 @@ def _org_world(engine, today):
         svc.add_org(s, ctx, "AK", "Akimat", "akimat")
         svc.add_org(s, ctx, "AK-EDU", "Education", "department", "AK")
         svc.add_user(s, ctx, "aliya", "Aliya", "officer", "AK", "aliya@example.kz", "en")
+        planning_svc = module_of("planning", "service")  # it plans the analysis
         case = planning_svc.plan_analysis(s, ctx, "AK", "AK-EDU", date(2026, 3, 2), date(2026, 4, 10))
         s.commit()
         return case.analysis.id
@@ -606,6 +607,7 @@ def test_an_actual_start_after_the_actual_end_is_refused(db):
     assert dump_tables(db) == before
 
 
+@needs("monitoring")  # its reporting periods' stages
 def test_a_missed_monitoring_report_is_closed_as_not_done_and_reopened_by_a_void(db):
     case_id = _org_world(db, date(2026, 2, 2))
     # calendar quarters (the I-8 setting): the 2nd quarter's report is a period of its own

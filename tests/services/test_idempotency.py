@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from tests.support.databases import migrated_to
+from tests.support.features import module_of
 from tests.support.pg_cuts import listening, terminate_backend
 from tests.support.web_helpers import (
     CALENDAR,
@@ -48,7 +49,7 @@ def cartogram_case(web: Web) -> int:
     """An analysis of the akimat AK-ALM, whose cartogram updates (a repeatable event) erlan
     records (as tests/web/test_web_recording.py)."""
     from workflow import services as svc
-    from workflow.planning import service as planning_svc
+    planning_svc = module_of("planning", "service")
 
     ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test-setup", language="en")
     with Session(web.engine) as s:

@@ -18,7 +18,7 @@ from datetime import date
 import pytest
 
 from tests.support.analysis_world import add_orgs, plan, record
-from tests.support.features import needs
+from tests.support.features import module_of, needs
 from workflow.core.errors import RuleViolation
 
 DOC = {"number": "15-ө", "signed_by": "Head of apparatus"}
@@ -123,7 +123,7 @@ def test_runs_from_plan_to_closed_without_any_start_or_end_record(world, make_ct
     of positions approved during the analysis and sent on (I-6); publication by a justification
     note signed by the head of apparatus (I-13); the monitoring note after the year closes the
     analysis with the unreported period not done (I-8)."""
-    from workflow.monitoring import service as ms
+    ms = module_of("monitoring", "service")
     from workflow.storage.db import session as open_session
 
     aid = _plan(world, make_ctx(d("2025-01-10")), "AK", "AK-EDU", d("2025-03-03"))
@@ -312,8 +312,8 @@ def test_monitoring_periods_counted_from_the_note(db, calendar):
     2026. With calendar quarters the same note has five periods (2025Q4 ... 2026Q4)."""
     from workflow import services as svc
     from workflow.definitions import load_definition
-    from workflow.monitoring import service as ms
-    from workflow.planning import service as planning_svc
+    ms = module_of("monitoring", "service")
+    planning_svc = module_of("planning", "service")
     from workflow.services import Context
     from workflow.storage.db import session as open_session
 
@@ -344,7 +344,7 @@ def test_monitoring_periods_counted_from_the_note(db, calendar):
 
 def test_an_unknown_monitoring_setting_is_refused(calendar):
     from workflow.core.errors import ConfigError
-    from workflow.monitoring import rules as mon
+    mon = module_of("monitoring", "rules")
 
     with pytest.raises(ConfigError, match="monitoring_periods"):
         mon.periods(calendar, d("2025-11-20"), counting="weekly")
@@ -370,7 +370,7 @@ def test_an_analysis_opened_from_the_generic_form_is_planned_like_any_other(worl
     in the subject's programme of the year (so the scorecard counts it), with the planning
     rules (the year after an external analysis)."""
     from workflow import services as svc
-    from workflow.planning import service as planning_svc
+    planning_svc = module_of("planning", "service")
     from workflow.storage.db import session as open_session
 
     ctx = make_ctx(d("2025-02-03"))

@@ -22,18 +22,20 @@ from sqlmodel import Session, select
 
 from calendars import KazakhstanCalendar
 from tests.support.databases import database_from_template
+from tests.support.features import module_of
 from tests.support.smtp_server import write_config
 from workflow import services as svc
 from workflow.core.errors import MerzimError
 from workflow.definitions import load_registry
-from workflow.monitoring import service as monitoring_service
-from workflow.planning import service as planning_svc
 from workflow.reminders.planner import notify_moved
 from workflow.services import obligations
 from workflow.settings import load_notify_settings, load_settings
 from workflow.storage import audit
 from workflow.storage.db import make_engine, upgrade
 from workflow.storage.models import AuditRecord, Case, MonitoringReport, OutboxMessage, Stage
+
+planning_svc = module_of("planning", "service")  # the analyses are planned by it
+monitoring_service = module_of("monitoring", "service")  # and reported on by it
 
 pytestmark = pytest.mark.slow  # random cases re-planned in bulk and one by one, compared
 

@@ -22,7 +22,7 @@ from calendars import KazakhstanCalendar
 from tests.support.bulk_helpers import commit
 from tests.support.cli_runner import wide_cli
 from tests.support.databases import dump_tables, refused_unchanged
-from tests.support.features import needs
+from tests.support.features import module_of, needs
 from tests.support.web_helpers import (
     Web,
     csrf_of,
@@ -34,7 +34,6 @@ from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.definitions import load_registry
 from workflow.i18n import LANGUAGES, Translator
-from workflow.planning import service as planning_svc
 from workflow.reminders import planner
 from workflow.storage import audit
 from workflow.storage.db import session as open_session
@@ -209,6 +208,7 @@ def test_a_withdrawn_analysis_leaves_the_score(db):
     def build(s):
         svc.add_org(s, ctx, "AK", "Akimat", "akimat")
         svc.add_org(s, ctx, "AK-EDU", "Education Department", "department", "AK")
+        planning_svc = module_of("planning", "service")  # it plans the analysis
         return planning_svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", date(2026, 3, 2)).analysis.id
 
     analysis = commit(db, build)

@@ -5,7 +5,9 @@ so removing a feature's folder and its line there leaves the rest of the suite g
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
+from types import ModuleType
 from typing import TypeVar
 
 import pytest
@@ -15,7 +17,7 @@ from workflow.core.feature import feature
 T = TypeVar("T")
 V = TypeVar("V")
 
-__all__ = ["installed", "needs", "of", "of_map"]
+__all__ = ["installed", "module_of", "needs", "of", "of_map"]
 
 
 def installed(name: str) -> bool:
@@ -38,3 +40,12 @@ def needs(name: str) -> pytest.MarkDecorator:
     """A test (or, as `pytestmark`, a module) about the feature `name` that another feature's
     or the engine's tests hold: skipped, with the reason, when that feature is not installed."""
     return pytest.mark.skipif(not installed(name), reason=f"the feature {name!r} is not installed")
+
+
+def module_of(name: str, module: str) -> ModuleType:
+    """The feature's module `workflow.<name>.<module>`, imported by a test module that stands on
+    the feature `name` as a whole (`planning_svc = module_of("planning", "service")`): when that
+    feature is not installed, the whole test module is skipped, with the reason."""
+    if not installed(name):
+        pytest.skip(f"the feature {name!r} is not installed", allow_module_level=True)
+    return importlib.import_module(f"workflow.{name}.{module}")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from tests.support.features import module_of
+
 TODAY = date(2026, 3, 2)  # every stage of 2025 is due
 DOC = {"number": "15-ө", "signed_by": "Minister"}
 LINK = {"url": "https://gov.kz/memleket/entities/mf/press/news/1"}
@@ -38,8 +40,8 @@ def record_ministry(engine, ctx) -> dict:
     cancelled by a test), K-T1 analysed by its committee up to the note and positions; D2, K
     and K-T2 never analysed. A risk of D1 eliminated, one of IA's identified."""
     from workflow import services as svc
-    from workflow.monitoring import service as ms
-    from workflow.planning import service as planning_svc
+    ms = module_of("monitoring", "service")
+    planning_svc = module_of("planning", "service")
     from workflow.storage.db import session as open_session
 
     with open_session(engine) as s:

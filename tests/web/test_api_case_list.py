@@ -11,15 +11,17 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
+from tests.support.features import module_of
 from tests.support.sql_trace import statements
 from tests.support.web_helpers import CALENDAR, DEFINITION, TODAY, Web
 from workflow import services as svc
-from workflow.planning import service as planning_svc
 from workflow.storage.models import Case, EventRecord, Organisation
 
 PROCESS = DEFINITION.key
 SUBJECTS = ("AK-ALM-EDU", "AK-ALM-HLTH", "AK-ALM-ILE", "AK-ALM-ILE-EDU", "MF-KGD-ALM",
             "QS-ZHETYSU")
+
+planning_svc = module_of("planning", "service")  # the analyses are planned by it
 PAST = date(2024, 10, 1)  # when the older cases were opened (their stored state: planned)
 
 

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.support.databases import dump_tables
+from tests.support.features import needs
 from tests.support.web_helpers import en
 from workflow.i18n import Translator
 from workflow.storage.db import make_engine
@@ -155,6 +156,7 @@ def test_huge_ids_on_the_command_line(merzim_db, db_url):
     eng.dispose()
 
 
+@needs("monitoring")  # `merzim plan export`
 def test_plan_export_to_a_directory_is_one_line(merzim_db, tmp_path):
     assert merzim_db("init", "--demo").returncode == 0
     line = one_line(merzim_db("plan", "export", "1", str(tmp_path)), 2)
@@ -237,6 +239,7 @@ def test_a_corrupt_sqlite_file_is_one_line_and_verify_detects_damage(merzim, tmp
         assert "damaged" in one_line(merzim(*args, config=cfg)), args
 
 
+@needs("monitoring")  # `merzim plan export` writes the file
 def test_a_full_disk_is_one_line(merzim, tmp_path):
     if os.geteuid() != 0 or shutil.which("mount") is None:
         pytest.skip("needs root to mount a small tmpfs")

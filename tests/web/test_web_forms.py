@@ -10,6 +10,7 @@ import time
 import pytest
 from sqlmodel import Session, select
 
+from tests.support.features import needs
 from tests.support.web_helpers import (
     CALENDAR,
     DEFINITION,
@@ -283,6 +284,7 @@ def test_pages_in_three_languages(world: Web):
     assert 'lang="ru"' in anonymous.get("/login").text
 
 
+@needs("monitoring")  # its reporting periods' stages
 def test_monitoring_report_and_review_from_the_form_and_the_api(web: Web):
     """A report or review names its period (2025N1): the form offers the field when such an
     event is allowed, the API takes it in the body; without it the event is refused."""

@@ -16,6 +16,7 @@ from collections import Counter
 import pytest
 from sqlmodel import Session
 
+from tests.support.features import module_of
 from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by name
     CALENDAR,
     DEFINITION,
@@ -25,7 +26,8 @@ from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by n
 )
 from web.kit.views import PAGE_SIZE
 from workflow import services as svc
-from workflow.planning import service as planning_svc
+
+planning_svc = module_of("planning", "service")  # the analyses are planned by it
 
 # a row: its stage and its case's link, after the bulk-selection cell when there is one
 ROW = re.compile(r'<tr class="[^"]*" data-stage="([^"]+)"[^>]*>(?:(?!</tr>).)*?'

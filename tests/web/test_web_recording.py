@@ -16,6 +16,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.support.features import module_of
 from tests.support.web_helpers import (
     DEFINITION,
     EN,
@@ -433,7 +434,7 @@ def test_an_organisation_evidence_is_chosen_from_the_subjects_subtree(web: Web):
 
     from tests.support.web_helpers import CALENDAR
     from workflow import services as svc
-    from workflow.planning import service as planning_svc
+    planning_svc = module_of("planning", "service")
     from workflow.services.demo import ORGS
 
     ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test-setup", language="en")

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
+from tests.support.features import module_of
 from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by name
     CALENDAR,
     DEFINITION,
@@ -30,7 +31,8 @@ from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by n
 from web.kit import views
 from web.kit.access import viewer_for
 from workflow import services as svc
-from workflow.planning import service as planning_svc
+
+planning_svc = module_of("planning", "service")  # the analyses are planned by it
 
 AGAIN = "Planned again on purpose: a varied list for the SQL summaries"
 SUMMARY = re.compile(r'<tr data-summary-org="([^"]+)"><td[^>]*>.*?</td><td class="num"[^>]*>(\d+)'

@@ -49,7 +49,10 @@ class Feature:
     * `listener` → a `services.hooks.Listener`: its answers when a case is recorded, voided or
       re-planned;
     * `opener` → a `services.hooks.Opener`: it opens its definitions' cases itself;
-    * `service` → its service module (the demo plans its analyses with the planning's);
+    * `service` → its service module;
+    * `demo` → `load(s, ctx, demo)`: its part of the demo (`merzim init --demo`), given the
+      demo's file (`services/demo.toml`) as read, after the organisations and users; it returns
+      what it loaded, added to the demo's summary (the planning's analyses: `analyses`);
     * `settings` → `from_config(table, folder)`, reading the config.toml table `settings_table`
       (a path in it relative to the config file's `folder`) into the feature's own settings
       type: `Settings.features[name]`, read as `settings.of(TheType)`;
@@ -71,6 +74,7 @@ class Feature:
     listener: Loader | None = None
     opener: Loader | None = None
     service: Loader | None = None
+    demo: Loader | None = None
     settings_table: str | None = None
     settings: Loader | None = None
     remind: Loader | None = None

@@ -1,8 +1,10 @@
-"""Demo data (`demo.toml`): a realistic organisation tree, users and a programme dated
-relative to today, loaded through the service layer so the demo obeys the same rules as an
-officer. The recurring obligations of the demo's organisations are opened too, and the registers
-of projects No. 2-4 get a year of entries (`[[entry]]`: a case opened by `open_checked`;
-`[[obligation_record]]`: records on a recurring case of a period of this year), so every
+"""Demo data (`demo.toml`): a realistic organisation tree and users, and what the installed
+features add to them (their declarations' `demo`: the planning's programme of internal analyses,
+workflow/planning/demo.py), dated relative to today, loaded through the service layer so the demo
+obeys the same rules as an officer. The recurring obligations of the demo's organisations are
+opened too, and the registers of projects No. 2-4 get a year of entries (`[[entry]]`: a case
+opened by `open_checked`; `[[obligation_record]]`: records on a recurring case of a period of
+this year), so every
 indicator of projects No. 2-4 and every report form has something to show. Every kind of case
 is there: the ministry standard's procedures and the enterprise policy's cases are `[[entry]]`
 too, linked to the register entries they are (`[[case_link]]`, or `linked` on the entry); an
@@ -26,8 +28,9 @@ from typing import Any, Protocol, runtime_checkable
 from sqlmodel import Session
 
 from workflow import services as svc
+from workflow.core import feature as features
 from workflow.core import periods
-from workflow.services import action_plan, hooks, links, obligations
+from workflow.services import action_plan, links, obligations
 from workflow.storage.models import Case
 from workflow.storage.queries.organisations import org_by_code
 
@@ -54,7 +57,7 @@ def accounts(language: str) -> list[dict[str, str]]:
             for login, name, role, org, _lang in USERS]
 
 
-def _day(ctx: svc.Context, stages: dict, spec: dict[str, Any]) -> date:
+def day(ctx: svc.Context, stages: dict, spec: dict[str, Any]) -> date:
     """{ wd = N }: N working days from today; { due = STAGE[, wd = N] }: after a due date."""
     base = stages[spec["due"]].due_date if "due" in spec else ctx.today
     return ctx.calendar.add_working_days(base, int(spec.get("wd", 0)))
@@ -184,11 +187,14 @@ class Reporting(Protocol):
     review_event: str
 
 
-def _monitor_until_today(s: Session, ctx: svc.Context, aid: int) -> None:
-    """Record every quarterly report already due, on time, and its review two days later."""
+def monitor_until_today(s: Session, ctx: svc.Context, aid: int) -> None:
+    """Record every quarterly report already due, on time, and its review two days later
+    (nothing when no installed feature of the case's definition reports)."""
     case = svc.get_case(s, aid)
-    keys = next(v for v in svc.definition_of(s, ctx, case).features.values()
-                if isinstance(v, Reporting))
+    keys = next((v for v in svc.definition_of(s, ctx, case).features.values()
+                 if isinstance(v, Reporting)), None)
+    if keys is None:
+        return
     prefix = keys.report_stage + ":"
     for key, stage in sorted(svc.stages_of(s, case).items()):
         if not key.startswith(prefix) or stage.due_date is None or stage.due_date >= ctx.today:
@@ -210,25 +216,10 @@ def load_demo(s: Session, ctx: svc.Context, mail_domain: str = "example.kz") -> 
                     headcount=HEADCOUNTS.get(code))
     for login, name, role, org, lang in USERS:
         svc.add_user(s, ctx, login, name, role, org, f"{login}@{mail_domain}", lang)
-    ids = []
-    planning = hooks.feature_service("planning")  # the analyses are planned by the feature
-    for item in DEMO["analysis"]:
-        start = _day(ctx, {}, item["start"])
-        case = planning.plan_analysis(s, ctx, item["subject"], item["object"], start, None,
-                                      None, item["responsible"]).analysis
-        for rec in item["records"]:
-            stages = svc.stages_of(s, case)
-            evidence = dict(DEMO[rec["evidence"]]) if rec.get("evidence") else {}
-            evidence.update({k: v for k, v in rec.items()
-                             if k not in ("event", "on", "evidence")})
-            svc.record_event(s, ctx, case.id, rec["event"], _day(ctx, stages, rec["on"]),
-                             evidence)
-        if item.get("monitor"):
-            _monitor_until_today(s, ctx, case.id)
-        ids.append(case.id)
-    sched = DEMO["programme_stage"]
-    planning.record_schedule(s, ctx, sched["subject"], _day(ctx, {}, sched["year_of"]).year,
-                             _day(ctx, {}, sched["on"]), dict(DEMO["doc"]))
+    parts: dict[str, Any] = {}
+    for feature in features.installed():  # the features' parts: the planned analyses
+        if feature.demo is not None:
+            parts.update(feature.demo()(s, ctx, DEMO))
     opened = obligations.sync(s, ctx)
     backfilled = _backfill(s, ctx)
     named = _entries(s, ctx)
@@ -236,6 +227,6 @@ def load_demo(s: Session, ctx: svc.Context, mail_domain: str = "example.kz") -> 
     items = _action_plan(s, ctx)
     recorded = _obligation_records(s, ctx)
     entries = sum(1 for i in DEMO.get("entry", []) if i["process"] in ctx.registry.loaded)
-    return {"organisations": len(ORGS), "users": [u[0] for u in USERS], "analyses": ids,
+    return {"organisations": len(ORGS), "users": [u[0] for u in USERS], **parts,
             "obligations": len(opened), "backfilled": len(backfilled), "entries": entries,
             "case_links": linked, "action_plan_items": items, "obligation_records": recorded}

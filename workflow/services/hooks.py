@@ -93,15 +93,6 @@ def bulk_opener(definition: Definition) -> Any:
     return getattr(found, "bulk", None) if found is not None else None
 
 
-def feature_service(name: str) -> Any:
-    """The service module of an installed feature (the demo plans its analyses with the
-    planning feature's), as its declaration loads it."""
-    feature = features.feature(name)
-    if feature is None or feature.service is None:
-        raise LookupError(f"no installed feature {name!r} with a service")
-    return feature.service()
-
-
 def listeners(definition: Definition) -> list[Listener]:
     """The listeners of the features this definition switches on, in installation order."""
     found = (_loaded(feature, "listener") for table, feature in features.by_table().items()
