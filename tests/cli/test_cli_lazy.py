@@ -163,7 +163,9 @@ def test_status_of_a_case_loads_only_the_services_that_show_it(tmp_path):
     assert "Approve the order to conduct the analysis" in out
     assert "workflow.services.case_reading" in modules and "sqlalchemy" in modules
     assert imported(modules, NOT_FOR_STATUS) == []
-    assert len(found["tables"]) < 12, found["tables"]  # of the 30 table models (9 here)
+    # of the 38 table models, those of a case and what its status reads (12: the pending
+    # imports among them, which a case of an unfinished import is hidden by)
+    assert len(found["tables"]) <= 12, found["tables"]
     # what the command imported was set aside from the collector's passes (cli/common.py,
     # importing()), and the collector runs again after it
     assert found["gc"][0] is True and found["gc"][1] > 10_000, found["gc"]
