@@ -11,7 +11,10 @@ from datetime import date, timedelta
 
 from icalendar import Calendar
 
+from tests.support.features import needs
 from tests.support.web_helpers import Web
+
+pytestmark = needs("planning")  # the cases it reads are the analyses the planning plans
 
 
 def _feed(web: Web, login: str) -> Calendar:
