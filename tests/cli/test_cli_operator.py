@@ -193,6 +193,7 @@ def test_a_period_is_accepted_in_lower_case(run, demo):
 # -- argument shapes --------------------------------------------------------------------------
 
 
+@needs("planning")
 @needs("monitoring")  # the `merzim plan` and `org subdivision` commands
 def test_plan_export_and_import_take_the_id_then_the_file(run, demo, tmp_path):
     out = tmp_path / "plan.csv"

@@ -181,6 +181,7 @@ def test_a_write_in_one_subtree_leaves_another_subtrees_lists_kept(web: Web):
     assert total(gulnar.get("/overdue").text) == fresh_total(web, "gulnar")
 
 
+@needs("planning")
 @needs("notices")
 def test_a_read_mark_changes_only_its_readers_bell(web: Web):
     """nurlan marks an item read: his bell drops by one on his next page; dana, a manager of
