@@ -142,6 +142,7 @@ BY_CHOICE = {  # figure, register, choice key: value
 }
 
 
+@needs("monitoring")
 @needs("planning")
 def test_the_region_in_kazakh_and_russian_counts_the_years_entries(world):
     m = world["m"]
@@ -172,6 +173,7 @@ def test_the_region_in_kazakh_and_russian_counts_the_years_entries(world):
     assert [f["file"] for f in out["files"]] == [name["kk"], name["ru"]]
 
 
+@needs("monitoring")
 @needs("planning")
 def test_each_figure_names_its_source_and_entries(world):
     m, ids = world["m"], world["ids"]
@@ -201,6 +203,7 @@ def test_each_figure_names_its_source_and_entries(world):
     assert f"{label('offence_notices', 'ru')} — 2" in offences
 
 
+@needs("monitoring")
 @needs("planning")
 def test_a_department_counts_its_own_and_the_agency_takes_in_both_akimats(world):
     m = world["m"]
@@ -219,6 +222,7 @@ def test_a_department_counts_its_own_and_the_agency_takes_in_both_akimats(world)
     assert old["files"][0]["figures"]["analyses_held"] == 0
 
 
+@needs("monitoring")
 @needs("planning")
 def test_refusals_change_nothing(world):
     m = world["m"]
@@ -254,6 +258,7 @@ def test_the_data_names_registers_events_and_fields_that_exist():
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@needs("monitoring")
 @needs("planning")
 def test_the_officer_downloads_it_with_the_names(web):
     r = web.browser("aida").get(f"/forms/national.xlsx?org=AK&year={YEAR}&lang=kk")
@@ -266,6 +271,7 @@ def test_the_officer_downloads_it_with_the_names(web):
     assert values[label("offence_notices", "kk")] == 2
 
 
+@needs("monitoring")
 @needs("planning")
 def test_a_manager_above_gets_the_figures_not_the_persons(web):
     since = web.last_audit()
@@ -282,6 +288,7 @@ def test_a_manager_above_gets_the_figures_not_the_persons(web):
                and a[2]["persons_shown"] == 0 and a[2]["persons_hidden"] >= 5 for a in audit)
 
 
+@needs("monitoring")
 @needs("planning")
 def test_an_officer_elsewhere_gets_nothing(web):
     b = web.browser("ruslan")
@@ -295,6 +302,7 @@ def test_an_officer_elsewhere_gets_nothing(web):
     assert web.client().get("/forms/national.xlsx?org=AK").status_code == 303
 
 
+@needs("monitoring")
 @needs("planning")
 def test_the_score_page_and_the_obligations_case_link_to_it(web, world):
     b = web.browser("aida")
@@ -310,6 +318,7 @@ def test_the_score_page_and_the_obligations_case_link_to_it(web, world):
     assert 'href="/forms/national.xlsx?org=AK&amp;year=2025&amp;lang=ru"' in page.text
 
 
+@needs("monitoring")
 @needs("planning")
 def test_the_obligations_case_page_links_it_and_another_page_does_not(world, web):
     """The analysis page of the obligation the form names links to the input, in kk and ru

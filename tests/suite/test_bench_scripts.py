@@ -25,12 +25,12 @@ GIT_CHECKOUT = subprocess.run(["git", "rev-parse", "--git-dir"], cwd=ROOT,
 
 # The features a script's imports stand on (its world: the demo's planned analyses, their
 # monitoring): without one of them it cannot start, and is skipped, with the reason.
-PLANNED = ("planning",)
+PLANNED, MONITORED = ("planning",), ("planning", "monitoring")
 NEEDS: dict[str, tuple[str, ...]] = {
-    "api/memory.py": PLANNED, "api/run.py": PLANNED, "engine/run.py": PLANNED,
-    "import/pending_reads.py": PLANNED, "import/run.py": PLANNED,
-    "obligations/run.py": PLANNED, "replan/run.py": PLANNED, "score/run.py": PLANNED,
-    "web/proxy.py": PLANNED, "web/run.py": PLANNED, "web/signins.py": PLANNED,
+    "api/memory.py": MONITORED, "api/run.py": MONITORED, "engine/run.py": MONITORED,
+    "import/pending_reads.py": MONITORED, "import/run.py": PLANNED,
+    "obligations/run.py": PLANNED, "replan/run.py": MONITORED, "score/run.py": PLANNED,
+    "web/proxy.py": MONITORED, "web/run.py": MONITORED, "web/signins.py": MONITORED,
 }
 
 

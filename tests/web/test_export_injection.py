@@ -82,6 +82,7 @@ def test_web_exports_write_names_as_text(web):
             _xlsx_cells(r.content)
 
 
+@needs("monitoring")
 @needs("planning")
 def test_cli_exports_write_text_as_text(merzim_db, tmp_path):
     assert merzim_db("init", "--demo").returncode == 0
