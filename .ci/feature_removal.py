@@ -28,6 +28,10 @@ the copy).
     .venv/bin/python .ci/feature_removal.py              # every removable feature
     .venv/bin/python .ci/feature_removal.py public drafts
     .venv/bin/python .ci/feature_removal.py --all-tests public
+    .venv/bin/python .ci/feature_removal.py --all-tests --log /tmp/removal.log planning
+
+(`--log FILE` appends every step's whole output to FILE: the failing tests' ids and tracebacks,
+which the summary printed here shortens to its last 40 lines.)
 
 Exit 0 when every check of every feature passed; the failing step is named otherwise.
 """
