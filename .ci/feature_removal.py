@@ -28,6 +28,10 @@ the copy).
     .venv/bin/python .ci/feature_removal.py              # every removable feature
     .venv/bin/python .ci/feature_removal.py public drafts
     .venv/bin/python .ci/feature_removal.py --all-tests public
+    .venv/bin/python .ci/feature_removal.py --all-tests --log /tmp/removal.log planning
+
+(`--log FILE` appends every step's whole output to FILE: the failing tests' ids and tracebacks,
+which the summary printed here shortens to its last 40 lines.)
 
 Exit 0 when every check of every feature passed; the failing step is named otherwise.
 """
@@ -148,7 +152,8 @@ def mentioning(copy: Path, names: list[str]) -> list[str]:
     return sorted(found | {"tests/test_architecture.py", "tests/cli/test_cli_help.py"})
 
 
-def check(copy: Path, site: Path, names: list[str], all_tests: bool) -> list[str]:
+def check(copy: Path, site: Path, names: list[str], all_tests: bool,
+          log: Path | None = None) -> list[str]:
     (site / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(copy), str(site))),
            "PYTHONDONTWRITEBYTECODE": "1"}
@@ -161,6 +166,9 @@ def check(copy: Path, site: Path, names: list[str], all_tests: bool) -> list[str
         started = time.monotonic()
         done = subprocess.run(args, cwd=copy, env=env, capture_output=True, text=True)
         took = time.monotonic() - started
+        if log is not None:
+            with log.open("a", encoding="utf-8") as out:
+                out.write(f"== {', '.join(names)}: {what}\n{done.stdout}{done.stderr}\n")
         tail = (done.stdout + done.stderr).strip().splitlines()[-1:] or [""]
         print(f"  {what}: {'ok' if done.returncode == 0 else 'FAILED'} ({took:.0f} s) {tail[0]}",
               flush=True)
@@ -189,6 +197,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("features", nargs="*", help="default: every removable feature")
     parser.add_argument("--all-tests", action="store_true",
                         help="run the whole inner loop, not only the modules naming the feature")
+    parser.add_argument("--log", type=Path, help="append every step's whole output to this file")
     args = parser.parse_args(argv)
     names = args.features or removable()
     unknown = sorted(set(names) - {f.name for f in SHIPPED})
@@ -204,7 +213,7 @@ def main(argv: list[str]) -> int:
             copy.mkdir()
             site.mkdir()
             copy_tree(copy)
-            failed = check(copy, site, names_removed, args.all_tests)
+            failed = check(copy, site, names_removed, args.all_tests, args.log)
         if failed:
             failures[name] = failed
         sys.stdout.flush()

@@ -135,6 +135,7 @@ def test_the_demo_template_is_what_init_demo_stores_on_an_empty_database(
 # -- the audit's actor ------------------------------------------------------------------------
 
 
+@needs("planning")
 def test_the_audit_names_the_operating_system_user_whatever_the_environment_claims(
         run, demo, engine):
     ok(run("external", "add", "--subject", "AK-ALM", "--completed", "2025-01-10",
@@ -155,6 +156,7 @@ def test_the_audit_names_the_operating_system_user_whatever_the_environment_clai
 # -- unknown events, periods ------------------------------------------------------------------
 
 
+@needs("planning")
 def test_an_unknown_event_exits_2_naming_the_events_in_the_readers_language(run, demo, engine):
     before = dump_tables(engine)
     line = one_line(run("record", "1", "party", "--date", "2026-11-02"), 2)
@@ -169,6 +171,7 @@ def test_an_unknown_event_exits_2_naming_the_events_in_the_readers_language(run,
     assert dump_tables(engine) == before
 
 
+@needs("planning")
 @needs("monitoring")  # the `merzim monitoring` commands and its stages
 def test_a_period_is_accepted_in_lower_case(run, demo):
     periods = json.loads(ok(run("monitoring", "periods", "1", "--json")))["periods"]
@@ -190,6 +193,7 @@ def test_a_period_is_accepted_in_lower_case(run, demo):
 # -- argument shapes --------------------------------------------------------------------------
 
 
+@needs("planning")
 @needs("monitoring")  # the `merzim plan` and `org subdivision` commands
 def test_plan_export_and_import_take_the_id_then_the_file(run, demo, tmp_path):
     out = tmp_path / "plan.csv"

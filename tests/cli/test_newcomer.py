@@ -29,6 +29,7 @@ from sqlmodel import Session, select
 from tests.support.cli_demo_helpers import DEMO_DAY, demo_loaded
 from tests.support.cli_runner import Merzim
 from tests.support.databases import database_from_template
+from tests.support.features import needs
 from tests.support.smtp_server import SmtpSink
 from tests.support.web_helpers import CALENDAR, TODAY, Web, csrf_of, web_fixture  # noqa: F401
 from workflow import services as svc
@@ -39,6 +40,7 @@ ACCOUNT = re.compile(r"^Demo account: (\S+) / (\S+) — (.+), (officer|manager|a
                      r"(.+)$", re.MULTILINE)
 
 
+@needs("planning")
 def test_the_demo_prints_every_account_with_its_role_and_organisation(backend, db_url,
                                                                         tmp_path):
     result = Merzim(tmp_path, db_url=db_url, today=DEMO_DAY)("init", "--demo")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli_runner import merzim_env, run_merzim
+from tests.support.features import needs
 from workflow.core.errors import ConfigError
 from workflow.definitions import PROCEDURES, load_registry
 
@@ -100,6 +101,7 @@ def test_an_obligation_switch_naming_no_recurring_process_is_refused_lazily_too(
         assert "no recurring process 'gift'" in err.value.message
 
 
+@needs("planning")
 def test_init_and_the_process_list_report_a_broken_definition_a_case_does_not_use(tmp_path):
     env = merzim_env(today="2026-11-23")
     built = run_merzim(["init", "--demo"], env=env, cwd=tmp_path)

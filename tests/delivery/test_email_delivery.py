@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from notifications.channels import Outgoing
 from notifications.email import EmailChannel
 from tests.support.cli_runner import ok_json
+from tests.support.features import needs
 from tests.support.smtp_server import SmtpSink, write_config
 from workflow.definitions import load_definition
 from workflow.reminders.outbox import message_id
@@ -82,6 +83,7 @@ def _preview(engine, make_ctx, cfg: Path, day: str) -> dict[str, dict]:
                    "analysis": ln.item.analysis_id} for ln in d.lines]} for d in digests}
 
 
+@needs("planning")
 def test_worker_once_delivers_every_digest_once(merzim_db, demo, db, make_ctx, sink, tmp_path):
     cfg = smtp_config(tmp_path, sink.port)
     digests = _preview(db, make_ctx, cfg, WORKDAY)
@@ -137,6 +139,7 @@ def _demo_parents() -> dict[str, str | None]:
     return {code: parent for code, _kind, parent, *_names in ORGS}
 
 
+@needs("planning")
 def test_preview_matches_the_stages_due_dates(merzim_db, demo):
     """What `reminders preview` lists is exactly what `overdue` and `due` say about the
     stages: officers get their stages due in 5, 1 or 0 working days and those overdue;

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from notifications.channels import Outgoing, PermanentFailure, TemporaryFailure
 from notifications.email import EmailChannel, SmtpSettings
 from tests.support.digest_helpers import SENDER, expected_ids, plan_digests, rows
+from tests.support.features import needs
 from tests.support.smtp_server import SmtpSink, _Handler
 from workflow.reminders import outbox
 from workflow.reminders import planner as reminders
@@ -133,6 +134,7 @@ def dispatch(engine, ns: NotifySettings, channel: EmailChannel,
 # -- one session for a run ----------------------------------------------------------------------
 
 
+@needs("planning")
 def test_a_run_of_many_digests_goes_over_one_session_closed_at_the_end(db, digests, sink):
     server = sink()
     ns = digests(server.port, extra=40)
@@ -151,6 +153,7 @@ def test_a_run_of_many_digests_goes_over_one_session_closed_at_the_end(db, diges
     assert server.sessions == 1  # nothing due: no session at all
 
 
+@needs("planning")
 def test_a_second_run_opens_a_new_session(db, digests, sink, make_ctx):
     server = sink()
     ns = digests(server.port, extra=5)
@@ -168,6 +171,7 @@ def test_a_second_run_opens_a_new_session(db, digests, sink, make_ctx):
 # -- sessions that end in the middle of a run -------------------------------------------------------
 
 
+@needs("planning")
 def test_a_server_ending_sessions_after_seven_messages_costs_no_message(db, digests, sink):
     # aiosmtpd's own command limit: the 8th MAIL FROM of a session gets 421 and a hang-up.
     server = sink(command_call_limit={"MAIL": 7, "*": 1000})
@@ -185,6 +189,7 @@ def test_a_server_ending_sessions_after_seven_messages_costs_no_message(db, dige
     assert all(r.attempts == 1 for r in rows(db))
 
 
+@needs("planning")
 def test_sessions_dropped_without_a_word_cost_no_message(db, digests, sink):
     server = sink(drop_at_mail=(3, 10, 11, 25))  # the 11th: the first MAIL on a new session
     ns = digests(server.port, extra=30)
@@ -208,6 +213,7 @@ def test_sessions_dropped_without_a_word_cost_no_message(db, digests, sink):
     assert {r.status for r in rows(db)} == {"sent"}
 
 
+@needs("planning")
 def test_a_session_dropped_after_the_server_took_a_message_repeats_that_one_only(
         db, digests, sink):
     server = sink(drop_after_data=(5, 17))
@@ -230,6 +236,7 @@ def test_a_session_dropped_after_the_server_took_a_message_repeats_that_one_only
 # -- refusals and outages -------------------------------------------------------------------------
 
 
+@needs("planning")
 def test_a_permanent_refusal_stays_permanent_and_the_session_goes_on(db, digests, sink):
     server = sink(refuse=("manager3@example.kz",))
     ns = digests(server.port, extra=10)

@@ -22,6 +22,7 @@ from sqlalchemy import event, text
 from notifications.channels import Outgoing
 from notifications.email import EmailChannel
 from tests.support.digest_helpers import SENDER, expected_ids, plan_digests, rows
+from tests.support.features import needs
 from tests.support.smtp_server import SmtpSink
 from workflow.reminders import outbox
 from workflow.settings import NotifySettings
@@ -59,6 +60,7 @@ class Ending(EmailChannel):
             self.end()
 
 
+@needs("planning")
 def test_a_claim_returns_the_columns_a_send_needs_typed(db, digests, server):
     ns = digests(server.port, extra=3)
     claims = outbox.Claims(db)
@@ -77,6 +79,7 @@ def test_a_claim_returns_the_columns_a_send_needs_typed(db, digests, server):
     assert {r.status for r in rows(db) if r.id in {g.id for g in got}} == {"sending"}
 
 
+@needs("planning")
 def test_a_database_without_update_returning_claims_the_same(db, digests, server,
                                                              monkeypatch):
     ns = digests(server.port)

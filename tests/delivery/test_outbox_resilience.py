@@ -32,6 +32,7 @@ from sqlmodel import Session, select
 from notifications.email import EmailChannel
 from tests.support.cli_runner import SCRIPT, merzim_env, run_merzim
 from tests.support.digest_helpers import demo_with_managers
+from tests.support.features import needs
 from tests.support.smtp_server import SmtpSink
 from workflow.reminders import outbox
 from workflow.reminders import planner as reminders
@@ -154,6 +155,7 @@ def stop(proc: subprocess.Popen) -> None:
 # -- an SMTP outage ------------------------------------------------------------------------------
 
 
+@needs("planning")
 def test_outage_backoff_then_each_message_once(db, demo, make_ctx, tmp_path):
     demo()
     sink = SmtpSink()  # its port is chosen but nothing listens yet: connections are refused
@@ -197,6 +199,7 @@ def test_outage_backoff_then_each_message_once(db, demo, make_ctx, tmp_path):
         sink.stop()
 
 
+@needs("planning")
 def test_refused_recipient_fails_at_once(db, demo, make_ctx, tmp_path):
     demo()
     with SmtpSink(refuse=("asel@example.kz",)) as sink:
@@ -210,6 +213,7 @@ def test_refused_recipient_fails_at_once(db, demo, make_ctx, tmp_path):
         assert "asel@example.kz" not in {m.rcpt_tos[0] for m in sink.messages}
 
 
+@needs("planning")
 def test_failed_rows_are_shown_and_retried_by_the_operator(db, db_url, demo, make_ctx, tmp_path):
     demo()
     sink = SmtpSink()
@@ -239,6 +243,7 @@ def test_failed_rows_are_shown_and_retried_by_the_operator(db, db_url, demo, mak
     assert {r.status for r in rows_by_id(db).values()} == {"sent"}
 
 
+@needs("planning")
 def test_retry_goes_to_the_corrected_address_and_is_audited(db, db_url, demo, make_ctx, tmp_path):
     """The operator fixes a refused address with `merzim user set --email` and retries: the
     message goes to the new address. A recipient left without an address stays failed."""

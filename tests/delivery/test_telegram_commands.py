@@ -17,9 +17,12 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.support.fake_telegram import TOKEN, FakeBotApi
+from tests.support.features import needs
 from tests.support.smtp_server import write_config
 from workflow import services as svc
 from workflow.storage.models import Case, OutboxMessage, ReminderHold, User
+
+pytestmark = needs("planning")  # the cases it reads are the analyses the planning plans
 
 LOADED, WORKDAY, NEXT = date(2025, 3, 19), date(2025, 3, 20), date(2025, 3, 21)
 PUBLIC = "https://merzim.example.kz"

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from notifications.channels import Outgoing, PermanentFailure, TemporaryFailure
 from notifications.telegram import TelegramChannel, TelegramSettings
 from tests.support.fake_telegram import TOKEN, FakeBotApi
+from tests.support.features import needs
 from tests.support.smtp_server import SmtpSink, write_config
 from workflow import services as svc
 from workflow.reminders import outbox
@@ -83,6 +84,7 @@ def cli(tmp_path: Path, db_url: str):
     return run
 
 
+@needs("planning")
 def test_worker_links_a_chat_and_delivers(cli, api, db, demo, tmp_path):
     """`merzim user set --telegram-chat` and `merzim user telegram-link` then two
     `merzim worker --once` runs: digests go to the chats, '/start CODE' binds chat 999 to Asel,
@@ -161,6 +163,7 @@ def _row(engine, row_id: int) -> OutboxMessage:
         return s.get(OutboxMessage, row_id)
 
 
+@needs("planning")
 def test_429_retry_after_is_honoured(db, demo, api, tmp_path, make_ctx):
     set_chat(db, make_ctx, "timur", "123")
     set_chat(db, make_ctx, "asel", "456")
@@ -191,6 +194,7 @@ def test_429_retry_after_is_honoured(db, demo, api, tmp_path, make_ctx):
     assert (done.status, done.sent_at, done.last_error) == ("sent", now[0], None)
 
 
+@needs("planning")
 def test_403_marks_the_chat_inactive_and_tells_the_admin(db, demo, api, tmp_path, make_ctx):
     set_chat(db, make_ctx, "timur", "123")
     api.fail_chat("123", 403)
@@ -254,6 +258,7 @@ def test_bad_chat_is_a_permanent_failure(api):
         channel.send(Outgoing("<m>", "13", "s", "t", ""))
 
 
+@needs("planning")
 def test_blocked_notice_for_a_name_with_a_line_break(db, demo, api, tmp_path, make_ctx):
     """A full name may hold a line break (`merzim user set --name` does not refuse one); the
     admin's notice, whose subject carries the name, is still sent, on one header line."""

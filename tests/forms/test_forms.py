@@ -24,6 +24,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
+from tests.support.features import needs
 from tests.support.registers_world import (  # noqa: F401 - the `world` and `web` fixtures
     AK_KK,
     AK_RU,
@@ -113,6 +114,7 @@ def top(n: int, lang: str, sign: list[str], title: list[str], name: str | None =
 # -- the forms, cell by cell ------------------------------------------------------------------------
 
 
+@needs("planning")
 def test_appendix_2_in_kazakh_has_the_nine_rows_of_the_subject_and_year(world):
     path = produce(world, 2, "kk")
     got = cells(path)
@@ -151,6 +153,7 @@ def test_appendix_2_in_kazakh_has_the_nine_rows_of_the_subject_and_year(world):
         assert absent not in text
 
 
+@needs("planning")
 def test_appendix_2_in_russian(world):
     got = cells(produce(world, 2, "ru"))
     assert {k: got[k] for k in ("A1", "A3", "A5", "A6", "A7", "A8", "A10", "A11", "A13", "B13")} \
@@ -167,6 +170,7 @@ def test_appendix_2_in_russian(world):
         sorted(f"A{r}" for r in range(14, 23))  # nine rows
 
 
+@needs("planning")
 def test_appendix_3_groups_the_act_in_its_three_categories(world):
     path = produce(world, 3, "kk")
     got = cells(path)
@@ -192,6 +196,7 @@ def test_appendix_3_groups_the_act_in_its_three_categories(world):
     assert ru["A19"].startswith("*В сверке указываются сведения")
 
 
+@needs("planning")
 def test_appendix_1_the_cartogram_sections_updated(world):
     got = cells(produce(world, 1, "kk"))
     update = ("Сыбайлас жемқорлық картограммасы өзектендірілді: 20.11.2026\n"
@@ -216,6 +221,7 @@ def test_appendix_1_the_cartogram_sections_updated(world):
     assert "C15" not in empty and "C16" not in empty
 
 
+@needs("planning")
 def test_appendix_4_the_social_order_figures_and_breakdown(world):
     got = cells(produce(world, 4, "kk"))
     expected = {
@@ -285,6 +291,7 @@ def test_appendix_4_groups_the_units_by_departments_then_cities_and_districts(db
                     (None, None)]
 
 
+@needs("planning")
 def test_appendix_5_the_ethics_commissioners_two_rows(world):
     got = cells(produce(world, 5, "kk"))
     event = "ethics_explanatory_event"
@@ -320,6 +327,7 @@ def test_appendix_5_the_ethics_commissioners_two_rows(world):
         "Ф.И.О., должность государственного служащего")
 
 
+@needs("planning")
 def test_appendix_6_the_legal_outreach_events(world):
     got = cells(produce(world, 6, "kk"))
     p = "legal_outreach"
@@ -348,6 +356,7 @@ def test_appendix_6_the_legal_outreach_events(world):
         f"{name(p, 'explained', 'ru')}: Law on X")
 
 
+@needs("planning")
 def test_the_person_named_like_a_formula_stays_text(world):
     path = produce(world, 2, "ru")
     ws = load_workbook(path).active
@@ -356,6 +365,7 @@ def test_the_person_named_like_a_formula_stays_text(world):
     assert ws3["C15"].value == "=Plot A2" and ws3["C15"].data_type == "s"
 
 
+@needs("planning")
 def test_another_organisations_form_holds_only_its_own(world):
     got = cells(produce(world, 2, "kk", org="OTHER"))
     assert got["A3"] == "Басқа әкімдік"
@@ -366,6 +376,7 @@ def test_another_organisations_form_holds_only_its_own(world):
 # -- the command line -------------------------------------------------------------------------------
 
 
+@needs("planning")
 def test_the_default_file_name_and_json(world):
     m = world["m"]
     result = m("form", "2", "AK", "--year", str(YEAR))
@@ -383,6 +394,7 @@ def test_the_default_file_name_and_json(world):
     assert cells(m.cwd / out["file"])["A1"] == HEADER_RU.format(n=6)
 
 
+@needs("planning")
 @pytest.mark.parametrize(("args", "code", "en", "kk"), [
     (["7", "AK"], 2, "There is no appendix 7: the report forms are appendices 1–6.",
      "7 қосымшасы жоқ: есеп нысандары — 1–6 қосымшалар."),
@@ -409,6 +421,7 @@ def test_refusals_in_the_readers_language(world, args, code, en, kk):
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@needs("planning")
 def test_the_subjects_officer_downloads_the_form_with_the_names(web):
     r = web.browser("aida").get(f"/forms/2.xlsx?org=AK&year={YEAR}&lang=ru")
     assert r.status_code == 200, r.text[:300]
@@ -423,6 +436,7 @@ def test_the_subjects_officer_downloads_the_form_with_the_names(web):
     assert got["B21"].startswith("Gift Taker, Head\n")
 
 
+@needs("planning")
 def test_a_manager_above_sees_the_facts_not_the_offenders(web):
     since = web.last_audit()
     r = web.browser("bolat").get(f"/forms/2.xlsx?org=AK&year={YEAR}&lang=kk")
@@ -446,6 +460,7 @@ def test_a_manager_above_sees_the_facts_not_the_offenders(web):
                                          "persons_hidden": 4}) in audit
 
 
+@needs("planning")
 def test_an_officer_elsewhere_gets_nothing(web):
     b = web.browser("ruslan")
     hidden = b.get(f"/forms/2.xlsx?org=AK&year={YEAR}")
@@ -456,6 +471,7 @@ def test_an_officer_elsewhere_gets_nothing(web):
     assert own.status_code == 200 and cells(own.content)["B14"].startswith("Other Org Offender")
 
 
+@needs("planning")
 def test_web_refusals(web):
     b = web.browser("aida")
     assert b.get("/forms/7.xlsx?org=AK").status_code == 422
@@ -542,6 +558,7 @@ def test_the_layouts_cite_the_seed_and_cover_every_appendix():
         assert all(c.name.line.startswith("000:L") for c in layout.columns)
 
 
+@needs("planning")
 def test_the_command_line_audits_each_form(world):
     produce(world, 5, "kk")
     engine = make_engine(world["url"])
@@ -556,6 +573,7 @@ def test_the_command_line_audits_each_form(world):
 # -- appendices written for some kinds of organisation only -----------------------------------------
 
 
+@needs("planning")
 @pytest.mark.parametrize("n", [1, 4])
 @pytest.mark.parametrize("org", ["GOV", "AK-EDU"])
 def test_appendices_1_and_4_are_refused_for_bodies_they_are_not_written_for(world, n, org):
@@ -589,6 +607,7 @@ def test_appendices_1_and_4_are_refused_for_bodies_they_are_not_written_for(worl
     assert m("form", "2", org, "--year", str(YEAR), "--output", str(out)).returncode == 0
 
 
+@needs("planning")
 def test_the_web_refuses_appendix_4_of_a_central_body_and_lists_it_for_no_one_else(web):
     since = web.last_audit()
     refused = web.browser("bolat").get(f"/forms/4.xlsx?org=GOV&year={YEAR}&lang=ru")
@@ -698,6 +717,7 @@ def test_appendix_5_row_2_names_each_servant_the_score_counts(db):
     assert row2[0]["servants"] == "4" and "D. Old" in row2[0]["servants_named"]
 
 
+@needs("planning")
 def test_the_web_form_asks_the_field_the_kind_requires(web):
     """The generic web form offers the register's new fields; 2.5.1's additional activity is
     asked when the kind is an incompatible activity (refused beside the field without it,

@@ -30,6 +30,7 @@ from pypdf import PdfReader
 from tests.support.cli_runner import Merzim
 from tests.support.databases import BACKENDS, database_from_template
 from tests.support.envs import clean_env
+from tests.support.features import needs
 from tests.support.registers_world import (
     D2026,
     REG,
@@ -111,6 +112,7 @@ def heading_row(path: Path, n: int) -> int:
 # -- the workbook, read back --------------------------------------------------------------------------
 
 
+@needs("planning")
 @pytest.mark.parametrize("n", list(forms.appendices()))
 def test_every_form_is_set_up_for_a4_landscape_one_page_wide(world, n):
     path = produce(world, n, "kk")
@@ -137,6 +139,7 @@ def test_the_sheet_model_names_its_heading_rows():
         assert [c.value for c in headings] == [c.name.ru for c in layouts().appendices[n].columns]
 
 
+@needs("planning")
 def test_a_text_cell_holds_one_paragraph_a_fact(world):
     path = produce(world, 2, "kk")
     got = cells(path)
@@ -168,6 +171,7 @@ def test_a_text_cell_holds_one_paragraph_a_fact(world):
                         f"{name(e, 'audience', 'ru')}: 25"
 
 
+@needs("planning")
 def test_every_row_is_as_tall_as_its_text(world):
     ws = load_workbook(produce(world, 2, "ru")).active
     for row in range(14, 28):  # the nine fixed rows' 14 sheet rows: a fact each
@@ -186,6 +190,7 @@ def test_a_row_taller_than_excel_allows_stays_at_409_points():
     assert (ws.row_dimensions[1].height, ws.row_dimensions[2].height) == (409, 45)
 
 
+@needs("planning")
 def test_every_date_a_form_prints_is_dd_mm_yyyy(world):
     texts = []
     for n in forms.appendices():
@@ -236,6 +241,7 @@ def _squeezed(text: str) -> str:
     return "".join(text.split())
 
 
+@needs("planning")
 def test_appendix_2_prints_on_a4_landscape_pages_one_page_wide(world, tmp_path):
     xlsx = produce(world, 2, "kk")
     pdf = PdfReader(_print(xlsx, tmp_path / "print"))
@@ -264,6 +270,7 @@ def test_appendix_2_prints_on_a4_landscape_pages_one_page_wide(world, tmp_path):
     assert _squeezed("12-34/567") in pages[0] and _squeezed("PR-3") in pages[0]
 
 
+@needs("planning")
 def test_the_printed_forms_show_the_events_dates_and_the_registers_new_fields(world, tmp_path):
     """Appendix 6 prints each outreach event's day beside its time (000:L2133-2135); appendix 2
     prints 2.5.1's additional activity, 2.5.2's circumstances and 2.3.1's category and

@@ -12,6 +12,7 @@ import pytest
 from freezegun import freeze_time
 from openpyxl import load_workbook
 
+from tests.support.features import needs
 from workflow.forms import national
 
 TEXTS = national.national_spec()
@@ -61,6 +62,7 @@ def label(key: str) -> str:
     return next(f.names["ru"] for s in TEXTS.sections for f in s.figures if f.key == key)
 
 
+@needs("planning")
 def test_analyses_held_are_those_whose_note_was_signed_in_the_year(cli):
     """1.1 counts the analyses whose note was signed in the year — one of last year's
     programme signed in January among them — and lists the year's planned ones apart."""

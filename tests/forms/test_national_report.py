@@ -22,6 +22,7 @@ from openpyxl import Workbook, load_workbook
 
 from tests.support.cli_runner import Merzim
 from tests.support.databases import BACKENDS, dump_tables
+from tests.support.features import needs
 from tests.support.registers_world import (
     AK_KK,
     AK_RU,
@@ -141,6 +142,8 @@ BY_CHOICE = {  # figure, register, choice key: value
 }
 
 
+@needs("monitoring")
+@needs("planning")
 def test_the_region_in_kazakh_and_russian_counts_the_years_entries(world):
     m = world["m"]
     result = m("form", "national", "AK", "--year", str(YEAR), "--json")
@@ -170,6 +173,8 @@ def test_the_region_in_kazakh_and_russian_counts_the_years_entries(world):
     assert [f["file"] for f in out["files"]] == [name["kk"], name["ru"]]
 
 
+@needs("monitoring")
+@needs("planning")
 def test_each_figure_names_its_source_and_entries(world):
     m, ids = world["m"], world["ids"]
     path = world["tmp"] / "national-ru.xlsx"
@@ -198,6 +203,8 @@ def test_each_figure_names_its_source_and_entries(world):
     assert f"{label('offence_notices', 'ru')} — 2" in offences
 
 
+@needs("monitoring")
+@needs("planning")
 def test_a_department_counts_its_own_and_the_agency_takes_in_both_akimats(world):
     m = world["m"]
     own = json.loads(m("form", "national", "AK-EDU", "--year", str(YEAR), "--lang", "kk",
@@ -215,6 +222,8 @@ def test_a_department_counts_its_own_and_the_agency_takes_in_both_akimats(world)
     assert old["files"][0]["figures"]["analyses_held"] == 0
 
 
+@needs("monitoring")
+@needs("planning")
 def test_refusals_change_nothing(world):
     m = world["m"]
     before = sorted(p.name for p in m.cwd.iterdir())
@@ -249,6 +258,8 @@ def test_the_data_names_registers_events_and_fields_that_exist():
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@needs("monitoring")
+@needs("planning")
 def test_the_officer_downloads_it_with_the_names(web):
     r = web.browser("aida").get(f"/forms/national.xlsx?org=AK&year={YEAR}&lang=kk")
     assert r.status_code == 200, r.text[:300]
@@ -260,6 +271,8 @@ def test_the_officer_downloads_it_with_the_names(web):
     assert values[label("offence_notices", "kk")] == 2
 
 
+@needs("monitoring")
+@needs("planning")
 def test_a_manager_above_gets_the_figures_not_the_persons(web):
     since = web.last_audit()
     r = web.browser("bolat").get(f"/forms/national.xlsx?org=AK&year={YEAR}&lang=ru")
@@ -275,6 +288,8 @@ def test_a_manager_above_gets_the_figures_not_the_persons(web):
                and a[2]["persons_shown"] == 0 and a[2]["persons_hidden"] >= 5 for a in audit)
 
 
+@needs("monitoring")
+@needs("planning")
 def test_an_officer_elsewhere_gets_nothing(web):
     b = web.browser("ruslan")
     assert b.get(f"/forms/national.xlsx?org=AK&year={YEAR}").status_code == 404
@@ -287,6 +302,8 @@ def test_an_officer_elsewhere_gets_nothing(web):
     assert web.client().get("/forms/national.xlsx?org=AK").status_code == 303
 
 
+@needs("monitoring")
+@needs("planning")
 def test_the_score_page_and_the_obligations_case_link_to_it(web, world):
     b = web.browser("aida")
     page = b.get(f"/score/AK?year={YEAR}")
@@ -301,6 +318,8 @@ def test_the_score_page_and_the_obligations_case_link_to_it(web, world):
     assert 'href="/forms/national.xlsx?org=AK&amp;year=2025&amp;lang=ru"' in page.text
 
 
+@needs("monitoring")
+@needs("planning")
 def test_the_obligations_case_page_links_it_and_another_page_does_not(world, web):
     """The analysis page of the obligation the form names links to the input, in kk and ru
     (the forms' `report_forms` part of the shared pages, web/kit/parts.py); another

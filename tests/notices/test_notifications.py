@@ -13,12 +13,15 @@ from datetime import time, timedelta
 
 from sqlmodel import Session, select
 
+from tests.support.features import needs
 from tests.support.web_helpers import CALENDAR, TODAY, Web, csrf_of, web_fixture  # noqa: F401
 from workflow import services as svc
 from workflow.reminders import planner as reminders
 from workflow.services import withdrawal
 from workflow.settings import load_notify_settings, load_settings
 from workflow.storage.models import Case, Organisation, Stage, User
+
+pytestmark = needs("planning")  # the cases it reads are the analyses the planning plans
 
 ROW = re.compile(r'<tr data-kind="(\w+)" data-case="(\d+)" data-stage="([^"]*)" '
                  r'class="(unread|read)">')

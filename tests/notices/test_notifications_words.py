@@ -11,8 +11,11 @@ import re
 import pytest
 from sqlmodel import Session, select
 
+from tests.support.features import needs
 from tests.support.web_helpers import TODAY, Web, csrf_of, web_fixture  # noqa: F401
 from workflow.storage.models import Case, Stage, User
+
+pytestmark = needs("planning")  # the cases it reads are the analyses the planning plans
 
 CODE = re.compile(r"\b20\d\d(?:Q[1-4]|H[12]|M\d\d)\b")
 

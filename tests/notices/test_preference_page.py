@@ -7,7 +7,10 @@ from __future__ import annotations
 import html
 import re
 
+from tests.support.features import needs
 from tests.support.web_helpers import TODAY, Web, csrf_of, web_fixture  # noqa: F401
+
+pytestmark = needs("planning")  # the cases it reads are the analyses the planning plans
 
 
 def test_the_preference_page_names_the_stages_by_procedure(web: Web):

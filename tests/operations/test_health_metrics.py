@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
+from tests.support.features import needs
 from tests.support.metrics_helpers import metric_value, metrics_config, serving
 from tests.support.pg_cuts import terminate_before
 from tests.support.processes import local
@@ -100,6 +101,7 @@ def test_metrics_are_closed_unless_configured_then_need_the_token(web: Web, tmp_
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
 
 
+@needs("planning")  # a request to each of the web world's analyses, which the planning plans
 def test_metrics_hold_the_outbox_the_workers_and_the_requests(web: Web, tmp_path):
     from fastapi.testclient import TestClient
 

@@ -45,7 +45,8 @@ EXPECTED = {
 }
 FILE = {"en": "appendix-{n}-AK-2026-{lang}.xlsx", "kk": "қосымша-{n}-AK-2026-{lang}.xlsx"}
 
-pytestmark = needs("forms")  # the package holds the forms the forms feature writes
+pytestmark = [needs("forms"),  # the package holds the forms the forms feature writes
+              needs("planning")]  # of the analyses it plans
 
 
 def folder(key: str) -> str:

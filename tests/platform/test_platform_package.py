@@ -27,6 +27,7 @@ from sqlmodel import Session, select
 
 from tests.support.cli_runner import Merzim
 from tests.support.databases import TEMPLATES, database_from_template, dump_tables
+from tests.support.features import needs
 from tests.support.web_helpers import (
     CALENDAR,
     DEFINITION,
@@ -186,6 +187,7 @@ def sha(data: bytes) -> str:
 # -- the package ----------------------------------------------------------------------------------
 
 
+@needs("planning")
 def test_package_unpacks_to_folders_named_as_the_map_with_files_and_manifests(story: Story,
                                                                               tmp_path: Path):
     out = tmp_path / "package"
@@ -254,6 +256,7 @@ def test_package_unpacks_to_folders_named_as_the_map_with_files_and_manifests(st
     assert report["problems"] == []
 
 
+@needs("planning")
 def test_the_warning_list_names_the_document_and_the_role_in_words(story: Story):
     r = story.run("package", f"{SUBJECT}:{YEAR}", lang="ru")
     assert r.returncode == 0, r.stderr
@@ -263,6 +266,7 @@ def test_the_warning_list_names_the_document_and_the_role_in_words(story: Story)
             "(000:L59-69).") in r.stdout
 
 
+@needs("planning")
 def test_one_case_alone_and_a_file_changed_on_disk_is_left_out_and_named(story: Story,
                                                                          tmp_path: Path):
     blob = story.files_dir / sha(story.docs["note.pdf"])[:2] / sha(story.docs["note.pdf"])[2:4]
@@ -280,6 +284,7 @@ def test_one_case_alone_and_a_file_changed_on_disk_is_left_out_and_named(story: 
         f"2024-04-26 {SUBJECT} annex.png", "manifest.csv", "manifest.json"]
 
 
+@needs("planning")
 def test_an_approver_role_outside_the_list_is_refused_and_changes_nothing(story: Story):
     before = dump_tables(story.web.engine)
     r = story.run("record", str(story.case), "action_plan", "--date", "2024-05-06", "--number",
@@ -308,6 +313,7 @@ REFUSALS = [
 ]
 
 
+@needs("planning")
 def test_refusals_are_clear_and_change_nothing(story: Story, tmp_path: Path):
     """Unknown subject, no programme, an --out that cannot be written, a malformed argument, a
     case not in the programme, an unknown sub-task, a future date, a bad link."""
@@ -337,6 +343,7 @@ def _app_web(story: Story, tmp_path: Path) -> Web:
     return Web(story.web.engine, app, story.web.analyses, story.web.programmes)
 
 
+@needs("planning")
 def test_the_upload_date_is_recorded_audited_and_shown_in_the_programme_matrix(story: Story,
                                                                                tmp_path: Path):
     w = _app_web(story, tmp_path)
@@ -372,6 +379,7 @@ def _problem(page: str) -> str | None:
     return html.unescape(found.group(1)) if found else None
 
 
+@needs("planning")
 def test_the_programme_page_records_an_upload_for_its_officers_and_refuses_clearly(
         story: Story, tmp_path: Path):
     w = _app_web(story, tmp_path)
@@ -573,6 +581,7 @@ def test_the_api_refuses_an_upload_clearly_and_stores_nothing(story: Story, tmp_
     assert upload_in["properties"]["date"]["format"] == "date"
 
 
+@needs("planning")
 def test_the_api_records_uploads_for_the_programmes_officers_and_admins_only(story: Story,
                                                                              tmp_path: Path):
     w = _app_web(story, tmp_path)
@@ -626,6 +635,7 @@ def test_the_api_answers_an_upload_in_the_readers_language(story: Story, tmp_pat
     assert w.dump() == before
 
 
+@needs("planning")
 def test_the_download_button_gives_the_zip_to_those_who_see_the_programme(story: Story,
                                                                           tmp_path: Path):
     w = _app_web(story, tmp_path)
@@ -745,6 +755,7 @@ def test_a_map_naming_what_does_not_exist_is_refused(doc, message):
                   {d.key: d for d in registry.all()})
 
 
+@needs("planning")
 def test_an_operators_map_renames_a_sub_task(story: Story, tmp_path: Path):
     renamed = SHIPPED_MAP.read_text(encoding="utf-8").replace(
         ORDER + ".", "2-қосалқы тапсырма: Талдау туралы бұйрық/2025 жыл")

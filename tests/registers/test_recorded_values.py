@@ -18,6 +18,7 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
+from tests.support.features import needs
 from tests.support.registers_world import (  # noqa: F401  (the `web` and `world` fixtures)
     D2026,
     _ok,
@@ -28,6 +29,8 @@ from tests.support.registers_world import (  # noqa: F401  (the `web` and `world
     web_fixture,
     world_fixture,
 )
+
+pytestmark = needs("planning")  # the cases it reads are the analyses the planning plans
 
 NBSP = "\u00a0"
 

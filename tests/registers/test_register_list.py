@@ -29,6 +29,8 @@ from tests.support.registers_world import (  # noqa: F401  (the `web` and `world
 )
 from workflow.storage.models import Case
 
+pytestmark = needs("planning")  # the cases it reads are the analyses the planning plans
+
 NOTICES = "/cases?process=offence_notice"
 
 

@@ -79,6 +79,7 @@ def section(page: str, testid: str) -> str:
 # -- the index and the picker -----------------------------------------------------------------------
 
 
+@needs("planning")
 def test_the_registers_are_grouped_by_project_and_sorted_in_the_readers_language(web):
     page = get(web, "aida", "/registers")
     assert 'data-testid="nav-registers"' in page
@@ -98,6 +99,7 @@ def test_the_registers_are_grouped_by_project_and_sorted_in_the_readers_language
             assert {d.key for d in REG.all() if project_of(d) == number} == set(keys)
 
 
+@needs("planning")
 def test_the_picker_offers_what_applies_to_the_officers_organisation(web):
     # the akimat's officer: the offence notice, not the quasi-state entity's certificate
     page = get(web, "aida", "/cases/new")
@@ -120,6 +122,7 @@ def test_the_picker_offers_what_applies_to_the_officers_organisation(web):
 # -- a register's page ------------------------------------------------------------------------------
 
 
+@needs("planning")
 def test_the_register_shows_its_own_columns_and_the_person_only_to_those_who_see_her(web):
     notices = ids(web, "offence_notice")
     page = get(web, "aida", "/registers/offence_notice")
@@ -153,6 +156,7 @@ def test_the_register_shows_its_own_columns_and_the_person_only_to_those_who_see
     assert name("offence_notice", "damage", "kk") in text
 
 
+@needs("planning")
 def test_the_registers_filters_come_from_its_fields(web):
     breaches = ids(web, "restriction_breach")
     base = "/registers/restriction_breach"
@@ -185,6 +189,7 @@ def test_the_registers_filters_come_from_its_fields(web):
     assert 'data-testid="filter-within"' not in page
 
 
+@needs("planning")
 def test_expiry_within_n_days(web):
     certificates = ids(web, ISO, "certificate_number")
     url = f"/registers/{ISO}"
@@ -204,6 +209,7 @@ def test_expiry_within_n_days(web):
         get(web, "bolat", f"{url}?within={bad}", 422)
 
 
+@needs("planning")
 def test_new_entry_beside_the_list(web):
     page = get(web, "aida", "/registers/offence_notice")
     assert page.count('data-testid="new-entry"') == 1
@@ -212,6 +218,7 @@ def test_new_entry_beside_the_list(web):
     assert 'data-testid="new-entry"' not in get(web, "bolat", "/registers/offence_notice?org=OTHER")
 
 
+@needs("planning")
 @needs("forms")
 def test_the_report_form_beside_the_list(web):
     form = section(get(web, "aida", "/registers/offence_notice"), "register-form")
@@ -221,6 +228,7 @@ def test_the_report_form_beside_the_list(web):
                                           "register-form")
 
 
+@needs("planning")
 def test_the_points_beside_the_list(web):
     page = get(web, "aida", "/registers/offence_notice")
     points = section(page, "register-points")
@@ -243,6 +251,7 @@ def _iso_form(**extra: Any) -> dict[str, str]:
             "date_expires": "2029-01-09", **extra}
 
 
+@needs("planning")
 def test_a_register_is_opened_only_for_the_kinds_it_applies_to(web):
     # the akimat's officer: not offered on the register's page, refused if she insists
     page = get(web, "aida", f"/registers/{ISO}")
@@ -280,6 +289,7 @@ def test_a_register_is_opened_only_for_the_kinds_it_applies_to(web):
     assert web.dump() == before
 
 
+@needs("planning")
 def test_the_cases_list_of_one_register_has_its_own_columns_too(web):
     notices = ids(web, "offence_notice")
     for login in ("aida", "bolat"):

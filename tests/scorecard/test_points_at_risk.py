@@ -15,6 +15,7 @@ import re
 from sqlmodel import Session, select
 
 from tests.support.cli_runner import answer
+from tests.support.features import needs
 from tests.support.registers_world import (  # noqa: F401  (the `web` and `world` fixtures)
     D2026,
     web_fixture,
@@ -45,6 +46,7 @@ def scorecard(web) -> dict:
     return r.json()["items"][0]
 
 
+@needs("planning")
 def test_the_overdue_analytic_note_is_first_with_its_points(web):
     note = analysis_id(web)
     found, part = risks(get(web, "aida", "/score/AK?year=2026"))
@@ -76,6 +78,7 @@ def test_the_overdue_analytic_note_is_first_with_its_points(web):
     assert work[0][:5] == found[0][:5]
 
 
+@needs("planning")
 def test_the_points_are_in_the_readers_language_with_plurals(web):
     for lang, words in (("ru", ("+35 баллов", "просрочено", "+3 балла")),
                         ("kk", ("+35 ұпай", "мерзімі өтті", "+3 ұпай"))):
@@ -85,6 +88,7 @@ def test_the_points_are_in_the_readers_language_with_plurals(web):
         assert "score.atrisk" not in part
 
 
+@needs("planning")
 def test_the_notes_points_are_the_score_difference_after_recording_it(world, web):
     note = analysis_id(web)
     found, _part = risks(get(web, "aida", "/score/AK?year=2026"))

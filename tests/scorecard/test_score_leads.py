@@ -34,6 +34,8 @@ from workflow import services as svc
 from workflow.reminders import planner
 from workflow.storage.models import Case
 
+pytestmark = needs("planning")  # the cases it reads are the analyses the planning plans
+
 TODAY = date(2026, 12, 15)
 PERSONS = ("=cmd", "Old Offender 2025", "Other Org Offender", "Mistaken Entry",
            "Supervisor Bekov", "Gift Taker", "Side Worker")

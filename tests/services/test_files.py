@@ -244,6 +244,7 @@ def _write(tmp: Path, name: str, data: bytes) -> Path:
     return path
 
 
+@needs("planning")
 def test_record_with_a_file_stores_it_and_audits_its_hash(cli):
     pdf = _write(cli.tmp, "order 12.pdf", PDF)
     png = _write(cli.tmp, "scan", PNG)
@@ -272,6 +273,7 @@ def test_record_with_a_file_stores_it_and_audits_its_hash(cli):
     assert got.returncode == 0 and out.read_bytes() == PDF
 
 
+@needs("planning")
 @pytest.mark.parametrize(("name", "data", "key"), [
     ("order.pdf", EXE, "files.wrong_type"), ("order.pdf", b"", "files.empty"),
     ("order.pdf", PDF + b"\0" * 70000, "files.too_large"), ("order.gif", GIF, "files.wrong_type"),
@@ -291,6 +293,7 @@ def test_a_refused_file_refuses_the_record_and_stores_nothing(cli, name, data, k
     assert key  # (each refusal's key is checked through the service above)
 
 
+@needs("planning")
 def test_audit_verify_names_the_file_changed_or_removed_on_disk(cli):
     pdf = _write(cli.tmp, "note.pdf", PDF)
     assert cli("record", "1", "order", "--date", "2026-03-02", "--number", "12",
@@ -318,6 +321,7 @@ def test_audit_verify_names_the_file_changed_or_removed_on_disk(cli):
     assert "отсутствует на диске" in ru.stdout and "«note.pdf»" in ru.stdout
 
 
+@needs("planning")
 def test_a_row_changed_to_match_a_replaced_blob_is_found_by_the_audit_log(cli):
     pdf = _write(cli.tmp, "note.pdf", PDF)
     assert cli("record", "1", "order", "--date", "2026-03-02", "--number", "12",
@@ -332,6 +336,7 @@ def test_a_row_changed_to_match_a_replaced_blob_is_found_by_the_audit_log(cli):
     assert r.returncode == 3 and "differs from the one the audit log recorded" in r.stdout
 
 
+@needs("planning")
 def test_voiding_a_record_keeps_its_files_marked_void(cli):
     pdf = _write(cli.tmp, "order.pdf", PDF)
     assert cli("record", "1", "order", "--date", "2026-03-02", "--number", "12",
@@ -384,6 +389,7 @@ def _public_page_files(cli, code: str = "AK") -> list[int]:
     return [int(i) for i in re.findall(rf'href="/public/{code}/files/(\d+)"', page.text)]
 
 
+@needs("planning")
 @needs("public")  # the public page lists the file
 def test_the_operator_marks_a_file_public_then_private_then_voids_it(cli):
     f = _attach_with(cli, ORDER, "order.pdf")

@@ -76,6 +76,7 @@ def _refused(db, ctx, aid, evidence) -> RuleViolation:
     return refused.value
 
 
+@needs("monitoring")
 def test_a_justification_note_without_the_head_of_apparatus_is_refused(db, make_ctx):
     aid = _approved(db, make_ctx)
     ctx = make_ctx(d("2026-05-06"))
@@ -129,6 +130,7 @@ def test_an_analysis_opened_under_version_4_keeps_its_rules(db, make_ctx):
     assert _publish(db, now, aid, NOTE)["number"] == "17"
 
 
+@needs("monitoring")
 def test_the_command_line_refuses_in_the_readers_language(db, make_ctx, merzim_db):
     aid = str(_approved(db, make_ctx))
     day = {"today": "2026-05-06"}
@@ -147,6 +149,7 @@ def test_the_command_line_refuses_in_the_readers_language(db, make_ctx, merzim_d
     assert json.loads(result.stdout)["state"] == "published"
 
 
+@needs("monitoring")
 def test_the_web_form_and_the_api(web: Web):
     """The quasi-state company's analysis (plan approved, publication overdue): the form
     offers the signer's role and the acting head's reason; a deputy is refused, an acting head

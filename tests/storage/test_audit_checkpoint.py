@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
+from tests.support.features import needs
 from workflow.storage import audit, checkpoint
 from workflow.storage.db import make_engine
 
@@ -38,6 +39,7 @@ def _verify(merzim_db, cfg):
     return run, (json.loads(run.stdout) if run.stdout.strip() else None)
 
 
+@needs("planning")
 def test_removing_the_newest_records_fails_verify_and_later_appends_do_not_hide_it(
         merzim_db, db_url, tmp_path):
     cfg, head_file = _config(tmp_path, db_url)

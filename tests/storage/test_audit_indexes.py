@@ -14,10 +14,13 @@ import re
 from sqlalchemy import event
 from sqlmodel import Session, select
 
+from tests.support.features import needs
 from tests.support.web_helpers import CALENDAR, TODAY, Web, web_fixture  # noqa: F401
 from workflow import services as svc
 from workflow.storage import audit
 from workflow.storage.models import Case, Organisation, User
+
+pytestmark = needs("planning")  # the cases it reads are the analyses the planning plans
 
 
 def _fill(w: Web, n: int = 4000) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from tests.support.databases import BACKENDS, database_at, dump_tables, migrated_to
+from tests.support.features import needs
 from workflow.storage import audit, models
 from workflow.storage.db import HEAD_REVISION, alembic_config, make_engine, upgrade
 
@@ -117,6 +118,7 @@ OLD_ROWS = [
 old_engine = migrated_to("0004", "merzim_m")  # the previous head
 
 
+@needs("planning")
 def test_a_database_of_the_previous_head_upgrades_with_everything_intact(old_engine):
     from datetime import date
 

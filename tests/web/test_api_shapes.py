@@ -21,6 +21,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlmodel import Session
 
+from tests.support.features import needs
 from tests.support.person_helpers import person_world_fixture  # noqa: F401 - the `pw` fixture
 from tests.support.web_helpers import (  # noqa: F401
     TODAY,
@@ -111,6 +112,7 @@ ANY = TypeAdapter(dict[str, Any])
 SEES = {"erlan": True, "asel": True, "zhanna": False, "nurlan": False}
 
 
+@needs("planning")
 @pytest.mark.parametrize("login", sorted(SEES))
 def test_answers_are_the_views_json_byte_for_byte(pw: Web, login: str):
     """What a client gets is what the views give, written as the API always wrote a mapping:

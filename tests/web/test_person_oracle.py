@@ -22,6 +22,7 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import Session, col, select
 
+from tests.support.features import needs
 from tests.support.import_helpers import but_kept
 from tests.support.person_helpers import DEPT, PERSON, person_web
 from tests.support.web_helpers import (
@@ -127,6 +128,7 @@ def test_the_api_opens_a_guessed_name_as_any_other(ow: Web, login: str):
     assert ow.dump() == before
 
 
+@needs("planning")
 @pytest.mark.parametrize("login", PRYING)
 def test_the_open_a_case_form_opens_a_guessed_name_as_any_other(ow: Web, login: str):
     b = ow.browser(login)

@@ -15,6 +15,7 @@ import re
 from sqlmodel import Session, select
 
 from tests.support.cli_runner import Merzim, ok_json
+from tests.support.features import needs
 from tests.support.web_helpers import (
     TODAY,
     Web,
@@ -52,6 +53,7 @@ def save(b, name: str, address: str, shared: bool = False):
     return b.post("/views", data=data)
 
 
+@needs("planning")
 def test_an_officer_saves_a_list_and_finds_it_in_her_menu_with_its_count(web: Web):
     b = web.browser("asel")
     page = b.get("/overdue?year=2025&page=1").text
@@ -127,6 +129,7 @@ def test_bad_names_and_addresses_are_refused_in_words_and_nothing_is_stored(web:
     assert without_audit(web.engine) == before
 
 
+@needs("planning")
 def test_a_shared_view_is_counted_with_each_readers_access(web: Web):
     manager = web.browser("nurlan")  # the akimat's manager (AK-ALM)
     assert save(manager, "Akimat overdue", "/overdue", shared=True).status_code == 303

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select
 
+from tests.support.features import needs
 from tests.support.web_helpers import (
     DEFINITION,
     TODAY,
@@ -86,6 +87,7 @@ def pages_of(api, url: str, limit: int) -> list[dict]:
 # -- schema ------------------------------------------------------------------------------------------
 
 
+@needs("planning")
 def test_openapi_lists_the_endpoints(world: Web):
     r = world.client().get("/openapi.json")
     assert r.status_code == 200
@@ -123,6 +125,7 @@ def test_organisations_paginate(world: Web):
     assert default["limit"] == 50 and default["offset"] == 0
 
 
+@needs("planning")
 def test_programmes_list_and_matrix(world: Web):
     api = world.api("nurlan")
     progs = api.get("/api/v1/programmes").json()
@@ -152,6 +155,7 @@ def test_programmes_list_and_matrix(world: Web):
     invalid(api.get("/api/v1/programmes?year=abc"), "year")
 
 
+@needs("planning")
 def test_analyses_filters_and_pages(world: Web):
     api = world.api("nurlan")
     a = world.analyses
@@ -254,6 +258,7 @@ def test_cases_and_processes(world: Web):
         assert r.status_code == 404 and r.json()["error"] == "notfound.process"
 
 
+@needs("planning")
 def test_overdue_filters_sort_and_pages(world: Web):
     api = world.api("nurlan")
     rows = api.get("/api/v1/overdue?limit=500").json()
@@ -291,6 +296,7 @@ def test_overdue_filters_sort_and_pages(world: Web):
     invalid(api.get("/api/v1/overdue?year=x"), "year")
 
 
+@needs("planning")
 def test_due_within(world: Web):
     api = world.api("nurlan")
     default = api.get("/api/v1/due").json()
@@ -315,6 +321,7 @@ def test_due_within(world: Web):
     invalid(api.get("/api/v1/due?within=soon"), "within")
 
 
+@needs("planning")
 def test_bad_paging_is_422(world: Web):
     api = world.api("gulnar")
     for ep in ("organisations", "programmes", "analyses", "overdue", "due"):

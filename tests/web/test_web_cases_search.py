@@ -13,6 +13,7 @@ import re
 import pytest
 from sqlmodel import Session, select
 
+from tests.support.features import needs
 from tests.support.person_helpers import (
     PERSON,
     work_world,  # noqa: F401 - the `ww` fixture
@@ -77,6 +78,7 @@ def test_by_number(ww: Web):
     assert ids_of(b, f"/cases?number={ww.analyses['kgd']}") == []  # the other tree's: none
 
 
+@needs("planning")
 def test_by_process_subject_and_object(ww: Web):
     b = fresh(ww, "erlan")
     every = cases_under(ww, "AK-ALM")

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli_runner import SCRIPT, merzim_env, run_merzim
+from tests.support.features import needs
 from tests.support.processes import terminate
 from tests.support.web_helpers import Web, csrf_of, matched
 from web.kit.deps import accepted_language
@@ -184,6 +185,7 @@ def test_a_refused_filter_is_a_page_in_the_layout_in_the_readers_words(world: We
                                                value="abc")
 
 
+@needs("planning")
 def test_unknown_addresses_html_for_browsers_json_for_the_api(world: Web):
     b = world.browser("nurlan")
     for path in ("/no-such-page", "/cases/999999999", "/static/nothing.css"):
@@ -245,6 +247,7 @@ def _days(page: str) -> list[int]:
     return [int(d) for d in re.findall(r'data-days="(-?\d+)"', page)]
 
 
+@needs("planning")
 def test_the_sort_box_tells_the_order_in_use(world: Web):
     b = world.browser("nurlan")
     t = Translator("en")
@@ -273,6 +276,7 @@ def test_the_sort_box_tells_the_order_in_use(world: Web):
     assert 'data-testid="sorted"' in page  # one table, each row naming its organisation
 
 
+@needs("planning")
 def test_export_buttons_send_the_filters_on_screen(world: Web):
     b = world.browser("nurlan")
     stage = re.search(r'data-stage="(\w+)"', b.get("/overdue").text).group(1)

@@ -12,6 +12,7 @@ import pytest
 from icalendar import Calendar
 from openpyxl import load_workbook
 
+from tests.support.features import needs
 from tests.support.web_helpers import (
     AK_CODES,
     DEFINITION,
@@ -83,6 +84,7 @@ def own_mark(basis: str) -> str:
 # -- the overdue list ----------------------------------------------------------------------------------
 
 
+@needs("planning")
 def test_overdue_xlsx_has_the_rows_and_dates_of_the_api(world: Web):
     for login in ("nurlan", "gulnar", "asel"):
         b = world.browser(login)
@@ -137,6 +139,7 @@ def test_overdue_csv_parses_with_the_rows_of_the_api(world: Web):
         assert section.count("<tr class=\"late\"") == count
 
 
+@needs("planning")
 def test_a_list_looked_at_as_of_another_day_keeps_the_day_in_its_filters_and_exports(
         world: Web):
     b = world.browser("nurlan")
@@ -158,6 +161,7 @@ def test_a_list_looked_at_as_of_another_day_keeps_the_day_in_its_filters_and_exp
         assert hidden in b.get(f"{page}?as_of={day}").text, page
 
 
+@needs("planning")
 def test_bad_export_format_is_refused(world: Web):
     b = world.browser("nurlan")
     prog = world.programmes["AK-ALM-EDU"]
@@ -184,6 +188,7 @@ def _programme_rows(matrix: dict) -> list[list]:
     return out
 
 
+@needs("planning")
 def test_programme_xlsx_and_csv_round_trip(world: Web):
     b = world.browser("nurlan")
     api = world.api("nurlan")

@@ -9,11 +9,13 @@ import re
 
 from sqlmodel import Session
 
+from tests.support.features import needs
 from tests.support.web_helpers import Web
 from workflow import services as svc
 from workflow.services import accounts as auth
 
 
+@needs("planning")
 def test_exports_api_and_feeds_are_not_cached(world: Web):
     b = world.browser("nurlan")
     with Session(world.engine) as s:

@@ -14,6 +14,7 @@ import time
 import pytest
 from sqlmodel import Session, select
 
+from tests.support.features import needs
 from tests.support.import_helpers import (
     FOLLOW,
     FORM,
@@ -50,6 +51,7 @@ def analyses(site: Web) -> int:
                                                 live_case())).all())
 
 
+@needs("planning")
 def test_the_preview_of_a_schedule_writes_no_case(site: Web):
     asel = site.browser("asel")
     form = asel.get(PATH)

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select
 
+from tests.support.features import needs
 from tests.support.web_helpers import (  # noqa: F401  (fixtures)
     AK_CODES,
     CALENDAR,
@@ -106,6 +107,7 @@ def test_an_officer_does_not_land_on_the_overview(world: Web):
     assert r.status_code == 303 and r.headers["location"] != "/overview"
 
 
+@needs("planning")
 @pytest.mark.parametrize("login", sorted(MANAGERS))
 def test_overdue_bars_are_the_overdue_stages_of_each_subordinate(world: Web, login: str):
     scope = MANAGERS[login]
@@ -133,6 +135,7 @@ def test_overdue_bars_are_the_overdue_stages_of_each_subordinate(world: Web, log
     assert [int(n) for n in NUM.findall(table)] == list(bars.values())
 
 
+@needs("planning")
 def test_bars_drill_down(world: Web):
     b = world.browser("nurlan")
     chart = part(b.get("/overview").text, "overdue-chart", "</svg>")
@@ -162,6 +165,7 @@ def test_bars_drill_down(world: Web):
 # -- on-time rate, lateness by month, the month's deadlines ----------------------------------------
 
 
+@needs("planning")
 @pytest.mark.parametrize("login", sorted(MANAGERS))
 def test_on_time_rate_is_done_on_time_over_done_in_twelve_months(world: Web, login: str):
     scope = MANAGERS[login]
@@ -185,6 +189,7 @@ def test_on_time_rate_is_done_on_time_over_done_in_twelve_months(world: Web, log
     assert "since 2024-12-01" in page
 
 
+@needs("planning")
 def test_on_time_rate_counts_the_twelve_months_only(web: Web):
     """A stage done on 30 November 2024 is out of the rate; one done on 1 December 2024 in."""
     def edu_rate() -> list[int]:
@@ -206,6 +211,7 @@ def test_on_time_rate_counts_the_twelve_months_only(web: Web):
     assert edu_rate() == [on_time - 1, done - 1, round(100 * (on_time - 1) / (done - 1))]
 
 
+@needs("planning")
 @pytest.mark.parametrize("login", sorted(MANAGERS))
 def test_trend_counts_late_stages_by_due_month_and_lateness(world: Web, login: str):
     scope = MANAGERS[login]
@@ -297,6 +303,7 @@ def test_an_organisation_outside_is_the_404_of_one_that_does_not_exist(world: We
     assert refused.text == missing.text.replace("NO-SUCH-ORG", hidden)
 
 
+@needs("planning")
 def test_an_officer_sees_her_own_organisation_only(world: Web):
     page = world.browser("asel").get("/overview").text
     assert set(re.findall(r'data-org="([^"]+)"', page)) == {"AK-ALM-EDU"}
@@ -350,6 +357,7 @@ def ru_form(n: int, one: str, few: str, many: str) -> str:
     return many
 
 
+@needs("planning")
 @pytest.mark.parametrize("lang", ["kk", "ru"])
 def test_overview_in_kazakh_and_russian_shows_no_raw_key(world: Web, lang: str):
     b = world.browser("nurlan")

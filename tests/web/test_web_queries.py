@@ -87,6 +87,7 @@ def test_a_page_reads_its_reader_once(world: Web):
 PAGES = ["/overdue", "/work", "/score", "case"]
 
 
+@needs("planning")
 @needs("notices")  # the notification centre and its bell
 @pytest.mark.parametrize("login", ["asel", "nurlan"])  # an officer, a manager of her tree
 def test_what_is_around_a_pages_content_costs_a_few_statements(world: Web, login: str):

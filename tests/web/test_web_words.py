@@ -14,6 +14,7 @@ import re
 import pytest
 from sqlmodel import Session, select
 
+from tests.support.features import needs
 from tests.support.registers_world import (  # noqa: F401  (the `web` and `world` fixtures)
     web_fixture,
     world_fixture,
@@ -21,6 +22,8 @@ from tests.support.registers_world import (  # noqa: F401  (the `web` and `world
 from tests.support.web_helpers import csrf_of
 from workflow.core.collation import sort_key
 from workflow.storage.models import Case
+
+pytestmark = needs("planning")  # the cases it reads are the analyses the planning plans
 
 
 def _notice_form(damage: str, person: str = "Spaced Damage") -> dict[str, str]:

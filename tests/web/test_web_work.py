@@ -18,6 +18,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from tests.support.features import needs
 from tests.support.person_helpers import work_world  # noqa: F401 - the `ww` fixture
 from tests.support.web_helpers import CALENDAR, TODAY, Web
 from workflow import services as svc
@@ -108,6 +109,7 @@ def test_managers_and_admins_keep_their_subtree_home(ww: Web, login: str):
     assert r.status_code == 303 and r.headers["location"] != "/work"
 
 
+@needs("planning")
 @pytest.mark.parametrize("login", ["asel", "kairat", "marat"])
 def test_my_work_lists_her_stages_across_processes_and_no_one_elses(ww: Web, login: str):
     page = ww.browser(login).get("/work")
@@ -239,6 +241,7 @@ def test_the_menu_count_is_labelled_in_words(ww: Web):
     assert Translator("ru").n("nav.overdue_stages", 1) == "просроченный этап"
 
 
+@needs("planning")
 def test_the_count_follows_the_record(tmp_path, monkeypatch, db):
     """Recording the overdue stage lowers the counts by one (a fresh database)."""
     from tests.support.web_helpers import build, csrf_of

@@ -90,7 +90,7 @@ def init(demo: bool = typer.Option(False, "--demo", help="Load the demo organisa
         if d.get("already"):
             say(STATE.t("init.demo_already"))
         else:
-            say(STATE.t("init.demo_loaded", orgs=d["organisations"], analyses=d["analyses"],
+            say(STATE.t("init.demo_loaded", orgs=d["organisations"], analyses=d.get("analyses", []),
                         users=", ".join(d["users"])))
             from workflow.services.demo import accounts
 
