@@ -42,6 +42,7 @@ import hashlib
 import hmac
 import re
 import uuid
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,7 @@ from workflow.services import import_template as template_builder
 from workflow.services import register_import as bulk_import
 from workflow.services import transactions as tx
 from workflow.services.bulk import RowRefused
+from workflow.services.registers import Imported
 from workflow.tabular import Limits, read_rows
 
 router = APIRouter(include_in_schema=False)
@@ -85,13 +87,15 @@ def _definition(pc: PageContext, process: str) -> Definition:
 
 def _own(pc: PageContext, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows as this officer imports them: an empty subject is her organisation, an empty
-    responsible officer she herself (as the open-a-case form opens a case)."""
+    responsible officer she herself (as the open-a-case form opens a case); the rows' own
+    dicts filled in (the file held once)."""
     if pc.viewer.role != "officer":
         return rows
     code, login = pc.viewer.org.code, pc.viewer.login
-    return [{**row, "subject": str(row.get("subject") or "").strip() or code,
-             "responsible": str(row.get("responsible") or "").strip() or login}
-            for row in rows]
+    for row in rows:
+        row["subject"] = str(row.get("subject") or "").strip() or code
+        row["responsible"] = str(row.get("responsible") or "").strip() or login
+    return rows
 
 
 def _unseen(pc: PageContext, rows: list[dict[str, Any]]) -> list[RowRefused]:
@@ -222,7 +226,7 @@ def _check(pc: PageContext, defn: Definition, rows: list[dict[str, Any]],
     checked = None
     if bulk_import.in_bulk(defn, pc.ctx):
         try:
-            checked = bulk_import.check_file(pc.s, pc.ctx, defn.key, rest, keep=False)
+            checked = bulk_import.check_file(pc.s, pc.ctx, defn.key, rest)
         except bulk_import.FileRefused as exc:
             refused += exc.refused
     else:
@@ -344,7 +348,7 @@ def _previewed(request: Request, pc: PageContext, defn: Definition,
             import_staging.remove(store, staged)
         raise
     import_staging.sweep(pc.s, store, defn.key)
-    batched = checked is not None and len(checked.ready) > bulk_import.BATCH
+    batched = checked is not None and checked.total > bulk_import.BATCH
     import_id = uuid.uuid4().hex[:12] if batched and not refused else ""
     return {"status": 409 if refused else 200, "import_id": import_id,
             "import_sig": _sign(pc, defn.key, import_id), "file": shown,
@@ -436,9 +440,13 @@ def _write(request: Request, pc: PageContext, defn: Definition, form: dict[str, 
     action = form.get("action", "import")
     import_id = form.get("import_id", "")
     counted: dict[str, int] = {"written": 0, "total": 0}
+    ids = array("q")  # the cases written: their ids only, in one buffer, whatever the rows
 
     def progress(_id: str, done: int, total: int) -> None:
         counted.update(written=done, total=total)
+
+    def sink(batch: list[Imported]) -> None:
+        ids.extend(int(i) for d in batch if (i := getattr(d.case, "id", None)))
 
     if action in ("rollback", "resume") and import_id:
         _may_finish(pc, import_id)
@@ -458,10 +466,10 @@ def _write(request: Request, pc: PageContext, defn: Definition, form: dict[str, 
     if unseen:
         raise bulk_import.FileRefused(unseen)
     if action == "resume" and import_id:
-        done = bulk_import.resume(pc.s, pc.ctx, defn.key, rows, import_id, progress)
+        bulk_import.resume(pc.s, pc.ctx, defn.key, rows, import_id, progress, sink)
     elif bulk_import.in_bulk(defn, pc.ctx):
         checked = bulk_import.check_file(pc.s, pc.ctx, defn.key, rows)
-        if len(checked.ready) <= bulk_import.BATCH:
+        if checked.total <= bulk_import.BATCH:
             import_id = ""  # one transaction: no id, nothing to follow
         elif not import_id:
             import_id = uuid.uuid4().hex[:12]
@@ -472,16 +480,15 @@ def _write(request: Request, pc: PageContext, defn: Definition, form: dict[str, 
             if begun.state != "none":
                 raise UsageError("import already begun", key="import.ended",
                                  id=import_id)
-        del rows  # (the checked file holds what the batches write)
-        done = bulk_import.write_file(pc.s, pc.ctx, checked, progress, import_id or None)
+        del rows  # (the checked file holds them: each batch reads its own)
+        bulk_import.write_file(pc.s, pc.ctx, checked, progress, import_id or None, sink=sink)
         del checked
     else:
         with tx.transaction(pc.s):
-            done = registers.import_cases(pc.s, pc.ctx, defn.key, rows)
+            sink(registers.import_cases(pc.s, pc.ctx, defn.key, rows))
     import_staging.remove(uploads.store_of(request), staged)  # used: no second confirm
-    ids = [int(i) for d in done if (i := getattr(d.case, "id", None))]
-    return _Outcome(import_id, len(done), counted["written"] or len(done),
-                    counted["total"] or len(done), import_cells.ranges_of(ids) if ids else "")
+    return _Outcome(import_id, len(ids), counted["written"] or len(ids),
+                    counted["total"] or len(ids), import_cells.ranges_of(ids) if ids else "")
 
 
 def _may_finish(pc: PageContext, import_id: str) -> None:

@@ -73,7 +73,8 @@ DEFAULTS: dict[str, Any] = {
                "lease_seconds": 300, "batch": 20},
     "worker": {"catch_up_minutes": 5, "dispatch_seconds": 15, "heartbeat_seconds": 30},
     "web": {"host": "127.0.0.1", "port": 8000, "workers": 1, "trusted_proxies": [],
-            "metrics_token_sha256": "", "public_url": "", "password_wait_seconds": 2},
+            "metrics_token_sha256": "", "public_url": "", "password_wait_seconds": 2,
+            "malloc_arenas": 1},
     "files": {"directory": "", "max_bytes": 20 * 1024 * 1024,
               "types": ["pdf", "docx", "xlsx", "jpeg", "png"]},
     "accounts": {"invitation_days": 7, "telegram_bot": ""},
@@ -135,6 +136,10 @@ class WebSettings:
     # sign-in beyond them waits up to password_wait_seconds, then is told to try again (503)
     password_checks: int = field(default_factory=default_password_checks)
     password_wait_seconds: float = 2.0
+    # the C library's memory arenas a web process may have (glibc's M_ARENA_MAX; 0: its own
+    # default, eight per CPU): each thread that answers requests otherwise keeps what its
+    # busiest request freed (`merzim serve`, workflow/cli/serve.py `limit_malloc_arenas`)
+    malloc_arenas: int = 1
 
 
 def _public_url(raw: dict[str, Any]) -> str:
@@ -409,10 +414,10 @@ def _web(raw: dict[str, Any]) -> WebSettings:
     if not isinstance(host, str) or not host:
         raise ConfigError(f"web.host: {host!r} is not a host name or address")
     values = {}
-    for key, top in (("port", 65535), ("workers", 64)):
+    for key, low, top in (("port", 1, 65535), ("workers", 1, 64), ("malloc_arenas", 0, 64)):
         value = raw.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
-            raise ConfigError(f"web.{key}: {value!r} is not a whole number from 1 to {top}")
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= top:
+            raise ConfigError(f"web.{key}: {value!r} is not a whole number from {low} to {top}")
         values[key] = value
     proxies = raw.get("trusted_proxies", [])
     if not isinstance(proxies, list) or not all(isinstance(p, str) for p in proxies):

@@ -114,16 +114,23 @@ def read_rows(path: Path, required: tuple[str, ...], limits: Limits | None = Non
         raise UsageError(f"{path}: cannot read ({exc})", key="error.bad_file", path=str(path),
                          detail=str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                          ) from None
-    numbered = [(n, row) for n, row in numbered if any(row)]
+    numbered.reverse()  # popped from the end, in the file's order: each row's cells let go
+    while numbered and not any(numbered[-1][1]):  # as its dict is made (one copy at a time)
+        numbered.pop()
     if not numbered:
         raise UsageError(f"{path}: empty file", key="error.empty_file", path=str(path))
-    header = [h.strip().lower() for h in numbered[0][1]]
+    header = [h.strip().lower() for h in numbered.pop()[1]]
     missing = [c for c in required if c not in header]
     if missing:
         raise UsageError(f"{path}: missing columns", key="error.missing_columns",
                          path=str(path), columns=", ".join(missing))
-    return [{**dict(zip(header, row + [""] * (len(header) - len(row)), strict=False)), "_row": n}
-            for n, row in numbered[1:]]
+    out: list[dict[str, Any]] = []
+    while numbered:
+        n, row = numbered.pop()
+        if any(row):
+            out.append({**dict(zip(header, row + [""] * (len(header) - len(row)),
+                                   strict=False)), "_row": n})
+    return out
 
 
 def _too_many_rows(path: Path, limits: Limits) -> UsageError:

@@ -12,7 +12,9 @@ caches warmed), then one of `--rows` rows (`POST /registers/restriction_breach/i
 `…/confirm`). The process's resident memory (VmRSS) is read before the preview, after it,
 after the confirm, and after a garbage collection; its peak (VmHWM) at the end; and the
 confirm's process CPU. Then glibc is asked to give its free pages back (`malloc_trim(0)`) and
-the resident memory read again ("after a trim").
+the resident memory read again ("after a trim"). The C library's arenas are limited as `merzim
+serve` limits a web process's (`[web] malloc_arenas`, before any thread starts), unless the
+checkout has no such setting or MALLOC_ARENA_MAX is set in the environment.
 
 `--imports N` imports N such files one after the other (other people in each) and reads the
 resident memory after each, trimmed, against the same start.
@@ -40,6 +42,18 @@ from pathlib import Path
 ROOT = Path(os.environ.get("MERZIM_BENCH_CODE") or Path(__file__).resolve().parents[2])
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("MERZIM_TODAY", "2026-05-15")
+
+# the C library's arenas limited as `merzim serve` limits its web processes ([web]
+# malloc_arenas), before any thread starts; a checkout without the setting runs as it is
+try:
+    from workflow.cli.serve import limit_malloc_arenas  # noqa: E402
+    from workflow.settings import WebSettings  # noqa: E402
+except ImportError:
+    ARENAS = None
+else:
+    ARENAS = WebSettings().malloc_arenas if hasattr(WebSettings(), "malloc_arenas") else None
+    if ARENAS is not None:
+        limit_malloc_arenas(ARENAS)
 
 from workflow.installed import install  # noqa: E402
 
@@ -112,6 +126,7 @@ def run(kind: str, rows: int, trace: bool = False, imports: int = 1) -> dict:
             else "<checkout>"  # (never this machine's path)
         out = {"backend": kind, "rows": rows, "code": code,
                "allocator": os.environ.get("PYTHONMALLOC", "pymalloc"), "trace": trace,
+               "malloc_arenas": os.environ.get("MALLOC_ARENA_MAX", "glibc's default"),
                "start_mib": round(start, 1),
                "previewed_mib": round(previewed, 1), "confirmed_mib": round(confirmed, 1),
                "after_gc_mib": round(collected, 1), "kept_mib": round(collected - start, 1),

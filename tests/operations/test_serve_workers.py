@@ -54,6 +54,8 @@ def test_several_web_processes_share_sessions_and_stop_together(db_url, db, make
                    if "multiprocessing.resource_tracker" not in Path(f"/proc/{p}/cmdline")
                    .read_bytes().decode(errors="replace")}
         assert len(workers) == 3, workers
+        for p in workers:  # [web] malloc_arenas, handed to each (test_serve_malloc_arenas.py)
+            assert b"MALLOC_ARENA_MAX=1\0" in Path(f"/proc/{p}/environ").read_bytes()
 
         with httpx.Client(base_url=base, follow_redirects=False, timeout=10) as browser:
             form = browser.get("/login")

@@ -117,6 +117,8 @@ def test_a_path_in_a_features_section_is_the_config_files_folders(tmp_path):
     ('[web]\nport = "8000"\n', "web.port: '8000' is not a whole number"),
     ('[web]\nworkers = 65\n', "web.workers: 65 is not a whole number from 1 to 64"),
     ('[web]\nhost = ""\n', "web.host"),
+    ('[web]\nmalloc_arenas = -1\n', "web.malloc_arenas: -1 is not a whole number from 0 to 64"),
+    ('[web]\nmalloc_arenas = true\n', "web.malloc_arenas: True is not a whole number"),
     ('web = 1\n', "[web] must be a table"),
     *of("scorecard", ('[scorecard]\nsteps = 3\n', "scorecard.steps"),
         ('[scorecard]\nbogus = 1\n', "scorecard.bogus: unknown setting")),

@@ -243,3 +243,19 @@ def test_a_sign_in_and_an_api_write_during_an_import_answer_before_it_ends(web, 
     assert finished.is_set() and not failed, failed
     with open_session(web.engine) as s:
         assert audit.verify(s).ok
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("rows", [
+    [],
+    [{"subject": "AK-ALM", "person": "Әлия Сейітова", "_row": 2}],
+    [{"subject": "MF", "detected": "2026-03-02", "_row": 2},
+     {"subject": "MF", "amount": "4500000", "person": None, "_row": 3}],
+])
+def test_a_files_digest_is_that_of_its_rows_canonical_json(rows):
+    """The digest an import records at its start and a resume must match: taken a row at a
+    time, the SHA-256 of the rows' canonical JSON, as an import begun by an earlier version
+    recorded it (so that it can still be resumed)."""
+    import hashlib
+
+    assert ri.digest(rows) == hashlib.sha256(audit.canonical(rows).encode("utf-8")).hexdigest()

@@ -46,6 +46,7 @@ def serve(host: str = option("--host", "HOST", "Default: \\[web] host (127.0.0.1
     os.environ["MERZIM_LANG"] = lang or STATE.language or STATE.settings.language
 
     web_cfg = STATE.settings.web
+    limit_malloc_arenas(web_cfg.malloc_arenas)  # before any thread: the worker's, uvicorn's
     host = host or web_cfg.host
     port_n = _bounded(port, web_cfg.port, "--port", 65535, "error.bad_port")
     n_workers = _bounded(workers, web_cfg.workers, "--workers", 64, "error.bad_workers")
@@ -102,6 +103,35 @@ def serve(host: str = option("--host", "HOST", "Default: \\[web] host (127.0.0.1
             import shutil
 
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+M_ARENA_MAX = -8  # glibc's mallopt() parameter (malloc.h)
+
+
+def limit_malloc_arenas(n: int) -> bool:
+    """At most `n` memory arenas of the C library in this process and the web processes it
+    starts ([web] malloc_arenas; 0 leaves the library's default). glibc gives each thread an
+    arena of its own, up to eight per CPU, and keeps in each what was freed there: a web process whose request threads each once answered a
+    large import holds that import's memory once per thread. With one arena the memory a
+    request frees is found again by the next, whichever thread answers it.
+
+    Set here before any thread is started (glibc fixes the limit when a second arena is first
+    needed), and in the environment for the web processes uvicorn spawns; an operator's own
+    MALLOC_ARENA_MAX is kept. Returns whether this process's limit was set (False: 0, the
+    operator's own setting, or a C library without glibc's mallopt)."""
+    import ctypes
+    import ctypes.util
+    import os
+
+    if n <= 0 or "MALLOC_ARENA_MAX" in os.environ:
+        return False
+    os.environ["MALLOC_ARENA_MAX"] = str(n)
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc: nothing of the kind to limit
+        return False
+    return bool(mallopt(M_ARENA_MAX, n))
 
 
 GRACE_SECONDS = 30  # SIGTERM: how long requests under way may still take

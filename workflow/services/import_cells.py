@@ -11,6 +11,7 @@ and the rule it breaks, every such cell of the file at once; nothing is stored.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -231,15 +232,18 @@ def map_header(defn: Definition, header: list[str], language: str,
 def read_cells(s: Session, defn: Definition, rows: list[dict[str, Any]], language: str,
                required: tuple[str, ...] = ()) -> tuple[list[dict[str, Any]], list[RowRefused]]:
     """The file read into the import's keys: (the rows read, each cell refused: its row's number, column,
-    value and rule). Reads only the organisations and users, and only when a cell names one."""
+    value and rule). Reads only the organisations and users, and only when a cell names one.
+    The rows read replace those given in their list (the list returned is `rows`), and a value
+    read again in another row is the same string (a register's kinds, dates and codes repeat
+    from row to row), so that a large file is held once and small."""
     if not rows:
         return rows, []
     mapping = map_header(defn, [h for h in rows[0] if h != "_row"], language, required)
     lists = {key: _choices(names) for key in set(mapping.values())
              if (names := choice_names(defn, key))}
     index = _Index(s)
-    out: list[dict[str, Any]] = []
     refused: list[RowRefused] = []
+    once: dict[str, str] = {}  # each value read, held once
     for i, row in enumerate(rows, start=2):
         n = int(row.get("_row", i))
         clean: dict[str, Any] = {}
@@ -250,13 +254,14 @@ def read_cells(s: Session, defn: Definition, rows: list[dict[str, Any]], languag
                 clean[key] = ""
                 continue
             try:
-                clean[key] = _cell(defn, key, text, index, lists)
+                value = _cell(defn, key, text, index, lists)
+                clean[key] = once.setdefault(value, value) if isinstance(value, str) else value
             except CellRefused as exc:
                 clean[key] = text  # as written: shown marked, never imported
                 refused.append(RowRefused(n, exc))
         clean["_row"] = n
-        out.append(clean)
-    return out, refused
+        rows[i - 2] = clean
+    return rows, refused
 
 
 def _choices(names: dict[str, dict[str, str]]) -> dict[str, str]:
@@ -297,7 +302,7 @@ def org_names(s: Session, codes: set[str], language: str) -> dict[str, str]:
     return out
 
 
-def ranges_of(ids: list[int]) -> str:
+def ranges_of(ids: Iterable[int]) -> str:
     """Case numbers written as a `cases` filter: runs of consecutive numbers as "a-b"."""
     out: list[str] = []
     for i in sorted(set(ids)):

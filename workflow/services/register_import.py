@@ -82,7 +82,7 @@ from workflow.services.cases import (
 )
 from workflow.services.context import Context
 from workflow.services.processes import keep_version
-from workflow.services.registers import Cells, Imported, check_columns, row_cells
+from workflow.services.registers import Cells, Imported, cell_text, check_columns, row_cells
 from workflow.storage import audit
 from workflow.storage.bulkinsert import insert_rows
 from workflow.storage.models import (
@@ -98,7 +98,7 @@ from workflow.storage.models import (
 )
 from workflow.storage.queries import cases as case_queries
 from workflow.storage.queries import live_case
-from workflow.storage.queries.accounts import active_officers
+from workflow.storage.queries.accounts import active_officer_rows
 
 BATCH = 500  # rows per transaction
 LEASE_SECONDS = 60.0  # how long a writer's lease lasts past its last batch
@@ -157,14 +157,15 @@ class _Known:
     orgs: dict[str, Any] = field(default_factory=dict)  # code → (id, code, path, kind)
     users: dict[str, Any] = field(default_factory=dict)  # login → (id, login, organisation_id)
     officers: dict[int, Any] = field(default_factory=dict)  # subject id → first active officer
-    stored: dict[int, dict[tuple, int]] = field(default_factory=dict)  # subject id → repeats
+    # subject id → its repeats (each stored case's repeat key, as `_fingerprint`: 16 bytes
+    # for a key of ten objects, and a subject may hold tens of thousands) → the case
+    stored: dict[int, dict[bytes, int]] = field(default_factory=dict)
     # subject id → repeats whose person the importer may not see (never named: `repeats`)
-    hidden: dict[int, dict[tuple, list[int]]] = field(default_factory=dict)
+    hidden: dict[int, dict[bytes, list[int]]] = field(default_factory=dict)
     # the newest case and audit record when the cases were read: a batch reads again only the
     # cases of the subjects another writer touched after them (`_catch_up`)
     case_mark: int = 0
     audit_mark: int = 0
-    changed: set[int] = field(default_factory=set)  # subjects whose repeats changed since
 
 
 @dataclass
@@ -181,13 +182,21 @@ class _Ready:
 
 @dataclass
 class Checked:
-    """A register file checked and planned (phase 1), ready to write."""
+    """A register file checked (phase 1), ready to write. Of a file opened as any case, what
+    the batches need again and nothing more: the file's rows as read, what they depend on in
+    the database and the plans by facts; each batch reads its rows' cells and checks and plans
+    them again (`_generic_batch`), so that no more than a batch of cells, plans, case rows and
+    audit payloads is ever held. Of a file the feature's planner plans, its plan."""
 
     defn: Definition
-    cells: list[Cells]
     known: _Known
-    ready: list[Any]  # `_Ready`s, or the feature planner's
     digest: str
+    total: int  # the rows the file writes
+    rows: list[dict[str, Any]] = field(default_factory=list)  # a file opened as any case
+    repeats: bool = False  # whether a row can repeat a case (`_repeats_possible`)
+    plans: dict = field(default_factory=dict)  # the planner's results by facts (it is pure)
+    cells: list[Cells] = field(default_factory=list)  # a file the feature's planner plans:
+    ready: list[Any] = field(default_factory=list)  # its cells, and the planner's rows
     planner: Any = None  # the feature's planner of the file (`planner`), if it plans it
     planned: Any = None  # what it checked and planned
     events: dict[int, tuple[str, date, dict[str, str]]] = field(default_factory=dict)
@@ -234,17 +243,58 @@ class ImportUnfinished(MerzimError):
 
 
 def digest(rows: list[dict[str, Any]]) -> str:
-    """The file's content as the import read it: a resumed import must be given the same."""
-    return hashlib.sha256(audit.canonical(rows).encode("utf-8")).hexdigest()
+    """The file's content as the import read it: a resumed import must be given the same.
+    The SHA-256 of the rows' canonical JSON, taken a row at a time (the same bytes as the
+    whole list's: `[`, the rows' own canonical JSON between commas, `]`), so that the file's
+    text is never built whole."""
+    h = hashlib.sha256(b"[")
+    for i, row in enumerate(rows):
+        if i:
+            h.update(b",")
+        h.update(audit.canonical(row).encode("utf-8"))
+    h.update(b"]")
+    return h.hexdigest()
 
 
-def _repeats_possible(defn: Definition, cells: list[Cells]) -> bool:
-    """Whether a row can repeat a case: one has a named date (or a date has a default)."""
-    return any(c.dates for c in cells) or any(d.default is not None
-                                              for d in defn.dates.values())
+def _repeats_possible(defn: Definition, dated: bool) -> bool:
+    """Whether a row can repeat a case: one has a named date (`dated`), or a date has a
+    default."""
+    return dated or any(d.default is not None for d in defn.dates.values())
 
 
-def _read_known(s: Session, defn: Definition, cells: list[Cells],
+@dataclass
+class _Names:
+    """What rows name in the database: organisations' codes (subjects and objects), subjects'
+    codes, logins, and whether any names a date."""
+
+    codes: set[str] = field(default_factory=set)
+    subjects: set[str] = field(default_factory=set)
+    logins: set[str] = field(default_factory=set)
+    dated: bool = False
+
+
+def _names_of(defn: Definition, rows: list[dict[str, Any]]) -> _Names:
+    """What rows name, read from their cells as `row_cells` reads them (only those cells: the
+    database is read for the whole file before its rows are read whole)."""
+    names = _Names()
+    given, _ = _keys(defn)
+    for row in rows:
+        subject = cell_text(row, "subject")
+        if subject is not None:
+            names.subjects.add(subject)
+            names.codes.add(subject)
+        obj = cell_text(row, "object")
+        if obj is not None:
+            names.codes.add(obj)
+        login = cell_text(row, "responsible")
+        if login is not None:
+            names.logins.add(login)
+        if not names.dated:
+            names.dated = any(cell_text(row, k) is not None for k in given)
+    return names
+
+
+def _read_known(s: Session, defn: Definition, names: _Names,
                 ctx: Context | None = None, cases: bool = True) -> _Known:
     """The organisations, users, first officers and (`cases`) cases of the same process the
     rows name: a query per 500 of each, whatever the number of rows and the subjects' history
@@ -252,22 +302,21 @@ def _read_known(s: Session, defn: Definition, cells: list[Cells],
     known = _Known()
     if cases:  # read first: what commits after them is read again by the batches
         known.case_mark, known.audit_mark = case_queries.newest_marks(s)
-    codes = {c.subject for c in cells} | {c.object for c in cells if c.object}
-    for part in chunks(sorted(codes)):
+    for part in chunks(sorted(names.codes)):
         for org in s.execute(rows_of(col(Organisation.id), col(Organisation.code),
                                      col(Organisation.path), col(Organisation.kind))
                              .where(col(Organisation.code).in_(part))):
             known.orgs[org.code] = org
-    for part in chunks(sorted({c.responsible for c in cells if c.responsible})):
+    for part in chunks(sorted(names.logins)):
         for user in s.execute(rows_of(col(User.id), col(User.login), col(User.organisation_id))
                               .where(col(User.login).in_(part))):
             known.users[user.login] = user
-    subject_ids = sorted({known.orgs[c.subject].id for c in cells if c.subject in known.orgs})
+    subject_ids = sorted({known.orgs[c].id for c in names.subjects if c in known.orgs})
     for part in chunks(subject_ids):
-        for officer in active_officers(s, part):
+        for officer in active_officer_rows(s, part):
             known.officers.setdefault(int(officer.organisation_id or 0), SimpleNamespace(
                 id=officer.id, login=officer.login, organisation_id=officer.organisation_id))
-    if cases and _repeats_possible(defn, cells):  # (no named date: none repeats a case)
+    if cases and _repeats_possible(defn, names.dated):  # (no named date: none repeats one)
         _read_cases(s, defn, subject_ids, known, ctx)
     return known
 
@@ -285,20 +334,20 @@ def _read_cases(s: Session, defn: Definition, subject_ids: list[int], known: _Kn
             key = repeat_key(case.dates, case.person_name, case.fields)
             if key is None or case.state in cancelled:
                 continue
+            mark = _fingerprint((case.subject_id, case.object_id, key))
             if ctx is None or ctx.shows_person(case, defn):
-                known.stored.setdefault(case.subject_id, {}).setdefault(
-                    (case.object_id, key), case.id)
+                known.stored.setdefault(case.subject_id, {}).setdefault(mark, case.id)
             else:  # the duplicate rule's: never named to one who may not see the person
-                known.hidden.setdefault(case.subject_id, {}).setdefault(
-                    (case.object_id, key), []).append(case.id)
+                known.hidden.setdefault(case.subject_id, {}).setdefault(mark, []).append(
+                    case.id)
 
 
 def _catch_up(s: Session, ctx: Context, checked: Checked) -> None:
     """Before a batch, under the writers' lock: the repeats of the subjects another writer
-    touched since the last read, read again into `checked.known` (those whose repeats
-    differ noted in `changed`: their rows are checked again)."""
+    touched since the last read, read again into `checked.known` (the batch checks its rows
+    against them)."""
     known = checked.known
-    if not _repeats_possible(checked.defn, checked.cells):
+    if not checked.repeats:
         return
     subjects = {o.id for o in known.orgs.values()}
     since = case_queries.touched_subjects(s, checked.defn.key, known.case_mark,
@@ -308,9 +357,6 @@ def _catch_up(s: Session, ctx: Context, checked: Checked) -> None:
         again = _Known()
         _read_cases(s, checked.defn, touched, again, ctx)
         for i in touched:
-            if (known.stored.get(i, {}) != again.stored.get(i, {})
-                    or known.hidden.get(i, {}) != again.hidden.get(i, {})):
-                known.changed.add(i)
             known.stored[i] = again.stored.get(i, {})
             known.hidden[i] = again.hidden.get(i, {})
 
@@ -323,21 +369,26 @@ def _org(known: _Known, code: str):
 
 
 def _check_rows(s: Session, ctx: Context, defn: Definition, cells: list[Cells],
-                known: _Known, refused: list[RowRefused], keep: bool = True) -> list[_Ready]:
+                known: _Known, refused: list[RowRefused], keep: bool = True,
+                plans: dict | None = None, earlier: dict[bytes, int] | None = None
+                ) -> list[_Ready]:
     """Each row through the checks of one-by-one opening, in the same order; refused rows are
     added to `refused` (a refused row is no earlier row for the duplicate check). `keep`
-    False: the rows checked, not kept (the list holds None for each row checked)."""
-    plans: dict[tuple, tuple[dict[str, StagePlan], str]] = {}  # the planner is pure: by facts
-    earlier: dict[tuple, int] = {}  # (subject, object, repeat key) → the row that has it
+    False: the rows checked, nothing built for writing them (the list is empty). `plans` (by
+    facts: the planner is pure) and `earlier` (the fingerprint of a (subject, object, repeat
+    key) → the row that has it) carried from the file's earlier rows, if given."""
+    plans = {} if plans is None else plans
+    earlier = {} if earlier is None else earlier
     cancelled = cancelled_states(defn)
     ready: list[Any] = []
     for c in cells:
         try:
-            item = _check_row(s, ctx, defn, c, known, plans, earlier, cancelled)
+            item = _check_row(s, ctx, defn, c, known, plans, earlier, cancelled, keep)
         except (MerzimError, CalendarError, ValueError) as exc:
             refused.append(RowRefused(c.row, import_cells.explained(defn, c.dates, exc)))
             continue
-        ready.append(item if keep else None)
+        if keep:
+            ready.append(item)
     return ready
 
 
@@ -348,21 +399,30 @@ def _plan(ctx: Context, defn: Definition, plans: dict, facts: Facts):
     return plans[key]
 
 
+def _fingerprint(parts: tuple) -> bytes:
+    """A (subject, object, repeat key) as 16 bytes (BLAKE2b of its text; the key holds only
+    ids and strings, so equal keys have equal texts): what a row is compared with the stored
+    cases and the file's earlier rows by, held for every one of them while the file is
+    checked and written (the key itself is ten objects)."""
+    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).digest()
+
+
 def _check_row(s: Session, ctx: Context, defn: Definition, c: Cells, known: _Known,
-               plans: dict, earlier: dict[tuple, int], cancelled: set[str]) -> _Ready:
+               plans: dict, earlier: dict[bytes, int], cancelled: set[str],
+               keep: bool = True) -> _Ready | None:
     # `open_checked` → `duplicate_cases`: the organisations, the definition, the repeats
     subject = _org(known, c.subject)
     obj = _org(known, c.object) if c.object else None
     opening: Opening = check_opening(ctx, defn, obj, c.person, c.position, c.fields, c.dates)
     key = repeat_key({k: v.isoformat() for k, v in opening.dates.items()}, opening.person,
                      opening.values)
-    parties = (obj.id if obj else None, key)
+    mark = _fingerprint((subject.id, obj.id if obj else None, key)) if key is not None else b""
     if key is not None:
-        same = known.stored.get(subject.id, {}).get(parties)
+        same = known.stored.get(subject.id, {}).get(mark)
         if same is not None:
             raise RuleViolation(f"repeats case #{same}", key="rule.duplicate_case", id=same,
                                 process=defn.key, subject=subject.code)
-        row = earlier.get((subject.id, *parties))
+        row = earlier.get(mark)
         if row is not None:
             raise RuleViolation(f"repeats row {row}", key="rule.duplicate_register_row",
                                 row=row, subject=subject.code)
@@ -373,10 +433,12 @@ def _check_row(s: Session, ctx: Context, defn: Definition, c: Cells, known: _Kno
     after = state if event is None else _plan(ctx, defn, plans, Facts(
         dict(opening.dates), (Record(event[0], event[1], event[2].get("period")),)))[1]
     if key is not None and after not in cancelled:
-        earlier.setdefault((subject.id, *parties), c.row)
+        earlier.setdefault(mark, c.row)
+    if not keep:  # checked: the case row and its audit payload are built when it is written
+        return None
     case = case_row(ctx, defn, opening, subject, obj, owner)
     case["state"] = state
-    hidden = known.hidden.get(subject.id, {}).get(parties) if key is not None else None
+    hidden = known.hidden.get(subject.id, {}).get(mark) if key is not None else None
     return _Ready(c.row, subject, case,
                   without_dues(stages, switched_off(ctx, defn, subject.code)),  # I-17
                   audit.canonical(opened_payload(defn, opening, subject, obj, None,
@@ -428,51 +490,60 @@ def _check_planned(s: Session, ctx: Context, defn: Definition, found: Any, cells
     return planned, events
 
 
-def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]],
-               keep: bool = True) -> Checked:
+def _keys(defn: Definition) -> tuple[list[str], list[str]]:
+    """The dates a row may give and the evidence it may carry (`row_cells`'s)."""
+    given = [k for k, d in defn.dates.items() if d.given != "none"]
+    return given, list(dict.fromkeys((*BUILTIN_EVIDENCE, *defn.evidence)))
+
+
+def _cells(defn: Definition, rows: list[dict[str, Any]], first: int,
+           refused: list[RowRefused]) -> list[Cells]:
+    """The cells of `rows` (the first the file's row `first`, numbered as `check_file`
+    numbers them); a row whose cells cannot be read is added to `refused`."""
+    given, evidence_keys = _keys(defn)
+    out: list[Cells] = []
+    for i, row in enumerate(rows, start=first):
+        n = int(row.get("_row", i))
+        try:
+            out.append(row_cells(defn, row, n, given, evidence_keys))
+        except (MerzimError, ValueError) as exc:
+            refused.append(RowRefused(n, exc))
+    return out
+
+
+def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]]
+               ) -> Checked:
     """Phase 1: read, check and plan every row; refused rows raise `FileRefused` naming each
-    of them. Reads only. `keep` False (a preview): each row's plan dropped once it is checked,
-    so that the file's plans are never all held at once (a feature's planner keeps its own);
-    such a `Checked` only counts its rows (`ready` holds None for each) and is not written."""
+    of them. Reads only. Of a file opened as any case, what its rows name is read first, then
+    its rows are checked `BATCH` at a time, and no row's cells or plan is kept: its batches
+    read and check them again when they are written. A file a feature's planner plans
+    is planned whole, as that planner keeps it."""
     defn = ctx.registry.get(process)
     if rows:
         check_columns(defn, list(rows[0]))
-    given = [k for k, d in defn.dates.items() if d.given != "none"]
-    evidence_keys = list(dict.fromkeys((*BUILTIN_EVIDENCE, *defn.evidence)))
     refused: list[RowRefused] = []
-    cells: list[Cells] = []
-    for i, row in enumerate(rows, start=2):
-        n = int(row.get("_row", i))
-        try:
-            cells.append(row_cells(defn, row, n, given, evidence_keys))
-        except (MerzimError, ValueError) as exc:
-            refused.append(RowRefused(n, exc))
     found = planner(ctx, defn)
     if found is not None:
+        cells = _cells(defn, rows, 2, refused)
         planned, events = _check_planned(s, ctx, defn, found, cells, refused)
         if refused:
             raise FileRefused(sorted(refused, key=lambda r: r.row))
-        return Checked(defn, cells, _Known(), planned.ready, digest(rows), found, planned,
-                       events)
-    known = _read_known(s, defn, cells, ctx)
-    ready = _check_rows(s, ctx, defn, cells, known, refused, keep)
+        return Checked(defn, _Known(), digest(rows), len(planned.ready), cells=cells,
+                       ready=planned.ready, planner=found, planned=planned, events=events)
+    names = _names_of(defn, rows)
+    known = _read_known(s, defn, names, ctx)
+    plans: dict[tuple, Any] = {}
+    earlier: dict[bytes, int] = {}
+    for start in range(0, len(rows), BATCH):
+        cells = _cells(defn, rows[start:start + BATCH], 2 + start, refused)
+        _check_rows(s, ctx, defn, cells, known, refused, False, plans, earlier)
     if refused:
         raise FileRefused(sorted(refused, key=lambda r: r.row))
-    return Checked(defn, cells, known, ready, digest(rows) if keep else "")
+    return Checked(defn, known, digest(rows), len(rows), rows=rows,
+                   repeats=_repeats_possible(defn, names.dated), plans=plans)
 
 
 # -- phase 2: batches ---------------------------------------------------------------------------
-
-
-def _same(old: _Known, new: _Known, cells: list[Cells]) -> bool:
-    """Whether what these rows depend on is as phase 1 read it."""
-    codes = {c.subject for c in cells} | {c.object for c in cells if c.object}
-    logins = {c.responsible for c in cells if c.responsible}
-    ids = {new.orgs[c].id for c in codes if c in new.orgs}
-    return (all(old.orgs.get(c) == new.orgs.get(c) for c in codes)
-            and all(old.users.get(u) == new.users.get(u) for u in logins)
-            and all(old.officers.get(i) == new.officers.get(i) and i not in old.changed
-                    for i in ids))
 
 
 def _unhold(s: Session, ids: list[int]) -> None:
@@ -620,19 +691,16 @@ def _generic_batch(s: Session, ctx: Context, checked: Checked, start: int, stop:
     """Rows [start, stop) of a file of a definition opened as any case (an import's, when
     `import_id`: written as any, its batch notes their range, `_batch`)."""
     defn = checked.defn
-    cells = checked.cells[start:stop]
+    refused: list[RowRefused] = []
+    cells = _cells(defn, checked.rows[start:stop], 2 + start, refused)
     _catch_up(s, ctx, checked)  # the repeats another writer changed since: nothing else
-    fresh = _read_known(s, defn, cells, ctx, cases=False)
-    ready = checked.ready[start:stop]
-    if not _same(checked.known, fresh, cells):  # another writer came in between: check again
-        refused: list[RowRefused] = []
-        again = {item.row: item for item in _check_rows(
-            s, ctx, defn, checked.cells, _merge(checked.known, fresh), refused)}
-        rows = {c.row for c in cells}
-        refused = [r for r in refused if r.row in rows]  # (the rows written stay written)
-        if refused:
-            raise FileRefused(sorted(refused, key=lambda r: r.row))
-        ready = [again[c.row] for c in cells]
+    # the rows checked and planned again, against what they depend on now (the file's own
+    # repeats were refused whole in phase 1; the earlier batches' cases are no repeats)
+    fresh = _read_known(s, defn, _names_of(defn, checked.rows[start:stop]), ctx, cases=False)
+    ready = _check_rows(s, ctx, defn, cells, _merge(checked.known, fresh), refused,
+                        plans=checked.plans)
+    if refused:
+        raise FileRefused(sorted(refused, key=lambda r: r.row))
     case_ids = new_ids(s, Case, len(ready))
     stage_rows: list[tuple] = []
     for item, case_id in zip(ready, case_ids, strict=True):
@@ -726,15 +794,19 @@ def _still_ours(s: Session, import_id: str, begun: bool, holder: str) -> None:
     _take(s, import_id, holder)
 
 
+Sink = Callable[[list[Imported]], None]  # each batch's rows as written
+
+
 def write_file(s: Session, ctx: Context, checked: Checked, progress: Progress | None = None,
                import_id: str | None = None, written: list[int] | None = None,
-               legacy: bool = False) -> list[Imported]:
+               legacy: bool = False, sink: Sink | None = None) -> list[Imported]:
     """Phase 2: the checked rows written `BATCH` at a time, each batch committed. A file of
     one batch is one transaction; a longer one is an import with an id whose cases stay
     hidden (`import_pending`) until its last batch commits (`import_id`, `written`: a
     resumed import's, and the ids of the cases it has written; `legacy`: some of them marked
-    by an earlier version)."""
-    total = len(checked.ready)
+    by an earlier version). Returns the rows written; with a `sink`, each batch's are handed
+    to it instead and none is kept (the web keeps their ids only)."""
+    total = checked.total
     written = list(written or [])
     start = len(written)
     one = import_id is None and total <= BATCH
@@ -750,7 +822,7 @@ def write_file(s: Session, ctx: Context, checked: Checked, progress: Progress | 
     finished = one
     try:
         out = _write_batches(s, ctx, checked, progress, None if one else import_id, written,
-                             start, begun, holder, out, sqlite, legacy)
+                             start, begun, holder, out, sqlite, legacy, sink)
         finished = True
         return out
     finally:
@@ -760,10 +832,11 @@ def write_file(s: Session, ctx: Context, checked: Checked, progress: Progress | 
 
 def _write_batches(s: Session, ctx: Context, checked: Checked, progress: Progress | None,
                    import_id: str | None, written: list[int], start: int, begun: bool,
-                   holder: str, out: list[Imported], sqlite: bool, legacy: bool = False
-                   ) -> list[Imported]:
-    """`write_file`'s batches, from row `start` on (`out`: the rows written, as they are)."""
-    total = len(checked.ready)
+                   holder: str, out: list[Imported], sqlite: bool, legacy: bool = False,
+                   sink: Sink | None = None) -> list[Imported]:
+    """`write_file`'s batches, from row `start` on (`out`: the rows written, as they are;
+    handed to `sink` instead, if given)."""
+    total = checked.total
     one = import_id is None
     defn = checked.defn
     while start < total:
@@ -795,7 +868,11 @@ def _write_batches(s: Session, ctx: Context, checked: Checked, progress: Progres
             raise ImportUnfinished(import_id or "", defn.key, start, total, exc) from exc
         begun = True
         written += [cast(int, d.case.id) for d in done]
-        out += done
+        if sink is not None:
+            sink(done)
+        else:
+            out += done
+        del done
         start = stop
         if progress is not None:
             progress(import_id or "", start, total)
@@ -884,7 +961,7 @@ def _legacy_ids(s: Session, import_id: str, process: str | None = None) -> list[
 
 
 def resume(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]], import_id: str,
-           progress: Progress | None = None) -> list[Imported]:
+           progress: Progress | None = None, sink: Sink | None = None) -> list[Imported]:
     """Finish an interrupted import from the same file: checked whole again (its written
     rows are hidden, so they repeat nothing), then the rows after the last written batch."""
     start = _start_of(s, import_id)
@@ -899,7 +976,7 @@ def resume(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]], i
                          id=import_id)
     written = pending_ids(s, import_id, process)
     return write_file(s, ctx, checked, progress, import_id, written,
-                      legacy=bool(_legacy_ids(s, import_id)))
+                      legacy=bool(_legacy_ids(s, import_id)), sink=sink)
 
 
 def roll_back(s: Session, ctx: Context, process: str, import_id: str) -> int:

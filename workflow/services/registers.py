@@ -98,22 +98,29 @@ class Cells:
     evidence: dict[str, str]
 
 
+def cell_text(row: dict[str, Any], key: str) -> str | None:
+    """A cell of a register file's row as the import reads it: its text, trimmed; None when
+    empty or absent."""
+    value = row.get(key)
+    text = "" if value is None else str(value).strip()
+    return text or None
+
+
 def row_cells(defn: Definition, row: dict[str, Any], n: int, given: list[str],
               evidence_keys: list[str]) -> Cells:
     """A row's cells (the one reading of a register file's row, row by row or in bulk)."""
-    def cell(key: str) -> str | None:
-        value = row.get(key)
-        text = "" if value is None else str(value).strip()
-        return text or None
-
-    subject = cell("subject")
+    subject = cell_text(row, "subject")
     if subject is None:
         raise UsageError("subject is empty", key="error.row_subject_empty")
-    fields = {k: v for k in defn.fields if (v := cell(k)) is not None}
-    dates = {k: parse_day(v, k) for k in given if (v := cell(k)) is not None}
-    return Cells(n, subject, cell("object"), cell("person"), cell("position"),
-                 cell("responsible"), fields, dates, cell("event"), cell("on"),
-                 {k: v for k in evidence_keys if (v := cell(k)) is not None})
+    present = row.keys()  # (of the definition's many columns, those the file has)
+    fields = {k: v for k in defn.fields if k in present and (v := cell_text(row, k)) is not None}
+    dates = {k: parse_day(v, k) for k in given
+             if k in present and (v := cell_text(row, k)) is not None}
+    return Cells(n, subject, cell_text(row, "object"), cell_text(row, "person"),
+                 cell_text(row, "position"), cell_text(row, "responsible"), fields, dates,
+                 cell_text(row, "event"), cell_text(row, "on"),
+                 {k: v for k in evidence_keys
+                  if k in present and (v := cell_text(row, k)) is not None})
 
 
 def _one(s: Session, ctx: Context, defn: Definition, row: dict[str, Any], n: int,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import select as rows_of
 from sqlmodel import Session, col, select
 
 from workflow.storage.models import ApiToken, CalendarFeed, Organisation, User, WebSession
@@ -47,6 +48,15 @@ def active_officers(s: Session, org_ids: Sequence[int]) -> list[User]:
     return list(s.exec(select(User).where(col(User.organisation_id).in_(org_ids),
                                           User.role == "officer", User.active)
                        .order_by(col(User.id))))
+
+
+def active_officer_rows(s: Session, org_ids: Sequence[int]) -> list[Any]:
+    """`active_officers` as rows of (id, login, organisation_id), not table objects (a
+    register import reads them again for every batch of its rows)."""
+    return list(s.execute(rows_of(col(User.id), col(User.login), col(User.organisation_id))
+                          .where(col(User.organisation_id).in_(org_ids),
+                                 col(User.role) == "officer", col(User.active))
+                          .order_by(col(User.id))))
 
 
 def sessions_of(s: Session, user_id: int | None) -> Sequence[WebSession]:
