@@ -49,9 +49,11 @@ print(limited, heaps, os.environ.get("MALLOC_ARENA_MAX", "-"))
 
 
 def _probe(tmp_path, limit: int, extra: dict[str, str] | None = None) -> list[str]:
-    done = subprocess.run([sys.executable, "-c", PROBE, str(limit)], cwd=tmp_path,
-                          env=merzim_env(extra=extra), capture_output=True, text=True,
-                          timeout=60)
+    env = merzim_env(extra=extra)
+    if not extra or "MALLOC_ARENA_MAX" not in extra:  # (a serve run in this process set it)
+        env.pop("MALLOC_ARENA_MAX", None)
+    done = subprocess.run([sys.executable, "-c", PROBE, str(limit)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout.split()
 

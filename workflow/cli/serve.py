@@ -46,7 +46,6 @@ def serve(host: str = option("--host", "HOST", "Default: \\[web] host (127.0.0.1
     os.environ["MERZIM_LANG"] = lang or STATE.language or STATE.settings.language
 
     web_cfg = STATE.settings.web
-    limit_malloc_arenas(web_cfg.malloc_arenas)  # before any thread: the worker's, uvicorn's
     host = host or web_cfg.host
     port_n = _bounded(port, web_cfg.port, "--port", 65535, "error.bad_port")
     n_workers = _bounded(workers, web_cfg.workers, "--workers", 64, "error.bad_workers")
@@ -62,6 +61,7 @@ def serve(host: str = option("--host", "HOST", "Default: \\[web] host (127.0.0.1
     except BaseException:
         sock.close()
         raise
+    limit_malloc_arenas(web_cfg.malloc_arenas)  # before any thread: the worker's, uvicorn's
     metrics_dir = None
     if n_workers > 1:  # /metrics adds up the request counts of every web process
         import tempfile
@@ -111,9 +111,10 @@ M_ARENA_MAX = -8  # glibc's mallopt() parameter (malloc.h)
 def limit_malloc_arenas(n: int) -> bool:
     """At most `n` memory arenas of the C library in this process and the web processes it
     starts ([web] malloc_arenas; 0 leaves the library's default). glibc gives each thread an
-    arena of its own, up to eight per CPU, and keeps in each what was freed there: a web process whose request threads each once answered a
-    large import holds that import's memory once per thread. With one arena the memory a
-    request frees is found again by the next, whichever thread answers it.
+    arena of its own, up to eight per CPU, and keeps in each what was freed there: a web
+    process whose request threads each once answered a large import holds that import's
+    memory once per thread. With one arena the memory a request frees is found again by the
+    next, whichever thread answers it.
 
     Set here before any thread is started (glibc fixes the limit when a second arena is first
     needed), and in the environment for the web processes uvicorn spawns; an operator's own
