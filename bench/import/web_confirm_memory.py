@@ -17,7 +17,8 @@ serve` limits a web process's (`[web] malloc_arenas`, before any thread starts),
 checkout has no such setting or MALLOC_ARENA_MAX is set in the environment.
 
 `--imports N` imports N such files one after the other (other people in each) and reads the
-resident memory after each, trimmed, against the same start.
+resident memory after each, trimmed, against the same start. The small-object allocator's
+arenas (1 MiB each, `sys._debugmallocstats`) are counted at the start and after each import.
 
 `--trace` runs the same with `tracemalloc` tracing from after the warm-up: the Python objects
 the confirm left allocated (KiB), whatever the allocator keeps around them. Run with
@@ -33,6 +34,7 @@ import ctypes.util
 import gc
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -94,6 +96,24 @@ def _imported(asel, rows: int, who: str) -> tuple[float, float]:
     return previewed, time.process_time() - began
 
 
+def _arenas() -> int | None:
+    """The small-object allocator's arenas now (1 MiB each), as `sys._debugmallocstats`
+    prints them on the standard error; None when it prints none (tracemalloc on, another
+    allocator)."""
+    with tempfile.TemporaryFile("w+") as out:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(out.fileno(), 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        out.seek(0)
+        found = re.search(r"# arenas allocated current\s*=\s*([\d,]+)", out.read())
+    return int(found.group(1).replace(",", "")) if found else None
+
+
 def _trimmed() -> float | None:
     """glibc's free pages given back (`malloc_trim(0)`), then VmRSS; None without glibc."""
     name = ctypes.util.find_library("c")
@@ -117,11 +137,13 @@ def run(kind: str, rows: int, trace: bool = False, imports: int = 1) -> dict:
         if trace:
             tracemalloc.start()
         start = _status("VmRSS")
+        arenas = [_arenas()]
         previewed, cpu = _imported(asel, rows, "Person")
         confirmed = _status("VmRSS")
         gc.collect()
         collected = _status("VmRSS")
         trimmed = _trimmed()
+        arenas.append(_arenas())
         code = "previous (MERZIM_BENCH_CODE)" if os.environ.get("MERZIM_BENCH_CODE") \
             else "<checkout>"  # (never this machine's path)
         out = {"backend": kind, "rows": rows, "code": code,
@@ -145,7 +167,9 @@ def run(kind: str, rows: int, trace: bool = False, imports: int = 1) -> dict:
                 gc.collect()
                 after = _trimmed()
                 kept.append(round(after - start, 1) if after is not None else None)
+                arenas.append(_arenas())
             out["kept_after_each_import_mib"] = kept
+        out["arenas_at_start_then_after_each_import"] = arenas
         return out
 
 
