@@ -53,7 +53,7 @@ try:
 except ImportError:
     ARENAS = None
 else:
-    ARENAS = WebSettings().malloc_arenas if hasattr(WebSettings(), "malloc_arenas") else None
+    ARENAS = getattr(WebSettings(), "malloc_arenas", None)
     if ARENAS is not None:
         limit_malloc_arenas(ARENAS)
 

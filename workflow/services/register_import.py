@@ -195,8 +195,7 @@ class Checked:
     rows: list[dict[str, Any]] = field(default_factory=list)  # a file opened as any case
     repeats: bool = False  # whether a row can repeat a case (`_repeats_possible`)
     plans: dict = field(default_factory=dict)  # the planner's results by facts (it is pure)
-    cells: list[Cells] = field(default_factory=list)  # a file the feature's planner plans:
-    ready: list[Any] = field(default_factory=list)  # its cells, and the planner's rows
+    ready: list[Any] = field(default_factory=list)  # a file the feature's planner plans: its rows
     planner: Any = None  # the feature's planner of the file (`planner`), if it plans it
     planned: Any = None  # what it checked and planned
     events: dict[int, tuple[str, date, dict[str, str]]] = field(default_factory=dict)
@@ -528,8 +527,8 @@ def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]
         planned, events = _check_planned(s, ctx, defn, found, cells, refused)
         if refused:
             raise FileRefused(sorted(refused, key=lambda r: r.row))
-        return Checked(defn, _Known(), digest(rows), len(planned.ready), cells=cells,
-                       ready=planned.ready, planner=found, planned=planned, events=events)
+        return Checked(defn, _Known(), digest(rows), len(planned.ready), ready=planned.ready,
+                       planner=found, planned=planned, events=events)
     names = _names_of(defn, rows)
     known = _read_known(s, defn, names, ctx)
     plans: dict[tuple, Any] = {}
