@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import shutil
+import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from freezegun import freeze_time
 
@@ -52,6 +54,17 @@ def rows(*people: str) -> bytes:
 
 def cases(site: Web) -> list:
     return site.dump()["process_case"]
+
+
+@pytest.fixture(autouse=True)
+def own_staging(tmp_path, monkeypatch):
+    """This test's nodes stage uploads in a temporary directory of their own: without a files
+    directory (PostgreSQL) a node stages in the machine's (`filestore.staging_directory`),
+    which the tests running beside this one share, and removing "the first node's disk" below
+    would remove their uploads in flight."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
 
 
 def node_staging(site: Web) -> Path:
