@@ -9,7 +9,7 @@ from fastapi import Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from web.kit import shapes, views
-from web.kit.access import require_recorder, sees_person, visible_case
+from web.kit.access import require_recorder, visible_case
 from web.kit.api import LIMIT, NOT_BLANK, OFFSET, ApiContext, Page, api_routes, paginate
 from web.kit.page import audited_refusal
 from workflow import services as svc
@@ -19,6 +19,7 @@ from workflow.core.links import links_evidence
 from workflow.core.machine import builtin_evidence
 from workflow.i18n.describe import describe
 from workflow.services import transactions as tx
+from workflow.services import visibility
 from workflow.services.views import as_dicts
 
 router = api_routes()
@@ -254,8 +255,8 @@ def case(case_id: int, response: Response, a: ApiContext = Depends()) -> dict[st
 
 def _links(a: ApiContext, found) -> list[dict[str, Any]]:
     return [lk.as_dict() for lk in svc.linked_cases(a.s, a.ctx, found, lambda other, d:
-                                                    sees_person(a.viewer, other,
-                                                                d.parties.person_visibility))]
+                                                    visibility.may_see_person(a.viewer.user,
+                                                                              other, d))]
 
 
 def _write(a: ApiContext, case_id: int, action: str, detail: dict[str, Any], do) -> dict:

@@ -16,7 +16,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from web.comments_page import require_assigner
 from web.kit import uploads
 from web.kit.access import Viewer, require_recorder
 from web.kit.api import ApiContext, api_routes
@@ -30,6 +29,7 @@ from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageErro
 from workflow.core.machine import builtin_evidence
 from workflow.services import bulk_actions as bulk
 from workflow.services import transactions as tx
+from workflow.services import visibility
 
 router = APIRouter(include_in_schema=False)
 api_router = api_routes()
@@ -38,15 +38,14 @@ BACK = ("/work", "/overdue", "/due", "/cases", "/obligations")  # where the bar 
 
 
 def guard(s, viewer: Viewer, record: bool, assign: bool = False):
-    """May the viewer act on this case: she sees it (else it is "not found", as everywhere);
-    to record, she records on it (an officer of its organisation, an admin); to hand over,
-    she is a manager or an admin above it or an officer of its organisation."""
+    """May the viewer act on this case: she sees it (else it is "not found", as everywhere:
+    services/visibility.py `may_see_case`); to record, she records on it (an officer of its
+    organisation, an admin); who hands it over, the hand-over itself asks
+    (`assign_responsible`'s `by`: P-26)."""
     def check(case) -> None:
-        if not viewer.sees_org(svc.org_by_id(s, case.subject_id)):
+        if not visibility.may_see_case(s, viewer.user, case, viewer.org):
             raise NotFound(f"no case {case.id}", key="notfound.analysis", id=case.id)
-        if assign:
-            require_assigner(viewer, case)
-        elif record:
+        if record and not assign:
             require_recorder(viewer, case)
     return check
 
@@ -65,7 +64,8 @@ def refusal_lines(s, ctx, viewer: Viewer, exc: bulk.BulkRefused, t) -> list[dict
         name = None
         stage = r.item.stage
         case = svc.find_case(s, r.item.case) if stage else None
-        if stage and case is not None and viewer.sees_org(svc.org_by_id(s, case.subject_id)):
+        if stage and case is not None and visibility.may_see_case(s, viewer.user, case,
+                                                               viewer.org):
             defn = svc.definition_of(s, ctx, case)
             name = defn.stage_name(stage.split(":", 1)[0], t.language)
         lines.append({"item": r.item.value, "case": r.item.case,
@@ -117,7 +117,8 @@ def _bulk(request: Request, pc: PageContext, form: dict[str, str], values: list[
                 if not login:  # the picker left at "—"
                     raise UsageError(key="error.empty_field", field=t("bulk.assign_to"))
                 cases = bulk.assign_all(pc.s, pc.ctx, items, login,
-                                        guard(pc.s, pc.viewer, True, assign=True))
+                                        guard(pc.s, pc.viewer, True, assign=True),
+                                        by=pc.viewer.user)
                 message = t.n("bulk.assigned", len(cases), login=login)
     except MerzimError as exc:
         lines = (refusal_lines(pc.s, pc.ctx, pc.viewer, exc, t)
@@ -222,7 +223,7 @@ def api_bulk_assign(body: BulkAssignIn, a: ApiContext = Depends()):
 
     def do():
         cases = bulk.assign_all(a.s, a.ctx, items, body.login,
-                                guard(a.s, a.viewer, True, assign=True))
+                                guard(a.s, a.viewer, True, assign=True), by=a.viewer.user)
         return {"assigned": [c.id for c in cases], "to": body.login}
 
     return _api(a, "assign", items, do)

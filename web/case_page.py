@@ -10,12 +10,13 @@ from fastapi.responses import HTMLResponse
 
 from web import comments_page
 from web.kit import recording, uploads, views
-from web.kit.access import require_recorder, sees_person, visible_case
+from web.kit.access import require_recorder, visible_case
 from web.kit.deps import PageContext
 from web.kit.page import page, render
 from workflow import services as svc
 from workflow.core.errors import RuleViolation
 from workflow.core.names import name_in
+from workflow.services import visibility
 
 router = APIRouter(include_in_schema=False)
 
@@ -77,8 +78,8 @@ def _links_part(pc: PageContext, case, defn, may_record: bool) -> dict[str, Any]
     whether the reader may link, withdraw both or undo a withdrawal (_linked_cases.html)."""
     lang = pc.t.language
     current = pc.ctx.registry.get(defn.key)  # (a case of an older version: the file's links)
-    linked = svc.linked_cases(pc.s, pc.ctx, case, lambda other, d: sees_person(
-        pc.viewer, other, d.parties.person_visibility))
+    linked = svc.linked_cases(pc.s, pc.ctx, case, lambda other, d: visibility.may_see_person(
+        pc.viewer.user, other, d))
     offers = []
     for offer in (svc.offers(pc.s, pc.ctx, case) if may_record else []):
         target = pc.ctx.registry.get(offer.process)

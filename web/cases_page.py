@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import QueryParams
 
 from web.kit import views
-from web.kit.access import sees_person, visible_org
+from web.kit.access import person_rule, visible_org
 from web.kit.deps import CASES_COOKIE, PageContext
 from web.kit.page import MAX_INT, export, page, render, secure
 from web.kit.registers import is_register, opens_here, own_columns, own_values
@@ -32,7 +32,7 @@ from workflow.core.errors import UsageError
 from workflow.core.limits import ungrouped
 from workflow.core.names import name_in
 from workflow.i18n import period_name
-from workflow.services import recorded, search
+from workflow.services import recorded, search, visibility
 from workflow.services import transactions as tx
 from workflow.services.bulk_actions import MAX_ITEMS
 
@@ -226,7 +226,7 @@ def cases_page(request: Request, pc: PageContext = Depends(page)):
     query = case_query(params, pc)
     viewer = pc.viewer
     found = search.find_cases(pc.s, pc.ctx, viewer.org.code, query,
-                              lambda f, visibility: sees_person(viewer, f, visibility),
+                              person_rule(viewer),
                               only_path=views.only_path(viewer))
     page_no = params.get("page") or "1"
     if not page_no.isdigit() or int(page_no) < 1:
@@ -280,8 +280,7 @@ def cases_export(request: Request, fmt: str, pc: PageContext = Depends(page)) ->
     query = case_query(params, pc)
     viewer = pc.viewer
     found = search.find_cases(pc.s, pc.ctx, viewer.org.code, query,
-                              lambda f, visibility: sees_person(viewer, f,
-                                                                visibility),
+                              person_rule(viewer),
                               only_path=views.only_path(viewer))
     rows = _rows(pc, found)
     t, lang = pc.t, pc.t.language
@@ -331,7 +330,7 @@ def _register_columns(pc: PageContext, defn: Definition, found: list[search.Foun
         fields, dates = entries.get(f.id, ({}, {}))
         shown = False
         if person:
-            shown = sees_person(viewer, f, defn.parties.person_visibility)
+            shown = visibility.may_see_person(viewer.user, f, defn)
             line += ([f.person_name, f.person_position] if shown
                      else [t("web.person_hidden")] * 2)
             svc.audit_person_seen(pc.s, pc.ctx, f.id, f.person_name is not None and shown)

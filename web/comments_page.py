@@ -2,9 +2,11 @@
 (`GET/POST /api/v1/cases/N/comments`, `PATCH /api/v1/cases/N/comments/ID`).
 
 Comments are shown to exactly those who may see the case and, for a case about a person, the
-person (workflow/services/comments.py `may_see`); to anyone else the comments are "not found".
-A manager or an administrator (and an officer of the case's organisation) hands a case over to
-one of the officers of its organisation, picked by name (`assignees`)."""
+person (workflow/services/comments.py `readers_of`, which asks services/visibility.py); to
+anyone else the comments are "not found".
+Who hands a case over is the one rule's (workflow/services/visibility.py `handover_refusal`,
+P-26): the picker (one of the officers of its organisation, by name: `assignees`) is offered
+only to her, and the service refuses anyone else, in her words, nothing stored."""
 
 from __future__ import annotations
 
@@ -14,44 +16,38 @@ from fastapi import APIRouter, Depends, Form
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
-from web.kit.access import Viewer, visible_case
+from web.kit.access import visible_case
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import audited_refusal, check_csrf, page
 from web.kit.shapes import Shape
 from workflow import services as svc
-from workflow.core.errors import RuleViolation
-from workflow.services import comments
+from workflow.services import comments, visibility
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
 api_router = api_routes()
 
 
-def may_assign(viewer: Viewer, case) -> bool:
-    """Who hands a case over: a manager or an administrator above it, or an officer of its
-    organisation (a case the viewer sees)."""
-    return viewer.role in ("manager", "admin") or (
-        viewer.role == "officer" and case.subject_id == viewer.org.id)
-
-
-def require_assigner(viewer: Viewer, case) -> None:
-    if not may_assign(viewer, case):
-        raise RuleViolation("not allowed to hand over", key="comments.error_assign",
-                            role=viewer.role)
+def hands_over(pc: PageContext, case) -> bool:
+    """Whether the reader may hand the case over (services/visibility.py
+    `handover_refusal`, P-26): the case page offers its picker only then."""
+    responsible = svc.user_by_id(pc.s, case.responsible_id)
+    return visibility.handover_refusal(pc.viewer.user, case, svc.definition_of(pc.s, pc.ctx, case),
+                                       responsible) is None
 
 
 def case_part(pc: PageContext, case) -> dict[str, Any]:
     """What the case page shows of comments and hand-over: the comments (None: the reader
     may not see them) and whom the reader may hand the case to (empty: she may not)."""
     shown = (comments.comments_of(pc.s, pc.ctx, case.id, pc.viewer.user)
-             if comments.may_see(pc.s, pc.ctx, pc.viewer.user, case) else None)
+             if comments.readers_of(pc.s, pc.ctx, pc.viewer.user, case) else None)
     names = svc.display_names(pc.s, [c.author for c in shown or []])
     return {"comments": [{**c.as_dict(), "author_name": names.get(c.author) or c.author_name}
                          for c in shown] if shown is not None else None,
             "comment_max": comments.MAX_LENGTH, "comment_minutes": comments.EDIT_MINUTES,
-            "assignees": comments.assignees(pc.s, case) if may_assign(pc.viewer, case)
-            and case.withdrawn_at is None else []}
+            "assignees": comments.assignees(pc.s, case) if case.withdrawn_at is None
+            and hands_over(pc, case) else []}
 
 
 def _refusal(pc_or_a: Any, action: str, case_id: Any, detail: dict[str, Any]):
@@ -90,10 +86,8 @@ def assign_case(case_id: str, login: str = Form(""), csrf: str = Form(""),
                 pc: PageContext = Depends(page)):
     """Hand the case over to one of the officers of its organisation."""
     case = _posted_case(pc, csrf, case_id)
-    with _refusal(pc, "assign", case.id, {"to": login[:100]}):
-        require_assigner(pc.viewer, case)
-        with tx.transaction(pc.s):
-            svc.assign_responsible(pc.s, pc.ctx, case.id, login.strip())
+    with _refusal(pc, "assign", case.id, {"to": login[:100]}), tx.transaction(pc.s):
+        svc.assign_responsible(pc.s, pc.ctx, case.id, login.strip(), by=pc.viewer.user)
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from web.case_actions_page import write
-from web.kit.access import Viewer, require_recorder, sees_files, visible_case
+from web.kit.access import Viewer, require_recorder, visible_case
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import attachment, audited_refusal, check_csrf, page
@@ -23,19 +23,22 @@ from workflow import services as svc
 from workflow.core.errors import NotFound, UsageError
 from workflow.services import files as files_service
 from workflow.services import transactions as tx
+from workflow.services import visibility
 
 router = APIRouter(include_in_schema=False)
 api_router = api_routes()
 
 
-def may_see_files(s, ctx, viewer: Viewer, case) -> bool:
-    return sees_files(viewer, case, svc.definition_of(s, ctx, case))
+def _files_shown(s, ctx, viewer: Viewer, case) -> bool:
+    """A case's files are as private as its person (a signed order or a declaration names
+    the person): services/visibility.py `may_see_person`."""
+    return visibility.may_see_person(viewer.user, case, svc.definition_of(s, ctx, case))
 
 
 def visible_file(s, ctx, viewer: Viewer, case_id: str | int, file_id: str | int):
     """(case, file) the viewer may see; NotFound for a file she may not (or that is not)."""
     case = visible_case(s, viewer, case_id)
-    if not may_see_files(s, ctx, viewer, case):
+    if not _files_shown(s, ctx, viewer, case):
         raise NotFound(f"no file {file_id}", key="files.not_found", id=file_id)
     return case, files_service.get_file(s, case, file_id)
 
@@ -76,7 +79,7 @@ def _act(request: Request, pc: PageContext, case_id: str, action: str, form: dic
     """An action on a case's files, as the case's other forms: refused, the case page with the
     problem and nothing stored; done, back to the case page with its confirmation."""
     case = visible_case(pc.s, pc.viewer, case_id)
-    if not may_see_files(pc.s, pc.ctx, pc.viewer, case):
+    if not _files_shown(pc.s, pc.ctx, pc.viewer, case):
         raise NotFound(f"no file {form.get('file')}", key="files.not_found",
                        id=form.get("file", ""))
     return write(request, pc, case_id, action, form, do, action)
@@ -167,7 +170,7 @@ class FileVoidIn(BaseModel):
 
 def _api_case(a: ApiContext, case_id: int):
     case = visible_case(a.s, a.viewer, case_id)
-    if not may_see_files(a.s, a.ctx, a.viewer, case):
+    if not _files_shown(a.s, a.ctx, a.viewer, case):
         raise NotFound(f"files of case {case_id} are private", key="files.case_private",
                        id=case_id)
     return case

@@ -28,7 +28,7 @@ from starlette.datastructures import QueryParams
 
 from web.cases_page import PAGE_SIZE, register_filters, state_choices
 from web.kit import views
-from web.kit.access import sees_person, visible_org
+from web.kit.access import person_rule, visible_org
 from web.kit.deps import PageContext
 from web.kit.page import int_param, page, render
 from web.kit.registers import (
@@ -221,8 +221,7 @@ def entries(pc: PageContext, a: Asked) -> list[search.Found]:
     """The entries a register's page lists for these filters, as the reader may see them."""
     viewer = pc.viewer
     found = search.find_cases(pc.s, pc.ctx, viewer.org.code, a.query,
-                              lambda f, visibility: sees_person(viewer, f,
-                                                                visibility),
+                              person_rule(viewer),
                               only_path=views.only_path(viewer))
     if a.opened is not None:  # the entries an import opened ("12-40,45")
         found = [f for f in found if any(lo <= f.id <= hi for lo, hi in a.opened)]

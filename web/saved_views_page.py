@@ -20,7 +20,7 @@ from starlette.datastructures import QueryParams
 from web import registers_page
 from web.cases_page import case_query
 from web.kit import views
-from web.kit.access import sees_person
+from web.kit.access import person_rule
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import audited_refusal, check_csrf, int_param, page, render
@@ -80,7 +80,7 @@ def count(request: Request, pc: PageContext, view: saved_views.Kept) -> int | No
             query = case_query(params, pc)
             return views.kept(s, ctx, key, lambda: len(search.find_cases(
                 s, ctx, viewer.org.code, query,
-                lambda f, visibility: sees_person(viewer, f, visibility),
+                person_rule(viewer),
                 only_path=views.only_path(viewer))), viewer.org.path, viewer.user.id)
         defn = ctx.registry.get(view.path.rsplit("/", 1)[-1])
         asked = registers_page.asked(request, pc, defn, params)

@@ -6,12 +6,13 @@ Anything outside the viewer's subtree is answered as if it did not exist (404).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation
+from workflow.services import visibility
 
 if TYPE_CHECKING:  # the tables, for annotations only: the adapter reads through services
     from workflow.storage.models import Case, Organisation, Programme, User
@@ -31,22 +32,11 @@ class Viewer:
         return self.user.login
 
     def sees_path(self, path: str) -> bool:
-        """Officers see their own organisation; managers and admins its whole subtree."""
-        if self.role == "officer":
-            return path == self.org.path
-        return path.startswith(self.org.path)
+        """Whether what lies at `path` is in the viewer's reach (services/visibility.py)."""
+        return visibility.reaches(self.role, self.org.path, path)
 
     def sees_org(self, org: Organisation | None) -> bool:
         return org is not None and self.sees_path(org.path)
-
-
-class Parties(Protocol):
-    """What the person's visibility reads of a case (a Case, or a case found by a search)."""
-
-    @property
-    def subject_id(self) -> int: ...
-    @property
-    def responsible_id(self) -> int | None: ...
 
 
 def viewer_for(s: Session, user: User) -> Viewer:
@@ -67,24 +57,18 @@ def visible_org(s: Session, viewer: Viewer, code: str) -> Organisation:
 
 
 def visible_case(s: Session, viewer: Viewer, ident: int | str) -> Case:
+    """The case, when the viewer sees it (services/visibility.py `may_see_case`); else the
+    404 of an unknown case."""
     case = svc.find_case(s, ident)
-    if case is None or not viewer.sees_org(svc.org_by_id(s, case.subject_id)):
+    if case is None or not visibility.may_see_case(s, viewer.user, case, viewer.org):
         raise hidden("analysis", ident)
     return case
 
 
-
-
-def sees_person(viewer: Viewer, case: Parties, visibility: str) -> bool:
-    """Who sees the person a case is about (procedures.md): the officers of the case's
-    organisation and admins; for a whistleblower ("responsible") only its responsible officer.
-    Managers above see the stages, dates and statuses with the person hidden. The responsible
-    officer is one while she is an officer of the case's organisation (promoted or moved, the
-    same account is a manager or an admin like any other)."""
-    officer_here = viewer.role == "officer" and case.subject_id == viewer.org.id
-    if visibility == "responsible":
-        return officer_here and case.responsible_id == viewer.user.id
-    return viewer.role == "admin" or officer_here
+def person_rule(viewer: Viewer | None):
+    """The viewer's `may_see_person` as the services and the lists take it ((case,
+    visibility) -> bool; None: the command line's operator)."""
+    return visibility.person_rule(viewer.user if viewer is not None else None)
 
 
 def visible_programme(s: Session, viewer: Viewer, ident: int | str) -> Programme:
@@ -108,10 +92,9 @@ def require_programme_recorder(viewer: Viewer, prog: Programme) -> None:
 
 
 def require_recorder(viewer: Viewer, analysis: Case) -> None:
-    """Officers record events for analyses of their own organisation (admins may too)."""
-    if viewer.role == "officer" and analysis.subject_id == viewer.org.id:
-        return
-    if viewer.role == "admin":
+    """Officers record events for analyses of their own organisation (admins may too:
+    services/visibility.py `records_on`)."""
+    if visibility.records_on(viewer.user, analysis):
         return
     raise RuleViolation("not allowed to record", key="rule.cannot_record", role=viewer.role)
 
@@ -119,11 +102,3 @@ def require_recorder(viewer: Viewer, analysis: Case) -> None:
 def require_admin(viewer: Viewer) -> None:
     if viewer.role != "admin":
         raise hidden("page", "admin")
-
-
-def sees_files(viewer: Viewer, case: Case, defn) -> bool:
-    """Who sees a case's files (a case the viewer may see): everyone who sees the case, but a
-    case about a person keeps its files as private as its person (`sees_person`), since a
-    signed order or a declaration names the person."""
-    return defn.parties.person == "none" or sees_person(viewer, case,
-                                                         defn.parties.person_visibility)

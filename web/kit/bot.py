@@ -1,7 +1,8 @@
 """The Telegram bot's answers to a linked person: /due, /overdue, /case N and
 /help, in her language, with only what she may see — the same lists and the same rules of
-visibility as the pages (web.kit.access): an officer's own work ("My work"), a manager's or an
-admin's subtree; a case about a person names the person only to those the pages name it to.
+visibility as the pages (workflow/services/visibility.py, through web.kit.access): an officer's
+own work ("My work"), a manager's or an admin's subtree; a case about a person never names the
+person (P-28: its name and position never leave merzim), it links to the case.
 
 The worker's poller (workflow/reminders/telegram_link.py) calls `answer` inside the update's
 transaction; the composition root (the `worker` command) hands it over."""
@@ -93,9 +94,8 @@ def _case(s: Session, ctx: svc.Context, viewer, ident: int, base_url: str) -> st
     view = case_for(s, ctx, viewer, case)
     lines = [bot_text(lang, "case_title", id=ident, process=view.process_name,
                       org=view.subject_name, state=view.state_name)]
-    person = view.person
-    if person and person.name:
-        lines.append(bot_text(lang, "case_person", name=person.name))
+    # the person is never named (P-28): the reply says the case needs attention and links to
+    # it; the case page shows the person to those services/visibility.py allows
     for row in view.stages:
         if row.working_days_left is None:  # (set for the open stages only)
             continue

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from fastapi import Request
 from sqlmodel import Session
 
-from web.kit.access import Viewer, sees_person
+from web.kit.access import Viewer, person_rule
 from workflow.i18n import LANGUAGES, Translator
 from workflow.services import Context
 from workflow.services import accounts as auth
@@ -121,8 +121,7 @@ def make_context(request: Request, viewer: Viewer | None, lang: str, as_of: date
                    own_off=st.settings.own_deadlines_off,
                    process_orgs=st.settings.process_orgs,
                    **report_settings(st.settings),
-                   sees_person=(lambda case, visibility: sees_person(viewer, case, visibility))
-                   if viewer else None)
+                   sees_person=person_rule(viewer))
 
 
 def api_viewer(request: Request, s: Session) -> Viewer:

@@ -14,13 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from web.kit.access import sees_person
 from web.kit.deps import PageContext
 from workflow import services as svc
 from workflow.core.collation import sort_key
 from workflow.core.definition import Definition
 from workflow.core.names import name_in
-from workflow.services import recorded, search
+from workflow.services import recorded, search, visibility
 
 PROJECTS = (1, 2, 3, 4)
 REGISTER_PROJECTS = (2, 3, 4)  # the projects whose definitions are registers with a page
@@ -101,8 +100,8 @@ def own_values(pc: PageContext, defn: Definition, shown: list[search.Found],
     out: dict[int, dict[str, Any]] = {}
     for f in shown:
         fields, dates = entries.get(f.id, ({}, {}))
-        shown_person = persons and about and sees_person(
-            viewer, f, defn.parties.person_visibility)
+        shown_person = persons and about and visibility.may_see_person(
+            viewer.user, f, defn)
         if persons and about:
             svc.audit_person_seen(pc.s, pc.ctx, f.id, f.person_name is not None and shown_person)
         private = about and not shown_person

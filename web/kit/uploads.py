@@ -13,13 +13,13 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from web.kit.access import Viewer, sees_files
+from web.kit.access import Viewer
 from web.kit.deps import PageContext
 from web.kit.page import check_csrf
 from web.kit.recording import FormProblems, Problem, record_name
 from workflow import services as svc
 from workflow.core.errors import MerzimError, UsageError
-from workflow.services import attachments
+from workflow.services import attachments, visibility
 from workflow.services import files as files_service
 from workflow.services.views import CaseView
 from workflow.tabular import Limits, read_rows
@@ -103,7 +103,7 @@ def files_by_record(request: Request, s, ctx, viewer: Viewer, case,
                            "limit": files_service.size_text(limits.max_bytes),
                            "accept": accept, "rows": None}
     defn = svc.definition_of(s, ctx, case)
-    if not sees_files(viewer, case, defn):
+    if not visibility.may_see_person(viewer.user, case, defn):
         return out
     records = {r.id: r for r in view.records}
     tz = request.app.state.settings.tz

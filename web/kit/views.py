@@ -16,6 +16,7 @@ from sqlmodel import Session
 from web.kit.access import Viewer, visible_org
 from workflow import services as svc
 from workflow.core.errors import MerzimError, UsageError
+from workflow.services import visibility
 from workflow.services.lists import count_overdue_by_path
 from workflow.services.views import CaseView, OverdueRow, StageRow
 
@@ -66,8 +67,9 @@ def overdue_rows(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None =
 
 
 def only_path(viewer: Viewer) -> str | None:
-    """The one organisation path an officer's lists are limited to (managers: none)."""
-    return viewer.org.path if viewer.role == "officer" else None
+    """The one organisation path an officer's lists are limited to (managers: none;
+    services/visibility.py, the lists' side of the one rule)."""
+    return visibility.only_path(viewer.role, viewer.org.path)
 
 
 def overdue_page(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None, stage: str | None,
@@ -404,12 +406,10 @@ def programme_matrix(s: Session, ctx: svc.Context, prog: Programme) -> dict[str,
 def case_for(s: Session, ctx: svc.Context, viewer: Viewer, case) -> CaseView:
     """A case as this viewer may see it: the person shown only to those procedures.md names;
     every view of a case about a person is audited."""
-    from web.kit.access import sees_person
     from workflow.services import transactions as tx
 
     defn = svc.definition_of(s, ctx, case)
-    shown = (defn.parties.person == "none"
-             or sees_person(viewer, case, defn.parties.person_visibility))
+    shown = visibility.may_see_person(viewer.user, case, defn)
     # the whole history: notes and file names only where the person is seen
     view = dataclasses.replace(
         svc.case_view(s, ctx, case, show_person=shown),

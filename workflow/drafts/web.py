@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from web.kit import recording
-from web.kit.access import Viewer, hidden, require_recorder, sees_person, visible_case
+from web.kit.access import Viewer, hidden, require_recorder, visible_case
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import attachment, check_csrf, page, render, secure
@@ -30,6 +30,7 @@ from workflow.drafts.rules import drafts_of
 from workflow.drafts.texts import DraftsSettings
 from workflow.i18n import LANGUAGES
 from workflow.services import transactions as tx
+from workflow.services import visibility
 
 router = APIRouter(include_in_schema=False)
 api_router = api_routes()
@@ -43,8 +44,7 @@ def draft_case(s, ctx, viewer: Viewer, case_id: str | int):
     it is about one (the draft is written from its records); otherwise as if it did not exist."""
     case = visible_case(s, viewer, case_id)
     defn = svc.definition_of(s, ctx, case)
-    if defn.parties.person != "none" and not sees_person(viewer, case,
-                                                         defn.parties.person_visibility):
+    if not visibility.may_see_person(viewer.user, case, defn):
         raise hidden("analysis", case_id)
     return case, defn
 

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from web.kit.access import sees_person, visible_org
+from web.kit.access import person_rule, visible_org
 from web.kit.deps import PageContext
 from web.kit.page import attachment, int_param, page
 from web.kit.parts import Parts
@@ -48,7 +48,7 @@ def national_xlsx(request: Request, pc: PageContext = Depends(page)) -> Response
     viewer = pc.viewer
     kinds = request.app.state.settings.of(ScoreSettings).consolidating_kinds
     produced = national.produce(pc.s, pc.ctx, org.code, year, language, kinds,
-                                lambda case, visibility: sees_person(viewer, case, visibility))
+                                person_rule(viewer))
     with tx.transaction(pc.s):
         national.record_export(pc.s, f"web:{viewer.login}", org.code, produced)
     name = national.file_name(org.code, year, language)
@@ -62,7 +62,7 @@ def form_xlsx(request: Request, n: str, pc: PageContext = Depends(page)) -> Resp
     org, year, language = _asked(request, pc)
     viewer = pc.viewer
     produced = forms.produce(pc.s, pc.ctx, number, org.code, year, language,
-                             lambda case, visibility: sees_person(viewer, case, visibility))
+                             person_rule(viewer))
     with tx.transaction(pc.s):
         forms.record_export(pc.s, f"web:{viewer.login}", org.code, produced)
     name = forms.file_name(pc.t, number, org.code, year, language)

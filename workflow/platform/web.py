@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from web.kit.access import require_programme_recorder, sees_person, visible_programme
+from web.kit.access import person_rule, require_programme_recorder, visible_programme
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import attachment, check_csrf, form_day, page
@@ -45,8 +45,7 @@ def package_zip(request: Request, programme_id: str, pc: PageContext = Depends(p
     viewer = pc.viewer
     pkg = platform.build(pc.s, pc.ctx, platform_map(request), prog,
                          forms=platform.form_writer(),
-                         sees_person=lambda case, visibility: sees_person(viewer, case,
-                                                                          visibility))
+                         sees_person=person_rule(viewer))
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL)  # noqa: SIM115 - streamed, then closed
     platform.write_bundle(pkg, platform.store_for(pkg, request.app.state.settings), out)
     tx.audited(pc.s, f"web:{pc.viewer.login}", "export.package", "programme", prog.id,

@@ -515,6 +515,7 @@ def _analysis_risks(facts: sc.SubjectFacts, settings: sc.ScoreSettings, process:
             if not keys:
                 continue
             out.append({"key": keys[0], "keys": keys, "case": a.id, "process": process,
+                        "org": a.subject,
                         "stage": stage_of.get(role), "points": points, "overdue": overdue,
                         "deadline": step.due or year_end})
     return out
@@ -550,7 +551,8 @@ def _entry_risks(entries: dict[str, list[tuple[Entry, str, date | None]]], evalu
             points, keys = worth[alike]
             if keys:
                 out.append({"key": keys[0], "keys": keys, "case": case.id,
-                            "process": case.process, "stage": counted.get(case.process),
+                            "process": case.process, "org": case.org,
+                            "stage": counted.get(case.process),
                             "points": points, "overdue": overdue,
                             "deadline": (case.stage_due if overdue else due) or year_end})
     return out
@@ -561,7 +563,8 @@ def _leads(result: dict[str, Any], facts: sc.SubjectFacts,
            settings: sc.ScoreSettings, definitions: Iterable[Any],
            evaluate: Any = None, cases: list[Entry] | None = None) -> None:
     """Each indicator's `cases` (the analyses or the register cases behind it: id, process,
-    status, due date, the stage it counts; never a person) and `coverage` (scored over the subdivisions: the
+    the case's organisation (`org`: whose officers open it), status, due date, the stage it
+    counts; never a person) and `coverage` (scored over the subdivisions: the
     coverage page's rows lead to it), and the scorecard's `at_risk`: every stage still open
     that may win or lose points, overdue ones included, each with the points recording it is
     worth (`points`: the score with it done less the score without it, over every indicator
@@ -589,6 +592,7 @@ def _leads(result: dict[str, Any], facts: sc.SubjectFacts,
             for a in own if key in DOCUMENTS else facts.analyses:
                 status, due = _status(a.step(role), today)
                 listed.append({"id": a.id, "process": analysis.key if analysis else "",
+                               "org": a.subject,
                                "stage": stage_of.get(role), "status": status, "due": due,
                                # the channels its announcement has no link on (1.1.3, 1.2.1)
                                **({"missing_channels": list(a.step(role).missing)}
@@ -597,6 +601,7 @@ def _leads(result: dict[str, Any], facts: sc.SubjectFacts,
             for entry, status, due in entries[key]:
                 if entry.case is not None:
                     listed.append({"id": entry.case.id, "process": entry.case.process,
+                                   "org": entry.case.org,
                                    "stage": counted.get(entry.case.process),
                                    "status": status, "due": due})
         ind["cases"] = listed if ind["kind"] != "info" else []

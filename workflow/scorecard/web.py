@@ -84,16 +84,32 @@ def _case_link(pc: PageContext, case: dict[str, Any]) -> dict[str, Any]:
             "text": pc.t("score.lead.case", id=case["id"]), "status_text": words}
 
 
+def _opens(pc: PageContext):
+    """Whether the reader opens a case of this organisation (its code): the one rule of who
+    sees a case (services/visibility.py, through the viewer), asked once per organisation. A
+    subject's scorecard counts cases it does not own (an analysis of it by the body above, a
+    subdivision's register case); a list never links to a case its reader may not open."""
+    known: dict[str, bool] = {}
+
+    def opens(code: str | None) -> bool:
+        if code not in known:
+            known[code or ""] = code is not None and pc.viewer.sees_org(svc.find_org(pc.s, code))
+        return known[code or ""]
+    return opens
+
+
 def _leads(pc: PageContext, card: dict[str, Any], year: int) -> None:
-    """Each indicator's links to what is behind it (the first LINKS cases, then the list of
-    them all; the coverage page's rows for the shares over the subdivisions), and the points
-    at risk in words, each with its deadline and where to fix it."""
+    """Each indicator's links to what is behind it (the first LINKS cases the reader may
+    open, then the list of them all; the coverage page's rows for the shares over the
+    subdivisions), and the points at risk in words, each with its deadline and where to fix
+    it (a case's only when the reader may open it)."""
     subject = quote(card["subject"])
     coverage = f"/coverage?org={subject}&year={year}"
     titles = {}
+    opens = _opens(pc)
     for ind in card["indicators"]:
         titles[ind["key"]] = f"{ind['number']} {ind['title']}"
-        cases = ind.get("cases") or []
+        cases = [c for c in ind.get("cases") or [] if opens(c.get("org"))]
         ind["links"] = [_case_link(pc, c) for c in cases[:LINKS]]
         processes = {c["process"] for c in cases}
         ind["more"] = None
@@ -105,6 +121,8 @@ def _leads(pc: PageContext, card: dict[str, Any], year: int) -> None:
         ind["coverage_href"] = coverage if ind.get("coverage") else None
     risks = []
     for r in card.get("at_risk", ()):
+        if r["case"] is not None and not opens(r.get("org")):
+            continue  # another organisation's case: its officers fix it
         if r["case"] is not None:
             process = (_process_name(pc, r["process"]) if r["process"] else
                        pc.t("score.risk.analysis"))

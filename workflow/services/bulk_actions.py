@@ -178,9 +178,10 @@ def record_all(s: Session, ctx: Context, items: list[Item], on: date,
 
 
 def assign_all(s: Session, ctx: Context, items: list[Item], login: str,
-               guard: Guard | None = None) -> list[Case]:
+               guard: Guard | None = None, by: User | None = None) -> list[Case]:
     """Hand the case of every item over to the officer `login` (each case once, in the order
-    selected). All or nothing (`BulkRefused`); in the caller's transaction."""
+    selected), each as `assign_responsible` would alone (`by`: who hands them over, asked of
+    each case: P-26). All or nothing (`BulkRefused`); in the caller's transaction."""
     checked(items)
     cases = list(dict.fromkeys(Item(i.case) for i in items))
 
@@ -188,7 +189,7 @@ def assign_all(s: Session, ctx: Context, items: list[Item], login: str,
         case = get_case(s, item.case)
         if guard is not None:
             guard(case)
-        return assign_responsible(s, ctx, item.case, login)
+        return assign_responsible(s, ctx, item.case, login, by=by)
 
     done = _each(s, cases, act)
     audit.append(s, ctx.actor, "bulk.assign", "case", "*",

@@ -6,6 +6,7 @@ the bulk re-plan of one case and the hand-over to another officer."""
 from __future__ import annotations
 
 from datetime import date
+from html import escape
 from typing import Any
 
 from sqlalchemy import event as sa_event
@@ -15,11 +16,12 @@ from workflow.core import deadlines, periods
 from workflow.core.deadlines import Facts, Planner, Record
 from workflow.core.decide import replan as replan_rows
 from workflow.core.definition import PERIOD_DATES, Definition
-from workflow.core.errors import RuleViolation, UsageError
+from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.core.machine import (
     derive_state,
 )
-from workflow.services import final_report, hooks
+from workflow.i18n import Translator
+from workflow.services import final_report, hooks, visibility
 from workflow.services.context import Context
 from workflow.services.lookup import get_case, get_user, org_of
 from workflow.services.processes import definition_of
@@ -215,11 +217,26 @@ def replan(s: Session, ctx: Context, case: Case) -> list[tuple[str, date | None,
     return sync(s, ctx, case)
 
 
-def assign_responsible(s: Session, ctx: Context, case_id: int | str, login: str) -> Case:
+def assign_responsible(s: Session, ctx: Context, case_id: int | str, login: str,
+                       by: User | None = None) -> Case:
     """Hand a case over to another officer of its subject (an officer left or changed
-    duties): she is reminded of its stages from now on. Refused, nothing stored, for a
-    user of another organisation, an inactive account or one that is not an officer."""
+    duties): she is reminded of its stages from now on. `by`: the account handing it over
+    (None: the command line's operator), who must see the case (else it is not found) and may
+    hand it over (services/visibility.py `handover_refusal`, P-26: a case whose person only
+    its responsible officer sees is handed over by her alone or, when she has left, by an
+    administrator). Refused, nothing stored, for a user of another organisation, an inactive
+    account or one that is not an officer. A protected case's hand-over is audited as a
+    disclosure naming who now sees the person, and its previous responsible officer is told
+    (never the person's name)."""
     case = get_case(s, case_id)
+    defn = definition_of(s, ctx, case)
+    previous = s.get(User, case.responsible_id) if case.responsible_id else None
+    if by is not None:
+        if not visibility.may_see_case(s, by, case):
+            raise NotFound(f"case {case_id} not found", key="notfound.analysis", id=case_id)
+        refusal = visibility.handover_refusal(by, case, defn, previous)
+        if refusal is not None:
+            raise refusal
     user = get_user(s, login)
     subject = org_of(s, case.subject_id)
     if user.organisation_id != subject.id or user.role != "officer":
@@ -229,7 +246,6 @@ def assign_responsible(s: Session, ctx: Context, case_id: int | str, login: str)
     if not user.active:
         raise RuleViolation("inactive account", key="rule.responsible_inactive",
                             login=user.login)
-    previous = s.get(User, case.responsible_id) if case.responsible_id else None
     if previous is not None and previous.id == user.id:
         return case
     case.responsible_id = user.id
@@ -237,4 +253,26 @@ def assign_responsible(s: Session, ctx: Context, case_id: int | str, login: str)
     s.flush()
     audit.append(s, ctx.actor, HANDOVER, "case", case.id,
                  {"from": previous.login if previous else None, "to": user.login})
+    if visibility.protected(defn):
+        audit.append(s, ctx.actor, visibility.DISCLOSED, "case", case.id,
+                     {"seen_by": user.login, "before": previous.login if previous else None,
+                      "why": "handover"})
+        if previous is not None and (by is None or by.id != previous.id):
+            _tell_previous(s, ctx, case, previous, user)
     return case
+
+
+def _tell_previous(s: Session, ctx: Context, case: Case, previous: User, now: User) -> None:
+    """The previous responsible officer of a protected case is told it was handed over, in
+    her language, on each channel her preferences keep: the case's number and whom it went
+    to, never its person (P-28)."""
+    from workflow.reminders.planner import enqueue
+    from workflow.services.comments import channels_of
+
+    tr = Translator(previous.language)
+    subject = tr("handover.told_subject", id=case.id)
+    text = tr("handover.told_body", id=case.id, name=now.full_name)
+    html = "<html><body><p>" + escape(text) + "</p></body></html>"
+    for channel, address in channels_of(s, previous):
+        enqueue(s, previous.id, channel, ctx.today, f"handover:{case.id}:{now.id}", address,
+                subject[:500], text, html)

@@ -1,6 +1,7 @@
 """The lines of a case's history read from its audit trail alone: each correction of its
 opening values, a file made public or private, a register entry withdrawn with a voided record,
-each view of a person's case or copy of its file, and each refused attempt — so that every audit
+each view of a person's case or copy of its file, a protected person shown to the officer a
+case was handed to (a disclosure, P-26), and each refused attempt — so that every audit
 record written about a case is in its history (`withdrawal.case_history` adds the records, files,
 the opening, assignments, withdrawals and links it reads from their own tables and records).
 
@@ -26,6 +27,7 @@ CORRECTED, FILE_SHOWN, VOID_LINKED, VIEWED, DOWNLOADED, REFUSED, OTHER = (
     "corrected", "file_public", "void_linked", "viewed", "file_downloaded", "refused",
     "other")  # the history's kinds read from the trail alone
 COMMENTED, COMMENT_EDITED = "commented", "comment_edited"
+DISCLOSED, DISCLOSE = "disclosed", "person.disclosed"  # (services/visibility.py DISCLOSED)
 COMMENT, COMMENT_EDIT = "case.comment", "case.comment_edit"  # (services/comments.py)
 EDIT, VOID_LINKED_ACTION, VIEW, DOWNLOAD = (
     "case.edit", "case.void_linked", "view.person_case", "file.download")
@@ -104,6 +106,9 @@ def trail_entry(defn: Definition, record: AuditRecord, lang: str, t: Any, show_p
     if record.action in (COMMENT, COMMENT_EDIT):
         return {**base, "kind": COMMENTED if record.action == COMMENT else COMMENT_EDITED,
                 "comment": payload.get("comment"), "mentions": payload.get("mentions") or []}
+    if record.action == DISCLOSE:  # a protected person shown to one more account (P-26)
+        return {**base, "kind": DISCLOSED, "to": payload.get("seen_by"),
+                "from": payload.get("before")}
     if record.action == VIEW:
         return {**base, "kind": VIEWED, "person_shown": bool(payload.get("person_shown", True))}
     if record.action.startswith("refused"):
@@ -132,6 +137,8 @@ def line(h: dict[str, Any], t: Any) -> str | None:
     if kind in (COMMENTED, COMMENT_EDITED):
         return t("comments.history_written" if kind == COMMENTED else "comments.history_edited",
                  id=h.get("comment"))
+    if kind == DISCLOSED:
+        return t("history.disclosed", login=h.get("to") or "—")
     if kind == VIEWED:
         return t("history.viewed" if h.get("person_shown") else "history.viewed_hidden")
     if kind == REFUSED:

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.i18n import Translator
 from workflow.reminders.planner import enqueue
+from workflow.services import visibility
 from workflow.services.context import Context
 from workflow.services.lookup import get_case
 from workflow.storage import audit
@@ -58,35 +59,20 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def may_see(s: Session, ctx: Context, user: User, case: Case) -> bool:
-    """Whether `user` may see the case and its comments: an active account whose organisation
-    is the case's (an officer) or above it (a manager, an administrator); for a case about a
-    person, only those who may see the person (the officers of the case's organisation and
-    administrators; a whistleblower's case, only its responsible officer)."""
-    if not user.active:
-        return False
-    own = s.get(Organisation, user.organisation_id)
-    subject = s.get(Organisation, case.subject_id)
-    if own is None or subject is None:
-        return False
-    if not (subject.path == own.path if user.role == "officer"
-            else subject.path.startswith(own.path)):
-        return False
+def readers_of(s: Session, ctx: Context, user: User, case: Case) -> bool:
+    """Whether `user` reads the case's comments (and may be mentioned in them): she sees the
+    case and, for a case about a person, the person (services/visibility.py, the one rule)."""
     loaded = ctx.registry.loaded.get(case.process)
     defn = loaded.definition if loaded else None
-    if defn is None or defn.parties.person == "none":
-        return True
-    officer_here = user.role == "officer" and case.subject_id == user.organisation_id
-    if defn.parties.person_visibility == "responsible":
-        return officer_here and case.responsible_id == user.id
-    return user.role == "admin" or officer_here
+    return visibility.may_see_case(s, user, case) and (
+        defn is None or visibility.may_see_person(user, case, defn))
 
 
 def _readable(s: Session, ctx: Context, case_id: int | str, reader: User | None) -> Case:
     """The case, when `reader` (None: the command line's operator) may see its comments;
     else the 404 of an unknown case."""
     case = get_case(s, case_id)
-    if reader is not None and not may_see(s, ctx, reader, case):
+    if reader is not None and not readers_of(s, ctx, reader, case):
         raise NotFound(f"case {case_id} not found", key="notfound.analysis", id=case_id)
     return case
 
@@ -113,7 +99,7 @@ def _mentioned(s: Session, ctx: Context, case: Case, body: str) -> list[User]:
     users = []
     for login in logins:
         user = user_by_login(s, login)
-        if user is None or not may_see(s, ctx, user, case):
+        if user is None or not readers_of(s, ctx, user, case):
             raise RuleViolation(f"@{login} may not see case {case.id}",
                                 key="comments.error_mention", login=login[:100], id=case.id)
         users.append(user)
@@ -255,7 +241,7 @@ def _mention(s: Session, ctx: Context, case: Case, comment: CaseComment, users: 
         _send(s, ctx, case, comment, user, author)
 
 
-def _channels(s: Session, user: User) -> list[tuple[str, str]]:
+def channels_of(s: Session, user: User) -> list[tuple[str, str]]:
     """(channel, address) of each channel her preferences keep and that reaches her."""
     pref = s.get(ReminderPreference, user.id)
     chosen = CHANNELS if pref is None or pref.channels is None else \
@@ -278,6 +264,6 @@ def _send(s: Session, ctx: Context, case: Case, comment: CaseComment, user: User
                                            text="\x00")).replace("\n", "<br>").replace(
         "\x00", "</p><blockquote>" + escape(comment.body).replace("\n", "<br>")
         + "</blockquote><p>") + "</p></body></html>")
-    for channel, address in _channels(s, user):
+    for channel, address in channels_of(s, user):
         enqueue(s, user.id, channel, ctx.today, f"mention:{comment.id}", address,
                 subject[:500], text, html)
