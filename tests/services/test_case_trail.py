@@ -277,7 +277,11 @@ def everything(s, store: FileStore) -> list[int]:
                                    [prepared(store, "order.pdf")])
     files_service.set_public(s, asel, screening, order.id, True)
     files_service.set_public(s, asel, screening, order.id, False)
-    return [gift.id, entry.id, notice.id, screening.id]
+    # a whistleblower's case handed over by its responsible officer: a disclosure (P-26)
+    wb = svc.open_case(s, ctx, "whistleblower_protection", "MF", person="Madina Secretova",
+                       responsible="asel", dates={"application_received": date(2026, 2, 20)})
+    svc.assign_responsible(s, asel, wb.id, "dana", by=svc.get_user(s, "asel"))
+    return [gift.id, entry.id, notice.id, screening.id, wb.id]
 
 
 def _covers(pattern: str, action: str) -> bool:

@@ -32,7 +32,7 @@ both rows. The year of an entry: its
 of `[scorecard.states] excluded`.
 
 A line names the case's person and position only to whom the case page shows them
-(web/kit/access.py `sees_person`: the officers of the case's organisation and admins); to a
+(services/visibility.py `may_see_person`: the officers of the case's organisation and admins); to a
 manager above, the person is written as hidden and the case's evidence is left out, as on the
 case page. The command line's operator sees every case (as `merzim status` shows it). No key
 of a definition is written in this package's Python: stages, events, states and dates come

@@ -25,6 +25,7 @@ from workflow.services import final_report, hooks, visibility
 from workflow.services.context import Context
 from workflow.services.lookup import get_case, get_user, org_of
 from workflow.services.processes import definition_of
+from workflow.services.visibility import DISCLOSED
 from workflow.storage import audit
 from workflow.storage.models import (
     EVENT,
@@ -254,10 +255,10 @@ def assign_responsible(s: Session, ctx: Context, case_id: int | str, login: str,
     audit.append(s, ctx.actor, HANDOVER, "case", case.id,
                  {"from": previous.login if previous else None, "to": user.login})
     if visibility.protected(defn):
-        audit.append(s, ctx.actor, visibility.DISCLOSED, "case", case.id,
+        audit.append(s, ctx.actor, DISCLOSED, "case", case.id,
                      {"seen_by": user.login, "before": previous.login if previous else None,
                       "why": "handover"})
-        if previous is not None and (by is None or by.id != previous.id):
+        if previous is not None:  # (a confirmation, when she handed it over herself)
             _tell_previous(s, ctx, case, previous, user)
     return case
 

@@ -28,8 +28,8 @@ class Context:
     # cases accept the events kept for some kinds (P-21)
     process_orgs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # whether the one the use case runs for may see the person of a case (the case, its
-    # definition's person visibility): the web's rule for its viewer (web/kit/access.py
-    # `sees_person`); None, the command line's operator, who sees every person. The rules
+    # definition's person visibility): the one rule for its viewer (services/visibility.py
+    # `person_rule`); None, the command line's operator, who sees every person. The rules
     # that compare a person with stored ones (the duplicate rule, a correction) answer alike
     # whether or not a name matches a case whose person the caller may not see.
     sees_person: Callable[[Any, str], bool] | None = None
