@@ -18,6 +18,7 @@ from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.services.organisations import local_name
 from workflow.services.views import DoneRow, MyWork, OverdueRow, StageRow
+from workflow.services.visibility import only_condition
 from workflow.storage import audit, versions
 from workflow.storage.models import (
     DONE_LATE,
@@ -89,8 +90,8 @@ def _stage_query(s: Session, org_code: str | None, conditions: list, only_path: 
                                                       *conditions)
     if org_code:
         query = query.where(in_subtree(_path(s, by_due), get_org(s, org_code)))
-    if only_path is not None:
-        query = query.where(Stage.subject_path == only_path)
+    if only_path is not None:  # an officer's (services/visibility.py, the one rule)
+        query = query.where(only_condition(Stage.subject_path, only_path))
     return query
 
 

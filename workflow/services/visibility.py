@@ -72,10 +72,17 @@ def only_path(role: str, own_path: str) -> str | None:
     return own_path if role == "officer" else None
 
 
+def only_condition(path_column: Any, path: str) -> Any:
+    """The SQL condition of an officer's lists (`only_path`): the rows of her organisation."""
+    return path_column == path
+
+
 def reach_condition(path_column: Any, role: str, own: Organisation) -> Any:
     """The SQL condition of `reaches` on an organisation path column (a stage's, a case's
     subject's): what a list shows of the rows of `own`'s tree."""
-    return path_column == own.path if role == "officer" else in_subtree(path_column, own)
+    path = only_path(role, own.path)
+    return only_condition(path_column, path) if path is not None \
+        else in_subtree(path_column, own)
 
 
 def may_see_case(s: Session, user: Account, case: Parties,
