@@ -29,9 +29,10 @@ from tests.support.web_helpers import (  # noqa: F401
     route_paths,
 )
 from web.kit import views
-from web.kit.access import Viewer, sees_person
+from web.kit.access import Viewer
 from web.kit.api import Page
 from workflow import services as svc
+from workflow.services import visibility
 from workflow.services.views import as_dicts
 
 # Answers that are not JSON: a file's content (application/octet-stream).
@@ -134,8 +135,8 @@ def test_answers_are_the_views_json_byte_for_byte(pw: Web, login: str):
                 assert [h["kind"] for h in view["history"][answered:]] in ([], ["viewed"])
                 view["history"] = view["history"][:answered]
             links = [lk.as_dict() for lk in svc.linked_cases(
-                s, ctx, found, lambda other, d: sees_person(viewer, other,
-                                                            d.parties.person_visibility))]
+                s, ctx, found, lambda other, d: visibility.may_see_person(viewer.user, other,
+                                                                          d))]
             expected = {**view, **({"links": links} if links else {})}
             assert got.content == ANY.dump_json(expected), row["id"]
             if "person" in got.json():
