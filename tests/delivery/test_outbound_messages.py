@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from calendars import KazakhstanCalendar
 from tests.support.bulk_helpers import commit
@@ -74,7 +74,7 @@ def leaks(text: str) -> list[str]:
 
 def outbox(db, digest_prefix: str = "") -> list[OutboxMessage]:
     with Session(db) as s:
-        return [m for m in s.exec(select(OutboxMessage).order_by(OutboxMessage.id))
+        return [m for m in s.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))
                 if m.digest.startswith(digest_prefix)]
 
 
