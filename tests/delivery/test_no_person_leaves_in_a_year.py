@@ -7,9 +7,9 @@ interest, foreign accounts, each with a named person); the test's world adds, on
 again on 15 September, a case of each procedure about a person (conflict of interest, gift,
 unknowing funds, trust management, foreign account, whistleblower) with stages falling due in
 the weeks after, comments on them that name the person and mention a colleague, invitations,
-a "deadlines moved" notice, and every linked person asking the bot /case N for every case
-about a person (once each) and /overdue and /due (every sixth step). `merzim worker --once`
-runs on each step's day: it
+two cases handed over to another officer, a "deadlines moved" notice, and every linked person
+asking the bot /case N for every case about a person (once each) and /overdue and /due (every
+sixth step). `merzim worker --once` runs on each step's day: it
 opens the periods' obligations, plans the digests, answers the bot and sends the outbox.
 
 Steps: every week (the first working day on or after the same weekday) for a year, plus each
@@ -213,9 +213,11 @@ public_url = "{PUBLIC}"
                 api.queue_update(chat, "/overdue")
                 api.queue_update(chat, "/due")
         if day >= MIDYEAR and not any(d >= MIDYEAR for d in done - {day}):
-            with Session(db) as s:  # the second batch, its reminder days, a moved notice
+            with Session(db) as s:  # the second batch, hand-overs, a moved notice
                 ctx = make_ctx(day)
                 second = add_cases(s, ctx, 2)
+                for cid in ours[3:5]:  # Aigerim's trust and foreign-account cases handed over
+                    svc.assign_responsible(s, ctx, cid, "dauren")
                 moved = [{"analysis": st.case_id, "case": st.case_id, "stage": st.key,
                           "old": st.due_date - timedelta(days=1), "new": st.due_date}
                          for st in s.exec(select(Stage).where(
