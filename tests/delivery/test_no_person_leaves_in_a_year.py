@@ -4,7 +4,7 @@ position of a person a case is about.
 
 The demo is loaded on 19 March 2025 (its offences, breaches, hires, gifts, conflicts of
 interest, foreign accounts, each with a named person); the test's world adds, on that day and
-again on 15 September, a case of each procedure about a person (conflict of interest, gift,
+again in mid-September, a case of each procedure about a person (conflict of interest, gift,
 unknowing funds, trust management, foreign account, whistleblower) with stages falling due in
 the weeks after, comments on them that name the person and mention a colleague, invitations,
 two cases handed over to another officer, a "deadlines moved" notice, and every linked person
@@ -145,7 +145,8 @@ def test_a_year_of_messages_names_no_protected_person(db, db_url, api, tmp_path:
     from workflow.services.demo import load_demo
 
     def make_ctx(day: date) -> svc.Context:  # every shipped definition, as `merzim` has them
-        return svc.Context(calendar, REGISTRY, day, actor="test-world", language="en")
+        return svc.Context(calendar, REGISTRY, day, actor="test-world", language="en",
+                           public_url=PUBLIC)
 
     with Session(db) as s:
         load_demo(s, make_ctx(LOADED))

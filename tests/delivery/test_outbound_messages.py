@@ -36,7 +36,7 @@ PUBLIC = "https://merzim.example.kz"
 
 
 def ctx_of(day: date = RECEIVED, actor: str = "test"):
-    return svc.Context(CAL, REGISTRY, day, actor=actor, language="en")
+    return svc.Context(CAL, REGISTRY, day, actor=actor, language="en", public_url=PUBLIC)
 
 
 def world(s) -> dict[str, int]:
@@ -142,6 +142,9 @@ def test_a_mention_on_a_case_about_a_person_does_not_quote_the_comment(db):
     assert rows[0].body_text.startswith(
         f"Asel Nurpeisova упомянул(а) вас в комментарии к делу №{cases['gift']} (")
     assert "State Revenue Committee" in rows[0].body_text
+    link = f"{PUBLIC}/cases/{cases['gift']}"
+    assert all(m.body_text.endswith(f"\n\n{link}") and f'href="{link}"' in m.body_html
+               for m in rows)  # the case's page, where she reads the comment
     # a case about no one: the comment is quoted
     commit(db, lambda s: comments.add_comment(s, ctx_of(actor="web:asel"), cases["plain"],
                                               svc.get_user(s, "asel"), "@dana as agreed."))

@@ -103,7 +103,7 @@ def _case(s: Session, ctx: svc.Context, viewer, ident: int, base_url: str) -> st
         lines.append("• " + bot_text(lang, "case_stage", stage=row.name,
                                      due=_day(row.due),
                                      status=Translator(lang).gettext(f"status.{row.status}")))
-    url = case_url(base_url, ident)
+    url = out.url(base_url)
     if url:
         lines.append(url)
     return "\n".join(lines)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import Session
 
 from notifications.policy import StageItem
+from notifications.render import case_url
 from workflow.storage.models import Case, Organisation, Stage
 
 LANGUAGES = ("kk", "ru", "en")
@@ -46,6 +47,10 @@ class OutboundCase:
         """Text people typed into the case (a comment) as a message may quote it: None for a
         case about a person (it may name her); the message says where to read it instead."""
         return None if self.about_person else text
+
+    def url(self, base_url: str) -> str:
+        """The case's page under [web] public_url ("" without one: no link)."""
+        return case_url(base_url, self.id)
 
     def process_name(self, language: str) -> str:
         return (self.process_names.get(language) or self.process_names.get("en")

@@ -289,6 +289,10 @@ def _send(s: Session, ctx: Context, case: Case, comment: CaseComment, user: User
                                                text="\x00")).replace("\n", "<br>").replace(
             "\x00", "</p><blockquote>" + escape(quoted).replace("\n", "<br>")
             + "</blockquote><p>") + "</p></body></html>")
+    url = out.url(ctx.public_url)
+    if url:  # the case's page ([web] public_url), as every line of a reminder links it
+        text += f"\n\n{url}"
+        html = html.replace("</body>", f'<p><a href="{escape(url)}">{escape(url)}</a></p></body>')
     for channel, address in _channels(s, user):
         enqueue(s, user.id, channel, ctx.today, f"mention:{comment.id}", address,
                 subject[:500], text, html)
