@@ -40,6 +40,7 @@ from tests.support.smtp_server import SmtpSink, write_config
 from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.reminders.planner import notify_moved
+from workflow.reminders.telegram_link import create_link
 from workflow.services import comments
 from workflow.services.invitations import invite
 from workflow.settings import load_notify_settings, load_settings
@@ -175,14 +176,25 @@ public_url = "{PUBLIC}"
     with Session(db) as s:
         _strings, demo_protected = protected(s)
     assert demo_protected, "the demo has cases about a person"
-    with Session(db) as s:  # a colleague of Aigerim's, then every active person linked
-        ctx = make_ctx(LOADED)
+    def worker(day: date) -> None:
+        proc = merzim("worker", "--once", "--json", today=day)
+        assert proc.returncode == 0, (day, proc.stderr)
+        result = json.loads(proc.stdout)
+        assert result["failed"] == 0 and not result["errors"], (day, result)
+
+    with Session(db) as s:  # a colleague of Aigerim's, then every active person links her
+        ctx = make_ctx(LOADED)  # own chat (/start CODE, bound by the worker's poll)
         svc.add_user(s, ctx, "dauren", "Dauren Kassenov", "officer", "MF-KGD-ALM",
                      "dauren@example.kz", "ru")
         chats = {}
         for n, u in enumerate(s.exec(select(User).where(User.active).order_by(col(User.id)))):
             chats[u.login] = 7000 + n
-            svc.update_user(s, ctx, u.login, telegram_chat_id=str(7000 + n))
+            api.queue_update(7000 + n, f"/start {create_link(s, u, 'test-world')}")
+        s.commit()
+    worker(LOADED)
+    assert len(api.sent) == len(chats)  # each chat told it is linked
+    with Session(db) as s:
+        ctx = make_ctx(LOADED)
         for u in s.exec(select(User).where(User.active)):
             invite(s, ctx, u, PUBLIC, 7)
         ours = add_cases(s, ctx, 1)
@@ -231,10 +243,7 @@ public_url = "{PUBLIC}"
             steps = sorted(set(steps) | {d for d in extra if day < d <= YEAR_END})
             ours += second
             ask_about(second)
-        proc = merzim("worker", "--once", "--json", today=day)
-        assert proc.returncode == 0, (day, proc.stderr)
-        result = json.loads(proc.stdout)
-        assert result["failed"] == 0 and not result["errors"], (day, result)
+        worker(day)
         cycles += 1
 
     with Session(db) as s:

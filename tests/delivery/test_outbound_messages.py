@@ -52,7 +52,9 @@ def world(s) -> dict[str, int]:
     svc.add_user(s, ctx, "gulnar", "Gulnar Abenova", "manager", "MF", email="gulnar@x.kz",
                  language="kk")
     for login, chat in (("asel", "101"), ("dana", "102"), ("gulnar", "103")):
-        svc.update_user(s, ctx, login, telegram_chat_id=chat)
+        user = svc.get_user(s, login)
+        user.telegram_chat_id = chat  # (as her own /start CODE binds it)
+        s.add(user)
     gift = svc.open_case(s, ctx, "gift", "MF-KGD", person=NAME, position=POSITION,
                          dates={"received": RECEIVED}, responsible="asel")
     plain = svc.open_case(s, ctx, "declaration_law_change", "MF-KGD",
