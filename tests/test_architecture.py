@@ -107,6 +107,7 @@ NOT_A_KEY = {
                "workflow/planning/cli.py", "workflow/cli/reminders.py", "workflow/drafts/web.py",
                "workflow/monitoring/cli.py",
                "workflow/monitoring/service.py", "workflow/reminders/planner.py",
+               "workflow/reminders/outbound.py",
                "workflow/planning/demo.py", "workflow/services/replanning.py"),
     **_homonym("completed", "the scorecard's count of completed risks (docs/scorecard.md); not "
                "contract_concentration's date or state",

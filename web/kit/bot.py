@@ -1,8 +1,9 @@
 """The Telegram bot's answers to a linked person: /due, /overdue, /case N and
 /help, in her language, with only what she may see — the same lists and the same rules of
-visibility as the pages (workflow/services/visibility.py, through web.kit.access): an officer's
-own work ("My work"), a manager's or an admin's subtree; a case about a person never names the
-person (P-28: its name and position never leave merzim), it links to the case.
+visibility as the pages (web.kit.access): an officer's own work ("My work"), a manager's or an
+admin's subtree. A reply never names the person a case is about, whoever asks (P-28): /case
+says what the outbound description of the case says (workflow/reminders/outbound.py), and the
+page behind its link shows the person to those who may see her.
 
 The worker's poller (workflow/reminders/telegram_link.py) calls `answer` inside the update's
 transaction; the composition root (the `worker` command) hands it over."""
@@ -22,6 +23,7 @@ from web.kit.views import case_for, unassigned_of
 from workflow import services as svc
 from workflow.core.errors import NotFound
 from workflow.i18n import Translator
+from workflow.reminders.outbound import outbound_case
 from workflow.services.views import OverdueRow, StageRow
 
 if TYPE_CHECKING:
@@ -92,17 +94,16 @@ def _case(s: Session, ctx: svc.Context, viewer, ident: int, base_url: str) -> st
     except NotFound:  # (outside her subtree: as if it did not exist, as on the pages)
         return bot_text(lang, "case_unknown", id=ident)
     view = case_for(s, ctx, viewer, case)
-    lines = [bot_text(lang, "case_title", id=ident, process=view.process_name,
-                      org=view.subject_name, state=view.state_name)]
-    # the person is never named (P-28): the reply says the case needs attention and links to
-    # it; the case page shows the person to those services/visibility.py allows
+    out = outbound_case(s, ctx, case)  # what a message may say of it: never its person (P-28)
+    lines = [bot_text(lang, "case_title", id=ident, process=out.process_name(lang),
+                      org=out.subject_in(lang), state=view.state_name)]
     for row in view.stages:
         if row.working_days_left is None:  # (set for the open stages only)
             continue
         lines.append("• " + bot_text(lang, "case_stage", stage=row.name,
                                      due=_day(row.due),
                                      status=Translator(lang).gettext(f"status.{row.status}")))
-    url = case_url(base_url, ident)
+    url = out.url(base_url)
     if url:
         lines.append(url)
     return "\n".join(lines)

@@ -120,7 +120,7 @@ def make_context(request: Request, viewer: Viewer | None, lang: str, as_of: date
     return Context(st.calendar, st.registry, as_of or today(request), actor=actor, language=lang,
                    own_off=st.settings.own_deadlines_off,
                    process_orgs=st.settings.process_orgs,
-                   **report_settings(st.settings),
+                   **report_settings(st.settings), public_url=st.settings.web.public_url,
                    sees_person=person_rule(viewer))
 
 

@@ -326,7 +326,7 @@ def context(as_of: date | None = None, actor: str = "cli"):
                    actor=audit_actor(actor), language=STATE.t.language,
                    own_off=STATE.settings.own_deadlines_off,
                    process_orgs=STATE.settings.process_orgs,
-                   **report_settings(STATE.settings))
+                   **report_settings(STATE.settings), public_url=STATE.settings.web.public_url)
 
 
 @contextmanager

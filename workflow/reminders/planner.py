@@ -20,6 +20,7 @@ from notifications.policy import (
     plan_digests,
 )
 from notifications.render import render_blocked, render_digest, render_moved
+from workflow.reminders.outbound import OutboundCase, describe, moved_line, stage_item
 from workflow.settings import NotifySettings
 from workflow.storage.models import (
     OPEN,
@@ -78,25 +79,6 @@ class Context(Protocol):
     language: str
 
 
-def _planned(ctx: Context, process: str) -> bool:
-    """Whether the messages name a case of this process an internal analysis: its definition is
-    one whose cases have a planned span (the planning's table, `Definition.span`), read from
-    the data."""
-    loaded = ctx.registry.loaded.get(process)
-    return bool(loaded and loaded.definition.span is not None)
-
-
-def _names(ctx: Context, process: str, key: str) -> dict[str, str]:
-    loaded = ctx.registry.loaded.get(process)
-    return {lang: loaded.definition.stage_name(key, lang) if loaded else key
-            for lang in ("kk", "ru", "en")}
-
-
-def _process_names(ctx: Context, process: str) -> dict[str, str]:
-    loaded = ctx.registry.loaded.get(process)
-    return {lang: loaded.definition.name(lang) for lang in ("kk", "ru", "en")} if loaded else {}
-
-
 def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
     """Open stages of every case due on or before `horizon` (everything overdue included);
     a closed case has no open stage. Every process's cases: the internal analysis, the
@@ -109,30 +91,18 @@ def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
                     col(Stage.due_date) <= horizon,
                     live_case()))  # (a withdrawn case: none open)
     objects: dict[int | None, Organisation | None] = {None: None}
-    process_names: dict[str, dict[str, str]] = {}
+    described: dict[int, OutboundCase] = {}
     items = []
     for stage, analysis, subject in s.exec(query):
         if stage.due_date is None:  # (none: the WHERE reads stages with a due date)
             continue
-        if analysis.object_id not in objects:
-            objects[analysis.object_id] = s.get(Organisation, analysis.object_id)
-        obj = objects[analysis.object_id]
-        if analysis.process not in process_names:
-            process_names[analysis.process] = _process_names(ctx, analysis.process)
-        loaded = ctx.registry.loaded.get(analysis.process)
-        spec = loaded.definition.stage_spec(stage.key) if loaded else None
-        items.append(StageItem(
-            analysis_id=analysis.id, stage_key=stage.key,
-            stage_names=_names(ctx, analysis.process, stage.key),
-            due=stage.due_date, subject_code=subject.code, subject_name=subject.name,
-            object_code=obj.code if obj else "", subject_path=subject.path,
-            subject_names=org_names(subject), object_names=org_names(obj) if obj else {},
-            responsible_id=analysis.responsible_id, projected=stage.projected,
-            before=spec.remind_before if spec else None, process=analysis.process,
-            process_names=process_names[analysis.process],
-            period=analysis.period, internal_analysis=_planned(ctx, analysis.process),
-            due_basis=spec.due_basis if spec is not None and spec.own_deadline else "",
-            opened_late=_opened_late(analysis, stage.due_date)))
+        if analysis.id not in described:
+            if analysis.object_id not in objects:
+                objects[analysis.object_id] = s.get(Organisation, analysis.object_id)
+            described[analysis.id] = describe(ctx, analysis, subject,
+                                              objects[analysis.object_id])
+        items.append(stage_item(ctx, described[analysis.id], stage,
+                                _opened_late(analysis, stage.due_date)))
     return items
 
 
@@ -143,11 +113,6 @@ def _opened_late(case: Case, due: date) -> date | None:
     if case.period is None or case.typed_on is None or case.typed_on <= due:
         return None
     return case.typed_on
-
-
-def org_names(org: Organisation) -> dict[str, str]:
-    """An organisation's name in kk, ru and en (English where a language has none)."""
-    return {"en": org.name, "kk": org.name_kk or org.name, "ru": org.name_ru or org.name}
 
 
 def preview(s: Session, ctx: Context, ns: NotifySettings) -> list[Digest]:
@@ -279,15 +244,11 @@ def notify_moved(s: Session, ctx: Context, ns: NotifySettings,
     people = {r.id: r for r in recipients(s, ctx.today)}
     officers_at = officers_by_path(people.values())
     per_person: dict[int, list[dict]] = {}
+    described = {cid: describe(ctx, a, subject, objects[a.object_id])
+                 for cid, (a, subject) in analyses.items()}
     for m in moved:
         analysis, subject = analyses[m["analysis"]]
-        obj = objects[analysis.object_id]
-        line = {"stage": m["stage"], "subject": subject.name, "object": obj.code if obj else "",
-                "subject_names": org_names(subject), "object_names": org_names(obj) if obj else {},
-                "analysis": analysis.id, "old": m["old"], "new": m["new"],
-                "stage_names": _names(ctx, analysis.process, m["stage"]),
-                "internal_analysis": _planned(ctx, analysis.process),
-                "period": analysis.period}
+        line = moved_line(ctx, described[analysis.id], m["stage"], m["old"], m["new"])
         for rid in owner_ids(analysis.responsible_id, subject.path, people, officers_at):
             if analysis.id not in people[rid].muted:  # a case she muted: not even its moves
                 per_person.setdefault(rid, []).append(line)

@@ -267,6 +267,7 @@ def _tell_previous(s: Session, ctx: Context, case: Case, previous: User, now: Us
     """The previous responsible officer of a protected case is told it was handed over, in
     her language, on each channel her preferences keep: the case's number and whom it went
     to, never its person (P-28)."""
+    from workflow.reminders.outbound import outbound_case
     from workflow.reminders.planner import enqueue
     from workflow.services.comments import channels_of
 
@@ -274,6 +275,10 @@ def _tell_previous(s: Session, ctx: Context, case: Case, previous: User, now: Us
     subject = tr("handover.told_subject", id=case.id)
     text = tr("handover.told_body", id=case.id, name=now.full_name)
     html = "<html><body><p>" + escape(text) + "</p></body></html>"
+    url = outbound_case(s, ctx, case).url(ctx.public_url)
+    if url:  # the case's page ([web] public_url), as a mention notice links it
+        text += f"\n\n{url}"
+        html = html.replace("</body>", f'<p><a href="{escape(url)}">{escape(url)}</a></p></body>')
     for channel, address in channels_of(s, previous):
         enqueue(s, previous.id, channel, ctx.today, f"handover:{case.id}:{now.id}", address,
                 subject[:500], text, html)

@@ -6,7 +6,8 @@ the case's history).
 An "@login" in a comment mentions that user: she must be one who may see the case (else the
 comment is refused, nothing stored, without saying whether such a login exists); her
 notification centre lists the mention and it is written to the outbox for each of her
-channels (e-mail, Telegram) her preferences keep, in her language, for the worker to send.
+channels (e-mail, Telegram) her preferences keep, in her language, for the worker to send
+(the comment quoted, unless the case is about a person: P-28, workflow/reminders/outbound.py).
 A change of a comment tells only those it newly mentions.
 """
 
@@ -22,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.i18n import Translator
+from workflow.reminders.outbound import outbound_case
 from workflow.reminders.planner import enqueue
 from workflow.services import visibility
 from workflow.services.context import Context
@@ -256,14 +258,27 @@ def channels_of(s: Session, user: User) -> list[tuple[str, str]]:
 
 def _send(s: Session, ctx: Context, case: Case, comment: CaseComment, user: User,
           author: User | None) -> None:
+    """The mention notice, in her language: the comment quoted, unless the case is about a
+    person (P-28: the outbound description says so), whose notice names the case only."""
     tr = Translator(user.language)
     who = author.full_name if author is not None else comment.actor
     subject = tr("comments.mention_subject", id=case.id, author=who)
-    text = tr("comments.mention_body", id=case.id, author=who, text=comment.body)
-    html = ("<html><body><p>" + escape(tr("comments.mention_body", id=case.id, author=who,
-                                           text="\x00")).replace("\n", "<br>").replace(
-        "\x00", "</p><blockquote>" + escape(comment.body).replace("\n", "<br>")
-        + "</blockquote><p>") + "</p></body></html>")
+    out = outbound_case(s, ctx, case)
+    quoted = out.quote(comment.body)
+    if quoted is None:
+        text = tr("comments.mention_body_person", id=case.id, author=who,
+                  process=out.process_name(user.language), org=out.subject_in(user.language))
+        html = "<html><body><p>" + escape(text) + "</p></body></html>"
+    else:
+        text = tr("comments.mention_body", id=case.id, author=who, text=quoted)
+        html = ("<html><body><p>" + escape(tr("comments.mention_body", id=case.id, author=who,
+                                               text="\x00")).replace("\n", "<br>").replace(
+            "\x00", "</p><blockquote>" + escape(quoted).replace("\n", "<br>")
+            + "</blockquote><p>") + "</p></body></html>")
+    url = out.url(ctx.public_url)
+    if url:  # the case's page ([web] public_url), as every line of a reminder links it
+        text += f"\n\n{url}"
+        html = html.replace("</body>", f'<p><a href="{escape(url)}">{escape(url)}</a></p></body>')
     for channel, address in channels_of(s, user):
         enqueue(s, user.id, channel, ctx.today, f"mention:{comment.id}", address,
                 subject[:500], text, html)

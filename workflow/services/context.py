@@ -38,6 +38,9 @@ class Context:
     # take in their subdivisions' reports ([scorecard] consolidating_kinds, B-18)
     final_report_before: int = 10
     consolidating_kinds: tuple[str, ...] = ("central_body", "akimat")
+    # config.toml [web] public_url: where people open the pages (the case link of a message a
+    # use case writes to the outbox, a mention's notice; "": no link)
+    public_url: str = ""
 
     def __post_init__(self) -> None:
         if isinstance(self.processes, Definition):
