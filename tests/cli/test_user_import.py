@@ -177,7 +177,7 @@ def test_an_existing_login_changes_only_with_update_and_a_reset_sends_a_new_link
     assert {k: v for k, v in dump_tables(db).items() if k != "audit_log"} == \
         {k: v for k, v in before.items() if k != "audit_log"}
     out = ok_json(merzim_db("user", "import", str(again), "--update", "--json", config=cfg))
-    assert out == {"added": [], "updated": ["aigerim"], "invited": 0}
+    assert out == {"added": [], "updated": ["aigerim"], "invited": 0, "kept": []}
     with Session(db) as s:
         user = s.exec(select(User).where(User.login == "aigerim")).one()
         assert (user.full_name, user.role) == ("Aigerim Sadykova", "manager")

@@ -55,8 +55,14 @@ public_url = "{PUBLIC}/"
 
 
 def link(db, make_ctx, login: str, chat: str) -> None:
+    """Her chat bound as she binds it: her own '/start CODE' from it (the bot answers
+    commands only in a chat its owner bound herself)."""
+    from workflow.reminders.telegram_link import _bind, create_link
+
     with Session(db) as s:
-        svc.update_user(s, make_ctx(LOADED), login, telegram_chat_id=chat)
+        code = create_link(s, svc.get_user(s, login), "test")
+        reply, bound = _bind(s, f"/start {code}", chat, None)
+        assert bound == 1, reply
         s.commit()
 
 
