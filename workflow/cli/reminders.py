@@ -200,11 +200,12 @@ def user_set(login: Login,
     """Change a user's details or channels. Once she has signed in, her e-mail and Telegram
     are hers: a new e-mail waits for her confirmation by a link sent to it, her Telegram
     chat she links herself."""
-    from workflow.cli.engine import _invitation_base
     from workflow.services import channels
 
+    web = STATE.settings.web  # where her confirmation link points, as an invitation's
+    base = web.public_url or f"http://{web.host}:{web.port}"
     with unit_of_work() as s:
-        u = svc.update_user(s, context(), login, base_url=_invitation_base()[0],
+        u = svc.update_user(s, context(), login, base_url=base,
                             full_name=name, role=role, org=org, email=email,
                             language=language, telegram_chat_id=telegram_chat, active=active)
         pending = channels.pending_email(s, u) if email else None
