@@ -156,7 +156,8 @@ def once_keys(page: str) -> str:
 
 # -- every route is covered ------------------------------------------------------------------------
 
-ANON_GET = ["/", "/account/email/not-a-link", "/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/analyses/{edu}",
+ANON_GET = ["/", "/account/email/not-a-link", "/overdue", "/overdue.xlsx", "/overdue.csv",
+            "/due", "/analyses/{edu}",
             f"/analyses/{MISSING}", "/cases/{edu}", f"/cases/{MISSING}", "/cases",
             f"/cases?process={PROCESS}", f"/cases/new/{PROCESS}", f"/overdue?process={PROCESS}",
             f"/due?process={PROCESS}", "/programmes", "/programmes/{p}", "/programmes/{p}.xlsx",
