@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from workflow.core import limits
 from workflow.core.errors import RuleViolation, UsageError
 from workflow.i18n import LANGUAGES, Translator
-from workflow.reminders.planner import enqueue
+from workflow.reminders.planner import enqueue, enqueue_new
 from workflow.reminders.telegram_link import create_link
 from workflow.services import transactions as tx
 from workflow.services.accounts import digest, own_password_matches, set_password
@@ -65,15 +65,23 @@ def invite(s: Session, ctx: Context, user: User, base_url: str, days: int,
 def _invitation_mail(s: Session, ctx: Context, user: User, row: Invitation, token: str,
                      base_url: str, days: int) -> None:
     """The invitation's e-mail, in her language, into the outbox."""
+    subject, text, html = _invitation_message(user.language, user.full_name, user.login,
+                                              token, base_url, days)
+    enqueue(s, user.id, "email", ctx.today, f"invitation:{row.id}", user.email or "",
+            subject, text, html)
+
+
+def _invitation_message(language: str, name: str, login: str, token: str, base_url: str,
+                        days: int) -> tuple[str, str, str]:
+    """An invitation e-mail's subject, text and HTML, in her language."""
     link = f"{base_url.rstrip('/')}/invite/{token}"
-    tr = Translator(user.language)
-    params = {"name": user.full_name, "login": user.login, "link": link}
+    tr = Translator(language)
+    params = {"name": name, "login": login, "link": link}
     text = tr.n("accounts.invite_body", days, **params)
     html = ("<html><body><p>" + _escape(tr.n("accounts.invite_body", days, **{
         **params, "link": "LINK"})).replace("\n", "<br>").replace(
         "LINK", f'<a href="{_escape(link)}">{_escape(link)}</a>') + "</p></body></html>")
-    enqueue(s, user.id, "email", ctx.today, f"invitation:{row.id}", user.email or "",
-            tr("accounts.invite_subject", login=user.login), text, html)
+    return tr("accounts.invite_subject", login=login), text, html
 
 
 def _escape(text: str) -> str:
@@ -362,59 +370,104 @@ def import_people(s: Session, ctx: Context, rows: list[dict[str, Any]], *, updat
     if not deferred:
         s.rollback()  # the checks' reads end; each batch is a transaction of its own
     result = ImportResult([], [], 0)
+    known = set(existing)
     for start in range(0, len(checked), BATCH):
-        _batch(s, ctx, checked[start:start + BATCH], result, base_url, days, channels)
+        _batch(s, ctx, checked[start:start + BATCH], result, base_url, days, channels, known)
         if not deferred:
             tx.commit(s)
     return result
 
 
 def _batch(s: Session, ctx: Context, part: list[tuple[int, dict[str, Any]]],
-           result: ImportResult, base_url: str, days: int, channels: Any) -> None:
-    """One batch's rows written in the caller's transaction: the people read again under it
-    (another writer may have added or changed them since the check), the new ones added and
-    invited, the others changed."""
-    audit.serialise(s)  # the chain's lock first: the batch reads what it writes after it
+           result: ImportResult, base_url: str, days: int, channels: Any,
+           known: set[str]) -> None:
+    """One batch's rows written in the caller's transaction.
+
+    Everything a new person needs is made first, outside the locks: her row, her invitation's
+    token and e-mail (for each login not in `known`, the people found when the file was
+    checked). Then, under the audit chain's lock (which every sign-in and write takes too:
+    held for this batch only), the batch's people are read again (another writer may have
+    added or changed one since), the new ones inserted with their invitations, e-mails and
+    audit records in a statement per table, and the others changed."""
     now = time.time()
+    made: dict[str, tuple[User, str, tuple[str, str, str]]] = {}
+    for _n, values in part:
+        if values["login"] not in known:
+            user = _new_user(ctx, values)
+            token = secrets.token_urlsafe(32)
+            made[user.login] = (user, token, _invitation_message(
+                user.language, user.full_name, user.login, token, base_url, days))
+    audit.serialise(s)  # the chain's lock first: the batch reads what it writes after it
     existing = _existing(s, [values["login"] for _, values in part])
-    added: list[tuple[User, dict[str, Any]]] = []
+    added: list[tuple[User, dict[str, Any], str, tuple[str, str, str]]] = []
     for n, values in part:
-        user = existing.get(values["login"])
-        if user is None:
-            user = User(login=values["login"], full_name=values["full_name"],
-                        role=values["role"], organisation_id=values["org"].id,
-                        email=values["email"], language=values["language"] or ctx.language)
-            channels.set_telegram(user, values["telegram_chat_id"])
-            s.add(user)
-            existing[user.login] = user
-            added.append((user, values))
+        found = existing.get(values["login"])
+        if found is None:
+            new, token, mail = made.get(values["login"]) or _made_now(ctx, values, base_url,
+                                                                       days)
+            added.append((new, values, token, mail))
         else:
-            kept = _apply(s, ctx, user, values, channels)
+            kept = _apply(s, ctx, found, values, channels)
             if kept:
-                result.kept.append(Kept(n, user.login, kept))
-            result.updated.append(user)
-    s.flush()  # the new people's ids, in one statement
-    tokens: list[tuple[User, Invitation, str]] = []
-    for user, _values in added:
-        token = secrets.token_urlsafe(32)
-        row = Invitation(token_hash=digest(token), user_id=user.id, created_at=now,
-                         expires_at=now + days * DAY)
-        s.add(row)
-        tokens.append((user, row, token))
+                result.kept.append(Kept(n, found.login, kept))
+            result.updated.append(found)
     s.flush()
+    if added:
+        _insert_new(s, ctx, added, now, days)
+    result.added += [user for user, *_ in added]
+    result.invited += len(added)
+
+
+def _new_user(ctx: Context, values: dict[str, Any]) -> User:
+    from workflow.services import channels
+
+    user = User(login=values["login"], full_name=values["full_name"], role=values["role"],
+                organisation_id=values["org"].id, email=values["email"],
+                language=values["language"] or ctx.language)
+    channels.set_telegram(user, values["telegram_chat_id"])
+    return user
+
+
+def _made_now(ctx: Context, values: dict[str, Any], base_url: str, days: int
+              ) -> tuple[User, str, tuple[str, str, str]]:
+    """A new person's row, token and e-mail made under the lock: one found new only there
+    (listed as existing when the file was checked — people are never deleted, so rare)."""
+    user = _new_user(ctx, values)
+    token = secrets.token_urlsafe(32)
+    return user, token, _invitation_message(user.language, user.full_name, user.login, token,
+                                            base_url, days)
+
+
+def _insert_new(s: Session, ctx: Context,
+                added: list[tuple[User, dict[str, Any], str, tuple[str, str, str]]],
+                now: float, days: int) -> None:
+    """The batch's new people, their invitations (the tokens' SHA-256), their e-mails in the
+    outbox and the audit records, a bulk insert each (ids taken first)."""
+    from workflow.storage.bulkinsert import insert_rows, new_ids
+    from workflow.storage.models import table_of
+
+    conn = s.connection()
+    people = table_of(User)
+    names = [c.name for c in people.columns]
+    for user, user_id in zip((a[0] for a in added), new_ids(s, User, len(added)), strict=True):
+        user.id = user_id
+    insert_rows(conn, people, names, [tuple(getattr(u, n) for n in names) for u, *_ in added])
+    invitation_ids = new_ids(s, Invitation, len(added))
+    expires = now + days * DAY
+    insert_rows(conn, table_of(Invitation),
+                ("id", "token_hash", "user_id", "created_at", "expires_at", "used_at"),
+                [(i, digest(token), user.id, now, expires, None)
+                 for i, (user, _v, token, _m) in zip(invitation_ids, added, strict=True)])
+    enqueue_new(s, [(user.id, "email", ctx.today, f"invitation:{i}", user.email or "", *mail)
+                    for i, (user, _v, _t, mail) in zip(invitation_ids, added, strict=True)])
     records: list[tuple[str, str, Any, str]] = []
-    for (user, values), (_u, row, token) in zip(added, tokens, strict=True):
-        _invitation_mail(s, ctx, user, row, token, base_url, days)
+    for user, values, _t, _m in added:
         records.append(("user.add", "user", user.id, audit.canonical(
             {"login": user.login, "role": user.role, "org": values["org"].code,
              "email": user.email, "import": True})))
         records.append(("user.invite", "user", user.id, audit.canonical(
-            {"login": user.login, "expires_at": row.expires_at})))
+            {"login": user.login, "expires_at": expires})))
     audit.append_many(s, ctx.actor, records)
-    result.added += [user for user, _ in added]
-    result.invited += len(added)
-
-
 
 
 def _apply(s: Session, ctx: Context, user: User, values: dict[str, Any],
