@@ -400,20 +400,26 @@ def _batch(s: Session, ctx: Context, part: list[tuple[int, dict[str, Any]]],
     audit.serialise(s)  # the chain's lock first: the batch reads what it writes after it
     existing = _existing(s, [values["login"] for _, values in part])
     added: list[tuple[User, dict[str, Any], str, tuple[str, str, str]]] = []
+    records: list[tuple[str, str, Any, str]] = []
     for n, values in part:
         found = existing.get(values["login"])
         if found is None:
             new, token, mail = made.get(values["login"]) or _made_now(ctx, values, base_url,
                                                                        days)
             added.append((new, values, token, mail))
-        else:
-            kept = _apply(s, ctx, found, values, channels)
-            if kept:
-                result.kept.append(Kept(n, found.login, kept))
-            result.updated.append(found)
-    s.flush()
+            continue
+        changed, kept = _apply(found, values, channels)
+        if changed:
+            s.add(found)
+            records.append(("user.set", "user", found.id, audit.canonical(
+                {"login": found.login, **changed, "import": True})))
+        if kept:
+            result.kept.append(Kept(n, found.login, kept))
+        result.updated.append(found)
+    s.flush()  # the changed people, in one statement
     if added:
-        _insert_new(s, ctx, added, now, days)
+        records += _insert_new(s, ctx, added, now, days)
+    audit.append_many(s, ctx.actor, records)
     result.added += [user for user, *_ in added]
     result.invited += len(added)
 
@@ -440,9 +446,10 @@ def _made_now(ctx: Context, values: dict[str, Any], base_url: str, days: int
 
 def _insert_new(s: Session, ctx: Context,
                 added: list[tuple[User, dict[str, Any], str, tuple[str, str, str]]],
-                now: float, days: int) -> None:
-    """The batch's new people, their invitations (the tokens' SHA-256), their e-mails in the
-    outbox and the audit records, a bulk insert each (ids taken first)."""
+                now: float, days: int) -> list[tuple[str, str, Any, str]]:
+    """The batch's new people, their invitations (the tokens' SHA-256) and their e-mails in
+    the outbox, a bulk insert each (ids taken first); their audit records, for the caller to
+    append with the batch's others."""
     from workflow.storage.bulkinsert import insert_rows, new_ids
     from workflow.storage.models import table_of
 
@@ -467,14 +474,14 @@ def _insert_new(s: Session, ctx: Context,
              "email": user.email, "import": True})))
         records.append(("user.invite", "user", user.id, audit.canonical(
             {"login": user.login, "expires_at": expires})))
-    audit.append_many(s, ctx.actor, records)
+    return records
 
 
-def _apply(s: Session, ctx: Context, user: User, values: dict[str, Any],
-           channels: Any) -> list[str]:
+def _apply(user: User, values: dict[str, Any], channels: Any
+           ) -> tuple[dict[str, Any], list[str]]:
     """A person of the file changed as her row says; her e-mail and Telegram only while they
-    are not hers alone (she never signed in). The channels left unchanged ("email",
-    "telegram"), for the import's result."""
+    are not hers alone (she never signed in). What changed (for the audit record) and the
+    channels left unchanged ("email", "telegram", for the import's result)."""
     changed: dict[str, Any] = {}
     for key in ("full_name", "role", "language"):
         value = values[key]
@@ -494,9 +501,4 @@ def _apply(s: Session, ctx: Context, user: User, values: dict[str, Any],
             channels.set_telegram(user, chat)
         user.telegram_active = True
         changed["telegram_chat_id"] = chat
-    if changed:
-        s.add(user)
-        s.flush()
-        audit.append(s, ctx.actor, "user.set", "user", user.id,
-                     {"login": user.login, **changed, "import": True})
-    return ["telegram" if k == "telegram_chat_id" else k for k in withheld]
+    return changed, ["telegram" if k == "telegram_chat_id" else k for k in withheld]

@@ -57,9 +57,7 @@ def _check_user_fields(role: str | None, email: str | None, language: str | None
 
 def check_email(email: str) -> str:
     """An e-mail address as merzim keeps it; refused when it is not one."""
-    _check_user_fields(None, email or "", None)
-    if not email:
-        raise UsageError("bad email address ''", key="error.bad_email", value="")
+    _check_user_fields(None, email or "", None)  # an empty one is not an address either
     return email
 
 
