@@ -175,6 +175,9 @@ def _account(request: Request, pc: PageContext, new_feed: str | None = None,
     # the address people reach the pages at ([web] public_url, as the proxy publishes them,
     # its port included); else the request's own
     base = request.app.state.settings.web.public_url or str(request.base_url).rstrip("/")
+    from workflow.services import channels
+
+    shown.setdefault("email_pending", channels.pending_email(pc.s, pc.viewer.user))
     return render(request, pc, "account.html", feeds=feeds, tokens=tokens, orgs=orgs,
                   new_feed=f"{base}/ics/{new_feed}.ics" if new_feed else None,
                   new_token=new_token,
@@ -240,6 +243,9 @@ def change_password(request: Request, csrf: str = Form(""), current: str = Form(
         resp = _account(request, pc, status=503, account_error=busy.render(pc.t))
         resp.headers.update({"Retry-After": str(busy.retry_after), "Cache-Control": "no-store"})
         return resp
+    except invitations.WrongPassword as exc:  # counted toward the lock-out, as a sign-in's
+        auth.wrong_password_refused(pc.s, pc.viewer.user.id, pc.ctx.actor)
+        return _account(request, pc, status=422, account_error=exc.render(pc.t))
     except MerzimError as exc:
         tx.refused(pc.s, pc.ctx.actor, "refused.password", "user", pc.viewer.user.id,
                    {"key": exc.key})
@@ -274,3 +280,64 @@ def telegram_unlink(request: Request, csrf: str = Form(""), pc: PageContext = De
     with tx.transaction(pc.s):
         invitations.telegram_unlink(pc.s, pc.viewer.user)
     return RedirectResponse("/account", status_code=303)
+
+
+# -- her e-mail: a change confirmed by a link sent to the new address --------------------------
+
+
+@router.post("/account/email", response_class=HTMLResponse)
+def email_change(request: Request, csrf: str = Form(""), email: str = Form(""),
+                 pc: PageContext = Depends(page)):
+    """She asks for a new e-mail address: a link goes to it; the change waits for it."""
+    from workflow.services import channels
+    from workflow.services.users import check_email
+
+    check_csrf(pc, csrf)
+    try:
+        with tx.transaction(pc.s):
+            address = check_email(email.strip()[:MAX_FIELD])
+            channels.request_email_change(pc.s, pc.ctx, pc.viewer.user, address,
+                                          _base(request))
+    except MerzimError as exc:
+        tx.refused(pc.s, pc.ctx.actor, "refused.email_change", "user", pc.viewer.user.id,
+                   {"key": exc.key})
+        return _account(request, pc, status=422, account_error=exc.render(pc.t))
+    return _account(request, pc, account_message=pc.t("channels.email_sent", email=address))
+
+
+@router.get("/account/email/{token}", response_class=HTMLResponse)
+def email_confirm_form(request: Request, token: str, pc: PageContext = Depends(page)):
+    """The link of an e-mail change, opened signed in (the sign-in page leads back here): the
+    change it asks, to confirm; another's, used or expired link is refused."""
+    from workflow.services import channels
+
+    try:
+        row = channels.email_change_for(pc.s, pc.viewer.user, token[:100])
+    except MerzimError as exc:
+        return _account(request, pc, status=410, account_error=exc.render(pc.t))
+    resp = _account(request, pc, email_change=row, email_token=token[:100])
+    resp.headers["Referrer-Policy"] = "no-referrer"  # the link's token stays on this page
+    return resp
+
+
+@router.post("/account/email/{token}", response_class=HTMLResponse)
+def email_confirm(request: Request, token: str, csrf: str = Form(""),
+                  pc: PageContext = Depends(page)):
+    """Her confirmation: the new address is hers from now on."""
+    from workflow.services import channels
+
+    check_csrf(pc, csrf)
+    try:
+        with tx.transaction(pc.s):
+            user = channels.confirm_email_change(pc.s, pc.viewer.user, token[:100])
+    except MerzimError as exc:
+        tx.refused(pc.s, pc.ctx.actor, "refused.email_change", "user", pc.viewer.user.id,
+                   {"key": exc.key})
+        return _account(request, pc, status=410, account_error=exc.render(pc.t))
+    return _account(request, pc, account_message=pc.t("channels.email_changed",
+                                                      email=user.email or ""))
+
+
+def _base(request: Request) -> str:
+    """Where a link sent by e-mail points: [web] public_url, else this request's address."""
+    return request.app.state.settings.web.public_url or str(request.base_url).rstrip("/")

@@ -107,7 +107,7 @@ def _do_import(request: Request, pc: PageContext, upload: UploadFile | None,
     settings = request.app.state.settings
     try:
         rows = uploads.table_rows(request, upload)
-        with tx.transaction(pc.s):
+        with tx.transaction(pc.s):  # the import commits a batch at a time (its last here)
             done = invitations.import_people(pc.s, pc.ctx, rows, update=update,
                                              base_url=_base(request),
                                              days=settings.invitation_days,
@@ -119,7 +119,8 @@ def _do_import(request: Request, pc: PageContext, upload: UploadFile | None,
                    else exc.render(pc.t))
         return _people_page(request, pc, status=422, refused=summary, problems=lines)
     return _people_page(request, pc, message=pc.t.n(
-        "accounts.imported", len(done.added), updated=len(done.updated), invited=done.invited))
+        "accounts.imported", len(done.added), updated=len(done.updated), invited=done.invited),
+        kept=done.kept_lines(pc.t))
 
 
 @router.post("/people/reset", response_class=HTMLResponse)

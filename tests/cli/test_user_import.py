@@ -177,7 +177,7 @@ def test_an_existing_login_changes_only_with_update_and_a_reset_sends_a_new_link
     assert {k: v for k, v in dump_tables(db).items() if k != "audit_log"} == \
         {k: v for k, v in before.items() if k != "audit_log"}
     out = ok_json(merzim_db("user", "import", str(again), "--update", "--json", config=cfg))
-    assert out == {"added": [], "updated": ["aigerim"], "invited": 0}
+    assert out == {"added": [], "updated": ["aigerim"], "invited": 0, "kept": []}
     with Session(db) as s:
         user = s.exec(select(User).where(User.login == "aigerim")).one()
         assert (user.full_name, user.role) == ("Aigerim Sadykova", "manager")
@@ -229,3 +229,52 @@ def test_the_accounts_settings_default_to_a_week_and_no_bot(tmp_path):
     settings = load_settings(path=path, env={})
     assert (settings.invitation_days, settings.telegram_bot) == (7, "merzim_akimat_bot")
     assert load_settings(path=None, env={}).telegram_bot == ""
+
+
+def test_a_signed_in_persons_mail_and_chat_survive_the_import_and_the_reset_mails_her(
+        merzim_db, db, sink, tmp_path, cfg):
+    """The hole: an administrator's `user import --update` named his own address and chat for
+    a signed-in officer, and a password reset then mailed her account to him. Now the import
+    leaves them (and names the row), `user set` refuses her chat and sends a link to a new
+    address, which changes nothing until she opens it; the reset goes to her own mailbox."""
+    first = tmp_path / "first.csv"
+    first.write_text("login,name,email,role,organisation\n"
+                     "aigerim,Aigerim,aigerim@example.kz,officer,AK-TEST\n", encoding="utf-8")
+    ok_json(merzim_db("user", "import", str(first), "--json", config=cfg))
+    with Session(db) as s:
+        auth.set_password(s, s.exec(select(User).where(User.login == "aigerim")).one(),
+                          "her-own-password", "test")
+        s.commit()
+        assert auth.authenticate(s, "aigerim", "her-own-password").user is not None
+        s.commit()
+    again = tmp_path / "again.csv"
+    again.write_text("login,name,email,telegram,role,organisation\n"
+                     "aigerim,Aigerim S.,admin@example.kz,4242,officer,AK-TEST\n",
+                     encoding="utf-8")
+    out = ok_json(merzim_db("user", "import", str(again), "--update", "--json", config=cfg))
+    assert out["kept"] == [{"row": 2, "login": "aigerim", "fields": ["email", "telegram"]}]
+    said = merzim_db("user", "import", str(again), "--update", config=cfg, lang="ru")
+    assert said.returncode == 0 and "Строка 2 (aigerim)" in said.stdout
+    with Session(db) as s:
+        user = s.exec(select(User).where(User.login == "aigerim")).one()
+        assert (user.full_name, user.email, user.telegram_chat_id) == (
+            "Aigerim S.", "aigerim@example.kz", None)
+    before = dump_tables(db)
+    refused = merzim_db("user", "set", "aigerim", "--telegram-chat", "4242", config=cfg)
+    assert refused.returncode == 3 and "only she can link her Telegram" in refused.stderr
+    refused = merzim_db("user", "telegram-link", "aigerim", config=cfg)
+    assert refused.returncode == 3
+    assert {k: v for k, v in dump_tables(db).items() if k != "audit_log"} == \
+        {k: v for k, v in before.items() if k != "audit_log"}
+    out = ok_json(merzim_db("user", "set", "aigerim", "--email", "admin@example.kz", "--json",
+                            config=cfg))
+    assert (out["email"], out["email_pending"]) == ("aigerim@example.kz", "admin@example.kz")
+    ok_json(merzim_db("user", "reset", "aigerim", "--json", config=cfg))
+    sent = ok_json(merzim_db("worker", "--once", "--json", config=cfg))
+    assert sink.wait_for(sent["sent"], timeout=10)
+    by_kind = {("invite" if LINK.search(body) else "email-change" if "/account/email/" in body
+                else "other"): m.rcpt_tos
+               for m in sink.messages
+               if (body := m.message.get_body(("plain",)).get_content())}
+    assert by_kind["invite"] == ("aigerim@example.kz",)  # the reset: her own mailbox
+    assert by_kind["email-change"] == ("admin@example.kz",)  # the link, to the new address

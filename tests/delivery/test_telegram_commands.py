@@ -20,7 +20,7 @@ from tests.support.fake_telegram import TOKEN, FakeBotApi
 from tests.support.features import needs
 from tests.support.smtp_server import write_config
 from workflow import services as svc
-from workflow.storage.models import Case, OutboxMessage, ReminderHold, User
+from workflow.storage.models import Case, Organisation, OutboxMessage, ReminderHold, User
 
 pytestmark = needs("planning")  # the cases it reads are the analyses the planning plans
 
@@ -55,8 +55,14 @@ public_url = "{PUBLIC}/"
 
 
 def link(db, make_ctx, login: str, chat: str) -> None:
+    """Her chat bound as she binds it: her own '/start CODE' from it (the bot answers
+    commands only in a chat its owner bound herself)."""
+    from workflow.reminders.telegram_link import _bind, create_link
+
     with Session(db) as s:
-        svc.update_user(s, make_ctx(LOADED), login, telegram_chat_id=chat)
+        code = create_link(s, svc.get_user(s, login), "test")
+        reply, bound = _bind(s, f"/start {code}", chat, None)
+        assert bound == 1, reply
         s.commit()
 
 
@@ -195,4 +201,60 @@ def test_no_person_name_she_may_not_see(db_url, api, worker, make_ctx):
         assert [n for n in names if n in said[chat]] == [], chat
     assert texts(api, 13)[2].startswith(f"Case #{ids['coi']}: ")  # kairat's /case: in English
     assert f"{PUBLIC}/cases/{ids['wb']}" in said[13]  # her /case: the case and its link
+    eng.dispose()
+
+
+def test_a_chat_its_owner_did_not_link_hears_nothing_about_a_case(db_url, api, worker,
+                                                                  make_ctx):
+    """P-27: the whistleblower's case's responsible officer linked her chat herself and has
+    signed in; an administrator's people import that names his own chat for her leaves hers
+    (and says so), and his chat asking /case about the whistleblower is told it is not linked,
+    as is a chat an administrator typed in for a person who never signed in. Her own chat
+    still gets the case."""
+    from sqlmodel import create_engine
+
+    from notifications.render import bot_text
+    from tests.support.person_helpers import PERSON, add_person_cases
+    from tests.support.web_helpers import TODAY
+    from workflow.services import accounts as auth
+    from workflow.services import invitations
+    from workflow.services.demo import load_demo
+
+    eng = create_engine(db_url)
+    with Session(eng) as s:
+        load_demo(s, make_ctx(TODAY))
+        s.commit()
+    ids = add_person_cases(eng)
+    link(eng, make_ctx, "kairat", "13")
+    with Session(eng) as s:
+        auth.set_password(s, svc.get_user(s, "kairat"), "kairats-password", "test-setup")
+        s.commit()
+        assert auth.authenticate(s, "kairat", "kairats-password").user is not None
+        s.commit()
+        kairat = svc.get_user(s, "kairat")
+        org = s.get_one(Organisation, kairat.organisation_id).code
+        done = invitations.import_people(
+            s, make_ctx(TODAY, actor="web:admin"),
+            [{"_row": 2, "login": "kairat", "name": kairat.full_name, "email": "admin@x.kz",
+              "telegram": "66", "role": kairat.role, "organisation": org},
+             {"_row": 3, "login": "asel", "name": "Asel", "email": "asel@x.kz",
+              "telegram": "67", "role": "officer", "organisation": org}],
+            update=True, base_url=PUBLIC, days=7)
+        s.commit()
+        assert [(k.login, k.fields) for k in done.kept] == [("kairat", ["email", "telegram"])]
+        assert svc.get_user(s, "kairat").telegram_chat_id == "13"
+        assert svc.get_user(s, "asel").telegram_chat_id == "67"  # she never signed in
+    for chat in (66, 67, 13):
+        api.queue_update(chat, f"/case {ids['wb']}")
+        api.queue_update(chat, "/overdue")
+    worker(TODAY)
+    not_linked = bot_text("kk", "not_linked")
+    assert texts(api, 66) == [not_linked, not_linked]
+    # the administrator's chat for Asel: her reminders may go there, no answer about a case
+    assert texts(api, 67).count(not_linked) == 2
+    assert not any(f"№{ids['wb']} іс" in t for t in texts(api, 66) + texts(api, 67))
+    names = [n for n, _pos in PERSON.values()] + [p for _n, p in PERSON.values()]
+    for chat in (66, 67):
+        assert [n for n in names if n in "\n".join(texts(api, chat))] == []
+    assert "Madina Secretova-WB" in "\n".join(texts(api, 13))
     eng.dispose()

@@ -145,8 +145,8 @@ def test_a_database_of_the_previous_head_upgrades_with_everything_intact(old_eng
                   "external_analysis", "web_session", "api_token", "calendar_feed"):
         renamed = {"monitoring_report": "monitoring_period"}.get(table, table)  # 0007
         # 0009: organisation.public_page, 0022: organisation.headcount, 0014: outbox.stages,
-        # NULL on old rows
-        added = {"organisation": 2, "outbox": 1}.get(table, 0)
+        # 0029: app_user.signed_in_at and telegram_bound_at; NULL on old rows
+        added = {"organisation": 2, "outbox": 1, "app_user": 2}.get(table, 0)
         kept = [r[:len(r) - added] for r in after[renamed]]
         assert kept == before[table], table
         assert all(r[len(r) - added:] == (None,) * added for r in after[renamed]), table
@@ -288,3 +288,38 @@ def test_every_downgrade_gives_back_the_schema_of_the_revision_before(backend, t
         _up_and_down(eng, "base", revisions[:cut])
         command.upgrade(alembic_config(eng), IRREVERSIBLE)
         _up_and_down(eng, IRREVERSIBLE, revisions[cut + 1:])
+
+
+at_0027 = migrated_to("0027", "merzim_m27")  # before a person's channels were hers (0029)
+
+
+def test_0029_reads_who_signed_in_and_who_bound_her_chat_from_the_audit_log(at_0027):
+    """The last `login.ok` of each user becomes her `signed_in_at`; the last
+    `user.telegram_bound` whose chat is still hers her `telegram_bound_at` (a chat set by an
+    administrator since, or never bound, stays unbound: the bot answers only a bound one)."""
+    eng = at_0027
+    with eng.begin() as conn:
+        conn.execute(text("INSERT INTO organisation (id, code, name, kind, path) "
+                          "VALUES (1, 'AK', 'Akimat', 'akimat', '/1/')"))
+        for uid, login, chat in ((1, "dana", "100"), (2, "erlan", "999"), (3, "aruzhan", None)):
+            conn.execute(text(
+                "INSERT INTO app_user (id, login, full_name, role, organisation_id, language, "
+                "telegram_chat_id, telegram_active, active, failed_logins) VALUES "
+                "(:id, :login, :login, 'officer', 1, 'kk', :chat, true, true, 0)"),
+                {"id": uid, "login": login, "chat": chat})
+    with Session(eng) as s:
+        for actor, action, uid, payload in (
+                ("web:dana", "login.ok", 1, {"login": "dana"}),
+                ("telegram", "user.telegram_bound", 1, {"login": "dana", "chat": "100"}),
+                ("web:dana", "login.ok", 1, {"login": "dana"}),
+                ("telegram", "user.telegram_bound", 2, {"login": "erlan", "chat": "200"}),
+                ("cli:admin", "user.set", 2, {"login": "erlan", "telegram_chat_id": "999"})):
+            audit.append(s, actor, action, "user", uid, payload, changes=False)
+        s.commit()
+    upgrade(eng)
+    with eng.connect() as conn:
+        rows = {r[0]: (r[1], r[2]) for r in conn.execute(text(
+            "SELECT login, signed_in_at, telegram_bound_at FROM app_user"))}
+    assert rows["dana"][0] is not None and rows["dana"][1] is not None
+    assert rows["erlan"] == (None, None)  # his chat is the administrator's, not the bound one
+    assert rows["aruzhan"] == (None, None)

@@ -156,7 +156,8 @@ def once_keys(page: str) -> str:
 
 # -- every route is covered ------------------------------------------------------------------------
 
-ANON_GET = ["/", "/overdue", "/overdue.xlsx", "/overdue.csv", "/due", "/analyses/{edu}",
+ANON_GET = ["/", "/account/email/not-a-link", "/overdue", "/overdue.xlsx", "/overdue.csv",
+            "/due", "/analyses/{edu}",
             f"/analyses/{MISSING}", "/cases/{edu}", f"/cases/{MISSING}", "/cases",
             f"/cases?process={PROCESS}", f"/cases/new/{PROCESS}", f"/overdue?process={PROCESS}",
             f"/due?process={PROCESS}", "/programmes", "/programmes/{p}", "/programmes/{p}.xlsx",
@@ -190,6 +191,7 @@ ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases
              "/cases/{edu}/restore", "/cases/{edu}/linked", "/cases/{edu}/links",
              "/account/reminders", "/account/password", "/account/telegram",
              "/account/telegram/unlink", "/people/import", "/people/reset",
+             "/account/email", "/account/email/not-a-link",
              "/account/reminders/mute", "/account/reminders/snooze",
              "/account/reminders/holds/1/release", "/bulk", "/account/language",
              f"/registers/{PROCESS}/import", f"/registers/{PROCESS}/import/confirm",
@@ -321,6 +323,9 @@ COVERED_TEMPLATES = {
     # tests/web/test_web_account.py
     "POST /account/password", "POST /account/telegram", "POST /account/telegram/unlink",
     "GET /people", "POST /people/import", "POST /people/reset",
+    # her e-mail change and its confirmation link: anonymous above; her own link only, in her
+    # own session, refusals store nothing: tests/web/test_own_channels_web.py
+    "POST /account/email", "GET /account/email/{token}", "POST /account/email/{token}",
     # a register's file imported from the web: anonymous above; who may import for which
     # organisation, every refused row named and nothing stored, the template:
     # tests/web/test_web_import.py

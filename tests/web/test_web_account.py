@@ -34,10 +34,13 @@ def test_a_password_change_asks_the_current_one_and_ends_her_other_sessions(web)
     here, there = web.browser("asel"), web.browser("asel")
     old = web.ensure_password("asel")
     csrf = web.csrf(here)
+    r = here.post("/account/password", data={"csrf": csrf, "current": "wrong-password-1",
+                                             "new": "brand-new-secret",
+                                             "repeated": "brand-new-secret"})
+    assert r.status_code == 422 and "The current password is wrong." in r.text
+    assert _user(web, "asel").failed_logins == 1  # counted as a wrong sign-in is, nothing else
     before = without_audit(web.engine)
     for current, new, repeated, message in (
-            ("wrong-password-1", "brand-new-secret", "brand-new-secret",
-             "The current password is wrong."),
             (old, "brand-new-secret", "brand-new-secreT", "The two new passwords differ."),
             (old, "short", "short", None)):
         r = here.post("/account/password", data={"csrf": csrf, "current": current, "new": new,

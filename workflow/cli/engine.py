@@ -234,7 +234,10 @@ def user_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, login,
             done = invitations.import_people(s, context(), rows, update=update, base_url=base,
                                              days=days)
             added, updated = [u.login for u in done.added], [u.login for u in done.updated]
-            out: dict[str, Any] = {"added": added, "updated": updated, "invited": done.invited}
+            out: dict[str, Any] = {"added": added, "updated": updated, "invited": done.invited,
+                                   "kept": [{"row": k.row, "login": k.login, "fields": k.fields}
+                                            for k in done.kept]}
+            kept = done.kept_lines(STATE.t)
     except invitations.PeopleRefused as exc:  # every problem of the file, one a line
         import sys
 
@@ -245,6 +248,10 @@ def user_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, login,
     else:
         say(STATE.t.n("accounts.imported", len(added), updated=len(updated),
                       invited=done.invited))
+        if kept:
+            say(STATE.t.n("accounts.import_kept_title", len(kept)))
+            for line in kept:
+                say(line)
 
 
 @user_app.command("reset")

@@ -197,23 +197,39 @@ def user_set(login: Login,
              active: bool = typer.Option(None, "--active/--inactive",
                                          help="Let her sign in and get reminders, or not."),
              as_json: Json = False) -> None:
-    """Change a user's details or channels."""
+    """Change a user's details or channels. Once she has signed in, her e-mail and Telegram
+    are hers: a new e-mail waits for her confirmation by a link sent to it, her Telegram
+    chat she links herself."""
+    from workflow.services import channels
+
+    web = STATE.settings.web  # where her confirmation link points, as an invitation's
+    base = web.public_url or f"http://{web.host}:{web.port}"
     with unit_of_work() as s:
-        u = svc.update_user(s, context(), login, full_name=name, role=role, org=org, email=email,
+        u = svc.update_user(s, context(), login, base_url=base,
+                            full_name=name, role=role, org=org, email=email,
                             language=language, telegram_chat_id=telegram_chat, active=active)
+        pending = channels.pending_email(s, u) if email else None
         out = {"login": u.login, "name": u.full_name, "role": u.role, "email": u.email,
-               "language": u.language, "telegram_chat_id": u.telegram_chat_id, "active": u.active}
-    emit_json(out) if as_json else STATE.console.print(STATE.t("user.updated", login=login))
+               "language": u.language, "telegram_chat_id": u.telegram_chat_id, "active": u.active,
+               "email_pending": pending.new_email if pending is not None else None}
+    if as_json:
+        emit_json(out)
+        return
+    STATE.console.print(STATE.t("user.updated", login=login))
+    if pending is not None:
+        STATE.console.print(STATE.t("channels.email_pending", login=login,
+                                    email=pending.new_email))
 
 
 def telegram_link(login: Login,
                   as_json: Json = False) -> None:
-    """Print a one-time code; the user sends '/start CODE' to the bot to link the chat."""
-    from workflow.reminders.telegram_link import create_link
+    """Print a one-time code; the user sends '/start CODE' to the bot to link the chat (only
+    for one who never signed in: she makes her own code on her account page)."""
+    from workflow.services import channels
 
     with unit_of_work() as s:
         user = svc.get_user(s, login)
-        code = create_link(s, user, context().actor)
+        code = channels.operator_link_code(s, context(), user)
     if as_json:
         emit_json({"login": login, "code": code, "command": f"/start {code}"})
     else:

@@ -180,6 +180,31 @@ def enqueue(s: Session, recipient_id: int, channel: str, day: date, digest: str,
     return row
 
 
+def enqueue_new(s: Session,
+                messages: list[tuple[int, str, date, str, str, str, str, str]]) -> None:
+    """Write outbox rows whose keys are new by construction (each names a row the same
+    transaction has just written, as a batch of invitations): no look-up of each key, one
+    bulk insert for them all (the columns `enqueue` leaves to their defaults as it leaves
+    them). `messages`: `enqueue`'s arguments after the session."""
+    from workflow.storage.bulkinsert import insert_rows
+    from workflow.storage.models import table_of
+
+    if not messages:
+        return
+    table = table_of(OutboxMessage)
+    names = [c.name for c in table.columns if c.name != "id"]
+    template = _outbox_row(0, "", date.min, "", "", "", "", "")
+    fixed = {name: getattr(template, name) for name in names}
+    keys = ("recipient_id", "channel", "local_day", "digest", "address", "subject",
+            "body_text", "body_html")
+    rows = []
+    for message in messages:
+        values = {**fixed, **dict(zip(keys, message, strict=True))}
+        values["subject"] = values["subject"][:500]
+        rows.append(tuple(values[name] for name in names))
+    insert_rows(s.connection(), table, names, rows)
+
+
 def _outbox_row(recipient_id: int, channel: str, day: date, digest: str, address: str,
                 subject: str, body_text: str, body_html: str) -> OutboxMessage:
     return OutboxMessage(recipient_id=recipient_id, channel=channel, local_day=day,

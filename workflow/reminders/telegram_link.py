@@ -189,9 +189,12 @@ def _language(msg: dict) -> str:
 
 
 def linked_user(s: Session, chat) -> User | None:
-    """The active person whose reminders go to `chat` (None: the chat is not linked)."""
+    """The active person who bound `chat` herself with '/start CODE' (None: nobody did). A
+    chat an administrator typed in (an import, `user set`) gets her reminders but is not
+    hers to ask about cases or to snooze them: the bot treats it as unlinked (P-27)."""
     return s.exec(select(User).where(User.telegram_chat_id == str(chat),
-                                     col(User.telegram_active), col(User.active))).first()
+                                     col(User.telegram_active), col(User.active),
+                                     col(User.telegram_bound_at).is_not(None))).first()
 
 
 def _snooze(s: Session, chat, data: str, today: date) -> str | None:
@@ -239,6 +242,7 @@ def _bind(s: Session, text: str, chat, now: float | None) -> tuple[str, int]:
         return link_reply("kk", "unknown"), 0
     user = s.get_one(User, link.user_id)
     user.telegram_chat_id, user.telegram_active = str(chat), True
+    user.telegram_bound_at = t  # her own: the bot answers her commands in it
     link.used_at = t
     s.add(user)
     s.add(link)

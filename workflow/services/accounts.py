@@ -261,24 +261,67 @@ def authenticate(s: Session, login: str, password: str, now: float | None = None
                      {"login": login})
         return LoginResult(None, "login.failed")
     user = _user_for_update(s, user.id)
-    if user.locked_until and user.locked_until > now:
-        audit.append(s, f"web:{login}", "login.locked", "user", user.id, {"login": login})
-        return LoginResult(None, "login.failed", locked=True)
-    if not matches:
-        user.failed_logins += 1
-        locked = user.failed_logins >= MAX_FAILURES
-        if locked:
-            user.locked_until, user.failed_logins = now + LOCK_SECONDS, 0
-        s.add(user)
-        audit.append(s, f"web:{login}", "login.locked" if locked else "login.failed", "user",
-                     user.id, {"login": login})
+    if not matches or _locked(user, now):
+        locked = _count_failure(s, user, now, f"web:{login}", {"login": login})
         return LoginResult(None, "login.failed", locked=locked)
     user.failed_logins, user.locked_until = 0, None
+    user.signed_in_at = now  # her channels are hers from now on (services.channels)
     if rehashed is not None and user.password_hash == stored:  # (not changed meanwhile)
         user.password_hash = rehashed
     s.add(user)
     audit.append(s, f"web:{login}", "login.ok", "user", user.id, {"login": login})
     return LoginResult(user)
+
+
+def _locked(user: User, now: float) -> bool:
+    return bool(user.locked_until and user.locked_until > now)
+
+
+def _count_failure(s: Session, user: User, now: float, actor: str,
+                   payload: dict[str, str]) -> bool:
+    """A wrong password of `user` (her row locked by the caller), whether given to sign in or
+    as her current password to change it: counted, and after MAX_FAILURES the account is
+    locked for LOCK_SECONDS; while it is locked nothing more is counted (audited
+    "login.locked"). Whether the account is locked now."""
+    if _locked(user, now):
+        audit.append(s, actor, "login.locked", "user", user.id, payload)
+        return True
+    user.failed_logins += 1
+    locked = user.failed_logins >= MAX_FAILURES
+    if locked:
+        user.locked_until, user.failed_logins = now + LOCK_SECONDS, 0
+    s.add(user)
+    audit.append(s, actor, "login.locked" if locked else "login.failed", "user", user.id,
+                 payload)
+    return locked
+
+
+def own_password_matches(user: User, password: str, now: float | None = None) -> bool:
+    """Whether `password` is the user's own and her account is not locked: a password
+    change's first step, checked as a sign-in is (one of the process's password checks,
+    SignInBusy when none comes free). A False is counted by `wrong_password_refused`."""
+    now = now or time.time()
+    return current_password_matches(user, password) and not _locked(user, now)
+
+
+def wrong_password_refused(s: Session, user_id: int, actor: str, now: float | None = None
+                           ) -> bool:
+    """A password change refused for a wrong current password (or a locked account): what it
+    did is rolled back, as any refusal's, and the wrong password is counted toward the lock-out
+    with the wrong sign-ins (the same counter, the same MAX_FAILURES) and committed at once.
+    Whether the account is locked now."""
+    from workflow.services import transactions as tx
+
+    s.rollback()
+    try:
+        user = _user_for_update(s, user_id)
+        locked = _count_failure(s, user, now or time.time(), actor,
+                                {"login": user.login, "via": "password_change"})
+        tx.commit(s, write=bool(s.info.get(tx.DEFERRED)))
+    except BaseException:
+        s.rollback()
+        raise
+    return locked
 
 
 def open_session(s: Session, user: User, now: float | None = None) -> tuple[str, WebSession]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -20,14 +20,14 @@ from sqlmodel import Session, col, select
 from workflow.core import limits
 from workflow.core.errors import RuleViolation, UsageError
 from workflow.i18n import LANGUAGES, Translator
-from workflow.reminders.planner import enqueue
+from workflow.reminders.planner import enqueue, enqueue_new
 from workflow.reminders.telegram_link import create_link
-from workflow.services.accounts import current_password_matches, digest, set_password
+from workflow.services import transactions as tx
+from workflow.services.accounts import digest, own_password_matches, set_password
 from workflow.services.context import Context
 from workflow.services.file_rows import Problem, cell_checker, labels
 from workflow.storage import audit
 from workflow.storage.models import ROLES, Invitation, Organisation, User
-from workflow.storage.queries.accounts import user_by_login
 
 DAY = 86400.0
 COLUMNS = ("name", "login", "email", "telegram", "role", "organisation", "language")
@@ -56,18 +56,32 @@ def invite(s: Session, ctx: Context, user: User, base_url: str, days: int,
                      expires_at=t + days * DAY)
     s.add(row)
     s.flush()
+    _invitation_mail(s, ctx, user, row, token, base_url, days)
+    audit.append(s, ctx.actor, "user.invite", "user", user.id,
+                 {"login": user.login, "expires_at": row.expires_at})
+    return token
+
+
+def _invitation_mail(s: Session, ctx: Context, user: User, row: Invitation, token: str,
+                     base_url: str, days: int) -> None:
+    """The invitation's e-mail, in her language, into the outbox."""
+    subject, text, html = _invitation_message(user.language, user.full_name, user.login,
+                                              token, base_url, days)
+    enqueue(s, user.id, "email", ctx.today, f"invitation:{row.id}", user.email or "",
+            subject, text, html)
+
+
+def _invitation_message(language: str, name: str, login: str, token: str, base_url: str,
+                        days: int) -> tuple[str, str, str]:
+    """An invitation e-mail's subject, text and HTML, in her language."""
     link = f"{base_url.rstrip('/')}/invite/{token}"
-    tr = Translator(user.language)
-    params = {"name": user.full_name, "login": user.login, "link": link}
+    tr = Translator(language)
+    params = {"name": name, "login": login, "link": link}
     text = tr.n("accounts.invite_body", days, **params)
     html = ("<html><body><p>" + _escape(tr.n("accounts.invite_body", days, **{
         **params, "link": "LINK"})).replace("\n", "<br>").replace(
         "LINK", f'<a href="{_escape(link)}">{_escape(link)}</a>') + "</p></body></html>")
-    enqueue(s, user.id, "email", ctx.today, f"invitation:{row.id}", user.email,
-            tr("accounts.invite_subject", login=user.login), text, html)
-    audit.append(s, ctx.actor, "user.invite", "user", user.id,
-                 {"login": user.login, "expires_at": row.expires_at})
-    return token
+    return tr("accounts.invite_subject", login=login), text, html
 
 
 def _escape(text: str) -> str:
@@ -128,12 +142,22 @@ def reset(s: Session, ctx: Context, user: User, base_url: str, days: int) -> str
 # -- her own account ---------------------------------------------------------------------------
 
 
+class WrongPassword(RuleViolation):
+    """Her current password was wrong (or her account is locked): the caller refuses with
+    `accounts.wrong_password_refused`, which counts it toward the lock-out."""
+
+    def __init__(self) -> None:
+        super().__init__("wrong current password", key="accounts.wrong_password")
+
+
 def change_password(s: Session, user: User, current: str, new: str, repeated: str) -> None:
     """Her new password, after her current one; every session of hers ends (the caller opens
     a new one for the browser she changed it in). Both password checks take one of the
-    process's (SignInBusy, before anything is written, when none comes free in time)."""
-    if not current_password_matches(user, current or ""):
-        raise RuleViolation("wrong current password", key="accounts.wrong_password")
+    process's (SignInBusy, before anything is written, when none comes free in time). A wrong
+    current password, or any while her account is locked: WrongPassword, counted toward the
+    lock-out as a wrong sign-in is (by the refusal, `wrong_password_refused`)."""
+    if not own_password_matches(user, current or ""):
+        raise WrongPassword()
     if new != repeated:
         raise UsageError("passwords differ", key="accounts.password_mismatch")
     if new == current:
@@ -151,7 +175,7 @@ def telegram_unlink(s: Session, user: User) -> None:
     if not user.telegram_chat_id:
         raise UsageError("not linked", key="accounts.telegram_not_linked")
     chat = user.telegram_chat_id
-    user.telegram_chat_id, user.telegram_active = None, False
+    user.telegram_chat_id, user.telegram_active, user.telegram_bound_at = None, False, None
     s.add(user)
     s.flush()
     audit.append(s, f"web:{user.login}", "user.telegram_unlinked", "user", user.id,
@@ -189,10 +213,27 @@ def _named(params: dict[str, Any], t: Translator) -> dict[str, Any]:
 
 
 @dataclass
+class Kept:
+    """A row whose person has signed in: her e-mail or Telegram (`fields`: "email",
+    "telegram") in the file differs from hers and was left unchanged (P-27)."""
+
+    row: int
+    login: str
+    fields: list[str]
+
+
+@dataclass
 class ImportResult:
     added: list[User]
     updated: list[User]
     invited: int
+    kept: list[Kept] = field(default_factory=list)
+
+    def kept_lines(self, t: Translator) -> list[str]:
+        """Each row left with her own channels, in the reader's language."""
+        return [t("accounts.import_kept", row=k.row, login=k.login,
+                  columns=", ".join(t(f"people.col_{c}") for c in k.fields))
+                for k in self.kept]
 
 
 def _labels(prefix: str, keys: tuple[str, ...]) -> dict[str, str]:
@@ -258,13 +299,37 @@ def _cell_problems(n: int, row: dict[str, str], roles: dict[str, str], langs: di
     return problems, values
 
 
+BATCH = 500  # rows per transaction: other writers and sign-ins wait for one batch at most
+
+
+def _existing(s: Session, logins: list[str]) -> dict[str, User]:
+    """The users of `logins` that exist, by login: a query per BATCH logins."""
+    found: dict[str, User] = {}
+    for start in range(0, len(logins), BATCH):
+        part = logins[start:start + BATCH]
+        for user in s.exec(select(User).where(col(User.login).in_(part))):
+            found[user.login] = user
+    return found
+
+
 def import_people(s: Session, ctx: Context, rows: list[dict[str, Any]], *, update: bool,
                   base_url: str, days: int, allowed: set[int] | None = None) -> ImportResult:
-    """Add (and with `update`, change) the people of a file's rows, all or none; each new one
-    gets an invitation by e-mail. `rows` are `workflow.tabular.read_rows`'s (headers in any
-    of the three languages or the keys); `allowed`: the organisations the importer
-    administers (None: any, the command line's operator). Refused with every problem named
-    (row, column, value, rule) and nothing stored."""
+    """Add (and with `update`, change) the people of a file's rows; each new one gets an
+    invitation by e-mail. `rows` are `workflow.tabular.read_rows`'s (headers in any of the
+    three languages or the keys); `allowed`: the organisations the importer administers (None:
+    any, the command line's operator).
+
+    Checked whole first: a file with problems is refused with every problem named (row,
+    column, value, rule) and nothing stored. Then written BATCH rows per transaction, each
+    committed: a sign-in or another write waits for one batch, never for the file. A file
+    stopped between batches (the process killed, the database gone) has its first batches
+    stored: the same file imported again with `update` finishes it (the people already added
+    are then found unchanged).
+
+    A person who has signed in keeps her e-mail and Telegram (`services.channels`, P-27): a
+    row that would change them leaves them as they are and is named in `ImportResult.kept`."""
+    from workflow.services import channels
+
     if not rows:
         raise UsageError("no rows", key="accounts.import_empty")
     mapping, unknown = header_map([h for h in rows[0] if h != "_row"])
@@ -278,7 +343,7 @@ def import_people(s: Session, ctx: Context, rows: list[dict[str, Any]], *, updat
     langs = _labels("language.", tuple(LANGUAGES))
     orgs = _org_index(s)
     problems: list[Problem] = []
-    planned: list[tuple[dict[str, Any], User | None]] = []
+    checked: list[tuple[int, dict[str, Any]]] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(rows, start=2):
         n = int(raw.get("_row", i))
@@ -289,42 +354,136 @@ def import_people(s: Session, ctx: Context, rows: list[dict[str, Any]], *, updat
         if login in seen:
             problems.append(Problem(n, "login", login, "accounts.rule_twice", {"row": seen[login]}))
         seen.setdefault(login, n)
-        existing = user_by_login(s, login) if login else None
-        if existing is not None and not update:
-            problems.append(Problem(n, "login", login, "accounts.rule_exists"))
-        if existing is not None and allowed is not None and existing.organisation_id not in allowed:
-            problems.append(Problem(n, "login", login, "accounts.rule_org_outside"))
-        if existing is None and not values["email"]:
+        checked.append((n, values))
+    existing = _existing(s, [login for login in seen if login])
+    for n, values in checked:
+        user = existing.get(values["login"])
+        if user is not None and not update:
+            problems.append(Problem(n, "login", values["login"], "accounts.rule_exists"))
+        if user is not None and allowed is not None and user.organisation_id not in allowed:
+            problems.append(Problem(n, "login", values["login"], "accounts.rule_org_outside"))
+        if user is None and not values["email"]:
             problems.append(Problem(n, "email", "", "accounts.rule_email_needed"))
-        planned.append((values, existing))
     if problems:
         raise PeopleRefused(problems)
+    deferred = s.info.get(tx.DEFERRED)
+    if not deferred:
+        s.rollback()  # the checks' reads end; each batch is a transaction of its own
     result = ImportResult([], [], 0)
-    for values, existing in planned:
-        if existing is None:
-            user = User(login=values["login"], full_name=values["full_name"],
-                        role=values["role"], organisation_id=values["org"].id,
-                        email=values["email"], language=values["language"] or ctx.language,
-                        telegram_chat_id=values["telegram_chat_id"],
-                        telegram_active=bool(values["telegram_chat_id"]))
-            s.add(user)
-            s.flush()
-            audit.append(s, ctx.actor, "user.add", "user", user.id,
-                         {"login": user.login, "role": user.role, "org": values["org"].code,
-                          "email": user.email, "import": True})
-            result.added.append(user)
-        else:
-            _apply(s, ctx, existing, values)
-            result.updated.append(existing)
-    for user in result.added:
-        invite(s, ctx, user, base_url, days)
-        result.invited += 1
+    known = set(existing)
+    for start in range(0, len(checked), BATCH):
+        _batch(s, ctx, checked[start:start + BATCH], result, base_url, days, channels, known)
+        if not deferred:
+            tx.commit(s)
     return result
 
 
-def _apply(s: Session, ctx: Context, user: User, values: dict[str, Any]) -> None:
+def _batch(s: Session, ctx: Context, part: list[tuple[int, dict[str, Any]]],
+           result: ImportResult, base_url: str, days: int, channels: Any,
+           known: set[str]) -> None:
+    """One batch's rows written in the caller's transaction.
+
+    Everything a new person needs is made first, outside the locks: her row, her invitation's
+    token and e-mail (for each login not in `known`, the people found when the file was
+    checked). Then, under the audit chain's lock (which every sign-in and write takes too:
+    held for this batch only), the batch's people are read again (another writer may have
+    added or changed one since), the new ones inserted with their invitations, e-mails and
+    audit records in a statement per table, and the others changed."""
+    now = time.time()
+    made: dict[str, tuple[User, str, tuple[str, str, str]]] = {}
+    for _n, values in part:
+        if values["login"] not in known:
+            user = _new_user(ctx, values)
+            token = secrets.token_urlsafe(32)
+            made[user.login] = (user, token, _invitation_message(
+                user.language, user.full_name, user.login, token, base_url, days))
+    audit.serialise(s)  # the chain's lock first: the batch reads what it writes after it
+    existing = _existing(s, [values["login"] for _, values in part])
+    added: list[tuple[User, dict[str, Any], str, tuple[str, str, str]]] = []
+    records: list[tuple[str, str, Any, str]] = []
+    for n, values in part:
+        found = existing.get(values["login"])
+        if found is None:
+            new, token, mail = made.get(values["login"]) or _made_now(ctx, values, base_url,
+                                                                       days)
+            added.append((new, values, token, mail))
+            continue
+        changed, kept = _apply(found, values, channels)
+        if changed:
+            s.add(found)
+            records.append(("user.set", "user", found.id, audit.canonical(
+                {"login": found.login, **changed, "import": True})))
+        if kept:
+            result.kept.append(Kept(n, found.login, kept))
+        result.updated.append(found)
+    s.flush()  # the changed people, in one statement
+    if added:
+        records += _insert_new(s, ctx, added, now, days)
+    audit.append_many(s, ctx.actor, records)
+    result.added += [user for user, *_ in added]
+    result.invited += len(added)
+
+
+def _new_user(ctx: Context, values: dict[str, Any]) -> User:
+    from workflow.services import channels
+
+    user = User(login=values["login"], full_name=values["full_name"], role=values["role"],
+                organisation_id=values["org"].id, email=values["email"],
+                language=values["language"] or ctx.language)
+    channels.set_telegram(user, values["telegram_chat_id"])
+    return user
+
+
+def _made_now(ctx: Context, values: dict[str, Any], base_url: str, days: int
+              ) -> tuple[User, str, tuple[str, str, str]]:
+    """A new person's row, token and e-mail made under the lock: one found new only there
+    (listed as existing when the file was checked — people are never deleted, so rare)."""
+    user = _new_user(ctx, values)
+    token = secrets.token_urlsafe(32)
+    return user, token, _invitation_message(user.language, user.full_name, user.login, token,
+                                            base_url, days)
+
+
+def _insert_new(s: Session, ctx: Context,
+                added: list[tuple[User, dict[str, Any], str, tuple[str, str, str]]],
+                now: float, days: int) -> list[tuple[str, str, Any, str]]:
+    """The batch's new people, their invitations (the tokens' SHA-256) and their e-mails in
+    the outbox, a bulk insert each (ids taken first); their audit records, for the caller to
+    append with the batch's others."""
+    from workflow.storage.bulkinsert import insert_rows, new_ids
+    from workflow.storage.models import table_of
+
+    conn = s.connection()
+    people = table_of(User)
+    names = [c.name for c in people.columns]
+    for user, user_id in zip((a[0] for a in added), new_ids(s, User, len(added)), strict=True):
+        user.id = user_id
+    insert_rows(conn, people, names, [tuple(getattr(u, n) for n in names) for u, *_ in added])
+    invitation_ids = new_ids(s, Invitation, len(added))
+    expires = now + days * DAY
+    insert_rows(conn, table_of(Invitation),
+                ("id", "token_hash", "user_id", "created_at", "expires_at", "used_at"),
+                [(i, digest(token), user.id, now, expires, None)
+                 for i, (user, _v, token, _m) in zip(invitation_ids, added, strict=True)])
+    enqueue_new(s, [(user.id, "email", ctx.today, f"invitation:{i}", user.email or "", *mail)
+                    for i, (user, _v, _t, mail) in zip(invitation_ids, added, strict=True)])
+    records: list[tuple[str, str, Any, str]] = []
+    for user, values, _t, _m in added:
+        records.append(("user.add", "user", user.id, audit.canonical(
+            {"login": user.login, "role": user.role, "org": values["org"].code,
+             "email": user.email, "import": True})))
+        records.append(("user.invite", "user", user.id, audit.canonical(
+            {"login": user.login, "expires_at": expires})))
+    return records
+
+
+def _apply(user: User, values: dict[str, Any], channels: Any
+           ) -> tuple[dict[str, Any], list[str]]:
+    """A person of the file changed as her row says; her e-mail and Telegram only while they
+    are not hers alone (she never signed in). What changed (for the audit record) and the
+    channels left unchanged ("email", "telegram", for the import's result)."""
     changed: dict[str, Any] = {}
-    for key in ("full_name", "role", "email", "language", "telegram_chat_id"):
+    for key in ("full_name", "role", "language"):
         value = values[key]
         if value is not None and getattr(user, key) != value:
             setattr(user, key, value)
@@ -332,10 +491,14 @@ def _apply(s: Session, ctx: Context, user: User, values: dict[str, Any]) -> None
     if values["org"].id != user.organisation_id:
         user.organisation_id = values["org"].id
         changed["org"] = values["org"].code
-    if values["telegram_chat_id"]:
+    withheld = channels.withheld(user, values["email"], values["telegram_chat_id"])
+    if values["email"] and "email" not in withheld and user.email != values["email"]:
+        user.email = changed["email"] = values["email"]
+    chat = values["telegram_chat_id"]
+    if chat and "telegram_chat_id" not in withheld and (
+            user.telegram_chat_id != chat or not user.telegram_active):
+        if user.telegram_chat_id != chat:
+            channels.set_telegram(user, chat)
         user.telegram_active = True
-    if changed:
-        s.add(user)
-        s.flush()
-        audit.append(s, ctx.actor, "user.set", "user", user.id,
-                     {"login": user.login, **changed, "import": True})
+        changed["telegram_chat_id"] = chat
+    return changed, ["telegram" if k == "telegram_chat_id" else k for k in withheld]

@@ -55,10 +55,22 @@ def _check_user_fields(role: str | None, email: str | None, language: str | None
         raise UsageError(f"bad email address {email!r}", key="error.bad_email", value=email)
 
 
-def update_user(s: Session, ctx: Context, login: str, **changes: Any) -> User:
+def check_email(email: str) -> str:
+    """An e-mail address as merzim keeps it; refused when it is not one."""
+    _check_user_fields(None, email or "", None)  # an empty one is not an address either
+    return email
+
+
+def update_user(s: Session, ctx: Context, login: str, base_url: str | None = None,
+                **changes: Any) -> User:
     """Change a user's name, role, organisation, email, language, Telegram chat or activity.
 
+    Her e-mail and Telegram chat follow `services.channels` (P-27): once she has signed in,
+    a new e-mail waits for her confirmation by a link to it (`base_url`: where the link
+    points) and her Telegram chat is hers to bind; such a refusal stores nothing.
     Deactivating ends her sessions and revokes her API tokens and feeds for good."""
+    from workflow.services import channels
+
     user = get_user(s, login)
     _check_user_fields(changes.get("role"), changes.get("email") or None, changes.get("language"),
                        changes.get("full_name"))
@@ -66,15 +78,12 @@ def update_user(s: Session, ctx: Context, login: str, **changes: Any) -> User:
     if changes.get("org") is not None:
         user.organisation_id = get_org(s, changes["org"]).id
         applied["org"] = changes["org"]
-    for key in ("full_name", "role", "email", "language", "telegram_chat_id", "active"):
+    for key in ("full_name", "role", "language", "active"):
         if changes.get(key) is not None:
-            value = changes[key]
-            if key in ("email", "telegram_chat_id") and value == "":
-                value = None
-            setattr(user, key, value)
-            applied[key] = value
-    if changes.get("telegram_chat_id"):
-        user.telegram_active = True
+            setattr(user, key, changes[key])
+            applied[key] = changes[key]
+    pending = channels.admin_channels(s, ctx, user, changes, base_url)
+    applied.update(pending)
     if not applied:
         raise UsageError("nothing to change", key="error.nothing_to_change")
     s.add(user)
@@ -83,7 +92,6 @@ def update_user(s: Session, ctx: Context, login: str, **changes: Any) -> User:
     if applied.get("active") is False:  # a deactivated user is signed out everywhere
         revoke_all(s, user, ctx.actor)
     return user
-
 
 
 def list_users(s: Session) -> list[dict[str, Any]]:

@@ -79,3 +79,20 @@ class Invitation(SQLModel, table=True):
     created_at: float
     expires_at: float
     used_at: float | None = None  # set when she chose her password (or a newer link replaced it)
+
+
+class EmailChange(SQLModel, table=True):
+    """A change of a signed-in person's e-mail address waiting for her confirmation: a link
+    sent to the new address; opened by her (signed in as herself) before it expires, it
+    applies the change, once. The link holds a random token; the table its SHA-256."""
+
+    __tablename__ = "email_change"
+    __module__ = FACADE
+    id: int = Field(default=None, primary_key=True)  # set when stored (flush)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    new_email: str = Field(max_length=limits.EMAIL)
+    requested_by: str = Field(max_length=100)  # the audited actor who asked
+    created_at: float
+    expires_at: float
+    used_at: float | None = None  # applied (or replaced by a newer request)

@@ -52,6 +52,10 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=200)
     failed_logins: int = 0
     locked_until: float | None = None
+    # her channels are hers once she has signed in (P-27): an administrator's import or form
+    # no longer sets her e-mail or Telegram (migration 0029)
+    signed_in_at: float | None = None  # her last sign-in; None: she never signed in
+    telegram_bound_at: float | None = None  # when her own '/start CODE' bound the chat
 
 
 class Programme(SQLModel, table=True):

@@ -39,7 +39,8 @@ OWN_ACTIONS = frozenset((
     "login.ok", "login.failed", "login.locked", "logout", "token.create", "token.revoke",
     "feed.create", "feed.revoke", "notices.read", "reminder.preferences", "reminder.mute",
     "reminder.snooze", "reminder.release", "user.telegram_link", "user.telegram_bound",
-    "user.telegram_unlinked", "user.password", "user.password_reset", "user.invite_accepted"))
+    "user.telegram_unlinked", "user.password", "user.password_reset", "user.invite_accepted",
+    "user.email_change", "user.email_changed"))
 # the payload's entries naming people (by login) a write about a case concerns besides the
 # person responsible for it: a hand-over's previous and new officer, a comment's mentions
 PEOPLE = ("from", "to", "mentions")
