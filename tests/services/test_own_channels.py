@@ -196,3 +196,20 @@ def test_unlinking_her_telegram_forgets_that_she_bound_it(db, make_ctx):
         dana = _user(s, "dana")
         assert (dana.telegram_chat_id, dana.telegram_bound_at) == (None, None)
         assert linked_user(s, 100) is None
+
+
+def test_an_accepted_invitation_makes_her_channels_hers(db, make_ctx):
+    """Choosing her password through her own invitation proves the account is hers, as a
+    sign-in does: the next import leaves her e-mail and chat."""
+    _people(db, make_ctx)
+    with Session(db) as s:
+        ctx = make_ctx(TODAY, actor="web:admin")
+        token = invitations.invite(s, ctx, _user(s, "erlan"), BASE, 7)
+        s.commit()
+        invitations.accept(s, token, PASSWORD, PASSWORD)
+        s.commit()
+        done = _import(s, make_ctx, [_row(2, "erlan", "admin@example.kz", "999")])
+        s.commit()
+        assert [(k.login, k.fields) for k in done.kept] == [("erlan", ["email", "telegram"])]
+        erlan = _user(s, "erlan")
+        assert (erlan.email, erlan.telegram_chat_id) == ("erlan@example.kz", "200")

@@ -117,7 +117,9 @@ def accept(s: Session, token: str, password: str, repeated: str, now: float | No
         raise UsageError("passwords differ", key="accounts.password_mismatch")
     set_password(s, user, password, f"web:{user.login}")
     row.used_at = time.time() if now is None else now
+    user.signed_in_at = row.used_at  # she opened her own invitation: her channels are hers now
     s.add(row)
+    s.add(user)
     audit.append(s, f"web:{user.login}", "user.invite_accepted", "user", user.id,
                  {"login": user.login})
     return user

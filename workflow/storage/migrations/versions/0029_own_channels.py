@@ -59,12 +59,12 @@ def upgrade() -> None:
     bound: dict[str, float] = {}
     rows = conn.execute(sa.text(
         "SELECT entity_id, action, at, payload FROM audit_log WHERE entity = 'user' "
-        "AND action IN ('login.ok', 'user.telegram_bound') ORDER BY id"))
+        "AND action IN ('login.ok', 'user.invite_accepted', 'user.telegram_bound') ORDER BY id"))
     for entity_id, action, at, payload in rows:
         t = _epoch(at)
         if t is None or entity_id not in chats:
             continue
-        if action == 'login.ok':
+        if action in ('login.ok', 'user.invite_accepted'):
             signed[entity_id] = t
             continue
         try:
