@@ -6,7 +6,8 @@ to act then — the monitoring opens its reporting periods when the note is sign
 a note whose reports came, and re-plans its per-period stages after a decree. The generic
 code announces each of these moments here; it imports no feature. A feature answers with a
 `Listener` its declaration loads (`Feature.listener`), the first time a case of a definition
-with its table is touched.
+with its table is touched. The engine answers too where a definition's links ask it: a register
+entry a procedure's outcome opened follows that procedure's outcome (`_engine`, B-24).
 """
 
 from __future__ import annotations
@@ -100,9 +101,21 @@ def listeners(definition: Definition) -> list[Listener]:
     return [listener for listener in found if listener is not None]
 
 
+def _engine(ctx: Context, definition: Definition) -> list[Listener]:
+    """The engine's own listeners of a case (no feature's): a procedure with `[[link]]` tables
+    (its version's or its current file's) moves the register entries it opened with its
+    outcome (B-24, services/link_follow.py)."""
+    current = ctx.registry.loaded.get(definition.key)
+    if not definition.links and (current is None or not current.definition.links):
+        return []
+    from workflow.services.link_follow import LISTENER  # (it reads the cases: no cycle)
+
+    return [LISTENER]
+
+
 def recorded(s: Session, ctx: Context, case: Case, definition: Definition,
              record: EventRecord) -> None:
-    for listener in listeners(definition):
+    for listener in (*listeners(definition), *_engine(ctx, definition)):
         listener.recorded(s, ctx, case, definition, record)
 
 

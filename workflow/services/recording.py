@@ -310,7 +310,8 @@ def edit_case(s: Session, ctx: Context, case_id: int | str, person: str | None =
     be it); the case is re-planned from its facts (`sync`: due dates follow the given dates)
     and the change is audited (`case.edit`) with the old and new values and the moved dues.
     Refused, nothing stored: no reason or a too long one, a withdrawn or closed case, another
-    version, nothing changed, a value its definition refuses, a planned analysis's dates.
+    version, nothing changed, a value its definition refuses, a planned analysis's dates, the
+    kind or person of a linked case (`links.guard_linked_edit`, B-24).
 
     `revision` (`case_revision`, as the form that sent the values read it): another one is
     refused (`rule.edit_stale`), someone having corrected the case since. The person and
@@ -367,6 +368,9 @@ def edit_case(s: Session, ctx: Context, case_id: int | str, person: str | None =
     if not changed_new:
         raise UsageError(f"case {case.id}: nothing to change", key="error.edit_unchanged",
                          id=case.id)
+    from workflow.services.links import guard_linked_edit  # (links reads cases: no cycle)
+
+    guard_linked_edit(s, ctx, case, opening.person, opening.values)
     old_days = [date.fromisoformat(v) for v in old["dates"].values()]
     derived = bool(old_days) and case.case_date == min(old_days)
     case.person_name, case.person_position = opening.person, opening.position
