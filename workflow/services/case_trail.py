@@ -102,7 +102,7 @@ def trail_entry(defn: Definition, record: AuditRecord, lang: str, t: Any, show_p
     if record.action == FOLLOW:  # the entry's side names what changed; the procedure's, whom
         mine = payload.get("role") == "made_by"
         return {**base, "kind": FOLLOWED, "other": payload.get("other"),
-                "role": payload.get("role"), "act": payload.get("act"),
+                "role": payload.get("role"), "entry_record": payload.get("entry_record"),
                 "changes": corrections(defn, payload, lang, t, show_person) if mine else []}
     if record.action == VOID_LINKED_ACTION:
         return {**base, "kind": VOID_LINKED, "other": payload.get("entry"),

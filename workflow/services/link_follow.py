@@ -6,8 +6,9 @@ carried dates and fields (`detected`: the day the gift was received) and its act
 new one does not record is voided on the entry. So the score, appendix 2, the national input
 and the register list read the same fact.
 
-One handler of what the generic record path announces (services/hooks.py: `recorded`), for the
-definitions with `[[link]]` tables; it carries values the way the confirmation does
+One handler of what the generic record path announces (services/hooks.py: `recorded`, for the
+definitions with `[[link]]` tables; `editing`, for every correction: a linked case's kind and
+person are not corrected, `links.guard_linked_edit`); it carries values the way the confirmation does
 (services/links.py: `_carried`, `open_linked`). Both trails say it (`case.follow`, with the
 values it changed, shown in each history: services/case_trail.py). An entry linked after the
 fact (entered by hand) stands on its own and is not changed; nor is a withdrawn or cancelled
@@ -28,7 +29,7 @@ from workflow.services.case_opening import cancelled_states
 from workflow.services.case_plan import records_of, sync
 from workflow.services.context import Context
 from workflow.services.hooks import Moved, StageRow
-from workflow.services.links import _carried, _fits, _specs_to, links_for
+from workflow.services.links import _carried, _fits, _specs_to, guard_linked_edit, links_for
 from workflow.services.processes import definition_of
 from workflow.storage import audit
 from workflow.storage.models import EVENT, Case, CaseLink, EventRecord
@@ -118,7 +119,7 @@ def _take(s: Session, ctx: Context, case: Case, entry: Case, target: Definition,
     common = {"event": spec.on, "record": record.id, "on": record.on, "old": old, "new": new}
     audit.append(s, ctx.actor, FOLLOW, "case", entry.id,
                  {"other": case.id, "process": case.process, "role": "made_by", **common,
-                  "act": act,
+                  "entry_record": act,
                   "voided": voided, **moved})
     audit.append(s, ctx.actor, FOLLOW, "case", case.id,
                  {"other": entry.id, "process": entry.process, "role": "made", **common})
@@ -140,7 +141,13 @@ def _void_other_acts(s: Session, ctx: Context, case: Case, entry: Case, spec: Li
 
 
 class _Follows:
-    """The `hooks.Listener` of the definitions with `[[link]]` tables: only `recorded` acts."""
+    """The engine's `hooks.Listener` of the links: `recorded` (of a definition with `[[link]]`
+    tables) moves the entries it opened; `editing` (of any case) refuses a correction of a
+    linked case's kind or person."""
+
+    def editing(self, s: Session, ctx: Context, case: Case, definition: Definition,
+                person: str | None, fields: Mapping[str, Any]) -> None:
+        guard_linked_edit(s, ctx, case, person, dict(fields))
 
     def recorded(self, s: Session, ctx: Context, case: Case, definition: Definition,
                  record: EventRecord) -> None:
