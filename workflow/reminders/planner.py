@@ -20,6 +20,7 @@ from notifications.policy import (
     plan_digests,
 )
 from notifications.render import render_blocked, render_digest, render_moved
+from workflow.core import deadlines
 from workflow.settings import NotifySettings
 from workflow.storage.models import (
     OPEN,
@@ -131,7 +132,8 @@ def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
             before=spec.remind_before if spec else None, process=analysis.process,
             process_names=process_names[analysis.process],
             period=analysis.period, internal_analysis=_planned(ctx, analysis.process),
-            due_basis=spec.due_basis if spec is not None and spec.own_deadline else "",
+            due_basis=(deadlines.due_basis(loaded.definition, ctx.calendar, stage.key,
+                                           analysis.period, stage.due_date) if loaded else ""),
             opened_late=_opened_late(analysis, stage.due_date)))
     return items
 
