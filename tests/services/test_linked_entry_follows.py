@@ -224,6 +224,7 @@ def test_api_and_page_refuse_and_the_page_offers_to_undo_the_link(cw):
     assert refused.status_code == 409 and refused.json()["error"] == "rule.edit_linked"
     assert cw.dump() == before
     page = asel.get(f"/cases/{entry}")
+    assert en("edit.linked_hint", id=gift) in html.unescape(page.text)  # said before it is sent
     form = {"csrf": csrf_of(page.text), "person": "Aliya Nurova", "position": "",
             "field_kind": "conflict_of_interest", "date_detected": "2025-10-20",
             "reason": "typed wrong"}
