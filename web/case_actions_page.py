@@ -250,6 +250,8 @@ async def edit_case(request: Request, case_id: str, pc: PageContext = Depends(pa
             if exc.key == "rule.edit_stale":  # the form again with the values as they are now
                 for key in [k for k in shown if k != "edit_reason"]:
                     del shown[key]
+            if exc.key == "rule.edit_linked":  # the link's undoing offered, its reason asked
+                shown.update(unlink_other=str(exc.params.get("other", "")), unlink_note="")
             raise
         return {"kind": "edit", "what": str(case.id)}
 

@@ -19,7 +19,7 @@ TEXTS = national.national_spec()
 
 
 @pytest.fixture
-def cli(merzim_db):
+def cli(merzim_db, db_url):
     def run(*args: str, today: str = "2026-12-15") -> dict:
         with freeze_time(f"{today} 06:00:00"):
             result = merzim_db(*args, "--json", today=today)
@@ -27,6 +27,7 @@ def cli(merzim_db):
         return json.loads(result.stdout)
     assert merzim_db("init").returncode == 0
     run.cwd = merzim_db.cwd
+    run.db_url = db_url
     return run
 
 
@@ -183,6 +184,8 @@ def test_the_years_facts_of_the_standards_procedures_and_the_enterprise_policy(c
     ({"process": "gift", "year_of": "received", "events": "handed_over"},
      "events: must be a list of keys"),
     ({"process": "gift", "year_of": "received", "scope": "everyone"}, "'everyone'"),
+    ({"register": "social_order", "records": "unit_order", "distinct": "unit",
+      "sum": "amount"}, "distinct: a field or evidence key, without `sum` or `by`"),
 ])
 def test_a_figure_of_a_process_is_checked_when_the_file_is_read(figure, refusal):
     from workflow.core.errors import ConfigError
@@ -205,3 +208,48 @@ def test_a_process_figure_names_dates_events_and_states_its_definition_has():
                             year_of="sent", events=("lost",), not_states=("gone",)),)),))
     assert national.check_definitions(registry.keys(), registry.get, wrong) == [
         "f: gift has no event lost", "f: gift has no date sent", "f: gift has no state gone"]
+
+
+@needs("planning")
+def test_units_that_placed_a_social_order_count_each_unit_once(cli):
+    """7.2 (000:L1989-2044, 001:L684-694): the units that placed a social order — a district
+    that placed two orders is one unit, as appendix 4's breakdown and 4.1.2 count units, not
+    orders. The total allocated stays the sum of the year's totals."""
+    from datetime import date
+
+    from sqlmodel import Session
+
+    from calendars import KazakhstanCalendar
+    from workflow import services as svc
+    from workflow.definitions import load_registry
+    from workflow.forms import service as forms
+    from workflow.storage.db import make_engine
+
+    org(cli, "RG", "akimat")
+    org(cli, "RG-D1", "district_akimat", "RG")
+    org(cli, "RG-DEP1", "department", "RG")
+    case = open_case(cli, "social_order", "RG", "2026-02-01", "--period", "2026")
+    for on, unit, amount in (("2026-03-02", "RG-D1", "1000"), ("2026-04-01", "RG-D1", "2000"),
+                             ("2026-05-04", "RG-DEP1", "500")):
+        record(cli, case, "unit_order", on, "--evidence", f"unit={unit}", "--evidence",
+               f"amount={amount}", "--evidence", f"url=https://goszakup.example/{amount}",
+               today="2026-06-01")
+    figures, rows = national_form(cli, "RG", 2026)
+    assert figures["social_order_units"] == 2  # RG-D1 once, RG-DEP1 once (orders: 3)
+    source, entries = rows[label("social_order_units")]
+    assert "001:L684-694" in source
+    assert entries.count("RG-D1") == 1 and entries.count("RG-DEP1") == 1
+    number = next(f"{n}.{m}" for n, s in enumerate(TEXTS.sections, start=1)
+                  for m, f in enumerate(s.figures, start=1) if f.key == "social_order_units")
+    assert number == "7.2"
+    # appendix 4's breakdown: the same units
+    ctx = svc.Context(KazakhstanCalendar(), load_registry(), date(2027, 2, 1), actor="test",
+                      language="en")
+    engine = make_engine(cli.db_url)
+    try:
+        with Session(engine) as s:
+            data, _shown, _hidden = forms.form_data(s, ctx, 4, "RG", 2026, "ru")
+    finally:
+        engine.dispose()
+    units = {v.text for line in data.lines for v in line.values if v.key == "unit"}
+    assert len(units) == figures["social_order_units"]

@@ -392,8 +392,9 @@ def _in_national(d: Definition, entry, year: int) -> dict[str, int]:
 
 
 def _with_amounts(d: Definition, case: CaseRow) -> CaseRow:
-    """The case with 1 as every value a national figure sums, on the case and its records."""
-    keys = {f.sum for f in _national_figures(d.key) if f.sum}
+    """The case with 1 as every value a national figure sums or counts the distinct values of,
+    on the case and its records."""
+    keys = {k for f in _national_figures(d.key) for k in (f.sum, f.distinct) if k}
     one = dict.fromkeys(keys, 1)
     records = tuple(RecordRow(r.id, r.event, r.on, {**r.evidence, **one}, r.recorded_on)
                     for r in case.records)

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from calendars import KazakhstanCalendar
+from workflow.core import periods
 from workflow.core.dates import apply_rule, working_days_inclusive
 from workflow.core.definition import ALL, Definition
+from workflow.core.errors import UsageError
 
 OPEN, DONE_ON_TIME, DONE_LATE = "open", "done_on_time", "done_late"
 NOT_APPLICABLE, NOT_DONE = "not_applicable", "not_done"
@@ -172,6 +174,34 @@ class Planner:
             out[key] = StagePlan(key, due.date if due else None,
                                  bool(due and due.projected and status == OPEN), status, done_on)
         return out
+
+
+FINAL_REPORT_BASIS = "B-21"  # a subdivision's final report, due before its body's (merzim's own)
+
+
+def is_final_report(definition: Definition) -> bool:
+    """The final reporting form: a recurring register whose `[scorecard]` says `final_report`."""
+    spec = definition.scorecard
+    return bool(spec is not None and spec.final_report and definition.recurrence is not None)
+
+
+def due_basis(definition: Definition, cal: KazakhstanCalendar, key: str,
+              period: str | None = None, due: date | None = None) -> str:
+    """Who set a stage's due date, the one mark every surface shows (the case page and
+    `merzim status`, the overdue and due lists, the missing list, the digests): "" the
+    sources; else the stage's own `due_basis` (I-17: "I-2", "merzim", "B-4"); but "B-21" for a
+    final report's stage (`period` its case's) due before the rule's date for the period — a
+    subdivision's, moved back so that its body can consolidate (services/final_report.py)."""
+    spec = definition.stage_spec(key)
+    own = spec.due_basis if spec is not None and spec.own_deadline else ""
+    recurrence = definition.recurrence
+    if due is None or not period or recurrence is None or not is_final_report(definition):
+        return own
+    try:
+        rule = periods.due_date(cal, periods.parse(period), recurrence.due)
+    except (UsageError, ValueError):
+        return own
+    return FINAL_REPORT_BASIS if due < rule else own
 
 
 def own_keys(definition: Definition) -> frozenset[str]:

@@ -86,6 +86,7 @@ class FigureSpec:
     not_states: tuple[str, ...] = ()
     scope: str | None = None  # the figure's organisations, when not its section's
     missing: int | None = None  # with `sum`: what a record without the value counts as
+    distinct: str | None = None  # count the different values of this field or evidence
 
     @property
     def definition_key(self) -> str | None:
@@ -126,7 +127,8 @@ def _figure(raw: Any, where: str) -> FigureSpec:
         raise ConfigError(f"{where}: a figure is a table with a key")
     where = f"{where} {raw['key']}"
     known = {"key", "kk", "ru", "source", "register", "records", "by", "sum", "counted",
-             "analyses", "process", "year_of", "events", "not_states", "scope", "missing"}
+             "analyses", "process", "year_of", "events", "not_states", "scope", "missing",
+             "distinct"}
     if unknown := sorted(set(raw) - known):
         raise ConfigError(f"{where}: unknown {', '.join(unknown)}")
     if not isinstance(raw.get("source"), str) or not raw["source"]:
@@ -152,11 +154,15 @@ def _figure(raw: Any, where: str) -> FigureSpec:
     if missing is not None and (not isinstance(missing, int) or isinstance(missing, bool)
                                 or not raw.get("sum")):
         raise ConfigError(f"{where}.missing: a whole number, with `sum`")
+    distinct = raw.get("distinct")
+    if distinct is not None and (not isinstance(distinct, str) or not distinct
+                                 or any(raw.get(k) is not None for k in ("sum", "by"))):
+        raise ConfigError(f"{where}.distinct: a field or evidence key, without `sum` or `by`")
     return FigureSpec(raw["key"], _names(raw, where), raw["source"], raw.get("register"),
                       raw.get("records"), raw.get("by"), raw.get("sum"),
                       bool(raw.get("counted", False)), raw.get("analyses"), raw.get("process"),
                       raw.get("year_of"), lists["events"], lists["not_states"],
-                      raw.get("scope"), missing)
+                      raw.get("scope"), missing, distinct)
 
 
 def parse(doc: dict[str, Any], source: str = NATIONAL.name) -> NationalSpec:
@@ -214,7 +220,7 @@ def check_definitions(registry_keys: Iterable[str], definitions: Callable[[str],
             for event in (f.records, *f.events):
                 if event and event not in d.events:
                     problems.append(f"{f.key}: {key} has no event {event}")
-            for k in (f.by, f.sum):
+            for k in (f.by, f.sum, f.distinct):
                 if k and k not in d.fields and k not in d.evidence:
                     problems.append(f"{f.key}: {key} has no field {k}")
             if f.year_of and f.year_of not in d.dates:
@@ -395,6 +401,15 @@ class _Counter:
 
         def one(key: str, num: str, text: str, chosen: list) -> Figure:
             value, listed = 0, []
+            if f.distinct:  # each value once (a unit that placed two orders is one unit)
+                seen: dict[str, list[str]] = {}
+                for case, day, evidence in chosen:
+                    found = _value(case, f.distinct, evidence)
+                    if found not in (None, ""):
+                        seen.setdefault(str(found), []).append(self.label(definition, case, day))
+                listed = [f"{self.names.get(v, v)} ({'; '.join(labels)})"
+                          for v, labels in seen.items()]
+                return Figure(key, num, text, len(seen), f.source, tuple(listed))
             for case, day, evidence in chosen:
                 if f.sum:
                     amount = _int(_value(case, f.sum, evidence))

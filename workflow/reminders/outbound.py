@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from notifications.policy import StageItem
 from notifications.render import case_url
+from workflow.core import deadlines
 from workflow.storage.models import Case, Organisation, Stage
 
 LANGUAGES = ("kk", "ru", "en")
@@ -119,7 +120,8 @@ def stage_item(ctx: Any, case: OutboundCase, stage: Stage, opened_late: date | N
         before=spec.remind_before if spec else None, process=case.process,
         process_names=case.process_names, period=case.period,
         internal_analysis=case.internal_analysis,
-        due_basis=spec.due_basis if spec is not None and spec.own_deadline else "",
+        due_basis=(deadlines.due_basis(defn, ctx.calendar, stage.key, case.period,
+                                       stage.due_date) if defn else ""),
         opened_late=opened_late)
 
 

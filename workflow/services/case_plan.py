@@ -194,12 +194,16 @@ def switched_off(ctx: Context, defn: Definition, org_code: str | None) -> frozen
     return keys
 
 
-def due_basis(ctx: Context, process: str, key: str) -> str:
-    """Who sets a stage's due date: "" the sources, else the interpretation ("I-2") or
-    "merzim" (I-17), as the process's current definition marks it."""
+def due_basis(ctx: Context, process: str, key: str, period: str | None = None,
+              due: date | None = None) -> str:
+    """Who sets a stage's due date, as the process's current definition marks it, for a case
+    of `period` whose stage is due on `due`: "" the sources, else the interpretation ("I-2"),
+    "merzim" (I-17), or a subdivision's final report's "B-21" (the one rule:
+    `core.deadlines.due_basis`, which every list, page, command and digest shows)."""
     loaded = ctx.registry.loaded.get(process)
-    spec = loaded.definition.stage_spec(key) if loaded is not None else None
-    return spec.due_basis if spec is not None and spec.own_deadline else ""
+    if loaded is None:
+        return ""
+    return deadlines.due_basis(loaded.definition, ctx.calendar, key, period, due)
 
 
 def current_state(s: Session, ctx: Context, case: Case, defn: Definition | None = None) -> str:

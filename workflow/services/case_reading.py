@@ -25,7 +25,6 @@ from workflow.core.machine import (
     derive_state,
 )
 from workflow.core.names import name_in
-from workflow.services import final_report
 from workflow.services.case_plan import (
     current_state,
     due_basis,
@@ -247,8 +246,7 @@ def _case_stage(ctx: Context, defn: Definition, case: Case, planner: Planner, ke
         working_days_left=(working_days_left(ctx.calendar, st.due_date, ctx.today)
                            if is_open else None),
         evidence=st.evidence if show_person else None,
-        due_basis=final_report.basis(ctx, defn, case.period, st.due_date,
-                                     due_basis(ctx, defn.key, key)) if st.due_date else "",
+        due_basis=due_basis(ctx, defn.key, key, case.period, st.due_date) if st.due_date else "",
         source=sspec.source if sspec is not None else "",
         moved_from=nominal,
         moved_note=(moved_note(ctx, nominal, st.due_date)

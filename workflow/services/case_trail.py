@@ -26,6 +26,7 @@ from workflow.storage.models import AuditRecord
 CORRECTED, FILE_SHOWN, VOID_LINKED, VIEWED, DOWNLOADED, REFUSED, OTHER = (
     "corrected", "file_public", "void_linked", "viewed", "file_downloaded", "refused",
     "other")  # the history's kinds read from the trail alone
+FOLLOWED, FOLLOW = "followed", "case.follow"  # an entry followed its procedure (link_follow.py)
 COMMENTED, COMMENT_EDITED = "commented", "comment_edited"
 DISCLOSED, DISCLOSE = "disclosed", "person.disclosed"  # (services/visibility.py DISCLOSED)
 COMMENT, COMMENT_EDIT = "case.comment", "case.comment_edit"  # (services/comments.py)
@@ -100,6 +101,11 @@ def trail_entry(defn: Definition, record: AuditRecord, lang: str, t: Any, show_p
         return {**base, "kind": DOWNLOADED if record.action == DOWNLOAD else FILE_SHOWN,
                 "public": record.action == PUBLIC, "file": payload.get("file"),
                 "file_name": payload.get("name") if show_files else None}
+    if record.action == FOLLOW:  # the entry's side names what changed; the procedure's, whom
+        mine = payload.get("role") == "made_by"
+        return {**base, "kind": FOLLOWED, "other": payload.get("other"),
+                "role": payload.get("role"), "entry_record": payload.get("entry_record"),
+                "changes": corrections(defn, payload, lang, t, show_person) if mine else []}
     if record.action == VOID_LINKED_ACTION:
         return {**base, "kind": VOID_LINKED, "other": payload.get("entry"),
                 "note": payload.get("note") if show_person else None}
@@ -134,6 +140,13 @@ def line(h: dict[str, Any], t: Any) -> str | None:
         return t("history.file_downloaded", file=h.get("file_name") or f"#{h.get('file')}")
     if kind == VOID_LINKED:
         return t("history.void_linked", id=h.get("other"))
+    if kind == FOLLOWED:
+        parts = [t("history.edit_change", label=c["label"],
+                   old=c["old"] if c.get("old") is not None else "—",
+                   new=c["new"] if c.get("new") is not None else "—")
+                 for c in h.get("changes") or [] if not c.get("hidden")]
+        text = t(f"history.follow_{h.get('role')}", id=h.get("other"))
+        return text + (": " + "; ".join(parts) if parts else "")
     if kind in (COMMENTED, COMMENT_EDITED):
         return t("comments.history_written" if kind == COMMENTED else "comments.history_edited",
                  id=h.get("comment"))

@@ -20,14 +20,16 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from workflow.core import deadlines
 from workflow.registers.scope import APPARATUS_KINDS, NOT_CONSOLIDATED
 from workflow.services.context import Context
 from workflow.storage.models import Organisation
 
 
 def is_final_report(definition: Any) -> bool:
-    spec = getattr(definition, "scorecard", None)
-    return bool(spec is not None and spec.final_report and definition.recurrence is not None)
+    """(The one rule: `core.deadlines.is_final_report`; its due date's mark, B-21, is
+    `core.deadlines.due_basis`'s.)"""
+    return deadlines.is_final_report(definition)
 
 
 def ids_of(path: str) -> list[int]:
@@ -70,21 +72,3 @@ def levels_of(s: Session, ctx: Context, definition: Any, subject: Organisation |
         if i is not None}
     return levels(subject.path, kinds, ctx.consolidating_kinds)
 
-
-BASIS = "B-21"  # the mark of a subdivision's final report's due date (merzim's own)
-
-
-def basis(ctx: Context, definition: Any, period: str | None, due: date | None,
-          default: str) -> str:
-    """Who set a final report stage's due date: B-21 when it is the subdivision's (before the
-    rule's date for the period), else `default` (the stage's own mark)."""
-    if due is None or not period or not is_final_report(definition):
-        return default
-    from workflow.core import periods
-    from workflow.core.errors import UsageError
-
-    try:
-        rule = periods.due_date(ctx.calendar, periods.parse(period), definition.recurrence.due)
-    except (UsageError, ValueError):
-        return default
-    return BASIS if due < rule else default

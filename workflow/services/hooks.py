@@ -6,7 +6,8 @@ to act then — the monitoring opens its reporting periods when the note is sign
 a note whose reports came, and re-plans its per-period stages after a decree. The generic
 code announces each of these moments here; it imports no feature. A feature answers with a
 `Listener` its declaration loads (`Feature.listener`), the first time a case of a definition
-with its table is touched.
+with its table is touched. The engine answers too where a definition's links ask it: a register
+entry a procedure's outcome opened follows that procedure's outcome (`_engine`, B-24).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from workflow.core.definition import Definition
-from workflow.core.feature import Feature
+from workflow.core.feature import Feature, lazy
 from workflow.definitions import features
 from workflow.services.context import Context
 from workflow.storage.models import Case, EventRecord
@@ -100,9 +101,33 @@ def listeners(definition: Definition) -> list[Listener]:
     return [listener for listener in found if listener is not None]
 
 
+# The engine's own listener (no feature's): the register entries a procedure's outcome opened
+# follow that outcome, and a linked case's kind and person are not corrected (B-24,
+# services/link_follow.py). Loaded the way a feature's listener is, when first asked: it
+# records on the entry, through the record path that announces here.
+_LINKS = lazy("workflow.services.link_follow:LISTENER")
+
+
+def _engine(ctx: Context, definition: Definition) -> list[Listener]:
+    """The engine's listeners of a case of this definition: the links' when it has `[[link]]`
+    tables (its version's or its current file's)."""
+    current = ctx.registry.loaded.get(definition.key)
+    if not definition.links and (current is None or not current.definition.links):
+        return []
+    return [_LINKS()]
+
+
+def editing(s: Session, ctx: Context, case: Case, definition: Definition, person: str | None,
+            fields: Mapping[str, Any]) -> None:
+    """A case's opening values are about to be corrected to `person` and `fields` (every
+    correction goes through services.recording's `edit_case`): the links refuse what would make
+    a linked case another fact (a MerzimError: nothing stored)."""
+    _LINKS().editing(s, ctx, case, definition, person, fields)
+
+
 def recorded(s: Session, ctx: Context, case: Case, definition: Definition,
              record: EventRecord) -> None:
-    for listener in listeners(definition):
+    for listener in (*listeners(definition), *_engine(ctx, definition)):
         listener.recorded(s, ctx, case, definition, record)
 
 

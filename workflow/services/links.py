@@ -549,3 +549,22 @@ def linked_cases(s: Session, ctx: Context, case,
                           role, other.withdrawn_at is not None,
                           other.person_name if shown else None, lk.event))
     return out
+
+
+def guard_linked_edit(s: Session, ctx: Context, case, person: str | None,
+                      fields: dict[str, Any]) -> None:
+    """B-24: while a case is linked, what makes it the fact the link joins is not corrected —
+    the person of either case, and the entry's fixed values (its kind: a gift's 2.5.4) — or
+    the entry would count as another fact (2.5.3) or someone else's. `person` and `fields`
+    are the values a correction would store (services/recording.py's `edit_case`, the one
+    path of every correction: the page, the API, the command line). Refused naming the
+    partner, so that the link is undone first, with a reason (`unlink_cases`)."""
+    old = case.fields or {}
+    for other in _standing_other(s, case.id):
+        fixed = {k for sp in _specs_to(s, ctx, other, case.process) for k in sp.values}
+        changed = [k for k in sorted(fixed) if str(old.get(k) or "") != str(fields.get(k) or "")]
+        if _person(person) != _person(case.person_name) or changed:
+            defn = definition_of(s, ctx, other)
+            raise RuleViolation(f"case {case.id} is linked to case {other.id}: its kind and "
+                                f"person are not corrected while linked", key="rule.edit_linked",
+                                id=case.id, other=other.id, name=defn.name(ctx.language))

@@ -178,7 +178,7 @@ def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
                 Stage.id, Stage.key, Stage.due_date, Stage.projected, subject.code,
                 subject.name, subject.name_kk, subject.name_ru, subject.path, Case.id,
                 Case.case_date, Case.process, obj.code, User.login, User.full_name,
-                Stage.status, Stage.done_on), statuses, by_due)
+                Stage.status, Stage.done_on, Case.period), statuses, by_due)
              .join(Case, Stage.case_id == Case.id)
              .join(subject, subject.id == Stage.subject_id)
              .outerjoin(obj, obj.id == Case.object_id)
@@ -191,19 +191,20 @@ def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
     else:
         query = query.offset(offset or None).limit(limit)
     names: dict[tuple[str, str], str] = {}
-    bases: dict[tuple[str, str], str] = {}
+    bases: dict[tuple[str, str, str | None, date | None], str] = {}
     rows = []
     for (stage_id, key, due, projected, code, name, name_kk, name_ru, path,
          analysis_id, case_date, process, object_code, login, full_name, status,
-         done_on) in s.exec(query):
+         done_on, period) in s.exec(query):
         if (process, key) not in names:
             defn = ctx.registry.loaded.get(process)
             names[(process, key)] = (defn.definition.stage_name(key, ctx.language) if defn
                                      else key)
-            bases[(process, key)] = due_basis(ctx, process, key)
+        if (process, key, period, due) not in bases:  # (the case page's mark: B-21, I-17)
+            bases[(process, key, period, due)] = due_basis(ctx, process, key, period, due)
         common = (stage_id, code, local_name(name, name_kk, name_ru, ctx.language), path,
                   case_date.year, analysis_id, analysis_id, process, object_code, key,
-                  names[(process, key)], due, projected, bases[(process, key)],
+                  names[(process, key)], due, projected, bases[(process, key, period, due)],
                   working_days_left(ctx.calendar, due, ctx.today), login, full_name)
         # (the open lists' rows, and the API's, carry no status)
         rows.append(row_type(*common) if statuses == (OPEN,)

@@ -59,5 +59,6 @@ def missing(s: Session, ctx: Context, process: str, org_code: str, year: int,
         out.append(Missing(case.id or 0, org.code, org_name(org, ctx.language),
                            case.person_name, case.person_position, st.key,
                            defn.stage_name(st.key, ctx.language),
-                           st.due_date, due_basis(ctx, process, st.key)))
+                           st.due_date, due_basis(ctx, process, st.key, case.period,
+                                                  st.due_date)))
     return sorted(out, key=lambda m: ((m.person or "").casefold(), m.case, m.stage))

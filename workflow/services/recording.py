@@ -310,7 +310,8 @@ def edit_case(s: Session, ctx: Context, case_id: int | str, person: str | None =
     be it); the case is re-planned from its facts (`sync`: due dates follow the given dates)
     and the change is audited (`case.edit`) with the old and new values and the moved dues.
     Refused, nothing stored: no reason or a too long one, a withdrawn or closed case, another
-    version, nothing changed, a value its definition refuses, a planned analysis's dates.
+    version, nothing changed, a value its definition refuses, a planned analysis's dates, the
+    kind or person of a linked case (`hooks.editing`: `links.guard_linked_edit`, B-24).
 
     `revision` (`case_revision`, as the form that sent the values read it): another one is
     refused (`rule.edit_stale`), someone having corrected the case since. The person and
@@ -345,6 +346,7 @@ def edit_case(s: Session, ctx: Context, case_id: int | str, person: str | None =
     wanted.update(fields or {})
     given_dates = {k: date.fromisoformat(v) for k, v in old["dates"].items()}
     given_dates.update(dates or {})
+    hooks.editing(s, ctx, case, defn, old["person"] if person is None else person, wanted)
     obj = s.get(Organisation, case.object_id) if case.object_id else None
     opening = check_opening(ctx, defn, obj,
                             old["person"] if person is None else person,
