@@ -222,7 +222,12 @@ def record_not_done(s: Session, ctx: Context, case_id: int | str, stage: str, no
 @_named_refusals
 def void_record(s: Session, ctx: Context, case_id: int | str, target: str, note: str) -> Case:
     """Void a wrong record (an event key, a stage closed as not done, or a record number):
-    it stays in the chain, marked void; the due dates and the state are re-planned."""
+    it stays in the chain, marked void; the due dates and the state are re-planned. The case is
+    locked and read again first (services/facts.py): an entry opened from the record on
+    another node is opened before the void or not at all."""
+    from workflow.services.facts import lock_sources
+
+    lock_sources(s, [case_id])
     case = get_case(s, case_id)
     guard_standing(case)
     defn = definition_of(s, ctx, case)
