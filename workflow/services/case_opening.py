@@ -17,7 +17,7 @@ from workflow.core.dates import check_day, not_in_future, parse_day
 from workflow.core.deadlines import Facts, Planner
 from workflow.core.definition import Definition
 from workflow.core.errors import NotFound, RuleViolation, UsageError
-from workflow.core.facts import fact_key
+from workflow.core.facts import fact_key, person_key
 from workflow.core.limits import is_whole, ungrouped, whole_number
 from workflow.core.machine import (
     MAX_TEXT,
@@ -236,7 +236,7 @@ def open_case(s: Session, ctx: Context, process: str, subject_code: str,
 
 
 def _same_person(name: str | None) -> str:
-    return " ".join((name or "").split()).casefold()
+    return person_key(name)  # (case, spacing and punctuation aside: core/facts.py)
 
 
 def repeat_key(dates: dict[str, Any] | None, person: str | None,

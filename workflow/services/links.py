@@ -35,6 +35,7 @@ from workflow.core.case_links import OUTCOME_DAY, LinkSpec
 from workflow.core.decide import decide_void
 from workflow.core.definition import Definition
 from workflow.core.errors import RuleViolation, UsageError
+from workflow.core.facts import person_key
 from workflow.core.machine import MAX_TEXT
 from workflow.core.names import name_in
 from workflow.services import facts
@@ -130,7 +131,7 @@ def _fits(spec: LinkSpec, entry) -> bool:
 
 
 def _person(name: str | None) -> str:
-    return " ".join((name or "").split()).casefold()
+    return person_key(name)  # (case, spacing and punctuation aside: core/facts.py)
 
 
 def _outcome(s: Session, case, spec: LinkSpec):
