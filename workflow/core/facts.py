@@ -2,16 +2,18 @@
 
 A **repeat of a fact** is an entry of the same register, organisation, person (compared
 without letter case, spacing or punctuation: `person_key`) and kind (the field the register's
-`[scorecard.fields]` names `kind`; a register without one is a kind of its own) counting in the
-same year, whatever dates were typed: HR types the day a gift was detected or a conflict
-notified, a procedure's outcome carries its own day, and both count in one year.
+`[scorecard.fields]` names `kind`) counting in the same year, whatever dates were typed: HR
+types the day a gift was detected or a conflict notified, a procedure's outcome carries its
+own day, and both count in one year.
 
 The year is the registers' one year rule (B-17, core/register_spec.py; read by
 workflow/registers/entries.py): the year of the named date `year_of`. A register has a fact
-identity when that date is given when an entry is opened (its year is known from the start)
-and its person is required (`FactRule.of`): the registers of breaches, tainted hires and
-managers' liability. Others (a notice counted in the year its letter is sent, a standing
-document) have none and keep the opening duplicate rule (services/case_opening.py).
+identity (`FactRule.of`) when its person is required, its entries have a kind, and that date
+is given when an entry is opened (its year is known from the start): the register of
+breaches of restrictions (2.5.1-2.5.5). Others keep the opening duplicate rule
+(services/case_opening.py): a register without a kind counts several facts of one person in
+a year (a manager liable for each conviction of a subordinate, a hire per court act), a
+notice counts in the year its letter is sent, a standing document has no person.
 
 The identity is stored on the entry (`process_case.fact_key`: `fact_key`) under a partial
 unique index over the standing entries of a register (not withdrawn), so no path and no node
@@ -70,9 +72,10 @@ class FactRule:
                 or defn.parties.person != "required":
             return None
         named = defn.dates.get(spec.year_of)
-        if named is None or named.given != "required":
+        kind = spec.fields.get(KIND_ROLE)
+        if named is None or named.given != "required" or kind is None:
             return None
-        return cls(spec.year_of, spec.fields.get(KIND_ROLE))
+        return cls(spec.year_of, kind)
 
     @classmethod
     def of_table(cls, table: Mapping[str, Any]) -> FactRule | None:
@@ -82,9 +85,11 @@ class FactRule:
         if not card.get("indicator") or not year_of \
                 or (table.get("parties") or {}).get("person") != "required":
             return None
-        if ((table.get("dates") or {}).get(year_of) or {}).get("given") != "required":
+        kind = (card.get("fields") or {}).get(KIND_ROLE)
+        if ((table.get("dates") or {}).get(year_of) or {}).get("given") != "required" \
+                or kind is None:
             return None
-        return cls(str(year_of), (card.get("fields") or {}).get(KIND_ROLE))
+        return cls(str(year_of), str(kind))
 
     def year(self, dates: Mapping[str, Any]) -> int | None:
         """The counting year: the year of the named date (a date or its ISO text)."""

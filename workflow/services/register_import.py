@@ -441,7 +441,7 @@ def _check_row(s: Session, ctx: Context, defn: Definition, c: Cells, known: _Kno
     case = case_row(ctx, defn, opening, subject, obj, owner,
                     fact_reason=f"{POSSIBLE_REPEAT} {hidden}" if hidden else None)
     case["state"] = state
-    if state in cancelled:  # an entry cancelled (entered by mistake) records no fact
+    if after in cancelled:  # an entry cancelled (its row's event) records no fact
         case["fact_key"] = None
     return _Ready(c.row, subject, case,
                   without_dues(stages, switched_off(ctx, defn, subject.code)),  # I-17
