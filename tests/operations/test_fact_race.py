@@ -170,3 +170,36 @@ def test_opening_the_entry_on_both_nodes_at_once_opens_one(db, nodes):
             ["rule.link_exists"], ["rule.fact_standing"])
         assert [i for i, standing in _entries(db, gift) if standing].__len__() == 1
         assert _listed(db, person) == 1
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_restoring_the_entry_while_another_is_opened_on_the_other_node(db, nodes):
+    """The entry withdrawn; then restored on one node while the gift opens another on the
+    other: one of them stands, the other is refused."""
+    a, b, headers = nodes
+    refusals: dict[str, int] = {}
+    for n in range(TRIES):
+        person = f"Race Restore {n}"
+        gift = _gift(a, headers, person)
+        r = local().post(f"{a}/api/v1/cases/{gift}/linked", headers=headers, json={},
+                         timeout=60)
+        assert r.status_code == 200, r.text
+        (entry,) = [i for i, _standing in _entries(db, gift)]
+        r = local().post(f"{a}/api/v1/cases/{entry}/withdraw", headers=headers, timeout=60,
+                         json={"reason": "opened by mistake"})
+        assert r.status_code == 200, r.text
+        answers = _together(
+            lambda entry=entry: local().post(f"{a}/api/v1/cases/{entry}/restore",
+                                             headers=headers, timeout=60,
+                                             json={"reason": "it was right"}),
+            lambda gift=gift: local().post(f"{b}/api/v1/cases/{gift}/linked", headers=headers,
+                                           json={}, timeout=60))
+        assert sorted(r.status_code for r in answers) == [200, 409], [r.text for r in answers]
+        for r in answers:
+            if r.status_code == 409:
+                refusals[r.json()["error"]] = refusals.get(r.json()["error"], 0) + 1
+        assert len([i for i, standing in _entries(db, gift) if standing]) == 1, n
+        assert _listed(db, person) == 1
+    print(json.dumps(refusals))
+    assert set(refusals) <= {"rule.link_exists", "rule.fact_standing",
+                             "rule.restore_linked_elsewhere"}
