@@ -7,10 +7,12 @@
 * `keep`: the entry's stored identity (`fact_key`) from its current columns and state: none in
   a cancelling state (entered by mistake), a second's distinguishing part kept.
 * `lock_sources`: the row lock every write that can make an entry stand or fall takes on the
-  procedure's cases involved (open-linked, void, link, restore, withdraw): `SELECT … FOR
-  UPDATE` on PostgreSQL in id order, then the writers' lock (SQLite's single writer:
-  `BEGIN IMMEDIATE`); then everything the session holds is read again, so a record voided or
-  an entry opened on the other node a moment before is seen.
+  procedure's cases involved (open-linked, void, link, unlink, restore, withdraw, a
+  correction): `SELECT … FOR NO KEY UPDATE` on PostgreSQL in id order, then the writers' lock
+  (SQLite's single writer: `BEGIN IMMEDIATE`) — the row before the writers' lock, as a record
+  takes them (its case's row written, then the audit chain appended) — then everything the
+  session holds is read again, so a record voided or an entry opened on the other node a
+  moment before is seen.
 * `standing_flush`: a flush that makes an entry stand, whose refusal by the partial unique
   indexes (migration 0028) is turned into `rule.fact_standing`, naming the standing entry.
 """
@@ -118,8 +120,11 @@ def lock_sources(s: Session, ids: Iterable[int | str | None]) -> None:
             col(CaseLink.unlinked_at).is_(None))).all()
         wanted |= {int(x) for x in sources}
         if s.get_bind().dialect.name == "postgresql":
+            # FOR NO KEY UPDATE: it queues every other locker and writer of these rows, and
+            # leaves the inserts whose foreign key names them (a record, a stage, a link)
+            # alone (storage/queries/accounts.py `user_for_update` says why)
             s.execute(text("SELECT id FROM process_case WHERE id = ANY(:ids) ORDER BY id "
-                           "FOR UPDATE"), {"ids": sorted(wanted)})
+                           "FOR NO KEY UPDATE"), {"ids": sorted(wanted)})
     audit.serialise(s)
     s.flush()
     s.expire_all()

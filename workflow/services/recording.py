@@ -327,7 +327,11 @@ def edit_case(s: Session, ctx: Context, case_id: int | str, person: str | None =
     reason = _text(reason, "reason", MAX_TEXT)
     if not reason:
         raise UsageError("a reason is required", key="error.reason_required")
-    audit.serialise(s)  # two corrections at once: the second compares with the first
+    # two corrections at once: the second compares with the first (the case's row locked
+    # first, as the other writers of a case lock it: services/facts.py)
+    from workflow.services.facts import lock_sources
+
+    lock_sources(s, [case_id])
     case = get_case(s, case_id)
     s.refresh(case)
     defn = definition_of(s, ctx, case)
