@@ -229,7 +229,7 @@ def cli(db, db_url, tmp_path):
     return wide_cli(db_url, tmp_path, TODAY)
 
 
-def test_cli_and_api_refuse_the_repeat_typed_with_another_day(db, ids, cli, db_url):
+def test_the_cli_refuses_the_repeat_typed_with_another_day(db, ids, cli):
     code, _out, err = cli("record", str(ids["gift"]), "not_handed_over", "--date",
                           NOT_HANDED.isoformat())
     assert code == 0, err
