@@ -55,10 +55,12 @@ def test_the_acceptance_subject_scores_21_18_and_3(cli):
     cli("record", str(act), "act_approved", "--date", "2026-12-28", "--number", "7",
         "--signed-by", "Head of apparatus", today="2026-12-28")
     # one gift detected independently: +3 in 2.5.4 (001:L416-430); another not independent
-    for independent in ("yes", "no"):
+    # (one person's two gifts of one year: the second needs a reason, B-23)
+    for independent, reason in (("yes", ()), ("no", ("--duplicate-reason", "Another gift"))):
         cli("case", "open", "restriction_breach", "--subject", "MF", "--person", "Recipient",
             "--field", "kind=reward_or_gift", "--field",
-            f"detected_independently={independent}", "--date", "detected=2026-05-04")
+            f"detected_independently={independent}", "--date", "detected=2026-05-04",
+            *reason)
     # the appendix-2 report of 2026 submitted on time: no -5 (B-4)
     report = yearly(cli, "law_compliance_report", 2026)
     cli("record", str(report), "submitted", "--date", "2027-01-20")

@@ -188,10 +188,10 @@ def test_a_voided_outcome_is_no_longer_offered(db, ids):
 def test_an_entry_is_linked_after_the_fact_in_either_order_and_refusals_change_nothing(db, ids):
     ctx = ctx_of()
 
-    def breach(subject: str = "MF", kind: str = "reward_or_gift"):
+    def breach(subject: str = "MF", kind: str = "reward_or_gift", second: str | None = None):
         return lambda s: svc.open_case(s, ctx, BREACH, subject, person="Erlan Sadykov",
                                        fields={"kind": kind},
-                                       dates={"detected": NOT_HANDED}).id
+                                       dates={"detected": NOT_HANDED}, fact_reason=second).id
 
     entry, elsewhere = commit(db, breach()), commit(db, breach("MJ"))
     notice = commit(db, lambda s: svc.open_case(s, ctx, "offence_notice", "MF", person="X",
@@ -206,7 +206,7 @@ def test_an_entry_is_linked_after_the_fact_in_either_order_and_refusals_change_n
     with open_session(db) as s:
         gift = svc.get_case(s, ids["gift"])
         assert [(lk.id, lk.role) for lk in svc.linked_cases(s, ctx, gift)] == [(entry, "linked")]
-    second = commit(db, breach())
+    second = commit(db, breach(second="a second gift that year"))  # (B-23: with a reason)
     refused = refused_unchanged(db, lambda s: svc.link_cases(s, ctx, ids["gift"], second))
     assert (refused.key, refused.params["other"]) == ("rule.link_exists", entry)
     not_handed_over(db, ids["gift"])  # linked already: nothing more is offered
@@ -411,9 +411,12 @@ def test_api_opens_links_and_restores_and_refuses_with_nothing_stored(cw):
     assert opened.status_code == 200, opened.text
     (link,) = opened.json()["links"]
     assert (link["process"], link["role"]) == (BREACH, "made")
+    repeat = {"process": BREACH, "subject": "AK-ALM-EDU", "person": "Aliya Nurova",
+              "fields": {"kind": "reward_or_gift"}, "dates": {"detected": "2025-10-20"}}
+    refused = api.post("/api/v1/cases", json=repeat)  # the same fact (B-23): a reason
+    assert refused.status_code == 409 and refused.json()["error"] == "rule.duplicate_case"
     entry = api.post("/api/v1/cases", json={
-        "process": BREACH, "subject": "AK-ALM-EDU", "person": "Aliya Nurova",
-        "fields": {"kind": "reward_or_gift"}, "dates": {"detected": "2025-10-20"}}).json()["id"]
+        **repeat, "duplicate_reason": "a second gift that October"}).json()["id"]
     twice = api.post(f"/api/v1/cases/{case_id}/links", json={"other": entry})
     assert twice.status_code == 409 and twice.json()["error"] == "rule.link_exists"
     withdrawn = api.post(f"/api/v1/cases/{case_id}/withdraw",

@@ -135,11 +135,11 @@ def test_a_second_entry_of_the_same_fact_needs_a_reason_and_is_audited(db, ids):
         assert payload["duplicate_reason"] == "a second gift on the same day"
 
 
-def test_an_entry_of_another_person_kind_or_day_is_not_the_same_fact(db, ids):
+def test_an_entry_of_another_person_kind_or_year_is_not_the_same_fact(db, ids):
     ctx = ctx_of()
     typed_entry(db, person="Someone Else")
     typed_entry(db, kind="foreign_account")
-    typed_entry(db, detected=date(2026, 2, 10))
+    typed_entry(db, detected=date(2025, 12, 30))  # (another day of 2026 is: B-23)
     not_handed_over(db, ids["gift"])
     with open_session(db) as s:
         (offer,) = svc.offers(s, ctx, svc.get_case(s, ids["gift"]))

@@ -209,7 +209,7 @@ def test_a_withdrawn_analysis_leaves_the_score(db):
         svc.add_org(s, ctx, "AK", "Akimat", "akimat")
         svc.add_org(s, ctx, "AK-EDU", "Education Department", "department", "AK")
         planning_svc = module_of("planning", "service")  # it plans the analysis
-        return planning_svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", date(2026, 3, 2)).analysis.id
+        return planning_svc.plan_analysis(s, ctx, "AK-EDU", "AK-EDU", date(2026, 1, 5)).analysis.id
 
     analysis = commit(db, build)
 
@@ -298,19 +298,23 @@ def test_confirmed_with_a_reason_it_opens_with_a_warning_and_is_audited(db, ids)
     assert again.warnings == []
 
 
-def test_other_details_make_another_case(db, ids):
-    """Two gifts of one person on one day, one found independently and one not, are two
-    cases; the same entry again is a repeat."""
+def test_other_details_do_not_make_another_fact(db, ids):
+    """Two gifts of one person in one year, one found independently and one not, typed on
+    other days: the second repeats the first (B-23: organisation, person, kind and counting
+    year) and needs a reason; the same entry again is a repeat."""
     ctx = ctx_of()
 
-    def gift(independent: str):
+    def gift(independent: str, day: date = date(2026, 1, 20), reason: str | None = None):
         return lambda s: svc.open_checked(
             s, ctx, "restriction_breach", "AK-EDU", person="Recipient",
             fields={"kind": "reward_or_gift", "detected_independently": independent},
-            dates={"detected": date(2026, 1, 20)})
+            dates={"detected": day}, duplicate_reason=reason)
 
     first = commit(db, gift("yes"))
-    assert commit(db, gift("no")).warnings == []
+    refused = refused_unchanged(db, gift("no", date(2026, 1, 5)))
+    assert (refused.key, refused.params["id"]) == ("rule.duplicate_case", first.analysis.id)
+    second = commit(db, gift("no", date(2026, 1, 5), "another gift, in early January"))
+    assert second.warnings[0]["duplicate_of"] == [first.analysis.id]
     refused = refused_unchanged(db, gift("yes"))
     assert (refused.key, refused.params["id"]) == ("rule.duplicate_case", first.analysis.id)
 

@@ -63,7 +63,7 @@ def first_plan(ctx: Context, defn: Definition, facts: Facts
 CASE_COLUMNS = ("id", "process", "process_version", "programme_id", "subject_id", "object_id",
                 "person_name", "person_position", "fields", "dates", "period", "case_date",
                 "state", "responsible_id", "override_reason", "cancel_reason", "created_at",
-                "typed_on")
+                "typed_on", "fact_key", "fact_source")
 STAGE_COLUMNS = ("case_id", "programme_id", "key", "subject_id", "subject_path", "due_date",
                  "projected", "status", "done_on", "evidence")
 

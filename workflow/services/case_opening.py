@@ -17,10 +17,12 @@ from workflow.core.dates import check_day, not_in_future, parse_day
 from workflow.core.deadlines import Facts, Planner
 from workflow.core.definition import Definition
 from workflow.core.errors import NotFound, RuleViolation, UsageError
+from workflow.core.facts import fact_key, person_key
 from workflow.core.limits import is_whole, ungrouped, whole_number
 from workflow.core.machine import (
     MAX_TEXT,
 )
+from workflow.services import facts
 from workflow.services.case_plan import sync
 from workflow.services.context import Context
 from workflow.services.lookup import get_org, get_user
@@ -171,8 +173,11 @@ def default_responsible(s: Session, subject: Organisation) -> User | None:
 def case_row(ctx: Context, defn: Definition, opening: Opening, subject: Organisation,
              obj: Organisation | None, owner: User | None, period: str | None = None,
              programme_id: int | None = None, override_reason: str | None = None,
-             case_date: date | None = None) -> dict[str, Any]:
-    """The columns of the case row of a checked opening."""
+             case_date: date | None = None, fact_reason: str | None = None,
+             fact_source: int | None = None) -> dict[str, Any]:
+    """The columns of the case row of a checked opening; a register entry's fact identity
+    (services/facts.py; `fact_reason`: a second's, which distinguishes it) and the procedure's
+    case it is opened from (`fact_source`)."""
     dates = opening.dates
     first = min(dates.values()) if dates else ctx.today
     return dict(process=defn.key, process_version=defn.version, programme_id=programme_id,
@@ -182,7 +187,11 @@ def case_row(ctx: Context, defn: Definition, opening: Opening, subject: Organisa
                 dates={k: v.isoformat() for k, v in dates.items()}, period=period,
                 case_date=case_date or first, state=defn.initial_state,
                 responsible_id=owner.id if owner else None, override_reason=override_reason,
-                cancel_reason=None, created_at=audit.now_iso(), typed_on=ctx.today)
+                cancel_reason=None, created_at=audit.now_iso(), typed_on=ctx.today,
+                fact_key=fact_key(subject.id, facts.identity(defn, opening.person,
+                                                             opening.values, dates),
+                                  fact_reason),
+                fact_source=fact_source)
 
 
 def opened_payload(defn: Definition, opening: Opening, subject: Organisation,
@@ -200,9 +209,12 @@ def open_case(s: Session, ctx: Context, process: str, subject_code: str,
               dates: dict[str, date] | None = None, period: str | None = None,
               responsible: str | None = None, programme_id: int | None = None,
               override_reason: str | None = None, case_date: date | None = None,
-              audit_extra: dict[str, Any] | None = None) -> Case:
+              audit_extra: dict[str, Any] | None = None, fact_reason: str | None = None,
+              fact_source: int | None = None) -> Case:
     """Open a case of `process` for a subject organisation: parties, fields and named dates
-    checked against the definition, every stage planned, an audit record written."""
+    checked against the definition, every stage planned, an audit record written. A register
+    entry carries the fact it records (`case_row`): refused (`rule.fact_standing`, naming it)
+    while another entry of that fact stands, unless `fact_reason` makes it a second."""
     defn = ctx.registry.get(process)
     subject = get_org(s, subject_code)
     obj = get_org(s, object_code) if object_code else None
@@ -211,9 +223,9 @@ def open_case(s: Session, ctx: Context, process: str, subject_code: str,
     check_responsible(owner, subject)
     keep_version(s, ctx, defn)
     case = Case(**case_row(ctx, defn, opening, subject, obj, owner, period, programme_id,
-                           override_reason, case_date))
+                           override_reason, case_date, fact_reason, fact_source))
     s.add(case)
-    s.flush()
+    facts.standing_flush(s, [case], defn.name(ctx.language))
     sync(s, ctx, case, defn)
     audit.append(s, ctx.actor, "case.open", "case", case.id,
                  opened_payload(defn, opening, subject, obj, period, audit_extra))
@@ -224,15 +236,20 @@ def open_case(s: Session, ctx: Context, process: str, subject_code: str,
 
 
 def _same_person(name: str | None) -> str:
-    return " ".join((name or "").split()).casefold()
+    return person_key(name)  # (case, spacing and punctuation aside: core/facts.py)
 
 
 def repeat_key(dates: dict[str, Any] | None, person: str | None,
-               fields: dict[str, Any] | None) -> tuple | None:
-    """What makes a case a repeat of another of the same process, subject and object: its
-    named dates (those with a value), its person (spaces and letter case aside) and its
-    fields. None: no named date, never a repeat. `duplicate_cases` and the register import
-    (`services.registers`) compare cases by it."""
+               fields: dict[str, Any] | None, defn: Definition | None = None) -> tuple | None:
+    """What makes a case a repeat of another of the same process, subject and object. An
+    entry of a register with a fact identity: the fact it records (`facts.identity`, B-23:
+    person, kind and counting year, whatever dates were typed). Any other case: its named
+    dates (those with a value), its person (spaces and letter case aside) and its fields.
+    None: no named date, never a repeat. `duplicate_cases`, the confirmation of a linked
+    entry (`links.same_entries`) and the register import compare cases by it."""
+    if defn is not None and facts.rule_of(defn) is not None:
+        fact = facts.identity(defn, person, fields, dates)
+        return ("fact", fact) if fact is not None else None
     given = tuple(sorted((k, str(v)) for k, v in (dates or {}).items() if v))
     if not given:
         return None
@@ -284,7 +301,7 @@ def repeats(s: Session, ctx: Context, process: str, subject_code: str,
     obj = get_org(s, object_code) if object_code else None
     opening = check_opening(ctx, defn, obj, person, position, fields, dates)
     key = repeat_key({k: v.isoformat() for k, v in opening.dates.items()}, opening.person,
-                     opening.values)
+                     opening.values, defn)
     if key is None:  # no date to compare (a register's entry without one): never a repeat
         return Repeats([], [])
     cancelled = cancelled_states(defn)
@@ -292,7 +309,7 @@ def repeats(s: Session, ctx: Context, process: str, subject_code: str,
     same = [c for c in case_queries.same_parties(s, defn.key, subject.id,
                                                  obj.id if obj else None)
             if c.id is not None and c.state not in cancelled
-            and repeat_key(c.dates, c.person_name, c.fields) == key]
+            and repeat_key(c.dates, c.person_name, c.fields, defn) == key]
     shown = [int(c.id or 0) for c in same if ctx.shows_person(c, defn)]
     if shown and not reason:
         raise RuleViolation(f"repeats case #{shown[0]}", key="rule.duplicate_case",
@@ -319,14 +336,14 @@ def possible_repeats(s: Session, ctx: Context, case: Case) -> list[int]:
     defn = definition_of(s, ctx, case)
     if defn.parties.person == "none" or not ctx.shows_person(case, defn):
         return []
-    key = repeat_key(case.dates, case.person_name, case.fields)
+    key = repeat_key(case.dates, case.person_name, case.fields, defn)
     if key is None or case.withdrawn_at is not None:
         return []
     cancelled = cancelled_states(defn)
     later = [c.id for c in case_queries.same_parties(s, case.process, case.subject_id,
                                                      case.object_id)
              if c.id is not None and c.id > (case.id or 0) and c.state not in cancelled
-             and repeat_key(c.dates, c.person_name, c.fields) == key]
+             and repeat_key(c.dates, c.person_name, c.fields, defn) == key]
     out = []
     for other in later:
         for record in trail_of(s, "case", str(other), ("case.open",)):

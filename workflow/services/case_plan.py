@@ -23,6 +23,7 @@ from workflow.core.machine import (
 from workflow.i18n import Translator
 from workflow.services import final_report, hooks, visibility
 from workflow.services.context import Context
+from workflow.services.facts import refresh as refresh_fact
 from workflow.services.lookup import get_case, get_user, org_of
 from workflow.services.processes import definition_of
 from workflow.services.visibility import DISCLOSED
@@ -134,6 +135,7 @@ def sync(s: Session, ctx: Context, case: Case, definition: Definition | None = N
     moved, case.state = planned.moved, planned.state
     every = {**existing, **planned.new}
     s.add(case)
+    refresh_fact(s, defn, case, defn.name(ctx.language))  # its fact follows (B-23), flushed
     s.flush()
     _keep_rows(s, case, subject, rows, every)
     return moved

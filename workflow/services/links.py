@@ -35,9 +35,11 @@ from workflow.core.case_links import OUTCOME_DAY, LinkSpec
 from workflow.core.decide import decide_void
 from workflow.core.definition import Definition
 from workflow.core.errors import RuleViolation, UsageError
+from workflow.core.facts import person_key
 from workflow.core.machine import MAX_TEXT
 from workflow.core.names import name_in
-from workflow.services.case_opening import cancelled_states
+from workflow.services import facts
+from workflow.services.case_opening import cancelled_states, repeat_key
 from workflow.services.cases import guard_standing, open_case, records_of
 from workflow.services.context import Context
 from workflow.services.lookup import get_case
@@ -129,7 +131,7 @@ def _fits(spec: LinkSpec, entry) -> bool:
 
 
 def _person(name: str | None) -> str:
-    return " ".join((name or "").split()).casefold()
+    return person_key(name)  # (case, spacing and punctuation aside: core/facts.py)
 
 
 def _outcome(s: Session, case, spec: LinkSpec):
@@ -186,7 +188,7 @@ def offers(s: Session, ctx: Context, case) -> list[Offer]:
             continue
         target = ctx.registry.get(spec.opens)
         _fields, dates = _carried(defn, target, case, spec, record)
-        same = tuple(c.id or 0 for c in same_entries(s, ctx, case, spec, dates))
+        same = tuple(c.id or 0 for c in same_entries(s, ctx, case, spec, dates, _fields))
         out.append(Offer(spec.opens, target.name(ctx.language), spec.on,
                          name_in(defn.events[spec.on].names, ctx.language, spec.on),
                          record.id or 0, record.on, same))
@@ -194,21 +196,28 @@ def offers(s: Session, ctx: Context, case) -> list[Offer]:
 
 
 def same_entries(s: Session, ctx: Context, case, spec: LinkSpec,
-                 dates: dict[str, date]) -> list[Case]:
+                 dates: dict[str, date], fields: dict[str, Any] | None = None) -> list[Case]:
     """The duplicate rule for an entry the case would open: the standing entries of the
-    register with the case's organisation and person (spaces and letter case aside), the
-    link's fixed values and the dates it carries, neither cancelled nor linked to another
-    case — the same fact, entered already (by hand, or from a case withdrawn since)."""
+    register that are the same fact (`case_opening.repeat_key`: for a register with a fact
+    identity, the organisation, person, kind and counting year, whatever dates were typed,
+    B-23; else the person and the dates it carries) with the link's fixed values, neither
+    cancelled nor linked to another case — the same fact, entered already (by hand, or from a
+    case withdrawn since)."""
     target = ctx.registry.get(spec.opens)
     cancelled = cancelled_states(target)
     person = _person(case.person_name)
+    fact = repeat_key({k: v.isoformat() for k, v in dates.items()}, case.person_name,
+                      {**(fields or {}), **spec.values}, target) \
+        if facts.rule_of(target) is not None else None
     out: list[Case] = []
     for other in case_queries.same_parties(s, spec.opens, case.subject_id, None):
-        if other.state in cancelled or _person(other.person_name) != person \
-                or not _fits(spec, other):
+        if other.state in cancelled or not _fits(spec, other):
             continue
-        given = other.given()
-        if any(given.get(k) != v for k, v in dates.items()):
+        if fact is not None:
+            if repeat_key(other.dates, other.person_name, other.fields, target) != fact:
+                continue
+        elif _person(other.person_name) != person \
+                or any(other.given().get(k) != v for k, v in dates.items()):
             continue
         if [c for c in _standing_other(s, other.id) if c.id != case.id]:
             continue
@@ -268,9 +277,10 @@ def open_linked(s: Session, ctx: Context, case_id: int | str, process: str | Non
     recorded on the new entry on the outcome's day. Refused, nothing stored: a withdrawn case,
     a case whose definition opens no register (or not that one), an outcome not recorded (or
     voided), an entry already linked, a field the link sets itself. Returns the entry."""
-    audit.serialise(s)  # two confirmations at once: the second finds the first's link
+    # the procedure's case locked, then read again: a void or a confirmation on another node a
+    # moment before is seen (services/facts.py)
+    facts.lock_sources(s, [case_id])
     case = get_case(s, case_id)
-    s.refresh(case)
     guard_standing(case)
     defn = definition_of(s, ctx, case)
     spec, record = _ready(s, ctx, case, defn, process)
@@ -295,7 +305,7 @@ def open_linked(s: Session, ctx: Context, case_id: int | str, process: str | Non
                              if key in target_defn.fields else key)
     carried, dates = _carried(defn, target_defn, case, spec, record)
     reason = _duplicate_reason(duplicate_reason)
-    same = [c.id for c in same_entries(s, ctx, case, spec, dates)]
+    same = [c.id for c in same_entries(s, ctx, case, spec, dates, fields)]
     if same and reason is None:
         raise RuleViolation(f"case {case.id}: entry {same[0]} is this fact already",
                             key="rule.link_duplicate", id=case.id, entry=same[0],
@@ -310,7 +320,7 @@ def open_linked(s: Session, ctx: Context, case_id: int | str, process: str | Non
                        person=case.person_name, position=case.person_position,
                        fields=fields, dates=dates,
                        responsible=owner.login if owner and owner.active else None,
-                       audit_extra=extra)
+                       audit_extra=extra, fact_reason=reason, fact_source=case.id)
     files = _carry_files(s, ctx, case, target) if spec.files else []
     s.add(CaseLink(from_case_id=case.id, to_case_id=target.id, event=spec.on,
                    created_by=ctx.actor, created_at=audit.now_iso()))
@@ -381,8 +391,10 @@ def link_cases(s: Session, ctx: Context, first: int | str, second: int | str) ->
     `[[link]]` joins, an entry whose kind is not the one the procedure's link opens (a gift's
     case and a foreign account's entry), cases of different organisations or persons, a
     procedure already linked to an entry of that register, an entry already linked to a
-    procedure (one procedure per entry). A link undone before is linked again in its row."""
-    audit.serialise(s)
+    procedure (one procedure per entry). A link undone before is linked again in its row.
+    The entry then records the procedure's fact (`fact_source`): refused while another
+    standing entry of that register does (`rule.fact_standing`)."""
+    facts.lock_sources(s, [first, second])
     a, b = get_case(s, first), get_case(s, second)
     if a.id == b.id:
         raise UsageError(f"case {a.id} cannot be linked to itself", key="error.link_self",
@@ -417,7 +429,9 @@ def link_cases(s: Session, ctx: Context, first: int | str, second: int | str) ->
     row.created_by, row.created_at = ctx.actor, audit.now_iso()
     row.unlinked_at = row.unlinked_by = row.unlink_reason = None
     s.add(row)
-    s.flush()
+    target.fact_source = source.id
+    s.add(target)
+    facts.standing_flush(s, [target], dt.name(ctx.language))
     _audit_pair(s, ctx, source, target, LINKED, None)
     return row
 
@@ -460,7 +474,7 @@ def unlink_cases(s: Session, ctx: Context, first: int | str, second: int | str,
         raise UsageError(f"reason must be at most {MAX_TEXT} characters", key="error.too_long",
                          field="reason", limit=MAX_TEXT)
     text = reason.strip()
-    audit.serialise(s)
+    facts.lock_sources(s, [first, second])
     a, b = get_case(s, first), get_case(s, second)
     row = link_queries.pair(s, a.id, b.id)
     if row is None or row.unlinked_at is not None:
@@ -470,8 +484,11 @@ def unlink_cases(s: Session, ctx: Context, first: int | str, second: int | str,
     guard_standing(b)
     row.unlinked_at, row.unlinked_by, row.unlink_reason = audit.now_iso(), ctx.actor, text
     s.add(row)
-    s.flush()
     source, target = (a, b) if row.from_case_id == a.id else (b, a)
+    if target.fact_source == source.id:  # the entry records no procedure's fact now
+        target.fact_source = None
+        s.add(target)
+    s.flush()
     for mine, other in ((source, target), (target, source)):
         audit.append(s, ctx.actor, UNLINK_ACTION, "case", mine.id,
                      {"other": other.id, "process": other.process, "reason": text,

@@ -94,8 +94,12 @@ def open_checked(s: Session, ctx: Context, process: str, subject_code: str,
                              if same else {})
     if found.hidden:
         extra[POSSIBLE_REPEAT] = found.hidden
+    # a second of a fact stands beside the first by its reason (B-23, services/facts.py); a
+    # repeat of one the caller may not see, by the ids it repeats (never refused: no oracle)
+    second = (duplicate_reason if same
+              else f"{POSSIBLE_REPEAT} {found.hidden}" if found.hidden else None)
     return Planned(open_case(s, ctx, process, subject_code, object_code, person, position,
                              fields, dates, responsible=responsible,
-                             audit_extra=extra or None),
+                             audit_extra=extra or None, fact_reason=second),
                    [{"code": "duplicate_case_confirmed", "duplicate_of": same,
                      "reason": duplicate_reason}] if same else [])

@@ -222,7 +222,12 @@ def record_not_done(s: Session, ctx: Context, case_id: int | str, stage: str, no
 @_named_refusals
 def void_record(s: Session, ctx: Context, case_id: int | str, target: str, note: str) -> Case:
     """Void a wrong record (an event key, a stage closed as not done, or a record number):
-    it stays in the chain, marked void; the due dates and the state are re-planned."""
+    it stays in the chain, marked void; the due dates and the state are re-planned. The case is
+    locked and read again first (services/facts.py): an entry opened from the record on
+    another node is opened before the void or not at all."""
+    from workflow.services.facts import lock_sources
+
+    lock_sources(s, [case_id])
     case = get_case(s, case_id)
     guard_standing(case)
     defn = definition_of(s, ctx, case)
@@ -323,7 +328,11 @@ def edit_case(s: Session, ctx: Context, case_id: int | str, person: str | None =
     reason = _text(reason, "reason", MAX_TEXT)
     if not reason:
         raise UsageError("a reason is required", key="error.reason_required")
-    audit.serialise(s)  # two corrections at once: the second compares with the first
+    # two corrections at once: the second compares with the first (the case's row locked
+    # first, as the other writers of a case lock it: services/facts.py)
+    from workflow.services.facts import lock_sources
+
+    lock_sources(s, [case_id])
     case = get_case(s, case_id)
     s.refresh(case)
     defn = definition_of(s, ctx, case)

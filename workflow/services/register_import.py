@@ -330,7 +330,7 @@ def _read_cases(s: Session, defn: Definition, subject_ids: list[int], known: _Kn
                                       col(Case.state), col(Case.responsible_id))
                            .where(col(Case.process) == defn.key, col(Case.subject_id).in_(part),
                                   live_case()).order_by(col(Case.id))):
-            key = repeat_key(case.dates, case.person_name, case.fields)
+            key = repeat_key(case.dates, case.person_name, case.fields, defn)
             if key is None or case.state in cancelled:
                 continue
             mark = _fingerprint((case.subject_id, case.object_id, key))
@@ -414,7 +414,7 @@ def _check_row(s: Session, ctx: Context, defn: Definition, c: Cells, known: _Kno
     obj = _org(known, c.object) if c.object else None
     opening: Opening = check_opening(ctx, defn, obj, c.person, c.position, c.fields, c.dates)
     key = repeat_key({k: v.isoformat() for k, v in opening.dates.items()}, opening.person,
-                     opening.values)
+                     opening.values, defn)
     mark = _fingerprint((subject.id, obj.id if obj else None, key)) if key is not None else b""
     if key is not None:
         same = known.stored.get(subject.id, {}).get(mark)
@@ -435,9 +435,14 @@ def _check_row(s: Session, ctx: Context, defn: Definition, c: Cells, known: _Kno
         earlier.setdefault(mark, c.row)
     if not keep:  # checked: the case row and its audit payload are built when it is written
         return None
-    case = case_row(ctx, defn, opening, subject, obj, owner)
-    case["state"] = state
     hidden = known.hidden.get(subject.id, {}).get(mark) if key is not None else None
+    # a repeat of one whose person the importer may not see stands beside it (B-23: a second,
+    # its responsible officer deciding), never refused: that would name the person
+    case = case_row(ctx, defn, opening, subject, obj, owner,
+                    fact_reason=f"{POSSIBLE_REPEAT} {hidden}" if hidden else None)
+    case["state"] = state
+    if after in cancelled:  # an entry cancelled (its row's event) records no fact
+        case["fact_key"] = None
     return _Ready(c.row, subject, case,
                   without_dues(stages, switched_off(ctx, defn, subject.code)),  # I-17
                   audit.canonical(opened_payload(defn, opening, subject, obj, None,

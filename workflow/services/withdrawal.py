@@ -44,6 +44,7 @@ from workflow.services import case_trail
 from workflow.services import files as files_service
 from workflow.services.cases import guard_standing, records_of, stages_of, sync
 from workflow.services.context import Context
+from workflow.services.facts import lock_sources, standing_flush
 from workflow.services.lookup import get_case
 from workflow.services.processes import definition_of
 from workflow.storage import audit
@@ -78,9 +79,8 @@ def withdraw_case(s: Session, ctx: Context, case_id: int | str, reason: str,
     applicable; the withdrawal is audited with the stages it closed. `with_linked`: the cases
     linked to it (P-22) that still stand are withdrawn with it, for the same reason."""
     _reason(reason)
-    audit.serialise(s)  # two withdrawals at once: the second finds the first
+    lock_sources(s, [case_id])  # two withdrawals at once: the second finds the first
     case = get_case(s, case_id)
-    s.refresh(case)
     guard_standing(case)
     others = []
     if with_linked:
@@ -133,6 +133,9 @@ def void_with_linked(s: Session, ctx: Context, case_id: int | str, target: str, 
     from workflow.services.links import opened_by_record
     from workflow.services.recording import void_record
 
+    # the case locked and read again first: an entry opened from the record on another node
+    # a moment before is among those it names (and withdraws)
+    lock_sources(s, [case_id])
     entries = opened_by_record(s, ctx, case_id, target)
     case = void_record(s, ctx, case_id, target, note)
     withdrawn: list[int] = []
@@ -154,11 +157,12 @@ def restore_case(s: Session, ctx: Context, case_id: int | str, reason: str) -> C
     earlier year. The stages the withdrawal closed open again and the case is re-planned from
     its facts (due dates, state, stages done meanwhile); audited with the withdrawal it undoes.
     Refused too: a case linked to one that is now linked to another in its place (restored,
-    one fact would be two: `rule.restore_linked_elsewhere`, naming both)."""
+    one fact would be two: `rule.restore_linked_elsewhere`, naming both), and an entry whose fact
+another standing entry records (`rule.fact_standing`, services/facts.py: whatever the order
+of withdrawals, restorings and confirmations, on any node)."""
     text = _reason(reason)
-    audit.serialise(s)
+    lock_sources(s, [case_id])
     case = get_case(s, case_id)
-    s.refresh(case)
     if case.withdrawn_at is None:
         raise RuleViolation(f"case {case.id} is not withdrawn", key="rule.case_not_withdrawn",
                             id=case.id)
@@ -190,7 +194,8 @@ def restore_case(s: Session, ctx: Context, case_id: int | str, reason: str) -> C
     undone = {"at": case.withdrawn_at, "by": case.withdrawn_by, "reason": case.withdrawn_reason}
     case.withdrawn_at = case.withdrawn_by = case.withdrawn_reason = None
     s.add(case)
-    s.flush()
+    # standing again, it records its fact again: refused while another entry does (B-23)
+    standing_flush(s, [case], definition_of(s, ctx, case).name(ctx.language))
     moved = sync(s, ctx, case)
     audit.append(s, ctx.actor, RESTORE, "case", case.id,
                  {"reason": text, "process": case.process, "state": case.state,

@@ -69,6 +69,11 @@ class Programme(SQLModel, table=True):
     year: int
 
 
+FACT_KEY = 400  # organisation | person (normalised, <= 300) | kind | year [#reason's digest]
+STANDING_FACT = "fact_key IS NOT NULL AND withdrawn_at IS NULL"
+STANDING_SOURCE = "fact_source IS NOT NULL AND withdrawn_at IS NULL"
+
+
 class Case(SQLModel, table=True):
     """One case of a process definition: a subject organisation (optionally an object
     organisation, a person, typed fields), the named dates it was opened with, and its state.
@@ -81,6 +86,11 @@ class Case(SQLModel, table=True):
         _partial("uq_case_obligation_period", "process", "subject_id", "period",
                  where="period IS NOT NULL"),
         Index("ix_case_process_subject", "process", "subject_id"),
+        # one standing entry of a fact (B-23, P-22; core/facts.py; migration 0028): by its
+        # identity (organisation, person, kind, counting year[, a second's reason]) and by the
+        # procedure's case it was opened from or linked to
+        _partial("uq_case_fact", "process", "fact_key", where=STANDING_FACT),
+        _partial("uq_case_fact_source", "process", "fact_source", where=STANDING_SOURCE),
     )
     id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     process: str = Field(max_length=64, sa_type=identifier(64))
@@ -105,6 +115,10 @@ class Case(SQLModel, table=True):
     withdrawn_by: str | None = Field(default=None, max_length=100)
     withdrawn_reason: str | None = Field(default=None, sa_column=Column(Text))
     typed_on: date | None = None  # merzim's today when it was opened ("entered late"; migration 0022)
+    # the fact a register entry records (core/facts.py, services/facts.py; migration 0028)
+    fact_key: str | None = Field(default=None, max_length=FACT_KEY,
+                                 sa_type=identifier(FACT_KEY))
+    fact_source: int | None = Field(default=None)  # the procedure's case it is the fact of
 
     def given(self) -> dict[str, date]:
         """The named dates given when the case was opened."""

@@ -1,7 +1,7 @@
 """a person's channels are hers: when she signed in, who bound her Telegram, e-mail changes
 
 Revision ID: 0029
-Revises: 0027
+Revises: 0028
 Create Date: 2026-11-26 09:10:00
 
 `app_user.signed_in_at` is her last sign-in (None: never): once she has signed in, an
@@ -33,7 +33,7 @@ from workflow.storage.migrations.ops import (
 )
 
 revision = '0029'
-down_revision = '0027'
+down_revision = '0028'
 
 
 def _epoch(at: str) -> float | None:
