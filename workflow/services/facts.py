@@ -110,9 +110,12 @@ def refresh(s: Session, defn: Definition, case: Case, name: str) -> None:
 
 
 def lock_sources(s: Session, ids: Iterable[int | str | None]) -> None:
-    """Lock the cases `ids` and the procedures' cases their standing links come from (`FOR
-    UPDATE` on PostgreSQL, in id order), then take the writers' lock, then forget what the
-    session read: the next read sees what the other writers committed."""
+    """Take the writers' lock, then lock the cases `ids` and the procedures' cases their
+    standing links come from (PostgreSQL, in id order), then forget what the session read: the
+    next read sees what the other writers committed. The writers' lock comes first, as in
+    every other writer (bulk actions, imports, obligations): a case row locked before it could
+    wait on a writer that holds it and waits on the row (a deadlock)."""
+    audit.serialise(s)
     wanted = {int(i) for i in ids if i is not None and str(i).strip().isdigit()}
     if wanted:
         sources = s.exec(select(CaseLink.from_case_id).where(
@@ -125,7 +128,6 @@ def lock_sources(s: Session, ids: Iterable[int | str | None]) -> None:
             # alone (storage/queries/accounts.py `user_for_update` says why)
             s.execute(text("SELECT id FROM process_case WHERE id = ANY(:ids) ORDER BY id "
                            "FOR NO KEY UPDATE"), {"ids": sorted(wanted)})
-    audit.serialise(s)
     s.flush()
     s.expire_all()
 
