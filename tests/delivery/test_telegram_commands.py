@@ -256,5 +256,8 @@ def test_a_chat_its_owner_did_not_link_hears_nothing_about_a_case(db_url, api, w
     names = [n for n, _pos in PERSON.values()] + [p for _n, p in PERSON.values()]
     for chat in (66, 67):
         assert [n for n in names if n in "\n".join(texts(api, chat))] == []
-    assert "Madina Secretova-WB" in "\n".join(texts(api, 13))
+    # her own chat is answered (the case and its link), without the person (P-28)
+    own = "\n".join(texts(api, 13))
+    assert f"{PUBLIC}/cases/{ids['wb']}" in own
+    assert [n for n in names if n in own] == []
     eng.dispose()

@@ -412,6 +412,9 @@ COVERED_GET = {
     # saved views: names, addresses and counts, never a case or a person
     # (test_every_other_page_...; tests/web/test_saved_views.py)
     "GET /views", "GET /api/v1/views",
+    # her e-mail change's confirmation: her own address only, in her own session, no case
+    # (tests/web/test_own_channels_web.py)
+    "GET /account/email/{token}",
 }
 
 
