@@ -28,7 +28,7 @@ from sqlmodel import select
 from tests.support.bulk_helpers import commit
 from tests.support.cli_runner import wide_cli
 from tests.support.databases import refused_unchanged
-from tests.support.features import installed
+from tests.support.features import installed, needs
 from tests.support.gift_world import (
     BREACH,
     NOT_HANDED,
@@ -46,6 +46,9 @@ from workflow.registers.reader import read_entries
 from workflow.storage.db import session as open_session
 from workflow.storage.models import Case, Organisation
 
+# a register's kinds and counting year are the scorecard's tables (registers/spec): without
+# it a breach has no typed identity, only its procedure's (fact_source)
+pytestmark = needs("scorecard")
 
 def national(db) -> int | None:
     """The national input's 2026 breaches of the gift kind for MF (None: no forms)."""

@@ -21,6 +21,7 @@ import pytest
 from tests.support.bulk_helpers import commit
 from tests.support.cli_runner import wide_cli
 from tests.support.databases import dump_tables, refused_unchanged
+from tests.support.features import module_of
 from tests.support.gift_world import (
     BREACH,
     GIFT,
@@ -38,12 +39,14 @@ from tests.support.web_helpers import (
     web_fixture,  # noqa: F401 - the `web` fixture
 )
 from workflow import services as svc
-from workflow.forms import national
-from workflow.forms import service as forms
-from workflow.scorecard import service as scoring
-from workflow.scorecard.rules import ScoreSettings
 from workflow.storage.db import session as open_session
 from workflow.storage.models import EVENT
+
+# the entry's date and act as the score, appendix 2 and the national input read them
+national = module_of("forms", "national")
+forms = module_of("forms", "service")
+scoring = module_of("scorecard", "service")
+ScoreSettings = module_of("scorecard", "rules").ScoreSettings
 
 HANDED = date(2026, 2, 20)
 

@@ -298,6 +298,7 @@ def test_confirmed_with_a_reason_it_opens_with_a_warning_and_is_audited(db, ids)
     assert again.warnings == []
 
 
+@needs("scorecard")  # (the breach's kind and counting year: the scorecard's register tables)
 def test_other_details_do_not_make_another_fact(db, ids):
     """Two gifts of one person in one year, one found independently and one not, typed on
     other days: the second repeats the first (B-23: organisation, person, kind and counting
