@@ -16,10 +16,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import Parameters, PasswordHasher, Type, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from workflow.core import limits
 from workflow.core.errors import MerzimError, UsageError
@@ -58,6 +59,16 @@ MAX_PASSWORD = 200  # the same limit for `user password` and the login form
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def fresh_token(s: Session, table: Any, user_id: int | None, at: float) -> str:
+    """A new one-time token of hers for the rows of `table` (an invitation, an e-mail change:
+    `user_id`, `used_at`), its unused older ones ending now; the row keeps only `digest`."""
+    for old in s.exec(select(table).where(table.user_id == user_id,
+                                          col(table.used_at).is_(None))):
+        old.used_at = at
+        s.add(old)
+    return secrets.token_urlsafe(32)
 
 
 @functools.cache

@@ -16,7 +16,6 @@ A link's token is random; only its SHA-256 is stored. Every step is audited.
 
 from __future__ import annotations
 
-import secrets
 import time
 from typing import Any
 
@@ -25,7 +24,7 @@ from sqlmodel import Session, col, select
 from workflow.core.errors import RuleViolation, UsageError
 from workflow.i18n import Translator
 from workflow.reminders.planner import enqueue
-from workflow.services.accounts import digest
+from workflow.services.accounts import digest, fresh_token
 from workflow.services.context import Context
 from workflow.storage import audit
 from workflow.storage.models import EmailChange, User
@@ -80,11 +79,7 @@ def request_email_change(s: Session, ctx: Context, user: User, new_email: str, b
     """A change of a signed-in person's e-mail, waiting for her: a link to the new address
     (an unused older one stops working); returns the token (never shown, tests only)."""
     t = time.time() if now is None else now
-    for old in s.exec(select(EmailChange).where(EmailChange.user_id == user.id,
-                                                col(EmailChange.used_at).is_(None))):
-        old.used_at = t
-        s.add(old)
-    token = secrets.token_urlsafe(32)
+    token = fresh_token(s, EmailChange, user.id, t)
     row = EmailChange(token_hash=digest(token), user_id=user.id, new_email=new_email,
                       requested_by=ctx.actor[:100], created_at=t,
                       expires_at=t + EMAIL_CHANGE_HOURS * 3600)

@@ -23,7 +23,12 @@ from workflow.i18n import LANGUAGES, Translator
 from workflow.reminders.planner import enqueue, enqueue_new
 from workflow.reminders.telegram_link import create_link
 from workflow.services import transactions as tx
-from workflow.services.accounts import digest, own_password_matches, set_password
+from workflow.services.accounts import (
+    digest,
+    fresh_token,
+    own_password_matches,
+    set_password,
+)
 from workflow.services.context import Context
 from workflow.services.file_rows import Problem, cell_checker, labels
 from workflow.storage import audit
@@ -47,11 +52,7 @@ def invite(s: Session, ctx: Context, user: User, base_url: str, days: int,
         raise UsageError(f"{user.login} has no e-mail address", key="accounts.no_email",
                          login=user.login)
     t = time.time() if now is None else now
-    for old in s.exec(select(Invitation).where(Invitation.user_id == user.id,
-                                               col(Invitation.used_at).is_(None))):
-        old.used_at = t
-        s.add(old)
-    token = secrets.token_urlsafe(32)
+    token = fresh_token(s, Invitation, user.id, t)
     row = Invitation(token_hash=digest(token), user_id=user.id, created_at=t,
                      expires_at=t + days * DAY)
     s.add(row)
