@@ -20,7 +20,7 @@ from typing import Any
 
 from argon2 import Parameters, PasswordHasher, Type, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from workflow.core import limits
 from workflow.core.errors import MerzimError, UsageError
@@ -64,8 +64,7 @@ def digest(token: str) -> str:
 def fresh_token(s: Session, table: Any, user_id: int | None, at: float) -> str:
     """A new one-time token of hers for the rows of `table` (an invitation, an e-mail change:
     `user_id`, `used_at`), its unused older ones ending now; the row keeps only `digest`."""
-    for old in s.exec(select(table).where(table.user_id == user_id,
-                                          col(table.used_at).is_(None))):
+    for old in queries.unused_tokens(s, table, user_id):
         old.used_at = at
         s.add(old)
     return secrets.token_urlsafe(32)

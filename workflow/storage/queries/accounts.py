@@ -59,6 +59,12 @@ def active_officer_rows(s: Session, org_ids: Sequence[int]) -> list[Any]:
                           .order_by(col(User.id))))
 
 
+def unused_tokens(s: Session, table: Any, user_id: int | None) -> Sequence[Any]:
+    """The user's one-time tokens in `table` (invitations, e-mail changes) not used yet."""
+    return s.exec(select(table).where(table.user_id == user_id,
+                                      col(table.used_at).is_(None))).all()
+
+
 def sessions_of(s: Session, user_id: int | None) -> Sequence[WebSession]:
     """Every browser session of the user."""
     return s.exec(select(WebSession).where(WebSession.user_id == user_id)).all()
