@@ -256,8 +256,8 @@ def _spreadsheet(s: Shots, rows: list[dict[str, str]]) -> dict[str, object]:
     from openpyxl import load_workbook
 
     from workflow.definitions import load_registry
+    from workflow.imports.template import headers
     from workflow.installed import install
-    from workflow.services.import_template import headers
 
     install()  # the features, as merzim's entry point installs them
 

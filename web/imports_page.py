@@ -10,7 +10,7 @@ to fill in (docs/imports.md, "From the web").
   number and reason; nothing is written either way.
 * **Between preview and confirm** a file the preview accepted is kept in the file store
   evidence files are kept in -- the database itself on PostgreSQL without a files directory --
-  so the confirm finds it on whichever node answers (workflow/services/import_staging.py).
+  so the confirm finds it on whichever node answers (workflow/imports/staging.py).
   The confirm form names it by a token: the kept blob's name, the content's SHA-256 and a
   signature of both with the user, the register and the browser session's secret (its CSRF
   token). The client holds no rows: at confirm the file is found through the preview's audit
@@ -59,10 +59,13 @@ from web.kit.page import attachment, check_csrf, page, render
 from workflow import services as svc
 from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
+from workflow.imports import cells as import_cells
+from workflow.imports import progress as web_import
+from workflow.imports import registers as bulk_import
+from workflow.imports import staging as import_staging
+from workflow.imports import template as template_builder
 from workflow.services import files as files_service
-from workflow.services import import_cells, import_staging, registers, web_import
-from workflow.services import import_template as template_builder
-from workflow.services import register_import as bulk_import
+from workflow.services import registers
 from workflow.services import transactions as tx
 from workflow.services.bulk import RowRefused
 from workflow.services.registers import Imported

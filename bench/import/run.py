@@ -312,9 +312,12 @@ def register(url: str, ctx, tree: dict, n: int, events: float) -> dict:
     """The register import through the services, as `merzim case import` runs it (the
     previous head: `registers.import_cases` in one transaction)."""
     try:
-        from workflow.services import register_import
+        from workflow.imports import registers as register_import
     except ImportError:
-        register_import = None
+        try:  # a head from before the imports' own package
+            from workflow.services import register_import  # type: ignore[no-redef]
+        except ImportError:
+            register_import = None
     from workflow.services import registers
 
     eng = make_engine(url)
@@ -394,7 +397,10 @@ def register_stored(url: str, ctx, tree: dict, n: int, stored: int,
     """The register import of `n` rows into subjects already holding `stored` facts (a file
     of other persons, or of other days, imported before): the CPU and wall time of its check
     and of its write."""
-    from workflow.services import register_import
+    try:
+        from workflow.imports import registers as register_import
+    except ImportError:  # a head from before the imports' own package
+        from workflow.services import register_import  # type: ignore[no-redef]
 
     eng = make_engine(url)
     if process == ANALYSIS:

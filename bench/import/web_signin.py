@@ -60,7 +60,8 @@ from tests.support.web_helpers import (  # noqa: E402
 from web.app import create_app  # noqa: E402
 from workflow import services as svc  # noqa: E402
 from workflow.definitions import load_registry  # noqa: E402
-from workflow.services import registers, web_import  # noqa: E402
+from workflow.imports import progress as web_import  # noqa: E402
+from workflow.services import registers  # noqa: E402
 from workflow.services import transactions as tx  # noqa: E402
 from workflow.storage.db import session as open_session  # noqa: E402
 

@@ -1,5 +1,5 @@
 """`merzim case template PROCESS --lang LANG --out FILE.xlsx`: the register's import template
-from the command line, built by the web's builder (workflow/services/import_template.py):
+from the command line, built by the web's builder (workflow/imports/template.py):
 headers and drop-down lists in the labels of the language asked, only the columns that apply,
 dates as dates; filled in with its own lists' values, `merzim case import` reads it back. An
 unknown language is refused in the reader's language and nothing is written. On the demo as
@@ -20,7 +20,7 @@ from tests.support.cli_demo_helpers import DEMO_DAY, demo_cli
 from tests.support.cli_runner import Merzim
 from workflow.core.names import name_in
 from workflow.definitions import load_registry
-from workflow.services import import_cells
+from workflow.imports import cells as import_cells
 from workflow.services.demo import ORGS
 from workflow.storage.db import make_engine
 from workflow.storage.models import Case, Organisation

@@ -24,7 +24,7 @@ from tests.support.register_rows import (
 )
 from tests.support.sql_trace import statements
 from workflow.core.errors import MerzimError
-from workflow.services import register_import as ri
+from workflow.imports import registers as ri
 from workflow.services import registers
 from workflow.storage import audit
 from workflow.storage.db import session as open_session

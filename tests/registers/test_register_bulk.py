@@ -1,4 +1,4 @@
-"""A register file imported in batches (`merzim case import`, workflow/services/register_import.py)
+"""A register file imported in batches (`merzim case import`, workflow/imports/registers.py)
 stores what opening its rows one by one stores (`registers.import_cases`: `open_checked` and
 `record_event` row by row), refuses a file naming every refused row with nothing stored, keeps
 an interrupted import hidden until it is resumed or rolled back, and lets other writers in
@@ -29,7 +29,7 @@ from tests.support.register_rows import (
 from tests.support.web_helpers import web_fixture  # noqa: F401 - the `web` fixture
 from workflow import services as svc
 from workflow.core.errors import MerzimError
-from workflow.services import register_import as ri
+from workflow.imports import registers as ri
 from workflow.services import registers
 from workflow.storage import audit
 from workflow.storage.db import make_engine

@@ -1,7 +1,7 @@
 """A register import's batches cost the same whatever the subjects already hold: a batch reads
 again only what another writer wrote since the file was checked, and a case another writer
 typed between the check and the write, or between two batches, is still refused as a repeat
-(workflow/services/register_import.py). On SQLite and PostgreSQL."""
+(workflow/imports/registers.py). On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from tests.support.register_rows import (  # noqa: F401 - the `codes` and `small
 )
 from tests.support.sql_trace import statements, statements_with_parameters
 from workflow.core.errors import RuleViolation
-from workflow.services import register_import as ri
+from workflow.imports import registers as ri
 from workflow.services import registers
 from workflow.storage.db import make_engine
 from workflow.storage.db import session as open_session

@@ -213,7 +213,7 @@ def test_a_second_opened_from_another_gift_of_that_year_needs_a_reason(db, ids):
 
 def test_the_register_import_recognises_the_repeat_whatever_its_date(db, ids):
     from workflow.core.errors import MerzimError
-    from workflow.services import register_import
+    from workflow.imports import registers as register_import
 
     ctx, gift = ctx_of(), ids["gift"]
     not_handed_over(db, gift)

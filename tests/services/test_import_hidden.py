@@ -25,9 +25,9 @@ from tests.support.web_helpers import (  # noqa: F401 - `web`, the demo
 from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation
 from workflow.definitions import load_registry
+from workflow.imports import registers as ri
 from workflow.reminders import planner
 from workflow.services import lists, missing, overview, search
-from workflow.services import register_import as ri
 from workflow.storage.models import Case, ImportPending, Organisation, Stage, User
 
 PROCESS = "gift"

@@ -20,7 +20,7 @@ from tests.support.web_helpers import CALENDAR, TODAY, Web, _settings, csrf_of
 from web.app import create_app
 from workflow import services as svc
 from workflow.definitions import load_registry
-from workflow.services import register_import as ri
+from workflow.imports import registers as ri
 from workflow.storage import audit
 from workflow.storage.db import session as open_session
 from workflow.storage.models import Organisation

@@ -15,7 +15,7 @@ from calendars import KazakhstanCalendar
 from tests.support.bulk_helpers import commit
 from workflow import services as svc
 from workflow.definitions import load_registry
-from workflow.services import register_import as ri
+from workflow.imports import registers as ri
 from workflow.storage.db import session as open_session
 
 TODAY = date(2026, 6, 1)

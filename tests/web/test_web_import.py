@@ -40,7 +40,7 @@ from tests.support.web_import_helpers import (
     upload,
 )
 from workflow.definitions import load_registry
-from workflow.services import import_cells
+from workflow.imports import cells as import_cells
 from workflow.storage.models import Case, Organisation
 
 

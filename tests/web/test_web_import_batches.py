@@ -35,7 +35,7 @@ from tests.support.web_helpers import (  # noqa: F401 - `web`, the demo
 )
 from workflow import services as svc
 from workflow.definitions import load_registry
-from workflow.services import web_import
+from workflow.imports import progress as web_import
 from workflow.storage import audit
 from workflow.storage.models import Case, Lease
 from workflow.storage.queries import live_case

@@ -28,7 +28,7 @@ from tests.support.web_helpers import (
 )
 from tests.support.web_import_helpers import PROCESS, breaches, confirm, upload
 from workflow.definitions import load_registry
-from workflow.services import import_cells
+from workflow.imports import cells as import_cells
 
 DETECTED = TODAY.replace(day=3).strftime("%d.%m.%Y")
 HANDED = TODAY.replace(day=5).strftime("%d.%m.%Y")

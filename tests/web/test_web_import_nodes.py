@@ -39,8 +39,8 @@ from tests.support.web_helpers import (
 )
 from web.app import create_app
 from workflow.definitions import load_registry
+from workflow.imports import staging as import_staging
 from workflow.services import files as files_service
-from workflow.services import import_staging
 from workflow.storage.db import make_engine
 
 DAY = TODAY.replace(day=3).isoformat()

@@ -186,7 +186,7 @@ def case_import(process: str = PROCESS_KEY,
     back (--rollback ID)."""
     import sys
 
-    from workflow.services import register_import as bulk_import
+    from workflow.imports import registers as bulk_import
 
     ctx = context()
     if rollback is not None:
@@ -237,7 +237,7 @@ def case_template(process: str = PROCESS_KEY,
     labels in the language asked, with lists of the choices' names and date cells (the web's
     template)."""
     from workflow.i18n import LANGUAGES, Translator
-    from workflow.services import import_template
+    from workflow.imports import template as import_template
 
     language = (lang or STATE.t.language).strip().lower()
     if language not in LANGUAGES:
@@ -614,7 +614,8 @@ def _in_own_words(s, ctx, defn, rows: list[dict], language: str,
     """The file's rows with the import's keys as columns and its cells as the import reads
     them (keys, codes, logins, ISO dates, plain numbers); the cells that cannot be read are
     refused together with every other refused row of the file (`FileRefused`)."""
-    from workflow.services import import_cells, register_import
+    from workflow.imports import cells as import_cells
+    from workflow.imports import registers as register_import
 
     out, refused = import_cells.read_cells(s, defn, rows, language, required)
     if not refused:

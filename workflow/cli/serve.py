@@ -82,7 +82,7 @@ def serve(host: str = option("--host", "HOST", "Default: \\[web] host (127.0.0.1
         logging.getLogger("merzim.files").info(
             "removed %d staged upload(s) older than a day (%d bytes): leftovers of a stop "
             "between receiving and storing", swept, swept_bytes)
-    from workflow.services.import_staging import sweep_kept
+    from workflow.imports.staging import sweep_kept
 
     kept = sweep_kept(STATE.settings, engine())  # web imports previewed, never confirmed
     if kept:

@@ -34,6 +34,7 @@ from calendars.errors import CalendarError
 from workflow.core.deadlines import Facts, StagePlan, without_dues
 from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound
+from workflow.imports.registers import DONE as IMPORT_DONE
 from workflow.planning.service import (
     DUPLICATE_CONFIRMED,
     Planned,
@@ -69,7 +70,6 @@ from workflow.services.cases import (
 )
 from workflow.services.context import Context
 from workflow.services.processes import keep_version
-from workflow.services.register_import import DONE as IMPORT_DONE
 from workflow.storage import audit
 from workflow.storage.bulkinsert import insert_rows
 from workflow.storage.models import (
@@ -327,7 +327,7 @@ class RegisterChecked:
 
 
 class RegisterPlanner:
-    """How `services.register_import` imports a register file of the planned definition in
+    """How `imports.registers` imports a register file of the planned definition in
     batches (services.hooks.bulk_opener): every row is planned as `plan_opened` plans it
     (`open_checked` hands such a row to it), checked whole without writing, then written a
     slice at a time, each slice a short transaction of its own."""

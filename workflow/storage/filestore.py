@@ -5,7 +5,7 @@ written atomically -- a temporary file in the same directory, flushed and fsynce
 `os.replace` -- and an existing blob is never overwritten: the same content has the same name,
 so a second upload of it only finds it there. Nothing is ever deleted by merzim but the
 file a web import keeps between its preview and its confirm (`remove_blob`, called only by
-workflow/services/import_staging.py for a blob of its own kind). A blob whose
+workflow/imports/staging.py for a blob of its own kind). A blob whose
 row was never committed (a crash between the two) is harmless: it is named by its content,
 nothing points at it, and a later upload of the same content reuses it.
 

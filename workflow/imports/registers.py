@@ -64,7 +64,8 @@ from workflow.core.deadlines import Facts, Record, StagePlan, without_dues
 from workflow.core.definition import BUILTIN_EVIDENCE, Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.core.machine import clean_evidence
-from workflow.services import bulk, hooks, import_cells
+from workflow.imports import cells as import_cells
+from workflow.services import bulk, hooks
 from workflow.services.bulk import RowRefused, chunks, first_plan, new_ids, stage_tuples
 from workflow.services.case_opening import POSSIBLE_REPEAT
 from workflow.services.cases import (

@@ -11,7 +11,7 @@ import io
 
 from workflow.core.definition import Definition
 from workflow.core.names import name_in
-from workflow.services import import_cells
+from workflow.imports import cells as import_cells
 
 TEMPLATE_ROWS = 500  # rows of the template formatted and validated
 

@@ -26,7 +26,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from workflow.services import register_import, registers
+from workflow.imports import registers as register_import
+from workflow.services import registers
 from workflow.services.bulk import RowRefused
 from workflow.services.context import Context
 from workflow.storage import audit

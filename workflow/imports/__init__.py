@@ -1,0 +1,13 @@
+"""The one import path: a file read, its columns mapped to fields, every row checked, a
+preview, then the rows written in short batches that can be resumed or rolled back.
+
+The command line and the web call these modules and only render what they answer:
+
+* `cells` — a file's cells read into the import's keys (headers in any of the three
+  languages, dd.mm.yyyy dates, grouped numbers, organisations and officers by name);
+* `registers` — a register file checked whole, then written 500 rows a transaction; an
+  unfinished import hidden, resumed or rolled back by its id;
+* `staging` — a checked web-import file kept in the shared file store until its confirm;
+* `progress` — an import's progress and who may finish (resume, roll back) it;
+* `template` — a register's import template (XLSX) in one language.
+"""
