@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from workflow.core.dates import FIRST_DAY, LAST_DAY
 from workflow.core.definition import BUILTIN_EVIDENCE, Definition
 from workflow.core.errors import NotFound, UsageError
 from workflow.i18n import LANGUAGES, Translator
+from workflow.imports import columns as spreadsheet
 from workflow.services.bulk import RowRefused
 from workflow.services.registers import RECORD, columns
 from workflow.storage.models import Organisation, User
@@ -31,10 +31,6 @@ PARTY_LABELS = {"subject": "cases.subject", "object": "cases.object", "person": 
                 "event": "import.col_event_done", "on": "import.col_on"}
 # Earlier labels of these columns, still read as headers.
 ALIASES = {"responsible": "import.col_responsible", "event": "import.col_event"}
-_DAY = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_SPACES = "\u0020\u00a0\u2009\u202f\u2007"
-_GROUPED = re.compile(r"-?\d{1,3}(?:[" + _SPACES + r"]\d{3})+")
 
 
 def applicable(defn: Definition) -> tuple[str, ...]:
@@ -79,8 +75,8 @@ def label_in(defn: Definition, key: str, lang: str) -> str:
     return Translator(lang)(label)
 
 
-def _fold(text: str) -> str:
-    return " ".join(str(text).replace("\u00a0", " ").split()).casefold()
+_fold = spreadsheet.fold
+_day = spreadsheet.day
 
 
 def header_keys(defn: Definition) -> dict[str, str]:
@@ -91,7 +87,7 @@ def header_keys(defn: Definition) -> dict[str, str]:
             out.setdefault(_fold(label_in(defn, key, lang)), key)
             if key in ALIASES:
                 out.setdefault(_fold(Translator(lang)(ALIASES[key])), key)
-    out.update({key: key for key in columns(defn)})
+    out.update({_fold(key): key for key in columns(defn)})
     return out
 
 
@@ -129,21 +125,6 @@ class CellRefused(UsageError):
         self.labels["rule"] = rule
         if rule in ("import.rule_organisation", "import.rule_user"):
             self.exit_code = NotFound.exit_code  # as an unknown organisation or user
-
-
-def _day(text: str) -> str | None:
-    found = _DAY.fullmatch(text)
-    if found:
-        d, m, y = (int(x) for x in found.groups())
-    elif (found := _ISO.fullmatch(text)):
-        y, m, d = (int(x) for x in found.groups())
-    else:
-        return None
-    try:
-        day = date(y, m, d)
-    except ValueError:
-        return None
-    return day.isoformat() if FIRST_DAY <= day <= LAST_DAY else None
 
 
 class _Index:
@@ -187,9 +168,8 @@ def _cell(defn: Definition, key: str, text: str, index: _Index,
             raise CellRefused(defn, key, text, "import.rule_choice")
         return found
     if kind == "integer":
-        plain = text.translate({ord(c): None for c in _SPACES}) \
-            if _GROUPED.fullmatch(text) else text
-        if not re.fullmatch(r"-?\d+", plain):
+        plain = spreadsheet.number(text)
+        if plain is None:
             raise CellRefused(defn, key, text, "import.rule_number")
         return plain
     if kind in ("organisation", "user"):  # an organisation's code or a user's login
@@ -317,7 +297,7 @@ def ranges_of(ids: Iterable[int]) -> str:
 
 def shown_date(day: str) -> str:
     """An ISO date as the officer writes it (dd.mm.yyyy)."""
-    if _ISO.fullmatch(day or ""):
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", day or ""):
         y, m, d = day.split("-")
         return f"{d}.{m}.{y}"
     return day
