@@ -28,9 +28,9 @@ from web.kit.error_pages import web_message
 from web.kit.page import check_csrf, page, render
 from workflow import services as svc
 from workflow.core.errors import MerzimError, UsageError
+from workflow.imports.organisations import OrgsRefused, import_orgs
 from workflow.services import obligations
 from workflow.services import transactions as tx
-from workflow.services.organisations import OrgsRefused
 
 router = APIRouter(include_in_schema=False)
 
@@ -117,7 +117,7 @@ def _do_import(request: Request, pc: PageContext, code: str,
     try:
         rows = uploads.table_rows(request, upload)
         with tx.transaction(pc.s):
-            added = svc.import_orgs(pc.s, pc.ctx, rows, within=org)
+            added = import_orgs(pc.s, pc.ctx, rows, within=org)
     except MerzimError as exc:
         tx.refused(pc.s, pc.ctx.actor, "refused.org_import", "organisation", org.id,
                    {"key": exc.key})

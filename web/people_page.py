@@ -19,6 +19,7 @@ from web.kit.page import check_csrf, page, render, secure
 from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound
 from workflow.i18n import Translator
+from workflow.imports import people as bulk_people
 from workflow.services import accounts as auth
 from workflow.services import invitations
 from workflow.services import transactions as tx
@@ -108,13 +109,13 @@ def _do_import(request: Request, pc: PageContext, upload: UploadFile | None,
     try:
         rows = uploads.table_rows(request, upload)
         with tx.transaction(pc.s):  # the import commits a batch at a time (its last here)
-            done = invitations.import_people(pc.s, pc.ctx, rows, update=update,
+            done = bulk_people.import_people(pc.s, pc.ctx, rows, update=update,
                                              base_url=_base(request),
                                              days=settings.invitation_days,
                                              allowed=_administered(pc))
     except MerzimError as exc:
         tx.refused(pc.s, pc.ctx.actor, "refused.people_import", "user", "?", {"key": exc.key})
-        lines = (exc.lines(pc.t) if isinstance(exc, invitations.PeopleRefused) else [])
+        lines = (exc.lines(pc.t) if isinstance(exc, bulk_people.PeopleRefused) else [])
         summary = (pc.t.n("accounts.import_refused", len(lines)) if lines
                    else exc.render(pc.t))
         return _people_page(request, pc, status=422, refused=summary, problems=lines)

@@ -5,12 +5,12 @@ Run from the repository root:
     .venv/bin/python bench/import/people_signins.py [--rows 10000] [--pg URL] [--json PATH]
 
 In a PostgreSQL schema of its own (dropped at the end): one organisation and one officer with
-a web password; then `invitations.import_people` of `--rows` new people (each invited by
+a web password; then `imports.people.import_people` of `--rows` new people (each invited by
 e-mail) in one thread, as the web's People page calls it, while another thread signs the
 officer in (`accounts.authenticate`, committed: a sign-in appends to the audit chain, whose
 lock each import batch holds) one after another until the import ends. Printed: the import's
 wall time and each sign-in's wait (p50, p95, max). Twice: written in batches
-(`invitations.BATCH`, this code) and in one transaction (BATCH set beyond the file: what the
+(`imports.people.BATCH`, this code) and in one transaction (BATCH set beyond the file: what the
 import did before), each in a fresh schema, in the same run.
 """
 
@@ -54,8 +54,8 @@ def one(pg: str, rows: int, batch: int) -> dict:
     from sqlmodel import Session
 
     from workflow import services as svc
+    from workflow.imports import people as invitations
     from workflow.services import accounts as auth
-    from workflow.services import invitations
     from workflow.storage.db import make_engine, upgrade
 
     schema, url = new_schema(pg, "bench_people_")
@@ -114,7 +114,7 @@ def main() -> None:
         "MERZIM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    from workflow.services import invitations
+    from workflow.imports import people as invitations
 
     results = [one(args.pg, args.rows, invitations.BATCH),
                one(args.pg, args.rows, args.rows + 1)]

@@ -51,6 +51,7 @@ def child(url: str, sizes: list[int]) -> list[float]:
     from calendars import KazakhstanCalendar
     from workflow import services as svc
     from workflow.definitions import load_definition
+    from workflow.imports.organisations import import_orgs
     from workflow.storage.db import make_engine, session, upgrade
 
     eng = make_engine(url)
@@ -66,7 +67,7 @@ def child(url: str, sizes: list[int]) -> list[float]:
         first += n
         t0 = time.perf_counter()
         with session(eng) as s:
-            svc.import_orgs(s, ctx, batch)
+            import_orgs(s, ctx, batch)
             s.commit()
         times.append(time.perf_counter() - t0)
     eng.dispose()

@@ -216,8 +216,8 @@ def test_a_chat_its_owner_did_not_link_hears_nothing_about_a_case(db_url, api, w
     from notifications.render import bot_text
     from tests.support.person_helpers import PERSON, add_person_cases
     from tests.support.web_helpers import TODAY
+    from workflow.imports import people as invitations
     from workflow.services import accounts as auth
-    from workflow.services import invitations
     from workflow.services.demo import load_demo
 
     eng = create_engine(db_url)

@@ -20,6 +20,7 @@ from tests.support.features import module_of, needs
 from workflow import services as svc
 from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.core.machine import CaseMachine as AnalysisMachine
+from workflow.imports.organisations import import_orgs
 from workflow.storage import audit
 from workflow.storage.db import session as open_session
 from workflow.storage.models import AuditRecord, EventRecord, Organisation, User
@@ -1148,7 +1149,7 @@ def test_imported_organisations_form_a_tree(db, ctx):
         {"code": "AK-D1-EDU", "name": "District education", "kind": "department",
          "parent": "AK-D1", "name_kk": "Білім бөлімі"},
     ]
-    commit(db, lambda s: svc.import_orgs(s, ctx, rows))
+    commit(db, lambda s: import_orgs(s, ctx, rows))
     with open_session(db) as s:
         under = [o.code for o in svc.list_orgs(s, "AK-D1")]
         d1 = svc.get_org(s, "AK-D1-EDU")
@@ -1164,7 +1165,7 @@ def test_import_with_an_unknown_kind_in_the_third_row_stores_nothing(db, ctx):
         {"code": "AK-D1-EDU", "name": "District education", "kind": "school", "parent": "AK-D1"},
         {"code": "AK-D2", "name": "Another district", "kind": "district_akimat", "parent": "AK"},
     ]
-    err = refused(db, lambda s: svc.import_orgs(s, ctx, rows), error=UsageError,
+    err = refused(db, lambda s: import_orgs(s, ctx, rows), error=UsageError,
                   key="org.import_refused")
     # the header is row 1 of the file; the cell named by its row, column and value
     assert [(p.row, p.column, p.value) for p in err.problems] == [(4, "kind", "school")]
@@ -1177,6 +1178,6 @@ def test_import_with_a_duplicate_code_stores_nothing(db, ctx):
         {"code": "AK-HEALTH", "name": "Health", "kind": "department", "parent": "AK"},
         {"code": "AK-HEALTH", "name": "Health again", "kind": "department", "parent": "AK"},
     ]
-    err = refused(db, lambda s: svc.import_orgs(s, ctx, rows), error=UsageError,
+    err = refused(db, lambda s: import_orgs(s, ctx, rows), error=UsageError,
                   key="org.import_refused")
     assert [(p.row, p.column, p.params) for p in err.problems] == [(3, "code", {"row": 2})]

@@ -21,6 +21,7 @@ from tests.support.databases import dump_tables
 from workflow import services as svc
 from workflow.core.errors import RuleViolation, UsageError
 from workflow.i18n import Translator
+from workflow.imports import people
 from workflow.reminders.telegram_link import _bind, create_link, linked_user
 from workflow.services import accounts as auth
 from workflow.services import channels, invitations
@@ -59,8 +60,8 @@ def _row(n: int, login: str, email: str, chat: str, name: str | None = None) -> 
             "telegram": chat, "role": "officer", "organisation": "AK"}
 
 
-def _import(s: Session, make_ctx, rows: list[dict]) -> invitations.ImportResult:
-    return invitations.import_people(s, make_ctx(TODAY, actor="web:admin"), rows,
+def _import(s: Session, make_ctx, rows: list[dict]) -> people.ImportResult:
+    return people.import_people(s, make_ctx(TODAY, actor="web:admin"), rows,
                                       update=True, base_url=BASE, days=7)
 
 

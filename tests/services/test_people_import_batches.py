@@ -1,4 +1,4 @@
-"""The people import writes in short batches (`invitations.BATCH` rows a transaction, each
+"""The people import writes in short batches (`imports.people.BATCH` rows a transaction, each
 committed): a sign-in — which appends to the audit chain and so waits for the chain's lock an
 import holds — completes while a file of thousands of people is still being written, instead of
 waiting for the whole file (a 10,000-row import through the web held one transaction: sign-in
@@ -18,8 +18,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from workflow import services as svc
+from workflow.imports import people as invitations
 from workflow.services import accounts as auth
-from workflow.services import invitations
 from workflow.storage import audit
 from workflow.storage.db import make_engine
 from workflow.storage.models import Invitation, OutboxMessage, User

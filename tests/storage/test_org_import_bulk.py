@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from tests.support.sql_trace import statements
 from workflow import services as svc
+from workflow.imports.organisations import import_orgs
 from workflow.storage import audit
 from workflow.storage.db import session as open_session
 from workflow.storage.models import AuditRecord, Organisation
@@ -32,7 +33,7 @@ def tree(prefix: str, n: int) -> list[dict[str, str]]:
 
 def imported(db, ctx, rows) -> int:
     with statements(db) as sent, open_session(db) as s:
-        svc.import_orgs(s, ctx, rows)
+        import_orgs(s, ctx, rows)
         s.commit()
     return len(sent)
 
@@ -55,7 +56,7 @@ def test_the_import_makes_the_tree_and_the_records_add_org_makes(db, make_ctx):
         svc.add_org(s, ctx, "AK", "Akimat", "akimat")
         s.commit()
     with open_session(db) as s:
-        svc.import_orgs(s, ctx, rows)
+        import_orgs(s, ctx, rows)
         s.commit()
     with open_session(db) as s:
         orgs = {o.code: o for o in s.exec(select(Organisation))}

@@ -30,6 +30,7 @@ from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by n
 from web.kit import views
 from web.kit.access import viewer_for
 from workflow import services as svc
+from workflow.imports.organisations import import_orgs
 
 LIST = re.compile(r'<datalist id="org-choices" data-testid="org-choices">(.*?)</datalist>', re.S)
 FIELD = re.compile(r'<input type="search" name="org" value="([^"]*)" list="org-choices"')
@@ -181,7 +182,7 @@ def test_a_list_page_stays_small_at_5000_organisations(web: Web):
     first organisations and one page of rows, not the subtree (≤ 100 KB each)."""
     ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test-setup", language="en")
     with Session(web.engine) as s:
-        svc.import_orgs(s, ctx, [{"code": f"AK-ALM-S{i:04d}", "name": f"School {i} «Үміт»",
+        import_orgs(s, ctx, [{"code": f"AK-ALM-S{i:04d}", "name": f"School {i} «Үміт»",
                                   "kind": "department", "parent": "AK-ALM"}
                                  for i in range(5000)])
         s.commit()

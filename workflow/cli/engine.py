@@ -175,12 +175,12 @@ def org_import(file: Path = typer.Argument(..., help="CSV or XLSX: code, name, k
                as_json: Json = False) -> None:
     """Add organisations from a file; nothing is added if any row is wrong, and every
     mistake is named (row, column, value)."""
-    from workflow.services.organisations import OrgsRefused
+    from workflow.imports.organisations import OrgsRefused, import_orgs
 
     rows = read_table(file, ())  # headers in any of the three languages: import_orgs
     try:
         with unit_of_work() as s:
-            added = [o.code for o in svc.import_orgs(s, context(), rows)]
+            added = [o.code for o in import_orgs(s, context(), rows)]
     except OrgsRefused as exc:  # every refused cell, one a line
         import sys
 
@@ -225,7 +225,7 @@ def user_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, login,
                                             help="Change the people whose login exists."),
                 as_json: Json = False) -> None:
     """Add people from a file, all or none; each new one gets an e-mail invitation."""
-    from workflow.services import invitations
+    from workflow.imports import people as invitations
 
     rows = read_table(file, ())
     base, days = _invitation_base()

@@ -34,7 +34,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
     "services.lookup": ("find_case", "find_org", "find_programme", "get_analysis", "get_case",
                         "get_org", "get_user", "org_by_id", "org_of", "user_by_id"),
     "services.opening": ("Planned", "open_checked"),
-    "services.organisations": ("add_org", "children", "headcount_of", "import_orgs",
+    "services.organisations": ("add_org", "children", "headcount_of",
                                "list_orgs", "local_name", "org_name", "set_headcount",
                                "org_names", "org_rows", "orgs_version"),
     "services.programmes": ("programme_cases", "programme_definition", "programme_stage",
@@ -107,7 +107,6 @@ if TYPE_CHECKING:
     from workflow.services.organisations import add_org as add_org
     from workflow.services.organisations import children as children
     from workflow.services.organisations import headcount_of as headcount_of
-    from workflow.services.organisations import import_orgs as import_orgs
     from workflow.services.organisations import list_orgs as list_orgs
     from workflow.services.organisations import local_name as local_name
     from workflow.services.organisations import org_name as org_name

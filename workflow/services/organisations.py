@@ -1,9 +1,9 @@
-"""Organisations: add, list, import, their headcount set, and their names in the reader's
+"""Organisations: add, list, their headcount set, and their names in the reader's
 language."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import Session
@@ -11,13 +11,10 @@ from sqlmodel import Session
 from workflow.core import limits
 from workflow.core.errors import RuleViolation, UsageError
 from workflow.core.names import name_in
-from workflow.i18n import Translator
 from workflow.services.context import Context
-from workflow.services.file_rows import Problem, cell_checker, labels
 from workflow.services.lookup import get_org
 from workflow.storage import audit
-from workflow.storage.bulkinsert import insert_rows, new_ids
-from workflow.storage.models import ORG_KINDS, Organisation, table_of
+from workflow.storage.models import ORG_KINDS, Organisation
 from workflow.storage.queries import organisations as queries
 
 
@@ -111,198 +108,6 @@ def children(s: Session, org: Organisation) -> list[Organisation]:
 
 def list_orgs(s: Session, under: str | None = None) -> list[Organisation]:
     return queries.orgs_in_path_order(s, get_org(s, under) if under else None)
-
-
-ORG_COLUMNS = ("code", "name", "kind", "parent", "name_kk", "name_ru", "headcount")
-ORG_REQUIRED = ("code", "name", "kind")
-
-
-class OrgsRefused(UsageError):
-    """A file of organisations refused whole: every problem, one a line, each naming the row,
-    the column by its label and the value, in the reader's language; nothing stored."""
-
-    def __init__(self, problems: list[Problem]):
-        first = problems[0]
-        super().__init__(f"row {first.row}, {first.column} {first.value!r}: {first.key}",
-                         key="org.import_refused", n=len(problems))
-        self.problems = problems
-
-    def lines(self, t: Translator) -> list[str]:
-        return [t("accounts.import_problem", row=p.row, column=t(f"org.col_{p.column}"),
-                  value=p.value, rule=t(p.key, **{
-                      k: ", ".join(t(x) for x in v) if isinstance(v, list) else v
-                      for k, v in p.params.items()})) for p in self.problems]
-
-    def render(self, translate) -> str:
-        return "\n".join([translate.n("org.import_refused", len(self.problems)),
-                          *self.lines(translate)])
-
-
-def _labels(prefix: str, keys: tuple[str, ...]) -> dict[str, str]:
-    """Every language's label of each key and the key itself (folded) → the key."""
-    return labels(prefix, keys, str.casefold)
-
-
-def org_header(header: list[str], language: str) -> dict[str, str]:
-    """The file's headers (labels in kk, ru or en, or the keys) → column keys; refused naming
-    the headers no column has and the columns missing, in the reader's language."""
-    labels = _labels("org.col_", ORG_COLUMNS)
-    found: dict[str, str] = {}
-    unknown: list[str] = []
-    for h in header:
-        if h == "_row" or not str(h).strip():
-            continue
-        key = labels.get(str(h).strip().casefold())
-        if key is None:
-            unknown.append(str(h))
-        else:
-            found[h] = key
-    missing = [c for c in ORG_REQUIRED if c not in found.values()]
-    if unknown or missing:
-        t = Translator(language)
-        raise UsageError("bad header", key="org.import_header",
-                         unknown=", ".join(unknown) or "-",
-                         missing=", ".join(t(f"org.col_{c}") for c in missing) or "-")
-    return found
-
-
-class _Parents:
-    """The parents a file may name: an organisation stored or added by an earlier row, by its
-    code or by any of its names (letter case aside); a name two organisations share is not
-    one parent."""
-
-    def __init__(self, stored: list[tuple[str, int | None, str, str, str | None, str | None]]):
-        self.by_code: dict[str, tuple[int | None, str]] = {}
-        self.by_name: dict[str, set[str]] = {}
-        for code, oid, path, *names in stored:
-            self.add(code, oid, path, names)
-
-    def add(self, code: str, oid: int | None, path: str, names: list[str | None]) -> None:
-        self.by_code[code] = (oid, path)
-        for name in names:
-            if name and name.strip():
-                self.by_name.setdefault(name.strip().casefold(), set()).add(code)
-
-    def code_of(self, text: str) -> str | list[str] | None:
-        """The parent's code; a list of codes when the name is ambiguous; None: unknown."""
-        if text in self.by_code:
-            return text
-        codes = self.by_name.get(text.casefold(), set())
-        if len(codes) == 1:
-            return next(iter(codes))
-        return sorted(codes) or None
-
-
-def import_orgs(s: Session, ctx: Context, rows: Iterable[dict[str, Any]],
-                within: Organisation | None = None) -> list[Organisation]:
-    """Add organisations from rows (code, name, kind, parent[, name_kk, name_ru, headcount]);
-    all or none. Headers in any of the three languages' labels or the keys; a kind by its
-    name in any language or its key; a parent by its code or its name in any language (an
-    organisation stored or added by an earlier row). A file with mistakes is refused whole
-    (`OrgsRefused`): every refused cell named by its row, its column's label and its value,
-    with the rule it breaks, in the reader's language; nothing stored. `within` (an
-    administrator's import on an organisation's page): an empty parent is that organisation,
-    and a parent stored outside its subtree is refused as outside.
-
-    In bulk, a bounded number of statements whatever the file's length
-    (tests/storage/test_org_import_bulk.py): the organisations read at once, every row checked
-    in order as `add_org` checks it, the ids taken first, then one insert of the rows (their
-    paths made from the ids) and one of their audit records. `add_org` one row at a time
-    flushed the session's growing set of objects at every row: 5,001 organisations took 86 s,
-    501 5.2 s. The organisations returned are not in the session (their code, names, path)."""
-    rows = list(rows)
-    if not rows:
-        return []
-    mapping = org_header(list(dict.fromkeys(h for row in rows for h in row)), ctx.language)
-    kinds = _labels("org_kind.", ORG_KINDS)
-    parents = _Parents(queries.names_ids_and_paths(s))
-    audit.serialise(s)  # the write lock first: the ids after the largest stay ours (SQLite)
-    problems: list[Problem] = []
-    planned: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
-    for i, raw in enumerate(rows, start=2):  # row 1 is the header
-        n = int(raw.get("_row", i))  # the row's number in the file, blank rows skipped
-        row = {mapping[h]: str(v if v is not None else "").strip() for h, v in raw.items()
-               if h in mapping}
-        if within is not None and not row.get("parent"):
-            row["parent"] = within.code
-        found, item = _org_row(n, row, kinds, parents, seen)
-        if within is not None and item["parent"] and not found and not (
-                parents.by_code[item["parent"]][1] or within.path).startswith(within.path):
-            found.append(Problem(n, "parent", row["parent"], "accounts.rule_org_outside"))
-        if row.get("code") and row["code"] not in seen:
-            seen[row["code"]] = n
-        problems += found
-        if not found:
-            parents.add(item["code"], None, "", [item["name"], item["name_kk"],
-                                                 item["name_ru"]])
-            planned.append(item)
-    if problems:
-        raise OrgsRefused(problems)
-    return _insert_orgs(s, ctx, planned, parents.by_code)
-
-
-def _org_row(n: int, row: dict[str, str], kinds: dict[str, str], parents: _Parents,
-             seen: dict[str, int]) -> tuple[list[Problem], dict[str, Any]]:
-    """One row of an organisations' file: its refused cells, or the organisation to add."""
-    found, bad = cell_checker(n, row, ORG_REQUIRED)
-    code = row.get("code", "")
-    if code and (len(code) > limits.ORG_CODE or any(c.isspace() for c in code)):
-        bad("code", "org.rule_code", n=limits.ORG_CODE)
-    elif code in seen:
-        bad("code", "org.rule_twice", row=seen[code])
-    elif code and code in parents.by_code:
-        bad("code", "org.rule_exists")
-    for column in ("name", "name_kk", "name_ru"):
-        if len(row.get(column, "")) > limits.ORG_NAME:
-            bad(column, "accounts.rule_too_long", n=limits.ORG_NAME)
-    kind = kinds.get(row.get("kind", "").casefold()) if row.get("kind") else None
-    if row.get("kind") and kind is None:
-        bad("kind", "accounts.rule_choice", choices=[f"org_kind.{k}" for k in ORG_KINDS])
-    parent = parents.code_of(row["parent"]) if row.get("parent") else None
-    if isinstance(parent, list):
-        bad("parent", "org.rule_parent_ambiguous", codes=", ".join(parent))
-    elif row.get("parent") and parent is None:
-        bad("parent", "accounts.rule_org")
-    staff = None
-    try:
-        staff = headcount_of(row.get("headcount"))
-    except UsageError:
-        bad("headcount", "org.rule_headcount", limit=HEADCOUNT_MAX)
-    return found, {"code": code, "name": row.get("name", ""), "kind": kind,
-                   "parent": parent if isinstance(parent, str) else None,
-                   "name_kk": row.get("name_kk") or None, "name_ru": row.get("name_ru") or None,
-                   "headcount": staff}
-
-
-def _insert_orgs(s: Session, ctx: Context, planned: list[dict[str, Any]],
-                 known: dict[str, tuple[int | None, str]]) -> list[Organisation]:
-    """The organisations checked, in a few statements: the ids first, the rows (their paths
-    made from the ids, a parent stored or added by an earlier row: `known`, by code), their
-    audit records."""
-    ids = iter(new_ids(s, Organisation, len(planned)))
-    added: list[Organisation] = []
-    records: list[tuple[str, str, Any, str]] = []
-    for item in planned:
-        oid = next(ids)
-        parent_id, parent_path = known[item["parent"]] if item["parent"] else (None, "/")
-        path = f"{parent_path}{oid}/"
-        known[item["code"]] = (oid, path)
-        added.append(Organisation(id=oid, code=item["code"], name=item["name"],
-                                  kind=item["kind"], name_kk=item["name_kk"],
-                                  name_ru=item["name_ru"], parent_id=parent_id, path=path,
-                                  headcount=item["headcount"]))
-        records.append(("org.add", "organisation", oid, audit.canonical(
-            {"code": item["code"], "name": item["name"], "kind": item["kind"],
-             "parent": item["parent"],
-             **({"headcount": item["headcount"]} if item["headcount"] is not None else {})})))
-    columns = ("id", "code", "name", "name_kk", "name_ru", "kind", "parent_id", "path",
-               "headcount")
-    insert_rows(s.connection(), table_of(Organisation), columns,
-                ((o.id, o.code, o.name, o.name_kk, o.name_ru, o.kind, o.parent_id, o.path,
-                  o.headcount) for o in added))
-    audit.append_many(s, ctx.actor, records)
-    return added
 
 
 def local_name(name: str, name_kk: str | None, name_ru: str | None, language: str) -> str:

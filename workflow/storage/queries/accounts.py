@@ -129,3 +129,8 @@ def officers_under(s: Session, path: str, limit: int) -> list[tuple[str, str, Or
                   .order_by(col(Organisation.path), col(User.full_name), col(User.login))
                   .limit(limit))
     return [(login, name, org) for login, name, org in rows]
+
+
+def users_by_login(s: Session, logins: Sequence[str]) -> dict[str, User]:
+    """The users of `logins` that exist, by login (one query)."""
+    return {u.login: u for u in s.exec(select(User).where(col(User.login).in_(list(logins))))}
