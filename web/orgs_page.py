@@ -7,8 +7,9 @@ nothing). An administrator also opens the year so far here (an office that adopt
 mid-year): the case of every recurring obligation for every period due since a day, for the
 organisation and those under it, as `merzim obligations sync --from --org` opens them; and
 adds the organisations under it from a file (CSV or XLSX, headers, kinds and parents in any
-of the three languages, as `merzim org import` reads it): all or none, every refused cell
-named by row, column and value."""
+of the three languages, as `merzim org import` reads it, through the same `import_orgs`):
+first a preview of what it adds (codes proposed from names, columns ignored), nothing stored;
+then her confirm adds them, all or none; every refused cell named by row, column and value."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from starlette.datastructures import UploadFile
 
 from web.kit import uploads
 from web.kit.access import require_admin, visible_org
+from web.kit.carried import carried, carry
 from web.kit.deps import PageContext
 from web.kit.error_pages import web_message
 from web.kit.page import check_csrf, page, render
@@ -104,30 +106,61 @@ def org_backfill(request: Request, code: str, since: str = Form(""), csrf: str =
 
 @router.post("/orgs/{code}/import", response_class=HTMLResponse)
 async def org_import(request: Request, code: str, pc: PageContext = Depends(page)):
-    """The organisations under this one from a file, an administrator's of her subtree: all
-    or none; a refusal names every refused cell and stores nothing."""
+    """The organisations under this one from a file, an administrator's of her subtree: the
+    preview of what it adds (codes proposed, columns ignored), nothing stored; a refusal names
+    every refused cell."""
     require_admin(pc.viewer)
     upload, _ = await uploads.file_form(request, pc)
-    return await run_in_threadpool(_do_import, request, pc, code, upload)
+    return await run_in_threadpool(_preview, request, pc, code, upload)
 
 
-def _do_import(request: Request, pc: PageContext, code: str,
-               upload: UploadFile | None) -> HTMLResponse:
+@router.post("/orgs/{code}/import/confirm", response_class=HTMLResponse)
+def org_import_confirm(request: Request, code: str, csrf: str = Form(""),
+                       rows: str = Form(""), pc: PageContext = Depends(page)):
+    """The previewed file's organisations added: checked whole again, all or none."""
+    require_admin(pc.viewer)
+    check_csrf(pc, csrf)
     org = visible_org(pc.s, pc.viewer, code)  # outside her subtree: as if it did not exist
     try:
-        rows = uploads.table_rows(request, upload)
+        table = carried(rows, *_limits(request))
         with tx.transaction(pc.s):
-            added = import_orgs(pc.s, pc.ctx, rows, within=org)
+            added = import_orgs(pc.s, pc.ctx, table, within=org).added
     except MerzimError as exc:
-        tx.refused(pc.s, pc.ctx.actor, "refused.org_import", "organisation", org.id,
-                   {"key": exc.key})
-        pc.s.refresh(org)
-        lines = exc.lines(pc.t) if isinstance(exc, OrgsRefused) else []
-        summary = (pc.t.n("org.import_refused", len(lines)) if lines
-                   else web_message(exc, pc.t))
-        return _shown(request, pc, org, 422, import_error=summary, import_problems=lines)
+        return _refused(request, pc, org, exc)
     pc.s.refresh(org)
     return _shown(request, pc, org, imported=[o.code for o in added])
+
+
+def _limits(request: Request) -> tuple[int, int]:
+    settings = request.app.state.settings
+    return settings.import_rows, settings.import_megabytes * 1024 * 1024
+
+
+def _preview(request: Request, pc: PageContext, code: str,
+             upload: UploadFile | None) -> HTMLResponse:
+    org = visible_org(pc.s, pc.viewer, code)  # outside her subtree: as if it did not exist
+    try:
+        table = uploads.table_rows(request, upload)
+        found = import_orgs(pc.s, pc.ctx, table, within=org, write=False)  # stores nothing
+    except MerzimError as exc:
+        return _refused(request, pc, org, exc)
+    t = pc.t
+    return render(request, pc, "org_import_preview.html", org=org,
+                  org_name=svc.org_name(org, t.language), note=found.note(t),
+                  planned=[{**item, "kind": t(f"org_kind.{item['kind']}")}
+                           for item in found.planned],
+                  rows=carry(table))
+
+
+def _refused(request: Request, pc: PageContext, org: Any, exc: MerzimError) -> HTMLResponse:
+    """The organisation's page with the import's refusal: every refused cell, one a line."""
+    tx.refused(pc.s, pc.ctx.actor, "refused.org_import", "organisation", org.id,
+               {"key": exc.key})
+    pc.s.refresh(org)
+    lines = exc.lines(pc.t) if isinstance(exc, OrgsRefused) else []
+    summary = (pc.t.n("org.import_refused", len(lines)) if lines
+               else web_message(exc, pc.t))
+    return _shown(request, pc, org, 422, import_error=summary, import_problems=lines)
 
 
 def parse_day(value: str) -> date | None:

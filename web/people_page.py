@@ -1,6 +1,8 @@
-"""People: an administrator adds people in bulk from a file (each new one invited by e-mail)
-and resets a password by sending a new invitation; the invitation's one-time link, where the
-person chooses her password."""
+"""People: an administrator adds people in bulk from an office's own list (a preview first:
+logins proposed from e-mails, each row's role to choose, columns ignored named; then her
+confirm adds them and invites each new one by e-mail, through the same `import_people`
+the command line calls) and resets a password by sending a new invitation; the invitation's
+one-time link, where the person chooses her password."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from starlette.datastructures import UploadFile
 
 from web.kit import uploads
 from web.kit.access import require_admin
+from web.kit.carried import carried, carry
 from web.kit.deps import LOGIN_CSRF_COOKIE, PageContext, db, language
 from web.kit.page import check_csrf, page, render, secure
 from workflow import services as svc
@@ -23,6 +26,7 @@ from workflow.imports import people as bulk_people
 from workflow.services import accounts as auth
 from workflow.services import invitations
 from workflow.services import transactions as tx
+from workflow.storage.models import ROLES
 
 router = APIRouter(include_in_schema=False)
 
@@ -97,31 +101,72 @@ def people_form(request: Request, pc: PageContext = Depends(page)):
 
 @router.post("/people/import", response_class=HTMLResponse)
 async def people_import(request: Request, pc: PageContext = Depends(page)):
+    """An office's list of people: the preview of who would be added (logins proposed, roles
+    to choose, columns ignored), nothing stored; a refusal names every refused cell."""
     require_admin(pc.viewer)
     upload, data = await uploads.file_form(request, pc)
-    return await run_in_threadpool(_do_import, request, pc, upload,
+    return await run_in_threadpool(_preview, request, pc, upload,
                                    data.get("existing") == "1")
 
 
-def _do_import(request: Request, pc: PageContext, upload: UploadFile | None,
-               update: bool) -> HTMLResponse:
-    settings = request.app.state.settings
+@router.post("/people/import/confirm", response_class=HTMLResponse)
+async def people_import_confirm(request: Request, pc: PageContext = Depends(page)):
+    """The previewed list's people added (and, asked to, changed) with the roles chosen in
+    the preview, each new one invited: checked whole again, all or none."""
+    require_admin(pc.viewer)
+    data = await request.form()
+    csrf = data.get("csrf")
+    check_csrf(pc, csrf if isinstance(csrf, str) else "")
+    rows = data.get("rows")
+    roles = {int(k[5:]): str(v) for k, v in data.items()
+             if k.startswith("role_") and k[5:].isdigit() and isinstance(v, str)}
+    return await run_in_threadpool(_confirm, request, pc, rows if isinstance(rows, str) else "",
+                                   roles, data.get("existing") == "1")
+
+
+def _import(request: Request, pc: PageContext, rows: list[dict], update: bool, *,
+            roles: dict[int, str] | None = None, write: bool) -> bulk_people.ImportResult:
+    """The one import of a list of people, as this administrator makes it."""
+    return bulk_people.import_people(
+        pc.s, pc.ctx, rows, update=update, base_url=_base(request),
+        days=request.app.state.settings.invitation_days, allowed=_administered(pc),
+        roles=roles, write=write)
+
+
+def _preview(request: Request, pc: PageContext, upload: UploadFile | None,
+             update: bool) -> HTMLResponse:
     try:
         rows = uploads.table_rows(request, upload)
-        with tx.transaction(pc.s):  # the import commits a batch at a time (its last here)
-            done = bulk_people.import_people(pc.s, pc.ctx, rows, update=update,
-                                             base_url=_base(request),
-                                             days=settings.invitation_days,
-                                             allowed=_administered(pc))
+        found = _import(request, pc, rows, update, write=False)  # stores nothing
     except MerzimError as exc:
-        tx.refused(pc.s, pc.ctx.actor, "refused.people_import", "user", "?", {"key": exc.key})
-        lines = (exc.lines(pc.t) if isinstance(exc, bulk_people.PeopleRefused) else [])
-        summary = (pc.t.n("accounts.import_refused", len(lines)) if lines
-                   else exc.render(pc.t))
-        return _people_page(request, pc, status=422, refused=summary, problems=lines)
-    return _people_page(request, pc, message=pc.t.n(
-        "accounts.imported", len(done.added), updated=len(done.updated), invited=done.invited),
-        kept=done.kept_lines(pc.t))
+        return _import_refused(request, pc, exc)
+    return render(request, pc, "people_import_preview.html", planned=found.planned,
+                  note=found.note(pc.t), roles=ROLES, rows=carry(rows), existing=update)
+
+
+def _confirm(request: Request, pc: PageContext, carried_rows: str, roles: dict[int, str],
+             update: bool) -> HTMLResponse:
+    settings = request.app.state.settings
+    try:
+        rows = carried(carried_rows, settings.import_rows,
+                       settings.import_megabytes * 1024 * 1024)
+        with tx.transaction(pc.s):  # the import commits a batch at a time (its last here)
+            done = _import(request, pc, rows, update, roles=roles, write=True)
+    except MerzimError as exc:
+        return _import_refused(request, pc, exc)
+    said = pc.t.n("accounts.imported", len(done.added), updated=len(done.updated),
+                  invited=done.invited)
+    return _people_page(request, pc, message=" ".join(filter(None, (said, done.note(pc.t)))),
+                        kept=done.kept_lines(pc.t))
+
+
+def _import_refused(request: Request, pc: PageContext, exc: MerzimError) -> HTMLResponse:
+    """The people page with the import's refusal: every refused cell, one a line."""
+    tx.refused(pc.s, pc.ctx.actor, "refused.people_import", "user", "?", {"key": exc.key})
+    lines = (exc.lines(pc.t) if isinstance(exc, bulk_people.PeopleRefused) else [])
+    summary = (pc.t.n("accounts.import_refused", len(lines)) if lines
+               else exc.render(pc.t))
+    return _people_page(request, pc, status=422, refused=summary, problems=lines)
 
 
 @router.post("/people/reset", response_class=HTMLResponse)

@@ -94,6 +94,30 @@ def csrf_of(page: str) -> str:
     return found.group(1)
 
 
+def confirm_fields(page: str, **chosen: str) -> dict[str, str]:
+    """The fields an import's preview page sends with its confirm (the csrf, the carried rows,
+    each row's chosen role, the "existing" flag), with `chosen` over them."""
+    form = page[page.index('/confirm"'):]
+    fields = {m.group(1): html.unescape(m.group(2)) for m in re.finditer(
+        r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form)}
+    for chooser in re.finditer(r'<select name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        picked = re.search(r'<option value="([^"]+)" selected>', chooser.group(2))
+        if picked:
+            fields[chooser.group(1)] = picked.group(1)
+    return {**fields, **chosen}
+
+
+def import_confirmed(client, action: str, data: dict[str, str], files: dict[str, Any],
+                     **chosen: str):
+    """An import's file previewed at `action` and, when the preview accepts it, confirmed as
+    previewed (`chosen`: a field changed on the preview): the confirm's answer, or the
+    preview's when it refused the file."""
+    preview = client.post(action, data=data, files=files)
+    if preview.status_code != 200 or '/confirm"' not in preview.text:
+        return preview
+    return client.post(f"{action}/confirm", data=confirm_fields(preview.text, **chosen))
+
+
 def refusal_of(page: str) -> str | None:
     """The refusal message shown on an analysis page (unescaped), if any."""
     found = REFUSAL.search(page) or ERROR_P.search(page)

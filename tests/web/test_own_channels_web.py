@@ -11,7 +11,7 @@ import re
 
 from sqlmodel import Session, select
 
-from tests.support.web_helpers import csrf_of, without_audit
+from tests.support.web_helpers import csrf_of, import_confirmed, without_audit
 from workflow.services import accounts as auth
 from workflow.storage.models import AuditRecord, EmailChange, OutboxMessage, User
 
@@ -84,8 +84,8 @@ def test_the_people_page_leaves_a_signed_in_persons_channels_and_names_the_rows(
     text = ("Full name,Login,E-mail,Telegram,Role,Organisation\n"
             f"{before.full_name},asel,erlan@example.kz,4242,{before.role},"
             f"{_org_code(web, before)}\n")
-    r = admin.post("/people/import", data={"csrf": web.csrf(admin), "existing": "1"},
-                   files={"file": ("people.csv", io.BytesIO(text.encode()), "text/csv")})
+    r = import_confirmed(admin, "/people/import", {"csrf": web.csrf(admin), "existing": "1"},
+                         {"file": ("people.csv", io.BytesIO(text.encode()), "text/csv")})
     assert r.status_code == 200, r.text
     page = html.unescape(r.text)
     assert 'data-testid="people-kept"' in page

@@ -183,6 +183,7 @@ ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases
              "/cases/{edu}/void", f"/cases/new/{PROCESS}", "/outbox/retry", "/account/feeds",
              "/account/feeds/1/revoke", "/account/tokens", "/account/tokens/1/revoke",
              "/admin/public", "/orgs/AK-ALM-EDU/headcount", "/orgs/AK-ALM-EDU/import",
+             "/orgs/AK-ALM-EDU/import/confirm", "/people/import/confirm",
              *of("drafts", "/cases/{edu}/drafts/publication",
                                   "/cases/{edu}/drafts/publication/docx"),
              "/cases/{edu}/files",
@@ -278,7 +279,7 @@ COVERED_TEMPLATES = {
     # the organisations under one added from a file on its page: anonymous above; an
     # administrator of the organisation only, every refused cell named and nothing stored:
     # tests/web/test_web_org_import.py
-    "POST /orgs/{code}/import",
+    "POST /orgs/{code}/import", "POST /orgs/{code}/import/confirm",
     # announcement drafts: anonymous above; the rest tests/drafts/test_drafts.py
     *of("drafts", "GET /cases/{case_id}/drafts/{stage}", "POST /cases/{case_id}/drafts/{stage}",
         "GET /cases/{case_id}/drafts/{stage}/docx", "POST /cases/{case_id}/drafts/{stage}/docx",
@@ -322,7 +323,7 @@ COVERED_TEMPLATES = {
     # her own account only, admins of her organisations only, refusals and nothing stored:
     # tests/web/test_web_account.py
     "POST /account/password", "POST /account/telegram", "POST /account/telegram/unlink",
-    "GET /people", "POST /people/import", "POST /people/reset",
+    "GET /people", "POST /people/import", "POST /people/import/confirm", "POST /people/reset",
     # her e-mail change and its confirmation link: anonymous above; her own link only, in her
     # own session, refusals store nothing: tests/web/test_own_channels_web.py
     "POST /account/email", "GET /account/email/{token}", "POST /account/email/{token}",

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from notifications.telegram import TelegramChannel, TelegramSettings
 from tests.support.fake_telegram import FakeBotApi
-from tests.support.web_helpers import csrf_of, without_audit
+from tests.support.web_helpers import csrf_of, import_confirmed, without_audit
 from workflow.reminders.telegram_link import poll_updates
 from workflow.services import accounts as auth
 from workflow.settings import default_password_checks
@@ -93,8 +93,8 @@ def test_telegram_is_linked_from_the_account_page_through_the_bot_and_unlinked(w
 
 def _upload(browser, csrf: str, text: str, update: bool = False):
     data = {"csrf": csrf, **({"existing": "1"} if update else {})}
-    return browser.post("/people/import", data=data,
-                        files={"file": ("people.csv", io.BytesIO(text.encode()), "text/csv")})
+    return import_confirmed(browser, "/people/import", data,
+                            {"file": ("people.csv", io.BytesIO(text.encode()), "text/csv")})
 
 
 PEOPLE = ("Аты-жөні,Логин,Электрондық пошта,Рөлі,Ұйым,Тілі\n"
@@ -178,9 +178,9 @@ def test_an_xlsx_of_people_changes_an_existing_login_only_when_asked(web):
                       [["Asel Nurpeisova-Kim", "asel", "manager", "Health Department", "English"]])
 
     def send(update: bool):
-        return admin.post("/people/import", data={"csrf": csrf, **({"existing": "1"} if update
-                                                                   else {})},
-                          files={"file": ("people.xlsx", io.BytesIO(data),
+        return import_confirmed(admin, "/people/import",
+                                {"csrf": csrf, **({"existing": "1"} if update else {})},
+                                {"file": ("people.xlsx", io.BytesIO(data),
                                           "application/octet-stream")})
 
     before = without_audit(web.engine)

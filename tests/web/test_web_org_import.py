@@ -15,7 +15,14 @@ from openpyxl import Workbook
 from sqlmodel import Session
 
 from tests.support.databases import BACKENDS
-from tests.support.web_helpers import CALENDAR, Web, _settings, csrf_of, demo_database
+from tests.support.web_helpers import (
+    CALENDAR,
+    Web,
+    _settings,
+    confirm_fields,
+    csrf_of,
+    demo_database,
+)
 from web.app import create_app
 from workflow import services as svc
 from workflow.definitions import load_registry
@@ -32,11 +39,16 @@ def web_fixture(request, tmp_path) -> Iterator[Web]:
 
 
 def _upload(client, org: str, name: str, body: bytes, mime: str = CSV, lang: str = "en"):
+    """The file previewed and, when the preview accepts it, confirmed: the confirm's page (a
+    refused file: the preview's)."""
     client.cookies.set("merzim_lang", lang)
     page = client.get(f"/orgs/{org}")
     assert page.status_code == 200, page.text[-2000:]
-    return client.post(f"/orgs/{org}/import", data={"csrf": csrf_of(page.text)},
-                       files={"file": (name, body, mime)})
+    preview = client.post(f"/orgs/{org}/import", data={"csrf": csrf_of(page.text)},
+                          files={"file": (name, body, mime)})
+    if preview.status_code != 200:
+        return preview
+    return client.post(f"/orgs/{org}/import/confirm", data=confirm_fields(preview.text))
 
 
 def _under(web: Web, code: str) -> dict[str, tuple[str | None, str]]:

@@ -169,24 +169,59 @@ def org_list(under: str = option("--under", "CODE", "Only this subtree."),
 
 
 @org_app.command("import")
-def org_import(file: Path = typer.Argument(..., help="CSV or XLSX: code, name, kind, parent "
-                                                    "(and, if known, name_kk, name_ru, "
+def org_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, kind (and, if known, "
+                                                    "code, parent, name_kk, name_ru, "
                                                     "headcount); headers in kk, ru or en."),
+               dry_run: bool = typer.Option(False, "--dry-run",
+                                            help="Show what would be added; store nothing."),
                as_json: Json = False) -> None:
-    """Add organisations from a file; nothing is added if any row is wrong, and every
-    mistake is named (row, column, value)."""
+    """Add organisations from an office's own list; nothing is added if any row is wrong, and
+    every mistake is named (row, column, value). A code left out is proposed from the name;
+    a "№ п/п" or a phone column is ignored (and said so)."""
     from workflow.imports.organisations import OrgsRefused, import_orgs
 
     rows = read_table(file, ())  # headers in any of the three languages: import_orgs
+    t = STATE.t
     try:
         with unit_of_work() as s:
-            added = [o.code for o in import_orgs(s, context(), rows)]
+            done = import_orgs(s, context(), rows, write=not dry_run)
     except OrgsRefused as exc:  # every refused cell, one a line
-        import sys
+        _refused(exc.render(t), exc.exit_code)
+    if as_json:
+        emit_json({"added": [o.code for o in done.added], "planned": done.planned,
+                   "ignored": done.ignored} if dry_run or done.ignored
+                  else {"added": [o.code for o in done.added]})
+        return
+    if dry_run:
+        _preview_table([("row", "import.col_row"), ("code", "org.col_code"),
+                        ("name", "org.col_name"), ("kind", "org.col_kind"),
+                        ("parent", "org.col_parent"), ("headcount", "org.col_headcount")],
+                       [{**item, "kind": t(f"org_kind.{item['kind']}"),
+                         "code": item["code"] + (f" ({t('orgpage.import_code_proposed')})"
+                                                 if item["proposed"] else "")}
+                        for item in done.planned])
+    if done.note(t):
+        say(done.note(t) or "")
+    say(t.n("orgpage.import_would_add", len(done.planned)) if dry_run
+        else t("org.imported", n=len(done.added)))
 
-        sys.stderr.write(exc.render(STATE.t) + "\n")
-        raise typer.Exit(exc.exit_code) from None
-    answer(as_json, {"added": added}, STATE.t("org.imported", n=len(added)))
+
+def _refused(text: str, code: int) -> None:
+    """An import's refusal, every problem one a line, to stderr; the command's exit."""
+    import sys
+
+    sys.stderr.write(text + "\n")
+    raise typer.Exit(code) from None
+
+
+def _preview_table(columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> None:
+    """An import's preview: a row per line of the file, its columns in the reader's words."""
+    table = Table()
+    for _key, label in columns:
+        table.add_column(STATE.t(label))
+    for row in rows:
+        table.add_row(*("" if row.get(key) is None else str(row[key]) for key, _ in columns))
+    STATE.console.print(table)
 
 
 # -- users -------------------------------------------------------------------------------------------
@@ -218,40 +253,55 @@ def _invitation_base() -> tuple[str, int]:
 
 
 @user_app.command("import")
-def user_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, login, email, telegram, "
-                                                    "role, organisation, language (headers in "
-                                                    "kk, ru or en)."),
+def user_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, email, organisation "
+                                                    "(and login, telegram, role, language); "
+                                                    "headers in kk, ru or en."),
                 update: bool = typer.Option(False, "--update",
                                             help="Change the people whose login exists."),
+                dry_run: bool = typer.Option(False, "--dry-run",
+                                             help="Show who would be added; store nothing."),
                 as_json: Json = False) -> None:
-    """Add people from a file, all or none; each new one gets an e-mail invitation."""
-    from workflow.imports import people as invitations
+    """Add people from an office's own list, all or none; each new one gets an e-mail
+    invitation. A login left out is proposed from the e-mail, a role left out is an
+    officer's; a "№ п/п", a phone or a position column is ignored (and said so)."""
+    from workflow.imports import people
 
     rows = read_table(file, ())
     base, days = _invitation_base()
+    t = STATE.t
     try:
         with unit_of_work() as s:
-            done = invitations.import_people(s, context(), rows, update=update, base_url=base,
-                                             days=days)
+            done = people.import_people(s, context(), rows, update=update, base_url=base,
+                                        days=days, write=not dry_run)
             added, updated = [u.login for u in done.added], [u.login for u in done.updated]
             out: dict[str, Any] = {"added": added, "updated": updated, "invited": done.invited,
                                    "kept": [{"row": k.row, "login": k.login, "fields": k.fields}
                                             for k in done.kept]}
-            kept = done.kept_lines(STATE.t)
-    except invitations.PeopleRefused as exc:  # every problem of the file, one a line
-        import sys
-
-        sys.stderr.write(exc.render(STATE.t) + "\n")
-        raise typer.Exit(exc.exit_code) from None
+            if dry_run or done.ignored:
+                out.update(planned=done.planned, ignored=done.ignored)
+            kept = done.kept_lines(t)
+    except people.PeopleRefused as exc:  # every problem of the file, one a line
+        _refused(exc.render(t), exc.exit_code)
     if as_json:
         emit_json(out)
-    else:
-        say(STATE.t.n("accounts.imported", len(added), updated=len(updated),
-                      invited=done.invited))
-        if kept:
-            say(STATE.t.n("accounts.import_kept_title", len(kept)))
-            for line in kept:
-                say(line)
+        return
+    if done.note(t):
+        say(done.note(t) or "")
+    if dry_run:
+        _preview_table([("row", "import.col_row"), ("login", "people.col_login"),
+                        ("name", "people.col_name"), ("email", "people.col_email"),
+                        ("role", "people.col_role"), ("organisation", "people.col_organisation")],
+                       [{**item, "role": t(f"role.{item['role']}"),
+                         "login": item["login"] + (f" ({t('people.import_login_proposed')})"
+                                                   if item["proposed"] else "")}
+                        for item in done.planned])
+        say(t.n("people.import_would_add", len(done.planned)))
+        return
+    say(t.n("accounts.imported", len(added), updated=len(updated), invited=done.invited))
+    if kept:
+        say(t.n("accounts.import_kept_title", len(kept)))
+        for line in kept:
+            say(line)
 
 
 @user_app.command("reset")

@@ -16,11 +16,14 @@ from sqlmodel import Session
 from workflow.core import limits
 from workflow.core.errors import UsageError
 from workflow.i18n import LANGUAGES, Translator
+from workflow.imports.columns import fold
+from workflow.imports.headers import Header, ignored_note, names, read_header
+from workflow.imports.proposals import login_for
 from workflow.reminders.planner import enqueue_new
 from workflow.services import transactions as tx
 from workflow.services.accounts import digest
 from workflow.services.context import Context
-from workflow.services.file_rows import Problem, cell_checker, labels
+from workflow.services.file_rows import Problem, cell_checker
 from workflow.services.invitations import DAY, invitation_message
 from workflow.storage import audit
 from workflow.storage.models import ROLES, Invitation, Organisation, User
@@ -28,7 +31,7 @@ from workflow.storage.queries import accounts as queries
 from workflow.storage.queries import organisations as org_queries
 
 COLUMNS = ("name", "login", "email", "telegram", "role", "organisation", "language")
-REQUIRED = ("name", "login", "role", "organisation")
+REQUIRED = ("name", "organisation")  # a login left out is proposed, a role is an officer's
 EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+$")
 CHAT = re.compile(r"^-?\d{1,20}$")
 
@@ -74,10 +77,17 @@ class Kept:
 
 @dataclass
 class ImportResult:
+    """What a file of people does: each row's person as she will be stored (`planned`: her
+    row, login, whether the login was proposed, name, e-mail, role, organisation's code), the
+    file's columns ignored, and, once written, the people added and changed, the invitations
+    sent and the rows whose person kept her own channels."""
+
     added: list[User]
     updated: list[User]
     invited: int
     kept: list[Kept] = field(default_factory=list)
+    planned: list[dict[str, Any]] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
 
     def kept_lines(self, t: Translator) -> list[str]:
         """Each row left with her own channels, in the reader's language."""
@@ -85,36 +95,52 @@ class ImportResult:
                   columns=", ".join(t(f"people.col_{c}") for c in k.fields))
                 for k in self.kept]
 
+    def note(self, t: Translator) -> str | None:
+        """The columns ignored, in the reader's language (None: none)."""
+        return ignored_note(t, self.ignored)
 
-def _labels(prefix: str, keys: tuple[str, ...]) -> dict[str, str]:
-    """Every language's label of each key (lower case), and the key itself → the key."""
-    return labels(prefix, keys, str.lower)
+
+# Headings offices write for a column besides its catalogue label (any language; compared
+# folded: "Ф.И.О." is "ФИО", "E-mail" is "email").
+ALSO = {
+    "name": ("Ф.И.О.", "фамилия имя отчество", "фамилия, имя, отчество", "тегі аты әкесінің аты",
+             "аты жөні", "name", "сотрудник", "қызметкер"),
+    "email": ("email", "e-mail", "эл. почта", "электронный адрес", "адрес электронной почты",
+              "почта", "электрондық пошта мекенжайы", "пошта"),
+    "organisation": ("подразделение", "структурное подразделение", "бөлімше",
+                     "құрылымдық бөлімше", "department", "unit", "orgаnisation code"),
+    "position": ("должность", "лауазымы", "лауазым", "position", "job title"),
+    "login": ("имя пользователя", "пайдаланушы аты", "user name", "username"),
+}
+# Columns an office's list carries that merzim reads but keeps nowhere: named with the columns
+# ignored (a person's position is not an account's).
+NOT_KEPT = ("position",)
+DEFAULT_ROLE = "officer"
 
 
-def header_map(header: list[str]) -> tuple[dict[str, str], list[str]]:
-    """The file's headers → column keys, and the headers no column has."""
-    labels = _labels("people.col_", COLUMNS)
-    found, unknown = {}, []
-    for h in header:
-        if not h.strip():  # a column without a header (a spreadsheet's trailing cells)
-            continue
-        key = labels.get(h.strip().lower())
-        if key is None:
-            unknown.append(h)
-        else:
-            found[h] = key
-    return found, unknown
+def header_map(header: list[str], language: str) -> Header:
+    """The file's headers → column keys (labels in kk, ru or en, an office's own headings, the
+    keys; read folded), the columns never fields and those not kept set aside; refused naming
+    the unknown headers and the columns missing."""
+    read = read_header(header, names("people.col_", (*COLUMNS, *NOT_KEPT), ALSO), REQUIRED,
+                       "accounts.import_header", "people.col_", language)
+    if "login" not in read.found.values() and "email" not in read.found.values():
+        raise UsageError("bad header", key="accounts.import_header", unknown="-",
+                         missing=Translator(language)("people.col_email"))
+    kept = {h: k for h, k in read.found.items() if k not in NOT_KEPT}
+    return Header(kept, [*read.ignored, *(h for h in read.found if h not in kept)])
 
 
 def _org_index(s: Session) -> dict[str, Organisation]:
+    """Every organisation by its code and each of its names (folded); a code wins."""
     index: dict[str, Organisation] = {}
     orgs = org_queries.all_orgs(s)
     for org in orgs:
         for name in (org.name, org.name_kk, org.name_ru):
             if name:
-                index.setdefault(name.strip().lower(), org)
+                index.setdefault(fold(name), org)
     for org in orgs:
-        index[org.code.lower()] = org
+        index[fold(org.code)] = org
     return index
 
 
@@ -134,19 +160,20 @@ def _cell_problems(n: int, row: dict[str, str], roles: dict[str, str], langs: di
     chat = row.get("telegram", "")
     if chat and not CHAT.match(chat):
         bad("telegram", "accounts.rule_telegram")
-    role = roles.get(row.get("role", "").lower())
+    role = roles.get(fold(row.get("role", "")))
     if row.get("role") and role is None:
         bad("role", "accounts.rule_choice", choices=[f"role.{r}" for r in ROLES])
-    lang = langs.get(row.get("language", "").lower()) if row.get("language") else None
+    lang = langs.get(fold(row.get("language", ""))) if row.get("language") else None
     if row.get("language") and lang is None:
         bad("language", "accounts.rule_choice", choices=[f"language.{x}" for x in LANGUAGES])
-    org = orgs.get(row.get("organisation", "").lower())
+    org = orgs.get(fold(row.get("organisation", "")))
     if row.get("organisation") and org is None:
         bad("organisation", "accounts.rule_org")
     elif org is not None and allowed is not None and org.id not in allowed:
         bad("organisation", "accounts.rule_org_outside")
     values.update(login=login, full_name=row.get("name", ""), email=email or None,
-                  telegram_chat_id=chat or None, role=role, language=lang, org=org)
+                  telegram_chat_id=chat or None, role=role, language=lang,
+                  org=org)
     return problems, values
 
 
@@ -161,12 +188,54 @@ def _existing(s: Session, logins: list[str]) -> dict[str, User]:
     return found
 
 
+def _propose_logins(s: Session, checked: list[tuple[int, dict[str, Any]]],
+                    proposed: set[int]) -> None:
+    """A login for each row without one, from her e-mail (`proposals.login_for`): one taken by
+    a stored person of the same e-mail is hers (changed with `update`, else refused as
+    existing); any other taken one gets a number."""
+    given = {values["login"] for _, values in checked if values["login"]}
+    wanted = [(n, values) for n, values in checked if not values["login"] and values["email"]]
+    bases = {login_for(values["email"], lambda _c: False) for _, values in wanted}
+    stored = queries.logins_like(s, bases)
+    mine: set[str] = set()
+    for n, values in wanted:
+        email = values["email"].casefold()
+        same = login_for(values["email"], lambda c, e=email: (
+            c in given or c in mine or (c in stored and stored[c] != e)))
+        values["login"] = same
+        mine.add(same)
+        proposed.add(n)
+
+
+def _against_stored(checked: list[tuple[int, dict[str, Any]]], existing: dict[str, User],
+                    update: bool, allowed: set[int] | None) -> list[Problem]:
+    """The rows' problems with the people stored: a login taken (unless changing them), a
+    person of an organisation the importer does not administer, a new one without e-mail."""
+    problems: list[Problem] = []
+    for n, values in checked:
+        user = existing.get(values["login"])
+        if user is not None and not update:
+            problems.append(Problem(n, "login", values["login"], "accounts.rule_exists"))
+        if user is not None and allowed is not None and user.organisation_id not in allowed:
+            problems.append(Problem(n, "login", values["login"], "accounts.rule_org_outside"))
+        if user is None and not values["email"]:
+            problems.append(Problem(n, "email", "", "accounts.rule_email_needed"))
+    return problems
+
+
 def import_people(s: Session, ctx: Context, rows: list[dict[str, Any]], *, update: bool,
-                  base_url: str, days: int, allowed: set[int] | None = None) -> ImportResult:
-    """Add (and with `update`, change) the people of a file's rows; each new one gets an
-    invitation by e-mail. `rows` are `workflow.tabular.read_rows`'s (headers in any of the
-    three languages or the keys); `allowed`: the organisations the importer administers (None:
-    any, the command line's operator).
+                  base_url: str, days: int, allowed: set[int] | None = None,
+                  roles: dict[int, str] | None = None, write: bool = True) -> ImportResult:
+    """Add (and with `update`, change) the people of an office's list; each new one gets an
+    invitation by e-mail. Without `write`, nothing is stored: the preview (`--dry-run`), each
+    row's person as she would be stored. `rows` are `workflow.tabular.read_rows`'s; `allowed`:
+    the organisations the importer administers (None: any, the command line's operator);
+    `roles`: a role chosen for a row in the preview (by the row's number), over the file's.
+
+    Headers in any of the three languages' labels, an office's own headings (`ALSO`: "ФИО",
+    "Подразделение", "E-mail"…) or the keys, read folded; a column never a field ("№ п/п", a
+    phone) or not kept (a position) ignored and named. A login left out is proposed from the
+    e-mail; a role left out is an officer's; the organisation by its code or any of its names.
 
     Checked whole first: a file with problems is refused with every problem named (row,
     column, value, rule) and nothing stored. Then written BATCH rows per transaction, each
@@ -181,44 +250,47 @@ def import_people(s: Session, ctx: Context, rows: list[dict[str, Any]], *, updat
 
     if not rows:
         raise UsageError("no rows", key="accounts.import_empty")
-    mapping, unknown = header_map([h for h in rows[0] if h != "_row"])
-    missing = [c for c in REQUIRED if c not in mapping.values()]
-    if unknown or missing:
-        raise UsageError("bad header", key="accounts.import_header",
-                         unknown=", ".join(unknown) or "-",
-                         missing=", ".join(Translator(ctx.language)(f"people.col_{c}")
-                                           for c in missing) or "-")
-    roles = _labels("role.", ROLES)
-    langs = _labels("language.", tuple(LANGUAGES))
+    header = header_map([h for h in rows[0] if h != "_row"], ctx.language)
+    mapping = header.found
+    role_names = names("role.", ROLES)
+    langs = names("language.", tuple(LANGUAGES))
     orgs = _org_index(s)
     problems: list[Problem] = []
     checked: list[tuple[int, dict[str, Any]]] = []
-    seen: dict[str, int] = {}
     for i, raw in enumerate(rows, start=2):
         n = int(raw.get("_row", i))
         row = {mapping[h]: str(v or "").strip() for h, v in raw.items() if h in mapping}
-        found, values = _cell_problems(n, row, roles, langs, orgs, allowed)
+        if roles and n in roles:
+            row["role"] = roles[n]
+        found, values = _cell_problems(n, row, role_names, langs, orgs, allowed)
         problems += found
-        login = values["login"]
-        if login in seen:
-            problems.append(Problem(n, "login", login, "accounts.rule_twice", {"row": seen[login]}))
-        seen.setdefault(login, n)
+        if not values["login"] and not values["email"]:
+            problems.append(Problem(n, "login", "", "accounts.rule_required"))
         checked.append((n, values))
-    existing = _existing(s, [login for login in seen if login])
+    proposed: set[int] = set()
+    _propose_logins(s, checked, proposed)
+    seen: dict[str, int] = {}
     for n, values in checked:
-        user = existing.get(values["login"])
-        if user is not None and not update:
-            problems.append(Problem(n, "login", values["login"], "accounts.rule_exists"))
-        if user is not None and allowed is not None and user.organisation_id not in allowed:
-            problems.append(Problem(n, "login", values["login"], "accounts.rule_org_outside"))
-        if user is None and not values["email"]:
-            problems.append(Problem(n, "email", "", "accounts.rule_email_needed"))
+        login = values["login"]
+        if login and login in seen:
+            problems.append(Problem(n, "login", login, "accounts.rule_twice",
+                                    {"row": seen[login]}))
+        seen.setdefault(login, n)
+    existing = _existing(s, [login for login in seen if login])
+    problems += _against_stored(checked, existing, update, allowed)
     if problems:
-        raise PeopleRefused(problems)
+        raise PeopleRefused(sorted(problems, key=lambda p: p.row))
+    result = ImportResult([], [], 0, planned=[
+        {"row": n, "login": v["login"], "proposed": n in proposed, "name": v["full_name"],
+         "email": v["email"], "organisation": v["org"].code if v["org"] else "",
+         "role": v["role"] or (existing[v["login"]].role if v["login"] in existing
+                               else DEFAULT_ROLE),
+         "new": v["login"] not in existing} for n, v in checked], ignored=header.ignored)
+    if not write:
+        return result
     deferred = s.info.get(tx.DEFERRED)
     if not deferred:
         s.rollback()  # the checks' reads end; each batch is a transaction of its own
-    result = ImportResult([], [], 0)
     known = set(existing)
     for start in range(0, len(checked), BATCH):
         _batch(s, ctx, checked[start:start + BATCH], result, base_url, days, channels, known)
@@ -276,7 +348,8 @@ def _batch(s: Session, ctx: Context, part: list[tuple[int, dict[str, Any]]],
 def _new_user(ctx: Context, values: dict[str, Any]) -> User:
     from workflow.services import channels
 
-    user = User(login=values["login"], full_name=values["full_name"], role=values["role"],
+    user = User(login=values["login"], full_name=values["full_name"],
+                role=values["role"] or DEFAULT_ROLE,
                 organisation_id=values["org"].id, email=values["email"],
                 language=values["language"] or ctx.language)
     channels.set_telegram(user, values["telegram_chat_id"])

@@ -4,9 +4,10 @@ the officers an organisation's cases go to (`services/accounts.py`, `users.py`, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from sqlalchemy import or_
 from sqlalchemy import select as rows_of
 from sqlmodel import Session, col, select
 
@@ -134,3 +135,16 @@ def officers_under(s: Session, path: str, limit: int) -> list[tuple[str, str, Or
 def users_by_login(s: Session, logins: Sequence[str]) -> dict[str, User]:
     """The users of `logins` that exist, by login (one query)."""
     return {u.login: u for u in s.exec(select(User).where(col(User.login).in_(list(logins))))}
+
+
+def logins_like(s: Session, bases: Iterable[str]) -> dict[str, str]:
+    """The logins that begin with one of `bases` → their e-mail (folded; "" when none): the
+    logins an import's proposal must not take, unless the person is the same."""
+    bases = sorted(set(bases))
+    found: dict[str, str] = {}
+    for start in range(0, len(bases), 200):
+        part = bases[start:start + 200]
+        condition = or_(*(col(User.login).startswith(b, autoescape=True) for b in part))
+        for login, email in s.exec(select(User.login, User.email).where(condition)):
+            found[login] = (email or "").casefold()
+    return found
