@@ -63,7 +63,9 @@ VERSION_2 = ("akim_commission_meeting", "ethics_explanatory_event", "civil_serva
 VERSION_3 = ("ethics_explanatory_event", "gift", "foreign_account", "conflict_of_interest")
 # Version 2: a repeatable event with a state that is not final (5+ events a month)
 OPEN_ENDED = ("ethics_explanatory_event",)
-LOCAL_EXECUTIVE = {"akimat", "department", "district_akimat"}
+# with the kinds read as one of them: a city of republican significance's akimat as a regional
+# akimat, a district's department as a department (workflow/core/kinds.py, COUNTS_AS)
+LOCAL_EXECUTIVE = {"akimat", "city_akimat", "department", "district_department", "district_akimat"}
 # The enterprise policy (003, P-20 … P-21) and the Concept's action plan (004) in the same folder:
 # tests/services/test_enterprise_policy.py and tests/services/test_action_plan.py
 OTHER_SOURCES = ("policy_forms", "corrupt_act_report", "candidate_check", "counterparty_check",
@@ -165,7 +167,7 @@ def test_recurring_periods_and_whom_they_apply_to():
         "declaration_reminder": ("year", STATE_BODIES | LOCAL_EXECUTIVE),
         "contract_concentration_analysis": ("year", STATE_BODIES | LOCAL_EXECUTIVE),
         "national_report_input": ("year", STATE_BODIES | LOCAL_EXECUTIVE | {"quasi_state"}),
-        "akim_commission_meeting": ("quarter", {"akimat", "district_akimat"}),
+        "akim_commission_meeting": ("quarter", {"akimat", "city_akimat", "district_akimat"}),
         "ethics_explanatory_event": ("month", STATE_BODIES | LOCAL_EXECUTIVE),
         "civil_servant_training": ("year", STATE_BODIES | LOCAL_EXECUTIVE),
         "qse_training_events": ("quarter", {"quasi_state"}),

@@ -53,8 +53,9 @@ EVENT_DRIVEN = ("offence_notice", "manager_liability", "manager_transfer_liabili
                 "candidate_screening", "tainted_hire", "restriction_breach")
 RECURRING = ("offence_reconciliation", "law_compliance_report")
 KEYS = EVENT_DRIVEN + RECURRING
+# read with the kinds that count as one of them (workflow/core/kinds.py, COUNTS_AS)
 STATE_BODIES = ("central_body", "committee", "territorial_department", "akimat", "department",
-                "district_akimat")
+                "district_akimat", "city_akimat", "district_department")
 KAZAKH = re.compile("[әғқңөұүһі]", re.IGNORECASE)  # letters of Kazakh, not of Russian
 
 

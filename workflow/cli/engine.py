@@ -215,13 +215,13 @@ def _refused(text: str, code: int) -> None:
 
 
 def _preview_table(columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> None:
-    """An import's preview: a row per line of the file, its columns in the reader's words."""
-    table = Table()
-    for _key, label in columns:
-        table.add_column(STATE.t(label))
+    """An import's preview: a line per row of the file (its number, then each column's value
+    after its name in the reader's words), whole however narrow the terminal."""
+    t = STATE.t
     for row in rows:
-        table.add_row(*("" if row.get(key) is None else str(row[key]) for key, _ in columns))
-    STATE.console.print(table)
+        STATE.console.print(f"{t(columns[0][1])} {row[columns[0][0]]}: " + "; ".join(
+            f"{t(label)}: {row[key]}" for key, label in columns[1:]
+            if row.get(key) not in (None, "")), markup=False, soft_wrap=True)
 
 
 # -- users -------------------------------------------------------------------------------------------

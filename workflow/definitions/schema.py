@@ -14,6 +14,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -47,7 +48,7 @@ from workflow.core.definition import (
     Timer,
 )
 from workflow.core.errors import refused, unknown
-from workflow.core.kinds import ORG_KINDS
+from workflow.core.kinds import ORG_KINDS, widened
 from workflow.core.limits import INTEGER_CEILING, INTEGER_FLOOR, INTEGER_MAX, INTEGER_MIN
 from workflow.core.register_spec import Keys as DefinitionKeys
 from workflow.core.tables import (
@@ -132,8 +133,10 @@ def parse_case_links(raw: list[Any], keys: DefinitionKeys, source: str) -> tuple
 
 OrgKind = Literal[ORG_KINDS]  # type: ignore[valid-type]
 Roll = Literal[ROLLS]  # type: ignore[valid-type]
-Kinds = Annotated[tuple[OrgKind, ...], listing(OrgKind)]
-SomeKinds = Annotated[tuple[OrgKind, ...], Field(min_length=1), listing(OrgKind, 1)]
+# A list of kinds read with the kinds that count as one of them (`core.kinds.widened`).
+Kinds = Annotated[tuple[OrgKind, ...], listing(OrgKind), AfterValidator(widened)]
+SomeKinds = Annotated[tuple[OrgKind, ...], Field(min_length=1), listing(OrgKind, 1),
+                      AfterValidator(widened)]
 Anchor = Annotated[str, StringConstraints(pattern=r"^[^.]+(\.planned)?$")]
 EvidenceAny = Annotated[tuple[Annotated[tuple[Key, ...], Field(min_length=1)], ...],
                         Field(min_length=1)]
@@ -486,7 +489,7 @@ def check_kinds(kinds: tuple[str, ...], where: str) -> tuple[str, ...]:
         raise refused(f"{where}.applies_to", f"unknown organisation kind {', '.join(unknown)} "
                       f"(known: {', '.join(ORG_KINDS)})", "literal_error",
                       expected=f" {', '.join(ORG_KINDS)} (≠ {', '.join(unknown)})")
-    return kinds
+    return widened(kinds)
 
 
 def _recurrence(t: RecurrenceTable | None, source: str, defaults: Mapping[str, Any]

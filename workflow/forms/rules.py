@@ -25,7 +25,7 @@ from datetime import date
 from typing import Any
 
 from workflow.core.errors import ConfigError
-from workflow.core.kinds import ORG_KINDS
+from workflow.core.kinds import ORG_KINDS, widened
 
 FORM_LANGUAGES = ("kk", "ru")
 KINDS = ("number", "label", "person", "each", "url", "text")
@@ -203,12 +203,13 @@ def _layout(raw: Any, where: str) -> Layout:
 
 
 def _kinds(raw: Any, where: str) -> tuple[str, ...]:
-    """`applies_to`: organisation kinds, each one merzim knows."""
+    """`applies_to`: organisation kinds, each one merzim knows, with the kinds that count as
+    one of them (`core.kinds.widened`)."""
     if raw is None:
         return ()
     if not isinstance(raw, list) or not raw or any(k not in ORG_KINDS for k in raw):
         raise ConfigError(f"{where}: must list organisation kinds ({', '.join(ORG_KINDS)})")
-    return tuple(raw)
+    return widened(raw)
 
 
 def parse_layouts(doc: dict[str, Any], source: str) -> Layouts:

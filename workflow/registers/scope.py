@@ -4,7 +4,8 @@ in (B-18, pure).
 000:L92-98: the regional departments and district divisions carry out the projects and present
 their final reporting form to the regional akimat; a central state body works jointly with its
 committees and territorial departments (001:L176-185 names the subdivisions). So a central body,
-a regional akimat and the akimat of a city of republican significance (`akimat`) take in the
+a regional akimat and the akimat of a city of republican significance (`city_akimat`, which
+counts as `akimat`: workflow/core/kinds.py) take in the
 facts recorded by every organisation under it — its apparatus, departments, committees and their
 territorial departments, district and city akimats and their divisions — but not the
 quasi-state entities (project No. 3's denominator) nor anything under them. Any other
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Protocol
+
+from workflow.core.kinds import widened
 
 CONSOLIDATING_KINDS = ("central_body", "akimat")
 NOT_CONSOLIDATED = ("quasi_state",)
@@ -43,7 +46,9 @@ def _children(tree: Iterable[Unit]) -> dict[str | None, list[Unit]]:
 
 
 def consolidates(kind: str, kinds: Sequence[str] = CONSOLIDATING_KINDS) -> bool:
-    return kind in kinds
+    """Whether a subject of `kind` takes in the organisations under it: a kind named, or one
+    that counts as a kind named (a city of republican significance's akimat as `akimat`)."""
+    return kind in widened(kinds)
 
 
 def members(subject: str, kind: str, tree: Iterable[Unit],

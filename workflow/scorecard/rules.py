@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from workflow.core.errors import ConfigError
-from workflow.core.kinds import NON_STATE_KINDS, ORG_KINDS
+from workflow.core.kinds import COUNTS_AS, NON_STATE_KINDS, ORG_KINDS, widened
 
 # The steps of one analysis the indicators count; the definition's [scorecard.stages] names the
 # stage that completes each (the key words here are the methodology's, not a procedure's).
@@ -38,6 +38,12 @@ _APPARATUS = ("apparatus_department", "independent_directorate", "akim_apparatus
 # words, 001:L264-318): notices are administrative or criminal, the reconciliation act lists
 # offences discrediting the civil service too.
 OFFENCE_CATEGORIES = ("administrative", "criminal", "discrediting")
+
+
+# The settings that are lists of organisation kinds.
+KIND_LISTS = ("positions_kinds", "positions_bodies", "cartogram_kinds", "cartogram_sections",
+              "subject_kinds", "commission_kinds", "social_order_kinds", "social_order_units",
+              "consolidating_kinds")
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,18 @@ class ScoreSettings:
     consolidating_kinds: tuple[str, ...] = ("central_body", "akimat")
     outreach_cumulative: bool = True      # B-12: 4.3.1's +5 and +10 add up (False: the higher)
 
+    def __post_init__(self) -> None:
+        """Every list of kinds read with the kinds that count as one of them
+        (`core.kinds.widened`: a city of republican significance's akimat is evaluated as a
+        regional akimat, a district department as a department), as the definitions' are."""
+        for key in KIND_LISTS:
+            object.__setattr__(self, key, widened(getattr(self, key)))
+        pairs = dict((kind, widened(below)) for kind, below in self.subdivisions)
+        for kind, like in COUNTS_AS.items():
+            if like in pairs and kind not in pairs:
+                pairs[kind] = pairs[like]
+        object.__setattr__(self, "subdivisions", tuple(pairs.items()))
+
     @classmethod
     def from_config(cls, raw: dict[str, Any] | None, folder: object = None) -> ScoreSettings:
         """config.toml's table read and checked (`folder`, the config file's: no path here)."""
@@ -104,9 +122,7 @@ class ScoreSettings:
             if not ok:
                 raise ConfigError(f"scorecard.{key}: {value!r} is not a valid {kind}")
         values: dict[str, Any] = dict(raw)
-        for key in ("positions_kinds", "positions_bodies", "cartogram_kinds", "cartogram_sections",
-                    "subject_kinds", "reconciliation_counted", "commission_kinds",
-                    "social_order_kinds", "social_order_units", "consolidating_kinds"):
+        for key in (*KIND_LISTS, "reconciliation_counted"):
             if key in values:
                 values[key] = tuple(values[key])
         if "subdivisions" in values:

@@ -9,6 +9,7 @@ from typing import Any
 
 from calendars import KazakhstanCalendar
 from workflow.core.definition import Definition
+from workflow.core.kinds import widened
 from workflow.definitions import Registry
 
 
@@ -43,6 +44,7 @@ class Context:
     public_url: str = ""
 
     def __post_init__(self) -> None:
+        self.consolidating_kinds = widened(self.consolidating_kinds)
         if isinstance(self.processes, Definition):
             self.processes = Registry.of(self.processes)
 
