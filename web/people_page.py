@@ -26,7 +26,6 @@ from workflow.imports import people as bulk_people
 from workflow.services import accounts as auth
 from workflow.services import invitations
 from workflow.services import transactions as tx
-from workflow.storage.models import ROLES
 
 router = APIRouter(include_in_schema=False)
 
@@ -141,7 +140,7 @@ def _preview(request: Request, pc: PageContext, upload: UploadFile | None,
     except MerzimError as exc:
         return _import_refused(request, pc, exc)
     return render(request, pc, "people_import_preview.html", planned=found.planned,
-                  note=found.note(pc.t), roles=ROLES, rows=carry(rows), existing=update)
+                  note=found.note(pc.t), roles=bulk_people.ROLES, rows=carry(rows), existing=update)
 
 
 def _confirm(request: Request, pc: PageContext, carried_rows: str, roles: dict[int, str],

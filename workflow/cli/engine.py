@@ -113,7 +113,8 @@ def org_add(code: str = typer.Argument(..., help="Short unique code, e.g. MF-KGD
             kind: str = required("--kind", "KIND", "central_body, committee, territorial_department, "
                                                    "akimat, department, district_akimat, quasi_state, "
                                                    "apparatus_department, independent_directorate, "
-                                                   "akim_apparatus"),
+                                                   "akim_apparatus, city_akimat, "
+                                                   "district_department"),
             parent: str = option("--parent", "CODE", "Code of the parent."),
             name_kk: str = option("--name-kk", "NAME", "Its name in Kazakh."),
             name_ru: str = option("--name-ru", "NAME", "Its name in Russian."),

@@ -9,5 +9,8 @@ The command line and the web call these modules and only render what they answer
   unfinished import hidden, resumed or rolled back by its id;
 * `staging` — a checked web-import file kept in the shared file store until its confirm;
 * `progress` — an import's progress and who may finish (resume, roll back) it;
-* `template` — a register's import template (XLSX) in one language.
+* `template` — a register's import template (XLSX) in one language;
+* `organisations`, `people` — an office's own lists of organisations and of people, each one
+  function that checks the whole file (the preview) and writes it; `headers` reads their
+  header rows, `proposals` proposes the codes and logins they leave out.
 """

@@ -200,8 +200,11 @@ def _propose_logins(s: Session, checked: list[tuple[int, dict[str, Any]]],
     mine: set[str] = set()
     for n, values in wanted:
         email = values["email"].casefold()
-        same = login_for(values["email"], lambda c, e=email: (
-            c in given or c in mine or (c in stored and stored[c] != e)))
+
+        def taken(login: str, email: str = email) -> bool:
+            return login in given or login in mine or stored.get(login, email) != email
+
+        same = login_for(values["email"], taken)
         values["login"] = same
         mine.add(same)
         proposed.add(n)
