@@ -590,11 +590,13 @@ def test_appendices_1_and_4_are_refused_for_bodies_they_are_not_written_for(worl
             "AK-EDU": ("department", "управление", "басқарма")}[org]
     out = m.cwd / f"refused-{n}-{org}.xlsx"
     for lang, words in (
-            ("en", f"Appendix {n} is not written for {org}: it applies to “regional akimat”, not "
+            ("en", f"Appendix {n} is not written for {org}: it applies to “regional akimat”, "
+                   f"“akimat of a city of republican significance”, not "
                    f"to an organisation of kind “{kind[0]}”."),
             ("ru", f"Приложение №{n} не составляется для {org}: оно относится к видам «акимат "
-                   f"области», а не к виду «{kind[1]}»."),
-            ("kk", f"№{n} қосымша {org} үшін жасалмайды: ол «облыс әкімдігі» түріндегі ұйымдарға "
+                   f"области», «акимат города республиканского значения», а не к виду «{kind[1]}»."),
+            ("kk", f"№{n} қосымша {org} үшін жасалмайды: ол «облыс әкімдігі», "
+                   f"«республикалық маңызы бар қала әкімдігі» түріндегі ұйымдарға "
                    f"арналған, «{kind[2]}» түріне емес.")):
         result = m("form", str(n), org, "--year", str(YEAR), "--output", str(out), lang=lang)
         assert result.returncode == 2, (lang, result.stdout, result.stderr)

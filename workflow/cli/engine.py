@@ -189,7 +189,7 @@ def org_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, kind (a
     except OrgsRefused as exc:  # every refused cell, one a line
         _refused(exc.render(t), exc.exit_code)
     if as_json:
-        emit_json({"added": [o.code for o in done.added], "planned": done.planned,
+        emit_json({"added": [o.code for o in done.added], "preview": done.planned,
                    "ignored": done.ignored} if dry_run or done.ignored
                   else {"added": [o.code for o in done.added]})
         return
@@ -279,7 +279,7 @@ def user_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, email,
                                    "kept": [{"row": k.row, "login": k.login, "fields": k.fields}
                                             for k in done.kept]}
             if dry_run or done.ignored:
-                out.update(planned=done.planned, ignored=done.ignored)
+                out.update(preview=done.planned, ignored=done.ignored)
             kept = done.kept_lines(t)
     except people.PeopleRefused as exc:  # every problem of the file, one a line
         _refused(exc.render(t), exc.exit_code)
