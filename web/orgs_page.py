@@ -30,7 +30,7 @@ from web.kit.error_pages import web_message
 from web.kit.page import check_csrf, page, render
 from workflow import services as svc
 from workflow.core.errors import MerzimError, UsageError
-from workflow.imports.organisations import OrgsRefused, import_orgs
+from workflow.imports.organisations import OrgsRefused, grouped, import_orgs
 from workflow.services import obligations
 from workflow.services import transactions as tx
 
@@ -73,7 +73,7 @@ def org_headcount(request: Request, code: str, headcount: str = Form(""),
     org = visible_org(pc.s, pc.viewer, code)  # outside her subtree: as if it did not exist
     try:
         with tx.transaction(pc.s):
-            svc.set_headcount(pc.s, pc.ctx, org.code, headcount)
+            svc.set_headcount(pc.s, pc.ctx, org.code, grouped(headcount))
     except UsageError as exc:
         pc.s.refresh(org)
         return _shown(request, pc, org, 422, web_message(exc, pc.t), headcount)

@@ -113,11 +113,10 @@ async def people_import_confirm(request: Request, pc: PageContext = Depends(page
     """The previewed list's people added (and, asked to, changed) with the roles chosen in
     the preview, each new one invited: checked whole again, all or none."""
     require_admin(pc.viewer)
-    data = await request.form()
-    csrf = data.get("csrf")
-    check_csrf(pc, csrf if isinstance(csrf, str) else "")
-    rows = data.get("rows")
-    roles = {int(k[5:]): str(v) for k, v in data.items()
+    data = await request.form(max_fields=request.app.state.settings.import_rows + 10)
+    csrf, rows = data.get("csrf"), data.get("rows")
+    await run_in_threadpool(check_csrf, pc, csrf if isinstance(csrf, str) else None)
+    roles = {int(k[5:]): v for k, v in data.items()
              if k.startswith("role_") and k[5:].isdigit() and isinstance(v, str)}
     return await run_in_threadpool(_confirm, request, pc, rows if isinstance(rows, str) else "",
                                    roles, data.get("existing") == "1")

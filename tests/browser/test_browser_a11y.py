@@ -456,3 +456,38 @@ def test_the_organisation_filter_suggests_as_she_types(browser, server: Server) 
         v.page.keyboard.press("Enter")
         v.page.wait_for_url(re.compile(r"/overdue\?.*org=AK-ALM-EDU"))
         assert v.page.locator("[data-testid=org-filter]").input_value() == "AK-ALM-EDU"
+
+
+def test_an_office_lists_previewed_then_confirmed_with_a_role_chosen(browser, server: Server,
+                                                                     tmp_path: Path) -> None:
+    """An office's own lists on the pages an administrator imports them from: the preview of
+    its organisations (codes proposed, the "№ п/п" column named) and of its people (logins
+    proposed, a role chosen per row with a plain select), each passing axe, then confirmed
+    with the keyboard's form, no script needed."""
+    problems: list[str] = []
+    orgs, people = tmp_path / "организации.csv", tmp_path / "сотрудники.csv"
+    orgs.write_text("№ п/п;Наименование;Вид;Штатная численность\n"
+                    "1;Отдел культуры Алматинской области;отдел;1 150\n", encoding="utf-8")
+    people.write_text("№ п/п;ФИО;Должность;Подразделение;E-mail;Телефон\n"
+                      "1;Бекова Аида;Специалист;Отдел культуры Алматинской области;"
+                      "a.bekova@almaty.gov.kz;+7 727 000 00 00\n", encoding="utf-8")
+    with Visit(browser, server, ADMIN, DESKTOP, lang="ru") as v:
+        v.go("/orgs/AK-ALM")
+        v.page.set_input_files("form[action='/orgs/AK-ALM/import'] input[type=file]", str(orgs))
+        v.page.click("form[action='/orgs/AK-ALM/import'] button[type=submit]")
+        assert v.page.locator("[data-testid=code-proposed]").count() == 1
+        assert "№ п/п" in v.page.locator("[data-testid=org-import-note]").inner_text()
+        problems += _axe(v, "/orgs/AK-ALM/import (preview)")
+        _shot(v, "axe-org-import-preview")
+        v.page.click("[data-testid=org-import-confirm]")
+        assert v.page.locator("[data-testid=org-import-done]").count() == 1
+        v.go("/people")
+        v.page.set_input_files("form[action='/people/import'] input[type=file]", str(people))
+        v.page.click("form[action='/people/import'] button[type=submit]")
+        assert v.page.locator("[data-testid=login-proposed]").count() == 1
+        problems += _axe(v, "/people/import (preview)")
+        _shot(v, "axe-people-import-preview")
+        v.page.select_option("[data-testid=role-2]", "manager")
+        v.page.click("[data-testid=people-import-confirm]")
+        assert v.page.locator("[data-testid=people-done]").count() == 1
+    assert not problems, "\n".join(problems)

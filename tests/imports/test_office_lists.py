@@ -198,3 +198,17 @@ def test_a_confirm_refused_stores_nothing(web: Web):  # noqa: F811
     forged = erlan.post("/orgs/AK-ALM/import/confirm", data={**fields, "rows": "bm90IHJvd3M="})
     assert forged.status_code == 422 and "upload the file again" in forged.text
     assert web.dump() == before
+
+
+def test_a_headcount_grouped_with_any_space_is_read_on_the_page_and_the_command_line(
+        web: Web, merzim_db):  # noqa: F811
+    erlan = web.browser("erlan")
+    page = erlan.get("/orgs/AK-ALM-EDU")
+    r = erlan.post("/orgs/AK-ALM-EDU/headcount",
+                   data={"csrf": csrf_of(page.text), "headcount": "1\u202f150"})
+    assert r.status_code == 303
+    run = merzim_db("org", "set", "AK-ALM-HLTH", "--headcount", "2 300", "--json")
+    assert run.returncode == 0, run.stderr
+    with Session(web.engine) as s:
+        staff = {o.code: o.headcount for o in s.exec(select(Organisation))}
+    assert (staff["AK-ALM-EDU"], staff["AK-ALM-HLTH"]) == (1150, 2300)

@@ -44,6 +44,7 @@ from workflow.cli.rendering import view_json as _view_json
 from workflow.core.decide import check_known_event
 from workflow.core.errors import RuleViolation, UsageError
 from workflow.core.names import name_in
+from workflow.imports.organisations import grouped
 
 if TYPE_CHECKING:
     from workflow.services.views import CaseView
@@ -123,7 +124,8 @@ def org_add(code: str = typer.Argument(..., help="Short unique code, e.g. MF-KGD
             as_json: Json = False) -> None:
     """Add an organisation under PARENT."""
     with unit_of_work() as s:
-        org = svc.add_org(s, context(), code, name, kind, parent, name_kk, name_ru, headcount)
+        org = svc.add_org(s, context(), code, name, kind, parent, name_kk, name_ru,
+                          grouped(headcount))  # "1 150" with any space
         out = {"id": org.id, "code": org.code, "name": org.name, "kind": org.kind,
                "parent": parent, "headcount": org.headcount}
     answer(as_json, out, STATE.t("org.added", code=out["code"]))
@@ -136,7 +138,7 @@ def org_set(code: str = typer.Argument(..., help="The organisation's code."),
             as_json: Json = False) -> None:
     """Set an organisation's headcount (its staff), for the consolidated shares."""
     with unit_of_work() as s:
-        org = svc.set_headcount(s, context(), code, headcount)
+        org = svc.set_headcount(s, context(), code, grouped(headcount))
         out = {"code": org.code, "headcount": org.headcount}
     if as_json:
         emit_json(out)

@@ -208,6 +208,13 @@ def import_orgs(s: Session, ctx: Context, rows: Iterable[dict[str, Any]],
     return result
 
 
+def grouped(text: str | None) -> str | None:
+    """A headcount as written ("1 150", with any space: `columns.number`) as its digits, for
+    `headcount_of`; anything else as it is, for `headcount_of` to refuse."""
+    found = number(text) if text else None
+    return found if found is not None else text
+
+
 def _org_row(n: int, row: dict[str, str], kinds: dict[str, str], parents: _Parents,
              seen: dict[str, int]) -> tuple[list[Problem], dict[str, Any]]:
     """One row of an organisations' file: its refused cells, or the organisation to add."""
@@ -231,9 +238,8 @@ def _org_row(n: int, row: dict[str, str], kinds: dict[str, str], parents: _Paren
     elif row.get("parent") and parent is None:
         bad("parent", "accounts.rule_org")
     staff = None
-    written = row.get("headcount", "")
     try:
-        staff = headcount_of(number(written) if number(written) is not None else written)
+        staff = headcount_of(grouped(row.get("headcount", "")))
     except UsageError:
         bad("headcount", "org.rule_headcount", limit=HEADCOUNT_MAX)
     return found, {"code": code, "name": row.get("name", ""), "kind": kind,
