@@ -153,7 +153,8 @@ def test_every_refusal_of_the_cli_leaves_the_database_unchanged(cli, db):
          en("error.period_kind", value="2026M05", kind="quarter", example="2026Q4")),
         ((MEETING, "--subject", "DEP", "--period", "2026Q2"), 3,
          en("rule.obligation_not_for_kind", process=REGISTRY.get(MEETING).names["en"],
-            kind="department", kinds="“regional akimat”, “district akimat”")),
+            kind="department", kinds="“regional akimat”, “district akimat”, “akimat of a city of "
+                        "republican significance”")),
         ((MEETING, "--subject", "AK-D1", "--period", "2027Q2"), 3,
          en("rule.period_later", value="2027Q2", last="2027Q1")),
         ((MEETING, "--subject", "AK-D1", "--period", "2001Q4"), 2,
