@@ -180,7 +180,7 @@ def org_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, kind (a
                as_json: Json = False) -> None:
     """Add organisations from an office's own list; nothing is added if any row is wrong, and
     every mistake is named (row, column, value). A code left out is proposed from the name;
-    a "№ п/п" or a phone column is ignored (and said so)."""
+    a running-number or a phone column is ignored (and said so)."""
     from workflow.imports.organisations import OrgsRefused, import_orgs
 
     rows = read_table(file, ())  # headers in any of the three languages: import_orgs
@@ -266,7 +266,7 @@ def user_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, email,
                 as_json: Json = False) -> None:
     """Add people from an office's own list, all or none; each new one gets an e-mail
     invitation. A login left out is proposed from the e-mail, a role left out is an
-    officer's; a "№ п/п", a phone or a position column is ignored (and said so)."""
+    officer's; a running-number, a phone or a position column is ignored (and said so)."""
     from workflow.imports import people
 
     rows = read_table(file, ())
