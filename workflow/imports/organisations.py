@@ -53,7 +53,7 @@ class OrgsRefused(UsageError):
 # Headings offices write for a column besides its catalogue label (any language; compared
 # folded: "Наименование организации" and "наименование  организации." are one).
 ALSO = {
-    "code": ("код организации", "ұйым коды", "organisation code", "БИН"),
+    "code": ("код организации", "ұйым коды", "organisation code"),
     "name": ("наименование организации", "название", "полное наименование",
              "ұйымның атауы", "атауы", "organisation", "organisation name"),
     "kind": ("вид организации", "тип", "тип организации", "ұйымның түрі", "type"),
