@@ -1,15 +1,17 @@
-"""The organisations of the reader's subtree (`GET /orgs`: paged, searched by code or name,
-each linking to its page; the administrator's menu leads here), and an organisation's page:
-its name, kind, parent, the organisations under it, and its headcount (its staff), which the
-administrator of an organisation above it sets here: a consolidated share (4.2.1, 4.2.2)
-counts a unit that recorded no figures as none trained of this headcount (B-20). Everyone
-sees only the organisations of her subtree; only an administrator may change the headcount
-(audited; a bad number is refused and changes nothing). An administrator also opens the year
-so far here (an office that adopts merzim mid-year): the case of every recurring obligation
-for every period due since a day, for the organisation and those under it, as `merzim
-obligations sync --from --org` opens them; and adds the organisations under it from a file
-(CSV or XLSX, headers, kinds and parents in any of the three languages, as `merzim org
-import` reads it): all or none, every refused cell named by row, column and value."""
+"""The organisations of the reader's subtree (`GET /orgs`, which the administrator's menu
+links: paged, searched by code or name, each linking to its page).
+
+An organisation's page: its name, kind, parent, the organisations under it, and its
+headcount (its staff), which the administrator of an organisation above it sets here: a
+consolidated share (4.2.1, 4.2.2) counts a unit that recorded no figures as none trained of
+this headcount (B-20). Everyone sees only the organisations of her subtree; only an
+administrator may change the headcount (audited; a bad number is refused and changes
+nothing). An administrator also opens the year so far here (an office that adopts merzim
+mid-year): the case of every recurring obligation for every period due since a day, for the
+organisation and those under it, as `merzim obligations sync --from --org` opens them; and
+adds the organisations under it from a file (CSV or XLSX, headers, kinds and parents in any
+of the three languages, as `merzim org import` reads it): all or none, every refused cell
+named by row, column and value."""
 
 from __future__ import annotations
 
