@@ -129,3 +129,28 @@ def officers_under(s: Session, path: str, limit: int) -> list[tuple[str, str, Or
                   .order_by(col(Organisation.path), col(User.full_name), col(User.login))
                   .limit(limit))
     return [(login, name, org) for login, name, org in rows]
+
+
+def people_rows(s: Session, org: Organisation) -> list[Any]:
+    """Rows of every user of the organisation's subtree, in the tree's order then by name:
+    id, login, full_name, email, role, active, has_password, the organisation's code, names
+    and path, and `invited_until` (when her newest unused invitation expires; None: she has
+    none). Light rows, one query whatever the subtree's size."""
+    from sqlalchemy import func
+
+    from workflow.storage.models import Invitation
+    from workflow.storage.queries import in_subtree, select_columns
+
+    unused = (rows_of(col(Invitation.user_id), func.max(col(Invitation.expires_at))
+                      .label("until"))
+              .where(col(Invitation.used_at).is_(None))
+              .group_by(col(Invitation.user_id)).subquery())
+    return list(s.exec(select_columns(
+        col(User.id), col(User.login), col(User.full_name), col(User.email), col(User.role),
+        col(User.active), col(User.password_hash).is_not(None).label("has_password"),
+        col(Organisation.code), col(Organisation.name), col(Organisation.name_kk),
+        col(Organisation.name_ru), col(Organisation.path), unused.c.until.label("invited_until"))
+        .join(Organisation, col(Organisation.id) == User.organisation_id)
+        .outerjoin(unused, unused.c.user_id == User.id)
+        .where(in_subtree(col(Organisation.path), org))
+        .order_by(col(Organisation.path), col(User.full_name), col(User.login))))
