@@ -10,7 +10,7 @@ import secrets
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 from web.kit import uploads, views
 from web.kit.access import require_admin
 from web.kit.deps import LOGIN_CSRF_COOKIE, PageContext, db, language
-from web.kit.page import check_csrf, page, page_number, render, secure
+from web.kit.page import check_csrf, page, page_number, render, secure, set_session_cookie
 from web.kit.times import local_time
 from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound
@@ -72,12 +72,32 @@ def invite_accept(request: Request, token: str, csrf: str = Form(""), password: 
         return _invite_page(request, s, token[:100], status=403, error=t("error.csrf"))
     try:
         with tx.transaction(s):
-            invitations.accept(s, token[:100], password[:auth.MAX_PASSWORD + 1],
-                               repeated[:auth.MAX_PASSWORD + 1])
+            user = invitations.accept(s, token[:100], password[:auth.MAX_PASSWORD + 1],
+                                      repeated[:auth.MAX_PASSWORD + 1])
     except MerzimError as exc:
         tx.refused(s, "web", "refused.invitation", "user", "?", {"key": exc.key})
         return _invite_page(request, s, token[:100], status=422, error=exc.render(t))
-    return _invite_page(request, s, token[:100], done=True)
+    return _signed_in(request, s, user.login, password) or _invite_page(
+        request, s, token[:100], done=True)
+
+
+def _signed_in(request: Request, s: Session, login: str, password: str) -> Any:
+    """Her password chosen, she is signed in as the sign-in form signs her in (the same
+    checks: `accounts.authenticate`, its lock-out and audit) and lands on her first page;
+    None when the sign-in is refused or busy (the page then says to sign in)."""
+    try:
+        with tx.transaction(s):
+            result = auth.authenticate(s, login, password)
+    except auth.SignInBusy:
+        return None
+    if result.user is None:
+        return None
+    with tx.transaction(s):
+        token, _row = auth.open_session(s, result.user)
+    resp = RedirectResponse("/", status_code=303)
+    set_session_cookie(request, resp, token)
+    resp.delete_cookie(LOGIN_CSRF_COOKIE)
+    return resp
 
 
 # -- people in bulk, a password reset ----------------------------------------------------------
