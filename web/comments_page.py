@@ -22,32 +22,46 @@ from web.kit.deps import PageContext
 from web.kit.page import audited_refusal, check_csrf, page
 from web.kit.shapes import Shape
 from workflow import services as svc
-from workflow.services import comments, visibility
+from workflow.services import comments, people, visibility
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
 api_router = api_routes()
 
 
-def hands_over(pc: PageContext, case) -> bool:
-    """Whether the reader may hand the case over (services/visibility.py
-    `handover_refusal`, P-26): the case page offers its picker only then."""
+def handover_refused(pc: PageContext, case) -> Any:
+    """Why the reader may not hand the case over (services/visibility.py
+    `handover_refusal`, P-26), None when she may: the case page offers its picker only then."""
     responsible = svc.user_by_id(pc.s, case.responsible_id)
-    return visibility.handover_refusal(pc.viewer.user, case, svc.definition_of(pc.s, pc.ctx, case),
-                                       responsible) is None
+    return visibility.handover_refusal(pc.viewer.user, case,
+                                       svc.definition_of(pc.s, pc.ctx, case), responsible)
 
 
 def case_part(pc: PageContext, case) -> dict[str, Any]:
     """What the case page shows of comments and hand-over: the comments (None: the reader
-    may not see them) and whom the reader may hand the case to (empty: she may not)."""
+    may not see them), whom the reader may hand the case to (empty: she may not) and, when
+    the case cannot be handed over from here, why (`assign_blocked`): the hand-over rule's
+    refusal, in her words, for a case nobody is responsible for; or no officer in its
+    organisation, with who adds one (an administrator: herself, invited from the people page;
+    anyone else: the administrators over it, by name)."""
     shown = (comments.comments_of(pc.s, pc.ctx, case.id, pc.viewer.user)
              if comments.readers_of(pc.s, pc.ctx, pc.viewer.user, case) else None)
     names = svc.display_names(pc.s, [c.author for c in shown or []])
+    refusal = handover_refused(pc, case) if case.withdrawn_at is None else None
+    assignees = (comments.assignees(pc.s, case)
+                 if case.withdrawn_at is None and refusal is None else [])
+    blocked: dict[str, Any] | None = None
+    if case.withdrawn_at is None and refusal is None and not assignees:
+        org = svc.org_of(pc.s, case.subject_id)
+        blocked = {"no_officer": True, "org_name": svc.org_name(org, pc.t.language),
+                   "invite": pc.viewer.role == "admin",
+                   "admins": [name for _l, name in people.administrators_of(pc.s, org)]}
+    elif refusal is not None and case.responsible_id is None:
+        blocked = {"no_officer": False, "reason": refusal.render(pc.t)}
     return {"comments": [{**c.as_dict(), "author_name": names.get(c.author) or c.author_name}
                          for c in shown] if shown is not None else None,
             "comment_max": comments.MAX_LENGTH, "comment_minutes": comments.EDIT_MINUTES,
-            "assignees": comments.assignees(pc.s, case) if case.withdrawn_at is None
-            and hands_over(pc, case) else []}
+            "assignees": assignees, "assign_blocked": blocked}
 
 
 def _refusal(pc_or_a: Any, action: str, case_id: Any, detail: dict[str, Any]):

@@ -13,6 +13,7 @@ from web.kit.deps import PageContext
 from web.kit.page import export, int_param, page, page_number, render
 from web.kit.rows import stage_options
 from workflow.core.errors import UsageError
+from workflow.services import people
 from workflow.services import transactions as tx
 from workflow.services.bulk_actions import MAX_ITEMS
 
@@ -74,7 +75,10 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
                   stage_options=stage_options(pc.ctx.registry, pc.t.language, f["process"],
                                               f["stage"]),
                   orgs=orgs, processes=pc.ctx.registry.all(), sort=sort, direction=direction,
-                  bulk_limit=MAX_ITEMS)
+                  bulk_limit=MAX_ITEMS,
+                  # "Assign" on a row whose organisation has no officer says so instead
+                  staffless=people.without_officer(
+                      pc.s, {r.organisation for r in shown if not r.responsible_name}))
 
 
 @router.get("/orgs/suggest")

@@ -15,7 +15,11 @@ from sqlmodel import Session
 from workflow.core.errors import RuleViolation
 from workflow.services.context import Context
 from workflow.storage.models import Organisation, User
-from workflow.storage.queries.accounts import people_rows
+from workflow.storage.queries.accounts import (
+    administrators_over,
+    codes_with_officers,
+    people_rows,
+)
 
 INVITED, NOT_INVITED, ACTIVE, DEACTIVATED = "invited", "not_invited", "active", "deactivated"
 STATUSES = (INVITED, NOT_INVITED, ACTIVE, DEACTIVATED)
@@ -87,3 +91,17 @@ def set_active(s: Session, ctx: Context, user: User, active: bool, by: User | No
         raise RuleViolation("nothing to change", key="people.already_" +
                             ("active" if active else "deactivated"), login=user.login)
     return update_user(s, ctx, user.login, active=active)
+
+
+def administrators_of(s: Session, org: Organisation) -> list[tuple[str, str]]:
+    """(login, full name) of who adds people to the organisation: its administrators and
+    those above it, active, by name."""
+    return administrators_over(s, org)
+
+
+def without_officer(s: Session, codes: Any) -> frozenset[str]:
+    """Those of the organisations `codes` with no active officer: a case of theirs can be
+    handed to nobody (`case_plan.assign_responsible` takes only an active officer of the
+    case's organisation) until one is added."""
+    wanted = set(codes)
+    return frozenset(wanted - codes_with_officers(s, sorted(wanted)))

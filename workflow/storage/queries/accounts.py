@@ -154,3 +154,23 @@ def people_rows(s: Session, org: Organisation) -> list[Any]:
         .outerjoin(unused, unused.c.user_id == User.id)
         .where(in_subtree(col(Organisation.path), org))
         .order_by(col(Organisation.path), col(User.full_name), col(User.login))))
+
+
+def administrators_over(s: Session, org: Organisation) -> list[tuple[str, str]]:
+    """(login, full name) of the active administrators of the organisation or of one above
+    it (its path's), by name."""
+    ids = [int(i) for i in org.path.strip("/").split("/") if i.isdigit()] or [org.id]
+    return [(login, name) for login, name in s.exec(
+        select(col(User.login), col(User.full_name))
+        .where(col(User.organisation_id).in_(ids), User.role == "admin", col(User.active))
+        .order_by(col(User.full_name), col(User.login)))]
+
+
+def codes_with_officers(s: Session, codes: Sequence[str]) -> set[str]:
+    """Those of the organisations `codes` that have an active officer (one query)."""
+    if not codes:
+        return set()
+    return set(s.exec(select(col(Organisation.code)).distinct()
+                      .join(User, col(User.organisation_id) == Organisation.id)
+                      .where(col(Organisation.code).in_(sorted(set(codes))),
+                             User.role == "officer", col(User.active))))
