@@ -8,11 +8,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from web import comments_page
 from web.kit import recording, uploads, views
 from web.kit.access import require_recorder, visible_case
+from web.kit.comments import case_part
 from web.kit.deps import PageContext
 from web.kit.page import page, render
+from web.kit.times import local_time
 from workflow import services as svc
 from workflow.core.errors import RuleViolation
 from workflow.core.names import name_in
@@ -66,7 +67,7 @@ def show_case(request: Request, pc: PageContext, case_id: str,
                   # repeats opened by those who could not see the person: to those who can
                   repeats=svc.possible_repeats(pc.s, pc.ctx, case) if view.person else [],
                   **_links_part(pc, case, defn, may_record),
-                  **comments_page.case_part(pc, case))  # comments, hand-over
+                  **case_part(pc, case, request.app.state.settings.tz))  # comments, hand-over
     if request.cookies.get(recording.FLASH_COOKIE) and not problems:
         recording.drop_flash(resp, case.id)  # shown once (or not this session's): gone
     return resp
@@ -107,18 +108,10 @@ def _named(s: Any, history: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _local_times(request: Request, history: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The history's moments in the server's time zone, to the minute (as the files')."""
-    from datetime import datetime
-
+    """The history's moments in the configured time zone, to the minute (as the files' and
+    the comments': `web/kit/times.local_time`)."""
     tz = request.app.state.settings.tz
-    out = []
-    for entry in history:
-        try:
-            local = datetime.fromisoformat(entry["at"]).astimezone(tz).strftime("%Y-%m-%d %H:%M")
-        except (TypeError, ValueError):
-            local = entry["at"] or ""
-        out.append({**entry, "at_local": local})
-    return out
+    return [{**entry, "at_local": local_time(entry["at"], tz)} for entry in history]
 
 
 @router.get("/analyses/{analysis_id}", response_class=HTMLResponse)

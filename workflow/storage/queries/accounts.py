@@ -174,3 +174,11 @@ def codes_with_officers(s: Session, codes: Sequence[str]) -> set[str]:
                       .join(User, col(User.organisation_id) == Organisation.id)
                       .where(col(Organisation.code).in_(sorted(set(codes))),
                              User.role == "officer", col(User.active))))
+
+
+def active_users_over(s: Session, org: Organisation, limit: int) -> list[User]:
+    """The active users of the organisation and of those above it (its path's), by name; at
+    most `limit` (who may read a case of `org` is among them)."""
+    ids = [int(i) for i in org.path.strip("/").split("/") if i.isdigit()] or [org.id]
+    return list(s.exec(select(User).where(col(User.organisation_id).in_(ids), col(User.active))
+                       .order_by(col(User.full_name), col(User.login)).limit(limit)))
