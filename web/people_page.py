@@ -227,3 +227,10 @@ def people_reset(request: Request, csrf: str = Form(""), login: str = Form(""),
         tx.refused(pc.s, pc.ctx.actor, "refused.password_reset", "user", "?", {"key": exc.key})
         return _people_page(request, pc, status=422, refused=exc.render(pc.t), problems=[])
     return _people_page(request, pc, message=pc.t("accounts.reset_done", login=user.login))
+
+
+@router.post("/people/{login}/reset", response_class=HTMLResponse)
+def people_reset_one(request: Request, login: str, csrf: str = Form(""),
+                     pc: PageContext = Depends(page)):
+    """The people list's reset of one person's password (as `/people/reset`)."""
+    return people_reset(request, csrf=csrf, login=login, pc=pc)

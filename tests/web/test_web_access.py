@@ -192,7 +192,7 @@ ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases
              "/cases/{edu}/restore", "/cases/{edu}/linked", "/cases/{edu}/links",
              "/account/reminders", "/account/password", "/account/telegram",
              "/account/telegram/unlink", "/people/import", "/people/reset",
-             "/people/asel/resend", "/people/asel/active",
+             "/people/asel/resend", "/people/asel/active", "/people/asel/reset",
              "/account/email", "/account/email/not-a-link",
              "/account/reminders/mute", "/account/reminders/snooze",
              "/account/reminders/holds/1/release", "/bulk", "/account/language",
@@ -328,7 +328,7 @@ COVERED_TEMPLATES = {
     # the people list, a resent invitation, an account deactivated or reactivated: anonymous
     # above; admins of her organisations only, refusals and nothing stored:
     # tests/web/test_web_people_list.py
-    "POST /people/{login}/resend", "POST /people/{login}/active",
+    "POST /people/{login}/resend", "POST /people/{login}/active", "POST /people/{login}/reset",
     # the organisations of her subtree: anonymous above; hers only: test_web_orgs_list.py
     "GET /orgs",
     # her e-mail change and its confirmation link: anonymous above; her own link only, in her

@@ -118,6 +118,8 @@ def test_deactivated_she_is_signed_out_and_reactivated_she_is_listed_active(web:
         in web.audit_since(since)
     r = admin.post("/people/asel/active", data={"csrf": web.csrf(admin), "active": "1"})
     assert r.status_code == 200 and _rows(r.text)["asel"] == "active"
+    r = admin.post("/people/asel/reset?q=asel", data={"csrf": web.csrf(admin)})  # her row's
+    assert r.status_code == 200 and _rows(r.text) == {"asel": "invited"}
 
 
 def test_refusals_are_in_her_words_and_store_nothing(web: Web):
@@ -137,7 +139,8 @@ def test_refusals_are_in_her_words_and_store_nothing(web: Web):
         assert r.status_code == 422, url
         assert words in html.unescape(r.text) and "Traceback" not in r.text, url
         assert web.dump() == before, url
-    for url in ("/people/marat/active", "/people/marat/resend"):  # not an administrator
+    for url in ("/people/marat/active", "/people/marat/resend",
+                "/people/marat/reset"):  # not an administrator
         assert officer.post(url, data={"csrf": officer_csrf, "active": "0"}).status_code == 404
         assert web.dump() == before
     assert admin.post("/people/marat/active", data={"csrf": "forged", "active": "0"}
