@@ -61,6 +61,7 @@ def show_case(request: Request, pc: PageContext, case_id: str,
                   form=form or {}, opened=opened, definition=defn, open_stages=open_stages,
                   voidable=voidable, people=svc.display_names(pc.s, [view.responsible]),
                   history=_named(pc.s, _local_times(request, view.history or [])),
+                  **_withdrawn(request, pc, view),
                   files=uploads.files_by_record(request, pc.s, pc.ctx, pc.viewer, case, view),
                   # the edit form's revision of the values it shows (a stale one is refused)
                   revision=svc.case_revision(pc.s, case) if can_record else None,
@@ -105,6 +106,16 @@ def _named(s: Any, history: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**e, "actor_name": names.get(e.get("actor") or ""),
              "from_name": names.get(e.get("from") or ""),
              "to_name": names.get(e.get("to") or "")} for e in history]
+
+
+def _withdrawn(request: Request, pc: PageContext, view: Any) -> dict[str, Any]:
+    """A withdrawn case's banner: the day in the configured time zone and who withdrew it,
+    by her full name."""
+    if view.withdrawn is None:
+        return {"withdrawn_day": "", "withdrawn_by": ""}
+    by = view.withdrawn.by
+    return {"withdrawn_day": local_time(view.withdrawn.at, request.app.state.settings.tz)[:10],
+            "withdrawn_by": svc.display_names(pc.s, [by]).get(by or "") or by}
 
 
 def _local_times(request: Request, history: list[dict[str, Any]]) -> list[dict[str, Any]]:

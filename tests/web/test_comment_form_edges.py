@@ -115,3 +115,21 @@ def test_a_whistleblowers_case_suggests_only_who_sees_her_and_never_her_name(web
     r = kairat.post(f"/cases/{ids['wb']}/comments",
                     data={"csrf": csrf, "text": "note", "mention": "Erlan Tulegenov"})
     assert r.status_code == 409 and w.dump() == before
+
+
+def test_a_withdrawn_cases_banner_names_who_withdrew_it_on_her_local_day(web: Web):
+    edu = web.analyses["edu"]
+    asel = web.browser("asel")
+    csrf = csrf_of(asel.get(f"/cases/{edu}").text)
+    done = asel.post(f"/cases/{edu}/withdraw",
+                     data={"csrf": csrf, "reason": "opened twice", "confirm": "yes"})
+    assert done.status_code == 303
+    page = html.unescape(asel.get(f"/cases/{edu}").text)
+    banner = re.search(r'data-testid="withdrawn">([^<]+)<', page).group(1)
+    with Session(web.engine) as s:
+        from workflow.storage.models import Case
+
+        at = s.get(Case, edu).withdrawn_at
+    day = datetime.fromisoformat(str(at)).astimezone(web.app.state.settings.tz).date() \
+        if not isinstance(at, datetime) else at.astimezone(web.app.state.settings.tz).date()
+    assert banner.startswith(f"Withdrawn on {day.isoformat()} by Asel Nurpeisova:"), banner
