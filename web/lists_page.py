@@ -76,9 +76,13 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
                                               f["stage"]),
                   orgs=orgs, processes=pc.ctx.registry.all(), sort=sort, direction=direction,
                   bulk_limit=MAX_ITEMS,
-                  # "Assign" on a row whose organisation has no officer says so instead
-                  staffless=people.without_officer(
-                      pc.s, {r.organisation for r in shown if not r.responsible_name}))
+                  staffless=_staffless(pc, shown))
+
+
+def _staffless(pc: PageContext, rows: list[Any]) -> frozenset[str]:
+    """The organisations of a page's unassigned rows that have no officer: "Assign" on such
+    a row says so instead (one query a page)."""
+    return people.without_officer(pc.s, {r.organisation for r in rows if not r.responsible_name})
 
 
 @router.get("/orgs/suggest")
@@ -118,4 +122,5 @@ def due_page(request: Request, pc: PageContext = Depends(page)):
                                   process=request.query_params.get("process") or None)
     return render(request, pc, "due.html", groups=views.grouped(shown), total=pager["total"],
                   within=within, pager=pager, processes=pc.ctx.registry.all(),
-                  process=request.query_params.get("process") or None)
+                  process=request.query_params.get("process") or None,
+                  staffless=_staffless(pc, shown))

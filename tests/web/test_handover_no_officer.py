@@ -44,6 +44,8 @@ def test_the_overdue_list_and_the_case_page_say_there_is_no_officer(web: Web):
     listed = _listed(admin, case)
     assert f'<a href="/cases/{case}#assign" data-testid="assign-no-officer">no officer in ' \
         'its organisation</a>' in listed and 'data-testid="assign-link"' not in listed
+    due = admin.get("/due", params={"org": "AK-ALM-EDU", "within": "250"}).text
+    assert 'data-testid="assign-link"' not in due and 'data-testid="assign-no-officer"' in due
     page = html.unescape(admin.get(f"/cases/{case}").text)
     assert 'data-testid="assign-form"' not in page and 'id="assign"' in page
     assert "Education Department has no officer this case can be handed to." in page
