@@ -48,8 +48,10 @@ def _invite_page(request: Request, s: Session, token: str, status: int = 200,
             user = invitations.invitation_user(s, token)
         except MerzimError as exc:
             error, status = exc.render(t), 410
+    org = svc.org_by_id(s, user.organisation_id) if user is not None else None
     resp = render(request, None, "invite.html", status=status, csrf=csrf, token=token,
                   person=user, error=error, done=done, min_password=auth.MIN_PASSWORD,
+                  org_name=svc.org_name(org, t.language) if org is not None else "",
                   t=t, _=t, lang=t.language)
     resp.headers["Referrer-Policy"] = "no-referrer"  # the link's token stays on this page
     resp.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict",

@@ -57,6 +57,7 @@ def test_choosing_her_password_signs_her_in_on_her_first_page(web: Web):
     token = INVITE.search(_mail(web, "asel").body_text).group(1)
     she = web.client()
     form = she.get(f"/invite/{token}")
+    assert "You are invited to merzim for Education Department." in form.text  # her page too
     since = web.last_audit()
     r = she.post(f"/invite/{token}", data={"csrf": csrf_of(form.text),
                                            "password": "asel-chose-this",
