@@ -22,7 +22,15 @@ from web.kit.deps import (
     language,
 )
 from web.kit.error_pages import wants_json
-from web.kit.page import MAX_FIELD, check_csrf, page, path_int, render, secure
+from web.kit.page import (
+    MAX_FIELD,
+    check_csrf,
+    page,
+    path_int,
+    render,
+    secure,
+    set_session_cookie,
+)
 from workflow import services as svc
 from workflow.core.errors import MerzimError, UsageError
 from workflow.i18n import LANGUAGES, Translator
@@ -78,8 +86,7 @@ def login(request: Request, login: str = Form(""), password: str = Form(""),
     with tx.transaction(s):
         token, _row = auth.open_session(s, result.user)
     resp = RedirectResponse(_safe_next(next), status_code=303)
-    resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure(request),
-                    max_age=auth.SESSION_SECONDS)
+    set_session_cookie(request, resp, token)
     resp.delete_cookie(LOGIN_CSRF_COOKIE)
     # the page's chosen language wins over the profile's; the pages offer to save it
     if (chosen and chosen != result.user.language
@@ -254,8 +261,7 @@ def change_password(request: Request, csrf: str = Form(""), current: str = Form(
         token, row = auth.open_session(pc.s, pc.viewer.user)
     pc.session_row = row
     resp = _account(request, pc, account_message=pc.t("accounts.password_changed"))
-    resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure(request),
-                    max_age=auth.SESSION_SECONDS)
+    set_session_cookie(request, resp, token)
     return resp
 
 

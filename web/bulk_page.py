@@ -119,7 +119,9 @@ def _bulk(request: Request, pc: PageContext, form: dict[str, str], values: list[
                 cases = bulk.assign_all(pc.s, pc.ctx, items, login,
                                         guard(pc.s, pc.viewer, True, assign=True),
                                         by=pc.viewer.user)
-                message = t.n("bulk.assigned", len(cases), login=login)
+                # the person by her name (her login only should she have none)
+                name = svc.display_names(pc.s, [login]).get(login) or login
+                message = t.n("bulk.handed_to", len(cases), name=name)
     except MerzimError as exc:
         lines = (refusal_lines(pc.s, pc.ctx, pc.viewer, exc, t)
                  if isinstance(exc, bulk.BulkRefused) else [])

@@ -8,11 +8,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from web import comments_page
 from web.kit import recording, uploads, views
 from web.kit.access import require_recorder, visible_case
+from web.kit.comments import case_part
 from web.kit.deps import PageContext
 from web.kit.page import page, render
+from web.kit.times import local_time
 from workflow import services as svc
 from workflow.core.errors import RuleViolation
 from workflow.core.names import name_in
@@ -60,13 +61,14 @@ def show_case(request: Request, pc: PageContext, case_id: str,
                   form=form or {}, opened=opened, definition=defn, open_stages=open_stages,
                   voidable=voidable, people=svc.display_names(pc.s, [view.responsible]),
                   history=_named(pc.s, _local_times(request, view.history or [])),
+                  **_withdrawn(request, pc, view),
                   files=uploads.files_by_record(request, pc.s, pc.ctx, pc.viewer, case, view),
                   # the edit form's revision of the values it shows (a stale one is refused)
                   revision=svc.case_revision(pc.s, case) if can_record else None,
                   # repeats opened by those who could not see the person: to those who can
                   repeats=svc.possible_repeats(pc.s, pc.ctx, case) if view.person else [],
                   **_links_part(pc, case, defn, may_record),
-                  **comments_page.case_part(pc, case))  # comments, hand-over
+                  **case_part(pc, case, request.app.state.settings.tz))  # comments, hand-over
     if request.cookies.get(recording.FLASH_COOKIE) and not problems:
         recording.drop_flash(resp, case.id)  # shown once (or not this session's): gone
     return resp
@@ -106,19 +108,21 @@ def _named(s: Any, history: list[dict[str, Any]]) -> list[dict[str, Any]]:
              "to_name": names.get(e.get("to") or "")} for e in history]
 
 
-def _local_times(request: Request, history: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The history's moments in the server's time zone, to the minute (as the files')."""
-    from datetime import datetime
+def _withdrawn(request: Request, pc: PageContext, view: Any) -> dict[str, Any]:
+    """A withdrawn case's banner: the day in the configured time zone and who withdrew it,
+    by her full name."""
+    if view.withdrawn is None:
+        return {"withdrawn_day": "", "withdrawn_by": ""}
+    by = view.withdrawn.by
+    return {"withdrawn_day": local_time(view.withdrawn.at, request.app.state.settings.tz)[:10],
+            "withdrawn_by": svc.display_names(pc.s, [by]).get(by or "") or by}
 
+
+def _local_times(request: Request, history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The history's moments in the configured time zone, to the minute (as the files' and
+    the comments': `web/kit/times.local_time`)."""
     tz = request.app.state.settings.tz
-    out = []
-    for entry in history:
-        try:
-            local = datetime.fromisoformat(entry["at"]).astimezone(tz).strftime("%Y-%m-%d %H:%M")
-        except (TypeError, ValueError):
-            local = entry["at"] or ""
-        out.append({**entry, "at_local": local})
-    return out
+    return [{**entry, "at_local": local_time(entry["at"], tz)} for entry in history]
 
 
 @router.get("/analyses/{analysis_id}", response_class=HTMLResponse)

@@ -5,49 +5,35 @@ Comments are shown to exactly those who may see the case and, for a case about a
 person (workflow/services/comments.py `readers_of`, which asks services/visibility.py); to
 anyone else the comments are "not found".
 Who hands a case over is the one rule's (workflow/services/visibility.py `handover_refusal`,
-P-26): the picker (one of the officers of its organisation, by name: `assignees`) is offered
-only to her, and the service refuses anyone else, in her words, nothing stored."""
+P-26): the picker (one of the officers of its organisation, by name: `assignees`, the case
+page's part in web/kit/comments.py) is offered only to her, and the service refuses anyone
+else, in her words, nothing stored. A comment refused on the page comes back in its form
+with the reason."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
+from web.case_page import show_case
 from web.kit.access import visible_case
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import audited_refusal, check_csrf, page
+from web.kit.recording import Problem
 from web.kit.shapes import Shape
 from workflow import services as svc
-from workflow.services import comments, visibility
+from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
+from workflow.services import comments
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
+COMMENT_FIELD = "comment"  # the case page's comment, kept in its form after a refusal
+MENTION_FIELD = "comment_mention"  # and the person she picked to mention
 api_router = api_routes()
-
-
-def hands_over(pc: PageContext, case) -> bool:
-    """Whether the reader may hand the case over (services/visibility.py
-    `handover_refusal`, P-26): the case page offers its picker only then."""
-    responsible = svc.user_by_id(pc.s, case.responsible_id)
-    return visibility.handover_refusal(pc.viewer.user, case, svc.definition_of(pc.s, pc.ctx, case),
-                                       responsible) is None
-
-
-def case_part(pc: PageContext, case) -> dict[str, Any]:
-    """What the case page shows of comments and hand-over: the comments (None: the reader
-    may not see them) and whom the reader may hand the case to (empty: she may not)."""
-    shown = (comments.comments_of(pc.s, pc.ctx, case.id, pc.viewer.user)
-             if comments.readers_of(pc.s, pc.ctx, pc.viewer.user, case) else None)
-    names = svc.display_names(pc.s, [c.author for c in shown or []])
-    return {"comments": [{**c.as_dict(), "author_name": names.get(c.author) or c.author_name}
-                         for c in shown] if shown is not None else None,
-            "comment_max": comments.MAX_LENGTH, "comment_minutes": comments.EDIT_MINUTES,
-            "assignees": comments.assignees(pc.s, case) if case.withdrawn_at is None
-            and hands_over(pc, case) else []}
 
 
 def _refusal(pc_or_a: Any, action: str, case_id: Any, detail: dict[str, Any]):
@@ -61,12 +47,29 @@ def _posted_case(pc: PageContext, csrf: str, case_id: str):
 
 
 @router.post("/cases/{case_id}/comments")
-def write_comment(case_id: str, text: str = Form(""), csrf: str = Form(""),
-                  pc: PageContext = Depends(page)):
-    """Write a comment; refused in the reader's words, nothing stored."""
+def write_comment(request: Request, case_id: str, text: str = Form(""), csrf: str = Form(""),
+                  mention: str = Form(""), pc: PageContext = Depends(page)):
+    """Write a comment, mentioning as @login or by the person picked (`mention`: a name the
+    form suggests as she types); refused in the reader's words, nothing stored, and the case
+    page shown again with what she wrote in the form, to correct."""
     case = _posted_case(pc, csrf, case_id)
-    with _refusal(pc, "comment", case.id, {"length": len(text or "")}), tx.transaction(pc.s):
-        comments.add_comment(pc.s, pc.ctx, case_id, pc.viewer.user, text)
+    try:
+        with _refusal(pc, "comment", case.id, {"length": len(text or "")}), \
+                tx.transaction(pc.s):
+            body = text
+            if mention.strip():
+                login = comments.resolve_mention(pc.s, pc.ctx, case, mention)
+                if login not in comments.mentioned_logins(text or ""):
+                    body = f"{(text or '').rstrip()}\n@{login}"
+            comments.add_comment(pc.s, pc.ctx, case_id, pc.viewer.user, body)
+    except MerzimError as exc:
+        problem = Problem(exc.render(pc.t), exc.key, COMMENT_FIELD,
+                          isinstance(exc, UsageError))
+        return show_case(request, pc, str(case.id), problems=[problem],
+                         form={COMMENT_FIELD: text[:comments.MAX_LENGTH * 2],
+                               MENTION_FIELD: mention[:200]},
+                         status=409 if isinstance(exc, RuleViolation) else
+                         404 if isinstance(exc, NotFound) else 422)
     return RedirectResponse(f"/cases/{case.id}#comments", status_code=303)
 
 

@@ -13,6 +13,7 @@ from web.kit.deps import PageContext
 from web.kit.page import export, int_param, page, page_number, render
 from web.kit.rows import stage_options
 from workflow.core.errors import UsageError
+from workflow.services import people
 from workflow.services import transactions as tx
 from workflow.services.bulk_actions import MAX_ITEMS
 
@@ -74,7 +75,14 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
                   stage_options=stage_options(pc.ctx.registry, pc.t.language, f["process"],
                                               f["stage"]),
                   orgs=orgs, processes=pc.ctx.registry.all(), sort=sort, direction=direction,
-                  bulk_limit=MAX_ITEMS)
+                  bulk_limit=MAX_ITEMS,
+                  staffless=_staffless(pc, shown))
+
+
+def _staffless(pc: PageContext, rows: list[Any]) -> frozenset[str]:
+    """The organisations of a page's unassigned rows that have no officer: "Assign" on such
+    a row says so instead (one query a page)."""
+    return people.without_officer(pc.s, {r.organisation for r in rows if not r.responsible_name})
 
 
 @router.get("/orgs/suggest")
@@ -114,4 +122,5 @@ def due_page(request: Request, pc: PageContext = Depends(page)):
                                   process=request.query_params.get("process") or None)
     return render(request, pc, "due.html", groups=views.grouped(shown), total=pager["total"],
                   within=within, pager=pager, processes=pc.ctx.registry.all(),
-                  process=request.query_params.get("process") or None)
+                  process=request.query_params.get("process") or None,
+                  staffless=_staffless(pc, shown))

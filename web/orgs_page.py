@@ -1,4 +1,7 @@
-"""An organisation's page: its name, kind, parent, the organisations under it, and its
+"""The organisations of the reader's subtree (`GET /orgs`, which the administrator's menu
+links: paged, searched by code or name, each linking to its page).
+
+An organisation's page: its name, kind, parent, the organisations under it, and its
 headcount (its staff), which the administrator of an organisation above it sets here: a
 consolidated share (4.2.1, 4.2.2) counts a unit that recorded no figures as none trained of
 this headcount (B-20). Everyone sees only the organisations of her subtree; only an
@@ -22,12 +25,12 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from web.kit import uploads
+from web.kit import uploads, views
 from web.kit.access import require_admin, visible_org
 from web.kit.carried import carried, carry
 from web.kit.deps import PageContext
 from web.kit.error_pages import web_message
-from web.kit.page import check_csrf, page, render
+from web.kit.page import check_csrf, page, page_number, render
 from workflow import services as svc
 from workflow.core.errors import MerzimError, UsageError
 from workflow.imports.organisations import OrgsRefused, grouped, import_orgs
@@ -58,6 +61,17 @@ def _shown(request: Request, pc: PageContext, org: Any, status: int = 200,  # no
                   backfilled=backfilled, since=since or f"{pc.ctx.today.year}-01-01",
                   backfill_error=backfill_error, imported=imported, import_error=import_error,
                   import_problems=import_problems or [])
+
+
+@router.get("/orgs", response_class=HTMLResponse)
+def orgs_list(request: Request, q: str = "", pc: PageContext = Depends(page)):
+    """The organisations the reader sees (an administrator's: those she administers), in the
+    tree's order, a page at a time; `q` keeps those whose code or name holds it."""
+    q = q.strip()[:100]
+    found = views.orgs_matching(views.org_choices(pc.s, pc.viewer), q)
+    shown, pager = views.paginate(found, page_number(request), request.url.query)
+    return render(request, pc, "orgs.html", q=q, pager=pager,
+                  orgs=[(o, svc.org_name(o, pc.t.language)) for o in shown])
 
 
 @router.get("/orgs/{code}", response_class=HTMLResponse)

@@ -1,30 +1,34 @@
-"""People: an administrator adds people in bulk from an office's own list (a preview first:
+"""People: an administrator finds the people she administers (each with role, organisation
+and status: `services.people`), paged and searched, resends an invitation, deactivates or
+reactivates an account, adds people in bulk from an office's own list (a preview first:
 logins proposed from e-mails, each row's role to choose, columns ignored named; then her
-confirm adds them and invites each new one by e-mail, through the same `import_people`
-the command line calls) and resets a password by sending a new invitation; the invitation's
+confirm adds them and invites each new one by e-mail, through the same `import_people` the
+command line calls) and resets a password by sending a new invitation; the invitation's
 one-time link, where the person chooses her password."""
 
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from web.kit import uploads
+from web.kit import uploads, views
 from web.kit.access import require_admin
 from web.kit.carried import carried, carry
 from web.kit.deps import LOGIN_CSRF_COOKIE, PageContext, db, language
-from web.kit.page import check_csrf, page, render, secure
+from web.kit.page import check_csrf, page, page_number, render, secure, set_session_cookie
+from web.kit.times import local_time
 from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound
 from workflow.i18n import Translator
 from workflow.imports import people as bulk_people
 from workflow.services import accounts as auth
-from workflow.services import invitations
+from workflow.services import invitations, people
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
@@ -48,8 +52,10 @@ def _invite_page(request: Request, s: Session, token: str, status: int = 200,
             user = invitations.invitation_user(s, token)
         except MerzimError as exc:
             error, status = exc.render(t), 410
+    org = svc.org_by_id(s, user.organisation_id) if user is not None else None
     resp = render(request, None, "invite.html", status=status, csrf=csrf, token=token,
                   person=user, error=error, done=done, min_password=auth.MIN_PASSWORD,
+                  org_name=svc.org_name(org, t.language) if org is not None else "",
                   t=t, _=t, lang=t.language)
     resp.headers["Referrer-Policy"] = "no-referrer"  # the link's token stays on this page
     resp.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict",
@@ -72,12 +78,32 @@ def invite_accept(request: Request, token: str, csrf: str = Form(""), password: 
         return _invite_page(request, s, token[:100], status=403, error=t("error.csrf"))
     try:
         with tx.transaction(s):
-            invitations.accept(s, token[:100], password[:auth.MAX_PASSWORD + 1],
-                               repeated[:auth.MAX_PASSWORD + 1])
+            user = invitations.accept(s, token[:100], password[:auth.MAX_PASSWORD + 1],
+                                      repeated[:auth.MAX_PASSWORD + 1])
     except MerzimError as exc:
         tx.refused(s, "web", "refused.invitation", "user", "?", {"key": exc.key})
         return _invite_page(request, s, token[:100], status=422, error=exc.render(t))
-    return _invite_page(request, s, token[:100], done=True)
+    return _signed_in(request, s, user.login, password) or _invite_page(
+        request, s, token[:100], done=True)
+
+
+def _signed_in(request: Request, s: Session, login: str, password: str) -> Any:
+    """Her password chosen, she is signed in as the sign-in form signs her in (the same
+    checks: `accounts.authenticate`, its lock-out and audit) and lands on her first page;
+    None when the sign-in is refused or busy (the page then says to sign in)."""
+    try:
+        with tx.transaction(s):
+            result = auth.authenticate(s, login, password)
+    except auth.SignInBusy:
+        return None
+    if result.user is None:
+        return None
+    with tx.transaction(s):
+        token, _row = auth.open_session(s, result.user)
+    resp = RedirectResponse("/", status_code=303)
+    set_session_cookie(request, resp, token)
+    resp.delete_cookie(LOGIN_CSRF_COOKIE)
+    return resp
 
 
 # -- people in bulk, a password reset ----------------------------------------------------------
@@ -89,13 +115,76 @@ def _administered(pc: PageContext) -> set[int]:
 
 
 def _people_page(request: Request, pc: PageContext, status: int = 200, **shown) -> HTMLResponse:
-    return render(request, pc, "people.html", status=status, **shown)
+    return render(request, pc, "people.html", status=status, **_listing(request, pc), **shown)
+
+
+def _listing(request: Request, pc: PageContext) -> dict[str, Any]:
+    """The people list's part of the page: her subtree's people matching the search (`q`:
+    name, login or e-mail) and the status chosen (`status`), a page at a time."""
+    q = request.query_params
+    query, chosen = (q.get("q") or "").strip()[:100], q.get("status") or ""
+    chosen = chosen if chosen in people.STATUSES else ""
+    found = [p for p in people.people_of(pc.s, pc.viewer.org)
+             if p.matches(query) and (not chosen or p.status == chosen)]
+    shown, pager = views.paginate(found, page_number(request), request.url.query)
+    tz = request.app.state.settings.tz
+    return {"people": [{"p": p, "org_name": svc.org_name(p.org, pc.t.language),
+                        "until": local_time(p.invited_until, tz)} for p in shown],
+            "people_pager": pager, "people_q": query, "people_status": chosen,
+            "statuses": people.STATUSES,
+            # an action keeps the list's search, filter and page (its form posts them along)
+            "people_query": f"?{request.url.query}" if request.url.query else ""}
 
 
 @router.get("/people", response_class=HTMLResponse)
 def people_form(request: Request, pc: PageContext = Depends(page)):
     require_admin(pc.viewer)
     return _people_page(request, pc)
+
+
+def _person(pc: PageContext, login: str):
+    """A person the administrator administers, by login; else the refusal of an unknown one."""
+    user = svc.get_user(pc.s, login.strip()[:100])
+    if user.organisation_id not in _administered(pc):
+        raise NotFound("not hers", key="notfound.user", login=login)
+    return user
+
+
+@router.post("/people/{login}/resend", response_class=HTMLResponse)
+def people_resend(request: Request, login: str, csrf: str = Form(""),
+                  pc: PageContext = Depends(page)):
+    """A new invitation for a person who has not chosen her password; the older link ends."""
+    require_admin(pc.viewer)
+    check_csrf(pc, csrf)
+    try:
+        user = _person(pc, login)
+        with tx.transaction(pc.s):
+            people.resend(pc.s, pc.ctx, user, _base(request),
+                          request.app.state.settings.invitation_days)
+    except MerzimError as exc:
+        tx.refused(pc.s, pc.ctx.actor, "refused.invitation_resend", "user", "?",
+                   {"key": exc.key})
+        return _people_page(request, pc, status=422, refused=exc.render(pc.t), problems=[])
+    return _people_page(request, pc, message=pc.t("people.resent", name=user.full_name,
+                                                   email=user.email or ""))
+
+
+@router.post("/people/{login}/active", response_class=HTMLResponse)
+def people_active(request: Request, login: str, csrf: str = Form(""), active: str = Form(""),
+                  pc: PageContext = Depends(page)):
+    """Deactivate (`active` "0": her sessions, tokens and feeds end) or reactivate ("1") a
+    person; audited."""
+    require_admin(pc.viewer)
+    check_csrf(pc, csrf)
+    try:
+        user = _person(pc, login)
+        with tx.transaction(pc.s):
+            people.set_active(pc.s, pc.ctx, user, active == "1", pc.viewer.user)
+    except MerzimError as exc:
+        tx.refused(pc.s, pc.ctx.actor, "refused.person_active", "user", "?", {"key": exc.key})
+        return _people_page(request, pc, status=422, refused=exc.render(pc.t), problems=[])
+    return _people_page(request, pc, message=pc.t(
+        "people.reactivated" if active == "1" else "people.deactivated", name=user.full_name))
 
 
 @router.post("/people/import", response_class=HTMLResponse)
@@ -184,3 +273,10 @@ def people_reset(request: Request, csrf: str = Form(""), login: str = Form(""),
         tx.refused(pc.s, pc.ctx.actor, "refused.password_reset", "user", "?", {"key": exc.key})
         return _people_page(request, pc, status=422, refused=exc.render(pc.t), problems=[])
     return _people_page(request, pc, message=pc.t("accounts.reset_done", login=user.login))
+
+
+@router.post("/people/{login}/reset", response_class=HTMLResponse)
+def people_reset_one(request: Request, login: str, csrf: str = Form(""),
+                     pc: PageContext = Depends(page)):
+    """The people list's reset of one person's password (as `/people/reset`)."""
+    return people_reset(request, csrf=csrf, login=login, pc=pc)

@@ -352,6 +352,8 @@ def test_axe_on_people_invitations_password_and_telegram(browser, server: Server
         v.page.click("form[action='/people/reset'] button[type=submit]")
         assert v.page.locator("[data-testid=people-done]").count() == 1
         problems += _axe(v, "/people/reset")
+        v.go("/orgs")  # the organisations she administers, from her menu
+        problems += _axe(v, "/orgs")
         v.go("/orgs/AK-ALM")  # the year so far and the organisations from a file
         v.page.set_input_files("form[action='/orgs/AK-ALM/import'] input[type=file]", str(bad))
         v.page.click("form[action='/orgs/AK-ALM/import'] button[type=submit]")

@@ -157,7 +157,7 @@ def test_cases_handed_over_in_bulk_all_or_nothing(web: Web):
     assert web.dump() == before
     r = post_bulk(web, erlan, "assign", [f"{edu}:analytic_note", f"{edu}:positions_list"],
                   login="kairat")
-    assert r.status_code == 200 and "1 case handed over to kairat." in r.text
+    assert r.status_code == 200 and "1 case handed over to Kairat Seitkali." in r.text  # by name
     with Session(web.engine) as s:
         assert s.get(Case, edu).responsible_id == svc.get_user(s, "kairat").id
     audited = [(a, p) for _who, a, p in web.audit_since(since) if not a.startswith("refused.")]

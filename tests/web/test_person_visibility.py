@@ -345,6 +345,7 @@ OTHER_PAGES = ["/", "/programmes", "/programmes/{p}", "/programmes/{p}/score", "
                f"/coverage?org={DEPT}", "/notifications", "/account/reminders",
                "/orgs/suggest?q=", "/orgs/suggest?q=edu",  # the organisation filter's typing
                f"/orgs/{DEPT}",  # an organisation's page: its units and headcount, no person
+               "/orgs", "/orgs?q=edu",  # the organisations of her subtree: codes and names
                "/registers", "/cases/new",  # the registers' index, the picker
                "/views"]  # saved views
 OTHER_API = ["/api/v1/organisations?limit=500", "/api/v1/programmes", "/api/v1/programmes/{p}",
@@ -370,7 +371,7 @@ COVERED_GET = {
     "GET /programmes/{programme_id}/package.zip", "GET /programmes/{programme_id}/score",
     "GET /score", "GET /score.{fmt}", "GET /score/{org}",
     "GET /calendar", "GET /calendar/{year}", "GET /account", "GET /outbox", "GET /orgs/suggest",
-    "GET /orgs/{code}",
+    "GET /orgs/{code}", "GET /orgs",
     # people and their invitations: names, logins and organisations, never a case's person
     # (an administrator's page; the invitation's own page shows only its own login:
     # tests/web/test_web_account.py)

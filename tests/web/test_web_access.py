@@ -170,6 +170,7 @@ ANON_GET = ["/", "/account/email/not-a-link", "/overdue", "/overdue.xlsx", "/ove
             # tests/web/test_web_org_filter.py)
             "/admin/public",  # (the public pages' switch, tests/public/test_public_page.py)
             "/orgs/AK-ALM-EDU",  # an organisation's page (tests/web/test_web_org_headcount.py)
+            "/orgs",  # the organisations of her subtree (tests/web/test_web_orgs_list.py)
             *of("drafts", "/cases/{edu}/drafts/publication",
                 "/cases/{edu}/drafts/publication/docx"),
             "/cases/{edu}/files/1", "/cases.xlsx", f"/cases.csv?process={PROCESS}",
@@ -192,6 +193,7 @@ ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases
              "/cases/{edu}/restore", "/cases/{edu}/linked", "/cases/{edu}/links",
              "/account/reminders", "/account/password", "/account/telegram",
              "/account/telegram/unlink", "/people/import", "/people/reset",
+             "/people/asel/resend", "/people/asel/active", "/people/asel/reset",
              "/account/email", "/account/email/not-a-link",
              "/account/reminders/mute", "/account/reminders/snooze",
              "/account/reminders/holds/1/release", "/bulk", "/account/language",
@@ -324,6 +326,12 @@ COVERED_TEMPLATES = {
     # tests/web/test_web_account.py
     "POST /account/password", "POST /account/telegram", "POST /account/telegram/unlink",
     "GET /people", "POST /people/import", "POST /people/import/confirm", "POST /people/reset",
+    # the people list, a resent invitation, an account deactivated or reactivated: anonymous
+    # above; admins of her organisations only, refusals and nothing stored:
+    # tests/web/test_web_people_list.py
+    "POST /people/{login}/resend", "POST /people/{login}/active", "POST /people/{login}/reset",
+    # the organisations of her subtree: anonymous above; hers only: test_web_orgs_list.py
+    "GET /orgs",
     # her e-mail change and its confirmation link: anonymous above; her own link only, in her
     # own session, refusals store nothing: tests/web/test_own_channels_web.py
     "POST /account/email", "GET /account/email/{token}", "POST /account/email/{token}",

@@ -17,7 +17,15 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from web.kit import exports, views
-from web.kit.deps import LANG_OFFER_COOKIE, PageContext, db, language, make_context, page_viewer
+from web.kit.deps import (
+    LANG_OFFER_COOKIE,
+    SESSION_COOKIE,
+    PageContext,
+    db,
+    language,
+    make_context,
+    page_viewer,
+)
 from workflow.core.dates import parse_day
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.i18n import LANGUAGES, Translator
@@ -29,6 +37,14 @@ def secure(request: Request) -> bool:
     (uvicorn takes the scheme from its `X-Forwarded-Proto` then, and only then: a client cannot
     claim HTTPS by sending the header itself)."""
     return request.url.scheme == "https"
+
+
+def set_session_cookie(request: Request, resp: Any, token: str) -> None:
+    """The browser session's cookie (a sign-in's, a password chosen or changed)."""
+    from workflow.services.accounts import SESSION_SECONDS
+
+    resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure(request),
+                    max_age=SESSION_SECONDS)
 
 
 def page(request: Request, s: Session = Depends(db)) -> PageContext:

@@ -14,7 +14,8 @@ every value escaped as Jinja's autoescape does. The markup is the loop's, cell f
       <td data-label="Object">…</td> <td data-label="Stage">…</td>
       <td data-label="Due"><time datetime="D">D</time>[ <em>projected</em>][ <small …>]</td>
       <td class="num" data-label="DAYS" data-days="N">N</td>
-      <td data-label="Responsible">NAME, or "Unassigned" and a link to assign it</td>
+      <td data-label="Responsible">NAME, or "Unassigned" and a link to assign it (to why it
+        cannot be: its organisation has no officer)</td>
     </tr>
 """
 
@@ -31,11 +32,13 @@ from workflow.i18n import Translator
 
 
 def stage_rows(items: Iterable[Any], t: Translator, days_key: str, days_label: str,
-               select: bool = False, named_org: bool = False) -> Markup:
+               select: bool = False, named_org: bool = False,
+               staffless: Iterable[str] = ()) -> Markup:
     """The <tr>s of `items` (StageRows: workflow/services/views.py) for `stage_table`:
     `days_key` the attribute shown in the days column (`working_days_overdue`,
     `working_days_left`), `select` the bulk checkbox first, `named_org` the organisation's
-    column (a table sorted across organisations)."""
+    column (a table sorted across organisations); `staffless` the codes of organisations
+    with no officer, whose unassigned rows say so (their link: the case page's why)."""
     escaped: dict[Any, str] = {}
 
     def e(value: Any) -> str:  # escape, once per distinct value (rows repeat their stages,
@@ -48,6 +51,8 @@ def stage_rows(items: Iterable[Any], t: Translator, days_key: str, days_label: s
     overdue = days_key == "working_days_overdue"
     (l_case, l_org, l_object, l_stage, l_due, l_resp, l_select, merzim_mark, projected,
      unassigned, assign) = _labels(t.language)
+    staffless = frozenset(staffless)
+    no_officer = escape(t("handover.no_officer_short")) if staffless else ""
     l_days = e(days_label)
     marks: dict[str, str] = {}
     out = []
@@ -81,6 +86,8 @@ def stage_rows(items: Iterable[Any], t: Translator, days_key: str, days_label: s
             f'\n        <td class="num" data-label="{l_days}" data-days="{days}">{days}</td>'
             f'\n        <td data-label="{l_resp}">'
             + (str(e(r.responsible_name)) if r.responsible_name else
+               f'{unassigned} <a href="/cases/{case}#assign" data-testid="assign-no-officer">'
+               f'{no_officer}</a>' if r.organisation in staffless else
                f'{unassigned} <a href="/cases/{case}#assign" data-testid="assign-link">'
                f'{assign}</a>') + '</td>'
             '\n      </tr>')

@@ -5,7 +5,6 @@ read, the file parts of a form, saving a record with its files, and the files th
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from web.kit.access import Viewer
 from web.kit.deps import PageContext
 from web.kit.page import check_csrf
 from web.kit.recording import FormProblems, Problem, record_name
+from web.kit.times import local_time
 from workflow import services as svc
 from workflow.core.errors import MerzimError, UsageError
 from workflow.services import attachments, visibility
@@ -112,11 +112,7 @@ def files_by_record(request: Request, s, ctx, viewer: Viewer, case,
         rec = records.get(row["record"])
         row["record_label"] = (f"#{rec.id} {record_name(defn, rec, ctx.language)} "
                                f"({rec.on.isoformat()})" if rec else None)
-        try:
-            row["uploaded_local"] = datetime.fromisoformat(row["uploaded_at"]).astimezone(
-                tz).strftime("%Y-%m-%d %H:%M")
-        except ValueError:
-            row["uploaded_local"] = row["uploaded_at"]
+        row["uploaded_local"] = local_time(row["uploaded_at"], tz)
     names = svc.display_names(s, [row["uploaded_by"] for row in rows])  # "web:asel": her name
     for row in rows:
         row["uploaded_name"] = names.get(row["uploaded_by"] or "")

@@ -261,6 +261,17 @@ def org_suggestions(orgs: list[Any], query: str, language: str,
     return [{"code": o.code, "name": svc.org_name(o, language)} for o in (first + other)[:limit]]
 
 
+def orgs_matching(orgs: list[Any], query: str) -> list[Any]:
+    """Every one of `orgs` whose code or name (in any language) holds `query` (case ignored),
+    in the tree's order; all of them for an empty query (the organisations page's search)."""
+    q = query.strip().casefold()
+    if not q:
+        return list(orgs)
+    keys = orgs.search_keys() if isinstance(orgs, OrgChoices) else [_search_key(o) for o in orgs]
+    return [o for o, (code, names) in zip(orgs, keys, strict=True)
+            if q in code or any(q in n for n in names)]
+
+
 def _search_key(o: Any) -> tuple[str, tuple[str, ...]]:
     return o.code.casefold(), tuple(n.casefold() for n in (o.name, getattr(o, "name_kk", None),
                                                              getattr(o, "name_ru", None)) if n)

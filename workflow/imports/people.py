@@ -24,7 +24,7 @@ from workflow.services import transactions as tx
 from workflow.services.accounts import digest
 from workflow.services.context import Context
 from workflow.services.file_rows import Problem, cell_checker
-from workflow.services.invitations import DAY, invitation_message
+from workflow.services.invitations import DAY, invitation_message, inviter_name
 from workflow.storage import audit
 from workflow.storage.models import ROLES, Invitation, Organisation, User
 from workflow.storage.queries import accounts as queries
@@ -314,13 +314,15 @@ def _batch(s: Session, ctx: Context, part: list[tuple[int, dict[str, Any]]],
     added or changed one since), the new ones inserted with their invitations, e-mails and
     audit records in a statement per table, and the others changed."""
     now = time.time()
+    by = inviter_name(s, ctx)
     made: dict[str, tuple[User, str, tuple[str, str, str]]] = {}
     for _n, values in part:
         if values["login"] not in known:
             user = _new_user(ctx, values)
             token = secrets.token_urlsafe(32)
             made[user.login] = (user, token, invitation_message(
-                user.language, user.full_name, user.login, token, base_url, days))
+                user.language, user.full_name, user.login, token, base_url, days,
+                org=values["org"], by=by))
     audit.serialise(s)  # the chain's lock first: the batch reads what it writes after it
     existing = _existing(s, [values["login"] for _, values in part])
     added: list[tuple[User, dict[str, Any], str, tuple[str, str, str]]] = []
@@ -329,7 +331,7 @@ def _batch(s: Session, ctx: Context, part: list[tuple[int, dict[str, Any]]],
         found = existing.get(values["login"])
         if found is None:
             new, token, mail = made.get(values["login"]) or _made_now(ctx, values, base_url,
-                                                                       days)
+                                                                       days, by)
             added.append((new, values, token, mail))
             continue
         changed, kept = _apply(found, values, channels)
@@ -359,14 +361,14 @@ def _new_user(ctx: Context, values: dict[str, Any]) -> User:
     return user
 
 
-def _made_now(ctx: Context, values: dict[str, Any], base_url: str, days: int
-              ) -> tuple[User, str, tuple[str, str, str]]:
+def _made_now(ctx: Context, values: dict[str, Any], base_url: str, days: int,
+              by: str | None) -> tuple[User, str, tuple[str, str, str]]:
     """A new person's row, token and e-mail made under the lock: one found new only there
     (listed as existing when the file was checked — people are never deleted, so rare)."""
     user = _new_user(ctx, values)
     token = secrets.token_urlsafe(32)
     return user, token, invitation_message(user.language, user.full_name, user.login, token,
-                                            base_url, days)
+                                            base_url, days, org=values["org"], by=by)
 
 
 def _insert_new(s: Session, ctx: Context,

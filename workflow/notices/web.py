@@ -20,6 +20,7 @@ from web.kit.error_pages import web_message
 from web.kit.page import check_csrf, form_day, int_param, page, page_number, render
 from web.kit.parts import Parts
 from web.kit.shapes import Shape
+from web.kit.times import local_time
 from workflow.core.errors import MerzimError, NotFound
 from workflow.notices import rules, service
 from workflow.services import transactions as tx
@@ -52,7 +53,9 @@ def notifications_page(request: Request, pc: PageContext = Depends(page)):
                               pc.t.language)
     pages = max(1, -(-len(c.items) // rules.PAGE))
     names = display_names(pc.s, [i["actor"] for i in shown])  # "Asel Nurpeisova", not web:asel
-    shown = [{**i, "actor_name": names.get(i["actor"] or "") or i["actor"]} for i in shown]
+    tz = request.app.state.settings.tz  # the day of a moment, in the configured time zone
+    shown = [{**i, "actor_name": names.get(i["actor"] or "") or i["actor"],
+              "day_local": local_time(i["at"], tz)[:10]} for i in shown]
     return render(request, pc, "notifications.html", items=shown, unread=c.unread_count,
                   total=len(c.items), page=number, pages=pages,
                   menu_extra={"unread": c.unread_count})

@@ -108,6 +108,44 @@ def _mentioned(s: Session, ctx: Context, case: Case, body: str) -> list[User]:
     return users
 
 
+MAX_SUGGESTED = 200  # people a comment form offers to mention
+
+
+def mentionable(s: Session, ctx: Context, case: Case, exclude: User | None = None
+                ) -> list[tuple[str, str]]:
+    """(login, full name) of the people a comment on the case may mention, by name: those
+    who read its comments (`readers_of`, the one rule: for a case about a person, only those
+    who see the person), `exclude` (the writer) left out; at most MAX_SUGGESTED."""
+    from workflow.services.lookup import org_of
+    from workflow.storage.queries.accounts import active_users_over
+
+    subject = org_of(s, case.subject_id)
+    return [(u.login, u.full_name) for u in active_users_over(s, subject, MAX_SUGGESTED)
+            if (exclude is None or u.id != exclude.id) and readers_of(s, ctx, u, case)]
+
+
+SUGGESTED = re.compile(r"\(@([^()\s]+)\)\s*$")  # "Asel Nurpeisova (@asel)", as a suggestion reads
+
+
+def resolve_mention(s: Session, ctx: Context, case: Case, typed: str) -> str:
+    """The login of the person `typed` names, picked from the suggestions ("Name (@login)"),
+    written as "@login" or as her full name (case ignored), among those the comment may
+    mention; refused, in the reader's words, when it names none of them (or more than one)."""
+    typed = " ".join((typed or "").split())[:200]
+    found = SUGGESTED.search(typed)
+    login = found.group(1) if found else typed[1:] if typed.startswith("@") else None
+    people = mentionable(s, ctx, case)
+    if login is not None:
+        if any(p_login == login for p_login, _n in people):
+            return login
+    else:
+        named = [p_login for p_login, name in people if name.casefold() == typed.casefold()]
+        if len(named) == 1:
+            return named[0]
+    raise RuleViolation(f"no one to mention as {typed!r}", key="comments.error_mention_name",
+                        name=typed, id=case.id)
+
+
 def assignees(s: Session, case: Case) -> list[tuple[str, str]]:
     """(login, name) of each user the case may be handed to (`assign_responsible`): the
     active officers of its organisation, by name."""

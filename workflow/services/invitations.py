@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -26,7 +27,7 @@ from workflow.services.accounts import (
 )
 from workflow.services.context import Context
 from workflow.storage import audit
-from workflow.storage.models import Invitation, User
+from workflow.storage.models import Invitation, Organisation, User
 
 DAY = 86400.0
 COLUMNS = ("name", "login", "email", "telegram", "role", "organisation", "language")
@@ -59,21 +60,43 @@ def invite(s: Session, ctx: Context, user: User, base_url: str, days: int,
 
 def _invitation_mail(s: Session, ctx: Context, user: User, row: Invitation, token: str,
                      base_url: str, days: int) -> None:
-    """The invitation's e-mail, in her language, into the outbox."""
+    """The invitation's e-mail, in her language, into the outbox: it names her organisation
+    and who invited her."""
     subject, text, html = invitation_message(user.language, user.full_name, user.login,
-                                              token, base_url, days)
+                                             token, base_url, days,
+                                             org=s.get(Organisation, user.organisation_id),
+                                             by=inviter_name(s, ctx))
     enqueue(s, user.id, "email", ctx.today, f"invitation:{row.id}", user.email or "",
             subject, text, html)
 
 
+def inviter_name(s: Session, ctx: Context) -> str | None:
+    """Who sends an invitation, by her full name (the context's actor, "web:erlan"); None for
+    the command line's operator, who is no merzim user."""
+    from workflow.services.users import display_names
+
+    return display_names(s, [ctx.actor]).get(ctx.actor)
+
+
 def invitation_message(language: str, name: str, login: str, token: str, base_url: str,
-                        days: int) -> tuple[str, str, str]:
-    """An invitation e-mail's subject, text and HTML, in her language."""
+                       days: int, org: Any = None, by: str | None = None
+                       ) -> tuple[str, str, str]:
+    """An invitation e-mail's subject, text and HTML, in her language; naming her
+    organisation (`org`, an Organisation) and who invited her (`by`, a full name) when
+    given."""
+    from workflow.services.organisations import org_name
+
     link = f"{base_url.rstrip('/')}/invite/{token}"
     tr = Translator(language)
     params = {"name": name, "login": login, "link": link}
-    text = tr.n("accounts.invite_body", days, **params)
-    html = ("<html><body><p>" + _escape(tr.n("accounts.invite_body", days, **{
+    key = "accounts.invite_body"
+    if org is not None:
+        params["organisation"] = org_name(org, language)
+        key = "accounts.invitation_body" if by else "accounts.invitation_body_unsigned"
+        if by:
+            params["by"] = by
+    text = tr.n(key, days, **params)
+    html = ("<html><body><p>" + _escape(tr.n(key, days, **{
         **params, "link": "LINK"})).replace("\n", "<br>").replace(
         "LINK", f'<a href="{_escape(link)}">{_escape(link)}</a>') + "</p></body></html>")
     return tr("accounts.invite_subject", login=login), text, html

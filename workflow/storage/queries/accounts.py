@@ -148,3 +148,56 @@ def logins_like(s: Session, bases: Iterable[str]) -> dict[str, str]:
         for login, email in s.exec(select(User.login, User.email).where(condition)):
             found[login] = (email or "").casefold()
     return found
+
+
+def people_rows(s: Session, org: Organisation) -> list[Any]:
+    """Rows of every user of the organisation's subtree, in the tree's order then by name:
+    id, login, full_name, email, role, active, has_password, the organisation's code, names
+    and path, and `invited_until` (when her newest unused invitation expires; None: she has
+    none). Light rows, one query whatever the subtree's size."""
+    from sqlalchemy import func
+
+    from workflow.storage.models import Invitation
+    from workflow.storage.queries import in_subtree, select_columns
+
+    unused = (rows_of(col(Invitation.user_id), func.max(col(Invitation.expires_at))
+                      .label("until"))
+              .where(col(Invitation.used_at).is_(None))
+              .group_by(col(Invitation.user_id)).subquery())
+    return list(s.exec(select_columns(
+        col(User.id), col(User.login), col(User.full_name), col(User.email), col(User.role),
+        col(User.active), col(User.password_hash).is_not(None).label("has_password"),
+        col(Organisation.code), col(Organisation.name), col(Organisation.name_kk),
+        col(Organisation.name_ru), col(Organisation.path), unused.c.until.label("invited_until"))
+        .join(Organisation, col(Organisation.id) == User.organisation_id)
+        .outerjoin(unused, unused.c.user_id == User.id)
+        .where(in_subtree(col(Organisation.path), org))
+        .order_by(col(Organisation.path), col(User.full_name), col(User.login))))
+
+
+def administrators_over(s: Session, org: Organisation) -> list[tuple[str, str]]:
+    """(login, full name) of the active administrators of the organisation or of one above
+    it (its path's), by name."""
+    ids = [int(i) for i in org.path.strip("/").split("/") if i.isdigit()] or [org.id]
+    return [(login, name) for login, name in s.exec(
+        select(col(User.login), col(User.full_name))
+        .where(col(User.organisation_id).in_(ids), User.role == "admin", col(User.active))
+        .order_by(col(User.full_name), col(User.login)))]
+
+
+def codes_with_officers(s: Session, codes: Sequence[str]) -> set[str]:
+    """Those of the organisations `codes` that have an active officer (one query)."""
+    if not codes:
+        return set()
+    return set(s.exec(select(col(Organisation.code)).distinct()
+                      .join(User, col(User.organisation_id) == Organisation.id)
+                      .where(col(Organisation.code).in_(sorted(set(codes))),
+                             User.role == "officer", col(User.active))))
+
+
+def active_users_over(s: Session, org: Organisation, limit: int) -> list[User]:
+    """The active users of the organisation and of those above it (its path's), by name; at
+    most `limit` (who may read a case of `org` is among them)."""
+    ids = [int(i) for i in org.path.strip("/").split("/") if i.isdigit()] or [org.id]
+    return list(s.exec(select(User).where(col(User.organisation_id).in_(ids), col(User.active))
+                       .order_by(col(User.full_name), col(User.login)).limit(limit)))

@@ -1,0 +1,107 @@
+"""The people an administrator administers, each with her status: invited (until her
+invitation expires), not invited (no live invitation: it expired, or none was sent), active
+(she chose her password) or deactivated. The status is decided here, once, for the people
+page and any other surface; an invitation resent and an account deactivated or reactivated
+are the existing services' (`invitations.invite`, `users.update_user`), audited there."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from workflow.core.errors import RuleViolation
+from workflow.services.context import Context
+from workflow.storage.models import Organisation, User
+from workflow.storage.queries.accounts import (
+    administrators_over,
+    codes_with_officers,
+    people_rows,
+)
+
+INVITED, NOT_INVITED, ACTIVE, DEACTIVATED = "invited", "not_invited", "active", "deactivated"
+STATUSES = (INVITED, NOT_INVITED, ACTIVE, DEACTIVATED)
+
+
+def status_of(active: bool, has_password: bool, invited_until: float | None,
+              now: float) -> str:
+    """A person's status: deactivated; active once she has a password; else invited while an
+    invitation of hers is live, not invited when none is."""
+    if not active:
+        return DEACTIVATED
+    if has_password:
+        return ACTIVE
+    return INVITED if invited_until is not None and invited_until > now else NOT_INVITED
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person as the people page lists her."""
+
+    login: str
+    full_name: str
+    email: str | None
+    role: str
+    org: Any  # a row with the organisation's code, names and path
+    status: str
+    invited_until: float | None  # (status "invited") when her invitation expires
+
+    def matches(self, query: str) -> bool:
+        """Whether her name, login or e-mail holds `query` (case ignored; an empty one: yes)."""
+        q = query.strip().casefold()
+        return not q or any(q in (v or "").casefold()
+                            for v in (self.full_name, self.login, self.email))
+
+
+def people_of(s: Session, org: Organisation, now: float | None = None) -> list[Person]:
+    """Everyone of the organisation's subtree, in the tree's order then by name, with her
+    status."""
+    t = time.time() if now is None else now
+    out = []
+    for r in people_rows(s, org):
+        status = status_of(r.active, r.has_password, r.invited_until, t)
+        out.append(Person(r.login, r.full_name, r.email, r.role, r, status,
+                          r.invited_until if status == INVITED else None))
+    return out
+
+
+def resend(s: Session, ctx: Context, user: User, base_url: str, days: int) -> str:
+    """A new invitation for a person who has not chosen her password (her older link stops
+    working); refused for an active person (her password is reset instead) and a deactivated
+    one."""
+    from workflow.services import invitations
+
+    if not user.active:
+        raise RuleViolation("deactivated", key="people.resend_deactivated", login=user.login)
+    if user.password_hash is not None:
+        raise RuleViolation("already active", key="people.resend_active", login=user.login)
+    return invitations.invite(s, ctx, user, base_url, days)
+
+
+def set_active(s: Session, ctx: Context, user: User, active: bool, by: User | None) -> User:
+    """Deactivate (her sessions, tokens and feeds end) or reactivate a person, audited
+    (`users.update_user`); an administrator does not deactivate herself."""
+    from workflow.services.users import update_user
+
+    if by is not None and by.id == user.id and not active:
+        raise RuleViolation("not oneself", key="people.deactivate_self")
+    if user.active == active:
+        raise RuleViolation("nothing to change", key="people.already_" +
+                            ("active" if active else "deactivated"), login=user.login)
+    return update_user(s, ctx, user.login, active=active)
+
+
+def administrators_of(s: Session, org: Organisation) -> list[tuple[str, str]]:
+    """(login, full name) of who adds people to the organisation: its administrators and
+    those above it, active, by name."""
+    return administrators_over(s, org)
+
+
+def without_officer(s: Session, codes: Any) -> frozenset[str]:
+    """Those of the organisations `codes` with no active officer: a case of theirs can be
+    handed to nobody (`case_plan.assign_responsible` takes only an active officer of the
+    case's organisation) until one is added."""
+    wanted = set(codes)
+    return frozenset(wanted - codes_with_officers(s, sorted(wanted)))
