@@ -1,0 +1,47 @@
+"""The SQL side of "before joining -- to confirm" (B-25, `workflow/core/joining.py`): the
+organisations confirming their year so far today, and the condition on a stage's organisation
+and due date the lists, summaries, reminders and notices apply, from the same rule."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, false, not_, or_
+from sqlmodel import Session, col, select
+
+from calendars import KazakhstanCalendar
+from workflow.core.joining import confirming
+from workflow.storage.models import Organisation, Stage
+
+
+def confirming_orgs(s: Session, cal: KazakhstanCalendar, today: date, days: int
+                    ) -> dict[int, date]:
+    """Organisation id -> the day it joined, of those still confirming today (`confirming`).
+    Those that joined longer ago than any window can last are not read."""
+    earliest = today - timedelta(days=2 * days + 31)  # N working days span fewer than 2N+31
+    rows = s.exec(select(Organisation.id, Organisation.joined_on).where(
+        col(Organisation.joined_on).is_not(None), col(Organisation.joined_on) > earliest))
+    return {oid: on for oid, on in rows
+            if on is not None and confirming(cal, on, today, days)}
+
+
+def before_joining(orgs: dict[int, date], subject: Any = None, due: Any = None) -> Any:
+    """The SQL condition "this stage (its organisation's id and due date: a stage's columns
+    unless given) fell due before its organisation joined, which is confirming" -- of open
+    stages, the rule's "before joining"."""
+    subject = Stage.subject_id if subject is None else subject
+    due = Stage.due_date if due is None else due
+    if not orgs:
+        return false()
+    by_day: dict[date, list[int]] = {}
+    for oid, on in orgs.items():
+        by_day.setdefault(on, []).append(oid)
+    return or_(*(and_(col(subject).in_(sorted(ids)), col(due).is_not(None), col(due) < on)
+                 for on, ids in sorted(by_day.items())))
+
+
+def ordinary(orgs: dict[int, date], subject: Any = None, due: Any = None) -> Any:
+    """The SQL condition "this stage is not before joining" (`before_joining` negated; every
+    stage when no organisation is confirming)."""
+    return not_(before_joining(orgs, subject, due)) if orgs else ~false()
