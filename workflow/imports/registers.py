@@ -65,6 +65,7 @@ from workflow.core.definition import BUILTIN_EVIDENCE, Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.core.machine import clean_evidence
 from workflow.imports import cells as import_cells
+from workflow.imports import done_work
 from workflow.services import bulk, hooks
 from workflow.services.bulk import RowRefused, chunks, first_plan, new_ids, stage_tuples
 from workflow.services.case_opening import POSSIBLE_REPEAT
@@ -112,7 +113,11 @@ Progress = Callable[[str, int, int], None]  # (import id, rows written, rows in 
 
 def planner(ctx: Context, defn: Definition) -> Any:
     """The planner of whole files of the feature that opens this definition's cases, when it
-    plans every row of them (None: no such feature, or rows it would not plan)."""
+    plans every row of them (None: no such feature, or rows it would not plan); of a recurring
+    obligation, the sheet of done work's, which records each row on its opened period
+    (`done_work`, B-25)."""
+    if done_work.covers(ctx, defn):
+        return done_work.RECORDER
     found = hooks.bulk_opener(defn)
     return found if found is not None and found.covers(ctx, defn) else None
 
