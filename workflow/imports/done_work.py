@@ -14,10 +14,13 @@ every row is matched to the case already opened for its procedure, organisation 
 * a row that matches no opened case (the period not opened, the case withdrawn), or names no
   event, is refused with the reason, and the whole file stores nothing.
 
-The register import (`workflow/imports/registers.py`) asks `covers` and uses `RECORDER` as the
-planner of such a file: checked whole, then written in one transaction (a sheet of more than
-one batch is refused: it would be split across transactions, and a batch's cases are the
-back-filled ones, which an unfinished import must never hide).
+A file is such a sheet when it is of a recurring obligation and one of its rows names an
+organisation that joined mid-year or matches an opened period (`applies`); a file none of whose
+rows does opens its cases as before. The register import (`workflow/imports/registers.py`)
+asks `applies` and uses `RECORDER` as the planner of such a file: checked whole, then written
+in one transaction (a sheet of more than one batch is refused: it would be split across
+transactions, and a batch's cases are the back-filled ones, which an unfinished import must
+never hide).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from workflow.core.errors import MerzimError, NotFound, UsageError
 from workflow.services.bulk import RowRefused
 from workflow.services.context import Context
 from workflow.services.lookup import find_org
+from workflow.services.registers import cell_text
 from workflow.storage import audit
 from workflow.storage.models import Case
 from workflow.storage.queries.obligations import case_of_period
@@ -42,10 +46,34 @@ from workflow.storage.queries.obligations import case_of_period
 MAX_ROWS = 500  # one transaction (the register import's BATCH)
 
 
-def covers(ctx: Context, defn: Definition) -> bool:
-    """Whether a register file of this definition is a sheet of done work: a recurring
-    obligation, whose cases the periods open (never a row of the file)."""
-    return defn.recurrence is not None
+def applies(s: Session, defn: Definition, rows: list[dict[str, Any]]) -> bool:
+    """Whether a register file is a sheet of done work: of a recurring obligation, and one of
+    its rows names an organisation that joined mid-year (its year so far opened) or matches a
+    case already opened for its period. Then every row must match one (a row that does not is
+    refused); a file of an obligation none of whose rows does opens its cases as before."""
+    if defn.recurrence is None or not rows:
+        return False
+    orgs: dict[str, Any] = {}
+    for row in rows:
+        code = cell_text(row, "subject")
+        if code is None:
+            continue
+        if code not in orgs:
+            orgs[code] = find_org(s, code)
+        org = orgs[code]
+        if org is None:
+            continue
+        if org.joined_on is not None:
+            return True
+        try:
+            start = cell_text(row, "period_start")
+            period = row_period(defn, {"period_start": parse_day(start, "period_start")}
+                                if start else {}, cell_text(row, "on"))
+        except (MerzimError, ValueError):
+            continue
+        if case_of_period(s, defn.key, org.id, period.label) is not None:
+            return True
+    return False
 
 
 def row_period(defn: Definition, dates: dict[str, date], on: str | None) -> periods.Period:
@@ -77,9 +105,6 @@ class _Planned:
 class _Recorder:
     """The planner protocol of the register import (`check`, `write`), for a sheet of done
     work: the rows matched to the opened cases, nothing opened."""
-
-    def covers(self, ctx: Context, defn: Definition) -> bool:
-        return covers(ctx, defn)
 
     def check(self, s: Session, ctx: Context, defn: Definition, cells: list[Any],
               refused: list[RowRefused]) -> _Planned:

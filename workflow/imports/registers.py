@@ -39,7 +39,9 @@ the rows checked and planned without writing, then written a slice per batch, as
 case another case's event opens on the way (a row's event that opens a follow-up) is written
 in the batch of its row, in its range and withdrawn with it. A definition whose features
 open or re-plan its cases themselves without such a planner is imported row by row in one
-transaction (`registers.import_cases`).
+transaction (`registers.import_cases`). A recurring obligation's sheet of done work (an office
+that joined mid-year, B-25) opens nothing: its rows are recorded on the periods already opened
+(`workflow/imports/done_work.py`).
 """
 
 from __future__ import annotations
@@ -113,11 +115,7 @@ Progress = Callable[[str, int, int], None]  # (import id, rows written, rows in 
 
 def planner(ctx: Context, defn: Definition) -> Any:
     """The planner of whole files of the feature that opens this definition's cases, when it
-    plans every row of them (None: no such feature, or rows it would not plan); of a recurring
-    obligation, the sheet of done work's, which records each row on its opened period
-    (`done_work`, B-25)."""
-    if done_work.covers(ctx, defn):
-        return done_work.RECORDER
+    plans every row of them (None: no such feature, or rows it would not plan)."""
     found = hooks.bulk_opener(defn)
     return found if found is not None and found.covers(ctx, defn) else None
 
@@ -532,7 +530,8 @@ def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]
     if rows:
         check_columns(defn, list(rows[0]))
     refused: list[RowRefused] = []
-    found = planner(ctx, defn)
+    # a recurring obligation's sheet of done work: its rows recorded on the opened periods
+    found = done_work.RECORDER if done_work.applies(s, defn, rows) else planner(ctx, defn)
     if found is not None:
         cells = _cells(defn, rows, 2, refused)
         planned, events = _check_planned(s, ctx, defn, found, cells, refused)
