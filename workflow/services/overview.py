@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import or_
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from workflow.services import joining
 from workflow.services.cases import working_days_left
@@ -132,7 +132,7 @@ def late_by_month(s: Session, ctx: Context, org_code: str,
     date and completion date; the working days are the calendar's. A stage before joining
     (B-25) is not overdue: left out while it is."""
     _scope_org, where = _scope(s, org_code, only_path)
-    where = [*where, or_(Stage.status != OPEN, joining.ordinary(s, ctx))]
+    where = [*where, or_(col(Stage.status) != OPEN, joining.ordinary(s, ctx))]
     first = window_start(ctx.today)
     rows = queries.late_by_due_date(s, where, first, ctx.today)
     months = {month_start(ctx.today, back): MonthLate(month_start(ctx.today, back))

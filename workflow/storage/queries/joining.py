@@ -20,7 +20,7 @@ def confirming_orgs(s: Session, cal: KazakhstanCalendar, today: date, days: int
     """Organisation id -> the day it joined, of those still confirming today (`confirming`).
     Those that joined longer ago than any window can last are not read."""
     earliest = today - timedelta(days=2 * days + 31)  # N working days span fewer than 2N+31
-    rows = s.exec(select(Organisation.id, Organisation.joined_on).where(
+    rows = s.exec(select(Organisation.id, col(Organisation.joined_on)).where(
         col(Organisation.joined_on).is_not(None), col(Organisation.joined_on) > earliest))
     return {oid: on for oid, on in rows
             if on is not None and confirming(cal, on, today, days)}
