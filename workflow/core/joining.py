@@ -3,7 +3,9 @@ the year is "before joining -- to confirm" rather than overdue.
 
 An office that adopts merzim in July has its year so far opened (the periods that fell due
 since January): they are its real obligations, but a stage of them that fell due before the
-day it joined and is still open says only that nothing is recorded *in merzim* yet. For a
+day it joined and is still open says only that nothing is recorded *in merzim* yet. Only the
+cases opened on or after that day (the back-filled periods, by their `typed_on`) are such;
+a case the organisation had before keeps its overdue stages. For a
 settable number of working days after joining (the Kazakh calendar) such a stage is counted
 apart from overdue, in every list, summary, digest, reminder and notice, while the office
 records what it already did (on its real dates: on time or late by them) or marks it not done.
@@ -38,17 +40,23 @@ def confirming(cal: KazakhstanCalendar, joined_on: date | None, today: date, day
 
 
 def before_joining(cal: KazakhstanCalendar, status: str, due: date | None,
-                   joined_on: date | None, today: date, days: int) -> bool:
-    """Whether a stage (its stored status and due date) of an organisation that joined on
-    `joined_on` is "before joining -- to confirm" today: still open, due before the day it
-    joined, within `days` working days of joining."""
-    return (status == OPEN and due is not None and joined_on is not None and due < joined_on
-            and confirming(cal, joined_on, today, days))
+                   opened_on: date | None, joined_on: date | None, today: date,
+                   days: int) -> bool:
+    """Whether a stage (its stored status and due date, the day its case was opened) of an
+    organisation that joined on `joined_on` is "before joining -- to confirm" today: still
+    open, of a case opened on or after the day it joined (a back-filled period, not one it
+    had before), due before that day, within `days` working days of joining."""
+    return (status == OPEN and among_confirming(
+        {0: joined_on} if joined_on is not None else {}, 0, due, opened_on)
+        and joined_on is not None and confirming(cal, joined_on, today, days))
 
 
-def among_confirming(orgs: Mapping[int, date], subject_id: int | None, due: date | None) -> bool:
-    """Whether an open stage (its organisation's id and due date) is before joining, given the
-    organisations confirming today (id -> the day each joined: `confirming` of each, as
-    `workflow/storage/queries/joining.py` reads them)."""
+def among_confirming(orgs: Mapping[int, date], subject_id: int | None, due: date | None,
+                     opened_on: date | None) -> bool:
+    """Whether an open stage (its organisation's id, its due date, the day its case was
+    opened) is before joining, given the organisations confirming today (id -> the day each
+    joined: `confirming` of each, as `workflow/storage/queries/joining.py` reads them): due
+    before the day its organisation joined, of a case opened on or after it."""
     joined_on = orgs.get(subject_id) if subject_id is not None else None
-    return joined_on is not None and due is not None and due < joined_on
+    return (joined_on is not None and due is not None and due < joined_on
+            and opened_on is not None and opened_on >= joined_on)

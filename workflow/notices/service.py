@@ -136,7 +136,8 @@ def _build(role: str, bounded: bool) -> Any:
                                     col(Case.subject_id) == bindparam("org_id")))
     since: Any = bindparam("since")
     stages = (_part(_STAGE, case_id=col(Stage.case_id), key=col(Stage.key),
-                    day=col(Stage.due_date), row_id=col(Stage.subject_id))
+                    day=col(Stage.due_date), row_id=col(Stage.subject_id),
+                    at=cast(col(Case.typed_on), String))  # (the day opened: B-25)
               .select_from(Stage).join(Case, col(Stage.case_id) == Case.id)
               .where(answers, live_case(), Stage.status == OPEN,
                      col(Stage.due_date).is_not(None))
@@ -260,6 +261,11 @@ _ORDER: dict[str, Any] = {
     _MENTIONED: lambda r: -r.row_id}
 
 
+def _day(at: str | None) -> date | None:
+    """The day of a part's `at` (an ISO date or moment), if any."""
+    return date.fromisoformat(at[:10]) if at else None
+
+
 def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
           policy: ReminderSettings) -> _Read:
     """One SELECT of her centre's parts, made into items (not yet ordered or held back)."""
@@ -278,7 +284,7 @@ def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
     # a stage before its organisation joined mid-year (B-25) is to confirm: no overdue notice
     confirming = joining.confirming_orgs(s, ctx)
     for r in rows.get(_STAGE, ()):
-        if r.day < ctx.today and among_confirming(confirming, r.row_id, r.day):
+        if r.day < ctx.today and among_confirming(confirming, r.row_id, r.day, _day(r.at)):
             continue
         if r.day < ctx.today:
             late = ctx.calendar.get_working_days_delta(r.day, ctx.today)
@@ -290,7 +296,7 @@ def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
                                   left))
     if org is not None:
         for r in rows.get(_ESCALATED, ()):
-            if among_confirming(confirming, r.row_id, r.day):
+            if among_confirming(confirming, r.row_id, r.day, _day(r.at)):
                 continue
             late = ctx.calendar.get_working_days_delta(r.day, ctx.today)
             item = StageItem(analysis_id=r.case_id, stage_key=r.key, stage_names={}, due=r.day,

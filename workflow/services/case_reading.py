@@ -248,7 +248,7 @@ def _case_stage(ctx: Context, defn: Definition, case: Case, planner: Planner, ke
         name=defn.stage_name(key, ctx.language),
         due=st.due_date,
         projected=st.projected,
-        status=shown_status(st, ctx.today, joining.stage_before_joining(ctx, st, subject)),
+        status=shown_status(st, ctx.today, joining.stage_before_joining(ctx, st, case, subject)),
         done_on=st.done_on,
         working_days_left=(working_days_left(ctx.calendar, st.due_date, ctx.today)
                            if is_open else None),

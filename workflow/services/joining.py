@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from workflow.core import joining as rule
 from workflow.services.context import Context
-from workflow.storage.models import Organisation, Stage
+from workflow.storage.models import Case, Organisation, Stage
 from workflow.storage.queries import joining as queries
 
 _MEMO = "merzim.joining"
@@ -45,10 +45,11 @@ def before_joining(s: Session, ctx: Context) -> Any:
     return queries.before_joining(confirming_orgs(s, ctx))
 
 
-def stage_before_joining(ctx: Context, stage: Stage, org: Organisation) -> bool:
-    """Whether one stage of the organisation `org` is before joining today (the case page)."""
-    return rule.before_joining(ctx.calendar, stage.status, stage.due_date, org.joined_on,
-                               ctx.today, ctx.joining_confirm_days)
+def stage_before_joining(ctx: Context, stage: Stage, case: Case, org: Organisation) -> bool:
+    """Whether one stage of a case of the organisation `org` is before joining today (the case
+    page)."""
+    return rule.before_joining(ctx.calendar, stage.status, stage.due_date, case.typed_on,
+                               org.joined_on, ctx.today, ctx.joining_confirm_days)
 
 
 def confirm_until(ctx: Context, org: Organisation) -> date | None:

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from calendars import KazakhstanCalendar
 from workflow.core.joining import confirming
-from workflow.storage.models import Organisation, Stage
+from workflow.storage.models import Case, Organisation, Stage
 
 
 def confirming_orgs(s: Session, cal: KazakhstanCalendar, today: date, days: int
@@ -26,22 +26,23 @@ def confirming_orgs(s: Session, cal: KazakhstanCalendar, today: date, days: int
             if on is not None and confirming(cal, on, today, days)}
 
 
-def before_joining(orgs: dict[int, date], subject: Any = None, due: Any = None) -> Any:
-    """The SQL condition "this stage (its organisation's id and due date: a stage's columns
-    unless given) fell due before its organisation joined, which is confirming" -- of open
-    stages, the rule's "before joining"."""
-    subject = Stage.subject_id if subject is None else subject
-    due = Stage.due_date if due is None else due
+def before_joining(orgs: dict[int, date]) -> Any:
+    """The SQL condition "this stage fell due before its organisation joined, which is
+    confirming, and its case was opened on or after that day" (`among_confirming`) -- of open
+    stages, the rule's "before joining". It names the case's `typed_on`: the statement joins
+    the case table (every list of stages does)."""
     if not orgs:
         return false()
     by_day: dict[date, list[int]] = {}
     for oid, on in orgs.items():
         by_day.setdefault(on, []).append(oid)
-    return or_(*(and_(col(subject).in_(sorted(ids)), col(due).is_not(None), col(due) < on)
+    return or_(*(and_(col(Stage.subject_id).in_(sorted(ids)), col(Stage.due_date).is_not(None),
+                      col(Stage.due_date) < on, col(Case.typed_on).is_not(None),
+                      col(Case.typed_on) >= on)
                  for on, ids in sorted(by_day.items())))
 
 
-def ordinary(orgs: dict[int, date], subject: Any = None, due: Any = None) -> Any:
+def ordinary(orgs: dict[int, date]) -> Any:
     """The SQL condition "this stage is not before joining" (`before_joining` negated; every
     stage when no organisation is confirming)."""
-    return not_(before_joining(orgs, subject, due)) if orgs else ~false()
+    return not_(before_joining(orgs)) if orgs else ~false()
