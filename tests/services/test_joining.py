@@ -131,14 +131,22 @@ def test_a_district_joining_in_july_confirms_its_year_so_far(cli, db, tmp_path):
     assert (q2.status, q2.done_on) == ("done_late", date(2026, 7, 2))
     assert {d["id"] for d in done} == {q1.case_id, q2.case_id}
     assert counts(db, JOINED) == (before_overdue, apart - 2)
+    # one that really did not happen, marked not done: no longer to confirm, nor overdue
+    q1_training = stage_of(db, "coi_training", "2026H1", "training")
+    with Session(db) as s:
+        svc.record_not_done(s, ctx_on(JOINED), q1_training.case_id, "training",
+                            "no training was held")
+        s.commit()
+    assert counts(db, JOINED) == (before_overdue, apart - 3)
 
     # after the days to confirm, what is still open is overdue
     ordinary = CAL.add_working_days(JOINED, DEFAULT_CONFIRM_DAYS)
     last_day = CAL.add_working_days(JOINED, DEFAULT_CONFIRM_DAYS - 1)
-    assert counts(db, last_day)[1] == apart - 2
-    overdue_later, apart_later = counts(db, ordinary)
-    assert apart_later == 0
-    assert overdue_later >= before_overdue + apart - 2
+    assert counts(db, last_day)[1] == apart - 3
+    assert counts(db, ordinary)[1] == 0
+    with Session(db) as s:
+        late = [r for r in svc.overdue(s, ctx_on(ordinary), DISTRICT) if r.due < JOINED]
+    assert len(late) == apart - 3  # every one still open, now overdue
 
 
 def test_a_row_matching_no_opened_period_refuses_the_whole_sheet(cli, db, tmp_path):
