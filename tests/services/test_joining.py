@@ -22,7 +22,7 @@ from workflow import services as svc
 from workflow.core.joining import BEFORE_JOINING, DEFAULT_CONFIRM_DAYS
 from workflow.definitions import load_registry
 from workflow.i18n import Translator
-from workflow.services import overview
+from workflow.services import overview, search
 from workflow.storage.models import Case, Organisation, Stage
 
 JOINED = date(2026, 7, 14)  # a Tuesday
@@ -110,6 +110,8 @@ def test_a_district_joining_in_july_confirms_its_year_so_far(cli, db, tmp_path):
         q1 = stage_of(db, MEETING, "2026Q1", "meeting")
         view = svc.case_view(s, ctx, s.get(Case, q1.case_id))
         assert [st.status for st in view.stages] == [BEFORE_JOINING]
+        # the search's overdue counts do not count it either
+        assert search.overdue_counts(s, ctx, [q1.case_id]) == {}
         # her work page: nothing overdue, the earlier stages apart
         aida = svc.get_user(s, "aida")
         work = svc.my_work(s, ctx, aida.id, org.id)
@@ -146,6 +148,8 @@ def test_a_district_joining_in_july_confirms_its_year_so_far(cli, db, tmp_path):
     assert counts(db, ordinary)[1] == 0
     with Session(db) as s:
         late = [r for r in svc.overdue(s, ctx_on(ordinary), DISTRICT) if r.due < JOINED]
+        assert search.overdue_counts(s, ctx_on(ordinary), [r.case for r in late[:1]]) == {
+            late[0].case: sum(1 for r in late if r.case == late[0].case)}
     assert len(late) == apart - 3  # every one still open, now overdue
 
 
