@@ -116,8 +116,12 @@ def test_a_district_joining_in_july_confirms_its_year_so_far(cli, db, tmp_path):
         aida = svc.get_user(s, "aida")
         work = svc.my_work(s, ctx, aida.id, org.id)
         assert work.overdue == [] and len(work.before_joining) == apart
+    # the command line's overdue list counts them apart too, in the reader's language
+    listed = cli.ok("overdue", "--org", "AK")
+    assert len(listed["overdue"]) == before_overdue and len(listed["before_joining"]) == apart
     for lang in ("en", "ru", "kk"):
-        assert Translator(lang)(f"status.{BEFORE_JOINING}") != f"status.{BEFORE_JOINING}"
+        code, out, _err = cli("overdue", "--org", DISTRICT, lang=lang)
+        assert code == 0 and Translator(lang).n("joining.count", apart) in out
 
     # her sheet of what the district did in January-June: each row its own date
     cases = case_count(db)
