@@ -9,6 +9,7 @@ After the days to confirm, what is still open is overdue. On SQLite and PostgreS
 from __future__ import annotations
 
 import csv
+import json
 from datetime import date
 from pathlib import Path
 
@@ -194,3 +195,22 @@ def test_only_her_officer_or_a_manager_above_opens_the_year_so_far(cli, db):
     with Session(db) as s:
         assert s.exec(select(Organisation.joined_on).where(
             Organisation.code == DISTRICT)).one() == date(2026, 7, 10)
+
+
+def test_the_days_to_confirm_are_a_setting(cli, db, merzim_db, tmp_path):
+    """`[deadlines] joining_confirm_days`: 0 makes the earlier stages overdue at once; a bad
+    value is refused with the setting named."""
+    cli.ok("obligations", "sync", "--from", "2026-01-01", "--org", DISTRICT, "--as", "aida")
+    none = tmp_path / "none.toml"
+    none.write_text("[deadlines]\njoining_confirm_days = 0\n", encoding="utf-8")
+    listed = merzim_db("overdue", "--org", DISTRICT, "--json", today=JOINED.isoformat(),
+                       config=none)
+    assert listed.returncode == 0, listed.stderr
+    found = json.loads(listed.stdout)
+    assert found["before_joining"] == [] and found["overdue"]
+    for bad in ("-1", "121", "true", '"20"'):
+        config = tmp_path / "bad.toml"
+        config.write_text(f"[deadlines]\njoining_confirm_days = {bad}\n", encoding="utf-8")
+        result = merzim_db("calendar", "show", "2026", config=config)
+        assert result.returncode != 0 and "joining_confirm_days" in result.stderr, bad
+        assert "Traceback" not in result.stderr
