@@ -23,7 +23,7 @@ from workflow import services as svc
 from workflow.core.joining import BEFORE_JOINING, DEFAULT_CONFIRM_DAYS
 from workflow.definitions import load_registry
 from workflow.i18n import Translator
-from workflow.services import overview, search
+from workflow.services import obligations, overview, search
 from workflow.storage.models import Case, Organisation, Stage
 
 JOINED = date(2026, 7, 14)  # a Tuesday
@@ -111,6 +111,9 @@ def test_a_district_joining_in_july_confirms_its_year_so_far(cli, db, tmp_path):
         q1 = stage_of(db, MEETING, "2026Q1", "meeting")
         view = svc.case_view(s, ctx, s.get(Case, q1.case_id))
         assert [st.status for st in view.stages] == [BEFORE_JOINING]
+        # nor the obligations' year of the district
+        year = obligations.year_of(s, ctx, DISTRICT, 2026)
+        assert {r["status"] for r in year if r["due"] < JOINED} == {BEFORE_JOINING}
         # the search's overdue counts do not count it either
         assert search.overdue_counts(s, ctx, [q1.case_id]) == {}
         # her work page: nothing overdue, the earlier stages apart

@@ -32,6 +32,7 @@ from workflow.services.cases import (
     open_case,
     opened_payload,
     period_dates,
+    shown_status,
     stages_of,
     switched_off,
 )
@@ -399,7 +400,8 @@ def first_officers(s: Session, org_ids: set[int]) -> dict[int, User]:
 def year_of(s: Session, ctx: Context, org_code: str, year: int) -> list[dict[str, Any]]:
     """An organisation's obligations of a year, month by month: every stage of a recurring
     obligation due in the year (the national report input of the reporting year 2026 is among
-    2027's, due 15 April 2027), with its status."""
+    2027's, due 15 April 2027), with its status as shown today ("overdue", "before_joining":
+    `shown_status`)."""
     if not 1 <= year <= 9999:
         raise UsageError(key="error.bad_int", what="--year", value=year)
     org = get_org(s, org_code)
@@ -414,8 +416,8 @@ def year_of(s: Session, ctx: Context, org_code: str, year: int) -> list[dict[str
         for key, stage in stages_of(s, case).items():
             if (stage.due_date or case.case_date).year != year:
                 continue
-            shown = ("overdue" if stage.status == "open" and stage.due_date is not None
-                     and stage.due_date < ctx.today else stage.status)
+            shown = shown_status(stage, ctx.today,
+                                 joining.stage_before_joining(ctx, stage, case, org))
             rows.append({"case": case.id, "process": case.process,
                          "process_name": definition.name(ctx.language), "period": case.period,
                          "month": (stage.due_date or case.case_date).month, "stage": key,
