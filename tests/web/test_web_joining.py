@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from tests.support.databases import BACKENDS
+from tests.support.import_helpers import but_kept, confirm, csv_of, upload
 from tests.support.web_helpers import TODAY, Web, csrf_of, synced_demo
 from workflow import services as svc
 from workflow.i18n import Translator
-from workflow.storage.models import Case, Organisation
+from workflow.storage.models import Case, Organisation, Stage
 
+MEETING = "akim_commission_meeting"
 ORG = "AK-ALM-NEW"  # a district joining today, under AK-ALM, which nurlan manages
 
 
@@ -71,3 +74,44 @@ def test_the_year_so_far_is_counted_apart_on_every_page(web: Web):
         assert 'data-testid="count-overdue">' + t.n("work.stages", 0) in work
         shown = [reader.get(f"/cases/{i}").text for i in backfilled]
         assert any(t("status.before_joining") in p for p in shown)
+
+
+def _meeting(web: Web, period: str) -> Stage:
+    with Session(web.engine) as s:
+        return s.exec(select(Stage).join(Case, Case.id == Stage.case_id).join(
+            Organisation, Organisation.id == Case.subject_id).where(
+            Organisation.code == ORG, Case.process == MEETING, Case.period == period)).one()
+
+
+def test_her_sheet_of_done_work_is_recorded_from_the_web(web: Web):
+    """The register import's page takes the sheet: each row recorded on its opened period on
+    its own date, nothing opened; a sheet with a row matching no opened period is refused with
+    the reason, nothing stored."""
+    zhanar = web.browser("zhanar")
+    page = zhanar.get(f"/orgs/{ORG}")
+    assert zhanar.post(f"/orgs/{ORG}/backfill", data={
+        "since": f"{TODAY.year}-01-01", "csrf": csrf_of(page.text)}).status_code == 200
+    form = f"/registers/{MEETING}/import"
+    before = web.dump()
+    refused = upload(zhanar, csv_of("subject,period_start,event,on",
+                                    f"{ORG},,meeting_held,{TODAY.year}-03-20",
+                                    f"{ORG},{TODAY.year - 1}-10-01,meeting_held,"
+                                    f"{TODAY.year - 1}-12-20"), "done.csv", form)
+    assert refused.status_code == 409 and "Traceback" not in refused.text
+    assert Translator("en")("import.error_no_period", process=MEETING, org=ORG,
+                            period=f"{TODAY.year - 1}Q4") in refused.text.replace("&#39;", "'")
+    assert but_kept(web.dump()) == but_kept(before)
+    with Session(web.engine) as s:
+        cases = s.exec(select(func.count()).select_from(Case)).one()
+    preview = upload(zhanar, csv_of("subject,period_start,event,on,number",
+                                    f"{ORG},,meeting_held,{TODAY.year}-03-20,1",
+                                    f"{ORG},{TODAY.year}-04-01,meeting_held,"
+                                    f"{TODAY.year}-07-02,2"), "done.csv", form)
+    assert preview.status_code == 200, preview.text[-2000:]
+    done = confirm(zhanar, preview.text, form)
+    assert done.status_code in (200, 303), done.text[-2000:]
+    with Session(web.engine) as s:
+        assert s.exec(select(func.count()).select_from(Case)).one() == cases
+    q1, q2 = _meeting(web, f"{TODAY.year}Q1"), _meeting(web, f"{TODAY.year}Q2")
+    assert (q1.status, q1.done_on) == ("done_on_time", date(TODAY.year, 3, 20))
+    assert (q2.status, q2.done_on) == ("done_late", date(TODAY.year, 7, 2))
