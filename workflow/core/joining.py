@@ -46,17 +46,19 @@ def before_joining(cal: KazakhstanCalendar, status: str, due: date | None,
     organisation that joined on `joined_on` is "before joining -- to confirm" today: still
     open, of a case opened on or after the day it joined (a back-filled period, not one it
     had before), due before that day, within `days` working days of joining."""
-    return (status == OPEN and among_confirming(
-        {0: joined_on} if joined_on is not None else {}, 0, due, opened_on)
-        and joined_on is not None and confirming(cal, joined_on, today, days))
+    return (status == OPEN and _fell_before(due, opened_on, joined_on)
+            and confirming(cal, joined_on, today, days))
 
 
 def among_confirming(orgs: Mapping[int, date], subject_id: int | None, due: date | None,
                      opened_on: date | None) -> bool:
     """Whether an open stage (its organisation's id, its due date, the day its case was
     opened) is before joining, given the organisations confirming today (id -> the day each
-    joined: `confirming` of each, as `workflow/storage/queries/joining.py` reads them): due
-    before the day its organisation joined, of a case opened on or after it."""
-    joined_on = orgs.get(subject_id) if subject_id is not None else None
+    joined: `confirming` of each, as `workflow/storage/queries/joining.py` reads them)."""
+    return _fell_before(due, opened_on, orgs.get(subject_id) if subject_id is not None else None)
+
+
+def _fell_before(due: date | None, opened_on: date | None, joined_on: date | None) -> bool:
+    """Due before the day its organisation joined, of a case opened on or after that day."""
     return (joined_on is not None and due is not None and due < joined_on
             and opened_on is not None and opened_on >= joined_on)
