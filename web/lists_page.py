@@ -61,7 +61,9 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
     # in the tree's order rows are grouped by organisation; sorted otherwise, one table
     groups = views.grouped(shown) if sort is None else [(None, shown)] if shown else []
     unfiltered = all(f[k] is None for k in ("org", "stage", "year", "process"))
+    joining, joining_total = views.joining_list(pc.s, pc.ctx, pc.viewer, f["org"], f["process"])
     return render(request, pc, "overdue.html", groups=groups, total=pager["total"], filters=f,
+                  joining=views.grouped(joining), joining_total=joining_total,
                   menu_overdue=pager["total"] if unfiltered else None,
                   # (kept with the counts it is made of: the same version, the same tree)
                   summary=views.kept(pc.s, pc.ctx, (

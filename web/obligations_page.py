@@ -24,7 +24,8 @@ from workflow.services.bulk_actions import MAX_ITEMS
 
 router = APIRouter(include_in_schema=False)
 # the order of the summary line: what needs attention first
-STATUSES = ("overdue", "open", "done_on_time", "done_late", "not_done", "not_applicable")
+STATUSES = ("overdue", "before_joining", "open", "done_on_time", "done_late", "not_done",
+            "not_applicable")
 
 
 def _query(request: Request, pc: PageContext) -> tuple[str, int]:

@@ -6,9 +6,10 @@ headcount (its staff), which the administrator of an organisation above it sets 
 consolidated share (4.2.1, 4.2.2) counts a unit that recorded no figures as none trained of
 this headcount (B-20). Everyone sees only the organisations of her subtree; only an
 administrator may change the headcount (audited; a bad number is refused and changes
-nothing). An administrator also opens the year so far here (an office that adopts merzim
-mid-year): the case of every recurring obligation for every period due since a day, for the
-organisation and those under it, as `merzim obligations sync --from --org` opens them; and
+nothing). Its officer, or a manager or an administrator above it, opens the year so far here
+(an office that adopts merzim mid-year, B-25): the case of every recurring obligation for every
+period due since a day, for the organisation and those under it, as `merzim obligations sync
+--from --org` opens them, and the day it joined (shown here). An administrator also
 adds the organisations under it from a file (CSV or XLSX, headers, kinds and parents in any
 of the three languages, as `merzim org import` reads it, through the same `import_orgs`):
 first a preview of what it adds (codes proposed from names, columns ignored), nothing stored;
@@ -32,9 +33,9 @@ from web.kit.deps import PageContext
 from web.kit.error_pages import web_message
 from web.kit.page import check_csrf, page, page_number, render
 from workflow import services as svc
-from workflow.core.errors import MerzimError, UsageError
+from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.imports.organisations import OrgsRefused, grouped, import_orgs
-from workflow.services import obligations
+from workflow.services import joining, obligations
 from workflow.services import transactions as tx
 
 router = APIRouter(include_in_schema=False)
@@ -45,7 +46,7 @@ def _shown(request: Request, pc: PageContext, org: Any, status: int = 200,  # no
            backfilled: list[dict[str, Any]] | None = None, since: str = "",
            backfill_error: str | None = None, imported: list[str] | None = None,
            import_error: str | None = None,
-           import_problems: list[str] | None = None) -> HTMLResponse:
+           import_problems: list[str] | None = None, joined: str = "") -> HTMLResponse:
     s: Session = pc.s
     parent = svc.org_by_id(s, org.parent_id) if org.parent_id else None
     below = svc.children(s, org)
@@ -55,6 +56,8 @@ def _shown(request: Request, pc: PageContext, org: Any, status: int = 200,  # no
                   parent_name=svc.org_name(parent, pc.t.language) if parent else "",
                   below=[(o, svc.org_name(o, pc.t.language)) for o in below],
                   admin=pc.viewer.role == "admin", error=error,
+                  may_open_year=obligations.may_open_year(s, pc.viewer.user, org),
+                  confirm_until=joining.confirm_until(pc.ctx, org), joined=joined,
                   typed=typed if typed is not None else
                   ("" if org.headcount is None else str(org.headcount)),
                   saved=request.query_params.get("saved") == "1",
@@ -95,25 +98,31 @@ def org_headcount(request: Request, code: str, headcount: str = Form(""),
 
 
 @router.post("/orgs/{code}/backfill", response_class=HTMLResponse)
-def org_backfill(request: Request, code: str, since: str = Form(""), csrf: str = Form(""),
-                 pc: PageContext = Depends(page)):
-    """The year so far: the case of every recurring obligation for every period due since the
-    day given, for the organisation and those under it (`obligations sync --from`); an
-    administrator's, of an organisation of her subtree. Shows what it opened, per obligation
-    and period; a refusal changes nothing."""
-    require_admin(pc.viewer)
+def org_backfill(request: Request, code: str, since: str = Form(""), joined: str = Form(""),
+                 csrf: str = Form(""), pc: PageContext = Depends(page)):
+    """The year so far (B-25): the case of every recurring obligation for every period due
+    since the day given, for the organisation and those under it (`obligations sync --from
+    --org`), and the day it joined (given, else today); its officer's, or a manager's or an
+    administrator's above it (`obligations.may_open_year`, the one rule). Shows what it
+    opened, per obligation and period; a refusal changes nothing."""
     check_csrf(pc, csrf)
     org = visible_org(pc.s, pc.viewer, code)  # outside her subtree: as if it did not exist
     first = parse_day(since)
-    if first is None:
-        return _shown(request, pc, org, 422, since=since,
-                      backfill_error=pc.t("backfill.web_bad_date", value=since))
+    day = parse_day(joined) if joined.strip() else None
+    if first is None or (joined.strip() and day is None):
+        bad = since if first is None else joined
+        return _shown(request, pc, org, 422, since=since, joined=joined,
+                      backfill_error=pc.t("backfill.web_bad_date", value=bad))
     try:
         with tx.transaction(pc.s):
-            opened = obligations.sync(pc.s, pc.ctx, since=first, org_code=org.code)
+            opened = obligations.open_year_so_far(pc.s, pc.ctx, org.code, first,
+                                                  user=pc.viewer.user, joined_on=day)
     except MerzimError as exc:
         pc.s.refresh(org)
-        return _shown(request, pc, org, 422, since=since, backfill_error=web_message(exc, pc.t))
+        status = 403 if isinstance(exc, RuleViolation) else 422
+        return _shown(request, pc, org, status, since=since, joined=joined,
+                      backfill_error=web_message(exc, pc.t))
+    pc.s.refresh(org)
     return _shown(request, pc, org, since=first.isoformat(),
                   backfilled=obligations.opened_by_period(pc.ctx, opened))
 

@@ -64,6 +64,8 @@ def work_page(request: Request, pc: PageContext = Depends(page)):
                        within, DONE_DAYS)
     sections = [("overdue", _decorated(pc, work.overdue)), ("due", _decorated(pc, work.due)),
                 ("done", _decorated(pc, work.done))]
+    if work.before_joining:  # B-25: counted apart, after the overdue ones
+        sections.insert(1, ("before_joining", _decorated(pc, work.before_joining)))
     parts: dict[str, Any] = {}  # what features add to it (the points at risk of her body)
     for part in request.app.state.parts.overview:
         if hasattr(part, "work"):

@@ -209,6 +209,9 @@ class Settings:
     # [deadlines] final_report_before: a subdivision's final report is due this many working
     # days before its region's or central body's own (B-21; 0: the same day)
     final_report_before: int = 10
+    # [deadlines] joining_confirm_days: working days after an organisation joined mid-year
+    # during which its open stages due before that day are "before joining" (B-25)
+    joining_confirm_days: int = 20
     # [accounts] invitation_days: a sign-in link sent by e-mail sets a password within this many
     # days; telegram_bot: the bot's username, for the link to it on the account page
     invitation_days: int = 7
@@ -350,6 +353,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         features=_features(data, path.resolve().parent if path is not None else Path.cwd()),
         own_deadlines_off=_own_off(_table(data, "deadlines")),
         final_report_before=_final_report_before(_table(data, "deadlines")),
+        joining_confirm_days=_joining_confirm_days(_table(data, "deadlines")),
         **_accounts(_table(data, "accounts")),
     )
 
@@ -369,7 +373,7 @@ def _accounts(raw: dict[str, Any]) -> dict[str, Any]:
 def _own_off(raw: dict[str, Any]) -> tuple[str, ...]:
     """[deadlines]: `own_off`, the organisation codes ("*": all) whose deadlines set by
     merzim (I-17) are switched off; any other key is refused."""
-    unknown = set(raw) - {"own_off", "final_report_before"}
+    unknown = set(raw) - {"own_off", "final_report_before", "joining_confirm_days"}
     if unknown:
         raise ConfigError(f"deadlines: unknown setting {', '.join(sorted(unknown))}")
     codes = raw.get("own_off", [])
@@ -386,6 +390,17 @@ def _final_report_before(raw: dict[str, Any]) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 60:
         raise ConfigError(f"deadlines.final_report_before: {value!r} must be a whole number "
                           "of working days from 0 to 60")
+    return value
+
+
+def _joining_confirm_days(raw: dict[str, Any]) -> int:
+    """[deadlines] `joining_confirm_days`: working days after an organisation joined mid-year
+    during which its earlier open stages are "before joining -- to confirm" (B-25), a whole
+    number from 0 (none: overdue at once) to 120."""
+    value = raw.get("joining_confirm_days", 20)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 120:
+        raise ConfigError(f"deadlines.joining_confirm_days: {value!r} must be a whole number "
+                          "of working days from 0 to 120")
     return value
 
 

@@ -2,14 +2,15 @@
 sync --from DATE --org CODE` opens, for the organisation and those under it, the case of every
 recurring obligation for every period due on or after DATE (each with its own period's due
 dates), once: a second run opens nothing. Facts recorded for those periods count in the score.
-Their reminders start on the day of the back-fill: the officer hears of them as overdue, the
-managers are not sent escalations of months-old due dates on that day. On SQLite and PostgreSQL.
+The stages due before the day it joined are "before joining -- to confirm" (B-25): no overdue
+reminder, escalation or notice for them until the days to confirm have passed; then they are
+ordinary, escalations counted from the back-fill day. On SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -178,7 +179,11 @@ def _notify(tmp_path: Path):
     return load_notify_settings(load_settings(path=cfg, env={}), env={}, require_secrets=False)
 
 
-def test_no_escalation_on_the_day_of_the_backfill(cli, db, tmp_path):
+def test_no_overdue_reminder_before_the_days_to_confirm_have_passed(cli, db, tmp_path):
+    """B-25: the back-filled stages due before the day the district joined are to confirm,
+    not overdue: no overdue reminder to the officer, no escalation to the manager, no notice,
+    for `joining_confirm_days` working days after joining; then ordinary, with their true
+    lateness, escalations counted from the back-fill day."""
     code, _out, err = cli("org", "add", DISTRICT, "--name", "District nine", "--kind",
                           "district_akimat", "--parent", "AK")
     assert code == 0, err
@@ -188,23 +193,27 @@ def test_no_escalation_on_the_day_of_the_backfill(cli, db, tmp_path):
         assert code == 0, err
     cli.ok("obligations", "sync", "--from", "2026-01-01", "--org", DISTRICT)
     ns = _notify(tmp_path)
+    ordinary_again = CAL.add_working_days(date.fromisoformat(JOINED), 20)
 
     def digests(day: date):
         ctx = svc.Context(CAL, REGISTRY, day, actor="worker", language="en")
         with Session(db) as s:
             return {d.recipient.name: d for d in reminders.preview(s, ctx, ns)}
 
-    today = digests(date(2026, 9, 15))
-    officer = today["officer9"]
-    overdue = [ln for ln in officer.lines if ln.kind == OVERDUE]
-    # the officer hears of every back-filled stage already due, with its true lateness
+    for day in (date(2026, 9, 15), date(2026, 9, 16), ordinary_again - timedelta(days=1)):
+        digest = digests(day)
+        late = [ln for ln in (digest["officer9"].lines if "officer9" in digest else ())
+                if ln.kind == OVERDUE and ln.item.due < date.fromisoformat(JOINED)]
+        assert late == [], day
+        assert "manager9" not in digest or not [
+            ln for ln in digest["manager9"].lines
+            if ln.kind == ESCALATION and ln.item.due < date.fromisoformat(JOINED)], day
+    # once the days to confirm have passed, what is still open is overdue, by its true
+    # lateness; the manager hears of it (escalate_after = 1, counted from the back-fill day)
+    later = digests(ordinary_again)
+    overdue = [ln for ln in later["officer9"].lines if ln.kind == OVERDUE]
     assert any(ln.item.period == "2026M01" for ln in overdue)
     assert max(ln.working_days for ln in overdue) > 100
-    # the manager: no escalation on the day of the back-fill
-    assert "manager9" not in today or not [
-        ln for ln in today["manager9"].lines if ln.kind == ESCALATION]
-    # from the next working day (escalate_after = 1), counted from the back-fill day
-    later = digests(date(2026, 9, 16))
     escalated = [ln for ln in later["manager9"].lines if ln.kind == ESCALATION]
     assert any(ln.item.period == "2026M01" for ln in escalated)
     # the manager's notification centre lists his escalations as his digest has them
@@ -212,16 +221,20 @@ def test_no_escalation_on_the_day_of_the_backfill(cli, db, tmp_path):
         return
     from workflow.notices import service as notices
     from workflow.notices.rules import ESCALATED
+    from workflow.notices.rules import OVERDUE as OVERDUE_NOTICE
 
     with Session(db) as s:
         manager = s.exec(select(User).where(User.login == "manager9")).one()
+        officer = s.exec(select(User).where(User.login == "officer9")).one()
         by_period = dict(s.exec(select(Case.id, Case.period)).all())
 
-        def centre(day: date) -> set[str]:
+        def centre(who: User, day: date, kind: str) -> set[str]:
             ctx = svc.Context(CAL, REGISTRY, day, actor="worker", language="en")
-            return {by_period[i.case] for i in notices.items(s, ctx, manager, ns.policy.before,
+            return {by_period[i.case] for i in notices.items(s, ctx, who, ns.policy.before,
                                                                 ns.policy)
-                    if i.kind == ESCALATED}
+                    if i.kind == kind}
 
-        assert centre(date(2026, 9, 15)) == set()
-        assert "2026M01" in centre(date(2026, 9, 16))
+        assert centre(manager, date(2026, 9, 16), ESCALATED) == set()
+        assert "2026M01" not in centre(officer, date(2026, 9, 16), OVERDUE_NOTICE)
+        assert "2026M01" in centre(manager, ordinary_again, ESCALATED)
+        assert "2026M01" in centre(officer, ordinary_again, OVERDUE_NOTICE)

@@ -1,8 +1,8 @@
-"""The year so far from an organisation's page (/orgs/CODE): an administrator of the
-organisation opens the case of every recurring obligation for every period due since a day,
-for the organisation and those under it, as `merzim obligations sync --from --org` opens them;
-the page shows what was opened, per obligation and period; again, nothing. Only an
-administrator of her subtree; a bad or a future day is refused in the reader's language; every
+"""The year so far from an organisation's page (/orgs/CODE): its officer, or a manager or an
+administrator above it, opens the case of every recurring obligation for every period due since
+a day, for the organisation and those under it, as `merzim obligations sync --from --org` opens
+them, and the day it joined is kept (B-25); the page shows what was opened, per obligation and
+period; again, nothing. A bad or a future day is refused in the reader's language; every
 refusal changes nothing."""
 
 from __future__ import annotations
@@ -90,16 +90,19 @@ def test_refusals_change_nothing(web: Web, lang):
         assert web.dump() == before, typed
 
 
-def test_only_an_administrator_of_the_organisation(web: Web):
+def test_her_officer_or_a_manager_above_opens_the_year_so_far(web: Web):
+    """B-25: the officer of the organisation, or a manager or an administrator above it (who
+    sees it: services/obligations.py `may_open_year`); anyone else is answered as if it did
+    not exist, and nothing is stored."""
     admin = web.browser("erlan")
     csrf = csrf_of(admin.get(f"/orgs/{ORG}").text)
-    others = {who: web.browser(who) for who in ("nurlan", "asel")}
+    others = {who: web.browser(who) for who in ("marat", "gulnar", "asel", "nurlan")}
     tokens = {who: csrf_of(b.get("/account").text) for who, b in others.items()}
     before = web.dump()
     for who, code in (("erlan", "MF-KGD"),       # not her subtree
                       ("erlan", "NO-SUCH-ORG"),
-                      ("nurlan", ORG),           # a manager: not an administrator
-                      ("asel", ORG)):            # an officer
+                      ("marat", ORG),            # an officer of another organisation
+                      ("gulnar", ORG)):          # a manager of another subtree
         b = admin if who == "erlan" else others[who]
         token = csrf if who == "erlan" else tokens[who]
         r = b.post(f"/orgs/{code}/backfill", data={"since": "2025-01-01", "csrf": token})
@@ -107,7 +110,20 @@ def test_only_an_administrator_of_the_organisation(web: Web):
         assert web.dump() == before, (who, code)
     r = admin.post(f"/orgs/{ORG}/backfill", data={"since": "2025-01-01", "csrf": "wrong"})
     assert r.status_code == 409 and web.dump() == before
-    assert "org-backfill-form" not in others["asel"].get(f"/orgs/{ORG}").text
     assert web.client().post(f"/orgs/{ORG}/backfill",
                              data={"since": "2025-01-01"}).status_code in (303, 401, 403, 409)
     assert web.dump() == before
+    # her manager sees the button; she opens it herself, and the day she joined is shown
+    assert "org-backfill-form" in others["nurlan"].get(f"/orgs/{ORG}").text
+    page = others["asel"].get(f"/orgs/{ORG}")
+    assert "org-backfill-form" in page.text and "org-import-form" not in page.text
+    since = web.last_audit()
+    r = others["asel"].post(f"/orgs/{ORG}/backfill",
+                            data={"since": f"{TODAY.year}-01-01", "csrf": csrf_of(page.text)})
+    assert r.status_code == 200, r.text
+    assert f'data-testid="org-joined-on">{TODAY.isoformat()}' in r.text
+    with Session(web.engine) as s:
+        joined = s.exec(select(Organisation.joined_on).where(Organisation.code == ORG)).one()
+    assert joined == TODAY
+    assert ("web:asel", "organisation.joined") in {
+        (a, act) for a, act, _p in web.audit_since(since)}

@@ -17,7 +17,8 @@ from workflow.services.views import CaseDate, CaseView
 INK, MUTED, GRID = "#1d2733", "#5b6775", "#d9dee5"
 LATENESS = {"b1": "#dc6803", "b2": "#b42318", "b3": "#55160c"}  # 1–5, 6–20, >20 working days
 STATUS = {"open": "#175cd3", "overdue": "#b42318", "done_on_time": "#067647",
-          "done_late": "#dc6803", "not_done": "#667085", "not_applicable": "#667085"}
+          "done_late": "#dc6803", "not_done": "#667085", "not_applicable": "#667085",
+          "before_joining": "#6941c6"}
 OVERDUE_BAR, RATE_BAR = "#b42318", "#067647"
 CHAR_PX = 7.2  # a generous average width of a 12–13 px character (Cyrillic included)
 LABEL_PX = 8.2  # the widest average of a 13 px label's character (Kazakh and Russian capitals)

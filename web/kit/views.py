@@ -107,6 +107,22 @@ def overdue_list(s: Session, ctx: svc.Context, viewer: Viewer, page: int, query:
     return rows, pager, counts
 
 
+JOINING_SHOWN = 200  # the stages before joining the overdue page lists (all are counted)
+
+
+def joining_list(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None = None,
+                 process: str | None = None) -> tuple[list[OverdueRow], int]:
+    """The stages "before joining -- to confirm" of the overdue page's scope (B-25): counted
+    apart from overdue, the first JOINING_SHOWN of them listed; kept as the overdue list."""
+    within = scope_org(s, viewer, org)
+    scope, path = within.code, only_path(viewer)
+    total = kept(s, ctx, ("joining.count", scope, path, process), lambda: svc.count_before_joining(
+        s, ctx, scope, path, process=process), within.path)
+    rows = kept(s, ctx, ("joining.rows", scope, path, process), lambda: svc.before_joining(
+        s, ctx, scope, path, limit=JOINING_SHOWN, process=process), within.path) if total else []
+    return rows, total
+
+
 def due_list(s: Session, ctx: svc.Context, viewer: Viewer, within: int, page: int, query: str,
              org: str | None = None, process: str | None = None,
              size: int = PAGE_SIZE) -> tuple[list[StageRow], dict[str, Any]]:

@@ -527,16 +527,28 @@ def obligations_sync(through: str = option("--through", "DATE", "Also open perio
                                                            "the year so far)."),
                      org: str = option("--org", "CODE", "Only this organisation and the organisations under "
                                                         "it."),
+                     joined: str = option("--joined", "DATE", "With --from and --org: the day the "
+                                                              "organisation joined (default: today)."),
+                     as_user: str = option("--as", "LOGIN", "With --from and --org: act as this user "
+                                                            "(its officer, or a manager or an "
+                                                            "administrator above it)."),
                      as_json: Json = False) -> None:
     """Open the cases of every recurring obligation for the current and the next period
     (and up to --through); with --from, also every earlier period due since that date, each
     with its own period's due dates, its reminders starting today; running it again opens
-    nothing twice."""
+    nothing twice. With --from and --org, the organisation joins merzim mid-year: the day it
+    joined (--joined, default today) is kept, and its earlier open stages are "before joining
+    -- to confirm" for a while rather than overdue."""
     ctx = context()
     until = parse_date(through, "--through") if through else None
     first = parse_date(since, "--from") if since else None
+    day = parse_date(joined, "--joined") if joined else None
     with unit_of_work() as s:
-        opened = obl.sync(s, ctx, until, since=first, org_code=org)
+        if first is not None and org is not None and until is None:
+            opened = obl.open_year_so_far(s, ctx, org, first, user=_as_user(s, as_user),
+                                          joined_on=day)
+        else:
+            opened = obl.sync(s, ctx, until, since=first, org_code=org)
     if as_json:
         emit_json({"as_of": ctx.today, "through": until, "from": first, "org": org,
                    "opened": opened, "per_period": obl.opened_by_period(ctx, opened)})

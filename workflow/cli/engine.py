@@ -486,15 +486,20 @@ def status(analysis: CaseId, as_of: AsOf = None,
 
 def overdue(org: Org = None,
             process: Process = None, as_of: AsOf = None, as_json: Json = False) -> None:
-    """Overdue stages in an organisation's subtree, grouped by organisation."""
+    """Overdue stages in an organisation's subtree, grouped by organisation; the stages of an
+    organisation that joined mid-year, due before it joined, counted apart ("before joining
+    -- to confirm")."""
     ctx = context(_as_of(as_of))
     with unit_of_work() as s:
         rows = svc.overdue(s, ctx, org, process=process)
+        joining = svc.before_joining(s, ctx, org, process=process)
     if as_json:
-        emit_json({"as_of": ctx.today, "org": org, "overdue": rows})
+        emit_json({"as_of": ctx.today, "org": org, "overdue": rows, "before_joining": joining})
     else:
         say(STATE.t("list.as_of", date=ctx.today.isoformat()))
         _render_list(rows, "list.overdue", "working_days_overdue")
+        if joining:
+            say(STATE.t.n("joining.count", len(joining)))
 
 
 def due(org: Org = None,

@@ -39,7 +39,9 @@ the rows checked and planned without writing, then written a slice per batch, as
 case another case's event opens on the way (a row's event that opens a follow-up) is written
 in the batch of its row, in its range and withdrawn with it. A definition whose features
 open or re-plan its cases themselves without such a planner is imported row by row in one
-transaction (`registers.import_cases`).
+transaction (`registers.import_cases`). A recurring obligation's sheet of done work (an office
+that joined mid-year, B-25) opens nothing: its rows are recorded on the periods already opened
+(`workflow/imports/done_work.py`).
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ from workflow.core.definition import BUILTIN_EVIDENCE, Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.core.machine import clean_evidence
 from workflow.imports import cells as import_cells
+from workflow.imports import done_work
 from workflow.services import bulk, hooks
 from workflow.services.bulk import RowRefused, chunks, first_plan, new_ids, stage_tuples
 from workflow.services.case_opening import POSSIBLE_REPEAT
@@ -527,7 +530,8 @@ def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]
     if rows:
         check_columns(defn, list(rows[0]))
     refused: list[RowRefused] = []
-    found = planner(ctx, defn)
+    # a recurring obligation's sheet of done work: its rows recorded on the opened periods
+    found = done_work.RECORDER if done_work.applies(s, defn, rows) else planner(ctx, defn)
     if found is not None:
         cells = _cells(defn, rows, 2, refused)
         planned, events = _check_planned(s, ctx, defn, found, cells, refused)

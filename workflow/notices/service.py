@@ -40,9 +40,11 @@ from calendars.errors import CalendarRangeError
 from notifications.policy import StageItem, escalated_to, escalation_days
 from notifications.settings import ReminderSettings
 from workflow.core.errors import NotFound
+from workflow.core.joining import among_confirming
 from workflow.core.names import name_in
 from workflow.notices import rules
 from workflow.notices.rules import Item
+from workflow.services import joining
 from workflow.services.context import Context
 from workflow.services.lookup import get_case
 from workflow.storage import audit
@@ -134,7 +136,8 @@ def _build(role: str, bounded: bool) -> Any:
                                     col(Case.subject_id) == bindparam("org_id")))
     since: Any = bindparam("since")
     stages = (_part(_STAGE, case_id=col(Stage.case_id), key=col(Stage.key),
-                    day=col(Stage.due_date))
+                    day=col(Stage.due_date), row_id=col(Stage.subject_id),
+                    at=cast(col(Case.typed_on), String))  # (the day opened: B-25)
               .select_from(Stage).join(Case, col(Stage.case_id) == Case.id)
               .where(answers, live_case(), Stage.status == OPEN,
                      col(Stage.due_date).is_not(None))
@@ -189,6 +192,7 @@ def _build(role: str, bounded: bool) -> Any:
         parts.append(
             _part(_ESCALATED, case_id=col(Stage.case_id), key=col(Stage.key),
                   day=col(Stage.due_date), text=col(Stage.subject_path),
+                  row_id=col(Stage.subject_id),
                   # a recurring obligation's case: the day it was opened (its escalation
                   # counts from it when after the due date: `escalation_days`)
                   at=sa_case((col(Case.period).is_not(None), cast(col(Case.typed_on), String)),
@@ -257,6 +261,11 @@ _ORDER: dict[str, Any] = {
     _MENTIONED: lambda r: -r.row_id}
 
 
+def _day(at: str | None) -> date | None:
+    """The day of a part's `at` (an ISO date or moment), if any."""
+    return date.fromisoformat(at[:10]) if at else None
+
+
 def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
           policy: ReminderSettings) -> _Read:
     """One SELECT of her centre's parts, made into items (not yet ordered or held back)."""
@@ -272,7 +281,11 @@ def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
     mine_before = rules.before_days(prefs[0].key) if prefs else None
     most = max(mine_before if mine_before is not None else before, default=0)
     found = []
+    # a stage before its organisation joined mid-year (B-25) is to confirm: no overdue notice
+    confirming = joining.confirming_orgs(s, ctx)
     for r in rows.get(_STAGE, ()):
+        if r.day < ctx.today and among_confirming(confirming, r.row_id, r.day, _day(r.at)):
+            continue
         if r.day < ctx.today:
             late = ctx.calendar.get_working_days_delta(r.day, ctx.today)
             found.append(Item(rules.OVERDUE, r.case_id, r.day.isoformat(), r.key, r.day, late))
@@ -283,6 +296,8 @@ def _read(s: Session, ctx: Context, user: User, before: tuple[int, ...],
                                   left))
     if org is not None:
         for r in rows.get(_ESCALATED, ()):
+            if among_confirming(confirming, r.row_id, r.day, _day(r.at)):
+                continue
             late = ctx.calendar.get_working_days_delta(r.day, ctx.today)
             item = StageItem(analysis_id=r.case_id, stage_key=r.key, stage_names={}, due=r.day,
                              subject_code="", subject_name="", object_code="",

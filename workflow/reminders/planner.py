@@ -20,6 +20,7 @@ from notifications.policy import (
     plan_digests,
 )
 from notifications.render import render_blocked, render_digest, render_moved
+from workflow.core.joining import DEFAULT_CONFIRM_DAYS
 from workflow.reminders.outbound import OutboundCase, describe, moved_line, stage_item
 from workflow.settings import NotifySettings
 from workflow.storage.models import (
@@ -32,7 +33,7 @@ from workflow.storage.models import (
     Stage,
     User,
 )
-from workflow.storage.queries import live_case
+from workflow.storage.queries import joining, live_case
 
 PLANNER_LOCK = 7_243_002  # PostgreSQL advisory lock: one planner at a time
 DAILY = "daily"
@@ -83,12 +84,15 @@ def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
     """Open stages of every case due on or before `horizon` (everything overdue included);
     a closed case has no open stage. Every process's cases: the internal analysis, the
     procedures and the recurring obligations (each item names its process, for the digest's
-    grouping, and an obligation's period); never the person a case is about."""
+    grouping, and an obligation's period); never the person a case is about. A stage before
+    its organisation joined mid-year (B-25, workflow/core/joining.py) is left out while it is
+    to confirm: no reminder, no escalation, until it is ordinary again."""
+    confirming = joining.confirming_orgs(s, ctx.calendar, ctx.today, _confirm_days(ctx))
     query = (select(Stage, Case, Organisation)
              .join(Case, col(Stage.case_id) == Case.id)
              .join(Organisation, col(Organisation.id) == Stage.subject_id)
              .where(Stage.status == OPEN, col(Stage.due_date).is_not(None),
-                    col(Stage.due_date) <= horizon,
+                    col(Stage.due_date) <= horizon, joining.ordinary(confirming),
                     live_case()))  # (a withdrawn case: none open)
     objects: dict[int | None, Organisation | None] = {None: None}
     described: dict[int, OutboundCase] = {}
@@ -104,6 +108,11 @@ def open_items(s: Session, ctx: Context, horizon: date) -> list[StageItem]:
         items.append(stage_item(ctx, described[analysis.id], stage,
                                 _opened_late(analysis, stage.due_date)))
     return items
+
+
+def _confirm_days(ctx: Context) -> int:
+    """The working days an organisation that joined mid-year confirms its earlier stages."""
+    return getattr(ctx, "joining_confirm_days", DEFAULT_CONFIRM_DAYS)
 
 
 def _opened_late(case: Case, due: date) -> date | None:

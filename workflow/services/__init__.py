@@ -29,7 +29,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
     "services.processes": ("definition_of",),
     "core.decide": ("next_events",),
     "services.context": ("Context",),
-    "services.lists": ("count_due", "count_my_overdue", "count_overdue", "count_stages",
+    "services.lists": ("before_joining", "count_before_joining", "count_due",
+                       "count_my_overdue", "count_overdue", "count_stages",
                        "list_versions", "due_within", "my_work", "open_stages", "overdue"),
     "services.lookup": ("find_case", "find_org", "find_programme", "get_analysis", "get_case",
                         "get_org", "get_user", "org_by_id", "org_of", "user_by_id"),
@@ -83,6 +84,8 @@ if TYPE_CHECKING:
     from workflow.services.links import same_entries as same_entries
     from workflow.services.links import standing_linked as standing_linked
     from workflow.services.links import unlink_cases as unlink_cases
+    from workflow.services.lists import before_joining as before_joining
+    from workflow.services.lists import count_before_joining as count_before_joining
     from workflow.services.lists import count_due as count_due
     from workflow.services.lists import count_my_overdue as count_my_overdue
     from workflow.services.lists import count_overdue as count_overdue

@@ -21,10 +21,12 @@ from workflow.core.decide import (  # the rules of recording and the one re-plan
 from workflow.core.decide import too_early as _too_early
 from workflow.core.definition import PERIOD_DATES, Definition
 from workflow.core.errors import UsageError
+from workflow.core.joining import BEFORE_JOINING
 from workflow.core.machine import (
     derive_state,
 )
 from workflow.core.names import name_in
+from workflow.services import joining
 from workflow.services.case_plan import (
     current_state,
     due_basis,
@@ -67,7 +69,12 @@ T = TypeVar("T")
 # -- reading one case ---------------------------------------------------------------------------
 
 
-def shown_status(stage: Stage, today: date) -> str:
+def shown_status(stage: Stage, today: date, before_joining: bool = False) -> str:
+    """A stage's status as shown today: "overdue" for an open stage past its due date, but
+    "before_joining" for one its organisation confirms after joining mid-year (B-25: the
+    caller asks services/joining.py `stage_before_joining`)."""
+    if before_joining:
+        return BEFORE_JOINING
     if stage.status == OPEN and stage.due_date is not None and stage.due_date < today:
         return OVERDUE
     return stage.status
@@ -150,7 +157,7 @@ def case_view(s: Session, ctx: Context, case: Case, show_person: bool = True) ->
     state = derive_state(defn, facts.records, planner.dates(), ctx.today)
     dynamic = sorted((k for k in stages if k not in defn.stages),
                      key=lambda k: (stages[k].due_date or date.max, k))
-    rows = [_case_stage(ctx, defn, case, planner, key, stages[key], show_person)
+    rows = [_case_stage(ctx, defn, case, planner, key, stages[key], show_person, subject)
             for key in [*defn.stages, *dynamic] if key in stages]
     dates = {}
     for name, spec in defn.dates.items():
@@ -230,7 +237,7 @@ def _stored(value: T | None) -> T:
 
 
 def _case_stage(ctx: Context, defn: Definition, case: Case, planner: Planner, key: str,
-                st: Stage, show_person: bool) -> CaseStage:
+                st: Stage, show_person: bool, subject: Organisation) -> CaseStage:
     """One stage row of the case view."""
     is_open = st.status == OPEN
     nominal = (_moved_from(ctx, defn, case, planner, key)
@@ -241,7 +248,7 @@ def _case_stage(ctx: Context, defn: Definition, case: Case, planner: Planner, ke
         name=defn.stage_name(key, ctx.language),
         due=st.due_date,
         projected=st.projected,
-        status=shown_status(st, ctx.today),
+        status=shown_status(st, ctx.today, joining.stage_before_joining(ctx, st, case, subject)),
         done_on=st.done_on,
         working_days_left=(working_days_left(ctx.calendar, st.due_date, ctx.today)
                            if is_open else None),

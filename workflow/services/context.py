@@ -39,6 +39,10 @@ class Context:
     # take in their subdivisions' reports ([scorecard] consolidating_kinds, B-18)
     final_report_before: int = 10
     consolidating_kinds: tuple[str, ...] = ("central_body", "akimat")
+    # config.toml [deadlines] joining_confirm_days: for this many working days after an
+    # organisation joined mid-year, its open stages due before that day are "before joining
+    # -- to confirm", counted apart from overdue (B-25, workflow/core/joining.py)
+    joining_confirm_days: int = 20
     # config.toml [web] public_url: where people open the pages (the case link of a message a
     # use case writes to the outbox, a mention's notice; "": no link)
     public_url: str = ""
@@ -76,4 +80,5 @@ def report_settings(settings: Any) -> dict[str, Any]:
                   for own in getattr(settings, "features", {}).values()
                   if hasattr(own, "consolidating_kinds")), ("central_body", "akimat"))
     return {"final_report_before": getattr(settings, "final_report_before", 10),
-            "consolidating_kinds": tuple(kinds)}
+            "consolidating_kinds": tuple(kinds),
+            "joining_confirm_days": getattr(settings, "joining_confirm_days", 20)}

@@ -13,6 +13,7 @@ from sqlalchemy.sql import visitors
 from sqlmodel import Session, col, select
 
 from workflow.core.errors import UsageError
+from workflow.services import joining
 from workflow.services.cases import due_basis, working_days_left
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
@@ -212,15 +213,23 @@ def _stage_rows(s: Session, ctx: Context, org_code: str | None, *conditions,
     return rows
 
 
-def _past_due(ctx: Context, process: str | None = None) -> list:
-    """The WHERE of every overdue stage (of one process's cases when `process` is given)."""
-    return [col(Stage.due_date) < ctx.today, *_process(ctx, process)]
+def _past_due(s: Session, ctx: Context, process: str | None = None) -> list:
+    """The WHERE of every overdue stage (of one process's cases when `process` is given): past
+    its due date, and not before its organisation joined (B-25: counted apart)."""
+    return [col(Stage.due_date) < ctx.today, joining.ordinary(s, ctx), *_process(ctx, process)]
 
 
-def _overdue_conditions(ctx: Context, stage: str | None, year: int | None,
+def _before_joining(s: Session, ctx: Context, process: str | None = None) -> list:
+    """The WHERE of every stage "before joining -- to confirm" (B-25): past its due date,
+    which fell before its organisation joined, while it confirms its year so far."""
+    return [col(Stage.due_date) < ctx.today, joining.before_joining(s, ctx),
+            *_process(ctx, process)]
+
+
+def _overdue_conditions(s: Session, ctx: Context, stage: str | None, year: int | None,
                         process: str | None = None) -> list | None:
     """The WHERE of an overdue list; None when no row can match (a year no date has)."""
-    conditions = _past_due(ctx, process)
+    conditions = _past_due(s, ctx, process)
     if year is not None and not 1 <= year <= 9999:
         return None
     if stage:
@@ -238,7 +247,7 @@ def overdue(s: Session, ctx: Context, org_code: str | None = None, stage: str | 
     """Open stages past their due date in the organisation's subtree, by organisation or in
     the order `sort` names (`_order_by`), optionally of one stage key, of analyses planned to
     start in one year; one page (`limit`, `offset`) or all."""
-    conditions = _overdue_conditions(ctx, stage, year, process)
+    conditions = _overdue_conditions(s, ctx, stage, year, process)
     if conditions is None:
         return []
     return _stage_rows(s, ctx, org_code, *conditions, only_path=only_path, limit=limit,
@@ -248,7 +257,7 @@ def overdue(s: Session, ctx: Context, org_code: str | None = None, stage: str | 
 def count_overdue(s: Session, ctx: Context, org_code: str | None = None,
                   stage: str | None = None, year: int | None = None,
                   only_path: str | None = None, process: str | None = None) -> int:
-    conditions = _overdue_conditions(ctx, stage, year, process)
+    conditions = _overdue_conditions(s, ctx, stage, year, process)
     return 0 if conditions is None else _count_rows(s, org_code, conditions, only_path)
 
 
@@ -258,8 +267,24 @@ def count_overdue_by_path(s: Session, ctx: Context, org_code: str | None = None,
                           process: str | None = None) -> dict[str, int]:
     """The overdue list's stages counted by organisation path (GROUP BY in SQL): the
     summary by subordinate organisation and, summed, the list's length."""
-    conditions = _overdue_conditions(ctx, stage, year, process)
+    conditions = _overdue_conditions(s, ctx, stage, year, process)
     return {} if conditions is None else _count_by_path(s, org_code, conditions, only_path)
+
+
+def before_joining(s: Session, ctx: Context, org_code: str | None = None,
+                   only_path: str | None = None, limit: int | None = None, offset: int = 0,
+                   process: str | None = None) -> list[OverdueRow]:
+    """The stages "before joining -- to confirm" in the subtree (B-25): the overdue list's
+    rows that it counts apart, in the tree's order; one page (`limit`, `offset`) or all."""
+    return _stage_rows(s, ctx, org_code, *_before_joining(s, ctx, process),
+                       only_path=only_path, limit=limit, offset=offset, by_due=True,
+                       row_type=OverdueRow)
+
+
+def count_before_joining(s: Session, ctx: Context, org_code: str | None = None,
+                         only_path: str | None = None, process: str | None = None) -> int:
+    """How many stages of the subtree are "before joining -- to confirm" (B-25)."""
+    return _count_rows(s, org_code, _before_joining(s, ctx, process), only_path)
 
 
 def _due_conditions(ctx: Context, within: int, process: str | None = None) -> list:
@@ -314,10 +339,10 @@ def _answered_by(user_id: int, unassigned_of: int | None) -> Any:
 def my_work(s: Session, ctx: Context, user_id: int, unassigned_of: int | None = None,
             within: int = 10, done_days: int = 30) -> MyWork:
     """The stages of the cases a person answers for, across every process: overdue (most
-    overdue first), due within `within` working days (soonest first) and done in the last
-    `done_days` days (latest first)."""
+    overdue first), due within `within` working days (soonest first), done in the last
+    `done_days` days (latest first) and, apart, those before joining (B-25, to confirm)."""
     mine = _answered_by(user_id, unassigned_of)
-    overdue_rows: list[OverdueRow] = _stage_rows(s, ctx, None, *_past_due(ctx), mine,
+    overdue_rows: list[OverdueRow] = _stage_rows(s, ctx, None, *_past_due(s, ctx), mine,
                                                  row_type=OverdueRow)
     due_rows: list[StageRow] = _stage_rows(s, ctx, None, *_due_conditions(ctx, within), mine)
     done_rows: list[DoneRow] = _stage_rows(s, ctx, None,
@@ -325,15 +350,19 @@ def my_work(s: Session, ctx: Context, user_id: int, unassigned_of: int | None = 
                             col(Stage.done_on) <= ctx.today, mine,
                             live_case(),  #
                             statuses=(DONE_ON_TIME, DONE_LATE))
+    joining_rows: list[OverdueRow] = (
+        _stage_rows(s, ctx, None, *_before_joining(s, ctx), mine, row_type=OverdueRow)
+        if joining.confirming_orgs(s, ctx) else [])
     overdue_rows.sort(key=lambda r: (r.due, r.case, r.stage_id))
+    joining_rows.sort(key=lambda r: (r.due, r.case, r.stage_id))
     due_rows.sort(key=lambda r: (r.due, r.case, r.stage_id))
     done_rows.sort(key=lambda r: (r.done_on or date.min, r.case, r.stage_id), reverse=True)
-    return MyWork(overdue_rows, due_rows, done_rows)
+    return MyWork(overdue_rows, due_rows, done_rows, joining_rows)
 
 
 def count_my_overdue(s: Session, ctx: Context, user_id: int, unassigned_of: int | None = None,
                      org_code: str | None = None, only_path: str | None = None) -> int:
     """How many stages of the cases a person answers for are overdue, in the subtree of
     `org_code` (or exactly the organisation at `only_path`): one COUNT."""
-    return _count_rows(s, org_code, [*_past_due(ctx),
+    return _count_rows(s, org_code, [*_past_due(s, ctx),
                                      _answered_by(user_id, unassigned_of)], only_path)

@@ -23,7 +23,7 @@ from workflow.core import periods
 from workflow.core.deadlines import Facts, without_dues
 from workflow.core.definition import PERIOD_DATES, Definition, Recurrence
 from workflow.core.errors import KeyList, RuleViolation, UsageError
-from workflow.services import bulk, final_report
+from workflow.services import bulk, final_report, joining, visibility
 from workflow.services.cases import (
     case_row,
     check_opening,
@@ -32,6 +32,7 @@ from workflow.services.cases import (
     open_case,
     opened_payload,
     period_dates,
+    shown_status,
     stages_of,
     switched_off,
 )
@@ -40,7 +41,7 @@ from workflow.services.lookup import get_org
 from workflow.services.organisations import org_name
 from workflow.services.processes import keep_version
 from workflow.storage import audit
-from workflow.storage.models import Case, User
+from workflow.storage.models import Case, Organisation, User
 from workflow.storage.queries.accounts import active_officers
 from workflow.storage.queries.obligations import case_of_period, opened_periods, period_cases
 from workflow.storage.queries.organisations import kind_rows
@@ -165,6 +166,43 @@ def sync(s: Session, ctx: Context, through: date | None = None, one_by_one: bool
         if since is not None or org_code is not None:
             payload.update({"from": since, "org": org_code})
         audit.append(s, ctx.actor, "obligations.sync", "case", "*", payload)
+    return opened
+
+
+def may_open_year(s: Session, user: User | None, org: Any) -> bool:
+    """Whether `user` may open the year so far of the organisation `org` (B-25): its own
+    officer, a manager or an administrator of it or of an organisation above it (who sees its
+    cases: services/visibility.py `reaches`); None, the operator at the command line."""
+    if user is None:
+        return True
+    own = s.get(Organisation, user.organisation_id)
+    return bool(user.active and own is not None
+                and visibility.reaches(user.role, own.path, org.path))
+
+
+def open_year_so_far(s: Session, ctx: Context, org_code: str, since: date,
+                     user: User | None = None, joined_on: date | None = None
+                     ) -> list[dict[str, Any]]:
+    """The year so far of an organisation that joins merzim mid-year (B-25): every recurring
+    obligation's case for every period due since `since`, for it and those under it (`sync`),
+    and the day it joined (`joined_on`, else the one it has, else today), from which its
+    earlier open stages are "before joining -- to confirm" a while (workflow/core/joining.py).
+    `user` (None: the operator) must be one who may (`may_open_year`); a refusal stores
+    nothing. The day it joined is audited."""
+    org = get_org(s, org_code)  # notfound.org
+    if not may_open_year(s, user, org):
+        raise RuleViolation(f"{user.login if user else ''} may not open the year of {org.code}",
+                            key="joining.error_not_allowed", org=org.code)
+    check_backfill_from(ctx, since)
+    day = joined_on or org.joined_on or ctx.today
+    if day > ctx.today or day < since:
+        raise UsageError("the day joined is after today or before --from",
+                         key="joining.error_bad_day", day=day.isoformat(),
+                         since=since.isoformat(), today=ctx.today.isoformat())
+    opened = sync(s, ctx, since=since, org_code=org.code)
+    if joining.mark_joined(s, org, day):
+        audit.append(s, ctx.actor, "organisation.joined", "organisation", org.code,
+                     {"joined_on": day, "from": since})
     return opened
 
 
@@ -362,7 +400,8 @@ def first_officers(s: Session, org_ids: set[int]) -> dict[int, User]:
 def year_of(s: Session, ctx: Context, org_code: str, year: int) -> list[dict[str, Any]]:
     """An organisation's obligations of a year, month by month: every stage of a recurring
     obligation due in the year (the national report input of the reporting year 2026 is among
-    2027's, due 15 April 2027), with its status."""
+    2027's, due 15 April 2027), with its status as shown today ("overdue", "before_joining":
+    `shown_status`)."""
     if not 1 <= year <= 9999:
         raise UsageError(key="error.bad_int", what="--year", value=year)
     org = get_org(s, org_code)
@@ -377,8 +416,8 @@ def year_of(s: Session, ctx: Context, org_code: str, year: int) -> list[dict[str
         for key, stage in stages_of(s, case).items():
             if (stage.due_date or case.case_date).year != year:
                 continue
-            shown = ("overdue" if stage.status == "open" and stage.due_date is not None
-                     and stage.due_date < ctx.today else stage.status)
+            shown = shown_status(stage, ctx.today,
+                                 joining.stage_before_joining(ctx, stage, case, org))
             rows.append({"case": case.id, "process": case.process,
                          "process_name": definition.name(ctx.language), "period": case.period,
                          "month": (stage.due_date or case.case_date).month, "stage": key,

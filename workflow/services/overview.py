@@ -7,13 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlmodel import Session
+from sqlalchemy import or_
+from sqlmodel import Session, col
 
+from workflow.services import joining
 from workflow.services.cases import working_days_left
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.services.organisations import local_name
-from workflow.storage.models import DONE_ON_TIME, OPEN, Organisation
+from workflow.storage.models import DONE_ON_TIME, OPEN, Organisation, Stage
 from workflow.storage.queries import overview as queries
 
 MONTHS = 12
@@ -34,6 +36,7 @@ class OrgFigures:
     overdue: int = 0
     done: int = 0
     on_time: int = 0
+    before_joining: int = 0  # open, due before the organisation joined (B-25): not overdue
 
     @property
     def rate(self) -> float | None:
@@ -94,14 +97,20 @@ def by_organisation(s: Session, ctx: Context, org_code: str,
                     only_path: str | None = None) -> list[OrgFigures]:
     """Overdue stages today and stages done in the twelve months, per direct subordinate of the
     organisation (its own stages as one more row), grouped in SQL by organisation; only the
-    organisations with something to show, in path order."""
+    organisations with something to show, in path order. The stages before joining (B-25)
+    are counted apart, not as overdue."""
     scope, where = _scope(s, org_code, only_path)
-    overdue = queries.overdue_by_path(s, where, ctx.today)
+    overdue = queries.overdue_by_path(s, [*where, joining.ordinary(s, ctx)], ctx.today)
+    before = (queries.overdue_by_path(s, [*where, joining.before_joining(s, ctx)], ctx.today)
+              if joining.confirming_orgs(s, ctx) else [])
     done = queries.done_by_path(s, where, window_start(ctx.today), ctx.today)
     figures: dict[str, dict[str, int]] = {}
     for path, n in overdue:
         row = figures.setdefault(_child_path(scope.path, path), {})
         row["overdue"] = row.get("overdue", 0) + n
+    for path, n in before:
+        row = figures.setdefault(_child_path(scope.path, path), {})
+        row["before_joining"] = row.get("before_joining", 0) + n
     for path, status, n in done:
         row = figures.setdefault(_child_path(scope.path, path), {})
         row["done"] = row.get("done", 0) + n
@@ -120,8 +129,10 @@ def late_by_month(s: Session, ctx: Context, org_code: str,
                   only_path: str | None = None) -> list[MonthLate]:
     """The twelve months ending with today's: the stages due in each that are overdue today
     or were done late, by working days late (1–5, 6–20, more than 20). Counted in SQL by due
-    date and completion date; the working days are the calendar's."""
+    date and completion date; the working days are the calendar's. A stage before joining
+    (B-25) is not overdue: left out while it is."""
     _scope_org, where = _scope(s, org_code, only_path)
+    where = [*where, or_(col(Stage.status) != OPEN, joining.ordinary(s, ctx))]
     first = window_start(ctx.today)
     rows = queries.late_by_due_date(s, where, first, ctx.today)
     months = {month_start(ctx.today, back): MonthLate(month_start(ctx.today, back))

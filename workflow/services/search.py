@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel import Session
 
 from workflow.core.definition import Definition
+from workflow.services import joining
 from workflow.services.cases import current_state
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
@@ -144,7 +145,8 @@ def find_cases(s: Session, ctx: Context, scope_code: str, query: CaseQuery,  # n
         subject=subject, object_id=object_id, person=bool(query.person),
         state=_state_condition(ctx, query.state, query.process) if query.state else None,
         overdue_on=ctx.today if query.overdue else None,
-        tagged_number=numbers.pop() if numbers else None)
+        tagged_number=numbers.pop() if numbers else None,
+        ordinary=joining.ordinary(s, ctx) if query.overdue else None)
     found: list[Found] = []
     person_shown: dict[int, bool] = {}
     visibility: dict[tuple[str, int], str] = {}
@@ -210,10 +212,13 @@ def state_of(s: Session, ctx: Context, item: Found) -> str:
 
 
 def overdue_counts(s: Session, ctx: Context, ids: list[int]) -> dict[int, int]:
-    """How many stages of each case are overdue today (one grouped COUNT)."""
+    """How many stages of each case are overdue today (one grouped COUNT; a stage before
+    joining, B-25, is not)."""
     if not ids:
         return {}
-    return queries.overdue_counts(s, ids, ctx.today)
+    confirming = joining.confirming_orgs(s, ctx)
+    return queries.overdue_counts(s, ids, ctx.today,
+                                  joining.ordinary(s, ctx) if confirming else None)
 
 
 def entries_of(s: Session, ids: list[int]) -> dict[int, tuple[dict[str, Any], dict[str, Any]]]:

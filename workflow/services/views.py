@@ -273,6 +273,8 @@ class MyWork(View):
     overdue: list[OverdueRow]
     due: list[StageRow]
     done: list[DoneRow]
+    # open, due before her organisation joined mid-year: to confirm, not overdue (B-25)
+    before_joining: list[OverdueRow] = dataclasses.field(default_factory=list)
 
 
 def as_dicts(rows: list[Any]) -> list[dict[str, Any]]:

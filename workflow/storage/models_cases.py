@@ -32,6 +32,9 @@ class Organisation(SQLModel, table=True):
     public_page: bool | None = None
     # its staff, for a consolidated share's denominator (B-20); None: not known (0022)
     headcount: int | None = None
+    # the day its year so far was opened, joining merzim mid-year (B-25); None: from the
+    # start (0032). Its earlier stages are "before joining" a while (workflow/core/joining.py)
+    joined_on: date | None = None
 
 
 class User(SQLModel, table=True):

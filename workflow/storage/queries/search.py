@@ -29,14 +29,15 @@ def found_rows(s: Session, scope: Organisation, *, only_path: str | None = None,
                number: int | None = None, process: str | None = None,
                subject: Organisation | None = None, object_id: int | None = None,
                person: bool = False, state: Any = None, overdue_on: date | None = None,
-               tagged_number: int | None = None) -> list[Any]:
+               tagged_number: int | None = None, ordinary: Any = None) -> list[Any]:
     """Rows (id, process, process_version, subject_id, responsible_id, the subject's code,
     name, name_kk, name_ru and path, the object's code, name, name_kk and name_ru, period,
     case_date, state, person_name, person_position) of the cases, not withdrawn, of the
     subtree of `scope` (exactly the organisation at `only_path` if given) that have the
     number, the process, a subject in the subtree of `subject`, the object, a person (when
     `person`), the `state` condition (`state_condition`), a stage open and due before
-    `overdue_on`, and the number `tagged_number` ("#12"), each when given; newest first."""
+    `overdue_on` (and `ordinary`: not before joining), and the number `tagged_number`
+    ("#12"), each when given; newest first."""
     subject_org, obj = aliased(Organisation), aliased(Organisation)
     sql = (select_columns(Case.id, Case.process, Case.process_version, Case.subject_id,
                           Case.responsible_id, subject_org.code, subject_org.name,
@@ -61,21 +62,25 @@ def found_rows(s: Session, scope: Organisation, *, only_path: str | None = None,
         sql = sql.where(col(Case.person_name).is_not(None))
     if state is not None:
         sql = sql.where(state)
-    if overdue_on is not None:
+    if overdue_on is not None:  # (`ordinary`: not before joining, B-25)
         sql = sql.where(exists().where(col(Stage.case_id) == Case.id, col(Stage.status) == OPEN,
-                                       col(Stage.due_date) < overdue_on))
+                                       col(Stage.due_date) < overdue_on,
+                                       *([] if ordinary is None else [ordinary])))
     if tagged_number is not None:
         sql = sql.where(Case.id == tagged_number)
     return list(s.exec(sql.order_by(col(Case.id).desc())))
 
 
-def overdue_counts(s: Session, ids: Sequence[int], today: date) -> dict[int, int]:
-    """How many stages of each case are open and due before `today`, by case id (one grouped
-    COUNT; a case with none is not named)."""
-    rows = s.exec(select(col(Stage.case_id), func.count())
-                  .where(col(Stage.case_id).in_(ids), Stage.status == OPEN,
-                         col(Stage.due_date) < today)
-                  .group_by(col(Stage.case_id)))
+def overdue_counts(s: Session, ids: Sequence[int], today: date, ordinary: Any = None
+                   ) -> dict[int, int]:
+    """How many stages of each case are open and due before `today` (and `ordinary`, when
+    given: not before joining, a condition naming the case), by case id (one grouped COUNT; a
+    case with none is not named)."""
+    sql = select(col(Stage.case_id), func.count()).where(
+        col(Stage.case_id).in_(ids), Stage.status == OPEN, col(Stage.due_date) < today)
+    if ordinary is not None:
+        sql = sql.join(Case, col(Case.id) == Stage.case_id).where(ordinary)
+    rows = s.exec(sql.group_by(col(Stage.case_id)))
     return {case_id: n for case_id, n in rows.all() if case_id is not None}  # (all: WHERE IN)
 
 

@@ -1,0 +1,160 @@
+"""A sheet of done work (B-25): rows of a recurring obligation's register file recorded on the
+periods already opened, instead of opening second cases.
+
+An office that joins merzim mid-year has its year so far opened (`obligations.open_year_so_far`:
+one case per obligation, organisation and period). What it did in those months is then
+imported as an ordinary register file of the obligation -- several months in one sheet, each
+row with its own event, date and confirming details (number, signed by, link, note) -- and
+every row is matched to the case already opened for its procedure, organisation and period:
+
+* the row's **period** is the one its `period_start` falls in, when the row gives one (as the
+  obligation's template lists it); else the one its event's date (`on`) falls in;
+* the row's event is recorded on that case, on the row's date, by `record_event` (the one
+  record path: the stage done on time or late by that date, the listeners told);
+* a row that matches no opened case (the period not opened, the case withdrawn), or names no
+  event, is refused with the reason, and the whole file stores nothing.
+
+A file is such a sheet when it is of a recurring obligation and one of its rows names an
+organisation that joined mid-year or matches an opened period (`applies`); a file none of whose
+rows does opens its cases as before. The register import (`workflow/imports/registers.py`)
+asks `applies` and uses `RECORDER` as the planner of such a file: checked whole, then written
+in one transaction (a sheet of more than one batch is refused: it would be split across
+transactions, and a batch's cases are the back-filled ones, which an unfinished import must
+never hide).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from workflow.core import periods
+from workflow.core.dates import parse_day
+from workflow.core.definition import Definition
+from workflow.core.errors import MerzimError, NotFound, UsageError
+from workflow.services.bulk import RowRefused
+from workflow.services.context import Context
+from workflow.services.lookup import find_org
+from workflow.services.registers import cell_text
+from workflow.storage import audit
+from workflow.storage.models import Case
+from workflow.storage.queries.obligations import case_of_period
+
+MAX_ROWS = 500  # one transaction (the register import's BATCH)
+
+
+def applies(s: Session, defn: Definition, rows: list[dict[str, Any]]) -> bool:
+    """Whether a register file is a sheet of done work: of a recurring obligation, and one of
+    its rows names an organisation that joined mid-year (its year so far opened) or matches a
+    case already opened for its period. Then every row must match one (a row that does not is
+    refused); a file of an obligation none of whose rows does opens its cases as before."""
+    if defn.recurrence is None or not rows:
+        return False
+    orgs: dict[str, Any] = {}
+    for row in rows:
+        code = cell_text(row, "subject")
+        if code is None:
+            continue
+        if code not in orgs:
+            orgs[code] = find_org(s, code)
+        org = orgs[code]
+        if org is None:
+            continue
+        if org.joined_on is not None:
+            return True
+        try:
+            start = cell_text(row, "period_start")
+            period = row_period(defn, {"period_start": parse_day(start, "period_start")}
+                                if start else {}, cell_text(row, "on"))
+        except (MerzimError, ValueError):
+            continue
+        if case_of_period(s, defn.key, org.id, period.label) is not None:
+            return True
+    return False
+
+
+def row_period(defn: Definition, dates: dict[str, date], on: str | None) -> periods.Period:
+    """The period a row records on: the one its `period_start` falls in, else the one its
+    event's date falls in (refused: neither given)."""
+    kind = defn.recurrence.period if defn.recurrence is not None else "year"
+    if "period_start" in dates:
+        return periods.period_of(dates["period_start"], kind)
+    if on is None:
+        raise UsageError("no period_start and no event date", key="import.error_done_no_event")
+    return periods.period_of(parse_day(on, "on"), kind)
+
+
+@dataclass
+class _Item:
+    """One row matched: its cells, its organisation and the case opened for its period."""
+
+    row: Any  # Cells
+    subject: Any
+    case: dict[str, Any]
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class _Planned:
+    ready: list[_Item]
+
+
+class _Recorder:
+    """The planner protocol of the register import (`check`, `write`), for a sheet of done
+    work: the rows matched to the opened cases, nothing opened."""
+
+    def check(self, s: Session, ctx: Context, defn: Definition, cells: list[Any],
+              refused: list[RowRefused]) -> _Planned:
+        """Each row matched to its organisation's case of its period (reads only); a row that
+        matches none is added to `refused` with the reason."""
+        if len(cells) > MAX_ROWS:
+            raise UsageError(f"more than {MAX_ROWS} rows", key="import.error_done_too_many",
+                             n=MAX_ROWS)
+        orgs: dict[str, Any] = {}
+        ready = []
+        for c in cells:
+            try:
+                ready.append(self._match(s, defn, c, orgs))
+            except (MerzimError, ValueError) as exc:
+                refused.append(RowRefused(c.row, exc))
+        return _Planned(ready)
+
+    def _match(self, s: Session, defn: Definition, c: Any, orgs: dict[str, Any]) -> _Item:
+        if c.event is None:
+            raise UsageError("a row of done work names no event",
+                             key="import.error_done_no_event")
+        if c.subject not in orgs:
+            orgs[c.subject] = find_org(s, c.subject)
+        org = orgs[c.subject]
+        if org is None:
+            raise NotFound(f"no organisation {c.subject!r}", key="notfound.org", code=c.subject)
+        period = row_period(defn, c.dates, c.on)
+        case = case_of_period(s, defn.key, org.id, period.label)
+        if case is None or case.withdrawn_at is not None:
+            raise UsageError(f"no open case of {defn.key} for {org.code} in {period.label}",
+                             key="import.error_no_period", process=defn.key, org=org.code,
+                             period=period.label)
+        return _Item(c, org, _columns(case))
+
+    def write(self, s: Session, ctx: Context, planned: _Planned, start: int, stop: int,
+              written: list[int], head: list[tuple], tail: list[tuple], held: Any,
+              events: set[int]) -> list[dict[str, Any]]:
+        """The matched cases of rows [start, stop), written nothing (the import records each
+        row's event on its case by `record_event`); the import's audit records, if any."""
+        if head or tail:
+            audit.append_many(s, ctx.actor, [*head, *tail])
+        return [item.case for item in planned.ready[start:stop]]
+
+
+def _columns(case: Case) -> dict[str, Any]:
+    """A case's columns by name (what the import shows of a row written), its dates as
+    the planner's items carry them."""
+    out = {c.name: getattr(case, c.name) for c in Case.__table__.columns}  # type: ignore[attr-defined]
+    out["dates"] = dict(case.dates or {})
+    return out
+
+
+RECORDER = _Recorder()

@@ -1,0 +1,23 @@
+"""organisation_joined_on: the day an organisation joined merzim mid-year (B-25)
+
+Revision ID: 0032
+Revises: 0029
+Create Date: 2026-11-26 12:00:00
+
+`organisation.joined_on` is the day its year so far was opened (`obligations sync --from`, the
+organisation page's "open the year so far"): its back-filled stages that fell due before that
+day and are still open are "before joining -- to confirm" for a while, counted apart from
+overdue (workflow/core/joining.py). Existing organisations have none and behave as before.
+"""
+from workflow.storage.migrations.ops import add_columns, date, drop_columns
+
+revision = '0032'
+down_revision = '0029'
+
+
+def upgrade() -> None:
+    add_columns('organisation', date('joined_on', null=True))
+
+
+def downgrade() -> None:
+    drop_columns('organisation', 'joined_on')
