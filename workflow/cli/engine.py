@@ -23,6 +23,7 @@ from workflow.cli.common import (
     read_table,
     registry,
     say,
+    shown_day,
     unit_of_work,
 )
 from workflow.cli.options import (
@@ -440,7 +441,7 @@ def overdue(org: Org = None,
     if as_json:
         emit_json({"as_of": ctx.today, "org": org, "overdue": rows})
     else:
-        say(STATE.t("list.as_of", date=ctx.today.isoformat()))
+        say(STATE.t("list.as_of", date=shown_day(ctx.today)))
         _render_list(rows, "list.overdue", "working_days_overdue")
 
 
@@ -455,7 +456,7 @@ def due(org: Org = None,
     if as_json:
         emit_json({"as_of": ctx.today, "org": org, "within": n, "due": rows})
     else:
-        say(STATE.t("list.as_of", date=ctx.today.isoformat()))
+        say(STATE.t("list.as_of", date=shown_day(ctx.today)))
         _render_list(rows, "list.due", "working_days_left")
 
 
