@@ -28,16 +28,16 @@ def date_text(day: date | datetime | str | None, language: str) -> str:
     else is shown as it is."""
     if day is None:
         return ""
-    if isinstance(day, datetime):
-        day = day.date()
     if isinstance(day, str):
         try:
-            day = date.fromisoformat(day[:10])
+            on = date.fromisoformat(day[:10])
         except ValueError:
             return day
+    else:
+        on = day.date() if isinstance(day, datetime) else day
     if language == "en":
-        return day.isoformat()
-    return f"{day.day:02d}.{day.month:02d}.{day.year:04d}"
+        return on.isoformat()
+    return f"{on.day:02d}.{on.month:02d}.{on.year:04d}"
 
 
 def number_text(value: int | float | str | None, language: str, places: int | None = None
@@ -47,14 +47,17 @@ def number_text(value: int | float | str | None, language: str, places: int | No
     number); a text that is no number is shown as it is."""
     if value is None:
         return ""
+    number: int | float
     if isinstance(value, str):
         try:
-            value = float(value) if any(c in value for c in ".eE") else int(value)
+            number = float(value) if any(c in value for c in ".eE") else int(value)
         except ValueError:
             return value
-    if isinstance(value, float) and places is None and value.is_integer():
-        value = int(value)
-    text = (f"{value:,.{places}f}" if places is not None else f"{value:,}")
+    else:
+        number = value
+    if isinstance(number, float) and places is None and number.is_integer():
+        number = int(number)
+    text = (f"{number:,.{places}f}" if places is not None else f"{number:,}")
     if language == "en":
         return text
     return text.replace(",", NBSP).replace(".", ",")
