@@ -273,8 +273,11 @@ def case_list(process: str = option("--process", "KEY", "Only this process."),
     for col in ("case.col_id", "process.col_key", "list.col_organisation", "case.col_period",
                 "case.col_date", "stage.col_status"):
         table.add_column(STATE.t(col))
+    from workflow.i18n import period_name
+
     for r in rows:
-        table.add_row(str(r.id), r.process, r.subject_name, r.period or "",
+        table.add_row(str(r.id), r.process, r.subject_name,
+                      period_name(r.period, STATE.t.language) if r.period else "",
                       shown_day(r.case_date), r.state_name)
     STATE.console.print(table)
 
