@@ -63,7 +63,8 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
     # in the tree's order rows are grouped by organisation; sorted otherwise, one table
     groups = views.grouped(shown) if sort is None else [(None, shown)] if shown else []
     unfiltered = all(f[k] is None for k in ("org", "stage", "year", "process"))
-    return render(request, pc, "overdue.html", groups=groups, total=pager["total"], filters=f,
+    return render(request, pc, "overdue.html", status=picked.status, groups=groups,
+                  total=pager["total"], filters=f,
                   menu_overdue=pager["total"] if unfiltered else None,
                   # (kept with the counts it is made of: the same version, the same tree)
                   summary=views.kept(pc.s, pc.ctx, (
@@ -99,7 +100,10 @@ def overdue_export(request: Request, fmt: str, pc: PageContext = Depends(page)):
     if fmt not in ("xlsx", "csv"):
         raise UsageError(key="error.bad_format", value=fmt)
     f = _list_filters(request)
-    f["org"] = views.typed_org(views.org_choices(pc.s, pc.viewer), f["org"], pc.t.language).code
+    typed = f["org"]
+    f["org"] = views.typed_org(views.org_choices(pc.s, pc.viewer), typed, pc.t.language).code
+    if typed and f["org"] is None:  # no single organisation of hers: as an unknown one (404)
+        f["org"] = views.visible_org(pc.s, pc.viewer, typed).code
     rows = views.overdue_rows(pc.s, pc.ctx, pc.viewer, **f)
     header, body = exports.list_table(rows, pc.t, "working_days_overdue",
                                       lambda key: _procedure_name(pc, key))
@@ -119,6 +123,7 @@ def due_page(request: Request, pc: PageContext = Depends(page)):
     shown, pager = views.due_list(pc.s, pc.ctx, pc.viewer, within, page_number(request),
                                   request.url.query, picked.code,
                                   process=request.query_params.get("process") or None)
-    return render(request, pc, "due.html", groups=views.grouped(shown), total=pager["total"],
+    return render(request, pc, "due.html", status=picked.status, groups=views.grouped(shown),
+                  total=pager["total"],
                   within=within, pager=pager, processes=pc.ctx.registry.all(),
                   process=request.query_params.get("process") or None, picked=picked)

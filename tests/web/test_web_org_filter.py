@@ -238,14 +238,19 @@ def test_a_name_several_organisations_match_offers_each(web: Web):
 
 
 def test_a_name_no_organisation_of_hers_matches_says_so(web: Web):
-    """No match, or an organisation outside her subtree (as unknown): the page says so in her
-    language and lists all of hers; the due list too."""
+    """No match, or an organisation outside her subtree (as unknown): the list page (no error
+    page) says so in her language and lists all of hers, as a 404; the due list too; the
+    export is the 404 of an unknown organisation."""
     b = web.browser("nurlan")  # the akimat's manager: the ministry is not hers
+    hers = sorted(ROW_ORGS.findall(b.get("/overdue").text))
     for typed in ("Нет такой организации", "Комитет государственных доходов", "MF-KGD"):
         page = b.get("/overdue", params={"org": typed})
-        assert page.status_code == 200, typed
-        assert 'data-testid="org-picked"' in page.text and "<a href" not in re.search(
-            r'data-testid="org-picked">(.*?)</div>', page.text, re.S).group(1)
-        assert "MF-KGD" not in ROW_ORGS.findall(page.text)
+        # (404: one outside her subtree answers as one that does not exist)
+        assert page.status_code == 404, typed
+        said = re.search(r'data-testid="org-picked"><p class="error" role="alert">([^<]*)</p>',
+                         page.text)
+        assert said and "None of your organisations matches" in said.group(1)
+        assert sorted(ROW_ORGS.findall(page.text)) == hers  # the list: all of hers
         due = b.get("/due", params={"org": typed})
-        assert due.status_code == 200 and 'data-testid="org-picked"' in due.text
+        assert due.status_code == 404 and 'data-testid="org-picked"' in due.text
+        assert b.get("/overdue.csv", params={"org": typed}).status_code == 404

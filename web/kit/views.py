@@ -271,6 +271,13 @@ class TypedOrg:
     code: str | None
     choices: tuple[dict[str, str], ...] = ()
 
+    @property
+    def status(self) -> int:
+        """The page's status: 404 when no organisation of hers is named or matched (one she may
+        not see answers as one that does not exist: the same page, its list all of hers, the
+        notice saying so), else 200."""
+        return 404 if self.typed and self.code is None and not self.choices else 200
+
 
 def typed_org(orgs: list[Any], typed: str | None, language: str, query: str = "",
               name: str = "org") -> TypedOrg:
