@@ -68,6 +68,7 @@ class StageItem:
     process: str = ""  # the key of the case's process definition
     process_names: dict[str, str] = field(default_factory=dict)  # its name in kk, ru, en
     period: str | None = None  # a recurring obligation's period ("2026Q4")
+    period_names: dict[str, str] = field(default_factory=dict)  # its name in kk, ru, en
     internal_analysis: bool = True  # an internal analysis (else a procedure's or an
     #                                 obligation's case): listed first, named "analysis #N"
     subject_names: dict[str, str] = field(default_factory=dict)  # the subject in kk, ru, en

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from notifications.policy import DUE_SOON, DUE_TODAY, ESCALATION, OVERDUE, Digest, Line, StageItem
+from notifications.written import date_text
 
 LOCALES = Path(__file__).parent / "locales"
 SECTIONS = (OVERDUE, ESCALATION, DUE_TODAY, DUE_SOON)
@@ -79,7 +80,7 @@ class Rendered:
 def case_label(tpl: Texts, internal_analysis: bool, case_id: int, subject: str, obj: str = "",
                period: str | None = None) -> str:
     """How a line names its case: subject → object (an analysis of the subject itself: the
-    subject alone), in the reader's language, the period of an obligation, and
+    subject alone), in the reader's language, the period of an obligation by its name, and
     "analysis #N" for an internal analysis, "case #N" for any other process."""
     parties = subject + (f" → {obj}" if obj and obj != subject else "") \
         + (f", {period}" if period else "")
@@ -130,7 +131,7 @@ def render_digest(digest: Digest, base_url: str = "") -> Rendered:
     tpl = template(lang)
     counts = digest.counts()
     summary = ", ".join(tpl(f"summary.{k}", n=counts[k]) for k in SECTIONS if k in counts)
-    subject = tpl("subject", date=digest.day.isoformat(), summary=summary)
+    subject = tpl("subject", date=date_text(digest.day, lang), summary=summary)
     text_parts = [tpl("greeting", name=digest.recipient.name), ""]
     html_parts = [f"<p>{html.escape(tpl('greeting', name=digest.recipient.name))}</p>"]
     for kind in SECTIONS:
@@ -144,15 +145,16 @@ def render_digest(digest: Digest, base_url: str = "") -> Rendered:
             html_parts.append(f"<h4>{html.escape(name)}</h4><ul>")
             for ln in group:
                 it = ln.item
-                due = it.due.isoformat() + (f" ({tpl('projected')})" if it.projected else "")
-                if it.due_basis:  # a deadline merzim sets, the sources giving none (I-17)
-                    due += " (" + (tpl("own_deadline_merzim") if it.due_basis == "merzim"
-                                   else tpl("own_deadline", basis=it.due_basis)) + ")"
+                due = date_text(it.due, lang) + (f" ({tpl('projected')})" if it.projected
+                                                  else "")
+                if it.due_basis:  # a deadline merzim sets, the sources giving none (I-17):
+                    due += f" ({tpl('own_deadline_merzim')})"  # its rule on the case's page
                 body = tpl(f"line.{kind}",
                     stage=name_in(it.stage_names, lang, it.stage_key),
                     case=case_label(tpl, it.internal_analysis, it.analysis_id,
                                     name_in(it.subject_names, lang, it.subject_name),
-                                    name_in(it.object_names, lang, it.object_code), it.period),
+                                    name_in(it.object_names, lang, it.object_code),
+                                    name_in(it.period_names, lang, it.period or "") or None),
                     due=due, n=ln.working_days)
                 url = case_url(base_url, it.analysis_id)
                 text_parts.append(f"    • {body}" + (f"\n      {url}" if url else ""))
@@ -170,18 +172,20 @@ def render_moved(language: str, name: str, day: date, lines: list[dict],
     """One message to an owner listing the deadlines a calendar change moved.
 
     `lines`: {"stage_names", "stage", "subject", "object", "analysis", "old", "new"} and,
-    optionally, "internal_analysis" (default true), "period" (see `case_label`) and
+    optionally, "internal_analysis" (default true), "period" (see `case_label`) and its
+    "period_names" (kk, ru, en), and
     "subject_names"/"object_names" (kk, ru, en: the organisations in the reader's language)."""
     tpl = template(language)
-    subject = tpl("moved.subject", date=day.isoformat(), n=len(lines))
+    subject = tpl("moved.subject", date=date_text(day, language), n=len(lines))
     intro = tpl("moved.intro", name=name)
     body = [tpl("moved.line",
         stage=name_in(ln["stage_names"], language, ln["stage"]),
         case=case_label(tpl, ln.get("internal_analysis", True), ln["analysis"],
                         name_in(ln.get("subject_names", {}), language, ln["subject"]),
                         name_in(ln.get("object_names", {}), language, ln["object"]),
-                        ln.get("period")),
-        old=ln["old"].isoformat(), new=ln["new"].isoformat()) for ln in lines]
+                        name_in(ln.get("period_names", {}), language, ln.get("period") or "")
+                        or None),
+        old=date_text(ln["old"], language), new=date_text(ln["new"], language)) for ln in lines]
     urls = [case_url(base_url, ln["analysis"]) for ln in lines]
     footer = tpl("footer")
     text = "\n".join([intro, "", *(f"• {b}" + (f"\n  {u}" if u else "")

@@ -8,9 +8,10 @@ import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+import jinja2
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -33,7 +34,7 @@ from workflow.core.collation import sort_key
 from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.definitions import Registry
-from workflow.i18n import Translator, period_name
+from workflow.i18n import Translator, date_text, number_text, period_name
 from workflow.services import org_name
 from workflow.settings import Settings
 
@@ -142,6 +143,24 @@ class SafetyHeaders(HttpMiddleware):
         await self.app(scope, receive, with_headers)
 
 
+@jinja2.pass_context
+def _day(context: Any, day: Any) -> str:
+    """A date as the page's reader writes it (workflow.i18n.date_text)."""
+    return date_text(day, context.get("lang") or "en")
+
+
+@jinja2.pass_context
+def _month(context: Any, day: Any) -> str:
+    """The month of a date by its name in the page's reader's language (a period's name)."""
+    return period_name(f"{day.year}M{day.month:02d}", context.get("lang") or "en")
+
+
+@jinja2.pass_context
+def _number(context: Any, value: Any, places: int | None = None) -> str:
+    """A number grouped as the page's reader writes it (workflow.i18n.number_text)."""
+    return number_text(value, context.get("lang") or "en", places)
+
+
 @functools.cache
 def page_templates(folders: tuple[str, ...]) -> Jinja2Templates:
     """The pages' templates from `folders` (the first holding a name wins), one environment per
@@ -160,6 +179,9 @@ def page_templates(folders: tuple[str, ...]) -> Jinja2Templates:
     templates.env.globals["today_iso"] = lambda: date.today().isoformat()
     templates.env.filters["local_name"] = org_name  # {{ org | local_name(lang) }}
     templates.env.filters["period_name"] = period_name  # {{ '2026Q4' | period_name(lang) }}
+    templates.env.filters["day"] = _day  # {{ r.due | day }}: 26.11.2026 (ru, kk)
+    templates.env.filters["month"] = _month  # {{ m.month | month }}: "Январь 2026 г."
+    templates.env.filters["number"] = _number  # {{ total | number }}: 4 500 000 (ru, kk)
     templates.env.filters["by_name"] = by_name  # {% for d in processes | by_name(lang) %}
     templates.env.globals["gantt"] = charts.gantt  # a case's Gantt (_gantt.html)
     templates.env.globals["org_options"] = views.org_options  # a national filter's <option>s

@@ -52,17 +52,21 @@ def _order(request: Request) -> tuple[str | None, str]:
 @router.get("/overdue", response_class=HTMLResponse)
 def overdue_page(request: Request, pc: PageContext = Depends(page)):
     f = _list_filters(request)
+    # the organisation typed as a code or a name (several: offered to choose; none: all hers)
+    orgs = views.org_choices(pc.s, pc.viewer)
+    picked = views.typed_org(orgs, f["org"], pc.t.language, request.url.query)
+    f["org"] = picked.code
     # the summary, the count and the page's rows in SQL (GROUP BY, ORDER BY … LIMIT)
     shown, pager, counts = views.overdue_list(pc.s, pc.ctx, pc.viewer, page_number(request),
                                               request.url.query, **f)
-    orgs = views.org_choices(pc.s, pc.viewer)
     scope = views.visible_org(pc.s, pc.viewer, f["org"]) if f["org"] else pc.viewer.org
     sort, direction = _order(request)
     # in the tree's order rows are grouped by organisation; sorted otherwise, one table
     groups = views.grouped(shown) if sort is None else [(None, shown)] if shown else []
     unfiltered = all(f[k] is None for k in ("org", "stage", "year", "process"))
     joining, joining_total = views.joining_list(pc.s, pc.ctx, pc.viewer, f["org"], f["process"])
-    return render(request, pc, "overdue.html", groups=groups, total=pager["total"], filters=f,
+    return render(request, pc, "overdue.html", status=picked.status, groups=groups,
+                  total=pager["total"], filters=f,
                   joining=views.grouped(joining), joining_total=joining_total,
                   menu_overdue=pager["total"] if unfiltered else None,
                   # (kept with the counts it is made of: the same version, the same tree)
@@ -77,7 +81,7 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
                   stage_options=stage_options(pc.ctx.registry, pc.t.language, f["process"],
                                               f["stage"]),
                   orgs=orgs, processes=pc.ctx.registry.all(), sort=sort, direction=direction,
-                  bulk_limit=MAX_ITEMS,
+                  bulk_limit=MAX_ITEMS, picked=picked,
                   staffless=_staffless(pc, shown))
 
 
@@ -105,7 +109,12 @@ def _procedure_name(pc: PageContext, key: str) -> str:
 def overdue_export(request: Request, fmt: str, pc: PageContext = Depends(page)):
     if fmt not in ("xlsx", "csv"):
         raise UsageError(key="error.bad_format", value=fmt)
-    rows = views.overdue_rows(pc.s, pc.ctx, pc.viewer, **_list_filters(request))
+    f = _list_filters(request)
+    typed = f["org"]
+    f["org"] = views.typed_org(views.org_choices(pc.s, pc.viewer), typed, pc.t.language).code
+    if typed and f["org"] is None:  # no single organisation of hers: as an unknown one (404)
+        f["org"] = views.visible_org(pc.s, pc.viewer, typed).code
+    rows = views.overdue_rows(pc.s, pc.ctx, pc.viewer, **f)
     header, body = exports.list_table(rows, pc.t, "working_days_overdue",
                                       lambda key: _procedure_name(pc, key))
     tx.audited(pc.s, f"web:{pc.viewer.login}", "export.overdue", "organisation",
@@ -119,10 +128,13 @@ def due_page(request: Request, pc: PageContext = Depends(page)):
     if within < 0 or within > 250:
         raise UsageError(key="error.bad_within", value=within)
     # counted with COUNT, the page's rows with ORDER BY … LIMIT (never the whole list)
+    picked = views.typed_org(views.org_choices(pc.s, pc.viewer),
+                             request.query_params.get("org"), pc.t.language, request.url.query)
     shown, pager = views.due_list(pc.s, pc.ctx, pc.viewer, within, page_number(request),
-                                  request.url.query, request.query_params.get("org") or None,
+                                  request.url.query, picked.code,
                                   process=request.query_params.get("process") or None)
-    return render(request, pc, "due.html", groups=views.grouped(shown), total=pager["total"],
+    return render(request, pc, "due.html", status=picked.status, groups=views.grouped(shown),
+                  total=pager["total"],
                   within=within, pager=pager, processes=pc.ctx.registry.all(),
-                  process=request.query_params.get("process") or None,
+                  process=request.query_params.get("process") or None, picked=picked,
                   staffless=_staffless(pc, shown))

@@ -54,7 +54,10 @@ def _shown(request: Request, pc: PageContext, org: Any, status: int = 200,  # no
                   org_name=svc.org_name(org, pc.t.language),
                   parent=parent if parent is not None and pc.viewer.sees_org(parent) else None,
                   parent_name=svc.org_name(parent, pc.t.language) if parent else "",
-                  below=[(o, svc.org_name(o, pc.t.language)) for o in below],
+                  # each organisation under it, a link where she may open its page (an officer
+                  # sees her own: those under it are named, not linked)
+                  below=[(o, svc.org_name(o, pc.t.language), pc.viewer.sees_org(o))
+                         for o in below],
                   admin=pc.viewer.role == "admin", error=error,
                   may_open_year=obligations.may_open_year(s, pc.viewer.user, org),
                   confirm_until=joining.confirm_until(pc.ctx, org), joined=joined,

@@ -33,6 +33,7 @@ from web.kit.deps import PageContext
 from web.kit.page import int_param, page, render
 from web.kit.registers import (
     REGISTER_PROJECTS,
+    applies_to,
     grouped,
     is_register,
     opens_here,
@@ -40,6 +41,7 @@ from web.kit.registers import (
     own_values,
     project_of,
 )
+from workflow import services as svc
 from workflow.core.definition import Definition
 from workflow.core.errors import NotFound, UsageError
 from workflow.core.names import name_in
@@ -63,9 +65,16 @@ def _register(pc: PageContext, process: str) -> Definition:
 
 @router.get("/registers", response_class=HTMLResponse)
 def registers_index(request: Request, pc: PageContext = Depends(page)):
-    """The registers of projects No. 2-4, by project, sorted by name in the reader's language."""
+    """The registers of projects No. 2-4 that concern the reader's organisations (an officer:
+    hers; a manager: any of her subtree's kinds; an administrator: all), by project, sorted by
+    name in the reader's language."""
     lang = pc.t.language
-    groups = [g for g in grouped(pc.ctx.registry.all(), lang) if g["project"] in REGISTER_PROJECTS]
+    viewer = pc.viewer
+    kinds = ({viewer.org.kind} if viewer.role == "officer" else None if viewer.role == "admin"
+             else svc.subtree_kinds(pc.s, viewer.org))
+    kept = [d for d in pc.ctx.registry.all()
+            if kinds is None or any(applies_to(d, kind) for kind in kinds)]
+    groups = [g for g in grouped(kept, lang) if g["project"] in REGISTER_PROJECTS]
     return render(request, pc, "registers.html", groups=groups)
 
 

@@ -54,7 +54,7 @@ LISTS = ["/overdue", "/due", "/work", "/cases", "/obligations", "/programmes", "
 
 # What a page measures of itself: its width against the viewport's, every box that scrolls
 # sideways inside, every card cell (a td shown as a block) without a label, and every date
-# (YYYY-MM-DD, with a time or not) whose text runs over more than one line.
+# (YYYY-MM-DD, with a time or not, or DD.MM.YYYY) whose text runs over more than one line.
 MEASURE = r"""(boxes) => {
   const out = {width: document.documentElement.scrollWidth, viewport: window.innerWidth};
   out.scrolling = [...document.querySelectorAll(boxes)]
@@ -66,7 +66,7 @@ MEASURE = r"""(boxes) => {
             && !(td.textContent.trim() === '' || td.querySelector('button, form, a.button')))
     .map(td => [td.closest('table').dataset.testid || td.closest('table').className,
                 td.textContent.trim().slice(0, 60)]);
-  const re = /\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2})?/g;
+  const re = /\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2})?|\d{2}\.\d{2}\.\d{4}/g;
   out.wrapped = [];
   const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walk.nextNode(); n; n = walk.nextNode()) {

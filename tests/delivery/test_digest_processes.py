@@ -122,12 +122,12 @@ def test_procedures_and_obligations_reach_the_digest_grouped_by_process(db, regi
         "Due soon:",
         "  Internal analysis of corruption risks",
         "    • Approve the order to conduct the analysis — Education, "
-        f"analysis #{ids['analysis']}: due 2026-12-31 (deadline set by merzim, I-2), "
+        f"analysis #{ids['analysis']}: due 2026-12-31 (deadline set by merzim), "
         "5 working days left",
         "    • Announce the start of the analysis — Education, "
         f"analysis #{ids['analysis']}: due 2026-12-31, 5 working days left",
         "  Quarterly conflict-of-interest analysis",
-        "    • Analyse conflicts of interest — Education, 2026Q4, "
+        "    • Analyse conflicts of interest — Education, Q4 2026, "
         f"case #{ids['quarter']}: due 2026-12-31, 5 working days left",
         "",
         "merzim — deadlines of anti-corruption procedures and obligations. Working days are "
@@ -146,19 +146,19 @@ def test_procedures_and_obligations_reach_the_digest_grouped_by_process(db, regi
     assert ("<h3>Due soon</h3><h4>Internal analysis of corruption risks</h4><ul><li>Approve the "
             "order" in html)
     assert (f"</ul><h4>Quarterly conflict-of-interest analysis</h4><ul><li>Analyse conflicts of "
-            f"interest — Education, 2026Q4, case #{ids['quarter']}: due 2026-12-31, 5 working "
+            f"interest — Education, Q4 2026, case #{ids['quarter']}: due 2026-12-31, 5 working "
             f"days left</li></ul>" in html)
 
     # The manager of the akimat hears of both overdue procedures, in Russian and grouped by
     # their Russian names: "Подарок…" before "Уведомление…" (the English order is the reverse).
     nurlan = rows["nurlan", "email"]
-    assert nurlan.subject == "merzim 2026-12-24: просрочено в ваших организациях: 2"
+    assert nurlan.subject == "merzim 24.12.2026: просрочено в ваших организациях: 2"
     text = nurlan.body_text
     gift_at = text.index("  Подарок или услуга, полученные в связи с исполнением функций\n")
     notice_at = text.index("  Уведомление о конфликте интересов\n")
     assert text.index("Просрочено в курируемых организациях:") < gift_at < notice_at
     assert (f"    • Передать подарок органу управления госимуществом (оплатить услугу в бюджет)"
-            f" — Education, дело №{ids['gift']}: срок 2026-12-17, просрочено на 5 рабочих дней"
+            f" — Education, дело №{ids['gift']}: срок 17.12.2026, просрочено на 5 рабочих дней"
             in text)
     assert "анализ №" not in text
 
@@ -199,11 +199,13 @@ def test_grouping_in_every_language(db, registry, world, tmp_path):
             # one sub-heading per process and section
             assert [body.count(head.format(h)) for h in heads[lang]] == [1, 1, 1, 1]
     kk = render_digest(replace(officer, recipient=replace(officer.recipient, language="kk")))
-    assert f"Education, 2026Q4, №{world['quarter']} іс: мерзімі 2026-12-31" in kk.text
+    assert f"Education, 2026 ж. 4-тоқсан, №{world['quarter']} іс: мерзімі 31.12.2026" in kk.text
     assert f"Education, №{world['analysis']} талдау" in kk.text
-    assert f"Education, №{world['conflict']} іс: мерзімі 2026-12-21" in kk.text
+    assert f"Education, №{world['conflict']} іс: мерзімі 21.12.2026" in kk.text
+    assert "2026Q4" not in kk.text and "I-2" not in kk.text  # no period's code, no rule's
     ru = render_digest(replace(officer, recipient=replace(officer.recipient, language="ru")))
-    assert f"Education, 2026Q4, дело №{world['quarter']}: срок 2026-12-31" in ru.text
+    assert f"Education, 4-й квартал 2026 г., дело №{world['quarter']}: срок 31.12.2026" in ru.text
+    assert ru.subject.startswith("merzim 24.12.2026: ")
     assert f"Education, анализ №{world['analysis']}" in ru.text
     # A non-analysis line never says "analysis" of its case.
     en = render_digest(officer)
@@ -217,12 +219,15 @@ def test_a_moved_deadline_of_a_case_says_case():
 
     lines = [{"stage_names": {"en": "Analyse conflicts of interest"}, "stage": "analysis",
               "subject": "Education", "object": "", "analysis": 7, "internal_analysis": False,
-              "period": "2026Q4", "old": date(2026, 12, 31), "new": date(2027, 1, 4)},
+              "period": "2026Q4", "period_names": {"en": "Q4 2026", "ru": "4-й квартал 2026 г."},
+              "old": date(2026, 12, 31), "new": date(2027, 1, 4)},
              {"stage_names": {"en": "Approve the order"}, "stage": "order",
               "subject": "Education", "object": "AK-EDU", "analysis": 3,
               "old": date(2026, 12, 31), "new": date(2027, 1, 4)}]
     text = render_moved("en", "Aliya", TODAY, lines).text
-    assert ("• Analyse conflicts of interest — Education, 2026Q4, case #7: 2026-12-31 → "
+    assert ("• Analyse conflicts of interest — Education, Q4 2026, case #7: 2026-12-31 → "
             "2027-01-04") in text
+    assert "Education, 4-й квартал 2026 г., дело №7: 31.12.2026 → 04.01.2027" in render_moved(
+        "ru", "Aliya", TODAY, lines).text
     assert "• Approve the order — Education → AK-EDU, analysis #3: 2026-12-31 → 2027-01-04" \
         in text

@@ -67,7 +67,8 @@ max_backoff_seconds = 2
 def expected_subject(day: str, language: str, items: list[dict]) -> str:
     counts = {k: sum(1 for i in items if i["kind"] == k) for k in KINDS}
     summary = ", ".join(SUMMARY[language][k].format(n=counts[k]) for k in KINDS if counts[k])
-    return f"merzim {day}: {summary}"
+    shown = day if language == "en" else ".".join(reversed(day.split("-")))  # kk, ru: dd.mm.yyyy
+    return f"merzim {shown}: {summary}"
 
 
 def _preview(engine, make_ctx, cfg: Path, day: str) -> dict[str, dict]:
@@ -126,7 +127,8 @@ def test_worker_once_delivers_every_digest_once(merzim_db, demo, db, make_ctx, s
         for item in digest["items"]:
             stage = definition.stage_name(item["stage"], user.language)
             assert stage in text and stage in html
-            assert item["due"] in text
+            due = item["due"]  # (kk, ru: dd.mm.yyyy)
+            assert (due if user.language == "en" else ".".join(reversed(due.split("-")))) in text
             assert SECTION[user.language][item["kind"]] in text
         assert html.lstrip().startswith("<html>") and "<li>" in html
 

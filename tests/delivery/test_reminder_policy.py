@@ -298,7 +298,7 @@ def test_one_digest_per_recipient_overdue_first(calendar):
         in text.text
     # The manager's digest is in Kazakh, with the stage names in Kazakh.
     kk = render_digest(by_id[PARENT_MANAGER.id])
-    assert kk.subject == "merzim 2025-03-26: сіздің ұйымдарыңызда мерзімі өткен: 3"
+    assert kk.subject == "merzim 26.03.2025: сіздің ұйымдарыңызда мерзімі өткен: 3"
     assert "Жоспар — Department → DEPT, №14 талдау" in kk.text
 
 

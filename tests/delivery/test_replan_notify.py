@@ -117,15 +117,15 @@ def test_replan_tells_each_owner_once_and_the_worker_delivers(merzim_db, db, wor
         ("aigerim@example.kz",), ("dina@example.kz",), ("marat@example.kz",)]
     mail = {m.rcpt_tos[0]: m.message for m in moved_mail}
     assert mail["aigerim@example.kz"]["Subject"] == (
-        "merzim 2026-02-02: күнтізбе өзгергендіктен 2 мерзім ауыстырылды")
+        "merzim 02.02.2026: күнтізбе өзгергендіктен 2 мерзім ауыстырылды")
     assert mail["marat@example.kz"]["Subject"] == (
-        "merzim 2026-02-02: 1 срок перенесён из-за изменения календаря")
+        "merzim 02.02.2026: 1 срок перенесён из-за изменения календаря")
     assert mail["dina@example.kz"]["Subject"] == (
         "merzim 2026-02-02: 1 deadline moved by a calendar change")
     definition = load_definition()
     text = mail["aigerim@example.kz"].get_body(("plain",)).get_content()
-    for key, old, new in (("discussion_announcement", "2026-03-27", "2026-03-26"),
-                          ("public_discussion", "2026-04-03", "2026-04-02")):
+    for key, old, new in (("discussion_announcement", "27.03.2026", "26.03.2026"),
+                          ("public_discussion", "03.04.2026", "02.04.2026")):  # (kk: dd.mm.yyyy)
         assert f"{definition.stage_name(key, 'kk')} — Education department, " \
                f"№{world['edu']} талдау: {old} → {new}" in text
     text = mail["dina@example.kz"].get_body(("plain",)).get_content()

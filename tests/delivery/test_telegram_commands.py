@@ -108,11 +108,11 @@ def test_overdue_due_and_case_in_her_language_with_links(db, demo, api, worker, 
     assert answers[4].count(f"\n      {PUBLIC}/cases/6\n") == 2
     assert texts(api, 456)[0] == (
         "merzim: мерзімі өткен 2 кезең\n"
-        "• Талдамалық анықтамаға қол қою — Білім басқармасы, №2 іс: мерзімі 2025-03-13, "
+        "• Талдамалық анықтамаға қол қою — Білім басқармасы, №2 іс: мерзімі 13.03.2025, "
         "5 жұмыс күнге кешіктірілді\n"
         f"  {PUBLIC}/cases/2\n"
         "• Сыбайлас жемқорлық тәуекелдеріне шалдыққан лауазымдардың тізбесі — Білім басқармасы, "
-        "№2 іс: мерзімі 2025-03-13, 5 жұмыс күнге кешіктірілді\n"
+        "№2 іс: мерзімі 13.03.2025, 5 жұмыс күнге кешіктірілді\n"
         f"  {PUBLIC}/cases/2")
     assert texts(api, 777) == ["merzim: бұл чат есептік жазбаға байланыстырылмаған. Әкімшіден "
                                "код сұраңыз да, /start КОД жіберіңіз."]
@@ -192,9 +192,9 @@ def test_no_person_name_she_may_not_see(db_url, api, worker, make_ctx):
     overdue = texts(api, 11)[0]
     # the region's overdue stages, the district that joined mid-year's among them
     assert overdue.startswith("merzim: мерзімі өткен 19 кезең\n")
-    assert f"№{ids['coi']} іс: мерзімі 2025-10-23, 18 жұмыс күнге кешіктірілді\n" \
+    assert f"№{ids['coi']} іс: мерзімі 23.10.2025, 18 жұмыс күнге кешіктірілді\n" \
            f"  {PUBLIC}/cases/{ids['coi']}\n" in overdue
-    assert f"№{ids['wb']} іс: мерзімі 2025-10-20, 21 жұмыс күнге кешіктірілді" in overdue
+    assert f"№{ids['wb']} іс: мерзімі 20.10.2025, 21 жұмыс күнге кешіктірілді" in overdue
     assert texts(api, 11)[2].startswith(f"№{ids['coi']} іс: ")  # /case: the case, no person
     # no reply names a person, not even to the officers who see her on the pages (P-28)
     for chat in (11, 12, 13):

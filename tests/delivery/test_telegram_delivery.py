@@ -126,7 +126,7 @@ def test_worker_links_a_chat_and_delivers(cli, api, db, demo, tmp_path):
     assert api.offsets == [None, last_id + 1]
     assert api.pending_updates() == []  # confirmed by the offset
     to_asel = [m["text"] for m in api.sent_to(999)]
-    assert len(to_asel) == 2 and to_asel[1].startswith("merzim 2025-03-20: мерзімі өткен: ")
+    assert len(to_asel) == 2 and to_asel[1].startswith("merzim 20.03.2025: мерзімі өткен: ")
     assert "Қайырлы таң, Asel Nurpeisova." in to_asel[1]  # in Kazakh, Asel's language
     assert len(api.sent_to(555)) == 1 and len(api.sent_to(123)) == 1  # nothing twice
 

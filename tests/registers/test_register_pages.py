@@ -84,7 +84,8 @@ def test_the_registers_are_grouped_by_project_and_sorted_in_the_readers_language
     page = get(web, "aida", "/registers")
     assert 'data-testid="nav-registers"' in page
     groups = re.findall(r'data-project="(\d)"', page)
-    assert groups == ["2", "3", "4"]
+    assert groups == ["2", "4"]  # an akimat's officer: project No. 3 is quasi-state entities'
+    assert re.findall(r'data-project="(\d)"', get(web, "bolat", "/registers")) == ["2", "3", "4"]
     for lang in ("kk", "ru", "en"):
         b = web.client(lang=lang)
         web.post_login(b, "bolat")
@@ -97,6 +98,20 @@ def test_the_registers_are_grouped_by_project_and_sorted_in_the_readers_language
             names = [d.name(lang) for d in defs]
             assert names == sorted(names, key=lambda n: sort_key(n, lang)), (lang, names)
             assert {d.key for d in REG.all() if project_of(d) == number} == set(keys)
+
+
+def test_the_index_lists_only_the_registers_that_concern_the_readers_organisations(web):
+    """An akimat's officer is shown the registers whose definitions apply to an akimat, and
+    no quasi-state entity's (its certificate, its compliance regulation); a manager whose
+    subtree holds a quasi-state entity is shown those too."""
+    from web.kit.registers import applies_to, is_register
+
+    for login in ("aida", "ruslan"):  # officers of akimats
+        shown = set(re.findall(r'href="/registers/(\w+)"', get(web, login, "/registers")))
+        assert shown == {d.key for d in REG.all() if is_register(d) and applies_to(d, "akimat")}
+        assert ISO not in shown and "compliance_regulation" not in shown
+    shown = set(re.findall(r'href="/registers/(\w+)"', get(web, "bolat", "/registers")))
+    assert {ISO, "compliance_regulation", "offence_notice"} <= shown
 
 
 @needs("planning")

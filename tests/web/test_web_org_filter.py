@@ -197,3 +197,61 @@ def test_a_list_page_stays_small_at_5000_organisations(web: Web):
             if url != "/due":  # (the due page has no organisation filter)
                 assert len(codes(r.text)) <= views.ORG_LIST_SIZE + 1, url
     b.cookies.set("merzim_lang", "en")
+
+
+# -- a name typed into the filter -------------------------------------------------------------
+
+ROW_ORGS = re.compile(r'data-row-org="([^"]*)"')
+
+
+def test_the_filter_takes_an_organisations_name_as_its_code(web: Web):
+    """"Комитет государственных доходов" typed (any case, any of its three names) lists what
+    ?org=MF-KGD lists; the field keeps the name she typed; so does the export."""
+    b = web.browser("gulnar")
+    by_code = b.get("/overdue?org=MF-KGD")
+    for typed in ("комитет государственных доходов", "State Revenue Committee", "mf-kgd"):
+        page = b.get("/overdue", params={"org": typed})
+        assert page.status_code == 200, typed
+        assert sorted(ROW_ORGS.findall(page.text)) == sorted(ROW_ORGS.findall(by_code.text))
+        assert 'data-testid="org-picked"' not in page.text
+        assert FIELD.search(page.text).group(1) in (typed, "MF-KGD")
+    assert set(ROW_ORGS.findall(by_code.text)) <= {"MF-KGD", "MF-KGD-ALM", "MF-KGD-ABAI"}
+    named = b.get("/overdue.csv", params={"org": "Комитет государственных доходов"})
+    assert named.status_code == 200 and named.content == b.get("/overdue.csv?org=MF-KGD").content
+
+
+def test_a_name_several_organisations_match_offers_each(web: Web):
+    """"Департамент государственных доходов" is two departments: the page (no error) names
+    both, each a link choosing it; the list is hers unfiltered until she chooses."""
+    b = web.browser("gulnar")
+    b.cookies.set("merzim_lang", "ru")
+    page = b.get("/overdue", params={"org": "департамент государственных доходов",
+                                     "sort": "days"})
+    assert page.status_code == 200
+    offered = re.search(r'data-testid="org-picked">(.*?)</div>', page.text, re.S).group(1)
+    links = re.findall(r'<a href="([^"]+)" data-code="([^"]+)">', offered)
+    assert sorted(code for _href, code in links) == ["MF-KGD-ABAI", "MF-KGD-ALM"]
+    for href, code in links:
+        assert "sort=days" in href and f"org={code}" in href
+        chosen = b.get("/overdue" + href.replace("&amp;", "&"))
+        assert chosen.status_code == 200 and set(ROW_ORGS.findall(chosen.text)) <= {code}
+    assert "Под «департамент государственных доходов» подходят несколько" in page.text
+
+
+def test_a_name_no_organisation_of_hers_matches_says_so(web: Web):
+    """No match, or an organisation outside her subtree (as unknown): the list page (no error
+    page) says so in her language and lists all of hers, as a 404; the due list too; the
+    export is the 404 of an unknown organisation."""
+    b = web.browser("nurlan")  # the akimat's manager: the ministry is not hers
+    hers = sorted(ROW_ORGS.findall(b.get("/overdue").text))
+    for typed in ("Нет такой организации", "Комитет государственных доходов", "MF-KGD"):
+        page = b.get("/overdue", params={"org": typed})
+        # (404: one outside her subtree answers as one that does not exist)
+        assert page.status_code == 404, typed
+        said = re.search(r'data-testid="org-picked"><p class="error" role="alert">([^<]*)</p>',
+                         page.text)
+        assert said and "None of your organisations matches" in said.group(1)
+        assert sorted(ROW_ORGS.findall(page.text)) == hers  # the list: all of hers
+        due = b.get("/due", params={"org": typed})
+        assert due.status_code == 404 and 'data-testid="org-picked"' in due.text
+        assert b.get("/overdue.csv", params={"org": typed}).status_code == 404

@@ -68,3 +68,18 @@ def test_refusals_change_nothing(web: Web, lang, words):
     assert 'org-headcount-form' not in others["asel"].get("/orgs/AK-ALM-EDU").text
     assert others["asel"].get("/orgs/MF").status_code == 404
     assert web.client().get("/orgs/AK-ALM-EDU").status_code == 303  # anonymous: to the login
+
+
+def test_an_organisation_page_links_only_to_the_pages_its_reader_may_open(web: Web):
+    """The district akimat's officer sees her organisation's page name the department under
+    it without a link (its page is not hers to open: 404); the manager above both has the
+    link, and it opens."""
+    officer, manager = web.browser("saule"), web.browser("nurlan")
+    page = officer.get("/orgs/AK-ALM-ILE")
+    assert page.status_code == 200
+    below = page.text.split('data-testid="org-below"', 1)[1].split("</ul>", 1)[0]
+    assert "AK-ALM-ILE-EDU" in below and "<a " not in below
+    assert officer.get("/orgs/AK-ALM-ILE-EDU").status_code == 404
+    below = manager.get("/orgs/AK-ALM-ILE").text.split('data-testid="org-below"', 1)[1]
+    assert '<a href="/orgs/AK-ALM-ILE-EDU">' in below.split("</ul>", 1)[0]
+    assert manager.get("/orgs/AK-ALM-ILE-EDU").status_code == 200

@@ -1,9 +1,9 @@
-"""A list's rows joined in Python (web/kit/rows.py) are the markup the Jinja loop they replace
-made (web/templates/_rows.html before: a macro call a row for the checkbox and the
-own-deadline mark, the same words translated in every row): the loop is kept here verbatim
-and both are rendered for rows of every kind (projected, a deadline merzim or an instrument
-sets, no object, no one responsible, characters HTML escapes), in kk, ru and en, with and
-without the checkbox and the organisation's column, in both lists' day columns."""
+"""A list's rows joined in Python (web/kit/rows.py) are the markup of the Jinja loop they
+replace (a macro call a row for the checkbox and the own-deadline title, the same words
+translated in every row; a due date as the reader writes it): the loop is kept here and both
+are rendered for rows of every kind (projected, a deadline merzim or an instrument sets, no
+object, no one responsible, characters HTML escapes), in kk, ru and en, with and without the
+checkbox and the organisation's column, in both lists' day columns."""
 
 from __future__ import annotations
 
@@ -17,16 +17,16 @@ from markupsafe import escape
 from web.kit.rows import stage_options, stage_rows
 from workflow.core.names import name_in
 from workflow.definitions import load_registry
-from workflow.i18n import LANGUAGES, Translator
+from workflow.i18n import LANGUAGES, Translator, date_text
 from workflow.services.views import OverdueRow, StageRow
 
 LOOP = "".join([
     '{% macro bulk_cell(_, value, what) %}<td data-label="{{ _(\'bulk.select\') }}" class="select',
     '"><input type="checkbox" name="item" value="{{ value }}" form="bulk" aria-label="{{ _(\'bul',
     'k.select_item\', what=what) }}" data-testid="select"></td>{% endmacro %}\n',
-    '{% macro own_mark(basis, _) %}{% if basis %} <small class="own-deadline" data-basis="{{ ba',
-    'sis }}">{{ _(\'stage.own_deadline_merzim\') if basis == \'merzim\' else _(\'stage.own_deadline\'',
-    ', basis=basis) }}</small>{% endif %}{% endmacro %}\n',
+    '{% macro own_title(basis, _) %}{% if basis %} class="own-deadline" data-basis="{{ basis }}"',
+    ' title="{{ _(\'stage.own_deadline_merzim\') if basis == \'merzim\' else _(\'stage.own_dea',
+    'dline\', basis=basis) }}"{% endif %}{% endmacro %}\n',
     "{% set l_analysis, l_org, l_object, l_stage, l_due, l_projected, l_responsible, late = _('",
     "list.col_case'), _('web.organisation'), _('list.col_object'), _('stage.col_stage'), _('sta",
     "ge.col_due'), _('stage.projected'), _('list.col_responsible'), 'late' if days_key == 'work",
@@ -42,9 +42,9 @@ LOOP = "".join([
     'f %}\n',
     '        <td data-label="{{ l_object }}">{{ r.object or \'\' }}</td>\n',
     '        <td data-label="{{ l_stage }}">{{ r.stage_name }}</td>\n',
-    '        <td data-label="{{ l_due }}"><time datetime="{{ r.due.isoformat() }}">{{ r.due.iso',
-    'format() }}</time>{% if r.projected %} <em>{{ l_projected }}</em>{% endif %}{{ own_mark(r.',
-    'due_basis, _) }}</td>\n',
+    '        <td data-label="{{ l_due }}"{{ own_title(r.due_basis, _) }}><time datetime="{{ r.d',
+    'ue.isoformat() }}">{{ r.due | day }}</time>{% if r.projected %} <em>{{ l_projected }}</em>',
+    '{% endif %}</td>\n',
     '        <td class="num" data-label="{{ days_label }}" data-days="{{ r | attr(days_key) }}"',
     '>{{ r | attr(days_key) }}</td>\n',
     '        <td data-label="{{ l_responsible }}">{% if r.responsible_name %}{{ r.responsible_n',
@@ -82,6 +82,7 @@ def squeeze(markup: str) -> str:
                                            (StageRow, "working_days_left")])
 def test_the_rows_are_the_loops_markup(language, kind, days_key):
     env = Environment(loader=DictLoader({"loop": LOOP}), autoescape=True)
+    env.filters["day"] = lambda day: date_text(day, language)
     t = Translator(language)
     items = rows(kind)
     label = t(f"list.col_{days_key}")
@@ -140,3 +141,14 @@ def test_a_stage_key_two_procedures_share_is_offered_in_each_and_alone_is_chosen
     chosen = str(stage_options(registry, "ru", None, key))
     assert re.findall(r'<option value="([^"]*)" selected>', chosen) == [key]
     assert chosen.count(f':{key}"') == len(processes)  # each procedure's option kept
+
+
+def test_a_list_prints_no_rule_code_and_dates_as_its_reader_writes_them():
+    """The basis of a due date (a rule's code) is the cell's hover title, never a word of the
+    row; the date reads 01.09.2026 in kk and ru, 2026-09-01 in English."""
+    for language, first in (("ru", "01.09.2026"), ("kk", "01.09.2026"), ("en", "2026-09-01")):
+        made = str(stage_rows(rows(StageRow), Translator(language), "working_days_left", "d"))
+        words = re.sub(r"<[^>]+>", " ", made)
+        assert "I-2" not in words and "<b>" not in words, language
+        assert 'data-basis="I-2" title="' in made and "I-2" in made
+        assert f'<time datetime="2026-09-01">{first}</time>' in made

@@ -22,7 +22,7 @@ from web.kit.access import viewer_for, visible_case
 from web.kit.views import case_for, unassigned_of
 from workflow import services as svc
 from workflow.core.errors import NotFound
-from workflow.i18n import Translator
+from workflow.i18n import Translator, date_text
 from workflow.reminders.outbound import outbound_case
 from workflow.services.views import OverdueRow, StageRow
 
@@ -78,7 +78,7 @@ def _stages(lang: str, kind: str, rows: Sequence[StageRow], base_url: str) -> st
                 else row.working_days_left or 0)
         lines.append("• " + bot_text(lang, f"{kind}_line", stage=row.stage_name,
                                      org=row.organisation_name, case=row.case,
-                                     due=_day(row.due), n=days))
+                                     due=_day(row.due, lang), n=days))
         url = case_url(base_url, row.case)
         if url:
             lines.append(f"  {url}")
@@ -101,7 +101,7 @@ def _case(s: Session, ctx: svc.Context, viewer, ident: int, base_url: str) -> st
         if row.working_days_left is None:  # (set for the open stages only)
             continue
         lines.append("• " + bot_text(lang, "case_stage", stage=row.name,
-                                     due=_day(row.due),
+                                     due=_day(row.due, lang),
                                      status=Translator(lang).gettext(f"status.{row.status}")))
     url = out.url(base_url)
     if url:
@@ -109,5 +109,6 @@ def _case(s: Session, ctx: svc.Context, viewer, ident: int, base_url: str) -> st
     return "\n".join(lines)
 
 
-def _day(value: date | None) -> str:
-    return value.isoformat() if value else "—"
+def _day(value: date | None, lang: str) -> str:
+    """A due date as the reader writes it (26.11.2026 in kk and ru)."""
+    return date_text(value, lang) if value else "—"

@@ -52,6 +52,13 @@ def opens_here(defn: Definition, role: str, kind: str | None) -> bool:
         return False
     if role == "admin":
         return True
+    return applies_to(defn, kind)
+
+
+def applies_to(defn: Definition, kind: str | None) -> bool:
+    """Whether a register (a procedure, an obligation) concerns an organisation of `kind`: its
+    `[process] applies_to`, a recurring obligation's its [recurrence]'s (a district akimat
+    keeps no quasi-state entity's register)."""
     if defn.recurrence is not None and kind not in defn.recurrence.applies_to:
         return False
     return defn.opens_for(kind)

@@ -4,7 +4,10 @@ A list page has up to 50 rows of ten cells; as a Jinja loop with a macro call a 
 bulk checkbox, the own-deadline mark) and the same words translated again in every row, the
 rows were a third of the root overdue page's server time at 1,000,000 stage rows
 (bench/web/README.md). Here each row is one f-string: the words translated once a page,
-every value escaped as Jinja's autoescape does. The markup is the loop's, cell for cell:
+every value escaped as Jinja's autoescape does. A due date reads as its reader writes dates
+(workflow.i18n.date_text); who set it when the sources give none (a rule's code, "B-4") is no
+word of the list: it is the cell's title (shown on hover) and is printed on the case's page.
+The markup, cell for cell:
 
     <tr class="late" data-stage="KEY" data-row-org="CODE">
       [<td data-label="Select" class="select"><input type="checkbox" name="item" value="ID:KEY"
@@ -12,7 +15,8 @@ every value escaped as Jinja's autoescape does. The markup is the loop's, cell f
       <td data-label="Analysis"><a href="/cases/ID">#ID</a></td>
       [<td data-label="Organisation">NAME</td>]  (a sorted table, one for every organisation)
       <td data-label="Object">…</td> <td data-label="Stage">…</td>
-      <td data-label="Due"><time datetime="D">D</time>[ <em>projected</em>][ <small …>]</td>
+      <td data-label="Due"[ class="own-deadline" data-basis="B-4" title="set by merzim, B-4"]>
+        <time datetime="ISO">26.11.2026</time>[ <em>projected</em>]</td>
       <td class="num" data-label="DAYS" data-days="N">N</td>
       <td data-label="Responsible">NAME, or "Unassigned" and a link to assign it (to why it
         cannot be: its organisation has no officer)</td>
@@ -28,7 +32,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from workflow.core.names import name_in
-from workflow.i18n import Translator
+from workflow.i18n import Translator, date_text
 
 
 def stage_rows(items: Iterable[Any], t: Translator, days_key: str, days_label: str,
@@ -55,19 +59,23 @@ def stage_rows(items: Iterable[Any], t: Translator, days_key: str, days_label: s
     no_officer = escape(t("handover.no_officer_short")) if staffless else ""
     l_days = e(days_label)
     marks: dict[str, str] = {}
+    days_shown: dict[Any, str] = {}
     out = []
     for r in items:
         stage, case = e(r.stage), r.analysis
         days = -(r.working_days_left or 0) if overdue else getattr(r, days_key)
         due = r.due.isoformat()
+        shown = days_shown.get(r.due)
+        if shown is None:
+            shown = days_shown[r.due] = date_text(r.due, t.language)
         basis = r.due_basis
         if basis:
             mark = marks.get(basis)
             if mark is None:
                 text = merzim_mark if basis == "merzim" else e(t("stage.own_deadline",
                                                                  basis=basis))
-                mark = marks[basis] = (f' <small class="own-deadline" data-basis="{e(basis)}">'
-                                       f'{text}</small>')
+                mark = marks[basis] = (f' class="own-deadline" data-basis="{e(basis)}" '
+                                       f'title="{text}"')
         else:
             mark = ""
         cell = (f'<td data-label="{l_select}" class="select"><input type="checkbox" name="item" '
@@ -81,8 +89,8 @@ def stage_rows(items: Iterable[Any], t: Translator, days_key: str, days_label: s
             f'\n        <td data-label="{l_case}"><a href="/cases/{case}">#{case}</a></td>{org}'
             f'\n        <td data-label="{l_object}">{e(r.object or "")}</td>'
             f'\n        <td data-label="{l_stage}">{e(r.stage_name)}</td>'
-            f'\n        <td data-label="{l_due}"><time datetime="{due}">{due}</time>'
-            f'{projected if r.projected else ""}{mark}</td>'
+            f'\n        <td data-label="{l_due}"{mark}><time datetime="{due}">{shown}</time>'
+            f'{projected if r.projected else ""}</td>'
             f'\n        <td class="num" data-label="{l_days}" data-days="{days}">{days}</td>'
             f'\n        <td data-label="{l_resp}">'
             + (str(e(r.responsible_name)) if r.responsible_name else

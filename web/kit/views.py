@@ -288,6 +288,53 @@ def orgs_matching(orgs: list[Any], query: str) -> list[Any]:
             if q in code or any(q in n for n in names)]
 
 
+@dataclasses.dataclass(frozen=True)
+class TypedOrg:
+    """What an organisation filter's field holds, read: `code` the organisation it names (None:
+    nothing typed, or no single one), `choices` the organisations a name matches when several
+    do (code, name, the address with that one chosen), `typed` as the reader typed it."""
+
+    typed: str
+    code: str | None
+    choices: tuple[dict[str, str], ...] = ()
+
+    @property
+    def status(self) -> int:
+        """The page's status: 404 when no organisation of hers is named or matched (one she may
+        not see answers as one that does not exist: the same page, its list all of hers, the
+        notice saying so), else 200."""
+        return 404 if self.typed and self.code is None and not self.choices else 200
+
+
+def typed_org(orgs: list[Any], typed: str | None, language: str, query: str = "",
+              name: str = "org") -> TypedOrg:
+    """The organisation an organisation filter names among `orgs` (the reader's own: one she
+    may not see is as unknown): its code or its name in any language, case ignored; else the
+    one organisation whose code or name holds what she typed; several: each offered (`query`
+    the page's address, its `name` parameter replaced and its page dropped in each choice's
+    link); none: `code` None and no choices."""
+    text = (typed or "").strip()
+    if not text:
+        return TypedOrg("", None)
+    q = text.casefold()
+    keys = orgs.search_keys() if isinstance(orgs, OrgChoices) else [_search_key(o) for o in orgs]
+    named = [o for o, (code, names) in zip(orgs, keys, strict=True) if code == q]
+    if not named:
+        named = [o for o, (_code, names) in zip(orgs, keys, strict=True) if q in names]
+    if len(named) == 1:
+        return TypedOrg(text, named[0].code)
+    found = named or org_suggestions(orgs, text, language)
+    codes = [o.code if not isinstance(o, dict) else o["code"] for o in found]
+    if len(codes) == 1:
+        return TypedOrg(text, codes[0])
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
+            if k not in (name, "page")]
+    by_code = {o.code: o for o in orgs if o.code in set(codes)}
+    return TypedOrg(text, None, tuple(
+        {"code": c, "name": svc.org_name(by_code[c], language),
+         "href": "?" + urlencode([*kept, (name, c)])} for c in codes if c in by_code))
+
+
 def _search_key(o: Any) -> tuple[str, tuple[str, ...]]:
     return o.code.casefold(), tuple(n.casefold() for n in (o.name, getattr(o, "name_kk", None),
                                                              getattr(o, "name_ru", None)) if n)

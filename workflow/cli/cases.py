@@ -22,6 +22,7 @@ from workflow.cli.common import (
     read_table,
     registry,
     say,
+    shown_day,
     unit_of_work,
     write_file,
 )
@@ -272,9 +273,12 @@ def case_list(process: str = option("--process", "KEY", "Only this process."),
     for col in ("case.col_id", "process.col_key", "list.col_organisation", "case.col_period",
                 "case.col_date", "stage.col_status"):
         table.add_column(STATE.t(col))
+    from workflow.i18n import period_name
+
     for r in rows:
-        table.add_row(str(r.id), r.process, r.subject_name, r.period or "",
-                      r.case_date.isoformat(), r.state_name)
+        table.add_row(str(r.id), r.process, r.subject_name,
+                      period_name(r.period, STATE.t.language) if r.period else "",
+                      shown_day(r.case_date), r.state_name)
     STATE.console.print(table)
 
 
@@ -412,12 +416,12 @@ def _history_line(h: dict, t) -> str:
     if trail is not None:
         text = trail
     elif kind == "opened":
-        text = t("history.opened", date=h["on"].isoformat())
+        text = t("history.opened", date=shown_day(h["on"]))
     elif kind in ("event", "not_done"):
-        text = t(f"history.{kind}", record=h["record"], name=h["name"], date=h["on"].isoformat())
+        text = t(f"history.{kind}", record=h["record"], name=h["name"], date=shown_day(h["on"]))
     elif kind == "void":
         text = t("history.void", record=h["record"], target=h.get("voids"), name=h["name"],
-                 date=h["voids_on"].isoformat() if h.get("voids_on") else "—")
+                 date=shown_day(h["voids_on"]) if h.get("voids_on") else "—")
     elif kind in ("file", "file_void"):
         text = t(f"history.{kind}", file=h.get("file_name") or f"#{h['file']}")
     elif kind == "assigned":
@@ -566,13 +570,16 @@ def _print_backfilled(ctx, opened: list[dict], first: date | None) -> None:
         say(t("backfill.cli_none"))
         return
     say(t("backfill.cli_opened", n=len(opened)) if first is None else
-        t("backfill.cli_opened_since", n=len(opened), since=first.isoformat()))
+        t("backfill.cli_opened_since", n=len(opened), since=shown_day(first)))
     table = Table()
     for col in (t("process.col_name"), t("case.col_period"), t("stage.col_due"),
                 t("backfill.col_orgs")):
         table.add_column(col)
+    from workflow.i18n import period_name
+
     for row in obl.opened_by_period(ctx, opened):
-        table.add_row(row["process_name"], row["period"], row["due"].isoformat(),
+        table.add_row(row["process_name"], period_name(row["period"], STATE.t.language),
+                      shown_day(row["due"]),
                       ", ".join(row["orgs"]))
     STATE.console.print(table)
 

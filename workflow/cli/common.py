@@ -216,6 +216,14 @@ def period_label(text: str) -> str:
     return text.strip().upper()
 
 
+def shown_day(day: date | datetime | None) -> str:
+    """A date in the output as its reader writes it (26.11.2026 in kk and ru, ISO in English:
+    workflow.i18n.date_text); "" for none. JSON output keeps ISO."""
+    from workflow.i18n import date_text
+
+    return date_text(day, STATE.t.language)
+
+
 def parse_int(text: str, what: str) -> int:
     try:
         return int(text.strip())

@@ -23,6 +23,7 @@ from workflow.cli.common import (
     read_table,
     registry,
     say,
+    shown_day,
     unit_of_work,
 )
 from workflow.cli.options import (
@@ -496,7 +497,7 @@ def overdue(org: Org = None,
     if as_json:
         emit_json({"as_of": ctx.today, "org": org, "overdue": rows, "before_joining": joining})
     else:
-        say(STATE.t("list.as_of", date=ctx.today.isoformat()))
+        say(STATE.t("list.as_of", date=shown_day(ctx.today)))
         _render_list(rows, "list.overdue", "working_days_overdue")
         if joining:
             say(STATE.t.n("joining.count", len(joining)))
@@ -513,7 +514,7 @@ def due(org: Org = None,
     if as_json:
         emit_json({"as_of": ctx.today, "org": org, "within": n, "due": rows})
     else:
-        say(STATE.t("list.as_of", date=ctx.today.isoformat()))
+        say(STATE.t("list.as_of", date=shown_day(ctx.today)))
         _render_list(rows, "list.due", "working_days_left")
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 from rich.text import Text
 
-from workflow.cli.common import STATE, registry
+from workflow.cli.common import STATE, registry, shown_day
 from workflow.core.names import name_in
 
 if TYPE_CHECKING:  # `merzim --help` imports this module: no service at import time
@@ -31,14 +31,14 @@ def render_view(view: CaseView, warnings: list[dict[str, Any]] | None = None) ->
     t = STATE.t
     if view.planned_start is not None:
         _print(t("analysis.header", id=view.id, subject=view.subject_name,
-                 object=view.object_name, start=view.planned_start.isoformat(),
-                 end=view.planned_end.isoformat() if view.planned_end else "—",
+                 object=view.object_name, start=shown_day(view.planned_start),
+                 end=shown_day(view.planned_end) if view.planned_end else "—",
                  state=view.state_name))
     else:
         _print(t("case.header", id=view.id, process=view.process_name,
                  subject=view.subject_name, state=view.state_name))
         for d in view.dates.values():
-            _print(f"  {d.name}: {d.date.isoformat()}"
+            _print(f"  {d.name}: {shown_day(d.date)}"
                    + (" " + t("stage.projected") if d.projected else ""))
         for setting in view.settings:
             _print(f"  {setting.name}: {setting.value}")
@@ -64,7 +64,7 @@ def render_view(view: CaseView, warnings: list[dict[str, Any]] | None = None) ->
         if st.status == "overdue":
             status = Text(str(status), style="bold red")
         table.add_row(st.name, due, status,
-                      st.done_on.isoformat() if st.done_on else "", left_text)
+                      shown_day(st.done_on), left_text)
     STATE.console.print(table)
     _print_sources(view)
     for w in warnings_of(view, warnings):
@@ -112,7 +112,7 @@ def own_mark(basis: str) -> str:
 
 def due_text(due: date | None, projected: bool, basis: str) -> str:
     """A due date as a list shows it: the date, "(projected)", merzim's own mark beside it."""
-    text = due.isoformat() if due else "—"
+    text = shown_day(due) if due else "—"
     if projected:
         text += " " + STATE.t("stage.projected")
     mark = own_mark(basis) if due else ""

@@ -23,6 +23,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any, overload
 
+# how a date and a number are written in the reader's language (the one writer, below workflow
+# so that the digests write them the same way); a period's name is `period_name` below
+from notifications.written import date_text, number_text
+
+__all__ = ["LANGUAGES", "Catalogue", "Translator", "catalogue", "date_text", "load",
+           "number_text", "period_name", "plural_index"]
+
 LOCALES = Path(__file__).parent / "locales"
 LANGUAGES = ("kk", "ru", "en")
 DOMAIN = "merzim"

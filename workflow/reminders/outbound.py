@@ -12,6 +12,7 @@ matter: a protected person never goes out by e-mail or Telegram, whoever the rea
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,6 +22,7 @@ from sqlmodel import Session
 from notifications.policy import StageItem
 from notifications.render import case_url
 from workflow.core import deadlines
+from workflow.i18n import period_name
 from workflow.storage.models import Case, Organisation, Stage
 
 LANGUAGES = ("kk", "ru", "en")
@@ -44,6 +46,10 @@ class OutboundCase:
     subject_names: dict[str, str] = field(default_factory=dict)  # kk, ru, en
     object_names: dict[str, str] = field(default_factory=dict)
 
+    def period_names(self) -> dict[str, str]:
+        """Its period by name in kk, ru, en ("2026 ж. 4-тоқсан", …; none without a period)."""
+        return dict(_period_names(self.period)) if self.period else {}
+
     def quote(self, text: str) -> str | None:
         """Text people typed into the case (a comment) as a message may quote it: None for a
         case about a person (it may name her); the message says where to read it instead."""
@@ -59,6 +65,12 @@ class OutboundCase:
 
     def subject_in(self, language: str) -> str:
         return self.subject_names.get(language) or self.subject_name
+
+
+@functools.lru_cache(maxsize=256)
+def _period_names(period: str) -> tuple[tuple[str, str], ...]:
+    """A period's name in each language, once a process (a planner names thousands)."""
+    return tuple((lang, period_name(period, lang)) for lang in LANGUAGES)
 
 
 def org_names(org: Organisation) -> dict[str, str]:
@@ -119,7 +131,7 @@ def stage_item(ctx: Any, case: OutboundCase, stage: Stage, opened_late: date | N
         responsible_id=case.responsible_id, projected=stage.projected,
         before=spec.remind_before if spec else None, process=case.process,
         process_names=case.process_names, period=case.period,
-        internal_analysis=case.internal_analysis,
+        period_names=case.period_names(), internal_analysis=case.internal_analysis,
         due_basis=(deadlines.due_basis(defn, ctx.calendar, stage.key, case.period,
                                        stage.due_date) if defn else ""),
         opened_late=opened_late)
@@ -132,4 +144,5 @@ def moved_line(ctx: Any, case: OutboundCase, stage_key: str, old: Any, new: Any
             "subject_names": case.subject_names, "object_names": case.object_names,
             "analysis": case.id, "old": old, "new": new,
             "stage_names": stage_names(ctx, case.process, stage_key),
-            "internal_analysis": case.internal_analysis, "period": case.period}
+            "internal_analysis": case.internal_analysis, "period": case.period,
+            "period_names": case.period_names()}

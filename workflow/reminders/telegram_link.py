@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from notifications.render import SNOOZE_DAYS, bot_text, link_reply
+from notifications.written import date_text
 from workflow.storage import audit
 from workflow.storage.models import (
     Lease,
@@ -229,7 +230,8 @@ def _snooze(s: Session, chat, data: str, today: date) -> str | None:
     audit.append(s, f"telegram:{user.login}", "reminder.snooze", "user", user.id,
                  {"outbox": row.id, "until": until.isoformat(),
                   "stages": [list(x) for x in stages]})
-    return bot_text(user.language, "snoozed", date=until.isoformat(), n=len(stages))
+    return bot_text(user.language, "snoozed", date=date_text(until, user.language),
+                    n=len(stages))
 
 
 def _bind(s: Session, text: str, chat, now: float | None) -> tuple[str, int]:

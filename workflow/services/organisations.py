@@ -128,6 +128,11 @@ def org_rows(s: Session, org: Organisation) -> list[Any]:
     return queries.subtree_rows(s, org)
 
 
+def subtree_kinds(s: Session, org: Organisation) -> frozenset[str]:
+    """The kinds of the organisations of an organisation's subtree (itself included)."""
+    return frozenset(queries.subtree_kinds(s, org))
+
+
 def orgs_version(s: Session) -> tuple[int, int]:
     """What changes whenever the organisations change, for caches of their lists: how many
     there are and the newest id. Organisations are only ever added (`add_org`); their codes,

@@ -86,6 +86,12 @@ def subtree_rows(s: Session, org: Organisation) -> list[Any]:
                        .where(in_subtree(Organisation.path, org)).order_by(Organisation.path)))
 
 
+def subtree_kinds(s: Session, org: Organisation) -> list[str]:
+    """The distinct kinds of the organisation's subtree."""
+    return list(s.exec(select(Organisation.kind).where(in_subtree(Organisation.path, org))
+                       .distinct()))
+
+
 def kind_rows(s: Session) -> list[Any]:
     """Rows (id, code, path, kind) of every organisation, by path."""
     return list(s.exec(select(Organisation.id, Organisation.code, Organisation.path,
