@@ -157,8 +157,7 @@ NOT_A_KEY = {
                "web/kit/charts.py", "web/obligations_page.py", "web/case_page.py",
                "workflow/cli/cases.py", "workflow/core/deadlines.py", "workflow/core/definition.py",
                "workflow/core/errors.py",
-               "workflow/definitions/schema.py", "workflow/services/obligations.py",
-               "workflow/storage/models.py"),
+               "workflow/definitions/schema.py", "workflow/storage/models.py"),
     **_homonym("planned", "a named date's planned value (the definition format's "
                "\"NAME.planned\" anchor, the views' planned start and end) and the count of what "
                "`merzim analysis import` and the worker planned; not the internal analysis's state",

@@ -61,7 +61,7 @@ def test_items_opened_for_the_bodies_named_with_quarter_end_due_dates(cli):
         ("completion", "2026-09-30", "open")]
     assert status["fields"]["item"] == "i39"
     ru = cli("status", str(out[0]["id"]), lang="ru")
-    assert "Пункт Плана действий" in ru.stdout and "2026-09-30" in ru.stdout
+    assert "Пункт Плана действий" in ru.stdout and "30.09.2026" in ru.stdout
     # run again: the items already open are kept, not opened twice
     again = ok(cli("case", "action-plan", "MF", "--item", "39", "--json"))["cases"]
     assert [(c["id"], c["opened"]) for c in again] == [(out[0]["id"], False)]

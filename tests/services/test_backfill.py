@@ -23,7 +23,7 @@ from tests.support.databases import dump_tables
 from tests.support.features import installed
 from workflow import services as svc
 from workflow.definitions import load_registry
-from workflow.i18n import Translator
+from workflow.i18n import Translator, period_name
 from workflow.reminders import planner as reminders
 from workflow.settings import load_notify_settings, load_settings
 from workflow.storage.models import Case, Organisation, User
@@ -141,8 +141,10 @@ def test_the_cli_prints_what_it_opened_per_obligation_and_period(cli):
     assert code == 0, err
     t = Translator("ru")
     n = sum(len(v) for v in _owed_since_august().values())
-    assert out.splitlines()[0] == t("backfill.cli_opened_since", n=n, since="2026-08-01")
-    assert "2026M08" in out and "2026Q3" in out and "AK-D1" in out
+    assert out.splitlines()[0] == t("backfill.cli_opened_since", n=n, since="01.08.2026")
+    # periods by name in the reader's language, never their keys
+    assert period_name("2026M08", "ru") in out and period_name("2026Q3", "ru") in out
+    assert "2026M08" not in out and "AK-D1" in out
     name = REGISTRY.get("ethics_explanatory_event").names["ru"]
     assert name.split()[0] in out
 

@@ -13,7 +13,7 @@ import re
 from sqlmodel import Session, select
 
 from tests.support.register_rows import context
-from tests.support.web_helpers import Web, csrf_of
+from tests.support.web_helpers import Web, csrf_of, import_confirmed
 from workflow import services as svc
 from workflow.core.errors import UsageError
 from workflow.services import invitations, people
@@ -30,8 +30,8 @@ def _rows(text: str) -> dict[str, str]:
 
 
 def _import(web: Web, admin) -> None:
-    r = admin.post("/people/import", data={"csrf": web.csrf(admin)},
-                   files={"file": ("people.csv", io.BytesIO(PEOPLE.encode()), "text/csv")})
+    r = import_confirmed(admin, "/people/import", {"csrf": web.csrf(admin)},
+                         {"file": ("people.csv", io.BytesIO(PEOPLE.encode()), "text/csv")})
     assert r.status_code == 200, r.text
 
 

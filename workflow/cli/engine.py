@@ -45,7 +45,6 @@ from workflow.cli.rendering import view_json as _view_json
 from workflow.core.decide import check_known_event
 from workflow.core.errors import RuleViolation, UsageError
 from workflow.core.names import name_in
-from workflow.imports.organisations import grouped
 
 if TYPE_CHECKING:
     from workflow.services.views import CaseView
@@ -124,6 +123,8 @@ def org_add(code: str = typer.Argument(..., help="Short unique code, e.g. MF-KGD
                                                         "share counts for it when it recorded no figures."),
             as_json: Json = False) -> None:
     """Add an organisation under PARENT."""
+    from workflow.imports.organisations import grouped
+
     with unit_of_work() as s:
         org = svc.add_org(s, context(), code, name, kind, parent, name_kk, name_ru,
                           grouped(headcount))  # "1 150" with any space
@@ -138,6 +139,8 @@ def org_set(code: str = typer.Argument(..., help="The organisation's code."),
                                                           "it."),
             as_json: Json = False) -> None:
     """Set an organisation's headcount (its staff), for the consolidated shares."""
+    from workflow.imports.organisations import grouped
+
     with unit_of_work() as s:
         org = svc.set_headcount(s, context(), code, grouped(headcount))
         out = {"code": org.code, "headcount": org.headcount}
