@@ -116,11 +116,14 @@ def remembered(s: Session, who: Importer, process: str) -> dict[str, str]:
     return queries.mapping_of(s, who.org_id, process) if who.org_id is not None else {}
 
 
-def _chosen(s: Session, who: Importer, process: str,
+def _chosen(s: Session, who: Importer, defn: Definition,
             mapping: dict[str, str] | None) -> dict[str, str]:
-    """The remembered mapping, with what she gives now (header → column) over it."""
-    chosen = remembered(s, who, process)
-    chosen.update({spreadsheet.fold(h): k for h, k in (mapping or {}).items()})
+    """The remembered mapping, with what she gives now over it: header folded → column (a
+    column named by its key or its label in any language; `cells.IGNORE`: ignored)."""
+    known = import_cells.header_keys(defn)
+    chosen = remembered(s, who, defn.key)
+    chosen.update({spreadsheet.fold(h): known.get(spreadsheet.fold(k), k) if k else k
+                   for h, k in (mapping or {}).items()})
     return chosen
 
 
@@ -129,7 +132,7 @@ def read(s: Session, ctx: Context, who: Importer, defn: Definition,
          mapping: dict[str, str] | None = None) -> Read:
     """The file's rows in the import's keys (the rows' own list, replaced row by row: the
     file held once), as this importer imports them."""
-    chosen = _chosen(s, who, defn.key, mapping)
+    chosen = _chosen(s, who, defn, mapping)
     header = [h for h in (rows[0] if rows else {}) if h != "_row"]
     named = import_cells.read_header(defn, header, language, chosen)
     known = import_cells.header_keys(defn)
