@@ -4,10 +4,11 @@ to fill in (docs/imports.md, "From the web").
 
 * **Upload → preview** (`POST /registers/{process}/import`): the upload is copied into the
   file store's staging folder (`.incoming`, the folder evidence files are staged in) within the
-  upload limits, read within the `[import]` limits, and checked whole by the import's own
-  checks (`register_import.check_file`; a definition whose features open its cases, the
-  analysis, row by row in a transaction rolled back). Every refused row is named with its
-  number and reason; nothing is written either way.
+  upload limits, read within the `[import]` limits, and read, mapped and checked whole by the
+  import's use case (`workflow/imports/usecase.py`, which the command line calls too: this page
+  renders what it answers). Every refused row is named with its number and reason; nothing is
+  written either way. Headers the register does not know are asked about (`POST
+  /registers/{process}/import/map`: which column each is, or ignored), the file kept meanwhile.
 * **Between preview and confirm** a file the preview accepted is kept in the file store
   evidence files are kept in -- the database itself on PostgreSQL without a files directory --
   so the confirm finds it on whichever node answers (workflow/imports/staging.py).
@@ -20,8 +21,8 @@ to fill in (docs/imports.md, "From the web").
   token of another session, user or register, or a file gone, is refused with a request to
   upload again; a file kept for more than a day is refused as expired (and swept); nothing
   is stored.
-* **Confirm** (`POST /registers/{process}/import/confirm`): all or nothing, written as the
-  CLI writes (`register_import.write_file`: batches of 500 rows, each a short transaction;
+* **Confirm** (`POST /registers/{process}/import/confirm`): all or nothing, written by the
+  use case as the CLI writes (`usecase.write`, then `register_import.write_file`: batches of 500 rows, each a short transaction;
   a file of more than one batch is an import with an id whose cases stay hidden until its last
   batch). The confirm answers when the last batch is written, with the rows written of the
   rows in the file (counted by the batches committed, the progress the CLI prints); an import

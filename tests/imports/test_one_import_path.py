@@ -7,53 +7,23 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from tests.support.cli_runner import Merzim
 from tests.support.import_helpers import (
-    but_kept,
     site_fixture,  # noqa: F401 - the `site` fixture
 )
-from tests.support.web_helpers import TODAY, Web, csrf_of
-from tests.support.web_helpers import web_fixture  # noqa: F401 - the `web` fixture
+from tests.support.import_usecase_helpers import cli_of, post_form, standing
+from tests.support.web_helpers import (
+    TODAY,
+    Web,
+    web_fixture,  # noqa: F401 - the `web` fixture
+)
 from tests.support.web_import_helpers import DAY, PROCESS, csv_of, upload
-from workflow.storage.models import Case, Stage
+from workflow.storage.models import Case
 
 ROOT = Path(__file__).resolve().parents[2]
-HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
-
-
-def post_form(b, page: str, action: str):
-    """A form of the page sent as a browser sends it: its hidden fields as they are."""
-    start = page.index(f'action="{action}"')
-    block = page[start:page.index("</form>", start)]
-    data = dict(HIDDEN.findall(block))
-    data["csrf"] = csrf_of(page)
-    return b.post(action, data=data)
-
-
-def cli_of(site: Web, tmp_path: Path) -> Merzim:
-    workdir = tmp_path / "cli"
-    workdir.mkdir(exist_ok=True)
-    return Merzim(workdir, db_url=site.engine.url.render_as_string(hide_password=False))
-
-
-def standing(site: Web) -> list[tuple]:
-    """The register's standing cases as stored, without ids and clocks, with their stages."""
-    with Session(site.engine) as s:
-        out = []
-        for c in s.exec(select(Case).where(Case.process == PROCESS, col(Case.withdrawn_at).is_(None))
-                        .order_by(col(Case.id))):
-            stages = sorted((st.key, st.due_date, st.projected, st.status, st.done_on) for st in s.exec(
-                select(Stage).where(Stage.case_id == c.id)))
-            out.append((c.subject_id, c.object_id, c.person_name, c.person_position, c.fields,
-                        c.dates, c.case_date, c.state, c.responsible_id, c.fact_key, stages))
-        return out
-
-
 FILE = csv_of("№ п/п,Телефон,subject,person,kind,detected,responsible",
               f"1,+7 701 000 00 00,AK-ALM-EDU,A. Person,foreign_account,{DAY},asel",
               f"2,,AK-ALM-EDU,B. Person,insider_information,{DAY},asel")
