@@ -121,6 +121,18 @@ def test_two_headers_for_one_column_are_refused_and_nothing_is_stored(site: Web)
     assert mappings(site) == []
 
 
+def test_a_manager_may_not_map_columns(site: Web):
+    asel, nurlan = site.browser("asel"), site.browser("nurlan")
+    r = upload(asel, her_file("A. Person"))
+    data = choose(r.text, {"нарушитель": "person", "вид нарушения": "kind"})
+    data["csrf"] = site.csrf(nurlan)
+    before = but_kept(site.dump())
+    refused = nurlan.post(MAP, data=data)
+    assert refused.status_code in (403, 409), refused.text[-1000:]
+    assert "Traceback" not in refused.text
+    assert but_kept(site.dump()) == before
+
+
 def test_the_refusal_reads_in_her_language(site: Web):
     asel = site.browser("asel")
     asel.cookies.set("merzim_lang", "ru")
