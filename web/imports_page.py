@@ -22,7 +22,8 @@ to fill in (docs/imports.md, "From the web").
   upload again; a file kept for more than a day is refused as expired (and swept); nothing
   is stored.
 * **Confirm** (`POST /registers/{process}/import/confirm`): all or nothing, written by the
-  use case as the CLI writes (`usecase.write`, then `register_import.write_file`: batches of 500 rows, each a short transaction;
+  use case as the CLI writes (`usecase.write`, then `register_import.write_file`: batches of
+  500 rows, each a short transaction;
   a file of more than one batch is an import with an id whose cases stay hidden until its last
   batch). The confirm answers when the last batch is written, with the rows written of the
   rows in the file (counted by the batches committed, the progress the CLI prints); an import
