@@ -4,10 +4,11 @@ to fill in (docs/imports.md, "From the web").
 
 * **Upload → preview** (`POST /registers/{process}/import`): the upload is copied into the
   file store's staging folder (`.incoming`, the folder evidence files are staged in) within the
-  upload limits, read within the `[import]` limits, and checked whole by the import's own
-  checks (`register_import.check_file`; a definition whose features open its cases, the
-  analysis, row by row in a transaction rolled back). Every refused row is named with its
-  number and reason; nothing is written either way.
+  upload limits, read within the `[import]` limits, and read, mapped and checked whole by the
+  import's use case (`workflow/imports/usecase.py`, which the command line calls too: this page
+  renders what it answers). Every refused row is named with its number and reason; nothing is
+  written either way. Headers the register does not know are asked about (`POST
+  /registers/{process}/import/map`: which column each is, or ignored), the file kept meanwhile.
 * **Between preview and confirm** a file the preview accepted is kept in the file store
   evidence files are kept in -- the database itself on PostgreSQL without a files directory --
   so the confirm finds it on whichever node answers (workflow/imports/staging.py).
@@ -20,8 +21,9 @@ to fill in (docs/imports.md, "From the web").
   token of another session, user or register, or a file gone, is refused with a request to
   upload again; a file kept for more than a day is refused as expired (and swept); nothing
   is stored.
-* **Confirm** (`POST /registers/{process}/import/confirm`): all or nothing, written as the
-  CLI writes (`register_import.write_file`: batches of 500 rows, each a short transaction;
+* **Confirm** (`POST /registers/{process}/import/confirm`): all or nothing, written by the
+  use case as the CLI writes (`usecase.write`, then `register_import.write_file`: batches of
+  500 rows, each a short transaction;
   a file of more than one batch is an import with an id whose cases stay hidden until its last
   batch). The confirm answers when the last batch is written, with the rows written of the
   rows in the file (counted by the batches committed, the progress the CLI prints); an import
@@ -56,7 +58,6 @@ from web.kit import uploads
 from web.kit.deps import PageContext
 from web.kit.error_pages import web_message
 from web.kit.page import attachment, check_csrf, page, render
-from workflow import services as svc
 from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
 from workflow.imports import cells as import_cells
@@ -64,8 +65,8 @@ from workflow.imports import progress as web_import
 from workflow.imports import registers as bulk_import
 from workflow.imports import staging as import_staging
 from workflow.imports import template as template_builder
+from workflow.imports import usecase
 from workflow.services import files as files_service
-from workflow.services import registers
 from workflow.services import transactions as tx
 from workflow.services.bulk import RowRefused
 from workflow.services.registers import Imported
@@ -86,39 +87,6 @@ def _definition(pc: PageContext, process: str) -> Definition:
         raise RuleViolation("not allowed to record", key="rule.cannot_record",
                             role=pc.viewer.role)
     return defn
-
-
-def _own(pc: PageContext, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows as this officer imports them: an empty subject is her organisation, an empty
-    responsible officer she herself (as the open-a-case form opens a case); the rows' own
-    dicts filled in (the file held once)."""
-    if pc.viewer.role != "officer":
-        return rows
-    code, login = pc.viewer.org.code, pc.viewer.login
-    for row in rows:
-        row["subject"] = str(row.get("subject") or "").strip() or code
-        row["responsible"] = str(row.get("responsible") or "").strip() or login
-    return rows
-
-
-def _unseen(pc: PageContext, rows: list[dict[str, Any]]) -> list[RowRefused]:
-    """The rows naming a subject the viewer may not open a case for: an officer her own
-    organisation only, an admin her subtree; refused as an organisation that does not exist."""
-    seen: dict[str, bool] = {}
-    refused = []
-    for i, row in enumerate(rows, start=2):
-        code = str(row.get("subject") or "").strip()
-        if not code:
-            continue  # the import's own check names it
-        if code not in seen:
-            if pc.viewer.role == "officer":
-                seen[code] = code == pc.viewer.org.code
-            else:
-                seen[code] = pc.viewer.sees_org(svc.find_org(pc.s, code))
-        if not seen[code]:
-            refused.append(RowRefused(int(row.get("_row", i)), NotFound(
-                f"no organisation {code!r}", key="notfound.org", code=code)))
-    return refused
 
 
 # -- the staged file and its token ----------------------------------------------------------------
@@ -193,49 +161,39 @@ def _discard(path: Path) -> None:
     path.unlink(missing_ok=True)
 
 
-def _rows(request: Request, pc: PageContext, defn: Definition, path: Path, shown_name: str
-          ) -> tuple[list[dict[str, Any]], list[RowRefused]]:
-    """The file's rows within the [import] limits, read into the import's keys (headers and
-    choices in any language, dates, numbers, names: `import_cells`), and the cells refused;
-    a refusal of the file names it as uploaded."""
+def importer(pc: PageContext) -> usecase.Importer:
+    """The viewer as the import use case knows her: her role, organisation, login and
+    reach."""
+    org = pc.viewer.org
+    return usecase.Importer(pc.viewer.role, getattr(org, "code", None), getattr(org, "id", None),
+                            pc.viewer.login, pc.viewer.sees_org)
+
+
+def _file_rows(request: Request, path: Path, shown_name: str) -> list[dict[str, Any]]:
+    """The file's rows within the [import] limits; a refusal of the file names it as
+    uploaded."""
     settings = request.app.state.settings
-    required = ("subject",) if pc.viewer.role != "officer" else ()
     try:
-        rows = read_rows(path, (), Limits(rows=settings.import_rows,
+        return read_rows(path, (), Limits(rows=settings.import_rows,
                                           megabytes=settings.import_megabytes))
     except UsageError as exc:
         if "path" in exc.params:
             exc.params["path"] = shown_name
         raise
-    rows, refused = import_cells.read_cells(pc.s, defn, rows, pc.t.language, required)
-    return _own(pc, rows), refused
 
 
-# -- checking: what would be opened, what is refused --------------------------------------------
+def mapping_of(form: dict[str, str]) -> dict[str, str]:
+    """Her mapping as a form carries it: `header_N` (her header) and `field_N` (the column it
+    is; "-": ignored; empty: not chosen)."""
+    out: dict[str, str] = {}
+    for name, header in form.items():
+        key = form.get("field_" + name[len("header_"):], "").strip()
+        if name.startswith("header_") and header.strip() and key:
+            out[header] = import_cells.IGNORE if key == "-" else key
+    return out
 
 
-def _check(pc: PageContext, defn: Definition, rows: list[dict[str, Any]],
-           cells: list[RowRefused]) -> tuple[Any, list[RowRefused]]:
-    """(the checked file of a register imported in batches, or None; every refused row).
-    Writes nothing: a register whose features open its cases (the analysis) is tried row by
-    row in a transaction rolled back, each refused row undone alone. `cells`: the cells
-    already refused (their rows are not checked further)."""
-    bad = {r.row for r in cells}
-    refused = [*cells, *_unseen(pc, [row for row in rows if row["_row"] not in bad])]
-    skip = {r.row for r in refused}
-    rest = [row for i, row in enumerate(rows, start=2) if int(row.get("_row", i)) not in skip]
-    if rows:
-        registers.check_columns(defn, list(rows[0]))
-    checked = None
-    if bulk_import.in_bulk(defn, pc.ctx):
-        try:
-            checked = bulk_import.check_file(pc.s, pc.ctx, defn.key, rest)
-        except bulk_import.FileRefused as exc:
-            refused += exc.refused
-    else:
-        refused += web_import.refused_rows(pc.s, pc.ctx, defn.key, rest,
-                                             bulk_import.MAX_NAMED + 1)
-    return checked, sorted(refused, key=lambda r: r.row)
+# -- what the preview shows -----------------------------------------------------------------------
 
 
 def _refusal_lines(defn: Definition, refused: list[RowRefused], t) -> list[dict[str, Any]]:
@@ -304,62 +262,107 @@ def _status(exc: MerzimError) -> int:
 
 
 def _do_preview(request: Request, pc: PageContext, process: str,
-                upload: UploadFile | None) -> Response:
+                upload: UploadFile | None, form: dict[str, str] | None = None) -> Response:
     """The preview's page, rendered once the file's rows and its checked plan are freed (as
-    the confirm's, `_confirm`)."""
+    the confirm's, `_confirm`); `form`: her mapping of a kept file's headers instead of an
+    upload."""
     defn = _definition(pc, process)
     try:
-        values = _previewed(request, pc, defn, upload)
+        values = _previewed(request, pc, defn, upload, form)
     except MerzimError as exc:
         tx.refused(pc.s, pc.ctx.actor, "refused.import_preview", "process", defn.key,
                    {"key": exc.key})
         values = {"status": _status(exc), "problem": web_message(defn.name_keys(exc), pc.t)}
     else:
-        return render(request, pc, "import_preview.html", definition=defn,
+        page_name = "import_map.html" if values.get("unknown") else "import_preview.html"
+        return render(request, pc, page_name, definition=defn,
                       title=defn.name(pc.t.language), **values)
     return _form(request, pc, defn, **values)  # (the refusal's traceback let go)
 
 
+def _received(request: Request, pc: PageContext, defn: Definition, upload: UploadFile | None,
+              form: dict[str, str] | None) -> tuple[Path, str, str, str]:
+    """The file to preview on this node: (its path, SHA-256, name as uploaded, the kept
+    blob's name when it is already kept: a mapping of its headers submitted)."""
+    if form is not None:
+        path, staged = _staged(request, pc, defn.key, form.get("token", ""))
+        return path, form.get("token", "").rsplit(".", 2)[1], form.get("file", "") or "file", \
+            staged
+    if upload is None or not (upload.filename or upload.size):
+        raise UsageError("no file", key="import.no_file")
+    shown = files_service.clean_name(upload.filename) or "file"
+    path, sha256 = _stage(request, upload)
+    return path, sha256, shown, ""
+
+
 def _previewed(request: Request, pc: PageContext, defn: Definition,
-               upload: UploadFile | None) -> dict[str, Any]:
-    """The upload staged, read and checked: what the preview's page shows (its first rows,
-    its refusals), nothing of the rest of the file."""
+               upload: UploadFile | None, form: dict[str, str] | None) -> dict[str, Any]:
+    """The upload (or the kept file she mapped) read and checked by the import's use case:
+    what the preview's page shows (its first rows, its refusals), nothing of the rest of the
+    file; a file with headers still unknown is kept and its headers asked about."""
     path = None
+    mapping = mapping_of(form) if form is not None else None
+    unknown: list[str] = []
+    store = uploads.store_of(request)
+    kept = ""
     try:
-        if upload is None or not (upload.filename or upload.size):
-            raise UsageError("no file", key="import.no_file")
-        shown = files_service.clean_name(upload.filename) or "file"
-        path, sha256 = _stage(request, upload)
-        rows, cells = _rows(request, pc, defn, path, shown)
-        checked, refused = _check(pc, defn, rows, cells)
+        path, sha256, shown, kept = _received(request, pc, defn, upload, form)
+        rows = _file_rows(request, path, shown)
+        try:
+            found = usecase.preview(pc.s, pc.ctx, importer(pc), defn.key, rows,
+                                    pc.t.language, mapping)
+        except import_cells.UnknownColumns as exc:
+            unknown = exc.unknown
     except MerzimError:
         if path is not None:
             _discard(path)
+        if kept:
+            import_staging.remove(store, kept)
         raise
+    refused = [] if unknown else found.refused
     # kept where every node finds it; a refused or empty file is not: nothing to confirm
-    store = uploads.store_of(request)
+    wanted = bool(unknown) or (bool(rows) and not refused)  # something to map or confirm
     try:
-        staged = "" if refused or not rows else import_staging.keep(store, path)
+        staged = (kept or import_staging.keep(store, path)) if wanted else ""
     finally:
         _discard(path)
+    if kept and not wanted:
+        import_staging.remove(store, kept)
     try:
         tx.audited(pc.s, pc.ctx.actor, "import.preview", "process", defn.key,
                    {"file": shown, "sha256": sha256, "rows": len(rows), "refused": len(refused),
+                    **({"unknown": unknown} if unknown else {}),
                     **({"staged": staged} if staged else {})})
     except BaseException:
         if staged:
             import_staging.remove(store, staged)
         raise
     import_staging.sweep(pc.s, store, defn.key)
-    batched = checked is not None and checked.total > bulk_import.BATCH
+    token = _token(pc, defn.key, staged, sha256) if staged else None
+    if unknown:
+        return {"status": 200, "unknown": unknown, "file": shown, "token": token,
+                "fields": _headers(defn, pc.t.language, pc.t),
+                "given": [(h, k) for h, k in (mapping or {}).items() if h not in unknown]}
+    batched = found.batched
     import_id = uuid.uuid4().hex[:12] if batched and not refused else ""
     return {"status": 409 if refused else 200, "import_id": import_id,
             "import_sig": _sign(pc, defn.key, import_id), "file": shown,
-            "preview": _preview(pc, defn, rows, refused),
+            "preview": _preview(pc, defn, found.rows, refused),
             "refusals": _refusal_lines(defn, refused, pc.t), "refused": len(refused),
             "more_refused": max(0, len(refused) - bulk_import.MAX_NAMED),
-            "token": _token(pc, defn.key, staged, sha256) if staged else None,
-            "batched": batched}
+            "ignored": found.ignored, "mapping": sorted((mapping or {}).items()),
+            "token": token, "batched": batched}
+
+
+@router.post("/registers/{process}/import/map", response_class=HTMLResponse)
+async def import_map(request: Request, process: str, pc: PageContext = Depends(page)):
+    """Her columns mapped (which column each unknown header is, or ignored): the kept file
+    previewed again with that mapping."""
+    data = await request.form()
+    token = data.get("csrf")
+    await run_in_threadpool(check_csrf, pc, token if isinstance(token, str) else None)
+    form = {k: str(v) for k, v in data.items() if isinstance(v, str)}
+    return await run_in_threadpool(_do_preview, request, pc, process, None, form)
 
 
 @router.post("/registers/{process}/import/confirm", response_class=HTMLResponse)
@@ -457,40 +460,21 @@ def _write(request: Request, pc: PageContext, defn: Definition, form: dict[str, 
                                                _sign(pc, defn.key, import_id)):
         raise _gone()
     if action == "rollback" and import_id:
-        with tx.transaction(pc.s):
-            return _Outcome(import_id, rolled_back=bulk_import.roll_back(
-                pc.s, pc.ctx, defn.key, import_id))
+        return _Outcome(import_id, rolled_back=usecase.roll_back(pc.s, pc.ctx, defn.key,
+                                                                 import_id))
     owner = web_import.importer(pc.s, import_id) if action == "resume" and import_id \
         else None
     held["path"], staged = _staged(request, pc, defn.key, form.get("token", ""), owner)
-    path = held["path"]
-    rows, cells = _rows(request, pc, defn, path, form.get("file", "") or "file")
-    unseen = cells or _unseen(pc, rows)  # her rights of now, not of the preview's moment
-    if unseen:
-        raise bulk_import.FileRefused(unseen)
-    if action == "resume" and import_id:
-        bulk_import.resume(pc.s, pc.ctx, defn.key, rows, import_id, progress, sink)
-    elif bulk_import.in_bulk(defn, pc.ctx):
-        checked = bulk_import.check_file(pc.s, pc.ctx, defn.key, rows)
-        if checked.total <= bulk_import.BATCH:
-            import_id = ""  # one transaction: no id, nothing to follow
-        elif not import_id:
-            import_id = uuid.uuid4().hex[:12]
-        else:
-            begun = web_import.progress(pc.s, import_id)
-            if begun.state == web_import.RUNNING:  # begun: resumed or rolled back, not begun again
-                return _Outcome(import_id, begun=(begun.written, begun.total))
-            if begun.state != "none":
-                raise UsageError("import already begun", key="import.ended",
-                                 id=import_id)
-        del rows  # (the checked file holds them: each batch reads its own)
-        bulk_import.write_file(pc.s, pc.ctx, checked, progress, import_id or None, sink=sink)
-        del checked
-    else:
-        with tx.transaction(pc.s):
-            sink(registers.import_cases(pc.s, pc.ctx, defn.key, rows))
+    rows = _file_rows(request, held["path"], form.get("file", "") or "file")
+    written = usecase.write(pc.s, pc.ctx, importer(pc), defn.key, rows, pc.t.language,
+                            mapping_of(form), import_id=import_id or None,
+                            resume=action == "resume" and bool(import_id), progress=progress,
+                            sink=sink)
+    del rows
+    if written.begun is not None:
+        return _Outcome(written.import_id, begun=written.begun)
     import_staging.remove(uploads.store_of(request), staged)  # used: no second confirm
-    return _Outcome(import_id, len(ids), counted["written"] or len(ids),
+    return _Outcome(written.import_id, len(ids), counted["written"] or len(ids),
                     counted["total"] or len(ids), import_cells.ranges_of(ids) if ids else "")
 
 

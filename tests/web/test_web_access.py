@@ -198,6 +198,7 @@ ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases
              "/account/reminders/mute", "/account/reminders/snooze",
              "/account/reminders/holds/1/release", "/bulk", "/account/language",
              f"/registers/{PROCESS}/import", f"/registers/{PROCESS}/import/confirm",
+             f"/registers/{PROCESS}/import/map",
              "/cases/{edu}/comments", "/cases/{edu}/comments/1", "/cases/{edu}/assign",
              "/views", "/views/1/rename", "/views/1/share", "/views/1/delete"]
 API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p}",
@@ -340,6 +341,8 @@ COVERED_TEMPLATES = {
     # tests/web/test_web_import.py
     "GET /registers/{process}/import", "POST /registers/{process}/import",
     "POST /registers/{process}/import/confirm", "GET /registers/{process}/template.xlsx",
+    # her own headers mapped (tests/imports/test_import_mapping.py)
+    "POST /registers/{process}/import/map",
     "GET /registers/{process}/imports/{import_id}",
     # a page per register, their index and the picker of what to open: anonymous above; who
     # sees which entry and person, the filters, applies_to: tests/registers/test_register_pages.py

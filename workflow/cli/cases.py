@@ -27,7 +27,7 @@ from workflow.cli.common import (
     write_file,
 )
 from workflow.cli.options import CaseId, Json, Org, Position, Responsible, option, required
-from workflow.core.errors import UsageError
+from workflow.core.errors import NotFound, UsageError
 
 svc = lazy("workflow.services")
 obl = lazy("workflow.services.obligations")
@@ -180,6 +180,12 @@ def case_import(process: str = PROCESS_KEY,
                                                        "progress lines and the error name it)."),
                 rollback: str = option("--rollback", "ID", "Withdraw what an interrupted import has written "
                                                            "(no FILE)."),
+                mapping: list[str] = typer.Option(None, "--map", metavar="HEADER=COLUMN",
+                                                  help="Which column a header of the file is "
+                                                       "(a column's key; empty: ignore it). "
+                                                       "Repeatable."),
+                org: str = option("--org", "CODE", "The organisation whose remembered column names "
+                                                   "are used, and keep the --map given."),
                 as_json: Json = False) -> None:
     """Open a case for every row of a register file; nothing is stored if any row is refused.
     The file is checked whole, then written 500 rows a transaction (other users wait for one
@@ -188,13 +194,14 @@ def case_import(process: str = PROCESS_KEY,
     import sys
 
     from workflow.imports import registers as bulk_import
+    from workflow.imports import usecase
 
     ctx = context()
     if rollback is not None:
         if file is not None or resume is not None:
             raise UsageError("--rollback takes no file", key="error.import_rollback_alone")
         with unit_of_work() as s:
-            n = bulk_import.roll_back(s, ctx, process, rollback)
+            n = usecase.roll_back(s, ctx, process, rollback)
         if as_json:
             emit_json({"rolled_back": rollback, "withdrawn": n})
         else:
@@ -202,6 +209,7 @@ def case_import(process: str = PROCESS_KEY,
         return
     if file is None:
         raise UsageError("a file is required", key="error.import_file_required")
+    given = usecase.parse_mapping(mapping or [])
     rows = read_table(file, ())  # headers in any of the three languages: `import_cells`
     tty = sys.stderr.isatty()
 
@@ -213,18 +221,23 @@ def case_import(process: str = PROCESS_KEY,
 
     try:
         with unit_of_work() as s:
-            rows = _in_own_words(s, ctx, ctx.registry.get(process), rows,
-                                 getattr(STATE.t, "language", "en"), ("subject",))
-            done = (bulk_import.resume(s, ctx, process, rows, resume, progress)
-                    if resume is not None
-                    else bulk_import.import_file(s, ctx, process, rows, progress))
+            found = svc.find_org(s, org) if org else None
+            if org and found is None:
+                raise NotFound(f"no organisation {org!r}", key="notfound.org", code=org)
+            who = usecase.Importer(org_code=org, org_id=getattr(found, "id", None))
+            written = usecase.write(s, ctx, who, process, rows,
+                                    getattr(STATE.t, "language", "en"), given,
+                                    import_id=resume, resume=resume is not None,
+                                    progress=progress)
             out = [{"row": d.row, "id": d.case.id, "recorded": d.recorded,
-                    "warnings": d.warnings} for d in done]
+                    "warnings": d.warnings} for d in written.done]
     except bulk_import.FileRefused as exc:  # every refused row, one a line
         sys.stderr.write(exc.render(STATE.t) + "\n")
         raise typer.Exit(exc.exit_code) from None
-    answer(as_json, {"opened": out},
-           "\n".join([STATE.t("case.imported", n=len(out)),
+    note = ([STATE.t("import.ignored_columns", columns=", ".join(written.ignored))]
+            if written.ignored else [])
+    answer(as_json, {"opened": out, **({"ignored": written.ignored} if written.ignored else {})},
+           "\n".join([*note, STATE.t("case.imported", n=len(out)),
                        *(STATE.t("case.imported_row", row=o["row"], id=o["id"]) for o in out)]))
 
 
@@ -626,24 +639,3 @@ def register(app: typer.Typer) -> None:
     app.add_typer(process_app, name="process")
     app.add_typer(case_app, name="case")
     app.add_typer(obligations_app, name="obligations")
-
-
-def _in_own_words(s, ctx, defn, rows: list[dict], language: str,
-                  required: tuple[str, ...] = ()) -> list[dict]:
-    """The file's rows with the import's keys as columns and its cells as the import reads
-    them (keys, codes, logins, ISO dates, plain numbers); the cells that cannot be read are
-    refused together with every other refused row of the file (`FileRefused`)."""
-    from workflow.imports import cells as import_cells
-    from workflow.imports import registers as register_import
-
-    out, refused = import_cells.read_cells(s, defn, rows, language, required)
-    if not refused:
-        return out
-    bad = {r.row for r in refused}
-    rest = [row for row in out if row["_row"] not in bad]
-    if rest and register_import.in_bulk(defn, ctx):
-        try:  # the other rows checked too (reads only): all refusals of the file at once
-            register_import.check_file(s, ctx, defn.key, rest)
-        except register_import.FileRefused as exc:
-            refused += exc.refused
-    raise register_import.FileRefused(sorted(refused, key=lambda r: r.row))

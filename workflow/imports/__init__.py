@@ -1,8 +1,13 @@
 """The one import path: a file read, its columns mapped to fields, every row checked, a
 preview, then the rows written in short batches that can be resumed or rolled back.
 
-The command line and the web call these modules and only render what they answer:
+The command line and the web call `usecase` and only render what it answers; it calls the
+others:
 
+* `usecase` — the one use case: a file's headers mapped (her organisation's remembered
+  mapping too), read, checked whole (`preview`), then written, resumed or rolled back and her
+  mapping kept (`write`, `roll_back`);
+* `columns` — how every import reads a header, a number and a date;
 * `cells` — a file's cells read into the import's keys (headers in any of the three
   languages, dd.mm.yyyy dates, grouped numbers, organisations and officers by name);
 * `registers` — a register file checked whole, then written 500 rows a transaction; an

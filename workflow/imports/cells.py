@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -183,34 +184,97 @@ def _cell(defn: Definition, key: str, text: str, index: _Index,
     return text
 
 
-def map_header(defn: Definition, header: list[str], language: str,
-               required: tuple[str, ...] = ()) -> dict[str, str]:
-    """The file's headers → the columns' keys; a header no column has, or a required column
-    missing, is refused naming the columns in the reader's language."""
+IGNORE = ""  # a header she chose to ignore (in a mapping: header folded → field or IGNORE)
+
+
+class UnknownColumns(UsageError):
+    """Headers no column has and no mapping names: refused naming them and the columns they
+    could be, in the reader's language; `unknown` keeps them as written (the web asks which
+    column each is)."""
+
+    def __init__(self, defn: Definition, unknown: list[str], language: str):
+        super().__init__(f"unknown columns {', '.join(unknown)}", key="error.unknown_columns",
+                         columns=", ".join(unknown),
+                         known=", ".join(label_in(defn, k, language) for k in applicable(defn)))
+        self.unknown = unknown
+
+
+@dataclass(frozen=True)
+class Header:
+    """A file's header read: each header naming a column (header → key), the headers that
+    are not fields (a running number, a phone) or that her mapping ignores, and those still
+    unknown."""
+
+    found: dict[str, str]
+    ignored: list[str]
+    unknown: list[str]
+
+
+def read_header(defn: Definition, header: list[str], language: str,
+                chosen: dict[str, str] | None = None) -> Header:
+    """The file's headers named: by a column's label in any language or its key (folded),
+    else by her mapping (`chosen`: header folded → key, or IGNORE); a header that is not a
+    field (`columns.not_a_field`) is ignored. Mapping a header to a column that is not the
+    register's, or two headers to one column, is refused."""
     known = header_keys(defn)
+    chosen = chosen or {}
+    keys = set(columns(defn))
     found: dict[str, str] = {}
-    unknown = []
+    ignored: list[str] = []
+    unknown: list[str] = []
+    mapped: set[str] = set()
     for h in header:
         if h == "_row" or not str(h).strip():
             continue
-        key = known.get(_fold(h))
+        folded = _fold(h)
+        key = known.get(folded)
+        if key is None and folded in chosen:
+            key = chosen[folded]
+            key = known.get(_fold(key), key) if key != IGNORE else key  # a key or a label
+            if key == IGNORE:
+                ignored.append(str(h))
+                continue
+            if key not in keys:
+                raise UsageError(f"no column {key!r}", key="import.map_unknown_field",
+                                 header=str(h), field=key,
+                                 known=", ".join(label_in(defn, k, language)
+                                                 for k in applicable(defn)))
+            mapped.add(key)
         if key is None:
-            unknown.append(str(h))
-        else:
-            found[h] = key
-    if unknown:
-        raise UsageError(f"unknown columns {', '.join(unknown)}", key="error.unknown_columns",
-                         columns=", ".join(unknown),
-                         known=", ".join(label_in(defn, k, language) for k in applicable(defn)))
-    missing = [k for k in required if k not in found.values()]
+            if spreadsheet.not_a_field(h):
+                ignored.append(str(h))
+            else:
+                unknown.append(str(h))
+            continue
+        if key in found.values() and key in mapped:
+            twice = UsageError(f"two columns for {key}", key="import.map_twice",
+                               headers=", ".join([*(x for x, k in found.items() if k == key),
+                                                  str(h)]), field=key)
+            twice.labels["field"] = label_of(defn, key)
+            raise twice
+        found[h] = key
+    return Header(found, ignored, unknown)
+
+
+def map_header(defn: Definition, header: list[str], language: str,
+               required: tuple[str, ...] = (), chosen: dict[str, str] | None = None
+               ) -> dict[str, str]:
+    """The file's headers → the columns' keys (`read_header`); a header no column has and no
+    mapping names, or a required column missing, is refused naming the columns in the
+    reader's language."""
+    read = read_header(defn, header, language, chosen)
+    if read.unknown:
+        raise UnknownColumns(defn, read.unknown, language)
+    missing = [k for k in required if k not in read.found.values()]
     if missing:
         raise UsageError("missing columns", key="import.missing_columns",
                          columns=", ".join(label_in(defn, k, language) for k in missing))
-    return found
+    return read.found
 
 
 def read_cells(s: Session, defn: Definition, rows: list[dict[str, Any]], language: str,
-               required: tuple[str, ...] = ()) -> tuple[list[dict[str, Any]], list[RowRefused]]:
+               required: tuple[str, ...] = (), chosen: dict[str, str] | None = None
+               ) -> tuple[list[dict[str, Any]], list[RowRefused]]:
     """The file read into the import's keys: (the rows read, each cell refused: its row's number, column,
     value and rule). Reads only the organisations and users, and only when a cell names one.
     The rows read replace those given in their list (the list returned is `rows`), and a value
@@ -218,7 +282,7 @@ def read_cells(s: Session, defn: Definition, rows: list[dict[str, Any]], languag
     from row to row), so that a large file is held once and small."""
     if not rows:
         return rows, []
-    mapping = map_header(defn, [h for h in rows[0] if h != "_row"], language, required)
+    mapping = map_header(defn, [h for h in rows[0] if h != "_row"], language, required, chosen)
     lists = {key: _choices(names) for key in set(mapping.values())
              if (names := choice_names(defn, key))}
     index = _Index(s)

@@ -75,6 +75,7 @@ _DEFINED_IN = {
     **dict.fromkeys(("FileBlob", "FileChunk"), "workflow.storage.models_files"),
     **dict.fromkeys(("CaseComment", "CommentMention"), "workflow.storage.models_comments"),
     **dict.fromkeys(("SavedView",), "workflow.storage.models_views"),
+    **dict.fromkeys(("ImportMapping",), "workflow.storage.models_imports"),
     **dict.fromkeys(("PublicHit", "PublicCache"), "workflow.storage.models_public"),
     **dict.fromkeys(("ExternalAnalysis", "Subdivision", "Risk", "Recommendation", "PlanItem",
                      "MonitoringReport", "Position"), "workflow.storage.models_planning"),
@@ -122,6 +123,7 @@ if TYPE_CHECKING:  # what mypy and the readers see; at run time `__getattr__` ab
     )
     from workflow.storage.models_comments import CaseComment, CommentMention
     from workflow.storage.models_files import FileBlob, FileChunk
+    from workflow.storage.models_imports import ImportMapping
     from workflow.storage.models_planning import (
         ExternalAnalysis,
         MonitoringReport,
@@ -149,7 +151,7 @@ __all__ = [  # the constants, the helpers and every table model
     "ApiToken", "AuditRecord", "CalendarFeed", "Case", "CaseComment", "CaseLink",
     "CommentMention", "EmailChange", "EventRecord", "EvidenceFile",
     "ExternalAnalysis", "FileBlob", "FileChunk", "IdempotencyKey", "Invitation", "Lease", "MonitoringReport",
-    "ImportPending", "ListVersion", "NoticeRead",
+    "ImportMapping", "ImportPending", "ListVersion", "NoticeRead",
     "Organisation", "OutboxMessage", "PlanItem", "Position", "ProcessDefinition",
     "Programme", "PublicCache", "PublicHit", "Recommendation", "ReminderHold",
     "ReminderPreference", "Risk", "SavedView", "Stage", "Subdivision", "TelegramLink", "User",

@@ -1,7 +1,7 @@
 """organisation_joined_on: the day an organisation joined merzim mid-year (B-25)
 
-Revision ID: 0032
-Revises: 0029
+Revision ID: 0031
+Revises: 0030
 Create Date: 2026-11-26 12:00:00
 
 `organisation.joined_on` is the day its year so far was opened (`obligations sync --from`, the
@@ -11,8 +11,8 @@ overdue (workflow/core/joining.py). Existing organisations have none and behave 
 """
 from workflow.storage.migrations.ops import add_columns, date, drop_columns
 
-revision = '0032'
-down_revision = '0029'
+revision = '0031'
+down_revision = '0030'
 
 
 def upgrade() -> None:
