@@ -145,7 +145,7 @@ def test_a_database_of_the_previous_head_upgrades_with_everything_intact(old_eng
                   "external_analysis", "web_session", "api_token", "calendar_feed"):
         renamed = {"monitoring_report": "monitoring_period"}.get(table, table)  # 0007
         # 0009: organisation.public_page, 0022: organisation.headcount, 0014: outbox.stages,
-        # 0029: app_user.signed_in_at and telegram_bound_at, 0032: organisation.joined_on;
+        # 0029: app_user.signed_in_at and telegram_bound_at, 0031: organisation.joined_on;
         # NULL on old rows
         added = {"organisation": 3, "outbox": 1, "app_user": 2}.get(table, 0)
         kept = [r[:len(r) - added] for r in after[renamed]]

@@ -33,7 +33,7 @@ class Organisation(SQLModel, table=True):
     # its staff, for a consolidated share's denominator (B-20); None: not known (0022)
     headcount: int | None = None
     # the day its year so far was opened, joining merzim mid-year (B-25); None: from the
-    # start (0032). Its earlier stages are "before joining" a while (workflow/core/joining.py)
+    # start (0031). Its earlier stages are "before joining" a while (workflow/core/joining.py)
     joined_on: date | None = None
 
 
