@@ -210,3 +210,16 @@ def test_numbers_with_spaces_and_names_read_as_the_import_reads_them(site: Web):
             s, defn, [{number: "4 50 000", "_row": 2}], "en")
         assert [r.row for r in refused] == [2]
         assert refused[0].render(lambda k, **kw: k)  # rendered, not raised
+
+
+def test_the_preview_writes_a_number_and_a_date_as_her_language_does():
+    """What the preview shows of a cell read: a whole number grouped and a date as dd.mm.yyyy
+    in kk and ru; the stored value stays plain."""
+    registry = load_registry()
+    defn = next(d for d in registry.all()
+                if any(f.type == "integer" for f in d.fields.values()))
+    number = next(k for k, f in defn.fields.items() if f.type == "integer")
+    assert import_cells.shown(defn, number, "4500000", "ru") == "4\u00a0500\u00a0000"
+    assert import_cells.shown(defn, number, "4500000", "kk") == "4\u00a0500\u00a0000"
+    assert import_cells.shown(defn, number, "4500000", "en") == "4,500,000"
+    assert import_cells.shown(defn, "on", "2026-07-05", "ru") == "05.07.2026"

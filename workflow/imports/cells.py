@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from workflow.core.definition import BUILTIN_EVIDENCE, Definition
 from workflow.core.errors import NotFound, UsageError
-from workflow.i18n import LANGUAGES, Translator
+from workflow.i18n import LANGUAGES, Translator, date_text, number_text
 from workflow.imports import columns as spreadsheet
 from workflow.services.bulk import RowRefused
 from workflow.services.registers import RECORD, columns
@@ -320,7 +320,8 @@ def _choices(names: dict[str, dict[str, str]]) -> dict[str, str]:
 def shown(defn: Definition, key: str, value: str, language: str,
           orgs: dict[str, str] | None = None) -> str:
     """A cell of the preview as the reader reads it: a choice or an event by its name, an
-    organisation by its name, a date as dd.mm.yyyy."""
+    organisation by its name, a date and a whole number as her language writes them
+    (dd.mm.yyyy, 4 500 000 in kk and ru)."""
     if not value:
         return ""
     names = choice_names(defn, key)
@@ -330,8 +331,11 @@ def shown(defn: Definition, key: str, value: str, language: str,
     kind = _kind(defn, key)
     if kind == "organisation" and orgs and value in orgs:
         return orgs[value]
-    return shown_date(value) if kind == "date" else value
-
+    if kind == "date":
+        return date_text(value, language)
+    if kind == "integer" and spreadsheet.number(value) is not None:
+        return number_text(int(value), language)
+    return value
 
 
 def org_names(s: Session, codes: set[str], language: str) -> dict[str, str]:
