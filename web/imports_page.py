@@ -351,7 +351,7 @@ def _previewed(request: Request, pc: PageContext, defn: Definition,
             "refusals": _refusal_lines(defn, refused, pc.t), "refused": len(refused),
             "more_refused": max(0, len(refused) - bulk_import.MAX_NAMED),
             "ignored": found.ignored, "mapping": sorted((mapping or {}).items()),
-            "token": token, "batched": batched}
+            "token": token, "batched": batched, "records": found.records}
 
 
 @router.post("/registers/{process}/import/map", response_class=HTMLResponse)
@@ -423,6 +423,7 @@ def _confirm(request: Request, pc: PageContext, process: str, form: dict[str, st
                   opened_link=f"/registers/{defn.key}?cases={outcome.ranges}"
                   if outcome.ranges else None,
                   title=defn.name(pc.t.language), opened=outcome.opened,
+                  records=outcome.records,
                   written=outcome.written, total=outcome.total,
                   import_id=outcome.import_id, unfinished=None, rolled_back=None)
 
@@ -436,6 +437,7 @@ class _Outcome:
     written: int = 0
     total: int = 0
     ranges: str = ""  # the opened cases' ids (`import_cells.ranges_of`)
+    records: bool = False  # a sheet of done work: recorded on opened periods, none opened
     rolled_back: int | None = None
     begun: tuple[int, int] | None = None  # (written, total): another confirm has begun it
 
@@ -475,7 +477,8 @@ def _write(request: Request, pc: PageContext, defn: Definition, form: dict[str, 
         return _Outcome(written.import_id, begun=written.begun)
     import_staging.remove(uploads.store_of(request), staged)  # used: no second confirm
     return _Outcome(written.import_id, len(ids), counted["written"] or len(ids),
-                    counted["total"] or len(ids), import_cells.ranges_of(ids) if ids else "")
+                    counted["total"] or len(ids), import_cells.ranges_of(ids) if ids else "",
+                    records=written.records)
 
 
 def _may_finish(pc: PageContext, import_id: str) -> None:

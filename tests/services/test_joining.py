@@ -133,7 +133,9 @@ def test_a_district_joining_in_july_confirms_its_year_so_far(cli, db, tmp_path):
         {"subject": DISTRICT, "event": "meeting_held", "on": "2026-03-20", "number": "1"},
         # held after the quarter: its period named by period_start, done late by its date
         {"subject": DISTRICT, "period_start": "2026-04-01", "event": "meeting_held",
-         "on": "2026-07-02", "number": "2"}]))["opened"]
+         "on": "2026-07-02", "number": "2"}]))
+    assert done["done_work"] is True  # recorded on the opened periods, said so
+    done = done["opened"]
     assert [d["recorded"] for d in done] == ["meeting_held", "meeting_held"]
     assert case_count(db) == cases  # nothing opened twice
     q1, q2 = (stage_of(db, MEETING, p, "meeting") for p in ("2026Q1", "2026Q2"))

@@ -108,8 +108,13 @@ def test_her_sheet_of_done_work_is_recorded_from_the_web(web: Web):
                                     f"{ORG},{TODAY.year}-04-01,meeting_held,"
                                     f"{TODAY.year}-07-02,2"), "done.csv", form)
     assert preview.status_code == 200, preview.text[-2000:]
+    en = Translator("en")  # the preview and the answer say recorded, never opened
+    assert en.n("import.would_record", 2) in preview.text
+    assert en.n("import.would_open", 2) not in preview.text
     done = confirm(zhanar, preview.text, form)
     assert done.status_code in (200, 303), done.text[-2000:]
+    if done.status_code == 200:
+        assert en.n("import.recorded", 2) in done.text and en.n("import.done", 2) not in done.text
     with Session(web.engine) as s:
         assert s.exec(select(func.count()).select_from(Case)).one() == cases
     q1, q2 = _meeting(web, f"{TODAY.year}Q1"), _meeting(web, f"{TODAY.year}Q2")

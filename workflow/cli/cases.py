@@ -236,8 +236,11 @@ def case_import(process: str = PROCESS_KEY,
         raise typer.Exit(exc.exit_code) from None
     note = ([STATE.t("import.ignored_columns", columns=", ".join(written.ignored))]
             if written.ignored else [])
-    answer(as_json, {"opened": out, **({"ignored": written.ignored} if written.ignored else {})},
-           "\n".join([*note, STATE.t("case.imported", n=len(out)),
+    # a sheet of done work: its rows recorded on the periods already opened (`done_work`)
+    said = "case.imported_records" if written.records else "case.imported"
+    answer(as_json, {"opened": out, **({"ignored": written.ignored} if written.ignored else {}),
+                     **({"done_work": True} if written.records else {})},
+           "\n".join([*note, STATE.t(said, n=len(out)),
                        *(STATE.t("case.imported_row", row=o["row"], id=o["id"]) for o in out)]))
 
 

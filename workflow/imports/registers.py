@@ -203,6 +203,8 @@ class Checked:
     planner: Any = None  # the feature's planner of the file (`planner`), if it plans it
     planned: Any = None  # what it checked and planned
     events: dict[int, tuple[str, date, dict[str, str]]] = field(default_factory=dict)
+    records: bool = False  # a sheet of done work: its rows recorded on opened periods
+
 
 
 class FileRefused(RowRefused):
@@ -538,7 +540,8 @@ def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]
         if refused:
             raise FileRefused(sorted(refused, key=lambda r: r.row))
         return Checked(defn, _Known(), digest(rows), len(planned.ready), ready=planned.ready,
-                       planner=found, planned=planned, events=events)
+                       planner=found, planned=planned, events=events,
+                       records=found is done_work.RECORDER)
     names = _names_of(defn, rows)
     known = _read_known(s, defn, names, ctx)
     plans: dict[tuple, Any] = {}

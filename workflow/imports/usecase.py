@@ -86,6 +86,12 @@ class Preview:
         """Whether the file is written in more than one batch (an import with an id)."""
         return self.checked is not None and self.checked.total > bulk_import.BATCH
 
+    @property
+    def records(self) -> bool:
+        """Whether the file is a sheet of done work: its rows recorded on the periods already
+        opened, not opened as new cases."""
+        return self.checked is not None and self.checked.records
+
 
 @dataclass
 class Written:
@@ -97,6 +103,7 @@ class Written:
     done: list[Imported] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     begun: tuple[int, int] | None = None
+    records: bool = False  # a sheet of done work: recorded on opened periods, none opened
 
 
 def parse_mapping(pairs: list[str]) -> dict[str, str]:
@@ -238,6 +245,7 @@ def write(s: Session, ctx: Context, who: Importer, process: str, rows: list[dict
         registers.check_columns(defn, list(got.rows[0]) if got.rows else [])
         checked = bulk_import.check_file(s, ctx, process, got.rows)
         got.rows = []  # (the checked file holds them: each batch reads its own)
+        out.records = checked.records
         if checked.total <= bulk_import.BATCH:
             out.import_id = ""  # one transaction: no id, nothing to follow
         elif not import_id:
