@@ -182,7 +182,8 @@ def case_import(process: str = PROCESS_KEY,
                                                            "(no FILE)."),
                 mapping: list[str] = typer.Option(None, "--map", metavar="HEADER=COLUMN",
                                                   help="Which column a header of the file is "
-                                                       "(a column's key; empty: ignore it). "
+                                                       "(a column's key or its label in any "
+                                                       "language; empty: ignore it). "
                                                        "Repeatable."),
                 org: str = option("--org", "CODE", "The organisation whose remembered column names "
                                                    "are used, and keep the --map given."),
