@@ -85,12 +85,18 @@ def org_page(request: Request, code: str, pc: PageContext = Depends(page)):
     return _shown(request, pc, visible_org(pc.s, pc.viewer, code))
 
 
+def _administered(pc: PageContext, code: str, csrf: str):
+    """The organisation an administrator's form changes: hers or of her subtree (outside it:
+    as if it did not exist), the form sent from her page."""
+    require_admin(pc.viewer)
+    check_csrf(pc, csrf)
+    return visible_org(pc.s, pc.viewer, code)
+
+
 @router.post("/orgs/{code}/headcount")
 def org_headcount(request: Request, code: str, headcount: str = Form(""),
                   csrf: str = Form(""), pc: PageContext = Depends(page)):
-    require_admin(pc.viewer)
-    check_csrf(pc, csrf)
-    org = visible_org(pc.s, pc.viewer, code)  # outside her subtree: as if it did not exist
+    org = _administered(pc, code, csrf)
     try:
         with tx.transaction(pc.s):
             svc.set_headcount(pc.s, pc.ctx, org.code, grouped(headcount))
@@ -144,9 +150,7 @@ async def org_import(request: Request, code: str, pc: PageContext = Depends(page
 def org_import_confirm(request: Request, code: str, csrf: str = Form(""),
                        rows: str = Form(""), pc: PageContext = Depends(page)):
     """The previewed file's organisations added: checked whole again, all or none."""
-    require_admin(pc.viewer)
-    check_csrf(pc, csrf)
-    org = visible_org(pc.s, pc.viewer, code)  # outside her subtree: as if it did not exist
+    org = _administered(pc, code, csrf)
     try:
         table = carried(rows, *_limits(request))
         with tx.transaction(pc.s):

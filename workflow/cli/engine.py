@@ -203,10 +203,8 @@ def org_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, kind (a
         _preview_table([("row", "import.col_row"), ("code", "org.col_code"),
                         ("name", "org.col_name"), ("kind", "org.col_kind"),
                         ("parent", "org.col_parent"), ("headcount", "org.col_headcount")],
-                       [{**item, "kind": t(f"org_kind.{item['kind']}"),
-                         "code": item["code"] + (f" ({t('orgpage.import_code_proposed')})"
-                                                 if item["proposed"] else "")}
-                        for item in done.planned])
+                       _planned_rows(t, done.planned, "kind", "org_kind.", "code",
+                                     "orgpage.import_code_proposed"))
     if done.note(t):
         say(done.note(t) or "")
     say(t.n("orgpage.import_would_add", len(done.planned)) if dry_run
@@ -219,6 +217,15 @@ def _refused(text: str, code: int) -> None:
 
     sys.stderr.write(text + "\n")
     raise typer.Exit(code) from None
+
+
+def _planned_rows(t, planned: list[dict], choice: str, prefix: str, key: str,
+                  proposed: str) -> list[dict]:
+    """An import's preview rows as the reader reads them: the `choice` column by its name
+    (catalogue `prefix` + value) and a `key` merzim proposed marked as proposed."""
+    return [{**item, choice: t(f"{prefix}{item[choice]}"),
+             key: item[key] + (f" ({t(proposed)})" if item["proposed"] else "")}
+            for item in planned]
 
 
 def _preview_table(columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> None:
@@ -298,10 +305,8 @@ def user_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, email,
         _preview_table([("row", "import.col_row"), ("login", "people.col_login"),
                         ("name", "people.col_name"), ("email", "people.col_email"),
                         ("role", "people.col_role"), ("organisation", "people.col_organisation")],
-                       [{**item, "role": t(f"role.{item['role']}"),
-                         "login": item["login"] + (f" ({t('people.import_login_proposed')})"
-                                                   if item["proposed"] else "")}
-                        for item in done.planned])
+                       _planned_rows(t, done.planned, "role", "role.", "login",
+                                     "people.import_login_proposed"))
         say(t.n("people.import_would_add", len(done.planned)))
         return
     say(t.n("accounts.imported", len(added), updated=len(updated), invited=done.invited))
