@@ -223,8 +223,15 @@ def cases_page(request: Request, pc: PageContext = Depends(page)):
     # filters last applied; any query (even an empty form, or a page link) is what is asked
     query_string = request.url.query or _saved(request, pc) or ""
     params = QueryParams(query_string)
-    query = case_query(params, pc)
     viewer = pc.viewer
+    # the organisation typed as a code or a name (several: offered to choose; none: all hers,
+    # answered as an unknown one)
+    orgs = views.org_choices(pc.s, viewer)
+    picked = views.typed_org(orgs, params.get("org"), pc.t.language, query_string)
+    if picked.typed:
+        params = QueryParams([(k, v) for k, v in params.multi_items() if k != "org"]
+                             + ([("org", picked.code)] if picked.code else []))
+    query = case_query(params, pc)
     found = search.find_cases(pc.s, pc.ctx, viewer.org.code, query,
                               person_rule(viewer),
                               only_path=views.only_path(viewer))
@@ -244,14 +251,17 @@ def cases_page(request: Request, pc: PageContext = Depends(page)):
         values = own_values(pc, chosen, shown, own, persons=False)
         for row in rows:
             row["own"] = values[row["id"]]
-    resp = render(request, pc, "cases.html", rows=rows, pager=pager, query=query,
+    resp = render(request, pc, "cases.html", status=picked.status, picked=picked,
+                  rows=rows, pager=pager, query=query,
                   # what "Save this list as a view" keeps: the filters shown (remembered ones
                   # too), not the bare address
                   view_address="/cases" + (f"?{query_string}" if query_string else ""),
                   register_filters=offered, own_columns=own,
-                  filters={k: params.get(k, "") for k in FILTERS}, filtered=filtered,
+                  filters={k: params.get(k, "") for k in FILTERS}
+                  | ({"org": picked.typed} if picked.typed and not picked.code else {}),
+                  filtered=filtered,
                   processes=pc.ctx.registry.all(), states=state_choices(pc, query.process),
-                  orgs=views.org_choices(pc.s, viewer),
+                  orgs=orgs,
                   person_search=viewer.role in ("officer", "admin"),
                   # the bulk bar records one event on the cases selected: the events of the
                   # procedure filtered on (none filtered: the bar hands over and exports only)

@@ -120,8 +120,13 @@ def _bucket_names(pc: PageContext) -> dict[str, str]:
 
 @router.get("/overview", response_class=HTMLResponse)
 def overview_page(request: Request, pc: PageContext = Depends(page)):
-    q = request.query_params
-    scope = visible_org(pc.s, pc.viewer, q["org"]) if q.get("org") else pc.viewer.org
+    q = dict(request.query_params)
+    # the organisation typed as a code or a name (several: offered to choose; none: all hers,
+    # answered as an unknown one)
+    orgs = views.org_choices(pc.s, pc.viewer)
+    picked = views.typed_org(orgs, q.get("org"), pc.t.language, request.url.query)
+    q["org"] = picked.code or ""
+    scope = visible_org(pc.s, pc.viewer, q["org"]) if q["org"] else pc.viewer.org
     only = views.only_path(pc.viewer)
     first = _month(pc, q.get("month"))
     day = _day(pc, q.get("day"), first)
@@ -145,7 +150,8 @@ def overview_page(request: Request, pc: PageContext = Depends(page)):
     parts: dict[str, Any] = {}  # what features add (web/kit/parts.py: the coverage …)
     for part in request.app.state.parts.overview:
         parts.update(part.page(request, pc, scope))
-    return render(request, pc, "overview.html", scope=scope, figures=figures, **parts,
+    return render(request, pc, "overview.html", status=picked.status, picked=picked,
+                  scope=scope, figures=figures, **parts,
                   overdue_chart=_overdue_chart(figures, pc), rate_chart=_rate_chart(figures, pc),
                   trend=trend, trend_chart=charts.months_stacked(trend, pc.t, buckets),
                   buckets=ov.BUCKETS, colours=charts.LATENESS, bucket_names=_bucket_names(pc),
@@ -154,4 +160,4 @@ def overview_page(request: Request, pc: PageContext = Depends(page)):
                   weeks=_month_grid(pc, scope.code, first, counts, day),
                   month_total=sum(counts.values()), day=day, day_rows=day_rows,
                   day_groups=views.grouped(day_rows), day_key=day_key,
-                  orgs=views.org_choices(pc.s, pc.viewer), org_filter=q.get("org") or "")
+                  orgs=orgs, org_filter=picked.typed or "")

@@ -255,3 +255,32 @@ def test_a_name_no_organisation_of_hers_matches_says_so(web: Web):
         due = b.get("/due", params={"org": typed})
         assert due.status_code == 404 and 'data-testid="org-picked"' in due.text
         assert b.get("/overdue.csv", params={"org": typed}).status_code == 404
+
+
+CASE_LINKS = re.compile(r'href="/cases/(\d+)"')
+
+
+def test_the_case_list_and_the_overview_take_a_name_as_the_lists_do(web: Web):
+    """The case list and the overview read the organisation filter as the overdue list does:
+    a name is its code; several matching are each offered; none of hers is said, as a 404 (one
+    outside her subtree answers as one that does not exist)."""
+    b = web.browser("gulnar")
+    b.cookies.set("merzim_lang", "ru")
+    for path in ("/cases", "/overview"):
+        by_code = b.get(path, params={"org": "MF-KGD"})
+        named = b.get(path, params={"org": "комитет государственных доходов"})
+        assert named.status_code == by_code.status_code == 200, path
+        assert 'data-testid="org-picked"' not in named.text
+        assert CASE_LINKS.findall(named.text) == CASE_LINKS.findall(by_code.text), path
+        several = b.get(path, params={"org": "департамент государственных доходов"})
+        assert several.status_code == 200, path
+        offered = re.search(r'data-testid="org-picked">(.*?)</div>', several.text, re.S)
+        assert offered, path
+        assert sorted(re.findall(r'data-code="([^"]+)"', offered.group(1))) == [
+            "MF-KGD-ABAI", "MF-KGD-ALM"], path
+    nurlan = web.browser("nurlan")  # the akimat's manager: the ministry is not his
+    for path in ("/cases", "/overview"):
+        for typed in ("Нет такой организации", "Комитет государственных доходов", "MF-KGD"):
+            page = nurlan.get(path, params={"org": typed})
+            assert page.status_code == 404, (path, typed)
+            assert 'data-testid="org-picked"' in page.text and "Traceback" not in page.text

@@ -310,7 +310,7 @@ def typed_org(orgs: list[Any], typed: str | None, language: str, query: str = ""
               name: str = "org") -> TypedOrg:
     """The organisation an organisation filter names among `orgs` (the reader's own: one she
     may not see is as unknown): its code or its name in any language, case ignored; else the
-    one organisation whose code or name holds what she typed; several: each offered (`query`
+    one organisation whose name holds what she typed; several: each offered (`query`
     the page's address, its `name` parameter replaced and its page dropped in each choice's
     link); none: `code` None and no choices."""
     text = (typed or "").strip()
@@ -323,8 +323,11 @@ def typed_org(orgs: list[Any], typed: str | None, language: str, query: str = ""
         named = [o for o, (_code, names) in zip(orgs, keys, strict=True) if q in names]
     if len(named) == 1:
         return TypedOrg(text, named[0].code)
-    found = named or org_suggestions(orgs, text, language)
-    codes = [o.code if not isinstance(o, dict) else o["code"] for o in found]
+    # else the organisations whose name holds what she typed (a code is whole: a part of one
+    # names nothing, so a code outside her subtree answers as one that does not exist)
+    found = named or [o for o, (_code, names) in zip(orgs, keys, strict=True)
+                      if any(q in n for n in names)][:ORG_SUGGEST_LIMIT]
+    codes = [o.code for o in found]
     if len(codes) == 1:
         return TypedOrg(text, codes[0])
     kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
