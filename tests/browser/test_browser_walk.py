@@ -95,3 +95,62 @@ def test_the_menu_is_one_line_on_a_laptop_in_every_language(page, server) -> Non
                 _as(page, server, login, lang)
                 lines = page.evaluate(MENU_LINES, "header.top nav.menu a")
                 assert len(lines) == 1, (login, lang, lines)
+
+
+# -- moving in: the imports' previews, her column mapping, the year so far ----------------------
+
+ORGS_FILE = ("№ п/п,Наименование,Вид,Вышестоящая организация,Штатная численность\n"
+             "1,Отдел образования района Тест,отдел,AK-ALM,1 150\n")
+PEOPLE_FILE = ("№ п/п,ФИО,Должность,Подразделение,E-mail,Телефон\n"
+               "1,Тестова Айгуль,Главный специалист,AK-ALM-EDU,aigul.walk@example.kz,"
+               "+7 701 000 00 00\n")
+REGISTER_FILE = "№ п/п,Сотрудник,Вид,Дата выявления факта\n1,Walk Person,foreign_account,03.11.2026\n"
+
+
+def _upload(pg, server: tb.Server, page_path: str, form: str, path) -> None:
+    pg.goto(f"{server.base}{page_path}")
+    pg.set_input_files(f"{form} input[type=file]", str(path))
+    pg.click(f"{form} button[type=submit]")
+    pg.wait_for_load_state()
+
+
+def _measured(pg, where: tuple) -> None:
+    faults = pg.evaluate(FAULTS)
+    assert faults["width"] <= faults["viewport"], (where, faults)
+    assert faults["same"] == [], (where, faults["same"])
+    assert too_small(pg) == [], (where, too_small(pg))
+    tb.axe_check(pg)
+
+
+def test_moving_in_pages_in_russian_and_kazakh_on_a_laptop_and_a_phone(page, server,
+                                                                       tmp_path) -> None:
+    """The office's own lists previewed (organisations, people), a register file with her own
+    column names asking which column each is, and the organisation's page with the year so
+    far: in ru and kk, at 1366 and 390 px, no serious or critical axe violation, nothing
+    wider than the screen, no target under 24 px. Nothing is confirmed: the previews store
+    nothing."""
+    files = {}
+    for name, text in (("orgs", ORGS_FILE), ("people", PEOPLE_FILE), ("register", REGISTER_FILE)):
+        files[name] = tmp_path / f"{name}.csv"
+        files[name].write_text(text, encoding="utf-8")
+    with tb.failing_shot(page, server, "walk-moving-in"):
+        for size in (LAPTOP, tb.PHONE):
+            page.set_viewport_size(size)
+            for lang in ("ru", "kk"):
+                _as(page, server, tb.ADMIN, lang)
+                where = (lang, size["width"])
+                page.goto(f"{server.base}/orgs/AK-ALM")
+                _measured(page, (*where, "org page"))
+                _upload(page, server, "/orgs/AK-ALM", "form[action='/orgs/AK-ALM/import']",
+                        files["orgs"])
+                assert page.locator("form[action$='/import/confirm']").count() == 1, where
+                _measured(page, (*where, "organisations preview"))
+                _upload(page, server, "/people", "form[action='/people/import']",
+                        files["people"])
+                assert page.locator("form[action$='/import/confirm']").count() == 1, where
+                _measured(page, (*where, "people preview"))
+                _as(page, server, tb.OFFICER, lang)
+                _upload(page, server, "/registers/restriction_breach/import",
+                        "form[action$='/import']", files["register"])
+                assert page.locator("[data-testid=import-map-form]").count() == 1, where
+                _measured(page, (*where, "her columns to map"))
