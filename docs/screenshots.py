@@ -370,23 +370,32 @@ PEOPLE_REFUSED = ("Name,Login,E-mail,Role,Organisation,Language\n"
                   "Aida Bekova,aida,aida@example,officer,Akimat of Karasai district,kk\n"
                   "Ruslan Omarov,ruslan,ruslan@example.kz,director,Akimat of Karasai district,ru\n"
                   "Dina Aliyeva,aida,dina@example.kz,officer,Karasai education,kk\n")
-PEOPLE = ("Name,Login,E-mail,Role,Organisation,Language\n"
-          "Aida Bekova,aida,aida@example.kz,officer,Akimat of Karasai district,kk\n"
-          "Ruslan Omarov,ruslan,ruslan@example.kz,manager,Akimat of Karasai district,ru\n")
+# the office's own list as it keeps it: a running number, no logins and no roles, a phone
+PEOPLE = ("№ п/п,ФИО,Должность,Подразделение,E-mail,Телефон\n"
+          "1,Aida Bekova,Chief specialist,Akimat of Karasai district,aida@example.kz,"
+          "+7 701 000 00 01\n"
+          "2,Ruslan Omarov,Head of department,Akimat of Karasai district,ruslan@example.kz,"
+          "+7 701 000 00 02\n")
 
 
 def _moving_in(s: Shots) -> None:
     """The operator guide's "Adopting merzim mid-year": the administrator (erlan) brings in a
     district's people (a file refused with every mistake named, then accepted) and opens the
     year so far of another district from its page."""
-    for name, text in (("people-refused", PEOPLE_REFUSED), ("people", PEOPLE)):
+    for name, text in (("people-refused", PEOPLE_REFUSED), ("people-preview", PEOPLE)):
         s.go("/people")
         s.page.set_input_files("form[action='/people/import'] input[type=file]", {
             "name": "karasai-people.csv", "mimeType": "text/csv",
             "buffer": text.encode("utf-8")})
         s.page.click("form[action='/people/import'] button[type=submit]")
         s.page.wait_for_load_state()
-        s.take(name, "main h1", until="main section")
+        s.take(name, "main h1", until="[data-testid=people-refused], "
+                                      "[data-testid=people-import-confirm]")
+    s.page.select_option("[data-testid=role-3]", "manager")  # Ruslan heads the department
+    s.page.click("[data-testid=people-import-confirm]")
+    s.page.wait_for_load_state()
+    s.go("/people?status=invited")  # the two invited, each with when her link expires
+    s.take("people", "[data-testid=people-list]")
     s.go("/orgs/AK-ALM-TLG")
     s.page.fill("#backfill-since", "2026-01-01")
     s.page.click("[data-testid=org-backfill-form] button[type=submit]")

@@ -227,7 +227,13 @@ def _preview(request: Request, pc: PageContext, upload: UploadFile | None,
         found = _import(request, pc, rows, update, write=False)  # stores nothing
     except MerzimError as exc:
         return _import_refused(request, pc, exc)
-    return render(request, pc, "people_import_preview.html", planned=found.planned,
+    named: dict[str, str] = {}  # each organisation by its name in the reader's language
+    for code in {r["organisation"] for r in found.planned if r["organisation"]}:
+        org = svc.find_org(pc.s, code)
+        named[code] = svc.org_name(org, pc.t.language) if org is not None else code
+    planned = [{**r, "organisation": named.get(r["organisation"], r["organisation"])}
+               for r in found.planned]
+    return render(request, pc, "people_import_preview.html", planned=planned,
                   note=found.note(pc.t), roles=bulk_people.ROLES, rows=carry(rows), existing=update)
 
 
