@@ -100,6 +100,7 @@ def test_the_registers_are_grouped_by_project_and_sorted_in_the_readers_language
             assert {d.key for d in REG.all() if project_of(d) == number} == set(keys)
 
 
+@needs("planning")  # (the page's world plans its analyses)
 def test_the_index_lists_only_the_registers_that_concern_the_readers_organisations(web):
     """An akimat's officer is shown the registers whose definitions apply to an akimat, and
     no quasi-state entity's (its certificate, its compliance regulation); a manager whose
