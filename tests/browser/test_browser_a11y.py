@@ -39,6 +39,7 @@ from tests.support.browser_helpers import (
     require_browser,
     running_server,
     screenshot,
+    submit,
 )
 
 pytestmark = pytest.mark.browser
@@ -107,6 +108,11 @@ class Visit:
 
     def go(self, path: str):
         return self.page.goto(f"{self.server.base}{path}")
+
+    def submit(self, selector: str) -> None:
+        """Click what sends a form and wait for the page that answers it (a click alone returns
+        before a slow answer, such as a checked password, has arrived)."""
+        submit(self.page, selector)
 
     def close(self) -> None:
         self.context.close()
@@ -344,19 +350,19 @@ def test_axe_on_people_invitations_password_and_telegram(browser, server: Server
         v.go("/people")
         problems += _axe(v, "/people")
         v.page.set_input_files("form[action='/people/import'] input[type=file]", str(bad))
-        v.page.click("form[action='/people/import'] button[type=submit]")
+        v.submit("form[action='/people/import'] button[type=submit]")
         assert v.page.locator("[data-testid=people-refused] li").count() >= 2
         problems += _axe(v, "/people/import (refused)")
         _shot(v, "axe-people-refused")
         v.page.fill("form[action='/people/reset'] input[name=login]", "marat")
-        v.page.click("form[action='/people/reset'] button[type=submit]")
+        v.submit("form[action='/people/reset'] button[type=submit]")
         assert v.page.locator("[data-testid=people-done]").count() == 1
         problems += _axe(v, "/people/reset")
         v.go("/orgs")  # the organisations she administers, from her menu
         problems += _axe(v, "/orgs")
         v.go("/orgs/AK-ALM")  # the year so far and the organisations from a file
         v.page.set_input_files("form[action='/orgs/AK-ALM/import'] input[type=file]", str(bad))
-        v.page.click("form[action='/orgs/AK-ALM/import'] button[type=submit]")
+        v.submit("form[action='/orgs/AK-ALM/import'] button[type=submit]")
         assert v.page.locator("[data-testid=org-import-refused]").count() == 1
         problems += _axe(v, "/orgs/AK-ALM/import (refused)")
     with Visit(browser, server, None, DESKTOP) as v:
@@ -366,7 +372,7 @@ def test_axe_on_people_invitations_password_and_telegram(browser, server: Server
         v.page.fill("input[name=repeated]", "short")
         v.page.evaluate("() => document.querySelectorAll('input').forEach("
                         "i => i.removeAttribute('minlength'))")  # the server's own check
-        v.page.locator("main form button[type=submit]").click()
+        v.submit("main form button[type=submit]")
         problems += _axe(v, "/invite/{token} (refused)")
         _shot(v, "axe-invite-refused")
         v.go("/invite/not-a-token")
@@ -377,10 +383,10 @@ def test_axe_on_people_invitations_password_and_telegram(browser, server: Server
         v.page.fill(f"{form} input[name=current]", "not her password")
         v.page.fill(f"{form} input[name=new]", "A-new-long-password-2026")
         v.page.fill(f"{form} input[name=repeated]", "A-new-long-password-2026")
-        v.page.click(f"{form} button[type=submit]")
+        v.submit(f"{form} button[type=submit]")
         assert v.page.locator("[data-testid=account-refused]").count() == 1
         problems += _axe(v, "/account/password (refused)")
-        v.page.click("form[action='/account/telegram'] button[type=submit]")
+        v.submit("form[action='/account/telegram'] button[type=submit]")
         assert v.page.locator("[data-testid=telegram-code]").count() == 1
         problems += _axe(v, "/account/telegram")
         _shot(v, "axe-telegram-code")
@@ -476,20 +482,20 @@ def test_an_office_lists_previewed_then_confirmed_with_a_role_chosen(browser, se
     with Visit(browser, server, ADMIN, DESKTOP, lang="ru") as v:
         v.go("/orgs/AK-ALM")
         v.page.set_input_files("form[action='/orgs/AK-ALM/import'] input[type=file]", str(orgs))
-        v.page.click("form[action='/orgs/AK-ALM/import'] button[type=submit]")
+        v.submit("form[action='/orgs/AK-ALM/import'] button[type=submit]")
         assert v.page.locator("[data-testid=code-proposed]").count() == 1
         assert "№ п/п" in v.page.locator("[data-testid=org-import-note]").inner_text()
         problems += _axe(v, "/orgs/AK-ALM/import (preview)")
         _shot(v, "axe-org-import-preview")
-        v.page.click("[data-testid=org-import-confirm]")
+        v.submit("[data-testid=org-import-confirm]")
         assert v.page.locator("[data-testid=org-import-done]").count() == 1
         v.go("/people")
         v.page.set_input_files("form[action='/people/import'] input[type=file]", str(people))
-        v.page.click("form[action='/people/import'] button[type=submit]")
+        v.submit("form[action='/people/import'] button[type=submit]")
         assert v.page.locator("[data-testid=login-proposed]").count() == 1
         problems += _axe(v, "/people/import (preview)")
         _shot(v, "axe-people-import-preview")
         v.page.select_option("[data-testid=role-2]", "manager")
-        v.page.click("[data-testid=people-import-confirm]")
+        v.submit("[data-testid=people-import-confirm]")
         assert v.page.locator("[data-testid=people-done]").count() == 1
     assert not problems, "\n".join(problems)

@@ -25,7 +25,7 @@ def _file(tmp_path, person: str):
 def _preview(pg, server, path) -> None:
     pg.goto(f"{server.base}/registers/restriction_breach/import")
     pg.locator("input[type=file]").set_input_files(str(path))
-    pg.locator("[data-testid=import-preview]").click()
+    tb.submit(pg, "[data-testid=import-preview]")
     pg.wait_for_load_state()
 
 
@@ -43,8 +43,7 @@ def test_her_columns_are_mapped_once_without_javascript(chromium, server, tmp_pa
         assert form.count() == 1, pg.content()[-2000:]
         pg.select_option("select[name=field_0]", "person")
         pg.select_option("select[name=field_1]", "kind")
-        pg.locator("[data-testid=import-map-submit]").click()
-        pg.wait_for_load_state()
+        tb.submit(pg, "[data-testid=import-map-submit]")
         assert pg.locator("[data-testid=import-ready]").count() == 1, pg.content()[-2000:]
         assert "№ п/п" in pg.locator("[data-testid=import-ignored]").inner_text()
         pg.locator("[data-testid=import-confirm]").click()

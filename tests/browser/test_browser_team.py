@@ -119,8 +119,7 @@ def test_a_mention_reaches_her_centre_and_the_smtp_server_and_no_one_else(
         case_url = tb.case_of_overdue_note(pg, server)
         case = case_url.rsplit("/", 1)[-1]
         pg.fill("#comment-text", text)
-        pg.locator("[data-testid=comment-form] button[type=submit]").click()
-        pg.wait_for_load_state()
+        tb.submit(pg, "[data-testid=comment-form] button[type=submit]")
         assert pg.locator("[data-testid=comment]").filter(has_text=text).count() == 1
         tb.screenshot(pg, "comment-mention.png", full_page=False)
         tb.axe_check(pg)

@@ -17,7 +17,14 @@ import re
 
 import pytest
 
-from tests.support.browser_helpers import OFFICER, Server, failing_shot, log_in, screenshot
+from tests.support.browser_helpers import (
+    OFFICER,
+    Server,
+    failing_shot,
+    log_in,
+    screenshot,
+    submit,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -72,8 +79,7 @@ def _scenario(page, server: Server) -> None:
     page.goto(f"{base}/cases")
     form = page.locator("[data-testid=case-search]")
     form.locator("input[name=number]").fill("#" + case_link.rsplit("/", 1)[1])
-    form.locator("button[type=submit]:not([formaction])").click()
-    page.wait_for_load_state()
+    submit(page, form.locator("button[type=submit]:not([formaction])"))
     assert page.locator("table[data-testid=cases] tbody tr").count() == 1
     screenshot(page, "cases-search")
     page.locator("nav a[href='/due']").click()
@@ -85,7 +91,6 @@ def _scenario(page, server: Server) -> None:
     assert page.locator("html").get_attribute("lang") == "ru"
     assert page.locator("input[name=number]").input_value() == "#" + case_link.rsplit("/", 1)[1]
     assert page.locator("table[data-testid=cases] tbody tr").count() == 1
-    page.locator("[data-testid=clear-filters]").click()
-    page.wait_for_load_state()
+    submit(page, "[data-testid=clear-filters]")
     assert page.locator("input[name=number]").input_value() == ""
     assert page.locator("table[data-testid=cases] tbody tr").count() > 1

@@ -64,6 +64,15 @@ OFFICER_ORG = "AK-ALM-EDU"  # the demo's analysis of asel's department: its note
 TIMEOUT_MS = 20_000
 
 
+def submit(page, target) -> None:
+    """Click what sends a form (a selector or a locator) and wait for the page that answers it:
+    a click alone, or a wait for the load state after it, can return while the old page is still
+    shown, before a slow answer (a checked password, an import's preview) has arrived."""
+    with page.expect_navigation():
+        (page.locator(target) if isinstance(target, str) else target).click()
+    page.wait_for_load_state()
+
+
 def browser_missing(reason: str) -> None:
     """Skip the test (fail it with MERZIM_REQUIRE_BROWSER=1) for want of a browser."""
     if os.environ.get("MERZIM_REQUIRE_BROWSER") == "1":
