@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from web.kit import uploads
+from web.kit import uploads, views
 from web.kit.access import Viewer, require_recorder
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
@@ -48,6 +48,17 @@ def guard(s, viewer: Viewer, record: bool, assign: bool = False):
         if record and not assign:
             require_recorder(viewer, case)
     return check
+
+
+@router.get("/bulk/assignees")
+def assignee_suggest(q: str = "", org: str = "", pc: PageContext = Depends(page)):
+    """Whom the bulk bar's hand-over suggests for what the reader typed (web/static/bulk.js):
+    up to views.ASSIGNEE_SUGGEST officers of the list's organisations (`views.assignee_scope`)
+    whom it names, each as "Name (@login)" with her organisation's name, as JSON."""
+    found = views.assignees_named(pc.s, pc.viewer, org[:100] or None, q[:200]) if q.strip() \
+        else []
+    return JSONResponse(views.assignee_choices(pc.s, found[:views.ASSIGNEE_SUGGEST],
+                                               pc.t.language))
 
 
 def _back(value: str | None) -> str:
@@ -103,6 +114,20 @@ def _bulk(request: Request, pc: PageContext, form: dict[str, str], values: list[
                        {"format": action, "items": [i.value for i in items]})
             return export(action, f"selection-{pc.ctx.today.isoformat()}", t("bulk.title"),
                           header, body)
+        if action == "assign":
+            typed = form.get("login", "").strip()
+            if not typed:  # nothing typed
+                raise UsageError(key="error.empty_field", field=t("bulk.assign_to"))
+            found = views.assignees_named(pc.s, pc.viewer, form.get("org") or None, typed)
+            if not found:
+                raise UsageError(f"no one to hand over to as {typed!r}",
+                                 key="bulk.assign_nobody", name=typed[:200])
+            if len(found) > 1:  # several of that name: she chooses, nothing is changed
+                return render(request, pc, "bulk_result.html", status=409, ok=False,
+                              choose=views.assignee_choices(pc.s, found, t.language),
+                              typed=typed[:200], items=values, org=form.get("org", "")[:100],
+                              back=back, refusals=[])
+            form["login"] = found[0][0]
         with tx.transaction(pc.s):
             if action == "record":
                 on = form_day(pc, form.get("date", "").strip())
@@ -113,9 +138,7 @@ def _bulk(request: Request, pc: PageContext, form: dict[str, str], values: list[
                                        uploads.limits_of(request), files)
                 message = t.n("bulk.recorded", len(done), date=on.isoformat())
             else:
-                login = form.get("login", "").strip()
-                if not login:  # the picker left at "—"
-                    raise UsageError(key="error.empty_field", field=t("bulk.assign_to"))
+                login = form["login"]
                 cases = bulk.assign_all(pc.s, pc.ctx, items, login,
                                         guard(pc.s, pc.viewer, True, assign=True),
                                         by=pc.viewer.user)

@@ -87,10 +87,12 @@ def change_comment(case_id: str, comment_id: str, text: str = Form(""),
 @router.post("/cases/{case_id}/assign")
 def assign_case(case_id: str, login: str = Form(""), csrf: str = Form(""),
                 pc: PageContext = Depends(page)):
-    """Hand the case over to one of the officers of its organisation."""
+    """Hand the case over to one of the officers of its organisation, chosen or typed by name
+    (`comments.assignee_typed`: several of that name are refused, each named to choose)."""
     case = _posted_case(pc, csrf, case_id)
     with _refusal(pc, "assign", case.id, {"to": login[:100]}), tx.transaction(pc.s):
-        svc.assign_responsible(pc.s, pc.ctx, case.id, login.strip(), by=pc.viewer.user)
+        to = comments.assignee_typed(pc.s, case, login)
+        svc.assign_responsible(pc.s, pc.ctx, case.id, to, by=pc.viewer.user)
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 

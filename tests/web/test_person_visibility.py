@@ -344,6 +344,7 @@ OTHER_PAGES = ["/", "/programmes", "/programmes/{p}", "/programmes/{p}/score", "
                f"/overview?org={DEPT}&month=2025-12&day=2025-12-03", "/coverage",
                f"/coverage?org={DEPT}", "/notifications", "/account/reminders",
                "/orgs/suggest?q=", "/orgs/suggest?q=edu",  # the organisation filter's typing
+               "/bulk/assignees?q=a",  # the hand-over's typing: officers, no case's person
                f"/orgs/{DEPT}",  # an organisation's page: its units and headcount, no person
                "/orgs", "/orgs?q=edu",  # the organisations of her subtree: codes and names
                "/registers", "/cases/new",  # the registers' index, the picker
@@ -371,6 +372,7 @@ COVERED_GET = {
     "GET /programmes/{programme_id}/package.zip", "GET /programmes/{programme_id}/score",
     "GET /score", "GET /score.{fmt}", "GET /score/{org}",
     "GET /calendar", "GET /calendar/{year}", "GET /account", "GET /outbox", "GET /orgs/suggest",
+    "GET /bulk/assignees",  # test_every_other_page_... (officers' names, no case's person)
     "GET /orgs/{code}", "GET /orgs",
     # people and their invitations: names, logins and organisations, never a case's person
     # (an administrator's page; the invitation's own page shows only its own login:

@@ -168,6 +168,8 @@ ANON_GET = ["/", "/account/email/not-a-link", "/overdue", "/overdue.xlsx", "/ove
             "/overview", "/overview?month=2025-12&day=2025-12-03",
             "/orgs/suggest?q=AK",  # an organisation filter's choices (her subtree only:
             # tests/web/test_web_org_filter.py)
+            "/bulk/assignees?q=asel",  # the hand-over's people typed (the list's officers
+            # only: tests/web/test_bulk_picker.py)
             "/admin/public",  # (the public pages' switch, tests/public/test_public_page.py)
             "/orgs/AK-ALM-EDU",  # an organisation's page (tests/web/test_web_org_headcount.py)
             "/orgs",  # the organisations of her subtree (tests/web/test_web_orgs_list.py)
@@ -255,6 +257,9 @@ COVERED_TEMPLATES = {
     # an organisation filter's choices: anonymous above; her subtree only:
     # tests/web/test_web_org_filter.py
     "GET /orgs/suggest",
+    # the bulk hand-over's people found by name: anonymous above; the list's officers only:
+    # tests/web/test_bulk_picker.py
+    "GET /bulk/assignees",
     # a register's export and the report forms: anonymous above; the persons in
     # them tests/web/test_person_visibility.py and tests/forms/test_forms.py
     "GET /cases.{fmt}", "GET /forms/{n}.xlsx",

@@ -76,9 +76,6 @@ def render(request: Request, pc: PageContext | None, name: str, status: int = 20
             # when the page has counted the viewer's overdue stages: `menu_overdue`)
             "menu_counts": views.menu_counts(pc.s, pc.ctx, pc.viewer,
                                              values.pop("menu_overdue", None)) if pc else None}
-    if pc is not None:  # whom the bulk bar hands over to: read only on the pages with the bar
-        request.state.bulk_assignees = lambda: views.bulk_assignees(
-            pc.s, pc.ctx, pc.viewer, request.query_params.get("org"), t.language)
     # the language chosen on the sign-in page, offered to save as the profile's (web/account_page.py)
     offer = request.cookies.get(LANG_OFFER_COOKIE) if pc else None
     base["lang_offer"] = (offer if offer == t.language and offer != pc.viewer.user.language

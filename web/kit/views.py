@@ -520,36 +520,40 @@ def unassigned_of(viewer: Viewer) -> int | None:
     return viewer.org.id if viewer.role == "officer" else None
 
 
-BULK_ASSIGNEES = 300  # officers the bulk bar's hand-over offers (filter by organisation: others)
+ASSIGNEE_SUGGEST = 20  # people the hand-over field suggests for what she typed
 
 
-def bulk_assignees(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None,
-                   language: str) -> dict[str, Any]:
-    """Whom the bulk bar hands the selected cases to, picked by name: the officers of the
-    list's organisations (its organisation filter's subtree, else the reader's; an officer's
-    own organisation), grouped by organisation, at most BULK_ASSIGNEES (`more`: the filter
-    narrows them). A case goes only to an officer of its own organisation (the service
-    refuses any other, all or nothing)."""
+def assignee_scope(s: Session, viewer: Viewer, org: str | None) -> tuple[Any, int | None]:
+    """Where the bulk bar's hand-over looks for the person typed: (the organisation whose
+    subtree's officers, the only organisation whose officers, or None). The list's
+    organisation filter, else the reader's organisation; an officer only her own. A case goes
+    only to an officer of its own organisation (the service refuses any other, all or
+    nothing)."""
     scope = viewer.org
     if org and viewer.role != "officer":
         try:
             scope = visible_org(s, viewer, org)
         except MerzimError:  # a hidden or unknown filter: the list itself refuses it
             scope = viewer.org
-    officer = viewer.role == "officer"
-    own_id = viewer.org.id
+    return scope, (viewer.org.id if viewer.role == "officer" else None)
 
-    def read() -> dict[str, Any]:
-        from workflow.services import comments
 
-        rows = comments.officers_under(s, scope, BULK_ASSIGNEES + 1)
-        if officer:
-            rows = [r for r in rows if r[2].id == own_id]
-        groups: dict[str, tuple[str, list[tuple[str, str]]]] = {}
-        for login, name, o in rows[:BULK_ASSIGNEES]:
-            groups.setdefault(o.code, (svc.org_name(o, language), []))[1].append((login, name))
-        return {"groups": list(groups.values()), "more": len(rows) > BULK_ASSIGNEES}
+def assignees_named(s: Session, viewer: Viewer, org: str | None, typed: str
+                    ) -> list[tuple[str, str, int]]:
+    """(login, name, organisation id) of the officers of the bulk bar's scope
+    (`assignee_scope`) whom `typed` names (`comments.named`)."""
+    from workflow.services import comments
 
-    # kept until the data changes (a user added, moved or switched off is audited)
-    return kept(s, ctx, ("bulk.assignees", scope.id, officer, own_id, language), read,
-                scope.path)
+    scope, only = assignee_scope(s, viewer, org)
+    found = comments.officers_named(s, scope, typed)
+    return [p for p in found if only is None or p[2] == only]
+
+
+def assignee_choices(s: Session, people: list[tuple[str, str, int]], language: str
+                     ) -> list[dict[str, str]]:
+    """Each person found as the hand-over shows her: login, name and her organisation's
+    name in the reader's language."""
+    orgs = {i: svc.org_by_id(s, i) for i in {p[2] for p in people}}
+    return [{"login": login, "name": name,
+             "org": svc.org_name(o, language) if (o := orgs.get(org_id)) is not None else ""}
+            for login, name, org_id in people]

@@ -37,8 +37,7 @@ from workflow.storage.models import (
     ReminderPreference,
     User,
 )
-from workflow.storage.queries.accounts import officers_under as officers_below
-from workflow.storage.queries.accounts import user_by_login
+from workflow.storage.queries.accounts import officer_names_under, user_by_login
 
 MAX_LENGTH = 2000  # characters of one comment
 EDIT_MINUTES = 10  # its author may change it this long after writing it
@@ -156,12 +155,45 @@ def assignees(s: Session, case: Case) -> list[tuple[str, str]]:
                   key=lambda p: (p[1].casefold(), p[0]))
 
 
-def officers_under(s: Session, org: Organisation, limit: int
-                   ) -> list[tuple[str, str, Organisation]]:
-    """(login, name, organisation) of the officers a case of `org`'s subtree may be handed
-    to (those of its own organisation: `assign_responsible`), in the tree's order and by
-    name; at most `limit`."""
-    return officers_below(s, org.path, limit)
+def named(people: list[Any], typed: str) -> list[Any]:
+    """Those of `people` ((login, name, ...) rows) whom `typed` names: the one of a suggestion
+    ("Asel Nurpeisova (@asel)"), of "@login" or of her exact login; else those of that exact
+    full name (case ignored); else those whose name or login holds every word typed."""
+    typed = " ".join((typed or "").split())[:200]
+    if not typed:
+        return []
+    found = SUGGESTED.search(typed)
+    login = found.group(1) if found else typed[1:] if typed.startswith("@") else typed
+    by_login = [p for p in people if p[0] == login]
+    if by_login or found:
+        return by_login
+    folded = typed.casefold()
+    exact = [p for p in people if " ".join(p[1].split()).casefold() == folded]
+    if exact:
+        return exact
+    words = folded.split()
+    return [p for p in people
+            if all(w in p[1].casefold() or w in p[0].casefold() for w in words)]
+
+
+def assignee_typed(s: Session, case: Case, typed: str) -> str:
+    """The login of the one whom `typed` names (`named`) among those the case may be handed to
+    (`assignees`), or `typed` itself when it names none of them (the hand-over refuses it in
+    its words, nothing stored); several of that name are refused, each named with her login,
+    to choose among."""
+    typed = " ".join((typed or "").split())[:200]
+    found = named(assignees(s, case), typed)
+    if len(found) > 1:
+        raise RuleViolation(f"several may be meant by {typed!r}", key="comments.assign_several",
+                            name=typed, people=", ".join(f"{n} (@{login})" for login, n in found))
+    return found[0][0] if found else typed
+
+
+def officers_named(s: Session, org: Organisation, typed: str) -> list[tuple[str, str, int]]:
+    """(login, name, organisation id) of the officers of `org`'s subtree whom `typed` names
+    (`named`): those a case of the subtree may be handed to (each to an officer of its own
+    organisation: `assign_responsible`), in the tree's order and by name."""
+    return named(officer_names_under(s, org.path), typed)
 
 
 @dataclass

@@ -120,16 +120,16 @@ def live_feed_by_hash(s: Session, token_hash: str) -> CalendarFeed | None:
                                              col(CalendarFeed.revoked_at).is_(None))).first()
 
 
-def officers_under(s: Session, path: str, limit: int) -> list[tuple[str, str, Organisation]]:
-    """(login, full name, organisation) of the active officers of the organisation at `path`
-    and those below it, in the tree's order then by name; at most `limit`."""
-    rows = s.exec(select(col(User.login), col(User.full_name), Organisation)
+def officer_names_under(s: Session, path: str) -> list[tuple[str, str, int]]:
+    """(login, full name, organisation id) of every active officer of the organisation at
+    `path` and those below it, in the tree's order then by name: plain rows, for a name typed
+    to be found among them (`services/comments.py` `officers_named`)."""
+    rows = s.exec(select(col(User.login), col(User.full_name), col(User.organisation_id))
                   .join(Organisation, col(Organisation.id) == User.organisation_id)
                   .where(User.role == "officer", col(User.active),
                          col(Organisation.path).startswith(path))
-                  .order_by(col(Organisation.path), col(User.full_name), col(User.login))
-                  .limit(limit))
-    return [(login, name, org) for login, name, org in rows]
+                  .order_by(col(Organisation.path), col(User.full_name), col(User.login)))
+    return [(login, name, int(org_id or 0)) for login, name, org_id in rows]
 
 
 def users_by_login(s: Session, logins: Sequence[str]) -> dict[str, User]:
