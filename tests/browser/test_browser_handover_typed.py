@@ -17,8 +17,10 @@ import pytest
 
 from tests.support import browser_helpers as tb
 from tests.support.databases import BACKENDS
+from tests.support.features import needs
 
-pytestmark = pytest.mark.browser
+# the overdue stages it hands over are the demo's analyses, planned by the planning feature
+pytestmark = [pytest.mark.browser, needs("planning")]
 chromium = tb.chromium
 
 ORG = "AK-ALM-EDU"
