@@ -124,7 +124,9 @@ def _bulk(request: Request, pc: PageContext, form: dict[str, str], values: list[
                                  key="bulk.assign_nobody", name=typed[:200])
             if len(found) > 1:  # several of that name: she chooses, nothing is changed
                 return render(request, pc, "bulk_result.html", status=409, ok=False,
-                              choose=views.assignee_choices(pc.s, found, t.language),
+                              choose=views.assignee_choices(
+                                  pc.s, found[:views.ASSIGNEE_SUGGEST], t.language),
+                              more=max(0, len(found) - views.ASSIGNEE_SUGGEST),
                               typed=typed[:200], items=values, org=form.get("org", "")[:100],
                               back=back, refusals=[])
             form["login"] = found[0][0]

@@ -134,6 +134,14 @@ def test_the_root_overdue_page_does_not_grow_with_the_officers_below(web: Web):
     # and each is found by typing
     assert suggested(web, "nurlan", "q=number+007") == {"officer007"}
     assert len(nurlan.get("/bulk/assignees?q=officer").json()) == 20  # a few, never all
+    # a name too many have, sent without a script: a few to choose, the others counted
+    before = web.dump()
+    case = web.analyses["edu"]
+    r = _post(nurlan, [f"{case}:analytic_note"], login="Officer Number")
+    assert r.status_code == 409 and len(CHOICE.findall(r.text)) == 20
+    assert "280 more officers have this name: type more of it to find the one you mean." in \
+        r.text
+    assert len(r.content) <= PAGE_LIMIT and web.dump() == before
 
 
 def test_the_case_page_hands_over_to_a_name_typed(web: Web):
