@@ -287,6 +287,15 @@ def count_before_joining(s: Session, ctx: Context, org_code: str | None = None,
     return _count_rows(s, org_code, _before_joining(s, ctx, process), only_path)
 
 
+def count_before_joining_by_path(s: Session, ctx: Context, org_code: str | None = None,
+                                 only_path: str | None = None) -> dict[str, int]:
+    """The stages "before joining -- to confirm" (B-25) counted by organisation path, as
+    `count_overdue_by_path` counts the overdue ones (none while no organisation confirms)."""
+    if not joining.confirming_orgs(s, ctx):
+        return {}
+    return _count_by_path(s, org_code, _before_joining(s, ctx), only_path)
+
+
 def _due_conditions(ctx: Context, within: int, process: str | None = None) -> list:
     if within < 0:
         raise UsageError("--within must be 0 or more", key="error.bad_within")

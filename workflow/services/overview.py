@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import or_
 from sqlmodel import Session, col
 
-from workflow.services import joining
+from workflow.services import joining, lists
 from workflow.services.cases import working_days_left
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
@@ -100,15 +100,15 @@ def by_organisation(s: Session, ctx: Context, org_code: str,
     organisations with something to show, in path order. The stages before joining (B-25)
     are counted apart, not as overdue."""
     scope, where = _scope(s, org_code, only_path)
-    overdue = queries.overdue_by_path(s, [*where, joining.ordinary(s, ctx)], ctx.today)
-    before = (queries.overdue_by_path(s, [*where, joining.before_joining(s, ctx)], ctx.today)
-              if joining.confirming_orgs(s, ctx) else [])
+    # the overdue and "before joining" stages as the overdue list counts them (one owner)
+    overdue = lists.count_overdue_by_path(s, ctx, scope.code, only_path=only_path)
+    before = lists.count_before_joining_by_path(s, ctx, scope.code, only_path)
     done = queries.done_by_path(s, where, window_start(ctx.today), ctx.today)
     figures: dict[str, dict[str, int]] = {}
-    for path, n in overdue:
+    for path, n in overdue.items():
         row = figures.setdefault(_child_path(scope.path, path), {})
         row["overdue"] = row.get("overdue", 0) + n
-    for path, n in before:
+    for path, n in before.items():
         row = figures.setdefault(_child_path(scope.path, path), {})
         row["before_joining"] = row.get("before_joining", 0) + n
     for path, status, n in done:

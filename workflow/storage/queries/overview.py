@@ -25,14 +25,6 @@ def scope(org: Organisation, only_path: str | None) -> list[Any]:
     return conditions
 
 
-def overdue_by_path(s: Session, where: list[Any], today: date) -> list[tuple[str, int]]:
-    """(organisation path, stages open past their due date) for the stages `where` selects."""
-    return list(s.exec(select(Stage.subject_path, func.count()).select_from(Stage)
-                       .join(Case, col(Stage.case_id) == Case.id)
-                       .where(*where, Stage.status == OPEN, col(Stage.due_date) < today)
-                       .group_by(Stage.subject_path)).all())
-
-
 def done_by_path(s: Session, where: list[Any], first: date, last: date
                  ) -> list[tuple[str, str, int]]:
     """(organisation path, status, stages) of the stages done (on time or late) from `first`
