@@ -124,12 +124,12 @@ NOT_A_KEY = {
                "--start gives), the schedule file's column, a period's start in views, charts, "
                "exports and the demo's file; not the named date itself",
                "web/kit/charts.py", "web/kit/exports.py", "web/kit/views.py",
-               "workflow/planning/cli.py", "workflow/planning/service.py",
+               "workflow/planning/bulk.py", "workflow/planning/service.py",
                "workflow/planning/demo.py"),
     **_homonym("end", "the definition format's [planning] `end` (which names the date --end "
                "gives), the schedule file's column, a period's end in views and exports; not the "
                "named date itself",
-               "web/kit/exports.py", "web/kit/views.py", "workflow/planning/cli.py",
+               "web/kit/exports.py", "web/kit/views.py", "workflow/planning/bulk.py",
                "workflow/planning/service.py"),
     **_homonym("found", "the label of what a file's content was found to be (a refused upload); "
                "not foreign_account's date or state",

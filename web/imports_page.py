@@ -40,9 +40,7 @@ to fill in (docs/imports.md, "From the web").
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import re
 import uuid
 from array import array
 from dataclasses import dataclass
@@ -54,23 +52,22 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
-from web.kit import uploads
+from web.kit import staged, uploads
 from web.kit.deps import PageContext
 from web.kit.error_pages import web_message
 from web.kit.page import attachment, check_csrf, page, render
 from workflow.core.definition import Definition
-from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
+from workflow.core.errors import MerzimError, NotFound, RuleViolation
 from workflow.imports import cells as import_cells
 from workflow.imports import progress as web_import
 from workflow.imports import registers as bulk_import
-from workflow.imports import staging as import_staging
 from workflow.imports import template as template_builder
 from workflow.imports import usecase
+from workflow.imports.staging import Into
 from workflow.services import files as files_service
 from workflow.services import transactions as tx
 from workflow.services.bulk import RowRefused
 from workflow.services.registers import Imported
-from workflow.tabular import Limits, read_rows
 
 router = APIRouter(include_in_schema=False)
 SHOWN = 200  # rows of the preview shown (the count says how many more)
@@ -89,76 +86,12 @@ def _definition(pc: PageContext, process: str) -> Definition:
     return defn
 
 
-# -- the staged file and its token ----------------------------------------------------------------
+# -- the kept file ------------------------------------------------------------------------------
 
 
-def _limit(request: Request) -> int:
-    """The most an uploaded register file may hold: the smaller of the upload limit and the
-    import's."""
-    settings = request.app.state.settings
-    return min(settings.files.max_bytes, settings.import_megabytes * 1024 * 1024)
-
-
-def _sign(pc: PageContext, *parts: str) -> str:
-    secret = pc.session_row.csrf.encode()
-    text = "|".join((str(pc.viewer.user.id), *parts))
-    return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def _token(pc: PageContext, process: str, name: str, sha256: str) -> str:
-    return f"{name}.{sha256}.{_sign(pc, process, name, sha256)}"
-
-
-def _gone() -> UsageError:
-    return UsageError("the uploaded file is no longer here", key="import.upload_gone")
-
-
-def _staged(request: Request, pc: PageContext, process: str, token: str,
-            owner: str | None = None) -> tuple[Path, str]:
-    """The kept file a confirm form names, copied to this node (the caller removes the copy),
-    and the kept blob's name: if this session previewed it for this register (`owner`: a
-    resume, whose preview was the importer's, allowed by `may_finish` already), it is still
-    there as it was and not expired."""
-    parts = token.rsplit(".", 2)
-    staged, sha256, rest = parts if len(parts) == 3 else ("", "", "")
-    if not re.fullmatch(r"[0-9a-f]{64}", staged) or not re.fullmatch(r"[0-9a-f]{64}", sha256):
-        raise _gone()
-    if owner is None and not hmac.compare_digest(rest, _sign(pc, process, staged, sha256)):
-        raise _gone()
-    found = import_staging.find(pc.s, process, owner or pc.ctx.actor, staged)
-    if found is None or found.sha256 != sha256:
-        raise _gone()
-    store = uploads.store_of(request)
-    if import_staging.expired(found):
-        import_staging.remove(store, staged)
-        raise import_staging.expired_error()
-    path = import_staging.fetch(store, staged, sha256)
-    if path is None:
-        raise _gone()
-    return path, staged
-
-
-def _stage(request: Request, upload: UploadFile) -> tuple[Path, str]:
-    """The upload copied into the store's staging folder within the limit, named by its kind
-    (an XLSX is a zip archive; anything else is read as CSV)."""
-    store = uploads.store_of(request)
-    limit = _limit(request)
-    try:
-        staged = store.stage_stream(upload.file, limit)
-    except UsageError:  # over the limit (TooLarge): nothing kept
-        raise UsageError("file too large", key="import.too_large",
-                         limit=files_service.size_text(limit)) from None
-    if staged.size == 0:
-        store.discard(staged)
-        raise UsageError("empty file", key="import.no_file")
-    kind = ".xlsx" if staged.head(4) == b"PK\x03\x04" else ".csv"
-    path = staged.path.with_name(staged.path.name + kind)
-    staged.path.rename(path)
-    return path, staged.sha256
-
-
-def _discard(path: Path) -> None:
-    path.unlink(missing_ok=True)
+def _into(process: str) -> Into:
+    """A register's import, as its preview's record and its token name it."""
+    return Into("process", process)
 
 
 def importer(pc: PageContext) -> usecase.Importer:
@@ -167,19 +100,6 @@ def importer(pc: PageContext) -> usecase.Importer:
     org = pc.viewer.org
     return usecase.Importer(pc.viewer.role, getattr(org, "code", None), getattr(org, "id", None),
                             pc.viewer.login, pc.viewer.sees_org)
-
-
-def _file_rows(request: Request, path: Path, shown_name: str) -> list[dict[str, Any]]:
-    """The file's rows within the [import] limits; a refusal of the file names it as
-    uploaded."""
-    settings = request.app.state.settings
-    try:
-        return read_rows(path, (), Limits(rows=settings.import_rows,
-                                          megabytes=settings.import_megabytes))
-    except UsageError as exc:
-        if "path" in exc.params:
-            exc.params["path"] = shown_name
-        raise
 
 
 def mapping_of(form: dict[str, str]) -> dict[str, str]:
@@ -242,7 +162,8 @@ def _form(request: Request, pc: PageContext, defn: Definition, status: int = 200
           **values: Any) -> HTMLResponse:
     values.setdefault("problem", None)
     return render(request, pc, "import.html", status=status, definition=defn,
-                  title=defn.name(pc.t.language), limit=files_service.size_text(_limit(request)),
+                  title=defn.name(pc.t.language),
+                  limit=files_service.size_text(staged.limit(request)),
                   columns=_headers(defn, pc.t.language, pc.t), **values)
 
 
@@ -285,13 +206,10 @@ def _received(request: Request, pc: PageContext, defn: Definition, upload: Uploa
     """The file to preview on this node: (its path, SHA-256, name as uploaded, the kept
     blob's name when it is already kept: a mapping of its headers submitted)."""
     if form is not None:
-        path, staged = _staged(request, pc, defn.key, form.get("token", ""))
-        return path, form.get("token", "").rsplit(".", 2)[1], form.get("file", "") or "file", \
-            staged
-    if upload is None or not (upload.filename or upload.size):
-        raise UsageError("no file", key="import.no_file")
-    shown = files_service.clean_name(upload.filename) or "file"
-    path, sha256 = _stage(request, upload)
+        path, kept = staged.found(request, pc, _into(defn.key), form.get("token", ""))
+        return path, staged.sha256_of(form.get("token", "")), form.get("file", "") or "file", \
+            kept
+    path, sha256, shown = staged.receive(request, upload)
     return path, sha256, shown, ""
 
 
@@ -303,42 +221,26 @@ def _previewed(request: Request, pc: PageContext, defn: Definition,
     path = None
     mapping = mapping_of(form) if form is not None else None
     unknown: list[str] = []
-    store = uploads.store_of(request)
     kept = ""
     try:
         path, sha256, shown, kept = _received(request, pc, defn, upload, form)
-        rows = _file_rows(request, path, shown)
+        rows = staged.file_rows(request, path, shown)
         try:
             found = usecase.preview(pc.s, pc.ctx, importer(pc), defn.key, rows,
                                     pc.t.language, mapping)
         except import_cells.UnknownColumns as exc:
             unknown = exc.unknown
     except MerzimError:
-        if path is not None:
-            _discard(path)
+        staged.discard(path)
         if kept:
-            import_staging.remove(store, kept)
+            staged.used(request, kept)
         raise
     refused = [] if unknown else found.refused
     # kept where every node finds it; a refused or empty file is not: nothing to confirm
-    wanted = bool(unknown) or (bool(rows) and not refused)  # something to map or confirm
-    try:
-        staged = (kept or import_staging.keep(store, path)) if wanted else ""
-    finally:
-        _discard(path)
-    if kept and not wanted:
-        import_staging.remove(store, kept)
-    try:
-        tx.audited(pc.s, pc.ctx.actor, "import.preview", "process", defn.key,
-                   {"file": shown, "sha256": sha256, "rows": len(rows), "refused": len(refused),
-                    **({"unknown": unknown} if unknown else {}),
-                    **({"staged": staged} if staged else {})})
-    except BaseException:
-        if staged:
-            import_staging.remove(store, staged)
-        raise
-    import_staging.sweep(pc.s, store, defn.key)
-    token = _token(pc, defn.key, staged, sha256) if staged else None
+    token = staged.keep(request, pc, _into(defn.key), path, sha256,
+                        {"file": shown, "rows": len(rows), "refused": len(refused),
+                         **({"unknown": unknown} if unknown else {})},
+                        wanted=bool(unknown) or (bool(rows) and not refused), kept=kept) or None
     if unknown:
         return {"status": 200, "unknown": unknown, "file": shown, "token": token,
                 "fields": _headers(defn, pc.t.language, pc.t),
@@ -346,7 +248,7 @@ def _previewed(request: Request, pc: PageContext, defn: Definition,
     batched = found.batched
     import_id = uuid.uuid4().hex[:12] if batched and not refused else ""
     return {"status": 409 if refused else 200, "import_id": import_id,
-            "import_sig": _sign(pc, defn.key, import_id), "file": shown,
+            "import_sig": staged.sign(pc, defn.key, import_id), "file": shown,
             "preview": _preview(pc, defn, found.rows, refused),
             "refusals": _refusal_lines(defn, refused, pc.t), "refused": len(refused),
             "more_refused": max(0, len(refused) - bulk_import.MAX_NAMED),
@@ -381,7 +283,7 @@ def _do_confirm(request: Request, pc: PageContext, process: str, form: dict[str,
         return _confirm(request, pc, process, form, held)
     finally:
         if "path" in held:
-            _discard(held["path"])
+            staged.discard(held["path"])
 
 
 def _confirm(request: Request, pc: PageContext, process: str, form: dict[str, str],
@@ -459,15 +361,15 @@ def _write(request: Request, pc: PageContext, defn: Definition, form: dict[str, 
     if action in ("rollback", "resume") and import_id:
         _may_finish(pc, import_id)
     elif import_id and not hmac.compare_digest(form.get("import_sig", ""),
-                                               _sign(pc, defn.key, import_id)):
-        raise _gone()
+                                               staged.sign(pc, defn.key, import_id)):
+        raise staged.gone()
     if action == "rollback" and import_id:
         return _Outcome(import_id, rolled_back=usecase.roll_back(pc.s, pc.ctx, defn.key,
                                                                  import_id))
     owner = web_import.importer(pc.s, import_id) if action == "resume" and import_id \
         else None
-    held["path"], staged = _staged(request, pc, defn.key, form.get("token", ""), owner)
-    rows = _file_rows(request, held["path"], form.get("file", "") or "file")
+    held["path"], kept = staged.found(request, pc, _into(defn.key), form.get("token", ""), owner)
+    rows = staged.file_rows(request, held["path"], form.get("file", "") or "file")
     written = usecase.write(pc.s, pc.ctx, importer(pc), defn.key, rows, pc.t.language,
                             mapping_of(form), import_id=import_id or None,
                             resume=action == "resume" and bool(import_id), progress=progress,
@@ -475,7 +377,7 @@ def _write(request: Request, pc: PageContext, defn: Definition, form: dict[str, 
     del rows
     if written.begun is not None:
         return _Outcome(written.import_id, begun=written.begun)
-    import_staging.remove(uploads.store_of(request), staged)  # used: no second confirm
+    staged.used(request, kept)  # no second confirm
     return _Outcome(written.import_id, len(ids), counted["written"] or len(ids),
                     counted["total"] or len(ids), import_cells.ranges_of(ids) if ids else "",
                     records=written.records)
@@ -500,7 +402,7 @@ def _unfinished(request: Request, pc: PageContext, defn: Definition, form: dict[
                                         pc.viewer.role == "admin", pc.viewer.sees_org))
     return render(request, pc, "import_done.html", status=409, definition=defn,
                   title=defn.name(pc.t.language), written=written, total=total,
-                  import_id=import_id, import_sig=_sign(pc, defn.key, import_id),
+                  import_id=import_id, import_sig=staged.sign(pc, defn.key, import_id),
                   token=form.get("token", ""), file=form.get("file", ""),
                   unfinished=message, rolled_back=None, usable=usable,
                   writing=found.state == web_import.RUNNING and found.writing)
@@ -514,7 +416,7 @@ def import_status(request: Request, process: str, import_id: str,
     refreshes itself until the import is done."""
     defn = _definition(pc, process)
     sig = request.query_params.get("sig", "")
-    if not hmac.compare_digest(sig, _sign(pc, defn.key, import_id)):
+    if not hmac.compare_digest(sig, staged.sign(pc, defn.key, import_id)):
         raise NotFound(f"no import {import_id!r}", key="notfound.import", id=import_id[:40])
     found = web_import.progress(pc.s, import_id)
     if found.process not in (None, defn.key):

@@ -12,8 +12,10 @@ period due since a day, for the organisation and those under it, as `merzim obli
 --from --org` opens them, and the day it joined (shown here). An administrator also
 adds the organisations under it from a file (CSV or XLSX, headers, kinds and parents in any
 of the three languages, as `merzim org import` reads it, through the same `import_orgs`):
-first a preview of what it adds (codes proposed from names, columns ignored), nothing stored;
-then her confirm adds them, all or none; every refused cell named by row, column and value."""
+first a preview of what it adds (codes proposed from names, columns ignored), nothing stored,
+the file kept meanwhile as every web import keeps it (`web/kit/staged.py`); then her confirm
+reads the kept file again, checks it whole with the database of that moment and adds them,
+all or none; every refused cell named by row, column and value."""
 
 from __future__ import annotations
 
@@ -26,15 +28,15 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from web.kit import uploads, views
+from web.kit import staged, uploads, views
 from web.kit.access import require_admin, visible_org
-from web.kit.carried import carried, carry
 from web.kit.deps import PageContext
 from web.kit.error_pages import web_message
 from web.kit.page import check_csrf, page, page_number, render
 from workflow import services as svc
 from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.imports.organisations import OrgsRefused, grouped, import_orgs
+from workflow.imports.staging import Into
 from workflow.services import joining, obligations
 from workflow.services import transactions as tx
 
@@ -148,38 +150,50 @@ async def org_import(request: Request, code: str, pc: PageContext = Depends(page
 
 @router.post("/orgs/{code}/import/confirm", response_class=HTMLResponse)
 def org_import_confirm(request: Request, code: str, csrf: str = Form(""),
-                       rows: str = Form(""), pc: PageContext = Depends(page)):
-    """The previewed file's organisations added: checked whole again, all or none."""
+                       token: str = Form(""), file: str = Form(""),
+                       pc: PageContext = Depends(page)):
+    """The previewed file's organisations added: the kept file read and checked whole again,
+    all or none; the kept file removed once they are added."""
     org = _administered(pc, code, csrf)
+    path = None
     try:
-        table = carried(rows, *_limits(request))
+        path, kept = staged.found(request, pc, _into(org), token)
+        table = staged.file_rows(request, path, file or "file")
         with tx.transaction(pc.s):
             added = import_orgs(pc.s, pc.ctx, table, within=org).added
     except MerzimError as exc:
         return _refused(request, pc, org, exc)
+    finally:
+        staged.discard(path)
+    staged.used(request, kept)
     pc.s.refresh(org)
     return _shown(request, pc, org, imported=[o.code for o in added])
 
 
-def _limits(request: Request) -> tuple[int, int]:
-    settings = request.app.state.settings
-    return settings.import_rows, settings.import_megabytes * 1024 * 1024
+def _into(org: Any) -> Into:
+    """The import of the organisations under `org`, as its preview's record names it."""
+    return Into("organisation", org.code)
 
 
 def _preview(request: Request, pc: PageContext, code: str,
              upload: UploadFile | None) -> HTMLResponse:
     org = visible_org(pc.s, pc.viewer, code)  # outside her subtree: as if it did not exist
+    path = None
     try:
-        table = uploads.table_rows(request, upload)
+        path, sha256, shown = staged.receive(request, upload)
+        table = staged.file_rows(request, path, shown)
         found = import_orgs(pc.s, pc.ctx, table, within=org, write=False)  # stores nothing
     except MerzimError as exc:
+        staged.discard(path)
         return _refused(request, pc, org, exc)
+    token = staged.keep(request, pc, _into(org), path, sha256,
+                        {"file": shown, "rows": len(table)}, wanted=bool(found.planned))
     t = pc.t
     return render(request, pc, "org_import_preview.html", org=org,
                   org_name=svc.org_name(org, t.language), note=found.note(t),
                   planned=[{**item, "kind": t(f"org_kind.{item['kind']}")}
                            for item in found.planned],
-                  rows=carry(table))
+                  token=token, file=shown)
 
 
 def _refused(request: Request, pc: PageContext, org: Any, exc: MerzimError) -> HTMLResponse:

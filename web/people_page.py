@@ -1,9 +1,10 @@
 """People: an administrator finds the people she administers (each with role, organisation
 and status: `services.people`), paged and searched, resends an invitation, deactivates or
 reactivates an account, adds people in bulk from an office's own list (a preview first:
-logins proposed from e-mails, each row's role to choose, columns ignored named; then her
-confirm adds them and invites each new one by e-mail, through the same `import_people` the
-command line calls) and resets a password by sending a new invitation; the invitation's
+logins proposed from e-mails, each row's role to choose, columns ignored named, the file kept
+meanwhile as every web import keeps it, `web/kit/staged.py`; then her confirm reads the kept
+file again, checks it whole and adds them, inviting each new one by e-mail, through the same
+`import_people` the command line calls) and resets a password by sending a new invitation; the invitation's
 one-time link, where the person chooses her password."""
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from web.kit import uploads, views
+from web.kit import staged, uploads, views
 from web.kit.access import require_admin
-from web.kit.carried import carried, carry
 from web.kit.deps import LOGIN_CSRF_COOKIE, PageContext, db, language
 from web.kit.page import check_csrf, page, page_number, render, secure, set_session_cookie
 from web.kit.times import local_time
@@ -27,6 +27,7 @@ from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound
 from workflow.i18n import Translator
 from workflow.imports import people as bulk_people
+from workflow.imports.staging import Into
 from workflow.services import accounts as auth
 from workflow.services import invitations, people
 from workflow.services import transactions as tx
@@ -203,12 +204,18 @@ async def people_import_confirm(request: Request, pc: PageContext = Depends(page
     the preview, each new one invited: checked whole again, all or none."""
     require_admin(pc.viewer)
     data = await request.form(max_fields=request.app.state.settings.import_rows + 10)
-    csrf, rows = data.get("csrf"), data.get("rows")
+    csrf = data.get("csrf")
     await run_in_threadpool(check_csrf, pc, csrf if isinstance(csrf, str) else None)
     roles = {int(k[5:]): v for k, v in data.items()
              if k.startswith("role_") and k[5:].isdigit() and isinstance(v, str)}
-    return await run_in_threadpool(_confirm, request, pc, rows if isinstance(rows, str) else "",
-                                   roles, data.get("existing") == "1")
+    form = {k: v for k, v in data.items() if k in ("token", "file") and isinstance(v, str)}
+    return await run_in_threadpool(_confirm, request, pc, form, roles,
+                                   data.get("existing") == "1")
+
+
+def _into(pc: PageContext) -> Into:
+    """An administrator's import of people, as its preview's record names it."""
+    return Into("people", pc.viewer.org.code)
 
 
 def _import(request: Request, pc: PageContext, rows: list[dict], update: bool, *,
@@ -222,11 +229,16 @@ def _import(request: Request, pc: PageContext, rows: list[dict], update: bool, *
 
 def _preview(request: Request, pc: PageContext, upload: UploadFile | None,
              update: bool) -> HTMLResponse:
+    path = None
     try:
-        rows = uploads.table_rows(request, upload)
+        path, sha256, shown = staged.receive(request, upload)
+        rows = staged.file_rows(request, path, shown)
         found = _import(request, pc, rows, update, write=False)  # stores nothing
     except MerzimError as exc:
+        staged.discard(path)
         return _import_refused(request, pc, exc)
+    token = staged.keep(request, pc, _into(pc), path, sha256,
+                        {"file": shown, "rows": len(rows)}, wanted=bool(found.planned))
     named: dict[str, str] = {}  # each organisation by its name in the reader's language
     for code in {r["organisation"] for r in found.planned if r["organisation"]}:
         org = svc.find_org(pc.s, code)
@@ -234,19 +246,23 @@ def _preview(request: Request, pc: PageContext, upload: UploadFile | None,
     planned = [{**r, "organisation": named.get(r["organisation"], r["organisation"])}
                for r in found.planned]
     return render(request, pc, "people_import_preview.html", planned=planned,
-                  note=found.note(pc.t), roles=bulk_people.ROLES, rows=carry(rows), existing=update)
+                  note=found.note(pc.t), roles=bulk_people.ROLES, token=token, file=shown,
+                  existing=update)
 
 
-def _confirm(request: Request, pc: PageContext, carried_rows: str, roles: dict[int, str],
+def _confirm(request: Request, pc: PageContext, form: dict[str, str], roles: dict[int, str],
              update: bool) -> HTMLResponse:
-    settings = request.app.state.settings
+    path = None
     try:
-        rows = carried(carried_rows, settings.import_rows,
-                       settings.import_megabytes * 1024 * 1024)
+        path, kept = staged.found(request, pc, _into(pc), form.get("token", ""))
+        rows = staged.file_rows(request, path, form.get("file", "") or "file")
         with tx.transaction(pc.s):  # the import commits a batch at a time (its last here)
             done = _import(request, pc, rows, update, roles=roles, write=True)
     except MerzimError as exc:
         return _import_refused(request, pc, exc)
+    finally:
+        staged.discard(path)
+    staged.used(request, kept)
     said = pc.t.n("accounts.imported", len(done.added), updated=len(done.updated),
                   invited=done.invited)
     return _people_page(request, pc, message=" ".join(filter(None, (said, done.note(pc.t)))),

@@ -28,7 +28,7 @@ from starlette.datastructures import QueryParams
 
 from web.cases_page import PAGE_SIZE, register_filters, state_choices
 from web.kit import views
-from web.kit.access import person_rule, visible_org
+from web.kit.access import person_rule
 from web.kit.deps import PageContext
 from web.kit.page import int_param, page, render
 from web.kit.registers import (
@@ -188,6 +188,7 @@ class Asked:
     query: search.CaseQuery
     opened: list[tuple[int, int]] | None  # the entries an import opened ("12-40,45")
     org: str | None
+    picked: views.TypedOrg  # the organisation filter as typed: a code or a name, read
     offered: list[Any]
     within: int | None
     expiry: search.FieldFilter | None
@@ -199,12 +200,14 @@ class Asked:
 
 
 def asked(request: Request, pc: PageContext, defn: Definition, params: QueryParams) -> Asked:
-    """The filters of a register's page, checked: a hidden organisation is the 404 of an
-    unknown one, a bad value a usage error in the reader's words."""
+    """The filters of a register's page, checked: the organisation typed as a code or a name,
+    as the lists read it (`views.typed_org`: several offered; none of hers, or a hidden one,
+    the 404 of an unknown one with all of hers listed), a bad value a usage error in the
+    reader's words."""
     viewer = pc.viewer
-    org = (params.get("org") or "").strip() or None
-    if org:
-        visible_org(pc.s, viewer, org)  # a hidden organisation is the 404 of an unknown one
+    picked = views.typed_org(views.org_choices(pc.s, viewer), params.get("org"),
+                             pc.t.language, urlencode(list(params.multi_items())))
+    org = picked.code
     offered, fields = register_filters(pc, defn, params)
     within, expiry = _within(pc, defn, params)
     if expiry is not None:
@@ -222,8 +225,8 @@ def asked(request: Request, pc: PageContext, defn: Definition, params: QueryPara
     year = _points_year(request, pc, params)
     query = search.CaseQuery(process=defn.key, subject=org, person=person, state=state,
                              fields=fields)
-    return Asked(query, case_ranges(params.get("cases") or ""), org, offered, within, expiry,
-                 person_search, person, states, state, year)
+    return Asked(query, case_ranges(params.get("cases") or ""), org, picked, offered, within,
+                 expiry, person_search, person, states, state, year)
 
 
 def entries(pc: PageContext, a: Asked) -> list[search.Found]:
@@ -259,12 +262,15 @@ def register_page(request: Request, process: str, pc: PageContext = Depends(page
     points = part.points(request, pc, defn, subject, year) if part is not None else None
     # the export of the same entries: the cases list's, with the expiry as a date range
     kept = [(k, v) for k, v in params.multi_items()
-            if v and (k in ("org", "person", "state") or k.startswith(("f.", "d.")))]
+            if v and (k in ("person", "state") or k.startswith(("f.", "d.")))]
+    if org:
+        kept.insert(0, ("org", org))
     if expiry is not None:
         kept += [(f"d.{expiry.key}.from", expiry.low.isoformat()),
                  (f"d.{expiry.key}.to", expiry.high.isoformat())]
     filtered = any(v for k, v in params.multi_items() if k not in ("year", "page") and v)
-    return render(request, pc, "register.html", definition=defn, project=project_of(defn),
+    return render(request, pc, "register.html", status=a.picked.status, picked=a.picked,
+                  definition=defn, project=project_of(defn),
                   siblings=[d for g in grouped(pc.ctx.registry.all(), pc.t.language)
                             if g["project"] == project_of(defn) for d in g["definitions"]],
                   rows=rows, pager=pager, columns=columns, register_filters=offered,

@@ -84,6 +84,8 @@ def count(request: Request, pc: PageContext, view: saved_views.Kept) -> int | No
                 only_path=views.only_path(viewer))), viewer.org.path, viewer.user.id)
         defn = ctx.registry.get(view.path.rsplit("/", 1)[-1])
         asked = registers_page.asked(request, pc, defn, params)
+        if asked.picked.status == 404:  # none of hers: as an unknown organisation
+            return None
         return views.kept(s, ctx, key, lambda: len(registers_page.entries(pc, asked)),
                           viewer.org.path, viewer.user.id)
     except MerzimError:

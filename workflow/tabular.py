@@ -88,10 +88,13 @@ class Limits:
         return self.megabytes * 1024 * 1024
 
 
-def read_rows(path: Path, required: tuple[str, ...], limits: Limits | None = None
-              ) -> list[dict[str, Any]]:
+def read_rows(path: Path, required: tuple[str, ...], limits: Limits | None = None, *,
+              as_written: bool = False) -> list[dict[str, Any]]:
     """Rows of a CSV (UTF-8, or UTF-16 / UTF-32 with a byte order mark; comma or semicolon)
-    or XLSX file, with the header checked.
+    or XLSX file, with the header checked (`required`, any case). Each row's keys are the
+    headers lower-cased, or with `as_written` as the file writes them (spaces around them
+    aside): what an import that reads headers in any language names back to her (the columns
+    it ignores, those it asks about) reads as her file says it.
 
     Blank rows (every cell empty, as spreadsheets leave them) are skipped; each row keeps its
     number in the file under "_row" (the header is row 1), so a refusal names the row the
@@ -119,8 +122,9 @@ def read_rows(path: Path, required: tuple[str, ...], limits: Limits | None = Non
         numbered.pop()
     if not numbered:
         raise UsageError(f"{path}: empty file", key="error.empty_file", path=str(path))
-    header = [h.strip().lower() for h in numbered.pop()[1]]
-    missing = [c for c in required if c not in header]
+    header = [h.strip() if as_written else h.strip().lower() for h in numbered.pop()[1]]
+    lowered = {h.lower() for h in header}
+    missing = [c for c in required if c not in lowered]
     if missing:
         raise UsageError(f"{path}: missing columns", key="error.missing_columns",
                          path=str(path), columns=", ".join(missing))

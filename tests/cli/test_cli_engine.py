@@ -437,9 +437,9 @@ def test_schedule_import_from_csv_and_xlsx_plans_every_row_and_a_bad_row_stores_
     bad_files = [
         (header + fine + "S,NOPE,2026-05-04,\n", 4, "Row 3", "NOPE"),
         (header + fine + "S,S-B,2026-05-04,2026-05-01\n", 3, "Row 3", "2026-05-01"),
-        (header + "S,S-B,04.05.2026,\n" + fine, 2, "Row 2", "04.05.2026"),
+        (header + "S,S-B,31.04.2026,\n" + fine, 2, "Row 2", "31.04.2026"),
         (header + fine + "S,S-B,2099-05-04,\n", 2, "Row 3", "2099"),
-        ("subject,object,start\nS,S-A,2026-03-02\n", 2, "missing columns", "end"),
+        ("subject,object,start\nS,S-A,2026-03-02\n", 2, "missing columns", "End of the analysis"),
         (header + "\n,,,\n" + fine + "S,NOPE,2026-05-04,\n", 4, "Row 5", "NOPE"),
         (header + '"S\n",S-A,2027-03-01,\n' + "S,S-B,2026-05-04,2026-05-01\n", 3, "Row 4",
          "2026-05-01"),

@@ -18,6 +18,7 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import Session, select
 
+from tests.support.import_helpers import but_kept
 from tests.support.web_helpers import Web, confirm_fields, csrf_of, web_fixture  # noqa: F401
 from workflow.storage.models import Invitation, Organisation, OutboxMessage, User
 
@@ -98,7 +99,7 @@ def test_the_office_lists_import_through_the_web_as_they_are(web: Web, form):  #
         assert name in shown and code in shown
     assert shown.count("предложен по наименованию") == 3 and "отдел" in shown
     assert "1\u00a0150" in shown  # the headcount grouped as Russian writes it
-    assert web.dump() == before  # a preview stores nothing
+    assert but_kept(web.dump()) == but_kept(before)  # a preview stores nothing but the file
     done = erlan.post("/orgs/AK-ALM/import/confirm", data=confirm_fields(preview.text))
     assert done.status_code == 200 and 'data-testid="org-import-done"' in done.text
     assert _stored(web)[0] == EXPECTED_ORGS
@@ -109,10 +110,10 @@ def test_the_office_lists_import_through_the_web_as_they_are(web: Web, form):  #
                          files={"file": (f"сотрудники.{form}", _file(PEOPLE, form), mime)})
     shown = html.unescape(preview.text)
     assert preview.status_code == 200, shown[-3000:]
-    assert "Эти столбцы не импортируются: “№ п/п”, “телефон”, “должность”." in shown
+    assert "Эти столбцы не импортируются: “№ п/п”, “Телефон”, “Должность”." in shown
     assert shown.count("предложен по e-mail") == 3
     assert shown.count('<option value="officer" selected>') == 3  # an officer unless changed
-    assert web.dump() == before
+    assert but_kept(web.dump()) == but_kept(before)
     # the preview's choice: the head of the sports department is a manager
     done = erlan.post("/people/import/confirm",
                       data=confirm_fields(preview.text, role_3="manager"))
@@ -150,7 +151,7 @@ def test_the_office_lists_import_through_the_command_line_as_they_are(
     assert run.returncode == 0, run.stderr
     out = json.loads(run.stdout)
     assert out["added"] == list(EXPECTED_PEOPLE) and out["invited"] == 3
-    assert out["ignored"] == ["№ п/п", "телефон", "должность"]  # headers as read_rows gives them
+    assert out["ignored"] == ["№ п/п", "Телефон", "Должность"]  # headers as her file writes them
     _orgs, stored, invited = _stored(web)
     assert stored == {login: (*person, "officer") for login, person in EXPECTED_PEOPLE.items()}
     assert invited == {email for _n, _o, email in EXPECTED_PEOPLE.values()}
@@ -184,21 +185,23 @@ def test_a_people_list_with_mistakes_is_refused_naming_each_row_and_stores_nothi
 
 
 def test_a_confirm_refused_stores_nothing(web: Web):  # noqa: F811
-    """A confirm whose rows are no longer good (the organisations added since by another), or
-    not rows at all, is refused naming each row; nothing stored."""
+    """A confirm whose rows are no longer good (the organisations added since by another
+    preview's confirm), or naming no file previewed, is refused naming each row; nothing
+    stored."""
     erlan = web.browser("erlan")
     erlan.cookies.set("merzim_lang", "en")
     page = erlan.get("/orgs/AK-ALM")
-    preview = erlan.post("/orgs/AK-ALM/import", data={"csrf": csrf_of(page.text)},
-                         files={"file": ("o.csv", _file(ORGS, "csv"), "text/csv")})
-    fields = confirm_fields(preview.text)
-    assert erlan.post("/orgs/AK-ALM/import/confirm", data=fields).status_code == 200
-    before = web.dump()
-    again = erlan.post("/orgs/AK-ALM/import/confirm", data=fields)  # the same rows twice
+    first, second = (erlan.post("/orgs/AK-ALM/import", data={"csrf": csrf_of(page.text)},
+                                files={"file": ("o.csv", _file(ORGS, "csv"), "text/csv")})
+                     for _ in range(2))
+    assert erlan.post("/orgs/AK-ALM/import/confirm",
+                      data=confirm_fields(first.text)).status_code == 200
+    before = but_kept(web.dump())
+    again = erlan.post("/orgs/AK-ALM/import/confirm", data=confirm_fields(second.text))
     assert again.status_code == 422 and "Row 2, column “Name”" in html.unescape(again.text)
-    forged = erlan.post("/orgs/AK-ALM/import/confirm", data={**fields, "rows": "bm90IHJvd3M="})
-    assert forged.status_code == 422 and "upload the file again" in forged.text
-    assert web.dump() == before
+    used = erlan.post("/orgs/AK-ALM/import/confirm", data=confirm_fields(first.text))
+    assert used.status_code == 422 and "upload it again" in used.text
+    assert but_kept(web.dump()) == before
 
 
 def test_a_headcount_grouped_with_any_space_is_read_on_the_page_and_the_command_line(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -207,6 +208,31 @@ def test_score_on_the_demo_counts_the_akimats_subdivisions(merzim_db):
 # -- the action plan ----------------------------------------------------------------------------------
 
 
+def test_an_office_russian_plan_is_imported_as_it_is(merzim_db, engine, noted, tmp_path):
+    """The office's own action plan: a "№ п/п" and a phone column, Russian headings in any
+    case, a deadline as dd.mm.yyyy: imported, the columns not read named; a heading no column
+    has refused in Russian, nothing stored."""
+    aid, day = noted["id"], {"today": "2026-05-01"}
+    ok(merzim_db("org", "subdivision", "X-EDU", SUBDIVISION, **day))
+    header = ["№ п/п", "МЕРОПРИЯТИЕ", "Форма завершения", "Срок исполнения",
+              "Ответственное подразделение", "Телефон"]
+    rows = [["1", "Перевести распределение мест в электронную очередь", "Приказ", "30.06.2026",
+             SUBDIVISION, "+7 727 252 10 10"]]
+    wrong = write_xlsx(tmp_path / "plan-wrong.xlsx", [[*header, "Примечание"], [*rows[0], ""]])
+    before = dump_tables(engine)
+    refused(merzim_db("plan", "import", aid, wrong, lang="ru", **day), 2, "Примечание")
+    assert dump_tables(engine) == before
+    run = merzim_db("plan", "import", aid, write_xlsx(tmp_path / "план.xlsx", [header, *rows]),
+                    "--json", lang="ru", **day)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["imported"] == 1
+    assert "“№ п/п”, “Телефон”" in run.stderr
+    out = tmp_path / "out.csv"
+    ok(merzim_db("plan", "export", aid, str(out)))
+    exported = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert exported[1][:4] == [rows[0][1], "Приказ", "2026-06-30", SUBDIVISION]
+
+
 def test_plan_import_refuses_bad_files_whole_and_round_trips_a_good_one(merzim_db, engine, noted,
                                                                         tmp_path):
     aid, other = noted["id"], noted["other"]
@@ -225,7 +251,7 @@ def test_plan_import_refuses_bad_files_whole_and_round_trips_a_good_one(merzim_d
             SUBDIVISION, "A. Seitov", rec["id"]]
     second = ["Train the staff", "Letter", "2026-06-30", "x-edu", None, None]
     bad = {
-        "deadline": [HEADER, good, ["Train", "Letter", "31.12.2026", SUBDIVISION, None, None]],
+        "deadline": [HEADER, good, ["Train", "Letter", "31.02.2026", SUBDIVISION, None, None]],
         "measure": [HEADER, good, second, [None, "Letter", "2026-06-30", SUBDIVISION, None, None]],
         "subdivision": [HEADER, good, second, ["Train", "Letter", "2026-06-30", "Health department"]],
         "foreign": [HEADER, ["Train", "Letter", "2026-06-30", SUBDIVISION, None, foreign]],
@@ -238,11 +264,11 @@ def test_plan_import_refuses_bad_files_whole_and_round_trips_a_good_one(merzim_d
         (("plan", "import", files["deadline"]), day),
         (("plan", "import", aid, str(tmp_path / "none.xlsx")), day),
         (("plan", "import", "9999", files["deadline"]), day)])
-    refused(results[0], 2, "Row 3:", "'31.12.2026' is not a date")
+    refused(results[0], 2, "Row 3:", "'31.02.2026' is not a date")
     refused(results[1], 2, "Row 4:", "measure must not be empty")
     refused(results[2], 3, "Row 4:", "'Health department' is not a subdivision of X-EDU")
     refused(results[3], 4, "Row 2:", f"No recommendation {foreign}")
-    refused(results[4], 2, "missing columns deadline")
+    refused(results[4], 2, "missing columns: Deadline")
     refused(results[5], 2)
     refused(results[6], 2, "none.xlsx")
     refused(results[7], 4, "9999")

@@ -452,7 +452,7 @@ GOOD = {"measure": "Move allocation to the e-queue", "completion_form": "Order o
 @pytest.mark.parametrize("bad, fragment", [
     ({"measure": "  "}, "measure must not be empty"),
     ({"completion_form": ""}, "completion_form must not be empty"),
-    ({"deadline": "31.03.2026"}, "'31.03.2026' is not a date"),
+    ({"deadline": "31.02.2026"}, "'31.02.2026' is not a date"),
     ({"deadline": ""}, "deadline"),
     ({"deadline": "2026-02-30"}, "2026-02-30"),
     ({"responsible": "Health department"}, "'Health department' is not a subdivision of AK-EDU"),

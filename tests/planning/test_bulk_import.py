@@ -295,9 +295,9 @@ def test_cli_import_refuses_a_bad_row_in_one_line_and_plans_a_good_file(
         (_schedule(tmp_path / "nope.csv", rows, "AK0,NOPE,2026-03-02,,,\n"), 4,
          ["Row 302", "NOPE"]),
         (_schedule(tmp_path / "order.csv", rows[:5], "AK0,NOPE,2026-03-02,,,\n"
-                   "AK0,AK0,02.03.2026,,,\n"), 4, ["Row 7", "NOPE"]),
-        (_schedule(tmp_path / "date.csv", rows[:5], "AK0,AK0,02.03.2026,,,\n"
-                   "AK0,NOPE,2026-03-02,,,\n"), 2, ["Row 7", "02.03.2026"]),
+                   "AK0,AK0,31.02.2026,,,\n"), 4, ["Row 7", "NOPE"]),
+        (_schedule(tmp_path / "date.csv", rows[:5], "AK0,AK0,31.02.2026,,,\n"
+                   "AK0,NOPE,2026-03-02,,,\n"), 2, ["Row 7", "31.02.2026"]),
         (_schedule(tmp_path / "calendar.csv", rows[:5], "AK0,AK0,2031-03-03,,,\n"), 2,
          ["Row 7", "2031"]),
     ]
@@ -324,6 +324,34 @@ def test_cli_import_refuses_a_bad_row_in_one_line_and_plans_a_good_file(
     again = [dataclasses.replace(r, duplicate_reason="Planned again") for r in rows[:2]]
     shown = merzim_db("analysis", "import", _schedule(tmp_path / "two.csv", again), **env)
     assert shown.returncode == 0 and "2 analyses planned." in shown.stdout, shown
+
+
+def test_cli_import_reads_an_office_russian_schedule_as_it_is(db, ctx, tree, merzim_db,
+                                                             tmp_path):
+    """The office's own schedule: a "№ п/п" column, the definition's Russian labels in any
+    case, ";" between cells, dates as dd.mm.yyyy: planned as the keys' file would be, the
+    running number named as not imported."""
+    rows = random_rows(tree, 6, seed=SEED + 9)
+    lines = ["№ п/п;ОРГАНИЗАЦИЯ;объект;Начало анализа;Окончание  анализа;override_reason;"
+             "Ответственный сотрудник;duplicate_reason"]
+    lines += [f"{i};{r.subject};{r.object};{r.start:%d.%m.%Y};"
+              f"{r.end.strftime('%d.%m.%Y') if r.end else ''};{r.override_reason or ''};"
+              f"{r.responsible or ''};{r.duplicate_reason or ''}" for i, r in enumerate(rows, 1)]
+    path = tmp_path / "график.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = merzim_db("analysis", "import", str(path), "--json", today=TODAY.isoformat(),
+                    lang="ru")
+    assert run.returncode == 0, run.stderr
+    assert "“№ п/п”" in run.stderr and "Traceback" not in run.stderr
+    planned = json.loads(run.stdout)["planned"]
+    assert [p["row"] for p in planned] == list(range(2, 8))
+    with open_session(db) as s:
+        opened = {int(r.entity_id): json.loads(r.payload) for r in s.scalars(
+            select(AuditRecord).where(AuditRecord.action == "case.open"))}
+    assert [(opened[p["id"]]["subject"], opened[p["id"]]["start"]) for p in planned] == [
+        (r.subject, r.start.isoformat()) for r in rows]
+    assert [opened[p["id"]]["end"] for p in planned if rows[p["row"] - 2].end] == [
+        r.end.isoformat() for r in rows if r.end]
 
 
 def test_an_import_without_rows_stores_nothing(db, ctx, tree):

@@ -206,6 +206,28 @@ def test_the_registers_filters_come_from_its_fields(web):
 
 
 @needs("planning")
+def test_the_organisation_filter_takes_a_name_as_the_lists_do(web):
+    """The manager types an organisation's name (any language, any case) instead of its code:
+    the same entries; a part of names several: each offered; none of hers: her list, 404."""
+    base = "/registers/offence_notice"
+    by_code = listed(get(web, "bolat", f"{base}?org=OTHER"))
+    for typed in ("Other akimat", "другой АКИМАТ", "Басқа әкімдік"):
+        page = get(web, "bolat", f"{base}?org={typed}")
+        assert listed(page) == by_code, typed
+        assert 'data-testid="org-picked"' not in page
+    several = get(web, "bolat", f"{base}?org=akimat")
+    assert 'data-testid="org-picked"' in several
+    assert {'data-code="AK"', 'data-code="OTHER"'} <= set(re.findall(r'data-code="[^"]+"',
+                                                                      several))
+    none = get(web, "bolat", f"{base}?org=No such akimat", 404)
+    assert 'data-testid="org-picked"' in none
+    assert listed(none) == listed(get(web, "bolat", base))
+    # its export: the organisation named by its code
+    export = re.search(r'href="(/cases\.csv\?[^"]+)"', get(web, "bolat", f"{base}?org=Other akimat"))
+    assert export is not None and "org=OTHER" in export.group(1)
+
+
+@needs("planning")
 def test_expiry_within_n_days(web):
     certificates = ids(web, ISO, "certificate_number")
     url = f"/registers/{ISO}"

@@ -118,7 +118,8 @@ def test_another_user_cannot_confirm_a_file_she_did_not_check(site: Web):
     # Marat's own session signs the token as the page would have: the file is still not his
     page = marat.get(FORM).text
     csrf = csrf_of(page)
-    text = "|".join((str(site.user("marat").id), "restriction_breach", staged, sha256))
+    text = "|".join((str(site.user("marat").id), "process", "restriction_breach", staged,
+                     sha256))
     sig = hmac.new(csrf.encode(), text.encode(), hashlib.sha256).hexdigest()[:32]
     forged = marat.post(f"{FORM}/confirm", data={"csrf": csrf,
                                                  "token": f"{staged}.{sha256}.{sig}"})

@@ -4,8 +4,6 @@ read, the file parts of a form, saving a record with its files, and the files th
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from fastapi import Request
@@ -22,7 +20,6 @@ from workflow.core.errors import MerzimError, UsageError
 from workflow.services import attachments, visibility
 from workflow.services import files as files_service
 from workflow.services.views import CaseView
-from workflow.tabular import Limits, read_rows
 
 SLACK = 1024 * 1024  # a multipart body's own bytes (boundaries, headers, the other fields)
 MAX_PARTS = files_service.MAX_FILES + 1  # more file parts than that: refused by the parser
@@ -118,23 +115,3 @@ def files_by_record(request: Request, s, ctx, viewer: Viewer, case,
         row["uploaded_name"] = names.get(row["uploaded_by"] or "")
     out.update(rows=rows, person_case=defn.parties.person != "none")
     return out
-
-
-def table_rows(request: Request, upload: UploadFile | None) -> list[dict[str, Any]]:
-    """The rows of a CSV or XLSX file sent to a page's import (the people, an organisation's
-    children), read within the settings' limits on rows and size; refused in words when no
-    file came. The file is read from a temporary copy, removed whatever happens."""
-    if upload is None or not (upload.filename or upload.size):
-        raise UsageError("no file", key="import.no_file")
-    settings = request.app.state.settings
-    head = upload.file.read(4)
-    upload.file.seek(0)
-    with tempfile.NamedTemporaryFile(
-            "wb", suffix=".xlsx" if head == b"PK\x03\x04" else ".csv", delete=False) as fh:
-        fh.write(upload.file.read())
-        path = Path(fh.name)
-    try:
-        return read_rows(path, (), Limits(rows=settings.import_rows,
-                                          megabytes=settings.import_megabytes))
-    finally:
-        path.unlink(missing_ok=True)

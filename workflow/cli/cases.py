@@ -211,7 +211,7 @@ def case_import(process: str = PROCESS_KEY,
     if file is None:
         raise UsageError("a file is required", key="error.import_file_required")
     given = usecase.parse_mapping(mapping or [])
-    rows = read_table(file, ())  # headers in any of the three languages: `import_cells`
+    rows = read_table(file, (), as_written=True)  # headers in any language: `import_cells`
     tty = sys.stderr.isatty()
 
     def progress(import_id: str, done: int, total: int) -> None:  # on stderr, never in --json

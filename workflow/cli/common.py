@@ -137,13 +137,16 @@ def pairs(items: list[str] | None, option: str) -> dict[str, str]:
     return out
 
 
-def read_table(path, required: tuple[str, ...]) -> list[dict[str, str]]:
-    """The rows of an imported CSV/XLSX file, within the [import] limits of config.toml."""
+def read_table(path, required: tuple[str, ...], *, as_written: bool = False
+               ) -> list[dict[str, str]]:
+    """The rows of an imported CSV/XLSX file, within the [import] limits of config.toml
+    (`as_written`: its headers as the file writes them, for an import that folds them)."""
     from workflow.tabular import Limits, read_rows
 
     settings = STATE.settings
     return read_rows(path, required, Limits(rows=settings.import_rows,
-                                            megabytes=settings.import_megabytes))
+                                            megabytes=settings.import_megabytes),
+                     as_written=as_written)
 
 
 def unexpected_error(exc: BaseException) -> MerzimError:

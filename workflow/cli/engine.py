@@ -187,7 +187,7 @@ def org_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, kind (a
     a running-number or a phone column is ignored (and said so)."""
     from workflow.imports.organisations import OrgsRefused, import_orgs
 
-    rows = read_table(file, ())  # headers in any of the three languages: import_orgs
+    rows = read_table(file, (), as_written=True)  # headers in any language: import_orgs
     t = STATE.t
     try:
         with unit_of_work() as s:
@@ -280,7 +280,7 @@ def user_import(file: Path = typer.Argument(..., help="CSV or XLSX: name, email,
     officer's; a running-number, a phone or a position column is ignored (and said so)."""
     from workflow.imports import people
 
-    rows = read_table(file, ())
+    rows = read_table(file, (), as_written=True)  # headers in any language: import_people
     base, days = _invitation_base()
     t = STATE.t
     try:

@@ -6,7 +6,7 @@ a phone) is ignored and named, so the preview and the command line can say so.""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from workflow.core.errors import UsageError
@@ -34,11 +34,13 @@ def names(prefix: str, keys: Iterable[str], also: Mapping[str, Iterable[str]] | 
     return out
 
 
-def read_header(header: Iterable[object], known: dict[str, str], required: Iterable[str],
-                refusal: str, prefix: str, language: str) -> Header:
+def read_header(header: Iterable[object], known: dict[str, str], required: Iterable[str],  # noqa: PLR0913
+                refusal: str, prefix: str, language: str,
+                label: Callable[[str, str], str] | None = None) -> Header:
     """The file's headers → column keys (`known`, from `names`); the headers of columns that
     are never fields set aside. Refused (the catalogue key `refusal`) naming the headers no
-    column has and the required columns missing, in the reader's language."""
+    column has and the required columns missing, in the reader's language (a column by its
+    catalogue label `prefix` + key, or as `label(key, language)` names it)."""
     found: dict[str, str] = {}
     ignored: list[str] = []
     unknown: list[str] = []
@@ -56,7 +58,8 @@ def read_header(header: Iterable[object], known: dict[str, str], required: Itera
     if unknown or missing:
         t = Translator(language)
         raise UsageError("bad header", key=refusal, unknown=", ".join(unknown) or "-",
-                         missing=", ".join(t(f"{prefix}{c}") for c in missing) or "-")
+                         missing=", ".join(label(c, language) if label else t(f"{prefix}{c}")
+                                           for c in missing) or "-")
     return Header(found, ignored)
 
 
@@ -66,3 +69,23 @@ def ignored_note(t: Translator, ignored: list[str]) -> str | None:
         return None
     return t.n("imports.ignored_columns", len(ignored),
                columns=", ".join(f"“{h}”" for h in ignored))
+
+
+def keyed(rows: list[dict[str, object]], known: dict[str, str], required: Iterable[str],  # noqa: PLR0913
+          refusal: str, prefix: str, language: str,
+          label: Callable[[str, str], str] | None = None) -> tuple[list[dict[str, str]], Header]:
+    """A file of fixed columns (the analyses' schedule, a monitoring plan) read as every
+    import reads its headers (`read_header`): each row by its columns' keys, its number in
+    the file kept (`_row`), the columns that are never fields left out; and the header read
+    (what was ignored, to name). A file without rows has nothing to refuse."""
+    if not rows:
+        return [], Header({}, [])
+    every = dict.fromkeys(h for row in rows for h in row)  # a file's rows share one header
+    header = read_header(list(every), known, required, refusal, prefix, language, label)
+    out = []
+    for row in rows:
+        cells = {key: str(row.get(h) or "").strip() for h, key in header.found.items()}
+        if "_row" in row:
+            cells["_row"] = row["_row"]  # type: ignore[assignment]
+        out.append(cells)
+    return out, header

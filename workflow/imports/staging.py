@@ -1,4 +1,5 @@
-"""A register's file between the web import's preview and its confirm: kept in the file store
+"""An imported file between the web import's preview and its confirm (a register's, an
+organisation's list of those under it, an office's list of people): kept in the file store
 evidence files are kept in (the database itself on PostgreSQL without a files directory, else
 the store's directory), so that the confirm, a resume or a later request finds it whichever
 node of a deployment answers it.
@@ -8,12 +9,14 @@ node of a deployment answers it.
   a SHA-256 no other file has: never an evidence file's blob (an evidence file is a PDF, DOCX,
   XLSX, JPEG or PNG, none of which begins with `MARK`), never another preview's, and removing
   it removes nothing else.
-* **Whose**: the preview's audit record (`import.preview`, on the register) names the kept
-  blob (`staged`), the content's own SHA-256 and who previewed it; the confirm finds the file
-  only through a record of the one it belongs to (`owner`), for the same register.
+* **Whose**: the preview's audit record (`import.preview`, on what the file is imported into:
+  the register, `process`; the organisation, `organisation`; the administrator's people,
+  `people`) names the kept blob (`staged`), the content's own SHA-256 and who previewed it;
+  the confirm finds the file only through a record of the one it belongs to (`owner`), for
+  the same import.
 * **How long**: a day (`LIFETIME`, the lifetime staged uploads have always had). An older
   file is refused as expired; `sweep` removes the blobs of previews older than that (each
-  preview sweeps its register's; `merzim serve` every register's at start), the confirm that
+  preview sweeps those of its import's; `merzim serve` every register's at start), the confirm that
   used it removes it at once.
 """
 
@@ -97,10 +100,21 @@ def _hashed(fh, digest) -> Iterator[bytes]:
         yield chunk
 
 
-def find(s: Session, process: str, owner: str, staged: str) -> Found | None:
-    """The kept file `staged` of `owner`'s preview of `process` (None: no such preview)."""
+@dataclass(frozen=True)
+class Into:
+    """What a file is imported into, as its preview's audit record names it: a register
+    (`process`, its key), the organisations under one (`organisation`, its code), an
+    administrator's people (`people`, her organisation's code)."""
+
+    entity: str
+    entity_id: str
+
+
+def find(s: Session, into: Into, owner: str, staged: str) -> Found | None:
+    """The kept file `staged` of `owner`'s preview of an import `into` (None: no such
+    preview)."""
     records = s.exec(select(AuditRecord.at, AuditRecord.payload).where(
-        AuditRecord.entity == "process", AuditRecord.entity_id == process,
+        AuditRecord.entity == into.entity, AuditRecord.entity_id == into.entity_id,
         AuditRecord.action == PREVIEW, AuditRecord.actor == owner)
         .order_by(col(AuditRecord.id).desc())).all()
     for at, payload in records:
@@ -133,15 +147,16 @@ def remove(store: FileStore, staged: str) -> bool:
     return store.remove_blob(staged)
 
 
-def sweep(s: Session, store: FileStore, process: str | None = None,
+def sweep(s: Session, store: FileStore, into: Into | None = None,
           now: datetime | None = None) -> int:
-    """Remove the kept files of previews older than `LIFETIME` (of `process`, looking back
-    `WINDOW`; None: of every register, however old): how many were removed."""
+    """Remove the kept files of previews older than `LIFETIME` (of an import `into`, looking
+    back `WINDOW`; None: of every import, however old): how many were removed."""
     now = now or datetime.now(UTC)
     query = select(AuditRecord.payload).where(AuditRecord.action == PREVIEW,
                                               AuditRecord.at < (now - LIFETIME).isoformat())
-    if process is not None:
-        query = query.where(AuditRecord.entity == "process", AuditRecord.entity_id == process,
+    if into is not None:
+        query = query.where(AuditRecord.entity == into.entity,
+                            AuditRecord.entity_id == into.entity_id,
                             AuditRecord.at >= (now - LIFETIME - WINDOW).isoformat())
     removed = 0
     for payload in s.exec(query).all():
@@ -153,7 +168,7 @@ def sweep(s: Session, store: FileStore, process: str | None = None,
 
 
 def sweep_kept(settings, engine) -> int:
-    """Every register's stale kept files removed (`merzim serve` at start): how many."""
+    """Every import's stale kept files removed (`merzim serve` at start): how many."""
     from workflow.services.files import store
 
     try:

@@ -269,17 +269,20 @@ def write(s: Session, ctx: Context, who: Importer, process: str, rows: list[dict
             sink(done)
         else:
             out.done = done
-    _remember(s, ctx, who, process, got.mapped)
+    remember(s, ctx, who, process, got.mapped)
     return out
 
 
-def _remember(s: Session, ctx: Context, who: Importer, process: str,
+def remember(s: Session, ctx: Context, who: Importer, process: str,
               mapped: dict[str, str]) -> None:
     """Her mapping kept for her organisation and the register, with an audit record of what
-    changed (one transaction)."""
+    changed (one transaction). The writers' lock is taken before the stored mapping is read,
+    so two confirms saving it at once (on two nodes) store it once: the second finds the
+    first's rows and changes nothing."""
     if who.org_id is None or not mapped:
         return
     with tx.transaction(s):
+        audit.serialise(s)
         changed = queries.keep_mapping(s, who.org_id, process, mapped, ctx.actor,
                                        audit.now_iso())
         if changed:

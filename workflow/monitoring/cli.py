@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -85,9 +86,17 @@ def rec_status(rec: str = typer.Argument(..., help="Recommendation id."),
 
 
 def _read(path: Path) -> list[dict[str, str]]:
+    """The plan's file, its headers as written (read in any language by `ms.read_plan`);
+    the columns it leaves out (a "№ п/п", a phone) said on stderr."""
     from workflow.cli.common import read_table
+    from workflow.imports.headers import ignored_note
 
-    return read_table(path, ms.PLAN_COLUMNS)
+    rows = read_table(path, (), as_written=True)
+    keyed, header = ms.read_plan(rows, STATE.t.language)
+    note = ignored_note(STATE.t, header.ignored)
+    if note:
+        sys.stderr.write(note + "\n")
+    return keyed
 
 
 def _plan_shape(command: str, first: str, second: Path | None, analysis: str | None,

@@ -14,6 +14,8 @@ from workflow.core.dates import not_in_future, parse_day
 from workflow.core.errors import NotFound, RuleViolation, UsageError
 from workflow.core.machine import MAX_TEXT, clean_evidence
 from workflow.core.signers import ROLE_FIELD, justification_signed
+from workflow.imports.columns import day
+from workflow.imports.headers import Header, keyed, names
 from workflow.monitoring import rules as mon
 from workflow.services.context import Context
 from workflow.services.lookup import get_analysis, get_org, org_of
@@ -39,6 +41,27 @@ from workflow.storage.queries import in_subtree
 
 STATUSES = ("not_started", "in_progress", "fulfilled", "not_fulfilled")
 PLAN_COLUMNS = ("measure", "completion_form", "deadline", "responsible")
+PLAN_OPTIONAL = ("person", "recommendation")
+# the headings an office's action plan writes for its columns, beside their labels
+PLAN_ALSO = {
+    "measure": ("Наименование мероприятия", "Мероприятия", "Іс-шаралар", "Іс-шараның атауы"),
+    "completion_form": ("Форма завершения мероприятия", "Аяқталу нысаны"),
+    "deadline": ("Срок", "Срок исполнения мероприятия", "Сроки исполнения", "Мерзімі",
+                 "Орындалу мерзімі"),
+    "responsible": ("Ответственный исполнитель", "Ответственные исполнители",
+                    "Жауапты орындаушы", "Жауапты орындаушылар"),
+    "person": ("Исполнитель", "Орындаушы"),
+    "recommendation": ("Рекомендация №", "Ұсыным №"),
+}
+
+
+def read_plan(rows: list[dict[str, Any]], language: str) -> tuple[list[dict[str, str]], Header]:
+    """An action plan's file as every import reads one (`imports.headers.keyed`): headers
+    by their labels in any of the three languages or the headings offices write, any case,
+    spacing and punctuation; "№ п/п" and phone columns left out (the header says which).
+    Refused naming the headers no column has and the columns missing."""
+    return keyed(rows, names("plan.col_", (*PLAN_COLUMNS, *PLAN_OPTIONAL), PLAN_ALSO),
+                 PLAN_COLUMNS, "plan.import_header", "plan.col_", language)
 
 
 def _text(value: str | None, field: str, required: bool = True, limit: int = MAX_TEXT) -> str | None:
@@ -383,7 +406,10 @@ def add_subdivision(s: Session, ctx: Context, org_code: str, name: str) -> Subdi
 
 def import_plan(s: Session, ctx: Context, rows: list[dict[str, str]], analysis_id: int | None = None,
                 external_id: int | None = None) -> list[PlanItem]:
-    """Add the plan's measures (all or none); each bad row is refused naming its row number."""
+    """Add the plan's measures (all or none), its file read by `read_plan` (a deadline as
+    dd.mm.yyyy or yyyy-mm-dd, or a spreadsheet's date); each bad row is refused naming its
+    row number."""
+    rows, _header = read_plan(rows, ctx.language)
     analysis, ext = _owner(s, analysis_id, external_id)
     org = org_of(s, analysis.object_id if analysis else ext.subject_id)
     names = known_subdivisions(s, org)
@@ -394,7 +420,8 @@ def import_plan(s: Session, ctx: Context, rows: list[dict[str, str]], analysis_i
             measure = _text(row.get("measure"), "measure")
             form = _text(row.get("completion_form"), "completion_form", True, limits.TITLE)
             raw = (row.get("deadline") or "").strip()
-            deadline = parse_day(raw[:10], "deadline")  # a spreadsheet's date-time: its day
+            # as written (dd.mm.yyyy too); a spreadsheet's date-time: its day
+            deadline = parse_day(day(raw) or day(raw[:10]) or raw[:10], "deadline")
             responsible = _text(row.get("responsible"), "responsible", True, limits.TITLE)
             if responsible.casefold() not in names:
                 raise RuleViolation(key="rule.unknown_subdivision", name=responsible,

@@ -31,9 +31,13 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from calendars.errors import CalendarError
+from workflow.core.dates import parse_day
 from workflow.core.deadlines import Facts, StagePlan, without_dues
 from workflow.core.definition import Definition
 from workflow.core.errors import MerzimError, NotFound
+from workflow.imports.cells import label_in
+from workflow.imports.columns import day, fold
+from workflow.imports.headers import Header, keyed
 from workflow.imports.registers import DONE as IMPORT_DONE
 from workflow.planning.service import (
     DUPLICATE_CONFIRMED,
@@ -83,7 +87,19 @@ from workflow.storage.models import (
 )
 from workflow.storage.queries import cases as case_queries
 
-__all__ = ["AnalysisRow", "RowRefused", "check_analyses", "plan_analyses", "write_analyses"]
+__all__ = ["AnalysisRow", "RowRefused", "check_analyses", "plan_analyses", "read_schedule",
+           "write_analyses"]
+
+SCHEDULE = ("subject", "object", "start", "end")  # a schedule's columns, then the optional
+SCHEDULE_OPTIONAL = ("override_reason", "responsible", "duplicate_reason")
+# the headings an office's schedule writes for its columns, beside the definition's labels
+SCHEDULE_ALSO = {
+    "subject": ("Субъект", "Субъект анализа", "Талдау субъектісі"),
+    "object": ("Объект анализа", "Объект внутреннего анализа", "Талдау объектісі"),
+    "start": ("Дата начала", "Начало", "Срок начала", "Басталу күні", "Басталуы"),
+    "end": ("Дата окончания", "Окончание", "Срок окончания", "Аяқталу күні", "Аяқталуы"),
+    "responsible": ("Ответственный", "Жауапты"),
+}
 
 
 @dataclass(frozen=True)
@@ -98,6 +114,40 @@ class AnalysisRow:
     override_reason: str | None = None
     responsible: str | None = None
     duplicate_reason: str | None = None  # confirms a duplicate (ignored when there is none)
+
+
+def read_schedule(ctx: Context, rows: list[dict[str, Any]], language: str
+                  ) -> tuple[list[AnalysisRow], RowRefused | None, Header]:
+    """A schedule's file as every import reads one (`imports.headers.keyed`): its headers by
+    the planned definition's labels in any of the three languages, the headings offices
+    write, or the keys, any case, spacing and punctuation; "№ п/п" and phone columns left out
+    (the header says which); dates as dd.mm.yyyy or yyyy-mm-dd (`imports.columns.day`). The
+    rows read, in file order, up to the first that cannot be read (its refusal)."""
+    defn = planned_definition(ctx)
+    keys = (*SCHEDULE, *SCHEDULE_OPTIONAL)
+    known: dict[str, str] = {}
+    for key in keys:
+        for lang in ("kk", "ru", "en"):
+            known.setdefault(fold(label_in(defn, key, lang)), key)
+        for other in SCHEDULE_ALSO.get(key, ()):
+            known.setdefault(fold(other), key)
+        known[fold(key)] = key
+    keyed_rows, header = keyed(rows, known, SCHEDULE, "analysis.import_header", "",
+                               language, lambda key, lang: label_in(defn, key, lang))
+    parsed: list[AnalysisRow] = []
+    for i, row in enumerate(keyed_rows, start=2):
+        n = int(row.get("_row") or i)
+        try:
+            start = parse_day(day(row.get("start", "")) or row.get("start", ""), "start")
+            end = (parse_day(day(row["end"]) or row["end"], "end") if row.get("end")
+                   else None)
+        except MerzimError as exc:
+            return parsed, RowRefused(n, exc), header
+        parsed.append(AnalysisRow(n, row.get("subject", ""), row.get("object", ""), start, end,
+                                  row.get("override_reason") or None,
+                                  row.get("responsible") or None,
+                                  row.get("duplicate_reason") or None))
+    return parsed, None, header
 
 
 @dataclass(frozen=True)

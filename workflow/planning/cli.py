@@ -3,6 +3,7 @@ and `merzim programme` (schedule)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -29,7 +30,6 @@ from workflow.cli.options import (
     required,
 )
 from workflow.cli.rendering import render_view, view_json, warning_text
-from workflow.core.errors import MerzimError
 
 svc = lazy("workflow.services")
 service = lazy("workflow.planning.service")
@@ -95,22 +95,15 @@ def analysis_import(file: Path = typer.Argument(..., help="CSV or XLSX: subject,
                                                 "start, end"),
                     as_json: Json = False) -> None:
     """Plan every analysis of a schedule file; nothing is stored if any row is refused."""
-    rows = read_table(file, ("subject", "object", "start", "end"))
+    from workflow.imports.headers import ignored_note
+
+    rows = read_table(file, (), as_written=True)  # headers in any language: read_schedule
     ctx = context()
     with unit_of_work() as s:
-        parsed, unreadable = [], None
-        for i, row in enumerate(rows, start=2):
-            n = row.get("_row", i)
-            try:
-                start = parse_date(row["start"], "start")
-                end = parse_date(row["end"], "end") if row.get("end") else None
-            except MerzimError as exc:
-                unreadable = bulk.RowRefused(n, exc)
-                break
-            parsed.append(bulk.AnalysisRow(n, row["subject"], row["object"], start, end,
-                                          row.get("override_reason") or None,
-                                          row.get("responsible") or None,
-                                          row.get("duplicate_reason") or None))
+        parsed, unreadable, header = bulk.read_schedule(ctx, rows, STATE.t.language)
+        note = ignored_note(STATE.t, header.ignored)
+        if note:
+            sys.stderr.write(note + "\n")
         # every row is checked and planned before anything is written; a row refused before
         # the first unreadable one is named first, as the file reads
         checked = bulk.check_analyses(s, ctx, parsed)
