@@ -28,8 +28,8 @@ from workflow import services as svc
 from workflow.core.errors import UsageError
 from workflow.i18n import Translator
 from workflow.scorecard import service as scoring
-from workflow.scorecard.kept import kept_scorecards, totals
 from workflow.scorecard.evaluation import project_of
+from workflow.scorecard.kept import kept_scorecards, totals
 from workflow.scorecard.rules import ScoreSettings
 from workflow.scorecard.words import column_label, in_words, number, numbers_only, score_table
 from workflow.services import transactions as tx
