@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -642,11 +642,18 @@ class _Evaluation:
 
 def evaluate(subject: str, subject_kind: str, tree: Sequence[Org], year: int, today: date,
              cases: Sequence[Entry], st: ScoreSettings, catalogue: Catalogue,
-             duties: Mapping[str, Sequence[str]] | None = None) -> list[Indicator]:
+             duties: Mapping[str, Sequence[str]] | None = None,
+             only: Collection[str] | None = None) -> list[Indicator]:
     """Every indicator of the catalogue (projects No. 2-4) for one subject and year, in its
     order, from the registers' entries of the subject and of the organisations below it
     (`tree`: the subject and everything below it, with their headcounts); `duties`: the kinds
-    of organisation that have each indicator's duty (`duties(definitions)`)."""
+    of organisation that have each indicator's duty (`duties(definitions)`). With `only`,
+    those indicators alone: each indicator reads the entries that feed it (`feeds`) and no
+    other, so they are evaluated from those entries alone, as in the whole evaluation."""
+    if only is not None:
+        catalogue = replace(catalogue, indicators=tuple(
+            i for i in catalogue.indicators if i.key in only))
+        cases = [c for c in cases if catalogue.feeds(c) in only]
     return _Evaluation(subject, subject_kind, tree, year, today, cases, st, catalogue,
                        duties).run()
 
