@@ -68,7 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--database", required=True)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--json", type=Path)
+    p.add_argument("--only", default="", help="the pages whose names hold one of these "
+                   "comma-separated words (default: every page)")
     a = p.parse_args(argv)
+    words = [w for w in a.only.split(",") if w]
     os.environ.update(MERZIM_DATABASE_URL=a.database, MERZIM_TODAY=TODAY, MERZIM_LANG="en")
 
     from fastapi.testclient import TestClient
@@ -92,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         auth.set_password(s, user, PASSWORD, "bench")
         token = auth.create_api_token(s, user, "bench")
         s.commit()
-    browser = TestClient(app)
+    browser = TestClient(app, follow_redirects=False)
     form = browser.get("/login")
     csrf = form.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
     signed = browser.post("/login", data={"login": MANAGER, "password": PASSWORD,
@@ -106,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     out["floor_ms"] = 1000 * statistics.median(floor_cpu)
     for client, items in ((browser, pages()), (client_api, api())):
         for name, url in items:
+            if words and not any(w in name for w in words):
+                continue
             cold, size, status = timed(client, url)
             warm = [timed(client, url)[0] for _ in range(a.repeats)]
             kept = statistics.median(warm)

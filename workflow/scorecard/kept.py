@@ -37,13 +37,15 @@ _KEPT: dict[Any, TTLCache] = {}
 _LOCK = threading.Lock()
 
 
-def _subjects(s: Session, root: Organisation, settings: sc.ScoreSettings) -> list[Organisation]:
-    """The subjects under `root` (it included) in tree order, as `scorecards` lists them."""
+def _subjects(s: Session, root: Organisation, settings: sc.ScoreSettings) -> list[Any]:
+    """The subjects under `root` (it included) in tree order, as `scorecards` lists them:
+    their code, path and kind (rows, not objects: a root has thousands)."""
     from sqlmodel import select
 
-    orgs = sorted(s.exec(select(Organisation).where(in_subtree(Organisation.path, root))),
-                  key=lambda o: o.path)  # in Python: a database collation may ignore '/'
-    return [o for o in orgs if o.kind in settings.subject_kinds]
+    rows = s.exec(select(Organisation.code, Organisation.path, Organisation.kind)
+                  .where(in_subtree(Organisation.path, root))).all()
+    # sorted in Python: a database collation may ignore '/'
+    return sorted((r for r in rows if r.kind in settings.subject_kinds), key=lambda r: r.path)
 
 
 def _versions(s: Session, paths: Sequence[str]) -> dict[str, int]:
@@ -71,7 +73,7 @@ def kept_scorecards(s: Session, ctx: Context, org_code: str, year: int,
     if audit.wrote(s):
         return scorecards(s, ctx, org_code, year, settings, subtree)
     root = get_org(s, org_code)
-    subjects = _subjects(s, root, settings) if subtree else [root]
+    subjects: list[Any] = _subjects(s, root, settings) if subtree else [root]
     found = _versions(s, [versions.EVERYTHING, *(o.path for o in subjects)])
     shared = (found[versions.EVERYTHING], year, ctx.today, ctx.language,
               getattr(ctx, "own_off", None), id(settings), id(ctx.calendar), id(ctx.processes))

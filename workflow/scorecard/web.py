@@ -242,6 +242,9 @@ def score_tree(request: Request, pc: PageContext = Depends(page)):
     page of them, read from the figures kept per subject."""
     code, year = _query(request, pc)
     project, chosen = _projects(request)
+    orgs = views.org_choices(pc.s, pc.viewer)
+    # the organisation typed as a code or a name (its filter: a text field with suggestions)
+    code = views.typed_org(orgs, code, pc.t.language, request.url.query).code or code
     org = visible_org(pc.s, pc.viewer, code)
     results = _kept(request, pc, code, year, subtree=True)
     seen: dict[str, str] = {}  # the indicators in the order they come, not sorted
@@ -278,8 +281,7 @@ def score_tree(request: Request, pc: PageContext = Depends(page)):
                   project=project, projects=projects, q=q, pager=pager, lowest=lowest,
                   searchable=bool(q) or len(results) > views.PAGE_SIZE,
                   whole=whole, grid_projects=[p for p in projects if int(p[1:]) in chosen],
-                  orgs=views.org_choices(pc.s, pc.viewer),
-                  years=range(cal.first_year, cal.last_year + 1))
+                  orgs=orgs, years=range(cal.first_year, cal.last_year + 1))
 
 
 def _words(results: list[dict[str, Any]], t: Translator) -> list[dict[str, Any]]:
