@@ -42,8 +42,8 @@ def _subjects(s: Session, root: Organisation, settings: sc.ScoreSettings) -> lis
     their code, path and kind (rows, not objects: a root has thousands)."""
     from sqlmodel import select
 
-    rows = s.exec(select(Organisation.code, Organisation.path, Organisation.kind)
-                  .where(in_subtree(Organisation.path, root))).all()
+    rows: list[Any] = list(s.exec(select(Organisation.code, Organisation.path, Organisation.kind)
+                               .where(in_subtree(Organisation.path, root))).all())
     # sorted in Python: a database collation may ignore '/'
     return sorted((r for r in rows if r.kind in settings.subject_kinds), key=lambda r: r.path)
 
