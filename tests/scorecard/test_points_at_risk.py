@@ -188,9 +188,12 @@ def test_register_cases_alike_are_worth_what_each_evaluation_says():
              entry(5, "2.3.2", "missing", date(2026, 11, 2), "open", independent="yes"),
              entry(6, "2.3.1", "done", None, "done_on_time", independent="yes")]
 
-    def evaluate(entries):
+    def evaluate(entries, only=None):
         return ev.evaluate("AK", "akimat", tree, 2026, today, entries, settings, catalogue(),
-                           None)
+                           None, only)
+
+    def whole(entries, only=None):  # every indicator, whatever the case feeds
+        return evaluate(entries)
 
     listed = ev.behind("AK", "akimat", tree, 2026, today, cases, settings, catalogue(), None)
     got = {r["case"]: r["points"] for r in _entry_risks(listed, evaluate, cases,
@@ -198,6 +201,8 @@ def test_register_cases_alike_are_worth_what_each_evaluation_says():
     want = {}
     for e in cases[:5]:
         points, keys = _entry_worth(evaluate, cases, e.case.id, e.counted == "missing")
+        # the indicators the case feeds alone are worth what the whole evaluation says
+        assert (points, keys) == _entry_worth(whole, cases, e.case.id, e.counted == "missing")
         if keys:
             want[e.case.id] = points
     assert got == want and got[1] == got[2] == got[4] > 0 and 3 not in got

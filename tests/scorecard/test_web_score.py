@@ -180,10 +180,11 @@ def test_the_projects_chosen_the_columns_never_share_a_header_and_the_export_fol
     assert subjects(page, "score-tree") == subjects(page)
     assert re.findall(r'data-sort="(p\d)"', table(page, "score-summary")) == ["p1", "p2", "p3",
                                                                              "p4"]
-    # the organisation picker: a <select> of the subtree, the chosen one selected
-    picker = page.split('<select name="org"', 1)[1].split("</select>", 1)[0]
-    assert '<option value="AK-ALM" selected>' in picker and 'value="AK-ALM-EDU"' in picker
-    assert 'value="MF"' not in picker and '<input name="org"' not in page
+    # the organisation filter: a text field holding the chosen one's code, its suggestions
+    # the first organisations of the subtree (a national subtree's thousands are not listed)
+    assert re.search(r'<input type="search" name="org" value="AK-ALM"', page)
+    picker = page.split('data-testid="org-choices">', 1)[1].split("</datalist>", 1)[0]
+    assert 'value="AK-ALM-EDU"' in picker and 'value="MF"' not in picker
 
     two = b.get(f"/score?year={YEAR}&project=2").text
     keys = [k for k, _label in re.findall(r'data-sort="([^"]+)">([^<]+)</a>',
@@ -218,3 +219,17 @@ def test_an_unknown_project_is_refused_in_the_readers_language(world: Web):
     ru = b.get(f"/score?year={YEAR}&project=5")
     assert ru.status_code == 422 and "не входит в список 1, 2, 3, 4, all" in ru.text
     assert world.dump() == before
+
+
+def test_a_subject_is_found_by_name_or_code_and_the_whole_comes_first(world: Web):
+    b = world.browser("nurlan")  # manager of the akimat
+    whole = b.get(f"/score?year={YEAR}").text
+    every = subjects(whole)
+    shown = re.search(r'data-testid="score-whole" data-subjects="(\d+)"', whole)
+    assert shown and int(shown.group(1)) == len(every)
+    found = b.get(f"/score?year={YEAR}&q=alm-edu").text
+    assert subjects(found) == [c for c in every if "alm-edu" in c.casefold()] == ["AK-ALM-EDU"]
+    none = b.get(f"/score?year={YEAR}&q=no-such-subject")
+    assert none.status_code == 200 and 'data-testid="score-search-none"' in none.text
+    assert 'data-testid="score-summary"' not in none.text
+    assert b.get(f"/score?year={YEAR}&page=0").status_code == 422  # not a page: refused

@@ -17,7 +17,8 @@ interpretation the methodology leaves open is a setting (docs/scorecard.md).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -196,6 +197,38 @@ def _later(a: date | None, b: date | None) -> date | None:
 # -- the evaluation -----------------------------------------------------------------------------------
 
 
+class _Shape:
+    """What an evaluation reads of its subject's tree alone (whom it takes in, its entities,
+    each one's place among them): the same for every evaluation of the subject over the same
+    tree, worked out once (the points still to win evaluate a root of thousands twice per
+    open register entry)."""
+
+    def __init__(self, subject: str, subject_kind: str, tree: tuple[Org, ...],
+                 st: ScoreSettings):
+        self.tree, self.st = tree, st
+        self.members = members(subject, subject_kind, tree, st.consolidating_kinds)
+        self.position = {org: i for i, org in enumerate(self.members)}
+        self.entities = below(subject, tree, QSE, st.qse_scope)
+
+
+_SHAPES: list[tuple[str, str, _Shape]] = []  # the last few, by subject and tree (identity)
+_SHAPES_KEPT = 8
+_SHAPES_LOCK = threading.Lock()
+
+
+def _shape(subject: str, subject_kind: str, tree: tuple[Org, ...], st: ScoreSettings
+           ) -> _Shape:
+    with _SHAPES_LOCK:
+        for s, k, shape in _SHAPES:
+            if s == subject and k == subject_kind and shape.tree is tree and shape.st is st:
+                return shape
+    shape = _Shape(subject, subject_kind, tree, st)
+    with _SHAPES_LOCK:
+        _SHAPES.insert(0, (subject, subject_kind, shape))
+        del _SHAPES[_SHAPES_KEPT:]
+    return shape
+
+
 class _Evaluation:
     def __init__(self, subject: str, subject_kind: str, tree: Sequence[Org], year: int,
                  today: date, cases: Iterable[Entry], st: ScoreSettings, catalogue: Catalogue,
@@ -205,12 +238,15 @@ class _Evaluation:
         self.today, self.st, self.catalogue = today, st, catalogue
         self.first, self.last = date(year, 1, 1), date(year, 12, 31)
         self.by: dict[tuple[str, str], list[Entry]] = {}
+        self.orgs_of: dict[str, set[str]] = {}  # the organisations with entries, by indicator
         for c in cases:
-            self.by.setdefault((catalogue.feeds(c), c.org), []).append(c)
+            key = catalogue.feeds(c)
+            self.by.setdefault((key, c.org), []).append(c)
+            self.orgs_of.setdefault(key, set()).add(c.org)
         self.out: list[Indicator] = []
-        self.members = members(subject, subject_kind, self.tree,
-                               st.consolidating_kinds)
-        self.entities = below(subject, self.tree, QSE, st.qse_scope)
+        shape = _shape(subject, subject_kind, self.tree, st)
+        self.members, self.entities, self._position = (shape.members, shape.entities,
+                                                       shape.position)
 
     # which entries count
 
@@ -225,7 +261,14 @@ class _Evaluation:
     def taken_in(self, key: str) -> list[Entry]:
         """The year's entries of the subject and of every organisation its evaluation takes in
         (B-18: a central body's or an akimat's subdivisions; else the subject's own)."""
-        return [c for org in self.members for c in self.of_year(key, org)]
+        return [c for org in self.members_with(key) for c in self.of_year(key, org)]
+
+    def members_with(self, key: str) -> list[str]:
+        """The organisations taken in that have entries of the indicator, in the members'
+        order (the others add nothing: a root takes in thousands, a few have entries)."""
+        place = self._position
+        return sorted((org for org in self.orgs_of.get(key, ()) if org in place),
+                      key=place.__getitem__)
 
     def origin(self, entries: Sequence[Entry], inputs: dict[str, Any]) -> dict[str, Any]:
         """The inputs, with the organisations the counted entries came from (a consolidated
@@ -339,7 +382,8 @@ class _Evaluation:
         status, until = self.best(acts)
         rows = dict.fromkeys(OFFENCE_CATEGORIES, 0)
         counted = []
-        for org in self.members:  # the approved act of the subject and of each it takes in
+        for org in self.members_with(spec.key):  # the approved act of the subject and of
+            # each it takes in (one with no entry has none)
             mine = self.of_year(spec.key, org)
             act = next((c for c in mine if self.status(c)[0] == DONE), None)
             if act is None and org == self.subject:
@@ -598,11 +642,18 @@ class _Evaluation:
 
 def evaluate(subject: str, subject_kind: str, tree: Sequence[Org], year: int, today: date,
              cases: Sequence[Entry], st: ScoreSettings, catalogue: Catalogue,
-             duties: Mapping[str, Sequence[str]] | None = None) -> list[Indicator]:
+             duties: Mapping[str, Sequence[str]] | None = None,
+             only: Collection[str] | None = None) -> list[Indicator]:
     """Every indicator of the catalogue (projects No. 2-4) for one subject and year, in its
     order, from the registers' entries of the subject and of the organisations below it
     (`tree`: the subject and everything below it, with their headcounts); `duties`: the kinds
-    of organisation that have each indicator's duty (`duties(definitions)`)."""
+    of organisation that have each indicator's duty (`duties(definitions)`). With `only`,
+    those indicators alone: each indicator reads the entries that feed it (`feeds`) and no
+    other, so they are evaluated from those entries alone, as in the whole evaluation."""
+    if only is not None:
+        catalogue = replace(catalogue, indicators=tuple(
+            i for i in catalogue.indicators if i.key in only))
+        cases = [c for c in cases if catalogue.feeds(c) in only]
     return _Evaluation(subject, subject_kind, tree, year, today, cases, st, catalogue,
                        duties).run()
 

@@ -371,9 +371,10 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
                                 catalogue(), duties) if whole else {}
             here = [cases[i] for i in places]
 
-            def evaluate(entries_: list[Entry], facts: sc.SubjectFacts = facts) -> Any:
+            def evaluate(entries_: list[Entry], facts: sc.SubjectFacts = facts,
+                         only: Any = None) -> Any:
                 return ev.evaluate(facts.subject, facts.subject_kind, facts.tree, year,
-                                   ctx.today, entries_, settings, catalogue(), duties)
+                                   ctx.today, entries_, settings, catalogue(), duties, only)
 
             _leads(result, facts, entries, settings, ctx.registry.all(),
                    evaluate if whole else None, here)
@@ -465,12 +466,18 @@ def _stage_worth(facts: sc.SubjectFacts, settings: sc.ScoreSettings, analysis: i
 def _entry_worth(evaluate: Any, cases: list[Entry], case_id: int, late: bool
                  ) -> tuple[float, list[str]]:
     """What recording a register case's counted stage is worth: projects No. 2-4 evaluated
-    with it counted and with it never done."""
+    with it counted and with it never done; the indicators its entries feed alone (an
+    indicator reads only the entries that feed it: the others are the same either way), from
+    the entries that feed them (a root's thousands of organisations, hundreds of entries)."""
+    known = catalogue()
+    only = {known.feeds(e) for e in cases if e.case is not None and e.case.id == case_id}
+    read = [e for e in cases if known.feeds(e) in only]
     done = [replace(e, counted=DONE, why=None, due=None, late=late)
-            if e.case is not None and e.case.id == case_id else e for e in cases]
+            if e.case is not None and e.case.id == case_id else e for e in read]
     missed = [replace(e, counted=MISSING, why=WHY_NOT_DONE, due=None)
-              if e.case is not None and e.case.id == case_id else e for e in cases]
-    return _difference(_points_by_key(evaluate(done)), _points_by_key(evaluate(missed)))
+              if e.case is not None and e.case.id == case_id else e for e in read]
+    return _difference(_points_by_key(evaluate(done, only=only)),
+                       _points_by_key(evaluate(missed, only=only)))
 
 
 def _unit_state(others: list[sc.AnalysisFacts], role: str, today: date, year_end: date

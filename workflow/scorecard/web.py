@@ -21,7 +21,7 @@ from web.kit import views
 from web.kit.access import visible_org, visible_programme
 from web.kit.api import LIMIT, OFFSET, ApiContext, api_routes, paginate
 from web.kit.deps import PageContext
-from web.kit.page import export, int_param, page, render
+from web.kit.page import export, int_param, page, page_number, render
 from web.kit.parts import Parts
 from web.kit.shapes import PageOf, Shape
 from workflow import services as svc
@@ -29,6 +29,7 @@ from workflow.core.errors import UsageError
 from workflow.i18n import Translator
 from workflow.scorecard import service as scoring
 from workflow.scorecard.evaluation import project_of
+from workflow.scorecard.kept import kept_scorecards, totals
 from workflow.scorecard.rules import ScoreSettings
 from workflow.scorecard.words import column_label, in_words, number, numbers_only, score_table
 from workflow.services import transactions as tx
@@ -38,6 +39,7 @@ api_router = api_routes()
 LINKS = 8  # the cases linked from an indicator; more: the list of them all
 SORTS = ("subject", "kind", "awards", "deductions", "total", "status")
 PROJECTS = (1, 2, 3, 4)
+LOWEST = 20  # a root of more than a page lists first its subjects of the lowest totals
 
 
 def _settings(request: Request) -> ScoreSettings:
@@ -46,15 +48,25 @@ def _settings(request: Request) -> ScoreSettings:
 
 def _cards(request: Request, pc: PageContext, code: str, year: int, subtree: bool,
            leads: bool = False) -> list[dict[str, Any]]:
+    if not leads:  # the figures kept per subject (scorecard/kept.py), in words
+        return [in_words(r, pc.t) for r in _kept(request, pc, code, year, subtree)]
     org = visible_org(pc.s, pc.viewer, code)
     # an officer sees their own organisation only: no subtree below it
     subtree = subtree and pc.viewer.role != "officer"
     cards = [in_words(r, pc.t) for r in scoring.scorecards(
         pc.s, pc.ctx, org.code, year, _settings(request), subtree, leads=leads)]
-    if leads:
-        for card in cards:
-            _leads(pc, card, year)
+    for card in cards:
+        _leads(pc, card, year)
     return cards
+
+
+def _kept(request: Request, pc: PageContext, code: str, year: int, subtree: bool
+          ) -> list[dict[str, Any]]:
+    """The subject's or its subtree's evaluations as kept per subject (shared: not to be
+    changed; `in_words` makes the page's own)."""
+    org = visible_org(pc.s, pc.viewer, code)
+    subtree = subtree and pc.viewer.role != "officer"
+    return kept_scorecards(pc.s, pc.ctx, org.code, year, _settings(request), subtree)
 
 
 def _process_name(pc: PageContext, process: str) -> str:
@@ -206,32 +218,79 @@ def _ordered(request: Request, cards: list[dict[str, Any]]) -> tuple[str, bool,
     return sort, descending, _sorted(cards, sort, descending) if sort else cards
 
 
+def _light(r: dict[str, Any], t: Translator) -> dict[str, Any]:
+    """What the list sorts and searches a kept evaluation by, without its words."""
+    return {"raw": r, "subject": r["subject"], "subject_name": r["subject_name"],
+            "kind_name": t(f"org_kind.{r['subject_kind']}"), "awards": r["awards"],
+            "deductions": r["deductions"], "total": r["total"],
+            "provisional_until": r["provisional_until"], "indicators": r["indicators"],
+            "subtotals": {f"p{p['project']}": p for p in r.get("projects", ())}}
+
+
+def _matches(light: dict[str, Any], q: str) -> bool:
+    return q in light["subject"].casefold() or q in light["subject_name"].casefold()
+
+
 @router.get("/score", response_class=HTMLResponse)
 def score_tree(request: Request, pc: PageContext = Depends(page)):
-    """The subtree's subjects: a summary (every project's subtotal, the total, provisional or
-    final) that fits a laptop's screen, then the chosen projects' indicators (one or all) in a
-    table that scrolls sideways in its own box with the subject column kept in view."""
+    """The subtree's subjects: the whole first (how many, how many provisional, their totals'
+    range), at a root of more than a page the lowest totals, then a page of the subjects (in
+    tree order, or sorted) found by name or code (?q=): a summary (every project's subtotal,
+    the total, provisional or final) that fits a laptop's screen, then the chosen projects'
+    indicators (one or all) in a table that scrolls sideways in its own box with the subject
+    column kept in view. Only the page's subjects are put in words: a root of thousands is a
+    page of them, read from the figures kept per subject."""
     code, year = _query(request, pc)
     project, chosen = _projects(request)
+    orgs = views.org_choices(pc.s, pc.viewer)
+    # the organisation typed as a code or a name (its filter: a text field with suggestions)
+    code = views.typed_org(orgs, code, pc.t.language, request.url.query).code or code
     org = visible_org(pc.s, pc.viewer, code)
-    cards = _cards(request, pc, code, year, subtree=True)
-    seen: dict[str, dict[str, Any]] = {}  # the indicators in the order they come, not sorted
-    for card in cards:
-        for i in card["indicators"]:
-            if i["project"] in chosen:
-                seen.setdefault(i["key"], i)
-    columns = [{"key": k, "label": column_label(k, pc.t), "title": i["title"]}
-               for k, i in seen.items()]
-    sort, descending, cards = _ordered(request, cards)
-    projects = sorted({p for card in cards for p in card["subtotals"]})
+    results = _kept(request, pc, code, year, subtree=True)
+    seen: dict[str, str] = {}  # the indicators in the order they come, not sorted
+    for r in results:
+        for i in r["indicators"]:
+            if i["key"] not in seen and project_of(i["key"]) in chosen:
+                seen[i["key"]] = i["key"]
+    columns = [{"key": k, "label": column_label(k, pc.t), "title": pc.t(f"score.title.{k}")}
+               for k in seen]
+    q = (request.query_params.get("q") or "").strip()
+    light = [_light(r, pc.t) for r in results]
+    found = [c for c in light if _matches(c, q.casefold())] if q else light
+    sort = request.query_params.get("sort") or ""
+    descending = request.query_params.get("dir", "desc" if sort else "asc") == "desc"
+    if sort:
+        found = _sorted(found, sort, descending)
+    shown, pager = views.paginate(found, page_number(request), request.url.query,
+                                  size=views.PAGE_SIZE)
+    lowest = [] if q or len(results) <= views.PAGE_SIZE else _words(
+        [c["raw"] for c in sorted(light, key=lambda c: (c["total"], c["subject"]))[:LOWEST]],
+        pc.t)
+    cards = _words([c["raw"] for c in shown], pc.t)
+    projects = sorted({p for c in light for p in c["subtotals"]})
     cal = request.app.state.calendar
+    whole = totals(results)
+    whole["text"] = pc.t.n("score.subjects_summary", whole["subjects"],
+                           count=number(whole["subjects"], pc.t.language),
+                           provisional=number(whole["provisional"], pc.t.language),
+                           lowest=number(whole["lowest"] or 0, pc.t.language),
+                           highest=number(whole["highest"] or 0, pc.t.language))
     return render(request, pc, "score_tree.html", cards=cards, org=code,
                   org_name=svc.org_name(org, pc.t.language), year=year,
                   sort=sort, descending=descending, columns=columns, sorts=SORTS,
-                  project=project, projects=projects,
-                  grid_projects=[p for p in projects if int(p[1:]) in chosen],
-                  orgs=views.org_choices(pc.s, pc.viewer),
-                  years=range(cal.first_year, cal.last_year + 1))
+                  project=project, projects=projects, q=q, pager=pager, lowest=lowest,
+                  searchable=bool(q) or len(results) > views.PAGE_SIZE,
+                  whole=whole, grid_projects=[p for p in projects if int(p[1:]) in chosen],
+                  orgs=orgs, years=range(cal.first_year, cal.last_year + 1))
+
+
+def _words(results: list[dict[str, Any]], t: Translator) -> list[dict[str, Any]]:
+    """Kept evaluations in words, with their indicators and subtotals by key."""
+    cards = [in_words(r, t) for r in results]
+    for card in cards:
+        card["by_key"] = {i["key"]: i for i in card["indicators"]}
+        card["subtotals"] = {f"p{p['project']}": p for p in card.get("projects", ())}
+    return cards
 
 
 @router.get("/score.{fmt}")
@@ -333,9 +392,11 @@ def api_scores(request: Request, org: str | None = None, year: int | None = None
     subject = visible_org(a.s, a.viewer, code)
     subtree = subtree and a.viewer.role != "officer"
     t = Translator(a.ctx.language)
-    cards = [in_words(r, t) for r in scoring.scorecards(a.s, a.ctx, subject.code, year_n,
-                                                        _settings(request), subtree)]
-    return paginate(cards, limit, offset)
+    results = kept_scorecards(a.s, a.ctx, subject.code, year_n, _settings(request), subtree)
+    # the page's evaluations alone in words (a root of thousands: a page of them)
+    found = paginate(results, limit, offset)
+    found.items = [in_words(r, t) for r in found.items]
+    return found
 
 
 class OverviewPart:

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import event, inspect, text
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
@@ -97,24 +98,30 @@ def _loaded(s: Session, model: Any, key: int, *attributes: str) -> tuple | None:
     return tuple(state[a] for a in attributes)
 
 
-def _cases(s: Session, ids: set[int]) -> list[tuple[str, int | None]] | None:
-    """(subject's path, responsible person) of each case: from the rows the write holds, the
-    others in one statement; None if a case is not found."""
+def _cases(s: Session, ids: set[int]) -> list[tuple[str, int | None, str | None]] | None:
+    """(subject's path, responsible person, object's path or None) of each case: from the
+    rows the write holds, the others in one statement; None if a case is not found. A case's
+    object is written about too: an analysis of a subdivision is in the subdivision's figures
+    (its score, scorecard/kept.py)."""
     found, missing = [], []
     for i in ids:
-        case = _loaded(s, Case, i, "subject_id", "responsible_id")
+        case = _loaded(s, Case, i, "subject_id", "responsible_id", "object_id")
         org = _loaded(s, Organisation, case[0], "path") if case is not None else None
-        if case is None or org is None:
+        target = (None if case is None else (None,) if case[2] is None
+                  else _loaded(s, Organisation, case[2], "path"))
+        if case is None or org is None or target is None:
             missing.append(i)
         else:
-            found.append((org[0], case[1]))
+            found.append((org[0], case[1], target[0]))
     if missing:
-        rows = s.exec(select(Organisation.path, Case.responsible_id)
+        of = aliased(Organisation)
+        rows = s.exec(select(Organisation.path, Case.responsible_id, of.path)
                       .join(Organisation, col(Organisation.id) == Case.subject_id)
+                      .outerjoin(of, col(of.id) == Case.object_id)
                       .where(col(Case.id).in_(missing))).all()
         if len(rows) != len(missing):
             return None
-        found += [(p, r) for p, r in rows]
+        found += [(p, r, o) for p, r, o in rows]
     return found
 
 
@@ -138,8 +145,8 @@ def scopes_of(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> set[s
             cases = _cases(s, set(ids))
             if cases is None:
                 return {EVERYTHING}
-            paths.update(p for p, _ in cases)
-            scopes.update(user_scope(r) for _, r in cases if r is not None)
+            paths.update(p for subject, _, target in cases for p in (subject, target) if p)
+            scopes.update(user_scope(r) for _, r, _ in cases if r is not None)
             logins = _logins(p for _, _, p in items)
             if logins:
                 scopes.update(user_scope(u) for u in s.exec(

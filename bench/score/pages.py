@@ -1,0 +1,136 @@
+"""The root's pages over the tree of `run.py` (5,001 subjects): bytes and server CPU of each.
+
+Run from the repository root on a database `run.py --keep` built:
+
+    .venv/bin/python bench/score/pages.py --database 'postgresql+psycopg://...search_path%3D<schema>' \
+        [--repeats 5] [--json PATH]
+
+The application is the one `merzim serve` builds (`web.app.app_factory`, this checkout's
+features installed), called in this process through Starlette's test client, so the CPU
+measured (`time.process_time`: the process's threads, user + system) is the server's work
+for the request: routing, the session, the queries' Python side, the page drawn. The
+database's own CPU is not in it. A manager of the root `RK` is added once (a password, an API
+token). Each address is asked once cold (the figures kept across requests not yet computed:
+the first request after a start or after a write in the root's subtree that changes every
+subject's figures) and then `--repeats` times (kept); the median is printed, with the floor
+beside it: `bench/web/floor.py`'s one-SELECT route in the same process, the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+TODAY = "2026-11-23"
+YEAR = 2026
+MANAGER = "bench-root-manager"
+PASSWORD = "bench-root-pages-1"
+
+
+def pages() -> list[tuple[str, str]]:
+    return [
+        ("score list", f"/score?org=RK&year={YEAR}"),
+        ("score list, page 60", f"/score?org=RK&year={YEAR}&page=60"),
+        ("score list, sorted by total", f"/score?org=RK&year={YEAR}&sort=total&dir=asc"),
+        ("score list, searched", f"/score?org=RK&year={YEAR}&q=AK17-D42"),
+        ("root's score page", f"/score/RK?year={YEAR}"),
+        ("overview", "/overview?org=RK"),
+        ("coverage", f"/coverage?org=RK&year={YEAR}"),
+    ]
+
+
+def api() -> list[tuple[str, str]]:
+    return [
+        ("API scores, subtree", f"/api/v1/scores?org=RK&year={YEAR}&subtree=true"),
+        ("API scores, root", f"/api/v1/scores?org=RK&year={YEAR}"),
+        ("API coverage", f"/api/v1/coverage?org=RK&year={YEAR}"),
+    ]
+
+
+def timed(client: Any, url: str) -> tuple[float, int, int]:
+    start = time.process_time()
+    r = client.get(url)
+    return time.process_time() - start, len(r.content), r.status_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--database", required=True)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--json", type=Path)
+    p.add_argument("--only", default="", help="the pages whose names hold one of these "
+                   "comma-separated words (default: every page)")
+    a = p.parse_args(argv)
+    words = [w for w in a.only.split(",") if w]
+    os.environ.update(MERZIM_DATABASE_URL=a.database, MERZIM_TODAY=TODAY, MERZIM_LANG="en")
+
+    from fastapi.testclient import TestClient
+
+    import bench.boot  # noqa: F401  (the checkout's features installed)
+    from bench.web import floor
+    from web.app import app_factory
+    from workflow import services as svc
+    from workflow.services import accounts as auth
+    from workflow.storage.db import session
+
+    app = app_factory()
+    engine = app.state.engine
+    with session(engine) as s:
+        ctx = svc.Context(app.state.calendar, app.state.registry, date.fromisoformat(TODAY), actor="bench")
+        try:
+            user = svc.get_user(s, MANAGER)
+        except Exception:  # not added yet
+            user = svc.add_user(s, ctx, MANAGER, "Manager of the root", "manager", "RK",
+                                None, "en")
+        auth.set_password(s, user, PASSWORD, "bench")
+        token = auth.create_api_token(s, user, "bench")
+        s.commit()
+    browser = TestClient(app, follow_redirects=False)
+    form = browser.get("/login")
+    csrf = form.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    signed = browser.post("/login", data={"login": MANAGER, "password": PASSWORD,
+                                          "csrf": csrf, "next": "/"})
+    assert signed.status_code in (200, 303), signed.status_code
+    client_api = TestClient(app, headers={"Authorization": f"Bearer {token}"})
+    floor_client = TestClient(floor.app_factory())
+    out: dict[str, Any] = {"database": a.database.split("?")[0], "today": TODAY,
+                           "load_before": os.getloadavg()[0], "pages": {}}
+    floor_cpu = [timed(floor_client, "/floor")[0] for _ in range(3 + a.repeats)][3:]
+    out["floor_ms"] = 1000 * statistics.median(floor_cpu)
+    for client, items in ((browser, pages()), (client_api, api())):
+        for name, url in items:
+            if words and not any(w in name for w in words):
+                continue
+            cold, size, status = timed(client, url)
+            warm = [timed(client, url)[0] for _ in range(a.repeats)]
+            kept = statistics.median(warm)
+            out["pages"][name] = {"url": url, "status": status, "bytes": size,
+                                  "cold_cpu_s": round(cold, 3), "kept_cpu_s": round(kept, 3),
+                                  "kept_x_floor": round(1000 * kept / out["floor_ms"], 1)}
+            print(f"{name}: {status}, {size:,} bytes, cold {cold:.2f} s, kept {kept:.3f} s "
+                  f"CPU ({1000 * kept / out['floor_ms']:.1f}x floor)", flush=True)
+    out["load_after"] = os.getloadavg()[0]
+    print(f"\nfloor (one SELECT, same process): {out['floor_ms']:.2f} ms CPU; "
+          f"load {out['load_before']:.1f} -> {out['load_after']:.1f}\n")
+    print("| page | bytes | CPU s, cold | CPU s, kept | kept × floor |")
+    print("|---|---:|---:|---:|---:|")
+    for name, f in out["pages"].items():
+        print(f"| {name} | {f['bytes']:,} | {f['cold_cpu_s']:.2f} | {f['kept_cpu_s']:.3f} | "
+              f"{f['kept_x_floor']} |")
+    if a.json:
+        a.json.write_text(json.dumps(out, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

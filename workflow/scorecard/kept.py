@@ -1,0 +1,117 @@
+"""Each subject's evaluation kept across requests: computed once per version of the subject's
+organisation path (storage/versions.py: a write about a case, a programme or an organisation
+of the subject's subtree moves it, in the write's own transaction) and of everything (`*`: a
+sync, an import), so that a root of thousands reads its subjects' kept figures and recomputes
+only those a write may have changed: the subject written in and its ancestors.
+
+What a subject's figures read is its own subtree (its analyses, its register entries, its
+subdivisions'), so its path's version moves whenever they may change. The kept results are
+shared between requests and threads: the pages turn them into words (scorecard/words.py
+builds new dictionaries) and never change them."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from cachetools import TTLCache
+from sqlmodel import Session
+
+from workflow.scorecard import rules as sc
+from workflow.scorecard.service import scorecards
+from workflow.services.context import Context
+from workflow.services.lookup import get_org
+from workflow.storage import audit, versions
+from workflow.storage.models import Organisation
+from workflow.storage.queries import in_subtree
+
+KEPT_SUBJECTS = 50_000  # subjects' figures kept per database (a country has about 5,000)
+KEPT_SECONDS = 24 * 3600  # an unused figure is dropped after a day
+# at most this many subjects whose figures are not kept are evaluated one by one (a write
+# moves a subject and its few ancestors); more: the subtree is read once, in bulk
+FEW = 12
+_CHUNK = 1000  # the versions read per statement
+
+_KEPT: dict[Any, TTLCache] = {}
+_LOCK = threading.Lock()
+
+
+def _subjects(s: Session, root: Organisation, settings: sc.ScoreSettings) -> list[Any]:
+    """The subjects under `root` (it included) in tree order, as `scorecards` lists them:
+    their code, path and kind (rows, not objects: a root has thousands)."""
+    from sqlmodel import select
+
+    rows: list[Any] = list(s.exec(select(Organisation.code, Organisation.path, Organisation.kind)
+                               .where(in_subtree(Organisation.path, root))).all())
+    # sorted in Python: a database collation may ignore '/'
+    return sorted((r for r in rows if r.kind in settings.subject_kinds), key=lambda r: r.path)
+
+
+def _versions(s: Session, paths: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i in range(0, len(paths), _CHUNK):
+        out.update(versions.read(s, list(paths[i:i + _CHUNK])))
+    return out
+
+
+def _cache(s: Session) -> TTLCache:
+    bind = s.get_bind()
+    with _LOCK:
+        cache = _KEPT.get(bind)
+        if cache is None:
+            cache = _KEPT[bind] = TTLCache(KEPT_SUBJECTS, KEPT_SECONDS)
+        return cache
+
+
+def kept_scorecards(s: Session, ctx: Context, org_code: str, year: int,
+                    settings: sc.ScoreSettings, subtree: bool = False) -> list[dict[str, Any]]:
+    """`scorecards(…, whole=True)` of the subject `org_code` or (subtree) of every subject
+    under it, in tree order, each with its depth under `org_code`: the figures kept for each
+    subject's version, the others computed (one by one when few, else the subtree in bulk)
+    and kept. A transaction that has written and not committed computes for itself."""
+    if audit.wrote(s):
+        return scorecards(s, ctx, org_code, year, settings, subtree)
+    root = get_org(s, org_code)
+    subjects: list[Any] = _subjects(s, root, settings) if subtree else [root]
+    found = _versions(s, [versions.EVERYTHING, *(o.path for o in subjects)])
+    shared = (found[versions.EVERYTHING], year, ctx.today, ctx.language,
+              getattr(ctx, "own_off", None), id(settings), id(ctx.calendar), id(ctx.processes))
+    cache = _cache(s)
+    keys = {o.code: (o.path, found[o.path], *shared) for o in subjects}
+    kept: dict[str, dict[str, Any]] = {}
+    with _LOCK:
+        for o in subjects:
+            hit = cache.get(keys[o.code])
+            # the same calendar and definitions, not others that came to live at the address
+            if hit is not None and hit[0] is ctx.calendar and hit[1] is ctx.processes:
+                kept[o.code] = hit[2]
+    missing = [o for o in subjects if o.code not in kept]
+    fresh: list[dict[str, Any]] = []
+    if subtree and len(missing) > FEW:
+        fresh = scorecards(s, ctx, org_code, year, settings, subtree=True)
+    else:
+        for o in missing:
+            fresh += scorecards(s, ctx, o.code, year, settings, subtree=False)
+    with _LOCK:
+        for result in fresh:
+            code = result["subject"]
+            if code in keys:
+                kept[code] = result
+                cache[keys[code]] = (ctx.calendar, ctx.processes, result)
+    root_depth = root.path.strip("/").count("/")
+    return [{**kept[o.code], "depth": o.path.strip("/").count("/") - root_depth}
+            for o in subjects if o.code in kept]
+
+
+def totals(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The subjects' figures summed: how many, how many provisional, their awards,
+    deductions and totals, the lowest and the highest total."""
+    figures = [r["total"] for r in results]
+    return {"subjects": len(results),
+            "provisional": sum(1 for r in results if r.get("provisional_until")),
+            "awards": sc.r2(sum(r["awards"] for r in results)),
+            "deductions": sc.r2(sum(r["deductions"] for r in results)),
+            "total": sc.r2(sum(figures)),
+            "lowest": min(figures) if figures else None,
+            "highest": max(figures) if figures else None}
