@@ -170,10 +170,13 @@ def _new(language: str):
     header.alignment = WD_ALIGN_PARAGRAPH.CENTER
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = footer.add_run()
     field = OxmlElement("w:fldSimple")  # the page number, a field Word and LibreOffice fill
     field.set(qn("w:instr"), "PAGE")
-    run._r.append(field)
+    run, shown = OxmlElement("w:r"), OxmlElement("w:t")
+    shown.text = "1"
+    run.append(shown)
+    field.append(run)
+    footer._p.append(field)
     doc.core_properties.language = language
     return doc
 
