@@ -238,3 +238,23 @@ def test_the_signed_scan_becomes_the_stages_confirming_document(web: Web):
         files = list(s.exec(select(EvidenceFile).where(EvidenceFile.case_id == edu)))
         assert [f.record_id for f in files if f.name == "signed.pdf"] == [rec.id]
         assert s.get(Case, edu).state == "note_signed"
+
+
+def test_merzim_document_sign_records_the_scan_in_one_step(web: Web, merzim_db, tmp_path):
+    edu = web.analyses["edu"]
+    scan = tmp_path / "note-signed.pdf"
+    scan.write_bytes(PDF)
+    before = web.dump()
+    r = merzim_db("document", "sign", str(edu), "analytic_note", "--date", TODAY.isoformat(),
+                  "--file", str(scan), lang="ru")  # no number nor signer: refused
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert web.dump() == before
+    r = merzim_db("document", "sign", str(edu), "analytic_note", "--date", TODAY.isoformat(),
+                  "--file", str(scan), "--number", "18-ө", "--signed-by", "Head of apparatus",
+                  "--json", today=TODAY.isoformat())
+    assert r.returncode == 0, r.stderr
+    shown = json.loads(r.stdout)
+    assert shown["event"] == "analytic_note" and shown["file"] == "note-signed.pdf"
+    with Session(web.engine) as s:
+        files = list(s.exec(select(EvidenceFile).where(EvidenceFile.case_id == edu)))
+        assert [f.record_id for f in files if f.name == "note-signed.pdf"] == [shown["record"]]

@@ -35,9 +35,11 @@ def list_documents(case: str = typer.Argument(..., help="Case number."),
     with unit_of_work() as s:
         from workflow.services.lookup import get_case
 
-        found = service.offers(s, ctx, get_case(s, case))
+        held = get_case(s, case)
+        case_id = held.id
+        found = service.offers(s, ctx, held)
     if as_json:
-        emit_json({"case": int(case), "documents": [o.as_json() for o in found]})
+        emit_json({"case": case_id, "documents": [o.as_json() for o in found]})
         return
     if not found:
         STATE.console.print(STATE.t("document.none_here"))
