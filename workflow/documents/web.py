@@ -169,8 +169,11 @@ def api_documents(case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
 
 
 @api_router.get("/cases/{case_id}/documents/{stage}", response_class=Response,
-                responses={200: {"content": {documents.DOCX: {}},
-                                 "description": "The document as a Word file."}})
+                responses={200: {"description": "The document as a Word (DOCX) file, as an "
+                                                "attachment named after the document, the "
+                                                "organisation and the day.",
+                                 "content": {"application/octet-stream": {
+                                     "schema": {"type": "string", "format": "binary"}}}}})
 def api_document(request: Request, case_id: int, stage: str,
                  a: ApiContext = Depends()) -> Response:
     """The document confirming a stage, drafted from the case in ?lang= (kk, ru, en)."""
