@@ -87,6 +87,8 @@ NOT_A_STAGE = {
     ("workflow/monitoring/feature.py", "monitoring"): "the feature's name, its definition "
                                                      "table ([monitoring]) and its command "
                                                      "group",
+    ("workflow/documents/feature.py", "monitoring"): "the feature it builds on (its service "
+                                                      "records the demo's findings)",
 }
 
 
@@ -105,6 +107,7 @@ NOT_A_KEY = {
                "notifications/render.py", "web/kit/access.py",
                "workflow/cli/engine.py", "workflow/planning/feature.py",
                "workflow/planning/cli.py", "workflow/cli/reminders.py", "workflow/drafts/web.py",
+               "workflow/documents/web.py",
                "workflow/monitoring/cli.py",
                "workflow/monitoring/service.py", "workflow/reminders/planner.py",
                "workflow/reminders/outbound.py",
@@ -167,7 +170,8 @@ NOT_A_KEY = {
                "command group, their table, audit entity and the plan file's column; not "
                "conflict_of_interest's stage",
                "workflow/monitoring/feature.py", "workflow/monitoring/cli.py",
-               "workflow/monitoring/service.py", "workflow/storage/models_planning.py"),
+               "workflow/monitoring/service.py", "workflow/storage/models_planning.py",
+               "workflow/documents/demo.py"),
 }
 
 

@@ -68,10 +68,20 @@ def show_case(request: Request, pc: PageContext, case_id: str,
                   # repeats opened by those who could not see the person: to those who can
                   repeats=svc.possible_repeats(pc.s, pc.ctx, case) if view.person else [],
                   **_links_part(pc, case, defn, may_record),
+                  stage_actions=_stage_actions(request, pc, case, view),
                   **case_part(pc, case, request.app.state.settings.tz))  # comments, hand-over
     if request.cookies.get(recording.FLASH_COOKIE) and not problems:
         recording.drop_flash(resp, case.id)  # shown once (or not this session's): gone
     return resp
+
+
+def _stage_actions(request: Request, pc: PageContext, case, view) -> dict[str, list]:
+    """The features' links beside each stage (web/kit/parts.py `stage_actions`)."""
+    out: dict[str, list] = {}
+    for part in request.app.state.parts.stage_actions:
+        for stage, links in part.links(request, pc, case, view).items():
+            out.setdefault(stage, []).extend(links)
+    return out
 
 
 def _links_part(pc: PageContext, case, defn, may_record: bool) -> dict[str, Any]:

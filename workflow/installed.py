@@ -10,6 +10,7 @@ from __future__ import annotations
 from workflow.core import feature as registry
 from workflow.core.feature import Feature
 from workflow.coverage.feature import FEATURE as coverage
+from workflow.documents.feature import FEATURE as documents
 from workflow.drafts.feature import FEATURE as drafts
 from workflow.forms.feature import FEATURE as forms
 from workflow.monitoring.feature import FEATURE as monitoring
@@ -30,6 +31,7 @@ SHIPPED: tuple[Feature, ...] = (
     coverage,
     notices,
     platform,
+    documents,
 )
 
 

@@ -36,7 +36,8 @@ from workflow.services import visibility
 from workflow.services.views import as_dicts
 
 # Answers that are not JSON: a file's content (application/octet-stream).
-DOWNLOADS = {("get", "/api/v1/cases/{case_id}/files/{file_id}")}
+DOWNLOADS = {("get", "/api/v1/cases/{case_id}/files/{file_id}"),
+             ("get", "/api/v1/cases/{case_id}/documents/{stage}")}
 
 
 def _operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.features import installed
 from tests.support.processes import SCRIPT, env_for, free_port, listening, terminate, wait_up
 from tests.support.web_helpers import (
     Web,
@@ -45,7 +46,10 @@ def test_the_upload_routes_are_exactly_those_that_check_their_upload(web: Web):
                        "POST /bulk",  # one confirming file recorded on every selected stage
                        "POST /registers/{process}/import",  # a register's file, previewed
                        "POST /people/import",  # a file of people (an administrator's)
-                       "POST /orgs/{code}/import"}  # a file of organisations (an admin's)
+                       "POST /orgs/{code}/import",  # a file of organisations (an admin's)
+                       # a document's signed scan, with its stage's record
+                       *(["POST /cases/{case_id}/documents/{stage}"] if installed("documents")
+                         else [])}
 
 
 @pytest.mark.parametrize("lang,word", [("en", "too large"), ("ru", "слишком большой"),

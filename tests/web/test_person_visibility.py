@@ -402,6 +402,10 @@ COVERED_GET = {
     # roles and cases) and test_a_draft_of_a_case_about_a_person_is_as_private_as_its_person
     "GET /cases/{case_id}/drafts/{stage}", "GET /cases/{case_id}/drafts/{stage}/docx",
     "GET /api/v1/cases/{case_id}/drafts", "GET /api/v1/cases/{case_id}/drafts/{stage}",
+    # the documents of an analysis (no process about a person has one; who may draft: who may
+    # see the case, as private as its person): tests/documents/test_documents.py
+    "GET /cases/{case_id}/documents/{stage}", "GET /cases/{case_id}/documents/{stage}/docx",
+    "GET /api/v1/cases/{case_id}/documents", "GET /api/v1/cases/{case_id}/documents/{stage}",
     # a register's import form and template: no case, no person (the rows a preview shows are
     # the uploader's own file; who may import: tests/web/test_web_import.py)
     "GET /registers/{process}/import", "GET /registers/{process}/template.xlsx",

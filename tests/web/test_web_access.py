@@ -175,6 +175,8 @@ ANON_GET = ["/", "/account/email/not-a-link", "/overdue", "/overdue.xlsx", "/ove
             "/orgs",  # the organisations of her subtree (tests/web/test_web_orgs_list.py)
             *of("drafts", "/cases/{edu}/drafts/publication",
                 "/cases/{edu}/drafts/publication/docx"),
+            *of("documents", "/cases/{edu}/documents/order",
+                "/cases/{edu}/documents/order/docx"),
             "/cases/{edu}/files/1", "/cases.xlsx", f"/cases.csv?process={PROCESS}",
             "/forms/2.xlsx?org=AK-ALM-EDU&year=2025",
             "/forms/national.xlsx?org=AK-ALM-EDU&year=2025", "/coverage", "/coverage?org=AK-ALM-EDU",
@@ -189,6 +191,7 @@ ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases
              "/orgs/AK-ALM-EDU/import/confirm", "/people/import/confirm",
              *of("drafts", "/cases/{edu}/drafts/publication",
                                   "/cases/{edu}/drafts/publication/docx"),
+             *of("documents", "/cases/{edu}/documents/order"),
              "/cases/{edu}/files",
              "/cases/{edu}/files/1/public", "/cases/{edu}/files/1/void", "/programmes/{p}/uploads",
              "/cases/{edu}/withdraw", "/cases/{edu}/edit", "/notifications/read",
@@ -209,6 +212,8 @@ API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p
            f"/api/v1/processes/{PROCESS}", "/api/v1/overdue", f"/api/v1/overdue?process={PROCESS}",
            "/api/v1/due", f"/api/v1/due?process={PROCESS}",
            *of("drafts", "/api/v1/cases/{edu}/drafts", "/api/v1/cases/{edu}/drafts/publication"),
+           *of("documents", "/api/v1/cases/{edu}/documents",
+               "/api/v1/cases/{edu}/documents/order"),
            "/api/v1/cases/{edu}/files",
            "/api/v1/cases/{edu}/files/1", "/api/v1/scores", "/api/v1/coverage",
            "/api/v1/submissions", "/api/v1/notifications", "/api/v1/cases/{edu}/comments",
@@ -292,6 +297,10 @@ COVERED_TEMPLATES = {
     *of("drafts", "GET /cases/{case_id}/drafts/{stage}", "POST /cases/{case_id}/drafts/{stage}",
         "GET /cases/{case_id}/drafts/{stage}/docx", "POST /cases/{case_id}/drafts/{stage}/docx",
         "GET /api/v1/cases/{case_id}/drafts", "GET /api/v1/cases/{case_id}/drafts/{stage}"),
+    # the documents of an analysis: anonymous above; the rest tests/documents/test_documents.py
+    *of("documents", "GET /cases/{case_id}/documents/{stage}",
+        "POST /cases/{case_id}/documents/{stage}", "GET /cases/{case_id}/documents/{stage}/docx",
+        "GET /api/v1/cases/{case_id}/documents", "GET /api/v1/cases/{case_id}/documents/{stage}"),
     # a case's evidence files: anonymous above; the rest tests/services/test_files.py
     "GET /cases/{case_id}/files/{file_id}", "POST /cases/{case_id}/files",
     "POST /cases/{case_id}/files/{file_id}/public", "POST /cases/{case_id}/files/{file_id}/void",

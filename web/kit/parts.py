@@ -13,6 +13,9 @@ The extension points:
   counts even when a page gives them in advance);
 * `register_points`: a register page's points for the year (web/registers_page.py:
   `points(request, pc, definition, code, year)`; one feature fills it);
+* `stage_actions`: the links a case page shows beside a stage (web/case_page.py:
+  `links(request, pc, case, view)` → {stage key: [(label, href), ...]}; the documents feature's
+  "draft the document");
 * `report_forms`: the report forms the shared pages link (a register page its appendix, an
   analysis page the national input, the scorecard its forms with their lines; one feature
   fills it).
@@ -57,6 +60,7 @@ class Parts:
     menu: Any = None
     register_points: Any = None
     report_forms: ReportForms | None = None
+    stage_actions: Any = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class Composed:
     programme: tuple[ProgrammePart, ...] = ()
     overview: tuple[Any, ...] = ()
     menu: tuple[Any, ...] = ()
+    stage_actions: tuple[Any, ...] = ()
     register_points: Any = None
     report_forms: ReportForms | None = None
     routers: tuple[APIRouter, ...] = field(default=())
@@ -84,4 +89,6 @@ def compose(parts: Iterable[Parts]) -> Composed:
     return Composed(programme=tuple(p.programme for p in found if p.programme is not None),
                     overview=tuple(p.overview for p in found if p.overview is not None),
                     menu=tuple(p.menu for p in found if p.menu is not None),
+                    stage_actions=tuple(p.stage_actions for p in found
+                                        if p.stage_actions is not None),
                     routers=tuple(r for p in found for r in p.routers), **single)

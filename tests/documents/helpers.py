@@ -1,0 +1,53 @@
+"""What the documents' tests read of the demo's analysis and of a drafted DOCX."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+from typing import Any
+
+import docx
+from sqlmodel import Session, col, select
+
+from workflow.storage.models import Case, EventRecord, PlanItem, Recommendation, Risk, User
+
+DOCUMENTS = ("order", "analytic_note", "action_plan")  # and the monitoring report, per period
+
+
+def text_of(content: bytes) -> str:
+    """Every paragraph, table cell and header line of a DOCX, one a line."""
+    d = docx.Document(io.BytesIO(content))
+    lines = [p.text for p in d.paragraphs]
+    lines += [c.text for t in d.tables for r in t.rows for c in r.cells]
+    lines += [p.text for s in d.sections for p in s.header.paragraphs]
+    return "\n".join(lines)
+
+
+def written(day: date) -> str:
+    """A date as a reader of kk or ru writes it: 26.11.2026."""
+    return f"{day.day:02d}.{day.month:02d}.{day.year}"
+
+
+def recorded(engine, case_id: int) -> dict[str, Any]:
+    """The case's risks, recommendations, measures, officer and order signer, read from the
+    tables."""
+    with Session(engine) as s:
+        case = s.get(Case, case_id)
+        risks = list(s.exec(select(Risk).where(Risk.analysis_id == case_id)))
+        recs = list(s.exec(select(Recommendation).where(
+            col(Recommendation.risk_id).in_([r.id for r in risks]))))
+        items = list(s.exec(select(PlanItem).where(PlanItem.analysis_id == case_id)
+                            .order_by(col(PlanItem.id))))
+        order = s.exec(select(EventRecord).where(EventRecord.case_id == case_id,
+                                                 EventRecord.event == "order")).first()
+        officer = s.get(User, case.responsible_id)
+        return {"risks": [r.description for r in risks], "recommendations": [r.text for r in recs],
+                "measures": [(i.measure, i.deadline, i.id) for i in items],
+                "officer": officer.full_name, "signer": (order.evidence or {})["signed_by"]}
+
+
+def status_dues(stdout: str) -> dict[str, date]:
+    """The due date of each stage as `merzim status --json` gives it."""
+    return {st["key"]: date.fromisoformat(st["due"]) for st in json.loads(stdout)["stages"]
+            if st["due"]}

@@ -1,0 +1,260 @@
+"""The documents of an internal analysis drafted from its data (shared/domain/documents.md): the
+order with its work plan, the analytic note, the action plan and the quarterly monitoring
+report, as DOCX in kk and ru (en for the demo), from the case page, the command line and the
+API; the operator's templates (one organisation's, refused when they do not render); the
+signed scan uploaded from the document's place recorded as the stage's confirming document.
+
+The demo's analyses (tests/support/web_helpers.py, today 19 November 2025): `mf_done` is the State
+Revenue Department's analysis, published and monitored, with the risks, recommendations and
+measures of the documents' part of the demo (workflow/documents/demo.toml); `edu` the education
+department's, its analytic note overdue.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import docx
+import pytest
+from sqlmodel import Session, select
+
+from tests.documents.helpers import recorded, status_dues, text_of, written
+from tests.support.cli_runner import Merzim
+from tests.support.features import module_of
+from tests.support.web_helpers import (
+    TODAY,
+    Web,
+    csrf_of,
+    web_fixture,  # noqa: F401 - the `web` fixture
+    world_fixture,  # noqa: F401 - the `world` fixture
+)
+from workflow.storage.models import Case, EventRecord, EvidenceFile, Stage
+
+layout = module_of("documents", "layout")
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+NAMES = {"order": {"kk": "Ішкі талдау жүргізу туралы бұйрық",
+                   "ru": "Приказ о проведении внутреннего анализа"},
+         "analytic_note": {"kk": "Талдамалық анықтама", "ru": "Аналитическая справка"},
+         "action_plan": {"kk": "Іс-шаралар жоспары", "ru": "План мероприятий"},
+         "monitoring_report": {"kk": "Мониторинг есебі", "ru": "Отчёт о мониторинге"}}
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _stages(world: Web, case_id: int) -> dict[str, Stage]:
+    with Session(world.engine) as s:
+        return {st.key: st for st in s.exec(select(Stage).where(Stage.case_id == case_id))}
+
+
+def _quarter(world: Web, case_id: int) -> str:
+    """The case's first reporting period (the demo's first analysis was reviewed before its
+    first quarter's report is due)."""
+    return sorted(k for k in _stages(world, case_id) if k.startswith("monitoring_report:"))[0]
+
+
+def test_each_document_in_kk_and_ru_carries_the_case(world: Web, tmp_path):
+    kgd = world.analyses["mf_done"]
+    data = recorded(world.engine, kgd)
+    assert data["risks"] and data["recommendations"] and data["measures"]
+    status = Merzim(tmp_path, db_url=world.engine.url.render_as_string(hide_password=False))
+    dues = status_dues(status("status", str(kgd), "--json", today=TODAY.isoformat()).stdout)
+    quarter = _quarter(world, kgd)
+    api = world.api("aigerim")
+    for lang in ("kk", "ru"):
+        texts = {}
+        for stage in ("order", "analytic_note", "action_plan", quarter):
+            r = api.get(f"/api/v1/cases/{kgd}/documents/{stage}", params={"lang": lang})
+            assert r.status_code == 200 and r.headers["content-type"] == DOCX, r.text
+            texts[stage.split(":")[0]] = text_of(r.content)
+        for name, text in texts.items():
+            assert data["signer"] in text, (lang, name)  # the signer block
+        # the order: every stage of the analysis with its deadline as `merzim status` gives it,
+        # its working-day basis and the officer
+        order = texts["order"]
+        for key, due in dues.items():
+            if ":" not in key:
+                assert written(due) in order, (lang, key)
+        assert data["officer"] in order
+        assert ("жұмыс күні" if lang == "kk" else "рабочих дней") in order
+        # the note: every risk and recommendation, numbered
+        for risk in data["risks"]:
+            assert risk in texts["analytic_note"]
+        for rec in data["recommendations"]:
+            assert rec in texts["analytic_note"]
+        # the plan and the monitoring report: every measure with its deadline
+        for measure, deadline, item in data["measures"]:
+            assert written(dues[f"plan_item:{item}"]) == written(deadline)
+            for name in ("action_plan", "monitoring_report"):
+                assert measure in texts[name] and written(deadline) in texts[name], (lang, name)
+
+
+def test_the_case_page_offers_each_document_beside_its_stage(world: Web):
+    kgd = world.analyses["mf_done"]
+    b = world.browser("aigerim")
+    page = b.get(f"/cases/{kgd}").text
+    links = re.findall(r'href="(/cases/\d+/documents/[^"]+)"[^>]*data-testid="stage-action"', page)
+    stages = [link.rsplit("/", 1)[1] for link in links]
+    assert {"order", "analytic_note", "action_plan"} <= set(stages)
+    assert any(s.startswith("monitoring_report:") for s in stages)
+    doc_page = b.get(links[0])
+    assert doc_page.status_code == 200 and 'data-testid="document-form"' in doc_page.text
+    r = b.get(f"/cases/{kgd}/documents/order/docx", params={"lang": "ru"})
+    assert r.status_code == 200 and r.headers["content-type"] == DOCX
+    disposition = r.headers["content-disposition"]
+    from urllib.parse import unquote
+    assert unquote(disposition).endswith(
+        f"Приказ_о_проведении_внутреннего_анализа_MF-KGD-ALM_{TODAY.isoformat()}.docx")
+    assert "ПРИКАЗ" in text_of(r.content)
+
+
+def test_the_api_lists_the_documents_and_refuses_what_is_not_one(world: Web):
+    kgd = world.analyses["mf_done"]
+    api = world.api("aigerim")
+    listed = api.get(f"/api/v1/cases/{kgd}/documents").json()
+    assert [d["stage"] for d in listed["documents"]][:3] == ["order", "analytic_note",
+                                                            "action_plan"]
+    other = world.api("saule")  # the officer of another organisation
+    before = world.dump()
+    r = api.get(f"/api/v1/cases/{kgd}/documents/start_announcement")
+    assert r.status_code == 404
+    r = api.get(f"/api/v1/cases/{kgd}/documents/monitoring_report:2099Q9")
+    assert r.status_code == 404
+    r = api.get(f"/api/v1/cases/{kgd}/documents/order", params={"lang": "xx"})
+    assert r.status_code == 422
+    assert other.get(f"/api/v1/cases/{kgd}/documents/order").status_code == 404
+    assert world.dump() == before
+
+
+def test_merzim_document_draft_writes_the_docx(web: Web, merzim_db, tmp_path):
+    kgd = str(web.analyses["mf_done"])
+    listed = merzim_db("document", "list", kgd, "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)["documents"][0]["document"] == "order"
+    before = web.dump()
+    out = tmp_path / "order.docx"
+    r = merzim_db("document", "draft", kgd, "order", "--lang", "kk", "--out", str(out),
+                  "--json")
+    assert r.returncode == 0, r.stderr
+    shown = json.loads(r.stdout)
+    assert shown["template"] == "shipped" and shown["language"] == "kk"
+    assert shown["filename"].startswith("Ішкі_талдау_жүргізу_туралы_бұйрық_MF-KGD-ALM_")
+    assert "БҰЙРЫҚ" in text_of(out.read_bytes())
+    d = docx.Document(str(out))
+    section = d.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    assert "PAGE" in section.footer._element.xml  # page numbers
+    r = merzim_db("document", "draft", kgd, "start_announcement", lang="ru")
+    assert r.returncode != 0 and "нет документа" in r.stderr and "Traceback" not in r.stderr
+    assert web.dump() == before  # a draft writes nothing
+
+
+def _template(path: Path, text: str) -> Path:
+    d = docx.Document()
+    d.add_paragraph(text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    d.save(str(path))
+    return path
+
+
+def test_an_operator_template_is_used_for_her_organisation_only(web: Web, merzim_db, tmp_path):
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    config = tmp_path / "config.toml"
+    config.write_text('[documents]\ntemplates = "documents"\n', encoding="utf-8")
+    mine = _template(tmp_path / "mine.docx",
+                     "НАШ ПРИКАЗ {{ organisation.name }} {% for s in stages %}{{ s.due }} "
+                     "{% endfor %}")
+    r = merzim_db("document", "install-template", str(mine), "--name", "order", "--lang", "ru",
+                  "--org", "MF-KGD-ALM", config=config)
+    assert r.returncode == 0, r.stderr
+    assert (folder / "MF-KGD-ALM" / "ru" / "order.docx").is_file()
+    kgd, edu = str(web.analyses["mf_done"]), str(web.analyses["edu"])
+    out = tmp_path / "a.docx"
+    r = merzim_db("document", "draft", kgd, "order", "--lang", "ru", "--out", str(out),
+                  "--json", config=config)
+    assert r.returncode == 0 and json.loads(r.stdout)["template"] == "organisation"
+    assert "НАШ ПРИКАЗ" in text_of(out.read_bytes())
+    r = merzim_db("document", "draft", edu, "order", "--lang", "ru", "--out", str(out),
+                  "--json", config=config)
+    assert r.returncode == 0 and json.loads(r.stdout)["template"] == "shipped"
+    assert "НАШ ПРИКАЗ" not in text_of(out.read_bytes())
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("{{ organisation.name }} {{ boss.name }}", "boss"),
+    ("{{ organisation.nam }}", "nam"),
+    ("{{ organisation.name ", "organisation.name"),
+])
+def test_a_template_that_does_not_render_is_refused_naming_it(web: Web, merzim_db, tmp_path,
+                                                              text, named):
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    config = tmp_path / "config.toml"
+    config.write_text('[documents]\ntemplates = "documents"\n', encoding="utf-8")
+    bad = _template(tmp_path / "bad.docx", text)
+    for command in ("check-template", "install-template"):
+        r = merzim_db("document", command, str(bad), "--name", "analytic_note", "--lang", "kk",
+                      config=config, lang="ru")
+        assert r.returncode != 0 and "Traceback" not in r.stderr, r.stderr
+        assert named in r.stderr and "analytic_note.docx" in r.stderr and "(kk)" in r.stderr
+        assert "не установлен" in r.stderr
+    assert list(folder.rglob("*")) == []  # nothing installed
+
+
+def test_the_shipped_templates_render_and_are_built_by_the_layout(tmp_path):
+    texts = module_of("documents", "texts")
+    built = layout.build(tmp_path)
+    assert len(built) == 3 * len(texts.template_names())
+    for path in built:
+        texts.check(path, path.stem, path.parent.name)
+        shipped = texts.SHIPPED / path.parent.name / path.name
+        assert text_of(shipped.read_bytes()) == text_of(path.read_bytes()), path
+
+
+def test_the_signed_scan_becomes_the_stages_confirming_document(web: Web):
+    edu = web.analyses["edu"]
+    b = web.browser("asel")
+    page = b.get(f"/cases/{edu}/documents/analytic_note")
+    assert page.status_code == 200
+    csrf = csrf_of(page.text)
+    form = {"csrf": csrf, "date": TODAY.isoformat(), "number": "17-ө",
+            "signed_by": "Head of apparatus"}
+    before = web.dump()
+    r = b.post(f"/cases/{edu}/documents/analytic_note", data=form)  # no scan
+    assert r.status_code == 422 and "Attach the signed scan" in r.text
+    assert web.dump() == before
+    r = b.post(f"/cases/{edu}/documents/analytic_note", data=form,
+               files={"files": ("signed.pdf", io.BytesIO(PDF), "application/pdf")})
+    assert r.status_code == 303, r.text
+    with Session(web.engine) as s:
+        st = s.exec(select(Stage).where(Stage.case_id == edu,
+                                        Stage.key == "analytic_note")).one()
+        assert st.done_on == TODAY
+        rec = s.exec(select(EventRecord).where(EventRecord.case_id == edu,
+                                               EventRecord.event == "analytic_note")).one()
+        assert rec.evidence["number"] == "17-ө"
+        files = list(s.exec(select(EvidenceFile).where(EvidenceFile.case_id == edu)))
+        assert [f.record_id for f in files if f.name == "signed.pdf"] == [rec.id]
+        assert s.get(Case, edu).state == "note_signed"
+
+
+def test_merzim_document_sign_records_the_scan_in_one_step(web: Web, merzim_db, tmp_path):
+    edu = web.analyses["edu"]
+    scan = tmp_path / "note-signed.pdf"
+    scan.write_bytes(PDF)
+    before = web.dump()
+    r = merzim_db("document", "sign", str(edu), "analytic_note", "--date", TODAY.isoformat(),
+                  "--file", str(scan), lang="ru")  # no number nor signer: refused
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert web.dump() == before
+    r = merzim_db("document", "sign", str(edu), "analytic_note", "--date", TODAY.isoformat(),
+                  "--file", str(scan), "--number", "18-ө", "--signed-by", "Head of apparatus",
+                  "--json", today=TODAY.isoformat())
+    assert r.returncode == 0, r.stderr
+    shown = json.loads(r.stdout)
+    assert shown["event"] == "analytic_note" and shown["file"] == "note-signed.pdf"
+    with Session(web.engine) as s:
+        files = list(s.exec(select(EvidenceFile).where(EvidenceFile.case_id == edu)))
+        assert [f.record_id for f in files if f.name == "note-signed.pdf"] == [shown["record"]]

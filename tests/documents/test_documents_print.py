@@ -1,0 +1,118 @@
+"""The documents as they are signed: the demo's first analysis's order, analytic note, action
+plan and monitoring report, drafted in kk and ru, printed to PDF by LibreOffice (Debian's
+libreoffice-writer-nogui; .ci/run installs it) and read back with pypdf: A4 pages, no empty
+page, each table's header row repeated on every page it runs over, the Kazakh and Russian
+letters as written, the page numbers printed.
+
+The action plan is printed with enough measures to run over a page (the demo's own and forty
+more), so that the repeated header is seen."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlmodel import Session
+
+from tests.support.envs import clean_env
+from tests.support.features import module_of
+from tests.support.web_helpers import CALENDAR, DEFINITION, TODAY, demo_database
+from workflow import services as svc
+
+documents = module_of("documents", "service")
+A4 = (595, 842)  # points, portrait
+KAZAKH = set("әғқңөұүі")  # the letters of Kazakh that Russian has not, in the fixed text
+HEADER = {"kk": "Жұмыс түрі", "ru": "Вид работ"}  # the work plan's header cell
+PLAN_HEADER = {"kk": "Аяқталу нысаны", "ru": "Форма завершения"}
+
+
+def _libreoffice() -> str:
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found is None:
+        if os.environ.get("MERZIM_REQUIRE_LIBREOFFICE") == "1":
+            pytest.fail("libreoffice is not installed (.ci/run installs libreoffice-writer-nogui)")
+        pytest.skip("libreoffice is not installed (Debian's libreoffice-writer-nogui): the "
+                    "documents are not printed to PDF")
+    return found
+
+
+def _print(files: list[Path], out: Path) -> dict[str, PdfReader]:
+    """The DOCX files printed to PDF by LibreOffice in one run, with a profile of its own."""
+    program = _libreoffice()
+    env = {**clean_env(), "HOME": str(out)}
+    result = subprocess.run(
+        [program, "--headless", "--norestore", f"-env:UserInstallation={(out / 'lo').as_uri()}",
+         "--convert-to", "pdf", "--outdir", str(out), *map(str, files)],
+        capture_output=True, text=True, timeout=300, env=env, cwd=out)
+    pdfs = {f.stem: out / f"{f.stem}.pdf" for f in files}
+    assert result.returncode == 0 and all(p.is_file() for p in pdfs.values()), \
+        (result.stdout, result.stderr)
+    return {k: PdfReader(p) for k, p in pdfs.items()}
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory) -> dict[str, PdfReader]:
+    """Each document in kk and ru (`<document>-<lang>`) printed, with forty more measures in
+    the plan of the demo's first analysis."""
+    monitoring = module_of("monitoring", "service")
+    tmp = tmp_path_factory.mktemp("print")
+    ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test-print", language="en")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MERZIM_TODAY", TODAY.isoformat())
+        with demo_database("sqlite", tmp) as (eng, ids), Session(eng) as s:
+            case = ids["analyses"]["mf_done"]
+            monitoring.import_plan(s, ctx, [
+                {"measure": f"Мероприятие номер {i} плана, достаточно длинное для двух строк "
+                            f"таблицы, с уточнением ответственного и формы",
+                 "completion_form": "Приказ", "deadline": TODAY.isoformat(),
+                 "responsible": "Отдел таможенного оформления"} for i in range(40)],
+                analysis_id=case)
+            s.commit()
+            quarter = sorted(k for k in svc.stages_of(s, svc.get_case(s, case))
+                             if k.startswith("monitoring_report:"))[0]
+            files = []
+            for lang in ("kk", "ru"):
+                for stage in ("order", "analytic_note", "action_plan", quarter):
+                    drafted = documents.draft(s, ctx, case, stage, lang)
+                    path = tmp / f"{drafted.document}-{lang}.docx"
+                    path.write_bytes(drafted.content)
+                    files.append(path)
+    out = tmp / "pdf"
+    out.mkdir()
+    return _print(files, out)
+
+
+@pytest.mark.slow
+def test_each_document_prints_on_a4_pages_none_empty(printed):
+    assert len(printed) == 8
+    for name, pdf in printed.items():
+        for number, page in enumerate(pdf.pages, start=1):
+            box = page.mediabox
+            assert (round(float(box.width)), round(float(box.height))) == A4, name
+            text = page.extract_text()
+            assert len(text.split()) > 3, (name, number)  # no empty page
+            assert str(number) in text.split(), (name, number)  # its page number
+
+
+@pytest.mark.slow
+def test_kazakh_and_russian_letters_are_intact(printed):
+    for lang in ("kk", "ru"):
+        order = "\n".join(p.extract_text() for p in printed[f"order-{lang}"].pages)
+        assert HEADER[lang] in order
+        assert ("БҰЙРЫҚ" if lang == "kk" else "ПРИКАЗ") in order
+        if lang == "kk":
+            assert not KAZAKH - set(order.lower()), KAZAKH - set(order.lower())
+        assert "Департамент" in order or "департаменті" in order
+
+
+@pytest.mark.slow
+def test_the_plans_header_row_repeats_on_every_page(printed):
+    for lang in ("kk", "ru"):
+        pages = printed[f"action_plan-{lang}"].pages
+        assert len(pages) > 1, "forty more measures run over a page"
+        for page in pages:
+            assert PLAN_HEADER[lang] in " ".join(page.extract_text().split()), lang

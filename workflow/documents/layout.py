@@ -1,0 +1,325 @@
+"""Build the shipped DOCX templates (workflow/documents/docx/LANG/NAME.docx) with python-docx:
+A4 pages, the organisation in the header, page numbers in the footer, tables whose header row
+repeats on every page, and the docxtpl tags the facts fill (texts.PLACEHOLDERS). The fixed
+text of each is written in its language. Run after changing a layout or a text, and commit
+the files it writes:
+
+    .venv/bin/python -m workflow.documents.layout
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from workflow.documents.texts import SHIPPED, SUFFIX
+
+# The fixed text of each document, by language.
+WORDS: dict[str, dict[str, Any]] = {
+    "kk": {
+        "order_title": "БҰЙРЫҚ",
+        "number": "{{ today }}                                                  № ______",
+        "order_subject": "Сыбайлас жемқорлық тәуекелдеріне ішкі талдау жүргізу туралы",
+        "order_basis": "Сыбайлас жемқорлыққа қарсы іс-қимыл агенттігі Төрағасының 2023 жылғы "
+                       "16 қаңтардағы № 21 бұйрығымен бекітілген Сыбайлас жемқорлық "
+                       "тәуекелдеріне ішкі талдау жүргізудің үлгілік қағидаларына сәйкес "
+                       "БҰЙЫРАМЫН:",
+        "order_1": "1. {{ object }} қызметінде {{ period.first_day }} бастап {{ period.last_day }} "
+                   "дейінгі кезеңде сыбайлас жемқорлық тәуекелдеріне ішкі талдау жүргізілсін.",
+        "order_2": "2. Талдау жүргізу мына құрамдағы топқа жүктелсін:",
+        "order_3": "3. Қоса беріліп отырған жұмыс жоспары бекітілсін.",
+        "order_4": "4. Осы бұйрықтың орындалуын бақылауды өзіме қалдырамын.",
+        "work_plan": "Ішкі талдау жүргізудің жұмыс жоспары",
+        "annex": "{{ today }} № ______ бұйрыққа қосымша",
+        "plan_cols": ["№", "Жұмыс түрі", "Орындау мерзімі", "Мерзімнің негізі", "Жауапты тұлға"],
+        "note": "ТАЛДАМАЛЫҚ АНЫҚТАМА",
+        "note_subject": "сыбайлас жемқорлық тәуекелдеріне ішкі талдау нәтижелері бойынша",
+        "object": "Талдау объектісі: {{ object }}",
+        "period": "Талдау кезеңі: {{ period.first_day }} – {{ period.last_day }}",
+        "methods": "Талдау әдістері: нормативтік құқықтық актілерді және ұйымдастырушылық-өкімдік "
+                   "құжаттарды зерделеу, объектінің қызметкерлерімен сұхбат, сауалнама, "
+                   "өтініштер мен жарияланымдарды талдау.",
+        "risks": "1. Анықталған сыбайлас жемқорлық тәуекелдері, олардың себептері мен жағдайлары",
+        "risk_cols": ["№", "Тәуекел", "Бөлімше", "Себептері мен жағдайлары"],
+        "recs": "2. Ұсынымдар",
+        "rec_cols": ["№", "Ұсыным", "Тәуекел №"],
+        "plan_title": "Сыбайлас жемқорлық құқық бұзушылықтарға ықпал ететін себептер мен "
+                "жағдайларды жою жөніндегі іс-шаралар жоспары",
+        "approve": "БЕКІТЕМІН",
+        "measure_cols": ["№", "Іс-шара", "Ұсыным / тәуекел №", "Аяқталу нысаны",
+                         "Орындау мерзімі", "Жауапты бөлімше, тұлға"],
+        "monitoring_title": "Іс-шаралар жоспарының орындалуын мониторингтеу туралы есеп",
+        "quarter": "Кезең: {{ quarter.name }}",
+        "report_line": "Бөлімшелердің есебі: мерзімі {{ quarter.report_due }}, "
+                    "алынды {{ quarter.received_on }}",
+        "review_line": "Есепті қарау: мерзімі {{ quarter.review_due }}, "
+                    "қаралды {{ quarter.reviewed_on }}",
+        "status_cols": ["№", "Іс-шара", "Орындау мерзімі", "Мәртебесі", "Растау"],
+        "overdue": "Мерзімі өткен іс-шаралар:",
+        "none": "жоқ",
+        "signed": "Қол қойған:",
+    },
+    "ru": {
+        "order_title": "ПРИКАЗ",
+        "number": "{{ today }}                                                  № ______",
+        "order_subject": "О проведении внутреннего анализа коррупционных рисков",
+        "order_basis": "В соответствии с Типовыми правилами проведения внутреннего анализа "
+                       "коррупционных рисков, утверждёнными приказом Председателя Агентства "
+                       "Республики Казахстан по противодействию коррупции от 16 января "
+                       "2023 года № 21, ПРИКАЗЫВАЮ:",
+        "order_1": "1. Провести внутренний анализ коррупционных рисков в деятельности "
+                   "{{ object }} в период с {{ period.first_day }} по {{ period.last_day }}.",
+        "order_2": "2. Проведение анализа поручить группе в составе:",
+        "order_3": "3. Утвердить прилагаемый план работ.",
+        "order_4": "4. Контроль за исполнением настоящего приказа оставляю за собой.",
+        "work_plan": "План работ по проведению внутреннего анализа",
+        "annex": "Приложение к приказу от {{ today }} № ______",
+        "plan_cols": ["№", "Вид работ", "Срок исполнения", "Основание срока", "Ответственный"],
+        "note": "АНАЛИТИЧЕСКАЯ СПРАВКА",
+        "note_subject": "по результатам внутреннего анализа коррупционных рисков",
+        "object": "Объект анализа: {{ object }}",
+        "period": "Период анализа: {{ period.first_day }} – {{ period.last_day }}",
+        "methods": "Методы анализа: изучение нормативных правовых актов и "
+                   "организационно-распорядительных документов, интервьюирование работников "
+                   "объекта, анкетирование, анализ обращений и публикаций.",
+        "risks": "1. Выявленные коррупционные риски, их причины и условия",
+        "risk_cols": ["№", "Риск", "Подразделение", "Причины и условия"],
+        "recs": "2. Рекомендации",
+        "rec_cols": ["№", "Рекомендация", "Риск №"],
+        "plan_title": "План мероприятий по устранению причин и условий, способствующих совершению "
+                "коррупционных правонарушений",
+        "approve": "УТВЕРЖДАЮ",
+        "measure_cols": ["№", "Мероприятие", "Рекомендация / риск №", "Форма завершения",
+                         "Срок исполнения", "Ответственное подразделение, лицо"],
+        "monitoring_title": "Отчёт о мониторинге исполнения плана мероприятий",
+        "quarter": "Период: {{ quarter.name }}",
+        "report_line": "Отчёт подразделений: срок {{ quarter.report_due }}, "
+                    "получен {{ quarter.received_on }}",
+        "review_line": "Рассмотрение отчёта: срок {{ quarter.review_due }}, "
+                    "рассмотрен {{ quarter.reviewed_on }}",
+        "status_cols": ["№", "Мероприятие", "Срок исполнения", "Статус", "Подтверждение"],
+        "overdue": "Просроченные мероприятия:",
+        "none": "нет",
+        "signed": "Подписал:",
+    },
+    "en": {
+        "order_title": "ORDER",
+        "number": "{{ today }}                                                  No. ______",
+        "order_subject": "On conducting the internal analysis of corruption risks",
+        "order_basis": "Under the Typical rules of conducting the internal analysis of "
+                       "corruption risks approved by order No. 21 of the Chairman of the "
+                       "Anti-Corruption Agency of 16 January 2023, I ORDER:",
+        "order_1": "1. To conduct the internal analysis of corruption risks in the activity of "
+                   "{{ object }} from {{ period.first_day }} to {{ period.last_day }}.",
+        "order_2": "2. To entrust the analysis to the group of:",
+        "order_3": "3. To approve the attached work plan.",
+        "order_4": "4. I keep the control of this order's execution.",
+        "work_plan": "Work plan of the internal analysis",
+        "annex": "Annex to the order of {{ today }} No. ______",
+        "plan_cols": ["No.", "Kind of work", "Deadline", "Basis of the deadline",
+                      "Responsible"],
+        "note": "ANALYTIC NOTE",
+        "note_subject": "on the results of the internal analysis of corruption risks",
+        "object": "Object of the analysis: {{ object }}",
+        "period": "Period of the analysis: {{ period.first_day }} – {{ period.last_day }}",
+        "methods": "Methods: study of the legal acts and internal documents, interviews with "
+                   "the object's staff, questionnaires, analysis of complaints and "
+                   "publications.",
+        "risks": "1. Corruption risks identified, their causes and conditions",
+        "risk_cols": ["No.", "Risk", "Subdivision", "Causes and conditions"],
+        "recs": "2. Recommendations",
+        "rec_cols": ["No.", "Recommendation", "Risk No."],
+        "plan_title": "Action plan to remove the causes and conditions of corruption offences",
+        "approve": "APPROVED",
+        "measure_cols": ["No.", "Measure", "Recommendation / risk No.", "Form of completion",
+                         "Deadline", "Responsible subdivision, person"],
+        "monitoring_title": "Monitoring report of the action plan",
+        "quarter": "Period: {{ quarter.name }}",
+        "report_line": "Subdivisions' report: due {{ quarter.report_due }}, "
+                    "received {{ quarter.received_on }}",
+        "review_line": "Review of the report: due {{ quarter.review_due }}, "
+                    "reviewed {{ quarter.reviewed_on }}",
+        "status_cols": ["No.", "Measure", "Deadline", "Status", "Evidence"],
+        "overdue": "Measures overdue:",
+        "none": "none",
+        "signed": "Signed:",
+    },
+}
+
+
+def _new(language: str):
+    """A blank A4 document: margins, a plain font, the organisation in the header, the page
+    number in the footer."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "Liberation Serif"
+    style.font.size = Pt(12)
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    section.left_margin, section.right_margin = Cm(3.0), Cm(1.5)
+    section.top_margin, section.bottom_margin = Cm(2.0), Cm(2.0)
+    header = section.header.paragraphs[0]
+    header.text = "{{ organisation.name }}"
+    header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    field = OxmlElement("w:fldSimple")  # the page number, a field Word and LibreOffice fill
+    field.set(qn("w:instr"), "PAGE")
+    run, shown = OxmlElement("w:r"), OxmlElement("w:t")
+    shown.text = "1"
+    run.append(shown)
+    field.append(run)
+    footer._p.append(field)
+    doc.core_properties.language = language
+    return doc
+
+
+def _para(doc, text: str, bold: bool = False, center: bool = False, right: bool = False):
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    p = doc.add_paragraph()
+    p.add_run(text).bold = bold
+    if center:
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    elif right:
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    return p
+
+
+def _table(doc, columns: list[str], loop: str, cells: list[str]) -> None:
+    """A table: its header row (repeated on every page), a row per item of `loop`."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    table = doc.add_table(rows=4, cols=len(columns))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, columns, strict=True):
+        cell.paragraphs[0].add_run(text).bold = True
+    mark = OxmlElement("w:tblHeader")  # the header row repeats on each page
+    mark.set(qn("w:val"), "true")
+    table.rows[0]._tr.get_or_add_trPr().append(mark)
+    table.rows[1].cells[0].text = "{%tr for " + loop + " %}"
+    for cell, text in zip(table.rows[2].cells, cells, strict=True):
+        cell.text = text
+    table.rows[3].cells[0].text = "{%tr endfor %}"
+
+
+def _signer(doc, w: dict[str, Any]) -> None:
+    doc.add_paragraph()
+    _para(doc, "{{ signer.position }}", bold=True)
+    _para(doc, "________________  {{ signer.name }}", bold=True)
+
+
+def _org(doc) -> None:
+    _para(doc, "{{ organisation.name }}", bold=True, center=True)
+    _para(doc, "{{ organisation.parent }}", center=True)
+
+
+def order(language: str):
+    w = WORDS[language]
+    doc = _new(language)
+    _org(doc)
+    _para(doc, w["order_title"], bold=True, center=True)
+    _para(doc, w["number"])
+    _para(doc, w["order_subject"], bold=True)
+    for key in ("order_basis", "order_1", "order_2"):
+        _para(doc, w[key])
+    _para(doc, "{%p for p in group %}")
+    _para(doc, "– {{ p.name }}, {{ p.position }};")
+    _para(doc, "{%p endfor %}")
+    for key in ("order_3", "order_4"):
+        _para(doc, w[key])
+    _signer(doc, w)
+    doc.add_page_break()
+    _para(doc, w["annex"], right=True)
+    _para(doc, w["work_plan"], bold=True, center=True)
+    _table(doc, w["plan_cols"], "s in stages",
+           ["{{ s.no }}", "{{ s.name }}", "{{ s.due }}", "{{ s.basis }}",
+            "{{ s.responsible.name }}, {{ s.responsible.position }}"])
+    return doc
+
+
+def analytic_note(language: str):
+    w = WORDS[language]
+    doc = _new(language)
+    _org(doc)
+    _para(doc, w["note"], bold=True, center=True)
+    _para(doc, w["note_subject"], bold=True, center=True)
+    for key in ("object", "period", "methods"):
+        _para(doc, w[key])
+    _para(doc, w["risks"], bold=True)
+    _para(doc, "{%p for g in risk_groups %}")
+    _para(doc, "{{ g.name }}", bold=True)
+    _para(doc, "{%p for r in g.risks %}")
+    _para(doc, "{{ r.no }}. {{ r.description }} ({{ r.subdivision }}). "
+          + w["risk_cols"][3] + ": {{ r.causes }}")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p endfor %}")
+    _para(doc, w["recs"], bold=True)
+    _table(doc, w["rec_cols"], "r in recommendations",
+           ["{{ r.no }}", "{{ r.text }}", "{{ r.risk_no }}"])
+    _signer(doc, w)
+    return doc
+
+
+def action_plan(language: str):
+    w = WORDS[language]
+    doc = _new(language)
+    _para(doc, w["approve"], bold=True, right=True)
+    _para(doc, "{{ signer.position }}", right=True)
+    _para(doc, "________________  {{ signer.name }}", right=True)
+    _para(doc, "{{ today }}", right=True)
+    _org(doc)
+    _para(doc, w["plan_title"], bold=True, center=True)
+    _para(doc, w["object"])
+    _table(doc, w["measure_cols"], "m in plan",
+           ["{{ m.no }}", "{{ m.measure }}", "{{ m.answers }}", "{{ m.form }}",
+            "{{ m.deadline }}", "{{ m.responsible }}, {{ m.person }}"])
+    return doc
+
+
+def monitoring_report(language: str):
+    w = WORDS[language]
+    doc = _new(language)
+    _org(doc)
+    _para(doc, w["monitoring_title"], bold=True, center=True)
+    for key in ("object", "quarter", "report_line", "review_line"):
+        _para(doc, w[key])
+    _table(doc, w["status_cols"], "m in quarter.rows",
+           ["{{ m.no }}", "{{ m.measure }}", "{{ m.deadline }}", "{{ m.status }}",
+            "{{ m.evidence }}"])
+    _para(doc, w["overdue"], bold=True)
+    _para(doc, "{%p for m in quarter.overdue %}")
+    _para(doc, "{{ m.no }}. {{ m.measure }} — {{ m.deadline }}")
+    _para(doc, "{%p else %}")
+    _para(doc, w["none"])
+    _para(doc, "{%p endfor %}")
+    _signer(doc, w)
+    return doc
+
+
+BUILDERS = (order, analytic_note, action_plan, monitoring_report)  # each named as its template
+
+
+def build(folder: Path = SHIPPED) -> list[Path]:
+    """Write every template in every language into `folder`; returns the files written."""
+    written = []
+    for language in WORDS:
+        for builder in BUILDERS:
+            path = folder / language / f"{builder.__name__}{SUFFIX}"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            builder(language).save(str(path))
+            written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for path in build(Path(sys.argv[1]) if len(sys.argv) > 1 else SHIPPED):
+        print(path)

@@ -1,0 +1,53 @@
+"""Which document confirms which stage, read from the feature's own data (documents.toml,
+read by `texts.documents`): the document's key, its stage, the event its signed scan is
+recorded by, and its names. Pure: no file, no database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document of a process: it confirms `stage` (a stage made per period: its key before
+    ":", the period named by the record's `per_period` evidence field), recorded by `event`."""
+
+    process: str
+    key: str
+    stage: str
+    event: str
+    names: dict[str, str]
+    template: str
+    per_period: str | None = None
+    related: tuple[tuple[str, str], ...] = ()  # other stages it reads, by role: (role, key)
+    signer_from: tuple[str, ...] = ()  # the records whose signer signs it before its own
+
+    def related_stage(self, role: str) -> str:
+        return dict(self.related).get(role, "")
+
+    def confirms(self, stage: str) -> bool:
+        """Whether this document confirms the stage of this key (a period's: "KEY:PERIOD")."""
+        if self.per_period:
+            return stage.split(":", 1)[0] == self.stage and ":" in stage
+        return stage == self.stage
+
+    def name(self, language: str) -> str:
+        return self.names.get(language) or self.names.get("en") or self.key
+
+
+def parse(raw: dict[str, Any]) -> dict[str, dict[str, Document]]:
+    """Every process's documents from the parsed documents.toml, by process key then document
+    key, in the file's order."""
+    return {process: {key: Document(process, key, spec["stage"], spec["event"],
+                                    dict(spec["names"]), spec.get("template", key),
+                                    spec.get("per_period"),
+                                    tuple(dict(spec.get("related", {})).items()),
+                                    tuple(spec.get("signer_from", ())))
+                      for key, spec in table.items()}
+            for process, table in raw.items()}
+
+
+def for_stage(documents: dict[str, Document], stage: str) -> Document | None:
+    """The document (of one process's) confirming a stage, if any."""
+    return next((d for d in documents.values() if d.confirms(stage)), None)

@@ -1,0 +1,186 @@
+"""The documents on the web: a "draft the document" link beside each stage a document
+confirms on the case page; the document's page (its download in kk, ru and en, whose template
+it is drafted from, and the form that records the signed scan as the stage's confirming
+document in one step); the API's `GET /api/v1/cases/{id}/documents` and
+`GET /api/v1/cases/{id}/documents/{stage}?lang=`.
+
+Who may draft a document is who may see its case (a case about a person: who may see the
+person); who may record the signed scan is who may record on the case.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from web.kit import recording, uploads
+from web.kit.access import Viewer, hidden, require_recorder, visible_case
+from web.kit.api import ApiContext, api_routes
+from web.kit.deps import PageContext
+from web.kit.page import attachment, check_csrf, page, render, secure
+from web.kit.parts import Parts
+from web.kit.shapes import Shape
+from workflow import services as svc
+from workflow.core.errors import MerzimError, RuleViolation
+from workflow.documents import service as documents
+from workflow.documents.texts import DocumentsSettings
+from workflow.i18n import LANGUAGES
+from workflow.services import transactions as tx
+from workflow.services import visibility
+from workflow.services.files import FileRefused
+
+router = APIRouter(include_in_schema=False)
+api_router = api_routes()
+
+
+def _case(s, ctx, viewer: Viewer, case_id: str | int):
+    """The case of a document, if the viewer may read it (as if it did not exist otherwise)."""
+    case = visible_case(s, viewer, case_id)
+    defn = svc.definition_of(s, ctx, case)
+    if not visibility.may_see_person(viewer.user, case, defn):
+        raise hidden("analysis", case_id)
+    return case, defn
+
+
+def _folder(request: Request):
+    return request.app.state.settings.of(DocumentsSettings).templates
+
+
+def _download(drafted: documents.Drafted) -> Response:
+    return Response(drafted.content, media_type=documents.DOCX,
+                    headers={"Content-Disposition": attachment(drafted.filename),
+                             "Cache-Control": "no-store"})
+
+
+class StageLinks:
+    """The case page's links beside the stages a document confirms."""
+
+    def links(self, request: Request, pc: PageContext, case, view) -> dict[str, list]:
+        defn = svc.definition_of(pc.s, pc.ctx, case)
+        if not visibility.may_see_person(pc.viewer.user, case, defn):
+            return {}
+        label = pc.t("document.link")
+        return {o.stage: [(f"{label}: {o.name}", f"/cases/{case.id}/documents/{o.stage}")]
+                for o in documents.offers(pc.s, pc.ctx, case, pc.t.language)}
+
+
+def _page(request: Request, pc: PageContext, case_id: str, stage: str,
+          problems: list[recording.Problem] | None = None, form: dict[str, str] | None = None,
+          status: int = 200) -> HTMLResponse:
+    case, defn = _case(pc.s, pc.ctx, pc.viewer, case_id)
+    doc = documents.document_of(pc.s, pc.ctx, case, stage)
+    view = svc.case_view(pc.s, pc.ctx, case)
+    drafted = {lang: documents.draft(pc.s, pc.ctx, case.id, stage, lang, _folder(request))
+               for lang in LANGUAGES}
+    try:
+        require_recorder(pc.viewer, case)
+        can_record = view.withdrawn is None
+    except RuleViolation:
+        can_record = False
+    fixed = documents.fixed_evidence(doc, stage)
+    event_form = recording.event_form(defn, defn.events[doc.event], pc.t, [])
+    problems = problems or []
+    return render(request, pc, "document.html", status=status, view=view, doc=doc,
+                  doc_name=doc.name(pc.t.language), stage=stage,
+                  stage_name=next((st.name for st in view.stages if st.key == stage), stage),
+                  drafted=drafted, languages=LANGUAGES, can_record=can_record,
+                  fields=[f for f in event_form.fields if f.key not in fixed],
+                  problems=problems, field_errors={p.field: p.message for p in problems
+                                                   if p.field},
+                  form=form or {}, files=uploads.files_by_record(
+                      request, pc.s, pc.ctx, pc.viewer, case, view))
+
+
+@router.get("/cases/{case_id}/documents/{stage}", response_class=HTMLResponse)
+def document_page(request: Request, case_id: str, stage: str, pc: PageContext = Depends(page)):
+    return _page(request, pc, case_id, stage)
+
+
+@router.get("/cases/{case_id}/documents/{stage}/docx")
+def document_docx(request: Request, case_id: str, stage: str, pc: PageContext = Depends(page)):
+    """The document drafted from the case in ?lang= (the reader's by default)."""
+    case, _defn = _case(pc.s, pc.ctx, pc.viewer, case_id)
+    return _download(documents.draft(pc.s, pc.ctx, case.id, stage,
+                                     request.query_params.get("lang") or pc.t.language,
+                                     _folder(request)))
+
+
+@router.post("/cases/{case_id}/documents/{stage}", response_class=HTMLResponse)
+async def record_signed(request: Request, case_id: str, stage: str,
+                        pc: PageContext = Depends(page)):
+    """The signed scan recorded as the stage's confirming document, with its record, in one
+    step; a refusal shows the page again with every problem, nothing stored."""
+    uploads.check_length(request)
+    data = await request.form(max_files=uploads.MAX_PARTS)
+    await run_in_threadpool(check_csrf, pc, str(data.get("csrf") or ""))
+    form = {k: str(v) for k, v in data.items() if k != "csrf" and isinstance(v, str)}
+    files = uploads.uploads_of(data.getlist("files"))
+    return await run_in_threadpool(_record, request, pc, case_id, stage, form, files)
+
+
+def _record(request: Request, pc: PageContext, case_id: str, stage: str,
+            form: dict[str, str], files: list) -> Response:
+    case, defn = _case(pc.s, pc.ctx, pc.viewer, case_id)
+    doc = documents.document_of(pc.s, pc.ctx, case, stage)
+    checked = {**form, "event": doc.event,
+               **{recording.input_name(k): v
+                  for k, v in documents.fixed_evidence(doc, stage).items()}}
+    try:
+        require_recorder(pc.viewer, case)
+        with tx.transaction(pc.s):
+            on, evidence = recording.check_form(defn, checked, pc.ctx.today, pc.t)
+            assert on is not None
+            try:
+                documents.record_signed(pc.s, pc.ctx, uploads.store_of(request),
+                                        uploads.limits_of(request), case.id, stage, on,
+                                        evidence, files)
+            except FileRefused as exc:
+                raise uploads.as_form_problem(exc, pc) from None
+    except MerzimError as exc:
+        problems = recording.problems_of(exc, pc.t)
+        tx.refused(pc.s, pc.ctx.actor, "refused.event", "case", case.id,
+                   {"event": doc.event, "document": doc.key, "key": exc.key})
+        status = exc.status if isinstance(exc, recording.FormProblems) \
+            else 409 if isinstance(exc, RuleViolation) else 422
+        return _page(request, pc, case_id, stage, problems=problems, form=form, status=status)
+    resp = RedirectResponse(f"/cases/{case.id}", status_code=303)
+    recording.set_flash(resp, secure(request), pc.session_row.csrf, case.id, kind="event",
+                        what=doc.event, on=on.isoformat())
+    return resp
+
+
+class DocumentOffers(Shape):
+    """The documents of a case, each with the stage it confirms."""
+
+    case: int
+    documents: list[dict[str, Any]]
+
+
+@api_router.get("/cases/{case_id}/documents", response_model=DocumentOffers)
+def api_documents(case_id: int, a: ApiContext = Depends()) -> dict[str, Any]:
+    """The documents of a case, each beside the stage it confirms (its download:
+    `/api/v1/cases/{id}/documents/{stage}?lang=`)."""
+    case, _defn = _case(a.s, a.ctx, a.viewer, case_id)
+    return {"case": case.id,
+            "documents": [o.as_json() for o in documents.offers(a.s, a.ctx, case)]}
+
+
+@api_router.get("/cases/{case_id}/documents/{stage}", response_class=Response,
+                responses={200: {"description": "The document as a Word (DOCX) file, as an "
+                                                "attachment named after the document, the "
+                                                "organisation and the day.",
+                                 "content": {"application/octet-stream": {
+                                     "schema": {"type": "string", "format": "binary"}}}}})
+def api_document(request: Request, case_id: int, stage: str,
+                 a: ApiContext = Depends()) -> Response:
+    """The document confirming a stage, drafted from the case in ?lang= (kk, ru, en)."""
+    case, _defn = _case(a.s, a.ctx, a.viewer, case_id)
+    return _download(documents.draft(a.s, a.ctx, case.id, stage,
+                                     request.query_params.get("lang") or a.ctx.language,
+                                     _folder(request)))
+
+
+PARTS = Parts(routers=(router, api_router), stage_actions=StageLinks())
