@@ -22,9 +22,19 @@ thrown away at the end.
     .venv/bin/python docs/screenshots.py --only registers   # the registers' pictures only
     .venv/bin/python docs/screenshots.py --only moving-in   # the mid-year adoption's only
     .venv/bin/python docs/screenshots.py --only team        # saved views, hand-over, comments
+    .venv/bin/python docs/screenshots.py --only documents   # the drafted documents' only
+
+The pictures of the guide's "Drafting the documents" (`document-*.png`) are the officer's of
+the demo's analysis whose risks, recommendations, measures and review the demo records
+(workflow/documents/demo.toml): its case page with the "Draft the document" link beside each
+stage a document confirms, then the first page of each of its four documents drafted in
+Russian with `merzim document draft`, as LibreOffice prints it (converted to PDF, the page
+rendered at 60 dpi by poppler's pdftoppm when it is installed, else by LibreOffice itself).
 
 Needs: the merzim console script of this checkout (pip install -e .), /usr/bin/chromium and
-the playwright Python package (the browser tests' own).
+the playwright Python package (the browser tests' own); for the documents also LibreOffice
+(soffice) and, where LibreOffice cannot write a PNG itself (Debian's writer-nogui), pdftoppm
+(apt-get install poppler-utils).
 """
 
 from __future__ import annotations
@@ -107,6 +117,14 @@ def _smaller(path: Path) -> None:
         path.write_bytes(smaller)
 
 
+def _weigh(path: Path) -> bool:
+    """The picture made smaller, its size said; whether it stays under the limit."""
+    _smaller(path)
+    size = path.stat().st_size
+    print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {size // 1024} KB")
+    return size <= LIMIT
+
+
 def _chunk(kind: bytes, body: bytes) -> bytes:
     crc = zlib.crc32(kind + body) & 0xFFFFFFFF
     return len(body).to_bytes(4, "big") + kind + body + crc.to_bytes(4, "big")
@@ -140,10 +158,7 @@ class Shots:
             self.page.locator(selector).first.screenshot(path=str(path))
         else:
             self.page.screenshot(path=str(path), full_page=full)
-        _smaller(path)
-        size = path.stat().st_size
-        print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {size // 1024} KB")
-        if size > LIMIT:
+        if not _weigh(path):
             self.too_big.append(name)
 
     def sign_in(self, login: str, password: str) -> None:
@@ -409,14 +424,88 @@ def _manager_registers(s: Shots) -> None:
     s.take("notifications-escalated")
 
 
+DOCUMENTS_DEMO = ROOT / "workflow" / "documents" / "demo.toml"  # the analysis they are of
+
+
+def _documents_analysis(workdir: Path, init: str) -> int:
+    """The analysis the demo's documents' part fills (its first of demo.toml's subject and
+    process), among those `merzim init --demo` said it loaded."""
+    import tomllib
+
+    demo = tomllib.loads(DOCUMENTS_DEMO.read_text(encoding="utf-8"))
+    loaded = re.search(r"analyses \[([\d, ]+)\]", init)
+    for number in sorted(int(n) for n in loaded.group(1).split(",")) if loaded else []:
+        status = json.loads(_merzim(workdir, "status", str(number), "--json"))
+        if (status["subject"], status["process"]) == (demo["subject"], demo["process"]):
+            return number
+    sys.exit(f"the demo loaded no {demo['process']} of {demo['subject']}")
+
+
+def _document_offers(workdir: Path, case: int) -> list[dict[str, str]]:
+    """The case's documents, one of each (the monitoring report: its first quarter's), as
+    `merzim document list` names them with the stage each confirms."""
+    found = json.loads(_merzim(workdir, "document", "list", str(case), "--json"))["documents"]
+    first: dict[str, dict[str, str]] = {}
+    for offer in found:
+        first.setdefault(offer["document"], offer)
+    return list(first.values())
+
+
+def _document_links(s: Shots, case: int, last: str) -> None:
+    """The case page of the analysis, its stages from the order down to the stage of the last
+    document: beside each stage a document confirms, its "Draft the document" link."""
+    s.go(f"/cases/{case}")
+    s.take("document-links", "table.stages", until=f"table.stages tr[data-stage='{last}']")
+
+
+def _document_pages(workdir: Path, out: Path, case: int,
+                    offers: list[dict[str, str]]) -> list[str]:
+    """The first page of each document, drafted in Russian as the officer drafts it and
+    printed by LibreOffice; returns the names of the pictures over the limit."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        sys.exit("the documents' pages need LibreOffice (soffice)")
+    drafts = workdir / "documents"
+    drafts.mkdir()
+    names = []
+    for offer in offers:
+        name = "document-" + offer["document"].replace("_", "-")
+        _merzim(workdir, "document", "draft", str(case), offer["stage"], "--lang", "ru",
+                "--out", str(drafts / f"{name}.docx"))
+        names.append(name)
+    pdftoppm = shutil.which("pdftoppm")
+    # a profile of its own: not the user's LibreOffice, nor one another run has open
+    done = subprocess.run([soffice, f"-env:UserInstallation={(drafts / 'profile').as_uri()}",
+                           "--headless", "--convert-to", "pdf" if pdftoppm else "png",
+                           "--outdir", str(drafts), *(str(drafts / f"{n}.docx") for n in names)],
+                          capture_output=True, text=True, check=False, timeout=600)
+    too_big = []
+    for name in names:
+        picture = out / f"{name}.png"
+        if pdftoppm and (drafts / f"{name}.pdf").exists():
+            subprocess.run([pdftoppm, "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile",
+                            str(drafts / f"{name}.pdf"), str(picture.with_suffix(""))],
+                           check=True, timeout=120)
+        elif not pdftoppm and (drafts / f"{name}.png").exists():
+            shutil.move(drafts / f"{name}.png", picture)
+        else:
+            sys.exit(f"LibreOffice printed no page of {name}.docx"
+                     f"{'' if pdftoppm else ' (without pdftoppm: apt-get install poppler-utils)'}"
+                     f":\n{done.stdout}\n{done.stderr}")
+        if not _weigh(picture):
+            too_big.append(name)
+    return too_big
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img")
-    parser.add_argument("--only", choices=("all", "registers", "moving-in", "team"),
+    parser.add_argument("--only", choices=("all", "registers", "moving-in", "team", "documents"),
                         default="all",
                         help="registers: only the pictures of the guide's Registers chapter; "
                              "moving-in: only those of the operator guide's \"Adopting merzim "
-                             "mid-year\"; team: only those of saved views, hand-over and comments")
+                             "mid-year\"; team: only those of saved views, hand-over and "
+                             "comments; documents: only those of \"Drafting the documents\"")
     args = parser.parse_args()
     if not SCRIPT.exists() or not Path(CHROMIUM).exists():
         sys.exit(f"needs {SCRIPT} (pip install -e .) and {CHROMIUM} (apt-get install chromium)")
@@ -429,7 +518,13 @@ def main() -> int:
         init = _merzim(workdir, "init", "--demo")
         shown = dict(re.findall(r"^Demo account: (\S+) / (\S+)(?: — .*)?$", init, re.MULTILINE))
         passwords = {login: _password(workdir, login, shown)
-                     for login in ("asel", "nurlan", "erlan")}
+                     for login in ("asel", "nurlan", "erlan", "aigerim")}
+        documents = []  # the officer of the analysis the documents are drafted from
+        if args.only in ("all", "documents"):
+            analysis = _documents_analysis(workdir, init)
+            offers = _document_offers(workdir, analysis)
+            documents = [("aigerim", lambda s: _document_links(s, analysis,
+                                                                offers[-1]["stage"]))]
         port = _free_port()
         log = open(workdir / "serve.log", "w", encoding="utf-8")  # noqa: SIM115 - kept open
         server = subprocess.Popen([str(SCRIPT), "serve", "--no-worker", "--host", "127.0.0.1",
@@ -450,7 +545,7 @@ def main() -> int:
             for viewport, parts in (
                     ({"width": WIDTH, "height": HEIGHT},
                      ([("asel", _officer), ("nurlan", _manager)] if args.only == "all" else [])
-                     + (team if args.only in ("all", "team") else [])),
+                     + (team if args.only in ("all", "team") else []) + documents),
                     (WIDE, ([("asel", _registers), ("nurlan", _manager_registers)]
                             if args.only in ("all", "registers") else [])
                      + ([("erlan", _moving_in)] if args.only in ("all", "moving-in") else [])),
@@ -467,6 +562,8 @@ def main() -> int:
                 too_big += shots.too_big
                 context.close()
             browser.close()
+        if documents:
+            too_big += _document_pages(workdir, args.out, analysis, offers)
         if too_big:
             print(f"over {LIMIT // 1000} KB: {', '.join(too_big)}", file=sys.stderr)
             return 1
