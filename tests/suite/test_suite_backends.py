@@ -19,10 +19,10 @@ MODULE = "tests/storage/test_org_lookup.py"  # its tests take the `backend` fixt
 URL = "postgresql+psycopg://nobody@127.0.0.1:1/none"  # never reached: only collected
 
 
-def collect(**env: str) -> subprocess.CompletedProcess[str]:
+def collect(*modules: str, **env: str) -> subprocess.CompletedProcess[str]:
     run_env = {**clean_env(), **env}  # no MERZIM_* of this run but what the case names
     return subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q",
-                           "-p", "no:cacheprovider", "-p", "no:xdist", MODULE],
+                           "-p", "no:cacheprovider", "-p", "no:xdist", *(modules or [MODULE])],
                           cwd=ROOT, env=run_env, capture_output=True, text=True, timeout=120)
 
 
@@ -53,3 +53,23 @@ def test_a_backend_asked_for_wrongly_stops_the_run_in_one_line(env, said):
     assert result.returncode == 4, result.stdout + result.stderr  # pytest's usage error
     assert result.stderr.strip().splitlines() == [f"ERROR: {said}"]
     assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_a_run_without_the_backendless_tests_keeps_every_test_a_backend_can_change():
+    """CI's PostgreSQL run (MERZIM_TEST_BACKENDLESS=0) leaves out what its SQLite run has
+    already run: a test with no backend parameter in a module that never names PostgreSQL."""
+    calendar = "tests/calendar/test_calendar_fast.py"  # no backend at all
+    collation = "tests/storage/test_collation.py"  # PostgreSQL databases of its own, no parameter
+    modules = (MODULE, calendar, collation)
+
+    def files(result: subprocess.CompletedProcess[str]) -> set[str]:
+        assert result.returncode == 0, result.stdout + result.stderr
+        return {line.split("::", 1)[0] for line in result.stdout.splitlines() if "::" in line}
+
+    every = files(collect(*modules, MERZIM_TEST_POSTGRES_URL=URL))
+    assert every == set(modules)
+    left = collect(*modules, MERZIM_TEST_POSTGRES_URL=URL, MERZIM_TEST_BACKENDLESS="0")
+    assert files(left) == {MODULE, collation}
+    assert "deselected" in left.stdout
+    assert ids(left) == {"postgres"}

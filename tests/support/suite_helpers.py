@@ -26,6 +26,7 @@ second of each other.)
 from __future__ import annotations
 
 import compileall
+import functools
 import os
 import shutil
 import sys
@@ -105,6 +106,29 @@ def compiled_sources(config: pytest.Config) -> None:
             compileall.compile_dir(ROOT / package, quiet=2, workers=1)
 
 
+BACKENDLESS_ENV = "MERZIM_TEST_BACKENDLESS"
+BACKEND_NAMES = frozenset({"sqlite", "postgres"})
+
+
+def takes_a_backend(item: pytest.Item) -> bool:
+    """Whether a test may run differently on PostgreSQL: one of its parameters (the `backend`
+    fixture, a world or server parametrized over `BACKENDS`, a `parametrize("backend", ...)`)
+    names a backend, or its module names PostgreSQL at all (a test that skips itself unless the
+    run tests PostgreSQL, a fixture that makes a database of its own there). A test that does
+    neither (the calendar, the definitions, the browser tests on their own SQLite demo) is the
+    same on either run."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and any(isinstance(value, str) and value in BACKEND_NAMES
+                                    for value in callspec.params.values()):
+        return True
+    return _names_postgres(str(item.path))
+
+
+@functools.cache
+def _names_postgres(path: str) -> bool:
+    return "postgres" in Path(path).read_text(encoding="utf-8").lower()
+
+
 class SuitePlugin:
     """Registered by tests/conftest.py in every test process; only the controlling one (or a
     run without xdist) chooses the directory."""
@@ -113,6 +137,18 @@ class SuitePlugin:
         self.config = config
         self.tmpfs = tmpfs_basetemp(config)
         compiled_sources(config)
+
+    def pytest_collection_modifyitems(self, config: pytest.Config,
+                                      items: list[pytest.Item]) -> None:
+        """With MERZIM_TEST_BACKENDLESS=0, leave out (deselect) the tests that take no backend:
+        CI's second run (`.ci/run`, PostgreSQL) runs only what a backend can change, as the
+        first run (SQLite) has already run the rest (docs/testing.md, "One backend a run")."""
+        if os.environ.get(BACKENDLESS_ENV, "1").strip() != "0":
+            return
+        kept = [item for item in items if takes_a_backend(item)]
+        if len(kept) != len(items):
+            config.hook.pytest_deselected(items=[i for i in items if not takes_a_backend(i)])
+            items[:] = kept
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.tmpfs is not None and exitstatus == 0:
