@@ -243,10 +243,12 @@ def _team_officer(s: Shots) -> None:
 
 
 def _team_manager(s: Shots) -> None:
-    """The unassigned overdue stages with their Assign link, a case's hand-over picked by
-    name, the mention in the manager's notification centre."""
+    """The unassigned overdue stages with their Assign link (or, where the organisation has no
+    officer yet, the link saying so), a case's hand-over picked by name, the mention in the
+    manager's notification centre."""
     s.go("/overdue?org=AK-ALM-TLG")
-    s.take("overdue-unassigned", "main table:has([data-testid=assign-link])")
+    s.take("overdue-unassigned",
+           "main table:has([data-testid=assign-link], [data-testid=assign-no-officer])")
     s.go("/cases/2")
     s.page.locator("details#assign > summary").click()
     s.take("assign-picker", "details#assign")
