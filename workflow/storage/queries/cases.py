@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, exists, false, func, text, true
+from sqlalchemy import case as when
 from sqlmodel import Session, col, select
 
 from workflow.storage.models import (
@@ -163,6 +164,24 @@ def page_rows(s: Session, condition: Any, limit: int, offset: int
     `offset` (one SELECT)."""
     query = (select(Case, Organisation).join(Organisation, col(Organisation.id) == Case.subject_id)
              .where(condition).order_by(col(Case.id)).offset(offset).limit(limit))
+    return list(s.exec(query).all())
+
+
+def page_listing(s: Session, condition: Any, moving: Any, limit: int, offset: int
+                 ) -> list[Any]:
+    """The cases meeting `condition`, by number, `limit` of them from `offset`, as light rows
+    (one SELECT, no ORM objects): id, process, process_version, period, case_date, state,
+    dates (the named dates given at opening), the subject's code, name, name_kk, name_ru,
+    and `moving`: whether the SQL condition `moving` (`may_have_moved`) holds for the case."""
+    page = (select(Case.id).where(condition).order_by(col(Case.id)).offset(offset)
+            .limit(limit).subquery())  # (paged first: `moving` evaluated for its rows only)
+    query = (select_columns(Case.id, Case.process, Case.process_version, Case.period,
+                            Case.case_date, Case.state, Case.dates, Organisation.code,
+                            Organisation.name, Organisation.name_kk, Organisation.name_ru,
+                            when((moving, true()), else_=false()).label("moving"))
+             .join(page, page.c.id == Case.id)
+             .join(Organisation, col(Organisation.id) == Case.subject_id)
+             .order_by(col(Case.id)))
     return list(s.exec(query).all())
 
 
