@@ -125,11 +125,28 @@ def listed(s: Session, process: str | None, scope: Organisation | None,
     return list(s.exec(query.order_by(col(Case.id).desc()).limit(limit)).all())
 
 
+# `page_condition`'s conditions, by what they are of: an expression is built once and read by
+# every request asking the same (the construct is immutable; building it costs as much CPU as
+# a small query's round trip)
+_CONDITIONS: dict[tuple[str | None, int | None, str | None, int | None], Any] = {}
+
+
 def page_condition(*, scope: Organisation | None = None, only_org_id: int | None = None,
                    process: str | None = None, year: int | None = None) -> Any:
-    """The SQL condition of a list of cases (`page_rows`, `count_where`): not withdrawn, of
+    """The SQL condition of a list of cases (`page_listing`, `count_where`): not withdrawn, of
     the subtree of `scope` (or exactly the organisation `only_org_id`), of the process and
     with a case date in the year, each when given."""
+    key = (scope.path if scope is not None else None, only_org_id, process, year)
+    kept = _CONDITIONS.get(key)
+    if kept is None:
+        if len(_CONDITIONS) >= 256:
+            _CONDITIONS.clear()
+        kept = _CONDITIONS[key] = _page_condition(scope, only_org_id, process, year)
+    return kept
+
+
+def _page_condition(scope: Organisation | None, only_org_id: int | None, process: str | None,
+                    year: int | None) -> Any:
     condition: Any = live_case()
     if only_org_id is not None:
         condition = condition & (col(Case.subject_id) == only_org_id)
@@ -158,25 +175,19 @@ def count_where(s: Session, condition: Any) -> int:
     return int(s.exec(select(func.count()).select_from(Case).where(condition)).one())
 
 
-def page_rows(s: Session, condition: Any, limit: int, offset: int
-              ) -> list[tuple[Case, Organisation]]:
-    """The cases meeting `condition` with their subject, by number, `limit` of them from
-    `offset` (one SELECT)."""
-    query = (select(Case, Organisation).join(Organisation, col(Organisation.id) == Case.subject_id)
-             .where(condition).order_by(col(Case.id)).offset(offset).limit(limit))
-    return list(s.exec(query).all())
-
-
 def page_listing(s: Session, condition: Any, moving: Any, limit: int, offset: int
                  ) -> list[Any]:
     """The cases meeting `condition`, by number, `limit` of them from `offset`, as light rows
     (one SELECT, no ORM objects): id, process, process_version, period, case_date, state,
-    dates (the named dates given at opening), the subject's code, name, name_kk, name_ru,
-    and `moving`: whether the SQL condition `moving` (`may_have_moved`) holds for the case."""
+    dates (the named dates given at opening, read only where `moving` holds: a replay needs
+    them), the subject's code, name, name_kk, name_ru, and `moving`: whether the SQL
+    condition `moving` (`may_have_moved`) holds for the case."""
     page = (select(Case.id).where(condition).order_by(col(Case.id)).offset(offset)
             .limit(limit).subquery())  # (paged first: `moving` evaluated for its rows only)
     query = (select_columns(Case.id, Case.process, Case.process_version, Case.period,
-                            Case.case_date, Case.state, Case.dates, Organisation.code,
+                            Case.case_date, Case.state,
+                            when((moving, Case.dates), else_=None).label("dates"),
+                            Organisation.code,
                             Organisation.name, Organisation.name_kk, Organisation.name_ru,
                             when((moving, true()), else_=false()).label("moving"))
              .join(page, page.c.id == Case.id)
