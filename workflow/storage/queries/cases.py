@@ -170,9 +170,31 @@ def ids_in(ids: Iterable[int]) -> Any:
                                       literal_execute=True))
 
 
+# The statements of `count_where` and `page_listing`, by what they are built of (the condition
+# and timer objects themselves, kept by `page_condition` and the callers): a statement object
+# kept is not built again, and SQLAlchemy keeps its cache key on it — the key of a list's
+# statement, with the timers' condition, costs about as much CPU as building it.
+_STATEMENTS: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
+
+
+def _kept(parts: tuple[Any, ...], build: Any) -> Any:
+    key = tuple(p if isinstance(p, int | str) else id(p) for p in parts)
+    kept = _STATEMENTS.get(key)
+    if kept is not None and all(a is b or (isinstance(a, int | str) and a == b)
+                                for a, b in zip(kept[0], parts, strict=True)):
+        return kept[1]
+    if len(_STATEMENTS) >= 256:
+        _STATEMENTS.clear()
+    statement = build()
+    _STATEMENTS[key] = (parts, statement)
+    return statement
+
+
 def count_where(s: Session, condition: Any) -> int:
     """How many cases meet `condition` (one COUNT)."""
-    return int(s.exec(select(func.count()).select_from(Case).where(condition)).one())
+    query = _kept(("count", condition),
+                  lambda: select(func.count()).select_from(Case).where(condition))
+    return int(s.exec(query).one())
 
 
 def page_listing(s: Session, condition: Any, moving: Any, limit: int, offset: int
@@ -182,9 +204,15 @@ def page_listing(s: Session, condition: Any, moving: Any, limit: int, offset: in
     dates (the named dates given at opening, read only where `moving` holds: a replay needs
     them), the subject's code, name, name_kk, name_ru, and `moving`: whether the SQL
     condition `moving` (`may_have_moved`) holds for the case."""
+    query = _kept(("page", condition, moving, limit, offset),
+                  lambda: _listing(condition, moving, limit, offset))
+    return list(s.exec(query).all())
+
+
+def _listing(condition: Any, moving: Any, limit: int, offset: int) -> Any:
     page = (select(Case.id).where(condition).order_by(col(Case.id)).offset(offset)
             .limit(limit).subquery())  # (paged first: `moving` evaluated for its rows only)
-    query = (select_columns(Case.id, Case.process, Case.process_version, Case.period,
+    return (select_columns(Case.id, Case.process, Case.process_version, Case.period,
                             Case.case_date, Case.state,
                             when((moving, Case.dates), else_=None).label("dates"),
                             Organisation.code,
@@ -193,7 +221,6 @@ def page_listing(s: Session, condition: Any, moving: Any, limit: int, offset: in
              .join(page, page.c.id == Case.id)
              .join(Organisation, col(Organisation.id) == Case.subject_id)
              .order_by(col(Case.id)))
-    return list(s.exec(query).all())
 
 
 def states_where(s: Session, condition: Any) -> list[tuple[int, str, int, str, Any]]:
