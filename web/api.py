@@ -5,12 +5,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import Depends, Query, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from web.kit import shapes, views
 from web.kit.access import require_recorder, visible_case
-from web.kit.api import LIMIT, NOT_BLANK, OFFSET, ApiContext, Page, api_routes, paginate
+from web.kit.api import (
+    LIMIT,
+    NOT_BLANK,
+    OFFSET,
+    ApiContext,
+    Page,
+    api_routes,
+    in_one_thread,
+    paginate,
+)
 from web.kit.page import audited_refusal
 from workflow import services as svc
 from workflow.core import limits
@@ -201,17 +210,19 @@ def process(key: str, a: ApiContext = Depends()) -> dict[str, Any]:
 
 
 @router.get("/cases", response_model=shapes.page_of(shapes.CaseRow))
-def cases(org: str | None = None, state: str | None = None, year: int | None = None,
-          process: str | None = None, limit: int = LIMIT, offset: int = OFFSET,
-          a: ApiContext = Depends()):
+async def cases(request: Request, org: str | None = None, state: str | None = None,
+                year: int | None = None, process: str | None = None, limit: int = LIMIT,
+                offset: int = OFFSET):
     """Cases whose organisation the caller may see (filters: subtree, process, state, year),
     by number; `total` counts them all."""
-    scope = views.scope_code(a.s, a.viewer, org)
-    rows, total = svc.page_cases(
-        a.s, a.ctx, scope_code=scope, process=process, state=state, year=year,
-        only_org_id=a.viewer.org.id if a.viewer.role == "officer" else None,
-        limit=limit, offset=offset)
-    return Page(items=as_dicts(rows), total=total, limit=limit, offset=offset)
+    def page(a: ApiContext) -> Page:
+        rows, total = svc.page_cases(
+            a.s, a.ctx, scope=views.scope_org(a.s, a.viewer, org), process=process,
+            state=state, year=year,
+            only_org_id=a.viewer.org.id if a.viewer.role == "officer" else None,
+            limit=limit, offset=offset)
+        return Page(items=as_dicts(rows), total=total, limit=limit, offset=offset)
+    return await in_one_thread(request, page)
 
 
 @router.post("/cases", response_model=shapes.Case)

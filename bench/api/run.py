@@ -2,8 +2,8 @@
 
 Run from the repository root:
 
-    .venv/bin/python bench/api/run.py [--cases 100000] [--previous fcf20ff] \
-        [--rounds 30] [--previous-rounds 2] [--json PATH]
+    .venv/bin/python bench/api/run.py [--cases 100000] [--previous REF | --no-previous] \
+        [--rounds 5] [--duration 4] [--json PATH]
 
 1. The dataset, in a PostgreSQL schema of its own (dropped at the end unless --keep; a kept
    one is reused with --schema): a root organisation KZ, 16 regions of 12 bodies each (the
@@ -13,14 +13,15 @@ Run from the repository root:
    case with its records, stages and monitoring as the pure planner and the state machine make
    them by 2026-09-15, inserted in bulk); then VACUUM ANALYZE, as autovacuum leaves a table.
 2. Three servers over it, each `uvicorn` as `merzim serve --no-worker` runs it, on free
-   ports: this code, the previous head (--previous: a git worktree of it, bench/web/run.py
-   `previous_checkout`) and the floor (bench/api/floor.py: FastAPI and one plain SELECT of
-   the first 50 cases by number).
-3. Each target asked --rounds times of this code and of the floor, alternating, and
-   --previous-rounds times of the previous head on the first --previous-targets targets (one
-   request of it takes minutes at 100,000 cases): wall
-   latency of one request on a fresh connection, p50 / p95 / max; and whether this code's
-   page is the previous head's (same rows, same total).
+   ports: this code, the previous head (--previous, by default the parent of main's newest
+   commit: a git worktree of it, bench/web/run.py `previous_checkout`) and the floor
+   (bench/api/floor.py: FastAPI and one plain SELECT of the first 50 cases by number).
+3. Each target against the floor the strict way (bench/strict.py `paired`): this code's
+   route, the floor's and the previous head's (on the first --previous-targets targets), each
+   over a keep-alive client of its own in this process, asked back to back for --duration
+   seconds in each of --rounds rounds, the order alternating: the server process's CPU per
+   request (the median of the rounds) and its ratio to the floor's, wall latency p50 / p95 /
+   max; and whether this code's page is the previous head's (same rows, same total).
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ import argparse
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import time
@@ -44,6 +44,7 @@ import httpx  # noqa: E402
 from alembic import command  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
+from bench import strict  # noqa: E402
 from bench.postgres import new_schema  # noqa: E402
 from bench.web import run as web_bench  # noqa: E402
 from calendars import KazakhstanCalendar  # noqa: E402
@@ -134,20 +135,19 @@ def start_floor(url: str, workdir: Path) -> web_bench.Server:
     raise RuntimeError(logfile.read_text(encoding="utf-8"))
 
 
-def timed(base: str, path: str, token: str | None) -> tuple[float, Any]:
+def fetch(base: str, path: str, token: str | None) -> Any:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    t0 = time.perf_counter()
     r = httpx.get(base + path, headers=headers, timeout=900)
-    elapsed = time.perf_counter() - t0
     if r.status_code != 200:
         raise RuntimeError(f"{base}{path}: {r.status_code} {r.text[:300]}")
-    return elapsed, r.json()
+    return r.json()
 
 
-def figures(times: list[float]) -> dict[str, float]:
-    ms = sorted(t * 1000 for t in times)
-    p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
-    return {"n": len(ms), "p50_ms": statistics.median(ms), "p95_ms": p95, "max_ms": ms[-1]}
+def leg(name: str, srv: web_bench.Server, path: str, token: str | None,
+        label: str = "") -> strict.Leg:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return strict.Leg(name, srv.base, path, lambda: srv.cpu_seconds(), headers=headers,
+                      label=label or path)
 
 
 def main(argv: list[str] | None = None) -> int:  # noqa: C901
@@ -157,9 +157,14 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901
     p.add_argument("--postgres-url", default=os.environ.get("MERZIM_TEST_POSTGRES_URL",
                                                             DEFAULT_PG))
     p.add_argument("--previous", metavar="REF", default=None,
-                   help="the previous head to time in the same run (a git worktree of it)")
-    p.add_argument("--rounds", type=int, default=30)
-    p.add_argument("--previous-rounds", type=int, default=2)
+                   help="the previous head to time in the same run (a git worktree of it; "
+                   "default: the parent of main's newest commit)")
+    p.add_argument("--no-previous", action="store_true", help="time no previous head")
+    p.add_argument("--rounds", type=int, default=5,
+                   help="rounds per target, each leg (this code, the floor, the previous "
+                   "head) asked back to back for --duration seconds in each, alternating")
+    p.add_argument("--duration", type=float, default=4.0)
+    p.add_argument("--min-requests", type=int, default=3)
     p.add_argument("--previous-targets", type=int, default=5,
                    help="the previous head is timed on the first N targets only")
     p.add_argument("--workdir", type=Path, default=Path("/tmp/merzim-bench-api"))
@@ -188,37 +193,38 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901
                 "/api/v1/cases?org=R03&year=2026&limit=50", manager),
                (f"officer of {info['officer_org']}: ?limit=50", "/api/v1/cases?limit=50",
                 officer)]
+    if not a.no_previous and a.previous is None:
+        a.previous = strict.default_previous(ROOT)
     servers: dict[str, web_bench.Server] = {}
-    results: dict[str, Any] = {"machine": {"load_1min_before": os.getloadavg()[0]},
+    results: dict[str, Any] = {"machine": {"load_1min_before": os.getloadavg()[0],
+                                           "cpus": os.cpu_count()},
                                "cases": info["cases"], "states": info["states"],
-                               "previous": a.previous, "targets": {}}
+                               "previous": None if a.no_previous else a.previous,
+                               "rounds": a.rounds, "duration_s": a.duration, "targets": {}}
     try:
         servers["this"] = web_bench.start_server(url, a.workdir)
         servers["floor"] = start_floor(url, a.workdir)
-        if a.previous:
+        if not a.no_previous:
             servers["previous"] = web_bench.start_server(
                 url, a.workdir, web_bench.previous_checkout(a.previous, a.workdir))
-        floor_times: list[float] = []
-        for _ in range(3):  # warm-up: the pool's connections, the first imports
-            timed(servers["this"].base, targets[0][1], manager)
-            timed(servers["floor"].base, "/floor", None)
         for i, (label, path, token) in enumerate(targets):
-            times: list[float] = []
-            body = None
-            for _ in range(a.rounds):
-                t, body = timed(servers["this"].base, path, token)
-                times.append(t)
-                floor_times.append(timed(servers["floor"].base, "/floor", None)[0])
-            row: dict[str, Any] = {"this": figures(times), "total": body["total"]}
-            if "previous" in servers and a.previous_rounds and i < a.previous_targets:
-                prev = [timed(servers["previous"].base, path, token)
-                        for _ in range(a.previous_rounds)]
-                row["previous"] = figures([t for t, _ in prev])
-                row["previous_total"] = prev[-1][1]["total"]
-                row["same_rows_as_previous"] = prev[-1][1]["items"] == body["items"]
+            body = fetch(servers["this"].base, path, token)
+            legs = [leg("this", servers["this"], path, token, label),
+                    leg("floor", servers["floor"], "/floor", None, "floor: /floor")]
+            row: dict[str, Any] = {"total": body["total"]}
+            if "previous" in servers and i < a.previous_targets:
+                legs.append(leg("previous", servers["previous"], path, token, label))
+                prev = fetch(servers["previous"].base, path, token)
+                row["previous_total"] = prev["total"]
+                row["same_rows_as_previous"] = prev["items"] == body["items"]
+            res = strict.paired(legs, a.rounds, a.duration, a.min_requests, log=log)
+            row.update(res["legs"])
+            row["ratio"] = strict.ratio(res, "this")
+            if "previous" in res["legs"]:
+                row["previous_ratio"] = strict.ratio(res, "previous")
             results["targets"][label] = row
-            log(f"{label}: {row}")
-        results["floor"] = figures(floor_times)
+            log(f"{label}: this {row['this']['cpu_ms_per_request']:.2f} ms CPU, floor "
+                f"{row['floor']['cpu_ms_per_request']:.2f} ms, {row['ratio']:.1f}x")
     finally:
         for srv in servers.values():
             srv.stop()
@@ -232,22 +238,26 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901
 
 
 def markdown(r: dict[str, Any]) -> str:
-    floor = r["floor"]
     lines = [f"`GET /api/v1/cases` over {r['cases']:,} cases, PostgreSQL; load "
-             f"{r['machine']['load_1min_before']:.2f} → {r['machine']['load_1min_after']:.2f}",
-             "", f"floor (one plain SELECT of 50 cases, FastAPI): p50 {floor['p50_ms']:.1f} ms, "
-             f"p95 {floor['p95_ms']:.1f} ms ({floor['n']} requests)", "",
-             "| request | total | this code p50 / p95 / max (ms) | previous head "
-             f"({r['previous'] or '-'}) p50 / max (ms) | same page |", "|---|---|---|---|---|"]
+             f"{r['machine']['load_1min_before']:.2f} → {r['machine']['load_1min_after']:.2f}; "
+             f"{r['rounds']} rounds of {r['duration_s']:g} s per leg, one keep-alive client "
+             "per leg, requests back to back, alternating", "",
+             "| request | total | code | server CPU ms / request (rounds) | × floor "
+             "| p50 / p95 / max (ms) | same page |", "|---|---:|---|---:|---:|---|---|"]
+    names = {"this": "this code", "floor": "floor", "previous": f"previous head "
+             f"({r['previous']})"}
     for label, row in r["targets"].items():
-        t = row["this"]
-        prev = row.get("previous")
-        lines.append(
-            f"| {label} | {row['total']:,} | {t['p50_ms']:.1f} / {t['p95_ms']:.1f} / "
-            f"{t['max_ms']:.1f} | "
-            + (f"{prev['p50_ms']:.0f} / {prev['max_ms']:.0f} (total "
-               f"{row['previous_total']:,})" if prev else "-")
-            + f" | {row.get('same_rows_as_previous', '-')} |")
+        for name in ("this", "floor", "previous"):
+            if name not in row:
+                continue
+            x = row[name]
+            over = x["cpu_ms_per_request"] / row["floor"]["cpu_ms_per_request"]
+            same = row.get("same_rows_as_previous", "-") if name == "previous" else ""
+            lines.append(
+                f"| {label} | {row['total']:,} | {names[name]} | {x['cpu_ms_per_request']:.2f} ("
+                + ", ".join(f"{c:.2f}" for c in x["cpu_ms_per_request_rounds"])
+                + f") | {over:.1f} | {x['p50_ms']:.1f} / {x['p95_ms']:.1f} / {x['max_ms']:.1f} "
+                f"| {same} |")
     return "\n".join(lines)
 
 

@@ -28,7 +28,10 @@ Run from the repository root:
    stages; with --writes-national the country's too) kept, under other users' writes outside
    that region at each rate (bench/web/writer.py, a process of its own, through the service
    layer), and right after a write in the region; each code served by two processes at
-   --page-rate pages a second, against the floor (`under_writes`).
+   --page-rate pages a second, against the floor asked the strict way (one keep-alive client,
+   requests back to back: bench/strict.py) in the same rounds (`under_writes`).
+6. --ratio-rounds: the root overdue page against the floor and the previous head, the strict
+   way (bench/strict.py `paired`), alternating (`against_floor`).
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ from alembic import command  # noqa: E402
 from sqlalchemy import MetaData, func, select, text  # noqa: E402
 
 import bench.boot  # noqa: E402, F401  (the checkout's features installed)
+from bench import strict  # noqa: E402
 from bench.engine import run as engine_bench  # noqa: E402
 from bench.postgres import drop_schema, new_schema  # noqa: E402
 from calendars import KazakhstanCalendar  # noqa: E402
@@ -318,9 +322,7 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the server process so far."""
-        with open(f"/proc/{self.proc.pid}/stat", encoding="ascii") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return strict.process_cpu_seconds(self.proc.pid)
 
     def rss_mib(self) -> float:
         with open(f"/proc/{self.proc.pid}/status", encoding="ascii") as fh:
@@ -403,17 +405,7 @@ class Target:
     before: Any = None
 
 
-def loadavg() -> float:
-    """The 1-minute load average of the machine (other processes compete for the 2 CPUs)."""
-    with open("/proc/loadavg", encoding="ascii") as fh:
-        return float(fh.read().split()[0])
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, int(round(q / 100 * len(ordered) + 0.5)) - 1))
-    return ordered[k]
+loadavg, percentile = strict.loadavg, strict.percentile
 
 
 def load(srv: Server, target: Target, concurrency: int, duration: float,
@@ -686,66 +678,43 @@ def writer(url: str) -> Any:
 
 def against_floor(url: str, info: dict[str, Any], a: argparse.Namespace,
                   previous: Path | None) -> dict[str, Any]:
-    """The root overdue page against the floor, paired: this code's server, the previous
-    head's (`previous`, if asked) and the floor application (bench/web/floor.py) run side by
-    side over the same database, and one client loads each in turn for `--ratio-duration`
-    seconds, `--ratio-rounds` times (the machine's load falls on all alike). Per target: the
-    server process's CPU per request (the median of the rounds), p50 / p95 over every
-    request of the rounds; the ratio is the page's CPU per page over the floor's."""
+    """The root overdue page against the floor, the strict way (bench/strict.py `paired`):
+    this code's server, the previous head's (`previous`, if asked) and the floor application
+    (bench/web/floor.py) run side by side over the same database; each route gets a keep-alive
+    client of its own in this process and is asked back to back for `--ratio-duration`
+    seconds, in turn, `--ratio-rounds` times, the order alternating (the machine's load falls
+    on all alike). Per target: the server process's CPU per request (the median of the
+    rounds), p50 / p95 over every request of the rounds; the ratio is the page's CPU per page
+    over the floor's."""
     servers: dict[str, Server] = {}
     try:
         servers["this"] = start_server(url, a.workdir)
         if previous is not None:
             servers["previous"] = start_server(url, a.workdir, previous)
         servers["floor"] = start_server(url, a.workdir, floor=True)
-        page = {"merzim_session": "", "merzim_lang": "en"}
-        plan = []
+        legs = []
         for name, srv in servers.items():
+            cpu = srv.cpu_seconds
             if name == "floor":
-                plan.append((name, srv, Target(FLOOR, "/floor")))
-            else:
-                cookies = {**page, "merzim_session": log_in(srv.base, ROOT_MANAGER,
-                                                            info["password"])}
-                plan.append((name, srv, Target(PAGE, "/overdue", cookies=cookies)))
-                if name == "this":  # the same page, each request right after another write
-                    plan.append(("written", srv, Target(PAGE_AFTER_WRITE, "/overdue",
-                                                        cookies=cookies, before=writer(url))))
-        rounds: dict[str, list[dict[str, Any]]] = {name: [] for name, _s, _t in plan}
-        latencies: dict[str, list[float]] = {name: [] for name, _s, _t in plan}
-        for i in range(a.ratio_rounds):
-            for name, srv, target in plan if i % 2 == 0 else plan[::-1]:
-                r = load(srv, target, 1, a.ratio_duration, a.min_per_client, keep=True)
-                latencies[name] += r.pop("latencies_ms")
-                rounds[name].append(r)
-                log(f"[round {i + 1}] {name}: {r['requests']} requests, "
-                    f"{r['server_cpu_ms_per_request']:.2f} ms CPU/request, p50 "
-                    f"{r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, load "
-                    f"{r['loadavg_before']:.1f}, statuses {r['statuses']}")
-        out: dict[str, Any] = {"rounds": rounds, "targets": {}}
-        for name, _srv, target in plan:
-            ms = latencies[name]
-            rs = rounds[name]
-            out["targets"][name] = {
-                "target": target.name, "requests": len(ms),
-                "cpu_ms_per_request": statistics.median(x["server_cpu_ms_per_request"]
-                                                        for x in rs),
-                "cpu_ms_per_request_rounds": [round(x["server_cpu_ms_per_request"], 3)
-                                              for x in rs],
-                "p50_ms": percentile(ms, 50), "p95_ms": percentile(ms, 95), "max_ms": max(ms),
-                "rps": statistics.median(x["rps"] for x in rs),
-                "bytes": statistics.median(x["bytes"] for x in rs),
-                "errors": sum(n for x in rs for code, n in x["statuses"].items()
-                              if code != "200"),
-                "loadavg": [min(x["loadavg_before"] for x in rs),
-                            max(x["loadavg_after"] for x in rs)]}
+                legs.append(strict.Leg(name, srv.base, "/floor", cpu, label=FLOOR))
+                continue
+            cookies = {"merzim_lang": "en", "merzim_session": log_in(srv.base, ROOT_MANAGER,
+                                                                     info["password"])}
+            legs.append(strict.Leg(name, srv.base, "/overdue", cpu, cookies=cookies,
+                                   label=PAGE))
+            if name == "this":  # the same page, each request right after another write
+                legs.append(strict.Leg("written", srv.base, "/overdue", cpu, cookies=cookies,
+                                       before=writer(url), label=PAGE_AFTER_WRITE))
+        res = strict.paired(legs, a.ratio_rounds, a.ratio_duration, a.min_per_client, log=log)
+        out: dict[str, Any] = {"targets": res["legs"], "rounds": a.ratio_rounds}
         t = out["targets"]
-        out["ratio"] = t["this"]["cpu_ms_per_request"] / t["floor"]["cpu_ms_per_request"]
-        out["ratio_rounds"] = [p["server_cpu_ms_per_request"] / f["server_cpu_ms_per_request"]
-                               for p, f in zip(rounds["this"], rounds["floor"], strict=True)]
+        out["ratio"] = strict.ratio(res, "this")
+        out["ratio_rounds"] = [p / f for p, f in zip(t["this"]["cpu_ms_per_request_rounds"],
+                                                     t["floor"]["cpu_ms_per_request_rounds"],
+                                                     strict=True)]
         for name in ("previous", "written"):
             if name in t:
-                out[f"{name}_ratio"] = (t[name]["cpu_ms_per_request"]
-                                        / t["floor"]["cpu_ms_per_request"])
+                out[f"{name}_ratio"] = strict.ratio(res, name)
         log(f"CPU per request: page {t['this']['cpu_ms_per_request']:.2f} ms, floor "
             f"{t['floor']['cpu_ms_per_request']:.2f} ms, ratio {out['ratio']:.1f}")
         return out
@@ -893,10 +862,12 @@ def under_writes(url: str, info: dict[str, Any], a: argparse.Namespace,
                  codes: dict[str, Path | None]) -> dict[str, Any]:
     """The root page of a top-level subtree (`subtrees`: its manager's overdue page), kept,
     under other users' writes elsewhere in the country and right after a write in its subtree:
-    `codes` (this code: None, or the previous head's checkout) and the floor, each served by
-    two processes over the same database (the previous head refuses a schema newer than its
-    own: it is measured, with a floor beside it, before the copy is upgraded), loaded at
-    `--page-rate` pages a second spread over the two. For each rate of `--writes` (writes a
+    `codes` (this code: None, or the previous head's checkout), each served by
+    two processes over the same database, and the floor (one process, asked the strict way:
+    back to back over a keep-alive client, bench/strict.py `back_to_back`) (the previous
+    head refuses a schema newer than its own: it is measured, with a floor beside it, before
+    the copy is upgraded), the pages loaded
+    at `--page-rate` pages a second spread over the two. For each rate of `--writes` (writes a
     second; 0: none), bench/web/writer.py writes that often in the other top-level subtrees,
     in a process of its own, while each code's pages are loaded in turn for
     `--writes-duration` seconds; then each code's page with a write in its subtree before each
@@ -923,8 +894,15 @@ def under_writes(url: str, info: dict[str, Any], a: argparse.Namespace,
     try:
         for name, code in codes.items():
             servers[name] = [start_server(url, a.workdir, code) for _ in range(2)]
-        servers["floor"] = [start_server(url, a.workdir, floor=True) for _ in range(2)]
+        servers["floor"] = [start_server(url, a.workdir, floor=True)]
         plan = writes_plan(servers, managers, password)
+        # the floor the strict way: one keep-alive client, requests back to back (paced, a
+        # floor's process idles between requests and costs several times more per request)
+        floor = strict.Leg("floor", servers["floor"][0].base, "/floor",
+                           servers["floor"][0].cpu_seconds, label=FLOOR)
+        floor_client = httpx.Client(base_url=floor.base, timeout=600)
+        for _ in range(3):
+            floor_client.get("/floor").raise_for_status()
         (code,) = codes.values()  # one code per call
         in_subtree, proc = subtree_writer(url, where["own_cases"], code)
         writers.append(proc)
@@ -943,8 +921,10 @@ def under_writes(url: str, info: dict[str, Any], a: argparse.Namespace,
                 for label, name, path, cookies in order:
                     if rate is None and name == "floor":
                         continue  # nothing is kept by the floor: the after-write phase is its own
-                    r = paced(servers[name], path, cookies, a.page_rate, a.writes_duration,
-                              before=in_subtree if rate is None else None)
+                    r = (strict.back_to_back(floor, floor_client, a.writes_duration,
+                                             a.min_per_client) if name == "floor" else
+                         paced(servers[name], path, cookies, a.page_rate, a.writes_duration,
+                               before=in_subtree if rate is None else None))
                     rounds[phase].setdefault(label, []).append(r)
                     log(f"[round {i + 1}] {phase}, {label}: {r['requests']} pages, "
                         f"{r['cpu_ms_per_request']:.2f} ms CPU/page, p95 "
@@ -957,7 +937,9 @@ def under_writes(url: str, info: dict[str, Any], a: argparse.Namespace,
                     if writer.returncode != 0 or not out.strip():
                         raise RuntimeError(f"the writer failed: {err[-2000:]}")
                     writes[phase].append(int(out.split()[-1]) / (time.perf_counter() - started))
+        floor_client.close()
         return {"page": where["manager"], "subtree": where["code"], "page_rate": a.page_rate,
+                "floor": "back to back, one keep-alive client",
                 **summarised(phases, rounds, writes)}
     finally:
         for w in writers:
@@ -1192,7 +1174,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--profile", action="store_true")
     p.add_argument("--previous", metavar="REF", default=None,
                    help="also serve this commit (a git worktree under --workdir) over the same "
-                        "data first, for the ratio (e.g. f0d45c2)")
+                        "data first, for the ratio (default: the parent of main's newest "
+                        "commit)")
+    p.add_argument("--no-previous", action="store_true", help="serve no previous head")
     p.add_argument("--writes", default="", type=lambda v: [float(x) for x in v.split(",") if x],
                    help="the root page of a subtree under these rates of writes elsewhere "
                         "(writes a second, e.g. 0,1,5) and right after a write in it, two "
@@ -1211,6 +1195,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="pages a second over a code's two processes (--writes)")
     p.add_argument("--json", metavar="PATH")
     a = p.parse_args(argv)
+    if a.no_previous:
+        a.previous = None
+    elif a.previous is None:
+        a.previous = strict.default_previous(ROOT)
     db, info = ensure_dataset(a.workdir, a.analyses, a.seed, a.batch, a.stage_rows, a.rebuild)
     log(f"dataset: {info['rows']}, overdue stages {info['overdue_stages']}")
     if a.build_only:

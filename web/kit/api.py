@@ -4,14 +4,18 @@ features (workflow/<feature>/web.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic import BaseModel, Field
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from web.kit.access import Viewer
-from web.kit.deps import api_viewer, db, make_context
+from web.kit.deps import api_viewer, db, make_context, request_session
+
+T = TypeVar("T")
 
 
 class ApiContext:
@@ -20,6 +24,19 @@ class ApiContext:
         self.viewer: Viewer = api_viewer(request, s)
         lang = request.query_params.get("lang") or self.viewer.user.language
         self.ctx = make_context(request, self.viewer, lang if lang in ("kk", "ru", "en") else "en")
+
+
+def in_one_thread(request: Request, work: Callable[[ApiContext], T]) -> Awaitable[T]:
+    """A read of the API done in one worker thread: the request's session, the token's check,
+    the context and `work(context)`, for an `async def` route (`GET /api/v1/cases`). A route
+    declared with `def` and `ApiContext` passes between the event loop and the thread pool
+    four times (the session opened, the context, the route, the session closed), each a
+    thread's wake-up and a GIL hand-over that cost as much CPU as a small query; its answer's
+    model is checked in the pool again. Here: once."""
+    def run() -> T:
+        with request_session(request) as s:
+            return work(ApiContext(request, s))
+    return run_in_threadpool(run)
 
 
 class Page(BaseModel):

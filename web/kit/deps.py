@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -40,6 +41,13 @@ IDEMPOTENCY = "merzim.idempotency"  # scope["state"]: a write with a key (web/ki
 def db(request: Request) -> Iterator[Session]:
     """The request's database session; a write with an idempotency key takes its key first
     (`web.kit.once.Pending.begin`)."""
+    with request_session(request) as s:
+        yield s
+
+
+@contextmanager
+def request_session(request: Request) -> Iterator[Session]:
+    """The request's database session (`db`, and `web.kit.api.in_one_thread`)."""
     s = Session(request.app.state.engine, expire_on_commit=False)
     state = request.scope.get("state")
     pending = state.get(IDEMPOTENCY) if isinstance(state, dict) else None

@@ -398,20 +398,23 @@ def _day(value: Any) -> date:
 
 
 def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
-               only_org_id: int | None = None, process: str | None = None,
-               state: str | None = None, year: int | None = None, limit: int = 50,
-               offset: int = 0) -> tuple[list[CaseRow], int]:
-    """One page of the cases (not withdrawn) of the subtree of `scope_code` (or exactly the
-    organisation `only_org_id`), of a process, in a state (today's), with a case date in a
-    year, by number; and how many there are in all. Filtered, counted and paged in SQL: a
-    case's stored state is today's unless a time-driven transition of its process may have
-    moved it since; only those cases are replayed, from their records read in one SELECT."""
+               scope: Organisation | None = None, only_org_id: int | None = None,
+               process: str | None = None, state: str | None = None, year: int | None = None,
+               limit: int = 50, offset: int = 0) -> tuple[list[CaseRow], int]:
+    """One page of the cases (not withdrawn) of the subtree of `scope` (or of `scope_code`,
+    or exactly the organisation `only_org_id`), of a process, in a state (today's), with a
+    case date in a year, by number; and how many there are in all. Filtered, counted and
+    paged in SQL: a case's stored state is today's unless a time-driven transition of its
+    process may have moved it since; only those cases are replayed, from their records read in
+    one SELECT. Without a state, the page's rows say themselves which may have moved (one
+    SELECT of light rows, one COUNT, and the records of those to replay, if any)."""
     if process:
         ctx.registry.get(process)  # an unknown process is refused, not an empty list
-    scope = get_org(s, scope_code) if scope_code else None
+    if scope is None and scope_code:
+        scope = get_org(s, scope_code)
     base = case_queries.page_condition(scope=scope, only_org_id=only_org_id, process=process,
                                        year=year or None)  # (0: every year, as `?year=`)
-    moving = case_queries.may_have_moved(_may_move(ctx, process), ctx.today)
+    moving = _moving(ctx, process)
     defns: dict[tuple[str, int], Definition] = {}
 
     def defn_of(process_key: str, version: int) -> Definition:
@@ -420,15 +423,13 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
                 s, ctx, SimpleNamespace(process=process_key, process_version=version))
         return defns[process_key, version]
 
-    def today_states(condition: Any) -> dict[int, str]:
-        """Today's state of each case meeting `condition` whose stored one may be stale."""
-        unsure = [row for row in case_queries.states_where(s, condition)
-                  if row[3] in _timer_sources(defn_of(row[1], row[2]))]
+    def replay(unsure: list[tuple[int, str, int, Any]]) -> dict[int, str]:
+        """Today's state of each (id, process, version, named dates given) case."""
         if not unsure:
             return {}
         records = case_queries.replay_rows(s, case_queries.ids_in(row[0] for row in unsure))
         return {ident: _replayed(ctx, defn_of(key, version), given, records.get(ident, []))
-                for ident, key, version, _stored_state, given in unsure}
+                for ident, key, version, given in unsure}
 
     replayed: dict[int, str] = {}
     case_queries.without_jit(s)
@@ -437,20 +438,41 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
         condition = base
     else:
         certain = base & case_queries.stored_state_is(state) & ~moving
-        replayed = today_states(base & moving)
+        replayed = replay([(ident, key, version, given) for ident, key, version, stored, given
+                           in case_queries.states_where(s, base & moving)
+                           if stored in _timer_sources(defn_of(key, version))])
         matched = [ident for ident, now in replayed.items() if now == state]
         total = case_queries.count_where(s, certain) + len(matched)
         condition = (certain | case_queries.ids_in(matched)) if matched else certain
-    page = case_queries.page_rows(s, condition, limit, offset)
-    ids = [int(case.id or 0) for case, _ in page]
-    if state is None and ids:
-        replayed = today_states(case_queries.ids_in(ids) & moving)
+    page = case_queries.page_listing(s, condition, moving, limit, offset)
+    if state is None:
+        replayed = replay([(row.id, row.process, row.process_version, row.dates)
+                           for row in page if row.moving and row.state in _timer_sources(
+                               defn_of(row.process, row.process_version))])
     out = []
-    for case, org in page:
-        defn = defn_of(case.process, case.process_version)
-        now = replayed.get(int(case.id or 0), case.state)
-        out.append(CaseRow(_stored(case.id), case.process, org.code, org_name(org, ctx.language),
-                           case.period, case.case_date, now,
+    for row in page:
+        defn = defn_of(row.process, row.process_version)
+        now = replayed.get(int(row.id), row.state)
+        out.append(CaseRow(int(row.id), row.process, row.code, org_name(row, ctx.language),
+                           row.period, row.case_date, now,
                            name_in(defn.states[now], ctx.language, now)))
     return out, total
+
+
+# The SQL condition of the cases a timer may have moved, built once per registry, process
+# and day (the registry is the application's, loaded once; a day's condition is the same for
+# every request of that day).
+_MOVING: dict[tuple[int, str | None, date], tuple[Any, Any]] = {}
+
+
+def _moving(ctx: Context, process: str | None) -> Any:
+    key = (id(ctx.registry), process, ctx.today)
+    kept = _MOVING.get(key)
+    if kept is not None and kept[0] is ctx.registry:
+        return kept[1]
+    condition = case_queries.may_have_moved(_may_move(ctx, process), ctx.today)
+    if len(_MOVING) >= 64:
+        _MOVING.clear()
+    _MOVING[key] = (ctx.registry, condition)
+    return condition
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, exists, false, func, text, true
+from sqlalchemy import case as when
 from sqlmodel import Session, col, select
 
 from workflow.storage.models import (
@@ -124,11 +125,28 @@ def listed(s: Session, process: str | None, scope: Organisation | None,
     return list(s.exec(query.order_by(col(Case.id).desc()).limit(limit)).all())
 
 
+# `page_condition`'s conditions, by what they are of: an expression is built once and read by
+# every request asking the same (the construct is immutable; building it costs as much CPU as
+# a small query's round trip)
+_CONDITIONS: dict[tuple[str | None, int | None, str | None, int | None], Any] = {}
+
+
 def page_condition(*, scope: Organisation | None = None, only_org_id: int | None = None,
                    process: str | None = None, year: int | None = None) -> Any:
-    """The SQL condition of a list of cases (`page_rows`, `count_where`): not withdrawn, of
+    """The SQL condition of a list of cases (`page_listing`, `count_where`): not withdrawn, of
     the subtree of `scope` (or exactly the organisation `only_org_id`), of the process and
     with a case date in the year, each when given."""
+    key = (scope.path if scope is not None else None, only_org_id, process, year)
+    kept = _CONDITIONS.get(key)
+    if kept is None:
+        if len(_CONDITIONS) >= 256:
+            _CONDITIONS.clear()
+        kept = _CONDITIONS[key] = _page_condition(scope, only_org_id, process, year)
+    return kept
+
+
+def _page_condition(scope: Organisation | None, only_org_id: int | None, process: str | None,
+                    year: int | None) -> Any:
     condition: Any = live_case()
     if only_org_id is not None:
         condition = condition & (col(Case.subject_id) == only_org_id)
@@ -152,18 +170,57 @@ def ids_in(ids: Iterable[int]) -> Any:
                                       literal_execute=True))
 
 
+# The statements of `count_where` and `page_listing`, by what they are built of (the condition
+# and timer objects themselves, kept by `page_condition` and the callers): a statement object
+# kept is not built again, and SQLAlchemy keeps its cache key on it — the key of a list's
+# statement, with the timers' condition, costs about as much CPU as building it.
+_STATEMENTS: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
+
+
+def _kept(parts: tuple[Any, ...], build: Any) -> Any:
+    key = tuple(p if isinstance(p, int | str) else id(p) for p in parts)
+    kept = _STATEMENTS.get(key)
+    if kept is not None and all(a is b or (isinstance(a, int | str) and a == b)
+                                for a, b in zip(kept[0], parts, strict=True)):
+        return kept[1]
+    if len(_STATEMENTS) >= 256:
+        _STATEMENTS.clear()
+    statement = build()
+    _STATEMENTS[key] = (parts, statement)
+    return statement
+
+
 def count_where(s: Session, condition: Any) -> int:
     """How many cases meet `condition` (one COUNT)."""
-    return int(s.exec(select(func.count()).select_from(Case).where(condition)).one())
+    query = _kept(("count", condition),
+                  lambda: select(func.count()).select_from(Case).where(condition))
+    return int(s.exec(query).one())
 
 
-def page_rows(s: Session, condition: Any, limit: int, offset: int
-              ) -> list[tuple[Case, Organisation]]:
-    """The cases meeting `condition` with their subject, by number, `limit` of them from
-    `offset` (one SELECT)."""
-    query = (select(Case, Organisation).join(Organisation, col(Organisation.id) == Case.subject_id)
-             .where(condition).order_by(col(Case.id)).offset(offset).limit(limit))
+def page_listing(s: Session, condition: Any, moving: Any, limit: int, offset: int
+                 ) -> list[Any]:
+    """The cases meeting `condition`, by number, `limit` of them from `offset`, as light rows
+    (one SELECT, no ORM objects): id, process, process_version, period, case_date, state,
+    dates (the named dates given at opening, read only where `moving` holds: a replay needs
+    them), the subject's code, name, name_kk, name_ru, and `moving`: whether the SQL
+    condition `moving` (`may_have_moved`) holds for the case."""
+    query = _kept(("page", condition, moving, limit, offset),
+                  lambda: _listing(condition, moving, limit, offset))
     return list(s.exec(query).all())
+
+
+def _listing(condition: Any, moving: Any, limit: int, offset: int) -> Any:
+    page = (select(Case.id).where(condition).order_by(col(Case.id)).offset(offset)
+            .limit(limit).subquery())  # (paged first: `moving` evaluated for its rows only)
+    return (select_columns(Case.id, Case.process, Case.process_version, Case.period,
+                            Case.case_date, Case.state,
+                            when((moving, Case.dates), else_=None).label("dates"),
+                            Organisation.code,
+                            Organisation.name, Organisation.name_kk, Organisation.name_ru,
+                            when((moving, true()), else_=false()).label("moving"))
+             .join(page, page.c.id == Case.id)
+             .join(Organisation, col(Organisation.id) == Case.subject_id)
+             .order_by(col(Case.id)))
 
 
 def states_where(s: Session, condition: Any) -> list[tuple[int, str, int, str, Any]]:
