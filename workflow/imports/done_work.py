@@ -94,6 +94,14 @@ def row_period(defn: Definition, dates: dict[str, date], on: str | None) -> peri
     return periods.period_of(parse_day(on, "on"), kind)
 
 
+class Refused(RowRefused):
+    """Rows of a batch refused under the writers' lock (the import names every one)."""
+
+    def __init__(self, refused: list[RowRefused]):
+        super().__init__(refused[0].row, refused[0].error)
+        self.refused = refused
+
+
 @dataclass
 class _Item:
     """One row matched: its cells, its organisation and the case opened for its period."""
@@ -167,9 +175,7 @@ class Recorder:
         items = planned.ready[start:stop]
         again = _repeated(s, items, within=False)
         if again:
-            from workflow.imports.registers import FileRefused
-
-            raise FileRefused(again)
+            raise Refused(again)
         if head or tail:
             audit.append_many(s, ctx.actor, [*head, *tail])
         return [item.case for item in items]

@@ -645,7 +645,7 @@ def _planned_batch(s: Session, ctx: Context, checked: Checked, start: int, stop:
         cases = checked.planner.write(s, ctx, checked.planned, start, stop, written, head,
                                       tail, held_programmes if hold else None, events)
     except RowRefused as exc:
-        raise (exc if isinstance(exc, FileRefused) else FileRefused([exc])) from None
+        raise FileRefused(list(getattr(exc, "refused", [exc]))) from None  # every one named
     done = []
     for item, case in zip(checked.ready[start:stop], cases, strict=True):
         event = checked.events.get(item.row.row)
