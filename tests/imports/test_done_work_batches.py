@@ -8,84 +8,39 @@ command line and the web, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import csv
 import json
-from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlmodel import Session, func, select
 
-from calendars import KazakhstanCalendar
 from tests.support.cli_runner import dated_cli, init_with_orgs
 from tests.support.databases import BACKENDS, dump_tables
+from tests.support.done_work_sheets import (
+    CAL,
+    DISTRICT,
+    ETHICS,
+    JOINED,
+    REGISTRY,
+    as_csv,
+    case_count,
+    sheet_rows,
+    stages,
+    standing,
+    written,
+)
 from tests.support.import_helpers import FOLLOW, but_kept, confirm, upload
 from tests.support.web_helpers import TODAY, Web, csrf_of, synced_demo
 from workflow import services as svc
-from workflow.definitions import load_registry
 from workflow.i18n import Translator
 from workflow.imports import progress as import_progress
 from workflow.imports import registers as ri
 from workflow.imports import usecase
 from workflow.storage import audit
-from workflow.storage.models import EVENT, Case, EventRecord, Organisation, Stage
+from workflow.storage.models import EventRecord, Organisation
 from workflow.tabular import read_rows
 
-ETHICS = "ethics_explanatory_event"  # monthly; its event may be recorded many times a month
-JOINED = date(2026, 7, 14)
-DISTRICT = "AK-D9"
-CAL = KazakhstanCalendar()
-REGISTRY = load_registry()
 ROWS = 1_260  # three batches
-HEADER = ["subject", "event", "on", "topic", "audience", "commissioner"]
-
-
-def sheet_rows(org: str, year: int, months: int, n: int = ROWS) -> list[dict[str, str]]:
-    """`n` events of `org` held in the first `months` months of `year`, each its own topic."""
-    return [{"subject": org, "event": "event_held",
-             "on": date(year, 1 + i % months, 1 + i % 28).isoformat(), "topic": f"Topic {i}",
-             "audience": str(10 + i % 50), "commissioner": "A. Commissioner"}
-            for i in range(n)]
-
-
-def as_csv(rows: list[dict[str, str]]) -> bytes:
-    lines = [",".join(HEADER), *(",".join(r[k] for k in HEADER) for r in rows)]
-    return ("\n".join(lines) + "\n").encode()
-
-
-def written(tmp_path: Path, rows: list[dict[str, str]], name: str = "done.csv") -> Path:
-    path = tmp_path / name
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, HEADER)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
-def standing(eng, org: str) -> list[tuple]:
-    """The standing events of the organisation's monthly cases: (case, day, topic), sorted
-    (a row recorded twice would be there twice)."""
-    with Session(eng) as s:
-        found = s.exec(select(EventRecord.case_id, EventRecord.on, EventRecord.evidence).join(
-            Case, Case.id == EventRecord.case_id).join(
-            Organisation, Organisation.id == Case.subject_id).where(
-            Organisation.code == org, Case.process == ETHICS, EventRecord.kind == EVENT,
-            EventRecord.voided_by_id.is_(None))).all()
-    return sorted((c, on, (ev or {}).get("topic")) for c, on, ev in found)
-
-
-def stages(eng, org: str) -> list[tuple]:
-    with Session(eng) as s:
-        return sorted(s.exec(select(Case.period, Stage.key, Stage.status, Stage.done_on).join(
-            Case, Case.id == Stage.case_id).join(
-            Organisation, Organisation.id == Case.subject_id).where(
-            Organisation.code == org, Case.process == ETHICS)).all())
-
-
-def case_count(eng) -> int:
-    with Session(eng) as s:
-        return s.exec(select(func.count()).select_from(Case)).one()
 
 
 class Stopped(Exception):
@@ -135,7 +90,7 @@ def cli(merzim_db):
 
 
 def test_a_sheet_of_three_batches_is_recorded_once_from_the_command_line(cli, db, tmp_path):
-    rows = sheet_rows(DISTRICT, 2026, 6)
+    rows = sheet_rows(DISTRICT, 2026, 6, ROWS)
     path = written(tmp_path, rows)
     cases = case_count(db)
     code, out, err = cli("case", "import", ETHICS, str(path), "--json")
@@ -162,7 +117,7 @@ def test_a_sheet_of_three_batches_is_recorded_once_from_the_command_line(cli, db
 
 def test_a_stopped_sheet_rolls_back_exactly_and_resumes_once_from_the_command_line(
         cli, db, tmp_path):
-    rows = sheet_rows(DISTRICT, 2026, 6)
+    rows = sheet_rows(DISTRICT, 2026, 6, ROWS)
     path = written(tmp_path, rows)
     as_read = read_rows(path, (), as_written=True)
     ctx = svc.Context(CAL, REGISTRY, JOINED, actor="cli:operator", language="en")
@@ -229,7 +184,7 @@ def test_a_sheet_of_three_batches_from_the_web_rolls_back_resumes_and_records_on
     page = zhanar.get(f"/orgs/{ORG}")
     assert zhanar.post(f"/orgs/{ORG}/backfill", data={
         "since": f"{TODAY.year}-01-01", "csrf": csrf_of(page.text)}).status_code == 200
-    rows = sheet_rows(ORG, TODAY.year, 10)
+    rows = sheet_rows(ORG, TODAY.year, 10, ROWS)
     data = as_csv(rows)
     path = tmp_path / "sheet.csv"
     path.write_bytes(data)
@@ -281,7 +236,7 @@ def test_a_whole_sheet_confirmed_from_the_web_records_every_row(site: Web):
     page = zhanar.get(f"/orgs/{ORG}")
     assert zhanar.post(f"/orgs/{ORG}/backfill", data={
         "since": f"{TODAY.year}-01-01", "csrf": csrf_of(page.text)}).status_code == 200
-    rows = sheet_rows(ORG, TODAY.year, 10)
+    rows = sheet_rows(ORG, TODAY.year, 10, ROWS)
     cases = case_count(site.engine)
     preview = upload(zhanar, as_csv(rows), "sheet.csv", FORM)
     assert preview.status_code == 200, preview.text[-2000:]

@@ -13,8 +13,9 @@ from datetime import date
 import pytest
 from sqlmodel import Session, func, select
 
-from tests.imports.test_done_work_batches import (
+from tests.support.done_work_sheets import (
     CAL,
+    DISTRICT,
     ETHICS,
     JOINED,
     REGISTRY,
@@ -30,7 +31,6 @@ from workflow.storage import audit
 from workflow.storage.models import EventRecord
 from workflow.tabular import read_rows
 
-DISTRICT = "AK-D9"
 SIZES = (40,) * 6 + (ri.BATCH + 20,) * 2  # sheets of one batch, then of two
 
 
