@@ -7,7 +7,6 @@ records it would repeat (each batch checks its rows again under the writers' loc
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
@@ -23,6 +22,7 @@ from tests.support.done_work_sheets import (
     standing,
     written,
 )
+from tests.support.races import at_once
 from workflow import services as svc
 from workflow.imports import registers as ri
 from workflow.imports import usecase
@@ -51,25 +51,13 @@ def test_the_same_sheet_imported_twice_at_once_records_each_event_once(db, tmp_p
         rows = [dict(r, topic=f"{r['topic']} of try {n}")
                 for r in sheet_rows(DISTRICT, 2026, 6, size)]
         as_read = read_rows(written(tmp_path, rows, f"try{n}.csv"), (), as_written=True)
-        barrier = threading.Barrier(2)
-        failed: list[BaseException] = []
 
-        def import_sheet(actor: str, as_read=as_read, barrier=barrier, failed=failed) -> None:
-            with Session(db) as s:
-                s.exec(select(EventRecord.id)).first()  # a connection of its own, ready
-                barrier.wait()
-                try:
-                    usecase.write(s, ctx(actor), usecase.Importer(), ETHICS,
-                                  [dict(r) for r in as_read], "en")
-                except BaseException as exc:  # noqa: BLE001 - what the writer was refused
-                    failed.append(exc)
+        def import_sheet(s, actor: str, as_read=as_read) -> None:
+            usecase.write(s, ctx(actor), usecase.Importer(), ETHICS, [dict(r) for r in as_read],
+                          "en")
 
-        writers = [threading.Thread(target=import_sheet, args=(actor,))
-                   for actor in ("web:aida", "web:aida-again")]
-        for w in writers:
-            w.start()
-        for w in writers:
-            w.join(timeout=300)
+        failed = at_once(db, [lambda s: import_sheet(s, "web:aida"),
+                              lambda s: import_sheet(s, "web:aida-again")])
         recorded += size
         found = standing(db, DISTRICT)
         assert len(found) == recorded and len(set(found)) == recorded, (n, len(found))

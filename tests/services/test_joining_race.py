@@ -7,13 +7,13 @@ writer refused, one `obligations.sync` record and one `organisation.joined` reco
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
 from sqlmodel import Session, func, select
 
 from calendars import KazakhstanCalendar
+from tests.support.races import at_once
 from workflow import services as svc
 from workflow.definitions import load_registry
 from workflow.services import obligations
@@ -44,25 +44,12 @@ def test_the_year_so_far_opened_twice_at_once_is_opened_once(db):
         with Session(db) as s:
             svc.add_org(s, ctx(), code, f"District {n}", "district_akimat", "AK")
             s.commit()
-        barrier = threading.Barrier(2)
-        failed: list[BaseException] = []
+        def open_year(s, actor: str, code: str = code) -> None:
+            obligations.open_year_so_far(s, ctx(actor), code, date(2026, 1, 1))
+            s.commit()
 
-        def open_year(actor: str, code=code, barrier=barrier, failed=failed) -> None:
-            with Session(db) as s:
-                s.exec(select(Organisation.id)).first()  # a connection of its own, ready
-                barrier.wait()
-                try:
-                    obligations.open_year_so_far(s, ctx(actor), code, date(2026, 1, 1))
-                    s.commit()
-                except BaseException as exc:  # noqa: BLE001 - what the writer was refused
-                    failed.append(exc)
-
-        writers = [threading.Thread(target=open_year, args=(actor,))
-                   for actor in ("web:officer", "web:manager")]
-        for w in writers:
-            w.start()
-        for w in writers:
-            w.join(timeout=120)
+        failed = at_once(db, [lambda s: open_year(s, "web:officer"),
+                              lambda s: open_year(s, "web:manager")])
         assert failed == []
         with Session(db) as s:
             org = s.exec(select(Organisation).where(Organisation.code == code)).one()
