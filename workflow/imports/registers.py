@@ -41,7 +41,9 @@ in the batch of its row, in its range and withdrawn with it. A definition whose 
 open or re-plan its cases themselves without such a planner is imported row by row in one
 transaction (`registers.import_cases`). A recurring obligation's sheet of done work (an office
 that joined mid-year, B-25) opens nothing: its rows are recorded on the periods already opened
-(`workflow/imports/done_work.py`).
+(`workflow/imports/done_work.py`), in these batches, with the same lease, progress, resume and
+roll-back; each of its batches notes the records it made (`RECORDED`, the import's cases being
+the back-filled ones, never hidden), a resume goes on after them and a roll-back voids them.
 """
 
 from __future__ import annotations
@@ -667,7 +669,7 @@ def _batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
     audit.serialise(s)
     keep_version(s, ctx, defn)  # refused before the batch writes anything
     hold = import_id is not None
-    newest = case_queries.newest_marks(s)[0] if checked.records else None
+    newest = case_queries.newest_marks(s)[0] if hold and checked.records else None
     recorded: list[int] = []
     if checked.planner is not None:
         done = _planned_batch(s, ctx, checked, start, stop, written or [], head, tail,
