@@ -317,6 +317,7 @@ def _confirm(request: Request, pc: PageContext, process: str, form: dict[str, st
     if outcome.rolled_back is not None:
         return render(request, pc, "import_done.html", definition=defn,
                       title=defn.name(pc.t.language), rolled_back=outcome.rolled_back,
+                      records=outcome.records,
                       import_id=import_id, written=0, total=0, unfinished=None)
     if outcome.begun is not None:
         return _unfinished(request, pc, defn, form, outcome.import_id, *outcome.begun,
@@ -364,8 +365,8 @@ def _write(request: Request, pc: PageContext, defn: Definition, form: dict[str, 
                                                staged.sign(pc, defn.key, import_id)):
         raise staged.gone()
     if action == "rollback" and import_id:
-        return _Outcome(import_id, rolled_back=usecase.roll_back(pc.s, pc.ctx, defn.key,
-                                                                 import_id))
+        undone = usecase.roll_back(pc.s, pc.ctx, defn.key, import_id)
+        return _Outcome(import_id, rolled_back=undone.n, records=undone.records)
     owner = web_import.importer(pc.s, import_id) if action == "resume" and import_id \
         else None
     held["path"], kept = staged.found(request, pc, _into(defn.key), form.get("token", ""), owner)

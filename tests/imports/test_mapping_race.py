@@ -6,12 +6,11 @@ each header and one audit record of it; neither writer is refused."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlmodel import Session, select
 
 from tests.support.import_helpers import site_fixture  # noqa: F401 - the `site` fixture
+from tests.support.races import at_once
 from tests.support.web_helpers import TODAY, Web, web_fixture  # noqa: F401 - `web`
 from tests.support.web_import_helpers import PROCESS
 from workflow.imports import usecase
@@ -29,24 +28,11 @@ def test_the_same_mapping_kept_at_once_is_stored_once(site: Web, make_ctx):
     who = usecase.Importer("officer", ORG, edu, "asel")
     for n in range(TRIES):
         mapped = {f"нарушитель {n}": "person", f"вид нарушения {n}": "kind"}
-        barrier = threading.Barrier(2)
-        failed: list[BaseException] = []
 
-        def keep(mapped=mapped, barrier=barrier, failed=failed) -> None:
-            with Session(site.engine) as s:
-                s.exec(select(Organisation.id)).first()  # a connection of its own, ready
-                barrier.wait()
-                try:
-                    usecase.remember(s, make_ctx(TODAY, actor="web:asel"), who, PROCESS,
-                                     mapped)
-                except BaseException as exc:  # noqa: BLE001 - what the writer was refused
-                    failed.append(exc)
+        def keep(s, mapped=mapped) -> None:
+            usecase.remember(s, make_ctx(TODAY, actor="web:asel"), who, PROCESS, mapped)
 
-        writers = [threading.Thread(target=keep) for _ in range(2)]
-        for w in writers:
-            w.start()
-        for w in writers:
-            w.join(timeout=60)
+        failed = at_once(site.engine, [keep, keep], timeout=60)
         assert failed == []
         with Session(site.engine) as s:
             stored = sorted((m.header_folded, m.field) for m in s.exec(

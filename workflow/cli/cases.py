@@ -191,7 +191,8 @@ def case_import(process: str = PROCESS_KEY,
     """Open a case for every row of a register file; nothing is stored if any row is refused.
     The file is checked whole, then written 500 rows a transaction (other users wait for one
     batch at most); an interrupted import shows nothing until resumed (--resume ID) or rolled
-    back (--rollback ID)."""
+    back (--rollback ID). A sheet of done work records its rows on the periods already opened,
+    in the same batches; rolled back, its records are voided."""
     import sys
 
     from workflow.imports import registers as bulk_import
@@ -202,11 +203,13 @@ def case_import(process: str = PROCESS_KEY,
         if file is not None or resume is not None:
             raise UsageError("--rollback takes no file", key="error.import_rollback_alone")
         with unit_of_work() as s:
-            n = usecase.roll_back(s, ctx, process, rollback)
+            undone = usecase.roll_back(s, ctx, process, rollback)
         if as_json:
-            emit_json({"rolled_back": rollback, "withdrawn": n})
+            emit_json({"rolled_back": rollback,
+                       "voided" if undone.records else "withdrawn": undone.n})
         else:
-            say(STATE.t("case.import_rolled_back", id=rollback, n=n))
+            say(STATE.t("case.import_rolled_back_records" if undone.records
+                        else "case.import_rolled_back", id=rollback, n=undone.n))
         return
     if file is None:
         raise UsageError("a file is required", key="error.import_file_required")

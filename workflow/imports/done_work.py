@@ -12,15 +12,22 @@ every row is matched to the case already opened for its procedure, organisation 
 * the row's event is recorded on that case, on the row's date, by `record_event` (the one
   record path: the stage done on time or late by that date, the listeners told);
 * a row that matches no opened case (the period not opened, the case withdrawn), or names no
-  event, is refused with the reason, and the whole file stores nothing.
+  event, is refused with the reason, and the whole file stores nothing;
+* a row whose event already stands on its case on the same day with the same details (the
+  sheet, or that row, recorded before), or that repeats an earlier row of the sheet, is
+  refused naming the record or the row: a sheet imported twice, one after the other or at
+  once on two nodes, records each event once. Checked for the whole file, then again for
+  each batch under the writers' lock (`write`).
 
 A file is such a sheet when it is of a recurring obligation and one of its rows names an
 organisation that joined mid-year or matches an opened period (`applies`); a file none of whose
 rows does opens its cases as before. The register import (`workflow/imports/registers.py`)
-asks `applies` and uses `RECORDER` as the planner of such a file: checked whole, then written
-in one transaction (a sheet of more than one batch is refused: it would be split across
-transactions, and a batch's cases are the back-filled ones, which an unfinished import must
-never hide).
+asks `applies` and uses a `Recorder` as the planner of such a file: checked whole, then written
+by the register import's batches (`BATCH` rows a transaction, the same lease, progress, resume
+and roll-back). What differs is what a batch leaves for the import to undo: it opens no case
+(the back-filled cases stay as they are, never hidden), so each batch notes the records it
+made (`registers.RECORDED`, in the audit log); a resume goes on after them, and a roll-back
+voids exactly them (`recording.void_record`, the one void path), newest first.
 """
 
 from __future__ import annotations
@@ -34,16 +41,16 @@ from sqlmodel import Session
 from workflow.core import periods
 from workflow.core.dates import parse_day
 from workflow.core.definition import Definition
-from workflow.core.errors import MerzimError, NotFound, UsageError
+from workflow.core.errors import MerzimError, NotFound, RuleViolation, UsageError
+from workflow.core.machine import clean_evidence
 from workflow.services.bulk import RowRefused
 from workflow.services.context import Context
 from workflow.services.lookup import find_org
 from workflow.services.registers import cell_text
 from workflow.storage import audit
 from workflow.storage.models import Case
+from workflow.storage.queries.imports import standing_events
 from workflow.storage.queries.obligations import case_of_period
-
-MAX_ROWS = 500  # one transaction (the register import's BATCH)
 
 
 def applies(s: Session, defn: Definition, rows: list[dict[str, Any]]) -> bool:
@@ -87,6 +94,14 @@ def row_period(defn: Definition, dates: dict[str, date], on: str | None) -> peri
     return periods.period_of(parse_day(on, "on"), kind)
 
 
+class Refused(RowRefused):
+    """Rows of a batch refused under the writers' lock (the import names every one)."""
+
+    def __init__(self, refused: list[RowRefused]):
+        super().__init__(refused[0].row, refused[0].error)
+        self.refused = refused
+
+
 @dataclass
 class _Item:
     """One row matched: its cells, its organisation and the case opened for its period."""
@@ -102,27 +117,33 @@ class _Planned:
     ready: list[_Item]
 
 
-class _Recorder:
+class Recorder:
     """The planner protocol of the register import (`check`, `write`), for a sheet of done
-    work: the rows matched to the opened cases, nothing opened."""
+    work: the rows matched to the opened cases, nothing opened. `own`: the records an
+    unfinished import of the sheet has made (resumed: its written rows are no repeats)."""
+
+    def __init__(self, own: frozenset[int] = frozenset()):
+        self.own = own
 
     def check(self, s: Session, ctx: Context, defn: Definition, cells: list[Any],
               refused: list[RowRefused]) -> _Planned:
         """Each row matched to its organisation's case of its period (reads only); a row that
-        matches none is added to `refused` with the reason."""
-        if len(cells) > MAX_ROWS:
-            raise UsageError(f"more than {MAX_ROWS} rows", key="import.error_done_too_many",
-                             n=MAX_ROWS)
+        matches none, repeats an earlier row or is recorded already is added to `refused`
+        with the reason."""
         orgs: dict[str, Any] = {}
+        cases: dict[tuple[int, str], dict[str, Any] | None] = {}
         ready = []
         for c in cells:
             try:
-                ready.append(self._match(s, defn, c, orgs))
+                ready.append(self._match(s, defn, c, orgs, cases))
             except (MerzimError, ValueError) as exc:
                 refused.append(RowRefused(c.row, exc))
-        return _Planned(ready)
+        refused += _repeated(s, ready, own=self.own)
+        bad = {r.row for r in refused}
+        return _Planned([item for item in ready if item.row.row not in bad])
 
-    def _match(self, s: Session, defn: Definition, c: Any, orgs: dict[str, Any]) -> _Item:
+    def _match(self, s: Session, defn: Definition, c: Any, orgs: dict[str, Any],
+               cases: dict[tuple[int, str], dict[str, Any] | None]) -> _Item:
         if c.event is None:
             raise UsageError("a row of done work names no event",
                              key="import.error_done_no_event")
@@ -132,21 +153,72 @@ class _Recorder:
         if org is None:
             raise NotFound(f"no organisation {c.subject!r}", key="notfound.org", code=c.subject)
         period = row_period(defn, c.dates, c.on)
-        case = case_of_period(s, defn.key, org.id, period.label)
-        if case is None or case.withdrawn_at is not None:
+        if (org.id, period.label) not in cases:  # (a case's rows share its columns)
+            case = case_of_period(s, defn.key, org.id, period.label)
+            cases[(org.id, period.label)] = (
+                None if case is None or case.withdrawn_at is not None else _columns(case))
+        found = cases[(org.id, period.label)]
+        if found is None:
             raise UsageError(f"no open case of {defn.key} for {org.code} in {period.label}",
                              key="import.error_no_period", process=defn.key, org=org.code,
                              period=period.label)
-        return _Item(c, org, _columns(case))
+        return _Item(c, org, found)
 
     def write(self, s: Session, ctx: Context, planned: _Planned, start: int, stop: int,
               written: list[int], head: list[tuple], tail: list[tuple], held: Any,
               events: set[int]) -> list[dict[str, Any]]:
         """The matched cases of rows [start, stop), written nothing (the import records each
-        row's event on its case by `record_event`); the import's audit records, if any."""
+        row's event on its case by `record_event`); the import's audit records, if any.
+        Under the writers' lock, the rows are checked again against the records standing now
+        (another writer may have recorded the same sheet meanwhile): refused, nothing of the
+        batch is written."""
+        items = planned.ready[start:stop]
+        again = _repeated(s, items, within=False)
+        if again:
+            raise Refused(again)
         if head or tail:
             audit.append_many(s, ctx.actor, [*head, *tail])
-        return [item.case for item in planned.ready[start:stop]]
+        return [item.case for item in items]
+
+
+def _identity(item: _Item) -> tuple:
+    """What makes a row's record the same as another: its case, event, day and details."""
+    c = item.row
+    try:
+        on: Any = parse_day(c.on, "on") if c.on else None
+    except (MerzimError, ValueError):
+        on = c.on  # (refused by the event's own check)
+    return (item.case["id"], c.event, on, _details(c.evidence))
+
+
+def _details(evidence: Any) -> str:
+    """A record's details as compared (blank ones dropped, the rest as text, stripped)."""
+    return audit.canonical(clean_evidence({k: None if v is None else str(v)
+                                           for k, v in dict(evidence or {}).items()}))
+
+
+def _repeated(s: Session, items: list[_Item], within: bool = True,
+              own: frozenset[int] = frozenset()) -> list[RowRefused]:
+    """The rows whose event already stands on their case on the same day with the same
+    details (naming the record; not one of `own`), and (`within`) those repeating an earlier
+    row."""
+    stored = {(r.case_id, r.event, r.on, _details(r.evidence)): r.id
+              for r in standing_events(s, [int(i.case["id"]) for i in items])
+              if r.id not in own}
+    seen: dict[tuple, int] = {}
+    out = []
+    for item in items:
+        key = _identity(item)
+        if key in stored:
+            out.append(RowRefused(item.row.row, RuleViolation(
+                f"already recorded on case #{key[0]} (record #{stored[key]})",
+                key="import.error_done_recorded", id=key[0], record=stored[key])))
+        elif within and key in seen:
+            out.append(RowRefused(item.row.row, RuleViolation(
+                f"repeats row {seen[key]}", key="import.error_done_twice", row=seen[key])))
+        else:
+            seen.setdefault(key, item.row.row)
+    return out
 
 
 def _columns(case: Case) -> dict[str, Any]:
@@ -157,4 +229,3 @@ def _columns(case: Case) -> dict[str, Any]:
     return out
 
 
-RECORDER = _Recorder()

@@ -9,7 +9,8 @@ a file tried without storing anything, and how far an import has come.
   end in the audit log, its written cases by their mark, its writer's lease), so any node can
   tell, and whether it is being written now or stopped before its end.
 * `may_finish`: who may resume or roll back an unfinished import: the one who began it, or an
-  administrator who sees every organisation it has written a case of.
+  administrator who sees every organisation it has written a case (or, a sheet of done work,
+  a record) of.
 
 The rows are tried in one transaction under the writers' lock (SQLite's write lock,
 PostgreSQL's audit lock), as the import itself would write them; a refused row is rolled back
@@ -32,6 +33,7 @@ from workflow.services.bulk import RowRefused
 from workflow.services.context import Context
 from workflow.storage import audit
 from workflow.storage.models import AuditRecord, Case, Organisation, User
+from workflow.storage.queries.imports import cases_of_records, import_payloads
 
 
 def refused_rows(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]],
@@ -92,6 +94,11 @@ def progress(s: Session, import_id: str) -> Progress:
                     register_import.writing(s, import_id))
 
 
+def is_records(s: Session, import_id: str) -> bool:
+    """Whether the import is of a sheet of done work (its start record says so)."""
+    return any(p.get("records") for p in import_payloads(s, import_id, register_import.START))
+
+
 def importer(s: Session, import_id: str) -> str | None:
     """Who began an import (its start record's actor; None: not begun)."""
     return s.exec(select(AuditRecord.actor).where(
@@ -111,8 +118,10 @@ def may_finish(s: Session, import_id: str, actor: str, admin: bool,
         return True
     if not admin:
         return False
+    recorded = register_import.recorded_ids(s, import_id)  # a sheet of done work's records
     subjects = select(Case.subject_id).where(
-        col(Case.id).in_(register_import.written_ids(import_id))).distinct()
+        col(Case.id).in_(register_import.written_ids(import_id))
+        | col(Case.id).in_(cases_of_records(recorded))).distinct()
     orgs = s.exec(select(Organisation).where(col(Organisation.id).in_(subjects))).all()
     if not orgs:
         login = began.split(":", 1)[-1]

@@ -41,7 +41,9 @@ in the batch of its row, in its range and withdrawn with it. A definition whose 
 open or re-plan its cases themselves without such a planner is imported row by row in one
 transaction (`registers.import_cases`). A recurring obligation's sheet of done work (an office
 that joined mid-year, B-25) opens nothing: its rows are recorded on the periods already opened
-(`workflow/imports/done_work.py`).
+(`workflow/imports/done_work.py`), in these batches, with the same lease, progress, resume and
+roll-back; each of its batches notes the records it made (`RECORDED`, the import's cases being
+the back-filled ones, never hidden), a resume goes on after them and a roll-back voids them.
 """
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ from workflow.services.cases import (
 )
 from workflow.services.context import Context
 from workflow.services.processes import keep_version
+from workflow.services.recording import void_record
 from workflow.services.registers import Cells, Imported, cell_text, check_columns, row_cells
 from workflow.storage import audit
 from workflow.storage.bulkinsert import insert_rows
@@ -101,6 +104,7 @@ from workflow.storage.models import (
     table_of,
 )
 from workflow.storage.queries import cases as case_queries
+from workflow.storage.queries import imports as import_queries
 from workflow.storage.queries import live_case
 from workflow.storage.queries.accounts import active_officer_rows
 
@@ -109,6 +113,7 @@ LEASE_SECONDS = 60.0  # how long a writer's lease lasts past its last batch
 PENDING_AT = "0001-01-01T00:00:00+00:00"  # the mark of a case of an unfinished import
 MAX_NAMED = 200  # refused rows named in one refusal (the count of the others is given)
 START, DONE, ROLLBACK = "case.import.start", "case.import.done", "case.import.rollback"
+RECORDED = "case.import.recorded"  # a batch of a sheet of done work: the records it made
 
 Progress = Callable[[str, int, int], None]  # (import id, rows written, rows in the file)
 
@@ -521,19 +526,21 @@ def _cells(defn: Definition, rows: list[dict[str, Any]], first: int,
     return out
 
 
-def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]]
-               ) -> Checked:
+def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]],
+               recorded: list[int] | None = None) -> Checked:
     """Phase 1: read, check and plan every row; refused rows raise `FileRefused` naming each
     of them. Reads only. Of a file opened as any case, what its rows name is read first, then
     its rows are checked `BATCH` at a time, and no row's cells or plan is kept: its batches
     read and check them again when they are written. A file a feature's planner plans
-    is planned whole, as that planner keeps it."""
+    is planned whole, as that planner keeps it; so is a sheet of done work (`recorded`: the
+    records its unfinished import has made, when it is resumed)."""
     defn = ctx.registry.get(process)
     if rows:
         check_columns(defn, list(rows[0]))
     refused: list[RowRefused] = []
     # a recurring obligation's sheet of done work: its rows recorded on the opened periods
-    found = done_work.RECORDER if done_work.applies(s, defn, rows) else planner(ctx, defn)
+    found = (done_work.Recorder(frozenset(recorded or ())) if done_work.applies(s, defn, rows)
+             else planner(ctx, defn))
     if found is not None:
         cells = _cells(defn, rows, 2, refused)
         planned, events = _check_planned(s, ctx, defn, found, cells, refused)
@@ -541,7 +548,7 @@ def check_file(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]
             raise FileRefused(sorted(refused, key=lambda r: r.row))
         return Checked(defn, _Known(), digest(rows), len(planned.ready), ready=planned.ready,
                        planner=found, planned=planned, events=events,
-                       records=found is done_work.RECORDER)
+                       records=isinstance(found, done_work.Recorder))
     names = _names_of(defn, rows)
     known = _read_known(s, defn, names, ctx)
     plans: dict[tuple, Any] = {}
@@ -629,10 +636,10 @@ def _give_back(s: Session, where: Any) -> None:
 
 def _planned_batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
                    written: list[int], head: list[tuple], tail: list[tuple],
-                   import_id: str | None) -> list[Imported]:
+                   import_id: str | None, recorded: list[int]) -> list[Imported]:
     """Rows [start, stop) of a file the feature's planner plans, written by it (`import_id`:
     the stages of the programmes it makes inserted held, `held_programmes`); their events
-    recorded by `record_event`."""
+    recorded by `record_event` (the records' ids added to `recorded`)."""
     hold = import_id is not None
     try:
         events = {item.row.row for item in checked.ready[start:stop]
@@ -640,12 +647,13 @@ def _planned_batch(s: Session, ctx: Context, checked: Checked, start: int, stop:
         cases = checked.planner.write(s, ctx, checked.planned, start, stop, written, head,
                                       tail, held_programmes if hold else None, events)
     except RowRefused as exc:
-        raise FileRefused([exc]) from None
+        raise FileRefused(list(getattr(exc, "refused", [exc]))) from None  # every one named
     done = []
     for item, case in zip(checked.ready[start:stop], cases, strict=True):
         event = checked.events.get(item.row.row)
         if event is not None:
-            record_event(s, ctx, case["id"], event[0], event[1], dict(event[2]))
+            recorded.append(int(record_event(s, ctx, case["id"], event[0], event[1],
+                                             dict(event[2])).id))
         done.append(Imported(item.row.row, Columns(case), list(item.warnings),
                              event[0] if event is not None else None))
     return done
@@ -661,26 +669,36 @@ def _batch(s: Session, ctx: Context, checked: Checked, start: int, stop: int,
     audit.serialise(s)
     keep_version(s, ctx, defn)  # refused before the batch writes anything
     hold = import_id is not None
+    newest = case_queries.newest_marks(s)[0] if hold and checked.records else None
+    recorded: list[int] = []
     if checked.planner is not None:
         done = _planned_batch(s, ctx, checked, start, stop, written or [], head, tail,
-                              import_id)
+                              import_id, recorded)
     else:
         done = _generic_batch(s, ctx, checked, start, stop, head, tail, import_id)
-    if hold:  # the cases written, and those their events opened, noted as the import's
+    if hold and checked.records:  # a sheet of done work: the cases its events opened noted
+        # as the import's (hidden until it ends, withdrawn if rolled back) and its records
+        _note(s, import_id or "", _followed(s, defn, done, newest))
+        audit.append(s, ctx.actor, RECORDED, "import", import_id or "",
+                     {"process": defn.key, "rows": [start, stop], "records": recorded})
+    elif hold:  # the cases written, and those their events opened, noted as the import's
         _note(s, import_id or "", [*(cast(int, d.case.id) for d in done),
                                    *_followed(s, defn, done)])
     return done
 
 
-def _followed(s: Session, defn: Definition, done: list[Imported]) -> list[int]:
+def _followed(s: Session, defn: Definition, done: list[Imported],
+              after: int | None = None) -> list[int]:
     """The cases the rows' events opened in this transaction (a follow-up of another process,
-    opened after the rows' own cases were inserted: a larger id; the writers' lock is held, so
-    no other writer's case is seen meanwhile)."""
+    opened after the rows' own cases were inserted: a larger id, or one above `after`, the
+    newest case before the batch; the writers' lock is held, so no other writer's case is
+    seen meanwhile)."""
     processes = {e.opens_case[0] for e in defn.events.values() if e.opens_case}
     if not processes or not any(d.recorded for d in done):
         return []
+    low = after if after is not None else max(cast(int, d.case.id) for d in done)
     return [int(i) for i in s.execute(rows_of(col(Case.id)).where(
-        col(Case.id) > max(cast(int, d.case.id) for d in done), col(Case.process).in_(sorted(processes)),
+        col(Case.id) > low, col(Case.process).in_(sorted(processes)),
         col(Case.withdrawn_at).is_(None)).order_by(col(Case.id))).scalars()]
 
 
@@ -856,7 +874,8 @@ def _write_batches(s: Session, ctx: Context, checked: Checked, progress: Progres
         last = stop >= total
         head = [] if begun else [(START, "import", import_id or "", audit.canonical(
             {"process": defn.key, "version": defn.version, "rows": total,
-             "digest": checked.digest, "batch": BATCH}))]
+             "digest": checked.digest, "batch": BATCH,
+             **({"records": True} if checked.records else {})}))]
         tail = [(DONE, "import", import_id or "", audit.canonical(
             {"process": defn.key, "rows": total}))] if last else []
         if one:
@@ -959,7 +978,15 @@ def written_count(s: Session, import_id: str) -> int:
     marked = s.execute(rows_of(func.count()).select_from(Case).where(
         col(Case.withdrawn_at) == PENDING_AT,
         col(Case.withdrawn_reason) == pending_reason(import_id))).scalar_one()
-    return int(ranged) + int(marked)
+    recorded = recorded_ids(s, import_id)  # a sheet of done work: its rows are its records
+    return len(recorded) if recorded else int(ranged) + int(marked)
+
+
+def recorded_ids(s: Session, import_id: str) -> list[int]:
+    """The records an unfinished sheet of done work has made, in row order (its batches'
+    `RECORDED` records)."""
+    return [int(i) for p in import_queries.import_payloads(s, import_id, RECORDED)
+            for i in p["records"]]
 
 
 def _legacy_ids(s: Session, import_id: str, process: str | None = None) -> list[int]:
@@ -982,11 +1009,14 @@ def resume(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]], i
                          id=import_id, process=start["process"])
     if writing(s, import_id):
         raise busy(import_id)  # (checked again under the lock, batch by batch)
-    checked = check_file(s, ctx, process, rows)
-    if checked.digest != start["digest"]:
+    records = bool(start.get("records"))
+    recorded = recorded_ids(s, import_id) if records else None
+    checked = check_file(s, ctx, process, rows, recorded)
+    if checked.digest != start["digest"] or checked.records != records:
         raise UsageError("not the file of this import", key="error.import_other_file",
                          id=import_id)
-    written = pending_ids(s, import_id, process)
+    # where it stopped: the cases it opened, or (a sheet of done work) the records it made
+    written = recorded if recorded is not None else pending_ids(s, import_id, process)
     return write_file(s, ctx, checked, progress, import_id, written,
                       legacy=bool(_legacy_ids(s, import_id)), sink=sink)
 
@@ -994,7 +1024,9 @@ def resume(s: Session, ctx: Context, process: str, rows: list[dict[str, Any]], i
 def roll_back(s: Session, ctx: Context, process: str, import_id: str) -> int:
     """Withdraw every case an unfinished import has written, as `withdraw_case` withdraws
     one (open stages not applicable, a `case.withdraw` record each), and close the import;
-    one transaction. Returns how many were withdrawn."""
+    one transaction. Returns how many were withdrawn. Of a sheet of done work, the records
+    it made are voided instead, as `void_record` voids one, newest first (the cases its
+    events opened withdrawn as above): returns how many records were voided."""
     audit.serialise(s)
     start = _start_of(s, import_id)
     if start["process"] != process:
@@ -1021,9 +1053,15 @@ def roll_back(s: Session, ctx: Context, process: str, import_id: str) -> int:
         s.execute(update(Case).where(col(Case.id).in_(part)).values(
             withdrawn_at=audit.now_iso(), withdrawn_by=ctx.actor, withdrawn_reason=reason))
     audit.append_many(s, ctx.actor, [
-        *(("case.withdraw", "case", i, audit.canonical(
+        ("case.withdraw", "case", i, audit.canonical(
             {"reason": reason, "process": process, "state": states.get(i),
-             "stages_closed": closed.get(i, [])})) for i in ids),
-        (ROLLBACK, "import", import_id, audit.canonical({"process": process,
-                                                          "withdrawn": len(ids)}))])
-    return len(ids)
+             "stages_closed": closed.get(i, [])})) for i in ids])
+    voided = 0
+    if start.get("records"):
+        for record, case_id in import_queries.standing_of(s, recorded_ids(s, import_id)):
+            void_record(s, ctx, case_id, str(record), reason)
+            voided += 1
+    audit.append(s, ctx.actor, ROLLBACK, "import", import_id, {
+        "process": process, "withdrawn": len(ids),
+        **({"voided": voided} if start.get("records") else {})})
+    return voided if start.get("records") else len(ids)

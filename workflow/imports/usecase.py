@@ -10,7 +10,8 @@ the web (`/registers/KEY/import`) both call; they only render what it answers
 * `write` does the same reading and checking, then writes the file in short batches
   (`registers.write_file`), resumes an interrupted import (`registers.resume`), and keeps
   the mapping she gave for her organisation and the register (audited).
-* `roll_back` withdraws what an interrupted import wrote, in its own transaction.
+* `roll_back` undoes what an interrupted import wrote, in its own transaction: its cases
+  withdrawn, or the records of a sheet of done work voided.
 
 A header neither known nor mapped is refused (`cells.UnknownColumns`) naming it and the
 columns it could be; the web asks which column each such header is.
@@ -290,8 +291,18 @@ def remember(s: Session, ctx: Context, who: Importer, process: str,
                          {"process": process, "mapping": changed})
 
 
-def roll_back(s: Session, ctx: Context, process: str, import_id: str) -> int:
-    """Withdraw what the interrupted import `import_id` wrote (one transaction); how many
-    cases."""
+@dataclass(frozen=True)
+class RolledBack:
+    """What a roll-back undid: `n` cases withdrawn, or (`records`: a sheet of done work) `n`
+    records voided."""
+
+    n: int
+    records: bool = False
+
+
+def roll_back(s: Session, ctx: Context, process: str, import_id: str) -> RolledBack:
+    """Undo what the interrupted import `import_id` wrote (one transaction): its cases
+    withdrawn, or the records of a sheet of done work voided."""
     with tx.transaction(s):
-        return bulk_import.roll_back(s, ctx, process, import_id)
+        records = import_progress.is_records(s, import_id)
+        return RolledBack(bulk_import.roll_back(s, ctx, process, import_id), records)

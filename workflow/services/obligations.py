@@ -188,8 +188,12 @@ def open_year_so_far(s: Session, ctx: Context, org_code: str, since: date,
     and the day it joined (`joined_on`, else the one it has, else today), from which its
     earlier open stages are "before joining -- to confirm" a while (workflow/core/joining.py).
     `user` (None: the operator) must be one who may (`may_open_year`); a refusal stores
-    nothing. The day it joined is audited."""
+    nothing. The day it joined is audited. The writers' lock is taken before the organisation
+    is read: two writers opening its year at once (on two nodes) open it once, and the second
+    finds the day the first set (one `organisation.joined` record)."""
+    audit.serialise(s)
     org = get_org(s, org_code)  # notfound.org
+    s.refresh(org)  # read under the lock, should this session have read it before
     if not may_open_year(s, user, org):
         raise RuleViolation(f"{user.login if user else ''} may not open the year of {org.code}",
                             key="joining.error_not_allowed", org=org.code)
