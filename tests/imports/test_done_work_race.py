@@ -31,7 +31,13 @@ from workflow.storage import audit
 from workflow.storage.models import EventRecord
 from workflow.tabular import read_rows
 
-SIZES = (40,) * 6 + (ri.BATCH + 20,) * 2  # sheets of one batch, then of two
+BATCH = 20  # rows a transaction in this test (the import's is 500): the same code, short sheets
+SIZES = (BATCH,) * 6 + (BATCH + 10,) * 2  # sheets of one batch, then of two
+
+
+@pytest.fixture(autouse=True)
+def short_batches(monkeypatch):
+    monkeypatch.setattr(ri, "BATCH", BATCH)
 
 
 def ctx(actor: str = "test") -> svc.Context:
