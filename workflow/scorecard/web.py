@@ -29,7 +29,7 @@ from workflow.core.errors import UsageError
 from workflow.i18n import Translator
 from workflow.scorecard import service as scoring
 from workflow.scorecard.evaluation import project_of
-from workflow.scorecard.kept import kept_scorecards, totals
+from workflow.scorecard.kept import kept_card, kept_scorecards, totals
 from workflow.scorecard.rules import ScoreSettings
 from workflow.scorecard.words import column_label, in_words, number, numbers_only, score_table
 from workflow.services import transactions as tx
@@ -53,8 +53,12 @@ def _cards(request: Request, pc: PageContext, code: str, year: int, subtree: boo
     org = visible_org(pc.s, pc.viewer, code)
     # an officer sees their own organisation only: no subtree below it
     subtree = subtree and pc.viewer.role != "officer"
-    cards = [in_words(r, pc.t) for r in scoring.scorecards(
-        pc.s, pc.ctx, org.code, year, _settings(request), subtree, leads=leads)]
+    # one subject (kept per version of its path: a root's points still to win read as
+    # kept until a write below it), or a subtree computed for the request
+    cards = [in_words(r, pc.t) for r in (
+        scoring.scorecards(pc.s, pc.ctx, org.code, year, _settings(request), subtree,
+                           leads=leads) if subtree
+        else [kept_card(pc.s, pc.ctx, org.code, year, _settings(request))])]
     for card in cards:
         _leads(pc, card, year)
     return cards
