@@ -309,6 +309,7 @@ def test_register_cases_of_organisations_taken_in_are_worth_what_each_evaluation
             for _ in range(rng.choice((0, 1, 1, 2))):
                 cases.append(entry(len(cases) + 1, org, "4.2.1",
                                    numerator=str(rng.choice((2, 4))), denominator="50"))
+            cases.append(entry(len(cases) + 1, org, "4.2.3"))  # its records count
         taken = members("AK", "akimat", tree, settings.consolidating_kinds)
         assert set(departments) <= set(taken)
         tree_members = {o.code: (o.kind, o.headcount) for o in tree if o.code in taken}

@@ -549,6 +549,9 @@ def _analysis_risks(facts: sc.SubjectFacts, settings: sc.ScoreSettings, process:
 # its headcount (the subject's own entries aside): any two of them of a kind and a headcount
 # with entries alike are worth the same
 _ORG_BLIND = ("by_category", "band", "facts", "ratio")
+# the kinds of rule that never read whether an entry's counted stage is done (a month's
+# records count, whatever the stage): recording the stage is worth nothing to them
+_STATUS_BLIND = ("monthly",)
 
 
 def _plain(e: Entry, due: bool = False) -> str:
@@ -584,6 +587,7 @@ def _entry_risks(entries: dict[str, list[tuple[Entry, str, date | None]]], evalu
             of_case.setdefault(e.case.id, []).append(e)
     known = catalogue()
     blind = {i.key for i in known.indicators if i.kind in _ORG_BLIND}
+    no_worth = {i.key for i in known.indicators if i.kind in _STATUS_BLIND}
     fed = _fed(cases)
     of_org: dict[tuple[str, str], list[Entry]] = {}
     for key, listed_ in fed.items():
@@ -602,6 +606,8 @@ def _entry_risks(entries: dict[str, list[tuple[Entry, str, date | None]]], evalu
             seen.add(case.id)
             mine = of_case.get(case.id, [])
             only = {known.feeds(e) for e in mine}
+            if only <= no_worth:
+                continue
             alike: tuple[Any, ...]
             if only <= blind and case.org != subject and case.org in members \
                     and all(e.org == case.org for e in mine):

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from web.kit import views
@@ -40,6 +40,9 @@ LINKS = 8  # the cases linked from an indicator; more: the list of them all
 SORTS = ("subject", "kind", "awards", "deductions", "total", "status")
 PROJECTS = (1, 2, 3, 4)
 LOWEST = 20  # a root of more than a page lists first its subjects of the lowest totals
+# the points still to win listed on the score page (the first ten, the rest folded); beyond
+# them, worth no more than the last listed, counted (a root of thousands has thousands)
+RISKS_LISTED = 100
 
 
 def _settings(request: Request) -> ScoreSettings:
@@ -136,7 +139,11 @@ def _leads(pc: PageContext, card: dict[str, Any], year: int) -> None:
                            "text": pc.t.n("score.lead.all", len(cases))}
         ind["coverage_href"] = coverage if ind.get("coverage") else None
     risks = []
+    card["risks_not_listed"] = 0
     for r in card.get("at_risk", ()):
+        if len(risks) == RISKS_LISTED:  # ranked: the rest are worth no more (counted as
+            card["risks_not_listed"] += 1  # the badge's points are: whoever fixes them)
+            continue
         if r["case"] is not None and not opens(r.get("org")):
             continue  # another organisation's case: its officers fix it
         if r["case"] is not None:
@@ -378,15 +385,27 @@ class Scorecard(Shape):
     footnotes: list[dict[str, Any]]
 
 
-@api_router.get("/scores", response_model=PageOf[Scorecard])
+class ScoresPage(PageOf[Scorecard]):
+    """A page of scorecards; of a subtree, with the whole subtree's figures summed (`totals`:
+    how many subjects, how many provisional, their awards, deductions and totals, the lowest
+    and the highest total)."""
+
+    totals: dict[str, Any] | None = None
+
+
+SUBTREE_LIMIT = 10  # a subtree's scorecards a page unless asked (each has every indicator)
+
+
+@api_router.get("/scores", response_model=ScoresPage)
 def api_scores(request: Request, org: str | None = None, year: int | None = None,
-               subtree: bool = False, limit: int = LIMIT, offset: int = OFFSET,
-               a: ApiContext = Depends()):
+               subtree: bool = False, limit: int | None = Query(None, ge=1, le=500),
+               offset: int = OFFSET, a: ApiContext = Depends()):
     """The evaluation of projects No. 1-4 (seed 001) of a subject (`org`, default the
     caller's organisation) for a year (default this year), or with `subtree=true` of every
     subject under it (an officer: her own organisation only), each with every indicator's
     points and inputs, the projects' subtotals, the total and whether it is provisional; the
-    words in ?lang= (kk, ru, en)."""
+    words in ?lang= (kk, ru, en). A subtree is paged (SUBTREE_LIMIT a page unless `limit`
+    says) with its figures summed (`totals`)."""
     code = org or a.viewer.org.code
     year_n = year if year is not None else a.ctx.today.year
     cal = request.app.state.calendar
@@ -398,9 +417,10 @@ def api_scores(request: Request, org: str | None = None, year: int | None = None
     t = Translator(a.ctx.language)
     results = kept_scorecards(a.s, a.ctx, subject.code, year_n, _settings(request), subtree)
     # the page's evaluations alone in words (a root of thousands: a page of them)
-    found = paginate(results, limit, offset)
-    found.items = [in_words(r, t) for r in found.items]
-    return found
+    found = paginate(results, limit or (SUBTREE_LIMIT if subtree else LIMIT.default), offset)
+    return {"items": [in_words(r, t) for r in found.items], "total": found.total,
+            "limit": found.limit, "offset": found.offset,
+            "totals": totals(results) if subtree else None}
 
 
 class OverviewPart:
@@ -416,6 +436,7 @@ class OverviewPart:
         card = _cards(request, pc, scope.code, year, subtree=False, leads=True)[0]
         return {"score_risks": {"subject": card["subject"], "year": year,
                                 "risks": card["risks"], "badge": card["risks_badge"],
+                                "not_listed": card["risks_not_listed"],
                                 "points": card.get("at_risk_points") or 0}}
 
 
