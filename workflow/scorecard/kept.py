@@ -12,7 +12,7 @@ builds new dictionaries) and never change them."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from cachetools import TTLCache
@@ -71,27 +71,35 @@ def _shared(found: dict[str, int], year: int, ctx: Context, settings: sc.ScoreSe
             getattr(ctx, "own_off", None), id(settings), id(ctx.calendar), id(ctx.processes))
 
 
-def kept_card(s: Session, ctx: Context, org_code: str, year: int,
-              settings: sc.ScoreSettings) -> dict[str, Any]:
-    """`scorecards(…, leads=True)` of the subject `org_code`: its evaluation with the cases
-    behind each indicator and its points still to win, kept for the version of its path
-    (a write in its subtree moves it) as the figures of `kept_scorecards` are: a root's
-    score page and overview read it as kept until a write below it. A transaction that has
-    written and not committed computes for itself."""
+def kept_of(s: Session, ctx: Context, org_code: str, year: int, settings: sc.ScoreSettings,
+            what: str, compute: Callable[[], Any]) -> Any:
+    """`compute()`'s figure `what` of the subject `org_code` (read from its subtree), kept for
+    the version of its path (a write in its subtree moves it) as the figures of
+    `kept_scorecards` are; shared between requests: not to be changed. A transaction that
+    has written and not committed computes for itself."""
     if audit.wrote(s):
-        return scorecards(s, ctx, org_code, year, settings, leads=True)[0]
+        return compute()
     root = get_org(s, org_code)
     found = _versions(s, [versions.EVERYTHING, root.path])
-    key = ("leads", root.path, found[root.path], *_shared(found, year, ctx, settings))
+    key = (what, root.path, found[root.path], *_shared(found, year, ctx, settings))
     cache = _cache(s)
     with _LOCK:
         hit = cache.get(key)
     if hit is not None and hit[0] is ctx.calendar and hit[1] is ctx.processes:
         return hit[2]
-    card = scorecards(s, ctx, org_code, year, settings, leads=True)[0]
+    figure = compute()
     with _LOCK:
-        cache[key] = (ctx.calendar, ctx.processes, card)
-    return card
+        cache[key] = (ctx.calendar, ctx.processes, figure)
+    return figure
+
+
+def kept_card(s: Session, ctx: Context, org_code: str, year: int,
+              settings: sc.ScoreSettings) -> dict[str, Any]:
+    """`scorecards(…, leads=True)` of the subject `org_code`: its evaluation with the cases
+    behind each indicator and its points still to win, kept (`kept_of`): a root's score page
+    and overview read it as kept until a write below it."""
+    return kept_of(s, ctx, org_code, year, settings, "leads", lambda: scorecards(
+        s, ctx, org_code, year, settings, leads=True)[0])
 
 
 def kept_scorecards(s: Session, ctx: Context, org_code: str, year: int,
