@@ -418,9 +418,9 @@ def api_scores(request: Request, org: str | None = None, year: int | None = None
     results = kept_scorecards(a.s, a.ctx, subject.code, year_n, _settings(request), subtree)
     # the page's evaluations alone in words (a root of thousands: a page of them)
     found = paginate(results, limit or (SUBTREE_LIMIT if subtree else LIMIT.default), offset)
-    return {"items": [in_words(r, t) for r in found.items], "total": found.total,
-            "limit": found.limit, "offset": found.offset,
-            "totals": totals(results) if subtree else None}
+    return dict(items=[in_words(r, t) for r in found.items], total=found.total,
+                limit=found.limit, offset=found.offset,
+                totals=totals(results) if subtree else None)
 
 
 class OverviewPart:
