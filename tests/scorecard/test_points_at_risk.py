@@ -310,6 +310,8 @@ def test_register_cases_of_organisations_taken_in_are_worth_what_each_evaluation
                 cases.append(entry(len(cases) + 1, org, "4.2.1",
                                    numerator=str(rng.choice((2, 4))), denominator="50"))
             cases.append(entry(len(cases) + 1, org, "4.2.3"))  # its records count
+            cases.append(entry(len(cases) + 1, org, "2.5.4"))  # the subject's own report
+            cases.append(entry(len(cases) + 1, org, "4.3.1"))  # the subject's own, others' events
         taken = members("AK", "akimat", tree, settings.consolidating_kinds)
         assert set(departments) <= set(taken)
         tree_members = {o.code: (o.kind, o.headcount) for o in tree if o.code in taken}

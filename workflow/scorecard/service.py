@@ -552,6 +552,9 @@ _ORG_BLIND = ("by_category", "band", "facts", "ratio")
 # the kinds of rule that never read whether an entry's counted stage is done (a month's
 # records count, whatever the stage): recording the stage is worth nothing to them
 _STATUS_BLIND = ("monthly",)
+# the kinds of rule that read the counted stage of the subject's own entries alone (another's
+# records, at most): another organisation's case is worth nothing recorded to them
+_OWN_STATUS = ("report_penalty", "territories", "outreach")
 
 
 def _plain(e: Entry, due: bool = False) -> str:
@@ -588,6 +591,7 @@ def _entry_risks(entries: dict[str, list[tuple[Entry, str, date | None]]], evalu
     known = catalogue()
     blind = {i.key for i in known.indicators if i.kind in _ORG_BLIND}
     no_worth = {i.key for i in known.indicators if i.kind in _STATUS_BLIND}
+    own_only = {i.key for i in known.indicators if i.kind in _OWN_STATUS}
     fed = _fed(cases)
     of_org: dict[tuple[str, str], list[Entry]] = {}
     for key, listed_ in fed.items():
@@ -606,7 +610,7 @@ def _entry_risks(entries: dict[str, list[tuple[Entry, str, date | None]]], evalu
             seen.add(case.id)
             mine = of_case.get(case.id, [])
             only = {known.feeds(e) for e in mine}
-            if only <= no_worth:
+            if only <= no_worth | (own_only if case.org != subject else set()):
                 continue
             alike: tuple[Any, ...]
             if only <= blind and case.org != subject and case.org in members \
