@@ -120,8 +120,7 @@ class OverviewPart:
         settings = request.app.state.settings.of(ScoreSettings)
         if scope.kind not in settings.subject_kinds:
             return {}
-        result = service.coverage(pc.s, pc.ctx, scope.code, pc.ctx.today.year, settings)
-        return {"coverage": result}
+        return {"coverage": kept_coverage(pc, scope.code, pc.ctx.today.year, settings)}
 
 
 OVERVIEW_PART = OverviewPart()

@@ -29,7 +29,7 @@ from workflow.core.errors import UsageError
 from workflow.i18n import Translator
 from workflow.scorecard import service as scoring
 from workflow.scorecard.evaluation import project_of
-from workflow.scorecard.kept import kept_card, kept_scorecards, totals
+from workflow.scorecard.kept import kept_card, kept_of, kept_scorecards, totals
 from workflow.scorecard.rules import ScoreSettings
 from workflow.scorecard.words import column_label, in_words, number, numbers_only, score_table
 from workflow.services import transactions as tx
@@ -350,7 +350,9 @@ def _forms(request: Request, pc: PageContext, code: str, year: int) -> list[dict
     report_forms = request.app.state.parts.report_forms
     if report_forms is None:
         return []
-    lines = report_forms.lines(pc.s, pc.ctx, code, year)
+    # read from the subject's subtree's registers: kept per version of its path as its figures
+    lines = kept_of(pc.s, pc.ctx, code, year, _settings(request), "form lines",
+                    lambda: report_forms.lines(pc.s, pc.ctx, code, year))
     return [{"n": n, "lines": lines.get(n)} for n in report_forms.appendices()
             if n in lines]  # an appendix not written for the subject: none
 
