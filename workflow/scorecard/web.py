@@ -109,10 +109,16 @@ def _opens(pc: PageContext):
     subject's scorecard counts cases it does not own (an analysis of it by the body above, a
     subdivision's register case); a list never links to a case its reader may not open."""
     known: dict[str, bool] = {}
+    paths: dict[str, str] = {}  # the organisations the reader may filter by (one read, kept)
 
     def opens(code: str | None) -> bool:
         if code not in known:
-            known[code or ""] = code is not None and pc.viewer.sees_org(svc.find_org(pc.s, code))
+            if not paths:
+                paths.update((o.code, o.path) for o in views.org_choices(pc.s, pc.viewer))
+            path = paths.get(code or "")
+            known[code or ""] = (pc.viewer.sees_path(path) if path is not None else
+                                 code is not None
+                                 and pc.viewer.sees_org(svc.find_org(pc.s, code)))
         return known[code or ""]
     return opens
 
