@@ -144,7 +144,7 @@ def _leads(pc: PageContext, card: dict[str, Any], year: int) -> None:
                                                                 if only else ""),
                            "text": pc.t.n("score.lead.all", len(cases))}
         ind["coverage_href"] = coverage if ind.get("coverage") else None
-    risks = []
+    risks: list[dict[str, Any]] = []
     card["risks_not_listed"] = 0
     for r in card.get("at_risk", ()):
         if len(risks) == RISKS_LISTED:  # ranked: the rest are worth no more (counted as
