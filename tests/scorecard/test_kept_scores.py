@@ -79,3 +79,23 @@ def test_a_transaction_that_has_written_computes_for_itself(engine, make_ctx):
     with Session(engine) as s:
         assert kept.kept_scorecards(s, ctx, "MF", YEAR, settings)[0]["indicators"] \
             is before[0]["indicators"]
+
+
+def test_a_subjects_points_still_to_win_are_kept_until_a_write_below_it(engine, make_ctx):
+    """The root's scorecard with its points still to win (what its score page and overview
+    show) is the fresh evaluation's, read as kept while nothing is written below it, and
+    the fresh evaluation's again after a write there."""
+    ctx = make_ctx(TODAY)
+    record_ministry(engine, ctx)
+    settings = ScoreSettings()
+    with Session(engine) as s:
+        first = kept.kept_card(s, ctx, "MF", YEAR, settings)
+        fresh = scoring.scorecards(s, ctx, "MF", YEAR, settings, leads=True)[0]
+        assert first == fresh and "at_risk" in first
+        assert kept.kept_card(s, ctx, "MF", YEAR, settings) is first  # kept, not recomputed
+        module_of("planning", "service").plan_analysis(
+            s, ctx, "MF-K", "MF-K-T2", date(2025, 10, 1), date(2025, 11, 10))
+        s.commit()
+        after = kept.kept_card(s, ctx, "MF", YEAR, settings)
+        assert after is not first
+        assert after == scoring.scorecards(s, ctx, "MF", YEAR, settings, leads=True)[0]

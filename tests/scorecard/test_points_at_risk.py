@@ -206,3 +206,130 @@ def test_register_cases_alike_are_worth_what_each_evaluation_says():
         if keys:
             want[e.case.id] = points
     assert got == want and got[1] == got[2] == got[4] > 0 and 3 not in got
+
+
+def test_a_stage_is_worth_the_whole_scores_difference():
+    """What a stage is worth, from the indicators that read its role alone, is the difference
+    of the whole score (every indicator) with the stage done and never done, over random
+    years of analyses with subordinate bodies and cartogram sections."""
+    import random
+    from datetime import date
+
+    from workflow.scorecard import rules as sc
+    from workflow.scorecard.service import (
+        ROLE_OF,
+        _difference,
+        _open,
+        _points_by_key,
+        _stage_worth,
+        _with_step,
+    )
+
+    today = date(2026, 12, 15)
+    tree = (sc.Org("AK", "akimat"), *(sc.Org(f"D{i}", "department", "AK") for i in range(3)),
+            sc.Org("R1", "district_akimat", "AK"), sc.Org("R1-D1", "department", "R1"),
+            sc.Org("Q1", "quasi_state", "AK"))
+    kinds = (sc.Step(done=True), sc.Step(done=True, unlinked=True),
+             sc.Step(done=True, missing=("telegram",)), sc.Step(open=True, due=date(2026, 10, 1)),
+             sc.Step(open=True, due=date(2026, 12, 28)), sc.Step(open=True), sc.NO_STEP)
+    settings = sc.ScoreSettings()
+    rng = random.Random(11)
+    compared = worth = 0
+    for _year in range(30):
+        analyses = tuple(sc.AnalysisFacts(
+            id=n, subject=rng.choice(("AK", "AK", "D0", "R1")),
+            object=rng.choice(("D0", "D1", "D2", "R1", "R1-D1", "Q1")),
+            start=date(2026, 3, 1), cancelled=rng.random() < 0.1,
+            steps={r: rng.choice(kinds) for r in sc.STEP_ROLES})
+            for n in range(1, rng.randint(2, 10)))
+        facts = sc.SubjectFacts("AK", "akimat", 2026, today, tree, analyses,
+                                schedule_approved=rng.random() < 0.5, cartogram_recorded=True)
+        for a in analyses:
+            for role in (*dict.fromkeys(ROLE_OF.values()), sc.CARTOGRAM_ROLE):
+                step = a.step(role)
+                if not _open(step):
+                    continue
+                done = sc.score(_with_step(facts, a.id, role, sc.Step(done=True, due=step.due)),
+                                settings)["indicators"]
+                missed = sc.score(_with_step(facts, a.id, role, sc.NO_STEP),
+                                  settings)["indicators"]
+                whole = _difference(_points_by_key(done), _points_by_key(missed))
+                assert _stage_worth(facts, settings, a.id, role, step) == whole, (a, role)
+                compared += 1
+                worth += whole[0] != 0
+    assert compared > 100 and worth > 20
+
+
+def test_register_cases_of_organisations_taken_in_are_worth_what_each_evaluation_says():
+    """At a subject that takes in its subdivisions (an akimat: projects No. 2's acts and facts
+    and project No. 4's trained staff of every department), a case's points, computed once
+    for cases alike in different departments, equal the evaluation's own difference for
+    every case: random acts with random offences, facts detected independently or not,
+    figures of staff, done, pending or overdue, some departments with two entries, some with
+    a headcount of their own, the subject's own among them."""
+    import random
+    from datetime import date
+
+    from workflow.registers.entries import CaseRow, Entry, Record, RecordRow
+    from workflow.registers.scope import members
+    from workflow.scorecard import evaluation as ev
+    from workflow.scorecard import rules as sc
+    from workflow.scorecard.catalogue import catalogue
+    from workflow.scorecard.service import _entry_risks, _entry_worth
+
+    today, end = date(2026, 12, 15), date(2026, 12, 31)
+    departments = [f"D{i}" for i in range(12)]
+    rng = random.Random(5)
+    tree = (sc.Org("AK", "akimat", None, 30), *(sc.Org(d, "department", "AK", rng.choice((10, 20, 40)))
+                                      for d in departments))
+    settings = sc.ScoreSettings()
+    states = (("pending", date(2026, 12, 20), "open"), ("pending", date(2026, 12, 28), "open"),
+              ("missing", date(2026, 11, 2), "open"), ("done", None, "done_on_time"))
+
+    def entry(n: int, org: str, indicator: str, **values: str) -> Entry:
+        counted, due, stage = rng.choice(states)
+        row = CaseRow(id=n, process="p", process_version=1, subject_id=1, org=org,
+                      state="open", fields={}, given={}, period=None,
+                      case_date=date(2026, 5, 1), created_on=date(2026, 5, 1),
+                      stage_status=stage, stage_due=due)
+        records = tuple(Record(date(2026, 5, 2), {"category": rng.choice(
+            ("administrative", "criminal", "discrediting"))}, RecordRow(n, "e", date(2026, 5, 2), {}))
+            for _ in range(rng.choice((0, 1, 3, 8, 30))))
+        return Entry(register="p", indicator=indicator, org=org, first_year=2026,
+                     last_year=2026, counted=counted, due=due, values=values, case=row,
+                     records=records)
+
+    for _round in range(4):
+        cases = []
+        for org in ("AK", *departments):
+            for _ in range(rng.choice((1, 1, 2))):
+                cases.append(entry(len(cases) + 1, org, "2.2.1"))
+            cases.append(entry(len(cases) + 1, org, "2.3.1",
+                               independent=rng.choice(("yes", "no"))))
+            for _ in range(rng.choice((0, 1, 1, 2))):
+                cases.append(entry(len(cases) + 1, org, "4.2.1",
+                                   numerator=str(rng.choice((2, 4))), denominator="50"))
+            cases.append(entry(len(cases) + 1, org, "4.2.3"))  # its records count
+            cases.append(entry(len(cases) + 1, org, "2.5.4"))  # the subject's own report
+            cases.append(entry(len(cases) + 1, org, "4.3.1"))  # the subject's own, others' events
+        taken = members("AK", "akimat", tree, settings.consolidating_kinds)
+        assert set(departments) <= set(taken)
+        tree_members = {o.code: (o.kind, o.headcount) for o in tree if o.code in taken}
+
+        def evaluate(entries, only=None):
+            return ev.evaluate("AK", "akimat", tree, 2026, today, entries, settings,
+                               catalogue(), None, only)
+
+        listed = ev.behind("AK", "akimat", tree, 2026, today, cases, settings, catalogue(),
+                           None)
+        got = {r["case"]: r["points"] for r in _entry_risks(
+            listed, evaluate, cases, {"p": "stage"}, today, end, "AK", tree_members)}
+        want = {}
+        for e in cases:
+            if e.counted == "done":
+                continue
+            points, keys = _entry_worth(evaluate, cases, e.case.id, e.counted == "missing")
+            if keys:
+                want[e.case.id] = points
+        assert got == want
+        assert len(set(want.values())) >= 2

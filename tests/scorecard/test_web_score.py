@@ -108,6 +108,14 @@ def test_the_scores_api_gives_projects_1_to_4_to_whom_may_see_them(world: Web):
     codes = [c["subject"] for c in page["items"]]
     assert codes == subjects(world.browser("nurlan").get(f"/score?year={YEAR}").text)
     assert page["total"] == len(codes)
+    # the subtree's figures summed, whatever the page holds
+    whole = page["totals"]
+    assert whole["subjects"] == len(codes)
+    assert whole["total"] == round(sum(c["total"] for c in page["items"]), 2)
+    assert whole["lowest"] == min(c["total"] for c in page["items"])
+    first = api.get(f"/api/v1/scores?year={YEAR}&subtree=true&limit=1").json()
+    assert len(first["items"]) == 1 and first["totals"] == whole
+    assert api.get(f"/api/v1/scores?year={YEAR}").json()["totals"] is None
     akimat = page["items"][0]
     assert [p["project"] for p in akimat["projects"]] == [1, 2, 3, 4]
     assert akimat["total"] == round(sum(p["subtotal"] for p in akimat["projects"]), 2)

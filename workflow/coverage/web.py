@@ -18,12 +18,13 @@ from web.kit import views
 from web.kit.access import visible_org
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
-from web.kit.page import int_param, page, render
+from web.kit.page import int_param, page, page_number, render
 from web.kit.parts import Parts
 from web.kit.shapes import Shape
 from workflow.core.errors import UsageError
 from workflow.coverage import service
 from workflow.coverage.rules import Submissions
+from workflow.scorecard.kept import kept_of
 from workflow.scorecard.rules import ScoreSettings
 
 router = APIRouter(include_in_schema=False)
@@ -37,7 +38,10 @@ def coverage_page(request: Request, pc: PageContext = Depends(page)):
     year = int_param(q.get("year"), "year", pc.ctx.today.year) \
         or pc.ctx.today.year
     settings = request.app.state.settings.of(ScoreSettings)
-    result = service.coverage(pc.s, pc.ctx, org.code, year, settings)
+    result = kept_coverage(pc, org.code, year, settings)
+    # a root's thousands of subdivisions: a page of those not covered
+    uncovered, pager = views.paginate(result["uncovered"], page_number(request),
+                                      request.url.query, size=views.PAGE_SIZE)
     subs = lines = None
     if service.reports_to_it(pc.ctx, org, settings):  # B-18: its units' final reports
         try:
@@ -46,11 +50,19 @@ def coverage_page(request: Request, pc: PageContext = Depends(page)):
         except UsageError:  # the year's reports are due beyond the calendar's data: no section
             subs = None
     return render(request, pc, "coverage.html", result=result, year=year, scope=org,
+                  uncovered=uncovered, pager=pager,
                   orgs=views.org_choices(pc.s, pc.viewer), org_filter=q.get("org") or "",
                   submissions=subs, submission_lines=lines,
                   unit_texts=[service.unit_text(u, pc.t) for u in subs.units] if subs else [],
                   entity_texts=[service.unit_text(u, pc.t) for u in subs.entities]
                   if subs else [])
+
+
+def kept_coverage(pc: Any, code: str, year: int, settings: ScoreSettings) -> dict[str, Any]:
+    """The subject's coverage in the reader's language, kept per version of its path (shared:
+    not to be changed)."""
+    return kept_of(pc.s, pc.ctx, code, year, settings, "coverage",
+                   lambda: service.coverage(pc.s, pc.ctx, code, year, settings))
 
 
 class Coverage(Shape):
@@ -80,8 +92,10 @@ def api_coverage(request: Request, org: str | None = None, year: int | None = No
     year), each with its state and the points it would add; the names in ?lang= (kk, ru, en)."""
     subject = visible_org(a.s, a.viewer, org or a.viewer.org.code)
     year_n = year if year is not None else a.ctx.today.year
-    return service.as_json(service.coverage(a.s, a.ctx, subject.code, year_n,
-                                    request.app.state.settings.of(ScoreSettings)))
+    settings = request.app.state.settings.of(ScoreSettings)
+    return service.as_json(kept_of(a.s, a.ctx, subject.code, year_n, settings, "coverage",
+                                   lambda: service.coverage(a.s, a.ctx, subject.code, year_n,
+                                                            settings)))
 
 
 @api_router.get("/submissions", response_model=Submissions)
@@ -106,8 +120,7 @@ class OverviewPart:
         settings = request.app.state.settings.of(ScoreSettings)
         if scope.kind not in settings.subject_kinds:
             return {}
-        result = service.coverage(pc.s, pc.ctx, scope.code, pc.ctx.today.year, settings)
-        return {"coverage": result}
+        return {"coverage": kept_coverage(pc, scope.code, pc.ctx.today.year, settings)}
 
 
 OVERVIEW_PART = OverviewPart()

@@ -12,7 +12,7 @@ builds new dictionaries) and never change them."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from cachetools import TTLCache
@@ -64,6 +64,44 @@ def _cache(s: Session) -> TTLCache:
         return cache
 
 
+def _shared(found: dict[str, int], year: int, ctx: Context, settings: sc.ScoreSettings
+            ) -> tuple[Any, ...]:
+    """What every kept figure's key holds beside its subject's path and version."""
+    return (found[versions.EVERYTHING], year, ctx.today, ctx.language,
+            getattr(ctx, "own_off", None), id(settings), id(ctx.calendar), id(ctx.processes))
+
+
+def kept_of(s: Session, ctx: Context, org_code: str, year: int, settings: sc.ScoreSettings,
+            what: str, compute: Callable[[], Any]) -> Any:
+    """`compute()`'s figure `what` of the subject `org_code` (read from its subtree), kept for
+    the version of its path (a write in its subtree moves it) as the figures of
+    `kept_scorecards` are; shared between requests: not to be changed. A transaction that
+    has written and not committed computes for itself."""
+    if audit.wrote(s):
+        return compute()
+    root = get_org(s, org_code)
+    found = _versions(s, [versions.EVERYTHING, root.path])
+    key = (what, root.path, found[root.path], *_shared(found, year, ctx, settings))
+    cache = _cache(s)
+    with _LOCK:
+        hit = cache.get(key)
+    if hit is not None and hit[0] is ctx.calendar and hit[1] is ctx.processes:
+        return hit[2]
+    figure = compute()
+    with _LOCK:
+        cache[key] = (ctx.calendar, ctx.processes, figure)
+    return figure
+
+
+def kept_card(s: Session, ctx: Context, org_code: str, year: int,
+              settings: sc.ScoreSettings) -> dict[str, Any]:
+    """`scorecards(…, leads=True)` of the subject `org_code`: its evaluation with the cases
+    behind each indicator and its points still to win, kept (`kept_of`): a root's score page
+    and overview read it as kept until a write below it."""
+    return kept_of(s, ctx, org_code, year, settings, "leads", lambda: scorecards(
+        s, ctx, org_code, year, settings, leads=True)[0])
+
+
 def kept_scorecards(s: Session, ctx: Context, org_code: str, year: int,
                     settings: sc.ScoreSettings, subtree: bool = False) -> list[dict[str, Any]]:
     """`scorecards(…, whole=True)` of the subject `org_code` or (subtree) of every subject
@@ -75,8 +113,7 @@ def kept_scorecards(s: Session, ctx: Context, org_code: str, year: int,
     root = get_org(s, org_code)
     subjects: list[Any] = _subjects(s, root, settings) if subtree else [root]
     found = _versions(s, [versions.EVERYTHING, *(o.path for o in subjects)])
-    shared = (found[versions.EVERYTHING], year, ctx.today, ctx.language,
-              getattr(ctx, "own_off", None), id(settings), id(ctx.calendar), id(ctx.processes))
+    shared = _shared(found, year, ctx, settings)
     cache = _cache(s)
     keys = {o.code: (o.path, found[o.path], *shared) for o in subjects}
     kept: dict[str, dict[str, Any]] = {}

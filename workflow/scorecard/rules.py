@@ -11,7 +11,7 @@ The result holds keys, numbers and dates only; workflow/scorecard/words.py puts 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
@@ -23,6 +23,7 @@ from workflow.core.kinds import COUNTS_AS, NON_STATE_KINDS, ORG_KINDS, widened
 # stage that completes each (the key words here are the methodology's, not a procedure's).
 STEP_ROLES = ("ordered", "start_announced", "discussion_announced", "discussed", "note_signed",
               "plan_approved", "published", "positions_approved", "cartogram_updated")
+POSITIONS_ROLE, CARTOGRAM_ROLE = STEP_ROLES[7:9]  # 1.4.1's and 1.5.1's steps
 SCHEDULE_ROLE = "schedule_approved"
 # 1.3.2 scores publication on an internet resource (001:L148-150): the step whose done record
 # must carry a link; one done by a justification note alone leaves the share (B-15)
@@ -394,9 +395,13 @@ def _by(analyses: Iterable[AnalysisFacts], who: str) -> dict[str, list[AnalysisF
 # -- the score -------------------------------------------------------------------------------------
 
 
-def score(f: SubjectFacts, st: ScoreSettings) -> dict[str, Any]:
+def score(f: SubjectFacts, st: ScoreSettings, roles: Collection[str] | None = None
+          ) -> dict[str, Any]:
     """Every indicator with its inputs and points, the deductions, the total, and the date
-    until which the score is provisional (None: every stage it counts is due)."""
+    until which the score is provisional (None: every stage it counts is due). With `roles`,
+    only the indicators that read an analysis's step of one of those roles (what a stage of
+    that role is worth changes no other indicator: the points still to win of a root's
+    thousands of analyses)."""
     if f.external is not None and f.subject_kind not in NON_STATE_KINDS:
         return _external(f, f.external, st)
     today, year_end = f.today, date(f.year, 12, 31)
@@ -413,6 +418,8 @@ def score(f: SubjectFacts, st: ScoreSettings) -> dict[str, Any]:
     def share(key: str, role: str, source: str, per_step: float, maximum: float,
               size: int = 10, threshold: float | None = None, over: Sequence[str] = units,
               by=by_object, unit: str = "subdivision", linked: bool = False) -> None:
+        if not _reads(roles, role):
+            return
         left = [u for u in over if _unlinked_only(by.get(u, []), role)] if linked else []
         t = tally(role, [u for u in over if u not in left], by)
         # an announcement without a link on every channel is not published (001:L55-59)
@@ -444,6 +451,8 @@ def score(f: SubjectFacts, st: ScoreSettings) -> dict[str, Any]:
     def document(key: str, role: str, source: str, penalty: float) -> None:
         """-N when the analyses lack a document (setting missing_document), counted per object
         analysed: a cancelled analysis lacks it, unless another analysis of its object has it."""
+        if not _reads(roles, role):
+            return
         t = tally(role, doc_units, by_own)
         if t.n == 0:  # no analysis in the year: missing once the year is over
             missing, until = today > year_end, (year_end if today <= year_end else None)
@@ -457,16 +466,7 @@ def score(f: SubjectFacts, st: ScoreSettings) -> dict[str, Any]:
                                            "missing": t.missing, "rule": st.missing_document},
                              -penalty if missing else 0, None, "penalty", pending_until=until))
 
-    # 1.1.1 the schedule: due when the subject's first analysis of the year starts (the schedule
-    # fixes the analyses' periods, 000:L219-221; a cancelled one too), at the latest at the
-    # year's end
-    starts = [a.start for a in f.analyses if a.subject == f.subject]
-    schedule_due = min([*starts, year_end])
-    schedule_pending = not f.schedule_approved and today <= schedule_due
-    out.append(Indicator("1.1.1", "001:L27-33",
-                         {"approved": f.schedule_approved, "due": schedule_due},
-                         0 if f.schedule_approved or schedule_pending else -10, None, "penalty",
-                         pending_until=schedule_due if schedule_pending else None))
+    out.extend(_schedule(f, year_end, roles))
     document("1.1.2", "ordered", "001:L37-45", 10)
     share("1.1.3", "start_announced", "001:L49-67", 0.3, 3)
     share("1.2.1", "discussion_announced", "001:L75-91", 0.3, 3)
@@ -475,6 +475,42 @@ def score(f: SubjectFacts, st: ScoreSettings) -> dict[str, Any]:
     document("1.3.1", "plan_approved", "001:L124-138", 5)
     share("1.3.2", PUBLISHED_ROLE, "001:L142-156", 0.3, 3, linked=True)
     share("1.3.3", "note_signed", "001:L160-185", 0.3, 30, size=1)
+    out.extend(_risks(f, st, own, roles))
+    if _reads(roles, POSITIONS_ROLE):
+        _positions(f, st, out, share, tally)
+    if _reads(roles, CARTOGRAM_ROLE):
+        _cartogram(f, st, out, tally)
+    return _result(f, out, external=False)
+
+
+
+def _reads(roles: Collection[str] | None, role: str) -> bool:
+    """Whether a score limited to `roles` (None: every indicator) computes those of `role`."""
+    return roles is None or role in roles
+
+
+def _schedule(f: SubjectFacts, year_end: date, roles: Collection[str] | None
+              ) -> list[Indicator]:
+    """1.1.1 the schedule: due when the subject's first analysis of the year starts (the
+    schedule fixes the analyses' periods, 000:L219-221; a cancelled one too), at the latest at
+    the year's end. It reads no analysis's step: none in a score limited to some roles."""
+    if roles is not None:
+        return []
+    starts = [a.start for a in f.analyses if a.subject == f.subject]
+    schedule_due = min([*starts, year_end])
+    schedule_pending = not f.schedule_approved and f.today <= schedule_due
+    return [Indicator("1.1.1", "001:L27-33",
+                      {"approved": f.schedule_approved, "due": schedule_due},
+                      0 if f.schedule_approved or schedule_pending else -10, None, "penalty",
+                      pending_until=schedule_due if schedule_pending else None)]
+
+
+def _risks(f: SubjectFacts, st: ScoreSettings, own: Sequence[AnalysisFacts],
+           roles: Collection[str] | None) -> list[Indicator]:
+    """1.3.3's risks: identified, eliminated and completed in the counted analyses (no step
+    read: none in a score limited to some roles)."""
+    if roles is not None:
+        return []
     counted = {a.id for a in own if not a.cancelled}
     risks = [r for r in f.risks if r.analysis in counted]
     identified = len(risks)
@@ -484,14 +520,10 @@ def score(f: SubjectFacts, st: ScoreSettings) -> dict[str, Any]:
         risk_pts = identified + 2 * eliminated + 5 * completed
     else:  # only the highest applies to a risk
         risk_pts = sum(5 if r.completed else 2 if r.eliminated else 1 for r in risks)
-    out.append(Indicator("1.3.3-risks", "001:L189-197",
-                         {"identified": identified, "eliminated": eliminated,
-                          "completed": completed, "cumulative": st.risk_points_cumulative},
-                         risk_pts, None, "award"))
-    _positions(f, st, out, share, tally)
-    _cartogram(f, st, out, tally)
-    return _result(f, out, external=False)
-
+    return [Indicator("1.3.3-risks", "001:L189-197",
+                      {"identified": identified, "eliminated": eliminated,
+                       "completed": completed, "cumulative": st.risk_points_cumulative},
+                      risk_pts, None, "award")]
 
 def _positions(f: SubjectFacts, st: ScoreSettings, out: list[Indicator], share, tally) -> None:
     """1.4.1 over the subordinate bodies and supervised QSEs (001:L204-222)."""

@@ -9,7 +9,7 @@ whole subtree, whatever its size.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -456,22 +456,39 @@ def _difference(done: dict[str, float], missed: dict[str, float]) -> tuple[float
 def _stage_worth(facts: sc.SubjectFacts, settings: sc.ScoreSettings, analysis: int,
                  role: str, step: sc.Step) -> tuple[float, list[str]]:
     """What recording an analysis's open stage is worth: project No. 1 evaluated with the
-    stage done and with it never done."""
+    stage done and with it never done, the indicators that read the stage's role alone (the
+    others are the same either way)."""
     done = sc.score(_with_step(facts, analysis, role, sc.Step(done=True, due=step.due)),
-                    settings)["indicators"]
-    missed = sc.score(_with_step(facts, analysis, role, sc.NO_STEP), settings)["indicators"]
+                    settings, {role})["indicators"]
+    missed = sc.score(_with_step(facts, analysis, role, sc.NO_STEP), settings,
+                      {role})["indicators"]
     return _difference(_points_by_key(done), _points_by_key(missed))
 
 
-def _entry_worth(evaluate: Any, cases: list[Entry], case_id: int, late: bool
+def _fed(cases: Iterable[Entry]) -> dict[str, list[Entry]]:
+    """The entries by the indicator each feeds, in the order read."""
+    known = catalogue()
+    out: dict[str, list[Entry]] = {}
+    for e in cases:
+        out.setdefault(known.feeds(e), []).append(e)
+    return out
+
+
+def _entry_worth(evaluate: Any, cases: list[Entry], case_id: int, late: bool,
+                 fed: dict[str, list[Entry]] | None = None, mine: list[Entry] | None = None
                  ) -> tuple[float, list[str]]:
     """What recording a register case's counted stage is worth: projects No. 2-4 evaluated
     with it counted and with it never done; the indicators its entries feed alone (an
     indicator reads only the entries that feed it: the others are the same either way), from
-    the entries that feed them (a root's thousands of organisations, hundreds of entries)."""
+    the entries that feed them (a root's thousands of organisations, hundreds of entries;
+    `fed`: the cases by indicator, `_fed(cases)`, and `mine`: the case's entries, worked out
+    once)."""
     known = catalogue()
-    only = {known.feeds(e) for e in cases if e.case is not None and e.case.id == case_id}
-    read = [e for e in cases if known.feeds(e) in only]
+    if mine is None:
+        mine = [e for e in cases if e.case is not None and e.case.id == case_id]
+    only = {known.feeds(e) for e in mine}
+    fed = _fed(cases) if fed is None else fed
+    read = [e for key in only for e in fed.get(key, ())]
     done = [replace(e, counted=DONE, why=None, due=None, late=late)
             if e.case is not None and e.case.id == case_id else e for e in read]
     missed = [replace(e, counted=MISSING, why=WHY_NOT_DONE, due=None)
@@ -528,17 +545,58 @@ def _analysis_risks(facts: sc.SubjectFacts, settings: sc.ScoreSettings, process:
     return out
 
 
+# the kinds of rule that read an organisation taken in only through its entries, its kind and
+# its headcount (the subject's own entries aside): any two of them of a kind and a headcount
+# with entries alike are worth the same
+_ORG_BLIND = ("by_category", "band", "facts", "ratio")
+# the kinds of rule that never read whether an entry's counted stage is done (a month's
+# records count, whatever the stage): recording the stage is worth nothing to them
+_STATUS_BLIND = ("monthly",)
+# the kinds of rule that read the counted stage of the subject's own entries alone (another's
+# records, at most): another organisation's case is worth nothing recorded to them
+_OWN_STATUS = ("report_penalty", "territories", "outreach")
+
+
+def _plain(e: Entry, due: bool = False) -> str:
+    """An entry as the score reads it, but for its case, its organisation and (unless `due`)
+    its due date: what makes entries alike."""
+    return repr(replace(e, case=None, org="", due=e.due if due else None,
+                        records=tuple(replace(r, row=None) for r in e.records)))
+
+
+def _plain_of(e: Entry, case_id: int) -> tuple[bool, str]:
+    """An entry of an organisation as `_plain` has it, marked when it is the case's own (its due
+    date left out: the case is counted or missed)."""
+    own = e.case is not None and e.case.id == case_id
+    return own, _plain(e, due=not own)
+
+
 def _entry_risks(entries: dict[str, list[tuple[Entry, str, date | None]]], evaluate: Any,
                  cases: list[Entry], counted: dict[str, str | None], today: date,
-                 year_end: date) -> list[dict[str, Any]]:
+                 year_end: date, subject: str = "",
+                 members: Mapping[str, tuple[Any, ...]] | None = None) -> list[dict[str, Any]]:
     """Each register case whose counted stage is still open (due or overdue), once, with the
-    points recording it is worth."""
+    points recording it is worth. Cases alike are evaluated once: alike but for their case
+    and due date in one organisation, or, for the indicators that read each organisation
+    taken in (`members`: its kind and headcount by its code; the subject aside) through its
+    entries, kind and headcount alone, alike in two of them of a kind and a headcount whose
+    entries of those indicators are alike in the same order (a root takes in thousands)."""
+    members = members or {}
     out: list[dict[str, Any]] = []
     seen: set[int] = set()
     of_case: dict[int, list[Entry]] = {}
     for e in cases:
         if e.case is not None:
             of_case.setdefault(e.case.id, []).append(e)
+    known = catalogue()
+    blind = {i.key for i in known.indicators if i.kind in _ORG_BLIND}
+    no_worth = {i.key for i in known.indicators if i.kind in _STATUS_BLIND}
+    own_only = {i.key for i in known.indicators if i.kind in _OWN_STATUS}
+    fed = _fed(cases)
+    of_org: dict[tuple[str, str], list[Entry]] = {}
+    for key, listed_ in fed.items():
+        for e in listed_:
+            of_org.setdefault((key, e.org), []).append(e)
     # entries alike but for their case (and due date) are worth the same: evaluated once
     worth: dict[tuple[Any, ...], tuple[float, list[str]]] = {}
     for listed in entries.values():
@@ -550,11 +608,20 @@ def _entry_risks(entries: dict[str, list[tuple[Entry, str, date | None]]], evalu
             if status != sc.PENDING and not overdue:
                 continue
             seen.add(case.id)
-            alike = (status, overdue, *(repr(replace(
-                e, case=None, due=None, records=tuple(replace(r, row=None) for r in e.records)))
-                for e in of_case.get(case.id, ())))
+            mine = of_case.get(case.id, [])
+            only = {known.feeds(e) for e in mine}
+            if only <= no_worth | (own_only if case.org != subject else set()):
+                continue
+            alike: tuple[Any, ...]
+            if only <= blind and case.org != subject and case.org in members \
+                    and all(e.org == case.org for e in mine):
+                alike = ("taken in", members[case.org], status, overdue,
+                         *((key, *(_plain_of(e, case.id) for e in of_org.get((key, case.org), ())))
+                           for key in sorted(only)))
+            else:
+                alike = (case.org, status, overdue, *(_plain(e) for e in mine))
             if alike not in worth:
-                worth[alike] = _entry_worth(evaluate, cases, case.id, overdue)
+                worth[alike] = _entry_worth(evaluate, cases, case.id, overdue, fed, mine)
             points, keys = worth[alike]
             if keys:
                 out.append({"key": keys[0], "keys": keys, "case": case.id,
@@ -563,6 +630,15 @@ def _entry_risks(entries: dict[str, list[tuple[Entry, str, date | None]]], evalu
                             "points": points, "overdue": overdue,
                             "deadline": (case.stage_due if overdue else due) or year_end})
     return out
+
+
+def _taken_in(facts: sc.SubjectFacts, settings: sc.ScoreSettings
+              ) -> dict[str, tuple[Any, ...]]:
+    """The organisations the subject's projects No. 2 and 4 take in, each with its kind and
+    headcount."""
+    taken = set(members(facts.subject, facts.subject_kind, facts.tree,
+                        settings.consolidating_kinds))
+    return {o.code: (o.kind, o.headcount) for o in facts.tree if o.code in taken}
 
 
 def _leads(result: dict[str, Any], facts: sc.SubjectFacts,
@@ -589,7 +665,8 @@ def _leads(result: dict[str, Any], facts: sc.SubjectFacts,
     analysed = {a.object for a in facts.analyses if not a.cancelled}
     risk = _analysis_risks(facts, settings, analysis.key if analysis else "", stage_of)
     if evaluate is not None:
-        risk += _entry_risks(entries, evaluate, cases or [], counted, today, year_end)
+        risk += _entry_risks(entries, evaluate, cases or [], counted, today, year_end,
+                             facts.subject, _taken_in(facts, settings))
     coverage: list[str] = []  # the indicators the subdivisions not yet analysed may raise
     for ind in result["indicators"]:
         key = ind["key"]

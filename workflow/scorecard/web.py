@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from web.kit import views
@@ -29,7 +29,7 @@ from workflow.core.errors import UsageError
 from workflow.i18n import Translator
 from workflow.scorecard import service as scoring
 from workflow.scorecard.evaluation import project_of
-from workflow.scorecard.kept import kept_scorecards, totals
+from workflow.scorecard.kept import kept_card, kept_of, kept_scorecards, totals
 from workflow.scorecard.rules import ScoreSettings
 from workflow.scorecard.words import column_label, in_words, number, numbers_only, score_table
 from workflow.services import transactions as tx
@@ -40,6 +40,9 @@ LINKS = 8  # the cases linked from an indicator; more: the list of them all
 SORTS = ("subject", "kind", "awards", "deductions", "total", "status")
 PROJECTS = (1, 2, 3, 4)
 LOWEST = 20  # a root of more than a page lists first its subjects of the lowest totals
+# the points still to win listed on the score page (the first ten, the rest folded); beyond
+# them, worth no more than the last listed, counted (a root of thousands has thousands)
+RISKS_LISTED = 100
 
 
 def _settings(request: Request) -> ScoreSettings:
@@ -53,8 +56,12 @@ def _cards(request: Request, pc: PageContext, code: str, year: int, subtree: boo
     org = visible_org(pc.s, pc.viewer, code)
     # an officer sees their own organisation only: no subtree below it
     subtree = subtree and pc.viewer.role != "officer"
-    cards = [in_words(r, pc.t) for r in scoring.scorecards(
-        pc.s, pc.ctx, org.code, year, _settings(request), subtree, leads=leads)]
+    # one subject (kept per version of its path: a root's points still to win read as
+    # kept until a write below it), or a subtree computed for the request
+    cards = [in_words(r, pc.t) for r in (
+        scoring.scorecards(pc.s, pc.ctx, org.code, year, _settings(request), subtree,
+                           leads=leads) if subtree
+        else [kept_card(pc.s, pc.ctx, org.code, year, _settings(request))])]
     for card in cards:
         _leads(pc, card, year)
     return cards
@@ -102,10 +109,16 @@ def _opens(pc: PageContext):
     subject's scorecard counts cases it does not own (an analysis of it by the body above, a
     subdivision's register case); a list never links to a case its reader may not open."""
     known: dict[str, bool] = {}
+    paths: dict[str, str] = {}  # the organisations the reader may filter by (one read, kept)
 
     def opens(code: str | None) -> bool:
         if code not in known:
-            known[code or ""] = code is not None and pc.viewer.sees_org(svc.find_org(pc.s, code))
+            if not paths:
+                paths.update((o.code, o.path) for o in views.org_choices(pc.s, pc.viewer))
+            path = paths.get(code or "")
+            known[code or ""] = (pc.viewer.sees_path(path) if path is not None else
+                                 code is not None
+                                 and pc.viewer.sees_org(svc.find_org(pc.s, code)))
         return known[code or ""]
     return opens
 
@@ -131,8 +144,12 @@ def _leads(pc: PageContext, card: dict[str, Any], year: int) -> None:
                                                                 if only else ""),
                            "text": pc.t.n("score.lead.all", len(cases))}
         ind["coverage_href"] = coverage if ind.get("coverage") else None
-    risks = []
+    risks: list[dict[str, Any]] = []
+    card["risks_not_listed"] = 0
     for r in card.get("at_risk", ()):
+        if len(risks) == RISKS_LISTED:  # ranked: the rest are worth no more (counted as
+            card["risks_not_listed"] += 1  # the badge's points are: whoever fixes them)
+            continue
         if r["case"] is not None and not opens(r.get("org")):
             continue  # another organisation's case: its officers fix it
         if r["case"] is not None:
@@ -339,7 +356,9 @@ def _forms(request: Request, pc: PageContext, code: str, year: int) -> list[dict
     report_forms = request.app.state.parts.report_forms
     if report_forms is None:
         return []
-    lines = report_forms.lines(pc.s, pc.ctx, code, year)
+    # read from the subject's subtree's registers: kept per version of its path as its figures
+    lines = kept_of(pc.s, pc.ctx, code, year, _settings(request), "form lines",
+                    lambda: report_forms.lines(pc.s, pc.ctx, code, year))
     return [{"n": n, "lines": lines.get(n)} for n in report_forms.appendices()
             if n in lines]  # an appendix not written for the subject: none
 
@@ -374,15 +393,27 @@ class Scorecard(Shape):
     footnotes: list[dict[str, Any]]
 
 
-@api_router.get("/scores", response_model=PageOf[Scorecard])
+class ScoresPage(PageOf[Scorecard]):
+    """A page of scorecards; of a subtree, with the whole subtree's figures summed (`totals`:
+    how many subjects, how many provisional, their awards, deductions and totals, the lowest
+    and the highest total)."""
+
+    totals: dict[str, Any] | None = None
+
+
+SUBTREE_LIMIT = 10  # a subtree's scorecards a page unless asked (each has every indicator)
+
+
+@api_router.get("/scores", response_model=ScoresPage)
 def api_scores(request: Request, org: str | None = None, year: int | None = None,
-               subtree: bool = False, limit: int = LIMIT, offset: int = OFFSET,
-               a: ApiContext = Depends()):
+               subtree: bool = False, limit: int | None = Query(None, ge=1, le=500),
+               offset: int = OFFSET, a: ApiContext = Depends()):
     """The evaluation of projects No. 1-4 (seed 001) of a subject (`org`, default the
     caller's organisation) for a year (default this year), or with `subtree=true` of every
     subject under it (an officer: her own organisation only), each with every indicator's
     points and inputs, the projects' subtotals, the total and whether it is provisional; the
-    words in ?lang= (kk, ru, en)."""
+    words in ?lang= (kk, ru, en). A subtree is paged (SUBTREE_LIMIT a page unless `limit`
+    says) with its figures summed (`totals`)."""
     code = org or a.viewer.org.code
     year_n = year if year is not None else a.ctx.today.year
     cal = request.app.state.calendar
@@ -394,9 +425,10 @@ def api_scores(request: Request, org: str | None = None, year: int | None = None
     t = Translator(a.ctx.language)
     results = kept_scorecards(a.s, a.ctx, subject.code, year_n, _settings(request), subtree)
     # the page's evaluations alone in words (a root of thousands: a page of them)
-    found = paginate(results, limit, offset)
-    found.items = [in_words(r, t) for r in found.items]
-    return found
+    found = paginate(results, limit or (SUBTREE_LIMIT if subtree else LIMIT.default), offset)
+    return dict(items=[in_words(r, t) for r in found.items], total=found.total,
+                limit=found.limit, offset=found.offset,
+                totals=totals(results) if subtree else None)
 
 
 class OverviewPart:
@@ -412,6 +444,7 @@ class OverviewPart:
         card = _cards(request, pc, scope.code, year, subtree=False, leads=True)[0]
         return {"score_risks": {"subject": card["subject"], "year": year,
                                 "risks": card["risks"], "badge": card["risks_badge"],
+                                "not_listed": card["risks_not_listed"],
                                 "points": card.get("at_risk_points") or 0}}
 
 
