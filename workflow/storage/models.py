@@ -65,7 +65,7 @@ def table_of(model: type[SQLModel]) -> Table:
 _DEFINED_IN = {
     **dict.fromkeys(("Organisation", "User", "Programme", "Case", "ProcessDefinition", "Stage",
                      "EventRecord", "EvidenceFile", "AuditRecord", "CaseLink", "ListVersion",
-                     "ImportPending"),
+                     "ImportPending", "OpenStageCount"),
                    "workflow.storage.models_cases"),
     **dict.fromkeys(("WebSession", "ApiToken", "CalendarFeed", "IdempotencyKey", "Invitation",
                      "EmailChange"),
@@ -115,6 +115,7 @@ if TYPE_CHECKING:  # what mypy and the readers see; at run time `__getattr__` ab
         EvidenceFile,
         ImportPending,
         ListVersion,
+        OpenStageCount,
         Organisation,
         ProcessDefinition,
         Programme,
@@ -152,7 +153,7 @@ __all__ = [  # the constants, the helpers and every table model
     "CommentMention", "EmailChange", "EventRecord", "EvidenceFile",
     "ExternalAnalysis", "FileBlob", "FileChunk", "IdempotencyKey", "Invitation", "Lease", "MonitoringReport",
     "ImportMapping", "ImportPending", "ListVersion", "NoticeRead",
-    "Organisation", "OutboxMessage", "PlanItem", "Position", "ProcessDefinition",
+    "OpenStageCount", "Organisation", "OutboxMessage", "PlanItem", "Position", "ProcessDefinition",
     "Programme", "PublicCache", "PublicHit", "Recommendation", "ReminderHold",
     "ReminderPreference", "Risk", "SavedView", "Stage", "Subdivision", "TelegramLink", "User",
     "WebSession", "WorkerState"

@@ -1,0 +1,191 @@
+"""Counts kept by the writes: how many open stages of cases each organisation has falling due
+on each day, per process (`OpenStageCount`), so that the overdue and due counts of a subtree
+are one indexed sum over these rows instead of a count of its stages.
+
+Every write goes through the audit chain (storage/audit.py), whose appends hand their records
+to `versions.move`; that is where a write's organisations are collected (`note`), as the
+versions of the lists it may change are. When the transaction commits, the rows of those
+organisations are counted again from the stage table, in the same transaction, under the
+appends' lock (PostgreSQL's advisory lock, SQLite's write lock): two writers never recount at
+once, and the second sees the first's committed stages, so the rows stay equal to a recount
+whatever the order. A write narrowed to no organisation (a sync, a re-planning, an import's
+start and end, more than `MANY` cases) counts the whole table again, in one statement.
+
+What each record names:
+* a case (or a monitoring analysis, which is a case): the organisation it is of;
+* an organisation: itself (by id or code);
+* a person, a programme (its stages are of no case), a saved view, an outbox message, a risk,
+  a recommendation or an external analysis: no case's stage, nothing to count;
+* anything else: every organisation.
+
+`rebuild` counts the whole table again (`merzim db recount`); `differences` compares the rows
+with a recount (what a test and the operator's check read)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, event, func, insert
+from sqlalchemy.orm.util import identity_key
+from sqlmodel import Session, col, select
+
+from workflow.storage.models import OPEN, Case, OpenStageCount, Organisation, Stage, table_of
+from workflow.storage.queries import select_columns, standing
+
+PENDING = "merzim.kept_pending"  # [transaction, organisation ids or None: every one]
+# the entities whose writes change no case's stage
+QUIET = frozenset(("user", "programme", "view", "outbox", "risk", "recommendation",
+                   "external_analysis"))
+BY_CASE = frozenset(("case", "analysis"))  # entities whose id is a case's
+MANY = 2000  # more cases than this in one write: the whole table is counted again
+_CHUNK = 500  # organisations recounted per statement
+_COLUMNS = ("subject_id", "process", "due_date", "subject_path", "n")
+
+
+def _subjects_of_cases(s: Session, ids: set[int]) -> set[int] | None:
+    """The organisations of the cases `ids`: from the rows the write holds, the others in one
+    statement; None when one is not found."""
+    found: set[int] = set()
+    missing = []
+    for i in ids:
+        row = s.identity_map.get(identity_key(Case, i))
+        subject = None if row is None else row.__dict__.get("subject_id")
+        if subject is None:
+            missing.append(i)
+        else:
+            found.add(subject)
+    if missing:
+        rows = s.exec(select(Case.id, Case.subject_id)
+                      .where(col(Case.id).in_(missing))).all()
+        if len(rows) != len(missing):
+            return None
+        found.update(subject for _, subject in rows)
+    return found
+
+
+def touched(s: Session, records: Iterable[tuple[str, str, Any, Any]]) -> set[int] | None:
+    """The organisations whose open stages the writes logged by `records` (action, entity,
+    entity id, payload) may change; None: any."""
+    cases: set[int] = set()
+    orgs: set[int] = set()
+    codes: set[str] = set()
+    for _action, entity, entity_id, _payload in records:
+        if entity in QUIET:
+            continue
+        key = str(entity_id)
+        if entity in BY_CASE and key.isdigit():
+            cases.add(int(key))
+        elif entity == "organisation":
+            (orgs.add(int(key)) if key.isdigit() else codes.add(key))
+        else:
+            return None
+        if len(cases) > MANY:
+            return None
+    if codes:
+        found = s.exec(select(Organisation.id).where(col(Organisation.code).in_(codes))).all()
+        if len(found) != len(codes):
+            return None
+        orgs.update(i for i in found if i is not None)
+    if cases:
+        subjects = _subjects_of_cases(s, cases)
+        if subjects is None:
+            return None
+        orgs |= subjects
+    return orgs
+
+
+def note(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> None:
+    """Have the rows of the organisations `records` touched counted again when the session's
+    transaction commits (nothing if it is rolled back)."""
+    orgs = touched(s, records)
+    if orgs is not None and not orgs:
+        return
+    root = s.get_transaction()
+    pending = s.info.get(PENDING)
+    if pending is None or pending[0] is not root:
+        pending = s.info[PENDING] = [root, set()]
+        if not s.info.get(PENDING + ".listening"):
+            s.info[PENDING + ".listening"] = True
+            event.listen(s, "before_commit", _before_commit)
+    if orgs is None or pending[1] is None:
+        pending[1] = None
+    else:
+        pending[1].update(orgs)
+
+
+def _before_commit(s: Session) -> None:
+    if s.in_nested_transaction():  # a savepoint released (a bulk item): not the commit
+        return
+    pending = s.info.pop(PENDING, None)
+    if pending is None or pending[0] is not s.get_transaction():
+        return
+    s.flush()  # (before_commit runs before the commit's own flush)
+    recount(s, pending[1])
+
+
+def _counted(where: Sequence[Any] = ()) -> Any:
+    """SELECT the rows of `OpenStageCount` from the stage table (of the organisations
+    `where` keeps)."""
+    return (select_columns(Stage.subject_id, Case.process, Stage.due_date,
+                           func.max(Stage.subject_path), func.count())
+            .select_from(Stage).join(Case, col(Case.id) == Stage.case_id)
+            .where(Stage.status == OPEN, col(Stage.due_date).is_not(None),
+                   standing(Stage.case_id), *where)
+            .group_by(col(Stage.subject_id), col(Case.process), col(Stage.due_date)))
+
+
+def recount(s: Session, orgs: set[int] | None) -> None:
+    """Count the rows of the organisations `orgs` (None: of every one) again from the stage
+    table, in the session's transaction."""
+    table = table_of(OpenStageCount)
+    conn = s.connection()
+    if orgs is None:
+        conn.execute(delete(table))
+        conn.execute(insert(table).from_select(_COLUMNS, _counted()))
+        return
+    ordered = sorted(orgs)
+    for start in range(0, len(ordered), _CHUNK):
+        part = ordered[start:start + _CHUNK]
+        conn.execute(delete(table).where(table.c.subject_id.in_(part)))
+        conn.execute(insert(table).from_select(
+            _COLUMNS, _counted([col(Stage.subject_id).in_(part)])))
+
+
+def rebuild(s: Session) -> int:
+    """Count the whole table again (in the session's transaction); how many rows differed."""
+    changed = len(differences(s))
+    recount(s, None)
+    return changed
+
+
+def differences(s: Session) -> list[tuple]:
+    """The rows kept that a recount gives otherwise: ((organisation id, process, due day),
+    (path, n) kept, (path, n) counted), None on the side that has no such row."""
+    kept = {(r[0], r[1], r[2]): (r[3], r[4]) for r in s.execute(select_columns(
+        OpenStageCount.subject_id, OpenStageCount.process, OpenStageCount.due_date,
+        OpenStageCount.subject_path, OpenStageCount.n)).all()}
+    counted = {(r[0], r[1], r[2]): (r[3], r[4]) for r in s.execute(_counted()).all()}
+    return [(key, kept.get(key), counted.get(key))
+            for key in sorted(kept.keys() | counted.keys()) if kept.get(key) != counted.get(key)]
+
+
+def by_path(s: Session, before: date, conditions: Sequence[Any] = ()) -> dict[str, int]:
+    """How many open stages fell due before `before`, by organisation path, of the rows
+    `conditions` (on `OpenStageCount`'s columns) keep: one statement over the kept rows."""
+    rows = s.exec(select(OpenStageCount.subject_path, func.sum(OpenStageCount.n))
+                  .where(col(OpenStageCount.due_date) < before, *conditions)
+                  .group_by(OpenStageCount.subject_path)).all()
+    return {path: int(n) for path, n in rows if n}
+
+
+def total(s: Session, first: date | None, last_before: date,
+          conditions: Sequence[Any] = ()) -> int:
+    """How many open stages fall due in [`first`, `last_before`) (`first` None: any day
+    before), of the rows `conditions` keep."""
+    where = [col(OpenStageCount.due_date) < last_before, *conditions]
+    if first is not None:
+        where.append(col(OpenStageCount.due_date) >= first)
+    return int(s.exec(select(func.coalesce(func.sum(OpenStageCount.n), 0))
+                      .where(*where)).one())
