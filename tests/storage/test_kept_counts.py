@@ -222,8 +222,8 @@ def test_two_writers_at_once_keep_the_counts_exact(db):
         try:
             writer = Writer(db, random.Random(seed))
             barrier.wait()
-            for _ in range(25):
-                written.append(writer.step())
+            for n in range(30):  # every other write opens a case
+                written.append(writer.step(writer.open if n % 2 else None))
         except BaseException as e:  # noqa: BLE001 - reported below
             errors.append(e)
 
