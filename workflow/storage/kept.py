@@ -18,7 +18,7 @@ What each record names:
   a recommendation or an external analysis: no case's stage, nothing to count;
 * anything else: every organisation.
 
-`rebuild` counts the whole table again (`merzim db recount`); `differences` compares the rows
+`rebuild` counts the whole table again (`merzim audit recount`); `differences` compares the rows
 with a recount (what a test and the operator's check read)."""
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from sqlalchemy import delete, event, func, insert
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
-from workflow.storage.models import OPEN, Case, OpenStageCount, Organisation, Stage, table_of
+from workflow.storage import models
+from workflow.storage.models import OPEN, Case, Organisation, Stage, table_of
 from workflow.storage.queries import select_columns, standing
 
 PENDING = "merzim.kept_pending"  # [transaction, organisation ids or None: every one]
@@ -139,7 +140,7 @@ def _counted(where: Sequence[Any] = ()) -> Any:
 def recount(s: Session, orgs: set[int] | None) -> None:
     """Count the rows of the organisations `orgs` (None: of every one) again from the stage
     table, in the session's transaction."""
-    table = table_of(OpenStageCount)
+    table = table_of(models.OpenStageCount)
     conn = s.connection()
     if orgs is None:
         conn.execute(delete(table))
@@ -163,9 +164,9 @@ def rebuild(s: Session) -> int:
 def differences(s: Session) -> list[tuple]:
     """The rows kept that a recount gives otherwise: ((organisation id, process, due day),
     (path, n) kept, (path, n) counted), None on the side that has no such row."""
+    k = models.OpenStageCount
     kept = {(r[0], r[1], r[2]): (r[3], r[4]) for r in s.execute(select_columns(
-        OpenStageCount.subject_id, OpenStageCount.process, OpenStageCount.due_date,
-        OpenStageCount.subject_path, OpenStageCount.n)).all()}
+        k.subject_id, k.process, k.due_date, k.subject_path, k.n)).all()}
     counted = {(r[0], r[1], r[2]): (r[3], r[4]) for r in s.execute(_counted()).all()}
     return [(key, kept.get(key), counted.get(key))
             for key in sorted(kept.keys() | counted.keys()) if kept.get(key) != counted.get(key)]
@@ -174,9 +175,10 @@ def differences(s: Session) -> list[tuple]:
 def by_path(s: Session, before: date, conditions: Sequence[Any] = ()) -> dict[str, int]:
     """How many open stages fell due before `before`, by organisation path, of the rows
     `conditions` (on `OpenStageCount`'s columns) keep: one statement over the kept rows."""
-    rows = s.exec(select(OpenStageCount.subject_path, func.sum(OpenStageCount.n))
-                  .where(col(OpenStageCount.due_date) < before, *conditions)
-                  .group_by(OpenStageCount.subject_path)).all()
+    k = models.OpenStageCount
+    rows = s.exec(select(k.subject_path, func.sum(k.n)).where(col(k.due_date) < before,
+                                                                *conditions)
+                  .group_by(k.subject_path)).all()
     return {path: int(n) for path, n in rows if n}
 
 
@@ -184,8 +186,8 @@ def total(s: Session, first: date | None, last_before: date,
           conditions: Sequence[Any] = ()) -> int:
     """How many open stages fall due in [`first`, `last_before`) (`first` None: any day
     before), of the rows `conditions` keep."""
-    where = [col(OpenStageCount.due_date) < last_before, *conditions]
+    where = [col(models.OpenStageCount.due_date) < last_before, *conditions]
     if first is not None:
-        where.append(col(OpenStageCount.due_date) >= first)
-    return int(s.exec(select(func.coalesce(func.sum(OpenStageCount.n), 0))
+        where.append(col(models.OpenStageCount.due_date) >= first)
+    return int(s.exec(select(func.coalesce(func.sum(models.OpenStageCount.n), 0))
                       .where(*where)).one())

@@ -65,7 +65,7 @@ def table_of(model: type[SQLModel]) -> Table:
 _DEFINED_IN = {
     **dict.fromkeys(("Organisation", "User", "Programme", "Case", "ProcessDefinition", "Stage",
                      "EventRecord", "EvidenceFile", "AuditRecord", "CaseLink", "ListVersion",
-                     "ImportPending", "OpenStageCount"),
+                     "ImportPending"),
                    "workflow.storage.models_cases"),
     **dict.fromkeys(("WebSession", "ApiToken", "CalendarFeed", "IdempotencyKey", "Invitation",
                      "EmailChange"),
@@ -76,6 +76,7 @@ _DEFINED_IN = {
     **dict.fromkeys(("CaseComment", "CommentMention"), "workflow.storage.models_comments"),
     **dict.fromkeys(("SavedView",), "workflow.storage.models_views"),
     **dict.fromkeys(("ImportMapping",), "workflow.storage.models_imports"),
+    **dict.fromkeys(("OpenStageCount",), "workflow.storage.models_counts"),
     **dict.fromkeys(("PublicHit", "PublicCache"), "workflow.storage.models_public"),
     **dict.fromkeys(("ExternalAnalysis", "Subdivision", "Risk", "Recommendation", "PlanItem",
                      "MonitoringReport", "Position"), "workflow.storage.models_planning"),
@@ -115,7 +116,6 @@ if TYPE_CHECKING:  # what mypy and the readers see; at run time `__getattr__` ab
         EvidenceFile,
         ImportPending,
         ListVersion,
-        OpenStageCount,
         Organisation,
         ProcessDefinition,
         Programme,
@@ -123,6 +123,7 @@ if TYPE_CHECKING:  # what mypy and the readers see; at run time `__getattr__` ab
         User,
     )
     from workflow.storage.models_comments import CaseComment, CommentMention
+    from workflow.storage.models_counts import OpenStageCount
     from workflow.storage.models_files import FileBlob, FileChunk
     from workflow.storage.models_imports import ImportMapping
     from workflow.storage.models_planning import (

@@ -272,25 +272,6 @@ class ListVersion(SQLModel, table=True):
     version: int = Field(sa_type=BigInteger)
 
 
-class OpenStageCount(SQLModel, table=True):
-    """How many open stages of cases an organisation has falling due on a day, per process:
-    the overdue and due counts of a subtree are sums of these rows (workflow/storage/kept.py),
-    kept by every write in its own transaction and equal to a recount of the stage table (the
-    stages of an unfinished import left out, as every list leaves them; migration 0033)."""
-
-    __tablename__ = "open_stage_count"
-    __module__ = FACADE
-    __table_args__ = (
-        Index("ix_open_stage_count_due", "due_date", "subject_path"),
-        Index("ix_open_stage_count_path", "subject_path", "due_date"),
-    )
-    subject_id: int = Field(primary_key=True, foreign_key="organisation.id")
-    process: str = Field(primary_key=True, max_length=64, sa_type=identifier(64))
-    due_date: date = Field(primary_key=True)
-    subject_path: str = Field(max_length=400, sa_type=identifier(400))
-    n: int
-
-
 class ImportPending(SQLModel, table=True):
     """The cases an unfinished register import has written, a range of case ids a row (the
     cases one batch wrote, in one transaction under the writers' lock): every reader leaves

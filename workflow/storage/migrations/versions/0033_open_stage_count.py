@@ -7,7 +7,7 @@ Create Date: 2026-11-26 19:00:00
 `open_stage_count` holds how many open stages of cases an organisation has falling due on each
 day, per process: the overdue and due counts of a subtree are sums of its rows. Every write
 recounts the rows of the organisations it touched in its own transaction
-(workflow/storage/kept.py); `merzim db recount` rebuilds the table. Filled here from the stage
+(workflow/storage/kept.py); `merzim audit recount` rebuilds the table. Filled here from the stage
 table (the stages of an unfinished import left out, as every list leaves them).
 """
 import sqlalchemy as sa
