@@ -139,7 +139,8 @@ def _counted(where: Sequence[Any] = ()) -> Any:
 
 def recount(s: Session, orgs: set[int] | None) -> None:
     """Count the rows of the organisations `orgs` (None: of every one) again from the stage
-    table, in the session's transaction."""
+    table, in the session's transaction: by their paths, which the stages' (path, status, due
+    date, case) index finds (an organisation's path never changes)."""
     table = table_of(models.OpenStageCount)
     conn = s.connection()
     if orgs is None:
@@ -148,10 +149,11 @@ def recount(s: Session, orgs: set[int] | None) -> None:
         return
     ordered = sorted(orgs)
     for start in range(0, len(ordered), _CHUNK):
-        part = ordered[start:start + _CHUNK]
-        conn.execute(delete(table).where(table.c.subject_id.in_(part)))
+        paths = s.exec(select(Organisation.path).where(
+            col(Organisation.id).in_(ordered[start:start + _CHUNK]))).all()
+        conn.execute(delete(table).where(table.c.subject_path.in_(paths)))
         conn.execute(insert(table).from_select(
-            _COLUMNS, _counted([col(Stage.subject_id).in_(part)])))
+            _COLUMNS, _counted([col(Stage.subject_path).in_(paths)])))
 
 
 def rebuild(s: Session) -> int:
