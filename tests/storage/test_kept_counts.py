@@ -6,13 +6,14 @@ on PostgreSQL leave them exact; `merzim audit recount` counts them again."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import random
 import threading
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, text, update
 from sqlmodel import Session, col, select
 
 from calendars import KazakhstanCalendar
@@ -25,7 +26,7 @@ from workflow.imports import registers as ri
 from workflow.services import lists
 from workflow.storage import kept
 from workflow.storage.db import session as open_session
-from workflow.storage.models import OPEN, AuditRecord, Stage
+from workflow.storage.models import OPEN, AuditRecord, OpenStageCount, Stage, table_of
 
 CAL = KazakhstanCalendar()
 REGISTRY = load_registry()
@@ -248,4 +249,23 @@ def test_two_writers_at_once_keep_the_counts_exact(db):
         t.join()
     assert errors == []
     assert written.count("open") >= 10
+    assert_exact(db)
+
+
+def test_the_migration_fills_the_counts_of_a_database_it_upgrades(db):
+    """Migration 0033 fills the table from the stages it finds (the stages of an unfinished
+    import left out): what a recount gives."""
+    commit(db, world)
+    writer = Writer(db, random.Random(5))
+    for n in range(12):
+        writer.step(writer.imports if n % 4 == 3 else None)
+    fill = importlib.import_module("workflow.storage.migrations.versions.0033_open_stage_count")
+    with open_session(db) as s:
+        assert kept.differences(s) == []
+        s.execute(delete(table_of(OpenStageCount)))
+        s.commit()
+    with open_session(db) as s:
+        assert kept.differences(s)
+        s.execute(text(fill.FILL))
+        s.commit()
     assert_exact(db)
