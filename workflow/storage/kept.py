@@ -149,8 +149,8 @@ def recount(s: Session, orgs: set[int] | None) -> None:
         return
     ordered = sorted(orgs)
     for start in range(0, len(ordered), _CHUNK):
-        paths = s.exec(select(Organisation.path).where(
-            col(Organisation.id).in_(ordered[start:start + _CHUNK]))).all()
+        paths = select(Organisation.path).where(
+            col(Organisation.id).in_(ordered[start:start + _CHUNK])).scalar_subquery()
         conn.execute(delete(table).where(table.c.subject_path.in_(paths)))
         conn.execute(insert(table).from_select(
             _COLUMNS, _counted([col(Stage.subject_path).in_(paths)])))
