@@ -45,30 +45,18 @@ _CHUNK = 500  # organisations recounted per statement
 _COLUMNS = ("subject_id", "process", "due_date", "subject_path", "n")
 
 
-def _subjects_of_cases(s: Session, ids: set[int]) -> set[int] | None:
-    """The organisations of the cases `ids`: from the rows the write holds, the others in one
-    statement; None when one is not found."""
-    found: set[int] = set()
-    missing = []
-    for i in ids:
-        row = s.identity_map.get(identity_key(Case, i))
-        subject = None if row is None else row.__dict__.get("subject_id")
-        if subject is None:
-            missing.append(i)
-        else:
-            found.add(subject)
-    if missing:
-        rows = s.exec(select(Case.id, Case.subject_id)
-                      .where(col(Case.id).in_(missing))).all()
-        if len(rows) != len(missing):
-            return None
-        found.update(subject for _, subject in rows)
-    return found
+def _subject_in_map(s: Session, case_id: int) -> int | None:
+    """The organisation of the case `case_id` when the session holds its row (no statement)."""
+    row = s.identity_map.get(identity_key(Case, case_id))
+    return None if row is None else row.__dict__.get("subject_id")
 
 
-def touched(s: Session, records: Iterable[tuple[str, str, Any, Any]]) -> set[int] | None:
+def touched(s: Session, records: Iterable[tuple[str, str, Any, Any]]
+            ) -> tuple[set[int], set[int]] | None:
     """The organisations whose open stages the writes logged by `records` (action, entity,
-    entity id, payload) may change; None: any."""
+    entity id, payload) may change, as (organisation ids, ids of cases whose organisations
+    they are: the cases the session does not hold, read by the recount's own statements, so
+    that a write sends no read after its first write); None: any."""
     cases: set[int] = set()
     orgs: set[int] = set()
     codes: set[str] = set()
@@ -77,7 +65,8 @@ def touched(s: Session, records: Iterable[tuple[str, str, Any, Any]]) -> set[int
             continue
         key = str(entity_id)
         if entity in BY_CASE and key.isdigit():
-            cases.add(int(key))
+            subject = _subject_in_map(s, int(key))
+            (cases.add(int(key)) if subject is None else orgs.add(subject))
         elif entity == "organisation":
             (orgs.add(int(key)) if key.isdigit() else codes.add(key))
         else:
@@ -89,31 +78,27 @@ def touched(s: Session, records: Iterable[tuple[str, str, Any, Any]]) -> set[int
         if len(found) != len(codes):
             return None
         orgs.update(i for i in found if i is not None)
-    if cases:
-        subjects = _subjects_of_cases(s, cases)
-        if subjects is None:
-            return None
-        orgs |= subjects
-    return orgs
+    return orgs, cases
 
 
 def note(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> None:
     """Have the rows of the organisations `records` touched counted again when the session's
     transaction commits (nothing if it is rolled back)."""
-    orgs = touched(s, records)
-    if orgs is not None and not orgs:
+    found = touched(s, records)
+    if found is not None and not found[0] and not found[1]:
         return
     root = s.get_transaction()
     pending = s.info.get(PENDING)
     if pending is None or pending[0] is not root:
-        pending = s.info[PENDING] = [root, set()]
+        pending = s.info[PENDING] = [root, (set(), set())]
         if not s.info.get(PENDING + ".listening"):
             s.info[PENDING + ".listening"] = True
             event.listen(s, "before_commit", _before_commit)
-    if orgs is None or pending[1] is None:
+    if found is None or pending[1] is None:
         pending[1] = None
     else:
-        pending[1].update(orgs)
+        pending[1][0].update(found[0])
+        pending[1][1].update(found[1])
 
 
 def _before_commit(s: Session) -> None:
@@ -123,7 +108,10 @@ def _before_commit(s: Session) -> None:
     if pending is None or pending[0] is not s.get_transaction():
         return
     s.flush()  # (before_commit runs before the commit's own flush)
-    recount(s, pending[1])
+    if pending[1] is None:
+        recount(s, None)
+    else:
+        recount(s, *pending[1])
 
 
 def _counted(where: Sequence[Any] = ()) -> Any:
@@ -137,23 +125,31 @@ def _counted(where: Sequence[Any] = ()) -> Any:
             .group_by(col(Stage.subject_id), col(Case.process), col(Stage.due_date)))
 
 
-def recount(s: Session, orgs: set[int] | None) -> None:
-    """Count the rows of the organisations `orgs` (None: of every one) again from the stage
-    table, in the session's transaction: by their paths, which the stages' (path, status, due
-    date, case) index finds (an organisation's path never changes)."""
+def recount(s: Session, orgs: set[int] | None, cases: Iterable[int] = ()) -> None:
+    """Count the rows of the organisations `orgs` and of those of the cases `cases` (`orgs`
+    None: of every one) again from the stage table, in the session's transaction: the stages
+    found by their organisations' paths, which the stages' (path, status, due date, case)
+    index finds (an organisation's path never changes); two statements per 500."""
     table = table_of(models.OpenStageCount)
     conn = s.connection()
     if orgs is None:
         conn.execute(delete(table))
         conn.execute(insert(table).from_select(_COLUMNS, _counted()))
         return
-    ordered = sorted(orgs)
-    for start in range(0, len(ordered), _CHUNK):
-        paths = select(Organisation.path).where(
-            col(Organisation.id).in_(ordered[start:start + _CHUNK])).scalar_subquery()
-        conn.execute(delete(table).where(table.c.subject_path.in_(paths)))
+    parts = [select(Organisation.id).where(col(Organisation.id).in_(part))
+             for part in _chunks(orgs)]
+    parts += [select(Case.subject_id).where(col(Case.id).in_(part)) for part in _chunks(cases)]
+    for ids in parts:
+        subjects = ids.scalar_subquery()
+        paths = select(Organisation.path).where(col(Organisation.id).in_(subjects))
+        conn.execute(delete(table).where(table.c.subject_id.in_(subjects)))
         conn.execute(insert(table).from_select(
-            _COLUMNS, _counted([col(Stage.subject_path).in_(paths)])))
+            _COLUMNS, _counted([col(Stage.subject_path).in_(paths.scalar_subquery())])))
+
+
+def _chunks(ids: Iterable[int]) -> list[list[int]]:
+    ordered = sorted(ids)
+    return [ordered[i:i + _CHUNK] for i in range(0, len(ordered), _CHUNK)]
 
 
 def rebuild(s: Session) -> int:
