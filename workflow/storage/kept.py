@@ -18,8 +18,9 @@ What each record names:
   a recommendation or an external analysis: no case's stage, nothing to count;
 * anything else: every organisation.
 
-`rebuild` counts the whole table again (`merzim audit recount`); `differences` compares the rows
-with a recount (what a test and the operator's check read)."""
+`merzim audit recount` (services/transactions.py `recount_kept`) appends a record of no
+organisation, so its commit counts the whole table again; `differences` compares the rows with a
+recount (what it reports, and what the tests compare)."""
 
 from __future__ import annotations
 
@@ -150,13 +151,6 @@ def recount(s: Session, orgs: set[int] | None, cases: Iterable[int] = ()) -> Non
 def _chunks(ids: Iterable[int]) -> list[list[int]]:
     ordered = sorted(ids)
     return [ordered[i:i + _CHUNK] for i in range(0, len(ordered), _CHUNK)]
-
-
-def rebuild(s: Session) -> int:
-    """Count the whole table again (in the session's transaction); how many rows differed."""
-    changed = len(differences(s))
-    recount(s, None)
-    return changed
 
 
 def differences(s: Session) -> list[tuple]:
