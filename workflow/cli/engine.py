@@ -590,6 +590,20 @@ def audit_verify(as_json: Json = False) -> None:
                             first=problem_line(file_problems[0]))
 
 
+@audit_app.command("recount")
+def audit_recount(as_json: Json = False) -> None:
+    """Count the overdue and due counts kept by the writes again from the stages (after a
+    restore of an older backup or a change made outside merzim); say how many rows differed."""
+    from workflow.services.transactions import recount_kept
+
+    with unit_of_work() as s:
+        differed = recount_kept(s, context().actor)
+    if as_json:
+        emit_json({"differed": differed})
+        return
+    say(STATE.t("counts.recounted", n=differed))
+
+
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.command("record")(record)

@@ -20,12 +20,13 @@ from workflow.services.lookup import get_org
 from workflow.services.organisations import local_name
 from workflow.services.views import DoneRow, MyWork, OverdueRow, StageRow
 from workflow.services.visibility import only_condition
-from workflow.storage import audit, versions
+from workflow.storage import audit, kept, versions
 from workflow.storage.models import (
     DONE_LATE,
     DONE_ON_TIME,
     OPEN,
     Case,
+    OpenStageCount,
     Organisation,
     Stage,
     User,
@@ -254,9 +255,61 @@ def overdue(s: Session, ctx: Context, org_code: str | None = None, stage: str | 
                        offset=offset, sort=sort, desc=desc, by_due=True, row_type=OverdueRow)
 
 
+def _kept_where(s: Session, ctx: Context, org_code: str | None, only_path: str | None,
+                process: str | None) -> list | None:
+    """The conditions on the counts kept by the writes (storage/kept.py) of a subtree's
+    stages (of the organisation at `only_path` alone, of one process); None when the kept
+    counts cannot answer: in a transaction that has written and not committed (its counts are
+    recounted at its commit: it counts its own stages afresh)."""
+    if audit.wrote(s):
+        return None
+    where: list = []
+    if process:
+        _process(ctx, process)  # an unknown process is refused
+        where.append(OpenStageCount.process == process)
+    if org_code:
+        where.append(in_subtree(OpenStageCount.subject_path, get_org(s, org_code)))
+    if only_path is not None:  # an officer's (services/visibility.py, the one rule)
+        where.append(only_condition(OpenStageCount.subject_path, only_path))
+    return where
+
+
+def _kept_overdue(s: Session, ctx: Context, org_code: str | None, only_path: str | None,
+                  process: str | None, by_path: bool) -> Any:
+    """The overdue stages (by organisation path when `by_path`, else their number) from the
+    counts kept by the writes: the kept rows of the organisations not confirming their year so
+    far, and, counted from their stages, those of the few confirming (whose stages before
+    joining are counted apart); None when the kept counts cannot answer (`_kept_where`)."""
+    where = _kept_where(s, ctx, org_code, only_path, process)
+    if where is None:
+        return None
+    confirming = sorted(joining.confirming_orgs(s, ctx))
+    if confirming:
+        where.append(col(OpenStageCount.subject_id).not_in(confirming))
+    if not by_path:
+        found = kept.total(s, None, ctx.today, where)
+        if confirming:
+            found += _count_rows(s, org_code, [*_past_due(s, ctx, process),
+                                               col(Stage.subject_id).in_(confirming)], only_path)
+        return found
+    by = kept.by_path(s, ctx.today, where)
+    if confirming:
+        for path, n in _count_by_path(s, org_code, [*_past_due(s, ctx, process),
+                                                    col(Stage.subject_id).in_(confirming)],
+                                      only_path).items():
+            by[path] = by.get(path, 0) + n
+    return by
+
+
 def count_overdue(s: Session, ctx: Context, org_code: str | None = None,
                   stage: str | None = None, year: int | None = None,
                   only_path: str | None = None, process: str | None = None) -> int:
+    """How many stages the overdue list holds: summed from the counts kept by the writes
+    (storage/kept.py); of one stage or year, counted from the stages."""
+    if not stage and not year:
+        found = _kept_overdue(s, ctx, org_code, only_path, process, by_path=False)
+        if found is not None:
+            return found
     conditions = _overdue_conditions(s, ctx, stage, year, process)
     return 0 if conditions is None else _count_rows(s, org_code, conditions, only_path)
 
@@ -265,8 +318,14 @@ def count_overdue_by_path(s: Session, ctx: Context, org_code: str | None = None,
                           stage: str | None = None, year: int | None = None,
                           only_path: str | None = None,
                           process: str | None = None) -> dict[str, int]:
-    """The overdue list's stages counted by organisation path (GROUP BY in SQL): the
-    summary by subordinate organisation and, summed, the list's length."""
+    """The overdue list's stages counted by organisation path: the summary by subordinate
+    organisation and, summed, the list's length. Read from the counts kept by the writes
+    (storage/kept.py: one indexed sum over a row per organisation and due day, whatever the
+    number of stages); of one stage or year, one SELECT … GROUP BY over the stages."""
+    if not stage and not year:
+        found = _kept_overdue(s, ctx, org_code, only_path, process, by_path=True)
+        if found is not None:
+            return found
     conditions = _overdue_conditions(s, ctx, stage, year, process)
     return {} if conditions is None else _count_by_path(s, org_code, conditions, only_path)
 
@@ -314,7 +373,14 @@ def due_within(s: Session, ctx: Context, org_code: str | None = None, within: in
 
 def count_due(s: Session, ctx: Context, org_code: str | None = None, within: int = 5,
               only_path: str | None = None, process: str | None = None) -> int:
-    return _count_rows(s, org_code, _due_conditions(ctx, within, process), only_path)
+    """How many open stages fall due from today up to `within` working days ahead: summed
+    from the counts kept by the writes (storage/kept.py)."""
+    conditions = _due_conditions(ctx, within, process)
+    where = _kept_where(s, ctx, org_code, only_path, process)
+    if where is None:
+        return _count_rows(s, org_code, conditions, only_path)
+    horizon = ctx.calendar.add_working_days(ctx.today, within)
+    return kept.total(s, ctx.today, horizon + timedelta(days=1), where)
 
 
 def due_on(s: Session, ctx: Context, org_code: str | None, day: date,

@@ -31,7 +31,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
 from workflow.core.errors import ConfigError, RuleViolation, UsageError
-from workflow.storage import audit, db
+from workflow.storage import audit, db, kept
 
 DEFERRED = "merzim.deferred"  # s.info: transactions are savepoints, committed by the key's keep
 COMMITTED = "merzim.committed"  # s.info: this session has committed something
@@ -166,3 +166,13 @@ def verify_audit(s: Session) -> audit.Verification:
     if problem:
         raise RuleViolation("database file damaged", key="audit.corrupt", detail=problem)
     return audit.verify(s)
+
+
+def recount_kept(s: Session, actor: str) -> int:
+    """`audit recount`: the counts kept by the writes (storage/kept.py) counted again from the
+    stages, for a database restored from a backup of an older merzim or changed outside merzim;
+    how many kept rows differed from the recount. The record moves every list's version (a
+    write of no organisation), so the pages read the new counts; the commit counts them."""
+    differed = len(kept.differences(s))
+    audit.append(s, actor, "counts.recount", "counts", "*", {"differed": differed})
+    return differed

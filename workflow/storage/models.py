@@ -76,6 +76,7 @@ _DEFINED_IN = {
     **dict.fromkeys(("CaseComment", "CommentMention"), "workflow.storage.models_comments"),
     **dict.fromkeys(("SavedView",), "workflow.storage.models_views"),
     **dict.fromkeys(("ImportMapping",), "workflow.storage.models_imports"),
+    **dict.fromkeys(("OpenStageCount",), "workflow.storage.models_counts"),
     **dict.fromkeys(("PublicHit", "PublicCache"), "workflow.storage.models_public"),
     **dict.fromkeys(("ExternalAnalysis", "Subdivision", "Risk", "Recommendation", "PlanItem",
                      "MonitoringReport", "Position"), "workflow.storage.models_planning"),
@@ -122,6 +123,7 @@ if TYPE_CHECKING:  # what mypy and the readers see; at run time `__getattr__` ab
         User,
     )
     from workflow.storage.models_comments import CaseComment, CommentMention
+    from workflow.storage.models_counts import OpenStageCount
     from workflow.storage.models_files import FileBlob, FileChunk
     from workflow.storage.models_imports import ImportMapping
     from workflow.storage.models_planning import (
@@ -152,7 +154,7 @@ __all__ = [  # the constants, the helpers and every table model
     "CommentMention", "EmailChange", "EventRecord", "EvidenceFile",
     "ExternalAnalysis", "FileBlob", "FileChunk", "IdempotencyKey", "Invitation", "Lease", "MonitoringReport",
     "ImportMapping", "ImportPending", "ListVersion", "NoticeRead",
-    "Organisation", "OutboxMessage", "PlanItem", "Position", "ProcessDefinition",
+    "OpenStageCount", "Organisation", "OutboxMessage", "PlanItem", "Position", "ProcessDefinition",
     "Programme", "PublicCache", "PublicHit", "Recommendation", "ReminderHold",
     "ReminderPreference", "Risk", "SavedView", "Stage", "Subdivision", "TelegramLink", "User",
     "WebSession", "WorkerState"

@@ -29,6 +29,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
+from workflow.storage import kept
 from workflow.storage.models import Case, ListVersion, Organisation, Programme, User
 
 EVERYTHING = "*"
@@ -177,7 +178,9 @@ def move(s: Session, records: Sequence[tuple[str, str, Any, Any]], version: int)
     """Have the versions of the scopes `records` may change set to `version` (the last
     record's id) when the session's transaction commits: one statement for all its writes,
     in the transaction (after the appends' lock: versions become visible in commit order);
-    nothing if it is rolled back."""
+    nothing if it is rolled back. The counts the write changes are noted here too, counted
+    again at the same commit (storage/kept.py)."""
+    kept.note(s, records)
     scopes = scopes_of(s, records)
     if not scopes:
         return
