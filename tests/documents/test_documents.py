@@ -258,3 +258,54 @@ def test_merzim_document_sign_records_the_scan_in_one_step(web: Web, merzim_db, 
     with Session(web.engine) as s:
         files = list(s.exec(select(EvidenceFile).where(EvidenceFile.case_id == edu)))
         assert [f.record_id for f in files if f.name == "note-signed.pdf"] == [shown["record"]]
+
+
+def test_a_risks_causes_recorded_on_the_web_and_by_command_are_in_the_note(web: Web, merzim_db):
+    edu = web.analyses["edu"]
+    b = web.browser("asel")
+    page = b.get(f"/cases/{edu}/documents/analytic_note")
+    assert 'data-testid="risk-form"' in page.text
+    csrf = csrf_of(page.text)
+    other = web.browser("saule")  # the officer of another organisation
+    other_csrf = csrf_of(other.get("/account").text)
+    before = web.dump()
+    r = b.post(f"/cases/{edu}/documents/analytic_note/risks",  # no risk: refused
+               data={"csrf": csrf, "description": " ", "causes": "Нет регламента"})
+    assert r.status_code == 422 and _risk_problem(r.text) == "Risk must not be empty."
+    r = b.post(f"/cases/{edu}/documents/analytic_note/risks",  # causes too long: refused
+               data={"csrf": csrf, "description": "Ручное распределение", "causes": "x" * 2001})
+    assert r.status_code == 422 and "Causes and conditions" in _risk_problem(r.text)
+    r = other.post(f"/cases/{edu}/documents/analytic_note/risks",
+                   data={"csrf": other_csrf, "description": "Чужой риск"})
+    assert r.status_code == 404
+    r = b.post(f"/cases/{edu}/documents/order/risks",  # the order records no risk
+               data={"csrf": csrf, "description": "Риск приказа"})
+    assert r.status_code == 404
+    assert web.dump() == before
+    r = b.post(f"/cases/{edu}/documents/analytic_note/risks",
+               data={"csrf": csrf, "description": "Ручное распределение мест в садах",
+                     "process": "Очередь", "subdivision": "Отдел дошкольного образования",
+                     "causes": "Очередь ведётся вручную, без электронного журнала"})
+    assert r.status_code == 303, r.text
+    page = b.get(f"/cases/{edu}/documents/analytic_note").text
+    assert "Очередь ведётся вручную, без электронного журнала" in page
+    r = merzim_db("risk", "add", str(edu), "--description", "Выдача справок без учёта",
+                  "--causes", "Справки не регистрируются в журнале", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["causes"] == "Справки не регистрируются в журнале"
+    r = merzim_db("risk", "add", str(edu), "--description", "Другой риск", "--causes", "y" * 2001,
+                  lang="ru")
+    assert r.returncode != 0 and "Traceback" not in r.stderr and "2000" in r.stderr
+    api = web.api("asel")
+    for lang in ("kk", "ru"):
+        r = api.get(f"/api/v1/cases/{edu}/documents/analytic_note", params={"lang": lang})
+        text = text_of(r.content)
+        assert "Очередь ведётся вручную, без электронного журнала" in text, lang
+        assert "Справки не регистрируются в журнале" in text, lang
+        assert "Другой риск" not in text
+
+
+def _risk_problem(page: str) -> str:
+    found = re.search(r'data-testid="risk-problem">([^<]*)<', page)
+    assert found, page
+    return found.group(1)

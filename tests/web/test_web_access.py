@@ -191,7 +191,8 @@ ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases
              "/orgs/AK-ALM-EDU/import/confirm", "/people/import/confirm",
              *of("drafts", "/cases/{edu}/drafts/publication",
                                   "/cases/{edu}/drafts/publication/docx"),
-             *of("documents", "/cases/{edu}/documents/order"),
+             *of("documents", "/cases/{edu}/documents/order",
+                 "/cases/{edu}/documents/analytic_note/risks"),
              "/cases/{edu}/files",
              "/cases/{edu}/files/1/public", "/cases/{edu}/files/1/void", "/programmes/{p}/uploads",
              "/cases/{edu}/withdraw", "/cases/{edu}/edit", "/notifications/read",
@@ -300,6 +301,7 @@ COVERED_TEMPLATES = {
     # the documents of an analysis: anonymous above; the rest tests/documents/test_documents.py
     *of("documents", "GET /cases/{case_id}/documents/{stage}",
         "POST /cases/{case_id}/documents/{stage}", "GET /cases/{case_id}/documents/{stage}/docx",
+        "POST /cases/{case_id}/documents/{stage}/risks",
         "GET /api/v1/cases/{case_id}/documents", "GET /api/v1/cases/{case_id}/documents/{stage}"),
     # a case's evidence files: anonymous above; the rest tests/services/test_files.py
     "GET /cases/{case_id}/files/{file_id}", "POST /cases/{case_id}/files",

@@ -21,12 +21,13 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from workflow.core.definition import Definition
-from workflow.core.errors import KeyList, NotFound, UsageError
+from workflow.core.errors import KeyList, MerzimError, NotFound, UsageError
 from workflow.core.names import name_in
 from workflow.documents import texts
 from workflow.documents.rules import Document, for_stage
 from workflow.documents.texts import of_process
 from workflow.i18n import LANGUAGES, Translator, date_text, period_name
+from workflow.monitoring import service as monitoring
 from workflow.services.attachments import record_with_files
 from workflow.services.case_plan import stages_of
 from workflow.services.cases import case_view
@@ -173,6 +174,37 @@ def record_signed(s: Session, ctx: Context, store: FileStore, limits: FilesSetti
     return record_with_files(s, ctx, store, limits, case.id, doc.event, on, given, files)
 
 
+def risks_of(s: Session, case: Case) -> list[dict[str, Any]]:
+    """The case's risks as its documents number them, each with its causes and conditions."""
+    risks, _recs = _risks(s, case)
+    return [{"no": n, "description": r.description, "process": r.process or "",
+             "subdivision": r.subdivision or "", "causes": r.causes or ""}
+            for n, r in enumerate(risks, start=1)]
+
+
+RISK_FIELDS = ("description", "process", "subdivision", "causes")
+
+
+def record_risk(s: Session, ctx: Context, case_id: int | str, stage: str,
+                given: dict[str, str]) -> Risk:
+    """A risk of the case recorded from the place of the document that carries it (the
+    analytic note's), through the monitoring's `add_risk` as every risk is recorded; a refusal
+    names the field as the form labels it."""
+    case = get_case(s, case_id)
+    doc = document_of(s, ctx, case, stage)
+    if not doc.records_risks:
+        raise NotFound(f"stage {stage!r} records no risk", key="document.no_risks", stage=stage)
+    try:
+        return monitoring.add_risk(s, ctx, given.get("description", ""),
+                                   given.get("process"), given.get("subdivision"),
+                                   analysis_id=case.id, causes=given.get("causes"))
+    except MerzimError as exc:
+        field = exc.params.get("field")
+        if field in RISK_FIELDS:
+            exc.labels["field"] = f"document.risk.{field}"
+        raise
+
+
 def fixed_evidence(doc: Document, stage: str) -> dict[str, str]:
     """The evidence the stage itself gives its record: a period's stage names its period."""
     if doc.per_period and ":" in stage:
@@ -210,7 +242,7 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
         rec_rows.append(row)
         recs_of.setdefault(r.risk_id, []).append(row)
     risk_rows = [{"no": numbers[r.id], "description": r.description, "process": r.process or "",
-                  "subdivision": r.subdivision or "", "causes": texts.BLANK,
+                  "subdivision": r.subdivision or "", "causes": r.causes or texts.BLANK,
                   "recommendations": recs_of.get(r.id, [])} for r in risks]
     groups: dict[str, list[dict[str, Any]]] = {}
     for risk, row in zip(risks, risk_rows, strict=True):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -69,7 +69,8 @@ class StageLinks:
 
 def _page(request: Request, pc: PageContext, case_id: str, stage: str,
           problems: list[recording.Problem] | None = None, form: dict[str, str] | None = None,
-          status: int = 200) -> HTMLResponse:
+          status: int = 200, risk_problems: list[recording.Problem] | None = None,
+          risk_form: dict[str, str] | None = None) -> HTMLResponse:
     case, defn = _case(pc.s, pc.ctx, pc.viewer, case_id)
     doc = documents.document_of(pc.s, pc.ctx, case, stage)
     view = svc.case_view(pc.s, pc.ctx, case)
@@ -91,7 +92,10 @@ def _page(request: Request, pc: PageContext, case_id: str, stage: str,
                   problems=problems, field_errors={p.field: p.message for p in problems
                                                    if p.field},
                   form=form or {}, files=uploads.files_by_record(
-                      request, pc.s, pc.ctx, pc.viewer, case, view))
+                      request, pc.s, pc.ctx, pc.viewer, case, view),
+                  risks=documents.risks_of(pc.s, case) if doc.records_risks else None,
+                  risk_fields=documents.RISK_FIELDS, risk_problems=risk_problems or [],
+                  risk_form=risk_form or {})
 
 
 @router.get("/cases/{case_id}/documents/{stage}", response_class=HTMLResponse)
@@ -150,6 +154,30 @@ def _record(request: Request, pc: PageContext, case_id: str, stage: str,
     recording.set_flash(resp, secure(request), pc.session_row.csrf, case.id, kind="event",
                         what=doc.event, on=on.isoformat())
     return resp
+
+
+@router.post("/cases/{case_id}/documents/{stage}/risks", response_class=HTMLResponse)
+def record_risk(request: Request, case_id: str, stage: str, pc: PageContext = Depends(page),
+                csrf: str = Form(""), description: str = Form(""), process: str = Form(""),
+                subdivision: str = Form(""), causes: str = Form("")) -> Response:
+    """A risk of the case, with its causes and conditions, recorded from the analytic note's
+    place; a refusal shows the page again with the problem, nothing stored."""
+    check_csrf(pc, csrf)
+    case, _defn = _case(pc.s, pc.ctx, pc.viewer, case_id)
+    given = {"description": description, "process": process, "subdivision": subdivision,
+             "causes": causes}
+    try:
+        require_recorder(pc.viewer, case)
+        with tx.transaction(pc.s):
+            documents.record_risk(pc.s, pc.ctx, case.id, stage, given)
+    except MerzimError as exc:
+        tx.refused(pc.s, pc.ctx.actor, "refused.risk", "case", case.id, {"key": exc.key})
+        status = 409 if isinstance(exc, RuleViolation) and exc.key != "rule.too_long" else 422
+        if exc.key in ("document.none", "document.no_risks"):
+            raise
+        return _page(request, pc, case_id, stage, status=status,
+                     risk_problems=recording.problems_of(exc, pc.t), risk_form=given)
+    return RedirectResponse(f"/cases/{case.id}/documents/{stage}#risks", status_code=303)
 
 
 class DocumentOffers(Shape):
