@@ -40,6 +40,8 @@ NAMES = {"order": {"kk": "Ішкі талдау жүргізу туралы бұ
          "analytic_note": {"kk": "Талдамалық анықтама", "ru": "Аналитическая справка"},
          "action_plan": {"kk": "Іс-шаралар жоспары", "ru": "План мероприятий"},
          "monitoring_report": {"kk": "Мониторинг есебі", "ru": "Отчёт о мониторинге"}}
+# the demo's signer is recorded by her role: printed as that role in the document's language
+SIGNER_AS_ROLE = {"kk": "Аппарат басшысы", "ru": "Руководитель аппарата"}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -68,8 +70,12 @@ def test_each_document_in_kk_and_ru_carries_the_case(world: Web, tmp_path):
             r = api.get(f"/api/v1/cases/{kgd}/documents/{stage}", params={"lang": lang})
             assert r.status_code == 200 and r.headers["content-type"] == DOCX, r.text
             texts[stage.split(":")[0]] = text_of(r.content)
+        signer = SIGNER_AS_ROLE[lang] if data["signer"] == "Head of apparatus" else data["signer"]
         for name, text in texts.items():
-            assert data["signer"] in text, (lang, name)  # the signer block
+            assert signer in text, (lang, name)  # the signer block
+            assert "Head of apparatus" not in text, (lang, name)  # in the document's language
+        # the quarter by its name in the language, never its code ("2026N1")
+        assert not re.search(r"\b\d{4}N\d+\b", texts["monitoring_report"]), lang
         # the order: every stage of the analysis with its deadline as `merzim status` gives it,
         # its working-day basis and the officer
         order = texts["order"]
@@ -309,3 +315,38 @@ def _risk_problem(page: str) -> str:
     found = re.search(r'data-testid="risk-problem">([^<]*)<', page)
     assert found, page
     return found.group(1)
+
+
+def test_a_persons_position_from_the_people_import_and_her_account_is_printed(
+        web: Web, merzim_db, tmp_path):
+    kgd = web.analyses["mf_done"]  # aigerim's analysis
+    people = tmp_path / "қызметкерлер.csv"
+    people.write_text("Логин,Аты-жөні,Ұйым,Лауазымы\n"
+                      "aigerim,Aigerim Sadykova,MF-KGD-ALM,Бас маман\n", encoding="utf-8")
+    r = merzim_db("user", "import", str(people), "--update", "--json", lang="kk")
+    assert r.returncode == 0, r.stderr
+    assert not json.loads(r.stdout).get("ignored")  # "Лауазымы" is read, not ignored
+    api = web.api("aigerim")
+
+    def drafted(stage: str, lang: str) -> str:
+        got = api.get(f"/api/v1/cases/{kgd}/documents/{stage}", params={"lang": lang})
+        assert got.status_code == 200, got.text
+        return text_of(got.content)
+
+    assert "Aigerim Sadykova, Бас маман" in drafted("order", "kk")  # the group and work plan
+    b = web.browser("aigerim")
+    csrf = csrf_of(b.get("/account").text)
+    before = web.dump()
+    r = b.post("/account/position", data={"csrf": csrf, "position": "x" * 301})
+    assert r.status_code == 422 and 'data-testid="account-refused"' in r.text
+    assert web.dump() == before
+    r = b.post("/account/position", data={"csrf": csrf, "position": "Главный специалист"})
+    assert r.status_code == 200 and 'data-testid="account-done"' in r.text
+    order = drafted("order", "ru")
+    assert "Aigerim Sadykova, Главный специалист" in order
+    # the signer recorded by her role ("Head of apparatus"): that role in the document's
+    # language, her name a blank to fill; no English in a Russian or Kazakh document
+    assert "Руководитель аппарата" in order and "Head of apparatus" not in order
+    assert "Аппарат басшысы" in drafted("analytic_note", "kk")
+    for lang in ("kk", "ru"):
+        assert "Head of apparatus" not in drafted("action_plan", lang)

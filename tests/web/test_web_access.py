@@ -200,7 +200,7 @@ ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases
              "/account/reminders", "/account/password", "/account/telegram",
              "/account/telegram/unlink", "/people/import", "/people/reset",
              "/people/asel/resend", "/people/asel/active", "/people/asel/reset",
-             "/account/email", "/account/email/not-a-link",
+             "/account/email", "/account/email/not-a-link", "/account/position",
              "/account/reminders/mute", "/account/reminders/snooze",
              "/account/reminders/holds/1/release", "/bulk", "/account/language",
              f"/registers/{PROCESS}/import", f"/registers/{PROCESS}/import/confirm",
@@ -352,6 +352,9 @@ COVERED_TEMPLATES = {
     # her e-mail change and its confirmation link: anonymous above; her own link only, in her
     # own session, refusals store nothing: tests/web/test_own_channels_web.py
     "POST /account/email", "GET /account/email/{token}", "POST /account/email/{token}",
+    # her position: anonymous above; saved, refused, nothing stored:
+    # tests/web/test_account_position.py
+    "POST /account/position",
     # a register's file imported from the web: anonymous above; who may import for which
     # organisation, every refused row named and nothing stored, the template:
     # tests/web/test_web_import.py

@@ -22,7 +22,9 @@ from sqlmodel import Session, col, select
 
 from workflow.core.definition import Definition
 from workflow.core.errors import KeyList, MerzimError, NotFound, UsageError
+from workflow.core.kinds import APPROVER_ROLES
 from workflow.core.names import name_in
+from workflow.core.signers import ROLE_FIELD
 from workflow.documents import texts
 from workflow.documents.rules import Document, for_stage
 from workflow.documents.texts import of_process
@@ -50,6 +52,7 @@ from workflow.storage.models import (
     Risk,
     User,
 )
+from workflow.storage.queries.accounts import positions_by_name
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -230,7 +233,7 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
     parent = s.get(Organisation, org.parent_id) if org.parent_id else None
     owner = s.get(User, case.responsible_id) if case.responsible_id else None
     responsible = {"name": owner.full_name if owner is not None else texts.BLANK,
-                   "position": texts.BLANK}
+                   "position": (owner.position if owner is not None else None) or texts.BLANK}
     standing = _standing(view)
     risks, recommendations = _risks(s, case)
     numbers = {r.id: n for n, r in enumerate(risks, start=1)}
@@ -250,13 +253,15 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
     by_key = {st.key: st for st in view.stages}
     items = list(s.exec(select(PlanItem).where(PlanItem.analysis_id == case.id)
                         .order_by(col(PlanItem.id))))
+    positions = positions_by_name(s, org.id, [i.person for i in items if i.person])
     plan = []
     for n, item in enumerate(items, start=1):
         rec = next((r for r in recommendations if r.id == item.recommendation_id), None)
         answers = f"{rec_numbers[rec.id]} / {numbers[rec.risk_id]}" if rec else "—"
         plan.append({"no": n, "measure": item.measure, "answers": answers,
                      "form": item.completion_form, "deadline": day(item.deadline),
-                     "responsible": item.subdivision, "person": item.person or texts.BLANK})
+                     "responsible": item.subdivision, "person": item.person or texts.BLANK,
+                     "position": positions.get(item.person or "", "")})
     start = view.actual_start or view.planned_start  # the period as it stands (I-11, I-12)
     end = view.actual_end or view.planned_end
     return {
@@ -270,7 +275,7 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
                          "kind": org.kind},
         "object": view.object_name or view.subject_name,
         "period": {"first_day": day(start), "last_day": day(end)},
-        "signer": _signer(standing, doc, t),
+        "signer": _signer(s, org, standing, doc, t),
         "responsible": responsible,
         "group": [responsible],
         "stages": [{"no": n, "key": st.key, "name": st.name, "due": due_text(st, t),
@@ -316,16 +321,36 @@ def _standing(view: CaseView) -> dict[str, CaseRecord]:
     return out
 
 
-def _signer(standing: dict[str, CaseRecord], doc: Document, t: Translator) -> dict[str, str]:
+def _signer(s: Session, org: Organisation, standing: dict[str, CaseRecord], doc: Document,
+            t: Translator) -> dict[str, str]:
     """Who signs: the document's own record's signer once recorded, else the signer of the
-    records it names (`signer_from`: the head who ordered the analysis), else a blank."""
+    records it names (`signer_from`: the head who ordered the analysis), else a blank. Her
+    position: the record's `approver_role` named in the document's language, else that of the
+    organisation's person of that name; a signer recorded by her role ("Head of apparatus",
+    "Руководитель аппарата") is that role, in the document's language, her name a blank."""
     for event in (doc.event, *doc.signer_from):
         evidence = (standing[event].evidence or {}) if event in standing else {}
-        if evidence.get("signed_by"):
-            role = evidence.get("approver_role")
-            return {"name": str(evidence["signed_by"]),
-                    "position": t(f"approver.{role}") if role else texts.BLANK}
+        if not evidence.get("signed_by"):
+            continue
+        name = str(evidence["signed_by"]).strip()
+        role = evidence.get(ROLE_FIELD) or _role_named(name)
+        if _role_named(name):
+            name = texts.BLANK
+        position = t(f"approver.{role}") if role and role != "other" else \
+            positions_by_name(s, org.id, [name]).get(name, texts.BLANK)
+        return {"name": name, "position": position}
     return {"name": texts.BLANK, "position": texts.BLANK}
+
+
+def _role_named(text: str) -> str | None:
+    """The approver role (APPROVER_ROLES) a signer's text names in any language, if it names
+    one rather than a person."""
+    folded = text.casefold()
+    for role in APPROVER_ROLES:
+        if role != "other" and any(Translator(lang)(f"approver.{role}").casefold() == folded
+                                   for lang in LANGUAGES):
+            return role
+    return None
 
 
 def _risks(s: Session, case: Case) -> tuple[list[Risk], list[Recommendation]]:
@@ -374,9 +399,12 @@ def _monitoring(s: Session, case: Case, doc: Document, stage: str, by_key: dict[
         rows.append({"no": drafted["no"], "measure": item.measure,
                      "deadline": drafted["deadline"], "status": shown,
                      "evidence": evidence or "—", "overdue": status == "overdue"})
-    return {"period": period, "name": period_name(period, language) if period else "",
-            "report_due": day(report.due) if report else "",
-            "received_on": day(row.received_on) if row else "",
-            "review_due": day(review.due) if review else "",
-            "reviewed_on": day(row.reviewed_on) if row else "",
+    def given(value: date | None) -> str:  # a date still to come: a blank line to fill
+        return day(value) or texts.BLANK
+
+    return {"period": period, "name": period_name(period, language) if period else texts.BLANK,
+            "report_due": given(report.due if report else None),
+            "received_on": given(row.received_on if row else None),
+            "review_due": given(review.due if review else None),
+            "reviewed_on": given(row.reviewed_on if row else None),
             "rows": rows, "overdue": [r for r in rows if r["overdue"]]}
