@@ -12,6 +12,7 @@ department's, its analytic note overdue.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -350,3 +351,45 @@ def test_a_persons_position_from_the_people_import_and_her_account_is_printed(
     assert "Аппарат басшысы" in drafted("analytic_note", "kk")
     for lang in ("kk", "ru"):
         assert "Head of apparatus" not in drafted("action_plan", lang)
+
+
+def test_the_api_records_the_signed_scan_as_the_stages_confirming_document(web: Web):
+    edu = web.analyses["edu"]
+    api = web.api("asel")
+    url = f"/api/v1/cases/{edu}/documents/analytic_note"
+    form = {"date": TODAY.isoformat(), "number": "19-ө", "signed_by": "Head of apparatus"}
+    other = web.api("saule")  # the officer of another organisation
+    before = web.dump()
+    r = api.post(url, data=form, files={"files": ("", b"", "application/octet-stream")})
+    assert r.status_code == 422 and r.json()["error"] == "document.no_scan", r.text
+    r = api.post(url, data=form, files={"files": ("signed.exe", io.BytesIO(b"MZ" + b"\0" * 64),
+                                                  "application/octet-stream")})
+    assert r.status_code == 422 and r.json()["error"] == "files.wrong_type", r.text
+    settings = web.app.state.settings  # a scan over [files] max_bytes
+    web.app.state.settings = dataclasses.replace(
+        settings, files=dataclasses.replace(settings.files, max_bytes=len(PDF) - 1))
+    try:
+        r = api.post(url, data=form, files={"files": ("signed.pdf", io.BytesIO(PDF),
+                                                      "application/pdf")})
+    finally:
+        web.app.state.settings = settings
+    assert r.status_code == 422 and r.json()["error"] == "files.too_large", r.text
+    r = other.post(url, data=form, files={"files": ("signed.pdf", io.BytesIO(PDF),
+                                                    "application/pdf")})
+    assert r.status_code == 404  # a case she may not see
+    r = api.post(f"/api/v1/cases/{edu}/documents/start_announcement", data=form,
+                 files={"files": ("signed.pdf", io.BytesIO(PDF), "application/pdf")})
+    assert r.status_code == 404  # a stage no document confirms
+    assert web.dump() == before
+    r = api.post(url, data=form, files={"files": ("signed.pdf", io.BytesIO(PDF),
+                                                  "application/pdf")})
+    assert r.status_code == 201, r.text
+    shown = r.json()
+    assert shown["event"] == "analytic_note" and shown["files"] == ["signed.pdf"]
+    with Session(web.engine) as s:
+        rec = s.exec(select(EventRecord).where(EventRecord.case_id == edu,
+                                               EventRecord.event == "analytic_note")).one()
+        assert rec.id == shown["record"] and rec.evidence["number"] == "19-ө"
+        files = list(s.exec(select(EvidenceFile).where(EvidenceFile.case_id == edu)))
+        assert [f.record_id for f in files if f.name == "signed.pdf"] == [rec.id]
+        assert s.get(Case, edu).state == "note_signed"

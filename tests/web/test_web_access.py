@@ -19,7 +19,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from tests.support.features import of
+from tests.support.features import of, of_map
 from tests.support.web_helpers import (
     AK_CODES,
     MF_CODES,
@@ -238,7 +238,9 @@ API_POST = {"/api/v1/analyses/{edu}/events": lambda: legal("edu"),
                                             "signed_by": "Akim"},
             "/api/v1/bulk/assign": lambda: {"items": [{"case": 1}], "login": "asel"},
             "/api/v1/cases/{edu}/comments": lambda: {"text": "checked"},
-            "/api/v1/views": lambda: {"name": "Late", "address": "/overdue"}}
+            "/api/v1/views": lambda: {"name": "Late", "address": "/overdue"},
+            **of_map("documents", {  # the signed scan (its multipart body: 401 before it)
+                "/api/v1/cases/{edu}/documents/analytic_note": lambda: {}})}
 # the organisations' public pages are for everyone: their own matrix, tests/public/test_public_page.py
 PUBLIC_PAGES = {"GET /public/{code}", "GET /public/{code}.atom", "GET /public/{code}/embed",
                 "GET /public/{code}/files/{file_id}"}
@@ -302,7 +304,8 @@ COVERED_TEMPLATES = {
     *of("documents", "GET /cases/{case_id}/documents/{stage}",
         "POST /cases/{case_id}/documents/{stage}", "GET /cases/{case_id}/documents/{stage}/docx",
         "POST /cases/{case_id}/documents/{stage}/risks",
-        "GET /api/v1/cases/{case_id}/documents", "GET /api/v1/cases/{case_id}/documents/{stage}"),
+        "GET /api/v1/cases/{case_id}/documents", "GET /api/v1/cases/{case_id}/documents/{stage}",
+        "POST /api/v1/cases/{case_id}/documents/{stage}"),
     # a case's evidence files: anonymous above; the rest tests/services/test_files.py
     "GET /cases/{case_id}/files/{file_id}", "POST /cases/{case_id}/files",
     "POST /cases/{case_id}/files/{file_id}/public", "POST /cases/{case_id}/files/{file_id}/void",

@@ -1,8 +1,9 @@
 """The documents on the web: a "draft the document" link beside each stage a document
 confirms on the case page; the document's page (its download in kk, ru and en, whose template
-it is drafted from, and the form that records the signed scan as the stage's confirming
-document in one step); the API's `GET /api/v1/cases/{id}/documents` and
-`GET /api/v1/cases/{id}/documents/{stage}?lang=`.
+it is drafted from, the form that records the signed scan as the stage's confirming document
+in one step, and on the analytic note's page its risks with the form that records one); the
+API's `GET /api/v1/cases/{id}/documents`, `GET /api/v1/cases/{id}/documents/{stage}?lang=` and
+`POST /api/v1/cases/{id}/documents/{stage}` (the signed scan).
 
 Who may draft a document is who may see its case (a case about a person: who may see the
 person); who may record the signed scan is who may record on the case.
@@ -20,11 +21,12 @@ from web.kit import recording, uploads
 from web.kit.access import Viewer, hidden, require_recorder, visible_case
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
-from web.kit.page import attachment, check_csrf, page, render, secure
+from web.kit.page import attachment, audited_refusal, check_csrf, page, render, secure
 from web.kit.parts import Parts
 from web.kit.shapes import Shape
 from workflow import services as svc
-from workflow.core.errors import MerzimError, RuleViolation
+from workflow.core.dates import parse_day
+from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.documents import service as documents
 from workflow.documents.texts import DocumentsSettings
 from workflow.i18n import LANGUAGES
@@ -209,6 +211,74 @@ def api_document(request: Request, case_id: int, stage: str,
     return _download(documents.draft(a.s, a.ctx, case.id, stage,
                                      request.query_params.get("lang") or a.ctx.language,
                                      _folder(request)))
+
+
+SIGNED_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"multipart/form-data": {"schema": {
+            "type": "object",
+            "required": ["date", "files"],
+            "properties": {
+                "files": {"type": "array", "items": {"type": "string", "format": "binary"},
+                          "description": "The signed scan (PDF or an image, as [files] types "
+                                         "allows), at most [files] max_bytes."},
+                "date": {"type": "string", "format": "date",
+                         "description": "The day the document was signed (YYYY-MM-DD)."},
+                "number": {"type": "string", "description": "The document's number."},
+                "signed_by": {"type": "string", "description": "Who signed it."},
+            },
+            "additionalProperties": {"type": "string",
+                                     "description": "Any other evidence the stage's record "
+                                                    "asks for, by its key."}}}},
+    },
+}
+
+
+class Signed(Shape):
+    """The stage's confirming record made with the signed scan."""
+
+    case: int
+    stage: str
+    record: int
+    event: str
+    on: Any
+    files: list[str]
+
+
+@api_router.post("/cases/{case_id}/documents/{stage}", status_code=201,
+                 openapi_extra=SIGNED_BODY, response_model=Signed)
+async def api_record_signed(request: Request, case_id: int, stage: str,
+                            a: ApiContext = Depends()) -> dict[str, Any]:
+    """Record the signed scan of the document as the stage's confirming document, in one step
+    (as the document's page and `merzim document sign` do): the stage's record, with its date
+    and evidence, and the scan together. Refused with nothing stored: 404 (a case the caller
+    may not see, a stage no document confirms), 409 (not one who records on the case), 422 (no
+    scan, a date or evidence the record refuses), 413/415 (a scan too large, not an accepted
+    type)."""
+    case, _defn = await run_in_threadpool(_case, a.s, a.ctx, a.viewer, case_id)
+    uploads.check_length(request)
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise UsageError("multipart/form-data expected", key="files.multipart")
+    data = await request.form(max_files=uploads.MAX_PARTS)
+    form = {k: str(v) for k, v in data.items() if isinstance(v, str)}
+    files = uploads.uploads_of(data.getlist("files"))
+    return await run_in_threadpool(_api_signed, request, a, case, stage, form, files)
+
+
+def _api_signed(request: Request, a: ApiContext, case, stage: str, form: dict[str, str],
+                files: list) -> dict[str, Any]:
+    with audited_refusal(a, "event", "case", case.id, {"document": stage[:64]}):
+        documents.document_of(a.s, a.ctx, case, stage)
+        require_recorder(a.viewer, case)
+        on = parse_day(form.pop("date", ""), "date")
+        with tx.transaction(a.s):
+            rec = documents.record_signed(a.s, a.ctx, uploads.store_of(request),
+                                          uploads.limits_of(request), case.id, stage, on,
+                                          form, files)
+            out = {"case": case.id, "stage": stage, "record": rec.id, "event": rec.event,
+                   "on": rec.on, "files": [f.name for f in files]}
+    return out
 
 
 PARTS = Parts(routers=(router, api_router), stage_actions=StageLinks())
