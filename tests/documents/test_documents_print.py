@@ -9,18 +9,15 @@ more), so that the repeated header is seen."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 from sqlmodel import Session
 
-from tests.support.envs import clean_env
 from tests.support.features import module_of
+from tests.support.libreoffice import libreoffice, print_pdf
 from tests.support.web_helpers import CALENDAR, DEFINITION, TODAY, demo_database
 from workflow import services as svc
 
@@ -35,28 +32,10 @@ TABLE_OF = {"order": "plan_cols", "analytic_note": "rec_cols", "action_plan": "m
 PLAN_HEADER = {"kk": "Аяқталу нысаны", "ru": "Форма завершения"}
 
 
-def _libreoffice() -> str:
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found is None:
-        if os.environ.get("MERZIM_REQUIRE_LIBREOFFICE") == "1":
-            pytest.fail("libreoffice is not installed (.ci/run installs libreoffice-writer-nogui)")
-        pytest.skip("libreoffice is not installed (Debian's libreoffice-writer-nogui): the "
-                    "documents are not printed to PDF")
-    return found
-
-
 def _print(files: list[Path], out: Path) -> dict[str, PdfReader]:
-    """The DOCX files printed to PDF by LibreOffice in one run, with a profile of its own."""
-    program = _libreoffice()
-    env = {**clean_env(), "HOME": str(out)}
-    result = subprocess.run(
-        [program, "--headless", "--norestore", f"-env:UserInstallation={(out / 'lo').as_uri()}",
-         "--convert-to", "pdf", "--outdir", str(out), *map(str, files)],
-        capture_output=True, text=True, timeout=300, env=env, cwd=out)
-    pdfs = {f.stem: out / f"{f.stem}.pdf" for f in files}
-    assert result.returncode == 0 and all(p.is_file() for p in pdfs.values()), \
-        (result.stdout, result.stderr)
-    return {k: PdfReader(p) for k, p in pdfs.items()}
+    """The DOCX files printed to PDF by LibreOffice in one run."""
+    program = libreoffice("libreoffice-writer-nogui", "the documents are")
+    return {k: PdfReader(p) for k, p in print_pdf(files, out, program).items()}
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from workflow.core.signers import ROLE_FIELD
 from workflow.documents import texts
 from workflow.documents.rules import Document, for_stage
 from workflow.documents.texts import of_process
-from workflow.i18n import LANGUAGES, Translator, date_text, period_name
+from workflow.i18n import LANGUAGES, Translator, check_language, date_text, period_name
 from workflow.monitoring import service as monitoring
 from workflow.services.attachments import record_with_files
 from workflow.services.case_plan import stages_of
@@ -126,15 +126,6 @@ def document_of(s: Session, ctx: Context, case: Case, stage: str) -> Document:
                                       {k: sp.names for k, sp in specs.items() if sp is not None})
         raise exc
     return doc
-
-
-def check_language(language: str | None, default: str) -> str:
-    if not language:
-        return default
-    if language not in LANGUAGES:
-        raise UsageError(f"unknown language {language!r}", key="draft.bad_language",
-                         value=language)
-    return language
 
 
 def draft(s: Session, ctx: Context, case_id: int | str, stage: str,

@@ -238,6 +238,19 @@ def plural_index(language: str, n: int | float) -> int:
     return 0 if n == 1 else 1
 
 
+def check_language(language: str | None, default: str) -> str:
+    """The language a reader asked for (`default` when she asked for none), or the usage error
+    naming what she asked for when it is not one of LANGUAGES."""
+    from workflow.core.errors import UsageError
+
+    if not language:
+        return default
+    if language not in LANGUAGES:
+        raise UsageError(f"unknown language {language!r}", key="draft.bad_language",
+                         value=language)
+    return language
+
+
 _COUNTED = re.compile(r"^(\d{4})N(\d{1,2})$")  # monitoring/rules.py: COUNTED
 
 
