@@ -115,6 +115,7 @@ def test_the_office_lists_import_through_the_web_as_they_are(web: Web, form):  #
     shown = html.unescape(preview.text)
     assert preview.status_code == 200, shown[-3000:]
     assert "Эти столбцы не импортируются: “№ п/п”, “Телефон”." in shown  # a position is kept
+    assert '<td data-column="position">Главный специалист</td>' in preview.text
     assert shown.count("предложен по e-mail") == 3
     assert shown.count('<option value="officer" selected>') == 3  # an officer unless changed
     assert but_kept(web.dump()) == but_kept(before)
