@@ -105,6 +105,9 @@ def test_the_case_page_offers_each_document_beside_its_stage(world: Web):
     stages = [link.rsplit("/", 1)[1] for link in links]
     assert {"order", "analytic_note", "action_plan"} <= set(stages)
     assert any(s.startswith("monitoring_report:") for s in stages)
+    # the risks the note carries, with their causes, one click from the case page
+    assert f'href="/cases/{kgd}/documents/analytic_note#risks"' in page
+    assert "Risks and their causes: 3" in page
     doc_page = b.get(links[0])
     assert doc_page.status_code == 200 and 'data-testid="document-form"' in doc_page.text
     r = b.get(f"/cases/{kgd}/documents/order/docx", params={"lang": "ru"})

@@ -179,6 +179,12 @@ def risks_of(s: Session, case: Case) -> list[dict[str, Any]]:
 RISK_FIELDS = ("description", "process", "subdivision", "causes")
 
 
+def risk_places(s: Session, ctx: Context, case: Case) -> dict[str, Document]:
+    """The case's stages whose document's page records its risks (the analytic note's)."""
+    docs = of_process(definition_of(s, ctx, case).key)
+    return {d.stage: d for d in docs.values() if d.records_risks and not d.per_period}
+
+
 def record_risk(s: Session, ctx: Context, case_id: int | str, stage: str,
                 given: dict[str, str]) -> Risk:
     """A risk of the case recorded from the place of the document that carries it (the

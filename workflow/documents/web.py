@@ -65,8 +65,14 @@ class StageLinks:
         if not visibility.may_see_person(pc.viewer.user, case, defn):
             return {}
         label = pc.t("document.link")
-        return {o.stage: [(f"{label}: {o.name}", f"/cases/{case.id}/documents/{o.stage}")]
-                for o in documents.offers(pc.s, pc.ctx, case, pc.t.language)}
+        links = {o.stage: [(f"{label}: {o.name}", f"/cases/{case.id}/documents/{o.stage}")]
+                 for o in documents.offers(pc.s, pc.ctx, case, pc.t.language)}
+        for stage in documents.risk_places(pc.s, pc.ctx, case):
+            # the risks the note carries, with their causes and conditions, on its page
+            n = len(documents.risks_of(pc.s, case))
+            links.setdefault(stage, []).append(
+                (pc.t.n("document.risks_link", n), f"/cases/{case.id}/documents/{stage}#risks"))
+        return links
 
 
 def _page(request: Request, pc: PageContext, case_id: str, stage: str,
