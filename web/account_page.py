@@ -288,6 +288,26 @@ def telegram_unlink(request: Request, csrf: str = Form(""), pc: PageContext = De
     return RedirectResponse("/account", status_code=303)
 
 
+# -- her position: printed with her name in the documents she is responsible for -------------
+
+
+@router.post("/account/position", response_class=HTMLResponse)
+def position_change(request: Request, csrf: str = Form(""), position: str = Form(""),
+                    pc: PageContext = Depends(page)):
+    """Her position as the documents print it beside her name (empty: none)."""
+    check_csrf(pc, csrf)
+    if position.strip() == (pc.viewer.user.position or ""):
+        return _account(request, pc)
+    try:
+        with tx.transaction(pc.s):
+            svc.update_user(pc.s, pc.ctx, pc.viewer.login, position=position)
+    except MerzimError as exc:
+        tx.refused(pc.s, pc.ctx.actor, "refused.user_set", "user", pc.viewer.user.id,
+                   {"key": exc.key})
+        return _account(request, pc, status=422, account_error=exc.render(pc.t))
+    return _account(request, pc, account_message=pc.t("accounts.position_saved"))
+
+
 # -- her e-mail: a change confirmed by a link sent to the new address --------------------------
 
 

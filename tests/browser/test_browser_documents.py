@@ -42,50 +42,26 @@ def _text(path) -> str:
 
 
 def test_the_officer_drafts_the_documents_from_the_case_page(server, tmp_path) -> None:
-    from playwright.sync_api import sync_playwright
+    with tb.signed_in_on_case(server, OFFICER, ORG, "documents-failure") as (pg, case_url):
+        pg.locator("tr[data-stage='order'] [data-testid=stage-action]").click()
+        pg.wait_for_url(re.compile(r"/documents/order$"))
+        tb.screenshot(pg, "documents-page", full_page=False)
+        tb.axe_check(pg)
+        with pg.expect_download() as got:
+            pg.locator("[data-testid=document-docx-kk]").click()
+        order = tmp_path / got.value.suggested_filename
+        got.value.save_as(order)
+        assert order.name.startswith("Ішкі_талдау_жүргізу_туралы_бұйрық_MF-KGD-ALM_")
+        text = _text(order)
+        # the signer recorded as "Head of apparatus": that role in Kazakh
+        assert "БҰЙРЫҚ" in text and "Aigerim" in text and "Аппарат басшысы" in text
 
-    tb.ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(tb.CHROMIUM), headless=True,
-                                    args=tb.CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                          locale="en-GB", accept_downloads=True)
-            context.add_cookies([{"name": "merzim_lang", "value": "en", "url": server.base}])
-            pg = context.new_page()
-            pg.set_default_timeout(tb.TIMEOUT_MS)
-            try:
-                tb.log_in(pg, server, OFFICER)
-                pg.goto(f"{server.base}/cases?org={ORG}&process=internal_risk_analysis")
-                pg.locator("a[href^='/cases/']").filter(has_text=re.compile(r"^#?\d+$")).first \
-                    .click()
-                pg.wait_for_url(re.compile(r"/cases/\d+$"))
-                case_url = pg.url
-                pg.locator("tr[data-stage='order'] [data-testid=stage-action]").click()
-                pg.wait_for_url(re.compile(r"/documents/order$"))
-                tb.screenshot(pg, "documents-page", full_page=False)
-                tb.axe_check(pg)
-                with pg.expect_download() as got:
-                    pg.locator("[data-testid=document-docx-kk]").click()
-                order = tmp_path / got.value.suggested_filename
-                got.value.save_as(order)
-                assert order.name.startswith("Ішкі_талдау_жүргізу_туралы_бұйрық_MF-KGD-ALM_")
-                text = _text(order)
-                assert "БҰЙРЫҚ" in text and "Aigerim" in text and "Head of apparatus" in text
-
-                pg.goto(case_url)
-                pg.locator("tr[data-stage='action_plan'] [data-testid=stage-action]").click()
-                pg.wait_for_url(re.compile(r"/documents/action_plan$"))
-                with pg.expect_download() as got:
-                    pg.locator("[data-testid=document-docx-ru]").click()
-                plan = tmp_path / got.value.suggested_filename
-                got.value.save_as(plan)
-                assert plan.name.startswith("План_мероприятий_MF-KGD-ALM_")
-                assert "Приказ об автоматическом выборе деклараций" in _text(plan)
-            except Exception:
-                pg.screenshot(path=str(tb.ARTIFACTS / "documents-failure.png"), full_page=True)
-                raise
-            finally:
-                context.close()
-        finally:
-            browser.close()
+        pg.goto(case_url)
+        pg.locator("tr[data-stage='action_plan'] [data-testid=stage-action]").click()
+        pg.wait_for_url(re.compile(r"/documents/action_plan$"))
+        with pg.expect_download() as got:
+            pg.locator("[data-testid=document-docx-ru]").click()
+        plan = tmp_path / got.value.suggested_filename
+        got.value.save_as(plan)
+        assert plan.name.startswith("План_мероприятий_MF-KGD-ALM_")
+        assert "Приказ об автоматическом выборе деклараций" in _text(plan)

@@ -36,69 +36,43 @@ def server(tmp_path_factory) -> Iterator[tb.Server]:
 
 
 def test_the_officer_copies_downloads_and_publishes_a_draft(server, tmp_path) -> None:
-    from playwright.sync_api import sync_playwright
+    with tb.signed_in_on_case(server, OFFICER, ORG, "draft-failure",
+                              permissions=("clipboard-read", "clipboard-write")) as (pg, case_url):
+        pg.locator("tr[data-stage='start_announcement'] [data-testid=draft-link]").click()
+        pg.wait_for_url(re.compile(r"/drafts/start_announcement"))
+        pg.locator("[data-testid=draft-lang-ru]").click()
+        pg.wait_for_url(re.compile(r"draft_lang=ru"))
+        box = pg.locator("[data-testid=draft-text]")
+        assert box.input_value().startswith("ОБЪЯВЛЕНИЕ\n")
+        assert "Отдел образования Илийского района" in box.input_value()
+        tb.screenshot(pg, "draft-page", full_page=False)
+        tb.axe_check(pg)
 
-    tb.ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(tb.CHROMIUM), headless=True,
-                                    args=tb.CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                          locale="en-GB", accept_downloads=True)
-            context.grant_permissions(["clipboard-read", "clipboard-write"],
-                                      origin=server.base)
-            context.add_cookies([{"name": "merzim_lang", "value": "en", "url": server.base}])
-            pg = context.new_page()
-            pg.set_default_timeout(tb.TIMEOUT_MS)
-            try:
-                tb.log_in(pg, server, OFFICER)
-                pg.goto(f"{server.base}/cases?org={ORG}&process=internal_risk_analysis")
-                pg.locator("a[href^='/cases/']").filter(has_text=re.compile(r"^#?\d+$")).first \
-                    .click()
-                pg.wait_for_url(re.compile(r"/cases/\d+$"))
-                case_url = pg.url
-                pg.locator("tr[data-stage='start_announcement'] [data-testid=draft-link]").click()
-                pg.wait_for_url(re.compile(r"/drafts/start_announcement"))
-                pg.locator("[data-testid=draft-lang-ru]").click()
-                pg.wait_for_url(re.compile(r"draft_lang=ru"))
-                box = pg.locator("[data-testid=draft-text]")
-                assert box.input_value().startswith("ОБЪЯВЛЕНИЕ\n")
-                assert "Отдел образования Илийского района" in box.input_value()
-                tb.screenshot(pg, "draft-page", full_page=False)
-                tb.axe_check(pg)
+        box.fill(box.input_value().replace("ОБЪЯВЛЕНИЕ", "ОБЪЯВЛЕНИЕ ДЛЯ САЙТА"))
+        copy = pg.locator("[data-testid=draft-copy]")
+        assert copy.is_visible()  # shown by the script; hidden without one
+        copy.click()
+        pg.wait_for_function("() => document.querySelector('[data-copy-status]')"
+                             ".textContent.length > 0")
+        assert pg.locator("[data-copy-status]").inner_text() == "Copied."
+        copied = pg.evaluate("navigator.clipboard.readText()")
+        assert copied.startswith("ОБЪЯВЛЕНИЕ ДЛЯ САЙТА\n")
 
-                box.fill(box.input_value().replace("ОБЪЯВЛЕНИЕ", "ОБЪЯВЛЕНИЕ ДЛЯ САЙТА"))
-                copy = pg.locator("[data-testid=draft-copy]")
-                assert copy.is_visible()  # shown by the script; hidden without one
-                copy.click()
-                pg.wait_for_function("() => document.querySelector('[data-copy-status]')"
-                                     ".textContent.length > 0")
-                assert pg.locator("[data-copy-status]").inner_text() == "Copied."
-                copied = pg.evaluate("navigator.clipboard.readText()")
-                assert copied.startswith("ОБЪЯВЛЕНИЕ ДЛЯ САЙТА\n")
+        with pg.expect_download() as got:
+            pg.locator("[data-testid=draft-docx]").click()
+        path = tmp_path / got.value.suggested_filename
+        got.value.save_as(path)
+        assert path.name.endswith("-start_announcement-ru.docx")
+        texts = [para.text for para in docx.Document(str(path)).paragraphs]
+        assert texts[1] == "ОБЪЯВЛЕНИЕ ДЛЯ САЙТА"  # the edited text, after the title
 
-                with pg.expect_download() as got:
-                    pg.locator("[data-testid=draft-docx]").click()
-                path = tmp_path / got.value.suggested_filename
-                got.value.save_as(path)
-                assert path.name.endswith("-start_announcement-ru.docx")
-                texts = [para.text for para in docx.Document(str(path)).paragraphs]
-                assert texts[1] == "ОБЪЯВЛЕНИЕ ДЛЯ САЙТА"  # the edited text, after the title
-
-                record = pg.locator("[data-testid=draft-record]")
-                record.locator("input[name=url]").fill("https://ile.example.kz/news/start")
-                record.locator("[data-testid=draft-record-button]").click()
-                pg.wait_for_url(case_url)
-                assert "Start announced" in pg.locator("[data-testid=recorded]").inner_text()
-                row = pg.locator("tr[data-stage='start_announcement']")
-                row.locator("[data-testid=published] summary").click()
-                assert row.locator("[data-testid=published-text]").inner_text().startswith(
-                    "ОБЪЯВЛЕНИЕ ДЛЯ САЙТА")
-                tb.screenshot(pg, "draft-published", full_page=False)
-            except Exception:
-                pg.screenshot(path=str(tb.ARTIFACTS / "draft-failure.png"), full_page=True)
-                raise
-            finally:
-                context.close()
-        finally:
-            browser.close()
+        record = pg.locator("[data-testid=draft-record]")
+        record.locator("input[name=url]").fill("https://ile.example.kz/news/start")
+        record.locator("[data-testid=draft-record-button]").click()
+        pg.wait_for_url(case_url)
+        assert "Start announced" in pg.locator("[data-testid=recorded]").inner_text()
+        row = pg.locator("tr[data-stage='start_announcement']")
+        row.locator("[data-testid=published] summary").click()
+        assert row.locator("[data-testid=published-text]").inner_text().startswith(
+            "ОБЪЯВЛЕНИЕ ДЛЯ САЙТА")
+        tb.screenshot(pg, "draft-published", full_page=False)

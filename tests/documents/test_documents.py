@@ -12,6 +12,7 @@ department's, its analytic note overdue.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -40,6 +41,8 @@ NAMES = {"order": {"kk": "Ішкі талдау жүргізу туралы бұ
          "analytic_note": {"kk": "Талдамалық анықтама", "ru": "Аналитическая справка"},
          "action_plan": {"kk": "Іс-шаралар жоспары", "ru": "План мероприятий"},
          "monitoring_report": {"kk": "Мониторинг есебі", "ru": "Отчёт о мониторинге"}}
+# the demo's signer is recorded by her role: printed as that role in the document's language
+SIGNER_AS_ROLE = {"kk": "Аппарат басшысы", "ru": "Руководитель аппарата"}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -68,8 +71,12 @@ def test_each_document_in_kk_and_ru_carries_the_case(world: Web, tmp_path):
             r = api.get(f"/api/v1/cases/{kgd}/documents/{stage}", params={"lang": lang})
             assert r.status_code == 200 and r.headers["content-type"] == DOCX, r.text
             texts[stage.split(":")[0]] = text_of(r.content)
+        signer = SIGNER_AS_ROLE[lang] if data["signer"] == "Head of apparatus" else data["signer"]
         for name, text in texts.items():
-            assert data["signer"] in text, (lang, name)  # the signer block
+            assert signer in text, (lang, name)  # the signer block
+            assert "Head of apparatus" not in text, (lang, name)  # in the document's language
+        # the quarter by its name in the language, never its code ("2026N1")
+        assert not re.search(r"\b\d{4}N\d+\b", texts["monitoring_report"]), lang
         # the order: every stage of the analysis with its deadline as `merzim status` gives it,
         # its working-day basis and the officer
         order = texts["order"]
@@ -98,6 +105,9 @@ def test_the_case_page_offers_each_document_beside_its_stage(world: Web):
     stages = [link.rsplit("/", 1)[1] for link in links]
     assert {"order", "analytic_note", "action_plan"} <= set(stages)
     assert any(s.startswith("monitoring_report:") for s in stages)
+    # the risks the note carries, with their causes, one click from the case page
+    assert f'href="/cases/{kgd}/documents/analytic_note#risks"' in page
+    assert "Risks and their causes: 3" in page
     doc_page = b.get(links[0])
     assert doc_page.status_code == 200 and 'data-testid="document-form"' in doc_page.text
     r = b.get(f"/cases/{kgd}/documents/order/docx", params={"lang": "ru"})
@@ -258,3 +268,131 @@ def test_merzim_document_sign_records_the_scan_in_one_step(web: Web, merzim_db, 
     with Session(web.engine) as s:
         files = list(s.exec(select(EvidenceFile).where(EvidenceFile.case_id == edu)))
         assert [f.record_id for f in files if f.name == "note-signed.pdf"] == [shown["record"]]
+
+
+def test_a_risks_causes_recorded_on_the_web_and_by_command_are_in_the_note(web: Web, merzim_db):
+    edu = web.analyses["edu"]
+    b = web.browser("asel")
+    page = b.get(f"/cases/{edu}/documents/analytic_note")
+    assert 'data-testid="risk-form"' in page.text
+    csrf = csrf_of(page.text)
+    other = web.browser("saule")  # the officer of another organisation
+    other_csrf = csrf_of(other.get("/account").text)
+    before = web.dump()
+    r = b.post(f"/cases/{edu}/documents/analytic_note/risks",  # no risk: refused
+               data={"csrf": csrf, "description": " ", "causes": "Нет регламента"})
+    assert r.status_code == 422 and _risk_problem(r.text) == "Risk must not be empty."
+    r = b.post(f"/cases/{edu}/documents/analytic_note/risks",  # causes too long: refused
+               data={"csrf": csrf, "description": "Ручное распределение", "causes": "x" * 2001})
+    assert r.status_code == 422 and "Causes and conditions" in _risk_problem(r.text)
+    r = other.post(f"/cases/{edu}/documents/analytic_note/risks",
+                   data={"csrf": other_csrf, "description": "Чужой риск"})
+    assert r.status_code == 404
+    r = b.post(f"/cases/{edu}/documents/order/risks",  # the order records no risk
+               data={"csrf": csrf, "description": "Риск приказа"})
+    assert r.status_code == 404
+    assert web.dump() == before
+    r = b.post(f"/cases/{edu}/documents/analytic_note/risks",
+               data={"csrf": csrf, "description": "Ручное распределение мест в садах",
+                     "process": "Очередь", "subdivision": "Отдел дошкольного образования",
+                     "causes": "Очередь ведётся вручную, без электронного журнала"})
+    assert r.status_code == 303, r.text
+    page = b.get(f"/cases/{edu}/documents/analytic_note").text
+    assert "Очередь ведётся вручную, без электронного журнала" in page
+    r = merzim_db("risk", "add", str(edu), "--description", "Выдача справок без учёта",
+                  "--causes", "Справки не регистрируются в журнале", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["causes"] == "Справки не регистрируются в журнале"
+    r = merzim_db("risk", "add", str(edu), "--description", "Другой риск", "--causes", "y" * 2001,
+                  lang="ru")
+    assert r.returncode != 0 and "Traceback" not in r.stderr and "2000" in r.stderr
+    api = web.api("asel")
+    for lang in ("kk", "ru"):
+        r = api.get(f"/api/v1/cases/{edu}/documents/analytic_note", params={"lang": lang})
+        text = text_of(r.content)
+        assert "Очередь ведётся вручную, без электронного журнала" in text, lang
+        assert "Справки не регистрируются в журнале" in text, lang
+        assert "Другой риск" not in text
+
+
+def _risk_problem(page: str) -> str:
+    found = re.search(r'data-testid="risk-problem">([^<]*)<', page)
+    assert found, page
+    return found.group(1)
+
+
+def test_a_persons_position_from_the_people_import_and_her_account_is_printed(
+        web: Web, merzim_db, tmp_path):
+    kgd = web.analyses["mf_done"]  # aigerim's analysis
+    people = tmp_path / "қызметкерлер.csv"
+    people.write_text("Логин,Аты-жөні,Ұйым,Лауазымы\n"
+                      "aigerim,Aigerim Sadykova,MF-KGD-ALM,Бас маман\n", encoding="utf-8")
+    r = merzim_db("user", "import", str(people), "--update", "--json", lang="kk")
+    assert r.returncode == 0, r.stderr
+    assert not json.loads(r.stdout).get("ignored")  # "Лауазымы" is read, not ignored
+    api = web.api("aigerim")
+
+    def drafted(stage: str, lang: str) -> str:
+        got = api.get(f"/api/v1/cases/{kgd}/documents/{stage}", params={"lang": lang})
+        assert got.status_code == 200, got.text
+        return text_of(got.content)
+
+    assert "Aigerim Sadykova, Бас маман" in drafted("order", "kk")  # the group and work plan
+    b = web.browser("aigerim")
+    csrf = csrf_of(b.get("/account").text)
+    before = web.dump()
+    r = b.post("/account/position", data={"csrf": csrf, "position": "x" * 301})
+    assert r.status_code == 422 and 'data-testid="account-refused"' in r.text
+    assert web.dump() == before
+    r = b.post("/account/position", data={"csrf": csrf, "position": "Главный специалист"})
+    assert r.status_code == 200 and 'data-testid="account-done"' in r.text
+    order = drafted("order", "ru")
+    assert "Aigerim Sadykova, Главный специалист" in order
+    # the signer recorded by her role ("Head of apparatus"): that role in the document's
+    # language, her name a blank to fill; no English in a Russian or Kazakh document
+    assert "Руководитель аппарата" in order and "Head of apparatus" not in order
+    assert "Аппарат басшысы" in drafted("analytic_note", "kk")
+    for lang in ("kk", "ru"):
+        assert "Head of apparatus" not in drafted("action_plan", lang)
+
+
+def test_the_api_records_the_signed_scan_as_the_stages_confirming_document(web: Web):
+    edu = web.analyses["edu"]
+    api = web.api("asel")
+    url = f"/api/v1/cases/{edu}/documents/analytic_note"
+    form = {"date": TODAY.isoformat(), "number": "19-ө", "signed_by": "Head of apparatus"}
+    other = web.api("saule")  # the officer of another organisation
+    before = web.dump()
+    r = api.post(url, data=form, files={"files": ("", b"", "application/octet-stream")})
+    assert r.status_code == 422 and r.json()["error"] == "document.no_scan", r.text
+    r = api.post(url, data=form, files={"files": ("signed.exe", io.BytesIO(b"MZ" + b"\0" * 64),
+                                                  "application/octet-stream")})
+    assert r.status_code == 422 and r.json()["error"] == "files.wrong_type", r.text
+    settings = web.app.state.settings  # a scan over [files] max_bytes
+    web.app.state.settings = dataclasses.replace(
+        settings, files=dataclasses.replace(settings.files, max_bytes=len(PDF) - 1))
+    try:
+        r = api.post(url, data=form, files={"files": ("signed.pdf", io.BytesIO(PDF),
+                                                      "application/pdf")})
+    finally:
+        web.app.state.settings = settings
+    assert r.status_code == 422 and r.json()["error"] == "files.too_large", r.text
+    r = other.post(url, data=form, files={"files": ("signed.pdf", io.BytesIO(PDF),
+                                                    "application/pdf")})
+    assert r.status_code == 404  # a case she may not see
+    r = api.post(f"/api/v1/cases/{edu}/documents/start_announcement", data=form,
+                 files={"files": ("signed.pdf", io.BytesIO(PDF), "application/pdf")})
+    assert r.status_code == 404  # a stage no document confirms
+    assert web.dump() == before
+    r = api.post(url, data=form, files={"files": ("signed.pdf", io.BytesIO(PDF),
+                                                  "application/pdf")})
+    assert r.status_code == 201, r.text
+    shown = r.json()
+    assert shown["event"] == "analytic_note" and shown["files"] == ["signed.pdf"]
+    with Session(web.engine) as s:
+        rec = s.exec(select(EventRecord).where(EventRecord.case_id == edu,
+                                               EventRecord.event == "analytic_note")).one()
+        assert rec.id == shown["record"] and rec.evidence["number"] == "19-ө"
+        files = list(s.exec(select(EvidenceFile).where(EvidenceFile.case_id == edu)))
+        assert [f.record_id for f in files if f.name == "signed.pdf"] == [rec.id]
+        assert s.get(Case, edu).state == "note_signed"

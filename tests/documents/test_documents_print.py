@@ -9,17 +9,15 @@ more), so that the repeated header is seen."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
+import re
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 from sqlmodel import Session
 
-from tests.support.envs import clean_env
 from tests.support.features import module_of
+from tests.support.libreoffice import libreoffice, print_pdf
 from tests.support.web_helpers import CALENDAR, DEFINITION, TODAY, demo_database
 from workflow import services as svc
 
@@ -27,31 +25,17 @@ documents = module_of("documents", "service")
 A4 = (595, 842)  # points, portrait
 KAZAKH = set("әғқңөұүі")  # the letters of Kazakh that Russian has not, in the fixed text
 HEADER = {"kk": "Жұмыс түрі", "ru": "Вид работ"}  # the work plan's header cell
+ORG = {"kk": "Облыс бойынша мемлекеттік кірістер департаменті",
+       "ru": "Департамент государственных доходов по области"}  # the demo's organisation
+TABLE_OF = {"order": "plan_cols", "analytic_note": "rec_cols", "action_plan": "measure_cols",
+            "monitoring_report": "status_cols"}  # each document's table (layout.WORDS)
 PLAN_HEADER = {"kk": "Аяқталу нысаны", "ru": "Форма завершения"}
 
 
-def _libreoffice() -> str:
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found is None:
-        if os.environ.get("MERZIM_REQUIRE_LIBREOFFICE") == "1":
-            pytest.fail("libreoffice is not installed (.ci/run installs libreoffice-writer-nogui)")
-        pytest.skip("libreoffice is not installed (Debian's libreoffice-writer-nogui): the "
-                    "documents are not printed to PDF")
-    return found
-
-
 def _print(files: list[Path], out: Path) -> dict[str, PdfReader]:
-    """The DOCX files printed to PDF by LibreOffice in one run, with a profile of its own."""
-    program = _libreoffice()
-    env = {**clean_env(), "HOME": str(out)}
-    result = subprocess.run(
-        [program, "--headless", "--norestore", f"-env:UserInstallation={(out / 'lo').as_uri()}",
-         "--convert-to", "pdf", "--outdir", str(out), *map(str, files)],
-        capture_output=True, text=True, timeout=300, env=env, cwd=out)
-    pdfs = {f.stem: out / f"{f.stem}.pdf" for f in files}
-    assert result.returncode == 0 and all(p.is_file() for p in pdfs.values()), \
-        (result.stdout, result.stderr)
-    return {k: PdfReader(p) for k, p in pdfs.items()}
+    """The DOCX files printed to PDF by LibreOffice in one run."""
+    program = libreoffice("libreoffice-writer-nogui", "the documents are")
+    return {k: PdfReader(p) for k, p in print_pdf(files, out, program).items()}
 
 
 @pytest.fixture(scope="module")
@@ -116,3 +100,32 @@ def test_the_plans_header_row_repeats_on_every_page(printed):
         assert len(pages) > 1, "forty more measures run over a page"
         for page in pages:
             assert PLAN_HEADER[lang] in " ".join(page.extract_text().split()), lang
+
+
+def _text(pdf: PdfReader) -> str:
+    return "\n".join(p.extract_text() for p in pdf.pages)
+
+
+@pytest.mark.slow
+def test_what_is_printed_reads_in_the_documents_language(printed):
+    layout = module_of("documents", "layout")
+    for lang in ("kk", "ru"):
+        for name, pdf in printed.items():
+            if not name.endswith(f"-{lang}"):
+                continue
+            text = _text(pdf)
+            # the signer recorded as "Head of apparatus" prints as the role in the language
+            assert "Head" not in text and "apparatus" not in text, name
+            # the organisation heads the first page once (no page header repeating it)
+            heading = [line.strip() for line in pdf.pages[0].extract_text().splitlines()[:8]]
+            assert heading.count(ORG[lang]) == 1, (name, heading)
+            # no table column breaks a word of its heading: each word prints whole
+            words = set(text.replace("/", " ").replace(",", " ").split())
+            for heading in layout.WORDS[lang][TABLE_OF[name.rsplit("-", 1)[0]]]:
+                for word in heading.replace("/", " ").replace(",", " ").split():
+                    assert word in words, (name, word)
+        report = _text(printed[f"monitoring_report-{lang}"])
+        # the period by its name, never its code ("2026N1"); the dates to come a blank line
+        assert not re.search(r"\b\d{4}[NQ]\d\b", report), report[:600]
+        assert ("есепті кезең" if lang == "kk" else "отчётный период") in report
+        assert re.search(r"(рассмотрен|қаралды) _{5,}", report), report[:800]

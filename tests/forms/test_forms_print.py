@@ -14,10 +14,7 @@ regional akimat of its own with 30 offence notices of a year (`crowded`).
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -29,8 +26,8 @@ from pypdf import PdfReader
 
 from tests.support.cli_runner import Merzim
 from tests.support.databases import BACKENDS, database_from_template
-from tests.support.envs import clean_env
 from tests.support.features import needs
+from tests.support.libreoffice import libreoffice, print_pdf
 from tests.support.registers_world import (
     D2026,
     REG,
@@ -209,31 +206,10 @@ def test_every_date_a_form_prints_is_dd_mm_yyyy(world):
 # -- printed through LibreOffice ---------------------------------------------------------------------
 
 
-def _libreoffice() -> str:
-    """Debian's LibreOffice; skipped for want of it (failed in CI, which installs it:
-    .ci/needs-libreoffice)."""
-    found = shutil.which("libreoffice") or shutil.which("soffice")
-    if found is None:
-        if os.environ.get("MERZIM_REQUIRE_LIBREOFFICE") == "1":
-            pytest.fail("libreoffice is not installed (.ci/run installs libreoffice-calc-nogui)")
-        pytest.skip("libreoffice is not installed (Debian's libreoffice-calc-nogui): the forms "
-                    "are not printed to PDF")
-    return found
-
-
 def _print(xlsx: Path, out: Path) -> Path:
-    """The workbook printed to PDF by LibreOffice, with a profile of its own (parallel runs do
-    not share one)."""
-    program = _libreoffice()
-    out.mkdir()
-    env = {**clean_env(), "HOME": str(out)}
-    result = subprocess.run(
-        [program, "--headless", "--norestore", f"-env:UserInstallation={(out / 'lo').as_uri()}",
-         "--convert-to", "pdf", "--outdir", str(out), str(xlsx)],
-        capture_output=True, text=True, timeout=120, env=env, cwd=out)
-    pdf = out / f"{xlsx.stem}.pdf"
-    assert result.returncode == 0 and pdf.is_file(), (result.stdout, result.stderr)
-    return pdf
+    """The workbook printed to PDF by LibreOffice."""
+    program = libreoffice("libreoffice-calc-nogui", "the forms are")
+    return print_pdf([xlsx], out, program, timeout=120)[xlsx.stem]
 
 
 def _squeezed(text: str) -> str:

@@ -45,11 +45,14 @@ EXPECTED_ORGS = {  # name -> (code proposed from it, kind, parent's name, headco
     "Отдел физической культуры и спорта Уйгурского района": (
         "OTDEL-FIZICHESKOI", "district_department", "Акимат Уйгурского района", 12),
 }
-EXPECTED_PEOPLE = {  # login proposed from the e-mail -> (name, organisation's code, e-mail)
-    "a.seitkali": ("Сеиткали Айгерим Маратовна", "OTDEL-OBRAZOVANIYA", "A.Seitkali@uigur.gov.kz"),
+EXPECTED_PEOPLE = {  # login proposed from the e-mail -> (name, organisation's code, e-mail,
+    # position: the "Должность" column, kept)
+    "a.seitkali": ("Сеиткали Айгерим Маратовна", "OTDEL-OBRAZOVANIYA", "A.Seitkali@uigur.gov.kz",
+                   "Главный специалист"),
     "e.zhumabekov": ("Жумабеков Ерлан Сапарович", "OTDEL-FIZICHESKOI",
-                     "e.zhumabekov@uigur.gov.kz"),
-    "o.kim": ("Ким Ольга Викторовна", "AKIMAT-UIGURSKOGO-RAIONA", "o.kim@uigur.gov.kz"),
+                     "e.zhumabekov@uigur.gov.kz", "Руководитель отдела"),
+    "o.kim": ("Ким Ольга Викторовна", "AKIMAT-UIGURSKOGO-RAIONA", "o.kim@uigur.gov.kz",
+              "Специалист"),
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -74,7 +77,8 @@ def _stored(web_or_engine) -> tuple[dict, dict, set[str]]:
         ours = {o.name: (o.code, o.kind, orgs[o.parent_id].name if o.parent_id else None,
                          o.headcount) for o in orgs.values() if o.name in EXPECTED_ORGS}
         users = {u.id: u for u in s.exec(select(User)) if u.login in EXPECTED_PEOPLE}
-        people = {u.login: (u.full_name, orgs[u.organisation_id].code, u.email, u.role)
+        people = {u.login: (u.full_name, orgs[u.organisation_id].code, u.email, u.position,
+                            u.role)
                   for u in users.values()}
         invited = {users[i.user_id].email for i in s.exec(select(Invitation))
                    if i.user_id in users}
@@ -110,7 +114,8 @@ def test_the_office_lists_import_through_the_web_as_they_are(web: Web, form):  #
                          files={"file": (f"сотрудники.{form}", _file(PEOPLE, form), mime)})
     shown = html.unescape(preview.text)
     assert preview.status_code == 200, shown[-3000:]
-    assert "Эти столбцы не импортируются: “№ п/п”, “Телефон”, “Должность”." in shown
+    assert "Эти столбцы не импортируются: “№ п/п”, “Телефон”." in shown  # a position is kept
+    assert '<td data-column="position">Главный специалист</td>' in preview.text
     assert shown.count("предложен по e-mail") == 3
     assert shown.count('<option value="officer" selected>') == 3  # an officer unless changed
     assert but_kept(web.dump()) == but_kept(before)
@@ -122,7 +127,7 @@ def test_the_office_lists_import_through_the_web_as_they_are(web: Web, form):  #
     _orgs, stored, invited = _stored(web)
     assert stored == {login: (*person, "manager" if login == "e.zhumabekov" else "officer")
                       for login, person in EXPECTED_PEOPLE.items()}
-    assert invited == {email for _n, _o, email in EXPECTED_PEOPLE.values()}
+    assert invited == {email for _n, _o, email, _p in EXPECTED_PEOPLE.values()}
 
 
 @pytest.mark.parametrize("form", ["xlsx", "csv"])
@@ -151,10 +156,10 @@ def test_the_office_lists_import_through_the_command_line_as_they_are(
     assert run.returncode == 0, run.stderr
     out = json.loads(run.stdout)
     assert out["added"] == list(EXPECTED_PEOPLE) and out["invited"] == 3
-    assert out["ignored"] == ["№ п/п", "Телефон", "Должность"]  # headers as her file writes them
+    assert out["ignored"] == ["№ п/п", "Телефон"]  # headers as her file writes them
     _orgs, stored, invited = _stored(web)
     assert stored == {login: (*person, "officer") for login, person in EXPECTED_PEOPLE.items()}
-    assert invited == {email for _n, _o, email in EXPECTED_PEOPLE.values()}
+    assert invited == {email for _n, _o, email, _p in EXPECTED_PEOPLE.values()}
 
 
 BAD_PEOPLE = [PEOPLE[0],

@@ -28,6 +28,7 @@ import pytest
 from tests.support.cli_runner import Merzim
 from tests.support.databases import POSTGRES_URL
 from tests.support.deployment import WORKDAY, deploy, proxy_client, small_pdf
+from tests.support.features import installed
 from tests.support.processes import CSRF, local
 from tests.support.proxy_helpers import DEPLOY
 from tests.support.tcp_gate import TcpGate
@@ -87,6 +88,8 @@ def test_nginx_refuses_a_body_exactly_where_merzim_would(tmp_path):
             assert not matched, (method, path, matched)
     assert {"/registers/x1/import", "/api/v1/cases/x1/files", "/bulk",
             "/cases/x1/events"} <= uploads
+    if installed("documents"):  # the signed scan of a drafted document, on the page and the API
+        assert {"/cases/x1/documents/x1", "/api/v1/cases/x1/documents/x1"} <= uploads
 
 
 # -- through nginx -------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -349,3 +350,40 @@ def axe_check(pg) -> None:
     bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in found
            if v.get("impact") in ("serious", "critical")]
     assert not bad, bad
+
+
+@contextlib.contextmanager
+def signed_in_on_case(server: Server, login: str, org: str, failure: str, *,
+                      permissions: tuple[str, ...] = ()) -> Iterator[tuple[Any, str]]:
+    """Chromium (a desktop window, English, downloads accepted, `permissions` granted on the
+    server) signed in as `login`, on the case page of `org`'s first internal analysis in the
+    cases list: yields the page and the case's address. A failing step's full-page picture is
+    test-artifacts/FAILURE.png; the browser is closed either way."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                          locale="en-GB", accept_downloads=True)
+            if permissions:
+                context.grant_permissions(list(permissions), origin=server.base)
+            context.add_cookies([{"name": "merzim_lang", "value": "en", "url": server.base}])
+            pg = context.new_page()
+            pg.set_default_timeout(TIMEOUT_MS)
+            try:
+                log_in(pg, server, login)
+                pg.goto(f"{server.base}/cases?org={org}&process=internal_risk_analysis")
+                pg.locator("a[href^='/cases/']").filter(has_text=re.compile(r"^#?\d+$")).first \
+                    .click()
+                pg.wait_for_url(re.compile(r"/cases/\d+$"))
+                yield pg, pg.url
+            except Exception:
+                pg.screenshot(path=str(ARTIFACTS / f"{failure}.png"), full_page=True)
+                raise
+            finally:
+                context.close()
+        finally:
+            browser.close()

@@ -19,7 +19,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from tests.support.features import of
+from tests.support.features import of, of_map
 from tests.support.web_helpers import (
     AK_CODES,
     MF_CODES,
@@ -191,7 +191,8 @@ ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases
              "/orgs/AK-ALM-EDU/import/confirm", "/people/import/confirm",
              *of("drafts", "/cases/{edu}/drafts/publication",
                                   "/cases/{edu}/drafts/publication/docx"),
-             *of("documents", "/cases/{edu}/documents/order"),
+             *of("documents", "/cases/{edu}/documents/order",
+                 "/cases/{edu}/documents/analytic_note/risks"),
              "/cases/{edu}/files",
              "/cases/{edu}/files/1/public", "/cases/{edu}/files/1/void", "/programmes/{p}/uploads",
              "/cases/{edu}/withdraw", "/cases/{edu}/edit", "/notifications/read",
@@ -199,7 +200,7 @@ ANON_POST = ["/logout", "/analyses/{edu}/events", "/cases/{edu}/events", "/cases
              "/account/reminders", "/account/password", "/account/telegram",
              "/account/telegram/unlink", "/people/import", "/people/reset",
              "/people/asel/resend", "/people/asel/active", "/people/asel/reset",
-             "/account/email", "/account/email/not-a-link",
+             "/account/email", "/account/email/not-a-link", "/account/position",
              "/account/reminders/mute", "/account/reminders/snooze",
              "/account/reminders/holds/1/release", "/bulk", "/account/language",
              f"/registers/{PROCESS}/import", f"/registers/{PROCESS}/import/confirm",
@@ -237,7 +238,9 @@ API_POST = {"/api/v1/analyses/{edu}/events": lambda: legal("edu"),
                                             "signed_by": "Akim"},
             "/api/v1/bulk/assign": lambda: {"items": [{"case": 1}], "login": "asel"},
             "/api/v1/cases/{edu}/comments": lambda: {"text": "checked"},
-            "/api/v1/views": lambda: {"name": "Late", "address": "/overdue"}}
+            "/api/v1/views": lambda: {"name": "Late", "address": "/overdue"},
+            **of_map("documents", {  # the signed scan (its multipart body: 401 before it)
+                "/api/v1/cases/{edu}/documents/analytic_note": lambda: {}})}
 # the organisations' public pages are for everyone: their own matrix, tests/public/test_public_page.py
 PUBLIC_PAGES = {"GET /public/{code}", "GET /public/{code}.atom", "GET /public/{code}/embed",
                 "GET /public/{code}/files/{file_id}"}
@@ -300,7 +303,9 @@ COVERED_TEMPLATES = {
     # the documents of an analysis: anonymous above; the rest tests/documents/test_documents.py
     *of("documents", "GET /cases/{case_id}/documents/{stage}",
         "POST /cases/{case_id}/documents/{stage}", "GET /cases/{case_id}/documents/{stage}/docx",
-        "GET /api/v1/cases/{case_id}/documents", "GET /api/v1/cases/{case_id}/documents/{stage}"),
+        "POST /cases/{case_id}/documents/{stage}/risks",
+        "GET /api/v1/cases/{case_id}/documents", "GET /api/v1/cases/{case_id}/documents/{stage}",
+        "POST /api/v1/cases/{case_id}/documents/{stage}"),
     # a case's evidence files: anonymous above; the rest tests/services/test_files.py
     "GET /cases/{case_id}/files/{file_id}", "POST /cases/{case_id}/files",
     "POST /cases/{case_id}/files/{file_id}/public", "POST /cases/{case_id}/files/{file_id}/void",
@@ -350,6 +355,9 @@ COVERED_TEMPLATES = {
     # her e-mail change and its confirmation link: anonymous above; her own link only, in her
     # own session, refusals store nothing: tests/web/test_own_channels_web.py
     "POST /account/email", "GET /account/email/{token}", "POST /account/email/{token}",
+    # her position: anonymous above; saved, refused, nothing stored:
+    # tests/web/test_account_position.py
+    "POST /account/position",
     # a register's file imported from the web: anonymous above; who may import for which
     # organisation, every refused row named and nothing stored, the template:
     # tests/web/test_web_import.py

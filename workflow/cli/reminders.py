@@ -188,6 +188,8 @@ def outbox_retry(ids: list[str] = typer.Argument(None, help="Message ids; all fa
 
 def user_set(login: Login,
              name: str = option("--name", "NAME", "Her full name."),
+             position: str = option("--position", "TEXT",
+                                    "Her position, printed with her name (empty string removes it)."),
              role: str = option("--role", "ROLE", "officer, manager or admin"),
              org: str = option("--org", "CODE", "Code of her organisation."),
              email: str = option("--email", "ADDRESS", "Empty string removes it."),
@@ -206,10 +208,11 @@ def user_set(login: Login,
     base = web.public_url or f"http://{web.host}:{web.port}"
     with unit_of_work() as s:
         u = svc.update_user(s, context(), login, base_url=base,
-                            full_name=name, role=role, org=org, email=email,
+                            full_name=name, position=position, role=role, org=org, email=email,
                             language=language, telegram_chat_id=telegram_chat, active=active)
         pending = channels.pending_email(s, u) if email else None
-        out = {"login": u.login, "name": u.full_name, "role": u.role, "email": u.email,
+        out = {"login": u.login, "name": u.full_name, "position": u.position, "role": u.role,
+               "email": u.email,
                "language": u.language, "telegram_chat_id": u.telegram_chat_id, "active": u.active,
                "email_pending": pending.new_email if pending is not None else None}
     if as_json:

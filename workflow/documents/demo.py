@@ -34,7 +34,8 @@ def load(s: Session, ctx: svc.Context, demo: Mapping[str, Any]) -> dict[str, Any
     recs = []
     for risk in data["risk"]:
         row = monitoring.add_risk(s, ctx, risk["description"], risk["process"],
-                                  risk["subdivision"], analysis_id=case.id)
+                                  risk["subdivision"], analysis_id=case.id,
+                                  causes=risk.get("causes"))
         recs += [monitoring.add_recommendation(s, ctx, row.id, text).id
                  for text in risk["recommendations"]]
     monitoring.import_plan(s, ctx, [

@@ -165,20 +165,35 @@ def _new(language: str):
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
     section.left_margin, section.right_margin = Cm(3.0), Cm(1.5)
     section.top_margin, section.bottom_margin = Cm(2.0), Cm(2.0)
+    # the organisation heads the first page in the text (`_org`): the page header names it on
+    # the pages after it only
+    section.different_first_page_header_footer = True
     header = section.header.paragraphs[0]
     header.text = "{{ organisation.name }}"
     header.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    field = OxmlElement("w:fldSimple")  # the page number, a field Word and LibreOffice fill
-    field.set(qn("w:instr"), "PAGE")
-    run, shown = OxmlElement("w:r"), OxmlElement("w:t")
-    shown.text = "1"
-    run.append(shown)
-    field.append(run)
-    footer._p.append(field)
+    for footer in (section.footer.paragraphs[0], section.first_page_footer.paragraphs[0]):
+        footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        field = OxmlElement("w:fldSimple")  # the page number, a field Word and LibreOffice fill
+        field.set(qn("w:instr"), "PAGE")
+        run, shown = OxmlElement("w:r"), OxmlElement("w:t")
+        shown.text = "1"
+        run.append(shown)
+        field.append(run)
+        footer._p.append(field)
     doc.core_properties.language = language
     return doc
+
+
+TEXT_WIDTH = 16.5  # cm: A4's 21 less the margins (3 + 1.5)
+# Each table's column widths (cm, summing to TEXT_WIDTH): a number narrow, a date or a short
+# reference wide enough for "Срок исполнения", the text columns the rest.
+WIDTHS = {
+    "plan_cols": (0.9, 5.8, 2.8, 3.8, 3.2),
+    "rec_cols": (0.9, 13.1, 2.5),
+    "measure_cols": (0.9, 4.0, 2.9, 2.5, 2.5, 3.7),
+    "status_cols": (0.9, 5.6, 2.6, 3.4, 4.0),
+}
+TABLE_POINTS = 10  # a table's text: its headings' words fit their columns whole
 
 
 def _para(doc, text: str, bold: bool = False, center: bool = False, right: bool = False):
@@ -193,21 +208,30 @@ def _para(doc, text: str, bold: bool = False, center: bool = False, right: bool 
     return p
 
 
-def _table(doc, columns: list[str], loop: str, cells: list[str]) -> None:
-    """A table: its header row (repeated on every page), a row per item of `loop`."""
+def _table(doc, columns: list[str], loop: str, cells: list[str],
+           widths: tuple[float, ...]) -> None:
+    """A table: its header row (repeated on every page), a row per item of `loop`, its
+    columns `widths` (cm) wide."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
 
     table = doc.add_table(rows=4, cols=len(columns))
     table.style = "Table Grid"
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Cm(width)
+        for cell in column.cells:
+            cell.width = Cm(width)
     for cell, text in zip(table.rows[0].cells, columns, strict=True):
-        cell.paragraphs[0].add_run(text).bold = True
+        run = cell.paragraphs[0].add_run(text)
+        run.bold, run.font.size = True, Pt(TABLE_POINTS)
     mark = OxmlElement("w:tblHeader")  # the header row repeats on each page
     mark.set(qn("w:val"), "true")
     table.rows[0]._tr.get_or_add_trPr().append(mark)
     table.rows[1].cells[0].text = "{%tr for " + loop + " %}"
     for cell, text in zip(table.rows[2].cells, cells, strict=True):
-        cell.text = text
+        cell.paragraphs[0].add_run(text).font.size = Pt(TABLE_POINTS)
     table.rows[3].cells[0].text = "{%tr endfor %}"
 
 
@@ -242,7 +266,7 @@ def order(language: str):
     _para(doc, w["work_plan"], bold=True, center=True)
     _table(doc, w["plan_cols"], "s in stages",
            ["{{ s.no }}", "{{ s.name }}", "{{ s.due }}", "{{ s.basis }}",
-            "{{ s.responsible.name }}, {{ s.responsible.position }}"])
+            "{{ s.responsible.name }}, {{ s.responsible.position }}"], WIDTHS["plan_cols"])
     return doc
 
 
@@ -264,7 +288,7 @@ def analytic_note(language: str):
     _para(doc, "{%p endfor %}")
     _para(doc, w["recs"], bold=True)
     _table(doc, w["rec_cols"], "r in recommendations",
-           ["{{ r.no }}", "{{ r.text }}", "{{ r.risk_no }}"])
+           ["{{ r.no }}", "{{ r.text }}", "{{ r.risk_no }}"], WIDTHS["rec_cols"])
     _signer(doc, w)
     return doc
 
@@ -281,7 +305,9 @@ def action_plan(language: str):
     _para(doc, w["object"])
     _table(doc, w["measure_cols"], "m in plan",
            ["{{ m.no }}", "{{ m.measure }}", "{{ m.answers }}", "{{ m.form }}",
-            "{{ m.deadline }}", "{{ m.responsible }}, {{ m.person }}"])
+            "{{ m.deadline }}",
+            "{{ m.responsible }}, {{ m.person }}{% if m.position %}, {{ m.position }}{% endif %}"],
+           WIDTHS["measure_cols"])
     return doc
 
 
@@ -294,7 +320,7 @@ def monitoring_report(language: str):
         _para(doc, w[key])
     _table(doc, w["status_cols"], "m in quarter.rows",
            ["{{ m.no }}", "{{ m.measure }}", "{{ m.deadline }}", "{{ m.status }}",
-            "{{ m.evidence }}"])
+            "{{ m.evidence }}"], WIDTHS["status_cols"])
     _para(doc, w["overdue"], bold=True)
     _para(doc, "{%p for m in quarter.overdue %}")
     _para(doc, "{{ m.no }}. {{ m.measure }} — {{ m.deadline }}")

@@ -22,6 +22,7 @@ class Document:
     per_period: str | None = None
     related: tuple[tuple[str, str], ...] = ()  # other stages it reads, by role: (role, key)
     signer_from: tuple[str, ...] = ()  # the records whose signer signs it before its own
+    records_risks: bool = False  # its place records the risks it carries (the analytic note)
 
     def related_stage(self, role: str) -> str:
         return dict(self.related).get(role, "")
@@ -43,7 +44,8 @@ def parse(raw: dict[str, Any]) -> dict[str, dict[str, Document]]:
                                     dict(spec["names"]), spec.get("template", key),
                                     spec.get("per_period"),
                                     tuple(dict(spec.get("related", {})).items()),
-                                    tuple(spec.get("signer_from", ())))
+                                    tuple(spec.get("signer_from", ())),
+                                    bool(spec.get("records_risks", False)))
                       for key, spec in table.items()}
             for process, table in raw.items()}
 

@@ -21,12 +21,15 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from workflow.core.definition import Definition
-from workflow.core.errors import KeyList, NotFound, UsageError
+from workflow.core.errors import KeyList, MerzimError, NotFound, UsageError
+from workflow.core.kinds import APPROVER_ROLES
 from workflow.core.names import name_in
+from workflow.core.signers import ROLE_FIELD
 from workflow.documents import texts
 from workflow.documents.rules import Document, for_stage
 from workflow.documents.texts import of_process
-from workflow.i18n import LANGUAGES, Translator, date_text, period_name
+from workflow.i18n import LANGUAGES, Translator, check_language, date_text, period_name
+from workflow.monitoring import service as monitoring
 from workflow.services.attachments import record_with_files
 from workflow.services.case_plan import stages_of
 from workflow.services.cases import case_view
@@ -49,6 +52,7 @@ from workflow.storage.models import (
     Risk,
     User,
 )
+from workflow.storage.queries.accounts import positions_by_name
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -124,15 +128,6 @@ def document_of(s: Session, ctx: Context, case: Case, stage: str) -> Document:
     return doc
 
 
-def check_language(language: str | None, default: str) -> str:
-    if not language:
-        return default
-    if language not in LANGUAGES:
-        raise UsageError(f"unknown language {language!r}", key="draft.bad_language",
-                         value=language)
-    return language
-
-
 def draft(s: Session, ctx: Context, case_id: int | str, stage: str,
           language: str | None = None, folder: Path | None = None) -> Drafted:
     """The document confirming `stage` of a case, drafted in `language` (the context's by
@@ -173,6 +168,43 @@ def record_signed(s: Session, ctx: Context, store: FileStore, limits: FilesSetti
     return record_with_files(s, ctx, store, limits, case.id, doc.event, on, given, files)
 
 
+def risks_of(s: Session, case: Case) -> list[dict[str, Any]]:
+    """The case's risks as its documents number them, each with its causes and conditions."""
+    risks, _recs = _risks(s, case)
+    return [{"no": n, "description": r.description, "process": r.process or "",
+             "subdivision": r.subdivision or "", "causes": r.causes or ""}
+            for n, r in enumerate(risks, start=1)]
+
+
+RISK_FIELDS = ("description", "process", "subdivision", "causes")
+
+
+def risk_places(s: Session, ctx: Context, case: Case) -> dict[str, Document]:
+    """The case's stages whose document's page records its risks (the analytic note's)."""
+    docs = of_process(definition_of(s, ctx, case).key)
+    return {d.stage: d for d in docs.values() if d.records_risks and not d.per_period}
+
+
+def record_risk(s: Session, ctx: Context, case_id: int | str, stage: str,
+                given: dict[str, str]) -> Risk:
+    """A risk of the case recorded from the place of the document that carries it (the
+    analytic note's), through the monitoring's `add_risk` as every risk is recorded; a refusal
+    names the field as the form labels it."""
+    case = get_case(s, case_id)
+    doc = document_of(s, ctx, case, stage)
+    if not doc.records_risks:
+        raise NotFound(f"stage {stage!r} records no risk", key="document.no_risks", stage=stage)
+    try:
+        return monitoring.add_risk(s, ctx, given.get("description", ""),
+                                   given.get("process"), given.get("subdivision"),
+                                   analysis_id=case.id, causes=given.get("causes"))
+    except MerzimError as exc:
+        field = exc.params.get("field")
+        if field in RISK_FIELDS:
+            exc.labels["field"] = f"document.risk.{field}"
+        raise
+
+
 def fixed_evidence(doc: Document, stage: str) -> dict[str, str]:
     """The evidence the stage itself gives its record: a period's stage names its period."""
     if doc.per_period and ":" in stage:
@@ -198,7 +230,7 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
     parent = s.get(Organisation, org.parent_id) if org.parent_id else None
     owner = s.get(User, case.responsible_id) if case.responsible_id else None
     responsible = {"name": owner.full_name if owner is not None else texts.BLANK,
-                   "position": texts.BLANK}
+                   "position": (owner.position if owner is not None else None) or texts.BLANK}
     standing = _standing(view)
     risks, recommendations = _risks(s, case)
     numbers = {r.id: n for n, r in enumerate(risks, start=1)}
@@ -210,7 +242,7 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
         rec_rows.append(row)
         recs_of.setdefault(r.risk_id, []).append(row)
     risk_rows = [{"no": numbers[r.id], "description": r.description, "process": r.process or "",
-                  "subdivision": r.subdivision or "", "causes": texts.BLANK,
+                  "subdivision": r.subdivision or "", "causes": r.causes or texts.BLANK,
                   "recommendations": recs_of.get(r.id, [])} for r in risks]
     groups: dict[str, list[dict[str, Any]]] = {}
     for risk, row in zip(risks, risk_rows, strict=True):
@@ -218,13 +250,15 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
     by_key = {st.key: st for st in view.stages}
     items = list(s.exec(select(PlanItem).where(PlanItem.analysis_id == case.id)
                         .order_by(col(PlanItem.id))))
+    positions = positions_by_name(s, org.id, [i.person for i in items if i.person])
     plan = []
     for n, item in enumerate(items, start=1):
         rec = next((r for r in recommendations if r.id == item.recommendation_id), None)
         answers = f"{rec_numbers[rec.id]} / {numbers[rec.risk_id]}" if rec else "—"
         plan.append({"no": n, "measure": item.measure, "answers": answers,
                      "form": item.completion_form, "deadline": day(item.deadline),
-                     "responsible": item.subdivision, "person": item.person or texts.BLANK})
+                     "responsible": item.subdivision, "person": item.person or texts.BLANK,
+                     "position": positions.get(item.person or "", "")})
     start = view.actual_start or view.planned_start  # the period as it stands (I-11, I-12)
     end = view.actual_end or view.planned_end
     return {
@@ -238,7 +272,7 @@ def _facts(s: Session, ctx: Context, case: Case, doc: Document, stage: str,
                          "kind": org.kind},
         "object": view.object_name or view.subject_name,
         "period": {"first_day": day(start), "last_day": day(end)},
-        "signer": _signer(standing, doc, t),
+        "signer": _signer(s, org, standing, doc, t),
         "responsible": responsible,
         "group": [responsible],
         "stages": [{"no": n, "key": st.key, "name": st.name, "due": due_text(st, t),
@@ -284,16 +318,36 @@ def _standing(view: CaseView) -> dict[str, CaseRecord]:
     return out
 
 
-def _signer(standing: dict[str, CaseRecord], doc: Document, t: Translator) -> dict[str, str]:
+def _signer(s: Session, org: Organisation, standing: dict[str, CaseRecord], doc: Document,
+            t: Translator) -> dict[str, str]:
     """Who signs: the document's own record's signer once recorded, else the signer of the
-    records it names (`signer_from`: the head who ordered the analysis), else a blank."""
+    records it names (`signer_from`: the head who ordered the analysis), else a blank. Her
+    position: the record's `approver_role` named in the document's language, else that of the
+    organisation's person of that name; a signer recorded by her role ("Head of apparatus",
+    "Руководитель аппарата") is that role, in the document's language, her name a blank."""
     for event in (doc.event, *doc.signer_from):
         evidence = (standing[event].evidence or {}) if event in standing else {}
-        if evidence.get("signed_by"):
-            role = evidence.get("approver_role")
-            return {"name": str(evidence["signed_by"]),
-                    "position": t(f"approver.{role}") if role else texts.BLANK}
+        if not evidence.get("signed_by"):
+            continue
+        name = str(evidence["signed_by"]).strip()
+        role = evidence.get(ROLE_FIELD) or _role_named(name)
+        if _role_named(name):
+            name = texts.BLANK
+        position = t(f"approver.{role}") if role and role != "other" else \
+            positions_by_name(s, org.id, [name]).get(name, texts.BLANK)
+        return {"name": name, "position": position}
     return {"name": texts.BLANK, "position": texts.BLANK}
+
+
+def _role_named(text: str) -> str | None:
+    """The approver role (APPROVER_ROLES) a signer's text names in any language, if it names
+    one rather than a person."""
+    folded = text.casefold()
+    for role in APPROVER_ROLES:
+        if role != "other" and any(Translator(lang)(f"approver.{role}").casefold() == folded
+                                   for lang in LANGUAGES):
+            return role
+    return None
 
 
 def _risks(s: Session, case: Case) -> tuple[list[Risk], list[Recommendation]]:
@@ -342,9 +396,12 @@ def _monitoring(s: Session, case: Case, doc: Document, stage: str, by_key: dict[
         rows.append({"no": drafted["no"], "measure": item.measure,
                      "deadline": drafted["deadline"], "status": shown,
                      "evidence": evidence or "—", "overdue": status == "overdue"})
-    return {"period": period, "name": period_name(period, language) if period else "",
-            "report_due": day(report.due) if report else "",
-            "received_on": day(row.received_on) if row else "",
-            "review_due": day(review.due) if review else "",
-            "reviewed_on": day(row.reviewed_on) if row else "",
+    def given(value: date | None) -> str:  # a date still to come: a blank line to fill
+        return day(value) or texts.BLANK
+
+    return {"period": period, "name": period_name(period, language) if period else texts.BLANK,
+            "report_due": given(report.due if report else None),
+            "received_on": given(row.received_on if row else None),
+            "review_due": given(review.due if review else None),
+            "reviewed_on": given(row.reviewed_on if row else None),
             "rows": rows, "overdue": [r for r in rows if r["overdue"]]}

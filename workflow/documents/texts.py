@@ -47,7 +47,7 @@ PLACEHOLDERS: dict[str, str] = {
     "risk_groups": "the risks grouped as recorded (by process): a list of {name, risks}",
     "recommendations": "every recommendation, numbered: a list of {no, text, risk_no}",
     "plan": "the action plan: a list of {no, measure, answers, form, deadline, responsible, "
-            "person}",
+            "person, position (the person's, as her account gives it; \"\" when none)}",
     "quarter": "the monitoring report's quarter: .period, .name, .report_due, .received_on, .review_due, "
                   ".reviewed_on, .rows [{no, measure, deadline, status, evidence, overdue}], "
                   ".overdue [the same rows]",
@@ -210,7 +210,8 @@ def sample(language: str) -> dict[str, Any]:
         "risks": [risk], "risk_groups": [{"name": "p", "risks": [risk]}],
         "recommendations": [recommendation],
         "plan": [{"no": 1, "measure": "m", "answers": "1", "form": "f",
-                  "deadline": "01.01.2026", "responsible": "r", "person": "p"}],
+                  "deadline": "01.01.2026", "responsible": "r", "person": "p",
+                  "position": ""}],
         "quarter": {"period": "2026Q1", "name": "Q1", "report_due": "", "received_on": "",
                        "review_due": "", "reviewed_on": "", "rows": [row], "overdue": [row]},
     }

@@ -1,8 +1,9 @@
 """The documents on the web: a "draft the document" link beside each stage a document
 confirms on the case page; the document's page (its download in kk, ru and en, whose template
-it is drafted from, and the form that records the signed scan as the stage's confirming
-document in one step); the API's `GET /api/v1/cases/{id}/documents` and
-`GET /api/v1/cases/{id}/documents/{stage}?lang=`.
+it is drafted from, the form that records the signed scan as the stage's confirming document
+in one step, and on the analytic note's page its risks with the form that records one); the
+API's `GET /api/v1/cases/{id}/documents`, `GET /api/v1/cases/{id}/documents/{stage}?lang=` and
+`POST /api/v1/cases/{id}/documents/{stage}` (the signed scan).
 
 Who may draft a document is who may see its case (a case about a person: who may see the
 person); who may record the signed scan is who may record on the case.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -20,11 +21,12 @@ from web.kit import recording, uploads
 from web.kit.access import Viewer, hidden, require_recorder, visible_case
 from web.kit.api import ApiContext, api_routes
 from web.kit.deps import PageContext
-from web.kit.page import attachment, check_csrf, page, render, secure
+from web.kit.page import attachment, audited_refusal, check_csrf, page, render, secure
 from web.kit.parts import Parts
 from web.kit.shapes import Shape
 from workflow import services as svc
-from workflow.core.errors import MerzimError, RuleViolation
+from workflow.core.dates import parse_day
+from workflow.core.errors import MerzimError, RuleViolation, UsageError
 from workflow.documents import service as documents
 from workflow.documents.texts import DocumentsSettings
 from workflow.i18n import LANGUAGES
@@ -63,13 +65,20 @@ class StageLinks:
         if not visibility.may_see_person(pc.viewer.user, case, defn):
             return {}
         label = pc.t("document.link")
-        return {o.stage: [(f"{label}: {o.name}", f"/cases/{case.id}/documents/{o.stage}")]
-                for o in documents.offers(pc.s, pc.ctx, case, pc.t.language)}
+        links = {o.stage: [(f"{label}: {o.name}", f"/cases/{case.id}/documents/{o.stage}")]
+                 for o in documents.offers(pc.s, pc.ctx, case, pc.t.language)}
+        for stage in documents.risk_places(pc.s, pc.ctx, case):
+            # the risks the note carries, with their causes and conditions, on its page
+            n = len(documents.risks_of(pc.s, case))
+            links.setdefault(stage, []).append(
+                (pc.t.n("document.risks_link", n), f"/cases/{case.id}/documents/{stage}#risks"))
+        return links
 
 
 def _page(request: Request, pc: PageContext, case_id: str, stage: str,
           problems: list[recording.Problem] | None = None, form: dict[str, str] | None = None,
-          status: int = 200) -> HTMLResponse:
+          status: int = 200, risk_problems: list[recording.Problem] | None = None,
+          risk_form: dict[str, str] | None = None) -> HTMLResponse:
     case, defn = _case(pc.s, pc.ctx, pc.viewer, case_id)
     doc = documents.document_of(pc.s, pc.ctx, case, stage)
     view = svc.case_view(pc.s, pc.ctx, case)
@@ -91,7 +100,10 @@ def _page(request: Request, pc: PageContext, case_id: str, stage: str,
                   problems=problems, field_errors={p.field: p.message for p in problems
                                                    if p.field},
                   form=form or {}, files=uploads.files_by_record(
-                      request, pc.s, pc.ctx, pc.viewer, case, view))
+                      request, pc.s, pc.ctx, pc.viewer, case, view),
+                  risks=documents.risks_of(pc.s, case) if doc.records_risks else None,
+                  risk_fields=documents.RISK_FIELDS, risk_problems=risk_problems or [],
+                  risk_form=risk_form or {})
 
 
 @router.get("/cases/{case_id}/documents/{stage}", response_class=HTMLResponse)
@@ -152,6 +164,30 @@ def _record(request: Request, pc: PageContext, case_id: str, stage: str,
     return resp
 
 
+@router.post("/cases/{case_id}/documents/{stage}/risks", response_class=HTMLResponse)
+def record_risk(request: Request, case_id: str, stage: str, pc: PageContext = Depends(page),
+                csrf: str = Form(""), description: str = Form(""), process: str = Form(""),
+                subdivision: str = Form(""), causes: str = Form("")) -> Response:
+    """A risk of the case, with its causes and conditions, recorded from the analytic note's
+    place; a refusal shows the page again with the problem, nothing stored."""
+    check_csrf(pc, csrf)
+    case, _defn = _case(pc.s, pc.ctx, pc.viewer, case_id)
+    given = {"description": description, "process": process, "subdivision": subdivision,
+             "causes": causes}
+    try:
+        require_recorder(pc.viewer, case)
+        with tx.transaction(pc.s):
+            documents.record_risk(pc.s, pc.ctx, case.id, stage, given)
+    except MerzimError as exc:
+        tx.refused(pc.s, pc.ctx.actor, "refused.risk", "case", case.id, {"key": exc.key})
+        status = 409 if isinstance(exc, RuleViolation) and exc.key != "rule.too_long" else 422
+        if exc.key in ("document.none", "document.no_risks"):
+            raise
+        return _page(request, pc, case_id, stage, status=status,
+                     risk_problems=recording.problems_of(exc, pc.t), risk_form=given)
+    return RedirectResponse(f"/cases/{case.id}/documents/{stage}#risks", status_code=303)
+
+
 class DocumentOffers(Shape):
     """The documents of a case, each with the stage it confirms."""
 
@@ -181,6 +217,74 @@ def api_document(request: Request, case_id: int, stage: str,
     return _download(documents.draft(a.s, a.ctx, case.id, stage,
                                      request.query_params.get("lang") or a.ctx.language,
                                      _folder(request)))
+
+
+SIGNED_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"multipart/form-data": {"schema": {
+            "type": "object",
+            "required": ["date", "files"],
+            "properties": {
+                "files": {"type": "array", "items": {"type": "string", "format": "binary"},
+                          "description": "The signed scan (PDF or an image, as [files] types "
+                                         "allows), at most [files] max_bytes."},
+                "date": {"type": "string", "format": "date",
+                         "description": "The day the document was signed (YYYY-MM-DD)."},
+                "number": {"type": "string", "description": "The document's number."},
+                "signed_by": {"type": "string", "description": "Who signed it."},
+            },
+            "additionalProperties": {"type": "string",
+                                     "description": "Any other evidence the stage's record "
+                                                    "asks for, by its key."}}}},
+    },
+}
+
+
+class Signed(Shape):
+    """The stage's confirming record made with the signed scan."""
+
+    case: int
+    stage: str
+    record: int
+    event: str
+    on: Any
+    files: list[str]
+
+
+@api_router.post("/cases/{case_id}/documents/{stage}", status_code=201,
+                 openapi_extra=SIGNED_BODY, response_model=Signed)
+async def api_record_signed(request: Request, case_id: int, stage: str,
+                            a: ApiContext = Depends()) -> dict[str, Any]:
+    """Record the signed scan of the document as the stage's confirming document, in one step
+    (as the document's page and `merzim document sign` do): the stage's record, with its date
+    and evidence, and the scan together. Refused with nothing stored: 404 (a case the caller
+    may not see, a stage no document confirms), 409 (not one who records on the case), 422 (no
+    scan, a date or evidence the record refuses), 413/415 (a scan too large, not an accepted
+    type)."""
+    case, _defn = await run_in_threadpool(_case, a.s, a.ctx, a.viewer, case_id)
+    uploads.check_length(request)
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise UsageError("multipart/form-data expected", key="files.multipart")
+    data = await request.form(max_files=uploads.MAX_PARTS)
+    form = {k: str(v) for k, v in data.items() if isinstance(v, str)}
+    files = uploads.uploads_of(data.getlist("files"))
+    return await run_in_threadpool(_api_signed, request, a, case, stage, form, files)
+
+
+def _api_signed(request: Request, a: ApiContext, case, stage: str, form: dict[str, str],
+                files: list) -> dict[str, Any]:
+    with audited_refusal(a, "event", "case", case.id, {"document": stage[:64]}):
+        documents.document_of(a.s, a.ctx, case, stage)
+        require_recorder(a.viewer, case)
+        on = parse_day(form.pop("date", ""), "date")
+        with tx.transaction(a.s):
+            rec = documents.record_signed(a.s, a.ctx, uploads.store_of(request),
+                                          uploads.limits_of(request), case.id, stage, on,
+                                          form, files)
+            out = {"case": case.id, "stage": stage, "record": rec.id, "event": rec.event,
+                   "on": rec.on, "files": [f.name for f in files]}
+    return out
 
 
 PARTS = Parts(routers=(router, api_router), stage_actions=StageLinks())

@@ -27,7 +27,7 @@ from workflow.core.machine import MAX_DRAFT, field_problems  # noqa: F401 (the a
 from workflow.core.names import name_in
 from workflow.drafts import texts
 from workflow.drafts.rules import Draft, drafts_of
-from workflow.i18n import LANGUAGES
+from workflow.i18n import check_language
 from workflow.services.cases import case_view
 from workflow.services.context import Context
 from workflow.services.lookup import get_case
@@ -94,15 +94,6 @@ def draft_spec(defn: Definition, stage: str) -> Draft:
                                       {k: defn.stages[k].names for k in known})
         raise exc
     return spec
-
-
-def check_language(language: str | None, default: str) -> str:
-    if language is None or language == "":
-        return default
-    if language not in LANGUAGES:
-        raise UsageError(f"unknown language {language!r}", key="draft.bad_language",
-                         value=language)
-    return language
 
 
 def write_draft(s: Session, ctx: Context, case_id: int | str, stage: str,

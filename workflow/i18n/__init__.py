@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from functools import cache
@@ -237,13 +238,34 @@ def plural_index(language: str, n: int | float) -> int:
     return 0 if n == 1 else 1
 
 
+def check_language(language: str | None, default: str) -> str:
+    """The language a reader asked for (`default` when she asked for none), or the usage error
+    naming what she asked for when it is not one of LANGUAGES."""
+    from workflow.core.errors import UsageError
+
+    if not language:
+        return default
+    if language not in LANGUAGES:
+        raise UsageError(f"unknown language {language!r}", key="draft.bad_language",
+                         value=language)
+    return language
+
+
+_COUNTED = re.compile(r"^(\d{4})N(\d{1,2})$")  # monitoring/rules.py: COUNTED
+
+
 def period_name(label: str, language: str) -> str:
     """A period in words of the reader's language ('2026Q4': "2026 ж. 4-тоқсан", "4-й квартал
-    2026 г.", "Q4 2026"; '2026M10': "October 2026"); a label that is no period is shown as it
-    is."""
+    2026 г.", "Q4 2026"; '2026M10': "October 2026"; a monitoring's period counted from its
+    analytic note, '2026N2': "Reporting period 2 from the signing of the analytic note"); a
+    label that is no period is shown as it is."""
     from workflow.core import periods
     from workflow.core.errors import UsageError
 
+    counted = _COUNTED.match(label or "")
+    if counted:
+        return Translator(language)("period.counted", n=int(counted.group(2)),
+                                    year=counted.group(1))
     try:
         p = periods.parse(label)
     except (UsageError, ValueError, TypeError):

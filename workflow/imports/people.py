@@ -30,7 +30,7 @@ from workflow.storage.models import ROLES, Invitation, Organisation, User
 from workflow.storage.queries import accounts as queries
 from workflow.storage.queries import organisations as org_queries
 
-COLUMNS = ("name", "login", "email", "telegram", "role", "organisation", "language")
+COLUMNS = ("name", "login", "email", "telegram", "role", "organisation", "language", "position")
 REQUIRED = ("name", "organisation")  # a login left out is proposed, a role is an officer's
 EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+$")
 CHAT = re.compile(r"^-?\d{1,20}$")
@@ -113,8 +113,8 @@ ALSO = {
     "login": ("имя пользователя", "пайдаланушы аты", "user name", "username"),
 }
 # Columns an office's list carries that merzim reads but keeps nowhere: named with the columns
-# ignored (a person's position is not an account's).
-NOT_KEPT = ("position",)
+# ignored (none today: a person's position is kept, printed with her name in the documents).
+NOT_KEPT: tuple[str, ...] = ()
 DEFAULT_ROLE = "officer"
 
 
@@ -154,6 +154,8 @@ def _cell_problems(n: int, row: dict[str, str], roles: dict[str, str], langs: di
         bad("login", "accounts.rule_login", n=limits.LOGIN)
     if len(row.get("name", "")) > limits.FULL_NAME:
         bad("name", "accounts.rule_too_long", n=limits.FULL_NAME)
+    if len(row.get("position", "")) > limits.TITLE:
+        bad("position", "accounts.rule_too_long", n=limits.TITLE)
     email = row.get("email", "")
     if email and (len(email) > limits.EMAIL or not EMAIL.match(email)):
         bad("email", "accounts.rule_email")
@@ -173,7 +175,7 @@ def _cell_problems(n: int, row: dict[str, str], roles: dict[str, str], langs: di
         bad("organisation", "accounts.rule_org_outside")
     values.update(login=login, full_name=row.get("name", ""), email=email or None,
                   telegram_chat_id=chat or None, role=role, language=lang,
-                  org=org)
+                  org=org, position=row.get("position") or None)
     return problems, values
 
 
@@ -236,8 +238,8 @@ def import_people(s: Session, ctx: Context, rows: list[dict[str, Any]], *, updat
     `roles`: a role chosen for a row in the preview (by the row's number), over the file's.
 
     Headers in any of the three languages' labels, an office's own headings (`ALSO`: "ФИО",
-    "Подразделение", "E-mail"…) or the keys, read folded; a column never a field ("№ п/п", a
-    phone) or not kept (a position) ignored and named. A login left out is proposed from the
+    "Подразделение", "E-mail", "Должность"…) or the keys, read folded; a column never a field
+    ("№ п/п", a phone) ignored and named. A login left out is proposed from the
     e-mail; a role left out is an officer's; the organisation by its code or any of its names.
 
     Checked whole first: a file with problems is refused with every problem named (row,
@@ -286,6 +288,7 @@ def import_people(s: Session, ctx: Context, rows: list[dict[str, Any]], *, updat
     result = ImportResult([], [], 0, planned=[
         {"row": n, "login": v["login"], "proposed": n in proposed, "name": v["full_name"],
          "email": v["email"], "organisation": v["org"].code if v["org"] else "",
+         "position": v["position"] or "",
          "role": v["role"] or (existing[v["login"]].role if v["login"] in existing
                                else DEFAULT_ROLE),
          "new": v["login"] not in existing} for n, v in checked], ignored=header.ignored)
@@ -354,7 +357,7 @@ def _new_user(ctx: Context, values: dict[str, Any]) -> User:
     from workflow.services import channels
 
     user = User(login=values["login"], full_name=values["full_name"],
-                role=values["role"] or DEFAULT_ROLE,
+                position=values["position"], role=values["role"] or DEFAULT_ROLE,
                 organisation_id=values["org"].id, email=values["email"],
                 language=values["language"] or ctx.language)
     channels.set_telegram(user, values["telegram_chat_id"])
@@ -410,7 +413,7 @@ def _apply(user: User, values: dict[str, Any], channels: Any
     are not hers alone (she never signed in). What changed (for the audit record) and the
     channels left unchanged ("email", "telegram", for the import's result)."""
     changed: dict[str, Any] = {}
-    for key in ("full_name", "role", "language"):
+    for key in ("full_name", "role", "language", "position"):
         value = values[key]
         if value is not None and getattr(user, key) != value:
             setattr(user, key, value)

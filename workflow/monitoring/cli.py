@@ -47,11 +47,14 @@ def risk_add(analysis: str = typer.Argument(None, help="Analysis id."),
              description: str = required("--description", "TEXT", "What the risk is."),
              process: str = option("--process", "TEXT", "Process or function."),
              subdivision: str = option("--subdivision", "NAME", "The subdivision where it lies."),
+             causes: str = option("--causes", "TEXT",
+                                  "The causes and conditions that favour the offence."),
              as_json: Json = False) -> None:
     """Record a corruption risk found by an analysis."""
     with unit_of_work() as s:
-        risk = ms.add_risk(s, context(), description, process, subdivision, **_owner(analysis, external))
-        out = {"id": risk.id, "description": risk.description}
+        risk = ms.add_risk(s, context(), description, process, subdivision,
+                           causes=causes, **_owner(analysis, external))
+        out = {"id": risk.id, "description": risk.description, "causes": risk.causes}
     emit_json(out) if as_json else STATE.console.print(STATE.t("risk.added", id=out["id"]))
 
 

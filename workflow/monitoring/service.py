@@ -39,6 +39,8 @@ from workflow.storage.models import (
 )
 from workflow.storage.queries import in_subtree
 
+MAX_CAUSES = 2000  # a risk's causes and conditions: a paragraph or two of the note
+
 STATUSES = ("not_started", "in_progress", "fulfilled", "not_fulfilled")
 PLAN_COLUMNS = ("measure", "completion_form", "deadline", "responsible")
 PLAN_OPTIONAL = ("person", "recommendation")
@@ -317,16 +319,20 @@ def _owner(s: Session, analysis_id: int | None, external_id: int | None):
 
 def add_risk(s: Session, ctx: Context, description: str, process: str | None = None,
              subdivision: str | None = None, analysis_id: int | None = None,
-             external_id: int | None = None) -> Risk:
+             external_id: int | None = None, causes: str | None = None) -> Risk:
+    """Record a corruption risk of an analysis (or an external one) with the causes and
+    conditions that favour it: the one way a risk is written (command line, web, demo)."""
     analysis, ext = _owner(s, analysis_id, external_id)
     risk = Risk(analysis_id=analysis.id if analysis else None, external_id=ext.id if ext else None,
                 description=_text(description, "description"),
                 process=_text(process, "process", False),
-                subdivision=_text(subdivision, "subdivision", False, limits.TITLE))
+                subdivision=_text(subdivision, "subdivision", False, limits.TITLE),
+                causes=_text(causes, "causes", False, MAX_CAUSES))
     s.add(risk)
     s.flush()
     audit.append(s, ctx.actor, "risk.add", "risk", risk.id,
-                 {"analysis": analysis_id, "external": external_id, "description": risk.description})
+                 {"analysis": analysis_id, "external": external_id, "description": risk.description,
+                  "causes": risk.causes})
     return risk
 
 

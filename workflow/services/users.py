@@ -63,7 +63,8 @@ def check_email(email: str) -> str:
 
 def update_user(s: Session, ctx: Context, login: str, base_url: str | None = None,
                 **changes: Any) -> User:
-    """Change a user's name, role, organisation, email, language, Telegram chat or activity.
+    """Change a user's name, position, role, organisation, email, language, Telegram chat or
+    activity (an empty position removes it).
 
     Her e-mail and Telegram chat follow `services.channels` (P-27): once she has signed in,
     a new e-mail waits for her confirmation by a link to it (`base_url`: where the link
@@ -82,6 +83,15 @@ def update_user(s: Session, ctx: Context, login: str, base_url: str | None = Non
         if changes.get(key) is not None:
             setattr(user, key, changes[key])
             applied[key] = changes[key]
+    if changes.get("position") is not None:
+        position = changes["position"].strip() or None
+        if position is not None and len(position) > limits.TITLE:
+            exc = UsageError(f"position must be at most {limits.TITLE} characters",
+                             key="error.too_long", field="position", limit=limits.TITLE)
+            exc.labels["field"] = "people.col_position"
+            raise exc
+        if position != user.position:
+            user.position = applied["position"] = position
     pending = channels.admin_channels(s, ctx, user, changes, base_url)
     applied.update(pending)
     if not applied:

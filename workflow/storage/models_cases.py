@@ -45,6 +45,7 @@ class User(SQLModel, table=True):
     id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     login: str = Field(max_length=limits.LOGIN, unique=True, index=True)
     full_name: str = Field(max_length=limits.FULL_NAME)
+    position: str | None = Field(default=None, max_length=limits.TITLE)  # printed with her name
     role: str = Field(max_length=16)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     email: str | None = Field(default=None, max_length=limits.EMAIL)

@@ -47,6 +47,8 @@ class Risk(columns.OfAnalysis, table=True):
     description: str = Field(sa_column=Column(Text, nullable=False))
     process: str | None = Field(default=None, max_length=500)
     subdivision: str | None = Field(default=None, max_length=300)
+    # the causes and conditions that favour the offence (the analytic note prints them)
+    causes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Recommendation(SQLModel, table=True):

@@ -201,3 +201,14 @@ def active_users_over(s: Session, org: Organisation, limit: int) -> list[User]:
     ids = [int(i) for i in org.path.strip("/").split("/") if i.isdigit()] or [org.id]
     return list(s.exec(select(User).where(col(User.organisation_id).in_(ids), col(User.active))
                        .order_by(col(User.full_name), col(User.login)).limit(limit)))
+
+
+def positions_by_name(s: Session, org_id: int, names: Sequence[str]) -> dict[str, str]:
+    """The position of each person of an organisation named (her full name) in `names` who
+    has one; a name two people share gives none (whose would it be?)."""
+    rows = s.exec(select(User.full_name, User.position)
+                  .where(User.organisation_id == org_id, col(User.full_name).in_(list(names))))
+    found: dict[str, list[str | None]] = {}
+    for name, position in rows:
+        found.setdefault(name, []).append(position)
+    return {name: ps[0] for name, ps in found.items() if len(ps) == 1 and ps[0]}

@@ -1,7 +1,7 @@
 """open_stage_count: the open stages of cases per organisation, process and due day
 
 Revision ID: 0033
-Revises: 0031
+Revises: 0032
 Create Date: 2026-11-26 19:00:00
 
 `open_stage_count` holds how many open stages of cases an organisation has falling due on each
@@ -16,7 +16,7 @@ from alembic import op
 from workflow.storage.migrations.ops import create_table, date, identifier, index, integer
 
 revision = '0033'
-down_revision = '0031'
+down_revision = '0032'
 
 FILL = """
 INSERT INTO open_stage_count (subject_id, process, due_date, subject_path, n)
