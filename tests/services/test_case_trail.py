@@ -271,6 +271,8 @@ def everything(s, store: FileStore) -> list[int]:
     svc.record_not_done(s, asel, notice.id, "recommendation", "the leadership was away")
     s.commit()
     tx.refused(s, asel.actor, "refused.event", "case", notice.id, {"key": "rule.x"})
+    # a risk refused on an analytic note's page (the documents feature's form), audited so
+    tx.refused(s, asel.actor, "refused.risk", "case", notice.id, {"key": "rule.x"})
     screening = svc.open_case(s, ctx, "declaration_law_change", "MF",  # about no person
                               dates={"entry_into_force": date(2026, 2, 2)})
     [order] = files_service.attach(s, asel, store, screening, None,

@@ -48,8 +48,9 @@ def test_the_upload_routes_are_exactly_those_that_check_their_upload(web: Web):
                        "POST /people/import",  # a file of people (an administrator's)
                        "POST /orgs/{code}/import",  # a file of organisations (an admin's)
                        # a document's signed scan, with its stage's record
-                       *(["POST /cases/{case_id}/documents/{stage}"] if installed("documents")
-                         else [])}
+                       *(["POST /cases/{case_id}/documents/{stage}",
+                          "POST /api/v1/cases/{case_id}/documents/{stage}"]
+                         if installed("documents") else [])}
 
 
 @pytest.mark.parametrize("lang,word", [("en", "too large"), ("ru", "слишком большой"),

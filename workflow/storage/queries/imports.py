@@ -92,4 +92,5 @@ def import_payloads(s: Session, import_id: str, action: str) -> list[dict[str, A
 
 
 def chunks(values: list[int], size: int = CHUNK) -> list[list[int]]:
+    """`values` in lists of at most `size` (a statement's bound parameters stay few)."""
     return [values[i:i + size] for i in range(0, len(values), size)]
