@@ -14,6 +14,7 @@ from tests.support.register_rows import (  # noqa: F401 - the `codes` and `small
     breach_rows,
     codes_fixture,
     context,
+    interrupted_import,
     small_batches_fixture,
     world,
 )
@@ -135,19 +136,8 @@ def test_a_repeat_in_an_import_that_ends_between_batches_is_refused(db, db_url, 
     subject = rows[150]["subject"]
     theirs = [rows[150], *[r for r in plain_rows(codes, 400, 8, "Theirs")
                            if r["subject"] != subject][:150]]
-    real, calls = ri._batch, []
-
-    def failing(*args, **kwargs):
-        calls.append(1)
-        if len(calls) > 1:
-            raise OSError("the machine went down")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(ri, "_batch", failing)
-    with open_session(db) as s, pytest.raises(ri.ImportUnfinished) as stopped:
-        ri.import_file(s, context(actor="cli:other"), "restriction_breach", theirs)
-    monkeypatch.setattr(ri, "_batch", real)
-    their_id = stopped.value.params["id"]
+    their_id = interrupted_import(db, theirs, "restriction_breach", monkeypatch, after=1,
+                                  ctx=context(actor="cli:other"))["id"]
     other = make_engine(db_url)  # another process's
 
     def other_writer(_import_id: str, done: int, _total: int) -> None:

@@ -114,6 +114,23 @@ def test_the_notes_points_are_the_score_difference_after_recording_it(world, web
     assert all(any(k == key for k, *_rest in found) for key in changed)
 
 
+def _random_years_world(departments: int):
+    """(the day, an akimat with `departments` departments, a district with one and a
+    quasi-state company, every kind of step a stage may be at) for the random years below."""
+    from datetime import date
+
+    from workflow.scorecard import rules as sc
+
+    tree = (sc.Org("AK", "akimat"),
+            *(sc.Org(f"D{i}", "department", "AK") for i in range(departments)),
+            sc.Org("R1", "district_akimat", "AK"), sc.Org("R1-D1", "department", "R1"),
+            sc.Org("Q1", "quasi_state", "AK"))
+    kinds = (sc.Step(done=True), sc.Step(done=True, unlinked=True),
+             sc.Step(done=True, missing=("telegram",)), sc.Step(open=True, due=date(2026, 10, 1)),
+             sc.Step(open=True, due=date(2026, 12, 28)), sc.Step(open=True), sc.NO_STEP)
+    return date(2026, 12, 15), tree, kinds
+
+
 def test_stages_alike_are_worth_what_each_evaluation_says():
     """The points of each open stage, computed once for stages alike, equal the evaluation's
     own difference for every stage, over random years of analyses."""
@@ -123,13 +140,7 @@ def test_stages_alike_are_worth_what_each_evaluation_says():
     from workflow.scorecard import rules as sc
     from workflow.scorecard.service import ROLE_OF, _analysis_risks, _open, _stage_worth
 
-    today = date(2026, 12, 15)
-    tree = (sc.Org("AK", "akimat"), *(sc.Org(f"D{i}", "department", "AK") for i in range(4)),
-            sc.Org("R1", "district_akimat", "AK"), sc.Org("R1-D1", "department", "R1"),
-            sc.Org("Q1", "quasi_state", "AK"))
-    kinds = (sc.Step(done=True), sc.Step(done=True, unlinked=True),
-             sc.Step(done=True, missing=("telegram",)), sc.Step(open=True, due=date(2026, 10, 1)),
-             sc.Step(open=True, due=date(2026, 12, 28)), sc.Step(open=True), sc.NO_STEP)
+    today, tree, kinds = _random_years_world(4)
     settings = sc.ScoreSettings()
     rng = random.Random(7)
     worth = set()
@@ -225,13 +236,7 @@ def test_a_stage_is_worth_the_whole_scores_difference():
         _with_step,
     )
 
-    today = date(2026, 12, 15)
-    tree = (sc.Org("AK", "akimat"), *(sc.Org(f"D{i}", "department", "AK") for i in range(3)),
-            sc.Org("R1", "district_akimat", "AK"), sc.Org("R1-D1", "department", "R1"),
-            sc.Org("Q1", "quasi_state", "AK"))
-    kinds = (sc.Step(done=True), sc.Step(done=True, unlinked=True),
-             sc.Step(done=True, missing=("telegram",)), sc.Step(open=True, due=date(2026, 10, 1)),
-             sc.Step(open=True, due=date(2026, 12, 28)), sc.Step(open=True), sc.NO_STEP)
+    today, tree, kinds = _random_years_world(3)
     settings = sc.ScoreSettings()
     rng = random.Random(11)
     compared = worth = 0

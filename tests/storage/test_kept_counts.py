@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from calendars import KazakhstanCalendar
 from tests.support.bulk_helpers import commit
 from tests.support.cli_runner import wide_cli
+from tests.support.register_rows import interrupted_import
 from workflow import services as svc
 from workflow.core.errors import MerzimError
 from workflow.definitions import load_registry
@@ -163,23 +164,13 @@ def test_an_unfinished_import_is_counted_when_it_ends_and_not_after_its_roll_bac
     commit(db, world)
     rows = gift_rows(random.Random(3), 30)
     monkeypatch.setattr(ri, "BATCH", 10)
-    real, calls = ri._batch, []
-
-    def failing(*args, **kwargs):
-        calls.append(1)
-        if len(calls) > 1:
-            raise OSError("the machine went down")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(ri, "_batch", failing)
-    with open_session(db) as s, pytest.raises(ri.ImportUnfinished) as stopped:
-        ri.import_file(s, ctx_of(actor="cli:importer"), "gift", rows)
-    monkeypatch.setattr(ri, "_batch", real)
+    stopped = interrupted_import(db, rows, "gift", monkeypatch, after=1,
+                                 ctx=ctx_of(actor="cli:importer"))
     with open_session(db) as s:
         assert lists.count_overdue(s, ctx_of(), "AK") == 0
     assert_exact(db)
     with open_session(db) as s:
-        ri.roll_back(s, ctx_of(actor="cli:importer"), "gift", stopped.value.params["id"])
+        ri.roll_back(s, ctx_of(actor="cli:importer"), "gift", stopped["id"])
         s.commit()
     assert_exact(db)
     with open_session(db) as s:

@@ -100,9 +100,11 @@ def small_batches_fixture(monkeypatch):
     monkeypatch.setattr(ri, "BATCH", 100)
 
 
-def interrupted_import(eng, rows, process: str, monkeypatch, after: int) -> dict:
-    """An import of `rows` to `process` that fails in its batch number `after` + 1: the
-    parameters of its `ImportUnfinished` (its "id", the rows "written")."""
+def interrupted_import(eng, rows, process: str, monkeypatch, after: int,
+                       ctx: svc.Context | None = None) -> dict:
+    """An import of `rows` to `process` (as `ctx`, else `context()`) that fails in its batch
+    number `after` + 1: the parameters of its `ImportUnfinished` (its "id", the rows
+    "written")."""
     real, calls = ri._batch, []
 
     def failing(*args, **kwargs):
@@ -113,6 +115,6 @@ def interrupted_import(eng, rows, process: str, monkeypatch, after: int) -> dict
 
     monkeypatch.setattr(ri, "_batch", failing)
     with open_session(eng) as s, pytest.raises(ri.ImportUnfinished) as stopped:
-        ri.import_file(s, context(), process, rows)
+        ri.import_file(s, ctx or context(), process, rows)
     monkeypatch.setattr(ri, "_batch", real)
     return stopped.value.params
