@@ -141,3 +141,25 @@ def test_a_damaged_kept_file_is_read_again_by_babel(tmp_path):
     assert json.loads(compiled_path(po).read_text(encoding="utf-8"))["texts"] == {
         "b.key": "текст"}
 
+
+
+@pytest.mark.parametrize("path", [*CATALOGUES,
+                                  *sorted(ROOT.glob("notifications/locales/*/LC_MESSAGES/*.po"))],
+                         ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_every_entry_is_a_block_of_its_own(path: Path):
+    """An entry ends with a blank line: what reads a catalogue by its blocks (the feature
+    removal's pruning of stale command-line help) sees one entry a block. A merge that joins
+    two appended entries must not pass unseen."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    in_msgstr, joined = False, []
+    for number, line in enumerate(lines, 1):
+        if line.startswith("msgstr"):
+            in_msgstr = True
+        elif in_msgstr and line.startswith('"'):
+            continue
+        elif in_msgstr and line.strip():
+            joined.append(f"{number}: {line[:60]}")
+            in_msgstr = False
+        else:
+            in_msgstr = False
+    assert joined == []
