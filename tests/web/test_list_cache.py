@@ -266,10 +266,20 @@ def test_what_each_kind_of_write_moves(web: Web):
         users = {login: svc.get_user(s, login).id for login in ("aigerim", "bolat", "nurlan")}
         paths = versions.with_ancestors(org.path)
         assert paths[-1] == org.path and len(paths) == org.path.count("/") - 1
+        people = {f"user:{case.responsible_id}", f"user:{users['aigerim']}",
+                  f"user:{users['bolat']}"}
+        # a hand-over: the people's scopes and the organisation's cases nobody answers for
+        # (it may have been one), no stage's
         assert versions.scopes_of(s, [("analysis.assign", "case", str(case.id),
                                        {"from": "aigerim", "to": "bolat"})]) == {
-            *paths, f"user:{case.responsible_id}", f"user:{users['aigerim']}",
-            f"user:{users['bolat']}"}
+            *paths, *people, f"unassigned:{org.id}"}
+        # a record: the stages of the organisation and of its parent (a manager's escalations)
+        assert versions.scopes_of(s, [("event.order", "case", str(case.id), {})]) == {
+            *paths, f"user:{case.responsible_id}", f"near:{paths[-1]}", f"near:{paths[-2]}"}
+        # a comment naming nobody: neither its stages' nor anyone's but who answers for it
+        assert versions.scopes_of(s, [("case.comment", "case", str(case.id),
+                                       {"mentions": []})]) == {
+            *paths, f"user:{case.responsible_id}"}
         assert versions.scopes_of(s, [("notices.read", "user", users["nurlan"], {})]) == {
             f"user:{users['nurlan']}"}
         for records in ([("user.set", "user", users["nurlan"], {"role": "admin"})],

@@ -144,13 +144,16 @@ def due_list(s: Session, ctx: svc.Context, viewer: Viewer, within: int, page: in
 # The lists' reads kept across requests, per database (engine): the overdue and due lists'
 # counts and pages, the menu's counts and the bell, by everything they are read from — what is
 # asked (scope, filters, page), the day, the calendar, the definitions, the language, and the
-# versions of what they read (`svc.list_versions`): the subtree's (moved by every write about a
-# case, a programme or an organisation in it, on any node), the reader's own for her bell (her
-# read marks, mutes, preferences, the cases she answers for), and that of every list (a write
-# narrowed to neither). A write in one district leaves the other subtrees' lists kept; a
-# manager's root overdue page counts the whole country's overdue stages, and a second look, or
-# a colleague's, costs one statement. Bounded in entries; the time limit only frees memory (a
-# changed version is a new key).
+# versions of what they read (`svc.list_versions`, `svc.scoped_versions`): a list the
+# subtree's (moved by every write about a case, a programme or an organisation in it, on any
+# node) and that of every list (a write narrowed to none); the menu's "mine" and the bell the
+# reader's own scopes (storage/versions.py `mine_scopes`, `bell_scopes`: her cases, her read
+# marks, mutes and preferences, an officer's organisation's cases nobody answers for, a
+# manager's escalations), never her whole subtree's. A write in one district leaves the other
+# subtrees' lists kept, and every bell and "mine" it cannot change; a manager's root overdue
+# page counts the whole country's overdue stages, and a second look, or a colleague's, costs
+# one statement. Bounded in entries; the time limit only frees memory (a changed version is a
+# new key).
 LIST_CACHE_ENTRIES, LIST_CACHE_SECONDS = 256, 600
 _LISTS: weakref.WeakKeyDictionary[Any, TTLCache] = weakref.WeakKeyDictionary()
 _LISTS_LOCK = threading.Lock()
@@ -158,23 +161,26 @@ _LISTS_LOCK = threading.Lock()
 
 def read_versions(s: Session, viewer: Viewer) -> None:
     """Read at once the versions a page of lists asks for: her subtree's, every list's and her
-    own (the bell's), one statement instead of one for the lists and one for the bell (then
-    kept for the transaction: `svc.list_versions`)."""
-    svc.list_versions(s, viewer.org.path, viewer.user.id)
+    own (the menu's "mine" and the bell's, with the escalations as far down as a manager's
+    bell reads them unless configured further), one statement instead of one for the lists
+    and one for the menu (then kept for the transaction: `svc.scoped_versions`)."""
+    svc.scoped_versions(s, (viewer.org.path, *svc.bell_scopes(
+        viewer.user.id, viewer.role, viewer.org.id, viewer.org.path)))
 
 
 def kept(s: Session, ctx: svc.Context, key: tuple[Any, ...], read: Callable[[], T], path: str,
-         user: int | None = None) -> T:
+         user: int | None = None, scopes: tuple[str, ...] | None = None) -> T:
     """`read()`'s answer for `key`, read once per version of what it reads: the stages, cases
-    and organisations of the subtree at `path` and, with `user`, that person's own (what it
-    returns is shared between requests and threads: frozen rows, counts nobody changes). A
-    transaction that has written and not committed reads for itself: its answer is nobody
-    else's."""
-    version = svc.list_versions(s, path, user)
+    and organisations of the subtree at `path` and, with `user`, that person's own; or, with
+    `scopes`, the scopes named (storage/versions.py: a person's figures). What it returns is
+    shared between requests and threads: frozen rows, counts nobody changes. A transaction
+    that has written and not committed reads for itself: its answer is nobody else's."""
+    version = (svc.list_versions(s, path, user) if scopes is None
+               else svc.scoped_versions(s, scopes))
     if version is None:
         return read()
     full = (version, ctx.today, id(ctx.calendar), id(ctx.processes), ctx.language,
-            ctx.own_off, path, user, key)
+            ctx.own_off, path, user, scopes, key)
     bind = s.get_bind()
     with _LISTS_LOCK:
         cache = _LISTS.get(bind)
@@ -502,7 +508,8 @@ def menu_counts(s: Session, ctx: svc.Context, viewer: Viewer,
     """The overdue counts of the menu, one COUNT each (never a list built): the stages the
     viewer's overdue list shows (an officer's organisation, a manager's or an admin's subtree;
     `overdue`: already counted, by the unfiltered overdue page) and those of her own work (the
-    cases she answers for)."""
+    cases she answers for: kept until a write about one of them, `svc.mine_scopes`, not
+    recounted after every write in her subtree)."""
     path, code, unassigned = only_path(viewer), viewer.org.code, unassigned_of(viewer)
     own = viewer.org.path
     read_versions(s, viewer)
@@ -511,7 +518,8 @@ def menu_counts(s: Session, ctx: svc.Context, viewer: Viewer,
                 lambda: svc.count_overdue(s, ctx, code, only_path=path), own),
             "mine": kept(s, ctx, ("menu.mine", viewer.user.id, unassigned, code, path),
                          lambda: svc.count_my_overdue(s, ctx, viewer.user.id, unassigned, code,
-                                                      path), own)}
+                                                      path), own,
+                         scopes=svc.mine_scopes(viewer.user.id, viewer.role, viewer.org.id))}
 
 
 def unassigned_of(viewer: Viewer) -> int | None:

@@ -21,6 +21,7 @@ from web.kit.page import check_csrf, form_day, int_param, page, page_number, ren
 from web.kit.parts import Parts
 from web.kit.shapes import Shape
 from web.kit.times import local_time
+from workflow import services as svc
 from workflow.core.errors import MerzimError, NotFound
 from workflow.notices import rules, service
 from workflow.services import transactions as tx
@@ -232,17 +233,21 @@ def api_mark_read(request: Request, body: ReadIn, a: ApiContext = Depends()) -> 
 
 class MenuPart:
     """The bell's unread count, for the menu of every page (web/kit/page.py): one SELECT
-    (`service.centre`), kept across requests until what it reads changes (`views.kept`): her
-    own version (her reads, mutes, snoozes and preferences; the cases she answers for, is
-    handed or named in) and her organisation's subtree (the cases of her organisation nobody
-    answers for, a manager's escalations); another person's read marks leave it kept."""
+    (`service.centre`), kept across requests until what it reads changes (`views.kept`, the
+    scopes of `svc.bell_scopes`): her own version (her reads, mutes, snoozes and preferences;
+    the cases she answers for, is handed or named in), an officer's organisation's cases
+    nobody answers for, who joined when, and a manager's escalations (the stages of his
+    organisation and of those his escalations reach); another person's read marks, a comment
+    on another's case or a write deeper in a manager's subtree leave it kept."""
 
     def counts(self, request: Request, pc: PageContext) -> dict[str, int]:
         user, before, policy = pc.viewer.user, org_before(request), org_policy(request)
+        scopes = svc.bell_scopes(user.id, pc.viewer.role, pc.viewer.org.id, pc.viewer.org.path,
+                                 policy.escalate_levels)
         return {"unread": views.kept(
             pc.s, pc.ctx, ("bell", user.id, user.organisation_id, user.role, before, policy),
             lambda: service.unread_count(pc.s, pc.ctx, user, before, policy),
-            pc.viewer.org.path, pc.viewer.user.id)}
+            pc.viewer.org.path, pc.viewer.user.id, scopes=scopes)}
 
 
 MENU_PART = MenuPart()

@@ -29,9 +29,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
     "services.processes": ("definition_of",),
     "core.decide": ("next_events",),
     "services.context": ("Context",),
-    "services.lists": ("before_joining", "count_before_joining", "count_due",
+    "services.lists": ("before_joining", "bell_scopes", "count_before_joining", "count_due",
                        "count_my_overdue", "count_overdue", "count_stages",
-                       "list_versions", "due_within", "my_work", "open_stages", "overdue"),
+                       "list_versions", "due_within", "mine_scopes", "my_work", "open_stages",
+                       "overdue", "scoped_versions"),
     "services.lookup": ("find_case", "find_org", "find_programme", "get_analysis", "get_case",
                         "get_org", "get_user", "org_by_id", "org_of", "user_by_id"),
     "services.opening": ("Planned", "open_checked"),
@@ -85,6 +86,7 @@ if TYPE_CHECKING:
     from workflow.services.links import standing_linked as standing_linked
     from workflow.services.links import unlink_cases as unlink_cases
     from workflow.services.lists import before_joining as before_joining
+    from workflow.services.lists import bell_scopes as bell_scopes
     from workflow.services.lists import count_before_joining as count_before_joining
     from workflow.services.lists import count_due as count_due
     from workflow.services.lists import count_my_overdue as count_my_overdue
@@ -92,9 +94,11 @@ if TYPE_CHECKING:
     from workflow.services.lists import count_stages as count_stages
     from workflow.services.lists import due_within as due_within
     from workflow.services.lists import list_versions as list_versions
+    from workflow.services.lists import mine_scopes as mine_scopes
     from workflow.services.lists import my_work as my_work
     from workflow.services.lists import open_stages as open_stages
     from workflow.services.lists import overdue as overdue
+    from workflow.services.lists import scoped_versions as scoped_versions
     from workflow.services.lookup import find_case as find_case
     from workflow.services.lookup import find_org as find_org
     from workflow.services.lookup import find_programme as find_programme

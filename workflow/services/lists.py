@@ -4,6 +4,7 @@ person's own work (the stages of the cases she answers for) and its overdue coun
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -33,22 +34,31 @@ from workflow.storage.models import (
     table_of,
 )
 from workflow.storage.queries import in_subtree, live_case, standing
+from workflow.storage.versions import bell_scopes as bell_scopes
+from workflow.storage.versions import mine_scopes as mine_scopes
 
 
 def list_versions(s: Session, path: str, user: int | None = None) -> tuple[int, ...] | None:
     """What changes whenever a list of the subtree at `path` (and, with `user`, of that
     person's own) may change, for caches of lists kept across requests (web/kit/views.py): the
     versions of the subtree's root path, of the person and of every list (storage/versions.py),
-    each moved by a write that may change what it holds, in the write's own transaction.
-    Appends to the audit chain are serialised until commit, so versions become visible in the
-    order they were written: a request that reads version N of a scope sees every write up to
-    N in it. Read once per transaction (an append in it drops the memo: storage/audit.py), the
-    scopes not read yet in one statement on the primary key. None in a transaction that has written and not
+    each moved by a write that may change what it holds, in the write's own transaction
+    (`scoped_versions`)."""
+    scopes = (versions.EVERYTHING, path) if user is None else (
+        versions.EVERYTHING, path, versions.user_scope(user))
+    return scoped_versions(s, scopes)
+
+
+def scoped_versions(s: Session, scopes: Sequence[str]) -> tuple[int, ...] | None:
+    """The versions of `scopes` (storage/versions.py says which writes move which, and what the
+    menu's figures read: `bell_scopes`, `mine_scopes`). Appends to the audit chain are
+    serialised until commit, so versions become visible in the order they were written: a
+    request that reads version N of a scope sees every write up to N in it. Read once per
+    transaction (an append in it drops the memo: storage/audit.py), the scopes not read yet in
+    one statement on the primary key. None in a transaction that has written and not
     committed: what it reads is its own (and may be rolled back), no version anyone shares."""
     if audit.wrote(s):
         return None
-    scopes = (versions.EVERYTHING, path) if user is None else (
-        versions.EVERYTHING, path, versions.user_scope(user))
     tx, memo = s.get_transaction(), s.info.get(audit.VERSION)
     if memo is None or tx is None or memo[0] is not tx:
         memo = s.info[audit.VERSION] = (s.get_transaction(), {})

@@ -16,6 +16,7 @@ What each record names:
 * an organisation: itself (by id or code);
 * a person, a programme (its stages are of no case), a saved view, an outbox message, a risk,
   a recommendation or an external analysis: no case's stage, nothing to count;
+* a case's comment, file, view or hand-over (`NO_STAGE`): none of its stages changes;
 * anything else: every organisation.
 
 `merzim audit recount` (services/transactions.py `recount_kept`) appends a record of no
@@ -33,7 +34,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from workflow.storage import models
-from workflow.storage.models import OPEN, Case, Organisation, Stage, table_of
+from workflow.storage.models import HANDOVER, OPEN, Case, Organisation, Stage, table_of
 from workflow.storage.queries import select_columns, standing
 
 PENDING = "merzim.kept_pending"  # [transaction, organisation ids or None: every one]
@@ -41,6 +42,12 @@ PENDING = "merzim.kept_pending"  # [transaction, organisation ids or None: every
 QUIET = frozenset(("user", "programme", "view", "outbox", "risk", "recommendation",
                    "external_analysis"))
 BY_CASE = frozenset(("case", "analysis"))  # entities whose id is a case's
+# the actions about a case that change neither its stages nor what is counted of the case
+# (its state, dates, withdrawal): a comment, a file, a view of a person's case, a hand-over
+# (who answers for a case is not counted here: storage/versions.py moves the people's scopes)
+NO_STAGE = frozenset(("case.comment", "case.comment_edit", "file.attach", "file.void",
+                      "file.public", "file.private", "file.download", "view.person_case",
+                      HANDOVER, "person.disclosed"))
 MANY = 2000  # more cases than this in one write: the whole table is counted again
 _CHUNK = 500  # organisations recounted per statement
 _COLUMNS = ("subject_id", "process", "due_date", "subject_path", "n")
@@ -61,8 +68,8 @@ def touched(s: Session, records: Iterable[tuple[str, str, Any, Any]]
     cases: set[int] = set()
     orgs: set[int] = set()
     codes: set[str] = set()
-    for _action, entity, entity_id, _payload in records:
-        if entity in QUIET:
+    for action, entity, entity_id, _payload in records:
+        if not changes_stages(action, entity):
             continue
         key = str(entity_id)
         if entity in BY_CASE and key.isdigit():
@@ -80,6 +87,13 @@ def touched(s: Session, records: Iterable[tuple[str, str, Any, Any]]
             return None
         orgs.update(i for i in found if i is not None)
     return orgs, cases
+
+
+def changes_stages(action: str, entity: str) -> bool:
+    """Whether a write logged as `action` about `entity` may change a case's stages or the
+    case itself (what the counts kept here, a manager's escalations and the stages' items of
+    the notification centres read: storage/versions.py moves their versions by it)."""
+    return entity not in QUIET and not (entity in BY_CASE and action in NO_STAGE)
 
 
 def note(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> None:

@@ -10,8 +10,24 @@ Scopes (`list_version`):
   and the cases she answers for or is named in (her bell and centre): a write about a case
   moves the version of the person responsible for it, of the one it was handed from and of
   those a comment names;
-* `*`: a write narrowed to neither (a sync, a re-planning, a bulk action, an account's role):
-  every list.
+* `unassigned:ID`: the cases of the organisation ID nobody answers for (an officer's bell and
+  "mine" count them too): a write about a case of it that nobody answers for, or about a
+  hand-over of one of its cases (from nobody, maybe);
+* `near:PATH`: the stages of the organisation at PATH and of those at most `NEAR` levels below
+  it (what its manager's escalations are read from): a write that may change a case's stages
+  (storage/kept.py `changes_stages`: not a comment, a file or a view) moves the scope of its
+  organisation and of its `NEAR` nearest ancestors;
+* `organisations`: who joined when (the stages "before joining", counted apart from overdue):
+  a write about an organisation;
+* `*`: a write narrowed to none of these (a sync, a re-planning, a bulk action, an account's
+  role): every list.
+
+What each kept figure reads (`mine_scopes`, `bell_scopes`) is said here too,
+beside what moves it: the lists of a subtree its path; the menu's "mine" her own scope (and an
+officer's organisation's cases nobody answers for) and the organisations'; the bell as "mine",
+and a manager's escalations the `near` scope of his organisation (the subtree's path when the
+escalations reach further down than `NEAR`). A write elsewhere in a manager's subtree -- a
+record in a district under the country's root -- leaves his bell and his "mine" kept.
 
 The version written is the audit record's id of the write: appends to the chain are serialised
 until commit (storage/audit.py), so a scope's versions become visible in the order they were
@@ -30,9 +46,20 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from workflow.storage import kept
-from workflow.storage.models import Case, ListVersion, Organisation, Programme, User
+from workflow.storage.models import (
+    HANDOVER,
+    Case,
+    ListVersion,
+    Organisation,
+    Programme,
+    User,
+)
 
 EVERYTHING = "*"
+ORGANISATIONS = "organisations"
+# the levels below an organisation whose stages move its `near` scope: a manager's escalations
+# reach `escalate_levels` below him (1 unless configured otherwise)
+NEAR = 1
 # a write about more cases or organisations than this (an import, a sync) moves `*` instead
 # of each of their paths: one row, and every list reads afresh once
 MANY = 200
@@ -53,6 +80,14 @@ _UPSERT = text("INSERT INTO list_version (scope, version) VALUES (:scope, :versi
 
 def user_scope(user_id: int) -> str:
     return f"user:{user_id}"
+
+
+def unassigned_scope(org_id: int) -> str:
+    return f"unassigned:{org_id}"
+
+
+def near_scope(path: str) -> str:
+    return f"near:{path}"
 
 
 def with_ancestors(path: str) -> list[str]:
@@ -99,12 +134,13 @@ def _loaded(s: Session, model: Any, key: int, *attributes: str) -> tuple | None:
     return tuple(state[a] for a in attributes)
 
 
-def _cases(s: Session, ids: set[int]) -> list[tuple[str, int | None, str | None]] | None:
-    """(subject's path, responsible person, object's path or None) of each case: from the
-    rows the write holds, the others in one statement; None if a case is not found. A case's
-    object is written about too: an analysis of a subdivision is in the subdivision's figures
-    (its score, scorecard/kept.py)."""
-    found, missing = [], []
+def _cases(s: Session, ids: set[int]
+           ) -> dict[int, tuple[int, str, int | None, str | None]] | None:
+    """(subject's id, subject's path, responsible person, object's path or None) of each case,
+    by id: from the rows the write holds, the others in one statement; None if a case is not
+    found. A case's object is written about too: an analysis of a subdivision is in the
+    subdivision's figures (its score, scorecard/kept.py)."""
+    found, missing = {}, []
     for i in ids:
         case = _loaded(s, Case, i, "subject_id", "responsible_id", "object_id")
         org = _loaded(s, Organisation, case[0], "path") if case is not None else None
@@ -113,17 +149,48 @@ def _cases(s: Session, ids: set[int]) -> list[tuple[str, int | None, str | None]
         if case is None or org is None or target is None:
             missing.append(i)
         else:
-            found.append((org[0], case[1], target[0]))
+            found[i] = (case[0], org[0], case[1], target[0])
     if missing:
         of = aliased(Organisation)
-        rows = s.exec(select(Organisation.path, Case.responsible_id, of.path)
+        rows = s.exec(select(Case.id, Case.subject_id, Organisation.path, Case.responsible_id,
+                             of.path)
                       .join(Organisation, col(Organisation.id) == Case.subject_id)
                       .outerjoin(of, col(of.id) == Case.object_id)
                       .where(col(Case.id).in_(missing))).all()
         if len(rows) != len(missing):
             return None
-        found += [(p, r, o) for p, r, o in rows]
+        found.update({i: (subject, p, r, o) for i, subject, p, r, o in rows})
     return found
+
+
+def _near(path: str) -> list[str]:
+    """The `near` scopes a change of the stages of the organisation at `path` moves: its own
+    and its `NEAR` nearest ancestors'."""
+    return [near_scope(p) for p in with_ancestors(path)[-(NEAR + 1):]]
+
+
+def _case_scopes(s: Session, items: list[tuple[str, Any, Any]], scopes: set[str],
+                 paths: set[str]) -> bool:
+    """Add to `scopes` and `paths` what the writes `items` (action, case id, payload) about
+    cases may change (module docstring); False when a case is not found."""
+    cases = _cases(s, {int(i) for _, i, _ in items})
+    if cases is None:
+        return False
+    staged = {int(i) for action, i, _ in items if kept.changes_stages(action, "case")}
+    handed = {int(i) for action, i, _ in items if action == HANDOVER}
+    for i, (subject_id, subject, responsible, target) in cases.items():
+        paths.update(p for p in (subject, target) if p)
+        if responsible is not None:
+            scopes.add(user_scope(responsible))
+        if responsible is None or i in handed:
+            scopes.add(unassigned_scope(subject_id))
+        if i in staged:
+            scopes.update(sc for p in (subject, target) if p for sc in _near(p))
+    logins = _logins(p for _, _, p in items)
+    if logins:
+        scopes.update(user_scope(u) for u in s.exec(
+            select(User.id).where(col(User.login).in_(logins))).all() if u is not None)
+    return True
 
 
 def scopes_of(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> set[str]:
@@ -143,21 +210,16 @@ def scopes_of(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> set[s
                 return {EVERYTHING}
             scopes.update(user_scope(i) for i in ids)
         elif entity == "case":
-            cases = _cases(s, set(ids))
-            if cases is None:
+            if not _case_scopes(s, items, scopes, paths):
                 return {EVERYTHING}
-            paths.update(p for subject, _, target in cases for p in (subject, target) if p)
-            scopes.update(user_scope(r) for _, r, _ in cases if r is not None)
-            logins = _logins(p for _, _, p in items)
-            if logins:
-                scopes.update(user_scope(u) for u in s.exec(
-                    select(User.id).where(col(User.login).in_(logins))).all() if u is not None)
         elif entity == "organisation":
             found = s.exec(select(Organisation.path)
                            .where(col(Organisation.id).in_(set(ids)))).all()
             if len(found) != len(set(ids)):
                 return {EVERYTHING}
             paths.update(found)
+            scopes.add(ORGANISATIONS)
+            scopes.update(sc for p in found for sc in _near(p))
         elif entity == "programme":
             found = s.exec(select(Organisation.path)
                            .join(Programme, col(Programme.subject_id) == Organisation.id)
@@ -202,6 +264,28 @@ def _before_commit(s: Session) -> None:
     if pending is not None and pending[0] is s.get_transaction() and pending[1]:
         s.connection().execute(_UPSERT, [{"scope": sc, "version": pending[2]}
                                          for sc in sorted(pending[1])])
+
+
+def mine_scopes(user_id: int, role: str, org_id: int | None) -> tuple[str, ...]:
+    """What the menu's "mine" reads (services/lists.py `count_my_overdue`): the cases she
+    answers for (her own scope; an officer's, besides, her organisation's cases nobody answers
+    for), today's stages before joining (the organisations'), and every list's."""
+    own = (EVERYTHING, ORGANISATIONS, user_scope(user_id))
+    return (*own, unassigned_scope(org_id)) if role == "officer" and org_id is not None else own
+
+
+def bell_scopes(user_id: int, role: str, org_id: int | None, org_path: str,
+                levels: int = NEAR) -> tuple[str, ...]:
+    """What a person's bell reads (notices/service.py `centre`): what "mine" reads -- her
+    cases' stages, records and withdrawals; her read marks, mutes, snoozes and preferences;
+    the hand-overs to her and the comments naming her are all moved in her own scope -- and a
+    manager's escalations, the stages of his organisation and of those `levels` below it: the
+    `near` scope of his organisation, or his subtree's when `levels` reaches further than
+    `NEAR`."""
+    own = mine_scopes(user_id, role, org_id)
+    if role != "manager":
+        return own
+    return (*own, near_scope(org_path) if 0 <= levels <= NEAR else org_path)
 
 
 def read(s: Session, scopes: Sequence[str]) -> dict[str, int]:
