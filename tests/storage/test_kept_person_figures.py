@@ -1,0 +1,315 @@
+"""The figures of a person's menu kept across requests -- the bell's unread count and "mine"
+(her overdue stages) -- keyed by her own versions (workflow/storage/versions.py
+`bell_scopes`, `mine_scopes`): after random writes (cases opened, events recorded and voided,
+cases withdrawn and restored, dates corrected, hand-overs, comments with and without a
+mention, read marks, mutes and snoozes, register files imported) the figures kept equal a
+recount for officers, a manager of a district, of a region and of the country's root; a write
+that cannot change her figures (a comment on another's case, a record deeper in a manager's
+subtree than his escalations reach) leaves them kept (no statement reads them again), one
+that can has them read again. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+import pytest
+from sqlmodel import Session, col, select
+
+from calendars import KazakhstanCalendar
+from tests.support.bulk_helpers import commit
+from tests.support.sql_trace import statements
+from web.kit import views
+from web.kit.access import viewer_for
+from web.kit.deps import PageContext
+from workflow import services as svc
+from workflow.core.errors import MerzimError
+from workflow.definitions import load_registry
+from workflow.imports import registers as ri
+from workflow.notices import service as notices
+from workflow.notices.web import MENU_PART
+from workflow.services import comments
+from workflow.storage.db import session as open_session
+from workflow.storage.models import EVENT, OPEN, Case, EventRecord, Stage
+
+CAL = KazakhstanCalendar()
+REGISTRY = load_registry()
+TODAY = date(2026, 6, 15)  # a Monday
+COI = "conflict_of_interest"
+EVENTS = ("forwarded", "recommended", "no_conflict", "measures_taken", "unsettled",
+          "transferred")
+# the country's root KZ, a region AK, its districts AK-EDU and AK-HEALTH, a school of AK-EDU;
+# a ministry MF and its committee MF-KGD
+ORGS = (("KZ", None), ("AK", "KZ"), ("AK-EDU", "AK"), ("AK-HEALTH", "AK"),
+        ("AK-EDU-SCH", "AK-EDU"), ("MF", "KZ"), ("MF-KGD", "MF"))
+CASE_ORGS = ("AK", "AK-EDU", "AK-HEALTH", "AK-EDU-SCH", "MF-KGD")
+OFFICERS = (("asel", "AK-EDU"), ("aigul", "AK-EDU"), ("bota", "AK-EDU-SCH"),
+            ("erlan", "AK"), ("kanat", "MF-KGD"))
+MANAGERS = (("kz", "KZ"), ("dana", "AK"), ("marat", "AK-EDU"))
+PEOPLE = tuple(login for login, _ in OFFICERS + MANAGERS)
+BEFORE = (5, 1, 0)  # the organisation's days before a due date when none is configured
+# what a page's request gives the bell: no [reminders] configured, the defaults
+REQUEST = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(
+    settings=SimpleNamespace(notify=None))))
+UNION = re.compile(r"\bUNION ALL\b", re.IGNORECASE)  # the notification centre's one SELECT
+
+
+def ctx_of(today: date = TODAY, actor: str = "cli:test") -> svc.Context:
+    return svc.Context(CAL, REGISTRY, today, actor=actor, language="en")
+
+
+def world(s: Session) -> None:
+    """The tree and its people; AK-EDU's first cases opened before its officers were: nobody
+    answers for them but its officers, for whom they are "theirs" (the bell, "mine")."""
+    ctx = ctx_of()
+    for code, parent in ORGS:
+        svc.add_org(s, ctx, code, code, "akimat" if parent is None else "department", parent)
+    for n in range(3):
+        svc.open_case(s, ctx, COI, "AK-EDU", person=f"Early {n}",
+                      dates={"notified": TODAY - timedelta(days=30 + 10 * n)})
+    for login, org in OFFICERS:
+        svc.add_user(s, ctx, login, login.title(), "officer", org)
+    for login, org in MANAGERS:
+        svc.add_user(s, ctx, login, login.title(), "manager", org)
+    for org in ("AK", "MF-KGD"):  # overdue: the region's stage escalated to the root
+        svc.open_case(s, ctx, COI, org, person="Late", dates={"notified": TODAY - timedelta(
+            days=40)})
+
+
+def figures(eng, today: date = TODAY) -> dict[str, tuple[int, int]]:
+    """Each person's bell and "mine" as the menu shows them (kept across requests)."""
+    out = {}
+    ctx = ctx_of(today, actor="web")
+    with Session(eng) as s:
+        for login in PEOPLE:
+            viewer = viewer_for(s, svc.get_user(s, login))
+            pc = PageContext(viewer, None, s, ctx, None)  # type: ignore[arg-type]
+            mine = views.menu_counts(s, ctx, viewer)["mine"]
+            out[login] = (MENU_PART.counts(REQUEST, pc)["unread"], mine)
+    return out
+
+
+def recounted(eng, today: date = TODAY) -> dict[str, tuple[int, int]]:
+    """The same figures counted afresh (nothing kept)."""
+    out = {}
+    ctx = ctx_of(today, actor="web")
+    with Session(eng) as s:
+        for login in PEOPLE:
+            user = svc.get_user(s, login)
+            viewer = viewer_for(s, user)
+            unassigned = views.unassigned_of(viewer)
+            out[login] = (notices.unread_count(s, ctx, user, BEFORE),
+                          svc.count_my_overdue(s, ctx, user.id, unassigned, viewer.org.code,
+                                               views.only_path(viewer)))
+    return out
+
+
+def gift_rows(rng: random.Random, n: int) -> list[dict]:
+    return [{"subject": rng.choice(("AK-EDU", "AK-HEALTH", "AK-EDU-SCH")),
+             "person": f"Person {rng.randrange(10**6)}",
+             "received": (TODAY - timedelta(days=rng.randrange(1, 120))).isoformat(),
+             "_row": i + 2} for i in range(n)]
+
+
+class Writer:
+    """Random writes through the services, each in its own transaction (a refusal rolls
+    back, as a page's would)."""
+
+    def __init__(self, eng, rng: random.Random):
+        self.eng, self.rng = eng, rng
+
+    def day(self) -> date:
+        return TODAY - timedelta(days=self.rng.randrange(0, 90))
+
+    def case(self, s) -> int:
+        return self.rng.choice(list(s.exec(select(Case.id).order_by(col(Case.id)))))
+
+    def person(self, s, logins=PEOPLE):
+        return svc.get_user(s, self.rng.choice(logins))
+
+    def open(self, s, ctx):
+        svc.open_case(s, ctx, COI, self.rng.choice(CASE_ORGS),
+                      person=f"P {self.rng.randrange(10**6)}", dates={"notified": self.day()})
+
+    def record(self, s, ctx):
+        svc.record_event(s, ctx, self.case(s), self.rng.choice(EVENTS), self.day())
+
+    def void(self, s, ctx):
+        standing = list(s.exec(select(EventRecord.case_id, EventRecord.event).where(
+            EventRecord.kind == EVENT, col(EventRecord.voided_by_id).is_(None))
+            .order_by(col(EventRecord.id))))
+        if not standing:
+            raise MerzimError("nothing recorded")
+        case, event = self.rng.choice(standing)
+        svc.void_record(s, ctx, case, event, "recorded by mistake")
+
+    def withdraw(self, s, ctx):
+        svc.withdraw_case(s, ctx, self.case(s), "opened by mistake")
+
+    def restore(self, s, ctx):
+        svc.restore_case(s, ctx, self.case(s), "withdrawn by mistake")
+
+    def correct(self, s, ctx):
+        svc.edit_case(s, ctx, self.case(s), dates={"notified": self.day()},
+                      reason="typed from the wrong notice")
+
+    def hand_over(self, s, ctx):
+        """A case handed to another officer of its organisation (AK-EDU's from one of its
+        two, or from nobody; another's from nobody)."""
+        officers = {svc.get_user(s, login).id: svc.get_org(s, org).id
+                    for login, org in OFFICERS}
+        cases = [(i, subject) for i, subject, responsible in s.exec(
+            select(Case.id, Case.subject_id, Case.responsible_id).order_by(col(Case.id)))
+            if any(o == subject and u != responsible for u, o in officers.items())]
+        case, subject = self.rng.choice(cases)
+        to = self.rng.choice([u for u, o in officers.items() if o == subject])
+        svc.assign_responsible(s, ctx, case, svc.user_by_id(s, to).login)
+
+    def comment(self, s, ctx):
+        """A comment naming nobody, or one of the officers of the case's organisation (those
+        who see its person)."""
+        case = s.get(Case, self.case(s))
+        theirs = [login for login, org in OFFICERS if svc.get_org(s, org).id == case.subject_id]
+        named = f" @{self.rng.choice(theirs)}" if theirs and self.rng.random() < 0.6 else ""
+        comments.add_comment(s, ctx, case.id, None, "Seen" + named)
+
+    def read(self, s, ctx):
+        user = self.person(s)
+        listed = notices.centre(s, ctx, user, BEFORE).items
+        keys = None if not listed or self.rng.random() < 0.3 else [
+            self.rng.choice(listed).key]
+        notices.mark_read(s, ctx, user, BEFORE, keys)
+
+    def hold(self, s, ctx):
+        user = self.person(s, tuple(login for login, _ in OFFICERS))
+        mine = [(c, k) for c, k in s.exec(select(Stage.case_id, Stage.key)
+                                         .join(Case, col(Case.id) == Stage.case_id)
+                                         .where(notices.mine(user), Stage.status == OPEN))]
+        if not mine:
+            raise MerzimError("none of hers open")
+        case, key = self.rng.choice(mine)
+        if self.rng.random() < 0.5:
+            notices.mute(s, user, case)
+        else:
+            notices.snooze(s, ctx, user, case, key, TODAY + timedelta(days=7))
+
+    def imports(self, s, ctx):
+        assert ri.import_file(s, ctx, "gift", gift_rows(self.rng, self.rng.randrange(1, 4)))
+
+    def step(self, action=None) -> str:
+        """One random write (or `action`); its name, "refused" added when it was."""
+        actions = ([self.open] * 3 + [self.record] * 4 + [self.void] * 2 + [
+            self.withdraw, self.restore, self.correct, self.hand_over] + [self.comment] * 3
+            + [self.read] * 2 + [self.hold])
+        action = action or self.rng.choice(actions)
+        with open_session(self.eng) as s:
+            try:
+                action(s, ctx_of())
+                s.commit()
+            except MerzimError:
+                s.rollback()
+                return f"{action.__name__} refused"
+        return action.__name__
+
+
+@pytest.mark.parametrize("seed", [3, 2026])
+def test_the_kept_bell_and_mine_equal_a_recount_after_random_writes(db, seed):
+    commit(db, world)
+    writer = Writer(db, random.Random(seed))
+    done = []
+    seen = [figures(db)]  # kept from the start: each write below finds them kept
+    for n in range(60):  # (an import every 20 writes, whatever the draw)
+        done.append(writer.step(writer.imports if n % 20 == 10 else None))
+        seen.append(figures(db))
+        assert seen[-1] == recounted(db), (n, done)
+    later = TODAY + timedelta(days=10)
+    assert figures(db, later) == recounted(db, later)
+    assert {"open", "record", "void", "withdraw", "comment", "read", "hand_over",
+            "imports"} <= set(done), done
+    # each person's figures were some and changed (the root's and the region's bells: their
+    # escalations, read marks)
+    for login in ("asel", "aigul", "bota", "kz", "dana", "marat"):
+        assert len({f[login][0] for f in seen}) > 1 and max(f[login][0] for f in seen) > 0
+    for login in ("asel", "aigul", "bota"):
+        assert len({f[login][1] for f in seen}) > 1 and max(f[login][1] for f in seen) > 0
+
+
+def opened(eng, org: str, days: int = 40) -> int:
+    """A case of `org` opened `days` ago (overdue stages: escalated to its managers)."""
+    with open_session(eng) as s:
+        case = svc.open_case(s, ctx_of(), COI, org, person="Someone",
+                             dates={"notified": TODAY - timedelta(days=days)})
+        s.commit()
+        return case.id
+
+
+def read_again(eng, login: str) -> bool:
+    """Whether her menu read her bell again (the centre's one SELECT was sent)."""
+    with statements(eng) as sent:
+        figures_of(eng, login)
+    return bool([st for st in sent if UNION.search(st)])
+
+
+def figures_of(eng, login: str) -> tuple[int, int]:
+    ctx = ctx_of(actor="web")
+    with Session(eng) as s:
+        viewer = viewer_for(s, svc.get_user(s, login))
+        pc = PageContext(viewer, None, s, ctx, None)  # type: ignore[arg-type]
+        return MENU_PART.counts(REQUEST, pc)["unread"], views.menu_counts(s, ctx, viewer)["mine"]
+
+
+def test_a_write_that_cannot_change_her_figures_leaves_them_kept(db):
+    """A comment naming nobody on asel's case: her bell is read again (hers), nobody else's;
+    a record in the school (two levels below the region, three below the root): the school's
+    and the district's managers' bells are read again (their escalations), the region's and
+    the root's are kept; a record in the region: the region's and the root's are read again.
+    Every figure kept equals a recount."""
+    commit(db, world)
+    school, region = opened(db, "AK-EDU-SCH"), opened(db, "AK")
+    mine = opened(db, "AK-EDU")
+    with open_session(db) as s:
+        svc.assign_responsible(s, ctx_of(), mine, "asel")
+        s.commit()
+    figures(db)
+    with open_session(db) as s:
+        comments.add_comment(s, ctx_of(), mine, svc.get_user(s, "aigul"), "Seen")
+        s.commit()
+    assert {login: read_again(db, login) for login in PEOPLE} == {
+        login: login == "asel" for login in PEOPLE}
+    with open_session(db) as s:
+        svc.record_event(s, ctx_of(), school, "forwarded", TODAY - timedelta(days=2))
+        s.commit()
+    assert {login: read_again(db, login) for login in ("kz", "dana", "marat", "bota")} == {
+        "kz": False, "dana": False, "marat": True, "bota": True}
+    with open_session(db) as s:
+        svc.record_event(s, ctx_of(), region, "forwarded", TODAY - timedelta(days=2))
+        s.commit()
+    assert {login: read_again(db, login) for login in ("kz", "dana", "marat", "bota")} == {
+        "kz": True, "dana": True, "marat": False, "bota": False}
+    assert figures(db) == recounted(db)
+
+
+def test_a_mention_and_a_hand_over_move_her_figures(db):
+    """A comment naming aigul on asel's case, a case of AK-EDU nobody answered for handed to
+    aigul: aigul's bell, then asel's and aigul's figures, are read again; equal a recount."""
+    commit(db, world)
+    case = opened(db, "AK-EDU")
+    with open_session(db) as s:
+        early = s.exec(select(Case.id).where(col(Case.responsible_id).is_(None))
+                       .order_by(col(Case.id))).first()
+    before = figures(db)
+    assert before["aigul"][1] > 0  # the cases nobody answers for: hers (and asel's)
+    with open_session(db) as s:
+        comments.add_comment(s, ctx_of(), case, svc.get_user(s, "asel"), "For @aigul")
+        s.commit()
+    assert read_again(db, "aigul") and not read_again(db, "kz") and not read_again(db, "bota")
+    with open_session(db) as s:
+        svc.assign_responsible(s, ctx_of(), early, "aigul")
+        s.commit()
+    assert read_again(db, "asel") and read_again(db, "aigul") and not read_again(db, "bota")
+    after = figures(db)
+    assert after == recounted(db)
+    assert after["asel"][1] < before["asel"][1]  # no longer hers
+    assert after["aigul"][1] == before["aigul"][1]  # hers still
