@@ -54,6 +54,7 @@ from workflow.storage.models import (
     Programme,
     User,
 )
+from workflow.storage.queries import select_columns
 
 EVERYTHING = "*"
 ORGANISATIONS = "organisations"
@@ -152,11 +153,11 @@ def _cases(s: Session, ids: set[int]
             found[i] = (case[0], org[0], case[1], target[0])
     if missing:
         of = aliased(Organisation)
-        rows = s.exec(select(Case.id, Case.subject_id, Organisation.path, Case.responsible_id,
-                             of.path)
-                      .join(Organisation, col(Organisation.id) == Case.subject_id)
-                      .outerjoin(of, col(of.id) == Case.object_id)
-                      .where(col(Case.id).in_(missing))).all()
+        rows = s.execute(select_columns(Case.id, Case.subject_id, Organisation.path,
+                                        Case.responsible_id, of.path)
+                         .join(Organisation, col(Organisation.id) == Case.subject_id)
+                         .outerjoin(of, col(of.id) == Case.object_id)
+                         .where(col(Case.id).in_(missing))).all()
         if len(rows) != len(missing):
             return None
         found.update({i: (subject, p, r, o) for i, subject, p, r, o in rows})
