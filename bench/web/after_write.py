@@ -151,8 +151,8 @@ def measure(a: argparse.Namespace, code: Path) -> int:
             """The bell and "mine" (the menu's overdue given, as the overdue page gives it)."""
             with Session(eng, expire_on_commit=False) as s:
                 pc = pages.page(req, s)
+                views.menu_counts(pc.s, pc.ctx, pc.viewer, overdue=0)  # (first, as a page)
                 MENU_PART.counts(req, pc)
-                views.menu_counts(pc.s, pc.ctx, pc.viewer, overdue=0)
 
         got: dict[str, list[float]] = {}
         for _ in range(a.rounds + 1):
