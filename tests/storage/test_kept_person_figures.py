@@ -313,3 +313,19 @@ def test_a_mention_and_a_hand_over_move_her_figures(db):
     assert after == recounted(db)
     assert after["asel"][1] < before["asel"][1]  # no longer hers
     assert after["aigul"][1] == before["aigul"][1]  # hers still
+
+
+def test_what_her_figures_read():
+    """An officer's: her own, her organisation's cases nobody answers for, who joined when,
+    every list's; a manager's bell besides the stages near his organisation, or his subtree's
+    when his escalations reach further down than the `near` scopes are moved for."""
+    from workflow.storage import versions
+
+    assert versions.mine_scopes(7, "officer", 3) == (
+        "*", "organisations", "user:7", "unassigned:3")
+    assert versions.bell_scopes(7, "officer", 3, "/1/3/") == versions.mine_scopes(
+        7, "officer", 3)
+    assert versions.mine_scopes(8, "manager", 1) == ("*", "organisations", "user:8")
+    for levels, escalations in ((0, "near:/1/"), (1, "near:/1/"), (2, "/1/")):
+        assert versions.bell_scopes(8, "manager", 1, "/1/", levels) == (
+            "*", "organisations", "user:8", escalations)
