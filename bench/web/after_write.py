@@ -167,7 +167,8 @@ def measure(a: argparse.Namespace, code: Path) -> int:
                 got.setdefault("floor", []).append(cpu(floor))
         eng.dispose()
     finally:
-        for leftover in (db, db.with_name(db.name + ".audit-head")):
+        for suffix in ("", "-wal", "-shm", ".audit-head", ".audit-head.lock"):
+            leftover = db.with_name(db.name + suffix)
             leftover.unlink(missing_ok=True)
     medians = {k: round(statistics.median(v[1:]), 2) for k, v in got.items()}
     ratios = {k: round(v / medians["floor"], 2) for k, v in medians.items()}
