@@ -19,7 +19,7 @@ from cachetools import TTLCache
 from sqlmodel import Session
 
 from workflow.scorecard import rules as sc
-from workflow.scorecard.service import scorecards
+from workflow.scorecard.service import OrgPart, read_parts, scorecards
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.storage import audit, versions
@@ -93,13 +93,41 @@ def kept_of(s: Session, ctx: Context, org_code: str, year: int, settings: sc.Sco
     return figure
 
 
+def kept_parts(s: Session, ctx: Context, year: int, orgs: Sequence[Organisation],
+               root: Organisation) -> dict[int, OrgPart]:
+    """The part of each organisation of `orgs` (service.OrgPart: what an evaluation reads of
+    its own records), by id: kept for the version of its path and of everything, read afresh
+    for the organisations whose version moved (a write in one district: the district and
+    its ancestors) and kept. A transaction that has written and not committed reads for
+    itself."""
+    if audit.wrote(s):
+        return read_parts(s, ctx, year, orgs, root)
+    found = _versions(s, [versions.EVERYTHING, *(o.path for o in orgs)])
+    shared = ("parts", found[versions.EVERYTHING], year, id(ctx.calendar),
+              id(ctx.processes))
+    cache = _cache(s)
+    out: dict[int, OrgPart] = {}
+    with _LOCK:
+        for o in orgs:
+            hit = cache.get((o.path, found[o.path], *shared))
+            if hit is not None and hit[0] is ctx.calendar and hit[1] is ctx.processes:
+                out[o.id] = hit[2]
+    missing = [o for o in orgs if o.id not in out]
+    fresh = read_parts(s, ctx, year, missing, root) if missing else {}
+    with _LOCK:
+        for o in missing:
+            out[o.id] = fresh[o.id]
+            cache[(o.path, found[o.path], *shared)] = (ctx.calendar, ctx.processes, fresh[o.id])
+    return out
+
+
 def kept_card(s: Session, ctx: Context, org_code: str, year: int,
               settings: sc.ScoreSettings) -> dict[str, Any]:
     """`scorecards(…, leads=True)` of the subject `org_code`: its evaluation with the cases
     behind each indicator and its points still to win, kept (`kept_of`): a root's score page
     and overview read it as kept until a write below it."""
     return kept_of(s, ctx, org_code, year, settings, "leads", lambda: scorecards(
-        s, ctx, org_code, year, settings, leads=True)[0])
+        s, ctx, org_code, year, settings, leads=True, parts=kept_parts)[0])
 
 
 def kept_scorecards(s: Session, ctx: Context, org_code: str, year: int,
@@ -126,10 +154,11 @@ def kept_scorecards(s: Session, ctx: Context, org_code: str, year: int,
     missing = [o for o in subjects if o.code not in kept]
     fresh: list[dict[str, Any]] = []
     if subtree and len(missing) > FEW:
-        fresh = scorecards(s, ctx, org_code, year, settings, subtree=True)
+        fresh = scorecards(s, ctx, org_code, year, settings, subtree=True, parts=kept_parts)
     else:
         for o in missing:
-            fresh += scorecards(s, ctx, o.code, year, settings, subtree=False)
+            fresh += scorecards(s, ctx, o.code, year, settings, subtree=False,
+                                parts=kept_parts)
     with _LOCK:
         for result in fresh:
             code = result["subject"]
