@@ -538,14 +538,19 @@ def _difference(done: dict[str, float], missed: dict[str, float]) -> tuple[float
 
 
 def _stage_worth(facts: sc.SubjectFacts, settings: sc.ScoreSettings, analysis: int,
-                 role: str, step: sc.Step) -> tuple[float, list[str]]:
+                 role: str, step: sc.Step, base: sc.ScoreBase | None = None,
+                 of: sc.AnalysisFacts | None = None) -> tuple[float, list[str]]:
     """What recording an analysis's open stage is worth: project No. 1 evaluated with the
     stage done and with it never done, the indicators that read the stage's role alone (the
-    others are the same either way)."""
-    done = sc.score(_with_step(facts, analysis, role, sc.Step(done=True, due=step.due)),
-                    settings, {role})["indicators"]
-    missed = sc.score(_with_step(facts, analysis, role, sc.NO_STEP), settings,
-                      {role})["indicators"]
+    others are the same either way), from the units' values of `base` (`sc.ScoreBase` of the
+    facts, worked out once for every stage) with the analysis's units valued anew; `of`: the
+    analysis itself."""
+    base = sc.ScoreBase(facts, settings) if base is None else base
+    a = of if of is not None else next(x for x in facts.analyses if x.id == analysis)
+    done = sc.score(facts, settings, {role}, base, replace(
+        a, steps={**a.steps, role: sc.Step(done=True, due=step.due)}))["indicators"]
+    missed = sc.score(facts, settings, {role}, base, replace(
+        a, steps={**a.steps, role: sc.NO_STEP}))["indicators"]
     return _difference(_points_by_key(done), _points_by_key(missed))
 
 
@@ -599,12 +604,11 @@ def _analysis_risks(facts: sc.SubjectFacts, settings: sc.ScoreSettings, process:
     analysis's object (among all the analyses, and among the subject's own) and the units the
     object is one of; stages alike in all of that are worth the same, evaluated once."""
     today, year_end = facts.today, date(facts.year, 12, 31)
-    own = {a.id for a in sc.subject_analyses(facts, settings)}
-    units = set(sc.subdivisions(facts.subject, facts.tree, settings))
-    bodies = set(sc.subordinate_bodies(facts.subject, facts.tree, settings))
-    by_object: dict[str, list[sc.AnalysisFacts]] = {}
-    for a in facts.analyses:
-        by_object.setdefault(a.object, []).append(a)
+    base = sc.ScoreBase(facts, settings)  # the units' values, once for every stage's worth
+    own = base.own_ids
+    units = set(base.units)
+    bodies = set(base.over("bodies"))
+    by_object = base.by("object")
     worth: dict[tuple[Any, ...], tuple[float, list[str]]] = {}
     out = []
     for a in facts.analyses:
@@ -618,7 +622,7 @@ def _analysis_risks(facts: sc.SubjectFacts, settings: sc.ScoreSettings, process:
                      _unit_state(others, role, today, year_end),
                      _unit_state([b for b in others if b.id in own], role, today, year_end))
             if alike not in worth:
-                worth[alike] = _stage_worth(facts, settings, a.id, role, step)
+                worth[alike] = _stage_worth(facts, settings, a.id, role, step, base, a)
             points, keys = worth[alike]
             if not keys:
                 continue
