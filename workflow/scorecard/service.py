@@ -611,16 +611,20 @@ def _analysis_risks(facts: sc.SubjectFacts, settings: sc.ScoreSettings, process:
     by_object = base.by("object")
     worth: dict[tuple[Any, ...], tuple[float, list[str]]] = {}
     out = []
+    roles = tuple(dict.fromkeys(ROLE_OF.values()))
     for a in facts.analyses:
-        for role in dict.fromkeys(ROLE_OF.values()):
+        others: list[sc.AnalysisFacts] | None = None  # the object's other analyses, once
+        for role in roles:
             step = a.step(role)
             if not _open(step):
                 continue
             overdue = step.due is not None and step.due < today
-            others = [b for b in by_object[a.object] if b.id != a.id]
+            if others is None:
+                others = [b for b in by_object[a.object] if b.id != a.id]
+                own_others = [b for b in others if b.id in own]
             alike = (role, overdue, a.id in own, a.object in units, a.object in bodies,
                      _unit_state(others, role, today, year_end),
-                     _unit_state([b for b in others if b.id in own], role, today, year_end))
+                     _unit_state(own_others, role, today, year_end))
             if alike not in worth:
                 worth[alike] = _stage_worth(facts, settings, a.id, role, step, base, a)
             points, keys = worth[alike]
