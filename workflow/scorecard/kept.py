@@ -19,7 +19,13 @@ from cachetools import TTLCache
 from sqlmodel import Session
 
 from workflow.scorecard import rules as sc
-from workflow.scorecard.service import OrgPart, read_parts, scorecards
+from workflow.scorecard.service import (
+    OrgPart,
+    read_parts,
+    scorecards,
+    subject_facts,
+    subtree_orgs,
+)
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.storage import audit, versions
@@ -119,6 +125,16 @@ def kept_parts(s: Session, ctx: Context, year: int, orgs: Sequence[Organisation]
             out[o.id] = fresh[o.id]
             cache[(o.path, found[o.path], *shared)] = (ctx.calendar, ctx.processes, fresh[o.id])
     return out
+
+
+def kept_facts(s: Session, ctx: Context, root: Organisation, year: int,
+               settings: sc.ScoreSettings) -> tuple[Organisation, sc.SubjectFacts]:
+    """`subject_facts` of the subject `root` (project No. 1's facts, what its coverage reads)
+    from its subtree's kept parts (`kept_parts`)."""
+    orgs = subtree_orgs(s, root)
+    (org, facts), = subject_facts(s, ctx, root, year, settings, orgs=orgs,
+                                  parts=kept_parts(s, ctx, year, orgs, root))
+    return org, facts
 
 
 def kept_card(s: Session, ctx: Context, org_code: str, year: int,

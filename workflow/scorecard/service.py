@@ -194,10 +194,11 @@ def subtree_orgs(s: Session, root: Organisation) -> list[Organisation]:
 
 
 def read_parts(s: Session, ctx: Context, year: int, orgs: Sequence[Organisation],
-               root: Organisation) -> dict[int, OrgPart]:
+               root: Organisation, entries: bool = True) -> dict[int, OrgPart]:
     """The part of each organisation of `orgs` (of the root's subtree), by its id, read
     afresh: a few statements for the whole subtree when `orgs` are many of it, else a few
-    for those organisations alone."""
+    for those organisations alone; without `entries`, no register entry (project No. 1's
+    facts alone)."""
     wanted = {o.id: o.code for o in orgs if o.id is not None}
     if not wanted:
         return {}
@@ -283,9 +284,9 @@ def read_parts(s: Session, ctx: Context, year: int, orgs: Sequence[Organisation]
                 sc.RiskFacts(risk.id, eliminated, eliminated and risk.analysis_id in closed,
                              risk.analysis_id))
     sections = _sections(s, definition, ids) or {}
-    entries: dict[str, list[Entry]] = {}
-    for e in read_entries(s, ctx.registry.all(), wanted, year):
-        entries.setdefault(e.org, []).append(e)
+    of_org: dict[str, list[Entry]] = {}
+    for e in read_entries(s, ctx.registry.all(), wanted, year) if entries else ():
+        of_org.setdefault(e.org, []).append(e)
     by_org: dict[int, list[sc.AnalysisFacts]] = {}
     for (c, _, _), a in zip(cases, analyses, strict=True):
         for org_id in {c.subject_id, c.object_id}:
@@ -298,7 +299,7 @@ def read_parts(s: Session, ctx: Context, year: int, orgs: Sequence[Organisation]
             analyses=tuple(mine_),
             risks={a.id: tuple(risks[a.id]) for a in mine_ if a.id in risks},
             sections={a.id: tuple(sections[a.id]) for a in mine_ if a.id in sections},
-            entries=tuple(entries.get(code, ())))
+            entries=tuple(of_org.get(code, ())))
     return out
 
 
@@ -314,7 +315,7 @@ def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
     definition = _definition(ctx)
     stage_of, _states = _table(definition)
     orgs = subtree_orgs(s, root) if orgs is None else orgs
-    parts = read_parts(s, ctx, year, orgs, root) if parts is None else parts
+    parts = read_parts(s, ctx, year, orgs, root, entries=False) if parts is None else parts
     by_id = {o.id: o for o in orgs}
     tree = [sc.Org(o.code, o.kind, by_id[o.parent_id].code if o.parent_id in by_id else None,
                    o.headcount) for o in orgs]
