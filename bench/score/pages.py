@@ -165,10 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     print("| page | bytes | CPU s, cold | CPU s, kept | kept × floor | CPU s, after a write |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, f in out["pages"].items():
-        cold = f"{f['cold_cpu_s']:.2f}" if "cold_cpu_s" in f else ""
-        kept = f"{f['kept_cpu_s']:.3f}" if "kept_cpu_s" in f else ""
+        cold_s = f"{f['cold_cpu_s']:.2f}" if "cold_cpu_s" in f else ""
+        kept_s = f"{f['kept_cpu_s']:.3f}" if "kept_cpu_s" in f else ""
         size = f.get("bytes", f.get("after_write_bytes", 0))
-        print(f"| {name} | {size:,} | {cold} | {kept} | {f.get('kept_x_floor', '')} | "
+        print(f"| {name} | {size:,} | {cold_s} | {kept_s} | {f.get('kept_x_floor', '')} | "
               f"{f.get('after_write_cpu_s', '')} |")
     if a.json:
         a.json.write_text(json.dumps(out, indent=2), encoding="utf-8")

@@ -5,7 +5,11 @@ sync, an import), so that a root of thousands reads its subjects' kept figures a
 only those a write may have changed: the subject written in and its ancestors.
 
 What a subject's figures read is its own subtree (its analyses, its register entries, its
-subdivisions'), so its path's version moves whenever they may change. The kept results are
+subdivisions'), so its path's version moves whenever they may change. What each organisation
+adds to them (service.OrgPart: the analyses it ran or that are of it, its register entries) is
+kept too, for the version of its own path (`kept_parts`): a subject computed again after a
+write in one district puts its figures together from its subtree's parts, the district's and
+its ancestors' read again, the others kept. The kept results are
 shared between requests and threads: the pages turn them into words (scorecard/words.py
 builds new dictionaries) and never change them."""
 
