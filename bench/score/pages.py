@@ -14,6 +14,12 @@ token). Each address is asked once cold (the figures kept across requests not ye
 the first request after a start or after a write in the root's subtree that changes every
 subject's figures) and then `--repeats` times (kept); the median is printed, with the floor
 beside it: `bench/web/floor.py`'s one-SELECT route in the same process, the same way.
+
+Then "after a write below the root": for the pages `--after` names, `--repeats` times, an
+analysis is planned in one department (`planning.service.plan_analysis`, the service layer a
+request calls: a write moving the department's, its akimat's and the root's versions; a
+different department each time) and the page asked once; the CPU of the request alone (not of
+the write) is measured, the median printed. The planned analyses stay in the data.
 """
 
 from __future__ import annotations
@@ -68,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--database", required=True)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--json", type=Path)
+    p.add_argument("--after", default="score list,root's score page,overview",
+                   help="the pages (comma-separated names) asked after a write below the root "
+                   "(empty: none)")
     p.add_argument("--only", default="", help="the pages whose names hold one of these "
                    "comma-separated words (default: every page)")
     a = p.parse_args(argv)
@@ -119,14 +128,48 @@ def main(argv: list[str] | None = None) -> int:
                                   "kept_x_floor": round(1000 * kept / out["floor_ms"], 1)}
             print(f"{name}: {status}, {size:,} bytes, cold {cold:.2f} s, kept {kept:.3f} s "
                   f"CPU ({1000 * kept / out['floor_ms']:.1f}x floor)", flush=True)
+    after = [w for w in a.after.split(",") if w]
+    by_name = dict(pages())
+    written = 0
+
+    def write_below() -> None:  # an analysis planned in one department, through the service
+        nonlocal written
+        from workflow.planning import service as planning
+        dept = f"AK{(7 + 13 * written) % 50:02d}-D{(42 + 17 * written) % 99:02d}"
+        written += 1
+        with session(engine) as s:
+            wctx = svc.Context(app.state.calendar, app.state.registry,
+                               date.fromisoformat(TODAY), actor="bench")
+            planning.plan_analysis(s, wctx, dept, dept, date(2026, 12, 1), date(2026, 12, 20),
+                                   duplicate_reason="bench: a write below the root")
+            s.commit()
+
+    for name in after:
+        url = by_name[name]
+        timed(browser, url)  # kept before the writes
+        cpu, size = [], 0
+        for _ in range(a.repeats):
+            write_below()
+            spent, size, status = timed(browser, url)
+            cpu.append(spent)
+        median = statistics.median(cpu)
+        out["pages"].setdefault(name, {"url": url})["after_write_cpu_s"] = round(median, 3)
+        out["pages"][name]["after_write_runs_cpu_s"] = [round(c, 3) for c in cpu]
+        out["pages"][name]["after_write_bytes"] = size
+        print(f"{name} after a write below the root: {status}, {size:,} bytes, "
+              f"{median:.3f} s CPU (median of {len(cpu)}: "
+              f"{', '.join(f'{c:.2f}' for c in cpu)})", flush=True)
     out["load_after"] = os.getloadavg()[0]
     print(f"\nfloor (one SELECT, same process): {out['floor_ms']:.2f} ms CPU; "
           f"load {out['load_before']:.1f} -> {out['load_after']:.1f}\n")
-    print("| page | bytes | CPU s, cold | CPU s, kept | kept × floor |")
-    print("|---|---:|---:|---:|---:|")
+    print("| page | bytes | CPU s, cold | CPU s, kept | kept × floor | CPU s, after a write |")
+    print("|---|---:|---:|---:|---:|---:|")
     for name, f in out["pages"].items():
-        print(f"| {name} | {f['bytes']:,} | {f['cold_cpu_s']:.2f} | {f['kept_cpu_s']:.3f} | "
-              f"{f['kept_x_floor']} |")
+        cold_s = f"{f['cold_cpu_s']:.2f}" if "cold_cpu_s" in f else ""
+        kept_s = f"{f['kept_cpu_s']:.3f}" if "kept_cpu_s" in f else ""
+        size = f.get("bytes", f.get("after_write_bytes", 0))
+        print(f"| {name} | {size:,} | {cold_s} | {kept_s} | {f.get('kept_x_floor', '')} | "
+              f"{f.get('after_write_cpu_s', '')} |")
     if a.json:
         a.json.write_text(json.dumps(out, indent=2), encoding="utf-8")
     return 0

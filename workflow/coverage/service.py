@@ -31,6 +31,7 @@ from workflow.reminders import planner
 from workflow.scorecard import rules as sc
 from workflow.scorecard import service as scoring
 from workflow.scorecard.evaluation import QSE, below
+from workflow.scorecard.kept import kept_facts
 from workflow.scorecard.words import number
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
@@ -67,7 +68,8 @@ def coverage(s: Session, ctx: Context, org_code: str, year: int,
     every subdivision's name in the context's language."""
     check_year(ctx, year)
     root = get_org(s, org_code)
-    (org, facts), = scoring.subject_facts(s, ctx, root, year, settings)
+    # from the subtree's parts kept for their paths' versions (scorecard/kept.py)
+    org, facts = kept_facts(s, ctx, root, year, settings)
     result = _named(s, rules.coverage(facts, settings), ctx.language)
     result["subject_name"] = org_name(org, ctx.language)
     return in_words(result, Translator(ctx.language))

@@ -209,6 +209,8 @@ class _Shape:
         self.members = members(subject, subject_kind, tree, st.consolidating_kinds)
         self.position = {org: i for i, org in enumerate(self.members)}
         self.entities = below(subject, tree, QSE, st.qse_scope)
+        self.kind_of = {o.code: o.kind for o in tree}
+        self.staff = {o.code: o.headcount for o in tree}
 
 
 _SHAPES: list[tuple[str, str, _Shape]] = []  # the last few, by subject and tree (identity)
@@ -247,6 +249,7 @@ class _Evaluation:
         shape = _shape(subject, subject_kind, self.tree, st)
         self.members, self.entities, self._position = (shape.members, shape.entities,
                                                        shape.position)
+        self.kind_of, self.staff = shape.kind_of, shape.staff
 
     # which entries count
 
@@ -527,7 +530,7 @@ class _Evaluation:
         """The organisations taken in that have the duty the indicator counts (the kinds its
         register applies to; not known: every one but the parts of an apparatus)."""
         kinds = self.duties.get(key) if self.duties is not None else None
-        kind_of = {o.code: o.kind for o in self.tree}
+        kind_of = self.kind_of
         return tuple(org for org in self.members
                      if (kind_of.get(org) in kinds if kinds is not None
                          else kind_of.get(org) not in APPARATUS_KINDS))
@@ -552,11 +555,14 @@ class _Evaluation:
         from_headcount: list[list[Any]] = []
         not_reported: list[str] = []
         if len(self.members) > 1:
-            staff = {o.code: o.headcount for o in self.tree}
+            staff = self.staff
+            with_entries = self.orgs_of.get(spec.key, set())
+            none = self.best([])  # an organisation with no entry of the indicator
             for org in self.with_duty(spec.key):
                 if org in figures:
                     continue
-                own, when = self.best(self.of_year(spec.key, org))
+                own, when = (self.best(self.of_year(spec.key, org)) if org in with_entries
+                             else none)
                 until = _later(until, when if own == PENDING else None)
                 if staff.get(org) is not None:
                     figures[org] = (0.0, float(staff[org] or 0))
@@ -676,8 +682,8 @@ def behind(subject: str, subject_kind: str, tree: Sequence[Org], year: int, toda
             orgs = (subject, *below(subject, e.tree, DISTRICTS, "below"))
         elif spec.kind in ("report_penalty", "territories"):
             orgs = (subject,)
-        else:
-            orgs = e.members
+        else:  # those taken in that have entries of the indicator (the others add none)
+            orgs = e.members_with(spec.key)
         found = [c for org in orgs for c in (e.of(spec.key, org) if spec.kind == "certificates"
                                              else e.of_year(spec.key, org))]
         if spec.kind == "monthly":  # counted by its records of the year's months alone

@@ -5,7 +5,11 @@ sync, an import), so that a root of thousands reads its subjects' kept figures a
 only those a write may have changed: the subject written in and its ancestors.
 
 What a subject's figures read is its own subtree (its analyses, its register entries, its
-subdivisions'), so its path's version moves whenever they may change. The kept results are
+subdivisions'), so its path's version moves whenever they may change. What each organisation
+adds to them (service.OrgPart: the analyses it ran or that are of it, its register entries) is
+kept too, for the version of its own path (`kept_parts`): a subject computed again after a
+write in one district puts its figures together from its subtree's parts, the district's and
+its ancestors' read again, the others kept. The kept results are
 shared between requests and threads: the pages turn them into words (scorecard/words.py
 builds new dictionaries) and never change them."""
 
@@ -19,7 +23,13 @@ from cachetools import TTLCache
 from sqlmodel import Session
 
 from workflow.scorecard import rules as sc
-from workflow.scorecard.service import scorecards
+from workflow.scorecard.service import (
+    OrgPart,
+    read_parts,
+    scorecards,
+    subject_facts,
+    subtree_orgs,
+)
 from workflow.services.context import Context
 from workflow.services.lookup import get_org
 from workflow.storage import audit, versions
@@ -93,13 +103,51 @@ def kept_of(s: Session, ctx: Context, org_code: str, year: int, settings: sc.Sco
     return figure
 
 
+def kept_parts(s: Session, ctx: Context, year: int, orgs: Sequence[Organisation],
+               root: Organisation) -> dict[int, OrgPart]:
+    """The part of each organisation of `orgs` (service.OrgPart: what an evaluation reads of
+    its own records), by id: kept for the version of its path and of everything, read afresh
+    for the organisations whose version moved (a write in one district: the district and
+    its ancestors) and kept. A transaction that has written and not committed reads for
+    itself."""
+    if audit.wrote(s):
+        return read_parts(s, ctx, year, orgs, root)
+    found = _versions(s, [versions.EVERYTHING, *(o.path for o in orgs)])
+    shared = ("parts", found[versions.EVERYTHING], year, id(ctx.calendar),
+              id(ctx.processes))
+    cache = _cache(s)
+    out: dict[int, OrgPart] = {}
+    with _LOCK:
+        for o in orgs:
+            hit = cache.get((o.path, found[o.path], *shared))
+            if hit is not None and hit[0] is ctx.calendar and hit[1] is ctx.processes:
+                out[o.id] = hit[2]
+    missing = [o for o in orgs if o.id not in out]
+    fresh = read_parts(s, ctx, year, missing, root) if missing else {}
+    with _LOCK:
+        for o in missing:
+            out[o.id] = fresh[o.id]
+            cache[(o.path, found[o.path], *shared)] = (ctx.calendar, ctx.processes, fresh[o.id])
+    return out
+
+
+def kept_facts(s: Session, ctx: Context, root: Organisation, year: int,
+               settings: sc.ScoreSettings) -> tuple[Organisation, sc.SubjectFacts]:
+    """`subject_facts` of the subject `root` (project No. 1's facts, what its coverage reads)
+    from its subtree's kept parts (`kept_parts`)."""
+    orgs = subtree_orgs(s, root)
+    (org, facts), = subject_facts(s, ctx, root, year, settings, orgs=orgs,
+                                  parts=kept_parts(s, ctx, year, orgs, root))
+    return org, facts
+
+
 def kept_card(s: Session, ctx: Context, org_code: str, year: int,
               settings: sc.ScoreSettings) -> dict[str, Any]:
     """`scorecards(…, leads=True)` of the subject `org_code`: its evaluation with the cases
     behind each indicator and its points still to win, kept (`kept_of`): a root's score page
     and overview read it as kept until a write below it."""
     return kept_of(s, ctx, org_code, year, settings, "leads", lambda: scorecards(
-        s, ctx, org_code, year, settings, leads=True)[0])
+        s, ctx, org_code, year, settings, leads=True, parts=kept_parts)[0])
 
 
 def kept_scorecards(s: Session, ctx: Context, org_code: str, year: int,
@@ -126,10 +174,11 @@ def kept_scorecards(s: Session, ctx: Context, org_code: str, year: int,
     missing = [o for o in subjects if o.code not in kept]
     fresh: list[dict[str, Any]] = []
     if subtree and len(missing) > FEW:
-        fresh = scorecards(s, ctx, org_code, year, settings, subtree=True)
+        fresh = scorecards(s, ctx, org_code, year, settings, subtree=True, parts=kept_parts)
     else:
         for o in missing:
-            fresh += scorecards(s, ctx, o.code, year, settings, subtree=False)
+            fresh += scorecards(s, ctx, o.code, year, settings, subtree=False,
+                                parts=kept_parts)
     with _LOCK:
         for result in fresh:
             code = result["subject"]

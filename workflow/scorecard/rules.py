@@ -351,34 +351,142 @@ class Indicator:
 
 
 class _Tally:
-    """Done, pending and missing units for one step."""
+    """Done, pending and missing units for one step (`left`: the units set aside, done only
+    without a link; `lacking`: the units whose announcement lacks a channel, by unit)."""
 
-    def __init__(self, units: Sequence[str], by_unit: Mapping[str, list[AnalysisFacts]],
-                 role: str, today: date, year_end: date):
-        self.n = len(units)
-        statuses = [step_status((a.step(role) for a in by_unit.get(u, [])), today, year_end)
-                    for u in units]
-        self.done = sum(1 for s, _ in statuses if s == DONE)
-        self.pending = sum(1 for s, _ in statuses if s == PENDING)
-        self.missing = self.n - self.done - self.pending
-        self.until = max((d for s, d in statuses if s == PENDING and d is not None), default=None)
+    def __init__(self, n: int, done: int, pending: int, until: date | None,
+                 left: int = 0, lacking: Mapping[str, tuple[str, ...]] | None = None):
+        self.n, self.done, self.pending, self.until, self.left = n, done, pending, until, left
+        self.missing = n - done - pending
+        self.lacking = dict(lacking or {})
 
 
-def _unlinked_only(analyses: Iterable[AnalysisFacts], role: str) -> bool:
-    """Whether a unit's step was done only without a link (B-15): done by some analysis, and
-    by none with a link."""
-    done = [a.step(role) for a in analyses if a.step(role).done]
-    return bool(done) and all(s.unlinked for s in done)
+def _unit(analyses: Sequence[AnalysisFacts], role: str, today: date, year_end: date
+          ) -> tuple[str, date | None, bool, tuple[str, ...]]:
+    """What the score reads of one unit for one step over its analyses: its status and until
+    when pending (`step_status`), whether it was done only without a link (B-15), and the
+    channels its announcement lacks (001:L55-59: () when some analysis announced on every
+    channel, or none announced; else those its best announcement, the fewest missing and the
+    first of equals, has no link on)."""
+    steps = [a.step(role) for a in analyses]
+    status, until = step_status(steps, today, year_end)
+    done = [st for st in steps if st.done]
+    unlinked = bool(done) and all(st.unlinked for st in done)
+    missing = (() if not done or any(not st.missing for st in done)
+               else min((st.missing for st in done), key=len))
+    return status, until, unlinked, missing
 
 
-def _missing_channels(analyses: Iterable[AnalysisFacts], role: str) -> tuple[str, ...]:
-    """The channels a unit's announcement lacks (001:L55-59): () when some analysis announced
-    on every channel, or none announced; else those its best announcement (the fewest
-    missing, the first of equals) has no link on."""
-    done = [a.step(role) for a in analyses if a.step(role).done]
-    if not done or any(not s.missing for s in done):
-        return ()
-    return min((s.missing for s in done), key=len)
+class _Units:
+    """One step's values of some units (`_unit`) and their sums: computed once for a subject's
+    facts, then the sums of the same units with a few of them valued anew (`patched`: the
+    facts with one analysis's step changed) without a pass over the others."""
+
+    def __init__(self, values: dict[str, tuple[str, date | None, bool, tuple[str, ...]]]):
+        self.values = values
+        self.count: dict[tuple[str, bool], int] = {}
+        self.untils: dict[bool, dict[date, int]] = {False: {}, True: {}}
+        self.lacking: dict[str, tuple[bool, tuple[str, ...]]] = {}
+        for u, v in values.items():
+            self._add(u, v, 1)
+
+    def _add(self, u: str, v: tuple[str, date | None, bool, tuple[str, ...]], sign: int) -> None:
+        status, until, unlinked, missing = v
+        self.count[(status, unlinked)] = self.count.get((status, unlinked), 0) + sign
+        if status == PENDING and until is not None:
+            dates = self.untils[unlinked]
+            dates[until] = dates.get(until, 0) + sign
+            if not dates[until]:
+                del dates[until]
+        if missing:
+            if sign > 0:
+                self.lacking[u] = (unlinked, missing)
+            else:
+                self.lacking.pop(u, None)
+
+    def patched(self, values: Mapping[str, tuple[str, date | None, bool, tuple[str, ...]]]
+                ) -> _Units:
+        """These sums with the units of `values` valued so instead."""
+        out = _Units.__new__(_Units)
+        out.values = self.values
+        out.count = dict(self.count)
+        out.untils = {k: dict(v) for k, v in self.untils.items()}
+        out.lacking = dict(self.lacking)
+        for u, v in values.items():
+            if u in self.values:
+                out._add(u, self.values[u], -1)
+                out._add(u, v, 1)
+        return out
+
+    def tally(self, linked: bool = False, channels: bool = False) -> _Tally:
+        """The tally of the units; `linked`: those done only without a link set aside;
+        `channels`: an announcement lacking a channel not done (001:L55-59)."""
+        kept = (False,) if linked else (False, True)
+        n = sum(c for (_, unlinked), c in self.count.items() if unlinked in kept)
+        done = sum(self.count.get((DONE, k), 0) for k in kept)
+        pending = sum(self.count.get((PENDING, k), 0) for k in kept)
+        until = max((d for k in kept for d in self.untils[k]), default=None)
+        lacking = {u: m for u, (unlinked, m) in self.lacking.items()
+                   if unlinked in kept} if channels else {}
+        left = len(self.values) - n
+        return _Tally(n, done - len(lacking), pending, until, left, lacking)
+
+
+class ScoreBase:
+    """What `score` reads of a subject's facts beside the analyses' steps (its units, bodies
+    and sections, its own analyses, the analyses by unit) and each unit's values per step:
+    worked out once for the facts, and read by the scores of the same facts with one analysis
+    changed (`score(…, base=…, change=…)`: what recording a stage is worth, over a root's
+    thousands of units and analyses, from the units' values kept here)."""
+
+    def __init__(self, f: SubjectFacts, st: ScoreSettings):
+        self.f, self.st = f, st
+        self.units = subdivisions(f.subject, f.tree, st)
+        self.own = subject_analyses(f, st)
+        self.own_ids = {a.id for a in self.own}
+        self.doc_units = tuple(dict.fromkeys(a.object for a in self.own))
+        self._by: dict[str, dict[str, list[AnalysisFacts]]] = {}
+        self._over: dict[str, tuple[str, ...]] = {"units": self.units, "docs": self.doc_units}
+        self._sums: dict[tuple[str, str, str], _Units] = {}
+
+    def by(self, name: str) -> dict[str, list[AnalysisFacts]]:
+        """The analyses by unit: by object ("object"), the subject's own by object ("own"),
+        by object and by subject ("body", 1.5.1)."""
+        if name not in self._by:
+            self._by[name] = (_by(self.own, "object") if name == "own" else
+                              _by(self.f.analyses, name))
+        return self._by[name]
+
+    def over(self, name: str) -> tuple[str, ...]:
+        """The units an indicator is scored over: "units" (the subdivisions), "docs" (the
+        objects of the subject's own analyses), "bodies" (1.4.1), "sections" (1.5.1)."""
+        if name not in self._over:
+            f, st = self.f, self.st
+            self._over[name] = (subordinate_bodies(f.subject, f.tree, st) if name == "bodies"
+                                else cartogram_sections(f.subject, f.tree, st))
+        return self._over[name]
+
+    def sums(self, role: str, over: str, by: str,
+             change: AnalysisFacts | None = None) -> _Units:
+        """The step's values of the units `over` from the analyses `by`, and their sums; with
+        `change`, the sums with that analysis (the same id, subject and object) changed."""
+        key = (role, over, by)
+        base = self._sums.get(key)
+        f = self.f
+        today, year_end = f.today, date(f.year, 12, 31)
+        if base is None:
+            grouped = self.by(by)
+            base = self._sums[key] = _Units({u: _unit(grouped.get(u, []), role, today, year_end)
+                                             for u in self.over(over)})
+        if change is None:
+            return base
+        if by == "own" and change.id not in self.own_ids:
+            return base
+        grouped = self.by(by)
+        touched = {change.object, change.subject} if by == "body" else {change.object}
+        return base.patched({u: _unit([change if a.id == change.id else a
+                                       for a in grouped.get(u, [])], role, today, year_end)
+                             for u in touched})
 
 
 def _by(analyses: Iterable[AnalysisFacts], who: str) -> dict[str, list[AnalysisFacts]]:
@@ -395,38 +503,37 @@ def _by(analyses: Iterable[AnalysisFacts], who: str) -> dict[str, list[AnalysisF
 # -- the score -------------------------------------------------------------------------------------
 
 
-def score(f: SubjectFacts, st: ScoreSettings, roles: Collection[str] | None = None
+def score(f: SubjectFacts, st: ScoreSettings, roles: Collection[str] | None = None,
+          base: ScoreBase | None = None, change: AnalysisFacts | None = None
           ) -> dict[str, Any]:
     """Every indicator with its inputs and points, the deductions, the total, and the date
     until which the score is provisional (None: every stage it counts is due). With `roles`,
     only the indicators that read an analysis's step of one of those roles (what a stage of
     that role is worth changes no other indicator: the points still to win of a root's
-    thousands of analyses)."""
+    thousands of analyses). `base`: `ScoreBase(f, st)`, worked out once for several scores of
+    the facts; `change`: the facts with this analysis (the same id, subject and object, its
+    steps changed) in place of theirs, scored from the base's units with the changed ones
+    valued anew."""
     if f.external is not None and f.subject_kind not in NON_STATE_KINDS:
         return _external(f, f.external, st)
     today, year_end = f.today, date(f.year, 12, 31)
-    units = subdivisions(f.subject, f.tree, st)
-    by_object = _by(f.analyses, "object")
-    own = subject_analyses(f, st)
-    by_own = _by(own, "object")
-    doc_units = tuple(dict.fromkeys(a.object for a in own))
+    base = ScoreBase(f, st) if base is None else base
+    own = base.own
     out: list[Indicator] = []
 
-    def tally(role: str, over: Sequence[str] = units, by=by_object) -> _Tally:
-        return _Tally(over, by, role, today, year_end)
+    def tally(role: str, over: str = "units", by: str = "object", linked: bool = False
+              ) -> _Tally:
+        return base.sums(role, over, by, change).tally(linked, role in CHANNEL_ROLES)
 
     def share(key: str, role: str, source: str, per_step: float, maximum: float,
-              size: int = 10, threshold: float | None = None, over: Sequence[str] = units,
-              by=by_object, unit: str = "subdivision", linked: bool = False) -> None:
+              size: int = 10, threshold: float | None = None, over: str = "units",
+              by: str = "object", unit: str = "subdivision", linked: bool = False) -> None:
         if not _reads(roles, role):
             return
-        left = [u for u in over if _unlinked_only(by.get(u, []), role)] if linked else []
-        t = tally(role, [u for u in over if u not in left], by)
-        # an announcement without a link on every channel is not published (001:L55-59)
-        lacking = {u: m for u in over if u not in left
-                   and (m := _missing_channels(by.get(u, []), role))} if role in CHANNEL_ROLES else {}
-        t.done -= len(lacking)
-        t.missing += len(lacking)
+        # the units done only without a link set aside (`linked`); an announcement without a
+        # link on every channel is not published (001:L55-59)
+        t = tally(role, over, by, linked)
+        lacking = t.lacking
         pct = percent(t.done, t.n)
         steps = tens(pct, st.steps) if size == 10 else ones(pct, st.steps)
         pts = min(maximum, per_step * steps)
@@ -434,7 +541,7 @@ def score(f: SubjectFacts, st: ScoreSettings, roles: Collection[str] | None = No
                   "percent": r2(pct), "step_percent": size, "steps": r2(steps),
                   "per_step": per_step}
         if linked:
-            inputs["unlinked"] = len(left)
+            inputs["unlinked"] = t.left
         if lacking:  # the units not counted, and how many lack each channel
             inputs["incomplete"] = len(lacking)
             order = dict.fromkeys(c for m in sorted(lacking.values(), key=len, reverse=True)
@@ -453,7 +560,7 @@ def score(f: SubjectFacts, st: ScoreSettings, roles: Collection[str] | None = No
         analysed: a cancelled analysis lacks it, unless another analysis of its object has it."""
         if not _reads(roles, role):
             return
-        t = tally(role, doc_units, by_own)
+        t = tally(role, "docs", "own")
         if t.n == 0:  # no analysis in the year: missing once the year is over
             missing, until = today > year_end, (year_end if today <= year_end else None)
         elif st.missing_document == "any":
@@ -477,9 +584,9 @@ def score(f: SubjectFacts, st: ScoreSettings, roles: Collection[str] | None = No
     share("1.3.3", "note_signed", "001:L160-185", 0.3, 30, size=1)
     out.extend(_risks(f, st, own, roles))
     if _reads(roles, POSITIONS_ROLE):
-        _positions(f, st, out, share, tally)
+        _positions(f, st, out, share, tally, base)
     if _reads(roles, CARTOGRAM_ROLE):
-        _cartogram(f, st, out, tally)
+        _cartogram(f, st, out, tally, base)
     return _result(f, out, external=False)
 
 
@@ -525,7 +632,8 @@ def _risks(f: SubjectFacts, st: ScoreSettings, own: Sequence[AnalysisFacts],
                        "completed": completed, "cumulative": st.risk_points_cumulative},
                       risk_pts, None, "award")]
 
-def _positions(f: SubjectFacts, st: ScoreSettings, out: list[Indicator], share, tally) -> None:
+def _positions(f: SubjectFacts, st: ScoreSettings, out: list[Indicator], share, tally,
+               base: ScoreBase) -> None:
     """1.4.1 over the subordinate bodies and supervised QSEs (001:L204-222)."""
     if f.subject_kind not in st.positions_kinds:
         for key in ("1.4.1", "1.4.1-penalty"):  # every scorecard has every indicator
@@ -533,17 +641,16 @@ def _positions(f: SubjectFacts, st: ScoreSettings, out: list[Indicator], share, 
                                                        "rule": st.positions_penalty}, 0, None,
                                  "info", "positions_kind"))
         return
-    bodies = subordinate_bodies(f.subject, f.tree, st)
+    bodies = base.over("bodies")
     if not bodies:
         for key in ("1.4.1", "1.4.1-penalty"):
             out.append(Indicator(key, "001:L210-216", {"subject_kind": f.subject_kind,
                                                        "rule": st.positions_penalty}, 0, None,
                                  "info", "no_bodies"))
         return
-    by_body = _by(f.analyses, "object")  # a body's list: drawn up by an analysis of it
-    share("1.4.1", "positions_approved", "001:L204-222", 0.5, 5, over=bodies, by=by_body,
-          unit="body")
-    t = tally("positions_approved", bodies, by_body)
+    # a body's list: drawn up by an analysis of it
+    share("1.4.1", "positions_approved", "001:L204-222", 0.5, 5, over="bodies", unit="body")
+    t = tally("positions_approved", "bodies")
     if st.positions_penalty == "none":
         penalty, pending = t.done == 0 and t.pending == 0, t.done == 0 and t.pending > 0
     else:
@@ -555,7 +662,8 @@ def _positions(f: SubjectFacts, st: ScoreSettings, out: list[Indicator], share, 
                          pending_until=t.until if pending else None))
 
 
-def _cartogram(f: SubjectFacts, st: ScoreSettings, out: list[Indicator], tally) -> None:
+def _cartogram(f: SubjectFacts, st: ScoreSettings, out: list[Indicator], tally,
+               base: ScoreBase) -> None:
     """1.5.1: points per department/district section updated (001:L228-248, I-7)."""
     if f.subject_kind not in st.cartogram_kinds:
         out.append(Indicator("1.5.1", "001:L232", {"per_unit": st.cartogram_points}, 0, None,
@@ -565,7 +673,7 @@ def _cartogram(f: SubjectFacts, st: ScoreSettings, out: list[Indicator], tally) 
         out.append(Indicator("1.5.1", "001:L232", {"per_unit": st.cartogram_points}, 0, None,
                              "info", "cartogram_unrecorded"))
         return
-    sections = cartogram_sections(f.subject, f.tree, st)
+    sections = base.over("sections")
     if f.cartogram_updates is not None:  # updates recorded per section, no deadline (I-7)
         # each part of a section (positions; the list of risks) scores on its own; an update
         # naming no part (version 4) updated the section's both parts
@@ -580,7 +688,7 @@ def _cartogram(f: SubjectFacts, st: ScoreSettings, out: list[Indicator], tally) 
         out.append(Indicator("1.5.1", "001:L228-248", inputs,
                              r2(st.cartogram_points * done), None, "award"))
         return
-    t = tally("cartogram_updated", sections, _by(f.analyses, "body"))
+    t = tally("cartogram_updated", "sections", "body")
     out.append(Indicator("1.5.1", "001:L228-248",
                          {"unit": "section", "units": t.n, "done": t.done, "pending": t.pending,
                           "per_unit": st.cartogram_points},

@@ -9,8 +9,8 @@ whole subtree, whatever its size.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -92,22 +92,31 @@ def _sections(s: Session, definition, ids: list[int]
     part of the section each names ([scorecard.fields] part, version 5: positions or the list
     of risks; None: a record naming no part, version 4's), when the definition records the
     updates as events ([scorecard.events] cartogram_updated)."""
-    spec = definition.scorecard
-    event = spec.events.get("cartogram_updated") if spec is not None else None
-    if event not in definition.events:
+    if not _sections_recorded(definition):
         return None
+    spec = definition.scorecard
+    event = spec.events.get("cartogram_updated")
     part_key = spec.fields.get("part") if spec is not None else None
     out: dict[int, list[tuple[str, str | None]]] = {}
     for chunk in _chunks(ids):
         for rec in s.exec(select(EventRecord).where(
                 _in(s, EventRecord.case_id, chunk), EventRecord.kind == EVENT,
-                EventRecord.event == event, col(EventRecord.voided_by_id).is_(None))):
+                EventRecord.event == event, col(EventRecord.voided_by_id).is_(None))
+                .order_by(col(EventRecord.id))):
             evidence = rec.evidence or {}
             section = evidence.get("section")
             if section:
                 part = evidence.get(part_key) if part_key else None
                 out.setdefault(rec.case_id, []).append((section, part or None))
     return out
+
+
+def _sections_recorded(definition) -> bool:
+    """Whether the definition records the cartogram's updates as events ([scorecard.events]
+    cartogram_updated)."""
+    spec = definition.scorecard
+    event = spec.events.get("cartogram_updated") if spec is not None else None
+    return event in definition.events
 
 
 def _parts(definition) -> tuple[str, ...]:
@@ -150,35 +159,77 @@ def _missing(definition, evidence: Any, channels: tuple[str, ...]) -> tuple[str,
     return tuple(c for c in channels if c not in have)
 
 
-def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
-                  settings: sc.ScoreSettings, subtree: bool = False
-                  ) -> list[tuple[Organisation, sc.SubjectFacts]]:
-    """The facts of the root's scorecard, or (subtree) of every subject under it (the kinds of
-    the setting subject_kinds), in tree order."""
-    # project No. 1's: the definition whose [scorecard] table maps the score's roles to stages
-    definition = next((d for d in ctx.registry.all() if _table(d)[0]), ctx.registry.all()[0])
+@dataclass(frozen=True)
+class OrgPart:
+    """What an evaluation reads of one organisation's own records in a year, whichever
+    subject's evaluation takes it in: the year's analyses it ran or that are of it (with
+    their steps, by id), the risks and the cartogram updates of those analyses (by analysis),
+    and its register entries counting in the year (in the order read). A subject's evaluation
+    reads its subtree's parts put together, so a part can be kept for the version of its
+    organisation's path (scorecard/kept.py: a write about its records moves it) and read
+    again only after such a write."""
+
+    analyses: tuple[sc.AnalysisFacts, ...] = ()
+    risks: Mapping[int, tuple[sc.RiskFacts, ...]] = field(default_factory=dict)
+    sections: Mapping[int, tuple[tuple[str, str | None], ...]] = field(default_factory=dict)
+    entries: tuple[Entry, ...] = ()
+
+
+# reads the parts of some organisations (by id) of a root's subtree: `read_parts` or a reader
+# keeping them (scorecard/kept.py)
+PartsReader = Callable[[Session, Context, int, Sequence[Organisation], Organisation],
+                       dict[int, OrgPart]]
+
+
+def _definition(ctx: Context) -> Any:
+    """Project No. 1's definition: the one whose [scorecard] table maps the score's roles to
+    stages."""
+    return next((d for d in ctx.registry.all() if _table(d)[0]), ctx.registry.all()[0])
+
+
+def subtree_orgs(s: Session, root: Organisation) -> list[Any]:
+    """The organisations of the root's subtree (it included), in path order, as rows of the
+    columns the evaluation reads (id, code, kind, parent, headcount, path, names): not ORM
+    objects (a country has 5,001)."""
+    rows = _rows(s)(select_columns(
+        Organisation.id, Organisation.code, Organisation.kind, Organisation.parent_id,
+        Organisation.headcount, Organisation.path, Organisation.name, Organisation.name_kk,
+        Organisation.name_ru).where(in_subtree(Organisation.path, root)))
+    return sorted(rows, key=lambda o: o.path)  # in Python: a database collation may ignore '/'
+
+
+def read_parts(s: Session, ctx: Context, year: int, orgs: Sequence[Organisation],
+               root: Organisation, entries: bool = True) -> dict[int, OrgPart]:
+    """The part of each organisation of `orgs` (of the root's subtree), by its id, read
+    afresh: a few statements for the whole subtree when `orgs` are many of it, else a few
+    for those organisations alone; without `entries`, no register entry (project No. 1's
+    facts alone)."""
+    wanted = {o.id: o.code for o in orgs if o.id is not None}
+    if not wanted:
+        return {}
+    definition = _definition(ctx)
     stage_of, states = _table(definition)
     excluded = tuple(states.get("excluded") or ())
-    orgs = sorted(s.exec(select(Organisation).where(in_subtree(Organisation.path, root))),
-                  key=lambda o: o.path)  # in Python: a database collation may ignore '/'
-    by_id = {o.id: o for o in orgs}
-    tree = [sc.Org(o.code, o.kind, by_id[o.parent_id].code if o.parent_id in by_id else None,
-                   o.headcount) for o in orgs]
-
-    # the year's analyses run by, or of, an organisation of the subtree
     subj, obj = aliased(Organisation), aliased(Organisation)
     read = _rows(s)
     # the columns read, as rows: not ORM objects, whose JSON fields and dates nothing here reads
-    rows = read(select_columns(Case.id, Case.state, Case.case_date,
-                               col(subj.code).label("subject_code"),
-                               col(obj.code).label("object_code"))
-                .join(Programme, col(Programme.id) == Case.programme_id)
-                .join(subj, col(subj.id) == Case.subject_id)
-                .outerjoin(obj, col(obj.id) == Case.object_id)
-                .where(col(Programme.year) == year, Case.process == definition.key,
-                       live_case(),  # withdrawn: never scored
-                       or_(in_subtree(subj.path, root), in_subtree(obj.path, root)))
-                .order_by(col(Case.id)))
+    query = (select_columns(Case.id, Case.state, Case.case_date, Case.subject_id,
+                            Case.object_id, col(subj.code).label("subject_code"),
+                            col(obj.code).label("object_code"))
+             .join(Programme, col(Programme.id) == Case.programme_id)
+             .join(subj, col(subj.id) == Case.subject_id)
+             .outerjoin(obj, col(obj.id) == Case.object_id)
+             .where(col(Programme.year) == year, Case.process == definition.key,
+                    live_case()))  # withdrawn: never scored
+    if len(wanted) > CHUNK:  # the year's analyses run by, or of, an organisation of the subtree
+        rows = read(query.where(or_(in_subtree(subj.path, root), in_subtree(obj.path, root)))
+                    .order_by(col(Case.id)))
+    else:  # those run by, or of, one of the organisations
+        ids_ = list(wanted)
+        rows = read(query.where(or_(_in(s, col(Case.subject_id), ids_),
+                                    _in(s, col(Case.object_id), ids_)))
+                    .order_by(col(Case.id)))
+    rows = [r for r in rows if r.subject_id in wanted or r.object_id in wanted]
     cases = [(c, c.subject_code, c.object_code or c.subject_code) for c in rows]
     ids = [c.id for c, _, _ in cases if c.state not in excluded]
     published = stage_of.get(sc.PUBLISHED_ROLE)
@@ -228,7 +279,8 @@ def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
     closed = {a.id for a in analyses if a.monitoring_closed}
     risks: dict[int, list[sc.RiskFacts]] = {}
     for chunk in _chunks(ids):  # a cancelled analysis's risks do not count
-        found = list(s.exec(select(Risk).where(_in(s, Risk.analysis_id, chunk)).order_by(col(Risk.id))))
+        found = list(s.exec(select(Risk).where(_in(s, Risk.analysis_id, chunk))
+                            .order_by(col(Risk.id))))
         recs = _recommendations(s, [r.id for r in found])
         for risk in found:
             mine = recs.get(risk.id, [])
@@ -236,34 +288,72 @@ def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
             risks.setdefault(risk.analysis_id, []).append(
                 sc.RiskFacts(risk.id, eliminated, eliminated and risk.analysis_id in closed,
                              risk.analysis_id))
+    sections = _sections(s, definition, ids) or {}
+    of_org: dict[str, list[Entry]] = {}
+    for e in read_entries(s, ctx.registry.all(), wanted, year) if entries else ():
+        of_org.setdefault(e.org, []).append(e)
+    by_org: dict[int, list[sc.AnalysisFacts]] = {}
+    for (c, _, _), a in zip(cases, analyses, strict=True):
+        for org_id in {c.subject_id, c.object_id}:
+            if org_id in wanted:
+                by_org.setdefault(org_id, []).append(a)
+    out = {}
+    for org_id, code in wanted.items():
+        mine_ = by_org.get(org_id, [])
+        out[org_id] = OrgPart(
+            analyses=tuple(mine_),
+            risks={a.id: tuple(risks[a.id]) for a in mine_ if a.id in risks},
+            sections={a.id: tuple(sections[a.id]) for a in mine_ if a.id in sections},
+            entries=tuple(of_org.get(code, ())))
+    return out
 
+
+def subject_facts(s: Session, ctx: Context, root: Organisation, year: int,
+                  settings: sc.ScoreSettings, subtree: bool = False,
+                  orgs: list[Organisation] | None = None,
+                  parts: dict[int, OrgPart] | None = None
+                  ) -> list[tuple[Organisation, sc.SubjectFacts]]:
+    """The facts of the root's scorecard, or (subtree) of every subject under it (the kinds of
+    the setting subject_kinds), in tree order: each subject's from the parts of the
+    organisations of its subtree (`parts`, by id: read afresh when not given; `orgs`: the
+    root's subtree in path order, `subtree_orgs`)."""
+    definition = _definition(ctx)
+    stage_of, _states = _table(definition)
+    orgs = subtree_orgs(s, root) if orgs is None else orgs
+    parts = read_parts(s, ctx, year, orgs, root, entries=False) if parts is None else parts
+    by_id = {o.id: o for o in orgs}
+    tree = [sc.Org(o.code, o.kind, by_id[o.parent_id].code if o.parent_id in by_id else None,
+                   o.headcount) for o in orgs]
     subjects = [root] if not subtree else [o for o in orgs if o.kind in settings.subject_kinds]
     schedules = _schedules(s, [o.id for o in subjects], year, stage_of.get(sc.SCHEDULE_ROLE))
     externals = _externals(s, [o.id for o in subjects if o.kind not in sc.NON_STATE_KINDS],
                            year, settings)
-    by_code: dict[str, list[sc.AnalysisFacts]] = {}
-    for a in analyses:
-        by_code.setdefault(a.subject, []).append(a)
-        if a.object != a.subject:
-            by_code.setdefault(a.object, []).append(a)
-    sections = _sections(s, definition, ids)
-    cartogram = sections is not None or stage_of.get("cartogram_updated") in definition.stages
+    recorded = _sections_recorded(definition)
+    cartogram = recorded or stage_of.get("cartogram_updated") in definition.stages
     position = {o.id: i for i, o in enumerate(orgs)}
     out = []
     for org in subjects:
         start = end = position[org.id]  # orgs are in path order: a subtree is one run of them
         while end < len(orgs) and orgs[end].path.startswith(org.path):
             end += 1
-        below, own_tree = orgs[start:end], tuple(tree[start:end])
-        mine = {a.id: a for o in below for a in by_code.get(o.code, [])}
+        own_tree = tuple(tree[start:end])
+        mine: dict[int, sc.AnalysisFacts] = {}
+        risks: dict[int, tuple[sc.RiskFacts, ...]] = {}
+        sections: dict[int, tuple[tuple[str, str | None], ...]] = {}
+        for o in orgs[start:end]:
+            part = parts[o.id]
+            for a in part.analyses:
+                mine[a.id] = a
+            risks.update(part.risks)
+            sections.update(part.sections)
         ids_mine = sorted(mine)
         out.append((org, sc.SubjectFacts(
             subject=org.code, subject_kind=org.kind, year=year, today=ctx.today, tree=own_tree,
             analyses=tuple(mine[i] for i in ids_mine),
-            risks=tuple(r for i in ids_mine for r in risks.get(i, [])),
+            risks=tuple(r for i in ids_mine for r in risks.get(i, ())),
             schedule_approved=org.id in schedules, external=externals.get(org.id),
             cartogram_recorded=cartogram, cartogram_parts=_parts(definition),
-            cartogram_updates=None if sections is None else tuple(
+            cartogram_updates=None if not recorded else tuple(
                 update for i in ids_mine for update in sections.get(i, ())))))
     return out
 
@@ -326,20 +416,20 @@ def _externals(s: Session, subject_ids: list[int], year: int, settings: sc.Score
 
 
 def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.ScoreSettings,
-               subtree: bool = False, whole: bool = True, leads: bool = False
-               ) -> list[dict[str, Any]]:
+               subtree: bool = False, whole: bool = True, leads: bool = False,
+               parts: PartsReader | None = None) -> list[dict[str, Any]]:
     """The evaluation of one subject, or of every subject under it, each with the subject's
     name in the context's language: projects No. 1-4 with a subtotal each and the total
     (`whole`), or project No. 1 alone. The registers of the whole subtree are read once.
     Each carries its depth under the root (`depth`, 0: the root) and, with `leads`, the cases
-    behind each indicator and the points still at risk (`at_risk`, see `_leads`)."""
+    behind each indicator and the points still at risk (`at_risk`, see `_leads`). What each
+    organisation of the subtree adds is read by `parts` (`read_parts`: afresh; or kept)."""
     root = get_org(s, org_code)
     root_depth = root.path.strip("/").count("/")
-    cases: list[Entry] = []
-    orgs: list[Organisation] = []
-    if whole:
-        orgs = list(s.exec(select(Organisation).where(in_subtree(Organisation.path, root))))
-        cases = register_entries(s, ctx, orgs, year)
+    orgs = subtree_orgs(s, root)
+    found = (parts or read_parts)(s, ctx, year, orgs, root)
+    # the subtree's register entries, in tree order, each organisation's in the order read
+    cases = [e for o in orgs for e in found[o.id].entries] if whole else []
     at: dict[str, list[int]] = {}  # each organisation's register cases, by their place
     for i, c in enumerate(cases):
         at.setdefault(c.org, []).append(i)
@@ -353,7 +443,7 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
         return names[code]
 
     out = []
-    for org, facts in subject_facts(s, ctx, root, year, settings, subtree):
+    for org, facts in subject_facts(s, ctx, root, year, settings, subtree, orgs, found):
         result = sc.score(facts, settings)
         places: list[int] = []
         if whole:
@@ -454,14 +544,19 @@ def _difference(done: dict[str, float], missed: dict[str, float]) -> tuple[float
 
 
 def _stage_worth(facts: sc.SubjectFacts, settings: sc.ScoreSettings, analysis: int,
-                 role: str, step: sc.Step) -> tuple[float, list[str]]:
+                 role: str, step: sc.Step, base: sc.ScoreBase | None = None,
+                 of: sc.AnalysisFacts | None = None) -> tuple[float, list[str]]:
     """What recording an analysis's open stage is worth: project No. 1 evaluated with the
     stage done and with it never done, the indicators that read the stage's role alone (the
-    others are the same either way)."""
-    done = sc.score(_with_step(facts, analysis, role, sc.Step(done=True, due=step.due)),
-                    settings, {role})["indicators"]
-    missed = sc.score(_with_step(facts, analysis, role, sc.NO_STEP), settings,
-                      {role})["indicators"]
+    others are the same either way), from the units' values of `base` (`sc.ScoreBase` of the
+    facts, worked out once for every stage) with the analysis's units valued anew; `of`: the
+    analysis itself."""
+    base = sc.ScoreBase(facts, settings) if base is None else base
+    a = of if of is not None else next(x for x in facts.analyses if x.id == analysis)
+    done = sc.score(facts, settings, {role}, base, replace(
+        a, steps={**a.steps, role: sc.Step(done=True, due=step.due)}))["indicators"]
+    missed = sc.score(facts, settings, {role}, base, replace(
+        a, steps={**a.steps, role: sc.NO_STEP}))["indicators"]
     return _difference(_points_by_key(done), _points_by_key(missed))
 
 
@@ -515,26 +610,29 @@ def _analysis_risks(facts: sc.SubjectFacts, settings: sc.ScoreSettings, process:
     analysis's object (among all the analyses, and among the subject's own) and the units the
     object is one of; stages alike in all of that are worth the same, evaluated once."""
     today, year_end = facts.today, date(facts.year, 12, 31)
-    own = {a.id for a in sc.subject_analyses(facts, settings)}
-    units = set(sc.subdivisions(facts.subject, facts.tree, settings))
-    bodies = set(sc.subordinate_bodies(facts.subject, facts.tree, settings))
-    by_object: dict[str, list[sc.AnalysisFacts]] = {}
-    for a in facts.analyses:
-        by_object.setdefault(a.object, []).append(a)
+    base = sc.ScoreBase(facts, settings)  # the units' values, once for every stage's worth
+    own = base.own_ids
+    units = set(base.units)
+    bodies = set(base.over("bodies"))
+    by_object = base.by("object")
     worth: dict[tuple[Any, ...], tuple[float, list[str]]] = {}
     out = []
+    roles = tuple(dict.fromkeys(ROLE_OF.values()))
     for a in facts.analyses:
-        for role in dict.fromkeys(ROLE_OF.values()):
+        others: list[sc.AnalysisFacts] | None = None  # the object's other analyses, once
+        for role in roles:
             step = a.step(role)
             if not _open(step):
                 continue
             overdue = step.due is not None and step.due < today
-            others = [b for b in by_object[a.object] if b.id != a.id]
+            if others is None:
+                others = [b for b in by_object[a.object] if b.id != a.id]
+                own_others = [b for b in others if b.id in own]
             alike = (role, overdue, a.id in own, a.object in units, a.object in bodies,
                      _unit_state(others, role, today, year_end),
-                     _unit_state([b for b in others if b.id in own], role, today, year_end))
+                     _unit_state(own_others, role, today, year_end))
             if alike not in worth:
-                worth[alike] = _stage_worth(facts, settings, a.id, role, step)
+                worth[alike] = _stage_worth(facts, settings, a.id, role, step, base, a)
             points, keys = worth[alike]
             if not keys:
                 continue
