@@ -74,7 +74,7 @@ def _found(units: Sequence[Any], typed: str) -> list[Any]:
 def _pager(total: int, name: str, request: Request) -> tuple[int, dict[str, Any]]:
     """Where a page (?`name`=N, 1 the first) of `total` units starts, and the links to the
     others (the page's other parameters kept, as web/kit/views.pages does for ?page=)."""
-    number = int_param(request.query_params.get(name), name, 1) or 1
+    number = int_param(request.query_params.get(name), name, 1)
     if number < 1:
         raise UsageError(key="error.bad_page", value=number)
     count = max(1, -(-total // UNITS))

@@ -221,6 +221,28 @@ def _ranked(figures: dict[str, float], names: dict[str, str]) -> list[dict[str, 
             for v, code in top]
 
 
+def points_to_win(s: Any, ctx: Any, code: str, year: int, settings: ScoreSettings,
+                  subjects: dict[str, str]) -> dict[str, float]:
+    """Each subject's points still to win (its scorecard's `at_risk_points`) under the
+    subject `code` (`subjects`: the subtree's subjects by path): its own from its kept
+    scorecard (kept.kept_card, as its score page reads it), the others' kept per subtree of
+    each subject next below it (kept.kept_of: a write below one of them computes that one's
+    subjects again, in bulk, the others read as kept)."""
+    out = {code: kept_card(s, ctx, code, year, settings).get("at_risk_points") or 0}
+    root_path = next(p for p, c in subjects.items() if c == code)
+    below = [c for p, c in subjects.items()
+             if c != code and _nearest(_parent(p), subjects) == code and p != root_path]
+
+    def of(child: str) -> dict[str, float]:
+        return {r["subject"]: r.get("at_risk_points") or 0 for r in scoring.scorecards(
+            s, ctx, child, year, settings, subtree=True, leads=True)}
+
+    for child in below:
+        out.update(kept_of(s, ctx, child, year, settings, "points still to win",
+                           lambda child=child: of(child)))
+    return out
+
+
 def standing(request: Request, s: Any, ctx: Any, viewer: Any, code: str, year: int
              ) -> dict[str, Any] | None:
     """A subtree's whole and the subjects that matter most, as the subject's score page, its
@@ -230,10 +252,8 @@ def standing(request: Request, s: Any, ctx: Any, viewer: Any, code: str, year: i
       provisional, their awards, deductions and total, the lowest and highest total), the
       sums of `merzim score ROOT --subtree`'s rows;
     * `lowest`: the STANDING lowest totals;
-    * `at_risk`: the STANDING subjects whose open stages hold the most of the subject's points
-      still to win (its kept scorecard's `at_risk`, the sum the badge shows: each risk counted
-      to the subject at or nearest above its case's organisation, one not about a case to the
-      subject itself), with how many such stages each has;
+    * `at_risk`: the STANDING subjects with the most points still to win (each its own
+      scorecard's `at_risk_points`, as its score page's badge says: `points_to_win`);
     * `overdue`: the STANDING subjects with the most overdue stages (the overdue list's counts
       kept per organisation, services/lists.count_overdue_by_path: each organisation's
       counted to the subject at or nearest above it; a subject's subordinate subjects count
@@ -252,29 +272,20 @@ def standing(request: Request, s: Any, ctx: Any, viewer: Any, code: str, year: i
     choices = views.org_choices(s, viewer)
     path_of = {o.code: o.path for o in choices}
     subjects = {path_of[c]: c for c in names if c in path_of}
-    card = kept_card(s, ctx, org.code, year, settings)
-    points: dict[str, float] = {}
-    stages: dict[str, int] = {}
-    for r in card.get("at_risk", ()):
-        where = _nearest(path_of.get(r.get("org") or ""), subjects) if r.get("case") else None
-        where = where or org.code
-        points[where] = points.get(where, 0) + (r.get("points") or 0)
-        stages[where] = stages.get(where, 0) + 1
+    points = points_to_win(s, ctx, org.code, year, settings, subjects)
     overdue: dict[str, float] = {}
     for path, n in count_overdue_by_path(s, ctx, org.code,
                                          only_path=views.only_path(viewer)).items():
         where = _nearest(path, subjects)
         if where is not None:
             overdue[where] = overdue.get(where, 0) + n
-    at_risk = _ranked({k: round(v, 2) for k, v in points.items() if v > 0}, names)
-    for r in at_risk:
-        r["stages"] = stages[r["subject"]]
+    at_risk = _ranked({k: v for k, v in points.items() if v > 0}, names)
     return {"subject": org.code, "subject_name": names.get(org.code, org.code), "year": year,
             "totals": totals(results),
             "lowest": [{"subject": r["subject"], "subject_name": r["subject_name"],
                         "total": r["total"], "provisional_until": r["provisional_until"]}
                        for r in lowest_of(results)],
-            "at_risk": at_risk, "at_risk_points": card.get("at_risk_points") or 0,
+            "at_risk": at_risk, "at_risk_points": points.get(org.code, 0),
             "overdue": _ranked(overdue, names)}
 
 
@@ -301,8 +312,7 @@ def standing_in_words(found: dict[str, Any] | None, t: Translator) -> dict[str, 
             "lowest": [{**link(r), "figure": r["total"], "text": number(r["total"], lang)}
                        for r in found["lowest"]],
             "at_risk": [{**link(r), "text": t.n("score.atrisk.worth", r["figure"],
-                                               points=_signed(r["figure"], lang)),
-                         "stages_text": t.n("score.standing.stages", r["stages"])}
+                                               points=_signed(r["figure"], lang))}
                         for r in found["at_risk"]],
             "overdue": [{**link(r), "text": t.n("overview.overdue_count", int(r["figure"]))}
                         for r in found["overdue"]]}
@@ -577,9 +587,8 @@ class Ranked(Shape):
     total: int | float | None = Field(None, description="`lowest`: its total.")
     provisional_until: date | None = None
     figure: int | float | None = Field(None, description=(
-        "`at_risk`: the points still to win in its open stages; `overdue`: its overdue "
-        "stages."))
-    stages: int | None = Field(None, description="`at_risk`: its open stages worth points.")
+        "`at_risk`: its points still to win (its scorecard's, as its score page's badge); "
+        "`overdue`: its overdue stages."))
 
 
 class ScoresSummary(Shape):
@@ -594,10 +603,9 @@ class ScoresSummary(Shape):
         "lowest, highest (the sums of `merzim score ORG --subtree`'s rows)."))
     lowest: list[Ranked] = Field(description="The 20 subjects of the lowest totals.")
     at_risk: list[Ranked] = Field(description=(
-        "The 20 subjects whose open stages hold the most of the subject's points still to "
-        "win (each stage counted to the subject at or nearest above its case's organisation; "
-        "one not about a case to the subject itself)."))
-    at_risk_points: int | float = Field(description="The subject's points still to win.")
+        "The 20 subjects with the most points still to win (each its own scorecard's: what "
+        "is still open this year and may win or lose points)."))
+    at_risk_points: int | float = Field(description="The subject's own points still to win.")
     overdue: list[Ranked] = Field(description=(
         "The 20 subjects with the most overdue stages (their own and their subdivisions' that "
         "are not subjects: a subordinate subject counts its own)."))

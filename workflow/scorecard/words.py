@@ -305,7 +305,7 @@ def compact(result: dict[str, Any], listed: int = LISTED) -> dict[str, Any]:
         if any(len(inputs.get(k) or ()) > listed for k in ORG_LISTS):
             inputs = {**inputs}
             for k in ORG_LISTS:
-                if k in inputs:
+                if len(inputs.get(k) or ()) > listed:
                     inputs[f"{k}_count"] = len(inputs[k])
                     inputs[k] = inputs[k][:listed]
             ind = {**ind, "inputs": inputs}
