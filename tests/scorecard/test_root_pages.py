@@ -155,11 +155,15 @@ def test_the_subjects_that_matter_most_are_the_fresh_figures_also_after_a_write(
     assert _summary(web) == after
 
 
-def test_an_officer_and_another_tree_have_no_subjects_summary(web: Web):
-    officer = web.api("asel").get(f"/api/v1/scores/summary?year={YEAR}")
-    assert officer.status_code == 422 and officer.json()["error"] == "score.standing.none"
+def test_an_officer_sees_her_own_alone_and_another_tree_nothing(web: Web):
+    officer = web.api("asel").get(f"/api/v1/scores/summary?year={YEAR}").json()
+    assert officer["subject"] == "AK-ALM-EDU" and officer["totals"]["subjects"] == 1
+    assert {r["subject"] for r in officer["lowest"] + officer["at_risk"] + officer["overdue"]} \
+        <= {"AK-ALM-EDU"}
     assert web.api("nurlan").get(f"/api/v1/scores/summary?org=MF&year={YEAR}").status_code \
         == 404
+    apparatus = web.api("nurlan").get(f"/api/v1/scores/summary?org=AK-ALM-APP&year={YEAR}")
+    assert apparatus.status_code == 422 and apparatus.json()["error"] == "score.standing.none"
     page = web.browser("asel").get(f"/score/AK-ALM-EDU?year={YEAR}").text
     assert 'data-testid="score-standing"' not in page
 

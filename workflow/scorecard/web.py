@@ -243,8 +243,8 @@ def points_to_win(s: Any, ctx: Any, code: str, year: int, settings: ScoreSetting
     return out
 
 
-def standing(request: Request, s: Any, ctx: Any, viewer: Any, code: str, year: int
-             ) -> dict[str, Any] | None:
+def standing(request: Request, s: Any, ctx: Any, viewer: Any, code: str, year: int,
+             least: int = 2) -> dict[str, Any] | None:
     """A subtree's whole and the subjects that matter most, as the subject's score page, its
     overview and GET /api/v1/scores/summary show them (one owner):
 
@@ -259,14 +259,15 @@ def standing(request: Request, s: Any, ctx: Any, viewer: Any, code: str, year: i
       counted to the subject at or nearest above it; a subject's subordinate subjects count
       their own).
 
-    None when the reader sees no subject under it (an officer sees her own alone) or it is
-    not a subject."""
+    An officer sees her own organisation alone. None when it is not a subject, or when the
+    reader sees fewer than `least` subjects there (the pages show the section from two)."""
     settings = _settings(request)
     org = visible_org(s, viewer, code)
-    if viewer.role == "officer" or org.kind not in settings.subject_kinds:
+    if org.kind not in settings.subject_kinds:
         return None
-    results = kept_scorecards(s, ctx, org.code, year, settings, subtree=True)
-    if len(results) < 2:
+    results = kept_scorecards(s, ctx, org.code, year, settings,
+                              subtree=viewer.role != "officer")
+    if len(results) < least:
         return None
     names = {r["subject"]: r["subject_name"] for r in results}
     choices = views.org_choices(s, viewer)
@@ -617,11 +618,11 @@ def api_scores_summary(request: Request, org: str | None = None, year: int | Non
     """The subjects under a subject (`org`, default the caller's organisation) for a year
     (default this year): their figures summed (`totals`, as GET /api/v1/scores?subtree=true
     has them), then the 20 lowest totals, the 20 with the most points still to win and the
-    20 with the most overdue stages; the names in ?lang= (kk, ru, en). 404 for an
-    organisation the caller does not see; 422 for one with no subject under it (an officer:
-    her own organisation has none she sees)."""
+    20 with the most overdue stages; the names in ?lang= (kk, ru, en). An officer: her own
+    organisation alone. 404 for an organisation the caller does not see; 422 for one that is
+    not a subject of the evaluation."""
     year_n = _api_year(request, year, a)
-    found = standing(request, a.s, a.ctx, a.viewer, org or a.viewer.org.code, year_n)
+    found = standing(request, a.s, a.ctx, a.viewer, org or a.viewer.org.code, year_n, least=1)
     if found is None:
         raise UsageError(key="score.standing.none", org=org or a.viewer.org.code)
     return found
