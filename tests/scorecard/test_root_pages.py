@@ -108,7 +108,7 @@ def _fresh(w: Web) -> dict[str, Any]:
                                    leads=True)
         root = svc.get_org(s, ROOT)
         orgs = list(s.exec(select(Organisation).where(
-            Organisation.path.startswith(root.path))))  # type: ignore[union-attr]
+            Organisation.path.startswith(root.path))))
         rows = overdue(s, ctx, ROOT)
     nearest = _subject_of({o.code: o.path for o in orgs}, {o.code: o.kind for o in orgs})
     late: dict[str, int] = {}

@@ -10,6 +10,7 @@ number, never its person (its page decides who sees that)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -233,13 +234,12 @@ def points_to_win(s: Any, ctx: Any, code: str, year: int, settings: ScoreSetting
     below = [c for p, c in subjects.items()
              if c != code and _nearest(_parent(p), subjects) == code and p != root_path]
 
-    def of(child: str) -> dict[str, float]:
-        return {r["subject"]: r.get("at_risk_points") or 0 for r in scoring.scorecards(
+    def of(child: str) -> Callable[[], dict[str, float]]:
+        return lambda: {r["subject"]: r.get("at_risk_points") or 0 for r in scoring.scorecards(
             s, ctx, child, year, settings, subtree=True, leads=True)}
 
     for child in below:
-        out.update(kept_of(s, ctx, child, year, settings, "points still to win",
-                           lambda child=child: of(child)))
+        out.update(kept_of(s, ctx, child, year, settings, "points still to win", of(child)))
     return out
 
 
