@@ -222,17 +222,24 @@ def _ranked(figures: dict[str, float], names: dict[str, str]) -> list[dict[str, 
             for v, code in top]
 
 
+def _subject_children(s: Any, org: Any, settings: ScoreSettings) -> list[Any]:
+    """The subjects next below `org`: its children that are subjects, and those next below
+    a child that is not (an apparatus' departments)."""
+    out: list[Any] = []
+    for child in svc.children(s, org):
+        out += [child] if child.kind in settings.subject_kinds else \
+            _subject_children(s, child, settings)
+    return out
+
+
 def points_to_win(s: Any, ctx: Any, code: str, year: int, settings: ScoreSettings,
-                  subjects: dict[str, str]) -> dict[str, float]:
-    """Each subject's points still to win (its scorecard's `at_risk_points`) under the
-    subject `code` (`subjects`: the subtree's subjects by path): its own from its kept
-    scorecard (kept.kept_card, as its score page reads it), the others' kept per subtree of
-    each subject next below it (kept.kept_of: a write below one of them computes that one's
-    subjects again, in bulk, the others read as kept)."""
+                  below: list[str]) -> dict[str, float]:
+    """Each subject's points still to win (its scorecard's `at_risk_points`) in the subtree of
+    the subject `code`: its own from its kept scorecard (kept.kept_card, as its score page
+    reads it), the others' kept per subtree of each subject next below it (`below`;
+    kept.kept_of: a write below one of them computes that one's subjects again, in bulk, the
+    others read as kept)."""
     out = {code: kept_card(s, ctx, code, year, settings).get("at_risk_points") or 0}
-    root_path = next(p for p, c in subjects.items() if c == code)
-    below = [c for p, c in subjects.items()
-             if c != code and _nearest(_parent(p), subjects) == code and p != root_path]
 
     def of(child: str) -> Callable[[], dict[str, float]]:
         return lambda: {r["subject"]: r.get("at_risk_points") or 0 for r in scoring.scorecards(
@@ -265,15 +272,20 @@ def standing(request: Request, s: Any, ctx: Any, viewer: Any, code: str, year: i
     org = visible_org(s, viewer, code)
     if org.kind not in settings.subject_kinds:
         return None
-    results = kept_scorecards(s, ctx, org.code, year, settings,
-                              subtree=viewer.role != "officer")
+    # the subject's own figures from its kept scorecard (its score page's), the others' kept
+    # per subject under each subject next below it: a write below the root computes the root's
+    # evaluation once, not a second time for its subtree's list
+    below = [] if viewer.role == "officer" else [
+        c.code for c in _subject_children(s, org, settings)]
+    results = [kept_card(s, ctx, org.code, year, settings), *(
+        r for child in below
+        for r in kept_scorecards(s, ctx, child, year, settings, subtree=True))]
     if len(results) < least:
         return None
     names = {r["subject"]: r["subject_name"] for r in results}
-    choices = views.org_choices(s, viewer)
-    path_of = {o.code: o.path for o in choices}
+    path_of = {o.code: o.path for o in views.org_choices(s, viewer)}
     subjects = {path_of[c]: c for c in names if c in path_of}
-    points = points_to_win(s, ctx, org.code, year, settings, subjects)
+    points = points_to_win(s, ctx, org.code, year, settings, below)
     overdue: dict[str, float] = {}
     for path, n in count_overdue_by_path(s, ctx, org.code,
                                          only_path=views.only_path(viewer)).items():
