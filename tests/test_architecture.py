@@ -151,6 +151,9 @@ NOT_A_KEY = {
     **_homonym("published", "a scorecard role, the left-hand side of a definition's "
                "[scorecard.stages] (docs/scorecard.md), which maps it to a stage key",
                "workflow/scorecard/rules.py"),
+    **_homonym("totals", "a subtree's scores summed (the subjects' summary of a score page, "
+               "an overview and GET /api/v1/scores/summary); not the social order's event",
+               "workflow/scorecard/web.py"),
     **_homonym("published", "a draft's fact: the day its text was published",
                "workflow/drafts/service.py"),
     **_homonym("published", "the Atom feed's <published> element",

@@ -60,6 +60,9 @@ def api() -> list[tuple[str, str]]:
         ("API scores, subtree", f"/api/v1/scores?org=RK&year={YEAR}&subtree=true"),
         ("API scores, root", f"/api/v1/scores?org=RK&year={YEAR}"),
         ("API coverage", f"/api/v1/coverage?org=RK&year={YEAR}"),
+        ("API subjects' summary", f"/api/v1/scores/summary?org=RK&year={YEAR}"),
+        ("API organisations taken in, a page",
+         f"/api/v1/scores/organisations?org=RK&year={YEAR}&limit=500"),
     ]
 
 

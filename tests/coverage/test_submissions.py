@@ -11,6 +11,7 @@ SMTP server, while a unit has not submitted."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -259,6 +260,42 @@ def test_api_and_pages_for_the_regions_manager_refused_elsewhere(region, db, tmp
     # her own organisation by default: the ministry has no units under it
     own = marat.get("/api/v1/submissions", params={"year": 2025}).json()
     assert (own["subject"], own["units"]) == ("MIN", [])
+
+
+def test_a_root_of_many_units_lists_a_page_of_them_and_finds_any_one(region, db, tmp_path,
+                                                                     make_ctx, monkeypatch):
+    """The units' reports at a root of thousands: the section's summary counts them all, the
+    list is a page of 50 (?reports=N), any unit found by code or name (?unit=); the page does
+    not grow with the units."""
+    monkeypatch.setenv("MERZIM_TODAY", "2026-01-16")
+    app = create_app(_settings(tmp_path, str(db.url)), db, CALENDAR, REGISTRY)
+    browser = Web(db, app, {}, {}).browser("ruslan")
+
+    def units(page: str) -> list[str]:
+        listed = page[page.index('data-testid="submissions-list"'):]
+        return re.findall(r'<li data-org="([^"]+)"', listed[:listed.index("</ul>")])
+
+    add_orgs(db, make_ctx(OPENED), [(f"OBL-U{i:03d}", f"Added unit {i:03d}", "department", "OBL")
+                                    for i in range(100)])
+    first = browser.get("/coverage?org=OBL&year=2025")
+    assert first.status_code == 200, first.text
+    assert "0 of 102 subdivisions have submitted" in first.text
+    shown = units(first.text)
+    pages = [shown, *(units(browser.get(f"/coverage?org=OBL&year=2025&reports={n}").text)
+                      for n in (2, 3))]
+    assert [len(p) for p in pages] == [50, 50, 2]  # in tree order, each unit once
+    assert sorted(sum(pages, [])) == sorted(
+        ["OBL-EDU", "OBL-D1", *(f"OBL-U{i:03d}" for i in range(100))])
+    found = browser.get("/coverage?org=OBL&year=2025&unit=unit+042").text
+    assert units(found) == ["OBL-U042"]
+    none = browser.get("/coverage?org=OBL&year=2025&unit=nothing+such").text
+    assert 'data-testid="submissions-search-none"' in none
+    assert browser.get("/coverage?org=OBL&year=2025&reports=0").status_code == 422
+    add_orgs(db, make_ctx(OPENED), [(f"OBL-V{i:03d}", f"More unit {i:03d}", "department", "OBL")
+                                    for i in range(300)])
+    again = browser.get("/coverage?org=OBL&year=2025")
+    assert "0 of 402 subdivisions have submitted" in again.text
+    assert len(again.content) - len(first.content) < 500 and len(units(again.text)) == 50
 
 
 # -- the reminder ----------------------------------------------------------------------------------

@@ -352,7 +352,8 @@ OTHER_PAGES = ["/", "/programmes", "/programmes/{p}", "/programmes/{p}/score", "
 OTHER_API = ["/api/v1/organisations?limit=500", "/api/v1/programmes", "/api/v1/programmes/{p}",
              "/api/v1/analyses?limit=500", "/api/v1/processes", "/api/v1/processes/{wb}",
              "/api/v1/processes/{coi}", "/api/v1/scores?subtree=true&limit=500",
-             "/api/v1/coverage", "/api/v1/submissions", "/api/v1/notifications?limit=500"]
+             "/api/v1/coverage", "/api/v1/submissions", "/api/v1/notifications?limit=500",
+             "/api/v1/scores/summary", "/api/v1/scores/organisations?limit=500"]
 # Every GET route of the application, and the test above or below that covers it: a new page,
 # export, feed or API answer must be added here (and to a sweep) before it can show a case.
 COVERED_GET = {
@@ -382,6 +383,7 @@ COVERED_GET = {
     "GET /openapi.json", "GET /api/docs", "GET /api/v1/organisations", "GET /api/v1/programmes",
     "GET /api/v1/programmes/{programme_id}", "GET /api/v1/analyses", "GET /api/v1/processes",
     "GET /api/v1/processes/{key}", "GET /api/v1/scores",  # test_every_other_page_...
+    "GET /api/v1/scores/summary", "GET /api/v1/scores/organisations",  # the same
     "GET /lang/{code}", "GET /api/docs/{asset}",  # a redirect and static files: no case data
     "GET /api/redoc",  # the API's documentation: a static page
     # health and metrics: counts and checks, never a case or a person

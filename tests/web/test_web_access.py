@@ -216,7 +216,8 @@ API_GET = ["/api/v1/organisations", "/api/v1/programmes", "/api/v1/programmes/{p
            *of("documents", "/api/v1/cases/{edu}/documents",
                "/api/v1/cases/{edu}/documents/order"),
            "/api/v1/cases/{edu}/files",
-           "/api/v1/cases/{edu}/files/1", "/api/v1/scores", "/api/v1/coverage",
+           "/api/v1/cases/{edu}/files/1", "/api/v1/scores", "/api/v1/scores/summary",
+           "/api/v1/scores/organisations", "/api/v1/coverage",
            "/api/v1/submissions", "/api/v1/notifications", "/api/v1/cases/{edu}/comments",
            "/api/v1/views"]
 # each write of the API with a body that would be legal for the akimat's education department
@@ -273,6 +274,8 @@ COVERED_TEMPLATES = {
     "GET /cases.{fmt}", "GET /forms/{n}.xlsx",
     "GET /forms/national.xlsx",  # the same; who gets it: tests/forms/test_national_report.py
     "GET /api/v1/scores",  # anonymous above; who sees what: tests/scorecard/test_web_score.py
+    # anonymous above; who sees what: tests/scorecard/test_root_pages.py
+    "GET /api/v1/scores/summary", "GET /api/v1/scores/organisations",
     "GET /coverage", "GET /api/v1/coverage",  # anonymous above; who sees what: test_coverage.py
     "GET /api/v1/submissions",  # anonymous above; who sees what: tests/coverage/test_submissions.py
     "GET /obligations.{fmt}", "GET /work", "GET /overview",

@@ -8,8 +8,10 @@ and admins their subtree); any other is the 404 of an unknown organisation."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -43,19 +45,68 @@ def coverage_page(request: Request, pc: PageContext = Depends(page)):
     uncovered, pager = views.paginate(result["uncovered"], page_number(request),
                                       request.url.query, size=views.PAGE_SIZE)
     subs = lines = None
+    units: dict[str, Any] = {}
     if service.reports_to_it(pc.ctx, org, settings):  # B-18: its units' final reports
         try:
-            subs = service.submissions(pc.s, pc.ctx, org.code, year, settings)
+            subs = kept_of(pc.s, pc.ctx, org.code, year, settings, "submissions",
+                           lambda: service.submissions(pc.s, pc.ctx, org.code, year, settings))
             lines = service.submission_lines(subs, pc.t)
         except UsageError:  # the year's reports are due beyond the calendar's data: no section
             subs = None
+    if subs is not None:
+        units = _units(request, pc, subs)
     return render(request, pc, "coverage.html", result=result, year=year, scope=org,
                   uncovered=uncovered, pager=pager,
                   orgs=views.org_choices(pc.s, pc.viewer), org_filter=q.get("org") or "",
-                  submissions=subs, submission_lines=lines,
-                  unit_texts=[service.unit_text(u, pc.t) for u in subs.units] if subs else [],
-                  entity_texts=[service.unit_text(u, pc.t) for u in subs.entities]
-                  if subs else [])
+                  submissions=subs, submission_lines=lines, **units)
+
+
+UNITS = views.PAGE_SIZE  # the units' final reports listed a page (a root has thousands)
+
+
+def _found(units: Sequence[Any], typed: str) -> list[Any]:
+    """The units whose code or name holds what was typed (case ignored), in tree order."""
+    q = typed.casefold()
+    return [u for u in units if q in u.code.casefold() or q in u.name.casefold()] if q \
+        else list(units)
+
+
+def _pager(total: int, name: str, request: Request) -> tuple[int, dict[str, Any]]:
+    """Where a page (?`name`=N, 1 the first) of `total` units starts, and the links to the
+    others (the page's other parameters kept, as web/kit/views.pages does for ?page=)."""
+    number = int_param(request.query_params.get(name), name, 1)
+    if number < 1:
+        raise UsageError(key="error.bad_page", value=number)
+    count = max(1, -(-total // UNITS))
+    number = min(number, count)
+    kept = [(k, v) for k, v in parse_qsl(request.url.query, keep_blank_values=True)
+            if k != name]
+
+    def link(n: int) -> str:
+        return "?" + urlencode([*kept, (name, str(n))]) + "#submissions"
+
+    first = (number - 1) * UNITS
+    return first, {"page": number, "pages": count, "first": first + 1 if total else 0,
+                   "last": min(first + UNITS, total), "total": total,
+                   "prev": link(number - 1) if number > 1 else None,
+                   "next": link(number + 1) if number < count else None}
+
+
+def _units(request: Request, pc: PageContext, subs: Submissions) -> dict[str, Any]:
+    """The units' and the supervised entities' reports a page at a time (?reports=N,
+    ?entities=N), found by code or name (?unit=): the section's summary counts them all."""
+    typed = (request.query_params.get("unit") or "").strip()
+    out: dict[str, Any] = {"unit_q": typed}
+    for which, name in (("units", "reports"), ("entities", "entities")):
+        found = _found(getattr(subs, which), typed)
+        first, pager = _pager(len(found), name, request)
+        shown = found[first:first + UNITS]
+        out[f"{which}_shown"] = shown
+        out[f"{which}_pager"] = pager
+        out[f"{which}_found"] = len(found)
+        out[f"{which[:-1] if which == 'units' else 'entity'}_texts"] = [
+            service.unit_text(u, pc.t) for u in shown]
+    return out
 
 
 def kept_coverage(pc: Any, code: str, year: int, settings: ScoreSettings) -> dict[str, Any]:

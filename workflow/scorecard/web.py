@@ -10,12 +10,14 @@ number, never its person (its page decides who sees that)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import Field
 
 from web.kit import views
 from web.kit.access import visible_org, visible_programme
@@ -31,8 +33,16 @@ from workflow.scorecard import service as scoring
 from workflow.scorecard.evaluation import project_of
 from workflow.scorecard.kept import kept_card, kept_of, kept_scorecards, totals
 from workflow.scorecard.rules import ScoreSettings
-from workflow.scorecard.words import column_label, in_words, number, numbers_only, score_table
+from workflow.scorecard.words import (
+    column_label,
+    compact,
+    in_words,
+    number,
+    numbers_only,
+    score_table,
+)
 from workflow.services import transactions as tx
+from workflow.services.lists import count_overdue_by_path
 
 router = APIRouter(include_in_schema=False)
 api_router = api_routes()
@@ -43,6 +53,7 @@ LOWEST = 20  # a root of more than a page lists first its subjects of the lowest
 # the points still to win listed on the score page (the first ten, the rest folded); beyond
 # them, worth no more than the last listed, counted (a root of thousands has thousands)
 RISKS_LISTED = 100
+STANDING = 20  # the subjects each of a subtree's lists names: lowest, most at risk, most overdue
 
 
 def _settings(request: Request) -> ScoreSettings:
@@ -52,13 +63,13 @@ def _settings(request: Request) -> ScoreSettings:
 def _cards(request: Request, pc: PageContext, code: str, year: int, subtree: bool,
            leads: bool = False) -> list[dict[str, Any]]:
     if not leads:  # the figures kept per subject (scorecard/kept.py), in words
-        return [in_words(r, pc.t) for r in _kept(request, pc, code, year, subtree)]
+        return [in_words(compact(r), pc.t) for r in _kept(request, pc, code, year, subtree)]
     org = visible_org(pc.s, pc.viewer, code)
     # an officer sees their own organisation only: no subtree below it
     subtree = subtree and pc.viewer.role != "officer"
     # one subject (kept per version of its path: a root's points still to win read as
     # kept until a write below it), or a subtree computed for the request
-    cards = [in_words(r, pc.t) for r in (
+    cards = [in_words(compact(r), pc.t) for r in (
         scoring.scorecards(pc.s, pc.ctx, org.code, year, _settings(request), subtree,
                            leads=leads) if subtree
         else [kept_card(pc.s, pc.ctx, org.code, year, _settings(request))])]
@@ -185,6 +196,141 @@ def _signed(points: float, language: str) -> str:
     return ("+" if points > 0 else "−" if points < 0 else "") + number(abs(points), language)
 
 
+def lowest_of(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The LOWEST kept evaluations of the lowest totals (ties by code)."""
+    return sorted(results, key=lambda r: (r["total"], r["subject"]))[:LOWEST]
+
+
+def _parent(path: str) -> str:
+    """'/1/5/7/' -> '/1/5/'; the root's '/1/' -> ''."""
+    return path[:path.rstrip("/").rfind("/") + 1]
+
+
+def _nearest(path: str | None, subjects: dict[str, str]) -> str | None:
+    """The subject (its code) at or nearest above the organisation of `path`."""
+    while path:
+        if path in subjects:
+            return subjects[path]
+        path = _parent(path)
+    return None
+
+
+def _ranked(figures: dict[str, float], names: dict[str, str]) -> list[dict[str, Any]]:
+    """The STANDING subjects of the largest figures (ties by code), each with its name."""
+    top = sorted(((-v, code) for code, v in figures.items() if v), key=lambda x: x)[:STANDING]
+    return [{"subject": code, "subject_name": names.get(code, code), "figure": -v}
+            for v, code in top]
+
+
+def _subject_children(s: Any, org: Any, settings: ScoreSettings) -> list[Any]:
+    """The subjects next below `org`: its children that are subjects, and those next below
+    a child that is not (an apparatus' departments)."""
+    out: list[Any] = []
+    for child in svc.children(s, org):
+        out += [child] if child.kind in settings.subject_kinds else \
+            _subject_children(s, child, settings)
+    return out
+
+
+def points_to_win(s: Any, ctx: Any, code: str, year: int, settings: ScoreSettings,
+                  below: list[str]) -> dict[str, float]:
+    """Each subject's points still to win (its scorecard's `at_risk_points`) in the subtree of
+    the subject `code`: its own from its kept scorecard (kept.kept_card, as its score page
+    reads it), the others' kept per subtree of each subject next below it (`below`;
+    kept.kept_of: a write below one of them computes that one's subjects again, in bulk, the
+    others read as kept)."""
+    out = {code: kept_card(s, ctx, code, year, settings).get("at_risk_points") or 0}
+
+    def of(child: str) -> Callable[[], dict[str, float]]:
+        return lambda: {r["subject"]: r.get("at_risk_points") or 0 for r in scoring.scorecards(
+            s, ctx, child, year, settings, subtree=True, leads=True)}
+
+    for child in below:
+        out.update(kept_of(s, ctx, child, year, settings, "points still to win", of(child)))
+    return out
+
+
+def standing(request: Request, s: Any, ctx: Any, viewer: Any, code: str, year: int,
+             least: int = 2) -> dict[str, Any] | None:
+    """A subtree's whole and the subjects that matter most, as the subject's score page, its
+    overview and GET /api/v1/scores/summary show them (one owner):
+
+    * `totals`: the subtree's kept figures summed (kept.totals: the subjects, how many are
+      provisional, their awards, deductions and total, the lowest and highest total), the
+      sums of `merzim score ROOT --subtree`'s rows;
+    * `lowest`: the STANDING lowest totals;
+    * `at_risk`: the STANDING subjects with the most points still to win (each its own
+      scorecard's `at_risk_points`, as its score page's badge says: `points_to_win`);
+    * `overdue`: the STANDING subjects with the most overdue stages (the overdue list's counts
+      kept per organisation, services/lists.count_overdue_by_path: each organisation's
+      counted to the subject at or nearest above it; a subject's subordinate subjects count
+      their own).
+
+    An officer sees her own organisation alone. None when it is not a subject, or when the
+    reader sees fewer than `least` subjects there (the pages show the section from two)."""
+    settings = _settings(request)
+    org = visible_org(s, viewer, code)
+    if org.kind not in settings.subject_kinds:
+        return None
+    # the subject's own figures from its kept scorecard (its score page's), the others' kept
+    # per subject under each subject next below it: a write below the root computes the root's
+    # evaluation once, not a second time for its subtree's list
+    below = [] if viewer.role == "officer" else [
+        c.code for c in _subject_children(s, org, settings)]
+    results = [kept_card(s, ctx, org.code, year, settings), *(
+        r for child in below
+        for r in kept_scorecards(s, ctx, child, year, settings, subtree=True))]
+    if len(results) < least:
+        return None
+    names = {r["subject"]: r["subject_name"] for r in results}
+    path_of = {o.code: o.path for o in views.org_choices(s, viewer)}
+    subjects = {path_of[c]: c for c in names if c in path_of}
+    points = points_to_win(s, ctx, org.code, year, settings, below)
+    overdue: dict[str, float] = {}
+    for path, n in count_overdue_by_path(s, ctx, org.code,
+                                         only_path=views.only_path(viewer)).items():
+        where = _nearest(path, subjects)
+        if where is not None:
+            overdue[where] = overdue.get(where, 0) + n
+    at_risk = _ranked({k: v for k, v in points.items() if v > 0}, names)
+    return {"subject": org.code, "subject_name": names.get(org.code, org.code), "year": year,
+            "totals": totals(results),
+            "lowest": [{"subject": r["subject"], "subject_name": r["subject_name"],
+                        "total": r["total"], "provisional_until": r["provisional_until"]}
+                       for r in lowest_of(results)],
+            "at_risk": at_risk, "at_risk_points": points.get(org.code, 0),
+            "overdue": _ranked(overdue, names)}
+
+
+def standing_in_words(found: dict[str, Any] | None, t: Translator) -> dict[str, Any] | None:
+    """`standing` for a page: each figure in the reader's words, each subject a link to its
+    score page."""
+    if found is None:
+        return None
+    lang, year = t.language, found["year"]
+    whole = found["totals"]
+
+    def link(r: dict[str, Any]) -> dict[str, Any]:
+        return {**r, "href": f"/score/{quote(r['subject'])}?year={year}"}
+
+    return {**found, "list_href": f"/score?org={quote(found['subject'])}&year={year}",
+            "whole_text": t.n("score.subjects_summary", whole["subjects"],
+                              count=number(whole["subjects"], lang),
+                              provisional=number(whole["provisional"], lang),
+                              lowest=number(whole["lowest"] or 0, lang),
+                              highest=number(whole["highest"] or 0, lang)),
+            "sums_text": t("score.standing.sums", awards=number(whole["awards"], lang),
+                           deductions=number(whole["deductions"], lang),
+                           total=number(whole["total"], lang)),
+            "lowest": [{**link(r), "figure": r["total"], "text": number(r["total"], lang)}
+                       for r in found["lowest"]],
+            "at_risk": [{**link(r), "text": t.n("score.atrisk.worth", r["figure"],
+                                               points=_signed(r["figure"], lang))}
+                        for r in found["at_risk"]],
+            "overdue": [{**link(r), "text": t.n("overview.overdue_count", int(r["figure"]))}
+                        for r in found["overdue"]]}
+
+
 def _query(request: Request, pc: PageContext) -> tuple[str, int]:
     code = request.query_params.get("org") or pc.viewer.org.code
     year = int_param(request.query_params.get("year"), "year", pc.ctx.today.year)
@@ -280,9 +426,7 @@ def score_tree(request: Request, pc: PageContext = Depends(page)):
         found = _sorted(found, sort, descending)
     shown, pager = views.paginate(found, page_number(request), request.url.query,
                                   size=views.PAGE_SIZE)
-    lowest = [] if q or len(results) <= views.PAGE_SIZE else _words(
-        [c["raw"] for c in sorted(light, key=lambda c: (c["total"], c["subject"]))[:LOWEST]],
-        pc.t)
+    lowest = [] if q or len(results) <= views.PAGE_SIZE else _words(lowest_of(results), pc.t)
     cards = _words([c["raw"] for c in shown], pc.t)
     projects = sorted({p for c in light for p in c["subtotals"]})
     cal = request.app.state.calendar
@@ -303,7 +447,7 @@ def score_tree(request: Request, pc: PageContext = Depends(page)):
 
 def _words(results: list[dict[str, Any]], t: Translator) -> list[dict[str, Any]]:
     """Kept evaluations in words, with their indicators and subtotals by key."""
-    cards = [in_words(r, t) for r in results]
+    cards = [in_words(compact(r), t) for r in results]
     for card in cards:
         card["by_key"] = {i["key"]: i for i in card["indicators"]}
         card["subtotals"] = {f"p{p['project']}": p for p in card.get("projects", ())}
@@ -334,9 +478,12 @@ def score_subject(request: Request, org: str, pc: PageContext = Depends(page)):
     _code, year = _query(request, pc)
     project, _chosen = _projects(request)
     card = _cards(request, pc, org, year, subtree=False, leads=True)[0]
+    # a subject with subjects under it: their whole, then those that matter most
     return render(request, pc, "score.html", card=card, year=year,
                   open_project=0 if project == "all" else int(project),
-                  forms=_forms(request, pc, card["subject"], year))
+                  forms=_forms(request, pc, card["subject"], year),
+                  standing=standing_in_words(standing(
+                      request, pc.s, pc.ctx, pc.viewer, card["subject"], year), pc.t))
 
 
 @router.get("/programmes/{programme_id}/score", response_class=HTMLResponse)
@@ -380,8 +527,15 @@ class Scorecard(Shape):
     projects: list[dict[str, Any]]
     subject_name: str
     depth: int
-    taken_in: list[Any]
-    organisations: dict[str, str]
+    taken_in: list[Any] = Field(description=(
+        "The organisations (codes, in tree order) whose facts projects No. 2 and 4 take in "
+        "(B-18): the first 20; `taken_in_count` says how many, GET "
+        "/api/v1/scores/organisations lists them all, page by page."))
+    taken_in_count: int = Field(description="How many organisations `taken_in` names in all.")
+    organisations: dict[str, str] = Field(description=(
+        "The names of the organisations the scorecard lists (`taken_in` and each "
+        "indicator's inputs `from`, `from_headcount`, `not_reported`, each cut to its first 20 "
+        "with `<list>_count` beside it when longer), by code."))
     heading: str
     kind_name: str
     status: str
@@ -413,22 +567,123 @@ def api_scores(request: Request, org: str | None = None, year: int | None = None
     subject under it (an officer: her own organisation only), each with every indicator's
     points and inputs, the projects' subtotals, the total and whether it is provisional; the
     words in ?lang= (kk, ru, en). A subtree is paged (SUBTREE_LIMIT a page unless `limit`
-    says) with its figures summed (`totals`)."""
+    says) with its figures summed (`totals`). A scorecard's lists of organisations name their
+    first 20 with their count beside (`taken_in_count`, an input's `<list>_count`); GET
+    /api/v1/scores/organisations gives each whole, page by page."""
     code = org or a.viewer.org.code
-    year_n = year if year is not None else a.ctx.today.year
-    cal = request.app.state.calendar
-    if not cal.first_year <= year_n <= cal.last_year:
-        raise UsageError(key="error.year_outside", year=year_n, first=cal.first_year,
-                         last=cal.last_year)
+    year_n = _api_year(request, year, a)
     subject = visible_org(a.s, a.viewer, code)
     subtree = subtree and a.viewer.role != "officer"
     t = Translator(a.ctx.language)
     results = kept_scorecards(a.s, a.ctx, subject.code, year_n, _settings(request), subtree)
     # the page's evaluations alone in words (a root of thousands: a page of them)
     found = paginate(results, limit or (SUBTREE_LIMIT if subtree else LIMIT.default), offset)
-    return dict(items=[in_words(r, t) for r in found.items], total=found.total,
+    return dict(items=[in_words(compact(r), t) for r in found.items], total=found.total,
                 limit=found.limit, offset=found.offset,
                 totals=totals(results) if subtree else None)
+
+
+def _api_year(request: Request, year: int | None, a: ApiContext) -> int:
+    year_n = year if year is not None else a.ctx.today.year
+    cal = request.app.state.calendar
+    if not cal.first_year <= year_n <= cal.last_year:
+        raise UsageError(key="error.year_outside", year=year_n, first=cal.first_year,
+                         last=cal.last_year)
+    return year_n
+
+
+class Ranked(Shape):
+    """A subject of a subtree's list: its code and name, and the figure it is ranked by."""
+
+    subject: str
+    subject_name: str
+    total: int | float | None = Field(None, description="`lowest`: its total.")
+    provisional_until: date | None = None
+    figure: int | float | None = Field(None, description=(
+        "`at_risk`: its points still to win (its scorecard's, as its score page's badge); "
+        "`overdue`: its overdue stages."))
+
+
+class ScoresSummary(Shape):
+    """A subtree's whole and the subjects that matter most (the score page and the overview
+    of a subject with subjects under it show the same)."""
+
+    subject: str
+    subject_name: str
+    year: int
+    totals: dict[str, Any] = Field(description=(
+        "The subtree's figures summed: subjects, provisional, awards, deductions, total, "
+        "lowest, highest (the sums of `merzim score ORG --subtree`'s rows)."))
+    lowest: list[Ranked] = Field(description="The 20 subjects of the lowest totals.")
+    at_risk: list[Ranked] = Field(description=(
+        "The 20 subjects with the most points still to win (each its own scorecard's: what "
+        "is still open this year and may win or lose points)."))
+    at_risk_points: int | float = Field(description="The subject's own points still to win.")
+    overdue: list[Ranked] = Field(description=(
+        "The 20 subjects with the most overdue stages (their own and their subdivisions' that "
+        "are not subjects: a subordinate subject counts its own)."))
+
+
+@api_router.get("/scores/summary", response_model=ScoresSummary)
+def api_scores_summary(request: Request, org: str | None = None, year: int | None = None,
+                       a: ApiContext = Depends()) -> dict[str, Any]:
+    """The subjects under a subject (`org`, default the caller's organisation) for a year
+    (default this year): their figures summed (`totals`, as GET /api/v1/scores?subtree=true
+    has them), then the 20 lowest totals, the 20 with the most points still to win and the
+    20 with the most overdue stages; the names in ?lang= (kk, ru, en). An officer: her own
+    organisation alone. 404 for an organisation the caller does not see; 422 for one that is
+    not a subject of the evaluation."""
+    year_n = _api_year(request, year, a)
+    found = standing(request, a.s, a.ctx, a.viewer, org or a.viewer.org.code, year_n, least=1)
+    if found is None:
+        raise UsageError(key="score.standing.none", org=org or a.viewer.org.code)
+    return found
+
+
+ORG_LISTS = ("taken_in", "from", "from_headcount", "not_reported")
+
+
+class ScoreOrganisation(Shape):
+    """An organisation a scorecard lists: its code and name, and its figure where the list has
+    one (`from`: the facts it gave; `from_headcount`: its staff)."""
+
+    code: str
+    name: str
+    figure: int | float | None = None
+
+
+@api_router.get("/scores/organisations", response_model=PageOf[ScoreOrganisation])
+def api_score_organisations(request: Request, org: str | None = None,
+                            year: int | None = None, indicator: str | None = None,
+                            which: str = Query("taken_in", alias="list"),
+                            limit: int = LIMIT, offset: int = OFFSET,
+                            a: ApiContext = Depends()) -> dict[str, Any]:
+    """One of a subject's (`org`, default the caller's organisation) scorecard's lists of
+    organisations, whole, page by page (GET /api/v1/scores names the first 20 of each):
+    `list=taken_in` (the default: those whose facts projects No. 2 and 4 take in), or an
+    `indicator`'s input `from` (where a consolidated indicator's facts came from, with
+    how many), `from_headcount` (units counted by their staff, with it) or `not_reported`
+    (units with neither figures nor a headcount); the names in ?lang= (kk, ru, en)."""
+    year_n = _api_year(request, year, a)
+    subject = visible_org(a.s, a.viewer, org or a.viewer.org.code)
+    if which not in ORG_LISTS or (which == "taken_in") != (indicator is None):
+        raise UsageError(key="error.bad_choice", field="list", value=which,
+                         known="taken_in; with indicator: from, from_headcount, not_reported")
+    result = kept_scorecards(a.s, a.ctx, subject.code, year_n, _settings(request))[0]
+    if indicator is None:
+        listed: list[Any] = list(result.get("taken_in") or ())
+    else:
+        found = next((i for i in result["indicators"] if i["key"] == indicator), None)
+        if found is None:
+            raise UsageError(key="error.bad_choice", field="indicator", value=indicator,
+                             known=", ".join(i["key"] for i in result["indicators"]))
+        listed = list((found.get("inputs") or {}).get(which) or ())
+    names = result.get("organisations") or {}
+    rows = [{"code": x, "name": names.get(x, x)} if isinstance(x, str)
+            else {"code": x[0], "name": names.get(x[0], x[0]), "figure": x[1]}
+            for x in listed]
+    page_ = paginate(rows, limit, offset)
+    return dict(items=page_.items, total=page_.total, limit=page_.limit, offset=page_.offset)
 
 
 class OverviewPart:
@@ -436,21 +691,28 @@ class OverviewPart:
     when it is a subject of the scorecard: what is still open this year and may win or lose
     points, ranked by the points it is worth, then by its deadline."""
 
-    def page(self, request: Request, pc: PageContext, scope: Any) -> dict[str, Any]:
+    def page(self, request: Request, pc: PageContext, scope: Any,
+             subjects: bool = True) -> dict[str, Any]:
+        """The points at risk and, of a subject with subjects under it (`subjects`), their
+        whole and those that matter most (`standing`)."""
         settings = _settings(request)
         if scope.kind not in settings.subject_kinds:
             return {}
         year = pc.ctx.today.year
         card = _cards(request, pc, scope.code, year, subtree=False, leads=True)[0]
-        return {"score_risks": {"subject": card["subject"], "year": year,
-                                "risks": card["risks"], "badge": card["risks_badge"],
-                                "not_listed": card["risks_not_listed"],
-                                "points": card.get("at_risk_points") or 0}}
-
+        out: dict[str, Any] = {"score_risks": {
+            "subject": card["subject"], "year": year, "risks": card["risks"],
+            "badge": card["risks_badge"], "not_listed": card["risks_not_listed"],
+            "points": card.get("at_risk_points") or 0}}
+        found = standing(request, pc.s, pc.ctx, pc.viewer, scope.code, year) if subjects \
+            else None
+        if found is not None:
+            out["score_standing"] = standing_in_words(found, pc.t)
+        return out
 
     def work(self, request: Request, pc: PageContext) -> dict[str, Any]:
         """My work's points at risk: those of the viewer's own organisation."""
-        return self.page(request, pc, pc.viewer.org)
+        return self.page(request, pc, pc.viewer.org, subjects=False)
 
 
 OVERVIEW_PART = OverviewPart()

@@ -16,6 +16,12 @@ SHARES = ("1.1.3", "1.2.1", "1.2.2", "1.3.2", "1.3.3", "1.4.1")
 DOCUMENTS = ("1.1.2", "1.2.3", "1.3.1")
 ARROW = " → "
 MINUS = "−"
+# the organisations a scorecard names in a list (taken in, not reported, …) on a page or in the
+# API: a root takes in thousands; the others are counted (`compact`), and listed page by page
+LISTED = 20
+# the organisation lists of an indicator's inputs that `compact` cuts (each entry an
+# organisation's code, or [code, figure])
+ORG_LISTS = ("from", "from_headcount", "not_reported")
 
 
 def number(x: float | int, language: str) -> str:
@@ -181,8 +187,8 @@ class Words:
         text = ""
         if len(i.get("from") or ()) > 1 or any(org != self.subject for org, _ in
                                                 i.get("from") or ()):
-            text += "; " + self.t("score.text.taken_in", list=", ".join(
-                f"{self.names.get(org, org)} {self.n(n)}" for org, n in i["from"]))
+            text += "; " + self.t("score.text.taken_in", list=self.more(i, "from", [
+                f"{self.names.get(org, org)} {self.n(n)}" for org, n in i["from"]]))
         if i.get("entered_late"):
             text += "; " + self.t("score.text.entered_late", n=self.n(i["entered_late"]))
         return text
@@ -234,18 +240,27 @@ class Words:
         text = t(f"score.text.{ind['key']}", numerator=self.n(i["numerator"]),
                  denominator=self.n(i["denominator"]), percent=self.n(i["percent"]))
         if i.get("from_headcount"):  # B-20: units with no figures, none trained of their staff
-            text += "; " + t.n("score.text.share_headcount", len(i["from_headcount"]),
-                               list=", ".join(f"{self.names.get(org, org)} {self.n(staff)}"
-                                              for org, staff in i["from_headcount"]))
+            text += "; " + t.n("score.text.share_headcount", counted(i, "from_headcount"),
+                               list=self.more(i, "from_headcount", [
+                                   f"{self.names.get(org, org)} {self.n(staff)}"
+                                   for org, staff in i["from_headcount"]]))
         if i.get("not_reported"):  # B-20: neither figures nor headcount: the share incomplete
-            return [text + "; " + t.n("score.text.share_not_reported", len(i["not_reported"]),
-                                      list=", ".join(self.names.get(org, org)
-                                                     for org in i["not_reported"]))
+            return [text + "; " + t.n("score.text.share_not_reported",
+                                      counted(i, "not_reported"),
+                                      list=self.more(i, "not_reported", [
+                                          self.names.get(org, org) for org in i["not_reported"]]))
                     + self.pending_share(ind),
                     t("score.text.share_incomplete")]
         return [text + self.pending_share(ind),
                 t("score.text.steps", steps=self.n(i["steps"]), size=self.n(i["step_percent"]),
                   step=t.plural("score.unit.step", i["steps"]))]
+
+    def more(self, i: dict[str, Any], which: str, named: list[str]) -> str:
+        """The organisations of an input's list joined, and those `compact` cut counted
+        ("…, and 4,980 more")."""
+        rest = counted(i, which) - len(named)
+        return ", ".join(named) + (", " + self.t.n("score.text.and_more", rest)
+                                   if rest > 0 else "")
 
     def pending_share(self, ind: dict[str, Any]) -> str:
         """A consolidated share whose units may still record their figures (B-20)."""
@@ -268,6 +283,48 @@ class Words:
         return [t("score.text.outreach", filed=filed, events=i["events"], online=i["online"],
                   views=self.n(i["views"])),
                 " + ".join(self.n(x) for x in parts)]
+
+
+def counted(i: dict[str, Any], which: str) -> int:
+    """How many organisations an input's list names, those `compact` cut included."""
+    return i.get(f"{which}_count", len(i.get(which) or ()))
+
+
+def compact(result: dict[str, Any], listed: int = LISTED) -> dict[str, Any]:
+    """A scorecard as a page or the API shows it: its lists of organisations (`taken_in`, and
+    each indicator's `from`, `from_headcount`, `not_reported`) cut to their first `listed`,
+    each with how many it names (`taken_in_count`, `<list>_count`), and `organisations` the
+    names of those listed only. A root takes in thousands (its scorecard was 857 KB of
+    codes and names); every figure is the evaluation's, unchanged. A new dictionary: the kept
+    result is shared, not to be changed."""
+    names = result.get("organisations") or {}
+    named: set[str] = set()
+    indicators = []
+    for ind in result["indicators"]:
+        inputs = ind.get("inputs") or {}
+        if any(len(inputs.get(k) or ()) > listed for k in ORG_LISTS):
+            inputs = {**inputs}
+            for k in ORG_LISTS:
+                if len(inputs.get(k) or ()) > listed:
+                    inputs[f"{k}_count"] = len(inputs[k])
+                    inputs[k] = inputs[k][:listed]
+            ind = {**ind, "inputs": inputs}
+        for k in ORG_LISTS:
+            named.update(x if isinstance(x, str) else x[0] for x in inputs.get(k) or ())
+        indicators.append(ind)
+    out = {**result, "indicators": indicators}
+    if "projects" in result:  # each project's indicators: the same, cut alike
+        by_key = {i["key"]: i for i in indicators}
+        out["projects"] = [{**p, "indicators": [by_key.get(i["key"], i)
+                                                for i in p["indicators"]]}
+                           for p in result["projects"]]
+    if "taken_in" in result:
+        out["taken_in"] = list(result["taken_in"][:listed])
+        out["taken_in_count"] = len(result["taken_in"])
+        named.update(out["taken_in"])
+    if "organisations" in result:
+        out["organisations"] = {code: names[code] for code in names if code in named}
+    return out
 
 
 NOT_EVALUATED = "—"  # an indicator that does not apply, wherever it is shown (001 §5.2)
