@@ -268,8 +268,8 @@ def test_what_each_kind_of_write_moves(web: Web):
         assert paths[-1] == org.path and len(paths) == org.path.count("/") - 1
         assert versions.scopes_of(s, [("analysis.assign", "case", str(case.id),
                                        {"from": "aigerim", "to": "bolat"})]) == {
-            *paths, f"user:{case.responsible_id}", f"user:{users['aigerim']}",
-            f"user:{users['bolat']}"}
+            *paths, versions.own_scope(org.path), f"user:{case.responsible_id}",
+            f"user:{users['aigerim']}", f"user:{users['bolat']}"}
         assert versions.scopes_of(s, [("notices.read", "user", users["nurlan"], {})]) == {
             f"user:{users['nurlan']}"}
         for records in ([("user.set", "user", users["nurlan"], {"role": "admin"})],

@@ -114,6 +114,10 @@ def test_sql_pages_counts_and_summaries_equal_the_whole_list_computed_in_python(
                             assert _ids(rows) == _ids(want), (login, f, sort, desc, page)
                             assert rows == want
                             assert pager == want_pager
+                            # the page's own call: composed of the subtree's parts
+                            assert views.overdue_list(
+                                s, ctx, viewer, page, "sort=x&page=9", sort=sort, desc=desc,
+                                size=7, orgs=orgs, **f) == (rows, pager, counts)
                             checked += 1
                         # the counts: one GROUP BY, per organisation path; summed, the total
                         assert counts == Counter(r.subject_path for r in full), (login, f)

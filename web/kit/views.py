@@ -17,7 +17,7 @@ from web.kit.access import Viewer, visible_org
 from workflow import services as svc
 from workflow.core.errors import MerzimError, UsageError
 from workflow.services import visibility
-from workflow.services.lists import count_overdue_by_path
+from workflow.services.lists import count_overdue_by_path, own_scope, read_list_versions
 from workflow.services.views import CaseView, OverdueRow, StageRow
 
 if TYPE_CHECKING:
@@ -88,14 +88,20 @@ def overdue_page(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None, 
 def overdue_list(s: Session, ctx: svc.Context, viewer: Viewer, page: int, query: str,
                  org: str | None = None, stage: str | None = None, year: int | None = None,
                  sort: str | None = None, desc: bool = False, process: str | None = None,
-                 size: int = PAGE_SIZE) -> tuple[list[OverdueRow], dict[str, Any],
-                                                 dict[str, int]]:
+                 size: int = PAGE_SIZE, orgs: OrgChoices | None = None,
+                 ) -> tuple[list[OverdueRow], dict[str, Any], dict[str, int]]:
     """The overdue page's rows, pager and counts by organisation path, in SQL (never the whole
     list): the counts in one GROUP BY (their sum is the list's length), then one page in the
     list's order with ORDER BY … LIMIT. Same rows as `paginate(overdue_rows(…))`. Both kept
-    across requests until the data changes (`kept`)."""
+    across requests until the data changes (`kept`). A manager's or an administrator's list of
+    a subtree with subordinates (`orgs`: the viewer's `org_choices`) is composed of parts
+    (`_overdue_parts`), each kept by its own version, so a write re-reads only its part."""
     within = scope_org(s, viewer, org)
     scope, path = within.code, only_path(viewer)
+    children = orgs.children(within.path) if orgs is not None and path is None else []
+    if children:
+        return _overdue_parts(s, ctx, viewer, page, query, within, children, stage, year,
+                              sort, desc, process, size)
     where = (scope, path, stage, year, process)
     read_versions(s, viewer)
     counts = kept(s, ctx, ("overdue.counts", *where), lambda: count_overdue_by_path(
@@ -104,6 +110,56 @@ def overdue_list(s: Session, ctx: svc.Context, viewer: Viewer, page: int, query:
     rows = kept(s, ctx, ("overdue.rows", *where, sort, desc, first, size), lambda: svc.overdue(
         s, ctx, scope, stage, year, path, limit=size, offset=first, process=process, sort=sort,
         desc=desc), within.path) if counts else []
+    return rows, pager, counts
+
+
+def _overdue_parts(s: Session, ctx: svc.Context, viewer: Viewer, page: int, query: str,
+                   within: Organisation, children: list[Any], stage: str | None,
+                   year: int | None, sort: str | None, desc: bool, process: str | None,
+                   size: int) -> tuple[list[OverdueRow], dict[str, Any], dict[str, int]]:
+    """`overdue_list` of the subtree of `within` (a manager's or an administrator's: every
+    organisation of it is hers) composed of its parts: the organisation's own stages, kept by
+    its own version (`versions.own_scope`), and each direct subordinate's subtree, kept by
+    that subtree's version (the same answers as the subordinate's own page keeps), so that a
+    write in one subordinate's subtree re-reads that part alone. The counts by path are the
+    parts' together (no path is in two parts). In the tree's order (no `sort`) the list is the
+    parts one after the other (paths compare by code point: a subtree's paths lie together,
+    after its root's), so a page is cut from the parts it overlaps, each read with its own
+    offset and limit and kept; in another order the page is read whole, kept by the subtree's
+    version."""
+    scope, own = within.code, own_scope(within.path)
+    read_list_versions(s, [within.path, own, *(c.path for c in children), viewer.org.path],
+                       viewer.user.id)  # (and what the page's menu and bell ask: one statement)
+    # (code, only_path, the version's scope): the parts in the tree's order
+    parts = [(scope, within.path, own)] + [(c.code, None, c.path) for c in children]
+    counted = [kept(s, ctx, ("overdue.counts", code, only, stage, year, process),
+                    lambda code=code, only=only: count_overdue_by_path(  # type: ignore[misc]
+                        s, ctx, code, stage, year, only, process=process), by)
+               for code, only, by in parts]
+    counts: dict[str, int] = {}
+    for part in counted:
+        counts.update(part)
+    first, pager = pages(sum(counts.values()), page, query, size)
+    if not counts:
+        return [], pager, counts
+    if sort is not None:
+        return kept(s, ctx, ("overdue.rows", scope, None, stage, year, process, sort, desc, first,
+                             size), lambda: svc.overdue(
+            s, ctx, scope, stage, year, None, limit=size, offset=first, process=process,
+            sort=sort, desc=desc), within.path), pager, counts
+    rows: list[OverdueRow] = []
+    start = 0
+    for (code, only, by), part in zip(parts, counted, strict=True):
+        end = start + sum(part.values())
+        if start < first + size and end > first:  # the page overlaps this part
+            offset = max(first - start, 0)
+            limit = min(end, first + size) - start - offset
+            rows += kept(s, ctx, ("overdue.rows", code, only, stage, year, process, None, False,
+                                  offset, limit),
+                         lambda code=code, only=only, offset=offset, limit=limit: svc.overdue(
+                             s, ctx, code, stage, year, only, limit=limit, offset=offset,
+                             process=process), by)
+        start = end
     return rows, pager, counts
 
 
@@ -353,6 +409,18 @@ class OrgChoices(list):
         self._options: dict[str, str] = {}
         self._keys: list[tuple[str, tuple[str, ...]]] | None = None
         self.by_path = {r.path: r for r in rows}
+        self._children: dict[str, list[Any]] | None = None
+
+    def children(self, path: str) -> list[Any]:
+        """The direct subordinates of the organisation at `path`, in the order of their paths
+        (the tree's order: a subtree's paths lie together, after its root's)."""
+        if self._children is None:
+            found: dict[str, list[Any]] = {}
+            for r in sorted(self, key=lambda r: r.path):
+                parent = r.path[:r.path.rindex("/", 0, len(r.path) - 1) + 1]
+                found.setdefault(parent, []).append(r)
+            self._children = found
+        return self._children.get(path, [])
 
     def search_keys(self) -> list[tuple[str, tuple[str, ...]]]:
         """Each organisation's code and names, case folded, for `org_suggestions`."""

@@ -6,12 +6,19 @@ Scopes (`list_version`):
 * an organisation's path: a write about a case, a programme or an organisation moves the
   version of the organisation's path and of each of its ancestors' paths, so the lists of a
   subtree read one row, that of the subtree's root;
+* `own:PATH` (`own_scope`): the same writes move the version of the organisation itself, not
+  its ancestors': what the organisation's own rows are kept by (a subtree's page composed of
+  its own part and its children's subtrees: web/kit/views.py `overdue_list`);
 * `user:ID`: a person's own choices (read marks, mutes, snoozes, preferences, sign-ins, tokens)
   and the cases she answers for or is named in (her bell and centre): a write about a case
   moves the version of the person responsible for it, of the one it was handed from and of
   those a comment names;
 * `*`: a write narrowed to neither (a sync, a re-planning, a bulk action, an account's role):
   every list.
+
+A comment (written or changed: `NAMES_ONLY`) is in no list: it moves only the versions of the
+people it concerns (the person responsible for the case and those it mentions: their centres),
+not the case's organisations'.
 
 The version written is the audit record's id of the write: appends to the chain are serialised
 until commit (storage/audit.py), so a scope's versions become visible in the order they were
@@ -46,6 +53,9 @@ OWN_ACTIONS = frozenset((
 # the payload's entries naming people (by login) a write about a case concerns besides the
 # person responsible for it: a hand-over's previous and new officer, a comment's mentions
 PEOPLE = ("from", "to", "mentions")
+# the writes about a case that no list shows (what they change is the case's own page and the
+# centres of the people they name): a comment, written or changed (services/comments.py)
+NAMES_ONLY = frozenset(("case.comment", "case.comment_edit"))
 PENDING = "merzim.list_versions_pending"  # [transaction, scopes, version] moved at its commit
 _UPSERT = text("INSERT INTO list_version (scope, version) VALUES (:scope, :version) "
                "ON CONFLICT (scope) DO UPDATE SET version = excluded.version")
@@ -53,6 +63,11 @@ _UPSERT = text("INSERT INTO list_version (scope, version) VALUES (:scope, :versi
 
 def user_scope(user_id: int) -> str:
     return f"user:{user_id}"
+
+
+def own_scope(path: str) -> str:
+    """The scope of the organisation at `path` alone (its own rows, not its subtree's)."""
+    return f"own:{path}"
 
 
 def with_ancestors(path: str) -> list[str]:
@@ -126,6 +141,28 @@ def _cases(s: Session, ids: set[int]) -> list[tuple[str, int | None, str | None]
     return found
 
 
+def _case_scopes(s: Session, items: list[tuple[str, Any, Any]], ids: list[int]
+                 ) -> tuple[set[str], set[str]] | None:
+    """(the organisations' paths, the people's scopes) the writes about cases `items`
+    ((action, case id, payload)) may change: the subject's and the object's paths of the
+    cases a list shows the change of (not of a comment: `NAMES_ONLY`), the person responsible
+    for each case and the people the payloads name; None when a case is not found."""
+    cases = _cases(s, set(ids))
+    if cases is None:
+        return None
+    listed = {int(i) for action, i, _ in items if action not in NAMES_ONLY}
+    shown = cases if len(listed) == len(set(ids)) else _cases(s, listed) if listed else []
+    if shown is None:
+        return None
+    paths = {p for subject, _, target in shown for p in (subject, target) if p}
+    scopes = {user_scope(r) for _, r, _ in cases if r is not None}
+    logins = _logins(p for _, _, p in items)
+    if logins:
+        scopes.update(user_scope(u) for u in s.exec(
+            select(User.id).where(col(User.login).in_(logins))).all() if u is not None)
+    return paths, scopes
+
+
 def scopes_of(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> set[str]:
     """The scopes the writes logged by `records` (action, entity, entity id, payload) may
     change: `{'*'}` when one of them is narrowed to none."""
@@ -143,15 +180,11 @@ def scopes_of(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> set[s
                 return {EVERYTHING}
             scopes.update(user_scope(i) for i in ids)
         elif entity == "case":
-            cases = _cases(s, set(ids))
-            if cases is None:
+            found = _case_scopes(s, items, ids)
+            if found is None:
                 return {EVERYTHING}
-            paths.update(p for subject, _, target in cases for p in (subject, target) if p)
-            scopes.update(user_scope(r) for _, r, _ in cases if r is not None)
-            logins = _logins(p for _, _, p in items)
-            if logins:
-                scopes.update(user_scope(u) for u in s.exec(
-                    select(User.id).where(col(User.login).in_(logins))).all() if u is not None)
+            paths.update(found[0])
+            scopes.update(found[1])
         elif entity == "organisation":
             found = s.exec(select(Organisation.path)
                            .where(col(Organisation.id).in_(set(ids)))).all()
@@ -171,6 +204,7 @@ def scopes_of(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> set[s
             return {EVERYTHING}
     for p in paths:
         scopes.update(with_ancestors(p))
+        scopes.add(own_scope(p))
     return scopes
 
 
