@@ -95,13 +95,19 @@ def overdue_list(s: Session, ctx: svc.Context, viewer: Viewer, page: int, query:
     list's order with ORDER BY … LIMIT. Same rows as `paginate(overdue_rows(…))`. Both kept
     across requests until the data changes (`kept`). A manager's or an administrator's list of
     a subtree with subordinates (`orgs`: the viewer's `org_choices`) is composed of parts
-    (`_overdue_parts`), each kept by its own version, so a write re-reads only its part."""
+    (`_overdue_parts`), each kept by its own version, so a write re-reads only its part; its
+    counts are then by part (each subordinate's subtree at the subordinate's path: the same
+    `child_counts`)."""
     within = scope_org(s, viewer, org)
     scope, path = within.code, only_path(viewer)
     children = orgs.children(within.path) if orgs is not None and path is None else []
-    if children:
-        return _overdue_parts(s, ctx, viewer, page, query, within, children, stage, year,
-                              sort, desc, process, size)
+    if children:  # kept whole until its subtree changes, then put together from its parts
+        read_versions(s, viewer)
+        total, counts, rows = kept(s, ctx, (
+            "overdue.parts", scope, stage, year, process, sort, desc, page, size),
+            lambda: _overdue_parts(s, ctx, viewer, page, within, children, stage, year, sort,
+                                   desc, process, size), within.path)
+        return rows, pages(total, page, query, size)[1], counts
     where = (scope, path, stage, year, process)
     read_versions(s, viewer)
     counts = kept(s, ctx, ("overdue.counts", *where), lambda: count_overdue_by_path(
@@ -113,16 +119,19 @@ def overdue_list(s: Session, ctx: svc.Context, viewer: Viewer, page: int, query:
     return rows, pager, counts
 
 
-def _overdue_parts(s: Session, ctx: svc.Context, viewer: Viewer, page: int, query: str,
+def _overdue_parts(s: Session, ctx: svc.Context, viewer: Viewer, page: int,
                    within: Organisation, children: list[Any], stage: str | None,
                    year: int | None, sort: str | None, desc: bool, process: str | None,
-                   size: int) -> tuple[list[OverdueRow], dict[str, Any], dict[str, int]]:
-    """`overdue_list` of the subtree of `within` (a manager's or an administrator's: every
+                   size: int) -> tuple[int, dict[str, int], list[OverdueRow]]:
+    """(the list's length, its counts, the page's rows) of `overdue_list` of the subtree of
+    `within` (a manager's or an administrator's: every
     organisation of it is hers) composed of its parts: the organisation's own stages, kept by
     its own version (`versions.own_scope`), and each direct subordinate's subtree, kept by
     that subtree's version (the same answers as the subordinate's own page keeps), so that a
-    write in one subordinate's subtree re-reads that part alone. The counts by path are the
-    parts' together (no path is in two parts). In the tree's order (no `sort`) the list is the
+    write in one subordinate's subtree re-reads that part alone. The counts are by part: the
+    organisation's own stages at its path, each subordinate's subtree's at the subordinate's
+    path (what the summary by subordinate shows: `child_counts`; their sum, the list's
+    length). In the tree's order (no `sort`) the list is the
     parts one after the other (paths compare by code point: a subtree's paths lie together,
     after its root's), so a page is cut from the parts it overlaps, each read with its own
     offset and limit and kept; in another order the page is read whole, kept by the subtree's
@@ -136,21 +145,22 @@ def _overdue_parts(s: Session, ctx: svc.Context, viewer: Viewer, page: int, quer
                     lambda code=code, only=only: count_overdue_by_path(  # type: ignore[misc]
                         s, ctx, code, stage, year, only, process=process), by)
                for code, only, by in parts]
-    counts: dict[str, int] = {}
-    for part in counted:
-        counts.update(part)
-    first, pager = pages(sum(counts.values()), page, query, size)
+    totals = [sum(part.values()) for part in counted]
+    # each part's count at its path (the organisation's own, each subordinate's)
+    counts = {at: n for at, n in zip([within.path, *(c.path for c in children)], totals,
+                                     strict=True) if n}
+    first = pages(sum(totals), page, "", size)[0]
     if not counts:
-        return [], pager, counts
+        return 0, counts, []
     if sort is not None:
-        return kept(s, ctx, ("overdue.rows", scope, None, stage, year, process, sort, desc, first,
-                             size), lambda: svc.overdue(
-            s, ctx, scope, stage, year, None, limit=size, offset=first, process=process,
-            sort=sort, desc=desc), within.path), pager, counts
+        return sum(totals), counts, kept(s, ctx, (
+            "overdue.rows", scope, None, stage, year, process, sort, desc, first, size),
+            lambda: svc.overdue(s, ctx, scope, stage, year, None, limit=size, offset=first,
+                                process=process, sort=sort, desc=desc), within.path)
     rows: list[OverdueRow] = []
     start = 0
-    for (code, only, by), part in zip(parts, counted, strict=True):
-        end = start + sum(part.values())
+    for (code, only, by), n in zip(parts, totals, strict=True):
+        end = start + n
         if start < first + size and end > first:  # the page overlaps this part
             offset = max(first - start, 0)
             limit = min(end, first + size) - start - offset
@@ -160,7 +170,7 @@ def _overdue_parts(s: Session, ctx: svc.Context, viewer: Viewer, page: int, quer
                              s, ctx, code, stage, year, only, limit=limit, offset=offset,
                              process=process), by)
         start = end
-    return rows, pager, counts
+    return sum(totals), counts, rows
 
 
 JOINING_SHOWN = 200  # the stages before joining the overdue page lists (all are counted)

@@ -368,7 +368,10 @@ def before_joining(s: Session, ctx: Context, org_code: str | None = None,
 
 def count_before_joining(s: Session, ctx: Context, org_code: str | None = None,
                          only_path: str | None = None, process: str | None = None) -> int:
-    """How many stages of the subtree are "before joining -- to confirm" (B-25)."""
+    """How many stages of the subtree are "before joining -- to confirm" (B-25): none while
+    no organisation confirms (nothing to count)."""
+    if not joining.confirming_orgs(s, ctx):
+        return 0
     return _count_rows(s, org_code, _before_joining(s, ctx, process), only_path)
 
 
