@@ -86,7 +86,7 @@ def main(argv: list[str]) -> int:
                     if record is None:
                         raise LookupError(f"case {case} has no event to void")
                     voided[case] = (record.event, record.on, record.evidence)
-                    svc.void_record(s, ctx, case, record.event, "bench: voided, recorded again")
+                    svc.void_record(s, ctx, case, str(record.id), "bench: voided, recorded again")
                 else:
                     event, on, evidence = voided.pop(case)
                     svc.record_event(s, ctx, case, event, on, evidence, repeat=True)

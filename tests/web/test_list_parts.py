@@ -205,3 +205,32 @@ def test_a_comment_re_reads_no_list(web: Web):
     assert not [st for st in sent if GROUP_BY.search(st) or ROWS.search(st)
                 or UNION.search(st)], sent
     assert after.count("<tr") == before.count("<tr")
+
+
+@needs("planning")
+def test_a_write_that_moves_every_list_counts_the_parts_in_one_statement(web: Web):
+    """A recount of the kept counts moves every list's version: the ministry's page, whose
+    parts are all out of date, counts its whole subtree once (not once per part) and keeps
+    each part's share; the page equals the list read afresh."""
+    from workflow.services.transactions import recount_kept
+
+    planning = module_of("planning", "service")
+    with Session(web.engine) as s:  # late analyses in four parts of the ministry's subtree
+        for code in ("MF", "MF-KK-ALM", "MF-DIA"):
+            planning.plan_analysis(s, ctx_of("cli:test"), code, code, wd(-40),
+                                   duplicate_reason=AGAIN)
+        s.commit()
+    gulnar = web.browser("gulnar")
+    gulnar.get("/overdue")
+    with Session(web.engine) as s:
+        recount_kept(s, "cli:test")
+        s.commit()
+    with statements(web.engine) as sent:
+        assert gulnar.get("/overdue").status_code == 200
+    assert len([st for st in sent if GROUP_BY.search(st)]) == 1, sent
+    assert assert_pages_fresh(web)
+    record_order(web)  # then a write in MF-KGD: its part alone, from the shares kept
+    with statements(web.engine) as sent:
+        gulnar.get("/overdue")
+    assert len([st for st in sent if GROUP_BY.search(st)]) == 1, sent
+    assert assert_pages_fresh(web)

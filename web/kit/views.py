@@ -141,10 +141,25 @@ def _overdue_parts(s: Session, ctx: svc.Context, viewer: Viewer, page: int,
                        viewer.user.id)  # (and what the page's menu and bell ask: one statement)
     # (code, only_path, the version's scope): the parts in the tree's order
     parts = [(scope, within.path, own)] + [(c.code, None, c.path) for c in children]
-    counted = [kept(s, ctx, ("overdue.counts", code, only, stage, year, process),
-                    lambda code=code, only=only: count_overdue_by_path(  # type: ignore[misc]
-                        s, ctx, code, stage, year, only, process=process), by)
-               for code, only, by in parts]
+
+    def by_part() -> list[dict[str, int]] | None:
+        """Every part's counts from one count of the whole subtree (None: a path of no
+        part, then each part is counted)."""
+        found: list[dict[str, int]] = [{} for _ in parts]
+        index = {c.path: i for i, c in enumerate(children, start=1)}
+        start = len(within.path)
+        for p, n in count_overdue_by_path(s, ctx, scope, stage, year, None,
+                                          process=process).items():
+            i = 0 if p == within.path else index.get(p[:p.find("/", start) + 1], -1)
+            if i < 0:
+                return None
+            found[i][p] = n
+        return found
+
+    counted = kept_parts(s, ctx, [(("overdue.counts", code, only, stage, year, process), by)
+                                  for code, only, by in parts],
+                         lambda i: count_overdue_by_path(s, ctx, parts[i][0], stage, year,
+                                                         parts[i][1], process=process), by_part)
     totals = [sum(part.values()) for part in counted]
     # each part's count at its path (the organisation's own, each subordinate's)
     counts = {at: n for at, n in zip([within.path, *(c.path for c in children)], totals,
@@ -236,9 +251,45 @@ def kept(s: Session, ctx: svc.Context, key: tuple[Any, ...], read: Callable[[], 
     returns is shared between requests and threads: frozen rows, counts nobody changes). A
     transaction that has written and not committed reads for itself: its answer is nobody
     else's."""
+    slot = _slot(s, ctx, key, path, user)
+    if slot is None:
+        return read()
+    hit, answer = _found(ctx, slot)
+    if hit:
+        return answer
+    answer = read()
+    _keep(ctx, slot, answer)
+    return answer
+
+
+def kept_parts(s: Session, ctx: svc.Context, parts: Sequence[tuple[tuple[Any, ...], str]],
+               read_one: Callable[[int], T], read_all: Callable[[], list[T] | None],
+               at_once: int = 3) -> list[T]:
+    """The kept answers of `parts` ((key, path) each, as `kept` takes them), those not kept
+    read by `read_one(i)`, or, when more than `at_once` are not, by `read_all()` (every part's
+    answer in one read, None when it cannot tell them apart): after a write that moved every
+    list, one statement instead of one per part."""
+    slots = [_slot(s, ctx, key, path, None) for key, path in parts]
+    answers: list[Any] = [None] * len(parts)
+    missing = []
+    for i, slot in enumerate(slots):
+        hit, answers[i] = _found(ctx, slot) if slot is not None else (False, None)
+        if not hit:
+            missing.append(i)
+    together = read_all() if len(missing) > at_once else None
+    for i in missing:
+        answers[i] = together[i] if together is not None else read_one(i)
+        if slots[i] is not None:
+            _keep(ctx, slots[i], answers[i])
+    return answers
+
+
+def _slot(s: Session, ctx: svc.Context, key: tuple[Any, ...], path: str, user: int | None
+          ) -> tuple[TTLCache, tuple[Any, ...]] | None:
+    """The cache and the full key of `key` (`kept`); None in a transaction that has written."""
     version = svc.list_versions(s, path, user)
     if version is None:
-        return read()
+        return None
     full = (version, ctx.today, id(ctx.calendar), id(ctx.processes), ctx.language,
             ctx.own_off, path, user, key)
     bind = s.get_bind()
@@ -246,14 +297,24 @@ def kept(s: Session, ctx: svc.Context, key: tuple[Any, ...], read: Callable[[], 
         cache = _LISTS.get(bind)
         if cache is None:
             cache = _LISTS[bind] = TTLCache(LIST_CACHE_ENTRIES, LIST_CACHE_SECONDS)
+    return cache, full
+
+
+def _found(ctx: svc.Context, slot: tuple[TTLCache, tuple[Any, ...]]) -> tuple[bool, Any]:
+    """(whether it is kept, the answer kept) at `slot`."""
+    cache, full = slot
+    with _LISTS_LOCK:
         found = cache.get(full)
     # the same calendar and definitions, not others that came to live at the same address
     if found is not None and found[0] is ctx.calendar and found[1] is ctx.processes:
-        return found[2]
-    answer = read()
+        return True, found[2]
+    return False, None
+
+
+def _keep(ctx: svc.Context, slot: tuple[TTLCache, tuple[Any, ...]], answer: Any) -> None:
+    cache, full = slot
     with _LISTS_LOCK:
         cache[full] = (ctx.calendar, ctx.processes, answer)
-    return answer
 
 
 def due_page(s: Session, ctx: svc.Context, viewer: Viewer, within: int, org: str | None,
