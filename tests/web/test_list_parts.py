@@ -156,8 +156,9 @@ def record_order(web: Web) -> None:
 @needs("planning")
 def test_a_write_in_one_subordinate_re_reads_its_part_alone(web: Web):
     """gulnar's ministry page (MF: its own stages, MF-KGD's, MF-KK's, MF-DIA's subtrees, each
-    with late analyses), all on its first page: after a record in MF-KGD-ALM one count by path and one page of rows
-    are read (MF-KGD's), the other parts kept; the page equals the list read afresh."""
+    with late analyses), all on its first page: after a record in MF-KGD-ALM one count by
+    path and one page of rows are read (MF-KGD's), the other parts kept; the page equals the
+    list read afresh."""
     planning = module_of("planning", "service")
     with Session(web.engine) as s:  # late analyses in each part: the ministry's own, MF-KK's
         for code in ("MF", "MF-KK-ALM", "MF-DIA"):

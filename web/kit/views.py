@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import weakref
 from collections.abc import Callable, Sequence
@@ -181,9 +182,8 @@ def _overdue_parts(s: Session, ctx: svc.Context, viewer: Viewer, page: int,
             limit = min(end, first + size) - start - offset
             rows += kept(s, ctx, ("overdue.rows", code, only, stage, year, process, None, False,
                                   offset, limit),
-                         lambda code=code, only=only, offset=offset, limit=limit: svc.overdue(
-                             s, ctx, code, stage, year, only, limit=limit, offset=offset,
-                             process=process), by)
+                         functools.partial(svc.overdue, s, ctx, code, stage, year, only,
+                                           limit=limit, offset=offset, process=process), by)
         start = end
     return sum(totals), counts, rows
 
@@ -279,8 +279,9 @@ def kept_parts(s: Session, ctx: svc.Context, parts: Sequence[tuple[tuple[Any, ..
     together = read_all() if len(missing) > at_once else None
     for i in missing:
         answers[i] = together[i] if together is not None else read_one(i)
-        if slots[i] is not None:
-            _keep(ctx, slots[i], answers[i])
+        slot = slots[i]
+        if slot is not None:
+            _keep(ctx, slot, answers[i])
     return answers
 
 

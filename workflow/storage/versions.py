@@ -180,11 +180,11 @@ def scopes_of(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> set[s
                 return {EVERYTHING}
             scopes.update(user_scope(i) for i in ids)
         elif entity == "case":
-            found = _case_scopes(s, items, ids)
-            if found is None:
+            of_cases = _case_scopes(s, items, ids)
+            if of_cases is None:
                 return {EVERYTHING}
-            paths.update(found[0])
-            scopes.update(found[1])
+            paths.update(of_cases[0])
+            scopes.update(of_cases[1])
         elif entity == "organisation":
             found = s.exec(select(Organisation.path)
                            .where(col(Organisation.id).in_(set(ids)))).all()
