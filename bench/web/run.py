@@ -1067,6 +1067,7 @@ def run_backend(backend: str, db: Path, info: dict[str, Any], a: argparse.Namesp
         sep = "&" if "?" in a.postgres_url else "?"
         url = f"{a.postgres_url}{sep}options=-csearch_path%3D{schema}"
         built_at = revision(make_engine(url))
+        counted(url)  # (a copy taken before the dataset's counts were counted)
     else:
         url, schema = copy_to_postgres(db, a.postgres_url, built_at)
     res: dict[str, Any] = {"backend": backend, "dataset_revision": built_at}
