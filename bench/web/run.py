@@ -276,6 +276,8 @@ def counted(url: str) -> None:
 
     eng = make_engine(url)
     try:
+        if revision(eng) < "0033":  # (a schema before the counts were kept: none to count)
+            return
         with session(eng) as s:
             if s.execute(select(func.count()).select_from(OpenStageCount)).scalar_one():
                 return
