@@ -58,7 +58,7 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
     f["org"] = picked.code
     # the summary, the count and the page's rows in SQL (GROUP BY, ORDER BY … LIMIT)
     shown, pager, counts = views.overdue_list(pc.s, pc.ctx, pc.viewer, page_number(request),
-                                              request.url.query, **f)
+                                              request.url.query, orgs=orgs, **f)
     scope = views.visible_org(pc.s, pc.viewer, f["org"]) if f["org"] else pc.viewer.org
     sort, direction = _order(request)
     # in the tree's order rows are grouped by organisation; sorted otherwise, one table

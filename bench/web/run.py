@@ -26,8 +26,9 @@ Run from the repository root:
    TestClient over the same application), top functions by cumulative and own time.
 5. --writes 0,1,5: the root page of a region (the top-level subtree with the most overdue
    stages; with --writes-national the country's too) kept, under other users' writes outside
-   that region at each rate (bench/web/writer.py, a process of its own, through the service
-   layer), and right after a write in the region; each code served by two processes at
+   that region at each rate, then in it (bench/web/writer.py, a process of its own, through
+   the service layer: comments, events voided and recorded again), and right after a write in
+   the region; each code served by two processes at
    --page-rate pages a second, against the floor asked the strict way (one keep-alive client,
    requests back to back: bench/strict.py) in the same rounds (`under_writes`).
 6. --ratio-rounds: the root overdue page against the floor and the previous head, the strict
@@ -256,12 +257,37 @@ def ensure_dataset(workdir: Path, analyses: int, seed: int, batch: int, stage_ro
     meta = db.with_suffix(".json")
     if db.exists() and meta.exists() and not rebuild:
         log(f"reusing the dataset {db}")
+        counted(f"sqlite:///{db}")
         return db, json.loads(meta.read_text(encoding="utf-8"))
     db.unlink(missing_ok=True)
     log(f"building the dataset {db} ({analyses} analyses; this takes a while)")
     info = build_dataset(db, analyses, seed, batch, stage_rows)
+    counted(f"sqlite:///{db}")
     meta.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     return db, info
+
+
+def counted(url: str) -> None:
+    """The counts kept by the writes (storage/kept.py) counted from the stages, as `merzim
+    audit recount` counts them, when the dataset has none: its stages were inserted in bulk,
+    past the writes that keep them (without them the lists would count no overdue stage)."""
+    from workflow.services.transactions import recount_kept
+    from workflow.storage.models import OpenStageCount
+
+    eng = make_engine(url)
+    try:
+        if revision(eng) < "0033":  # (a schema before the counts were kept: none to count)
+            return
+        with session(eng) as s:
+            if s.execute(select(func.count()).select_from(OpenStageCount)).scalar_one():
+                return
+            t0 = time.perf_counter()
+            differed = recount_kept(s, "bench")
+            s.commit()
+            log(f"  the kept counts counted from the stages ({differed} rows) in "
+                f"{time.perf_counter() - t0:.0f} s")
+    finally:
+        eng.dispose()
 
 
 def copy_to_postgres(sqlite_db: Path, pg_url: str, rev: str = "head") -> tuple[str, str]:
@@ -870,8 +896,9 @@ def under_writes(url: str, info: dict[str, Any], a: argparse.Namespace,
     at `--page-rate` pages a second spread over the two. For each rate of `--writes` (writes a
     second; 0: none), bench/web/writer.py writes that often in the other top-level subtrees,
     in a process of its own, while each code's pages are loaded in turn for
-    `--writes-duration` seconds; then each code's page with a write in its subtree before each
-    request (writer.py again, asked for one write at a time). `--writes-rounds` rounds,
+    `--writes-duration` seconds; then, for each rate but 0, as often in the region's subtree;
+    then each code's page with a write in its subtree before each request (writer.py again,
+    asked for one write at a time). `--writes-rounds` rounds,
     the order of the codes alternating. Per phase and code: the CPU of its two processes per
     page (the median of the rounds), p50 / p95 over every request."""
     from workflow.services import accounts as auth
@@ -906,16 +933,22 @@ def under_writes(url: str, info: dict[str, Any], a: argparse.Namespace,
         (code,) = codes.values()  # one code per call
         in_subtree, proc = subtree_writer(url, where["own_cases"], code)
         writers.append(proc)
-        phases = [f"{rate:g} writes/s outside {where['code']}" for rate in a.writes] + [
-            f"right after a write in {where['code']}"]
+        # (rate, the cases written, phase): outside the region (inside the country), then in
+        # it, then one write before each request
+        plan_of = [(rate, where["other_cases"], f"{rate:g} writes/s outside {where['code']}")
+                   for rate in a.writes] + [
+            (rate, where["own_cases"], f"{rate:g} writes/s in {where['code']}")
+            for rate in a.writes if rate] + [
+            (None, [], f"right after a write in {where['code']}")]
+        phases = [phase for _, _, phase in plan_of]
         rounds: dict[str, dict[str, list[dict[str, Any]]]] = {p: {} for p in phases}
         writes: dict[str, list[float]] = {p: [] for p in phases}
         for i in range(a.writes_rounds):
             order = plan if i % 2 == 0 else plan[::-1]
-            for rate, phase in zip([*a.writes, None], phases, strict=True):
+            for rate, cases, phase in plan_of:
                 writer = None
                 if rate:
-                    writer = start_writer(url, rate, where["other_cases"], code)
+                    writer = start_writer(url, rate, cases, code)
                     writers.append(writer)
                 started = time.perf_counter()
                 for label, name, path, cookies in order:
@@ -1036,6 +1069,7 @@ def run_backend(backend: str, db: Path, info: dict[str, Any], a: argparse.Namesp
         sep = "&" if "?" in a.postgres_url else "?"
         url = f"{a.postgres_url}{sep}options=-csearch_path%3D{schema}"
         built_at = revision(make_engine(url))
+        counted(url)  # (a copy taken before the dataset's counts were counted)
     else:
         url, schema = copy_to_postgres(db, a.postgres_url, built_at)
     res: dict[str, Any] = {"backend": backend, "dataset_revision": built_at}

@@ -272,14 +272,14 @@ def test_what_each_kind_of_write_moves(web: Web):
         # (it may have been one), no stage's
         assert versions.scopes_of(s, [("analysis.assign", "case", str(case.id),
                                        {"from": "aigerim", "to": "bolat"})]) == {
-            *paths, *people, f"unassigned:{org.id}"}
+            *paths, versions.own_scope(org.path), *people, f"unassigned:{org.id}"}
         # a record: the stages of the organisation and of its parent (a manager's escalations)
         assert versions.scopes_of(s, [("event.order", "case", str(case.id), {})]) == {
-            *paths, f"user:{case.responsible_id}", f"near:{paths[-1]}", f"near:{paths[-2]}"}
-        # a comment naming nobody: neither its stages' nor anyone's but who answers for it
+            *paths, versions.own_scope(org.path), f"user:{case.responsible_id}",
+            f"near:{paths[-1]}", f"near:{paths[-2]}"}
+        # a comment naming nobody is in no list: only who answers for the case (her centre)
         assert versions.scopes_of(s, [("case.comment", "case", str(case.id),
-                                       {"mentions": []})]) == {
-            *paths, f"user:{case.responsible_id}"}
+                                       {"mentions": []})]) == {f"user:{case.responsible_id}"}
         assert versions.scopes_of(s, [("notices.read", "user", users["nurlan"], {})]) == {
             f"user:{users['nurlan']}"}
         for records in ([("user.set", "user", users["nurlan"], {"role": "admin"})],

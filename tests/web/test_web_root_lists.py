@@ -91,7 +91,7 @@ def test_sql_pages_counts_and_summaries_equal_the_whole_list_computed_in_python(
                {"process": DEFINITION.key}, {"year": 99999}]
     org_filters = {"gulnar": ["MF-KGD", "MF-KGD-ALM"], "erlan": ["AK-ALM-ILE"],
                    "nurlan": [], "aigerim": []}
-    checked = summaries = 0
+    checked = summaries = composed = 0
     for login in VIEWERS:
         for language in ("en", "kk", "ru"):
             ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="test", language=language)
@@ -114,6 +114,18 @@ def test_sql_pages_counts_and_summaries_equal_the_whole_list_computed_in_python(
                             assert _ids(rows) == _ids(want), (login, f, sort, desc, page)
                             assert rows == want
                             assert pager == want_pager
+                            # the page's own call: composed of the subtree's parts, its
+                            # counts by part (each subordinate's at its path), the same summary
+                            parts = views.overdue_list(
+                                s, ctx, viewer, page, "sort=x&page=9", sort=sort, desc=desc,
+                                size=7, orgs=orgs, **f)
+                            assert parts[:2] == (rows, pager), (login, f, sort, desc, page)
+                            scope = (views.visible_org(s, viewer, f["org"]) if f.get("org")
+                                     else viewer.org)
+                            assert views.child_counts(parts[2], scope, orgs, language) == \
+                                views.child_counts(counts, scope, orgs, language)
+                            assert sum(parts[2].values()) == sum(counts.values())
+                            composed += len(parts[2]) < len(counts)
                             checked += 1
                         # the counts: one GROUP BY, per organisation path; summed, the total
                         assert counts == Counter(r.subject_path for r in full), (login, f)
@@ -124,6 +136,7 @@ def test_sql_pages_counts_and_summaries_equal_the_whole_list_computed_in_python(
                         assert summary == old_by_child(full, scope, orgs, language)
                         summaries += bool(summary)
     assert checked > 300 and summaries > 50  # not vacuous: many lists, most of them not empty
+    assert composed > 50  # many of them composed of parts
 
 
 def test_due_pages_in_sql_equal_the_whole_list(web: Web):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import weakref
 from collections.abc import Callable, Sequence
@@ -17,7 +18,7 @@ from web.kit.access import Viewer, visible_org
 from workflow import services as svc
 from workflow.core.errors import MerzimError, UsageError
 from workflow.services import visibility
-from workflow.services.lists import count_overdue_by_path
+from workflow.services.lists import count_overdue_by_path, own_scope, read_list_versions
 from workflow.services.views import CaseView, OverdueRow, StageRow
 
 if TYPE_CHECKING:
@@ -88,14 +89,26 @@ def overdue_page(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None, 
 def overdue_list(s: Session, ctx: svc.Context, viewer: Viewer, page: int, query: str,
                  org: str | None = None, stage: str | None = None, year: int | None = None,
                  sort: str | None = None, desc: bool = False, process: str | None = None,
-                 size: int = PAGE_SIZE) -> tuple[list[OverdueRow], dict[str, Any],
-                                                 dict[str, int]]:
+                 size: int = PAGE_SIZE, orgs: OrgChoices | None = None,
+                 ) -> tuple[list[OverdueRow], dict[str, Any], dict[str, int]]:
     """The overdue page's rows, pager and counts by organisation path, in SQL (never the whole
     list): the counts in one GROUP BY (their sum is the list's length), then one page in the
     list's order with ORDER BY … LIMIT. Same rows as `paginate(overdue_rows(…))`. Both kept
-    across requests until the data changes (`kept`)."""
+    across requests until the data changes (`kept`). A manager's or an administrator's list of
+    a subtree with subordinates (`orgs`: the viewer's `org_choices`) is composed of parts
+    (`_overdue_parts`), each kept by its own version, so a write re-reads only its part; its
+    counts are then by part (each subordinate's subtree at the subordinate's path: the same
+    `child_counts`)."""
     within = scope_org(s, viewer, org)
     scope, path = within.code, only_path(viewer)
+    children = orgs.children(within.path) if orgs is not None and path is None else []
+    if children:  # kept whole until its subtree changes, then put together from its parts
+        read_versions(s, viewer)
+        total, counts, rows = kept(s, ctx, (
+            "overdue.parts", scope, stage, year, process, sort, desc, page, size),
+            lambda: _overdue_parts(s, ctx, viewer, page, within, children, stage, year, sort,
+                                   desc, process, size), within.path)
+        return rows, pages(total, page, query, size)[1], counts
     where = (scope, path, stage, year, process)
     read_versions(s, viewer)
     counts = kept(s, ctx, ("overdue.counts", *where), lambda: count_overdue_by_path(
@@ -105,6 +118,74 @@ def overdue_list(s: Session, ctx: svc.Context, viewer: Viewer, page: int, query:
         s, ctx, scope, stage, year, path, limit=size, offset=first, process=process, sort=sort,
         desc=desc), within.path) if counts else []
     return rows, pager, counts
+
+
+def _overdue_parts(s: Session, ctx: svc.Context, viewer: Viewer, page: int,
+                   within: Organisation, children: list[Any], stage: str | None,
+                   year: int | None, sort: str | None, desc: bool, process: str | None,
+                   size: int) -> tuple[int, dict[str, int], list[OverdueRow]]:
+    """(the list's length, its counts, the page's rows) of `overdue_list` of the subtree of
+    `within` (a manager's or an administrator's: every
+    organisation of it is hers) composed of its parts: the organisation's own stages, kept by
+    its own version (`versions.own_scope`), and each direct subordinate's subtree, kept by
+    that subtree's version (the same answers as the subordinate's own page keeps), so that a
+    write in one subordinate's subtree re-reads that part alone. The counts are by part: the
+    organisation's own stages at its path, each subordinate's subtree's at the subordinate's
+    path (what the summary by subordinate shows: `child_counts`; their sum, the list's
+    length). In the tree's order (no `sort`) the list is the
+    parts one after the other (paths compare by code point: a subtree's paths lie together,
+    after its root's), so a page is cut from the parts it overlaps, each read with its own
+    offset and limit and kept; in another order the page is read whole, kept by the subtree's
+    version."""
+    scope, own = within.code, own_scope(within.path)
+    read_list_versions(s, [within.path, own, *(c.path for c in children), viewer.org.path],
+                       viewer.user.id)  # (and what the page's menu and bell ask: one statement)
+    # (code, only_path, the version's scope): the parts in the tree's order
+    parts = [(scope, within.path, own)] + [(c.code, None, c.path) for c in children]
+
+    def by_part() -> list[dict[str, int]] | None:
+        """Every part's counts from one count of the whole subtree (None: a path of no
+        part, then each part is counted)."""
+        found: list[dict[str, int]] = [{} for _ in parts]
+        index = {c.path: i for i, c in enumerate(children, start=1)}
+        start = len(within.path)
+        for p, n in count_overdue_by_path(s, ctx, scope, stage, year, None,
+                                          process=process).items():
+            i = 0 if p == within.path else index.get(p[:p.find("/", start) + 1], -1)
+            if i < 0:
+                return None
+            found[i][p] = n
+        return found
+
+    counted = kept_parts(s, ctx, [(("overdue.counts", code, only, stage, year, process), by)
+                                  for code, only, by in parts],
+                         lambda i: count_overdue_by_path(s, ctx, parts[i][0], stage, year,
+                                                         parts[i][1], process=process), by_part)
+    totals = [sum(part.values()) for part in counted]
+    # each part's count at its path (the organisation's own, each subordinate's)
+    counts = {at: n for at, n in zip([within.path, *(c.path for c in children)], totals,
+                                     strict=True) if n}
+    first = pages(sum(totals), page, "", size)[0]
+    if not counts:
+        return 0, counts, []
+    if sort is not None:
+        return sum(totals), counts, kept(s, ctx, (
+            "overdue.rows", scope, None, stage, year, process, sort, desc, first, size),
+            lambda: svc.overdue(s, ctx, scope, stage, year, None, limit=size, offset=first,
+                                process=process, sort=sort, desc=desc), within.path)
+    rows: list[OverdueRow] = []
+    start = 0
+    for (code, only, by), n in zip(parts, totals, strict=True):
+        end = start + n
+        if start < first + size and end > first:  # the page overlaps this part
+            offset = max(first - start, 0)
+            limit = min(end, first + size) - start - offset
+            rows += kept(s, ctx, ("overdue.rows", code, only, stage, year, process, None, False,
+                                  offset, limit),
+                         functools.partial(svc.overdue, s, ctx, code, stage, year, only,
+                                           limit=limit, offset=offset, process=process), by)
+        start = end
+    return sum(totals), counts, rows
 
 
 JOINING_SHOWN = 200  # the stages before joining the overdue page lists (all are counted)
@@ -175,10 +256,47 @@ def kept(s: Session, ctx: svc.Context, key: tuple[Any, ...], read: Callable[[], 
     `scopes`, the scopes named (storage/versions.py: a person's figures). What it returns is
     shared between requests and threads: frozen rows, counts nobody changes. A transaction
     that has written and not committed reads for itself: its answer is nobody else's."""
+    slot = _slot(s, ctx, key, path, user, scopes)
+    if slot is None:
+        return read()
+    hit, answer = _found(ctx, slot)
+    if hit:
+        return answer
+    answer = read()
+    _keep(ctx, slot, answer)
+    return answer
+
+
+def kept_parts(s: Session, ctx: svc.Context, parts: Sequence[tuple[tuple[Any, ...], str]],
+               read_one: Callable[[int], T], read_all: Callable[[], list[T] | None],
+               at_once: int = 3) -> list[T]:
+    """The kept answers of `parts` ((key, path) each, as `kept` takes them), those not kept
+    read by `read_one(i)`, or, when more than `at_once` are not, by `read_all()` (every part's
+    answer in one read, None when it cannot tell them apart): after a write that moved every
+    list, one statement instead of one per part."""
+    slots = [_slot(s, ctx, key, path, None) for key, path in parts]
+    answers: list[Any] = [None] * len(parts)
+    missing = []
+    for i, slot in enumerate(slots):
+        hit, answers[i] = _found(ctx, slot) if slot is not None else (False, None)
+        if not hit:
+            missing.append(i)
+    together = read_all() if len(missing) > at_once else None
+    for i in missing:
+        answers[i] = together[i] if together is not None else read_one(i)
+        slot = slots[i]
+        if slot is not None:
+            _keep(ctx, slot, answers[i])
+    return answers
+
+
+def _slot(s: Session, ctx: svc.Context, key: tuple[Any, ...], path: str, user: int | None,
+          scopes: tuple[str, ...] | None = None) -> tuple[TTLCache, tuple[Any, ...]] | None:
+    """The cache and the full key of `key` (`kept`); None in a transaction that has written."""
     version = (svc.list_versions(s, path, user) if scopes is None
                else svc.scoped_versions(s, scopes))
     if version is None:
-        return read()
+        return None
     full = (version, ctx.today, id(ctx.calendar), id(ctx.processes), ctx.language,
             ctx.own_off, path, user, scopes, key)
     bind = s.get_bind()
@@ -186,14 +304,24 @@ def kept(s: Session, ctx: svc.Context, key: tuple[Any, ...], read: Callable[[], 
         cache = _LISTS.get(bind)
         if cache is None:
             cache = _LISTS[bind] = TTLCache(LIST_CACHE_ENTRIES, LIST_CACHE_SECONDS)
+    return cache, full
+
+
+def _found(ctx: svc.Context, slot: tuple[TTLCache, tuple[Any, ...]]) -> tuple[bool, Any]:
+    """(whether it is kept, the answer kept) at `slot`."""
+    cache, full = slot
+    with _LISTS_LOCK:
         found = cache.get(full)
     # the same calendar and definitions, not others that came to live at the same address
     if found is not None and found[0] is ctx.calendar and found[1] is ctx.processes:
-        return found[2]
-    answer = read()
+        return True, found[2]
+    return False, None
+
+
+def _keep(ctx: svc.Context, slot: tuple[TTLCache, tuple[Any, ...]], answer: Any) -> None:
+    cache, full = slot
     with _LISTS_LOCK:
         cache[full] = (ctx.calendar, ctx.processes, answer)
-    return answer
 
 
 def due_page(s: Session, ctx: svc.Context, viewer: Viewer, within: int, org: str | None,
@@ -359,6 +487,18 @@ class OrgChoices(list):
         self._options: dict[str, str] = {}
         self._keys: list[tuple[str, tuple[str, ...]]] | None = None
         self.by_path = {r.path: r for r in rows}
+        self._children: dict[str, list[Any]] | None = None
+
+    def children(self, path: str) -> list[Any]:
+        """The direct subordinates of the organisation at `path`, in the order of their paths
+        (the tree's order: a subtree's paths lie together, after its root's)."""
+        if self._children is None:
+            found: dict[str, list[Any]] = {}
+            for r in sorted(self, key=lambda r: r.path):
+                parent = r.path[:r.path.rindex("/", 0, len(r.path) - 1) + 1]
+                found.setdefault(parent, []).append(r)
+            self._children = found
+        return self._children.get(path, [])
 
     def search_keys(self) -> list[tuple[str, tuple[str, ...]]]:
         """Each organisation's code and names, case folded, for `org_suggestions`."""

@@ -59,14 +59,39 @@ def scoped_versions(s: Session, scopes: Sequence[str]) -> tuple[int, ...] | None
     committed: what it reads is its own (and may be rolled back), no version anyone shares."""
     if audit.wrote(s):
         return None
+    known = _versions_read(s, scopes)
+    return tuple(known[sc] for sc in scopes)
+
+
+def own_scope(path: str) -> str:
+    """What `list_versions` is asked for the lists of the organisation at `path` alone (its
+    own rows, not its subtree's): moved by every write about it, not by its subordinates'."""
+    return versions.own_scope(path)
+
+
+def read_list_versions(s: Session, paths: Sequence[str], user: int | None = None) -> None:
+    """Read at once the versions `list_versions` will be asked for the subtrees at `paths`
+    (scopes such as `versions.own_scope(path)` too) and, with `user`, that person's: one
+    statement on the primary key for a page that keeps its parts by several subtrees (kept
+    for the transaction, as `list_versions` keeps them). Nothing in a transaction that has
+    written and not committed."""
+    if audit.wrote(s):
+        return
+    _versions_read(s, (versions.EVERYTHING, *paths,
+                       *(() if user is None else (versions.user_scope(user),))))
+
+
+def _versions_read(s: Session, scopes: Sequence[str]) -> dict[str, int]:
+    """The transaction's memo of versions, with `scopes` read (those not read yet, in one
+    statement)."""
     tx, memo = s.get_transaction(), s.info.get(audit.VERSION)
     if memo is None or tx is None or memo[0] is not tx:
         memo = s.info[audit.VERSION] = (s.get_transaction(), {})
     known: dict[str, int] = memo[1]
-    missing = [sc for sc in scopes if sc not in known]
+    missing = [sc for sc in dict.fromkeys(scopes) if sc not in known]
     if missing:
         known.update(versions.read(s, missing))
-    return tuple(known[sc] for sc in scopes)
+    return known
 
 
 def _process(ctx: Context, process: str | None) -> list:
@@ -352,7 +377,10 @@ def before_joining(s: Session, ctx: Context, org_code: str | None = None,
 
 def count_before_joining(s: Session, ctx: Context, org_code: str | None = None,
                          only_path: str | None = None, process: str | None = None) -> int:
-    """How many stages of the subtree are "before joining -- to confirm" (B-25)."""
+    """How many stages of the subtree are "before joining -- to confirm" (B-25): none while
+    no organisation confirms (nothing to count)."""
+    if not joining.confirming_orgs(s, ctx):
+        return 0
     return _count_rows(s, org_code, _before_joining(s, ctx, process), only_path)
 
 

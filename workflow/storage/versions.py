@@ -6,6 +6,9 @@ Scopes (`list_version`):
 * an organisation's path: a write about a case, a programme or an organisation moves the
   version of the organisation's path and of each of its ancestors' paths, so the lists of a
   subtree read one row, that of the subtree's root;
+* `own:PATH` (`own_scope`): the same writes move the version of the organisation itself, not
+  its ancestors': what the organisation's own rows are kept by (a subtree's page composed of
+  its own part and its children's subtrees: web/kit/views.py `overdue_list`);
 * `user:ID`: a person's own choices (read marks, mutes, snoozes, preferences, sign-ins, tokens)
   and the cases she answers for or is named in (her bell and centre): a write about a case
   moves the version of the person responsible for it, of the one it was handed from and of
@@ -28,6 +31,10 @@ officer's organisation's cases nobody answers for) and the organisations'; the b
 and a manager's escalations the `near` scope of his organisation (the subtree's path when the
 escalations reach further down than `NEAR`). A write elsewhere in a manager's subtree -- a
 record in a district under the country's root -- leaves his bell and his "mine" kept.
+
+A comment (written or changed: `NAMES_ONLY`) is in no list: it moves only the versions of the
+people it concerns (the person responsible for the case and those it mentions: their centres),
+not the case's organisations'.
 
 The version written is the audit record's id of the write: appends to the chain are serialised
 until commit (storage/audit.py), so a scope's versions become visible in the order they were
@@ -74,6 +81,9 @@ OWN_ACTIONS = frozenset((
 # the payload's entries naming people (by login) a write about a case concerns besides the
 # person responsible for it: a hand-over's previous and new officer, a comment's mentions
 PEOPLE = ("from", "to", "mentions")
+# the writes about a case that no list shows (what they change is the case's own page and the
+# centres of the people they name): a comment, written or changed (services/comments.py)
+NAMES_ONLY = frozenset(("case.comment", "case.comment_edit"))
 PENDING = "merzim.list_versions_pending"  # [transaction, scopes, version] moved at its commit
 _UPSERT = text("INSERT INTO list_version (scope, version) VALUES (:scope, :version) "
                "ON CONFLICT (scope) DO UPDATE SET version = excluded.version")
@@ -89,6 +99,11 @@ def unassigned_scope(org_id: int) -> str:
 
 def near_scope(path: str) -> str:
     return f"near:{path}"
+
+
+def own_scope(path: str) -> str:
+    """The scope of the organisation at `path` alone (its own rows, not its subtree's)."""
+    return f"own:{path}"
 
 
 def with_ancestors(path: str) -> list[str]:
@@ -173,14 +188,18 @@ def _near(path: str) -> list[str]:
 def _case_scopes(s: Session, items: list[tuple[str, Any, Any]], scopes: set[str],
                  paths: set[str]) -> bool:
     """Add to `scopes` and `paths` what the writes `items` (action, case id, payload) about
-    cases may change (module docstring); False when a case is not found."""
+    cases may change (module docstring): the subject's and the object's paths of the cases a
+    list shows the change of (not of a comment: `NAMES_ONLY`), the person responsible for each
+    case and the people the payloads name; False when a case is not found."""
     cases = _cases(s, {int(i) for _, i, _ in items})
     if cases is None:
         return False
+    listed = {int(i) for action, i, _ in items if action not in NAMES_ONLY}
     staged = {int(i) for action, i, _ in items if kept.changes_stages(action, "case")}
     handed = {int(i) for action, i, _ in items if action == HANDOVER}
     for i, (subject_id, subject, responsible, target) in cases.items():
-        paths.update(p for p in (subject, target) if p)
+        if i in listed:
+            paths.update(p for p in (subject, target) if p)
         if responsible is not None:
             scopes.add(user_scope(responsible))
         if responsible is None or i in handed:
@@ -234,6 +253,7 @@ def scopes_of(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> set[s
             return {EVERYTHING}
     for p in paths:
         scopes.update(with_ancestors(p))
+        scopes.add(own_scope(p))
     return scopes
 
 
