@@ -406,8 +406,9 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
     case date in a year, by number; and how many there are in all. Filtered, counted and
     paged in SQL: a case's stored state is today's unless a time-driven transition of its
     process may have moved it since; only those cases are replayed, from their records read in
-    one SELECT. Without a state, the page's rows say themselves which may have moved (one
-    SELECT of light rows, one COUNT, and the records of those to replay, if any)."""
+    one SELECT. Without a state, one SELECT: the page's light rows, each saying whether it may
+    have moved, the records of those that may have, and the count of them all (a second,
+    the COUNT alone, only for a page past the last case)."""
     if process:
         ctx.registry.get(process)  # an unknown process is refused, not an empty list
     if scope is None and scope_code:
@@ -423,19 +424,29 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
                 s, ctx, SimpleNamespace(process=process_key, process_version=version))
         return defns[process_key, version]
 
-    def replay(unsure: list[tuple[int, str, int, Any]]) -> dict[int, str]:
-        """Today's state of each (id, process, version, named dates given) case."""
+    def replay(unsure: list[tuple[int, str, int, Any]],
+               records: dict[int, list[case_queries.ReplayRow]] | None = None
+               ) -> dict[int, str]:
+        """Today's state of each (id, process, version, named dates given) case (its records
+        read here unless given)."""
         if not unsure:
             return {}
-        records = case_queries.replay_rows(s, case_queries.ids_in(row[0] for row in unsure))
+        if records is None:
+            records = case_queries.replay_rows(s, (row[0] for row in unsure))
         return {ident: _replayed(ctx, defn_of(key, version), given, records.get(ident, []))
                 for ident, key, version, given in unsure}
 
     replayed: dict[int, str] = {}
     case_queries.without_jit(s)
     if state is None:
-        total = case_queries.count_where(s, base)
-        condition = base
+        listing = case_queries.page_listing(s, base, moving, limit, offset, counted=True,
+                                            with_records=True)
+        total = listing.total if listing.total is not None \
+            else case_queries.count_where(s, base)
+        replayed = replay([(row.id, row.process, row.process_version, row.dates)
+                           for row in listing.rows if row.moving and row.state in
+                           _timer_sources(defn_of(row.process, row.process_version))],
+                          listing.records)
     else:
         certain = base & case_queries.stored_state_is(state) & ~moving
         replayed = replay([(ident, key, version, given) for ident, key, version, stored, given
@@ -444,13 +455,9 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
         matched = [ident for ident, now in replayed.items() if now == state]
         total = case_queries.count_where(s, certain) + len(matched)
         condition = (certain | case_queries.ids_in(matched)) if matched else certain
-    page = case_queries.page_listing(s, condition, moving, limit, offset)
-    if state is None:
-        replayed = replay([(row.id, row.process, row.process_version, row.dates)
-                           for row in page if row.moving and row.state in _timer_sources(
-                               defn_of(row.process, row.process_version))])
+        listing = case_queries.page_listing(s, condition, moving, limit, offset)
     out = []
-    for row in page:
+    for row in listing.rows:
         defn = defn_of(row.process, row.process_version)
         now = replayed.get(int(row.id), row.state)
         out.append(CaseRow(int(row.id), row.process, row.code, org_name(row, ctx.language),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, exists, false, func, text, true
 from sqlalchemy import case as when
@@ -173,7 +173,8 @@ def ids_in(ids: Iterable[int]) -> Any:
 # The statements of `count_where` and `page_listing`, by what they are built of (the condition
 # and timer objects themselves, kept by `page_condition` and the callers): a statement object
 # kept is not built again, and SQLAlchemy keeps its cache key on it — the key of a list's
-# statement, with the timers' condition, costs about as much CPU as building it.
+# statement, with the timers' condition, costs about as much CPU as building it. The page's
+# limit and offset are parameters of the statement, not part of it.
 _STATEMENTS: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
 
 
@@ -190,37 +191,89 @@ def _kept(parts: tuple[Any, ...], build: Any) -> Any:
     return statement
 
 
+def _counted(condition: Any) -> Any:
+    return select(func.count()).select_from(Case).where(condition)
+
+
 def count_where(s: Session, condition: Any) -> int:
     """How many cases meet `condition` (one COUNT)."""
-    query = _kept(("count", condition),
-                  lambda: select(func.count()).select_from(Case).where(condition))
-    return int(s.exec(query).one())
+    return int(s.exec(_kept(("count", condition), lambda: _counted(condition))).one())
 
 
-def page_listing(s: Session, condition: Any, moving: Any, limit: int, offset: int
-                 ) -> list[Any]:
+# What replaying a case's state needs of one of its records, in the order they were made:
+# (kind, event, date, the evidence's period, voided)
+ReplayRow = tuple[str, str, Any, Any, bool]
+
+
+class Listing(NamedTuple):
+    """A page of `page_listing`: its light rows; the records of those of its cases `moving`
+    holds for, by case (`ReplayRow`s, when asked); and how many cases meet the condition in
+    all (when asked; None when the page is empty past its first row: `count_where` tells)."""
+
+    rows: list[Any]
+    records: dict[int, list[ReplayRow]]
+    total: int | None
+
+
+def page_listing(s: Session, condition: Any, moving: Any, limit: int, offset: int, *,
+                 counted: bool = False, with_records: bool = False) -> Listing:
     """The cases meeting `condition`, by number, `limit` of them from `offset`, as light rows
-    (one SELECT, no ORM objects): id, process, process_version, period, case_date, state,
-    dates (the named dates given at opening, read only where `moving` holds: a replay needs
-    them), the subject's code, name, name_kk, name_ru, and `moving`: whether the SQL
-    condition `moving` (`may_have_moved`) holds for the case."""
-    query = _kept(("page", condition, moving, limit, offset),
-                  lambda: _listing(condition, moving, limit, offset))
-    return list(s.exec(query).all())
+    (no ORM objects): id, process, process_version, period, case_date, state, dates (the named
+    dates given at opening, read only where `moving` holds: a replay needs them), the
+    subject's code, name, name_kk, name_ru, and `moving`: whether the SQL condition `moving`
+    (`may_have_moved`) holds for the case. In the same SELECT, `counted`: how many cases meet
+    `condition` (a COUNT in a scalar subquery, evaluated once); `with_records`: the records of
+    the page's cases `moving` holds for (`replay_rows`' columns, joined to their case's row:
+    a case's row comes once per record)."""
+    query = _kept(("page", condition, moving, counted, with_records),
+                  lambda: _listing(condition, moving, counted, with_records))
+    rows: list[Any] = []
+    records: dict[int, list[ReplayRow]] = {}
+    total = None
+    last = None
+    for row in s.exec(query, params={"page_limit": limit, "page_offset": offset}).all():
+        if counted:
+            total = int(row.total)
+        ident = int(row.id)
+        if ident != last:
+            rows.append(row)
+            last = ident
+        if with_records and row.record_id is not None:
+            records.setdefault(ident, []).append(
+                (row.record_kind, row.record_event, row.record_on, row.record_period,
+                 row.record_voided_by is not None))
+    return Listing(rows, records, total if rows or offset else (0 if counted else None))
 
 
-def _listing(condition: Any, moving: Any, limit: int, offset: int) -> Any:
-    page = (select(Case.id).where(condition).order_by(col(Case.id)).offset(offset)
-            .limit(limit).subquery())  # (paged first: `moving` evaluated for its rows only)
-    return (select_columns(Case.id, Case.process, Case.process_version, Case.period,
-                            Case.case_date, Case.state,
-                            when((moving, Case.dates), else_=None).label("dates"),
-                            Organisation.code,
-                            Organisation.name, Organisation.name_kk, Organisation.name_ru,
-                            when((moving, true()), else_=false()).label("moving"))
-             .join(page, page.c.id == Case.id)
-             .join(Organisation, col(Organisation.id) == Case.subject_id)
-             .order_by(col(Case.id)))
+def _listing(condition: Any, moving: Any, counted: bool, with_records: bool) -> Any:
+    page = (select(Case.id).where(condition).order_by(col(Case.id))
+            .offset(bindparam("page_offset")).limit(bindparam("page_limit"))
+            .subquery())  # (paged first: `moving` evaluated for its rows only)
+    listed = (select_columns(Case.id, Case.process, Case.process_version, Case.period,
+                             Case.case_date, Case.state,
+                             when((moving, Case.dates), else_=None).label("dates"),
+                             Organisation.code,
+                             Organisation.name, Organisation.name_kk, Organisation.name_ru,
+                             when((moving, true()), else_=false()).label("moving"))
+              .join(page, page.c.id == Case.id)
+              .join(Organisation, col(Organisation.id) == Case.subject_id))
+    if not (counted or with_records):
+        return listed.order_by(col(Case.id))
+    rows = listed.subquery("listed")
+    columns: list[Any] = list(rows.c)
+    if counted:  # (not correlated: the count of every case meeting the condition, once)
+        columns.append(_counted(condition).correlate(None).scalar_subquery().label("total"))
+    query = select_columns(*columns)
+    if with_records:
+        rec = EventRecord.__table__.alias("rec")  # type: ignore[attr-defined]
+        query = (select_columns(*columns, rec.c.id.label("record_id"),
+                                rec.c.kind.label("record_kind"),
+                                rec.c.event.label("record_event"), rec.c.on.label("record_on"),
+                                rec.c.evidence["period"].as_string().label("record_period"),
+                                rec.c.voided_by_id.label("record_voided_by"))
+                 .select_from(rows.outerjoin(rec, (rec.c.case_id == rows.c.id) & rows.c.moving)))
+        return query.order_by(rows.c.id, rec.c.id)
+    return query.select_from(rows).order_by(rows.c.id)
 
 
 def states_where(s: Session, condition: Any) -> list[tuple[int, str, int, str, Any]]:
@@ -231,17 +284,25 @@ def states_where(s: Session, condition: Any) -> list[tuple[int, str, int, str, A
     return [tuple(row) for row in s.exec(query).all()]
 
 
-def replay_rows(s: Session, condition: Any) -> dict[int, list[tuple[str, str, Any, Any, bool]]]:
-    """What replaying the state needs of the records of every case meeting `condition`: by
+# `replay_rows`' statement, built once (the cases' numbers are its parameter)
+_REPLAY_ROWS = (select_columns(EventRecord.case_id, EventRecord.kind, EventRecord.event,
+                               EventRecord.on, col(EventRecord.evidence)["period"].as_string(),
+                               EventRecord.voided_by_id)
+                .where(col(EventRecord.case_id).in_(bindparam("replayed_ids", expanding=True,
+                                                              literal_execute=True)))
+                .order_by(col(EventRecord.case_id), col(EventRecord.id)))
+
+
+def replay_rows(s: Session, ids: Iterable[int]) -> dict[int, list[ReplayRow]]:
+    """What replaying the state needs of the records of the cases of these numbers: by
     case, in the order they were made, (kind, event, date, the evidence's period, voided)
-    (one SELECT of those columns)."""
-    out: dict[int, list[tuple[str, str, Any, Any, bool]]] = {}
-    query = (select_columns(EventRecord.case_id, EventRecord.kind, EventRecord.event,
-                            EventRecord.on, col(EventRecord.evidence)["period"].as_string(),
-                            EventRecord.voided_by_id)
-             .where(col(EventRecord.case_id).in_(select(Case.id).where(condition)))
-             .order_by(col(EventRecord.case_id), col(EventRecord.id)))
-    for case_id, kind, event, on, period, voided in s.exec(query).all():
+    (one SELECT of those columns, the numbers written into it: any count of them)."""
+    out: dict[int, list[ReplayRow]] = {}
+    numbers = sorted(set(ids))
+    if not numbers:
+        return out
+    for case_id, kind, event, on, period, voided in s.exec(
+            _REPLAY_ROWS, params={"replayed_ids": numbers}).all():
         out.setdefault(int(case_id), []).append((kind, event, on, period, voided is not None))
     return out
 
