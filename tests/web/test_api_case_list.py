@@ -166,3 +166,24 @@ def test_a_page_without_a_state_filter_reads_its_rows_in_one_select(web: Web):
     assert r.status_code == 200, r.text
     cases = [q for q in sent if "process_case" in q.lower() and "api_token" not in q.lower()]
     assert len(cases) <= 3, cases
+
+
+def test_the_answer_is_its_documented_model_written_by_it(web: Web):
+    """The list writes its JSON itself (not through FastAPI's response model): each answer is
+    the documented model's, key for key and value for value as the model would write it."""
+    from web.kit import shapes
+
+    add_cases(web, 8)
+    model = shapes.page_of(shapes.CaseRow)
+    for login, query in (("erlan", "limit=5"), ("erlan", "limit=5&offset=5&state=planned"),
+                         ("gulnar", "limit=50"), ("erlan", "limit=5&offset=9999")):
+        r = web.api(login).get(f"/api/v1/cases?{query}&lang=ru")
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"] == "application/json"
+        body = r.json()
+        assert model.model_validate(body).model_dump(mode="json") == body, query
+        assert all(list(item) == list(model.model_fields["items"].annotation.__args__[0]
+                                      .model_fields) for item in body["items"])
+    api = web.api("erlan")  # a page past the last case: no rows, the same total
+    first, past = (api.get(f"/api/v1/cases?limit=5&offset={n}").json() for n in (0, 9999))
+    assert past["items"] == [] and past["total"] == first["total"] >= 8

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, exists, false, func, text, true
+from sqlalchemy import Integer, bindparam, exists, false, func, text, true
 from sqlalchemy import case as when
 from sqlmodel import Session, col, select
 
@@ -247,7 +247,8 @@ def page_listing(s: Session, condition: Any, moving: Any, limit: int, offset: in
 
 def _listing(condition: Any, moving: Any, counted: bool, with_records: bool) -> Any:
     page = (select(Case.id).where(condition).order_by(col(Case.id))
-            .offset(bindparam("page_offset")).limit(bindparam("page_limit"))
+            .offset(bindparam("page_offset", type_=Integer))
+            .limit(bindparam("page_limit", type_=Integer))
             .subquery())  # (paged first: `moving` evaluated for its rows only)
     listed = (select_columns(Case.id, Case.process, Case.process_version, Case.period,
                              Case.case_date, Case.state,
