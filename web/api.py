@@ -217,11 +217,8 @@ async def cases(request: Request, org: str | None = None, state: str | None = No
     """Cases whose organisation the caller may see (filters: subtree, process, state, year),
     by number; `total` counts them all."""
     def page(a: ApiContext) -> Response:
-        rows, total = svc.page_cases(
-            a.s, a.ctx, scope=views.scope_org(a.s, a.viewer, org), process=process,
-            state=state, year=year,
-            only_org_id=a.viewer.org.id if a.viewer.role == "officer" else None,
-            limit=limit, offset=offset)
+        rows, total = views.case_page(a.s, a.ctx, a.viewer, org, process, state, year, limit,
+                                      offset)
         return page_answer(as_dicts(rows), total, limit, offset)
     return await in_one_thread(request, page)
 

@@ -400,7 +400,8 @@ def _day(value: Any) -> date:
 def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
                scope: Organisation | None = None, only_org_id: int | None = None,
                process: str | None = None, state: str | None = None, year: int | None = None,
-               limit: int = 50, offset: int = 0) -> tuple[list[CaseRow], int]:
+               limit: int = 50, offset: int = 0, total: int | None = None
+               ) -> tuple[list[CaseRow], int]:
     """One page of the cases (not withdrawn) of the subtree of `scope` (or of `scope_code`,
     or exactly the organisation `only_org_id`), of a process, in a state (today's), with a
     case date in a year, by number; and how many there are in all. Filtered, counted and
@@ -408,7 +409,9 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
     process may have moved it since; only those cases are replayed, from their records read in
     one SELECT. Without a state, one SELECT: the page's light rows, each saying whether it may
     have moved, the records of those that may have, and the count of them all (a second,
-    the COUNT alone, only for a page past the last case)."""
+    the COUNT alone, only for a page past the last case); `total`, without a state: the count
+    already known for this version of the list (kept by the caller: `web.kit.views.case_page`),
+    not counted again."""
     if process:
         ctx.registry.get(process)  # an unknown process is refused, not an empty list
     if scope is None and scope_code:
@@ -439,10 +442,11 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
     replayed: dict[int, str] = {}
     case_queries.without_jit(s)
     if state is None:
-        listing = case_queries.page_listing(s, base, moving, limit, offset, counted=True,
-                                            with_records=True)
-        total = listing.total if listing.total is not None \
-            else case_queries.count_where(s, base)
+        listing = case_queries.page_listing(s, base, moving, limit, offset,
+                                            counted=total is None, with_records=True)
+        if total is None:
+            total = listing.total if listing.total is not None \
+                else case_queries.count_where(s, base)
         replayed = replay([(row.id, row.process, row.process_version, row.dates)
                            for row in listing.rows if row.moving and row.state in
                            _timer_sources(defn_of(row.process, row.process_version))],
