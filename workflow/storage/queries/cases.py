@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, bindparam, exists, false, func, text, true
+from sqlalchemy import Integer, bindparam, exists, false, func, or_, text, true
 from sqlalchemy import case as when
 from sqlmodel import Session, col, select
 
@@ -231,7 +231,10 @@ def page_listing(s: Session, condition: Any, moving: Any, limit: int, offset: in
     records: dict[int, list[ReplayRow]] = {}
     total = None
     last = None
-    for row in s.exec(query, params={"page_limit": limit, "page_offset": offset}).all():
+    s.flush()  # (what the session holds unwritten, as an ORM query would write it first)
+    # (a Core SELECT on the session's connection: its rows are the driver's, not the ORM's)
+    for row in s.connection().execute(query, {"page_limit": limit,
+                                              "page_offset": offset}).all():
         if counted:
             total = int(row.total)
         ident = int(row.id)
@@ -250,31 +253,27 @@ def _listing(condition: Any, moving: Any, counted: bool, with_records: bool) -> 
             .offset(bindparam("page_offset", type_=Integer))
             .limit(bindparam("page_limit", type_=Integer))
             .subquery())  # (paged first: `moving` evaluated for its rows only)
-    listed = (select_columns(Case.id, Case.process, Case.process_version, Case.period,
-                             Case.case_date, Case.state,
-                             when((moving, Case.dates), else_=None).label("dates"),
-                             Organisation.code,
-                             Organisation.name, Organisation.name_kk, Organisation.name_ru,
-                             when((moving, true()), else_=false()).label("moving"))
-              .join(page, page.c.id == Case.id)
-              .join(Organisation, col(Organisation.id) == Case.subject_id))
-    if not (counted or with_records):
-        return listed.order_by(col(Case.id))
-    rows = listed.subquery("listed")
-    columns: list[Any] = list(rows.c)
+    rows = (select_columns(Case.id, Case.process, Case.process_version, Case.period,
+                           Case.case_date, Case.state, Case.dates, Organisation.code,
+                           Organisation.name, Organisation.name_kk, Organisation.name_ru,
+                           when((moving, true()), else_=false()).label("moving"))
+            .join(page, page.c.id == Case.id)
+            .join(Organisation, col(Organisation.id) == Case.subject_id)
+            .subquery("listed"))
+    columns: list[Any] = [c for c in rows.c if c.name != "dates"]
+    columns.insert(6, when((rows.c.moving, rows.c.dates), else_=None).label("dates"))
     if counted:  # (not correlated: the count of every case meeting the condition, once)
         columns.append(_counted(condition).correlate(None).scalar_subquery().label("total"))
-    query = select_columns(*columns)
-    if with_records:
-        rec = EventRecord.__table__.alias("rec")  # type: ignore[attr-defined]
-        query = (select_columns(*columns, rec.c.id.label("record_id"),
-                                rec.c.kind.label("record_kind"),
-                                rec.c.event.label("record_event"), rec.c.on.label("record_on"),
-                                rec.c.evidence["period"].as_string().label("record_period"),
-                                rec.c.voided_by_id.label("record_voided_by"))
-                 .select_from(rows.outerjoin(rec, (rec.c.case_id == rows.c.id) & rows.c.moving)))
-        return query.order_by(rows.c.id, rec.c.id)
-    return query.select_from(rows).order_by(rows.c.id)
+    if not with_records:
+        return select_columns(*columns).select_from(rows).order_by(rows.c.id)
+    rec = EventRecord.__table__.alias("rec")  # type: ignore[attr-defined]
+    return (select_columns(*columns, rec.c.id.label("record_id"),
+                           rec.c.kind.label("record_kind"), rec.c.event.label("record_event"),
+                           rec.c.on.label("record_on"),
+                           rec.c.evidence["period"].as_string().label("record_period"),
+                           rec.c.voided_by_id.label("record_voided_by"))
+            .select_from(rows.outerjoin(rec, (rec.c.case_id == rows.c.id) & rows.c.moving))
+            .order_by(rows.c.id, rec.c.id))
 
 
 def states_where(s: Session, condition: Any) -> list[tuple[int, str, int, str, Any]]:
@@ -326,11 +325,18 @@ def may_have_moved(timers: Iterable[tuple[str, Sequence[str], Any]], today: date
                                               false())  # (none given: not this way)
             else:
                 fired = fired | exists(select(EventRecord.id).where(
-                    EventRecord.case_id == Case.id, col(EventRecord.event).in_(what),
+                    EventRecord.case_id == Case.id, _one_of(col(EventRecord.event), what),
                     EventRecord.on <= day))
         condition = condition | ((col(Case.process) == process)
-                                 & col(Case.state).in_(list(sources)) & fired)
+                                 & _one_of(col(Case.state), sources) & fired)
     return condition
+
+
+def _one_of(column: Any, values: Iterable[str]) -> Any:
+    """The SQL condition "`column` is one of `values`" (a few names of a definition) as
+    comparisons: plain parameters of a statement built once, where `IN` would be rewritten,
+    and the statement's text written anew, at every execution (an expanding parameter)."""
+    return or_(*(column == value for value in dict.fromkeys(values)))
 
 
 def stored_state_is(state: str) -> Any:
