@@ -24,7 +24,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import bindparam, event, inspect, text
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
@@ -204,8 +204,12 @@ def _before_commit(s: Session) -> None:
                                          for sc in sorted(pending[1])])
 
 
+# `read`'s statement, built once (a kept list asks it at every request)
+_READ = (select(ListVersion.scope, ListVersion.version)
+         .where(col(ListVersion.scope).in_(bindparam("scopes", expanding=True))))
+
+
 def read(s: Session, scopes: Sequence[str]) -> dict[str, int]:
     """The versions of `scopes` (0: never written), in one statement on the primary key."""
-    found = dict(s.exec(select(ListVersion.scope, ListVersion.version)
-                        .where(col(ListVersion.scope).in_(scopes))).all())
+    found = dict(s.exec(_READ, params={"scopes": list(scopes)}).all())
     return {sc: found.get(sc, 0) for sc in scopes}

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, bindparam, exists, false, func, or_, text, true
+from sqlalchemy import Integer, bindparam, exists, false, func, or_, true
 from sqlalchemy import case as when
 from sqlmodel import Session, col, select
 
@@ -350,7 +350,7 @@ def without_jit(s: Session) -> None:
     `jit_above_cost` on a large table, and compiling them costs more than they take to run
     (~600 ms against ~150 ms on 20,000 cases, measured: bench/api/README.md)."""
     if s.get_bind().dialect.name == "postgresql":
-        s.exec(text("SET LOCAL jit = off"))  # type: ignore[call-overload]
+        s.connection().exec_driver_sql("SET LOCAL jit = off")  # (no statement to compile)
 
 
 STANDING = "merzim.standing_cases"  # session.info: the ids of cases found of no unfinished import
