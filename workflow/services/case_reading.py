@@ -461,12 +461,21 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
         condition = (certain | case_queries.ids_in(matched)) if matched else certain
         listing = case_queries.page_listing(s, condition, moving, limit, offset)
     out = []
+    # (a page names few organisations and states: each name looked up once)
+    org_names: dict[str, str] = {}
+    state_names: dict[tuple[str, int, str], str] = {}
     for row in listing.rows:
-        defn = defn_of(row.process, row.process_version)
-        now = replayed.get(int(row.id), row.state)
-        out.append(CaseRow(int(row.id), row.process, row.code, org_name(row, ctx.language),
-                           row.period, row.case_date, now,
-                           name_in(defn.states[now], ctx.language, now)))
+        ident, key, version, code = int(row.id), row.process, row.process_version, row.code
+        now = replayed.get(ident, row.state)
+        subject = org_names.get(code)
+        if subject is None:
+            subject = org_names[code] = org_name(row, ctx.language)
+        state_name = state_names.get((key, version, now))
+        if state_name is None:
+            state_name = state_names[key, version, now] = name_in(
+                defn_of(key, version).states[now], ctx.language, now)
+        out.append(CaseRow(ident, key, code, subject, row.period, row.case_date, now,
+                           state_name))
     return out, total
 
 
