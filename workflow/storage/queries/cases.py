@@ -3,11 +3,12 @@ new one would repeat or an event opens, the subject's default officer, a list of
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, bindparam, exists, false, func, or_, true
+from sqlalchemy import Integer, Text, bindparam, cast, exists, false, func, or_, true
 from sqlalchemy import case as when
 from sqlmodel import Session, col, select
 
@@ -205,50 +206,76 @@ def count_where(s: Session, condition: Any) -> int:
 ReplayRow = tuple[str, str, Any, Any, bool]
 
 
-class Listing(NamedTuple):
-    """A page of `page_listing`: its light rows; the records of those of its cases `moving`
-    holds for, by case (`ReplayRow`s, when asked); and how many cases meet the condition in
-    all (when asked; None when the page is empty past its first row: `count_where` tells)."""
+class ListedCase(NamedTuple):
+    """A case of a page of `page_listing` (`dates`: only where `moving`, else None)."""
 
-    rows: list[Any]
+    id: int
+    process: str
+    process_version: int
+    period: str | None
+    case_date: date
+    state: str
+    dates: dict[str, Any] | None
+    code: str
+    name: str
+    name_kk: str | None
+    name_ru: str | None
+    moving: bool
+
+
+class Listing(NamedTuple):
+    """A page of `page_listing`: its cases; the records of those of them `moving` holds for,
+    by case (`ReplayRow`s, when asked); and how many cases meet the condition in all (when
+    asked; None when the page is empty past its first row: `count_where` tells)."""
+
+    rows: list[ListedCase]
     records: dict[int, list[ReplayRow]]
     total: int | None
+
+
+_CASE_COLUMNS = len(ListedCase._fields)
 
 
 def page_listing(s: Session, condition: Any, moving: Any, limit: int, offset: int, *,
                  counted: bool = False, with_records: bool = False) -> Listing:
     """The cases meeting `condition`, by number, `limit` of them from `offset`, as light rows
-    (no ORM objects): id, process, process_version, period, case_date, state, dates (the named
-    dates given at opening, read only where `moving` holds: a replay needs them), the
-    subject's code, name, name_kk, name_ru, and `moving`: whether the SQL condition `moving`
-    (`may_have_moved`) holds for the case. In the same SELECT, `counted`: how many cases meet
-    `condition` (a COUNT in a scalar subquery, evaluated once); `with_records`: the records of
-    the page's cases `moving` holds for (`replay_rows`' columns, joined to their case's row:
-    a case's row comes once per record)."""
+    (`ListedCase`, no ORM objects): id, process, process_version, period, case_date, state,
+    dates (the named dates given at opening, read only where `moving` holds: a replay needs
+    them), the subject's code, name, name_kk, name_ru, and `moving`: whether the SQL condition
+    `moving` (`may_have_moved`) holds for the case. In the same SELECT, `counted`: how many
+    cases meet `condition` (a COUNT in a scalar subquery, evaluated once); `with_records`: the
+    records of the page's cases `moving` holds for (`replay_rows`' columns, joined to their
+    case's row: a case's row comes once per record, its dates as text, read once)."""
     query = _kept(("page", condition, moving, counted, with_records),
                   lambda: _listing(condition, moving, counted, with_records))
-    rows: list[Any] = []
+    rows: list[ListedCase] = []
     records: dict[int, list[ReplayRow]] = {}
     total = None
     last = None
+    at = _CASE_COLUMNS + (1 if counted else 0)  # (where a record's columns begin)
     s.flush()  # (what the session holds unwritten, as an ORM query would write it first)
-    # (a Core SELECT on the session's connection: its rows are the driver's, not the ORM's)
+    # (a Core SELECT on the session's connection, its rows read by position)
     for row in s.connection().execute(query, {"page_limit": limit,
                                               "page_offset": offset}).all():
-        if counted:
-            total = int(row.total)
-        ident = int(row.id)
+        ident = int(row[0])
         if ident != last:
-            rows.append(row)
+            given = row[6]
+            rows.append(ListedCase(ident, row[1], row[2], row[3], row[4], row[5],
+                                   json.loads(given) if isinstance(given, str) else given,
+                                   row[7], row[8], row[9], row[10], bool(row[11])))
             last = ident
-        if with_records and row.record_id is not None:
+            if counted:
+                total = int(row[_CASE_COLUMNS])
+        if with_records and row[at] is not None:
             records.setdefault(ident, []).append(
-                (row.record_kind, row.record_event, row.record_on, row.record_period,
-                 row.record_voided_by is not None))
+                (row[at + 1], row[at + 2], row[at + 3], row[at + 4], row[at + 5] is not None))
     return Listing(rows, records, total if rows or offset else (0 if counted else None))
 
 
 def _listing(condition: Any, moving: Any, counted: bool, with_records: bool) -> Any:
+    """`page_listing`'s statement: `ListedCase`'s columns in its order, then the total when
+    `counted`, then a record's id, kind, event, date, period and voiding record when
+    `with_records`."""
     page = (select(Case.id).where(condition).order_by(col(Case.id))
             .offset(bindparam("page_offset", type_=Integer))
             .limit(bindparam("page_limit", type_=Integer))
@@ -261,7 +288,9 @@ def _listing(condition: Any, moving: Any, counted: bool, with_records: bool) -> 
             .join(Organisation, col(Organisation.id) == Case.subject_id)
             .subquery("listed"))
     columns: list[Any] = [c for c in rows.c if c.name != "dates"]
-    columns.insert(6, when((rows.c.moving, rows.c.dates), else_=None).label("dates"))
+    # (as text: a case's row comes once per record, its dates are decoded once)
+    columns.insert(6, when((rows.c.moving, cast(rows.c.dates, Text)), else_=None)
+                   .label("dates"))
     if counted:  # (not correlated: the count of every case meeting the condition, once)
         columns.append(_counted(condition).correlate(None).scalar_subquery().label("total"))
     if not with_records:
