@@ -222,3 +222,38 @@ def test_a_kept_total_is_the_count_after_every_change(web: Web):
             s.commit()
         for query, org in (("limit=5", None), ("limit=5&org=AK-ALM-ILE", "AK-ALM-ILE")):
             assert page(query)[0] == fresh(org), query
+
+
+def test_the_list_is_not_jit_compiled_without_a_statement_of_its_own(web: Web):
+    """On PostgreSQL a request's transaction is not JIT-compiled: the token's check turns it
+    off in its own SELECT, so the list sends no SET of its own; a transaction that did not
+    check a token (or a later one) sends it. Nothing of it on SQLite."""
+    from sqlalchemy import text
+
+    from workflow.services import accounts as auth
+    from workflow.storage.queries import without_jit
+
+    add_cases(web, 3)
+    token = web.api("erlan").headers["Authorization"].removeprefix("Bearer ")
+    postgres = web.engine.dialect.name == "postgresql"
+
+    def jit(s: Session) -> str | None:
+        return s.exec(text("SHOW jit")).one()[0] if postgres else None
+
+    with statements(web.engine) as sent:
+        r = web.api("erlan").get("/api/v1/cases?limit=50")
+    assert r.status_code == 200, r.text
+    assert not [q for q in sent if "jit" in q.lower() and "set_config" not in q.lower()]
+    assert any("set_config" in q.lower() for q in sent) == postgres
+    with Session(web.engine) as s:
+        assert auth.api_signed_in(s, token) is not None
+        assert jit(s) == ("off" if postgres else None)
+        with statements(web.engine) as sent:
+            without_jit(s)
+        assert sent == []
+        s.rollback()  # a new transaction: JIT as configured again, until it is turned off
+        assert jit(s) in ("on", None)
+        with statements(web.engine) as sent:
+            without_jit(s)
+        assert len(sent) == (1 if postgres else 0)
+        assert jit(s) == ("off" if postgres else None)

@@ -21,6 +21,7 @@ from workflow.storage.models import (
     User,
 )
 from workflow.storage.queries import in_subtree, live_case, select_columns, standing
+from workflow.storage.queries import without_jit as without_jit  # (the list's: one owner)
 
 
 def records(s: Session, case_id: int | None) -> list[EventRecord]:
@@ -371,15 +372,6 @@ def _one_of(column: Any, values: Iterable[str]) -> Any:
 def stored_state_is(state: str) -> Any:
     """The SQL condition "the case's stored state is `state`"."""
     return col(Case.state) == state
-
-
-def without_jit(s: Session) -> None:
-    """PostgreSQL: no JIT compilation of this transaction's queries. The list's conditions
-    (a timer's dates in JSON, records that set them) make the planner's cost estimate cross
-    `jit_above_cost` on a large table, and compiling them costs more than they take to run
-    (~600 ms against ~150 ms on 20,000 cases, measured: bench/api/README.md)."""
-    if s.get_bind().dialect.name == "postgresql":
-        s.connection().exec_driver_sql("SET LOCAL jit = off")  # (no statement to compile)
 
 
 STANDING = "merzim.standing_cases"  # session.info: the ids of cases found of no unfinished import
