@@ -107,8 +107,8 @@ def live_token_user(s: Session, token_hash: str) -> tuple[User, Organisation | N
     """(user, her organisation or None) of a live API token's hash in one SELECT, or None; on
     PostgreSQL, the rest of the transaction then is not JIT-compiled (`jit_off_column`)."""
     postgres = s.get_bind().dialect.name == "postgresql"
-    found = s.exec(_LIVE_TOKEN_USER_NO_JIT if postgres else _LIVE_TOKEN_USER,
-                   params={"token_hash": token_hash}).first()
+    statement: Any = _LIVE_TOKEN_USER_NO_JIT if postgres else _LIVE_TOKEN_USER
+    found = s.exec(statement, params={"token_hash": token_hash}).first()
     if found is None:
         return None
     if postgres:
