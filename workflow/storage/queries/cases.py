@@ -21,7 +21,7 @@ from workflow.storage.models import (
     User,
 )
 from workflow.storage.queries import in_subtree, live_case, select_columns, standing
-from workflow.storage.queries import without_jit as without_jit  # (the list's: one owner)
+from workflow.storage.queries import without_jit as without_jit  # (the lists ask it here)
 
 
 def records(s: Session, case_id: int | None) -> list[EventRecord]:
