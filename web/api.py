@@ -18,6 +18,7 @@ from web.kit.api import (
     Page,
     api_routes,
     in_one_thread,
+    page_answer,
     paginate,
 )
 from web.kit.page import audited_refusal
@@ -215,13 +216,10 @@ async def cases(request: Request, org: str | None = None, state: str | None = No
                 offset: int = OFFSET):
     """Cases whose organisation the caller may see (filters: subtree, process, state, year),
     by number; `total` counts them all."""
-    def page(a: ApiContext) -> Page:
-        rows, total = svc.page_cases(
-            a.s, a.ctx, scope=views.scope_org(a.s, a.viewer, org), process=process,
-            state=state, year=year,
-            only_org_id=a.viewer.org.id if a.viewer.role == "officer" else None,
-            limit=limit, offset=offset)
-        return Page(items=as_dicts(rows), total=total, limit=limit, offset=offset)
+    def page(a: ApiContext) -> Response:
+        rows, total = views.case_page(a.s, a.ctx, a.viewer, org, process, state, year, limit,
+                                      offset)
+        return page_answer(as_dicts(rows), total, limit, offset)
     return await in_one_thread(request, page)
 
 

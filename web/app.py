@@ -91,17 +91,20 @@ class NoNul(HttpMiddleware):
         self.refuse = refuse
 
     async def http(self, scope, receive, send):
-        request = Request(scope, receive)
-        nul = "%00" in request.url.query or "\x00" in request.url.path
-        kind = request.headers.get("content-type", "")
-        if not nul and request.method in ("POST", "PUT", "PATCH") and kind.startswith(
-                ("application/x-www-form-urlencoded", "application/json")):
-            body = await request.body()
-            nul = b"%00" in body or b"\x00" in body or b"\\u0000" in body
-            if not nul:
-                receive = _replayed(body, receive)  # the body read: handed on whole
+        # (the address as the server gave it: no Request is built for a request that passes
+        # without a body to read, a GET's)
+        nul = b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]
+        request = None
+        if not nul and scope["method"] in ("POST", "PUT", "PATCH"):
+            request = Request(scope, receive)
+            if request.headers.get("content-type", "").startswith(
+                    ("application/x-www-form-urlencoded", "application/json")):
+                body = await request.body()
+                nul = b"%00" in body or b"\x00" in body or b"\\u0000" in body
+                if not nul:
+                    receive = _replayed(body, receive)  # the body read: handed on whole
         if nul:
-            await self.refuse(request)(scope, receive, send)
+            await self.refuse(request or Request(scope, receive))(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
@@ -124,6 +127,10 @@ class SafetyHeaders(HttpMiddleware):
     """ASGI middleware: the headers every answer carries unless its route set them."""
 
     async def http(self, scope, receive, send):
+        # pages, exports, the API and feeds hold what a viewer may see: no cache keeps them
+        # (static files and the API's documentation may be kept)
+        keep = str(scope.get("path", "")).startswith(("/static/", "/api/docs/"))
+
         async def with_headers(message):
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
@@ -134,9 +141,7 @@ class SafetyHeaders(HttpMiddleware):
                 headers.setdefault("Referrer-Policy", "same-origin")
                 if headers.get("content-type", "").startswith("text/html"):
                     headers.setdefault("Content-Security-Policy", CSP)
-                if not Request(scope).url.path.startswith(("/static/", "/api/docs/")):
-                    # pages, exports, the API and feeds hold what a viewer may see: no cache
-                    # keeps them
+                if not keep:
                     headers.setdefault("Cache-Control", "no-store")
             await send(message)
 

@@ -166,3 +166,94 @@ def test_a_page_without_a_state_filter_reads_its_rows_in_one_select(web: Web):
     assert r.status_code == 200, r.text
     cases = [q for q in sent if "process_case" in q.lower() and "api_token" not in q.lower()]
     assert len(cases) <= 3, cases
+
+
+def test_the_answer_is_its_documented_model_written_by_it(web: Web):
+    """The list writes its JSON itself (not through FastAPI's response model): each answer is
+    the documented model's, key for key and value for value as the model would write it."""
+    from web.kit import shapes
+
+    add_cases(web, 8)
+    model = shapes.page_of(shapes.CaseRow)
+    for login, query in (("erlan", "limit=5"), ("erlan", "limit=5&offset=5&state=planned"),
+                         ("gulnar", "limit=50"), ("erlan", "limit=5&offset=9999")):
+        r = web.api(login).get(f"/api/v1/cases?{query}&lang=ru")
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"] == "application/json"
+        body = r.json()
+        assert model.model_validate(body).model_dump(mode="json") == body, query
+        assert all(list(item) == list(model.model_fields["items"].annotation.__args__[0]
+                                      .model_fields) for item in body["items"])
+    api = web.api("erlan")  # a page past the last case: no rows, the same total
+    first, past = (api.get(f"/api/v1/cases?limit=5&offset={n}").json() for n in (0, 9999))
+    assert past["items"] == [] and past["total"] == first["total"] >= 8
+
+
+def test_a_kept_total_is_the_count_after_every_change(web: Web):
+    """Without a state the total is kept until the subtree's cases change: a repeated page
+    sends no COUNT, and after a case is opened, withdrawn or opened elsewhere the total is a
+    fresh count's again (for the whole country's list and for an organisation's)."""
+    ids = add_cases(web, 10)
+    api = web.api("erlan")
+
+    def page(query: str) -> tuple[int, list[str]]:
+        with statements(web.engine) as sent:
+            r = api.get(f"/api/v1/cases?{query}")
+        assert r.status_code == 200, r.text
+        return r.json()["total"], [q for q in sent if "count(" in q.lower()]
+
+    def fresh(org: str | None = None) -> int:
+        return len(expected(web, "erlan", org=org))
+
+    for query, org in (("limit=5", None), ("limit=5&org=AK-ALM-ILE", "AK-ALM-ILE")):
+        total, counts = page(query)
+        assert total == fresh(org) and counts, query
+        total, counts = page(query)
+        assert total == fresh(org) and not counts, query  # kept
+    ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="erlan", language="en")
+    changes = [lambda s: svc.withdraw_case(s, ctx, ids[0], "opened by mistake"),
+               lambda s: planning_svc.plan_analysis(s, ctx, "AK-ALM-ILE", "AK-ALM-ILE",
+                                                    TODAY, duplicate_reason="again"),
+               lambda s: planning_svc.plan_analysis(s, ctx, "QS-ZHETYSU", "QS-ZHETYSU",
+                                                    TODAY, duplicate_reason="again")]
+    for change in changes:
+        with Session(web.engine) as s:
+            change(s)
+            s.commit()
+        for query, org in (("limit=5", None), ("limit=5&org=AK-ALM-ILE", "AK-ALM-ILE")):
+            assert page(query)[0] == fresh(org), query
+
+
+def test_the_list_is_not_jit_compiled_without_a_statement_of_its_own(web: Web):
+    """On PostgreSQL a request's transaction is not JIT-compiled: the token's check turns it
+    off in its own SELECT, so the list sends no SET of its own; a transaction that did not
+    check a token (or a later one) sends it. Nothing of it on SQLite."""
+    from sqlalchemy import text
+
+    from workflow.services import accounts as auth
+    from workflow.storage.queries import without_jit
+
+    add_cases(web, 3)
+    token = web.api("erlan").headers["Authorization"].removeprefix("Bearer ")
+    postgres = web.engine.dialect.name == "postgresql"
+
+    def jit(s: Session) -> str | None:
+        return s.exec(text("SHOW jit")).one()[0] if postgres else None
+
+    with statements(web.engine) as sent:
+        r = web.api("erlan").get("/api/v1/cases?limit=50")
+    assert r.status_code == 200, r.text
+    assert not [q for q in sent if "jit" in q.lower() and "set_config" not in q.lower()]
+    assert any("set_config" in q.lower() for q in sent) == postgres
+    with Session(web.engine) as s:
+        assert auth.api_signed_in(s, token) is not None
+        assert jit(s) == ("off" if postgres else None)
+        with statements(web.engine) as sent:
+            without_jit(s)
+        assert sent == []
+        s.rollback()  # a new transaction: JIT as configured again, until it is turned off
+        assert jit(s) in ("on", None)
+        with statements(web.engine) as sent:
+            without_jit(s)
+        assert len(sent) == (1 if postgres else 0)
+        assert jit(s) == ("off" if postgres else None)

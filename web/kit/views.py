@@ -19,7 +19,7 @@ from workflow import services as svc
 from workflow.core.errors import MerzimError, UsageError
 from workflow.services import visibility
 from workflow.services.lists import count_overdue_by_path, own_scope, read_list_versions
-from workflow.services.views import CaseView, OverdueRow, StageRow
+from workflow.services.views import CaseRow, CaseView, OverdueRow, StageRow
 
 if TYPE_CHECKING:
     from workflow.storage.models import Organisation, Programme
@@ -322,6 +322,33 @@ def _keep(ctx: svc.Context, slot: tuple[TTLCache, tuple[Any, ...]], answer: Any)
     cache, full = slot
     with _LISTS_LOCK:
         cache[full] = (ctx.calendar, ctx.processes, answer)
+
+
+def case_page(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None,
+              process: str | None, state: str | None, year: int | None, limit: int,
+              offset: int) -> tuple[list[CaseRow], int]:
+    """A page of the cases the viewer may see (`svc.page_cases`: her subtree, or `org`'s; an
+    officer's own organisation's only) and how many there are. Without a state, the count is
+    kept until the subtree's cases change (`kept`: one read of the list's versions instead of
+    a COUNT over every case of it); the page itself is read each time (today's states)."""
+    scope = scope_org(s, viewer, org)
+    only = viewer.org.id if viewer.role == "officer" else None
+
+    def page(total: int | None = None) -> tuple[list[CaseRow], int]:
+        return svc.page_cases(s, ctx, scope=scope, only_org_id=only, process=process,
+                              state=state, year=year, limit=limit, offset=offset, total=total)
+
+    if state is not None:  # (counted from the replayed states: nothing to keep)
+        return page()
+    read: list[list[CaseRow]] = []
+
+    def counted() -> int:  # (the page and its count in one SELECT)
+        rows, total = page()
+        read.append(rows)
+        return total
+
+    total = kept(s, ctx, ("case_page.total", only, process, year), counted, scope.path)
+    return (read[0] if read else page(total)[0]), total
 
 
 def due_page(s: Session, ctx: svc.Context, viewer: Viewer, within: int, org: str | None,

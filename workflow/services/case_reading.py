@@ -400,14 +400,18 @@ def _day(value: Any) -> date:
 def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
                scope: Organisation | None = None, only_org_id: int | None = None,
                process: str | None = None, state: str | None = None, year: int | None = None,
-               limit: int = 50, offset: int = 0) -> tuple[list[CaseRow], int]:
+               limit: int = 50, offset: int = 0, total: int | None = None
+               ) -> tuple[list[CaseRow], int]:
     """One page of the cases (not withdrawn) of the subtree of `scope` (or of `scope_code`,
     or exactly the organisation `only_org_id`), of a process, in a state (today's), with a
     case date in a year, by number; and how many there are in all. Filtered, counted and
     paged in SQL: a case's stored state is today's unless a time-driven transition of its
     process may have moved it since; only those cases are replayed, from their records read in
-    one SELECT. Without a state, the page's rows say themselves which may have moved (one
-    SELECT of light rows, one COUNT, and the records of those to replay, if any)."""
+    one SELECT. Without a state, one SELECT: the page's light rows, each saying whether it may
+    have moved, the records of those that may have, and the count of them all (a second,
+    the COUNT alone, only for a page past the last case); `total`, without a state: the count
+    already known for this version of the list (kept by the caller: `web.kit.views.case_page`),
+    not counted again."""
     if process:
         ctx.registry.get(process)  # an unknown process is refused, not an empty list
     if scope is None and scope_code:
@@ -423,19 +427,30 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
                 s, ctx, SimpleNamespace(process=process_key, process_version=version))
         return defns[process_key, version]
 
-    def replay(unsure: list[tuple[int, str, int, Any]]) -> dict[int, str]:
-        """Today's state of each (id, process, version, named dates given) case."""
+    def replay(unsure: list[tuple[int, str, int, Any]],
+               records: dict[int, list[case_queries.ReplayRow]] | None = None
+               ) -> dict[int, str]:
+        """Today's state of each (id, process, version, named dates given) case (its records
+        read here unless given)."""
         if not unsure:
             return {}
-        records = case_queries.replay_rows(s, case_queries.ids_in(row[0] for row in unsure))
+        if records is None:
+            records = case_queries.replay_rows(s, (row[0] for row in unsure))
         return {ident: _replayed(ctx, defn_of(key, version), given, records.get(ident, []))
                 for ident, key, version, given in unsure}
 
     replayed: dict[int, str] = {}
     case_queries.without_jit(s)
     if state is None:
-        total = case_queries.count_where(s, base)
-        condition = base
+        listing = case_queries.page_listing(s, base, moving, limit, offset,
+                                            counted=total is None, with_records=True)
+        if total is None:
+            total = listing.total if listing.total is not None \
+                else case_queries.count_where(s, base)
+        replayed = replay([(row.id, row.process, row.process_version, row.dates)
+                           for row in listing.rows if row.moving and row.state in
+                           _timer_sources(defn_of(row.process, row.process_version))],
+                          listing.records)
     else:
         certain = base & case_queries.stored_state_is(state) & ~moving
         replayed = replay([(ident, key, version, given) for ident, key, version, stored, given
@@ -444,18 +459,23 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
         matched = [ident for ident, now in replayed.items() if now == state]
         total = case_queries.count_where(s, certain) + len(matched)
         condition = (certain | case_queries.ids_in(matched)) if matched else certain
-    page = case_queries.page_listing(s, condition, moving, limit, offset)
-    if state is None:
-        replayed = replay([(row.id, row.process, row.process_version, row.dates)
-                           for row in page if row.moving and row.state in _timer_sources(
-                               defn_of(row.process, row.process_version))])
+        listing = case_queries.page_listing(s, condition, moving, limit, offset)
     out = []
-    for row in page:
-        defn = defn_of(row.process, row.process_version)
-        now = replayed.get(int(row.id), row.state)
-        out.append(CaseRow(int(row.id), row.process, row.code, org_name(row, ctx.language),
-                           row.period, row.case_date, now,
-                           name_in(defn.states[now], ctx.language, now)))
+    # (a page names few organisations and states: each name looked up once)
+    org_names: dict[str, str] = {}
+    state_names: dict[tuple[str, int, str], str] = {}
+    for row in listing.rows:
+        ident, key, version, code = int(row.id), row.process, row.process_version, row.code
+        now = replayed.get(ident, row.state)
+        subject = org_names.get(code)
+        if subject is None:
+            subject = org_names[code] = org_name(row, ctx.language)
+        state_name = state_names.get((key, version, now))
+        if state_name is None:
+            state_name = state_names[key, version, now] = name_in(
+                defn_of(key, version).states[now], ctx.language, now)
+        out.append(CaseRow(ident, key, code, subject, row.period, row.case_date, now,
+                           state_name))
     return out, total
 
 

@@ -31,13 +31,30 @@ def _shallow(view: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     lists of dicts; mappings and everything else as they are (`skip`: fields for the pages
     only, such as the labelled `values`, which the JSON has as raw evidence already)."""
     out: dict[str, Any] = {}
-    for f in fields(view):
-        if f.name not in skip:
-            out[f.name] = _plain(getattr(view, f.name))
+    for name in _field_names(type(view)):
+        if name not in skip:
+            out[name] = _plain(getattr(view, name))
     return out
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    """A dataclass's field names in order (asked once per class: a list's rows ask it each)."""
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind))
+    return names
+
+
+# values that are neither views nor containers: as they are, without the checks below
+_SCALARS = frozenset((str, int, float, bool, type(None), dt.date, dt.datetime))
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALARS:
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return value.as_dict() if hasattr(value, "as_dict") else _shallow(value)
     if isinstance(value, list | tuple):

@@ -47,7 +47,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import bindparam, event, inspect, text
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
@@ -309,8 +309,12 @@ def bell_scopes(user_id: int, role: str, org_id: int | None, org_path: str,
     return (*own, near_scope(org_path) if 0 <= levels <= NEAR else org_path)
 
 
+# `read`'s statement, built once (a kept list asks it at every request)
+_READ = (select(ListVersion.scope, ListVersion.version)
+         .where(col(ListVersion.scope).in_(bindparam("scopes", expanding=True))))
+
+
 def read(s: Session, scopes: Sequence[str]) -> dict[str, int]:
     """The versions of `scopes` (0: never written), in one statement on the primary key."""
-    found = dict(s.exec(select(ListVersion.scope, ListVersion.version)
-                        .where(col(ListVersion.scope).in_(scopes))).all())
+    found = dict(s.exec(_READ, params={"scopes": list(scopes)}).all())
     return {sc: found.get(sc, 0) for sc in scopes}

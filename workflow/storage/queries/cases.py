@@ -3,11 +3,12 @@ new one would repeat or an event opens, the subject's default officer, a list of
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, exists, false, func, text, true
+from sqlalchemy import Integer, Text, bindparam, cast, exists, false, func, or_, true
 from sqlalchemy import case as when
 from sqlmodel import Session, col, select
 
@@ -20,6 +21,7 @@ from workflow.storage.models import (
     User,
 )
 from workflow.storage.queries import in_subtree, live_case, select_columns, standing
+from workflow.storage.queries import without_jit as without_jit  # (the lists ask it here)
 
 
 def records(s: Session, case_id: int | None) -> list[EventRecord]:
@@ -173,7 +175,8 @@ def ids_in(ids: Iterable[int]) -> Any:
 # The statements of `count_where` and `page_listing`, by what they are built of (the condition
 # and timer objects themselves, kept by `page_condition` and the callers): a statement object
 # kept is not built again, and SQLAlchemy keeps its cache key on it — the key of a list's
-# statement, with the timers' condition, costs about as much CPU as building it.
+# statement, with the timers' condition, costs about as much CPU as building it. The page's
+# limit and offset are parameters of the statement, not part of it.
 _STATEMENTS: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
 
 
@@ -190,37 +193,117 @@ def _kept(parts: tuple[Any, ...], build: Any) -> Any:
     return statement
 
 
+def _counted(condition: Any) -> Any:
+    return select(func.count()).select_from(Case).where(condition)
+
+
 def count_where(s: Session, condition: Any) -> int:
     """How many cases meet `condition` (one COUNT)."""
-    query = _kept(("count", condition),
-                  lambda: select(func.count()).select_from(Case).where(condition))
-    return int(s.exec(query).one())
+    return int(s.exec(_kept(("count", condition), lambda: _counted(condition))).one())
 
 
-def page_listing(s: Session, condition: Any, moving: Any, limit: int, offset: int
-                 ) -> list[Any]:
+# What replaying a case's state needs of one of its records, in the order they were made:
+# (kind, event, date, the evidence's period, voided)
+ReplayRow = tuple[str, str, Any, Any, bool]
+
+
+class ListedCase(NamedTuple):
+    """A case of a page of `page_listing` (`dates`: only where `moving`, else None)."""
+
+    id: int
+    process: str
+    process_version: int
+    period: str | None
+    case_date: date
+    state: str
+    dates: dict[str, Any] | None
+    code: str
+    name: str
+    name_kk: str | None
+    name_ru: str | None
+    moving: bool
+
+
+class Listing(NamedTuple):
+    """A page of `page_listing`: its cases; the records of those of them `moving` holds for,
+    by case (`ReplayRow`s, when asked); and how many cases meet the condition in all (when
+    asked; None when the page is empty past its first row: `count_where` tells)."""
+
+    rows: list[ListedCase]
+    records: dict[int, list[ReplayRow]]
+    total: int | None
+
+
+_CASE_COLUMNS = len(ListedCase._fields)
+
+
+def page_listing(s: Session, condition: Any, moving: Any, limit: int, offset: int, *,
+                 counted: bool = False, with_records: bool = False) -> Listing:
     """The cases meeting `condition`, by number, `limit` of them from `offset`, as light rows
-    (one SELECT, no ORM objects): id, process, process_version, period, case_date, state,
+    (`ListedCase`, no ORM objects): id, process, process_version, period, case_date, state,
     dates (the named dates given at opening, read only where `moving` holds: a replay needs
-    them), the subject's code, name, name_kk, name_ru, and `moving`: whether the SQL
-    condition `moving` (`may_have_moved`) holds for the case."""
-    query = _kept(("page", condition, moving, limit, offset),
-                  lambda: _listing(condition, moving, limit, offset))
-    return list(s.exec(query).all())
+    them), the subject's code, name, name_kk, name_ru, and `moving`: whether the SQL condition
+    `moving` (`may_have_moved`) holds for the case. In the same SELECT, `counted`: how many
+    cases meet `condition` (a COUNT in a scalar subquery, evaluated once); `with_records`: the
+    records of the page's cases `moving` holds for (`replay_rows`' columns, joined to their
+    case's row: a case's row comes once per record, its dates as text, read once)."""
+    query = _kept(("page", condition, moving, counted, with_records),
+                  lambda: _listing(condition, moving, counted, with_records))
+    rows: list[ListedCase] = []
+    records: dict[int, list[ReplayRow]] = {}
+    total = None
+    last = None
+    at = _CASE_COLUMNS + (1 if counted else 0)  # (where a record's columns begin)
+    s.flush()  # (what the session holds unwritten, as an ORM query would write it first)
+    # (a Core SELECT on the session's connection, its rows read by position)
+    for row in s.connection().execute(query, {"page_limit": limit,
+                                              "page_offset": offset}).all():
+        ident = int(row[0])
+        if ident != last:
+            given = row[6]
+            rows.append(ListedCase(ident, row[1], row[2], row[3], row[4], row[5],
+                                   json.loads(given) if isinstance(given, str) else given,
+                                   row[7], row[8], row[9], row[10], bool(row[11])))
+            last = ident
+            if counted:
+                total = int(row[_CASE_COLUMNS])
+        if with_records and row[at] is not None:
+            records.setdefault(ident, []).append(
+                (row[at + 1], row[at + 2], row[at + 3], row[at + 4], row[at + 5] is not None))
+    return Listing(rows, records, total if rows or offset else (0 if counted else None))
 
 
-def _listing(condition: Any, moving: Any, limit: int, offset: int) -> Any:
-    page = (select(Case.id).where(condition).order_by(col(Case.id)).offset(offset)
-            .limit(limit).subquery())  # (paged first: `moving` evaluated for its rows only)
-    return (select_columns(Case.id, Case.process, Case.process_version, Case.period,
-                            Case.case_date, Case.state,
-                            when((moving, Case.dates), else_=None).label("dates"),
-                            Organisation.code,
-                            Organisation.name, Organisation.name_kk, Organisation.name_ru,
-                            when((moving, true()), else_=false()).label("moving"))
-             .join(page, page.c.id == Case.id)
-             .join(Organisation, col(Organisation.id) == Case.subject_id)
-             .order_by(col(Case.id)))
+def _listing(condition: Any, moving: Any, counted: bool, with_records: bool) -> Any:
+    """`page_listing`'s statement: `ListedCase`'s columns in its order, then the total when
+    `counted`, then a record's id, kind, event, date, period and voiding record when
+    `with_records`."""
+    page = (select(Case.id).where(condition).order_by(col(Case.id))
+            .offset(bindparam("page_offset", type_=Integer))
+            .limit(bindparam("page_limit", type_=Integer))
+            .subquery())  # (paged first: `moving` evaluated for its rows only)
+    rows = (select_columns(Case.id, Case.process, Case.process_version, Case.period,
+                           Case.case_date, Case.state, Case.dates, Organisation.code,
+                           Organisation.name, Organisation.name_kk, Organisation.name_ru,
+                           when((moving, true()), else_=false()).label("moving"))
+            .join(page, page.c.id == Case.id)
+            .join(Organisation, col(Organisation.id) == Case.subject_id)
+            .subquery("listed"))
+    columns: list[Any] = [c for c in rows.c if c.name != "dates"]
+    # (as text: a case's row comes once per record, its dates are decoded once)
+    columns.insert(6, when((rows.c.moving, cast(rows.c.dates, Text)), else_=None)
+                   .label("dates"))
+    if counted:  # (not correlated: the count of every case meeting the condition, once)
+        columns.append(_counted(condition).correlate(None).scalar_subquery().label("total"))
+    if not with_records:
+        return select_columns(*columns).select_from(rows).order_by(rows.c.id)
+    rec = EventRecord.__table__.alias("rec")  # type: ignore[attr-defined]
+    return (select_columns(*columns, rec.c.id.label("record_id"),
+                           rec.c.kind.label("record_kind"), rec.c.event.label("record_event"),
+                           rec.c.on.label("record_on"),
+                           rec.c.evidence["period"].as_string().label("record_period"),
+                           rec.c.voided_by_id.label("record_voided_by"))
+            .select_from(rows.outerjoin(rec, (rec.c.case_id == rows.c.id) & rows.c.moving))
+            .order_by(rows.c.id, rec.c.id))
 
 
 def states_where(s: Session, condition: Any) -> list[tuple[int, str, int, str, Any]]:
@@ -231,17 +314,25 @@ def states_where(s: Session, condition: Any) -> list[tuple[int, str, int, str, A
     return [tuple(row) for row in s.exec(query).all()]
 
 
-def replay_rows(s: Session, condition: Any) -> dict[int, list[tuple[str, str, Any, Any, bool]]]:
-    """What replaying the state needs of the records of every case meeting `condition`: by
+# `replay_rows`' statement, built once (the cases' numbers are its parameter)
+_REPLAY_ROWS = (select_columns(EventRecord.case_id, EventRecord.kind, EventRecord.event,
+                               EventRecord.on, col(EventRecord.evidence)["period"].as_string(),
+                               EventRecord.voided_by_id)
+                .where(col(EventRecord.case_id).in_(bindparam("replayed_ids", expanding=True,
+                                                              literal_execute=True)))
+                .order_by(col(EventRecord.case_id), col(EventRecord.id)))
+
+
+def replay_rows(s: Session, ids: Iterable[int]) -> dict[int, list[ReplayRow]]:
+    """What replaying the state needs of the records of the cases of these numbers: by
     case, in the order they were made, (kind, event, date, the evidence's period, voided)
-    (one SELECT of those columns)."""
-    out: dict[int, list[tuple[str, str, Any, Any, bool]]] = {}
-    query = (select_columns(EventRecord.case_id, EventRecord.kind, EventRecord.event,
-                            EventRecord.on, col(EventRecord.evidence)["period"].as_string(),
-                            EventRecord.voided_by_id)
-             .where(col(EventRecord.case_id).in_(select(Case.id).where(condition)))
-             .order_by(col(EventRecord.case_id), col(EventRecord.id)))
-    for case_id, kind, event, on, period, voided in s.exec(query).all():
+    (one SELECT of those columns, the numbers written into it: any count of them)."""
+    out: dict[int, list[ReplayRow]] = {}
+    numbers = sorted(set(ids))
+    if not numbers:
+        return out
+    for case_id, kind, event, on, period, voided in s.exec(
+            _REPLAY_ROWS, params={"replayed_ids": numbers}).all():
         out.setdefault(int(case_id), []).append((kind, event, on, period, voided is not None))
     return out
 
@@ -264,25 +355,23 @@ def may_have_moved(timers: Iterable[tuple[str, Sequence[str], Any]], today: date
                                               false())  # (none given: not this way)
             else:
                 fired = fired | exists(select(EventRecord.id).where(
-                    EventRecord.case_id == Case.id, col(EventRecord.event).in_(what),
+                    EventRecord.case_id == Case.id, _one_of(col(EventRecord.event), what),
                     EventRecord.on <= day))
         condition = condition | ((col(Case.process) == process)
-                                 & col(Case.state).in_(list(sources)) & fired)
+                                 & _one_of(col(Case.state), sources) & fired)
     return condition
+
+
+def _one_of(column: Any, values: Iterable[str]) -> Any:
+    """The SQL condition "`column` is one of `values`" (a few names of a definition) as
+    comparisons: plain parameters of a statement built once, where `IN` would be rewritten,
+    and the statement's text written anew, at every execution (an expanding parameter)."""
+    return or_(*(column == value for value in dict.fromkeys(values)))
 
 
 def stored_state_is(state: str) -> Any:
     """The SQL condition "the case's stored state is `state`"."""
     return col(Case.state) == state
-
-
-def without_jit(s: Session) -> None:
-    """PostgreSQL: no JIT compilation of this transaction's queries. The list's conditions
-    (a timer's dates in JSON, records that set them) make the planner's cost estimate cross
-    `jit_above_cost` on a large table, and compiling them costs more than they take to run
-    (~600 ms against ~150 ms on 20,000 cases, measured: bench/api/README.md)."""
-    if s.get_bind().dialect.name == "postgresql":
-        s.exec(text("SET LOCAL jit = off"))  # type: ignore[call-overload]
 
 
 STANDING = "merzim.standing_cases"  # session.info: the ids of cases found of no unfinished import
