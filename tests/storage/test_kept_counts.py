@@ -19,9 +19,9 @@ from sqlmodel import Session, col, select
 from calendars import KazakhstanCalendar
 from tests.support.bulk_helpers import commit
 from tests.support.cli_runner import wide_cli
+from tests.support.random_writes import COI, TODAY, RandomWrites, gift_rows
 from tests.support.register_rows import interrupted_import
 from workflow import services as svc
-from workflow.core.errors import MerzimError
 from workflow.definitions import load_registry
 from workflow.imports import registers as ri
 from workflow.services import lists
@@ -31,10 +31,6 @@ from workflow.storage.models import OPEN, AuditRecord, OpenStageCount, Stage, ta
 
 CAL = KazakhstanCalendar()
 REGISTRY = load_registry()
-TODAY = date(2026, 6, 15)  # a Monday
-COI = "conflict_of_interest"
-EVENTS = ("forwarded", "recommended", "no_conflict", "measures_taken", "unsettled",
-          "transferred")
 ORGS = (("AK", None), ("AK-EDU", "AK"), ("AK-HEALTH", "AK"), ("AK-EDU-SCH", "AK-EDU"),
         ("MF", None))
 
@@ -75,71 +71,20 @@ def assert_exact(eng) -> None:
                     assert lists.count_due(s, ctx, org, 5, process=process) == due
 
 
-def gift_rows(rng: random.Random, n: int) -> list[dict]:
-    return [{"subject": rng.choice(("AK-EDU", "AK-HEALTH", "AK-EDU-SCH")),
-             "person": f"Person {rng.randrange(10**6)}",
-             "received": (TODAY - timedelta(days=rng.randrange(1, 120))).isoformat(),
-             "_row": i + 2} for i in range(n)]
-
-
-class Writer:
-    """Random writes through the services, each in its own transaction (a refusal rolls
-    back, as a page's would)."""
+class Writer(RandomWrites):
+    """The random writes of the counts' tests: in AK's subtree and MF; now and then a
+    re-planning, which counts every organisation again."""
 
     def __init__(self, eng, rng: random.Random):
-        self.eng, self.rng, self.cases = eng, rng, []
-
-    def day(self) -> date:
-        return TODAY - timedelta(days=self.rng.randrange(0, 90))
-
-    def open(self, s, ctx):
-        org = self.rng.choice(("AK-EDU", "AK-HEALTH", "AK-EDU-SCH", "MF"))
-        case = svc.open_case(s, ctx, COI, org, person=f"P {self.rng.randrange(10**6)}",
-                             dates={"notified": self.day()})
-        s.flush()
-        self.cases.append(case.id)
-
-    def record(self, s, ctx):
-        svc.record_event(s, ctx, self.rng.choice(self.cases), self.rng.choice(EVENTS),
-                         self.day())
-
-    def void(self, s, ctx):
-        svc.void_record(s, ctx, self.rng.choice(self.cases), self.rng.choice(EVENTS),
-                        "recorded by mistake")
-
-    def withdraw(self, s, ctx):
-        svc.withdraw_case(s, ctx, self.rng.choice(self.cases), "opened by mistake")
-
-    def restore(self, s, ctx):
-        svc.restore_case(s, ctx, self.rng.choice(self.cases), "withdrawn by mistake")
-
-    def correct(self, s, ctx):
-        svc.edit_case(s, ctx, self.rng.choice(self.cases), dates={"notified": self.day()},
-                      reason="typed from the wrong notice")
-
-    def imports(self, s, ctx):
-        found = ri.import_file(s, ctx, "gift", gift_rows(self.rng, self.rng.randrange(1, 4)))
-        assert found
+        super().__init__(eng, rng, ("AK-EDU", "AK-HEALTH", "AK-EDU-SCH", "MF"),
+                         lambda: ctx_of(TODAY, actor="cli:test"))
 
     def replan(self, s, ctx):
         svc.replan_all(s, ctx)
 
-    def step(self, action=None) -> str:
-        """One random write (or `action`); its name, "refused" added when it was."""
-        actions = [self.open] * 3 + ([self.record] * 4 + [self.void] * 2 + [self.withdraw,
-                   self.restore, self.correct, self.imports] if self.cases else [])
-        if self.rng.random() < 0.03:
-            actions = [self.replan]
-        action = action or self.rng.choice(actions)
-        ctx = ctx_of(TODAY, actor="cli:test")
-        with open_session(self.eng) as s:
-            try:
-                action(s, ctx)
-                s.commit()
-            except MerzimError:
-                s.rollback()
-                return f"{action.__name__} refused"
-        return action.__name__
+    def actions(self):
+        return [self.replan] if self.rng.random() < 0.03 else [*super().actions(),
+                                                               self.imports]
 
 
 @pytest.mark.parametrize("seed", [7, 2026])

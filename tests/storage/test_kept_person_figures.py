@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from calendars import KazakhstanCalendar
 from tests.support.bulk_helpers import commit
+from tests.support.random_writes import COI, TODAY, RandomWrites
 from tests.support.sql_trace import statements
 from web.kit import views
 from web.kit.access import viewer_for
@@ -27,19 +28,14 @@ from web.kit.deps import PageContext
 from workflow import services as svc
 from workflow.core.errors import MerzimError
 from workflow.definitions import load_registry
-from workflow.imports import registers as ri
 from workflow.notices import service as notices
 from workflow.notices.web import MENU_PART
 from workflow.services import comments
 from workflow.storage.db import session as open_session
-from workflow.storage.models import EVENT, OPEN, Case, EventRecord, Stage
+from workflow.storage.models import OPEN, Case, Stage
 
 CAL = KazakhstanCalendar()
 REGISTRY = load_registry()
-TODAY = date(2026, 6, 15)  # a Monday
-COI = "conflict_of_interest"
-EVENTS = ("forwarded", "recommended", "no_conflict", "measures_taken", "unsettled",
-          "transferred")
 # the country's root KZ, a region AK, its districts AK-EDU and AK-HEALTH, a school of AK-EDU;
 # a ministry MF and its committee MF-KGD
 ORGS = (("KZ", None), ("AK", "KZ"), ("AK-EDU", "AK"), ("AK-HEALTH", "AK"),
@@ -106,54 +102,15 @@ def recounted(eng, today: date = TODAY) -> dict[str, tuple[int, int]]:
     return out
 
 
-def gift_rows(rng: random.Random, n: int) -> list[dict]:
-    return [{"subject": rng.choice(("AK-EDU", "AK-HEALTH", "AK-EDU-SCH")),
-             "person": f"Person {rng.randrange(10**6)}",
-             "received": (TODAY - timedelta(days=rng.randrange(1, 120))).isoformat(),
-             "_row": i + 2} for i in range(n)]
-
-
-class Writer:
-    """Random writes through the services, each in its own transaction (a refusal rolls
-    back, as a page's would)."""
+class Writer(RandomWrites):
+    """The random writes of the person's figures' tests: besides the cases' own, hand-overs,
+    comments, read marks, mutes and snoozes."""
 
     def __init__(self, eng, rng: random.Random):
-        self.eng, self.rng = eng, rng
-
-    def day(self) -> date:
-        return TODAY - timedelta(days=self.rng.randrange(0, 90))
-
-    def case(self, s) -> int:
-        return self.rng.choice(list(s.exec(select(Case.id).order_by(col(Case.id)))))
+        super().__init__(eng, rng, CASE_ORGS, ctx_of)
 
     def person(self, s, logins=PEOPLE):
         return svc.get_user(s, self.rng.choice(logins))
-
-    def open(self, s, ctx):
-        svc.open_case(s, ctx, COI, self.rng.choice(CASE_ORGS),
-                      person=f"P {self.rng.randrange(10**6)}", dates={"notified": self.day()})
-
-    def record(self, s, ctx):
-        svc.record_event(s, ctx, self.case(s), self.rng.choice(EVENTS), self.day())
-
-    def void(self, s, ctx):
-        standing = list(s.exec(select(EventRecord.case_id, EventRecord.event).where(
-            EventRecord.kind == EVENT, col(EventRecord.voided_by_id).is_(None))
-            .order_by(col(EventRecord.id))))
-        if not standing:
-            raise MerzimError("nothing recorded")
-        case, event = self.rng.choice(standing)
-        svc.void_record(s, ctx, case, event, "recorded by mistake")
-
-    def withdraw(self, s, ctx):
-        svc.withdraw_case(s, ctx, self.case(s), "opened by mistake")
-
-    def restore(self, s, ctx):
-        svc.restore_case(s, ctx, self.case(s), "withdrawn by mistake")
-
-    def correct(self, s, ctx):
-        svc.edit_case(s, ctx, self.case(s), dates={"notified": self.day()},
-                      reason="typed from the wrong notice")
 
     def hand_over(self, s, ctx):
         """A case handed to another officer of its organisation (AK-EDU's from one of its
@@ -195,23 +152,9 @@ class Writer:
         else:
             notices.snooze(s, ctx, user, case, key, TODAY + timedelta(days=7))
 
-    def imports(self, s, ctx):
-        assert ri.import_file(s, ctx, "gift", gift_rows(self.rng, self.rng.randrange(1, 4)))
-
-    def step(self, action=None) -> str:
-        """One random write (or `action`); its name, "refused" added when it was."""
-        actions = ([self.open] * 3 + [self.record] * 4 + [self.void] * 2 + [
-            self.withdraw, self.restore, self.correct, self.hand_over] + [self.comment] * 3
-            + [self.read] * 2 + [self.hold])
-        action = action or self.rng.choice(actions)
-        with open_session(self.eng) as s:
-            try:
-                action(s, ctx_of())
-                s.commit()
-            except MerzimError:
-                s.rollback()
-                return f"{action.__name__} refused"
-        return action.__name__
+    def actions(self):
+        return [*super().actions(), self.hand_over, *[self.comment] * 3, *[self.read] * 2,
+                self.hold]
 
 
 @pytest.mark.parametrize("seed", [3, 2026])
