@@ -59,10 +59,7 @@ def _subjects(s: Session, root: Organisation, settings: sc.ScoreSettings) -> lis
 
 
 def _versions(s: Session, paths: Sequence[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for i in range(0, len(paths), _CHUNK):
-        out.update(versions.read(s, list(paths[i:i + _CHUNK])))
-    return out
+    return versions.read_many(s, paths, _CHUNK)
 
 
 def _cache(s: Session) -> TTLCache:

@@ -209,3 +209,11 @@ def read(s: Session, scopes: Sequence[str]) -> dict[str, int]:
     found = dict(s.exec(select(ListVersion.scope, ListVersion.version)
                         .where(col(ListVersion.scope).in_(scopes))).all())
     return {sc: found.get(sc, 0) for sc in scopes}
+
+
+def read_many(s: Session, scopes: Sequence[str], chunk: int = 1000) -> dict[str, int]:
+    """`read` of any number of scopes (a root's thousands of paths), `chunk` a statement."""
+    out: dict[str, int] = {}
+    for i in range(0, len(scopes), chunk):
+        out.update(read(s, list(scopes[i:i + chunk])))
+    return out
