@@ -592,11 +592,10 @@ def _entry_worth(evaluate: Any, cases: list[Entry], case_id: int, late: bool,
                        _points_by_key(evaluate(missed, only=only)))
 
 
-def _unit_state(others: list[sc.AnalysisFacts], role: str, today: date, year_end: date
-                ) -> tuple[Any, ...]:
-    """What the score reads of a unit's other analyses for one step: its status, whether it
-    was done only without a link, and whether only announcements lacking a channel did it."""
-    steps = [a.step(role) for a in others]
+def _unit_state(steps: list[sc.Step], today: date, year_end: date) -> tuple[Any, ...]:
+    """What the score reads of a unit's other analyses for one step (their `steps`): its
+    status, whether it was done only without a link, and whether only announcements lacking a
+    channel did it."""
     done = [st for st in steps if st.done]
     return (sc.step_status(steps, today, year_end)[0] if steps else None,
             bool(done) and all(st.unlinked for st in done),
@@ -616,6 +615,18 @@ def _analysis_risks(facts: sc.SubjectFacts, settings: sc.ScoreSettings, process:
     bodies = set(base.over("bodies"))
     by_object = base.by("object")
     worth: dict[tuple[Any, ...], tuple[float, list[str]]] = {}
+    # a unit's state for a step read from the same steps is the same: worked out once (the
+    # steps are the facts' own objects, alive the whole call, most shared between analyses)
+    states: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+    def unit_state(others_: list[sc.AnalysisFacts], role_: str) -> tuple[Any, ...]:
+        steps = [b.step(role_) for b in others_]
+        key = (role_, *map(id, steps))
+        found = states.get(key)
+        if found is None:
+            found = states[key] = _unit_state(steps, today, year_end)
+        return found
+
     out = []
     roles = tuple(dict.fromkeys(ROLE_OF.values()))
     for a in facts.analyses:
@@ -629,8 +640,7 @@ def _analysis_risks(facts: sc.SubjectFacts, settings: sc.ScoreSettings, process:
                 others = [b for b in by_object[a.object] if b.id != a.id]
                 own_others = [b for b in others if b.id in own]
             alike = (role, overdue, a.id in own, a.object in units, a.object in bodies,
-                     _unit_state(others, role, today, year_end),
-                     _unit_state(own_others, role, today, year_end))
+                     unit_state(others, role), unit_state(own_others, role))
             if alike not in worth:
                 worth[alike] = _stage_worth(facts, settings, a.id, role, step, base, a)
             points, keys = worth[alike]
