@@ -9,11 +9,13 @@ whole subtree, whatever its size.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from cachetools import TTLCache
 from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, null, or_
 from sqlalchemy import case as sa_case
 from sqlalchemy import select as sa_select
@@ -602,6 +604,44 @@ def _unit_state(steps: list[sc.Step], today: date, year_end: date) -> tuple[Any,
             bool(done) and all(st.missing for st in done))
 
 
+# each unit's analyses' open stages with the unit's state for each (`_open_stages`), kept
+# across requests for the same analyses' objects (a kept part's: a write in one district
+# leaves the other units' as they were) and the same of them the subject's own
+_OPEN_STAGES: TTLCache = TTLCache(50_000, 24 * 3600)
+_OPEN_LOCK = threading.Lock()
+
+
+def _open_stages(group: list[sc.AnalysisFacts], own: set[int] | frozenset[int],
+                 roles: tuple[str, ...], today: date, year_end: date
+                 ) -> dict[int, list[tuple[Any, ...]]]:
+    """The open stages (due or overdue) of the analyses of one unit (`group`: all of the
+    unit's), by analysis: each stage's role, step, whether it is overdue, and the unit's state
+    for the step among its other analyses and among the subject's own others (`own`). Kept
+    for the same analysis objects (kept parts are shared, never changed: the same objects are
+    the same facts) and the same of them own."""
+    key = (today, year_end, roles, *(id(b) for b in group), *(b.id in own for b in group))
+    with _OPEN_LOCK:
+        hit = _OPEN_STAGES.get(key)
+    if hit is not None and len(hit[0]) == len(group) \
+            and all(x is y for x, y in zip(hit[0], group, strict=True)):
+        return hit[1]
+    found: dict[int, list[tuple[Any, ...]]] = {}
+    for a in group:
+        others = [b for b in group if b.id != a.id]
+        own_others = [b for b in others if b.id in own]
+        for role in roles:
+            step = a.step(role)
+            if not _open(step):
+                continue
+            found.setdefault(a.id, []).append((
+                role, step, step.due is not None and step.due < today,
+                _unit_state([b.step(role) for b in others], today, year_end),
+                _unit_state([b.step(role) for b in own_others], today, year_end)))
+    with _OPEN_LOCK:  # the analyses held with it: their ids are not another's while kept
+        _OPEN_STAGES[key] = (tuple(group), found)
+    return found
+
+
 def _analysis_risks(facts: sc.SubjectFacts, settings: sc.ScoreSettings, process: str,
                     stage_of: dict[str, str]) -> list[dict[str, Any]]:
     """Each open stage (due or overdue) of the year's analyses that an indicator counts, with
@@ -615,32 +655,15 @@ def _analysis_risks(facts: sc.SubjectFacts, settings: sc.ScoreSettings, process:
     bodies = set(base.over("bodies"))
     by_object = base.by("object")
     worth: dict[tuple[Any, ...], tuple[float, list[str]]] = {}
-    # a unit's state for a step read from the same steps is the same: worked out once (the
-    # steps are the facts' own objects, alive the whole call, most shared between analyses)
-    states: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-
-    def unit_state(others_: list[sc.AnalysisFacts], role_: str) -> tuple[Any, ...]:
-        steps = [b.step(role_) for b in others_]
-        key = (role_, *map(id, steps))
-        found = states.get(key)
-        if found is None:
-            found = states[key] = _unit_state(steps, today, year_end)
-        return found
-
-    out = []
     roles = tuple(dict.fromkeys(ROLE_OF.values()))
+    groups: dict[str, dict[int, list[tuple[Any, ...]]]] = {}  # by object, once a call
+    out = []
     for a in facts.analyses:
-        others: list[sc.AnalysisFacts] | None = None  # the object's other analyses, once
-        for role in roles:
-            step = a.step(role)
-            if not _open(step):
-                continue
-            overdue = step.due is not None and step.due < today
-            if others is None:
-                others = [b for b in by_object[a.object] if b.id != a.id]
-                own_others = [b for b in others if b.id in own]
+        if a.object not in groups:
+            groups[a.object] = _open_stages(by_object[a.object], own, roles, today, year_end)
+        for role, step, overdue, of_all, of_own in groups[a.object].get(a.id, ()):
             alike = (role, overdue, a.id in own, a.object in units, a.object in bodies,
-                     unit_state(others, role), unit_state(own_others, role))
+                     of_all, of_own)
             if alike not in worth:
                 worth[alike] = _stage_worth(facts, settings, a.id, role, step, base, a)
             points, keys = worth[alike]
