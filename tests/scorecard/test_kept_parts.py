@@ -208,5 +208,7 @@ def test_a_write_in_a_district_reads_again_its_part_and_its_ancestors_alone(engi
         after = kept.kept_parts(s, ctx, YEAR, orgs, root)
         read_again = {o.code for o in orgs if after[o.id] is not before[o.id]}
         assert read_again == {"RK", "AK1", "AK1-D1"}, read_again
+        # a write about an analysis alone: the entries read again are equal, kept as they were
+        assert all(after[o.id].entries is before[o.id].entries for o in orgs)
         assert after == scoring.read_parts(s, ctx, YEAR, orgs, root)
         assert after != before

@@ -19,6 +19,7 @@ import gc
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from cachetools import TTLCache
@@ -147,8 +148,15 @@ def kept_parts(s: Session, ctx: Context, year: int, orgs: Sequence[Organisation]
     fresh = read_parts(s, ctx, year, missing, root) if missing else {}
     with _LOCK:
         for o in missing:
-            out[o.id] = fresh[o.id]
-            cache[(o.path, found[o.path], *shared)] = (ctx.calendar, ctx.processes, fresh[o.id])
+            part = fresh[o.id]
+            # its entries as they were (a write about an analysis alone): the same objects,
+            # so the figures kept for the same entries (service._same_entries) stay kept
+            last = cache.get(("entries", o.path, *shared))
+            if last is not None and last is not part.entries and last == part.entries:
+                part = replace(part, entries=last)
+            cache[("entries", o.path, *shared)] = part.entries
+            out[o.id] = part
+            cache[(o.path, found[o.path], *shared)] = (ctx.calendar, ctx.processes, part)
     return out
 
 

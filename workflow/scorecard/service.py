@@ -447,29 +447,37 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
     out = []
     for org, facts in subject_facts(s, ctx, root, year, settings, subtree, orgs, found):
         result = sc.score(facts, settings)
-        places: list[int] = []
+        here: list[Entry] = []
+        registers: dict[str, Any] = {}  # projects No. 2-4's figures (and, with leads, more)
         if whole:
             # the cases of the subject's tree, in the order read (not a pass over every case
             # of the root's tree per subject: 5,000 subjects made that quadratic)
-            places = sorted(i for o in facts.tree for i in at.get(o.code, ()))
-            result = ev.whole(result, ev.evaluate(
-                facts.subject, facts.subject_kind, facts.tree, year, ctx.today,
-                [cases[i] for i in places], settings, catalogue(), duties))
-        result["subject_name"] = org_name(org, ctx.language)
-        result["depth"] = org.path.strip("/").count("/") - root_depth
-        if leads:
-            entries = ev.behind(facts.subject, facts.subject_kind, facts.tree, year, ctx.today,
-                                [cases[i] for i in places], settings,
-                                catalogue(), duties) if whole else {}
-            here = [cases[i] for i in places]
+            here = [cases[i] for i in sorted(i for o in facts.tree for i in at.get(o.code, ()))]
 
             def evaluate(entries_: list[Entry], facts: sc.SubjectFacts = facts,
                          only: Any = None) -> Any:
                 return ev.evaluate(facts.subject, facts.subject_kind, facts.tree, year,
                                    ctx.today, entries_, settings, catalogue(), duties, only)
 
-            _leads(result, facts, entries, settings, ctx.registry.all(),
-                   evaluate if whole else None, here)
+            def figures(facts: sc.SubjectFacts = facts, here: list[Entry] = here,
+                        evaluate: Any = evaluate) -> dict[str, Any]:
+                out_ = {"indicators": evaluate(here)}
+                if leads:
+                    out_["behind"] = ev.behind(facts.subject, facts.subject_kind, facts.tree,
+                                               year, ctx.today, here, settings, catalogue(),
+                                               duties)
+                    out_["risks"] = _register_risks(facts, out_["behind"], settings,
+                                                    ctx.registry.all(), evaluate, here)
+                return out_
+
+            registers = (_same_entries(ctx, settings, facts, here, figures) if leads
+                         else figures())
+            result = ev.whole(result, registers["indicators"])
+        result["subject_name"] = org_name(org, ctx.language)
+        result["depth"] = org.path.strip("/").count("/") - root_depth
+        if leads:
+            _leads(result, facts, registers.get("behind", {}), settings, ctx.registry.all(),
+                   registers.get("risks"))
         if whole:  # the organisations its projects No. 2 and 4 take in (B-18), and those a
             # consolidated indicator's facts came from
             kinds = settings.consolidating_kinds
@@ -772,10 +780,48 @@ def _taken_in(facts: sc.SubjectFacts, settings: sc.ScoreSettings
     return {o.code: (o.kind, o.headcount) for o in facts.tree if o.code in taken}
 
 
+def _register_risks(facts: sc.SubjectFacts,
+                    entries: dict[str, list[tuple[Entry, str, date | None]]],
+                    settings: sc.ScoreSettings, definitions: Iterable[Any], evaluate: Any,
+                    cases: list[Entry]) -> list[dict[str, Any]]:
+    """The register cases still open with the points recording each is worth
+    (`_entry_risks`), for the subject's facts and its entries (`evaluate`: projects No. 2-4
+    evaluated from some of them)."""
+    counted = {d.key: d.scorecard.counted for d in definitions if d.scorecard is not None}
+    return _entry_risks(entries, evaluate, cases, counted, facts.today,
+                        date(facts.year, 12, 31), facts.subject, _taken_in(facts, settings))
+
+
+# projects No. 2-4's figures of a subject with the cases behind them and their points still
+# to win, kept for the same entries (the kept parts' objects) and the same tree
+_SAME: TTLCache = TTLCache(64, 24 * 3600)
+
+
+def _same_entries(ctx: Context, settings: sc.ScoreSettings, facts: sc.SubjectFacts,
+                  here: list[Entry], compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """`compute()`, the subject's figures of projects No. 2-4 read from its entries `here`,
+    kept for the same entry objects (a kept part's entries are shared and never changed: a
+    part read again after a write keeps its entries' objects when they are equal,
+    scorecard/kept.py) and the same subject, tree (each organisation's code, kind, parent
+    and headcount), day and definitions: a write about an analysis alone reads none of it
+    again. The entries are held with the figure, so their ids are no other's while kept."""
+    tree = tuple((o.code, o.kind, o.parent, o.headcount) for o in facts.tree)
+    key = (facts.subject, facts.subject_kind, facts.year, facts.today, ctx.language,
+           id(settings), id(ctx.registry), id(catalogue()), tree, tuple(map(id, here)))
+    with _OPEN_LOCK:
+        hit = _SAME.get(key)
+    if hit is not None:
+        return hit[1]
+    found = compute()
+    with _OPEN_LOCK:
+        _SAME[key] = (tuple(here), found)
+    return found
+
+
 def _leads(result: dict[str, Any], facts: sc.SubjectFacts,
            entries: dict[str, list[tuple[Entry, str, date | None]]],
            settings: sc.ScoreSettings, definitions: Iterable[Any],
-           evaluate: Any = None, cases: list[Entry] | None = None) -> None:
+           register_risks: list[dict[str, Any]] | None = None) -> None:
     """Each indicator's `cases` (the analyses or the register cases behind it: id, process,
     the case's organisation (`org`: whose officers open it), status, due date, the stage it
     counts; never a person) and `coverage` (scored over the subdivisions: the
@@ -795,9 +841,7 @@ def _leads(result: dict[str, Any], facts: sc.SubjectFacts,
     units = sc.subdivisions(facts.subject, facts.tree, settings)
     analysed = {a.object for a in facts.analyses if not a.cancelled}
     risk = _analysis_risks(facts, settings, analysis.key if analysis else "", stage_of)
-    if evaluate is not None:
-        risk += _entry_risks(entries, evaluate, cases or [], counted, today, year_end,
-                             facts.subject, _taken_in(facts, settings))
+    risk += register_risks or []  # `_register_risks`: the register cases still open
     coverage: list[str] = []  # the indicators the subdivisions not yet analysed may raise
     for ind in result["indicators"]:
         key = ind["key"]
