@@ -794,7 +794,7 @@ def _register_risks(facts: sc.SubjectFacts,
 
 # projects No. 2-4's figures of a subject with the cases behind them and their points still
 # to win, kept for the same entries (the kept parts' objects) and the same tree
-_SAME: TTLCache = TTLCache(64, 24 * 3600)
+_SAME: TTLCache = TTLCache(32, 24 * 3600)
 
 
 def _same_entries(ctx: Context, settings: sc.ScoreSettings, facts: sc.SubjectFacts,
@@ -806,11 +806,14 @@ def _same_entries(ctx: Context, settings: sc.ScoreSettings, facts: sc.SubjectFac
     and headcount), day and definitions: a write about an analysis alone reads none of it
     again. The entries are held with the figure, so their ids are no other's while kept."""
     tree = tuple((o.code, o.kind, o.parent, o.headcount) for o in facts.tree)
+    # the entries by a digest of their ids (a root's 180,000: not kept in the key), checked
+    # one by one on a hit
     key = (facts.subject, facts.subject_kind, facts.year, facts.today, ctx.language,
-           id(settings), id(ctx.registry), id(catalogue()), tree, tuple(map(id, here)))
+           id(settings), id(ctx.registry), id(catalogue()), tree, len(here),
+           hash(tuple(map(id, here))))
     with _OPEN_LOCK:
         hit = _SAME.get(key)
-    if hit is not None:
+    if hit is not None and all(x is y for x, y in zip(hit[0], here, strict=True)):
         return hit[1]
     found = compute()
     with _OPEN_LOCK:
