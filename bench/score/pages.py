@@ -18,8 +18,10 @@ beside it: `bench/web/floor.py`'s one-SELECT route in the same process, the same
 Then "after a write below the root": for the pages `--after` names, `--repeats` times, an
 analysis is planned in one department (`planning.service.plan_analysis`, the service layer a
 request calls: a write moving the department's, its akimat's and the root's versions; a
-different department each time) and the page asked once; the CPU of the request alone (not of
-the write) is measured, the median printed. The planned analyses stay in the data.
+different department each time; `--write entry`: a register entry of the demo's opened with
+its records there instead, `services.open_checked`, so that projects No. 2-4's figures change)
+and the page asked once; the CPU of the request alone (not of the write) is measured, the
+median printed. What is written stays in the data.
 """
 
 from __future__ import annotations
@@ -80,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--after", default="score list,root's score page,overview",
                    help="the pages (comma-separated names) asked after a write below the root "
                    "(empty: none)")
+    p.add_argument("--write", choices=("analysis", "entry"), default="analysis",
+                   help="the write below the root: an analysis planned (default) or a register "
+                   "entry of the demo's opened with its records (projects No. 2-4's figures "
+                   "change)")
     p.add_argument("--only", default="", help="the pages whose names hold one of these "
                    "comma-separated words (default: every page)")
     a = p.parse_args(argv)
@@ -136,15 +142,36 @@ def main(argv: list[str] | None = None) -> int:
     written = 0
 
     def write_below() -> None:  # an analysis planned in one department, through the service
-        nonlocal written
+        nonlocal written  # (or, `--write entry`, a register entry opened and recorded there)
         from workflow.planning import service as planning
+        from workflow.services import demo
         dept = f"AK{(7 + 13 * written) % 50:02d}-D{(42 + 17 * written) % 99:02d}"
         written += 1
         with session(engine) as s:
             wctx = svc.Context(app.state.calendar, app.state.registry,
                                date.fromisoformat(TODAY), actor="bench")
-            planning.plan_analysis(s, wctx, dept, dept, date(2026, 12, 1), date(2026, 12, 20),
-                                   duplicate_reason="bench: a write below the root")
+            if a.write == "analysis":
+                planning.plan_analysis(s, wctx, dept, dept, date(2026, 12, 1),
+                                       date(2026, 12, 20),
+                                       duplicate_reason="bench: a write below the root")
+            else:
+                for item in demo.DEMO.get("entry", []):
+                    if item["process"] not in wctx.registry.loaded:
+                        continue
+                    try:  # the first entry of a kind a department is
+                        with s.begin_nested():
+                            case = svc.open_checked(
+                                s, wctx, item["process"], dept, None, item.get("person"),
+                                item.get("position"),
+                                {k: str(v) for k, v in item.get("fields", {}).items()},
+                                {k: demo._when(wctx, v)
+                                 for k, v in item.get("dates", {}).items()},
+                                f"officer-{dept}", duplicate_reason="bench").analysis
+                            demo._record(s, wctx, case.id, item.get("records", []),
+                                         date(YEAR, 1, 1), date.fromisoformat(TODAY))
+                        break
+                    except Exception:  # noqa: BLE001 - not a department's: the next
+                        continue
             s.commit()
 
     for name in after:

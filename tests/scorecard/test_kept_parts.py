@@ -143,6 +143,18 @@ def _figures(cards) -> list[tuple]:
     return [(c["subject"], c["awards"], c["deductions"], c["total"]) for c in cards]
 
 
+def _fresh_lines(s: Session, ctx, code: str) -> dict[int, int]:
+    """Each report form's lines (and figures) of the subject, its form read afresh."""
+    forms = module_of("forms", "service")
+    kind = svc.get_org(s, code).kind
+    out = {}
+    for n in forms.appendices():
+        if forms.applies(n, kind):
+            data = forms.form_data(s, ctx, n, code, YEAR, "ru")[0]
+            out[n] = len(data.lines) + len(data.figures)
+    return out
+
+
 def test_the_roots_figures_put_together_from_kept_parts_are_a_fresh_evaluation(
         merzim_db, engine, calendar):
     ctx = _ctx(calendar)
@@ -152,7 +164,10 @@ def test_the_roots_figures_put_together_from_kept_parts_are_a_fresh_evaluation(
     with Session(engine) as s:  # every part kept
         kept.kept_card(s, ctx, "RK", YEAR, settings)
         kept.kept_scorecards(s, ctx, "RK", YEAR, settings, subtree=True)
+        for code in world["codes"]:
+            module_of("forms", "service").line_counts(s, ctx, code, YEAR)
     done = []
+    lines_seen: set[int] = set()
     for n in range(2 * len(KINDS)):
         done.append(_write(engine, ctx, world, rng, n))
         with Session(engine) as s:
@@ -161,8 +176,13 @@ def test_the_roots_figures_put_together_from_kept_parts_are_a_fresh_evaluation(
             fresh = scoring.scorecards(s, ctx, "RK", YEAR, settings, leads=True)[0]
             assert card == fresh, done
             assert cards == scoring.scorecards(s, ctx, "RK", YEAR, settings, subtree=True), done
+            for code in ("RK", "AK0", "AK1", rng.choice(world["depts"])):  # the report forms
+                lines = module_of("forms", "service").line_counts(s, ctx, code, YEAR)
+                assert lines == _fresh_lines(s, ctx, code), (code, done)
+                lines_seen.update(n for n, count in lines.items() if count)
     assert set(done) >= set(KINDS), done  # each kind written at least once
     assert card["at_risk"] and card["indicators"]
+    assert lines_seen, lines_seen  # forms with lines, not empty ones alike
     cli = ok_json(merzim_db("score", "RK", "--year", str(YEAR), "--subtree", "--json",
                             today=TODAY.isoformat()))["subjects"]
     assert _figures(cli) == _figures(cards)
@@ -188,5 +208,7 @@ def test_a_write_in_a_district_reads_again_its_part_and_its_ancestors_alone(engi
         after = kept.kept_parts(s, ctx, YEAR, orgs, root)
         read_again = {o.code for o in orgs if after[o.id] is not before[o.id]}
         assert read_again == {"RK", "AK1", "AK1-D1"}, read_again
+        # a write about an analysis alone: the entries read again are equal, kept as they were
+        assert all(after[o.id].entries is before[o.id].entries for o in orgs)
         assert after == scoring.read_parts(s, ctx, YEAR, orgs, root)
         assert after != before

@@ -19,11 +19,13 @@ page does (procedures.md). No key of a definition is written here: they come fro
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from cachetools import TTLCache
 from sqlmodel import Session, col, select
 
 from workflow.core.definition import BUILTIN_EVIDENCE, PERIOD_DATE_NAMES, Definition
@@ -41,6 +43,7 @@ from workflow.services.lookup import get_org
 from workflow.services.organisations import org_name
 from workflow.services.processes import definition_of
 from workflow.storage import audit
+from workflow.storage import versions as storage_versions
 from workflow.storage.models import Organisation
 from workflow.storage.queries import in_subtree
 
@@ -414,6 +417,33 @@ def _items(source: Source, version: Definition, case: CaseRow, entry: Entry | No
     return [(None, day or case.case_date)]
 
 
+def _line_rows(source: Source, layout: rules.Layout, version: Definition, case: CaseRow,
+               record: RecordRow | None) -> tuple[str | None, list[int | None]]:
+    """The choice a line of a case (and record) is grouped by, and the rows of the form it
+    fills: one line each (appendix 1: an update naming no part, version 4, fills both
+    sections' rows; None: a form without rows)."""
+    table = source.table
+    spec = source.definition.scorecard
+    choice, choices = _choice_of(version, case, record, table.group_by
+                                 or (spec.fields.get("kind") if spec else None))
+    if layout.groups or not layout.rows:
+        return choice, [None]
+    if isinstance(table.row, int):
+        return choice, [rules.row_of(table.row, choice, choices)]
+    if choice is not None and choice in choices:  # appendix 1: the part it updated
+        return choice, [1 + choices.index(choice)]
+    # appendix 1: an update naming no part (version 4) updated both sections
+    return None, list(range(1, len(layout.rows) + 1))
+
+
+def _line_count(source: Source, layout: rules.Layout, version: Definition, case: CaseRow,
+                entry: Entry | None, year: int) -> int:
+    """How many lines one case gives the form of `year` (`_lines_of`'s, without their
+    values)."""
+    return sum(len(_line_rows(source, layout, version, case, record)[1])
+               for record, _day in _items(source, version, case, entry, year))
+
+
 def _lines_of(source: Source, layout: rules.Layout, reader: _Reader, version: Definition,
               case: CaseRow, entry: Entry | None, year: int, shows: bool, place: int,
               origin: rules.Value | None, out: _Lines) -> None:
@@ -427,7 +457,6 @@ def _lines_of(source: Source, layout: rules.Layout, reader: _Reader, version: De
         person = ", ".join(x for x in (case.person_name, case.person_position) if x) or None
     hidden = about_person and not shows
     items = _items(source, version, case, entry, year)
-    spec = source.definition.scorecard
     for record, day in items:
         if record is not None:
             values = _record_values(reader, version, case, record, columns)
@@ -448,21 +477,12 @@ def _lines_of(source: Source, layout: rules.Layout, reader: _Reader, version: De
         group_key = table.group_by
         if layout.groups and group_key:  # the group's name is the label column's
             values = [v for v in values if v.key != group_key]
-        choice, choices = _choice_of(version, case, record, group_key
-                                     or (spec.fields.get("kind") if spec else None))
-        rows: list[int | None] = [None]
+        choice, rows = _line_rows(source, layout, version, case, record)
         group = _unit_group(layout, version, record, reader.kinds)
         if layout.groups:
             group = choice
-        elif layout.rows:
-            base = table.row
-            if isinstance(base, int):
-                rows = [rules.row_of(base, choice, choices)]
-            elif choice is not None and choice in choices:  # appendix 1: the part it updated
-                rows = [1 + choices.index(choice)]
-                values = [v for v in values if v.key != group_key]  # the row says it
-            else:  # appendix 1: an update naming no part (version 4) updated both sections
-                rows = list(range(1, len(layout.rows) + 1))
+        elif layout.rows and not isinstance(table.row, int) and choice is not None:
+            values = [v for v in values if v.key != group_key]  # appendix 1: the row says it
         for row in rows:
             line = rules.Line(tuple(values), person if about_person else None, hidden, row, group,
                               origin)
@@ -491,6 +511,29 @@ def _figures(source: Source, layout: rules.Layout, year: int, subject: str,
     return out
 
 
+def _form_rows(s: Session, n: int, found: list[Source], codes: dict[int, str], year: int
+               ) -> list[tuple[Source, CaseRow, Entry | None]]:
+    """The cases of the organisations `codes` (id -> code) appendix `n` of `year` reads, each
+    with its source of `found` (`sources(ctx, n)`) and its register entry (None: appendix
+    1's analysis): the registers' entries counting in the year (or a later year appendix 4's
+    figures read), the analyses' of the year but those excluded, in the order read."""
+    layout = layouts().appendices[n]
+    last_year = year + max((f.year for f in layout.figures), default=0)
+    registers = [src.definition for src in found if src.definition.scorecard is not None
+                 and src.definition.scorecard.is_register]
+    by_key = {src.definition.key: src for src in found}
+    rows: list[tuple[Source, CaseRow, Entry | None]] = []
+    for read in read_entries(s, registers, codes, year, last_year, columns_of_forms=True):
+        if read.case is not None:
+            rows.append((by_key[read.register], read.case, read))
+    others = [src.definition for src in found if src.definition not in registers]
+    for case in read_cases(s, others, codes, year, year, columns_of_forms=True):  # appendix 1
+        spec = by_key[case.process].definition.scorecard
+        if spec is None or case.state not in spec.excluded:
+            rows.append((by_key[case.process], case, None))
+    return rows
+
+
 def form_data(s: Session, ctx: Context, n: int, org_code: str, year: int, language: str,
               sees_person: SeesPerson | None = None) -> tuple[rules.FormData, int, int]:
     """Appendix `n` of the subject `org_code` for `year` in `language` (kk, ru), and how many
@@ -510,19 +553,7 @@ def form_data(s: Session, ctx: Context, n: int, org_code: str, year: int, langua
     orgs = taken_in(s, ctx, org, n)
     codes = {o.id: o.code for o in orgs if o.id is not None}
     place = {o.code: i for i, o in enumerate(orgs)}
-    last_year = year + max((f.year for f in layout.figures), default=0)
-    registers = [src.definition for src in found if src.definition.scorecard is not None
-                 and src.definition.scorecard.is_register]
-    by_key = {src.definition.key: src for src in found}
-    rows: list[tuple[Source, CaseRow, Entry | None]] = []
-    for read in read_entries(s, registers, codes, year, last_year, columns_of_forms=True):
-        if read.case is not None:
-            rows.append((by_key[read.register], read.case, read))
-    others = [src.definition for src in found if src.definition not in registers]
-    for case in read_cases(s, others, codes, year, year, columns_of_forms=True):  # appendix 1
-        spec = by_key[case.process].definition.scorecard
-        if spec is None or case.state not in spec.excluded:
-            rows.append((by_key[case.process], case, None))
+    rows = _form_rows(s, n, found, codes, year)
     rows.sort(key=lambda r: (place[r[1].org], r[1].id))
     evidence_orgs = {str(v) for src in found for spec in src.definition.evidence.values()
                      if spec.type == "organisation"
@@ -596,13 +627,93 @@ def record_export(s: Session, actor: str, org_code: str, produced: Produced) -> 
 def line_counts(s: Session, ctx: Context, org_code: str, year: int) -> dict[int, int]:
     """How many lines (and appendix 4's figures) each appendix of the subject's year would
     hold, as its XLSX lays them out; nothing is written or audited (the score page lists the
-    forms with these counts). An appendix not written for the subject's kind has none."""
+    forms with these counts). An appendix not written for the subject's kind has none. A
+    form's lines are those of each organisation it takes in, and its figures the subject's
+    own: each organisation's counts are kept for the version of its path (`kept_counts`), so
+    after a write in one district only its and its ancestors' are read again."""
     out = {}
-    kind = get_org(s, org_code).kind
-    for n in appendices():
-        if not applies(n, kind):
-            continue
-        data, _shown, _hidden = form_data(s, ctx, n, org_code, year,
-                                          form_language(None, ctx.language))
-        out[n] = len(data.lines) + len(data.figures)
+    org = get_org(s, org_code)
+    wanted = [n for n in appendices() if applies(n, org.kind)]
+    whole = tuple(n for n in wanted if n != 1)  # the forms taking in the organisations under
+    taken = taken_in(s, ctx, org, 2) if whole else []
+    counts = kept_counts(s, ctx, taken, year, whole)
+    own = kept_counts(s, ctx, [org], year, tuple(n for n in wanted if n == 1))[org.id]
+    for n in wanted:
+        if n == 1:
+            out[n] = sum(own.get(n, (0, 0)))
+        else:
+            out[n] = (sum(counts[o.id].get(n, (0, 0))[0] for o in taken)
+                      + counts.get(org.id, own).get(n, (0, 0))[1])
+    return out
+
+
+OrgCounts = dict[int, tuple[int, int]]  # appendix -> (its lines, its figures as the subject)
+
+
+def org_counts(s: Session, ctx: Context, orgs: Sequence[Organisation], year: int,
+               numbers: Sequence[int]) -> dict[int, OrgCounts]:
+    """Each organisation's own counts (by id), read afresh: for each appendix of `numbers`,
+    the lines its
+    own cases give the form of `year` (whichever subject's form takes it in) and the figures
+    (appendix 4) the form has when it is the subject."""
+    codes = {o.id: o.code for o in orgs if o.id is not None}
+    out: dict[int, OrgCounts] = {i: {} for i in codes}
+    ids = {code: i for i, code in codes.items()}
+    if not codes:
+        return out
+    versions: dict[tuple[str, int], Definition] = {}
+    for n in numbers:
+        layout = layouts().appendices[n]
+        found = sources(ctx, n)
+        rows = _form_rows(s, n, found, codes, year)
+        lines: dict[str, int] = {}
+        for source, case, entry in rows:
+            ident = (case.process, case.process_version)
+            if ident not in versions:
+                versions[ident] = definition_of(s, ctx, case)
+            lines[case.org] = lines.get(case.org, 0) + _line_count(
+                source, layout, versions[ident], case, entry, year)
+        of_org: dict[str, list[tuple[Source, CaseRow, Entry | None]]] = {}
+        for row in rows if layout.figures else ():
+            of_org.setdefault(row[1].org, []).append(row)
+        figures: dict[str, dict[tuple[int, str], int]] = {}
+        for code, mine in of_org.items():
+            for source in found:
+                figures.setdefault(code, {}).update(_figures(source, layout, year, code, mine))
+        for code in set(lines) | set(figures):
+            out[ids[code]][n] = (lines.get(code, 0), len(figures.get(code, ())))
+    return out
+
+
+_KEPT: dict[Any, TTLCache] = {}
+_LOCK = threading.Lock()
+
+
+def kept_counts(s: Session, ctx: Context, orgs: Sequence[Organisation], year: int,
+                numbers: Sequence[int]) -> dict[int, OrgCounts]:
+    """`org_counts` of the organisations (appendices `numbers`), each kept for the version of its path and of
+    everything (storage/versions.py: a write about its cases moves it), read afresh for those
+    whose version moved. Shared between requests: not to be changed. A transaction that has
+    written and not committed reads for itself."""
+    if audit.wrote(s):
+        return org_counts(s, ctx, orgs, year, numbers)
+    found = storage_versions.read_many(s, [storage_versions.EVERYTHING, *(o.path for o in orgs)])
+    shared = ("form counts", found[storage_versions.EVERYTHING], year, tuple(numbers),
+              id(ctx.registry))
+    bind = s.get_bind()
+    with _LOCK:
+        cache = _KEPT.get(bind)
+        if cache is None:
+            cache = _KEPT[bind] = TTLCache(50_000, 24 * 3600)
+        out: dict[int, OrgCounts] = {}
+        for o in orgs:
+            hit = cache.get((o.path, found[o.path], *shared))
+            if hit is not None and hit[0] is ctx.registry:
+                out[o.id] = hit[1]
+    missing = [o for o in orgs if o.id not in out]
+    fresh = org_counts(s, ctx, missing, year, numbers) if missing else {}
+    with _LOCK:
+        for o in missing:
+            out[o.id] = fresh[o.id]
+            cache[(o.path, found[o.path], *shared)] = (ctx.registry, fresh[o.id])
     return out

@@ -240,6 +240,7 @@ class _Evaluation:
         self.today, self.st, self.catalogue = today, st, catalogue
         self.first, self.last = date(year, 1, 1), date(year, 12, 31)
         self.by: dict[tuple[str, str], list[Entry]] = {}
+        self._of_year: dict[tuple[str, str], list[Entry]] = {}
         self.orgs_of: dict[str, set[str]] = {}  # the organisations with entries, by indicator
         for c in cases:
             key = catalogue.feeds(c)
@@ -258,8 +259,14 @@ class _Evaluation:
 
     def of_year(self, key: str, org: str | None = None) -> list[Entry]:
         """The entries of an organisation (the subject) counted in the year by their
-        register's year rule (B-17)."""
-        return [c for c in self.of(key, org) if c.counts_in(self.year)]
+        register's year rule (B-17): worked out once per indicator and organisation (a
+        consolidated share reads each organisation's twice); not to be changed."""
+        at = (key, org or self.subject)
+        found = self._of_year.get(at)
+        if found is None:
+            found = self._of_year[at] = [c for c in self.of(key, org)
+                                         if c.counts_in(self.year)]
+        return found
 
     def taken_in(self, key: str) -> list[Entry]:
         """The year's entries of the subject and of every organisation its evaluation takes in

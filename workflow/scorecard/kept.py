@@ -15,8 +15,11 @@ builds new dictionaries) and never change them."""
 
 from __future__ import annotations
 
+import gc
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from cachetools import TTLCache
@@ -45,6 +48,27 @@ _CHUNK = 1000  # the versions read per statement
 
 _KEPT: dict[Any, TTLCache] = {}
 _LOCK = threading.Lock()
+_PAUSED = [0]  # the computations under way with the cycle collector paused (`_quiet`)
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """The cycle collector paused while figures are computed: a root's evaluation builds
+    hundreds of thousands of objects with no cycle among them, and each full pass of the
+    collector it would trigger walks every figure the process keeps (seconds at a root of
+    5,000 subjects, bench/score/README.md). The figures are freed by their counts of
+    references; the collector runs again once the last computation under way is done."""
+    with _LOCK:
+        _PAUSED[0] += 1
+        if _PAUSED[0] == 1:
+            gc.disable()
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _PAUSED[0] -= 1
+            if _PAUSED[0] == 0:
+                gc.enable()
 
 
 def _subjects(s: Session, root: Organisation, settings: sc.ScoreSettings) -> list[Any]:
@@ -59,10 +83,7 @@ def _subjects(s: Session, root: Organisation, settings: sc.ScoreSettings) -> lis
 
 
 def _versions(s: Session, paths: Sequence[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for i in range(0, len(paths), _CHUNK):
-        out.update(versions.read(s, list(paths[i:i + _CHUNK])))
-    return out
+    return versions.read_many(s, paths, _CHUNK)
 
 
 def _cache(s: Session) -> TTLCache:
@@ -97,7 +118,8 @@ def kept_of(s: Session, ctx: Context, org_code: str, year: int, settings: sc.Sco
         hit = cache.get(key)
     if hit is not None and hit[0] is ctx.calendar and hit[1] is ctx.processes:
         return hit[2]
-    figure = compute()
+    with _quiet():
+        figure = compute()
     with _LOCK:
         cache[key] = (ctx.calendar, ctx.processes, figure)
     return figure
@@ -126,8 +148,15 @@ def kept_parts(s: Session, ctx: Context, year: int, orgs: Sequence[Organisation]
     fresh = read_parts(s, ctx, year, missing, root) if missing else {}
     with _LOCK:
         for o in missing:
-            out[o.id] = fresh[o.id]
-            cache[(o.path, found[o.path], *shared)] = (ctx.calendar, ctx.processes, fresh[o.id])
+            part = fresh[o.id]
+            # its entries as they were (a write about an analysis alone): the same objects,
+            # so the figures kept for the same entries (service._same_entries) stay kept
+            last = cache.get(("entries", o.path, *shared))
+            if last is not None and last is not part.entries and last == part.entries:
+                part = replace(part, entries=last)
+            cache[("entries", o.path, *shared)] = part.entries
+            out[o.id] = part
+            cache[(o.path, found[o.path], *shared)] = (ctx.calendar, ctx.processes, part)
     return out
 
 
@@ -173,12 +202,14 @@ def kept_scorecards(s: Session, ctx: Context, org_code: str, year: int,
                 kept[o.code] = hit[2]
     missing = [o for o in subjects if o.code not in kept]
     fresh: list[dict[str, Any]] = []
-    if subtree and len(missing) > FEW:
-        fresh = scorecards(s, ctx, org_code, year, settings, subtree=True, parts=kept_parts)
-    else:
-        for o in missing:
-            fresh += scorecards(s, ctx, o.code, year, settings, subtree=False,
-                                parts=kept_parts)
+    with _quiet():
+        if subtree and len(missing) > FEW:
+            fresh = scorecards(s, ctx, org_code, year, settings, subtree=True,
+                               parts=kept_parts)
+        else:
+            for o in missing:
+                fresh += scorecards(s, ctx, o.code, year, settings, subtree=False,
+                                    parts=kept_parts)
     with _LOCK:
         for result in fresh:
             code = result["subject"]

@@ -9,11 +9,13 @@ whole subtree, whatever its size.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from cachetools import TTLCache
 from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, null, or_
 from sqlalchemy import case as sa_case
 from sqlalchemy import select as sa_select
@@ -445,29 +447,37 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
     out = []
     for org, facts in subject_facts(s, ctx, root, year, settings, subtree, orgs, found):
         result = sc.score(facts, settings)
-        places: list[int] = []
+        here: list[Entry] = []
+        registers: dict[str, Any] = {}  # projects No. 2-4's figures (and, with leads, more)
         if whole:
             # the cases of the subject's tree, in the order read (not a pass over every case
             # of the root's tree per subject: 5,000 subjects made that quadratic)
-            places = sorted(i for o in facts.tree for i in at.get(o.code, ()))
-            result = ev.whole(result, ev.evaluate(
-                facts.subject, facts.subject_kind, facts.tree, year, ctx.today,
-                [cases[i] for i in places], settings, catalogue(), duties))
-        result["subject_name"] = org_name(org, ctx.language)
-        result["depth"] = org.path.strip("/").count("/") - root_depth
-        if leads:
-            entries = ev.behind(facts.subject, facts.subject_kind, facts.tree, year, ctx.today,
-                                [cases[i] for i in places], settings,
-                                catalogue(), duties) if whole else {}
-            here = [cases[i] for i in places]
+            here = [cases[i] for i in sorted(i for o in facts.tree for i in at.get(o.code, ()))]
 
             def evaluate(entries_: list[Entry], facts: sc.SubjectFacts = facts,
                          only: Any = None) -> Any:
                 return ev.evaluate(facts.subject, facts.subject_kind, facts.tree, year,
                                    ctx.today, entries_, settings, catalogue(), duties, only)
 
-            _leads(result, facts, entries, settings, ctx.registry.all(),
-                   evaluate if whole else None, here)
+            def figures(facts: sc.SubjectFacts = facts, here: list[Entry] = here,
+                        evaluate: Any = evaluate) -> dict[str, Any]:
+                out_ = {"indicators": evaluate(here)}
+                if leads:
+                    out_["behind"] = ev.behind(facts.subject, facts.subject_kind, facts.tree,
+                                               year, ctx.today, here, settings, catalogue(),
+                                               duties)
+                    out_["risks"] = _register_risks(facts, out_["behind"], settings,
+                                                    ctx.registry.all(), evaluate, here)
+                return out_
+
+            registers = (_same_entries(ctx, settings, facts, here, figures) if leads
+                         else figures())
+            result = ev.whole(result, registers["indicators"])
+        result["subject_name"] = org_name(org, ctx.language)
+        result["depth"] = org.path.strip("/").count("/") - root_depth
+        if leads:
+            _leads(result, facts, registers.get("behind", {}), settings, ctx.registry.all(),
+                   registers.get("risks"))
         if whole:  # the organisations its projects No. 2 and 4 take in (B-18), and those a
             # consolidated indicator's facts came from
             kinds = settings.consolidating_kinds
@@ -592,15 +602,52 @@ def _entry_worth(evaluate: Any, cases: list[Entry], case_id: int, late: bool,
                        _points_by_key(evaluate(missed, only=only)))
 
 
-def _unit_state(others: list[sc.AnalysisFacts], role: str, today: date, year_end: date
-                ) -> tuple[Any, ...]:
-    """What the score reads of a unit's other analyses for one step: its status, whether it
-    was done only without a link, and whether only announcements lacking a channel did it."""
-    steps = [a.step(role) for a in others]
+def _unit_state(steps: list[sc.Step], today: date, year_end: date) -> tuple[Any, ...]:
+    """What the score reads of a unit's other analyses for one step (their `steps`): its
+    status, whether it was done only without a link, and whether only announcements lacking a
+    channel did it."""
     done = [st for st in steps if st.done]
     return (sc.step_status(steps, today, year_end)[0] if steps else None,
             bool(done) and all(st.unlinked for st in done),
             bool(done) and all(st.missing for st in done))
+
+
+# each unit's analyses' open stages with the unit's state for each (`_open_stages`), kept
+# across requests for the same analyses' objects (a kept part's: a write in one district
+# leaves the other units' as they were) and the same of them the subject's own
+_OPEN_STAGES: TTLCache = TTLCache(50_000, 24 * 3600)
+_OPEN_LOCK = threading.Lock()
+
+
+def _open_stages(group: list[sc.AnalysisFacts], own: set[int] | frozenset[int],
+                 roles: tuple[str, ...], today: date, year_end: date
+                 ) -> dict[int, list[tuple[Any, ...]]]:
+    """The open stages (due or overdue) of the analyses of one unit (`group`: all of the
+    unit's), by analysis: each stage's role, step, whether it is overdue, and the unit's state
+    for the step among its other analyses and among the subject's own others (`own`). Kept
+    for the same analysis objects (kept parts are shared, never changed: the same objects are
+    the same facts) and the same of them own."""
+    key = (today, year_end, roles, *(id(b) for b in group), *(b.id in own for b in group))
+    with _OPEN_LOCK:
+        hit = _OPEN_STAGES.get(key)
+    if hit is not None and len(hit[0]) == len(group) \
+            and all(x is y for x, y in zip(hit[0], group, strict=True)):
+        return hit[1]
+    found: dict[int, list[tuple[Any, ...]]] = {}
+    for a in group:
+        others = [b for b in group if b.id != a.id]
+        own_others = [b for b in others if b.id in own]
+        for role in roles:
+            step = a.step(role)
+            if not _open(step):
+                continue
+            found.setdefault(a.id, []).append((
+                role, step, step.due is not None and step.due < today,
+                _unit_state([b.step(role) for b in others], today, year_end),
+                _unit_state([b.step(role) for b in own_others], today, year_end)))
+    with _OPEN_LOCK:  # the analyses held with it: their ids are not another's while kept
+        _OPEN_STAGES[key] = (tuple(group), found)
+    return found
 
 
 def _analysis_risks(facts: sc.SubjectFacts, settings: sc.ScoreSettings, process: str,
@@ -616,21 +663,15 @@ def _analysis_risks(facts: sc.SubjectFacts, settings: sc.ScoreSettings, process:
     bodies = set(base.over("bodies"))
     by_object = base.by("object")
     worth: dict[tuple[Any, ...], tuple[float, list[str]]] = {}
-    out = []
     roles = tuple(dict.fromkeys(ROLE_OF.values()))
+    groups: dict[str, dict[int, list[tuple[Any, ...]]]] = {}  # by object, once a call
+    out = []
     for a in facts.analyses:
-        others: list[sc.AnalysisFacts] | None = None  # the object's other analyses, once
-        for role in roles:
-            step = a.step(role)
-            if not _open(step):
-                continue
-            overdue = step.due is not None and step.due < today
-            if others is None:
-                others = [b for b in by_object[a.object] if b.id != a.id]
-                own_others = [b for b in others if b.id in own]
+        if a.object not in groups:
+            groups[a.object] = _open_stages(by_object[a.object], own, roles, today, year_end)
+        for role, step, overdue, of_all, of_own in groups[a.object].get(a.id, ()):
             alike = (role, overdue, a.id in own, a.object in units, a.object in bodies,
-                     _unit_state(others, role, today, year_end),
-                     _unit_state(own_others, role, today, year_end))
+                     of_all, of_own)
             if alike not in worth:
                 worth[alike] = _stage_worth(facts, settings, a.id, role, step, base, a)
             points, keys = worth[alike]
@@ -739,10 +780,51 @@ def _taken_in(facts: sc.SubjectFacts, settings: sc.ScoreSettings
     return {o.code: (o.kind, o.headcount) for o in facts.tree if o.code in taken}
 
 
+def _register_risks(facts: sc.SubjectFacts,
+                    entries: dict[str, list[tuple[Entry, str, date | None]]],
+                    settings: sc.ScoreSettings, definitions: Iterable[Any], evaluate: Any,
+                    cases: list[Entry]) -> list[dict[str, Any]]:
+    """The register cases still open with the points recording each is worth
+    (`_entry_risks`), for the subject's facts and its entries (`evaluate`: projects No. 2-4
+    evaluated from some of them)."""
+    counted = {d.key: d.scorecard.counted for d in definitions if d.scorecard is not None}
+    return _entry_risks(entries, evaluate, cases, counted, facts.today,
+                        date(facts.year, 12, 31), facts.subject, _taken_in(facts, settings))
+
+
+# projects No. 2-4's figures of a subject with the cases behind them and their points still
+# to win, kept for the same entries (the kept parts' objects) and the same tree
+_SAME: TTLCache = TTLCache(32, 24 * 3600)
+
+
+def _same_entries(ctx: Context, settings: sc.ScoreSettings, facts: sc.SubjectFacts,
+                  here: list[Entry], compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """`compute()`, the subject's figures of projects No. 2-4 read from its entries `here`,
+    kept for the same entry objects (a kept part's entries are shared and never changed: a
+    part read again after a write keeps its entries' objects when they are equal,
+    scorecard/kept.py) and the same subject, tree (each organisation's code, kind, parent
+    and headcount), day and definitions: a write about an analysis alone reads none of it
+    again. The entries are held with the figure, so their ids are no other's while kept."""
+    tree = tuple((o.code, o.kind, o.parent, o.headcount) for o in facts.tree)
+    # the entries by a digest of their ids (a root's 180,000: not kept in the key), checked
+    # one by one on a hit
+    key = (facts.subject, facts.subject_kind, facts.year, facts.today, ctx.language,
+           id(settings), id(ctx.registry), id(catalogue()), tree, len(here),
+           hash(tuple(map(id, here))))
+    with _OPEN_LOCK:
+        hit = _SAME.get(key)
+    if hit is not None and all(x is y for x, y in zip(hit[0], here, strict=True)):
+        return hit[1]
+    found = compute()
+    with _OPEN_LOCK:
+        _SAME[key] = (tuple(here), found)
+    return found
+
+
 def _leads(result: dict[str, Any], facts: sc.SubjectFacts,
            entries: dict[str, list[tuple[Entry, str, date | None]]],
            settings: sc.ScoreSettings, definitions: Iterable[Any],
-           evaluate: Any = None, cases: list[Entry] | None = None) -> None:
+           register_risks: list[dict[str, Any]] | None = None) -> None:
     """Each indicator's `cases` (the analyses or the register cases behind it: id, process,
     the case's organisation (`org`: whose officers open it), status, due date, the stage it
     counts; never a person) and `coverage` (scored over the subdivisions: the
@@ -762,9 +844,7 @@ def _leads(result: dict[str, Any], facts: sc.SubjectFacts,
     units = sc.subdivisions(facts.subject, facts.tree, settings)
     analysed = {a.object for a in facts.analyses if not a.cancelled}
     risk = _analysis_risks(facts, settings, analysis.key if analysis else "", stage_of)
-    if evaluate is not None:
-        risk += _entry_risks(entries, evaluate, cases or [], counted, today, year_end,
-                             facts.subject, _taken_in(facts, settings))
+    risk += register_risks or []  # `_register_risks`: the register cases still open
     coverage: list[str] = []  # the indicators the subdivisions not yet analysed may raise
     for ind in result["indicators"]:
         key = ind["key"]

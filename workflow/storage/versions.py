@@ -318,3 +318,11 @@ def read(s: Session, scopes: Sequence[str]) -> dict[str, int]:
     """The versions of `scopes` (0: never written), in one statement on the primary key."""
     found = dict(s.exec(_READ, params={"scopes": list(scopes)}).all())
     return {sc: found.get(sc, 0) for sc in scopes}
+
+
+def read_many(s: Session, scopes: Sequence[str], chunk: int = 1000) -> dict[str, int]:
+    """`read` of any number of scopes (a root's thousands of paths), `chunk` a statement."""
+    out: dict[str, int] = {}
+    for i in range(0, len(scopes), chunk):
+        out.update(read(s, list(scopes[i:i + chunk])))
+    return out
