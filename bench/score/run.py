@@ -252,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     print("| code | median wall s | median CPU s | runs (wall) |")
     print("|---|---:|---:|---|")
     for name, f in figures.items():
+        if not f["wall"]:  # (--runs 0: the data built, nothing timed)
+            continue
         print(f"| {name} | {statistics.median(f['wall']):.2f} | "
               f"{statistics.median(f['cpu']):.2f} | "
               f"{', '.join(f'{w:.2f}' for w in f['wall'])} |")

@@ -99,3 +99,32 @@ def test_a_subjects_points_still_to_win_are_kept_until_a_write_below_it(engine, 
         after = kept.kept_card(s, ctx, "MF", YEAR, settings)
         assert after is not first
         assert after == scoring.scorecards(s, ctx, "MF", YEAR, settings, leads=True)[0]
+
+
+def test_each_subject_s_points_still_to_win_kept_and_a_write_works_out_its_own_again(
+        engine, make_ctx):
+    """Each subject's points still to win in a subtree (what a root's lists of the subjects
+    most at risk read) are its own scorecard's, fresh; a write in the committee works out
+    again the committee, the ministry and the department analysed, the others read as kept."""
+    ctx = make_ctx(TODAY)
+    record_ministry(engine, ctx)
+    settings = ScoreSettings()
+
+    def fresh(s) -> dict[str, float]:
+        return {r["subject"]: r.get("at_risk_points") or 0 for r in scoring.scorecards(
+            s, ctx, "MF", YEAR, settings, subtree=True, leads=True)}
+
+    def worked_out(s) -> int:  # the subjects' figures kept so far, one per version
+        return sum(1 for key in kept._cache(s) if key[0] == "points still to win, each")
+
+    with Session(engine) as s:
+        first = kept.kept_points(s, ctx, "MF", YEAR, settings)
+        assert first == fresh(s) and len(first) > 2 and any(first.values())
+        assert kept.kept_points(s, ctx, "MF", YEAR, settings) == first
+        before = worked_out(s)
+        assert before == len(first)
+        module_of("planning", "service").plan_analysis(
+            s, ctx, "MF-K", "MF-K-T2", date(2025, 10, 1), date(2025, 11, 10))
+        s.commit()
+        assert kept.kept_points(s, ctx, "MF", YEAR, settings) == fresh(s)
+        assert worked_out(s) == before + 3  # MF, MF-K and MF-K-T2

@@ -189,11 +189,41 @@ def kept_scorecards(s: Session, ctx: Context, org_code: str, year: int,
         return scorecards(s, ctx, org_code, year, settings, subtree)
     root = get_org(s, org_code)
     subjects: list[Any] = _subjects(s, root, settings) if subtree else [root]
+    kept = _kept_each(s, ctx, root, subjects, year, settings, "scorecard", False, lambda r: r)
+    root_depth = root.path.strip("/").count("/")
+    return [{**kept[o.code], "depth": o.path.strip("/").count("/") - root_depth}
+            for o in subjects if o.code in kept]
+
+
+def kept_points(s: Session, ctx: Context, org_code: str, year: int,
+                settings: sc.ScoreSettings) -> dict[str, float]:
+    """Each subject's points still to win (its scorecard's `at_risk_points`, as its score page
+    shows them) in the subtree of the subject `org_code`, kept for each subject's version as
+    `kept_scorecards` keeps their figures: after a write below one subject only it and its
+    ancestors are worked out again (one by one), a subtree mostly not kept in bulk."""
+    def points(result: dict[str, Any]) -> float:
+        return result.get("at_risk_points") or 0
+
+    if audit.wrote(s):
+        return {r["subject"]: points(r) for r in scorecards(
+            s, ctx, org_code, year, settings, subtree=True, leads=True)}
+    root = get_org(s, org_code)
+    return _kept_each(s, ctx, root, _subjects(s, root, settings), year, settings,
+                      "points still to win, each", True, points)
+
+
+def _kept_each(s: Session, ctx: Context, root: Organisation, subjects: list[Any], year: int,
+               settings: sc.ScoreSettings, what: str, leads: bool,
+               keep: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+    """`keep(scorecards(…))` of each subject of `subjects` (the subject `root` alone, or its
+    subtree's), by its code: kept for the version of its path; those not kept computed (one
+    by one when few, else the subtree of `root` in bulk), with the cases behind each
+    indicator and the points still to win when `leads`, and kept."""
     found = _versions(s, [versions.EVERYTHING, *(o.path for o in subjects)])
     shared = _shared(found, year, ctx, settings)
     cache = _cache(s)
-    keys = {o.code: (o.path, found[o.path], *shared) for o in subjects}
-    kept: dict[str, dict[str, Any]] = {}
+    keys = {o.code: (what, o.path, found[o.path], *shared) for o in subjects}
+    kept: dict[str, Any] = {}
     with _LOCK:
         for o in subjects:
             hit = cache.get(keys[o.code])
@@ -203,22 +233,20 @@ def kept_scorecards(s: Session, ctx: Context, org_code: str, year: int,
     missing = [o for o in subjects if o.code not in kept]
     fresh: list[dict[str, Any]] = []
     with _quiet():
-        if subtree and len(missing) > FEW:
-            fresh = scorecards(s, ctx, org_code, year, settings, subtree=True,
+        if len(subjects) > 1 and len(missing) > FEW:
+            fresh = scorecards(s, ctx, root.code, year, settings, subtree=True, leads=leads,
                                parts=kept_parts)
         else:
             for o in missing:
                 fresh += scorecards(s, ctx, o.code, year, settings, subtree=False,
-                                    parts=kept_parts)
+                                    leads=leads, parts=kept_parts)
     with _LOCK:
         for result in fresh:
             code = result["subject"]
             if code in keys:
-                kept[code] = result
-                cache[keys[code]] = (ctx.calendar, ctx.processes, result)
-    root_depth = root.path.strip("/").count("/")
-    return [{**kept[o.code], "depth": o.path.strip("/").count("/") - root_depth}
-            for o in subjects if o.code in kept]
+                kept[code] = keep(result)
+                cache[keys[code]] = (ctx.calendar, ctx.processes, kept[code])
+    return kept
 
 
 def totals(results: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -10,7 +10,6 @@ number, never its person (its page decides who sees that)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -31,7 +30,7 @@ from workflow.core.errors import UsageError
 from workflow.i18n import Translator
 from workflow.scorecard import service as scoring
 from workflow.scorecard.evaluation import project_of
-from workflow.scorecard.kept import kept_card, kept_of, kept_scorecards, totals
+from workflow.scorecard.kept import kept_card, kept_of, kept_points, kept_scorecards, totals
 from workflow.scorecard.rules import ScoreSettings
 from workflow.scorecard.words import (
     column_label,
@@ -236,17 +235,12 @@ def points_to_win(s: Any, ctx: Any, code: str, year: int, settings: ScoreSetting
                   below: list[str]) -> dict[str, float]:
     """Each subject's points still to win (its scorecard's `at_risk_points`) in the subtree of
     the subject `code`: its own from its kept scorecard (kept.kept_card, as its score page
-    reads it), the others' kept per subtree of each subject next below it (`below`;
-    kept.kept_of: a write below one of them computes that one's subjects again, in bulk, the
-    others read as kept)."""
+    reads it), the others' under each subject next below it (`below`) kept per subject
+    (kept.kept_points: a write below one of them works out again the subject written in and
+    its ancestors, the others read as kept)."""
     out = {code: kept_card(s, ctx, code, year, settings).get("at_risk_points") or 0}
-
-    def of(child: str) -> Callable[[], dict[str, float]]:
-        return lambda: {r["subject"]: r.get("at_risk_points") or 0 for r in scoring.scorecards(
-            s, ctx, child, year, settings, subtree=True, leads=True)}
-
     for child in below:
-        out.update(kept_of(s, ctx, child, year, settings, "points still to win", of(child)))
+        out.update(kept_points(s, ctx, child, year, settings))
     return out
 
 
