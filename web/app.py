@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -46,9 +47,27 @@ STATUS = {NotFound: 404, RuleViolation: 409, UsageError: 422}
 FEED_TOKEN = re.compile(r"/ics/[^/?#]+")
 
 
+_BY_NAME: dict[tuple[Any, ...], tuple[tuple[Definition, ...], list[Definition]]] = {}
+_BY_NAME_LOCK = threading.Lock()
+
+
 def by_name(definitions: list[Definition], language: str) -> list[Definition]:
-    """Definitions in the alphabetical order of their names in the reader's language."""
-    return sorted(definitions, key=lambda d: sort_key(d.name(language), language))
+    """Definitions in the alphabetical order of their names in the reader's language: sorted
+    once per set of definitions and language (a definition's names do not change once loaded;
+    every list page's procedure filter asks), the order kept with the very definitions it was
+    sorted from (a definition loaded again is another object: sorted again)."""
+    defs = tuple(definitions)
+    key = (language, *map(id, defs))
+    with _BY_NAME_LOCK:
+        found = _BY_NAME.get(key)
+    if found is not None and all(a is b for a, b in zip(found[0], defs, strict=True)):
+        return list(found[1])
+    ordered = sorted(defs, key=lambda d: sort_key(d.name(language), language))
+    with _BY_NAME_LOCK:
+        if len(_BY_NAME) > 64:
+            _BY_NAME.clear()
+        _BY_NAME[key] = (defs, ordered)
+    return list(ordered)
 
 
 def redacted(path: str) -> str:

@@ -243,10 +243,12 @@ _LISTS_LOCK = threading.Lock()
 def read_versions(s: Session, viewer: Viewer) -> None:
     """Read at once the versions a page of lists asks for: her subtree's, every list's and her
     own (the menu's "mine" and the bell's, with the escalations as far down as a manager's
-    bell reads them unless configured further), one statement instead of one for the lists
-    and one for the menu (then kept for the transaction: `svc.scoped_versions`)."""
+    bell reads them unless configured further; the menu's saved views'), one statement instead
+    of one for the lists and one for the menu (then kept for the transaction:
+    `svc.scoped_versions`)."""
     svc.scoped_versions(s, (viewer.org.path, *svc.bell_scopes(
-        viewer.user.id, viewer.role, viewer.org.id, viewer.org.path)))
+        viewer.user.id, viewer.role, viewer.org.id, viewer.org.path),
+        *svc.views_scopes(viewer.user.id)))
 
 
 def kept(s: Session, ctx: svc.Context, key: tuple[Any, ...], read: Callable[[], T], path: str,

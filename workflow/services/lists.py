@@ -36,6 +36,7 @@ from workflow.storage.models import (
 from workflow.storage.queries import in_subtree, live_case, standing
 from workflow.storage.versions import bell_scopes as bell_scopes
 from workflow.storage.versions import mine_scopes as mine_scopes
+from workflow.storage.versions import views_scopes as views_scopes
 
 
 def list_versions(s: Session, path: str, user: int | None = None) -> tuple[int, ...] | None:

@@ -1,0 +1,181 @@
+"""What a kept list's page reuses is what it would render or read afresh: the overdue page's
+table of rows, rendered once per content (web/kit/page.py `stage_table`), equals the table
+rendered with nothing kept, after random writes (analyses planned, events recorded and
+voided, cases withdrawn and restored, comments), in every language, order and page; the
+menu's saved views, kept by the views' own writes (storage/versions.py `views_scopes`), equal
+the views read afresh after a view is saved, renamed, shared, unshared and deleted, and a
+record below the reader leaves them kept. Both backends."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+
+from sqlmodel import Session, select
+
+from tests.support.features import module_of, needs
+from tests.support.sql_trace import statements
+from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by name
+    Web,
+    csrf_of,
+    wd,
+)
+from tests.web.test_list_parts import AGAIN, GROUP_BY, Writer, ctx_of, record_order
+from web.kit import views
+from workflow import services as svc
+from workflow.services import saved_views
+from workflow.storage import versions
+from workflow.storage.models import SavedView
+
+ONCE = re.compile(r'name="idempotency_key" value="[^"]*"')  # new at every rendering
+VIEWS_READ = re.compile(r"\bFROM saved_view\b", re.IGNORECASE)
+ADDRESSES = ("/overdue", "/overdue?sort=days", "/overdue?sort=organisation&dir=desc",
+             "/overdue?page=2", "/overdue?org=MF-KGD")
+LANGUAGES = ("en", "ru", "kk")
+READERS = ("gulnar", "nurlan", "erlan")
+
+
+def _page(web: Web, b, address: str) -> str:
+    r = b.get(address)
+    assert r.status_code == 200, (address, r.status_code)
+    return ONCE.sub("", r.text)
+
+
+def _fresh(web: Web, b, address: str) -> str:
+    """The page rendered with no table kept (and its lists as kept: their own tests say they
+    equal a fresh read)."""
+    kept = getattr(web.app.state, "table_fragments", None)
+    if kept is not None:
+        kept.clear()
+    return _page(web, b, address)
+
+
+def assert_tables_fresh(web: Web) -> int:
+    """Each reader's overdue pages, in each language, equal the same pages rendered with no
+    table kept; how many pages held a table."""
+    tables = 0
+    for login in READERS:
+        b = web.browser(login)
+        for lang in LANGUAGES:
+            b.cookies.set("merzim_lang", lang)
+            for address in ADDRESSES:
+                if login != "gulnar" and "MF-KGD" in address:
+                    continue
+                kept = (_page(web, b, address), _page(web, b, address))  # the second reused
+                fresh = _fresh(web, b, address)
+                assert kept[0] == fresh and kept[1] == fresh, (login, lang, address)
+                tables += '<section class="org"' in fresh
+        b.cookies.set("merzim_lang", "en")
+    return tables
+
+
+@needs("planning")
+def test_the_kept_table_equals_a_fresh_rendering_after_writes(web: Web):
+    writer = Writer(web, random.Random(1122))
+    for _ in range(14):  # late analyses across both trees: pages of rows, a second page
+        with Session(web.engine) as s:
+            writer.plan(s, ctx_of("cli:test"))
+            s.commit()
+    assert assert_tables_fresh(web) >= 20
+    done = []
+    for n in range(24):
+        done.append(writer.step())
+        if n % 6 == 5:
+            assert_tables_fresh(web)
+    assert {"plan", "record", "void", "comment"} <= set(done), Counter(done)
+    gulnar = web.browser("gulnar")
+    page = _page(web, gulnar, "/overdue")
+    assert page == _fresh(web, gulnar, "/overdue")
+
+
+@needs("planning")
+def test_the_table_is_kept_by_its_content(web: Web):
+    """The same rows in the same language: the same markup, rendered once; another language
+    or other rows: another."""
+    gulnar = web.browser("gulnar")
+    gulnar.get("/overdue")
+    kept = web.app.state.table_fragments
+    first = dict(kept)
+    assert len(first) == 1
+    gulnar.get("/overdue")
+    assert dict(kept) == first and all(kept[k] is v for k, v in first.items())  # reused
+    gulnar.cookies.set("merzim_lang", "kk")
+    gulnar.get("/overdue")
+    gulnar.cookies.set("merzim_lang", "en")
+    assert len(kept) == 2
+    record_order(web)  # a stage of her subtree done: her first page's rows change
+    assert gulnar.get("/overdue").status_code == 200
+    assert len(kept) == 3
+
+
+def _menu_views(page: str) -> list[tuple[str, str]]:
+    return re.findall(r'data-testid="nav-view" data-view="(\d+)">([^<]*) <span', page)
+
+
+def _views_fresh(web: Web, login: str) -> list[tuple[str, str]]:
+    """The views a person's menu would list read afresh (each with a count: those she may use
+    among the first ones; the menu's test, tests/web/test_saved_views.py, says which)."""
+    with Session(web.engine) as s:
+        return [(str(v.id), v.name) for v in saved_views.views_of(s, svc.get_user(s, login))]
+
+
+def _post(web: Web, b, target: str, **data: str) -> None:
+    r = b.post(target, data={"csrf": csrf_of(b.get("/views").text), **data})
+    assert r.status_code == 303, (target, r.status_code, r.text[:300])
+
+
+@needs("planning")
+def test_the_menus_views_are_kept_by_the_views_own_writes(web: Web):
+    manager, asel = web.browser("nurlan"), web.browser("asel")  # AK-ALM, and below it
+
+    def check() -> None:
+        for login, b in (("nurlan", manager), ("asel", asel)):
+            shown = dict(_menu_views(_page(web, b, "/work")))
+            fresh = dict(_views_fresh(web, login))
+            assert set(shown) <= set(fresh), (login, shown, fresh)
+            assert {i: fresh[i] for i in shown} == shown, login
+            views_page = _page(web, b, "/views")
+            assert all(name in views_page for name in fresh.values()), login
+
+    check()
+    _post(web, manager, "/views", name="Akimat late", address="/overdue", shared="1")
+    check()
+    with Session(web.engine) as s:
+        view_id = s.exec(select(SavedView.id).where(SavedView.name == "Akimat late")).one()
+    assert ("Akimat late" in dict(_menu_views(_page(web, asel, "/work"))).values())
+    _post(web, manager, f"/views/{view_id}/rename", name="Akimat overdue")
+    check()
+    assert "Akimat overdue" in dict(_menu_views(_page(web, asel, "/work"))).values()
+    _post(web, manager, f"/views/{view_id}/share", shared="")
+    check()
+    assert dict(_menu_views(_page(web, asel, "/work"))) == {}
+    _post(web, manager, f"/views/{view_id}/share", shared="1")
+    check()
+    _post(web, asel, "/views", name="Mine", address="/overdue?year=2025")
+    check()
+    _post(web, manager, f"/views/{view_id}/delete")
+    check()
+    assert "Akimat overdue" not in dict(_menu_views(_page(web, asel, "/work"))).values()
+    # a view's write moves the views' scope alone: no list's, no person's
+    with Session(web.engine) as s:
+        assert versions.scopes_of(s, [(saved_views.RENAMED, "view", "7", {})]) == {
+            versions.VIEWS}
+        assert versions.views_scopes(5) == ("*", "organisations", "views", "user:5")
+    # a record below the manager leaves his views' list kept (its counts are read again)
+    _page(web, manager, "/overdue")
+    with Session(web.engine) as s:
+        planning = module_of("planning", "service")
+        planning.plan_analysis(s, ctx_of("cli:test"), "AK-ALM-EDU", "AK-ALM-EDU", wd(-40),
+                               duplicate_reason=AGAIN)
+        s.commit()
+    with statements(web.engine) as sent:
+        page = _page(web, manager, "/overdue")
+    assert not [st for st in sent if VIEWS_READ.search(st)], sent
+    assert [st for st in sent if GROUP_BY.search(st)], sent  # (his lists were read again)
+    assert dict(_menu_views(page)) == {k: v for k, v in _views_fresh(web, "nurlan")
+                                       if k in dict(_menu_views(page))}
+    check()
+    kept = _menu_views(_page(web, manager, "/work"))
+    views._LISTS.clear()  # nothing kept: the same menu
+    assert _menu_views(_page(web, manager, "/work")) == kept
