@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from workflow.core import joining as rule
 from workflow.services.context import Context
+from workflow.services.scopes import scoped_versions
 from workflow.storage import versions
 from workflow.storage.models import Case, Organisation, Stage
 from workflow.storage.queries import joining as queries
@@ -41,8 +42,6 @@ def confirming_orgs(s: Session, ctx: Context) -> dict[int, date]:
 
 
 def _kept_confirming(s: Session, ctx: Context) -> dict[int, date]:
-    from workflow.services.lists import scoped_versions  # (the lists ask here: no cycle)
-
     version = scoped_versions(s, (versions.EVERYTHING, versions.ORGANISATIONS))
     if version is None:
         return queries.confirming_orgs(s, ctx.calendar, ctx.today, ctx.joining_confirm_days)
