@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, OperationalError
 from sqlmodel import Session
@@ -68,6 +69,17 @@ def by_name(definitions: list[Definition], language: str) -> list[Definition]:
             _BY_NAME.clear()
         _BY_NAME[key] = (defs, ordered)
     return list(ordered)
+
+
+def process_options(definitions: list[Definition], selected: str | None,
+                    language: str) -> Markup:
+    """The <option>s of a procedure filter (_rows.html `process_filter`), by name in the
+    reader's language (`by_name`), joined in Python: the same markup as the loop it replaces
+    (`<option value="{{ d.key }}" {{ 'selected' if selected == d.key }}>{{ d.name(lang) }}
+    </option>`), a list page's largest loop."""
+    return Markup("".join(
+        f'<option value="{escape(d.key)}" {"selected" if selected == d.key else ""}>'
+        f'{escape(d.name(language))}</option>' for d in by_name(definitions, language)))
 
 
 def redacted(path: str) -> str:
@@ -202,6 +214,7 @@ def page_templates(folders: tuple[str, ...]) -> Jinja2Templates:
     templates.env.filters["month"] = _month  # {{ m.month | month }}: "Январь 2026 г."
     templates.env.filters["number"] = _number  # {{ total | number }}: 4 500 000 (ru, kk)
     templates.env.filters["by_name"] = by_name  # {% for d in processes | by_name(lang) %}
+    templates.env.globals["process_options"] = process_options  # a procedure filter's list
     templates.env.globals["gantt"] = charts.gantt  # a case's Gantt (_gantt.html)
     templates.env.globals["org_options"] = views.org_options  # a national filter's <option>s
     templates.env.globals["once_field"] = once.field  # a form's idempotency key (web/kit/once.py)

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from datetime import timedelta
 
+import jinja2
 from sqlmodel import Session, select
 
 from tests.support.features import module_of, needs
@@ -25,9 +26,11 @@ from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by n
     csrf_of,
     wd,
 )
+from web import app
 from web.kit import views
 from workflow import services as svc
 from workflow.core.errors import MerzimError
+from workflow.definitions import load_registry
 from workflow.services import saved_views
 from workflow.services.comments import add_comment
 from workflow.storage import versions
@@ -244,3 +247,21 @@ def test_the_menus_views_are_kept_by_the_views_own_writes(web: Web):
     kept = _menu_views(_page(web, manager, "/work"))
     views._LISTS.clear()  # nothing kept: the same menu
     assert _menu_views(_page(web, manager, "/work")) == kept
+
+
+def test_the_procedure_options_are_the_loop_they_replace():
+    """A procedure filter's options joined in Python (web/app.py `process_options`, over the
+    order sorted once per language: `by_name`) are the markup of the Jinja loop they replace,
+    in every language, whichever is selected."""
+    env = jinja2.Environment(autoescape=True)
+    env.filters["by_name"] = app.by_name
+    loop = env.from_string(
+        """{% for d in processes | by_name(lang) %}<option value="{{ d.key }}" """
+        """{{ 'selected' if selected == d.key }}>{{ d.name(lang) }}</option>{% endfor %}""")
+    defs = load_registry().all()
+    assert len(defs) > 1
+    for lang in LANGUAGES:
+        for selected in (None, "", "no_such_procedure", *(d.key for d in defs)):
+            assert str(app.process_options(defs, selected, lang)) == loop.render(
+                processes=defs, selected=selected, lang=lang), (lang, selected)
+            assert app.by_name(defs, lang) == app.by_name(list(defs), lang)  # (kept)
