@@ -219,6 +219,7 @@ def page_templates(folders: tuple[str, ...]) -> Jinja2Templates:
     templates.env.globals["org_options"] = views.org_options  # a national filter's <option>s
     templates.env.globals["once_field"] = once.field  # a form's idempotency key (web/kit/once.py)
     templates.env.globals["stage_rows"] = rows.stage_rows  # a list's <tr>s (_rows.html)
+    templates.env.globals["summary_rows"] = rows.summary_rows  # overdue's summary's <tr>s
     templates.env.globals["org_datalist"] = views.org_datalist  # an organisation filter's list
     from workflow.services.case_trail import line as trail_line
 

@@ -28,9 +28,11 @@ from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by n
 )
 from web import app
 from web.kit import views
+from web.kit.rows import summary_rows
 from workflow import services as svc
 from workflow.core.errors import MerzimError
 from workflow.definitions import load_registry
+from workflow.i18n import Translator
 from workflow.services import saved_views
 from workflow.services.comments import add_comment
 from workflow.storage import versions
@@ -265,3 +267,23 @@ def test_the_procedure_options_are_the_loop_they_replace():
             assert str(app.process_options(defs, selected, lang)) == loop.render(
                 processes=defs, selected=selected, lang=lang), (lang, selected)
             assert app.by_name(defs, lang) == app.by_name(list(defs), lang)  # (kept)
+
+
+def test_the_summary_rows_are_the_loop_they_replace():
+    """The overdue summary's rows joined in Python (web/kit/rows.py `summary_rows`) are the
+    markup of the Jinja loop they replace, in every language, with names and codes that need
+    escaping and quoting."""
+    env = jinja2.Environment(autoescape=True)
+    loop = env.from_string(
+        """{% for o in summary %}<tr data-summary-org="{{ o.code }}"><td data-label="{{ """
+        """_('web.organisation') }}">{% if o.own %}{{ o.name }}{% else %}<a href="?org={{ """
+        """o.code | urlencode }}">{{ o.name }}</a>{% endif %}</td><td class="num" """
+        """data-label="{{ _('web.count') }}">{{ o.count }}</td></tr>{% endfor %}""")
+    summary = [{"code": "AK", "name": "Акимат <Алматы>", "count": 12, "own": True},
+               {"code": "AK-ALM & 1/2", "name": 'Отдел "образования"', "count": 3,
+                "own": False},
+               {"code": "MF-KGD", "name": "Комитет", "count": 1, "own": False}]
+    for lang in LANGUAGES:
+        t = Translator(lang)
+        assert str(summary_rows(summary, t)) == loop.render(summary=summary, _=t), lang
+        assert str(summary_rows([], t)) == ""
