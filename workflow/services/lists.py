@@ -17,7 +17,7 @@ from workflow.core.errors import UsageError
 from workflow.services import joining
 from workflow.services.cases import due_basis, working_days_left
 from workflow.services.context import Context
-from workflow.services.lookup import get_org
+from workflow.services.lookup import get_org, org_path
 from workflow.services.organisations import local_name
 from workflow.services.scopes import scoped_versions as scoped_versions
 from workflow.services.scopes import versions_read
@@ -35,7 +35,7 @@ from workflow.storage.models import (
     User,
     table_of,
 )
-from workflow.storage.queries import in_subtree, live_case, standing
+from workflow.storage.queries import in_subtree, in_subtree_at, live_case, standing
 from workflow.storage.versions import bell_scopes as bell_scopes
 from workflow.storage.versions import mine_scopes as mine_scopes
 from workflow.storage.versions import views_scopes as views_scopes
@@ -279,7 +279,7 @@ def _kept_where(s: Session, ctx: Context, org_code: str | None, only_path: str |
         _process(ctx, process)  # an unknown process is refused
         where.append(OpenStageCount.process == process)
     if org_code:
-        where.append(in_subtree(OpenStageCount.subject_path, get_org(s, org_code)))
+        where.append(in_subtree_at(OpenStageCount.subject_path, org_path(s, org_code)))
     if only_path is not None:  # an officer's (services/visibility.py, the one rule)
         where.append(only_condition(OpenStageCount.subject_path, only_path))
     return where
