@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from web.kit import exports, views
 from web.kit.deps import PageContext
-from web.kit.page import export, int_param, page, page_number, render
+from web.kit.page import export, int_param, page, page_number, render, stage_table
 from web.kit.rows import stage_options
 from workflow.core.errors import UsageError
 from workflow.services import people
@@ -65,7 +65,11 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
     groups = views.grouped(shown) if sort is None else [(None, shown)] if shown else []
     unfiltered = all(f[k] is None for k in ("org", "stage", "year", "process"))
     joining, joining_total = views.joining_list(pc.s, pc.ctx, pc.viewer, f["org"], f["process"])
-    return render(request, pc, "overdue.html", status=picked.status, groups=groups,
+    # the 50 rows' table rendered once per content (kept lists: the same rows, the same markup)
+    table = stage_table(request, pc.t, groups, "working_days_overdue",
+                        pc.t("list.col_working_days_overdue"), select=True,
+                        staffless=_staffless(pc, shown))
+    return render(request, pc, "overdue.html", status=picked.status, table=table,
                   total=pager["total"], filters=f,
                   joining=views.grouped(joining), joining_total=joining_total,
                   menu_overdue=pager["total"] if unfiltered else None,
@@ -81,8 +85,7 @@ def overdue_page(request: Request, pc: PageContext = Depends(page)):
                   stage_options=stage_options(pc.ctx.registry, pc.t.language, f["process"],
                                               f["stage"]),
                   orgs=orgs, processes=pc.ctx.registry.all(), sort=sort, direction=direction,
-                  bulk_limit=MAX_ITEMS, picked=picked,
-                  staffless=_staffless(pc, shown))
+                  bulk_limit=MAX_ITEMS, picked=picked)
 
 
 def _staffless(pc: PageContext, rows: list[Any]) -> frozenset[str]:

@@ -95,12 +95,13 @@ def count(request: Request, pc: PageContext, view: saved_views.Kept) -> int | No
 def listed(request: Request, pc: PageContext) -> list[dict[str, Any]]:
     """The reader's views (her own, then those shared with her), each with its count."""
     user = pc.viewer.user
-    # kept until the data changes, as the counts (saving, sharing or deleting a view is
-    # audited: the audit chain's head moves)
+    # kept until what it reads changes (storage/versions.py `views_scopes`: a view saved,
+    # renamed, shared or deleted, an account or an organisation changed), not by the records
+    # below her
     kept = views.kept(pc.s, pc.ctx, ("views.of", user.id, user.organisation_id, user.role,
-                                     user.active),
+                                     user.active, pc.viewer.org.path),
                       lambda: tuple(saved_views.views_of(pc.s, user)), pc.viewer.org.path,
-                      user.id)
+                      scopes=svc.views_scopes(user.id))
     return [{**v.as_dict(), "count": count(request, pc, v)} for v in kept]
 
 

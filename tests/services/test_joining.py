@@ -23,8 +23,9 @@ from workflow import services as svc
 from workflow.core.joining import BEFORE_JOINING, DEFAULT_CONFIRM_DAYS
 from workflow.definitions import load_registry
 from workflow.i18n import Translator
-from workflow.services import obligations, overview, search
+from workflow.services import joining, obligations, overview, search
 from workflow.storage.models import Case, Organisation, Stage
+from workflow.storage.queries import joining as joining_queries
 
 JOINED = date(2026, 7, 14)  # a Tuesday
 DISTRICT = "AK-D9"
@@ -219,3 +220,19 @@ def test_the_days_to_confirm_are_a_setting(cli, db, merzim_db, tmp_path):
         result = merzim_db("calendar", "show", "2026", config=config)
         assert result.returncode != 0 and "joining_confirm_days" in result.stderr, bad
         assert "Traceback" not in result.stderr
+
+
+def test_who_confirms_is_kept_until_an_organisation_joins(cli, db):
+    """Who confirms her year so far is kept across transactions by the version of who joined
+    when (services/joining.py): read before the district joins, it is read again after."""
+    ctx = ctx_on(JOINED)
+    with Session(db) as s:
+        assert joining.confirming_orgs(s, ctx) == {}
+    with Session(db) as s:
+        assert joining.confirming_orgs(s, ctx) == {}  # (kept)
+    cli.ok("obligations", "sync", "--from", "2026-01-01", "--org", DISTRICT, "--as", "aida")
+    with Session(db) as s:
+        fresh = joining_queries.confirming_orgs(s, CAL, JOINED, ctx.joining_confirm_days)
+        assert fresh and joining.confirming_orgs(s, ctx) == fresh
+        joined = s.exec(select(Organisation.id).where(Organisation.code == DISTRICT)).one()
+        assert fresh == {joined: JOINED}

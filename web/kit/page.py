@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import Any, overload
 
+from cachetools import LRUCache
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 from sqlmodel import Session
 
 from web.kit import exports, views
@@ -88,6 +91,42 @@ def render(request: Request, pc: PageContext | None, name: str, status: int = 20
             counts.update(extra if given else part.counts(request, pc))
     return request.app.state.templates.TemplateResponse(request, name, {**base, **values},
                                                         status_code=status)
+
+
+# The tables of stage rows rendered (`stage_table`), by everything they show: bounded in
+# entries, per application (its templates).
+TABLE_FRAGMENTS = 64
+_FRAGMENTS_LOCK = threading.Lock()
+
+
+def stage_table(request: Request, t: Translator, groups: list[tuple[Any, list[Any]]],
+                days_key: str, days_label: str, select: bool = False,
+                staffless: frozenset[str] = frozenset()) -> Markup:
+    """The markup of _rows.html's `stage_table` macro for `groups` ((organisation, rows) or
+    (None, rows): `views.grouped`), rendered once per content: kept by what the table shows
+    -- each group's organisation (code and name) and its rows (frozen StageRows, compared
+    field by field), the language, the days' column and its label, the checkboxes, the
+    organisations without an officer -- so a kept list's page renders its 50 rows once, and
+    a table kept is the very markup the macro renders for the same rows. The table holds
+    nothing of the reader's own (no name, no CSRF token: the bulk form's token is outside
+    it)."""
+    key = (t.language, days_key, days_label, select, frozenset(staffless),
+           tuple((None if org is None else (org["code"], org["name"]), tuple(items))
+                 for org, items in groups))
+    state = request.app.state
+    with _FRAGMENTS_LOCK:
+        cache = getattr(state, "table_fragments", None)
+        if cache is None:
+            cache = state.table_fragments = LRUCache(TABLE_FRAGMENTS)
+        found = cache.get(key)
+    if found is not None:
+        return found
+    module = state.templates.env.get_template("_rows.html").module
+    table = Markup(module.stage_table(groups, t, days_key, days_label, select=select,
+                                      staffless=staffless))
+    with _FRAGMENTS_LOCK:
+        cache[key] = table
+    return table
 
 
 def check_csrf(pc: PageContext, token: str | None) -> None:

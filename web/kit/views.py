@@ -103,7 +103,9 @@ def overdue_list(s: Session, ctx: svc.Context, viewer: Viewer, page: int, query:
     scope, path = within.code, only_path(viewer)
     children = orgs.children(within.path) if orgs is not None and path is None else []
     if children:  # kept whole until its subtree changes, then put together from its parts
-        read_versions(s, viewer)
+        # (the parts' versions with the page's: one statement, kept or not)
+        read_versions(s, viewer, (within.path, own_scope(within.path),
+                                  *(c.path for c in children)))
         total, counts, rows = kept(s, ctx, (
             "overdue.parts", scope, stage, year, process, sort, desc, page, size),
             lambda: _overdue_parts(s, ctx, viewer, page, within, children, stage, year, sort,
@@ -240,13 +242,15 @@ _LISTS: weakref.WeakKeyDictionary[Any, TTLCache] = weakref.WeakKeyDictionary()
 _LISTS_LOCK = threading.Lock()
 
 
-def read_versions(s: Session, viewer: Viewer) -> None:
+def read_versions(s: Session, viewer: Viewer, more: Sequence[str] = ()) -> None:
     """Read at once the versions a page of lists asks for: her subtree's, every list's and her
     own (the menu's "mine" and the bell's, with the escalations as far down as a manager's
-    bell reads them unless configured further), one statement instead of one for the lists
-    and one for the menu (then kept for the transaction: `svc.scoped_versions`)."""
+    bell reads them unless configured further; the menu's saved views'), one statement instead
+    of one for the lists and one for the menu (then kept for the transaction:
+    `svc.scoped_versions`); with `more`, those scopes too (a page composed of parts: theirs)."""
     svc.scoped_versions(s, (viewer.org.path, *svc.bell_scopes(
-        viewer.user.id, viewer.role, viewer.org.id, viewer.org.path)))
+        viewer.user.id, viewer.role, viewer.org.id, viewer.org.path),
+        *svc.views_scopes(viewer.user.id), *more))
 
 
 def kept(s: Session, ctx: svc.Context, key: tuple[Any, ...], read: Callable[[], T], path: str,

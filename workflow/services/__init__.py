@@ -32,7 +32,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
     "services.lists": ("before_joining", "bell_scopes", "count_before_joining", "count_due",
                        "count_my_overdue", "count_overdue", "count_stages",
                        "list_versions", "due_within", "mine_scopes", "my_work", "open_stages",
-                       "overdue", "scoped_versions"),
+                       "overdue", "scoped_versions", "views_scopes"),
     "services.lookup": ("find_case", "find_org", "find_programme", "get_analysis", "get_case",
                         "get_org", "get_user", "org_by_id", "org_of", "user_by_id"),
     "services.opening": ("Planned", "open_checked"),
@@ -99,6 +99,7 @@ if TYPE_CHECKING:
     from workflow.services.lists import open_stages as open_stages
     from workflow.services.lists import overdue as overdue
     from workflow.services.lists import scoped_versions as scoped_versions
+    from workflow.services.lists import views_scopes as views_scopes
     from workflow.services.lookup import find_case as find_case
     from workflow.services.lookup import find_org as find_org
     from workflow.services.lookup import find_programme as find_programme

@@ -5,6 +5,8 @@ confirm" today. The lists, the overview, the case page and the work page ask her
 
 from __future__ import annotations
 
+import threading
+import weakref
 from datetime import date
 from typing import Any
 
@@ -12,21 +14,50 @@ from sqlmodel import Session
 
 from workflow.core import joining as rule
 from workflow.services.context import Context
+from workflow.services.scopes import scoped_versions
+from workflow.storage import versions
 from workflow.storage.models import Case, Organisation, Stage
 from workflow.storage.queries import joining as queries
 
 _MEMO = "merzim.joining"
 
 
+# who confirms her year so far, per database (engine), kept across requests by the version of
+# who joined when (storage/versions.py: `organisations`, moved by every write about an
+# organisation -- the day one joined is one -- and `*`), the day and the calendar
+_KEPT: weakref.WeakKeyDictionary[Any, dict[tuple, tuple[Any, dict[int, date]]]] = (
+    weakref.WeakKeyDictionary())
+_KEPT_LOCK = threading.Lock()
+
+
 def confirming_orgs(s: Session, ctx: Context) -> dict[int, date]:
     """The organisations confirming their year so far today (id -> the day each joined);
-    read once per transaction and day."""
+    read once per transaction and day, and kept across transactions until who joined when
+    changes (a transaction that has written reads its own)."""
     key = (s.get_transaction(), ctx.today, ctx.joining_confirm_days)
     memo = s.info.get(_MEMO)
     if memo is None or memo[0] != key:
-        memo = s.info[_MEMO] = (key, queries.confirming_orgs(
-            s, ctx.calendar, ctx.today, ctx.joining_confirm_days))
+        memo = s.info[_MEMO] = (key, _kept_confirming(s, ctx))
     return memo[1]
+
+
+def _kept_confirming(s: Session, ctx: Context) -> dict[int, date]:
+    version = scoped_versions(s, (versions.EVERYTHING, versions.ORGANISATIONS))
+    if version is None:
+        return queries.confirming_orgs(s, ctx.calendar, ctx.today, ctx.joining_confirm_days)
+    key = (version, ctx.today, ctx.joining_confirm_days, id(ctx.calendar))
+    bind = s.get_bind()
+    with _KEPT_LOCK:
+        kept = _KEPT.setdefault(bind, {})
+        found = kept.get(key)
+    if found is not None and found[0] is ctx.calendar:
+        return dict(found[1])
+    answer = queries.confirming_orgs(s, ctx.calendar, ctx.today, ctx.joining_confirm_days)
+    with _KEPT_LOCK:
+        if len(kept) > 16:
+            kept.clear()
+        kept[key] = (ctx.calendar, dict(answer))
+    return answer
 
 
 def forget(s: Session) -> None:

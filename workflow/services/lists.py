@@ -17,8 +17,10 @@ from workflow.core.errors import UsageError
 from workflow.services import joining
 from workflow.services.cases import due_basis, working_days_left
 from workflow.services.context import Context
-from workflow.services.lookup import get_org
+from workflow.services.lookup import get_org, org_path
 from workflow.services.organisations import local_name
+from workflow.services.scopes import scoped_versions as scoped_versions
+from workflow.services.scopes import versions_read
 from workflow.services.views import DoneRow, MyWork, OverdueRow, StageRow
 from workflow.services.visibility import only_condition
 from workflow.storage import audit, kept, versions
@@ -33,9 +35,10 @@ from workflow.storage.models import (
     User,
     table_of,
 )
-from workflow.storage.queries import in_subtree, live_case, standing
+from workflow.storage.queries import in_subtree, in_subtree_at, live_case, standing
 from workflow.storage.versions import bell_scopes as bell_scopes
 from workflow.storage.versions import mine_scopes as mine_scopes
+from workflow.storage.versions import views_scopes as views_scopes
 
 
 def list_versions(s: Session, path: str, user: int | None = None) -> tuple[int, ...] | None:
@@ -47,20 +50,6 @@ def list_versions(s: Session, path: str, user: int | None = None) -> tuple[int, 
     scopes = (versions.EVERYTHING, path) if user is None else (
         versions.EVERYTHING, path, versions.user_scope(user))
     return scoped_versions(s, scopes)
-
-
-def scoped_versions(s: Session, scopes: Sequence[str]) -> tuple[int, ...] | None:
-    """The versions of `scopes` (storage/versions.py says which writes move which, and what the
-    menu's figures read: `bell_scopes`, `mine_scopes`). Appends to the audit chain are
-    serialised until commit, so versions become visible in the order they were written: a
-    request that reads version N of a scope sees every write up to N in it. Read once per
-    transaction (an append in it drops the memo: storage/audit.py), the scopes not read yet in
-    one statement on the primary key. None in a transaction that has written and not
-    committed: what it reads is its own (and may be rolled back), no version anyone shares."""
-    if audit.wrote(s):
-        return None
-    known = _versions_read(s, scopes)
-    return tuple(known[sc] for sc in scopes)
 
 
 def own_scope(path: str) -> str:
@@ -77,21 +66,8 @@ def read_list_versions(s: Session, paths: Sequence[str], user: int | None = None
     written and not committed."""
     if audit.wrote(s):
         return
-    _versions_read(s, (versions.EVERYTHING, *paths,
+    versions_read(s, (versions.EVERYTHING, *paths,
                        *(() if user is None else (versions.user_scope(user),))))
-
-
-def _versions_read(s: Session, scopes: Sequence[str]) -> dict[str, int]:
-    """The transaction's memo of versions, with `scopes` read (those not read yet, in one
-    statement)."""
-    tx, memo = s.get_transaction(), s.info.get(audit.VERSION)
-    if memo is None or tx is None or memo[0] is not tx:
-        memo = s.info[audit.VERSION] = (s.get_transaction(), {})
-    known: dict[str, int] = memo[1]
-    missing = [sc for sc in dict.fromkeys(scopes) if sc not in known]
-    if missing:
-        known.update(versions.read(s, missing))
-    return known
 
 
 def _process(ctx: Context, process: str | None) -> list:
@@ -303,7 +279,7 @@ def _kept_where(s: Session, ctx: Context, org_code: str | None, only_path: str |
         _process(ctx, process)  # an unknown process is refused
         where.append(OpenStageCount.process == process)
     if org_code:
-        where.append(in_subtree(OpenStageCount.subject_path, get_org(s, org_code)))
+        where.append(in_subtree_at(OpenStageCount.subject_path, org_path(s, org_code)))
     if only_path is not None:  # an officer's (services/visibility.py, the one rule)
         where.append(only_condition(OpenStageCount.subject_path, only_path))
     return where

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+import threading
+import weakref
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 
 from workflow.core.errors import NotFound
+from workflow.storage import audit
 from workflow.storage.models import Case, Organisation, Programme, User
 from workflow.storage.queries.organisations import org_by_code
 
@@ -18,6 +21,30 @@ def get_org(s: Session, code: str) -> Organisation:
     if org is None:
         raise NotFound(f"no organisation {code!r}", key="notfound.org", code=code)
     return org
+
+
+# the path of each organisation by code, per database (engine), once read: an organisation's
+# code and path never change after it is added (`organisations.add_org`), and none is removed
+_PATHS: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+_PATHS_LOCK = threading.Lock()
+
+
+def org_path(s: Session, code: str) -> str:
+    """The path of the organisation of this code (NotFound otherwise), read once per database
+    and kept (not in a transaction that has written: what it added may be rolled back)."""
+    bind = s.get_bind()
+    with _PATHS_LOCK:
+        found = _PATHS.get(bind, {}).get(code)
+    if found is not None:
+        return found
+    path = get_org(s, code).path
+    if not audit.wrote(s):
+        with _PATHS_LOCK:
+            known = _PATHS.setdefault(bind, {})
+            if len(known) > 100_000:
+                known.clear()
+            known[code] = path
+    return path
 
 
 def get_user(s: Session, login: str) -> User:

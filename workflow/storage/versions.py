@@ -22,15 +22,18 @@ Scopes (`list_version`):
   organisation and of its `NEAR` nearest ancestors;
 * `organisations`: who joined when (the stages "before joining", counted apart from overdue):
   a write about an organisation;
+* `views`: the saved views (a view saved, renamed, shared or deleted: entity "view"), which
+  the menu's list of views is kept by (`views_scopes`), not by the reader's subtree;
 * `*`: a write narrowed to none of these (a sync, a re-planning, a bulk action, an account's
   role): every list.
 
-What each kept figure reads (`mine_scopes`, `bell_scopes`) is said here too,
+What each kept figure reads (`mine_scopes`, `bell_scopes`, `views_scopes`) is said here too,
 beside what moves it: the lists of a subtree its path; the menu's "mine" her own scope (and an
 officer's organisation's cases nobody answers for) and the organisations'; the bell as "mine",
 and a manager's escalations the `near` scope of his organisation (the subtree's path when the
-escalations reach further down than `NEAR`). A write elsewhere in a manager's subtree -- a
-record in a district under the country's root -- leaves his bell and his "mine" kept.
+escalations reach further down than `NEAR`); the menu's saved views the views' own writes,
+the organisations' and her own scope. A write elsewhere in a manager's subtree -- a record in
+a district under the country's root -- leaves his bell, his "mine" and his views kept.
 
 A comment (written or changed: `NAMES_ONLY`) is in no list: it moves only the versions of the
 people it concerns (the person responsible for the case and those it mentions: their centres),
@@ -65,6 +68,7 @@ from workflow.storage.queries import select_columns
 
 EVERYTHING = "*"
 ORGANISATIONS = "organisations"
+VIEWS = "views"
 # the levels below an organisation whose stages move its `near` scope: a manager's escalations
 # reach `escalate_levels` below him (1 unless configured otherwise)
 NEAR = 1
@@ -240,6 +244,8 @@ def scopes_of(s: Session, records: Sequence[tuple[str, str, Any, Any]]) -> set[s
             paths.update(found)
             scopes.add(ORGANISATIONS)
             scopes.update(sc for p in found for sc in _near(p))
+        elif entity == "view":  # a saved view: in no list, in the menus' lists of views
+            scopes.add(VIEWS)
         elif entity == "programme":
             found = s.exec(select(Organisation.path)
                            .join(Programme, col(Programme.subject_id) == Organisation.id)
@@ -307,6 +313,16 @@ def bell_scopes(user_id: int, role: str, org_id: int | None, org_path: str,
     if role != "manager":
         return own
     return (*own, near_scope(org_path) if 0 <= levels <= NEAR else org_path)
+
+
+def views_scopes(user_id: int) -> tuple[str, ...]:
+    """What the menu's list of a person's saved views reads (services/saved_views.py
+    `views_of`): the views themselves (each save, rename, share and delete moves `views`), her
+    own account and her organisation's place (an account's role, organisation or activity is
+    changed by a write that moves every list; her own scope: her own choices; the
+    organisations': an organisation moved, above which the views shared with her are sought),
+    never her subtree's stages: a record below her leaves her views' list kept."""
+    return (EVERYTHING, ORGANISATIONS, VIEWS, user_scope(user_id))
 
 
 # `read`'s statement, built once (a kept list asks it at every request)

@@ -16,13 +16,22 @@ PATH_END = "0"  # the character after "/": a subtree is path >= "/1/5/" and < "/
 
 
 def subtree_range(org: Organisation) -> tuple[str, str]:
-    return org.path, org.path[:-1] + PATH_END
+    return path_range(org.path)
 
+
+def path_range(path: str) -> tuple[str, str]:
+    """The paths of the subtree of the organisation at `path`: >= the first, < the second."""
+    return path, path[:-1] + PATH_END
 
 
 def in_subtree(path_column, org: Organisation):
     """The SQL condition "this path lies in the organisation's subtree" (the one copy)."""
-    lo, hi = subtree_range(org)
+    return in_subtree_at(path_column, org.path)
+
+
+def in_subtree_at(path_column, path: str):
+    """`in_subtree` of the organisation at `path`."""
+    lo, hi = path_range(path)
     return (path_column >= lo) & (path_column < hi)
 
 

@@ -1,0 +1,39 @@
+"""The versions of what the figures kept across requests read (storage/versions.py: the
+scopes, which writes move which), read once per transaction: the one place every kept figure
+-- the lists (services/lists.py), who confirms her year so far (services/joining.py), the
+menu's -- asks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session
+
+from workflow.storage import audit, versions
+
+
+def scoped_versions(s: Session, scopes: Sequence[str]) -> tuple[int, ...] | None:
+    """The versions of `scopes` (storage/versions.py says which writes move which, and what the
+    menu's figures read: `bell_scopes`, `mine_scopes`). Appends to the audit chain are
+    serialised until commit, so versions become visible in the order they were written: a
+    request that reads version N of a scope sees every write up to N in it. Read once per
+    transaction (an append in it drops the memo: storage/audit.py), the scopes not read yet in
+    one statement on the primary key. None in a transaction that has written and not
+    committed: what it reads is its own (and may be rolled back), no version anyone shares."""
+    if audit.wrote(s):
+        return None
+    known = versions_read(s, scopes)
+    return tuple(known[sc] for sc in scopes)
+
+
+def versions_read(s: Session, scopes: Sequence[str]) -> dict[str, int]:
+    """The transaction's memo of versions, with `scopes` read (those not read yet, in one
+    statement)."""
+    tx, memo = s.get_transaction(), s.info.get(audit.VERSION)
+    if memo is None or tx is None or memo[0] is not tx:
+        memo = s.info[audit.VERSION] = (s.get_transaction(), {})
+    known: dict[str, int] = memo[1]
+    missing = [sc for sc in dict.fromkeys(scopes) if sc not in known]
+    if missing:
+        known.update(versions.read(s, missing))
+    return known
