@@ -240,6 +240,7 @@ class _Evaluation:
         self.subject, self.kind, self.tree, self.year = subject, subject_kind, tuple(tree), year
         self.duties = duties
         self.kept, self.apart = kept, apart  # `evaluate`'s: an organisation's share kept
+        self._members_with: dict[str, list[str]] = {}
         self.today, self.st, self.catalogue = today, st, catalogue
         self.first, self.last = date(year, 1, 1), date(year, 12, 31)
         self.by: dict[tuple[str, str], list[Entry]] = {}
@@ -278,10 +279,21 @@ class _Evaluation:
 
     def members_with(self, key: str) -> list[str]:
         """The organisations taken in that have entries of the indicator, in the members'
-        order (the others add nothing: a root takes in thousands, a few have entries)."""
-        place = self._position
-        return sorted((org for org in self.orgs_of.get(key, ()) if org in place),
-                      key=place.__getitem__)
+        order (the others add nothing: a root takes in thousands, a few have entries). Once
+        per indicator, and kept in `evaluate`'s `kept` (the organisations with entries are the
+        same in each evaluation that passes it)."""
+        at = ("members with", key)
+        found = self._members_with.get(key)
+        if found is None and self.kept is not None:
+            found = self.kept.get(at)
+        if found is None:
+            place = self._position
+            found = sorted((org for org in self.orgs_of.get(key, ()) if org in place),
+                           key=place.__getitem__)
+            if self.kept is not None:
+                self.kept[at] = found
+        self._members_with[key] = found
+        return found
 
     def origin(self, entries: Sequence[Entry], inputs: dict[str, Any]) -> dict[str, Any]:
         """The inputs, with the organisations the counted entries came from (a consolidated
