@@ -199,9 +199,9 @@ def test_register_cases_alike_are_worth_what_each_evaluation_says():
              entry(5, "2.3.2", "missing", date(2026, 11, 2), "open", independent="yes"),
              entry(6, "2.3.1", "done", None, "done_on_time", independent="yes")]
 
-    def evaluate(entries, only=None):
+    def evaluate(entries, only=None, kept=None, apart=()):
         return ev.evaluate("AK", "akimat", tree, 2026, today, entries, settings, catalogue(),
-                           None, only)
+                           None, only, kept, apart)
 
     def whole(entries, only=None):  # every indicator, whatever the case feeds
         return evaluate(entries)
@@ -321,9 +321,9 @@ def test_register_cases_of_organisations_taken_in_are_worth_what_each_evaluation
         assert set(departments) <= set(taken)
         tree_members = {o.code: (o.kind, o.headcount) for o in tree if o.code in taken}
 
-        def evaluate(entries, only=None):
+        def evaluate(entries, only=None, kept=None, apart=()):
             return ev.evaluate("AK", "akimat", tree, 2026, today, entries, settings,
-                               catalogue(), None, only)
+                               catalogue(), None, only, kept, apart)
 
         listed = ev.behind("AK", "akimat", tree, 2026, today, cases, settings, catalogue(),
                            None)

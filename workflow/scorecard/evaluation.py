@@ -234,9 +234,13 @@ def _shape(subject: str, subject_kind: str, tree: tuple[Org, ...], st: ScoreSett
 class _Evaluation:
     def __init__(self, subject: str, subject_kind: str, tree: Sequence[Org], year: int,
                  today: date, cases: Iterable[Entry], st: ScoreSettings, catalogue: Catalogue,
-                 duties: Mapping[str, Sequence[str]] | None = None):
+                 duties: Mapping[str, Sequence[str]] | None = None,
+                 kept: dict[tuple[str, str], Any] | None = None,
+                 apart: Collection[str] = ()):
         self.subject, self.kind, self.tree, self.year = subject, subject_kind, tuple(tree), year
         self.duties = duties
+        self.kept, self.apart = kept, apart  # `evaluate`'s: an organisation's share kept
+        self._members_with: dict[str, list[str]] = {}
         self.today, self.st, self.catalogue = today, st, catalogue
         self.first, self.last = date(year, 1, 1), date(year, 12, 31)
         self.by: dict[tuple[str, str], list[Entry]] = {}
@@ -275,10 +279,21 @@ class _Evaluation:
 
     def members_with(self, key: str) -> list[str]:
         """The organisations taken in that have entries of the indicator, in the members'
-        order (the others add nothing: a root takes in thousands, a few have entries)."""
-        place = self._position
-        return sorted((org for org in self.orgs_of.get(key, ()) if org in place),
-                      key=place.__getitem__)
+        order (the others add nothing: a root takes in thousands, a few have entries). Once
+        per indicator, and kept in `evaluate`'s `kept` (the organisations with entries are the
+        same in each evaluation that passes it)."""
+        at = ("members with", key)
+        found = self._members_with.get(key)
+        if found is None and self.kept is not None:
+            found = self.kept.get(at)
+        if found is None:
+            place = self._position
+            found = sorted((org for org in self.orgs_of.get(key, ()) if org in place),
+                           key=place.__getitem__)
+            if self.kept is not None:
+                self.kept[at] = found
+        self._members_with[key] = found
+        return found
 
     def origin(self, entries: Sequence[Entry], inputs: dict[str, Any]) -> dict[str, Any]:
         """The inputs, with the organisations the counted entries came from (a consolidated
@@ -554,22 +569,23 @@ class _Evaluation:
         status, until = self.best(self.of_year(spec.key))
         figures: dict[str, tuple[float, float]] = {}  # the last done figures of each org
         counted = []
-        for c in self.taken_in(spec.key):
-            n, d = number(c.values.get("numerator")), number(c.values.get("denominator"))
-            if self.status(c)[0] == DONE and n is not None and d is not None:
-                figures[c.org] = (n, d)
-                counted.append(c)
+        best: dict[str, tuple[str, date | None]] = {}  # of the organisations with no figures
+        for org in self.members_with(spec.key):  # the entries taken in, org by org
+            figure, done, best_ = self._share_of(spec.key, org)
+            if figure is not None:
+                figures[org] = figure
+            else:
+                best[org] = best_
+            counted.extend(done)
         from_headcount: list[list[Any]] = []
         not_reported: list[str] = []
         if len(self.members) > 1:
             staff = self.staff
-            with_entries = self.orgs_of.get(spec.key, set())
             none = self.best([])  # an organisation with no entry of the indicator
             for org in self.with_duty(spec.key):
                 if org in figures:
                     continue
-                own, when = (self.best(self.of_year(spec.key, org)) if org in with_entries
-                             else none)
+                own, when = best.get(org, none)
                 until = _later(until, when if own == PENDING else None)
                 if staff.get(org) is not None:
                     figures[org] = (0.0, float(staff[org] or 0))
@@ -592,6 +608,30 @@ class _Evaluation:
             inputs["not_reported"] = not_reported
         self.add(spec, self.origin(counted, inputs),
                  0 if not_reported else min(maximum, per_step * steps), maximum, until=until)
+
+    def _share_of(self, key: str, org: str
+                  ) -> tuple[tuple[float, float] | None, list[Entry], tuple[str, date | None]]:
+        """An organisation's part of a share (`ratio`) from its year's entries of the
+        indicator: its last done figures (numerator, denominator; none without), its done
+        entries with figures, and, without figures, its status over its entries (`best`).
+        Kept in `evaluate`'s `kept` for the organisations not `apart` (their entries are the
+        same objects in each evaluation that passes the same `kept`)."""
+        at = (key, org)
+        kept = self.kept if self.kept is not None and org not in self.apart else None
+        if kept is not None and at in kept:
+            return kept[at]
+        figure: tuple[float, float] | None = None
+        done: list[Entry] = []
+        entries = self.of_year(key, org)
+        for c in entries:
+            n, d = number(c.values.get("numerator")), number(c.values.get("denominator"))
+            if self.status(c)[0] == DONE and n is not None and d is not None:
+                figure = (n, d)
+                done.append(c)
+        found = (figure, done, self.best(entries) if figure is None else (DONE, None))
+        if kept is not None:
+            kept[at] = found
+        return found
 
     def months_of(self, c: Entry) -> list[tuple[Any, int]]:
         """A case's records that count in a month of the year, with that month: its case's
@@ -656,19 +696,24 @@ class _Evaluation:
 def evaluate(subject: str, subject_kind: str, tree: Sequence[Org], year: int, today: date,
              cases: Sequence[Entry], st: ScoreSettings, catalogue: Catalogue,
              duties: Mapping[str, Sequence[str]] | None = None,
-             only: Collection[str] | None = None) -> list[Indicator]:
+             only: Collection[str] | None = None,
+             kept: dict[tuple[str, str], Any] | None = None,
+             apart: Collection[str] = ()) -> list[Indicator]:
     """Every indicator of the catalogue (projects No. 2-4) for one subject and year, in its
     order, from the registers' entries of the subject and of the organisations below it
     (`tree`: the subject and everything below it, with their headcounts); `duties`: the kinds
     of organisation that have each indicator's duty (`duties(definitions)`). With `only`,
     those indicators alone: each indicator reads the entries that feed it (`feeds`) and no
-    other, so they are evaluated from those entries alone, as in the whole evaluation."""
+    other, so they are evaluated from those entries alone, as in the whole evaluation. With
+    `kept` (a dict the caller keeps for one subject, year and day), each organisation's part of
+    a share is kept there for the next evaluation, but for the organisations `apart`: the
+    caller passes the same entry objects of every other organisation each time."""
     if only is not None:
         catalogue = replace(catalogue, indicators=tuple(
             i for i in catalogue.indicators if i.key in only))
         cases = [c for c in cases if catalogue.feeds(c) in only]
     return _Evaluation(subject, subject_kind, tree, year, today, cases, st, catalogue,
-                       duties).run()
+                       duties, kept, apart).run()
 
 
 def behind(subject: str, subject_kind: str, tree: Sequence[Org], year: int, today: date,

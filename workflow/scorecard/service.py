@@ -455,9 +455,10 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
             here = [cases[i] for i in sorted(i for o in facts.tree for i in at.get(o.code, ()))]
 
             def evaluate(entries_: list[Entry], facts: sc.SubjectFacts = facts,
-                         only: Any = None) -> Any:
+                         only: Any = None, kept: Any = None, apart: Any = ()) -> Any:
                 return ev.evaluate(facts.subject, facts.subject_kind, facts.tree, year,
-                                   ctx.today, entries_, settings, catalogue(), duties, only)
+                                   ctx.today, entries_, settings, catalogue(), duties, only,
+                                   kept, apart)
 
             def figures(facts: sc.SubjectFacts = facts, here: list[Entry] = here,
                         evaluate: Any = evaluate) -> dict[str, Any]:
@@ -580,14 +581,15 @@ def _fed(cases: Iterable[Entry]) -> dict[str, list[Entry]]:
 
 
 def _entry_worth(evaluate: Any, cases: list[Entry], case_id: int, late: bool,
-                 fed: dict[str, list[Entry]] | None = None, mine: list[Entry] | None = None
-                 ) -> tuple[float, list[str]]:
+                 fed: dict[str, list[Entry]] | None = None, mine: list[Entry] | None = None,
+                 kept: dict[tuple[str, str], Any] | None = None) -> tuple[float, list[str]]:
     """What recording a register case's counted stage is worth: projects No. 2-4 evaluated
     with it counted and with it never done; the indicators its entries feed alone (an
     indicator reads only the entries that feed it: the others are the same either way), from
     the entries that feed them (a root's thousands of organisations, hundreds of entries;
     `fed`: the cases by indicator, `_fed(cases)`, and `mine`: the case's entries, worked out
-    once)."""
+    once; `kept`: each other organisation's part of a share, kept across the cases of the
+    same `cases` by `ev.evaluate`)."""
     known = catalogue()
     if mine is None:
         mine = [e for e in cases if e.case is not None and e.case.id == case_id]
@@ -598,8 +600,12 @@ def _entry_worth(evaluate: Any, cases: list[Entry], case_id: int, late: bool,
             if e.case is not None and e.case.id == case_id else e for e in read]
     missed = [replace(e, counted=MISSING, why=WHY_NOT_DONE, due=None)
               if e.case is not None and e.case.id == case_id else e for e in read]
-    return _difference(_points_by_key(evaluate(done, only=only)),
-                       _points_by_key(evaluate(missed, only=only)))
+    if kept is None:
+        return _difference(_points_by_key(evaluate(done, only=only)),
+                           _points_by_key(evaluate(missed, only=only)))
+    apart = {e.org for e in mine}  # the organisations whose entries differ from `cases`'
+    return _difference(_points_by_key(evaluate(done, only=only, kept=kept, apart=apart)),
+                       _points_by_key(evaluate(missed, only=only, kept=kept, apart=apart)))
 
 
 def _unit_state(steps: list[sc.Step], today: date, year_end: date) -> tuple[Any, ...]:
@@ -738,6 +744,7 @@ def _entry_risks(entries: dict[str, list[tuple[Entry, str, date | None]]], evalu
             of_org.setdefault((key, e.org), []).append(e)
     # entries alike but for their case (and due date) are worth the same: evaluated once
     worth: dict[tuple[Any, ...], tuple[float, list[str]]] = {}
+    kept: dict[tuple[str, str], Any] = {}  # each organisation's part of a share, once
     for listed in entries.values():
         for entry, status, due in listed:
             case = entry.case
@@ -760,7 +767,8 @@ def _entry_risks(entries: dict[str, list[tuple[Entry, str, date | None]]], evalu
             else:
                 alike = (case.org, status, overdue, *(_plain(e) for e in mine))
             if alike not in worth:
-                worth[alike] = _entry_worth(evaluate, cases, case.id, overdue, fed, mine)
+                worth[alike] = _entry_worth(evaluate, cases, case.id, overdue, fed, mine,
+                                            kept)
             points, keys = worth[alike]
             if keys:
                 out.append({"key": keys[0], "keys": keys, "case": case.id,
