@@ -10,10 +10,10 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
-from datetime import timedelta
 
 from sqlmodel import Session
 
+from tests.support.analysis_writes import AGAIN, EVIDENCE, AnalysisWrites, ctx_of
 from tests.support.features import module_of, needs
 from tests.support.sql_trace import statements
 from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by name
@@ -26,75 +26,15 @@ from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by n
 from web.kit import views
 from web.kit.access import viewer_for
 from workflow import services as svc
-from workflow.core.errors import MerzimError
 from workflow.services.comments import add_comment
 from workflow.storage import versions
 
 GROUP_BY = re.compile(r"\bGROUP BY\b", re.IGNORECASE)
 ROWS = re.compile(r'SELECT stage\.id, stage\.(?:"key"|key),')  # a page's rows read
 UNION = re.compile(r"\bUNION ALL\b", re.IGNORECASE)  # the bell's
-AGAIN = "Planned again on purpose: a varied list for the composed pages"
-EVIDENCE = {"number": "1-ө", "signed_by": "Head", "url": "https://gov.kz/news/1"}
-ORGS = ("MF-KGD-ABAI", "MF-KGD-ALM", "MF-KK-ALM", "MF-DIA", "MF", "MF-KGD", "AK-ALM-ILE-EDU",
-        "AK-ALM-EDU", "AK-ALM")
 # (login, the organisations her list is filtered by): managers of a ministry and of an
 # akimat, an administrator
 VIEWERS = (("gulnar", (None, "MF-KGD")), ("nurlan", (None,)), ("erlan", (None, "AK-ALM-ILE")))
-
-
-def ctx_of(actor: str = "test") -> svc.Context:
-    return svc.Context(CALENDAR, DEFINITION, TODAY, actor=actor, language="en")
-
-
-class Writer:
-    """Random writes through the services, each in its own transaction (a refusal rolls
-    back, as a page's would)."""
-
-    def __init__(self, web: Web, rng: random.Random):
-        self.web, self.rng = web, rng
-        self.cases = list(web.analyses.values())
-        self.recorded: list[tuple[int, str]] = []  # (case, event) recorded, to void
-        self.planning = module_of("planning", "service")
-
-    def plan(self, s, ctx):
-        code = self.rng.choice(ORGS)
-        case = self.planning.plan_analysis(s, ctx, code, code, wd(-self.rng.randrange(10, 90)),
-                                           duplicate_reason=AGAIN).analysis
-        s.flush()
-        self.cases.append(case.id)
-
-    def record(self, s, ctx):
-        case, event = self.rng.choice(self.cases), self.rng.choice(("order",
-                                                                     "start_announcement"))
-        svc.record_event(s, ctx, case, event, TODAY - timedelta(days=self.rng.randrange(0, 5)),
-                         dict(EVIDENCE))
-        self.recorded.append((case, event))
-
-    def void(self, s, ctx):
-        case, event = (self.recorded.pop(self.rng.randrange(len(self.recorded)))
-                       if self.recorded else (self.rng.choice(self.cases), "order"))
-        svc.void_record(s, ctx, case, event, "recorded by mistake")
-
-    def withdraw(self, s, ctx):
-        svc.withdraw_case(s, ctx, self.rng.choice(self.cases), "opened by mistake")
-
-    def restore(self, s, ctx):
-        svc.restore_case(s, ctx, self.rng.choice(self.cases), "withdrawn by mistake")
-
-    def comment(self, s, ctx):
-        add_comment(s, ctx, self.rng.choice(self.cases), None, "a look at it")
-
-    def step(self) -> str:
-        action = self.rng.choice([self.plan, self.record, self.record, self.void,
-                                  self.withdraw, self.restore, self.comment])
-        with Session(self.web.engine) as s:
-            try:
-                action(s, ctx_of("cli:test"))
-                s.commit()
-            except MerzimError:
-                s.rollback()
-                return f"{action.__name__} refused"
-        return action.__name__
 
 
 def assert_pages_fresh(web: Web) -> int:
@@ -128,7 +68,7 @@ def assert_pages_fresh(web: Web) -> int:
 
 @needs("planning")
 def test_composed_pages_equal_the_whole_list_after_random_writes(web: Web):
-    writer = Writer(web, random.Random(2026))
+    writer = AnalysisWrites(web, random.Random(2026))
     for _ in range(12):  # late analyses across both trees: lists of several pages
         with Session(web.engine) as s:
             writer.plan(s, ctx_of("cli:test"))

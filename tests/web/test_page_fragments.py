@@ -11,11 +11,11 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
-from datetime import timedelta
 
 import jinja2
 from sqlmodel import Session, select
 
+from tests.support.analysis_writes import AGAIN, EVIDENCE, AnalysisWrites, ctx_of
 from tests.support.features import module_of, needs
 from tests.support.sql_trace import statements
 from tests.support.web_helpers import (  # noqa: F401 - fixtures registered by name
@@ -30,77 +30,19 @@ from web import app
 from web.kit import views
 from web.kit.rows import summary_rows
 from workflow import services as svc
-from workflow.core.errors import MerzimError
 from workflow.definitions import load_registry
 from workflow.i18n import Translator
 from workflow.services import saved_views
-from workflow.services.comments import add_comment
 from workflow.storage import versions
 from workflow.storage.models import SavedView
 
-AGAIN = "Planned again on purpose: a varied list for the table kept"
-EVIDENCE = {"number": "1-ө", "signed_by": "Head", "url": "https://gov.kz/news/1"}
 GROUP_BY = re.compile(r"\bGROUP BY\b", re.IGNORECASE)
-ORGS = ("MF-KGD-ABAI", "MF-KGD-ALM", "MF-KK-ALM", "MF-DIA", "MF", "MF-KGD", "AK-ALM-ILE-EDU",
-        "AK-ALM-EDU", "AK-ALM")
 ONCE = re.compile(r'name="idempotency_key" value="[^"]*"')  # new at every rendering
 VIEWS_READ = re.compile(r"\bFROM saved_view\b", re.IGNORECASE)
 ADDRESSES = ("/overdue", "/overdue?sort=days", "/overdue?sort=organisation&dir=desc",
              "/overdue?page=2", "/overdue?org=MF-KGD")
 LANGUAGES = ("en", "ru", "kk")
 READERS = ("gulnar", "nurlan", "erlan")
-
-
-def ctx_of(actor: str = "test") -> svc.Context:
-    return svc.Context(CALENDAR, DEFINITION, TODAY, actor=actor, language="en")
-
-
-class Writer:
-    """Random writes through the services, each in its own transaction (a refusal rolls
-    back, as a page's would): late analyses planned, events recorded and voided, cases
-    withdrawn, comments."""
-
-    def __init__(self, web: Web, rng: random.Random):
-        self.web, self.rng = web, rng
-        self.cases = list(web.analyses.values())
-        self.recorded: list[tuple[int, str]] = []
-        self.planning = module_of("planning", "service")
-
-    def plan(self, s, ctx):
-        code = self.rng.choice(ORGS)
-        self.cases.append(self.planning.plan_analysis(
-            s, ctx, code, code, wd(-self.rng.randrange(10, 90)),
-            duplicate_reason=AGAIN).analysis.id)
-
-    def record(self, s, ctx):
-        case, event = self.rng.choice(self.cases), self.rng.choice(("order",
-                                                                     "start_announcement"))
-        svc.record_event(s, ctx, case, event, TODAY - timedelta(days=self.rng.randrange(0, 5)),
-                         dict(EVIDENCE))
-        self.recorded.append((case, event))
-
-    def void(self, s, ctx):
-        case, event = (self.recorded.pop(self.rng.randrange(len(self.recorded)))
-                       if self.recorded else (self.rng.choice(self.cases), "order"))
-        svc.void_record(s, ctx, case, event, "recorded by mistake")
-
-    def withdraw(self, s, ctx):
-        svc.withdraw_case(s, ctx, self.rng.choice(self.cases), "opened by mistake")
-
-    def comment(self, s, ctx):
-        add_comment(s, ctx, self.rng.choice(self.cases), None, "a look at it")
-
-    def step(self) -> str:
-        action = self.rng.choice([self.plan, self.record, self.record, self.void,
-                                  self.withdraw, self.comment])
-        with Session(self.web.engine) as s:
-            try:
-                action(s, ctx_of("cli:test"))
-                s.commit()
-            except MerzimError:
-                s.rollback()
-                return f"{action.__name__} refused"
-        return action.__name__
 
 
 def _page(web: Web, b, address: str) -> str:
@@ -139,7 +81,7 @@ def assert_tables_fresh(web: Web) -> int:
 
 @needs("planning")
 def test_the_kept_table_equals_a_fresh_rendering_after_writes(web: Web):
-    writer = Writer(web, random.Random(1122))
+    writer = AnalysisWrites(web, random.Random(1122))
     for _ in range(14):  # late analyses across both trees: pages of rows, a second page
         with Session(web.engine) as s:
             writer.plan(s, ctx_of("cli:test"))
