@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from tests.support.cli_runner import ok_json
-from tests.support.features import module_of, needs
+from tests.support.features import module_of, needs, of
 from tests.support.web_helpers import TODAY, Web, web_fixture  # noqa: F401
 from workflow import services as svc
 from workflow.scorecard import service as scoring
@@ -169,7 +169,7 @@ def test_an_officer_sees_her_own_alone_and_another_tree_nothing(web: Web):
 
 
 PAGES = (f"/score/{ROOT}?year={YEAR}", f"/overview?org={ROOT}",
-         f"/coverage?org={ROOT}&year={YEAR}")
+         *of("coverage", f"/coverage?org={ROOT}&year={YEAR}"))
 API = (f"/api/v1/scores?org={ROOT}&year={YEAR}",
        f"/api/v1/scores?org={ROOT}&year={YEAR}&subtree=true",
        f"/api/v1/scores/summary?org={ROOT}&year={YEAR}")
