@@ -21,7 +21,7 @@ from typing import Any
 from workflow.core.definition import Definition
 from workflow.core.names import name_in
 from workflow.services.recorded import field_values
-from workflow.storage.models import AuditRecord
+from workflow.storage.models import COMMENT, COMMENT_EDIT, AuditRecord
 
 CORRECTED, FILE_SHOWN, VOID_LINKED, VIEWED, DOWNLOADED, REFUSED, OTHER = (
     "corrected", "file_public", "void_linked", "viewed", "file_downloaded", "refused",
@@ -29,7 +29,6 @@ CORRECTED, FILE_SHOWN, VOID_LINKED, VIEWED, DOWNLOADED, REFUSED, OTHER = (
 FOLLOWED, FOLLOW = "followed", "case.follow"  # an entry followed its procedure (link_follow.py)
 COMMENTED, COMMENT_EDITED = "commented", "comment_edited"
 DISCLOSED, DISCLOSE = "disclosed", "person.disclosed"  # (services/visibility.py DISCLOSED)
-COMMENT, COMMENT_EDIT = "case.comment", "case.comment_edit"  # (services/comments.py)
 EDIT, VOID_LINKED_ACTION, VIEW, DOWNLOAD = (
     "case.edit", "case.void_linked", "view.person_case", "file.download")
 PUBLIC, PRIVATE = "file.public", "file.private"

@@ -30,6 +30,8 @@ from workflow.services.context import Context
 from workflow.services.lookup import get_case
 from workflow.storage import audit
 from workflow.storage.models import (
+    COMMENT,
+    COMMENT_EDIT,
     Case,
     CaseComment,
     CommentMention,
@@ -43,7 +45,7 @@ MAX_LENGTH = 2000  # characters of one comment
 EDIT_MINUTES = 10  # its author may change it this long after writing it
 MAX_MENTIONS = 20  # users one comment may mention
 CHANNELS = ("email", "telegram")
-WRITTEN, EDITED = "case.comment", "case.comment_edit"  # the audit log's actions
+WRITTEN, EDITED = COMMENT, COMMENT_EDIT  # the audit log's actions
 MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9][A-Za-z0-9_.\-]*[A-Za-z0-9_]|[A-Za-z0-9])")
 
 

@@ -34,7 +34,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from workflow.storage import models
-from workflow.storage.models import HANDOVER, OPEN, Case, Organisation, Stage, table_of
+from workflow.storage.models import COMMENTS, HANDOVER, OPEN, Case, Organisation, Stage, table_of
 from workflow.storage.queries import select_columns, standing
 
 PENDING = "merzim.kept_pending"  # [transaction, organisation ids or None: every one]
@@ -45,9 +45,9 @@ BY_CASE = frozenset(("case", "analysis"))  # entities whose id is a case's
 # the actions about a case that change neither its stages nor what is counted of the case
 # (its state, dates, withdrawal): a comment, a file, a view of a person's case, a hand-over
 # (who answers for a case is not counted here: storage/versions.py moves the people's scopes)
-NO_STAGE = frozenset(("case.comment", "case.comment_edit", "file.attach", "file.void",
-                      "file.public", "file.private", "file.download", "view.person_case",
-                      HANDOVER, "person.disclosed"))
+NO_STAGE = COMMENTS | frozenset(("file.attach", "file.void", "file.public", "file.private",
+                                 "file.download", "view.person_case", HANDOVER,
+                                 "person.disclosed"))
 MANY = 2000  # more cases than this in one write: the whole table is counted again
 _CHUNK = 500  # organisations recounted per statement
 _COLUMNS = ("subject_id", "process", "due_date", "subject_path", "n")

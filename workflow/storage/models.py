@@ -32,6 +32,10 @@ NOT_DONE = "not_done"
 OVERDUE = "overdue"  # shown, not stored: an open stage whose due date has passed
 EVENT, NOT_DONE_RECORD, VOID = "event", "not_done", "void"  # kinds of EventRecord
 HANDOVER = "analysis.assign"  # the audit log's action of a case handed to another officer
+# the audit log's actions of a comment on a case written and changed (services/comments.py): what
+# no list shows (storage/versions.py NAMES_ONLY) and no count reads (storage/kept.py NO_STAGE)
+COMMENT, COMMENT_EDIT = "case.comment", "case.comment_edit"
+COMMENTS = frozenset((COMMENT, COMMENT_EDIT))
 
 
 def _partial(name: str, *columns: str, where: str, unique: bool = True) -> Index:

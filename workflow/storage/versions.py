@@ -57,6 +57,7 @@ from sqlmodel import Session, col, select
 
 from workflow.storage import kept
 from workflow.storage.models import (
+    COMMENTS,
     HANDOVER,
     Case,
     ListVersion,
@@ -87,7 +88,7 @@ OWN_ACTIONS = frozenset((
 PEOPLE = ("from", "to", "mentions")
 # the writes about a case that no list shows (what they change is the case's own page and the
 # centres of the people they name): a comment, written or changed (services/comments.py)
-NAMES_ONLY = frozenset(("case.comment", "case.comment_edit"))
+NAMES_ONLY = COMMENTS
 PENDING = "merzim.list_versions_pending"  # [transaction, scopes, version] moved at its commit
 _UPSERT = text("INSERT INTO list_version (scope, version) VALUES (:scope, :version) "
                "ON CONFLICT (scope) DO UPDATE SET version = excluded.version")
