@@ -91,12 +91,7 @@ class Writer(RandomWrites):
 def test_kept_counts_equal_a_recount_after_random_writes(db, seed):
     commit(db, world)
     writer = Writer(db, random.Random(seed))
-    done = []
-    for n in range(60):  # (an import every 20 writes, whatever the draw)
-        done.append(writer.step(writer.imports if n % 20 == 10 else None))
-        if n % 15 == 14:
-            assert_exact(db)
-    assert_exact(db)
+    done = writer.run(60, lambda n, done: assert_exact(db), every=15, imports_every=20)
     assert {"open", "record", "withdraw", "imports"} <= set(done)
     with open_session(db) as s:  # the writes left overdue stages to count
         assert lists.count_overdue(s, ctx_of(), "AK") > 0

@@ -164,12 +164,13 @@ class Writer(RandomWrites):
 def test_the_kept_bell_and_mine_equal_a_recount_after_random_writes(db, seed):
     commit(db, world)
     writer = Writer(db, random.Random(seed))
-    done = []
     seen = [figures(db)]  # kept from the start: each write below finds them kept
-    for n in range(60):  # (an import every 20 writes, whatever the draw)
-        done.append(writer.step(writer.imports if n % 20 == 10 else None))
+
+    def check(n, done):
         seen.append(figures(db))
         assert seen[-1] == recounted(db), (n, done)
+
+    done = writer.run(60, check, imports_every=20)
     later = TODAY + timedelta(days=10)
     assert figures(db, later) == recounted(db, later)
     assert {"open", "record", "void", "withdraw", "comment", "read", "hand_over",

@@ -96,3 +96,15 @@ class RandomWrites:
                 s.rollback()
                 return f"{action.__name__} refused"
         return action.__name__
+
+    def run(self, n: int, check: Callable[[int, list[str]], None], every: int = 1,
+            imports_every: int = 0) -> list[str]:
+        """`n` random writes (an import every `imports_every`-th, whatever the draw), `check`
+        called with the write's number and the names so far after every `every`-th; the names."""
+        done: list[str] = []
+        for i in range(n):
+            forced = imports_every and i % imports_every == imports_every // 2
+            done.append(self.step(self.imports if forced else None))
+            if i % every == every - 1:
+                check(i, done)
+        return done
