@@ -5,7 +5,7 @@ before the caller commits, so nothing is stored."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal, overload
 
 from sqlmodel import Session, col, select
 
@@ -66,7 +66,13 @@ def read_plan(rows: list[dict[str, Any]], language: str) -> tuple[list[dict[str,
                  PLAN_COLUMNS, "plan.import_header", "plan.col_", language)
 
 
+@overload
+def _text(value: str | None, field: str, required: Literal[True] = True,
+          limit: int = MAX_TEXT) -> str: ...
+@overload
+def _text(value: str | None, field: str, required: bool, limit: int = MAX_TEXT) -> str | None: ...
 def _text(value: str | None, field: str, required: bool = True, limit: int = MAX_TEXT) -> str | None:
+    """`value` stripped, refused when longer than `limit` or empty and `required`; None: empty."""
     value = (value or "").strip()
     if not value:
         if required:
@@ -114,8 +120,9 @@ def keys(definition) -> dict[str, str]:
 
 def note_date(s: Session, ctx: Context, analysis: Case) -> date | None:
     """The date of the record that starts the reporting periods (the signed note)."""
-    opened_by = keys(definition_of(s, ctx, analysis)).get("opened_by")
-    spec = definition_of(s, ctx, analysis).events.get(opened_by)
+    definition = definition_of(s, ctx, analysis)
+    opened_by = keys(definition).get("opened_by")
+    spec = definition.events.get(opened_by) if opened_by else None
     st = _stage(s, analysis, spec.completes) if spec and spec.completes else None
     return st.done_on if st else None
 
@@ -358,27 +365,27 @@ def set_status(s: Session, ctx: Context, rec_id: int, status: str, on: date,
         raise UsageError(f"unknown status {status!r}", key="error.bad_status", value=status,
                          known=", ".join(STATUSES))
     not_in_future(on, ctx.today)
-    evidence = clean_evidence(evidence)
-    for field, value in evidence.items():
+    cleaned = clean_evidence(evidence)
+    for field, value in cleaned.items():
         if len(value) > MAX_TEXT:
             raise RuleViolation("too long", key="rule.too_long", field=field, limit=MAX_TEXT)
     if status == "fulfilled":
         items = list(s.exec(select(PlanItem).where(PlanItem.recommendation_id == rec.id)))
         if not items:
             raise RuleViolation("no plan measure", key="rule.no_plan_measure", id=rec.id)
-        form = evidence.get("form", "")
+        form = cleaned.get("form", "")
         wanted = {i.completion_form.strip().casefold() for i in items}
         if form.casefold() not in wanted:
             raise RuleViolation("wrong completion form", key="rule.wrong_form", id=rec.id,
                                 form=form or "-", wanted=" / ".join(i.completion_form for i in items))
-        if not (evidence.get("number") or evidence.get("url")):
+        if not (cleaned.get("number") or cleaned.get("url")):
             raise RuleViolation("no confirming document", key="rule.missing_evidence",
                                 event="fulfilled", field="number/url")
-    rec.status, rec.status_on, rec.evidence = status, on, evidence or None
+    rec.status, rec.status_on, rec.evidence = status, on, cleaned or None
     s.add(rec)
     s.flush()
     audit.append(s, ctx.actor, "recommendation.status", "recommendation", rec.id,
-                 {"status": status, "on": on, "evidence": evidence})
+                 {"status": status, "on": on, "evidence": cleaned})
     return rec
 
 

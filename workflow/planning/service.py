@@ -100,7 +100,7 @@ def ensure_programme(s: Session, ctx: Context, subject: Organisation, year: int)
 
 def last_external(s: Session, subject: Organisation) -> date | None:
     """When the subject's latest external analysis was completed (None: never)."""
-    return s.exec(select(ExternalAnalysis.completed_on)
+    return s.exec(select(col(ExternalAnalysis.completed_on))
                   .where(ExternalAnalysis.subject_id == subject.id)
                   .order_by(col(ExternalAnalysis.completed_on).desc()).limit(1)).first()
 
@@ -199,11 +199,11 @@ def analyses_of(s: Session, ctx: Context, subject_ids: Iterable[int]
                     col(Case.object_id).is_not(None), col(Case.state).not_in(withdrawn_states(ctx)),
                     live_case())  # a withdrawn analysis counts not
              .order_by(col(Case.id)))
-    for row in s.exec(query):
-        given = {k: date.fromisoformat(v) for k, v in (row.dates or {}).items() if v}
+    for case_id, subject_id, object_id, dates in s.exec(query):
+        given = {k: date.fromisoformat(v) for k, v in (dates or {}).items() if v}
         period = period_of(ctx, given)
-        if period is not None:
-            out.setdefault((row.subject_id, row.object_id), []).append(Span(row.id, *period))
+        if period is not None and object_id is not None:
+            out.setdefault((subject_id, object_id), []).append(Span(case_id, *period))
     return {pair: tuple(spans) for pair, spans in out.items()}
 
 
@@ -311,7 +311,7 @@ def plan_opened(s: Session, ctx: Context, defn: Definition, subject_code: str,
         return None
     check_opening(ctx, defn, get_org(s, object_code), person, position, fields, dates)
     return plan_analysis(s, ctx, subject_code, object_code, dates[planning["start"]],
-                         dates.get(planning.get("end")), None, responsible,
+                         dates.get(planning.get("end") or ""), None, responsible,
                          duplicate_reason=duplicate_reason)
 
 
@@ -320,15 +320,15 @@ def record_schedule(s: Session, ctx: Context, subject_code: str, year: int, on: 
     """Record a programme stage of a subject's year (the schedule's approval)."""
     subject = get_org(s, subject_code)
     not_in_future(on, ctx.today)
-    evidence = clean_evidence(evidence)
+    cleaned = clean_evidence(evidence)
     defn = planned_definition(ctx)
     stage_key = stage_key or next(iter(defn.programme_stages))
     spec = defn.programme_stages[stage_key]
     for fld in spec.requires:
-        if not evidence.get(fld):
+        if not cleaned.get(fld):
             raise RuleViolation(f"{stage_key} needs {fld}", key="rule.missing_evidence",
                                 event=stage_key, field=fld)
-    check_evidence(defn, evidence)
+    check_evidence(defn, cleaned)
     prog = ensure_programme(s, ctx, subject, year)
     stage = s.exec(select(Stage).where(Stage.programme_id == prog.id,
                                        Stage.key == stage_key)).one()
@@ -336,9 +336,9 @@ def record_schedule(s: Session, ctx: Context, subject_code: str, year: int, on: 
         raise RuleViolation(f"{stage_key} already recorded", key="rule.already_recorded",
                             event=stage_key, date=str(stage.done_on))
     stage.done_on, stage.status = on, DONE_ON_TIME
-    stage.evidence = {"date": on.isoformat(), **evidence}
+    stage.evidence = {"date": on.isoformat(), **cleaned}
     s.add(stage)
     s.flush()
     audit.append(s, ctx.actor, "programme.schedule", "programme", prog.id,
-                 {"subject": subject_code, "year": year, "on": on, "evidence": evidence})
+                 {"subject": subject_code, "year": year, "on": on, "evidence": cleaned})
     return stage

@@ -156,7 +156,8 @@ def listing(s: Session, ctx: Context, org: Organisation) -> list[PublicCase]:
     out = []
     for case in cases:
         shown = _public_case(s, ctx, processes[case.process], case, records[case.id],
-                             files[case.id], objects.get(case.object_id))
+                             files[case.id],
+                             objects.get(case.object_id) if case.object_id else None)
         if shown is not None:
             out.append(shown)
     out.sort(key=lambda c: (c.announced, c.key), reverse=True)
@@ -167,6 +168,8 @@ def _public_case(s: Session, ctx: Context, current: Definition, case: Case,
                  rows: list[EventRecord], files: list[EvidenceFile],
                  obj: Organisation | None) -> PublicCase | None:
     spec = public_of(current)
+    if spec is None:  # its current version has no public page
+        return None
     lang = ctx.language
     standing = [r for r in rows if r.kind == EVENT and r.voided_by_id is None]
     announcements = [r for r in standing if r.event == spec.announced_by]
@@ -188,22 +191,22 @@ def _public_case(s: Session, ctx: Context, current: Definition, case: Case,
         evidence = r.evidence or {}
         record = PublicRecord(r.event, name_in(current.events[r.event].names, lang, r.event), r.on)
         for key in spec.fields:
-            value = str(evidence.get(key) or "").strip()
-            if not value or key not in current.evidence:
+            text = str(evidence.get(key) or "").strip()
+            if not text or key not in current.evidence:
                 continue
             if current.evidence[key].type == "url":
-                if value not in record.links:
-                    record.links.append(value)
+                if text not in record.links:
+                    record.links.append(text)
             elif current.evidence[key].type == "links":  # every channel (I-15)
                 channels = current.evidence[key].choice_names
-                for link in parse_links(str(value)):
+                for link in parse_links(text):
                     if link.url not in record.links:
                         record.links.append(link.url)
                     if link.channel in channels:
                         record.channels[link.url] = name_in(channels[link.channel], lang,
                                                             link.channel)
             else:
-                record.values.append((_label(current, key, lang), value))
+                record.values.append((_label(current, key, lang), text))
         shown.append(record)
     public_files = [PublicFile(f.id, f.name, f.media_type, f.size,
                                next((r.on for r in standing if r.id == f.record_id), None))
@@ -234,8 +237,9 @@ def public_file(s: Session, ctx: Context, org: Organisation, file_id: int | str)
     anything else is refused as if it did not exist."""
     for case in listing(s, ctx, org):
         for f in case.files:
-            if str(f.id) == str(file_id).strip():
-                return s.get(EvidenceFile, f.id)
+            found = s.get(EvidenceFile, f.id) if str(f.id) == str(file_id).strip() else None
+            if found is not None:
+                return found
     raise NotFound(f"no public file {file_id!r}", key="files.not_found", id=file_id)
 
 
