@@ -130,15 +130,17 @@ def listed(s: Session, process: str | None, scope: Organisation | None,
 # `page_condition`'s conditions, by what they are of: an expression is built once and read by
 # every request asking the same (the construct is immutable; building it costs as much CPU as
 # a small query's round trip)
-_CONDITIONS: dict[tuple[str | None, int | None, str | None, int | None], Any] = {}
+_CONDITIONS: dict[tuple[str | None, int | None, str | None, int | None, bool], Any] = {}
 
 
 def page_condition(*, scope: Organisation | None = None, only_org_id: int | None = None,
                    process: str | None = None, year: int | None = None) -> Any:
     """The SQL condition of a list of cases (`page_listing`, `count_where`): not withdrawn, of
     the subtree of `scope` (or exactly the organisation `only_org_id`), of the process and
-    with a case date in the year, each when given."""
-    key = (scope.path if scope is not None else None, only_org_id, process, year)
+    with a case date in the year, each when given. The subtree of a root holds every case
+    when no other root exists: the cases' subjects are then not looked up."""
+    key = (scope.path if scope is not None else None, only_org_id, process, year,
+           scope is not None and scope.parent_id is None)
     kept = _CONDITIONS.get(key)
     if kept is None:
         if len(_CONDITIONS) >= 256:
@@ -153,8 +155,15 @@ def _page_condition(scope: Organisation | None, only_org_id: int | None, process
     if only_org_id is not None:
         condition = condition & (col(Case.subject_id) == only_org_id)
     if scope is not None:
-        condition = condition & col(Case.subject_id).in_(
+        inside: Any = col(Case.subject_id).in_(
             select(Organisation.id).where(in_subtree(Organisation.path, scope)))
+        if scope.parent_id is None:
+            # a root: when no organisation lies outside its subtree (evaluated once per
+            # statement), no case's subject is looked up -- a page far into the country's
+            # list walked 50,000 of them (~12 ms of PostgreSQL against ~3 ms)
+            inside = ~select(Organisation.id).where(
+                ~in_subtree(Organisation.path, scope)).exists() | inside
+        condition = condition & inside
     if process:
         condition = condition & (col(Case.process) == process)
     if year is not None and not date.min.year <= year < date.max.year:
