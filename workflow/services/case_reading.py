@@ -419,8 +419,13 @@ def match_state(s: Session, ctx: Context, *, scope: Organisation | None = None,
     moving = _moving(ctx, process)
     defns = _Definitions(s, ctx)
     case_queries.without_jit(s)
+    # (the stored states a timer of the processes may leave towards `state`: none, nothing
+    # to replay)
+    towards = sorted({src for d in ctx.registry.all() if not (process and d.key != process)
+                      for t in d.timers for src in t.source
+                      if state in reachable_by_timers(d, src)})
     unsure = [(ident, key, version, given) for ident, key, version, stored, given
-              in case_queries.states_where(s, base & moving)
+              in (case_queries.states_where(s, base & moving, towards) if towards else ())
               if stored in _timer_sources(defn := defns(key, version))
               and state in reachable_by_timers(defn, stored)]
     records = case_queries.replay_rows(s, (row[0] for row in unsure)) if unsure else {}

@@ -353,9 +353,13 @@ def _listing(condition: Any, moving: Any, counted: bool, with_records: bool) -> 
             .order_by(rows.c.id, rec.c.id))
 
 
-def states_where(s: Session, condition: Any) -> list[tuple[int, str, int, str, Any]]:
+def states_where(s: Session, condition: Any, stored_in: Sequence[str] | None = None
+                 ) -> list[tuple[int, str, int, str, Any]]:
     """(id, process, process_version, stored state, named dates given) of every case meeting
-    `condition`, by number (one SELECT of those columns)."""
+    `condition` (and stored in one of the states `stored_in`, when given), by number (one
+    SELECT of those columns)."""
+    if stored_in is not None:
+        condition = condition & _one_of(col(Case.state), stored_in)
     query = select_columns(Case.id, Case.process, Case.process_version, Case.state,
                            Case.dates).where(condition).order_by(col(Case.id))
     return [tuple(row) for row in s.exec(query).all()]
