@@ -366,3 +366,45 @@ def test_the_cases_in_a_state_are_kept_until_a_case_of_the_list_changes(web: Web
             s.commit()
         for state in ("ended", "in_progress"):
             check(state)
+
+
+def test_after_a_write_a_state_filter_replays_only_the_cases_whose_records_changed(web: Web):
+    """The replays of a state filter are kept by what each read (the case's dates, how many
+    records it has and the newest's number): after a write elsewhere in the list no case is
+    replayed again, after an event recorded or voided on a case only that case is; the pages
+    stay a fresh replay's."""
+    import re
+
+    add_cases(web, 24)
+    api = web.api("erlan")
+
+    def replayed(state: str) -> list[int] | None:
+        """The numbers of the cases whose records the page read to replay them (None: no
+        such read), after checking the page against a replay of every case."""
+        with statements(web.engine) as sent:
+            r = api.get(f"/api/v1/cases?state={state}&limit=500")
+        assert r.status_code == 200, r.text
+        want = expected(web, "erlan", state=state)
+        assert [(x["id"], x["state"]) for x in r.json()["items"]] == want, state
+        reads = [q for q in sent if q.lower().lstrip().startswith("select event_record.case_id")]
+        assert len(reads) <= 1, reads
+        return [int(n) for n in re.findall(r"\d+", reads[0].split(" IN ", 1)[1])] \
+            if reads else None
+
+    first = replayed("in_progress")
+    assert first  # (each case a timer may have moved)
+    ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="erlan", language="en")
+    moving = [i for i, now in expected(web, "erlan") if now == "in_progress" and i in first]
+    with Session(web.engine) as s:  # a write elsewhere in the list
+        planning_svc.plan_analysis(s, ctx, "QS-ZHETYSU", "QS-ZHETYSU", TODAY + timedelta(days=90),
+                                   duplicate_reason="again")
+        s.commit()
+    assert replayed("in_progress") is None and replayed("ended") is None
+    with Session(web.engine) as s:  # an event recorded, then voided, on one of them
+        svc.record_event(s, ctx, moving[0], "analysis_end", TODAY, {})
+        s.commit()
+    assert replayed("ended") is None  # (stored as ended now: in no replay)
+    with Session(web.engine) as s:
+        svc.void_record(s, ctx, moving[0], "analysis_end", "wrong date")
+        s.commit()
+    assert replayed("in_progress") == [moving[0]]

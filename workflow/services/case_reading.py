@@ -5,6 +5,8 @@ recorded next; every view of a case about a person audited; a process's cases li
 from __future__ import annotations
 
 import dataclasses
+import json
+import threading
 from collections.abc import Callable
 from datetime import date
 from types import SimpleNamespace
@@ -424,14 +426,18 @@ def match_state(s: Session, ctx: Context, *, scope: Organisation | None = None,
     towards = sorted({src for d in ctx.registry.all() if not (process and d.key != process)
                       for t in d.timers for src in t.source
                       if state in reachable_by_timers(d, src)})
-    unsure = [(ident, key, version, given) for ident, key, version, stored, given
-              in (case_queries.states_where(s, base & moving, towards) if towards else ())
-              if stored in _timer_sources(defn := defns(key, version))
-              and state in reachable_by_timers(defn, stored)]
-    records = case_queries.replay_rows(s, (row[0] for row in unsure)) if unsure else {}
-    matched = tuple(ident for ident, key, version, given in unsure
-                    if _replayed(ctx, defns(key, version), given, records.get(ident, []))
-                    == state)
+    unsure = [row for row in (case_queries.replay_candidates(s, base & moving, towards)
+                              if towards else ())
+              if row[3] in _timer_sources(defn := defns(row[1], row[2]))
+              and state in reachable_by_timers(defn, row[3])]
+    memo = _replays(s, ctx)
+    todo = [row for row in unsure if (row[0], row[2], *row[4:]) not in memo]
+    records = case_queries.replay_rows(s, (row[0] for row in todo)) if todo else {}
+    for ident, key, version, _, given, *fingerprint in todo:
+        memo[ident, version, given, *fingerprint] = _replayed(
+            ctx, defns(key, version), json.loads(given) if given else None,
+            records.get(ident, []))
+    matched = tuple(row[0] for row in unsure if memo[row[0], row[2], *row[4:]] == state)
     certain = case_queries.stored_state_where(base, moving, state)
     return StateMatch(matched, case_queries.count_where(s, certain) + len(matched))
 
@@ -518,6 +524,28 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
         out.append(CaseRow(ident, key, code, subject, row.period, row.case_date, now,
                            state_name))
     return out, total
+
+
+# Today's state of the cases a state filter replayed, per database, by what the replay read
+# (the case, its definition version, the dates given as stored, how many records it has and
+# the newest's number): a write elsewhere in the list does not make every case replayed again.
+# One generation per database: the registry, the calendar and the day it was replayed for.
+_REPLAYS: dict[Any, tuple[Any, Any, date, dict[tuple[Any, ...], str]]] = {}
+_REPLAYS_LOCK = threading.Lock()
+REPLAYS_KEPT = 200_000  # states kept per database at most (a national list replays ~7,000)
+
+
+def _replays(s: Session, ctx: Context) -> dict[tuple[Any, ...], str]:
+    """The replayed states kept for this database, of this registry, calendar and day."""
+    bind = s.get_bind()
+    with _REPLAYS_LOCK:
+        kept = _REPLAYS.get(bind)
+        if kept is None or kept[0] is not ctx.registry or kept[1] is not ctx.calendar \
+                or kept[2] != ctx.today or len(kept[3]) > REPLAYS_KEPT:
+            if len(_REPLAYS) >= 16:
+                _REPLAYS.clear()
+            kept = _REPLAYS[bind] = (ctx.registry, ctx.calendar, ctx.today, {})
+        return kept[3]
 
 
 # The SQL condition of the cases a timer may have moved, built once per registry, process

@@ -353,15 +353,23 @@ def _listing(condition: Any, moving: Any, counted: bool, with_records: bool) -> 
             .order_by(rows.c.id, rec.c.id))
 
 
-def states_where(s: Session, condition: Any, stored_in: Sequence[str] | None = None
-                 ) -> list[tuple[int, str, int, str, Any]]:
-    """(id, process, process_version, stored state, named dates given) of every case meeting
-    `condition` (and stored in one of the states `stored_in`, when given), by number (one
-    SELECT of those columns)."""
-    if stored_in is not None:
-        condition = condition & _one_of(col(Case.state), stored_in)
+# `replay_candidates`' fingerprint of a case's records: how many it has and the newest's number
+# (every record, a void included, is a new row: a case's records changed, these change)
+_RECORDS_COUNT = (select(func.count()).select_from(EventRecord)
+                  .where(EventRecord.case_id == Case.id).correlate(Case).scalar_subquery())
+_RECORDS_LAST = (select(func.max(col(EventRecord.id)))
+                 .where(EventRecord.case_id == Case.id).correlate(Case).scalar_subquery())
+
+
+def replay_candidates(s: Session, condition: Any, stored_in: Sequence[str]
+                      ) -> list[tuple[int, str, int, str, str | None, int, int | None]]:
+    """(id, process, process_version, stored state, the named dates given as JSON text, how
+    many records the case has, the newest record's number) of every case meeting `condition`
+    and stored in one of the states `stored_in`, by number (one SELECT): what replaying its
+    state reads, and what says whether that changed since an earlier replay."""
     query = select_columns(Case.id, Case.process, Case.process_version, Case.state,
-                           Case.dates).where(condition).order_by(col(Case.id))
+                           cast(Case.dates, Text), _RECORDS_COUNT, _RECORDS_LAST).where(
+        condition & _one_of(col(Case.state), stored_in)).order_by(col(Case.id))
     return [tuple(row) for row in s.exec(query).all()]
 
 
