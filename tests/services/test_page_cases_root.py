@@ -46,3 +46,24 @@ def test_a_roots_list_holds_its_tree_alone_whether_or_not_it_is_the_only_root(db
         assert listed("QS") == (theirs, 2)
         now = svc.page_cases(s, ctx, scope_code="RK")[0][0].state  # (each case's, the same)
         assert listed("RK", state=now) == (ours, 5) and listed("QS", state=now) == (theirs, 2)
+
+
+def test_a_page_far_in_from_the_marks_is_the_page_by_offset(db, make_ctx):
+    """`case_marks` numbers every step-th case of a list with its total; a page from an
+    offset, started after the nearest mark before it, is the page stepped to by offset, for
+    every offset and limit (past the last case too)."""
+    ctx = make_ctx(date(2026, 6, 1))
+    with Session(db) as s:
+        svc.add_org(s, ctx, "RK", "Republic", "central_body")
+        svc.add_org(s, ctx, "RK-A", "Akimat", "akimat", "RK")
+        svc.add_org(s, ctx, "QS", "Another root", "central_body")
+        mixed = [opened(s, ctx, code, 1)[0] for code in ("RK-A", "QS", "RK", "RK-A") * 4]
+        s.commit()
+        ours = [i for n, i in enumerate(mixed) if n % 4 != 1]
+        marks = svc.case_marks(s, ctx, scope=svc.get_org(s, "RK"), step=3)
+        assert marks == svc.Marks(12, 3, (ours[2], ours[5], ours[8], ours[11]))
+        for limit in (1, 2, 5):
+            for offset in range(15):
+                rows, total = svc.page_cases(s, ctx, scope_code="RK", limit=limit,
+                                             offset=offset, marks=marks)
+                assert ([r.id for r in rows], total) == (ours[offset:offset + limit], 12)

@@ -442,6 +442,33 @@ def match_state(s: Session, ctx: Context, *, scope: Organisation | None = None,
     return StateMatch(matched, case_queries.count_where(s, certain) + len(matched))
 
 
+MARK_STEP = 1000  # a page from offset N walks at most this many cases before its own
+
+
+class Marks(NamedTuple):
+    """How many cases a list holds and the numbers at its every `step`-th position
+    (`case_marks`)."""
+
+    total: int
+    step: int
+    ids: tuple[int, ...]
+
+
+def case_marks(s: Session, ctx: Context, *, scope: Organisation | None = None,
+               only_org_id: int | None = None, process: str | None = None,
+               year: int | None = None, step: int = MARK_STEP) -> Marks:
+    """How many cases a list (`page_cases`' filters, without a state) holds and the numbers
+    at its every `step`-th position, for `page_cases(..., marks=)` (one SELECT; what it
+    answers holds until a case of the list is written: the caller may keep it)."""
+    if process:
+        ctx.registry.get(process)
+    base = case_queries.page_condition(scope=scope, only_org_id=only_org_id, process=process,
+                                       year=year or None)
+    case_queries.without_jit(s)
+    total, ids = case_queries.marks_where(s, base, step)
+    return Marks(total, step, ids)
+
+
 class _Definitions:
     """The definitions of the cases of a list, each (process, version) looked up once."""
 
@@ -461,7 +488,8 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
                scope: Organisation | None = None, only_org_id: int | None = None,
                process: str | None = None, state: str | None = None, year: int | None = None,
                limit: int = 50, offset: int = 0, total: int | None = None, after: int = 0,
-               matches: StateMatch | None = None) -> tuple[list[CaseRow], int]:
+               matches: StateMatch | None = None, marks: Marks | None = None
+               ) -> tuple[list[CaseRow], int]:
     """One page of the cases (not withdrawn) of the subtree of `scope` (or of `scope_code`,
     or exactly the organisation `only_org_id`), of a process, in a state (today's), with a
     case date in a year, by number: `limit` of them from `offset` among those numbered above
@@ -474,7 +502,9 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
     case); `total`, without a state: the count already known for this version of the list
     (kept by the caller: `web.kit.views.case_page`), not counted again. With a state, the
     cases in it (`match_state`, or `matches` when the caller kept them) and one SELECT of the
-    page."""
+    page. `marks` (without a state or a cursor): the numbers at every `step`-th position of
+    the list (`case_marks`, kept by the caller): a page far into it starts after the nearest
+    one before its offset instead of stepping over every case before it."""
     if process:
         ctx.registry.get(process)  # an unknown process is refused, not an empty list
     if scope is None and scope_code:
@@ -486,6 +516,9 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
     replayed: dict[int, str] = {}
     if state is None:
         case_queries.without_jit(s)
+        if marks is not None and marks.ids and not after and offset >= marks.step:
+            at = min(offset // marks.step, len(marks.ids))  # (from the nearest mark before)
+            after, offset = marks.ids[at - 1], offset - at * marks.step
         listing = case_queries.page_listing(s, base, moving, limit, offset,
                                             counted=total is None, with_records=True,
                                             after=after)

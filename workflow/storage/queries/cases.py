@@ -237,6 +237,23 @@ def count_where(s: Session, condition: Any) -> int:
     return int(s.exec(_kept(("count", condition), lambda: _counted(condition))).one())
 
 
+def marks_where(s: Session, condition: Any, step: int) -> tuple[int, tuple[int, ...]]:
+    """How many cases meet `condition`, and the numbers of those at positions `step`,
+    2·`step`, … by number (one SELECT, a window over the cases' index): a page from offset N
+    starts after the (N // step)-th of them, N % step further (`page_listing`'s `after`),
+    instead of stepping over N cases."""
+    ranked = select(col(Case.id).label("id"),
+                    func.row_number().over(order_by=col(Case.id)).label("n"),
+                    func.count().over().label("total")).where(condition).subquery()
+    query = _kept(("marks", condition), lambda: (
+        select_columns(ranked.c.id, ranked.c.n, ranked.c.total)
+        .where((ranked.c.n % bindparam("mark_step", type_=Integer) == 0) | (ranked.c.n == 1))
+        .order_by(ranked.c.n)))
+    rows = s.connection().execute(query, {"mark_step": step}).all()
+    return (int(rows[0][2]) if rows else 0,
+            tuple(int(ident) for ident, n, _ in rows if n % step == 0))
+
+
 # What replaying a case's state needs of one of its records, in the order they were made:
 # (kind, event, date, the evidence's period, voided)
 ReplayRow = tuple[str, str, Any, Any, bool]
