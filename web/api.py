@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from web.kit import shapes, views
 from web.kit.access import require_recorder, visible_case
 from web.kit.api import (
+    AFTER,
     LIMIT,
     NOT_BLANK,
     OFFSET,
@@ -18,6 +19,7 @@ from web.kit.api import (
     Page,
     api_routes,
     in_one_thread,
+    next_page,
     page_answer,
     paginate,
 )
@@ -210,16 +212,20 @@ def process(key: str, a: ApiContext = Depends()) -> dict[str, Any]:
     return describe(a.ctx.registry.get(key), a.ctx.language)
 
 
-@router.get("/cases", response_model=shapes.page_of(shapes.CaseRow))
+@router.get("/cases", response_model=shapes.cursor_page_of(shapes.CaseRow))
 async def cases(request: Request, org: str | None = None, state: str | None = None,
                 year: int | None = None, process: str | None = None, limit: int = LIMIT,
-                offset: int = OFFSET):
+                offset: int = OFFSET, after: int = AFTER):
     """Cases whose organisation the caller may see (filters: subtree, process, state, year),
-    by number; `total` counts them all."""
+    by number; `total` counts them all. Page by `next` (`?after=` the last number of the page
+    before: every page costs as much as the first); `offset` skips that many from there (a
+    page far into the list by offset alone reads every case before it)."""
     def page(a: ApiContext) -> Response:
         rows, total = views.case_page(a.s, a.ctx, a.viewer, org, process, state, year, limit,
-                                      offset)
-        return page_answer(as_dicts(rows), total, limit, offset)
+                                      offset, after)
+        items = as_dicts(rows)
+        return page_answer(items, total, limit, offset, after=after,
+                           next=next_page(request, items, total, limit, offset, after))
     return await in_one_thread(request, page)
 
 

@@ -15,7 +15,11 @@ Run from the repository root:
 2. Three servers over it, each `uvicorn` as `merzim serve --no-worker` runs it, on free
    ports: this code, the previous head (--previous, by default the parent of main's newest
    commit: a git worktree of it, bench/web/run.py `previous_checkout`) and the floor
-   (bench/api/floor.py: FastAPI and one plain SELECT of the first 50 cases by number).
+   (bench/api/floor.py: FastAPI and one plain SELECT of the first 50 cases by number). A
+   previous head that knows fewer migrations than the schema has (it refuses a newer
+   schema) reads the same tables through a schema of its own holding only its revision,
+   first on its search path (`shadow_revision`): the indexes a newer migration added serve
+   it too.
 3. Each target against the floor the strict way (bench/strict.py `paired`): this code's
    route, the floor's and the previous head's (on the first --previous-targets targets), each
    over a keep-alive client of its own in this process, asked back to back for --duration
@@ -50,7 +54,7 @@ from bench.web import run as web_bench  # noqa: E402
 from calendars import KazakhstanCalendar  # noqa: E402
 from workflow import services as svc  # noqa: E402
 from workflow.definitions import load_definition  # noqa: E402
-from workflow.storage.db import alembic_config, make_engine, session  # noqa: E402
+from workflow.storage.db import alembic_config, make_engine, revision, session  # noqa: E402
 from workflow.storage.models import Case, Organisation  # noqa: E402
 
 TODAY = web_bench.TODAY
@@ -114,6 +118,21 @@ def build(pg_url: str, cases: int, seed: int) -> tuple[str, str, dict[str, Any]]
             "officer_org": biggest, "tokens": tokens, "build_s": time.perf_counter() - t0}
     log(f"built {cases} cases in {info['build_s']:.0f} s (schema {schema})")
     return url, schema, info
+
+
+def shadow_revision(pg_url: str, schema: str, known: str) -> tuple[str, str]:
+    """A schema holding only `alembic_version` at `known`, put before `schema` on a search
+    path: a previous head whose newest migration is `known` reads `schema`'s tables through
+    it (its revision check sees its own). (its url, its name)"""
+    shadow = f"{schema}_rev{known}"
+    with create_engine(pg_url).begin() as c:
+        c.execute(text(f'DROP SCHEMA IF EXISTS "{shadow}" CASCADE'))
+        c.execute(text(f'CREATE SCHEMA "{shadow}"'))
+        c.execute(text(f'CREATE TABLE "{shadow}".alembic_version '
+                       "(version_num VARCHAR(32) NOT NULL PRIMARY KEY)"))
+        c.execute(text(f'INSERT INTO "{shadow}".alembic_version VALUES (:v)'), {"v": known})
+    sep = "&" if "?" in pg_url else "?"
+    return f"{pg_url}{sep}options=-csearch_path%3D{shadow}%2C{schema}", shadow
 
 
 def start_floor(url: str, workdir: Path) -> web_bench.Server:
@@ -196,22 +215,37 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901
     if not a.no_previous and a.previous is None:
         a.previous = strict.default_previous(ROOT)
     servers: dict[str, web_bench.Server] = {}
+    shadow = None
     results: dict[str, Any] = {"machine": {"load_1min_before": os.getloadavg()[0],
                                            "cpus": os.cpu_count()},
                                "cases": info["cases"], "states": info["states"],
                                "previous": None if a.no_previous else a.previous,
                                "rounds": a.rounds, "duration_s": a.duration, "targets": {}}
     try:
-        servers["this"] = web_bench.start_server(url, a.workdir)
+        servers["this"] = web_bench.start_server(url, a.workdir)  # (upgrades the schema)
         servers["floor"] = start_floor(url, a.workdir)
         if not a.no_previous:
-            servers["previous"] = web_bench.start_server(
-                url, a.workdir, web_bench.previous_checkout(a.previous, a.workdir))
+            code = web_bench.previous_checkout(a.previous, a.workdir)
+            known = web_bench.newest_revision(code)
+            prev_url = url
+            if known < (revision(make_engine(url)) or ""):
+                prev_url, shadow = shadow_revision(a.postgres_url, schema, known)
+                results["previous_revision"] = known
+            servers["previous"] = web_bench.start_server(prev_url, a.workdir, code)
+        # the page at offset 50,000 by its keyset cursor: after the number before it
+        before = fetch(servers["this"].base, "/api/v1/cases?limit=1&offset=49999", manager)
+        cursor = before["items"][0]["id"]
+        targets.append((f"manager: ?limit=50&after={cursor} (= offset 50000)",
+                        f"/api/v1/cases?limit=50&after={cursor}", manager))
         for i, (label, path, token) in enumerate(targets):
             body = fetch(servers["this"].base, path, token)
             legs = [leg("this", servers["this"], path, token, label),
                     leg("floor", servers["floor"], "/floor", None, "floor: /floor")]
             row: dict[str, Any] = {"total": body["total"]}
+            if "after=" in path:  # (the same page as by its offset)
+                row["same_rows_as_offset"] = fetch(
+                    servers["this"].base, "/api/v1/cases?limit=50&offset=50000",
+                    token)["items"] == body["items"]
             if "previous" in servers and i < a.previous_targets:
                 legs.append(leg("previous", servers["previous"], path, token, label))
                 prev = fetch(servers["previous"].base, path, token)
@@ -228,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901
     finally:
         for srv in servers.values():
             srv.stop()
+        if shadow:
+            web_bench.drop_schema(a.postgres_url, shadow)
         if not a.keep and not a.schema:
             web_bench.drop_schema(a.postgres_url, schema)
     results["machine"]["load_1min_after"] = os.getloadavg()[0]
@@ -252,7 +288,9 @@ def markdown(r: dict[str, Any]) -> str:
                 continue
             x = row[name]
             over = x["cpu_ms_per_request"] / row["floor"]["cpu_ms_per_request"]
-            same = row.get("same_rows_as_previous", "-") if name == "previous" else ""
+            same = (row.get("same_rows_as_previous", "-") if name == "previous" else
+                    f"as offset 50000: {row['same_rows_as_offset']}"
+                    if name == "this" and "same_rows_as_offset" in row else "")
             lines.append(
                 f"| {label} | {row['total']:,} | {names[name]} | {x['cpu_ms_per_request']:.2f} ("
                 + ", ".join(f"{c:.2f}" for c in x["cpu_ms_per_request_rounds"])

@@ -298,6 +298,53 @@ def test_a_root_of_many_units_lists_a_page_of_them_and_finds_any_one(region, db,
     assert len(again.content) - len(first.content) < 500 and len(units(again.text)) == 50
 
 
+def test_the_api_pages_a_root_of_many_units_with_the_counts_of_all(region, db, tmp_path,
+                                                                   make_ctx, monkeypatch):
+    """GET /api/v1/submissions at a root of hundreds of units: a page of `limit` units (50
+    unless asked) from `offset`, the quasi-state entities paged alike, the counts of them
+    all on every page; the pages together are every unit once, in tree order; a page does
+    not grow with the units; a bad limit or offset is refused in the reader's language and
+    changes nothing."""
+    from workflow.i18n import Translator
+
+    monkeypatch.setenv("MERZIM_TODAY", "2026-01-16")
+    app = create_app(_settings(tmp_path, str(db.url)), db, CALENDAR, REGISTRY)
+    web = Web(db, app, {}, {})
+    manager = web.api("ruslan")
+    add_orgs(db, make_ctx(OPENED), [(f"OBL-U{i:03d}", f"Added unit {i:03d}", "department", "OBL")
+                                    for i in range(120)])
+
+    def get(**params) -> tuple[dict, int]:
+        r = manager.get("/api/v1/submissions", params={"org": "OBL", "year": 2025, **params})
+        assert r.status_code == 200, r.text
+        return r.json(), len(r.content)
+
+    whole, _ = get(limit=500)
+    assert (whole["total"], len(whole["units"]), whole["entities_total"]) == (122, 122, 1)
+    first, size = get()
+    assert (first["limit"], first["offset"], len(first["units"])) == (50, 0, 50)
+    pages = [first, *(get(offset=n)[0] for n in (50, 100, 150))]
+    assert [len(p["units"]) for p in pages] == [50, 50, 22, 0]
+    assert sum((p["units"] for p in pages), []) == whole["units"]  # each once, in order
+    assert [len(p["entities"]) for p in pages] == [1, 0, 0, 0]
+    counts = ("subject", "deadline", "total", "submitted", "late", "not_yet", "missing",
+              "no_case", "entities_total")
+    assert all({k: p[k] for k in counts} == {k: whole[k] for k in counts} for p in pages)
+    add_orgs(db, make_ctx(OPENED), [(f"OBL-V{i:03d}", f"More unit {i:03d}", "department", "OBL")
+                                    for i in range(300)])
+    again, size_again = get()
+    assert again["total"] == 422 and len(again["units"]) == 50 and size_again - size < 50
+    before = web.dump()
+    for params, field in (({"limit": 0}, "query.limit"), ({"limit": 501}, "query.limit"),
+                          ({"offset": -1}, "query.offset"), ({"offset": "x"}, "query.offset")):
+        for lang in ("kk", "ru", "en"):
+            r = manager.get("/api/v1/submissions", params={"org": "OBL", "lang": lang,
+                                                           **params})
+            assert r.status_code == 422, (params, r.text)
+            assert r.json()["message"] == Translator(lang)("error.invalid_fields", fields=field)
+    assert web.dump() == before
+
+
 # -- the reminder ----------------------------------------------------------------------------------
 
 

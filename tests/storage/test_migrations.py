@@ -205,7 +205,7 @@ def test_the_models_partial_indexes_are_those_the_migrations_create(db):
     models.load_all()  # the models are built when first named: every one here
     partial = [(table.name, index) for table in SQLModel.metadata.sorted_tables
                for index in table.indexes if "where" in index.info]
-    assert len(partial) == 8
+    assert len(partial) == 9
     with db.connect() as conn:
         for table, index in partial:
             if db.dialect.name == "sqlite":

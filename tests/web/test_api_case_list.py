@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from tests.support.features import module_of
 from tests.support.sql_trace import statements
-from tests.support.web_helpers import CALENDAR, DEFINITION, TODAY, Web
+from tests.support.web_helpers import CALENDAR, DEFINITION, TODAY, Web, without_audit
 from workflow import services as svc
 from workflow.storage.models import Case, EventRecord, Organisation
 
@@ -174,9 +174,10 @@ def test_the_answer_is_its_documented_model_written_by_it(web: Web):
     from web.kit import shapes
 
     add_cases(web, 8)
-    model = shapes.page_of(shapes.CaseRow)
+    model = shapes.cursor_page_of(shapes.CaseRow)
     for login, query in (("erlan", "limit=5"), ("erlan", "limit=5&offset=5&state=planned"),
-                         ("gulnar", "limit=50"), ("erlan", "limit=5&offset=9999")):
+                         ("gulnar", "limit=50"), ("erlan", "limit=5&offset=9999"),
+                         ("erlan", "limit=5&after=3&state=in_progress")):
         r = web.api(login).get(f"/api/v1/cases?{query}&lang=ru")
         assert r.status_code == 200, r.text
         assert r.headers["content-type"] == "application/json"
@@ -257,3 +258,153 @@ def test_the_list_is_not_jit_compiled_without_a_statement_of_its_own(web: Web):
             without_jit(s)
         assert len(sent) == (1 if postgres else 0)
         assert jit(s) == ("off" if postgres else None)
+
+
+def walked(w: Web, login: str, query: str, limit: int) -> tuple[list[tuple[int, str]], int]:
+    """Every row of the list, page after page by each page's `next` (its keyset cursor), and
+    the total each page gave."""
+    api = w.api(login)
+    rows: list[tuple[int, str]] = []
+    totals = set()
+    address: str | None = f"/api/v1/cases?{query}&limit={limit}"
+    while address is not None:
+        r = api.get(address)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        totals.add(body["total"])
+        rows += [(x["id"], x["state"]) for x in body["items"]]
+        assert "offset=" not in (body["next"] or ""), body["next"]
+        if body["next"] is not None:
+            assert len(body["items"]) == limit
+            assert body["next"].endswith(f"after={body['items'][-1]['id']}")
+        address = body["next"]
+    assert len(totals) == 1, totals
+    return rows, totals.pop()
+
+
+def test_the_next_pages_by_cursor_are_the_pages_by_offset(web: Web):
+    """Each page's `next` carries the same filters with `after` its last number: followed
+    from the first page, the pages hold every case the list holds by offset, each once, with
+    the same total; `after` and `offset` together skip from the cursor."""
+    added = add_cases(web, 30)
+    for login, filters in (("erlan", {}), ("erlan", {"state": "ended"}),
+                           ("erlan", {"state": "planned", "year": 2024}),
+                           ("nurlan", {"org": "AK-ALM-ILE"}), ("asel", {})):
+        want = expected(web, login, **filters)
+        got, total = walked(web, login, query_of(filters), 4)
+        assert got == want and total == len(want), (login, filters)
+    api = web.api("erlan")
+    every = [i for i, _ in expected(web, "erlan")]
+    body = api.get(f"/api/v1/cases?after={added[10]}&offset=2&limit=3").json()
+    assert [x["id"] for x in body["items"]] == [i for i in every if i > added[10]][2:5]
+    assert (body["after"], body["offset"], body["total"]) == (added[10], 2, len(every))
+    last = api.get(f"/api/v1/cases?after={every[-1]}").json()
+    assert last["items"] == [] and last["next"] is None and last["total"] == len(every)
+    first = api.get(f"/api/v1/cases?limit={len(every)}").json()
+    assert first["next"] is None and first["after"] == 0  # (the whole list: no next page)
+
+
+def test_a_bad_cursor_or_offset_is_refused_in_the_readers_language_and_changes_nothing(
+        web: Web):
+    """A cursor or an offset that is not a number of 0 or more is refused (422) with the
+    field named in the reader's language (?lang=, else the token owner's), and nothing but
+    the refusal's audit record is written."""
+    from workflow.i18n import Translator
+
+    add_cases(web, 5)
+    api = web.api("erlan")
+    before = without_audit(web.engine)
+    for query, field in (("after=-1", "query.after"), ("after=abc", "query.after"),
+                         ("after=1.5", "query.after"), ("offset=-5", "query.offset"),
+                         ("offset=-5&after=2&state=ended", "query.offset")):
+        for lang in ("kk", "ru", "en"):
+            r = api.get(f"/api/v1/cases?{query}&lang={lang}")
+            assert r.status_code == 422, (query, r.text)
+            body = r.json()
+            assert body["error"] == "error.invalid", body
+            assert body["message"] == Translator(lang)("error.invalid_fields", fields=field)
+    assert without_audit(web.engine) == before
+
+
+def test_the_cases_in_a_state_are_kept_until_a_case_of_the_list_changes(web: Web):
+    """With a state the replays of the cases a timer may have moved, and the count, are kept
+    for the list's version and the day: a repeated page (another page of it too) reads no
+    record and counts nothing, and after an event is recorded or voided, a case opened or
+    withdrawn, the pages are a fresh replay's again."""
+    ids = add_cases(web, 24)
+    api = web.api("erlan")
+
+    def page(query: str) -> tuple[list[tuple[int, str]], int, list[str]]:
+        with statements(web.engine) as sent:
+            r = api.get(f"/api/v1/cases?{query}")
+        assert r.status_code == 200, r.text
+        body = r.json()
+        read = [q for q in sent if "count(" in q.lower()  # (a COUNT, the records' SELECT)
+                or q.lower().lstrip().startswith("select event_record.case_id")]
+        return [(x["id"], x["state"]) for x in body["items"]], body["total"], read
+
+    def check(state: str) -> None:
+        want = expected(web, "erlan", state=state)
+        rows, total, read = page(f"state={state}&limit=500")
+        assert (rows, total) == (want, len(want)) and read, state
+        rows, total, read = page(f"state={state}&limit=2&offset=1")
+        assert (rows, total, read) == (want[1:3], len(want), []), state  # kept
+
+    for state in ("ended", "in_progress", "planned"):
+        check(state)
+    ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="erlan", language="en")
+    in_progress = [i for i, _ in expected(web, "erlan", state="in_progress")]
+    changes = [lambda s: svc.record_event(s, ctx, in_progress[0], "analysis_end", TODAY, {}),
+               lambda s: svc.void_record(s, ctx, in_progress[0], "analysis_end", "wrong"),
+               lambda s: svc.withdraw_case(s, ctx, ids[1], "opened by mistake"),
+               lambda s: planning_svc.plan_analysis(s, ctx, "AK-ALM-ILE", "AK-ALM-ILE",
+                                                    TODAY - timedelta(days=40),
+                                                    duplicate_reason="again")]
+    for change in changes:
+        with Session(web.engine) as s:
+            change(s)
+            s.commit()
+        for state in ("ended", "in_progress"):
+            check(state)
+
+
+def test_after_a_write_a_state_filter_replays_only_the_cases_whose_records_changed(web: Web):
+    """The replays of a state filter are kept by what each read (the case's dates, how many
+    records it has and the newest's number): after a write elsewhere in the list no case is
+    replayed again, after an event recorded or voided on a case only that case is; the pages
+    stay a fresh replay's."""
+    import re
+
+    add_cases(web, 24)
+    api = web.api("erlan")
+
+    def replayed(state: str) -> list[int] | None:
+        """The numbers of the cases whose records the page read to replay them (None: no
+        such read), after checking the page against a replay of every case."""
+        with statements(web.engine) as sent:
+            r = api.get(f"/api/v1/cases?state={state}&limit=500")
+        assert r.status_code == 200, r.text
+        want = expected(web, "erlan", state=state)
+        assert [(x["id"], x["state"]) for x in r.json()["items"]] == want, state
+        reads = [q for q in sent if q.lower().lstrip().startswith("select event_record.case_id")]
+        assert len(reads) <= 1, reads
+        return [int(n) for n in re.findall(r"\d+", reads[0].split(" IN ", 1)[1])] \
+            if reads else None
+
+    first = replayed("in_progress")
+    assert first  # (each case a timer may have moved)
+    ctx = svc.Context(CALENDAR, DEFINITION, TODAY, actor="erlan", language="en")
+    moving = [i for i, now in expected(web, "erlan") if now == "in_progress" and i in first]
+    with Session(web.engine) as s:  # a write elsewhere in the list
+        planning_svc.plan_analysis(s, ctx, "QS-ZHETYSU", "QS-ZHETYSU", TODAY + timedelta(days=90),
+                                   duplicate_reason="again")
+        s.commit()
+    assert replayed("in_progress") is None and replayed("ended") is None
+    with Session(web.engine) as s:  # an event recorded, then voided, on one of them
+        svc.record_event(s, ctx, moving[0], "analysis_end", TODAY, {})
+        s.commit()
+    assert replayed("ended") is None  # (stored as ended now: in no replay)
+    with Session(web.engine) as s:
+        svc.void_record(s, ctx, moving[0], "analysis_end", "wrong date")
+        s.commit()
+    assert replayed("in_progress") == [moving[0]]

@@ -8,6 +8,7 @@ import json
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -48,13 +49,15 @@ class Page(BaseModel):
     offset: int
 
 
-def page_answer(items: list[dict[str, Any]], total: int, limit: int, offset: int) -> Response:
+def page_answer(items: list[dict[str, Any]], total: int, limit: int, offset: int,
+                **more: Any) -> Response:
     """A page (`Page`'s keys) as its JSON answer, written here from its items (view dicts,
     `as_dicts`: the keys of the route's `response_model`, which documents it) in one pass:
     FastAPI, handed a `Response`, does not check each item against the model and serialise it
     again (a page of the case list spent as long on that as on its SELECT). Dates as ISO
-    text, as the model writes them."""
-    body = {"items": items, "total": total, "limit": limit, "offset": offset}
+    text, as the model writes them. `more`: the keys a model of more than `Page` adds, in its
+    order (`CursorPageOf`'s `after` and `next`)."""
+    body = {"items": items, "total": total, "limit": limit, "offset": offset, **more}
     return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":"),
                                default=_json_value).encode(), media_type="application/json")
 
@@ -71,6 +74,21 @@ def paginate(items: list[dict[str, Any]], limit: int, offset: int) -> Page:
 
 LIMIT = Query(50, ge=1, le=500)
 OFFSET = Query(0, ge=0)
+AFTER = Query(0, ge=0, description="A keyset cursor: only the items numbered above this one "
+                                   "(the last number of the page before; a page's `next` "
+                                   "carries it).")
+
+
+def next_page(request: Request, items: list[dict[str, Any]], total: int, limit: int,
+              offset: int, after: int) -> str | None:
+    """The address of the page after this one, paged by its keyset cursor: the request's own
+    filters and limit, `after` the last item's number, no offset. None when this page is the
+    last: fewer items than its limit, or (without a cursor) the total reached."""
+    if len(items) < limit or (not after and offset + limit >= total):
+        return None
+    query = [(k, v) for k, v in request.query_params.multi_items()
+             if k not in ("after", "offset")]
+    return f"{request.url.path}?{urlencode([*query, ('after', str(items[-1]['id']))])}"
 
 
 class ApiError(BaseModel):

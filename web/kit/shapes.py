@@ -100,9 +100,26 @@ class PageOf(BaseModel, Generic[T]):
     offset: int
 
 
+class CursorPageOf(PageOf[T], Generic[T]):
+    """A page of a list by number that also pages by a keyset cursor: `after` (the number the
+    page starts above, 0 without one) and `next`, the address of the page after it."""
+
+    after: int = Field(description="The page holds the items numbered above this one "
+                                   "(`?after=`; 0: from the first), `offset` of them skipped.")
+    next: str | None = Field(description="The address of the next page: the same filters and "
+                                         "limit with `after` the last number of this page "
+                                         "(no offset: a page far into the list costs as "
+                                         "much as the first). None on the last page.")
+
+
 def page_of(item: type[BaseModel]) -> type[PageOf[Any]]:
     """The page of a list of `item`s (one model per item shape: PageOf[CaseRow]...)."""
     return PageOf[item]  # type: ignore[valid-type]  # (a model made at run time)
+
+
+def cursor_page_of(item: type[BaseModel]) -> type[CursorPageOf[Any]]:
+    """`page_of` for a list paged by a keyset cursor too (`CursorPageOf`)."""
+    return CursorPageOf[item]  # type: ignore[valid-type]  # (a model made at run time)
 
 
 # -- one case --------------------------------------------------------------------------------

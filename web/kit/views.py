@@ -330,20 +330,37 @@ def _keep(ctx: svc.Context, slot: tuple[TTLCache, tuple[Any, ...]], answer: Any)
 
 def case_page(s: Session, ctx: svc.Context, viewer: Viewer, org: str | None,
               process: str | None, state: str | None, year: int | None, limit: int,
-              offset: int) -> tuple[list[CaseRow], int]:
+              offset: int, after: int = 0) -> tuple[list[CaseRow], int]:
     """A page of the cases the viewer may see (`svc.page_cases`: her subtree, or `org`'s; an
-    officer's own organisation's only) and how many there are. Without a state, the count is
-    kept until the subtree's cases change (`kept`: one read of the list's versions instead of
-    a COUNT over every case of it); the page itself is read each time (today's states)."""
+    officer's own organisation's only; `after`: those numbered above it) and how many there
+    are. What it counts is kept until the subtree's cases change or the day does (`kept`: one
+    read of the list's versions instead of a COUNT over every case of it): without a state,
+    the count (and, for a page far in, the numbers at every MARK_STEP-th case: the page walks
+    from the nearest before it); with one, which cases are in it today (`svc.match_state`:
+    the replays of those a timer may have moved, and the count). The page itself is read each
+    time."""
     scope = scope_org(s, viewer, org)
     only = viewer.org.id if viewer.role == "officer" else None
 
-    def page(total: int | None = None) -> tuple[list[CaseRow], int]:
+    def page(total: int | None = None, matches: svc.StateMatch | None = None,
+             marks: svc.Marks | None = None) -> tuple[list[CaseRow], int]:
         return svc.page_cases(s, ctx, scope=scope, only_org_id=only, process=process,
-                              state=state, year=year, limit=limit, offset=offset, total=total)
+                              state=state, year=year, limit=limit, offset=offset, total=total,
+                              after=after, matches=matches, marks=marks)
 
-    if state is not None:  # (counted from the replayed states: nothing to keep)
-        return page()
+    if state is not None:
+        if process:
+            ctx.registry.get(process)  # an unknown process is refused before anything is kept
+        matches = kept(s, ctx, ("case_page.state", only, process, year, state),
+                       lambda: svc.match_state(s, ctx, scope=scope, only_org_id=only,
+                                               process=process, year=year, state=state),
+                       scope.path)
+        return page(matches=matches)
+    if offset >= svc.MARK_STEP and not after:  # a page far in: from the kept marks, with the total
+        marks = kept(s, ctx, ("case_page.marks", only, process, year),
+                     lambda: svc.case_marks(s, ctx, scope=scope, only_org_id=only,
+                                            process=process, year=year), scope.path)
+        return page(marks.total, marks=marks)[0], marks.total
     read: list[list[CaseRow]] = []
 
     def counted() -> int:  # (the page and its count in one SELECT)

@@ -118,6 +118,20 @@ def derive_state(definition: Definition, records: Iterable[Record], dates: dict[
     return machine.state
 
 
+def reachable_by_timers(definition: Definition, state: str) -> frozenset[str]:
+    """The states a case in `state` can be in after time-driven transitions alone, however
+    many of them fire: `state` itself and each state a chain of timers leads to from it (what
+    a stored state may have become by today when no record came since)."""
+    found, todo = {state}, [state]
+    while todo:
+        at = todo.pop()
+        for timer in definition.timers:
+            if at in timer.source and timer.dest not in found:
+                found.add(timer.dest)
+                todo.append(timer.dest)
+    return frozenset(found)
+
+
 def unknown_event(definition: Definition, event: str) -> RuleViolation:
     """The refusal of an event the process does not have, listing the events it has."""
     return RuleViolation(f"unknown event {event!r}", key="rule.unknown_event", event=event,

@@ -9,23 +9,25 @@ and admins their subtree); any other is the 404 of an unknown organisation."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from pydantic import Field
 
 from web.kit import views
 from web.kit.access import visible_org
-from web.kit.api import ApiContext, api_routes
+from web.kit.api import LIMIT, OFFSET, ApiContext, api_routes
 from web.kit.deps import PageContext
 from web.kit.page import int_param, page, page_number, render
 from web.kit.parts import Parts
 from web.kit.shapes import Shape
 from workflow.core.errors import UsageError
 from workflow.coverage import service
-from workflow.coverage.rules import Submissions
+from workflow.coverage.rules import Submissions, UnitSubmission
 from workflow.scorecard.kept import kept_of
 from workflow.scorecard.rules import ScoreSettings
 
@@ -149,18 +151,62 @@ def api_coverage(request: Request, org: str | None = None, year: int | None = No
                                                             settings)))
 
 
-@api_router.get("/submissions", response_model=Submissions)
+@dataclass(frozen=True)
+class SubmissionsPage:
+    """A subject's units and their final reports for a year (`Submissions`), the units and
+    the quasi-state entities a page of each: `total` and the counts are of every unit,
+    `entities_total` of every entity; `limit` and `offset` cut both lists. (A dataclass, as
+    `Submissions` is: a model's field may not be called `register`.)"""
+
+    subject: str
+    subject_name: str
+    subject_kind: str
+    year: int
+    as_of: date
+    register: str
+    deadline: date
+    deadline_from_case: bool
+    units: Annotated[list[UnitSubmission], Field(description=(
+        "The page's units, in tree order: `limit` of them from `offset` (of `total`)."))]
+    total: Annotated[int, Field(description="How many units present a report to the subject.")]
+    submitted: int
+    late: int
+    not_yet: int
+    missing: int
+    no_case: int
+    entities: Annotated[list[UnitSubmission], Field(description=(
+        "The page's quasi-state entities the subject supervises (project No. 3's: they "
+        "report to it on their own date): `limit` of them from `offset` (of "
+        "`entities_total`)."))]
+    entities_total: Annotated[int, Field(description="How many such entities there are.")]
+    limit: int
+    offset: int
+
+
+@api_router.get("/submissions", response_model=SubmissionsPage)
 def api_submissions(request: Request, org: str | None = None, year: int | None = None,
-                    a: ApiContext = Depends()) -> Submissions:
+                    limit: int = LIMIT, offset: int = OFFSET,
+                    a: ApiContext = Depends()) -> SubmissionsPage:
     """The final reporting forms (B-18, 000:L92-98) presented to a central body or an akimat
     (`org`, default the caller's organisation) for a year (default this year): each unit with
     its status (`submitted_on_time`, `submitted_late`, `not_yet`, `missing`, `no_case`), its
     own due date and the day it submitted; the subject's own deadline and the counts; the names
-    in ?lang= (kk, ru, en). Any other organisation has no units."""
+    in ?lang= (kk, ru, en). Any other organisation has no units. Paged: `limit` units (and
+    quasi-state entities) from `offset`, the counts of them all (`total`, `entities_total`):
+    a client pages with `offset += limit` until `offset` reaches the larger."""
     subject = visible_org(a.s, a.viewer, org or a.viewer.org.code)
     year_n = year if year is not None else a.ctx.today.year
-    return service.submissions(a.s, a.ctx, subject.code, year_n,
-                               request.app.state.settings.of(ScoreSettings))
+    settings = request.app.state.settings.of(ScoreSettings)
+    # kept per version of the subject's subtree: a root's thousands of units read once, not
+    # once a page
+    found: Submissions = kept_of(a.s, a.ctx, subject.code, year_n, settings, "submissions",
+                                 lambda: service.submissions(a.s, a.ctx, subject.code, year_n,
+                                                             settings))
+    whole = {f.name: getattr(found, f.name) for f in fields(found)}
+    return SubmissionsPage(**{**whole, "units": list(found.units[offset:offset + limit]),
+                              "entities": list(found.entities[offset:offset + limit]),
+                              "entities_total": len(found.entities), "limit": limit,
+                              "offset": offset})
 
 
 class OverviewPart:

@@ -22,7 +22,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
     "services.case_plan": ("assign_responsible", "current_state", "facts_of", "records_of",
                            "replan", "stages_of", "sync"),
     "services.case_reading": ("analysis_view", "audit_person_seen", "audit_person_view",
-                              "case_view", "list_cases", "page_cases", "shown_status",
+                              "MARK_STEP", "Marks", "case_marks", "case_view", "list_cases",
+                              "match_state", "page_cases", "shown_status", "StateMatch",
                               "working_days_left"),
     "services.recording": ("case_revision", "edit_case", "record_event", "record_not_done",
                            "void_record"),
@@ -67,11 +68,16 @@ if TYPE_CHECKING:
     from workflow.services.case_plan import replan as replan
     from workflow.services.case_plan import stages_of as stages_of
     from workflow.services.case_plan import sync as sync
+    from workflow.services.case_reading import MARK_STEP as MARK_STEP
+    from workflow.services.case_reading import Marks as Marks
+    from workflow.services.case_reading import StateMatch as StateMatch
     from workflow.services.case_reading import analysis_view as analysis_view
     from workflow.services.case_reading import audit_person_seen as audit_person_seen
     from workflow.services.case_reading import audit_person_view as audit_person_view
+    from workflow.services.case_reading import case_marks as case_marks
     from workflow.services.case_reading import case_view as case_view
     from workflow.services.case_reading import list_cases as list_cases
+    from workflow.services.case_reading import match_state as match_state
     from workflow.services.case_reading import page_cases as page_cases
     from workflow.services.case_reading import shown_status as shown_status
     from workflow.services.case_reading import working_days_left as working_days_left

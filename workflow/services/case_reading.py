@@ -5,10 +5,12 @@ recorded next; every view of a case about a person audited; a process's cases li
 from __future__ import annotations
 
 import dataclasses
+import json
+import threading
 from collections.abc import Callable
 from datetime import date
 from types import SimpleNamespace
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlmodel import Session
 
@@ -22,9 +24,7 @@ from workflow.core.decide import too_early as _too_early
 from workflow.core.definition import PERIOD_DATES, Definition
 from workflow.core.errors import UsageError
 from workflow.core.joining import BEFORE_JOINING
-from workflow.core.machine import (
-    derive_state,
-)
+from workflow.core.machine import derive_state, reachable_by_timers
 from workflow.core.names import name_in
 from workflow.services import joining
 from workflow.services.case_plan import (
@@ -397,21 +397,114 @@ def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
+class StateMatch(NamedTuple):
+    """The cases of a list in a state today (`match_state`): those a time-driven transition
+    may have moved since their state was stored that are in it now (replayed: their numbers,
+    ascending) and how many cases are in it in all (with those whose stored state is today's)."""
+
+    matched: tuple[int, ...]
+    total: int
+
+
+def match_state(s: Session, ctx: Context, *, scope: Organisation | None = None,
+                only_org_id: int | None = None, process: str | None = None,
+                year: int | None = None, state: str) -> StateMatch:
+    """Which cases of a list (`page_cases`' filters) are in `state` today, to be paged by
+    `page_cases(..., matches=)`: a case no timer may have moved is in its stored state (the
+    SQL condition, counted by the database); of those a timer may have moved, only the ones
+    whose stored state is `state` or leads to it by timers (`reachable_by_timers`) are replayed from their
+    records (a case's state since its last write moves only by its timers): one SELECT of
+    their rows, one of their records, one COUNT. What it answers holds until a case of the
+    list is written or the day changes (the caller may keep it: `web.kit.views.case_page`)."""
+    base = case_queries.page_condition(scope=scope, only_org_id=only_org_id, process=process,
+                                       year=year or None)
+    moving = _moving(ctx, process)
+    defns = _Definitions(s, ctx)
+    case_queries.without_jit(s)
+    # (the stored states a timer of the processes may leave towards `state`: none, nothing
+    # to replay)
+    towards = sorted({src for d in ctx.registry.all() if not (process and d.key != process)
+                      for t in d.timers for src in t.source
+                      if state in reachable_by_timers(d, src)})
+    unsure = [row for row in (case_queries.replay_candidates(s, base & moving, towards)
+                              if towards else ())
+              if row[3] in _timer_sources(defn := defns(row[1], row[2]))
+              and state in reachable_by_timers(defn, row[3])]
+    memo = _replays(s, ctx)
+    todo = [row for row in unsure if (row[0], row[2], *row[4:]) not in memo]
+    records = case_queries.replay_rows(s, (row[0] for row in todo)) if todo else {}
+    for ident, key, version, _, given, *fingerprint in todo:
+        memo[ident, version, given, *fingerprint] = _replayed(
+            ctx, defns(key, version), json.loads(given) if given else None,
+            records.get(ident, []))
+    matched = tuple(row[0] for row in unsure if memo[row[0], row[2], *row[4:]] == state)
+    certain = case_queries.stored_state_where(base, moving, state)
+    return StateMatch(matched, case_queries.count_where(s, certain) + len(matched))
+
+
+MARK_STEP = 1000  # a page from offset N walks at most this many cases before its own
+
+
+class Marks(NamedTuple):
+    """How many cases a list holds and the numbers at its every `step`-th position
+    (`case_marks`)."""
+
+    total: int
+    step: int
+    ids: tuple[int, ...]
+
+
+def case_marks(s: Session, ctx: Context, *, scope: Organisation | None = None,
+               only_org_id: int | None = None, process: str | None = None,
+               year: int | None = None, step: int = MARK_STEP) -> Marks:
+    """How many cases a list (`page_cases`' filters, without a state) holds and the numbers
+    at its every `step`-th position, for `page_cases(..., marks=)` (one SELECT; what it
+    answers holds until a case of the list is written: the caller may keep it)."""
+    if process:
+        ctx.registry.get(process)
+    base = case_queries.page_condition(scope=scope, only_org_id=only_org_id, process=process,
+                                       year=year or None)
+    case_queries.without_jit(s)
+    total, ids = case_queries.marks_where(s, base, step)
+    return Marks(total, step, ids)
+
+
+class _Definitions:
+    """The definitions of the cases of a list, each (process, version) looked up once."""
+
+    def __init__(self, s: Session, ctx: Context) -> None:
+        self.s, self.ctx = s, ctx
+        self.found: dict[tuple[str, int], Definition] = {}
+
+    def __call__(self, process: str, version: int) -> Definition:
+        defn = self.found.get((process, version))
+        if defn is None:
+            defn = self.found[process, version] = definition_of(
+                self.s, self.ctx, SimpleNamespace(process=process, process_version=version))
+        return defn
+
+
 def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
                scope: Organisation | None = None, only_org_id: int | None = None,
                process: str | None = None, state: str | None = None, year: int | None = None,
-               limit: int = 50, offset: int = 0, total: int | None = None
+               limit: int = 50, offset: int = 0, total: int | None = None, after: int = 0,
+               matches: StateMatch | None = None, marks: Marks | None = None
                ) -> tuple[list[CaseRow], int]:
     """One page of the cases (not withdrawn) of the subtree of `scope` (or of `scope_code`,
     or exactly the organisation `only_org_id`), of a process, in a state (today's), with a
-    case date in a year, by number; and how many there are in all. Filtered, counted and
-    paged in SQL: a case's stored state is today's unless a time-driven transition of its
-    process may have moved it since; only those cases are replayed, from their records read in
-    one SELECT. Without a state, one SELECT: the page's light rows, each saying whether it may
-    have moved, the records of those that may have, and the count of them all (a second,
-    the COUNT alone, only for a page past the last case); `total`, without a state: the count
-    already known for this version of the list (kept by the caller: `web.kit.views.case_page`),
-    not counted again."""
+    case date in a year, by number: `limit` of them from `offset` among those numbered above
+    `after` (a keyset cursor: the last number of the page before); and how many there are in
+    all, whatever `after` says. Filtered, counted and paged in SQL: a case's stored state is
+    today's unless a time-driven transition of its process may have moved it since; only
+    those cases are replayed, from their records. Without a state, one SELECT: the page's
+    light rows, each saying whether it may have moved, the records of those that may have,
+    and the count of them all (a second, the COUNT alone, only for a page past the last
+    case); `total`, without a state: the count already known for this version of the list
+    (kept by the caller: `web.kit.views.case_page`), not counted again. With a state, the
+    cases in it (`match_state`, or `matches` when the caller kept them) and one SELECT of the
+    page. `marks` (without a state or a cursor): the numbers at every `step`-th position of
+    the list (`case_marks`, kept by the caller): a page far into it starts after the nearest
+    one before its offset instead of stepping over every case before it."""
     if process:
         ctx.registry.get(process)  # an unknown process is refused, not an empty list
     if scope is None and scope_code:
@@ -419,47 +512,34 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
     base = case_queries.page_condition(scope=scope, only_org_id=only_org_id, process=process,
                                        year=year or None)  # (0: every year, as `?year=`)
     moving = _moving(ctx, process)
-    defns: dict[tuple[str, int], Definition] = {}
-
-    def defn_of(process_key: str, version: int) -> Definition:
-        if (process_key, version) not in defns:
-            defns[process_key, version] = definition_of(
-                s, ctx, SimpleNamespace(process=process_key, process_version=version))
-        return defns[process_key, version]
-
-    def replay(unsure: list[tuple[int, str, int, Any]],
-               records: dict[int, list[case_queries.ReplayRow]] | None = None
-               ) -> dict[int, str]:
-        """Today's state of each (id, process, version, named dates given) case (its records
-        read here unless given)."""
-        if not unsure:
-            return {}
-        if records is None:
-            records = case_queries.replay_rows(s, (row[0] for row in unsure))
-        return {ident: _replayed(ctx, defn_of(key, version), given, records.get(ident, []))
-                for ident, key, version, given in unsure}
-
+    defn_of = _Definitions(s, ctx)
     replayed: dict[int, str] = {}
-    case_queries.without_jit(s)
     if state is None:
+        case_queries.without_jit(s)
+        if marks is not None and marks.ids and not after and offset >= marks.step:
+            at = min(offset // marks.step, len(marks.ids))  # (from the nearest mark before)
+            after, offset = marks.ids[at - 1], offset - at * marks.step
         listing = case_queries.page_listing(s, base, moving, limit, offset,
-                                            counted=total is None, with_records=True)
+                                            counted=total is None, with_records=True,
+                                            after=after)
         if total is None:
             total = listing.total if listing.total is not None \
                 else case_queries.count_where(s, base)
-        replayed = replay([(row.id, row.process, row.process_version, row.dates)
-                           for row in listing.rows if row.moving and row.state in
-                           _timer_sources(defn_of(row.process, row.process_version))],
-                          listing.records)
+        replayed = {row.id: _replayed(ctx, defn_of(row.process, row.process_version),
+                                      row.dates, listing.records.get(row.id, []))
+                    for row in listing.rows if row.moving and row.state in
+                    _timer_sources(defn_of(row.process, row.process_version))}
     else:
-        certain = base & case_queries.stored_state_is(state) & ~moving
-        replayed = replay([(ident, key, version, given) for ident, key, version, stored, given
-                           in case_queries.states_where(s, base & moving)
-                           if stored in _timer_sources(defn_of(key, version))])
-        matched = [ident for ident, now in replayed.items() if now == state]
-        total = case_queries.count_where(s, certain) + len(matched)
-        condition = (certain | case_queries.ids_in(matched)) if matched else certain
-        listing = case_queries.page_listing(s, condition, moving, limit, offset)
+        if matches is None:
+            matches = match_state(s, ctx, scope=scope, only_org_id=only_org_id,
+                                  process=process, year=year, state=state)
+        case_queries.without_jit(s)
+        total = matches.total
+        listing = case_queries.page_listing(
+            s, case_queries.in_state_or_one_of(base, moving, state, s.get_bind().dialect.name,
+                                               bool(matches.matched)),
+            moving, limit, offset, after=after, ids=matches.matched)
+        replayed = dict.fromkeys(matches.matched, state)
     out = []
     # (a page names few organisations and states: each name looked up once)
     org_names: dict[str, str] = {}
@@ -477,6 +557,28 @@ def page_cases(s: Session, ctx: Context, *, scope_code: str | None = None,
         out.append(CaseRow(ident, key, code, subject, row.period, row.case_date, now,
                            state_name))
     return out, total
+
+
+# Today's state of the cases a state filter replayed, per database, by what the replay read
+# (the case, its definition version, the dates given as stored, how many records it has and
+# the newest's number): a write elsewhere in the list does not make every case replayed again.
+# One generation per database: the registry, the calendar and the day it was replayed for.
+_REPLAYS: dict[Any, tuple[Any, Any, date, dict[tuple[Any, ...], str]]] = {}
+_REPLAYS_LOCK = threading.Lock()
+REPLAYS_KEPT = 200_000  # states kept per database at most (a national list replays ~7,000)
+
+
+def _replays(s: Session, ctx: Context) -> dict[tuple[Any, ...], str]:
+    """The replayed states kept for this database, of this registry, calendar and day."""
+    bind = s.get_bind()
+    with _REPLAYS_LOCK:
+        kept = _REPLAYS.get(bind)
+        if kept is None or kept[0] is not ctx.registry or kept[1] is not ctx.calendar \
+                or kept[2] != ctx.today or len(kept[3]) > REPLAYS_KEPT:
+            if len(_REPLAYS) >= 16:
+                _REPLAYS.clear()
+            kept = _REPLAYS[bind] = (ctx.registry, ctx.calendar, ctx.today, {})
+        return kept[3]
 
 
 # The SQL condition of the cases a timer may have moved, built once per registry, process

@@ -95,6 +95,10 @@ class Case(SQLModel, table=True):
         # procedure's case it was opened from or linked to
         _partial("uq_case_fact", "process", "fact_key", where=STANDING_FACT),
         _partial("uq_case_fact_source", "process", "fact_source", where=STANDING_SOURCE),
+        # the lists' cases by number with what they filter on, the withdrawn left out: a page
+        # far into a list read from the index alone (storage/queries/cases.py; migration 0034)
+        _partial("ix_process_case_listed", "id", "subject_id", "process", "case_date",
+                 where="withdrawn_at IS NULL", unique=False),
     )
     id: int = Field(default=None, primary_key=True)  # set when stored (flush)
     process: str = Field(max_length=64, sa_type=identifier(64))

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, Text, bindparam, cast, exists, false, func, or_, true
+from sqlalchemy import Integer, Text, bindparam, cast, exists, false, func, or_, text, true
 from sqlalchemy import case as when
 from sqlmodel import Session, col, select
 
@@ -130,15 +130,17 @@ def listed(s: Session, process: str | None, scope: Organisation | None,
 # `page_condition`'s conditions, by what they are of: an expression is built once and read by
 # every request asking the same (the construct is immutable; building it costs as much CPU as
 # a small query's round trip)
-_CONDITIONS: dict[tuple[str | None, int | None, str | None, int | None], Any] = {}
+_CONDITIONS: dict[tuple[str | None, int | None, str | None, int | None, bool], Any] = {}
 
 
 def page_condition(*, scope: Organisation | None = None, only_org_id: int | None = None,
                    process: str | None = None, year: int | None = None) -> Any:
     """The SQL condition of a list of cases (`page_listing`, `count_where`): not withdrawn, of
     the subtree of `scope` (or exactly the organisation `only_org_id`), of the process and
-    with a case date in the year, each when given."""
-    key = (scope.path if scope is not None else None, only_org_id, process, year)
+    with a case date in the year, each when given. The subtree of a root holds every case
+    when no other root exists: the cases' subjects are then not looked up."""
+    key = (scope.path if scope is not None else None, only_org_id, process, year,
+           scope is not None and scope.parent_id is None)
     kept = _CONDITIONS.get(key)
     if kept is None:
         if len(_CONDITIONS) >= 256:
@@ -153,8 +155,15 @@ def _page_condition(scope: Organisation | None, only_org_id: int | None, process
     if only_org_id is not None:
         condition = condition & (col(Case.subject_id) == only_org_id)
     if scope is not None:
-        condition = condition & col(Case.subject_id).in_(
+        inside: Any = col(Case.subject_id).in_(
             select(Organisation.id).where(in_subtree(Organisation.path, scope)))
+        if scope.parent_id is None:
+            # a root: when no organisation lies outside its subtree (evaluated once per
+            # statement), no case's subject is looked up -- a page far into the country's
+            # list walked 50,000 of them (~12 ms of PostgreSQL against ~3 ms)
+            inside = ~select(Organisation.id).where(
+                ~in_subtree(Organisation.path, scope)).exists() | inside
+        condition = condition & inside
     if process:
         condition = condition & (col(Case.process) == process)
     if year is not None and not date.min.year <= year < date.max.year:
@@ -165,11 +174,35 @@ def _page_condition(scope: Organisation | None, only_org_id: int | None, process
     return condition
 
 
-def ids_in(ids: Iterable[int]) -> Any:
-    """The SQL condition "the case is one of `ids`", the numbers written into the statement
-    (any count of them, without a driver's limit on parameters)."""
-    return col(Case.id).in_(bindparam("listed_ids", sorted(set(ids)), expanding=True,
-                                      literal_execute=True))
+# `stored_state_where`'s and `in_state_or_one_of`'s conditions, by the objects they are built
+# of (kept as `page_condition` keeps its own: a page's statement is then built once)
+_STATE_CONDITIONS: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
+
+
+def _state_condition(parts: tuple[Any, ...], build: Any) -> Any:
+    return _kept(parts, build, _STATE_CONDITIONS)
+
+
+def stored_state_where(condition: Any, moving: Any, state: str) -> Any:
+    """The SQL condition "the case meets `condition`, no timer may have moved it (`moving`,
+    `may_have_moved`) and its stored state is `state`": a case in `state` today for sure."""
+    return _state_condition(("stored", condition, moving, state),
+                            lambda: condition & (col(Case.state) == state) & ~moving)
+
+
+def in_state_or_one_of(condition: Any, moving: Any, state: str, dialect: str,
+                       with_ids: bool) -> Any:
+    """`stored_state_where`, or, `with_ids`, the case is one of the numbers `page_listing`
+    is given (`ids`: those replayed into `state`), as one parameter: an array on PostgreSQL,
+    a JSON list on SQLite (the statement's text the same whatever their count)."""
+    def build() -> Any:
+        certain = stored_state_where(condition, moving, state)
+        if not with_ids:
+            return certain
+        given = ("process_case.id = ANY(CAST(:given_ids AS INTEGER[]))" if dialect == "postgresql"
+                 else "process_case.id IN (SELECT value FROM json_each(:given_ids))")
+        return certain | text(given)
+    return _state_condition(("in state", condition, moving, state, dialect, with_ids), build)
 
 
 # The statements of `count_where` and `page_listing`, by what they are built of (the condition
@@ -180,16 +213,18 @@ def ids_in(ids: Iterable[int]) -> Any:
 _STATEMENTS: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
 
 
-def _kept(parts: tuple[Any, ...], build: Any) -> Any:
+def _kept(parts: tuple[Any, ...], build: Any,
+          store: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] | None = None) -> Any:
+    store = _STATEMENTS if store is None else store
     key = tuple(p if isinstance(p, int | str) else id(p) for p in parts)
-    kept = _STATEMENTS.get(key)
+    kept = store.get(key)
     if kept is not None and all(a is b or (isinstance(a, int | str) and a == b)
                                 for a, b in zip(kept[0], parts, strict=True)):
         return kept[1]
-    if len(_STATEMENTS) >= 256:
-        _STATEMENTS.clear()
+    if len(store) >= 256:
+        store.clear()
     statement = build()
-    _STATEMENTS[key] = (parts, statement)
+    store[key] = (parts, statement)
     return statement
 
 
@@ -200,6 +235,23 @@ def _counted(condition: Any) -> Any:
 def count_where(s: Session, condition: Any) -> int:
     """How many cases meet `condition` (one COUNT)."""
     return int(s.exec(_kept(("count", condition), lambda: _counted(condition))).one())
+
+
+def marks_where(s: Session, condition: Any, step: int) -> tuple[int, tuple[int, ...]]:
+    """How many cases meet `condition`, and the numbers of those at positions `step`,
+    2·`step`, … by number (one SELECT, a window over the cases' index): a page from offset N
+    starts after the (N // step)-th of them, N % step further (`page_listing`'s `after`),
+    instead of stepping over N cases."""
+    ranked = select(col(Case.id).label("id"),
+                    func.row_number().over(order_by=col(Case.id)).label("n"),
+                    func.count().over().label("total")).where(condition).subquery()
+    query = _kept(("marks", condition), lambda: (
+        select_columns(ranked.c.id, ranked.c.n, ranked.c.total)
+        .where((ranked.c.n % bindparam("mark_step", type_=Integer) == 0) | (ranked.c.n == 1))
+        .order_by(ranked.c.n)))
+    rows = s.connection().execute(query, {"mark_step": step}).all()
+    return (int(rows[0][2]) if rows else 0,
+            tuple(int(ident) for ident, n, _ in rows if n % step == 0))
 
 
 # What replaying a case's state needs of one of its records, in the order they were made:
@@ -238,15 +290,20 @@ _CASE_COLUMNS = len(ListedCase._fields)
 
 
 def page_listing(s: Session, condition: Any, moving: Any, limit: int, offset: int, *,
-                 counted: bool = False, with_records: bool = False) -> Listing:
-    """The cases meeting `condition`, by number, `limit` of them from `offset`, as light rows
+                 counted: bool = False, with_records: bool = False, after: int = 0,
+                 ids: Sequence[int] = ()) -> Listing:
+    """The cases meeting `condition`, by number, `limit` of them from `offset` among those of
+    a number above `after` (a keyset cursor: the last number of the page before; 0: from the
+    first), as light rows
     (`ListedCase`, no ORM objects): id, process, process_version, period, case_date, state,
     dates (the named dates given at opening, read only where `moving` holds: a replay needs
     them), the subject's code, name, name_kk, name_ru, and `moving`: whether the SQL condition
     `moving` (`may_have_moved`) holds for the case. In the same SELECT, `counted`: how many
     cases meet `condition` (a COUNT in a scalar subquery, evaluated once); `with_records`: the
     records of the page's cases `moving` holds for (`replay_rows`' columns, joined to their
-    case's row: a case's row comes once per record, its dates as text, read once)."""
+    case's row: a case's row comes once per record, its dates as text, read once). The total
+    counts every case meeting `condition`, whatever `after` says. `ids`: the numbers of a
+    condition of `in_state_or_one_of`."""
     query = _kept(("page", condition, moving, counted, with_records),
                   lambda: _listing(condition, moving, counted, with_records))
     rows: list[ListedCase] = []
@@ -256,8 +313,11 @@ def page_listing(s: Session, condition: Any, moving: Any, limit: int, offset: in
     at = _CASE_COLUMNS + (1 if counted else 0)  # (where a record's columns begin)
     s.flush()  # (what the session holds unwritten, as an ORM query would write it first)
     # (a Core SELECT on the session's connection, its rows read by position)
-    for row in s.connection().execute(query, {"page_limit": limit,
-                                              "page_offset": offset}).all():
+    params: dict[str, Any] = {"page_limit": limit, "page_offset": offset, "page_after": after}
+    if ids:
+        params["given_ids"] = (list(ids) if s.get_bind().dialect.name == "postgresql"
+                               else json.dumps(list(ids)))
+    for row in s.connection().execute(query, params).all():
         ident = int(row[0])
         if ident != last:
             given = row[6]
@@ -270,14 +330,18 @@ def page_listing(s: Session, condition: Any, moving: Any, limit: int, offset: in
         if with_records and row[at] is not None:
             records.setdefault(ident, []).append(
                 (row[at + 1], row[at + 2], row[at + 3], row[at + 4], row[at + 5] is not None))
-    return Listing(rows, records, total if rows or offset else (0 if counted else None))
+    return Listing(rows, records,
+                   total if rows or offset or after else (0 if counted else None))
 
 
 def _listing(condition: Any, moving: Any, counted: bool, with_records: bool) -> Any:
     """`page_listing`'s statement: `ListedCase`'s columns in its order, then the total when
     `counted`, then a record's id, kind, event, date, period and voiding record when
     `with_records`."""
-    page = (select(Case.id).where(condition).order_by(col(Case.id))
+    # (the cursor a condition of the page only: the COUNT below is of `condition` alone)
+    page = (select(Case.id).where(condition, col(Case.id) > bindparam("page_after",
+                                                                       type_=Integer))
+            .order_by(col(Case.id))
             .offset(bindparam("page_offset", type_=Integer))
             .limit(bindparam("page_limit", type_=Integer))
             .subquery())  # (paged first: `moving` evaluated for its rows only)
@@ -306,11 +370,23 @@ def _listing(condition: Any, moving: Any, counted: bool, with_records: bool) -> 
             .order_by(rows.c.id, rec.c.id))
 
 
-def states_where(s: Session, condition: Any) -> list[tuple[int, str, int, str, Any]]:
-    """(id, process, process_version, stored state, named dates given) of every case meeting
-    `condition`, by number (one SELECT of those columns)."""
+# `replay_candidates`' fingerprint of a case's records: how many it has and the newest's number
+# (every record, a void included, is a new row: a case's records changed, these change)
+_RECORDS_COUNT = (select(func.count()).select_from(EventRecord)
+                  .where(EventRecord.case_id == Case.id).correlate(Case).scalar_subquery())
+_RECORDS_LAST = (select(func.max(col(EventRecord.id)))
+                 .where(EventRecord.case_id == Case.id).correlate(Case).scalar_subquery())
+
+
+def replay_candidates(s: Session, condition: Any, stored_in: Sequence[str]
+                      ) -> list[tuple[int, str, int, str, str | None, int, int | None]]:
+    """(id, process, process_version, stored state, the named dates given as JSON text, how
+    many records the case has, the newest record's number) of every case meeting `condition`
+    and stored in one of the states `stored_in`, by number (one SELECT): what replaying its
+    state reads, and what says whether that changed since an earlier replay."""
     query = select_columns(Case.id, Case.process, Case.process_version, Case.state,
-                           Case.dates).where(condition).order_by(col(Case.id))
+                           cast(Case.dates, Text), _RECORDS_COUNT, _RECORDS_LAST).where(
+        condition & _one_of(col(Case.state), stored_in)).order_by(col(Case.id))
     return [tuple(row) for row in s.exec(query).all()]
 
 
@@ -367,11 +443,6 @@ def _one_of(column: Any, values: Iterable[str]) -> Any:
     comparisons: plain parameters of a statement built once, where `IN` would be rewritten,
     and the statement's text written anew, at every execution (an expanding parameter)."""
     return or_(*(column == value for value in dict.fromkeys(values)))
-
-
-def stored_state_is(state: str) -> Any:
-    """The SQL condition "the case's stored state is `state`"."""
-    return col(Case.state) == state
 
 
 STANDING = "merzim.standing_cases"  # session.info: the ids of cases found of no unfinished import
