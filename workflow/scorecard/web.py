@@ -30,7 +30,7 @@ from workflow.core.errors import UsageError
 from workflow.i18n import Translator
 from workflow.scorecard import service as scoring
 from workflow.scorecard.evaluation import project_of
-from workflow.scorecard.kept import kept_card, kept_of, kept_points, kept_scorecards, totals
+from workflow.scorecard.kept import kept_below, kept_card, kept_of, kept_scorecards, totals
 from workflow.scorecard.rules import ScoreSettings
 from workflow.scorecard.words import (
     column_label,
@@ -231,19 +231,6 @@ def _subject_children(s: Any, org: Any, settings: ScoreSettings) -> list[Any]:
     return out
 
 
-def points_to_win(s: Any, ctx: Any, code: str, year: int, settings: ScoreSettings,
-                  below: list[str]) -> dict[str, float]:
-    """Each subject's points still to win (its scorecard's `at_risk_points`) in the subtree of
-    the subject `code`: its own from its kept scorecard (kept.kept_card, as its score page
-    reads it), the others' under each subject next below it (`below`) kept per subject
-    (kept.kept_points: a write below one of them works out again the subject written in and
-    its ancestors, the others read as kept)."""
-    out = {code: kept_card(s, ctx, code, year, settings).get("at_risk_points") or 0}
-    for child in below:
-        out.update(kept_points(s, ctx, child, year, settings))
-    return out
-
-
 def standing(request: Request, s: Any, ctx: Any, viewer: Any, code: str, year: int,
              least: int = 2) -> dict[str, Any] | None:
     """A subtree's whole and the subjects that matter most, as the subject's score page, its
@@ -254,7 +241,8 @@ def standing(request: Request, s: Any, ctx: Any, viewer: Any, code: str, year: i
       sums of `merzim score ROOT --subtree`'s rows;
     * `lowest`: the STANDING lowest totals;
     * `at_risk`: the STANDING subjects with the most points still to win (each its own
-      scorecard's `at_risk_points`, as its score page's badge says: `points_to_win`);
+      scorecard's `at_risk_points`, as its score page's badge says: kept.kept_card for the
+      subject, kept.kept_below for those below it);
     * `overdue`: the STANDING subjects with the most overdue stages (the overdue list's counts
       kept per organisation, services/lists.count_overdue_by_path: each organisation's
       counted to the subject at or nearest above it; a subject's subordinate subjects count
@@ -271,15 +259,15 @@ def standing(request: Request, s: Any, ctx: Any, viewer: Any, code: str, year: i
     # evaluation once, not a second time for its subtree's list
     below = [] if viewer.role == "officer" else [
         c.code for c in _subject_children(s, org, settings)]
-    results = [kept_card(s, ctx, org.code, year, settings), *(
-        r for child in below
-        for r in kept_scorecards(s, ctx, child, year, settings, subtree=True))]
+    card = kept_card(s, ctx, org.code, year, settings)
+    cards, points_below = kept_below(s, ctx, org.code, year, settings, below)
+    results = [card, *cards]
     if len(results) < least:
         return None
     names = {r["subject"]: r["subject_name"] for r in results}
     path_of = {o.code: o.path for o in views.org_choices(s, viewer)}
     subjects = {path_of[c]: c for c in names if c in path_of}
-    points = points_to_win(s, ctx, org.code, year, settings, below)
+    points = {org.code: card.get("at_risk_points") or 0, **points_below}
     overdue: dict[str, float] = {}
     for path, n in count_overdue_by_path(s, ctx, org.code,
                                          only_path=views.only_path(viewer)).items():
