@@ -10,6 +10,9 @@ number, never its person (its page decides who sees that)."""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -17,11 +20,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
+from sqlmodel import Session
 
 from web.kit import views
 from web.kit.access import visible_org, visible_programme
 from web.kit.api import LIMIT, OFFSET, ApiContext, api_routes, paginate
-from web.kit.deps import PageContext
+from web.kit.deps import PageContext, app_context
 from web.kit.page import export, int_param, page, page_number, render
 from web.kit.parts import Parts
 from web.kit.shapes import PageOf, Shape
@@ -731,4 +735,51 @@ class RegisterPart:
 
 REGISTER_PART = RegisterPart()
 
-PARTS = Parts(routers=(router, api_router), overview=OVERVIEW_PART, register_points=REGISTER_PART)
+WARM_ROOTS = 4  # the roots whose figures the server works out when it starts, at most
+
+
+def warm_roots(app: Any) -> threading.Thread | None:
+    """The start of serving (web/kit/parts.py `startup`): unless config.toml's [scorecard]
+    warm_at_start is false, each root's figures (at most WARM_ROOTS roots that are subjects)
+    are worked out on a thread of their own, in the background: its scorecard with its
+    points still to win, those of every subject under it (`standing`'s) and its report forms'
+    lines, kept as its score page and overview read them in the server's language. Returns at
+    once (the thread started, None when switched off); a request never waits for it (one
+    asking first computes for itself); a failure is logged, never raised."""
+    if not app.state.settings.of(ScoreSettings).warm_at_start:
+        return None
+    thread = threading.Thread(target=_warm, args=(app,), name="merzim-warm-scores",
+                              daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm(app: Any) -> None:
+    log = logging.getLogger("merzim.web")
+    started = time.perf_counter()
+    try:
+        settings = app.state.settings.of(ScoreSettings)
+        ctx = app_context(app, None, app.state.settings.language)
+        report_forms = app.state.parts.report_forms
+        with Session(app.state.engine) as s:
+            roots = [o for o in svc.roots(s) if o.kind in settings.subject_kinds][:WARM_ROOTS]
+            for org in roots:
+                year = ctx.today.year
+                kept_card(s, ctx, org.code, year, settings)
+                kept_below(s, ctx, org.code, year, settings,
+                           [c.code for c in _subject_children(s, org, settings)])
+                if report_forms is not None:
+                    def lines(code: str = org.code, year: int = year) -> dict[int, int]:
+                        return report_forms.lines(s, ctx, code, year)
+
+                    kept_of(s, ctx, org.code, year, settings, "form lines", lines)
+                s.rollback()  # each root's reads in a transaction of their own
+        log.info("scorecard: the figures of %d roots kept in %.1f s", len(roots),
+                 time.perf_counter() - started)
+    except Exception:  # noqa: BLE001 - serving goes on; the first request computes them
+        log.warning("scorecard: the roots' figures were not worked out at start",
+                    exc_info=True)
+
+
+PARTS = Parts(routers=(router, api_router), overview=OVERVIEW_PART, register_points=REGISTER_PART,
+              startup=warm_roots)
