@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -55,27 +54,19 @@ _LEADS_OF_CARD = ("at_risk", "at_risk_points")
 
 _KEPT: dict[Any, TTLCache] = {}
 _LOCK = threading.Lock()
-_PAUSED = [0]  # the computations under way with the cycle collector paused (`_quiet`)
 
 
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """The cycle collector paused while figures are computed: a root's evaluation builds
-    hundreds of thousands of objects with no cycle among them, and each full pass of the
-    collector it would trigger walks every figure the process keeps (seconds at a root of
-    5,000 subjects, bench/score/README.md). The figures are freed by their counts of
-    references; the collector runs again once the last computation under way is done."""
-    with _LOCK:
-        _PAUSED[0] += 1
-        if _PAUSED[0] == 1:
-            gc.disable()
-    try:
-        yield
-    finally:
-        with _LOCK:
-            _PAUSED[0] -= 1
-            if _PAUSED[0] == 0:
-                gc.enable()
+def _set_aside() -> None:
+    """The figures just computed and kept set aside from the cycle collector's passes
+    (`gc.freeze`, as web/app.py's `freeze_startup` sets aside what start-up built): a root's
+    figures are hundreds of thousands of objects with no cycle among them, kept until a write
+    moves their version and freed then by their counts of references; each full pass of the
+    collector would otherwise walk every figure the process keeps (seconds at a root of
+    5,000 subjects: bench/score/README.md). Nothing is paused: the collector runs as ever, in
+    every thread, over what is not set aside; the young garbage is collected first, so what
+    is set aside is what lives on."""
+    gc.collect(1)
+    gc.freeze()
 
 
 def _subjects(s: Session, root: Organisation, settings: sc.ScoreSettings) -> list[Any]:
@@ -125,10 +116,10 @@ def kept_of(s: Session, ctx: Context, org_code: str, year: int, settings: sc.Sco
         hit = cache.get(key)
     if hit is not None and hit[0] is ctx.calendar and hit[1] is ctx.processes:
         return hit[2]
-    with _quiet():
-        figure = compute()
+    figure = compute()
     with _LOCK:
         cache[key] = (ctx.calendar, ctx.processes, figure)
+    _set_aside()
     return figure
 
 
@@ -165,6 +156,8 @@ def kept_parts(s: Session, ctx: Context, year: int, orgs: Sequence[Organisation]
                 # for the same analyses (service._same_analyses) stay kept
                 if last.entries is not part.entries and last.entries == part.entries:
                     part = replace(part, entries=last.entries)
+                elif last.entries is not part.entries:  # each entry as it was when equal
+                    part = replace(part, entries=_same_objects(last.entries, part.entries))
                 if (last.analyses, last.risks, last.sections) == (
                         part.analyses, part.risks, part.sections):
                     part = replace(part, analyses=last.analyses, risks=last.risks,
@@ -173,6 +166,27 @@ def kept_parts(s: Session, ctx: Context, year: int, orgs: Sequence[Organisation]
             out[o.id] = part
             cache[(o.path, found[o.path], *shared)] = (ctx.calendar, ctx.processes, part)
     return out
+
+
+def _same_objects(last: Sequence[Any], fresh: Sequence[Any]) -> tuple[Any, ...]:
+    """`fresh` with each item equal to one of `last` replaced by that object (the first equal
+    one not yet taken): a part's entries read again after an entry was written keep the
+    objects of the others, so what is kept for the same entries of an indicator stays kept."""
+    free: dict[Any, list[Any]] = {}
+    for item in last:
+        free.setdefault(_entry_key(item), []).append(item)
+    out = []
+    for item in fresh:
+        same = free.get(_entry_key(item))
+        found = next((i for i, x in enumerate(same or ()) if x == item), None)
+        out.append(item if found is None else same.pop(found))  # type: ignore[union-attr]
+    return tuple(out)
+
+
+def _entry_key(entry: Any) -> tuple[Any, ...]:
+    case = getattr(entry, "case", None)
+    return (getattr(entry, "register", None), getattr(entry, "indicator", None),
+            getattr(case, "id", None))
 
 
 def kept_facts(s: Session, ctx: Context, root: Organisation, year: int,
@@ -286,6 +300,8 @@ def kept_below(s: Session, ctx: Context, org_code: str, year: int,
                 cards[o.code], points[o.code] = plain(result), _points(result)
                 cache[key(_CARD, o)] = (ctx.calendar, ctx.processes, cards[o.code])
                 cache[key(_POINTS, o)] = (ctx.calendar, ctx.processes, points[o.code])
+        if fresh:
+            _set_aside()
     return ([{**cards[o.code], "depth": o.path.strip("/").count("/") - depth}
              for child, group in groups
              for depth in (child.path.strip("/").count("/"),)
@@ -332,20 +348,21 @@ def _kept_each(s: Session, ctx: Context, root: Organisation, subjects: list[Any]
                 kept[o.code] = hit[2]
     missing = [o for o in subjects if o.code not in kept]
     fresh: list[dict[str, Any]] = []
-    with _quiet():
-        if len(subjects) > 1 and len(missing) > FEW:
-            fresh = scorecards(s, ctx, root.code, year, settings, subtree=True, leads=leads,
-                               parts=kept_parts)
-        else:
-            for o in missing:
-                fresh += scorecards(s, ctx, o.code, year, settings, subtree=False,
-                                    leads=leads, parts=kept_parts)
+    if len(subjects) > 1 and len(missing) > FEW:
+        fresh = scorecards(s, ctx, root.code, year, settings, subtree=True, leads=leads,
+                           parts=kept_parts)
+    else:
+        for o in missing:
+            fresh += scorecards(s, ctx, o.code, year, settings, subtree=False,
+                                leads=leads, parts=kept_parts)
     with _LOCK:
         for result in fresh:
             code = result["subject"]
             if code in keys:
                 kept[code] = keep(result)
                 cache[keys[code]] = (ctx.calendar, ctx.processes, kept[code])
+    if fresh:
+        _set_aside()
     return kept
 
 

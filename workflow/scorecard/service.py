@@ -448,9 +448,11 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
     for org, facts in subject_facts(s, ctx, root, year, settings, subtree, orgs, found):
         analysed: dict[str, Any] = {}  # with leads: project No. 1's cases and points to win
         if leads and not subtree:  # one subject: kept for the same analyses' objects
-            analysed = _same_analyses(ctx, settings, facts, lambda facts=facts: {
-                "score": sc.score(facts, settings),
-                **_analysed(facts, settings, ctx.registry.all())})
+            def project_1(facts: sc.SubjectFacts = facts) -> dict[str, Any]:
+                return {"score": sc.score(facts, settings),
+                        **_analysed(facts, settings, ctx.registry.all())}
+
+            analysed = _same_analyses(ctx, settings, facts, project_1)
             result = {**analysed["score"],
                       "indicators": [dict(i) for i in analysed["score"]["indicators"]]}
         else:
@@ -470,15 +472,29 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
 
             def figures(facts: sc.SubjectFacts = facts, here: list[Entry] = here,
                         evaluate: Any = evaluate) -> dict[str, Any]:
-                out_ = {"indicators": evaluate(here)}
-                if leads:
-                    out_["behind"] = ev.behind(facts.subject, facts.subject_kind, facts.tree,
-                                               year, ctx.today, here, settings, catalogue(),
-                                               duties)
-                    out_["risks"] = _register_risks(
-                        facts, out_["behind"], settings, ctx.registry.all(), evaluate, here,
-                        None if subtree else _worth_memo(ctx, settings, facts))
-                return out_
+                def behind(only: Any = None) -> Any:
+                    return ev.behind(facts.subject, facts.subject_kind, facts.tree, year,
+                                     ctx.today, here, settings, catalogue(), duties, only)
+
+                if not leads or subtree:
+                    out_ = {"indicators": evaluate(here)}
+                    if leads:
+                        out_["behind"] = behind()
+                        out_["risks"] = _register_risks(facts, out_["behind"], settings,
+                                                        ctx.registry.all(), evaluate, here)
+                    return out_
+                # one subject with its leads (a root's score page): each indicator's figure
+                # and entries behind it kept for the same entries feeding it
+                memo = _worth_memo(ctx, settings, facts)
+                fed = _fed(here)
+                found = _by_indicator(memo, "indicators", fed, lambda keys: _grouped(
+                    evaluate(here, only=keys)))
+                behind_ = {k: v for k, v in _by_indicator(memo, "behind", fed, behind).items()
+                           if v is not None}
+                return {"indicators": [i for key in found for i in found[key] or ()],
+                        "behind": behind_,
+                        "risks": _register_risks(facts, behind_, settings, ctx.registry.all(),
+                                                 evaluate, here, memo)}
 
             registers = (_same_entries(ctx, settings, facts, here, figures) if leads
                          else figures())
@@ -820,6 +836,39 @@ def _register_risks(facts: sc.SubjectFacts,
     return _entry_risks(entries, evaluate, cases, counted, facts.today,
                         date(facts.year, 12, 31), facts.subject, _taken_in(facts, settings),
                         memo)
+
+
+def _grouped(indicators: Iterable[Any]) -> dict[str, list[Any]]:
+    """The indicators evaluated, by key, in their order."""
+    out: dict[str, list[Any]] = {}
+    for i in indicators:
+        out.setdefault(i.key, []).append(i)
+    return out
+
+
+def _by_indicator(memo: dict[str, Any], name: str, fed: Mapping[str, list[Entry]],
+                  compute: Callable[[set[str]], Mapping[str, Any]]) -> dict[str, Any]:
+    """What `compute(keys)` gives for each indicator of the catalogue (by key, in its order:
+    none when it gives nothing), kept in `memo` (`_worth_memo`'s) with the entries feeding
+    it (`fed`): the indicators whose entries are the same objects as at the last call are
+    read from it, the others computed together (an indicator reads the entries that feed it
+    and no other, evaluation.evaluate)."""
+    keys = [i.key for i in catalogue().indicators]
+    last: dict[str, tuple[tuple[Entry, ...], Any]] = memo.get(name, {})
+    out: dict[str, Any] = {}
+    todo: set[str] = set()
+    for key in keys:
+        entries, hit = fed.get(key, ()), last.get(key)
+        if hit is not None and len(hit[0]) == len(entries) \
+                and all(x is y for x, y in zip(hit[0], entries, strict=True)):
+            out[key] = hit[1]
+        else:
+            todo.add(key)
+    fresh = compute(todo) if todo else {}
+    for key in todo:
+        out[key] = fresh.get(key)
+    memo[name] = {key: (tuple(fed.get(key, ())), out[key]) for key in keys}
+    return {key: out[key] for key in keys}
 
 
 # the register cases' worth of a subject's last evaluation with its points still to win, by
