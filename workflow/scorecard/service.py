@@ -734,11 +734,27 @@ def _plain(e: Entry, due: bool = False) -> str:
                         records=tuple(replace(r, row=None) for r in e.records)))
 
 
-def _plain_of(e: Entry, case_id: int) -> tuple[bool, str]:
-    """An entry of an organisation as `_plain` has it, marked when it is the case's own (its due
-    date left out: the case is counted or missed)."""
-    own = e.case is not None and e.case.id == case_id
-    return own, _plain(e, due=not own)
+class _Plains:
+    """`_plain` of each entry once per object: those of the last call (`last`, by the entry's
+    id and whether its due date is read) read again for the same objects; `now`: this call's."""
+
+    def __init__(self, last: dict[tuple[int, bool], tuple[Entry, str]]):
+        self.last = last
+        self.now: dict[tuple[int, bool], tuple[Entry, str]] = {}
+
+    def __call__(self, e: Entry, due: bool = False) -> str:
+        at = (id(e), due)
+        hit = self.now.get(at) or self.last.get(at)
+        if hit is None or hit[0] is not e:
+            hit = (e, _plain(e, due))
+        self.now[at] = hit
+        return hit[1]
+
+    def of(self, e: Entry, case_id: int) -> tuple[bool, str]:
+        """An entry of an organisation as `_plain` has it, marked when it is the case's own
+        (its due date left out: the case is counted or missed)."""
+        own = e.case is not None and e.case.id == case_id
+        return own, self(e, due=not own)
 
 
 def _entry_risks(entries: dict[str, list[tuple[Entry, str, date | None]]], evaluate: Any,
@@ -773,6 +789,8 @@ def _entry_risks(entries: dict[str, list[tuple[Entry, str, date | None]]], evalu
         for e in listed_:
             of_org.setdefault((key, e.org), []).append(e)
     last_fed, last_worth = (memo or {}).get("last", ({}, {}))
+    plain = _Plains((memo or {}).get("plain", {}))
+
     same = {key for key, listed_ in fed.items() if len(last_fed.get(key, ())) == len(listed_)
             and all(x is y for x, y in zip(last_fed[key], listed_, strict=True))}
     # entries alike but for their case (and due date) are worth the same: evaluated once
@@ -795,10 +813,10 @@ def _entry_risks(entries: dict[str, list[tuple[Entry, str, date | None]]], evalu
             if only <= blind and case.org != subject and case.org in members \
                     and all(e.org == case.org for e in mine):
                 alike = ("taken in", members[case.org], status, overdue,
-                         *((key, *(_plain_of(e, case.id) for e in of_org.get((key, case.org), ())))
+                         *((key, *(plain.of(e, case.id) for e in of_org.get((key, case.org), ())))
                            for key in sorted(only)))
             else:
-                alike = (case.org, status, overdue, *(_plain(e) for e in mine))
+                alike = (case.org, status, overdue, *(plain(e) for e in mine))
             if alike not in worth:
                 worth[alike] = (last_worth[alike] if alike in last_worth and only <= same
                                 else _entry_worth(evaluate, cases, case.id, overdue, fed,
@@ -812,6 +830,7 @@ def _entry_risks(entries: dict[str, list[tuple[Entry, str, date | None]]], evalu
                             "deadline": (case.stage_due if overdue else due) or year_end})
     if memo is not None:
         memo["last"] = (fed, worth)  # one assignment: another request reads both or neither
+        memo["plain"] = plain.now
     return out
 
 
