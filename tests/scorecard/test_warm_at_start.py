@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from tests.support.web_helpers import CALENDAR, DEFINITION, Web, web_fixture  # noqa: F401
+from tests.support.web_helpers import _settings as web_settings
 from web.app import create_app
 from web.kit.deps import app_context
 from workflow import services as svc
@@ -32,19 +33,22 @@ def _roots(engine, settings: ScoreSettings) -> list:
         return [o for o in svc.roots(s) if o.kind in settings.subject_kinds]
 
 
-def test_the_roots_figures_are_kept_in_the_background_at_start(web: Web):
-    settings = web.app.state.settings.of(ScoreSettings)
+def test_the_roots_figures_are_kept_in_the_background_at_start(web: Web, tmp_path):
+    app = create_app(web_settings(tmp_path, str(web.engine.url), warm=True), web.engine,
+                     CALENDAR, DEFINITION)  # the shipped default: warm_at_start = true
+    settings = app.state.settings.of(ScoreSettings)
     roots = _roots(web.engine, settings)
     assert roots and settings.warm_at_start
     assert not {o.path for o in roots} & _kept_cards(web.engine)
-    with TestClient(web.app):  # the server starts serving (its lifespan's start)
+    with TestClient(app):  # the server starts serving (its lifespan's start)
         for thread in threading.enumerate():  # still under way: waited for
             if thread.name == "merzim-warm-scores":
                 assert thread.daemon
                 thread.join()
     assert {o.path for o in roots} <= _kept_cards(web.engine)
+    assert score_web.warm_roots(app) is None  # once for the application
     # what was kept is the evaluation: the score page reads it as kept, equal to a fresh one
-    ctx = app_context(web.app, None, web.app.state.settings.language)
+    ctx = app_context(app, None, app.state.settings.language)
     with Session(web.engine) as s:
         for org in roots:
             card = kept.kept_card(s, ctx, org.code, ctx.today.year, settings)

@@ -744,10 +744,13 @@ def warm_roots(app: Any) -> threading.Thread | None:
     are worked out on a thread of their own, in the background: its scorecard with its
     points still to win, those of every subject under it (`standing`'s) and its report forms'
     lines, kept as its score page and overview read them in the server's language. Returns at
-    once (the thread started, None when switched off); a request never waits for it (one
+    once (the thread started; None when switched off or already started for the application:
+    each client entering its lifespan starts it again); a request never waits for it (one
     asking first computes for itself); a failure is logged, never raised."""
-    if not app.state.settings.of(ScoreSettings).warm_at_start:
+    mine = app.state.features.setdefault("scorecard", {})
+    if not app.state.settings.of(ScoreSettings).warm_at_start or mine.get("warm started"):
         return None
+    mine["warm started"] = True
     thread = threading.Thread(target=_warm, args=(app,), name="merzim-warm-scores",
                               daemon=True)
     thread.start()
