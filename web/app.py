@@ -314,6 +314,10 @@ def create_app(settings: Settings, engine: Engine, calendar: KazakhstanCalendar,
     for router in (*generic, *parts.routers):
         app.include_router(router)
     app.state.parts = parts
+    # what the features start when the application starts serving (`merzim serve`'s lifespan;
+    # each returns at once, its work in the background)
+    for start in parts.startup:
+        app.router.on_startup.append(functools.partial(start, app))
     # each installed feature's own state in the application, which it alone keeps (by its name)
     app.state.features = {feature.name: {} for feature in installed()}
 

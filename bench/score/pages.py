@@ -21,7 +21,10 @@ request calls: a write moving the department's, its akimat's and the root's vers
 different department each time; `--write entry`: a register entry of the demo's opened with
 its records there instead, `services.open_checked`, so that projects No. 2-4's figures change)
 and the page asked once; the CPU of the request alone (not of the write) is measured, the
-median printed. What is written stays in the data.
+median printed. What is written stays in the data. With `--started`, the application is first
+started as `merzim serve` starts it (its lifespan's start: the roots' figures worked out in the
+background, `[scorecard] warm_at_start`), that work waited for and its CPU printed: "cold" is
+then the first request after a start.
 """
 
 from __future__ import annotations
@@ -74,6 +77,21 @@ def timed(client: Any, url: str) -> tuple[float, int, int]:
     return time.process_time() - start, len(r.content), r.status_code
 
 
+def started(app: Any) -> float:
+    """The application started as `merzim serve` starts it (its lifespan's start), its
+    background work waited for: the CPU seconds of the process meanwhile."""
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    start = time.process_time()
+    with TestClient(app):
+        for thread in threading.enumerate():
+            if thread.name.startswith("merzim-warm"):
+                thread.join()
+    return time.process_time() - start
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--database", required=True)
@@ -88,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
                    "change)")
     p.add_argument("--only", default="", help="the pages whose names hold one of these "
                    "comma-separated words (default: every page)")
+    p.add_argument("--started", action="store_true", help="start the application as `merzim "
+                   "serve` does (its lifespan: the roots' figures worked out in the background, "
+                   "[scorecard] warm_at_start) and wait for that work, its CPU recorded, before "
+                   "the first request: `cold` is then the first request after a start")
     a = p.parse_args(argv)
     words = [w for w in a.only.split(",") if w]
     os.environ.update(MERZIM_DATABASE_URL=a.database, MERZIM_TODAY=TODAY, MERZIM_LANG="en")
@@ -125,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
                            "load_before": os.getloadavg()[0], "pages": {}}
     floor_cpu = [timed(floor_client, "/floor")[0] for _ in range(3 + a.repeats)][3:]
     out["floor_ms"] = 1000 * statistics.median(floor_cpu)
+    if a.started:  # the server's start: its background work waited for, then the requests
+        out["started_cpu_s"] = round(started(app), 3)
+        print(f"started: its background work {out['started_cpu_s']:.2f} s CPU", flush=True)
     for client, items in ((browser, pages()), (client_api, api())):
         for name, url in items:
             if words and not any(w in name for w in words):

@@ -212,3 +212,50 @@ def test_a_write_in_a_district_reads_again_its_part_and_its_ancestors_alone(engi
         assert all(after[o.id].entries is before[o.id].entries for o in orgs)
         assert after == scoring.read_parts(s, ctx, YEAR, orgs, root)
         assert after != before
+
+
+def test_after_entries_in_random_organisations_the_kept_root_figures_are_fresh(engine, calendar):
+    """Register entries opened (and a record voided) in random organisations: the root's kept
+    scorecard with its points still to win, and the figures and points still to win of every
+    subject below it (`kept_below`: each subject evaluated once for both), equal a fresh
+    evaluation after each; an entry keeps the analyses' objects of the part read again."""
+    ctx = _ctx(calendar)
+    world = _world(engine, ctx)
+    settings = ScoreSettings()
+    rng = random.Random(SEED + 1)
+    below = ["AK0", "AK1"]
+    with Session(engine) as s:  # every figure kept
+        kept.kept_card(s, ctx, "RK", YEAR, settings)
+        kept.kept_below(s, ctx, "RK", YEAR, settings, below)
+        root = svc.get_org(s, "RK")
+        orgs = scoring.subtree_orgs(s, root)
+        parts = kept.kept_parts(s, ctx, YEAR, orgs, root)
+    changed = []
+    for n in range(8):
+        code = rng.choice(world["codes"][1:])
+        with open_session(engine) as s:
+            if n % 4 == 3 and world["recorded"]:  # an entry's last record voided
+                case_id = rng.choice(sorted(world["recorded"]))
+                svc.void_record(s, ctx, case_id, world["recorded"].pop(case_id),
+                                "Recorded by mistake")
+            else:
+                found = _entry(s, ctx, code, rng.choice(world["items"]))
+                if found is not None:
+                    world["entries"].append(found)
+            s.commit()
+        with Session(engine) as s:
+            card = kept.kept_card(s, ctx, "RK", YEAR, settings)
+            cards, points = kept.kept_below(s, ctx, "RK", YEAR, settings, below)
+            assert card == scoring.scorecards(s, ctx, "RK", YEAR, settings, leads=True)[0], n
+            fresh = [r for child in below for r in scoring.scorecards(
+                s, ctx, child, YEAR, settings, subtree=True, leads=True)]
+            assert cards == [kept.plain(r) for r in fresh], n
+            assert cards == [r for child in below for r in scoring.scorecards(
+                s, ctx, child, YEAR, settings, subtree=True)], n
+            assert points == {r["subject"]: r["at_risk_points"] or 0 for r in fresh}, n
+            after = kept.kept_parts(s, ctx, YEAR, orgs, root)
+            # the parts read again keep their analyses' objects (none of them changed)
+            assert all(after[o.id].analyses is parts[o.id].analyses for o in orgs), n
+            changed += [o.code for o in orgs if after[o.id].entries is not parts[o.id].entries]
+            parts = after
+    assert changed and card["at_risk"], changed  # entries written, points still to win listed

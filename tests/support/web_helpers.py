@@ -331,10 +331,14 @@ class Web:
                     if org.code in codes and (owner is None or an.responsible_id == owner)}
 
 
-def _settings(tmp_dir: Path, url: str):
-    empty = tmp_dir / "merzim-web-test.toml"
-    empty.write_text("", encoding="utf-8")
-    return load_settings(empty, env={"MERZIM_LANG": "en", "MERZIM_DATABASE_URL": url})
+def _settings(tmp_dir: Path, url: str, warm: bool = False):
+    """The defaults, but for the roots' figures worked out when serving starts (a client
+    entered starts the application's lifespan): a test's requests and statements are its own
+    unless `warm` (tests/scorecard/test_warm_at_start.py)."""
+    config = tmp_dir / "merzim-web-test.toml"
+    config.write_text("" if warm or not installed("scorecard") else
+                      "[scorecard]\nwarm_at_start = false\n", encoding="utf-8")
+    return load_settings(config, env={"MERZIM_LANG": "en", "MERZIM_DATABASE_URL": url})
 
 
 def migrated_demo(engine) -> dict[str, Any]:

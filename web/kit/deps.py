@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from fastapi import Request
 from sqlmodel import Session
@@ -64,10 +65,15 @@ def request_session(request: Request) -> Iterator[Session]:
 
 
 def today(request: Request) -> date:
+    return app_today(request.app)
+
+
+def app_today(app: Any) -> date:
+    """The application's today: MERZIM_TODAY when pinned, else the day in its time zone."""
     pinned = os.environ.get("MERZIM_TODAY")
     if pinned:
         return date.fromisoformat(pinned)
-    return datetime.now(request.app.state.settings.tz).date()
+    return datetime.now(app.state.settings.tz).date()
 
 
 def language(request: Request, viewer: Viewer | None = None) -> str:
@@ -123,9 +129,16 @@ def page_viewer(request: Request, s: Session) -> tuple[Viewer, auth.WebSession]:
 
 def make_context(request: Request, viewer: Viewer | None, lang: str, as_of: date | None = None,
                  ) -> Context:
-    st = request.app.state
+    return app_context(request.app, viewer, lang, as_of)
+
+
+def app_context(app: Any, viewer: Viewer | None, lang: str, as_of: date | None = None
+                ) -> Context:
+    """A request's context (`make_context`) from the application alone: what a page of the
+    reader `viewer` (None: none signed in) in `lang` reads on `as_of` (today)."""
+    st = app.state
     actor = f"web:{viewer.login}" if viewer else "web"
-    return Context(st.calendar, st.registry, as_of or today(request), actor=actor, language=lang,
+    return Context(st.calendar, st.registry, as_of or app_today(app), actor=actor, language=lang,
                    own_off=st.settings.own_deadlines_off,
                    process_orgs=st.settings.process_orgs,
                    **report_settings(st.settings), public_url=st.settings.web.public_url,

@@ -18,7 +18,10 @@ The extension points:
   "draft the document");
 * `report_forms`: the report forms the shared pages link (a register page its appendix, an
   analysis page the national input, the scorecard its forms with their lines; one feature
-  fills it).
+  fills it);
+* `startup`: what a feature starts when the application starts serving (web/app.py: its
+  lifespan's start, `startup(app)`): it returns at once, its work in the background (the
+  scorecard's root figures worked out before the first request asks them).
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ class Parts:
     register_points: Any = None
     report_forms: ReportForms | None = None
     stage_actions: Any = None
+    startup: Any = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,7 @@ class Composed:
     register_points: Any = None
     report_forms: ReportForms | None = None
     routers: tuple[APIRouter, ...] = field(default=())
+    startup: tuple[Any, ...] = ()
 
 
 def compose(parts: Iterable[Parts]) -> Composed:
@@ -91,4 +96,5 @@ def compose(parts: Iterable[Parts]) -> Composed:
                     menu=tuple(p.menu for p in found if p.menu is not None),
                     stage_actions=tuple(p.stage_actions for p in found
                                         if p.stage_actions is not None),
-                    routers=tuple(r for p in found for r in p.routers), **single)
+                    routers=tuple(r for p in found for r in p.routers),
+                    startup=tuple(p.startup for p in found if p.startup is not None), **single)

@@ -718,12 +718,18 @@ def evaluate(subject: str, subject_kind: str, tree: Sequence[Org], year: int, to
 
 def behind(subject: str, subject_kind: str, tree: Sequence[Org], year: int, today: date,
            cases: Sequence[Entry], st: ScoreSettings, catalogue: Catalogue,
-           duties: Mapping[str, Sequence[str]] | None = None
+           duties: Mapping[str, Sequence[str]] | None = None,
+           only: Collection[str] | None = None
            ) -> dict[str, list[tuple[Entry, str, date | None]]]:
     """The entries behind each indicator of projects No. 2-4 (those its rule reads for the
     subject: the organisations it takes in, its supervised entities, its district akimats),
     each with its status (done, pending until its due date, missing): what the score page
-    links to, and what is still due."""
+    links to, and what is still due. With `only`, those indicators alone (from the entries
+    that feed them, as `evaluate`)."""
+    if only is not None:
+        catalogue = replace(catalogue, indicators=tuple(
+            i for i in catalogue.indicators if i.key in only))
+        cases = [c for c in cases if catalogue.feeds(c) in only]
     e = _Evaluation(subject, subject_kind, tree, year, today, cases, st, catalogue, duties)
     out: dict[str, list[tuple[Entry, str, date | None]]] = {}
     for spec in catalogue.indicators:

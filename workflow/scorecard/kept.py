@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -46,29 +45,28 @@ KEPT_SECONDS = 24 * 3600  # an unused figure is dropped after a day
 FEW = 12
 _CHUNK = 1000  # the versions read per statement
 
+# what a subject's kept figures are kept as: its scorecard (`kept_scorecards`) and its points
+# still to win (`kept_points`)
+_CARD, _POINTS = "scorecard", "points still to win, each"
+# what an evaluation with its points still to win adds to each indicator and to the scorecard
+_LEADS_OF_INDICATOR = ("cases", "coverage")
+_LEADS_OF_CARD = ("at_risk", "at_risk_points")
+
 _KEPT: dict[Any, TTLCache] = {}
 _LOCK = threading.Lock()
-_PAUSED = [0]  # the computations under way with the cycle collector paused (`_quiet`)
 
 
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """The cycle collector paused while figures are computed: a root's evaluation builds
-    hundreds of thousands of objects with no cycle among them, and each full pass of the
-    collector it would trigger walks every figure the process keeps (seconds at a root of
-    5,000 subjects, bench/score/README.md). The figures are freed by their counts of
-    references; the collector runs again once the last computation under way is done."""
-    with _LOCK:
-        _PAUSED[0] += 1
-        if _PAUSED[0] == 1:
-            gc.disable()
-    try:
-        yield
-    finally:
-        with _LOCK:
-            _PAUSED[0] -= 1
-            if _PAUSED[0] == 0:
-                gc.enable()
+def _set_aside() -> None:
+    """The figures just computed and kept set aside from the cycle collector's passes
+    (`gc.freeze`, as web/app.py's `freeze_startup` sets aside what start-up built): a root's
+    figures are hundreds of thousands of objects with no cycle among them, kept until a write
+    moves their version and freed then by their counts of references; each full pass of the
+    collector would otherwise walk every figure the process keeps (seconds at a root of
+    5,000 subjects: bench/score/README.md). Nothing is paused: the collector runs as ever, in
+    every thread, over what is not set aside; the young garbage is collected first, so what
+    is set aside is what lives on."""
+    gc.collect(1)
+    gc.freeze()
 
 
 def _subjects(s: Session, root: Organisation, settings: sc.ScoreSettings) -> list[Any]:
@@ -118,10 +116,10 @@ def kept_of(s: Session, ctx: Context, org_code: str, year: int, settings: sc.Sco
         hit = cache.get(key)
     if hit is not None and hit[0] is ctx.calendar and hit[1] is ctx.processes:
         return hit[2]
-    with _quiet():
-        figure = compute()
+    figure = compute()
     with _LOCK:
         cache[key] = (ctx.calendar, ctx.processes, figure)
+    _set_aside()
     return figure
 
 
@@ -149,15 +147,46 @@ def kept_parts(s: Session, ctx: Context, year: int, orgs: Sequence[Organisation]
     with _LOCK:
         for o in missing:
             part = fresh[o.id]
-            # its entries as they were (a write about an analysis alone): the same objects,
-            # so the figures kept for the same entries (service._same_entries) stay kept
-            last = cache.get(("entries", o.path, *shared))
-            if last is not None and last is not part.entries and last == part.entries:
-                part = replace(part, entries=last)
-            cache[("entries", o.path, *shared)] = part.entries
+            last = cache.get(("last part", o.path, *shared))
+            if last is not None:
+                # its entries as they were (a write about an analysis alone): the same
+                # objects, so the figures kept for the same entries (service._same_entries)
+                # stay kept; its analyses, their risks and cartogram updates as they were (a
+                # register entry written): the same objects, so project No. 1's figures kept
+                # for the same analyses (service._same_analyses) stay kept
+                if last.entries is not part.entries and last.entries == part.entries:
+                    part = replace(part, entries=last.entries)
+                elif last.entries is not part.entries:  # each entry as it was when equal
+                    part = replace(part, entries=_same_objects(last.entries, part.entries))
+                if (last.analyses, last.risks, last.sections) == (
+                        part.analyses, part.risks, part.sections):
+                    part = replace(part, analyses=last.analyses, risks=last.risks,
+                                   sections=last.sections)
+            cache[("last part", o.path, *shared)] = part
             out[o.id] = part
             cache[(o.path, found[o.path], *shared)] = (ctx.calendar, ctx.processes, part)
     return out
+
+
+def _same_objects(last: Sequence[Any], fresh: Sequence[Any]) -> tuple[Any, ...]:
+    """`fresh` with each item equal to one of `last` replaced by that object (the first equal
+    one not yet taken): a part's entries read again after an entry was written keep the
+    objects of the others, so what is kept for the same entries of an indicator stays kept."""
+    free: dict[Any, list[Any]] = {}
+    for item in last:
+        free.setdefault(_entry_key(item), []).append(item)
+    out = []
+    for item in fresh:
+        same = free.get(_entry_key(item))
+        found = next((i for i, x in enumerate(same or ()) if x == item), None)
+        out.append(item if found is None else same.pop(found))  # type: ignore[union-attr]
+    return tuple(out)
+
+
+def _entry_key(entry: Any) -> tuple[Any, ...]:
+    case = getattr(entry, "case", None)
+    return (getattr(entry, "register", None), getattr(entry, "indicator", None),
+            getattr(case, "id", None))
 
 
 def kept_facts(s: Session, ctx: Context, root: Organisation, year: int,
@@ -189,7 +218,7 @@ def kept_scorecards(s: Session, ctx: Context, org_code: str, year: int,
         return scorecards(s, ctx, org_code, year, settings, subtree)
     root = get_org(s, org_code)
     subjects: list[Any] = _subjects(s, root, settings) if subtree else [root]
-    kept = _kept_each(s, ctx, root, subjects, year, settings, "scorecard", False, lambda r: r)
+    kept = _kept_each(s, ctx, root, subjects, year, settings, _CARD, False, lambda r: r)
     root_depth = root.path.strip("/").count("/")
     return [{**kept[o.code], "depth": o.path.strip("/").count("/") - root_depth}
             for o in subjects if o.code in kept]
@@ -201,15 +230,102 @@ def kept_points(s: Session, ctx: Context, org_code: str, year: int,
     shows them) in the subtree of the subject `org_code`, kept for each subject's version as
     `kept_scorecards` keeps their figures: after a write below one subject only it and its
     ancestors are worked out again (one by one), a subtree mostly not kept in bulk."""
-    def points(result: dict[str, Any]) -> float:
-        return result.get("at_risk_points") or 0
-
     if audit.wrote(s):
-        return {r["subject"]: points(r) for r in scorecards(
+        return {r["subject"]: _points(r) for r in scorecards(
             s, ctx, org_code, year, settings, subtree=True, leads=True)}
     root = get_org(s, org_code)
     return _kept_each(s, ctx, root, _subjects(s, root, settings), year, settings,
-                      "points still to win, each", True, points)
+                      _POINTS, True, _points)
+
+
+def kept_below(s: Session, ctx: Context, org_code: str, year: int,
+               settings: sc.ScoreSettings, below: Sequence[str]
+               ) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    """The figures of every subject under each subject of `below` (those next below the
+    subject `org_code`), in tree order (`kept_scorecards(…, subtree=True)` of each), and
+    each one's points still to win (`kept_points`'): each subject evaluated once, with its
+    points still to win, for both (its plain figures are its evaluation's less what the
+    points add), kept for its version; the versions read once for them all. After a write
+    below one subject only it and its ancestors are worked out again (one by one), each
+    subtree mostly not kept in bulk. A transaction that has written and not committed
+    computes for itself."""
+    if audit.wrote(s):
+        results = [r for child in below
+                   for r in scorecards(s, ctx, child, year, settings, subtree=True)]
+        return results, {code: points for child in below
+                         for code, points in kept_points(s, ctx, child, year, settings).items()}
+    root = get_org(s, org_code)
+    every = _subjects(s, root, settings)
+    groups: list[tuple[Organisation, list[Any]]] = [(get_org(s, c), []) for c in below]
+    by_path = {child.path: group for child, group in groups}
+    for o in every:  # the group of the subject next below whose subtree it is in
+        steps = o.path.strip("/").split("/")
+        group = next((by_path[p] for p in ("/" + "/".join(steps[:n]) + "/"
+                                           for n in range(1, len(steps) + 1)) if p in by_path),
+                     None)
+        if group is not None:
+            group.append(o)
+    subjects = [o for _, group in groups for o in group]
+    found = _versions(s, [versions.EVERYTHING, *(o.path for o in subjects)])
+    shared = _shared(found, year, ctx, settings)
+    cache = _cache(s)
+
+    def key(what: str, o: Any) -> tuple[Any, ...]:
+        return (what, o.path, found[o.path], *shared)
+
+    cards: dict[str, Any] = {}
+    points: dict[str, Any] = {}
+    with _LOCK:
+        for o in subjects:
+            for what, out in ((_CARD, cards), (_POINTS, points)):
+                hit = cache.get(key(what, o))
+                if hit is not None and hit[0] is ctx.calendar and hit[1] is ctx.processes:
+                    out[o.code] = hit[2]
+    for child, group in groups:
+        missing = [o for o in group if o.code not in cards or o.code not in points]
+        fresh: list[dict[str, Any]] = []
+        if len(group) > 1 and len(missing) > FEW:
+            fresh = scorecards(s, ctx, child.code, year, settings, subtree=True, leads=True,
+                               parts=kept_parts)
+        else:
+            for o in missing:
+                fresh += scorecards(s, ctx, o.code, year, settings, subtree=False, leads=True,
+                                    parts=kept_parts)
+        wanted = {o.code: o for o in group}
+        with _LOCK:
+            for result in fresh:
+                o = wanted.get(result["subject"])
+                if o is None:
+                    continue
+                cards[o.code], points[o.code] = plain(result), _points(result)
+                cache[key(_CARD, o)] = (ctx.calendar, ctx.processes, cards[o.code])
+                cache[key(_POINTS, o)] = (ctx.calendar, ctx.processes, points[o.code])
+        if fresh:
+            _set_aside()
+    return ([{**cards[o.code], "depth": o.path.strip("/").count("/") - depth}
+             for child, group in groups
+             for depth in (child.path.strip("/").count("/"),)
+             for o in group if o.code in cards],
+            {o.code: points[o.code] for o in subjects if o.code in points})
+
+
+def plain(result: dict[str, Any]) -> dict[str, Any]:
+    """A scorecard evaluated with its points still to win (`scorecards(…, leads=True)`) as
+    evaluated without them: the same figures, without the cases behind each indicator, the
+    points still to win and their sum."""
+    indicators = [{k: v for k, v in i.items() if k not in _LEADS_OF_INDICATOR}
+                  for i in result["indicators"]]
+    out = {k: v for k, v in result.items() if k not in _LEADS_OF_CARD}
+    out["indicators"] = indicators
+    if "projects" in result:  # each project's indicators: the same ones
+        by_id = {id(i): j for i, j in zip(result["indicators"], indicators, strict=True)}
+        out["projects"] = [{**p, "indicators": [by_id[id(i)] for i in p["indicators"]]}
+                           for p in result["projects"]]
+    return out
+
+
+def _points(result: dict[str, Any]) -> float:
+    return result.get("at_risk_points") or 0
 
 
 def _kept_each(s: Session, ctx: Context, root: Organisation, subjects: list[Any], year: int,
@@ -232,20 +348,21 @@ def _kept_each(s: Session, ctx: Context, root: Organisation, subjects: list[Any]
                 kept[o.code] = hit[2]
     missing = [o for o in subjects if o.code not in kept]
     fresh: list[dict[str, Any]] = []
-    with _quiet():
-        if len(subjects) > 1 and len(missing) > FEW:
-            fresh = scorecards(s, ctx, root.code, year, settings, subtree=True, leads=leads,
-                               parts=kept_parts)
-        else:
-            for o in missing:
-                fresh += scorecards(s, ctx, o.code, year, settings, subtree=False,
-                                    leads=leads, parts=kept_parts)
+    if len(subjects) > 1 and len(missing) > FEW:
+        fresh = scorecards(s, ctx, root.code, year, settings, subtree=True, leads=leads,
+                           parts=kept_parts)
+    else:
+        for o in missing:
+            fresh += scorecards(s, ctx, o.code, year, settings, subtree=False,
+                                leads=leads, parts=kept_parts)
     with _LOCK:
         for result in fresh:
             code = result["subject"]
             if code in keys:
                 kept[code] = keep(result)
                 cache[keys[code]] = (ctx.calendar, ctx.processes, kept[code])
+    if fresh:
+        _set_aside()
     return kept
 
 

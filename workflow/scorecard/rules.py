@@ -89,6 +89,9 @@ class ScoreSettings:
     # B-18: these subjects' projects No. 2 and 4 take in the facts of the organisations under
     # them (quasi-state entities excepted: they are project No. 3's); others: their own alone
     consolidating_kinds: tuple[str, ...] = ("central_body", "akimat")
+    # the web server works out each root's figures (its score page's and overview's) in the
+    # background when it starts, so the first reader after a restart finds them kept
+    warm_at_start: bool = True
     outreach_cumulative: bool = True      # B-12: 4.3.1's +5 and +10 add up (False: the higher)
 
     def __post_init__(self) -> None:

@@ -446,7 +446,17 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
 
     out = []
     for org, facts in subject_facts(s, ctx, root, year, settings, subtree, orgs, found):
-        result = sc.score(facts, settings)
+        analysed: dict[str, Any] = {}  # with leads: project No. 1's cases and points to win
+        if leads and not subtree:  # one subject: kept for the same analyses' objects
+            def project_1(facts: sc.SubjectFacts = facts) -> dict[str, Any]:
+                return {"score": sc.score(facts, settings),
+                        **_analysed(facts, settings, ctx.registry.all())}
+
+            analysed = _same_analyses(ctx, settings, facts, project_1)
+            result = {**analysed["score"],
+                      "indicators": [dict(i) for i in analysed["score"]["indicators"]]}
+        else:
+            result = sc.score(facts, settings)
         here: list[Entry] = []
         registers: dict[str, Any] = {}  # projects No. 2-4's figures (and, with leads, more)
         if whole:
@@ -462,14 +472,29 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
 
             def figures(facts: sc.SubjectFacts = facts, here: list[Entry] = here,
                         evaluate: Any = evaluate) -> dict[str, Any]:
-                out_ = {"indicators": evaluate(here)}
-                if leads:
-                    out_["behind"] = ev.behind(facts.subject, facts.subject_kind, facts.tree,
-                                               year, ctx.today, here, settings, catalogue(),
-                                               duties)
-                    out_["risks"] = _register_risks(facts, out_["behind"], settings,
-                                                    ctx.registry.all(), evaluate, here)
-                return out_
+                def behind(only: Any = None) -> Any:
+                    return ev.behind(facts.subject, facts.subject_kind, facts.tree, year,
+                                     ctx.today, here, settings, catalogue(), duties, only)
+
+                if not leads or subtree:
+                    out_ = {"indicators": evaluate(here)}
+                    if leads:
+                        out_["behind"] = behind()
+                        out_["risks"] = _register_risks(facts, out_["behind"], settings,
+                                                        ctx.registry.all(), evaluate, here)
+                    return out_
+                # one subject with its leads (a root's score page): each indicator's figure
+                # and entries behind it kept for the same entries feeding it
+                memo = _worth_memo(ctx, settings, facts)
+                fed = _fed(here)
+                found = _by_indicator(memo, "indicators", fed, lambda keys: _grouped(
+                    evaluate(here, only=keys)))
+                behind_ = {k: v for k, v in _by_indicator(memo, "behind", fed, behind).items()
+                           if v is not None}
+                return {"indicators": [i for key in found for i in found[key] or ()],
+                        "behind": behind_,
+                        "risks": _register_risks(facts, behind_, settings, ctx.registry.all(),
+                                                 evaluate, here, memo)}
 
             registers = (_same_entries(ctx, settings, facts, here, figures) if leads
                          else figures())
@@ -478,7 +503,7 @@ def scorecards(s: Session, ctx: Context, org_code: str, year: int, settings: sc.
         result["depth"] = org.path.strip("/").count("/") - root_depth
         if leads:
             _leads(result, facts, registers.get("behind", {}), settings, ctx.registry.all(),
-                   registers.get("risks"))
+                   registers.get("risks"), analysed or None)
         if whole:  # the organisations its projects No. 2 and 4 take in (B-18), and those a
             # consolidated indicator's facts came from
             kinds = settings.consolidating_kinds
@@ -709,23 +734,44 @@ def _plain(e: Entry, due: bool = False) -> str:
                         records=tuple(replace(r, row=None) for r in e.records)))
 
 
-def _plain_of(e: Entry, case_id: int) -> tuple[bool, str]:
-    """An entry of an organisation as `_plain` has it, marked when it is the case's own (its due
-    date left out: the case is counted or missed)."""
-    own = e.case is not None and e.case.id == case_id
-    return own, _plain(e, due=not own)
+class _Plains:
+    """`_plain` of each entry once per object: those of the last call (`last`, by the entry's
+    id and whether its due date is read) read again for the same objects; `now`: this call's."""
+
+    def __init__(self, last: dict[tuple[int, bool], tuple[Entry, str]]):
+        self.last = last
+        self.now: dict[tuple[int, bool], tuple[Entry, str]] = {}
+
+    def __call__(self, e: Entry, due: bool = False) -> str:
+        at = (id(e), due)
+        hit = self.now.get(at) or self.last.get(at)
+        if hit is None or hit[0] is not e:
+            hit = (e, _plain(e, due))
+        self.now[at] = hit
+        return hit[1]
+
+    def of(self, e: Entry, case_id: int) -> tuple[bool, str]:
+        """An entry of an organisation as `_plain` has it, marked when it is the case's own
+        (its due date left out: the case is counted or missed)."""
+        own = e.case is not None and e.case.id == case_id
+        return own, self(e, due=not own)
 
 
 def _entry_risks(entries: dict[str, list[tuple[Entry, str, date | None]]], evaluate: Any,
                  cases: list[Entry], counted: dict[str, str | None], today: date,
                  year_end: date, subject: str = "",
-                 members: Mapping[str, tuple[Any, ...]] | None = None) -> list[dict[str, Any]]:
+                 members: Mapping[str, tuple[Any, ...]] | None = None,
+                 memo: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Each register case whose counted stage is still open (due or overdue), once, with the
     points recording it is worth. Cases alike are evaluated once: alike but for their case
     and due date in one organisation, or, for the indicators that read each organisation
     taken in (`members`: its kind and headcount by its code; the subject aside) through its
     entries, kind and headcount alone, alike in two of them of a kind and a headcount whose
-    entries of those indicators are alike in the same order (a root takes in thousands)."""
+    entries of those indicators are alike in the same order (a root takes in thousands).
+    `memo` (kept by the caller for one subject, tree, day and definitions): the entries by
+    indicator and the cases' worth of the last call, each worth kept when the entries of
+    every indicator it reads are the same objects (a register entry written in one
+    organisation changes the indicators its entries feed alone)."""
     members = members or {}
     out: list[dict[str, Any]] = []
     seen: set[int] = set()
@@ -742,6 +788,11 @@ def _entry_risks(entries: dict[str, list[tuple[Entry, str, date | None]]], evalu
     for key, listed_ in fed.items():
         for e in listed_:
             of_org.setdefault((key, e.org), []).append(e)
+    last_fed, last_worth = (memo or {}).get("last", ({}, {}))
+    plain = _Plains((memo or {}).get("plain", {}))
+
+    same = {key for key, listed_ in fed.items() if len(last_fed.get(key, ())) == len(listed_)
+            and all(x is y for x, y in zip(last_fed[key], listed_, strict=True))}
     # entries alike but for their case (and due date) are worth the same: evaluated once
     worth: dict[tuple[Any, ...], tuple[float, list[str]]] = {}
     kept: dict[tuple[str, str], Any] = {}  # each organisation's part of a share, once
@@ -762,13 +813,14 @@ def _entry_risks(entries: dict[str, list[tuple[Entry, str, date | None]]], evalu
             if only <= blind and case.org != subject and case.org in members \
                     and all(e.org == case.org for e in mine):
                 alike = ("taken in", members[case.org], status, overdue,
-                         *((key, *(_plain_of(e, case.id) for e in of_org.get((key, case.org), ())))
+                         *((key, *(plain.of(e, case.id) for e in of_org.get((key, case.org), ())))
                            for key in sorted(only)))
             else:
-                alike = (case.org, status, overdue, *(_plain(e) for e in mine))
+                alike = (case.org, status, overdue, *(plain(e) for e in mine))
             if alike not in worth:
-                worth[alike] = _entry_worth(evaluate, cases, case.id, overdue, fed, mine,
-                                            kept)
+                worth[alike] = (last_worth[alike] if alike in last_worth and only <= same
+                                else _entry_worth(evaluate, cases, case.id, overdue, fed,
+                                                  mine, kept))
             points, keys = worth[alike]
             if keys:
                 out.append({"key": keys[0], "keys": keys, "case": case.id,
@@ -776,6 +828,9 @@ def _entry_risks(entries: dict[str, list[tuple[Entry, str, date | None]]], evalu
                             "stage": counted.get(case.process),
                             "points": points, "overdue": overdue,
                             "deadline": (case.stage_due if overdue else due) or year_end})
+    if memo is not None:
+        memo["last"] = (fed, worth)  # one assignment: another request reads both or neither
+        memo["plain"] = plain.now
     return out
 
 
@@ -791,13 +846,68 @@ def _taken_in(facts: sc.SubjectFacts, settings: sc.ScoreSettings
 def _register_risks(facts: sc.SubjectFacts,
                     entries: dict[str, list[tuple[Entry, str, date | None]]],
                     settings: sc.ScoreSettings, definitions: Iterable[Any], evaluate: Any,
-                    cases: list[Entry]) -> list[dict[str, Any]]:
+                    cases: list[Entry], memo: dict[str, Any] | None = None
+                    ) -> list[dict[str, Any]]:
     """The register cases still open with the points recording each is worth
     (`_entry_risks`), for the subject's facts and its entries (`evaluate`: projects No. 2-4
-    evaluated from some of them)."""
+    evaluated from some of them; `memo`: `_worth_memo`'s)."""
     counted = {d.key: d.scorecard.counted for d in definitions if d.scorecard is not None}
     return _entry_risks(entries, evaluate, cases, counted, facts.today,
-                        date(facts.year, 12, 31), facts.subject, _taken_in(facts, settings))
+                        date(facts.year, 12, 31), facts.subject, _taken_in(facts, settings),
+                        memo)
+
+
+def _grouped(indicators: Iterable[Any]) -> dict[str, list[Any]]:
+    """The indicators evaluated, by key, in their order."""
+    out: dict[str, list[Any]] = {}
+    for i in indicators:
+        out.setdefault(i.key, []).append(i)
+    return out
+
+
+def _by_indicator(memo: dict[str, Any], name: str, fed: Mapping[str, list[Entry]],
+                  compute: Callable[[set[str]], Mapping[str, Any]]) -> dict[str, Any]:
+    """What `compute(keys)` gives for each indicator of the catalogue (by key, in its order:
+    none when it gives nothing), kept in `memo` (`_worth_memo`'s) with the entries feeding
+    it (`fed`): the indicators whose entries are the same objects as at the last call are
+    read from it, the others computed together (an indicator reads the entries that feed it
+    and no other, evaluation.evaluate)."""
+    keys = [i.key for i in catalogue().indicators]
+    last: dict[str, tuple[tuple[Entry, ...], Any]] = memo.get(name, {})
+    out: dict[str, Any] = {}
+    todo: set[str] = set()
+    for key in keys:
+        entries, hit = fed.get(key, ()), last.get(key)
+        if hit is not None and len(hit[0]) == len(entries) \
+                and all(x is y for x, y in zip(hit[0], entries, strict=True)):
+            out[key] = hit[1]
+        else:
+            todo.add(key)
+    fresh = compute(todo) if todo else {}
+    for key in todo:
+        out[key] = fresh.get(key)
+    memo[name] = {key: (tuple(fed.get(key, ())), out[key]) for key in keys}
+    return {key: out[key] for key in keys}
+
+
+# the register cases' worth of a subject's last evaluation with its points still to win, by
+# subject, tree, day and definitions (`_entry_risks`' memo): a few subjects, the last ones
+_WORTHS: TTLCache = TTLCache(64, 24 * 3600)
+
+
+def _worth_memo(ctx: Context, settings: sc.ScoreSettings, facts: sc.SubjectFacts
+                ) -> dict[str, Any]:
+    """The memo `_entry_risks` keeps the register cases' worth of the subject's last
+    evaluation in, for the same subject, tree (each organisation's code, kind, parent and
+    headcount), day, settings and definitions."""
+    tree = tuple((o.code, o.kind, o.parent, o.headcount) for o in facts.tree)
+    key = (facts.subject, facts.subject_kind, facts.year, facts.today, id(settings),
+           id(ctx.registry), id(catalogue()), tree)
+    with _OPEN_LOCK:
+        memo = _WORTHS.get(key)
+        if memo is None:
+            memo = _WORTHS[key] = {}
+    return memo
 
 
 # projects No. 2-4's figures of a subject with the cases behind them and their points still
@@ -829,10 +939,67 @@ def _same_entries(ctx: Context, settings: sc.ScoreSettings, facts: sc.SubjectFac
     return found
 
 
+# project No. 1's figures of one subject with the analyses behind each indicator and their
+# points still to win (`_analysed`), kept for the same analyses' objects (a kept part's: a part
+# read again after a write keeps its analyses' objects when they are equal, scorecard/kept.py)
+# and the same subject, tree, day and settings: a register entry written below a root reads
+# none of it again. A few subjects (a root's score page and those it names), the last ones.
+_SAME_ANALYSES: TTLCache = TTLCache(64, 24 * 3600)
+
+
+def _same_analyses(ctx: Context, settings: sc.ScoreSettings, facts: sc.SubjectFacts,
+                   compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """`compute()`, the subject's project No. 1 figures read from `facts`, kept for the same
+    analysis and risk objects and otherwise equal facts (its tree, schedule, external
+    analysis, cartogram updates), the same day, settings and definitions. The facts are held
+    with the figure, so their objects' ids are no other's while kept."""
+    key = (facts.subject, facts.subject_kind, facts.year, facts.today, id(settings),
+           id(ctx.registry), facts.schedule_approved, facts.external,
+           facts.cartogram_recorded, facts.cartogram_parts, len(facts.analyses),
+           hash(tuple(map(id, facts.analyses))), len(facts.risks),
+           hash(tuple(map(id, facts.risks))))
+    with _OPEN_LOCK:
+        hit = _SAME_ANALYSES.get(key)
+    if hit is not None and hit[0].tree == facts.tree \
+            and hit[0].cartogram_updates == facts.cartogram_updates \
+            and all(x is y for x, y in zip(hit[0].analyses, facts.analyses, strict=True)) \
+            and all(x is y for x, y in zip(hit[0].risks, facts.risks, strict=True)):
+        return hit[1]
+    found = compute()
+    with _OPEN_LOCK:
+        _SAME_ANALYSES[key] = (facts, found)
+    return found
+
+
+def _analysed(facts: sc.SubjectFacts, settings: sc.ScoreSettings, definitions: Iterable[Any]
+              ) -> dict[str, Any]:
+    """What the subject's points still to win read of its analyses alone: the analyses behind
+    each indicator of project No. 1 that counts a step (`cases`, by indicator, as `_leads`
+    lists them) and the open stages with the points recording each is worth (`risks`,
+    `_analysis_risks`)."""
+    today = facts.today
+    analysis = next((d for d in definitions if _table(d)[0]), None)
+    stage_of = _table(analysis)[0] if analysis is not None else {}
+    process = analysis.key if analysis else ""
+    own = sc.subject_analyses(facts, settings)
+    cases: dict[str, list[dict[str, Any]]] = {}
+    for key, role in ROLE_OF.items():
+        listed = cases[key] = []
+        for a in own if key in DOCUMENTS else facts.analyses:
+            status, due = _status(a.step(role), today)
+            listed.append({"id": a.id, "process": process, "org": a.subject,
+                           "stage": stage_of.get(role), "status": status, "due": due,
+                           # the channels its announcement has no link on (1.1.3, 1.2.1)
+                           **({"missing_channels": list(a.step(role).missing)}
+                              if a.step(role).missing else {})})
+    return {"cases": cases, "risks": _analysis_risks(facts, settings, process, stage_of)}
+
+
 def _leads(result: dict[str, Any], facts: sc.SubjectFacts,
            entries: dict[str, list[tuple[Entry, str, date | None]]],
            settings: sc.ScoreSettings, definitions: Iterable[Any],
-           register_risks: list[dict[str, Any]] | None = None) -> None:
+           register_risks: list[dict[str, Any]] | None = None,
+           analysed: dict[str, Any] | None = None) -> None:
     """Each indicator's `cases` (the analyses or the register cases behind it: id, process,
     the case's organisation (`org`: whose officers open it), status, due date, the stage it
     counts; never a person) and `coverage` (scored over the subdivisions: the
@@ -840,33 +1007,25 @@ def _leads(result: dict[str, Any], facts: sc.SubjectFacts,
     that may win or lose points, overdue ones included, each with the points recording it is
     worth (`points`: the score with it done less the score without it, over every indicator
     it counts in), the subdivisions not yet analysed and an indicator pending with nothing
-    recorded yet; ranked by points, then by deadline."""
+    recorded yet; ranked by points, then by deadline. `analysed`: `_analysed(facts, …)`
+    (worked out here when not given): the lists are shared, never changed."""
     today, year_end = facts.today, date(facts.year, 12, 31)
     # the stage each case counts: project No. 1's by the indicator's step ([scorecard.stages]),
     # a register's its [scorecard] counted stage
     definitions = list(definitions)
     counted = {d.key: d.scorecard.counted for d in definitions if d.scorecard is not None}
-    analysis = next((d for d in definitions if _table(d)[0]), None)
-    stage_of = _table(analysis)[0] if analysis is not None else {}
-    own = sc.subject_analyses(facts, settings)
+    if analysed is None:
+        analysed = _analysed(facts, settings, definitions)
     units = sc.subdivisions(facts.subject, facts.tree, settings)
-    analysed = {a.object for a in facts.analyses if not a.cancelled}
-    risk = _analysis_risks(facts, settings, analysis.key if analysis else "", stage_of)
-    risk += register_risks or []  # `_register_risks`: the register cases still open
+    objects = {a.object for a in facts.analyses if not a.cancelled}
+    # `_register_risks`: the register cases still open (a new list: the kept ones shared)
+    risk = [*analysed["risks"], *(register_risks or [])]
     coverage: list[str] = []  # the indicators the subdivisions not yet analysed may raise
     for ind in result["indicators"]:
         key = ind["key"]
         listed: list[dict[str, Any]] = []
         if key in ROLE_OF:
-            role = ROLE_OF[key]
-            for a in own if key in DOCUMENTS else facts.analyses:
-                status, due = _status(a.step(role), today)
-                listed.append({"id": a.id, "process": analysis.key if analysis else "",
-                               "org": a.subject,
-                               "stage": stage_of.get(role), "status": status, "due": due,
-                               # the channels its announcement has no link on (1.1.3, 1.2.1)
-                               **({"missing_channels": list(a.step(role).missing)}
-                                  if a.step(role).missing else {})})
+            listed = analysed["cases"][key]
         elif key in entries:
             for entry, status, due in entries[key]:
                 if entry.case is not None:
@@ -885,7 +1044,7 @@ def _leads(result: dict[str, Any], facts: sc.SubjectFacts,
             # nothing recorded yet, or more may still be recorded beside what was counted
             risk.append({"key": key, "case": None, "points": None,
                          "recorded": bool(ind["cases"]), "deadline": ind["pending_until"]})
-    missing = [u for u in units if u not in analysed]
+    missing = [u for u in units if u not in objects]
     if coverage and missing and today <= year_end:  # one line for the indicators it touches
         risk.append({"key": coverage[0], "keys": coverage, "case": None, "points": None,
                      "units": len(missing), "deadline": year_end})

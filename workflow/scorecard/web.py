@@ -10,6 +10,9 @@ number, never its person (its page decides who sees that)."""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -17,11 +20,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
+from sqlmodel import Session
 
 from web.kit import views
 from web.kit.access import visible_org, visible_programme
 from web.kit.api import LIMIT, OFFSET, ApiContext, api_routes, paginate
-from web.kit.deps import PageContext
+from web.kit.deps import PageContext, app_context
 from web.kit.page import export, int_param, page, page_number, render
 from web.kit.parts import Parts
 from web.kit.shapes import PageOf, Shape
@@ -30,7 +34,7 @@ from workflow.core.errors import UsageError
 from workflow.i18n import Translator
 from workflow.scorecard import service as scoring
 from workflow.scorecard.evaluation import project_of
-from workflow.scorecard.kept import kept_card, kept_of, kept_points, kept_scorecards, totals
+from workflow.scorecard.kept import kept_below, kept_card, kept_of, kept_scorecards, totals
 from workflow.scorecard.rules import ScoreSettings
 from workflow.scorecard.words import (
     column_label,
@@ -231,19 +235,6 @@ def _subject_children(s: Any, org: Any, settings: ScoreSettings) -> list[Any]:
     return out
 
 
-def points_to_win(s: Any, ctx: Any, code: str, year: int, settings: ScoreSettings,
-                  below: list[str]) -> dict[str, float]:
-    """Each subject's points still to win (its scorecard's `at_risk_points`) in the subtree of
-    the subject `code`: its own from its kept scorecard (kept.kept_card, as its score page
-    reads it), the others' under each subject next below it (`below`) kept per subject
-    (kept.kept_points: a write below one of them works out again the subject written in and
-    its ancestors, the others read as kept)."""
-    out = {code: kept_card(s, ctx, code, year, settings).get("at_risk_points") or 0}
-    for child in below:
-        out.update(kept_points(s, ctx, child, year, settings))
-    return out
-
-
 def standing(request: Request, s: Any, ctx: Any, viewer: Any, code: str, year: int,
              least: int = 2) -> dict[str, Any] | None:
     """A subtree's whole and the subjects that matter most, as the subject's score page, its
@@ -254,7 +245,8 @@ def standing(request: Request, s: Any, ctx: Any, viewer: Any, code: str, year: i
       sums of `merzim score ROOT --subtree`'s rows;
     * `lowest`: the STANDING lowest totals;
     * `at_risk`: the STANDING subjects with the most points still to win (each its own
-      scorecard's `at_risk_points`, as its score page's badge says: `points_to_win`);
+      scorecard's `at_risk_points`, as its score page's badge says: kept.kept_card for the
+      subject, kept.kept_below for those below it);
     * `overdue`: the STANDING subjects with the most overdue stages (the overdue list's counts
       kept per organisation, services/lists.count_overdue_by_path: each organisation's
       counted to the subject at or nearest above it; a subject's subordinate subjects count
@@ -271,15 +263,15 @@ def standing(request: Request, s: Any, ctx: Any, viewer: Any, code: str, year: i
     # evaluation once, not a second time for its subtree's list
     below = [] if viewer.role == "officer" else [
         c.code for c in _subject_children(s, org, settings)]
-    results = [kept_card(s, ctx, org.code, year, settings), *(
-        r for child in below
-        for r in kept_scorecards(s, ctx, child, year, settings, subtree=True))]
+    card = kept_card(s, ctx, org.code, year, settings)
+    cards, points_below = kept_below(s, ctx, org.code, year, settings, below)
+    results = [card, *cards]
     if len(results) < least:
         return None
     names = {r["subject"]: r["subject_name"] for r in results}
     path_of = {o.code: o.path for o in views.org_choices(s, viewer)}
     subjects = {path_of[c]: c for c in names if c in path_of}
-    points = points_to_win(s, ctx, org.code, year, settings, below)
+    points = {org.code: card.get("at_risk_points") or 0, **points_below}
     overdue: dict[str, float] = {}
     for path, n in count_overdue_by_path(s, ctx, org.code,
                                          only_path=views.only_path(viewer)).items():
@@ -743,4 +735,54 @@ class RegisterPart:
 
 REGISTER_PART = RegisterPart()
 
-PARTS = Parts(routers=(router, api_router), overview=OVERVIEW_PART, register_points=REGISTER_PART)
+WARM_ROOTS = 4  # the roots whose figures the server works out when it starts, at most
+
+
+def warm_roots(app: Any) -> threading.Thread | None:
+    """The start of serving (web/kit/parts.py `startup`): unless config.toml's [scorecard]
+    warm_at_start is false, each root's figures (at most WARM_ROOTS roots that are subjects)
+    are worked out on a thread of their own, in the background: its scorecard with its
+    points still to win, those of every subject under it (`standing`'s) and its report forms'
+    lines, kept as its score page and overview read them in the server's language. Returns at
+    once (the thread started; None when switched off or already started for the application:
+    each client entering its lifespan starts it again); a request never waits for it (one
+    asking first computes for itself); a failure is logged, never raised."""
+    mine = app.state.features.setdefault("scorecard", {})
+    if not app.state.settings.of(ScoreSettings).warm_at_start or mine.get("warm started"):
+        return None
+    mine["warm started"] = True
+    thread = threading.Thread(target=_warm, args=(app,), name="merzim-warm-scores",
+                              daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm(app: Any) -> None:
+    log = logging.getLogger("merzim.web")
+    started = time.perf_counter()
+    try:
+        settings = app.state.settings.of(ScoreSettings)
+        ctx = app_context(app, None, app.state.settings.language)
+        report_forms = app.state.parts.report_forms
+        with Session(app.state.engine) as s:
+            roots = [o for o in svc.roots(s) if o.kind in settings.subject_kinds][:WARM_ROOTS]
+            for org in roots:
+                year = ctx.today.year
+                kept_card(s, ctx, org.code, year, settings)
+                kept_below(s, ctx, org.code, year, settings,
+                           [c.code for c in _subject_children(s, org, settings)])
+                if report_forms is not None:
+                    def lines(code: str = org.code, year: int = year) -> dict[int, int]:
+                        return report_forms.lines(s, ctx, code, year)
+
+                    kept_of(s, ctx, org.code, year, settings, "form lines", lines)
+                s.rollback()  # each root's reads in a transaction of their own
+        log.info("scorecard: the figures of %d roots kept in %.1f s", len(roots),
+                 time.perf_counter() - started)
+    except Exception:  # noqa: BLE001 - serving goes on; the first request computes them
+        log.warning("scorecard: the roots' figures were not worked out at start",
+                    exc_info=True)
+
+
+PARTS = Parts(routers=(router, api_router), overview=OVERVIEW_PART, register_points=REGISTER_PART,
+              startup=warm_roots)

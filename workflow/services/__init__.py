@@ -38,7 +38,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {  # module (under workflow.) → the nam
                         "get_org", "get_user", "org_by_id", "org_of", "user_by_id"),
     "services.opening": ("Planned", "open_checked"),
     "services.organisations": ("add_org", "children", "headcount_of",
-                               "list_orgs", "local_name", "org_name", "set_headcount",
+                               "list_orgs", "local_name", "org_name", "roots", "set_headcount",
                                "org_names", "org_rows", "orgs_version", "subtree_kinds"),
     "services.programmes": ("programme_cases", "programme_definition", "programme_stage",
                             "programmes_under"),
@@ -127,6 +127,7 @@ if TYPE_CHECKING:
     from workflow.services.organisations import org_names as org_names
     from workflow.services.organisations import org_rows as org_rows
     from workflow.services.organisations import orgs_version as orgs_version
+    from workflow.services.organisations import roots as roots
     from workflow.services.organisations import set_headcount as set_headcount
     from workflow.services.organisations import subtree_kinds as subtree_kinds
     from workflow.services.processes import definition_of as definition_of

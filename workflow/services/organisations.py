@@ -106,6 +106,11 @@ def children(s: Session, org: Organisation) -> list[Organisation]:
     return queries.children_of(s, org)
 
 
+def roots(s: Session) -> list[Organisation]:
+    """The organisations at the top of the tree (no parent), by code (one query)."""
+    return queries.top_level(s)
+
+
 def list_orgs(s: Session, under: str | None = None) -> list[Organisation]:
     return queries.orgs_in_path_order(s, get_org(s, under) if under else None)
 

@@ -79,6 +79,12 @@ def children_of(s: Session, org: Organisation) -> list[Organisation]:
                        .order_by(col(Organisation.code))))
 
 
+def top_level(s: Session) -> list[Organisation]:
+    """The organisations at the top of the tree (no parent: the roots), by code."""
+    return list(s.exec(select(Organisation).where(col(Organisation.parent_id).is_(None))
+                       .order_by(col(Organisation.code))))
+
+
 def subtree_rows(s: Session, org: Organisation) -> list[Any]:
     """Rows (code, name, name_kk, name_ru, path) of the organisation's subtree, by path."""
     return list(s.exec(select_columns(Organisation.code, Organisation.name, Organisation.name_kk,
