@@ -414,7 +414,14 @@ ORG_LIST_SIZE, ORG_SUGGEST_LIMIT = 50, 20
 def org_datalist(orgs: list[Any], selected: str | None, language: str,
                  size: int = ORG_LIST_SIZE) -> Markup:
     """The <option>s of an organisation filter's <datalist>: the code as the value, the name
-    as the label; the first `size` of `orgs`, and the chosen one after them."""
+    as the label; the first `size` of `orgs`, and the chosen one after them (for the cached
+    list of `org_choices`, joined once per language and choice and kept with it)."""
+    if isinstance(orgs, OrgChoices):
+        return orgs.datalist(selected, language, size)
+    return _datalist(orgs, selected, language, size)
+
+
+def _datalist(orgs: list[Any], selected: str | None, language: str, size: int) -> Markup:
     shown = list(orgs[:size])
     if selected and all(o.code != selected for o in shown):
         shown += [o for o in orgs if o.code == selected][:1]
@@ -516,6 +523,7 @@ class OrgChoices(list):
     def __init__(self, rows: list[Any]):
         super().__init__(rows)
         self._options: dict[str, str] = {}
+        self._datalists: dict[tuple[str | None, str, int], Markup] = {}
         self._keys: list[tuple[str, tuple[str, ...]]] | None = None
         self.by_path = {r.path: r for r in rows}
         self._children: dict[str, list[Any]] | None = None
@@ -536,6 +544,17 @@ class OrgChoices(list):
         if self._keys is None:
             self._keys = [_search_key(o) for o in self]
         return self._keys
+
+    def datalist(self, selected: str | None, language: str, size: int) -> Markup:
+        """`org_datalist` of these organisations, joined once per choice, language and size
+        (a dict's item set is atomic; at most 64 kept)."""
+        key = (selected, language, size)
+        markup = self._datalists.get(key)
+        if markup is None:
+            if len(self._datalists) >= 64:
+                self._datalists.clear()
+            markup = self._datalists[key] = _datalist(self, selected, language, size)
+        return markup
 
     def options(self, language: str) -> str:
         """Every option, none selected (a dict's item set is atomic: two threads at worst join
