@@ -95,7 +95,7 @@ def render(request: Request, pc: PageContext | None, name: str, status: int = 20
 
 # The tables of stage rows rendered (`stage_table`), by everything they show: bounded in
 # entries, per application (its templates).
-TABLE_FRAGMENTS = 64
+TABLE_FRAGMENTS = 64  # (and as many by the rows' identities)
 _FRAGMENTS_LOCK = threading.Lock()
 
 
@@ -107,25 +107,37 @@ def stage_table(request: Request, t: Translator, groups: list[tuple[Any, list[An
     -- each group's organisation (code and name) and its rows (frozen StageRows, compared
     field by field), the language, the days' column and its label, the checkboxes, the
     organisations without an officer -- so a kept list's page renders its 50 rows once, and
-    a table kept is the very markup the macro renders for the same rows. The table holds
+    a table kept is the very markup the macro renders for the same rows (a kept list's rows
+    are first found by their identities: the same row objects, no field hashed). The table holds
     nothing of the reader's own (no name, no CSRF token: the bulk form's token is outside
     it)."""
-    key = (t.language, days_key, days_label, select, frozenset(staffless),
-           tuple((None if org is None else (org["code"], org["name"]), tuple(items))
-                 for org, items in groups))
+    head = (t.language, days_key, days_label, select, frozenset(staffless))
+    orgs = tuple(None if org is None else (org["code"], org["name"]) for org, _items in groups)
+    rows = tuple(tuple(items) for _org, items in groups)
+    # first by the rows' identities (a kept list's page: the very rows of the last page, no
+    # row's fields hashed), then by their fields
+    same = (*head, orgs, tuple(tuple(map(id, items)) for items in rows))
     state = request.app.state
     with _FRAGMENTS_LOCK:
         cache = getattr(state, "table_fragments", None)
         if cache is None:
             cache = state.table_fragments = LRUCache(TABLE_FRAGMENTS)
-        found = cache.get(key)
-    if found is not None:
-        return found
-    module = state.templates.env.get_template("_rows.html").module
-    table = Markup(module.stage_table(groups, t, days_key, days_label, select=select,
-                                      staffless=staffless))
+            state.table_fragments_by_rows = LRUCache(TABLE_FRAGMENTS)
+        by_rows = state.table_fragments_by_rows
+        found = by_rows.get(same)
+        if found is not None and all(a is b for kept, now in zip(found[0], rows, strict=True)
+                                     for a, b in zip(kept, now, strict=True)):
+            return found[1]
+        key = (*head, tuple(zip(orgs, rows, strict=True)))
+        table = cache.get(key)
+    if table is None:
+        module = state.templates.env.get_template("_rows.html").module
+        table = Markup(module.stage_table(groups, t, days_key, days_label, select=select,
+                                          staffless=staffless))
+        with _FRAGMENTS_LOCK:
+            cache[key] = table
     with _FRAGMENTS_LOCK:
-        cache[key] = table
+        by_rows[same] = (rows, table)  # (the rows held: their ids name no other rows meanwhile)
     return table
 
 

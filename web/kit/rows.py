@@ -185,8 +185,22 @@ def _summary_rows(summary: Iterable[dict[str, Any]], t: Translator) -> Markup:
     l_org, l_count = escape(t("web.organisation")), escape(t("web.count"))
     out = []
     for o in summary:
-        name, code = escape(o["name"]), o["code"]
-        shown = name if o["own"] else f'<a href="?org={urlencode(code)}">{name}</a>'
-        out.append(f'<tr data-summary-org="{escape(code)}"><td data-label="{l_org}">{shown}'
-                   f'</td><td class="num" data-label="{l_count}">{escape(o["count"])}</td></tr>')
+        # each row joined once per content (a summary read again after a write in one
+        # subordinate differs from the last in that one's row)
+        key = (l_org, l_count, o["name"], o["code"], o["own"], o["count"])
+        row = _SUMMARY_ROWS.get(key)
+        if row is None:
+            name, code = escape(o["name"]), o["code"]
+            shown = name if o["own"] else f'<a href="?org={urlencode(code)}">{name}</a>'
+            row = (f'<tr data-summary-org="{escape(code)}"><td data-label="{l_org}">{shown}'
+                   f'</td><td class="num" data-label="{l_count}">{escape(o["count"])}</td>'
+                   f'</tr>')
+            if len(_SUMMARY_ROWS) >= SUMMARY_ROWS:
+                _SUMMARY_ROWS.clear()
+            _SUMMARY_ROWS[key] = row  # (a dict's item set is atomic)
+        out.append(row)
     return Markup("".join(out))
+
+
+SUMMARY_ROWS = 4096  # rows of `_summary_rows` kept, by their content and column names
+_SUMMARY_ROWS: dict[tuple[Any, ...], str] = {}

@@ -278,7 +278,7 @@ def kept_parts(s: Session, ctx: svc.Context, parts: Sequence[tuple[tuple[Any, ..
     read by `read_one(i)`, or, when more than `at_once` are not, by `read_all()` (every part's
     answer in one read, None when it cannot tell them apart): after a write that moved every
     list, one statement instead of one per part."""
-    slots = [_slot(s, ctx, key, path, None) for key, path in parts]
+    slots = _slots(s, ctx, parts)
     answers: list[Any] = [None] * len(parts)
     missing = []
     for i, slot in enumerate(slots):
@@ -301,14 +301,35 @@ def _slot(s: Session, ctx: svc.Context, key: tuple[Any, ...], path: str, user: i
                else svc.scoped_versions(s, scopes))
     if version is None:
         return None
-    full = (version, ctx.today, id(ctx.calendar), id(ctx.processes), ctx.language,
+    return _cache(s), _full(ctx, version, key, path, user, scopes)
+
+
+def _slots(s: Session, ctx: svc.Context, parts: Sequence[tuple[tuple[Any, ...], str]]
+           ) -> list[tuple[TTLCache, tuple[Any, ...]] | None]:
+    """`_slot` of each of `parts` ((key, path): kept by the subtree's versions), their
+    versions taken at once (`svc.lists_versions`)."""
+    found = svc.lists_versions(s, [path for _key, path in parts])
+    cache = _cache(s)
+    return [None if version is None else (cache, _full(ctx, version, key, path, None, None))
+            for (key, path), version in zip(parts, found, strict=True)]
+
+
+def _full(ctx: svc.Context, version: tuple[int, ...], key: tuple[Any, ...], path: str,
+          user: int | None, scopes: tuple[str, ...] | None) -> tuple[Any, ...]:
+    """The whole key an answer is kept by (`kept`): the versions, the day, the calendar, the
+    definitions, the language, the settings lists read by, what is asked."""
+    return (version, ctx.today, id(ctx.calendar), id(ctx.processes), ctx.language,
             ctx.own_off, path, user, scopes, key)
+
+
+def _cache(s: Session) -> TTLCache:
+    """The answers kept for the session's database (engine)."""
     bind = s.get_bind()
     with _LISTS_LOCK:
         cache = _LISTS.get(bind)
         if cache is None:
             cache = _LISTS[bind] = TTLCache(LIST_CACHE_ENTRIES, LIST_CACHE_SECONDS)
-    return cache, full
+    return cache
 
 
 def _found(ctx: svc.Context, slot: tuple[TTLCache, tuple[Any, ...]]) -> tuple[bool, Any]:
