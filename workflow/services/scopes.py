@@ -48,4 +48,5 @@ def known_versions(s: Session, found: dict[str, int]) -> None:
     tx, memo = s.get_transaction(), s.info.get(audit.VERSION)
     if memo is None or tx is None or memo[0] is not tx:
         memo = s.info[audit.VERSION] = (tx, {})
-    memo[1].update(found)
+    known: dict[str, int] = memo[1]
+    known.update(found)

@@ -97,8 +97,8 @@ def session_with_user(s: Session, token_hash: str,
     paths (the parts of her lists: every one, 0 if never written), and the organisations'
     count and newest id (`count_and_newest`), as
     `{"versions": {scope: version}, "parts": {path: version}, "orgs": (count, newest)}`."""
-    found = s.exec(_session_statement(s.get_bind().dialect.name, scopes),
-                   params={"token_hash": token_hash}).first()
+    found = s.execute(_session_statement(s.get_bind().dialect.name, scopes),
+                      {"token_hash": token_hash}).first()
     if found is None:
         return None
     row, user, org, named, parts, count, newest = found
@@ -131,10 +131,10 @@ def _session_statement(dialect: str, scopes_of: Callable[[dict[str, Any]], list[
              .where(col(child.parent_id) == Organisation.id).scalar_subquery())
     count = select(func.count()).select_from(every).scalar_subquery()
     newest = select(func.max(every.id)).scalar_subquery()
-    return (select(WebSession, User, Organisation, named, parts, count, newest)
+    return (rows_of(WebSession, User, Organisation, named, parts, count, newest)
             .join(User, col(User.id) == WebSession.user_id)
             .join(Organisation, col(Organisation.id) == User.organisation_id, isouter=True)
-            .where(WebSession.token_hash == bindparam("token_hash")))
+            .where(col(WebSession.token_hash) == bindparam("token_hash")))
 
 
 # `live_token_user`'s statement, built once: every API request asks it, and building an ORM
